@@ -1,0 +1,192 @@
+// Package cmd wires hookctl's commands together and maps errors to exit codes.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	completioncmd "github.com/hookctl/hookctl/cmd/completion"
+	configcmd "github.com/hookctl/hookctl/cmd/config"
+	"github.com/hookctl/hookctl/cmd/deliveries"
+	"github.com/hookctl/hookctl/cmd/demo"
+	"github.com/hookctl/hookctl/cmd/events"
+	"github.com/hookctl/hookctl/cmd/listen"
+	"github.com/hookctl/hookctl/cmd/replay"
+	"github.com/hookctl/hookctl/cmd/sign"
+	storecmd "github.com/hookctl/hookctl/cmd/store"
+	"github.com/hookctl/hookctl/cmd/subscribe"
+	"github.com/hookctl/hookctl/cmd/subscriptions"
+	"github.com/hookctl/hookctl/cmd/trigger"
+	"github.com/hookctl/hookctl/cmd/verify"
+	versioncmd "github.com/hookctl/hookctl/cmd/version"
+	"github.com/hookctl/hookctl/cmd/worker"
+	"github.com/hookctl/hookctl/internal/app"
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// Set at build time with -ldflags "-X github.com/hookctl/hookctl/cmd.version=…".
+var (
+	version = ""
+	commit  = ""
+)
+
+// Main runs hookctl with os.Args and returns the exit code.
+func Main() int {
+	ios := ui.System()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, ios, os.Args[1:])
+}
+
+// Run runs hookctl with args on ios and returns the exit code.
+func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
+	v, c := app.BuildVersion(version, commit)
+	f := &cli.Factory{
+		IOStreams: ios,
+		Version:   v,
+		Commit:    c,
+		Now:       time.Now,
+		OpenStore: app.OpenStore,
+	}
+	defer f.Close()
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return cli.ExitOK
+	}
+	return reportError(ios.ErrOut, ctx, err)
+}
+
+func reportError(w io.Writer, ctx context.Context, err error) int {
+	code := cli.ExitFailed
+	var hints []string
+	var ee *cli.ExitError
+	var ce cli.CodeError
+	var he cli.HintError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.Code
+		hints = ee.Hints
+		if ee.Err == nil {
+			return code
+		}
+		if errors.As(ee.Err, &he) {
+			hints = append(he.Hints(), hints...)
+		}
+	case errors.As(err, &ce):
+		code = ce.ExitCode()
+	}
+	if ee == nil && errors.As(err, &he) {
+		hints = he.Hints()
+	}
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
+		fmt.Fprintln(w, "hookctl: error: interrupted")
+		return cli.ExitInterrupted
+	}
+	fmt.Fprintf(w, "hookctl: error: %s\n", err.Error())
+	for _, h := range hints {
+		fmt.Fprintf(w, "hookctl: hint: %s\n", h)
+	}
+	return code
+}
+
+// Command groups shown in help.
+const (
+	groupWebhooks = "webhooks"
+	groupManage   = "manage"
+	groupSign     = "signatures"
+	groupSetup    = "setup"
+)
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *cli.Factory) *cobra.Command {
+	var (
+		configFile string
+		storeFlag  string
+		output     string
+		noColor    bool
+	)
+	root := &cobra.Command{
+		Use:   "hookctl <command> [flags]",
+		Short: "Build, send, receive, verify and replay webhooks locally",
+		Long: `hookctl plays the webhook provider on your laptop and in CI: it stores
+subscriptions, sends realistic signed events (Bond, Mono, Mambu, SaaS billing,
+Standard Webhooks) with retries, verifies and forwards what your app receives,
+and replays what failed. No account, no network.`,
+		Example: `  hookctl demo
+  hookctl listen --forward localhost:3000/webhooks
+  hookctl trigger card.created
+  hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*,kyc.verification.success'
+  hookctl replay --failed --yes`,
+		Version:       f.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(config.Options{ExplicitFile: configFile})
+			if err != nil {
+				if errors.Is(err, config.ErrConfigNotFound) {
+					return cli.Usagef("%v", err).Hint("create it, or drop --config to use %s", config.Dir(os.Getenv))
+				}
+				return cli.Envf("%v", err)
+			}
+			if err := cfg.ApplyToFlags(cmd.Flags()); err != nil {
+				return cli.Usagef("%v", err)
+			}
+			if cmd.Flags().Changed("store") || storeFlag != "" {
+				cfg.Store = storeFlag
+			}
+			switch output {
+			case ui.FormatTable, ui.FormatJSON:
+			default:
+				return cli.Usagef("invalid --output %q: want table or json", output)
+			}
+			f.Config = cfg
+			f.IOStreams.SetFormat(output)
+			f.IOStreams.DecideColor(noColor)
+			return nil
+		},
+	}
+	root.SetVersionTemplate("hookctl {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cli.Usagef("%v", err).Hint("run '%s --help' for usage", c.CommandPath())
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&configFile, "config", "", "config `file` (default $HOOKCTL_CONFIG_DIR/config.yaml)")
+	pf.StringVar(&storeFlag, "store", "", "store: SQLite file `path` or postgres:// URL (env HOOKCTL_STORE)")
+	pf.StringVarP(&output, "output", "o", ui.FormatTable, "output `format`: {table|json} (env HOOKCTL_OUTPUT)")
+	pf.BoolVar(&noColor, "no-color", false, "disable colour (also NO_COLOR, CLICOLOR=0)")
+
+	root.AddGroup(
+		&cobra.Group{ID: groupWebhooks, Title: "Webhooks:"},
+		&cobra.Group{ID: groupManage, Title: "Subscriptions and history:"},
+		&cobra.Group{ID: groupSign, Title: "Signatures:"},
+		&cobra.Group{ID: groupSetup, Title: "Setup:"},
+	)
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			root.AddCommand(c)
+		}
+	}
+	add(groupWebhooks, trigger.NewCmd(f), listen.NewCmd(f), replay.NewCmd(f), worker.NewCmd(f), demo.NewCmd(f))
+	add(groupManage, subscribe.NewCmd(f), subscriptions.NewCmd(f), events.NewCmd(f), deliveries.NewCmd(f))
+	add(groupSign, sign.NewCmd(f), verify.NewCmd(f))
+	add(groupSetup, configcmd.NewCmd(f), storecmd.NewCmd(f), completioncmd.NewCmd(f), versioncmd.NewCmd(f))
+	root.SetHelpCommandGroupID(groupSetup)
+	root.SetCompletionCommandGroupID(groupSetup)
+	return root
+}

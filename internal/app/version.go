@@ -1,0 +1,33 @@
+// Package app wires configuration, store, catalog and services for the
+// commands, in one place.
+package app
+
+import (
+	"runtime/debug"
+)
+
+// BuildVersion returns the version and commit: from -ldflags when set,
+// else from the module's build info.
+func BuildVersion(version, commit string) (string, string) {
+	info, ok := debug.ReadBuildInfo()
+	if version == "" {
+		version = "dev"
+		if ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			version = info.Main.Version
+		}
+	}
+	if commit == "" && ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+				if len(commit) > 12 {
+					commit = commit[:12]
+				}
+			}
+		}
+	}
+	if commit == "" {
+		commit = "unknown"
+	}
+	return version, commit
+}

@@ -1,0 +1,82 @@
+// Package cli holds what every command shares: the dependency factory and
+// the typed errors that carry exit codes.
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes: the stable contract documented in the README.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // the operation failed or the thing was not found
+	ExitUsage       = 2 // bad usage or bad input
+	ExitEnvironment = 3 // store unreadable, port busy, …
+	ExitInterrupted = 130
+)
+
+// ExitError is an error with an exit code and optional hints. A nil Err
+// means the command already reported what happened: exit silently.
+type ExitError struct {
+	Code  int
+	Err   error
+	Hints []string
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Usagef is bad usage or bad input: exit 2.
+func Usagef(format string, args ...any) *ExitError {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// Failf is a failed operation or a thing not found: exit 1.
+func Failf(format string, args ...any) *ExitError {
+	return &ExitError{Code: ExitFailed, Err: fmt.Errorf(format, args...)}
+}
+
+// Envf is an environment problem (store unreadable, port busy): exit 3.
+func Envf(format string, args ...any) *ExitError {
+	return &ExitError{Code: ExitEnvironment, Err: fmt.Errorf(format, args...)}
+}
+
+// Silent exits with code without printing anything more.
+func Silent(code int) *ExitError { return &ExitError{Code: code} }
+
+// WithCode wraps err with an exit code (keeping hints of an inner ExitError).
+func WithCode(code int, err error) *ExitError {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return &ExitError{Code: code, Err: ee.Err, Hints: ee.Hints}
+	}
+	return &ExitError{Code: code, Err: err}
+}
+
+// Hint returns a copy of e with hint lines appended.
+func (e *ExitError) Hint(format string, args ...any) *ExitError {
+	c := *e
+	c.Hints = append(append([]string(nil), e.Hints...), fmt.Sprintf(format, args...))
+	return &c
+}
+
+// HintError is implemented by errors from internal packages that know what
+// the user should do next; Main prints each hint as a hint line.
+type HintError interface {
+	error
+	Hints() []string
+}
+
+// CodeError is implemented by errors from internal packages that know
+// their exit code (for example store errors: not found 1, corrupt 3).
+type CodeError interface {
+	error
+	ExitCode() int
+}

@@ -1,0 +1,270 @@
+// Package config resolves hookctl's settings: flags > HOOKCTL_* environment
+// > config.yaml > defaults, with a fresh viper instance per run.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Key describes one setting people reuse.
+type Key struct {
+	Name        string
+	Default     string
+	Description string
+}
+
+// Keys are the only settings config.yaml and HOOKCTL_* hold. Flags of the
+// same name (with '-' for '_') are filled from them when not given.
+var Keys = []Key{
+	{"store", "", "store location: a SQLite file path or a postgres:// URL"},
+	{"output", "table", "output format: table or json"},
+	{"no_color", "false", "disable colour"},
+	{"provider", "", "default provider for events (bond, mono, mambu, saas, standard)"},
+	{"scheme", "", "default signature scheme"},
+	{"fixtures_dir", "", "directory of custom event fixtures"},
+	{"listen_host", "127.0.0.1", "address hookctl listen binds"},
+	{"listen_port", "8787", "port hookctl listen binds"},
+	{"forward", "", "where hookctl listen forwards events"},
+	{"retry_schedule", "", "retry schedule, e.g. 0s,5s,5m,30m,2h"},
+	{"retry_profile", "", "retry profile: bond, mono, mambu or svix"},
+	{"timeout", "10s", "HTTP timeout for deliveries and forwards"},
+}
+
+// FlagKeyAnnotation on a flag names the config key it is filled from when
+// that differs from the flag name (e.g. listen's --port ← listen_port).
+const FlagKeyAnnotation = "hookctl_config_key"
+
+// KeyNames lists the valid keys, sorted.
+func KeyNames() []string {
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LookupKey finds a key by name ('-' and '_' are the same).
+func LookupKey(name string) (Key, bool) {
+	name = strings.ReplaceAll(strings.ToLower(name), "-", "_")
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// Config is the resolved configuration.
+type Config struct {
+	v *viper.Viper
+	// File is the config file in use (it may not exist).
+	File string
+	// FileExists reports whether File was read.
+	FileExists bool
+
+	// Store is the resolved store location ("" until resolved by the app).
+	Store string
+}
+
+// Options controls Load.
+type Options struct {
+	// ExplicitFile is --config; it must exist when set.
+	ExplicitFile string
+	// Getenv looks up environment variables (os.Getenv when nil).
+	Getenv func(string) string
+}
+
+// ErrConfigNotFound is returned when --config names a missing file.
+var ErrConfigNotFound = errors.New("config file not found")
+
+// Load reads the configuration.
+func Load(o Options) (*Config, error) {
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	v := viper.New()
+	v.SetConfigType("yaml")
+	for _, k := range Keys {
+		v.SetDefault(k.Name, k.Default)
+		// Bind explicitly rather than AutomaticEnv so o.Getenv is honoured.
+		if val := getenv("HOOKCTL_" + strings.ToUpper(k.Name)); val != "" {
+			v.Set(k.Name, val)
+		}
+	}
+	c := &Config{v: v}
+	if o.ExplicitFile != "" {
+		c.File = o.ExplicitFile
+		if _, err := os.Stat(o.ExplicitFile); err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrConfigNotFound, o.ExplicitFile)
+		}
+	} else {
+		c.File = filepath.Join(Dir(getenv), "config.yaml")
+	}
+	fileV := viper.New()
+	fileV.SetConfigType("yaml")
+	fileV.SetConfigFile(c.File)
+	if err := fileV.ReadInConfig(); err != nil {
+		var pe *fs.PathError
+		if o.ExplicitFile != "" || !(errors.As(err, &pe) || os.IsNotExist(err)) {
+			return nil, fmt.Errorf("reading %s: %w", c.File, err)
+		}
+	} else {
+		c.FileExists = true
+		for _, k := range Keys {
+			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
+				v.Set(k.Name, fileV.GetString(k.Name))
+			}
+		}
+	}
+	c.Store = v.GetString("store")
+	if c.Store == "" {
+		c.Store = DefaultStorePath(getenv)
+	}
+	return c, nil
+}
+
+// Get returns a key's resolved value (environment, file or default).
+func (c *Config) Get(name string) string { return c.v.GetString(name) }
+
+// Source tells where a key's value came from: env, file or default.
+func (c *Config) Source(name string, getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if getenv("HOOKCTL_"+strings.ToUpper(name)) != "" {
+		return "env"
+	}
+	if c.FileExists {
+		fv := viper.New()
+		fv.SetConfigType("yaml")
+		fv.SetConfigFile(c.File)
+		if fv.ReadInConfig() == nil && fv.IsSet(name) {
+			return "file"
+		}
+	}
+	return "default"
+}
+
+// ApplyToFlags fills every flag of fs the user did not set from the
+// configuration (flags > env > file > defaults). Only flags that map to a
+// known key are touched; defaults of keys are not applied over flag
+// defaults (the flag's own default stands).
+func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
+	var firstErr error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || firstErr != nil {
+			return
+		}
+		name := strings.ReplaceAll(f.Name, "-", "_")
+		if a := f.Annotations[FlagKeyAnnotation]; len(a) > 0 {
+			name = a[0]
+		}
+		k, ok := LookupKey(name)
+		if !ok {
+			return
+		}
+		val := c.v.GetString(k.Name)
+		if val == k.Default {
+			return // not set anywhere but defaults: keep the flag's default
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			items := strings.Split(val, ",")
+			if err := sv.Replace(items); err != nil {
+				firstErr = fmt.Errorf("config %s: %w", k.Name, err)
+			}
+			return
+		}
+		if err := f.Value.Set(val); err != nil {
+			firstErr = fmt.Errorf("invalid %s %q from configuration: %w", k.Name, val, err)
+		}
+	})
+	return firstErr
+}
+
+// Dir is the configuration directory: HOOKCTL_CONFIG_DIR, else
+// $XDG_CONFIG_HOME/hookctl, else ~/.config/hookctl.
+func Dir(getenv func(string) string) string {
+	if d := getenv("HOOKCTL_CONFIG_DIR"); d != "" {
+		return d
+	}
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "hookctl")
+	}
+	return filepath.Join(home(getenv), ".config", "hookctl")
+}
+
+// DataDir is where the default store lives: $XDG_DATA_HOME/hookctl, else
+// ~/.local/share/hookctl.
+func DataDir(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "hookctl")
+	}
+	return filepath.Join(home(getenv), ".local", "share", "hookctl")
+}
+
+// DefaultStorePath is the default SQLite store file.
+func DefaultStorePath(getenv func(string) string) string {
+	return filepath.Join(DataDir(getenv), "hookctl.db")
+}
+
+func home(getenv func(string) string) string {
+	if h := getenv("HOME"); h != "" {
+		return h
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return h
+	}
+	return "."
+}
+
+// Set writes key=value into the config file (created with mode 0600).
+func (c *Config) Set(name, value string) error {
+	k, ok := LookupKey(name)
+	if !ok {
+		return &UnknownKeyError{Name: name}
+	}
+	fv := viper.New()
+	fv.SetConfigType("yaml")
+	fv.SetConfigFile(c.File)
+	if c.FileExists {
+		if err := fv.ReadInConfig(); err != nil {
+			return fmt.Errorf("reading %s: %w", c.File, err)
+		}
+	}
+	fv.Set(k.Name, value)
+	if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
+		return err
+	}
+	if err := fv.WriteConfigAs(c.File); err != nil {
+		return err
+	}
+	if err := os.Chmod(c.File, 0o600); err != nil {
+		return err
+	}
+	c.FileExists = true
+	c.v.Set(k.Name, value)
+	return nil
+}
+
+// UnknownKeyError names a key that is not a setting, and lists the valid ones.
+type UnknownKeyError struct{ Name string }
+
+func (e *UnknownKeyError) Error() string {
+	return fmt.Sprintf("unknown config key %q", e.Name)
+}
+
+// Hints lists the valid keys.
+func (e *UnknownKeyError) Hints() []string {
+	return []string{"valid keys: " + strings.Join(KeyNames(), ", ")}
+}

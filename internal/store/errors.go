@@ -1,0 +1,55 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotFound: no subscription, event or delivery has that ID or prefix.
+var ErrNotFound = errors.New("not found")
+
+// ErrLeaseLost: the worker's lease on a delivery expired and another took it.
+var ErrLeaseLost = errors.New("delivery lease lost")
+
+// NotFoundError names what was not found.
+type NotFoundError struct {
+	Kind string // subscription | event | delivery
+	ID   string
+}
+
+func (e *NotFoundError) Error() string   { return fmt.Sprintf("%s %q not found", e.Kind, e.ID) }
+func (e *NotFoundError) Is(t error) bool { return t == ErrNotFound }
+func (e *NotFoundError) ExitCode() int   { return 1 }
+
+// AmbiguousError: a prefix matches several IDs.
+type AmbiguousError struct {
+	Kind    string
+	Prefix  string
+	Matches []string // a few of the matching IDs
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%s ID prefix %q is ambiguous: it matches %s", e.Kind, e.Prefix, strings.Join(e.Matches, ", "))
+}
+func (e *AmbiguousError) ExitCode() int { return 2 }
+func (e *AmbiguousError) Hints() []string {
+	return []string{"type more characters of the ID"}
+}
+
+// EnvironmentError: the store cannot be used (unreadable, not a hookctl
+// store, written by a newer hookctl, server unreachable). Exit 3.
+type EnvironmentError struct {
+	Err  error
+	Hint string
+}
+
+func (e *EnvironmentError) Error() string { return e.Err.Error() }
+func (e *EnvironmentError) Unwrap() error { return e.Err }
+func (e *EnvironmentError) ExitCode() int { return 3 }
+func (e *EnvironmentError) Hints() []string {
+	if e.Hint == "" {
+		return nil
+	}
+	return []string{e.Hint}
+}

@@ -1,0 +1,183 @@
+// Package store is hookctl's persistence: subscriptions, events, deliveries
+// and attempts. It knows nothing of HTTP. Implementations: sqlite (default,
+// embedded) and postgres (shared); both pass the conformance suite in
+// storetest.
+package store
+
+import "time"
+
+// Subscription statuses.
+const (
+	StatusEnabled  = "enabled"
+	StatusDisabled = "disabled"
+)
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliverySucceeded = "succeeded"
+	DeliveryFailed    = "failed"
+)
+
+// Event sources.
+const (
+	SourceTriggered = "triggered"
+	SourceReceived  = "received"
+)
+
+// Subscription is a callback URL subscribed to event patterns.
+type Subscription struct {
+	ID          string // UUID v4, like Bond's webhook_id
+	CallbackURL string
+	Events      []string // exact names or patterns: card.*, *
+	Description string
+	Status      string // enabled | disabled
+	Secret      string
+	// PreviousSecret keeps signing alongside Secret until
+	// PreviousSecretExpiresAt (secret rotation grace period).
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
+	Provider                string // "" = any
+	Scheme                  string // "auto" (sign as each event's provider) or a scheme name
+	Method                  string // "" = POST; PUT/PATCH for Mambu-style
+	Headers                 map[string]string
+	// Metadata holds free-form labels (e.g. "created_by": "listen").
+	Metadata  map[string]string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Event is one webhook event with its exact payload bytes.
+type Event struct {
+	ID          string // provider-style id (evt_…, UUID, 24-hex)
+	Type        string
+	Provider    string
+	Payload     []byte // exact bytes, never re-serialised
+	ContentType string
+	Source      string // triggered | received
+	// Headers are the request headers a received event arrived with.
+	Headers   map[string][]string
+	CreatedAt time.Time
+}
+
+// Delivery is one event to one URL, with its retry state.
+type Delivery struct {
+	ID             string // UUID v4
+	Seq            int64  // store-assigned, increasing: creation order and cursor
+	EventID        string
+	SubscriptionID string // "" for ad-hoc --url deliveries and listen forwards
+	URL            string
+	Method         string            // "" = POST
+	Scheme         string            // scheme for ad-hoc deliveries ("" = from subscription)
+	Secret         string            // secret for ad-hoc deliveries
+	Headers        map[string]string // extra headers (--header) for this delivery
+	Status         string            // pending | succeeded | failed
+	AttemptCount   int
+	MaxAttempts    int
+	// Schedule is the retry schedule as Go durations joined by commas
+	// ("0s,1s,2s,4s,8s"); attempt n waits Schedule[n-1] after attempt n-1.
+	Schedule      string
+	NextAttemptAt time.Time
+	LastError     string
+	LastStatus    int // HTTP status of the last attempt, 0 if none
+	// RunID groups the deliveries one trigger/replay run waits for.
+	RunID string
+	// Lease: a worker owns a claimed delivery until LeaseExpiresAt.
+	LeaseOwner     string
+	LeaseExpiresAt time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Attempt is one HTTP request of a delivery and what came back.
+type Attempt struct {
+	DeliveryID      string
+	Number          int // 1-based, increasing per delivery
+	StartedAt       time.Time
+	Duration        time.Duration
+	RequestURL      string
+	RequestMethod   string
+	RequestHeaders  map[string][]string
+	ResponseStatus  int // 0 when no response
+	ResponseHeaders map[string][]string
+	ResponseBody    []byte // first 64 KiB
+	Error           string
+}
+
+// DeliveryFilter selects deliveries. Zero fields do not filter.
+type DeliveryFilter struct {
+	Status         string
+	EventPattern   string // exact type or pattern (card.*)
+	SubscriptionID string
+	EventID        string
+	RunID          string
+	Source         string    // triggered | received
+	Since          time.Time // created at or after
+	AfterSeq       int64     // cursor: Seq > AfterSeq, ordered by Seq ascending
+	Limit          int       // 0 = no limit
+	// Newest orders by Seq descending (lists); cursors need ascending.
+	Newest bool
+}
+
+// EventFilter selects events.
+type EventFilter struct {
+	TypePattern string
+	Source      string
+	Since       time.Time
+	Limit       int
+}
+
+// EventSummary is an event with the states of its deliveries.
+type EventSummary struct {
+	Event
+	Pending   int
+	Succeeded int
+	Failed    int
+}
+
+// SubscriptionFilter selects subscriptions.
+type SubscriptionFilter struct {
+	Status string // enabled | disabled
+	Event  string // an event type the subscription matches
+}
+
+// DeliveryUpdate is the outcome recorded with an attempt.
+type DeliveryUpdate struct {
+	Status        string    // pending (retry scheduled), succeeded or failed
+	NextAttemptAt time.Time // when Status is pending
+	LastError     string
+	LastStatus    int
+}
+
+// Requeue describes how replay puts deliveries back in the outbox.
+type Requeue struct {
+	// URL, when set, sends the replay to another URL.
+	URL string
+	// ExtraAttempts is the attempt budget added (MaxAttempts = AttemptCount + ExtraAttempts).
+	ExtraAttempts int
+	Schedule      string
+	RunID         string
+	// Force allows requeuing succeeded deliveries.
+	Force bool
+	Now   time.Time
+}
+
+// Info describes a store for `hookctl store info`.
+type Info struct {
+	Backend       string // sqlite | postgres
+	Location      string // path, or URL with the password masked
+	SchemaVersion int
+	Subscriptions int64
+	Events        int64
+	Deliveries    int64
+	Attempts      int64
+}
+
+// Record is one line of `hookctl store export` (JSON lines). Exactly one
+// field is set.
+type Record struct {
+	Subscription *Subscription `json:"subscription,omitempty"`
+	Event        *Event        `json:"event,omitempty"`
+	Delivery     *Delivery     `json:"delivery,omitempty"`
+	Attempt      *Attempt      `json:"attempt,omitempty"`
+}

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is hookctl's persistence contract. Every method is safe for
+// concurrent use by goroutines and by several processes sharing the store.
+//
+// Lookups by ID accept a unique prefix: an unknown one returns an error
+// matching ErrNotFound, an ambiguous one an *AmbiguousError.
+type Store interface {
+	Close() error
+	Info(ctx context.Context) (Info, error)
+
+	// Subscriptions.
+	CreateSubscription(ctx context.Context, s *Subscription) error // sets ID (if empty), CreatedAt, UpdatedAt
+	GetSubscription(ctx context.Context, idOrPrefix string) (*Subscription, error)
+	ListSubscriptions(ctx context.Context, f SubscriptionFilter) ([]*Subscription, error) // oldest first
+	UpdateSubscription(ctx context.Context, s *Subscription) error                        // by s.ID; sets UpdatedAt
+	DeleteSubscription(ctx context.Context, id string) error                              // deliveries keep their history (subscription_id set NULL)
+
+	// Events and the outbox. CreateEvent writes the event and its
+	// deliveries in one transaction (sets IDs, Seq, timestamps). An event
+	// whose ID already exists is not written again; its new deliveries are
+	// (trigger --duplicate, listen receiving the same event twice).
+	CreateEvent(ctx context.Context, e *Event, deliveries []*Delivery) error
+	GetEvent(ctx context.Context, idOrPrefix string) (*Event, error)
+	ListEvents(ctx context.Context, f EventFilter) ([]*EventSummary, error) // newest first
+
+	// Deliveries.
+	GetDelivery(ctx context.Context, idOrPrefix string) (*Delivery, error)
+	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
+	CountDeliveries(ctx context.Context, f DeliveryFilter) (map[string]int64, error) // by status
+	ListAttempts(ctx context.Context, deliveryID string) ([]*Attempt, error)         // by Number
+
+	// ClaimDue leases up to limit pending deliveries with NextAttemptAt <=
+	// now whose lease is free or expired, to owner until now+lease, oldest
+	// due first. runID, when set, claims only that run's deliveries. No
+	// delivery is leased to two owners at once.
+	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*Delivery, error)
+
+	// RecordAttempt stores an attempt and applies the update in one
+	// transaction, releasing the lease; it returns ErrLeaseLost when owner
+	// no longer holds the delivery's lease (the attempt is still kept).
+	RecordAttempt(ctx context.Context, owner string, a *Attempt, u DeliveryUpdate) error
+
+	// Requeue makes deliveries pending again, due now, for replay. A
+	// succeeded delivery is skipped unless r.Force; it returns the IDs
+	// requeued.
+	Requeue(ctx context.Context, ids []string, r Requeue) ([]string, error)
+
+	// Export streams every record (subscriptions, events, deliveries,
+	// attempts, in that order); Import writes records, skipping those whose
+	// IDs exist.
+	Export(ctx context.Context, fn func(Record) error) error
+	Import(ctx context.Context, r Record) error
+}

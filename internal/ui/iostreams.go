@@ -1,0 +1,158 @@
+// Package ui holds hookctl's output contract: IO streams with TTY detection,
+// the single colour decision, every style, tables and JSON output.
+package ui
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+	"github.com/muesli/termenv"
+)
+
+// Output formats accepted by --output.
+const (
+	FormatTable = "table"
+	FormatJSON  = "json"
+)
+
+// IOStreams is the only way commands read input and write output.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY  bool
+	stdoutTTY bool
+	stderrTTY bool
+
+	colorEnabled bool
+	format       string
+
+	styles    *Styles
+	errStyles *Styles
+	getenv    func(string) string
+}
+
+// System returns streams bound to the process's stdin, stdout and stderr.
+// HOOKCTL_FORCE_TTY=1 makes all three count as terminals (end-to-end tests of
+// terminal output).
+func System() *IOStreams {
+	force := os.Getenv("HOOKCTL_FORCE_TTY")
+	forced := force != "" && force != "0" && force != "false"
+	s := &IOStreams{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		stdinTTY:  forced || isTerminal(os.Stdin),
+		stdoutTTY: forced || isTerminal(os.Stdout),
+		stderrTTY: forced || isTerminal(os.Stderr),
+		format:    FormatTable,
+		getenv:    os.Getenv,
+	}
+	s.DecideColor(false)
+	return s
+}
+
+// Test returns streams backed by buffers: stdin, stdout and stderr. No
+// terminal, no colour, until SetTTY / DecideColor say otherwise.
+func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	s := &IOStreams{In: in, Out: out, ErrOut: errOut, format: FormatTable, getenv: func(string) string { return "" }}
+	s.DecideColor(false)
+	return s, in, out, errOut
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// SetTTY overrides terminal detection (tests).
+func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
+}
+
+// SetGetenv replaces the environment lookup used for the colour decision (tests).
+func (s *IOStreams) SetGetenv(f func(string) string) { s.getenv = f }
+
+func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// CanPrompt reports whether interactive prompts are allowed: stdin and
+// stdout are terminals and the output is not JSON.
+func (s *IOStreams) CanPrompt() bool {
+	return s.stdinTTY && s.stdoutTTY && s.format != FormatJSON
+}
+
+// SetFormat sets the output format (table or json).
+func (s *IOStreams) SetFormat(f string) { s.format = f }
+
+// Format returns the output format (table or json).
+func (s *IOStreams) Format() string { return s.format }
+
+// JSON reports whether --output json is in force.
+func (s *IOStreams) JSON() bool { return s.format == FormatJSON }
+
+// ColorEnabled reports the one colour decision.
+func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled }
+
+// DecideColor makes the one colour decision and applies it to fatih/color
+// and to one lipgloss renderer per output stream. Off with NO_COLOR,
+// --no-color, CLICOLOR=0 or TERM=dumb; on with CLICOLOR_FORCE; otherwise on
+// only when stdout is a terminal.
+func (s *IOStreams) DecideColor(noColorFlag bool) {
+	getenv := s.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	enabled := s.stdoutTTY
+	switch {
+	case noColorFlag, getenv("NO_COLOR") != "", getenv("CLICOLOR") == "0", getenv("TERM") == "dumb":
+		enabled = false
+	case getenv("CLICOLOR_FORCE") != "" && getenv("CLICOLOR_FORCE") != "0":
+		enabled = true
+	}
+	s.colorEnabled = enabled
+	color.NoColor = !enabled
+	s.styles = NewStyles(newRenderer(s.Out, enabled))
+	s.errStyles = NewStyles(newRenderer(s.ErrOut, enabled))
+}
+
+func newRenderer(w io.Writer, enabled bool) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(w)
+	// Never let lipgloss query the terminal: it can hang and it disagrees
+	// with fatih/color. The profile follows our decision.
+	r.SetHasDarkBackground(true)
+	if enabled {
+		r.SetColorProfile(termenv.ANSI256)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	return r
+}
+
+// Styles returns the styles for stdout.
+func (s *IOStreams) Styles() *Styles { return s.styles }
+
+// ErrStyles returns the styles for stderr.
+func (s *IOStreams) ErrStyles() *Styles { return s.errStyles }
+
+// TerminalWidth returns the width of stdout, or 0 when unknown.
+func (s *IOStreams) TerminalWidth() int {
+	if v := s.getenv("COLUMNS"); v != "" {
+		n := 0
+		for _, c := range strings.TrimSpace(v) {
+			if c < '0' || c > '9' {
+				return 0
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	return 0
+}

@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"github.com/charmbracelet/lipgloss"
+	"github.com/fatih/color"
+)
+
+// Palette: the only colours hookctl uses (ANSI 256 codes, readable on dark
+// and light terminals).
+const (
+	colorGreen  = lipgloss.Color("2")
+	colorRed    = lipgloss.Color("1")
+	colorYellow = lipgloss.Color("3")
+	colorBlue   = lipgloss.Color("4")
+	colorCyan   = lipgloss.Color("6")
+	colorGray   = lipgloss.Color("244")
+	colorPurple = lipgloss.Color("5")
+)
+
+// Styles holds every lipgloss style hookctl renders with, by meaning.
+// Commands never build styles of their own.
+type Styles struct {
+	r *lipgloss.Renderer
+
+	Header    lipgloss.Style
+	Title     lipgloss.Style
+	Success   lipgloss.Style
+	Failure   lipgloss.Style
+	Warning   lipgloss.Style
+	Pending   lipgloss.Style
+	Muted     lipgloss.Style
+	Bold      lipgloss.Style
+	EventType lipgloss.Style
+	ID        lipgloss.Style
+	URL       lipgloss.Style
+	Secret    lipgloss.Style
+	Key       lipgloss.Style
+	Box       lipgloss.Style
+}
+
+// NewStyles builds the styles on one renderer.
+func NewStyles(r *lipgloss.Renderer) *Styles {
+	return &Styles{
+		r:         r,
+		Header:    r.NewStyle().Bold(true).Underline(true),
+		Title:     r.NewStyle().Bold(true).Foreground(colorPurple),
+		Success:   r.NewStyle().Foreground(colorGreen),
+		Failure:   r.NewStyle().Foreground(colorRed),
+		Warning:   r.NewStyle().Foreground(colorYellow),
+		Pending:   r.NewStyle().Foreground(colorYellow),
+		Muted:     r.NewStyle().Foreground(colorGray),
+		Bold:      r.NewStyle().Bold(true),
+		EventType: r.NewStyle().Foreground(colorCyan),
+		ID:        r.NewStyle().Foreground(colorGray),
+		URL:       r.NewStyle().Foreground(colorBlue).Underline(true),
+		Secret:    r.NewStyle().Foreground(colorYellow).Bold(true),
+		Key:       r.NewStyle().Bold(true),
+		Box:       r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(colorGray).Padding(0, 1),
+	}
+}
+
+// Renderer returns the lipgloss renderer these styles draw with.
+func (s *Styles) Renderer() *lipgloss.Renderer { return s.r }
+
+// HTTPStatus returns the style for an HTTP status code by class: 2xx green,
+// 3xx/4xx yellow, 5xx and 0 (no response) red.
+func (s *Styles) HTTPStatus(code int) lipgloss.Style {
+	switch {
+	case code >= 200 && code < 300:
+		return s.Success
+	case code >= 300 && code < 500:
+		return s.Warning
+	default:
+		return s.Failure
+	}
+}
+
+// DeliveryStatus returns the style for a delivery status word.
+func (s *Styles) DeliveryStatus(status string) lipgloss.Style {
+	switch status {
+	case "succeeded", "enabled", "valid", "verified", "ok":
+		return s.Success
+	case "failed", "disabled", "invalid", "rejected":
+		return s.Failure
+	default:
+		return s.Pending
+	}
+}
+
+// Paint: cheap fatih/color painters for hot paths (live logs), where a
+// lipgloss render per line would cost too much. They follow the same
+// colour decision (color.NoColor is set by IOStreams.DecideColor).
+var (
+	paintGreen  = color.New(color.FgGreen).SprintFunc()
+	paintRed    = color.New(color.FgRed).SprintFunc()
+	paintYellow = color.New(color.FgYellow).SprintFunc()
+	paintCyan   = color.New(color.FgCyan).SprintFunc()
+	paintGray   = color.New(color.FgHiBlack).SprintFunc()
+	paintBold   = color.New(color.Bold).SprintFunc()
+)
+
+// Paint functions for log lines.
+func Green(s string) string  { return paintGreen(s) }
+func Red(s string) string    { return paintRed(s) }
+func Yellow(s string) string { return paintYellow(s) }
+func Cyan(s string) string   { return paintCyan(s) }
+func Gray(s string) string   { return paintGray(s) }
+func Bold(s string) string   { return paintBold(s) }
+
+// PaintStatus paints an HTTP status by class (see Styles.HTTPStatus).
+func PaintStatus(code int, s string) string {
+	switch {
+	case code >= 200 && code < 300:
+		return Green(s)
+	case code >= 300 && code < 500:
+		return Yellow(s)
+	default:
+		return Red(s)
+	}
+}
