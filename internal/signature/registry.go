@@ -16,4 +16,3 @@ func Lookup(name string) (Scheme, error) { return nil, &ErrUnknownScheme{Name: n
 
 // Detect guesses the scheme from the headers present.
 func Detect(h http.Header) (Scheme, bool) { return nil, false }
-
