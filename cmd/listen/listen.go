@@ -207,10 +207,6 @@ func run(ctx context.Context, opts *Options) error {
 		},
 	})
 	if err != nil {
-		var pe *listen.PortInUseError
-		if errors.As(err, &pe) {
-			return err
-		}
 		return err
 	}
 	target := "nowhere (verify and record only; add --forward <target>)"

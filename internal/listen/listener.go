@@ -120,7 +120,9 @@ type PortInUseError struct {
 	Err  error
 }
 
-func (e *PortInUseError) Error() string { return fmt.Sprintf("cannot listen on %s: the port is in use", e.Addr) }
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("cannot listen on %s: the port is in use", e.Addr)
+}
 func (e *PortInUseError) Unwrap() error { return e.Err }
 func (e *PortInUseError) ExitCode() int { return 3 }
 func (e *PortInUseError) Hints() []string {
