@@ -37,6 +37,8 @@ type Config struct {
 	// back to the provider's scheme); otherwise that scheme only.
 	Scheme   string
 	Provider string
+	// SchemeImpl, when set, is the one scheme used (tests, embedding).
+	SchemeImpl signature.Scheme
 	// Secrets: the subscription's secret first, then --secret values.
 	Secrets []string
 	// Headers are added to every forward (--header).
@@ -90,7 +92,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Timeout <= 0 {
 		s.cfg.Timeout = 10 * time.Second
 	}
-	if cfg.Scheme != "" && cfg.Scheme != "auto" {
+	if cfg.SchemeImpl != nil {
+		s.scheme = cfg.SchemeImpl
+	} else if cfg.Scheme != "" && cfg.Scheme != "auto" {
 		sc, err := signature.Lookup(cfg.Scheme)
 		if err != nil {
 			return nil, err
