@@ -29,7 +29,9 @@ type macAlgo struct {
 func newMacAlgo(newHash func() hash.Hash) *macAlgo {
 	h := newHash()
 	a := &macAlgo{size: h.Size(), block: h.BlockSize()}
-	a.pool.New = func() any { return &macState{h: newHash(), key: make([]byte, 0, 128), msg: make([]byte, 0, 128), text: make([]byte, 0, 256)} }
+	a.pool.New = func() any {
+		return &macState{h: newHash(), key: make([]byte, 0, 128), msg: make([]byte, 0, 128), text: make([]byte, 0, 256)}
+	}
 	return a
 }
 
