@@ -499,7 +499,7 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 	if m.provider == "" && scheme != "" {
 		m.provider = schemeProvider(scheme)
 	}
-	m.id = eventIDFromHeaders(h)
+	m.id = signature.EventIDFromHeaders(h)
 	var res []gjson.Result
 	if gjson.ValidBytes(body) {
 		res = gjson.GetManyBytes(body, "id", "event_id", "type", "event", "event_type")
@@ -530,18 +530,6 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 		m.id = "rcv_" + hex.EncodeToString(sum[:12])
 	}
 	return m
-}
-
-// idHeaders carry an event id in the schemes hookctl knows.
-var idHeaders = []string{"Webhook-Id", "Svix-Id", "X-Github-Delivery", "X-Notifications-Idempotency-Key", "Idempotency-Key", "X-Hookctl-Event-Id"}
-
-func eventIDFromHeaders(h http.Header) string {
-	for _, k := range idHeaders {
-		if v := h[k]; len(v) > 0 && v[0] != "" {
-			return v[0]
-		}
-	}
-	return ""
 }
 
 // FormatSize prints a byte count the way --max-body takes it.
