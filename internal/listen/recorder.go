@@ -73,7 +73,7 @@ type Recorder struct {
 // NewRecorder starts a recorder; onErr is told about write errors (once
 // per batch).
 func NewRecorder(st store.Store, onErr func(error)) *Recorder {
-	r := &Recorder{st: st, owner: "listen-" + uuid.NewString()[:8], ch: make(chan *Record, 8192), done: make(chan struct{}), onErr: onErr}
+	r := &Recorder{st: st, owner: "listen-" + uuid.NewString()[:8], ch: make(chan *Record, 1024), done: make(chan struct{}), onErr: onErr}
 	go r.loop()
 	return r
 }
@@ -94,7 +94,7 @@ func (r *Recorder) Counts() (written, failed int64) {
 	return r.written, r.failed
 }
 
-const maxBatch = 256
+const maxBatch = 512
 
 func (r *Recorder) loop() {
 	defer close(r.done)
@@ -124,9 +124,46 @@ func (r *Recorder) loop() {
 	}
 }
 
-// write stores a batch: each event with its delivery (held back), then one
-// claim of the batch's deliveries, then each forward as the attempt.
+// RecordsWriter is implemented by stores that write many records in one
+// transaction (the SQLite store); others take the per-record path.
+type RecordsWriter interface {
+	WriteRecords(ctx context.Context, recs []store.Record) error
+}
+
 func (r *Recorder) write(ctx context.Context, batch []*Record) (int, error) {
+	w, ok := r.st.(RecordsWriter)
+	if !ok {
+		return r.writeEach(ctx, batch)
+	}
+	now := time.Now().UTC()
+	recs := make([]store.Record, 0, 3*len(batch))
+	for _, rec := range batch {
+		recs = append(recs, store.Record{Event: &rec.Event})
+		if d := rec.Delivery; d != nil {
+			d.ID = uuid.NewString()
+			d.EventID = rec.Event.ID
+			d.Status = rec.Update.Status
+			d.AttemptCount = 1
+			d.LastStatus = rec.Update.LastStatus
+			d.LastError = rec.Update.LastError
+			d.UpdatedAt = now
+			rec.Attempt.DeliveryID = d.ID
+			recs = append(recs, store.Record{Delivery: d}, store.Record{Attempt: rec.Attempt})
+		}
+	}
+	if err := w.WriteRecords(ctx, recs); err != nil {
+		// One bad record must not cost the batch: retry one by one.
+		if len(batch) > 1 {
+			return r.writeEach(ctx, batch)
+		}
+		return 0, err
+	}
+	return len(batch), nil
+}
+
+// writeEach stores a batch through the Store contract: each event with its delivery (held back), then one
+// claim of the batch's deliveries, then each forward as the attempt.
+func (r *Recorder) writeEach(ctx context.Context, batch []*Record) (int, error) {
 	runID := "listen-" + uuid.NewString()
 	var firstErr error
 	byID := make(map[string]*Record, len(batch))
@@ -136,6 +173,7 @@ func (r *Recorder) write(ctx context.Context, batch []*Record) (int, error) {
 		if rec.Delivery != nil {
 			d := rec.Delivery
 			d.Status = store.DeliveryPending
+			d.AttemptCount, d.LastStatus, d.LastError = 0, 0, ""
 			d.NextAttemptAt = farFuture
 			d.RunID = runID
 			ds = []*store.Delivery{d}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // hexScheme is a tiny HMAC scheme for tests that must not depend on the
@@ -473,5 +474,55 @@ func TestRecorderStoresEventsDeliveriesAttempts(t *testing.T) {
 	}
 	if len(st.attempts) != 1 || string(st.attempts[0].ResponseBody) != "app says hi" || st.attempts[0].ResponseStatus != 500 {
 		t.Fatalf("attempts = %+v", st.attempts)
+	}
+}
+
+func TestRecorderSQLite(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/hookctl.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}, Status: store.StatusEnabled, Secret: "s3cret", Scheme: "auto"}
+	if err := st.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	for _, batch := range []bool{true, false} {
+		var s store.Store = st
+		if !batch {
+			s = struct{ store.Store }{st} // hides WriteRecords: the per-record path
+		}
+		a, _ := app(t, 503)
+		rec := NewRecorder(s, func(err error) { t.Errorf("record: %v", err) })
+		srv, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = rec; c.SubscriptionID = sub.ID })
+		for i := 0; i < 3; i++ {
+			body := []byte(`{"id":"evt_sql","type":"payment.failed"}`)
+			req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+			sign(t, req, "s3cret", "", body)
+			srv.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		rec.Close()
+		log.Close()
+	}
+	ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{Source: store.SourceReceived})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 6 {
+		t.Fatalf("%d deliveries, want 6", len(ds))
+	}
+	for _, d := range ds {
+		if d.Status != store.DeliveryFailed || d.LastStatus != 503 || d.AttemptCount != 1 || d.SubscriptionID != sub.ID || d.EventID != "evt_sql" {
+			t.Fatalf("delivery = %+v", d)
+		}
+		as, err := st.ListAttempts(ctx, d.ID)
+		if err != nil || len(as) != 1 || as[0].ResponseStatus != 503 || string(as[0].ResponseBody) != "app says hi" {
+			t.Fatalf("attempts = %+v, %v", as, err)
+		}
+	}
+	due, err := st.ClaimDue(ctx, "w", time.Now().Add(time.Hour), time.Minute, 10, "")
+	if err != nil || len(due) != 0 {
+		t.Fatalf("recorded forwards are claimable by workers: %v %v", due, err)
 	}
 }
