@@ -200,6 +200,9 @@ func run(ctx context.Context, opts *Options) error {
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody, Keep: opts.Keep, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
+		OnSaving: func(n int64) {
+			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
+		},
 		OnRecordError: func(err error) {
 			warnOnce.Do(func() {
 				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: could not record a received event: %v\n", err)
@@ -221,6 +224,7 @@ func run(ctx context.Context, opts *Options) error {
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("Shutting down: finishing in-flight forwards…"))
 	stats, serr := l.Shutdown(context.WithoutCancel(ctx))
+
 	written, lost := l.RecordCounts()
 	sum := fmt.Sprintf("Received %d, verified %d, rejected %d; forwarded %d ok, %d failed.",
 		stats.Received, stats.Verified, stats.Rejected, stats.ForwardedOK, stats.ForwardFail)

@@ -45,6 +45,9 @@ type Options struct {
 	Now      func() time.Time
 	// OnRecordError is told when the store refuses a record.
 	OnRecordError func(error)
+	// OnSaving is told, at shutdown, how many records still have to be
+	// written when that is many (a burst just ended).
+	OnSaving func(n int64)
 	// NoRecord turns recording off (benchmarks of the proxy alone).
 	NoRecord bool
 }
@@ -239,10 +242,13 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 	if err != nil {
 		l.srv.Close()
 	}
+	l.log.Close()
 	if l.rec != nil {
+		if n := l.rec.Pending(); n > 1000 && l.opts.OnSaving != nil {
+			l.opts.OnSaving(n)
+		}
 		l.rec.Close()
 	}
-	l.log.Close()
 	if !l.opts.Keep {
 		s := *l.Sub
 		if cur, gerr := l.opts.Store.GetSubscription(context.WithoutCancel(ctx), l.Sub.ID); gerr == nil {

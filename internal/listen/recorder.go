@@ -1,9 +1,14 @@
 package listen
 
 import (
+	"bufio"
 	"context"
+	"encoding/gob"
+	"fmt"
 	"net/http"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,72 +59,188 @@ func (rec *Record) set(s *Server, out *http.Request, target string, start time.T
 // recorder itself claims it (ClaimDue with that clock and its own run id).
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Recorder writes records to the store from one goroutine, in batches,
-// off the request path. Add blocks when the queue is full (back-pressure
-// rather than loss); Close writes everything queued.
+// Recorder stores records without putting the store on the request path.
+// Add appends the record to a spool file (a buffered gob stream: a few
+// microseconds, no store work, memory flat under any load); one goroutine
+// imports the spool into the store in batches whenever the listener is
+// quiet (or the backlog grows large), so during a burst the CPU goes to
+// forwarding and the store catches up right after. Close imports
+// everything left: nothing is lost on a clean shutdown.
 type Recorder struct {
 	st    store.Store
 	owner string
-	ch    chan *Record
-	done  chan struct{}
-	once  sync.Once
 	onErr func(error)
 
-	mu      sync.Mutex
+	mu     sync.Mutex // guards the writer side
+	spool  *os.File
+	bw     *bufio.Writer
+	enc    *gob.Encoder
+	added  int64 // records encoded
+	encErr error
+	recent atomic.Int64 // Adds since the importer's last look
+
+	rd       *os.File
+	dec      *gob.Decoder
+	decoded  int64
+	imported atomic.Int64 // = decoded, readable by Pending
+
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+
+	// wrote holds event ids this recorder already stored: a duplicate's
+	// event row is not written again (the store would skip it anyway).
+	wrote map[string]struct{}
+
+	cmu     sync.Mutex
 	written int64
 	failed  int64
 }
 
+// Recorder tuning.
+var (
+	importTick = 20 * time.Millisecond
+	busyAdds   = int64(20) // more Adds than this per tick = busy
+	maxBacklog = int64(200000)
+)
+
 // NewRecorder starts a recorder; onErr is told about write errors (once
 // per batch).
 func NewRecorder(st store.Store, onErr func(error)) *Recorder {
-	r := &Recorder{st: st, owner: "listen-" + uuid.NewString()[:8], ch: make(chan *Record, 1024), done: make(chan struct{}), onErr: onErr}
+	r := &Recorder{st: st, owner: "listen-" + uuid.NewString()[:8], onErr: onErr,
+		stop: make(chan struct{}), done: make(chan struct{}), wrote: make(map[string]struct{})}
+	f, err := os.CreateTemp("", "hookctl-listen-*.spool")
+	if err == nil {
+		r.rd, err = os.Open(f.Name())
+		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		r.encErr = fmt.Errorf("creating the record spool: %w", err)
+	} else {
+		r.spool = f
+		r.bw = bufio.NewWriterSize(f, 64<<10)
+		r.enc = gob.NewEncoder(r.bw)
+		r.dec = gob.NewDecoder(bufio.NewReaderSize(r.rd, 64<<10))
+	}
 	go r.loop()
 	return r
 }
 
-// Add queues a record.
-func (r *Recorder) Add(rec *Record) { r.ch <- rec }
+// Add records rec (it must not be changed afterwards).
+func (r *Recorder) Add(rec *Record) {
+	r.recent.Add(1)
+	r.mu.Lock()
+	if r.encErr == nil {
+		if err := r.enc.Encode(rec); err != nil {
+			r.encErr = err
+		} else {
+			r.added++
+		}
+	}
+	err := r.encErr
+	r.mu.Unlock()
+	if err != nil {
+		// No usable spool: write through (slower, still lossless).
+		n, werr := r.write(context.Background(), []*Record{rec})
+		r.count(n, 1-n, werr)
+	}
+}
 
-// Close writes what is queued and stops.
+// Close imports everything spooled and stops.
 func (r *Recorder) Close() {
-	r.once.Do(func() { close(r.ch) })
+	r.once.Do(func() { close(r.stop) })
 	<-r.done
+}
+
+// Pending is how many records wait in the spool.
+func (r *Recorder) Pending() int64 {
+	r.mu.Lock()
+	n := r.added
+	r.mu.Unlock()
+	return n - r.imported.Load()
 }
 
 // Counts returns records written and records that could not be written.
 func (r *Recorder) Counts() (written, failed int64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.cmu.Lock()
+	defer r.cmu.Unlock()
 	return r.written, r.failed
+}
+
+func (r *Recorder) count(ok, bad int, err error) {
+	r.cmu.Lock()
+	r.written += int64(ok)
+	r.failed += int64(bad)
+	r.cmu.Unlock()
+	if err != nil && r.onErr != nil {
+		r.onErr(err)
+	}
 }
 
 const maxBatch = 512
 
+// flush makes every encoded record readable and returns how many there are.
+func (r *Recorder) flush() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bw != nil && r.encErr == nil {
+		if err := r.bw.Flush(); err != nil {
+			r.encErr = err
+		}
+	}
+	return r.added
+}
+
 func (r *Recorder) loop() {
 	defer close(r.done)
-	batch := make([]*Record, 0, maxBatch)
-	for rec := range r.ch {
-		batch = append(batch[:0], rec)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case more, ok := <-r.ch:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, more)
-			default:
-				break fill
+	t := time.NewTicker(importTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			r.importUpTo(r.flush(), true)
+			if r.spool != nil {
+				r.spool.Close()
+				r.rd.Close()
 			}
+			return
+		case <-t.C:
 		}
-		n, err := r.write(context.Background(), batch)
-		r.mu.Lock()
-		r.written += int64(n)
-		r.failed += int64(len(batch) - n)
-		r.mu.Unlock()
-		if err != nil && r.onErr != nil {
-			r.onErr(err)
+		avail := r.flush()
+		busy := r.recent.Swap(0) > busyAdds
+		if avail > r.decoded && (!busy || avail-r.decoded > maxBacklog) {
+			r.importUpTo(avail, false)
+		}
+	}
+}
+
+// importUpTo decodes spooled records up to n and writes them in batches;
+// unless all, it yields as soon as requests arrive again.
+func (r *Recorder) importUpTo(n int64, all bool) {
+	batch := make([]*Record, 0, maxBatch)
+	for r.decoded < n {
+		batch = batch[:0]
+		for r.decoded < n && len(batch) < maxBatch {
+			rec := &Record{}
+			if err := r.dec.Decode(rec); err != nil {
+				r.count(0, int(n-r.decoded), fmt.Errorf("reading the record spool: %w", err))
+				r.decoded = n
+				r.imported.Store(n)
+				break
+			}
+			r.decoded++
+			r.imported.Store(r.decoded)
+			batch = append(batch, rec)
+		}
+		if len(batch) > 0 {
+			ok, err := r.write(context.Background(), batch)
+			r.count(ok, len(batch)-ok, err)
+		}
+		if !all && r.recent.Load() > busyAdds && n-r.decoded < maxBacklog {
+			return
 		}
 	}
 }
@@ -138,7 +259,9 @@ func (r *Recorder) write(ctx context.Context, batch []*Record) (int, error) {
 	now := time.Now().UTC()
 	recs := make([]store.Record, 0, 3*len(batch))
 	for _, rec := range batch {
-		recs = append(recs, store.Record{Event: &rec.Event})
+		if _, dup := r.wrote[rec.Event.ID]; !dup {
+			recs = append(recs, store.Record{Event: &rec.Event})
+		}
 		if d := rec.Delivery; d != nil {
 			d.ID = uuid.NewString()
 			d.EventID = rec.Event.ID
@@ -157,6 +280,12 @@ func (r *Recorder) write(ctx context.Context, batch []*Record) (int, error) {
 			return r.writeEach(ctx, batch)
 		}
 		return 0, err
+	}
+	if len(r.wrote) > 50000 {
+		clear(r.wrote)
+	}
+	for _, rec := range batch {
+		r.wrote[rec.Event.ID] = struct{}{}
 	}
 	return len(batch), nil
 }

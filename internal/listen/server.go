@@ -284,9 +284,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var rec *Record
 	if s.cfg.Recorder != nil {
 		rec = &Record{Event: store.Event{
-			ID: meta.id, Type: meta.typ, Provider: meta.provider, Payload: bytes.Clone(body),
+			ID: meta.id, Type: meta.typ, Provider: meta.provider, Payload: body, // Add encodes synchronously: no copy needed
 			ContentType: r.Header.Get("Content-Type"), Source: store.SourceReceived,
-			Headers: r.Header.Clone(), CreatedAt: start,
+			Headers: r.Header, CreatedAt: start,
 		}}
 	}
 
