@@ -70,12 +70,13 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 		return err == nil && n[store.DeliveryPending] == 0
 	}
 	err := e.Run(runCtx, done)
+	timedOut := errors.Is(runCtx.Err(), context.DeadlineExceeded)
 	cancel()
 	wg.Wait()
 	out := Outcome{Enqueued: enqueued.Load()}
 	if ctx.Err() != nil {
 		out.Cancelled = true
-	} else if runCtx.Err() != nil && wait > 0 {
+	} else if timedOut && wait > 0 {
 		out.TimedOut = true
 	}
 	if err == nil && prodErr != nil && !errors.Is(prodErr, context.Canceled) && !errors.Is(prodErr, context.DeadlineExceeded) {
