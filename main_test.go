@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 		"hookctl":      func() { os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
 		"seedsubs":     func() { os.Exit(seedSubscriptions()) },
+		"demoapp":      func() { os.Exit(demoApp()) },
 	})
 }
 
@@ -52,6 +53,9 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			"waitfile": cmdWaitFile,
 			"readfile": cmdReadFile,
 			"jsonget":  cmdJSONGet,
+			"freeport": cmdFreePort,
+			"httpwait": cmdHTTPWait,
+			"post":     cmdPost,
 		},
 	}
 }
