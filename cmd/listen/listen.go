@@ -255,5 +255,8 @@ func exampleEvent(events []string) string {
 			return e
 		}
 	}
-	return "card.created"
+	if slices.Contains(events, "*") || slices.Contains(events, "card.*") {
+		return "card.created"
+	}
+	return "<event-type>"
 }

@@ -26,7 +26,7 @@ type LogLine struct {
 	EventType  string    `json:"event_type,omitempty"`
 	Provider   string    `json:"provider,omitempty"`
 	Scheme     string    `json:"scheme,omitempty"`
-	Verified   bool      `json:"verified"`
+	Verified   bool      `json:"verified,omitempty"`
 	Duplicate  bool      `json:"duplicate,omitempty"`
 	Retry      bool      `json:"retry,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
