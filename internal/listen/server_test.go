@@ -335,6 +335,7 @@ func TestTimeoutIs502(t *testing.T) {
 func TestNormalizeTarget(t *testing.T) {
 	for in, want := range map[string]string{
 		"3000":                         "http://localhost:3000",
+		"3000/webhooks?x=1":            "http://localhost:3000/webhooks?x=1",
 		":3000":                        "http://localhost:3000",
 		"localhost:3000/webhooks":      "http://localhost:3000/webhooks",
 		"127.0.0.1:8080/hooks?x=1":     "http://127.0.0.1:8080/hooks?x=1",

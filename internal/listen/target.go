@@ -16,11 +16,16 @@ func NormalizeTarget(s string) (*url.URL, error) {
 	if s == "" {
 		return nil, fmt.Errorf("the forward target is empty")
 	}
-	if n, err := strconv.Atoi(s); err == nil {
+	// "3000" or "3000/webhooks": a port on localhost.
+	port, rest, _ := strings.Cut(s, "/")
+	if n, err := strconv.Atoi(port); err == nil && !strings.Contains(s, ":") {
 		if n <= 0 || n > 65535 {
 			return nil, fmt.Errorf("invalid forward port %d: want 1-65535", n)
 		}
-		s = "localhost:" + s
+		s = "localhost:" + port
+		if rest != "" || strings.HasSuffix(s, "/") {
+			s += "/" + rest
+		}
 	}
 	if strings.HasPrefix(s, ":") {
 		s = "localhost" + s
