@@ -329,4 +329,3 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	return nil
 }
-
