@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -311,13 +312,13 @@ func (r *rawFixture) setString(key, val string, line int) error {
 	return nil
 }
 
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 func parseYAMLFixtures(file string, data []byte) ([]*rawFixture, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
-		if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			return nil, &FixtureError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
 		}
@@ -429,7 +430,7 @@ func yamlToJSON(w *bytes.Buffer, n *yaml.Node) error {
 			}
 			w.WriteString(strconv.FormatBool(b))
 		case "!!int", "!!float":
-			if jsonNumberRe.MatchString(n.Value) {
+			if jsonNumberRe().MatchString(n.Value) {
 				w.WriteString(n.Value)
 				return nil
 			}
@@ -438,7 +439,7 @@ func yamlToJSON(w *bytes.Buffer, n *yaml.Node) error {
 				return err
 			}
 			s := strconv.FormatFloat(f, 'f', -1, 64)
-			if !jsonNumberRe.MatchString(s) {
+			if !jsonNumberRe().MatchString(s) {
 				return fmt.Errorf("line %d: %q is not a JSON number", n.Line, n.Value)
 			}
 			w.WriteString(s)
@@ -451,7 +452,7 @@ func yamlToJSON(w *bytes.Buffer, n *yaml.Node) error {
 	return nil
 }
 
-var jsonNumberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var jsonNumberRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`) })
 
 func writeJSONString(w *bytes.Buffer, s string) {
 	enc := json.NewEncoder(w)
