@@ -20,6 +20,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"hookctl":      func() { os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
+		"seedsubs":     func() { os.Exit(seedSubscriptions()) },
 	})
 }
 
@@ -50,6 +51,7 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile": cmdWaitFile,
 			"readfile": cmdReadFile,
+			"jsonget":  cmdJSONGet,
 		},
 	}
 }

@@ -71,7 +71,7 @@ Keys:
   hookctl config set listen_port 9000
   hookctl config get store
   hookctl config path`,
-		Args: cobra.NoArgs,
+		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			return cli.Usagef("missing command").Hint("run 'hookctl config --help' for the commands")
 		},
@@ -82,14 +82,14 @@ Keys:
 			Aliases: []string{"ls"},
 			Short:   "Show every setting with its value and where it comes from",
 			Example: "  hookctl config list\n  hookctl config list -o json",
-			Args:    cobra.NoArgs,
+			Args:    cli.NoArgs,
 			RunE:    exec("list"),
 		},
 		&cobra.Command{
 			Use:               "get <key>",
 			Short:             "Print one setting's value",
 			Example:           "  hookctl config get store\n  hookctl config get retry_schedule",
-			Args:              cobra.ExactArgs(1),
+			Args:              cli.ExactArgs(1),
 			ValidArgsFunction: completeKeys,
 			RunE:              exec("get"),
 		},
@@ -97,7 +97,7 @@ Keys:
 			Use:     "set <key> <value>",
 			Short:   "Write a setting to the config file",
 			Example: "  hookctl config set listen_port 9000\n  hookctl config set retry_schedule 0s,5s,5m,30m,2h\n  hookctl config set store postgres://hookctl@localhost/hookctl",
-			Args:    cobra.ExactArgs(2),
+			Args:    cli.ExactArgs(2),
 			ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 				if len(args) == 1 {
 					if v := config.ValueChoices(args[0]); v != nil {
@@ -113,7 +113,7 @@ Keys:
 			Use:     "path",
 			Short:   "Print the config file's path",
 			Example: "  hookctl config path\n  $EDITOR \"$(hookctl config path)\"",
-			Args:    cobra.NoArgs,
+			Args:    cli.NoArgs,
 			RunE:    exec("path"),
 		},
 	)
