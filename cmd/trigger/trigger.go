@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -32,8 +30,7 @@ type Options struct {
 	Scheme         string
 	Secret         string
 	FixturesDir    string
-	Overrides      []catalog.Override
-	Data           string // --data: inline body or @file
+	Overrides      catalog.OverrideFlags // --set, --set-string, --set-json, --unset, --data
 	Count          int
 	Concurrency    int
 	Duplicate      int
@@ -50,7 +47,6 @@ func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	var headers []string
-	ov := &overrideFlags{opts: opts}
 	c := &cobra.Command{
 		Use:   "trigger <event-type> [flags]",
 		Short: "Send a signed sample event to every matching subscription",
@@ -123,12 +119,8 @@ usage, 130 when interrupted.`,
 	fl.StringVar(&opts.URL, "url", "", "send to this `url` with no subscription (ad hoc)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` for --url (default: the provider's)")
 	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default: a generated one, printed)")
-	fl.StringVar(&opts.FixturesDir, "fixtures-dir", "", "directory of custom event fixtures")
-	fl.Var(ov.op("set"), "set", "set a body field: `path=value` (JSON value when it parses, else a string); repeatable")
-	fl.Var(ov.op("set-string"), "set-string", "set a body field to a string: `path=value`; repeatable")
-	fl.Var(ov.op("set-json"), "set-json", "set a body field to raw JSON: `path=json`; repeatable")
-	fl.Var(ov.op("unset"), "unset", "remove a body field: `path`; repeatable")
-	fl.StringVar(&opts.Data, "data", "", "use this `body` instead of the sample (@file reads a file, @- stdin)")
+	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
+	opts.Overrides.Register(fl)
 	fl.IntVarP(&opts.Count, "count", "n", 1, "number of events to send (`n`)")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "deliveries in flight at once (`n`)")
 	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (test idempotent handlers)")
@@ -148,37 +140,6 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry schedule: `{bond|mono|mambu|svix}`")
 	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
-}
-
-// overrideFlags keeps --set/--set-string/--set-json/--unset in the order
-// given.
-type overrideFlags struct{ opts *Options }
-
-type overrideValue struct {
-	o  *overrideFlags
-	op string
-}
-
-func (o *overrideFlags) op(name string) *overrideValue { return &overrideValue{o: o, op: name} }
-
-func (v *overrideValue) String() string { return "" }
-func (v *overrideValue) Type() string   { return "string" }
-func (v *overrideValue) Set(s string) error {
-	ov := catalog.Override{Op: v.op}
-	if v.op == "unset" {
-		ov.Path = strings.TrimSpace(s)
-	} else {
-		path, val, ok := strings.Cut(s, "=")
-		if !ok {
-			return fmt.Errorf("want path=value, got %q", s)
-		}
-		ov.Path, ov.Value = strings.TrimSpace(path), val
-	}
-	if ov.Path == "" {
-		return fmt.Errorf("empty path in %q", s)
-	}
-	v.o.opts.Overrides = append(v.o.opts.Overrides, ov)
-	return nil
 }
 
 // ParseHeaders parses repeated 'Key: Value' flags.
@@ -225,20 +186,6 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-func readData(s string, stdin io.Reader) ([]byte, error) {
-	switch {
-	case s == "@-":
-		return io.ReadAll(stdin)
-	case strings.HasPrefix(s, "@"):
-		b, err := os.ReadFile(s[1:])
-		if err != nil {
-			return nil, cli.Usagef("reading --data: %v", err)
-		}
-		return b, nil
-	}
-	return []byte(s), nil
-}
-
 func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
 	f := opts.Factory
@@ -254,11 +201,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)
 	}
-	var data []byte
-	if opts.Data != "" {
-		if data, err = readData(opts.Data, ios.In); err != nil {
-			return err
-		}
+	build, err := opts.Overrides.Resolve(ios.In)
+	if err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
 	}
 	st, err := f.Store(ctx)
 	if err != nil {
@@ -291,7 +236,8 @@ func run(ctx context.Context, opts *Options) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			built, err := cat.Build(et, catalog.BuildOptions{Now: now(), Overrides: opts.Overrides, Data: data})
+			build.Now = now()
+			built, err := cat.Build(et, build)
 			if err != nil {
 				return cli.WithCode(cli.ExitUsage, err)
 			}
@@ -299,6 +245,11 @@ func run(ctx context.Context, opts *Options) error {
 				ContentType: built.ContentType, Source: store.SourceTriggered}
 			for k := 0; k < opts.Duplicate; k++ {
 				ds := targets.deliveries(plan, opts, now())
+				for _, d := range ds {
+					if d.Method == "" && built.Method != "" && built.Method != "POST" {
+						d.Method = built.Method // Mambu-style PUT/PATCH
+					}
+				}
 				if err := delivery.Enqueue(ctx, st, ev, ds); err != nil {
 					return err
 				}
@@ -397,7 +348,7 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 			scheme = et.Scheme
 		}
 		if scheme == "" {
-			scheme = delivery.SchemeFor(et.Provider)
+			scheme = catalog.SchemeFor(et.Provider)
 		}
 		return targets{scheme: scheme}, nil
 	case opts.SubscriptionID != "":

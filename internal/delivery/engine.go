@@ -60,6 +60,7 @@ type Engine struct {
 
 	finished atomic.Int64 // deliveries that reached a final state here
 
+	wake     chan struct{}
 	initOnce sync.Once
 	events   *lru[*store.Event]
 	subsMu   sync.Mutex
@@ -112,6 +113,7 @@ func (e *Engine) init() {
 		if e.SchemeFor == nil {
 			e.SchemeFor = SchemeFor
 		}
+		e.wake = make(chan struct{}, 1)
 		e.events = newLRU[*store.Event](4 * e.Concurrency)
 		e.subs = map[string]cachedSub{}
 	})
@@ -174,7 +176,13 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			if done != nil && len(slots) == 0 && done() {
 				return nil
 			}
-			sleep(ctx, e.Poll)
+			t := time.NewTimer(e.Poll)
+			select {
+			case <-t.C:
+			case <-e.wake:
+			case <-ctx.Done():
+			}
+			t.Stop()
 		}
 	}
 }
@@ -482,6 +490,16 @@ func (c *lru[V]) put(k string, v V) {
 	c.keys[c.next] = k
 	c.next = (c.next + 1) % len(c.keys)
 	c.m[k] = v
+}
+
+// Wake makes an idle engine look for due deliveries now (new work was
+// enqueued).
+func (e *Engine) Wake() {
+	e.init()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
 }
 
 // OwnerID returns the engine's lease owner id.

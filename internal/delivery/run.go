@@ -50,8 +50,9 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		prodErr = produce(runCtx, func(n int) { enqueued.Add(int64(n)) })
+		prodErr = produce(runCtx, func(n int) { enqueued.Add(int64(n)); e.Wake() })
 		prodDone.Store(true)
+		e.Wake()
 	}()
 	var lastCheck time.Time
 	done := func() bool {

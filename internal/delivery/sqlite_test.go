@@ -13,7 +13,7 @@ import (
 	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t testing.TB) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
