@@ -14,10 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH:/usr/sbin"
 
-DUR=${LISTEN_BENCH_DURATION:-10s}
-WARM=2s
+DUR=${LISTEN_BENCH_DURATION:-5s}
+ROUNDS=${LISTEN_BENCH_ROUNDS:-3}
+WARM=1s
 CONNS=16
-if [ "${BENCH_SMOKE:-0}" = 1 ]; then DUR=2s; WARM=1s; fi
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then DUR=1s; WARM=1s; ROUNDS=1; fi
 
 own_work=0
 if [ -z "${BENCH_WORK:-}" ]; then
@@ -28,7 +29,6 @@ mkdir -p "$W"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   [ "$own_work" = 1 ] && rm -rf "$BENCH_WORK"
   return 0
@@ -140,24 +140,38 @@ print(f"{name}\t{float(rps.group(1)) if rps else 0:.0f}\t{lat(50):.3f}\t{lat(99)
 PY
 }
 
-log "wrk -c$CONNS -d$DUR: direct"
-runwrk direct "http://127.0.0.1:$APP/webhooks"
-log "goproxy"
-runwrk goproxy "http://127.0.0.1:$GP/webhooks"
-if [ "$have_nginx" = 1 ]; then log "nginx"; runwrk nginx "http://127.0.0.1:$NG/webhooks"; fi
-log "hookctl listen"
-runwrk listen "http://127.0.0.1:$LP/"
+# Rounds interleave the targets so background noise hits them alike;
+# the table shows medians.
+for round in $(seq 1 "$ROUNDS"); do
+  log "round $round/$ROUNDS: wrk -c$CONNS -d$DUR against direct, goproxy, nginx, listen"
+  runwrk direct "http://127.0.0.1:$APP/webhooks"
+  runwrk goproxy "http://127.0.0.1:$GP/webhooks"
+  if [ "$have_nginx" = 1 ]; then runwrk nginx "http://127.0.0.1:$NG/webhooks"; fi
+  runwrk listen "http://127.0.0.1:$LP/"
+done
 RSS_KB=$(awk '/VmHWM/{print $2}' "/proc/$LPID/status")
 kill -INT "$LPID"; wait "$LPID" 2>/dev/null || true
 RECORDED=$(grep -c '"kind":"forward"' "$W/listen.log" || true)
 SUMMARY=$(grep -E "^Received" "$W/listen.err" | tail -1 || true)
+if grep -q '"kind":"rejected"' "$W/listen.log"; then
+  log "WARNING: listen rejected requests; first reasons:"
+  grep '"kind":"rejected"' "$W/listen.log" | head -3 >&2
+fi
 
 python3 - "$results" "$RSS_KB" "${BENCH_TSV:-}" "$SUMMARY" <<'PY'
-import sys
-rows = {l.split("\t")[0]: l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()}
+import sys, statistics
+runs = {}
+for l in open(sys.argv[1]):
+    if l.strip():
+        f = l.rstrip("\n").split("\t")
+        runs.setdefault(f[0], []).append(f)
+def med(rs, i):
+    return statistics.median(float(r[i]) for r in rs)
+rows = {n: [n, str(med(rs, 1)), str(med(rs, 2)), str(med(rs, 3)), str(sum(int(r[4]) for r in rs)), rs[-1][5]] for n, rs in runs.items()}
 rss = int(sys.argv[2]) / 1024
 tsv = sys.argv[3]
 print()
+print(f"median of {len(runs['listen'])} run(s) each")
 print(f"{'target':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  {'listen ÷ it':>11}")
 L = rows["listen"]
 for n in ["direct", "goproxy", "nginx", "listen"]:

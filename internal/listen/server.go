@@ -178,8 +178,6 @@ outer:
 	}
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
 func writeJSONError(w http.ResponseWriter, status int, errMsg, reason string, extra string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -221,14 +219,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
 	s.received.Add(1)
 
-	bp := bufPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 256<<10 {
-			bufPool.Put(bp)
-		}
-	}()
-	body, err := readBody(r, (*bp)[:0], s.cfg.MaxBody)
-	*bp = body[:0]
+	// A fresh buffer per request: the transport may still read a forwarded
+	// body after RoundTrip returns, so it is never recycled.
+	body, err := readBody(r, make([]byte, 0, 2048), s.cfg.MaxBody)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
