@@ -220,10 +220,16 @@ func (r *Recorder) loop() {
 // importUpTo decodes spooled records up to n and writes them in batches;
 // unless all, it yields as soon as requests arrive again.
 func (r *Recorder) importUpTo(n int64, all bool) {
-	batch := make([]*Record, 0, maxBatch)
+	// Small transactions while the listener may get busy again, so the
+	// importer yields within a few milliseconds; big ones at shutdown.
+	size := maxBatch
+	if !all {
+		size = 64
+	}
+	batch := make([]*Record, 0, size)
 	for r.decoded < n {
 		batch = batch[:0]
-		for r.decoded < n && len(batch) < maxBatch {
+		for r.decoded < n && len(batch) < size {
 			rec := &Record{}
 			if err := r.dec.Decode(rec); err != nil {
 				r.count(0, int(n-r.decoded), fmt.Errorf("reading the record spool: %w", err))

@@ -212,8 +212,12 @@ func quote(s string) []byte {
 // ServeHTTP handles one request: /healthz, or a webhook.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
+		var pending int64
+		if s.cfg.Recorder != nil {
+			pending = s.cfg.Recorder.Pending()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"ok","received":%d,"pending_records":%d}`+"\n", s.received.Load(), pending)
 		return
 	}
 	start := s.cfg.Now()

@@ -297,6 +297,10 @@ func TestTooLargeAndHealthz(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
+	hb, _ := io.ReadAll(resp.Body)
+	if string(hb) != `{"status":"ok","received":2,"pending_records":0}`+"\n" {
+		t.Fatalf("healthz body %q", hb)
+	}
 }
 
 func TestNoForwardAnswers200(t *testing.T) {
