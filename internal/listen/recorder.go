@@ -3,7 +3,6 @@ package listen
 import (
 	"bufio"
 	"context"
-	"encoding/gob"
 	"fmt"
 	"net/http"
 	"os"
@@ -60,8 +59,8 @@ func (rec *Record) set(s *Server, out *http.Request, target string, start time.T
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Recorder stores records without putting the store on the request path.
-// Add appends the record to a spool file (a buffered gob stream: a few
-// microseconds, no store work, memory flat under any load); one goroutine
+// Add appends the record to a spool file (a buffered binary stream: about
+// a microsecond, no store work, memory flat under any load); one goroutine
 // imports the spool into the store in batches whenever the listener is
 // quiet (or the backlog grows large), so during a burst the CPU goes to
 // forwarding and the store catches up right after. Close imports
@@ -71,16 +70,17 @@ type Recorder struct {
 	owner string
 	onErr func(error)
 
-	mu     sync.Mutex // guards the writer side
-	spool  *os.File
-	bw     *bufio.Writer
-	enc    *gob.Encoder
-	added  int64 // records encoded
-	encErr error
-	recent atomic.Int64 // Adds since the importer's last look
+	mu      sync.Mutex // guards the writer side
+	spool   *os.File
+	bw      *bufio.Writer
+	scratch []byte
+	added   int64 // records encoded
+	encErr  error
+	recent  atomic.Int64 // Adds since the importer's last look
 
 	rd       *os.File
-	dec      *gob.Decoder
+	br       *bufio.Reader
+	rbuf     []byte
 	decoded  int64
 	imported atomic.Int64 // = decoded, readable by Pending
 
@@ -122,8 +122,7 @@ func NewRecorder(st store.Store, onErr func(error)) *Recorder {
 	} else {
 		r.spool = f
 		r.bw = bufio.NewWriterSize(f, 64<<10)
-		r.enc = gob.NewEncoder(r.bw)
-		r.dec = gob.NewDecoder(bufio.NewReaderSize(r.rd, 64<<10))
+		r.br = bufio.NewReaderSize(r.rd, 64<<10)
 	}
 	go r.loop()
 	return r
@@ -134,7 +133,8 @@ func (r *Recorder) Add(rec *Record) {
 	r.recent.Add(1)
 	r.mu.Lock()
 	if r.encErr == nil {
-		if err := r.enc.Encode(rec); err != nil {
+		var err error
+		if r.scratch, err = writeFrame(r.bw, r.scratch, rec); err != nil {
 			r.encErr = err
 		} else {
 			r.added++
@@ -230,8 +230,9 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 	for r.decoded < n {
 		batch = batch[:0]
 		for r.decoded < n && len(batch) < size {
-			rec := &Record{}
-			if err := r.dec.Decode(rec); err != nil {
+			var rec *Record
+			var err error
+			if rec, r.rbuf, err = readFrame(r.br, r.rbuf); err != nil {
 				r.count(0, int(n-r.decoded), fmt.Errorf("reading the record spool: %w", err))
 				r.decoded = n
 				r.imported.Store(n)

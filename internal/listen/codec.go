@@ -1,0 +1,264 @@
+package listen
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// The spool's record format: a uvarint length, then the fields in a fixed
+// order (strings and byte slices length-prefixed, integers as varints,
+// times as Unix nanoseconds). Hand-written because it runs on the request
+// path: about 3.5x cheaper than encoding/gob for a forward's record
+// (BenchmarkRecorderAdd).
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendBytes(b, p []byte) []byte {
+	if p == nil {
+		return binary.AppendUvarint(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(p))+1)
+	return append(b, p...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return binary.AppendVarint(b, 0)
+	}
+	return binary.AppendVarint(b, t.UnixNano())
+}
+
+func appendHeader(b []byte, h map[string][]string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(h)))
+	for k, vs := range h {
+		b = appendStr(b, k)
+		b = binary.AppendUvarint(b, uint64(len(vs)))
+		for _, v := range vs {
+			b = appendStr(b, v)
+		}
+	}
+	return b
+}
+
+func appendMap(b []byte, m map[string]string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for k, v := range m {
+		b = appendStr(b, k)
+		b = appendStr(b, v)
+	}
+	return b
+}
+
+// appendRecord appends rec's encoding (without the length prefix).
+func appendRecord(b []byte, rec *Record) []byte {
+	e := &rec.Event
+	b = appendStr(b, e.ID)
+	b = appendStr(b, e.Type)
+	b = appendStr(b, e.Provider)
+	b = appendBytes(b, e.Payload)
+	b = appendStr(b, e.ContentType)
+	b = appendStr(b, e.Source)
+	b = appendHeader(b, e.Headers)
+	b = appendTime(b, e.CreatedAt)
+	if rec.Delivery == nil || rec.Attempt == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	d := rec.Delivery
+	b = appendStr(b, d.SubscriptionID)
+	b = appendStr(b, d.URL)
+	b = appendStr(b, d.Method)
+	b = appendMap(b, d.Headers)
+	b = binary.AppendVarint(b, int64(d.MaxAttempts))
+	b = appendStr(b, d.Schedule)
+	b = appendTime(b, d.CreatedAt)
+	a := rec.Attempt
+	b = binary.AppendVarint(b, int64(a.Number))
+	b = appendTime(b, a.StartedAt)
+	b = binary.AppendVarint(b, int64(a.Duration))
+	b = appendStr(b, a.RequestURL)
+	b = appendStr(b, a.RequestMethod)
+	b = appendHeader(b, a.RequestHeaders)
+	b = binary.AppendVarint(b, int64(a.ResponseStatus))
+	b = appendHeader(b, a.ResponseHeaders)
+	b = appendBytes(b, a.ResponseBody)
+	b = appendStr(b, a.Error)
+	u := rec.Update
+	b = appendStr(b, u.Status)
+	b = appendStr(b, u.LastError)
+	return binary.AppendVarint(b, int64(u.LastStatus))
+}
+
+var errCorrupt = errors.New("corrupt spool record")
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) take(n uint64) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errCorrupt
+		return nil
+	}
+	p := d.b[:n:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *decoder) str() string { return string(d.take(d.uvarint())) }
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if n == 0 {
+		return nil
+	}
+	return append([]byte{}, d.take(n-1)...)
+}
+
+func (d *decoder) time() time.Time {
+	n := d.varint()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func (d *decoder) header() map[string][]string {
+	n := d.uvarint()
+	if n == 0 || d.err != nil {
+		return nil
+	}
+	h := make(map[string][]string, min(n, 64))
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.str()
+		m := d.uvarint()
+		vs := make([]string, 0, min(m, 16))
+		for j := uint64(0); j < m && d.err == nil; j++ {
+			vs = append(vs, d.str())
+		}
+		h[k] = vs
+	}
+	return h
+}
+
+func (d *decoder) strMap() map[string]string {
+	n := d.uvarint()
+	if n == 0 || d.err != nil {
+		return nil
+	}
+	m := make(map[string]string, min(n, 64))
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.str()
+		m[k] = d.str()
+	}
+	return m
+}
+
+func decodeRecord(p []byte) (*Record, error) {
+	d := &decoder{b: p}
+	rec := &Record{}
+	e := &rec.Event
+	e.ID, e.Type, e.Provider = d.str(), d.str(), d.str()
+	e.Payload = d.bytes()
+	e.ContentType, e.Source = d.str(), d.str()
+	e.Headers = d.header()
+	e.CreatedAt = d.time()
+	if flag := d.take(1); d.err == nil && flag[0] == 1 {
+		dl := &store.Delivery{}
+		dl.SubscriptionID, dl.URL, dl.Method = d.str(), d.str(), d.str()
+		dl.Headers = d.strMap()
+		dl.MaxAttempts = int(d.varint())
+		dl.Schedule = d.str()
+		dl.CreatedAt = d.time()
+		a := &store.Attempt{}
+		a.Number = int(d.varint())
+		a.StartedAt = d.time()
+		a.Duration = time.Duration(d.varint())
+		a.RequestURL, a.RequestMethod = d.str(), d.str()
+		a.RequestHeaders = d.header()
+		a.ResponseStatus = int(d.varint())
+		a.ResponseHeaders = d.header()
+		a.ResponseBody = d.bytes()
+		a.Error = d.str()
+		rec.Update.Status, rec.Update.LastError = d.str(), d.str()
+		rec.Update.LastStatus = int(d.varint())
+		rec.Delivery, rec.Attempt = dl, a
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return rec, nil
+}
+
+// writeFrame writes one length-prefixed record.
+func writeFrame(w *bufio.Writer, scratch []byte, rec *Record) ([]byte, error) {
+	scratch = appendRecord(scratch[:0], rec)
+	var n [binary.MaxVarintLen64]byte
+	if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(scratch)))]); err != nil {
+		return scratch, err
+	}
+	_, err := w.Write(scratch)
+	return scratch, err
+}
+
+// readFrame reads one record written by writeFrame.
+func readFrame(r *bufio.Reader, buf []byte) (*Record, []byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, buf, err
+	}
+	if n > 1<<30 {
+		return nil, buf, fmt.Errorf("%w: length %d", errCorrupt, n)
+	}
+	if uint64(cap(buf)) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, buf, err
+	}
+	rec, err := decodeRecord(buf)
+	return rec, buf, err
+}
