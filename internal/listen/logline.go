@@ -2,11 +2,11 @@ package listen
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -82,9 +82,7 @@ func (l *Logger) loop() {
 // Append formats line (with its newline) onto b.
 func (l *Logger) Append(b []byte, line LogLine) []byte {
 	if l.json {
-		j, _ := json.Marshal(line)
-		b = append(b, j...)
-		return append(b, '\n')
+		return AppendJSON(b, line)
 	}
 	return AppendText(b, line, l.local)
 }
@@ -155,4 +153,94 @@ func appendMS(b []byte, ms float64) []byte {
 		return strconv.AppendFloat(b, ms, 'f', 1, 64)
 	}
 	return strconv.AppendInt(b, int64(ms+0.5), 10)
+}
+
+// AppendJSON appends line as one JSON object and a newline; the same
+// document encoding/json makes of LogLine (field order and omitempty),
+// without reflection, since it runs once or twice per request.
+func AppendJSON(b []byte, l LogLine) []byte {
+	b = append(b, `{"time":"`...)
+	b = l.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","kind":`...)
+	b = appendJSONString(b, l.Kind)
+	str := func(name, v string) {
+		if v != "" {
+			b = append(b, ',', '"')
+			b = append(b, name...)
+			b = append(b, '"', ':')
+			b = appendJSONString(b, v)
+		}
+	}
+	flag := func(name string, v bool) {
+		if v {
+			b = append(b, ',', '"')
+			b = append(b, name...)
+			b = append(b, `":true`...)
+		}
+	}
+	str("event_id", l.EventID)
+	str("event_type", l.EventType)
+	str("provider", l.Provider)
+	str("scheme", l.Scheme)
+	flag("verified", l.Verified)
+	flag("duplicate", l.Duplicate)
+	flag("retry", l.Retry)
+	str("reason", l.Reason)
+	str("method", l.Method)
+	str("url", l.URL)
+	if l.Status != 0 {
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(l.Status), 10)
+	}
+	if l.DurationMS != 0 {
+		b = append(b, `,"duration_ms":`...)
+		b = strconv.AppendFloat(b, l.DurationMS, 'f', -1, 64)
+	}
+	str("error", l.Error)
+	return append(b, '}', '\n')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string (control characters, quote
+// and backslash escaped; invalid UTF-8 replaced by U+FFFD).
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

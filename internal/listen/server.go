@@ -497,21 +497,31 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 		m.provider = schemeProvider(scheme)
 	}
 	m.id = signature.EventIDFromHeaders(h)
-	var res []gjson.Result
-	if gjson.ValidBytes(body) {
-		res = gjson.GetManyBytes(body, "id", "event_id", "type", "event", "event_type")
+	// One pass over the top-level keys (bodies are not always JSON: then
+	// nothing is found and the headers or a hash name the event).
+	var bodyID, eventID string
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		gjson.ParseBytes(body).ForEach(func(k, v gjson.Result) bool {
+			if v.Type != gjson.String || v.Str == "" {
+				return true
+			}
+			switch k.Str {
+			case "id":
+				bodyID = v.Str
+			case "event_id":
+				eventID = v.Str
+			case "type", "event", "event_type":
+				if m.typ == "" {
+					m.typ = v.Str
+				}
+			}
+			return true
+		})
+	}
+	if m.id == "" {
+		m.id = bodyID
 		if m.id == "" {
-			if res[0].Type == gjson.String {
-				m.id = res[0].Str
-			} else if res[1].Type == gjson.String {
-				m.id = res[1].Str
-			}
-		}
-		for _, r := range res[2:] {
-			if r.Type == gjson.String && r.Str != "" {
-				m.typ = r.Str
-				break
-			}
+			m.id = eventID
 		}
 	}
 	if m.typ == "" {

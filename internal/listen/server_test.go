@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -529,5 +530,28 @@ func TestRecorderSQLite(t *testing.T) {
 	due, err := st.ClaimDue(ctx, "w", time.Now().Add(time.Hour), time.Minute, 10, "")
 	if err != nil || len(due) != 0 {
 		t.Fatalf("recorded forwards are claimable by workers: %v %v", due, err)
+	}
+}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	tm := time.Date(2026, 11, 23, 10, 4, 12, 123456789, time.FixedZone("X", 3600))
+	for _, l := range []LogLine{
+		{Time: tm, Kind: KindEvent, EventID: "e\"1", EventType: "card.created", Provider: "bond", Scheme: "bond", Verified: true, Duplicate: true},
+		{Time: tm, Kind: KindForward, Method: "POST", URL: "http://x/?a=1&b=<2>", Status: 502, DurationMS: 0.125, Error: "bad\n\x01\xff é"},
+		{Time: tm, Kind: KindRejected, Reason: "tab\there", Retry: true},
+	} {
+		want, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b any
+		got := AppendJSON(nil, l)
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("invalid JSON %s: %v", got, err)
+		}
+		json.Unmarshal(want, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
 	}
 }
