@@ -49,9 +49,14 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"readfile": cmdReadFile,
-			"jsonget":  cmdJSONGet,
+			"waitfile":  cmdWaitFile,
+			"readfile":  cmdReadFile,
+			"jsonget":   cmdJSONGet,
+			"jsonwrite": cmdJSONWrite,
+			"waitlines": cmdWaitLines,
+			"hostport":  cmdHostPort,
+			"uniqlines": cmdUniqLines,
+			"sleep":     cmdSleep,
 		},
 	}
 }
