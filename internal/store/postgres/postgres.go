@@ -1,16 +1,1169 @@
-// Package postgres is the shared store on PostgreSQL (pgx).
+// Package postgres is the shared store on PostgreSQL (pgx/v5, pgxpool):
+// the same data model and semantics as the SQLite store, for teams and CI
+// fleets whose hookctl processes share one outbox.
+//
+// Several processes on several machines claim due deliveries with
+// `FOR UPDATE SKIP LOCKED` and hold them under a lease (owner + expiry), so
+// no delivery is sent by two workers at once and a killed worker's
+// deliveries are claimed again once its lease expires.
 package postgres
 
 import (
 	"context"
+	"embed"
 	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// STUB: replaced by the PostgreSQL issue.
+//go:embed migrations/*.sql
+var migrationFS embed.FS
 
-// Open connects to the PostgreSQL store at url and applies migrations.
-func Open(ctx context.Context, url string) (store.Store, error) {
-	return nil, &store.EnvironmentError{Err: errors.New("postgres store not implemented yet")}
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations, ordered by version (the
+// number prefix of NNNN_name.sql).
+func migrations() []migration {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			panic("postgres: bad migration name " + e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms
+}
+
+// LatestVersion is the schema version this hookctl writes.
+func LatestVersion() int {
+	ms := migrations()
+	return ms[len(ms)-1].version
+}
+
+// DB is the PostgreSQL store.
+type DB struct {
+	pool     *pgxpool.Pool
+	location string // URL, password masked
+	password string
+}
+
+var (
+	_ store.Store         = (*DB)(nil)
+	_ store.Migrator      = (*DB)(nil)
+	_ store.BatchImporter = (*DB)(nil)
+)
+
+// Open connects to the PostgreSQL store at rawURL and applies pending
+// migrations (serialised across processes by an advisory lock). The
+// database must exist; the tables are created in the connection's current
+// schema (set search_path in the URL to use another one).
+func Open(ctx context.Context, rawURL string) (store.Store, error) {
+	db, err := OpenDB(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenDB is Open returning the concrete store.
+func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
+	masked := store.MaskURL(rawURL)
+	password := urlPassword(rawURL)
+	clean := func(err error) string { return scrub(err.Error(), password) }
+
+	cfg, err := pgxpool.ParseConfig(rawURL)
+	if err != nil {
+		return nil, &store.EnvironmentError{
+			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(errors.Unwrap(err))),
+			Hint: "use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable",
+		}
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	if !strings.Contains(rawURL, "pool_max_conns") {
+		cfg.MaxConns = 16
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "hookctl"
+
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, &store.EnvironmentError{Err: fmt.Errorf("cannot open PostgreSQL store %s: %s", masked, clean(err))}
+	}
+	db := &DB{pool: pool, location: masked, password: password}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, db.connectError(cfg, err)
+	}
+	if _, _, err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
+	msg := scrub(err.Error(), db.password)
+	var pgErr *pgconn.PgError
+	hint := fmt.Sprintf("is PostgreSQL running and reachable at %s:%d? check --store or HOOKCTL_STORE", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	if errors.As(err, &pgErr) {
+		msg = pgErr.Message
+		switch pgErr.Code {
+		case "28P01", "28000":
+			hint = "check the user name and password in the store URL"
+		case "3D000":
+			hint = fmt.Sprintf("create the database first, e.g. createdb %s", cfg.ConnConfig.Database)
+		}
+	}
+	return &store.EnvironmentError{
+		Err:  fmt.Errorf("cannot connect to PostgreSQL store %s: %s", db.location, msg),
+		Hint: hint,
+	}
+}
+
+// urlPassword extracts the password of a postgres URL ("" if none).
+func urlPassword(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	if p, ok := u.User.Password(); ok {
+		return p
+	}
+	return u.Query().Get("password")
+}
+
+// scrub removes a password from a message, in case a driver error quotes
+// the connection string.
+func scrub(msg, password string) string {
+	if password == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, password, "xxxxx")
+	return strings.ReplaceAll(msg, url.QueryEscape(password), "xxxxx")
+}
+
+// Close releases the connections.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Pool exposes the connection pool (tests, benchmarks).
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// wrap turns driver errors into store errors: a lost connection is an
+// environment problem (exit 3).
+func (db *DB) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var nf *store.NotFoundError
+	var amb *store.AmbiguousError
+	var env *store.EnvironmentError
+	if errors.As(err, &nf) || errors.As(err, &amb) || errors.As(err, &env) ||
+		errors.Is(err, store.ErrLeaseLost) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fmt.Errorf("%s: %s (SQLSTATE %s)", op, pgErr.Message, pgErr.Code)
+	}
+	if pgconn.SafeToRetry(err) || isConnErr(err) {
+		return &store.EnvironmentError{
+			Err:  fmt.Errorf("%s: PostgreSQL store %s unreachable: %s", op, db.location, scrub(err.Error(), db.password)),
+			Hint: "check that the PostgreSQL server is running and reachable",
+		}
+	}
+	return fmt.Errorf("%s: %s", op, scrub(err.Error(), db.password))
+}
+
+func isConnErr(err error) bool {
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce)
+}
+
+// ---- migrations ----
+
+// advisory lock key: "hookctl" migrations, per schema.
+const lockClass = 0x686f6f6b // "hook"
+
+func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	defer conn.Release()
+	// Two processes starting at once: the second waits here until the
+	// first has finished, then finds nothing left to do.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext(coalesce(current_schema(), '')))`, lockClass); err != nil {
+		return 0, 0, db.wrap("migrate: lock", err)
+	}
+	defer func() {
+		// Unlock on a fresh context so a cancelled ctx cannot leave the lock held.
+		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext(coalesce(current_schema(), '')))`, lockClass)
+	}()
+	var schema *string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	if schema == nil {
+		return 0, 0, &store.EnvironmentError{
+			Err:  fmt.Errorf("PostgreSQL store %s has no usable schema (search_path names no existing schema)", db.location),
+			Hint: "create the schema (CREATE SCHEMA …) or fix search_path in the store URL",
+		}
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS hookctl_schema_migrations (
+		version integer PRIMARY KEY,
+		name text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	cur, err := currentVersion(ctx, conn)
+	if err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	latest := LatestVersion()
+	if cur > latest {
+		return cur, cur, newerSchema(db.location, cur, latest)
+	}
+	from = cur
+	for _, m := range migrations() {
+		if m.version <= cur {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO hookctl_schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+			return err
+		})
+		if err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "42P07" { // duplicate_table
+				return from, cur, &store.EnvironmentError{
+					Err:  fmt.Errorf("PostgreSQL store %s: schema %q already has tables that are not a hookctl store (%s)", db.location, *schema, pgErr.Message),
+					Hint: "use a database or schema of its own for hookctl (e.g. ?search_path=hookctl)",
+				}
+			}
+			return from, cur, db.wrap(fmt.Sprintf("migrate to version %d", m.version), err)
+		}
+		cur = m.version
+	}
+	return from, cur, nil
+}
+
+func newerSchema(location string, cur, latest int) error {
+	return &store.EnvironmentError{
+		Err:  fmt.Errorf("store %s has schema version %d, newer than this hookctl supports (%d)", location, cur, latest),
+		Hint: "upgrade hookctl to use this store",
+	}
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func currentVersion(ctx context.Context, q querier) (int, error) {
+	var v int
+	err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM hookctl_schema_migrations`).Scan(&v)
+	return v, err
+}
+
+// SchemaVersion implements store.Migrator.
+func (db *DB) SchemaVersion(ctx context.Context) (current, latest int, err error) {
+	v, err := currentVersion(ctx, db.pool)
+	return v, LatestVersion(), db.wrap("schema version", err)
+}
+
+// Migrate implements store.Migrator.
+func (db *DB) Migrate(ctx context.Context) (from, to int, err error) { return db.migrate(ctx) }
+
+// Info implements store.Store.
+func (db *DB) Info(ctx context.Context) (store.Info, error) {
+	info := store.Info{Backend: "postgres", Location: db.location}
+	v, err := currentVersion(ctx, db.pool)
+	if err != nil {
+		return info, db.wrap("store info", err)
+	}
+	info.SchemaVersion = v
+	err = db.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM subscriptions),
+		(SELECT count(*) FROM events),
+		(SELECT count(*) FROM deliveries),
+		(SELECT count(*) FROM attempts)`).Scan(&info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts)
+	return info, db.wrap("store info", err)
+}
+
+// ---- helpers ----
+
+// Times are stored as Unix nanoseconds; 0 is the zero time.
+func ns(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func tm(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// likePrefix escapes s for a LIKE prefix match.
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// resolve finds the full ID for an ID or unique prefix in table.
+func (db *DB) resolve(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, table, kind, idOrPrefix string) (string, error) {
+	if idOrPrefix == "" {
+		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
+	}
+	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id = $1 OR id LIKE $2 ORDER BY id = $1 DESC, id LIMIT 6`,
+		idOrPrefix, likeEscape(idOrPrefix)+"%")
+	if err != nil {
+		return "", db.wrap("find "+kind, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", db.wrap("find "+kind, err)
+	}
+	switch {
+	case len(ids) == 0:
+		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
+	case ids[0] == idOrPrefix, len(ids) == 1:
+		return ids[0], nil
+	default:
+		if len(ids) > 5 {
+			ids = ids[:5]
+		}
+		return "", &store.AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
+	}
+}
+
+// matchPattern reports whether an event type matches a subscription
+// pattern: exact name, "*", or "prefix.*" (catalog.Match semantics).
+func matchPattern(pattern, eventType string) bool {
+	if pattern == "*" || pattern == eventType {
+		return true
+	}
+	if n := len(pattern); n > 2 && pattern[n-2:] == ".*" {
+		p := pattern[:n-1]
+		return len(eventType) > len(p) && eventType[:len(p)] == p
+	}
+	return false
+}
+
+// typeCondition returns a SQL condition on column col for an event type
+// pattern, appending its argument to args.
+func typeCondition(col, pattern string, args *[]any) string {
+	if pattern == "" || pattern == "*" {
+		return "TRUE"
+	}
+	if n := len(pattern); n > 2 && pattern[n-2:] == ".*" {
+		*args = append(*args, likeEscape(pattern[:n-1])+"_%")
+		return fmt.Sprintf("%s LIKE $%d", col, len(*args))
+	}
+	*args = append(*args, pattern)
+	return fmt.Sprintf("%s = $%d", col, len(*args))
+}
+
+// ---- subscriptions ----
+
+const subscriptionCols = `id, callback_url, events, description, status, secret, previous_secret,
+	previous_secret_expires_at, provider, scheme, method, headers, metadata, created_at, updated_at`
+
+func scanSubscription(row pgx.Row) (*store.Subscription, error) {
+	var s store.Subscription
+	var prevExp, created, updated int64
+	err := row.Scan(&s.ID, &s.CallbackURL, &s.Events, &s.Description, &s.Status, &s.Secret, &s.PreviousSecret,
+		&prevExp, &s.Provider, &s.Scheme, &s.Method, &s.Headers, &s.Metadata, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	s.PreviousSecretExpiresAt, s.CreatedAt, s.UpdatedAt = tm(prevExp), tm(created), tm(updated)
+	return &s, nil
+}
+
+func subscriptionArgs(s *store.Subscription) []any {
+	return []any{s.ID, s.CallbackURL, s.Events, s.Description, s.Status, s.Secret, s.PreviousSecret,
+		ns(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, s.Headers, s.Metadata, ns(s.CreatedAt), ns(s.UpdatedAt)}
+}
+
+const subscriptionInsert = `INSERT INTO subscriptions (` + subscriptionCols + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+
+// CreateSubscription implements store.Store.
+func (db *DB) CreateSubscription(ctx context.Context, s *store.Subscription) error {
+	if s.ID == "" {
+		s.ID = uuid.NewString()
+	}
+	if s.Status == "" {
+		s.Status = store.StatusEnabled
+	}
+	now := time.Now().UTC()
+	s.CreatedAt, s.UpdatedAt = now, now
+	_, err := db.pool.Exec(ctx, subscriptionInsert, subscriptionArgs(s)...)
+	return db.wrap("create subscription", err)
+}
+
+// GetSubscription implements store.Store.
+func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
+	id, err := db.resolve(ctx, db.pool, "subscriptions", "subscription", idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+	}
+	return s, db.wrap("get subscription", err)
+}
+
+// ListSubscriptions implements store.Store.
+func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
+	args := []any{}
+	where := "TRUE"
+	if f.Status != "" {
+		args = append(args, f.Status)
+		where = "status = $1"
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE `+where+` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, db.wrap("list subscriptions", err)
+	}
+	defer rows.Close()
+	out := []*store.Subscription{}
+	for rows.Next() {
+		s, err := scanSubscription(rows)
+		if err != nil {
+			return nil, db.wrap("list subscriptions", err)
+		}
+		if f.Event != "" && !subscribes(s, f.Event) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out, db.wrap("list subscriptions", rows.Err())
+}
+
+func subscribes(s *store.Subscription, eventType string) bool {
+	for _, p := range s.Events {
+		if matchPattern(p, eventType) {
+			return true
+		}
+	}
+	return false
+}
+
+// UpdateSubscription implements store.Store.
+func (db *DB) UpdateSubscription(ctx context.Context, s *store.Subscription) error {
+	s.UpdatedAt = time.Now().UTC()
+	tag, err := db.pool.Exec(ctx, `UPDATE subscriptions SET callback_url = $2, events = $3, description = $4,
+		status = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, provider = $9,
+		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $15
+		WHERE id = $1`, subscriptionArgs(s)...)
+	if err != nil {
+		return db.wrap("update subscription", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return &store.NotFoundError{Kind: "subscription", ID: s.ID}
+	}
+	var created int64
+	if err := db.pool.QueryRow(ctx, `SELECT created_at FROM subscriptions WHERE id = $1`, s.ID).Scan(&created); err == nil {
+		s.CreatedAt = tm(created)
+	}
+	return nil
+}
+
+// DeleteSubscription implements store.Store. Deliveries keep their history
+// (subscription_id becomes NULL).
+func (db *DB) DeleteSubscription(ctx context.Context, idOrPrefix string) error {
+	id, err := db.resolve(ctx, db.pool, "subscriptions", "subscription", idOrPrefix)
+	if err != nil {
+		return err
+	}
+	tag, err := db.pool.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
+	if err != nil {
+		return db.wrap("delete subscription", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+	}
+	return nil
+}
+
+// ---- events ----
+
+const eventCols = `id, type, provider, payload, content_type, source, headers, created_at`
+
+func scanEvent(row pgx.Row, extra ...any) (*store.Event, error) {
+	var e store.Event
+	var created int64
+	dest := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &e.Headers, &created}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	e.CreatedAt = tm(created)
+	return &e, nil
+}
+
+const deliveryCols = `id, seq, event_id, subscription_id, url, method, scheme, secret, headers, status,
+	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at`
+
+func scanDelivery(row pgx.Row) (*store.Delivery, error) {
+	var d store.Delivery
+	var sub *string
+	var next, lease, created, updated int64
+	err := row.Scan(&d.ID, &d.Seq, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
+		&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
+		&d.LeaseOwner, &lease, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if sub != nil {
+		d.SubscriptionID = *sub
+	}
+	d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = tm(next), tm(lease), tm(created), tm(updated)
+	return &d, nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// CreateEvent implements store.Store: the event and its deliveries in one
+// transaction, sent to the server as one pipelined batch.
+func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*store.Delivery) error {
+	now := time.Now().UTC()
+	if e.ID == "" {
+		e.ID = "evt_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
+	if e.Source == "" {
+		e.Source = store.SourceTriggered
+	}
+	for _, d := range deliveries {
+		if d.ID == "" {
+			d.ID = uuid.NewString()
+		}
+		d.EventID = e.ID
+		if d.Status == "" {
+			d.Status = store.DeliveryPending
+		}
+		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
+			d.NextAttemptAt = now
+		}
+		d.CreatedAt, d.UpdatedAt = now, now
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO events (`+eventCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+			e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source, e.Headers, ns(e.CreatedAt))
+		for _, d := range deliveries {
+			d := d
+			b.Queue(`INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+				attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+				lease_owner, lease_expires_at, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+				RETURNING seq`,
+				d.ID, d.EventID, nullable(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, d.Headers, d.Status,
+				d.AttemptCount, d.MaxAttempts, d.Schedule, ns(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
+				d.LeaseOwner, ns(d.LeaseExpiresAt), ns(d.CreatedAt), ns(d.UpdatedAt)).
+				QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return db.wrap("create event", err)
+}
+
+// GetEvent implements store.Store.
+func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
+	id, err := db.resolve(ctx, db.pool, "events", "event", idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, &store.NotFoundError{Kind: "event", ID: idOrPrefix}
+	}
+	return e, db.wrap("get event", err)
+}
+
+// ListEvents implements store.Store: newest first, with delivery states.
+func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
+	args := []any{}
+	conds := []string{typeCondition("e.type", f.TypePattern, &args)}
+	if f.Source != "" {
+		args = append(args, f.Source)
+		conds = append(conds, fmt.Sprintf("e.source = $%d", len(args)))
+	}
+	if !f.Since.IsZero() {
+		args = append(args, ns(f.Since))
+		conds = append(conds, fmt.Sprintf("e.created_at >= $%d", len(args)))
+	}
+	limit := ""
+	if f.Limit > 0 {
+		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at,
+		coalesce(c.pending, 0), coalesce(c.succeeded, 0), coalesce(c.failed, 0)
+		FROM (SELECT * FROM events e WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY e.created_at DESC, e.seq DESC` + limit + `) e
+		LEFT JOIN LATERAL (SELECT
+			count(*) FILTER (WHERE status = 'pending') AS pending,
+			count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+			count(*) FILTER (WHERE status = 'failed') AS failed
+			FROM deliveries d WHERE d.event_id = e.id) c ON TRUE
+		ORDER BY e.created_at DESC, e.seq DESC`
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("list events", err)
+	}
+	defer rows.Close()
+	out := []*store.EventSummary{}
+	for rows.Next() {
+		var p, s, fl int
+		e, err := scanEvent(rows, &p, &s, &fl)
+		if err != nil {
+			return nil, db.wrap("list events", err)
+		}
+		out = append(out, &store.EventSummary{Event: *e, Pending: p, Succeeded: s, Failed: fl})
+	}
+	return out, db.wrap("list events", rows.Err())
+}
+
+// ---- deliveries ----
+
+// GetDelivery implements store.Store.
+func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delivery, error) {
+	id, err := db.resolve(ctx, db.pool, "deliveries", "delivery", idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, &store.NotFoundError{Kind: "delivery", ID: idOrPrefix}
+	}
+	return d, db.wrap("get delivery", err)
+}
+
+// deliveryWhere builds the WHERE clause of a delivery filter over
+// deliveries d (joined to events e when needed).
+func deliveryWhere(f store.DeliveryFilter, args *[]any) (where string, joinEvents bool) {
+	conds := []string{"TRUE"}
+	add := func(cond string, v any) {
+		*args = append(*args, v)
+		conds = append(conds, fmt.Sprintf(cond, len(*args)))
+	}
+	if f.Status != "" {
+		add("d.status = $%d", f.Status)
+	}
+	if f.EventPattern != "" && f.EventPattern != "*" {
+		conds = append(conds, typeCondition("e.type", f.EventPattern, args))
+		joinEvents = true
+	}
+	if f.SubscriptionID != "" {
+		add("d.subscription_id = $%d", f.SubscriptionID)
+	}
+	if f.EventID != "" {
+		add("d.event_id = $%d", f.EventID)
+	}
+	if f.RunID != "" {
+		add("d.run_id = $%d", f.RunID)
+	}
+	if f.Source != "" {
+		add("e.source = $%d", f.Source)
+		joinEvents = true
+	}
+	if !f.Since.IsZero() {
+		add("d.created_at >= $%d", ns(f.Since))
+	}
+	if f.AfterSeq > 0 {
+		add("d.seq > $%d", f.AfterSeq)
+	}
+	return strings.Join(conds, " AND "), joinEvents
+}
+
+// ListDeliveries implements store.Store: by Seq ascending, or descending
+// with f.Newest.
+func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	args := []any{}
+	where, join := deliveryWhere(f, &args)
+	from := "deliveries d"
+	if join {
+		from += " JOIN events e ON e.id = d.event_id"
+	}
+	order := "d.seq"
+	if f.Newest && f.AfterSeq == 0 {
+		order = "d.seq DESC"
+	}
+	q := `SELECT ` + prefixCols("d.", deliveryCols) + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY ` + order
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("list deliveries", err)
+	}
+	defer rows.Close()
+	out := []*store.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, db.wrap("list deliveries", err)
+		}
+		out = append(out, d)
+	}
+	return out, db.wrap("list deliveries", rows.Err())
+}
+
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CountDeliveries implements store.Store: counts by status (Limit and
+// ordering are ignored).
+func (db *DB) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[string]int64, error) {
+	args := []any{}
+	where, join := deliveryWhere(f, &args)
+	from := "deliveries d"
+	if join {
+		from += " JOIN events e ON e.id = d.event_id"
+	}
+	rows, err := db.pool.Query(ctx, `SELECT d.status, count(*) FROM `+from+` WHERE `+where+` GROUP BY d.status`, args...)
+	if err != nil {
+		return nil, db.wrap("count deliveries", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, db.wrap("count deliveries", err)
+		}
+		out[s] = n
+	}
+	return out, db.wrap("count deliveries", rows.Err())
+}
+
+const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
+	response_status, response_headers, response_body, error`
+
+func scanAttempt(row pgx.Row) (*store.Attempt, error) {
+	var a store.Attempt
+	var started, dur int64
+	err := row.Scan(&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &a.RequestHeaders,
+		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error)
+	if err != nil {
+		return nil, err
+	}
+	a.StartedAt, a.Duration = tm(started), time.Duration(dur)
+	return &a, nil
+}
+
+func attemptArgs(a *store.Attempt) []any {
+	return []any{a.DeliveryID, a.Number, ns(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod, a.RequestHeaders,
+		a.ResponseStatus, a.ResponseHeaders, a.ResponseBody, a.Error}
+}
+
+// ListAttempts implements store.Store.
+func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Attempt, error) {
+	id, err := db.resolve(ctx, db.pool, "deliveries", "delivery", deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+attemptCols+` FROM attempts WHERE delivery_id = $1 ORDER BY number`, id)
+	if err != nil {
+		return nil, db.wrap("list attempts", err)
+	}
+	defer rows.Close()
+	out := []*store.Attempt{}
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, db.wrap("list attempts", err)
+		}
+		out = append(out, a)
+	}
+	return out, db.wrap("list attempts", rows.Err())
+}
+
+// ClaimDue implements store.Store. The inner SELECT … FOR UPDATE SKIP
+// LOCKED lets concurrent claimers pass over rows another transaction is
+// claiming instead of waiting for them; re-checking the lease in the WHERE
+// clause on the locked row version makes a row leased by a claimer that
+// committed first ineligible.
+func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	if owner == "" {
+		return nil, errors.New("claim: empty lease owner")
+	}
+	args := []any{owner, ns(now.Add(lease)), ns(now), limit}
+	run := ""
+	if runID != "" {
+		args = append(args, runID)
+		run = " AND run_id = $5"
+	}
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2
+		WHERE id IN (
+			SELECT id FROM deliveries
+			WHERE status = 'pending' AND next_attempt_at <= $3
+			  AND (lease_owner = '' OR lease_expires_at <= $3)`+run+`
+			ORDER BY next_attempt_at, seq
+			LIMIT $4
+			FOR UPDATE SKIP LOCKED)
+		RETURNING `+deliveryCols, args...)
+	if err != nil {
+		return nil, db.wrap("claim deliveries", err)
+	}
+	defer rows.Close()
+	var out []*store.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, db.wrap("claim deliveries", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap("claim deliveries", err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].NextAttemptAt.Equal(out[j].NextAttemptAt) {
+			return out[i].NextAttemptAt.Before(out[j].NextAttemptAt)
+		}
+		return out[i].Seq < out[j].Seq
+	})
+	return out, nil
+}
+
+// RecordAttempt implements store.Store: the attempt is always kept; the
+// delivery is updated (and its lease released) only when owner still holds
+// the lease, else ErrLeaseLost.
+func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
+	var lost bool
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var leaseOwner string
+		var maxNum int
+		err := tx.QueryRow(ctx, `SELECT d.lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_id = d.id), 0)
+			FROM deliveries d WHERE d.id = $1 FOR UPDATE`, a.DeliveryID).Scan(&leaseOwner, &maxNum)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
+		}
+		if err != nil {
+			return err
+		}
+		if a.Number <= maxNum {
+			a.Number = maxNum + 1
+		}
+		if a.StartedAt.IsZero() {
+			a.StartedAt = time.Now().UTC()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			attemptArgs(a)...); err != nil {
+			return err
+		}
+		if leaseOwner != owner {
+			lost = true
+			return nil
+		}
+		_, err = tx.Exec(ctx, `UPDATE deliveries SET status = $2, next_attempt_at = $3, last_error = $4, last_status = $5,
+			attempt_count = attempt_count + 1, lease_owner = '', lease_expires_at = 0, updated_at = $6
+			WHERE id = $1`, a.DeliveryID, u.Status, ns(u.NextAttemptAt), u.LastError, u.LastStatus, ns(time.Now()))
+		return err
+	})
+	if err != nil {
+		return db.wrap("record attempt", err)
+	}
+	if lost {
+		return store.ErrLeaseLost
+	}
+	return nil
+}
+
+// Requeue implements store.Store.
+func (db *DB) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	extra := r.ExtraAttempts
+	if extra <= 0 {
+		extra = 1
+	}
+	var done []string
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		done = nil
+		for _, idp := range ids {
+			id, err := db.resolve(ctx, tx, "deliveries", "delivery", idp)
+			if err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = $2,
+				max_attempts = attempt_count + $3,
+				schedule = CASE WHEN $4 = '' THEN schedule ELSE $4 END,
+				url = CASE WHEN $5 = '' THEN url ELSE $5 END,
+				run_id = $6, updated_at = $7
+				WHERE id = $1 AND (status <> 'succeeded' OR $8)`,
+				id, ns(now), extra, r.Schedule, r.URL, r.RunID, ns(time.Now()), r.Force)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 1 {
+				done = append(done, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.wrap("requeue", err)
+	}
+	return done, nil
+}
+
+// ---- export / import ----
+
+// Export implements store.Store: every record from one consistent
+// snapshot, streamed (subscriptions, events, deliveries, attempts).
+func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return db.wrap("export", err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	each := func(q string, scan func(pgx.Rows) (store.Record, error)) error {
+		rows, err := tx.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			rec, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	var userErr error
+	wrapFn := fn
+	fn = func(r store.Record) error {
+		if err := wrapFn(r); err != nil {
+			userErr = err
+			return err
+		}
+		return nil
+	}
+	err = each(`SELECT `+subscriptionCols+` FROM subscriptions ORDER BY created_at, id`, func(r pgx.Rows) (store.Record, error) {
+		s, err := scanSubscription(r)
+		return store.Record{Subscription: s}, err
+	})
+	if err == nil {
+		err = each(`SELECT `+eventCols+` FROM events ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
+			e, err := scanEvent(r)
+			return store.Record{Event: e}, err
+		})
+	}
+	if err == nil {
+		err = each(`SELECT `+deliveryCols+` FROM deliveries ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
+			d, err := scanDelivery(r)
+			return store.Record{Delivery: d}, err
+		})
+	}
+	if err == nil {
+		err = each(`SELECT `+prefixCols("a.", attemptCols)+` FROM attempts a JOIN deliveries d ON d.id = a.delivery_id ORDER BY d.seq, a.number`,
+			func(r pgx.Rows) (store.Record, error) {
+				a, err := scanAttempt(r)
+				return store.Record{Attempt: a}, err
+			})
+	}
+	if userErr != nil {
+		return userErr
+	}
+	return db.wrap("export", err)
+}
+
+// Import implements store.Store: writes one record unless its ID exists.
+func (db *DB) Import(ctx context.Context, r store.Record) error {
+	return db.ImportBatch(ctx, []store.Record{r})
+}
+
+func recordKind(r store.Record) (string, error) {
+	n := 0
+	kind := ""
+	if r.Subscription != nil {
+		n, kind = n+1, "subscription"
+	}
+	if r.Event != nil {
+		n, kind = n+1, "event"
+	}
+	if r.Delivery != nil {
+		n, kind = n+1, "delivery"
+	}
+	if r.Attempt != nil {
+		n, kind = n+1, "attempt"
+	}
+	if n != 1 {
+		return "", fmt.Errorf("import: a record must hold exactly one of subscription, event, delivery, attempt (it holds %d)", n)
+	}
+	return kind, nil
+}
+
+// ImportBatch implements store.BatchImporter: one transaction; each kind
+// is copied (COPY) into a temporary table and inserted from there, skipping
+// IDs that exist. Records are applied kind by kind in dependency order,
+// which is the order of an export. A delivery whose subscription is gone
+// keeps its history with no subscription.
+func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
+	var subs, evs, dels, atts [][]any
+	for _, r := range records {
+		kind, err := recordKind(r)
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case "subscription":
+			s := *r.Subscription
+			if s.ID == "" {
+				return errors.New("import: subscription without id")
+			}
+			subs = append(subs, subscriptionArgs(&s))
+		case "event":
+			e := r.Event
+			if e.ID == "" {
+				return errors.New("import: event without id")
+			}
+			evs = append(evs, []any{e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source, e.Headers, ns(e.CreatedAt)})
+		case "delivery":
+			d := r.Delivery
+			if d.ID == "" || d.EventID == "" {
+				return errors.New("import: delivery without id or event_id")
+			}
+			dels = append(dels, []any{d.ID, d.Seq, d.EventID, nullable(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, d.Headers,
+				d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, ns(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
+				d.LeaseOwner, ns(d.LeaseExpiresAt), ns(d.CreatedAt), ns(d.UpdatedAt)})
+		case "attempt":
+			a := r.Attempt
+			if a.DeliveryID == "" {
+				return errors.New("import: attempt without delivery_id")
+			}
+			atts = append(atts, attemptArgs(a))
+		}
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := copyInsert(ctx, tx, "subscriptions", subscriptionCols, subs, `ON CONFLICT (id) DO NOTHING`, "", ""); err != nil {
+			return err
+		}
+		if err := copyInsert(ctx, tx, "events", eventCols, evs, `ON CONFLICT (id) DO NOTHING`, "", ""); err != nil {
+			return err
+		}
+		// seq is reassigned by this store (in export order); a vanished
+		// subscription becomes NULL.
+		if err := copyInsert(ctx, tx, "deliveries", deliveryCols, dels, `ON CONFLICT (id) DO NOTHING`, "seq",
+			`CASE WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = t.subscription_id) THEN t.subscription_id END AS subscription_id`); err != nil {
+			return err
+		}
+		return copyInsert(ctx, tx, "attempts", attemptCols, atts, `ON CONFLICT (delivery_id, number) DO NOTHING`, "", "")
+	})
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
+			return fmt.Errorf("import: %s (records must come in export order: subscriptions, events, deliveries, attempts)", pgErr.Detail)
+		}
+		return db.wrap("import", err)
+	}
+	return nil
+}
+
+// copyInsert loads rows into a temporary copy of table with COPY, then
+// inserts them into table. skip names a column not inserted (an identity);
+// subExpr replaces the subscription_id column expression.
+func copyInsert(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any, conflict, skip, subExpr string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	names := strings.Split(cols, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	tmp := "hookctl_import_" + table
+	if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+tmp); err != nil {
+		return err
+	}
+	// No constraints on the copy: rows are checked when inserted below.
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+tmp+` ON COMMIT DROP AS SELECT `+cols+` FROM `+table+` WITH NO DATA`); err != nil {
+		return err
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	var ins, sel []string
+	for _, n := range names {
+		if n == skip {
+			continue
+		}
+		ins = append(ins, n)
+		if n == "subscription_id" && subExpr != "" {
+			sel = append(sel, subExpr)
+		} else {
+			sel = append(sel, "t."+n)
+		}
+	}
+	order := ""
+	if skip != "" {
+		order = " ORDER BY t." + skip
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+strings.Join(ins, ", ")+`) SELECT `+strings.Join(sel, ", ")+
+		` FROM `+tmp+` t`+order+` `+conflict)
+	return err
 }
