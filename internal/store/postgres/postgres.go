@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"sort"
 	"strconv"
@@ -130,7 +131,7 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 }
 
 func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
-	msg := scrub(err.Error(), db.password)
+	msg := scrub(oneLine(err), db.password)
 	var pgErr *pgconn.PgError
 	hint := fmt.Sprintf("is PostgreSQL running and reachable at %s:%d? check --store or HOOKCTL_STORE", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
 	if errors.As(err, &pgErr) {
@@ -146,6 +147,21 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 		Err:  fmt.Errorf("cannot connect to PostgreSQL store %s: %s", db.location, msg),
 		Hint: hint,
 	}
+}
+
+// oneLine reduces a connect error to one line: the network error when
+// there is one (pgconn lists every address it tried, one per line).
+func oneLine(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error()
+	}
+	lines := strings.Fields(strings.ReplaceAll(err.Error(), "\n", " "))
+	return strings.Join(lines, " ")
 }
 
 // urlPassword extracts the password of a postgres URL ("" if none).
