@@ -119,8 +119,8 @@ func (s *IOStreams) DecideColor(noColorFlag bool) {
 	}
 	s.colorEnabled = enabled
 	color.NoColor = !enabled
-	s.styles = NewStyles(newRenderer(s.Out, enabled))
-	s.errStyles = NewStyles(newRenderer(s.ErrOut, enabled))
+	// Styles are built on first use: most runs never render one.
+	s.styles, s.errStyles = nil, nil
 }
 
 func newRenderer(w io.Writer, enabled bool) *lipgloss.Renderer {
@@ -137,10 +137,20 @@ func newRenderer(w io.Writer, enabled bool) *lipgloss.Renderer {
 }
 
 // Styles returns the styles for stdout.
-func (s *IOStreams) Styles() *Styles { return s.styles }
+func (s *IOStreams) Styles() *Styles {
+	if s.styles == nil {
+		s.styles = NewStyles(newRenderer(s.Out, s.colorEnabled))
+	}
+	return s.styles
+}
 
 // ErrStyles returns the styles for stderr.
-func (s *IOStreams) ErrStyles() *Styles { return s.errStyles }
+func (s *IOStreams) ErrStyles() *Styles {
+	if s.errStyles == nil {
+		s.errStyles = NewStyles(newRenderer(s.ErrOut, s.colorEnabled))
+	}
+	return s.errStyles
+}
 
 // TerminalWidth returns the width of stdout, or 0 when unknown.
 func (s *IOStreams) TerminalWidth() int {

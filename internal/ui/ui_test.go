@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fatih/color"
+)
+
+func TestDecideColor(t *testing.T) {
+	tests := []struct {
+		name    string
+		tty     bool
+		env     map[string]string
+		noColor bool
+		want    bool
+	}{
+		{"terminal", true, nil, false, true},
+		{"piped", false, nil, false, false},
+		{"NO_COLOR", true, map[string]string{"NO_COLOR": "1"}, false, false},
+		{"--no-color", true, nil, true, false},
+		{"CLICOLOR=0", true, map[string]string{"CLICOLOR": "0"}, false, false},
+		{"TERM=dumb", true, map[string]string{"TERM": "dumb"}, false, false},
+		{"CLICOLOR_FORCE piped", false, map[string]string{"CLICOLOR_FORCE": "1"}, false, true},
+		{"CLICOLOR_FORCE=0 piped", false, map[string]string{"CLICOLOR_FORCE": "0"}, false, false},
+		{"NO_COLOR beats CLICOLOR_FORCE", false, map[string]string{"NO_COLOR": "1", "CLICOLOR_FORCE": "1"}, false, false},
+		{"CI=true does not matter", true, map[string]string{"CI": "true"}, false, true},
+	}
+	defer func(old bool) { color.NoColor = old }(color.NoColor)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := Test()
+			ios.SetTTY(tt.tty, tt.tty, tt.tty)
+			ios.SetGetenv(func(k string) string { return tt.env[k] })
+			ios.DecideColor(tt.noColor)
+			if ios.ColorEnabled() != tt.want {
+				t.Fatalf("ColorEnabled = %v, want %v", ios.ColorEnabled(), tt.want)
+			}
+			// Both libraries follow the one decision.
+			if color.NoColor == tt.want {
+				t.Errorf("fatih/color NoColor = %v, want %v", color.NoColor, !tt.want)
+			}
+			styled := ios.Styles().Failure.Render("x")
+			if hasANSI := strings.Contains(styled, "\x1b["); hasANSI != tt.want {
+				t.Errorf("lipgloss output %q: ANSI = %v, want %v", styled, hasANSI, tt.want)
+			}
+			if painted := Red("x"); strings.Contains(painted, "\x1b[") != tt.want {
+				t.Errorf("fatih/color output %q: ANSI = %v, want %v", painted, !tt.want, tt.want)
+			}
+		})
+	}
+}
+
+func TestTablePiped(t *testing.T) {
+	ios, _, out, _ := Test()
+	ios.DecideColor(false)
+	tb := NewTable(ios, "ID", "URL")
+	tb.AddRow("abc", "http://x/a")
+	tb.Row().Styled("d\tef", ios.Styles().Success).Cell("http://y").End()
+	if err := tb.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "abc\thttp://x/a\nd ef\thttp://y\n"
+	if out.String() != want {
+		t.Fatalf("piped table = %q, want %q", out.String(), want)
+	}
+}
+
+func TestTableTerminal(t *testing.T) {
+	ios, _, out, _ := Test()
+	ios.SetTTY(true, true, true)
+	ios.DecideColor(true) // aligned but uncoloured, to compare text
+	tb := NewTable(ios, "ID", "STATUS", "URL")
+	tb.AddRow("a", "enabled", "http://x")
+	tb.AddRow("abcdef", "off", "http://y")
+	if err := tb.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID      STATUS   URL\n" +
+		"a       enabled  http://x\n" +
+		"abcdef  off      http://y\n"
+	if out.String() != want {
+		t.Fatalf("terminal table =\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestRelativeTime(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for d, want := range map[time.Duration]string{
+		time.Second:      "just now",
+		30 * time.Second: "30 seconds ago",
+		time.Minute:      "1 minute ago",
+		3 * time.Hour:    "3 hours ago",
+		-2 * time.Minute: "in 2 minutes",
+		49 * time.Hour:   "2 days ago",
+	} {
+		if got := RelativeTime(now.Add(-d), now); got != want {
+			t.Errorf("RelativeTime(-%v) = %q, want %q", d, got, want)
+		}
+	}
+}
