@@ -341,36 +341,68 @@ func (db *DB) Info(ctx context.Context) (store.Info, error) {
 
 // ---- helpers ----
 
-// Times are stored as Unix nanoseconds; 0 is the zero time.
-func ns(t time.Time) int64 {
+// ts converts a time for a timestamptz column: NULL for the zero time,
+// else UTC at microsecond precision (PostgreSQL's, and the SQLite store's).
+func ts(t time.Time) any {
 	if t.IsZero() {
-		return 0
+		return nil
 	}
-	return t.UnixNano()
+	return t.UTC().Truncate(time.Microsecond)
 }
 
-func tm(n int64) time.Time {
-	if n == 0 {
+func fromTs(t *time.Time) time.Time {
+	if t == nil {
 		return time.Time{}
 	}
-	return time.Unix(0, n).UTC()
+	return t.UTC()
 }
 
-// likePrefix escapes s for a LIKE prefix match.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// jmap stores a map as jsonb, NULL when empty.
+func jmap[M ~map[string]V, V any](m M) any {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func nilIfEmpty[M ~map[string]V, V any](m M) M {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func jlist(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+func nullStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func likeEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // resolve finds the full ID for an ID or unique prefix in table.
-func (db *DB) resolve(ctx context.Context, q interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}, table, kind, idOrPrefix string) (string, error) {
+func (db *DB) resolve(ctx context.Context, q queryer, kind, table, idOrPrefix string) (string, error) {
 	if idOrPrefix == "" {
 		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
 	}
-	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id = $1 OR id LIKE $2 ORDER BY id = $1 DESC, id LIMIT 6`,
-		idOrPrefix, likeEscape(idOrPrefix)+"%")
+	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(idOrPrefix)+"%")
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
 	}
@@ -378,44 +410,36 @@ func (db *DB) resolve(ctx context.Context, q interface {
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
 	}
-	switch {
-	case len(ids) == 0:
-		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
-	case ids[0] == idOrPrefix, len(ids) == 1:
-		return ids[0], nil
-	default:
-		if len(ids) > 5 {
-			ids = ids[:5]
+	for _, id := range ids {
+		if id == idOrPrefix {
+			return id, nil
 		}
-		return "", &store.AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
 	}
+	switch len(ids) {
+	case 0:
+		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
+	case 1:
+		return ids[0], nil
+	}
+	if len(ids) > 3 {
+		ids = append(ids[:3], "…")
+	}
+	return "", &store.AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
 }
 
-// matchPattern reports whether an event type matches a subscription
-// pattern: exact name, "*", or "prefix.*" (catalog.Match semantics).
-func matchPattern(pattern, eventType string) bool {
-	if pattern == "*" || pattern == eventType {
-		return true
-	}
-	if n := len(pattern); n > 2 && pattern[n-2:] == ".*" {
-		p := pattern[:n-1]
-		return len(eventType) > len(p) && eventType[:len(p)] == p
-	}
-	return false
-}
-
-// typeCondition returns a SQL condition on column col for an event type
-// pattern, appending its argument to args.
-func typeCondition(col, pattern string, args *[]any) string {
-	if pattern == "" || pattern == "*" {
+// patternClause returns a SQL condition on col for an event type pattern
+// (exact, "*", or "prefix.*"), appending its argument to args.
+func patternClause(col, pattern string, args *[]any) string {
+	switch {
+	case pattern == "" || pattern == "*":
 		return "TRUE"
-	}
-	if n := len(pattern); n > 2 && pattern[n-2:] == ".*" {
-		*args = append(*args, likeEscape(pattern[:n-1])+"_%")
+	case strings.HasSuffix(pattern, ".*") && len(pattern) > 2:
+		*args = append(*args, likeEscape(pattern[:len(pattern)-1])+"_%")
 		return fmt.Sprintf("%s LIKE $%d", col, len(*args))
+	default:
+		*args = append(*args, pattern)
+		return fmt.Sprintf("%s = $%d", col, len(*args))
 	}
-	*args = append(*args, pattern)
-	return fmt.Sprintf("%s = $%d", col, len(*args))
 }
 
 // ---- subscriptions ----
@@ -425,19 +449,21 @@ const subscriptionCols = `id, callback_url, events, description, status, secret,
 
 func scanSubscription(row pgx.Row) (*store.Subscription, error) {
 	var s store.Subscription
-	var prevExp, created, updated int64
+	var prevExp, created, updated *time.Time
 	err := row.Scan(&s.ID, &s.CallbackURL, &s.Events, &s.Description, &s.Status, &s.Secret, &s.PreviousSecret,
 		&prevExp, &s.Provider, &s.Scheme, &s.Method, &s.Headers, &s.Metadata, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
-	s.PreviousSecretExpiresAt, s.CreatedAt, s.UpdatedAt = tm(prevExp), tm(created), tm(updated)
+	s.Events = jlist(s.Events)
+	s.Headers, s.Metadata = nilIfEmpty(s.Headers), nilIfEmpty(s.Metadata)
+	s.PreviousSecretExpiresAt, s.CreatedAt, s.UpdatedAt = fromTs(prevExp), fromTs(created), fromTs(updated)
 	return &s, nil
 }
 
 func subscriptionArgs(s *store.Subscription) []any {
-	return []any{s.ID, s.CallbackURL, s.Events, s.Description, s.Status, s.Secret, s.PreviousSecret,
-		ns(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, s.Headers, s.Metadata, ns(s.CreatedAt), ns(s.UpdatedAt)}
+	return []any{s.ID, s.CallbackURL, jlist(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
+		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.CreatedAt), ts(s.UpdatedAt)}
 }
 
 const subscriptionInsert = `INSERT INTO subscriptions (` + subscriptionCols + `)
@@ -448,18 +474,22 @@ func (db *DB) CreateSubscription(ctx context.Context, s *store.Subscription) err
 	if s.ID == "" {
 		s.ID = uuid.NewString()
 	}
+	n := now()
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = n
+	}
+	s.UpdatedAt = n
 	if s.Status == "" {
 		s.Status = store.StatusEnabled
 	}
-	now := time.Now().UTC()
-	s.CreatedAt, s.UpdatedAt = now, now
+	s.Events = jlist(s.Events)
 	_, err := db.pool.Exec(ctx, subscriptionInsert, subscriptionArgs(s)...)
 	return db.wrap("create subscription", err)
 }
 
 // GetSubscription implements store.Store.
 func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
-	id, err := db.resolve(ctx, db.pool, "subscriptions", "subscription", idOrPrefix)
+	id, err := db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -470,7 +500,7 @@ func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Su
 	return s, db.wrap("get subscription", err)
 }
 
-// ListSubscriptions implements store.Store.
+// ListSubscriptions implements store.Store: oldest first.
 func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
 	args := []any{}
 	where := "TRUE"
@@ -489,7 +519,7 @@ func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter)
 		if err != nil {
 			return nil, db.wrap("list subscriptions", err)
 		}
-		if f.Event != "" && !subscribes(s, f.Event) {
+		if f.Event != "" && !store.SubscriptionMatches(s, f.Event) {
 			continue
 		}
 		out = append(out, s)
@@ -497,48 +527,33 @@ func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter)
 	return out, db.wrap("list subscriptions", rows.Err())
 }
 
-func subscribes(s *store.Subscription, eventType string) bool {
-	for _, p := range s.Events {
-		if matchPattern(p, eventType) {
-			return true
-		}
-	}
-	return false
-}
-
 // UpdateSubscription implements store.Store.
 func (db *DB) UpdateSubscription(ctx context.Context, s *store.Subscription) error {
-	s.UpdatedAt = time.Now().UTC()
+	s.UpdatedAt = now()
+	s.Events = jlist(s.Events)
 	tag, err := db.pool.Exec(ctx, `UPDATE subscriptions SET callback_url = $2, events = $3, description = $4,
 		status = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, provider = $9,
-		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $15
-		WHERE id = $1`, subscriptionArgs(s)...)
+		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $14
+		WHERE id = $1`, s.ID, s.CallbackURL, jlist(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
+		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.UpdatedAt))
 	if err != nil {
 		return db.wrap("update subscription", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return &store.NotFoundError{Kind: "subscription", ID: s.ID}
 	}
-	var created int64
-	if err := db.pool.QueryRow(ctx, `SELECT created_at FROM subscriptions WHERE id = $1`, s.ID).Scan(&created); err == nil {
-		s.CreatedAt = tm(created)
-	}
 	return nil
 }
 
 // DeleteSubscription implements store.Store. Deliveries keep their history
 // (subscription_id becomes NULL).
-func (db *DB) DeleteSubscription(ctx context.Context, idOrPrefix string) error {
-	id, err := db.resolve(ctx, db.pool, "subscriptions", "subscription", idOrPrefix)
-	if err != nil {
-		return err
-	}
+func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
 	if err != nil {
 		return db.wrap("delete subscription", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+		return &store.NotFoundError{Kind: "subscription", ID: id}
 	}
 	return nil
 }
@@ -549,24 +564,51 @@ const eventCols = `id, type, provider, payload, content_type, source, headers, c
 
 func scanEvent(row pgx.Row, extra ...any) (*store.Event, error) {
 	var e store.Event
-	var created int64
+	var created *time.Time
 	dest := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &e.Headers, &created}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	e.CreatedAt = tm(created)
+	if e.Payload == nil {
+		e.Payload = []byte{}
+	}
+	e.Headers = nilIfEmpty(e.Headers)
+	e.CreatedAt = fromTs(created)
 	return &e, nil
 }
 
-const deliveryCols = `id, seq, event_id, subscription_id, url, method, scheme, secret, headers, status,
+func eventArgs(e *store.Event) []any {
+	payload := e.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	return []any{e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source, jmap(e.Headers), ts(e.CreatedAt)}
+}
+
+const eventInsert = `INSERT INTO events (` + eventCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`
+
+const deliveryCols = `seq, id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
 	lease_owner, lease_expires_at, created_at, updated_at`
+
+// deliveryInsert lets the store assign seq (DEFAULT).
+const deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+	RETURNING seq`
+
+func deliveryArgs(d *store.Delivery) []any {
+	return []any{d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jmap(d.Headers), d.Status,
+		d.AttemptCount, d.MaxAttempts, d.Schedule, ts(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
+		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt)}
+}
 
 func scanDelivery(row pgx.Row) (*store.Delivery, error) {
 	var d store.Delivery
 	var sub *string
-	var next, lease, created, updated int64
-	err := row.Scan(&d.ID, &d.Seq, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
+	var next, lease, created, updated *time.Time
+	err := row.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
 		&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
 		&d.LeaseOwner, &lease, &created, &updated)
 	if err != nil {
@@ -575,31 +617,42 @@ func scanDelivery(row pgx.Row) (*store.Delivery, error) {
 	if sub != nil {
 		d.SubscriptionID = *sub
 	}
-	d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = tm(next), tm(lease), tm(created), tm(updated)
+	d.Headers = nilIfEmpty(d.Headers)
+	d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = fromTs(next), fromTs(lease), fromTs(created), fromTs(updated)
 	return &d, nil
 }
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
+func collectDeliveries(rows pgx.Rows) ([]*store.Delivery, error) {
+	defer rows.Close()
+	out := []*store.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
 	}
-	return &s
+	return out, rows.Err()
 }
 
-// CreateEvent implements store.Store: the event and its deliveries in one
-// transaction, sent to the server as one pipelined batch.
+// CreateEvent implements store.Store: the event (unless its ID exists) and
+// its deliveries in one transaction, sent as one pipelined batch.
 func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*store.Delivery) error {
-	now := time.Now().UTC()
+	n := now()
 	if e.ID == "" {
-		e.ID = "evt_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+		e.ID = uuid.NewString()
 	}
 	if e.CreatedAt.IsZero() {
-		e.CreatedAt = now
+		e.CreatedAt = n
 	}
 	if e.Source == "" {
 		e.Source = store.SourceTriggered
 	}
+	if e.Payload == nil {
+		e.Payload = []byte{}
+	}
 	for _, d := range deliveries {
+		d.Seq = 0
 		if d.ID == "" {
 			d.ID = uuid.NewString()
 		}
@@ -607,26 +660,19 @@ func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*sto
 		if d.Status == "" {
 			d.Status = store.DeliveryPending
 		}
-		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
-			d.NextAttemptAt = now
+		if d.CreatedAt.IsZero() {
+			d.CreatedAt = n
 		}
-		d.CreatedAt, d.UpdatedAt = now, now
+		d.UpdatedAt = n
+		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
+			d.NextAttemptAt = d.CreatedAt
+		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO events (`+eventCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-			e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source, e.Headers, ns(e.CreatedAt))
+		b.Queue(eventInsert, eventArgs(e)...)
 		for _, d := range deliveries {
-			d := d
-			b.Queue(`INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
-				attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-				lease_owner, lease_expires_at, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-				RETURNING seq`,
-				d.ID, d.EventID, nullable(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, d.Headers, d.Status,
-				d.AttemptCount, d.MaxAttempts, d.Schedule, ns(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
-				d.LeaseOwner, ns(d.LeaseExpiresAt), ns(d.CreatedAt), ns(d.UpdatedAt)).
-				QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
+			b.Queue(deliveryInsert, deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})
@@ -635,7 +681,7 @@ func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*sto
 
 // GetEvent implements store.Store.
 func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
-	id, err := db.resolve(ctx, db.pool, "events", "event", idOrPrefix)
+	id, err := db.resolve(ctx, db.pool, "event", "events", idOrPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -649,13 +695,13 @@ func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, er
 // ListEvents implements store.Store: newest first, with delivery states.
 func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
 	args := []any{}
-	conds := []string{typeCondition("e.type", f.TypePattern, &args)}
+	conds := []string{patternClause("e.type", f.TypePattern, &args)}
 	if f.Source != "" {
 		args = append(args, f.Source)
 		conds = append(conds, fmt.Sprintf("e.source = $%d", len(args)))
 	}
 	if !f.Since.IsZero() {
-		args = append(args, ns(f.Since))
+		args = append(args, ts(f.Since))
 		conds = append(conds, fmt.Sprintf("e.created_at >= $%d", len(args)))
 	}
 	limit := ""
@@ -678,12 +724,13 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 	defer rows.Close()
 	out := []*store.EventSummary{}
 	for rows.Next() {
-		var p, s, fl int
-		e, err := scanEvent(rows, &p, &s, &fl)
+		var sum store.EventSummary
+		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed)
 		if err != nil {
 			return nil, db.wrap("list events", err)
 		}
-		out = append(out, &store.EventSummary{Event: *e, Pending: p, Succeeded: s, Failed: fl})
+		sum.Event = *e
+		out = append(out, &sum)
 	}
 	return out, db.wrap("list events", rows.Err())
 }
@@ -692,7 +739,7 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 
 // GetDelivery implements store.Store.
 func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delivery, error) {
-	id, err := db.resolve(ctx, db.pool, "deliveries", "delivery", idOrPrefix)
+	id, err := db.resolve(ctx, db.pool, "delivery", "deliveries", idOrPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -703,9 +750,12 @@ func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delive
 	return d, db.wrap("get delivery", err)
 }
 
-// deliveryWhere builds the WHERE clause of a delivery filter over
-// deliveries d (joined to events e when needed).
-func deliveryWhere(f store.DeliveryFilter, args *[]any) (where string, joinEvents bool) {
+// deliveryWhere builds the FROM and WHERE of a delivery filter.
+func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
+	from = "deliveries d"
+	if f.EventPattern != "" || f.Source != "" {
+		from += " JOIN events e ON e.id = d.event_id"
+	}
 	conds := []string{"TRUE"}
 	add := func(cond string, v any) {
 		*args = append(*args, v)
@@ -714,9 +764,11 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (where string, joinEvent
 	if f.Status != "" {
 		add("d.status = $%d", f.Status)
 	}
-	if f.EventPattern != "" && f.EventPattern != "*" {
-		conds = append(conds, typeCondition("e.type", f.EventPattern, args))
-		joinEvents = true
+	if f.EventPattern != "" {
+		conds = append(conds, patternClause("e.type", f.EventPattern, args))
+	}
+	if f.Source != "" {
+		add("e.source = $%d", f.Source)
 	}
 	if f.SubscriptionID != "" {
 		add("d.subscription_id = $%d", f.SubscriptionID)
@@ -727,33 +779,24 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (where string, joinEvent
 	if f.RunID != "" {
 		add("d.run_id = $%d", f.RunID)
 	}
-	if f.Source != "" {
-		add("e.source = $%d", f.Source)
-		joinEvents = true
-	}
 	if !f.Since.IsZero() {
-		add("d.created_at >= $%d", ns(f.Since))
+		add("d.created_at >= $%d", ts(f.Since))
 	}
 	if f.AfterSeq > 0 {
 		add("d.seq > $%d", f.AfterSeq)
 	}
-	return strings.Join(conds, " AND "), joinEvents
+	return from, strings.Join(conds, " AND ")
 }
 
 // ListDeliveries implements store.Store: by Seq ascending, or descending
 // with f.Newest.
 func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
 	args := []any{}
-	where, join := deliveryWhere(f, &args)
-	from := "deliveries d"
-	if join {
-		from += " JOIN events e ON e.id = d.event_id"
+	from, where := deliveryWhere(f, &args)
+	q := `SELECT ` + prefixCols("d.", deliveryCols) + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq`
+	if f.Newest {
+		q += " DESC"
 	}
-	order := "d.seq"
-	if f.Newest && f.AfterSeq == 0 {
-		order = "d.seq DESC"
-	}
-	q := `SELECT ` + prefixCols("d.", deliveryCols) + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY ` + order
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
@@ -761,16 +804,8 @@ func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*st
 	if err != nil {
 		return nil, db.wrap("list deliveries", err)
 	}
-	defer rows.Close()
-	out := []*store.Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, db.wrap("list deliveries", err)
-		}
-		out = append(out, d)
-	}
-	return out, db.wrap("list deliveries", rows.Err())
+	out, err := collectDeliveries(rows)
+	return out, db.wrap("list deliveries", err)
 }
 
 func prefixCols(prefix, cols string) string {
@@ -781,15 +816,10 @@ func prefixCols(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// CountDeliveries implements store.Store: counts by status (Limit and
-// ordering are ignored).
+// CountDeliveries implements store.Store: counts by status.
 func (db *DB) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[string]int64, error) {
 	args := []any{}
-	where, join := deliveryWhere(f, &args)
-	from := "deliveries d"
-	if join {
-		from += " JOIN events e ON e.id = d.event_id"
-	}
+	from, where := deliveryWhere(f, &args)
 	rows, err := db.pool.Query(ctx, `SELECT d.status, count(*) FROM `+from+` WHERE `+where+` GROUP BY d.status`, args...)
 	if err != nil {
 		return nil, db.wrap("count deliveries", err)
@@ -812,28 +842,31 @@ const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, 
 
 func scanAttempt(row pgx.Row) (*store.Attempt, error) {
 	var a store.Attempt
-	var started, dur int64
+	var started *time.Time
+	var dur int64
 	err := row.Scan(&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &a.RequestHeaders,
 		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error)
 	if err != nil {
 		return nil, err
 	}
-	a.StartedAt, a.Duration = tm(started), time.Duration(dur)
+	a.RequestHeaders, a.ResponseHeaders = nilIfEmpty(a.RequestHeaders), nilIfEmpty(a.ResponseHeaders)
+	if len(a.ResponseBody) == 0 {
+		a.ResponseBody = nil
+	}
+	a.StartedAt, a.Duration = fromTs(started), time.Duration(dur)
 	return &a, nil
 }
 
 func attemptArgs(a *store.Attempt) []any {
-	return []any{a.DeliveryID, a.Number, ns(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod, a.RequestHeaders,
-		a.ResponseStatus, a.ResponseHeaders, a.ResponseBody, a.Error}
+	return []any{a.DeliveryID, a.Number, ts(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod, jmap(a.RequestHeaders),
+		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, a.Error}
 }
 
-// ListAttempts implements store.Store.
+const attemptInsert = `INSERT INTO attempts (` + attemptCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+// ListAttempts implements store.Store: a delivery's attempts by number.
 func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Attempt, error) {
-	id, err := db.resolve(ctx, db.pool, "deliveries", "delivery", deliveryID)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.pool.Query(ctx, `SELECT `+attemptCols+` FROM attempts WHERE delivery_id = $1 ORDER BY number`, id)
+	rows, err := db.pool.Query(ctx, `SELECT `+attemptCols+` FROM attempts WHERE delivery_id = $1 ORDER BY number`, deliveryID)
 	if err != nil {
 		return nil, db.wrap("list attempts", err)
 	}
@@ -850,18 +883,15 @@ func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Att
 }
 
 // ClaimDue implements store.Store. The inner SELECT … FOR UPDATE SKIP
-// LOCKED lets concurrent claimers pass over rows another transaction is
-// claiming instead of waiting for them; re-checking the lease in the WHERE
-// clause on the locked row version makes a row leased by a claimer that
-// committed first ineligible.
-func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
+// LOCKED lets concurrent claimers (any number of processes) pass over rows
+// another transaction is claiming instead of queueing behind it; the lease
+// condition is re-checked on the locked row version, so a row another
+// claimer leased first is never taken twice.
+func (db *DB) ClaimDue(ctx context.Context, owner string, at time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
 	if limit <= 0 {
-		return nil, nil
+		return []*store.Delivery{}, nil
 	}
-	if owner == "" {
-		return nil, errors.New("claim: empty lease owner")
-	}
-	args := []any{owner, ns(now.Add(lease)), ns(now), limit}
+	args := []any{owner, ts(at.Add(lease)), ts(at), limit}
 	run := ""
 	if runID != "" {
 		args = append(args, runID)
@@ -879,16 +909,8 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 	if err != nil {
 		return nil, db.wrap("claim deliveries", err)
 	}
-	defer rows.Close()
-	var out []*store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, db.wrap("claim deliveries", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectDeliveries(rows)
+	if err != nil {
 		return nil, db.wrap("claim deliveries", err)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -901,11 +923,13 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 }
 
 // RecordAttempt implements store.Store: the attempt is always kept; the
-// delivery is updated (and its lease released) only when owner still holds
-// the lease, else ErrLeaseLost.
+// delivery is updated (and its lease released) only while owner holds the
+// lease, else ErrLeaseLost. The delivery row is locked (FOR UPDATE) so
+// attempt numbers cannot collide.
 func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
 	var lost bool
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		lost = false
 		var leaseOwner string
 		var maxNum int
 		err := tx.QueryRow(ctx, `SELECT d.lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_id = d.id), 0)
@@ -920,19 +944,26 @@ func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt,
 			a.Number = maxNum + 1
 		}
 		if a.StartedAt.IsZero() {
-			a.StartedAt = time.Now().UTC()
+			a.StartedAt = now()
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			attemptArgs(a)...); err != nil {
+		if _, err := tx.Exec(ctx, attemptInsert, attemptArgs(a)...); err != nil {
 			return err
 		}
 		if leaseOwner != owner {
 			lost = true
-			return nil
+			return nil // keep the attempt; the delivery is someone else's now
 		}
-		_, err = tx.Exec(ctx, `UPDATE deliveries SET status = $2, next_attempt_at = $3, last_error = $4, last_status = $5,
-			attempt_count = attempt_count + 1, lease_owner = '', lease_expires_at = 0, updated_at = $6
-			WHERE id = $1`, a.DeliveryID, u.Status, ns(u.NextAttemptAt), u.LastError, u.LastStatus, ns(time.Now()))
+		n := now()
+		var next any
+		if u.Status == store.DeliveryPending {
+			next = ts(u.NextAttemptAt)
+			if next == nil {
+				next = n
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE deliveries SET status = $2, attempt_count = attempt_count + 1,
+			next_attempt_at = $3, last_error = $4, last_status = $5, lease_owner = '', lease_expires_at = NULL,
+			updated_at = $6 WHERE id = $1`, a.DeliveryID, u.Status, next, u.LastError, u.LastStatus, n)
 		return err
 	})
 	if err != nil {
@@ -946,190 +977,213 @@ func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt,
 
 // Requeue implements store.Store.
 func (db *DB) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
-	now := r.Now
-	if now.IsZero() {
-		now = time.Now()
+	due := r.Now
+	if due.IsZero() {
+		due = time.Now()
 	}
 	extra := r.ExtraAttempts
-	if extra <= 0 {
+	if extra < 1 {
 		extra = 1
 	}
-	var done []string
+	out := []string{}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		done = nil
-		for _, idp := range ids {
-			id, err := db.resolve(ctx, tx, "deliveries", "delivery", idp)
+		out = out[:0]
+		for _, id := range ids {
+			var status string
+			err := tx.QueryRow(ctx, `SELECT status FROM deliveries WHERE id = $1 FOR UPDATE`, id).Scan(&status)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return &store.NotFoundError{Kind: "delivery", ID: id}
+			}
 			if err != nil {
 				return err
 			}
-			tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = $2,
+			if status == store.DeliverySucceeded && !r.Force {
+				continue
+			}
+			_, err = tx.Exec(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = $2,
 				max_attempts = attempt_count + $3,
-				schedule = CASE WHEN $4 = '' THEN schedule ELSE $4 END,
-				url = CASE WHEN $5 = '' THEN url ELSE $5 END,
-				run_id = $6, updated_at = $7
-				WHERE id = $1 AND (status <> 'succeeded' OR $8)`,
-				id, ns(now), extra, r.Schedule, r.URL, r.RunID, ns(time.Now()), r.Force)
+				url = CASE WHEN $4::text <> '' THEN $4 ELSE url END,
+				schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
+				run_id = CASE WHEN $6::text <> '' THEN $6 ELSE run_id END,
+				lease_owner = '', lease_expires_at = NULL, updated_at = $7
+				WHERE id = $1`,
+				id, ts(due), extra, r.URL, r.Schedule, r.RunID, now())
 			if err != nil {
 				return err
 			}
-			if tag.RowsAffected() == 1 {
-				done = append(done, id)
-			}
+			out = append(out, id)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, db.wrap("requeue", err)
 	}
-	return done, nil
+	return out, nil
 }
 
 // ---- export / import ----
 
-// Export implements store.Store: every record from one consistent
-// snapshot, streamed (subscriptions, events, deliveries, attempts).
+// Export implements store.Store: every record from one consistent snapshot
+// (REPEATABLE READ), streamed: subscriptions, events, deliveries, attempts,
+// each in creation order.
 func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return db.wrap("export", err)
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
+	var fnErr error
 	each := func(q string, scan func(pgx.Rows) (store.Record, error)) error {
 		rows, err := tx.Query(ctx, q)
 		if err != nil {
-			return err
+			return db.wrap("export", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			rec, err := scan(rows)
 			if err != nil {
-				return err
+				return db.wrap("export", err)
 			}
 			if err := fn(rec); err != nil {
+				fnErr = err
 				return err
 			}
 		}
-		return rows.Err()
+		return db.wrap("export", rows.Err())
 	}
-	var userErr error
-	wrapFn := fn
-	fn = func(r store.Record) error {
-		if err := wrapFn(r); err != nil {
-			userErr = err
-			return err
-		}
-		return nil
-	}
-	err = each(`SELECT `+subscriptionCols+` FROM subscriptions ORDER BY created_at, id`, func(r pgx.Rows) (store.Record, error) {
-		s, err := scanSubscription(r)
-		return store.Record{Subscription: s}, err
-	})
-	if err == nil {
-		err = each(`SELECT `+eventCols+` FROM events ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
-			e, err := scanEvent(r)
-			return store.Record{Event: e}, err
-		})
-	}
-	if err == nil {
-		err = each(`SELECT `+deliveryCols+` FROM deliveries ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
-			d, err := scanDelivery(r)
-			return store.Record{Delivery: d}, err
-		})
-	}
-	if err == nil {
-		err = each(`SELECT `+prefixCols("a.", attemptCols)+` FROM attempts a JOIN deliveries d ON d.id = a.delivery_id ORDER BY d.seq, a.number`,
-			func(r pgx.Rows) (store.Record, error) {
+	steps := []func() error{
+		func() error {
+			return each(`SELECT `+subscriptionCols+` FROM subscriptions ORDER BY created_at, id`, func(r pgx.Rows) (store.Record, error) {
+				s, err := scanSubscription(r)
+				return store.Record{Subscription: s}, err
+			})
+		},
+		func() error {
+			return each(`SELECT `+eventCols+` FROM events ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
+				e, err := scanEvent(r)
+				return store.Record{Event: e}, err
+			})
+		},
+		func() error {
+			return each(`SELECT `+deliveryCols+` FROM deliveries ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
+				d, err := scanDelivery(r)
+				return store.Record{Delivery: d}, err
+			})
+		},
+		func() error {
+			return each(`SELECT `+prefixCols("a.", attemptCols)+` FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+				ORDER BY d.seq, a.number`, func(r pgx.Rows) (store.Record, error) {
 				a, err := scanAttempt(r)
 				return store.Record{Attempt: a}, err
 			})
+		},
 	}
-	if userErr != nil {
-		return userErr
+	for _, step := range steps {
+		if err := step(); err != nil {
+			if fnErr != nil {
+				return fnErr
+			}
+			return err
+		}
 	}
-	return db.wrap("export", err)
+	return nil
 }
 
-// Import implements store.Store: writes one record unless its ID exists.
+// Import implements store.Store: writes one record as is, skipping it when
+// its ID (for attempts: delivery and number) exists. A delivery keeps its
+// Seq unless another delivery has it; a delivery whose subscription is not
+// in the store keeps its history with no subscription.
 func (db *DB) Import(ctx context.Context, r store.Record) error {
 	return db.ImportBatch(ctx, []store.Record{r})
 }
 
-func recordKind(r store.Record) (string, error) {
-	n := 0
-	kind := ""
-	if r.Subscription != nil {
-		n, kind = n+1, "subscription"
-	}
-	if r.Event != nil {
-		n, kind = n+1, "event"
-	}
-	if r.Delivery != nil {
-		n, kind = n+1, "delivery"
-	}
-	if r.Attempt != nil {
-		n, kind = n+1, "attempt"
-	}
-	if n != 1 {
-		return "", fmt.Errorf("import: a record must hold exactly one of subscription, event, delivery, attempt (it holds %d)", n)
-	}
-	return kind, nil
-}
-
-// ImportBatch implements store.BatchImporter: one transaction; each kind
-// is copied (COPY) into a temporary table and inserted from there, skipping
-// IDs that exist. Records are applied kind by kind in dependency order,
-// which is the order of an export. A delivery whose subscription is gone
-// keeps its history with no subscription.
+// ImportBatch implements store.BatchImporter with Import's semantics, in
+// one transaction: each kind is loaded with COPY into a temporary table and
+// inserted from there (subscriptions, events, deliveries, attempts: the
+// order of an export).
 func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 	var subs, evs, dels, atts [][]any
-	for _, r := range records {
-		kind, err := recordKind(r)
-		if err != nil {
-			return err
-		}
-		switch kind {
-		case "subscription":
+	for i, r := range records {
+		switch {
+		case r.Subscription != nil:
 			s := *r.Subscription
 			if s.ID == "" {
-				return errors.New("import: subscription without id")
+				return fmt.Errorf("import: record %d: subscription without an id", i+1)
 			}
 			subs = append(subs, subscriptionArgs(&s))
-		case "event":
-			e := r.Event
-			if e.ID == "" {
-				return errors.New("import: event without id")
+		case r.Event != nil:
+			if r.Event.ID == "" {
+				return fmt.Errorf("import: record %d: event without an id", i+1)
 			}
-			evs = append(evs, []any{e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source, e.Headers, ns(e.CreatedAt)})
-		case "delivery":
+			evs = append(evs, eventArgs(r.Event))
+		case r.Delivery != nil:
 			d := r.Delivery
 			if d.ID == "" || d.EventID == "" {
-				return errors.New("import: delivery without id or event_id")
+				return fmt.Errorf("import: record %d: delivery without an id or event id", i+1)
 			}
-			dels = append(dels, []any{d.ID, d.Seq, d.EventID, nullable(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, d.Headers,
-				d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, ns(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
-				d.LeaseOwner, ns(d.LeaseExpiresAt), ns(d.CreatedAt), ns(d.UpdatedAt)})
-		case "attempt":
-			a := r.Attempt
-			if a.DeliveryID == "" {
-				return errors.New("import: attempt without delivery_id")
+			dels = append(dels, append([]any{d.Seq}, deliveryArgs(d)...))
+		case r.Attempt != nil:
+			if r.Attempt.DeliveryID == "" {
+				return fmt.Errorf("import: record %d: attempt without a delivery id", i+1)
 			}
-			atts = append(atts, attemptArgs(a))
+			atts = append(atts, attemptArgs(r.Attempt))
 		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := copyInsert(ctx, tx, "subscriptions", subscriptionCols, subs, `ON CONFLICT (id) DO NOTHING`, "", ""); err != nil {
+		if err := copyTemp(ctx, tx, "subscriptions", subscriptionCols, subs); err != nil {
 			return err
 		}
-		if err := copyInsert(ctx, tx, "events", eventCols, evs, `ON CONFLICT (id) DO NOTHING`, "", ""); err != nil {
+		if err := copyTemp(ctx, tx, "events", eventCols, evs); err != nil {
 			return err
 		}
-		// seq is reassigned by this store (in export order); a vanished
-		// subscription becomes NULL.
-		if err := copyInsert(ctx, tx, "deliveries", deliveryCols, dels, `ON CONFLICT (id) DO NOTHING`, "seq",
-			`CASE WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = t.subscription_id) THEN t.subscription_id END AS subscription_id`); err != nil {
+		if err := copyTemp(ctx, tx, "deliveries", deliveryCols, dels); err != nil {
 			return err
 		}
-		return copyInsert(ctx, tx, "attempts", attemptCols, atts, `ON CONFLICT (delivery_id, number) DO NOTHING`, "", "")
+		if err := copyTemp(ctx, tx, "attempts", attemptCols, atts); err != nil {
+			return err
+		}
+		if len(subs) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionCols+`)
+				SELECT `+prefixCols("t.", subscriptionCols)+` FROM hookctl_import_subscriptions t ON CONFLICT (id) DO NOTHING`); err != nil {
+				return err
+			}
+		}
+		if len(evs) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
+				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.created_at ON CONFLICT (id) DO NOTHING`); err != nil {
+				return err
+			}
+		}
+		if len(dels) > 0 {
+			// Keeping imported Seqs while other processes insert: hold off
+			// concurrent writers of deliveries for this transaction, move
+			// the identity past every Seq in play, then insert.
+			if _, err := tx.Exec(ctx, `LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
+				(SELECT coalesce(max(seq), 0) FROM deliveries), (SELECT coalesce(max(seq), 0) FROM hookctl_import_deliveries), 1))`); err != nil {
+				return err
+			}
+			cols := strings.Replace(deliveryCols, "seq, ", "", 1)
+			sel := strings.Replace(prefixCols("t.", cols), "t.subscription_id",
+				`(SELECT s.id FROM subscriptions s WHERE s.id = t.subscription_id)`, 1)
+			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (seq, `+cols+`)
+				SELECT CASE WHEN t.seq > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = t.seq) THEN t.seq
+					ELSE nextval(pg_get_serial_sequence('deliveries', 'seq')) END, `+sel+`
+				FROM hookctl_import_deliveries t
+				WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.id = t.id)
+				ORDER BY t.seq`); err != nil {
+				return err
+			}
+		}
+		if len(atts) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)
+				SELECT `+prefixCols("t.", attemptCols)+` FROM hookctl_import_attempts t ON CONFLICT (delivery_id, number) DO NOTHING`); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -1141,45 +1195,23 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 	return nil
 }
 
-// copyInsert loads rows into a temporary copy of table with COPY, then
-// inserts them into table. skip names a column not inserted (an identity);
-// subExpr replaces the subscription_id column expression.
-func copyInsert(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any, conflict, skip, subExpr string) error {
+// copyTemp loads rows with COPY into hookctl_import_<table>, a temporary
+// table with table's columns and no constraints, dropped at commit.
+func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
-	}
-	names := strings.Split(cols, ",")
-	for i := range names {
-		names[i] = strings.TrimSpace(names[i])
 	}
 	tmp := "hookctl_import_" + table
 	if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+tmp); err != nil {
 		return err
 	}
-	// No constraints on the copy: rows are checked when inserted below.
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+tmp+` ON COMMIT DROP AS SELECT `+cols+` FROM `+table+` WITH NO DATA`); err != nil {
 		return err
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows)); err != nil {
-		return err
+	names := strings.Split(cols, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
 	}
-	var ins, sel []string
-	for _, n := range names {
-		if n == skip {
-			continue
-		}
-		ins = append(ins, n)
-		if n == "subscription_id" && subExpr != "" {
-			sel = append(sel, subExpr)
-		} else {
-			sel = append(sel, "t."+n)
-		}
-	}
-	order := ""
-	if skip != "" {
-		order = " ORDER BY t." + skip
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+strings.Join(ins, ", ")+`) SELECT `+strings.Join(sel, ", ")+
-		` FROM `+tmp+` t`+order+` `+conflict)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows))
 	return err
 }

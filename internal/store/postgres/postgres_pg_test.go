@@ -190,7 +190,7 @@ func TestClaimDueNoDoubleClaim(t *testing.T) {
 						t.Errorf("delivery %s claimed by %s and %s", d.ID, prev, owner)
 					}
 					seen[d.ID] = owner
-					if d.LeaseOwner != owner || !d.LeaseExpiresAt.Equal(time.Unix(0, now.Add(time.Minute).UnixNano())) {
+					if d.LeaseOwner != owner || !d.LeaseExpiresAt.Equal(now.Add(time.Minute).Truncate(time.Microsecond)) {
 						t.Errorf("lease = %q until %v", d.LeaseOwner, d.LeaseExpiresAt)
 					}
 				}
@@ -207,7 +207,7 @@ func TestClaimDueNoDoubleClaim(t *testing.T) {
 func TestLeaseExpiryAndLeaseLost(t *testing.T) {
 	db := openDB(t, pgtest.URL(t))
 	ctx := context.Background()
-	t0 := time.Now()
+	t0 := time.Now().Truncate(time.Microsecond)
 	_, ds := newEvent(t, db, 1, "run-1", t0)
 	got, err := db.ClaimDue(ctx, "A", t0, 30*time.Second, 10, "run-1")
 	if err != nil || len(got) != 1 || got[0].ID != ds[0].ID {
