@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -34,7 +35,21 @@ func ServerURL(t testing.TB) string {
 // whose search_path points at it; the schema is dropped when the test ends.
 func URL(t testing.TB) string {
 	t.Helper()
-	base := ServerURL(t)
+	u, drop, err := NewSchema(ServerURL(t))
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Logf("pgtest: %v", err)
+		}
+	})
+	return u
+}
+
+// NewSchema creates a fresh schema on the server at base and returns a
+// store URL using it, and a func that drops it.
+func NewSchema(base string) (storeURL string, drop func() error, err error) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
@@ -42,37 +57,31 @@ func URL(t testing.TB) string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("pgtest: connect to %s: %v", EnvVar, err)
+		return "", nil, fmt.Errorf("connect to %s: %w", EnvVar, err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("pgtest: create schema: %v", err)
+		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Logf("pgtest: drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Logf("pgtest: drop schema %s: %v", schema, err)
-		}
-	})
-	return WithSchema(t, base, schema)
-}
-
-// WithSchema returns base with search_path set to schema.
-func WithSchema(t testing.TB, base, schema string) string {
-	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("pgtest: %s: %v", EnvVar, err)
+		return "", nil, fmt.Errorf("%s: %w", EnvVar, err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	drop = func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return fmt.Errorf("drop schema %s: %w", schema, err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			return fmt.Errorf("drop schema %s: %w", schema, err)
+		}
+		return nil
+	}
+	return u.String(), drop, nil
 }
