@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/internal/testutil/engineworker"
 	"github.com/hookctl/hookctl/internal/testutil/receiver"
 )
 
@@ -20,6 +21,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"hookctl":      func() { os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
+		"engineworker": func() { os.Exit(engineworker.Main()) },
 	})
 }
 
