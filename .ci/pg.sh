@@ -6,11 +6,13 @@
 #
 # The server listens on 127.0.0.1 only, on a free port, with its socket and
 # data in a fresh mktemp directory owned by the postgres user (initdb refuses
-# to run as root). fsync is off: the data is thrown away.
+# to run as root). fsync is off: the data is thrown away. PG_SETTINGS
+# replaces those settings (bench/store.sh measures with durable ones).
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGUSER_OS=${PGUSER_OS:-postgres}
+PG_SETTINGS=${PG_SETTINGS--c fsync=off -c synchronous_commit=off -c full_page_writes=off}
 
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
@@ -51,7 +53,7 @@ start() {
   for try in 1 2 3 4 5; do
     port=$(free_port)
     if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c max_connections=200 $PG_SETTINGS" \
       start >/dev/null; then
       echo "$port" >"$dir/port"
       break

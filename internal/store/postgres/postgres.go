@@ -922,57 +922,64 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, at time.Time, lease ti
 	return out, nil
 }
 
+// recordAttemptSQL stores an attempt and, while $12 still holds the
+// lease, applies the update and releases the lease: one statement, so one
+// round trip and one implicit transaction. The delivery row is locked
+// first (FOR UPDATE), which serialises recorders of one delivery.
+const recordAttemptSQL = `WITH d AS (
+		SELECT id, lease_owner FROM deliveries WHERE id = $1 FOR UPDATE
+	), ins AS (
+		INSERT INTO attempts (` + attemptCols + `)
+		SELECT d.id, GREATEST($2::int, coalesce((SELECT max(number) FROM attempts a WHERE a.delivery_id = d.id), 0) + 1),
+			$3, $4, $5, $6, $7, $8, $9, $10, $11
+		FROM d
+		RETURNING number
+	), upd AS (
+		UPDATE deliveries SET status = $13, attempt_count = attempt_count + 1, next_attempt_at = $14,
+			last_error = $15, last_status = $16, lease_owner = '', lease_expires_at = NULL, updated_at = $17
+		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $12
+		RETURNING 1
+	)
+	SELECT (SELECT number FROM ins), EXISTS (SELECT 1 FROM upd)`
+
 // RecordAttempt implements store.Store: the attempt is always kept; the
 // delivery is updated (and its lease released) only while owner holds the
-// lease, else ErrLeaseLost. The delivery row is locked (FOR UPDATE) so
-// attempt numbers cannot collide.
+// lease, else ErrLeaseLost.
 func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
-	var lost bool
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		lost = false
-		var leaseOwner string
-		var maxNum int
-		err := tx.QueryRow(ctx, `SELECT d.lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_id = d.id), 0)
-			FROM deliveries d WHERE d.id = $1 FOR UPDATE`, a.DeliveryID).Scan(&leaseOwner, &maxNum)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
+	if a.StartedAt.IsZero() {
+		a.StartedAt = now()
+	}
+	n := now()
+	var next any
+	if u.Status == store.DeliveryPending {
+		next = ts(u.NextAttemptAt)
+		if next == nil {
+			next = n
+		}
+	}
+	args := append(attemptArgs(a), owner, u.Status, next, u.LastError, u.LastStatus, n)
+	for try := 0; ; try++ {
+		var number *int
+		var applied bool
+		err := db.pool.QueryRow(ctx, recordAttemptSQL, args...).Scan(&number, &applied)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && try < 3 {
+			// A concurrent recorder of the same delivery (one whose lease
+			// was lost) took the number our snapshot computed: again.
+			continue
 		}
 		if err != nil {
-			return err
+			return db.wrap("record attempt", err)
 		}
-		if a.Number <= maxNum {
-			a.Number = maxNum + 1
+		if number == nil {
+			return &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
 		}
-		if a.StartedAt.IsZero() {
-			a.StartedAt = now()
+		a.Number = *number
+		if !applied {
+			return store.ErrLeaseLost
 		}
-		if _, err := tx.Exec(ctx, attemptInsert, attemptArgs(a)...); err != nil {
-			return err
-		}
-		if leaseOwner != owner {
-			lost = true
-			return nil // keep the attempt; the delivery is someone else's now
-		}
-		n := now()
-		var next any
-		if u.Status == store.DeliveryPending {
-			next = ts(u.NextAttemptAt)
-			if next == nil {
-				next = n
-			}
-		}
-		_, err = tx.Exec(ctx, `UPDATE deliveries SET status = $2, attempt_count = attempt_count + 1,
-			next_attempt_at = $3, last_error = $4, last_status = $5, lease_owner = '', lease_expires_at = NULL,
-			updated_at = $6 WHERE id = $1`, a.DeliveryID, u.Status, next, u.LastError, u.LastStatus, n)
-		return err
-	})
-	if err != nil {
-		return db.wrap("record attempt", err)
+		return nil
 	}
-	if lost {
-		return store.ErrLeaseLost
-	}
-	return nil
 }
 
 // Requeue implements store.Store.
