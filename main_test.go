@@ -10,7 +10,6 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hookctl/hookctl/cmd"
-	"github.com/hookctl/hookctl/internal/testutil/engineworker"
 	"github.com/hookctl/hookctl/internal/testutil/receiver"
 )
 
@@ -21,7 +20,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"hookctl":      func() { os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
-		"engineworker": func() { os.Exit(engineworker.Main()) },
+		"seedsubs":     func() { os.Exit(seedSubscriptions()) },
 	})
 }
 
@@ -50,8 +49,13 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"readfile": cmdReadFile,
+			"waitfile":  cmdWaitFile,
+			"readfile":  cmdReadFile,
+			"jsonget":   cmdJSONGet,
+			"jsonwrite": cmdJSONWrite,
+			"waitlines": cmdWaitLines,
+			"hostport":  cmdHostPort,
+			"uniqlines": cmdUniqLines,
 		},
 	}
 }

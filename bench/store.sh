@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/store.sh — outbox delivery throughput: deliveries/s with 1, 2 and 4
-# worker processes sharing one PostgreSQL store, against one process on
-# SQLite. Each run enqueues EVENTS events (one delivery each) to a local
+# `hookctl worker` processes sharing one PostgreSQL store, against one
+# `hookctl worker` on SQLite. Each run enqueues EVENTS events (one delivery each) to a local
 # receiver answering 200, then times the workers until every delivery is
 # recorded succeeded (attempt and state committed).
 #
@@ -27,16 +27,17 @@ cleanup() {
 trap cleanup EXIT
 
 go build -trimpath -o "$work/storebench" ./bench/cmd/storebench
+go build -trimpath -o "$work/hookctl" .
 
 printf 'store\tworkers\tevents\tdeliveries/s\tenqueue events/s\treceived\n'
-"$work/storebench" run -store "$work/hookctl.db" -workers 1 -events "$EVENTS" | sed 's/^sqlite/sqlite (WAL, synchronous=NORMAL)/'
+"$work/storebench" run -hookctl "$work/hookctl" -store "$work/hookctl.db" -workers 1 -events "$EVENTS" | sed 's/^sqlite/sqlite (WAL, synchronous=NORMAL)/'
 
 for mode in on off; do
   eval "$(PG_SETTINGS="-c synchronous_commit=$mode" bash .ci/pg.sh start)"
   pgdir=$PG_TEST_DIR
   export HOOKCTL_TEST_POSTGRES
   for k in 1 2 4; do
-    "$work/storebench" run -store pg -workers "$k" -events "$EVENTS" | sed "s/^postgres/postgres (synchronous_commit=$mode)/"
+    "$work/storebench" run -hookctl "$work/hookctl" -store pg -workers "$k" -events "$EVENTS" | sed "s/^postgres/postgres (synchronous_commit=$mode)/"
   done
   bash .ci/pg.sh stop "$pgdir"
   pgdir=""

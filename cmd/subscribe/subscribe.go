@@ -54,7 +54,7 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
   hookctl subscribe --url https://app.example.com/hooks --events '*' --description staging --header 'Authorization: Bearer t0k3n'
   hookctl subscribe --url http://localhost:3000/webhooks --events 'invoice.*' --scheme stripe -o json
   hookctl subscribe`,
-		Args: cobra.NoArgs,
+		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx = c.Context()
 			opts.DescriptionSet = c.Flags().Changed("description")

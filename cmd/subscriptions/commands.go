@@ -32,7 +32,7 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 		Example: `  hookctl subscriptions list
   hookctl subscriptions list --status enabled --event card.created
   hookctl subscriptions list -o json`,
-		Args: cobra.NoArgs,
+		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx = c.Context()
 			switch opts.Status {
@@ -101,7 +101,7 @@ func newGetCmd(f *cli.Factory, runF func(*GetOptions) error) *cobra.Command {
 		Short: "Show one subscription",
 		Example: `  hookctl subscriptions get 4f1c
   hookctl subscriptions get 4f1c --reveal -o json`,
-		Args:              cobra.ExactArgs(1),
+		Args:              cli.ExactArgs(1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -147,7 +147,7 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 		Example: `  hookctl subscriptions update 4f1c --url https://staging.example.com/webhooks
   hookctl subscriptions update 4f1c --add-events 'kyc.*' --remove-events card.created
   hookctl subscriptions update 4f1c --header 'Authorization: Bearer t0k3n' --description staging`,
-		Args:              cobra.ExactArgs(1),
+		Args:              cli.ExactArgs(1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -224,7 +224,7 @@ func newStatusCmd(f *cli.Factory, status string, runF func(*StatusOptions) error
 		Use:               verb + " <id>",
 		Short:             short,
 		Example:           fmt.Sprintf("  hookctl subscriptions %s 4f1c", verb),
-		Args:              cobra.ExactArgs(1),
+		Args:              cli.ExactArgs(1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -265,7 +265,7 @@ func newDeleteCmd(f *cli.Factory, runF func(*DeleteOptions) error) *cobra.Comman
 		Short: "Delete a subscription (its delivery history stays)",
 		Example: `  hookctl subscriptions delete 4f1c
   hookctl subscriptions delete 4f1c --yes`,
-		Args:              cobra.ExactArgs(1),
+		Args:              cli.ExactArgs(1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -333,7 +333,7 @@ without dropping events. --grace 0 drops the old secret at once.`,
 		Example: `  hookctl subscriptions rotate-secret 4f1c
   hookctl subscriptions rotate-secret 4f1c --grace 1h
   hookctl subscriptions rotate-secret 4f1c --grace 0 -o json`,
-		Args:              cobra.ExactArgs(1),
+		Args:              cli.ExactArgs(1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]

@@ -38,7 +38,7 @@ takes an ID accepts a unique prefix of it.`,
   hookctl subscriptions disable 4f1c
   hookctl subscriptions rotate-secret 4f1c --grace 1h
   hookctl subscriptions delete 4f1c --yes`,
-		Args: cobra.NoArgs,
+		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			return cli.Usagef("missing command").Hint("run 'hookctl subscriptions --help' for the commands")
 		},

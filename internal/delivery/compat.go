@@ -1,29 +1,15 @@
 package delivery
 
+import (
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
 // IDHeader is the header a scheme carries the event id in (its
 // idempotency key); "" means the scheme has none and Idempotency-Key is
 // used.
-func IDHeader(scheme string) string {
-	switch scheme {
-	case "standard", "standard-ed25519":
-		return "webhook-id"
-	case "github":
-		return "X-GitHub-Delivery"
-	case "mambu":
-		return "x-notifications-idempotency-key"
-	case "shopify":
-		return "X-Shopify-Webhook-Id"
-	}
-	return ""
-}
+func IDHeader(scheme string) string { return signature.IDHeader(scheme) }
 
-// SchemeFor is the scheme a provider signs its events with ("auto").
-func SchemeFor(provider string) string {
-	switch provider {
-	case "bond", "mono", "mambu", "standard":
-		return provider
-	case "saas":
-		return "stripe"
-	}
-	return "standard"
-}
+// SchemeFor is the scheme a provider signs its events with (subscriptions
+// with scheme "auto").
+func SchemeFor(provider string) string { return catalog.SchemeFor(provider) }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -40,7 +41,7 @@ type Engine struct {
 	Sender *Sender
 	// Owner identifies this process in leases (NewOwner by default).
 	Owner string
-	// Lease is how long a claimed delivery is ours (default 2×timeout+30s).
+	// Lease is how long a claimed delivery is ours (default timeout+5s).
 	Lease time.Duration
 	// Concurrency is the number of attempts in flight (default 8).
 	Concurrency int
@@ -57,6 +58,9 @@ type Engine struct {
 	// OnResult is called after each attempt, from worker goroutines.
 	OnResult func(Result)
 
+	finished atomic.Int64 // deliveries that reached a final state here
+
+	wake     chan struct{}
 	initOnce sync.Once
 	events   *lru[*store.Event]
 	subsMu   sync.Mutex
@@ -93,7 +97,9 @@ func (e *Engine) init() {
 			if e.Sender != nil && e.Sender.Client != nil && e.Sender.Client.Timeout > 0 {
 				t = e.Sender.Client.Timeout
 			}
-			e.Lease = 2*t + 30*time.Second
+			// An attempt cannot outlast the HTTP timeout; a crashed
+			// worker's deliveries are free again soon after.
+			e.Lease = t + 5*time.Second
 		}
 		if e.Poll <= 0 {
 			e.Poll = 100 * time.Millisecond
@@ -107,6 +113,7 @@ func (e *Engine) init() {
 		if e.SchemeFor == nil {
 			e.SchemeFor = SchemeFor
 		}
+		e.wake = make(chan struct{}, 1)
 		e.events = newLRU[*store.Event](4 * e.Concurrency)
 		e.subs = map[string]cachedSub{}
 	})
@@ -169,7 +176,13 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			if done != nil && len(slots) == 0 && done() {
 				return nil
 			}
-			sleep(ctx, e.Poll)
+			t := time.NewTimer(e.Poll)
+			select {
+			case <-t.C:
+			case <-e.wake:
+			case <-ctx.Done():
+			}
+			t.Stop()
 		}
 	}
 }
@@ -242,6 +255,9 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery) {
 		nd.LeaseOwner, nd.LeaseExpiresAt = "", time.Time{}
 		res.Delivery = &nd
 		res.Final = u.Status != store.DeliveryPending
+		if res.Final {
+			e.finished.Add(1)
+		}
 		if disable && sub != nil {
 			res.Disabled = e.disable(ctx, sub.ID)
 		}
@@ -476,9 +492,58 @@ func (c *lru[V]) put(k string, v V) {
 	c.m[k] = v
 }
 
+// Wake makes an idle engine look for due deliveries now (new work was
+// enqueued).
+func (e *Engine) Wake() {
+	e.init()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// OwnerID returns the engine's lease owner id.
+func (e *Engine) OwnerID() string {
+	e.init()
+	return e.Owner
+}
+
+// Finished is the number of deliveries this engine brought to a final state.
+func (e *Engine) Finished() int64 { return e.finished.Load() }
+
 // Prime puts an event the caller just created into the engine's cache,
 // saving a read per delivery.
 func (e *Engine) Prime(ev *store.Event) {
 	e.init()
 	e.events.put(ev.ID, ev)
+}
+
+// Config is what commands choose about an engine.
+type Config struct {
+	Timeout     time.Duration // per attempt, connect and total (default 10s)
+	Concurrency int           // attempts in flight (default 8)
+	Version     string        // for User-Agent: hookctl/VERSION
+	RunID       string        // claim only this run's deliveries
+	OnResult    func(Result)
+}
+
+// New returns an engine over st sending with a fresh HTTP client.
+func New(st store.Store, c Config) *Engine {
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 8
+	}
+	v := c.Version
+	if v == "" {
+		v = "dev"
+	}
+	return &Engine{
+		Store:       st,
+		Sender:      &Sender{Client: NewHTTPClient(c.Timeout, c.Concurrency), UserAgent: "hookctl/" + v},
+		Concurrency: c.Concurrency,
+		RunID:       c.RunID,
+		OnResult:    c.OnResult,
+	}
 }

@@ -1,13 +1,12 @@
 // Command storebench measures outbox delivery throughput: deliveries per
-// second with K worker processes sharing one store (PostgreSQL), or one
-// process on SQLite. bench/store.sh runs it.
+// second with K `hookctl worker` processes sharing one store (PostgreSQL),
+// or one on SQLite. bench/store.sh runs it.
 //
-//	storebench run -store URL|PATH -workers K -events N
-//	storebench worker -store URL|PATH        (what `run` starts K times)
+//	storebench run -hookctl BIN -store URL|PATH|pg -workers K -events N
 //
-// `run` enqueues N events (one delivery each, to an in-process receiver
+// It enqueues N events (one delivery each, to an in-process receiver
 // answering 200), then starts the workers and reports the time until every
-// delivery is recorded succeeded, every attempt durably written.
+// delivery is recorded succeeded.
 package main
 
 import (
@@ -19,60 +18,24 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/app"
-	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: storebench {run|worker} [flags]")
+	if len(os.Args) < 2 || os.Args[1] != "run" {
+		fmt.Fprintln(os.Stderr, "usage: storebench run [flags]")
 		os.Exit(2)
 	}
-	switch os.Args[1] {
-	case "run":
-		os.Exit(run(os.Args[2:]))
-	case "worker":
-		os.Exit(worker(os.Args[2:]))
-	}
-	fmt.Fprintln(os.Stderr, "usage: storebench {run|worker} [flags]")
-	os.Exit(2)
-}
-
-func worker(args []string) int {
-	fs := flag.NewFlagSet("worker", flag.ExitOnError)
-	storeURL := fs.String("store", "", "store")
-	concurrency := fs.Int("concurrency", 16, "attempts in flight")
-	_ = fs.Parse(args)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	st, err := app.OpenStore(ctx, *storeURL)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "storebench worker:", err)
-		return 3
-	}
-	defer st.Close()
-	eng := &delivery.Engine{
-		Store:       st,
-		Sender:      &delivery.Sender{Client: delivery.NewHTTPClient(5*time.Second, *concurrency), UserAgent: "hookctl/bench"},
-		Concurrency: *concurrency,
-		Poll:        10 * time.Millisecond,
-	}
-	if err := eng.Run(ctx, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "storebench worker:", err)
-		return 1
-	}
-	return 0
+	os.Exit(run(os.Args[2:]))
 }
 
 func run(args []string) int {
@@ -81,6 +44,7 @@ func run(args []string) int {
 	workers := fs.Int("workers", 1, "worker processes")
 	events := fs.Int("events", 10000, "events (one delivery each)")
 	concurrency := fs.Int("concurrency", 16, "attempts in flight per worker")
+	hookctl := fs.String("hookctl", "hookctl", "hookctl binary")
 	_ = fs.Parse(args)
 	ctx := context.Background()
 
@@ -140,12 +104,11 @@ func run(args []string) int {
 	}
 	enqueue := time.Since(start)
 
-	self, _ := os.Executable()
 	var procs []*exec.Cmd
 	start = time.Now()
 	for i := 0; i < *workers; i++ {
-		c := exec.Command(self, "worker", "-store", target, "-concurrency", strconv.Itoa(*concurrency))
-		c.Stderr = os.Stderr
+		c := exec.Command(*hookctl, "worker", "--store", target, "--concurrency", strconv.Itoa(*concurrency), "--poll", "10ms", "-o", "json")
+		c.Stdout = io.Discard
 		if err := c.Start(); err != nil {
 			fmt.Fprintln(os.Stderr, "storebench:", err)
 			return 1
