@@ -56,6 +56,7 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			"waitlines": cmdWaitLines,
 			"hostport":  cmdHostPort,
 			"uniqlines": cmdUniqLines,
+			"sleep":     cmdSleep,
 		},
 	}
 }

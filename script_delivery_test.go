@@ -90,3 +90,13 @@ func cmdUniqLines(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: %d distinct values at %s, want %s%d", args[0], len(seen), args[1], map[bool]string{true: "not ", false: ""}[neg], want)
 	}
 }
+
+// sleep DURATION: pause the script.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}

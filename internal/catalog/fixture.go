@@ -174,7 +174,7 @@ func parseJSONFixtures(file string, data []byte) ([]*rawFixture, error) {
 		err := json.Unmarshal(data, &v)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line, col := lineCol(data, int(se.Offset))
+			line, col := lineCol(data, int(se.Offset)-1)
 			return nil, &FixtureError{File: file, Line: line, Msg: fmt.Sprintf("invalid JSON (column %d): %s", col, se.Error())}
 		}
 		msg := "invalid JSON"
