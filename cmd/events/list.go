@@ -1,28 +1,107 @@
 package events
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/ui"
 )
-
-// STUB: replaced by the issue that owns this command.
 
 // ListOptions are the parsed flags of `events list`.
 type ListOptions struct {
-	Factory *cli.Factory
+	IO          *ui.IOStreams
+	Provider    string
+	Search      string
+	FixturesDir string
 }
 
 func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{Factory: f}
-	return &cobra.Command{
-		Use:   "list",
-		Short: "not implemented yet",
+	opts := &ListOptions{IO: f.IOStreams}
+	c := &cobra.Command{
+		Use:   "list [--provider <provider>] [--search <text>]",
+		Short: "List the event types hookctl can send",
+		Long: `List every event type of the catalog: the built-in samples of Bond, Mono,
+Mambu, a SaaS billing platform and Standard Webhooks, plus your custom
+fixtures (--fixtures, config fixtures_dir, or ./.hookctl/fixtures).
+
+Piped, the table is tab-separated without a header; -o json prints an array
+of {type, provider, description, scheme, content_type, method, origin}.`,
+		Example: `  hookctl events list
+  hookctl events list --provider bond
+  hookctl events list --search card
+  hookctl events list -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkProvider(opts.Provider); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return runList(opts)
 		},
 	}
+	c.Flags().StringVarP(&opts.Provider, "provider", "p", "", "only this `provider`: {bond|mono|mambu|saas|standard}")
+	c.Flags().StringVarP(&opts.Search, "search", "s", "", "only types or descriptions containing `text`")
+	catalog.RegisterFixturesFlag(c.Flags(), &opts.FixturesDir)
+	_ = c.RegisterFlagCompletionFunc("provider", completeProviders)
+	return c
+}
+
+func completeProviders(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return catalog.Providers(), cobra.ShellCompDirectiveNoFileComp
+}
+
+// checkProvider rejects an unknown --provider with a did-you-mean hint.
+func checkProvider(p string) error {
+	if p == "" {
+		return nil
+	}
+	for _, q := range catalog.Providers() {
+		if p == q {
+			return nil
+		}
+	}
+	c := &catalog.Catalog{}
+	_, err := c.Lookup(p+":x", "")
+	return err
+}
+
+type listItem struct {
+	Type        string `json:"type"`
+	Provider    string `json:"provider"`
+	Description string `json:"description"`
+	Scheme      string `json:"scheme"`
+	ContentType string `json:"content_type"`
+	Method      string `json:"method"`
+	Origin      string `json:"origin"`
+}
+
+func runList(opts *ListOptions) error {
+	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
+	if err != nil {
+		return err
+	}
+	types := cat.List(opts.Provider, opts.Search)
+	if opts.IO.JSON() {
+		items := make([]listItem, 0, len(types))
+		for _, et := range types {
+			items = append(items, listItem{et.Type, et.Provider, et.Description, et.Scheme, et.ContentType, et.Method, et.Origin})
+		}
+		return ui.WriteJSON(opts.IO.Out, items)
+	}
+	st := opts.IO.Styles()
+	t := ui.NewTable(opts.IO, "TYPE", "PROVIDER", "DESCRIPTION")
+	for _, et := range types {
+		t.Row().Styled(et.Type, st.EventType).Cell(et.Provider).Styled(et.Description, st.Muted).End()
+	}
+	if t.Len() == 0 {
+		// Nothing found is not a failure; say so on stderr.
+		_, err := fmt.Fprintln(opts.IO.ErrOut, opts.IO.ErrStyles().Muted.Render("no event types match"))
+		return err
+	}
+	return t.Render()
 }

@@ -1,28 +1,132 @@
 package events
 
 import (
+	"encoding/json"
+	"fmt"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/ui"
 )
-
-// STUB: replaced by the issue that owns this command.
 
 // ShowOptions are the parsed flags of `events show`.
 type ShowOptions struct {
-	Factory *cli.Factory
+	IO          *ui.IOStreams
+	Type        string
+	Provider    string
+	FixturesDir string
+	Build       catalog.BuildOptions
+	Now         func() time.Time
 }
 
 func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
-	opts := &ShowOptions{Factory: f}
-	return &cobra.Command{
-		Use:   "show",
-		Short: "not implemented yet",
+	opts := &ShowOptions{IO: f.IOStreams, Now: f.Now}
+	var ov catalog.OverrideFlags
+	c := &cobra.Command{
+		Use:   "show <event-type> [--provider <provider>] [--set <path=value>]... [--data @<file>]",
+		Short: "Print a fresh sample of an event type, as it would be sent",
+		Long: `Build a fresh sample of an event type (new ids, the current time, in the
+provider's own formats) with any overrides applied, and print it.
+
+On a terminal the body is indented and coloured. Piped, it is printed as the
+exact bytes hookctl would send, with no trailing newline, so it can be fed
+to 'hookctl sign' or saved as a --data file. With -o json, one JSON document
+describes the event: {id, type, provider, scheme, content_type, method, body}.
+
+Names may be qualified with their provider (bond:card.created) when a type
+exists in several providers. Overrides use JSON paths (dot-separated keys,
+array indexes): --set types numbers, true, false and null; --set-string
+forces a string; --set-json takes any JSON; --unset removes a field; --data
+replaces the whole body (@file, @- for stdin). A missing path is created.`,
+		Example: `  hookctl events show card.created
+  hookctl events show bond:transactions --set transaction.amount=12.50 --set transaction.state=failed
+  hookctl events show payment.failed --set-json 'data.object.metadata={"order":"A-17"}'
+  hookctl events show mono.events.account_updated --unset data.account.bvn
+  hookctl events show kyc.verification.success | hookctl sign --scheme bond --secret whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB`,
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return cat.Completions(toComplete, opts.Provider), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.Type = args[0]
+			if err := checkProvider(opts.Provider); err != nil {
+				return err
+			}
+			bo, err := ov.Resolve(opts.IO.In)
+			if err != nil {
+				return err
+			}
+			opts.Build = bo
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return runShow(opts)
 		},
+	}
+	c.Flags().StringVarP(&opts.Provider, "provider", "p", "", "resolve the type in this `provider`: {bond|mono|mambu|saas|standard}")
+	catalog.RegisterFixturesFlag(c.Flags(), &opts.FixturesDir)
+	ov.Register(c.Flags())
+	_ = c.RegisterFlagCompletionFunc("provider", completeProviders)
+	return c
+}
+
+type showEvent struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Provider    string `json:"provider"`
+	Scheme      string `json:"scheme"`
+	ContentType string `json:"content_type"`
+	Method      string `json:"method"`
+	Body        any    `json:"body"`
+}
+
+func runShow(opts *ShowOptions) error {
+	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
+	if err != nil {
+		return err
+	}
+	et, err := cat.Lookup(opts.Type, opts.Provider)
+	if err != nil {
+		return err
+	}
+	bo := opts.Build
+	if opts.Now != nil {
+		bo.Now = opts.Now()
+	}
+	ev, err := cat.Build(et, bo)
+	if err != nil {
+		return err
+	}
+	switch {
+	case opts.IO.JSON():
+		var body any = string(ev.Body)
+		if et.IsJSON() {
+			body = json.RawMessage(ev.Body)
+		}
+		return ui.WriteJSON(opts.IO.Out, showEvent{ev.ID, ev.Type, ev.Provider, ev.Scheme, ev.ContentType, ev.Method, body})
+	case opts.IO.IsStdoutTTY():
+		es := opts.IO.ErrStyles()
+		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(fmt.Sprintf("%s · %s %s · scheme %s · id %s", et.QualifiedName(), ev.Method, ev.ContentType, ev.Scheme, ev.ID)))
+		if et.IsJSON() {
+			return opts.IO.WriteJSONBody(opts.IO.Out, ev.Body)
+		}
+		_, err := opts.IO.Out.Write(ev.Body)
+		if err == nil && (len(ev.Body) == 0 || ev.Body[len(ev.Body)-1] != '\n') {
+			_, err = opts.IO.Out.Write([]byte{'\n'})
+		}
+		return err
+	default:
+		_, err := opts.IO.Out.Write(ev.Body)
+		return err
 	}
 }

@@ -4,15 +4,50 @@
 package catalog
 
 import (
-	"errors"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
 	"time"
-)
 
-// STUB: the catalog issue replaces this file with the real catalog. The
-// exported names below are the contract other packages build on.
+	"github.com/tidwall/gjson"
+)
 
 // Providers lists the providers hookctl emulates.
 func Providers() []string { return []string{"bond", "mono", "mambu", "saas", "standard"} }
+
+// SchemeFor is the signature scheme a provider signs with by default (the
+// delivery engine signs "auto" subscriptions with it). Unknown providers
+// get "standard".
+func SchemeFor(provider string) string {
+	switch provider {
+	case "bond", "mono", "mambu", "standard":
+		return provider
+	case "saas":
+		return "stripe"
+	}
+	return "standard"
+}
+
+func knownProvider(p string) bool {
+	for _, q := range Providers() {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
+
+// Content types of bodies.
+const (
+	ContentJSON = "application/json"
+	ContentXML  = "application/xml"
+	ContentText = "text/plain"
+)
 
 // EventType is one catalog entry.
 type EventType struct {
@@ -23,10 +58,30 @@ type EventType struct {
 	ContentType string // application/json, application/xml, text/plain
 	Method      string // "" = POST
 	Origin      string // "builtin" or the fixture file it came from
+
+	src          []byte            // body template source
+	placeholders map[string]string // Mambu-style {NAME} → {{call}}
+	once         sync.Once
+	tmpl         *template
+	tmplErr      error
 }
 
 // QualifiedName is provider:type.
 func (e *EventType) QualifiedName() string { return e.Provider + ":" + e.Type }
+
+// IsJSON reports whether the body is JSON (overrides apply).
+func (e *EventType) IsJSON() bool { return isJSONContent(e.ContentType) }
+
+func isJSONContent(ct string) bool {
+	return ct == "" || ct == ContentJSON || strings.HasSuffix(strings.SplitN(ct, ";", 2)[0], "+json")
+}
+
+func (e *EventType) compiled() (*template, error) {
+	e.once.Do(func() {
+		e.tmpl, e.tmplErr = compileTemplate(e.src, e.IsJSON(), e.placeholders)
+	})
+	return e.tmpl, e.tmplErr
+}
 
 // Event is a built event, ready to sign and send.
 type Event struct {
@@ -35,6 +90,7 @@ type Event struct {
 	Provider    string
 	Scheme      string
 	ContentType string
+	Method      string // POST, PUT or PATCH
 	Body        []byte
 }
 
@@ -43,25 +99,98 @@ type Options struct {
 	FixturesDir string // custom fixtures; "" = ./.hookctl/fixtures when present
 }
 
+// DefaultFixturesDir is used when Options.FixturesDir is empty and it exists.
+const DefaultFixturesDir = ".hookctl/fixtures"
+
 // Catalog is the set of known event types.
-type Catalog struct{ types []*EventType }
-
-// Load builds the catalog (built-in plus custom fixtures).
-func Load(o Options) (*Catalog, error) { return &Catalog{}, nil }
-
-// List returns event types, filtered by provider and a search text, sorted
-// by provider then type.
-func (c *Catalog) List(provider, search string) []*EventType { return nil }
-
-// Lookup resolves a name ("card.created" or "bond:card.created") to one
-// event type; errors carry a "did you mean" hint (cli.HintError).
-func (c *Catalog) Lookup(name, provider string) (*EventType, error) {
-	return nil, errors.New("catalog not implemented")
+type Catalog struct {
+	types []*EventType
+	// FixturesDir is the custom fixtures directory in use ("" = none).
+	FixturesDir string
 }
 
-// ValidatePatterns checks event names and patterns (card.*, *) against the
-// catalog, with "did you mean" hints for typos.
-func (c *Catalog) ValidatePatterns(patterns []string) error { return nil }
+// Load builds the catalog (built-in plus custom fixtures). Errors in custom
+// fixtures name the file and line and are usage errors (exit 2).
+func Load(o Options) (*Catalog, error) {
+	c := &Catalog{}
+	builtin, err := loadBuiltins()
+	if err != nil {
+		return nil, err
+	}
+	c.types = builtin
+	dir := o.FixturesDir
+	if dir == "" {
+		if fi, err := os.Stat(DefaultFixturesDir); err == nil && fi.IsDir() {
+			dir = DefaultFixturesDir
+		}
+	} else if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, &Error{Msg: fmt.Sprintf("fixtures directory %s not found", dir), HintList: []string{"create it, or point --fixtures (fixtures_dir) at a directory of .json or .yaml files"}}
+	}
+	if dir != "" {
+		c.FixturesDir = dir
+		custom, err := loadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		c.merge(custom)
+	}
+	sort.SliceStable(c.types, func(i, j int) bool {
+		a, b := c.types[i], c.types[j]
+		if a.Provider != b.Provider {
+			return providerRank(a.Provider) < providerRank(b.Provider)
+		}
+		return a.Type < b.Type
+	})
+	return c, nil
+}
+
+func providerRank(p string) int {
+	for i, q := range Providers() {
+		if p == q {
+			return i
+		}
+	}
+	return len(Providers())
+}
+
+// merge adds custom types, replacing built-ins of the same provider and type.
+func (c *Catalog) merge(custom []*EventType) {
+	for _, et := range custom {
+		replaced := false
+		for i, old := range c.types {
+			if old.Provider == et.Provider && old.Type == et.Type {
+				c.types[i] = et
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			c.types = append(c.types, et)
+		}
+	}
+}
+
+// All returns every event type, sorted by provider then type.
+func (c *Catalog) All() []*EventType { return c.types }
+
+// List returns event types, filtered by provider and a search text
+// (case-insensitive, in the type or description), sorted by provider then
+// type.
+func (c *Catalog) List(provider, search string) []*EventType {
+	search = strings.ToLower(search)
+	var out []*EventType
+	for _, et := range c.types {
+		if provider != "" && et.Provider != provider {
+			continue
+		}
+		if search != "" && !strings.Contains(strings.ToLower(et.Type), search) &&
+			!strings.Contains(strings.ToLower(et.Description), search) {
+			continue
+		}
+		out = append(out, et)
+	}
+	return out
+}
 
 // BuildOptions controls Build.
 type BuildOptions struct {
@@ -70,16 +199,99 @@ type BuildOptions struct {
 	Data      []byte // replaces the whole body when set
 }
 
-// Override is one --set / --set-string / --set-json / --unset.
-type Override struct {
-	Op    string // set | set-string | set-json | unset
-	Path  string
-	Value string
+// Build renders a fresh event of type et: new ids, the current time
+// (o.Now) in the provider's format, then o.Data and o.Overrides applied.
+func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.UTC()
+	ev := &Event{
+		Type:        et.Type,
+		Provider:    et.Provider,
+		Scheme:      et.Scheme,
+		ContentType: et.ContentType,
+		Method:      et.Method,
+	}
+	if ev.Method == "" {
+		ev.Method = "POST"
+	}
+	if ev.ContentType == "" {
+		ev.ContentType = ContentJSON
+	}
+	var r renderer
+	var vars [16]rvar
+	r.vars = vars[:0]
+	r.now = now
+	var body []byte
+	if o.Data != nil {
+		if et.IsJSON() {
+			if err := validBody(ContentJSON, o.Data); err != nil {
+				return nil, &Error{Msg: "--data is not valid JSON: " + err.Error(),
+					HintList: []string{"check it with: jq . FILE"}}
+			}
+		}
+		body = o.Data
+	} else {
+		t, err := et.compiled()
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", et.QualifiedName(), err)
+		}
+		body = t.render(&r, make([]byte, 0, t.size+256))
+	}
+	if v, ok := r.lookup("@event", body); ok {
+		ev.ID = string(v)
+	}
+	if len(o.Overrides) > 0 {
+		if !et.IsJSON() {
+			return nil, &Error{Msg: fmt.Sprintf("--set, --set-string, --set-json and --unset need a JSON body, but %s is %s", et.QualifiedName(), et.ContentType),
+				HintList: []string{"use --data @FILE to send a different body"}}
+		}
+		var err error
+		if body, err = ApplyOverrides(body, o.Overrides); err != nil {
+			return nil, err
+		}
+	}
+	if p := idPath(et.Provider); p != "" && et.IsJSON() {
+		if v := gjson.GetBytes(body, p); v.Type == gjson.String && v.Str != "" {
+			ev.ID = v.Str
+		}
+	}
+	if ev.ID == "" {
+		ev.ID = NewEventID(et.Provider)
+	}
+	ev.Body = body
+	return ev, nil
 }
 
-// Build renders a fresh event of type et.
-func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
-	return nil, errors.New("catalog not implemented")
+// idPath is where a provider's body carries the event id.
+func idPath(provider string) string {
+	switch provider {
+	case "saas":
+		return "id"
+	case "mono":
+		return "event_id"
+	}
+	return ""
+}
+
+// NewEventID returns a fresh event id in the provider's style: UUID for
+// bond and mambu, 24-hex for mono, evt_… for saas, msg_… for standard.
+func NewEventID(provider string) string {
+	var r renderer
+	var b []byte
+	switch provider {
+	case "mono":
+		b = randChars(hexChars, "", 24)(&r, make([]byte, 0, 24))
+	case "saas":
+		b = randChars(alnumChars, "evt_", 24)(&r, make([]byte, 0, 28))
+	case "standard":
+		b = randChars(alnumChars, "msg_", 24)(&r, make([]byte, 0, 28))
+	default:
+		b = genUUID(&r, make([]byte, 0, 36))
+	}
+	return string(b)
 }
 
 // Match reports whether an event type matches a subscription pattern
@@ -93,4 +305,26 @@ func Match(pattern, eventType string) bool {
 		return len(eventType) > len(p) && eventType[:len(p)] == p
 	}
 	return false
+}
+
+// compactJSON compacts a JSON body, keeping key order and bytes of values.
+func compactJSON(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(b))
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+// rel shortens a path for messages.
+func rel(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+	}
+	return p
 }

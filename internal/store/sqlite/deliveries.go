@@ -202,6 +202,28 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.A
 	return out, rows.Err()
 }
 
+func claimQuery(byRun bool) string {
+	q := `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
+		WHERE seq IN (SELECT seq FROM deliveries
+			WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_expires_at <= ?)`
+	if byRun {
+		q += ` AND run_id = ?`
+	}
+	return q + ` ORDER BY next_attempt_at, seq LIMIT ?) RETURNING ` + deliveryColsBare
+}
+
+var (
+	claimSQL    = claimQuery(false)
+	claimRunSQL = claimQuery(true)
+)
+
+const recordSelectSQL = `SELECT lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_id = d.id), 0)
+	FROM deliveries d WHERE id = ?`
+
+const recordUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
+	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
+	updated_at = ? WHERE id = ?`
+
 // ClaimDue leases up to limit due pending deliveries to owner.
 func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
 	if limit <= 0 {
@@ -209,19 +231,17 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	}
 	nowUS := now.UnixMicro()
 	until := now.Add(lease).UnixMicro()
-	q := `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
-		WHERE seq IN (SELECT seq FROM deliveries
-			WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_expires_at <= ?)`
-	args := []any{owner, until, nowUS, nowUS}
+	q, args := claimSQL, []any{owner, until, nowUS, nowUS, limit}
 	if runID != "" {
-		q += ` AND run_id = ?`
-		args = append(args, runID)
+		q, args = claimRunSQL, []any{owner, until, nowUS, nowUS, runID, limit}
 	}
-	q += ` ORDER BY next_attempt_at, seq LIMIT ?) RETURNING ` + deliveryColsBare
-	args = append(args, limit)
 	var out []*store.Delivery
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
+		st, err := s.txStmt(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return err
 		}
@@ -254,9 +274,11 @@ func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attemp
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		var leaseOwner string
 		var maxNumber int
-		err := tx.QueryRowContext(ctx, `SELECT lease_owner,
-			coalesce((SELECT max(number) FROM attempts WHERE delivery_id = d.id), 0)
-			FROM deliveries d WHERE id = ?`, a.DeliveryID).Scan(&leaseOwner, &maxNumber)
+		sel, err := s.txStmt(ctx, tx, recordSelectSQL)
+		if err != nil {
+			return err
+		}
+		err = sel.QueryRowContext(ctx, a.DeliveryID).Scan(&leaseOwner, &maxNumber)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
 		}
@@ -266,7 +288,11 @@ func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attemp
 		if a.Number <= maxNumber {
 			a.Number = maxNumber + 1
 		}
-		if _, err := tx.ExecContext(ctx, insertAttemptSQL, attemptArgs(a)...); err != nil {
+		ins, err := s.txStmt(ctx, tx, insertAttemptSQL)
+		if err != nil {
+			return err
+		}
+		if _, err := ins.ExecContext(ctx, attemptArgs(a)...); err != nil {
 			return err
 		}
 		if leaseOwner != owner {
@@ -281,10 +307,11 @@ func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attemp
 				next = now.UnixMicro()
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
-			next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
-			updated_at = ? WHERE id = ?`,
-			u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID)
+		upd, err := s.txStmt(ctx, tx, recordUpdateSQL)
+		if err != nil {
+			return err
+		}
+		_, err = upd.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID)
 		return err
 	})
 	if err != nil {

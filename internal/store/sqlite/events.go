@@ -85,18 +85,21 @@ func (s *Store) CreateEvent(ctx context.Context, e *store.Event, deliveries []*s
 		}
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, insertEventSQL, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
+		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
+		if err != nil {
+			return err
+		}
+		if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
 			jsonMap(e.Headers), tm(e.CreatedAt)); err != nil {
 			return err
 		}
 		if len(deliveries) == 0 {
 			return nil
 		}
-		stmt, err := tx.PrepareContext(ctx, insertDeliverySQL)
+		stmt, err := s.txStmt(ctx, tx, insertDeliverySQL)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
 		for _, d := range deliveries {
 			if err := stmt.QueryRowContext(ctx, deliveryArgs(d)...).Scan(&d.Seq); err != nil {
 				return err

@@ -82,6 +82,22 @@ type Store struct {
 	w *sql.DB
 	// r serves reads (WAL readers never block the writer).
 	r *sql.DB
+	// stmts are the hot write statements, prepared once on w's connection.
+	stmts map[string]*sql.Stmt
+}
+
+// hotStatements are prepared at open: parsing SQL costs more than running
+// these small statements.
+func hotStatements() []string {
+	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL}
+}
+
+// txStmt returns a prepared statement for q bound to tx.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[q]; ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, q)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -140,6 +156,15 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range hotStatements() {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			s.Close()
+			return nil, s.wrapOpenErr(err)
+		}
+		s.stmts[q] = st
 	}
 	return s, nil
 }
@@ -284,6 +309,9 @@ func (s *Store) Path() string { return s.path }
 // Close closes the store.
 func (s *Store) Close() error {
 	var errs []error
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

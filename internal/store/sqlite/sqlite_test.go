@@ -379,3 +379,97 @@ func BenchmarkClaimRecord(b *testing.B) {
 	}
 	b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "deliveries/s")
 }
+
+// TestQueryPlans: the hot queries use an index and never sort the whole
+// table, so claims and lists stay fast with a million deliveries.
+func TestQueryPlans(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	plans := map[string]struct {
+		q, wantIndex string
+	}{
+		"claim":          {strings.Replace(claimSQL, "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?\n\t\tWHERE seq IN (", "", 1), "deliveries_due"},
+		"claim run":      {strings.Replace(claimRunSQL, "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?\n\t\tWHERE seq IN (", "", 1), "deliveries_run"},
+		"list by status": {`SELECT seq FROM deliveries d WHERE d.status = ? AND d.seq > ? ORDER BY d.seq DESC LIMIT 20`, "deliveries_status"},
+		"record":         {recordSelectSQL, "sqlite_autoindex_deliveries_1"},
+		"by event":       {`SELECT ` + deliveryCols + ` FROM deliveries d WHERE d.event_id = ? ORDER BY d.seq`, "deliveries_event"},
+	}
+	for name, p := range plans {
+		q := p.q
+		if i := strings.Index(q, ") RETURNING"); i >= 0 {
+			q = q[:i]
+		}
+		n := strings.Count(q, "?")
+		args := make([]any, n)
+		for i := range args {
+			args[i] = 1
+		}
+		rows, err := s.r.Query("EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		if !strings.Contains(all, p.wantIndex) || strings.Contains(all, "SCAN d") || strings.Contains(all, "SCAN deliveries") ||
+			(name != "by event" && strings.Contains(all, "TEMP B-TREE")) {
+			t.Errorf("%s: plan %q, want a search of %s without a scan or a sort", name, all, p.wantIndex)
+		}
+	}
+}
+
+// BenchmarkClaimRecordBacklog is BenchmarkClaimRecord with a large outbox
+// behind it: HOOKCTL_BENCH_BACKLOG pending deliveries (default 200,000),
+// due later than the ones claimed, plus as many finished ones.
+func BenchmarkClaimRecordBacklog(b *testing.B) {
+	backlog := 200_000
+	if v, err := strconv.Atoi(os.Getenv("HOOKCTL_BENCH_BACKLOG")); err == nil && v > 0 {
+		backlog = v
+	}
+	s := openTemp(b)
+	defer s.Close()
+	ctx := context.Background()
+	now := time.Now()
+	seed := func(n int, status string, due time.Time) {
+		for i := 0; i < n; i += 1000 {
+			var ds []*store.Delivery
+			for j := 0; j < 1000 && i+j < n; j++ {
+				ds = append(ds, &store.Delivery{URL: "http://127.0.0.1:3000/hooks", MaxAttempts: 5, Status: status, NextAttemptAt: due})
+			}
+			if err := s.CreateEvent(ctx, &store.Event{Type: "card.created", Payload: []byte(`{}`)}, ds); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	seed(backlog, store.DeliverySucceeded, now)
+	seed(backlog, store.DeliveryPending, now.Add(time.Hour))
+	seed(b.N, store.DeliveryPending, now)
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := 0
+	for done < b.N {
+		got, err := s.ClaimDue(ctx, "bench", now.Add(time.Second), time.Minute, 50, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got) == 0 {
+			b.Fatalf("nothing to claim after %d", done)
+		}
+		for _, d := range got {
+			a := &store.Attempt{DeliveryID: d.ID, StartedAt: now, ResponseStatus: 200}
+			if err := s.RecordAttempt(ctx, "bench", a, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}); err != nil {
+				b.Fatal(err)
+			}
+			done++
+		}
+	}
+	b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "deliveries/s")
+}

@@ -58,11 +58,12 @@ CREATE TABLE deliveries (
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );
--- Claims: pending deliveries by due time (all, or one run's).
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at, seq) WHERE status = 'pending';
-CREATE INDEX deliveries_run_due ON deliveries (run_id, next_attempt_at) WHERE status = 'pending';
-CREATE INDEX deliveries_run ON deliveries (run_id) WHERE run_id <> '';
-CREATE INDEX deliveries_status ON deliveries (status, seq);
+-- Claims: pending deliveries by due time, then seq (the rowid, implicit in
+-- every index), for all runs or one.
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_run ON deliveries (run_id, status, next_attempt_at);
+-- Lists by status, newest or oldest first (rowid order within a status).
+CREATE INDEX deliveries_status ON deliveries (status);
 CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_subscription ON deliveries (subscription_id, seq);
 CREATE INDEX deliveries_created ON deliveries (created_at);

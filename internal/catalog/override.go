@@ -1,0 +1,253 @@
+package catalog
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/hookctl/hookctl/internal/config"
+)
+
+// Override operations.
+const (
+	OpSet       = "set"
+	OpSetString = "set-string"
+	OpSetJSON   = "set-json"
+	OpUnset     = "unset"
+)
+
+// Override is one --set / --set-string / --set-json / --unset.
+type Override struct {
+	Op    string // set | set-string | set-json | unset
+	Path  string
+	Value string
+}
+
+// ParseOverride parses the text of one --set/--set-string/--set-json
+// (PATH=VALUE) or --unset (PATH) flag.
+func ParseOverride(op, text string) (Override, error) {
+	flag := "--" + op
+	if op == OpUnset {
+		if err := checkPath(text); err != nil {
+			return Override{}, overrideErr(flag, text, err.Error())
+		}
+		return Override{Op: op, Path: text}, nil
+	}
+	p, v, ok := strings.Cut(text, "=")
+	if !ok {
+		return Override{}, overrideErr(flag, text, "want PATH=VALUE")
+	}
+	if err := checkPath(p); err != nil {
+		return Override{}, overrideErr(flag, text, err.Error())
+	}
+	switch op {
+	case OpSet, OpSetString:
+	case OpSetJSON:
+		if !gjson.Valid(v) {
+			return Override{}, overrideErr(flag, text, "the value is not valid JSON")
+		}
+	default:
+		return Override{}, fmt.Errorf("unknown override %q", op)
+	}
+	return Override{Op: op, Path: p, Value: v}, nil
+}
+
+func overrideErr(flag, text, why string) error {
+	return &Error{
+		Msg: fmt.Sprintf("malformed %s %q: %s", flag, text, why),
+		HintList: []string{"paths are dot-separated keys and array indexes, e.g. " + flag + " " + exampleFor(flag) +
+			"; escape a literal dot as \\."},
+	}
+}
+
+func exampleFor(flag string) string {
+	switch flag {
+	case "--unset":
+		return "data.meta"
+	case "--set-json":
+		return `'data.meta={"ref":"x"}'`
+	}
+	return "transaction.amount=12.50"
+}
+
+// checkPath rejects paths sjson would misread: empty keys and wildcards.
+func checkPath(p string) error {
+	if p == "" {
+		return fmt.Errorf("empty path")
+	}
+	esc := false
+	empty := true
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case esc:
+			esc, empty = false, false
+		case c == '\\':
+			esc = true
+		case c == '.':
+			if empty {
+				return fmt.Errorf("empty key in path %q", p)
+			}
+			empty = true
+		case c == '*' || c == '?' || c == '|' || c == '#':
+			return fmt.Errorf("%q in path %q (wildcards and modifiers are not supported)", string(c), p)
+		default:
+			empty = false
+		}
+	}
+	if empty || esc {
+		return fmt.Errorf("empty key at the end of path %q", p)
+	}
+	return nil
+}
+
+// ApplyOverrides applies overrides in order to a JSON body, preserving the
+// bytes and key order of everything else. A missing path is created.
+func ApplyOverrides(body []byte, ovs []Override) ([]byte, error) {
+	var err error
+	for _, o := range ovs {
+		switch o.Op {
+		case OpSet:
+			body, err = sjson.SetRawBytes(body, o.Path, []byte(typedValue(o.Value)))
+		case OpSetString:
+			body, err = sjson.SetBytes(body, o.Path, o.Value)
+		case OpSetJSON:
+			if !gjson.Valid(o.Value) {
+				return nil, overrideErr("--set-json", o.Path+"="+o.Value, "the value is not valid JSON")
+			}
+			body, err = sjson.SetRawBytes(body, o.Path, []byte(o.Value))
+		case OpUnset:
+			body, err = sjson.DeleteBytes(body, o.Path)
+		default:
+			return nil, fmt.Errorf("unknown override %q", o.Op)
+		}
+		if err != nil {
+			text := o.Path
+			if o.Op != OpUnset {
+				text += "=" + o.Value
+			}
+			return nil, overrideErr("--"+o.Op, text, err.Error())
+		}
+	}
+	return body, nil
+}
+
+// typedValue renders a --set value: numbers, true, false and null as JSON,
+// anything else as a JSON string.
+func typedValue(v string) string {
+	switch v {
+	case "true", "false", "null":
+		return v
+	}
+	if jsonNumberRe().MatchString(v) {
+		return v
+	}
+	b, _ := sjson.Set("", "v", v)
+	return gjson.Get(b, "v").Raw
+}
+
+// OverrideFlags is the flag bundle shared by `events show` and `trigger`:
+// --set, --set-string, --set-json, --unset and --data. Overrides keep
+// their command-line order.
+type OverrideFlags struct {
+	raw  []rawOverride
+	Data string
+}
+
+type rawOverride struct{ op, text string }
+
+type overrideValue struct {
+	f  *OverrideFlags
+	op string
+}
+
+func (v *overrideValue) String() string { return "" }
+func (v *overrideValue) Type() string {
+	if v.op == OpUnset {
+		return "path"
+	}
+	return "path=value"
+}
+func (v *overrideValue) Set(s string) error {
+	v.f.raw = append(v.f.raw, rawOverride{v.op, s})
+	return nil
+}
+
+// Register adds the override flags to fs.
+func (f *OverrideFlags) Register(fs *pflag.FlagSet) {
+	fs.Var(&overrideValue{f, OpSet}, "set", "set a body field: `path=value` (numbers, true, false, null typed; repeatable)")
+	fs.Var(&overrideValue{f, OpSetString}, "set-string", "set a body field to a string: `path=value` (repeatable)")
+	fs.Var(&overrideValue{f, OpSetJSON}, "set-json", "set a body field to JSON: `path=json` (repeatable)")
+	fs.Var(&overrideValue{f, OpUnset}, "unset", "remove a body field: `path` (repeatable)")
+	fs.StringVar(&f.Data, "data", "", "replace the whole body: `@file`, @- for stdin, or inline JSON")
+}
+
+// Changed reports whether any override or --data was given.
+func (f *OverrideFlags) Changed() bool { return len(f.raw) > 0 || f.Data != "" }
+
+// Resolve parses the flags into the Overrides and Data of BuildOptions
+// (reading --data @file or @- from stdin). Errors are usage errors (exit 2)
+// naming the offending text.
+func (f *OverrideFlags) Resolve(stdin io.Reader) (BuildOptions, error) {
+	var o BuildOptions
+	for _, r := range f.raw {
+		ov, err := ParseOverride(r.op, r.text)
+		if err != nil {
+			return BuildOptions{}, err
+		}
+		o.Overrides = append(o.Overrides, ov)
+	}
+	if f.Data != "" {
+		data, err := readData(f.Data, stdin)
+		if err != nil {
+			return BuildOptions{}, err
+		}
+		o.Data = data
+	}
+	return o, nil
+}
+
+func readData(spec string, stdin io.Reader) ([]byte, error) {
+	var data []byte
+	var err error
+	switch {
+	case spec == "@-":
+		if stdin == nil {
+			return nil, &Error{Msg: "--data @-: no standard input"}
+		}
+		data, err = io.ReadAll(stdin)
+		if err != nil {
+			return nil, &Error{Msg: fmt.Sprintf("--data @-: reading standard input: %v", err)}
+		}
+	case strings.HasPrefix(spec, "@"):
+		data, err = os.ReadFile(spec[1:])
+		if err != nil {
+			msg := err.Error()
+			if pe, ok := err.(*os.PathError); ok {
+				msg = pe.Err.Error()
+			}
+			return nil, &Error{Msg: fmt.Sprintf("cannot read --data file %q: %s", spec[1:], msg),
+				HintList: []string{"--data takes @FILE, @- for stdin, or inline JSON"}}
+		}
+	default:
+		data = []byte(spec)
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return nil, &Error{Msg: fmt.Sprintf("--data %s is empty", spec)}
+	}
+	return data, nil
+}
+
+// RegisterFixturesFlag adds --fixtures DIR to fs, filled from the
+// fixtures_dir config key when not given.
+func RegisterFixturesFlag(fs *pflag.FlagSet, dir *string) {
+	fs.StringVar(dir, "fixtures", "", "directory of custom event fixtures (default ./"+DefaultFixturesDir+" when present; config fixtures_dir)")
+	_ = fs.SetAnnotation("fixtures", config.FlagKeyAnnotation, []string{"fixtures_dir"})
+	_ = fs.SetAnnotation("fixtures", cobra.BashCompSubdirsInDir, []string{})
+}

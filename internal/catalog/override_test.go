@@ -1,0 +1,120 @@
+package catalog
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestApplyOverrides(t *testing.T) {
+	body := []byte(`{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep"}`)
+	for _, tc := range []struct {
+		name string
+		ops  []Override
+		want string
+	}{
+		{"number", []Override{{OpSet, "a.x", "12.50"}}, `{"b":1,"a":{"x":12.50,"n":[1,2]},"s":"keep"}`},
+		{"bool and null", []Override{{OpSet, "b", "true"}, {OpSet, "s", "null"}}, `{"b":true,"a":{"x":"y","n":[1,2]},"s":null}`},
+		{"string", []Override{{OpSet, "b", "hello world"}}, `{"b":"hello world","a":{"x":"y","n":[1,2]},"s":"keep"}`},
+		{"quote escaped", []Override{{OpSet, "b", `say "hi"`}}, `{"b":"say \"hi\"","a":{"x":"y","n":[1,2]},"s":"keep"}`},
+		{"set-string keeps number text", []Override{{OpSetString, "b", "007"}}, `{"b":"007","a":{"x":"y","n":[1,2]},"s":"keep"}`},
+		{"set-json", []Override{{OpSetJSON, "a.x", `{"k":[true]}`}}, `{"b":1,"a":{"x":{"k":[true]},"n":[1,2]},"s":"keep"}`},
+		{"missing path created", []Override{{OpSet, "c.d.e", "1"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","c":{"d":{"e":1}}}`},
+		{"array index", []Override{{OpSet, "a.n.1", "5"}}, `{"b":1,"a":{"x":"y","n":[1,5]},"s":"keep"}`},
+		{"array append", []Override{{OpSet, "a.n.-1", "3"}}, `{"b":1,"a":{"x":"y","n":[1,2,3]},"s":"keep"}`},
+		{"unset", []Override{{OpUnset, "a.x", ""}}, `{"b":1,"a":{"n":[1,2]},"s":"keep"}`},
+		{"unset missing is a no-op", []Override{{OpUnset, "zz", ""}}, string(body)},
+		{"escaped dot", []Override{{OpSet, `k\.v`, "1"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","k.v":1}`},
+		{"in order", []Override{{OpSet, "b", "1"}, {OpUnset, "b", ""}, {OpSet, "b", "2"}}, `{"a":{"x":"y","n":[1,2]},"s":"keep","b":2}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ApplyOverrides(append([]byte(nil), body...), tc.ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseOverrideErrors(t *testing.T) {
+	for _, tc := range []struct{ op, text, want string }{
+		{OpSet, "novalue", `malformed --set "novalue": want PATH=VALUE`},
+		{OpSet, "=1", `malformed --set "=1": empty path`},
+		{OpSet, "a..b=1", `malformed --set "a..b=1": empty key`},
+		{OpSet, ".a=1", `malformed --set ".a=1": empty key`},
+		{OpSet, "a.=1", `malformed --set "a.=1": empty key at the end`},
+		{OpSet, "a.*=1", `malformed --set "a.*=1": "*" in path`},
+		{OpSetJSON, "a={bad", `malformed --set-json "a={bad": the value is not valid JSON`},
+		{OpSetString, "x", `malformed --set-string "x": want PATH=VALUE`},
+		{OpUnset, "a.#", `malformed --unset "a.#": "#" in path`},
+		{OpUnset, "", `malformed --unset "": empty path`},
+	} {
+		_, err := ParseOverride(tc.op, tc.text)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s %q: got %v, want %s…", tc.op, tc.text, err, tc.want)
+			continue
+		}
+		var ce interface{ ExitCode() int }
+		if !errors.As(err, &ce) || ce.ExitCode() != 2 {
+			t.Errorf("%s %q: want exit code 2", tc.op, tc.text)
+		}
+	}
+}
+
+func TestOverrideFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "body.json")
+	if err := os.WriteFile(file, []byte(`{"from":"file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var f OverrideFlags
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	f.Register(fs)
+	err := fs.Parse([]string{"--set", "a=1", "--unset", "b", "--set-json", `c={"d":1}`, "--set-string", "e=2", "--set", "f=x", "--data", "@" + file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, err := f.Resolve(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Override{{OpSet, "a", "1"}, {OpUnset, "b", ""}, {OpSetJSON, "c", `{"d":1}`}, {OpSetString, "e", "2"}, {OpSet, "f", "x"}}
+	if len(bo.Overrides) != len(want) {
+		t.Fatalf("overrides %v", bo.Overrides)
+	}
+	for i := range want {
+		if bo.Overrides[i] != want[i] {
+			t.Errorf("override %d = %+v, want %+v (command-line order)", i, bo.Overrides[i], want[i])
+		}
+	}
+	if string(bo.Data) != `{"from":"file"}` {
+		t.Errorf("data %q", bo.Data)
+	}
+
+	for _, tc := range []struct {
+		data, stdin, want string
+	}{
+		{"@-", `{"from":"stdin"}`, ""},
+		{"@" + filepath.Join(dir, "nope.json"), "", `cannot read --data file "` + filepath.Join(dir, "nope.json") + `": no such file or directory`},
+		{"@-", "  \n", "--data @- is empty"},
+		{`{"inline":true}`, "", ""},
+	} {
+		g := OverrideFlags{Data: tc.data}
+		bo, err := g.Resolve(strings.NewReader(tc.stdin))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("--data %s: %v", tc.data, err)
+		case tc.want != "" && (err == nil || err.Error() != tc.want):
+			t.Errorf("--data %s: got %v, want %s", tc.data, err, tc.want)
+		case tc.want == "" && tc.stdin != "" && string(bo.Data) != tc.stdin:
+			t.Errorf("--data @-: %q", bo.Data)
+		}
+	}
+}

@@ -1,0 +1,260 @@
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Error is a usage error from the catalog (unknown or ambiguous event,
+// bad pattern, bad override): exit 2, with hints.
+type Error struct {
+	Msg      string
+	HintList []string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Hints says what to do next.
+func (e *Error) Hints() []string { return e.HintList }
+
+// ExitCode: catalog errors are bad input.
+func (e *Error) ExitCode() int { return 2 }
+
+// Lookup resolves a name ("card.created" or "bond:card.created") to one
+// event type, optionally restricted to provider; errors carry a "did you
+// mean" hint (cli.HintError) and exit 2.
+func (c *Catalog) Lookup(name, provider string) (*EventType, error) {
+	typ := name
+	if p, t, ok := strings.Cut(name, ":"); ok {
+		if !knownProvider(p) {
+			return nil, c.unknownProvider(p)
+		}
+		if provider != "" && provider != p {
+			return nil, &Error{Msg: fmt.Sprintf("event %q names provider %s but --provider is %s", name, p, provider),
+				HintList: []string{"drop one of them"}}
+		}
+		provider, typ = p, t
+	}
+	if provider != "" && !knownProvider(provider) {
+		return nil, c.unknownProvider(provider)
+	}
+	if typ == "" {
+		return nil, &Error{Msg: "empty event type", HintList: []string{"run 'hookctl events list' to see every event type"}}
+	}
+	var found []*EventType
+	for _, et := range c.types {
+		if et.Type == typ && (provider == "" || et.Provider == provider) {
+			found = append(found, et)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return nil, c.unknownEvent(typ, provider)
+	}
+	names := make([]string, len(found))
+	for i, et := range found {
+		names[i] = et.QualifiedName()
+	}
+	return nil, &Error{
+		Msg: fmt.Sprintf("event %q exists in several providers", typ),
+		HintList: []string{
+			"use a qualified name: " + strings.Join(names, ", "),
+			"or pass --provider " + found[0].Provider,
+		},
+	}
+}
+
+func (c *Catalog) unknownProvider(p string) error {
+	e := &Error{Msg: fmt.Sprintf("unknown provider %q", p)}
+	if s := suggest(p, Providers()); s != "" {
+		e.HintList = append(e.HintList, fmt.Sprintf("did you mean %q?", s))
+	}
+	e.HintList = append(e.HintList, "providers: "+strings.Join(Providers(), ", "))
+	return e
+}
+
+func (c *Catalog) unknownEvent(typ, provider string) error {
+	msg := fmt.Sprintf("unknown event %q", typ)
+	var cands []string
+	for _, et := range c.types {
+		if provider == "" || et.Provider == provider {
+			cands = append(cands, et.Type)
+		}
+	}
+	if provider != "" {
+		msg = fmt.Sprintf("unknown event %q for provider %s", typ, provider)
+	}
+	e := &Error{Msg: msg}
+	if s := suggest(typ, cands); s != "" {
+		e.HintList = append(e.HintList, fmt.Sprintf("did you mean %q?", s))
+	} else if provider != "" {
+		for _, et := range c.types {
+			if et.Type == typ {
+				e.HintList = append(e.HintList, fmt.Sprintf("%s is a %s event: use %s", typ, et.Provider, et.QualifiedName()))
+				break
+			}
+		}
+	}
+	list := "run 'hookctl events list' to see every event type"
+	if provider != "" {
+		list = "run 'hookctl events list --provider " + provider + "' to see its event types"
+	}
+	e.HintList = append(e.HintList, list)
+	return e
+}
+
+// ValidatePatterns checks subscription patterns (exact names, "*", and
+// prefixes ending in ".*" such as card.* or kyc.verification.*) against the
+// catalog, with "did you mean" hints for typos.
+func (c *Catalog) ValidatePatterns(patterns []string) error {
+	if len(patterns) == 0 {
+		return &Error{Msg: "no event patterns given", HintList: []string{"for example: --events 'card.*,kyc.verification.success' or --events '*'"}}
+	}
+	for _, p := range patterns {
+		if err := c.validatePattern(strings.TrimSpace(p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) validatePattern(p string) error {
+	forms := "patterns are an event type, a prefix ending in .* (card.*) or *"
+	switch {
+	case p == "":
+		return &Error{Msg: "empty event pattern", HintList: []string{forms}}
+	case p == "*":
+		return nil
+	case strings.Contains(p, ":"):
+		_, t, _ := strings.Cut(p, ":")
+		return &Error{Msg: fmt.Sprintf("invalid event pattern %q: patterns match event types without a provider", p),
+			HintList: []string{fmt.Sprintf("use %q", t)}}
+	}
+	if strings.HasSuffix(p, ".*") && len(p) > 2 && !strings.Contains(p[:len(p)-2], "*") {
+		for _, et := range c.types {
+			if Match(p, et.Type) {
+				return nil
+			}
+		}
+		e := &Error{Msg: fmt.Sprintf("event pattern %q matches no event type", p)}
+		if s := suggest(p, c.prefixPatterns()); s != "" {
+			e.HintList = append(e.HintList, fmt.Sprintf("did you mean %q?", s))
+		}
+		e.HintList = append(e.HintList, "run 'hookctl events list' to see every event type")
+		return e
+	}
+	if strings.ContainsAny(p, "*?") {
+		return &Error{Msg: fmt.Sprintf("invalid event pattern %q", p), HintList: []string{forms}}
+	}
+	for _, et := range c.types {
+		if et.Type == p {
+			return nil
+		}
+	}
+	return c.unknownEvent(p, "")
+}
+
+// prefixPatterns lists every "x.*" pattern that matches something.
+func (c *Catalog) prefixPatterns() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, et := range c.types {
+		parts := strings.Split(et.Type, ".")
+		for i := 1; i < len(parts); i++ {
+			p := strings.Join(parts[:i], ".") + ".*"
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CompleteTypes returns the event types (and provider-qualified names when
+// prefix has a ':') that start with prefix, for shell completion.
+func (c *Catalog) CompleteTypes(prefix, provider string) []string {
+	out := c.Completions(prefix, provider)
+	for i, s := range out {
+		out[i], _, _ = strings.Cut(s, "\t")
+	}
+	return out
+}
+
+// Completions is CompleteTypes with cobra's "value\tdescription" entries.
+func (c *Catalog) Completions(prefix, provider string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, et := range c.types {
+		if provider != "" && et.Provider != provider {
+			continue
+		}
+		cand := et.Type
+		if strings.Contains(prefix, ":") {
+			cand = et.QualifiedName()
+		}
+		if strings.HasPrefix(cand, prefix) && !seen[cand] {
+			seen[cand] = true
+			out = append(out, cand+"\t"+et.Provider+": "+et.Description)
+		}
+	}
+	return out
+}
+
+// CompleteTypes loads the catalog (built-ins and the default fixtures
+// directory) and completes event types for a shell.
+func CompleteTypes(prefix string) []string {
+	c, err := Load(Options{})
+	if err != nil {
+		return nil
+	}
+	return c.CompleteTypes(prefix, "")
+}
+
+// suggest returns the candidate closest to s by edit distance, or "" when
+// none is close enough to be a typo.
+func suggest(s string, cands []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range cands {
+		if c == s {
+			continue
+		}
+		d := levenshtein(s, c)
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := 2
+	if l := len(s) / 4; l > limit {
+		limit = l
+	}
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
