@@ -353,3 +353,14 @@ func TestLookupDescribeDetect(t *testing.T) {
 		t.Errorf("got %s", d.Name())
 	}
 }
+
+func TestForProvider(t *testing.T) {
+	for p, want := range map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"} {
+		if s, ok := ForProvider(p); !ok || s.Name() != want {
+			t.Errorf("%s: got %v", p, s)
+		}
+	}
+	if _, ok := ForProvider("acme"); ok {
+		t.Error("unknown provider has a scheme")
+	}
+}

@@ -41,8 +41,8 @@ type SignInput struct {
 type VerifyInput struct {
 	Secrets   []string // any may match
 	Header    http.Header
-	Body      []byte // raw bytes as received
-	Now       time.Time
+	Body      []byte        // raw bytes as received
+	Now       time.Time     // time of receipt; required by schemes with a timestamp
 	Tolerance time.Duration // 0 = the scheme's default; NoTolerance = do not check the timestamp
 }
 
