@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 		"hookctl":      func() { os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
 		"seedsubs":     func() { os.Exit(seedSubscriptions()) },
+		"demoapp":      func() { os.Exit(demoApp()) },
 	})
 }
 
@@ -49,9 +50,17 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"readfile": cmdReadFile,
-			"jsonget":  cmdJSONGet,
+			"waitfile":  cmdWaitFile,
+			"readfile":  cmdReadFile,
+			"jsonget":   cmdJSONGet,
+			"jsonwrite": cmdJSONWrite,
+			"waitlines": cmdWaitLines,
+			"hostport":  cmdHostPort,
+			"uniqlines": cmdUniqLines,
+			"sleep":     cmdSleep,
+			"freeport":  cmdFreePort,
+			"httpwait":  cmdHTTPWait,
+			"post":      cmdPost,
 		},
 	}
 }

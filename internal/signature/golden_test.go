@@ -166,3 +166,21 @@ func TestGoldenSlack(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Real signatures of "{}" computed with Python's hmac module, for the
+// schemes PROVIDERS.md has no vector for.
+func TestShopifyPaystackAgainstPython(t *testing.T) {
+	secret := []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+	h, _ := mustLookup(t, "shopify").Sign(SignInput{Secrets: secret, Body: []byte("{}")})
+	if got := h.Get("X-Shopify-Hmac-Sha256"); got != "bLvN8sgBbKhbUFQ7GejhIe8WE3lnvfo85mCXKSK6+us=" {
+		t.Errorf("shopify: %s", got)
+	}
+	h, _ = mustLookup(t, "paystack").Sign(SignInput{Secrets: secret, Body: []byte("{}")})
+	if got := h.Get("x-paystack-signature"); got != "93773bc7b17d3d79d723c76412576a2d7a70fd1cd9249881d820b5059d304a898342229e1e17836d1ccb9538ed37c36f009215c67bd241733f7e39525fc22999" {
+		t.Errorf("paystack: %s", got)
+	}
+	h, _ = mustLookup(t, "github").Sign(SignInput{Secrets: []string{"It's a Secret to Everybody"}, Body: []byte("Hello, World!")})
+	if got := h.Get("X-Hub-Signature"); got != "sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59" {
+		t.Errorf("github sha1: %s", got)
+	}
+}
