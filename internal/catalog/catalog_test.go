@@ -217,6 +217,12 @@ func TestBondFields(t *testing.T) {
 						t.Errorf("transaction.%s missing", f)
 					}
 				}
+				prior, _ := parseCents([]byte(tx.Get("balances.prior_balance").Str))
+				amount, _ := parseCents([]byte(tx.Get("amount").Str))
+				newBal, _ := parseCents([]byte(tx.Get("balances.new_balance").Str))
+				if prior-amount != newBal {
+					t.Errorf("balances do not add up: %s - %s != %s", tx.Get("balances.prior_balance").Str, tx.Get("amount").Str, tx.Get("balances.new_balance").Str)
+				}
 				if !bondTime.MatchString(tx.Get("created_time").String()) {
 					t.Errorf("created_time %q", tx.Get("created_time").String())
 				}
