@@ -92,10 +92,30 @@ func charsFunc(set, prefix string) func(args []string) (genFunc, error) {
 }
 
 func randChars(set, prefix string, n int) genFunc {
+	m := len(set)
 	return func(_ *renderer, dst []byte) []byte {
 		dst = append(dst, prefix...)
-		for i := 0; i < n; i++ {
-			dst = append(dst, set[rand.IntN(len(set))])
+		// Six random bits per character, rejecting values past the set
+		// (unbiased): one Uint64 serves about ten characters.
+		var x uint64
+		bits := 0
+		for i := 0; i < n; {
+			if bits < 6 {
+				x, bits = rand.Uint64(), 64
+			}
+			v := int(x & 63)
+			x >>= 6
+			bits -= 6
+			if v < m {
+				dst = append(dst, set[v])
+				i++
+			} else if m <= 16 {
+				// small sets (hex, digits): use 4 bits instead
+				if v&15 < m {
+					dst = append(dst, set[v&15])
+					i++
+				}
+			}
 		}
 		return dst
 	}
