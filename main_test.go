@@ -20,6 +20,8 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"hookctl":      func() { os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
+		"seedsubs":     func() { os.Exit(seedSubscriptions()) },
+		"demoapp":      func() { os.Exit(demoApp()) },
 	})
 }
 
@@ -48,8 +50,17 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"readfile": cmdReadFile,
+			"waitfile":  cmdWaitFile,
+			"readfile":  cmdReadFile,
+			"jsonget":   cmdJSONGet,
+			"jsonwrite": cmdJSONWrite,
+			"waitlines": cmdWaitLines,
+			"hostport":  cmdHostPort,
+			"uniqlines": cmdUniqLines,
+			"sleep":     cmdSleep,
+			"freeport":  cmdFreePort,
+			"httpwait":  cmdHTTPWait,
+			"post":      cmdPost,
 		},
 	}
 }

@@ -1,5 +1,11 @@
 // Package completion implements `hookctl completion`.
+//
+// The scripts committed under completions/ are generated from it; refresh
+// them with `go generate ./cmd/completion` (or `go test ./cmd/completion
+// -update`). A test fails when they are stale.
 package completion
+
+//go:generate go test . -run TestCompletionFiles -update
 
 import (
 	"github.com/spf13/cobra"
@@ -18,7 +24,7 @@ delivery IDs complete dynamically.`,
   hookctl completion zsh > "${fpath[1]}/_hookctl"
   hookctl completion fish > ~/.config/fish/completions/hookctl.fish`,
 		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
-		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		Args:      cli.Args(cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs)),
 		RunE: func(c *cobra.Command, args []string) error {
 			root := c.Root()
 			out := f.IOStreams.Out

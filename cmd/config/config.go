@@ -1,32 +1,210 @@
-// Package configcmd implements `hookctl config`.
+// Package configcmd implements `hookctl config {list|get|set|path}`.
 package configcmd
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
+// Options are the parsed arguments of `hookctl config`.
 type Options struct {
-	Factory *cli.Factory
+	IO     *ui.IOStreams
+	Config func() *config.Config
+	Getenv func(string) string
+
+	Action string // list | get | set | path
+	Key    string
+	Value  string
 }
 
-// NewCmd returns the command.
+// NewCmd returns `hookctl config`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "config <command>",
-		Short: "Show and change settings",
-		RunE: func(c *cobra.Command, args []string) error {
+	opts := &Options{IO: f.IOStreams, Config: func() *config.Config { return f.Config }, Getenv: os.Getenv}
+	exec := func(action string) func(c *cobra.Command, args []string) error {
+		return func(c *cobra.Command, args []string) error {
+			opts.Action = action
+			if len(args) > 0 {
+				opts.Key = args[0]
+				if _, ok := config.LookupKey(opts.Key); !ok {
+					return &config.UnknownKeyError{Name: opts.Key}
+				}
+			}
+			if len(args) > 1 {
+				opts.Value = args[1]
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return run(opts)
+		}
+	}
+	completeKeys := func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, k := range config.Keys {
+			out = append(out, cobra.CompletionWithDesc(k.Name, k.Description))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+	root := &cobra.Command{
+		Use:   "config <command>",
+		Short: "Show and change settings",
+		Long: `Settings come from, in order: command-line flags, HOOKCTL_<KEY> environment
+variables, the config file (config.yaml in $HOOKCTL_CONFIG_DIR, else
+$XDG_CONFIG_HOME/hookctl, else ~/.config/hookctl), then defaults.
+
+Keys:
+` + keyList(),
+		Example: `  hookctl config list
+  hookctl config set listen_port 9000
+  hookctl config get store
+  hookctl config path`,
+		Args: cli.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			return cli.Usagef("missing command").Hint("run 'hookctl config --help' for the commands")
 		},
 	}
+	root.AddCommand(
+		&cobra.Command{
+			Use:     "list",
+			Aliases: []string{"ls"},
+			Short:   "Show every setting with its value and where it comes from",
+			Example: "  hookctl config list\n  hookctl config list -o json",
+			Args:    cli.NoArgs,
+			RunE:    exec("list"),
+		},
+		&cobra.Command{
+			Use:               "get <key>",
+			Short:             "Print one setting's value",
+			Example:           "  hookctl config get store\n  hookctl config get retry_schedule",
+			Args:              cli.ExactArgs(1),
+			ValidArgsFunction: completeKeys,
+			RunE:              exec("get"),
+		},
+		&cobra.Command{
+			Use:     "set <key> <value>",
+			Short:   "Write a setting to the config file",
+			Example: "  hookctl config set listen_port 9000\n  hookctl config set retry_schedule 0s,5s,5m,30m,2h\n  hookctl config set store postgres://hookctl@localhost/hookctl",
+			Args:    cli.ExactArgs(2),
+			ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				if len(args) == 1 {
+					if v := config.ValueChoices(args[0]); v != nil {
+						return v, cobra.ShellCompDirectiveNoFileComp
+					}
+					return nil, cobra.ShellCompDirectiveDefault
+				}
+				return completeKeys(c, args, toComplete)
+			},
+			RunE: exec("set"),
+		},
+		&cobra.Command{
+			Use:     "path",
+			Short:   "Print the config file's path",
+			Example: "  hookctl config path\n  $EDITOR \"$(hookctl config path)\"",
+			Args:    cli.NoArgs,
+			RunE:    exec("path"),
+		},
+	)
+	return root
+}
+
+func keyList() string {
+	var b strings.Builder
+	for _, k := range config.Keys {
+		def := ""
+		if k.Default != "" {
+			def = " (default " + k.Default + ")"
+		}
+		fmt.Fprintf(&b, "  %-15s %s%s\n", k.Name, k.Description, def)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+type entry struct {
+	Key         string `json:"key"`
+	Value       string `json:"value"`
+	Source      string `json:"source"`
+	Description string `json:"description"`
+}
+
+func run(opts *Options) error {
+	cfg := opts.Config()
+	if cfg == nil {
+		return errors.New("configuration not loaded")
+	}
+	out := opts.IO.Out
+	switch opts.Action {
+	case "path":
+		if opts.IO.JSON() {
+			return ui.WriteJSON(out, map[string]any{"path": cfg.File, "exists": cfg.FileExists})
+		}
+		_, err := fmt.Fprintln(out, cfg.File)
+		return err
+	case "get":
+		k, _ := config.LookupKey(opts.Key)
+		e := entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description}
+		if opts.IO.JSON() {
+			return ui.WriteJSON(out, e)
+		}
+		_, err := fmt.Fprintln(out, e.Value)
+		return err
+	case "set":
+		k, _ := config.LookupKey(opts.Key)
+		if err := config.ValidateValue(k.Name, opts.Value); err != nil {
+			return cli.WithCode(cli.ExitUsage, err)
+		}
+		if err := cfg.Set(k.Name, opts.Value); err != nil {
+			var uk *config.UnknownKeyError
+			if errors.As(err, &uk) {
+				return err
+			}
+			return cli.Envf("cannot write %s: %v", cfg.File, err)
+		}
+		if opts.IO.JSON() {
+			return ui.WriteJSON(out, entry{k.Name, opts.Value, "file", k.Description})
+		}
+		st := opts.IO.ErrStyles()
+		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, opts.Value, cfg.File)
+		if src := cfg.Source(k.Name, opts.Getenv); src == "env" {
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: HOOKCTL_%s is set and overrides the file\n", strings.ToUpper(k.Name))
+		}
+		return nil
+	}
+	var entries []entry
+	for _, k := range config.Keys {
+		entries = append(entries, entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description})
+	}
+	if opts.IO.JSON() {
+		return ui.WriteJSON(out, entries)
+	}
+	st := opts.IO.Styles()
+	t := ui.NewTable(opts.IO, "KEY", "VALUE", "SOURCE")
+	for _, e := range entries {
+		t.Row().Styled(e.Key, st.Key).Cell(e.Value).Styled(e.Source, st.Muted).End()
+	}
+	return t.Render()
+}
+
+// value is a key's resolved value; the store shows the default path it
+// resolves to.
+func value(cfg *config.Config, key string) string {
+	if key == "store" {
+		if v := cfg.Get("store"); v != "" {
+			return config.MaskURL(v)
+		}
+		return cfg.Store
+	}
+	return cfg.Get(key)
 }

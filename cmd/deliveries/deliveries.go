@@ -1,32 +1,327 @@
-// Package deliveries implements `hookctl deliveries`.
+// Package deliveries implements `hookctl deliveries list|show`.
 package deliveries
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
-type Options struct {
-	Factory *cli.Factory
-}
-
-// NewCmd returns the command.
-func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
-
-func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{Factory: f}
-	return &cobra.Command{
+// NewCmd returns `hookctl deliveries`.
+func NewCmd(f *cli.Factory) *cobra.Command {
+	c := &cobra.Command{
 		Use:   "deliveries <command>",
 		Short: "Inspect the delivery log",
+		Long: `The delivery log: every delivery of an event to a URL, with the request as
+sent and every attempt with its response.`,
+		Example: `  hookctl deliveries list --status failed
+  hookctl deliveries show 3f2a9c1e`,
+	}
+	c.AddCommand(newListCmd(f, nil), newShowCmd(f, nil))
+	return c
+}
+
+// ListOptions are the parsed flags of `deliveries list`.
+type ListOptions struct {
+	Factory      *cli.Factory
+	IO           *ui.IOStreams
+	Status       string
+	EventPattern string
+	Subscription string
+	Source       string
+	Since        time.Duration
+	Limit        int
+}
+
+func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "list [flags]",
+		Short: "List deliveries, newest first",
+		Example: `  hookctl deliveries list
+  hookctl deliveries list --status failed --since 1h
+  hookctl deliveries list --event 'card.*' --subscription 8d1c --limit 5 -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			switch opts.Status {
+			case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
+			default:
+				return cli.Usagef("invalid --status %q: want pending, succeeded or failed", opts.Status)
+			}
+			switch opts.Source {
+			case "", store.SourceTriggered, store.SourceReceived:
+			default:
+				return cli.Usagef("invalid --source %q: want triggered or received", opts.Source)
+			}
+			if opts.Limit < 0 || opts.Since < 0 {
+				return cli.Usagef("--limit and --since must not be negative")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return runList(c.Context(), opts)
 		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Status, "status", "", "only deliveries in this `state`: {pending|succeeded|failed}")
+	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
+	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
+	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received}")
+	fl.DurationVar(&opts.Since, "since", 0, "only deliveries created within this `duration` (1h, 30m)")
+	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` deliveries (0 = all)")
+	return c
+}
+
+// eventTypes caches event types for a listing.
+type eventTypes struct {
+	st store.Store
+	m  map[string]*store.Event
+}
+
+func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
+	if ev, ok := e.m[id]; ok {
+		return ev
+	}
+	ev, err := e.st.GetEvent(ctx, id)
+	if err != nil {
+		ev = &store.Event{ID: id}
+	}
+	ev.Payload = nil
+	if len(e.m) > 2000 {
+		clear(e.m)
+	}
+	e.m[id] = ev
+	return ev
+}
+
+func runList(ctx context.Context, opts *ListOptions) error {
+	ios := opts.IO
+	st, err := opts.Factory.Store(ctx)
+	if err != nil {
+		return err
+	}
+	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Limit: opts.Limit, Newest: true}
+	if opts.Subscription != "" {
+		s, err := st.GetSubscription(ctx, opts.Subscription)
+		if err != nil {
+			return err
+		}
+		f.SubscriptionID = s.ID
+	}
+	now := opts.Factory.Now()
+	if opts.Since > 0 {
+		f.Since = now.Add(-opts.Since)
+	}
+	ds, err := st.ListDeliveries(ctx, f)
+	if err != nil {
+		return err
+	}
+	types := &eventTypes{st: st, m: map[string]*store.Event{}}
+	if ios.JSON() {
+		out := make([]delivery.DeliveryJSON, 0, len(ds))
+		for _, d := range ds {
+			out = append(out, delivery.ToJSON(d, types.get(ctx, d.EventID).Type, nil))
+		}
+		return ui.WriteJSON(ios.Out, out)
+	}
+	if len(ds) == 0 {
+		fmt.Fprintln(ios.ErrOut, "No deliveries match")
+		return nil
+	}
+	s := ios.Styles()
+	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED")
+	for _, d := range ds {
+		id := d.ID
+		if ios.IsStdoutTTY() {
+			id = short(id)
+		}
+		last := ""
+		if d.LastStatus != 0 {
+			last = fmt.Sprint(d.LastStatus)
+		} else if d.LastError != "" {
+			last = "ERR"
+		}
+		t.Row().Styled(id, s.ID).Styled(types.get(ctx, d.EventID).Type, s.EventType).
+			Styled(d.Status, s.DeliveryStatus(d.Status)).Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).
+			Styled(last, s.HTTPStatus(d.LastStatus)).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
+	}
+	return t.Render()
+}
+
+func short(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// ShowOptions are the parsed flags of `deliveries show`.
+type ShowOptions struct {
+	Factory *cli.Factory
+	IO      *ui.IOStreams
+	ID      string
+}
+
+func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Factory: f}
+	return &cobra.Command{
+		Use:   "show <delivery-id>",
+		Short: "Show a delivery: the request as sent, then every attempt and its response",
+		Example: `  hookctl deliveries show 3f2a9c1e
+  hookctl deliveries show 3f2a9c1e -o json | jq '.attempts[].response.status'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runShow(c.Context(), opts)
+		},
+	}
+}
+
+// showJSON is `deliveries show -o json`.
+type showJSON struct {
+	delivery.DeliveryJSON
+	Event eventJSON `json:"event"`
+}
+
+type eventJSON struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Provider    string `json:"provider"`
+	Source      string `json:"source"`
+	ContentType string `json:"content_type"`
+	Body        string `json:"body"`
+}
+
+func runShow(ctx context.Context, opts *ShowOptions) error {
+	ios := opts.IO
+	st, err := opts.Factory.Store(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := st.GetDelivery(ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	ev, err := st.GetEvent(ctx, d.EventID)
+	if err != nil {
+		return err
+	}
+	atts, err := st.ListAttempts(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	if ios.JSON() {
+		j := showJSON{DeliveryJSON: delivery.ToJSON(d, ev.Type, atts),
+			Event: eventJSON{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, Source: ev.Source, ContentType: ev.ContentType, Body: string(ev.Payload)}}
+		if j.Attempts == nil {
+			j.Attempts = []delivery.AttemptJSON{}
+		}
+		return ui.WriteJSON(ios.Out, j)
+	}
+	s := ios.Styles()
+	w := ios.Out
+	now := opts.Factory.Now()
+	kv := func(k, v string) { fmt.Fprintf(w, "%s %s\n", s.Key.Render(fmt.Sprintf("%-13s", k+":")), v) }
+	fmt.Fprintln(w, s.Title.Render("Delivery "+d.ID))
+	kv("Event", fmt.Sprintf("%s [%s] (%s, %s)", s.EventType.Render(ev.Type), ev.ID, ev.Provider, ev.Source))
+	sub := d.SubscriptionID
+	if sub == "" {
+		sub = "(none: ad hoc)"
+	}
+	kv("Subscription", sub)
+	kv("URL", d.URL)
+	kv("Status", s.DeliveryStatus(d.Status).Render(d.Status))
+	kv("Attempts", fmt.Sprintf("%d of %d (schedule %s)", d.AttemptCount, d.MaxAttempts, d.Schedule))
+	if d.Status == store.DeliveryPending {
+		kv("Next attempt", ios.FormatTime(d.NextAttemptAt, now))
+	}
+	if d.LastError != "" {
+		kv("Last error", s.Failure.Render(d.LastError))
+	}
+	kv("Created", ios.FormatTime(d.CreatedAt, now))
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, s.Header.Render("Request"))
+	method := d.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	if len(atts) > 0 {
+		method = atts[0].RequestMethod
+	}
+	fmt.Fprintf(w, "%s %s\n", method, d.URL)
+	if len(atts) > 0 {
+		writeHeaders(w, delivery.MaskHeaders(atts[0].RequestHeaders), s)
+	} else {
+		fmt.Fprintf(w, "Content-Type: %s\n", ev.ContentType)
+	}
+	fmt.Fprintln(w)
+	writeBody(w, ev.Payload)
+
+	for _, a := range atts {
+		fmt.Fprintln(w)
+		code := "ERR"
+		if a.ResponseStatus != 0 {
+			code = fmt.Sprint(a.ResponseStatus)
+		}
+		fmt.Fprintf(w, "%s  %s  %s %s  %s  %s\n", s.Header.Render(fmt.Sprintf("Attempt %d", a.Number)),
+			s.HTTPStatus(a.ResponseStatus).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
+			a.Duration.Round(100*time.Microsecond), ios.FormatTime(a.StartedAt, now))
+		if a.Number > 1 || len(atts) == 1 {
+			// The signature changes per attempt: show what was sent.
+			if a.Number > 1 {
+				fmt.Fprintln(w, s.Muted.Render("request headers:"))
+				writeHeaders(w, delivery.MaskHeaders(a.RequestHeaders), s)
+			}
+		}
+		if a.Error != "" {
+			fmt.Fprintln(w, s.Failure.Render("error: "+a.Error))
+		}
+		if a.ResponseStatus != 0 {
+			fmt.Fprintln(w, s.Muted.Render("response:"))
+			writeHeaders(w, a.ResponseHeaders, s)
+			if len(a.ResponseBody) > 0 {
+				fmt.Fprintln(w)
+				writeBody(w, a.ResponseBody)
+			}
+		}
+	}
+	return nil
+}
+
+func writeHeaders(w io.Writer, h map[string][]string, s *ui.Styles) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fmt.Fprintf(w, "%s: %s\n", s.Key.Render(k), v)
+		}
+	}
+}
+
+func writeBody(w io.Writer, b []byte) {
+	text := string(b)
+	fmt.Fprint(w, text)
+	if !strings.HasSuffix(text, "\n") {
+		fmt.Fprintln(w)
 	}
 }

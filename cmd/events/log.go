@@ -1,28 +1,127 @@
 package events
 
 import (
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
-
-// STUB: replaced by the issue that owns this command.
 
 // LogOptions are the parsed flags of `events log`.
 type LogOptions struct {
-	Factory *cli.Factory
+	Factory     *cli.Factory
+	IO          *ui.IOStreams
+	TypePattern string
+	Source      string
+	Since       time.Duration
+	Limit       int
 }
 
 func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 	opts := &LogOptions{Factory: f}
-	return &cobra.Command{
-		Use:   "log",
-		Short: "not implemented yet",
+	c := &cobra.Command{
+		Use:   "log [flags]",
+		Short: "List events sent and received, newest first, with their delivery states",
+		Example: `  hookctl events log
+  hookctl events log --event 'card.*' --since 1h
+  hookctl events log --source received --limit 10 -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			switch opts.Source {
+			case "", store.SourceTriggered, store.SourceReceived:
+			default:
+				return cli.Usagef("invalid --source %q: want triggered or received", opts.Source)
+			}
+			if opts.Limit < 0 || opts.Since < 0 {
+				return cli.Usagef("--limit and --since must not be negative")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return runLog(c, opts)
 		},
 	}
+	fl := c.Flags()
+	fl.StringVar(&opts.TypePattern, "event", "", "only events of this type or `pattern` (card.*)")
+	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received}")
+	fl.DurationVar(&opts.Since, "since", 0, "only events created within this `duration` (1h, 30m)")
+	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` events (0 = all)")
+	return c
+}
+
+type logJSON struct {
+	ID         string    `json:"id"`
+	Type       string    `json:"type"`
+	Provider   string    `json:"provider"`
+	Source     string    `json:"source"`
+	CreatedAt  time.Time `json:"created_at"`
+	Deliveries struct {
+		Pending   int `json:"pending"`
+		Succeeded int `json:"succeeded"`
+		Failed    int `json:"failed"`
+	} `json:"deliveries"`
+}
+
+func runLog(c *cobra.Command, opts *LogOptions) error {
+	ctx := c.Context()
+	ios := opts.IO
+	st, err := opts.Factory.Store(ctx)
+	if err != nil {
+		return err
+	}
+	now := opts.Factory.Now()
+	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: opts.Limit}
+	if opts.Since > 0 {
+		f.Since = now.Add(-opts.Since)
+	}
+	evs, err := st.ListEvents(ctx, f)
+	if err != nil {
+		return err
+	}
+	if ios.JSON() {
+		out := make([]logJSON, 0, len(evs))
+		for _, e := range evs {
+			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt}
+			j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
+			out = append(out, j)
+		}
+		return ui.WriteJSON(ios.Out, out)
+	}
+	if len(evs) == 0 {
+		fmt.Fprintln(ios.ErrOut, "No events yet")
+		fmt.Fprintln(ios.ErrOut, "hookctl: hint: send one: hookctl trigger card.created")
+		return nil
+	}
+	s := ios.Styles()
+	t := ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED")
+	for _, e := range evs {
+		t.Row().Styled(e.ID, s.ID).Styled(e.Type, s.EventType).Cell(e.Provider).Cell(e.Source).
+			Cell(deliveryStates(ios, e)).Cell(ios.FormatTime(e.CreatedAt, now)).End()
+	}
+	return t.Render()
+}
+
+// deliveryStates renders "2 succeeded, 1 failed" (coloured on a terminal).
+func deliveryStates(ios *ui.IOStreams, e *store.EventSummary) string {
+	s := ios.Styles()
+	var parts []string
+	if e.Succeeded > 0 {
+		parts = append(parts, s.Success.Render(fmt.Sprintf("%d succeeded", e.Succeeded)))
+	}
+	if e.Failed > 0 {
+		parts = append(parts, s.Failure.Render(fmt.Sprintf("%d failed", e.Failed)))
+	}
+	if e.Pending > 0 {
+		parts = append(parts, s.Pending.Render(fmt.Sprintf("%d pending", e.Pending)))
+	}
+	if len(parts) == 0 {
+		return s.Muted.Render("none")
+	}
+	return strings.Join(parts, ", ")
 }

@@ -2,31 +2,393 @@
 package replay
 
 import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/cmd/trigger"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
+// Options are the parsed flags of `hookctl replay`.
 type Options struct {
 	Factory *cli.Factory
+	IO      *ui.IOStreams
+
+	IDs          []string
+	Failed       bool
+	Pending      bool
+	EventPattern string
+	Subscription string
+	Since        time.Duration
+	Limit        int
+	To           string
+	DryRun       bool
+	Force        bool
+	Yes          bool
+	Concurrency  int
+	Timeout      time.Duration
+	Retry        delivery.ScheduleOptions
 }
 
-// NewCmd returns the command.
+// NewCmd returns `hookctl replay`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "replay [<delivery-id>...]",
+	c := &cobra.Command{
+		Use:   "replay {<delivery-id>... | --failed | --pending} [flags]",
 		Short: "Resend deliveries with the exact body first sent",
+		Long: `Resend deliveries: the body exactly as first sent, the same event id
+(idempotency key), a fresh signature. Attempts are appended to the same
+delivery. One attempt per delivery unless a retry schedule is given.
+
+Bulk replay (--failed or --pending, with filters) streams through the log,
+so any number of deliveries replays with flat memory; it shows a progress
+bar on a terminal and needs --yes when there is no terminal to confirm on
+(unless --dry-run). A succeeded delivery is replayed only with --force.
+--pending also takes over deliveries leased by a worker that died.
+
+Exit status: 0 when every replayed delivery succeeded, 1 when any is still
+failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
+		Example: `  hookctl replay 3f2a9c1e
+  hookctl replay --failed --yes
+  hookctl replay --failed --since 1h --event 'card.*' --dry-run
+  hookctl replay --failed --subscription 8d1c --to http://localhost:3001/webhooks --yes
+  hookctl replay 3f2a9c1e --force --retry-schedule 0s,1s,5s`,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			opts.IDs = args
+			bulk := opts.Failed || opts.Pending
+			switch {
+			case len(args) == 0 && !bulk:
+				return cli.Usagef("nothing to replay: give delivery IDs, --failed or --pending").
+					Hint("find them with: hookctl deliveries list --status failed")
+			case len(args) > 0 && bulk:
+				return cli.Usagef("give delivery IDs or --failed/--pending, not both")
+			case opts.Failed && opts.Pending:
+				return cli.Usagef("--failed and --pending cannot be used together: run them one after the other")
+			case !bulk && (opts.EventPattern != "" || opts.Subscription != "" || opts.Since != 0 || opts.Limit != 0):
+				return cli.Usagef("--event, --subscription, --since and --limit filter a bulk replay: add --failed or --pending")
+			case opts.Concurrency < 1:
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+			case opts.Timeout <= 0:
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+			case opts.Since < 0 || opts.Limit < 0:
+				return cli.Usagef("--since and --limit must not be negative")
+			}
+			if opts.To != "" {
+				u, err := trigger.NormalizeURL(opts.To)
+				if err != nil {
+					return cli.Usagef("invalid --to: %v", err)
+				}
+				opts.To = u
+			}
+			if bulk && !opts.Yes && !opts.DryRun && !opts.IO.CanPrompt() {
+				return cli.Usagef("bulk replay without a terminal needs --yes").
+					Hint("preview first: hookctl replay %s --dry-run", bulkFlag(opts))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return run(c.Context(), opts)
 		},
 	}
+	fl := c.Flags()
+	fl.BoolVar(&opts.Failed, "failed", false, "replay every failed delivery (with the filters)")
+	fl.BoolVar(&opts.Pending, "pending", false, "replay every pending delivery now (with the filters)")
+	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
+	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
+	fl.DurationVar(&opts.Since, "since", 0, "only deliveries created within this `duration` (1h, 30m)")
+	fl.IntVar(&opts.Limit, "limit", 0, "replay at most `n` deliveries (oldest first)")
+	fl.StringVar(&opts.To, "to", "", "send to this `url` instead (e.g. a local build of the app)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be replayed, send nothing")
+	fl.BoolVar(&opts.Force, "force", false, "also replay deliveries that succeeded")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "deliveries in flight at once (`n`)")
+	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "connect and total timeout of each attempt (`duration`)")
+	trigger.AddRetryFlags(c, &opts.Retry)
+	return c
+}
+
+func bulkFlag(o *Options) string {
+	if o.Pending {
+		return "--pending"
+	}
+	return "--failed"
+}
+
+func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (store.DeliveryFilter, error) {
+	f := store.DeliveryFilter{EventPattern: o.EventPattern, Limit: o.Limit}
+	if o.Failed {
+		f.Status = store.DeliveryFailed
+	} else {
+		f.Status = store.DeliveryPending
+	}
+	if o.Subscription != "" {
+		s, err := st.GetSubscription(ctx, o.Subscription)
+		if err != nil {
+			return f, err
+		}
+		f.SubscriptionID = s.ID
+	}
+	if o.Since > 0 {
+		f.Since = now.Add(-o.Since)
+	}
+	return f, nil
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ios := opts.IO
+	sch, err := opts.Retry.Resolve(delivery.Schedule{0})
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	st, err := opts.Factory.Store(ctx)
+	if err != nil {
+		return err
+	}
+	now := opts.Factory.Now()
+	bulk := len(opts.IDs) == 0
+
+	// What to replay: explicit IDs (resolved now), or a filter walked
+	// through a cursor.
+	var ids []string
+	var filter store.DeliveryFilter
+	var total int64
+	if bulk {
+		if filter, err = opts.filter(ctx, st, now); err != nil {
+			return err
+		}
+		counts, err := st.CountDeliveries(ctx, filter)
+		if err != nil {
+			return err
+		}
+		total = counts[filter.Status]
+		if opts.Limit > 0 {
+			total = min(total, int64(opts.Limit))
+		}
+	} else {
+		seen := map[string]bool{}
+		for _, id := range opts.IDs {
+			d, err := st.GetDelivery(ctx, id)
+			if err != nil {
+				return err
+			}
+			if d.Status == store.DeliverySucceeded && !opts.Force {
+				return cli.Failf("delivery %s already succeeded", d.ID).Hint("replay it anyway with --force")
+			}
+			if !seen[d.ID] {
+				seen[d.ID] = true
+				ids = append(ids, d.ID)
+			}
+		}
+		total = int64(len(ids))
+	}
+
+	if opts.DryRun {
+		return dryRun(ctx, opts, st, bulk, ids, filter, total)
+	}
+	if total == 0 {
+		if ios.JSON() {
+			return ui.WriteJSON(ios.Out, map[string]any{"replayed": 0, "summary": delivery.Counts{}})
+		}
+		fmt.Fprintf(ios.ErrOut, "Nothing to replay: no %s delivery matches\n", strings.TrimPrefix(bulkFlag(opts), "--"))
+		return nil
+	}
+	if bulk && !opts.Yes {
+		ok, err := confirm(ios, fmt.Sprintf("Replay %d %s %s? [y/N] ", total, filter.Status, plural(total, "delivery", "deliveries")))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(ios.ErrOut, "Nothing replayed")
+			return nil
+		}
+	}
+
+	runID := delivery.NewRunID()
+	progress := ios.NewProgress("replaying")
+	showBar := bulk && progress.Enabled() && !ios.JSON()
+	var rep *delivery.Reporter
+	if !ios.JSON() && !showBar {
+		rep = &delivery.Reporter{W: ios.Out}
+	}
+	onResult := func(r delivery.Result) {
+		rep.Attempt(r)
+		if showBar && r.Final {
+			progress.Add(r.Delivery.Status == store.DeliverySucceeded)
+		}
+	}
+	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
+		RunID: runID, OnResult: onResult})
+	rq := store.Requeue{URL: opts.To, ExtraAttempts: len(sch), Schedule: sch.String(), RunID: runID, Force: opts.Force}
+	if showBar {
+		progress.SetTotal(total, true)
+	}
+	start := time.Now()
+	produce := func(ctx context.Context, add func(int)) error {
+		requeue := func(batch []string) error {
+			rq.Now = opts.Factory.Now()
+			got, err := st.Requeue(ctx, batch, rq)
+			add(len(got))
+			return err
+		}
+		if !bulk {
+			return requeue(ids)
+		}
+		batch := make([]string, 0, 256)
+		err := delivery.Walk(ctx, st, filter, func(d *store.Delivery) error {
+			batch = append(batch, d.ID)
+			if len(batch) == cap(batch) {
+				err := requeue(batch)
+				batch = batch[:0]
+				return err
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 {
+			err = requeue(batch)
+		}
+		return err
+	}
+	out, err := delivery.Drive(ctx, e, 0, produce)
+	if showBar {
+		progress.Finish()
+	}
+	if err != nil {
+		return cli.Failf("%v", err)
+	}
+	rctx := context.WithoutCancel(ctx)
+	counts, err := delivery.CountRun(rctx, st, runID)
+	if err != nil {
+		return err
+	}
+	if ios.JSON() {
+		extra := map[string]any{"replayed": out.Enqueued, "elapsed_ms": time.Since(start).Milliseconds(), "interrupted": out.Cancelled}
+		if err := delivery.WriteRunJSON(rctx, ios.Out, st, runID, extra); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(ios.Out, "replayed %d %s: %s, %s, %s (%s)\n", out.Enqueued, plural(out.Enqueued, "delivery", "deliveries"),
+			ui.Green(fmt.Sprintf("%d succeeded", counts.Succeeded)), failedText(counts.Failed),
+			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), time.Since(start).Round(time.Millisecond))
+	}
+	if counts.Pending > 0 {
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
+	}
+	switch {
+	case out.Cancelled:
+		return cli.Silent(cli.ExitInterrupted)
+	case counts.Failed > 0:
+		return cli.Failf("%d of %d replayed %s still failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries")).
+			Hint("see why: hookctl deliveries list --status failed")
+	}
+	return nil
+}
+
+func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids []string, filter store.DeliveryFilter, total int64) error {
+	ios := opts.IO
+	var list []delivery.DeliveryJSON
+	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL")
+	types := map[string]string{}
+	add := func(d *store.Delivery) error {
+		if d.Status == store.DeliverySucceeded && !opts.Force {
+			return nil
+		}
+		typ, ok := types[d.EventID]
+		if !ok {
+			if ev, err := st.GetEvent(ctx, d.EventID); err == nil {
+				typ = ev.Type
+			}
+			if len(types) > 1000 {
+				clear(types)
+			}
+			types[d.EventID] = typ
+		}
+		url := d.URL
+		if opts.To != "" {
+			url = opts.To
+		}
+		if ios.JSON() {
+			j := delivery.ToJSON(d, typ, nil)
+			j.URL = url
+			list = append(list, j)
+			return nil
+		}
+		// Streamed: a row at a time, so any number lists with flat memory.
+		row := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL")
+		if ios.IsStdoutTTY() {
+			row = t
+		}
+		row.Row().Cell(d.ID).Styled(typ, ios.Styles().EventType).Styled(d.Status, ios.Styles().DeliveryStatus(d.Status)).
+			Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).Cell(url).End()
+		if !ios.IsStdoutTTY() {
+			return row.Render()
+		}
+		return nil
+	}
+	var err error
+	if bulk {
+		err = delivery.Walk(ctx, st, filter, add)
+	} else {
+		for _, id := range ids {
+			d, gerr := st.GetDelivery(ctx, id)
+			if gerr != nil {
+				return gerr
+			}
+			if err = add(d); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if ios.JSON() {
+		if list == nil {
+			list = []delivery.DeliveryJSON{}
+		}
+		return ui.WriteJSON(ios.Out, map[string]any{"dry_run": true, "count": len(list), "deliveries": list})
+	}
+	if ios.IsStdoutTTY() && t.Len() > 0 {
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
+	return nil
+}
+
+func confirm(ios *ui.IOStreams, question string) (bool, error) {
+	fmt.Fprint(ios.ErrOut, question)
+	line, err := bufio.NewReader(ios.In).ReadString('\n')
+	if err != nil && !errors.Is(err, context.Canceled) && line == "" {
+		return false, nil
+	}
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
+}
+
+func failedText(n int64) string {
+	s := fmt.Sprintf("%d failed", n)
+	if n > 0 {
+		return ui.Red(s)
+	}
+	return s
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

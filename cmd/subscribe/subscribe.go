@@ -2,31 +2,203 @@
 package subscribe
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/huh"
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/cmd/subscriptions"
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
+// Options are the parsed flags of `hookctl subscribe`.
 type Options struct {
+	IO      *ui.IOStreams
 	Factory *cli.Factory
+	Ctx     context.Context
+
+	URL            string
+	Events         []string
+	Description    string
+	DescriptionSet bool
+	Provider       string
+	Scheme         string
+	Method         string
+	Headers        []string
+	Secret         string
+
+	// Prompt: ask on the terminal for what is missing.
+	Prompt bool
 }
 
-// NewCmd returns the command.
+// NewCmd returns `hookctl subscribe`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "subscribe",
-		Short: "Create a subscription",
+	opts := &Options{IO: f.IOStreams, Factory: f}
+	c := &cobra.Command{
+		Use:   "subscribe --url <url> --events <list> [--description <text>] [--provider <p>] [--scheme <s>] [--header 'K: V']... [--secret <s>]",
+		Short: "Create a subscription: a callback URL for some events",
+		Long: `Create an enabled subscription with a fresh whsec_ secret (unless --secret is
+given) and print it once with the secret visible. Events are exact names
+(card.created), prefix patterns (card.*) or * for all, checked against the
+event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing.`,
+		Example: `  hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*,kyc.verification.success'
+  hookctl subscribe --url https://app.example.com/hooks --events '*' --description staging --header 'Authorization: Bearer t0k3n'
+  hookctl subscribe --url http://localhost:3000/webhooks --events 'invoice.*' --scheme stripe -o json
+  hookctl subscribe`,
+		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ctx = c.Context()
+			opts.DescriptionSet = c.Flags().Changed("description")
+			var missing []string
+			if strings.TrimSpace(opts.URL) == "" {
+				missing = append(missing, "--url")
+			}
+			if len(subscription.SplitList(opts.Events)) == 0 {
+				missing = append(missing, "--events")
+			}
+			if len(missing) > 0 {
+				if !opts.IO.CanPrompt() {
+					return cli.Usagef("missing %s", strings.Join(missing, " and ")).
+						Hint("example: hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*'")
+				}
+				opts.Prompt = true
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return run(opts)
 		},
 	}
+	fl := c.Flags()
+	fl.StringVar(&opts.URL, "url", "", "callback `url` events are POSTed to (absolute http or https)")
+	fl.StringSliceVar(&opts.Events, "events", nil, "comma-separated event names or patterns: card.created, card.*, *")
+	fl.StringVar(&opts.Description, "description", "", "a `text` to recognise the subscription by")
+	fl.StringVar(&opts.Provider, "provider", "", "only events of this `provider`: {"+strings.Join(catalog.Providers(), "|")+"} (default any)")
+	fl.StringVar(&opts.Scheme, "scheme", subscription.DefaultScheme, "signature `scheme`; auto signs each event as its provider does")
+	fl.StringVar(&opts.Method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH} (default POST)")
+	fl.StringArrayVar(&opts.Headers, "header", nil, "header sent with every delivery: 'Name: value' (repeatable)")
+	fl.StringVar(&opts.Secret, "secret", "", "use this signing `secret` instead of generating one")
+	// The configured default provider is for events; a subscription only
+	// filters by provider when asked.
+	fl.SetAnnotation("provider", config.FlagKeyAnnotation, []string{"-"})
+	c.RegisterFlagCompletionFunc("events", subscriptions.CompleteEvents(f))
+	c.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(catalog.Providers(), cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"POST", "PUT", "PATCH"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func run(opts *Options) error {
+	cat, err := subscriptions.LoadCatalog(opts.Factory)
+	if err != nil {
+		return err
+	}
+	if opts.Prompt {
+		if err := prompt(opts, cat); err != nil {
+			return err
+		}
+	}
+	svc, err := subscriptions.NewService(opts.Ctx, opts.Factory, false)
+	if err != nil {
+		return err
+	}
+	svc.Catalog = cat
+	sub, err := svc.Create(opts.Ctx, subscription.CreateInput{
+		URL:         opts.URL,
+		Events:      opts.Events,
+		Description: opts.Description,
+		Provider:    opts.Provider,
+		Scheme:      opts.Scheme,
+		Method:      opts.Method,
+		Headers:     opts.Headers,
+		Secret:      opts.Secret,
+	})
+	if err != nil {
+		return err
+	}
+	if err := subscriptions.Render(opts.IO, sub, true, opts.Factory.Now()); err != nil {
+		return err
+	}
+	if !opts.IO.JSON() {
+		subscriptions.Done(opts.IO, "Created subscription %s", sub.ID)
+		fmt.Fprintf(opts.IO.ErrOut, "Keep the secret: it signs every delivery. Show it again with: hookctl subscriptions get %s --reveal\n", sub.ID[:8])
+	}
+	return nil
+}
+
+// prompt asks on the terminal for the callback URL, the events (chosen
+// from the catalog, with filtering) and the description.
+func prompt(opts *Options, cat *catalog.Catalog) error {
+	var fields []huh.Field
+	if strings.TrimSpace(opts.URL) == "" {
+		fields = append(fields, huh.NewInput().
+			Title("Callback URL").
+			Description("Where hookctl sends events, e.g. your app's webhook endpoint.").
+			Placeholder("http://localhost:3000/webhooks").
+			Value(&opts.URL).
+			Validate(func(s string) error { _, err := subscription.ValidateURL(s); return err }))
+	}
+	var eventsText string
+	if len(subscription.SplitList(opts.Events)) == 0 {
+		choices := subscriptions.EventChoices(cat)
+		if len(choices) > 1 {
+			options := make([]huh.Option[string], 0, len(choices))
+			for _, name := range choices {
+				label := name
+				if et, err := cat.Lookup(name, opts.Provider); err == nil && et.Description != "" {
+					label = name + "  " + et.Description
+				}
+				options = append(options, huh.NewOption(label, name))
+			}
+			fields = append(fields, huh.NewMultiSelect[string]().
+				Title("Events").
+				Description("Space selects, / filters, enter confirms.").
+				Options(options...).
+				Filterable(true).
+				Height(12).
+				Value(&opts.Events).
+				Validate(func(v []string) error {
+					if len(v) == 0 {
+						return errors.New("choose at least one event")
+					}
+					return nil
+				}))
+		} else {
+			fields = append(fields, huh.NewInput().
+				Title("Events").
+				Description("Comma-separated names or patterns: card.created, card.*, *").
+				Value(&eventsText).
+				Validate(func(s string) error {
+					if len(subscription.SplitList([]string{s})) == 0 {
+						return errors.New("give at least one event")
+					}
+					return nil
+				}))
+		}
+	}
+	if !opts.DescriptionSet {
+		fields = append(fields, huh.NewInput().Title("Description").Description("Optional.").Value(&opts.Description))
+	}
+	err := huh.NewForm(huh.NewGroup(fields...)).
+		WithInput(opts.IO.In).
+		WithOutput(opts.IO.ErrOut).
+		RunWithContext(opts.Ctx)
+	if errors.Is(err, huh.ErrUserAborted) {
+		return cli.Silent(cli.ExitInterrupted)
+	}
+	if err != nil {
+		return err
+	}
+	if eventsText != "" {
+		opts.Events = []string{eventsText}
+	}
+	return nil
 }

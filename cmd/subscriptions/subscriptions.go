@@ -1,32 +1,259 @@
-// Package subscriptions implements `hookctl subscriptions`.
+// Package subscriptions implements `hookctl subscriptions
+// {list|get|update|enable|disable|delete|rotate-secret}`, and the helpers
+// `hookctl subscribe` shares: the service, rendering and completion.
 package subscriptions
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
-type Options struct {
-	Factory *cli.Factory
-}
-
-// NewCmd returns the command.
-func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
-
-func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "subscriptions <command>",
-		Short: "Manage subscriptions",
+// NewCmd returns `hookctl subscriptions`.
+func NewCmd(f *cli.Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:     "subscriptions <command>",
+		Aliases: []string{"subscription", "subs"},
+		Short:   "List, show, change, rotate and delete subscriptions",
+		Long: `Manage the subscriptions hookctl delivers events to. Every command that
+takes an ID accepts a unique prefix of it.`,
+		Example: `  hookctl subscriptions list
+  hookctl subscriptions get 4f1c --reveal
+  hookctl subscriptions update 4f1c --add-events 'kyc.*'
+  hookctl subscriptions disable 4f1c
+  hookctl subscriptions rotate-secret 4f1c --grace 1h
+  hookctl subscriptions delete 4f1c --yes`,
+		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return cli.Usagef("missing command").Hint("run 'hookctl subscriptions --help' for the commands")
 		},
 	}
+	c.AddCommand(newListCmd(f, nil), newGetCmd(f, nil), newUpdateCmd(f, nil), newStatusCmd(f, store.StatusEnabled, nil),
+		newStatusCmd(f, store.StatusDisabled, nil), newDeleteCmd(f, nil), newRotateCmd(f, nil))
+	return c
+}
+
+// NewService builds the subscription service on the factory's store. With
+// withCatalog, event names are checked against the catalog.
+func NewService(ctx context.Context, f *cli.Factory, withCatalog bool) (*subscription.Service, error) {
+	st, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc := &subscription.Service{Store: st, Now: f.Now}
+	if withCatalog {
+		cat, err := LoadCatalog(f)
+		if err != nil {
+			return nil, err
+		}
+		svc.Catalog = cat
+	}
+	return svc, nil
+}
+
+// LoadCatalog loads the event catalog with the configured fixtures.
+func LoadCatalog(f *cli.Factory) (*catalog.Catalog, error) {
+	dir := ""
+	if f.Config != nil {
+		dir = f.Config.Get("fixtures_dir")
+	}
+	cat, err := catalog.Load(catalog.Options{FixturesDir: dir})
+	if err != nil {
+		return nil, cli.WithCode(cli.ExitUsage, err)
+	}
+	return cat, nil
+}
+
+func now(f *cli.Factory) time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+// Render prints one subscription: a JSON object, or a key/value card.
+func Render(ios *ui.IOStreams, sub *store.Subscription, reveal bool, at time.Time) error {
+	v := subscription.NewView(sub, reveal, at)
+	if ios.JSON() {
+		return ui.WriteJSON(ios.Out, v)
+	}
+	st := ios.Styles()
+	t := ui.NewTable(ios)
+	row := func(k, v string, style *lipgloss.Style) {
+		r := t.Row().Styled(k, st.Key)
+		if style != nil && v != "" {
+			r.Styled(v, *style)
+		} else {
+			r.Cell(v)
+		}
+		r.End()
+	}
+	status := st.DeliveryStatus(v.Status)
+	row("ID", v.WebhookID, &st.ID)
+	row("URL", v.CallbackURL, &st.URL)
+	row("Events", strings.Join(v.Events, ", "), &st.EventType)
+	row("Status", v.Status, &status)
+	row("Description", v.Description, nil)
+	secretStyle := st.Secret
+	if !reveal {
+		secretStyle = st.Muted
+	}
+	row("Secret", v.Secret, &secretStyle)
+	if v.PreviousSecret != "" {
+		row("Previous secret", fmt.Sprintf("%s (signs until %s)", v.PreviousSecret, ios.FormatTime(*v.PreviousSecretExpiresAt, at)), &st.Muted)
+	}
+	row("Scheme", v.Scheme, nil)
+	provider := v.Provider
+	if provider == "" {
+		provider = "any"
+	}
+	row("Provider", provider, nil)
+	row("Method", v.Method, nil)
+	row("Headers", formatHeaders(v.Headers), nil)
+	row("Created", ios.FormatTime(v.DateCreated, at), &st.Muted)
+	return t.Render()
+}
+
+func formatHeaders(h map[string]string) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + h[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Done prints a success line on stderr (never in JSON mode's stdout).
+func Done(ios *ui.IOStreams, format string, args ...any) {
+	st := ios.ErrStyles()
+	fmt.Fprintf(ios.ErrOut, "%s %s\n", st.Success.Render("✓"), fmt.Sprintf(format, args...))
+}
+
+// completion
+
+// CompleteIDs completes subscription IDs (with their URL as description)
+// from the configured store; it never creates a store.
+func CompleteIDs(f *cli.Factory) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		st, ok := completionStore(c, f)
+		if !ok {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		defer st.Close()
+		subs, err := st.ListSubscriptions(c.Context(), store.SubscriptionFilter{})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, s := range subs {
+			if strings.HasPrefix(s.ID, toComplete) {
+				out = append(out, cobra.CompletionWithDesc(s.ID, s.CallbackURL+" "+strings.Join(s.Events, ",")))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completionStore opens the store named by --store, HOOKCTL_STORE or the
+// config file, as the command itself would (completion runs no hooks).
+func completionStore(c *cobra.Command, f *cli.Factory) (store.Store, bool) {
+	cfgFile, _ := c.Flags().GetString("config")
+	cfg, err := config.Load(config.Options{ExplicitFile: cfgFile})
+	if err != nil {
+		return nil, false
+	}
+	dsn := cfg.Store
+	if v, _ := c.Flags().GetString("store"); v != "" {
+		dsn = v
+	}
+	if !strings.Contains(dsn, "://") {
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, false // no store yet: nothing to complete, and do not create one
+		}
+	}
+	if f.OpenStore == nil {
+		return nil, false
+	}
+	st, err := f.OpenStore(c.Context(), dsn)
+	if err != nil {
+		return nil, false
+	}
+	return st, true
+}
+
+// CompleteEvents completes comma-separated event names and patterns from
+// the catalog.
+func CompleteEvents(f *cli.Factory) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		cat, err := LoadCatalog(f)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		done, cur := "", toComplete
+		if i := strings.LastIndex(toComplete, ","); i >= 0 {
+			done, cur = toComplete[:i+1], toComplete[i+1:]
+		}
+		var out []cobra.Completion
+		for _, name := range EventChoices(cat) {
+			if strings.HasPrefix(name, cur) {
+				out = append(out, done+name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+}
+
+// EventChoices lists the catalog's event types and the prefix patterns
+// they form (card.*), sorted, then "*".
+func EventChoices(cat *catalog.Catalog) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, et := range cat.List("", "") {
+		add(et.Type)
+		parts := strings.Split(et.Type, ".")
+		for i := 1; i < len(parts); i++ {
+			add(strings.Join(parts[:i], ".") + ".*")
+		}
+	}
+	sort.Strings(out)
+	return append(out, "*")
+}
+
+// Confirm asks a yes/no question on the terminal.
+func Confirm(ctx context.Context, ios *ui.IOStreams, title string) (bool, error) {
+	ok := false
+	err := huh.NewForm(huh.NewGroup(huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Value(&ok))).
+		WithInput(ios.In).WithOutput(ios.ErrOut).RunWithContext(ctx)
+	if errors.Is(err, huh.ErrUserAborted) {
+		return false, cli.Silent(cli.ExitInterrupted)
+	}
+	return ok, err
 }

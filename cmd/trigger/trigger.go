@@ -2,31 +2,379 @@
 package trigger
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
+// Options are the parsed flags of `hookctl trigger`.
 type Options struct {
 	Factory *cli.Factory
+	IO      *ui.IOStreams
+
+	EventType      string
+	Provider       string
+	SubscriptionID string
+	URL            string
+	Scheme         string
+	Secret         string
+	FixturesDir    string
+	Overrides      catalog.OverrideFlags // --set, --set-string, --set-json, --unset, --data
+	Count          int
+	Concurrency    int
+	Duplicate      int
+	Wait           time.Duration
+	Headers        map[string]string
+	Method         string
+	Timeout        time.Duration
+	Retry          delivery.ScheduleOptions
 }
 
-// NewCmd returns the command.
+// NewCmd returns `hookctl trigger`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "trigger <event-type>",
+	var headers []string
+	c := &cobra.Command{
+		Use:   "trigger <event-type> [flags]",
 		Short: "Send a signed sample event to every matching subscription",
+		Long: `Build a realistic event from the catalog (fresh ids and timestamps, your
+overrides applied), store it with one delivery per matching enabled
+subscription (the outbox), then sign and send each delivery, retrying on the
+schedule and recording every attempt. It waits until every delivery is final
+or --wait runs out; what is still pending stays pending for 'hookctl worker'
+or 'hookctl replay --pending'.
+
+Exit status: 0 when every delivery succeeded (or is still pending after
+--wait), 1 when any delivery failed or no subscription matches, 2 for bad
+usage, 130 when interrupted.`,
+		Example: `  hookctl trigger card.created
+  hookctl trigger kyc.verification.success --set customer_id=cus_123 --header 'X-Env: test'
+  hookctl trigger payment.succeeded --url http://localhost:3000/webhooks --scheme stripe --secret whsec_test_secret
+  hookctl trigger card.created --count 100 --concurrency 16 --retry-profile svix --time-scale 1000
+  hookctl trigger card.created --duplicate 3 -o json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			opts.EventType = args[0]
+			if opts.Count < 1 {
+				return cli.Usagef("invalid --count %d: want 1 or more", opts.Count)
+			}
+			if opts.Duplicate < 1 {
+				return cli.Usagef("invalid --duplicate %d: want 1 or more", opts.Duplicate)
+			}
+			if opts.Concurrency < 1 {
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+			}
+			if opts.URL != "" && opts.SubscriptionID != "" {
+				return cli.Usagef("--url and --subscription cannot be used together")
+			}
+			if opts.URL == "" && (c.Flags().Changed("secret")) {
+				return cli.Usagef("--secret needs --url (subscriptions have their own secret)")
+			}
+			if opts.URL != "" {
+				u, err := NormalizeURL(opts.URL)
+				if err != nil {
+					return cli.Usagef("%v", err)
+				}
+				opts.URL = u
+			}
+			if opts.Scheme != "" && opts.Scheme != "auto" {
+				if _, err := signature.Lookup(opts.Scheme); err != nil {
+					return cli.Usagef("%v", err).Hint("schemes: %s", strings.Join(signature.Names(), ", "))
+				}
+			}
+			if opts.Timeout <= 0 {
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+			}
+			if opts.Wait < 0 {
+				return cli.Usagef("invalid --wait %s", opts.Wait)
+			}
+			h, err := ParseHeaders(headers)
+			if err != nil {
+				return cli.Usagef("%v", err)
+			}
+			opts.Headers = h
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return run(c.Context(), opts)
 		},
 	}
+	fl := c.Flags()
+	fl.StringVarP(&opts.Provider, "provider", "p", "", "provider of the event `name`: {bond|mono|mambu|saas|standard}")
+	fl.StringVar(&opts.SubscriptionID, "subscription", "", "send only to this subscription `id` (or unique prefix)")
+	fl.StringVar(&opts.URL, "url", "", "send to this `url` with no subscription (ad hoc)")
+	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` for --url (default: the provider's)")
+	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default: a generated one, printed)")
+	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
+	opts.Overrides.Register(fl)
+	fl.IntVarP(&opts.Count, "count", "n", 1, "number of events to send (`n`)")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "deliveries in flight at once (`n`)")
+	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (test idempotent handlers)")
+	fl.DurationVar(&opts.Wait, "wait", 0, "stop waiting for deliveries after `duration` (0 = until all are final)")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request header `'Key: Value'`; repeatable")
+	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method` (default: the subscription's, else POST)")
+	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "connect and total timeout of each attempt (`duration`)")
+	AddRetryFlags(c, &opts.Retry)
+	return c
+}
+
+// AddRetryFlags adds --retry-schedule, --retry-profile, --time-scale and
+// --no-retry.
+func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
+	fl := c.Flags()
+	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry delays as Go durations, e.g. `0s,5s,5m,30m,2h` (one per attempt)")
+	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry schedule: `{bond|mono|mambu|svix}`")
+	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
+	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
+}
+
+// ParseHeaders parses repeated 'Key: Value' flags.
+func ParseHeaders(hs []string) (map[string]string, error) {
+	if len(hs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(hs))
+	for _, h := range hs {
+		k, v, ok := strings.Cut(h, ":")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") {
+			return nil, fmt.Errorf("invalid --header %q: want 'Key: Value'", h)
+		}
+		out[k] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.
+func NormalizeURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("empty URL")
+	}
+	if !strings.Contains(s, "://") {
+		if isDigits(s) {
+			s = "localhost:" + s
+		}
+		s = "http://" + s
+	}
+	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+		return "", fmt.Errorf("invalid URL %q: want http:// or https://", s)
+	}
+	return s, nil
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ios := opts.IO
+	f := opts.Factory
+	sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
+	if err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
+	et, err := cat.Lookup(opts.EventType, opts.Provider)
+	if err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
+	build, err := opts.Overrides.Resolve(ios.In)
+	if err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
+	st, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	plan := delivery.Plan{Schedule: sch, RunID: delivery.NewRunID(), Headers: opts.Headers, Method: opts.Method}
+	targets, err := resolveTargets(ctx, st, opts, et)
+	if err != nil {
+		return err
+	}
+	if opts.URL != "" && targets.scheme != "" && opts.Secret == "" {
+		secret, err := signature.GenerateSecret(targets.scheme)
+		if err != nil {
+			return err
+		}
+		opts.Secret = secret
+		fmt.Fprintf(ios.ErrOut, "Signing with a generated %s secret: %s (pass --secret to choose one)\n", targets.scheme, secret)
+	}
+
+	rep := &delivery.Reporter{W: ios.Out}
+	if ios.JSON() {
+		rep = nil
+	}
+	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: f.Version, RunID: plan.RunID,
+		OnResult: rep.Attempt})
+	start := time.Now()
+	now := f.Now
+	produce := func(ctx context.Context, add func(int)) error {
+		for i := 0; i < opts.Count; i++ {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			build.Now = now()
+			built, err := cat.Build(et, build)
+			if err != nil {
+				return cli.WithCode(cli.ExitUsage, err)
+			}
+			ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, Payload: built.Body,
+				ContentType: built.ContentType, Source: store.SourceTriggered}
+			for k := 0; k < opts.Duplicate; k++ {
+				ds := targets.deliveries(plan, opts, now())
+				for _, d := range ds {
+					if d.Method == "" && built.Method != "" && built.Method != "POST" {
+						d.Method = built.Method // Mambu-style PUT/PATCH
+					}
+				}
+				if err := delivery.Enqueue(ctx, st, ev, ds); err != nil {
+					return err
+				}
+				e.Prime(ev)
+				rep.Event(ev, len(ds))
+				add(len(ds))
+			}
+		}
+		return nil
+	}
+	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
+	if err != nil {
+		var ee *cli.ExitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return cli.Failf("%v", err)
+	}
+	// Counts and the JSON document come from the store, not from memory.
+	rctx := context.WithoutCancel(ctx)
+	counts, err := delivery.CountRun(rctx, st, plan.RunID)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	if ios.JSON() {
+		extra := map[string]any{"elapsed_ms": elapsed.Milliseconds(), "timed_out": out.TimedOut, "interrupted": out.Cancelled}
+		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, extra); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(ios.Out, summaryLine(counts, elapsed))
+	}
+	if counts.Pending > 0 {
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' or 'hookctl replay --pending --yes' finishes them\n",
+			counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
+	}
+	switch {
+	case out.Cancelled:
+		return cli.Silent(cli.ExitInterrupted)
+	case counts.Failed > 0:
+		return cli.Failf("%d of %d %s failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries")).
+			Hint("see why: hookctl deliveries list --status failed").
+			Hint("resend after a fix: hookctl replay --failed --yes")
+	}
+	return nil
+}
+
+func summaryLine(c delivery.Counts, elapsed time.Duration) string {
+	rate := ""
+	if secs := elapsed.Seconds(); secs > 0 && c.Total >= 100 {
+		rate = fmt.Sprintf(", %.0f/s", float64(c.Total)/secs)
+	}
+	return fmt.Sprintf("%d %s: %s, %s, %s (%s%s)", c.Total, plural(c.Total, "delivery", "deliveries"),
+		ui.Green(fmt.Sprintf("%d succeeded", c.Succeeded)), failed(c.Failed), ui.Yellow(fmt.Sprintf("%d pending", c.Pending)),
+		elapsed.Round(time.Millisecond), rate)
+}
+
+func failed(n int64) string {
+	s := fmt.Sprintf("%d failed", n)
+	if n > 0 {
+		return ui.Red(s)
+	}
+	return s
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// targets is where the run's events go: subscriptions, or one ad-hoc URL.
+type targets struct {
+	subs   []*store.Subscription
+	scheme string // ad hoc
+}
+
+func (t targets) deliveries(p delivery.Plan, opts *Options, now time.Time) []*store.Delivery {
+	if opts.URL != "" {
+		return []*store.Delivery{p.AdHoc(opts.URL, t.scheme, opts.Secret, now)}
+	}
+	ds := make([]*store.Delivery, len(t.subs))
+	for i, s := range t.subs {
+		ds[i] = p.NewDelivery(s, now)
+	}
+	return ds
+}
+
+func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *catalog.EventType) (targets, error) {
+	switch {
+	case opts.URL != "":
+		scheme := opts.Scheme
+		if scheme == "" || scheme == "auto" {
+			scheme = et.Scheme
+		}
+		if scheme == "" {
+			scheme = catalog.SchemeFor(et.Provider)
+		}
+		return targets{scheme: scheme}, nil
+	case opts.SubscriptionID != "":
+		s, err := st.GetSubscription(ctx, opts.SubscriptionID)
+		if err != nil {
+			return targets{}, err
+		}
+		if s.Status != store.StatusEnabled {
+			return targets{}, cli.Failf("subscription %s is disabled", s.ID).Hint("enable it: hookctl subscriptions enable %s", s.ID)
+		}
+		return targets{subs: []*store.Subscription{s}}, nil
+	}
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled, Event: et.Type})
+	if err != nil {
+		return targets{}, err
+	}
+	var out []*store.Subscription
+	for _, s := range subs {
+		if delivery.Matches(s, et.Type, et.Provider) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return targets{}, cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
+			Hint("subscribe an endpoint: hookctl subscribe --url http://localhost:3000/webhooks --events %s", et.Type).
+			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
+	}
+	return targets{subs: out}, nil
 }

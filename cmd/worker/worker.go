@@ -2,31 +2,116 @@
 package worker
 
 import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
+// Options are the parsed flags of `hookctl worker`.
 type Options struct {
-	Factory *cli.Factory
+	Factory     *cli.Factory
+	IO          *ui.IOStreams
+	Concurrency int
+	Timeout     time.Duration
+	Poll        time.Duration
 }
 
-// NewCmd returns the command.
+// NewCmd returns `hookctl worker`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "worker",
+	c := &cobra.Command{
+		Use:   "worker [flags]",
 		Short: "Deliver pending deliveries until interrupted",
+		Long: `Run the outbox: claim due pending deliveries (with a lease, so several
+workers can share a store), sign and send them, record every attempt and
+schedule retries, until Ctrl-C. On Ctrl-C it stops claiming, finishes the
+attempts in flight and exits 0. Use it for long retry schedules, for what a
+trigger left pending after --wait, and after a crash.`,
+		Example: `  hookctl worker
+  hookctl worker --concurrency 32 --timeout 5s
+  hookctl worker -o json > attempts.jsonl`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			if opts.Concurrency < 1 {
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+			}
+			if opts.Timeout <= 0 || opts.Poll <= 0 {
+				return cli.Usagef("--timeout and --poll must be positive durations")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return run(c.Context(), opts)
 		},
 	}
+	fl := c.Flags()
+	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "deliveries in flight at once (`n`)")
+	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "connect and total timeout of each attempt (`duration`)")
+	fl.DurationVar(&opts.Poll, "poll", 200*time.Millisecond, "how often to look for due deliveries when idle (`duration`)")
+	return c
+}
+
+// attemptJSON is one line of `worker -o json`.
+type attemptJSON struct {
+	DeliveryID string `json:"delivery_id"`
+	EventID    string `json:"event_id"`
+	EventType  string `json:"event_type,omitempty"`
+	Status     string `json:"status"`
+	delivery.AttemptJSON
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ios := opts.IO
+	st, err := opts.Factory.Store(ctx)
+	if err != nil {
+		return err
+	}
+	var attempts, succeeded, failed, retried atomic.Int64
+	rep := &delivery.Reporter{W: ios.Out}
+	var jsonMu = make(chan struct{}, 1)
+	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
+		OnResult: func(r delivery.Result) {
+			attempts.Add(1)
+			switch {
+			case r.LeaseLost || r.Err != nil:
+			case r.Delivery.Status == store.DeliverySucceeded:
+				succeeded.Add(1)
+			case r.Delivery.Status == store.DeliveryFailed:
+				failed.Add(1)
+			default:
+				retried.Add(1)
+			}
+			if ios.JSON() {
+				j := attemptJSON{DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+				if r.Event != nil {
+					j.EventType = r.Event.Type
+				}
+				jsonMu <- struct{}{}
+				ui.WriteJSONLine(ios.Out, j)
+				<-jsonMu
+				return
+			}
+			rep.Attempt(r)
+		}})
+	e.Poll = opts.Poll
+	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
+	start := time.Now()
+	err = e.Run(ctx, nil)
+	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d attempts, %d succeeded, %d failed, %d to retry\n",
+		time.Since(start).Round(time.Second), attempts.Load(), succeeded.Load(), failed.Load(), retried.Load())
+	if err != nil {
+		return cli.Failf("%v", err)
+	}
+	return nil
 }

@@ -1,5 +1,10 @@
 // Package signature signs and verifies webhook requests the way real
-// providers do. It is pure: no I/O, and the clock is passed in.
+// providers do. It is pure: no I/O, and the clock is passed in (the only
+// exceptions are GenerateSecret and NewID, which read crypto/rand).
+//
+// Every scheme verifies over the raw body bytes, compares in constant time,
+// accepts any of several secrets (rotation) and reports failures as a
+// *VerifyError whose Reason callers can switch on.
 package signature
 
 import (
@@ -27,16 +32,23 @@ type SignInput struct {
 	ID        string   // message / event id (idempotency key)
 	Timestamp time.Time
 	Body      []byte
+	// EventType is sent where the scheme has a header for it
+	// (X-GitHub-Event, X-Shopify-Topic); optional.
+	EventType string
 }
 
 // VerifyInput is what a scheme verifies.
 type VerifyInput struct {
 	Secrets   []string // any may match
 	Header    http.Header
-	Body      []byte // raw bytes as received
-	Now       time.Time
-	Tolerance time.Duration // 0 = the scheme's default
+	Body      []byte        // raw bytes as received
+	Now       time.Time     // time of receipt; required by schemes with a timestamp
+	Tolerance time.Duration // 0 = the scheme's default; NoTolerance = do not check the timestamp
 }
+
+// NoTolerance as VerifyInput.Tolerance skips the timestamp check (for
+// checking an old recorded request).
+const NoTolerance time.Duration = -1
 
 // Reason classifies a verification failure.
 type Reason string
@@ -56,6 +68,12 @@ type VerifyError struct {
 	Reason Reason
 	Scheme string
 	Msg    string // human reason, e.g. `missing header "Bond-Signature"`
+	// Header is the header concerned (missing or malformed), if any.
+	Header string
+	// Skew is how far outside the tolerance the timestamp is (too old or
+	// too new), and SignatureValid whether the signature matched anyway.
+	Skew           time.Duration
+	SignatureValid bool
 }
 
 func (e *VerifyError) Error() string { return fmt.Sprintf("%s: %s", e.Scheme, e.Msg) }
@@ -64,3 +82,110 @@ func (e *VerifyError) Error() string { return fmt.Sprintf("%s: %s", e.Scheme, e.
 type ErrUnknownScheme struct{ Name string }
 
 func (e *ErrUnknownScheme) Error() string { return fmt.Sprintf("unknown signature scheme %q", e.Name) }
+
+// Hints lists the valid names.
+func (e *ErrUnknownScheme) Hints() []string {
+	return []string{"valid schemes: " + joinNames()}
+}
+
+func missing(scheme, header string) *VerifyError {
+	return &VerifyError{Reason: ReasonMissingHeader, Scheme: scheme, Header: header,
+		Msg: fmt.Sprintf("missing header %q", header)}
+}
+
+func malformed(scheme, header, format string, args ...any) *VerifyError {
+	return &VerifyError{Reason: ReasonMalformedHeader, Scheme: scheme, Header: header,
+		Msg: fmt.Sprintf("malformed header %q: %s", header, fmt.Sprintf(format, args...))}
+}
+
+func noMatch(scheme, what string) *VerifyError {
+	return &VerifyError{Reason: ReasonNoMatch, Scheme: scheme,
+		Msg: "no matching signature: " + what}
+}
+
+func badSecret(scheme, format string, args ...any) *VerifyError {
+	return &VerifyError{Reason: ReasonBadSecret, Scheme: scheme, Msg: fmt.Sprintf(format, args...)}
+}
+
+// timeWindow says how a scheme checks its timestamp.
+type timeWindow struct {
+	tolerance time.Duration
+	future    bool // also reject timestamps too far in the future
+}
+
+// check returns the timestamp error, if any, for a request signed at ts
+// and received at now; valid says whether the signature matched, for the
+// message.
+func (w timeWindow) check(scheme string, in VerifyInput, ts int64, valid bool) error {
+	tol := in.Tolerance
+	if tol < 0 {
+		return nil
+	}
+	if tol == 0 {
+		tol = w.tolerance
+	}
+	now := in.Now.Unix()
+	// Whole seconds, as the timestamps are; clamped so that absurd
+	// timestamps cannot overflow a Duration.
+	const maxSec = 1 << 33
+	d := min(max(now-ts, -maxSec), maxSec)
+	age := time.Duration(d) * time.Second
+	tail := "; the signature is otherwise valid"
+	if !valid {
+		tail = ""
+	}
+	switch {
+	case age > tol:
+		return &VerifyError{Reason: ReasonTooOld, Scheme: scheme, Skew: age - tol, SignatureValid: valid,
+			Msg: fmt.Sprintf("timestamp too old: signed %s ago (%s), %s beyond the %s tolerance%s",
+				humanDuration(age), time.Unix(ts, 0).UTC().Format(time.RFC3339), humanDuration(age-tol), humanDuration(tol), tail)}
+	case w.future && -age > tol:
+		return &VerifyError{Reason: ReasonTooNew, Scheme: scheme, Skew: -age - tol, SignatureValid: valid,
+			Msg: fmt.Sprintf("timestamp too new: signed %s in the future (%s), %s beyond the %s tolerance%s",
+				humanDuration(-age), time.Unix(ts, 0).UTC().Format(time.RFC3339), humanDuration(-age-tol), humanDuration(tol), tail)}
+	}
+	return nil
+}
+
+// humanDuration writes d the way a person reads it: "45s", "4m30s",
+// "5h3m", "12 days 3h".
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+		if s == 0 {
+			return fmt.Sprintf("%dm", m)
+		}
+		return fmt.Sprintf("%dm%ds", m, s)
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	if h == 0 {
+		return fmt.Sprintf("%d days", days)
+	}
+	return fmt.Sprintf("%d days %dh", days, h)
+}
+
+// parseUnix parses a decimal unix timestamp without allocating.
+func parseUnix(s string) (int64, bool) {
+	if s == "" || len(s) > 12 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}

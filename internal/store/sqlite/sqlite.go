@@ -1,16 +1,345 @@
-// Package sqlite is the default, embedded store (modernc.org/sqlite).
+// Package sqlite is the default, embedded store (modernc.org/sqlite, pure
+// Go). One file in WAL mode, shared safely by several hookctl processes:
+// every write transaction is BEGIN IMMEDIATE, so a second writer waits on
+// the busy timeout instead of failing with "database is locked".
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"embed"
 	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// STUB: replaced by the foundation issue.
+// ApplicationID marks a SQLite file as a hookctl store ("hkct" in ASCII),
+// stored in the database header (PRAGMA application_id).
+const ApplicationID = 0x686b6374
 
-// Open opens (creating when missing) the SQLite store at path.
+// BusyTimeout is how long a statement waits for another process's write
+// transaction before giving up.
+const BusyTimeout = 10 * time.Second
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations, ordered by version (the
+// number their file name starts with).
+func migrations() []migration {
+	entries, err := migrationFS.ReadDir("migrations")
+	if err != nil {
+		panic(err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			panic("sqlite: bad migration file name " + e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms
+}
+
+// SchemaVersion is the schema version this hookctl writes.
+func SchemaVersion() int {
+	ms := migrations()
+	return ms[len(ms)-1].version
+}
+
+// Store is the SQLite store.
+type Store struct {
+	path string
+	// w is the write pool: one connection, BEGIN IMMEDIATE transactions, so
+	// goroutines of this process queue in Go and other processes wait on
+	// the busy timeout.
+	w *sql.DB
+	// r serves reads (WAL readers never block the writer).
+	r *sql.DB
+	// stmts are the hot write statements, prepared once on w's connection.
+	stmts map[string]*sql.Stmt
+}
+
+// hotStatements are prepared at open: parsing SQL costs more than running
+// these small statements.
+func hotStatements() []string {
+	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL}
+}
+
+// txStmt returns a prepared statement for q bound to tx.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[q]; ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
+var _ store.Store = (*Store)(nil)
+
+func dsn(path string, txlock string) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", strconv.Itoa(int(BusyTimeout/time.Millisecond)))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_foreign_keys", "1")
+	q.Set("_txlock", txlock)
+	u := url.URL{Scheme: "file", Path: path}
+	return u.String() + "?" + q.Encode()
+}
+
+func envErr(hint string, format string, args ...any) error {
+	return &store.EnvironmentError{Err: fmt.Errorf(format, args...), Hint: hint}
+}
+
+// Open opens (creating when missing) the SQLite store at path. A file that
+// is not a hookctl store, or was written by a newer hookctl, is refused
+// with a *store.EnvironmentError and left untouched.
 func Open(ctx context.Context, path string) (store.Store, error) {
-	return nil, &store.EnvironmentError{Err: errors.New("sqlite store not implemented yet")}
+	return OpenStore(ctx, path)
+}
+
+// OpenStore is Open returning the concrete type.
+func OpenStore(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, envErr("set --store or HOOKCTL_STORE", "no store path given")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, envErr("", "store %s: %v", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, envErr("choose another location with --store", "cannot create the store directory: %v", err)
+	}
+	if err := checkFile(abs); err != nil {
+		return nil, err
+	}
+	s := &Store{path: abs}
+	if s.w, err = sql.Open("sqlite", dsn(abs, "immediate")); err != nil {
+		return nil, envErr("", "opening store %s: %v", abs, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxIdleTime(0)
+	s.w.SetConnMaxLifetime(0)
+	if s.r, err = sql.Open("sqlite", dsn(abs, "deferred")); err != nil {
+		s.w.Close()
+		return nil, envErr("", "opening store %s: %v", abs, err)
+	}
+	s.r.SetMaxOpenConns(4)
+	s.r.SetMaxIdleConns(4)
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range hotStatements() {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			s.Close()
+			return nil, s.wrapOpenErr(err)
+		}
+		s.stmts[q] = st
+	}
+	return s, nil
+}
+
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// checkFile creates the store file with mode 0600 when missing, and
+// refuses a file that is not a SQLite database, not a hookctl store, or was
+// written by a newer schema — without modifying it.
+func checkFile(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return envErr("choose another location with --store", "cannot create store %s: %v", path, err)
+		}
+		return f.Close()
+	case err != nil:
+		return envErr("", "cannot read store %s: %v", path, err)
+	case st.IsDir():
+		return envErr("point --store at a file, e.g. "+filepath.Join(path, "hookctl.db"), "store %s is a directory", path)
+	case st.Size() == 0:
+		return nil // freshly created (perhaps by another process): ours to initialise
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return envErr("check the file's permissions", "cannot read store %s: %v", path, err)
+	}
+	head := make([]byte, len(sqliteHeader))
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || !bytes.Equal(head, sqliteHeader) {
+		return notOurs(path, "it is not a SQLite database")
+	}
+	// Inspect read-only: a foreign database must not be converted to WAL.
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", strconv.Itoa(int(BusyTimeout/time.Millisecond)))
+	u := url.URL{Scheme: "file", Path: path}
+	db, err := sql.Open("sqlite", u.String()+"?"+q.Encode())
+	if err != nil {
+		return envErr("", "opening store %s: %v", path, err)
+	}
+	defer db.Close()
+	var appID, version, tables int
+	err = db.QueryRow(`SELECT (SELECT application_id FROM pragma_application_id),
+		(SELECT user_version FROM pragma_user_version),
+		(SELECT count(*) FROM sqlite_master)`).Scan(&appID, &version, &tables)
+	if err != nil {
+		return notOurs(path, "it cannot be read as a SQLite database ("+sqliteMessage(err)+")")
+	}
+	switch {
+	case appID == 0 && tables == 0:
+		return nil // an empty database: ours to initialise
+	case appID != ApplicationID:
+		return notOurs(path, "it is a SQLite database of another application")
+	case version > SchemaVersion():
+		return envErr("upgrade hookctl, or use another store with --store",
+			"store %s was written by a newer hookctl (schema %d, this hookctl knows up to %d)", path, version, SchemaVersion())
+	}
+	return nil
+}
+
+func notOurs(path, why string) error {
+	return envErr("it was left untouched; point --store at another file (or move this one away)",
+		"%s is not a hookctl store: %s", path, why)
+}
+
+func sqliteMessage(err error) string {
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		return strings.TrimSpace(sqlite3.ErrorCodeString[se.Code()])
+	}
+	return err.Error()
+}
+
+// migrate applies the missing migrations in one immediate transaction
+// (several processes opening a fresh store at once apply them once).
+func (s *Store) migrate(ctx context.Context) error {
+	ms := migrations()
+	latest := ms[len(ms)-1].version
+	var version int
+	if err := s.r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return s.wrapOpenErr(err)
+	}
+	if version == latest {
+		return nil
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrapOpenErr(err)
+	}
+	defer tx.Rollback()
+	var appID, tables int
+	err = tx.QueryRowContext(ctx, `SELECT (SELECT application_id FROM pragma_application_id),
+		(SELECT user_version FROM pragma_user_version),
+		(SELECT count(*) FROM sqlite_master)`).Scan(&appID, &version, &tables)
+	if err != nil {
+		return s.wrapOpenErr(err)
+	}
+	if appID != ApplicationID && tables > 0 {
+		return notOurs(s.path, "it is a SQLite database of another application")
+	}
+	if version > latest {
+		return envErr("upgrade hookctl, or use another store with --store",
+			"store %s was written by a newer hookctl (schema %d, this hookctl knows up to %d)", s.path, version, latest)
+	}
+	for _, m := range ms {
+		if m.version <= version {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("store migration %s: %w", m.name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id = %d; PRAGMA user_version = %d`, ApplicationID, latest)); err != nil {
+		return fmt.Errorf("store migration: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.wrapOpenErr(err)
+	}
+	return nil
+}
+
+func (s *Store) wrapOpenErr(err error) error {
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3lib.SQLITE_NOTADB, sqlite3lib.SQLITE_CORRUPT:
+			return notOurs(s.path, "it cannot be read as a SQLite database ("+sqliteMessage(err)+")")
+		case sqlite3lib.SQLITE_CANTOPEN, sqlite3lib.SQLITE_PERM, sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_IOERR:
+			return envErr("check the file and its directory are writable", "cannot open store %s: %s", s.path, sqliteMessage(err))
+		}
+	}
+	return &store.EnvironmentError{Err: fmt.Errorf("opening store %s: %w", s.path, err)}
+}
+
+// Path is the store file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the store.
+func (s *Store) Close() error {
+	var errs []error
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Info describes the store.
+func (s *Store) Info(ctx context.Context) (store.Info, error) {
+	info := store.Info{Backend: "sqlite", Location: s.path}
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version),
+		(SELECT count(*) FROM subscriptions), (SELECT count(*) FROM events),
+		(SELECT count(*) FROM deliveries), (SELECT count(*) FROM attempts)`).
+		Scan(&info.SchemaVersion, &info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts)
+	return info, err
+}
+
+// withTx runs fn in an immediate write transaction.
+func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

@@ -1,0 +1,365 @@
+package subscriptions
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// ListOptions are the flags of `subscriptions list`.
+type ListOptions struct {
+	IO      *ui.IOStreams
+	Factory *cli.Factory
+	Ctx     context.Context
+	Status  string
+	Event   string
+}
+
+func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, Factory: f}
+	c := &cobra.Command{
+		Use:     "list [--status {enabled|disabled}] [--event <type>]",
+		Aliases: []string{"ls"},
+		Short:   "List subscriptions (secrets masked)",
+		Example: `  hookctl subscriptions list
+  hookctl subscriptions list --status enabled --event card.created
+  hookctl subscriptions list -o json`,
+		Args: cli.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ctx = c.Context()
+			switch opts.Status {
+			case "", store.StatusEnabled, store.StatusDisabled:
+			default:
+				return cli.Usagef("invalid --status %q: want enabled or disabled", opts.Status)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runList(opts)
+		},
+	}
+	c.Flags().StringVar(&opts.Status, "status", "", "only subscriptions with this `status`: {enabled|disabled}")
+	c.Flags().StringVar(&opts.Event, "event", "", "only subscriptions that receive this event `type`")
+	c.RegisterFlagCompletionFunc("status", cobra.FixedCompletions([]string{store.StatusEnabled, store.StatusDisabled}, cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("event", CompleteEvents(f))
+	return c
+}
+
+func runList(opts *ListOptions) error {
+	svc, err := NewService(opts.Ctx, opts.Factory, false)
+	if err != nil {
+		return err
+	}
+	subs, err := svc.List(opts.Ctx, opts.Status, opts.Event)
+	if err != nil {
+		return err
+	}
+	at := now(opts.Factory)
+	if opts.IO.JSON() {
+		views := make([]subscription.View, len(subs))
+		for i, s := range subs {
+			views[i] = subscription.NewView(s, false, at)
+		}
+		return ui.WriteJSON(opts.IO.Out, views)
+	}
+	if len(subs) == 0 {
+		fmt.Fprintln(opts.IO.ErrOut, "No subscriptions. Create one with: hookctl subscribe --url http://localhost:3000/webhooks --events '*'")
+		return nil
+	}
+	st := opts.IO.Styles()
+	t := ui.NewTable(opts.IO, "ID", "URL", "EVENTS", "STATUS", "SECRET", "DESCRIPTION", "CREATED")
+	for _, s := range subs {
+		v := subscription.NewView(s, false, at)
+		t.Row().Styled(v.WebhookID, st.ID).Styled(v.CallbackURL, st.URL).Styled(strings.Join(v.Events, ","), st.EventType).
+			Styled(v.Status, st.DeliveryStatus(v.Status)).Styled(v.Secret, st.Muted).Cell(v.Description).
+			Styled(opts.IO.FormatTime(v.DateCreated, at), st.Muted).End()
+	}
+	return t.Render()
+}
+
+// GetOptions are the flags of `subscriptions get`.
+type GetOptions struct {
+	IO      *ui.IOStreams
+	Factory *cli.Factory
+	Ctx     context.Context
+	ID      string
+	Reveal  bool
+}
+
+func newGetCmd(f *cli.Factory, runF func(*GetOptions) error) *cobra.Command {
+	opts := &GetOptions{IO: f.IOStreams, Factory: f}
+	c := &cobra.Command{
+		Use:   "get <id> [--reveal]",
+		Short: "Show one subscription",
+		Example: `  hookctl subscriptions get 4f1c
+  hookctl subscriptions get 4f1c --reveal -o json`,
+		Args:              cli.ExactArgs(1),
+		ValidArgsFunction: CompleteIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ctx, opts.ID = c.Context(), args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			svc, err := NewService(opts.Ctx, opts.Factory, false)
+			if err != nil {
+				return err
+			}
+			sub, err := svc.Get(opts.Ctx, opts.ID)
+			if err != nil {
+				return err
+			}
+			return Render(opts.IO, sub, opts.Reveal, now(opts.Factory))
+		},
+	}
+	c.Flags().BoolVar(&opts.Reveal, "reveal", false, "show the secret instead of masking it")
+	return c
+}
+
+// UpdateOptions are the flags of `subscriptions update`.
+type UpdateOptions struct {
+	IO      *ui.IOStreams
+	Factory *cli.Factory
+	Ctx     context.Context
+	ID      string
+	Input   subscription.UpdateInput
+}
+
+func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Command {
+	opts := &UpdateOptions{IO: f.IOStreams, Factory: f}
+	var (
+		url, description, method, scheme string
+		events                           []string
+	)
+	c := &cobra.Command{
+		Use:   "update <id> [--url <url>] [--events <list>] [--add-events <list>] [--remove-events <list>] [--description <text>] [--header 'K: V']...",
+		Short: "Change a subscription's URL, events, description or headers",
+		Long: `Change a subscription. --events replaces the event list; --add-events and
+--remove-events edit it. --header 'Name: value' sets a header,
+--remove-header Name drops one. Nothing is written unless every change is valid.`,
+		Example: `  hookctl subscriptions update 4f1c --url https://staging.example.com/webhooks
+  hookctl subscriptions update 4f1c --add-events 'kyc.*' --remove-events card.created
+  hookctl subscriptions update 4f1c --header 'Authorization: Bearer t0k3n' --description staging`,
+		Args:              cli.ExactArgs(1),
+		ValidArgsFunction: CompleteIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ctx, opts.ID = c.Context(), args[0]
+			fl := c.Flags()
+			if fl.Changed("url") {
+				opts.Input.URL = &url
+			}
+			if fl.Changed("events") {
+				opts.Input.Events = append([]string{}, events...)
+			}
+			if fl.Changed("description") {
+				opts.Input.Description = &description
+			}
+			if fl.Changed("method") {
+				opts.Input.Method = &method
+			}
+			if fl.Changed("scheme") {
+				opts.Input.Scheme = &scheme
+			}
+			if opts.Input.Empty() {
+				return cli.Usagef("nothing to update").Hint("give at least one of --url, --events, --add-events, --remove-events, --description, --header, --remove-header")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			svc, err := NewService(opts.Ctx, opts.Factory, true)
+			if err != nil {
+				return err
+			}
+			sub, err := svc.Update(opts.Ctx, opts.ID, opts.Input)
+			if err != nil {
+				return err
+			}
+			Done(opts.IO, "Updated subscription %s", sub.ID)
+			return Render(opts.IO, sub, false, now(opts.Factory))
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&url, "url", "", "new callback `url`")
+	fl.StringSliceVar(&events, "events", nil, "replace the events: comma-separated names or patterns (card.*, *)")
+	fl.StringSliceVar(&opts.Input.AddEvents, "add-events", nil, "add events or patterns")
+	fl.StringSliceVar(&opts.Input.RemoveEvents, "remove-events", nil, "remove events or patterns")
+	fl.StringVar(&description, "description", "", "new description `text`")
+	fl.StringArrayVar(&opts.Input.Headers, "header", nil, "set a header sent with every delivery: 'Name: value' (repeatable)")
+	fl.StringArrayVar(&opts.Input.RemoveHeaders, "remove-header", nil, "drop a header by `name` (repeatable)")
+	fl.StringVar(&method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH}")
+	// Only an explicit --scheme counts (the configured default fills the
+	// variable but does not mark the flag changed).
+	fl.StringVar(&scheme, "scheme", "", "signature `scheme` (auto signs each event as its provider does)")
+	for _, name := range []string{"events", "add-events", "remove-events"} {
+		c.RegisterFlagCompletionFunc(name, CompleteEvents(f))
+	}
+	c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"POST", "PUT", "PATCH"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+// StatusOptions are the flags of `subscriptions enable|disable`.
+type StatusOptions struct {
+	IO      *ui.IOStreams
+	Factory *cli.Factory
+	Ctx     context.Context
+	ID      string
+	Status  string
+}
+
+func newStatusCmd(f *cli.Factory, status string, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IOStreams, Factory: f, Status: status}
+	verb := map[string]string{store.StatusEnabled: "enable", store.StatusDisabled: "disable"}[status]
+	short := map[string]string{
+		store.StatusEnabled:  "Enable a subscription: it receives events again",
+		store.StatusDisabled: "Disable a subscription: it receives no events until enabled",
+	}[status]
+	return &cobra.Command{
+		Use:               verb + " <id>",
+		Short:             short,
+		Example:           fmt.Sprintf("  hookctl subscriptions %s 4f1c", verb),
+		Args:              cli.ExactArgs(1),
+		ValidArgsFunction: CompleteIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ctx, opts.ID = c.Context(), args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			svc, err := NewService(opts.Ctx, opts.Factory, false)
+			if err != nil {
+				return err
+			}
+			sub, changed, err := svc.SetStatus(opts.Ctx, opts.ID, opts.Status)
+			if err != nil {
+				return err
+			}
+			if changed {
+				Done(opts.IO, "Subscription %s %s", sub.ID, opts.Status)
+			} else {
+				fmt.Fprintf(opts.IO.ErrOut, "Subscription %s was already %s\n", sub.ID, opts.Status)
+			}
+			return Render(opts.IO, sub, false, now(opts.Factory))
+		},
+	}
+}
+
+// DeleteOptions are the flags of `subscriptions delete`.
+type DeleteOptions struct {
+	IO      *ui.IOStreams
+	Factory *cli.Factory
+	Ctx     context.Context
+	ID      string
+	Yes     bool
+}
+
+func newDeleteCmd(f *cli.Factory, runF func(*DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{IO: f.IOStreams, Factory: f}
+	c := &cobra.Command{
+		Use:   "delete <id> [--yes]",
+		Short: "Delete a subscription (its delivery history stays)",
+		Example: `  hookctl subscriptions delete 4f1c
+  hookctl subscriptions delete 4f1c --yes`,
+		Args:              cli.ExactArgs(1),
+		ValidArgsFunction: CompleteIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ctx, opts.ID = c.Context(), args[0]
+			if !opts.Yes && !opts.IO.CanPrompt() {
+				return cli.Usagef("refusing to delete without confirmation: not a terminal").
+					Hint("add --yes to delete without asking")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runDelete(opts)
+		},
+	}
+	c.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking")
+	return c
+}
+
+func runDelete(opts *DeleteOptions) error {
+	svc, err := NewService(opts.Ctx, opts.Factory, false)
+	if err != nil {
+		return err
+	}
+	sub, err := svc.Get(opts.Ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	if !opts.Yes {
+		ok, err := Confirm(opts.Ctx, opts.IO, fmt.Sprintf("Delete subscription %s (%s)?", sub.ID, sub.CallbackURL))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cli.Failf("not deleted")
+		}
+	}
+	if _, err := svc.Delete(opts.Ctx, sub.ID); err != nil {
+		return err
+	}
+	if opts.IO.JSON() {
+		return ui.WriteJSON(opts.IO.Out, map[string]any{"webhook_id": sub.ID, "deleted": true})
+	}
+	Done(opts.IO, "Deleted subscription %s (%s)", sub.ID, sub.CallbackURL)
+	return nil
+}
+
+// RotateOptions are the flags of `subscriptions rotate-secret`.
+type RotateOptions struct {
+	IO      *ui.IOStreams
+	Factory *cli.Factory
+	Ctx     context.Context
+	ID      string
+	Grace   time.Duration
+	Secret  string
+}
+
+func newRotateCmd(f *cli.Factory, runF func(*RotateOptions) error) *cobra.Command {
+	opts := &RotateOptions{IO: f.IOStreams, Factory: f}
+	c := &cobra.Command{
+		Use:   "rotate-secret <id> [--grace <duration>] [--secret <secret>]",
+		Short: "Give a subscription a new secret; the old one keeps signing during the grace period",
+		Long: `Generate a new signing secret (or set --secret). Until the grace period ends,
+deliveries carry signatures made with both the new and the old secret
+(Standard Webhooks allows several in one header), so receivers can switch
+without dropping events. --grace 0 drops the old secret at once.`,
+		Example: `  hookctl subscriptions rotate-secret 4f1c
+  hookctl subscriptions rotate-secret 4f1c --grace 1h
+  hookctl subscriptions rotate-secret 4f1c --grace 0 -o json`,
+		Args:              cli.ExactArgs(1),
+		ValidArgsFunction: CompleteIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ctx, opts.ID = c.Context(), args[0]
+			if opts.Grace < 0 {
+				return cli.Usagef("invalid --grace %s: it cannot be negative", opts.Grace)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			svc, err := NewService(opts.Ctx, opts.Factory, false)
+			if err != nil {
+				return err
+			}
+			sub, err := svc.RotateSecret(opts.Ctx, opts.ID, opts.Grace, opts.Secret)
+			if err != nil {
+				return err
+			}
+			if opts.Grace > 0 {
+				Done(opts.IO, "New secret for %s; the old one keeps signing for %s", sub.ID, opts.Grace)
+			} else {
+				Done(opts.IO, "New secret for %s; the old one no longer signs", sub.ID)
+			}
+			return Render(opts.IO, sub, true, now(opts.Factory))
+		},
+	}
+	c.Flags().DurationVar(&opts.Grace, "grace", subscription.DefaultGrace, "how long the old secret keeps signing")
+	c.Flags().StringVar(&opts.Secret, "secret", "", "use this `secret` instead of generating one")
+	return c
+}

@@ -1,0 +1,20 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// Args wraps a cobra positional-argument validator so that its errors are
+// usage errors (exit 2) with a hint, like flag errors.
+func Args(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := v(c, args); err != nil {
+			return Usagef("%v", err).Hint("run '%s --help' for usage", c.CommandPath())
+		}
+		return nil
+	}
+}
+
+// ExactArgs is cobra.ExactArgs(n) with exit 2.
+func ExactArgs(n int) cobra.PositionalArgs { return Args(cobra.ExactArgs(n)) }
+
+// NoArgs is cobra.NoArgs with exit 2.
+func NoArgs(c *cobra.Command, args []string) error { return Args(cobra.NoArgs)(c, args) }

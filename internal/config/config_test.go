@@ -1,0 +1,199 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPrecedence: flags > HOOKCTL_* env > config file > defaults, for
+// every layer combination.
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "config.yaml"), "listen_port: 7000\ntimeout: 3s\nretry_schedule: 0s,1s\noutput: json\n")
+	e := map[string]string{"HOOKCTL_CONFIG_DIR": dir, "HOOKCTL_TIMEOUT": "4s", "HOOKCTL_FORWARD": "localhost:9999", "HOME": dir}
+	cfg, err := Load(Options{Getenv: env(e)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.FileExists || cfg.File != filepath.Join(dir, "config.yaml") {
+		t.Fatalf("file %q exists=%v", cfg.File, cfg.FileExists)
+	}
+	for key, want := range map[string]struct{ value, source string }{
+		"listen_port":    {"7000", "file"},          // file over default
+		"timeout":        {"4s", "env"},             // env over file
+		"forward":        {"localhost:9999", "env"}, // env over default
+		"listen_host":    {"127.0.0.1", "default"},  // default
+		"retry_schedule": {"0s,1s", "file"},         // file
+		"output":         {"json", "file"},          // file
+		"provider":       {"", "default"},           // unset
+	} {
+		if got := cfg.Get(key); got != want.value {
+			t.Errorf("Get(%s) = %q, want %q", key, got, want.value)
+		}
+		if got := cfg.Source(key, env(e)); got != want.source {
+			t.Errorf("Source(%s) = %q, want %q", key, got, want.source)
+		}
+	}
+
+	// Flags: an explicit flag beats everything; unset flags are filled.
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	port := fs.Int("port", 8787, "")
+	fs.SetAnnotation("port", FlagKeyAnnotation, []string{"listen_port"})
+	timeout := fs.Duration("timeout", 0, "")
+	forward := fs.String("forward", "", "")
+	host := fs.String("listen-host", "0.0.0.0", "")
+	schedule := fs.StringSlice("retry-schedule", nil, "")
+	unrelated := fs.String("description", "keep", "")
+	if err := fs.Parse([]string{"--timeout", "9s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.ApplyToFlags(fs); err != nil {
+		t.Fatal(err)
+	}
+	if *timeout != 9e9 {
+		t.Errorf("explicit flag overridden: timeout %v", *timeout)
+	}
+	if *port != 7000 {
+		t.Errorf("annotated flag from file: port %d", *port)
+	}
+	if *forward != "localhost:9999" {
+		t.Errorf("flag from env: forward %q", *forward)
+	}
+	if *host != "0.0.0.0" {
+		t.Errorf("a key's default replaced the flag's own default: %q", *host)
+	}
+	if strings.Join(*schedule, "|") != "0s|1s" {
+		t.Errorf("slice flag from file: %v", *schedule)
+	}
+	if *unrelated != "keep" {
+		t.Errorf("unrelated flag touched: %q", *unrelated)
+	}
+}
+
+func TestBadValueFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "config.yaml"), "timeout: soon\n")
+	cfg, err := Load(Options{Getenv: env(map[string]string{"HOOKCTL_CONFIG_DIR": dir})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.Duration("timeout", 0, "")
+	if err := cfg.ApplyToFlags(fs); err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("bad configured value: %v", err)
+	}
+}
+
+func TestDirectories(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env             map[string]string
+		cfgDir, storeAt string
+	}{
+		"explicit":  {map[string]string{"HOOKCTL_CONFIG_DIR": "/c", "XDG_CONFIG_HOME": "/x", "XDG_DATA_HOME": "/d", "HOME": "/h"}, "/c", "/d/hookctl/hookctl.db"},
+		"xdg":       {map[string]string{"XDG_CONFIG_HOME": "/x", "HOME": "/h"}, "/x/hookctl", "/h/.local/share/hookctl/hookctl.db"},
+		"home only": {map[string]string{"HOME": "/h"}, "/h/.config/hookctl", "/h/.local/share/hookctl/hookctl.db"},
+	} {
+		if got := Dir(env(tc.env)); got != tc.cfgDir {
+			t.Errorf("%s: Dir = %q, want %q", name, got, tc.cfgDir)
+		}
+		if got := DefaultStorePath(env(tc.env)); got != tc.storeAt {
+			t.Errorf("%s: DefaultStorePath = %q, want %q", name, got, tc.storeAt)
+		}
+	}
+	cfg, err := Load(Options{Getenv: env(map[string]string{"HOME": t.TempDir(), "HOOKCTL_STORE": "postgres://u:pw@h/db"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store != "postgres://u:pw@h/db" || cfg.FileExists {
+		t.Errorf("store %q exists %v", cfg.Store, cfg.FileExists)
+	}
+}
+
+func TestExplicitConfigMustExist(t *testing.T) {
+	_, err := Load(Options{ExplicitFile: filepath.Join(t.TempDir(), "nope.yaml"), Getenv: env(nil)})
+	if !errors.Is(err, ErrConfigNotFound) {
+		t.Errorf("err = %v", err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "broken.yaml"), "output: [unclosed\n")
+	if _, err := Load(Options{ExplicitFile: filepath.Join(dir, "broken.yaml"), Getenv: env(nil)}); err == nil {
+		t.Error("broken YAML accepted")
+	}
+}
+
+func TestSet(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cfg")
+	e := env(map[string]string{"HOOKCTL_CONFIG_DIR": dir})
+	cfg, err := Load(Options{Getenv: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Set("listen-port", "9000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Set("retry_schedule", "0s,5s"); err != nil {
+		t.Fatal(err)
+	}
+	var uk *UnknownKeyError
+	if err := cfg.Set("nope", "1"); !errors.As(err, &uk) || uk.ExitCode() != 2 || !strings.Contains(uk.Hints()[0], "listen_port") {
+		t.Errorf("unknown key: %v", err)
+	}
+	st, err := os.Stat(cfg.File)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("config file: %v %v", st, err)
+	}
+	again, err := Load(Options{Getenv: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Get("listen_port") != "9000" || again.Get("retry_schedule") != "0s,5s" || again.Source("listen_port", e) != "file" {
+		t.Errorf("reloaded: port %q schedule %q", again.Get("listen_port"), again.Get("retry_schedule"))
+	}
+}
+
+func TestValidateValue(t *testing.T) {
+	good := map[string]string{"output": "json", "no_color": "1", "listen_port": "9000", "timeout": "2s",
+		"retry_schedule": "0s, 5s,5m", "retry_profile": "svix", "store": "anything", "forward": "localhost:3000"}
+	for k, v := range good {
+		if err := ValidateValue(k, v); err != nil {
+			t.Errorf("ValidateValue(%s, %q): %v", k, v, err)
+		}
+	}
+	bad := map[string]string{"output": "yaml", "no_color": "maybe", "listen_port": "http", "timeout": "-1s",
+		"retry_schedule": "0s,soon", "retry_profile": "aws", "listen_host": " "}
+	for k, v := range bad {
+		err := ValidateValue(k, v)
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.ExitCode() != 2 {
+			t.Errorf("ValidateValue(%s, %q) = %v, want a ValueError", k, v, err)
+		}
+	}
+	if err := ValidateValue("bogus", "1"); err == nil {
+		t.Error("unknown key accepted")
+	}
+	if got := MaskURL("postgres://u:secret@h:5432/db"); strings.Contains(got, "secret") {
+		t.Errorf("MaskURL kept the password: %s", got)
+	}
+	if got := MaskURL("/tmp/x.db"); got != "/tmp/x.db" {
+		t.Errorf("MaskURL(path) = %s", got)
+	}
+}

@@ -1,0 +1,103 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// choices are the allowed values of enumerated keys.
+var choices = map[string][]string{
+	"output":        {"table", "json"},
+	"no_color":      {"true", "false"},
+	"retry_profile": {"bond", "mono", "mambu", "svix"},
+}
+
+// ValueChoices lists the allowed values of a key, or nil when it is free.
+func ValueChoices(name string) []string {
+	k, ok := LookupKey(name)
+	if !ok {
+		return nil
+	}
+	return choices[k.Name]
+}
+
+// ValueError is a value a key cannot take.
+type ValueError struct {
+	Key, Value, Reason string
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("invalid value %q for %s: %s", e.Value, e.Key, e.Reason)
+}
+
+// ValidateValue checks value for key before it is written.
+func ValidateValue(name, value string) error {
+	k, ok := LookupKey(name)
+	if !ok {
+		return &UnknownKeyError{Name: name}
+	}
+	bad := func(format string, args ...any) error {
+		return &ValueError{Key: k.Name, Value: value, Reason: fmt.Sprintf(format, args...)}
+	}
+	if c := choices[k.Name]; c != nil {
+		for _, v := range c {
+			if v == value {
+				return nil
+			}
+		}
+		if k.Name == "no_color" {
+			if _, err := strconv.ParseBool(value); err == nil {
+				return nil
+			}
+		}
+		return bad("want one of %s", strings.Join(c, ", "))
+	}
+	switch k.Name {
+	case "listen_port":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 || n > 65535 {
+			return bad("want a port number from 0 to 65535")
+		}
+	case "timeout":
+		d, err := time.ParseDuration(value)
+		if err != nil || d <= 0 {
+			return bad("want a positive duration such as 10s")
+		}
+	case "retry_schedule":
+		for _, p := range strings.Split(value, ",") {
+			if d, err := time.ParseDuration(strings.TrimSpace(p)); err != nil || d < 0 {
+				return bad("want durations separated by commas, e.g. 0s,5s,5m,30m,2h")
+			}
+		}
+	case "listen_host":
+		if strings.TrimSpace(value) == "" {
+			return bad("it cannot be empty")
+		}
+	}
+	return nil
+}
+
+// MaskURL hides the password of a URL (postgres://user:xxxxx@host/db);
+// anything that is not a URL with a password is returned as is.
+func MaskURL(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); !ok {
+		return s
+	}
+	return u.Redacted()
+}
+
+// ExitCode: a bad value is bad input (exit 2).
+func (e *ValueError) ExitCode() int { return 2 }
+
+// ExitCode: an unknown key is bad input (exit 2).
+func (e *UnknownKeyError) ExitCode() int { return 2 }

@@ -1,0 +1,15 @@
+package delivery
+
+import (
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
+// IDHeader is the header a scheme carries the event id in (its
+// idempotency key); "" means the scheme has none and Idempotency-Key is
+// used.
+func IDHeader(scheme string) string { return signature.IDHeader(scheme) }
+
+// SchemeFor is the scheme a provider signs its events with (subscriptions
+// with scheme "auto").
+func SchemeFor(provider string) string { return catalog.SchemeFor(provider) }

@@ -1,0 +1,549 @@
+package delivery
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Result is what happened to one attempt, reported to Engine.OnResult.
+type Result struct {
+	Delivery *store.Delivery // state after the attempt (Status, AttemptCount, NextAttemptAt …)
+	Event    *store.Event    // nil when the event could not be read
+	Attempt  *store.Attempt
+	// Final: the delivery ended (succeeded or failed) with this attempt.
+	Final bool
+	// Disabled: the subscription was disabled (410 Gone).
+	Disabled bool
+	// LeaseLost: another worker took the delivery meanwhile; this
+	// attempt was kept but decided nothing.
+	LeaseLost bool
+	// Err is a store error while recording (the delivery stays leased
+	// until its lease expires, then is retried: at-least-once).
+	Err error
+}
+
+// Engine is the outbox worker pool: it claims due pending deliveries with
+// a lease, sends up to Concurrency at once, records each attempt and
+// finishes the delivery or schedules the next attempt.
+type Engine struct {
+	Store  store.Store
+	Sender *Sender
+	// Owner identifies this process in leases (NewOwner by default).
+	Owner string
+	// Lease is how long a claimed delivery is ours (default timeout+5s).
+	Lease time.Duration
+	// Concurrency is the number of attempts in flight (default 8).
+	Concurrency int
+	// RunID, when set, claims only that run's deliveries.
+	RunID string
+	// Poll is how often an idle engine looks for due deliveries (default 100ms).
+	Poll time.Duration
+	// Now is the clock (time.Now by default).
+	Now func() time.Time
+	// Jitter spreads retry delays (Jitter by default).
+	Jitter func(time.Duration) time.Duration
+	// SchemeFor maps a provider to its scheme for "auto" subscriptions.
+	SchemeFor func(provider string) string
+	// OnResult is called after each attempt, from worker goroutines.
+	OnResult func(Result)
+
+	finished atomic.Int64 // deliveries that reached a final state here
+
+	wake     chan struct{}
+	initOnce sync.Once
+	events   *lru[*store.Event]
+	subsMu   sync.Mutex
+	subs     map[string]cachedSub
+}
+
+type cachedSub struct {
+	s  *store.Subscription // nil: deleted
+	at time.Time
+}
+
+// NewOwner returns a lease owner id unique to this process: host, pid and
+// a random suffix.
+func NewOwner() string {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+func (e *Engine) init() {
+	e.initOnce.Do(func() {
+		if e.Owner == "" {
+			e.Owner = NewOwner()
+		}
+		if e.Concurrency <= 0 {
+			e.Concurrency = 8
+		}
+		if e.Lease <= 0 {
+			t := DefaultTimeout
+			if e.Sender != nil && e.Sender.Client != nil && e.Sender.Client.Timeout > 0 {
+				t = e.Sender.Client.Timeout
+			}
+			// An attempt cannot outlast the HTTP timeout; a crashed
+			// worker's deliveries are free again soon after.
+			e.Lease = t + 5*time.Second
+		}
+		if e.Poll <= 0 {
+			e.Poll = 100 * time.Millisecond
+		}
+		if e.Now == nil {
+			e.Now = time.Now
+		}
+		if e.Jitter == nil {
+			e.Jitter = Jitter
+		}
+		if e.SchemeFor == nil {
+			e.SchemeFor = SchemeFor
+		}
+		e.wake = make(chan struct{}, 1)
+		e.events = newLRU[*store.Event](4 * e.Concurrency)
+		e.subs = map[string]cachedSub{}
+	})
+}
+
+// Run delivers until ctx is cancelled or, when the engine is idle (nothing
+// due, nothing in flight that could be claimed), done reports true. On
+// cancel it stops claiming and finishes the attempts in flight; it never
+// leaves a claimed delivery unsent. The error is a store error that
+// prevents claiming.
+func (e *Engine) Run(ctx context.Context, done func() bool) error {
+	e.init()
+	slots := make(chan struct{}, e.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// In-flight attempts outlive ctx (bounded by the HTTP timeout).
+	sendCtx := context.WithoutCancel(ctx)
+	var claimErrs int
+	for {
+		// Wait for a free slot.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		free := 1
+		// Batch the claim: take every free slot; if few are free and
+		// work is flowing, give in-flight attempts a moment to finish.
+		free += grab(slots, e.Concurrency-1)
+		if free < e.Concurrency/4 && len(slots) > 0 {
+			t := time.NewTimer(time.Millisecond)
+			<-t.C
+			free += grab(slots, e.Concurrency-free)
+		}
+		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, free, e.RunID)
+		for range free - len(ds) {
+			<-slots
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			claimErrs++
+			if claimErrs >= 20 {
+				return fmt.Errorf("claiming deliveries: %w", err)
+			}
+			sleep(ctx, e.Poll)
+			continue
+		}
+		claimErrs = 0
+		for _, d := range ds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				e.process(sendCtx, d)
+			}()
+		}
+		if len(ds) == 0 {
+			if done != nil && len(slots) == 0 && done() {
+				return nil
+			}
+			t := time.NewTimer(e.Poll)
+			select {
+			case <-t.C:
+			case <-e.wake:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+	}
+}
+
+func grab(slots chan struct{}, n int) int {
+	got := 0
+	for got < n {
+		select {
+		case slots <- struct{}{}:
+			got++
+		default:
+			return got
+		}
+	}
+	return got
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// process sends one claimed delivery and records the attempt.
+func (e *Engine) process(ctx context.Context, d *store.Delivery) {
+	res := Result{Delivery: d}
+	var (
+		attempt    *store.Attempt
+		respHeader http.Header
+		target     Target
+		sub        *store.Subscription
+		permanent  bool // retrying cannot help: fail now
+	)
+	ev, err := e.event(ctx, d.EventID)
+	if err == nil {
+		res.Event = ev
+		sub, target, err = e.target(ctx, d, ev)
+	}
+	if err != nil {
+		attempt = &store.Attempt{StartedAt: e.Now(), RequestURL: d.URL, Error: err.Error()}
+		permanent = !isTransient(err)
+	} else {
+		var prepErr error
+		attempt, respHeader, prepErr = e.Sender.Send(ctx, ev, target)
+		permanent = prepErr != nil
+	}
+	attempt.DeliveryID = d.ID
+	attempt.Number = d.AttemptCount + 1
+	res.Attempt = attempt
+	u, disable := Decide(d, target.Scheme, attempt, respHeader, e.Now(), e.Jitter)
+	if permanent {
+		u = store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: attempt.Error}
+	}
+	rerr := e.Store.RecordAttempt(ctx, e.Owner, attempt, u)
+	switch {
+	case errors.Is(rerr, store.ErrLeaseLost):
+		res.LeaseLost = true
+	case rerr != nil:
+		res.Err = rerr
+	default:
+		nd := *d
+		nd.AttemptCount = attempt.Number
+		nd.Status = u.Status
+		nd.NextAttemptAt = u.NextAttemptAt
+		nd.LastError = u.LastError
+		nd.LastStatus = u.LastStatus
+		nd.LeaseOwner, nd.LeaseExpiresAt = "", time.Time{}
+		res.Delivery = &nd
+		res.Final = u.Status != store.DeliveryPending
+		if res.Final {
+			e.finished.Add(1)
+		}
+		if disable && sub != nil {
+			res.Disabled = e.disable(ctx, sub.ID)
+		}
+	}
+	if e.OnResult != nil {
+		e.OnResult(res)
+	}
+}
+
+// transientError marks a failure to prepare an attempt that deserves the
+// retry schedule (the store was busy), unlike a missing secret.
+type transientError struct{ error }
+
+func (t transientError) Unwrap() error { return t.error }
+
+func isTransient(err error) bool {
+	var t transientError
+	return errors.As(err, &t)
+}
+
+// Decide applies the retry rules to an attempt: success is 2xx (Bond:
+// 200/201 only); 410 Gone fails the delivery and disables its
+// subscription; Svix's "webhook-delivery: abort-message" stops retries;
+// anything else is retried on the delivery's schedule, later when a 429 or
+// 503 carries Retry-After, until the attempts run out.
+func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.Header, now time.Time, jitter func(time.Duration) time.Duration) (u store.DeliveryUpdate, disable bool) {
+	u.LastStatus = a.ResponseStatus
+	status := a.ResponseStatus
+	if a.Error == "" && success(scheme, status) {
+		u.Status = store.DeliverySucceeded
+		return u, false
+	}
+	u.LastError = a.Error
+	if u.LastError == "" {
+		u.LastError = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+		if scheme == "bond" && status >= 200 && status < 300 {
+			u.LastError += " (Bond accepts only 200 or 201)"
+		}
+	}
+	switch {
+	case status == http.StatusGone:
+		u.Status = store.DeliveryFailed
+		u.LastError = "HTTP 410 Gone: endpoint removed, subscription disabled"
+		return u, true
+	case strings.EqualFold(strings.TrimSpace(respHeader.Get("webhook-delivery")), "abort-message"):
+		u.Status = store.DeliveryFailed
+		u.LastError += " (receiver asked to abort: webhook-delivery: abort-message)"
+		return u, false
+	}
+	done := d.AttemptCount + 1
+	maxAttempts := d.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 1
+	}
+	if done >= maxAttempts {
+		u.Status = store.DeliveryFailed
+		return u, false
+	}
+	sch, err := ParseSchedule(d.Schedule)
+	if err != nil || len(sch) == 0 {
+		sch = DefaultSchedule
+	}
+	// The schedule is aligned to the end of the attempt budget, so a
+	// replay (which adds attempts and a schedule) starts at its beginning.
+	idx := len(sch) - (maxAttempts - done)
+	idx = max(0, min(idx, len(sch)-1))
+	delay := sch[idx]
+	if jitter != nil {
+		delay = jitter(delay)
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if ra, ok := ParseRetryAfter(respHeader.Get("Retry-After"), now); ok {
+			limit := max(sch.Max(), time.Second)
+			delay = max(delay, min(ra, limit))
+		}
+	}
+	u.Status = store.DeliveryPending
+	u.NextAttemptAt = now.Add(delay)
+	return u, false
+}
+
+func success(scheme string, status int) bool {
+	if scheme == "bond" {
+		return status == http.StatusOK || status == http.StatusCreated
+	}
+	return status >= 200 && status < 300
+}
+
+// target resolves where and how a delivery is sent: Delivery.URL is
+// authoritative; the scheme and secrets come from the delivery (ad-hoc) or
+// its subscription ("auto" = the event's provider's scheme), with the
+// previous secret during a rotation grace period.
+func (e *Engine) target(ctx context.Context, d *store.Delivery, ev *store.Event) (*store.Subscription, Target, error) {
+	t := Target{URL: d.URL, Method: d.Method}
+	var sub *store.Subscription
+	if d.SubscriptionID != "" {
+		s, err := e.subscription(ctx, d.SubscriptionID)
+		if err != nil {
+			return nil, t, transientError{fmt.Errorf("reading subscription: %w", err)}
+		}
+		sub = s
+	}
+	headers := map[string]string{}
+	if sub != nil {
+		for k, v := range sub.Headers {
+			headers[k] = v
+		}
+		if t.Method == "" {
+			t.Method = sub.Method
+		}
+		if t.URL == "" {
+			t.URL = sub.CallbackURL
+		}
+	}
+	for k, v := range d.Headers {
+		headers[k] = v
+	}
+	t.Headers = headers
+	switch {
+	case d.Scheme != "":
+		t.Scheme = d.Scheme
+		t.Secrets = []string{d.Secret}
+	case sub != nil:
+		t.Scheme = sub.Scheme
+		t.Secrets = []string{sub.Secret}
+		if sub.PreviousSecret != "" && e.Now().Before(sub.PreviousSecretExpiresAt) {
+			t.Secrets = append(t.Secrets, sub.PreviousSecret)
+		}
+	}
+	if t.Scheme == "auto" || (t.Scheme == "" && sub != nil) {
+		t.Scheme = e.SchemeFor(ev.Provider)
+	}
+	if t.URL == "" {
+		return sub, t, errors.New("delivery has no URL")
+	}
+	return sub, t, nil
+}
+
+func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
+	if ev, ok := e.events.get(id); ok {
+		return ev, nil
+	}
+	ev, err := e.Store.GetEvent(ctx, id)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			err = transientError{err}
+		}
+		return nil, fmt.Errorf("reading event: %w", err)
+	}
+	e.events.put(id, ev)
+	return ev, nil
+}
+
+// subscriptionTTL bounds how stale a cached subscription may be (a
+// rotated secret or new headers apply within it).
+const subscriptionTTL = time.Second
+
+func (e *Engine) subscription(ctx context.Context, id string) (*store.Subscription, error) {
+	e.subsMu.Lock()
+	c, ok := e.subs[id]
+	e.subsMu.Unlock()
+	if ok && time.Since(c.at) < subscriptionTTL {
+		return c.s, nil
+	}
+	s, err := e.Store.GetSubscription(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s, err = nil, nil // deleted since: send with what the delivery has
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.subsMu.Lock()
+	if len(e.subs) > 1024 {
+		clear(e.subs)
+	}
+	e.subs[id] = cachedSub{s: s, at: time.Now()}
+	e.subsMu.Unlock()
+	return s, nil
+}
+
+// disable turns a subscription off after 410 Gone.
+func (e *Engine) disable(ctx context.Context, id string) bool {
+	s, err := e.Store.GetSubscription(ctx, id)
+	if err != nil || s == nil {
+		return false
+	}
+	if s.Status == store.StatusDisabled {
+		return true
+	}
+	s.Status = store.StatusDisabled
+	if err := e.Store.UpdateSubscription(ctx, s); err != nil {
+		return false
+	}
+	e.subsMu.Lock()
+	e.subs[id] = cachedSub{s: s, at: time.Now()}
+	e.subsMu.Unlock()
+	return true
+}
+
+// lru is a small bounded cache (FIFO eviction is enough: deliveries of
+// one event are claimed close together).
+type lru[V any] struct {
+	mu   sync.Mutex
+	m    map[string]V
+	keys []string
+	next int
+}
+
+func newLRU[V any](n int) *lru[V] {
+	return &lru[V]{m: make(map[string]V, n), keys: make([]string, max(n, 16))}
+}
+
+func (c *lru[V]) get(k string) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *lru[V]) put(k string, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		c.m[k] = v
+		return
+	}
+	if old := c.keys[c.next]; old != "" {
+		delete(c.m, old)
+	}
+	c.keys[c.next] = k
+	c.next = (c.next + 1) % len(c.keys)
+	c.m[k] = v
+}
+
+// Wake makes an idle engine look for due deliveries now (new work was
+// enqueued).
+func (e *Engine) Wake() {
+	e.init()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// OwnerID returns the engine's lease owner id.
+func (e *Engine) OwnerID() string {
+	e.init()
+	return e.Owner
+}
+
+// Finished is the number of deliveries this engine brought to a final state.
+func (e *Engine) Finished() int64 { return e.finished.Load() }
+
+// Prime puts an event the caller just created into the engine's cache,
+// saving a read per delivery.
+func (e *Engine) Prime(ev *store.Event) {
+	e.init()
+	e.events.put(ev.ID, ev)
+}
+
+// Config is what commands choose about an engine.
+type Config struct {
+	Timeout     time.Duration // per attempt, connect and total (default 10s)
+	Concurrency int           // attempts in flight (default 8)
+	Version     string        // for User-Agent: hookctl/VERSION
+	RunID       string        // claim only this run's deliveries
+	OnResult    func(Result)
+}
+
+// New returns an engine over st sending with a fresh HTTP client.
+func New(st store.Store, c Config) *Engine {
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 8
+	}
+	v := c.Version
+	if v == "" {
+		v = "dev"
+	}
+	return &Engine{
+		Store:       st,
+		Sender:      &Sender{Client: NewHTTPClient(c.Timeout, c.Concurrency), UserAgent: "hookctl/" + v},
+		Concurrency: c.Concurrency,
+		RunID:       c.RunID,
+		OnResult:    c.OnResult,
+	}
+}

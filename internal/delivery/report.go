@@ -1,0 +1,111 @@
+package delivery
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// Reporter prints the live log of a run: a line per event and per attempt
+// (time, event type and id, status by colour, method and URL, latency,
+// attempt n/N, outcome; errors in red). Safe for concurrent use.
+type Reporter struct {
+	mu  sync.Mutex
+	W   io.Writer
+	Now func() time.Time
+	buf []byte
+}
+
+func (r *Reporter) stamp() string {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	return now().Local().Format("2006-01-02 15:04:05")
+}
+
+// Event prints `--> TYPE [ID] N deliveries (provider)`.
+func (r *Reporter) Event(ev *store.Event, deliveries int) {
+	if r == nil || r.W == nil {
+		return
+	}
+	word := "deliveries"
+	if deliveries == 1 {
+		word = "delivery"
+	}
+	line := fmt.Sprintf("%s  --> %s [%s] %d %s (%s)\n", r.stamp(), ui.Cyan(ev.Type), ev.ID, deliveries, word, ev.Provider)
+	r.write(line)
+}
+
+// Attempt prints `<-- [STATUS] METHOD URL (12 ms) attempt n/N outcome`.
+func (r *Reporter) Attempt(res Result) {
+	if r == nil || r.W == nil {
+		return
+	}
+	r.write(AttemptLine(r.stamp(), res) + "\n")
+}
+
+func (r *Reporter) write(s string) {
+	r.mu.Lock()
+	r.buf = append(r.buf[:0], s...)
+	r.W.Write(r.buf)
+	r.mu.Unlock()
+}
+
+// AttemptLine renders one attempt (without the newline).
+func AttemptLine(stamp string, res Result) string {
+	a, d := res.Attempt, res.Delivery
+	code := "ERR"
+	if a.ResponseStatus != 0 {
+		code = fmt.Sprint(a.ResponseStatus)
+	}
+	method := a.RequestMethod
+	if method == "" {
+		method = "POST"
+	}
+	var b strings.Builder
+	b.WriteString(stamp)
+	b.WriteString("  <-- ")
+	b.WriteString(ui.PaintStatus(a.ResponseStatus, "["+code+"]"))
+	fmt.Fprintf(&b, " %s %s (%s) attempt %d/%d ", method, a.RequestURL, latency(a.Duration), a.Number, max(d.MaxAttempts, a.Number))
+	switch {
+	case res.LeaseLost:
+		b.WriteString(ui.Yellow("lease lost: another worker owns this delivery now"))
+	case res.Err != nil:
+		b.WriteString(ui.Red("not recorded: " + res.Err.Error()))
+	case d.Status == store.DeliverySucceeded:
+		b.WriteString(ui.Green("succeeded"))
+	case d.Status == store.DeliveryFailed:
+		b.WriteString(ui.Red("failed: " + d.LastError))
+	default:
+		in := time.Until(d.NextAttemptAt).Round(10 * time.Millisecond)
+		b.WriteString(ui.Yellow(fmt.Sprintf("retry in %s", max(in, 0))))
+		b.WriteString(": ")
+		b.WriteString(ui.Red(d.LastError))
+	}
+	if res.Disabled {
+		b.WriteString(ui.Red(" (subscription " + d.SubscriptionID + " disabled)"))
+	}
+	if res.Event != nil {
+		fmt.Fprintf(&b, "  %s [%s]", res.Event.Type, res.Event.ID)
+	}
+	return b.String()
+}
+
+func latency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0 ms"
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	case d < 10*time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	default:
+		return d.Round(100 * time.Millisecond).String()
+	}
+}

@@ -1,0 +1,135 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// NewRunID returns a fresh run id for a trigger or replay run.
+func NewRunID() string { return uuid.NewString() }
+
+// Outcome is how a run ended.
+type Outcome struct {
+	Enqueued  int64 // deliveries the producer added to the run
+	TimedOut  bool  // --wait elapsed with deliveries still pending
+	Cancelled bool  // interrupted (Ctrl-C)
+}
+
+// Drive runs one trigger or replay run: produce adds deliveries to the
+// engine's run (calling add with how many it added) while the engine
+// delivers them. It returns when produce is done and every delivery of the
+// run is final, when wait (> 0) elapses, or when ctx is cancelled; attempts
+// in flight are always finished and recorded first. Memory stays flat:
+// nothing is kept per delivery.
+func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx context.Context, add func(n int)) error) (Outcome, error) {
+	e.init()
+	if e.RunID == "" {
+		return Outcome{}, errors.New("delivery: Drive needs a run id")
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if wait > 0 {
+		var c2 context.CancelFunc
+		runCtx, c2 = context.WithTimeout(runCtx, wait)
+		defer c2()
+	}
+	var (
+		enqueued atomic.Int64
+		prodDone atomic.Bool
+		prodErr  error
+		wg       sync.WaitGroup
+	)
+	start := e.Finished()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		prodErr = produce(runCtx, func(n int) { enqueued.Add(int64(n)); e.Wake() })
+		prodDone.Store(true)
+		e.Wake()
+	}()
+	var lastCheck time.Time
+	done := func() bool {
+		if !prodDone.Load() {
+			return false
+		}
+		if e.Finished()-start >= enqueued.Load() {
+			return true
+		}
+		// Another process (a worker) may have finished some of ours.
+		if time.Since(lastCheck) < 500*time.Millisecond {
+			return false
+		}
+		lastCheck = time.Now()
+		n, err := e.Store.CountDeliveries(runCtx, store.DeliveryFilter{RunID: e.RunID, Status: store.DeliveryPending})
+		return err == nil && n[store.DeliveryPending] == 0
+	}
+	err := e.Run(runCtx, done)
+	timedOut := errors.Is(runCtx.Err(), context.DeadlineExceeded)
+	cancel()
+	wg.Wait()
+	out := Outcome{Enqueued: enqueued.Load()}
+	if ctx.Err() != nil {
+		out.Cancelled = true
+	} else if timedOut && wait > 0 {
+		out.TimedOut = true
+	}
+	if err == nil && prodErr != nil && !errors.Is(prodErr, context.Canceled) && !errors.Is(prodErr, context.DeadlineExceeded) {
+		err = prodErr
+	}
+	return out, err
+}
+
+// Counts are a run's deliveries by final state.
+type Counts struct {
+	Total     int64 `json:"total"`
+	Succeeded int64 `json:"succeeded"`
+	Failed    int64 `json:"failed"`
+	Pending   int64 `json:"pending"`
+}
+
+// CountRun counts a run's deliveries by status.
+func CountRun(ctx context.Context, st store.Store, runID string) (Counts, error) {
+	m, err := st.CountDeliveries(ctx, store.DeliveryFilter{RunID: runID})
+	if err != nil {
+		return Counts{}, err
+	}
+	c := Counts{Succeeded: m[store.DeliverySucceeded], Failed: m[store.DeliveryFailed], Pending: m[store.DeliveryPending]}
+	c.Total = c.Succeeded + c.Failed + c.Pending
+	return c, nil
+}
+
+// Walk streams the deliveries f selects in creation order through fn, a
+// page at a time (memory stays flat for any number).
+func Walk(ctx context.Context, st store.Store, f store.DeliveryFilter, fn func(*store.Delivery) error) error {
+	const page = 500
+	f.Newest = false
+	limit := f.Limit
+	seen := 0
+	for {
+		f.Limit = page
+		if limit > 0 {
+			f.Limit = min(page, limit-seen)
+		}
+		ds, err := st.ListDeliveries(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if err := fn(d); err != nil {
+				return err
+			}
+			f.AfterSeq = d.Seq
+		}
+		seen += len(ds)
+		if len(ds) < f.Limit || (limit > 0 && seen >= limit) {
+			return nil
+		}
+	}
+}

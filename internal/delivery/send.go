@@ -1,0 +1,219 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// MaxResponseBody is how much of a response body an attempt records.
+const MaxResponseBody = 64 << 10
+
+// DefaultTimeout is the total timeout of one attempt.
+const DefaultTimeout = 10 * time.Second
+
+// NewHTTPClient returns the client deliveries are sent with: connect
+// timeout and total timeout, redirects never followed, enough idle
+// connections per host for concurrency workers.
+func NewHTTPClient(timeout time.Duration, concurrency int) *http.Client {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	connect := min(timeout, 10*time.Second)
+	tr := &http.Transport{
+		Proxy:                 nil, // local webhooks: never through a proxy
+		DialContext:           (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          max(100, concurrency*2),
+		MaxIdleConnsPerHost:   max(8, concurrency),
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   connect,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// Target is everything about where and how one attempt is sent.
+type Target struct {
+	URL     string
+	Method  string            // "" = POST
+	Scheme  string            // effective scheme name; "" = not signed
+	Secrets []string          // current first, then a previous one in its grace period
+	Headers map[string]string // subscription's and delivery's custom headers
+}
+
+// Sender signs and sends one attempt.
+type Sender struct {
+	Client    *http.Client
+	UserAgent string // "hookctl/VERSION"
+	// Lookup finds a signature scheme (signature.Lookup by default).
+	Lookup func(name string) (signature.Scheme, error)
+	Now    func() time.Time
+}
+
+// hop-by-hop and transport headers never copied from a received request.
+var skipHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Authorization": true,
+	"Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true, "Content-Length": true,
+	"Host": true, "Accept-Encoding": true,
+}
+
+// Send signs (afresh: new timestamp, same event id) and sends ev to t, and
+// returns the attempt as recorded plus the response headers (nil when no
+// response came back). prepErr is set when the request could not even be
+// built (unknown scheme, no secret, bad URL): retrying cannot help.
+func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.Attempt, respHeader http.Header, prepErr error) {
+	now := s.now()
+	method := strings.ToUpper(t.Method)
+	if method == "" {
+		method = http.MethodPost
+	}
+	a = &store.Attempt{StartedAt: now, RequestURL: t.URL, RequestMethod: method}
+	h, err := s.headers(ev, t, now)
+	if err != nil {
+		a.Error = err.Error()
+		return a, nil, err
+	}
+	a.RequestHeaders = h
+	req, err := http.NewRequestWithContext(ctx, method, t.URL, bytes.NewReader(ev.Payload))
+	if err != nil {
+		a.Error = fmt.Sprintf("invalid request: %v", err)
+		return a, nil, err
+	}
+	req.Header = h.Clone()
+	if host := h.Get("Host"); host != "" {
+		req.Host = host
+	}
+	start := time.Now()
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		a.Duration = time.Since(start)
+		a.Error = describeError(err, s.Client.Timeout)
+		return a, nil, nil
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
+	// Drain a little more so the connection can be reused, then close.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 256<<10))
+	resp.Body.Close()
+	a.Duration = time.Since(start)
+	a.ResponseStatus = resp.StatusCode
+	a.ResponseHeaders = resp.Header
+	a.ResponseBody = body
+	if rerr != nil {
+		a.Error = "reading response: " + describeError(rerr, s.Client.Timeout)
+	}
+	return a, resp.Header, nil
+}
+
+func (s *Sender) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// headers builds the request headers: a received event's original
+// headers (forwards), Content-Type, User-Agent, the signature, the
+// idempotency key and the custom headers.
+func (s *Sender) headers(ev *store.Event, t Target, now time.Time) (http.Header, error) {
+	h := http.Header{}
+	if ev.Source == store.SourceReceived && t.Scheme == "" {
+		for k, vs := range ev.Headers {
+			ck := http.CanonicalHeaderKey(k)
+			if skipHeaders[ck] {
+				continue
+			}
+			h[ck] = append([]string(nil), vs...)
+		}
+	}
+	ct := ev.ContentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", ct)
+	}
+	if s.UserAgent != "" {
+		h.Set("User-Agent", s.UserAgent)
+	}
+	if t.Scheme != "" {
+		lookup := s.Lookup
+		if lookup == nil {
+			lookup = signature.Lookup
+		}
+		sch, err := lookup(t.Scheme)
+		if err != nil {
+			return nil, err
+		}
+		secrets := nonEmpty(t.Secrets)
+		if len(secrets) == 0 && t.Scheme != "mambu" {
+			return nil, fmt.Errorf("no secret to sign with (scheme %s)", t.Scheme)
+		}
+		sh, err := sch.Sign(signature.SignInput{Secrets: secrets, ID: ev.ID, Timestamp: now, Body: ev.Payload})
+		if err != nil {
+			return nil, fmt.Errorf("signing with %s: %w", t.Scheme, err)
+		}
+		for k, vs := range sh {
+			h[http.CanonicalHeaderKey(k)] = vs
+		}
+		idh := IDHeader(t.Scheme)
+		if idh == "" {
+			idh = "Idempotency-Key"
+		}
+		if h.Get(idh) == "" {
+			h.Set(idh, ev.ID)
+		}
+	} else if h.Get("Idempotency-Key") == "" && ev.Source != store.SourceReceived {
+		h.Set("Idempotency-Key", ev.ID)
+	}
+	for k, v := range t.Headers {
+		h.Set(k, v)
+	}
+	return h, nil
+}
+
+func nonEmpty(ss []string) []string {
+	out := ss[:0:0]
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// describeError turns a client error into one readable line.
+func describeError(err error, timeout time.Duration) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		if timeout > 0 {
+			return fmt.Sprintf("timeout after %s", timeout)
+		}
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return err.Error()
+}

@@ -1,0 +1,227 @@
+package delivery
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// DeliveryJSON is the stable JSON shape of a delivery (trigger, replay,
+// deliveries list/show).
+type DeliveryJSON struct {
+	ID             string        `json:"id"`
+	EventID        string        `json:"event_id"`
+	EventType      string        `json:"event_type,omitempty"`
+	SubscriptionID string        `json:"subscription_id,omitempty"`
+	URL            string        `json:"url"`
+	Method         string        `json:"method"`
+	Status         string        `json:"status"`
+	AttemptCount   int           `json:"attempt_count"`
+	MaxAttempts    int           `json:"max_attempts"`
+	Schedule       string        `json:"schedule"`
+	NextAttemptAt  *time.Time    `json:"next_attempt_at,omitempty"`
+	LastStatus     int           `json:"last_status,omitempty"`
+	LastError      string        `json:"last_error,omitempty"`
+	RunID          string        `json:"run_id,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+	Attempts       []AttemptJSON `json:"attempts,omitempty"`
+}
+
+// AttemptJSON is the JSON shape of one attempt.
+type AttemptJSON struct {
+	Number     int          `json:"number"`
+	StartedAt  time.Time    `json:"started_at"`
+	DurationMS float64      `json:"duration_ms"`
+	Request    RequestJSON  `json:"request"`
+	Response   ResponseJSON `json:"response"`
+	Error      string       `json:"error,omitempty"`
+}
+
+// RequestJSON is an attempt's request as sent (secrets masked).
+type RequestJSON struct {
+	Method  string              `json:"method"`
+	URL     string              `json:"url"`
+	Headers map[string][]string `json:"headers"`
+}
+
+// ResponseJSON is what came back (status 0: no response).
+type ResponseJSON struct {
+	Status  int                 `json:"status"`
+	Headers map[string][]string `json:"headers,omitempty"`
+	Body    string              `json:"body"`
+}
+
+// EventJSON is an event in a run's document.
+type EventJSON struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Provider  string    `json:"provider"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ToJSON converts a delivery (and its attempts, when given).
+func ToJSON(d *store.Delivery, eventType string, attempts []*store.Attempt) DeliveryJSON {
+	j := DeliveryJSON{
+		ID: d.ID, EventID: d.EventID, EventType: eventType, SubscriptionID: d.SubscriptionID, URL: d.URL,
+		Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
+		Schedule: d.Schedule, LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	if j.Method == "" {
+		j.Method = http.MethodPost
+	}
+	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
+		t := d.NextAttemptAt
+		j.NextAttemptAt = &t
+	}
+	for _, a := range attempts {
+		j.Attempts = append(j.Attempts, AttemptToJSON(a))
+	}
+	return j
+}
+
+// AttemptToJSON converts an attempt.
+func AttemptToJSON(a *store.Attempt) AttemptJSON {
+	return AttemptJSON{
+		Number: a.Number, StartedAt: a.StartedAt, DurationMS: float64(a.Duration.Microseconds()) / 1000,
+		Request:  RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: MaskHeaders(a.RequestHeaders)},
+		Response: ResponseJSON{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody)},
+		Error:    a.Error,
+	}
+}
+
+// MaskHeaders hides credentials that schemes send in clear (Mono's
+// mono-webhook-secret, HTTP Basic auth) in what hookctl shows.
+func MaskHeaders(h map[string][]string) map[string][]string {
+	if h == nil {
+		return map[string][]string{}
+	}
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		if strings.Contains(lk, "secret") || lk == "authorization" || lk == "cookie" || strings.Contains(lk, "token") {
+			masked := make([]string, len(vs))
+			for i, v := range vs {
+				masked[i] = MaskSecret(v)
+			}
+			out[k] = masked
+			continue
+		}
+		out[k] = vs
+	}
+	return out
+}
+
+// MaskSecret keeps a secret's first characters: whsec_Mf…(masked).
+func MaskSecret(s string) string {
+	if len(s) <= 8 {
+		return "********"
+	}
+	return s[:8] + "…"
+}
+
+// WriteRunJSON writes one run's document: its events, its deliveries with
+// their attempts, and the summary, streaming from the store (memory stays
+// flat for any run size).
+func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string, extra map[string]any) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	counts, err := CountRun(ctx, st, runID)
+	if err != nil {
+		return err
+	}
+	put := func(s string) { bw.WriteString(s) }
+	item := func(v any) error {
+		b, err := json.MarshalIndent(v, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(b)
+		return nil
+	}
+	rid, _ := json.Marshal(runID)
+	put("{\n  \"run_id\": " + string(rid) + ",\n")
+	for k, v := range extra {
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		put("  " + string(kb) + ": " + string(vb) + ",\n")
+	}
+	f := store.DeliveryFilter{RunID: runID}
+	types := map[string]string{} // bounded below
+	var last *store.Event
+	eventOf := func(id string) *store.Event {
+		if last != nil && last.ID == id {
+			return last
+		}
+		ev, err := st.GetEvent(ctx, id)
+		if err != nil {
+			return &store.Event{ID: id}
+		}
+		ev.Payload = nil
+		last = ev
+		return ev
+	}
+	// Events, in order of first delivery.
+	put("  \"events\": [")
+	n := 0
+	prev := ""
+	err = Walk(ctx, st, f, func(d *store.Delivery) error {
+		if d.EventID == prev {
+			return nil
+		}
+		prev = d.EventID
+		if _, dup := types[d.EventID]; dup {
+			return nil
+		}
+		ev := eventOf(d.EventID)
+		if len(types) > 10000 {
+			clear(types)
+		}
+		types[d.EventID] = ev.Type
+		if n > 0 {
+			put(",")
+		}
+		put("\n")
+		n++
+		return item(EventJSON{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, CreatedAt: ev.CreatedAt})
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		put("\n  ")
+	}
+	put("],\n  \"deliveries\": [")
+	n = 0
+	err = Walk(ctx, st, f, func(d *store.Delivery) error {
+		atts, err := st.ListAttempts(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			put(",")
+		}
+		put("\n")
+		n++
+		return item(ToJSON(d, eventOf(d.EventID).Type, atts))
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		put("\n  ")
+	}
+	sb, _ := json.Marshal(counts)
+	put("],\n  \"summary\": " + string(sb) + "\n}\n")
+	return bw.Flush()
+}

@@ -1,0 +1,145 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Times are stored as microseconds since the epoch (PostgreSQL's
+// precision), NULL for the zero time.
+func tm(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromTm(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(v.Int64).UTC()
+}
+
+// jsonMap stores a map as JSON text, NULL when empty.
+func jsonMap[M ~map[string]V, V any](m M) any {
+	if len(m) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err) // maps of strings always marshal
+	}
+	return string(b)
+}
+
+func fromJSONMap[V any](v sql.NullString) (map[string]V, error) {
+	if !v.Valid || v.String == "" || v.String == "null" {
+		return nil, nil
+	}
+	var m map[string]V
+	if err := json.Unmarshal([]byte(v.String), &m); err != nil {
+		return nil, fmt.Errorf("store: corrupt JSON column: %w", err)
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
+
+func jsonList(l []string) string {
+	if l == nil {
+		l = []string{}
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
+}
+
+func fromJSONList(s string) ([]string, error) {
+	var l []string
+	if s == "" {
+		return []string{}, nil
+	}
+	if err := json.Unmarshal([]byte(s), &l); err != nil {
+		return nil, fmt.Errorf("store: corrupt JSON column: %w", err)
+	}
+	if l == nil {
+		l = []string{}
+	}
+	return l, nil
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// prefixRange returns [lo, hi) bounds selecting every string starting with p.
+func prefixRange(p string) (lo, hi string) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return p, string(b[:i+1])
+		}
+	}
+	return p, "\U0010FFFF\U0010FFFF"
+}
+
+// patternClause turns an event pattern into a SQL condition on col.
+func patternClause(col, pattern string) (string, []any) {
+	switch {
+	case pattern == "" || pattern == "*":
+		return "1=1", nil
+	case strings.HasSuffix(pattern, ".*") && len(pattern) > 2:
+		lo, hi := prefixRange(pattern[:len(pattern)-1])
+		return col + " > ? AND " + col + " < ?", []any{lo, hi}
+	default:
+		return col + " = ?", []any{pattern}
+	}
+}
+
+// lookupPrefix resolves an ID or unique prefix in table.
+func lookupPrefix(ctx context.Context, q *sql.DB, kind, table, idOrPrefix string) (string, error) {
+	if idOrPrefix == "" {
+		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
+	}
+	lo, hi := prefixRange(idOrPrefix)
+	rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE id >= ? AND id < ? ORDER BY id LIMIT 4`, lo, hi)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		if id == idOrPrefix {
+			return id, nil
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	switch len(ids) {
+	case 0:
+		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
+	case 1:
+		return ids[0], nil
+	}
+	if len(ids) > 3 {
+		ids = append(ids[:3], "…")
+	}
+	return "", &store.AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
+}

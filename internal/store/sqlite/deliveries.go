@@ -1,0 +1,371 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+const deliveryCols = `d.seq, d.id, d.event_id, d.subscription_id, d.url, d.method, d.scheme, d.secret, d.headers,
+	d.status, d.attempt_count, d.max_attempts, d.schedule, d.next_attempt_at, d.last_error, d.last_status, d.run_id,
+	d.lease_owner, d.lease_expires_at, d.created_at, d.updated_at`
+
+// deliveryColsBare is deliveryCols without the table alias (RETURNING).
+var deliveryColsBare = strings.ReplaceAll(deliveryCols, "d.", "")
+
+func scanDelivery(r scanner) (*store.Delivery, error) {
+	var (
+		d                             store.Delivery
+		sub, headers                  sql.NullString
+		next, lease, created, updated sql.NullInt64
+	)
+	if err := r.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &headers,
+		&d.Status, &d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
+		&d.LeaseOwner, &lease, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.Headers, err = fromJSONMap[string](headers); err != nil {
+		return nil, err
+	}
+	d.SubscriptionID = sub.String
+	d.NextAttemptAt, d.LeaseExpiresAt = fromTm(next), fromTm(lease)
+	d.CreatedAt, d.UpdatedAt = fromTm(created), fromTm(updated)
+	return &d, nil
+}
+
+func scanDeliveries(rows *sql.Rows) ([]*store.Delivery, error) {
+	defer rows.Close()
+	out := []*store.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// GetDelivery finds a delivery by ID or unique prefix.
+func (s *Store) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delivery, error) {
+	id, err := lookupPrefix(ctx, s.r, "delivery", "deliveries", idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	d, err := scanDelivery(s.r.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d WHERE d.id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, &store.NotFoundError{Kind: "delivery", ID: idOrPrefix}
+	}
+	return d, err
+}
+
+func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []any) {
+	from = "deliveries d"
+	if f.EventPattern != "" || f.Source != "" {
+		from += " JOIN events e ON e.id = d.event_id"
+	}
+	if f.Status != "" {
+		where = append(where, "d.status = ?")
+		args = append(args, f.Status)
+	}
+	if f.EventPattern != "" {
+		c, a := patternClause("e.type", f.EventPattern)
+		where = append(where, c)
+		args = append(args, a...)
+	}
+	if f.Source != "" {
+		where = append(where, "e.source = ?")
+		args = append(args, f.Source)
+	}
+	if f.SubscriptionID != "" {
+		where = append(where, "d.subscription_id = ?")
+		args = append(args, f.SubscriptionID)
+	}
+	if f.EventID != "" {
+		where = append(where, "d.event_id = ?")
+		args = append(args, f.EventID)
+	}
+	if f.RunID != "" {
+		where = append(where, "d.run_id = ?")
+		args = append(args, f.RunID)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "d.created_at >= ?")
+		args = append(args, f.Since.UnixMicro())
+	}
+	if f.AfterSeq > 0 {
+		where = append(where, "d.seq > ?")
+		args = append(args, f.AfterSeq)
+	}
+	return from, where, args
+}
+
+// ListDeliveries lists deliveries by Seq (ascending, or descending with
+// f.Newest).
+func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	from, where, args := deliveryWhere(f)
+	q := `SELECT ` + deliveryCols + ` FROM ` + from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Newest {
+		q += " ORDER BY d.seq DESC"
+	} else {
+		q += " ORDER BY d.seq"
+	}
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
+}
+
+// CountDeliveries counts the deliveries f selects, by status.
+func (s *Store) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[string]int64, error) {
+	from, where, args := deliveryWhere(f)
+	q := `SELECT d.status, count(*) FROM ` + from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " GROUP BY d.status"
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
+	response_status, response_headers, response_body, error`
+
+func scanAttempt(r scanner) (*store.Attempt, error) {
+	var (
+		a           store.Attempt
+		started     sql.NullInt64
+		dur         int64
+		reqH, respH sql.NullString
+	)
+	if err := r.Scan(&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &reqH,
+		&a.ResponseStatus, &respH, &a.ResponseBody, &a.Error); err != nil {
+		return nil, err
+	}
+	var err error
+	if a.RequestHeaders, err = fromJSONMap[[]string](reqH); err != nil {
+		return nil, err
+	}
+	if a.ResponseHeaders, err = fromJSONMap[[]string](respH); err != nil {
+		return nil, err
+	}
+	if len(a.ResponseBody) == 0 {
+		a.ResponseBody = nil
+	}
+	a.StartedAt = fromTm(started)
+	a.Duration = time.Duration(dur)
+	return &a, nil
+}
+
+// ListAttempts lists a delivery's attempts by number.
+func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Attempt, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+attemptCols+` FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*store.Attempt{}
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func claimQuery(byRun bool) string {
+	q := `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
+		WHERE seq IN (SELECT seq FROM deliveries
+			WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_expires_at <= ?)`
+	if byRun {
+		q += ` AND run_id = ?`
+	}
+	return q + ` ORDER BY next_attempt_at, seq LIMIT ?) RETURNING ` + deliveryColsBare
+}
+
+var (
+	claimSQL    = claimQuery(false)
+	claimRunSQL = claimQuery(true)
+)
+
+const recordSelectSQL = `SELECT lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_id = d.id), 0)
+	FROM deliveries d WHERE id = ?`
+
+const recordUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
+	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
+	updated_at = ? WHERE id = ?`
+
+// ClaimDue leases up to limit due pending deliveries to owner.
+func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
+	if limit <= 0 {
+		return []*store.Delivery{}, nil
+	}
+	nowUS := now.UnixMicro()
+	until := now.Add(lease).UnixMicro()
+	q, args := claimSQL, []any{owner, until, nowUS, nowUS, limit}
+	if runID != "" {
+		q, args = claimRunSQL, []any{owner, until, nowUS, nowUS, runID, limit}
+	}
+	var out []*store.Delivery
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		st, err := s.txStmt(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		out, err = scanDeliveries(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].NextAttemptAt.Equal(out[j].NextAttemptAt) {
+			return out[i].NextAttemptAt.Before(out[j].NextAttemptAt)
+		}
+		return out[i].Seq < out[j].Seq
+	})
+	return out, nil
+}
+
+const insertAttemptSQL = `INSERT INTO attempts (` + attemptCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func attemptArgs(a *store.Attempt) []any {
+	return []any{a.DeliveryID, a.Number, tm(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod,
+		jsonMap(a.RequestHeaders), a.ResponseStatus, jsonMap(a.ResponseHeaders), a.ResponseBody, a.Error}
+}
+
+// RecordAttempt stores the attempt and, while owner holds the lease,
+// applies u and releases the lease, in one transaction.
+func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
+	lost := false
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var leaseOwner string
+		var maxNumber int
+		sel, err := s.txStmt(ctx, tx, recordSelectSQL)
+		if err != nil {
+			return err
+		}
+		err = sel.QueryRowContext(ctx, a.DeliveryID).Scan(&leaseOwner, &maxNumber)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
+		}
+		if err != nil {
+			return err
+		}
+		if a.Number <= maxNumber {
+			a.Number = maxNumber + 1
+		}
+		ins, err := s.txStmt(ctx, tx, insertAttemptSQL)
+		if err != nil {
+			return err
+		}
+		if _, err := ins.ExecContext(ctx, attemptArgs(a)...); err != nil {
+			return err
+		}
+		if leaseOwner != owner {
+			lost = true
+			return nil // keep the attempt; the delivery is someone else's now
+		}
+		now := time.Now().UTC()
+		var next any
+		if u.Status == store.DeliveryPending {
+			next = tm(u.NextAttemptAt)
+			if next == nil {
+				next = now.UnixMicro()
+			}
+		}
+		upd, err := s.txStmt(ctx, tx, recordUpdateSQL)
+		if err != nil {
+			return err
+		}
+		_, err = upd.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if lost {
+		return store.ErrLeaseLost
+	}
+	return nil
+}
+
+// Requeue makes deliveries pending again, due now.
+func (s *Store) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	out := []string{}
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		for _, id := range ids {
+			var status string
+			err := tx.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = ?`, id).Scan(&status)
+			if errors.Is(err, sql.ErrNoRows) {
+				return &store.NotFoundError{Kind: "delivery", ID: id}
+			}
+			if err != nil {
+				return err
+			}
+			if status == store.DeliverySucceeded && !r.Force {
+				continue
+			}
+			extra := r.ExtraAttempts
+			if extra < 1 {
+				extra = 1
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
+				max_attempts = attempt_count + ?,
+				url = CASE WHEN ? <> '' THEN ? ELSE url END,
+				schedule = CASE WHEN ? <> '' THEN ? ELSE schedule END,
+				run_id = CASE WHEN ? <> '' THEN ? ELSE run_id END,
+				lease_owner = '', lease_expires_at = NULL, updated_at = ?
+				WHERE id = ?`,
+				now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
+				time.Now().UnixMicro(), id)
+			if err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,173 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+const eventCols = `id, type, provider, payload, content_type, source, headers, created_at`
+
+func scanEvent(r scanner, extra ...any) (*store.Event, error) {
+	var (
+		e       store.Event
+		headers sql.NullString
+		created sql.NullInt64
+	)
+	dst := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &headers, &created}, extra...)
+	if err := r.Scan(dst...); err != nil {
+		return nil, err
+	}
+	var err error
+	if e.Headers, err = fromJSONMap[[]string](headers); err != nil {
+		return nil, err
+	}
+	if e.Payload == nil {
+		e.Payload = []byte{}
+	}
+	e.CreatedAt = fromTm(created)
+	return &e, nil
+}
+
+const insertEventSQL = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+
+const insertDeliverySQL = `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
+	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+
+func deliveryArgs(d *store.Delivery) []any {
+	var seq any
+	if d.Seq > 0 {
+		seq = d.Seq
+	}
+	return []any{seq, d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jsonMap(d.Headers),
+		d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, tm(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
+		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.CreatedAt), tm(d.UpdatedAt)}
+}
+
+// CreateEvent writes the event (unless its ID exists) and its deliveries in
+// one transaction.
+func (s *Store) CreateEvent(ctx context.Context, e *store.Event, deliveries []*store.Delivery) error {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if e.ID == "" {
+		e.ID = uuid.NewString()
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
+	if e.Source == "" {
+		e.Source = store.SourceTriggered
+	}
+	if e.Payload == nil {
+		e.Payload = []byte{}
+	}
+	for _, d := range deliveries {
+		d.Seq = 0
+		if d.ID == "" {
+			d.ID = uuid.NewString()
+		}
+		d.EventID = e.ID
+		if d.Status == "" {
+			d.Status = store.DeliveryPending
+		}
+		if d.CreatedAt.IsZero() {
+			d.CreatedAt = now
+		}
+		d.UpdatedAt = now
+		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
+			d.NextAttemptAt = d.CreatedAt
+		}
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
+		if err != nil {
+			return err
+		}
+		if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
+			jsonMap(e.Headers), tm(e.CreatedAt)); err != nil {
+			return err
+		}
+		if len(deliveries) == 0 {
+			return nil
+		}
+		stmt, err := s.txStmt(ctx, tx, insertDeliverySQL)
+		if err != nil {
+			return err
+		}
+		for _, d := range deliveries {
+			if err := stmt.QueryRowContext(ctx, deliveryArgs(d)...).Scan(&d.Seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GetEvent finds an event by ID or unique prefix.
+func (s *Store) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
+	id, err := lookupPrefix(ctx, s.r, "event", "events", idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	e, err := scanEvent(s.r.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, &store.NotFoundError{Kind: "event", ID: idOrPrefix}
+	}
+	return e, err
+}
+
+// ListEvents lists events newest first with the states of their deliveries.
+func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.TypePattern != "" {
+		c, a := patternClause("e.type", f.TypePattern)
+		where = append(where, c)
+		args = append(args, a...)
+	}
+	if f.Source != "" {
+		where = append(where, "e.source = ?")
+		args = append(args, f.Source)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "e.created_at >= ?")
+		args = append(args, f.Since.UnixMicro())
+	}
+	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at,
+		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending'),
+		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'succeeded'),
+		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'failed')
+		FROM events e`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY e.created_at DESC, e.seq DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*store.EventSummary{}
+	for rows.Next() {
+		var sum store.EventSummary
+		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed)
+		if err != nil {
+			return nil, err
+		}
+		sum.Event = *e
+		out = append(out, &sum)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Export streams every record from one consistent snapshot: subscriptions,
+// events, deliveries, attempts, each in creation order.
+func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	each := func(q string, scan func(*sql.Rows) error) error {
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if err := each(`SELECT `+subCols+` FROM subscriptions ORDER BY created_at, id`, func(r *sql.Rows) error {
+		sub, err := scanSubscription(r)
+		if err != nil {
+			return err
+		}
+		return fn(store.Record{Subscription: sub})
+	}); err != nil {
+		return err
+	}
+	if err := each(`SELECT `+eventCols+` FROM events ORDER BY seq`, func(r *sql.Rows) error {
+		e, err := scanEvent(r)
+		if err != nil {
+			return err
+		}
+		return fn(store.Record{Event: e})
+	}); err != nil {
+		return err
+	}
+	if err := each(`SELECT `+deliveryCols+` FROM deliveries d ORDER BY seq`, func(r *sql.Rows) error {
+		d, err := scanDelivery(r)
+		if err != nil {
+			return err
+		}
+		return fn(store.Record{Delivery: d})
+	}); err != nil {
+		return err
+	}
+	return each(`SELECT `+attemptCols+` FROM attempts ORDER BY rowid`, func(r *sql.Rows) error {
+		a, err := scanAttempt(r)
+		if err != nil {
+			return err
+		}
+		return fn(store.Record{Attempt: a})
+	})
+}
+
+// Import writes one record as is, skipping it when its ID (for attempts:
+// delivery and number) exists. A delivery keeps its Seq unless another
+// delivery has it.
+func (s *Store) Import(ctx context.Context, r store.Record) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		exists := func(q string, args ...any) (bool, error) {
+			var one int
+			err := tx.QueryRowContext(ctx, q, args...).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return false, nil
+			}
+			return err == nil, err
+		}
+		switch {
+		case r.Subscription != nil:
+			sub := r.Subscription
+			_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
+				tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
+				jsonMap(sub.Metadata), tm(sub.CreatedAt), tm(sub.UpdatedAt))
+			return err
+		case r.Event != nil:
+			e := r.Event
+			payload := e.Payload
+			if payload == nil {
+				payload = []byte{}
+			}
+			_, err := tx.ExecContext(ctx, insertEventSQL, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
+				jsonMap(e.Headers), tm(e.CreatedAt))
+			return err
+		case r.Delivery != nil:
+			d := *r.Delivery
+			if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); ok || err != nil {
+				return err
+			}
+			if d.Seq > 0 {
+				if ok, err := exists(`SELECT 1 FROM deliveries WHERE seq = ?`, d.Seq); err != nil {
+					return err
+				} else if ok {
+					d.Seq = 0
+				}
+			}
+			if d.SubscriptionID != "" {
+				if ok, err := exists(`SELECT 1 FROM subscriptions WHERE id = ?`, d.SubscriptionID); err != nil {
+					return err
+				} else if !ok {
+					d.SubscriptionID = "" // its subscription was deleted before the export
+				}
+			}
+			var seq int64
+			return tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq)
+		case r.Attempt != nil:
+			a := r.Attempt
+			_, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_id, number) DO NOTHING`,
+				attemptArgs(a)...)
+			return err
+		}
+		return nil
+	})
+}

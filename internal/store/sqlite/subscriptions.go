@@ -1,0 +1,147 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+const subCols = `id, callback_url, events, description, status, secret, previous_secret,
+	previous_secret_expires_at, provider, scheme, method, headers, metadata, created_at, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanSubscription(r scanner) (*store.Subscription, error) {
+	var (
+		s                         store.Subscription
+		events                    string
+		prevExp, created, updated sql.NullInt64
+		headers, metadata         sql.NullString
+	)
+	if err := r.Scan(&s.ID, &s.CallbackURL, &events, &s.Description, &s.Status, &s.Secret, &s.PreviousSecret,
+		&prevExp, &s.Provider, &s.Scheme, &s.Method, &headers, &metadata, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.Events, err = fromJSONList(events); err != nil {
+		return nil, err
+	}
+	if s.Headers, err = fromJSONMap[string](headers); err != nil {
+		return nil, err
+	}
+	if s.Metadata, err = fromJSONMap[string](metadata); err != nil {
+		return nil, err
+	}
+	s.PreviousSecretExpiresAt = fromTm(prevExp)
+	s.CreatedAt, s.UpdatedAt = fromTm(created), fromTm(updated)
+	return &s, nil
+}
+
+// CreateSubscription stores s, setting its ID (when empty) and timestamps.
+func (s *Store) CreateSubscription(ctx context.Context, sub *store.Subscription) error {
+	if sub.ID == "" {
+		sub.ID = uuid.NewString()
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if sub.CreatedAt.IsZero() {
+		sub.CreatedAt = now
+	}
+	sub.UpdatedAt = now
+	if sub.Status == "" {
+		sub.Status = store.StatusEnabled
+	}
+	if sub.Events == nil {
+		sub.Events = []string{}
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
+			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers), jsonMap(sub.Metadata),
+			tm(sub.CreatedAt), tm(sub.UpdatedAt))
+		return err
+	})
+}
+
+// GetSubscription finds a subscription by ID or unique prefix.
+func (s *Store) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
+	id, err := lookupPrefix(ctx, s.r, "subscription", "subscriptions", idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := scanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subCols+` FROM subscriptions WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+	}
+	return sub, err
+}
+
+// ListSubscriptions lists subscriptions, oldest first.
+func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
+	q := `SELECT ` + subCols + ` FROM subscriptions`
+	var args []any
+	if f.Status != "" {
+		q += ` WHERE status = ?`
+		args = append(args, f.Status)
+	}
+	q += ` ORDER BY created_at, id`
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*store.Subscription{}
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, err
+		}
+		if f.Event != "" && !store.SubscriptionMatches(sub, f.Event) {
+			continue
+		}
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}
+
+// UpdateSubscription rewrites the subscription s.ID.
+func (s *Store) UpdateSubscription(ctx context.Context, sub *store.Subscription) error {
+	sub.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	if sub.Events == nil {
+		sub.Events = []string{}
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET callback_url = ?, events = ?, description = ?,
+			status = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?, provider = ?, scheme = ?,
+			method = ?, headers = ?, metadata = ?, updated_at = ? WHERE id = ?`,
+			sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
+			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
+			jsonMap(sub.Metadata), tm(sub.UpdatedAt), sub.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &store.NotFoundError{Kind: "subscription", ID: sub.ID}
+		}
+		return nil
+	})
+}
+
+// DeleteSubscription deletes a subscription; its deliveries keep their
+// history with no subscription.
+func (s *Store) DeleteSubscription(ctx context.Context, id string) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &store.NotFoundError{Kind: "subscription", ID: id}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,1060 @@
+// Package storetest is the conformance suite every store.Store
+// implementation must pass (SQLite and PostgreSQL run the same tests).
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Run runs the conformance suite. open must return a fresh, empty store
+// for each call (the suite closes it).
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"SubscriptionCRUD", testSubscriptionCRUD},
+		{"SubscriptionPrefix", testSubscriptionPrefix},
+		{"SubscriptionFilter", testSubscriptionFilter},
+		{"DeleteSubscriptionKeepsDeliveries", testDeleteSubscriptionKeepsDeliveries},
+		{"CreateEvent", testCreateEvent},
+		{"CreateEventIdempotent", testCreateEventIdempotent},
+		{"EventPrefix", testEventPrefix},
+		{"ListEvents", testListEvents},
+		{"DeliveryPrefix", testDeliveryPrefix},
+		{"ListDeliveries", testListDeliveries},
+		{"Cursors", testCursors},
+		{"CountDeliveries", testCountDeliveries},
+		{"ClaimDue", testClaimDue},
+		{"ClaimDueRun", testClaimDueRun},
+		{"ClaimExclusiveConcurrent", testClaimExclusiveConcurrent},
+		{"LeaseExpiry", testLeaseExpiry},
+		{"RecordAttempt", testRecordAttempt},
+		{"Requeue", testRequeue},
+		{"Info", testInfo},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tc.fn(t, s)
+		})
+	}
+	t.Run("ExportImport", func(t *testing.T) {
+		src := open(t)
+		t.Cleanup(func() { src.Close() })
+		dst := open(t)
+		t.Cleanup(func() { dst.Close() })
+		testExportImport(t, src, dst)
+	})
+}
+
+var ctx = context.Background()
+
+// base is a fixed instant in the past (microsecond precision, which every
+// backend keeps).
+var base = time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newSub(url string, events ...string) *store.Subscription {
+	return &store.Subscription{
+		CallbackURL: url,
+		Events:      events,
+		Status:      store.StatusEnabled,
+		Secret:      "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		Scheme:      "auto",
+	}
+}
+
+func newEvent(id, typ string) *store.Event {
+	return &store.Event{
+		ID:          id,
+		Type:        typ,
+		Provider:    "bond",
+		Payload:     []byte(`{"event":"` + typ + `","id":"` + id + `"}`),
+		ContentType: "application/json",
+		Source:      store.SourceTriggered,
+		CreatedAt:   base,
+	}
+}
+
+func newDelivery(url string) *store.Delivery {
+	return &store.Delivery{URL: url, MaxAttempts: 5, Schedule: "0s,1s,2s,4s,8s", NextAttemptAt: base}
+}
+
+func sameTime(t *testing.T, what string, got, want time.Time) {
+	t.Helper()
+	if !got.Equal(want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+func isNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("%s: err = %v, want a not-found error", what, err)
+	}
+	var nf *store.NotFoundError
+	if err != nil && !errors.As(err, &nf) {
+		t.Errorf("%s: err %T is not a *store.NotFoundError", what, err)
+	}
+}
+
+func isAmbiguous(t *testing.T, what string, err error, n int) {
+	t.Helper()
+	var ae *store.AmbiguousError
+	if !errors.As(err, &ae) {
+		t.Fatalf("%s: err = %v, want *store.AmbiguousError", what, err)
+	}
+	if len(ae.Matches) < n {
+		t.Errorf("%s: matches = %v, want at least %d", what, ae.Matches, n)
+	}
+}
+
+func testSubscriptionCRUD(t *testing.T, s store.Store) {
+	sub := newSub("http://127.0.0.1:3000/hooks", "card.*", "kyc.verification.success")
+	sub.Description = "my app"
+	sub.Provider = "bond"
+	sub.Method = "PUT"
+	sub.Headers = map[string]string{"X-Env": "test", "Authorization": "Bearer t"}
+	sub.Metadata = map[string]string{"created_by": "test"}
+	before := time.Now().Add(-time.Second)
+	must(t, s.CreateSubscription(ctx, sub))
+	if sub.ID == "" {
+		t.Fatal("CreateSubscription did not set ID")
+	}
+	if sub.CreatedAt.Before(before) || sub.UpdatedAt.Before(before) {
+		t.Errorf("timestamps not set: %v %v", sub.CreatedAt, sub.UpdatedAt)
+	}
+	got, err := s.GetSubscription(ctx, sub.ID)
+	must(t, err)
+	if got.CallbackURL != sub.CallbackURL || !reflect.DeepEqual(got.Events, sub.Events) ||
+		got.Description != "my app" || got.Status != store.StatusEnabled || got.Secret != sub.Secret ||
+		got.Provider != "bond" || got.Scheme != "auto" || got.Method != "PUT" ||
+		!reflect.DeepEqual(got.Headers, sub.Headers) || !reflect.DeepEqual(got.Metadata, sub.Metadata) {
+		t.Errorf("got %+v\nwant %+v", got, sub)
+	}
+	sameTime(t, "CreatedAt", got.CreatedAt, sub.CreatedAt)
+	if !got.PreviousSecretExpiresAt.IsZero() || got.PreviousSecret != "" {
+		t.Errorf("previous secret set on a new subscription: %q %v", got.PreviousSecret, got.PreviousSecretExpiresAt)
+	}
+
+	// Update every mutable field.
+	got.CallbackURL = "https://example.test/new"
+	got.Events = []string{"*"}
+	got.Description = ""
+	got.Status = store.StatusDisabled
+	got.PreviousSecret = got.Secret
+	got.Secret = "whsec_bmV3c2VjcmV0bmV3c2VjcmV0bmV3c2VjcmV0MTI="
+	got.PreviousSecretExpiresAt = base.Add(time.Hour)
+	got.Headers = nil
+	time.Sleep(2 * time.Millisecond)
+	must(t, s.UpdateSubscription(ctx, got))
+	again, err := s.GetSubscription(ctx, sub.ID)
+	must(t, err)
+	if again.CallbackURL != "https://example.test/new" || !reflect.DeepEqual(again.Events, []string{"*"}) ||
+		again.Description != "" || again.Status != store.StatusDisabled || again.Secret != got.Secret ||
+		again.PreviousSecret != sub.Secret || len(again.Headers) != 0 {
+		t.Errorf("after update got %+v", again)
+	}
+	sameTime(t, "PreviousSecretExpiresAt", again.PreviousSecretExpiresAt, base.Add(time.Hour))
+	sameTime(t, "CreatedAt after update", again.CreatedAt, sub.CreatedAt)
+	if !again.UpdatedAt.After(sub.UpdatedAt) {
+		t.Errorf("UpdatedAt %v not after %v", again.UpdatedAt, sub.UpdatedAt)
+	}
+
+	missing := *again
+	missing.ID = "00000000-0000-4000-8000-000000000000"
+	isNotFound(t, "UpdateSubscription(unknown)", s.UpdateSubscription(ctx, &missing))
+
+	must(t, s.DeleteSubscription(ctx, sub.ID))
+	_, err = s.GetSubscription(ctx, sub.ID)
+	isNotFound(t, "GetSubscription after delete", err)
+	isNotFound(t, "DeleteSubscription twice", s.DeleteSubscription(ctx, sub.ID))
+}
+
+func testSubscriptionPrefix(t *testing.T, s store.Store) {
+	ids := []string{
+		"aaaaaaaa-0000-4000-8000-000000000001",
+		"aaaaaaaa-0000-4000-8000-000000000002",
+		"aaaabbbb-0000-4000-8000-000000000003",
+	}
+	for _, id := range ids {
+		sub := newSub("http://127.0.0.1/"+id, "*")
+		sub.ID = id
+		must(t, s.CreateSubscription(ctx, sub))
+	}
+	for prefix, want := range map[string]string{
+		ids[0]:                                ids[0],
+		ids[1]:                                ids[1],
+		"aaaab":                               ids[2],
+		"aaaabbbb-0000-4000-8000-00000000000": ids[2],
+	} {
+		got, err := s.GetSubscription(ctx, prefix)
+		if err != nil {
+			t.Errorf("GetSubscription(%q): %v", prefix, err)
+			continue
+		}
+		if got.ID != want {
+			t.Errorf("GetSubscription(%q) = %s, want %s", prefix, got.ID, want)
+		}
+	}
+	_, err := s.GetSubscription(ctx, "aaaaaaaa")
+	isAmbiguous(t, "prefix aaaaaaaa", err, 2)
+	_, err = s.GetSubscription(ctx, "a")
+	isAmbiguous(t, "prefix a", err, 3)
+	_, err = s.GetSubscription(ctx, "b")
+	isNotFound(t, "prefix b", err)
+	_, err = s.GetSubscription(ctx, "")
+	if err == nil {
+		t.Error("GetSubscription(\"\") succeeded")
+	}
+	_, err = s.GetSubscription(ctx, "AAAAAAAA-0000-4000-8000-000000000001x")
+	isNotFound(t, "too long", err)
+}
+
+func testSubscriptionFilter(t *testing.T, s store.Store) {
+	a := newSub("http://127.0.0.1/a", "card.*")
+	b := newSub("http://127.0.0.1/b", "kyc.verification.success")
+	b.Status = store.StatusDisabled
+	c := newSub("http://127.0.0.1/c", "*")
+	for _, sub := range []*store.Subscription{a, b, c} {
+		must(t, s.CreateSubscription(ctx, sub))
+		time.Sleep(time.Millisecond) // distinct creation times: oldest first
+	}
+	urls := func(f store.SubscriptionFilter) []string {
+		l, err := s.ListSubscriptions(ctx, f)
+		must(t, err)
+		var out []string
+		for _, sub := range l {
+			out = append(out, sub.CallbackURL)
+		}
+		return out
+	}
+	check := func(name string, got []string, want ...string) {
+		t.Helper()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	check("all", urls(store.SubscriptionFilter{}), a.CallbackURL, b.CallbackURL, c.CallbackURL)
+	check("enabled", urls(store.SubscriptionFilter{Status: store.StatusEnabled}), a.CallbackURL, c.CallbackURL)
+	check("disabled", urls(store.SubscriptionFilter{Status: store.StatusDisabled}), b.CallbackURL)
+	check("card.created", urls(store.SubscriptionFilter{Event: "card.created"}), a.CallbackURL, c.CallbackURL)
+	check("kyc", urls(store.SubscriptionFilter{Event: "kyc.verification.success"}), b.CallbackURL, c.CallbackURL)
+	check("enabled kyc", urls(store.SubscriptionFilter{Status: store.StatusEnabled, Event: "kyc.verification.success"}), c.CallbackURL)
+	check("cardholder (not card.*)", urls(store.SubscriptionFilter{Event: "cardholder.created"}), c.CallbackURL)
+}
+
+func testDeleteSubscriptionKeepsDeliveries(t *testing.T, s store.Store) {
+	sub := newSub("http://127.0.0.1/a", "*")
+	must(t, s.CreateSubscription(ctx, sub))
+	d := newDelivery(sub.CallbackURL)
+	d.SubscriptionID = sub.ID
+	must(t, s.CreateEvent(ctx, newEvent("evt_del1", "card.created"), []*store.Delivery{d}))
+	must(t, s.DeleteSubscription(ctx, sub.ID))
+	got, err := s.GetDelivery(ctx, d.ID)
+	must(t, err)
+	if got.SubscriptionID != "" || got.URL != sub.CallbackURL {
+		t.Errorf("delivery after subscription delete: sub %q url %q", got.SubscriptionID, got.URL)
+	}
+}
+
+func testCreateEvent(t *testing.T, s store.Store) {
+	sub := newSub("http://127.0.0.1/a", "*")
+	must(t, s.CreateSubscription(ctx, sub))
+	e := newEvent("evt_1", "card.created")
+	e.Headers = map[string][]string{"Content-Type": {"application/json"}, "X-Multi": {"a", "b"}}
+	e.Payload = []byte("{\"amount\": 12.50,\n \"raw\":\"\x00\xff bytes\"}")
+	d1 := newDelivery(sub.CallbackURL)
+	d1.SubscriptionID = sub.ID
+	d2 := newDelivery("http://127.0.0.1/adhoc")
+	d2.Scheme, d2.Secret, d2.Method = "stripe", "whsec_x", "PUT"
+	d2.Headers = map[string]string{"X-Test": "1"}
+	d2.RunID = "run-1"
+	d2.NextAttemptAt = time.Time{} // zero: due at creation
+	must(t, s.CreateEvent(ctx, e, []*store.Delivery{d1, d2}))
+	for i, d := range []*store.Delivery{d1, d2} {
+		if d.ID == "" || d.Seq <= 0 || d.EventID != e.ID || d.Status != store.DeliveryPending || d.CreatedAt.IsZero() {
+			t.Errorf("delivery %d not filled: %+v", i, d)
+		}
+	}
+	if d2.Seq <= d1.Seq {
+		t.Errorf("Seq not increasing: %d then %d", d1.Seq, d2.Seq)
+	}
+	if d2.NextAttemptAt.IsZero() {
+		t.Error("zero NextAttemptAt not set to creation time")
+	}
+	got, err := s.GetEvent(ctx, "evt_1")
+	must(t, err)
+	if string(got.Payload) != string(e.Payload) || got.Type != "card.created" || got.Provider != "bond" ||
+		got.ContentType != "application/json" || got.Source != store.SourceTriggered ||
+		!reflect.DeepEqual(got.Headers, e.Headers) {
+		t.Errorf("event round trip: %+v", got)
+	}
+	sameTime(t, "event CreatedAt", got.CreatedAt, base)
+	gd, err := s.GetDelivery(ctx, d2.ID)
+	must(t, err)
+	if gd.URL != d2.URL || gd.Scheme != "stripe" || gd.Secret != "whsec_x" || gd.Method != "PUT" ||
+		!reflect.DeepEqual(gd.Headers, d2.Headers) || gd.RunID != "run-1" || gd.MaxAttempts != 5 ||
+		gd.Schedule != d2.Schedule || gd.Seq != d2.Seq || gd.SubscriptionID != "" || gd.AttemptCount != 0 ||
+		gd.LeaseOwner != "" || !gd.LeaseExpiresAt.IsZero() {
+		t.Errorf("delivery round trip: %+v\nwant %+v", gd, d2)
+	}
+	sameTime(t, "NextAttemptAt", gd.NextAttemptAt, d2.NextAttemptAt)
+	gd1, err := s.GetDelivery(ctx, d1.ID)
+	must(t, err)
+	if gd1.SubscriptionID != sub.ID {
+		t.Errorf("SubscriptionID = %q, want %q", gd1.SubscriptionID, sub.ID)
+	}
+	// An event without deliveries (listen receiving with no forward).
+	must(t, s.CreateEvent(ctx, newEvent("evt_2", "card.updated"), nil))
+	if _, err := s.GetEvent(ctx, "evt_2"); err != nil {
+		t.Error(err)
+	}
+	// An event with a generated ID.
+	e3 := &store.Event{Type: "x.y", Payload: []byte("{}")}
+	must(t, s.CreateEvent(ctx, e3, nil))
+	if e3.ID == "" || e3.CreatedAt.IsZero() || e3.Source != store.SourceTriggered {
+		t.Errorf("event defaults not set: %+v", e3)
+	}
+}
+
+func testCreateEventIdempotent(t *testing.T, s store.Store) {
+	e := newEvent("evt_dup", "card.created")
+	d1 := newDelivery("http://127.0.0.1/a")
+	must(t, s.CreateEvent(ctx, e, []*store.Delivery{d1}))
+	again := newEvent("evt_dup", "card.created")
+	again.Payload = []byte(`{"rewritten":true}`)
+	again.CreatedAt = base.Add(time.Hour)
+	d2 := newDelivery("http://127.0.0.1/b")
+	must(t, s.CreateEvent(ctx, again, []*store.Delivery{d2}))
+	got, err := s.GetEvent(ctx, "evt_dup")
+	must(t, err)
+	if string(got.Payload) != string(e.Payload) {
+		t.Errorf("existing event rewritten: payload %s", got.Payload)
+	}
+	sameTime(t, "CreatedAt", got.CreatedAt, base)
+	ds, err := s.ListDeliveries(ctx, store.DeliveryFilter{EventID: "evt_dup"})
+	must(t, err)
+	if len(ds) != 2 || ds[0].ID != d1.ID || ds[1].ID != d2.ID {
+		t.Errorf("deliveries of a duplicated event: %v", ids(ds))
+	}
+	evs, err := s.ListEvents(ctx, store.EventFilter{})
+	must(t, err)
+	if len(evs) != 1 || evs[0].Pending != 2 {
+		t.Errorf("events after duplicate: %d events", len(evs))
+	}
+}
+
+func testEventPrefix(t *testing.T, s store.Store) {
+	for _, id := range []string{"evt_abc1", "evt_abc2", "evt_xyz"} {
+		must(t, s.CreateEvent(ctx, newEvent(id, "card.created"), nil))
+	}
+	if e, err := s.GetEvent(ctx, "evt_x"); err != nil || e.ID != "evt_xyz" {
+		t.Errorf("GetEvent(evt_x) = %v, %v", e, err)
+	}
+	if e, err := s.GetEvent(ctx, "evt_abc1"); err != nil || e.ID != "evt_abc1" {
+		t.Errorf("GetEvent(evt_abc1) = %v, %v", e, err)
+	}
+	_, err := s.GetEvent(ctx, "evt_abc")
+	isAmbiguous(t, "evt_abc", err, 2)
+	_, err = s.GetEvent(ctx, "evt_q")
+	isNotFound(t, "evt_q", err)
+}
+
+func ids(ds []*store.Delivery) []string {
+	out := []string{}
+	for _, d := range ds {
+		out = append(out, d.ID)
+	}
+	return out
+}
+
+func testListEvents(t *testing.T, s store.Store) {
+	mk := func(id, typ string, at time.Duration, source string, n int) []*store.Delivery {
+		e := newEvent(id, typ)
+		e.CreatedAt = base.Add(at)
+		e.Source = source
+		var ds []*store.Delivery
+		for i := 0; i < n; i++ {
+			ds = append(ds, newDelivery(fmt.Sprintf("http://127.0.0.1/%d", i)))
+		}
+		must(t, s.CreateEvent(ctx, e, ds))
+		return ds
+	}
+	ds := mk("evt_1", "card.created", 0, store.SourceTriggered, 3)
+	mk("evt_2", "card.status.updated", time.Minute, store.SourceTriggered, 1)
+	mk("evt_3", "kyc.verification.success", 2*time.Minute, store.SourceReceived, 0)
+	// evt_1: one succeeded, one failed, one pending.
+	claimed, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 10, "")
+	must(t, err)
+	if len(claimed) != 4 {
+		t.Fatalf("claimed %d, want 4", len(claimed))
+	}
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, Number: 1, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}))
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[1].ID, Number: 1, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 500}))
+
+	list := func(f store.EventFilter) []string {
+		l, err := s.ListEvents(ctx, f)
+		must(t, err)
+		var out []string
+		for _, e := range l {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	all, err := s.ListEvents(ctx, store.EventFilter{})
+	must(t, err)
+	if got := []string{all[0].ID, all[1].ID, all[2].ID}; !reflect.DeepEqual(got, []string{"evt_3", "evt_2", "evt_1"}) {
+		t.Errorf("newest first: %v", got)
+	}
+	e1 := all[2]
+	if e1.Pending != 1 || e1.Succeeded != 1 || e1.Failed != 1 || string(e1.Payload) == "" {
+		t.Errorf("evt_1 summary: pending %d succeeded %d failed %d", e1.Pending, e1.Succeeded, e1.Failed)
+	}
+	if all[0].Pending+all[0].Succeeded+all[0].Failed != 0 || all[1].Pending != 1 {
+		t.Errorf("summaries: %+v %+v", all[0], all[1])
+	}
+	for name, tc := range map[string]struct {
+		f    store.EventFilter
+		want []string
+	}{
+		"card.*":   {store.EventFilter{TypePattern: "card.*"}, []string{"evt_2", "evt_1"}},
+		"exact":    {store.EventFilter{TypePattern: "card.created"}, []string{"evt_1"}},
+		"*":        {store.EventFilter{TypePattern: "*"}, []string{"evt_3", "evt_2", "evt_1"}},
+		"received": {store.EventFilter{Source: store.SourceReceived}, []string{"evt_3"}},
+		"since":    {store.EventFilter{Since: base.Add(time.Minute)}, []string{"evt_3", "evt_2"}},
+		"limit":    {store.EventFilter{Limit: 2}, []string{"evt_3", "evt_2"}},
+		"none":     {store.EventFilter{TypePattern: "nothing.*"}, nil},
+	} {
+		if got := list(tc.f); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+}
+
+func testDeliveryPrefix(t *testing.T, s store.Store) {
+	ds := []*store.Delivery{newDelivery("http://127.0.0.1/1"), newDelivery("http://127.0.0.1/2"), newDelivery("http://127.0.0.1/3")}
+	ds[0].ID = "bbbbbbbb-0000-4000-8000-000000000001"
+	ds[1].ID = "bbbbbbbb-0000-4000-8000-000000000002"
+	ds[2].ID = "cccccccc-0000-4000-8000-000000000003"
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	if d, err := s.GetDelivery(ctx, "c"); err != nil || d.ID != ds[2].ID {
+		t.Errorf("GetDelivery(c) = %v, %v", d, err)
+	}
+	if d, err := s.GetDelivery(ctx, ds[1].ID); err != nil || d.ID != ds[1].ID {
+		t.Errorf("GetDelivery(full) = %v, %v", d, err)
+	}
+	_, err := s.GetDelivery(ctx, "bbbb")
+	isAmbiguous(t, "bbbb", err, 2)
+	_, err = s.GetDelivery(ctx, "d")
+	isNotFound(t, "d", err)
+}
+
+// seed creates 2 subscriptions and 3 events with 6 deliveries in all.
+func seed(t *testing.T, s store.Store) (subs []*store.Subscription, ds []*store.Delivery) {
+	a, b := newSub("http://127.0.0.1/a", "*"), newSub("http://127.0.0.1/b", "*")
+	must(t, s.CreateSubscription(ctx, a))
+	must(t, s.CreateSubscription(ctx, b))
+	types := []string{"card.created", "card.updated", "kyc.verification.success"}
+	for i, typ := range types {
+		e := newEvent(fmt.Sprintf("evt_%d", i), typ)
+		e.CreatedAt = base.Add(time.Duration(i) * time.Minute)
+		if i == 2 {
+			e.Source = store.SourceReceived
+		}
+		da, db := newDelivery(a.CallbackURL), newDelivery(b.CallbackURL)
+		da.SubscriptionID, db.SubscriptionID = a.ID, b.ID
+		da.RunID, db.RunID = "run-x", "run-y"
+		if i == 2 {
+			da.RunID = "run-y"
+		}
+		da.CreatedAt = base.Add(time.Duration(i) * time.Minute)
+		db.CreatedAt = da.CreatedAt
+		must(t, s.CreateEvent(ctx, e, []*store.Delivery{da, db}))
+		ds = append(ds, da, db)
+	}
+	return []*store.Subscription{a, b}, ds
+}
+
+func testListDeliveries(t *testing.T, s store.Store) {
+	subs, ds := seed(t, s)
+	// ds[0] succeeded, ds[1] failed.
+	_, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 2, "")
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliverySucceeded}))
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[1].ID, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+	want := func(is ...int) []string {
+		out := []string{}
+		for _, i := range is {
+			out = append(out, ds[i].ID)
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		f    store.DeliveryFilter
+		want []string
+	}{
+		"all":          {store.DeliveryFilter{}, want(0, 1, 2, 3, 4, 5)},
+		"newest":       {store.DeliveryFilter{Newest: true}, want(5, 4, 3, 2, 1, 0)},
+		"newest limit": {store.DeliveryFilter{Newest: true, Limit: 2}, want(5, 4)},
+		"pending":      {store.DeliveryFilter{Status: store.DeliveryPending}, want(2, 3, 4, 5)},
+		"failed":       {store.DeliveryFilter{Status: store.DeliveryFailed}, want(1)},
+		"card.*":       {store.DeliveryFilter{EventPattern: "card.*"}, want(0, 1, 2, 3)},
+		"exact type":   {store.DeliveryFilter{EventPattern: "card.updated"}, want(2, 3)},
+		"subscription": {store.DeliveryFilter{SubscriptionID: subs[1].ID}, want(1, 3, 5)},
+		"event":        {store.DeliveryFilter{EventID: "evt_1"}, want(2, 3)},
+		"run":          {store.DeliveryFilter{RunID: "run-y"}, want(1, 3, 4, 5)},
+		"received":     {store.DeliveryFilter{Source: store.SourceReceived}, want(4, 5)},
+		"since":        {store.DeliveryFilter{Since: base.Add(time.Minute)}, want(2, 3, 4, 5)},
+		"combined":     {store.DeliveryFilter{Status: store.DeliveryPending, EventPattern: "card.*", SubscriptionID: subs[0].ID}, want(2)},
+		"nothing":      {store.DeliveryFilter{EventPattern: "mono.*"}, want()},
+	} {
+		got, err := s.ListDeliveries(ctx, tc.f)
+		must(t, err)
+		if !reflect.DeepEqual(ids(got), tc.want) {
+			t.Errorf("%s: %v, want %v", name, ids(got), tc.want)
+		}
+	}
+}
+
+func testCursors(t *testing.T, s store.Store) {
+	var all []*store.Delivery
+	for i := 0; i < 5; i++ {
+		ds := []*store.Delivery{newDelivery("http://127.0.0.1/a"), newDelivery("http://127.0.0.1/b")}
+		must(t, s.CreateEvent(ctx, newEvent(fmt.Sprintf("evt_%d", i), "card.created"), ds))
+		all = append(all, ds...)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].Seq <= all[i-1].Seq {
+			t.Fatalf("Seq not increasing: %d after %d", all[i].Seq, all[i-1].Seq)
+		}
+	}
+	// Page through with AfterSeq.
+	var seen []string
+	var cursor int64
+	for pages := 0; pages < 10; pages++ {
+		page, err := s.ListDeliveries(ctx, store.DeliveryFilter{AfterSeq: cursor, Limit: 3})
+		must(t, err)
+		if len(page) == 0 {
+			break
+		}
+		for _, d := range page {
+			seen = append(seen, d.ID)
+		}
+		cursor = page[len(page)-1].Seq
+	}
+	if !reflect.DeepEqual(seen, ids(all)) {
+		t.Errorf("paged %v, want %v", seen, ids(all))
+	}
+	// A cursor sees only what is newer.
+	page, err := s.ListDeliveries(ctx, store.DeliveryFilter{AfterSeq: all[7].Seq})
+	must(t, err)
+	if !reflect.DeepEqual(ids(page), ids(all[8:])) {
+		t.Errorf("after seq %d: %v", all[7].Seq, ids(page))
+	}
+	more := []*store.Delivery{newDelivery("http://127.0.0.1/c")}
+	must(t, s.CreateEvent(ctx, newEvent("evt_new", "card.created"), more))
+	page, err = s.ListDeliveries(ctx, store.DeliveryFilter{AfterSeq: all[9].Seq})
+	must(t, err)
+	if !reflect.DeepEqual(ids(page), ids(more)) {
+		t.Errorf("tail after new event: %v, want %v", ids(page), ids(more))
+	}
+	// Newest with Limit: the last N, newest first.
+	page, err = s.ListDeliveries(ctx, store.DeliveryFilter{Newest: true, Limit: 2})
+	must(t, err)
+	if !reflect.DeepEqual(ids(page), []string{more[0].ID, all[9].ID}) {
+		t.Errorf("newest 2: %v", ids(page))
+	}
+}
+
+func testCountDeliveries(t *testing.T, s store.Store) {
+	subs, ds := seed(t, s)
+	_, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 10, "")
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliverySucceeded}))
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[1].ID, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[3].ID, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+	for name, tc := range map[string]struct {
+		f    store.DeliveryFilter
+		want map[string]int64
+	}{
+		"all":    {store.DeliveryFilter{}, map[string]int64{"pending": 3, "succeeded": 1, "failed": 2}},
+		"sub b":  {store.DeliveryFilter{SubscriptionID: subs[1].ID}, map[string]int64{"pending": 1, "failed": 2}},
+		"run-x":  {store.DeliveryFilter{RunID: "run-x"}, map[string]int64{"pending": 1, "succeeded": 1}},
+		"card.*": {store.DeliveryFilter{EventPattern: "card.*", Status: store.DeliveryFailed}, map[string]int64{"failed": 2}},
+		"none":   {store.DeliveryFilter{RunID: "nope"}, map[string]int64{}},
+	} {
+		got, err := s.CountDeliveries(ctx, tc.f)
+		must(t, err)
+		for k, v := range got {
+			if v == 0 {
+				delete(got, k)
+			}
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+}
+
+func testClaimDue(t *testing.T, s store.Store) {
+	now := base.Add(time.Hour)
+	var ds []*store.Delivery
+	for i, due := range []time.Duration{-3 * time.Second, -time.Second, -2 * time.Second, time.Minute} {
+		d := newDelivery(fmt.Sprintf("http://127.0.0.1/%d", i))
+		d.NextAttemptAt = now.Add(due)
+		ds = append(ds, d)
+	}
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	got, err := s.ClaimDue(ctx, "w1", now, time.Hour, 2, "")
+	must(t, err)
+	if !reflect.DeepEqual(ids(got), []string{ds[0].ID, ds[2].ID}) {
+		t.Errorf("claim order: %v, want oldest due first %v", ids(got), []string{ds[0].ID, ds[2].ID})
+	}
+	for _, d := range got {
+		if d.LeaseOwner != "w1" {
+			t.Errorf("LeaseOwner = %q", d.LeaseOwner)
+		}
+		sameTime(t, "LeaseExpiresAt", d.LeaseExpiresAt, now.Add(time.Hour))
+		if d.URL == "" || d.EventID != "evt_1" || d.MaxAttempts != 5 {
+			t.Errorf("claimed delivery not fully loaded: %+v", d)
+		}
+	}
+	got, err = s.ClaimDue(ctx, "w2", now, time.Hour, 10, "")
+	must(t, err)
+	if !reflect.DeepEqual(ids(got), []string{ds[1].ID}) {
+		t.Errorf("second claim: %v, want only %s (leased and future ones excluded)", ids(got), ds[1].ID)
+	}
+	got, err = s.ClaimDue(ctx, "w3", now, time.Minute, 10, "")
+	must(t, err)
+	if len(got) != 0 {
+		t.Errorf("third claim got %v", ids(got))
+	}
+	// The future one becomes due.
+	got, err = s.ClaimDue(ctx, "w3", now.Add(time.Minute), time.Second, 10, "")
+	must(t, err)
+	if !reflect.DeepEqual(ids(got), []string{ds[3].ID}) {
+		t.Errorf("claim later: %v", ids(got))
+	}
+	// Finished deliveries are never claimed.
+	must(t, s.RecordAttempt(ctx, "w1", &store.Attempt{DeliveryID: ds[0].ID, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliverySucceeded}))
+	got, err = s.ClaimDue(ctx, "w4", now.Add(2*time.Hour), time.Minute, 10, "")
+	must(t, err)
+	for _, d := range got {
+		if d.ID == ds[0].ID {
+			t.Error("succeeded delivery claimed")
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("after leases expired: claimed %d, want 3", len(got))
+	}
+	if got, err := s.ClaimDue(ctx, "w5", now.Add(3*time.Hour), time.Minute, 0, ""); err != nil || len(got) != 0 {
+		t.Errorf("limit 0: %v %v", ids(got), err)
+	}
+}
+
+func testClaimDueRun(t *testing.T, s store.Store) {
+	var ds []*store.Delivery
+	for i := 0; i < 4; i++ {
+		d := newDelivery("http://127.0.0.1/x")
+		d.RunID = []string{"run-a", "run-b"}[i%2]
+		ds = append(ds, d)
+	}
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	got, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 10, "run-b")
+	must(t, err)
+	if !reflect.DeepEqual(ids(got), []string{ds[1].ID, ds[3].ID}) {
+		t.Errorf("run-b claim: %v", ids(got))
+	}
+}
+
+func testClaimExclusiveConcurrent(t *testing.T, s store.Store) {
+	const n = 200
+	for i := 0; i < n/20; i++ {
+		var ds []*store.Delivery
+		for j := 0; j < 20; j++ {
+			ds = append(ds, newDelivery("http://127.0.0.1/x"))
+		}
+		must(t, s.CreateEvent(ctx, newEvent(fmt.Sprintf("evt_%d", i), "card.created"), ds))
+	}
+	var (
+		mu     sync.Mutex
+		claims = map[string]string{}
+		dups   []string
+		wg     sync.WaitGroup
+		errs   = make(chan error, 8)
+	)
+	now := base.Add(time.Hour)
+	for w := 0; w < 8; w++ {
+		owner := fmt.Sprintf("worker-%d", w)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := s.ClaimDue(ctx, owner, now, time.Hour, 7, "")
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range got {
+					if prev, ok := claims[d.ID]; ok {
+						dups = append(dups, d.ID+" by "+prev+" and "+owner)
+					}
+					claims[d.ID] = owner
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(dups) > 0 {
+		t.Errorf("deliveries leased twice: %v", dups)
+	}
+	if len(claims) != n {
+		t.Errorf("claimed %d deliveries, want %d", len(claims), n)
+	}
+	owners := map[string]bool{}
+	for _, o := range claims {
+		owners[o] = true
+	}
+	t.Logf("%d deliveries claimed by %d workers", len(claims), len(owners))
+}
+
+func testLeaseExpiry(t *testing.T, s store.Store) {
+	d := newDelivery("http://127.0.0.1/x")
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), []*store.Delivery{d}))
+	now := base.Add(time.Hour)
+	got, err := s.ClaimDue(ctx, "old", now, 30*time.Second, 1, "")
+	must(t, err)
+	if len(got) != 1 {
+		t.Fatalf("claimed %d", len(got))
+	}
+	if got, _ := s.ClaimDue(ctx, "new", now.Add(29*time.Second), 30*time.Second, 1, ""); len(got) != 0 {
+		t.Fatal("claimed while the lease was live")
+	}
+	got, err = s.ClaimDue(ctx, "new", now.Add(31*time.Second), 30*time.Second, 1, "")
+	must(t, err)
+	if len(got) != 1 || got[0].LeaseOwner != "new" {
+		t.Fatalf("re-claim after expiry: %+v", got)
+	}
+	// The old owner finishes late: its attempt is kept, the delivery is not touched.
+	err = s.RecordAttempt(ctx, "old", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: now, ResponseStatus: 200},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200})
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("RecordAttempt by the old owner: %v, want ErrLeaseLost", err)
+	}
+	cur, err := s.GetDelivery(ctx, d.ID)
+	must(t, err)
+	if cur.Status != store.DeliveryPending || cur.LeaseOwner != "new" {
+		t.Errorf("after lost lease: status %s owner %s", cur.Status, cur.LeaseOwner)
+	}
+	must(t, s.RecordAttempt(ctx, "new", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: now.Add(31 * time.Second), ResponseStatus: 500},
+		store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 500, LastError: "HTTP 500"}))
+	as, err := s.ListAttempts(ctx, d.ID)
+	must(t, err)
+	if len(as) != 2 || as[0].Number != 1 || as[1].Number != 2 || as[0].ResponseStatus != 200 || as[1].ResponseStatus != 500 {
+		t.Errorf("attempts: %+v", as)
+	}
+	cur, err = s.GetDelivery(ctx, d.ID)
+	must(t, err)
+	if cur.Status != store.DeliveryFailed || cur.LeaseOwner != "" || cur.LastStatus != 500 || cur.LastError != "HTTP 500" {
+		t.Errorf("final delivery: %+v", cur)
+	}
+	// Recording for an unknown delivery fails.
+	err = s.RecordAttempt(ctx, "new", &store.Attempt{DeliveryID: "00000000-0000-4000-8000-00000000dead", StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed})
+	if err == nil {
+		t.Error("RecordAttempt for an unknown delivery succeeded")
+	}
+}
+
+func testRecordAttempt(t *testing.T, s store.Store) {
+	d := newDelivery("http://127.0.0.1/x")
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), []*store.Delivery{d}))
+	now := base.Add(time.Hour)
+	if _, err := s.ClaimDue(ctx, "w", now, time.Minute, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	a1 := &store.Attempt{
+		DeliveryID:      d.ID,
+		Number:          1,
+		StartedAt:       now,
+		Duration:        1500 * time.Microsecond,
+		RequestURL:      d.URL,
+		RequestMethod:   "POST",
+		RequestHeaders:  map[string][]string{"Webhook-Id": {"evt_1"}, "Webhook-Signature": {"v1,abc", "v1,def"}},
+		ResponseStatus:  503,
+		ResponseHeaders: map[string][]string{"Retry-After": {"2"}},
+		ResponseBody:    []byte("busy\x00\xff"),
+	}
+	next := now.Add(2 * time.Second)
+	must(t, s.RecordAttempt(ctx, "w", a1, store.DeliveryUpdate{Status: store.DeliveryPending, NextAttemptAt: next, LastError: "HTTP 503", LastStatus: 503}))
+	cur, err := s.GetDelivery(ctx, d.ID)
+	must(t, err)
+	if cur.Status != store.DeliveryPending || cur.AttemptCount != 1 || cur.LastStatus != 503 || cur.LastError != "HTTP 503" ||
+		cur.LeaseOwner != "" || !cur.LeaseExpiresAt.IsZero() {
+		t.Errorf("after retryable attempt: %+v", cur)
+	}
+	sameTime(t, "NextAttemptAt", cur.NextAttemptAt, next)
+	// Not due before next; due at next.
+	if got, _ := s.ClaimDue(ctx, "w", next.Add(-time.Millisecond), time.Minute, 1, ""); len(got) != 0 {
+		t.Error("claimed before its retry time")
+	}
+	got, err := s.ClaimDue(ctx, "w", next, time.Minute, 1, "")
+	must(t, err)
+	if len(got) != 1 || got[0].AttemptCount != 1 {
+		t.Fatalf("retry claim: %+v", got)
+	}
+	a2 := &store.Attempt{DeliveryID: d.ID, Number: 2, StartedAt: next, Error: "dial tcp: connection refused"}
+	must(t, s.RecordAttempt(ctx, "w", a2, store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: a2.Error}))
+	// A lease not held (released by the update above) is lost.
+	if err := s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: d.ID, StartedAt: next}, store.DeliveryUpdate{Status: store.DeliverySucceeded}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("record without lease: %v, want ErrLeaseLost", err)
+	}
+	as, err := s.ListAttempts(ctx, d.ID)
+	must(t, err)
+	if len(as) != 3 {
+		t.Fatalf("%d attempts, want 3", len(as))
+	}
+	g := as[0]
+	if g.Number != 1 || g.Duration != a1.Duration || g.RequestURL != d.URL || g.RequestMethod != "POST" ||
+		!reflect.DeepEqual(g.RequestHeaders, a1.RequestHeaders) || g.ResponseStatus != 503 ||
+		!reflect.DeepEqual(g.ResponseHeaders, a1.ResponseHeaders) || string(g.ResponseBody) != string(a1.ResponseBody) {
+		t.Errorf("attempt 1 round trip: %+v", g)
+	}
+	sameTime(t, "StartedAt", g.StartedAt, now)
+	if as[1].Number != 2 || as[1].Error != a2.Error || as[1].ResponseStatus != 0 || as[2].Number != 3 {
+		t.Errorf("attempts 2,3: %+v %+v", as[1], as[2])
+	}
+	cur, err = s.GetDelivery(ctx, d.ID)
+	must(t, err)
+	if cur.Status != store.DeliveryFailed || cur.AttemptCount != 2 || cur.LastError != a2.Error {
+		t.Errorf("final: %+v", cur)
+	}
+	if as, err := s.ListAttempts(ctx, "00000000-0000-4000-8000-00000000beef"); err != nil || len(as) != 0 {
+		t.Errorf("attempts of unknown delivery: %v %v", as, err)
+	}
+}
+
+func testRequeue(t *testing.T, s store.Store) {
+	ds := []*store.Delivery{newDelivery("http://127.0.0.1/a"), newDelivery("http://127.0.0.1/b"), newDelivery("http://127.0.0.1/c")}
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	now := base.Add(time.Hour)
+	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 10, "")
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}))
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[1].ID, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 500}))
+	later := now.Add(time.Hour)
+	got, err := s.Requeue(ctx, []string{ds[0].ID, ds[1].ID}, store.Requeue{ExtraAttempts: 3, Now: later, RunID: "replay-1"})
+	must(t, err)
+	if !reflect.DeepEqual(got, []string{ds[1].ID}) {
+		t.Errorf("requeued %v, want only the failed one", got)
+	}
+	d1, err := s.GetDelivery(ctx, ds[1].ID)
+	must(t, err)
+	if d1.Status != store.DeliveryPending || d1.MaxAttempts != 4 || d1.AttemptCount != 1 || d1.RunID != "replay-1" ||
+		d1.URL != ds[1].URL || d1.Schedule != ds[1].Schedule {
+		t.Errorf("requeued delivery: %+v", d1)
+	}
+	sameTime(t, "NextAttemptAt", d1.NextAttemptAt, later)
+	d0, err := s.GetDelivery(ctx, ds[0].ID)
+	must(t, err)
+	if d0.Status != store.DeliverySucceeded {
+		t.Errorf("succeeded delivery changed without Force: %s", d0.Status)
+	}
+	got, err = s.Requeue(ctx, []string{ds[0].ID}, store.Requeue{ExtraAttempts: 1, Force: true, Now: later,
+		URL: "http://127.0.0.1/other", Schedule: "0s,5s"})
+	must(t, err)
+	if !reflect.DeepEqual(got, []string{ds[0].ID}) {
+		t.Errorf("forced requeue: %v", got)
+	}
+	d0, err = s.GetDelivery(ctx, ds[0].ID)
+	must(t, err)
+	if d0.Status != store.DeliveryPending || d0.URL != "http://127.0.0.1/other" || d0.Schedule != "0s,5s" || d0.MaxAttempts != 2 {
+		t.Errorf("forced requeue: %+v", d0)
+	}
+	// Requeued deliveries are due and claimable (ds[2] is still leased to w).
+	claimed, err := s.ClaimDue(ctx, "w2", later, time.Minute, 10, "replay-1")
+	must(t, err)
+	if !reflect.DeepEqual(ids(claimed), []string{ds[1].ID}) {
+		t.Errorf("claim replay run: %v", ids(claimed))
+	}
+	// Requeue releases a lease on a pending delivery: its old worker loses it.
+	_, err = s.Requeue(ctx, []string{ds[2].ID}, store.Requeue{ExtraAttempts: 1, Now: later})
+	must(t, err)
+	if err := s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[2].ID, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("record after requeue: %v, want ErrLeaseLost", err)
+	}
+	if _, err := s.Requeue(ctx, []string{"00000000-0000-4000-8000-00000000cafe"}, store.Requeue{ExtraAttempts: 1}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("requeue unknown: %v", err)
+	}
+}
+
+func testInfo(t *testing.T, s store.Store) {
+	_, ds := seed(t, s)
+	_, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 1, "")
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliverySucceeded}))
+	info, err := s.Info(ctx)
+	must(t, err)
+	if info.Backend == "" || info.Location == "" || info.SchemaVersion < 1 ||
+		info.Subscriptions != 2 || info.Events != 3 || info.Deliveries != 6 || info.Attempts != 1 {
+		t.Errorf("info: %+v", info)
+	}
+}
+
+func testExportImport(t *testing.T, src, dst store.Store) {
+	subs, ds := seed(t, src)
+	subs[0].PreviousSecret = "whsec_old"
+	subs[0].PreviousSecretExpiresAt = base.Add(time.Hour)
+	subs[0].Headers = map[string]string{"X-A": "1"}
+	must(t, src.UpdateSubscription(ctx, subs[0]))
+	_, err := src.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 1, "")
+	must(t, err)
+	must(t, src.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, StartedAt: base, ResponseStatus: 500,
+		RequestHeaders: map[string][]string{"A": {"b"}}, ResponseBody: []byte("no")}, store.DeliveryUpdate{Status: store.DeliveryPending, NextAttemptAt: base.Add(-time.Hour)}))
+	_, err = src.ClaimDue(ctx, "w", base.Add(3*time.Hour), time.Minute, 1, "")
+	must(t, err)
+	must(t, src.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, StartedAt: base.Add(time.Second), ResponseStatus: 200}, store.DeliveryUpdate{Status: store.DeliverySucceeded}))
+
+	var recs []store.Record
+	must(t, src.Export(ctx, func(r store.Record) error { recs = append(recs, r); return nil }))
+	counts := map[string]int{}
+	order := ""
+	for _, r := range recs {
+		k := kind(r)
+		counts[k]++
+		if len(order) == 0 || order[len(order)-1] != k[0] {
+			order += k[:1]
+		}
+	}
+	if counts["subscription"] != 2 || counts["event"] != 3 || counts["delivery"] != 6 || counts["attempt"] != 2 || order != "seda" {
+		t.Fatalf("export: %v in order %q", counts, order)
+	}
+	for _, r := range recs {
+		must(t, dst.Import(ctx, r))
+	}
+	// Importing twice skips what exists.
+	for _, r := range recs {
+		must(t, dst.Import(ctx, r))
+	}
+	var again []store.Record
+	must(t, dst.Export(ctx, func(r store.Record) error { again = append(again, r); return nil }))
+	if len(again) != len(recs) {
+		t.Fatalf("round trip: %d records, want %d", len(again), len(recs))
+	}
+	for i := range recs {
+		if a, b := normalize(recs[i]), normalize(again[i]); !reflect.DeepEqual(a, b) {
+			t.Errorf("record %d differs:\n got %+v\nwant %+v", i, b, a)
+		}
+	}
+	info, err := dst.Info(ctx)
+	must(t, err)
+	if info.Subscriptions != 2 || info.Deliveries != 6 || info.Attempts != 2 {
+		t.Errorf("imported info: %+v", info)
+	}
+	// The imported store keeps working: a new delivery gets a fresh Seq.
+	d := newDelivery("http://127.0.0.1/new")
+	must(t, dst.CreateEvent(ctx, newEvent("evt_new", "card.created"), []*store.Delivery{d}))
+	if d.Seq <= ds[len(ds)-1].Seq {
+		t.Errorf("new Seq %d not after imported %d", d.Seq, ds[len(ds)-1].Seq)
+	}
+	// A failing callback stops the export with its error.
+	stop := errors.New("stop")
+	if err := src.Export(ctx, func(store.Record) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("export callback error: %v", err)
+	}
+}
+
+func kind(r store.Record) string {
+	switch {
+	case r.Subscription != nil:
+		return "subscription"
+	case r.Event != nil:
+		return "event"
+	case r.Delivery != nil:
+		return "delivery"
+	case r.Attempt != nil:
+		return "attempt"
+	}
+	return "empty"
+}
+
+// normalize makes records comparable across backends: times in UTC,
+// empty maps and slices as nil.
+func normalize(r store.Record) store.Record {
+	utc := func(t *time.Time) {
+		if !t.IsZero() {
+			*t = t.UTC()
+		}
+	}
+	if s := r.Subscription; s != nil {
+		c := *s
+		utc(&c.CreatedAt)
+		utc(&c.UpdatedAt)
+		utc(&c.PreviousSecretExpiresAt)
+		if len(c.Headers) == 0 {
+			c.Headers = nil
+		}
+		if len(c.Metadata) == 0 {
+			c.Metadata = nil
+		}
+		r.Subscription = &c
+	}
+	if e := r.Event; e != nil {
+		c := *e
+		utc(&c.CreatedAt)
+		if len(c.Headers) == 0 {
+			c.Headers = nil
+		}
+		r.Event = &c
+	}
+	if d := r.Delivery; d != nil {
+		c := *d
+		utc(&c.CreatedAt)
+		utc(&c.UpdatedAt)
+		utc(&c.NextAttemptAt)
+		utc(&c.LeaseExpiresAt)
+		if len(c.Headers) == 0 {
+			c.Headers = nil
+		}
+		r.Delivery = &c
+	}
+	if a := r.Attempt; a != nil {
+		c := *a
+		utc(&c.StartedAt)
+		for _, m := range []*map[string][]string{&c.RequestHeaders, &c.ResponseHeaders} {
+			if len(*m) == 0 {
+				*m = nil
+			}
+		}
+		if len(c.ResponseBody) == 0 {
+			c.ResponseBody = nil
+		}
+		r.Attempt = &c
+	}
+	return r
+}

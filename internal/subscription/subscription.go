@@ -1,0 +1,505 @@
+// Package subscription is the service behind `hookctl subscribe` and
+// `hookctl subscriptions`: it validates input (URL, event patterns,
+// headers, scheme and secret), generates and rotates secrets, and renders
+// the provider-style JSON view. Commands parse flags, call it and render.
+package subscription
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// DefaultScheme signs each event the way its own provider does.
+const DefaultScheme = "auto"
+
+// DefaultGrace is how long a rotated-out secret keeps signing.
+const DefaultGrace = 24 * time.Hour
+
+// InputError is bad input: exit 2, with optional hints.
+type InputError struct {
+	Msg   string
+	Hint  []string
+	cause error
+}
+
+func (e *InputError) Error() string   { return e.Msg }
+func (e *InputError) Unwrap() error   { return e.cause }
+func (e *InputError) ExitCode() int   { return 2 }
+func (e *InputError) Hints() []string { return e.Hint }
+
+func inputErr(hints []string, format string, args ...any) *InputError {
+	return &InputError{Msg: fmt.Sprintf(format, args...), Hint: hints}
+}
+
+// Service manages subscriptions in a store.
+type Service struct {
+	Store store.Store
+	// Catalog checks event names and patterns ("did you mean"); nil skips
+	// the catalog check (syntax is still checked).
+	Catalog *catalog.Catalog
+	Now     func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// CreateInput is what `hookctl subscribe` collects.
+type CreateInput struct {
+	URL         string
+	Events      []string // names or patterns; items may hold commas
+	Description string
+	Provider    string
+	Scheme      string // "" = auto
+	Method      string // "" = POST
+	Headers     []string
+	Secret      string // "" = generate
+	Metadata    map[string]string
+}
+
+// Create validates in and stores an enabled subscription with a fresh
+// secret unless one is given.
+func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscription, error) {
+	sub := &store.Subscription{Status: store.StatusEnabled, Description: strings.TrimSpace(in.Description), Metadata: in.Metadata}
+	var err error
+	if sub.CallbackURL, err = ValidateURL(in.URL); err != nil {
+		return nil, err
+	}
+	if sub.Events, err = s.ValidateEvents(in.Events); err != nil {
+		return nil, err
+	}
+	if sub.Provider, err = ValidateProvider(in.Provider); err != nil {
+		return nil, err
+	}
+	if sub.Scheme, err = ValidateScheme(in.Scheme); err != nil {
+		return nil, err
+	}
+	if sub.Method, err = ValidateMethod(in.Method); err != nil {
+		return nil, err
+	}
+	if sub.Headers, err = ParseHeaders(in.Headers); err != nil {
+		return nil, err
+	}
+	if in.Secret != "" {
+		if err := validateSecret(sub.Scheme, in.Secret); err != nil {
+			return nil, err
+		}
+		sub.Secret = in.Secret
+	} else if sub.Secret, err = signature.GenerateSecret(sub.Scheme); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateSubscription(ctx, sub); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+// Get finds a subscription by ID or unique prefix.
+func (s *Service) Get(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
+	return s.Store.GetSubscription(ctx, strings.TrimSpace(idOrPrefix))
+}
+
+// List lists subscriptions, oldest first.
+func (s *Service) List(ctx context.Context, status, event string) ([]*store.Subscription, error) {
+	switch status {
+	case "", store.StatusEnabled, store.StatusDisabled:
+	default:
+		return nil, inputErr(nil, "invalid status %q: want enabled or disabled", status)
+	}
+	return s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Status: status, Event: strings.TrimSpace(event)})
+}
+
+// UpdateInput holds the changes of `subscriptions update`; nil/empty
+// fields are left alone.
+type UpdateInput struct {
+	URL           *string
+	Events        []string // replaces the list when non-nil
+	AddEvents     []string
+	RemoveEvents  []string
+	Description   *string
+	Headers       []string // 'K: V' sets K
+	RemoveHeaders []string // header names to drop
+	Method        *string
+	Scheme        *string
+}
+
+// Empty reports whether in changes nothing.
+func (in UpdateInput) Empty() bool {
+	return in.URL == nil && in.Events == nil && len(in.AddEvents) == 0 && len(in.RemoveEvents) == 0 &&
+		in.Description == nil && len(in.Headers) == 0 && len(in.RemoveHeaders) == 0 && in.Method == nil && in.Scheme == nil
+}
+
+// Update applies in to the subscription. Nothing is written unless every
+// change is valid.
+func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput) (*store.Subscription, error) {
+	if in.Empty() {
+		return nil, inputErr([]string{"give at least one of --url, --events, --add-events, --remove-events, --description, --header, --remove-header"},
+			"nothing to update")
+	}
+	sub, err := s.Get(ctx, idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if in.URL != nil {
+		if sub.CallbackURL, err = ValidateURL(*in.URL); err != nil {
+			return nil, err
+		}
+	}
+	events := sub.Events
+	if in.Events != nil {
+		events = SplitList(in.Events)
+		if len(events) == 0 {
+			return nil, inputErr([]string{"subscribe to at least one event, e.g. --events 'card.*'"}, "the event list is empty")
+		}
+	}
+	for _, e := range SplitList(in.AddEvents) {
+		if !slices.Contains(events, e) {
+			events = append(slices.Clip(events), e)
+		}
+	}
+	for _, e := range SplitList(in.RemoveEvents) {
+		i := slices.Index(events, e)
+		if i < 0 {
+			return nil, inputErr([]string{"its events are: " + strings.Join(events, ", ")}, "the subscription has no event %q to remove", e)
+		}
+		events = slices.Delete(slices.Clone(events), i, i+1)
+	}
+	if len(events) == 0 {
+		return nil, inputErr([]string{"a subscription needs at least one event; disable it instead: hookctl subscriptions disable " + sub.ID},
+			"removing those events would leave the event list empty")
+	}
+	if in.Events != nil || len(in.AddEvents) > 0 || len(in.RemoveEvents) > 0 {
+		if sub.Events, err = s.ValidateEvents(events); err != nil {
+			return nil, err
+		}
+	}
+	if in.Description != nil {
+		sub.Description = strings.TrimSpace(*in.Description)
+	}
+	if in.Method != nil {
+		if sub.Method, err = ValidateMethod(*in.Method); err != nil {
+			return nil, err
+		}
+	}
+	if in.Scheme != nil {
+		if sub.Scheme, err = ValidateScheme(*in.Scheme); err != nil {
+			return nil, err
+		}
+		if err := validateSecret(sub.Scheme, sub.Secret); err != nil {
+			return nil, err
+		}
+	}
+	if len(in.Headers) > 0 || len(in.RemoveHeaders) > 0 {
+		set, err := ParseHeaders(in.Headers)
+		if err != nil {
+			return nil, err
+		}
+		h := map[string]string{}
+		for k, v := range sub.Headers {
+			h[k] = v
+		}
+		for _, name := range in.RemoveHeaders {
+			key := http.CanonicalHeaderKey(strings.TrimSpace(name))
+			if _, ok := h[key]; !ok {
+				return nil, inputErr(nil, "the subscription has no header %q to remove", name)
+			}
+			delete(h, key)
+		}
+		for k, v := range set {
+			h[k] = v
+		}
+		sub.Headers = h
+	}
+	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+// SetStatus enables or disables a subscription. It reports whether the
+// status changed.
+func (s *Service) SetStatus(ctx context.Context, idOrPrefix, status string) (*store.Subscription, bool, error) {
+	sub, err := s.Get(ctx, idOrPrefix)
+	if err != nil {
+		return nil, false, err
+	}
+	if sub.Status == status {
+		return sub, false, nil
+	}
+	sub.Status = status
+	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+		return nil, false, err
+	}
+	return sub, true, nil
+}
+
+// Delete deletes a subscription; its delivery history stays.
+func (s *Service) Delete(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
+	sub, err := s.Get(ctx, idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.DeleteSubscription(ctx, sub.ID); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+// RotateSecret gives the subscription a new secret (newSecret, or a fresh
+// one). The old secret keeps signing alongside it for grace (0 drops it at
+// once).
+func (s *Service) RotateSecret(ctx context.Context, idOrPrefix string, grace time.Duration, newSecret string) (*store.Subscription, error) {
+	if grace < 0 {
+		return nil, inputErr(nil, "invalid --grace %s: it cannot be negative", grace)
+	}
+	sub, err := s.Get(ctx, idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if newSecret != "" {
+		if err := validateSecret(sub.Scheme, newSecret); err != nil {
+			return nil, err
+		}
+		if newSecret == sub.Secret {
+			return nil, inputErr(nil, "the new secret is the current secret")
+		}
+	} else if newSecret, err = signature.GenerateSecret(sub.Scheme); err != nil {
+		return nil, err
+	}
+	if grace > 0 {
+		sub.PreviousSecret = sub.Secret
+		sub.PreviousSecretExpiresAt = s.now().Add(grace).UTC().Truncate(time.Microsecond)
+	} else {
+		sub.PreviousSecret = ""
+		sub.PreviousSecretExpiresAt = time.Time{}
+	}
+	sub.Secret = newSecret
+	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+// ActiveSecrets returns the secrets that sign for sub at now: the current
+// one, then the previous one while its grace period lasts.
+func ActiveSecrets(sub *store.Subscription, now time.Time) []string {
+	out := []string{sub.Secret}
+	if sub.PreviousSecret != "" && now.Before(sub.PreviousSecretExpiresAt) {
+		out = append(out, sub.PreviousSecret)
+	}
+	return out
+}
+
+// ValidateURL checks that raw is an absolute http or https URL with a
+// host, and returns it trimmed.
+func ValidateURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	hint := []string{"use an absolute http or https URL, e.g. http://localhost:3000/webhooks"}
+	if raw == "" {
+		return "", inputErr(hint, "the callback URL is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", inputErr(hint, "invalid callback URL %q: %s", raw, urlReason(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		if u.Scheme == "" {
+			return "", inputErr(hint, "invalid callback URL %q: it has no http:// or https:// scheme", raw)
+		}
+		return "", inputErr(hint, "invalid callback URL %q: scheme %q is not http or https", raw, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return "", inputErr(hint, "invalid callback URL %q: it has no host", raw)
+	}
+	if u.User != nil {
+		return "", inputErr([]string{"put credentials in a header instead: --header 'Authorization: Bearer …'"},
+			"invalid callback URL %q: it must not contain a user name or password", raw)
+	}
+	return raw, nil
+}
+
+func urlReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// SplitList splits comma-separated items, trims them and drops empty and
+// repeated ones, keeping order.
+func SplitList(items []string) []string {
+	out := []string{}
+	for _, item := range items {
+		for _, p := range strings.Split(item, ",") {
+			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// ValidateEvents checks event names and patterns: syntax here, names
+// against the catalog (with "did you mean" hints).
+func (s *Service) ValidateEvents(items []string) ([]string, error) {
+	events := SplitList(items)
+	if len(events) == 0 {
+		return nil, inputErr([]string{"subscribe to at least one event, e.g. --events 'card.*' (see hookctl events list)"},
+			"the event list is empty")
+	}
+	for _, e := range events {
+		if err := checkPatternSyntax(e); err != nil {
+			return nil, err
+		}
+	}
+	if s.Catalog != nil {
+		if err := s.Catalog.ValidatePatterns(events); err != nil {
+			ie := &InputError{Msg: err.Error(), cause: err}
+			var he interface{ Hints() []string }
+			if errors.As(err, &he) {
+				ie.Hint = he.Hints()
+			}
+			return nil, ie
+		}
+	}
+	return events, nil
+}
+
+func checkPatternSyntax(p string) error {
+	hint := []string{"use exact names (card.created), a prefix pattern (card.*) or * for every event"}
+	if p == "*" {
+		return nil
+	}
+	if strings.ContainsAny(p, " \t\r\n") {
+		return inputErr(hint, "invalid event %q: it contains whitespace", p)
+	}
+	if i := strings.Index(p, "*"); i >= 0 && (i != len(p)-1 || !strings.HasSuffix(p, ".*") || len(p) < 3) {
+		return inputErr(hint, "invalid event pattern %q: '*' may only end a pattern after a dot", p)
+	}
+	if strings.HasPrefix(p, ".") || strings.Contains(p, "..") || strings.HasSuffix(p, ".") {
+		return inputErr(hint, "invalid event %q", p)
+	}
+	return nil
+}
+
+// ValidateProvider checks a provider name ("" = any).
+func ValidateProvider(p string) (string, error) {
+	p = strings.ToLower(strings.TrimSpace(p))
+	if p == "" || slices.Contains(catalog.Providers(), p) {
+		return p, nil
+	}
+	return "", inputErr([]string{"providers: " + strings.Join(catalog.Providers(), ", ")}, "unknown provider %q", p)
+}
+
+// ValidateScheme checks a signature scheme name ("" = auto).
+func ValidateScheme(name string) (string, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if name == "" || name == DefaultScheme {
+		return DefaultScheme, nil
+	}
+	if slices.Contains(signature.Names(), name) {
+		return name, nil
+	}
+	return "", inputErr([]string{"schemes: " + DefaultScheme + ", " + strings.Join(signature.Names(), ", ")},
+		"unknown signature scheme %q", name)
+}
+
+// ValidateMethod checks the HTTP method deliveries use ("" = POST).
+func ValidateMethod(m string) (string, error) {
+	m = strings.ToUpper(strings.TrimSpace(m))
+	switch m {
+	case "", http.MethodPost:
+		return "", nil
+	case http.MethodPut, http.MethodPatch:
+		return m, nil
+	}
+	return "", inputErr([]string{"use POST, PUT or PATCH"}, "unsupported method %q", m)
+}
+
+func validateSecret(scheme, secret string) error {
+	if err := signature.ValidateSecret(scheme, secret); err != nil {
+		msg := err.Error()
+		var ve *signature.VerifyError
+		if errors.As(err, &ve) && ve.Msg != "" {
+			msg = ve.Msg
+		}
+		return &InputError{Msg: fmt.Sprintf("invalid secret for scheme %s: %s", scheme, msg), cause: err,
+			Hint: []string{"leave out --secret and hookctl generates one"}}
+	}
+	return nil
+}
+
+// reservedHeaders are set by hookctl on every delivery.
+var reservedHeaders = []string{"Host", "Content-Length", "Transfer-Encoding", "Connection"}
+
+// ParseHeaders parses 'Name: value' items into canonical header names.
+func ParseHeaders(items []string) (map[string]string, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	h := map[string]string{}
+	for _, item := range items {
+		name, value, ok := strings.Cut(item, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		hint := []string{"write headers as 'Name: value', e.g. --header 'Authorization: Bearer t0k3n'"}
+		switch {
+		case !ok:
+			return nil, inputErr(hint, "malformed header %q: missing ':'", item)
+		case name == "":
+			return nil, inputErr(hint, "malformed header %q: empty name", item)
+		case !validToken(name):
+			return nil, inputErr(hint, "malformed header %q: %q is not a valid header name", item, name)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return nil, inputErr(hint, "malformed header %q: the value contains a line break", item)
+		}
+		name = http.CanonicalHeaderKey(name)
+		if slices.Contains(reservedHeaders, name) {
+			return nil, inputErr(nil, "header %q is set by hookctl and cannot be overridden", name)
+		}
+		h[name] = value
+	}
+	return h, nil
+}
+
+func validToken(s string) bool {
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// MaskSecret hides all but the start and end of a secret:
+// whsec_MfKQ…aSw.
+func MaskSecret(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	prefix := ""
+	body := secret
+	if i := strings.Index(secret, "_"); i > 0 && i < 8 {
+		prefix, body = secret[:i+1], secret[i+1:]
+	}
+	if len(body) < 12 {
+		return prefix + "…"
+	}
+	return prefix + body[:4] + "…" + body[len(body)-3:]
+}

@@ -1,0 +1,190 @@
+package subscription
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+)
+
+func TestValidateURL(t *testing.T) {
+	good := []string{"http://localhost:3000/webhooks", "https://example.com", " http://127.0.0.1:8080/x?y=1 ", "http://[::1]:3000/"}
+	for _, u := range good {
+		if _, err := ValidateURL(u); err != nil {
+			t.Errorf("ValidateURL(%q): %v", u, err)
+		}
+	}
+	bad := map[string]string{
+		"":                            "empty",
+		"localhost:3000/webhooks":     "scheme",
+		"/webhooks":                   "no http",
+		"ftp://example.com/x":         `scheme "ftp"`,
+		"http://":                     "no host",
+		"http:///path":                "no host",
+		"http://user:pw@example.com/": "user name",
+		"http://exa mple.com/":        "invalid callback URL",
+	}
+	for u, want := range bad {
+		_, err := ValidateURL(u)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.ExitCode() != 2 {
+			t.Errorf("ValidateURL(%q) = %v, want an input error", u, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateURL(%q) = %q, want it to mention %q", u, err, want)
+		}
+	}
+}
+
+func TestParseHeaders(t *testing.T) {
+	h, err := ParseHeaders([]string{"authorization: Bearer abc:def", "X-Env:  test ", "x-empty:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Authorization": "Bearer abc:def", "X-Env": "test", "X-Empty": ""}
+	if !reflect.DeepEqual(h, want) {
+		t.Errorf("got %v, want %v", h, want)
+	}
+	for _, bad := range []string{"NoColon", ": value", "Bad Name: v", "X-A: one\r\nX-B: two", "Host: evil", "content-length: 1"} {
+		if _, err := ParseHeaders([]string{bad}); err == nil {
+			t.Errorf("ParseHeaders(%q) accepted", bad)
+		}
+	}
+}
+
+func TestMaskSecret(t *testing.T) {
+	for in, want := range map[string]string{
+		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw": "whsec_MfKQ…aSw",
+		"0123456789abcdef0123":                   "0123…123",
+		"whsec_short":                            "whsec_…",
+		"tiny":                                   "…",
+		"":                                       "",
+	} {
+		if got := MaskSecret(in); got != want {
+			t.Errorf("MaskSecret(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEventSyntax(t *testing.T) {
+	s := &Service{}
+	got, err := s.ValidateEvents([]string{"card.*, kyc.verification.success", "card.*", "*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, []string{"card.*", "kyc.verification.success", "*"}) {
+		t.Errorf("got %v", got)
+	}
+	for _, bad := range [][]string{nil, {""}, {" , "}, {"card*"}, {"*.created"}, {"card.*.x"}, {"card..created"}, {".card"}, {"card created"}} {
+		if _, err := s.ValidateEvents(bad); err == nil {
+			t.Errorf("ValidateEvents(%q) accepted", bad)
+		}
+	}
+}
+
+func newService(t *testing.T) (*Service, *time.Time) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	return &Service{Store: st, Now: func() time.Time { return now }}, &now
+}
+
+func TestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	svc, now := newService(t)
+	sub, err := svc.Create(ctx, CreateInput{URL: "http://localhost:3000/hooks", Events: []string{"card.*,kyc.verification.success"},
+		Description: " app ", Headers: []string{"X-Env: dev"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sub.Secret, "whsec_") || len(sub.Secret) != len("whsec_")+44 || sub.Scheme != "auto" ||
+		sub.Status != store.StatusEnabled || sub.Description != "app" || sub.Headers["X-Env"] != "dev" {
+		t.Errorf("created %+v", sub)
+	}
+	// Bad input writes nothing.
+	if _, err := svc.Create(ctx, CreateInput{URL: "nope", Events: []string{"*"}}); err == nil {
+		t.Error("bad URL accepted")
+	}
+	if _, err := svc.Create(ctx, CreateInput{URL: "http://x", Events: []string{"*"}, Scheme: "standard", Secret: "not base64!"}); err == nil ||
+		!strings.Contains(err.Error(), "invalid secret for scheme standard") {
+		t.Errorf("bad secret: %v", err)
+	}
+	if l, _ := svc.List(ctx, "", ""); len(l) != 1 {
+		t.Errorf("%d subscriptions after failed creates", len(l))
+	}
+
+	upd, err := svc.Update(ctx, sub.ID[:6], UpdateInput{AddEvents: []string{"card.created", "mono.x"}, RemoveEvents: []string{"card.*"},
+		Headers: []string{"Authorization: Bearer t"}, RemoveHeaders: []string{"x-env"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(upd.Events, []string{"kyc.verification.success", "card.created", "mono.x"}) ||
+		!reflect.DeepEqual(upd.Headers, map[string]string{"Authorization": "Bearer t"}) {
+		t.Errorf("updated %+v", upd)
+	}
+	bad := "ftp://x"
+	if _, err := svc.Update(ctx, sub.ID, UpdateInput{URL: &bad, Description: new("lost?")}); err == nil {
+		t.Error("bad URL update accepted")
+	}
+	if _, err := svc.Update(ctx, sub.ID, UpdateInput{RemoveEvents: []string{"kyc.verification.success", "card.created", "mono.x"}}); err == nil {
+		t.Error("emptying the event list accepted")
+	}
+	if _, err := svc.Update(ctx, sub.ID, UpdateInput{}); err == nil {
+		t.Error("empty update accepted")
+	}
+	got, _ := svc.Get(ctx, sub.ID)
+	if got.Description != "app" || len(got.Events) != 3 {
+		t.Errorf("a failed update changed the subscription: %+v", got)
+	}
+
+	dis, changed, err := svc.SetStatus(ctx, sub.ID, store.StatusDisabled)
+	if err != nil || !changed || dis.Status != store.StatusDisabled {
+		t.Errorf("disable: %v %v %v", dis, changed, err)
+	}
+	if _, changed, _ := svc.SetStatus(ctx, sub.ID, store.StatusDisabled); changed {
+		t.Error("disabling twice reported a change")
+	}
+
+	old := sub.Secret
+	rot, err := svc.RotateSecret(ctx, sub.ID, time.Hour, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rot.Secret == old || rot.PreviousSecret != old || !rot.PreviousSecretExpiresAt.Equal(now.Add(time.Hour)) {
+		t.Errorf("rotated %+v", rot)
+	}
+	if got := ActiveSecrets(rot, *now); !reflect.DeepEqual(got, []string{rot.Secret, old}) {
+		t.Errorf("active during grace: %v", got)
+	}
+	if got := ActiveSecrets(rot, now.Add(2*time.Hour)); !reflect.DeepEqual(got, []string{rot.Secret}) {
+		t.Errorf("active after grace: %v", got)
+	}
+	v := NewView(rot, false, *now)
+	if v.Secret != MaskSecret(rot.Secret) || v.PreviousSecret != MaskSecret(old) || v.PreviousSecretExpiresAt == nil || !v.SecretMasked {
+		t.Errorf("masked view %+v", v)
+	}
+	if v := NewView(rot, true, now.Add(2*time.Hour)); v.Secret != rot.Secret || v.PreviousSecret != "" {
+		t.Errorf("revealed view after grace %+v", v)
+	}
+	rot2, err := svc.RotateSecret(ctx, sub.ID, 0, "whsec_dGhpcyBpcyBhIGJyYW5kIG5ldyBzZWNyZXQ=")
+	if err != nil || rot2.PreviousSecret != "" || rot2.Secret != "whsec_dGhpcyBpcyBhIGJyYW5kIG5ldyBzZWNyZXQ=" {
+		t.Errorf("rotate without grace: %+v %v", rot2, err)
+	}
+
+	if _, err := svc.Delete(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Get(ctx, sub.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+}

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Progress is a one-line progress bar on stderr for long work (bulk
+// replay). It draws only when stderr is a terminal and redraws at most
+// every 100 ms; otherwise every method is a cheap no-op.
+type Progress struct {
+	w       io.Writer
+	enabled bool
+	label   string
+
+	mu         sync.Mutex
+	total      int64
+	totalFinal bool
+	ok, failed int64
+	last       time.Time
+	drawn      bool
+}
+
+// NewProgress returns a progress bar labelled label, drawn on stderr when
+// it is a terminal.
+func (s *IOStreams) NewProgress(label string) *Progress {
+	return &Progress{w: s.ErrOut, enabled: s.IsStderrTTY(), label: label}
+}
+
+// Enabled reports whether the bar is drawn.
+func (p *Progress) Enabled() bool { return p.enabled }
+
+// SetTotal sets the amount of work; final says no more will be added (an
+// open total is drawn as "n+").
+func (p *Progress) SetTotal(n int64, final bool) {
+	p.mu.Lock()
+	p.total, p.totalFinal = n, final
+	p.draw(false)
+	p.mu.Unlock()
+}
+
+// Add counts one finished item.
+func (p *Progress) Add(ok bool) {
+	p.mu.Lock()
+	if ok {
+		p.ok++
+	} else {
+		p.failed++
+	}
+	p.draw(false)
+	p.mu.Unlock()
+}
+
+// Clear erases the bar (before printing a line or the summary).
+func (p *Progress) Clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.enabled && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+}
+
+// Finish draws the final state and ends the line.
+func (p *Progress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.enabled {
+		return
+	}
+	p.draw(true)
+	fmt.Fprintln(p.w)
+	p.drawn = false
+}
+
+const barWidth = 30
+
+// Line renders the bar's text (exported for tests).
+func (p *Progress) Line() string {
+	done := p.ok + p.failed
+	frac := 0.0
+	if p.total > 0 {
+		frac = min(1, float64(done)/float64(p.total))
+	}
+	n := int(frac * barWidth)
+	bar := strings.Repeat("=", n)
+	if n < barWidth {
+		bar += ">" + strings.Repeat(" ", barWidth-n-1)
+	}
+	total := fmt.Sprint(p.total)
+	if !p.totalFinal {
+		total += "+"
+	}
+	line := fmt.Sprintf("%s [%s] %d/%s  %s %s", p.label, bar, done, total,
+		Green(fmt.Sprintf("%d ok", p.ok)), failedText(p.failed))
+	return line
+}
+
+func failedText(n int64) string {
+	s := fmt.Sprintf("%d failed", n)
+	if n > 0 {
+		return Red(s)
+	}
+	return s
+}
+
+func (p *Progress) draw(force bool) {
+	if !p.enabled {
+		return
+	}
+	now := time.Now()
+	if !force && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	fmt.Fprint(p.w, "\r\033[K"+p.Line())
+	p.drawn = true
+}
