@@ -439,3 +439,28 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+// Build is used from several goroutines by trigger; run with -race.
+func TestBuildConcurrent(t *testing.T) {
+	c := mustLoad(t)
+	types := c.All()
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 50 && err == nil; i++ {
+				et := types[(g*50+i)%len(types)]
+				var ev *Event
+				if ev, err = c.Build(et, BuildOptions{Now: t1}); err == nil {
+					err = validBody(et.ContentType, ev.Body)
+				}
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
