@@ -21,6 +21,8 @@ import (
 
 	"github.com/tidwall/gjson"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hookctl/hookctl/internal/signature"
 )
 
 //go:embed builtin
@@ -494,6 +496,14 @@ func (r *rawFixture) eventType(file string, readFile func(string) ([]byte, error
 	et := &EventType{Type: r.typ, Provider: r.provider, Description: r.description, Scheme: r.scheme, ContentType: r.contentType, Method: strings.ToUpper(r.method)}
 	if et.Scheme == "" {
 		et.Scheme = SchemeFor(r.provider)
+	} else if _, err := signature.Lookup(et.Scheme); err != nil {
+		hint := "schemes: " + strings.Join(signature.Names(), ", ")
+		if s := suggest(et.Scheme, signature.Names()); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", s)
+		}
+		return nil, fail(r.at("scheme"), hint, "unknown scheme %q", et.Scheme)
+	} else {
+		et.Scheme = strings.ToLower(et.Scheme)
 	}
 	if et.Method == "" {
 		et.Method = "POST"
