@@ -182,8 +182,11 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer func() { <-slots }()
-				e.process(sendCtx, d)
+				final := e.process(sendCtx, d)
+				<-slots
+				if final {
+					e.Wake() // the run may be complete: let Run see it now
+				}
 			}()
 		}
 		if len(ds) == 0 {
@@ -298,7 +301,7 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // process sends one claimed delivery and records the attempt.
-func (e *Engine) process(ctx context.Context, d *store.Delivery) {
+func (e *Engine) process(ctx context.Context, d *store.Delivery) (final bool) {
 	res := Result{Delivery: d}
 	var (
 		attempt    *store.Attempt
@@ -353,9 +356,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery) {
 	if e.OnResult != nil {
 		e.OnResult(res)
 	}
-	if res.Final {
-		e.Wake()
-	}
+	return res.Final
 }
 
 // transientError marks a failure to prepare an attempt that deserves the
