@@ -166,8 +166,8 @@ func NormalizeURL(s string) (string, error) {
 		return "", errors.New("empty URL")
 	}
 	if !strings.Contains(s, "://") {
-		if isDigits(s) {
-			s = "localhost:" + s
+		if port, _, _ := strings.Cut(s, "/"); isDigits(port) {
+			s = "localhost:" + s // 3000 or 3000/webhooks
 		}
 		s = "http://" + s
 	}
