@@ -86,6 +86,19 @@ func prepareEvent(e *store.Event, deliveries []*store.Delivery, now time.Time) {
 	}
 }
 
+// recordOwnedUpdateSQL applies an attempt's outcome only while owner holds
+// the lease and the attempt count is the one the attempt was made at.
+const recordOwnedUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
+	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
+	updated_at = ? WHERE id = ? AND lease_owner = ?`
+
+// insertNextAttemptSQL inserts an attempt numbered after the delivery's
+// others (the arguments are attemptArgs without the number, then the
+// delivery id again).
+const insertNextAttemptSQL = `INSERT INTO attempts (` + attemptCols + `)
+	SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE delivery_id = ?
+	RETURNING number`
+
 // RecordAttempts records several attempts, each with its delivery update,
 // in one transaction: like RecordAttempt for each. errs[i] is attempt i's
 // outcome (nil, store.ErrLeaseLost or a not-found error); err is a failure
@@ -105,16 +118,45 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 		if err != nil {
 			return err
 		}
-		upd, err := s.txStmt(ctx, tx, recordUpdateSQL)
+		upd, err := tx.PrepareContext(ctx, recordOwnedUpdateSQL)
 		if err != nil {
 			return err
 		}
+		defer upd.Close()
+		insNext, err := tx.PrepareContext(ctx, insertNextAttemptSQL)
+		if err != nil {
+			return err
+		}
+		defer insNext.Close()
 		now := time.Now().UTC()
 		for i, a := range attempts {
 			u := updates[i]
+			var next any
+			if u.Status == store.DeliveryPending {
+				next = tm(u.NextAttemptAt)
+				if next == nil {
+					next = now.UnixMicro()
+				}
+			}
+			// The common case: we still hold the lease; update the
+			// delivery, then add the attempt after the delivery's others.
+			res, err := upd.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID, owner)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				args := attemptArgs(a)
+				args = append(append([]any{args[0]}, args[2:]...), a.DeliveryID)
+				if err := insNext.QueryRowContext(ctx, args...).Scan(&a.Number); err != nil {
+					return err
+				}
+				continue
+			}
+			// Lease lost (or gone): keep the attempt, numbered after the
+			// others, and leave the delivery alone.
 			var leaseOwner string
 			var maxNumber int
-			err := sel.QueryRowContext(ctx, a.DeliveryID).Scan(&leaseOwner, &maxNumber)
+			err = sel.QueryRowContext(ctx, a.DeliveryID).Scan(&leaseOwner, &maxNumber)
 			if errors.Is(err, sql.ErrNoRows) {
 				errs[i] = &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
 				continue
@@ -129,17 +171,16 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 				return err
 			}
 			if leaseOwner != owner {
-				errs[i] = store.ErrLeaseLost // the attempt is kept
+				errs[i] = store.ErrLeaseLost
 				continue
 			}
-			var next any
-			if u.Status == store.DeliveryPending {
-				next = tm(u.NextAttemptAt)
-				if next == nil {
-					next = now.UnixMicro()
-				}
+			// The update above found our lease: unreachable, but keep the
+			// single-record semantics if it ever happens.
+			updOne, err := s.txStmt(ctx, tx, recordUpdateSQL)
+			if err != nil {
+				return err
 			}
-			if _, err := upd.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID); err != nil {
+			if _, err := updOne.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID); err != nil {
 				return err
 			}
 		}
