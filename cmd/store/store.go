@@ -1,32 +1,390 @@
-// Package storecmd implements `hookctl store`.
+// Package storecmd implements `hookctl store info|migrate|export|import`:
+// inspect the configured store (SQLite or PostgreSQL), apply its
+// migrations, and move subscriptions and history between stores as JSON
+// lines. It only uses the store.Store interface (and the optional
+// store.Migrator and store.BatchImporter), so it works on both backends.
 package storecmd
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
-
-// Options are the parsed flags of the command.
+// Options are the parsed flags of the store commands.
 type Options struct {
-	Factory *cli.Factory
+	IO    *ui.IOStreams
+	Store func(context.Context) (store.Store, error)
+	Ctx   context.Context
+
+	Verb string // info | migrate | export | import
+	File string // import: a file, or - for stdin
+	// BatchSize is how many records import writes per transaction.
+	BatchSize int
 }
 
-// NewCmd returns the command.
+// NewCmd returns `hookctl store`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{Factory: f}
-	return &cobra.Command{
+	root := &cobra.Command{
 		Use:   "store <command>",
 		Short: "Inspect, migrate, export and import the store",
+		Long: `Inspect, migrate, export and import the store: the SQLite file (default) or
+a shared PostgreSQL database (--store postgres://…, or HOOKCTL_STORE).
+Passwords in store URLs are masked in all output.`,
+		Example: `  hookctl store info
+  hookctl store info --store 'postgres://hookctl:secret@db.internal/hookctl'
+  hookctl store export > dump.jsonl
+  hookctl store import dump.jsonl --store "$TEAM_STORE"`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			return cli.Usagef("missing subcommand").Hint("run 'hookctl store --help' for the subcommands: info, migrate, export, import")
+		},
+	}
+	mk := func(verb string) *Options {
+		return &Options{IO: f.IOStreams, Store: f.Store, Verb: verb, BatchSize: 1000}
+	}
+	runE := func(opts *Options) func(*cobra.Command, []string) error {
+		return func(c *cobra.Command, args []string) error {
+			opts.Ctx = c.Context()
+			if opts.Ctx == nil {
+				opts.Ctx = context.Background()
+			}
+			if len(args) == 1 {
+				opts.File = args[0]
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
-		},
+			return run(opts)
+		}
 	}
+
+	info := mk("info")
+	root.AddCommand(&cobra.Command{
+		Use:   "info",
+		Short: "Show the backend, location, schema version and row counts",
+		Args:  cobra.NoArgs,
+		Example: `  hookctl store info
+  hookctl store info -o json
+  HOOKCTL_STORE='postgres://hookctl:secret@localhost/hookctl?sslmode=disable' hookctl store info`,
+		RunE: runE(info),
+	})
+
+	migrate := mk("migrate")
+	root.AddCommand(&cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending schema migrations (also done automatically on open)",
+		Long: `Apply the store's pending schema migrations and print the schema version.
+Every command already migrates the store when it opens it (safely, even
+when several hookctl processes start at once); run this to upgrade a shared
+store explicitly, e.g. from a deploy job.`,
+		Args: cobra.NoArgs,
+		Example: `  hookctl store migrate
+  hookctl store migrate --store "$TEAM_STORE" -o json`,
+		RunE: runE(migrate),
+	})
+
+	export := mk("export")
+	root.AddCommand(&cobra.Command{
+		Use:   "export",
+		Short: "Write every subscription, event, delivery and attempt as JSON lines",
+		Long: `Write the whole store to stdout as JSON lines, one record per line:
+subscriptions, then events, deliveries and attempts. Secrets are included
+(the dump is meant for 'hookctl store import'): keep it private.`,
+		Args: cobra.NoArgs,
+		Example: `  hookctl store export > dump.jsonl
+  hookctl store export | gzip > dump.jsonl.gz`,
+		RunE: runE(export),
+	})
+
+	imp := mk("import")
+	importCmd := &cobra.Command{
+		Use:   "import {<file>|-}",
+		Short: "Import records written by 'store export' (skipping those already present)",
+		Long: `Import JSON lines written by 'hookctl store export' into the configured
+store. Records whose IDs already exist are skipped, so importing the same
+dump twice changes nothing. Use - to read standard input.`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
+			}
+			return nil
+		},
+		Example: `  hookctl store import dump.jsonl
+  hookctl store export --store ~/.local/share/hookctl/hookctl.db | hookctl store import - --store "$TEAM_STORE"`,
+		RunE: runE(imp),
+	}
+	importCmd.Flags().IntVar(&imp.BatchSize, "batch-size", 1000, "records written per transaction")
+	root.AddCommand(importCmd)
+	return root
+}
+
+func run(opts *Options) error {
+	if opts.Verb == "import" && opts.BatchSize < 1 {
+		return cli.Usagef("invalid --batch-size %d: want 1 or more", opts.BatchSize)
+	}
+	// Open the file before the store, so a typo is a usage error.
+	var in io.Reader
+	if opts.Verb == "import" {
+		if opts.File == "-" {
+			in = opts.IO.In
+		} else {
+			f, err := os.Open(opts.File)
+			if err != nil {
+				return cli.Usagef("cannot read %s: %v", opts.File, unwrapPath(err))
+			}
+			defer f.Close()
+			in = f
+		}
+	}
+	s, err := opts.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	switch opts.Verb {
+	case "info":
+		return runInfo(opts, s)
+	case "migrate":
+		return runMigrate(opts, s)
+	case "export":
+		return runExport(opts, s)
+	case "import":
+		return runImport(opts, s, in)
+	}
+	return fmt.Errorf("unknown store command %q", opts.Verb)
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+type infoJSON struct {
+	Backend             string `json:"backend"`
+	Location            string `json:"location"`
+	SchemaVersion       int    `json:"schema_version"`
+	LatestSchemaVersion int    `json:"latest_schema_version,omitempty"`
+	Subscriptions       int64  `json:"subscriptions"`
+	Events              int64  `json:"events"`
+	Deliveries          int64  `json:"deliveries"`
+	Attempts            int64  `json:"attempts"`
+}
+
+func runInfo(opts *Options, s store.Store) error {
+	info, err := s.Info(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	out := infoJSON{
+		Backend: info.Backend, Location: store.MaskURL(info.Location), SchemaVersion: info.SchemaVersion,
+		Subscriptions: info.Subscriptions, Events: info.Events, Deliveries: info.Deliveries, Attempts: info.Attempts,
+	}
+	if m, ok := s.(store.Migrator); ok {
+		if _, latest, err := m.SchemaVersion(opts.Ctx); err == nil {
+			out.LatestSchemaVersion = latest
+		}
+	}
+	if opts.IO.JSON() {
+		return ui.WriteJSON(opts.IO.Out, out)
+	}
+	version := strconv.Itoa(out.SchemaVersion)
+	if out.LatestSchemaVersion != 0 {
+		version = fmt.Sprintf("%d (latest %d)", out.SchemaVersion, out.LatestSchemaVersion)
+	}
+	t := ui.NewTable(opts.IO, "FIELD", "VALUE")
+	t.AddRow("backend", out.Backend)
+	t.AddRow("location", out.Location)
+	t.AddRow("schema version", version)
+	t.AddRow("subscriptions", strconv.FormatInt(out.Subscriptions, 10))
+	t.AddRow("events", strconv.FormatInt(out.Events, 10))
+	t.AddRow("deliveries", strconv.FormatInt(out.Deliveries, 10))
+	t.AddRow("attempts", strconv.FormatInt(out.Attempts, 10))
+	return t.Render()
+}
+
+type migrateJSON struct {
+	Backend  string `json:"backend"`
+	Location string `json:"location"`
+	From     int    `json:"from_version"`
+	To       int    `json:"to_version"`
+}
+
+func runMigrate(opts *Options, s store.Store) error {
+	info, err := s.Info(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	res := migrateJSON{Backend: info.Backend, Location: store.MaskURL(info.Location), From: info.SchemaVersion, To: info.SchemaVersion}
+	if m, ok := s.(store.Migrator); ok {
+		if res.From, res.To, err = m.Migrate(opts.Ctx); err != nil {
+			return err
+		}
+	}
+	if opts.IO.JSON() {
+		return ui.WriteJSON(opts.IO.Out, res)
+	}
+	if res.From == res.To {
+		_, err = fmt.Fprintf(opts.IO.Out, "%s store %s is up to date (schema version %d)\n", res.Backend, res.Location, res.To)
+	} else {
+		_, err = fmt.Fprintf(opts.IO.Out, "%s store %s migrated from schema version %d to %d\n", res.Backend, res.Location, res.From, res.To)
+	}
+	return err
+}
+
+// counts are records per kind.
+type counts struct {
+	Subscriptions int64 `json:"subscriptions"`
+	Events        int64 `json:"events"`
+	Deliveries    int64 `json:"deliveries"`
+	Attempts      int64 `json:"attempts"`
+}
+
+func (c *counts) add(r store.Record) {
+	switch {
+	case r.Subscription != nil:
+		c.Subscriptions++
+	case r.Event != nil:
+		c.Events++
+	case r.Delivery != nil:
+		c.Deliveries++
+	case r.Attempt != nil:
+		c.Attempts++
+	}
+}
+
+func (c counts) total() int64 { return c.Subscriptions + c.Events + c.Deliveries + c.Attempts }
+
+func (c counts) String() string {
+	return fmt.Sprintf("%d subscriptions, %d events, %d deliveries, %d attempts", c.Subscriptions, c.Events, c.Deliveries, c.Attempts)
+}
+
+func runExport(opts *Options, s store.Store) error {
+	w := bufio.NewWriterSize(opts.IO.Out, 64<<10)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	var n counts
+	err := s.Export(opts.Ctx, func(r store.Record) error {
+		n.add(r)
+		return enc.Encode(r)
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "exported %s\n", n)
+	return nil
+}
+
+type importJSON struct {
+	Read    counts `json:"read"`
+	Written counts `json:"written"`
+	Skipped int64  `json:"skipped"`
+}
+
+func runImport(opts *Options, s store.Store, in io.Reader) error {
+	before, err := s.Info(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	name := opts.File
+	if name == "-" {
+		name = "stdin"
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(in, 64<<10))
+	var read counts
+	batch := make([]store.Record, 0, opts.BatchSize)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		defer func() { batch = batch[:0] }()
+		if bi, ok := s.(store.BatchImporter); ok {
+			return bi.ImportBatch(opts.Ctx, batch)
+		}
+		for _, r := range batch {
+			if err := s.Import(opts.Ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for n := int64(1); ; n++ {
+		var r store.Record
+		err := dec.Decode(&r)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
+		}
+		if k := kinds(r); k != 1 {
+			return cli.Usagef("%s: record %d: want exactly one of subscription, event, delivery, attempt, got %d", name, n, k).
+				Hint("the file must be JSON lines written by 'hookctl store export'")
+		}
+		read.add(r)
+		batch = append(batch, r)
+		if len(batch) >= opts.BatchSize {
+			if err := flush(); err != nil {
+				return importFailed(name, read, err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return importFailed(name, read, err)
+	}
+	after, err := s.Info(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	res := importJSON{Read: read, Written: counts{
+		Subscriptions: after.Subscriptions - before.Subscriptions,
+		Events:        after.Events - before.Events,
+		Deliveries:    after.Deliveries - before.Deliveries,
+		Attempts:      after.Attempts - before.Attempts,
+	}}
+	res.Skipped = max(0, read.total()-res.Written.total())
+	if opts.IO.JSON() {
+		return ui.WriteJSON(opts.IO.Out, res)
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%d records already present, skipped)\n",
+		res.Written, after.Backend, store.MaskURL(after.Location), res.Skipped)
+	return err
+}
+
+func kinds(r store.Record) int {
+	n := 0
+	for _, set := range []bool{r.Subscription != nil, r.Event != nil, r.Delivery != nil, r.Attempt != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+func importFailed(name string, read counts, err error) error {
+	var ce cli.CodeError
+	code := cli.ExitFailed
+	if errors.As(err, &ce) {
+		code = ce.ExitCode()
+	}
+	return cli.WithCode(code, fmt.Errorf("import %s stopped after %d records: %w", name, read.total(), err)).
+		Hint("records before the failing batch are kept; importing again skips them")
 }

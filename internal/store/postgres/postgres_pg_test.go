@@ -1,0 +1,341 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+)
+
+func openDB(t *testing.T, u string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.OpenDB(context.Background(), u)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newEvent(t *testing.T, db *postgres.DB, n int, runID string, at time.Time) (*store.Event, []*store.Delivery) {
+	t.Helper()
+	e := &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"n":1}`), ContentType: "application/json", Source: store.SourceTriggered}
+	var ds []*store.Delivery
+	for i := 0; i < n; i++ {
+		ds = append(ds, &store.Delivery{URL: fmt.Sprintf("http://127.0.0.1:1/%d", i), Status: store.DeliveryPending, MaxAttempts: 3,
+			Schedule: "0s,1s,2s", NextAttemptAt: at, RunID: runID})
+	}
+	if err := db.CreateEvent(context.Background(), e, ds); err != nil {
+		t.Fatalf("create event: %v", err)
+	}
+	return e, ds
+}
+
+// Two processes opening a fresh store at once: one migrates, the other
+// waits on the advisory lock and finds the schema current.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	u := pgtest.URL(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			db, err := postgres.OpenDB(context.Background(), u)
+			if err == nil {
+				db.Close()
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+	}
+	db := openDB(t, u)
+	var n int
+	if err := db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM hookctl_schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migrationsOnDisk(t)) {
+		t.Fatalf("schema_migrations has %d rows, want %d", n, len(migrationsOnDisk(t)))
+	}
+	cur, latest, err := db.SchemaVersion(context.Background())
+	if err != nil || cur != latest || cur != postgres.LatestVersion() {
+		t.Fatalf("SchemaVersion = %d, %d, %v", cur, latest, err)
+	}
+}
+
+func migrationsOnDisk(t *testing.T) []int {
+	var vs []int
+	for v := 1; v <= postgres.LatestVersion(); v++ {
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	u := pgtest.URL(t)
+	db := openDB(t, u)
+	if _, err := db.Pool().Exec(context.Background(), `INSERT INTO hookctl_schema_migrations (version, name) VALUES (999, '0999_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := postgres.Open(context.Background(), u)
+	var env *store.EnvironmentError
+	if !errors.As(err, &env) {
+		t.Fatalf("open newer schema: err = %v, want EnvironmentError", err)
+	}
+	if !strings.Contains(err.Error(), "schema version 999") || !strings.Contains(env.Hint, "upgrade hookctl") {
+		t.Fatalf("error %q hint %q", err, env.Hint)
+	}
+	if strings.Contains(err.Error(), "hookctl@") {
+		t.Fatalf("password not masked: %v", err)
+	}
+}
+
+func TestForeignTablesRefused(t *testing.T) {
+	u := pgtest.URL(t)
+	conn, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), `CREATE TABLE events (x int)`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(context.Background())
+	_, err = postgres.Open(context.Background(), u)
+	var env *store.EnvironmentError
+	if !errors.As(err, &env) || !strings.Contains(err.Error(), "not a hookctl store") {
+		t.Fatalf("err = %v, want EnvironmentError about a foreign schema", err)
+	}
+}
+
+func TestConnectErrorsMaskPassword(t *testing.T) {
+	base := pgtest.ServerURL(t)
+	good, _ := url.Parse(base)
+	wrongPass := *good
+	wrongPass.User = url.UserPassword(good.User.Username(), "wrong-s3cret")
+	noDB := *good
+	noDB.Path = "/no_such_db"
+	for _, tc := range []struct {
+		name, url, hint string
+	}{
+		{"unreachable", "postgres://app:top-s3cret@127.0.0.1:1/hookctl?sslmode=disable&connect_timeout=2", "is PostgreSQL running"},
+		{"bad password", wrongPass.String(), "password"},
+		{"no database", noDB.String(), "createdb no_such_db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := postgres.Open(context.Background(), tc.url)
+			var env *store.EnvironmentError
+			if !errors.As(err, &env) {
+				t.Fatalf("err = %v, want EnvironmentError", err)
+			}
+			if env.ExitCode() != 3 {
+				t.Fatalf("exit code %d", env.ExitCode())
+			}
+			msg := err.Error() + " " + env.Hint
+			if strings.Contains(msg, "s3cret") || !strings.Contains(msg, "xxxxx") {
+				t.Fatalf("password not masked: %s", msg)
+			}
+			if !strings.Contains(env.Hint, tc.hint) {
+				t.Fatalf("hint %q, want it to mention %q", env.Hint, tc.hint)
+			}
+		})
+	}
+}
+
+// Many claimers racing over one outbox: every delivery is claimed exactly
+// once.
+func TestClaimDueNoDoubleClaim(t *testing.T) {
+	db := openDB(t, pgtest.URL(t))
+	ctx := context.Background()
+	now := time.Now()
+	const events, per = 100, 3
+	for i := 0; i < events; i++ {
+		newEvent(t, db, per, "", now.Add(-time.Second))
+	}
+	var mu sync.Mutex
+	seen := map[string]string{}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			owner := fmt.Sprintf("w%d", w)
+			for {
+				ds, err := db.ClaimDue(ctx, owner, now, time.Minute, 7, "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(ds) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range ds {
+					if prev, ok := seen[d.ID]; ok {
+						t.Errorf("delivery %s claimed by %s and %s", d.ID, prev, owner)
+					}
+					seen[d.ID] = owner
+					if d.LeaseOwner != owner || !d.LeaseExpiresAt.Equal(now.Add(time.Minute).Truncate(time.Microsecond)) {
+						t.Errorf("lease = %q until %v", d.LeaseOwner, d.LeaseExpiresAt)
+					}
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	if len(seen) != events*per {
+		t.Fatalf("claimed %d deliveries, want %d", len(seen), events*per)
+	}
+}
+
+func TestLeaseExpiryAndLeaseLost(t *testing.T) {
+	db := openDB(t, pgtest.URL(t))
+	ctx := context.Background()
+	t0 := time.Now().Truncate(time.Microsecond)
+	_, ds := newEvent(t, db, 1, "run-1", t0)
+	got, err := db.ClaimDue(ctx, "A", t0, 30*time.Second, 10, "run-1")
+	if err != nil || len(got) != 1 || got[0].ID != ds[0].ID {
+		t.Fatalf("claim A: %v %v", got, err)
+	}
+	// Still leased to A: B gets nothing, other runs get nothing.
+	if got, _ := db.ClaimDue(ctx, "B", t0.Add(10*time.Second), 30*time.Second, 10, ""); len(got) != 0 {
+		t.Fatalf("B claimed a leased delivery: %v", got)
+	}
+	// A was killed; after the lease B takes over.
+	got, err = db.ClaimDue(ctx, "B", t0.Add(31*time.Second), 30*time.Second, 10, "")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("claim B after expiry: %v %v", got, err)
+	}
+	// A comes back and records its attempt: kept, but the lease is lost.
+	err = db.RecordAttempt(ctx, "A", &store.Attempt{DeliveryID: ds[0].ID, Number: 1, StartedAt: t0, ResponseStatus: 200},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200})
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("record by A: %v, want ErrLeaseLost", err)
+	}
+	d, _ := db.GetDelivery(ctx, ds[0].ID)
+	if d.Status != store.DeliveryPending || d.LeaseOwner != "B" || d.AttemptCount != 0 {
+		t.Fatalf("after lost lease: status %s owner %s count %d", d.Status, d.LeaseOwner, d.AttemptCount)
+	}
+	// B records its own attempt: numbered after A's, applied, lease released.
+	a := &store.Attempt{DeliveryID: ds[0].ID, Number: 1, StartedAt: t0.Add(31 * time.Second), ResponseStatus: 500}
+	next := t0.Add(40 * time.Second)
+	if err := db.RecordAttempt(ctx, "B", a, store.DeliveryUpdate{Status: store.DeliveryPending, NextAttemptAt: next, LastStatus: 500, LastError: "HTTP 500"}); err != nil {
+		t.Fatal(err)
+	}
+	if a.Number != 2 {
+		t.Fatalf("attempt number %d, want 2", a.Number)
+	}
+	d, _ = db.GetDelivery(ctx, ds[0].ID)
+	if d.LeaseOwner != "" || d.AttemptCount != 1 || d.LastStatus != 500 || !d.NextAttemptAt.Equal(next) {
+		t.Fatalf("after B: %+v", d)
+	}
+	atts, _ := db.ListAttempts(ctx, ds[0].ID)
+	if len(atts) != 2 || atts[0].Number != 1 || atts[1].Number != 2 {
+		t.Fatalf("attempts: %+v", atts)
+	}
+	// Not due before next.
+	if got, _ := db.ClaimDue(ctx, "C", next.Add(-time.Millisecond), time.Minute, 10, ""); len(got) != 0 {
+		t.Fatalf("claimed before due: %v", got)
+	}
+	if got, _ := db.ClaimDue(ctx, "C", next, time.Minute, 10, ""); len(got) != 1 {
+		t.Fatalf("not claimed when due")
+	}
+}
+
+func TestExportImportBatchRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	src := openDB(t, pgtest.URL(t))
+	sub := &store.Subscription{CallbackURL: "https://example.test/hook", Events: []string{"card.*"}, Secret: "whsec_x",
+		Headers: map[string]string{"X-Team": "a"}, Metadata: map[string]string{"created_by": "test"}}
+	if err := src.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	e := &store.Event{ID: "evt_1", Type: "card.created", Payload: []byte("{\"a\": 1.50}\n"), Headers: map[string][]string{"X": {"1", "2"}}}
+	d := &store.Delivery{SubscriptionID: sub.ID, URL: sub.CallbackURL, MaxAttempts: 2}
+	d2 := &store.Delivery{URL: "http://127.0.0.1:9/adhoc", Secret: "s", Scheme: "standard"}
+	if err := src.CreateEvent(ctx, e, []*store.Delivery{d, d2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.RecordAttempt(ctx, "", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: time.Now(), Duration: 1234567,
+		ResponseStatus: 200, ResponseBody: []byte("ok"), ResponseHeaders: map[string][]string{"Content-Type": {"text/plain"}}},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}); err != nil {
+		t.Fatal(err)
+	}
+	var recs []store.Record
+	if err := src.Export(ctx, func(r store.Record) error { recs = append(recs, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 5 || recs[0].Subscription == nil || recs[1].Event == nil || recs[2].Delivery == nil || recs[4].Attempt == nil {
+		t.Fatalf("export order/records: %+v", recs)
+	}
+	dst := openDB(t, pgtest.URL(t))
+	for i := 0; i < 2; i++ { // idempotent
+		if err := dst.ImportBatch(ctx, recs); err != nil {
+			t.Fatalf("import %d: %v", i, err)
+		}
+	}
+	info, err := dst.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Subscriptions != 1 || info.Events != 1 || info.Deliveries != 2 || info.Attempts != 1 || info.Backend != "postgres" {
+		t.Fatalf("info after import: %+v", info)
+	}
+	gotE, _ := dst.GetEvent(ctx, "evt_1")
+	if !bytes.Equal(gotE.Payload, e.Payload) || !gotE.CreatedAt.Equal(e.CreatedAt) || len(gotE.Headers["X"]) != 2 {
+		t.Fatalf("event after import: %+v", gotE)
+	}
+	gotD, _ := dst.GetDelivery(ctx, d.ID)
+	if gotD.Status != store.DeliverySucceeded || gotD.SubscriptionID != sub.ID || !gotD.CreatedAt.Equal(d.CreatedAt) {
+		t.Fatalf("delivery after import: %+v", gotD)
+	}
+	atts, _ := dst.ListAttempts(ctx, d.ID)
+	if len(atts) != 1 || atts[0].Duration != 1234567 || string(atts[0].ResponseBody) != "ok" {
+		t.Fatalf("attempts after import: %+v", atts)
+	}
+	// A delivery whose subscription is not in the target keeps its history.
+	dst2 := openDB(t, pgtest.URL(t))
+	if err := dst2.ImportBatch(ctx, recs[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if gotD, _ := dst2.GetDelivery(ctx, d.ID); gotD.SubscriptionID != "" {
+		t.Fatalf("dangling subscription kept: %q", gotD.SubscriptionID)
+	}
+	// Out of order (delivery before its event) is a clear error.
+	dst3 := openDB(t, pgtest.URL(t))
+	if err := dst3.Import(ctx, recs[2]); err == nil || !strings.Contains(err.Error(), "export order") {
+		t.Fatalf("import orphan delivery: %v", err)
+	}
+}
+
+func TestInfoMasksPassword(t *testing.T) {
+	db := openDB(t, pgtest.URL(t))
+	info, err := db.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := url.Parse(pgtest.ServerURL(t)); u.User != nil {
+		if p, ok := u.User.Password(); ok && strings.Contains(info.Location, p+"@") {
+			t.Fatalf("location shows the password: %s", info.Location)
+		}
+	}
+	if !strings.Contains(info.Location, "xxxxx@") || info.SchemaVersion != postgres.LatestVersion() {
+		t.Fatalf("info: %+v", info)
+	}
+}

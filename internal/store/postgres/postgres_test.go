@@ -1,0 +1,24 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/store/storetest"
+)
+
+// TestConformance runs the backend-neutral Store suite against a real
+// PostgreSQL server (HOOKCTL_TEST_POSTGRES), each test in its own schema.
+func TestConformance(t *testing.T) {
+	pgtest.ServerURL(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := postgres.Open(context.Background(), pgtest.URL(t))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		return s
+	})
+}
