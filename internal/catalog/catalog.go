@@ -280,19 +280,25 @@ func idPath(provider string) string {
 // bond and mambu, 24-hex for mono, evt_… for saas, msg_… for standard.
 func NewEventID(provider string) string {
 	var r renderer
-	var b []byte
+	b := make([]byte, 0, 40)
 	switch provider {
 	case "mono":
-		b = randChars(hexChars, "", 24)(&r, make([]byte, 0, 24))
+		b = genHex24(&r, b)
 	case "saas":
-		b = randChars(alnumChars, "evt_", 24)(&r, make([]byte, 0, 28))
+		b = genEvt(&r, b)
 	case "standard":
-		b = randChars(alnumChars, "msg_", 24)(&r, make([]byte, 0, 28))
+		b = genMsg(&r, b)
 	default:
-		b = genUUID(&r, make([]byte, 0, 36))
+		b = genUUID(&r, b)
 	}
 	return string(b)
 }
+
+var (
+	genHex24 = randChars(hexChars, "", 24)
+	genEvt   = randChars(alnumChars, "evt_", 24)
+	genMsg   = randChars(alnumChars, "msg_", 24)
+)
 
 // Match reports whether an event type matches a subscription pattern
 // (exact, "*", or a prefix ending in ".*").

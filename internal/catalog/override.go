@@ -73,7 +73,7 @@ func exampleFor(flag string) string {
 	case "--set-json":
 		return `'data.meta={"ref":"x"}'`
 	}
-	return "transaction.amount=12.50"
+	return "data.object.amount=1299"
 }
 
 // checkPath rejects paths sjson would misread: empty keys and wildcards.

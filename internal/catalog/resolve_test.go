@@ -247,6 +247,9 @@ func TestTemplateRules(t *testing.T) {
 		{`{"a":"{{now_date 30d}}","b":"{{now_unix -1h}}"}`, `{"a":"2026-02-01","b":1767319445}`},
 		{`{"a":"{{choice only}}","b":"{{choice two words|}}"}`, `{"a":"only","b":"`},
 		{`{"a":"{{random_int 7 7}}","b":"{{random_amount 2.5 2.5}}"}`, `{"a":7,"b":"2.50"}`},
+		{`{"a":"{{random_amount 10 10 @a}}","b":"{{random_amount 2.5 2.5 @b}}","c":"{{minus @a @b}}","d":"{{plus @a @b}}","e":"{{minus @b @a}}"}`,
+			`{"a":"10.00","b":"2.50","c":"7.50","d":"12.50","e":"-7.50"}`},
+		{`{"a":"{{random_int 9 9 @a}}","b":"{{random_int 4 4 @b}}","c":"{{minus @a @b}}"}`, `{"a":9,"b":4,"c":"5"}`},
 	} {
 		tm, err := compileTemplate([]byte(tc.src), true, nil)
 		if err != nil {
