@@ -11,6 +11,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -202,7 +203,7 @@ func run(opts *Options) error {
 func value(cfg *config.Config, key string) string {
 	if key == "store" {
 		if v := cfg.Get("store"); v != "" {
-			return config.MaskURL(v)
+			return store.MaskURL(v)
 		}
 		return cfg.Store
 	}

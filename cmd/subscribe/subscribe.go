@@ -188,8 +188,9 @@ func prompt(opts *Options, cat *catalog.Catalog) error {
 		fields = append(fields, huh.NewInput().Title("Description").Description("Optional.").Value(&opts.Description))
 	}
 	err := huh.NewForm(huh.NewGroup(fields...)).
-		WithInput(opts.IO.In).
+		WithInput(subscriptions.PromptInput(opts.IO)).
 		WithOutput(opts.IO.ErrOut).
+		WithAccessible(subscriptions.Accessible()).
 		RunWithContext(opts.Ctx)
 	if errors.Is(err, huh.ErrUserAborted) {
 		return cli.Silent(cli.ExitInterrupted)

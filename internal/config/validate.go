@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -78,22 +77,6 @@ func ValidateValue(name, value string) error {
 		}
 	}
 	return nil
-}
-
-// MaskURL hides the password of a URL (postgres://user:xxxxx@host/db);
-// anything that is not a URL with a password is returned as is.
-func MaskURL(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, ok := u.User.Password(); !ok {
-		return s
-	}
-	return u.Redacted()
 }
 
 // ExitCode: a bad value is bad input (exit 2).

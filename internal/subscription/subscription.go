@@ -316,7 +316,10 @@ func ValidateURL(raw string) (string, error) {
 		return "", inputErr(hint, "invalid callback URL %q: %s", raw, urlReason(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		if u.Scheme == "" {
+		if u.Scheme == "" || (u.Opaque != "" && !strings.Contains(raw, "://")) {
+			if !strings.HasPrefix(raw, "/") {
+				hint = []string{"did you mean http://" + raw + "?"}
+			}
 			return "", inputErr(hint, "invalid callback URL %q: it has no http:// or https:// scheme", raw)
 		}
 		return "", inputErr(hint, "invalid callback URL %q: scheme %q is not http or https", raw, u.Scheme)
