@@ -78,7 +78,15 @@ func isJSONContent(ct string) bool {
 
 func (e *EventType) compiled() (*template, error) {
 	e.once.Do(func() {
-		e.tmpl, e.tmplErr = compileTemplate(e.src, e.IsJSON(), e.placeholders)
+		src := e.src
+		if e.IsJSON() {
+			// Sent compact, like the providers do; a template that is not
+			// JSON before rendering (bare placeholders) is kept as written.
+			if c, err := compactJSON(src); err == nil {
+				src = c
+			}
+		}
+		e.tmpl, e.tmplErr = compileTemplate(src, e.IsJSON(), e.placeholders)
 	})
 	return e.tmpl, e.tmplErr
 }
@@ -279,19 +287,16 @@ func idPath(provider string) string {
 // NewEventID returns a fresh event id in the provider's style: UUID for
 // bond and mambu, 24-hex for mono, evt_… for saas, msg_… for standard.
 func NewEventID(provider string) string {
-	var r renderer
-	b := make([]byte, 0, 40)
 	switch provider {
 	case "mono":
-		b = genHex24(&r, b)
+		return string(genHex24(nil, make([]byte, 0, 24)))
 	case "saas":
-		b = genEvt(&r, b)
+		return string(genEvt(nil, make([]byte, 0, 28)))
 	case "standard":
-		b = genMsg(&r, b)
-	default:
-		b = genUUID(&r, b)
+		return string(genMsg(nil, make([]byte, 0, 28)))
 	}
-	return string(b)
+	var buf [36]byte
+	return string(genUUID(nil, buf[:0]))
 }
 
 var (
