@@ -57,7 +57,7 @@ URL=$(cat "$WORK/url")/webhooks
 trigger_run() {
   local n=$1 db=$2
   rm -f "$db" "$db"-*
-  HOOKCTL_STORE=$db "$BIN/hookctl" subscribe --url "$URL" --events '*' --scheme standard >/dev/null
+  HOOKCTL_STORE=$db "$BIN/hookctl" subscribe --url "$URL" --events "*" --scheme standard >/dev/null 2>&1
   local start end
   start=$(date +%s.%N)
   HOOKCTL_STORE=$db /usr/bin/time -f '%M' -o "$WORK/rss" \
@@ -96,7 +96,7 @@ ok_ratio=$( [ "$ratio" != n/a ] && echo "$ratio >= 0.5" | bc -l || echo 0)
 ok_rss=$(echo "$rss100 < 153600" | bc -l)
 printf 'trigger: %d events, concurrency %d\n' "$COUNT" "$CONC"
 printf '  hookctl trigger   %8.0f deliveries/s (%.2f s, every attempt recorded)\n' "$rate" "$secs"
-printf '  hey (same body)   %8s req/s\n' "$hey_rate"
+printf '  hey (same body)   %8.0f req/s\n' "$hey_rate"
 printf '  ratio             %8s (target >= 0.5) %s\n' "$(printf '%.2f' "$ratio" 2>/dev/null || echo n/a)" "$(verdict "$ok_ratio")"
 printf '  peak RSS %6d events: %6.1f MB\n' "$COUNT" "$(echo "$rss20 / 1024" | bc -l)"
 printf '  peak RSS %6d events: %6.1f MB (%.0f deliveries/s; target < 150 MB) %s\n' "$BIG" "$(echo "$rss100 / 1024" | bc -l)" "$rate100" "$(verdict "$ok_rss")"

@@ -262,10 +262,11 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	if method == "" {
 		method = http.MethodPost
 	}
+	reqURL := d.URL
 	if len(atts) > 0 {
-		method = atts[0].RequestMethod
+		method, reqURL = atts[0].RequestMethod, atts[0].RequestURL
 	}
-	fmt.Fprintf(w, "%s %s\n", method, d.URL)
+	fmt.Fprintf(w, "%s %s\n", method, reqURL)
 	if len(atts) > 0 {
 		writeHeaders(w, delivery.MaskHeaders(atts[0].RequestHeaders), s)
 	} else {
@@ -283,12 +284,10 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		fmt.Fprintf(w, "%s  %s  %s %s  %s  %s\n", s.Header.Render(fmt.Sprintf("Attempt %d", a.Number)),
 			s.HTTPStatus(a.ResponseStatus).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
 			a.Duration.Round(100*time.Microsecond), ios.FormatTime(a.StartedAt, now))
-		if a.Number > 1 || len(atts) == 1 {
+		if a.Number > 1 {
 			// The signature changes per attempt: show what was sent.
-			if a.Number > 1 {
-				fmt.Fprintln(w, s.Muted.Render("request headers:"))
-				writeHeaders(w, delivery.MaskHeaders(a.RequestHeaders), s)
-			}
+			fmt.Fprintln(w, s.Muted.Render("request headers:"))
+			writeHeaders(w, delivery.MaskHeaders(a.RequestHeaders), s)
 		}
 		if a.Error != "" {
 			fmt.Fprintln(w, s.Failure.Render("error: "+a.Error))

@@ -166,8 +166,8 @@ func NormalizeURL(s string) (string, error) {
 		return "", errors.New("empty URL")
 	}
 	if !strings.Contains(s, "://") {
-		if isDigits(s) {
-			s = "localhost:" + s
+		if port, _, _ := strings.Cut(s, "/"); isDigits(port) {
+			s = "localhost:" + s // 3000 or 3000/webhooks
 		}
 		s = "http://" + s
 	}
@@ -232,6 +232,30 @@ func run(ctx context.Context, opts *Options) error {
 	start := time.Now()
 	now := f.Now
 	produce := func(ctx context.Context, add func(int)) error {
+		// Events go to the outbox in small batches (one transaction
+		// each), streamed: nothing is kept once written.
+		const batchSize = 64
+		evs := make([]*store.Event, 0, batchSize)
+		dss := make([][]*store.Delivery, 0, batchSize)
+		flush := func() error {
+			if len(evs) == 0 {
+				return nil
+			}
+			if err := delivery.EnqueueBatch(ctx, st, evs, dss); err != nil {
+				return err
+			}
+			n := 0
+			for i, ev := range evs {
+				e.Prime(ev)
+				rep.Event(ev, len(dss[i]))
+				n += len(dss[i])
+			}
+			clear(evs)
+			clear(dss)
+			evs, dss = evs[:0], dss[:0]
+			add(n)
+			return nil
+		}
 		for i := 0; i < opts.Count; i++ {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -250,15 +274,17 @@ func run(ctx context.Context, opts *Options) error {
 						d.Method = built.Method // Mambu-style PUT/PATCH
 					}
 				}
-				if err := delivery.Enqueue(ctx, st, ev, ds); err != nil {
-					return err
+				evs = append(evs, ev)
+				dss = append(dss, ds)
+				// The first event goes out at once; then in batches.
+				if len(evs) == batchSize || i == 0 {
+					if err := flush(); err != nil {
+						return err
+					}
 				}
-				e.Prime(ev)
-				rep.Event(ev, len(ds))
-				add(len(ds))
 			}
 		}
-		return nil
+		return flush()
 	}
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
 	if err != nil {

@@ -31,15 +31,30 @@ func BenchmarkDriveSQLite(b *testing.B) {
 	body := []byte(`{"type":"card.created","timestamp":"2026-11-23T10:00:00Z","data":{"id":"card_123","amount":1250}}`)
 	b.ResetTimer()
 	out, err := Drive(ctx, e, 0, func(ctx context.Context, add func(int)) error {
-		for i := range b.N {
-			ev := &store.Event{ID: fmt.Sprintf("evt_%d", i), Type: "card.created", Provider: "standard", Payload: body, Source: store.SourceTriggered}
-			if err := Enqueue(ctx, st, ev, []*store.Delivery{plan.NewDelivery(sub, time.Now())}); err != nil {
+		var evs []*store.Event
+		var dss [][]*store.Delivery
+		flush := func() error {
+			if err := EnqueueBatch(ctx, st, evs, dss); err != nil {
 				return err
 			}
-			e.Prime(ev)
-			add(1)
+			for _, ev := range evs {
+				e.Prime(ev)
+			}
+			add(len(evs))
+			evs, dss = evs[:0], dss[:0]
+			return nil
 		}
-		return nil
+		for i := range b.N {
+			ev := &store.Event{ID: fmt.Sprintf("evt_%d", i), Type: "card.created", Provider: "standard", Payload: body, Source: store.SourceTriggered}
+			evs = append(evs, ev)
+			dss = append(dss, []*store.Delivery{plan.NewDelivery(sub, time.Now())})
+			if len(evs) == 64 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return flush()
 	})
 	if err != nil || out.Enqueued != int64(b.N) {
 		b.Fatal(out, err)

@@ -59,8 +59,10 @@ type Engine struct {
 	OnResult func(Result)
 
 	finished atomic.Int64 // deliveries that reached a final state here
+	claimed  atomic.Int64 // claims made (attempts started)
 
 	wake     chan struct{}
+	recordCh chan recordReq // group-commit recorder, while Run runs
 	initOnce sync.Once
 	events   *lru[*store.Event]
 	subsMu   sync.Mutex
@@ -114,7 +116,7 @@ func (e *Engine) init() {
 			e.SchemeFor = SchemeFor
 		}
 		e.wake = make(chan struct{}, 1)
-		e.events = newLRU[*store.Event](4 * e.Concurrency)
+		e.events = newLRU[*store.Event](Lead(e.Concurrency) + 4*e.Concurrency)
 		e.subs = map[string]cachedSub{}
 	})
 }
@@ -128,10 +130,13 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 	e.init()
 	slots := make(chan struct{}, e.Concurrency)
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	// In-flight attempts outlive ctx (bounded by the HTTP timeout).
 	sendCtx := context.WithoutCancel(ctx)
+	stopRecorder := e.startRecorder(sendCtx)
+	defer stopRecorder()
+	defer wg.Wait()
 	var claimErrs int
+	full := false // the last claim filled every free slot: work is flowing
 	for {
 		// Wait for a free slot.
 		select {
@@ -139,14 +144,21 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		case <-ctx.Done():
 			return nil
 		}
-		free := 1
-		// Batch the claim: take every free slot; if few are free and
-		// work is flowing, give in-flight attempts a moment to finish.
-		free += grab(slots, e.Concurrency-1)
-		if free < e.Concurrency/4 && len(slots) > 0 {
-			t := time.NewTimer(time.Millisecond)
-			<-t.C
-			free += grab(slots, e.Concurrency-free)
+		free := 1 + grab(slots, e.Concurrency-1)
+		// Batch claims: while work is flowing, let a few more in-flight
+		// attempts finish so one claim transaction serves many.
+		if full && free < e.Concurrency/2 {
+			t := time.NewTimer(2 * time.Millisecond)
+		wait:
+			for free < e.Concurrency/2 {
+				select {
+				case slots <- struct{}{}:
+					free++
+				case <-t.C:
+					break wait
+				}
+			}
+			t.Stop()
 		}
 		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, free, e.RunID)
 		for range free - len(ds) {
@@ -164,12 +176,17 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			continue
 		}
 		claimErrs = 0
+		full = len(ds) == free
+		e.claimed.Add(int64(len(ds)))
 		for _, d := range ds {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer func() { <-slots }()
-				e.process(sendCtx, d)
+				final := e.process(sendCtx, d)
+				<-slots
+				if final {
+					e.Wake() // the run may be complete: let Run see it now
+				}
 			}()
 		}
 		if len(ds) == 0 {
@@ -185,6 +202,80 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			t.Stop()
 		}
 	}
+}
+
+// batchRecorder is implemented by stores that can record many attempts in
+// one transaction (SQLite: one writer, so group commit pays).
+type batchRecorder interface {
+	RecordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error)
+}
+
+type recordReq struct {
+	a    *store.Attempt
+	u    store.DeliveryUpdate
+	done chan error
+}
+
+// startRecorder starts the group-commit recorder when the store supports
+// it; the returned func stops it once no attempt is in flight.
+func (e *Engine) startRecorder(ctx context.Context) func() {
+	br, ok := e.Store.(batchRecorder)
+	if !ok {
+		return func() {}
+	}
+	ch := make(chan recordReq, e.Concurrency)
+	stopped := make(chan struct{})
+	e.recordCh = ch
+	go func() {
+		defer close(stopped)
+		batch := make([]recordReq, 0, 256)
+		as := make([]*store.Attempt, 0, 256)
+		us := make([]store.DeliveryUpdate, 0, 256)
+		for req := range ch {
+			batch = append(batch[:0], req)
+		drain:
+			for len(batch) < cap(batch) {
+				select {
+				case r, ok := <-ch:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			as, us = as[:0], us[:0]
+			for _, r := range batch {
+				as = append(as, r.a)
+				us = append(us, r.u)
+			}
+			errs, err := br.RecordAttempts(ctx, e.Owner, as, us)
+			for i, r := range batch {
+				if err != nil {
+					r.done <- err
+				} else {
+					r.done <- errs[i]
+				}
+			}
+		}
+	}()
+	return func() {
+		close(ch)
+		<-stopped
+		e.recordCh = nil
+	}
+}
+
+// record stores an attempt with its update (through the group-commit
+// recorder when there is one).
+func (e *Engine) record(ctx context.Context, a *store.Attempt, u store.DeliveryUpdate) error {
+	if ch := e.recordCh; ch != nil {
+		done := make(chan error, 1)
+		ch <- recordReq{a: a, u: u, done: done}
+		return <-done
+	}
+	return e.Store.RecordAttempt(ctx, e.Owner, a, u)
 }
 
 func grab(slots chan struct{}, n int) int {
@@ -210,7 +301,7 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // process sends one claimed delivery and records the attempt.
-func (e *Engine) process(ctx context.Context, d *store.Delivery) {
+func (e *Engine) process(ctx context.Context, d *store.Delivery) (final bool) {
 	res := Result{Delivery: d}
 	var (
 		attempt    *store.Attempt
@@ -239,7 +330,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery) {
 	if permanent {
 		u = store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: attempt.Error}
 	}
-	rerr := e.Store.RecordAttempt(ctx, e.Owner, attempt, u)
+	rerr := e.record(ctx, attempt, u)
 	switch {
 	case errors.Is(rerr, store.ErrLeaseLost):
 		res.LeaseLost = true
@@ -265,6 +356,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery) {
 	if e.OnResult != nil {
 		e.OnResult(res)
 	}
+	return res.Final
 }
 
 // transientError marks a failure to prepare an attempt that deserves the
@@ -507,6 +599,14 @@ func (e *Engine) OwnerID() string {
 	e.init()
 	return e.Owner
 }
+
+// Lead is how far a producer may run ahead of the engine (deliveries
+// enqueued but not yet claimed): enough to keep every worker busy, small
+// enough that primed events are still cached when claimed.
+func Lead(concurrency int) int { return 16*concurrency + 512 }
+
+// Claimed is the number of claims this engine made.
+func (e *Engine) Claimed() int64 { return e.claimed.Load() }
 
 // Finished is the number of deliveries this engine brought to a final state.
 func (e *Engine) Finished() int64 { return e.finished.Load() }

@@ -90,3 +90,29 @@ func Enqueue(ctx context.Context, st store.Store, ev *store.Event, ds []*store.D
 	}
 	return st.CreateEvent(ctx, ev, ds)
 }
+
+// batchCreator is implemented by stores that can write many events and
+// their deliveries in one transaction.
+type batchCreator interface {
+	CreateEvents(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error
+}
+
+// EnqueueBatch writes several events with their deliveries: in one
+// transaction when the store supports it, else one transaction each. Each
+// event is in the outbox, with all its deliveries, before anything is sent.
+func EnqueueBatch(ctx context.Context, st store.Store, events []*store.Event, deliveries [][]*store.Delivery) error {
+	for _, ds := range deliveries {
+		if len(ds) == 0 {
+			return ErrNoSubscription
+		}
+	}
+	if bc, ok := st.(batchCreator); ok && len(events) > 1 {
+		return bc.CreateEvents(ctx, events, deliveries)
+	}
+	for i, ev := range events {
+		if err := st.CreateEvent(ctx, ev, deliveries[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

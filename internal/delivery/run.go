@@ -33,24 +33,43 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 	if e.RunID == "" {
 		return Outcome{}, errors.New("delivery: Drive needs a run id")
 	}
-	runCtx, cancel := context.WithCancel(ctx)
+	// The engine stops at --wait; the producer only on ctx (Ctrl-C), so
+	// every event asked for is created even when the wait runs out.
+	engCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if wait > 0 {
 		var c2 context.CancelFunc
-		runCtx, c2 = context.WithTimeout(runCtx, wait)
+		engCtx, c2 = context.WithTimeout(engCtx, wait)
 		defer c2()
 	}
 	var (
-		enqueued atomic.Int64
-		prodDone atomic.Bool
-		prodErr  error
-		wg       sync.WaitGroup
+		enqueued   atomic.Int64
+		prodDone   atomic.Bool
+		engineDone = make(chan struct{})
+		prodErr    error
+		wg         sync.WaitGroup
 	)
-	start := e.Finished()
+	start, claimed0 := e.Finished(), e.Claimed()
+	lead := int64(Lead(e.Concurrency))
+	add := func(n int) {
+		enqueued.Add(int64(n))
+		e.Wake()
+		// Back-pressure: stay at most lead deliveries ahead of the
+		// claims, so memory and the event cache stay small for any count.
+		for enqueued.Load()-(e.Claimed()-claimed0) > lead {
+			select {
+			case <-engineDone:
+				return
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		prodErr = produce(runCtx, func(n int) { enqueued.Add(int64(n)); e.Wake() })
+		prodErr = produce(ctx, add)
 		prodDone.Store(true)
 		e.Wake()
 	}()
@@ -67,12 +86,12 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 			return false
 		}
 		lastCheck = time.Now()
-		n, err := e.Store.CountDeliveries(runCtx, store.DeliveryFilter{RunID: e.RunID, Status: store.DeliveryPending})
+		n, err := e.Store.CountDeliveries(engCtx, store.DeliveryFilter{RunID: e.RunID, Status: store.DeliveryPending})
 		return err == nil && n[store.DeliveryPending] == 0
 	}
-	err := e.Run(runCtx, done)
-	timedOut := errors.Is(runCtx.Err(), context.DeadlineExceeded)
-	cancel()
+	err := e.Run(engCtx, done)
+	timedOut := errors.Is(engCtx.Err(), context.DeadlineExceeded)
+	close(engineDone)
 	wg.Wait()
 	out := Outcome{Enqueued: enqueued.Load()}
 	if ctx.Err() != nil {
@@ -80,7 +99,7 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 	} else if timedOut && wait > 0 {
 		out.TimedOut = true
 	}
-	if err == nil && prodErr != nil && !errors.Is(prodErr, context.Canceled) && !errors.Is(prodErr, context.DeadlineExceeded) {
+	if err == nil && prodErr != nil && !errors.Is(prodErr, context.Canceled) {
 		err = prodErr
 	}
 	return out, err

@@ -1,0 +1,80 @@
+package trigger
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+func TestTriggerFlags(t *testing.T) {
+	tests := []struct {
+		args  []string
+		err   string
+		check func(*Options) string
+	}{
+		{args: []string{"card.created"}, check: func(o *Options) string {
+			if o.Count != 1 || o.Concurrency != 8 || o.Duplicate != 1 || o.Timeout != 10*time.Second || o.Wait != 0 {
+				return "bad defaults"
+			}
+			return ""
+		}},
+		{args: []string{"card.created", "--url", "3000/hooks", "--scheme", "stripe", "--secret", "whsec_x", "-H", "X-A: 1", "--header", "X-B:2"}, check: func(o *Options) string {
+			if o.URL != "http://localhost:3000/hooks" || o.Scheme != "stripe" || o.Headers["X-A"] != "1" || o.Headers["X-B"] != "2" {
+				return "options not parsed"
+			}
+			return ""
+		}},
+		{args: []string{"card.created", "--count", "5", "-c", "3", "--duplicate", "2", "--wait", "2s", "--retry-profile", "svix", "--time-scale", "100"}, check: func(o *Options) string {
+			if o.Count != 5 || o.Concurrency != 3 || o.Duplicate != 2 || o.Wait != 2*time.Second || o.Retry.Profile != "svix" || o.Retry.TimeScale != 100 {
+				return "options not parsed"
+			}
+			return ""
+		}},
+		{args: []string{}, err: "accepts 1 arg"},
+		{args: []string{"x", "--count", "0"}, err: "invalid --count 0"},
+		{args: []string{"x", "--duplicate", "0"}, err: "invalid --duplicate 0"},
+		{args: []string{"x", "--url", "http://a", "--subscription", "b"}, err: "cannot be used together"},
+		{args: []string{"x", "--secret", "s"}, err: "--secret needs --url"},
+		{args: []string{"x", "--url", "ftp://a"}, err: "want http:// or https://"},
+		{args: []string{"x", "--url", "http://a", "--scheme", "rot13"}, err: `unknown signature scheme "rot13"`},
+		{args: []string{"x", "--header", "nocolon"}, err: "want 'Key: Value'"},
+		{args: []string{"x", "--timeout", "0s"}, err: "invalid --timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			ios, _, _, _ := ui.Test()
+			var got *Options
+			c := newCmd(&cli.Factory{IOStreams: ios}, func(o *Options) error { got = o; return nil })
+			c.SetArgs(tt.args)
+			c.SilenceErrors, c.SilenceUsage = true, true
+			err := c.Execute()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tt.check(got); msg != "" {
+				t.Errorf("%s: %+v", msg, got)
+			}
+		})
+	}
+}
+
+func TestNormalizeURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"3000":                       "http://localhost:3000",
+		"localhost:3000/webhooks":    "http://localhost:3000/webhooks",
+		"https://example.test/h?x=1": "https://example.test/h?x=1",
+	} {
+		if got, err := NormalizeURL(in); err != nil || got != want {
+			t.Errorf("NormalizeURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package sqlite
+
+// Group commit for the delivery engine (issue 5): SQLite has one writer,
+// so a busy trigger writes many small transactions; these batch variants
+// of CreateEvent and RecordAttempt do the same work for many records in one
+// transaction. They are optional extensions found by type assertion
+// (internal/delivery falls back to the Store methods elsewhere) and keep
+// the exact semantics of the single-record methods.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// CreateEvents writes several events, each with its deliveries, in one
+// transaction: like CreateEvent for each (an event whose ID exists is not
+// written again; its new deliveries are).
+func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
+	if len(events) != len(deliveries) {
+		return errors.New("sqlite: CreateEvents: events and deliveries differ in length")
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for i, e := range events {
+		prepareEvent(e, deliveries[i], now)
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
+		if err != nil {
+			return err
+		}
+		insDelivery, err := s.txStmt(ctx, tx, insertDeliverySQL)
+		if err != nil {
+			return err
+		}
+		for i, e := range events {
+			if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
+				jsonMap(e.Headers), tm(e.CreatedAt)); err != nil {
+				return err
+			}
+			for _, d := range deliveries[i] {
+				if err := insDelivery.QueryRowContext(ctx, deliveryArgs(d)...).Scan(&d.Seq); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// prepareEvent fills what CreateEvent fills before writing.
+func prepareEvent(e *store.Event, deliveries []*store.Delivery, now time.Time) {
+	if e.ID == "" {
+		e.ID = uuid.NewString()
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
+	if e.Source == "" {
+		e.Source = store.SourceTriggered
+	}
+	if e.Payload == nil {
+		e.Payload = []byte{}
+	}
+	for _, d := range deliveries {
+		d.Seq = 0
+		if d.ID == "" {
+			d.ID = uuid.NewString()
+		}
+		d.EventID = e.ID
+		if d.Status == "" {
+			d.Status = store.DeliveryPending
+		}
+		if d.CreatedAt.IsZero() {
+			d.CreatedAt = now
+		}
+		d.UpdatedAt = now
+		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
+			d.NextAttemptAt = d.CreatedAt
+		}
+	}
+}
+
+// recordOwnedUpdateSQL applies an attempt's outcome only while owner holds
+// the lease and the attempt count is the one the attempt was made at.
+const recordOwnedUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
+	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
+	updated_at = ? WHERE id = ? AND lease_owner = ?`
+
+// insertNextAttemptSQL inserts an attempt numbered after the delivery's
+// others (the arguments are attemptArgs without the number, then the
+// delivery id again).
+const insertNextAttemptSQL = `INSERT INTO attempts (` + attemptCols + `)
+	SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE delivery_id = ?
+	RETURNING number`
+
+// RecordAttempts records several attempts, each with its delivery update,
+// in one transaction: like RecordAttempt for each. errs[i] is attempt i's
+// outcome (nil, store.ErrLeaseLost or a not-found error); err is a failure
+// of the whole transaction (nothing was written).
+func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) (errs []error, err error) {
+	if len(attempts) != len(updates) {
+		return nil, errors.New("sqlite: RecordAttempts: attempts and updates differ in length")
+	}
+	errs = make([]error, len(attempts))
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		clear(errs)
+		sel, err := s.txStmt(ctx, tx, recordSelectSQL)
+		if err != nil {
+			return err
+		}
+		ins, err := s.txStmt(ctx, tx, insertAttemptSQL)
+		if err != nil {
+			return err
+		}
+		upd, err := tx.PrepareContext(ctx, recordOwnedUpdateSQL)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		insNext, err := tx.PrepareContext(ctx, insertNextAttemptSQL)
+		if err != nil {
+			return err
+		}
+		defer insNext.Close()
+		now := time.Now().UTC()
+		for i, a := range attempts {
+			u := updates[i]
+			var next any
+			if u.Status == store.DeliveryPending {
+				next = tm(u.NextAttemptAt)
+				if next == nil {
+					next = now.UnixMicro()
+				}
+			}
+			// The common case: we still hold the lease; update the
+			// delivery, then add the attempt after the delivery's others.
+			res, err := upd.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID, owner)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				args := attemptArgs(a)
+				args = append(append([]any{args[0]}, args[2:]...), a.DeliveryID)
+				if err := insNext.QueryRowContext(ctx, args...).Scan(&a.Number); err != nil {
+					return err
+				}
+				continue
+			}
+			// Lease lost (or gone): keep the attempt, numbered after the
+			// others, and leave the delivery alone.
+			var leaseOwner string
+			var maxNumber int
+			err = sel.QueryRowContext(ctx, a.DeliveryID).Scan(&leaseOwner, &maxNumber)
+			if errors.Is(err, sql.ErrNoRows) {
+				errs[i] = &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if a.Number <= maxNumber {
+				a.Number = maxNumber + 1
+			}
+			if _, err := ins.ExecContext(ctx, attemptArgs(a)...); err != nil {
+				return err
+			}
+			if leaseOwner != owner {
+				errs[i] = store.ErrLeaseLost
+				continue
+			}
+			// The update above found our lease: unreachable, but keep the
+			// single-record semantics if it ever happens.
+			updOne, err := s.txStmt(ctx, tx, recordUpdateSQL)
+			if err != nil {
+				return err
+			}
+			if _, err := updOne.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}

@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+func TestBatchOutbox(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	now := time.Now()
+	ev1 := &store.Event{ID: "evt_1", Type: "card.created", Payload: []byte(`{"a":1}`)}
+	ev2 := &store.Event{ID: "evt_2", Type: "card.created", Payload: []byte(`{"a":2}`)}
+	d := func() *store.Delivery {
+		return &store.Delivery{URL: "http://x", MaxAttempts: 2, Schedule: "0s,1s", NextAttemptAt: now, RunID: "r"}
+	}
+	// ev1 twice (a --duplicate): one event, both deliveries.
+	if err := s.CreateEvents(ctx, []*store.Event{ev1, ev1, ev2}, [][]*store.Delivery{{d()}, {d()}, {d(), d()}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := s.ListEvents(ctx, store.EventFilter{})
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want 2", len(evs))
+	}
+	c, _ := s.CountDeliveries(ctx, store.DeliveryFilter{RunID: "r"})
+	if c[store.DeliveryPending] != 4 {
+		t.Fatalf("deliveries: %v, want 4 pending", c)
+	}
+	claimed, err := s.ClaimDue(ctx, "me", time.Now(), time.Minute, 3, "r")
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("claim: %d %v", len(claimed), err)
+	}
+	// Another owner takes the third one after its lease (simulated).
+	if _, err := s.w.Exec(`UPDATE deliveries SET lease_owner = 'other' WHERE id = ?`, claimed[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	as := []*store.Attempt{
+		{DeliveryID: claimed[0].ID, Number: 1, StartedAt: now, ResponseStatus: 200},
+		{DeliveryID: claimed[1].ID, Number: 1, StartedAt: now, ResponseStatus: 500},
+		{DeliveryID: claimed[2].ID, Number: 1, StartedAt: now, ResponseStatus: 200},
+		{DeliveryID: "nope", Number: 1, StartedAt: now},
+	}
+	us := []store.DeliveryUpdate{
+		{Status: store.DeliverySucceeded, LastStatus: 200},
+		{Status: store.DeliveryPending, NextAttemptAt: now.Add(time.Hour), LastStatus: 500, LastError: "HTTP 500"},
+		{Status: store.DeliverySucceeded, LastStatus: 200},
+		{Status: store.DeliverySucceeded},
+	}
+	errs, err := s.RecordAttempts(ctx, "me", as, us)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], store.ErrLeaseLost) || !errors.Is(errs[3], store.ErrNotFound) {
+		t.Fatalf("errs = %v", errs)
+	}
+	d0, _ := s.GetDelivery(ctx, claimed[0].ID)
+	d1, _ := s.GetDelivery(ctx, claimed[1].ID)
+	d2, _ := s.GetDelivery(ctx, claimed[2].ID)
+	if d0.Status != store.DeliverySucceeded || d0.AttemptCount != 1 || d0.LeaseOwner != "" {
+		t.Errorf("d0 %+v", d0)
+	}
+	if d1.Status != store.DeliveryPending || d1.LastError != "HTTP 500" || !d1.NextAttemptAt.After(now.Add(59*time.Minute)) {
+		t.Errorf("d1 %+v", d1)
+	}
+	if d2.Status != store.DeliveryPending || d2.LeaseOwner != "other" {
+		t.Errorf("lease lost must not update the delivery: %+v", d2)
+	}
+	if atts, _ := s.ListAttempts(ctx, claimed[2].ID); len(atts) != 1 {
+		t.Errorf("the lease-lost attempt must be kept: %d", len(atts))
+	}
+}
