@@ -121,10 +121,10 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	}
 	fl := c.Flags()
 	fl.StringVarP(&opts.Forward, "forward", "f", "", "forward verified events to `target` (3000, localhost:3000/webhooks, https://…)")
-	fl.IntVarP(&opts.Port, "port", "p", 8787, "port to listen on (0 = a free port)")
+	fl.IntVar(&opts.Port, "port", 8787, "`port` to listen on (0 = a free port)")
 	fl.StringVar(&opts.Host, "host", "127.0.0.1", "`address` to bind")
 	fl.StringSliceVarP(&opts.Events, "events", "e", []string{"*"}, "event types or `patterns` to subscribe to (card.*, *)")
-	fl.StringVar(&opts.Provider, "provider", "", "provider of the events: {bond|mono|mambu|saas|standard} (default any)")
+	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request, repeatable")
