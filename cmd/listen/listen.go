@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -222,7 +225,17 @@ func run(ctx context.Context, opts *Options) error {
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
 
 	<-ctx.Done()
-	fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("Shutting down: finishing in-flight forwards…"))
+	fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("Shutting down: finishing in-flight forwards… (^C again to quit at once)"))
+	// A second Ctrl-C quits without waiting (records not yet stored are lost).
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	go func() {
+		if _, ok := <-again; ok {
+			fmt.Fprintln(opts.IO.ErrOut, "hookctl: interrupted again: quitting without waiting")
+			os.Exit(cli.ExitInterrupted)
+		}
+	}()
 	stats, serr := l.Shutdown(context.WithoutCancel(ctx))
 
 	written, lost := l.RecordCounts()
