@@ -220,7 +220,7 @@ func run(ctx context.Context, opts *Options) error {
 		target = opts.Target.String()
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Forwarding to %s. Your webhook signing secret is %s (^C to quit)\n",
-		es.Success.Render("Ready!"), es.URL.Render(target), es.Secret.Render(l.Sub.Secret))
+		es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret))
 	fmt.Fprintf(opts.IO.ErrOut, "%s\n", es.Muted.Render(fmt.Sprintf("Listening on %s for %s (subscription %s). Try: hookctl trigger %s",
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
 
