@@ -4,6 +4,7 @@ package main
 
 import (
 	"flag"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httputil"
@@ -24,5 +25,7 @@ func main() {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 1024
 	p.Transport = t
+	// wrk cancels requests in flight when a run ends: not worth a line each.
+	p.ErrorLog = log.New(io.Discard, "", 0)
 	log.Fatal(http.ListenAndServe(*addr, p))
 }
