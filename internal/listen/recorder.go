@@ -144,7 +144,7 @@ func (r *Recorder) Add(rec *Record) {
 	r.mu.Unlock()
 	if err != nil {
 		// No usable spool: write through (slower, still lossless).
-		n, werr := r.write(context.Background(), []*Record{rec})
+		n, werr := r.writeEach(context.Background(), []*Record{rec}) // safe from any goroutine
 		r.count(n, 1-n, werr)
 	}
 }

@@ -74,3 +74,23 @@ func TestCodecRoundTrip(t *testing.T) {
 		t.Fatal("a truncated record decoded")
 	}
 }
+
+// Without a usable spool, records are written through, not lost.
+func TestRecorderWritesThroughWithoutSpool(t *testing.T) {
+	st := &memStore{}
+	r := NewRecorder(st, func(err error) { t.Errorf("record: %v", err) })
+	r.mu.Lock()
+	r.encErr = io.ErrClosedPipe
+	r.mu.Unlock()
+	now := time.Now()
+	r.Add(&Record{
+		Event:    store.Event{ID: "e_wt", Type: "a.b", Payload: []byte("{}"), Source: "received", CreatedAt: now},
+		Delivery: &store.Delivery{URL: "http://x/", Method: "POST", MaxAttempts: 1, Schedule: "0s", CreatedAt: now},
+		Attempt:  &store.Attempt{Number: 1, StartedAt: now, ResponseStatus: 200},
+		Update:   store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200},
+	})
+	r.Close()
+	if w, f := r.Counts(); w != 1 || f != 0 || st.events["e_wt"] == nil || len(st.attempts) != 1 {
+		t.Fatalf("written %d failed %d, store %+v", w, f, st)
+	}
+}
