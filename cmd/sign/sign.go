@@ -136,6 +136,8 @@ type Signed struct {
 	ID        string            `json:"id,omitempty"`
 	Timestamp int64             `json:"timestamp"`
 	Headers   map[string]string `json:"headers"`
+	// PublicKey is the whpk_ key receivers verify standard-ed25519 with.
+	PublicKey string `json:"public_key,omitempty"`
 }
 
 func run(opts *Options) error {
@@ -166,6 +168,9 @@ func run(opts *Options) error {
 		out := Signed{Scheme: name, ID: id, Timestamp: opts.Timestamp.Unix(), Headers: map[string]string{}}
 		for _, l := range lines {
 			out.Headers[l[0]] = l[1]
+		}
+		if name == "standard-ed25519" {
+			out.PublicKey, _ = signature.PublicKey(opts.Secrets[0])
 		}
 		return ui.WriteJSON(opts.IO.Out, out)
 	case FormatCurl:
