@@ -256,7 +256,7 @@ func readData(spec string, stdin io.Reader) ([]byte, error) {
 // RegisterFixturesFlag adds --fixtures DIR to fs, filled from the
 // fixtures_dir config key when not given.
 func RegisterFixturesFlag(fs *pflag.FlagSet, dir *string) {
-	fs.StringVar(dir, "fixtures", "", "directory of custom event fixtures (default ./"+DefaultFixturesDir+" when present; config fixtures_dir)")
+	fs.StringVar(dir, "fixtures", "", "`dir`ectory of custom event fixtures (default ./"+DefaultFixturesDir+" when present; config fixtures_dir)")
 	_ = fs.SetAnnotation("fixtures", config.FlagKeyAnnotation, []string{"fixtures_dir"})
 	_ = fs.SetAnnotation("fixtures", cobra.BashCompSubdirsInDir, []string{})
 }
