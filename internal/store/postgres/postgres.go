@@ -70,9 +70,10 @@ func LatestVersion() int {
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool     *pgxpool.Pool
-	location string // URL, password masked
-	password string
+	pool       *pgxpool.Pool
+	location   string // URL, password masked
+	password   string
+	searchPath string // from the URL, if any
 }
 
 var (
@@ -118,7 +119,7 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, &store.EnvironmentError{Err: fmt.Errorf("cannot open PostgreSQL store %s: %s", masked, clean(err))}
 	}
-	db := &DB{pool: pool, location: masked, password: password}
+	db := &DB{pool: pool, location: masked, password: password, searchPath: cfg.ConnConfig.RuntimeParams["search_path"]}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, db.connectError(cfg, err)
@@ -249,6 +250,19 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	var schema *string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return 0, 0, db.wrap("migrate", err)
+	}
+	if schema == nil && db.searchPath != "" {
+		// search_path=hookctl in the URL names a schema not created yet:
+		// create it (the user needs CREATE on the database).
+		first := strings.TrimSpace(strings.Split(db.searchPath, ",")[0])
+		if first != "" && !strings.HasPrefix(first, "$") {
+			if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{strings.Trim(first, `"`)}.Sanitize()); err != nil {
+				return 0, 0, db.wrap("migrate: create schema", err)
+			}
+			if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+				return 0, 0, db.wrap("migrate", err)
+			}
+		}
 	}
 	if schema == nil {
 		return 0, 0, &store.EnvironmentError{

@@ -339,3 +339,33 @@ func TestInfoMasksPassword(t *testing.T) {
 		t.Fatalf("info: %+v", info)
 	}
 }
+
+// search_path=NAME in the URL names hookctl's own schema: created on first
+// open.
+func TestSearchPathSchemaCreated(t *testing.T) {
+	base := pgtest.ServerURL(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("hookctl_sp_%d", time.Now().UnixNano())
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			_, _ = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			conn.Close(context.Background())
+		}
+	})
+	db := openDB(t, u.String())
+	var n int
+	if err := db.Pool().QueryRow(context.Background(),
+		`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 {
+		t.Fatalf("schema %s has %d tables, want 5", schema, n)
+	}
+}
