@@ -102,8 +102,13 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
+		// pgconn's error quotes the URL (password redacted); keep its cause.
+		cause := err
+		if inner := errors.Unwrap(err); inner != nil {
+			cause = inner
+		}
 		return nil, &store.EnvironmentError{
-			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(errors.Unwrap(err))),
+			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(cause)),
 			Hint: "use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable",
 		}
 	}

@@ -136,6 +136,7 @@ func TestConnectErrorsMaskPassword(t *testing.T) {
 		{"unreachable", "postgres://app:top-s3cret@127.0.0.1:1/hookctl?sslmode=disable&connect_timeout=2", "is PostgreSQL running"},
 		{"bad password", wrongPass.String(), "password"},
 		{"no database", noDB.String(), "createdb no_such_db"},
+		{"bad URL", "postgres://app:top-s3cret@127.0.0.1:notaport/hookctl", "use postgres://USER:PASSWORD@HOST:PORT/DATABASE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := postgres.Open(context.Background(), tc.url)
