@@ -508,11 +508,15 @@ func (db *DB) CreateSubscription(ctx context.Context, s *store.Subscription) err
 
 // GetSubscription implements store.Store.
 func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
-	id, err := db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix)
-	if err != nil {
-		return nil, err
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		s, err = scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, id))
 	}
-	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
 	}
@@ -700,11 +704,15 @@ func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*sto
 
 // GetEvent implements store.Store.
 func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
-	id, err := db.resolve(ctx, db.pool, "event", "events", idOrPrefix)
-	if err != nil {
-		return nil, err
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "event", "events", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		e, err = scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, id))
 	}
-	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: "event", ID: idOrPrefix}
 	}
@@ -758,11 +766,15 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 
 // GetDelivery implements store.Store.
 func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delivery, error) {
-	id, err := db.resolve(ctx, db.pool, "delivery", "deliveries", idOrPrefix)
-	if err != nil {
-		return nil, err
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "delivery", "deliveries", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		d, err = scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, id))
 	}
-	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: "delivery", ID: idOrPrefix}
 	}
