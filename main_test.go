@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 		"hookctl":      func() { os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
 		"seedsubs":     func() { os.Exit(seedSubscriptions()) },
+		"demoapp":      func() { os.Exit(demoApp()) },
 	})
 }
 
@@ -57,6 +58,9 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			"hostport":  cmdHostPort,
 			"uniqlines": cmdUniqLines,
 			"sleep":     cmdSleep,
+			"freeport":  cmdFreePort,
+			"httpwait":  cmdHTTPWait,
+			"post":      cmdPost,
 		},
 	}
 }

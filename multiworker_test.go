@@ -239,7 +239,7 @@ func TestMultiWorkerPostgres(t *testing.T) {
 	for i, w := range workers[1:] {
 		if err := w.Wait(); err != nil {
 			logs, _ := os.ReadFile(filepath.Join(logDir, fmt.Sprintf("worker%d.log", i+1)))
-			t.Errorf("worker %d exit: %v\n%s", i+1, err, lastBytes(logs, 2000))
+			t.Errorf("worker %d exit: %v\n%s", i+1, err, tailBytes(logs, 2000))
 		}
 	}
 
@@ -275,7 +275,7 @@ func TestMultiWorkerPostgres(t *testing.T) {
 	}
 }
 
-func lastBytes(b []byte, n int) []byte {
+func tailBytes(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[len(b)-n:]
 	}

@@ -2,31 +2,289 @@
 package sign
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
-// STUB: replaced by the issue that owns this command.
+// Output formats of --format.
+const (
+	FormatHeaders = "headers"
+	FormatJSON    = "json"
+	FormatCurl    = "curl"
+)
 
 // Options are the parsed flags of the command.
 type Options struct {
-	Factory *cli.Factory
+	IO        *ui.IOStreams
+	Scheme    signature.Scheme
+	Secrets   []string
+	ID        string
+	EventType string
+	Timestamp time.Time
+	Format    string
 }
 
 // NewCmd returns the command.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "sign",
-		Short: "Sign a body read from stdin and print the headers",
+	opts := &Options{IO: f.IOStreams}
+	var (
+		scheme, timestamp string
+		sf                SecretFlags
+	)
+	c := &cobra.Command{
+		Use:   "sign [--scheme <scheme>] --secret <secret> [--id <id>] [--timestamp <time>] [--format {headers|json|curl}] [flags] < <body>",
+		Short: "Sign a body read from stdin and print the headers to send",
+		Long: `Sign a request body the way a provider does and print the headers to send
+with it: "Name: value" lines, a JSON object, or curl -H arguments.
+
+The body is read raw from stdin, byte for byte: nothing is trimmed or added,
+so a trailing newline (as echo adds) is part of what is signed. Use printf or
+a file to control it exactly.
+
+Schemes:
+` + SchemeHelp() + `
+
+The secret comes from --secret, --secret-file or $HOOKCTL_SECRET (keeps it
+out of shell history). Several --secret flags sign with each (rotation),
+where the scheme allows several signatures. Without --id, a fresh id in the
+scheme's form is used; without --timestamp, now.`,
+		Example: `  printf '{"type":"ping"}' | hookctl sign --scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+  hookctl sign --scheme stripe --secret whsec_test_secret --timestamp 1614265330 < event.json
+  hookctl sign --scheme github --secret-file secret.txt --id 72d3162e-cc78-11e3-81ab-4c9367dc0958 --event push -o json < push.json
+  eval "curl -sS $(hookctl sign --scheme bond --secret "$SECRET" --format curl < body.json) --data-binary @body.json http://localhost:3000/webhooks"`,
+		Args: NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if scheme == "" {
+				scheme = "standard"
+			}
+			if scheme == "auto" {
+				return cli.Usagef("--scheme auto only makes sense for verify: name the scheme to sign with").Hint("valid schemes: %s", strings.Join(signature.Names(), ", "))
+			}
+			s, err := signature.Lookup(scheme)
+			if err != nil {
+				return cli.Usagef("%v", err).Hint("valid schemes: %s", strings.Join(signature.Names(), ", "))
+			}
+			opts.Scheme = s
+			if opts.Secrets, err = sf.Read(os.Getenv, s.Name() == "mambu"); err != nil {
+				return err
+			}
+			for _, secret := range opts.Secrets {
+				if err := signature.ValidateSecret(s.Name(), secret); err != nil {
+					return secretError(err)
+				}
+			}
+			opts.Timestamp = f.Now()
+			if timestamp != "" {
+				if opts.Timestamp, err = signature.ParseTime(timestamp); err != nil {
+					return cli.Usagef("--timestamp: %v", err)
+				}
+			}
+			switch opts.Format {
+			case FormatHeaders, FormatJSON, FormatCurl:
+			default:
+				return cli.Usagef("invalid --format %q: want headers, json or curl", opts.Format)
+			}
+			if opts.IO.JSON() {
+				opts.Format = FormatJSON
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return run(opts)
 		},
 	}
+	fl := c.Flags()
+	fl.StringVar(&scheme, "scheme", "", "signature `scheme`: "+strings.Join(signature.Names(), ", ")+" (default standard)")
+	sf.Register(c)
+	fl.StringVar(&opts.ID, "id", "", "message/event `id` sent in the scheme's id header (default: a fresh one)")
+	fl.StringVar(&opts.EventType, "event", "", "event `type`, sent where the scheme has a header for it (X-GitHub-Event, X-Shopify-Topic)")
+	fl.StringVar(&timestamp, "timestamp", "", "signing `time`: unix seconds or RFC 3339 (default now)")
+	fl.StringVar(&opts.Format, "format", FormatHeaders, "output `format`: {headers|json|curl}")
+	_ = c.RegisterFlagCompletionFunc("scheme", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return SchemeCompletions(false), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{FormatHeaders, FormatJSON, FormatCurl}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+// NoArgs rejects arguments with a usage error (exit 2) that says where the
+// body comes from.
+func NoArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return cli.Usagef("unexpected argument %q: %s reads the body from stdin", args[0], c.CommandPath()).
+			Hint("redirect the body: %s ... < %s", c.CommandPath(), args[0])
+	}
+	return nil
+}
+
+// Signed is the JSON form of the output (--format json or -o json).
+type Signed struct {
+	Scheme    string            `json:"scheme"`
+	ID        string            `json:"id,omitempty"`
+	Timestamp int64             `json:"timestamp"`
+	Headers   map[string]string `json:"headers"`
+	// PublicKey is the whpk_ key receivers verify standard-ed25519 with.
+	PublicKey string `json:"public_key,omitempty"`
+}
+
+func run(opts *Options) error {
+	if opts.IO.IsStdinTTY() {
+		fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading the body from stdin (end with Ctrl-D)")
+	}
+	body, err := io.ReadAll(opts.IO.In)
+	if err != nil {
+		return cli.Failf("reading the body from stdin: %v", err)
+	}
+	name := opts.Scheme.Name()
+	idHeader := signature.IDHeader(name)
+	id := opts.ID
+	if id == "" && idHeader != "" {
+		id = signature.NewID(name)
+	}
+	h, err := opts.Scheme.Sign(signature.SignInput{Secrets: opts.Secrets, ID: id, Timestamp: opts.Timestamp, Body: body, EventType: opts.EventType})
+	if err != nil {
+		return secretError(err)
+	}
+	if idHeader == "" && id != "" {
+		// What hookctl's own deliveries do for schemes without an id header.
+		h.Set("Idempotency-Key", id)
+	}
+	lines := headerLines(h)
+	switch opts.Format {
+	case FormatJSON:
+		out := Signed{Scheme: name, ID: id, Timestamp: opts.Timestamp.Unix(), Headers: map[string]string{}}
+		for _, l := range lines {
+			out.Headers[l[0]] = l[1]
+		}
+		if name == "standard-ed25519" {
+			out.PublicKey, _ = signature.PublicKey(opts.Secrets[0])
+		}
+		return ui.WriteJSON(opts.IO.Out, out)
+	case FormatCurl:
+		args := make([]string, len(lines))
+		for i, l := range lines {
+			args[i] = "-H " + shellQuote(l[0]+": "+l[1])
+		}
+		_, err = fmt.Fprintln(opts.IO.Out, strings.Join(args, " "))
+		return err
+	}
+	for _, l := range lines {
+		if _, err := fmt.Fprintf(opts.IO.Out, "%s: %s\n", l[0], l[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// headerLines returns the headers as (provider spelling, value) pairs,
+// sorted by name.
+func headerLines(h http.Header) [][2]string {
+	var out [][2]string
+	for k, vs := range h {
+		for _, v := range vs {
+			out = append(out, [2]string{signature.HeaderName(k), v})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i][0]) < strings.ToLower(out[j][0]) })
+	return out
+}
+
+// shellQuote quotes s for POSIX shells.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// secretError maps a bad secret to exit 2 (bad input) and other signing
+// errors to exit 1.
+func secretError(err error) error {
+	if ve, ok := err.(*signature.VerifyError); ok && ve.Reason == signature.ReasonBadSecret {
+		return cli.Usagef("%v", err).Hint("generate one in the scheme's form with 'hookctl subscribe', or see 'hookctl sign --help'")
+	}
+	return cli.Failf("%v", err)
+}
+
+// SchemeHelp is the table of schemes for help text.
+func SchemeHelp() string {
+	var b strings.Builder
+	for _, n := range signature.Names() {
+		fmt.Fprintf(&b, "  %-17s %s\n", n, signature.Describe(n))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// SchemeCompletions lists scheme names with descriptions for completion.
+func SchemeCompletions(auto bool) []string {
+	var out []string
+	if auto {
+		out = append(out, "auto\tdetect the scheme from the headers")
+	}
+	for _, n := range signature.Names() {
+		out = append(out, n+"\t"+signature.Describe(n))
+	}
+	return out
+}
+
+// SecretFlags are --secret, --secret-file and $HOOKCTL_SECRET, shared by
+// sign and verify.
+type SecretFlags struct {
+	Secrets []string
+	File    string
+}
+
+// Register adds the flags to c.
+func (s *SecretFlags) Register(c *cobra.Command) {
+	c.Flags().StringArrayVar(&s.Secrets, "secret", nil, "signing `secret` (repeat for rotation; default $HOOKCTL_SECRET)")
+	c.Flags().StringVar(&s.File, "secret-file", "", "read the secret(s) from `file`, one per line")
+}
+
+// Read returns the secrets given by flag, file or environment; optional
+// allows none.
+func (s *SecretFlags) Read(getenv func(string) string, optional bool) ([]string, error) {
+	if len(s.Secrets) > 0 && s.File != "" {
+		return nil, cli.Usagef("give --secret or --secret-file, not both")
+	}
+	if len(s.Secrets) > 0 {
+		for _, v := range s.Secrets {
+			if v == "" {
+				return nil, cli.Usagef("--secret is empty")
+			}
+		}
+		return s.Secrets, nil
+	}
+	if s.File != "" {
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			return nil, cli.Usagef("reading --secret-file: %v", err)
+		}
+		var out []string
+		for line := range strings.Lines(string(b)) {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				out = append(out, line)
+			}
+		}
+		if len(out) == 0 {
+			return nil, cli.Usagef("--secret-file %s holds no secret", s.File)
+		}
+		return out, nil
+	}
+	if v := strings.TrimSpace(getenv("HOOKCTL_SECRET")); v != "" {
+		return []string{v}, nil
+	}
+	if optional {
+		return nil, nil
+	}
+	return nil, cli.Usagef("a secret is required").Hint("pass --secret <secret>, --secret-file <file>, or set HOOKCTL_SECRET")
 }

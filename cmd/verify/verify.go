@@ -2,31 +2,256 @@
 package verify
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/cmd/sign"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/ui"
 )
-
-// STUB: replaced by the issue that owns this command.
 
 // Options are the parsed flags of the command.
 type Options struct {
-	Factory *cli.Factory
+	IO        *ui.IOStreams
+	Scheme    string // a scheme name or "auto"
+	Secrets   []string
+	Header    http.Header
+	Tolerance time.Duration // 0 = the scheme's default; signature.NoTolerance = no check
+	Now       time.Time
 }
 
 // NewCmd returns the command.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{Factory: f}
-	return &cobra.Command{
-		Use:   "verify",
+	opts := &Options{IO: f.IOStreams}
+	var (
+		headers         []string
+		headerFile, now string
+		ignoreTimestamp bool
+		sf              sign.SecretFlags
+	)
+	c := &cobra.Command{
+		Use:   "verify [--scheme {<scheme>|auto}] --secret <secret> --header 'Name: value'... [--tolerance <duration>] [--now <time>] [flags] < <body>",
 		Short: "Verify a signed body read from stdin",
+		Long: `Verify a request's signature: give its headers with --header (or a file of
+"Name: value" lines with --header-file) and its raw body on stdin, byte for
+byte (nothing is trimmed: a trailing newline the sender did not sign makes
+the signature fail).
+
+Prints "valid" and exits 0, or prints the precise reason and exits 1:
+a missing or malformed header, no matching signature (wrong secret or a
+changed body), or a timestamp outside the tolerance — which says when the
+signature is otherwise valid. A secret of the wrong form is bad input
+(exit 2).
+
+With --scheme auto (the default) the scheme is detected from the headers,
+in this order: webhook-/svix-signature (standard, or standard-ed25519 for
+v1a), Stripe-Signature, Bond-Signature, X-Hub-Signature-256/X-Hub-Signature,
+X-Slack-Signature, X-Shopify-Hmac-Sha256, x-paystack-signature,
+mono-webhook-secret, x-notifications-idempotency-key (mambu).
+
+Schemes:
+` + sign.SchemeHelp() + `
+
+Several --secret flags (or lines of --secret-file) are tried in turn, as
+during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
+		Example: `  printf '{"test": 2432232314}' | hookctl verify --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
+      -H 'webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek' -H 'webhook-timestamp: 1614265330' \
+      -H 'webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' --now 1614265330
+  hookctl verify --scheme stripe --secret-file secret.txt -H "Stripe-Signature: $SIG" < event.json
+  hookctl sign --scheme bond --secret "$S" < body.json > headers.txt && hookctl verify --secret "$S" --header-file headers.txt < body.json
+  hookctl verify --secret "$S" --header-file headers.txt --ignore-timestamp -o json < body.json`,
+		Args: sign.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if opts.Scheme == "" {
+				opts.Scheme = "auto"
+			}
+			if opts.Scheme != "auto" {
+				s, err := signature.Lookup(opts.Scheme)
+				if err != nil {
+					return cli.Usagef("%v", err).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
+				}
+				opts.Scheme = s.Name()
+			}
+			var err error
+			if opts.Secrets, err = sf.Read(os.Getenv, opts.Scheme == "mambu"); err != nil {
+				return err
+			}
+			opts.Header = http.Header{}
+			if headerFile != "" {
+				lines, err := readHeaderFile(headerFile)
+				if err != nil {
+					return err
+				}
+				headers = append(lines, headers...)
+			}
+			for _, l := range headers {
+				name, value, err := ParseHeader(l)
+				if err != nil {
+					return cli.Usagef("%v", err).Hint(`write headers as --header 'Name: value'`)
+				}
+				opts.Header.Add(name, value)
+			}
+			if opts.Tolerance < 0 {
+				return cli.Usagef("--tolerance must not be negative").Hint("use --ignore-timestamp to skip the timestamp check")
+			}
+			if ignoreTimestamp {
+				if c.Flags().Changed("tolerance") {
+					return cli.Usagef("give --tolerance or --ignore-timestamp, not both")
+				}
+				opts.Tolerance = signature.NoTolerance
+			}
+			opts.Now = f.Now()
+			if now != "" {
+				if opts.Now, err = signature.ParseTime(now); err != nil {
+					return cli.Usagef("--now: %v", err)
+				}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cli.Failf("%s is not implemented yet", c.CommandPath())
+			return run(opts)
 		},
 	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme`: auto, "+strings.Join(signature.Names(), ", ")+" (default auto)")
+	sf.Register(c)
+	fl.StringArrayVarP(&headers, "header", "H", nil, "request header as `'Name: value'` (repeatable)")
+	fl.StringVar(&headerFile, "header-file", "", "read request headers from `file`, one 'Name: value' per line (as 'hookctl sign' prints them)")
+	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "accepted timestamp `age`, e.g. 10m (default: the scheme's, 5m for most)")
+	fl.BoolVar(&ignoreTimestamp, "ignore-timestamp", false, "do not check the timestamp (verify an old recorded request)")
+	fl.StringVar(&now, "now", "", "check the timestamp against this `time` (unix seconds or RFC 3339) instead of now")
+	_ = c.RegisterFlagCompletionFunc("scheme", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return sign.SchemeCompletions(true), cobra.ShellCompDirectiveNoFileComp
+	})
+	return c
+}
+
+// ParseHeader splits "Name: value"; the value keeps everything but the
+// surrounding spaces.
+func ParseHeader(line string) (name, value string, err error) {
+	name, value, ok := strings.Cut(line, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+		return "", "", fmt.Errorf("invalid header %q: want 'Name: value'", line)
+	}
+	return name, strings.TrimSpace(value), nil
+}
+
+func readHeaderFile(path string) ([]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, cli.Usagef("reading --header-file: %v", err)
+	}
+	defer fh.Close()
+	var out []string
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, cli.Usagef("reading --header-file: %v", err)
+	}
+	return out, nil
+}
+
+// Result is the JSON output (-o json).
+type Result struct {
+	Valid  bool   `json:"valid"`
+	Scheme string `json:"scheme,omitempty"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+func run(opts *Options) error {
+	if opts.IO.IsStdinTTY() {
+		fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading the body from stdin (end with Ctrl-D)")
+	}
+	body, err := io.ReadAll(opts.IO.In)
+	if err != nil {
+		return cli.Failf("reading the body from stdin: %v", err)
+	}
+	var s signature.Scheme
+	if opts.Scheme == "auto" {
+		var ok bool
+		if s, ok = signature.Detect(opts.Header); !ok {
+			verr := &signature.VerifyError{Reason: signature.ReasonMissingHeader, Scheme: "auto",
+				Msg: "no signature header found (looked for " + strings.Join(signature.DetectHeaders(), ", ") + ")"}
+			return report(opts, "", verr)
+		}
+	} else {
+		s, _ = signature.Lookup(opts.Scheme)
+	}
+	for _, secret := range opts.Secrets {
+		if err := signature.ValidateSecret(s.Name(), secret); err != nil {
+			if opts.IO.JSON() {
+				_ = writeResult(opts, s.Name(), err)
+			}
+			return cli.Usagef("%v", err).Hint("check the secret given for the %s scheme", s.Name())
+		}
+	}
+	err = s.Verify(signature.VerifyInput{Secrets: opts.Secrets, Header: opts.Header, Body: body, Now: opts.Now, Tolerance: opts.Tolerance})
+	return report(opts, s.Name(), err)
+}
+
+func writeResult(opts *Options, scheme string, err error) error {
+	r := Result{Valid: err == nil, Scheme: scheme, ID: signature.EventIDFromHeaders(opts.Header)}
+	var ve *signature.VerifyError
+	if errors.As(err, &ve) {
+		r.Reason, r.Error = string(ve.Reason), ve.Msg
+	} else if err != nil {
+		r.Error = err.Error()
+	}
+	return ui.WriteJSON(opts.IO.Out, r)
+}
+
+func report(opts *Options, scheme string, err error) error {
+	if opts.IO.JSON() {
+		if werr := writeResult(opts, scheme, err); werr != nil {
+			return werr
+		}
+	} else if err == nil {
+		_, werr := fmt.Fprintln(opts.IO.Out, "valid")
+		return werr
+	}
+	if err == nil {
+		return nil
+	}
+	ee := cli.WithCode(cli.ExitFailed, err)
+	var ve *signature.VerifyError
+	if errors.As(err, &ve) {
+		switch ve.Reason {
+		case signature.ReasonBadSecret:
+			ee = cli.WithCode(cli.ExitUsage, err)
+		case signature.ReasonMissingHeader:
+			if ve.Scheme == "auto" {
+				ee = ee.Hint("pass the request's headers with --header 'Name: value', or name the scheme with --scheme")
+			} else {
+				ee = ee.Hint("pass every signature header of the request with --header 'Name: value'")
+			}
+		case signature.ReasonNoMatch:
+			ee = ee.Hint("check the secret, and that stdin holds the body byte for byte as sent (no added trailing newline)")
+		case signature.ReasonTooOld, signature.ReasonTooNew:
+			if ve.SignatureValid {
+				ee = ee.Hint("to check an old request anyway, pass --now <time of receipt>, a larger --tolerance, or --ignore-timestamp")
+			}
+		}
+	}
+	return ee
 }

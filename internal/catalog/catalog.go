@@ -226,8 +226,11 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 	r.now = now
 	var body []byte
 	if o.Data != nil {
-		if et.IsJSON() && !gjson.ValidBytes(o.Data) {
-			return nil, &Error{Msg: "--data is not valid JSON", HintList: []string{"check the file with: jq . FILE"}}
+		if et.IsJSON() {
+			if err := validBody(ContentJSON, o.Data); err != nil {
+				return nil, &Error{Msg: "--data is not valid JSON: " + err.Error(),
+					HintList: []string{"check it with: jq . FILE"}}
+			}
 		}
 		body = o.Data
 	} else {

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -34,6 +35,16 @@ type rawFixture struct {
 	hasTemplate                                             bool
 	placeholders                                            map[string]string
 	line, bodyLine                                          int
+	data                                                    []byte // the whole file, to find lines
+	lines                                                   map[string]int
+}
+
+// at is the line of a field's value (the fixture's line when absent).
+func (r *rawFixture) at(key string) int {
+	if l, ok := r.lines[key]; ok {
+		return l
+	}
+	return r.line
 }
 
 var fixtureKeys = []string{"type", "provider", "description", "scheme", "content_type", "method", "body", "template", "template_file", "placeholders"}
@@ -199,7 +210,7 @@ func parseJSONFixtures(file string, data []byte) ([]*rawFixture, error) {
 		if !it.IsObject() {
 			return nil, &FixtureError{File: file, Line: line, Msg: "want a fixture object"}
 		}
-		r := &rawFixture{line: line}
+		r := &rawFixture{line: line, data: data}
 		var ferr error
 		it.ForEach(func(k, v gjson.Result) bool {
 			vline, _ := lineCol(data, v.Index)
@@ -274,6 +285,10 @@ func unknownKey(file string, line int, key string) error {
 }
 
 func (r *rawFixture) setString(key, val string, line int) error {
+	if r.lines == nil {
+		r.lines = map[string]int{}
+	}
+	r.lines[key] = line
 	switch key {
 	case "type":
 		r.typ = val
@@ -297,13 +312,13 @@ func (r *rawFixture) setString(key, val string, line int) error {
 	return nil
 }
 
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 func parseYAMLFixtures(file string, data []byte) ([]*rawFixture, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
-		if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			return nil, &FixtureError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
 		}
@@ -327,7 +342,7 @@ func parseYAMLFixtures(file string, data []byte) ([]*rawFixture, error) {
 		if it.Kind != yaml.MappingNode {
 			return nil, &FixtureError{File: file, Line: it.Line, Msg: "want a fixture mapping"}
 		}
-		r := &rawFixture{line: it.Line}
+		r := &rawFixture{line: it.Line, data: data}
 		for i := 0; i+1 < len(it.Content); i += 2 {
 			k, v := it.Content[i], it.Content[i+1]
 			switch k.Value {
@@ -415,7 +430,7 @@ func yamlToJSON(w *bytes.Buffer, n *yaml.Node) error {
 			}
 			w.WriteString(strconv.FormatBool(b))
 		case "!!int", "!!float":
-			if jsonNumberRe.MatchString(n.Value) {
+			if jsonNumberRe().MatchString(n.Value) {
 				w.WriteString(n.Value)
 				return nil
 			}
@@ -424,7 +439,7 @@ func yamlToJSON(w *bytes.Buffer, n *yaml.Node) error {
 				return err
 			}
 			s := strconv.FormatFloat(f, 'f', -1, 64)
-			if !jsonNumberRe.MatchString(s) {
+			if !jsonNumberRe().MatchString(s) {
 				return fmt.Errorf("line %d: %q is not a JSON number", n.Line, n.Value)
 			}
 			w.WriteString(s)
@@ -437,7 +452,7 @@ func yamlToJSON(w *bytes.Buffer, n *yaml.Node) error {
 	return nil
 }
 
-var jsonNumberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var jsonNumberRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`) })
 
 func writeJSONString(w *bytes.Buffer, s string) {
 	enc := json.NewEncoder(w)
@@ -458,7 +473,7 @@ func (r *rawFixture) eventType(file string, readFile func(string) ([]byte, error
 		return nil, fail(r.line, "add type: my.event", "missing type")
 	}
 	if strings.ContainsAny(r.typ, " \t:*") {
-		return nil, fail(r.line, "", "invalid type %q: no spaces, ':' or '*'", r.typ)
+		return nil, fail(r.at("type"), "", "invalid type %q: no spaces, ':' or '*'", r.typ)
 	}
 	if r.provider == "" {
 		r.provider = "standard"
@@ -468,7 +483,7 @@ func (r *rawFixture) eventType(file string, readFile func(string) ([]byte, error
 		if s := suggest(r.provider, Providers()); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
-		return nil, fail(r.line, hint, "unknown provider %q", r.provider)
+		return nil, fail(r.at("provider"), hint, "unknown provider %q", r.provider)
 	}
 	et := &EventType{Type: r.typ, Provider: r.provider, Description: r.description, Scheme: r.scheme, ContentType: r.contentType, Method: strings.ToUpper(r.method)}
 	if et.Scheme == "" {
@@ -482,7 +497,7 @@ func (r *rawFixture) eventType(file string, readFile func(string) ([]byte, error
 		okMethod = okMethod || m == et.Method
 	}
 	if !okMethod {
-		return nil, fail(r.line, "use POST, PUT or PATCH", "invalid method %q", r.method)
+		return nil, fail(r.at("method"), "use POST, PUT or PATCH", "invalid method %q", r.method)
 	}
 	n := 0
 	for _, b := range []bool{r.hasBody, r.hasTemplate, r.templateFile != ""} {
@@ -535,7 +550,7 @@ func (r *rawFixture) eventType(file string, readFile func(string) ([]byte, error
 		if err != nil {
 			var te *TemplateError
 			if errors.As(err, &te) {
-				return nil, fail(r.bodyLine, te.Hint, "%s", te.Error())
+				return nil, fail(r.lineOf(te.Text), te.Hint, "%s", te.Error())
 			}
 			return nil, fail(r.bodyLine, "", "%v", err)
 		}
@@ -544,6 +559,31 @@ func (r *rawFixture) eventType(file string, readFile func(string) ([]byte, error
 		}
 	}
 	return et, nil
+}
+
+// lineOf finds the line of text at or after the body (the body line when
+// not found, e.g. in a template_file).
+func (r *rawFixture) lineOf(text string) int {
+	if len(text) > 16 {
+		text = text[:16]
+	}
+	if r.data == nil || r.bodyLine < 1 || text == "" {
+		return r.bodyLine
+	}
+	off := 0
+	for l := 1; l < r.bodyLine; l++ {
+		i := bytes.IndexByte(r.data[off:], '\n')
+		if i < 0 {
+			return r.bodyLine
+		}
+		off += i + 1
+	}
+	i := bytes.Index(r.data[off:], []byte(text))
+	if i < 0 {
+		return r.bodyLine
+	}
+	l, _ := lineCol(r.data, off+i)
+	return l
 }
 
 func sniffContentType(src []byte) string {

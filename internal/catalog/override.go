@@ -145,7 +145,7 @@ func typedValue(v string) string {
 	case "true", "false", "null":
 		return v
 	}
-	if jsonNumberRe.MatchString(v) {
+	if jsonNumberRe().MatchString(v) {
 		return v
 	}
 	b, _ := sjson.Set("", "v", v)

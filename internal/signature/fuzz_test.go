@@ -119,8 +119,19 @@ func FuzzPythonJSON(f *testing.F) {
 	f.Add([]byte(`{"event":"kyc.verification.success","customer_id":"931e2341-c3eb-4681-97d4-f6e09d90da14","occurred_at":"2021-10-20T10:27:20.154286+00:00"}`))
 	f.Add([]byte(`{"a":[1.5e16,-0,"\ud83d\ude00 Zoë",null,true],"a":{}}`))
 	f.Add([]byte(`[NaN,1e400,0.00001]`))
+	f.Add([]byte(`{"a":1,"b":{"a":2,"a":[{"a":3}]},"a":4}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// The streaming writer and the tree builder agree.
+		tree, terr := pythonJSONTree(body)
+		if stream, serr := pythonJSONStream(body); serr != errPyFallback {
+			if (serr == nil) != (terr == nil) || !bytes.Equal(stream, tree) {
+				t.Fatalf("stream %q (%v) != tree %q (%v)", stream, serr, tree, terr)
+			}
+		}
 		out, err := PythonJSON(body)
+		if (err == nil) != (terr == nil) || !bytes.Equal(out, tree) {
+			t.Fatalf("PythonJSON %q (%v) != tree %q (%v)", out, err, tree, terr)
+		}
 		if err != nil {
 			return
 		}

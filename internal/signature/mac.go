@@ -11,7 +11,7 @@ import (
 
 // macState is a pooled HMAC computation: RFC 2104 HMAC written over pooled
 // hash states so that signing and verifying do not allocate. It is checked
-// against crypto/hmac in the tests (mac_test.go).
+// against crypto/hmac in the tests (TestPooledHMACMatchesCryptoHMAC).
 type macState struct {
 	h    hash.Hash
 	pad  [128]byte
@@ -41,8 +41,17 @@ var (
 	hmacSHA1   = newMacAlgo(sha1.New)
 )
 
-func (a *macAlgo) get() *macState  { return a.pool.Get().(*macState) }
-func (a *macAlgo) put(s *macState) { s.msg, s.text = s.msg[:0], s.text[:0]; a.pool.Put(s) }
+func (a *macAlgo) get() *macState { return a.pool.Get().(*macState) }
+
+// put returns a state to the pool, wiping the key material first so that
+// secrets do not linger in pooled memory.
+func (a *macAlgo) put(s *macState) {
+	clear(s.key[:cap(s.key)])
+	clear(s.pad[:])
+	s.h.Reset()
+	s.key, s.msg, s.text = s.key[:0], s.msg[:0], s.text[:0]
+	a.pool.Put(s)
+}
 
 // begin starts an HMAC keyed with key (a string or bytes, copied into the
 // state so the caller's key never escapes): it writes key XOR ipad.

@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -26,10 +27,45 @@ import (
 //     overflow as Infinity
 //   - NaN, Infinity and -Infinity literals are accepted (as Python does)
 func PythonJSON(body []byte) ([]byte, error) {
+	out, err := pythonJSONStream(body)
+	if errors.Is(err, errPyFallback) {
+		return pythonJSONTree(body)
+	}
+	return out, err
+}
+
+func newPyParser(body []byte) *pyParser {
 	p := &pyParser{src: body}
 	if len(body) >= 3 && body[0] == 0xef && body[1] == 0xbb && body[2] == 0xbf {
 		p.pos = 3 // json.loads decodes bytes as utf-8-sig
 	}
+	return p
+}
+
+// errPyFallback sends a document with a repeated key (or a huge object)
+// from the streaming writer to the tree builder, which models the dict.
+var errPyFallback = errors.New("repeated key")
+
+// pythonJSONStream writes the re-serialisation while parsing, with no
+// intermediate tree: the common case.
+func pythonJSONStream(body []byte) ([]byte, error) {
+	p := newPyParser(body)
+	p.skipSpace()
+	out, err := p.stream(make([]byte, 0, len(body)+len(body)/8+16), 0)
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.pos != len(p.src) {
+		return nil, p.errorf("extra data after the JSON value")
+	}
+	return out, nil
+}
+
+// pythonJSONTree builds the document as Python's json.loads does (a
+// repeated key keeps its first position and its last value) and writes it.
+func pythonJSONTree(body []byte) ([]byte, error) {
+	p := newPyParser(body)
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -85,8 +121,123 @@ func (v *pyValue) appendTo(out []byte) []byte {
 }
 
 type pyParser struct {
-	src []byte
-	pos int
+	src   []byte
+	pos   int
+	spans []int // stream: start and end in the output of each key of the open objects
+}
+
+// maxStreamKeys bounds the quadratic repeated-key check of the streaming
+// writer; larger objects go to the tree builder.
+const maxStreamKeys = 256
+
+func (p *pyParser) stream(out []byte, depth int) ([]byte, error) {
+	if depth > maxPyDepth {
+		return nil, p.errorf("nested too deeply")
+	}
+	if p.pos >= len(p.src) {
+		return nil, p.errorf("unexpected end of input")
+	}
+	switch c := p.src[p.pos]; {
+	case c == '{':
+		p.pos++
+		out = append(out, '{')
+		p.skipSpace()
+		if p.pos < len(p.src) && p.src[p.pos] == '}' {
+			p.pos++
+			return append(out, '}'), nil
+		}
+		base := len(p.spans)
+		for {
+			p.skipSpace()
+			if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+				return nil, p.errorf("expected a string key")
+			}
+			start := len(out)
+			var err error
+			if out, err = p.strInto(out); err != nil {
+				return nil, err
+			}
+			key := out[start:]
+			for i := base; i < len(p.spans); i += 2 {
+				if string(out[p.spans[i]:p.spans[i+1]]) == string(key) {
+					return nil, errPyFallback
+				}
+			}
+			if (len(p.spans)-base)/2 >= maxStreamKeys {
+				return nil, errPyFallback
+			}
+			p.spans = append(p.spans, start, len(out))
+			p.skipSpace()
+			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+				return nil, p.errorf("expected ':'")
+			}
+			p.pos++
+			out = append(out, ": "...)
+			p.skipSpace()
+			if out, err = p.stream(out, depth+1); err != nil {
+				return nil, err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.src) {
+				return nil, p.errorf("unexpected end of input in an object")
+			}
+			switch p.src[p.pos] {
+			case ',':
+				p.pos++
+				out = append(out, ", "...)
+			case '}':
+				p.pos++
+				p.spans = p.spans[:base]
+				return append(out, '}'), nil
+			default:
+				return nil, p.errorf("expected ',' or '}'")
+			}
+		}
+	case c == '[':
+		p.pos++
+		out = append(out, '[')
+		p.skipSpace()
+		if p.pos < len(p.src) && p.src[p.pos] == ']' {
+			p.pos++
+			return append(out, ']'), nil
+		}
+		for {
+			p.skipSpace()
+			var err error
+			if out, err = p.stream(out, depth+1); err != nil {
+				return nil, err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.src) {
+				return nil, p.errorf("unexpected end of input in an array")
+			}
+			switch p.src[p.pos] {
+			case ',':
+				p.pos++
+				out = append(out, ", "...)
+			case ']':
+				p.pos++
+				return append(out, ']'), nil
+			default:
+				return nil, p.errorf("expected ',' or ']'")
+			}
+		}
+	case c == '"':
+		return p.strInto(out)
+	case c == '-' || ('0' <= c && c <= '9'):
+		if p.hasPrefix("-Infinity") {
+			p.pos += len("-Infinity")
+			return append(out, "-Infinity"...), nil
+		}
+		return p.numberInto(out)
+	}
+	for _, lit := range [...]string{"true", "false", "null", "NaN", "Infinity"} {
+		if p.hasPrefix(lit) {
+			p.pos += len(lit)
+			return append(out, lit...), nil
+		}
+	}
+	return nil, p.errorf("unexpected character %q", p.src[p.pos])
 }
 
 const maxPyDepth = 1000 // Python's default recursion limit is about this
@@ -119,7 +270,7 @@ func (p *pyParser) value(depth int) (*pyValue, error) {
 	case c == '[':
 		return p.array(depth)
 	case c == '"':
-		s, err := p.str()
+		s, err := p.strInto(nil)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +280,11 @@ func (p *pyParser) value(depth int) (*pyValue, error) {
 			p.pos += len("-Infinity")
 			return &pyValue{raw: []byte("-Infinity")}, nil
 		}
-		return p.number()
+		raw, err := p.numberInto(nil)
+		if err != nil {
+			return nil, err
+		}
+		return &pyValue{raw: raw}, nil
 	}
 	for _, lit := range []string{"true", "false", "null", "NaN", "Infinity"} {
 		if p.hasPrefix(lit) {
@@ -158,7 +313,7 @@ func (p *pyParser) object(depth int) (*pyValue, error) {
 		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
 			return nil, p.errorf("expected a string key")
 		}
-		k, err := p.str()
+		k, err := p.strInto(nil)
 		if err != nil {
 			return nil, err
 		}
@@ -263,12 +418,12 @@ func appendPyChar(out []byte, r rune) []byte {
 	return appendU(out, uint16(0xdc00+(r&0x3ff)))
 }
 
-// str parses a JSON string and returns it encoded as Python writes it.
+// strInto parses a JSON string and appends it encoded as Python writes it.
 // \u escapes are kept as code units, so lone surrogates survive as Python
 // keeps them.
-func (p *pyParser) str() ([]byte, error) {
+func (p *pyParser) strInto(out []byte) ([]byte, error) {
 	p.pos++ // opening quote
-	out := []byte{'"'}
+	out = append(out, '"')
 	for {
 		if p.pos >= len(p.src) {
 			return nil, p.errorf("unterminated string")
@@ -326,10 +481,10 @@ func (p *pyParser) str() ([]byte, error) {
 	}
 }
 
-// number parses a JSON number: an integer is written back with all its
+// numberInto parses a JSON number and appends it: an integer is written back with all its
 // digits (without a leading minus for zero); a number with a fraction or
 // an exponent becomes a Python float.
-func (p *pyParser) number() (*pyValue, error) {
+func (p *pyParser) numberInto(out []byte) ([]byte, error) {
 	start := p.pos
 	if p.src[p.pos] == '-' {
 		p.pos++
@@ -371,18 +526,18 @@ func (p *pyParser) number() (*pyValue, error) {
 			isFloat = true
 		}
 	}
-	text := string(p.src[start:p.pos])
+	text := p.src[start:p.pos]
 	if !isFloat {
-		if strings.Trim(text, "-0") == "" {
-			return &pyValue{raw: []byte("0")}, nil
+		if len(bytes.Trim(text, "-0")) == 0 {
+			return append(out, '0'), nil
 		}
-		return &pyValue{raw: []byte(text)}, nil
+		return append(out, text...), nil
 	}
-	f, err := strconv.ParseFloat(text, 64)
+	f, err := strconv.ParseFloat(string(text), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return nil, p.errorf("invalid number %q", text)
 	}
-	return &pyValue{raw: appendPyFloat(nil, f)}, nil
+	return appendPyFloat(out, f), nil
 }
 
 // appendPyFloat writes f as Python's float.__repr__ (and so json.dumps).

@@ -130,3 +130,15 @@ func onlyV1a(sig string) bool {
 	}
 	return seen
 }
+
+// ForProvider returns the scheme a provider profile signs with (the
+// "default scheme" column of PROVIDERS.md): bond → bond, mono → mono,
+// mambu → mambu, saas → stripe, standard → standard.
+func ForProvider(provider string) (Scheme, bool) {
+	name := map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"}[strings.ToLower(provider)]
+	if name == "" {
+		return nil, false
+	}
+	s, err := Lookup(name)
+	return s, err == nil
+}

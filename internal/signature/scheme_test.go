@@ -186,7 +186,7 @@ func TestStaleMessageSaysOtherwiseValid(t *testing.T) {
 	if !ok || ve.Reason != ReasonTooOld || !ve.SignatureValid || ve.Skew != 2*time.Hour-5*time.Minute {
 		t.Fatalf("got %#v", err)
 	}
-	want := "timestamp too old: signed 2h0m0s ago at 2023-11-14T22:13:20Z, 1h55m0s beyond the 5m0s tolerance; the signature is otherwise valid"
+	want := "timestamp too old: signed 2h ago (2023-11-14T22:13:20Z), 1h55m beyond the 5m tolerance; the signature is otherwise valid"
 	if ve.Msg != want {
 		t.Errorf("message\n got %q\nwant %q", ve.Msg, want)
 	}
@@ -198,11 +198,23 @@ func TestStaleMessageSaysOtherwiseValid(t *testing.T) {
 	}
 }
 
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0s", 45 * time.Second: "45s", 5 * time.Minute: "5m",
+		270 * time.Second: "4m30s", 5*time.Hour + 3*time.Minute: "5h3m", 3 * time.Hour: "3h",
+		50 * time.Hour: "2 days 2h", 72 * time.Hour: "3 days"} {
+		if got := humanDuration(d); got != want {
+			t.Errorf("%v: got %q, want %q", d, got, want)
+		}
+	}
+}
+
 func TestBadSecrets(t *testing.T) {
 	cases := []struct{ scheme, secret, msg string }{
 		{"standard", "whsec_not*base64", "whsec_ followed by base64"},
 		{"standard", "", "empty"},
-		{"standard", "whsec_abc def", "whitespace"},
+		{"standard", "whsec_abc def", "whsec_ followed by base64"},
+		{"github", " secret", "whitespace"},
+		{"stripe", "whsec_x\n", "line break"},
 		{"standard-ed25519", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsk_"},
 		{"standard-ed25519", "whpk_AAAA", "32 bytes"},
 		{"mambu", ":password", "user is empty"},
@@ -339,5 +351,16 @@ func TestLookupDescribeDetect(t *testing.T) {
 	}
 	if d, _ := Detect(hdr("svix-signature", "v1,abc")); d.Name() != "standard" {
 		t.Errorf("got %s", d.Name())
+	}
+}
+
+func TestForProvider(t *testing.T) {
+	for p, want := range map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"} {
+		if s, ok := ForProvider(p); !ok || s.Name() != want {
+			t.Errorf("%s: got %v", p, s)
+		}
+	}
+	if _, ok := ForProvider("acme"); ok {
+		t.Error("unknown provider has a scheme")
 	}
 }

@@ -63,8 +63,10 @@ func ValidateSecret(scheme, secret string) error {
 	if strings.TrimSpace(secret) == "" {
 		return badSecret(scheme, "the secret is empty")
 	}
-	if strings.ContainsAny(secret, " \t\r\n") {
-		return badSecret(scheme, "the secret contains whitespace")
+	if strings.TrimSpace(secret) != secret || strings.ContainsAny(secret, "\r\n") {
+		// Inner spaces are fine (GitHub's own example secret has them);
+		// surrounding whitespace and line breaks are copy-paste accidents.
+		return badSecret(scheme, "the secret has leading or trailing whitespace or a line break")
 	}
 	switch scheme {
 	case "standard":

@@ -41,8 +41,8 @@ type SignInput struct {
 type VerifyInput struct {
 	Secrets   []string // any may match
 	Header    http.Header
-	Body      []byte // raw bytes as received
-	Now       time.Time
+	Body      []byte        // raw bytes as received
+	Now       time.Time     // time of receipt; required by schemes with a timestamp
 	Tolerance time.Duration // 0 = the scheme's default; NoTolerance = do not check the timestamp
 }
 
@@ -137,14 +137,41 @@ func (w timeWindow) check(scheme string, in VerifyInput, ts int64, valid bool) e
 	switch {
 	case age > tol:
 		return &VerifyError{Reason: ReasonTooOld, Scheme: scheme, Skew: age - tol, SignatureValid: valid,
-			Msg: fmt.Sprintf("timestamp too old: signed %s ago at %s, %s beyond the %s tolerance%s",
-				age, time.Unix(ts, 0).UTC().Format(time.RFC3339), age-tol, tol, tail)}
+			Msg: fmt.Sprintf("timestamp too old: signed %s ago (%s), %s beyond the %s tolerance%s",
+				humanDuration(age), time.Unix(ts, 0).UTC().Format(time.RFC3339), humanDuration(age-tol), humanDuration(tol), tail)}
 	case w.future && -age > tol:
 		return &VerifyError{Reason: ReasonTooNew, Scheme: scheme, Skew: -age - tol, SignatureValid: valid,
-			Msg: fmt.Sprintf("timestamp too new: signed %s in the future at %s, %s beyond the %s tolerance%s",
-				-age, time.Unix(ts, 0).UTC().Format(time.RFC3339), -age-tol, tol, tail)}
+			Msg: fmt.Sprintf("timestamp too new: signed %s in the future (%s), %s beyond the %s tolerance%s",
+				humanDuration(-age), time.Unix(ts, 0).UTC().Format(time.RFC3339), humanDuration(-age-tol), humanDuration(tol), tail)}
 	}
 	return nil
+}
+
+// humanDuration writes d the way a person reads it: "45s", "4m30s",
+// "5h3m", "12 days 3h".
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+		if s == 0 {
+			return fmt.Sprintf("%dm", m)
+		}
+		return fmt.Sprintf("%dm%ds", m, s)
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	if h == 0 {
+		return fmt.Sprintf("%d days", days)
+	}
+	return fmt.Sprintf("%d days %dh", days, h)
 }
 
 // parseUnix parses a decimal unix timestamp without allocating.

@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
@@ -54,7 +55,7 @@ func ctEqualStrings(a, b string) bool {
 	for i := 0; i < len(a); i++ {
 		v |= a[i] ^ b[i]
 	}
-	return v == 0
+	return subtle.ConstantTimeByteEq(v, 0) == 1
 }
 
 // mambuScheme is Mambu's: nothing is signed. The message id goes in

@@ -1,0 +1,76 @@
+package listen
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+func parse(t *testing.T, args ...string) (*Options, error) {
+	t.Helper()
+	ios, _, _, _ := ui.Test()
+	f := &cli.Factory{IOStreams: ios, Now: time.Now}
+	var got *Options
+	c := newCmd(f, func(o *Options) error { got = o; return nil })
+	c.SetArgs(args)
+	c.SilenceErrors, c.SilenceUsage = true, true
+	err := c.Execute()
+	return got, err
+}
+
+func TestFlags(t *testing.T) {
+	o, err := parse(t, "--forward", "3000/webhooks", "--port", "0", "--events", "card.*, kyc.*", "-H", "Authorization: Bearer x",
+		"--max-body", "512KiB", "--scheme", "stripe", "--secret", "whsec_a", "--secret", "whsec_b", "--keep", "--timeout", "3s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Target.String() != "http://localhost:3000/webhooks" || o.Port != 0 || o.Host != "127.0.0.1" ||
+		strings.Join(o.Events, "|") != "card.*|kyc.*" || o.Headers.Get("Authorization") != "Bearer x" ||
+		o.MaxBody != 512<<10 || o.Scheme != "stripe" || len(o.Secrets) != 2 || !o.Keep || o.Timeout != 3*time.Second {
+		t.Fatalf("options = %+v", o)
+	}
+	o, err = parse(t)
+	if err != nil || o.Target != nil || o.Port != 8787 || o.MaxBody != 1<<20 || strings.Join(o.Events, ",") != "*" {
+		t.Fatalf("defaults = %+v, %v", o, err)
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--forward", "ftp://x"}, "invalid forward target"},
+		{[]string{"--forward", "99999"}, "invalid forward port 99999"},
+		{[]string{"--port", "70000"}, "invalid --port 70000"},
+		{[]string{"--scheme", "stipe"}, `unknown scheme "stipe"`},
+		{[]string{"-H", "NoColon"}, `invalid --header "NoColon"`},
+		{[]string{"--max-body", "lots"}, `invalid --max-body "lots"`},
+		{[]string{"--timeout", "0s"}, "invalid --timeout"},
+	} {
+		_, err := parse(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want %q", tc.args, err, tc.want)
+			continue
+		}
+		if ee, ok := err.(*cli.ExitError); !ok || ee.Code != cli.ExitUsage {
+			t.Errorf("%v: %T %v, want a usage error", tc.args, err, err)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "1MiB": 1 << 20, "5mb": 5 << 20, "512KiB": 512 << 10, "2k": 2048, "1GiB": 1 << 30, "100b": 100} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0", "-1MiB", "MiB", "1.5MiB"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package listen
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+)
+
+func startListener(t *testing.T, target string, mod func(*Options)) (*Listener, store.Store, *bytes.Buffer) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/hookctl.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	o := Options{Port: 0, Target: u, Store: st, Out: &out, JSON: true, Timeout: 5 * time.Second}
+	if mod != nil {
+		mod(&o)
+	}
+	l, err := Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, st, &out
+}
+
+// Signatures made by the reference libraries (what real senders use) are
+// accepted: Standard Webhooks with the listener's own secret, Stripe with
+// a dashboard secret given as --secret.
+func TestReferenceLibrariesAccepted(t *testing.T) {
+	var hits atomic.Int32
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer a.Close()
+	const stripeSecret = "whsec_from_the_stripe_dashboard"
+	l, _, _ := startListener(t, a.URL, func(o *Options) { o.Secrets = []string{stripeSecret} })
+	defer l.Shutdown(context.Background())
+
+	body := []byte(`{"type":"invoice.paid","data":{"id":"in_1"}}`)
+	wh, err := standardwebhooks.NewWebhook(l.Sub.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	sig, err := wh.Sign("msg_lib_1", now, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+	req.Header.Set("webhook-id", "msg_lib_1")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	expect(t, req, 200)
+
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: []byte(`{"id":"evt_lib","type":"charge.succeeded"}`), Secret: stripeSecret})
+	req, _ = http.NewRequest("POST", l.URL()+"/", bytes.NewReader(sp.Payload))
+	req.Header.Set("Stripe-Signature", sp.Header)
+	expect(t, req, 200)
+
+	// and the same Stripe payload signed with another secret is refused
+	bad := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: sp.Payload, Secret: "whsec_someone_else"})
+	req, _ = http.NewRequest("POST", l.URL()+"/", bytes.NewReader(bad.Payload))
+	req.Header.Set("Stripe-Signature", bad.Header)
+	expect(t, req, 401)
+	if hits.Load() != 2 {
+		t.Fatalf("the app got %d requests, want 2", hits.Load())
+	}
+}
+
+func expect(t *testing.T, req *http.Request, status int) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Fatalf("status %d (%s), want %d", resp.StatusCode, b, status)
+	}
+}
+
+// Shutdown lets an in-flight forward finish, records it, and disables the
+// subscription; a restart with the same settings reuses it and its secret.
+func TestShutdownFinishesInFlightAndKeepsSecret(t *testing.T) {
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.WriteHeader(202)
+	}))
+	defer a.Close()
+	l, st, _ := startListener(t, a.URL, nil)
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	body := []byte(`{"type":"slow.one"}`)
+	now := time.Now()
+	sig, _ := wh.Sign("msg_slow", now, body)
+	req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+	req.Header.Set("webhook-id", "msg_slow")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond)
+	stats, err := l.Shutdown(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != 202 {
+		t.Fatalf("in-flight request got %d, want the app's 202", code)
+	}
+	if stats.ForwardedOK != 1 {
+		t.Fatalf("stats = %+v", stats)
+	}
+	ctx := context.Background()
+	ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: "msg_slow"})
+	if err != nil || len(ds) != 1 || ds[0].Status != store.DeliverySucceeded || ds[0].LastStatus != 202 {
+		t.Fatalf("deliveries = %+v, %v", ds, err)
+	}
+	sub, err := st.GetSubscription(ctx, l.Sub.ID)
+	if err != nil || sub.Status != store.StatusDisabled {
+		t.Fatalf("subscription after shutdown: %+v %v", sub, err)
+	}
+	u, _ := url.Parse(a.URL)
+	var out bytes.Buffer
+	l2, err := Start(ctx, Options{Target: u, Store: st, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Shutdown(ctx)
+	if l2.Sub.ID != l.Sub.ID || l2.Sub.Secret != l.Sub.Secret || l2.Sub.Status != store.StatusEnabled {
+		t.Fatalf("restart: %+v, want the same subscription re-enabled", l2.Sub)
+	}
+}

@@ -1,0 +1,158 @@
+package listen
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// Line kinds of the live log.
+const (
+	KindEvent    = "event"    // received and verified
+	KindRejected = "rejected" // bad signature, never forwarded
+	KindForward  = "forward"  // the app's answer (or 502)
+)
+
+// LogLine is one line of the live log; -o json prints it as is.
+type LogLine struct {
+	Time       time.Time `json:"time"`
+	Kind       string    `json:"kind"`
+	EventID    string    `json:"event_id,omitempty"`
+	EventType  string    `json:"event_type,omitempty"`
+	Provider   string    `json:"provider,omitempty"`
+	Scheme     string    `json:"scheme,omitempty"`
+	Verified   bool      `json:"verified,omitempty"`
+	Duplicate  bool      `json:"duplicate,omitempty"`
+	Retry      bool      `json:"retry,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Method     string    `json:"method,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	Status     int       `json:"status,omitempty"`
+	DurationMS float64   `json:"duration_ms,omitempty"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// Logger writes the live log from one goroutine, batching writes under
+// load and flushing as soon as it is idle, so the request path never
+// waits on the terminal.
+type Logger struct {
+	json  bool
+	ch    chan LogLine
+	done  chan struct{}
+	w     *bufio.Writer
+	once  sync.Once
+	local *time.Location
+}
+
+// NewLogger starts a logger writing terminal lines, or JSON lines when
+// asJSON, to w.
+func NewLogger(w io.Writer, asJSON bool) *Logger {
+	l := &Logger{json: asJSON, ch: make(chan LogLine, 4096), done: make(chan struct{}), w: bufio.NewWriterSize(w, 32<<10), local: time.Local}
+	go l.loop()
+	return l
+}
+
+// Log queues a line.
+func (l *Logger) Log(line LogLine) { l.ch <- line }
+
+// Close writes every queued line and stops the logger.
+func (l *Logger) Close() {
+	l.once.Do(func() { close(l.ch) })
+	<-l.done
+}
+
+func (l *Logger) loop() {
+	defer close(l.done)
+	buf := make([]byte, 0, 512)
+	for line := range l.ch {
+		buf = l.Append(buf[:0], line)
+		l.w.Write(buf)
+		if len(l.ch) == 0 {
+			l.w.Flush()
+		}
+	}
+	l.w.Flush()
+}
+
+// Append formats line (with its newline) onto b.
+func (l *Logger) Append(b []byte, line LogLine) []byte {
+	if l.json {
+		j, _ := json.Marshal(line)
+		b = append(b, j...)
+		return append(b, '\n')
+	}
+	return AppendText(b, line, l.local)
+}
+
+// AppendText formats line for a terminal:
+//
+//	2026-11-23 10:04:12  --> card.created [evt_1] verified (bond)
+//	2026-11-23 10:04:12  <-- [200] POST http://localhost:3000/webhooks (12 ms)
+func AppendText(b []byte, line LogLine, loc *time.Location) []byte {
+	b = line.Time.In(loc).AppendFormat(b, "2006-01-02 15:04:05")
+	b = append(b, "  "...)
+	switch line.Kind {
+	case KindForward:
+		b = append(b, "<-- "...)
+		code := strconv.Itoa(line.Status)
+		b = append(b, ui.PaintStatus(line.Status, "["+code+"]")...)
+		b = append(b, ' ')
+		b = append(b, line.Method...)
+		b = append(b, ' ')
+		b = append(b, line.URL...)
+		b = append(b, " ("...)
+		b = appendMS(b, line.DurationMS)
+		b = append(b, " ms)"...)
+		if line.Error != "" {
+			b = append(b, ' ')
+			b = append(b, ui.Red(line.Error)...)
+		}
+	default:
+		b = append(b, "--> "...)
+		typ := line.EventType
+		if typ == "" {
+			typ = "(unknown type)"
+		}
+		b = append(b, ui.Cyan(typ)...)
+		b = append(b, " ["...)
+		b = append(b, line.EventID...)
+		b = append(b, "] "...)
+		if line.Kind == KindRejected {
+			msg := "rejected"
+			if line.Scheme != "" {
+				msg += " (" + line.Scheme + ")"
+			}
+			if line.Reason != "" {
+				msg += ": " + line.Reason
+			}
+			b = append(b, ui.Red(msg)...)
+		} else {
+			b = append(b, ui.Green("verified")...)
+			if line.Scheme != "" {
+				b = append(b, " ("...)
+				b = append(b, line.Scheme...)
+				b = append(b, ')')
+			}
+			if line.Duplicate {
+				b = append(b, ' ')
+				b = append(b, ui.Yellow("duplicate")...)
+			} else if line.Retry {
+				b = append(b, ' ')
+				b = append(b, ui.Yellow("retry")...)
+			}
+		}
+	}
+	return append(b, '\n')
+}
+
+func appendMS(b []byte, ms float64) []byte {
+	if ms < 10 {
+		return strconv.AppendFloat(b, ms, 'f', 1, 64)
+	}
+	return strconv.AppendInt(b, int64(ms+0.5), 10)
+}

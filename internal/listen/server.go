@@ -1,0 +1,544 @@
+// Package listen is hookctl's local receiver: it verifies each webhook
+// request, forwards the good ones byte-for-byte to the developer's app,
+// returns the app's answer to the sender, and records everything.
+package listen
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// DefaultMaxBody is the default --max-body.
+const DefaultMaxBody = 1 << 20
+
+// Config is what a Server needs.
+type Config struct {
+	// Target is where verified events are forwarded; nil = verify and
+	// record only (answer 200).
+	Target *url.URL
+	// Scheme: "" or "auto" detects the scheme from the headers (falling
+	// back to the provider's scheme); otherwise that scheme only.
+	Scheme   string
+	Provider string
+	// SchemeImpl, when set, is the one scheme used (tests, embedding).
+	SchemeImpl signature.Scheme
+	// Secrets: the subscription's secret first, then --secret values.
+	Secrets []string
+	// Headers are added to every forward (--header).
+	Headers http.Header
+	// Timeout bounds each forward.
+	Timeout time.Duration
+	MaxBody int64
+	// SubscriptionID is the listener's own subscription (for recording).
+	SubscriptionID string
+	Now            func() time.Time
+	Log            *Logger
+	Recorder       *Recorder // nil = do not record
+	// Transport forwards requests (a tuned default when nil).
+	Transport http.RoundTripper
+}
+
+// Stats are the counters of the shutdown summary.
+type Stats struct {
+	Received    int64 `json:"received"`
+	Verified    int64 `json:"verified"`
+	Rejected    int64 `json:"rejected"`
+	ForwardedOK int64 `json:"forwarded_ok"`
+	ForwardFail int64 `json:"forwarded_failed"`
+	TooLarge    int64 `json:"too_large"`
+}
+
+// Server is the verifying forwarding proxy (an http.Handler).
+type Server struct {
+	cfg       Config
+	scheme    signature.Scheme // fixed scheme, nil = detect
+	transport http.RoundTripper
+	extra     []headerKV
+
+	received, verified, rejected, fwdOK, fwdFail, tooLarge atomic.Int64
+
+	mu   sync.Mutex
+	seen map[string]bool // event id → last forward succeeded
+}
+
+type headerKV struct{ k, v string }
+
+// NewServer checks cfg and builds the server.
+func NewServer(cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, seen: make(map[string]bool)}
+	if cfg.Now == nil {
+		s.cfg.Now = time.Now
+	}
+	if cfg.MaxBody <= 0 {
+		s.cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Timeout <= 0 {
+		s.cfg.Timeout = 10 * time.Second
+	}
+	if cfg.SchemeImpl != nil {
+		s.scheme = cfg.SchemeImpl
+	} else if cfg.Scheme != "" && cfg.Scheme != "auto" {
+		sc, err := signature.Lookup(cfg.Scheme)
+		if err != nil {
+			return nil, err
+		}
+		s.scheme = sc
+	}
+	for k, vs := range cfg.Headers {
+		for _, v := range vs {
+			s.extra = append(s.extra, headerKV{http.CanonicalHeaderKey(k), v})
+		}
+	}
+	s.transport = cfg.Transport
+	if s.transport == nil {
+		s.transport = NewTransport(s.cfg.Timeout)
+	}
+	return s, nil
+}
+
+// NewTransport is the forwarding transport: keep-alive connections to the
+// app, no compression negotiated (bytes pass untouched), no proxy.
+func NewTransport(timeout time.Duration) *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   1024,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: timeout,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
+		WriteBufferSize:       16 << 10,
+		ReadBufferSize:        16 << 10,
+	}
+}
+
+// Stats returns the counters so far.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Received: s.received.Load(), Verified: s.verified.Load(), Rejected: s.rejected.Load(),
+		ForwardedOK: s.fwdOK.Load(), ForwardFail: s.fwdFail.Load(), TooLarge: s.tooLarge.Load(),
+	}
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded.
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+func isHop(k string) bool {
+	for _, h := range hopHeaders {
+		if k == h {
+			return true
+		}
+	}
+	return false
+}
+
+// copyHeaders copies src into dst without hop-by-hop headers, including
+// those named by src's Connection header.
+func copyHeaders(dst, src http.Header) {
+	var named []string
+	for _, v := range src["Connection"] {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				named = append(named, http.CanonicalHeaderKey(f))
+			}
+		}
+	}
+outer:
+	for k, vs := range src {
+		if isHop(k) {
+			continue
+		}
+		for _, n := range named {
+			if k == n {
+				continue outer
+			}
+		}
+		dst[k] = vs
+	}
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func writeJSONError(w http.ResponseWriter, status int, errMsg, reason string, extra string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	var b bytes.Buffer
+	b.WriteString(`{"error":`)
+	b.Write(quote(errMsg))
+	b.WriteString(`,"reason":`)
+	b.Write(quote(reason))
+	b.WriteString(extra)
+	b.WriteString("}\n")
+	w.Write(b.Bytes())
+}
+
+func quote(s string) []byte {
+	var b bytes.Buffer
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.Bytes()
+}
+
+// ServeHTTP handles one request: /healthz, or a webhook.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+		return
+	}
+	start := s.cfg.Now()
+	s.received.Add(1)
+
+	bp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 256<<10 {
+			bufPool.Put(bp)
+		}
+	}()
+	body, err := readBody(r, (*bp)[:0], s.cfg.MaxBody)
+	*bp = body[:0]
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.tooLarge.Add(1)
+			s.rejected.Add(1)
+			reason := fmt.Sprintf("the body is larger than %s (--max-body)", FormatSize(s.cfg.MaxBody))
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: reason, EventID: "-"})
+			writeJSONError(w, http.StatusRequestEntityTooLarge, "payload too large", reason, "")
+			return
+		}
+		s.rejected.Add(1)
+		s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: "reading the body: " + err.Error(), EventID: "-"})
+		writeJSONError(w, http.StatusBadRequest, "bad request", "reading the body: "+err.Error(), "")
+		return
+	}
+
+	sc, verr := s.verify(r.Header, body, start)
+	schemeName := ""
+	if sc != nil {
+		schemeName = sc.Name()
+	}
+	meta := eventMeta(r.Header, body, schemeName, s.cfg.Provider)
+	if verr != nil {
+		s.rejected.Add(1)
+		reason, code := verr.Error(), ""
+		var ve *signature.VerifyError
+		if errors.As(verr, &ve) {
+			reason, code = ve.Msg, string(ve.Reason)
+		}
+		s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
+			Provider: meta.provider, Scheme: schemeName, Reason: reason})
+		extra := ""
+		if code != "" {
+			extra = `,"code":` + string(quote(code))
+		}
+		if schemeName != "" {
+			extra += `,"scheme":` + string(quote(schemeName))
+		}
+		writeJSONError(w, http.StatusUnauthorized, "invalid signature", reason, extra)
+		return
+	}
+	s.verified.Add(1)
+
+	s.mu.Lock()
+	prevOK, seen := s.seen[meta.id]
+	if !seen && len(s.seen) >= 100000 {
+		clear(s.seen)
+	}
+	s.mu.Unlock()
+	s.cfg.Log.Log(LogLine{Time: start, Kind: KindEvent, EventID: meta.id, EventType: meta.typ,
+		Provider: meta.provider, Scheme: schemeName, Verified: true, Duplicate: seen && prevOK, Retry: seen && !prevOK})
+
+	var rec *Record
+	if s.cfg.Recorder != nil {
+		rec = &Record{Event: store.Event{
+			ID: meta.id, Type: meta.typ, Provider: meta.provider, Payload: body, // Add encodes synchronously: no copy needed
+			ContentType: r.Header.Get("Content-Type"), Source: store.SourceReceived,
+			Headers: r.Header, CreatedAt: start,
+		}}
+	}
+
+	if s.cfg.Target == nil {
+		s.markSeen(meta.id, true)
+		if rec != nil {
+			s.cfg.Recorder.Add(rec)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"received":true,"event_id":` + string(quote(meta.id)) + "}\n"))
+		return
+	}
+	s.forward(w, r, body, start, meta, rec)
+}
+
+func (s *Server) markSeen(id string, ok bool) {
+	s.mu.Lock()
+	s.seen[id] = ok
+	s.mu.Unlock()
+}
+
+// readBody reads the whole body into buf, at most max bytes.
+func readBody(r *http.Request, buf []byte, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return buf, &http.MaxBytesError{Limit: max}
+	}
+	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength {
+		buf = make([]byte, 0, r.ContentLength)
+	}
+	rd := io.LimitReader(r.Body, max+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > max {
+			return buf, &http.MaxBytesError{Limit: max}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+func (s *Server) verify(h http.Header, body []byte, now time.Time) (signature.Scheme, error) {
+	sc := s.scheme
+	if sc == nil {
+		if d, ok := signature.Detect(h); ok {
+			sc = d
+		} else if name := ProviderScheme(s.cfg.Provider); name != "" {
+			if l, err := signature.Lookup(name); err == nil {
+				sc = l
+			}
+		}
+	}
+	if sc == nil {
+		return nil, &signature.VerifyError{Reason: signature.ReasonMissingHeader, Scheme: "auto",
+			Msg: "no signature header of a known scheme (use --scheme to name it)"}
+	}
+	return sc, sc.Verify(signature.VerifyInput{Secrets: s.cfg.Secrets, Header: h, Body: body, Now: now})
+}
+
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, start time.Time, meta meta, rec *Record) {
+	target := forwardURL(s.cfg.Target, r.URL.EscapedPath(), r.URL.RawQuery)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.Timeout)
+	defer cancel()
+	out, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
+	if err != nil {
+		s.fwdFail.Add(1)
+		writeJSONError(w, http.StatusBadGateway, "bad gateway", err.Error(), "")
+		return
+	}
+	out.ContentLength = int64(len(body))
+	out.Header = make(http.Header, len(r.Header)+4)
+	copyHeaders(out.Header, r.Header)
+	if _, ok := out.Header["User-Agent"]; !ok {
+		out.Header["User-Agent"] = nil // Go must not add its own
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
+			host = strings.Join(prior, ", ") + ", " + host
+		}
+		out.Header["X-Forwarded-For"] = []string{host}
+	}
+	out.Header["X-Forwarded-Host"] = []string{r.Host}
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	out.Header["X-Forwarded-Proto"] = []string{proto}
+	for _, kv := range s.extra {
+		out.Header.Set(kv.k, kv.v)
+	}
+
+	resp, err := s.transport.RoundTrip(out)
+	if err != nil {
+		dur := s.cfg.Now().Sub(start)
+		s.fwdFail.Add(1)
+		s.markSeen(meta.id, false)
+		reason := forwardError(err, s.cfg.Timeout)
+		s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
+			Method: r.Method, URL: target, Status: http.StatusBadGateway, DurationMS: ms(dur), Error: reason})
+		writeJSONError(w, http.StatusBadGateway, "the app did not answer", reason, `,"target":`+string(quote(target)))
+		if rec != nil {
+			rec.set(s, out, target, start, dur, nil, nil, reason)
+			s.cfg.Recorder.Add(rec)
+		}
+		return
+	}
+	defer resp.Body.Close()
+	copyHeaders(w.Header(), resp.Header)
+	w.WriteHeader(resp.StatusCode)
+	var capture *limitedBuffer
+	var dst io.Writer = w
+	if rec != nil {
+		capture = &limitedBuffer{max: 64 << 10}
+		dst = io.MultiWriter(w, capture)
+	}
+	cb := copyBufPool.Get().(*[]byte)
+	_, cerr := io.CopyBuffer(dst, resp.Body, *cb)
+	copyBufPool.Put(cb)
+	dur := s.cfg.Now().Sub(start)
+	errMsg := ""
+	if cerr != nil {
+		errMsg = "reading the app's answer: " + cerr.Error()
+	}
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300 && cerr == nil
+	if ok {
+		s.fwdOK.Add(1)
+	} else {
+		s.fwdFail.Add(1)
+	}
+	s.markSeen(meta.id, ok)
+	s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
+		Method: r.Method, URL: target, Status: resp.StatusCode, DurationMS: ms(dur), Error: errMsg})
+	if rec != nil {
+		var body []byte
+		if capture != nil {
+			body = capture.b
+		}
+		rec.set(s, out, target, start, dur, resp, body, errMsg)
+		s.cfg.Recorder.Add(rec)
+	}
+}
+
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+type limitedBuffer struct {
+	b   []byte
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - len(l.b); room > 0 {
+		if len(p) < room {
+			room = len(p)
+		}
+		l.b = append(l.b, p[:room]...)
+	}
+	return len(p), nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// forwardError explains why the app could not be reached.
+func forwardError(err error, timeout time.Duration) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("the app did not answer within %s (--timeout)", timeout)
+	case isConnRefused(err):
+		return "connection refused: is your app running? (" + err.Error() + ")"
+	}
+	return err.Error()
+}
+
+func isConnRefused(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial" && strings.Contains(err.Error(), "refused")
+}
+
+type meta struct{ id, typ, provider string }
+
+// providerSchemes maps hookctl's providers to their default scheme.
+var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"}
+
+// ProviderScheme is the default scheme of a provider ("" when unknown).
+func ProviderScheme(provider string) string { return providerSchemes[provider] }
+
+func schemeProvider(scheme string) string {
+	for p, s := range providerSchemes {
+		if s == scheme {
+			return p
+		}
+	}
+	return scheme
+}
+
+// eventMeta finds the event id, type and provider of a request: the
+// scheme's id header, then the body's id fields; type from the body.
+func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
+	m := meta{provider: provider}
+	if m.provider == "" && scheme != "" {
+		m.provider = schemeProvider(scheme)
+	}
+	m.id = signature.EventIDFromHeaders(h)
+	var res []gjson.Result
+	if gjson.ValidBytes(body) {
+		res = gjson.GetManyBytes(body, "id", "event_id", "type", "event", "event_type")
+		if m.id == "" {
+			if res[0].Type == gjson.String {
+				m.id = res[0].Str
+			} else if res[1].Type == gjson.String {
+				m.id = res[1].Str
+			}
+		}
+		for _, r := range res[2:] {
+			if r.Type == gjson.String && r.Str != "" {
+				m.typ = r.Str
+				break
+			}
+		}
+	}
+	if m.typ == "" {
+		for _, k := range []string{"X-Hookctl-Event-Type", "X-Github-Event", "X-Event-Type"} {
+			if v := h.Get(k); v != "" {
+				m.typ = v
+				break
+			}
+		}
+	}
+	if m.id == "" {
+		sum := sha256.Sum256(body)
+		m.id = "rcv_" + hex.EncodeToString(sum[:12])
+	}
+	return m
+}
+
+// FormatSize prints a byte count the way --max-body takes it.
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,529 @@
+package listen
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+)
+
+// hexScheme is a tiny HMAC scheme for tests that must not depend on the
+// real registry: X-Test-Signature = hex(HMAC-SHA256(secret, body)).
+type hexScheme struct{}
+
+func (hexScheme) Name() string { return "testhex" }
+func (hexScheme) Sign(in signature.SignInput) (http.Header, error) {
+	m := hmac.New(sha256.New, []byte(in.Secrets[0]))
+	m.Write(in.Body)
+	return http.Header{"X-Test-Signature": {hex.EncodeToString(m.Sum(nil))}, "Webhook-Id": {in.ID}}, nil
+}
+func (hexScheme) Verify(in signature.VerifyInput) error {
+	got := in.Header.Get("X-Test-Signature")
+	if got == "" {
+		return &signature.VerifyError{Reason: signature.ReasonMissingHeader, Scheme: "testhex", Msg: `missing header "X-Test-Signature"`}
+	}
+	for _, s := range in.Secrets {
+		m := hmac.New(sha256.New, []byte(s))
+		m.Write(in.Body)
+		if hmac.Equal([]byte(hex.EncodeToString(m.Sum(nil))), []byte(got)) {
+			return nil
+		}
+	}
+	return &signature.VerifyError{Reason: signature.ReasonNoMatch, Scheme: "testhex", Msg: "no signature matches"}
+}
+
+func sign(t *testing.T, req *http.Request, secret, id string, body []byte) {
+	t.Helper()
+	h, err := hexScheme{}.Sign(signature.SignInput{Secrets: []string{secret}, ID: id, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+}
+
+type seenReq struct {
+	method, uri string
+	header      http.Header
+	body        []byte
+}
+
+// app records what it receives and answers with status/headers/body.
+func app(t *testing.T, status int) (*httptest.Server, func() []seenReq) {
+	var mu sync.Mutex
+	var got []seenReq
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, seenReq{r.Method, r.RequestURI, r.Header.Clone(), b})
+		mu.Unlock()
+		w.Header().Set("X-App", "yes")
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(status)
+		io.WriteString(w, "app says hi")
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []seenReq { mu.Lock(); defer mu.Unlock(); return append([]seenReq(nil), got...) }
+}
+
+func newTestServer(t *testing.T, target string, mod func(*Config)) (*Server, *bytes.Buffer, *Logger) {
+	t.Helper()
+	var out bytes.Buffer
+	log := NewLogger(&out, true)
+	cfg := Config{SchemeImpl: hexScheme{}, Secrets: []string{"s3cret"}, Log: log, Timeout: 2 * time.Second,
+		Now: func() time.Time { return time.Date(2026, 11, 23, 10, 4, 12, 0, time.UTC) }}
+	if target != "" {
+		u, err := NormalizeTarget(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Target = u
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &out, log
+}
+
+func logLines(t *testing.T, log *Logger, out *bytes.Buffer) []LogLine {
+	t.Helper()
+	log.Close()
+	var lines []LogLine
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var ll LogLine
+		if err := json.Unmarshal([]byte(l), &ll); err != nil {
+			t.Fatalf("not a JSON line: %q: %v", l, err)
+		}
+		lines = append(lines, ll)
+	}
+	return lines
+}
+
+func TestForwardByteForByte(t *testing.T) {
+	a, got := app(t, 201)
+	s, out, log := newTestServer(t, a.URL+"/webhooks?from=target", func(c *Config) {
+		c.Headers = http.Header{"Authorization": {"Bearer dev"}}
+	})
+	front := httptest.NewServer(s)
+	defer front.Close()
+
+	body := []byte(`{"event":"card.created",  "amount": 12.50 ,"x":"é"}`)
+	req, _ := http.NewRequest("POST", front.URL+"/stripe?a=1&b=two", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_1", body)
+	req.Header.Set("Connection", "keep-alive, X-Drop-Me")
+	req.Header.Set("X-Drop-Me", "hop")
+	req.Header.Set("Keep-Alive", "timeout=5")
+	req.Header.Set("X-Custom", "kept")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || string(rb) != "app says hi" || resp.Header.Get("X-App") != "yes" {
+		t.Fatalf("sender got %d %q %v, want the app's answer", resp.StatusCode, rb, resp.Header)
+	}
+	reqs := got()
+	if len(reqs) != 1 {
+		t.Fatalf("app got %d requests", len(reqs))
+	}
+	r := reqs[0]
+	if !bytes.Equal(r.body, body) {
+		t.Errorf("body changed: %q", r.body)
+	}
+	if r.uri != "/webhooks/stripe?from=target&a=1&b=two" {
+		t.Errorf("uri = %q", r.uri)
+	}
+	for _, h := range []string{"X-Drop-Me", "Keep-Alive"} {
+		if r.header.Get(h) != "" {
+			t.Errorf("hop-by-hop header %s forwarded", h)
+		}
+	}
+	if r.header.Get("X-Custom") != "kept" || r.header.Get("X-Test-Signature") == "" || r.header.Get("Authorization") != "Bearer dev" {
+		t.Errorf("headers not forwarded: %v", r.header)
+	}
+	if r.header.Get("X-Forwarded-For") != "127.0.0.1" || r.header.Get("X-Forwarded-Proto") != "http" || r.header.Get("X-Forwarded-Host") == "" {
+		t.Errorf("X-Forwarded-* missing: %v", r.header)
+	}
+	if ua := r.header.Get("User-Agent"); ua != "Go-http-client/1.1" {
+		t.Errorf("User-Agent = %q, want the sender's", ua)
+	}
+	lines := logLines(t, log, out)
+	if len(lines) != 2 || lines[0].Kind != KindEvent || lines[0].EventID != "evt_1" || lines[0].EventType != "card.created" ||
+		lines[1].Kind != KindForward || lines[1].Status != 201 || lines[1].URL != a.URL+"/webhooks/stripe?from=target&a=1&b=two" {
+		t.Fatalf("log = %+v", lines)
+	}
+	if st := s.Stats(); st.Received != 1 || st.Verified != 1 || st.ForwardedOK != 1 {
+		t.Errorf("stats = %+v", st)
+	}
+}
+
+func TestBadSignatureNeverForwarded(t *testing.T) {
+	a, got := app(t, 200)
+	s, out, log := newTestServer(t, a.URL, nil)
+	body := []byte(`{"type":"payment.succeeded","id":"evt_2"}`)
+	for _, tc := range []struct{ name, reason string }{{"tampered", "no signature matches"}, {"missing", `missing header "X-Test-Signature"`}} {
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		if tc.name == "tampered" {
+			sign(t, req, "s3cret", "evt_2", []byte(`{"type":"payment.succeeded","id":"evt_3"}`))
+		}
+		rw := httptest.NewRecorder()
+		s.ServeHTTP(rw, req)
+		if rw.Code != 401 {
+			t.Fatalf("%s: status %d", tc.name, rw.Code)
+		}
+		var e map[string]string
+		if err := json.Unmarshal(rw.Body.Bytes(), &e); err != nil || e["error"] != "invalid signature" || e["reason"] != tc.reason {
+			t.Fatalf("%s: body %s", tc.name, rw.Body)
+		}
+	}
+	if n := len(got()); n != 0 {
+		t.Fatalf("app got %d requests", n)
+	}
+	lines := logLines(t, log, out)
+	if len(lines) != 2 || lines[0].Kind != KindRejected || lines[0].Reason != "no signature matches" || lines[0].EventID != "evt_2" {
+		t.Fatalf("log = %+v", lines)
+	}
+	if st := s.Stats(); st.Rejected != 2 || st.Verified != 0 {
+		t.Errorf("stats = %+v", st)
+	}
+}
+
+func TestAppDownIs502ThenUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s, out, log := newTestServer(t, addr, nil)
+	body := []byte(`{"id":"evt_down","type":"x.y"}`)
+	send := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		sign(t, req, "s3cret", "", body)
+		rw := httptest.NewRecorder()
+		s.ServeHTTP(rw, req)
+		return rw
+	}
+	rw := send()
+	if rw.Code != 502 || !strings.Contains(rw.Body.String(), "connection refused") {
+		t.Fatalf("got %d %s", rw.Code, rw.Body)
+	}
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port reused meanwhile: %v", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })}
+	go srv.Serve(ln2)
+	defer srv.Close()
+	if rw := send(); rw.Code != 204 {
+		t.Fatalf("after the app is up: %d %s", rw.Code, rw.Body)
+	}
+	lines := logLines(t, log, out)
+	if len(lines) != 4 || lines[1].Status != 502 || lines[1].Error == "" || !lines[2].Retry || lines[3].Status != 204 {
+		t.Fatalf("log = %+v", lines)
+	}
+}
+
+func TestDuplicateFlaggedAndForwarded(t *testing.T) {
+	a, got := app(t, 200)
+	s, out, log := newTestServer(t, a.URL, nil)
+	body := []byte(`{"id":"evt_dup","type":"a.b"}`)
+	for i := 0; i < 2; i++ {
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		sign(t, req, "s3cret", "", body)
+		rw := httptest.NewRecorder()
+		s.ServeHTTP(rw, req)
+		if rw.Code != 200 {
+			t.Fatal(rw.Code)
+		}
+	}
+	if len(got()) != 2 {
+		t.Fatal("duplicate not forwarded")
+	}
+	lines := logLines(t, log, out)
+	if lines[0].Duplicate || !lines[2].Duplicate {
+		t.Fatalf("log = %+v", lines)
+	}
+}
+
+func TestTooLargeAndHealthz(t *testing.T) {
+	a, got := app(t, 200)
+	s, _, log := newTestServer(t, a.URL, func(c *Config) { c.MaxBody = 16 })
+	defer log.Close()
+	front := httptest.NewServer(s)
+	defer front.Close()
+	for _, chunked := range []bool{false, true} {
+		var rd io.Reader = strings.NewReader(strings.Repeat("x", 17))
+		if chunked {
+			rd = io.MultiReader(rd) // unknown length: sent chunked
+		}
+		resp, err := http.Post(front.URL, "application/json", rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 413 || !strings.Contains(string(b), "16 bytes") {
+			t.Fatalf("chunked=%v: %d %s", chunked, resp.StatusCode, b)
+		}
+	}
+	if len(got()) != 0 {
+		t.Fatal("oversized body forwarded")
+	}
+	resp, err := http.Get(front.URL + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+}
+
+func TestNoForwardAnswers200(t *testing.T) {
+	s, out, log := newTestServer(t, "", nil)
+	body := []byte(`{"event":"card.created"}`)
+	req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "", body)
+	rw := httptest.NewRecorder()
+	s.ServeHTTP(rw, req)
+	if rw.Code != 200 || !strings.Contains(rw.Body.String(), `"received":true`) {
+		t.Fatalf("%d %s", rw.Code, rw.Body)
+	}
+	lines := logLines(t, log, out)
+	if len(lines) != 1 || !strings.HasPrefix(lines[0].EventID, "rcv_") {
+		t.Fatalf("log = %+v", lines)
+	}
+}
+
+func TestTimeoutIs502(t *testing.T) {
+	block := make(chan struct{})
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-block }))
+	defer a.Close()
+	defer close(block)
+	s, _, log := newTestServer(t, a.URL, func(c *Config) { c.Timeout = 100 * time.Millisecond })
+	defer log.Close()
+	body := []byte(`{}`)
+	req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "", body)
+	rw := httptest.NewRecorder()
+	s.ServeHTTP(rw, req)
+	if rw.Code != 502 || !strings.Contains(rw.Body.String(), "did not answer within 100ms") {
+		t.Fatalf("%d %s", rw.Code, rw.Body)
+	}
+}
+
+func TestNormalizeTarget(t *testing.T) {
+	for in, want := range map[string]string{
+		"3000":                         "http://localhost:3000",
+		"3000/webhooks?x=1":            "http://localhost:3000/webhooks?x=1",
+		":3000":                        "http://localhost:3000",
+		"localhost:3000/webhooks":      "http://localhost:3000/webhooks",
+		"127.0.0.1:8080/hooks?x=1":     "http://127.0.0.1:8080/hooks?x=1",
+		"https://example.test/w":       "https://example.test/w",
+		"http://localhost:3000/a/b/?q": "http://localhost:3000/a/b/?q",
+	} {
+		u, err := NormalizeTarget(in)
+		if err != nil || u.String() != want {
+			t.Errorf("NormalizeTarget(%q) = %v, %v; want %s", in, u, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0", "70000", "ftp://x", "localhost:99999"} {
+		if _, err := NormalizeTarget(bad); err == nil {
+			t.Errorf("NormalizeTarget(%q) accepted", bad)
+		}
+	}
+}
+
+func TestForwardURL(t *testing.T) {
+	for _, tc := range []struct{ target, path, q, want string }{
+		{"3000", "/", "", "http://localhost:3000/"},
+		{"localhost:3000/webhooks", "/", "", "http://localhost:3000/webhooks"},
+		{"localhost:3000/webhooks", "/", "a=1", "http://localhost:3000/webhooks?a=1"},
+		{"localhost:3000/webhooks/", "/bond", "", "http://localhost:3000/webhooks/bond"},
+		{"localhost:3000", "/x/y", "a=%20b&c", "http://localhost:3000/x/y?a=%20b&c"},
+		{"localhost:3000/w?k=v", "/p", "a=1", "http://localhost:3000/w/p?k=v&a=1"},
+	} {
+		u, _ := NormalizeTarget(tc.target)
+		if got := forwardURL(u, tc.path, tc.q); got != tc.want {
+			t.Errorf("forwardURL(%s, %s, %s) = %s, want %s", tc.target, tc.path, tc.q, got, tc.want)
+		}
+	}
+}
+
+func TestTextLines(t *testing.T) {
+	tm := time.Date(2026, 11, 23, 10, 4, 12, 0, time.UTC)
+	for _, tc := range []struct {
+		line LogLine
+		want string
+	}{
+		{LogLine{Time: tm, Kind: KindEvent, EventType: "card.created", EventID: "4f1c", Scheme: "bond", Verified: true},
+			"2026-11-23 10:04:12  --> card.created [4f1c] verified (bond)\n"},
+		{LogLine{Time: tm, Kind: KindForward, Status: 200, Method: "POST", URL: "http://localhost:3000/webhooks", DurationMS: 12.4},
+			"2026-11-23 10:04:12  <-- [200] POST http://localhost:3000/webhooks (12 ms)\n"},
+		{LogLine{Time: tm, Kind: KindRejected, EventType: "card.created", EventID: "4f1c", Scheme: "bond", Reason: "no signature matches"},
+			"2026-11-23 10:04:12  --> card.created [4f1c] rejected (bond): no signature matches\n"},
+		{LogLine{Time: tm, Kind: KindEvent, EventType: "a.b", EventID: "e", Scheme: "stripe", Verified: true, Duplicate: true},
+			"2026-11-23 10:04:12  --> a.b [e] verified (stripe) duplicate\n"},
+		{LogLine{Time: tm, Kind: KindForward, Status: 502, Method: "POST", URL: "http://x/", DurationMS: 1.25, Error: "connection refused"},
+			"2026-11-23 10:04:12  <-- [502] POST http://x/ (1.2 ms) connection refused\n"},
+	} {
+		if got := string(AppendText(nil, tc.line, time.UTC)); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}
+
+// memStore implements the parts of store.Store the recorder uses.
+type memStore struct {
+	store.Store
+	mu         sync.Mutex
+	events     map[string]*store.Event
+	deliveries map[string]*store.Delivery
+	attempts   []*store.Attempt
+	n          int
+}
+
+func (m *memStore) CreateEvent(_ context.Context, e *store.Event, ds []*store.Delivery) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.events == nil {
+		m.events, m.deliveries = map[string]*store.Event{}, map[string]*store.Delivery{}
+	}
+	if _, ok := m.events[e.ID]; !ok {
+		m.events[e.ID] = e
+	}
+	for _, d := range ds {
+		m.n++
+		d.ID = "d" + string(rune('0'+m.n))
+		d.EventID = e.ID
+		c := *d
+		m.deliveries[d.ID] = &c
+	}
+	return nil
+}
+
+func (m *memStore) ClaimDue(_ context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*store.Delivery
+	for _, d := range m.deliveries {
+		if d.Status == store.DeliveryPending && d.RunID == runID && !d.NextAttemptAt.After(now) && d.LeaseOwner == "" {
+			d.LeaseOwner = owner
+			c := *d
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) RecordAttempt(_ context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.deliveries[a.DeliveryID]
+	if d.LeaseOwner != owner {
+		return store.ErrLeaseLost
+	}
+	d.LeaseOwner, d.Status, d.LastStatus, d.LastError, d.AttemptCount = "", u.Status, u.LastStatus, u.LastError, a.Number
+	m.attempts = append(m.attempts, a)
+	return nil
+}
+
+func TestRecorderStoresEventsDeliveriesAttempts(t *testing.T) {
+	a, _ := app(t, 500)
+	st := &memStore{}
+	rec := NewRecorder(st, func(err error) { t.Errorf("record: %v", err) })
+	s, _, log := newTestServer(t, a.URL+"/hooks", func(c *Config) { c.Recorder = rec; c.SubscriptionID = "sub1" })
+	defer log.Close()
+	body := []byte(`{"id":"evt_r","type":"payment.failed"}`)
+	req := httptest.NewRequest("POST", "/?q=1", bytes.NewReader(body))
+	sign(t, req, "s3cret", "", body)
+	s.ServeHTTP(httptest.NewRecorder(), req)
+	rec.Close()
+	if w, f := rec.Counts(); w != 1 || f != 0 {
+		t.Fatalf("written %d failed %d", w, f)
+	}
+	e := st.events["evt_r"]
+	if e == nil || e.Source != store.SourceReceived || !bytes.Equal(e.Payload, body) || e.Headers["X-Test-Signature"] == nil {
+		t.Fatalf("event = %+v", e)
+	}
+	var d *store.Delivery
+	for _, x := range st.deliveries {
+		d = x
+	}
+	if d.Status != store.DeliveryFailed || d.LastStatus != 500 || d.SubscriptionID != "sub1" || d.URL != a.URL+"/hooks?q=1" || d.AttemptCount != 1 {
+		t.Fatalf("delivery = %+v", d)
+	}
+	if len(st.attempts) != 1 || string(st.attempts[0].ResponseBody) != "app says hi" || st.attempts[0].ResponseStatus != 500 {
+		t.Fatalf("attempts = %+v", st.attempts)
+	}
+}
+
+func TestRecorderSQLite(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/hookctl.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}, Status: store.StatusEnabled, Secret: "s3cret", Scheme: "auto"}
+	if err := st.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	for _, batch := range []bool{true, false} {
+		var s store.Store = st
+		if !batch {
+			s = struct{ store.Store }{st} // hides WriteRecords: the per-record path
+		}
+		a, _ := app(t, 503)
+		rec := NewRecorder(s, func(err error) { t.Errorf("record: %v", err) })
+		srv, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = rec; c.SubscriptionID = sub.ID })
+		for i := 0; i < 3; i++ {
+			body := []byte(`{"id":"evt_sql","type":"payment.failed"}`)
+			req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+			sign(t, req, "s3cret", "", body)
+			srv.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		rec.Close()
+		log.Close()
+	}
+	ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{Source: store.SourceReceived})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 6 {
+		t.Fatalf("%d deliveries, want 6", len(ds))
+	}
+	for _, d := range ds {
+		if d.Status != store.DeliveryFailed || d.LastStatus != 503 || d.AttemptCount != 1 || d.SubscriptionID != sub.ID || d.EventID != "evt_sql" {
+			t.Fatalf("delivery = %+v", d)
+		}
+		as, err := st.ListAttempts(ctx, d.ID)
+		if err != nil || len(as) != 1 || as[0].ResponseStatus != 503 || string(as[0].ResponseBody) != "app says hi" {
+			t.Fatalf("attempts = %+v, %v", as, err)
+		}
+	}
+	due, err := st.ClaimDue(ctx, "w", time.Now().Add(time.Hour), time.Minute, 10, "")
+	if err != nil || len(due) != 0 {
+		t.Fatalf("recorded forwards are claimable by workers: %v %v", due, err)
+	}
+}

@@ -1,0 +1,54 @@
+package signature
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// NewID returns a fresh message id in the form the scheme's provider uses:
+// msg_ + 27 base62 characters for standard (like Svix), a UUID for github,
+// mambu and shopify, evt_ + 24 base62 characters otherwise. It reads
+// crypto/rand.
+func NewID(scheme string) string {
+	switch scheme {
+	case "github", "mambu", "shopify":
+		return uuid.NewString()
+	case "standard", "standard-ed25519":
+		return "msg_" + randBase62(27)
+	}
+	return "evt_" + randBase62(24)
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+func randBase62(n int) string {
+	b := make([]byte, n)
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		rand.Read(b) // never fails (crypto/rand panics instead)
+		for _, c := range b {
+			if c < 248 && len(out) < n { // 248 = 4*62: no modulo bias
+				out = append(out, base62[c%62])
+			}
+		}
+	}
+	return string(out)
+}
+
+// ParseTime parses a timestamp given as unix seconds ("1614265330") or
+// RFC 3339 ("2021-02-25T15:02:10Z").
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("invalid time %q: want unix seconds (1614265330) or RFC 3339 (2021-02-25T15:02:10Z)", s)
+}
