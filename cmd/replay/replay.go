@@ -113,8 +113,8 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be replayed, send nothing")
 	fl.BoolVar(&opts.Force, "force", false, "also replay deliveries that succeeded")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "deliveries in flight at once (`n`)")
-	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "connect and total timeout of each attempt (`duration`)")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
+	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	trigger.AddRetryFlags(c, &opts.Retry)
 	return c
 }

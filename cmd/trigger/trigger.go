@@ -114,20 +114,20 @@ usage, 130 when interrupted.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Provider, "provider", "p", "", "provider of the event `name`: {bond|mono|mambu|saas|standard}")
+	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` of the event: {bond|mono|mambu|saas|standard}")
 	fl.StringVar(&opts.SubscriptionID, "subscription", "", "send only to this subscription `id` (or unique prefix)")
 	fl.StringVar(&opts.URL, "url", "", "send to this `url` with no subscription (ad hoc)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` for --url (default: the provider's)")
 	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default: a generated one, printed)")
 	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
 	opts.Overrides.Register(fl)
-	fl.IntVarP(&opts.Count, "count", "n", 1, "number of events to send (`n`)")
-	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "deliveries in flight at once (`n`)")
-	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (test idempotent handlers)")
-	fl.DurationVar(&opts.Wait, "wait", 0, "stop waiting for deliveries after `duration` (0 = until all are final)")
-	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request header `'Key: Value'`; repeatable")
+	fl.IntVarP(&opts.Count, "count", "n", 1, "send `n` events")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
+	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (tests idempotent handlers)")
+	fl.DurationVar(&opts.Wait, "wait", 0, "stop waiting after `duration` (0 = until every delivery is final)")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request `header` 'Key: Value' (repeatable)")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method` (default: the subscription's, else POST)")
-	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "connect and total timeout of each attempt (`duration`)")
+	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	AddRetryFlags(c, &opts.Retry)
 	return c
 }
@@ -136,8 +136,8 @@ usage, 130 when interrupted.`,
 // --no-retry.
 func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl := c.Flags()
-	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry delays as Go durations, e.g. `0s,5s,5m,30m,2h` (one per attempt)")
-	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry schedule: `{bond|mono|mambu|svix}`")
+	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry `delays`, one Go duration per attempt (e.g. 0s,5s,5m,30m,2h)")
+	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
 	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
 }

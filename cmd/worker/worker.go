@@ -56,9 +56,9 @@ trigger left pending after --wait, and after a crash.`,
 		},
 	}
 	fl := c.Flags()
-	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "deliveries in flight at once (`n`)")
-	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "connect and total timeout of each attempt (`duration`)")
-	fl.DurationVar(&opts.Poll, "poll", 200*time.Millisecond, "how often to look for due deliveries when idle (`duration`)")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
+	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
+	fl.DurationVar(&opts.Poll, "poll", 200*time.Millisecond, "look for due deliveries every `duration` when idle")
 	return c
 }
 
