@@ -77,6 +77,8 @@ func appendRecord(b []byte, rec *Record) []byte {
 	b = appendStr(b, d.SubscriptionID)
 	b = appendStr(b, d.URL)
 	b = appendStr(b, d.Method)
+	b = appendStr(b, d.Scheme)
+	b = appendStr(b, d.Secret)
 	b = appendMap(b, d.Headers)
 	b = binary.AppendVarint(b, int64(d.MaxAttempts))
 	b = appendStr(b, d.Schedule)
@@ -205,6 +207,7 @@ func decodeRecord(p []byte) (*Record, error) {
 	if flag := d.take(1); d.err == nil && flag[0] == 1 {
 		dl := &store.Delivery{}
 		dl.SubscriptionID, dl.URL, dl.Method = d.str(), d.str(), d.str()
+		dl.Scheme, dl.Secret = d.str(), d.str()
 		dl.Headers = d.strMap()
 		dl.MaxAttempts = int(d.varint())
 		dl.Schedule = d.str()

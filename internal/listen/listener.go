@@ -180,12 +180,12 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	if !o.NoRecord {
 		l.rec = NewRecorder(o.Store, o.OnRecordError)
 	}
-	secrets := append([]string{sub.Secret}, o.Secrets...)
+	secrets := []string{sub.Secret}
 	if sub.PreviousSecret != "" && sub.PreviousSecretExpiresAt.After(o.Now()) {
 		secrets = append(secrets, sub.PreviousSecret)
 	}
 	srvCfg := Config{
-		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, Headers: o.Headers,
+		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, ProviderSecrets: o.Secrets, Headers: o.Headers,
 		Timeout: o.Timeout, MaxBody: o.MaxBody, SubscriptionID: sub.ID, Now: o.Now, Log: l.log, Recorder: l.rec,
 	}
 	if sub.Scheme != "" && sub.Scheme != "auto" && o.Scheme == "" {

@@ -22,6 +22,10 @@ type Record struct {
 	Delivery *store.Delivery
 	Attempt  *store.Attempt
 	Update   store.DeliveryUpdate
+
+	// scheme and secret: set when a real provider's secret (--secret)
+	// verified the event, so replays are signed like the provider does.
+	scheme, secret string
 }
 
 func (rec *Record) set(s *Server, out *http.Request, target string, start time.Time, dur time.Duration, resp *http.Response, body []byte, errMsg string) {
@@ -34,6 +38,7 @@ func (rec *Record) set(s *Server, out *http.Request, target string, start time.T
 	}
 	rec.Delivery = &store.Delivery{
 		SubscriptionID: s.cfg.SubscriptionID, URL: target, Method: out.Method, Headers: hdr,
+		Scheme: rec.scheme, Secret: rec.secret,
 		MaxAttempts: 1, Schedule: "0s", CreatedAt: start,
 	}
 	a := &store.Attempt{Number: 1, StartedAt: start, Duration: dur, RequestURL: target,

@@ -39,7 +39,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		{Event: store.Event{ID: "e1", Type: "a.b", Payload: []byte(`{"x":1}`), Source: "received", Headers: map[string][]string{"A": {"1", "2"}}, CreatedAt: now}},
 		{
 			Event:    store.Event{ID: "e2", Type: "c.d", Provider: "bond", Payload: []byte{}, ContentType: "application/json", Source: "received", CreatedAt: now},
-			Delivery: &store.Delivery{SubscriptionID: "s", URL: "http://x/y?z=1", Method: "PUT", Headers: map[string]string{"K": "V"}, MaxAttempts: 1, Schedule: "0s", CreatedAt: now},
+			Delivery: &store.Delivery{SubscriptionID: "s", URL: "http://x/y?z=1", Method: "PUT", Scheme: "stripe", Secret: "whsec_p", Headers: map[string]string{"K": "V"}, MaxAttempts: 1, Schedule: "0s", CreatedAt: now},
 			Attempt: &store.Attempt{Number: 1, StartedAt: now, Duration: 1234 * time.Microsecond, RequestURL: "http://x/y?z=1", RequestMethod: "PUT",
 				RequestHeaders: map[string][]string{"B": {"é"}}, ResponseStatus: 502, Error: "refused"},
 			Update: store.DeliveryUpdate{Status: "failed", LastError: "refused", LastStatus: 0},

@@ -39,8 +39,12 @@ type Config struct {
 	Provider string
 	// SchemeImpl, when set, is the one scheme used (tests, embedding).
 	SchemeImpl signature.Scheme
-	// Secrets: the subscription's secret first, then --secret values.
+	// Secrets: the subscription's secrets (current, then previous).
 	Secrets []string
+	// ProviderSecrets (--secret) verify events from a real provider. A
+	// forward verified with one is recorded with that scheme and secret,
+	// so a replay is signed the way the provider signs.
+	ProviderSecrets []string
 	// Headers are added to every forward (--header).
 	Headers http.Header
 	// Timeout bounds each forward.
@@ -242,7 +246,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	sc, verr := s.verify(r.Header, body, start)
+	sc, providerSecret, verr := s.verify(r.Header, body, start)
 	schemeName := ""
 	if sc != nil {
 		schemeName = sc.Name()
@@ -296,6 +300,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"received":true,"event_id":` + string(quote(meta.id)) + "}\n"))
 		return
 	}
+	if rec != nil && providerSecret != "" {
+		rec.scheme, rec.secret = schemeName, providerSecret
+	}
 	s.forward(w, r, body, start, meta, rec)
 }
 
@@ -332,7 +339,7 @@ func readBody(r *http.Request, buf []byte, max int64) ([]byte, error) {
 	}
 }
 
-func (s *Server) verify(h http.Header, body []byte, now time.Time) (signature.Scheme, error) {
+func (s *Server) verify(h http.Header, body []byte, now time.Time) (signature.Scheme, string, error) {
 	sc := s.scheme
 	if sc == nil {
 		if d, ok := signature.Detect(h); ok {
@@ -344,10 +351,30 @@ func (s *Server) verify(h http.Header, body []byte, now time.Time) (signature.Sc
 		}
 	}
 	if sc == nil {
-		return nil, &signature.VerifyError{Reason: signature.ReasonMissingHeader, Scheme: "auto",
+		return nil, "", &signature.VerifyError{Reason: signature.ReasonMissingHeader, Scheme: "auto",
 			Msg: "no signature header of a known scheme (use --scheme to name it)"}
 	}
-	return sc, sc.Verify(signature.VerifyInput{Secrets: s.cfg.Secrets, Header: h, Body: body, Now: now})
+	ps, err := s.verifyWith(sc, h, body, now)
+	return sc, ps, err
+}
+
+// verifyWith checks the subscription's secrets, then each --secret; it
+// returns the --secret that matched ("" for the subscription's).
+func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now time.Time) (string, error) {
+	err := sc.Verify(signature.VerifyInput{Secrets: s.cfg.Secrets, Header: h, Body: body, Now: now})
+	if err == nil || len(s.cfg.ProviderSecrets) == 0 {
+		return "", err
+	}
+	var ve *signature.VerifyError
+	if errors.As(err, &ve) && ve.Reason != signature.ReasonNoMatch && ve.Reason != signature.ReasonBadSecret {
+		return "", err // missing header, stale timestamp…: no secret changes that
+	}
+	for _, ps := range s.cfg.ProviderSecrets {
+		if perr := sc.Verify(signature.VerifyInput{Secrets: []string{ps}, Header: h, Body: body, Now: now}); perr == nil {
+			return ps, nil
+		}
+	}
+	return "", err
 }
 
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, start time.Time, meta meta, rec *Record) {
