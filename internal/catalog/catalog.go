@@ -78,7 +78,15 @@ func isJSONContent(ct string) bool {
 
 func (e *EventType) compiled() (*template, error) {
 	e.once.Do(func() {
-		e.tmpl, e.tmplErr = compileTemplate(e.src, e.IsJSON(), e.placeholders)
+		src := e.src
+		if e.IsJSON() {
+			// Sent compact, like the providers do; a template that is not
+			// JSON before rendering (bare placeholders) is kept as written.
+			if c, err := compactJSON(src); err == nil {
+				src = c
+			}
+		}
+		e.tmpl, e.tmplErr = compileTemplate(src, e.IsJSON(), e.placeholders)
 	})
 	return e.tmpl, e.tmplErr
 }
@@ -279,20 +287,23 @@ func idPath(provider string) string {
 // NewEventID returns a fresh event id in the provider's style: UUID for
 // bond and mambu, 24-hex for mono, evt_… for saas, msg_… for standard.
 func NewEventID(provider string) string {
-	var r renderer
-	var b []byte
 	switch provider {
 	case "mono":
-		b = randChars(hexChars, "", 24)(&r, make([]byte, 0, 24))
+		return string(genHex24(nil, make([]byte, 0, 24)))
 	case "saas":
-		b = randChars(alnumChars, "evt_", 24)(&r, make([]byte, 0, 28))
+		return string(genEvt(nil, make([]byte, 0, 28)))
 	case "standard":
-		b = randChars(alnumChars, "msg_", 24)(&r, make([]byte, 0, 28))
-	default:
-		b = genUUID(&r, make([]byte, 0, 36))
+		return string(genMsg(nil, make([]byte, 0, 28)))
 	}
-	return string(b)
+	var buf [36]byte
+	return string(genUUID(nil, buf[:0]))
 }
+
+var (
+	genHex24 = randChars(hexChars, "", 24)
+	genEvt   = randChars(alnumChars, "evt_", 24)
+	genMsg   = randChars(alnumChars, "msg_", 24)
+)
 
 // Match reports whether an event type matches a subscription pattern
 // (exact, "*", or a prefix ending in ".*").

@@ -217,6 +217,12 @@ func TestBondFields(t *testing.T) {
 						t.Errorf("transaction.%s missing", f)
 					}
 				}
+				prior, _ := parseCents([]byte(tx.Get("balances.prior_balance").Str))
+				amount, _ := parseCents([]byte(tx.Get("amount").Str))
+				newBal, _ := parseCents([]byte(tx.Get("balances.new_balance").Str))
+				if prior-amount != newBal {
+					t.Errorf("balances do not add up: %s - %s != %s", tx.Get("balances.prior_balance").Str, tx.Get("amount").Str, tx.Get("balances.new_balance").Str)
+				}
 				if !bondTime.MatchString(tx.Get("created_time").String()) {
 					t.Errorf("created_time %q", tx.Get("created_time").String())
 				}
@@ -430,6 +436,31 @@ func TestMatch(t *testing.T) {
 	} {
 		if got := Match(tc.p, tc.t); got != tc.want {
 			t.Errorf("Match(%q, %q) = %v", tc.p, tc.t, got)
+		}
+	}
+}
+
+// Build is used from several goroutines by trigger; run with -race.
+func TestBuildConcurrent(t *testing.T) {
+	c := mustLoad(t)
+	types := c.All()
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 50 && err == nil; i++ {
+				et := types[(g*50+i)%len(types)]
+				var ev *Event
+				if ev, err = c.Build(et, BuildOptions{Now: t1}); err == nil {
+					err = validBody(et.ContentType, ev.Body)
+				}
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -145,6 +145,8 @@ placeholders:
   PHONE: "+49{{digits 10}}"
 `)
 	writeFile(t, dir, "README.md", "ignored")
+	writeFile(t, dir, "xml/loan.yaml", "type: loan.closed\nprovider: mambu\nscheme: GitHub\ntemplate_file: loan.xml\n")
+	writeFile(t, dir, "xml/loan.xml", "<loan><id>{LOAN_ACCOUNT_ID}</id><at>{{now_unix}}</at></loan>\n")
 	c, err := Load(Options{FixturesDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +186,12 @@ placeholders:
 		t.Errorf("custom fixture should replace the built-in: %q, %d bond events", et.Description, len(c.List("bond", "")))
 	}
 
+	et, _ = c.Lookup("loan.closed", "")
+	ev, _ = c.Build(et, BuildOptions{Now: now})
+	if et.Scheme != "github" || ev.ContentType != ContentXML || !regexp.MustCompile(`^<loan><id>[0-9A-Z]{7}</id><at>1767323045</at></loan>\n$`).Match(ev.Body) {
+		t.Errorf("loan.closed: %s %s %q", et.Scheme, ev.ContentType, ev.Body)
+	}
+
 	et, _ = c.Lookup("sms.sent", "")
 	ev, _ = c.Build(et, BuildOptions{Now: now})
 	if ev.Method != "PUT" || ev.ContentType != ContentText || !strings.HasPrefix(string(ev.Body), "SMS to +49") ||
@@ -210,6 +218,8 @@ func TestCustomFixtureErrors(t *testing.T) {
 		{"unknown placeholder", "a.yaml", "type: x\ntemplate: \"<a>{NOPE}</a>\"\n", `a.yaml:2: unknown placeholder in "{NOPE}"`, "define it under placeholders: in the fixture"},
 		{"template renders invalid json", "a.yaml", "type: x\ncontent_type: application/json\ntemplate: '{\"a\": {CURRENCY}}'\n", "a.yaml:3: the template does not render valid application/json: invalid character 'E' looking for beginning of value", ""},
 		{"duplicate", "a.json", `[{"type": "x", "body": {}}, {"type": "x", "body": {}}]`, "a.json:1: event standard:x is already defined in ", ""},
+		{"unknown scheme", "a.yaml", "type: x\nscheme: stripee\nbody: {a: 1}\n", `a.yaml:2: unknown scheme "stripee"`, `did you mean "stripe"?`},
+		{"missing template_file", "a.yaml", "type: x\ntemplate_file: nope.xml\n", `a.yaml:2: cannot read template_file "nope.xml": no such file or directory`, "template_file is relative to the fixture file"},
 		{"body scalar", "a.json", `{"type": "x", "body": "text"}`, "a.json:1: body must be a JSON object or array", "for XML or text bodies use template: with content_type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,6 +257,9 @@ func TestTemplateRules(t *testing.T) {
 		{`{"a":"{{now_date 30d}}","b":"{{now_unix -1h}}"}`, `{"a":"2026-02-01","b":1767319445}`},
 		{`{"a":"{{choice only}}","b":"{{choice two words|}}"}`, `{"a":"only","b":"`},
 		{`{"a":"{{random_int 7 7}}","b":"{{random_amount 2.5 2.5}}"}`, `{"a":7,"b":"2.50"}`},
+		{`{"a":"{{random_amount 10 10 @a}}","b":"{{random_amount 2.5 2.5 @b}}","c":"{{minus @a @b}}","d":"{{plus @a @b}}","e":"{{minus @b @a}}"}`,
+			`{"a":"10.00","b":"2.50","c":"7.50","d":"12.50","e":"-7.50"}`},
+		{`{"a":"{{random_int 9 9 @a}}","b":"{{random_int 4 4 @b}}","c":"{{minus @a @b}}"}`, `{"a":9,"b":4,"c":"5"}`},
 	} {
 		tm, err := compileTemplate([]byte(tc.src), true, nil)
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 // funcSpec describes one template function.
 type funcSpec struct {
 	numeric bool
+	refs    bool // arguments are @names of earlier values (no memo name)
 	minArgs int
 	maxArgs int // -1 = any
 	usage   string
@@ -43,13 +44,15 @@ func init() {
 		"choice":        {minArgs: 1, maxArgs: -1, usage: "choice A B C or choice A B|C D", compile: compileChoice},
 		"random_amount": {minArgs: 0, maxArgs: 2, usage: "random_amount [MIN MAX]", compile: compileAmount},
 		"random_int":    {numeric: true, minArgs: 0, maxArgs: 2, usage: "random_int [MIN MAX]", compile: compileInt},
-		"now":           {minArgs: 0, maxArgs: 1, usage: "now [OFFSET]", compile: nowFunc(time.RFC3339, false)},
-		"now_micro":     {minArgs: 0, maxArgs: 1, usage: "now_micro [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000000-07:00", false)},
-		"now_ms":        {minArgs: 0, maxArgs: 1, usage: "now_ms [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000Z07:00", false)},
-		"now_tz":        {minArgs: 0, maxArgs: 1, usage: "now_tz [OFFSET]", compile: nowFunc("2006-01-02T15:04:05-07:00", false)},
-		"now_date":      {minArgs: 0, maxArgs: 1, usage: "now_date [OFFSET]", compile: nowFunc("2006-01-02", false)},
-		"now_unix":      {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix [OFFSET]", compile: nowFunc("unix", true)},
-		"now_unix_ms":   {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix_ms [OFFSET]", compile: nowFunc("unix_ms", true)},
+		"minus":         {minArgs: 2, maxArgs: 2, refs: true, usage: "minus @a @b", compile: arithFunc(-1)},
+		"plus":          {minArgs: 2, maxArgs: 2, refs: true, usage: "plus @a @b", compile: arithFunc(1)},
+		"now":           {minArgs: 0, maxArgs: 1, usage: "now [OFFSET]", compile: nowFunc(time.RFC3339)},
+		"now_micro":     {minArgs: 0, maxArgs: 1, usage: "now_micro [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000000-07:00")},
+		"now_ms":        {minArgs: 0, maxArgs: 1, usage: "now_ms [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000Z07:00")},
+		"now_tz":        {minArgs: 0, maxArgs: 1, usage: "now_tz [OFFSET]", compile: nowFunc("2006-01-02T15:04:05-07:00")},
+		"now_date":      {minArgs: 0, maxArgs: 1, usage: "now_date [OFFSET]", compile: nowFunc("2006-01-02")},
+		"now_unix":      {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix [OFFSET]", compile: nowFunc("unix")},
+		"now_unix_ms":   {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix_ms [OFFSET]", compile: nowFunc("unix_ms")},
 	}
 }
 
@@ -89,10 +92,30 @@ func charsFunc(set, prefix string) func(args []string) (genFunc, error) {
 }
 
 func randChars(set, prefix string, n int) genFunc {
+	m := len(set)
 	return func(_ *renderer, dst []byte) []byte {
 		dst = append(dst, prefix...)
-		for i := 0; i < n; i++ {
-			dst = append(dst, set[rand.IntN(len(set))])
+		// Six random bits per character, rejecting values past the set
+		// (unbiased): one Uint64 serves about ten characters.
+		var x uint64
+		bits := 0
+		for i := 0; i < n; {
+			if bits < 6 {
+				x, bits = rand.Uint64(), 64
+			}
+			v := int(x & 63)
+			x >>= 6
+			bits -= 6
+			if v < m {
+				dst = append(dst, set[v])
+				i++
+			} else if m <= 16 {
+				// small sets (hex, digits): use 4 bits instead
+				if v&15 < m {
+					dst = append(dst, set[v&15])
+					i++
+				}
+			}
 		}
 		return dst
 	}
@@ -131,8 +154,8 @@ func parseRange(args []string, lo, hi float64) (float64, float64, error) {
 	}
 	a, err1 := strconv.ParseFloat(args[0], 64)
 	b, err2 := strconv.ParseFloat(args[1], 64)
-	if err1 != nil || err2 != nil || a > b || a < 0 {
-		return 0, 0, fmt.Errorf("want numbers MIN <= MAX, got %q %q", args[0], args[1])
+	if err1 != nil || err2 != nil || a > b || a < 0 || b > 1e12 {
+		return 0, 0, fmt.Errorf("want numbers 0 <= MIN <= MAX <= 1e12, got %q %q", args[0], args[1])
 	}
 	return a, b, nil
 }
@@ -177,7 +200,7 @@ func parseOffset(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func nowFunc(layout string, _ bool) func(args []string) (genFunc, error) {
+func nowFunc(layout string) func(args []string) (genFunc, error) {
 	return func(args []string) (genFunc, error) {
 		var off time.Duration
 		if len(args) == 1 {
@@ -194,6 +217,63 @@ func nowFunc(layout string, _ bool) func(args []string) (genFunc, error) {
 		}
 		return func(r *renderer, dst []byte) []byte { return r.now.Add(off).AppendFormat(dst, layout) }, nil
 	}
+}
+
+// arithFunc adds or subtracts two earlier @values: decimal strings with
+// two places ("155.33") or integers. A reference not yet rendered counts 0.
+func arithFunc(sign int64) func(args []string) (genFunc, error) {
+	return func(args []string) (genFunc, error) {
+		for _, a := range args {
+			if !strings.HasPrefix(a, "@") || len(a) == 1 {
+				return nil, fmt.Errorf("want @names of earlier values, got %q", a)
+			}
+		}
+		a, b := args[0], args[1]
+		return func(r *renderer, dst []byte) []byte {
+			va, _ := r.lookup(a, dst)
+			vb, _ := r.lookup(b, dst)
+			x, dx := parseCents(va)
+			y, dy := parseCents(vb)
+			n := x + sign*y
+			if !dx && !dy {
+				return strconv.AppendInt(dst, n/100, 10)
+			}
+			if n < 0 {
+				dst = append(dst, '-')
+				n = -n
+			}
+			dst = strconv.AppendInt(dst, n/100, 10)
+			return append(dst, '.', byte('0'+n%100/10), byte('0'+n%10))
+		}, nil
+	}
+}
+
+// parseCents reads "12.5", "12.50" or "12" as cents; decimal reports a '.'.
+func parseCents(b []byte) (cents int64, decimal bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	frac, digits := int64(0), 0
+	for _, c := range b {
+		switch {
+		case c == '.':
+			decimal = true
+		case c >= '0' && c <= '9' && !decimal:
+			cents = cents*10 + int64(c-'0')
+		case c >= '0' && c <= '9' && digits < 2:
+			frac = frac*10 + int64(c-'0')
+			digits++
+		}
+	}
+	for ; digits < 2; digits++ {
+		frac *= 10
+	}
+	cents = cents*100 + frac
+	if neg {
+		cents = -cents
+	}
+	return cents, decimal
 }
 
 func genUUID(_ *renderer, dst []byte) []byte {
@@ -391,7 +471,9 @@ func compileCall(expr string) (genFunc, string, bool, error) {
 		return nil, "", false, &TemplateError{Text: text, Msg: "empty template call", Hint: "functions: " + strings.Join(FuncNames(), ", ")}
 	}
 	name := ""
-	if last := fields[len(fields)-1]; strings.HasPrefix(last, "@") {
+	if spec, ok := funcs[fields[0]]; ok && spec.refs {
+		// every @argument is a reference
+	} else if last := fields[len(fields)-1]; strings.HasPrefix(last, "@") {
 		if len(last) == 1 {
 			return nil, "", false, &TemplateError{Text: text, Msg: "empty @name"}
 		}
