@@ -56,19 +56,7 @@ func completeProviders(*cobra.Command, []string, string) ([]string, cobra.ShellC
 }
 
 // checkProvider rejects an unknown --provider with a did-you-mean hint.
-func checkProvider(p string) error {
-	if p == "" {
-		return nil
-	}
-	for _, q := range catalog.Providers() {
-		if p == q {
-			return nil
-		}
-	}
-	c := &catalog.Catalog{}
-	_, err := c.Lookup(p+":x", "")
-	return err
-}
+func checkProvider(p string) error { return catalog.CheckProvider(p) }
 
 type listItem struct {
 	Type        string `json:"type"`

@@ -42,7 +42,7 @@ array indexes): --set types numbers, true, false and null; --set-string
 forces a string; --set-json takes any JSON; --unset removes a field; --data
 replaces the whole body (@file, @- for stdin). A missing path is created.`,
 		Example: `  hookctl events show card.created
-  hookctl events show bond:transactions --set transaction.amount=12.50 --set transaction.state=failed
+  hookctl events show bond:transactions --set-string transaction.amount=12.50 --set transaction.state=failed
   hookctl events show payment.failed --set-json 'data.object.metadata={"order":"A-17"}'
   hookctl events show mono.events.account_updated --unset data.account.bvn
   hookctl events show kyc.verification.success | hookctl sign --scheme bond --secret whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB`,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -104,8 +105,16 @@ func checkPath(p string) error {
 	if empty || esc {
 		return fmt.Errorf("empty key at the end of path %q", p)
 	}
+	// sjson pads arrays with nulls up to an index: keep that bounded.
+	for _, k := range strings.Split(p, ".") {
+		if n, err := strconv.Atoi(k); err == nil && n > maxIndex {
+			return fmt.Errorf("array index %s is too large (at most %d; for an object key write :%s)", k, maxIndex, k)
+		}
+	}
 	return nil
 }
+
+const maxIndex = 10000
 
 // ApplyOverrides applies overrides in order to a JSON body, preserving the
 // bytes and key order of everything else. A missing path is created.
@@ -247,7 +256,7 @@ func readData(spec string, stdin io.Reader) ([]byte, error) {
 // RegisterFixturesFlag adds --fixtures DIR to fs, filled from the
 // fixtures_dir config key when not given.
 func RegisterFixturesFlag(fs *pflag.FlagSet, dir *string) {
-	fs.StringVar(dir, "fixtures", "", "directory of custom event fixtures (default ./"+DefaultFixturesDir+" when present; config fixtures_dir)")
+	fs.StringVar(dir, "fixtures", "", "`dir`ectory of custom event fixtures (default ./"+DefaultFixturesDir+" when present; config fixtures_dir)")
 	_ = fs.SetAnnotation("fixtures", config.FlagKeyAnnotation, []string{"fixtures_dir"})
 	_ = fs.SetAnnotation("fixtures", cobra.BashCompSubdirsInDir, []string{})
 }

@@ -28,6 +28,7 @@ func TestApplyOverrides(t *testing.T) {
 		{"array append", []Override{{OpSet, "a.n.-1", "3"}}, `{"b":1,"a":{"x":"y","n":[1,2,3]},"s":"keep"}`},
 		{"unset", []Override{{OpUnset, "a.x", ""}}, `{"b":1,"a":{"n":[1,2]},"s":"keep"}`},
 		{"unset missing is a no-op", []Override{{OpUnset, "zz", ""}}, string(body)},
+		{"numeric object key", []Override{{OpSet, "a.:20240101", "1"}}, `{"b":1,"a":{"x":"y","n":[1,2],"20240101":1},"s":"keep"}`},
 		{"escaped dot", []Override{{OpSet, `k\.v`, "1"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","k.v":1}`},
 		{"in order", []Override{{OpSet, "b", "1"}, {OpUnset, "b", ""}, {OpSet, "b", "2"}}, `{"a":{"x":"y","n":[1,2]},"s":"keep","b":2}`},
 	} {
@@ -55,6 +56,7 @@ func TestParseOverrideErrors(t *testing.T) {
 		{OpSetString, "x", `malformed --set-string "x": want PATH=VALUE`},
 		{OpUnset, "a.#", `malformed --unset "a.#": "#" in path`},
 		{OpUnset, "", `malformed --unset "": empty path`},
+		{OpSet, "a.99999999=1", `malformed --set "a.99999999=1": array index 99999999 is too large (at most 10000; for an object key write :99999999)`},
 	} {
 		_, err := ParseOverride(tc.op, tc.text)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {

@@ -67,6 +67,15 @@ func (c *Catalog) Lookup(name, provider string) (*EventType, error) {
 	}
 }
 
+// CheckProvider returns a usage error with a suggestion when p is not ""
+// and not a known provider.
+func CheckProvider(p string) error {
+	if p == "" || knownProvider(p) {
+		return nil
+	}
+	return (*Catalog)(nil).unknownProvider(p)
+}
+
 func (c *Catalog) unknownProvider(p string) error {
 	e := &Error{Msg: fmt.Sprintf("unknown provider %q", p)}
 	if s := suggest(p, Providers()); s != "" {

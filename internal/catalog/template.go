@@ -46,13 +46,13 @@ func init() {
 		"random_int":    {numeric: true, minArgs: 0, maxArgs: 2, usage: "random_int [MIN MAX]", compile: compileInt},
 		"minus":         {minArgs: 2, maxArgs: 2, refs: true, usage: "minus @a @b", compile: arithFunc(-1)},
 		"plus":          {minArgs: 2, maxArgs: 2, refs: true, usage: "plus @a @b", compile: arithFunc(1)},
-		"now":           {minArgs: 0, maxArgs: 1, usage: "now [OFFSET]", compile: nowFunc(time.RFC3339, false)},
-		"now_micro":     {minArgs: 0, maxArgs: 1, usage: "now_micro [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000000-07:00", false)},
-		"now_ms":        {minArgs: 0, maxArgs: 1, usage: "now_ms [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000Z07:00", false)},
-		"now_tz":        {minArgs: 0, maxArgs: 1, usage: "now_tz [OFFSET]", compile: nowFunc("2006-01-02T15:04:05-07:00", false)},
-		"now_date":      {minArgs: 0, maxArgs: 1, usage: "now_date [OFFSET]", compile: nowFunc("2006-01-02", false)},
-		"now_unix":      {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix [OFFSET]", compile: nowFunc("unix", true)},
-		"now_unix_ms":   {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix_ms [OFFSET]", compile: nowFunc("unix_ms", true)},
+		"now":           {minArgs: 0, maxArgs: 1, usage: "now [OFFSET]", compile: nowFunc(time.RFC3339)},
+		"now_micro":     {minArgs: 0, maxArgs: 1, usage: "now_micro [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000000-07:00")},
+		"now_ms":        {minArgs: 0, maxArgs: 1, usage: "now_ms [OFFSET]", compile: nowFunc("2006-01-02T15:04:05.000Z07:00")},
+		"now_tz":        {minArgs: 0, maxArgs: 1, usage: "now_tz [OFFSET]", compile: nowFunc("2006-01-02T15:04:05-07:00")},
+		"now_date":      {minArgs: 0, maxArgs: 1, usage: "now_date [OFFSET]", compile: nowFunc("2006-01-02")},
+		"now_unix":      {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix [OFFSET]", compile: nowFunc("unix")},
+		"now_unix_ms":   {numeric: true, minArgs: 0, maxArgs: 1, usage: "now_unix_ms [OFFSET]", compile: nowFunc("unix_ms")},
 	}
 }
 
@@ -154,8 +154,8 @@ func parseRange(args []string, lo, hi float64) (float64, float64, error) {
 	}
 	a, err1 := strconv.ParseFloat(args[0], 64)
 	b, err2 := strconv.ParseFloat(args[1], 64)
-	if err1 != nil || err2 != nil || a > b || a < 0 {
-		return 0, 0, fmt.Errorf("want numbers MIN <= MAX, got %q %q", args[0], args[1])
+	if err1 != nil || err2 != nil || a > b || a < 0 || b > 1e12 {
+		return 0, 0, fmt.Errorf("want numbers 0 <= MIN <= MAX <= 1e12, got %q %q", args[0], args[1])
 	}
 	return a, b, nil
 }
@@ -200,7 +200,7 @@ func parseOffset(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func nowFunc(layout string, _ bool) func(args []string) (genFunc, error) {
+func nowFunc(layout string) func(args []string) (genFunc, error) {
 	return func(args []string) (genFunc, error) {
 		var off time.Duration
 		if len(args) == 1 {

@@ -74,6 +74,8 @@ type Config struct {
 
 	// Store is the resolved store location ("" until resolved by the app).
 	Store string
+
+	getenv func(string) string
 }
 
 // Options controls Load.
@@ -102,7 +104,7 @@ func Load(o Options) (*Config, error) {
 			v.Set(k.Name, val)
 		}
 	}
-	c := &Config{v: v}
+	c := &Config{v: v, getenv: getenv}
 	if o.ExplicitFile != "" {
 		c.File = o.ExplicitFile
 		if _, err := os.Stat(o.ExplicitFile); err != nil {
@@ -253,7 +255,9 @@ func (c *Config) Set(name, value string) error {
 		return err
 	}
 	c.FileExists = true
-	c.v.Set(k.Name, value)
+	if c.getenv == nil || c.getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
+		c.v.Set(k.Name, value) // the environment still wins over the file
+	}
 	return nil
 }
 

@@ -109,19 +109,29 @@ func run(args []string) int {
 	for i := 0; i < *workers; i++ {
 		c := exec.Command(*hookctl, "worker", "--store", target, "--concurrency", strconv.Itoa(*concurrency), "--poll", "10ms", "-o", "json")
 		c.Stdout = io.Discard
+		c.Stderr = os.Stderr
 		if err := c.Start(); err != nil {
 			fmt.Fprintln(os.Stderr, "storebench:", err)
 			return 1
 		}
 		procs = append(procs, c)
 	}
+	var exited atomic.Int64
+	waited := make(chan struct{})
+	go func() {
+		for _, c := range procs {
+			if err := c.Wait(); err != nil {
+				fmt.Fprintf(os.Stderr, "storebench: worker exited: %v\n", err)
+			}
+			exited.Add(1)
+		}
+		close(waited)
+	}()
 	defer func() {
 		for _, c := range procs {
 			_ = c.Process.Signal(os.Interrupt)
 		}
-		for _, c := range procs {
-			_ = c.Wait()
-		}
+		<-waited
 	}()
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
@@ -133,7 +143,7 @@ func run(args []string) int {
 		if counts[store.DeliverySucceeded] == int64(*events) {
 			break
 		}
-		if counts[store.DeliveryFailed] > 0 || time.Now().After(deadline) {
+		if counts[store.DeliveryFailed] > 0 || exited.Load() > 0 || time.Now().After(deadline) {
 			fmt.Fprintf(os.Stderr, "storebench: gave up: %v\n", counts)
 			return 1
 		}

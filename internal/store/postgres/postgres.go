@@ -70,9 +70,10 @@ func LatestVersion() int {
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool     *pgxpool.Pool
-	location string // URL, password masked
-	password string
+	pool       *pgxpool.Pool
+	location   string // URL, password masked
+	password   string
+	searchPath string // from the URL, if any
 }
 
 var (
@@ -101,8 +102,13 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
+		// pgconn's error quotes the URL (password redacted); keep its cause.
+		cause := err
+		if inner := errors.Unwrap(err); inner != nil {
+			cause = inner
+		}
 		return nil, &store.EnvironmentError{
-			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(errors.Unwrap(err))),
+			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(cause)),
 			Hint: "use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable",
 		}
 	}
@@ -118,7 +124,7 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, &store.EnvironmentError{Err: fmt.Errorf("cannot open PostgreSQL store %s: %s", masked, clean(err))}
 	}
-	db := &DB{pool: pool, location: masked, password: password}
+	db := &DB{pool: pool, location: masked, password: password, searchPath: cfg.ConnConfig.RuntimeParams["search_path"]}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, db.connectError(cfg, err)
@@ -249,6 +255,19 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	var schema *string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return 0, 0, db.wrap("migrate", err)
+	}
+	if schema == nil && db.searchPath != "" {
+		// search_path=hookctl in the URL names a schema not created yet:
+		// create it (the user needs CREATE on the database).
+		first := strings.TrimSpace(strings.Split(db.searchPath, ",")[0])
+		if first != "" && !strings.HasPrefix(first, "$") {
+			if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{strings.Trim(first, `"`)}.Sanitize()); err != nil {
+				return 0, 0, db.wrap("migrate: create schema", err)
+			}
+			if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+				return 0, 0, db.wrap("migrate", err)
+			}
+		}
 	}
 	if schema == nil {
 		return 0, 0, &store.EnvironmentError{
@@ -489,11 +508,15 @@ func (db *DB) CreateSubscription(ctx context.Context, s *store.Subscription) err
 
 // GetSubscription implements store.Store.
 func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
-	id, err := db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix)
-	if err != nil {
-		return nil, err
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		s, err = scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, id))
 	}
-	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
 	}
@@ -681,11 +704,15 @@ func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*sto
 
 // GetEvent implements store.Store.
 func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
-	id, err := db.resolve(ctx, db.pool, "event", "events", idOrPrefix)
-	if err != nil {
-		return nil, err
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "event", "events", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		e, err = scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, id))
 	}
-	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: "event", ID: idOrPrefix}
 	}
@@ -739,11 +766,15 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 
 // GetDelivery implements store.Store.
 func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delivery, error) {
-	id, err := db.resolve(ctx, db.pool, "delivery", "deliveries", idOrPrefix)
-	if err != nil {
-		return nil, err
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "delivery", "deliveries", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		d, err = scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, id))
 	}
-	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: "delivery", ID: idOrPrefix}
 	}

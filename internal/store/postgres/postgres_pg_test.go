@@ -136,6 +136,7 @@ func TestConnectErrorsMaskPassword(t *testing.T) {
 		{"unreachable", "postgres://app:top-s3cret@127.0.0.1:1/hookctl?sslmode=disable&connect_timeout=2", "is PostgreSQL running"},
 		{"bad password", wrongPass.String(), "password"},
 		{"no database", noDB.String(), "createdb no_such_db"},
+		{"bad URL", "postgres://app:top-s3cret@127.0.0.1:notaport/hookctl", "use postgres://USER:PASSWORD@HOST:PORT/DATABASE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := postgres.Open(context.Background(), tc.url)
@@ -337,5 +338,35 @@ func TestInfoMasksPassword(t *testing.T) {
 	}
 	if !strings.Contains(info.Location, "xxxxx@") || info.SchemaVersion != postgres.LatestVersion() {
 		t.Fatalf("info: %+v", info)
+	}
+}
+
+// search_path=NAME in the URL names hookctl's own schema: created on first
+// open.
+func TestSearchPathSchemaCreated(t *testing.T) {
+	base := pgtest.ServerURL(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("hookctl_sp_%d", time.Now().UnixNano())
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			_, _ = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			conn.Close(context.Background())
+		}
+	})
+	db := openDB(t, u.String())
+	var n int
+	if err := db.Pool().QueryRow(context.Background(),
+		`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 {
+		t.Fatalf("schema %s has %d tables, want 5", schema, n)
 	}
 }

@@ -270,6 +270,9 @@ func attemptArgs(a *store.Attempt) []any {
 // RecordAttempt stores the attempt and, while owner holds the lease,
 // applies u and releases the lease, in one transaction.
 func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
+	if a.StartedAt.IsZero() {
+		a.StartedAt = time.Now()
+	}
 	lost := false
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		var leaseOwner string

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -105,7 +106,6 @@ var _ store.Store = (*Store)(nil)
 func dsn(path string, txlock string) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.Itoa(int(BusyTimeout/time.Millisecond)))
-	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_txlock", txlock)
@@ -153,20 +153,72 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.stmts = map[string]*sql.Stmt{}
-	for _, q := range hotStatements() {
-		st, err := s.w.PrepareContext(ctx, q)
-		if err != nil {
+	// Several processes may open a fresh store at the same moment: the WAL
+	// switch takes an exclusive lock that the busy handler does not always
+	// wait for, so the setup is retried while the file is busy.
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		err := s.setup(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
 			s.Close()
+			var ee *store.EnvironmentError
+			if errors.As(err, &ee) {
+				return nil, err
+			}
 			return nil, s.wrapOpenErr(err)
 		}
-		s.stmts[q] = st
+		select {
+		case <-ctx.Done():
+			s.Close()
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(5+rand.IntN(20)) * time.Millisecond):
+		}
 	}
-	return s, nil
+}
+
+// setup switches the file to WAL, applies migrations and prepares the hot
+// statements.
+func (s *Store) setup(ctx context.Context) error {
+	var mode string
+	if err := s.w.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return err
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return envErr("put the store on a local file system", "store %s cannot use WAL mode (journal mode %q)", s.path, mode)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	if s.stmts == nil {
+		stmts := map[string]*sql.Stmt{}
+		for _, q := range hotStatements() {
+			st, err := s.w.PrepareContext(ctx, q)
+			if err != nil {
+				for _, st := range stmts {
+					st.Close()
+				}
+				return err
+			}
+			stmts[q] = st
+		}
+		s.stmts = stmts
+	}
+	return nil
+}
+
+// isBusy reports a SQLITE_BUSY or SQLITE_LOCKED error.
+func isBusy(err error) bool {
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3lib.SQLITE_BUSY, sqlite3lib.SQLITE_LOCKED:
+			return true
+		}
+	}
+	return false
 }
 
 var sqliteHeader = []byte("SQLite format 3\x00")
@@ -249,14 +301,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	latest := ms[len(ms)-1].version
 	var version int
 	if err := s.r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return s.wrapOpenErr(err)
+		return err
 	}
 	if version == latest {
 		return nil
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return s.wrapOpenErr(err)
+		return err
 	}
 	defer tx.Rollback()
 	var appID, tables int
@@ -264,7 +316,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		(SELECT user_version FROM pragma_user_version),
 		(SELECT count(*) FROM sqlite_master)`).Scan(&appID, &version, &tables)
 	if err != nil {
-		return s.wrapOpenErr(err)
+		return err
 	}
 	if appID != ApplicationID && tables > 0 {
 		return notOurs(s.path, "it is a SQLite database of another application")
@@ -278,6 +330,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			if isBusy(err) {
+				return err
+			}
 			return fmt.Errorf("store migration %s: %w", m.name, err)
 		}
 	}
@@ -285,7 +340,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store migration: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return s.wrapOpenErr(err)
+		return err
 	}
 	return nil
 }

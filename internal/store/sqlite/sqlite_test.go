@@ -283,8 +283,58 @@ func TestMultiProcess(t *testing.T) {
 	t.Logf("%d processes: %d events, %d deliveries, %d claimed and recorded", procs, info.Events, info.Deliveries, len(claimed))
 }
 
+// TestConcurrentOpen: 8 processes open the same fresh store at the same
+// instant (the WAL switch and the migration race), several rounds.
+func TestConcurrentOpen(t *testing.T) {
+	if path := os.Getenv(childEnv); path != "" {
+		return // run as a child of TestMultiProcess only
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 3; round++ {
+		path := filepath.Join(t.TempDir(), "fresh.db")
+		start := time.Now().Add(300 * time.Millisecond).UnixNano()
+		var cmds []*exec.Cmd
+		var outs []*bytes.Buffer
+		for i := 0; i < 8; i++ {
+			cmd := exec.Command(exe, "-test.run=^TestMultiProcess$")
+			cmd.Env = append(os.Environ(), childEnv+"="+path, "HOOKCTL_CHILD_ID=open"+strconv.Itoa(i),
+				"HOOKCTL_CHILD_START="+strconv.FormatInt(start, 10), "HOOKCTL_CHILD_EVENTS=1")
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds, outs = append(cmds, cmd), append(outs, &out)
+		}
+		for i, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("round %d child %d: %v: %s", round, i, err, outs[i])
+			}
+		}
+		s, err := OpenStore(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(context.Background())
+		s.Close()
+		if err != nil || info.Events != 8 {
+			t.Errorf("round %d: %+v %v", round, info, err)
+		}
+	}
+}
+
 func child(path string) {
 	ctx := context.Background()
+	if v, err := strconv.ParseInt(os.Getenv("HOOKCTL_CHILD_START"), 10, 64); err == nil {
+		time.Sleep(time.Until(time.Unix(0, v)))
+	}
+	events := 200
+	if v, err := strconv.Atoi(os.Getenv("HOOKCTL_CHILD_EVENTS")); err == nil {
+		events = v
+	}
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -295,7 +345,7 @@ func child(path string) {
 	}
 	defer s.Close()
 	owner := "proc-" + os.Getenv("HOOKCTL_CHILD_ID")
-	for i := 0; i < 200; i++ {
+	for i := 0; i < events; i++ {
 		e := &store.Event{ID: fmt.Sprintf("evt_%s_%d", owner, i), Type: "card.created", Payload: []byte(`{}`)}
 		ds := []*store.Delivery{{URL: "http://127.0.0.1/a", MaxAttempts: 1}, {URL: "http://127.0.0.1/b", MaxAttempts: 1}}
 		if err := s.CreateEvent(ctx, e, ds); err != nil {

@@ -1,0 +1,112 @@
+package storecmd
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+func factory(t *testing.T, path string) (*cli.Factory, *ui.IOStreams) {
+	ios, _, _, _ := ui.Test()
+	f := &cli.Factory{IOStreams: ios, Config: &config.Config{Store: path},
+		OpenStore: func(ctx context.Context, dsn string) (store.Store, error) { return sqlite.Open(ctx, dsn) }}
+	t.Cleanup(func() { f.Close() })
+	return f, ios
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		verb    string
+		file    string
+		batch   int
+		wantErr string
+	}{
+		{args: []string{"info"}, verb: "info", batch: 1000},
+		{args: []string{"migrate"}, verb: "migrate", batch: 1000},
+		{args: []string{"export"}, verb: "export", batch: 1000},
+		{args: []string{"import", "dump.jsonl"}, verb: "import", file: "dump.jsonl", batch: 1000},
+		{args: []string{"import", "-", "--batch-size", "10"}, verb: "import", file: "-", batch: 10},
+		{args: []string{"import"}, wantErr: "store import needs one file (or - for stdin)"},
+		{args: []string{"import", "a", "b"}, wantErr: "store import needs one file (or - for stdin)"},
+		{args: []string{"info", "extra"}, wantErr: `unknown command "extra"`},
+		{args: []string{}, wantErr: "missing subcommand"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			f, _ := factory(t, filepath.Join(t.TempDir(), "h.db"))
+			var got *Options
+			c := newCmd(f, func(o *Options) error { got = o; return nil })
+			c.SetArgs(tc.args)
+			c.SetOut(os.Stderr)
+			c.SilenceUsage, c.SilenceErrors = true, true
+			err := c.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Verb != tc.verb || got.File != tc.file || got.BatchSize != tc.batch {
+				t.Fatalf("options = %+v", got)
+			}
+		})
+	}
+}
+
+// Export then import through the run function, in batches of 2: the
+// second store ends with the same records; a bad batch size is exit 2.
+func TestRunExportImport(t *testing.T) {
+	ctx := context.Background()
+	src, srcIO := factory(t, filepath.Join(t.TempDir(), "src.db"))
+	st, err := src.Store(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		sub := &store.Subscription{CallbackURL: "http://127.0.0.1:3000/x", Events: []string{"*"}, Secret: "whsec_x"}
+		if err := st.CreateSubscription(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+		e := &store.Event{Type: "card.created", Payload: []byte(`{}`)}
+		if err := st.CreateEvent(ctx, e, []*store.Delivery{{SubscriptionID: sub.ID, URL: sub.CallbackURL}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := run(&Options{IO: srcIO, Store: src.Store, Ctx: ctx, Verb: "export"}); err != nil {
+		t.Fatal(err)
+	}
+	dump := srcIO.Out.(interface{ String() string }).String()
+	if n := strings.Count(dump, "\n"); n != 9 {
+		t.Fatalf("export wrote %d lines, want 9:\n%s", n, dump)
+	}
+
+	dst, dstIO := factory(t, filepath.Join(t.TempDir(), "dst.db"))
+	dstIO.In = strings.NewReader(dump)
+	dstIO.SetFormat(ui.FormatJSON)
+	if err := run(&Options{IO: dstIO, Store: dst.Store, Ctx: ctx, Verb: "import", File: "-", BatchSize: 2}); err != nil {
+		t.Fatal(err)
+	}
+	out := dstIO.Out.(interface{ String() string }).String()
+	for _, want := range []string{`"subscriptions": 3`, `"events": 3`, `"deliveries": 3`, `"skipped": 0`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import output lacks %s:\n%s", want, out)
+		}
+	}
+	err = run(&Options{IO: dstIO, Store: dst.Store, Ctx: ctx, Verb: "import", File: "-", BatchSize: 0})
+	var ee *cli.ExitError
+	if !errors.As(err, &ee) || ee.Code != cli.ExitUsage {
+		t.Fatalf("batch size 0: %v", err)
+	}
+}
