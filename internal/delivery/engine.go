@@ -147,10 +147,10 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		free := 1 + grab(slots, e.Concurrency-1)
 		// Batch claims: while work is flowing, let a few more in-flight
 		// attempts finish so one claim transaction serves many.
-		if full && free < e.Concurrency/2 {
-			t := time.NewTimer(2 * time.Millisecond)
+		if full && free < e.Concurrency*3/4 {
+			t := time.NewTimer(5 * time.Millisecond)
 		wait:
-			for free < e.Concurrency/2 {
+			for free < e.Concurrency*3/4 {
 				select {
 				case slots <- struct{}{}:
 					free++
@@ -244,6 +244,24 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 				default:
 					break drain
 				}
+			}
+			// Linger briefly for a fuller batch: one transaction is
+			// cheaper than several when attempts are finishing together.
+			if len(batch) < e.Concurrency/2 {
+				t := time.NewTimer(500 * time.Microsecond)
+			linger:
+				for len(batch) < e.Concurrency/2 {
+					select {
+					case r, ok := <-ch:
+						if !ok {
+							break linger
+						}
+						batch = append(batch, r)
+					case <-t.C:
+						break linger
+					}
+				}
+				t.Stop()
 			}
 			as, us = as[:0], us[:0]
 			for _, r := range batch {
