@@ -92,7 +92,8 @@ func (s ed25519Scheme) Verify(in VerifyInput) error {
 		}
 		var sig [ed25519.SignatureSize + 2]byte
 		var src [128]byte
-		if len(b64) > len(src) {
+		// Decode panics when dst is too small: bound the input first.
+		if len(b64) > len(src) || base64.StdEncoding.DecodedLen(len(b64)) > len(sig) {
 			continue
 		}
 		k, err := base64.StdEncoding.Decode(sig[:], src[:copy(src[:], b64)])
