@@ -173,11 +173,15 @@ func run(opts *Options) error {
 			}
 			return cli.Envf("cannot write %s: %v", cfg.File, err)
 		}
+		shown := opts.Value
+		if k.Name == "store" {
+			shown = store.MaskURL(shown) // never echo a database password
+		}
 		if opts.IO.JSON() {
-			return ui.WriteJSON(out, entry{k.Name, opts.Value, "file", k.Description})
+			return ui.WriteJSON(out, entry{k.Name, shown, "file", k.Description})
 		}
 		st := opts.IO.ErrStyles()
-		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, opts.Value, cfg.File)
+		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, shown, cfg.File)
 		if src := cfg.Source(k.Name, opts.Getenv); src == "env" {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: HOOKCTL_%s is set and overrides the file\n", strings.ToUpper(k.Name))
 		}
