@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -89,6 +90,15 @@ func reportError(w io.Writer, ctx context.Context, err error) int {
 		}
 	case errors.As(err, &ce):
 		code = ce.ExitCode()
+	case strings.HasPrefix(err.Error(), "unknown command "):
+		// cobra's own error for `hookctl <typo>`, suggestions included.
+		code = cli.ExitUsage
+		msg, sugg, _ := strings.Cut(err.Error(), "\n\nDid you mean this?\n")
+		err = errors.New(msg)
+		for _, f := range strings.Fields(sugg) {
+			hints = append(hints, fmt.Sprintf("did you mean %q?", f))
+		}
+		hints = append(hints, "run 'hookctl --help' for the commands")
 	}
 	if ee == nil && errors.As(err, &he) {
 		hints = he.Hints()
@@ -188,5 +198,29 @@ and replays what failed. No account, no network.`,
 	add(groupSetup, configcmd.NewCmd(f), storecmd.NewCmd(f), completioncmd.NewCmd(f), versioncmd.NewCmd(f))
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes every positional-argument error a usage error (exit 2),
+// like flag errors, whichever cobra validator a command uses; a group
+// command (subscriptions, events, …) given an unknown sub-command says so
+// with exit 2 instead of printing help.
+func usageArgs(c *cobra.Command) {
+	switch {
+	case c.HasParent() && c.HasSubCommands() && !c.Runnable():
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cli.Usagef("unknown command %q for %q", args[0], c.CommandPath()).
+					Hint("run '%s --help' for the commands", c.CommandPath())
+			}
+			return c.Help()
+		}
+	case c.Args != nil:
+		c.Args = cli.Args(c.Args)
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
