@@ -62,14 +62,16 @@ func Handler(cfg Config, logf func(Request)) http.Handler {
 		if i <= cfg.Fail || (cfg.FailEvery > 0 && i > cfg.Fail && (i-cfg.Fail)%cfg.FailEvery == 0) {
 			status = cfg.FailStatus
 		}
+		// Log on arrival, before any delay: a script can wait for a
+		// request to be in flight.
+		if logf != nil {
+			logf(Request{N: i, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Headers: r.Header, Body: string(body), Status: status})
+		}
 		if cfg.Delay > 0 {
 			select {
 			case <-time.After(cfg.Delay):
 			case <-r.Context().Done():
 			}
-		}
-		if logf != nil {
-			logf(Request{N: i, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Headers: r.Header, Body: string(body), Status: status})
 		}
 		if status != cfg.Status && cfg.RetryAfter != "" {
 			w.Header().Set("Retry-After", cfg.RetryAfter)
