@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -60,7 +61,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		OpenStore: app.OpenStore,
 	}
 	defer f.Close()
-	root := NewRootCmd(f)
+	root := newRootCmd(f, commandFor(args))
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
@@ -122,8 +123,64 @@ const (
 	groupSetup    = "setup"
 )
 
-// NewRootCmd builds the command tree.
-func NewRootCmd(f *cli.Factory) *cobra.Command {
+// subcommand is one top-level command: its group, the names it answers to
+// (its Use word and aliases) and its constructor.
+type subcommand struct {
+	group string
+	names []string
+	build func(*cli.Factory) *cobra.Command
+}
+
+// subcommands lists hookctl's top-level commands in help order. names must
+// match what build returns (TestSubcommandNames checks it): they let Run
+// build only the command a run asks for.
+var subcommands = []subcommand{
+	{groupWebhooks, []string{"trigger"}, trigger.NewCmd},
+	{groupWebhooks, []string{"listen"}, listen.NewCmd},
+	{groupWebhooks, []string{"replay"}, replay.NewCmd},
+	{groupWebhooks, []string{"worker"}, worker.NewCmd},
+	{groupWebhooks, []string{"demo"}, demo.NewCmd},
+	{groupManage, []string{"subscribe"}, subscribe.NewCmd},
+	{groupManage, []string{"subscriptions", "subscription", "subs"}, subscriptions.NewCmd},
+	{groupManage, []string{"events"}, events.NewCmd},
+	{groupManage, []string{"deliveries"}, deliveries.NewCmd},
+	{groupSign, []string{"sign"}, sign.NewCmd},
+	{groupSign, []string{"verify"}, verify.NewCmd},
+	{groupSetup, []string{"config"}, configcmd.NewCmd},
+	{groupSetup, []string{"store"}, storecmd.NewCmd},
+	{groupSetup, []string{"completion"}, completioncmd.NewCmd},
+	{groupSetup, []string{"version"}, versioncmd.NewCmd},
+}
+
+// commandFor returns the top-level command args run when that is plain from
+// the first argument alone, else "". Building only that command keeps the
+// start of most runs cheap (constructing every command and its flags is
+// most of the in-process start-up cost). The whole tree is built whenever
+// anything may look at it: no command name first (--help, a global flag
+// before the command, a typo to suggest for), help, completion and cobra's
+// hidden __complete commands.
+func commandFor(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	name := args[0]
+	if name == "completion" {
+		return "" // generates scripts from the whole tree
+	}
+	for _, sc := range subcommands {
+		if slices.Contains(sc.names, name) {
+			return name
+		}
+	}
+	return ""
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(f *cli.Factory) *cobra.Command { return newRootCmd(f, "") }
+
+// newRootCmd builds the root command with every top-level command, or with
+// only the one named only (when not "").
+func newRootCmd(f *cli.Factory, only string) *cobra.Command {
 	var (
 		configFile string
 		storeFlag  string
@@ -186,16 +243,19 @@ and replays what failed. No account, no network.`,
 		&cobra.Group{ID: groupSign, Title: "Signatures:"},
 		&cobra.Group{ID: groupSetup, Title: "Setup:"},
 	)
-	add := func(group string, cmds ...*cobra.Command) {
-		for _, c := range cmds {
-			c.GroupID = group
-			root.AddCommand(c)
+	for _, sc := range subcommands {
+		if only != "" && !slices.Contains(sc.names, only) {
+			continue
 		}
+		c := sc.build(f)
+		c.GroupID = sc.group
+		root.AddCommand(c)
 	}
-	add(groupWebhooks, trigger.NewCmd(f), listen.NewCmd(f), replay.NewCmd(f), worker.NewCmd(f), demo.NewCmd(f))
-	add(groupManage, subscribe.NewCmd(f), subscriptions.NewCmd(f), events.NewCmd(f), deliveries.NewCmd(f))
-	add(groupSign, sign.NewCmd(f), verify.NewCmd(f))
-	add(groupSetup, configcmd.NewCmd(f), storecmd.NewCmd(f), completioncmd.NewCmd(f), versioncmd.NewCmd(f))
+	if only != "" {
+		// The tree has hookctl's own completion command only when whole;
+		// cobra must not add its default one to a partial tree.
+		root.CompletionOptions.DisableDefaultCmd = true
+	}
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)
 	usageArgs(root)

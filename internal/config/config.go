@@ -66,7 +66,10 @@ func LookupKey(name string) (Key, bool) {
 
 // Config is the resolved configuration.
 type Config struct {
-	v *viper.Viper
+	// vals holds every key's resolved value (environment > file > default).
+	// viper reads and writes the file; the resolution itself needs no viper
+	// instance, so a run without a config file never builds one.
+	vals map[string]string
 	// File is the config file in use (it may not exist).
 	File string
 	// FileExists reports whether File was read.
@@ -95,16 +98,15 @@ func Load(o Options) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	v := viper.New()
-	v.SetConfigType("yaml")
+	vals := make(map[string]string, len(Keys))
 	for _, k := range Keys {
-		v.SetDefault(k.Name, k.Default)
+		vals[k.Name] = k.Default
 		// Bind explicitly rather than AutomaticEnv so o.Getenv is honoured.
 		if val := getenv("HOOKCTL_" + strings.ToUpper(k.Name)); val != "" {
-			v.Set(k.Name, val)
+			vals[k.Name] = val
 		}
 	}
-	c := &Config{v: v, getenv: getenv}
+	c := &Config{vals: vals, getenv: getenv}
 	if o.ExplicitFile != "" {
 		c.File = o.ExplicitFile
 		if _, err := os.Stat(o.ExplicitFile); err != nil {
@@ -112,6 +114,13 @@ func Load(o Options) (*Config, error) {
 		}
 	} else {
 		c.File = filepath.Join(Dir(getenv), "config.yaml")
+	}
+	if o.ExplicitFile == "" {
+		if _, err := os.Stat(c.File); errors.Is(err, fs.ErrNotExist) {
+			// The usual case: no config file. Skip building a viper
+			// instance to find that out (cold start).
+			return c.resolveStore(getenv), nil
+		}
 	}
 	fileV := viper.New()
 	fileV.SetConfigType("yaml")
@@ -125,19 +134,23 @@ func Load(o Options) (*Config, error) {
 		c.FileExists = true
 		for _, k := range Keys {
 			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-				v.Set(k.Name, fileV.GetString(k.Name))
+				vals[k.Name] = fileV.GetString(k.Name)
 			}
 		}
 	}
-	c.Store = v.GetString("store")
+	return c.resolveStore(getenv), nil
+}
+
+func (c *Config) resolveStore(getenv func(string) string) *Config {
+	c.Store = c.vals["store"]
 	if c.Store == "" {
 		c.Store = DefaultStorePath(getenv)
 	}
-	return c, nil
+	return c
 }
 
 // Get returns a key's resolved value (environment, file or default).
-func (c *Config) Get(name string) string { return c.v.GetString(name) }
+func (c *Config) Get(name string) string { return c.vals[strings.ToLower(name)] }
 
 // Source tells where a key's value came from: env, file or default.
 func (c *Config) Source(name string, getenv func(string) string) string {
@@ -176,7 +189,7 @@ func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
 		if !ok {
 			return
 		}
-		val := c.v.GetString(k.Name)
+		val := c.vals[k.Name]
 		if val == k.Default {
 			return // not set anywhere but defaults: keep the flag's default
 		}
@@ -256,7 +269,7 @@ func (c *Config) Set(name, value string) error {
 	}
 	c.FileExists = true
 	if c.getenv == nil || c.getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-		c.v.Set(k.Name, value) // the environment still wins over the file
+		c.vals[k.Name] = value // the environment still wins over the file
 	}
 	return nil
 }
