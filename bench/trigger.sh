@@ -48,6 +48,7 @@ if [ -z "$HEY" ]; then
 fi
 
 export HOOKCTL_CONFIG_DIR=$WORK/config NO_COLOR=1
+rm -f "$WORK/url" # a reused BENCH_WORK: never read the previous sink's address
 "$BIN/sink" -url-file "$WORK/url" -dump "$WORK/body" 2>"$WORK/sink.log" &
 SINK_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/url" ] && break; sleep 0.05; done

@@ -221,6 +221,9 @@ func run(ctx context.Context, opts *Options) error {
 	var rep *delivery.Reporter
 	if !ios.JSON() && !showBar {
 		rep = &delivery.Reporter{W: ios.Out}
+		if !ios.IsStdoutTTY() {
+			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
+		}
 	}
 	onResult := func(r delivery.Result) {
 		rep.Attempt(r)
@@ -261,6 +264,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	out, err := delivery.Drive(ctx, e, 0, produce)
+	rep.Flush()
 	if showBar {
 		progress.Finish()
 	}

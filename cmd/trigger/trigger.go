@@ -224,6 +224,9 @@ func run(ctx context.Context, opts *Options) error {
 	}
 
 	rep := &delivery.Reporter{W: ios.Out}
+	if !ios.IsStdoutTTY() {
+		rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
+	}
 	if ios.JSON() {
 		rep = nil
 	}
@@ -287,6 +290,7 @@ func run(ctx context.Context, opts *Options) error {
 		return flush()
 	}
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
+	rep.Flush()
 	if err != nil {
 		var ee *cli.ExitError
 		if errors.As(err, &ee) {

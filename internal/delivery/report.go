@@ -18,7 +18,13 @@ type Reporter struct {
 	mu  sync.Mutex
 	W   io.Writer
 	Now func() time.Time
-	buf []byte
+	// Buffer > 0 batches the output (for a pipe or a file, where one
+	// write per line is one system call each): lines are written at most
+	// Buffer after they were produced, in 64 KiB chunks, and at Flush.
+	Buffer  time.Duration
+	buf     []byte
+	pending bool // a flush is scheduled
+	timer   *time.Timer
 }
 
 func (r *Reporter) stamp() string {
@@ -52,9 +58,43 @@ func (r *Reporter) Attempt(res Result) {
 
 func (r *Reporter) write(s string) {
 	r.mu.Lock()
-	r.buf = append(r.buf[:0], s...)
-	r.W.Write(r.buf)
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	if r.Buffer <= 0 {
+		r.buf = append(r.buf[:0], s...)
+		r.W.Write(r.buf)
+		return
+	}
+	r.buf = append(r.buf, s...)
+	if len(r.buf) >= 64<<10 {
+		r.flushLocked()
+		return
+	}
+	if !r.pending {
+		r.pending = true
+		if r.timer == nil {
+			r.timer = time.AfterFunc(r.Buffer, r.Flush)
+		} else {
+			r.timer.Reset(r.Buffer)
+		}
+	}
+}
+
+// Flush writes the buffered lines (see Buffer). Safe on a nil Reporter.
+func (r *Reporter) Flush() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushLocked()
+}
+
+func (r *Reporter) flushLocked() {
+	r.pending = false
+	if len(r.buf) > 0 && r.W != nil {
+		r.W.Write(r.buf)
+	}
+	r.buf = r.buf[:0]
 }
 
 // AttemptLine renders one attempt (without the newline).

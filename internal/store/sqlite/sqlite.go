@@ -192,6 +192,15 @@ func (s *Store) setup(ctx context.Context) error {
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
+	// The single writer connection of a busy outbox: checkpoint the WAL
+	// every ~40 MiB instead of every 4 MiB, so a page rewritten by many
+	// small transactions is copied to the database file once, not once
+	// per checkpoint (checkpoints run inside commits; they were ~9% of
+	// trigger's CPU). A larger page cache was tried: RSS 37 -> 93 MB for
+	// no measurable gain.
+	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 10000`); err != nil {
+		return err
+	}
 	if s.stmts == nil {
 		stmts := map[string]*sql.Stmt{}
 		for _, q := range hotStatements() {
