@@ -105,6 +105,11 @@ func run(ctx context.Context, opts *Options) error {
 			rep.Attempt(r)
 		}})
 	e.Poll = opts.Poll
+	// A worker outlives store outages (a PostgreSQL restart): it backs off
+	// and says so on stderr instead of exiting.
+	e.OnClaimError = func(err error, wait time.Duration) {
+		fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, wait.Round(time.Millisecond))
+	}
 	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
 	start := time.Now()
 	err = e.Run(ctx, nil)

@@ -57,6 +57,11 @@ type Engine struct {
 	SchemeFor func(provider string) string
 	// OnResult is called after each attempt, from worker goroutines.
 	OnResult func(Result)
+	// OnClaimError, when set, makes the engine outlive store outages (a
+	// long-running worker): each failed claim is reported with the wait
+	// before the next try, which doubles from Poll up to 30 s. When nil,
+	// Run gives up after 20 consecutive failures (trigger, replay).
+	OnClaimError func(err error, wait time.Duration)
 
 	finished atomic.Int64 // deliveries that reached a final state here
 	claimed  atomic.Int64 // claims made (attempts started)
@@ -169,10 +174,16 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 				return nil
 			}
 			claimErrs++
-			if claimErrs >= 20 {
-				return fmt.Errorf("claiming deliveries: %w", err)
+			if e.OnClaimError == nil {
+				if claimErrs >= 20 {
+					return fmt.Errorf("claiming deliveries: %w", err)
+				}
+				sleep(ctx, e.Poll)
+				continue
 			}
-			sleep(ctx, e.Poll)
+			wait := claimBackoff(e.Poll, claimErrs)
+			e.OnClaimError(err, wait)
+			sleep(ctx, wait)
 			continue
 		}
 		claimErrs = 0
@@ -307,6 +318,17 @@ func grab(slots chan struct{}, n int) int {
 		}
 	}
 	return got
+}
+
+// claimBackoff is the wait after the n-th consecutive claim failure:
+// poll, doubling, at most 30 s.
+func claimBackoff(poll time.Duration, n int) time.Duration {
+	const max = 30 * time.Second
+	d := poll
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -1,0 +1,61 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+func TestClaimBackoff(t *testing.T) {
+	poll := 100 * time.Millisecond
+	for n, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 9: 25600 * time.Millisecond, 10: 30 * time.Second, 50: 30 * time.Second} {
+		if got := claimBackoff(poll, n); got != want {
+			t.Errorf("claimBackoff(%v, %d) = %v, want %v", poll, n, got, want)
+		}
+	}
+}
+
+// flakyStore fails ClaimDue a number of times, then claims nothing.
+type flakyStore struct {
+	store.Store
+	mu    sync.Mutex
+	fails int
+	calls int
+}
+
+func (f *flakyStore) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.calls <= f.fails {
+		return nil, errors.New("connection refused")
+	}
+	return nil, nil
+}
+
+// Without OnClaimError, Run gives up after 20 failed claims; with it (the
+// worker), Run outlives more failures than that and keeps claiming.
+func TestClaimErrors(t *testing.T) {
+	fs := &flakyStore{fails: 1000}
+	e := &Engine{Store: fs, Poll: time.Microsecond}
+	if err := e.Run(context.Background(), func() bool { return true }); err == nil {
+		t.Fatal("Run kept going after 20 claim failures without OnClaimError")
+	}
+	if fs.calls != 20 {
+		t.Fatalf("claims = %d, want 20", fs.calls)
+	}
+
+	fs = &flakyStore{fails: 25}
+	var reported int
+	e = &Engine{Store: fs, Poll: time.Nanosecond, OnClaimError: func(err error, wait time.Duration) { reported++ }}
+	if err := e.Run(context.Background(), func() bool { return fs.calls > 25 }); err != nil {
+		t.Fatalf("worker-style Run gave up: %v", err)
+	}
+	if reported != 25 {
+		t.Fatalf("reported %d claim errors, want 25", reported)
+	}
+}
