@@ -30,6 +30,8 @@ for line in open(sys.argv[1]):
     if m:
         runs.setdefault((m[1], m[2]), []).append((float(m[4]), int(m[5])))
 med = {k: (min(x for x, _ in v), max(a for _, a in v)) for k, v in runs.items()}
+import os
+tsv = open(os.environ["BENCH_TSV"], "a") if os.environ.get("BENCH_TSV") else None
 refs = {"standard": "ref-standard-webhooks", "stripe": "ref-stripe-go", "github": "ref-go-github"}
 names = [n for (op, n) in med if op == "Verify" and not n.startswith("ref-")]
 print("\n%-18s %12s %7s %12s %7s  %-22s %12s %7s %8s" % ("scheme", "sign ns/op", "allocs", "verify ns/op", "allocs", "reference (verify)", "ns/op", "allocs", "ref/ours"))
@@ -40,6 +42,9 @@ for n in names:
     r = med.get(("Verify", ref))
     refcols = ("%-22s %12.0f %7d %7.2fx" % (ref, r[0], r[1], r[0] / v[0])) if r else ""
     print("%-18s %12.0f %7d %12.0f %7d  %s" % (n, s[0], s[1], v[0], v[1], refcols))
+    if r and tsv:
+        tsv.write("signature verify: %s (1 KiB)\t%.0f ns/op\t%.0f ns/op (%s)\t%.2fx\t<= 1.0x\t%s\n" % (
+            n, v[0], r[0], ref, v[0] / r[0], "ok" if v[0] <= r[0] else "MISSED"))
 for n, ref in (("standard", "ref-standard-webhooks"), ("stripe", "ref-stripe-go")):
     s, r = med.get(("Sign", n)), med.get(("Sign", ref))
     if s and r:

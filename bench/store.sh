@@ -30,14 +30,25 @@ go build -trimpath -o "$work/storebench" ./bench/cmd/storebench
 go build -trimpath -o "$work/hookctl" .
 
 printf 'store\tworkers\tevents\tdeliveries/s\tenqueue events/s\treceived\n'
-"$work/storebench" run -hookctl "$work/hookctl" -store "$work/hookctl.db" -workers 1 -events "$EVENTS" | sed 's/^sqlite/sqlite (WAL, synchronous=NORMAL)/'
+"$work/storebench" run -hookctl "$work/hookctl" -store "$work/hookctl.db" -workers 1 -events "$EVENTS" | sed 's/^sqlite/sqlite (WAL, synchronous=NORMAL)/' | tee "$work/sqlite.tsv"
+sqlite_rate=$(cut -f4 "$work/sqlite.tsv")
+# row for bench/run's table: PostgreSQL workers against one SQLite process
+pgrow() {
+  [ -n "${BENCH_TSV:-}" ] || return 0
+  local line rate
+  while IFS= read -r line; do
+    rate=$(echo "$line" | cut -f4)
+    printf 'store: deliveries/s, %s, %s worker(s)\t%s/s\t%s/s (sqlite, 1 process)\t%.2fx\t(reported)\t\n' \
+      "$(echo "$line" | cut -f1)" "$(echo "$line" | cut -f2)" "$rate" "$sqlite_rate" "$(echo "$rate / $sqlite_rate" | bc -l)" >> "$BENCH_TSV"
+  done
+}
 
 for mode in on off; do
   eval "$(PG_SETTINGS="-c synchronous_commit=$mode" bash .ci/pg.sh start)"
   pgdir=$PG_TEST_DIR
   export HOOKCTL_TEST_POSTGRES
   for k in 1 2 4; do
-    "$work/storebench" run -hookctl "$work/hookctl" -store pg -workers "$k" -events "$EVENTS" | sed "s/^postgres/postgres (synchronous_commit=$mode)/"
+    "$work/storebench" run -hookctl "$work/hookctl" -store pg -workers "$k" -events "$EVENTS" | sed "s/^postgres/postgres (synchronous_commit=$mode)/" | tee >(pgrow)
   done
   bash .ci/pg.sh stop "$pgdir"
   pgdir=""
