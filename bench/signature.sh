@@ -18,6 +18,7 @@ out=$tmp/out.txt
 go test -c -o "$tmp/signature.test" ./internal/signature/
 # Whole rounds, so hookctl and the reference libraries are measured
 # alternately under the same background load.
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then COUNT=${COUNT:-1} BENCHTIME=${BENCHTIME:-20ms}; fi
 for _ in $(seq "${COUNT:-10}"); do
   "$tmp/signature.test" -test.run '^$' -test.bench '^Benchmark(Sign|Verify)$' -test.benchmem \
     -test.benchtime "${BENCHTIME:-300ms}" | tee -a "$out" >&2

@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 EVENTS=${EVENTS:-10000}
+[ "${BENCH_SMOKE:-0}" = 1 ] && EVENTS=${SMOKE_EVENTS:-1000}
 
 work=$(mktemp -d /tmp/hookctl-storebench.XXXXXX)
 pgdir=""
