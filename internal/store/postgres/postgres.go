@@ -661,36 +661,7 @@ func collectDeliveries(rows pgx.Rows) ([]*store.Delivery, error) {
 // CreateEvent implements store.Store: the event (unless its ID exists) and
 // its deliveries in one transaction, sent as one pipelined batch.
 func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*store.Delivery) error {
-	n := now()
-	if e.ID == "" {
-		e.ID = uuid.NewString()
-	}
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = n
-	}
-	if e.Source == "" {
-		e.Source = store.SourceTriggered
-	}
-	if e.Payload == nil {
-		e.Payload = []byte{}
-	}
-	for _, d := range deliveries {
-		d.Seq = 0
-		if d.ID == "" {
-			d.ID = uuid.NewString()
-		}
-		d.EventID = e.ID
-		if d.Status == "" {
-			d.Status = store.DeliveryPending
-		}
-		if d.CreatedAt.IsZero() {
-			d.CreatedAt = n
-		}
-		d.UpdatedAt = n
-		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
-			d.NextAttemptAt = d.CreatedAt
-		}
-	}
+	store.PrepareEvent(e, deliveries, now())
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(eventInsert, eventArgs(e)...)

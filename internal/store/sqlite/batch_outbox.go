@@ -13,8 +13,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -27,7 +25,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	for i, e := range events {
-		prepareEvent(e, deliveries[i], now)
+		store.PrepareEvent(e, deliveries[i], now)
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
@@ -51,39 +49,6 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 		}
 		return nil
 	})
-}
-
-// prepareEvent fills what CreateEvent fills before writing.
-func prepareEvent(e *store.Event, deliveries []*store.Delivery, now time.Time) {
-	if e.ID == "" {
-		e.ID = uuid.NewString()
-	}
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = now
-	}
-	if e.Source == "" {
-		e.Source = store.SourceTriggered
-	}
-	if e.Payload == nil {
-		e.Payload = []byte{}
-	}
-	for _, d := range deliveries {
-		d.Seq = 0
-		if d.ID == "" {
-			d.ID = uuid.NewString()
-		}
-		d.EventID = e.ID
-		if d.Status == "" {
-			d.Status = store.DeliveryPending
-		}
-		if d.CreatedAt.IsZero() {
-			d.CreatedAt = now
-		}
-		d.UpdatedAt = now
-		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
-			d.NextAttemptAt = d.CreatedAt
-		}
-	}
 }
 
 // recordOwnedUpdateSQL applies an attempt's outcome only while owner holds

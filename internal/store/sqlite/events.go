@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -55,35 +53,7 @@ func deliveryArgs(d *store.Delivery) []any {
 // one transaction.
 func (s *Store) CreateEvent(ctx context.Context, e *store.Event, deliveries []*store.Delivery) error {
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	if e.ID == "" {
-		e.ID = uuid.NewString()
-	}
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = now
-	}
-	if e.Source == "" {
-		e.Source = store.SourceTriggered
-	}
-	if e.Payload == nil {
-		e.Payload = []byte{}
-	}
-	for _, d := range deliveries {
-		d.Seq = 0
-		if d.ID == "" {
-			d.ID = uuid.NewString()
-		}
-		d.EventID = e.ID
-		if d.Status == "" {
-			d.Status = store.DeliveryPending
-		}
-		if d.CreatedAt.IsZero() {
-			d.CreatedAt = now
-		}
-		d.UpdatedAt = now
-		if d.NextAttemptAt.IsZero() && d.Status == store.DeliveryPending {
-			d.NextAttemptAt = d.CreatedAt
-		}
-	}
+	store.PrepareEvent(e, deliveries, now)
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
 		if err != nil {
