@@ -68,8 +68,11 @@ CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_subscription ON deliveries (subscription_id, seq);
 CREATE INDEX deliveries_created ON deliveries (created_at);
 
+-- Attempts are keyed by their delivery's integer seq (not its random UUID):
+-- new attempts append to the end of the key b-tree instead of dirtying a
+-- random page each. The store maps the UUID at the SQL level.
 CREATE TABLE attempts (
-    delivery_id      TEXT NOT NULL REFERENCES deliveries (id),
+    delivery_seq     INTEGER NOT NULL REFERENCES deliveries (seq),
     number           INTEGER NOT NULL,
     started_at       INTEGER NOT NULL,
     duration_ns      INTEGER NOT NULL DEFAULT 0,
@@ -80,5 +83,5 @@ CREATE TABLE attempts (
     response_headers TEXT,
     response_body    BLOB,
     error            TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (delivery_id, number)
+    PRIMARY KEY (delivery_seq, number)
 );
