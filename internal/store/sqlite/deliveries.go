@@ -212,8 +212,14 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.A
 }
 
 func claimQuery(byRun bool) string {
+	// The claim indexes are partial (status = 'pending'); name them, or the
+	// planner may pick deliveries_status and sort the whole queue.
+	idx := "deliveries_due"
+	if byRun {
+		idx = "deliveries_run"
+	}
 	q := `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
-		WHERE seq IN (SELECT seq FROM deliveries
+		WHERE seq IN (SELECT seq FROM deliveries INDEXED BY ` + idx + `
 			WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_expires_at <= ?)`
 	if byRun {
 		q += ` AND run_id = ?`

@@ -59,9 +59,13 @@ CREATE TABLE deliveries (
     updated_at       INTEGER NOT NULL
 );
 -- Claims: pending deliveries by due time, then seq (the rowid, implicit in
--- every index), for all runs or one.
-CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
-CREATE INDEX deliveries_run ON deliveries (run_id, status, next_attempt_at);
+-- every index), for all runs or one. Partial: a delivery leaves them when
+-- its final attempt is recorded instead of being moved within them, and
+-- they stay as small as the queue.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_run ON deliveries (run_id, next_attempt_at) WHERE status = 'pending';
+-- A run's deliveries (summaries, counts); run_id never changes on attempts.
+CREATE INDEX deliveries_run_all ON deliveries (run_id);
 -- Lists by status, newest or oldest first (rowid order within a status).
 CREATE INDEX deliveries_status ON deliveries (status);
 CREATE INDEX deliveries_event ON deliveries (event_id);
