@@ -55,13 +55,13 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 // the lease and the attempt count is the one the attempt was made at.
 const recordOwnedUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
 	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
-	updated_at = ? WHERE id = ? AND lease_owner = ?`
+	updated_at = ? WHERE id = ? AND lease_owner = ? RETURNING seq`
 
 // insertNextAttemptSQL inserts an attempt numbered after the delivery's
-// others (the arguments are attemptArgs without the number, then the
-// delivery id again).
+// others (the arguments are the delivery's seq, attemptArgs without the
+// delivery and the number, then the seq again).
 const insertNextAttemptSQL = `INSERT INTO attempts (` + attemptCols + `)
-	SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE delivery_id = ?
+	SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE delivery_seq = ?
 	RETURNING number`
 
 // RecordAttempts records several attempts, each with its delivery update,
@@ -105,17 +105,18 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 			}
 			// The common case: we still hold the lease; update the
 			// delivery, then add the attempt after the delivery's others.
-			res, err := upd.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID, owner)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
+			var seq int64
+			err = upd.QueryRowContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID, owner).Scan(&seq)
+			if err == nil {
 				args := attemptArgs(a)
-				args = append(append([]any{args[0]}, args[2:]...), a.DeliveryID)
+				args = append(append([]any{seq}, args[2:]...), seq)
 				if err := insNext.QueryRowContext(ctx, args...).Scan(&a.Number); err != nil {
 					return err
 				}
 				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
 			}
 			// Lease lost (or gone): keep the attempt, numbered after the
 			// others, and leave the delivery alone.

@@ -155,8 +155,17 @@ func (s *Store) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (ma
 	return out, rows.Err()
 }
 
-const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
+// attemptCols are the attempts columns in scanAttempt's order; the
+// delivery is stored by its seq (attempts.delivery_seq), so reads join
+// deliveries for its ID (attemptSelect) and writes look the seq up.
+const attemptCols = `delivery_seq, number, started_at, duration_ns, request_url, request_method, request_headers,
 	response_status, response_headers, response_body, error`
+
+// attemptSelect reads attempts (alias a) with their delivery's ID, for
+// scanAttempt; append WHERE/ORDER BY.
+const attemptSelect = `SELECT d.id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method,
+	a.request_headers, a.response_status, a.response_headers, a.response_body, a.error
+	FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq`
 
 func scanAttempt(r scanner) (*store.Attempt, error) {
 	var (
@@ -186,7 +195,7 @@ func scanAttempt(r scanner) (*store.Attempt, error) {
 
 // ListAttempts lists a delivery's attempts by number.
 func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Attempt, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+attemptCols+` FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID)
+	rows, err := s.r.QueryContext(ctx, attemptSelect+` WHERE d.id = ? ORDER BY a.number`, deliveryID)
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +212,14 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.A
 }
 
 func claimQuery(byRun bool) string {
+	// The claim indexes are partial (status = 'pending'); name them, or the
+	// planner may pick deliveries_status and sort the whole queue.
+	idx := "deliveries_due"
+	if byRun {
+		idx = "deliveries_run"
+	}
 	q := `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
-		WHERE seq IN (SELECT seq FROM deliveries
+		WHERE seq IN (SELECT seq FROM deliveries INDEXED BY ` + idx + `
 			WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_expires_at <= ?)`
 	if byRun {
 		q += ` AND run_id = ?`
@@ -217,7 +232,7 @@ var (
 	claimRunSQL = claimQuery(true)
 )
 
-const recordSelectSQL = `SELECT lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_id = d.id), 0)
+const recordSelectSQL = `SELECT lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_seq = d.seq), 0)
 	FROM deliveries d WHERE id = ?`
 
 const recordUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
@@ -260,7 +275,10 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	return out, nil
 }
 
-const insertAttemptSQL = `INSERT INTO attempts (` + attemptCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// insertAttemptSQL takes attemptArgs (the delivery by ID; a missing one
+// fails the NOT NULL constraint).
+const insertAttemptSQL = `INSERT INTO attempts (` + attemptCols + `)
+	VALUES ((SELECT seq FROM deliveries WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func attemptArgs(a *store.Attempt) []any {
 	return []any{a.DeliveryID, a.Number, tm(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod,

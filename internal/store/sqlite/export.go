@@ -56,7 +56,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	}); err != nil {
 		return err
 	}
-	return each(`SELECT `+attemptCols+` FROM attempts ORDER BY rowid`, func(r *sql.Rows) error {
+	return each(attemptSelect+` ORDER BY a.rowid`, func(r *sql.Rows) error {
 		a, err := scanAttempt(r)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 			return tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq)
 		case r.Attempt != nil:
 			a := r.Attempt
-			_, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_id, number) DO NOTHING`,
+			_, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_seq, number) DO NOTHING`,
 				attemptArgs(a)...)
 			return err
 		}

@@ -59,17 +59,24 @@ CREATE TABLE deliveries (
     updated_at       INTEGER NOT NULL
 );
 -- Claims: pending deliveries by due time, then seq (the rowid, implicit in
--- every index), for all runs or one.
-CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
-CREATE INDEX deliveries_run ON deliveries (run_id, status, next_attempt_at);
+-- every index), for all runs or one. Partial: a delivery leaves them when
+-- its final attempt is recorded instead of being moved within them, and
+-- they stay as small as the queue.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_run ON deliveries (run_id, next_attempt_at) WHERE status = 'pending';
+-- A run's deliveries (summaries, counts); run_id never changes on attempts.
+CREATE INDEX deliveries_run_all ON deliveries (run_id);
 -- Lists by status, newest or oldest first (rowid order within a status).
 CREATE INDEX deliveries_status ON deliveries (status);
 CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_subscription ON deliveries (subscription_id, seq);
 CREATE INDEX deliveries_created ON deliveries (created_at);
 
+-- Attempts are keyed by their delivery's integer seq (not its random UUID):
+-- new attempts append to the end of the key b-tree instead of dirtying a
+-- random page each. The store maps the UUID at the SQL level.
 CREATE TABLE attempts (
-    delivery_id      TEXT NOT NULL REFERENCES deliveries (id),
+    delivery_seq     INTEGER NOT NULL REFERENCES deliveries (seq),
     number           INTEGER NOT NULL,
     started_at       INTEGER NOT NULL,
     duration_ns      INTEGER NOT NULL DEFAULT 0,
@@ -80,5 +87,5 @@ CREATE TABLE attempts (
     response_headers TEXT,
     response_body    BLOB,
     error            TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (delivery_id, number)
+    PRIMARY KEY (delivery_seq, number)
 );
