@@ -13,11 +13,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,40 +30,16 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = store.Migration
 
 // migrations returns the embedded migrations, ordered by version (the
 // number prefix of NNNN_name.sql).
-func migrations() []migration {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			panic("postgres: bad migration name " + e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			panic(err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms
-}
+func migrations() []migration { return store.LoadMigrations(migrationFS, "migrations") }
 
 // LatestVersion is the schema version this hookctl writes.
 func LatestVersion() int {
 	ms := migrations()
-	return ms[len(ms)-1].version
+	return ms[len(ms)-1].Version
 }
 
 // DB is the PostgreSQL store.
@@ -291,14 +265,14 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	}
 	from = cur
 	for _, m := range migrations() {
-		if m.version <= cur {
+		if m.Version <= cur {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO hookctl_schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+			_, err := tx.Exec(ctx, `INSERT INTO hookctl_schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 			return err
 		})
 		if err != nil {
@@ -309,9 +283,9 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 					Hint: "use a database or schema of its own for hookctl (e.g. ?search_path=hookctl)",
 				}
 			}
-			return from, cur, db.wrap(fmt.Sprintf("migrate to version %d", m.version), err)
+			return from, cur, db.wrap(fmt.Sprintf("migrate to version %d", m.Version), err)
 		}
-		cur = m.version
+		cur = m.Version
 	}
 	return from, cur, nil
 }

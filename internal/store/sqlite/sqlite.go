@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,40 +37,16 @@ const BusyTimeout = 10 * time.Second
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = store.Migration
 
 // migrations returns the embedded migrations, ordered by version (the
 // number their file name starts with).
-func migrations() []migration {
-	entries, err := migrationFS.ReadDir("migrations")
-	if err != nil {
-		panic(err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			panic("sqlite: bad migration file name " + e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			panic(err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms
-}
+func migrations() []migration { return store.LoadMigrations(migrationFS, "migrations") }
 
 // SchemaVersion is the schema version this hookctl writes.
 func SchemaVersion() int {
 	ms := migrations()
-	return ms[len(ms)-1].version
+	return ms[len(ms)-1].Version
 }
 
 // Store is the SQLite store.
@@ -307,7 +282,7 @@ func sqliteMessage(err error) string {
 // (several processes opening a fresh store at once apply them once).
 func (s *Store) migrate(ctx context.Context) error {
 	ms := migrations()
-	latest := ms[len(ms)-1].version
+	latest := ms[len(ms)-1].Version
 	var version int
 	if err := s.r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return err
@@ -335,14 +310,14 @@ func (s *Store) migrate(ctx context.Context) error {
 			"store %s was written by a newer hookctl (schema %d, this hookctl knows up to %d)", s.path, version, latest)
 	}
 	for _, m := range ms {
-		if m.version <= version {
+		if m.Version <= version {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			if isBusy(err) {
 				return err
 			}
-			return fmt.Errorf("store migration %s: %w", m.name, err)
+			return fmt.Errorf("store migration %s: %w", m.Name, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id = %d; PRAGMA user_version = %d`, ApplicationID, latest)); err != nil {
