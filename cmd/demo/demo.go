@@ -198,10 +198,9 @@ func run(ctx context.Context, opts *Options) error {
 			ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, Payload: built.Body,
 				ContentType: built.ContentType, Source: store.SourceTriggered}
 			d := plan.NewDelivery(l.Sub, f.Now())
-			if err := delivery.Enqueue(ctx, st, ev, []*store.Delivery{d}); err != nil {
+			if err := e.Enqueue(ctx, []*store.Event{ev}, [][]*store.Delivery{{d}}); err != nil {
 				return err
 			}
-			e.Prime(ev)
 			rep.Event(ev, 1)
 			add(1)
 			// One at a time keeps the tour readable.

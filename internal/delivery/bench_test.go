@@ -34,11 +34,8 @@ func BenchmarkDriveSQLite(b *testing.B) {
 		var evs []*store.Event
 		var dss [][]*store.Delivery
 		flush := func() error {
-			if err := EnqueueBatch(ctx, st, evs, dss); err != nil {
+			if err := e.Enqueue(ctx, evs, dss); err != nil {
 				return err
-			}
-			for _, ev := range evs {
-				e.Prime(ev)
 			}
 			add(len(evs))
 			evs, dss = evs[:0], dss[:0]

@@ -66,6 +66,11 @@ type Engine struct {
 	finished atomic.Int64 // deliveries that reached a final state here
 	claimed  atomic.Int64 // claims made (attempts started)
 
+	running   atomic.Bool // Run is running: Enqueue hands deliveries over
+	ownedMu   sync.Mutex
+	owned     []job // deliveries created leased to this engine, not yet sent
+	ownedHead int
+
 	wake     chan struct{}
 	recordCh chan recordReq // group-commit recorder, while Run runs
 	initOnce sync.Once
@@ -131,15 +136,37 @@ func (e *Engine) init() {
 // cancel it stops claiming and finishes the attempts in flight; it never
 // leaves a claimed delivery unsent. The error is a store error that
 // prevents claiming.
+//
+// Work comes from two places: deliveries handed over by Enqueue (created
+// already leased to this engine, so they need no claim) and due
+// deliveries claimed from the store (retries, other processes' work).
+// A fixed pool of Concurrency workers sends them.
 func (e *Engine) Run(ctx context.Context, done func() bool) error {
 	e.init()
 	slots := make(chan struct{}, e.Concurrency)
+	work := make(chan job)
 	var wg sync.WaitGroup
 	// In-flight attempts outlive ctx (bounded by the HTTP timeout).
 	sendCtx := context.WithoutCancel(ctx)
 	stopRecorder := e.startRecorder(sendCtx)
 	defer stopRecorder()
+	for range e.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				final := e.process(sendCtx, j.d, j.ev)
+				<-slots
+				if final {
+					e.Wake() // the run may be complete: let Run see it now
+				}
+			}
+		}()
+	}
 	defer wg.Wait()
+	defer close(work)
+	e.running.Store(true)
+	defer e.running.Store(false)
 	var claimErrs int
 	full := false // the last claim filled every free slot: work is flowing
 	for {
@@ -150,6 +177,13 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			return nil
 		}
 		free := 1 + grab(slots, e.Concurrency-1)
+		// Deliveries this engine created and holds go first, at once.
+		if n := e.dispatchOwned(work, free); n > 0 {
+			for range free - n {
+				<-slots
+			}
+			continue
+		}
 		// Batch claims: while work is flowing, let a few more in-flight
 		// attempts finish so one claim transaction serves many.
 		if full && free < e.Concurrency*3/4 {
@@ -190,18 +224,10 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		full = len(ds) == free
 		e.claimed.Add(int64(len(ds)))
 		for _, d := range ds {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				final := e.process(sendCtx, d)
-				<-slots
-				if final {
-					e.Wake() // the run may be complete: let Run see it now
-				}
-			}()
+			work <- job{d: d}
 		}
 		if len(ds) == 0 {
-			if done != nil && len(slots) == 0 && done() {
+			if done != nil && len(slots) == 0 && e.ownedLen() == 0 && done() {
 				return nil
 			}
 			t := time.NewTimer(e.Poll)
@@ -213,6 +239,89 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			t.Stop()
 		}
 	}
+}
+
+// job is one delivery for a worker; ev, when known, saves a read.
+type job struct {
+	d  *store.Delivery
+	ev *store.Event
+}
+
+// Enqueue writes events with their deliveries to the outbox (one
+// transaction when the store can) and, while Run runs, hands the
+// deliveries straight to the workers: they are created leased to this
+// engine, so no claim round trip is needed and no other worker takes
+// them. A crash leaves them in the outbox, claimable once the lease ends.
+func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
+	e.init()
+	var leased []job
+	if e.running.Load() {
+		now := e.Now()
+		until := now.Add(e.Lease)
+		for i, ds := range deliveries {
+			for _, d := range ds {
+				// Only what is due now (a schedule may start later).
+				if d.LeaseOwner == "" && !d.NextAttemptAt.After(now) {
+					d.LeaseOwner, d.LeaseExpiresAt = e.Owner, until
+					leased = append(leased, job{d: d, ev: events[i]})
+				}
+			}
+		}
+	}
+	if err := EnqueueBatch(ctx, e.Store, events, deliveries); err != nil {
+		return err
+	}
+	if len(leased) < len(events) {
+		for _, ev := range events {
+			e.Prime(ev)
+		}
+	}
+	if len(leased) == 0 {
+		return nil
+	}
+	e.ownedMu.Lock()
+	e.owned = append(e.owned, leased...)
+	e.ownedMu.Unlock()
+	e.Wake()
+	return nil
+}
+
+// dispatchOwned hands up to n owned deliveries to the workers and returns
+// how many it handed. One whose lease is close to its end is left to the
+// claim path (which renews the lease first): sending it now could overlap
+// another worker's claim.
+func (e *Engine) dispatchOwned(work chan<- job, n int) int {
+	e.ownedMu.Lock()
+	k := min(n, len(e.owned)-e.ownedHead)
+	if k == 0 {
+		e.ownedMu.Unlock()
+		return 0
+	}
+	jobs := make([]job, k)
+	copy(jobs, e.owned[e.ownedHead:])
+	clear(e.owned[e.ownedHead : e.ownedHead+k])
+	e.ownedHead += k
+	if e.ownedHead == len(e.owned) {
+		e.owned, e.ownedHead = e.owned[:0], 0
+	}
+	e.ownedMu.Unlock()
+	margin := e.Now().Add(e.Lease / 2)
+	sent := 0
+	for _, j := range jobs {
+		if j.d.LeaseExpiresAt.Before(margin) {
+			continue
+		}
+		work <- j
+		sent++
+	}
+	e.claimed.Add(int64(sent))
+	return sent
+}
+
+func (e *Engine) ownedLen() int {
+	e.ownedMu.Lock()
+	defer e.ownedMu.Unlock()
+	return len(e.owned) - e.ownedHead
 }
 
 // batchRecorder is implemented by stores that can record many attempts in
@@ -341,7 +450,7 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // process sends one claimed delivery and records the attempt.
-func (e *Engine) process(ctx context.Context, d *store.Delivery) (final bool) {
+func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event) (final bool) {
 	res := Result{Delivery: d}
 	var (
 		attempt    *store.Attempt
@@ -350,7 +459,10 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery) (final bool) {
 		sub        *store.Subscription
 		permanent  bool // retrying cannot help: fail now
 	)
-	ev, err := e.event(ctx, d.EventID)
+	var err error
+	if ev == nil {
+		ev, err = e.event(ctx, d.EventID)
+	}
 	if err == nil {
 		res.Event = ev
 		sub, target, err = e.target(ctx, d, ev)
@@ -363,7 +475,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery) (final bool) {
 		attempt, respHeader, prepErr = e.Sender.Send(ctx, ev, target)
 		permanent = prepErr != nil
 	}
-	attempt.DeliveryID = d.ID
+	attempt.DeliveryID, attempt.DeliverySeq = d.ID, d.Seq
 	attempt.Number = d.AttemptCount + 1
 	res.Attempt = attempt
 	u, disable := Decide(d, target.Scheme, attempt, respHeader, e.Now(), e.Jitter)

@@ -66,6 +66,7 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 			}
 		}
 	}
+	e.running.Store(true) // Enqueue hands deliveries over from the start
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -91,7 +91,10 @@ type Delivery struct {
 
 // Attempt is one HTTP request of a delivery and what came back.
 type Attempt struct {
-	DeliveryID      string
+	DeliveryID string
+	// DeliverySeq is the delivery's Seq when the caller knows it (a
+	// store may then address the delivery without an ID lookup).
+	DeliverySeq     int64 `json:"-"`
 	Number          int // 1-based, increasing per delivery
 	StartedAt       time.Time
 	Duration        time.Duration

@@ -32,8 +32,14 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 		if err != nil {
 			return err
 		}
-		insDelivery, err := s.txStmt(ctx, tx, insertDeliverySQL)
+		insDelivery, err := s.txStmt(ctx, tx, insertDeliveryNumberedSQL)
 		if err != nil {
+			return err
+		}
+		// One writer: the deliveries' seqs can be numbered here, which
+		// saves reading each back.
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&last); err != nil {
 			return err
 		}
 		for i, e := range events {
@@ -42,7 +48,9 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 				return err
 			}
 			for _, d := range deliveries[i] {
-				if err := insDelivery.QueryRowContext(ctx, deliveryArgs(d)...).Scan(&d.Seq); err != nil {
+				last++
+				d.Seq = last
+				if _, err := insDelivery.ExecContext(ctx, deliveryArgs(d)...); err != nil {
 					return err
 				}
 			}
@@ -56,6 +64,16 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 const recordOwnedUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
 	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
 	updated_at = ? WHERE id = ? AND lease_owner = ? RETURNING seq`
+
+// recordSeqUpdateSQL is recordOwnedUpdateSQL for a delivery known by seq.
+const recordSeqUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1,
+	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
+	updated_at = ? WHERE seq = ? AND lease_owner = ?`
+
+// insertAttemptNumberedSQL inserts an attempt under the number it was
+// made at, unless another (a lease-lost attempt) took that number.
+const insertAttemptNumberedSQL = `INSERT INTO attempts (` + attemptCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // insertNextAttemptSQL inserts an attempt numbered after the delivery's
 // others (the arguments are the delivery's seq, attemptArgs without the
@@ -93,6 +111,14 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 			return err
 		}
 		defer insNext.Close()
+		updSeq, err := s.txStmt(ctx, tx, recordSeqUpdateSQL)
+		if err != nil {
+			return err
+		}
+		insNum, err := s.txStmt(ctx, tx, insertAttemptNumberedSQL)
+		if err != nil {
+			return err
+		}
 		now := time.Now().UTC()
 		for i, a := range attempts {
 			u := updates[i]
@@ -103,8 +129,33 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 					next = now.UnixMicro()
 				}
 			}
-			// The common case: we still hold the lease; update the
-			// delivery, then add the attempt after the delivery's others.
+			// The common case: we still hold the lease of a delivery
+			// known by seq; update it, then add the attempt under its
+			// number (after the others if a lease-lost attempt took it).
+			if a.DeliverySeq > 0 && a.Number > 0 {
+				res, err := updSeq.ExecContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliverySeq, owner)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 1 {
+					args := attemptArgs(a)
+					args[0] = a.DeliverySeq
+					res, err := insNum.ExecContext(ctx, args...)
+					if err != nil {
+						return err
+					}
+					if n, _ := res.RowsAffected(); n == 1 {
+						continue
+					}
+					args = append(append([]any{a.DeliverySeq}, args[2:]...), a.DeliverySeq)
+					if err := insNext.QueryRowContext(ctx, args...).Scan(&a.Number); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			// Otherwise: update by ID, then add the attempt after the
+			// delivery's others.
 			var seq int64
 			err = upd.QueryRowContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID, owner).Scan(&seq)
 			if err == nil {

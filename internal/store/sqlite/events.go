@@ -34,10 +34,13 @@ func scanEvent(r scanner, extra ...any) (*store.Event, error) {
 
 const insertEventSQL = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 
-const insertDeliverySQL = `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
+const insertDeliveryNumberedSQL = `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
 	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
 	lease_owner, lease_expires_at, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertDeliverySQL is insertDeliveryNumberedSQL reading the seq back.
+const insertDeliverySQL = insertDeliveryNumberedSQL + ` RETURNING seq`
 
 func deliveryArgs(d *store.Delivery) []any {
 	var seq any

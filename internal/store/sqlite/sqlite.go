@@ -65,7 +65,8 @@ type Store struct {
 // hotStatements are prepared at open: parsing SQL costs more than running
 // these small statements.
 func hotStatements() []string {
-	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL}
+	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL,
+		recordSeqUpdateSQL, insertAttemptNumberedSQL, insertDeliveryNumberedSQL}
 }
 
 // txStmt returns a prepared statement for q bound to tx.
