@@ -95,7 +95,7 @@ type Attempt struct {
 	// DeliverySeq is the delivery's Seq when the caller knows it (a
 	// store may then address the delivery without an ID lookup).
 	DeliverySeq     int64 `json:"-"`
-	Number          int // 1-based, increasing per delivery
+	Number          int   // 1-based, increasing per delivery
 	StartedAt       time.Time
 	Duration        time.Duration
 	RequestURL      string
