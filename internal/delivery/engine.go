@@ -155,11 +155,8 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				final := e.process(sendCtx, j.d, j.ev)
+				e.process(sendCtx, j.d, j.ev)
 				<-slots
-				if final {
-					e.Wake() // the run may be complete: let Run see it now
-				}
 			}
 		}()
 	}
@@ -333,7 +330,7 @@ type batchRecorder interface {
 type recordReq struct {
 	a    *store.Attempt
 	u    store.DeliveryUpdate
-	done chan error
+	then func(error) // called once the attempt is recorded (or not)
 }
 
 // startRecorder starts the group-commit recorder when the store supports
@@ -343,7 +340,10 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 	if !ok {
 		return func() {}
 	}
-	ch := make(chan recordReq, e.Concurrency)
+	// Workers hand an attempt over and go on sending; its result is
+	// reported once its transaction commits. The buffer bounds how far
+	// sending may run ahead of recording.
+	ch := make(chan recordReq, 4*e.Concurrency)
 	stopped := make(chan struct{})
 	e.recordCh = ch
 	go func() {
@@ -391,10 +391,11 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 			errs, err := br.RecordAttempts(ctx, e.Owner, as, us)
 			for i, r := range batch {
 				if err != nil {
-					r.done <- err
+					r.then(err)
 				} else {
-					r.done <- errs[i]
+					r.then(errs[i])
 				}
+				batch[i] = recordReq{}
 			}
 		}
 	}()
@@ -405,15 +406,15 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 	}
 }
 
-// record stores an attempt with its update (through the group-commit
-// recorder when there is one).
-func (e *Engine) record(ctx context.Context, a *store.Attempt, u store.DeliveryUpdate) error {
+// record stores an attempt with its update, then calls then with the
+// outcome: through the group-commit recorder when there is one (then runs
+// on the recorder's goroutine after the commit), else at once.
+func (e *Engine) record(ctx context.Context, a *store.Attempt, u store.DeliveryUpdate, then func(error)) {
 	if ch := e.recordCh; ch != nil {
-		done := make(chan error, 1)
-		ch <- recordReq{a: a, u: u, done: done}
-		return <-done
+		ch <- recordReq{a: a, u: u, then: then}
+		return
 	}
-	return e.Store.RecordAttempt(ctx, e.Owner, a, u)
+	then(e.Store.RecordAttempt(ctx, e.Owner, a, u))
 }
 
 func grab(slots chan struct{}, n int) int {
@@ -450,7 +451,7 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // process sends one claimed delivery and records the attempt.
-func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event) (final bool) {
+func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event) {
 	res := Result{Delivery: d}
 	var (
 		attempt    *store.Attempt
@@ -482,7 +483,13 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 	if permanent {
 		u = store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: attempt.Error}
 	}
-	rerr := e.record(ctx, attempt, u)
+	e.record(ctx, attempt, u, func(rerr error) {
+		e.settle(ctx, res, d, sub, u, disable, rerr)
+	})
+}
+
+// settle reports an attempt once it is recorded (or failed to be).
+func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub *store.Subscription, u store.DeliveryUpdate, disable bool, rerr error) {
 	switch {
 	case errors.Is(rerr, store.ErrLeaseLost):
 		res.LeaseLost = true
@@ -490,7 +497,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 		res.Err = rerr
 	default:
 		nd := *d
-		nd.AttemptCount = attempt.Number
+		nd.AttemptCount = res.Attempt.Number
 		nd.Status = u.Status
 		nd.NextAttemptAt = u.NextAttemptAt
 		nd.LastError = u.LastError
@@ -498,9 +505,6 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 		nd.LeaseOwner, nd.LeaseExpiresAt = "", time.Time{}
 		res.Delivery = &nd
 		res.Final = u.Status != store.DeliveryPending
-		if res.Final {
-			e.finished.Add(1)
-		}
 		if disable && sub != nil {
 			res.Disabled = e.disable(ctx, sub.ID)
 		}
@@ -508,7 +512,10 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 	if e.OnResult != nil {
 		e.OnResult(res)
 	}
-	return res.Final
+	if res.Final {
+		e.finished.Add(1)
+		e.Wake() // the run may be complete: let Run see it now
+	}
 }
 
 // transientError marks a failure to prepare an attempt that deserves the

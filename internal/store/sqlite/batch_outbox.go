@@ -101,16 +101,24 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 		if err != nil {
 			return err
 		}
-		upd, err := tx.PrepareContext(ctx, recordOwnedUpdateSQL)
-		if err != nil {
+		// The by-ID update and the renumbered insert are rare (a delivery
+		// not known by seq, a lost lease): prepared when first needed.
+		var upd, insNext *sql.Stmt
+		prep := func(st **sql.Stmt, q string) error {
+			if *st != nil {
+				return nil
+			}
+			p, err := tx.PrepareContext(ctx, q)
+			*st = p
 			return err
 		}
-		defer upd.Close()
-		insNext, err := tx.PrepareContext(ctx, insertNextAttemptSQL)
-		if err != nil {
-			return err
-		}
-		defer insNext.Close()
+		defer func() {
+			for _, st := range []*sql.Stmt{upd, insNext} {
+				if st != nil {
+					st.Close()
+				}
+			}
+		}()
 		updSeq, err := s.txStmt(ctx, tx, recordSeqUpdateSQL)
 		if err != nil {
 			return err
@@ -148,6 +156,9 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 						continue
 					}
 					args = append(append([]any{a.DeliverySeq}, args[2:]...), a.DeliverySeq)
+					if err := prep(&insNext, insertNextAttemptSQL); err != nil {
+						return err
+					}
 					if err := insNext.QueryRowContext(ctx, args...).Scan(&a.Number); err != nil {
 						return err
 					}
@@ -157,10 +168,16 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 			// Otherwise: update by ID, then add the attempt after the
 			// delivery's others.
 			var seq int64
+			if err := prep(&upd, recordOwnedUpdateSQL); err != nil {
+				return err
+			}
 			err = upd.QueryRowContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID, owner).Scan(&seq)
 			if err == nil {
 				args := attemptArgs(a)
 				args = append(append([]any{seq}, args[2:]...), seq)
+				if err := prep(&insNext, insertNextAttemptSQL); err != nil {
+					return err
+				}
 				if err := insNext.QueryRowContext(ctx, args...).Scan(&a.Number); err != nil {
 					return err
 				}
