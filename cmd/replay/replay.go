@@ -263,6 +263,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		return err
 	}
+	defer delivery.TuneGC()()
 	out, err := delivery.Drive(ctx, e, 0, produce)
 	rep.Flush()
 	if showBar {

@@ -290,6 +290,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		return flush()
 	}
+	defer delivery.TuneGC()()
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
 	rep.Flush()
 	if err != nil {

@@ -97,7 +97,9 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		a.Error = fmt.Sprintf("invalid request: %v", err)
 		return a, nil, err
 	}
-	req.Header = h.Clone()
+	// The attempt records the same map: a client never modifies a
+	// request's headers (it forks the request when it must).
+	req.Header = h
 	if host := h.Get("Host"); host != "" {
 		req.Host = host
 	}
