@@ -343,12 +343,12 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 	// Workers hand an attempt over and go on sending; its result is
 	// reported once its transaction commits. The buffer bounds how far
 	// sending may run ahead of recording.
-	ch := make(chan recordReq, 4*e.Concurrency)
+	ch := make(chan recordReq, 16*e.Concurrency)
 	stopped := make(chan struct{})
 	e.recordCh = ch
 	go func() {
 		defer close(stopped)
-		batch := make([]recordReq, 0, 256)
+		batch := make([]recordReq, 0, 1024)
 		as := make([]*store.Attempt, 0, 256)
 		us := make([]store.DeliveryUpdate, 0, 256)
 		for req := range ch {
@@ -366,11 +366,12 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 				}
 			}
 			// Linger briefly for a fuller batch: one transaction is
-			// cheaper than several when attempts are finishing together.
-			if len(batch) < e.Concurrency/2 {
-				t := time.NewTimer(500 * time.Microsecond)
+			// much cheaper than several (each commit rewrites the pages
+			// it touched), and workers do not wait for it.
+			if len(batch) < 4*e.Concurrency {
+				t := time.NewTimer(2 * time.Millisecond)
 			linger:
-				for len(batch) < e.Concurrency/2 {
+				for len(batch) < 4*e.Concurrency {
 					select {
 					case r, ok := <-ch:
 						if !ok {
