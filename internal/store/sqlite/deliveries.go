@@ -68,7 +68,7 @@ func (s *Store) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Deli
 func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []any) {
 	from = "deliveries d"
 	if f.EventPattern != "" || f.Source != "" {
-		from += " JOIN events e ON e.id = d.event_id"
+		from += " JOIN events e ON e.seq = d.event_seq"
 	}
 	if f.Status != "" {
 		where = append(where, "d.status = ?")
@@ -88,7 +88,7 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		args = append(args, f.SubscriptionID)
 	}
 	if f.EventID != "" {
-		where = append(where, "d.event_id = ?")
+		where = append(where, "d.event_seq = (SELECT seq FROM events WHERE id = ?)")
 		args = append(args, f.EventID)
 	}
 	if f.RunID != "" {

@@ -36,8 +36,8 @@ const insertEventSQL = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, 
 
 const insertDeliveryNumberedSQL = `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
 	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-	lease_owner, lease_expires_at, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	lease_owner, lease_expires_at, created_at, updated_at, event_seq)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT seq FROM events WHERE id = ?))`
 
 // insertDeliverySQL is insertDeliveryNumberedSQL reading the seq back.
 const insertDeliverySQL = insertDeliveryNumberedSQL + ` RETURNING seq`
@@ -49,7 +49,7 @@ func deliveryArgs(d *store.Delivery) []any {
 	}
 	return []any{seq, d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jsonMap(d.Headers),
 		d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, tm(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
-		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.CreatedAt), tm(d.UpdatedAt)}
+		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.CreatedAt), tm(d.UpdatedAt), d.EventID}
 }
 
 // CreateEvent writes the event (unless its ID exists) and its deliveries in
@@ -115,9 +115,9 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 		args = append(args, f.Since.UnixMicro())
 	}
 	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at,
-		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending'),
-		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'succeeded'),
-		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'failed')
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed')
 		FROM events e`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -442,7 +442,7 @@ func TestQueryPlans(t *testing.T) {
 		"claim run":      {strings.Replace(claimRunSQL, "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?\n\t\tWHERE seq IN (", "", 1), "deliveries_run"},
 		"list by status": {`SELECT seq FROM deliveries d WHERE d.status = ? AND d.seq > ? ORDER BY d.seq DESC LIMIT 20`, "deliveries_status"},
 		"record":         {recordSelectSQL, "sqlite_autoindex_deliveries_1"},
-		"by event":       {`SELECT ` + deliveryCols + ` FROM deliveries d WHERE d.event_id = ? ORDER BY d.seq`, "deliveries_event"},
+		"by event":       {`SELECT ` + deliveryCols + ` FROM deliveries d WHERE d.event_seq = (SELECT seq FROM events WHERE id = ?) ORDER BY d.seq`, "deliveries_event_seq"},
 	}
 	for name, p := range plans {
 		q := p.q
