@@ -67,10 +67,22 @@ func (s *Store) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Deli
 
 func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []any) {
 	from = "deliveries d"
+	if f.RunID == "" && (f.Status == store.DeliveryPending || f.Status == store.DeliveryFailed) {
+		from += " INDEXED BY " + map[string]string{store.DeliveryPending: "deliveries_due", store.DeliveryFailed: "deliveries_failed"}[f.Status]
+	}
 	if f.EventPattern != "" || f.Source != "" {
 		from += " JOIN events e ON e.seq = d.event_seq"
 	}
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+	case store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
+		// A literal, so the partial indexes (status = 'failed',
+		// status = 'pending') apply; named unless a run narrows the
+		// search better, or the planner may prefer a newest-first scan
+		// of the whole table. Succeeded deliveries are most of the
+		// table: that scan finds them at once.
+		where = append(where, "d.status = '"+f.Status+"'")
+	default:
 		where = append(where, "d.status = ?")
 		args = append(args, f.Status)
 	}
@@ -109,6 +121,15 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 // ListDeliveries lists deliveries by Seq (ascending, or descending with
 // f.Newest).
 func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	q, args := listDeliveriesSQL(f)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
+}
+
+func listDeliveriesSQL(f store.DeliveryFilter) (string, []any) {
 	from, where, args := deliveryWhere(f)
 	q := `SELECT ` + deliveryCols + ` FROM ` + from
 	if len(where) > 0 {
@@ -123,11 +144,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanDeliveries(rows)
+	return q, args
 }
 
 // CountDeliveries counts the deliveries f selects, by status.
@@ -213,7 +230,7 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.A
 
 func claimQuery(byRun bool) string {
 	// The claim indexes are partial (status = 'pending'); name them, or the
-	// planner may pick deliveries_status and sort the whole queue.
+	// planner may pick another index and sort the whole queue.
 	idx := "deliveries_due"
 	if byRun {
 		idx = "deliveries_run"
