@@ -27,6 +27,17 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 	for i, e := range events {
 		store.PrepareEvent(e, deliveries[i], now)
 	}
+	// Arguments are built before the write lock is taken (see
+	// RecordAttempts).
+	evHeaders := make([]any, len(events))
+	dargs := make([][][]any, len(events))
+	for i, e := range events {
+		evHeaders[i] = jsonMap(e.Headers)
+		dargs[i] = make([][]any, len(deliveries[i]))
+		for j, d := range deliveries[i] {
+			dargs[i][j] = deliveryArgs(d)
+		}
+	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
 		if err != nil {
@@ -44,13 +55,15 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 		}
 		for i, e := range events {
 			if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
-				jsonMap(e.Headers), tm(e.CreatedAt)); err != nil {
+				evHeaders[i], tm(e.CreatedAt)); err != nil {
 				return err
 			}
-			for _, d := range deliveries[i] {
+			for j, d := range deliveries[i] {
 				last++
 				d.Seq = last
-				if _, err := insDelivery.ExecContext(ctx, deliveryArgs(d)...); err != nil {
+				args := dargs[i][j]
+				args[0] = last
+				if _, err := insDelivery.ExecContext(ctx, args...); err != nil {
 					return err
 				}
 			}
@@ -91,6 +104,12 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 		return nil, errors.New("sqlite: RecordAttempts: attempts and updates differ in length")
 	}
 	errs = make([]error, len(attempts))
+	// Arguments (JSON headers) are built before the write lock is taken:
+	// the one writer is the outbox's bottleneck.
+	pre := make([][]any, len(attempts))
+	for i, a := range attempts {
+		pre[i] = attemptArgs(a)
+	}
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		clear(errs)
 		sel, err := s.txStmt(ctx, tx, recordSelectSQL)
@@ -146,7 +165,7 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 					return err
 				}
 				if n, _ := res.RowsAffected(); n == 1 {
-					args := attemptArgs(a)
+					args := pre[i]
 					args[0] = a.DeliverySeq
 					res, err := insNum.ExecContext(ctx, args...)
 					if err != nil {
@@ -173,8 +192,7 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 			}
 			err = upd.QueryRowContext(ctx, u.Status, next, u.LastError, u.LastStatus, now.UnixMicro(), a.DeliveryID, owner).Scan(&seq)
 			if err == nil {
-				args := attemptArgs(a)
-				args = append(append([]any{seq}, args[2:]...), seq)
+				args := append(append([]any{seq}, pre[i][2:]...), seq)
 				if err := prep(&insNext, insertNextAttemptSQL); err != nil {
 					return err
 				}
