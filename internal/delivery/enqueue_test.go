@@ -1,0 +1,109 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// claimCounter counts what the engine had to claim from the store.
+type claimCounter struct {
+	store.Store
+	claimed atomic.Int64
+}
+
+func (c *claimCounter) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
+	ds, err := c.Store.ClaimDue(ctx, owner, now, lease, limit, runID)
+	c.claimed.Add(int64(len(ds)))
+	return ds, err
+}
+
+// Deliveries enqueued through a running engine are written leased to it
+// and sent without a claim; ones due later are written free and claimed
+// when due. While an attempt is in flight the store shows the lease, so no
+// other worker can take the delivery.
+func TestEnqueueHandsOverLeased(t *testing.T) {
+	gate := make(chan struct{})
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-gate
+	}))
+	defer srv.Close()
+	defer func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	}()
+	cc := &claimCounter{Store: openSQLite(t)}
+	ctx := context.Background()
+	runID := NewRunID()
+	e := newEngine(cc, runID, 8)
+	now, later := Plan{Schedule: Schedule{0}, RunID: runID}, Plan{Schedule: Schedule{200 * time.Millisecond}, RunID: runID}
+	var dueNow, dueLater []*store.Delivery
+	out, err := Drive(ctx, e, 10*time.Second, func(ctx context.Context, add func(int)) error {
+		var evs []*store.Event
+		var dss [][]*store.Delivery
+		for i := range 5 {
+			evs = append(evs, &store.Event{ID: fmt.Sprintf("evt_%d", i), Type: "card.created", Provider: "standard", Payload: []byte(`{}`)})
+			a, b := now.AdHoc(srv.URL, "", "", time.Now()), later.AdHoc(srv.URL, "", "", time.Now())
+			dss = append(dss, []*store.Delivery{a, b})
+			dueNow, dueLater = append(dueNow, a), append(dueLater, b)
+		}
+		if err := e.Enqueue(ctx, evs, dss); err != nil {
+			return err
+		}
+		add(10)
+		// The due-now ones reach the receiver (and wait there), unclaimed.
+		for deadline := time.Now().Add(5 * time.Second); hits.Load() < 5; {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("only %d of 5 due deliveries were sent", hits.Load())
+			}
+			time.Sleep(time.Millisecond)
+		}
+		for _, d := range dueNow {
+			got, err := cc.GetDelivery(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			if got.LeaseOwner != e.OwnerID() || !got.LeaseExpiresAt.After(time.Now()) {
+				return fmt.Errorf("in-flight delivery %s: lease %q until %v, want ours", d.ID, got.LeaseOwner, got.LeaseExpiresAt)
+			}
+		}
+		for _, d := range dueLater {
+			got, err := cc.GetDelivery(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			if got.LeaseOwner != "" {
+				return fmt.Errorf("delivery %s due later is leased to %q at creation", d.ID, got.LeaseOwner)
+			}
+		}
+		if n := cc.claimed.Load(); n != 0 {
+			return fmt.Errorf("%d deliveries were claimed, want none yet", n)
+		}
+		close(gate)
+		return nil
+	})
+	if err != nil || out.TimedOut {
+		t.Fatalf("Drive: %+v %v", out, err)
+	}
+	c, err := CountRun(ctx, cc, runID)
+	if err != nil || c.Succeeded != 10 {
+		t.Fatalf("counts %+v (%v), want 10 succeeded", c, err)
+	}
+	if n := cc.claimed.Load(); n != 5 {
+		t.Errorf("claimed %d deliveries from the store, want the 5 due later", n)
+	}
+	if h := hits.Load(); h != 10 {
+		t.Errorf("receiver saw %d requests, want 10 (each delivery once)", h)
+	}
+}
