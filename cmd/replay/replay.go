@@ -241,8 +241,8 @@ func run(ctx context.Context, opts *Options) error {
 	produce := func(ctx context.Context, add func(int)) error {
 		requeue := func(batch []string) error {
 			rq.Now = opts.Factory.Now()
-			got, err := st.Requeue(ctx, batch, rq)
-			add(len(got))
+			n, err := e.Requeue(ctx, batch, rq)
+			add(n)
 			return err
 		}
 		if !bulk {

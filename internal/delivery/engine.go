@@ -273,14 +273,43 @@ func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries 
 			e.Prime(ev)
 		}
 	}
-	if len(leased) == 0 {
-		return nil
+	e.hand(leased)
+	return nil
+}
+
+// hand queues deliveries leased to this engine for its workers.
+func (e *Engine) hand(jobs []job) {
+	if len(jobs) == 0 {
+		return
 	}
 	e.ownedMu.Lock()
-	e.owned = append(e.owned, leased...)
+	e.owned = append(e.owned, jobs...)
 	e.ownedMu.Unlock()
 	e.Wake()
-	return nil
+}
+
+// Requeue puts deliveries back in the outbox for a replay run
+// (store.Requeue) and returns how many it requeued. While Run runs and the
+// store can lease them as it requeues them (SQLite), they are handed
+// straight to the workers like Enqueue's.
+func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (int, error) {
+	e.init()
+	lr, ok := e.Store.(store.LeasingRequeuer)
+	if !ok || !e.running.Load() {
+		got, err := e.Store.Requeue(ctx, ids, r)
+		e.Wake()
+		return len(got), err
+	}
+	ds, err := lr.RequeueLeased(ctx, ids, r, e.Owner, e.Now().Add(e.Lease))
+	if err != nil {
+		return 0, err
+	}
+	jobs := make([]job, len(ds))
+	for i, d := range ds {
+		jobs[i] = job{d: d}
+	}
+	e.hand(jobs)
+	return len(ds), nil
 }
 
 // dispatchOwned hands up to n owned deliveries to the workers and returns

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Migrator is implemented by stores with a versioned schema (both
@@ -24,6 +25,14 @@ type Migrator interface {
 // skipped.
 type BatchImporter interface {
 	ImportBatch(ctx context.Context, records []Record) error
+}
+
+// LeasingRequeuer is implemented by stores that can requeue deliveries
+// already leased to the caller: Requeue's semantics, plus lease_owner =
+// owner until the given time, returning the deliveries as requeued. A
+// replay hands them straight to its workers instead of claiming them back.
+type LeasingRequeuer interface {
+	RequeueLeased(ctx context.Context, ids []string, r Requeue, owner string, until time.Time) ([]*Delivery, error)
 }
 
 // MaskURL returns a store location fit for printing: the password of a

@@ -73,3 +73,45 @@ func TestBatchOutbox(t *testing.T) {
 		t.Errorf("the lease-lost attempt must be kept: %d", len(atts))
 	}
 }
+
+// RequeueLeased is Requeue with the deliveries leased to the caller: they
+// come back as requeued, nobody else can claim them, succeeded ones are
+// skipped unless forced.
+func TestRequeueLeased(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	failed := &store.Delivery{URL: "http://a", MaxAttempts: 1, Status: store.DeliveryFailed, AttemptCount: 1}
+	done := &store.Delivery{URL: "http://b", MaxAttempts: 1, Status: store.DeliverySucceeded, AttemptCount: 1}
+	if err := s.CreateEvent(ctx, &store.Event{ID: "evt_rq", Type: "card.created", Payload: []byte(`{}`)}, []*store.Delivery{failed, done}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	r := store.Requeue{URL: "http://c", ExtraAttempts: 3, Schedule: "0s,1s,2s", RunID: "run-rq", Now: now}
+	got, err := s.RequeueLeased(ctx, []string{failed.ID, done.ID}, r, "me", now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != failed.ID {
+		t.Fatalf("requeued %v, want only the failed delivery", got)
+	}
+	d := got[0]
+	if d.Status != store.DeliveryPending || d.LeaseOwner != "me" || d.MaxAttempts != 4 || d.URL != "http://c" ||
+		d.RunID != "run-rq" || d.Schedule != "0s,1s,2s" || d.EventID != "evt_rq" || d.Seq != failed.Seq {
+		t.Fatalf("requeued delivery %+v", d)
+	}
+	if c, err := s.ClaimDue(ctx, "other", now.Add(time.Second), time.Minute, 10, ""); err != nil || len(c) != 0 {
+		t.Fatalf("another owner claimed %d (%v), want none while leased", len(c), err)
+	}
+	// The lease is ours: recording by seq succeeds.
+	a := &store.Attempt{DeliveryID: d.ID, DeliverySeq: d.Seq, Number: d.AttemptCount + 1, StartedAt: now, ResponseStatus: 200}
+	errs, err := s.RecordAttempts(ctx, "me", []*store.Attempt{a}, []store.DeliveryUpdate{{Status: store.DeliverySucceeded, LastStatus: 200}})
+	if err != nil || errs[0] != nil {
+		t.Fatalf("record: %v %v", err, errs)
+	}
+	r.Force = true
+	got, err = s.RequeueLeased(ctx, []string{done.ID}, r, "me", now.Add(time.Minute))
+	if err != nil || len(got) != 1 || got[0].LeaseOwner != "me" {
+		t.Fatalf("forced requeue of a succeeded delivery: %v %v", got, err)
+	}
+}

@@ -363,16 +363,73 @@ func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attemp
 
 // Requeue makes deliveries pending again, due now.
 func (s *Store) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
+	out := []string{}
+	err := s.requeue(ctx, ids, r, "", time.Time{}, func(id string, row *sql.Row) error {
+		if _, err := scanDelivery(row); err != nil {
+			return err
+		}
+		out = append(out, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RequeueLeased is Requeue leasing the deliveries to owner until until,
+// returning them as requeued (store.LeasingRequeuer).
+func (s *Store) RequeueLeased(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time) ([]*store.Delivery, error) {
+	out := []*store.Delivery{}
+	err := s.requeue(ctx, ids, r, owner, until, func(_ string, row *sql.Row) error {
+		d, err := scanDelivery(row)
+		if err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const requeueSelectSQL = `SELECT status FROM deliveries WHERE id = ?`
+
+var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
+	max_attempts = attempt_count + ?,
+	url = CASE WHEN ? <> '' THEN ? ELSE url END,
+	schedule = CASE WHEN ? <> '' THEN ? ELSE schedule END,
+	run_id = CASE WHEN ? <> '' THEN ? ELSE run_id END,
+	lease_owner = ?, lease_expires_at = ?, updated_at = ?
+	WHERE id = ? RETURNING ` + deliveryColsBare
+
+// requeue applies r to each delivery in one transaction, leased to owner
+// ("" = free), and calls each with the requeued row (which it must scan).
+func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time, each func(id string, row *sql.Row) error) error {
 	now := r.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	out := []string{}
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
+	extra := max(r.ExtraAttempts, 1)
+	var untilUS any
+	if owner != "" {
+		untilUS = until.UnixMicro()
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		sel, err := s.txStmt(ctx, tx, requeueSelectSQL)
+		if err != nil {
+			return err
+		}
+		upd, err := s.txStmt(ctx, tx, requeueSQL)
+		if err != nil {
+			return err
+		}
+		updatedAt := time.Now().UnixMicro()
 		for _, id := range ids {
 			var status string
-			err := tx.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = ?`, id).Scan(&status)
+			err := sel.QueryRowContext(ctx, id).Scan(&status)
 			if errors.Is(err, sql.ErrNoRows) {
 				return &store.NotFoundError{Kind: "delivery", ID: id}
 			}
@@ -382,28 +439,12 @@ func (s *Store) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]s
 			if status == store.DeliverySucceeded && !r.Force {
 				continue
 			}
-			extra := r.ExtraAttempts
-			if extra < 1 {
-				extra = 1
-			}
-			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
-				max_attempts = attempt_count + ?,
-				url = CASE WHEN ? <> '' THEN ? ELSE url END,
-				schedule = CASE WHEN ? <> '' THEN ? ELSE schedule END,
-				run_id = CASE WHEN ? <> '' THEN ? ELSE run_id END,
-				lease_owner = '', lease_expires_at = NULL, updated_at = ?
-				WHERE id = ?`,
-				now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
-				time.Now().UnixMicro(), id)
-			if err != nil {
+			row := upd.QueryRowContext(ctx, now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
+				owner, untilUS, updatedAt, id)
+			if err := each(id, row); err != nil {
 				return err
 			}
-			out = append(out, id)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

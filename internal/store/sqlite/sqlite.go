@@ -66,7 +66,7 @@ type Store struct {
 // these small statements.
 func hotStatements() []string {
 	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL,
-		recordSeqUpdateSQL, insertAttemptNumberedSQL, insertDeliveryNumberedSQL}
+		recordSeqUpdateSQL, insertAttemptNumberedSQL, insertDeliveryNumberedSQL, requeueSelectSQL, requeueSQL}
 }
 
 // txStmt returns a prepared statement for q bound to tx.
