@@ -364,13 +364,7 @@ func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attemp
 // Requeue makes deliveries pending again, due now.
 func (s *Store) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
 	out := []string{}
-	err := s.requeue(ctx, ids, r, "", time.Time{}, func(id string, row *sql.Row) error {
-		if _, err := scanDelivery(row); err != nil {
-			return err
-		}
-		out = append(out, id)
-		return nil
-	})
+	err := s.requeue(ctx, ids, r, "", time.Time{}, func(d *store.Delivery) { out = append(out, d.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -381,14 +375,7 @@ func (s *Store) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]s
 // returning them as requeued (store.LeasingRequeuer).
 func (s *Store) RequeueLeased(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time) ([]*store.Delivery, error) {
 	out := []*store.Delivery{}
-	err := s.requeue(ctx, ids, r, owner, until, func(_ string, row *sql.Row) error {
-		d, err := scanDelivery(row)
-		if err != nil {
-			return err
-		}
-		out = append(out, d)
-		return nil
-	})
+	err := s.requeue(ctx, ids, r, owner, until, func(d *store.Delivery) { out = append(out, d) })
 	if err != nil {
 		return nil, err
 	}
@@ -397,17 +384,19 @@ func (s *Store) RequeueLeased(ctx context.Context, ids []string, r store.Requeue
 
 const requeueSelectSQL = `SELECT status FROM deliveries WHERE id = ?`
 
+// requeueSQL requeues one delivery unless it succeeded (the second
+// argument forces it).
 var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 	max_attempts = attempt_count + ?,
 	url = CASE WHEN ? <> '' THEN ? ELSE url END,
 	schedule = CASE WHEN ? <> '' THEN ? ELSE schedule END,
 	run_id = CASE WHEN ? <> '' THEN ? ELSE run_id END,
 	lease_owner = ?, lease_expires_at = ?, updated_at = ?
-	WHERE id = ? RETURNING ` + deliveryColsBare
+	WHERE id = ? AND (? OR status <> 'succeeded') RETURNING ` + deliveryColsBare
 
 // requeue applies r to each delivery in one transaction, leased to owner
-// ("" = free), and calls each with the requeued row (which it must scan).
-func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time, each func(id string, row *sql.Row) error) error {
+// ("" = free), and calls each with the requeued delivery.
+func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time, each func(d *store.Delivery)) error {
 	now := r.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -418,30 +407,32 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 		untilUS = until.UnixMicro()
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		sel, err := s.txStmt(ctx, tx, requeueSelectSQL)
-		if err != nil {
-			return err
-		}
 		upd, err := s.txStmt(ctx, tx, requeueSQL)
 		if err != nil {
 			return err
 		}
 		updatedAt := time.Now().UnixMicro()
 		for _, id := range ids {
+			d, err := scanDelivery(upd.QueryRowContext(ctx, now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
+				owner, untilUS, updatedAt, id, r.Force))
+			if err == nil {
+				each(d)
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			// Not requeued: succeeded (skipped), or missing.
+			sel, err := s.txStmt(ctx, tx, requeueSelectSQL)
+			if err != nil {
+				return err
+			}
 			var status string
-			err := sel.QueryRowContext(ctx, id).Scan(&status)
+			err = sel.QueryRowContext(ctx, id).Scan(&status)
 			if errors.Is(err, sql.ErrNoRows) {
 				return &store.NotFoundError{Kind: "delivery", ID: id}
 			}
 			if err != nil {
-				return err
-			}
-			if status == store.DeliverySucceeded && !r.Force {
-				continue
-			}
-			row := upd.QueryRowContext(ctx, now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
-				owner, untilUS, updatedAt, id)
-			if err := each(id, row); err != nil {
 				return err
 			}
 		}

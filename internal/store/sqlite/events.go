@@ -84,11 +84,23 @@ func (s *Store) CreateEvent(ctx context.Context, e *store.Event, deliveries []*s
 
 // GetEvent finds an event by ID or unique prefix.
 func (s *Store) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
+	// An exact id (what the engine asks for) is one prepared read; an
+	// exact match wins over longer ids it prefixes, as in lookupPrefix.
+	s.eventByIDOnce.Do(func() {
+		s.eventByID, s.eventByIDErr = s.r.PrepareContext(context.WithoutCancel(ctx), `SELECT `+eventCols+` FROM events WHERE id = ?`)
+	})
+	if s.eventByIDErr != nil {
+		return nil, s.eventByIDErr
+	}
+	e, err := scanEvent(s.eventByID.QueryRowContext(ctx, idOrPrefix))
+	if err != sql.ErrNoRows {
+		return e, err
+	}
 	id, err := lookupPrefix(ctx, s.r, "event", "events", idOrPrefix)
 	if err != nil {
 		return nil, err
 	}
-	e, err := scanEvent(s.r.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
+	e, err = scanEvent(s.eventByID.QueryRowContext(ctx, id))
 	if err == sql.ErrNoRows {
 		return nil, &store.NotFoundError{Kind: "event", ID: idOrPrefix}
 	}

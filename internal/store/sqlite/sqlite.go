@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -60,6 +61,11 @@ type Store struct {
 	r *sql.DB
 	// stmts are the hot write statements, prepared once on w's connection.
 	stmts map[string]*sql.Stmt
+	// eventByID reads an event by its exact id on r (the engine reads
+	// each replayed delivery's event), prepared on first use.
+	eventByIDOnce sync.Once
+	eventByID     *sql.Stmt
+	eventByIDErr  error
 }
 
 // hotStatements are prepared at open: parsing SQL costs more than running
@@ -351,6 +357,9 @@ func (s *Store) Close() error {
 	var errs []error
 	for _, st := range s.stmts {
 		errs = append(errs, st.Close())
+	}
+	if s.eventByID != nil {
+		errs = append(errs, s.eventByID.Close())
 	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
