@@ -42,7 +42,7 @@ func NewHTTPClient(timeout time.Duration, concurrency int) *http.Client {
 		DisableCompression:    true,
 	}
 	return &http.Client{
-		Transport: tr,
+		Transport: newH1Transport(connect, max(8, concurrency), tr),
 		Timeout:   timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
@@ -104,7 +104,19 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		req.Host = host
 	}
 	start := time.Now()
-	resp, err := s.Client.Do(req)
+	var resp *http.Response
+	if h1, ok := s.Client.Transport.(*h1Transport); ok && req.URL.Scheme == "http" {
+		// Plain HTTP: the exchange runs here, bounded by the total
+		// timeout as a connection deadline (no per-request timer or
+		// context). Redirects are never followed either way.
+		var deadline time.Time
+		if s.Client.Timeout > 0 {
+			deadline = start.Add(s.Client.Timeout)
+		}
+		resp, err = h1.roundTrip(req, deadline)
+	} else {
+		resp, err = s.Client.Do(req)
+	}
 	if err != nil {
 		a.Duration = time.Since(start)
 		a.Error = describeError(err, s.Client.Timeout)

@@ -1,0 +1,275 @@
+package delivery
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// h1Transport sends plain-HTTP (http://) requests over kept-alive
+// connections, doing the whole exchange on the calling goroutine: write the
+// request, read the response. net/http's Transport runs a read loop and a
+// write loop goroutine per connection and hands every request and response
+// between three goroutines; on a busy trigger that was a fifth of the CPU
+// per delivery. The wire format is still net/http's own
+// ((*http.Request).Write, http.ReadResponse); anything that is not plain
+// HTTP/1.1 (https) goes to a standard Transport.
+type h1Transport struct {
+	dialer      net.Dialer
+	maxIdle     int           // idle connections kept per host
+	idleTimeout time.Duration // an idle connection older than this is closed
+	fallback    http.RoundTripper
+
+	mu   sync.Mutex
+	idle map[string][]*h1Conn // per host:port, most recently used last
+}
+
+type h1Conn struct {
+	key       string // host:port it was dialled for (the pool key)
+	c         net.Conn
+	cr        countingReader
+	br        *bufio.Reader
+	bw        *bufio.Writer
+	idleSince time.Time
+}
+
+// countingReader counts the bytes read from the connection, so a failure
+// can tell whether any of the response arrived.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func newH1Transport(connect time.Duration, maxIdle int, fallback http.RoundTripper) *h1Transport {
+	return &h1Transport{
+		dialer:      net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second},
+		maxIdle:     maxIdle,
+		idleTimeout: 90 * time.Second,
+		fallback:    fallback,
+		idle:        map[string][]*h1Conn{},
+	}
+}
+
+// RoundTrip implements http.RoundTripper; the request's context bounds it.
+func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" {
+		return t.fallback.RoundTrip(req)
+	}
+	var deadline time.Time
+	if d, ok := req.Context().Deadline(); ok {
+		deadline = d
+	}
+	return t.roundTrip(req, deadline)
+}
+
+// roundTrip sends req and reads the response head before deadline (zero:
+// none) or the request context's end. The caller must read or close the
+// body; the connection goes back to the pool at its end.
+func (t *h1Transport) roundTrip(req *http.Request, deadline time.Time) (*http.Response, error) {
+	if req.URL.Scheme != "http" {
+		return t.fallback.RoundTrip(req)
+	}
+	ctx := req.Context()
+	host := canonicalHost(req)
+	for attempt := 0; ; attempt++ {
+		pc, reused, err := t.conn(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.exchange(ctx, pc, req, deadline)
+		if err == nil {
+			return resp, nil
+		}
+		pc.c.Close()
+		// The server closed a kept-alive connection before reading the
+		// request: send it once more on a fresh one. Never when any of
+		// the response arrived (it may have been acted on).
+		if !reused || attempt > 0 || pc.cr.n > 0 || ctx.Err() != nil || !retryable(err) {
+			return nil, err
+		}
+		if req.Body != nil && req.Body != http.NoBody {
+			if req.GetBody == nil {
+				return nil, err
+			}
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return nil, err
+			}
+			r2 := *req
+			r2.Body = body
+			req = &r2
+		}
+	}
+}
+
+func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Request, deadline time.Time) (*http.Response, error) {
+	pc.c.SetDeadline(deadline)
+	// Cancelling the request (Ctrl-C, a client timeout) interrupts the
+	// blocked read or write at once.
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { pc.c.SetDeadline(time.Unix(1, 0)) })
+	}
+	pc.cr.n = 0
+	err := req.Write(pc.bw)
+	if err == nil {
+		err = pc.bw.Flush()
+	}
+	var resp *http.Response
+	for err == nil {
+		resp, err = http.ReadResponse(pc.br, req)
+		// An informational answer (103 Early Hints) precedes the real one.
+		if err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		if stop != nil {
+			stop()
+		}
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, err
+	}
+	b := &h1Body{rc: resp.Body, t: t, pc: pc, reusable: !resp.Close && !req.Close, stop: stop}
+	if resp.Body == http.NoBody {
+		b.finish(true)
+		return resp, nil
+	}
+	resp.Body = b
+	return resp, nil
+}
+
+// h1Body gives the connection back once the body is read to its end (or
+// drained on Close), or closes it.
+type h1Body struct {
+	rc       io.ReadCloser
+	t        *h1Transport
+	pc       *h1Conn
+	reusable bool
+	stop     func() bool // nil when the request cannot be cancelled
+	done     bool
+}
+
+func (b *h1Body) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.finish(true)
+	} else if err != nil {
+		b.finish(false)
+	}
+	return n, err
+}
+
+// Close drains up to 256 KiB so the connection can be reused.
+func (b *h1Body) Close() error {
+	if b.done {
+		return nil
+	}
+	_, err := io.CopyN(io.Discard, b.rc, 256<<10)
+	b.finish(err == io.EOF)
+	return nil
+}
+
+func (b *h1Body) finish(atEOF bool) {
+	b.done = true
+	reusable := b.reusable && atEOF
+	// A cancellation that already fired may still move the deadline:
+	// such a connection is not pooled.
+	if b.stop != nil && !b.stop() {
+		reusable = false
+	}
+	b.t.release(b.pc, reusable)
+}
+
+func (t *h1Transport) conn(ctx context.Context, host string) (*h1Conn, bool, error) {
+	now := time.Now()
+	t.mu.Lock()
+	for l := t.idle[host]; len(l) > 0; l = t.idle[host] {
+		pc := l[len(l)-1]
+		l[len(l)-1] = nil
+		t.idle[host] = l[:len(l)-1]
+		if now.Sub(pc.idleSince) < t.idleTimeout {
+			t.mu.Unlock()
+			return pc, true, nil
+		}
+		pc.c.Close()
+	}
+	t.mu.Unlock()
+	c, err := t.dialer.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, false, err
+	}
+	pc := &h1Conn{key: host, c: c}
+	pc.cr.r = c
+	pc.br = bufio.NewReaderSize(&pc.cr, 4096)
+	pc.bw = bufio.NewWriterSize(c, 4096)
+	return pc, false, nil
+}
+
+func (t *h1Transport) release(pc *h1Conn, reusable bool) {
+	if !reusable || pc.br.Buffered() > 0 { // bytes after the response: out of sync
+		pc.c.Close()
+		return
+	}
+	pc.c.SetDeadline(time.Time{})
+	pc.idleSince = time.Now()
+	t.mu.Lock()
+	if l := t.idle[pc.key]; len(l) < t.maxIdle {
+		t.idle[pc.key] = append(l, pc)
+		t.mu.Unlock()
+		return
+	}
+	t.mu.Unlock()
+	pc.c.Close()
+}
+
+// CloseIdleConnections closes the pooled connections (http.Client calls it).
+func (t *h1Transport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = map[string][]*h1Conn{}
+	t.mu.Unlock()
+	for _, l := range idle {
+		for _, pc := range l {
+			pc.c.Close()
+		}
+	}
+	if ci, ok := t.fallback.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// canonicalHost is host:port of the request's URL (port 80 by default).
+func canonicalHost(req *http.Request) string {
+	host, port := req.URL.Hostname(), req.URL.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// retryable: errors of a connection the server had closed while idle.
+func retryable(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var ne *net.OpError
+	return errors.As(err, &ne) && !ne.Timeout()
+}

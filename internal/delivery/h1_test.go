@@ -1,0 +1,318 @@
+package delivery
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// connCounter counts the connections a test server accepted.
+func connCounter(srv *httptest.Server) *atomic.Int32 {
+	var n atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			n.Add(1)
+		}
+	}
+	return &n
+}
+
+func sendOnce(t *testing.T, s *Sender, url string, body []byte) (status int, respBody string, err string) {
+	t.Helper()
+	ev := testEvent(body)
+	a, _, prepErr := s.Send(context.Background(), ev, Target{URL: url})
+	if prepErr != nil {
+		t.Fatal(prepErr)
+	}
+	return a.ResponseStatus, string(a.ResponseBody), a.Error
+}
+
+func testEvent(body []byte) *store.Event {
+	return &store.Event{ID: "evt_h1", Type: "card.created", Provider: "standard", Payload: body, Source: store.SourceTriggered}
+}
+
+// The exchange runs on kept-alive connections: many sequential attempts,
+// one connection; headers and body arrive byte for byte.
+func TestH1KeepAliveAndBytes(t *testing.T) {
+	body := []byte(`{"type":"card.created","n":"é\u2028"}` + strings.Repeat("x", 3000))
+	var got [][]byte
+	var mu sync.Mutex
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, b)
+		mu.Unlock()
+		if r.Header.Get("Idempotency-Key") == "" || r.Header.Get("User-Agent") != "hookctl/test" || r.ContentLength != int64(len(body)) {
+			w.WriteHeader(400)
+			return
+		}
+		w.Header().Set("X-Seen", r.Method)
+		io.WriteString(w, "ok")
+	}))
+	conns := connCounter(srv)
+	srv.Start()
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
+	for i := range 20 {
+		if st, rb, e := sendOnce(t, s, srv.URL+"/hooks", body); st != 200 || rb != "ok" || e != "" {
+			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("20 sequential attempts used %d connections, want 1", n)
+	}
+	for _, b := range got {
+		if !bytes.Equal(b, body) {
+			t.Fatalf("body arrived altered: %q", b[:60])
+		}
+	}
+}
+
+// A server that closes kept-alive connections between requests (or asks
+// to with Connection: close) costs a new connection, not a failure.
+func TestH1ServerClosesIdleConnections(t *testing.T) {
+	var reqs atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if reqs.Add(1)%2 == 0 {
+			w.Header().Set("Connection", "close")
+		}
+		io.WriteString(w, "ok")
+	}))
+	conns := connCounter(srv)
+	srv.Start()
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
+	for i := range 6 {
+		if st, _, e := sendOnce(t, s, srv.URL, []byte(`{}`)); st != 200 || e != "" {
+			t.Fatalf("attempt %d: %d %q", i, st, e)
+		}
+		if i == 2 {
+			// Close every idle connection server-side, behind the pool's back.
+			srv.CloseClientConnections()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if reqs.Load() != 6 {
+		t.Fatalf("server saw %d requests, want 6 (each attempt exactly once)", reqs.Load())
+	}
+	if n := conns.Load(); n < 3 || n > 5 {
+		t.Errorf("%d connections, want a new one after each close", n)
+	}
+}
+
+// A raw server: answers one request per connection with a canned
+// response, then closes without saying so; records what it read.
+func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var served atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				served.Add(1)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				time.Sleep(10 * time.Millisecond) // then close: the client's pooled conn goes stale
+			}(c)
+		}
+	}()
+	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
+	url := "http://" + ln.Addr().String()
+	for i := range 3 {
+		if st, rb, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || rb != "ok" || e != "" {
+			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if n := served.Load(); n != 3 {
+		t.Errorf("server served %d requests, want 3", n)
+	}
+}
+
+// Chunked and large bodies: the attempt keeps the first 64 KiB, and the
+// connection is reused after a drained body, closed after a huge one.
+func TestH1ResponseBodies(t *testing.T) {
+	big := strings.Repeat("b", 100<<10)
+	huge := strings.Repeat("h", 2<<20)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/chunked":
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "part1-")
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "part2")
+		case "/big":
+			io.WriteString(w, big)
+		case "/huge":
+			io.WriteString(w, huge)
+		case "/empty":
+			w.WriteHeader(204)
+		}
+	}))
+	conns := connCounter(srv)
+	srv.Start()
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(5*time.Second, 4), UserAgent: "hookctl/test"}
+	if st, rb, e := sendOnce(t, s, srv.URL+"/chunked", nil); st != 200 || rb != "part1-part2" || e != "" {
+		t.Fatalf("chunked: %d %q %q", st, rb, e)
+	}
+	if st, rb, _ := sendOnce(t, s, srv.URL+"/big", nil); st != 200 || len(rb) != MaxResponseBody || rb != big[:MaxResponseBody] {
+		t.Fatalf("big: %d, %d bytes kept, want the first %d", st, len(rb), MaxResponseBody)
+	}
+	if st, rb, _ := sendOnce(t, s, srv.URL+"/empty", nil); st != 204 || rb != "" {
+		t.Fatalf("empty: %d %q", st, rb)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("chunked, drained big and empty bodies used %d connections, want 1", n)
+	}
+	if st, _, _ := sendOnce(t, s, srv.URL+"/huge", nil); st != 200 {
+		t.Fatalf("huge: %d", st)
+	}
+	if st, _, _ := sendOnce(t, s, srv.URL+"/empty", nil); st != 204 {
+		t.Fatalf("after huge: %d", st)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("after a body too large to drain: %d connections, want a fresh one (2)", n)
+	}
+}
+
+// Timeouts, refused connections, redirects and the Host header behave as
+// with net/http's client.
+func TestH1ErrorsRedirectsHost(t *testing.T) {
+	var host atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow":
+			time.Sleep(500 * time.Millisecond)
+		case "/redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/host":
+			host.Store(r.Host)
+		case "/elsewhere":
+			w.WriteHeader(500)
+		}
+	}))
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(150*time.Millisecond, 4), UserAgent: "hookctl/test"}
+	if st, _, e := sendOnce(t, s, srv.URL+"/slow", nil); st != 0 || e != "timeout after 150ms" {
+		t.Errorf("slow receiver: %d %q, want timeout after 150ms", st, e)
+	}
+	if st, _, e := sendOnce(t, s, srv.URL+"/redirect", nil); st != 302 || e != "" {
+		t.Errorf("redirect: %d %q, want the 302 itself", st, e)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	if st, _, e := sendOnce(t, s, dead, nil); st != 0 || !strings.Contains(e, "connection refused") {
+		t.Errorf("dead receiver: %d %q, want connection refused", st, e)
+	}
+	ev := testEvent([]byte(`{}`))
+	a, _, _ := s.Send(context.Background(), ev, Target{URL: srv.URL + "/host", Headers: map[string]string{"Host": "hooks.example.test"}})
+	if a.ResponseStatus != 200 || host.Load() != "hooks.example.test" {
+		t.Errorf("Host override: status %d, server saw Host %v", a.ResponseStatus, host.Load())
+	}
+	// Through http.Client (the RoundTripper path): the client's timeout
+	// and redirect policy apply.
+	c := NewHTTPClient(150*time.Millisecond, 4)
+	if _, err := c.Get(srv.URL + "/slow"); err == nil || describeError(err, c.Timeout) != "timeout after 150ms" {
+		t.Errorf("client timeout: %v", err)
+	}
+	resp, err := c.Get(srv.URL + "/redirect")
+	if err != nil || resp.StatusCode != 302 {
+		t.Fatalf("client redirect: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	c.CloseIdleConnections()
+}
+
+// Many workers at once share the pool safely (run with -race).
+func TestH1Concurrent(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		n.Add(1)
+		w.Write(b)
+	}))
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(5*time.Second, 16), UserAgent: "hookctl/test"}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				body := fmt.Sprintf(`{"g":%d,"i":%d}`, g, i)
+				a, _, _ := s.Send(context.Background(), testEvent([]byte(body)), Target{URL: srv.URL})
+				if a.ResponseStatus != 200 || string(a.ResponseBody) != body {
+					errs <- fmt.Sprintf("g%d i%d: %d %q %q", g, i, a.ResponseStatus, a.ResponseBody, a.Error)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if n.Load() != 32*50 {
+		t.Errorf("server saw %d requests, want %d", n.Load(), 32*50)
+	}
+}
+
+// BenchmarkSend compares an attempt over the direct HTTP/1.1 exchange with
+// one through net/http's Transport (CPU and allocations per request).
+func BenchmarkSend(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	body := bytes.Repeat([]byte("x"), 1024)
+	for _, tc := range []struct {
+		name string
+		s    *Sender
+	}{
+		{"direct", &Sender{Client: NewHTTPClient(5*time.Second, 8), UserAgent: "hookctl/bench"}},
+		{"net-http", &Sender{Client: &http.Client{Timeout: 5 * time.Second, Transport: NewHTTPClient(5*time.Second, 8).Transport.(*h1Transport).fallback}, UserAgent: "hookctl/bench"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			ev := testEvent(body)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					a, _, _ := tc.s.Send(context.Background(), ev, Target{URL: srv.URL})
+					if a.ResponseStatus != 200 {
+						b.Fatal(a.Error)
+					}
+				}
+			})
+		})
+	}
+}
