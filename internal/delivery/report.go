@@ -25,6 +25,9 @@ type Reporter struct {
 	buf     []byte
 	pending bool // a flush is scheduled
 	timer   *time.Timer
+
+	stampSec  int64 // the second stampText shows
+	stampText string
 }
 
 func (r *Reporter) stamp() string {
@@ -32,7 +35,16 @@ func (r *Reporter) stamp() string {
 	if r.Now != nil {
 		now = r.Now
 	}
-	return now().Local().Format("2006-01-02 15:04:05")
+	t := now()
+	sec := t.Unix()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if sec != r.stampSec || r.stampText == "" {
+		// One format per second, not per line (a busy run prints
+		// thousands of lines a second).
+		r.stampSec, r.stampText = sec, t.Local().Format("2006-01-02 15:04:05")
+	}
+	return r.stampText
 }
 
 // Event prints `--> TYPE [ID] N deliveries (provider)`.
