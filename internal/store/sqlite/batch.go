@@ -16,6 +16,7 @@ import (
 // falls back to CreateEvent/ClaimDue/RecordAttempt on stores without it).
 func (s *Store) WriteRecords(ctx context.Context, recs []store.Record) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
+		ctx := stmtContext(ctx) // see stmtContext; a spool batch is short
 		var evStmt, dStmt, aStmt *sql.Stmt
 		prep := func(p **sql.Stmt, q string) (*sql.Stmt, error) {
 			if *p == nil {

@@ -39,6 +39,8 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 		}
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
+		cancel := ctx
+		ctx := stmtContext(ctx)
 		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
 		if err != nil {
 			return err
@@ -54,6 +56,9 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 			return err
 		}
 		for i, e := range events {
+			if i%64 == 63 && cancel.Err() != nil {
+				return cancel.Err()
+			}
 			if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
 				evHeaders[i], tm(e.CreatedAt)); err != nil {
 				return err
@@ -111,6 +116,7 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 		pre[i] = attemptArgs(a)
 	}
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		ctx := stmtContext(ctx)
 		clear(errs)
 		sel, err := s.txStmt(ctx, tx, recordSelectSQL)
 		if err != nil {

@@ -407,12 +407,17 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 		untilUS = until.UnixMicro()
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
+		cancel := ctx
+		ctx := stmtContext(ctx)
 		upd, err := s.txStmt(ctx, tx, requeueSQL)
 		if err != nil {
 			return err
 		}
 		updatedAt := time.Now().UnixMicro()
-		for _, id := range ids {
+		for i, id := range ids {
+			if i%64 == 63 && cancel.Err() != nil {
+				return cancel.Err()
+			}
 			d, err := scanDelivery(upd.QueryRowContext(ctx, now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
 				owner, untilUS, updatedAt, id, r.Force))
 			if err == nil {

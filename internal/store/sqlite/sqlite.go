@@ -381,6 +381,13 @@ func (s *Store) Info(ctx context.Context) (store.Info, error) {
 }
 
 // withTx runs fn in an immediate write transaction.
+// stmtContext is the context for the statements of a batch transaction:
+// not cancellable. The driver watches a cancellable context with a
+// goroutine per statement, which costs more than the statement in a batch
+// of hundreds; the batch checks for cancellation between rows instead, and
+// the transaction itself still ends with the caller's context.
+func stmtContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
