@@ -15,6 +15,7 @@ import (
 // per record; it is not part of the store.Store contract (the recorder
 // falls back to CreateEvent/ClaimDue/RecordAttempt on stores without it).
 func (s *Store) WriteRecords(ctx context.Context, recs []store.Record) error {
+	s.startCheckpointer()
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		ctx := stmtContext(ctx) // see stmtContext; a spool batch is short
 		var evStmt, dStmt, aStmt *sql.Stmt

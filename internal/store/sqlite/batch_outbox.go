@@ -23,6 +23,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 	if len(events) != len(deliveries) {
 		return errors.New("sqlite: CreateEvents: events and deliveries differ in length")
 	}
+	s.startCheckpointer()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	for i, e := range events {
 		store.PrepareEvent(e, deliveries[i], now)
@@ -108,6 +109,7 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 	if len(attempts) != len(updates) {
 		return nil, errors.New("sqlite: RecordAttempts: attempts and updates differ in length")
 	}
+	s.startCheckpointer()
 	errs = make([]error, len(attempts))
 	// Arguments (JSON headers) are built before the write lock is taken:
 	// the one writer is the outbox's bottleneck.

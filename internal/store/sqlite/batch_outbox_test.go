@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +116,41 @@ func TestRequeueLeased(t *testing.T) {
 	got, err = s.RequeueLeased(ctx, []string{done.ID}, r, "me", now.Add(time.Minute))
 	if err != nil || len(got) != 1 || got[0].LeaseOwner != "me" {
 		t.Fatalf("forced requeue of a succeeded delivery: %v %v", got, err)
+	}
+}
+
+// A busy writer's WAL is copied into the database file in the background,
+// not only at the writer's (high) autocheckpoint threshold or at close.
+func TestBackgroundCheckpoint(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	size := func() int64 {
+		fi, err := os.Stat(s.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	payload := []byte(`{"pad":"` + strings.Repeat("x", 2000) + `"}`)
+	for b := range 4 {
+		var evs []*store.Event
+		var dss [][]*store.Delivery
+		for i := range 250 {
+			evs = append(evs, &store.Event{ID: fmt.Sprintf("evt_%d_%d", b, i), Type: "card.created", Payload: payload})
+			dss = append(dss, []*store.Delivery{{URL: "http://a", MaxAttempts: 1}})
+		}
+		if err := s.CreateEvents(ctx, evs, dss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// ~2 MB written, far below the writer's autocheckpoint (40 000 pages).
+	deadline := time.Now().Add(5 * time.Second)
+	for size() < before+1<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes (was %d): the WAL was not checkpointed in the background", size(), before)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
