@@ -32,15 +32,3 @@ func TestHeaderJSONMatchesEncodingJSON(t *testing.T) {
 		t.Error("an empty map must be stored as NULL")
 	}
 }
-
-func FuzzHeaderJSON(f *testing.F) {
-	f.Add("Content-Type", "application/json", "x")
-	f.Add("K", "<&>\u2028\xff\x00", "\\\"")
-	f.Fuzz(func(t *testing.T, k, v1, v2 string) {
-		m := map[string][]string{k: {v1, v2}, k + "2": {v2}}
-		want, _ := json.Marshal(m)
-		if got := appendHeaderJSON(nil, m); string(got) != string(want) {
-			t.Fatalf("got %s want %s", got, want)
-		}
-	})
-}
