@@ -163,6 +163,7 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 	defer wg.Wait()
 	defer close(work)
 	e.running.Store(true)
+	defer e.releaseOwned() // after running is false: nothing is handed over any more
 	defer e.running.Store(false)
 	var claimErrs int
 	full := false // the last claim filled every free slot: work is flowing
@@ -285,7 +286,36 @@ func (e *Engine) hand(jobs []job) {
 	e.ownedMu.Lock()
 	e.owned = append(e.owned, jobs...)
 	e.ownedMu.Unlock()
+	if !e.running.Load() { // Run stopped meanwhile (Ctrl-C, --wait)
+		e.releaseOwned()
+		return
+	}
 	e.Wake()
+}
+
+// releaseOwned gives the deliveries still queued for the workers back to
+// the outbox when Run stops before sending them (Ctrl-C, --wait): free
+// and due now with their attempt budget unchanged, so a worker or a
+// replay takes them at once instead of after the lease.
+func (e *Engine) releaseOwned() {
+	e.ownedMu.Lock()
+	jobs := e.owned[e.ownedHead:]
+	e.owned, e.ownedHead = nil, 0
+	e.ownedMu.Unlock()
+	if len(jobs) == 0 {
+		return
+	}
+	byBudget := map[int][]string{}
+	for _, j := range jobs {
+		left := max(j.d.MaxAttempts-j.d.AttemptCount, 1)
+		byBudget[left] = append(byBudget[left], j.d.ID)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for left, ids := range byBudget {
+		// A failure leaves them leased: they are taken when it ends.
+		e.Store.Requeue(ctx, ids, store.Requeue{ExtraAttempts: left, Now: e.Now()})
+	}
 }
 
 // Requeue puts deliveries back in the outbox for a replay run

@@ -107,3 +107,65 @@ func TestEnqueueHandsOverLeased(t *testing.T) {
 		t.Errorf("receiver saw %d requests, want 10 (each delivery once)", h)
 	}
 }
+
+// Deliveries handed over but not yet sent when the run stops (Ctrl-C)
+// go back to the outbox free and due, not leased until the lease ends.
+func TestStoppedRunReleasesHandedOver(t *testing.T) {
+	gate := make(chan struct{})
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-gate
+	}))
+	defer srv.Close()
+	st := openSQLite(t)
+	runID := NewRunID()
+	e := newEngine(st, runID, 1)
+	plan := Plan{Schedule: Schedule{0, time.Second}, RunID: runID}
+	ctx, cancel := context.WithCancel(context.Background())
+	var ds []*store.Delivery
+	_, err := Drive(ctx, e, 0, func(pctx context.Context, add func(int)) error {
+		var evs []*store.Event
+		var dss [][]*store.Delivery
+		for i := range 6 {
+			evs = append(evs, &store.Event{ID: fmt.Sprintf("evt_stop_%d", i), Type: "card.created", Provider: "standard", Payload: []byte(`{}`)})
+			d := plan.AdHoc(srv.URL, "", "", time.Now())
+			dss = append(dss, []*store.Delivery{d})
+			ds = append(ds, d)
+		}
+		if err := e.Enqueue(pctx, evs, dss); err != nil {
+			return err
+		}
+		add(6)
+		for hits.Load() < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel() // Ctrl-C with one attempt in flight and five queued
+		close(gate)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := 0
+	for _, d := range ds {
+		got, err := st.GetDelivery(context.Background(), d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case got.Status == store.DeliverySucceeded:
+		case got.Status == store.DeliveryPending && got.LeaseOwner == "" && got.MaxAttempts == 2 && got.AttemptCount == 0:
+			free++
+		default:
+			t.Errorf("delivery %s after the stop: status %s, lease %q, attempts %d/%d", d.ID, got.Status, got.LeaseOwner, got.AttemptCount, got.MaxAttempts)
+		}
+	}
+	if free < 4 {
+		t.Errorf("%d deliveries released to the outbox, want the ones never sent (>= 4)", free)
+	}
+	claimed, err := st.ClaimDue(context.Background(), "worker", time.Now(), time.Minute, 10, "")
+	if err != nil || len(claimed) != free {
+		t.Errorf("a worker claimed %d (%v), want the %d released at once", len(claimed), err, free)
+	}
+}
