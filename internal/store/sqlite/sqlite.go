@@ -178,13 +178,16 @@ func (s *Store) setup(ctx context.Context) error {
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
-	// The single writer connection of a busy outbox checkpoints the WAL
-	// only past ~160 MiB, as a backstop: a busy writer's batches start
-	// the background checkpointer (checkpointLoop), which copies the WAL
-	// into the database file beside the writer instead of inside its
-	// commits, where each checkpoint stalled every writer for its fsyncs.
-	// A larger page cache was tried: RSS 37 -> 93 MB for no gain.
-	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 40000`); err != nil {
+	// A busy writer's batches start the background checkpointer
+	// (startCheckpointer), which copies the WAL into the database file
+	// beside the writer instead of inside its commits, where each
+	// checkpoint stalled every writer for its fsyncs. The writer still
+	// checkpoints at ~40 MiB: by then little is left to copy, and only a
+	// checkpoint between the writer's transactions lets the WAL start
+	// over (under continuous writes a background one never catches up
+	// completely, and the WAL grew to the backstop, 160 MiB when it was
+	// 40 000 pages). A larger page cache was tried: no gain, more RSS.
+	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 10000`); err != nil {
 		return err
 	}
 	if s.stmts == nil {
