@@ -53,3 +53,25 @@ func (e *EnvironmentError) Hints() []string {
 	}
 	return []string{e.Hint}
 }
+
+// ResolvePrefix picks the ID an ID or prefix names among the IDs that
+// start with it (a backend reads up to four, in order): an exact match
+// wins, one match is it, none is a *NotFoundError, several an
+// *AmbiguousError listing up to three. Both backends resolve IDs this way.
+func ResolvePrefix(kind, idOrPrefix string, ids []string) (string, error) {
+	for _, id := range ids {
+		if id == idOrPrefix {
+			return id, nil
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", &NotFoundError{Kind: kind, ID: idOrPrefix}
+	case 1:
+		return ids[0], nil
+	}
+	if len(ids) > 3 {
+		ids = append(ids[:3:3], "…")
+	}
+	return "", &AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
+}

@@ -403,21 +403,7 @@ func (db *DB) resolve(ctx context.Context, q queryer, kind, table, idOrPrefix st
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
 	}
-	for _, id := range ids {
-		if id == idOrPrefix {
-			return id, nil
-		}
-	}
-	switch len(ids) {
-	case 0:
-		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
-	case 1:
-		return ids[0], nil
-	}
-	if len(ids) > 3 {
-		ids = append(ids[:3], "…")
-	}
-	return "", &store.AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
+	return store.ResolvePrefix(kind, idOrPrefix, ids)
 }
 
 // patternClause returns a SQL condition on col for an event type pattern

@@ -167,22 +167,10 @@ func lookupPrefix(ctx context.Context, q *sql.DB, kind, table, idOrPrefix string
 		if err := rows.Scan(&id); err != nil {
 			return "", err
 		}
-		if id == idOrPrefix {
-			return id, nil
-		}
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	switch len(ids) {
-	case 0:
-		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
-	case 1:
-		return ids[0], nil
-	}
-	if len(ids) > 3 {
-		ids = append(ids[:3], "…")
-	}
-	return "", &store.AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
+	return store.ResolvePrefix(kind, idOrPrefix, ids)
 }
