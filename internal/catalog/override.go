@@ -107,7 +107,11 @@ func checkPath(p string) error {
 	}
 	// sjson pads arrays with nulls up to an index: keep that bounded.
 	for _, k := range strings.Split(p, ".") {
-		if n, err := strconv.Atoi(k); err == nil && n > maxIndex {
+		if k == "" || strings.Trim(k, "0123456789") != "" {
+			continue // not an index
+		}
+		// An index too long for an int is too large as well.
+		if n, err := strconv.Atoi(k); err != nil || n > maxIndex {
 			return fmt.Errorf("array index %s is too large (at most %d; for an object key write :%s)", k, maxIndex, k)
 		}
 	}
