@@ -349,3 +349,11 @@ func rel(p string) string {
 	}
 	return p
 }
+
+// GitHubEventHeader is the X-GitHub-Event value of a github catalog type:
+// the event name without its action ("pull_request.opened" →
+// "pull_request"); GitHub sends the action in the body.
+func GitHubEventHeader(typ string) string {
+	name, _, _ := strings.Cut(typ, ".")
+	return name
+}
