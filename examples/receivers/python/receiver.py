@@ -111,6 +111,7 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
+    open(LOG, "a").close()  # exists from the start, for the effect command
     threading.Thread(target=worker, daemon=True).start()
     server = Server(("127.0.0.1", int(os.environ.get("PORT", "8000"))), Handler)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}/webhooks", flush=True)
