@@ -168,7 +168,6 @@ type receiver struct {
 	seen   map[string]bool
 }
 
-
 func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 	t.Helper()
 	sch, err := signature.Lookup(scheme)
