@@ -56,7 +56,7 @@ func pad(body []byte, ct string, size int) []byte {
 			return out
 		}
 	}
-	return append(bytes.Clone(body), bytes.Repeat([]byte{' '}, n-1)...)
+	return append(bytes.Clone(body), bytes.Repeat([]byte{' '}, n)...)
 }
 
 // typeFields are where a provider's body names the event type.
