@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	checkcmd "github.com/hookctl/hookctl/cmd/check"
 	completioncmd "github.com/hookctl/hookctl/cmd/completion"
 	configcmd "github.com/hookctl/hookctl/cmd/config"
 	"github.com/hookctl/hookctl/cmd/deliveries"
@@ -142,6 +143,7 @@ var subcommands = []subcommand{
 	{groupWebhooks, []string{"replay"}, replay.NewCmd},
 	{groupWebhooks, []string{"worker"}, worker.NewCmd},
 	{groupWebhooks, []string{"demo"}, demo.NewCmd},
+	{groupWebhooks, []string{"check"}, checkcmd.NewCmd},
 	{groupManage, []string{"subscribe"}, subscribe.NewCmd},
 	{groupManage, []string{"subscriptions", "subscription", "subs"}, subscriptions.NewCmd},
 	{groupManage, []string{"events"}, events.NewCmd},

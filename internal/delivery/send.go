@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,21 @@ const MaxResponseBody = 64 << 10
 
 // DefaultTimeout is the total timeout of one attempt.
 const DefaultTimeout = 10 * time.Second
+
+// SkipTLSVerify makes a client from NewHTTPClient accept any certificate
+// (hookctl check --insecure, against a receiver with a self-signed one).
+func SkipTLSVerify(c *http.Client) {
+	t := c.Transport
+	if h1, ok := t.(*h1Transport); ok {
+		t = h1.fallback
+	}
+	if tr, ok := t.(*http.Transport); ok {
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.InsecureSkipVerify = true
+	}
+}
 
 // NewHTTPClient returns the client deliveries are sent with: connect
 // timeout and total timeout, redirects never followed, enough idle
@@ -58,6 +74,10 @@ type Target struct {
 	Scheme  string            // effective scheme name; "" = not signed
 	Secrets []string          // current first, then a previous one in its grace period
 	Headers map[string]string // subscription's and delivery's custom headers
+	// Alter, when set, may change the signed request before it is sent:
+	// edit the headers in place and return the body to send (hookctl
+	// check's negative probes: a signature removed, a body tampered with).
+	Alter func(h http.Header, body []byte) []byte
 }
 
 // Sender signs and sends one attempt.
@@ -91,6 +111,10 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 	if err != nil {
 		a.Error = err.Error()
 		return a, nil, err
+	}
+	body := ev.Payload
+	if t.Alter != nil {
+		body = t.Alter(h, body)
 	}
 	a.RequestHeaders = h
 	req, err := http.NewRequestWithContext(ctx, method, t.URL, bytes.NewReader(body))
