@@ -229,7 +229,7 @@ const (
 
 // fast flags keep the suite quick: a short deadline, a small burst, a
 // short effect watch.
-var fast = []string{"--deadline", "300ms", "--burst", "10", "--effect-wait", "1s"}
+var fast = []string{"--deadline", "1s", "--burst", "10", "--effect-wait", "1s"}
 
 func runAgainst(t *testing.T, url string, extra ...string) result {
 	t.Helper()
@@ -254,7 +254,7 @@ func TestBrokenReceivers(t *testing.T) {
 		{name: "500-to-duplicates", b: behaviour{dup500: true}, code: 1, failed: []string{check.AcknowledgesDuplicate}},
 		{name: "500-to-unknown", b: behaviour{unknownStatus: 500}, code: 1, failed: []string{check.IgnoresUnknownEvent}},
 		{name: "400-to-unknown", b: behaviour{unknownStatus: 400}, code: 0, warnings: []string{check.IgnoresUnknownEvent}},
-		{name: "sleeps-past-deadline", b: behaviour{sleep: 450 * time.Millisecond}, code: 1, failed: []string{check.RespondsFast, check.SurvivesBurst}},
+		{name: "sleeps-past-deadline", b: behaviour{sleep: 1300 * time.Millisecond}, code: 1, failed: []string{check.RespondsFast, check.SurvivesBurst}},
 		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
 	}

@@ -112,7 +112,6 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		a.Error = err.Error()
 		return a, nil, err
 	}
-	body := ev.Payload
 	if t.Alter != nil {
 		body = t.Alter(h, body)
 	}
