@@ -11,7 +11,7 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// The spool's record format: a uvarint length, then the fields in a fixed
+// The journal's record format: a uvarint length, then the fields in a fixed
 // order (strings and byte slices length-prefixed, integers as varints,
 // times as Unix nanoseconds). Hand-written because it runs on the request
 // path: about 3.5x cheaper than encoding/gob for a forward's record
@@ -74,6 +74,7 @@ func appendRecord(b []byte, rec *Record) []byte {
 	}
 	b = append(b, 1)
 	d := rec.Delivery
+	b = appendStr(b, d.ID)
 	b = appendStr(b, d.SubscriptionID)
 	b = appendStr(b, d.URL)
 	b = appendStr(b, d.Method)
@@ -100,7 +101,7 @@ func appendRecord(b []byte, rec *Record) []byte {
 	return binary.AppendVarint(b, int64(u.LastStatus))
 }
 
-var errCorrupt = errors.New("corrupt spool record")
+var errCorrupt = errors.New("corrupt journal record")
 
 type decoder struct {
 	b   []byte
@@ -206,6 +207,7 @@ func decodeRecord(p []byte) (*Record, error) {
 	e.CreatedAt = d.time()
 	if flag := d.take(1); d.err == nil && flag[0] == 1 {
 		dl := &store.Delivery{}
+		dl.ID = d.str()
 		dl.SubscriptionID, dl.URL, dl.Method = d.str(), d.str(), d.str()
 		dl.Scheme, dl.Secret = d.str(), d.str()
 		dl.Headers = d.strMap()

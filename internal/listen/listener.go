@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +52,13 @@ type Options struct {
 	OnSaving func(n int64)
 	// NoRecord turns recording off (benchmarks of the proxy alone).
 	NoRecord bool
+	// JournalDir and StoreKey: where the journal is kept and which store
+	// it belongs to (JournalDir, StoreKey).
+	JournalDir string
+	StoreKey   string
+	// SaveTimeout bounds how long Shutdown keeps retrying a refusing
+	// store; what is left stays in the journal for the next start.
+	SaveTimeout time.Duration
 }
 
 // Key identifies "the same listener settings" across restarts: the
@@ -178,7 +187,14 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	l.Sub, l.Created = sub, created
 	l.log = NewLogger(o.Out, o.JSON)
 	if !o.NoRecord {
-		l.rec = NewRecorder(o.Store, o.OnRecordError)
+		if o.JournalDir == "" {
+			o.JournalDir = filepath.Join(os.TempDir(), "hookctl-journal")
+		}
+		l.rec, err = NewRecorder(o.Store, o.JournalDir, o.StoreKey, o.OnRecordError)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
 	}
 	secrets := []string{sub.Secret}
 	if sub.PreviousSecret != "" && sub.PreviousSecretExpiresAt.After(o.Now()) {
@@ -228,8 +244,26 @@ func (l *Listener) close() {
 		l.log.Close()
 	}
 	if l.rec != nil {
-		l.rec.Close()
+		l.rec.Close(context.Background())
 	}
+}
+
+// Journal is the recorder's journal file ("" without recording).
+func (l *Listener) Journal() string {
+	if l.rec == nil {
+		return ""
+	}
+	return l.rec.Path()
+}
+
+// Abandon stops recording at once (a second signal): records not yet in
+// the store stay in the journal, imported by the next start. It returns
+// how many.
+func (l *Listener) Abandon() int64 {
+	if l.rec == nil {
+		return 0
+	}
+	return l.rec.Abandon()
 }
 
 // Shutdown stops accepting requests, lets in-flight forwards finish
@@ -244,10 +278,16 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 	}
 	l.log.Close()
 	if l.rec != nil {
-		if n := l.rec.Pending(); n > 1000 && l.opts.OnSaving != nil {
+		if n := l.rec.Pending(); (n > 1000 || l.rec.StoreFailing()) && l.opts.OnSaving != nil {
 			l.opts.OnSaving(n)
 		}
-		l.rec.Close()
+		save := l.opts.SaveTimeout
+		if save <= 0 {
+			save = 10 * time.Second
+		}
+		rctx, rcancel := context.WithTimeout(context.Background(), save)
+		l.rec.Close(rctx)
+		rcancel()
 	}
 	if !l.opts.Keep {
 		s := *l.Sub
@@ -262,7 +302,8 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 	return l.Server.Stats(), err
 }
 
-// RecordCounts reports records written and lost (store errors).
+// RecordCounts reports records written to the store and records left in
+// the journal (the store refused them until the end).
 func (l *Listener) RecordCounts() (written, failed int64) {
 	if l.rec == nil {
 		return 0, 0
