@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
+// listenFault is one run of the durability test of `hookctl listen`.
+type listenFault struct {
+	name     string
+	sig      syscall.Signal
+	requests int
+	rounds   int
+}
+
+// TestListenDurability: a burst of validly signed requests through
+// `hookctl listen` (journal, then store), and listen is stopped in the
+// middle of it by SIGKILL, SIGTERM or SIGHUP. Every request answered 2xx
+// must be in `hookctl store export` afterwards (the export also imports
+// the journal a killed listen left behind): compared as id sets.
+// HOOKCTL_LONG=1: 5,000 requests, three kill -9 rounds.
+func TestListenDurability(t *testing.T) {
+	runs := []listenFault{
+		{"kill-9", syscall.SIGKILL, 2000, 1},
+		{"sigterm", syscall.SIGTERM, 2000, 1},
+		{"sighup", syscall.SIGHUP, 2000, 1},
+	}
+	if os.Getenv("HOOKCTL_LONG") == "1" {
+		runs = []listenFault{
+			{"kill-9", syscall.SIGKILL, 5000, 3},
+			{"sigterm", syscall.SIGTERM, 5000, 1},
+			{"sighup", syscall.SIGHUP, 5000, 1},
+		}
+	}
+	for _, run := range runs {
+		t.Run(run.name, func(t *testing.T) {
+			c := newCrashEnv(t)
+			var appHits atomic.Int64
+			app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				appHits.Add(1)
+				w.Write([]byte("ok"))
+			}))
+			defer app.Close()
+			acked := map[string]bool{}
+			for round := range run.rounds {
+				for id := range listenBurst(t, c, app.URL, run, round) {
+					acked[id] = true
+				}
+			}
+			stored := exportedEventIDs(t, c)
+			missing := 0
+			for id := range acked {
+				if !stored[id] {
+					missing++
+					if missing <= 5 {
+						t.Errorf("event %s was answered 2xx but is not in the store", id)
+					}
+				}
+			}
+			t.Logf("%s: %d answered 2xx, %d in the store, %d missing; app saw %d forwards", run.name, len(acked), len(stored), missing, appHits.Load())
+			if missing > 0 {
+				t.Fatalf("%d of %d acknowledged events are missing", missing, len(acked))
+			}
+			if len(acked) == 0 {
+				t.Fatal("no request was acknowledged: the test proves nothing")
+			}
+		})
+	}
+}
+
+type readyLine struct {
+	Kind, URL, Secret string
+	Port              int
+	SubscriptionID    string `json:"subscription_id"`
+}
+
+// listenBurst starts listen, sends run.requests signed requests from 16
+// connections, signals listen once a third of them are answered, and
+// returns the ids answered 2xx.
+func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round int) map[string]bool {
+	t.Helper()
+	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app, "-o", "json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	br := bufio.NewReader(stdout)
+	line, err := br.ReadBytes('\n')
+	var ready readyLine
+	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" || ready.Port == 0 {
+		cmd.Process.Kill()
+		t.Fatalf("first stdout line %q (%v); stderr %s", line, err, stderr.String())
+	}
+	go func() { io.Copy(io.Discard, br); done <- cmd.Wait() }()
+
+	sc, err := signature.Lookup("standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 30 * time.Second}
+	var (
+		mu      sync.Mutex
+		acked   = map[string]bool{}
+		answers atomic.Int64
+		next    atomic.Int64
+		wg      sync.WaitGroup
+	)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(run.requests) {
+					return
+				}
+				id := fmt.Sprintf("msg_%s_%d_%d", run.name, round, i)
+				body := []byte(`{"type":"card.created","data":{"n":` + fmt.Sprint(i) + `}}`)
+				h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req, _ := http.NewRequest("POST", ready.URL+"/hooks", bytes.NewReader(body))
+				req.Header = h
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // listen is gone: never acknowledged
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				answers.Add(1)
+				if resp.StatusCode/100 == 2 {
+					mu.Lock()
+					acked[id] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for answers.Load() < int64(run.requests/3) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Signal(run.sig)
+	if run.sig != syscall.SIGKILL {
+		// The drain must survive a doubled signal (timeout(1), process-group kills).
+		cmd.Process.Signal(run.sig)
+	}
+	wg.Wait()
+	select {
+	case err := <-done:
+		if run.sig != syscall.SIGKILL && err != nil {
+			t.Fatalf("listen after %v: %v\n%s", run.sig, err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("listen did not stop after %v\n%s", run.sig, stderr.String())
+	}
+	if run.sig != syscall.SIGKILL {
+		if !strings.Contains(stderr.String(), "disabled") || !strings.Contains(stderr.String(), "Received ") {
+			t.Errorf("no summary after %v:\n%s", run.sig, stderr.String())
+		}
+	}
+	return acked
+}
+
+// exportedEventIDs runs `hookctl store export` (which first imports any
+// journal a killed listen left) and returns the event ids in it.
+func exportedEventIDs(t *testing.T, c *crashEnv) map[string]bool {
+	t.Helper()
+	out := c.hookctl(0, "store", "export")
+	ids := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var r struct {
+			Event *struct{ ID string } `json:"event"`
+		}
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Event != nil {
+			ids[r.Event.ID] = true
+		}
+	}
+	return ids
+}
