@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,9 @@ type listenFault struct {
 	sig      syscall.Signal
 	requests int
 	rounds   int
+	// midBurst, when set, runs at a third of the burst instead of the
+	// signal, which then stops listen once every request is answered.
+	midBurst func()
 }
 
 // TestListenDurability: a burst of validly signed requests through
@@ -35,15 +39,15 @@ type listenFault struct {
 // HOOKCTL_LONG=1: 5,000 requests, three kill -9 rounds.
 func TestListenDurability(t *testing.T) {
 	runs := []listenFault{
-		{"kill-9", syscall.SIGKILL, 2000, 1},
-		{"sigterm", syscall.SIGTERM, 2000, 1},
-		{"sighup", syscall.SIGHUP, 2000, 1},
+		{"kill-9", syscall.SIGKILL, 2000, 1, nil},
+		{"sigterm", syscall.SIGTERM, 2000, 1, nil},
+		{"sighup", syscall.SIGHUP, 2000, 1, nil},
 	}
 	if os.Getenv("HOOKCTL_LONG") == "1" {
 		runs = []listenFault{
-			{"kill-9", syscall.SIGKILL, 5000, 3},
-			{"sigterm", syscall.SIGTERM, 5000, 1},
-			{"sighup", syscall.SIGHUP, 5000, 1},
+			{"kill-9", syscall.SIGKILL, 5000, 3, nil},
+			{"sigterm", syscall.SIGTERM, 5000, 1, nil},
+			{"sighup", syscall.SIGHUP, 5000, 1, nil},
 		}
 	}
 	for _, run := range runs {
@@ -160,9 +164,13 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 			}
 		}()
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for answers.Load() < int64(run.requests/3) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
+	}
+	if run.midBurst != nil {
+		run.midBurst()
+		wg.Wait()
 	}
 	cmd.Process.Signal(run.sig)
 	if run.sig != syscall.SIGKILL {
@@ -204,4 +212,60 @@ func exportedEventIDs(t *testing.T, c *crashEnv) map[string]bool {
 		}
 	}
 	return ids
+}
+
+// TestListenPostgresRestart (HOOKCTL_PG_FAULT=1, run by .ci/test; it
+// starts and stops its own PostgreSQL): PostgreSQL is stopped for 5 s in
+// the middle of a burst through listen and started again. Every request
+// answered 2xx must be in the store afterwards.
+func TestListenPostgresRestart(t *testing.T) {
+	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
+		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
+	}
+	out, err := exec.Command("bash", ".ci/pg.sh", "start").Output()
+	if err != nil {
+		t.Fatalf("pg.sh start: %v", err)
+	}
+	env := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok {
+			env[k] = v
+		}
+	}
+	dir, url := env["PG_TEST_DIR"], env["HOOKCTL_TEST_POSTGRES"]
+	t.Cleanup(func() { exec.Command("bash", ".ci/pg.sh", "stop", dir).Run() })
+	port, _ := os.ReadFile(dir + "/port")
+	pgctl := func(args ...string) {
+		a := append([]string{"-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", dir + "/data", "-w"}, args...)
+		if b, err := exec.Command("runuser", a...).CombinedOutput(); err != nil {
+			t.Errorf("pg_ctl %v: %v\n%s", args, err, b)
+		}
+	}
+	c := newCrashEnv(t)
+	for i, e := range c.env {
+		if strings.HasPrefix(e, "HOOKCTL_STORE=") {
+			c.env[i] = "HOOKCTL_STORE=" + url
+		}
+	}
+	c.env = append(c.env, "XDG_DATA_HOME="+c.dir+"/data")
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer app.Close()
+	run := listenFault{name: "pg-restart", sig: syscall.SIGTERM, requests: 5000, rounds: 1, midBurst: func() {
+		pgctl("-m", "fast", "stop")
+		time.Sleep(5 * time.Second)
+		pgctl("-l", dir+"/server.log", "-t", "30", "-o",
+			"-c listen_addresses=127.0.0.1 -p "+strings.TrimSpace(string(port))+" -k "+dir+"/sock -c max_connections=200", "start")
+	}}
+	acked := listenBurst(t, c, app.URL, run, 0)
+	stored := exportedEventIDs(t, c)
+	missing := 0
+	for id := range acked {
+		if !stored[id] {
+			missing++
+		}
+	}
+	t.Logf("PostgreSQL stopped 5 s mid-burst: %d answered 2xx, %d in the store, %d missing", len(acked), len(stored), missing)
+	if missing > 0 || len(acked) == 0 {
+		t.Fatalf("%d of %d acknowledged events are missing", missing, len(acked))
+	}
 }
