@@ -40,6 +40,7 @@ import (
 var (
 	version = ""
 	commit  = ""
+	date    = "" // build date (RFC 3339), stamped by release builds
 )
 
 // Main runs hookctl with os.Args and returns the exit code.
@@ -57,6 +58,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		IOStreams: ios,
 		Version:   v,
 		Commit:    c,
+		BuildDate: date,
 		Now:       time.Now,
 		OpenStore: app.OpenStore,
 	}

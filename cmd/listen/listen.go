@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/listen"
@@ -129,7 +130,7 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	fl.IntVar(&opts.Port, "port", 8787, "`port` to listen on (0 = a free port)")
 	fl.StringVar(&opts.Host, "host", "127.0.0.1", "`address` to bind")
 	fl.StringSliceVarP(&opts.Events, "events", "e", []string{"*"}, "event types or `patterns` to subscribe to (card.*, *)")
-	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard} (default any)")
+	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard|stripe|github} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request, repeatable")
@@ -143,7 +144,7 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 		return append([]string{"auto"}, signature.Names()...), cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = c.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"bond", "mono", "mambu", "saas", "standard"}, cobra.ShellCompDirectiveNoFileComp
+		return catalog.Providers(), cobra.ShellCompDirectiveNoFileComp
 	})
 	return c
 }

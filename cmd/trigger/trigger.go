@@ -114,7 +114,7 @@ usage, 130 when interrupted.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` of the event: {bond|mono|mambu|saas|standard}")
+	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` of the event: {bond|mono|mambu|saas|standard|stripe|github}")
 	fl.StringVar(&opts.SubscriptionID, "subscription", "", "send only to this subscription `id` (or unique prefix)")
 	fl.StringVar(&opts.URL, "url", "", "send to this `url` with no subscription (ad hoc)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` for --url (default: the provider's)")
@@ -197,9 +197,12 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)
 	}
-	et, err := cat.Lookup(opts.EventType, opts.Provider)
+	et, note, err := cat.Resolve(opts.EventType, opts.Provider)
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)
+	}
+	if note != "" {
+		fmt.Fprintf(ios.ErrOut, "hookctl: note: %s\n", note)
 	}
 	build, err := opts.Overrides.Resolve(ios.In)
 	if err != nil {

@@ -552,12 +552,15 @@ func isConnRefused(err error) bool {
 type meta struct{ id, typ, provider string }
 
 // providerSchemes maps hookctl's providers to their default scheme.
-var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"}
+var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard", "stripe": "stripe", "github": "github"}
 
 // ProviderScheme is the default scheme of a provider ("" when unknown).
 func ProviderScheme(provider string) string { return providerSchemes[provider] }
 
 func schemeProvider(scheme string) string {
+	if scheme == "stripe" {
+		return "saas" // as before the stripe provider existed (two providers sign this way)
+	}
 	for p, s := range providerSchemes {
 		if s == scheme {
 			return p
