@@ -269,3 +269,63 @@ func TestListenPostgresRestart(t *testing.T) {
 		t.Fatalf("%d of %d acknowledged events are missing", missing, len(acked))
 	}
 }
+
+// When trigger delivers through listen, the forward listen records for
+// that event is linked to trigger's delivery (same event id): one history.
+func TestListenLinksForwardToTriggerDelivery(t *testing.T) {
+	c := newCrashEnv(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer app.Close()
+	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app.URL, "-o", "json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(stdout)
+	if _, err := br.ReadBytes('\n'); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, br)
+	c.hookctl(0, "trigger", "card.created")
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+
+	type dl struct {
+		ID, EventID, SubscriptionID, Kind, OriginID string
+	}
+	var ds []dl
+	verdicts := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(c.hookctl(0, "store", "export")))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r struct {
+			Delivery *dl
+			Event    *struct{ ID, Source, Verdict string }
+		}
+		if json.Unmarshal(sc.Bytes(), &r) != nil {
+			continue
+		}
+		if r.Delivery != nil {
+			ds = append(ds, *r.Delivery)
+		}
+		if r.Event != nil {
+			verdicts[r.Event.ID] = r.Event.Source + "/" + r.Event.Verdict
+		}
+	}
+	if len(ds) != 2 {
+		t.Fatalf("deliveries %+v, want trigger's and listen's forward", ds)
+	}
+	sent, fwd := ds[0], ds[1]
+	if sent.Kind == "forward" {
+		sent, fwd = fwd, sent
+	}
+	if fwd.Kind != "forward" || fwd.OriginID != sent.ID || sent.Kind != "" || fwd.EventID != sent.EventID {
+		t.Fatalf("forward %+v not linked to %+v", fwd, sent)
+	}
+	if v := verdicts[sent.EventID]; v != "triggered/" {
+		t.Fatalf("event source/verdict %q", v)
+	}
+}

@@ -69,12 +69,15 @@ func appendRecord(b []byte, rec *Record) []byte {
 	b = appendStr(b, e.Source)
 	b = appendHeader(b, e.Headers)
 	b = appendTime(b, e.CreatedAt)
+	b = appendStr(b, e.Verdict)
 	if rec.Delivery == nil || rec.Attempt == nil {
 		return append(b, 0)
 	}
 	b = append(b, 1)
 	d := rec.Delivery
 	b = appendStr(b, d.ID)
+	b = appendStr(b, d.Kind)
+	b = appendStr(b, d.OriginID)
 	b = appendStr(b, d.SubscriptionID)
 	b = appendStr(b, d.URL)
 	b = appendStr(b, d.Method)
@@ -205,9 +208,11 @@ func decodeRecord(p []byte) (*Record, error) {
 	e.ContentType, e.Source = d.str(), d.str()
 	e.Headers = d.header()
 	e.CreatedAt = d.time()
+	e.Verdict = d.str()
 	if flag := d.take(1); d.err == nil && flag[0] == 1 {
 		dl := &store.Delivery{}
 		dl.ID = d.str()
+		dl.Kind, dl.OriginID = d.str(), d.str()
 		dl.SubscriptionID, dl.URL, dl.Method = d.str(), d.str(), d.str()
 		dl.Scheme, dl.Secret = d.str(), d.str()
 		dl.Headers = d.strMap()

@@ -245,6 +245,9 @@ func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64,
 		if len(batch) == 0 {
 			return nil
 		}
+		if err := linkOrigins(ctx, st, batch); err != nil {
+			return err
+		}
 		if err := importRecords(ctx, st, storeRecords(batch, nil)); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,7 @@ func (rec *Record) set(s *Server, out *http.Request, target string, start time.T
 		// The id is fixed here, written to the journal with the record:
 		// importing a journal twice (after a crash) finds it and skips it.
 		ID:             uuid.NewString(),
+		Kind:           store.KindForward,
 		SubscriptionID: s.cfg.SubscriptionID, URL: target, Method: out.Method, Headers: hdr,
 		Scheme: rec.scheme, Secret: rec.secret,
 		MaxAttempts: 1, Schedule: "0s", CreatedAt: start,
@@ -515,6 +517,9 @@ func storeRecords(batch []*Record, skip map[string]struct{}) []store.Record {
 }
 
 func (r *Recorder) write(ctx context.Context, batch []*Record) error {
+	if err := linkOrigins(ctx, r.st, batch); err != nil {
+		return err
+	}
 	if w, ok := r.st.(RecordsWriter); ok {
 		if err := w.WriteRecords(ctx, storeRecords(batch, r.wrote)); err == nil {
 			if len(r.wrote) > 50000 {
@@ -529,6 +534,38 @@ func (r *Recorder) write(ctx context.Context, batch []*Record) error {
 		// lost) fails the whole transaction: take the idempotent path.
 	}
 	return importRecords(ctx, r.st, storeRecords(batch, nil))
+}
+
+// linkOrigins links the forward of an event hookctl itself sent (trigger,
+// replay, worker through this listener) to the delivery that sent it: the
+// same event id, a hookctl-sent delivery to the listener's subscription.
+// One history, not two: `replay --failed` sends it once.
+func linkOrigins(ctx context.Context, st store.Store, batch []*Record) error {
+	for _, rec := range batch {
+		d := rec.Delivery
+		if d == nil || d.OriginID != "" || d.SubscriptionID == "" || rec.Attempt == nil ||
+			!strings.HasPrefix(firstHeader(rec.Attempt.RequestHeaders, "User-Agent"), "hookctl/") {
+			continue
+		}
+		ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: rec.Event.ID, SubscriptionID: d.SubscriptionID})
+		if err != nil {
+			return err
+		}
+		for _, o := range ds {
+			if o.Kind == "" && o.ID != d.ID {
+				d.OriginID = o.ID
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func firstHeader(h map[string][]string, k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // importRecords writes recs skipping those whose ids exist (idempotent:

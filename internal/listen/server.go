@@ -290,7 +290,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec = &Record{Event: store.Event{
 			ID: meta.id, Type: meta.typ, Provider: meta.provider, Payload: body, // Add encodes synchronously: no copy needed
 			ContentType: r.Header.Get("Content-Type"), Source: store.SourceReceived,
-			Headers: r.Header, CreatedAt: start,
+			Headers: r.Header, CreatedAt: start, Verdict: "valid",
 		}}
 	}
 
