@@ -242,9 +242,11 @@ func decodeRecord(p []byte) (*Record, error) {
 	return rec, nil
 }
 
-// writeFrame writes one length-prefixed record.
-func writeFrame(w *bufio.Writer, scratch []byte, rec *Record) ([]byte, error) {
-	scratch = appendRecord(scratch[:0], rec)
+// writeFrame writes one length-prefixed record of the journal's lap (the
+// number of times the journal was rewound to its start).
+func writeFrame(w *bufio.Writer, scratch []byte, rec *Record, lap uint64) ([]byte, error) {
+	scratch = binary.AppendUvarint(scratch[:0], lap)
+	scratch = appendRecord(scratch, rec)
 	var n [binary.MaxVarintLen64]byte
 	if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(scratch)))]); err != nil {
 		return scratch, err
@@ -253,22 +255,32 @@ func writeFrame(w *bufio.Writer, scratch []byte, rec *Record) ([]byte, error) {
 	return scratch, err
 }
 
-// readFrame reads one record written by writeFrame.
-func readFrame(r *bufio.Reader, buf []byte) (*Record, []byte, error) {
+// errEnd: a zero length, the preallocated space after the last frame.
+var errEnd = errors.New("end of the journal")
+
+// readFrame reads one record written by writeFrame and its lap.
+func readFrame(r *bufio.Reader, buf []byte) (*Record, uint64, []byte, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
-		return nil, buf, err
+		return nil, 0, buf, err
+	}
+	if n == 0 {
+		return nil, 0, buf, errEnd
 	}
 	if n > 1<<30 {
-		return nil, buf, fmt.Errorf("%w: length %d", errCorrupt, n)
+		return nil, 0, buf, fmt.Errorf("%w: length %d", errCorrupt, n)
 	}
 	if uint64(cap(buf)) < n {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
 	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, buf, err
+		return nil, 0, buf, err
 	}
-	rec, err := decodeRecord(buf)
-	return rec, buf, err
+	lap, k := binary.Uvarint(buf)
+	if k <= 0 {
+		return nil, 0, buf, errCorrupt
+	}
+	rec, err := decodeRecord(buf[k:])
+	return rec, lap, buf, err
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,10 +90,12 @@ type Recorder struct {
 	j     *journal
 
 	mu      sync.Mutex // guards the writer side
+	jw      *offsetWriter
 	bw      *bufio.Writer
 	scratch []byte
-	added   int64 // frames encoded
-	wbytes  int64 // journal size once bw is flushed
+	added   int64  // frames encoded
+	alloc   int64  // the journal's preallocated size
+	lap     uint64 // written by the importer goroutine under mu
 	recent  atomic.Int64
 
 	epoch atomic.Int64 // bumped when unsynced frames are thrown away (write error)
@@ -104,9 +108,11 @@ type Recorder struct {
 	scond       *sync.Cond
 	synced      int64 // frames durable
 	syncedBytes int64
+	syncEnd     atomic.Int64 // = syncedBytes, for the importer's reader
 	kick        chan struct{}
 
 	// Importer side.
+	jr       *boundedReader
 	br       *bufio.Reader
 	rbuf     []byte
 	decoded  int64 // frames read from the journal
@@ -152,9 +158,12 @@ func NewRecorder(st store.Store, dir, storeKey string, onErr func(error)) (*Reco
 		stop: make(chan struct{}), done: make(chan struct{}), syncDone: make(chan struct{}),
 		kick: make(chan struct{}, 1), wrote: make(map[string]struct{})}
 	r.scond = sync.NewCond(&r.smu)
-	r.bw = bufio.NewWriterSize(j.w, 64<<10)
-	r.br = bufio.NewReaderSize(j.r, 64<<10)
-	r.wbytes, r.syncedBytes = j.hdrLen, j.hdrLen
+	r.jw = &offsetWriter{f: j.w, off: j.hdrLen}
+	r.jr = &boundedReader{f: j.r, off: j.hdrLen, end: &r.syncEnd}
+	r.bw = bufio.NewWriterSize(r.jw, 64<<10)
+	r.br = bufio.NewReaderSize(r.jr, 64<<10)
+	r.alloc, r.syncedBytes = j.hdrLen, j.hdrLen
+	r.syncEnd.Store(j.hdrLen)
 	go r.syncLoop()
 	go r.loop()
 	return r, nil
@@ -181,7 +190,7 @@ func (r *Recorder) Add(rec *Record) error {
 	r.recent.Add(1)
 	r.mu.Lock()
 	var err error
-	r.scratch, err = writeFrame(r.bw, r.scratch, rec)
+	r.scratch, err = writeFrame(r.bw, r.scratch, rec, r.lap)
 	if err != nil {
 		r.mu.Unlock()
 		r.kickSync()
@@ -247,15 +256,14 @@ func (r *Recorder) syncOnce() {
 	defer r.cycle.Unlock()
 	r.mu.Lock()
 	n := r.added
-	err := r.bw.Flush()
-	size := r.j.hdrLen
-	if err == nil {
-		if fi, serr := r.j.w.Stat(); serr == nil {
-			size = fi.Size()
-		} else {
-			err = serr
-		}
+	var err error
+	if need := r.jw.off + int64(r.bw.Buffered()); need > r.alloc {
+		err = r.preallocate(need)
 	}
+	if err == nil {
+		err = r.bw.Flush()
+	}
+	size := r.jw.off
 	r.mu.Unlock()
 	r.smu.Lock()
 	already := r.synced >= n
@@ -271,13 +279,68 @@ func (r *Recorder) syncOnce() {
 		return
 	}
 	r.setWriteErr(nil)
-	r.mu.Lock()
-	r.wbytes = size
-	r.mu.Unlock()
 	r.smu.Lock()
 	r.synced, r.syncedBytes = n, size
+	r.syncEnd.Store(size)
 	r.scond.Broadcast()
 	r.smu.Unlock()
+}
+
+// Journal space is preallocated (zeros) in chunks ahead of the frames.
+const allocChunk = 4 << 20
+
+var zeros = make([]byte, 256<<10)
+
+// preallocate extends the zeroed space past need (under mu; the next
+// fdatasync makes the new size durable).
+func (r *Recorder) preallocate(need int64) error {
+	to := (need/allocChunk + 1) * allocChunk
+	for off := r.alloc; off < to; {
+		n, err := r.j.w.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off)
+		if err != nil {
+			return err
+		}
+		off += int64(n)
+	}
+	r.alloc = to
+	return nil
+}
+
+// offsetWriter writes the journal at its own offset (the header is
+// rewritten in place, so the file is not opened for appending).
+type offsetWriter struct {
+	f   *os.File
+	off int64
+}
+
+func (w *offsetWriter) Write(p []byte) (int, error) {
+	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	return n, err
+}
+
+// boundedReader reads the journal up to end (what is fsynced): never the
+// preallocated zeros past it, which later frames overwrite.
+type boundedReader struct {
+	f   *os.File
+	off int64
+	end *atomic.Int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	room := b.end.Load() - b.off
+	if room <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.f.ReadAt(p, b.off)
+	b.off += int64(n)
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
 }
 
 // dropUnsynced throws away frames that could not be made durable (their
@@ -290,12 +353,13 @@ func (r *Recorder) dropUnsynced(err error) {
 	r.mu.Lock()
 	werr := err
 	r.added = good
-	r.bw.Reset(r.j.w)
+	r.jw.off = goodBytes
+	r.bw.Reset(r.jw)
 	if terr := r.j.w.Truncate(goodBytes); terr != nil {
 		// The journal's tail is unknown now: recovery stops at a torn frame.
 		werr = fmt.Errorf("%v (and truncating the journal: %v)", err, terr)
 	}
-	r.wbytes = goodBytes
+	r.alloc = goodBytes
 	r.setWriteErr(werr)
 	r.epoch.Add(1)
 	r.mu.Unlock()
@@ -382,14 +446,21 @@ func (r *Recorder) loop() {
 			r.importUpTo(avail, false)
 		}
 		if !busy {
-			r.truncateIfDone()
+			r.rewindIfDone()
 		}
 	}
 }
 
-// truncateIfDone cuts the journal back to its header once every record in
-// it is in the store and nothing is being written.
-func (r *Recorder) truncateIfDone() {
+// rewindAt: the journal is rewound once this many bytes of it are all in
+// the store (and shrunk back when it grew past shrinkAt).
+var (
+	rewindAt = int64(allocChunk / 2)
+	shrinkAt = int64(16 * allocChunk)
+)
+
+// rewindIfDone starts the journal over (a new lap from its header) once
+// every record in it is in the store and nothing is being written.
+func (r *Recorder) rewindIfDone() {
 	r.cycle.Lock()
 	defer r.cycle.Unlock()
 	r.mu.Lock()
@@ -397,19 +468,29 @@ func (r *Recorder) truncateIfDone() {
 	r.smu.Lock()
 	synced, syncedBytes := r.synced, r.syncedBytes
 	r.smu.Unlock()
-	if r.added != synced || r.decoded != synced || r.imported.Load() != synced || syncedBytes == r.j.hdrLen || r.bw.Buffered() > 0 {
+	if r.added != synced || r.decoded != synced || r.imported.Load() != synced ||
+		syncedBytes-r.j.hdrLen < rewindAt || r.bw.Buffered() > 0 {
 		return
 	}
-	if err := r.j.w.Truncate(r.j.hdrLen); err != nil {
+	// The new lap must be durable before any frame of it is acknowledged.
+	if err := r.j.setHeader(r.lap+1, r.j.hdrLen); err != nil {
 		return
 	}
-	if _, err := r.j.r.Seek(r.j.hdrLen, 0); err != nil {
+	if err := fdatasync(r.j.w); err != nil {
+		r.j.setHeader(r.lap, r.j.hdrLen)
 		return
 	}
-	r.br.Reset(r.j.r)
-	r.wbytes = r.j.hdrLen
+	r.lap++
+	if r.alloc > shrinkAt && r.j.w.Truncate(r.j.hdrLen) == nil {
+		r.alloc = r.j.hdrLen
+	}
+	r.jw.off = r.j.hdrLen
+	r.bw.Reset(r.jw)
+	r.jr.off = r.j.hdrLen
+	r.br.Reset(r.jr)
 	r.smu.Lock()
 	r.syncedBytes = r.j.hdrLen
+	r.syncEnd.Store(r.j.hdrLen)
 	r.smu.Unlock()
 }
 
@@ -428,7 +509,7 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 		for r.decoded < n && len(batch) < size {
 			var rec *Record
 			var err error
-			if rec, r.rbuf, err = readFrame(r.br, r.rbuf); err != nil {
+			if rec, _, r.rbuf, err = readFrame(r.br, r.rbuf); err != nil {
 				// Cannot happen for synced frames short of a disk fault; the
 				// journal stays for the next start, which stops there too.
 				if r.onErr != nil {
@@ -448,6 +529,9 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 			}
 			r.imported.Add(int64(len(batch)))
 			r.count(len(batch))
+			// Where recovery (and store info) starts: not fsynced, a hint
+			// only (importing again what is already stored is harmless).
+			r.j.setHeader(r.lap, r.jr.off-int64(r.br.Buffered()))
 		}
 		if !all && r.recent.Load() > busyAdds && n-r.decoded < maxBacklog {
 			return

@@ -56,7 +56,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	var scratch []byte
 	for _, r := range recs {
 		var err error
-		if scratch, err = writeFrame(w, scratch, r); err != nil {
+		if scratch, err = writeFrame(w, scratch, r, 3); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,16 +64,16 @@ func TestCodecRoundTrip(t *testing.T) {
 	rd := bufio.NewReader(&buf)
 	var rb []byte
 	for i, want := range recs {
-		got, b, err := readFrame(rd, rb)
+		got, lap, b, err := readFrame(rd, rb)
 		rb = b
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || lap != 3 {
+			t.Fatal(lap, err)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got, want)
 		}
 	}
-	if _, _, err := readFrame(rd, nil); err != io.EOF {
+	if _, _, _, err := readFrame(rd, nil); err != io.EOF {
 		t.Fatalf("after the last record: %v", err)
 	}
 	if _, err := decodeRecord([]byte{5, 'a'}); err == nil {

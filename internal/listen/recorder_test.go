@@ -223,11 +223,13 @@ func TestJournalRecovery(t *testing.T) {
 	}
 	// A crash in the middle of an append leaves a torn last frame (never
 	// acknowledged): recovery keeps everything before it.
-	f, err := os.OpenFile(r.Path(), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(r.Path(), os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write([]byte{0xff, 0x01, 'x'})
+	if _, err := f.WriteAt([]byte{0xff, 0x01, 'x'}, r.syncedBytes); err != nil {
+		t.Fatal(err)
+	}
 	f.Close()
 
 	// Another store's journal is not touched.
@@ -281,37 +283,58 @@ func TestJournalOfLiveListenerNotRecovered(t *testing.T) {
 	}
 }
 
-// The journal is truncated back to its header once everything in it is in
-// the store: it stays bounded under any number of events.
-func TestJournalTruncatedOnceImported(t *testing.T) {
+// The journal is rewound (a new lap from its header) once everything in
+// it is in the store: it stays bounded under any number of events, and
+// nothing already stored is pending in it.
+func TestJournalRewoundOnceImported(t *testing.T) {
+	defer func(a int64) { rewindAt = a }(rewindAt)
+	rewindAt = 1
 	st := &memStore{}
-	r := newRecorder(t, st)
+	dir := t.TempDir()
+	r, err := NewRecorder(st, dir, "k", func(err error) { t.Errorf("record: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer r.Close(context.Background())
-	for i := range 200 {
-		if err := r.Add(testRecord("t" + itoa(i))); err != nil {
-			t.Fatal(err)
+	prev := uint64(0)
+	for lap := range 3 {
+		for i := range 200 {
+			if err := r.Add(testRecord("t" + itoa(lap*200+i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			r.mu.Lock()
+			l, off := r.lap, r.jw.off
+			r.mu.Unlock()
+			if l > prev && off == r.j.hdrLen && r.Pending() == 0 {
+				prev = l
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("lap %d: journal not rewound (lap %d, offset %d, %d pending)", lap, l, off, r.Pending())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if ji := Journals(dir, "k"); ji.Files != 1 || ji.PendingBytes != 0 {
+			t.Fatalf("journals = %+v", ji)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		fi, err := os.Stat(r.Path())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Size() == r.j.hdrLen && r.Pending() == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("journal still %d bytes, %d pending", fi.Size(), r.Pending())
-		}
-		time.Sleep(10 * time.Millisecond)
+	fi, _ := os.Stat(r.Path())
+	if fi.Size() > allocChunk+r.j.hdrLen {
+		t.Fatalf("journal grew to %d bytes", fi.Size())
 	}
-	// And it keeps working after the truncation.
+	// And it keeps working after the rewinds; a recovery of it now would
+	// find only the new lap's frames.
 	if err := r.Add(testRecord("after")); err != nil {
 		t.Fatal(err)
 	}
+	if ji := Journals(dir, "k"); ji.PendingBytes == 0 {
+		t.Fatalf("the new frame is not pending: %+v", ji)
+	}
 	r.Close(context.Background())
-	if st.events["after"] == nil || len(st.events) != 201 {
+	if st.events["after"] == nil || len(st.events) != 601 {
 		t.Fatalf("%d events", len(st.events))
 	}
 }
@@ -329,9 +352,9 @@ func TestRecorderJournalWriteErrorRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.mu.Lock()
-	good := r.j.w
-	r.j.w = mustOpenReadOnly(t, good.Name()) // writes fail like EBADF/ENOSPC
-	r.bw.Reset(r.j.w)
+	good := r.jw.f
+	r.jw.f = mustOpenReadOnly(t, good.Name()) // writes fail like EBADF/ENOSPC
+	r.j.w = r.jw.f
 	r.mu.Unlock()
 	if err := r.Add(testRecord("lost")); !errors.Is(err, ErrNotRecording) {
 		t.Fatalf("Add on a broken journal: %v", err)
@@ -340,9 +363,8 @@ func TestRecorderJournalWriteErrorRefuses(t *testing.T) {
 		t.Fatalf("Admit on a broken journal: %v (%d warnings)", err, warned.Load())
 	}
 	r.mu.Lock()
-	r.j.w.Close()
-	r.j.w = good
-	r.bw.Reset(good)
+	r.jw.f.Close()
+	r.jw.f, r.j.w = good, good
 	r.mu.Unlock()
 	if err := r.Add(testRecord("ok2")); err != nil {
 		t.Fatalf("Add after the disk recovered: %v", err)
