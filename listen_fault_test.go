@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -327,5 +328,70 @@ func TestListenLinksForwardToTriggerDelivery(t *testing.T) {
 	}
 	if v := verdicts[sent.EventID]; v != "triggered/" {
 		t.Fatalf("event source/verdict %q", v)
+	}
+}
+
+// After kill -9 of listen: `subscriptions list` and `trigger` say the
+// listener is gone (trigger does not spend its retry schedule on it), and
+// the next listen on the same port takes the subscription over, even with
+// other --events, instead of adding another.
+func TestListenKilledSubscriptionTakenOver(t *testing.T) {
+	c := newCrashEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	start := func(events string) (*exec.Cmd, readyLine) {
+		cmd := c.cmd("hookctl", "listen", "--port", port, "--events", events, "-o", "json")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(stdout)
+		line, err := br.ReadBytes('\n')
+		var ready readyLine
+		if err != nil || json.Unmarshal(line, &ready) != nil {
+			cmd.Process.Kill()
+			t.Fatalf("ready line %q: %v", line, err)
+		}
+		go io.Copy(io.Discard, br)
+		return cmd, ready
+	}
+	cmd, first := start("*")
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	var errb bytes.Buffer
+	list := c.cmd("hookctl", "subscriptions", "list")
+	list.Stderr = &errb
+	if err := list.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := "hookctl listen on :" + port + " is not running — start it or `hookctl subscriptions disable " + first.SubscriptionID[:8] + "`"
+	if !strings.Contains(errb.String(), want) {
+		t.Fatalf("subscriptions list stderr:\n%s\nwant %q", errb.String(), want)
+	}
+	errb.Reset()
+	tr := c.cmd("hookctl", "trigger", "card.created")
+	tr.Stderr = &errb
+	began := time.Now()
+	err = tr.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || time.Since(began) > 5*time.Second || !strings.Contains(errb.String(), want) {
+		t.Fatalf("trigger to a dead listener: %v after %s\n%s", err, time.Since(began), errb.String())
+	}
+
+	cmd, second := start("card.*")
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	if second.SubscriptionID != first.SubscriptionID || second.Secret != first.Secret {
+		t.Fatalf("the second listen on :%s made subscription %s, want %s taken over", port, second.SubscriptionID, first.SubscriptionID)
+	}
+	var subs []map[string]any
+	if err := json.Unmarshal(c.hookctl(0, "subscriptions", "list", "-o", "json"), &subs); err != nil || len(subs) != 1 {
+		t.Fatalf("%d subscriptions, want 1 (%v)", len(subs), err)
 	}
 }

@@ -77,9 +77,20 @@ func subScheme(s string) string {
 	return s
 }
 
+// Metadata of a running listener's subscription: which process on which
+// machine serves it (so a listener that died is recognised as such).
+const (
+	MetaPID  = "listen_pid"
+	MetaHost = "listen_host"
+	MetaPort = "listen_port"
+)
+
 // EnsureSubscription finds the listener's subscription by key (updating
 // its callback and events) or creates it with a fresh secret. enable
-// decides its status when it is created or found.
+// decides its status when it is created or found; an enabled one records
+// this process (pid, host, port). Without a subscription of that key, the
+// subscription of a listener on the same port that is no longer running
+// (killed, its terminal closed) is taken over instead of adding another.
 func EnsureSubscription(ctx context.Context, st store.Store, key, callback string, events []string, provider, scheme string, enable bool) (*store.Subscription, bool, error) {
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
 	if err != nil {
@@ -89,17 +100,36 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 	if enable {
 		status = store.StatusEnabled
 	}
+	port := callbackPort(callback)
+	var found *store.Subscription
 	for _, s := range subs {
-		if s.Metadata[MetaCreatedBy] != "listen" || s.Metadata[MetaListenKey] != key {
-			continue
+		if s.Metadata[MetaCreatedBy] == "listen" && s.Metadata[MetaListenKey] == key {
+			found = s
+			break
 		}
-		changed := s.CallbackURL != callback || !slices.Equal(s.Events, events)
+	}
+	if found == nil && enable && port != "" && port != "0" {
+		for _, s := range subs {
+			if s.Metadata[MetaCreatedBy] == "listen" && s.Metadata[MetaPort] == port && s.Scheme == subScheme(scheme) && NotRunning(s) != "" {
+				found = s
+				break
+			}
+		}
+	}
+	if s := found; s != nil {
+		changed := s.CallbackURL != callback || !slices.Equal(s.Events, events) || s.Metadata[MetaListenKey] != key
 		if callback != "" {
 			s.CallbackURL = callback
 		}
 		s.Events = slices.Clone(events)
+		if s.Metadata[MetaListenKey] != key {
+			s.Metadata[MetaListenKey], s.Provider = key, provider
+		}
 		if enable && s.Status != store.StatusEnabled {
 			s.Status, changed = store.StatusEnabled, true
+		}
+		if enable {
+			changed = setProcess(s, port) || changed
 		}
 		if changed {
 			if err := st.UpdateSubscription(ctx, s); err != nil {
@@ -120,10 +150,71 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 		Status: status, Secret: secret, Provider: provider, Scheme: subScheme(scheme),
 		Metadata: map[string]string{MetaCreatedBy: "listen", MetaListenKey: key},
 	}
+	if enable {
+		setProcess(s, port)
+	}
 	if err := st.CreateSubscription(ctx, s); err != nil {
 		return nil, false, err
 	}
 	return s, true, nil
+}
+
+func setProcess(s *store.Subscription, port string) bool {
+	host, _ := os.Hostname()
+	pid := strconv.Itoa(os.Getpid())
+	if s.Metadata[MetaPID] == pid && s.Metadata[MetaHost] == host && s.Metadata[MetaPort] == port {
+		return false
+	}
+	if s.Metadata == nil {
+		s.Metadata = map[string]string{}
+	}
+	s.Metadata[MetaPID], s.Metadata[MetaHost], s.Metadata[MetaPort] = pid, host, port
+	return true
+}
+
+func callbackPort(callback string) string {
+	u, err := url.Parse(callback)
+	if err != nil {
+		return ""
+	}
+	return u.Port()
+}
+
+// NotRunning is the one-line notice for a listen subscription whose
+// listener is gone ("" when it runs, or when that cannot be told: another machine,
+// no process recorded): on this machine, its process no longer exists or
+// nothing accepts connections on its port.
+func NotRunning(s *store.Subscription) string {
+	if s.Metadata[MetaCreatedBy] != "listen" || s.Metadata[MetaPID] == "" {
+		return ""
+	}
+	if host, _ := os.Hostname(); s.Metadata[MetaHost] != host {
+		return ""
+	}
+	pid, err := strconv.Atoi(s.Metadata[MetaPID])
+	if err != nil {
+		return ""
+	}
+	port := s.Metadata[MetaPort]
+	short := s.ID
+	if len(short) > 8 {
+		short = short[:8]
+	}
+	msg := fmt.Sprintf("hookctl listen on :%s is not running — start it or `hookctl subscriptions disable %s`", port, short)
+	if !processAlive(pid) {
+		return msg
+	}
+	if u, err := url.Parse(s.CallbackURL); err == nil && u.Host != "" {
+		c, err := net.DialTimeout("tcp", u.Host, 300*time.Millisecond)
+		if err != nil {
+			if isConnRefused(err) {
+				return msg
+			}
+			return ""
+		}
+		c.Close()
+	}
+	return ""
 }
 
 // PortInUseError: the address is taken (exit 3).

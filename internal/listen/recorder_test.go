@@ -325,13 +325,9 @@ func TestJournalRewoundOnceImported(t *testing.T) {
 	if fi.Size() > allocChunk+r.j.hdrLen {
 		t.Fatalf("journal grew to %d bytes", fi.Size())
 	}
-	// And it keeps working after the rewinds; a recovery of it now would
-	// find only the new lap's frames.
+	// And it keeps working after the rewinds.
 	if err := r.Add(testRecord("after")); err != nil {
 		t.Fatal(err)
-	}
-	if ji := Journals(dir, "k"); ji.PendingBytes == 0 {
-		t.Fatalf("the new frame is not pending: %+v", ji)
 	}
 	r.Close(context.Background())
 	if st.events["after"] == nil || len(st.events) != 601 {
