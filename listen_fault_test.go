@@ -395,3 +395,29 @@ func TestListenKilledSubscriptionTakenOver(t *testing.T) {
 		t.Fatalf("%d subscriptions, want 1 (%v)", len(subs), err)
 	}
 }
+
+// A journal that cannot be created (the data directory is not writable,
+// the disk is full) stops listen at start: one line, exit 3, a hint.
+func TestListenJournalNotWritable(t *testing.T) {
+	c := newCrashEnv(t)
+	c.hookctl(0, "store", "info") // creates the store
+	if err := os.WriteFile(c.dir+"/journal", []byte("in the way"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd := c.cmd("hookctl", "listen", "--port", "0")
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+		t.Fatalf("listen with an unwritable journal: %v\n%s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if !strings.HasPrefix(lines[0], "hookctl: error: cannot write the listen journal ") || len(lines) != 2 || !strings.HasPrefix(lines[1], "hookctl: hint: ") {
+		t.Fatalf("stderr:\n%s", errb.String())
+	}
+	// …and registers no subscription that nothing serves.
+	var subs []map[string]any
+	if err := json.Unmarshal(c.hookctl(0, "subscriptions", "list", "-o", "json"), &subs); err != nil || len(subs) != 0 {
+		t.Fatalf("subscriptions after a failed start: %v %v", subs, err)
+	}
+}

@@ -269,14 +269,7 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	l := &Listener{opts: o, ln: ln, served: make(chan error, 1)}
-	key := Key(o.Host, o.Port, o.Events, o.Provider, o.Scheme)
-	sub, created, err := EnsureSubscription(ctx, o.Store, key, l.URL()+"/", o.Events, o.Provider, o.Scheme, true)
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-	l.Sub, l.Created = sub, created
-	l.log = NewLogger(o.Out, o.JSON)
+	// The journal first: a listener that cannot record takes no subscription.
 	if !o.NoRecord {
 		if o.JournalDir == "" {
 			o.JournalDir = filepath.Join(os.TempDir(), "hookctl-journal")
@@ -287,6 +280,17 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 			return nil, err
 		}
 	}
+	key := Key(o.Host, o.Port, o.Events, o.Provider, o.Scheme)
+	sub, created, err := EnsureSubscription(ctx, o.Store, key, l.URL()+"/", o.Events, o.Provider, o.Scheme, true)
+	if err != nil {
+		ln.Close()
+		if l.rec != nil {
+			l.rec.Close(context.Background())
+		}
+		return nil, err
+	}
+	l.Sub, l.Created = sub, created
+	l.log = NewLogger(o.Out, o.JSON)
 	secrets := []string{sub.Secret}
 	if sub.PreviousSecret != "" && sub.PreviousSecretExpiresAt.After(o.Now()) {
 		secrets = append(secrets, sub.PreviousSecret)
