@@ -249,8 +249,24 @@ func TestListenPostgresRestart(t *testing.T) {
 		}
 	}
 	c.env = append(c.env, "XDG_DATA_HOME="+c.dir+"/data")
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/slow" {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}))
 	defer app.Close()
+	// A worker runs through the outage too: it must resume.
+	c.hookctl(0, "store", "migrate")
+	var werr bytes.Buffer
+	worker := c.cmd("hookctl", "worker")
+	worker.Stderr = &werr
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- worker.Wait() }()
+	defer func() { worker.Process.Signal(syscall.SIGTERM); <-workerDone }()
 	run := listenFault{name: "pg-restart", sig: syscall.SIGTERM, requests: 5000, rounds: 1, midBurst: func() {
 		pgctl("-m", "fast", "stop")
 		time.Sleep(5 * time.Second)
@@ -268,6 +284,28 @@ func TestListenPostgresRestart(t *testing.T) {
 	t.Logf("PostgreSQL stopped 5 s mid-burst: %d answered 2xx, %d in the store, %d missing", len(acked), len(stored), missing)
 	if missing > 0 || len(acked) == 0 {
 		t.Fatalf("%d of %d acknowledged events are missing", missing, len(acked))
+	}
+
+	// The worker lived through the outage and delivers what trigger left
+	// pending (trigger stops waiting at once; the app is slow).
+	select {
+	case err := <-workerDone:
+		t.Fatalf("worker exited during the outage: %v\n%s", err, werr.String())
+	default:
+	}
+	c.hookctl(0, "trigger", "card.created", "--url", app.URL+"/slow", "--count", "20", "--wait", "1ms", "--timeout", "200ms", "--retry-schedule", "0s,1s")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out := c.hookctl(0, "deliveries", "list", "--status", "succeeded", "--source", "triggered", "--limit", "0", "-o", "json")
+		var ds []any
+		json.Unmarshal(out, &ds)
+		if len(ds) >= 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 20 deliveries succeeded after the outage; worker:\n%s", len(ds), werr.String())
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 
