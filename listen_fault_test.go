@@ -459,3 +459,58 @@ func TestListenJournalNotWritable(t *testing.T) {
 		t.Fatalf("subscriptions after a failed start: %v %v", subs, err)
 	}
 }
+
+// On a terminal (HOOKCTL_FORCE_TTY), a burst through listen shows a few
+// lines a second and a summary line for the rest, not a line per request.
+func TestListenTerminalLogCoalesced(t *testing.T) {
+	c := newCrashEnv(t)
+	c.env = append(c.env, "HOOKCTL_FORCE_TTY=1", "COLUMNS=200")
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer app.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	secret := strings.TrimSpace(string(c.hookctl(0, "listen", "--port", port, "--print-secret")))
+	var out bytes.Buffer
+	cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL)
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	base := "http://127.0.0.1:" + port
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("listen did not start")
+		}
+	}
+	sc, _ := signature.Lookup("standard")
+	for i := range 300 {
+		body := []byte(`{"type":"card.created"}`)
+		h, _ := sc.Sign(signature.SignInput{Secrets: []string{secret}, ID: fmt.Sprintf("msg_tty_%d", i), Timestamp: time.Now(), Body: body})
+		req, _ := http.NewRequest("POST", base+"/", bytes.NewReader(body))
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) > 40 || !strings.Contains(out.String(), " more card.created, all 200") {
+		t.Fatalf("%d lines on the terminal:\n%s", len(lines), tail(out.String()))
+	}
+}

@@ -232,7 +232,7 @@ func run(ctx context.Context, opts *Options) error {
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody, Keep: opts.Keep, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
-		JournalDir: jdir, StoreKey: jkey,
+		Terminal: opts.IO.IsStdoutTTY(), JournalDir: jdir, StoreKey: jkey,
 		OnSaving: func(n int64) {
 			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
 		},

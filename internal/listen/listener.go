@@ -44,6 +44,9 @@ type Options struct {
 	Store    store.Store
 	Out      io.Writer // the live log
 	JSON     bool
+	// Terminal: Out is a person's terminal (the live log is coalesced
+	// under a burst).
+	Terminal bool
 	Now      func() time.Time
 	// OnRecordError is told when the store refuses a record.
 	OnRecordError func(error)
@@ -290,7 +293,11 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 		return nil, err
 	}
 	l.Sub, l.Created = sub, created
-	l.log = NewLogger(o.Out, o.JSON)
+	if o.Terminal && !o.JSON {
+		l.log = NewTerminalLogger(o.Out)
+	} else {
+		l.log = NewLogger(o.Out, o.JSON)
+	}
 	secrets := []string{sub.Secret}
 	if sub.PreviousSecret != "" && sub.PreviousSecretExpiresAt.After(o.Now()) {
 		secrets = append(secrets, sub.PreviousSecret)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -384,4 +385,41 @@ func mustOpenReadOnly(t *testing.T, path string) *os.File {
 
 func itoa(i int) string {
 	return string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676%26))
+}
+
+// On a terminal, a burst shows a few lines a second and then one line for
+// the rest: "… 1,234 more card.created, all 200".
+func TestTerminalLogCoalescesBurst(t *testing.T) {
+	var out bytes.Buffer
+	l := newLogger(&out, false, true, time.Hour)
+	now := time.Date(2026, 11, 23, 10, 4, 12, 0, time.UTC)
+	for i := range 1234 + coalesceLines/2 {
+		id := "evt_" + itoa(i)
+		l.Log(LogLine{Time: now, Kind: KindEvent, EventID: id, EventType: "card.created", Verified: true})
+		l.Log(LogLine{Time: now, Kind: KindForward, EventID: id, Method: "POST", URL: "http://x/", Status: 200})
+	}
+	l.Close()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != coalesceLines+1 {
+		t.Fatalf("%d lines:\n%s", len(lines), out.String())
+	}
+	if last := lines[len(lines)-1]; last != "… 1,234 more card.created, all 200" {
+		t.Fatalf("summary %q", last)
+	}
+	// Mixed types and statuses.
+	out.Reset()
+	l = newLogger(&out, false, true, time.Hour)
+	for i := range coalesceLines / 2 {
+		l.Log(LogLine{Time: now, Kind: KindEvent, EventID: "a" + itoa(i), EventType: "x.y"})
+		l.Log(LogLine{Time: now, Kind: KindForward, EventID: "a" + itoa(i), Status: 200})
+	}
+	for i, st := range []int{200, 502, 200} {
+		typ := []string{"card.created", "kyc.done", "card.created"}[i]
+		l.Log(LogLine{Time: now, Kind: KindEvent, EventID: "b" + itoa(i), EventType: typ})
+		l.Log(LogLine{Time: now, Kind: KindForward, EventID: "b" + itoa(i), Status: st})
+	}
+	l.Close()
+	if got := strings.TrimSpace(out.String()[strings.LastIndex(strings.TrimSpace(out.String()), "\n")+1:]); got != "… 3 more 2 card.created, 1 kyc.done; 2 × 200, 1 × 502" {
+		t.Fatalf("summary %q", got)
+	}
 }
