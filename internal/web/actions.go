@@ -131,6 +131,9 @@ func maskSecret(s string) string { return subscription.MaskSecret(s) }
 
 // ---- diff ----
 
+// DiffLine is one path that differs between two bodies.
+type DiffLine = diffLine
+
 type diffLine struct {
 	Path, Kind, A, B string // Kind: changed | added | removed
 }
