@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -49,8 +50,8 @@ the page. It opens the browser on a desktop unless --no-open; Ctrl-C stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			if opts.Addr == "" {
-				return cli.Usagef("--addr must not be empty")
+			if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
+				return cli.Usagef("invalid --addr %q: want host:port", opts.Addr).Hint("e.g. --addr 127.0.0.1:4040")
 			}
 			if runF != nil {
 				return runF(opts)
