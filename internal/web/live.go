@@ -16,6 +16,7 @@ import (
 // were left out of the page (more than it keeps).
 type liveBatch struct {
 	Rows    string      `json:"rows"`
+	N       int         `json:"n"`
 	Updates []rowUpdate `json:"updates,omitempty"`
 	Top     int64       `json:"top"`
 	Skipped int         `json:"skipped,omitempty"`
@@ -141,7 +142,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		batch.Rows = buf.String()
+		batch.Rows, batch.N = buf.String(), len(fresh)
 		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after {
 			continue
 		}

@@ -44,8 +44,18 @@
         if (b.rows) {
           var empty = document.getElementById("empty");
           if (empty) empty.remove();
-          tbody.insertAdjacentHTML("afterbegin", b.rows);
-          while (tbody.rows.length > MAX_ROWS) tbody.deleteRow(tbody.rows.length - 1);
+          if (b.n >= MAX_ROWS) {
+            tbody.innerHTML = b.rows; // a flood: the batch is the page
+          } else {
+            tbody.insertAdjacentHTML("afterbegin", b.rows);
+            var extra = tbody.rows.length - MAX_ROWS;
+            if (extra > 0) {
+              var r = document.createRange();
+              r.setStartBefore(tbody.rows[MAX_ROWS]);
+              r.setEndAfter(tbody.lastChild);
+              r.deleteContents();
+            }
+          }
         }
         if (b.skipped) {
           skippedTotal += b.skipped;
