@@ -37,8 +37,10 @@ type InspectQuery struct {
 	Search         string // substring of the event's payload
 	// BeforeSeq pages to older rows (Seq < BeforeSeq; 0 = from the newest).
 	BeforeSeq int64
-	// AfterSeq > 0 returns rows with Seq > AfterSeq, oldest first.
+	// AfterSeq > 0 (or Tail) returns rows with Seq > AfterSeq, oldest
+	// first: the live tail.
 	AfterSeq int64
+	Tail     bool
 	Limit    int // default 50
 	// Window bounds how many Seq values one query scans when filters are
 	// set (0 = DefaultInspectWindow; the search uses half of it).

@@ -68,7 +68,9 @@ func splitLines(s string) []string {
 // stored body) with the subscription's secrets, one at a time, to say
 // which secret signed it; a received event shows listen's verdict.
 func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscription, atts []*store.Attempt) verdictView {
-	if e.Source == store.SourceReceived && d.Kind == store.KindForward || e.Source == store.SourceReceived && len(atts) == 0 {
+	// listen's verdict for what it received: its forwards to the app and
+	// events it recorded without a forward.
+	if d.Kind == store.KindForward || e.Source == store.SourceReceived && len(atts) == 0 {
 		switch {
 		case e.Verdict == "valid":
 			return verdictView{Class: "ok", Text: "valid", Reason: "listen verified the signature when the event arrived"}

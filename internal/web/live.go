@@ -80,7 +80,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		var fresh []*store.DeliveryRow
 		for range 5 {
 			qq := q
-			qq.AfterSeq, qq.Limit = batch.Top, 1000
+			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
 			pg, err := h.insp.InspectDeliveries(r.Context(), qq)
 			if err != nil {
 				if r.Context().Err() != nil {

@@ -150,12 +150,13 @@ func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 	if r.Kind == store.KindProbe {
 		v.Source = store.SourceCheck
 	}
+	received := r.Source == store.SourceReceived || r.Kind == store.KindForward
 	switch {
-	case r.Source == store.SourceReceived && r.Verdict == "valid":
+	case received && r.Verdict == "valid":
 		v.Verdict, v.VerdictClass = "valid", "ok"
-	case r.Source == store.SourceReceived && strings.HasPrefix(r.Verdict, "invalid"):
+	case received && strings.HasPrefix(r.Verdict, "invalid"):
 		v.Verdict, v.VerdictClass = r.Verdict, "bad"
-	case r.Source == store.SourceReceived:
+	case received:
 		v.Verdict, v.VerdictClass = "not verified", "muted"
 	default:
 		v.Verdict, v.VerdictClass = "signed", "muted"

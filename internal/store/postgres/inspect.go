@@ -85,7 +85,7 @@ func (db *DB) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*sto
 		args = append(args, v)
 		conds = append(conds, fmt.Sprintf(format, len(args)))
 	}
-	if q.AfterSeq > 0 {
+	if q.AfterSeq > 0 || q.Tail {
 		add("d.seq > $%d", q.AfterSeq)
 		rows, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
 			fmt.Sprintf(` ORDER BY d.seq LIMIT %d`, q.Limit), args...)

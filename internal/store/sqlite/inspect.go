@@ -87,7 +87,7 @@ func (s *Store) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*s
 	q = q.Normalize()
 	where, args := inspectWhere(q)
 	page := &store.InspectPage{}
-	if q.AfterSeq > 0 {
+	if q.AfterSeq > 0 || q.Tail {
 		where = append(where, "d.seq > ?")
 		args = append(args, q.AfterSeq)
 		query := `SELECT ` + inspectCols + inspectFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY d.seq LIMIT ?`

@@ -95,6 +95,12 @@ func RunInspector(t *testing.T, open func(t *testing.T) store.Store) {
 	if len(tail.Rows) != 3 || tail.Rows[0].ID != ids[27] {
 		t.Errorf("tail: %d rows", len(tail.Rows))
 	}
+	// The tail of an empty cursor is everything, oldest first.
+	all, err := in.InspectDeliveries(ctx, store.InspectQuery{Tail: true, Limit: 100})
+	must(t, err)
+	if len(all.Rows) != 30 || all.Rows[0].ID != ids[0] {
+		t.Errorf("tail from 0: %d rows", len(all.Rows))
+	}
 	// By ID.
 	rows, err := in.InspectByIDs(ctx, []string{ids[17], ids[3], "missing"})
 	must(t, err)
