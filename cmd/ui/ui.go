@@ -42,8 +42,9 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Serve the web inspector for the store on 127.0.0.1 (the next free port when
 --addr's is taken): every event, delivery and attempt live, the signature
 verdict and the app's answer, replay, edit and resend, diff, copy as curl,
-subscriptions and trigger. It also delivers what you replay or send from
-the page. It opens the browser on a desktop unless --no-open; Ctrl-C stops.`,
+subscriptions and trigger. It also runs the delivery worker for the store
+(like hookctl worker), so what you replay or send from the page goes out.
+It opens the browser on a desktop unless --no-open; Ctrl-C stops.`,
 		Example: `  hookctl ui
   hookctl ui --addr 127.0.0.1:5050 --no-open
   hookctl ui --store postgres://localhost/hookctl`,

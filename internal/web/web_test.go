@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -140,5 +141,69 @@ func TestDiffJSON(t *testing.T) {
 	want := "changed b.c|added b.d[2]|removed gone|added new"
 	if strings.Join(got, "|") != want {
 		t.Errorf("diff = %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+func postForm(t *testing.T, srv *httptest.Server, h *web.Handler, path string, v url.Values) (int, string, http.Header) {
+	t.Helper()
+	v.Set("_csrf", h.CSRFToken())
+	req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", srv.URL)
+	return send(t, req)
+}
+
+func TestSubscriptionAndTriggerForms(t *testing.T) {
+	h, srv, st := newHandler(t)
+	ctx := context.Background()
+	code, body, _ := postForm(t, srv, h, "/subscriptions", url.Values{"url": {"http://127.0.0.1:9/hook"}, "events": {"card.creatd"}})
+	if code != 400 || !strings.Contains(body, "card.created") {
+		t.Fatalf("unknown event: %d, want 400 with a suggestion: %s", code, body)
+	}
+	code, _, hdr := postForm(t, srv, h, "/subscriptions", url.Values{"url": {"http://127.0.0.1:9/hook"}, "events": {"card.*"}, "provider": {"bond"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("create: %d", code)
+	}
+	subs, _ := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if len(subs) != 1 || subs[0].Events[0] != "card.*" || !strings.Contains(hdr.Get("Location"), subs[0].ID) {
+		t.Fatalf("subscriptions %+v, redirect %s", subs, hdr.Get("Location"))
+	}
+	sub := subs[0]
+	req, _ := http.NewRequest("GET", srv.URL+"/subscriptions", nil)
+	if _, page, _ := send(t, req); strings.Count(html.UnescapeString(page), sub.Secret) != 1 || !strings.Contains(page, "<details") {
+		t.Errorf("the secret should appear once, behind a click")
+	}
+	for _, a := range []string{"rotate", "disable"} {
+		if code, body, _ := postForm(t, srv, h, "/subscriptions/"+sub.ID+"/"+a, url.Values{}); code != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", a, code, body)
+		}
+	}
+	got, _ := st.GetSubscription(ctx, sub.ID)
+	if got.Secret == sub.Secret || got.PreviousSecret != sub.Secret || got.Status != store.StatusDisabled {
+		t.Errorf("after rotate+disable: %+v", got)
+	}
+	// A disabled subscription receives nothing: the trigger form says so.
+	code, body, _ = postForm(t, srv, h, "/trigger", url.Values{"type": {"bond:card.created"}})
+	if code != 400 || !strings.Contains(body, "no enabled subscription") {
+		t.Fatalf("trigger without target: %d %s", code, body)
+	}
+	postForm(t, srv, h, "/subscriptions/"+sub.ID+"/enable", url.Values{})
+	code, _, hdr = postForm(t, srv, h, "/trigger", url.Values{"type": {"bond:card.created"}, "body": {`{"event": "card.created", "edited": true}`}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/?type=card.created") {
+		t.Fatalf("trigger: %d %s", code, hdr.Get("Location"))
+	}
+	ds, _ := st.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: sub.ID})
+	if len(ds) != 1 {
+		t.Fatalf("deliveries: %d", len(ds))
+	}
+	ev, _ := st.GetEvent(ctx, ds[0].EventID)
+	if string(ev.Payload) != `{"event":"card.created","edited":true}` {
+		t.Errorf("payload %s", ev.Payload)
+	}
+	if code, _, _ := postForm(t, srv, h, "/subscriptions/"+sub.ID+"/delete", url.Values{}); code != http.StatusSeeOther {
+		t.Fatalf("delete: %d", code)
+	}
+	if subs, _ := st.ListSubscriptions(ctx, store.SubscriptionFilter{}); len(subs) != 0 {
+		t.Errorf("not deleted")
 	}
 }
