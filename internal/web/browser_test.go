@@ -247,6 +247,17 @@ func TestBrowserInspector(t *testing.T) {
 	}
 	screenshot(t, ctx, "inspector-live-log")
 
+	// A filter change swaps the rows in place and the stream follows it:
+	// with status=failed, a new succeeded delivery does not appear.
+	get(t, ctx, chromedp.Evaluate[bool](`(function(){var s=document.querySelector('select[name="status"]');s.value='failed';s.dispatchEvent(new Event('change',{bubbles:true}));return true})()`))
+	get(t, ctx, chromedp.Poll[bool](`location.search === '?status=failed' && document.querySelectorAll('[data-testid="delivery-row"][data-status="succeeded"]').length === 0`, chromedp.WithPollingTimeout(5*time.Second)))
+	hidden := e.trigger(t).Deliveries[0].ID
+	e.waitDelivery(t, hidden, 1)
+	time.Sleep(400 * time.Millisecond)
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-delivery-id="` + hidden + `"]').length`)); n != 0 {
+		t.Errorf("a succeeded delivery streamed into a status=failed log")
+	}
+
 	// Detail: the verdict and the app's answer.
 	e.waitDelivery(t, id, 1)
 	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id))

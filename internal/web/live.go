@@ -27,9 +27,10 @@ type rowUpdate struct {
 	HTML string `json:"html"`
 }
 
-// liveMaxRows is how many rows one batch renders (the page keeps about
-// as many); under a flood the rest are counted, not drawn.
-const liveMaxRows = 200
+// liveMaxRows is how many rows one batch renders (the page keeps twice
+// as many); under a flood the rest are counted, not drawn, and batches
+// slow to every other tick, so the page's work stays bounded.
+const liveMaxRows = 100
 
 // live streams the log's changes to one tab: every Poll it reads the
 // deliveries after the newest it sent (one indexed range query) and
@@ -63,6 +64,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	var buf bytes.Buffer
+	flooded := false
 	for {
 		select {
 		case <-r.Context().Done():
@@ -74,6 +76,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			fl.Flush()
 			continue
 		case <-tick.C:
+			if flooded {
+				flooded = false
+				continue
+			}
 		}
 		batch := liveBatch{Top: after}
 		// New rows, oldest first, up to a few thousand per tick.
@@ -131,6 +137,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		if n := len(fresh); n > liveMaxRows {
 			batch.Skipped = n - liveMaxRows
 			fresh = fresh[n-liveMaxRows:]
+			flooded = true
 		}
 		buf.Reset()
 		for i := len(fresh) - 1; i >= 0; i-- {

@@ -231,6 +231,11 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			d.TopSeq = top.Rows[0].Seq
 		}
 	}
+	if r.URL.Query().Get("fragment") == "1" {
+		d.ElapsedMS = fmtDuration(time.Since(start))
+		h.logFragment(w, d)
+		return
+	}
 	seen := map[string]bool{}
 	for _, et := range h.cat.All() {
 		if !seen[et.Type] {
@@ -241,7 +246,31 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	sort.Strings(d.Types)
 	d.Subs, _ = h.st.ListSubscriptions(r.Context(), store.SubscriptionFilter{})
 	d.ElapsedMS = fmtDuration(time.Since(start))
+	if r.URL.Query().Get("fragment") == "1" {
+		h.logFragment(w, d)
+		return
+	}
 	h.render(w, r, "log", page{Title: "Live log", D: d})
+}
+
+// logFragment answers a filter change made by the page's script: the
+// rows and the paging, rendered by the same templates, as JSON.
+func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
+	var rows, paging bytes.Buffer
+	for _, rv := range d.Rows {
+		if err := h.rowT.ExecuteTemplate(&rows, "row", rv); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
+	if err := h.pages["log"].ExecuteTemplate(&paging, "paging", d); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
+		"top": d.TopSeq, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "server": d.ElapsedMS})
 }
 
 // ---- events ----

@@ -5,16 +5,18 @@
 (function () {
   var MAX_ROWS = 200;
 
+  // The live log's stream. Its cursor and filters live on the table
+  // (data-top, data-filter), so a filter change restarts it.
+  var live = { restart: function () {} };
+
   function liveLog() {
     var table = document.getElementById("log");
-    if (!table || table.dataset.first !== "true") return;
+    if (!table) return;
     var tbody = document.getElementById("rows");
     var ind = document.getElementById("live");
     var skipped = document.getElementById("skipped");
-    var top = table.dataset.top || "0";
-    var filter = table.dataset.filter || "";
     var skippedTotal = 0;
-    var es = null;
+    var es = null, retry = null;
 
     function setState(cls, text) {
       ind.className = "live " + cls;
@@ -27,29 +29,36 @@
       });
       return ids.join("&");
     }
+    function stop() {
+      if (es) { es.close(); es = null; }
+      clearTimeout(retry);
+    }
     function connect() {
-      var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(top);
+      stop();
+      if (table.dataset.first !== "true") return;
+      var filter = table.dataset.filter || "";
+      var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0");
       var p = pendingIDs();
       if (p) url += "&" + p;
-      es = new EventSource(url);
-      es.addEventListener("hello", function () { setState("on", "live"); });
-      es.addEventListener("rows", function (ev) {
+      var mine = new EventSource(url);
+      es = mine;
+      mine.addEventListener("hello", function () { setState("on", "live"); });
+      mine.addEventListener("rows", function (ev) {
+        if (es !== mine) return;
+        var t0 = performance.now();
         var b = JSON.parse(ev.data);
-        top = String(b.top);
-        table.dataset.top = top;
+        table.dataset.top = String(b.top);
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
           if (tr) tr.outerHTML = u.html;
         });
         if (b.rows) {
-          var empty = document.getElementById("empty");
-          if (empty) empty.remove();
+          document.getElementById("empty").hidden = true;
           if (b.n >= MAX_ROWS) {
             tbody.innerHTML = b.rows; // a flood: the batch is the page
           } else {
             tbody.insertAdjacentHTML("afterbegin", b.rows);
-            var extra = tbody.rows.length - MAX_ROWS;
-            if (extra > 0) {
+            if (tbody.rows.length > MAX_ROWS) {
               var r = document.createRange();
               r.setStartBefore(tbody.rows[MAX_ROWS]);
               r.setEndAfter(tbody.lastChild);
@@ -57,18 +66,61 @@
             }
           }
         }
+        window.__liveMs = Math.max(window.__liveMs || 0, performance.now() - t0);
         if (b.skipped) {
           skippedTotal += b.skipped;
           skipped.textContent = skippedTotal + " deliveries streamed past faster than shown (see older pages)";
         }
       });
-      es.onerror = function () {
+      mine.onerror = function () {
+        if (es !== mine) return;
         setState("off", "reconnecting…");
-        es.close();
-        setTimeout(connect, 1000);
+        stop();
+        retry = setTimeout(connect, 1000);
       };
     }
+    live.restart = connect;
     connect();
+  }
+
+  // Filter changes fetch the rows (the same server templates, as JSON)
+  // instead of loading a new page.
+  function filters() {
+    var form = document.querySelector('form.filters[role="search"]');
+    var table = document.getElementById("log");
+    if (!form || !table || !window.fetch) return;
+    var tbody = document.getElementById("rows");
+    var timer = null, seq = 0;
+    function apply() {
+      var clean = new URLSearchParams();
+      new FormData(form).forEach(function (v, k) { if (v) clean.append(k, v); });
+      var qs = clean.toString();
+      var mine = ++seq;
+      var t0 = performance.now();
+      fetch("/?" + qs + (qs ? "&" : "") + "fragment=1", { headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (b) {
+          if (mine !== seq) return;
+          tbody.innerHTML = b.rows;
+          document.getElementById("paging").innerHTML = b.paging;
+          document.getElementById("empty").hidden = !b.empty;
+          document.getElementById("server-time").textContent = "server " + b.server;
+          table.dataset.top = String(b.top);
+          table.dataset.filter = b.filter;
+          table.dataset.first = "true";
+          history.replaceState(null, "", "/" + (qs ? "?" + qs : ""));
+          window.__filterMs = performance.now() - t0;
+          live.restart();
+        })
+        .catch(function () { form.submit(); });
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); apply(); });
+    form.addEventListener("change", function (ev) { if (ev.target.tagName === "SELECT") apply(); });
+    form.addEventListener("input", function (ev) {
+      if (ev.target.tagName !== "INPUT") return;
+      clearTimeout(timer);
+      timer = setTimeout(apply, 250);
+    });
   }
 
   function diffPicker() {
@@ -130,6 +182,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    liveLog(); diffPicker(); copyButtons(); tabs(); confirms(); refresh();
+    liveLog(); filters(); diffPicker(); copyButtons(); tabs(); confirms(); refresh();
   });
 })();
