@@ -254,7 +254,7 @@ func TestBrowserInspector(t *testing.T) {
 	hidden := e.trigger(t).Deliveries[0].ID
 	e.waitDelivery(t, hidden, 1)
 	time.Sleep(400 * time.Millisecond)
-	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-delivery-id="` + hidden + `"]').length`)); n != 0 {
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-delivery-id="`+hidden+`"]').length`)); n != 0 {
 		t.Errorf("a succeeded delivery streamed into a status=failed log")
 	}
 
