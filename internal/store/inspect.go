@@ -24,6 +24,32 @@ type Inspector interface {
 	// SlowestEndpoints ranks URLs by the mean duration of the last
 	// attempts of the newest lastN deliveries.
 	SlowestEndpoints(ctx context.Context, lastN, limit int) ([]EndpointLatency, error)
+	// InspectEvents returns events that have no delivery at all (what
+	// listen received without forwarding it, or rejected): created in
+	// [Since, Until) newest first, or with Seq > AfterSeq oldest first
+	// when q.Tail. Payloads are left out.
+	InspectEvents(ctx context.Context, q EventQuery) ([]*EventRow, error)
+	// MaxEventSeq is the newest event's Seq (0 for none).
+	MaxEventSeq(ctx context.Context) (int64, error)
+}
+
+// EventQuery selects events without deliveries for the inspector.
+type EventQuery struct {
+	Since, Until time.Time // zero: unbounded
+	AfterSeq     int64
+	UpToSeq      int64 // with Tail: Seq <= UpToSeq (0 = no bound)
+	Tail         bool
+	Provider     string
+	TypePattern  string
+	Source       string
+	Search       string
+	Limit        int // default 50
+}
+
+// EventRow is an event (without its payload) and its Seq.
+type EventRow struct {
+	Seq int64
+	*Event
 }
 
 // InspectQuery selects deliveries for the inspector. Zero fields do not

@@ -247,6 +247,31 @@ func TestBrowserInspector(t *testing.T) {
 	}
 	screenshot(t, ctx, "inspector-live-log")
 
+	// An event listen received and rejected (no delivery) streams in too,
+	// with its verdict; its page shows the request as received.
+	rej := &store.Event{ID: "evt_rejected_1", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: []byte(`{"event":"card.created"}`), ContentType: "application/json", Verdict: "invalid: bond: no matching signature",
+		Headers: map[string][]string{"Bond-Signature": {"t=1,v1=00"}, "X-Evil": {"<script>window.__pwned=4</script>"}}}
+	if err := e.st.CreateEvent(context.Background(), rej, nil); err != nil {
+		t.Fatal(err)
+	}
+	erow := `tr[data-testid="event-row"][data-event-id="evt_rejected_1"]`
+	do(t, ctx, 2*sec, chromedp.WaitVisible(erow))
+	if st := get(t, ctx, chromedp.Text(erow+` [data-testid="status"]`)); st != "rejected" {
+		t.Errorf("rejected event row status %q", st)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/events/evt_rejected_1"))
+	if v := get(t, ctx, chromedp.Text(`[data-testid="signature-verdict"]`)); v != "invalid" {
+		t.Errorf("event page verdict %q", v)
+	}
+	if r := get(t, ctx, chromedp.Text(`[data-testid="verdict-reason"]`)); !strings.Contains(r, "no matching signature") {
+		t.Errorf("event page reason %q", r)
+	}
+	if pwned := get(t, ctx, chromedp.Evaluate[string](`String(window.__pwned)`)); pwned != "undefined" {
+		t.Errorf("a script in a received header ran: %s", pwned)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(erow), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+
 	// A filter change swaps the rows in place and the stream follows it:
 	// with status=failed, a new succeeded delivery does not appear.
 	get(t, ctx, chromedp.Evaluate[bool](`(function(){var s=document.querySelector('select[name="status"]');s.value='failed';s.dispatchEvent(new Event('change',{bubbles:true}));return true})()`))

@@ -19,6 +19,7 @@ type liveBatch struct {
 	N       int         `json:"n"`
 	Updates []rowUpdate `json:"updates,omitempty"`
 	Top     int64       `json:"top"`
+	ETop    int64       `json:"etop"`
 	Skipped int         `json:"skipped,omitempty"`
 }
 
@@ -48,6 +49,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 {
 			after = pg.Rows[0].Seq
 		}
+	}
+	etop, _ := strconv.ParseInt(r.URL.Query().Get("etop"), 10, 64)
+	withEvents := eventsShown(q)
+	if withEvents && etop <= 0 {
+		etop, _ = h.insp.MaxEventSeq(r.Context())
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -81,7 +87,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 		}
-		batch := liveBatch{Top: after}
+		batch := liveBatch{Top: after, ETop: etop}
 		// New rows, oldest first, up to a few thousand per tick.
 		var fresh []*store.DeliveryRow
 		for range 5 {
@@ -134,26 +140,43 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		if n := len(fresh); n > liveMaxRows {
-			batch.Skipped = n - liveMaxRows
-			fresh = fresh[n-liveMaxRows:]
-			flooded = true
+		// Events without deliveries (listen received and did not forward).
+		var views []rowView
+		if withEvents {
+			if maxE, err := h.insp.MaxEventSeq(r.Context()); err == nil && maxE > etop {
+				eq := eventQuery(q)
+				eq.Tail, eq.AfterSeq, eq.UpToSeq, eq.Limit = true, etop, maxE, 1000
+				if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+					for _, e := range evs {
+						views = append(views, eventView(e))
+					}
+					batch.ETop = maxE
+				}
+			}
 		}
-		buf.Reset()
-		for i := len(fresh) - 1; i >= 0; i-- {
-			row := fresh[i]
+		for _, row := range fresh {
 			if row.Status == store.DeliveryPending && len(pending) < 2000 {
 				pending[row.ID] = row.Status + strconv.Itoa(row.AttemptCount)
 			}
-			if err := h.rowT.ExecuteTemplate(&buf, "row", h.rowView(row)); err != nil {
+			views = append(views, h.rowView(row))
+		}
+		mergeRows(views)
+		if n := len(views); n > liveMaxRows {
+			batch.Skipped = n - liveMaxRows
+			views = views[:liveMaxRows]
+			flooded = true
+		}
+		buf.Reset()
+		for _, v := range views {
+			if err := h.rowT.ExecuteTemplate(&buf, "row", v); err != nil {
 				return
 			}
 		}
-		batch.Rows, batch.N = buf.String(), len(fresh)
-		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after {
+		batch.Rows, batch.N = buf.String(), len(views)
+		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop {
 			continue
 		}
-		after = batch.Top
+		after, etop = batch.Top, batch.ETop
 		b, _ := json.Marshal(batch)
 		if _, err := fmt.Fprintf(w, "event: rows\ndata: %s\n\n", b); err != nil {
 			return

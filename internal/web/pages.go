@@ -48,7 +48,7 @@ func (h *Handler) parseTemplates() error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{"log", "events", "detail", "edit", "diff", "subscriptions", "trigger", "overview", "error"} {
+	for _, p := range []string{"log", "events", "detail", "edit", "diff", "subscriptions", "trigger", "overview", "error", "event"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html")
 		if err != nil {
 			return err
@@ -137,28 +137,60 @@ type rowView struct {
 	ID, Seq, Time, Source, Provider, Type, Target, TargetTitle string
 	SubscriptionID, Status, Attempts, Latency, Verdict, Kind   string
 	VerdictClass                                               string
+	// Event: the row is an event without deliveries (ID is its ID).
+	Event bool
+	at    time.Time
+}
+
+func verdictOf(v string) (text, class string) {
+	switch {
+	case v == "valid":
+		return "valid", "ok"
+	case strings.HasPrefix(v, "invalid"):
+		return v, "bad"
+	}
+	return "not verified", "muted"
+}
+
+// eventView is a log row for an event that has no delivery: received by
+// listen and not forwarded, or rejected.
+func eventView(e *store.EventRow) rowView {
+	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"),
+		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt}
+	v.Verdict, v.VerdictClass = verdictOf(e.Verdict)
+	if v.VerdictClass == "bad" {
+		v.Status = "rejected"
+	}
+	return v
+}
+
+// eventsShown reports whether a log query can include events without
+// deliveries (a status or subscription filter leaves them out).
+func eventsShown(q store.InspectQuery) bool { return q.Status == "" && q.SubscriptionID == "" }
+
+func eventQuery(q store.InspectQuery) store.EventQuery {
+	return store.EventQuery{Provider: q.Provider, TypePattern: q.TypePattern, Source: q.Source, Search: q.Search, Limit: q.Limit}
+}
+
+// mergeRows orders delivery and event rows newest first.
+func mergeRows(rows []rowView) {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].at.After(rows[j].at) })
 }
 
 func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"),
 		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
 		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
-		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL}
+		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt}
 	if r.SubscriptionID != "" {
 		v.Target = shortID(r.SubscriptionID) + " " + r.URL
 	}
 	if r.Kind == store.KindProbe {
 		v.Source = store.SourceCheck
 	}
-	received := r.Source == store.SourceReceived || r.Kind == store.KindForward
-	switch {
-	case received && r.Verdict == "valid":
-		v.Verdict, v.VerdictClass = "valid", "ok"
-	case received && strings.HasPrefix(r.Verdict, "invalid"):
-		v.Verdict, v.VerdictClass = r.Verdict, "bad"
-	case received:
-		v.Verdict, v.VerdictClass = "not verified", "muted"
-	default:
+	if r.Source == store.SourceReceived || r.Kind == store.KindForward {
+		v.Verdict, v.VerdictClass = verdictOf(r.Verdict)
+	} else {
 		v.Verdict, v.VerdictClass = "signed", "muted"
 	}
 	return v
@@ -181,6 +213,7 @@ type logData struct {
 	Partial    bool
 	First      bool
 	TopSeq     int64
+	EventTop   int64  // newest event seq when the page was read (the stream's event cursor)
 	Filter     string // the filters as a query string (for /live and paging)
 	Providers  []string
 	Types      []string
@@ -231,6 +264,23 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			d.TopSeq = top.Rows[0].Seq
 		}
 	}
+	if h.insp != nil && eventsShown(q) {
+		// Events without deliveries in the page's time span.
+		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
+		eq := eventQuery(q)
+		if len(pg.Rows) == q.Limit {
+			eq.Since = pg.Rows[len(pg.Rows)-1].CreatedAt
+		}
+		if !d.First && len(pg.Rows) > 0 {
+			eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
+		}
+		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+			for _, e := range evs {
+				d.Rows = append(d.Rows, eventView(e))
+			}
+			mergeRows(d.Rows)
+		}
+	}
 	if r.URL.Query().Get("fragment") == "1" {
 		d.ElapsedMS = fmtDuration(time.Since(start))
 		h.logFragment(w, d)
@@ -270,7 +320,7 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
-		"top": d.TopSeq, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "server": d.ElapsedMS})
+		"top": d.TopSeq, "etop": d.EventTop, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "server": d.ElapsedMS})
 }
 
 // ---- events ----
@@ -283,6 +333,46 @@ func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, "events", page{Title: "Events", D: evs})
+}
+
+type eventData struct {
+	E          *store.Event
+	Deliveries []*store.Delivery
+	Headers    []headerLine
+	Pretty     string
+	Raw        string
+	Hex        string
+	Size       int
+	Verdict    verdictView
+}
+
+func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
+	e, err := h.st.GetEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	d := eventData{E: e, Headers: sortedHeaders(delivery.MaskHeaders(e.Headers)), Pretty: pretty(e.Payload, e.ContentType),
+		Raw: string(e.Payload), Hex: hexDump(e.Payload), Size: len(e.Payload)}
+	d.Deliveries, _ = h.st.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: e.ID, Limit: 50})
+	if e.Source == store.SourceReceived {
+		d.Verdict.Text, d.Verdict.Class = verdictOf(e.Verdict)
+		if d.Verdict.Class == "bad" {
+			d.Verdict.Text, d.Verdict.Reason = "invalid", strings.TrimSpace(strings.TrimPrefix(e.Verdict, "invalid:"))
+		}
+	} else {
+		d.Verdict = verdictView{Class: "muted", Text: "signed per delivery", Reason: "each delivery's page re-checks its signature"}
+	}
+	h.render(w, r, "event", page{Title: "Event " + shortID(e.ID), Nav: "events", D: d})
+}
+
+func (h *Handler) downloadEventBody(w http.ResponseWriter, r *http.Request) {
+	e, err := h.st.GetEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		http.Error(w, err.Error(), notFoundOr500(err))
+		return
+	}
+	writeBody(w, e)
 }
 
 // ---- detail ----
@@ -487,6 +577,10 @@ func (h *Handler) downloadBody(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), notFoundOr500(err))
 		return
 	}
+	writeBody(w, e)
+}
+
+func writeBody(w http.ResponseWriter, e *store.Event) {
 	ext := ".txt"
 	switch {
 	case strings.Contains(e.ContentType, "json"):

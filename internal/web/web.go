@@ -152,6 +152,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /{$}", h.logPage)
 	m.HandleFunc("GET /live", h.live)
 	m.HandleFunc("GET /events", h.eventsPage)
+	m.HandleFunc("GET /events/{id}", h.eventPage)
+	m.HandleFunc("GET /events/{id}/body", h.downloadEventBody)
 	m.HandleFunc("GET /deliveries/{id}", h.detailPage)
 	m.HandleFunc("GET /deliveries/{id}/body", h.downloadBody)
 	m.HandleFunc("POST /deliveries/{id}/replay", h.replay)

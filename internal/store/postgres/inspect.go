@@ -188,3 +188,74 @@ func (db *DB) SlowestEndpoints(ctx context.Context, lastN, limit int) ([]store.E
 	}
 	return out, db.wrap("slowest endpoints", rows.Err())
 }
+
+// InspectEvents returns events without deliveries, by creation time or
+// after a seq.
+func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	args := []any{}
+	conds := []string{"NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)"}
+	add := func(format string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(format, len(args)))
+	}
+	if q.Provider != "" {
+		add("e.provider = $%d", q.Provider)
+	}
+	if q.TypePattern != "" {
+		conds = append(conds, patternClause("e.type", q.TypePattern, &args))
+	}
+	if q.Source != "" {
+		add("e.source = $%d", q.Source)
+	}
+	if q.Search != "" {
+		add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
+	}
+	order := "DESC"
+	if q.Tail {
+		order = ""
+		add("e.seq > $%d", q.AfterSeq)
+		if q.UpToSeq > 0 {
+			add("e.seq <= $%d", q.UpToSeq)
+		}
+	} else {
+		if !q.Since.IsZero() {
+			add("e.created_at >= $%d", q.Since)
+		}
+		if !q.Until.IsZero() {
+			add("e.created_at < $%d", q.Until)
+		}
+	}
+	rows, err := db.pool.Query(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
+		FROM events e WHERE `+strings.Join(conds, " AND ")+fmt.Sprintf(` ORDER BY e.seq %s LIMIT %d`, order, q.Limit), args...)
+	if err != nil {
+		return nil, db.wrap("inspect events", err)
+	}
+	defer rows.Close()
+	var out []*store.EventRow
+	for rows.Next() {
+		var e store.Event
+		var r store.EventRow
+		if err := rows.Scan(&r.Seq, &e.ID, &e.Type, &e.Provider, &e.ContentType, &e.Source, &e.Verdict, &e.CreatedAt); err != nil {
+			return nil, db.wrap("inspect events", err)
+		}
+		e.CreatedAt = e.CreatedAt.UTC()
+		r.Event = &e
+		out = append(out, &r)
+	}
+	return out, db.wrap("inspect events", rows.Err())
+}
+
+// MaxEventSeq is the newest event's seq.
+func (db *DB) MaxEventSeq(ctx context.Context) (int64, error) {
+	var n *int64
+	if err := db.pool.QueryRow(ctx, `SELECT max(seq) FROM events`).Scan(&n); err != nil {
+		return 0, db.wrap("max event seq", err)
+	}
+	if n == nil {
+		return 0, nil
+	}
+	return *n, nil
+}

@@ -194,3 +194,68 @@ func (s *Store) SlowestEndpoints(ctx context.Context, lastN, limit int) ([]store
 	}
 	return out, rows.Err()
 }
+
+// InspectEvents returns events without deliveries, by creation time or
+// after a seq.
+func (s *Store) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	where := []string{"NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq)"}
+	var args []any
+	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	if q.Provider != "" {
+		add("e.provider = ?", q.Provider)
+	}
+	if q.TypePattern != "" {
+		c, a := patternClause("+e.type", q.TypePattern)
+		add(c, a...)
+	}
+	if q.Source != "" {
+		add("e.source = ?", q.Source)
+	}
+	if q.Search != "" {
+		add("instr(e.payload, ?) > 0", []byte(q.Search))
+	}
+	order := "DESC"
+	if q.Tail {
+		order = ""
+		add("e.seq > ?", q.AfterSeq)
+		if q.UpToSeq > 0 {
+			add("e.seq <= ?", q.UpToSeq)
+		}
+	} else {
+		if !q.Since.IsZero() {
+			add("e.created_at >= ?", q.Since.UnixMicro())
+		}
+		if !q.Until.IsZero() {
+			add("e.created_at < ?", q.Until.UnixMicro())
+		}
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
+		FROM events e WHERE `+strings.Join(where, " AND ")+` ORDER BY e.seq `+order+` LIMIT ?`, append(args, q.Limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.EventRow
+	for rows.Next() {
+		var e store.Event
+		var r store.EventRow
+		var created sql.NullInt64
+		if err := rows.Scan(&r.Seq, &e.ID, &e.Type, &e.Provider, &e.ContentType, &e.Source, &e.Verdict, &created); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromTm(created)
+		r.Event = &e
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// MaxEventSeq is the newest event's seq.
+func (s *Store) MaxEventSeq(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT max(seq) FROM events`).Scan(&n)
+	return n.Int64, err
+}

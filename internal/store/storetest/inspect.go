@@ -112,6 +112,31 @@ func RunInspector(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("received row: verdict %q source %q", r.Verdict, r.Source)
 		}
 	}
+	// Events without deliveries: what listen received and did not forward.
+	maxBefore, err := in.MaxEventSeq(ctx)
+	must(t, err)
+	lone := newEvent("evt-lone", "card.created")
+	lone.CreatedAt, lone.Source, lone.Verdict = now, store.SourceReceived, "invalid: no matching signature"
+	must(t, s.CreateEvent(ctx, lone, nil))
+	maxAfter, err := in.MaxEventSeq(ctx)
+	must(t, err)
+	if maxAfter <= maxBefore {
+		t.Errorf("max event seq %d after %d", maxAfter, maxBefore)
+	}
+	evs, err := in.InspectEvents(ctx, store.EventQuery{Since: now.Add(-time.Minute)})
+	must(t, err)
+	if len(evs) != 1 || evs[0].ID != "evt-lone" || evs[0].Verdict != lone.Verdict || evs[0].Seq != maxAfter {
+		t.Fatalf("events without deliveries: %+v", evs)
+	}
+	if evs, _ := in.InspectEvents(ctx, store.EventQuery{Tail: true, AfterSeq: maxBefore, UpToSeq: maxAfter}); len(evs) != 1 {
+		t.Errorf("tail: %d events", len(evs))
+	}
+	if evs, _ := in.InspectEvents(ctx, store.EventQuery{Tail: true, AfterSeq: maxAfter}); len(evs) != 0 {
+		t.Errorf("tail past the newest: %d events", len(evs))
+	}
+	if evs, _ := in.InspectEvents(ctx, store.EventQuery{Since: now.Add(-time.Minute), Provider: "mono"}); len(evs) != 0 {
+		t.Errorf("provider filter: %d events", len(evs))
+	}
 	// Aggregates.
 	tp, err := in.Throughput(ctx, now.Add(-time.Hour))
 	must(t, err)

@@ -37,7 +37,8 @@
       stop();
       if (table.dataset.first !== "true") return;
       var filter = table.dataset.filter || "";
-      var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0");
+      var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
+        "&etop=" + encodeURIComponent(table.dataset.etop || "0");
       var p = pendingIDs();
       if (p) url += "&" + p;
       var mine = new EventSource(url);
@@ -48,6 +49,7 @@
         var t0 = performance.now();
         var b = JSON.parse(ev.data);
         table.dataset.top = String(b.top);
+        table.dataset.etop = String(b.etop);
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
           if (tr) tr.outerHTML = u.html;
@@ -106,6 +108,7 @@
           document.getElementById("empty").hidden = !b.empty;
           document.getElementById("server-time").textContent = "server " + b.server;
           table.dataset.top = String(b.top);
+          table.dataset.etop = String(b.etop);
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
           history.replaceState(null, "", "/" + (qs ? "?" + qs : ""));
