@@ -77,7 +77,12 @@ type Handler struct {
 }
 
 // New builds the inspector's handler. Mount it at "/" (it answers its own
-// paths and 404 elsewhere): mux.Handle("/", h).
+// paths and 404 elsewhere). In `hookctl serve`, after listening:
+//
+//	h, err := web.New(web.Config{Store: st, Catalog: cat, Dispatcher: disp, Addr: ln.Addr().String()})
+//	mux.Handle("/", h) // provider routes and /_hookctl/ are more specific and win
+//
+// With --host 0.0.0.0, add the names clients use to ExtraHosts.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("web: no store")
@@ -208,7 +213,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // returns its URL. When cfg.Dispatcher is nil it also runs a delivery
 // engine over the store, so replays and resends from the page go out.
 //
-// listen --ui: url, stop, err := web.Start(ctx, addr, web.Config{Store: st})
+// In `hookctl listen --ui[=ADDR]` (flag NoOptDefVal = DefaultAddr):
+//
+//	url, stopUI, err := web.Start(ctx, opts.UI, web.Config{Store: st, Catalog: cat, Version: v})
+//	if err != nil { return cli.Envf("cannot serve the inspector: %v", err) }
+//	defer stopUI()
+//	fmt.Fprintf(ios.ErrOut, "Inspector at %s\n", url)
 func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(), err error) {
 	ln, err := Listen(addr)
 	if err != nil {
