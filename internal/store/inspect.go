@@ -26,8 +26,8 @@ type Inspector interface {
 	SlowestEndpoints(ctx context.Context, lastN, limit int) ([]EndpointLatency, error)
 	// InspectEvents returns events that have no delivery at all (what
 	// listen received without forwarding it, or rejected): created in
-	// [Since, Until) newest first, or with Seq > AfterSeq oldest first
-	// when q.Tail. Payloads are left out.
+	// [Since, Until) newest first (by the creation-time index), or with
+	// Seq > AfterSeq oldest first when q.Tail. Payloads are left out.
 	InspectEvents(ctx context.Context, q EventQuery) ([]*EventRow, error)
 	// MaxEventSeq is the newest event's Seq (0 for none).
 	MaxEventSeq(ctx context.Context) (int64, error)
@@ -38,6 +38,7 @@ type EventQuery struct {
 	Since, Until time.Time // zero: unbounded
 	AfterSeq     int64
 	UpToSeq      int64 // with Tail: Seq <= UpToSeq (0 = no bound)
+	MinSeq       int64 // without Tail: Seq > MinSeq (bounds the scan when Since is zero)
 	Tail         bool
 	Provider     string
 	TypePattern  string

@@ -164,6 +164,10 @@ func eventView(e *store.EventRow) rowView {
 	return v
 }
 
+// eventWindow is how many of the newest events a log page looks through
+// for events without deliveries when the page gives no time bound.
+const eventWindow = 5000
+
 // eventsShown reports whether a log query can include events without
 // deliveries (a status or subscription filter leaves them out).
 func eventsShown(q store.InspectQuery) bool { return q.Status == "" && q.SubscriptionID == "" }
@@ -270,6 +274,9 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		eq := eventQuery(q)
 		if len(pg.Rows) == q.Limit {
 			eq.Since = pg.Rows[len(pg.Rows)-1].CreatedAt
+		} else {
+			// No time bound from the page: look at the newest events only.
+			eq.MinSeq = d.EventTop - eventWindow
 		}
 		if !d.First && len(pg.Rows) > 0 {
 			eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)

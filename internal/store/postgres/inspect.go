@@ -213,9 +213,14 @@ func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.E
 	if q.Search != "" {
 		add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
 	}
-	order := "DESC"
+	// With a time bound the creation-time index serves the range; without
+	// one, the seq range (MinSeq) does.
+	order := "e.created_at DESC, e.seq DESC"
+	if q.Since.IsZero() {
+		order = "e.seq DESC"
+	}
 	if q.Tail {
-		order = ""
+		order = "e.seq"
 		add("e.seq > $%d", q.AfterSeq)
 		if q.UpToSeq > 0 {
 			add("e.seq <= $%d", q.UpToSeq)
@@ -227,9 +232,12 @@ func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.E
 		if !q.Until.IsZero() {
 			add("e.created_at < $%d", q.Until)
 		}
+		if q.MinSeq > 0 {
+			add("e.seq > $%d", q.MinSeq)
+		}
 	}
 	rows, err := db.pool.Query(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
-		FROM events e WHERE `+strings.Join(conds, " AND ")+fmt.Sprintf(` ORDER BY e.seq %s LIMIT %d`, order, q.Limit), args...)
+		FROM events e WHERE `+strings.Join(conds, " AND ")+fmt.Sprintf(` ORDER BY %s LIMIT %d`, order, q.Limit), args...)
 	if err != nil {
 		return nil, db.wrap("inspect events", err)
 	}

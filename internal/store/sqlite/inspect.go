@@ -217,9 +217,14 @@ func (s *Store) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store
 	if q.Search != "" {
 		add("instr(e.payload, ?) > 0", []byte(q.Search))
 	}
-	order := "DESC"
+	// With a time bound the creation-time index serves the range; without
+	// one, the seq range (MinSeq) does.
+	order := "e.created_at DESC, e.seq DESC"
+	if q.Since.IsZero() {
+		order = "e.seq DESC"
+	}
 	if q.Tail {
-		order = ""
+		order = "e.seq"
 		add("e.seq > ?", q.AfterSeq)
 		if q.UpToSeq > 0 {
 			add("e.seq <= ?", q.UpToSeq)
@@ -231,9 +236,12 @@ func (s *Store) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store
 		if !q.Until.IsZero() {
 			add("e.created_at < ?", q.Until.UnixMicro())
 		}
+		if q.MinSeq > 0 {
+			add("e.seq > ?", q.MinSeq)
+		}
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
-		FROM events e WHERE `+strings.Join(where, " AND ")+` ORDER BY e.seq `+order+` LIMIT ?`, append(args, q.Limit)...)
+		FROM events e WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, err
 	}
