@@ -245,7 +245,6 @@ func TestBrowserInspector(t *testing.T) {
 	if dup := get(t, ctx, chromedp.Evaluate[int](`(function(){var ids=Array.from(document.querySelectorAll('[data-testid="delivery-row"]')).map(function(r){return r.dataset.deliveryId});return ids.length-new Set(ids).size})()`)); dup != 0 {
 		t.Errorf("the live log shows %d duplicate rows", dup)
 	}
-	screenshot(t, ctx, "inspector-live-log")
 
 	// An event listen received and rejected (no delivery) streams in too,
 	// with its verdict; its page shows the request as received.
@@ -271,6 +270,7 @@ func TestBrowserInspector(t *testing.T) {
 		t.Errorf("a script in a received header ran: %s", pwned)
 	}
 	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(erow), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	screenshot(t, ctx, "inspector-live-log")
 
 	// A filter change swaps the rows in place and the stream follows it:
 	// with status=failed, a new succeeded delivery does not appear.
@@ -293,6 +293,12 @@ func TestBrowserInspector(t *testing.T) {
 		t.Errorf("app answer = %q", a)
 	}
 	screenshot(t, ctx, "inspector-detail")
+
+	// Copy as curl: the command carries the signature header and the body.
+	do(t, ctx, 5*sec, chromedp.Click(`[data-testid="copy-curl"]`), chromedp.WaitVisible(`[data-testid="curl"]`))
+	if c := get(t, ctx, chromedp.Text(`[data-testid="curl"]`)); !strings.Contains(c, "curl -X POST") || !strings.Contains(c, "Bond-Signature: t=") || !strings.Contains(c, `"event":"card.created"`) {
+		t.Errorf("curl = %q", c)
+	}
 
 	// Replay adds an attempt.
 	nReplay := len(e.app.all())

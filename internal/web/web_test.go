@@ -207,3 +207,26 @@ func TestSubscriptionAndTriggerForms(t *testing.T) {
 		t.Errorf("not deleted")
 	}
 }
+
+func TestDetailPendingAndDownload(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+		Payload: []byte(`<doc><a>1</a></doc>`), ContentType: "application/xml"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+id[:8], nil)
+	code, body, _ := send(t, req)
+	if code != 200 || !strings.Contains(body, `data-testid="next-retry"`) || !strings.Contains(body, "not sent yet") ||
+		!strings.Contains(body, "&lt;doc&gt;\n  &lt;a&gt;1&lt;/a&gt;\n&lt;/doc&gt;") {
+		t.Errorf("detail of a pending XML delivery (by prefix): %d\n%s", code, body)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/deliveries/"+id+"/body", nil)
+	code, body, hdr := send(t, req)
+	if code != 200 || body != `<doc><a>1</a></doc>` || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") || !strings.HasSuffix(strings.Trim(hdr.Get("Content-Disposition"), `"`), ".xml") {
+		t.Errorf("download: %d %q %v", code, body, hdr)
+	}
+}
