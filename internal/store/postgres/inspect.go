@@ -145,24 +145,70 @@ func (db *DB) InspectByIDs(ctx context.Context, ids []string) ([]*store.Delivery
 	return out, db.wrap("inspect deliveries", err)
 }
 
-// Throughput counts deliveries created since, per minute and status.
+// Throughput counts deliveries created since, per minute and status,
+// without scanning the hour: each minute is the seq range between two
+// lookups in the creation-time index, failed ones are counted in the
+// (status, seq) index, pending ones in the queue's; the rest succeeded.
 func (db *DB) Throughput(ctx context.Context, since time.Time) ([]store.ThroughputBucket, error) {
-	rows, err := db.pool.Query(ctx, `SELECT date_trunc('minute', created_at), status, count(*) FROM deliveries
-		WHERE created_at >= $1 GROUP BY 1, 2 ORDER BY 1`, since)
+	since = since.UTC().Truncate(time.Minute)
+	var maxSeq *int64
+	if err := db.pool.QueryRow(ctx, `SELECT max(seq) FROM deliveries`).Scan(&maxSeq); err != nil {
+		return nil, db.wrap("throughput", err)
+	}
+	if maxSeq == nil {
+		return nil, nil
+	}
+	var bounds []int64
+	var minutes []time.Time
+	for m := since; !m.After(time.Now().UTC()); m = m.Add(time.Minute) {
+		first := *maxSeq + 1
+		err := db.pool.QueryRow(ctx, `SELECT seq FROM deliveries WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1`, m).Scan(&first)
+		if err != nil && err != pgx.ErrNoRows {
+			return nil, db.wrap("throughput", err)
+		}
+		bounds, minutes = append(bounds, first), append(minutes, m)
+	}
+	bounds = append(bounds, *maxSeq+1)
+	if len(minutes) == 0 || bounds[0] > *maxSeq {
+		return nil, nil
+	}
+	var pending []int64
+	rows, err := db.pool.Query(ctx, `SELECT seq FROM deliveries WHERE status = 'pending' AND seq >= $1`, bounds[0])
 	if err != nil {
 		return nil, db.wrap("throughput", err)
 	}
-	defer rows.Close()
-	var out []store.ThroughputBucket
 	for rows.Next() {
-		var b store.ThroughputBucket
-		if err := rows.Scan(&b.Minute, &b.Status, &b.Count); err != nil {
+		var q int64
+		if err := rows.Scan(&q); err != nil {
+			rows.Close()
 			return nil, db.wrap("throughput", err)
 		}
-		b.Minute = b.Minute.UTC()
-		out = append(out, b)
+		pending = append(pending, q)
 	}
-	return out, db.wrap("throughput", rows.Err())
+	rows.Close()
+	var out []store.ThroughputBucket
+	for i, m := range minutes {
+		lo, hi := bounds[i], bounds[i+1]
+		if hi <= lo {
+			continue
+		}
+		var failed int64
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE status = 'failed' AND seq >= $1 AND seq < $2`, lo, hi).Scan(&failed); err != nil {
+			return nil, db.wrap("throughput", err)
+		}
+		var pend int64
+		for _, q := range pending {
+			if q >= lo && q < hi {
+				pend++
+			}
+		}
+		for st, n := range map[string]int64{store.DeliveryFailed: failed, store.DeliveryPending: pend, store.DeliverySucceeded: hi - lo - failed - pend} {
+			if n > 0 {
+				out = append(out, store.ThroughputBucket{Minute: m, Status: st, Count: n})
+			}
+		}
+	}
+	return out, nil
 }
 
 // SlowestEndpoints ranks URLs by the mean duration of the newest lastN

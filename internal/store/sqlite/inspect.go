@@ -150,25 +150,74 @@ func (s *Store) InspectByIDs(ctx context.Context, ids []string) ([]*store.Delive
 	return scanInspectRows(rows)
 }
 
-// Throughput counts deliveries created since, per minute and status.
+// Throughput counts deliveries created since, per minute and status. It
+// never scans the hour's deliveries: each minute is the seq range between
+// two lookups in the creation-time index (seq grows with creation time),
+// failed ones are counted in their partial index, pending ones in the
+// queue's; the rest succeeded.
 func (s *Store) Throughput(ctx context.Context, since time.Time) ([]store.ThroughputBucket, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT created_at / 60000000, status, count(*) FROM deliveries
-		WHERE created_at >= ? GROUP BY 1, 2 ORDER BY 1`, since.UnixMicro())
+	since = since.UTC().Truncate(time.Minute)
+	var maxSeq sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT max(seq) FROM deliveries`).Scan(&maxSeq); err != nil {
+		return nil, err
+	}
+	var bounds []int64 // bounds[i]: first seq created at or after minute i
+	var minutes []time.Time
+	for m := since; !m.After(time.Now().UTC()); m = m.Add(time.Minute) {
+		var first sql.NullInt64
+		err := s.r.QueryRowContext(ctx, `SELECT seq FROM deliveries INDEXED BY deliveries_created
+			WHERE created_at >= ? ORDER BY created_at, seq LIMIT 1`, m.UnixMicro()).Scan(&first)
+		if err != nil && err != sql.ErrNoRows {
+			return nil, err
+		}
+		if !first.Valid {
+			first.Int64 = maxSeq.Int64 + 1
+		}
+		bounds, minutes = append(bounds, first.Int64), append(minutes, m)
+	}
+	bounds = append(bounds, maxSeq.Int64+1)
+	if len(minutes) == 0 || bounds[0] > maxSeq.Int64 {
+		return nil, nil
+	}
+	// Pending deliveries of the hour, by seq (the queue is small).
+	var pending []int64
+	rows, err := s.r.QueryContext(ctx, `SELECT seq FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending' AND seq >= ?`, bounds[0])
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.ThroughputBucket
 	for rows.Next() {
-		var b store.ThroughputBucket
-		var m int64
-		if err := rows.Scan(&m, &b.Status, &b.Count); err != nil {
+		var q int64
+		if err := rows.Scan(&q); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		b.Minute = time.Unix(m*60, 0).UTC()
-		out = append(out, b)
+		pending = append(pending, q)
 	}
-	return out, rows.Err()
+	rows.Close()
+	var out []store.ThroughputBucket
+	for i, m := range minutes {
+		lo, hi := bounds[i], bounds[i+1]
+		if hi <= lo {
+			continue
+		}
+		var failed int64
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM deliveries INDEXED BY deliveries_failed
+			WHERE status = 'failed' AND seq >= ? AND seq < ?`, lo, hi).Scan(&failed); err != nil {
+			return nil, err
+		}
+		var pend int64
+		for _, q := range pending {
+			if q >= lo && q < hi {
+				pend++
+			}
+		}
+		for st, n := range map[string]int64{store.DeliveryFailed: failed, store.DeliveryPending: pend, store.DeliverySucceeded: hi - lo - failed - pend} {
+			if n > 0 {
+				out = append(out, store.ThroughputBucket{Minute: m, Status: st, Count: n})
+			}
+		}
+	}
+	return out, nil
 }
 
 // SlowestEndpoints ranks URLs by the mean duration of the newest lastN

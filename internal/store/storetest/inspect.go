@@ -141,11 +141,13 @@ func RunInspector(t *testing.T, open func(t *testing.T) store.Store) {
 	tp, err := in.Throughput(ctx, now.Add(-time.Hour))
 	must(t, err)
 	var total int64
+	by := map[string]int64{}
 	for _, b := range tp {
 		total += b.Count
+		by[b.Status] += b.Count
 	}
-	if total != 30 {
-		t.Errorf("throughput total %d, want 30 (%+v)", total, tp)
+	if total != 30 || by[store.DeliveryFailed] != 6 || by[store.DeliverySucceeded] != 24 {
+		t.Errorf("throughput total %d %v, want 30: 6 failed, 24 succeeded (%+v)", total, by, tp)
 	}
 	slow, err := in.SlowestEndpoints(ctx, 100, 5)
 	must(t, err)
