@@ -77,6 +77,9 @@ func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscrip
 		case strings.HasPrefix(e.Verdict, "invalid"):
 			return verdictView{Class: "bad", Text: "invalid", Reason: strings.TrimSpace(strings.TrimPrefix(e.Verdict, "invalid:"))}
 		}
+		if d.Kind == store.KindForward {
+			return verdictView{Class: "muted", Text: "no verdict recorded", Reason: "listen forwarded this event without recording a verdict; the delivery it came in on shows its signature"}
+		}
 		return verdictView{Class: "muted", Text: "not verified", Reason: "listen had no secret for this event"}
 	}
 	scheme := d.Scheme

@@ -192,7 +192,9 @@ func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 	if r.Kind == store.KindProbe {
 		v.Source = store.SourceCheck
 	}
-	if r.Source == store.SourceReceived || r.Kind == store.KindForward {
+	if r.Kind == store.KindForward && r.Verdict == "" {
+		v.Verdict, v.VerdictClass = "no verdict recorded", "muted"
+	} else if r.Source == store.SourceReceived || r.Kind == store.KindForward {
 		v.Verdict, v.VerdictClass = verdictOf(r.Verdict)
 	} else {
 		v.Verdict, v.VerdictClass = "signed", "muted"
