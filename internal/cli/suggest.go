@@ -63,4 +63,3 @@ func distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-
