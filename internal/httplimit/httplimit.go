@@ -32,7 +32,8 @@
 //     reaches Handler.
 //   - Handler refuses, with 400 and Connection: close, a request that
 //     carries both Content-Length and Transfer-Encoding, several
-//     Transfer-Encoding fields, or Transfer-Encoding on HTTP/1.0 (Go's
+//     Transfer-Encoding fields, Transfer-Encoding on HTTP/1.0, or either
+//     field folded over two lines (Go's
 //     server would quietly pick one framing; a proxy in front may have
 //     picked the other: request smuggling), and any request target that
 //     is not a path (absolute-form, authority-form, "*"). A chunked request

@@ -163,7 +163,7 @@ func (l *Limiter) ReadBody(w http.ResponseWriter, r *http.Request) (body []byte,
 // sniffer reads each request head on a connection as Go's server reads
 // it, and queues a verdict per head: does it carry conflicting framing
 // (Content-Length with Transfer-Encoding, several Transfer-Encoding
-// fields, Transfer-Encoding on HTTP/1.0)? Go's server accepts some of
+// fields, Transfer-Encoding on HTTP/1.0, either folded over two lines)? Go's server accepts some of
 // these by choosing one framing; a front proxy may have chosen the other.
 // It follows Content-Length bodies to find the next head and stops at the
 // first chunked request (Handler closes that connection) or anything it
@@ -179,11 +179,12 @@ type sniffer struct {
 	skip   int64
 	q      []verdict
 
-	method, target    string
-	http10            bool
-	nCL, nTE          int
-	clVal             string
-	clDiff, lastWasCL bool
+	method, target string
+	http10         bool
+	nCL, nTE       int
+	clVal          string
+	clDiff, folded bool
+	lastWasFraming bool
 }
 
 type verdict struct{ method, target, reason string }
@@ -239,7 +240,7 @@ func (s *sniffer) endLine(line []byte) {
 		}
 		s.inHead = true
 		s.method, s.target, s.http10 = string(method), string(target), string(proto) == "HTTP/1.0"
-		s.nCL, s.nTE, s.clVal, s.clDiff, s.lastWasCL = 0, 0, "", false, false
+		s.nCL, s.nTE, s.clVal, s.clDiff, s.folded, s.lastWasFraming = 0, 0, "", false, false, false
 		return
 	}
 	if len(line) == 0 {
@@ -251,6 +252,8 @@ func (s *sniffer) endLine(line []byte) {
 			v.reason = "both Content-Length and Transfer-Encoding: the body's framing is ambiguous"
 		case s.nTE > 0 && s.http10:
 			v.reason = "Transfer-Encoding on an HTTP/1.0 request: the body's framing is ambiguous"
+		case s.folded:
+			v.reason = "a Content-Length or Transfer-Encoding field folded over two lines: the body's framing is ambiguous"
 		}
 		if len(s.q) >= 64 {
 			s.stop()
@@ -273,13 +276,13 @@ func (s *sniffer) endLine(line []byte) {
 		return
 	}
 	if line[0] == ' ' || line[0] == '\t' { // obs-fold: continues the previous field
-		if s.lastWasCL {
-			s.stop()
+		if s.lastWasFraming {
+			s.folded = true
 		}
 		return
 	}
 	name, val, ok := bytes.Cut(line, []byte{':'})
-	s.lastWasCL = false
+	s.lastWasFraming = false
 	if !ok {
 		return
 	}
@@ -290,9 +293,10 @@ func (s *sniffer) endLine(line []byte) {
 			s.clDiff = true
 		}
 		s.nCL++
-		s.clVal, s.lastWasCL = v, true
+		s.clVal, s.lastWasFraming = v, true
 	case strings.EqualFold(string(name), "Transfer-Encoding"):
 		s.nTE++
+		s.lastWasFraming = true
 	}
 }
 
