@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +73,38 @@ func TestParseSize(t *testing.T) {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) accepted", bad)
 		}
+	}
+}
+
+// Stripe CLI habits: --forward-to is --forward, --skip-verify exists, and
+// an unknown flag gets a did-you-mean.
+func TestStripeHabits(t *testing.T) {
+	o, err := parse(t, "--forward-to", "localhost:4242/webhook", "--skip-verify", "--events", "card.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Target.String() != "http://localhost:4242/webhook" || !o.SkipVerify || strings.Join(o.Events, ",") != "card.created" {
+		t.Fatalf("options = %+v", o)
+	}
+	for _, tc := range []struct {
+		flag, hint string
+	}{
+		{"--forwad", `did you mean "--forward"?`},
+		{"--forward-too=3000", `did you mean "--forward"?`},
+		{"--skip-verfy", `did you mean "--skip-verify"?`},
+		{"--evnts", `did you mean "--events"?`},
+	} {
+		_, err := parse(t, tc.flag, "x")
+		ee, ok := err.(*cli.ExitError)
+		if !ok || ee.Code != cli.ExitUsage || !strings.Contains(err.Error(), "unknown flag") {
+			t.Fatalf("%s: %T %v", tc.flag, err, err)
+		}
+		if !slices.Contains(ee.Hints, tc.hint) {
+			t.Errorf("%s: hints %q, want %q", tc.flag, ee.Hints, tc.hint)
+		}
+	}
+	_, err = parse(t, "--zzzzzz")
+	if ee, ok := err.(*cli.ExitError); !ok || len(ee.Hints) != 1 || !strings.Contains(ee.Hints[0], "--help") {
+		t.Fatalf("no close flag: %v %+v", err, ee)
 	}
 }

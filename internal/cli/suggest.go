@@ -22,8 +22,8 @@ func FlagError(c *cobra.Command, err error) error {
 }
 
 // SuggestFlags returns the names of c's flags (its own and inherited,
-// hidden ones left out) close to name: a prefix of it, or at most two
-// edits away.
+// hidden ones left out) close to name: at most two edits away, or one a
+// prefix of the other.
 func SuggestFlags(c *cobra.Command, name string) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -32,7 +32,8 @@ func SuggestFlags(c *cobra.Command, name string) []string {
 			return
 		}
 		seen[f.Name] = true
-		if d := distance(name, f.Name); d <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) {
+		if distance(name, f.Name) <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) ||
+			(len(f.Name) >= 4 && strings.HasPrefix(name, f.Name)) {
 			out = append(out, f.Name)
 		}
 	}
