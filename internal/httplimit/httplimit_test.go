@@ -324,3 +324,27 @@ func TestSniffer(t *testing.T) {
 		t.Error("sniffer still on after an oversized head")
 	}
 }
+
+// FuzzSniffer: however the bytes are split into reads, the sniffer
+// reaches the same verdicts, and it never panics.
+func FuzzSniffer(f *testing.F) {
+	f.Add([]byte("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcPOST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n"), uint8(3))
+	f.Add([]byte("POST /a HTTP/1.0\nTransfer-Encoding: chunked\n\n"), uint8(1))
+	f.Add([]byte("GET / HTTP/1.1\r\nContent-Length:\r\n 0\r\n\r\n"), uint8(7))
+	f.Fuzz(func(t *testing.T, in []byte, step uint8) {
+		whole, split := newSniffer(1<<10), newSniffer(1<<10)
+		whole.feed(in)
+		n := int(step%16) + 1
+		for i := 0; i < len(in); i += n {
+			split.feed(in[i:min(i+n, len(in))])
+		}
+		if len(whole.q) != len(split.q) || whole.off != split.off {
+			t.Fatalf("whole %+v off=%v; split by %d %+v off=%v", whole.q, whole.off, n, split.q, split.off)
+		}
+		for i := range whole.q {
+			if whole.q[i] != split.q[i] {
+				t.Fatalf("verdict %d: %+v vs %+v", i, whole.q[i], split.q[i])
+			}
+		}
+	})
+}

@@ -209,18 +209,18 @@ func (s *sniffer) feed(p []byte) {
 			s.add(p)
 			return
 		}
-		s.add(p[:i])
+		s.add(p[:i+1]) // the newline counts towards the head's size
 		p = p[i+1:]
 		if s.off {
 			return
 		}
-		s.endLine(bytes.TrimSuffix(s.line, []byte{'\r'}))
+		s.endLine(bytes.TrimSuffix(bytes.TrimSuffix(s.line, []byte{'\n'}), []byte{'\r'}))
 		s.line = s.line[:0]
 	}
 }
 
 func (s *sniffer) add(b []byte) {
-	s.head += len(b) + 1
+	s.head += len(b)
 	if s.head > s.max {
 		s.stop()
 		return
