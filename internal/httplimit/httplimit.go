@@ -21,8 +21,10 @@
 // What each piece does:
 //
 //   - Listener caps open connections (MaxConns) and connections per client
-//     IP (MaxConnsPerIP). A connection beyond a cap is answered by a small
-//     bounded pool of rejecters — 503 (or 429 for the per-IP cap) with
+//     IP (MaxConnsPerIP). When every slot is taken, the connection idle
+//     longest between keep-alive requests is closed to make room (its
+//     client reconnects; Server tracks idleness). A connection still
+//     beyond a cap is answered by a small bounded pool of rejecters — 503 (or 429 for the per-IP cap) with
 //     Retry-After and Connection: close — without reaching the handler;
 //     when that pool is busy too, the connection is simply closed. It also
 //     reads each request's header block as it passes (see Handler).
@@ -132,6 +134,7 @@ type Stats struct {
 	OpenConns       int64 `json:"open_conns"`
 	RejectedConns   int64 `json:"rejected_conns"`     // over MaxConns
 	RejectedPerIP   int64 `json:"rejected_per_ip"`    // over MaxConnsPerIP
+	ReapedIdle      int64 `json:"reaped_idle"`        // idle keep-alive connections closed to make room
 	Busy            int64 `json:"busy"`               // bodies refused for budget
 	BudgetInUse     int64 `json:"budget_in_use"`      // body bytes reserved now
 	BadFraming      int64 `json:"bad_framing"`        // CL/TE conflicts refused

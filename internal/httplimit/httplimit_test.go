@@ -348,3 +348,37 @@ func FuzzSniffer(f *testing.F) {
 		}
 	})
 }
+
+// When every slot is taken, an idle keep-alive connection makes room; a
+// connection in the middle of a request does not.
+func TestIdleConnectionMakesRoom(t *testing.T) {
+	lim := New(Config{MaxConns: 2})
+	addr := serve(t, lim, nil)
+	idle := dial(t, addr, "")
+	defer idle.Close()
+	io.WriteString(idle, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(idle)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	busy := dial(t, addr, "")
+	defer busy.Close()
+	io.WriteString(busy, "POST /busy HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	waitFor(t, func() bool { return lim.Stats().OpenConns == 2 })
+	if resp := raw(t, addr, "", "GET /new HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.HasSuffix(resp, "GET /new 0") {
+		t.Fatalf("new connection: %q", resp)
+	}
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("the idle connection is still open")
+	}
+	io.WriteString(busy, "defghij")
+	busy.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if resp, err := http.ReadResponse(bufio.NewReader(busy), nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the busy connection: %v %v", resp, err)
+	}
+	if st := lim.Stats(); st.ReapedIdle != 1 || st.RejectedConns != 0 {
+		t.Fatalf("stats = %+v", st)
+	}
+}

@@ -19,6 +19,7 @@ type Limiter struct {
 	mu    sync.Mutex
 	open  int
 	perIP map[string]int
+	idle  map[*conn]time.Time // keep-alive connections waiting for a request
 
 	rejecters chan struct{}
 
@@ -26,7 +27,7 @@ type Limiter struct {
 	budgetUsed int64
 	budgetFree chan struct{} // closed (and replaced) when budget is released
 
-	rejectedConns, rejectedPerIP, busy, badFraming, badTarget, tooLarge, peakBudget atomic.Int64
+	rejectedConns, rejectedPerIP, reaped, busy, badFraming, badTarget, tooLarge, peakBudget atomic.Int64
 }
 
 // New builds a Limiter (zero Config fields take their defaults).
@@ -35,6 +36,7 @@ func New(cfg Config) *Limiter {
 	return &Limiter{
 		cfg:        cfg,
 		perIP:      make(map[string]int),
+		idle:       make(map[*conn]time.Time),
 		rejecters:  make(chan struct{}, cfg.Rejecters),
 		budgetFree: make(chan struct{}),
 	}
@@ -52,7 +54,7 @@ func (l *Limiter) Stats() Stats {
 	used := l.budgetUsed
 	l.budgetMu.Unlock()
 	return Stats{
-		OpenConns: int64(open), RejectedConns: l.rejectedConns.Load(), RejectedPerIP: l.rejectedPerIP.Load(),
+		OpenConns: int64(open), RejectedConns: l.rejectedConns.Load(), RejectedPerIP: l.rejectedPerIP.Load(), ReapedIdle: l.reaped.Load(),
 		Busy: l.busy.Load(), BudgetInUse: used, BadFraming: l.badFraming.Load(), BadTarget: l.badTarget.Load(),
 		TooLarge: l.tooLarge.Load(), PeakBudgetInUse: l.peakBudget.Load(),
 	}
@@ -69,6 +71,58 @@ func (l *Limiter) Server(h http.Handler) *http.Server {
 		MaxHeaderBytes:               l.cfg.MaxHeaderBytes,
 		DisableGeneralOptionsHandler: true,
 		ConnContext:                  connContext,
+		ConnState:                    l.connState,
+	}
+}
+
+// connState tracks idle keep-alive connections, the ones Accept may
+// close to make room when every slot is taken.
+func (l *Limiter) connState(nc net.Conn, st http.ConnState) {
+	c := unwrap(nc)
+	if c == nil {
+		return
+	}
+	l.mu.Lock()
+	if st == http.StateIdle {
+		l.idle[c] = time.Now()
+	} else {
+		delete(l.idle, c)
+	}
+	l.mu.Unlock()
+}
+
+// reapIdle closes the connection idle the longest, if any.
+func (l *Limiter) reapIdle() bool {
+	l.mu.Lock()
+	var oldest *conn
+	var since time.Time
+	for c, t := range l.idle {
+		if oldest == nil || t.Before(since) {
+			oldest, since = c, t
+		}
+	}
+	if oldest != nil {
+		delete(l.idle, oldest)
+	}
+	l.mu.Unlock()
+	if oldest == nil {
+		return false
+	}
+	l.reaped.Add(1)
+	oldest.Close()
+	return true
+}
+
+func unwrap(nc net.Conn) *conn {
+	for {
+		if c, ok := nc.(*conn); ok {
+			return c
+		}
+		u, ok := nc.(interface{ NetConn() net.Conn }) // *tls.Conn
+		if !ok {
+			return nil
+		}
+		nc = u.NetConn()
 	}
 }
 
@@ -87,7 +141,11 @@ func (ln *listener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip := clientIP(c.RemoteAddr())
-		switch ln.l.admit(ip) {
+		a := ln.l.admit(ip)
+		if a == overAll && ln.l.reapIdle() {
+			a = ln.l.admit(ip) // an idle keep-alive connection made room
+		}
+		switch a {
 		case admitted:
 			return &conn{Conn: c, l: ln.l, ip: ip, sn: newSniffer(ln.l.cfg.MaxHeaderBytes)}, nil
 		case overIP:

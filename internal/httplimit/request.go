@@ -59,17 +59,11 @@ func Refuse(w http.ResponseWriter, status int, reason string) {
 
 type connKey struct{}
 
-func connContext(ctx context.Context, c net.Conn) context.Context {
-	for {
-		if cc, ok := c.(*conn); ok {
-			return context.WithValue(ctx, connKey{}, cc)
-		}
-		nc, ok := c.(interface{ NetConn() net.Conn }) // *tls.Conn
-		if !ok {
-			return ctx
-		}
-		c = nc.NetConn()
+func connContext(ctx context.Context, nc net.Conn) context.Context {
+	if c := unwrap(nc); c != nil {
+		return context.WithValue(ctx, connKey{}, c)
 	}
+	return ctx
 }
 
 const firstChunk = 4 << 10

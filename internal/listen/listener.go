@@ -192,6 +192,9 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 		secrets = append(secrets, sub.PreviousSecret)
 	}
 	l.limits = httplimit.New(withMaxBody(o.Limits, o.MaxBody))
+	// Collect a flood's garbage before RSS grows (3× the body budget: 48
+	// MiB by default; GOMEMLIMIT overrides).
+	httplimit.SoftMemoryLimit(3 * l.limits.Config().BodyBudget)
 	srvCfg := Config{
 		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, ProviderSecrets: o.Secrets, Headers: o.Headers,
 		Timeout: o.Timeout, MaxBody: o.MaxBody, SubscriptionID: sub.ID, Now: o.Now, Log: l.log, Recorder: l.rec,
