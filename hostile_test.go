@@ -155,7 +155,7 @@ func TestListenHostileClients(t *testing.T) {
 				start := time.Now()
 				ok := false
 				var last string
-				for attempt := 0; attempt < 8 && !ok; attempt++ {
+				for attempt := 0; attempt < 12 && !ok; attempt++ {
 					req, _ := http.NewRequest("POST", "http://"+addr+"/", bytes.NewReader(body))
 					for k, v := range signed(id, body) {
 						req.Header[k] = v
@@ -181,7 +181,8 @@ func TestListenHostileClients(t *testing.T) {
 						}
 						break
 					}
-					time.Sleep(250 * time.Millisecond)
+					// Retry-After (1 s) as a provider would, shortened at first.
+					time.Sleep(min(time.Duration(attempt+1)*250*time.Millisecond, time.Second))
 				}
 				if ok {
 					st.served++
@@ -213,7 +214,7 @@ func TestListenHostileClients(t *testing.T) {
 		tallyMu.Unlock()
 	}
 	// Slow headers and slow bodies: one byte every 200 ms.
-	slow := func(kind, from, head string, n int) {
+	slow := func(kind, from, prefix, head string, n int) {
 		for i := 0; i < n; i++ {
 			hostileWG.Add(1)
 			go func() {
@@ -224,6 +225,7 @@ func TestListenHostileClients(t *testing.T) {
 					return
 				}
 				defer conn.Close()
+				io.WriteString(conn, prefix)
 				start := time.Now()
 				closed := make(chan string, 1)
 				go func() {
@@ -249,8 +251,8 @@ func TestListenHostileClients(t *testing.T) {
 			}()
 		}
 	}
-	slow("slow headers", "127.0.0.2", "POST / HTTP/1.1\r\nHost: x\r\nX-Slow: "+strings.Repeat("a", 400), 200)
-	slow("slow bodies", "127.0.0.3", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n", 100)
+	slow("slow headers", "127.0.0.2", "", "POST / HTTP/1.1\r\nHost: x\r\nX-Slow: "+strings.Repeat("a", 400), 200)
+	slow("slow bodies", "127.0.0.3", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n", "", 100)
 
 	// Malformed, smuggling, Host and hop-by-hop games, traversal: each
 	// request's expected answer (while the slow clients hold their

@@ -67,7 +67,7 @@ type Config struct {
 	// 256). Behind a tunnel every client has the tunnel's address: keep it
 	// well above the sender's concurrency.
 	MaxConnsPerIP int
-	// ReadHeaderTimeout bounds reading a request's header block (default 10s).
+	// ReadHeaderTimeout bounds reading a request's header block (default 5s).
 	ReadHeaderTimeout time.Duration
 	// BodyTimeout bounds reading a request's body, from the moment the
 	// handler starts reading it (default 15s).
@@ -105,7 +105,7 @@ func (c Config) WithDefaults() Config {
 	if c.MaxConnsPerIP <= 0 {
 		c.MaxConnsPerIP = 256
 	}
-	def(&c.ReadHeaderTimeout, 10*time.Second)
+	def(&c.ReadHeaderTimeout, 5*time.Second)
 	def(&c.BodyTimeout, 15*time.Second)
 	def(&c.IdleTimeout, 60*time.Second)
 	def(&c.WriteTimeout, 60*time.Second)
