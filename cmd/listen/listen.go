@@ -22,6 +22,7 @@ import (
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -258,6 +259,9 @@ func run(ctx context.Context, opts *Options) error {
 		sum = fmt.Sprintf("Received %d, verified %d, rejected %d.", stats.Received, stats.Verified, stats.Rejected)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, es.Bold.Render(sum))
+	if note := limitsNote(stats, l.Limits()); note != "" {
+		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(note))
+	}
 	if lost > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d of %d records could not be stored\n", lost, written+lost)
 	}
@@ -273,6 +277,38 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", serr)
 	}
 	return nil
+}
+
+// limitsNote reports what the limits turned away and what --events
+// filtered ("" when nothing was).
+func limitsNote(st listen.Stats, lim httplimit.Stats) string {
+	var parts []string
+	if n := lim.RejectedConns + lim.RejectedPerIP; n > 0 {
+		parts = append(parts, count(n, "connection", "connections")+" turned away (too many at once)")
+	}
+	if st.Busy > 0 {
+		parts = append(parts, count(st.Busy, "request", "requests")+" answered 503 busy (too many bodies in flight)")
+	}
+	if st.TooLarge > 0 {
+		parts = append(parts, count(st.TooLarge, "body", "bodies")+" over --max-body")
+	}
+	if n := lim.BadFraming + lim.BadTarget; n > 0 {
+		parts = append(parts, count(n, "malformed request", "malformed requests")+" refused")
+	}
+	if st.Filtered > 0 {
+		parts = append(parts, count(st.Filtered, "event", "events")+" not in --events (answered 200, not forwarded)")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Also: " + strings.Join(parts, "; ") + "."
+}
+
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func exampleEvent(events []string) string {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/httplimit"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -106,5 +108,16 @@ func TestStripeHabits(t *testing.T) {
 	_, err = parse(t, "--zzzzzz")
 	if ee, ok := err.(*cli.ExitError); !ok || len(ee.Hints) != 1 || !strings.Contains(ee.Hints[0], "--help") {
 		t.Fatalf("no close flag: %v %+v", err, ee)
+	}
+}
+
+func TestLimitsNote(t *testing.T) {
+	if got := limitsNote(listen.Stats{}, httplimit.Stats{}); got != "" {
+		t.Fatalf("nothing happened: %q", got)
+	}
+	got := limitsNote(listen.Stats{Busy: 3, TooLarge: 1, Filtered: 2}, httplimit.Stats{RejectedConns: 5, RejectedPerIP: 1, BadFraming: 1})
+	want := "Also: 6 connections turned away (too many at once); 3 requests answered 503 busy (too many bodies in flight); 1 body over --max-body; 1 malformed request refused; 2 events not in --events (answered 200, not forwarded)."
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }
