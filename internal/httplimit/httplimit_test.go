@@ -382,3 +382,19 @@ func TestIdleConnectionMakesRoom(t *testing.T) {
 		t.Fatalf("stats = %+v", st)
 	}
 }
+
+// A body the handler never reads is still bounded by BodyTimeout.
+func TestUnreadBodyIsBounded(t *testing.T) {
+	lim := New(Config{BodyTimeout: 300 * time.Millisecond})
+	addr := serve(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ignored the body") }))
+	c := dial(t, addr, "")
+	defer c.Close()
+	io.WriteString(c, "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+	start := time.Now()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, _ := io.ReadAll(c)
+	if el := time.Since(start); el > 2*time.Second || !strings.Contains(string(b), "ignored the body") {
+		t.Fatalf("%q after %s", b, el)
+	}
+	waitFor(t, func() bool { return lim.Stats().OpenConns == 0 })
+}

@@ -38,6 +38,12 @@ func (l *Limiter) Handler(h http.Handler) http.Handler {
 			// connection ends with this request.
 			w.Header().Set("Connection", "close")
 		}
+		if r.Body != nil && r.Body != http.NoBody {
+			// A body the handler leaves unread is still bounded: Go's
+			// server reads it after the handler, within this deadline
+			// (ReadBody sets its own, and clears it once it has the body).
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(l.cfg.BodyTimeout))
+		}
 		h.ServeHTTP(w, r)
 	})
 }
