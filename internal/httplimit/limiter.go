@@ -23,9 +23,10 @@ type Limiter struct {
 
 	rejecters chan struct{}
 
-	budgetMu   sync.Mutex
-	budgetUsed int64
-	budgetFree chan struct{} // closed (and replaced) when budget is released
+	budgetMu      sync.Mutex
+	budgetUsed    int64
+	budgetWaiters int
+	budgetFree    chan struct{} // closed (and replaced) when budget is released to waiters
 
 	rejectedConns, rejectedPerIP, reaped, busy, badFraming, badTarget, tooLarge, peakBudget atomic.Int64
 }
@@ -292,15 +293,23 @@ func (l *Limiter) acquire(done <-chan struct{}, n int64, timer **time.Timer) boo
 			return true
 		}
 		ch := l.budgetFree
+		l.budgetWaiters++
 		l.budgetMu.Unlock()
 		if *timer == nil {
 			*timer = time.NewTimer(l.cfg.BudgetWait)
 		}
+		ok := true
 		select {
 		case <-ch:
 		case <-(*timer).C:
-			return false
+			ok = false
 		case <-done:
+			ok = false
+		}
+		l.budgetMu.Lock()
+		l.budgetWaiters--
+		l.budgetMu.Unlock()
+		if !ok {
 			return false
 		}
 	}
@@ -312,8 +321,10 @@ func (l *Limiter) releaseBudget(n int64) {
 	}
 	l.budgetMu.Lock()
 	l.budgetUsed -= n
-	close(l.budgetFree)
-	l.budgetFree = make(chan struct{})
+	if l.budgetWaiters > 0 {
+		close(l.budgetFree)
+		l.budgetFree = make(chan struct{})
+	}
 	l.budgetMu.Unlock()
 }
 

@@ -113,6 +113,9 @@ func (s *Server) forwardTarget(r *http.Request) (string, error) {
 // ("..;x", "..\") are refused outright.
 func forwardPath(target *url.URL, u *url.URL) (string, error) {
 	esc := u.EscapedPath()
+	if !strings.Contains(u.Path, ".") {
+		return esc, nil // no dot segment: the common case, kept as is
+	}
 	dirty := false
 	for _, seg := range strings.FieldsFunc(u.Path, func(r rune) bool { return r == '/' || r == '\\' }) {
 		base, _, params := strings.Cut(seg, ";")
