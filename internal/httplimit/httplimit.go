@@ -18,6 +18,11 @@
 //	case err != nil:                // 400: the client broke off or was too slow
 //	}
 //
+// ReadBodyMax takes a route's own size limit; Refuse writes the JSON
+// refusals (and Retry-After on 429/503); Stats reports what was turned
+// away; SoftMemoryLimit (process-wide, once, from the serving command)
+// makes the runtime collect a flood's garbage before RSS grows.
+//
 // What each piece does:
 //
 //   - Listener caps open connections (MaxConns) and connections per client

@@ -398,3 +398,22 @@ func TestUnreadBodyIsBounded(t *testing.T) {
 	}
 	waitFor(t, func() bool { return lim.Stats().OpenConns == 0 })
 }
+
+func TestReadBodyMax(t *testing.T) {
+	lim := New(Config{MaxBody: 1000})
+	addr := serve(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, release, err := lim.ReadBodyMax(w, r, 10)
+		defer release()
+		if IsTooLarge(err) {
+			Refuse(w, 413, err.Error())
+			return
+		}
+		fmt.Fprintf(w, "%d", len(body))
+	}))
+	if resp := raw(t, addr, "", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n0123456789a"); status(resp) != "HTTP/1.1 413 Request Entity Too Large" {
+		t.Fatalf("%q", resp)
+	}
+	if resp := raw(t, addr, "", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789"); !strings.HasSuffix(resp, "\r\n\r\n10") {
+		t.Fatalf("%q", resp)
+	}
+}

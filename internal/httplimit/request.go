@@ -81,6 +81,12 @@ const firstChunk = 4 << 10
 // close, so the unread rest of the body is never read. release gives the
 // budget back; it is never nil and may be called more than once.
 func (l *Limiter) ReadBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
+	return l.ReadBodyMax(w, r, l.cfg.MaxBody)
+}
+
+// ReadBodyMax is ReadBody with its own size limit (a route that takes
+// smaller or larger bodies than MaxBody; still under the shared budget).
+func (l *Limiter) ReadBodyMax(w http.ResponseWriter, r *http.Request, max int64) (body []byte, release func(), err error) {
 	var reserved int64
 	var once sync.Once
 	release = func() { once.Do(func() { l.releaseBudget(reserved) }) }
@@ -91,7 +97,9 @@ func (l *Limiter) ReadBody(w http.ResponseWriter, r *http.Request) (body []byte,
 		}
 		return nil, func() {}, e
 	}
-	max := l.cfg.MaxBody
+	if max <= 0 || max > l.cfg.BodyBudget {
+		max = min(l.cfg.MaxBody, l.cfg.BodyBudget)
+	}
 	if r.ContentLength > max {
 		l.tooLarge.Add(1)
 		return fail(&http.MaxBytesError{Limit: max})
