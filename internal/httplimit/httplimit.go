@@ -46,8 +46,10 @@
 //     is not a path (absolute-form, authority-form, "*"). A chunked request
 //     is answered with Connection: close, so the framing check never has
 //     to follow chunked bodies.
+//     A body the handler leaves unread is bounded by BodyTimeout too.
 //   - ReadBody reads a body under a per-body deadline (BodyTimeout) and a
-//     process-wide budget of body bytes in flight (BodyBudget): memory is
+//     budget of body bytes in flight shared by every request of the
+//     Limiter (BodyBudget): memory is
 //     reserved as bytes arrive, never from Content-Length up front, so
 //     3,000 clients announcing 1 MiB each cost nothing until they send it,
 //     and a body that cannot get budget within BudgetWait is refused busy.
