@@ -13,6 +13,7 @@ import (
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -401,10 +402,21 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 		return targets{}, err
 	}
 	var out []*store.Subscription
+	dead := 0
 	for _, s := range subs {
 		if delivery.Matches(s, et.Type, et.Provider) {
+			// A listener that is gone would only burn the retry schedule.
+			if msg := listen.NotRunning(s); msg != "" {
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s (skipped)\n", msg)
+				dead++
+				continue
+			}
 			out = append(out, s)
 		}
+	}
+	if len(out) == 0 && dead > 0 {
+		return targets{}, cli.Failf("no running receiver for %q", et.QualifiedName()).
+			Hint("start it again: hookctl listen (it takes its subscription back), or send ad hoc with --url")
 	}
 	if len(out) == 0 {
 		return targets{}, cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
