@@ -30,7 +30,8 @@ import (
 // oversized bodies, malformed HTTP, Content-Length/Transfer-Encoding
 // smuggling, Host and hop-by-hop header games and path traversal. It
 // checks the answers, that nothing smuggled or traversing reached the
-// app, that every legitimate event was forwarded, and that listen's RSS
+// app, that every legitimate event was forwarded and is in the store
+// export (nothing acknowledged was lost), and that listen's RSS
 // (/proc/PID/status VmRSS) stayed under 100 MB. HOOKCTL_LONG=1 uses the
 // issue's sizes (3,000 × 1 MiB, then 10,000 idle connections) and waits
 // for the header and body timeouts to cut the slow clients.
@@ -488,10 +489,15 @@ func TestListenHostileClients(t *testing.T) {
 	for _, h := range appHeaders {
 		seen[h.Get("Webhook-Id")] = true
 	}
+	// …and every one answered 2xx is in the log: the storm lost no record.
+	stored := exportedEventIDs(t, c)
 	for _, mode := range []string{"keepalive", "fresh"} {
 		for _, id := range legit[mode].ids {
 			if !seen[id] {
 				t.Errorf("legitimate event %s was answered 2xx but never reached the app", id)
+			}
+			if !stored[id] {
+				t.Errorf("legitimate event %s was answered 2xx but is not in store export", id)
 			}
 		}
 	}
