@@ -28,6 +28,7 @@ import (
 	"github.com/hookctl/hookctl/cmd/subscribe"
 	"github.com/hookctl/hookctl/cmd/subscriptions"
 	"github.com/hookctl/hookctl/cmd/trigger"
+	uicmd "github.com/hookctl/hookctl/cmd/ui"
 	"github.com/hookctl/hookctl/cmd/verify"
 	versioncmd "github.com/hookctl/hookctl/cmd/version"
 	"github.com/hookctl/hookctl/cmd/worker"
@@ -144,6 +145,7 @@ var subcommands = []subcommand{
 	{groupWebhooks, []string{"worker"}, worker.NewCmd},
 	{groupWebhooks, []string{"demo"}, demo.NewCmd},
 	{groupWebhooks, []string{"check"}, checkcmd.NewCmd},
+	{groupWebhooks, []string{"ui"}, uicmd.NewCmd},
 	{groupManage, []string{"subscribe"}, subscribe.NewCmd},
 	{groupManage, []string{"subscriptions", "subscription", "subs"}, subscriptions.NewCmd},
 	{groupManage, []string{"events"}, events.NewCmd},
