@@ -18,10 +18,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
@@ -46,6 +48,7 @@ type Options struct {
 	MaxBody     int64
 	PrintSecret bool
 	Keep        bool
+	SkipVerify  bool
 }
 
 // NewCmd returns the command.
@@ -126,10 +129,19 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Forward, "forward", "f", "", "forward verified events to `target` (3000, localhost:3000/webhooks, https://…)")
+	fl.StringVarP(&opts.Forward, "forward", "f", "", "forward verified events to `target` (3000, localhost:3000/webhooks, https://…); alias --forward-to")
+	// --forward-to (stripe listen's name) is --forward itself, so the
+	// config file's forward target never overrides it.
+	fl.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "forward-to" {
+			name = "forward"
+		}
+		return pflag.NormalizedName(name)
+	})
+	c.SetFlagErrorFunc(cli.FlagError)
 	fl.IntVar(&opts.Port, "port", 8787, "`port` to listen on (0 = a free port)")
 	fl.StringVar(&opts.Host, "host", "127.0.0.1", "`address` to bind")
-	fl.StringSliceVarP(&opts.Events, "events", "e", []string{"*"}, "event types or `patterns` to subscribe to (card.*, *)")
+	fl.StringSliceVarP(&opts.Events, "events", "e", []string{"*"}, "event types or `patterns` to subscribe to and forward (card.*, *); others are answered 200, not forwarded")
 	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard|stripe|github} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
@@ -138,6 +150,7 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest request body accepted (`size`: 512KiB, 5MiB, bytes); larger gets 413")
 	fl.BoolVar(&opts.PrintSecret, "print-secret", false, "print the listener's signing secret and exit")
 	fl.BoolVar(&opts.Keep, "keep", false, "keep the subscription enabled after exit")
+	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "accept the forward target's TLS certificate unchecked (a self-signed https target); signatures are still verified")
 	_ = fl.SetAnnotation("port", config.FlagKeyAnnotation, []string{"listen_port"})
 	_ = fl.SetAnnotation("host", config.FlagKeyAnnotation, []string{"listen_host"})
 	_ = c.RegisterFlagCompletionFunc("scheme", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -231,7 +244,7 @@ func run(ctx context.Context, opts *Options) error {
 	l, err := listen.Start(ctx, listen.Options{
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
-		MaxBody: opts.MaxBody, Keep: opts.Keep, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
+		MaxBody: opts.MaxBody, Keep: opts.Keep, SkipVerify: opts.SkipVerify, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
 		Terminal: opts.IO.IsStdoutTTY(), JournalDir: jdir, StoreKey: jkey,
 		OnSaving: func(n int64) {
 			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
@@ -301,6 +314,9 @@ func run(ctx context.Context, opts *Options) error {
 		sum = fmt.Sprintf("Received %d, verified %d, rejected %d.", stats.Received, stats.Verified, stats.Rejected)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, es.Bold.Render(sum))
+	if note := limitsNote(stats, l.Limits()); note != "" {
+		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(note))
+	}
 	if stats.Unrecorded > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d requests could not be recorded and were answered 503 (their senders retry them)\n", stats.Unrecorded)
 	}
@@ -351,6 +367,35 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// limitsNote reports what the limits turned away and what --events
+// filtered ("" when nothing was).
+func limitsNote(st listen.Stats, lim httplimit.Stats) string {
+	var parts []string
+	if n := lim.RejectedConns + lim.RejectedPerIP; n > 0 {
+		parts = append(parts, count(n, "connection", "connections")+" turned away (too many at once)")
+	}
+	if st.Busy > 0 {
+		parts = append(parts, count(st.Busy, "request", "requests")+" answered 503 busy (too many bodies in flight)")
+	}
+	if st.TooLarge > 0 {
+		parts = append(parts, count(st.TooLarge, "body", "bodies")+" over --max-body")
+	}
+	if n := lim.BadFraming + lim.BadTarget; n > 0 {
+		parts = append(parts, count(n, "malformed request", "malformed requests")+" refused")
+	}
+	if st.Filtered > 0 {
+		parts = append(parts, count(st.Filtered, "event", "events")+" not in --events (answered 200, not forwarded)")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Also: " + strings.Join(parts, "; ") + "."
+}
+
+func count(n int64, one, many string) string {
+	return plural(int(n), one, many)
 }
 
 func exampleEvent(events []string) string {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -55,6 +56,11 @@ type Options struct {
 	OnSaving func(n int64)
 	// NoRecord turns recording off (benchmarks of the proxy alone).
 	NoRecord bool
+	// SkipVerify accepts any certificate from an https target.
+	SkipVerify bool
+	// Limits bound connections, timeouts and body bytes in flight (zero
+	// fields: httplimit's defaults; MaxBody is taken from MaxBody).
+	Limits httplimit.Config
 	// JournalDir and StoreKey: where the journal is kept and which store
 	// it belongs to (JournalDir, StoreKey).
 	JournalDir string
@@ -245,6 +251,7 @@ type Listener struct {
 	Created bool
 	rec     *Recorder
 	log     *Logger
+	limits  *httplimit.Limiter
 	served  chan error
 }
 
@@ -302,9 +309,14 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	if sub.PreviousSecret != "" && sub.PreviousSecretExpiresAt.After(o.Now()) {
 		secrets = append(secrets, sub.PreviousSecret)
 	}
+	l.limits = httplimit.New(withMaxBody(o.Limits, o.MaxBody))
+	// Collect a flood's garbage before RSS grows (3× the body budget: 48
+	// MiB by default; GOMEMLIMIT overrides).
+	httplimit.SoftMemoryLimit(3 * l.limits.Config().BodyBudget)
 	srvCfg := Config{
 		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, ProviderSecrets: o.Secrets, Headers: o.Headers,
 		Timeout: o.Timeout, MaxBody: o.MaxBody, SubscriptionID: sub.ID, Now: o.Now, Log: l.log, Recorder: l.rec,
+		Limits: l.limits, SkipVerify: o.SkipVerify, Events: o.Events,
 	}
 	if sub.Scheme != "" && sub.Scheme != "auto" && o.Scheme == "" {
 		srvCfg.Scheme = sub.Scheme
@@ -314,16 +326,11 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 		l.close()
 		return nil, err
 	}
-	l.srv = &http.Server{
-		Handler:           l.Server,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      o.Timeout + 30*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
-	go func() { l.served <- l.srv.Serve(ln) }()
+	// Slow, numerous, oversized and ambiguous requests are bounded by the
+	// limiter (see internal/httplimit); the forward may take --timeout.
+	l.srv = l.limits.Server(l.Server)
+	l.srv.WriteTimeout = o.Timeout + 30*time.Second
+	go func() { l.served <- l.srv.Serve(l.limits.Listener(ln)) }()
 	return l, nil
 }
 
@@ -403,6 +410,9 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 	}
 	return l.Server.Stats(), err
 }
+
+// Limits returns the counters of the connection and body limits.
+func (l *Listener) Limits() httplimit.Stats { return l.limits.Stats() }
 
 // RecordCounts reports records written to the store and records left in
 // the journal (the store refused them until the end).

@@ -17,6 +17,7 @@ const (
 	KindEvent    = "event"    // received and verified
 	KindRejected = "rejected" // bad signature, never forwarded
 	KindForward  = "forward"  // the app's answer (or 502)
+	KindFiltered = "filtered" // verified, not in --events: not forwarded
 )
 
 // LogLine is one line of the live log; -o json prints it as is.
@@ -301,6 +302,10 @@ func AppendText(b []byte, line LogLine, loc *time.Location) []byte {
 			} else if line.Retry {
 				b = append(b, ' ')
 				b = append(b, ui.Yellow("retry")...)
+			}
+			if line.Kind == KindFiltered {
+				b = append(b, ' ')
+				b = append(b, ui.Yellow("filtered: "+line.Reason)...)
 			}
 		}
 	}
