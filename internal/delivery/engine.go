@@ -736,6 +736,16 @@ func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
 	return ev, nil
 }
 
+// Forget drops a subscription from the engine's cache, so a change made
+// in this process (a rotated secret, a new URL) applies to the very next
+// attempt rather than within subscriptionTTL.
+func (e *Engine) Forget(id string) {
+	e.init()
+	e.subsMu.Lock()
+	delete(e.subs, id)
+	e.subsMu.Unlock()
+}
+
 // subscriptionTTL bounds how stale a cached subscription may be (a
 // rotated secret or new headers apply within it).
 const subscriptionTTL = time.Second

@@ -27,6 +27,8 @@ import (
 	"github.com/hookctl/hookctl/internal/subscription"
 )
 
+var errNoReset = errors.New("this store cannot be reset")
+
 // MaxBody is the largest request body accepted (413 above).
 const MaxBody = 1 << 20
 
@@ -91,11 +93,15 @@ func New(o Options) (*Server, error) {
 		s.engine.OnClaimError = func(error, time.Duration) {}
 		disp.Engine = s.engine
 	}
+	st := o.Store
+	if s.engine != nil {
+		st = forgetful{Store: o.Store, engine: s.engine}
+	}
 	svc := &provider.Services{
-		Store:    o.Store,
+		Store:    st,
 		Catalog:  o.Catalog,
-		Subs:     &subscription.Service{Store: o.Store, Catalog: o.Catalog, Now: o.Now},
-		Loose:    &subscription.Service{Store: o.Store, Now: o.Now},
+		Subs:     &subscription.Service{Store: st, Catalog: o.Catalog, Now: o.Now},
+		Loose:    &subscription.Service{Store: st, Now: o.Now},
 		Dispatch: disp,
 		APIKey:   o.APIKey,
 		Now:      o.Now,

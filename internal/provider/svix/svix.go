@@ -10,6 +10,7 @@ package svix
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -441,6 +442,10 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		ci.Description = *in.Description
 	}
 	if in.Secret != nil {
+		if !validSecret(*in.Secret) {
+			fail(w, http.StatusUnprocessableEntity, "validation", secretRule)
+			return
+		}
 		ci.Secret = *in.Secret
 	}
 	sub, err := a.s.Loose.Create(r.Context(), ci)
@@ -601,7 +606,10 @@ func (a *api) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	key := ""
 	if in.Key != nil {
-		key = *in.Key
+		if key = *in.Key; !validSecret(key) {
+			fail(w, http.StatusUnprocessableEntity, "validation", secretRule)
+			return
+		}
 	}
 	// Svix keeps signing with the old secret for 24 hours.
 	if _, err := a.s.Loose.RotateSecret(r.Context(), sub.ID, subscription.DefaultGrace, key); a.bad(w, err) {
@@ -643,6 +651,14 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 	}
 	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
 		"task": "endpoint.recover", "updatedAt": a.s.NowUTC()})
+}
+
+const secretRule = "secret must be whsec_ followed by the base64 of 24 to 75 random bytes"
+
+// validSecret applies Svix's rule for a given secret.
+func validSecret(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
+	return err == nil && len(b) >= 24 && len(b) <= 75
 }
 
 // ---- messages ----
