@@ -43,7 +43,7 @@ func (c *control) api() *provider.API {
 		NotFound: c.notFound,
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Liveness: 200 while the server runs", c.health),
-			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?limit=)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?limit=)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
@@ -125,11 +125,11 @@ func toEventJSON(e *store.Event) eventJSON {
 
 func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Type         string            `json:"type"`
-		Provider     string            `json:"provider"`
-		Set          map[string]string `json:"set"`
-		Data         json.RawMessage   `json:"data"`
-		Subscription string            `json:"subscription"`
+		Type         string                     `json:"type"`
+		Provider     string                     `json:"provider"`
+		Set          map[string]json.RawMessage `json:"set"`
+		Data         json.RawMessage            `json:"data"`
+		Subscription string                     `json:"subscription"`
 	}
 	if err := provider.DecodeJSON(r, &in, false); err != nil {
 		c.badBody(w, err)
@@ -140,8 +140,15 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: in.Data}
+	// set: a JSON string sets a string, any other JSON value sets that
+	// value (the JSON API's types, unlike the CLI's --set guessing).
 	for k, v := range in.Set {
-		ov, err := catalog.ParseOverride(catalog.OpSet, k+"="+v)
+		op, val := catalog.OpSetJSON, string(v)
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			op, val = catalog.OpSetString, str
+		}
+		ov, err := catalog.ParseOverride(op, k+"="+val)
 		if err != nil {
 			msg, _ := provider.InputMessage(err)
 			if msg == "" {
