@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/cmd/trigger"
+
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -31,6 +33,8 @@ type Options struct {
 	AllowReset  bool
 	Timeout     time.Duration
 	Concurrency int
+	Retry       delivery.ScheduleOptions
+	schedule    delivery.Schedule
 }
 
 // NewCmd returns `hookctl serve`.
@@ -57,7 +61,7 @@ subscriptions list', 'trigger', 'deliveries' and 'replay' see what the APIs
 did. It binds 127.0.0.1; another --host needs --api-key.`,
 		Example: `  hookctl serve
   hookctl serve --port 0 -o json
-  hookctl serve --api-key sk_test_local --allow-reset
+  hookctl serve --api-key sk_test_local --allow-reset --retry-schedule 0s,1s
   hookctl serve --host 0.0.0.0 --api-key s3cret --no-worker`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -72,6 +76,11 @@ did. It binds 127.0.0.1; another --host needs --api-key.`,
 			if opts.Timeout <= 0 || opts.Concurrency < 1 {
 				return cli.Usagef("--timeout must be positive and --concurrency at least 1")
 			}
+			sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
+			if err != nil {
+				return cli.Usagef("%v", err)
+			}
+			opts.schedule = sch
 			if runF != nil {
 				return runF(opts)
 			}
@@ -86,6 +95,7 @@ did. It binds 127.0.0.1; another --host needs --api-key.`,
 	fl.BoolVar(&opts.AllowReset, "allow-reset", false, "let POST /_hookctl/reset empty the store (test isolation)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on a delivery attempt after `duration`")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
+	trigger.AddRetryFlags(c, &opts.Retry)
 	return c
 }
 
@@ -111,7 +121,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	s, err := serve.New(serve.Options{Host: opts.Host, Port: opts.Port, APIKey: opts.APIKey, NoWorker: opts.NoWorker,
 		AllowReset: opts.AllowReset, Store: st, Catalog: cat, Version: opts.Factory.Version, Timeout: opts.Timeout,
-		Concurrency: opts.Concurrency, Now: opts.Factory.Now})
+		Concurrency: opts.Concurrency, Schedule: opts.schedule, Now: opts.Factory.Now})
 	if err != nil {
 		return err
 	}
