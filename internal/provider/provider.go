@@ -69,6 +69,9 @@ type API struct {
 	Prefixes []string
 	Routes   []Route
 	NotFound http.HandlerFunc
+	// Reset, when set, forgets what the API keeps outside the store
+	// (POST /_hookctl/reset).
+	Reset func()
 }
 
 // BearerToken returns the token of an "Authorization: Bearer X" header

@@ -309,6 +309,11 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.faults.Clear()
+	for _, a := range c.server.apis {
+		if a.Reset != nil {
+			a.Reset()
+		}
+	}
 	provider.WriteJSON(w, http.StatusOK, map[string]any{"reset": true})
 }
 

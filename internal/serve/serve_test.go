@@ -89,10 +89,16 @@ func TestReset(t *testing.T) {
 	}
 	e2 := servetest.Start(t, func(o *serve.Options) { o.AllowReset = true })
 	subscribe(t, e2, "*")
+	if code, _ := e2.Do("POST", "/api/v1/app", map[string]string{"Authorization": "Bearer k"}, `{"name":"Shop","uid":"shop"}`); code != 201 {
+		t.Fatal("app")
+	}
 	e2.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
 	e2.Recv.Next(t, 5*time.Second)
 	if code, body := e2.Do("POST", "/_hookctl/reset", nil, nil); code != 200 {
 		t.Fatalf("reset: %d %s", code, body)
+	}
+	if code, _ := e2.Do("GET", "/api/v1/app/shop", map[string]string{"Authorization": "Bearer k"}, nil); code != 404 {
+		t.Fatalf("Svix applications survive a reset: %d", code)
 	}
 	info, err := e2.Store.Info(t.Context())
 	if err != nil || info.Subscriptions+info.Events+info.Deliveries+info.Attempts != 0 {

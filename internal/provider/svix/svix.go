@@ -79,6 +79,11 @@ func New(s *provider.Services) *provider.API {
 		Name:     "svix",
 		Prefixes: []string{"/api/v1/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		Reset: func() {
+			a.mu.Lock()
+			clear(a.apps)
+			a.mu.Unlock()
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.createApp)),
 			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
