@@ -37,14 +37,21 @@ type Env struct {
 	Recv   *Receiver
 }
 
-// Start runs a server; opt may change its options before it starts.
+// Start runs a server over a fresh SQLite store; opt may change its
+// options before it starts.
 func Start(t testing.TB, opt func(*serve.Options)) *Env {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookctl.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return StartWith(t, st, opt)
+}
+
+// StartWith runs a server over st (closed at the end of the test).
+func StartWith(t testing.TB, st store.Store, opt func(*serve.Options)) *Env {
+	t.Helper()
+	ctx := context.Background()
 	o := serve.Options{Port: 0, Store: st, Version: "test", Timeout: 5 * time.Second,
 		Schedule: delivery.Schedule{0, 50 * time.Millisecond, 100 * time.Millisecond}}
 	if opt != nil {
