@@ -8,6 +8,7 @@ import (
 	"net"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -58,7 +59,9 @@ events are really delivered to them, signed with the secret the API
 returned, by a delivery worker running in this process (--no-worker leaves
 that to 'hookctl worker'). Everything lives in the store, so 'hookctl
 subscriptions list', 'trigger', 'deliveries' and 'replay' see what the APIs
-did. It binds 127.0.0.1; another --host needs --api-key.`,
+did. Each attempt of the in-process worker is logged on stderr (with -o
+json: one {"kind":"attempt",…} line on stdout, after the ready line). It
+binds 127.0.0.1; another --host needs --api-key.`,
 		Example: `  hookctl serve
   hookctl serve --port 0 -o json
   hookctl serve --api-key sk_test_local --allow-reset --retry-schedule 0s,1s
@@ -99,6 +102,16 @@ did. It binds 127.0.0.1; another --host needs --api-key.`,
 	return c
 }
 
+// attemptJSON is one line of `serve -o json` after the ready line.
+type attemptJSON struct {
+	Kind       string `json:"kind"`
+	DeliveryID string `json:"delivery_id"`
+	EventID    string `json:"event_id"`
+	EventType  string `json:"event_type,omitempty"`
+	Status     string `json:"status"`
+	delivery.AttemptJSON
+}
+
 type readyJSON struct {
 	Kind string   `json:"kind"`
 	URL  string   `json:"url"`
@@ -119,9 +132,33 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// Attempts of the in-process worker: a line each on stderr, or with
+	// -o json a JSON line each on stdout after the ready line.
+	rep := &delivery.Reporter{W: ios.ErrOut}
+	var jsonMu sync.Mutex
+	onResult := func(r delivery.Result) {
+		if r.LeaseLost || r.Err != nil {
+			return
+		}
+		if ios.JSON() {
+			j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
+				AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+			if r.Event != nil {
+				j.EventType = r.Event.Type
+			}
+			jsonMu.Lock()
+			ui.WriteJSONLine(ios.Out, j)
+			jsonMu.Unlock()
+			return
+		}
+		rep.Attempt(r)
+	}
 	s, err := serve.New(serve.Options{Host: opts.Host, Port: opts.Port, APIKey: opts.APIKey, NoWorker: opts.NoWorker,
 		AllowReset: opts.AllowReset, Store: st, Catalog: cat, Version: opts.Factory.Version, Timeout: opts.Timeout,
-		Concurrency: opts.Concurrency, Schedule: opts.schedule, Now: opts.Factory.Now})
+		Concurrency: opts.Concurrency, Schedule: opts.schedule, Now: opts.Factory.Now, OnResult: onResult,
+		OnClaimError: func(err error, wait time.Duration) {
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, wait.Round(time.Millisecond))
+		}})
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,10 @@ type Options struct {
 	Now func() time.Time
 	// OnResult is called after each attempt of the in-process worker.
 	OnResult func(delivery.Result)
+	// OnClaimError is told when the worker cannot claim deliveries (the
+	// store is unreachable) and how long it waits before trying again; the
+	// worker never gives up while the server runs.
+	OnClaimError func(err error, wait time.Duration)
 }
 
 // Server is a running `hookctl serve`.
@@ -90,7 +94,10 @@ func New(o Options) (*Server, error) {
 	if !o.NoWorker {
 		s.engine = delivery.New(o.Store, delivery.Config{Timeout: o.Timeout, Concurrency: o.Concurrency, Version: o.Version, OnResult: o.OnResult})
 		s.engine.Intercept = s.faults.Intercept
-		s.engine.OnClaimError = func(error, time.Duration) {}
+		s.engine.OnClaimError = o.OnClaimError
+		if s.engine.OnClaimError == nil {
+			s.engine.OnClaimError = func(error, time.Duration) {}
+		}
 		disp.Engine = s.engine
 	}
 	st := o.Store
