@@ -48,6 +48,10 @@ type Options struct {
 	Concurrency int
 	// Schedule of new deliveries (nil = default).
 	Schedule delivery.Schedule
+	// ReadHeaderTimeout bounds how long a client may take to send its
+	// request headers (0 = 10 s): a slow or stuck client cannot hold a
+	// connection open.
+	ReadHeaderTimeout time.Duration
 	// UI, when set, is mounted at / (the web inspector); nil serves a
 	// small JSON index of the APIs.
 	UI  http.Handler
@@ -191,9 +195,13 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.ln = ln
+	rht := s.opts.ReadHeaderTimeout
+	if rht <= 0 {
+		rht = 10 * time.Second
+	}
 	s.srv = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: rht,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
