@@ -572,11 +572,11 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate is before startDate")
 		return
 	}
-	for _, t := range in.TemplateTypes {
-		if !strings.EqualFold(t, "WEB_HOOK") {
-			// Only webhooks exist here: other template types match nothing.
-			_ = t
-		}
+	// Only webhooks exist here: a templateTypes list without WEB_HOOK
+	// selects nothing.
+	if len(in.TemplateTypes) > 0 && !slices.ContainsFunc(in.TemplateTypes, func(t string) bool { return strings.EqualFold(t, "WEB_HOOK") }) {
+		w.WriteHeader(http.StatusOK)
+		return
 	}
 	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed, Since: start})
 	if err != nil {

@@ -105,6 +105,12 @@ func TestResendByDate(t *testing.T) {
 	_, first := failedMessage(t, e)
 	day := time.Now().UTC()
 	code, body := e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, map[string]any{
+		"startDate": day.Add(-time.Hour).Format(time.RFC3339), "endDate": day.Add(time.Hour).Format(time.RFC3339), "templateTypes": []string{"EMAIL"}})
+	if code != 200 {
+		t.Fatalf("by date, emails: %d %s", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond) // no webhook is an email
+	code, body = e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, map[string]any{
 		"startDate": day.Add(-time.Hour).Format(time.RFC3339), "endDate": day.Add(time.Hour).Format(time.RFC3339), "templateTypes": []string{"WEB_HOOK"}})
 	if code != 200 {
 		t.Fatalf("by date: %d %s", code, body)

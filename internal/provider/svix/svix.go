@@ -893,9 +893,8 @@ func renderAttempt(d *store.Delivery, at *store.Attempt, endpointID string) Atte
 			out.Response = at.Error
 		}
 	}
-	if at.Number > 1 && d.Status != store.DeliveryPending && at.Number > d.MaxAttempts-1 {
-		out.TriggerType = 1
-	}
+	// triggerType stays 0 (scheduled): the store does not record whether
+	// an attempt came from a resend.
 	return out
 }
 
