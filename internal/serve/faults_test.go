@@ -1,8 +1,10 @@
 package serve_test
 
 import (
+	"context"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +64,43 @@ func TestStoreGoesAway(t *testing.T) {
 	}
 	if code, _ := e.Do("GET", "/_hookctl/health", nil, nil); code != 200 {
 		t.Fatal("health after the store went away")
+	}
+}
+
+// Shutdown lets a request in flight finish, then refuses new ones.
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	started := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("done"))
+	})
+	e := servetest.Start(t, func(o *serve.Options) { o.UI = slow })
+	type res struct {
+		code int
+		body string
+	}
+	got := make(chan res, 1)
+	go func() {
+		resp, err := http.Get(e.URL + "/slow")
+		if err != nil {
+			got <- res{0, err.Error()}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- res{resp.StatusCode, string(b)}
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.Server.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-got; r.code != 200 || r.body != "done" {
+		t.Fatalf("the request in flight: %+v", r)
+	}
+	if _, err := http.Get(e.URL + "/_hookctl/health"); err == nil {
+		t.Fatal("still accepting after Shutdown")
 	}
 }
