@@ -23,6 +23,7 @@ import (
 	"github.com/hookctl/hookctl/cmd/events"
 	"github.com/hookctl/hookctl/cmd/listen"
 	"github.com/hookctl/hookctl/cmd/replay"
+	"github.com/hookctl/hookctl/cmd/serve"
 	"github.com/hookctl/hookctl/cmd/sign"
 	storecmd "github.com/hookctl/hookctl/cmd/store"
 	"github.com/hookctl/hookctl/cmd/subscribe"
@@ -143,6 +144,7 @@ var subcommands = []subcommand{
 	{groupWebhooks, []string{"listen"}, listen.NewCmd},
 	{groupWebhooks, []string{"replay"}, replay.NewCmd},
 	{groupWebhooks, []string{"worker"}, worker.NewCmd},
+	{groupWebhooks, []string{"serve"}, serve.NewCmd},
 	{groupWebhooks, []string{"demo"}, demo.NewCmd},
 	{groupWebhooks, []string{"check"}, checkcmd.NewCmd},
 	{groupWebhooks, []string{"ui"}, uicmd.NewCmd},

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Requeue", testRequeue},
 		{"Info", testInfo},
 		{"OriginKindVerdict", testOriginKindVerdict},
+		{"Reset", testReset},
+		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
