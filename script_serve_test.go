@@ -63,6 +63,10 @@ func cmdAPI(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		for _, h := range hs {
 			k, v, _ := strings.Cut(h, ":")
+			if strings.EqualFold(strings.TrimSpace(k), "Host") {
+				req.Host = strings.TrimSpace(v)
+				continue
+			}
 			req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 		}
 		resp, err = (&http.Client{Timeout: 20 * time.Second}).Do(req)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,6 +29,7 @@ import (
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
+	"github.com/hookctl/hookctl/internal/web"
 )
 
 // Options are the parsed flags of the command.
@@ -49,6 +51,8 @@ type Options struct {
 	PrintSecret bool
 	Keep        bool
 	SkipVerify  bool
+	// UI is where the web inspector serves ("" = not at all).
+	UI string
 }
 
 // NewCmd returns the command.
@@ -83,8 +87,17 @@ and prints a summary. GET /healthz answers 200 once ready.`,
   hookctl listen --port 0 --forward localhost:8080 -o json | jq .
   hookctl listen --scheme stripe --secret whsec_from_dashboard --forward 3000
   hookctl listen --forward 3000 --header 'Authorization: Bearer dev'
+  hookctl listen --forward 3000 --ui
   hookctl listen --print-secret`,
-		Args: cobra.NoArgs,
+		// `--ui ADDR` with a space: pflag gives an optional-value flag its
+		// bare default and leaves ADDR as an argument; take it back.
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 && c.Flags().Changed("ui") && opts.UI == web.DefaultAddr && looksLikeAddr(args[0]) {
+				opts.UI = args[0]
+				return nil
+			}
+			return cli.NoArgs(c, args)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			if opts.Forward != "" {
 				u, err := listen.NormalizeTarget(opts.Forward)
@@ -150,6 +163,8 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest request body accepted (`size`: 512KiB, 5MiB, bytes); larger gets 413")
 	fl.BoolVar(&opts.PrintSecret, "print-secret", false, "print the listener's signing secret and exit")
 	fl.BoolVar(&opts.Keep, "keep", false, "keep the subscription enabled after exit")
+	fl.StringVar(&opts.UI, "ui", "", "also serve the web inspector at `addr` (bare --ui: "+web.DefaultAddr+", the next free port if taken)")
+	fl.Lookup("ui").NoOptDefVal = web.DefaultAddr
 	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "accept the forward target's TLS certificate unchecked (a self-signed https target); signatures are still verified")
 	_ = fl.SetAnnotation("port", config.FlagKeyAnnotation, []string{"listen_port"})
 	_ = fl.SetAnnotation("host", config.FlagKeyAnnotation, []string{"listen_host"})
@@ -262,10 +277,22 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	uiURL := ""
+	if opts.UI != "" {
+		// The inspector over the same store; its replays and resends are
+		// sent by its own in-process worker.
+		u, stopUI, err := web.Start(ctx, opts.UI, web.Config{Store: st, Version: f.Version, Now: f.Now})
+		if err != nil {
+			l.Shutdown(context.WithoutCancel(ctx))
+			return cli.Envf("cannot serve the inspector at %s: %v", opts.UI, err).Hint("pick another address: --ui 127.0.0.1:4050")
+		}
+		defer stopUI()
+		uiURL = u
+	}
 	if opts.IO.JSON() {
 		// The first stdout line: a script waits for it (jq) before sending.
 		b, _ := json.Marshal(readyLine{Kind: "ready", URL: l.URL(), Port: l.Port(),
-			Secret: l.Sub.Secret, SubscriptionID: l.Sub.ID, Journal: l.Journal()})
+			Secret: l.Sub.Secret, SubscriptionID: l.Sub.ID, Journal: l.Journal(), UI: uiURL})
 		if _, err := opts.IO.Out.Write(append(b, '\n')); err != nil {
 			l.Shutdown(context.WithoutCancel(ctx))
 			return err
@@ -279,6 +306,9 @@ func run(ctx context.Context, opts *Options) error {
 		es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret))
 	fmt.Fprintf(opts.IO.ErrOut, "%s\n", es.Muted.Render(fmt.Sprintf("Listening on %s for %s (subscription %s). Try: hookctl trigger %s",
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
+	if uiURL != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "Inspector at %s\n", es.Bold.Render(uiURL))
+	}
 
 	<-ctx.Done()
 	first := <-firstSignal
@@ -345,6 +375,7 @@ type readyLine struct {
 	Secret         string `json:"secret"`
 	SubscriptionID string `json:"subscription_id"`
 	Journal        string `json:"journal,omitempty"`
+	UI             string `json:"ui,omitempty"`
 }
 
 // RecoverJournals imports journals left by a listen that did not finish
@@ -408,4 +439,18 @@ func exampleEvent(events []string) string {
 		return "card.created"
 	}
 	return "<event-type>"
+}
+
+// looksLikeAddr: host:port or :port, as --ui takes.
+func looksLikeAddr(s string) bool {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil || port == "" {
+		return false
+	}
+	for _, c := range port {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os/signal"
 	"strings"
 	"sync"
@@ -20,7 +21,9 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/ui"
+	"github.com/hookctl/hookctl/internal/web"
 )
 
 // Options are the parsed flags of `hookctl serve`.
@@ -156,6 +159,9 @@ func run(ctx context.Context, opts *Options) error {
 	s, err := serve.New(serve.Options{Host: opts.Host, Port: opts.Port, APIKey: opts.APIKey, NoWorker: opts.NoWorker,
 		AllowReset: opts.AllowReset, Store: st, Catalog: cat, Version: opts.Factory.Version, Timeout: opts.Timeout,
 		Concurrency: opts.Concurrency, Schedule: opts.schedule, Now: opts.Factory.Now, OnResult: onResult,
+		UIFunc: func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: st, Catalog: cat, Dispatcher: d, Addr: addr, Version: opts.Factory.Version, Now: opts.Factory.Now})
+		},
 		OnClaimError: func(err error, wait time.Duration) {
 			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, wait.Round(time.Millisecond))
 		}})

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
@@ -54,8 +55,13 @@ type Options struct {
 	ReadHeaderTimeout time.Duration
 	// UI, when set, is mounted at / (the web inspector); nil serves a
 	// small JSON index of the APIs.
-	UI  http.Handler
-	Now func() time.Time
+	UI http.Handler
+	// UIFunc, when set (and UI is not), builds the UI once the server
+	// listens: it gets the address served (for the UI's Host checks) and
+	// the server's Dispatcher (so the UI's actions use the in-process
+	// worker). Until then the UI answers 503.
+	UIFunc func(addr string, d *service.Dispatcher) (http.Handler, error)
+	Now    func() time.Time
 	// OnResult is called after each attempt of the in-process worker.
 	OnResult func(delivery.Result)
 	// OnClaimError is told when the worker cannot claim deliveries (the
@@ -76,6 +82,19 @@ type Server struct {
 	engineWG sync.WaitGroup
 	stopEng  context.CancelFunc
 	engErr   error
+	disp     *service.Dispatcher
+	lazyUI   *lazyHandler
+}
+
+// lazyHandler serves the handler set once the server listens (503 before).
+type lazyHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := l.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "starting", http.StatusServiceUnavailable)
 }
 
 // New builds the server (routes, services, worker) without listening.
@@ -103,6 +122,12 @@ func New(o Options) (*Server, error) {
 			s.engine.OnClaimError = func(error, time.Duration) {}
 		}
 		disp.Engine = s.engine
+	}
+	s.disp = disp
+	if o.UI == nil && o.UIFunc != nil {
+		s.lazyUI = &lazyHandler{}
+		o.UI = s.lazyUI
+		s.opts.UI = s.lazyUI
 	}
 	st := o.Store
 	if s.engine != nil {
@@ -195,6 +220,14 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.ln = ln
+	if s.lazyUI != nil {
+		h, err := s.opts.UIFunc(ln.Addr().String(), s.disp)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		s.lazyUI.h.Store(&h)
+	}
 	rht := s.opts.ReadHeaderTimeout
 	if rht <= 0 {
 		rht = 10 * time.Second
