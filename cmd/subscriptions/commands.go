@@ -298,7 +298,9 @@ func runDelete(opts *DeleteOptions) error {
 			return err
 		}
 		if !ok {
-			return cli.Failf("not deleted")
+			// Declining is an answer, not a failure.
+			fmt.Fprintf(opts.IO.ErrOut, "Not deleted: subscription %s is kept.\n", sub.ID)
+			return nil
 		}
 	}
 	if _, err := svc.Delete(opts.Ctx, sub.ID); err != nil {
