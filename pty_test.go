@@ -62,17 +62,48 @@ type ptyResult struct {
 // and stderr) in an isolated store, and returns everything it wrote.
 func runPTY(t *testing.T, env []string, args ...string) ptyResult {
 	t.Helper()
-	bin := hookctlBinary(t)
-	dir := t.TempDir()
-	c := exec.Command(bin, args...)
-	c.Dir = dir
+	return newPTYEnv(t).pty(env, args...)
+}
+
+// ptyEnv is one isolated store and config directory shared by several runs.
+type ptyEnv struct {
+	t   *testing.T
+	dir string
+}
+
+func newPTYEnv(t *testing.T) *ptyEnv { return &ptyEnv{t: t, dir: t.TempDir()} }
+
+func (e *ptyEnv) command(env []string, args ...string) *exec.Cmd {
+	c := exec.Command(hookctlBinary(e.t), args...)
+	c.Dir = e.dir
 	c.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + dir,
+		"HOME=" + e.dir,
 		"TERM=xterm-256color",
-		"HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config"),
-		"HOOKCTL_STORE=" + filepath.Join(dir, "hookctl.db"),
+		"HOOKCTL_CONFIG_DIR=" + filepath.Join(e.dir, "config"),
+		"HOOKCTL_STORE=" + filepath.Join(e.dir, "hookctl.db"),
 	}, env...)
+	return c
+}
+
+// plain runs hookctl with pipes (no terminal) and returns its stdout.
+func (e *ptyEnv) plain(args ...string) string {
+	e.t.Helper()
+	c := e.command(nil, args...)
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil {
+		e.t.Fatalf("hookctl %v: %v\n%s", args, err, stderr.String())
+	}
+	return string(out)
+}
+
+// pty runs hookctl on a fresh pseudo-terminal.
+func (e *ptyEnv) pty(env []string, args ...string) ptyResult {
+	t := e.t
+	t.Helper()
+	c := e.command(env, args...)
 	start := time.Now()
 	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
 	if err != nil {

@@ -34,6 +34,7 @@ type Options struct {
 	DryRun       bool
 	Force        bool
 	Yes          bool
+	Verbose      bool
 	Concurrency  int
 	Timeout      time.Duration
 	Retry        delivery.ScheduleOptions
@@ -113,6 +114,7 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be replayed, send nothing")
 	fl.BoolVar(&opts.Force, "force", false, "also replay deliveries that succeeded")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every attempt of a bulk replay on a terminal (default: a progress line and the failures)")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	trigger.AddRetryFlags(c, &opts.Retry)
@@ -217,18 +219,26 @@ func run(ctx context.Context, opts *Options) error {
 
 	runID := delivery.NewRunID()
 	progress := ios.NewProgress("replaying")
-	showBar := bulk && progress.Enabled() && !ios.JSON()
+	showBar := bulk && progress.Enabled() && !ios.JSON() && !opts.Verbose
 	var rep *delivery.Reporter
-	if !ios.JSON() && !showBar {
+	if !ios.JSON() {
 		rep = &delivery.Reporter{W: ios.Out}
 		if !ios.IsStdoutTTY() {
 			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 		}
 	}
 	onResult := func(r delivery.Result) {
-		rep.Attempt(r)
-		if showBar && r.Final {
-			progress.Add(r.Delivery.Status == store.DeliverySucceeded)
+		if !showBar {
+			rep.Attempt(r)
+			return
+		}
+		// With the bar: only the failures, above it.
+		if r.Final {
+			ok := r.Delivery.Status == store.DeliverySucceeded
+			if !ok && ios.IsStdoutTTY() {
+				progress.Above(func() { rep.Attempt(r) })
+			}
+			progress.Add(ok)
 		}
 	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
@@ -285,7 +295,7 @@ func run(ctx context.Context, opts *Options) error {
 	} else {
 		fmt.Fprintf(ios.Out, "replayed %d %s: %s, %s, %s (%s)\n", out.Enqueued, plural(out.Enqueued, "delivery", "deliveries"),
 			ui.Green(fmt.Sprintf("%d succeeded", counts.Succeeded)), failedText(counts.Failed),
-			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), time.Since(start).Round(time.Millisecond))
+			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), ui.FormatDuration(time.Since(start)))
 	}
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))

@@ -39,6 +39,7 @@ type Options struct {
 	Method         string
 	Timeout        time.Duration
 	Retry          delivery.ScheduleOptions
+	Verbose        bool
 }
 
 // NewCmd returns `hookctl trigger`.
@@ -128,6 +129,7 @@ usage, 130 when interrupted.`,
 	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request `header` 'Key: Value' (repeatable)")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method` (default: the subscription's, else POST)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every event and attempt of a bulk run on a terminal (default: a progress line and the failures)")
 	AddRetryFlags(c, &opts.Retry)
 	return c
 }
@@ -230,8 +232,36 @@ func run(ctx context.Context, opts *Options) error {
 	if ios.JSON() {
 		rep = nil
 	}
+	// A bulk run on a terminal draws one progress line and prints only
+	// the failures (and the summary); -v prints every event and attempt.
+	perEvent := len(targets.subs)
+	if opts.URL != "" {
+		perEvent = 1
+	}
+	total := int64(opts.Count) * int64(opts.Duplicate) * int64(perEvent)
+	progress := ios.NewProgress("triggering")
+	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
+		ios.IsStdoutTTY() && progress.Enabled()
+	onResult := rep.Attempt
+	events := rep
+	if showBar {
+		progress.SetTotal(total, true)
+		events = nil
+		onResult = func(r delivery.Result) {
+			if !r.Final {
+				return
+			}
+			ok := r.Delivery.Status == store.DeliverySucceeded
+			if ok {
+				progress.Add(true)
+				return
+			}
+			progress.Above(func() { rep.Attempt(r) })
+			progress.Add(false)
+		}
+	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: f.Version, RunID: plan.RunID,
-		OnResult: rep.Attempt})
+		OnResult: onResult})
 	start := time.Now()
 	now := f.Now
 	produce := func(ctx context.Context, add func(int)) error {
@@ -251,7 +281,7 @@ func run(ctx context.Context, opts *Options) error {
 			}
 			n := 0
 			for i, ev := range evs {
-				rep.Event(ev, len(dss[i]))
+				events.Event(ev, len(dss[i]))
 				n += len(dss[i])
 			}
 			clear(evs)
@@ -293,6 +323,9 @@ func run(ctx context.Context, opts *Options) error {
 	defer delivery.TuneGC()()
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
 	rep.Flush()
+	if showBar {
+		progress.Finish()
+	}
 	if err != nil {
 		var ee *cli.ExitError
 		if errors.As(err, &ee) {
@@ -337,7 +370,7 @@ func summaryLine(c delivery.Counts, elapsed time.Duration) string {
 	}
 	return fmt.Sprintf("%d %s: %s, %s, %s (%s%s)", c.Total, plural(c.Total, "delivery", "deliveries"),
 		ui.Green(fmt.Sprintf("%d succeeded", c.Succeeded)), failed(c.Failed), ui.Yellow(fmt.Sprintf("%d pending", c.Pending)),
-		elapsed.Round(time.Millisecond), rate)
+		ui.FormatDuration(elapsed), rate)
 }
 
 func failed(n int64) string {
