@@ -265,7 +265,8 @@ and replays what failed. No account, no network.`,
 // usageArgs makes every positional-argument error a usage error (exit 2),
 // like flag errors, whichever cobra validator a command uses; a group
 // command (subscriptions, events, …) given an unknown sub-command says so
-// with exit 2 instead of printing help.
+// with exit 2 instead of printing help. Every duration flag also reads days
+// and weeks (7d, 2w).
 func usageArgs(c *cobra.Command) {
 	switch {
 	case c.HasParent() && c.HasSubCommands() && !c.Runnable():
@@ -280,6 +281,7 @@ func usageArgs(c *cobra.Command) {
 	case c.Args != nil:
 		c.Args = cli.Args(c.Args)
 	}
+	cli.HumanDurations(c.LocalNonPersistentFlags())
 	for _, sub := range c.Commands() {
 		usageArgs(sub)
 	}

@@ -40,7 +40,8 @@ type ListOptions struct {
 	EventPattern string
 	Subscription string
 	Source       string
-	Since        time.Duration
+	Since        cli.Moment
+	Until        cli.Moment
 	Limit        int
 }
 
@@ -65,8 +66,8 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 			default:
 				return cli.Usagef("invalid --source %q: want triggered or received", opts.Source)
 			}
-			if opts.Limit < 0 || opts.Since < 0 {
-				return cli.Usagef("--limit and --since must not be negative")
+			if opts.Limit < 0 {
+				return cli.Usagef("--limit must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -79,7 +80,8 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
 	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
 	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received}")
-	fl.DurationVar(&opts.Since, "since", 0, "only deliveries created within this `duration` (1h, 30m)")
+	cli.MomentVar(fl, &opts.Since, "since", "only deliveries created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
+	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` deliveries (0 = all)")
 	return c
 }
@@ -121,9 +123,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		f.SubscriptionID = s.ID
 	}
 	now := opts.Factory.Now()
-	if opts.Since > 0 {
-		f.Since = now.Add(-opts.Since)
-	}
+	f.Since, f.Until = opts.Since.Time(now), opts.Until.Time(now)
 	ds, err := st.ListDeliveries(ctx, f)
 	if err != nil {
 		return err

@@ -28,7 +28,8 @@ type Options struct {
 	Pending      bool
 	EventPattern string
 	Subscription string
-	Since        time.Duration
+	Since        cli.Moment
+	Until        cli.Moment
 	Limit        int
 	To           string
 	DryRun       bool
@@ -77,14 +78,14 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 				return cli.Usagef("give delivery IDs or --failed/--pending, not both")
 			case opts.Failed && opts.Pending:
 				return cli.Usagef("--failed and --pending cannot be used together: run them one after the other")
-			case !bulk && (opts.EventPattern != "" || opts.Subscription != "" || opts.Since != 0 || opts.Limit != 0):
-				return cli.Usagef("--event, --subscription, --since and --limit filter a bulk replay: add --failed or --pending")
+			case !bulk && (opts.EventPattern != "" || opts.Subscription != "" || !opts.Since.IsZero() || !opts.Until.IsZero() || opts.Limit != 0):
+				return cli.Usagef("--event, --subscription, --since, --until and --limit filter a bulk replay: add --failed or --pending")
 			case opts.Concurrency < 1:
 				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
 			case opts.Timeout <= 0:
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
-			case opts.Since < 0 || opts.Limit < 0:
-				return cli.Usagef("--since and --limit must not be negative")
+			case opts.Limit < 0:
+				return cli.Usagef("--limit must not be negative")
 			}
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To)
@@ -108,7 +109,8 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 	fl.BoolVar(&opts.Pending, "pending", false, "replay every pending delivery now (with the filters)")
 	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
 	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
-	fl.DurationVar(&opts.Since, "since", 0, "only deliveries created within this `duration` (1h, 30m)")
+	cli.MomentVar(fl, &opts.Since, "since", "only deliveries created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
+	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 0, "replay at most `n` deliveries (oldest first)")
 	fl.StringVar(&opts.To, "to", "", "send to this `url` instead (e.g. a local build of the app)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be replayed, send nothing")
@@ -142,9 +144,7 @@ func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (st
 		}
 		f.SubscriptionID = s.ID
 	}
-	if o.Since > 0 {
-		f.Since = now.Add(-o.Since)
-	}
+	f.Since, f.Until = o.Since.Time(now), o.Until.Time(now)
 	return f, nil
 }
 

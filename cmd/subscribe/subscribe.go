@@ -79,12 +79,12 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.URL, "url", "", "callback `url` events are POSTed to (absolute http or https)")
-	fl.StringSliceVar(&opts.Events, "events", nil, "comma-separated event names or patterns: card.created, card.*, *")
+	fl.StringSliceVar(&opts.Events, "events", nil, "comma-separated `list` of event names or patterns: card.created, card.*, *")
 	fl.StringVar(&opts.Description, "description", "", "a `text` to recognise the subscription by")
 	fl.StringVar(&opts.Provider, "provider", "", "only events of this `provider`: {"+strings.Join(catalog.Providers(), "|")+"} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", subscription.DefaultScheme, "signature `scheme`; auto signs each event as its provider does")
 	fl.StringVar(&opts.Method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH} (default POST)")
-	fl.StringArrayVar(&opts.Headers, "header", nil, "header sent with every delivery: 'Name: value' (repeatable)")
+	fl.StringArrayVar(&opts.Headers, "header", nil, "`header` sent with every delivery: 'Name: value' (repeatable)")
 	fl.StringVar(&opts.Secret, "secret", "", "use this signing `secret` instead of generating one")
 	// The configured default provider is for events; a subscription only
 	// filters by provider when asked.

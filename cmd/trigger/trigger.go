@@ -122,7 +122,7 @@ usage, 130 when interrupted.`,
 	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default: a generated one, printed)")
 	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
 	opts.Overrides.Register(fl)
-	fl.IntVarP(&opts.Count, "count", "n", 1, "send `n` events")
+	fl.IntVarP(&opts.Count, "count", "n", 1, "send this `count` of events")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (tests idempotent handlers)")
 	fl.DurationVar(&opts.Wait, "wait", 0, "stop waiting after `duration` (0 = until every delivery is final)")
@@ -138,7 +138,7 @@ usage, 130 when interrupted.`,
 // --no-retry.
 func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl := c.Flags()
-	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry `delays`, one Go duration per attempt (e.g. 0s,5s,5m,30m,2h)")
+	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry `delays`, one duration per attempt (e.g. 0s,5s,5m,30m,2h,1d)")
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
 	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")

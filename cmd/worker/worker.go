@@ -108,13 +108,18 @@ func run(ctx context.Context, opts *Options) error {
 	// A worker outlives store outages (a PostgreSQL restart): it backs off
 	// and says so on stderr instead of exiting.
 	e.OnClaimError = func(err error, wait time.Duration) {
-		fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, wait.Round(time.Millisecond))
+		fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, ui.FormatDuration(wait))
 	}
 	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
 	start := time.Now()
 	err = e.Run(ctx, nil)
-	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d attempts, %d succeeded, %d failed, %d to retry\n",
-		time.Since(start).Round(time.Second), attempts.Load(), succeeded.Load(), failed.Load(), retried.Load())
+	n := attempts.Load()
+	word := "attempts"
+	if n == 1 {
+		word = "attempt"
+	}
+	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d %s, %d succeeded, %d failed, %d to retry\n",
+		ui.FormatDuration(time.Since(start).Round(time.Second)), n, word, succeeded.Load(), failed.Load(), retried.Load())
 	if err != nil {
 		return cli.Failf("%v", err)
 	}

@@ -662,6 +662,10 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 		args = append(args, ts(f.Since))
 		conds = append(conds, fmt.Sprintf("e.created_at >= $%d", len(args)))
 	}
+	if !f.Until.IsZero() {
+		args = append(args, ts(f.Until))
+		conds = append(conds, fmt.Sprintf("e.created_at < $%d", len(args)))
+	}
 	limit := ""
 	if f.Limit > 0 {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
@@ -743,6 +747,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	}
 	if !f.Since.IsZero() {
 		add("d.created_at >= $%d", ts(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("d.created_at < $%d", ts(f.Until))
 	}
 	if f.AfterSeq > 0 {
 		add("d.seq > $%d", f.AfterSeq)
