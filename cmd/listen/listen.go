@@ -18,10 +18,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/cmd/subscriptions"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -100,6 +102,14 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 				evs = []string{"*"}
 			}
 			opts.Events = evs
+			// Unknown events are refused like subscribe refuses them (exit 2, did you mean).
+			cat, err := subscriptions.LoadCatalog(f)
+			if err != nil {
+				return err
+			}
+			if _, err := (&subscription.Service{Catalog: cat}).ValidateEvents(evs); err != nil {
+				return cli.WithCode(cli.ExitUsage, err)
+			}
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
 				return cli.Usagef("unknown scheme %q", opts.Scheme).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
 			}

@@ -90,7 +90,7 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To)
 				if err != nil {
-					return cli.Usagef("invalid --to: %v", err)
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err))
 				}
 				opts.To = u
 			}

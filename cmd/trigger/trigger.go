@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -88,7 +90,7 @@ usage, 130 when interrupted.`,
 			if opts.URL != "" {
 				u, err := NormalizeURL(opts.URL)
 				if err != nil {
-					return cli.Usagef("%v", err)
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err))
 				}
 				opts.URL = u
 			}
@@ -164,6 +166,7 @@ func ParseHeaders(hs []string) (map[string]string, error) {
 // NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.
 func NormalizeURL(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	orig, bare := s, !strings.Contains(s, "://")
 	if s == "" {
 		return "", errors.New("empty URL")
 	}
@@ -175,6 +178,23 @@ func NormalizeURL(s string) (string, error) {
 	}
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
 		return "", fmt.Errorf("invalid URL %q: want http:// or https://", s)
+	}
+	// The same rules as a subscription's callback URL (a host, no
+	// credentials), so a typo is refused at once instead of being retried.
+	if _, err := subscription.ValidateURL(s); err != nil {
+		return "", err
+	}
+	if !bare {
+		return s, nil
+	}
+	// A bare word is a host only when it looks like one: notaurl is more
+	// likely a mistake than a machine on the local network.
+	if u, err := url.Parse(s); err == nil {
+		h := u.Hostname()
+		if u.Port() == "" && h != "localhost" && !strings.ContainsAny(h, ".:") {
+			return "", &subscription.InputError{Msg: fmt.Sprintf("invalid URL %q: not a port, host:port or URL", orig),
+				Hint: []string{"e.g. --url 3000, --url localhost:3000/webhooks or --url http://" + orig + "/webhooks"}}
+		}
 	}
 	return s, nil
 }

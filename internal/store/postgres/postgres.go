@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -145,26 +144,11 @@ func oneLine(err error) string {
 }
 
 // urlPassword extracts the password of a postgres URL ("" if none).
-func urlPassword(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	if p, ok := u.User.Password(); ok {
-		return p
-	}
-	return u.Query().Get("password")
-}
+func urlPassword(raw string) string { return store.DSNPassword(raw) }
 
 // scrub removes a password from a message, in case a driver error quotes
 // the connection string.
-func scrub(msg, password string) string {
-	if password == "" {
-		return msg
-	}
-	msg = strings.ReplaceAll(msg, password, "xxxxx")
-	return strings.ReplaceAll(msg, url.QueryEscape(password), "xxxxx")
-}
+func scrub(msg, password string) string { return store.ScrubPassword(msg, password) }
 
 // Close releases the connections.
 func (db *DB) Close() error {
