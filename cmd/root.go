@@ -236,6 +236,7 @@ and replays what failed. No account, no network.`,
 	pf.StringVar(&storeFlag, "store", "", "store: SQLite file `path` or postgres:// URL (env HOOKCTL_STORE)")
 	pf.StringVarP(&output, "output", "o", ui.FormatTable, "output `format`: {table|json} (env HOOKCTL_OUTPUT)")
 	pf.BoolVar(&noColor, "no-color", false, "disable colour (also NO_COLOR, CLICOLOR=0)")
+	_ = root.RegisterFlagCompletionFunc("output", cli.CompleteFixed(ui.FormatTable, ui.FormatJSON))
 
 	root.AddGroup(
 		&cobra.Group{ID: groupWebhooks, Title: "Webhooks:"},

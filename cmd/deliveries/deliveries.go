@@ -83,6 +83,10 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	cli.MomentVar(fl, &opts.Since, "since", "only deliveries created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` deliveries (0 = all)")
+	_ = c.RegisterFlagCompletionFunc("status", cli.CompleteFixed(store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed))
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.SourceTriggered, store.SourceReceived))
 	return c
 }
 
@@ -181,7 +185,8 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 		Short: "Show a delivery: the request as sent, then every attempt and its response",
 		Example: `  hookctl deliveries show 3f2a9c1e
   hookctl deliveries show 3f2a9c1e -o json | jq '.attempts[].response.status'`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", false),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.ID = args[0]

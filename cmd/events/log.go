@@ -54,6 +54,8 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 	cli.MomentVar(fl, &opts.Since, "since", "only events created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	cli.MomentVar(fl, &opts.Until, "until", "only events created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` events (0 = all)")
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
+	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.SourceTriggered, store.SourceReceived))
 	return c
 }
 

@@ -153,6 +153,7 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	_ = c.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"bond", "mono", "mambu", "saas", "standard"}, cobra.ShellCompDirectiveNoFileComp
 	})
+	_ = c.RegisterFlagCompletionFunc("events", subscriptions.CompleteEvents(f))
 	return c
 }
 

@@ -66,6 +66,7 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
   hookctl replay --failed --since 1h --event 'card.*' --dry-run
   hookctl replay --failed --subscription 8d1c --to http://localhost:3001/webhooks --yes
   hookctl replay 3f2a9c1e --force --retry-schedule 0s,1s,5s`,
+		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", true),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.IDs = args
@@ -120,6 +121,8 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	trigger.AddRetryFlags(c, &opts.Retry)
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
 	return c
 }
 

@@ -91,6 +91,7 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
 	fl.SetAnnotation("provider", config.FlagKeyAnnotation, []string{"-"})
 	c.RegisterFlagCompletionFunc("events", subscriptions.CompleteEvents(f))
 	c.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(catalog.Providers(), cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
 	c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"POST", "PUT", "PATCH"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }

@@ -201,6 +201,7 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 		c.RegisterFlagCompletionFunc(name, CompleteEvents(f))
 	}
 	c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"POST", "PUT", "PATCH"}, cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
 	return c
 }
 

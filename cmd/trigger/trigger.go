@@ -68,7 +68,8 @@ usage, 130 when interrupted.`,
   hookctl trigger payment.succeeded --url http://localhost:3000/webhooks --scheme stripe --secret whsec_test_secret
   hookctl trigger card.created --count 100 --concurrency 16 --retry-profile svix --time-scale 1000
   hookctl trigger card.created --duplicate 3 -o json`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cli.CompleteEventTypes(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.EventType = args[0]
@@ -133,6 +134,10 @@ usage, 130 when interrupted.`,
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every event and attempt of a bulk run on a terminal (default: a progress line and the failures)")
 	AddRetryFlags(c, &opts.Retry)
+	_ = c.RegisterFlagCompletionFunc("provider", cli.CompleteProviders())
+	_ = c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("method", cli.CompleteFixed("POST", "PUT", "PATCH"))
 	return c
 }
 
@@ -144,6 +149,7 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
 	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
+	_ = c.RegisterFlagCompletionFunc("retry-profile", cli.CompleteFixed(delivery.ProfileNames()...))
 }
 
 // ParseHeaders parses repeated 'Key: Value' flags.
