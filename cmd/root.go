@@ -229,6 +229,10 @@ and replays what failed. No account, no network.`,
 	}
 	root.SetVersionTemplate("hookctl {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// `subscriptions create --url …`: the unknown command, not its flag, is the mistake.
+		if c.HasSubCommands() && c.HasParent() && c.Flags().NArg() > 0 {
+			return unknownSubcommand(c, c.Flags().Arg(0))
+		}
 		return cli.Usagef("%v", err).Hint("run '%s --help' for usage", c.CommandPath())
 	})
 	pf := root.PersistentFlags()
@@ -262,6 +266,29 @@ and replays what failed. No account, no network.`,
 	root.SetCompletionCommandGroupID(groupSetup)
 	usageArgs(root)
 	return root
+}
+
+// synonyms are words people try for a command hookctl names differently.
+var synonyms = map[string]map[string]string{
+	"subscriptions": {"create": "hookctl subscribe", "add": "hookctl subscribe", "new": "hookctl subscribe",
+		"remove": "hookctl subscriptions delete", "rm": "hookctl subscriptions delete", "edit": "hookctl subscriptions update",
+		"rotate": "hookctl subscriptions rotate-secret"},
+	"deliveries": {"replay": "hookctl replay", "retry": "hookctl replay"},
+	"events":     {"send": "hookctl trigger", "trigger": "hookctl trigger"},
+}
+
+// unknownSubcommand is `hookctl NOUN VERB` with an unknown verb: exit 2,
+// with the command meant when there is one.
+func unknownSubcommand(c *cobra.Command, name string) error {
+	e := cli.Usagef("unknown command %q for %q", name, c.CommandPath())
+	if to, ok := synonyms[c.Name()][name]; ok {
+		return e.Hint("did you mean %q?", to)
+	}
+	c.SuggestionsMinimumDistance = 2
+	for _, s := range c.SuggestionsFor(name) {
+		e = e.Hint("did you mean %q?", c.CommandPath()+" "+s)
+	}
+	return e.Hint("run '%s --help' for the commands", c.CommandPath())
 }
 
 // newHelpCmd is cobra's help command, except that an unknown topic is bad
@@ -304,12 +331,15 @@ func newHelpCmd() *cobra.Command {
 // and weeks (7d, 2w).
 func usageArgs(c *cobra.Command) {
 	switch {
-	case c.HasParent() && c.HasSubCommands() && !c.Runnable():
+	case c.HasParent() && c.HasSubCommands():
 		c.Args = cobra.ArbitraryArgs
+		run := c.RunE
 		c.RunE = func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return cli.Usagef("unknown command %q for %q", args[0], c.CommandPath()).
-					Hint("run '%s --help' for the commands", c.CommandPath())
+				return unknownSubcommand(c, args[0])
+			}
+			if run != nil {
+				return run(c, args)
 			}
 			return c.Help()
 		}

@@ -181,8 +181,9 @@ type ShowOptions struct {
 func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{Factory: f}
 	return &cobra.Command{
-		Use:   "show <delivery-id>",
-		Short: "Show a delivery: the request as sent, then every attempt and its response",
+		Use:     "show <delivery-id>",
+		Aliases: []string{"get"},
+		Short:   "Show a delivery: the request as sent, then every attempt and its response",
 		Example: `  hookctl deliveries show 3f2a9c1e
   hookctl deliveries show 3f2a9c1e -o json | jq '.attempts[].response.status'`,
 		Args:              cobra.ExactArgs(1),

@@ -26,8 +26,9 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{IO: f.IOStreams, Now: f.Now}
 	var ov catalog.OverrideFlags
 	c := &cobra.Command{
-		Use:   "show <event-type> [--provider <provider>] [--set <path=value>]... [--data @<file>]",
-		Short: "Print a fresh sample of an event type, as it would be sent",
+		Aliases: []string{"get"},
+		Use:     "show <event-type> [--provider <provider>] [--set <path=value>]... [--data @<file>]",
+		Short:   "Print a fresh sample of an event type, as it would be sent",
 		Long: `Build a fresh sample of an event type (new ids, the current time, in the
 provider's own formats) with any overrides applied, and print it.
 

@@ -97,8 +97,9 @@ type GetOptions struct {
 func newGetCmd(f *cli.Factory, runF func(*GetOptions) error) *cobra.Command {
 	opts := &GetOptions{IO: f.IOStreams, Factory: f}
 	c := &cobra.Command{
-		Use:   "get <id> [--reveal]",
-		Short: "Show one subscription",
+		Use:     "get <id> [--reveal]",
+		Aliases: []string{"show"},
+		Short:   "Show one subscription",
 		Example: `  hookctl subscriptions get 4f1c
   hookctl subscriptions get 4f1c --reveal -o json`,
 		Args:              cli.ExactArgs(1),

@@ -67,7 +67,12 @@ type attemptJSON struct {
 	DeliveryID string `json:"delivery_id"`
 	EventID    string `json:"event_id"`
 	EventType  string `json:"event_type,omitempty"`
-	Status     string `json:"status"`
+	// Status is the delivery's state after this attempt (pending while
+	// retries remain); Outcome is the attempt's own: succeeded, or failed
+	// with retry true when another attempt is scheduled.
+	Status  string `json:"status"`
+	Outcome string `json:"outcome"`
+	Retry   bool   `json:"retry"`
 	delivery.AttemptJSON
 }
 
@@ -93,7 +98,11 @@ func run(ctx context.Context, opts *Options) error {
 				retried.Add(1)
 			}
 			if ios.JSON() {
-				j := attemptJSON{DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+				j := attemptJSON{DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
+					Outcome: "failed", Retry: r.Delivery.Status == store.DeliveryPending, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+				if r.Delivery.Status == store.DeliverySucceeded {
+					j.Outcome = "succeeded"
+				}
 				if r.Event != nil {
 					j.EventType = r.Event.Type
 				}

@@ -379,6 +379,7 @@ func (db *DB) resolve(ctx context.Context, q queryer, kind, table, idOrPrefix st
 	if idOrPrefix == "" {
 		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
 	}
+	idOrPrefix = store.NormalizeIDPrefix(idOrPrefix)
 	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(idOrPrefix)+"%")
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
