@@ -139,7 +139,7 @@ func AttemptLine(stamp string, res Result) string {
 		b.WriteString(ui.Red("failed: " + d.LastError))
 	default:
 		in := time.Until(d.NextAttemptAt).Round(10 * time.Millisecond)
-		b.WriteString(ui.Yellow(fmt.Sprintf("retry in %s", max(in, 0))))
+		b.WriteString(ui.Yellow("retry in " + ui.FormatDuration(max(in, 0))))
 		b.WriteString(": ")
 		b.WriteString(ui.Red(d.LastError))
 	}
