@@ -346,7 +346,7 @@ func usageArgs(c *cobra.Command) {
 	case c.Args != nil:
 		c.Args = cli.Args(c.Args)
 	}
-	cli.HumanDurations(c.LocalNonPersistentFlags())
+	cli.HumanDurations(c.Flags())
 	for _, sub := range c.Commands() {
 		usageArgs(sub)
 	}

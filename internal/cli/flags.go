@@ -18,6 +18,11 @@ func ParseDuration(s string) (time.Duration, error) { return ui.ParseDuration(s)
 // 2w) and print its default the way people write it (24h, not 24h0m0s):
 // pflag's duration value is wrapped, so commands keep fs.DurationVar.
 func HumanDurations(fs *pflag.FlagSet) {
+	// Unsorted: sorting every command's flags on every run would cost
+	// cold start more than the rest of building the tree.
+	sorted := fs.SortFlags
+	fs.SortFlags = false
+	defer func() { fs.SortFlags = sorted }()
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Value.Type() != "duration" {
 			return
