@@ -61,6 +61,8 @@ func ScriptParams(t *testing.T, dir string) testscript.Params {
 			"freeport":  cmdFreePort,
 			"httpwait":  cmdHTTPWait,
 			"post":      cmdPost,
+			"api":       cmdAPI,
+			"recvreq":   cmdRecvReq,
 		},
 	}
 }

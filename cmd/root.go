@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	checkcmd "github.com/hookctl/hookctl/cmd/check"
 	completioncmd "github.com/hookctl/hookctl/cmd/completion"
 	configcmd "github.com/hookctl/hookctl/cmd/config"
 	"github.com/hookctl/hookctl/cmd/deliveries"
@@ -22,11 +23,13 @@ import (
 	"github.com/hookctl/hookctl/cmd/events"
 	"github.com/hookctl/hookctl/cmd/listen"
 	"github.com/hookctl/hookctl/cmd/replay"
+	"github.com/hookctl/hookctl/cmd/serve"
 	"github.com/hookctl/hookctl/cmd/sign"
 	storecmd "github.com/hookctl/hookctl/cmd/store"
 	"github.com/hookctl/hookctl/cmd/subscribe"
 	"github.com/hookctl/hookctl/cmd/subscriptions"
 	"github.com/hookctl/hookctl/cmd/trigger"
+	uicmd "github.com/hookctl/hookctl/cmd/ui"
 	"github.com/hookctl/hookctl/cmd/verify"
 	versioncmd "github.com/hookctl/hookctl/cmd/version"
 	"github.com/hookctl/hookctl/cmd/worker"
@@ -40,6 +43,7 @@ import (
 var (
 	version = ""
 	commit  = ""
+	date    = "" // build date (RFC 3339), stamped by release builds
 )
 
 // Main runs hookctl with os.Args and returns the exit code.
@@ -57,6 +61,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		IOStreams: ios,
 		Version:   v,
 		Commit:    c,
+		BuildDate: date,
 		Now:       time.Now,
 		OpenStore: app.OpenStore,
 	}
@@ -139,7 +144,10 @@ var subcommands = []subcommand{
 	{groupWebhooks, []string{"listen"}, listen.NewCmd},
 	{groupWebhooks, []string{"replay"}, replay.NewCmd},
 	{groupWebhooks, []string{"worker"}, worker.NewCmd},
+	{groupWebhooks, []string{"serve"}, serve.NewCmd},
 	{groupWebhooks, []string{"demo"}, demo.NewCmd},
+	{groupWebhooks, []string{"check"}, checkcmd.NewCmd},
+	{groupWebhooks, []string{"ui"}, uicmd.NewCmd},
 	{groupManage, []string{"subscribe"}, subscribe.NewCmd},
 	{groupManage, []string{"subscriptions", "subscription", "subs"}, subscriptions.NewCmd},
 	{groupManage, []string{"events"}, events.NewCmd},

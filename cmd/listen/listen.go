@@ -3,6 +3,7 @@ package listen
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,12 +18,16 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/cmd/subscriptions"
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -45,6 +50,7 @@ type Options struct {
 	MaxBody     int64
 	PrintSecret bool
 	Keep        bool
+	SkipVerify  bool
 }
 
 // NewCmd returns the command.
@@ -133,11 +139,20 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Forward, "forward", "f", "", "forward verified events to `target` (3000, localhost:3000/webhooks, https://…)")
+	fl.StringVarP(&opts.Forward, "forward", "f", "", "forward verified events to `target` (3000, localhost:3000/webhooks, https://…); alias --forward-to")
+	// --forward-to (stripe listen's name) is --forward itself, so the
+	// config file's forward target never overrides it.
+	fl.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "forward-to" {
+			name = "forward"
+		}
+		return pflag.NormalizedName(name)
+	})
+	c.SetFlagErrorFunc(cli.FlagError)
 	fl.IntVar(&opts.Port, "port", 8787, "`port` to listen on (0 = a free port)")
 	fl.StringVar(&opts.Host, "host", "127.0.0.1", "`address` to bind")
-	fl.StringSliceVarP(&opts.Events, "events", "e", []string{"*"}, "event types or `patterns` to subscribe to (card.*, *)")
-	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard} (default any)")
+	fl.StringSliceVarP(&opts.Events, "events", "e", []string{"*"}, "event types or `patterns` to subscribe to and forward (card.*, *); others are answered 200, not forwarded")
+	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard|stripe|github} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request, repeatable")
@@ -145,13 +160,14 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest request body accepted (`size`: 512KiB, 5MiB, bytes); larger gets 413")
 	fl.BoolVar(&opts.PrintSecret, "print-secret", false, "print the listener's signing secret and exit")
 	fl.BoolVar(&opts.Keep, "keep", false, "keep the subscription enabled after exit")
+	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "accept the forward target's TLS certificate unchecked (a self-signed https target); signatures are still verified")
 	_ = fl.SetAnnotation("port", config.FlagKeyAnnotation, []string{"listen_port"})
 	_ = fl.SetAnnotation("host", config.FlagKeyAnnotation, []string{"listen_host"})
 	_ = c.RegisterFlagCompletionFunc("scheme", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return append([]string{"auto"}, signature.Names()...), cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = c.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"bond", "mono", "mambu", "saas", "standard"}, cobra.ShellCompDirectiveNoFileComp
+		return catalog.Providers(), cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = c.RegisterFlagCompletionFunc("events", subscriptions.CompleteEvents(f))
 	return c
@@ -209,22 +225,62 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	es := opts.IO.ErrStyles()
-	var warnOnce sync.Once
+	dsn := ""
+	if f.Config != nil {
+		dsn = f.Config.Store
+	}
+	jdir, jkey := listen.JournalDir(st, config.DataDir(os.Getenv)), listen.StoreKey(st, dsn)
+	if err := RecoverJournals(ctx, opts.IO, st, jdir, jkey); err != nil {
+		return err
+	}
+
+	// SIGHUP (the terminal closed) stops listen like Ctrl-C and SIGTERM.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	firstSignal := make(chan time.Time, 1)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+		}
+		firstSignal <- time.Now()
+		cancel()
+	}()
+
+	var warnMu sync.Mutex
+	lastWarn := ""
 	l, err := listen.Start(ctx, listen.Options{
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
-		MaxBody: opts.MaxBody, Keep: opts.Keep, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
+		MaxBody: opts.MaxBody, Keep: opts.Keep, SkipVerify: opts.SkipVerify, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
+		Terminal: opts.IO.IsStdoutTTY(), JournalDir: jdir, StoreKey: jkey,
 		OnSaving: func(n int64) {
 			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
 		},
 		OnRecordError: func(err error) {
-			warnOnce.Do(func() {
-				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: could not record a received event: %v\n", err)
-			})
+			// One line per kind of trouble, not per record.
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			if msg := err.Error(); msg != lastWarn {
+				lastWarn = msg
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", err)
+			}
 		},
 	})
 	if err != nil {
 		return err
+	}
+	if opts.IO.JSON() {
+		// The first stdout line: a script waits for it (jq) before sending.
+		b, _ := json.Marshal(readyLine{Kind: "ready", URL: l.URL(), Port: l.Port(),
+			Secret: l.Sub.Secret, SubscriptionID: l.Sub.ID, Journal: l.Journal()})
+		if _, err := opts.IO.Out.Write(append(b, '\n')); err != nil {
+			l.Shutdown(context.WithoutCancel(ctx))
+			return err
+		}
 	}
 	target := "nowhere (verify and record only; add --forward <target>)"
 	if opts.Target != nil {
@@ -236,28 +292,47 @@ func run(ctx context.Context, opts *Options) error {
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
 
 	<-ctx.Done()
+	first := <-firstSignal
 	fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("Shutting down: finishing in-flight forwards… (^C again to quit at once)"))
-	// A second Ctrl-C quits without waiting (records not yet stored are lost).
-	again := make(chan os.Signal, 1)
-	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(again)
+	// A second signal quits without waiting for the store: every event
+	// already answered is in the journal, imported by the next start.
+	// `timeout` and process-group kills deliver one signal twice at once:
+	// a repeat within a second is that, not the user insisting.
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
-		if _, ok := <-again; ok {
-			fmt.Fprintln(opts.IO.ErrOut, "hookctl: interrupted again: quitting without waiting")
-			os.Exit(cli.ExitInterrupted)
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				if time.Since(first) < time.Second {
+					continue
+				}
+				n := l.Abandon()
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: interrupted again: quitting; %d received events not yet in the store stay in %s (imported on the next start)\n", n, l.Journal())
+				os.Exit(cli.ExitInterrupted)
+			}
 		}
 	}()
 	stats, serr := l.Shutdown(context.WithoutCancel(ctx))
 
-	written, lost := l.RecordCounts()
+	written, left := l.RecordCounts()
+	_ = written
 	sum := fmt.Sprintf("Received %d, verified %d, rejected %d; forwarded %d ok, %d failed.",
 		stats.Received, stats.Verified, stats.Rejected, stats.ForwardedOK, stats.ForwardFail)
 	if opts.Target == nil {
 		sum = fmt.Sprintf("Received %d, verified %d, rejected %d.", stats.Received, stats.Verified, stats.Rejected)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, es.Bold.Render(sum))
-	if lost > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d of %d records could not be stored\n", lost, written+lost)
+	if note := limitsNote(stats, l.Limits()); note != "" {
+		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(note))
+	}
+	if stats.Unrecorded > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d requests could not be recorded and were answered 503 (their senders retry them)\n", stats.Unrecorded)
+	}
+	if left > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the store did not take %d received events; they are kept in %s and imported by the next hookctl listen or hookctl store command\n", left, l.Journal())
 	}
 	if opts.Keep {
 		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s stays enabled (--keep).\n", l.Sub.ID)
@@ -271,6 +346,67 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", serr)
 	}
 	return nil
+}
+
+// readyLine is listen -o json's first stdout line.
+type readyLine struct {
+	Kind           string `json:"kind"`
+	URL            string `json:"url"`
+	Port           int    `json:"port"`
+	Secret         string `json:"secret"`
+	SubscriptionID string `json:"subscription_id"`
+	Journal        string `json:"journal,omitempty"`
+}
+
+// RecoverJournals imports journals left by a listen that did not finish
+// (killed, machine crashed) into st, with a one-line notice. The store
+// commands call it too.
+func RecoverJournals(ctx context.Context, io *ui.IOStreams, st store.Store, dir, key string) error {
+	rc, err := listen.Recover(ctx, st, dir, key)
+	if rc.Files > 0 {
+		fmt.Fprintf(io.ErrOut, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n",
+			rc.Events, plural(rc.Files, "journal", "journals"))
+	}
+	if err != nil {
+		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is; it is imported once the store takes it (hookctl store info)")
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// limitsNote reports what the limits turned away and what --events
+// filtered ("" when nothing was).
+func limitsNote(st listen.Stats, lim httplimit.Stats) string {
+	var parts []string
+	if n := lim.RejectedConns + lim.RejectedPerIP; n > 0 {
+		parts = append(parts, count(n, "connection", "connections")+" turned away (too many at once)")
+	}
+	if st.Busy > 0 {
+		parts = append(parts, count(st.Busy, "request", "requests")+" answered 503 busy (too many bodies in flight)")
+	}
+	if st.TooLarge > 0 {
+		parts = append(parts, count(st.TooLarge, "body", "bodies")+" over --max-body")
+	}
+	if n := lim.BadFraming + lim.BadTarget; n > 0 {
+		parts = append(parts, count(n, "malformed request", "malformed requests")+" refused")
+	}
+	if st.Filtered > 0 {
+		parts = append(parts, count(st.Filtered, "event", "events")+" not in --events (answered 200, not forwarded)")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Also: " + strings.Join(parts, "; ") + "."
+}
+
+func count(n int64, one, many string) string {
+	return plural(int(n), one, many)
 }
 
 func exampleEvent(events []string) string {

@@ -1,11 +1,14 @@
 package listen
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/httplimit"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -72,5 +75,49 @@ func TestParseSize(t *testing.T) {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) accepted", bad)
 		}
+	}
+}
+
+// Stripe CLI habits: --forward-to is --forward, --skip-verify exists, and
+// an unknown flag gets a did-you-mean.
+func TestStripeHabits(t *testing.T) {
+	o, err := parse(t, "--forward-to", "localhost:4242/webhook", "--skip-verify", "--events", "card.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Target.String() != "http://localhost:4242/webhook" || !o.SkipVerify || strings.Join(o.Events, ",") != "card.created" {
+		t.Fatalf("options = %+v", o)
+	}
+	for _, tc := range []struct {
+		flag, hint string
+	}{
+		{"--forwad", `did you mean "--forward"?`},
+		{"--forward-too=3000", `did you mean "--forward"?`},
+		{"--skip-verfy", `did you mean "--skip-verify"?`},
+		{"--evnts", `did you mean "--events"?`},
+	} {
+		_, err := parse(t, tc.flag, "x")
+		ee, ok := err.(*cli.ExitError)
+		if !ok || ee.Code != cli.ExitUsage || !strings.Contains(err.Error(), "unknown flag") {
+			t.Fatalf("%s: %T %v", tc.flag, err, err)
+		}
+		if !slices.Contains(ee.Hints, tc.hint) {
+			t.Errorf("%s: hints %q, want %q", tc.flag, ee.Hints, tc.hint)
+		}
+	}
+	_, err = parse(t, "--zzzzzz")
+	if ee, ok := err.(*cli.ExitError); !ok || len(ee.Hints) != 1 || !strings.Contains(ee.Hints[0], "--help") {
+		t.Fatalf("no close flag: %v %+v", err, ee)
+	}
+}
+
+func TestLimitsNote(t *testing.T) {
+	if got := limitsNote(listen.Stats{}, httplimit.Stats{}); got != "" {
+		t.Fatalf("nothing happened: %q", got)
+	}
+	got := limitsNote(listen.Stats{Busy: 3, TooLarge: 1, Filtered: 2}, httplimit.Stats{RejectedConns: 5, RejectedPerIP: 1, BadFraming: 1})
+	want := "Also: 6 connections turned away (too many at once); 3 requests answered 503 busy (too many bodies in flight); 1 body over --max-body; 1 malformed request refused; 2 events not in --events (answered 200, not forwarded)."
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }

@@ -34,6 +34,9 @@ type Result struct {
 	Err error
 }
 
+// SendFunc sends one attempt (Sender.Send bound to its event and target).
+type SendFunc func() (*store.Attempt, http.Header, error)
+
 // Engine is the outbox worker pool: it claims due pending deliveries with
 // a lease, sends up to Concurrency at once, records each attempt and
 // finishes the delivery or schedules the next attempt.
@@ -63,6 +66,11 @@ type Engine struct {
 	// before the next try, which doubles from Poll up to 30 s. When nil,
 	// Run gives up after 20 consecutive failures (trigger, replay).
 	OnClaimError func(err error, wait time.Duration)
+	// Intercept, when set, wraps each attempt: it is given the delivery
+	// and the send it may call (or not), and returns what the attempt
+	// recorded. `serve` injects faults with it (a forced status, a delay,
+	// a dropped connection); nil costs the normal path one comparison.
+	Intercept func(ctx context.Context, d *store.Delivery, send SendFunc) (*store.Attempt, http.Header, error)
 
 	finished atomic.Int64 // deliveries that reached a final state here
 	claimed  atomic.Int64 // claims made (attempts started)
@@ -534,7 +542,13 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 		permanent = !isTransient(err)
 	} else {
 		var prepErr error
-		attempt, respHeader, prepErr = e.Sender.Send(ctx, ev, target)
+		if e.Intercept != nil {
+			attempt, respHeader, prepErr = e.Intercept(ctx, d, func() (*store.Attempt, http.Header, error) {
+				return e.Sender.Send(ctx, ev, target)
+			})
+		} else {
+			attempt, respHeader, prepErr = e.Sender.Send(ctx, ev, target)
+		}
 		permanent = prepErr != nil
 	}
 	attempt.DeliveryID, attempt.DeliverySeq = d.ID, d.Seq
@@ -724,6 +738,16 @@ func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
 	}
 	e.events.put(id, ev)
 	return ev, nil
+}
+
+// Forget drops a subscription from the engine's cache, so a change made
+// in this process (a rotated secret, a new URL) applies to the very next
+// attempt rather than within subscriptionTTL.
+func (e *Engine) Forget(id string) {
+	e.init()
+	e.subsMu.Lock()
+	delete(e.subs, id)
+	e.subsMu.Unlock()
 }
 
 // subscriptionTTL bounds how stale a cached subscription may be (a

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -57,6 +60,15 @@ type Config struct {
 	Recorder       *Recorder // nil = do not record
 	// Transport forwards requests (a tuned default when nil).
 	Transport http.RoundTripper
+	// SkipVerify accepts any TLS certificate from an https target
+	// (--skip-verify; only for the default transport).
+	SkipVerify bool
+	// Events, when set, are the event types (patterns) forwarded; others
+	// are answered 200 and recorded, not forwarded (--events).
+	Events []string
+	// Limits reads bodies under a shared budget (a default Limiter for
+	// MaxBody when nil).
+	Limits *httplimit.Limiter
 }
 
 // Stats are the counters of the shutdown summary.
@@ -67,6 +79,11 @@ type Stats struct {
 	ForwardedOK int64 `json:"forwarded_ok"`
 	ForwardFail int64 `json:"forwarded_failed"`
 	TooLarge    int64 `json:"too_large"`
+	Busy        int64 `json:"busy"`
+	Filtered    int64 `json:"filtered"`
+	// Unrecorded requests were answered 503 because they could not be
+	// recorded (the sender retries them).
+	Unrecorded int64 `json:"unrecorded"`
 }
 
 // Server is the verifying forwarding proxy (an http.Handler).
@@ -76,7 +93,7 @@ type Server struct {
 	transport http.RoundTripper
 	extra     []headerKV
 
-	received, verified, rejected, fwdOK, fwdFail, tooLarge atomic.Int64
+	received, verified, rejected, fwdOK, fwdFail, tooLarge, busy, filtered, unrecorded atomic.Int64
 
 	mu   sync.Mutex
 	seen map[string]bool // event id → last forward succeeded
@@ -112,7 +129,17 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.transport = cfg.Transport
 	if s.transport == nil {
-		s.transport = NewTransport(s.cfg.Timeout)
+		t := NewTransport(s.cfg.Timeout)
+		if cfg.SkipVerify {
+			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		}
+		s.transport = t
+	}
+	if s.cfg.Limits == nil {
+		s.cfg.Limits = httplimit.New(httplimit.Config{MaxBody: s.cfg.MaxBody})
+	}
+	if len(cfg.Events) == 1 && cfg.Events[0] == "*" {
+		s.cfg.Events = nil
 	}
 	return s, nil
 }
@@ -139,6 +166,8 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Received: s.received.Load(), Verified: s.verified.Load(), Rejected: s.rejected.Load(),
 		ForwardedOK: s.fwdOK.Load(), ForwardFail: s.fwdFail.Load(), TooLarge: s.tooLarge.Load(),
+		Busy: s.busy.Load(), Filtered: s.filtered.Load(),
+		Unrecorded: s.unrecorded.Load(),
 	}
 }
 
@@ -227,22 +256,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
 	s.received.Add(1)
 
-	// A fresh buffer per request: the transport may still read a forwarded
-	// body after RoundTrip returns, so it is never recycled.
-	body, err := readBody(r, make([]byte, 0, 2048), s.cfg.MaxBody)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.tooLarge.Add(1)
+	if s.cfg.Target != nil {
+		if _, err := s.forwardTarget(r); err != nil {
 			s.rejected.Add(1)
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: err.Error(), EventID: "-"})
+			httplimit.Refuse(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	// Read under the shared body budget. A fresh buffer per request: the
+	// transport may still read a forwarded body after RoundTrip returns,
+	// so it is never recycled.
+	body, release, err := s.cfg.Limits.ReadBody(w, r)
+	defer release()
+	if err != nil {
+		s.rejected.Add(1)
+		switch {
+		case httplimit.IsTooLarge(err):
+			s.tooLarge.Add(1)
 			reason := fmt.Sprintf("the body is larger than %s (--max-body)", FormatSize(s.cfg.MaxBody))
 			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: reason, EventID: "-"})
 			writeJSONError(w, http.StatusRequestEntityTooLarge, "payload too large", reason, "")
-			return
+		case httplimit.IsBusy(err):
+			// Not logged line by line: under a flood the log would be the bottleneck.
+			s.busy.Add(1)
+			w.Header().Set("Retry-After", s.cfg.Limits.Config().RetryAfterHeader())
+			writeJSONError(w, http.StatusServiceUnavailable, "busy", "too many request bodies in flight; retry later", "")
+		default:
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: "reading the body: " + err.Error(), EventID: "-"})
+			writeJSONError(w, http.StatusBadRequest, "bad request", "reading the body: "+err.Error(), "")
 		}
-		s.rejected.Add(1)
-		s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: "reading the body: " + err.Error(), EventID: "-"})
-		writeJSONError(w, http.StatusBadRequest, "bad request", "reading the body: "+err.Error(), "")
 		return
 	}
 
@@ -279,7 +322,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		clear(s.seen)
 	}
 	s.mu.Unlock()
-	s.cfg.Log.Log(LogLine{Time: start, Kind: KindEvent, EventID: meta.id, EventType: meta.typ,
+	kind, note := KindEvent, ""
+	if !s.wanted(meta.typ) {
+		// --events filters what is forwarded, as stripe listen --events
+		// does: acknowledged and recorded, not forwarded.
+		s.filtered.Add(1)
+		kind, note = KindFiltered, "not in --events "+strings.Join(s.cfg.Events, ",")+": not forwarded"
+	}
+	s.cfg.Log.Log(LogLine{Time: start, Kind: kind, EventID: meta.id, EventType: meta.typ, Reason: note,
 		Provider: meta.provider, Scheme: schemeName, Verified: true, Duplicate: seen && prevOK, Retry: seen && !prevOK})
 
 	var rec *Record
@@ -287,17 +337,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec = &Record{Event: store.Event{
 			ID: meta.id, Type: meta.typ, Provider: meta.provider, Payload: body, // Add encodes synchronously: no copy needed
 			ContentType: r.Header.Get("Content-Type"), Source: store.SourceReceived,
-			Headers: r.Header, CreatedAt: start,
+			Headers: r.Header, CreatedAt: start, Verdict: "valid",
 		}}
 	}
 
-	if s.cfg.Target == nil {
-		s.markSeen(meta.id, true)
-		if rec != nil {
-			s.cfg.Recorder.Add(rec)
+	if rec != nil {
+		// Nothing is forwarded that could not be recorded.
+		if err := s.cfg.Recorder.Admit(); err != nil {
+			s.unavailable(w, start, meta, err)
+			return
 		}
+	}
+	if s.cfg.Target == nil || note != "" {
+		if rec != nil {
+			if err := s.cfg.Recorder.Add(rec); err != nil {
+				s.unavailable(w, start, meta, err)
+				return
+			}
+		}
+		s.markSeen(meta.id, true)
 		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"received":true,"event_id":` + string(quote(meta.id)) + "}\n"))
+		extra := ""
+		if note != "" {
+			extra = `,"forwarded":false,"note":` + string(quote("event type "+strconv.Quote(meta.typ)+" is "+note))
+		}
+		w.Write([]byte(`{"received":true,"event_id":` + string(quote(meta.id)) + extra + "}\n"))
 		return
 	}
 	if rec != nil && providerSecret != "" {
@@ -306,37 +370,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.forward(w, r, body, start, meta, rec)
 }
 
+// wanted reports whether --events lets an event of this type be forwarded.
+func (s *Server) wanted(typ string) bool {
+	if s.cfg.Events == nil {
+		return true
+	}
+	for _, p := range s.cfg.Events {
+		if store.MatchEvent(p, typ) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Server) markSeen(id string, ok bool) {
 	s.mu.Lock()
 	s.seen[id] = ok
 	s.mu.Unlock()
-}
-
-// readBody reads the whole body into buf, at most max bytes.
-func readBody(r *http.Request, buf []byte, max int64) ([]byte, error) {
-	if r.ContentLength > max {
-		return buf, &http.MaxBytesError{Limit: max}
-	}
-	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength {
-		buf = make([]byte, 0, r.ContentLength)
-	}
-	rd := io.LimitReader(r.Body, max+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := rd.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > max {
-			return buf, &http.MaxBytesError{Limit: max}
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 func (s *Server) verify(h http.Header, body []byte, now time.Time) (signature.Scheme, string, error) {
@@ -378,7 +428,7 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 }
 
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, start time.Time, meta meta, rec *Record) {
-	target := forwardURL(s.cfg.Target, r.URL.EscapedPath(), r.URL.RawQuery)
+	target, _ := s.forwardTarget(r) // checked in ServeHTTP
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.Timeout)
 	defer cancel()
 	out, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
@@ -417,31 +467,64 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, st
 		reason := forwardError(err, s.cfg.Timeout)
 		s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
 			Method: r.Method, URL: target, Status: http.StatusBadGateway, DurationMS: ms(dur), Error: reason})
-		writeJSONError(w, http.StatusBadGateway, "the app did not answer", reason, `,"target":`+string(quote(target)))
 		if rec != nil {
 			rec.set(s, out, target, start, dur, nil, nil, reason)
-			s.cfg.Recorder.Add(rec)
+			if err := s.cfg.Recorder.Add(rec); err != nil {
+				s.unavailable(w, start, meta, err)
+				return
+			}
 		}
+		writeJSONError(w, http.StatusBadGateway, "the app did not answer", reason, `,"target":`+string(quote(target)))
 		return
 	}
 	defer resp.Body.Close()
+	if rec == nil {
+		copyHeaders(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		cb := copyBufPool.Get().(*[]byte)
+		_, cerr := io.CopyBuffer(w, resp.Body, *cb)
+		copyBufPool.Put(cb)
+		s.forwarded(r, target, start, meta, resp.StatusCode, cerr)
+		return
+	}
+	// Record before answering: the app's answer is read first (up to
+	// maxHeldAnswer; the record keeps its first 64 KiB), the record made
+	// durable, and only then is the sender answered.
+	held, cerr := io.ReadAll(io.LimitReader(resp.Body, maxHeldAnswer))
+	more := cerr == nil && len(held) == maxHeldAnswer
+	errMsg := s.forwarded(r, target, start, meta, resp.StatusCode, cerr)
+	capture := held
+	if len(capture) > 64<<10 {
+		capture = capture[:64<<10]
+	}
+	rec.set(s, out, target, start, s.cfg.Now().Sub(start), resp, capture, errMsg)
+	if err := s.cfg.Recorder.Add(rec); err != nil {
+		s.unavailable(w, start, meta, err)
+		return
+	}
 	copyHeaders(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
-	var capture *limitedBuffer
-	var dst io.Writer = w
-	if rec != nil {
-		capture = &limitedBuffer{max: 64 << 10}
-		dst = io.MultiWriter(w, capture)
+	w.Write(held)
+	if more {
+		cb := copyBufPool.Get().(*[]byte)
+		io.CopyBuffer(w, resp.Body, *cb)
+		copyBufPool.Put(cb)
 	}
-	cb := copyBufPool.Get().(*[]byte)
-	_, cerr := io.CopyBuffer(dst, resp.Body, *cb)
-	copyBufPool.Put(cb)
+}
+
+// maxHeldAnswer is how much of the app's answer is held while its record
+// is made durable; a longer answer streams on afterwards.
+const maxHeldAnswer = 1 << 20
+
+// forwarded counts and logs a forward the app answered; it returns the
+// error message recorded with it.
+func (s *Server) forwarded(r *http.Request, target string, start time.Time, meta meta, status int, cerr error) string {
 	dur := s.cfg.Now().Sub(start)
 	errMsg := ""
 	if cerr != nil {
 		errMsg = "reading the app's answer: " + cerr.Error()
 	}
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300 && cerr == nil
+	ok := status >= 200 && status < 300 && cerr == nil
 	if ok {
 		s.fwdOK.Add(1)
 	} else {
@@ -449,15 +532,19 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, st
 	}
 	s.markSeen(meta.id, ok)
 	s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
-		Method: r.Method, URL: target, Status: resp.StatusCode, DurationMS: ms(dur), Error: errMsg})
-	if rec != nil {
-		var body []byte
-		if capture != nil {
-			body = capture.b
-		}
-		rec.set(s, out, target, start, dur, resp, body, errMsg)
-		s.cfg.Recorder.Add(rec)
-	}
+		Method: r.Method, URL: target, Status: status, DurationMS: ms(dur), Error: errMsg})
+	return errMsg
+}
+
+// unavailable answers 503 + Retry-After: the event could not be recorded,
+// so the sender must send it again (it never gets a 2xx for it).
+func (s *Server) unavailable(w http.ResponseWriter, start time.Time, meta meta, err error) {
+	s.unrecorded.Add(1)
+	reason := err.Error()
+	s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
+		Provider: meta.provider, Reason: "not recorded, answered 503: " + reason})
+	w.Header().Set("Retry-After", "1")
+	writeJSONError(w, http.StatusServiceUnavailable, "service unavailable", reason, "")
 }
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -502,12 +589,15 @@ func isConnRefused(err error) bool {
 type meta struct{ id, typ, provider string }
 
 // providerSchemes maps hookctl's providers to their default scheme.
-var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"}
+var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard", "stripe": "stripe", "github": "github"}
 
 // ProviderScheme is the default scheme of a provider ("" when unknown).
 func ProviderScheme(provider string) string { return providerSchemes[provider] }
 
 func schemeProvider(scheme string) string {
+	if scheme == "stripe" {
+		return "saas" // as before the stripe provider existed (two providers sign this way)
+	}
 	for p, s := range providerSchemes {
 		if s == scheme {
 			return p

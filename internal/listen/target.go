@@ -2,7 +2,9 @@ package listen
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -89,4 +91,59 @@ func forwardURL(target *url.URL, path, rawQuery string) string {
 		b.WriteString(q)
 	}
 	return b.String()
+}
+
+// forwardTarget is where r is forwarded: the target, r's path appended
+// (see forwardPath) and both query strings.
+func (s *Server) forwardTarget(r *http.Request) (string, error) {
+	p, err := forwardPath(s.cfg.Target, r.URL)
+	if err != nil {
+		return "", err
+	}
+	return forwardURL(s.cfg.Target, p, r.URL.RawQuery), nil
+}
+
+// forwardPath is the escaped path of u to append to the target. A path
+// without dot segments is kept byte for byte. One with "." or ".."
+// segments (also percent-encoded, or hidden behind an encoded slash) is
+// resolved the way the app would resolve it; if the result is not under
+// the target's own path the request is refused: the signature never
+// covers the path, so a validly signed request must not reach
+// /webhooks/../../admin. Dot segments that apps read differently
+// ("..;x", "..\") are refused outright.
+func forwardPath(target *url.URL, u *url.URL) (string, error) {
+	esc := u.EscapedPath()
+	if !strings.Contains(u.Path, ".") {
+		return esc, nil // no dot segment: the common case, kept as is
+	}
+	dirty := false
+	for _, seg := range strings.FieldsFunc(u.Path, func(r rune) bool { return r == '/' || r == '\\' }) {
+		base, _, params := strings.Cut(seg, ";")
+		if base != "." && base != ".." {
+			continue
+		}
+		if params || strings.Contains(u.Path, "\\") {
+			return "", fmt.Errorf("refused the path %q: a dot segment in a form apps read differently", esc)
+		}
+		dirty = true
+	}
+	if !dirty {
+		return esc, nil
+	}
+	tp := path.Clean("/" + target.Path)
+	joined := path.Clean(tp + "/" + u.Path)
+	rel := joined
+	if tp != "/" {
+		if joined != tp && !strings.HasPrefix(joined, tp+"/") {
+			return "", fmt.Errorf("refused the path %q: it leads out of the forward target's path %s", esc, tp)
+		}
+		rel = strings.TrimPrefix(joined, tp)
+	}
+	if rel == "" {
+		rel = "/"
+	}
+	if strings.HasSuffix(u.Path, "/") && !strings.HasSuffix(rel, "/") {
+		rel += "/"
+	}
+	return (&url.URL{Path: rel}).EscapedPath(), nil
 }

@@ -19,10 +19,18 @@ const (
 	DeliveryFailed    = "failed"
 )
 
+// Delivery kinds.
+const (
+	KindForward = "forward" // listen's forward of a received event to the app
+	KindEdited  = "edited"  // an edited resend of another delivery (OriginID)
+	KindProbe   = "probe"   // a request sent by hookctl check
+)
+
 // Event sources.
 const (
 	SourceTriggered = "triggered"
 	SourceReceived  = "received"
+	SourceCheck     = "check"
 )
 
 // Subscription is a callback URL subscribed to event patterns.
@@ -56,7 +64,10 @@ type Event struct {
 	ContentType string
 	Source      string // triggered | received
 	// Headers are the request headers a received event arrived with.
-	Headers   map[string][]string
+	Headers map[string][]string
+	// Verdict is the signature verdict listen gave a received event:
+	// "valid", "invalid: <reason>", or "" when it was not verified.
+	Verdict   string `json:",omitempty"`
 	CreatedAt time.Time
 }
 
@@ -87,6 +98,12 @@ type Delivery struct {
 	LeaseExpiresAt time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// OriginID is the delivery this one derives from: the hookctl-sent
+	// delivery a listen forward belongs to, or the original of an edited
+	// resend ("" for none).
+	OriginID string `json:",omitempty"`
+	// Kind is "" for an ordinary delivery, else one of the Kind* constants.
+	Kind string `json:",omitempty"`
 }
 
 // Attempt is one HTTP request of a delivery and what came back.

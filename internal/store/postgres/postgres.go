@@ -528,12 +528,12 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 
 // ---- events ----
 
-const eventCols = `id, type, provider, payload, content_type, source, headers, created_at`
+const eventCols = `id, type, provider, payload, content_type, source, headers, created_at, verdict`
 
 func scanEvent(row pgx.Row, extra ...any) (*store.Event, error) {
 	var e store.Event
 	var created *time.Time
-	dest := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &e.Headers, &created}, extra...)
+	dest := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &e.Headers, &created, &e.Verdict}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -550,26 +550,26 @@ func eventArgs(e *store.Event) []any {
 	if payload == nil {
 		payload = []byte{}
 	}
-	return []any{e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source, jmap(e.Headers), ts(e.CreatedAt)}
+	return []any{e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source, jmap(e.Headers), ts(e.CreatedAt), e.Verdict}
 }
 
-const eventInsert = `INSERT INTO events (` + eventCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`
+const eventInsert = `INSERT INTO events (` + eventCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`
 
 const deliveryCols = `seq, id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-	lease_owner, lease_expires_at, created_at, updated_at`
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind`
 
 // deliveryInsert lets the store assign seq (DEFAULT).
 const deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-	lease_owner, lease_expires_at, created_at, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 	RETURNING seq`
 
 func deliveryArgs(d *store.Delivery) []any {
 	return []any{d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jmap(d.Headers), d.Status,
 		d.AttemptCount, d.MaxAttempts, d.Schedule, ts(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
-		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt)}
+		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), d.OriginID, d.Kind}
 }
 
 func scanDelivery(row pgx.Row) (*store.Delivery, error) {
@@ -578,7 +578,7 @@ func scanDelivery(row pgx.Row) (*store.Delivery, error) {
 	var next, lease, created, updated *time.Time
 	err := row.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
 		&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
-		&d.LeaseOwner, &lease, &created, &updated)
+		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -655,7 +655,7 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 	if f.Limit > 0 {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at,
+	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
 		coalesce(c.pending, 0), coalesce(c.succeeded, 0), coalesce(c.failed, 0)
 		FROM (SELECT * FROM events e WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY e.created_at DESC, e.seq DESC` + limit + `) e
 		LEFT JOIN LATERAL (SELECT

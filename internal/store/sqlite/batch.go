@@ -49,7 +49,7 @@ func (s *Store) WriteRecords(ctx context.Context, recs []store.Record) error {
 					payload = []byte{}
 				}
 				if _, err := st.ExecContext(ctx, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
-					jsonMap(e.Headers), tm(e.CreatedAt)); err != nil {
+					jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict); err != nil {
 					return fmt.Errorf("writing event %s: %w", e.ID, err)
 				}
 			case r.Delivery != nil:

@@ -61,7 +61,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 				return cancel.Err()
 			}
 			if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
-				evHeaders[i], tm(e.CreatedAt)); err != nil {
+				evHeaders[i], tm(e.CreatedAt), e.Verdict); err != nil {
 				return err
 			}
 			for j, d := range deliveries[i] {

@@ -13,7 +13,7 @@ import (
 
 const deliveryCols = `d.seq, d.id, d.event_id, d.subscription_id, d.url, d.method, d.scheme, d.secret, d.headers,
 	d.status, d.attempt_count, d.max_attempts, d.schedule, d.next_attempt_at, d.last_error, d.last_status, d.run_id,
-	d.lease_owner, d.lease_expires_at, d.created_at, d.updated_at`
+	d.lease_owner, d.lease_expires_at, d.created_at, d.updated_at, d.origin_id, d.kind`
 
 // deliveryColsBare is deliveryCols without the table alias (RETURNING).
 var deliveryColsBare = strings.ReplaceAll(deliveryCols, "d.", "")
@@ -26,7 +26,7 @@ func scanDelivery(r scanner) (*store.Delivery, error) {
 	)
 	if err := r.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &headers,
 		&d.Status, &d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
-		&d.LeaseOwner, &lease, &created, &updated); err != nil {
+		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind); err != nil {
 		return nil, err
 	}
 	var err error

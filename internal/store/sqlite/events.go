@@ -9,7 +9,7 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-const eventCols = `id, type, provider, payload, content_type, source, headers, created_at`
+const eventCols = `id, type, provider, payload, content_type, source, headers, created_at, verdict`
 
 func scanEvent(r scanner, extra ...any) (*store.Event, error) {
 	var (
@@ -17,7 +17,7 @@ func scanEvent(r scanner, extra ...any) (*store.Event, error) {
 		headers sql.NullString
 		created sql.NullInt64
 	)
-	dst := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &headers, &created}, extra...)
+	dst := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &headers, &created, &e.Verdict}, extra...)
 	if err := r.Scan(dst...); err != nil {
 		return nil, err
 	}
@@ -32,12 +32,12 @@ func scanEvent(r scanner, extra ...any) (*store.Event, error) {
 	return &e, nil
 }
 
-const insertEventSQL = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+const insertEventSQL = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 
 const insertDeliveryNumberedSQL = `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
 	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-	lease_owner, lease_expires_at, created_at, updated_at, event_seq)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT seq FROM events WHERE id = ?))`
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, event_seq)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT seq FROM events WHERE id = ?))`
 
 // insertDeliverySQL is insertDeliveryNumberedSQL reading the seq back.
 const insertDeliverySQL = insertDeliveryNumberedSQL + ` RETURNING seq`
@@ -49,7 +49,7 @@ func deliveryArgs(d *store.Delivery) []any {
 	}
 	return []any{seq, d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jsonMap(d.Headers),
 		d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, tm(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
-		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.CreatedAt), tm(d.UpdatedAt), d.EventID}
+		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.CreatedAt), tm(d.UpdatedAt), d.OriginID, d.Kind, d.EventID}
 }
 
 // CreateEvent writes the event (unless its ID exists) and its deliveries in
@@ -63,7 +63,7 @@ func (s *Store) CreateEvent(ctx context.Context, e *store.Event, deliveries []*s
 			return err
 		}
 		if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
-			jsonMap(e.Headers), tm(e.CreatedAt)); err != nil {
+			jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict); err != nil {
 			return err
 		}
 		if len(deliveries) == 0 {
@@ -130,7 +130,7 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 		where = append(where, "e.created_at < ?")
 		args = append(args, f.Until.UnixMicro())
 	}
-	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at,
+	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed')

@@ -94,7 +94,7 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 				payload = []byte{}
 			}
 			_, err := tx.ExecContext(ctx, insertEventSQL, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
-				jsonMap(e.Headers), tm(e.CreatedAt))
+				jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict)
 			return err
 		case r.Delivery != nil:
 			d := *r.Delivery

@@ -40,6 +40,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordAttempt", testRecordAttempt},
 		{"Requeue", testRequeue},
 		{"Info", testInfo},
+		{"OriginKindVerdict", testOriginKindVerdict},
+		{"Reset", testReset},
+		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1059,4 +1062,66 @@ func normalize(r store.Record) store.Record {
 		r.Attempt = &c
 	}
 	return r
+}
+
+// testOriginKindVerdict: a delivery's origin and kind and an event's
+// signature verdict are stored, read back by every reader and exported.
+func testOriginKindVerdict(t *testing.T, s store.Store) {
+	orig := newEvent("evt_origin", "card.created")
+	od := newDelivery("http://127.0.0.1:1/listen")
+	must(t, s.CreateEvent(ctx, orig, []*store.Delivery{od}))
+	ev := newEvent("evt_origin", "card.created")
+	ev.Verdict = "valid"
+	fwd := newDelivery("http://127.0.0.1:2/app")
+	fwd.OriginID, fwd.Kind = od.ID, store.KindForward
+	must(t, s.CreateEvent(ctx, ev, []*store.Delivery{fwd}))
+	recv := newEvent("evt_received", "card.created")
+	recv.Source, recv.Verdict = store.SourceReceived, "invalid: signature mismatch"
+	must(t, s.CreateEvent(ctx, recv, nil))
+
+	got, err := s.GetDelivery(ctx, fwd.ID)
+	must(t, err)
+	if got.OriginID != od.ID || got.Kind != store.KindForward {
+		t.Errorf("GetDelivery: origin %q kind %q", got.OriginID, got.Kind)
+	}
+	if d, err := s.GetDelivery(ctx, od.ID); err != nil || d.OriginID != "" || d.Kind != "" {
+		t.Errorf("ordinary delivery: %+v %v", d, err)
+	}
+	list, err := s.ListDeliveries(ctx, store.DeliveryFilter{EventID: "evt_origin"})
+	must(t, err)
+	kinds := map[string]string{}
+	for _, d := range list {
+		kinds[d.ID] = d.Kind + "/" + d.OriginID
+	}
+	if kinds[fwd.ID] != store.KindForward+"/"+od.ID || kinds[od.ID] != "/" {
+		t.Errorf("ListDeliveries kinds: %v", kinds)
+	}
+	e, err := s.GetEvent(ctx, "evt_received")
+	must(t, err)
+	if e.Verdict != "invalid: signature mismatch" {
+		t.Errorf("GetEvent verdict %q", e.Verdict)
+	}
+	// The first write of an event wins: a later copy does not change its verdict.
+	if e, _ := s.GetEvent(ctx, "evt_origin"); e == nil || e.Verdict != "" {
+		t.Errorf("existing event changed: %+v", e)
+	}
+	sums, err := s.ListEvents(ctx, store.EventFilter{Source: store.SourceReceived})
+	must(t, err)
+	if len(sums) != 1 || sums[0].Verdict != "invalid: signature mismatch" {
+		t.Errorf("ListEvents: %+v", sums)
+	}
+	var exported *store.Delivery
+	var verdict string
+	must(t, s.Export(ctx, func(r store.Record) error {
+		if r.Delivery != nil && r.Delivery.ID == fwd.ID {
+			exported = r.Delivery
+		}
+		if r.Event != nil && r.Event.ID == "evt_received" {
+			verdict = r.Event.Verdict
+		}
+		return nil
+	}))
+	if exported == nil || exported.OriginID != od.ID || exported.Kind != store.KindForward || verdict == "" {
+		t.Errorf("export lost origin/kind/verdict: %+v %q", exported, verdict)
+	}
 }

@@ -128,6 +128,10 @@ func Main() int {
 		logW.Write(append(b, '\n'))
 		logMu.Unlock()
 	})}
+	// Signals are caught before the URL file says we are up: a script
+	// that kills the receiver at once must see a clean stop.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	url := "http://" + ln.Addr().String()
 	if *urlFile != "" {
 		tmp := *urlFile + ".tmp"
@@ -137,8 +141,6 @@ func Main() int {
 		}
 	}
 	fmt.Fprintln(os.Stderr, "testreceiver listening on", url)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -1,0 +1,129 @@
+// Package ui implements `hookctl ui`: the web inspector over the store,
+// served alone.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/cli"
+	iostreams "github.com/hookctl/hookctl/internal/ui"
+	"github.com/hookctl/hookctl/internal/web"
+)
+
+// Options are the parsed flags of `hookctl ui`.
+type Options struct {
+	Factory *cli.Factory
+	IO      *iostreams.IOStreams
+	Addr    string
+	NoOpen  bool
+	// Open opens a URL in the browser (tests replace it).
+	Open func(url string) error
+}
+
+// NewCmd returns `hookctl ui`.
+func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
+
+func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Factory: f, Open: openBrowser}
+	c := &cobra.Command{
+		Use:   "ui [flags]",
+		Short: "Open the web inspector: live log, detail, replay, edit and resend, diff",
+		Long: `Serve the web inspector for the store on 127.0.0.1 (the next free port when
+--addr's is taken): every event, delivery and attempt live, the signature
+verdict and the app's answer, replay, edit and resend, diff, copy as curl,
+subscriptions and trigger. It also runs the delivery worker for the store
+(like hookctl worker), so what you replay or send from the page goes out.
+It opens the browser on a desktop unless --no-open; Ctrl-C stops.`,
+		Example: `  hookctl ui
+  hookctl ui --addr 127.0.0.1:5050 --no-open
+  hookctl ui --store postgres://localhost/hookctl`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
+				return cli.Usagef("invalid --addr %q: want host:port", opts.Addr).Hint("e.g. --addr 127.0.0.1:4040")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Addr, "addr", web.DefaultAddr, "serve on `host:port` (the next free port when taken)")
+	fl.BoolVar(&opts.NoOpen, "no-open", false, "do not open the browser")
+	return c
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ios := opts.IO
+	st, err := opts.Factory.Store(ctx)
+	if err != nil {
+		return err
+	}
+	cat, err := catalog.Load(catalog.Options{})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	url, stopServer, err := web.Start(ctx, opts.Addr, web.Config{Store: st, Catalog: cat, Version: opts.Factory.Version})
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return cli.Envf("cannot serve on %s: %v", opts.Addr, err).Hint("pick another address with --addr 127.0.0.1:PORT")
+		}
+		return cli.Envf("cannot serve the inspector: %v", err)
+	}
+	if ios.JSON() {
+		iostreams.WriteJSONLine(ios.Out, map[string]string{"kind": "ready", "url": url})
+	} else {
+		fmt.Fprintln(ios.Out, url)
+	}
+	fmt.Fprintf(ios.ErrOut, "Inspector at %s (^C to stop)\n", url)
+	if !opts.NoOpen && desktop() {
+		if err := opts.Open(url); err != nil {
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot open the browser (%v); open %s yourself\n", err, url)
+		}
+	}
+	<-ctx.Done()
+	stopServer()
+	fmt.Fprintln(ios.ErrOut, "Inspector stopped")
+	return nil
+}
+
+// desktop reports whether a browser can be opened here.
+func desktop() bool {
+	switch runtime.GOOS {
+	case "darwin", "windows":
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+func openBrowser(url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
+}

@@ -1,0 +1,104 @@
+package ui_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startUI runs `hookctl ui` in-process and returns the URL it printed and
+// a channel with its exit code.
+func startUI(t *testing.T, ctx context.Context, args ...string) (string, <-chan int, *lockedBuf) {
+	t.Helper()
+	ios, _, _, _ := ui.Test()
+	pr, pw := io.Pipe()
+	errOut := &lockedBuf{}
+	ios.Out, ios.ErrOut = pw, errOut
+	store := filepath.Join(t.TempDir(), "hookctl.db")
+	done := make(chan int, 1)
+	go func() {
+		done <- cmd.Run(ctx, ios, append([]string{"ui", "--store", store, "--no-open"}, args...))
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL printed: %v; stderr: %s", err, errOut.String())
+	}
+	go io.Copy(io.Discard, pr)
+	return strings.TrimSpace(line), done, errOut
+}
+
+func TestUIServesAndStops(t *testing.T) {
+	// Take a port so ui must move to the next free one.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url, done, errOut := startUI(t, ctx, "--addr", busy.Addr().String())
+	if url == "http://"+busy.Addr().String()+"/" || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("url %q: want the next free port after %s", url, busy.Addr())
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-testid="live-indicator"`) {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	// SIGHUP stops it cleanly (exit 0).
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d; stderr: %s", code, errOut.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ui did not stop on SIGHUP")
+	}
+	if !strings.Contains(errOut.String(), "Inspector stopped") {
+		t.Errorf("stderr: %s", errOut.String())
+	}
+}
+
+func TestUIBadAddr(t *testing.T) {
+	ios, _, _, errOut := ui.Test()
+	code := cmd.Run(context.Background(), ios, []string{"ui", "--store", filepath.Join(t.TempDir(), "h.db"), "--no-open", "--addr", "nonsense"})
+	if code != 2 || !strings.Contains(errOut.String(), `hookctl: error: invalid --addr "nonsense"`) {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+}

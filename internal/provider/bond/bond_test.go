@@ -1,0 +1,211 @@
+package bond_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+var auth = map[string]string{"Identity": "ident-1", "Authorization": "key-1"}
+
+// verifyBond checks Bond-Signature v2 (HMAC-SHA256 over "{t}.{body}",
+// keyed by the whole whsec_ string) independently of hookctl's signer.
+func verifyBond(t *testing.T, h http.Header, body []byte, secret string) {
+	t.Helper()
+	sig := h.Get("Bond-Signature")
+	var ts, v2 string
+	for _, p := range strings.Split(sig, ",") {
+		k, v, _ := strings.Cut(p, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v2":
+			v2 = v
+		}
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(m, "%s.%s", ts, body)
+	if want := hex.EncodeToString(m.Sum(nil)); ts == "" || !hmac.Equal([]byte(v2), []byte(want)) {
+		t.Fatalf("Bond-Signature %q does not verify with the secret the API returned", sig)
+	}
+}
+
+func TestV0LifecycleAndKYCSimulation(t *testing.T) {
+	e := servetest.Start(t, nil)
+	// Create (trailing slash, as Bond documents it) with a wildcard.
+	code, body := e.Do("POST", "/api/v0/webhooks/", auth, map[string]any{
+		"events": []string{"kyc.verification.*"}, "callback_url": e.Recv.URL + "/bond", "description": "kyc hooks"})
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	servetest.Golden(t, "v0_webhook", body)
+	sub := servetest.JSON(t, body)
+	id, secret := sub["webhook_id"].(string), sub["secret"].(string)
+	if !strings.HasPrefix(secret, "whsec_") || sub["status"] != "enabled" {
+		t.Fatalf("create answer: %s", body)
+	}
+	if evs := sub["events"].([]any); len(evs) != 7 || strings.Contains(fmt.Sprint(evs), "*") {
+		t.Fatalf("kyc.verification.* should expand to the 7 KYC events: %v", evs)
+	}
+	// The secret can be read again.
+	code, body = e.Do("GET", "/api/v0/webhooks/"+id, auth, nil)
+	if code != 200 || servetest.JSON(t, body)["secret"] != secret {
+		t.Fatalf("get: %d %s", code, body)
+	}
+	code, body = e.Do("GET", "/api/v0/webhooks", auth, nil)
+	if code != 200 || !strings.Contains(string(body), id) {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	servetest.Golden(t, "v0_list", body)
+
+	// kyc-pass emits kyc.verification.success for that customer, signed
+	// with the returned secret.
+	code, body = e.Do("POST", "/api/v0.1/simulate/kyc-pass", auth, map[string]string{"customer_id": "cust-42", "program_id": "prog-1"})
+	if code != 200 {
+		t.Fatalf("simulate: %d %s", code, body)
+	}
+	servetest.Golden(t, "simulate", body)
+	got := e.Recv.Next(t, 5*time.Second)
+	if !strings.Contains(string(got.Body), `"event":"kyc.verification.success"`) || !strings.Contains(string(got.Body), `"customer_id":"cust-42"`) {
+		t.Fatalf("delivered body: %s", got.Body)
+	}
+	verifyBond(t, got.Header, got.Body, secret)
+
+	code, _ = e.Do("POST", "/api/v0.1/simulate/kyc-fail", auth, map[string]string{"customer_id": "cust-43"})
+	got = e.Recv.Next(t, 5*time.Second)
+	if code != 200 || !strings.Contains(string(got.Body), `"event":"kyc.verification.failure"`) {
+		t.Fatalf("kyc-fail: %d %s", code, got.Body)
+	}
+
+	// PATCH: events replace the list; status disables.
+	code, body = e.Do("PATCH", "/api/v0/webhooks/"+id, auth, map[string]any{"events": []string{"card*"}, "status": "disabled"})
+	if code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	up := servetest.JSON(t, body)
+	if up["status"] != "disabled" || strings.Contains(fmt.Sprint(up["events"]), "kyc") || !strings.Contains(fmt.Sprint(up["events"]), "card.created") {
+		t.Fatalf("patch answer: %s", body)
+	}
+	code, body = e.Do("DELETE", "/api/v0/webhooks/"+id, auth, nil)
+	if code != 200 || servetest.JSON(t, body)["webhook_id"] != id {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	code, body = e.Do("GET", "/api/v0/webhooks/"+id, auth, nil)
+	if code != 404 {
+		t.Fatalf("get after delete: %d %s", code, body)
+	}
+	servetest.Golden(t, "error_404", body)
+}
+
+func TestV01Shapes(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/api/v0.1/webhooks", auth, map[string]any{
+		"url": e.Recv.URL, "description": "d", "events": []string{"card.created", "transactions"}, "version": "0.1", "status": "STATUS_ENABLED"})
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	servetest.Golden(t, "v01_webhook", body)
+	ws := servetest.JSON(t, body)["webhook_subscription"].(map[string]any)
+	id := ws["id"].(string)
+	if ws["status"] != "STATUS_ENABLED" || ws["version"] != "0.1" || ws["secret"] == "" {
+		t.Fatalf("create answer: %s", body)
+	}
+	code, body = e.Do("GET", "/api/v0.1/webhooks/", auth, nil)
+	if code != 200 {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	servetest.Golden(t, "v01_list", body)
+	code, body = e.Do("PATCH", "/api/v0.1/webhooks/"+id, auth, map[string]any{"status": "STATUS_DISABLED", "url": e.Recv.URL + "/new"})
+	ws = servetest.JSON(t, body)["webhook_subscription"].(map[string]any)
+	if code != 200 || ws["status"] != "STATUS_DISABLED" || ws["url"] != e.Recv.URL+"/new" {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	code, body = e.Do("GET", "/api/v0.1/webhooks/"+id, auth, nil)
+	if code != 200 {
+		t.Fatalf("get: %d %s", code, body)
+	}
+	code, body = e.Do("DELETE", "/api/v0.1/webhooks/"+id, auth, nil)
+	if code != 200 || servetest.JSON(t, body)["webhook_subscription"].(map[string]any)["id"] != id {
+		t.Fatalf("delete returns the deleted object: %d %s", code, body)
+	}
+	// The subscription was an ordinary hookctl subscription.
+	if _, err := e.Store.GetSubscription(t.Context(), id); err == nil {
+		t.Fatal("still in the store after DELETE")
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "the-key" })
+	good := map[string]string{"Identity": "i", "Authorization": "the-key"}
+	valid := map[string]any{"events": []string{"card.created"}, "callback_url": "http://127.0.0.1:1/x"}
+	for _, tc := range []struct {
+		name   string
+		method string
+		path   string
+		hdr    map[string]string
+		body   any
+		status int
+		msg    string
+	}{
+		{"no identity", "POST", "/api/v0/webhooks", map[string]string{"Authorization": "the-key"}, valid, 401, "Identity"},
+		{"no authorization", "GET", "/api/v0.1/webhooks", map[string]string{"Identity": "i"}, nil, 401, "Authorization"},
+		{"wrong key", "GET", "/api/v0.1/webhooks", map[string]string{"Identity": "i", "Authorization": "nope"}, nil, 403, "not valid"},
+		{"unknown events", "POST", "/api/v0/webhooks", good, map[string]any{"events": []string{"card.crated", "kyc.nope"}, "callback_url": "http://x.test"}, 400, "card.crated, kyc.nope"},
+		{"unknown wildcard", "POST", "/api/v0/webhooks", good, map[string]any{"events": []string{"nothing.*"}, "callback_url": "http://x.test"}, 400, "nothing.*"},
+		{"no url", "POST", "/api/v0/webhooks", good, map[string]any{"events": []string{"card.created"}}, 400, "callback_url is required"},
+		{"bad url", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "ftp://x"}, 400, "scheme"},
+		{"not json", "POST", "/api/v0.1/webhooks", good, "{nope", 400, "not valid JSON"},
+		{"wrong type", "POST", "/api/v0.1/webhooks", good, `{"events":"card.created","url":"http://x.test"}`, 400, "wrong type"},
+		{"bad status", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "http://x.test", "status": "ON"}, 400, "STATUS_ENABLED"},
+		{"empty patch", "PATCH", "/api/v0.1/webhooks/00000000-0000-0000-0000-000000000000", good, `{}`, 404, "not found"},
+		{"simulate without customer", "POST", "/api/v0.1/simulate/kyc-pass", good, `{}`, 400, "customer_id"},
+		{"unknown route", "GET", "/api/v0.1/nothing", good, nil, 404, "No route"},
+		{"too large", "POST", "/api/v0/webhooks", good, `{"description":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "1 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)
+			if code != tc.status || !strings.Contains(string(body), tc.msg) {
+				t.Fatalf("got %d %s; want %d containing %q", code, body, tc.status, tc.msg)
+			}
+			m := servetest.JSON(t, body)
+			if m["Status"] != float64(code) || m["Type"] != "Request Error" || m["Code"] == "" {
+				t.Fatalf("not Bond's envelope: %s", body)
+			}
+		})
+	}
+}
+
+func TestConcurrentCreates(t *testing.T) {
+	e := servetest.Start(t, nil)
+	var wg sync.WaitGroup
+	errs := make(chan string, 40)
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, body := e.Do("POST", "/api/v0.1/webhooks", auth, map[string]any{"url": fmt.Sprintf("http://127.0.0.1:1/%d", i), "events": []string{"card.created"}})
+			if code != 201 {
+				errs <- fmt.Sprintf("%d %s", code, body)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	subs, err := e.Store.ListSubscriptions(t.Context(), store.SubscriptionFilter{})
+	if err != nil || len(subs) != 40 {
+		t.Fatalf("want 40 subscriptions, got %d (%v)", len(subs), err)
+	}
+}

@@ -1,0 +1,595 @@
+// Package mambu is Mambu's notification history API as `hookctl serve`
+// emulates it: v1 (/api/notifications/messages…) and v2
+// (/api/communications/messages…) search and resend. A Mambu message is a
+// hookctl delivery (its encodedKey is the delivery id); a resend sends the
+// payload as stored at first send-out (the stored bytes, never
+// re-rendered) and starts a fresh retry cycle. Only FAILED messages are
+// resent.
+package mambu
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/provider"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Mambu message states.
+const (
+	StateQueued  = "QUEUED"
+	StateWaiting = "WAITING"
+	StateSent    = "SENT"
+	StateFailed  = "FAILED"
+)
+
+type api struct{ s *provider.Services }
+
+type version int
+
+const (
+	v1 version = iota
+	v2
+)
+
+// ErrorV2 is Mambu v2's error envelope.
+type ErrorV2 struct {
+	Errors []ErrorItem `json:"errors"`
+}
+
+// ErrorItem is one v2 error.
+type ErrorItem struct {
+	ErrorCode   int    `json:"errorCode"`
+	ErrorSource string `json:"errorSource,omitempty"`
+	ErrorReason string `json:"errorReason"`
+}
+
+// ErrorV1 is Mambu v1's error envelope.
+type ErrorV1 struct {
+	ReturnCode   int    `json:"returnCode"`
+	ReturnStatus string `json:"returnStatus"`
+	ErrorSource  string `json:"errorSource,omitempty"`
+}
+
+// fail answers in the version's envelope; reason is Mambu's upper-case
+// reason (INVALID_PARAMETERS, …) and source the detail.
+func fail(w http.ResponseWriter, v version, status, code int, reason, source string) {
+	if v == v1 {
+		provider.WriteJSON(w, status, ErrorV1{ReturnCode: code, ReturnStatus: reason, ErrorSource: source})
+		return
+	}
+	provider.WriteJSON(w, status, ErrorV2{Errors: []ErrorItem{{ErrorCode: code, ErrorSource: source, ErrorReason: reason}}})
+}
+
+// New returns Mambu's API.
+func New(s *provider.Services) *provider.API {
+	a := &api{s: s}
+	return &provider.API{
+		Name:     "mambu",
+		Prefixes: []string{"/api/notifications/", "/api/communications/"},
+		NotFound: func(w http.ResponseWriter, r *http.Request) {
+			v := v2
+			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
+				v = v1
+			}
+			fail(w, v, http.StatusNotFound, 3, "INVALID_API_OPERATION", r.Method+" "+r.URL.Path)
+		},
+		Routes: []provider.Route{
+			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY)", a.auth(v1, a.search(v1))),
+			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),
+			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria)", a.auth(v2, a.search(v2))),
+			provider.R("GET", "/api/communications/messages/{encodedKey}", "Mambu v2: get one message", a.auth(v2, a.get)),
+			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202)", a.auth(v2, a.resendKeys(http.StatusAccepted))),
+			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]}", a.auth(v2, a.resendKeys(http.StatusOK))),
+			provider.R("POST", "/api/communications/messages:resendAsyncByDate", "Mambu v2: resend failed messages created between {startDate, endDate}", a.auth(v2, a.resendByDate)),
+		},
+	}
+}
+
+// auth takes HTTP basic auth or an apiKey header: any non-empty
+// credentials, or with --api-key the key as the apiKey header or the
+// basic-auth password.
+func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("apiKey")
+		if key == "" {
+			if u, p, ok := r.BasicAuth(); ok && u != "" {
+				key = p
+				if a.s.APIKey == "" && key == "" {
+					key = u
+				}
+			}
+		}
+		if key == "" {
+			fail(w, v, http.StatusUnauthorized, 2, "INVALID_CREDENTIALS", "send HTTP basic auth or an apiKey header")
+			return
+		}
+		if !a.s.KeyOK(key) {
+			fail(w, v, http.StatusUnauthorized, 2, "INVALID_CREDENTIALS", "the credentials are not valid")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// Message is a Mambu communication message.
+type Message struct {
+	EncodedKey    string `json:"encodedKey"`
+	Type          string `json:"type"`
+	State         string `json:"state"`
+	Event         string `json:"event"`
+	ReferenceID   string `json:"referenceId"`
+	Destination   string `json:"destination"`
+	Body          string `json:"body"`
+	CreationDate  string `json:"creationDate"`
+	SendDate      string `json:"sendDate,omitempty"`
+	NumRetries    int    `json:"numRetries"`
+	FailureReason string `json:"failureReason,omitempty"`
+	FailureCause  string `json:"failureCause,omitempty"`
+}
+
+const mambuTime = "2006-01-02T15:04:05Z07:00"
+
+func state(d *store.Delivery) string {
+	switch d.Status {
+	case store.DeliverySucceeded:
+		return StateSent
+	case store.DeliveryFailed:
+		return StateFailed
+	}
+	if d.AttemptCount > 0 {
+		return StateWaiting
+	}
+	return StateQueued
+}
+
+func (a *api) render(ctx context.Context, d *store.Delivery) (Message, error) {
+	ev, err := a.s.Store.GetEvent(ctx, d.EventID)
+	if err != nil && !provider.IsNotFound(err) {
+		return Message{}, err
+	}
+	m := Message{EncodedKey: d.ID, Type: "WEB_HOOK", State: state(d), ReferenceID: d.EventID, Destination: d.URL,
+		CreationDate: d.CreatedAt.UTC().Format(mambuTime), NumRetries: max(0, d.AttemptCount-1)}
+	if ev != nil {
+		m.Event, m.Body = ev.Type, string(ev.Payload)
+	}
+	if d.AttemptCount > 0 {
+		m.SendDate = d.UpdatedAt.UTC().Format(mambuTime)
+	}
+	if d.Status == store.DeliveryFailed {
+		m.FailureReason = "WEBHOOK_NOTIFICATION_FAILED"
+		m.FailureCause = d.LastError
+	}
+	return m, nil
+}
+
+// constraint is one filter of either version: v1 {filterSelection,
+// filterElement, value, secondValue}, v2 {field, operator, value,
+// secondValue, values}.
+type constraint struct {
+	FilterSelection string   `json:"filterSelection"`
+	FilterElement   string   `json:"filterElement"`
+	Field           string   `json:"field"`
+	Operator        string   `json:"operator"`
+	Value           any      `json:"value"`
+	SecondValue     any      `json:"secondValue"`
+	Values          []string `json:"values"`
+}
+
+func (c constraint) field() string {
+	f := c.Field
+	if f == "" {
+		f = c.FilterSelection
+	}
+	return strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(f, "_", ""), " ", ""))
+}
+
+func (c constraint) op() string {
+	o := c.Operator
+	if o == "" {
+		o = c.FilterElement
+	}
+	return strings.ToUpper(o)
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []any:
+		var parts []string
+		for _, p := range x {
+			parts = append(parts, str(p))
+		}
+		return strings.Join(parts, ",")
+	}
+	return fmt.Sprint(v)
+}
+
+func (c constraint) values() []string {
+	if len(c.Values) > 0 {
+		return c.Values
+	}
+	var out []string
+	for _, p := range strings.Split(str(c.Value), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseDate(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid date %q: use ISO-8601, e.g. 2026-01-31T10:00:00Z", s)
+}
+
+// check validates a constraint and returns its predicate.
+func (c constraint) check() (func(d *store.Delivery, evType string) bool, error) {
+	op := c.op()
+	vals := c.values()
+	inVals := func(s string) bool {
+		switch op {
+		case "EQUALS", "EQUALS_CASE_SENSITIVE", "":
+			return len(vals) > 0 && strings.EqualFold(vals[0], s)
+		case "IN":
+			return slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, s) })
+		}
+		return false
+	}
+	switch c.field() {
+	case "STATE":
+		if op != "EQUALS" && op != "IN" && op != "EQUALS_CASE_SENSITIVE" {
+			return nil, fmt.Errorf("STATE supports EQUALS and IN, not %q", op)
+		}
+		for _, v := range vals {
+			switch strings.ToUpper(v) {
+			case StateQueued, StateWaiting, StateSent, StateFailed, "SENDING", "SENDING_ASYNC":
+			default:
+				return nil, fmt.Errorf("unknown state %q: use QUEUED, WAITING, SENDING, SENT or FAILED", v)
+			}
+		}
+		return func(d *store.Delivery, _ string) bool { return inVals(state(d)) }, nil
+	case "EVENT":
+		if op != "EQUALS" && op != "IN" && op != "EQUALS_CASE_SENSITIVE" {
+			return nil, fmt.Errorf("EVENT supports EQUALS and IN, not %q", op)
+		}
+		return func(_ *store.Delivery, t string) bool { return inVals(t) }, nil
+	case "ENCODEDKEY", "REFERENCEID":
+		ref := c.field() == "REFERENCEID"
+		return func(d *store.Delivery, _ string) bool {
+			if ref {
+				return inVals(d.EventID)
+			}
+			return inVals(d.ID)
+		}, nil
+	case "TYPE":
+		return func(*store.Delivery, string) bool { return inVals("WEB_HOOK") }, nil
+	case "CREATIONDATE":
+		first, err := parseDate(str(c.Value))
+		if err != nil {
+			return nil, err
+		}
+		var second time.Time
+		if op == "BETWEEN" {
+			if second, err = parseDate(str(c.SecondValue)); err != nil {
+				return nil, err
+			}
+		}
+		switch op {
+		case "AFTER":
+			return func(d *store.Delivery, _ string) bool { return d.CreatedAt.After(first) }, nil
+		case "BEFORE":
+			return func(d *store.Delivery, _ string) bool { return d.CreatedAt.Before(first) }, nil
+		case "BETWEEN":
+			return func(d *store.Delivery, _ string) bool {
+				return !d.CreatedAt.Before(first) && !d.CreatedAt.After(second)
+			}, nil
+		case "ON":
+			return func(d *store.Delivery, _ string) bool {
+				y1, m1, d1 := d.CreatedAt.UTC().Date()
+				y2, m2, d2 := first.UTC().Date()
+				return y1 == y2 && m1 == m2 && d1 == d2
+			}, nil
+		}
+		return nil, fmt.Errorf("CREATION_DATE supports AFTER, BEFORE, BETWEEN and ON, not %q", op)
+	}
+	return nil, fmt.Errorf("unsupported filter field %q: use STATE, EVENT, CREATION_DATE, ENCODED_KEY, REFERENCE_ID or TYPE", c.Field+c.FilterSelection)
+}
+
+// decodeConstraints accepts a bare array or an object holding
+// filterConstraints (v1) or filterCriteria (v2).
+func decodeConstraints(b []byte) ([]constraint, error) {
+	t := strings.TrimSpace(string(b))
+	if t == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(t, "[") {
+		var cs []constraint
+		if err := json.Unmarshal(b, &cs); err != nil {
+			return nil, provider.JSONError(err)
+		}
+		return cs, nil
+	}
+	var obj struct {
+		FilterConstraints []constraint `json:"filterConstraints"`
+		FilterCriteria    []constraint `json:"filterCriteria"`
+	}
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return nil, provider.JSONError(err)
+	}
+	return append(obj.FilterConstraints, obj.FilterCriteria...), nil
+}
+
+func (a *api) storeFail(w http.ResponseWriter, v version, err error) {
+	if provider.IsNotFound(err) {
+		fail(w, v, http.StatusNotFound, 1, "INVALID_ENCODED_KEY", "message not found")
+		return
+	}
+	fail(w, v, http.StatusInternalServerError, 500, "INTERNAL_SERVER_ERROR", "hookctl's store failed")
+}
+
+func (a *api) search(v version) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := provider.ReadBody(r)
+		if errors.Is(err, provider.ErrTooLarge) {
+			fail(w, v, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
+			return
+		}
+		cs, err := decodeConstraints(b)
+		if err != nil {
+			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+			return
+		}
+		var preds []func(*store.Delivery, string) bool
+		for _, c := range cs {
+			p, err := c.check()
+			if err != nil {
+				fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+				return
+			}
+			preds = append(preds, p)
+		}
+		q := r.URL.Query()
+		offset, limit := 0, 50
+		if s := q.Get("offset"); s != "" {
+			if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
+				fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "offset must be 0 or more")
+				return
+			}
+		}
+		if s := q.Get("limit"); s != "" {
+			if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 1000 {
+				fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "limit must be between 1 and 1000")
+				return
+			}
+		}
+		ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Newest: true})
+		if err != nil {
+			a.storeFail(w, v, err)
+			return
+		}
+		types := map[string]string{}
+		out := []Message{}
+		skipped := 0
+		for _, d := range ds {
+			if d.Kind != "" {
+				continue // listen forwards, probes, edited resends
+			}
+			t, ok := types[d.EventID]
+			if !ok {
+				if ev, err := a.s.Store.GetEvent(r.Context(), d.EventID); err == nil {
+					t = ev.Type
+				}
+				types[d.EventID] = t
+			}
+			keep := true
+			for _, p := range preds {
+				if !p(d, t) {
+					keep = false
+					break
+				}
+			}
+			if !keep {
+				continue
+			}
+			if skipped < offset {
+				skipped++
+				continue
+			}
+			if len(out) == limit {
+				break
+			}
+			m, err := a.render(r.Context(), d)
+			if err != nil {
+				a.storeFail(w, v, err)
+				return
+			}
+			out = append(out, m)
+		}
+		provider.WriteJSON(w, http.StatusOK, out)
+	}
+}
+
+func (a *api) get(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("encodedKey")
+	d, err := a.s.Store.GetDelivery(r.Context(), key)
+	if err == nil && d.ID != key {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		a.storeFail(w, v2, err)
+		return
+	}
+	m, err := a.render(r.Context(), d)
+	if err != nil {
+		a.storeFail(w, v2, err)
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, m)
+}
+
+// resendBody accepts both shapes: v1 {action, identifiers} and v2
+// {messages}.
+type resendBody struct {
+	Action      string   `json:"action"`
+	Identifiers []string `json:"identifiers"`
+	Messages    []string `json:"messages"`
+	EncodedKeys []string `json:"encodedKeys"`
+}
+
+func (b resendBody) keys() []string {
+	return append(append(append([]string{}, b.Identifiers...), b.Messages...), b.EncodedKeys...)
+}
+
+func (a *api) decodeResend(w http.ResponseWriter, r *http.Request, v version) (resendBody, bool) {
+	var in resendBody
+	if err := provider.DecodeJSON(r, &in, false); err != nil {
+		if errors.Is(err, provider.ErrTooLarge) {
+			fail(w, v, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
+		} else {
+			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+		}
+		return in, false
+	}
+	return in, true
+}
+
+// resend requeues the given failed deliveries for a fresh retry cycle.
+// Unknown keys are 404, messages not FAILED 400 (Mambu resends only
+// failed ones); nothing is resent unless every key is good.
+func (a *api) resend(w http.ResponseWriter, r *http.Request, v version, keys []string) ([]string, bool) {
+	if len(keys) == 0 {
+		fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "give the encodedKeys of the messages to resend")
+		return nil, false
+	}
+	var ids []string
+	for _, k := range keys {
+		d, err := a.s.Store.GetDelivery(r.Context(), k)
+		if err == nil && d.ID != k {
+			err = store.ErrNotFound
+		}
+		if provider.IsNotFound(err) {
+			fail(w, v, http.StatusNotFound, 1, "INVALID_ENCODED_KEY", "no message "+k)
+			return nil, false
+		}
+		if err != nil {
+			a.storeFail(w, v, err)
+			return nil, false
+		}
+		if d.Status != store.DeliveryFailed {
+			fail(w, v, http.StatusBadRequest, 4, "INVALID_MESSAGE_STATE", "message "+k+" is "+state(d)+": only FAILED messages are resent")
+			return nil, false
+		}
+		ids = append(ids, d.ID)
+	}
+	return a.requeue(w, r, v, ids)
+}
+
+func (a *api) requeue(w http.ResponseWriter, r *http.Request, v version, ids []string) ([]string, bool) {
+	if len(ids) == 0 {
+		return []string{}, true
+	}
+	sch := a.s.Dispatch.Schedule
+	if len(sch) == 0 {
+		sch = delivery.DefaultSchedule
+	}
+	got, err := a.s.Dispatch.Replay(r.Context(), ids, store.Requeue{ExtraAttempts: len(sch), Schedule: sch.String()})
+	if err != nil {
+		a.storeFail(w, v, err)
+		return nil, false
+	}
+	return got, true
+}
+
+func (a *api) resendV1(w http.ResponseWriter, r *http.Request) {
+	in, ok := a.decodeResend(w, r, v1)
+	if !ok {
+		return
+	}
+	if in.Action != "" && !strings.EqualFold(in.Action, "RESEND") {
+		fail(w, v1, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "unsupported action "+strconv.Quote(in.Action)+": use RESEND")
+		return
+	}
+	got, ok := a.resend(w, r, v1, in.keys())
+	if !ok {
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"returnCode": 0, "returnStatus": "SUCCESS", "resent": got})
+}
+
+func (a *api) resendKeys(status int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		in, ok := a.decodeResend(w, r, v2)
+		if !ok {
+			return
+		}
+		if _, ok := a.resend(w, r, v2, in.keys()); ok {
+			w.WriteHeader(status)
+		}
+	}
+}
+
+func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		StartDate     string   `json:"startDate"`
+		EndDate       string   `json:"endDate"`
+		TemplateTypes []string `json:"templateTypes"`
+	}
+	if err := provider.DecodeJSON(r, &in, false); err != nil {
+		if errors.Is(err, provider.ErrTooLarge) {
+			fail(w, v2, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
+		} else {
+			fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+		}
+		return
+	}
+	start, err := parseDate(in.StartDate)
+	if err != nil {
+		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "startDate: "+err.Error())
+		return
+	}
+	end, err := parseDate(in.EndDate)
+	if err != nil {
+		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate: "+err.Error())
+		return
+	}
+	if end.Before(start) {
+		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate is before startDate")
+		return
+	}
+	// Only webhooks exist here: a templateTypes list without WEB_HOOK
+	// selects nothing.
+	if len(in.TemplateTypes) > 0 && !slices.ContainsFunc(in.TemplateTypes, func(t string) bool { return strings.EqualFold(t, "WEB_HOOK") }) {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed, Since: start})
+	if err != nil {
+		a.storeFail(w, v2, err)
+		return
+	}
+	var ids []string
+	for _, d := range ds {
+		if d.Kind == "" && !d.CreatedAt.After(end) {
+			ids = append(ids, d.ID)
+		}
+	}
+	if _, ok := a.requeue(w, r, v2, ids); ok {
+		w.WriteHeader(http.StatusOK)
+	}
+}

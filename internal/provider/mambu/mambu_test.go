@@ -1,0 +1,160 @@
+package mambu_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+var basic = map[string]string{"Authorization": "Basic dXNlcjpwYXNz"} // user:pass
+
+// failedMessage subscribes the receiver to Mambu events, makes it fail
+// every attempt of one loan.disbursed and returns the delivery id and the
+// body first sent.
+func failedMessage(t *testing.T, e *servetest.Env) (string, []byte) {
+	t.Helper()
+	svc := &subscription.Service{Store: e.Store}
+	if _, err := svc.Create(t.Context(), subscription.CreateInput{URL: e.Recv.URL + "/mambu", Events: []string{"loan.*"}, Provider: "mambu"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.SetStatus(500)
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "loan.disbursed", "provider": "mambu"})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["deliveries"].([]any)[0].(map[string]any)["id"].(string)
+	first := e.Recv.Next(t, 5*time.Second).Body
+	e.Recv.Next(t, 5*time.Second)
+	e.Recv.Next(t, 5*time.Second)
+	for range 200 {
+		_, b := e.Do("GET", "/api/communications/messages/"+id, basic, nil)
+		if strings.Contains(string(b), `"state":"FAILED"`) {
+			e.Recv.SetStatus(200)
+			return id, first
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the delivery never failed")
+	return "", nil
+}
+
+func TestV2SearchAndResendSendsStoredBytes(t *testing.T) {
+	e := servetest.Start(t, nil)
+	id, first := failedMessage(t, e)
+	code, body := e.Do("POST", "/api/communications/messages:search", basic,
+		`{"filterCriteria":[{"field":"state","operator":"EQUALS","value":"FAILED"},{"field":"event","operator":"IN","values":["loan.disbursed"]}]}`)
+	if code != 200 || !strings.Contains(string(body), id) {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	servetest.Golden(t, "search", body)
+	code, body = e.Do("GET", "/api/communications/messages/"+id, basic, nil)
+	if code != 200 || !strings.Contains(string(body), `"type":"WEB_HOOK"`) {
+		t.Fatalf("get: %d %s", code, body)
+	}
+	servetest.Golden(t, "message", body)
+	code, body = e.Do("POST", "/api/communications/messages:resend", basic, map[string]any{"messages": []string{id}})
+	if code != 202 {
+		t.Fatalf("resend: %d %s", code, body)
+	}
+	again := e.Recv.Next(t, 5*time.Second)
+	if string(again.Body) != string(first) {
+		t.Fatalf("resend must send the stored bytes:\nfirst %s\nagain %s", first, again.Body)
+	}
+	for range 200 {
+		_, b := e.Do("GET", "/api/communications/messages/"+id, basic, nil)
+		if strings.Contains(string(b), `"state":"SENT"`) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A SENT message is not resent.
+	code, body = e.Do("POST", "/api/communications/messages:resendAsyncByKeys", basic, map[string]any{"messages": []string{id}})
+	if code != 400 || !strings.Contains(string(body), "only FAILED") {
+		t.Fatalf("resend of a sent message: %d %s", code, body)
+	}
+	servetest.Golden(t, "error_v2", body)
+}
+
+func TestV1SearchAndResend(t *testing.T) {
+	e := servetest.Start(t, nil)
+	id, first := failedMessage(t, e)
+	code, body := e.Do("POST", "/api/notifications/messages/search/", basic,
+		`[{"filterSelection":"STATE","filterElement":"EQUALS","value":"FAILED"},{"filterSelection":"CREATION_DATE","filterElement":"AFTER","value":"2000-01-01"}]`)
+	if code != 200 || !strings.Contains(string(body), id) {
+		t.Fatalf("v1 search: %d %s", code, body)
+	}
+	code, body = e.Do("POST", "/api/notifications/messages/search", basic, `{"filterConstraints":[{"filterSelection":"STATE","filterElement":"EQUALS","value":"SENT"}]}`)
+	if code != 200 || strings.TrimSpace(string(body)) != "[]" {
+		t.Fatalf("v1 search SENT: %d %s", code, body)
+	}
+	code, body = e.Do("POST", "/api/notifications/messages", basic, map[string]any{"action": "RESEND", "identifiers": []string{id}})
+	if code != 200 {
+		t.Fatalf("v1 resend: %d %s", code, body)
+	}
+	if got := e.Recv.Next(t, 5*time.Second); string(got.Body) != string(first) {
+		t.Fatalf("v1 resend bytes differ: %s", got.Body)
+	}
+}
+
+func TestResendByDate(t *testing.T) {
+	e := servetest.Start(t, nil)
+	_, first := failedMessage(t, e)
+	day := time.Now().UTC()
+	code, body := e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, map[string]any{
+		"startDate": day.Add(-time.Hour).Format(time.RFC3339), "endDate": day.Add(time.Hour).Format(time.RFC3339), "templateTypes": []string{"EMAIL"}})
+	if code != 200 {
+		t.Fatalf("by date, emails: %d %s", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond) // no webhook is an email
+	code, body = e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, map[string]any{
+		"startDate": day.Add(-time.Hour).Format(time.RFC3339), "endDate": day.Add(time.Hour).Format(time.RFC3339), "templateTypes": []string{"WEB_HOOK"}})
+	if code != 200 {
+		t.Fatalf("by date: %d %s", code, body)
+	}
+	if got := e.Recv.Next(t, 5*time.Second); string(got.Body) != string(first) {
+		t.Fatalf("bytes differ: %s", got.Body)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "k" })
+	key := map[string]string{"apiKey": "k"}
+	for _, tc := range []struct {
+		name, method, path string
+		hdr                map[string]string
+		body               any
+		status             int
+		msg                string
+	}{
+		{"no auth", "POST", "/api/communications/messages:search", nil, `[]`, 401, "INVALID_CREDENTIALS"},
+		{"wrong key", "POST", "/api/communications/messages:search", map[string]string{"apiKey": "x"}, `[]`, 401, "INVALID_CREDENTIALS"},
+		{"basic with key as password", "POST", "/api/communications/messages:search", map[string]string{"Authorization": "Basic dTpr"}, `[]`, 200, "[]"},
+		{"bad json", "POST", "/api/communications/messages:search", key, `[{`, 400, "INVALID_PARAMETERS"},
+		{"bad field", "POST", "/api/communications/messages:search", key, `[{"field":"color","operator":"EQUALS","value":"x"}]`, 400, "unsupported filter field"},
+		{"bad state", "POST", "/api/communications/messages:search", key, `[{"field":"state","operator":"EQUALS","value":"LOST"}]`, 400, "unknown state"},
+		{"bad date", "POST", "/api/notifications/messages/search", key, `[{"filterSelection":"CREATION_DATE","filterElement":"AFTER","value":"yesterday"}]`, 400, "invalid date"},
+		{"bad limit", "POST", "/api/communications/messages:search?limit=0", key, `[]`, 400, "limit"},
+		{"unknown key", "GET", "/api/communications/messages/nope", key, nil, 404, "INVALID_ENCODED_KEY"},
+		{"resend nothing", "POST", "/api/communications/messages:resend", key, `{}`, 400, "encodedKeys"},
+		{"resend unknown", "POST", "/api/communications/messages:resend", key, `{"messages":["nope"]}`, 404, "INVALID_ENCODED_KEY"},
+		{"v1 bad action", "POST", "/api/notifications/messages", key, `{"action":"DELETE","identifiers":["x"]}`, 400, "RESEND"},
+		{"by date bad", "POST", "/api/communications/messages:resendAsyncByDate", key, `{"startDate":"x","endDate":"y"}`, 400, "startDate"},
+		{"by date reversed", "POST", "/api/communications/messages:resendAsyncByDate", key, `{"startDate":"2026-02-01","endDate":"2026-01-01"}`, 400, "before"},
+		{"unknown route", "GET", "/api/communications/other", key, nil, 404, "INVALID_API_OPERATION"},
+		{"v1 unknown route", "GET", "/api/notifications/other", key, nil, 404, "returnStatus"},
+		{"too large", "POST", "/api/communications/messages:search", key, "[" + strings.Repeat(" ", 1<<20) + "]", 413, "REQUEST_TOO_LARGE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)
+			if code != tc.status || !strings.Contains(string(body), tc.msg) {
+				t.Fatalf("got %d %s; want %d containing %q", code, body, tc.status, tc.msg)
+			}
+		})
+	}
+	_, body := e.Do("GET", "/api/notifications/other", key, nil)
+	servetest.Golden(t, "error_v1", body)
+}

@@ -1,0 +1,203 @@
+// Package provider holds what the emulated provider APIs of `hookctl
+// serve` share: the services their handlers call, the route table the
+// server mounts (and documents in openapi.json), and small helpers for
+// bodies and JSON. Each provider's wire format lives in its own package
+// (bond, stripe, svix, mambu).
+package provider
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+// Services are what handlers work through: no globals, no SQL, no signing.
+type Services struct {
+	Store    store.Store
+	Catalog  *catalog.Catalog
+	Subs     *subscription.Service // event names checked against the catalog
+	Loose    *subscription.Service // event names checked for syntax only (Svix, Stripe)
+	Dispatch *service.Dispatcher
+	// APIKey, when set, is the only credential accepted; else any
+	// non-empty one is.
+	APIKey string
+	Now    func() time.Time
+}
+
+// NowUTC is the services' clock.
+func (s *Services) NowUTC() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// KeyOK reports whether a presented credential is acceptable: non-empty,
+// and equal to APIKey when one is set.
+func (s *Services) KeyOK(presented string) bool {
+	if presented == "" {
+		return false
+	}
+	if s.APIKey == "" {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(presented), []byte(s.APIKey)) == 1
+}
+
+// Route is one operation of an API.
+type Route struct {
+	Method  string // GET, POST, …
+	Path    string // Go 1.22 ServeMux path, no trailing slash: /api/v0/webhooks/{id}
+	Summary string
+	Handler http.HandlerFunc
+}
+
+// API is one emulated provider (or the control API).
+type API struct {
+	Name string // bond, stripe, svix, mambu, hookctl
+	// Prefixes are the path prefixes the API owns; unknown paths under them
+	// are answered by NotFound in the API's error shape.
+	Prefixes []string
+	Routes   []Route
+	NotFound http.HandlerFunc
+	// Reset, when set, forgets what the API keeps outside the store
+	// (POST /_hookctl/reset).
+	Reset func()
+}
+
+// BearerToken returns the token of an "Authorization: Bearer X" header
+// (or the whole header when it has no scheme).
+func BearerToken(r *http.Request) string {
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return h
+}
+
+// ErrTooLarge is returned by ReadBody for a body over the server's limit.
+var ErrTooLarge = errors.New("request body too large")
+
+// ReadBody reads the request body; a body over the server's limit
+// (http.MaxBytesReader) gives ErrTooLarge.
+func ReadBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, ErrTooLarge
+	}
+	return b, err
+}
+
+// DecodeJSON reads the body into v. An empty body decodes as {} when
+// allowEmpty. Errors are phrased for API users (no Go type names).
+func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
+	b, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		if allowEmpty {
+			return nil
+		}
+		return errors.New("the request body is empty: send a JSON object")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return JSONError(err)
+	}
+	return nil
+}
+
+// JSONError phrases a json.Unmarshal error for an API user.
+func JSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		if te.Field != "" {
+			return errors.New("field " + te.Field + " has the wrong type: want " + jsonKind(te.Type.Kind().String()))
+		}
+		return errors.New("the request body must be a JSON object")
+	case errors.As(err, &se):
+		return errors.New("the request body is not valid JSON")
+	}
+	return errors.New("the request body is not valid JSON")
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	case "string":
+		return "a string"
+	}
+	if strings.Contains(k, "int") || strings.Contains(k, "float") {
+		return "a number"
+	}
+	return k
+}
+
+// WriteJSON answers status with v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+	w.Write([]byte("\n"))
+}
+
+// IsNotFound reports a store lookup that found nothing (or nothing unique).
+func IsNotFound(err error) bool {
+	var amb *store.AmbiguousError
+	return errors.Is(err, store.ErrNotFound) || errors.As(err, &amb)
+}
+
+// InputMessage returns the user-facing message of a validation error from
+// the subscription service or the catalog, and whether err is one.
+func InputMessage(err error) (string, bool) {
+	var ie *subscription.InputError
+	if errors.As(err, &ie) {
+		return withHints(ie.Msg, ie.Hint), true
+	}
+	var ce *catalog.Error
+	if errors.As(err, &ce) {
+		return withHints(ce.Msg, ce.HintList), true
+	}
+	var oe interface{ ExitCode() int }
+	if errors.As(err, &oe) && oe.ExitCode() == 2 {
+		return err.Error(), true
+	}
+	return "", false
+}
+
+func withHints(msg string, hints []string) string {
+	for _, h := range hints {
+		msg += "; " + h
+	}
+	return msg
+}
+
+// R is a Route.
+func R(method, path, summary string, h http.HandlerFunc) Route {
+	return Route{Method: method, Path: path, Summary: summary, Handler: h}
+}

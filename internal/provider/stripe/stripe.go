@@ -1,0 +1,499 @@
+// Package stripe is the Stripe-style webhook endpoint API of `hookctl
+// serve` (/v1/webhook_endpoints, /v1/events): form-encoded requests as
+// Stripe's libraries send them, Stripe's JSON objects and error envelope.
+// Endpoints are hookctl subscriptions of the saas provider signed with the
+// stripe scheme; their we_… id is kept in the subscription's metadata.
+package stripe
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hookctl/hookctl/internal/provider"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+// Metadata keys on the subscription.
+const (
+	MetaID     = "stripe_id"
+	metaPrefix = "stripe_meta:"
+)
+
+// ErrorBody is Stripe's error envelope.
+type ErrorBody struct {
+	Error struct {
+		Type    string `json:"type"`
+		Code    string `json:"code,omitempty"`
+		Message string `json:"message"`
+		Param   string `json:"param,omitempty"`
+	} `json:"error"`
+}
+
+func fail(w http.ResponseWriter, status int, code, param, msg string) {
+	var e ErrorBody
+	e.Error.Type, e.Error.Code, e.Error.Param, e.Error.Message = "invalid_request_error", code, param, msg
+	provider.WriteJSON(w, status, e)
+}
+
+type api struct{ s *provider.Services }
+
+// New returns the Stripe-style API.
+func New(s *provider.Services) *provider.API {
+	a := &api{s: s}
+	return &provider.API{
+		Name:     "stripe",
+		Prefixes: []string{"/v1/"},
+		NotFound: func(w http.ResponseWriter, r *http.Request) {
+			fail(w, http.StatusNotFound, "", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")
+		},
+		Routes: []provider.Route{
+			provider.R("POST", "/v1/webhook_endpoints", "Stripe: create a webhook endpoint (form: url, enabled_events[], description, metadata[k])", a.auth(a.create)),
+			provider.R("GET", "/v1/webhook_endpoints", "Stripe: list webhook endpoints (limit, starting_after, ending_before)", a.auth(a.list)),
+			provider.R("GET", "/v1/webhook_endpoints/{id}", "Stripe: retrieve a webhook endpoint", a.auth(a.get)),
+			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k])", a.auth(a.update)),
+			provider.R("DELETE", "/v1/webhook_endpoints/{id}", "Stripe: delete a webhook endpoint", a.auth(a.delete)),
+			provider.R("GET", "/v1/events/{id}", "Stripe: retrieve an event hookctl sent", a.auth(a.event)),
+			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type)", a.auth(a.events)),
+		},
+	}
+}
+
+func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := provider.BearerToken(r)
+		if key == "" {
+			if u, _, ok := r.BasicAuth(); ok {
+				key = u
+			}
+		}
+		if key == "" {
+			fail(w, http.StatusUnauthorized, "", "", "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+			return
+		}
+		if !a.s.KeyOK(key) {
+			fail(w, http.StatusUnauthorized, "", "", "Invalid API Key provided.")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// Endpoint is Stripe's webhook_endpoint object.
+type Endpoint struct {
+	ID            string            `json:"id"`
+	Object        string            `json:"object"`
+	APIVersion    *string           `json:"api_version"`
+	Application   *string           `json:"application"`
+	Created       int64             `json:"created"`
+	Description   *string           `json:"description"`
+	EnabledEvents []string          `json:"enabled_events"`
+	Livemode      bool              `json:"livemode"`
+	Metadata      map[string]string `json:"metadata"`
+	Secret        string            `json:"secret,omitempty"`
+	Status        string            `json:"status"`
+	URL           string            `json:"url"`
+}
+
+func render(s *store.Subscription, withSecret bool) Endpoint {
+	e := Endpoint{ID: s.Metadata[MetaID], Object: "webhook_endpoint", Created: s.CreatedAt.Unix(), EnabledEvents: s.Events,
+		Metadata: map[string]string{}, Status: s.Status, URL: s.CallbackURL}
+	if e.EnabledEvents == nil {
+		e.EnabledEvents = []string{}
+	}
+	if s.Description != "" {
+		d := s.Description
+		e.Description = &d
+	}
+	if v := s.Metadata["stripe_api_version"]; v != "" {
+		e.APIVersion = &v
+	}
+	for k, v := range s.Metadata {
+		if strings.HasPrefix(k, metaPrefix) {
+			e.Metadata[strings.TrimPrefix(k, metaPrefix)] = v
+		}
+	}
+	if withSecret {
+		e.Secret = s.Secret
+	}
+	return e
+}
+
+// form is a parsed Stripe request: flat keys, indexed arrays
+// (enabled_events[0]=…, as stripe-node sends), enabled_events[]=…, and
+// metadata[k]=v.
+type form struct{ v url.Values }
+
+func parseForm(r *http.Request) (form, error) {
+	body, err := provider.ReadBody(r)
+	if err != nil {
+		return form{}, err
+	}
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return form{}, errors.New("Invalid request: the body is not form-encoded (application/x-www-form-urlencoded)")
+	}
+	// Query parameters count too (GET-style clients).
+	for k, vs := range r.URL.Query() {
+		if _, ok := v[k]; !ok {
+			v[k] = vs
+		}
+	}
+	return form{v}, nil
+}
+
+func (f form) has(k string) bool   { _, ok := f.v[k]; return ok }
+func (f form) get(k string) string { return f.v.Get(k) }
+
+// list returns name[]=… and name[N]=… values in index order; present
+// reports whether the array was sent at all.
+func (f form) list(name string) (vals []string, present bool) {
+	type iv struct {
+		i int
+		v string
+	}
+	var idx []iv
+	for k, vs := range f.v {
+		switch {
+		case k == name+"[]" || k == name:
+			present = true
+			vals = append(vals, vs...)
+		case strings.HasPrefix(k, name+"[") && strings.HasSuffix(k, "]"):
+			n, err := strconv.Atoi(k[len(name)+1 : len(k)-1])
+			if err != nil {
+				continue
+			}
+			present = true
+			for _, v := range vs {
+				idx = append(idx, iv{n, v})
+			}
+		}
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return idx[i].i < idx[j].i })
+	for _, x := range idx {
+		vals = append(vals, x.v)
+	}
+	return vals, present
+}
+
+// metadata returns metadata[k]=v pairs; an empty value deletes k.
+func (f form) metadata() map[string]string {
+	out := map[string]string{}
+	for k, vs := range f.v {
+		if strings.HasPrefix(k, "metadata[") && strings.HasSuffix(k, "]") && len(vs) > 0 {
+			out[k[len("metadata["):len(k)-1]] = vs[0]
+		}
+	}
+	return out
+}
+
+func (a *api) bad(w http.ResponseWriter, err error, param string) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, provider.ErrTooLarge) {
+		fail(w, http.StatusRequestEntityTooLarge, "", "", "Request body too large (over 1 MiB).")
+		return true
+	}
+	if msg, ok := provider.InputMessage(err); ok {
+		fail(w, http.StatusBadRequest, "parameter_invalid_string", param, "Invalid "+param+": "+msg)
+		return true
+	}
+	if provider.IsNotFound(err) {
+		fail(w, http.StatusNotFound, "resource_missing", "id", "No such webhook endpoint")
+		return true
+	}
+	fail(w, http.StatusInternalServerError, "", "", "An unexpected error occurred in hookctl's store.")
+	return true
+}
+
+func newID(prefix string) string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 24)
+	rand.Read(b)
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return prefix + string(b)
+}
+
+func (a *api) create(w http.ResponseWriter, r *http.Request) {
+	f, err := parseForm(r)
+	if err != nil {
+		if !a.bad(w, errTooLarge(err), "") {
+			fail(w, http.StatusBadRequest, "", "", err.Error())
+		}
+		return
+	}
+	if strings.TrimSpace(f.get("url")) == "" {
+		fail(w, http.StatusBadRequest, "parameter_missing", "url", "Missing required param: url.")
+		return
+	}
+	events, _ := f.list("enabled_events")
+	if len(events) == 0 {
+		fail(w, http.StatusBadRequest, "parameter_missing", "enabled_events", "Missing required param: enabled_events.")
+		return
+	}
+	meta := map[string]string{MetaID: newID("we_"), "created_by": "serve:stripe"}
+	if v := f.get("api_version"); v != "" {
+		meta["stripe_api_version"] = v
+	}
+	for k, v := range f.metadata() {
+		if v != "" {
+			meta[metaPrefix+k] = v
+		}
+	}
+	sub, err := a.s.Loose.Create(r.Context(), subscription.CreateInput{URL: f.get("url"), Events: events, Description: f.get("description"),
+		Provider: "saas", Scheme: "stripe", Metadata: meta})
+	if a.bad(w, err, paramOf(err)) {
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, render(sub, true))
+}
+
+func paramOf(err error) string {
+	if err != nil && strings.Contains(err.Error(), "URL") {
+		return "url"
+	}
+	return "enabled_events"
+}
+
+func errTooLarge(err error) error {
+	if errors.Is(err, provider.ErrTooLarge) {
+		return err
+	}
+	return nil
+}
+
+func (a *api) endpoints(ctx context.Context) ([]*store.Subscription, error) {
+	subs, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Subscription
+	for i := len(subs) - 1; i >= 0; i-- { // newest first, as Stripe lists
+		if subs[i].Metadata[MetaID] != "" {
+			out = append(out, subs[i])
+		}
+	}
+	return out, nil
+}
+
+func (a *api) find(w http.ResponseWriter, r *http.Request) (*store.Subscription, bool) {
+	id := r.PathValue("id")
+	sub, err := service.FindOneByMetadata(r.Context(), a.s.Store, "webhook endpoint", MetaID, id)
+	if provider.IsNotFound(err) {
+		fail(w, http.StatusNotFound, "resource_missing", "id", "No such webhook endpoint: '"+id+"'")
+		return nil, false
+	}
+	if a.bad(w, err, "") {
+		return nil, false
+	}
+	return sub, true
+}
+
+func (a *api) get(w http.ResponseWriter, r *http.Request) {
+	if sub, ok := a.find(w, r); ok {
+		provider.WriteJSON(w, http.StatusOK, render(sub, false))
+	}
+}
+
+func (a *api) update(w http.ResponseWriter, r *http.Request) {
+	sub, ok := a.find(w, r)
+	if !ok {
+		return
+	}
+	f, err := parseForm(r)
+	if err != nil {
+		if !a.bad(w, errTooLarge(err), "") {
+			fail(w, http.StatusBadRequest, "", "", err.Error())
+		}
+		return
+	}
+	var up subscription.UpdateInput
+	if f.has("url") {
+		u := f.get("url")
+		up.URL = &u
+	}
+	if f.has("description") {
+		d := f.get("description")
+		up.Description = &d
+	}
+	if ev, present := f.list("enabled_events"); present {
+		if len(ev) == 0 {
+			fail(w, http.StatusBadRequest, "parameter_invalid_empty", "enabled_events", "Invalid array: enabled_events cannot be empty.")
+			return
+		}
+		up.Events = ev
+	}
+	status := ""
+	if f.has("disabled") {
+		switch f.get("disabled") {
+		case "true":
+			status = store.StatusDisabled
+		case "false":
+			status = store.StatusEnabled
+		default:
+			fail(w, http.StatusBadRequest, "parameter_invalid_boolean", "disabled", "Invalid boolean: "+f.get("disabled"))
+			return
+		}
+	}
+	if !up.Empty() {
+		if sub, err = a.s.Loose.Update(r.Context(), sub.ID, up); a.bad(w, err, paramOf(err)) {
+			return
+		}
+	}
+	if status != "" {
+		if sub, _, err = a.s.Loose.SetStatus(r.Context(), sub.ID, status); a.bad(w, err, "disabled") {
+			return
+		}
+	}
+	if md := f.metadata(); len(md) > 0 {
+		meta := map[string]string{}
+		for k, v := range sub.Metadata {
+			meta[k] = v
+		}
+		for k, v := range md {
+			if v == "" {
+				delete(meta, metaPrefix+k)
+			} else {
+				meta[metaPrefix+k] = v
+			}
+		}
+		sub.Metadata = meta
+		if a.bad(w, service.SaveSubscription(r.Context(), a.s.Store, sub), "metadata") {
+			return
+		}
+	}
+	provider.WriteJSON(w, http.StatusOK, render(sub, false))
+}
+
+func (a *api) delete(w http.ResponseWriter, r *http.Request) {
+	sub, ok := a.find(w, r)
+	if !ok {
+		return
+	}
+	if _, err := a.s.Loose.Delete(r.Context(), sub.ID); a.bad(w, err, "") {
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"id": sub.Metadata[MetaID], "object": "webhook_endpoint", "deleted": true})
+}
+
+// List is Stripe's list object.
+type List struct {
+	Object  string `json:"object"`
+	URL     string `json:"url"`
+	HasMore bool   `json:"has_more"`
+	Data    []any  `json:"data"`
+}
+
+func limitOf(w http.ResponseWriter, q url.Values) (int, bool) {
+	limit := 10
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			fail(w, http.StatusBadRequest, "parameter_invalid_integer", "limit", "Invalid integer: limit must be between 1 and 100.")
+			return 0, false
+		}
+		limit = n
+	}
+	return limit, true
+}
+
+func (a *api) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, ok := limitOf(w, q)
+	if !ok {
+		return
+	}
+	subs, err := a.endpoints(r.Context())
+	if a.bad(w, err, "") {
+		return
+	}
+	ids := make([]string, len(subs))
+	for i, s := range subs {
+		ids[i] = s.Metadata[MetaID]
+	}
+	start, end := 0, len(subs)
+	if after := q.Get("starting_after"); after != "" {
+		i := slices.Index(ids, after)
+		if i < 0 {
+			fail(w, http.StatusBadRequest, "resource_missing", "starting_after", "No such webhook endpoint: '"+after+"'")
+			return
+		}
+		start = i + 1
+	}
+	if before := q.Get("ending_before"); before != "" {
+		i := slices.Index(ids, before)
+		if i < 0 {
+			fail(w, http.StatusBadRequest, "resource_missing", "ending_before", "No such webhook endpoint: '"+before+"'")
+			return
+		}
+		end = i
+		start = max(start, end-limit)
+	}
+	page := subs[start:end]
+	more := len(page) > limit
+	if more {
+		page = page[:limit]
+	}
+	out := List{Object: "list", URL: "/v1/webhook_endpoints", HasMore: more, Data: []any{}}
+	for _, s := range page {
+		out.Data = append(out.Data, render(s, false))
+	}
+	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *api) event(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ev, err := a.s.Store.GetEvent(r.Context(), id)
+	if err == nil && ev.ID != id {
+		err = store.ErrNotFound
+	}
+	if provider.IsNotFound(err) {
+		fail(w, http.StatusNotFound, "resource_missing", "id", "No such event: '"+id+"'")
+		return
+	}
+	if a.bad(w, err, "") {
+		return
+	}
+	if !json.Valid(ev.Payload) {
+		fail(w, http.StatusNotFound, "resource_missing", "id", "No such event: '"+id+"' (its payload is not JSON)")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(ev.Payload)
+}
+
+func (a *api) events(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, ok := limitOf(w, q)
+	if !ok {
+		return
+	}
+	evs, err := a.s.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: q.Get("type"), Source: store.SourceTriggered})
+	if a.bad(w, err, "") {
+		return
+	}
+	out := List{Object: "list", URL: "/v1/events", Data: []any{}}
+	for _, e := range evs {
+		if e.Provider != "saas" || !json.Valid(e.Payload) {
+			continue
+		}
+		if len(out.Data) == limit {
+			out.HasMore = true
+			break
+		}
+		out.Data = append(out.Data, json.RawMessage(e.Payload))
+	}
+	provider.WriteJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,202 @@
+package stripe_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	stripego "github.com/stripe/stripe-go/v85"
+	"github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+)
+
+var (
+	bearer = map[string]string{"Authorization": "Bearer sk_test_123"}
+	formH  = map[string]string{"Authorization": "Bearer sk_test_123", "Content-Type": "application/x-www-form-urlencoded"}
+)
+
+// client is the official stripe-go client pointed at the server.
+func client(e *servetest.Env) *stripego.Client {
+	url := e.URL
+	b := stripego.NewBackendsWithConfig(&stripego.BackendConfig{URL: &url, MaxNetworkRetries: stripego.Int64(0)})
+	return stripego.NewClient("sk_test_123", stripego.WithBackends(b))
+}
+
+func TestOfficialGoClientEndToEnd(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sc := client(e)
+	ctx := t.Context()
+	we, err := sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{
+		URL:           stripego.String(e.Recv.URL + "/stripe"),
+		EnabledEvents: stripego.StringSlice([]string{"payment.succeeded", "subscription.*"}),
+		Description:   stripego.String("billing"),
+		Params:        stripego.Params{Metadata: map[string]string{"team": "payments"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(we.ID, "we_") || !strings.HasPrefix(we.Secret, "whsec_") || we.Status != "enabled" || we.Livemode ||
+		we.Metadata["team"] != "payments" || we.Object != "webhook_endpoint" {
+		t.Fatalf("created: %+v", we)
+	}
+	got, err := sc.V1WebhookEndpoints.Retrieve(ctx, we.ID, nil)
+	if err != nil || got.Secret != "" || got.URL != we.URL || len(got.EnabledEvents) != 2 {
+		t.Fatalf("retrieve (no secret after create): %+v %v", got, err)
+	}
+	up, err := sc.V1WebhookEndpoints.Update(ctx, we.ID, &stripego.WebhookEndpointUpdateParams{Disabled: stripego.Bool(true)})
+	if err != nil || up.Status != "disabled" {
+		t.Fatalf("update: %+v %v", up, err)
+	}
+	if _, err = sc.V1WebhookEndpoints.Update(ctx, we.ID, &stripego.WebhookEndpointUpdateParams{Disabled: stripego.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ep, err := range sc.V1WebhookEndpoints.List(ctx, &stripego.WebhookEndpointListParams{}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ep.ID == we.ID {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("list saw the endpoint %d times", n)
+	}
+
+	// An event is delivered, Stripe-signed with the secret from create,
+	// and the receiver can fetch it back.
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment.succeeded", "provider": "saas"})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	rec := e.Recv.Next(t, 5*time.Second)
+	if err := webhook.ValidatePayload(rec.Body, rec.Header.Get("Stripe-Signature"), we.Secret); err != nil {
+		t.Fatalf("stripe-go does not verify the delivery: %v (%s)", err, rec.Header.Get("Stripe-Signature"))
+	}
+	var sent struct{ ID string }
+	json.Unmarshal(rec.Body, &sent)
+	ev, err := sc.V1Events.Retrieve(ctx, sent.ID, nil)
+	if err != nil || ev.ID != sent.ID || ev.Type != "payment.succeeded" {
+		t.Fatalf("events retrieve: %+v %v", ev, err)
+	}
+	seen := false
+	for ev, err := range sc.V1Events.List(ctx, &stripego.EventListParams{}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = seen || ev.ID == sent.ID
+	}
+	if !seen {
+		t.Fatal("events list misses the event")
+	}
+
+	del, err := sc.V1WebhookEndpoints.Delete(ctx, we.ID, nil)
+	if err != nil || !del.Deleted {
+		t.Fatalf("delete: %+v %v", del, err)
+	}
+	_, err = sc.V1WebhookEndpoints.Retrieve(ctx, we.ID, nil)
+	var se *stripego.Error
+	if !errorsAs(err, &se) || se.HTTPStatusCode != 404 || se.Code != "resource_missing" {
+		t.Fatalf("retrieve after delete: %v", err)
+	}
+}
+
+func errorsAs(err error, se **stripego.Error) bool {
+	e, ok := err.(*stripego.Error)
+	if ok {
+		*se = e
+	}
+	return ok
+}
+
+func TestFormArraysAndShapes(t *testing.T) {
+	e := servetest.Start(t, nil)
+	// stripe-node sends indexed arrays; curl users send [].
+	code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url="+e.Recv.URL+"&enabled_events[1]=payment.failed&enabled_events[0]=payment.succeeded&metadata[k]=v")
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	servetest.Golden(t, "webhook_endpoint_create", body)
+	m := servetest.JSON(t, body)
+	if strings.Join(toStrings(m["enabled_events"]), ",") != "payment.succeeded,payment.failed" {
+		t.Fatalf("indexed arrays in index order: %v", m["enabled_events"])
+	}
+	id := m["id"].(string)
+	code, body = e.Do("POST", "/v1/webhook_endpoints/", formH, "url="+e.Recv.URL+"/2&enabled_events[]=*")
+	if code != 200 || strings.Join(toStrings(servetest.JSON(t, body)["enabled_events"]), ",") != "*" {
+		t.Fatalf("create with []: %d %s", code, body)
+	}
+	code, body = e.Do("GET", "/v1/webhook_endpoints/"+id+"/", bearer, nil)
+	if code != 200 {
+		t.Fatalf("get: %d %s", code, body)
+	}
+	servetest.Golden(t, "webhook_endpoint", body)
+	code, body = e.Do("GET", "/v1/webhook_endpoints?limit=1", bearer, nil)
+	l := servetest.JSON(t, body)
+	if code != 200 || l["has_more"] != true || l["object"] != "list" || l["url"] != "/v1/webhook_endpoints" {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	servetest.Golden(t, "list", body)
+	first := l["data"].([]any)[0].(map[string]any)["id"].(string)
+	code, body = e.Do("GET", "/v1/webhook_endpoints?limit=1&starting_after="+first, bearer, nil)
+	l = servetest.JSON(t, body)
+	if code != 200 || l["has_more"] != false || l["data"].([]any)[0].(map[string]any)["id"] == first {
+		t.Fatalf("second page: %d %s", code, body)
+	}
+	code, body = e.Do("DELETE", "/v1/webhook_endpoints/"+id, bearer, nil)
+	if code != 200 {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	servetest.Golden(t, "deleted", body)
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+func TestBadInput(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "sk_test_123" })
+	for _, tc := range []struct {
+		name, method, path string
+		hdr                map[string]string
+		body               any
+		status             int
+		msg                string
+	}{
+		{"no key", "GET", "/v1/webhook_endpoints", nil, nil, 401, "did not provide an API key"},
+		{"wrong key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer sk_test_other"}, nil, 401, "Invalid API Key"},
+		{"missing url", "POST", "/v1/webhook_endpoints", formH, "enabled_events[]=*", 400, "Missing required param: url"},
+		{"missing events", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test", 400, "enabled_events"},
+		{"bad url", "POST", "/v1/webhook_endpoints", formH, "url=nope&enabled_events[]=*", 400, "Invalid url"},
+		{"bad pattern", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=a*b", 400, "Invalid enabled_events"},
+		{"bad form", "POST", "/v1/webhook_endpoints", formH, "url=%zz", 400, "form-encoded"},
+		{"unknown endpoint", "GET", "/v1/webhook_endpoints/we_nope", bearer, nil, 404, "No such webhook endpoint: 'we_nope'"},
+		{"bad limit", "GET", "/v1/webhook_endpoints?limit=0", bearer, nil, 400, "limit"},
+		{"bad disabled", "POST", "/v1/webhook_endpoints/we_nope", formH, "disabled=maybe", 404, "No such"},
+		{"unknown event", "GET", "/v1/events/evt_nope", bearer, nil, 404, "No such event"},
+		{"unknown route", "GET", "/v1/charges", bearer, nil, 404, "Unrecognized request URL"},
+		{"too large", "POST", "/v1/webhook_endpoints", formH, "url=" + strings.Repeat("x", 1<<20+10), 413, "too large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)
+			if code != tc.status || !strings.Contains(string(body), tc.msg) {
+				t.Fatalf("got %d %s; want %d containing %q", code, body, tc.status, tc.msg)
+			}
+			m := servetest.JSON(t, body)
+			if er, ok := m["error"].(map[string]any); !ok || er["type"] != "invalid_request_error" || er["message"] == "" {
+				t.Fatalf("not Stripe's envelope: %s", body)
+			}
+		})
+	}
+	code, body := e.Do("GET", "/v1/webhook_endpoints/we_nope", bearer, nil)
+	if code == 404 {
+		servetest.Golden(t, "error_404", body)
+	}
+}

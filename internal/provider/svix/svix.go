@@ -1,0 +1,999 @@
+// Package svix is the Svix-compatible API of `hookctl serve`
+// (/api/v1/app/{app_id}/…, API 1.x field names): applications, endpoints
+// and their secrets, messages, attempts, resend and recover, with Svix's
+// error envelope {"code","detail"}. Endpoints are hookctl subscriptions
+// signed with the standard (Standard Webhooks) scheme; their ep_… id,
+// application and uid live in the subscription's metadata. Messages are
+// events of the standard provider whose payload is the bytes given.
+package svix
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/provider"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+// Metadata keys on subscriptions, and header keys on events.
+const (
+	MetaID      = "svix_id"
+	MetaApp     = "app_id"
+	MetaUID     = "uid"
+	metaFilter  = "svix_filter"
+	metaVersion = "svix_version"
+	metaChan    = "svix_channels"
+	metaPrefix  = "svix_meta:"
+	hdrApp      = "X-Hookctl-Svix-App"
+	hdrEventID  = "X-Hookctl-Svix-Event-Id"
+	hdrChan     = "X-Hookctl-Svix-Channels"
+)
+
+// ErrorBody is Svix's error envelope.
+type ErrorBody struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+func fail(w http.ResponseWriter, status int, code, detail string) {
+	provider.WriteJSON(w, status, ErrorBody{Code: code, Detail: detail})
+}
+
+func notFound(w http.ResponseWriter) { fail(w, http.StatusNotFound, "not_found", "Entity not found") }
+
+// App is an application.
+type App struct {
+	ID        string            `json:"id"`
+	UID       *string           `json:"uid,omitempty"`
+	Name      string            `json:"name"`
+	Metadata  map[string]string `json:"metadata"`
+	CreatedAt time.Time         `json:"createdAt"`
+	UpdatedAt time.Time         `json:"updatedAt"`
+}
+
+type api struct {
+	s    *provider.Services
+	mu   sync.Mutex
+	apps map[string]*App // by id; applications live as long as the server
+}
+
+// New returns the Svix-compatible API.
+func New(s *provider.Services) *provider.API {
+	a := &api{s: s, apps: map[string]*App{}}
+	p := "/api/v1/app/{app_id}"
+	ep := p + "/endpoint/{endpoint_id}"
+	return &provider.API{
+		Name:     "svix",
+		Prefixes: []string{"/api/v1/"},
+		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		Reset: func() {
+			a.mu.Lock()
+			clear(a.apps)
+			a.mu.Unlock()
+		},
+		Routes: []provider.Route{
+			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.createApp)),
+			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
+			provider.R("GET", p, "Svix: get an application by id or uid", a.auth(a.getApp)),
+			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.createEndpoint)),
+			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator)", a.auth(a.listEndpoints)),
+			provider.R("GET", ep, "Svix: get an endpoint by id or uid", a.auth(a.getEndpoint)),
+			provider.R("PUT", ep, "Svix: update an endpoint", a.auth(a.updateEndpoint(false))),
+			provider.R("PATCH", ep, "Svix: patch an endpoint", a.auth(a.updateEndpoint(true))),
+			provider.R("DELETE", ep, "Svix: delete an endpoint", a.auth(a.deleteEndpoint)),
+			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
+			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.rotateSecret)),
+			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.recover)),
+			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.createMsg)),
+			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types)", a.auth(a.listMsgs)),
+			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
+			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message", a.auth(a.attemptsByMsg)),
+			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint", a.auth(a.attemptsByEndpoint)),
+			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.resend)),
+		},
+	}
+}
+
+func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok := provider.BearerToken(r)
+		if tok == "" {
+			fail(w, http.StatusUnauthorized, "authentication_failed", "Authorization header is missing: send 'Authorization: Bearer <token>'")
+			return
+		}
+		if !a.s.KeyOK(tok) {
+			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func newID(prefix string) string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 27)
+	rand.Read(b)
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return prefix + string(b)
+}
+
+// bad answers err in Svix's envelope; it reports whether it did.
+func (a *api) bad(w http.ResponseWriter, err error) bool {
+	if err == nil {
+		return false
+	}
+	switch {
+	case errors.Is(err, provider.ErrTooLarge):
+		fail(w, http.StatusRequestEntityTooLarge, "payload_too_large", "The request body is over 1 MiB")
+	case provider.IsNotFound(err):
+		notFound(w)
+	default:
+		if msg, ok := provider.InputMessage(err); ok {
+			fail(w, http.StatusUnprocessableEntity, "validation", msg)
+			return true
+		}
+		fail(w, http.StatusInternalServerError, "server_error", "hookctl's store failed")
+	}
+	return true
+}
+
+// decode reads a JSON body; errors are answered (422 as Svix does).
+func (a *api) decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) bool {
+	err := provider.DecodeJSON(r, v, allowEmpty)
+	if err == nil {
+		return true
+	}
+	if errors.Is(err, provider.ErrTooLarge) {
+		a.bad(w, err)
+		return false
+	}
+	fail(w, http.StatusUnprocessableEntity, "validation", err.Error())
+	return false
+}
+
+// ---- applications ----
+
+type appIn struct {
+	Name     string            `json:"name"`
+	UID      *string           `json:"uid"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
+	var in appIn
+	if !a.decode(w, r, &in, false) {
+		return
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if in.UID != nil {
+		if existing := a.appByLocked(*in.UID); existing != nil {
+			if r.URL.Query().Get("get_if_exists") == "true" {
+				provider.WriteJSON(w, http.StatusOK, existing)
+				return
+			}
+			fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+			return
+		}
+	}
+	now := a.s.NowUTC()
+	app := &App{ID: newID("app_"), UID: in.UID, Name: in.Name, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now}
+	if app.Metadata == nil {
+		app.Metadata = map[string]string{}
+	}
+	a.apps[app.ID] = app
+	provider.WriteJSON(w, http.StatusCreated, app)
+}
+
+func (a *api) appByLocked(idOrUID string) *App {
+	if app, ok := a.apps[idOrUID]; ok {
+		return app
+	}
+	for _, app := range a.apps {
+		if app.UID != nil && *app.UID == idOrUID {
+			return app
+		}
+	}
+	return nil
+}
+
+// app resolves {app_id} (id or uid). Applications known only from their
+// endpoints' metadata (after a restart) are brought back.
+func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
+	a.mu.Lock()
+	app := a.appByLocked(idOrUID)
+	a.mu.Unlock()
+	if app != nil {
+		return app, nil
+	}
+	subs, err := service.FindByMetadata(ctx, a.s.Store, MetaApp, idOrUID)
+	if err != nil {
+		return nil, err
+	}
+	if len(subs) == 0 {
+		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if app = a.appByLocked(idOrUID); app == nil {
+		app = &App{ID: idOrUID, Name: idOrUID, Metadata: map[string]string{}, CreatedAt: subs[0].CreatedAt.UTC(), UpdatedAt: subs[0].CreatedAt.UTC()}
+		a.apps[app.ID] = app
+	}
+	return app, nil
+}
+
+func (a *api) appOr404(w http.ResponseWriter, r *http.Request) (*App, bool) {
+	app, err := a.app(r.Context(), r.PathValue("app_id"))
+	if a.bad(w, err) {
+		return nil, false
+	}
+	return app, true
+}
+
+func (a *api) getApp(w http.ResponseWriter, r *http.Request) {
+	if app, ok := a.appOr404(w, r); ok {
+		provider.WriteJSON(w, http.StatusOK, app)
+	}
+}
+
+func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	out := []*App{}
+	for _, app := range a.apps {
+		out = append(out, app)
+	}
+	a.mu.Unlock()
+	slices.SortFunc(out, func(x, y *App) int { return x.CreatedAt.Compare(y.CreatedAt) })
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "done": true, "iterator": nil, "prevIterator": nil})
+}
+
+// ---- endpoints ----
+
+// Endpoint is Svix's EndpointOut (no secret).
+type Endpoint struct {
+	ID          string            `json:"id"`
+	URL         string            `json:"url"`
+	Description string            `json:"description"`
+	Version     int               `json:"version"`
+	Disabled    bool              `json:"disabled"`
+	FilterTypes []string          `json:"filterTypes,omitempty"`
+	Channels    []string          `json:"channels,omitempty"`
+	UID         *string           `json:"uid,omitempty"`
+	Metadata    map[string]string `json:"metadata"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	UpdatedAt   time.Time         `json:"updatedAt"`
+}
+
+func render(s *store.Subscription) Endpoint {
+	e := Endpoint{ID: s.Metadata[MetaID], URL: s.CallbackURL, Description: s.Description, Version: 1,
+		Disabled: s.Status != store.StatusEnabled, Metadata: map[string]string{},
+		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+	if v, err := strconv.Atoi(s.Metadata[metaVersion]); err == nil {
+		e.Version = v
+	}
+	if s.Metadata[metaFilter] != "" {
+		e.FilterTypes = s.Events
+	}
+	if c := s.Metadata[metaChan]; c != "" {
+		e.Channels = strings.Split(c, ",")
+	}
+	if u := s.Metadata[MetaUID]; u != "" {
+		e.UID = &u
+	}
+	for k, v := range s.Metadata {
+		if strings.HasPrefix(k, metaPrefix) {
+			e.Metadata[strings.TrimPrefix(k, metaPrefix)] = v
+		}
+	}
+	return e
+}
+
+type endpointIn struct {
+	URL         *string            `json:"url"`
+	Description *string            `json:"description"`
+	UID         *string            `json:"uid"`
+	Version     *int               `json:"version"`
+	Disabled    *bool              `json:"disabled"`
+	FilterTypes *[]string          `json:"filterTypes"`
+	Channels    *[]string          `json:"channels"`
+	Metadata    *map[string]string `json:"metadata"`
+	Secret      *string            `json:"secret"`
+	Headers     *map[string]string `json:"headers"`
+	RateLimit   *int               `json:"rateLimit"`
+}
+
+func (in endpointIn) apply(meta map[string]string) {
+	if in.UID != nil {
+		if *in.UID == "" {
+			delete(meta, MetaUID)
+		} else {
+			meta[MetaUID] = *in.UID
+		}
+	}
+	if in.Version != nil {
+		meta[metaVersion] = strconv.Itoa(*in.Version)
+	}
+	if in.FilterTypes != nil {
+		if len(*in.FilterTypes) > 0 {
+			meta[metaFilter] = "1"
+		} else {
+			delete(meta, metaFilter)
+		}
+	}
+	if in.Channels != nil {
+		if len(*in.Channels) > 0 {
+			meta[metaChan] = strings.Join(*in.Channels, ",")
+		} else {
+			delete(meta, metaChan)
+		}
+	}
+	if in.Metadata != nil {
+		for k := range meta {
+			if strings.HasPrefix(k, metaPrefix) {
+				delete(meta, k)
+			}
+		}
+		for k, v := range *in.Metadata {
+			meta[metaPrefix+k] = v
+		}
+	}
+}
+
+func (in endpointIn) events() []string {
+	if in.FilterTypes == nil || len(*in.FilterTypes) == 0 {
+		return []string{"*"}
+	}
+	return *in.FilterTypes
+}
+
+func (a *api) endpointsOf(ctx context.Context, app *App) ([]*store.Subscription, error) {
+	subs, err := service.FindByMetadata(ctx, a.s.Store, MetaApp, app.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Subscription
+	for _, s := range subs {
+		if s.Metadata[MetaID] != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// endpoint resolves {endpoint_id} (id or uid) within the application.
+func (a *api) endpoint(ctx context.Context, app *App, idOrUID string) (*store.Subscription, error) {
+	subs, err := a.endpointsOf(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range subs {
+		if s.Metadata[MetaID] == idOrUID {
+			return s, nil
+		}
+	}
+	for _, s := range subs {
+		if s.Metadata[MetaUID] == idOrUID && idOrUID != "" {
+			return s, nil
+		}
+	}
+	return nil, &store.NotFoundError{Kind: "endpoint", ID: idOrUID}
+}
+
+func (a *api) appEndpoint(w http.ResponseWriter, r *http.Request) (*App, *store.Subscription, bool) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	sub, err := a.endpoint(r.Context(), app, r.PathValue("endpoint_id"))
+	if a.bad(w, err) {
+		return nil, nil, false
+	}
+	return app, sub, true
+}
+
+func headerList(h *map[string]string) []string {
+	if h == nil {
+		return nil
+	}
+	var out []string
+	for k, v := range *h {
+		out = append(out, k+": "+v)
+	}
+	return out
+}
+
+func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	var in endpointIn
+	if !a.decode(w, r, &in, false) {
+		return
+	}
+	if in.URL == nil || strings.TrimSpace(*in.URL) == "" {
+		fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
+		return
+	}
+	if in.UID != nil && *in.UID != "" {
+		if _, err := a.endpoint(r.Context(), app, *in.UID); err == nil {
+			fail(w, http.StatusConflict, "conflict", "An endpoint with this uid already exists")
+			return
+		}
+	}
+	meta := map[string]string{MetaID: newID("ep_"), MetaApp: app.ID, "created_by": "serve:svix"}
+	in.apply(meta)
+	ci := subscription.CreateInput{URL: *in.URL, Events: in.events(), Scheme: "standard", Metadata: meta, Headers: headerList(in.Headers)}
+	if in.Description != nil {
+		ci.Description = *in.Description
+	}
+	if in.Secret != nil {
+		if !validSecret(*in.Secret) {
+			fail(w, http.StatusUnprocessableEntity, "validation", secretRule)
+			return
+		}
+		ci.Secret = *in.Secret
+	}
+	sub, err := a.s.Loose.Create(r.Context(), ci)
+	if a.bad(w, err) {
+		return
+	}
+	if in.Disabled != nil && *in.Disabled {
+		if sub, _, err = a.s.Loose.SetStatus(r.Context(), sub.ID, store.StatusDisabled); a.bad(w, err) {
+			return
+		}
+	}
+	provider.WriteJSON(w, http.StatusCreated, render(sub))
+}
+
+// listPage is Svix's cursor page: iterator is the id of the last item.
+type listPage struct {
+	Data         any     `json:"data"`
+	Iterator     *string `json:"iterator"`
+	PrevIterator *string `json:"prevIterator"`
+	Done         bool    `json:"done"`
+}
+
+func limitOf(w http.ResponseWriter, r *http.Request, def, max int) (int, bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		fail(w, http.StatusUnprocessableEntity, "validation", fmt.Sprintf("limit must be between 1 and %d", max))
+		return 0, false
+	}
+	return n, true
+}
+
+// page cuts ids (in list order) after iterator, limit long.
+func page(ids []string, iterator string, limit int) (start, end int, next *string, done bool) {
+	if iterator != "" {
+		if i := slices.Index(ids, iterator); i >= 0 {
+			start = i + 1
+		}
+	}
+	end = min(start+limit, len(ids))
+	done = end >= len(ids)
+	if end > start {
+		n := ids[end-1]
+		next = &n
+	}
+	return start, end, next, done
+}
+
+func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := limitOf(w, r, 50, 250)
+	if !ok {
+		return
+	}
+	subs, err := a.endpointsOf(r.Context(), app)
+	if a.bad(w, err) {
+		return
+	}
+	ids := make([]string, len(subs))
+	for i, s := range subs {
+		ids[i] = s.Metadata[MetaID]
+	}
+	start, end, next, done := page(ids, r.URL.Query().Get("iterator"), limit)
+	data := []Endpoint{}
+	for _, s := range subs[start:end] {
+		data = append(data, render(s))
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
+}
+
+func (a *api) getEndpoint(w http.ResponseWriter, r *http.Request) {
+	if _, sub, ok := a.appEndpoint(w, r); ok {
+		provider.WriteJSON(w, http.StatusOK, render(sub))
+	}
+}
+
+func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, sub, ok := a.appEndpoint(w, r)
+		if !ok {
+			return
+		}
+		var in endpointIn
+		if !a.decode(w, r, &in, patch) {
+			return
+		}
+		if !patch && (in.URL == nil || strings.TrimSpace(*in.URL) == "") {
+			fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
+			return
+		}
+		var up subscription.UpdateInput
+		up.URL = in.URL
+		up.Description = in.Description
+		if in.FilterTypes != nil || !patch {
+			up.Events = in.events()
+		}
+		var err error
+		if !up.Empty() {
+			if sub, err = a.s.Loose.Update(r.Context(), sub.ID, up); a.bad(w, err) {
+				return
+			}
+		}
+		meta := map[string]string{}
+		for k, v := range sub.Metadata {
+			meta[k] = v
+		}
+		if !patch && in.FilterTypes == nil {
+			delete(meta, metaFilter)
+		}
+		in.apply(meta)
+		if in.Disabled != nil {
+			sub.Status = store.StatusEnabled
+			if *in.Disabled {
+				sub.Status = store.StatusDisabled
+			}
+		}
+		sub.Metadata = meta
+		if a.bad(w, service.SaveSubscription(r.Context(), a.s.Store, sub)) {
+			return
+		}
+		provider.WriteJSON(w, http.StatusOK, render(sub))
+	}
+}
+
+func (a *api) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	if _, err := a.s.Loose.Delete(r.Context(), sub.ID); a.bad(w, err) {
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) getSecret(w http.ResponseWriter, r *http.Request) {
+	if _, sub, ok := a.appEndpoint(w, r); ok {
+		provider.WriteJSON(w, http.StatusOK, map[string]string{"key": sub.Secret})
+	}
+}
+
+func (a *api) rotateSecret(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		Key *string `json:"key"`
+	}
+	if !a.decode(w, r, &in, true) {
+		return
+	}
+	key := ""
+	if in.Key != nil {
+		if key = *in.Key; !validSecret(key) {
+			fail(w, http.StatusUnprocessableEntity, "validation", secretRule)
+			return
+		}
+	}
+	// Svix keeps signing with the old secret for 24 hours.
+	if _, err := a.s.Loose.RotateSecret(r.Context(), sub.ID, subscription.DefaultGrace, key); a.bad(w, err) {
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) recover(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		Since *time.Time `json:"since"`
+		Until *time.Time `json:"until"`
+	}
+	if !a.decode(w, r, &in, false) {
+		return
+	}
+	if in.Since == nil {
+		fail(w, http.StatusUnprocessableEntity, "validation", "since is required (an RFC 3339 time)")
+		return
+	}
+	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID, Status: store.DeliveryFailed, Since: *in.Since})
+	if a.bad(w, err) {
+		return
+	}
+	var ids []string
+	for _, d := range ds {
+		if in.Until == nil || !d.CreatedAt.After(*in.Until) {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) > 0 {
+		if _, err := a.s.Dispatch.Replay(r.Context(), ids, store.Requeue{}); a.bad(w, err) {
+			return
+		}
+	}
+	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
+		"task": "endpoint.recover", "updatedAt": a.s.NowUTC()})
+}
+
+const secretRule = "secret must be whsec_ followed by the base64 of 24 to 75 random bytes"
+
+// validSecret applies Svix's rule for a given secret.
+func validSecret(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
+	return err == nil && len(b) >= 24 && len(b) <= 75
+}
+
+// ---- messages ----
+
+// Message is Svix's MessageOut.
+type Message struct {
+	ID        string          `json:"id"`
+	EventID   *string         `json:"eventId,omitempty"`
+	EventType string          `json:"eventType"`
+	Payload   json.RawMessage `json:"payload"`
+	Channels  []string        `json:"channels,omitempty"`
+	Timestamp time.Time       `json:"timestamp"`
+}
+
+func renderMsg(e *store.Event, withContent bool) Message {
+	m := Message{ID: e.ID, EventType: e.Type, Payload: json.RawMessage("{}"), Timestamp: e.CreatedAt.UTC()}
+	if withContent && json.Valid(e.Payload) {
+		m.Payload = e.Payload
+	}
+	if v := first(e.Headers[hdrEventID]); v != "" {
+		m.EventID = &v
+	}
+	if c := first(e.Headers[hdrChan]); c != "" {
+		m.Channels = strings.Split(c, ",")
+	}
+	return m
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		EventType string          `json:"eventType"`
+		EventID   *string         `json:"eventId"`
+		Payload   json.RawMessage `json:"payload"`
+		Channels  []string        `json:"channels"`
+	}
+	if !a.decode(w, r, &in, false) {
+		return
+	}
+	if strings.TrimSpace(in.EventType) == "" {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventType is required")
+		return
+	}
+	if len(in.Payload) == 0 || in.Payload[0] != '{' {
+		fail(w, http.StatusUnprocessableEntity, "validation", "payload must be a JSON object")
+		return
+	}
+	if in.EventID != nil && *in.EventID != "" {
+		// Idempotent on eventId within the application.
+		if e, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
+			provider.WriteJSON(w, http.StatusAccepted, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
+			return
+		}
+	}
+	ev := &store.Event{ID: catalog.NewEventID("standard"), Type: in.EventType, Provider: "standard", Payload: in.Payload,
+		ContentType: "application/json", Source: store.SourceTriggered,
+		Headers: map[string][]string{hdrApp: {app.ID}}, CreatedAt: a.s.NowUTC()}
+	if in.EventID != nil && *in.EventID != "" {
+		ev.Headers[hdrEventID] = []string{*in.EventID}
+	}
+	if len(in.Channels) > 0 {
+		ev.Headers[hdrChan] = []string{strings.Join(in.Channels, ",")}
+	}
+	subs, err := a.endpointsOf(r.Context(), app)
+	if a.bad(w, err) {
+		return
+	}
+	var targets []*store.Subscription
+	for _, s := range subs {
+		if matches(s, ev.Type, in.Channels) {
+			targets = append(targets, s)
+		}
+	}
+	if _, err := a.s.Dispatch.PublishTo(r.Context(), ev, targets, service.Target{}); a.bad(w, err) {
+		return
+	}
+	provider.WriteJSON(w, http.StatusAccepted, renderMsg(ev, r.URL.Query().Get("with_content") != "false"))
+}
+
+// matches: the endpoint is enabled, its filterTypes (if any) name the
+// type, and its channels (if any) share one with the message.
+func matches(s *store.Subscription, eventType string, channels []string) bool {
+	if s.Status != store.StatusEnabled {
+		return false
+	}
+	ok := false
+	for _, p := range s.Events {
+		if catalog.Match(p, eventType) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return false
+	}
+	if c := s.Metadata[metaChan]; c != "" {
+		for _, ch := range strings.Split(c, ",") {
+			if slices.Contains(channels, ch) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func (a *api) msgs(ctx context.Context, app *App) ([]*store.Event, error) {
+	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Event
+	for _, e := range evs {
+		if first(e.Headers[hdrApp]) == app.ID {
+			ev := e.Event
+			out = append(out, &ev)
+		}
+	}
+	return out, nil // newest first
+}
+
+func (a *api) msgByEventID(ctx context.Context, app *App, eventID string) (*store.Event, error) {
+	evs, err := a.msgs(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		if first(e.Headers[hdrEventID]) == eventID {
+			return e, nil
+		}
+	}
+	return nil, store.ErrNotFound
+}
+
+// msg resolves {msg_id} (id or eventId) within the application.
+func (a *api) msg(ctx context.Context, app *App, id string) (*store.Event, error) {
+	e, err := a.s.Store.GetEvent(ctx, id)
+	if err == nil && e.ID == id && first(e.Headers[hdrApp]) == app.ID {
+		return e, nil
+	}
+	if err != nil && !provider.IsNotFound(err) {
+		return nil, err
+	}
+	return a.msgByEventID(ctx, app, id)
+}
+
+func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := limitOf(w, r, 50, 250)
+	if !ok {
+		return
+	}
+	evs, err := a.msgs(r.Context(), app)
+	if a.bad(w, err) {
+		return
+	}
+	types := r.URL.Query()["event_types"]
+	var kept []*store.Event
+	for _, e := range evs {
+		if len(types) == 0 || slices.Contains(types, e.Type) {
+			kept = append(kept, e)
+		}
+	}
+	ids := make([]string, len(kept))
+	for i, e := range kept {
+		ids[i] = e.ID
+	}
+	start, end, next, done := page(ids, r.URL.Query().Get("iterator"), limit)
+	data := []Message{}
+	for _, e := range kept[start:end] {
+		data = append(data, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
+}
+
+func (a *api) getMsg(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	e, err := a.msg(r.Context(), app, r.PathValue("msg_id"))
+	if a.bad(w, err) {
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
+}
+
+// ---- attempts ----
+
+// Attempt is Svix's MessageAttemptOut.
+type Attempt struct {
+	ID                 string    `json:"id"`
+	URL                string    `json:"url"`
+	Response           string    `json:"response"`
+	ResponseStatusCode int       `json:"responseStatusCode"`
+	ResponseDurationMs int64     `json:"responseDurationMs"`
+	Status             int       `json:"status"`
+	StatusText         string    `json:"statusText"`
+	TriggerType        int       `json:"triggerType"`
+	Timestamp          time.Time `json:"timestamp"`
+	MsgID              string    `json:"msgId"`
+	EndpointID         string    `json:"endpointId"`
+}
+
+func renderAttempt(d *store.Delivery, at *store.Attempt, endpointID string) Attempt {
+	out := Attempt{ID: fmt.Sprintf("atmpt_%s_%d", strings.ReplaceAll(d.ID, "-", ""), at.Number), URL: at.RequestURL,
+		Response: string(at.ResponseBody), ResponseStatusCode: at.ResponseStatus, ResponseDurationMs: at.Duration.Milliseconds(),
+		Timestamp: at.StartedAt.UTC(), MsgID: d.EventID, EndpointID: endpointID}
+	if at.Error == "" && at.ResponseStatus >= 200 && at.ResponseStatus < 300 {
+		out.Status, out.StatusText = 0, "success"
+	} else {
+		out.Status, out.StatusText = 2, "fail"
+		if out.Response == "" {
+			out.Response = at.Error
+		}
+	}
+	// triggerType stays 0 (scheduled): the store does not record whether
+	// an attempt came from a resend.
+	return out
+}
+
+func (a *api) attempts(ctx context.Context, f store.DeliveryFilter, endpointOf func(subID string) string) ([]Attempt, error) {
+	ds, err := a.s.Store.ListDeliveries(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := []Attempt{}
+	for _, d := range ds {
+		as, err := a.s.Store.ListAttempts(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		ep := endpointOf(d.SubscriptionID)
+		for i := len(as) - 1; i >= 0; i-- {
+			out = append(out, renderAttempt(d, as[i], ep))
+		}
+	}
+	slices.SortStableFunc(out, func(x, y Attempt) int { return y.Timestamp.Compare(x.Timestamp) })
+	return out, nil
+}
+
+func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, list []Attempt) {
+	limit, ok := limitOf(w, r, 50, 250)
+	if !ok {
+		return
+	}
+	ids := make([]string, len(list))
+	for i, at := range list {
+		ids[i] = at.ID
+	}
+	start, end, next, done := page(ids, r.URL.Query().Get("iterator"), limit)
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: list[start:end], Iterator: next, Done: done})
+}
+
+func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	e, err := a.msg(r.Context(), app, r.PathValue("msg_id"))
+	if a.bad(w, err) {
+		return
+	}
+	subs, err := a.endpointsOf(r.Context(), app)
+	if a.bad(w, err) {
+		return
+	}
+	epOf := func(subID string) string {
+		for _, s := range subs {
+			if s.ID == subID {
+				return s.Metadata[MetaID]
+			}
+		}
+		return ""
+	}
+	list, err := a.attempts(r.Context(), store.DeliveryFilter{EventID: e.ID}, epOf)
+	if a.bad(w, err) {
+		return
+	}
+	a.writeAttempts(w, r, list)
+}
+
+func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	ep := sub.Metadata[MetaID]
+	list, err := a.attempts(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID}, func(string) string { return ep })
+	if a.bad(w, err) {
+		return
+	}
+	a.writeAttempts(w, r, list)
+}
+
+func (a *api) resend(w http.ResponseWriter, r *http.Request) {
+	app, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	e, err := a.msg(r.Context(), app, r.PathValue("msg_id"))
+	if a.bad(w, err) {
+		return
+	}
+	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: e.ID, SubscriptionID: sub.ID})
+	if a.bad(w, err) {
+		return
+	}
+	if len(ds) > 0 {
+		_, err = a.s.Dispatch.Replay(r.Context(), []string{ds[len(ds)-1].ID}, store.Requeue{Force: true})
+	} else {
+		// The endpoint did not exist (or did not match) when the message
+		// was sent: a fresh delivery of the stored bytes.
+		_, err = a.s.Dispatch.PublishTo(r.Context(), e, []*store.Subscription{sub}, service.Target{})
+	}
+	if a.bad(w, err) {
+		return
+	}
+	provider.WriteJSON(w, http.StatusAccepted, struct{}{})
+}

@@ -1,0 +1,293 @@
+package svix_test
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	svixgo "github.com/svix/svix-webhooks/go"
+	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+)
+
+var bearer = map[string]string{"Authorization": "Bearer testsk_local"}
+
+func client(t *testing.T, e *servetest.Env) *svixgo.Svix {
+	u, _ := url.Parse(e.URL)
+	sv, err := svixgo.New("testsk_local", &svixgo.SvixOptions{ServerUrl: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sv
+}
+
+// The issue's "done when": an app using the official svix library creates
+// an endpoint and sends a message; its receiver gets a Standard Webhooks
+// delivery that the same library verifies with the secret from
+// GET …/secret/.
+func TestOfficialGoClientEndToEnd(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "my-app"
+	app, err := sv.Application.GetOrCreate(ctx, models.ApplicationIn{Name: "My app", Uid: &uid}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := sv.Application.GetOrCreate(ctx, models.ApplicationIn{Name: "My app", Uid: &uid}, nil)
+	if err != nil || again.Id != app.Id {
+		t.Fatalf("get_if_exists: %+v %v", again, err)
+	}
+	if got, err := sv.Application.Get(ctx, uid); err != nil || got.Id != app.Id {
+		t.Fatalf("app by uid: %+v %v", got, err)
+	}
+	epUID := "orders-ep"
+	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/svix", FilterTypes: []string{"order.created", "order.paid"}, Uid: &epUID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ep.Id, "ep_") || len(ep.FilterTypes) != 2 || ep.Uid == nil || *ep.Uid != epUID {
+		t.Fatalf("endpoint: %+v", ep)
+	}
+	sec, err := sv.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+	if err != nil || !strings.HasPrefix(sec.Key, "whsec_") {
+		t.Fatalf("secret: %+v %v", sec, err)
+	}
+	msg, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.created", Payload: map[string]any{"order": "o-1", "amount": 12.5}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := e.Recv.Next(t, 5*time.Second)
+	wh, err := svixgo.NewWebhook(sec.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(rec.Body, rec.Header); err != nil {
+		t.Fatalf("svix library does not verify the delivery: %v (headers %v)", err, rec.Header)
+	}
+	if rec.Header.Get("webhook-id") != msg.Id && rec.Header.Get("svix-id") != msg.Id {
+		t.Fatalf("the message id is the idempotency key: %v", rec.Header)
+	}
+	// A type the endpoint does not filter for is not delivered.
+	if _, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "user.signup", Payload: map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.None(t, 300*time.Millisecond)
+
+	got, err := sv.Message.Get(ctx, app.Id, msg.Id, nil)
+	if err != nil || got.EventType != "order.created" || got.Payload["order"] != "o-1" {
+		t.Fatalf("msg get: %+v %v", got, err)
+	}
+	msgs, err := sv.Message.List(ctx, app.Id, nil)
+	if err != nil || len(msgs.Data) != 2 || !msgs.Done {
+		t.Fatalf("msg list: %+v %v", msgs, err)
+	}
+	var atts *models.ListResponseMessageAttemptOut
+	for range 50 { // the attempt is recorded just after the answer
+		atts, err = sv.MessageAttempt.ListByMsg(ctx, app.Id, msg.Id, nil)
+		if err != nil || len(atts.Data) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || len(atts.Data) != 1 || atts.Data[0].Status != models.MESSAGESTATUS_SUCCESS || atts.Data[0].EndpointId != ep.Id || atts.Data[0].ResponseStatusCode != 200 {
+		t.Fatalf("attempts by msg: %+v %v", atts, err)
+	}
+	byEp, err := sv.MessageAttempt.ListByEndpoint(ctx, app.Id, epUID, nil)
+	if err != nil || len(byEp.Data) != 1 {
+		t.Fatalf("attempts by endpoint (by uid): %+v %v", byEp, err)
+	}
+	if _, err := sv.MessageAttempt.Resend(ctx, app.Id, msg.Id, ep.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	again2 := e.Recv.Next(t, 5*time.Second)
+	if string(again2.Body) != string(rec.Body) || wh.Verify(again2.Body, again2.Header) != nil {
+		t.Fatalf("resend: the same bytes, signed afresh: %s", again2.Body)
+	}
+
+	// Rotation: the new secret verifies the next delivery.
+	if err := sv.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sec2, err := sv.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+	if err != nil || sec2.Key == sec.Key {
+		t.Fatalf("rotated secret: %+v %v", sec2, err)
+	}
+	sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.paid", Payload: map[string]any{"order": "o-1"}}, nil)
+	rec3 := e.Recv.Next(t, 5*time.Second)
+	wh2, _ := svixgo.NewWebhook(sec2.Key)
+	if err := wh2.Verify(rec3.Body, rec3.Header); err != nil {
+		t.Fatalf("after rotation: %v", err)
+	}
+
+	// Update, patch, list, delete.
+	desc := "orders"
+	up, err := sv.Endpoint.Update(ctx, app.Id, ep.Id, models.EndpointUpdate{Url: e.Recv.URL + "/v2", Description: &desc})
+	if err != nil || up.Url != e.Recv.URL+"/v2" || up.Description != "orders" || len(up.FilterTypes) != 0 {
+		t.Fatalf("update (PUT replaces filterTypes): %+v %v", up, err)
+	}
+	dis := true
+	pt, err := sv.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Disabled: &dis})
+	if err != nil || pt.Disabled == nil || !*pt.Disabled || pt.Url != e.Recv.URL+"/v2" {
+		t.Fatalf("patch: %+v %v", pt, err)
+	}
+	list, err := sv.Endpoint.List(ctx, app.Id, nil)
+	if err != nil || len(list.Data) != 1 || !list.Done {
+		t.Fatalf("endpoint list: %+v %v", list, err)
+	}
+	if err := sv.Endpoint.Delete(ctx, app.Id, ep.Id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sv.Endpoint.Get(ctx, app.Id, ep.Id)
+	var se *svixgo.Error
+	if !errors.As(err, &se) || se.Status() != 404 {
+		t.Fatalf("get after delete: %v", err)
+	}
+}
+
+func TestRecoverFailed(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	e.Recv.SetStatus(500)
+	if _, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{"n": 1}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // the test schedule: 3 attempts
+		e.Recv.Next(t, 5*time.Second)
+	}
+	waitFailed(t, e)
+	e.Recv.SetStatus(200)
+	out, err := sv.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil)
+	if err != nil || out.Task != "endpoint.recover" {
+		t.Fatalf("recover: %+v %v", out, err)
+	}
+	rec := e.Recv.Next(t, 5*time.Second)
+	if string(rec.Body) != `{"n":1}` {
+		t.Fatalf("recovered body: %s", rec.Body)
+	}
+}
+
+func waitFailed(t *testing.T, e *servetest.Env) {
+	t.Helper()
+	for range 200 {
+		_, body := e.Do("GET", "/_hookctl/deliveries?status=failed", nil, nil)
+		if strings.Contains(string(body), `"status":"failed"`) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the delivery never failed")
+}
+
+func TestShapesAndTrailingSlashes(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/api/v1/app/", bearer, map[string]any{"name": "A", "uid": "a"})
+	if code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	servetest.Golden(t, "app", body)
+	code, body = e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "filterTypes": []string{"a.b"}, "metadata": map[string]string{"k": "v"}})
+	if code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	servetest.Golden(t, "endpoint", body)
+	ep := servetest.JSON(t, body)["id"].(string)
+	code, body = e.Do("GET", "/api/v1/app/a/endpoint?limit=10", bearer, nil)
+	if code != 200 {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	servetest.Golden(t, "endpoint_list", body)
+	code, body = e.Do("GET", "/api/v1/app/a/endpoint/"+ep+"/secret/", bearer, nil)
+	if code != 200 {
+		t.Fatalf("secret: %d %s", code, body)
+	}
+	servetest.Golden(t, "secret", body)
+	code, body = e.Do("POST", "/api/v1/app/a/msg?with_content=false", bearer, map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}, "eventId": "evt-1"})
+	if code != 202 {
+		t.Fatalf("msg: %d %s", code, body)
+	}
+	servetest.Golden(t, "msg", body)
+	msg := servetest.JSON(t, body)["id"].(string)
+	e.Recv.Next(t, 5*time.Second)
+	// eventId makes sending idempotent.
+	code, body = e.Do("POST", "/api/v1/app/a/msg/", bearer, map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}, "eventId": "evt-1"})
+	if code != 202 || servetest.JSON(t, body)["id"] != msg {
+		t.Fatalf("same eventId: %d %s", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond)
+	code, body = e.Do("GET", "/api/v1/app/a/msg/"+msg+"/", bearer, nil)
+	if code != 200 || !strings.Contains(string(body), `"payload":{"x":1}`) {
+		t.Fatalf("msg get: %d %s", code, body)
+	}
+	var atts []byte
+	for range 50 {
+		code, atts = e.Do("GET", "/api/v1/app/a/attempt/msg/"+msg+"/", bearer, nil)
+		if strings.Contains(string(atts), "atmpt_") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code != 200 {
+		t.Fatalf("attempts: %d %s", code, atts)
+	}
+	servetest.Golden(t, "attempts", atts)
+	code, body = e.Do("GET", "/api/v1/app/a/endpoint/nope/", bearer, nil)
+	if code != 404 {
+		t.Fatalf("404: %d %s", code, body)
+	}
+	servetest.Golden(t, "error", body)
+}
+
+func TestBadInput(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "testsk_local" })
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("%d %s", code, body)
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		hdr                map[string]string
+		body               any
+		status             int
+		code               string
+	}{
+		{"no token", "GET", "/api/v1/app", nil, nil, 401, "authentication_failed"},
+		{"wrong token", "GET", "/api/v1/app", map[string]string{"Authorization": "Bearer x"}, nil, 401, "authentication_failed"},
+		{"unknown app", "GET", "/api/v1/app/nope/endpoint", bearer, nil, 404, "not_found"},
+		{"app without name", "POST", "/api/v1/app", bearer, `{}`, 422, "validation"},
+		{"duplicate app uid", "POST", "/api/v1/app", bearer, `{"name":"B","uid":"a"}`, 409, "conflict"},
+		{"endpoint without url", "POST", "/api/v1/app/a/endpoint", bearer, `{}`, 422, "validation"},
+		{"endpoint bad url", "POST", "/api/v1/app/a/endpoint", bearer, `{"url":"localhost:3000"}`, 422, "validation"},
+		{"endpoint bad secret", "POST", "/api/v1/app/a/endpoint", bearer, `{"url":"http://x.test","secret":"nope"}`, 422, "validation"},
+		{"endpoint bad json", "POST", "/api/v1/app/a/endpoint", bearer, `{"url":`, 422, "validation"},
+		{"endpoint wrong type", "POST", "/api/v1/app/a/endpoint", bearer, `{"url":"http://x.test","filterTypes":"a"}`, 422, "validation"},
+		{"msg without type", "POST", "/api/v1/app/a/msg", bearer, `{"payload":{}}`, 422, "validation"},
+		{"msg payload not object", "POST", "/api/v1/app/a/msg", bearer, `{"eventType":"a","payload":[1]}`, 422, "validation"},
+		{"unknown msg", "GET", "/api/v1/app/a/msg/msg_nope", bearer, nil, 404, "not_found"},
+		{"bad limit", "GET", "/api/v1/app/a/endpoint?limit=1000", bearer, nil, 422, "validation"},
+		{"recover without since", "POST", "/api/v1/app/a/endpoint/nope/recover", bearer, `{}`, 404, "not_found"},
+		{"unknown route", "GET", "/api/v1/nothing", bearer, nil, 404, "not_found"},
+		{"too large", "POST", "/api/v1/app/a/msg", bearer, `{"eventType":"a","payload":{"x":"` + strings.Repeat("x", 1<<20) + `"}}`, 413, "payload_too_large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)
+			m := servetest.JSON(t, body)
+			if code != tc.status || m["code"] != tc.code || m["detail"] == "" {
+				t.Fatalf("got %d %s; want %d with code %q", code, body, tc.status, tc.code)
+			}
+		})
+	}
+}

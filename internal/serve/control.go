@@ -1,0 +1,401 @@
+package serve
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/provider"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// control is the /_hookctl/ API for test suites in any language.
+type control struct {
+	svc        *provider.Services
+	faults     *service.Faults
+	allowReset bool
+	server     *Server
+}
+
+type ctlError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func ctlFail(w http.ResponseWriter, status int, code, msg string) {
+	var e ctlError
+	e.Error.Code, e.Error.Message = code, msg
+	provider.WriteJSON(w, status, e)
+}
+
+func (c *control) api() *provider.API {
+	return &provider.API{
+		Name:     "hookctl",
+		Prefixes: []string{"/_hookctl/"},
+		NotFound: c.notFound,
+		Routes: []provider.Route{
+			provider.R("GET", "/_hookctl/health", "Liveness: 200 while the server runs", c.health),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),
+			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?limit=)", c.auth(c.events)),
+			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?limit=)", c.auth(c.deliveries)),
+			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
+			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued", c.auth(c.replay)),
+			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
+			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?}", c.auth(c.armFault)),
+			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
+			provider.R("DELETE", "/_hookctl/faults", "Disarm every fault", c.auth(c.clearFaults)),
+			provider.R("GET", "/_hookctl/openapi.json", "This server's routes as an OpenAPI 3.1 document", c.openapi),
+		},
+	}
+}
+
+func (c *control) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c.svc.APIKey != "" && !c.svc.KeyOK(provider.BearerToken(r)) && !c.svc.KeyOK(r.Header.Get("X-Api-Key")) {
+			ctlFail(w, http.StatusUnauthorized, "unauthorized", "send the --api-key as 'Authorization: Bearer KEY'")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (c *control) notFound(w http.ResponseWriter, r *http.Request) {
+	ctlFail(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see GET /_hookctl/openapi.json")
+}
+
+func (c *control) health(w http.ResponseWriter, r *http.Request) {
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "worker": c.server.engine != nil})
+}
+
+func (c *control) badBody(w http.ResponseWriter, err error) {
+	if errors.Is(err, provider.ErrTooLarge) {
+		ctlFail(w, http.StatusRequestEntityTooLarge, "too_large", "the request body is over 1 MiB")
+		return
+	}
+	ctlFail(w, http.StatusBadRequest, "invalid_request", err.Error())
+}
+
+func (c *control) storeFail(w http.ResponseWriter, err error) {
+	if provider.IsNotFound(err) {
+		ctlFail(w, http.StatusNotFound, "not_found", err.Error())
+		return
+	}
+	if msg, ok := provider.InputMessage(err); ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		return
+	}
+	ctlFail(w, http.StatusInternalServerError, "internal", "the store failed: "+err.Error())
+}
+
+type published struct {
+	Event      eventJSON               `json:"event"`
+	Deliveries []delivery.DeliveryJSON `json:"deliveries"`
+}
+
+type eventJSON struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	Provider  string          `json:"provider"`
+	Source    string          `json:"source"`
+	CreatedAt time.Time       `json:"created_at"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+	Body      string          `json:"body,omitempty"` // a non-JSON payload
+	Pending   *int            `json:"pending,omitempty"`
+	Succeeded *int            `json:"succeeded,omitempty"`
+	Failed    *int            `json:"failed,omitempty"`
+}
+
+func toEventJSON(e *store.Event) eventJSON {
+	j := eventJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt.UTC()}
+	if json.Valid(e.Payload) {
+		j.Payload = e.Payload
+	} else {
+		j.Body = string(e.Payload)
+	}
+	return j
+}
+
+func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Type         string                     `json:"type"`
+		Provider     string                     `json:"provider"`
+		Set          map[string]json.RawMessage `json:"set"`
+		Data         json.RawMessage            `json:"data"`
+		Subscription string                     `json:"subscription"`
+	}
+	if err := provider.DecodeJSON(r, &in, false); err != nil {
+		c.badBody(w, err)
+		return
+	}
+	if strings.TrimSpace(in.Type) == "" {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "type is required, e.g. {\"type\": \"card.created\"}")
+		return
+	}
+	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: in.Data}
+	// set: a JSON string sets a string, any other JSON value sets that
+	// value (the JSON API's types, unlike the CLI's --set guessing).
+	for k, v := range in.Set {
+		op, val := catalog.OpSetJSON, string(v)
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			op, val = catalog.OpSetString, str
+		}
+		ov, err := catalog.ParseOverride(op, k+"="+val)
+		if err != nil {
+			msg, _ := provider.InputMessage(err)
+			if msg == "" {
+				msg = err.Error()
+			}
+			ctlFail(w, http.StatusBadRequest, "invalid_request", "set: "+msg)
+			return
+		}
+		ti.Overrides = append(ti.Overrides, ov)
+	}
+	if in.Subscription != "" {
+		sub, err := c.svc.Subs.Get(r.Context(), in.Subscription)
+		if err != nil {
+			c.storeFail(w, err)
+			return
+		}
+		ti.Target.SubscriptionID = sub.ID
+	}
+	p, err := c.svc.Dispatch.Trigger(r.Context(), ti)
+	if errors.Is(err, service.ErrNoTarget) {
+		ctlFail(w, http.StatusUnprocessableEntity, "no_subscription", "no enabled subscription takes "+in.Type+": create one first")
+		return
+	}
+	if err != nil {
+		c.storeFail(w, err)
+		return
+	}
+	out := published{Event: toEventJSON(p.Event), Deliveries: []delivery.DeliveryJSON{}}
+	for _, d := range p.Deliveries {
+		out.Deliveries = append(out.Deliveries, delivery.ToJSON(d, p.Event.Type, nil))
+	}
+	provider.WriteJSON(w, http.StatusCreated, out)
+}
+
+func limitParam(r *http.Request, def, max int) (int, bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, false
+	}
+	return n, true
+}
+
+func (c *control) events(w http.ResponseWriter, r *http.Request) {
+	limit, ok := limitParam(r, 100, 1000)
+	if !ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "limit must be between 1 and 1000")
+		return
+	}
+	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"), Source: r.URL.Query().Get("source"), Limit: limit})
+	if err != nil {
+		c.storeFail(w, err)
+		return
+	}
+	out := []eventJSON{}
+	for _, e := range evs {
+		j := toEventJSON(&e.Event)
+		j.Pending, j.Succeeded, j.Failed = &e.Pending, &e.Succeeded, &e.Failed
+		out = append(out, j)
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, ok := limitParam(r, 100, 1000)
+	if !ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "limit must be between 1 and 1000")
+		return
+	}
+	switch q.Get("status") {
+	case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
+	default:
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "status must be pending, succeeded or failed")
+		return
+	}
+	ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
+		SubscriptionID: q.Get("subscription"), EventID: q.Get("event_id"), Limit: limit, Newest: true})
+	if err != nil {
+		c.storeFail(w, err)
+		return
+	}
+	out := []delivery.DeliveryJSON{}
+	for _, d := range ds {
+		out = append(out, delivery.ToJSON(d, "", nil))
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
+	d, err := c.svc.Store.GetDelivery(r.Context(), r.PathValue("id"))
+	if err != nil {
+		c.storeFail(w, err)
+		return
+	}
+	as, err := c.svc.Store.ListAttempts(r.Context(), d.ID)
+	if err != nil {
+		c.storeFail(w, err)
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, delivery.ToJSON(d, "", as))
+}
+
+func (c *control) replay(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		IDs    []string `json:"ids"`
+		Failed bool     `json:"failed"`
+		Force  bool     `json:"force"`
+	}
+	if err := provider.DecodeJSON(r, &in, false); err != nil {
+		c.badBody(w, err)
+		return
+	}
+	if len(in.IDs) == 0 && !in.Failed {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "give ids (delivery ids) or failed: true")
+		return
+	}
+	ids := []string{}
+	for _, id := range in.IDs {
+		d, err := c.svc.Store.GetDelivery(r.Context(), id)
+		if err != nil {
+			c.storeFail(w, err)
+			return
+		}
+		ids = append(ids, d.ID)
+	}
+	if in.Failed {
+		ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed})
+		if err != nil {
+			c.storeFail(w, err)
+			return
+		}
+		for _, d := range ds {
+			ids = append(ids, d.ID)
+		}
+	}
+	got, err := c.svc.Dispatch.Replay(r.Context(), ids, store.Requeue{Force: in.Force})
+	if err != nil {
+		c.storeFail(w, err)
+		return
+	}
+	if got == nil {
+		got = []string{}
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"replayed": got})
+}
+
+func (c *control) reset(w http.ResponseWriter, r *http.Request) {
+	if !c.allowReset {
+		ctlFail(w, http.StatusForbidden, "reset_disabled", "reset empties the store: start hookctl serve with --allow-reset to allow it")
+		return
+	}
+	if err := service.Reset(r.Context(), c.svc.Store); err != nil {
+		c.storeFail(w, err)
+		return
+	}
+	c.faults.Clear()
+	for _, a := range c.server.apis {
+		if a.Reset != nil {
+			a.Reset()
+		}
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"reset": true})
+}
+
+func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Subscription string `json:"subscription"`
+		Count        int    `json:"count"`
+		Status       int    `json:"status"`
+		DelayMS      int64  `json:"delay_ms"`
+		Drop         bool   `json:"drop"`
+	}
+	if err := provider.DecodeJSON(r, &in, false); err != nil {
+		c.badBody(w, err)
+		return
+	}
+	if in.Count == 0 {
+		in.Count = 1
+	}
+	if in.Subscription != "" {
+		sub, err := c.svc.Subs.Get(r.Context(), in.Subscription)
+		if err != nil {
+			c.storeFail(w, err)
+			return
+		}
+		in.Subscription = sub.ID
+	}
+	f, err := c.faults.Arm(service.Fault{SubscriptionID: in.Subscription, Count: in.Count, Status: in.Status,
+		Delay: time.Duration(in.DelayMS) * time.Millisecond, Drop: in.Drop})
+	if err != nil {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	provider.WriteJSON(w, http.StatusCreated, faultJSON(f))
+}
+
+func faultJSON(f service.Fault) map[string]any {
+	return map[string]any{"subscription": f.SubscriptionID, "count": f.Count, "remaining": f.Remaining,
+		"status": f.Status, "delay_ms": f.Delay.Milliseconds(), "drop": f.Drop}
+}
+
+func (c *control) listFaults(w http.ResponseWriter, r *http.Request) {
+	out := []map[string]any{}
+	for _, f := range c.faults.List() {
+		out = append(out, faultJSON(f))
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+func (c *control) clearFaults(w http.ResponseWriter, r *http.Request) {
+	c.faults.Clear()
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"cleared": true})
+}
+
+// openapi describes every route of the server, from the same table the
+// mux is built from.
+func (c *control) openapi(w http.ResponseWriter, r *http.Request) {
+	paths := map[string]map[string]any{}
+	for _, a := range c.server.apis {
+		for _, rt := range a.Routes {
+			p := rt.Path
+			op := map[string]any{"summary": rt.Summary, "tags": []string{a.Name},
+				"operationId": a.Name + "_" + strings.ToLower(rt.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ":", "_", ".", "_").Replace(p),
+				"responses":   map[string]any{"default": map[string]any{"description": "JSON in the " + a.Name + " API's shape"}}}
+			var params []map[string]any
+			for _, seg := range strings.Split(p, "/") {
+				if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+					params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
+				}
+			}
+			if params != nil {
+				op["parameters"] = params
+			}
+			if paths[p] == nil {
+				paths[p] = map[string]any{}
+			}
+			paths[p][strings.ToLower(rt.Method)] = op
+		}
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{
+		"openapi": "3.1.0",
+		"info":    map[string]string{"title": "hookctl serve", "version": c.server.opts.Version},
+		"servers": []map[string]string{{"url": c.server.URL()}},
+		"paths":   paths,
+	})
+}

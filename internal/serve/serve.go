@@ -1,0 +1,272 @@
+// Package serve is the composition root of `hookctl serve`: one
+// http.ServeMux with the provider APIs (Bond, Stripe-style, Svix, Mambu),
+// the /_hookctl/ control API and an optional UI handler at /; it owns the
+// listener, timeouts, the body limit, the in-process delivery worker and
+// graceful shutdown. What each route means lives in the provider packages.
+package serve
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/provider"
+	"github.com/hookctl/hookctl/internal/provider/bond"
+	"github.com/hookctl/hookctl/internal/provider/mambu"
+	"github.com/hookctl/hookctl/internal/provider/stripe"
+	"github.com/hookctl/hookctl/internal/provider/svix"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+var errNoReset = errors.New("this store cannot be reset")
+
+// MaxBody is the largest request body accepted (413 above).
+const MaxBody = 1 << 20
+
+// Options configure a server.
+type Options struct {
+	Host string // "" = 127.0.0.1
+	Port int    // 0 = a free port
+	// APIKey, when set, is the only credential the APIs accept.
+	APIKey     string
+	NoWorker   bool // leave sending to `hookctl worker`
+	AllowReset bool // POST /_hookctl/reset empties the store
+	Store      store.Store
+	Catalog    *catalog.Catalog
+	Version    string
+	// Timeout per delivery attempt (0 = delivery.DefaultTimeout).
+	Timeout     time.Duration
+	Concurrency int
+	// Schedule of new deliveries (nil = default).
+	Schedule delivery.Schedule
+	// ReadHeaderTimeout bounds how long a client may take to send its
+	// request headers (0 = 10 s): a slow or stuck client cannot hold a
+	// connection open.
+	ReadHeaderTimeout time.Duration
+	// UI, when set, is mounted at / (the web inspector); nil serves a
+	// small JSON index of the APIs.
+	UI  http.Handler
+	Now func() time.Time
+	// OnResult is called after each attempt of the in-process worker.
+	OnResult func(delivery.Result)
+	// OnClaimError is told when the worker cannot claim deliveries (the
+	// store is unreachable) and how long it waits before trying again; the
+	// worker never gives up while the server runs.
+	OnClaimError func(err error, wait time.Duration)
+}
+
+// Server is a running `hookctl serve`.
+type Server struct {
+	opts     Options
+	ln       net.Listener
+	srv      *http.Server
+	engine   *delivery.Engine
+	faults   *service.Faults
+	apis     []*provider.API
+	handler  http.Handler
+	engineWG sync.WaitGroup
+	stopEng  context.CancelFunc
+	engErr   error
+}
+
+// New builds the server (routes, services, worker) without listening.
+func New(o Options) (*Server, error) {
+	if o.Store == nil {
+		return nil, errors.New("serve: no store")
+	}
+	if o.Catalog == nil {
+		cat, err := catalog.Load(catalog.Options{})
+		if err != nil {
+			return nil, err
+		}
+		o.Catalog = cat
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	s := &Server{opts: o, faults: &service.Faults{}}
+	disp := &service.Dispatcher{Store: o.Store, Catalog: o.Catalog, Schedule: o.Schedule, Now: o.Now}
+	if !o.NoWorker {
+		s.engine = delivery.New(o.Store, delivery.Config{Timeout: o.Timeout, Concurrency: o.Concurrency, Version: o.Version, OnResult: o.OnResult})
+		s.engine.Intercept = s.faults.Intercept
+		s.engine.OnClaimError = o.OnClaimError
+		if s.engine.OnClaimError == nil {
+			s.engine.OnClaimError = func(error, time.Duration) {}
+		}
+		disp.Engine = s.engine
+	}
+	st := o.Store
+	if s.engine != nil {
+		st = forgetful{Store: o.Store, engine: s.engine}
+	}
+	svc := &provider.Services{
+		Store:    st,
+		Catalog:  o.Catalog,
+		Subs:     &subscription.Service{Store: st, Catalog: o.Catalog, Now: o.Now},
+		Loose:    &subscription.Service{Store: st, Now: o.Now},
+		Dispatch: disp,
+		APIKey:   o.APIKey,
+		Now:      o.Now,
+	}
+	s.apis = []*provider.API{bond.New(svc), stripe.New(svc), svix.New(svc), mambu.New(svc)}
+	ctl := &control{svc: svc, faults: s.faults, allowReset: o.AllowReset, server: s}
+	s.apis = append(s.apis, ctl.api())
+	mux := http.NewServeMux()
+	for _, a := range s.apis {
+		for _, r := range a.Routes {
+			mux.HandleFunc(r.Method+" "+r.Path, r.Handler)
+		}
+		for _, p := range a.Prefixes {
+			mux.HandleFunc(p, a.NotFound)
+			// The subtree's root without its slash (which wrap strips)
+			// would otherwise get the mux's redirect back to it.
+			mux.HandleFunc(strings.TrimSuffix(p, "/"), a.NotFound)
+		}
+	}
+	if o.UI != nil {
+		mux.Handle("/", o.UI)
+	} else {
+		mux.HandleFunc("GET /{$}", s.index)
+		mux.HandleFunc("/", ctl.notFound)
+	}
+	s.handler = s.wrap(mux)
+	return s, nil
+}
+
+// wrap applies what every request gets: the body limit and the optional
+// trailing slash (real clients send both forms).
+func (s *Server) wrap(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		}
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && !s.uiPath(p) {
+			r.URL.Path = strings.TrimRight(p, "/")
+			if r.URL.Path == "" {
+				r.URL.Path = "/"
+			}
+			r.URL.RawPath = ""
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// uiPath: paths the UI owns keep their slash.
+func (s *Server) uiPath(p string) bool {
+	if s.opts.UI == nil {
+		return false
+	}
+	for _, a := range s.apis {
+		for _, pre := range a.Prefixes {
+			if strings.HasPrefix(p, pre) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Handler is the server's root handler (for tests with httptest).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// APIs lists the names of the mounted APIs.
+func (s *Server) APIs() []string {
+	var out []string
+	for _, a := range s.apis {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// Start listens and serves, and starts the in-process worker.
+func (s *Server) Start(ctx context.Context) error {
+	addr := net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	rht := s.opts.ReadHeaderTimeout
+	if rht <= 0 {
+		rht = 10 * time.Second
+	}
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: rht,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	if s.engine != nil {
+		ectx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopEng = cancel
+		s.engineWG.Add(1)
+		go func() {
+			defer s.engineWG.Done()
+			s.engErr = s.engine.Run(ectx, nil)
+		}()
+	}
+	go s.srv.Serve(ln)
+	return nil
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	a := s.ln.Addr().(*net.TCPAddr)
+	host := s.opts.Host
+	if host == "0.0.0.0" || host == "::" || host == "" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(a.Port))
+}
+
+// Shutdown stops accepting requests, lets those in flight finish (until
+// ctx ends), then stops the worker after its attempts in flight.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	if s.srv != nil {
+		err = s.srv.Shutdown(ctx)
+	}
+	if s.stopEng != nil {
+		s.stopEng()
+		s.engineWG.Wait()
+		if s.engErr != nil && err == nil {
+			err = s.engErr
+		}
+	}
+	return err
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	type api struct {
+		Name     string   `json:"name"`
+		Prefixes []string `json:"prefixes"`
+		Routes   int      `json:"routes"`
+	}
+	out := struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+		APIs    []api  `json:"apis"`
+		OpenAPI string `json:"openapi"`
+	}{Name: "hookctl serve", Version: s.opts.Version, OpenAPI: "/_hookctl/openapi.json"}
+	for _, a := range s.apis {
+		out.APIs = append(out.APIs, api{a.Name, a.Prefixes, len(a.Routes)})
+	}
+	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+// Faults is the server's fault registry (tests).
+func (s *Server) Faults() *service.Faults { return s.faults }

@@ -1,0 +1,246 @@
+package serve_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+func subscribe(t *testing.T, e *servetest.Env, events ...string) *store.Subscription {
+	t.Helper()
+	s, err := (&subscription.Service{Store: e.Store}).Create(t.Context(), subscription.CreateInput{URL: e.Recv.URL + "/hook", Events: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func waitStatus(t *testing.T, e *servetest.Env, status string, n int) []any {
+	t.Helper()
+	for range 250 {
+		_, body := e.Do("GET", "/_hookctl/deliveries?status="+status, nil, nil)
+		if d := servetest.JSON(t, body)["data"].([]any); len(d) >= n {
+			return d
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %d %s deliveries", n, status)
+	return nil
+}
+
+func TestControlTriggerEventsDeliveriesReplay(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sub := subscribe(t, e, "card.*")
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created", "set": map[string]string{"card.last_four": "4242"}})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	servetest.Golden(t, "trigger", body)
+	tr := servetest.JSON(t, body)
+	if d := tr["deliveries"].([]any); len(d) != 1 || d[0].(map[string]any)["subscription_id"] != sub.ID {
+		t.Fatalf("deliveries: %s", body)
+	}
+	got := e.Recv.Next(t, 5*time.Second)
+	if !strings.Contains(string(got.Body), `"last_four":"4242"`) {
+		t.Fatalf("set not applied: %s", got.Body)
+	}
+	code, body = e.Do("GET", "/_hookctl/events", nil, nil)
+	if code != 200 || !strings.Contains(string(body), tr["event"].(map[string]any)["id"].(string)) {
+		t.Fatalf("events: %d %s", code, body)
+	}
+	servetest.Golden(t, "events", body)
+	d := waitStatus(t, e, "succeeded", 1)[0].(map[string]any)
+	code, body = e.Do("GET", "/_hookctl/deliveries/"+d["id"].(string), nil, nil)
+	if code != 200 || !strings.Contains(string(body), `"attempts"`) {
+		t.Fatalf("delivery: %d %s", code, body)
+	}
+	servetest.Golden(t, "delivery", body)
+
+	// A failed delivery replays with the same bytes.
+	e.Recv.SetStatus(503)
+	e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.status.lost"})
+	first := e.Recv.Next(t, 5*time.Second)
+	e.Recv.Next(t, 5*time.Second)
+	e.Recv.Next(t, 5*time.Second)
+	waitStatus(t, e, "failed", 1)
+	e.Recv.SetStatus(200)
+	code, body = e.Do("POST", "/_hookctl/replay", nil, map[string]any{"failed": true})
+	if code != 200 || len(servetest.JSON(t, body)["replayed"].([]any)) != 1 {
+		t.Fatalf("replay: %d %s", code, body)
+	}
+	if again := e.Recv.Next(t, 5*time.Second); string(again.Body) != string(first.Body) {
+		t.Fatalf("replay bytes differ")
+	}
+}
+
+func TestReset(t *testing.T) {
+	e := servetest.Start(t, nil)
+	subscribe(t, e, "*")
+	code, body := e.Do("POST", "/_hookctl/reset", nil, nil)
+	if code != 403 || !strings.Contains(string(body), "--allow-reset") {
+		t.Fatalf("reset without --allow-reset: %d %s", code, body)
+	}
+	e2 := servetest.Start(t, func(o *serve.Options) { o.AllowReset = true })
+	subscribe(t, e2, "*")
+	if code, _ := e2.Do("POST", "/api/v1/app", map[string]string{"Authorization": "Bearer k"}, `{"name":"Shop","uid":"shop"}`); code != 201 {
+		t.Fatal("app")
+	}
+	e2.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	e2.Recv.Next(t, 5*time.Second)
+	if code, body := e2.Do("POST", "/_hookctl/reset", nil, nil); code != 200 {
+		t.Fatalf("reset: %d %s", code, body)
+	}
+	if code, _ := e2.Do("GET", "/api/v1/app/shop", map[string]string{"Authorization": "Bearer k"}, nil); code != 404 {
+		t.Fatalf("Svix applications survive a reset: %d", code)
+	}
+	info, err := e2.Store.Info(t.Context())
+	if err != nil || info.Subscriptions+info.Events+info.Deliveries+info.Attempts != 0 {
+		t.Fatalf("store not empty after reset: %+v %v", info, err)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sub := subscribe(t, e, "card.created")
+	// A forced status: the app gets the request, hookctl records 503 and
+	// retries, so the app sees the same event again.
+	code, body := e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "count": 1, "status": 503})
+	if code != 201 {
+		t.Fatalf("arm: %d %s", code, body)
+	}
+	e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	a := e.Recv.Next(t, 5*time.Second)
+	b := e.Recv.Next(t, 5*time.Second)
+	if a.Header.Get("Bond-Signature") == "" || string(a.Body) != string(b.Body) {
+		t.Fatal("the retry after an injected 503 carries the same event")
+	}
+	d := waitStatus(t, e, "succeeded", 1)[0].(map[string]any)
+	_, body = e.Do("GET", "/_hookctl/deliveries/"+d["id"].(string), nil, nil)
+	var dj struct {
+		Attempts []struct {
+			Response struct{ Status int }
+		}
+	}
+	json.Unmarshal(body, &dj)
+	if len(dj.Attempts) != 2 || dj.Attempts[0].Response.Status != 503 || dj.Attempts[1].Response.Status != 200 {
+		t.Fatalf("attempts: %s", body)
+	}
+	// Drop: recorded as a dropped connection, then retried.
+	e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "count": 1, "drop": true})
+	e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	e.Recv.Next(t, 5*time.Second)
+	e.Recv.Next(t, 5*time.Second)
+	// Delay.
+	e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "delay_ms": 300})
+	start := time.Now()
+	e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	e.Recv.Next(t, 5*time.Second)
+	if el := time.Since(start); el < 300*time.Millisecond {
+		t.Fatalf("delay not applied: %s", el)
+	}
+	_, body = e.Do("GET", "/_hookctl/faults", nil, nil)
+	if !strings.Contains(string(body), `"data":[]`) {
+		t.Fatalf("faults are used up: %s", body)
+	}
+	for _, bad := range []string{`{}`, `{"subscription":"` + sub.ID + `"}`, `{"subscription":"` + sub.ID + `","status":42}`, `{"subscription":"` + sub.ID + `","count":-1,"drop":true}`} {
+		if code, body := e.Do("POST", "/_hookctl/faults", nil, bad); code != 400 {
+			t.Errorf("%s: %d %s", bad, code, body)
+		}
+	}
+}
+
+func TestOpenAPIListsEveryRoute(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("GET", "/_hookctl/openapi.json", nil, nil)
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	var doc struct {
+		OpenAPI string
+		Paths   map[string]map[string]any
+	}
+	json.Unmarshal(body, &doc)
+	n := 0
+	for _, ops := range doc.Paths {
+		n += len(ops)
+	}
+	for _, p := range []string{"/api/v0/webhooks", "/api/v0.1/simulate/kyc-pass", "/v1/webhook_endpoints/{id}", "/api/v1/app/{app_id}/endpoint/{endpoint_id}/secret",
+		"/api/communications/messages:resendAsyncByDate", "/_hookctl/faults"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("openapi misses %s", p)
+		}
+	}
+	if doc.OpenAPI != "3.1.0" || n < 50 {
+		t.Fatalf("openapi %s with %d operations", doc.OpenAPI, n)
+	}
+}
+
+func TestIndexHealthNotFoundAndLimits(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("GET", "/", nil, nil); code != 200 || !strings.Contains(string(body), `"openapi":"/_hookctl/openapi.json"`) {
+		t.Fatalf("index: %d %s", code, body)
+	}
+	if code, body := e.Do("GET", "/_hookctl/health/", nil, nil); code != 200 || !strings.Contains(string(body), `"status":"ok"`) {
+		t.Fatalf("health: %d %s", code, body)
+	}
+	// Roots of the providers' trees answer 404 in their shape, not a
+	// redirect loop.
+	for path, want := range map[string]string{"/v1/": `"error"`, "/v1": `"error"`, "/api/v0/": `"Message"`, "/api/v1": `"detail"`, "/_hookctl": `"error"`, "/nothing": `"error"`} {
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Get(e.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		n, _ := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		resp.Body.Close()
+		if resp.StatusCode != 404 || !strings.Contains(b.String(), want) || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, b.String())
+		}
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, `{"type":"card.created","data":"`+strings.Repeat("x", 1<<20)+`"}`); code != 413 {
+		t.Fatalf("over 1 MiB: %d %s", code, body)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{`{}`, "type is required"},
+		{`{"type":"card.crated"}`, "did you mean"},
+		{`nope`, "not valid JSON"},
+		{`{"type":"card.created","set":{"..":"x"}}`, "set:"},
+	} {
+		if code, body := e.Do("POST", "/_hookctl/trigger", nil, tc.body); code != 400 || !strings.Contains(string(body), tc.want) {
+			t.Errorf("trigger %s: %d %s", tc.body, code, body)
+		}
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, `{"type":"card.created"}`); code != 422 || !strings.Contains(string(body), "no_subscription") {
+		t.Errorf("trigger with nobody subscribed: %d %s", code, body)
+	}
+	if code, _ := e.Do("GET", "/_hookctl/deliveries?status=lost", nil, nil); code != 400 {
+		t.Errorf("bad status filter: %d", code)
+	}
+}
+
+func TestAPIKeyAndUIMount(t *testing.T) {
+	ui := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ui:" + r.URL.Path)) })
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "k"; o.UI = ui })
+	if code, _ := e.Do("GET", "/_hookctl/events", nil, nil); code != 401 {
+		t.Fatalf("control API without the key: %d", code)
+	}
+	if code, _ := e.Do("GET", "/_hookctl/events", map[string]string{"Authorization": "Bearer k"}, nil); code != 200 {
+		t.Fatalf("control API with the key: %d", code)
+	}
+	if code, _ := e.Do("GET", "/_hookctl/health", nil, nil); code != 200 {
+		t.Fatalf("health needs no key: %d", code)
+	}
+	if code, body := e.Do("GET", "/deliveries/", nil, nil); code != 200 || string(body) != "ui:/deliveries/" {
+		t.Fatalf("UI at /: %d %s", code, body)
+	}
+}

@@ -1,0 +1,37 @@
+package serve
+
+import (
+	"context"
+
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// forgetful is the store the APIs write through: a subscription changed or
+// deleted through an API is dropped from the in-process engine's cache, so
+// a rotated secret signs the very next delivery.
+type forgetful struct {
+	store.Store
+	engine *delivery.Engine
+}
+
+func (f forgetful) UpdateSubscription(ctx context.Context, s *store.Subscription) error {
+	err := f.Store.UpdateSubscription(ctx, s)
+	f.engine.Forget(s.ID)
+	return err
+}
+
+func (f forgetful) DeleteSubscription(ctx context.Context, id string) error {
+	err := f.Store.DeleteSubscription(ctx, id)
+	f.engine.Forget(id)
+	return err
+}
+
+// Reset implements store.Resetter when the store does.
+func (f forgetful) Reset(ctx context.Context) error {
+	r, ok := f.Store.(store.Resetter)
+	if !ok {
+		return errNoReset
+	}
+	return r.Reset(ctx)
+}

@@ -1,0 +1,221 @@
+// Package service holds the operations that hookctl's servers share: the
+// provider APIs of `serve`, its control API, the web inspector and `check`
+// all publish events, trigger catalog events and replay deliveries through
+// one Dispatcher, so no handler touches SQL or signing itself.
+//
+// A Dispatcher writes events and their deliveries to the store (the
+// outbox) before anything is sent; with an Engine that is running (the
+// in-process worker of `serve`), fresh deliveries are handed straight to
+// it, otherwise any `hookctl worker` sharing the store sends them.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// ErrNoTarget: nothing would receive the event (no enabled subscription
+// matches it and no URL was given).
+var ErrNoTarget = errors.New("no enabled subscription matches the event")
+
+// Dispatcher publishes events to subscriptions.
+type Dispatcher struct {
+	Store   store.Store
+	Catalog *catalog.Catalog
+	// Engine, when set and running, gets fresh deliveries handed over
+	// (leased to it, no claim round trip). Nil: outbox only.
+	Engine *delivery.Engine
+	// Schedule is the retry schedule of new deliveries (nil = default).
+	Schedule delivery.Schedule
+	Now      func() time.Time
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Target selects who receives a published event. Zero value: every
+// enabled subscription that matches the event's type and provider.
+type Target struct {
+	SubscriptionID string // only this subscription (it must be enabled)
+	// URL sends ad hoc to one URL, signed with Scheme and Secret.
+	URL, Scheme, Secret string
+	RunID               string
+	Headers             map[string]string // extra headers on every delivery
+	Schedule            delivery.Schedule // nil = the Dispatcher's
+	// Method is the request method for deliveries whose subscription sets
+	// none ("" = POST; Mambu templates use PUT and PATCH).
+	Method string
+	// Kind and OriginID mark the deliveries (store.Kind*).
+	Kind, OriginID string
+}
+
+// Published is an event and the deliveries created for it.
+type Published struct {
+	Event      *store.Event
+	Deliveries []*store.Delivery
+}
+
+// Publish stores ev (its exact payload) and one delivery per target, in
+// one transaction, and hands the deliveries to the engine when it runs.
+// ev.ID, Source and CreatedAt are filled in when empty.
+func (d *Dispatcher) Publish(ctx context.Context, ev *store.Event, t Target) (*Published, error) {
+	if ev.Source == "" {
+		ev.Source = store.SourceTriggered
+	}
+	if ev.ID == "" {
+		ev.ID = catalog.NewEventID(ev.Provider)
+	}
+	ds, err := d.deliveries(ctx, ev, t)
+	if err != nil {
+		return nil, err
+	}
+	if d.Engine != nil {
+		err = d.Engine.Enqueue(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
+	} else {
+		err = delivery.Enqueue(ctx, d.Store, ev, ds)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.Engine != nil {
+		d.Engine.Wake()
+	}
+	return &Published{Event: ev, Deliveries: ds}, nil
+}
+
+// Subscribers returns the enabled subscriptions an event of this type and
+// provider goes to.
+func (d *Dispatcher) Subscribers(ctx context.Context, eventType, provider string) ([]*store.Subscription, error) {
+	subs, err := d.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled, Event: eventType})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Subscription
+	for _, s := range subs {
+		if delivery.Matches(s, eventType, provider) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (d *Dispatcher) deliveries(ctx context.Context, ev *store.Event, t Target) ([]*store.Delivery, error) {
+	sch := t.Schedule
+	if len(sch) == 0 {
+		sch = d.Schedule
+	}
+	plan := delivery.Plan{Schedule: sch, RunID: t.RunID, Headers: t.Headers}
+	now := d.now()
+	var ds []*store.Delivery
+	switch {
+	case t.URL != "":
+		scheme := t.Scheme
+		if scheme == "" || scheme == "auto" {
+			scheme = catalog.SchemeFor(ev.Provider)
+		}
+		ds = []*store.Delivery{plan.AdHoc(t.URL, scheme, t.Secret, now)}
+	case t.SubscriptionID != "":
+		s, err := d.Store.GetSubscription(ctx, t.SubscriptionID)
+		if err != nil {
+			return nil, err
+		}
+		if s.Status != store.StatusEnabled {
+			return nil, fmt.Errorf("subscription %s is disabled", s.ID)
+		}
+		ds = []*store.Delivery{plan.NewDelivery(s, now)}
+	default:
+		subs, err := d.Subscribers(ctx, ev.Type, ev.Provider)
+		if err != nil {
+			return nil, err
+		}
+		if len(subs) == 0 {
+			return nil, ErrNoTarget
+		}
+		for _, s := range subs {
+			ds = append(ds, plan.NewDelivery(s, now))
+		}
+	}
+	for _, dl := range ds {
+		dl.Kind, dl.OriginID = t.Kind, t.OriginID
+		if dl.Method == "" && t.Method != "" && t.Method != "POST" {
+			dl.Method = t.Method
+		}
+	}
+	return ds, nil
+}
+
+// TriggerInput asks for a fresh catalog event.
+type TriggerInput struct {
+	Type     string // event type, or provider:type
+	Provider string // narrows Type ("" = any)
+	// Data replaces the fixture's body; Overrides then apply (as --set).
+	Data      []byte
+	Overrides []catalog.Override
+	Source    string // "" = triggered
+	Target    Target
+}
+
+// Build renders a catalog event without storing it (a preview).
+func (d *Dispatcher) Build(in TriggerInput) (*catalog.EventType, *store.Event, error) {
+	if d.Catalog == nil {
+		return nil, nil, errors.New("service: no catalog")
+	}
+	et, err := d.Catalog.Lookup(in.Type, in.Provider)
+	if err != nil {
+		return nil, nil, err
+	}
+	built, err := d.Catalog.Build(et, catalog.BuildOptions{Now: d.now(), Data: in.Data, Overrides: in.Overrides})
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, Payload: built.Body,
+		ContentType: built.ContentType, Source: in.Source}
+	return et, ev, nil
+}
+
+// Trigger builds a fresh catalog event (new ids, the current time,
+// overrides applied) and publishes it.
+func (d *Dispatcher) Trigger(ctx context.Context, in TriggerInput) (*Published, error) {
+	et, ev, err := d.Build(in)
+	if err != nil {
+		return nil, err
+	}
+	t := in.Target
+	if t.Method == "" {
+		t.Method = et.Method
+	}
+	return d.Publish(ctx, ev, t)
+}
+
+// Replay puts deliveries back in the outbox, due now, with the bytes
+// first sent (the event's stored payload, freshly signed when sent). A
+// running engine picks them up at once.
+func (d *Dispatcher) Replay(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
+	if r.Now.IsZero() {
+		r.Now = d.now()
+	}
+	if r.ExtraAttempts == 0 {
+		r.ExtraAttempts = 1
+	}
+	if r.Schedule == "" {
+		r.Schedule = "0s"
+	}
+	got, err := d.Store.Requeue(ctx, ids, r)
+	if err != nil {
+		return nil, err
+	}
+	if d.Engine != nil {
+		d.Engine.Wake()
+	}
+	return got, nil
+}

@@ -1,0 +1,113 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// PublishTo stores ev with one delivery per subscription given (chosen by
+// the caller: a Svix application's endpoints whose filter matches), in
+// one transaction, and hands them to the engine. With no subscription the
+// event is still stored (a Svix message nobody listens to yet).
+func (d *Dispatcher) PublishTo(ctx context.Context, ev *store.Event, subs []*store.Subscription, t Target) (*Published, error) {
+	if ev.Source == "" {
+		ev.Source = store.SourceTriggered
+	}
+	sch := t.Schedule
+	if len(sch) == 0 {
+		sch = d.Schedule
+	}
+	plan := delivery.Plan{Schedule: sch, RunID: t.RunID, Headers: t.Headers}
+	now := d.now()
+	ds := make([]*store.Delivery, 0, len(subs))
+	for _, s := range subs {
+		if s.Status != store.StatusEnabled {
+			continue
+		}
+		dl := plan.NewDelivery(s, now)
+		dl.Kind, dl.OriginID = t.Kind, t.OriginID
+		ds = append(ds, dl)
+	}
+	var err error
+	switch {
+	case len(ds) == 0:
+		err = d.Store.CreateEvent(ctx, ev, nil)
+	case d.Engine != nil:
+		err = d.Engine.Enqueue(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
+	default:
+		err = delivery.Enqueue(ctx, d.Store, ev, ds)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.Engine != nil && len(ds) > 0 {
+		d.Engine.Wake()
+	}
+	return &Published{Event: ev, Deliveries: ds}, nil
+}
+
+// FindByMetadata returns the subscriptions whose metadata has key = value,
+// oldest first (the provider APIs keep their own ids there: a Svix
+// endpoint's ep_…, its application, a Stripe we_…).
+func FindByMetadata(ctx context.Context, st store.Store, key, value string) ([]*store.Subscription, error) {
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Subscription
+	for _, s := range subs {
+		if s.Metadata[key] == value {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// FindOneByMetadata is FindByMetadata for a unique key; it returns an
+// error matching store.ErrNotFound when nothing has it.
+func FindOneByMetadata(ctx context.Context, st store.Store, kind, key, value string) (*store.Subscription, error) {
+	subs, err := FindByMetadata(ctx, st, key, value)
+	if err != nil {
+		return nil, err
+	}
+	if len(subs) == 0 || value == "" {
+		return nil, &store.NotFoundError{Kind: kind, ID: value}
+	}
+	return subs[0], nil
+}
+
+// GetExact finds a subscription by its full ID (no prefix matching: the
+// provider APIs hand out whole ids).
+func GetExact(ctx context.Context, st store.Store, id string) (*store.Subscription, error) {
+	s, err := st.GetSubscription(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.ID != id {
+		return nil, &store.NotFoundError{Kind: "subscription", ID: id}
+	}
+	return s, nil
+}
+
+// SaveSubscription writes a subscription the caller changed in ways the
+// subscription service has no verb for (metadata, status together with
+// other fields). Validation is the caller's.
+func SaveSubscription(ctx context.Context, st store.Store, s *store.Subscription) error {
+	if s.ID == "" {
+		return fmt.Errorf("service: subscription without an id")
+	}
+	return st.UpdateSubscription(ctx, s)
+}
+
+// Reset empties the store (subscriptions, events, deliveries, attempts),
+// for test isolation; the store must implement store.Resetter.
+func Reset(ctx context.Context, st store.Store) error {
+	r, ok := st.(store.Resetter)
+	if !ok {
+		return fmt.Errorf("this store cannot be reset")
+	}
+	return r.Reset(ctx)
+}

@@ -1,0 +1,315 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+var _ store.Inspector = (*DB)(nil)
+
+var inspectCols = prefixCols("d.", deliveryCols) + `, e.type, e.provider, e.source, e.verdict,
+	COALESCE((SELECT a.duration_ns FROM attempts a WHERE a.delivery_id = d.id AND a.number = d.attempt_count), 0)`
+
+const inspectFrom = ` FROM deliveries d JOIN events e ON e.id = d.event_id`
+
+func collectInspectRows(rows pgx.Rows) ([]*store.DeliveryRow, error) {
+	defer rows.Close()
+	var out []*store.DeliveryRow
+	for rows.Next() {
+		var (
+			d                             store.Delivery
+			sub                           *string
+			next, lease, created, updated *time.Time
+			r                             store.DeliveryRow
+			dur                           int64
+		)
+		if err := rows.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
+			&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
+			&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind,
+			&r.EventType, &r.Provider, &r.Source, &r.Verdict, &dur); err != nil {
+			return nil, err
+		}
+		if sub != nil {
+			d.SubscriptionID = *sub
+		}
+		d.Headers = nilIfEmpty(d.Headers)
+		d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = fromTs(next), fromTs(lease), fromTs(created), fromTs(updated)
+		r.Delivery = &d
+		r.Latency = time.Duration(dur)
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+func inspectWhere(q store.InspectQuery, args *[]any) []string {
+	var conds []string
+	add := func(format string, v any) {
+		*args = append(*args, v)
+		conds = append(conds, fmt.Sprintf(format, len(*args)))
+	}
+	if q.Status != "" {
+		add("d.status = $%d", q.Status)
+	}
+	if q.Provider != "" {
+		add("e.provider = $%d", q.Provider)
+	}
+	if q.TypePattern != "" {
+		conds = append(conds, patternClause("e.type", q.TypePattern, args))
+	}
+	if q.SubscriptionID != "" {
+		add("d.subscription_id = $%d", q.SubscriptionID)
+	}
+	if q.Source != "" {
+		add("e.source = $%d", q.Source)
+	}
+	if q.Search != "" {
+		add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
+	}
+	return conds
+}
+
+// InspectDeliveries pages the log by seq; a filtered query scans at most
+// q.Window seq values.
+func (db *DB) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	q = q.Normalize()
+	args := []any{}
+	conds := inspectWhere(q, &args)
+	page := &store.InspectPage{}
+	add := func(format string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(format, len(args)))
+	}
+	if q.AfterSeq > 0 || q.Tail {
+		add("d.seq > $%d", q.AfterSeq)
+		rows, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+			fmt.Sprintf(` ORDER BY d.seq LIMIT %d`, q.Limit), args...)
+		if err != nil {
+			return nil, db.wrap("inspect deliveries", err)
+		}
+		page.Rows, err = collectInspectRows(rows)
+		return page, db.wrap("inspect deliveries", err)
+	}
+	top := q.BeforeSeq
+	if top <= 0 {
+		var maxSeq *int64
+		if err := db.pool.QueryRow(ctx, `SELECT max(seq) FROM deliveries`).Scan(&maxSeq); err != nil {
+			return nil, db.wrap("inspect deliveries", err)
+		}
+		if maxSeq != nil {
+			top = *maxSeq + 1
+		} else {
+			top = 1
+		}
+	}
+	add("d.seq < $%d", top)
+	lo := int64(0)
+	if q.Filtered() && top-q.Window > 0 {
+		lo = top - q.Window
+		add("d.seq >= $%d", lo)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+		fmt.Sprintf(` ORDER BY d.seq DESC LIMIT %d`, q.Limit), args...)
+	if err != nil {
+		return nil, db.wrap("inspect deliveries", err)
+	}
+	if page.Rows, err = collectInspectRows(rows); err != nil {
+		return nil, db.wrap("inspect deliveries", err)
+	}
+	page.ScannedFrom = lo
+	switch {
+	case len(page.Rows) == q.Limit:
+		page.NextBefore = page.Rows[len(page.Rows)-1].Seq
+		page.ScannedFrom = page.NextBefore
+	case lo > 1:
+		page.NextBefore, page.Partial = lo, true
+	}
+	return page, nil
+}
+
+// InspectByIDs returns the rows of these deliveries.
+func (db *DB) InspectByIDs(ctx context.Context, ids []string) ([]*store.DeliveryRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE d.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, db.wrap("inspect deliveries", err)
+	}
+	out, err := collectInspectRows(rows)
+	return out, db.wrap("inspect deliveries", err)
+}
+
+// Throughput counts deliveries created since, per minute and status,
+// without scanning the hour: each minute is the seq range between two
+// lookups in the creation-time index, failed ones are counted in the
+// (status, seq) index, pending ones in the queue's; the rest succeeded.
+func (db *DB) Throughput(ctx context.Context, since time.Time) ([]store.ThroughputBucket, error) {
+	since = since.UTC().Truncate(time.Minute)
+	var maxSeq *int64
+	if err := db.pool.QueryRow(ctx, `SELECT max(seq) FROM deliveries`).Scan(&maxSeq); err != nil {
+		return nil, db.wrap("throughput", err)
+	}
+	if maxSeq == nil {
+		return nil, nil
+	}
+	var bounds []int64
+	var minutes []time.Time
+	for m := since; !m.After(time.Now().UTC()); m = m.Add(time.Minute) {
+		first := *maxSeq + 1
+		err := db.pool.QueryRow(ctx, `SELECT seq FROM deliveries WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1`, m).Scan(&first)
+		if err != nil && err != pgx.ErrNoRows {
+			return nil, db.wrap("throughput", err)
+		}
+		bounds, minutes = append(bounds, first), append(minutes, m)
+	}
+	bounds = append(bounds, *maxSeq+1)
+	if len(minutes) == 0 || bounds[0] > *maxSeq {
+		return nil, nil
+	}
+	var pending []int64
+	rows, err := db.pool.Query(ctx, `SELECT seq FROM deliveries WHERE status = 'pending' AND seq >= $1`, bounds[0])
+	if err != nil {
+		return nil, db.wrap("throughput", err)
+	}
+	for rows.Next() {
+		var q int64
+		if err := rows.Scan(&q); err != nil {
+			rows.Close()
+			return nil, db.wrap("throughput", err)
+		}
+		pending = append(pending, q)
+	}
+	rows.Close()
+	var out []store.ThroughputBucket
+	for i, m := range minutes {
+		lo, hi := bounds[i], bounds[i+1]
+		if hi <= lo {
+			continue
+		}
+		var failed int64
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE status = 'failed' AND seq >= $1 AND seq < $2`, lo, hi).Scan(&failed); err != nil {
+			return nil, db.wrap("throughput", err)
+		}
+		var pend int64
+		for _, q := range pending {
+			if q >= lo && q < hi {
+				pend++
+			}
+		}
+		for st, n := range map[string]int64{store.DeliveryFailed: failed, store.DeliveryPending: pend, store.DeliverySucceeded: hi - lo - failed - pend} {
+			if n > 0 {
+				out = append(out, store.ThroughputBucket{Minute: m, Status: st, Count: n})
+			}
+		}
+	}
+	return out, nil
+}
+
+// SlowestEndpoints ranks URLs by the mean duration of the newest lastN
+// deliveries' last attempts.
+func (db *DB) SlowestEndpoints(ctx context.Context, lastN, limit int) ([]store.EndpointLatency, error) {
+	rows, err := db.pool.Query(ctx, `SELECT d.url, count(*), avg(a.duration_ns)::bigint, max(a.duration_ns)
+		FROM (SELECT id, url, attempt_count FROM deliveries ORDER BY seq DESC LIMIT $1) d
+		JOIN attempts a ON a.delivery_id = d.id AND a.number = d.attempt_count
+		GROUP BY d.url ORDER BY 3 DESC LIMIT $2`, lastN, limit)
+	if err != nil {
+		return nil, db.wrap("slowest endpoints", err)
+	}
+	defer rows.Close()
+	var out []store.EndpointLatency
+	for rows.Next() {
+		var e store.EndpointLatency
+		var mean, mx int64
+		if err := rows.Scan(&e.URL, &e.Attempts, &mean, &mx); err != nil {
+			return nil, db.wrap("slowest endpoints", err)
+		}
+		e.Mean, e.Max = time.Duration(mean), time.Duration(mx)
+		out = append(out, e)
+	}
+	return out, db.wrap("slowest endpoints", rows.Err())
+}
+
+// InspectEvents returns events without deliveries, by creation time or
+// after a seq.
+func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	args := []any{}
+	conds := []string{"NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)"}
+	add := func(format string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(format, len(args)))
+	}
+	if q.Provider != "" {
+		add("e.provider = $%d", q.Provider)
+	}
+	if q.TypePattern != "" {
+		conds = append(conds, patternClause("e.type", q.TypePattern, &args))
+	}
+	if q.Source != "" {
+		add("e.source = $%d", q.Source)
+	}
+	if q.Search != "" {
+		add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
+	}
+	// With a time bound the creation-time index serves the range; without
+	// one, the seq range (MinSeq) does.
+	order := "e.created_at DESC, e.seq DESC"
+	if q.Since.IsZero() {
+		order = "e.seq DESC"
+	}
+	if q.Tail {
+		order = "e.seq"
+		add("e.seq > $%d", q.AfterSeq)
+		if q.UpToSeq > 0 {
+			add("e.seq <= $%d", q.UpToSeq)
+		}
+	} else {
+		if !q.Since.IsZero() {
+			add("e.created_at >= $%d", q.Since)
+		}
+		if !q.Until.IsZero() {
+			add("e.created_at < $%d", q.Until)
+		}
+		if q.MinSeq > 0 {
+			add("e.seq > $%d", q.MinSeq)
+		}
+	}
+	rows, err := db.pool.Query(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
+		FROM events e WHERE `+strings.Join(conds, " AND ")+fmt.Sprintf(` ORDER BY %s LIMIT %d`, order, q.Limit), args...)
+	if err != nil {
+		return nil, db.wrap("inspect events", err)
+	}
+	defer rows.Close()
+	var out []*store.EventRow
+	for rows.Next() {
+		var e store.Event
+		var r store.EventRow
+		if err := rows.Scan(&r.Seq, &e.ID, &e.Type, &e.Provider, &e.ContentType, &e.Source, &e.Verdict, &e.CreatedAt); err != nil {
+			return nil, db.wrap("inspect events", err)
+		}
+		e.CreatedAt = e.CreatedAt.UTC()
+		r.Event = &e
+		out = append(out, &r)
+	}
+	return out, db.wrap("inspect events", rows.Err())
+}
+
+// MaxEventSeq is the newest event's seq.
+func (db *DB) MaxEventSeq(ctx context.Context) (int64, error) {
+	var n *int64
+	if err := db.pool.QueryRow(ctx, `SELECT max(seq) FROM events`).Scan(&n); err != nil {
+		return 0, db.wrap("max event seq", err)
+	}
+	if n == nil {
+		return 0, nil
+	}
+	return *n, nil
+}

@@ -1,0 +1,11 @@
+package store
+
+import "context"
+
+// Resetter is implemented by stores that can be emptied: every
+// subscription, event, delivery and attempt removed in one transaction
+// (`hookctl serve --allow-reset`'s POST /_hookctl/reset, for test
+// isolation). The schema stays.
+type Resetter interface {
+	Reset(ctx context.Context) error
+}

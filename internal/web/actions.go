@@ -1,0 +1,419 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+// Resend publishes an edited copy of a delivery: a new event with body
+// (compacted when it is JSON) to the same subscription, signed with its
+// secret, or ad hoc to the same URL with the same scheme and secret. The
+// new delivery is marked edited and links to the original.
+func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers string) (*service.Published, error) {
+	d, err := h.st.GetDelivery(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.st.GetEvent(ctx, d.EventID)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := subscription.ParseHeaders(splitLines(headers))
+	if err != nil {
+		return nil, err
+	}
+	if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, t); err != nil {
+			return nil, fmt.Errorf("the body is not valid JSON: %v", err)
+		}
+		body = buf.Bytes()
+	}
+	ev := &store.Event{ID: catalog.NewEventID(e.Provider), Type: e.Type, Provider: e.Provider, Payload: body,
+		ContentType: e.ContentType, Source: store.SourceTriggered}
+	t := service.Target{Headers: hs, Kind: store.KindEdited, OriginID: d.ID, Method: d.Method}
+	if d.SubscriptionID != "" {
+		t.SubscriptionID = d.SubscriptionID
+	} else {
+		t.URL, t.Scheme, t.Secret = d.URL, d.Scheme, d.Secret
+	}
+	return h.disp.Publish(ctx, ev, t)
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// verdict re-verifies what was sent (the last attempt's headers over the
+// stored body) with the subscription's secrets, one at a time, to say
+// which secret signed it; a received event shows listen's verdict.
+func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscription, atts []*store.Attempt) verdictView {
+	// listen's verdict for what it received: its forwards to the app and
+	// events it recorded without a forward.
+	if d.Kind == store.KindForward || e.Source == store.SourceReceived && len(atts) == 0 {
+		switch {
+		case e.Verdict == "valid":
+			return verdictView{Class: "ok", Text: "valid", Reason: "listen verified the signature when the event arrived"}
+		case strings.HasPrefix(e.Verdict, "invalid"):
+			return verdictView{Class: "bad", Text: "invalid", Reason: strings.TrimSpace(strings.TrimPrefix(e.Verdict, "invalid:"))}
+		}
+		if d.Kind == store.KindForward {
+			return verdictView{Class: "muted", Text: "no verdict recorded", Reason: "listen forwarded this event without recording a verdict; the delivery it came in on shows its signature"}
+		}
+		return verdictView{Class: "muted", Text: "not verified", Reason: "listen had no secret for this event"}
+	}
+	scheme := d.Scheme
+	if scheme == "" && sub != nil {
+		scheme = sub.Scheme
+	}
+	if scheme == "" || scheme == "auto" {
+		scheme = catalog.SchemeFor(e.Provider)
+	}
+	v := verdictView{Scheme: scheme}
+	if len(atts) == 0 {
+		v.Class, v.Text, v.Reason = "muted", "not sent yet", "the request is signed when it is sent"
+		return v
+	}
+	last := atts[len(atts)-1]
+	sch, err := signature.Lookup(scheme)
+	if err != nil {
+		v.Class, v.Text, v.Reason = "muted", "unknown scheme", err.Error()
+		return v
+	}
+	type cand struct{ name, secret string }
+	var cands []cand
+	if sub != nil {
+		cands = append(cands, cand{"current secret", sub.Secret})
+		if sub.PreviousSecret != "" {
+			cands = append(cands, cand{"previous secret", sub.PreviousSecret})
+		}
+	} else if d.Secret != "" {
+		cands = append(cands, cand{"the delivery's secret", d.Secret})
+	}
+	v.Age = "signed " + ago(last.StartedAt)
+	if len(cands) == 0 {
+		v.Class, v.Text, v.Reason = "muted", "not verified", "no secret is known for this delivery"
+		return v
+	}
+	var firstErr error
+	for _, c := range cands {
+		err := sch.Verify(signature.VerifyInput{Secrets: []string{c.secret}, Header: http.Header(last.RequestHeaders),
+			Body: e.Payload, Now: last.StartedAt, Tolerance: signature.NoTolerance})
+		if err == nil {
+			v.Class, v.Text, v.Secret = "ok", "valid", c.name+" ("+maskSecret(c.secret)+")"
+			v.Reason = "attempt " + fmt.Sprint(last.Number) + " carries a " + scheme + " signature made with the " + c.name
+			return v
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	v.Class, v.Text, v.Reason = "bad", "invalid", firstErr.Error()
+	return v
+}
+
+func maskSecret(s string) string { return subscription.MaskSecret(s) }
+
+// ---- diff ----
+
+// DiffLine is one path that differs between two bodies.
+type DiffLine = diffLine
+
+type diffLine struct {
+	Path, Kind, A, B string // Kind: changed | added | removed
+}
+
+type headerPair struct {
+	Name, A, B string
+	Same       bool
+}
+
+type diffData struct {
+	A, B    *detailData
+	AID     string
+	BID     string
+	Lines   []diffLine
+	Headers []headerPair
+	JSON    bool
+}
+
+// flatten maps every leaf of a JSON value to its path (data.card.status,
+// items[0].id).
+func flatten(prefix string, v any, out map[string]string) {
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			out[prefix] = "{}"
+		}
+		for k, x := range t {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			flatten(p, x, out)
+		}
+	case []any:
+		if len(t) == 0 {
+			out[prefix] = "[]"
+		}
+		for i, x := range t {
+			flatten(fmt.Sprintf("%s[%d]", prefix, i), x, out)
+		}
+	default:
+		b, _ := json.Marshal(t)
+		if prefix == "" {
+			prefix = "$"
+		}
+		out[prefix] = string(b)
+	}
+}
+
+// DiffJSON lists the paths that differ between two JSON documents.
+func DiffJSON(a, b []byte) ([]diffLine, error) {
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		return nil, err
+	}
+	fa, fb := map[string]string{}, map[string]string{}
+	flatten("", va, fa)
+	flatten("", vb, fb)
+	var out []diffLine
+	for p, x := range fa {
+		y, ok := fb[p]
+		switch {
+		case !ok:
+			out = append(out, diffLine{p, "removed", x, ""})
+		case x != y:
+			out = append(out, diffLine{p, "changed", x, y})
+		}
+	}
+	for p, y := range fb {
+		if _, ok := fa[p]; !ok {
+			out = append(out, diffLine{p, "added", "", y})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func (h *Handler) diffPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := diffData{AID: q.Get("a"), BID: q.Get("b")}
+	if d.AID == "" || d.BID == "" {
+		h.render(w, r, "diff", page{Title: "Diff", Nav: "log", D: d})
+		return
+	}
+	var err error
+	if d.A, _, err = h.loadDetail(r.Context(), d.AID); err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	if d.B, _, err = h.loadDetail(r.Context(), d.BID); err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	if lines, err := DiffJSON(d.A.E.Payload, d.B.E.Payload); err == nil {
+		d.Lines, d.JSON = lines, true
+	} else if !bytes.Equal(d.A.E.Payload, d.B.E.Payload) {
+		d.Lines = []diffLine{{Path: "(body)", Kind: "changed", A: d.A.Raw, B: d.B.Raw}}
+	}
+	ha, hb := map[string]string{}, map[string]string{}
+	for _, l := range d.A.Headers {
+		ha[l.Name] = l.Value
+	}
+	for _, l := range d.B.Headers {
+		hb[l.Name] = l.Value
+	}
+	names := map[string]bool{}
+	for k := range ha {
+		names[k] = true
+	}
+	for k := range hb {
+		names[k] = true
+	}
+	for k := range names {
+		d.Headers = append(d.Headers, headerPair{Name: k, A: ha[k], B: hb[k], Same: ha[k] == hb[k]})
+	}
+	sort.Slice(d.Headers, func(i, j int) bool { return strings.ToLower(d.Headers[i].Name) < strings.ToLower(d.Headers[j].Name) })
+	h.render(w, r, "diff", page{Title: "Diff", Nav: "log", D: d})
+}
+
+// ---- subscriptions ----
+
+type subsData struct {
+	Subs      []*store.Subscription
+	Types     []string
+	Providers []string
+	Schemes   []string
+	Form      url.Values
+}
+
+func (h *Handler) subsData(ctx context.Context, form url.Values) (subsData, error) {
+	subs, err := h.st.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if err != nil {
+		return subsData{}, err
+	}
+	d := subsData{Subs: subs, Providers: catalog.Providers(), Schemes: signature.Names(), Form: form}
+	for _, et := range h.cat.All() {
+		d.Types = append(d.Types, et.Type)
+	}
+	return d, nil
+}
+
+func (h *Handler) subscriptionsPage(w http.ResponseWriter, r *http.Request) {
+	d, err := h.subsData(r.Context(), url.Values{})
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	h.render(w, r, "subscriptions", page{Title: "Subscriptions", D: d})
+}
+
+func (h *Handler) createSubscription(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, http.StatusBadRequest, err)
+		return
+	}
+	f := r.PostForm
+	sub, err := h.subs.Create(r.Context(), subscription.CreateInput{URL: f.Get("url"), Events: []string{f.Get("events")},
+		Description: f.Get("description"), Provider: f.Get("provider"), Scheme: f.Get("scheme"),
+		Metadata: map[string]string{"created_by": "inspector"}})
+	if err != nil {
+		d, derr := h.subsData(r.Context(), f)
+		if derr != nil {
+			h.fail(w, r, http.StatusInternalServerError, derr)
+			return
+		}
+		msg := err.Error()
+		var he interface{ Hints() []string }
+		if errors.As(err, &he) && len(he.Hints()) > 0 {
+			msg += " (" + strings.Join(he.Hints(), "; ") + ")"
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		h.render(w, r, "subscriptions", page{Title: "Subscriptions", Error: msg, D: d})
+		return
+	}
+	http.Redirect(w, r, "/subscriptions?flash="+url.QueryEscape("created subscription "+sub.ID), http.StatusSeeOther)
+}
+
+func (h *Handler) subscriptionAction(w http.ResponseWriter, r *http.Request) {
+	id, action := r.PathValue("id"), r.PathValue("action")
+	var msg string
+	var err error
+	switch action {
+	case "enable", "disable":
+		st := store.StatusEnabled
+		if action == "disable" {
+			st = store.StatusDisabled
+		}
+		_, _, err = h.subs.SetStatus(r.Context(), id, st)
+		msg = "subscription " + action + "d"
+	case "rotate":
+		_, err = h.subs.RotateSecret(r.Context(), id, 24*time.Hour, "")
+		msg = "secret rotated (the previous one keeps signing for 24h)"
+	case "delete":
+		_, err = h.subs.Delete(r.Context(), id)
+		msg = "subscription deleted"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	http.Redirect(w, r, "/subscriptions?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+// ---- trigger ----
+
+type triggerData struct {
+	Type     string
+	Provider string
+	Body     string
+	Types    []*catalog.EventType
+	Subs     []*store.Subscription
+	SubID    string
+	Targets  int
+}
+
+func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (triggerData, error) {
+	d := triggerData{Type: typ, Body: body, Types: h.cat.All(), SubID: subID}
+	d.Subs, _ = h.st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled})
+	if typ != "" && body == "" {
+		et, ev, err := h.disp.Build(service.TriggerInput{Type: typ})
+		if err != nil {
+			return d, err
+		}
+		d.Type, d.Provider, d.Body = et.QualifiedName(), et.Provider, pretty(ev.Payload, ev.ContentType)
+		subs, _ := h.disp.Subscribers(ctx, et.Type, et.Provider)
+		d.Targets = len(subs)
+	}
+	return d, nil
+}
+
+func (h *Handler) triggerPage(w http.ResponseWriter, r *http.Request) {
+	d, err := h.triggerData(r.Context(), strings.TrimSpace(r.URL.Query().Get("type")), "", "")
+	p := page{Title: "Trigger", D: d}
+	if err != nil {
+		p.Error = err.Error()
+	}
+	h.render(w, r, "trigger", p)
+}
+
+func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
+	typ, body, subID := strings.TrimSpace(r.FormValue("type")), r.FormValue("body"), r.FormValue("subscription")
+	in := service.TriggerInput{Type: typ, Target: service.Target{SubscriptionID: subID}}
+	if strings.TrimSpace(body) != "" {
+		b := []byte(body)
+		if t := bytes.TrimSpace(b); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, t); err != nil {
+				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON: %v", err))
+				return
+			}
+			b = buf.Bytes()
+		}
+		in.Data = b
+	}
+	pub, err := h.disp.Trigger(r.Context(), in)
+	if err != nil {
+		h.triggerError(w, r, typ, body, subID, err)
+		return
+	}
+	msg := fmt.Sprintf("sent %s %s to %d subscription(s)", pub.Event.Type, pub.Event.ID, len(pub.Deliveries))
+	http.Redirect(w, r, "/?type="+url.QueryEscape(pub.Event.Type)+"&flash="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+func (h *Handler) triggerError(w http.ResponseWriter, r *http.Request, typ, body, subID string, err error) {
+	d, _ := h.triggerData(r.Context(), typ, body, subID)
+	msg := err.Error()
+	if errors.Is(err, service.ErrNoTarget) {
+		msg += ": create a subscription first (Subscriptions page) or pick one"
+	}
+	w.WriteHeader(http.StatusBadRequest)
+	h.render(w, r, "trigger", page{Title: "Trigger", Error: msg, D: d})
+}

@@ -1,0 +1,402 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/web"
+)
+
+// browserPath finds headless Chromium (Debian: chromium-headless-shell).
+func browserPath() string {
+	if p := os.Getenv("HOOKCTL_CHROME"); p != "" {
+		return p
+	}
+	for _, n := range []string{"chromium-headless-shell", "headless-shell", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// needBrowser skips loudly without a browser, or fails when CI requires
+// one (HOOKCTL_REQUIRE_BROWSER=1, set by .ci/run after installing it).
+func needBrowser(t *testing.T) string {
+	t.Helper()
+	p := browserPath()
+	if p == "" {
+		msg := "SKIP: no headless Chromium found (install the Debian package chromium-headless-shell, or set HOOKCTL_CHROME); the inspector's browser tests did not run"
+		if os.Getenv("HOOKCTL_REQUIRE_BROWSER") == "1" {
+			t.Fatal(msg)
+		}
+		fmt.Fprintln(os.Stderr, "hookctl/internal/web: "+msg)
+		t.Skip(msg)
+	}
+	return p
+}
+
+// app is a real receiver: it verifies each request's signature with the
+// subscription's secret and answers with a recognisable body.
+type app struct {
+	mu       sync.Mutex
+	secrets  []string
+	received []received
+}
+
+type received struct {
+	Body  string
+	Valid bool
+	Err   string
+}
+
+func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	sch, _ := signature.ForProvider("bond")
+	a.mu.Lock()
+	secrets := a.secrets
+	a.mu.Unlock()
+	err := sch.Verify(signature.VerifyInput{Secrets: secrets, Header: r.Header, Body: body, Now: time.Now()})
+	rec := received{Body: string(body), Valid: err == nil}
+	if err != nil {
+		rec.Err = err.Error()
+	}
+	a.mu.Lock()
+	a.received = append(a.received, rec)
+	a.mu.Unlock()
+	if err != nil {
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-App", "demo")
+	fmt.Fprint(w, `{"ok":true,"app":"answer-from-the-app"}`)
+}
+
+func (a *app) all() []received {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]received(nil), a.received...)
+}
+
+type env struct {
+	st   store.Store
+	disp *service.Dispatcher
+	url  string
+	sub  *store.Subscription
+	app  *app
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(catalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{}
+	srv := httptest.NewServer(a)
+	subs := &subscription.Service{Store: st, Catalog: cat}
+	sub, err := subs.Create(ctx, subscription.CreateInput{URL: srv.URL + "/webhooks", Events: []string{"card.*"}, Provider: "bond"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.secrets = []string{sub.Secret}
+	u, stop, err := web.Start(ctx, "127.0.0.1:0", web.Config{Store: st, Catalog: cat, Poll: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		stop()
+		srv.Close()
+		st.Close()
+	})
+	return &env{st: st, disp: &service.Dispatcher{Store: st, Catalog: cat}, url: strings.TrimSuffix(u, "/"), sub: sub, app: a}
+}
+
+func newBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1280, 900), chromedp.NoSandbox)
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); acancel() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start browser %s: %v", path, err)
+	}
+	return ctx
+}
+
+// do runs browser steps with a timeout.
+func do(t *testing.T, ctx context.Context, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get runs one browser action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (e *env) trigger(t *testing.T) *service.Published {
+	t.Helper()
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
+}
+
+// waitDelivery waits until the store says the delivery settled.
+func (e *env) waitDelivery(t *testing.T, id string, attempts int) *store.Delivery {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := e.st.GetDelivery(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != store.DeliveryPending && d.AttemptCount >= attempts {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery %s still %s after %d attempts", id, d.Status, d.AttemptCount)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	if os.Getenv("HOOKCTL_SCREENSHOTS") == "" {
+		return
+	}
+	png := get(t, ctx, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const sec = time.Second
+
+func TestBrowserInspector(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+
+	// Live log: a trigger appears within 1 s, then turns succeeded.
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	if live := get(t, ctx, chromedp.Text(`[data-testid="live-indicator"]`)); live != "live" {
+		t.Fatalf("live indicator = %q", live)
+	}
+	if os.Getenv("HOOKCTL_SCREENSHOTS") != "" {
+		// A fuller log for the pictures: other types, a failure, a received event.
+		for _, typ := range []string{"card.status.active", "transactions", "kyc.verification.success"} {
+			if _, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: typ, Provider: "bond",
+				Target: service.Target{URL: e.sub.CallbackURL, Secret: e.sub.Secret}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "payment.succeeded",
+			Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0}}}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	pub := e.trigger(t)
+	id := pub.Deliveries[0].ID
+	start := time.Now()
+	row := fmt.Sprintf(`tr[data-testid="delivery-row"][data-delivery-id="%s"]`, id)
+	do(t, ctx, sec, chromedp.WaitVisible(row))
+	t.Logf("trigger shown in the live log after %v", time.Since(start).Round(time.Millisecond))
+	do(t, ctx, 10*sec, chromedp.WaitVisible(row+`[data-status="succeeded"]`))
+	if dup := get(t, ctx, chromedp.Evaluate[int](`(function(){var ids=Array.from(document.querySelectorAll('[data-testid="delivery-row"]')).map(function(r){return r.dataset.deliveryId});return ids.length-new Set(ids).size})()`)); dup != 0 {
+		t.Errorf("the live log shows %d duplicate rows", dup)
+	}
+
+	// An event listen received and rejected (no delivery) streams in too,
+	// with its verdict; its page shows the request as received.
+	rej := &store.Event{ID: "evt_rejected_1", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: []byte(`{"event":"card.created"}`), ContentType: "application/json", Verdict: "invalid: bond: no matching signature",
+		Headers: map[string][]string{"Bond-Signature": {"t=1,v1=00"}, "X-Evil": {"<script>window.__pwned=4</script>"}}}
+	if err := e.st.CreateEvent(context.Background(), rej, nil); err != nil {
+		t.Fatal(err)
+	}
+	erow := `tr[data-testid="event-row"][data-event-id="evt_rejected_1"]`
+	do(t, ctx, 2*sec, chromedp.WaitVisible(erow))
+	if st := get(t, ctx, chromedp.Text(erow+` [data-testid="status"]`)); st != "rejected" {
+		t.Errorf("rejected event row status %q", st)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/events/evt_rejected_1"))
+	if v := get(t, ctx, chromedp.Text(`[data-testid="signature-verdict"]`)); v != "invalid" {
+		t.Errorf("event page verdict %q", v)
+	}
+	if r := get(t, ctx, chromedp.Text(`[data-testid="verdict-reason"]`)); !strings.Contains(r, "no matching signature") {
+		t.Errorf("event page reason %q", r)
+	}
+	if pwned := get(t, ctx, chromedp.Evaluate[string](`String(window.__pwned)`)); pwned != "undefined" {
+		t.Errorf("a script in a received header ran: %s", pwned)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(erow), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	screenshot(t, ctx, "inspector-live-log")
+
+	// A filter change swaps the rows in place and the stream follows it:
+	// with status=failed, a new succeeded delivery does not appear.
+	get(t, ctx, chromedp.Evaluate[bool](`(function(){var s=document.querySelector('select[name="status"]');s.value='failed';s.dispatchEvent(new Event('change',{bubbles:true}));return true})()`))
+	get(t, ctx, chromedp.Poll[bool](`location.search === '?status=failed' && document.querySelectorAll('[data-testid="delivery-row"][data-status="succeeded"]').length === 0`, chromedp.WithPollingTimeout(5*time.Second)))
+	hidden := e.trigger(t).Deliveries[0].ID
+	e.waitDelivery(t, hidden, 1)
+	time.Sleep(400 * time.Millisecond)
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-delivery-id="`+hidden+`"]').length`)); n != 0 {
+		t.Errorf("a succeeded delivery streamed into a status=failed log")
+	}
+
+	// Detail: the verdict and the app's answer.
+	e.waitDelivery(t, id, 1)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id))
+	if v := get(t, ctx, chromedp.Text(`[data-testid="signature-verdict"]`)); v != "valid" {
+		t.Errorf("verdict = %q, want valid", v)
+	}
+	if a := get(t, ctx, chromedp.Text(`[data-testid="response-body"]`)); !strings.Contains(a, "answer-from-the-app") {
+		t.Errorf("app answer = %q", a)
+	}
+	screenshot(t, ctx, "inspector-detail")
+
+	// Copy as curl: the command carries the signature header and the body.
+	do(t, ctx, 5*sec, chromedp.Click(`[data-testid="copy-curl"]`), chromedp.WaitVisible(`[data-testid="curl"]`))
+	if c := get(t, ctx, chromedp.Text(`[data-testid="curl"]`)); !strings.Contains(c, "curl -X POST") || !strings.Contains(c, "Bond-Signature: t=") || !strings.Contains(c, `"event":"card.created"`) {
+		t.Errorf("curl = %q", c)
+	}
+
+	// Replay adds an attempt.
+	nReplay := len(e.app.all())
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="replay"]`, chromedp.NodeVisible), chromedp.WaitVisible(`[data-testid="flash"]`))
+	e.waitDelivery(t, id, 2)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="attempt"]').length`)); n != 2 {
+		t.Errorf("attempts on the page after replay = %d, want 2", n)
+	}
+	if got := len(e.app.all()); got != nReplay+1 {
+		t.Errorf("app received %d requests after the replay, want %d", got, nReplay+1)
+	}
+
+	// Edit and resend: the app gets the edited body with a valid signature.
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="edit-resend"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="edit-body"]`))
+	get(t, ctx, chromedp.Evaluate[bool](`(function(){var t=document.querySelector('[data-testid="edit-body"]'); t.value=t.value.replace('"status": "Active"','"status": "Frozen"'); return true})()`))
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="resend"]`), chromedp.WaitVisible(`[data-testid="origin"]`))
+	editedURL := get(t, ctx, chromedp.Location())
+	editedID := strings.TrimPrefix(strings.SplitN(editedURL, "?", 2)[0], e.url+"/deliveries/")
+	ed := e.waitDelivery(t, editedID, 1)
+	if ed.Kind != store.KindEdited || ed.OriginID != id {
+		t.Errorf("edited delivery kind %q origin %q, want edited from %s", ed.Kind, ed.OriginID, id)
+	}
+	got := e.app.all()
+	if last := got[len(got)-1]; !last.Valid || !strings.Contains(last.Body, `"status":"Frozen"`) {
+		t.Errorf("app got %+v, want the edited body with a valid signature", last)
+	}
+
+	// Diff names the changed field.
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/diff?a="+id+"&b="+editedID))
+	paths := get(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="diff-line"]')).map(function(r){return r.dataset.path})`))
+	if !contains(paths, "card.status") {
+		t.Errorf("diff paths = %v, want card.status", paths)
+	}
+	screenshot(t, ctx, "inspector-diff")
+
+	// An XSS payload in a body and a header stays inert, and is shown.
+	xss := `{"event":"card.created","note":"<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">"}`
+	xp, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(xss), ContentType: "application/json"},
+		service.Target{SubscriptionID: e.sub.ID, Headers: map[string]string{"X-Note": `<script>window.__pwned=3</script>`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xid := xp.Deliveries[0].ID
+	e.waitDelivery(t, xid, 1)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-delivery-id="`+xid+`"]`),
+		chromedp.Navigate(e.url+"/deliveries/"+xid), chromedp.Sleep(300*time.Millisecond))
+	if shown := get(t, ctx, chromedp.Text(`[data-testid="body"]`)); !strings.Contains(shown, "<script>window.__pwned=1</script>") {
+		t.Errorf("the body is not shown as text: %q", shown)
+	}
+	if pwned := get(t, ctx, chromedp.Evaluate[string](`String(window.__pwned)`)); pwned != "undefined" {
+		t.Errorf("a script in the body ran: window.__pwned = %s", pwned)
+	}
+
+	// Subscriptions, trigger, overview and events render with their hooks.
+	nTrigger := len(e.app.all())
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/subscriptions"))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="subscription-row"]').length`)); n != 1 {
+		t.Errorf("subscription rows = %d", n)
+	}
+	screenshot(t, ctx, "inspector-subscriptions")
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/trigger?type=bond:card.created"), chromedp.WaitVisible(`[data-testid="trigger-send"]`))
+	screenshot(t, ctx, "inspector-trigger")
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="trigger-send"]`), chromedp.WaitVisible(`[data-testid="flash"]`))
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/overview"), chromedp.WaitVisible(`[data-testid="chart"]`))
+	screenshot(t, ctx, "inspector-overview")
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/events"), chromedp.WaitVisible(`[data-testid="event-row"]`))
+	deadline := time.Now().Add(5 * sec)
+	for len(e.app.all()) <= nTrigger && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := len(e.app.all()); got != nTrigger+1 {
+		t.Errorf("app received %d requests after the Trigger page's send, want %d", got, nTrigger+1)
+	}
+
+	// A cross-origin form post (another site's page) is refused.
+	before := len(e.app.all())
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<!doctype html><form id=f method=post action="%s/deliveries/%s/replay"><input name=_csrf value=guess></form><script>document.getElementById('f').submit()</script>`, e.url, id)
+	}))
+	defer evil.Close()
+	do(t, ctx, 10*sec, chromedp.Navigate(strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)), chromedp.Sleep(500*time.Millisecond))
+	if refused := get(t, ctx, chromedp.Text(`body`)); !strings.Contains(refused, "refused") {
+		t.Errorf("cross-origin post answered %q", refused)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := len(e.app.all()); got != before {
+		t.Errorf("a cross-origin post replayed a delivery (%d → %d requests)", before, got)
+	}
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,266 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// liveBatch is one Server-Sent Event of the live log: new rows (rendered
+// HTML, newest first), rows whose state changed, and how many new rows
+// were left out of the page (more than it keeps).
+type liveBatch struct {
+	Rows    string      `json:"rows"`
+	N       int         `json:"n"`
+	Updates []rowUpdate `json:"updates,omitempty"`
+	Top     int64       `json:"top"`
+	ETop    int64       `json:"etop"`
+	Skipped int         `json:"skipped,omitempty"`
+}
+
+type rowUpdate struct {
+	ID   string `json:"id"`
+	HTML string `json:"html"`
+}
+
+// liveMaxRows is how many rows one batch renders (the page keeps twice
+// as many); under a flood the rest are counted, not drawn, and batches
+// slow to every other tick, so the page's work stays bounded.
+const liveMaxRows = 100
+
+// live streams the log's changes to one tab: every Poll it reads the
+// deliveries after the newest it sent (one indexed range query) and
+// re-reads the rows it sent that were still pending, and sends one batch.
+func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok || h.insp == nil {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	q := logQuery(r.URL.Query())
+	q.BeforeSeq = 0
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	if after <= 0 {
+		if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 {
+			after = pg.Rows[0].Seq
+		}
+	}
+	etop, _ := strconv.ParseInt(r.URL.Query().Get("etop"), 10, 64)
+	withEvents := eventsShown(q)
+	if withEvents && etop <= 0 {
+		etop, _ = h.insp.MaxEventSeq(r.Context())
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d}\n\n", after)
+	fl.Flush()
+	// Pending rows this tab shows: re-read until they settle.
+	pending := map[string]string{} // id → last rendered state
+	for _, id := range r.URL.Query()["pending"] {
+		pending[id] = ""
+	}
+	tick := time.NewTicker(h.cfg.Poll)
+	defer tick.Stop()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	var buf bytes.Buffer
+	flooded := false
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keepalive.C:
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
+				return
+			}
+			fl.Flush()
+			continue
+		case <-tick.C:
+			if flooded {
+				flooded = false
+				continue
+			}
+		}
+		batch := liveBatch{Top: after, ETop: etop}
+		// New rows, oldest first, up to a few thousand per tick.
+		var fresh []*store.DeliveryRow
+		for range 5 {
+			qq := q
+			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
+			pg, err := h.insp.InspectDeliveries(r.Context(), qq)
+			if err != nil {
+				if r.Context().Err() != nil {
+					return
+				}
+				break
+			}
+			fresh = append(fresh, pg.Rows...)
+			if len(pg.Rows) > 0 {
+				batch.Top = pg.Rows[len(pg.Rows)-1].Seq
+			}
+			if len(pg.Rows) < 1000 {
+				break
+			}
+		}
+		if q.Filtered() && len(fresh) == 0 {
+			// A filter can hide every new delivery: move the cursor to
+			// the newest anyway, so the next range stays short.
+			if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 && pg.Rows[0].Seq > batch.Top {
+				batch.Top = pg.Rows[0].Seq
+			}
+		}
+		// Updates of the pending rows this tab shows.
+		if len(pending) > 0 {
+			ids := make([]string, 0, len(pending))
+			for id := range pending {
+				ids = append(ids, id)
+			}
+			rows, err := h.insp.InspectByIDs(r.Context(), ids)
+			if err == nil {
+				for _, row := range rows {
+					state := row.Status + strconv.Itoa(row.AttemptCount)
+					if state == pending[row.ID] {
+						continue
+					}
+					buf.Reset()
+					if err := h.rowT.ExecuteTemplate(&buf, "row", h.rowView(row)); err == nil {
+						batch.Updates = append(batch.Updates, rowUpdate{ID: row.ID, HTML: buf.String()})
+					}
+					if row.Status == store.DeliveryPending {
+						pending[row.ID] = state
+					} else {
+						delete(pending, row.ID)
+					}
+				}
+			}
+		}
+		// Events without deliveries (listen received and did not forward).
+		var views []rowView
+		if withEvents {
+			if maxE, err := h.insp.MaxEventSeq(r.Context()); err == nil && maxE > etop {
+				eq := eventQuery(q)
+				eq.Tail, eq.AfterSeq, eq.UpToSeq, eq.Limit = true, etop, maxE, 1000
+				if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+					for _, e := range evs {
+						views = append(views, eventView(e))
+					}
+					batch.ETop = maxE
+				}
+			}
+		}
+		for _, row := range fresh {
+			if row.Status == store.DeliveryPending && len(pending) < 2000 {
+				pending[row.ID] = row.Status + strconv.Itoa(row.AttemptCount)
+			}
+			views = append(views, h.rowView(row))
+		}
+		mergeRows(views)
+		if n := len(views); n > liveMaxRows {
+			batch.Skipped = n - liveMaxRows
+			views = views[:liveMaxRows]
+			flooded = true
+		}
+		buf.Reset()
+		for _, v := range views {
+			if err := h.rowT.ExecuteTemplate(&buf, "row", v); err != nil {
+				return
+			}
+		}
+		batch.Rows, batch.N = buf.String(), len(views)
+		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop {
+			continue
+		}
+		after, etop = batch.Top, batch.ETop
+		b, _ := json.Marshal(batch)
+		if _, err := fmt.Fprintf(w, "event: rows\ndata: %s\n\n", b); err != nil {
+			return
+		}
+		fl.Flush()
+	}
+}
+
+// ---- overview ----
+
+type bar struct {
+	X                        int
+	YOK, HOK, YFail, HFail   int
+	YPend, HPend             int
+	Label                    string
+	OK, Failed, Pending, All int64
+}
+
+type overviewData struct {
+	Bars      []bar
+	Max       int64
+	Total     map[string]int64
+	Queue     []*store.Delivery
+	Slowest   []store.EndpointLatency
+	Width     int
+	Height    int
+	ElapsedMS string
+}
+
+func (h *Handler) overviewPage(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if h.insp == nil {
+		h.fail(w, r, http.StatusInternalServerError, fmt.Errorf("this store cannot serve the overview"))
+		return
+	}
+	now := h.cfg.Now().UTC().Truncate(time.Minute)
+	since := now.Add(-59 * time.Minute)
+	buckets, err := h.insp.Throughput(r.Context(), since)
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	const barW, height = 10, 120
+	d := overviewData{Total: map[string]int64{}, Width: 60 * barW, Height: height}
+	bars := make([]bar, 60)
+	for i := range bars {
+		bars[i].X = i * barW
+		bars[i].Label = since.Add(time.Duration(i) * time.Minute).Local().Format("15:04")
+	}
+	for _, b := range buckets {
+		i := int(b.Minute.Sub(since) / time.Minute)
+		if i < 0 || i >= 60 {
+			continue
+		}
+		switch b.Status {
+		case store.DeliverySucceeded:
+			bars[i].OK += b.Count
+		case store.DeliveryFailed:
+			bars[i].Failed += b.Count
+		default:
+			bars[i].Pending += b.Count
+		}
+		bars[i].All += b.Count
+		d.Total[b.Status] += b.Count
+	}
+	for _, b := range bars {
+		d.Max = max(d.Max, b.All)
+	}
+	scale := func(n int64) int {
+		if d.Max == 0 {
+			return 0
+		}
+		return int(n * (height - 10) / d.Max)
+	}
+	for i := range bars {
+		b := &bars[i]
+		b.HOK, b.HFail, b.HPend = scale(b.OK), scale(b.Failed), scale(b.Pending)
+		b.YOK = height - b.HOK
+		b.YFail = b.YOK - b.HFail
+		b.YPend = b.YFail - b.HPend
+	}
+	d.Bars = bars
+	d.Queue, _ = h.st.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryPending, Limit: 20})
+	d.Slowest, _ = h.insp.SlowestEndpoints(r.Context(), 5000, 10)
+	d.ElapsedMS = fmtDuration(time.Since(start))
+	h.render(w, r, "overview", page{Title: "Overview", D: d})
+}

@@ -1,0 +1,675 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// page is what every template gets.
+type page struct {
+	Title string
+	Nav   string
+	CSRF  string
+	Flash string
+	Error string
+	D     any
+}
+
+var funcs = template.FuncMap{
+	"short": shortID,
+	"ago":   ago,
+	"ms":    fmtDuration,
+	"ts":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
+	"join":  strings.Join,
+	"mask":  delivery.MaskSecret,
+	"list":  func(s ...string) []string { return s },
+}
+
+func (h *Handler) parseTemplates() error {
+	h.pages = map[string]*template.Template{}
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/row.html")
+	if err != nil {
+		return err
+	}
+	for _, p := range []string{"log", "events", "detail", "edit", "diff", "subscriptions", "trigger", "overview", "error", "event"} {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html")
+		if err != nil {
+			return err
+		}
+		h.pages[p] = t
+	}
+	h.rowT = base
+	return nil
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p page) {
+	p.CSRF = h.csrf
+	if p.Nav == "" {
+		p.Nav = name
+	}
+	if f := r.URL.Query().Get("flash"); f != "" && p.Flash == "" {
+		p.Flash = f
+	}
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		http.Error(w, "render: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	w.WriteHeader(status)
+	h.render(w, r, "error", page{Title: "Error", Error: err.Error()})
+}
+
+func notFoundOr500(err error) int {
+	var nf *store.NotFoundError
+	if errors.As(err, &nf) || errors.Is(err, store.ErrNotFound) {
+		return http.StatusNotFound
+	}
+	var amb *store.AmbiguousError
+	if errors.As(err, &amb) {
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
+}
+
+func shortID(s string) string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := time.Since(t)
+	switch {
+	case d < 0:
+		return "in " + (-d).Round(time.Second).String()
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + "s ago"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + "m ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + "h ago"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + "d ago"
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// ---- live log ----
+
+// rowView is one line of the live log.
+type rowView struct {
+	ID, Seq, Time, Source, Provider, Type, Target, TargetTitle string
+	SubscriptionID, Status, Attempts, Latency, Verdict, Kind   string
+	VerdictClass                                               string
+	// Event: the row is an event without deliveries (ID is its ID).
+	Event bool
+	at    time.Time
+}
+
+func verdictOf(v string) (text, class string) {
+	switch {
+	case v == "valid":
+		return "valid", "ok"
+	case strings.HasPrefix(v, "invalid"):
+		return v, "bad"
+	}
+	return "not verified", "muted"
+}
+
+// eventView is a log row for an event that has no delivery: received by
+// listen and not forwarded, or rejected.
+func eventView(e *store.EventRow) rowView {
+	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"),
+		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt}
+	v.Verdict, v.VerdictClass = verdictOf(e.Verdict)
+	if v.VerdictClass == "bad" {
+		v.Status = "rejected"
+	}
+	return v
+}
+
+// eventWindow is how many of the newest events a log page looks through
+// for events without deliveries when the page gives no time bound.
+const eventWindow = 5000
+
+// eventsShown reports whether a log query can include events without
+// deliveries (a status or subscription filter leaves them out).
+func eventsShown(q store.InspectQuery) bool { return q.Status == "" && q.SubscriptionID == "" }
+
+func eventQuery(q store.InspectQuery) store.EventQuery {
+	return store.EventQuery{Provider: q.Provider, TypePattern: q.TypePattern, Source: q.Source, Search: q.Search, Limit: q.Limit}
+}
+
+// mergeRows orders delivery and event rows newest first.
+func mergeRows(rows []rowView) {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].at.After(rows[j].at) })
+}
+
+func (h *Handler) rowView(r *store.DeliveryRow) rowView {
+	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"),
+		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
+		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
+		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt}
+	if r.SubscriptionID != "" {
+		v.Target = shortID(r.SubscriptionID) + " " + r.URL
+	}
+	if r.Kind == store.KindProbe {
+		v.Source = store.SourceCheck
+	}
+	if r.Kind == store.KindForward && r.Verdict == "" {
+		v.Verdict, v.VerdictClass = "no verdict recorded", "muted"
+	} else if r.Source == store.SourceReceived || r.Kind == store.KindForward {
+		v.Verdict, v.VerdictClass = verdictOf(r.Verdict)
+	} else {
+		v.Verdict, v.VerdictClass = "signed", "muted"
+	}
+	return v
+}
+
+// logQuery reads the live log's filters from the URL.
+func logQuery(q url.Values) store.InspectQuery {
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	return store.InspectQuery{
+		Status: q.Get("status"), Provider: q.Get("provider"), TypePattern: strings.TrimSpace(q.Get("type")),
+		SubscriptionID: strings.TrimSpace(q.Get("subscription")), Source: q.Get("source"), Search: q.Get("q"),
+		BeforeSeq: before, Limit: 50,
+	}
+}
+
+type logData struct {
+	Q          store.InspectQuery
+	Rows       []rowView
+	NextBefore int64
+	Partial    bool
+	First      bool
+	TopSeq     int64
+	EventTop   int64  // newest event seq when the page was read (the stream's event cursor)
+	Filter     string // the filters as a query string (for /live and paging)
+	Providers  []string
+	Types      []string
+	Subs       []*store.Subscription
+	ElapsedMS  string
+}
+
+func filterValues(q store.InspectQuery) url.Values {
+	v := url.Values{}
+	for k, s := range map[string]string{"status": q.Status, "provider": q.Provider, "type": q.TypePattern,
+		"subscription": q.SubscriptionID, "source": q.Source, "q": q.Search} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v
+}
+
+func (h *Handler) inspect(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	if h.insp != nil {
+		return h.insp.InspectDeliveries(ctx, q)
+	}
+	return nil, errors.New("this store cannot serve the inspector's queries")
+}
+
+func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	q := logQuery(r.URL.Query())
+	if q.SubscriptionID != "" {
+		if s, err := h.st.GetSubscription(r.Context(), q.SubscriptionID); err == nil {
+			q.SubscriptionID = s.ID
+		}
+	}
+	pg, err := h.inspect(r.Context(), q)
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0,
+		Filter: filterValues(q).Encode(), Providers: catalog.Providers()}
+	for _, row := range pg.Rows {
+		d.Rows = append(d.Rows, h.rowView(row))
+		d.TopSeq = max(d.TopSeq, row.Seq)
+	}
+	if d.First && d.TopSeq == 0 {
+		// Nothing matched: the stream starts from the newest delivery.
+		if top, err := h.inspect(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(top.Rows) > 0 {
+			d.TopSeq = top.Rows[0].Seq
+		}
+	}
+	if h.insp != nil && eventsShown(q) {
+		// Events without deliveries in the page's time span.
+		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
+		eq := eventQuery(q)
+		if len(pg.Rows) == q.Limit {
+			eq.Since = pg.Rows[len(pg.Rows)-1].CreatedAt
+		} else {
+			// No time bound from the page: look at the newest events only.
+			eq.MinSeq = d.EventTop - eventWindow
+		}
+		if !d.First && len(pg.Rows) > 0 {
+			eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
+		}
+		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+			for _, e := range evs {
+				d.Rows = append(d.Rows, eventView(e))
+			}
+			mergeRows(d.Rows)
+		}
+	}
+	if r.URL.Query().Get("fragment") == "1" {
+		d.ElapsedMS = fmtDuration(time.Since(start))
+		h.logFragment(w, d)
+		return
+	}
+	seen := map[string]bool{}
+	for _, et := range h.cat.All() {
+		if !seen[et.Type] {
+			seen[et.Type] = true
+			d.Types = append(d.Types, et.Type)
+		}
+	}
+	sort.Strings(d.Types)
+	d.Subs, _ = h.st.ListSubscriptions(r.Context(), store.SubscriptionFilter{})
+	d.ElapsedMS = fmtDuration(time.Since(start))
+	if r.URL.Query().Get("fragment") == "1" {
+		h.logFragment(w, d)
+		return
+	}
+	h.render(w, r, "log", page{Title: "Live log", D: d})
+}
+
+// logFragment answers a filter change made by the page's script: the
+// rows and the paging, rendered by the same templates, as JSON.
+func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
+	var rows, paging bytes.Buffer
+	for _, rv := range d.Rows {
+		if err := h.rowT.ExecuteTemplate(&rows, "row", rv); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
+	if err := h.pages["log"].ExecuteTemplate(&paging, "paging", d); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
+		"top": d.TopSeq, "etop": d.EventTop, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "server": d.ElapsedMS})
+}
+
+// ---- events ----
+
+func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
+	evs, err := h.st.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"),
+		Source: r.URL.Query().Get("source"), Limit: 100})
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	h.render(w, r, "events", page{Title: "Events", D: evs})
+}
+
+type eventData struct {
+	E          *store.Event
+	Deliveries []*store.Delivery
+	Headers    []headerLine
+	Pretty     string
+	Raw        string
+	Hex        string
+	Size       int
+	Verdict    verdictView
+}
+
+func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
+	e, err := h.st.GetEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	d := eventData{E: e, Headers: sortedHeaders(delivery.MaskHeaders(e.Headers)), Pretty: pretty(e.Payload, e.ContentType),
+		Raw: string(e.Payload), Hex: hexDump(e.Payload), Size: len(e.Payload)}
+	d.Deliveries, _ = h.st.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: e.ID, Limit: 50})
+	if e.Source == store.SourceReceived {
+		d.Verdict.Text, d.Verdict.Class = verdictOf(e.Verdict)
+		if d.Verdict.Class == "bad" {
+			d.Verdict.Text, d.Verdict.Reason = "invalid", strings.TrimSpace(strings.TrimPrefix(e.Verdict, "invalid:"))
+		}
+	} else {
+		d.Verdict = verdictView{Class: "muted", Text: "signed per delivery", Reason: "each delivery's page re-checks its signature"}
+	}
+	h.render(w, r, "event", page{Title: "Event " + shortID(e.ID), Nav: "events", D: d})
+}
+
+func (h *Handler) downloadEventBody(w http.ResponseWriter, r *http.Request) {
+	e, err := h.st.GetEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		http.Error(w, err.Error(), notFoundOr500(err))
+		return
+	}
+	writeBody(w, e)
+}
+
+// ---- detail ----
+
+type headerLine struct{ Name, Value string }
+
+type attemptView struct {
+	Number          int
+	StartedAt       time.Time
+	Duration        string
+	Method, URL     string
+	RequestHeaders  []headerLine
+	Status          int
+	StatusClass     string
+	ResponseHeaders []headerLine
+	ResponseBody    string
+	Error           string
+}
+
+type verdictView struct {
+	Class  string // ok | bad | muted
+	Text   string
+	Reason string
+	Scheme string
+	Secret string
+	Age    string
+}
+
+type detailData struct {
+	D          *store.Delivery
+	E          *store.Event
+	Sub        *store.Subscription
+	Method     string
+	URL        string
+	Headers    []headerLine
+	Pretty     string
+	Raw        string
+	Hex        string
+	Size       int
+	Verdict    verdictView
+	Attempts   []attemptView
+	NextRetry  string
+	Curl       string
+	Origin     string
+	Derived    []*store.Delivery
+	Refresh    bool
+	StatusText string
+}
+
+func sortedHeaders(h map[string][]string) []headerLine {
+	var out []headerLine
+	for k, vs := range h {
+		for _, v := range vs {
+			out = append(out, headerLine{k, v})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out
+}
+
+func statusClass(code int) string {
+	switch {
+	case code == 0:
+		return "bad"
+	case code < 300:
+		return "ok"
+	case code < 500:
+		return "warn"
+	}
+	return "bad"
+}
+
+// pretty indents JSON and XML bodies; anything else is returned as is.
+func pretty(body []byte, contentType string) string {
+	t := bytes.TrimSpace(body)
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		var buf bytes.Buffer
+		if json.Indent(&buf, t, "", "  ") == nil {
+			return buf.String()
+		}
+	}
+	if strings.Contains(contentType, "xml") || (len(t) > 0 && t[0] == '<') {
+		if s, ok := indentXML(t); ok {
+			return s
+		}
+	}
+	return string(body)
+}
+
+func indentXML(b []byte) (string, bool) {
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	var buf bytes.Buffer
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", false
+		}
+		if cd, ok := tok.(xml.CharData); ok && len(bytes.TrimSpace(cd)) == 0 {
+			continue
+		}
+		if err := enc.EncodeToken(tok); err != nil {
+			return "", false
+		}
+	}
+	if enc.Flush() != nil {
+		return "", false
+	}
+	return buf.String(), true
+}
+
+func hexDump(b []byte) string {
+	const max = 64 << 10
+	if len(b) > max {
+		return hex.Dump(b[:max]) + fmt.Sprintf("… %d more bytes\n", len(b)-max)
+	}
+	return hex.Dump(b)
+}
+
+func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*store.Attempt, error) {
+	d, err := h.st.GetDelivery(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := h.st.GetEvent(ctx, d.EventID)
+	if err != nil {
+		return nil, nil, err
+	}
+	atts, err := h.st.ListAttempts(ctx, d.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	dd := &detailData{D: d, E: e, Method: d.Method, URL: d.URL, Size: len(e.Payload),
+		Raw: string(e.Payload), Hex: hexDump(e.Payload), Pretty: pretty(e.Payload, e.ContentType)}
+	if dd.Method == "" {
+		dd.Method = http.MethodPost
+	}
+	if d.SubscriptionID != "" {
+		dd.Sub, _ = h.st.GetSubscription(ctx, d.SubscriptionID)
+	}
+	var reqHeaders map[string][]string
+	if len(atts) > 0 {
+		last := atts[len(atts)-1]
+		reqHeaders = last.RequestHeaders
+		if last.RequestMethod != "" {
+			dd.Method = last.RequestMethod
+		}
+		if last.RequestURL != "" {
+			dd.URL = last.RequestURL
+		}
+	} else if e.Source == store.SourceReceived {
+		reqHeaders = e.Headers
+	}
+	dd.Headers = sortedHeaders(delivery.MaskHeaders(reqHeaders))
+	for _, a := range atts {
+		dd.Attempts = append(dd.Attempts, attemptView{Number: a.Number, StartedAt: a.StartedAt, Duration: fmtDuration(a.Duration),
+			Method: a.RequestMethod, URL: a.RequestURL, RequestHeaders: sortedHeaders(delivery.MaskHeaders(a.RequestHeaders)),
+			Status: a.ResponseStatus, StatusClass: statusClass(a.ResponseStatus),
+			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: string(a.ResponseBody), Error: a.Error})
+	}
+	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
+		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + ago(d.NextAttemptAt) + ")"
+		dd.Refresh = true
+	}
+	dd.Verdict = h.verdict(d, e, dd.Sub, atts)
+	dd.Curl = curlCommand(dd.Method, dd.URL, reqHeaders, e.Payload)
+	dd.Origin = d.OriginID
+	return dd, atts, nil
+}
+
+func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
+	dd, _, err := h.loadDetail(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	// Resends and forwards that derive from this delivery.
+	if h.insp != nil {
+		if pg, err := h.st.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: dd.E.ID, Limit: 20}); err == nil {
+			for _, o := range pg {
+				if o.ID != dd.D.ID {
+					dd.Derived = append(dd.Derived, o)
+				}
+			}
+		}
+	}
+	h.render(w, r, "detail", page{Title: "Delivery " + shortID(dd.D.ID), Nav: "log", D: dd})
+}
+
+func (h *Handler) downloadBody(w http.ResponseWriter, r *http.Request) {
+	d, err := h.st.GetDelivery(r.Context(), r.PathValue("id"))
+	if err != nil {
+		http.Error(w, err.Error(), notFoundOr500(err))
+		return
+	}
+	e, err := h.st.GetEvent(r.Context(), d.EventID)
+	if err != nil {
+		http.Error(w, err.Error(), notFoundOr500(err))
+		return
+	}
+	writeBody(w, e)
+}
+
+func writeBody(w http.ResponseWriter, e *store.Event) {
+	ext := ".txt"
+	switch {
+	case strings.Contains(e.ContentType, "json"):
+		ext = ".json"
+	case strings.Contains(e.ContentType, "xml"):
+		ext = ".xml"
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "event-"+e.ID+ext))
+	w.Write(e.Payload)
+}
+
+// curlCommand is the request as a shell command (single-quoted; secrets
+// that schemes send in clear stay masked).
+func curlCommand(method, u string, headers map[string][]string, body []byte) string {
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	var b strings.Builder
+	b.WriteString("curl -X " + method + " " + q(u))
+	for _, hl := range sortedHeaders(delivery.MaskHeaders(headers)) {
+		if strings.EqualFold(hl.Name, "Content-Length") || strings.EqualFold(hl.Name, "Accept-Encoding") {
+			continue
+		}
+		b.WriteString(" \\\n  -H " + q(hl.Name+": "+hl.Value))
+	}
+	b.WriteString(" \\\n  --data-binary " + q(string(body)))
+	return b.String()
+}
+
+// ---- replay, edit and resend ----
+
+func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
+	d, err := h.st.GetDelivery(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	ids, err := h.disp.Replay(r.Context(), []string{d.ID}, store.Requeue{Force: true})
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	msg := "replay queued: a new attempt goes out now"
+	if len(ids) == 0 {
+		msg = "nothing to replay (the delivery is in flight)"
+	}
+	http.Redirect(w, r, "/deliveries/"+d.ID+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+type editData struct {
+	*detailData
+	Body    string
+	Headers string
+}
+
+func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
+	dd, _, err := h.loadDetail(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	var hs []string
+	for k, v := range dd.D.Headers {
+		hs = append(hs, k+": "+v)
+	}
+	sort.Strings(hs)
+	h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", D: editData{detailData: dd, Body: dd.Pretty, Headers: strings.Join(hs, "\n")}})
+}
+
+func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
+	pub, err := h.Resend(r.Context(), r.PathValue("id"), []byte(r.FormValue("body")), r.FormValue("headers"))
+	if err != nil {
+		dd, _, derr := h.loadDetail(r.Context(), r.PathValue("id"))
+		if derr != nil {
+			h.fail(w, r, notFoundOr500(derr), derr)
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", Error: err.Error(),
+			D: editData{detailData: dd, Body: r.FormValue("body"), Headers: r.FormValue("headers")}})
+		return
+	}
+	http.Redirect(w, r, "/deliveries/"+pub.Deliveries[0].ID+"?flash="+url.QueryEscape("edited copy sent"), http.StatusSeeOther)
+}

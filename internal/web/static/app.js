@@ -1,0 +1,190 @@
+// hookctl inspector: live log over Server-Sent Events, diff picking,
+// copy as curl, body tabs. Everything it inserts is HTML the server
+// rendered with html/template (escaped); it never builds HTML itself.
+"use strict";
+(function () {
+  var MAX_ROWS = 200;
+
+  // The live log's stream. Its cursor and filters live on the table
+  // (data-top, data-filter), so a filter change restarts it.
+  var live = { restart: function () {} };
+
+  function liveLog() {
+    var table = document.getElementById("log");
+    if (!table) return;
+    var tbody = document.getElementById("rows");
+    var ind = document.getElementById("live");
+    var skipped = document.getElementById("skipped");
+    var skippedTotal = 0;
+    var es = null, retry = null;
+
+    function setState(cls, text) {
+      ind.className = "live " + cls;
+      ind.textContent = text;
+    }
+    function pendingIDs() {
+      var ids = [];
+      tbody.querySelectorAll('tr[data-status="pending"]').forEach(function (tr) {
+        if (ids.length < 200) ids.push("pending=" + encodeURIComponent(tr.dataset.deliveryId));
+      });
+      return ids.join("&");
+    }
+    function stop() {
+      if (es) { es.close(); es = null; }
+      clearTimeout(retry);
+    }
+    function connect() {
+      stop();
+      if (table.dataset.first !== "true") return;
+      var filter = table.dataset.filter || "";
+      var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
+        "&etop=" + encodeURIComponent(table.dataset.etop || "0");
+      var p = pendingIDs();
+      if (p) url += "&" + p;
+      var mine = new EventSource(url);
+      es = mine;
+      mine.addEventListener("hello", function () { setState("on", "live"); });
+      mine.addEventListener("rows", function (ev) {
+        if (es !== mine) return;
+        var t0 = performance.now();
+        var b = JSON.parse(ev.data);
+        table.dataset.top = String(b.top);
+        table.dataset.etop = String(b.etop);
+        (b.updates || []).forEach(function (u) {
+          var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
+          if (tr) tr.outerHTML = u.html;
+        });
+        if (b.rows) {
+          document.getElementById("empty").hidden = true;
+          if (b.n >= MAX_ROWS) {
+            tbody.innerHTML = b.rows; // a flood: the batch is the page
+          } else {
+            tbody.insertAdjacentHTML("afterbegin", b.rows);
+            if (tbody.rows.length > MAX_ROWS) {
+              var r = document.createRange();
+              r.setStartBefore(tbody.rows[MAX_ROWS]);
+              r.setEndAfter(tbody.lastChild);
+              r.deleteContents();
+            }
+          }
+        }
+        window.__liveMs = Math.max(window.__liveMs || 0, performance.now() - t0);
+        if (b.skipped) {
+          skippedTotal += b.skipped;
+          skipped.textContent = skippedTotal + " deliveries streamed past faster than shown (see older pages)";
+        }
+      });
+      mine.onerror = function () {
+        if (es !== mine) return;
+        setState("off", "reconnecting…");
+        stop();
+        retry = setTimeout(connect, 1000);
+      };
+    }
+    live.restart = connect;
+    connect();
+  }
+
+  // Filter changes fetch the rows (the same server templates, as JSON)
+  // instead of loading a new page.
+  function filters() {
+    var form = document.querySelector('form.filters[role="search"]');
+    var table = document.getElementById("log");
+    if (!form || !table || !window.fetch) return;
+    var tbody = document.getElementById("rows");
+    var timer = null, seq = 0;
+    function apply() {
+      var clean = new URLSearchParams();
+      new FormData(form).forEach(function (v, k) { if (v) clean.append(k, v); });
+      var qs = clean.toString();
+      var mine = ++seq;
+      var t0 = performance.now();
+      fetch("/?" + qs + (qs ? "&" : "") + "fragment=1", { headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (b) {
+          if (mine !== seq) return;
+          tbody.innerHTML = b.rows;
+          document.getElementById("paging").innerHTML = b.paging;
+          document.getElementById("empty").hidden = !b.empty;
+          document.getElementById("server-time").textContent = "server " + b.server;
+          table.dataset.top = String(b.top);
+          table.dataset.etop = String(b.etop);
+          table.dataset.filter = b.filter;
+          table.dataset.first = "true";
+          history.replaceState(null, "", "/" + (qs ? "?" + qs : ""));
+          window.__filterMs = performance.now() - t0;
+          live.restart();
+        })
+        .catch(function () { form.submit(); });
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); apply(); });
+    form.addEventListener("change", function (ev) { if (ev.target.tagName === "SELECT") apply(); });
+    form.addEventListener("input", function (ev) {
+      if (ev.target.tagName !== "INPUT") return;
+      clearTimeout(timer);
+      timer = setTimeout(apply, 250);
+    });
+  }
+
+  function diffPicker() {
+    var btn = document.getElementById("diffbtn");
+    if (!btn) return;
+    var rows = document.getElementById("rows");
+    rows.addEventListener("change", function () {
+      var picked = Array.prototype.slice.call(rows.querySelectorAll('input[name="pick"]:checked'));
+      btn.disabled = picked.length !== 2;
+      if (picked.length === 2) {
+        document.getElementById("diff-a").value = picked[1].value;
+        document.getElementById("diff-b").value = picked[0].value;
+      }
+    });
+  }
+
+  function copyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var pre = document.getElementById(b.dataset.copy);
+        var text = pre ? pre.textContent : "";
+        var details = pre && pre.closest("details");
+        if (details) details.open = true;
+        var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy as curl"; }, 1500); };
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(done, function () { b.textContent = "Select the text below"; });
+        } else {
+          b.textContent = "Select the text below";
+        }
+      });
+    });
+  }
+
+  function tabs() {
+    document.querySelectorAll(".tabs").forEach(function (bar) {
+      var section = bar.parentElement;
+      bar.addEventListener("click", function (ev) {
+        var t = ev.target.closest("button[data-tab]");
+        if (!t) return;
+        bar.querySelectorAll("button").forEach(function (x) { x.setAttribute("aria-selected", x === t ? "true" : "false"); });
+        section.querySelectorAll("pre.body[class*='tab-']").forEach(function (pre) {
+          pre.hidden = !pre.classList.contains("tab-" + t.dataset.tab);
+        });
+      });
+    });
+  }
+
+  function confirms() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+      f.addEventListener("submit", function (ev) {
+        if (!window.confirm(f.dataset.confirm)) ev.preventDefault();
+      });
+    });
+  }
+
+  function refresh() {
+    var el = document.querySelector("[data-refresh]");
+    if (el) setTimeout(function () { location.reload(); }, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    liveLog(); filters(); diffPicker(); copyButtons(); tabs(); confirms(); refresh();
+  });
+})();

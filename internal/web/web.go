@@ -1,0 +1,290 @@
+// Package web is hookctl's dashboard and inspector: server-rendered pages
+// (html/template, whose auto-escaping is the XSS defence) over the store,
+// a little plain JavaScript for live updates over Server-Sent Events, and
+// the assets embedded in the binary. `hookctl serve` mounts the handler at
+// "/", `hookctl ui` and `hookctl listen --ui` serve it alone (Start).
+//
+// Safety: requests whose Host is not the served address are refused (DNS
+// rebinding); every state-changing request must be same-origin and carry
+// the per-process CSRF token; a strict Content-Security-Policy allows only
+// the embedded script and style; secrets are masked unless revealed.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// DefaultAddr is where `hookctl ui` and `listen --ui` serve by default.
+const DefaultAddr = "127.0.0.1:4040"
+
+// Config is what the inspector works with.
+type Config struct {
+	Store   store.Store
+	Catalog *catalog.Catalog // nil: the built-in catalog
+	// Dispatcher triggers, publishes and replays; nil builds one over
+	// Store (outbox only: a worker or the engine of Start sends).
+	Dispatcher *service.Dispatcher
+	// Addr is the host:port the handler is served at; requests with any
+	// other Host are refused. Required.
+	Addr string
+	// ExtraHosts are more Host values to accept (a name the user chose).
+	ExtraHosts []string
+	// Poll is how often the live log looks for changes (default 200ms).
+	Poll    time.Duration
+	Now     func() time.Time
+	Version string
+}
+
+// Handler serves the inspector.
+type Handler struct {
+	cfg   Config
+	st    store.Store
+	insp  store.Inspector // nil when the store has no inspector queries
+	cat   *catalog.Catalog
+	disp  *service.Dispatcher
+	subs  *subscription.Service
+	pages map[string]*template.Template
+	rowT  *template.Template
+	mux   *http.ServeMux
+	csrf  string
+	hosts map[string]bool
+	cop   *http.CrossOriginProtection
+}
+
+// New builds the inspector's handler. Mount it at "/" (it answers its own
+// paths and 404 elsewhere). In `hookctl serve`, after listening:
+//
+//	h, err := web.New(web.Config{Store: st, Catalog: cat, Dispatcher: disp, Addr: ln.Addr().String()})
+//	mux.Handle("/", h) // provider routes and /_hookctl/ are more specific and win
+//
+// With --host 0.0.0.0, add the names clients use to ExtraHosts.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("web: no store")
+	}
+	if cfg.Addr == "" {
+		return nil, errors.New("web: no served address (Config.Addr)")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 200 * time.Millisecond
+	}
+	if cfg.Catalog == nil {
+		c, err := catalog.Load(catalog.Options{})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Catalog = c
+	}
+	if cfg.Dispatcher == nil {
+		cfg.Dispatcher = &service.Dispatcher{Store: cfg.Store, Catalog: cfg.Catalog, Now: cfg.Now}
+	}
+	h := &Handler{cfg: cfg, st: cfg.Store, cat: cfg.Catalog, disp: cfg.Dispatcher,
+		subs: &subscription.Service{Store: cfg.Store, Catalog: cfg.Catalog, Now: cfg.Now}}
+	h.insp, _ = cfg.Store.(store.Inspector)
+	tok := make([]byte, 24)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	h.csrf = base64.RawURLEncoding.EncodeToString(tok)
+	h.hosts = allowedHosts(cfg.Addr, cfg.ExtraHosts)
+	h.cop = http.NewCrossOriginProtection()
+	h.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	if err := h.parseTemplates(); err != nil {
+		return nil, err
+	}
+	h.routes()
+	return h, nil
+}
+
+// allowedHosts is the served address and, for loopback, its other names.
+func allowedHosts(addr string, extra []string) map[string]bool {
+	m := map[string]bool{strings.ToLower(addr): true}
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+			for _, n := range []string{"localhost", "127.0.0.1", "[::1]"} {
+				m[n+":"+port] = true
+			}
+		}
+	}
+	for _, e := range extra {
+		m[strings.ToLower(e)] = true
+	}
+	return m
+}
+
+// CSRFToken is this process's token (tests post with it).
+func (h *Handler) CSRFToken() string { return h.csrf }
+
+func (h *Handler) routes() {
+	m := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(static))
+	m.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	}))
+	m.HandleFunc("GET /{$}", h.logPage)
+	m.HandleFunc("GET /live", h.live)
+	m.HandleFunc("GET /events", h.eventsPage)
+	m.HandleFunc("GET /events/{id}", h.eventPage)
+	m.HandleFunc("GET /events/{id}/body", h.downloadEventBody)
+	m.HandleFunc("GET /deliveries/{id}", h.detailPage)
+	m.HandleFunc("GET /deliveries/{id}/body", h.downloadBody)
+	m.HandleFunc("POST /deliveries/{id}/replay", h.replay)
+	m.HandleFunc("GET /deliveries/{id}/edit", h.editPage)
+	m.HandleFunc("POST /deliveries/{id}/resend", h.resend)
+	m.HandleFunc("GET /diff", h.diffPage)
+	m.HandleFunc("GET /subscriptions", h.subscriptionsPage)
+	m.HandleFunc("POST /subscriptions", h.createSubscription)
+	m.HandleFunc("POST /subscriptions/{id}/{action}", h.subscriptionAction)
+	m.HandleFunc("GET /trigger", h.triggerPage)
+	m.HandleFunc("POST /trigger", h.trigger)
+	m.HandleFunc("GET /overview", h.overviewPage)
+	h.mux = m
+}
+
+// ServeHTTP checks the Host, the origin and the CSRF token, sets the
+// security headers and routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.hosts[strings.ToLower(r.Host)] {
+		http.Error(w, "hookctl: refused: unexpected Host header (the inspector answers only at its own address)", http.StatusMisdirectedRequest)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if err := h.cop.Check(r); err != nil {
+			http.Error(w, "hookctl: refused: cross-origin request", http.StatusForbidden)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host && o != "https://"+r.Host {
+			http.Error(w, "hookctl: refused: cross-origin request", http.StatusForbidden)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+		tok := r.Header.Get("X-CSRF-Token")
+		if tok == "" {
+			tok = r.FormValue("_csrf")
+		}
+		if tok != h.csrf {
+			http.Error(w, "hookctl: refused: missing or wrong CSRF token (reload the page)", http.StatusForbidden)
+			return
+		}
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// Start serves the inspector on addr (host:port; "" = DefaultAddr, the
+// next free port when it is taken) until ctx ends or stop is called, and
+// returns its URL. When cfg.Dispatcher is nil it also runs a delivery
+// engine over the store, so replays and resends from the page go out.
+//
+// In `hookctl listen --ui[=ADDR]` (flag NoOptDefVal = DefaultAddr):
+//
+//	url, stopUI, err := web.Start(ctx, opts.UI, web.Config{Store: st, Catalog: cat, Version: v})
+//	if err != nil { return cli.Envf("cannot serve the inspector: %v", err) }
+//	defer stopUI()
+//	fmt.Fprintf(ios.ErrOut, "Inspector at %s\n", url)
+func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(), err error) {
+	ln, err := Listen(addr)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg.Addr = ln.Addr().String()
+	ctx, cancel := context.WithCancel(ctx)
+	engineDone := make(chan struct{})
+	if cfg.Dispatcher == nil {
+		e := delivery.New(cfg.Store, delivery.Config{Version: cfg.Version})
+		e.OnClaimError = func(error, time.Duration) {}
+		cfg.Dispatcher = &service.Dispatcher{Store: cfg.Store, Catalog: cfg.Catalog, Engine: e, Now: cfg.Now}
+		go func() { defer close(engineDone); _ = e.Run(ctx, nil) }()
+	} else {
+		close(engineDone)
+	}
+	h, err := New(cfg)
+	if err != nil {
+		cancel()
+		ln.Close()
+		<-engineDone
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
+		defer c()
+		_ = srv.Shutdown(sctx)
+	}()
+	stop = func() {
+		cancel()
+		<-served
+		<-engineDone
+	}
+	return "http://" + cfg.Addr + "/", stop, nil
+}
+
+// Listen listens on addr ("" = DefaultAddr); when the port is taken it
+// tries the next 20.
+func Listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	host, portS, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("invalid address %q: %v", addr, err)
+	}
+	port, err := strconv.Atoi(portS)
+	if err != nil {
+		return nil, fmt.Errorf("invalid port in %q", addr)
+	}
+	var first error
+	for i := 0; i <= 20; i++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port+i)))
+		if err == nil {
+			return ln, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if port == 0 || !errors.Is(err, syscall.EADDRINUSE) {
+			break
+		}
+	}
+	return nil, first
+}

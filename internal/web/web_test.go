@@ -1,0 +1,232 @@
+package web_test
+
+import (
+	"context"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/web"
+)
+
+func newHandler(t *testing.T) (*web.Handler, *httptest.Server, store.Store) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: st, Addr: srv.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return h, srv, st
+}
+
+func send(t *testing.T, req *http.Request) (int, string, http.Header) {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func TestSecurity(t *testing.T) {
+	h, srv, st := newHandler(t)
+	cat, _ := catalog.Load(catalog.Options{})
+	d := &service.Dispatcher{Store: st, Catalog: cat}
+	pub, err := d.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	form := func(tok string) io.Reader { return strings.NewReader(url.Values{"_csrf": {tok}}.Encode()) }
+	post := func(tok string, hdr map[string]string) *http.Request {
+		req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+id+"/replay", form(tok))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		return req
+	}
+	cases := []struct {
+		name string
+		req  *http.Request
+		want int
+	}{
+		{"page", func() *http.Request { r, _ := http.NewRequest("GET", srv.URL+"/", nil); return r }(), 200},
+		{"wrong host (DNS rebinding)", func() *http.Request {
+			r, _ := http.NewRequest("GET", srv.URL+"/", nil)
+			r.Host = "evil.example:" + strings.Split(srv.Listener.Addr().String(), ":")[1]
+			return r
+		}(), http.StatusMisdirectedRequest},
+		{"localhost alias", func() *http.Request {
+			r, _ := http.NewRequest("GET", srv.URL+"/", nil)
+			r.Host = "localhost:" + strings.Split(srv.Listener.Addr().String(), ":")[1]
+			return r
+		}(), 200},
+		{"post without token", post("", nil), 403},
+		{"post with a wrong token", post("nope", nil), 403},
+		{"cross-origin post with the token", post(h.CSRFToken(), map[string]string{"Origin": "http://evil.example"}), 403},
+		{"cross-site fetch metadata", post(h.CSRFToken(), map[string]string{"Sec-Fetch-Site": "cross-site"}), 403},
+		{"same-origin post with the token", post(h.CSRFToken(), map[string]string{"Origin": srv.URL}), http.StatusSeeOther},
+		{"unknown delivery", func() *http.Request { r, _ := http.NewRequest("GET", srv.URL+"/deliveries/nope", nil); return r }(), 404},
+		{"static", func() *http.Request { r, _ := http.NewRequest("GET", srv.URL+"/static/app.js", nil); return r }(), 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, body, hdr := send(t, c.req)
+			if code != c.want {
+				t.Fatalf("status %d, want %d: %s", code, c.want, body)
+			}
+			if code == 200 && !strings.Contains(hdr.Get("Content-Security-Policy"), "script-src 'self'") {
+				t.Errorf("CSP = %q", hdr.Get("Content-Security-Policy"))
+			}
+		})
+	}
+	atts, _ := st.GetDelivery(context.Background(), id)
+	if atts.Status != store.DeliveryPending {
+		t.Errorf("status %s", atts.Status)
+	}
+}
+
+func TestPagesEscapeBodies(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+		Payload: []byte(`{"x":"<script>alert(1)</script>"}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/<script>", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/deliveries/" + pub.Deliveries[0].ID, "/events", "/?q=script"} {
+		req, _ := http.NewRequest("GET", srv.URL+p, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", p, code, body)
+		}
+		if strings.Contains(body, "<script>alert") || strings.Contains(body, "/<script>") {
+			t.Errorf("%s: unescaped script in the page", p)
+		}
+	}
+}
+
+func TestDiffJSON(t *testing.T) {
+	lines, err := web.DiffJSON([]byte(`{"a":1,"b":{"c":"x","d":[1,2]},"gone":true}`), []byte(`{"a":1,"b":{"c":"y","d":[1,2,3]},"new":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, l.Kind+" "+l.Path)
+	}
+	want := "changed b.c|added b.d[2]|removed gone|added new"
+	if strings.Join(got, "|") != want {
+		t.Errorf("diff = %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+func postForm(t *testing.T, srv *httptest.Server, h *web.Handler, path string, v url.Values) (int, string, http.Header) {
+	t.Helper()
+	v.Set("_csrf", h.CSRFToken())
+	req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", srv.URL)
+	return send(t, req)
+}
+
+func TestSubscriptionAndTriggerForms(t *testing.T) {
+	h, srv, st := newHandler(t)
+	ctx := context.Background()
+	code, body, _ := postForm(t, srv, h, "/subscriptions", url.Values{"url": {"http://127.0.0.1:9/hook"}, "events": {"card.creatd"}})
+	if code != 400 || !strings.Contains(body, "card.created") {
+		t.Fatalf("unknown event: %d, want 400 with a suggestion: %s", code, body)
+	}
+	code, _, hdr := postForm(t, srv, h, "/subscriptions", url.Values{"url": {"http://127.0.0.1:9/hook"}, "events": {"card.*"}, "provider": {"bond"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("create: %d", code)
+	}
+	subs, _ := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if len(subs) != 1 || subs[0].Events[0] != "card.*" || !strings.Contains(hdr.Get("Location"), subs[0].ID) {
+		t.Fatalf("subscriptions %+v, redirect %s", subs, hdr.Get("Location"))
+	}
+	sub := subs[0]
+	req, _ := http.NewRequest("GET", srv.URL+"/subscriptions", nil)
+	if _, page, _ := send(t, req); strings.Count(html.UnescapeString(page), sub.Secret) != 1 || !strings.Contains(page, "<details") {
+		t.Errorf("the secret should appear once, behind a click")
+	}
+	for _, a := range []string{"rotate", "disable"} {
+		if code, body, _ := postForm(t, srv, h, "/subscriptions/"+sub.ID+"/"+a, url.Values{}); code != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", a, code, body)
+		}
+	}
+	got, _ := st.GetSubscription(ctx, sub.ID)
+	if got.Secret == sub.Secret || got.PreviousSecret != sub.Secret || got.Status != store.StatusDisabled {
+		t.Errorf("after rotate+disable: %+v", got)
+	}
+	// A disabled subscription receives nothing: the trigger form says so.
+	code, body, _ = postForm(t, srv, h, "/trigger", url.Values{"type": {"bond:card.created"}})
+	if code != 400 || !strings.Contains(body, "no enabled subscription") {
+		t.Fatalf("trigger without target: %d %s", code, body)
+	}
+	postForm(t, srv, h, "/subscriptions/"+sub.ID+"/enable", url.Values{})
+	code, _, hdr = postForm(t, srv, h, "/trigger", url.Values{"type": {"bond:card.created"}, "body": {`{"event": "card.created", "edited": true}`}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/?type=card.created") {
+		t.Fatalf("trigger: %d %s", code, hdr.Get("Location"))
+	}
+	ds, _ := st.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: sub.ID})
+	if len(ds) != 1 {
+		t.Fatalf("deliveries: %d", len(ds))
+	}
+	ev, _ := st.GetEvent(ctx, ds[0].EventID)
+	if string(ev.Payload) != `{"event":"card.created","edited":true}` {
+		t.Errorf("payload %s", ev.Payload)
+	}
+	if code, _, _ := postForm(t, srv, h, "/subscriptions/"+sub.ID+"/delete", url.Values{}); code != http.StatusSeeOther {
+		t.Fatalf("delete: %d", code)
+	}
+	if subs, _ := st.ListSubscriptions(ctx, store.SubscriptionFilter{}); len(subs) != 0 {
+		t.Errorf("not deleted")
+	}
+}
+
+func TestDetailPendingAndDownload(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+		Payload: []byte(`<doc><a>1</a></doc>`), ContentType: "application/xml"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+id[:8], nil)
+	code, body, _ := send(t, req)
+	if code != 200 || !strings.Contains(body, `data-testid="next-retry"`) || !strings.Contains(body, "not sent yet") ||
+		!strings.Contains(body, "&lt;doc&gt;\n  &lt;a&gt;1&lt;/a&gt;\n&lt;/doc&gt;") {
+		t.Errorf("detail of a pending XML delivery (by prefix): %d\n%s", code, body)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/deliveries/"+id+"/body", nil)
+	code, body, hdr := send(t, req)
+	if code != 200 || body != `<doc><a>1</a></doc>` || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") || !strings.HasSuffix(strings.Trim(hdr.Get("Content-Disposition"), `"`), ".xml") {
+		t.Errorf("download: %d %q %v", code, body, hdr)
+	}
+}
