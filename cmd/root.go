@@ -237,6 +237,10 @@ and replays what failed. No account, no network.`,
 	}
 	root.SetVersionTemplate("hookctl {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// `subscriptions create --url …`: the unknown command, not its flag, is the mistake.
+		if c.HasSubCommands() && c.HasParent() && c.Flags().NArg() > 0 {
+			return unknownSubcommand(c, c.Flags().Arg(0))
+		}
 		return cli.Usagef("%v", err).Hint("run '%s --help' for usage", c.CommandPath())
 	})
 	pf := root.PersistentFlags()
@@ -244,6 +248,7 @@ and replays what failed. No account, no network.`,
 	pf.StringVar(&storeFlag, "store", "", "store: SQLite file `path` or postgres:// URL (env HOOKCTL_STORE)")
 	pf.StringVarP(&output, "output", "o", ui.FormatTable, "output `format`: {table|json} (env HOOKCTL_OUTPUT)")
 	pf.BoolVar(&noColor, "no-color", false, "disable colour (also NO_COLOR, CLICOLOR=0)")
+	_ = root.RegisterFlagCompletionFunc("output", cli.CompleteFixed(ui.FormatTable, ui.FormatJSON))
 
 	root.AddGroup(
 		&cobra.Group{ID: groupWebhooks, Title: "Webhooks:"},
@@ -264,30 +269,92 @@ and replays what failed. No account, no network.`,
 		// cobra must not add its default one to a partial tree.
 		root.CompletionOptions.DisableDefaultCmd = true
 	}
+	root.SetHelpCommand(newHelpCmd())
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)
 	usageArgs(root)
 	return root
 }
 
+// synonyms are words people try for a command hookctl names differently.
+var synonyms = map[string]map[string]string{
+	"subscriptions": {"create": "hookctl subscribe", "add": "hookctl subscribe", "new": "hookctl subscribe",
+		"remove": "hookctl subscriptions delete", "rm": "hookctl subscriptions delete", "edit": "hookctl subscriptions update",
+		"rotate": "hookctl subscriptions rotate-secret"},
+	"deliveries": {"replay": "hookctl replay", "retry": "hookctl replay"},
+	"events":     {"send": "hookctl trigger", "trigger": "hookctl trigger"},
+}
+
+// unknownSubcommand is `hookctl NOUN VERB` with an unknown verb: exit 2,
+// with the command meant when there is one.
+func unknownSubcommand(c *cobra.Command, name string) error {
+	e := cli.Usagef("unknown command %q for %q", name, c.CommandPath())
+	if to, ok := synonyms[c.Name()][name]; ok {
+		return e.Hint("did you mean %q?", to)
+	}
+	c.SuggestionsMinimumDistance = 2
+	for _, s := range c.SuggestionsFor(name) {
+		e = e.Hint("did you mean %q?", c.CommandPath()+" "+s)
+	}
+	return e.Hint("run '%s --help' for the commands", c.CommandPath())
+}
+
+// newHelpCmd is cobra's help command, except that an unknown topic is bad
+// usage (exit 2) instead of a message and exit 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help provides help for any command in the application.\nSimply type hookctl help [path to command] for full details.",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			cmd, _, err := c.Root().Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				return cli.Usagef("unknown help topic %q", strings.Join(args, " ")).
+					Hint("run 'hookctl --help' for the commands")
+			}
+			cmd.InitDefaultHelpFlag()
+			cmd.InitDefaultVersionFlag()
+			return cmd.Help()
+		},
+	}
+}
+
 // usageArgs makes every positional-argument error a usage error (exit 2),
 // like flag errors, whichever cobra validator a command uses; a group
 // command (subscriptions, events, …) given an unknown sub-command says so
-// with exit 2 instead of printing help.
+// with exit 2 instead of printing help. Every duration flag also reads days
+// and weeks (7d, 2w).
 func usageArgs(c *cobra.Command) {
 	switch {
-	case c.HasParent() && c.HasSubCommands() && !c.Runnable():
+	case c.HasParent() && c.HasSubCommands():
 		c.Args = cobra.ArbitraryArgs
+		run := c.RunE
 		c.RunE = func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return cli.Usagef("unknown command %q for %q", args[0], c.CommandPath()).
-					Hint("run '%s --help' for the commands", c.CommandPath())
+				return unknownSubcommand(c, args[0])
+			}
+			if run != nil {
+				return run(c, args)
 			}
 			return c.Help()
 		}
 	case c.Args != nil:
 		c.Args = cli.Args(c.Args)
 	}
+	cli.HumanDurations(c.Flags())
 	for _, sub := range c.Commands() {
 		usageArgs(sub)
 	}

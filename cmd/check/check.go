@@ -141,6 +141,11 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	fl.DurationVar(&opts.Settle, "effect-wait", 3*time.Second, "watch --effect-cmd for up to `duration` after a delivery")
 	fl.StringVar(&opts.JUnit, "junit", "", "also write JUnit XML to `file` (one testcase per check)")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (a receiver with a self-signed one)")
+	c.ValidArgsFunction = cobra.NoFileCompletions // a URL
+	_ = c.RegisterFlagCompletionFunc("provider", cli.CompleteProviders())
+	_ = c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventTypes(f))
 	return c
 }
 

@@ -19,7 +19,8 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Use:   "completion {bash|zsh|fish|powershell}",
 		Short: "Print a shell completion script",
 		Long: `Print a completion script for your shell. Event types, subscription and
-delivery IDs complete dynamically.`,
+delivery IDs complete dynamically, with a short description. Bash needs the
+bash-completion package.`,
 		Example: `  hookctl completion bash > /etc/bash_completion.d/hookctl
   hookctl completion zsh > "${fpath[1]}/_hookctl"
   hookctl completion fish > ~/.config/fish/completions/hookctl.fish`,

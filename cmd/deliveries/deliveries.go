@@ -40,7 +40,8 @@ type ListOptions struct {
 	EventPattern string
 	Subscription string
 	Source       string
-	Since        time.Duration
+	Since        cli.Moment
+	Until        cli.Moment
 	Limit        int
 }
 
@@ -65,8 +66,8 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 			default:
 				return cli.Usagef("invalid --source %q: want triggered or received", opts.Source)
 			}
-			if opts.Limit < 0 || opts.Since < 0 {
-				return cli.Usagef("--limit and --since must not be negative")
+			if opts.Limit < 0 {
+				return cli.Usagef("--limit must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -79,8 +80,13 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
 	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
 	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received}")
-	fl.DurationVar(&opts.Since, "since", 0, "only deliveries created within this `duration` (1h, 30m)")
+	cli.MomentVar(fl, &opts.Since, "since", "only deliveries created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
+	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` deliveries (0 = all)")
+	_ = c.RegisterFlagCompletionFunc("status", cli.CompleteFixed(store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed))
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.SourceTriggered, store.SourceReceived))
 	return c
 }
 
@@ -121,9 +127,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		f.SubscriptionID = s.ID
 	}
 	now := opts.Factory.Now()
-	if opts.Since > 0 {
-		f.Since = now.Add(-opts.Since)
-	}
+	f.Since, f.Until = opts.Since.Time(now), opts.Until.Time(now)
 	ds, err := st.ListDeliveries(ctx, f)
 	if err != nil {
 		return err
@@ -177,11 +181,13 @@ type ShowOptions struct {
 func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{Factory: f}
 	return &cobra.Command{
-		Use:   "show <delivery-id>",
-		Short: "Show a delivery: the request as sent, then every attempt and its response",
+		Use:     "show <delivery-id>",
+		Aliases: []string{"get"},
+		Short:   "Show a delivery: the request as sent, then every attempt and its response",
 		Example: `  hookctl deliveries show 3f2a9c1e
   hookctl deliveries show 3f2a9c1e -o json | jq '.attempts[].response.status'`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", false),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.ID = args[0]

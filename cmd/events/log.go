@@ -18,7 +18,8 @@ type LogOptions struct {
 	IO          *ui.IOStreams
 	TypePattern string
 	Source      string
-	Since       time.Duration
+	Since       cli.Moment
+	Until       cli.Moment
 	Limit       int
 }
 
@@ -38,8 +39,8 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 			default:
 				return cli.Usagef("invalid --source %q: want triggered or received", opts.Source)
 			}
-			if opts.Limit < 0 || opts.Since < 0 {
-				return cli.Usagef("--limit and --since must not be negative")
+			if opts.Limit < 0 {
+				return cli.Usagef("--limit must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -50,8 +51,11 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 	fl := c.Flags()
 	fl.StringVar(&opts.TypePattern, "event", "", "only events of this type or `pattern` (card.*)")
 	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received}")
-	fl.DurationVar(&opts.Since, "since", 0, "only events created within this `duration` (1h, 30m)")
+	cli.MomentVar(fl, &opts.Since, "since", "only events created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
+	cli.MomentVar(fl, &opts.Until, "until", "only events created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` events (0 = all)")
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
+	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.SourceTriggered, store.SourceReceived))
 	return c
 }
 
@@ -77,9 +81,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	}
 	now := opts.Factory.Now()
 	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: opts.Limit}
-	if opts.Since > 0 {
-		f.Since = now.Add(-opts.Since)
-	}
+	f.Since, f.Until = opts.Since.Time(now), opts.Until.Time(now)
 	evs, err := st.ListEvents(ctx, f)
 	if err != nil {
 		return err

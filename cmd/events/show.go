@@ -26,8 +26,9 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{IO: f.IOStreams, Now: f.Now}
 	var ov catalog.OverrideFlags
 	c := &cobra.Command{
-		Use:   "show <event-type> [--provider <provider>] [--set <path=value>]... [--data @<file>]",
-		Short: "Print a fresh sample of an event type, as it would be sent",
+		Aliases: []string{"get"},
+		Use:     "show <event-type> [--provider <provider>] [--set <path=value>]... [--data @<file>]",
+		Short:   "Print a fresh sample of an event type, as it would be sent",
 		Long: `Build a fresh sample of an event type (new ids, the current time, in the
 provider's own formats) with any overrides applied, and print it.
 
@@ -38,9 +39,10 @@ describes the event: {id, type, provider, scheme, content_type, method, body}.
 
 Names may be qualified with their provider (bond:card.created) when a type
 exists in several providers. Overrides use JSON paths (dot-separated keys,
-array indexes): --set types numbers, true, false and null; --set-string
-forces a string; --set-json takes any JSON; --unset removes a field; --data
-replaces the whole body (@file, @- for stdin). A missing path is created.`,
+array indexes): --set keeps the type of the field it replaces (a new field
+types numbers, true, false and null); --set-string forces a string;
+--set-json takes any JSON; --unset removes a field; --data replaces the
+whole body (@file, @- for stdin). A missing path is created.`,
 		Example: `  hookctl events show card.created
   hookctl events show bond:transactions --set-string transaction.amount=12.50 --set transaction.state=failed
   hookctl events show payment.failed --set-json 'data.object.metadata={"order":"A-17"}'

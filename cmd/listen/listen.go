@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hookctl/hookctl/cmd/subscriptions"
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
@@ -28,6 +29,7 @@ import (
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 	"github.com/hookctl/hookctl/internal/web"
 )
@@ -119,6 +121,14 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 				evs = []string{"*"}
 			}
 			opts.Events = evs
+			// Unknown events are refused like subscribe refuses them (exit 2, did you mean).
+			cat, err := subscriptions.LoadCatalog(f)
+			if err != nil {
+				return err
+			}
+			if _, err := (&subscription.Service{Catalog: cat}).ValidateEvents(evs); err != nil {
+				return cli.WithCode(cli.ExitUsage, err)
+			}
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
 				return cli.Usagef("unknown scheme %q", opts.Scheme).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
 			}
@@ -174,6 +184,7 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	_ = c.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return catalog.Providers(), cobra.ShellCompDirectiveNoFileComp
 	})
+	_ = c.RegisterFlagCompletionFunc("events", subscriptions.CompleteEvents(f))
 	return c
 }
 

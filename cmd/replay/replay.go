@@ -28,12 +28,14 @@ type Options struct {
 	Pending      bool
 	EventPattern string
 	Subscription string
-	Since        time.Duration
+	Since        cli.Moment
+	Until        cli.Moment
 	Limit        int
 	To           string
 	DryRun       bool
 	Force        bool
 	Yes          bool
+	Verbose      bool
 	Concurrency  int
 	Timeout      time.Duration
 	Retry        delivery.ScheduleOptions
@@ -64,6 +66,7 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
   hookctl replay --failed --since 1h --event 'card.*' --dry-run
   hookctl replay --failed --subscription 8d1c --to http://localhost:3001/webhooks --yes
   hookctl replay 3f2a9c1e --force --retry-schedule 0s,1s,5s`,
+		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", true),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.IDs = args
@@ -76,19 +79,19 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 				return cli.Usagef("give delivery IDs or --failed/--pending, not both")
 			case opts.Failed && opts.Pending:
 				return cli.Usagef("--failed and --pending cannot be used together: run them one after the other")
-			case !bulk && (opts.EventPattern != "" || opts.Subscription != "" || opts.Since != 0 || opts.Limit != 0):
-				return cli.Usagef("--event, --subscription, --since and --limit filter a bulk replay: add --failed or --pending")
+			case !bulk && (opts.EventPattern != "" || opts.Subscription != "" || !opts.Since.IsZero() || !opts.Until.IsZero() || opts.Limit != 0):
+				return cli.Usagef("--event, --subscription, --since, --until and --limit filter a bulk replay: add --failed or --pending")
 			case opts.Concurrency < 1:
 				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
 			case opts.Timeout <= 0:
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
-			case opts.Since < 0 || opts.Limit < 0:
-				return cli.Usagef("--since and --limit must not be negative")
+			case opts.Limit < 0:
+				return cli.Usagef("--limit must not be negative")
 			}
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To)
 				if err != nil {
-					return cli.Usagef("invalid --to: %v", err)
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err))
 				}
 				opts.To = u
 			}
@@ -107,15 +110,19 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 	fl.BoolVar(&opts.Pending, "pending", false, "replay every pending delivery now (with the filters)")
 	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
 	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
-	fl.DurationVar(&opts.Since, "since", 0, "only deliveries created within this `duration` (1h, 30m)")
+	cli.MomentVar(fl, &opts.Since, "since", "only deliveries created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
+	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 0, "replay at most `n` deliveries (oldest first)")
 	fl.StringVar(&opts.To, "to", "", "send to this `url` instead (e.g. a local build of the app)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be replayed, send nothing")
 	fl.BoolVar(&opts.Force, "force", false, "also replay deliveries that succeeded")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every attempt of a bulk replay on a terminal (default: a progress line and the failures)")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	trigger.AddRetryFlags(c, &opts.Retry)
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
 	return c
 }
 
@@ -140,9 +147,7 @@ func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (st
 		}
 		f.SubscriptionID = s.ID
 	}
-	if o.Since > 0 {
-		f.Since = now.Add(-o.Since)
-	}
+	f.Since, f.Until = o.Since.Time(now), o.Until.Time(now)
 	return f, nil
 }
 
@@ -217,18 +222,26 @@ func run(ctx context.Context, opts *Options) error {
 
 	runID := delivery.NewRunID()
 	progress := ios.NewProgress("replaying")
-	showBar := bulk && progress.Enabled() && !ios.JSON()
+	showBar := bulk && progress.Enabled() && !ios.JSON() && !opts.Verbose
 	var rep *delivery.Reporter
-	if !ios.JSON() && !showBar {
+	if !ios.JSON() {
 		rep = &delivery.Reporter{W: ios.Out}
 		if !ios.IsStdoutTTY() {
 			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 		}
 	}
 	onResult := func(r delivery.Result) {
-		rep.Attempt(r)
-		if showBar && r.Final {
-			progress.Add(r.Delivery.Status == store.DeliverySucceeded)
+		if !showBar {
+			rep.Attempt(r)
+			return
+		}
+		// With the bar: only the failures, above it.
+		if r.Final {
+			ok := r.Delivery.Status == store.DeliverySucceeded
+			if !ok && ios.IsStdoutTTY() {
+				progress.Above(func() { rep.Attempt(r) })
+			}
+			progress.Add(ok)
 		}
 	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
@@ -285,7 +298,7 @@ func run(ctx context.Context, opts *Options) error {
 	} else {
 		fmt.Fprintf(ios.Out, "replayed %d %s: %s, %s, %s (%s)\n", out.Enqueued, plural(out.Enqueued, "delivery", "deliveries"),
 			ui.Green(fmt.Sprintf("%d succeeded", counts.Succeeded)), failedText(counts.Failed),
-			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), time.Since(start).Round(time.Millisecond))
+			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), ui.FormatDuration(time.Since(start)))
 	}
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))

@@ -33,7 +33,7 @@ func TestReplayFlags(t *testing.T) {
 			return ""
 		}},
 		{args: []string{"--pending", "--yes", "--to", "localhost:3001/hooks", "--since", "1h", "--limit", "5"}, check: func(o *Options) string {
-			if o.To != "http://localhost:3001/hooks" || o.Since.Hours() != 1 || o.Limit != 5 || !o.Pending {
+			if o.To != "http://localhost:3001/hooks" || o.Since.Ago.Hours() != 1 || o.Limit != 5 || !o.Pending {
 				return "options not parsed"
 			}
 			return ""

@@ -116,6 +116,7 @@ scheme's form is used; without --timestamp, now.`,
 	_ = c.RegisterFlagCompletionFunc("scheme", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return SchemeCompletions(false), cobra.ShellCompDirectiveNoFileComp
 	})
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventTypes(nil))
 	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{FormatHeaders, FormatJSON, FormatCurl}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }

@@ -139,7 +139,7 @@ dump twice changes nothing. Use - to read standard input.`,
   hookctl store export --store ~/.local/share/hookctl/hookctl.db | hookctl store import - --store "$TEAM_STORE"`,
 		RunE: runE(imp),
 	}
-	importCmd.Flags().IntVar(&imp.BatchSize, "batch-size", 1000, "records written per transaction")
+	importCmd.Flags().IntVar(&imp.BatchSize, "batch-size", 1000, "`count` of records written per transaction")
 	root.AddCommand(importCmd)
 	return root
 }

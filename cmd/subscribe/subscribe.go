@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/huh"
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd/subscriptions"
@@ -80,18 +79,19 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.URL, "url", "", "callback `url` events are POSTed to (absolute http or https)")
-	fl.StringSliceVar(&opts.Events, "events", nil, "comma-separated event names or patterns: card.created, card.*, *")
+	fl.StringSliceVar(&opts.Events, "events", nil, "comma-separated `list` of event names or patterns: card.created, card.*, *")
 	fl.StringVar(&opts.Description, "description", "", "a `text` to recognise the subscription by")
 	fl.StringVar(&opts.Provider, "provider", "", "only events of this `provider`: {"+strings.Join(catalog.Providers(), "|")+"} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", subscription.DefaultScheme, "signature `scheme`; auto signs each event as its provider does")
 	fl.StringVar(&opts.Method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH} (default POST)")
-	fl.StringArrayVar(&opts.Headers, "header", nil, "header sent with every delivery: 'Name: value' (repeatable)")
+	fl.StringArrayVar(&opts.Headers, "header", nil, "`header` sent with every delivery: 'Name: value' (repeatable)")
 	fl.StringVar(&opts.Secret, "secret", "", "use this signing `secret` instead of generating one")
 	// The configured default provider is for events; a subscription only
 	// filters by provider when asked.
 	fl.SetAnnotation("provider", config.FlagKeyAnnotation, []string{"-"})
 	c.RegisterFlagCompletionFunc("events", subscriptions.CompleteEvents(f))
 	c.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(catalog.Providers(), cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
 	c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"POST", "PUT", "PATCH"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
@@ -137,69 +137,59 @@ func run(opts *Options) error {
 // prompt asks on the terminal for the callback URL, the events (chosen
 // from the catalog, with filtering) and the description.
 func prompt(opts *Options, cat *catalog.Catalog) error {
-	var fields []huh.Field
+	p := opts.IO.Prompter()
+	ctx := opts.Ctx
 	if strings.TrimSpace(opts.URL) == "" {
-		fields = append(fields, huh.NewInput().
-			Title("Callback URL").
-			Description("Where hookctl sends events, e.g. your app's webhook endpoint.").
-			Placeholder("http://localhost:3000/webhooks").
-			Value(&opts.URL).
-			Validate(func(s string) error { _, err := subscription.ValidateURL(s); return err }))
+		u, err := p.Input(ctx, "Callback URL", "Where hookctl sends events, e.g. your app's webhook endpoint.",
+			"http://localhost:3000/webhooks",
+			func(s string) error { _, err := subscription.ValidateURL(s); return err })
+		if err != nil {
+			return subscriptions.PromptError(err)
+		}
+		opts.URL = u
 	}
-	var eventsText string
 	if len(subscription.SplitList(opts.Events)) == 0 {
 		choices := subscriptions.EventChoices(cat)
 		if len(choices) > 1 {
-			options := make([]huh.Option[string], 0, len(choices))
+			options := make([]ui.Option, 0, len(choices))
 			for _, name := range choices {
-				label := name
+				o := ui.Option{Value: name}
 				if et, err := cat.Lookup(name, opts.Provider); err == nil && et.Description != "" {
-					label = name + "  " + et.Description
+					o.Label = et.Description
 				}
-				options = append(options, huh.NewOption(label, name))
+				options = append(options, o)
 			}
-			fields = append(fields, huh.NewMultiSelect[string]().
-				Title("Events").
-				Description("Space selects, / filters, enter confirms.").
-				Options(options...).
-				Filterable(true).
-				Height(12).
-				Value(&opts.Events).
-				Validate(func(v []string) error {
+			events, err := p.MultiSelect(ctx, "Events", "Choose the events this subscription receives.", options,
+				func(v []string) error {
 					if len(v) == 0 {
 						return errors.New("choose at least one event")
 					}
 					return nil
-				}))
+				})
+			if err != nil {
+				return subscriptions.PromptError(err)
+			}
+			opts.Events = events
 		} else {
-			fields = append(fields, huh.NewInput().
-				Title("Events").
-				Description("Comma-separated names or patterns: card.created, card.*, *").
-				Value(&eventsText).
-				Validate(func(s string) error {
+			text, err := p.Input(ctx, "Events", "Comma-separated names or patterns: card.created, card.*, *", "",
+				func(s string) error {
 					if len(subscription.SplitList([]string{s})) == 0 {
 						return errors.New("give at least one event")
 					}
 					return nil
-				}))
+				})
+			if err != nil {
+				return subscriptions.PromptError(err)
+			}
+			opts.Events = []string{text}
 		}
 	}
 	if !opts.DescriptionSet {
-		fields = append(fields, huh.NewInput().Title("Description").Description("Optional.").Value(&opts.Description))
-	}
-	err := huh.NewForm(huh.NewGroup(fields...)).
-		WithInput(subscriptions.PromptInput(opts.IO)).
-		WithOutput(opts.IO.ErrOut).
-		WithAccessible(subscriptions.Accessible()).
-		RunWithContext(opts.Ctx)
-	if errors.Is(err, huh.ErrUserAborted) {
-		return cli.Silent(cli.ExitInterrupted)
-	}
-	if err != nil {
-		return err
-	}
-	if eventsText != "" {
-		opts.Events = []string{eventsText}
+		d, err := p.Input(ctx, "Description", "Optional.", "", nil)
+		if err != nil {
+			return subscriptions.PromptError(err)
+		}
+		opts.Description = d
 	}
 	return nil
 }

@@ -105,8 +105,9 @@ type GetOptions struct {
 func newGetCmd(f *cli.Factory, runF func(*GetOptions) error) *cobra.Command {
 	opts := &GetOptions{IO: f.IOStreams, Factory: f}
 	c := &cobra.Command{
-		Use:   "get <id> [--reveal]",
-		Short: "Show one subscription",
+		Use:     "get <id> [--reveal]",
+		Aliases: []string{"show"},
+		Short:   "Show one subscription",
 		Example: `  hookctl subscriptions get 4f1c
   hookctl subscriptions get 4f1c --reveal -o json`,
 		Args:              cli.ExactArgs(1),
@@ -195,11 +196,11 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 	}
 	fl := c.Flags()
 	fl.StringVar(&url, "url", "", "new callback `url`")
-	fl.StringSliceVar(&events, "events", nil, "replace the events: comma-separated names or patterns (card.*, *)")
-	fl.StringSliceVar(&opts.Input.AddEvents, "add-events", nil, "add events or patterns")
-	fl.StringSliceVar(&opts.Input.RemoveEvents, "remove-events", nil, "remove events or patterns")
+	fl.StringSliceVar(&events, "events", nil, "replace the events: a comma-separated `list` of names or patterns (card.*, *)")
+	fl.StringSliceVar(&opts.Input.AddEvents, "add-events", nil, "add a comma-separated `list` of events or patterns")
+	fl.StringSliceVar(&opts.Input.RemoveEvents, "remove-events", nil, "remove a comma-separated `list` of events or patterns")
 	fl.StringVar(&description, "description", "", "new description `text`")
-	fl.StringArrayVar(&opts.Input.Headers, "header", nil, "set a header sent with every delivery: 'Name: value' (repeatable)")
+	fl.StringArrayVar(&opts.Input.Headers, "header", nil, "set a `header` sent with every delivery: 'Name: value' (repeatable)")
 	fl.StringArrayVar(&opts.Input.RemoveHeaders, "remove-header", nil, "drop a header by `name` (repeatable)")
 	fl.StringVar(&method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH}")
 	// Only an explicit --scheme counts (the configured default fills the
@@ -209,6 +210,7 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 		c.RegisterFlagCompletionFunc(name, CompleteEvents(f))
 	}
 	c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"POST", "PUT", "PATCH"}, cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
 	return c
 }
 
@@ -306,7 +308,9 @@ func runDelete(opts *DeleteOptions) error {
 			return err
 		}
 		if !ok {
-			return cli.Failf("not deleted")
+			// Declining is an answer, not a failure.
+			fmt.Fprintf(opts.IO.ErrOut, "Not deleted: subscription %s is kept.\n", sub.ID)
+			return nil
 		}
 	}
 	if _, err := svc.Delete(opts.Ctx, sub.ID); err != nil {
@@ -360,14 +364,14 @@ without dropping events. --grace 0 drops the old secret at once.`,
 				return err
 			}
 			if opts.Grace > 0 {
-				Done(opts.IO, "New secret for %s; the old one keeps signing for %s", sub.ID, opts.Grace)
+				Done(opts.IO, "New secret for %s; the old one keeps signing for %s", sub.ID, ui.FormatDuration(opts.Grace))
 			} else {
 				Done(opts.IO, "New secret for %s; the old one no longer signs", sub.ID)
 			}
 			return Render(opts.IO, sub, true, now(opts.Factory))
 		},
 	}
-	c.Flags().DurationVar(&opts.Grace, "grace", subscription.DefaultGrace, "how long the old secret keeps signing")
+	c.Flags().DurationVar(&opts.Grace, "grace", subscription.DefaultGrace, "how long the old secret keeps signing (e.g. 24h, 7d; 0 = drop it now)")
 	c.Flags().StringVar(&opts.Secret, "secret", "", "use this `secret` instead of generating one")
 	return c
 }

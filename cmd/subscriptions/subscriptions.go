@@ -7,13 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
@@ -248,62 +246,23 @@ func EventChoices(cat *catalog.Catalog) []string {
 	return append(out, "*")
 }
 
-// Accessible reports whether prompts run in huh's accessible mode (plain
-// line-by-line questions for screen readers): ACCESSIBLE is set.
-func Accessible() bool { return os.Getenv("ACCESSIBLE") != "" }
-
-// PromptInput is the reader prompts read from. In accessible mode huh
-// starts a new line scanner per question, so it gets one line per Read;
-// at end of input it stops hookctl (huh would ask again forever).
-func PromptInput(ios *ui.IOStreams) io.Reader {
-	if !Accessible() {
-		return ios.In
+// PromptError maps a prompt's error to hookctl's: end of input or Ctrl-C
+// while asking is an interruption (exit 130), nothing stored.
+func PromptError(err error) error {
+	switch {
+	case errors.Is(err, ui.ErrEndOfInput):
+		return &cli.ExitError{Code: cli.ExitInterrupted, Err: fmt.Errorf("interrupted: %w", err)}
+	case errors.Is(err, context.Canceled):
+		return cli.Silent(cli.ExitInterrupted)
 	}
-	return &lineReader{r: ios.In, errOut: ios.ErrOut}
-}
-
-type lineReader struct {
-	r      io.Reader
-	errOut io.Writer
-	eof    bool
-}
-
-func (l *lineReader) Read(p []byte) (int, error) {
-	if l.eof {
-		fmt.Fprintln(l.errOut, "hookctl: error: interrupted: end of input while asking")
-		os.Exit(cli.ExitInterrupted)
-	}
-	n := 0
-	var b [1]byte
-	for n < len(p) {
-		m, err := l.r.Read(b[:])
-		if m == 1 {
-			p[n] = b[0]
-			n++
-			if b[0] == '\n' {
-				return n, nil
-			}
-		}
-		if err != nil {
-			if err == io.EOF {
-				l.eof = true
-				if n > 0 {
-					return n, nil
-				}
-			}
-			return n, err
-		}
-	}
-	return n, nil
+	return err
 }
 
 // Confirm asks a yes/no question on the terminal.
 func Confirm(ctx context.Context, ios *ui.IOStreams, title string) (bool, error) {
-	ok := false
-	err := huh.NewForm(huh.NewGroup(huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Value(&ok))).
-		WithInput(PromptInput(ios)).WithOutput(ios.ErrOut).WithAccessible(Accessible()).RunWithContext(ctx)
-	if errors.Is(err, huh.ErrUserAborted) {
-		return false, cli.Silent(cli.ExitInterrupted)
+	ok, err := ios.Prompter().Confirm(ctx, title)
+	if err != nil {
+		return false, PromptError(err)
 	}
-	return ok, err
+	return ok, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -40,6 +42,7 @@ type Options struct {
 	Method         string
 	Timeout        time.Duration
 	Retry          delivery.ScheduleOptions
+	Verbose        bool
 }
 
 // NewCmd returns `hookctl trigger`.
@@ -66,7 +69,8 @@ usage, 130 when interrupted.`,
   hookctl trigger payment.succeeded --url http://localhost:3000/webhooks --scheme stripe --secret whsec_test_secret
   hookctl trigger card.created --count 100 --concurrency 16 --retry-profile svix --time-scale 1000
   hookctl trigger card.created --duplicate 3 -o json`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cli.CompleteEventTypes(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.EventType = args[0]
@@ -88,7 +92,7 @@ usage, 130 when interrupted.`,
 			if opts.URL != "" {
 				u, err := NormalizeURL(opts.URL)
 				if err != nil {
-					return cli.Usagef("%v", err)
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err))
 				}
 				opts.URL = u
 			}
@@ -122,14 +126,19 @@ usage, 130 when interrupted.`,
 	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default: a generated one, printed)")
 	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
 	opts.Overrides.Register(fl)
-	fl.IntVarP(&opts.Count, "count", "n", 1, "send `n` events")
+	fl.IntVarP(&opts.Count, "count", "n", 1, "send this `count` of events")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (tests idempotent handlers)")
 	fl.DurationVar(&opts.Wait, "wait", 0, "stop waiting after `duration` (0 = until every delivery is final)")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request `header` 'Key: Value' (repeatable)")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method` (default: the subscription's, else POST)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every event and attempt of a bulk run on a terminal (default: a progress line and the failures)")
 	AddRetryFlags(c, &opts.Retry)
+	_ = c.RegisterFlagCompletionFunc("provider", cli.CompleteProviders())
+	_ = c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("method", cli.CompleteFixed("POST", "PUT", "PATCH"))
 	return c
 }
 
@@ -137,10 +146,11 @@ usage, 130 when interrupted.`,
 // --no-retry.
 func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl := c.Flags()
-	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry `delays`, one Go duration per attempt (e.g. 0s,5s,5m,30m,2h)")
+	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry `delays`, one duration per attempt (e.g. 0s,5s,5m,30m,2h,1d)")
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
 	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
+	_ = c.RegisterFlagCompletionFunc("retry-profile", cli.CompleteFixed(delivery.ProfileNames()...))
 }
 
 // ParseHeaders parses repeated 'Key: Value' flags.
@@ -163,6 +173,7 @@ func ParseHeaders(hs []string) (map[string]string, error) {
 // NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.
 func NormalizeURL(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	orig, bare := s, !strings.Contains(s, "://")
 	if s == "" {
 		return "", errors.New("empty URL")
 	}
@@ -174,6 +185,23 @@ func NormalizeURL(s string) (string, error) {
 	}
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
 		return "", fmt.Errorf("invalid URL %q: want http:// or https://", s)
+	}
+	// The same rules as a subscription's callback URL (a host, no
+	// credentials), so a typo is refused at once instead of being retried.
+	if _, err := subscription.ValidateURL(s); err != nil {
+		return "", err
+	}
+	if !bare {
+		return s, nil
+	}
+	// A bare word is a host only when it looks like one: notaurl is more
+	// likely a mistake than a machine on the local network.
+	if u, err := url.Parse(s); err == nil {
+		h := u.Hostname()
+		if u.Port() == "" && h != "localhost" && !strings.ContainsAny(h, ".:") {
+			return "", &subscription.InputError{Msg: fmt.Sprintf("invalid URL %q: not a port, host:port or URL", orig),
+				Hint: []string{"e.g. --url 3000, --url localhost:3000/webhooks or --url http://" + orig + "/webhooks"}}
+		}
 	}
 	return s, nil
 }
@@ -234,8 +262,36 @@ func run(ctx context.Context, opts *Options) error {
 	if ios.JSON() {
 		rep = nil
 	}
+	// A bulk run on a terminal draws one progress line and prints only
+	// the failures (and the summary); -v prints every event and attempt.
+	perEvent := len(targets.subs)
+	if opts.URL != "" {
+		perEvent = 1
+	}
+	total := int64(opts.Count) * int64(opts.Duplicate) * int64(perEvent)
+	progress := ios.NewProgress("triggering")
+	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
+		ios.IsStdoutTTY() && progress.Enabled()
+	onResult := rep.Attempt
+	events := rep
+	if showBar {
+		progress.SetTotal(total, true)
+		events = nil
+		onResult = func(r delivery.Result) {
+			if !r.Final {
+				return
+			}
+			ok := r.Delivery.Status == store.DeliverySucceeded
+			if ok {
+				progress.Add(true)
+				return
+			}
+			progress.Above(func() { rep.Attempt(r) })
+			progress.Add(false)
+		}
+	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: f.Version, RunID: plan.RunID,
-		OnResult: rep.Attempt})
+		OnResult: onResult})
 	start := time.Now()
 	now := f.Now
 	produce := func(ctx context.Context, add func(int)) error {
@@ -255,7 +311,7 @@ func run(ctx context.Context, opts *Options) error {
 			}
 			n := 0
 			for i, ev := range evs {
-				rep.Event(ev, len(dss[i]))
+				events.Event(ev, len(dss[i]))
 				n += len(dss[i])
 			}
 			clear(evs)
@@ -297,6 +353,9 @@ func run(ctx context.Context, opts *Options) error {
 	defer delivery.TuneGC()()
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
 	rep.Flush()
+	if showBar {
+		progress.Finish()
+	}
 	if err != nil {
 		var ee *cli.ExitError
 		if errors.As(err, &ee) {
@@ -341,7 +400,7 @@ func summaryLine(c delivery.Counts, elapsed time.Duration) string {
 	}
 	return fmt.Sprintf("%d %s: %s, %s, %s (%s%s)", c.Total, plural(c.Total, "delivery", "deliveries"),
 		ui.Green(fmt.Sprintf("%d succeeded", c.Succeeded)), failed(c.Failed), ui.Yellow(fmt.Sprintf("%d pending", c.Pending)),
-		elapsed.Round(time.Millisecond), rate)
+		ui.FormatDuration(elapsed), rate)
 }
 
 func failed(n int64) string {

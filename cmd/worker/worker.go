@@ -67,7 +67,12 @@ type attemptJSON struct {
 	DeliveryID string `json:"delivery_id"`
 	EventID    string `json:"event_id"`
 	EventType  string `json:"event_type,omitempty"`
-	Status     string `json:"status"`
+	// Status is the delivery's state after this attempt (pending while
+	// retries remain); Outcome is the attempt's own: succeeded, or failed
+	// with retry true when another attempt is scheduled.
+	Status  string `json:"status"`
+	Outcome string `json:"outcome"`
+	Retry   bool   `json:"retry"`
 	delivery.AttemptJSON
 }
 
@@ -93,7 +98,11 @@ func run(ctx context.Context, opts *Options) error {
 				retried.Add(1)
 			}
 			if ios.JSON() {
-				j := attemptJSON{DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+				j := attemptJSON{DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
+					Outcome: "failed", Retry: r.Delivery.Status == store.DeliveryPending, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+				if r.Delivery.Status == store.DeliverySucceeded {
+					j.Outcome = "succeeded"
+				}
 				if r.Event != nil {
 					j.EventType = r.Event.Type
 				}
@@ -108,13 +117,18 @@ func run(ctx context.Context, opts *Options) error {
 	// A worker outlives store outages (a PostgreSQL restart): it backs off
 	// and says so on stderr instead of exiting.
 	e.OnClaimError = func(err error, wait time.Duration) {
-		fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, wait.Round(time.Millisecond))
+		fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, ui.FormatDuration(wait))
 	}
 	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
 	start := time.Now()
 	err = e.Run(ctx, nil)
-	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d attempts, %d succeeded, %d failed, %d to retry\n",
-		time.Since(start).Round(time.Second), attempts.Load(), succeeded.Load(), failed.Load(), retried.Load())
+	n := attempts.Load()
+	word := "attempts"
+	if n == 1 {
+		word = "attempt"
+	}
+	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d %s, %d succeeded, %d failed, %d to retry\n",
+		ui.FormatDuration(time.Since(start).Round(time.Second)), n, word, succeeded.Load(), failed.Load(), retried.Load())
 	if err != nil {
 		return cli.Failf("%v", err)
 	}

@@ -4,19 +4,70 @@ import (
 	"context"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
-// OpenStore opens a store: a postgres:// or postgresql:// URL selects
-// PostgreSQL, anything else is a SQLite file path (sqlite:// prefix
-// optional).
+// OpenStore opens a store: a postgres:// or postgresql:// URL (the scheme
+// in any case) or a libpq key=value string (host=… dbname=…) selects
+// PostgreSQL; a sqlite:// URL or a plain path is a SQLite file. Any other
+// scheme (mysql://, a postgress:// typo) is refused with exit 2 instead of
+// becoming a SQLite file named after the URL.
 func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return postgres.Open(ctx, dsn)
-	default:
-		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	kind, loc, err := ResolveStore(dsn)
+	if err != nil {
+		return nil, err
 	}
+	if kind == "postgres" {
+		return postgres.Open(ctx, loc)
+	}
+	return sqlite.Open(ctx, loc)
+}
+
+// ResolveStore says which back end a store location names ("sqlite" or
+// "postgres") and returns the location to open (a URL's scheme lower-cased,
+// a SQLite path without sqlite://).
+func ResolveStore(dsn string) (kind, loc string, err error) {
+	s := strings.TrimSpace(dsn)
+	if store.IsKeyValueDSN(s) {
+		return "postgres", s, nil
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || strings.ContainsAny(scheme, `/\`) {
+		return "sqlite", dsn, nil // a path (perhaps with :// further on)
+	}
+	switch lower := strings.ToLower(scheme); lower {
+	case "postgres", "postgresql":
+		return "postgres", lower + "://" + rest, nil
+	case "sqlite", "sqlite3", "file":
+		return "sqlite", rest, nil
+	}
+	e := cli.Usagef("unknown store scheme %q in %s: hookctl stores in SQLite or PostgreSQL", scheme, store.MaskURL(s))
+	if near(strings.ToLower(scheme), "postgres") || near(strings.ToLower(scheme), "postgresql") {
+		e = e.Hint("did you mean %q?", store.MaskURL("postgres://"+rest))
+	}
+	return "", "", e.Hint("use a SQLite file path, a postgres:// URL or a key=value string (host=… dbname=…)")
+}
+
+// near reports an edit distance of at most 2.
+func near(a, b string) bool {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)] <= 2
 }

@@ -17,13 +17,20 @@ func BuildVersion(version, commit string) (string, string) {
 		}
 	}
 	if commit == "" && ok {
+		dirty := false
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
+			switch s.Key {
+			case "vcs.revision":
 				commit = s.Value
 				if len(commit) > 12 {
 					commit = commit[:12]
 				}
+			case "vcs.modified":
+				dirty = s.Value == "true"
 			}
+		}
+		if commit != "" && dirty {
+			commit += "+dirty"
 		}
 	}
 	if commit == "" {

@@ -127,7 +127,11 @@ func ApplyOverrides(body []byte, ovs []Override) ([]byte, error) {
 	for _, o := range ovs {
 		switch o.Op {
 		case OpSet:
-			body, err = sjson.SetRawBytes(body, o.Path, []byte(typedValue(o.Value)))
+			var raw string
+			if raw, err = keepType(body, o); err != nil {
+				return nil, err
+			}
+			body, err = sjson.SetRawBytes(body, o.Path, []byte(raw))
 		case OpSetString:
 			body, err = sjson.SetBytes(body, o.Path, o.Value)
 		case OpSetJSON:
@@ -136,6 +140,10 @@ func ApplyOverrides(body []byte, ovs []Override) ([]byte, error) {
 			}
 			body, err = sjson.SetRawBytes(body, o.Path, []byte(o.Value))
 		case OpUnset:
+			if !gjson.GetBytes(body, o.Path).Exists() {
+				return nil, &Error{Msg: fmt.Sprintf("--unset %s: the body has no such field", o.Path),
+					HintList: []string{"see the body and its paths: hookctl events show TYPE"}}
+			}
 			body, err = sjson.DeleteBytes(body, o.Path)
 		default:
 			return nil, fmt.Errorf("unknown override %q", o.Op)
@@ -149,6 +157,45 @@ func ApplyOverrides(body []byte, ovs []Override) ([]byte, error) {
 		}
 	}
 	return body, nil
+}
+
+// keepType renders a --set value with the type of the field it replaces:
+// a string stays a string (--set card.last_four=4242 sends "4242", as the
+// provider does), a number must be a number and a boolean a boolean. A new
+// field, or one that is null, is typed from the value (typedValue).
+// --set-string and --set-json say the type explicitly.
+func keepType(body []byte, o Override) (string, error) {
+	cur := gjson.GetBytes(body, o.Path)
+	if !cur.Exists() || cur.Type == gjson.Null {
+		return typedValue(o.Value), nil
+	}
+	mismatch := func(kind string) error {
+		return &Error{
+			Msg: fmt.Sprintf("--set %s=%s: %s is %s in this event and %q is not", o.Path, o.Value, o.Path, kind, o.Value),
+			HintList: []string{
+				fmt.Sprintf("to change its type, say so: --set-string %s=%s or --set-json %s=<json>", o.Path, o.Value, o.Path),
+			},
+		}
+	}
+	switch cur.Type {
+	case gjson.String:
+		b, _ := sjson.Set("", "v", o.Value)
+		return gjson.Get(b, "v").Raw, nil
+	case gjson.Number:
+		if jsonNumberRe().MatchString(o.Value) {
+			return o.Value, nil
+		}
+		return "", mismatch("a number")
+	case gjson.True, gjson.False:
+		if o.Value == "true" || o.Value == "false" {
+			return o.Value, nil
+		}
+		return "", mismatch("a boolean")
+	}
+	if cur.IsArray() {
+		return "", mismatch("an array")
+	}
+	return "", mismatch("an object")
 }
 
 // typedValue renders a --set value: numbers, true, false and null as JSON,
@@ -169,8 +216,18 @@ func typedValue(v string) string {
 // --set, --set-string, --set-json, --unset and --data. Overrides keep
 // their command-line order.
 type OverrideFlags struct {
-	raw  []rawOverride
-	Data string
+	raw     []rawOverride
+	Data    string
+	dataSet bool
+}
+
+type dataValue struct{ f *OverrideFlags }
+
+func (v *dataValue) String() string { return v.f.Data }
+func (v *dataValue) Type() string   { return "data" }
+func (v *dataValue) Set(s string) error {
+	v.f.Data, v.f.dataSet = s, true
+	return nil
 }
 
 type rawOverride struct{ op, text string }
@@ -194,15 +251,15 @@ func (v *overrideValue) Set(s string) error {
 
 // Register adds the override flags to fs.
 func (f *OverrideFlags) Register(fs *pflag.FlagSet) {
-	fs.Var(&overrideValue{f, OpSet}, "set", "set a body field: `path=value` (numbers, true, false, null typed; repeatable)")
+	fs.Var(&overrideValue{f, OpSet}, "set", "set a body field: `path=value`, keeping the field's type (a new field: numbers, true, false, null typed; repeatable)")
 	fs.Var(&overrideValue{f, OpSetString}, "set-string", "set a body field to a string: `path=value` (repeatable)")
 	fs.Var(&overrideValue{f, OpSetJSON}, "set-json", "set a body field to JSON: `path=json` (repeatable)")
 	fs.Var(&overrideValue{f, OpUnset}, "unset", "remove a body field: `path` (repeatable)")
-	fs.StringVar(&f.Data, "data", "", "replace the whole body: `@file`, @- for stdin, or inline JSON")
+	fs.Var(&dataValue{f}, "data", "replace the whole body: `@file`, @- for stdin, or inline JSON")
 }
 
 // Changed reports whether any override or --data was given.
-func (f *OverrideFlags) Changed() bool { return len(f.raw) > 0 || f.Data != "" }
+func (f *OverrideFlags) Changed() bool { return len(f.raw) > 0 || f.Data != "" || f.dataSet }
 
 // Resolve parses the flags into the Overrides and Data of BuildOptions
 // (reading --data @file or @- from stdin). Errors are usage errors (exit 2)
@@ -215,6 +272,10 @@ func (f *OverrideFlags) Resolve(stdin io.Reader) (BuildOptions, error) {
 			return BuildOptions{}, err
 		}
 		o.Overrides = append(o.Overrides, ov)
+	}
+	if f.dataSet && f.Data == "" {
+		return BuildOptions{}, &Error{Msg: "--data is empty",
+			HintList: []string{"--data takes @FILE, @- for stdin, or inline JSON; leave it out to send the sample body"}}
 	}
 	if f.Data != "" {
 		data, err := readData(f.Data, stdin)

@@ -17,17 +17,19 @@ func TestApplyOverrides(t *testing.T) {
 		ops  []Override
 		want string
 	}{
-		{"number", []Override{{OpSet, "a.x", "12.50"}}, `{"b":1,"a":{"x":12.50,"n":[1,2]},"s":"keep"}`},
-		{"bool and null", []Override{{OpSet, "b", "true"}, {OpSet, "s", "null"}}, `{"b":true,"a":{"x":"y","n":[1,2]},"s":null}`},
-		{"string", []Override{{OpSet, "b", "hello world"}}, `{"b":"hello world","a":{"x":"y","n":[1,2]},"s":"keep"}`},
-		{"quote escaped", []Override{{OpSet, "b", `say "hi"`}}, `{"b":"say \"hi\"","a":{"x":"y","n":[1,2]},"s":"keep"}`},
+		// --set keeps the type of the field it replaces (issue 20 item 9).
+		{"string stays a string", []Override{{OpSet, "a.x", "12.50"}, {OpSet, "s", "null"}}, `{"b":1,"a":{"x":"12.50","n":[1,2]},"s":"null"}`},
+		{"number stays a number", []Override{{OpSet, "b", "12.50"}}, `{"b":12.50,"a":{"x":"y","n":[1,2]},"s":"keep"}`},
+		{"new fields typed", []Override{{OpSet, "t", "true"}, {OpSet, "u", "null"}, {OpSet, "v", "7"}, {OpSet, "w", "hi"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","t":true,"u":null,"v":7,"w":"hi"}`},
+		{"string", []Override{{OpSet, "s", "hello world"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"hello world"}`},
+		{"quote escaped", []Override{{OpSet, "s", `say "hi"`}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"say \"hi\""}`},
+		{"set-json changes the type", []Override{{OpSetJSON, "s", "5"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":5}`},
 		{"set-string keeps number text", []Override{{OpSetString, "b", "007"}}, `{"b":"007","a":{"x":"y","n":[1,2]},"s":"keep"}`},
 		{"set-json", []Override{{OpSetJSON, "a.x", `{"k":[true]}`}}, `{"b":1,"a":{"x":{"k":[true]},"n":[1,2]},"s":"keep"}`},
 		{"missing path created", []Override{{OpSet, "c.d.e", "1"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","c":{"d":{"e":1}}}`},
 		{"array index", []Override{{OpSet, "a.n.1", "5"}}, `{"b":1,"a":{"x":"y","n":[1,5]},"s":"keep"}`},
 		{"array append", []Override{{OpSet, "a.n.-1", "3"}}, `{"b":1,"a":{"x":"y","n":[1,2,3]},"s":"keep"}`},
 		{"unset", []Override{{OpUnset, "a.x", ""}}, `{"b":1,"a":{"n":[1,2]},"s":"keep"}`},
-		{"unset missing is a no-op", []Override{{OpUnset, "zz", ""}}, string(body)},
 		{"numeric object key", []Override{{OpSet, "a.:20240101", "1"}}, `{"b":1,"a":{"x":"y","n":[1,2],"20240101":1},"s":"keep"}`},
 		{"escaped dot", []Override{{OpSet, `k\.v`, "1"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","k.v":1}`},
 		{"in order", []Override{{OpSet, "b", "1"}, {OpUnset, "b", ""}, {OpSet, "b", "2"}}, `{"a":{"x":"y","n":[1,2]},"s":"keep","b":2}`},
@@ -41,6 +43,27 @@ func TestApplyOverrides(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// What --set cannot do without changing a field's type, and --unset of a
+// field that is not there, are errors naming the way to say it.
+func TestApplyOverridesRefused(t *testing.T) {
+	body := []byte(`{"b":1,"a":{"x":"y","n":[1,2]},"ok":true}`)
+	for _, tc := range []struct {
+		op   Override
+		want string
+	}{
+		{Override{OpSet, "b", "hello"}, `--set b=hello: b is a number in this event and "hello" is not`},
+		{Override{OpSet, "ok", "yes"}, `--set ok=yes: ok is a boolean`},
+		{Override{OpSet, "a", "x"}, `a is an object`},
+		{Override{OpSet, "a.n", "x"}, `a.n is an array`},
+		{Override{OpUnset, "zz", ""}, `--unset zz: the body has no such field`},
+	} {
+		_, err := ApplyOverrides(append([]byte(nil), body...), []Override{tc.op})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want %q", tc.op, err, tc.want)
+		}
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package config resolves hookctl's settings: flags > HOOKCTL_* environment
-// > config.yaml > defaults, with a fresh viper instance per run.
+// > config.yaml > defaults, resolved afresh per run.
 package config
 
 import (
@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
+	"gopkg.in/yaml.v3"
 )
 
 // Key describes one setting people reuse.
@@ -67,8 +67,7 @@ func LookupKey(name string) (Key, bool) {
 // Config is the resolved configuration.
 type Config struct {
 	// vals holds every key's resolved value (environment > file > default).
-	// viper reads and writes the file; the resolution itself needs no viper
-	// instance, so a run without a config file never builds one.
+	// The file is read with yaml.v3 (readFile) only when it exists.
 	vals map[string]string
 	// File is the config file in use (it may not exist).
 	File string
@@ -117,15 +116,12 @@ func Load(o Options) (*Config, error) {
 	}
 	if o.ExplicitFile == "" {
 		if _, err := os.Stat(c.File); errors.Is(err, fs.ErrNotExist) {
-			// The usual case: no config file. Skip building a viper
-			// instance to find that out (cold start).
+			// The usual case: no config file (cold start).
 			return c.resolveStore(getenv), nil
 		}
 	}
-	fileV := viper.New()
-	fileV.SetConfigType("yaml")
-	fileV.SetConfigFile(c.File)
-	if err := fileV.ReadInConfig(); err != nil {
+	file, err := readFile(c.File)
+	if err != nil {
 		var pe *fs.PathError
 		if o.ExplicitFile != "" || !(errors.As(err, &pe) || os.IsNotExist(err)) {
 			return nil, fmt.Errorf("reading %s: %w", c.File, err)
@@ -133,8 +129,8 @@ func Load(o Options) (*Config, error) {
 	} else {
 		c.FileExists = true
 		for _, k := range Keys {
-			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-				vals[k.Name] = fileV.GetString(k.Name)
+			if v, ok := file[k.Name]; ok && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
+				vals[k.Name] = v
 			}
 		}
 	}
@@ -161,11 +157,10 @@ func (c *Config) Source(name string, getenv func(string) string) string {
 		return "env"
 	}
 	if c.FileExists {
-		fv := viper.New()
-		fv.SetConfigType("yaml")
-		fv.SetConfigFile(c.File)
-		if fv.ReadInConfig() == nil && fv.IsSet(name) {
-			return "file"
+		if file, err := readFile(c.File); err == nil {
+			if _, ok := file[strings.ToLower(name)]; ok {
+				return "file"
+			}
 		}
 	}
 	return "default"
@@ -249,19 +244,33 @@ func (c *Config) Set(name, value string) error {
 	if !ok {
 		return &UnknownKeyError{Name: name}
 	}
-	fv := viper.New()
-	fv.SetConfigType("yaml")
-	fv.SetConfigFile(c.File)
+	doc := map[string]any{}
 	if c.FileExists {
-		if err := fv.ReadInConfig(); err != nil {
+		raw, err := os.ReadFile(c.File)
+		if err != nil {
 			return fmt.Errorf("reading %s: %w", c.File, err)
 		}
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			return fmt.Errorf("reading %s: %w", c.File, err)
+		}
+		if doc == nil {
+			doc = map[string]any{}
+		}
 	}
-	fv.Set(k.Name, value)
+	for key := range doc { // keys are case-insensitive: one spelling
+		if strings.EqualFold(key, k.Name) && key != k.Name {
+			delete(doc, key)
+		}
+	}
+	doc[k.Name] = value
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
 		return err
 	}
-	if err := fv.WriteConfigAs(c.File); err != nil {
+	if err := os.WriteFile(c.File, out, 0o600); err != nil {
 		return err
 	}
 	if err := os.Chmod(c.File, 0o600); err != nil {
@@ -272,6 +281,42 @@ func (c *Config) Set(name, value string) error {
 		c.vals[k.Name] = value // the environment still wins over the file
 	}
 	return nil
+}
+
+// readFile reads a YAML config file into lower-cased keys and string
+// values (a list becomes comma-separated: retry_schedule: [0s, 5s]).
+// hookctl reads it with yaml.v3 alone: viper's package initialisation and
+// dependencies cost every command's start-up more than the whole file.
+func readFile(path string) (map[string]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("while parsing config: %w", err)
+	}
+	out := make(map[string]string, len(doc))
+	for k, v := range doc {
+		out[strings.ToLower(k)] = scalarString(v)
+	}
+	return out, nil
+}
+
+func scalarString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = scalarString(e)
+		}
+		return strings.Join(parts, ",")
+	}
+	return fmt.Sprint(v)
 }
 
 // UnknownKeyError names a key that is not a setting, and lists the valid ones.

@@ -191,3 +191,39 @@ func TestValidateValue(t *testing.T) {
 		t.Error("unknown key accepted")
 	}
 }
+
+// The file is read without viper: keys in any case, numbers and lists as
+// strings; Set keeps the other keys (cold start, issue 18 item 5).
+func TestFileValuesWithoutViper(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(file, []byte("Listen_Port: 9000\nretry_schedule: [0s, 5s, 5m]\noutput: json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Options{ExplicitFile: file, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Get("listen_port"); got != "9000" {
+		t.Errorf("listen_port = %q", got)
+	}
+	if got := c.Get("retry_schedule"); got != "0s,5s,5m" {
+		t.Errorf("retry_schedule = %q", got)
+	}
+	if err := c.Set("listen_port", "9100"); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(Options{ExplicitFile: file, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Get("listen_port") != "9100" || c.Get("output") != "json" || c.Source("output", func(string) string { return "" }) != "file" {
+		t.Errorf("after Set: listen_port %q output %q", c.Get("listen_port"), c.Get("output"))
+	}
+	if err := os.WriteFile(file, []byte("output: [unclosed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(Options{ExplicitFile: file}); err == nil || !strings.Contains(err.Error(), "reading "+file) {
+		t.Errorf("bad YAML: %v", err)
+	}
+}

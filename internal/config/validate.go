@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // choices are the allowed values of enumerated keys.
@@ -61,13 +62,13 @@ func ValidateValue(name, value string) error {
 			return bad("want a port number from 0 to 65535")
 		}
 	case "timeout":
-		d, err := time.ParseDuration(value)
+		d, err := ui.ParseDuration(value)
 		if err != nil || d <= 0 {
 			return bad("want a positive duration such as 10s")
 		}
 	case "retry_schedule":
 		for _, p := range strings.Split(value, ",") {
-			if d, err := time.ParseDuration(strings.TrimSpace(p)); err != nil || d < 0 {
+			if d, err := ui.ParseDuration(strings.TrimSpace(p)); err != nil || d < 0 {
 				return bad("want durations separated by commas, e.g. 0s,5s,5m,30m,2h")
 			}
 		}

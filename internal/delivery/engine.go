@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -621,6 +622,9 @@ func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.
 		if scheme == "bond" && status >= 200 && status < 300 {
 			u.LastError += " (Bond accepts only 200 or 201)"
 		}
+		if reason := bodyReason(a.ResponseBody); reason != "" && status >= 400 {
+			u.LastError += ": " + reason // the receiver's own words (listen: "invalid signature: …")
+		}
 	}
 	switch {
 	case status == http.StatusGone:
@@ -889,4 +893,27 @@ func New(st store.Store, c Config) *Engine {
 		RunID:       c.RunID,
 		OnResult:    c.OnResult,
 	}
+}
+
+// bodyReason is the first line of an error response's body, when it reads
+// as text, shortened to fit a log line.
+func bodyReason(body []byte) string {
+	line, _, _ := strings.Cut(string(body), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" || !utf8.ValidString(line) || strings.HasPrefix(line, "<") {
+		return "" // empty, binary or an HTML error page
+	}
+	for _, r := range line {
+		if r < 0x20 && r != '\t' {
+			return ""
+		}
+	}
+	if len(line) > 120 {
+		cut := 117
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		line = line[:cut] + "…"
+	}
+	return line
 }

@@ -126,6 +126,26 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 	if err == nil {
 		err = pc.bw.Flush()
 	}
+	if err != nil && ctx.Err() == nil {
+		// The receiver may have answered before reading the whole body
+		// (a 413 for a body too large, a 401 on the headers) and closed:
+		// its answer says more than "write: broken pipe". Read what it
+		// sent, on a connection that is not reused.
+		pc.c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		if resp, rerr := http.ReadResponse(pc.br, req); rerr == nil && resp.StatusCode >= 200 {
+			if stop != nil {
+				stop()
+			}
+			resp.Close = true
+			b := &h1Body{rc: resp.Body, t: t, pc: pc, reusable: false}
+			if resp.Body == http.NoBody {
+				b.finish(false)
+				return resp, nil
+			}
+			resp.Body = b
+			return resp, nil
+		}
+	}
 	var resp *http.Response
 	for err == nil {
 		resp, err = http.ReadResponse(pc.br, req)

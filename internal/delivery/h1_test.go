@@ -316,3 +316,42 @@ func BenchmarkSend(b *testing.B) {
 		})
 	}
 }
+
+// A receiver that refuses a large body before reading it (listen's 413,
+// a 401 on the headers) and closes: the attempt records its answer, not
+// "write: broken pipe" (issue 20 item 11).
+func TestH1EarlyAnswerBeforeTheBodyIsRead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for { // the request head only
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				msg := "request body too large: more than 1024 bytes\n"
+				fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(msg), msg)
+				c.(*net.TCPConn).CloseWrite()
+				io.CopyN(io.Discard, c, 64<<10) // then stop reading: the sender's write fails
+				time.Sleep(50 * time.Millisecond)
+			}(c)
+		}
+	}()
+	s := &Sender{Client: NewHTTPClient(5*time.Second, 4), UserAgent: "hookctl/test"}
+	status, body, errText := sendOnce(t, s, "http://"+ln.Addr().String()+"/h", bytes.Repeat([]byte("x"), 16<<20))
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "too large") {
+		t.Errorf("status %d body %q error %q, want the receiver's 413", status, body, errText)
+	}
+}

@@ -72,8 +72,11 @@ func (r *Reporter) write(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.Buffer <= 0 {
+		// Written at once: nothing stays buffered for Flush to write
+		// again (it used to print the last line twice on a terminal).
 		r.buf = append(r.buf[:0], s...)
 		r.W.Write(r.buf)
+		r.buf = r.buf[:0]
 		return
 	}
 	r.buf = append(r.buf, s...)
@@ -136,7 +139,7 @@ func AttemptLine(stamp string, res Result) string {
 		b.WriteString(ui.Red("failed: " + d.LastError))
 	default:
 		in := time.Until(d.NextAttemptAt).Round(10 * time.Millisecond)
-		b.WriteString(ui.Yellow(fmt.Sprintf("retry in %s", max(in, 0))))
+		b.WriteString(ui.Yellow("retry in " + ui.FormatDuration(max(in, 0))))
 		b.WriteString(": ")
 		b.WriteString(ui.Red(d.LastError))
 	}

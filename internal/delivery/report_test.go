@@ -71,3 +71,19 @@ func TestReporterBuffered(t *testing.T) {
 		t.Fatalf("unbuffered: %d writes, %q", n, s)
 	}
 }
+
+// A receiver's refusal reason reaches the log: trigger through listen with
+// a wrong secret shows why listen said 401 (issue 20 item 11).
+func TestDecideKeepsTheReceiversReason(t *testing.T) {
+	d := &store.Delivery{MaxAttempts: 1, AttemptCount: 1}
+	a := &store.Attempt{Number: 1, ResponseStatus: 401, ResponseBody: []byte("invalid signature: no secret matches\nmore")}
+	u, _ := Decide(d, "standard", a, nil, time.Now(), nil)
+	if u.LastError != "HTTP 401 Unauthorized: invalid signature: no secret matches" {
+		t.Errorf("LastError = %q", u.LastError)
+	}
+	a = &store.Attempt{Number: 1, ResponseStatus: 502, ResponseBody: []byte("<html><body>Bad gateway</body></html>")}
+	u, _ = Decide(d, "standard", a, nil, time.Now(), nil)
+	if u.LastError != "HTTP 502 Bad Gateway" {
+		t.Errorf("HTML body: LastError = %q", u.LastError)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // Schedule is a retry schedule: attempt n (1-based) is sent Schedule[n-1]
@@ -81,7 +83,7 @@ func ParseSchedule(s string) (Schedule, error) {
 	sch := make(Schedule, 0, len(parts))
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
-		d, err := time.ParseDuration(p)
+		d, err := ui.ParseDuration(p)
 		if err != nil {
 			n, nerr := strconv.ParseFloat(p, 64)
 			if nerr != nil {

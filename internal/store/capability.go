@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -36,10 +37,14 @@ type LeasingRequeuer interface {
 }
 
 // MaskURL returns a store location fit for printing: the password of a
-// URL (user:password@host, or a password= query parameter) is replaced by
-// "xxxxx". Anything that is not a URL with credentials (a SQLite path) is
-// returned unchanged.
+// URL (user:password@host, or a password= query parameter) or of a libpq
+// key=value string (password=… or password='…') is replaced by "xxxxx".
+// Anything that is not a URL with credentials (a SQLite path) is returned
+// unchanged.
 func MaskURL(s string) string {
+	if IsKeyValueDSN(s) {
+		return keyValuePassword.ReplaceAllString(s, "${1}xxxxx")
+	}
 	if !strings.Contains(s, "://") {
 		return s
 	}
@@ -57,4 +62,73 @@ func MaskURL(s string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// keyValueDSN matches a libpq connection string: key=value pairs separated
+// by spaces, the first key a known one (host=… dbname=… user=…).
+var keyValueDSN = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|sslmode|service|application_name|connect_timeout|options|target_session_attrs|passfile)\s*=`)
+
+var keyValuePassword = regexp.MustCompile(`(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+
+// IsKeyValueDSN reports whether s is a libpq key=value connection string
+// (host=db user=app password=… dbname=hooks), which names a PostgreSQL store.
+func IsKeyValueDSN(s string) bool { return keyValueDSN.MatchString(s) }
+
+// DSNPassword returns the password a store location holds, or "".
+func DSNPassword(s string) string {
+	if IsKeyValueDSN(s) {
+		m := keyValuePassword.FindStringSubmatch(s)
+		if m == nil {
+			return ""
+		}
+		return strings.Trim(m[2], "'")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	if p, ok := u.User.Password(); ok {
+		return p
+	}
+	return u.Query().Get("password")
+}
+
+// ScrubPassword replaces each occurrence of password in msg (as given or
+// URL-escaped) by "xxxxx", but only where it stands on its own: a short
+// password is not cut out of unrelated words around it.
+func ScrubPassword(msg, password string) string {
+	if password == "" {
+		return msg
+	}
+	for _, p := range []string{password, url.QueryEscape(password)} {
+		var b strings.Builder
+		rest := msg
+		for {
+			i := strings.Index(rest, p)
+			if i < 0 {
+				b.WriteString(rest)
+				break
+			}
+			before, after := byte(' '), byte(' ')
+			if i > 0 {
+				before = rest[i-1]
+			}
+			if i+len(p) < len(rest) {
+				after = rest[i+len(p)]
+			}
+			b.WriteString(rest[:i])
+			if isWordByte(before) && isWordByte(p[0]) || isWordByte(after) && isWordByte(p[len(p)-1]) {
+				b.WriteString(p)
+			} else {
+				b.WriteString("xxxxx")
+			}
+			rest = rest[i+len(p):]
+		}
+		msg = b.String()
+	}
+	return msg
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }

@@ -54,6 +54,18 @@ func (e *EnvironmentError) Hints() []string {
 	return []string{e.Hint}
 }
 
+// NormalizeIDPrefix lower-cases a UUID or UUID prefix (hex digits and
+// dashes), as the IDs are stored: 4F1C names 4f1c…. Other IDs (a provider's
+// evt_1AbC) are case-sensitive and kept as given.
+func NormalizeIDPrefix(s string) string {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-') {
+			return s
+		}
+	}
+	return strings.ToLower(s)
+}
+
 // ResolvePrefix picks the ID an ID or prefix names among the IDs that
 // start with it (a backend reads up to four, in order): an exact match
 // wins, one match is it, none is a *NotFoundError, several an

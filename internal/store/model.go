@@ -133,6 +133,7 @@ type DeliveryFilter struct {
 	RunID          string
 	Source         string    // triggered | received
 	Since          time.Time // created at or after
+	Until          time.Time // created before
 	AfterSeq       int64     // cursor: Seq > AfterSeq, ordered by Seq ascending
 	Limit          int       // 0 = no limit
 	// Newest orders by Seq descending (lists); cursors need ascending.
@@ -144,6 +145,7 @@ type EventFilter struct {
 	TypePattern string
 	Source      string
 	Since       time.Time
+	Until       time.Time // created before
 	Limit       int
 }
 

@@ -84,6 +84,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 	if sub.Provider, err = ValidateProvider(in.Provider); err != nil {
 		return nil, err
 	}
+	if err := s.checkProviderEvents(sub.Provider, sub.Events); err != nil {
+		return nil, err
+	}
 	if sub.Scheme, err = ValidateScheme(in.Scheme); err != nil {
 		return nil, err
 	}
@@ -105,6 +108,44 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 		return nil, err
 	}
 	return sub, nil
+}
+
+// checkProviderEvents refuses events that the chosen provider never sends
+// (--events card.created --provider mono): such a subscription would never
+// receive anything.
+func (s *Service) checkProviderEvents(provider string, events []string) error {
+	if s.Catalog == nil || provider == "" {
+		return nil
+	}
+	types := s.Catalog.List(provider, "")
+	for _, p := range events {
+		if p == "*" {
+			continue
+		}
+		found := false
+		for _, et := range types {
+			if catalog.Match(p, et.Type) {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		var owners []string
+		for _, et := range s.Catalog.List("", "") {
+			if catalog.Match(p, et.Type) && !slices.Contains(owners, et.Provider) {
+				owners = append(owners, et.Provider)
+			}
+		}
+		hints := []string{fmt.Sprintf("see %s's events: hookctl events list --provider %s", provider, provider)}
+		if len(owners) > 0 {
+			hints = append([]string{fmt.Sprintf("%s is sent by %s: use --provider %s, or leave --provider out",
+				p, strings.Join(owners, ", "), owners[0])}, hints...)
+		}
+		return inputErr(hints, "provider %s sends no event matching %q", provider, p)
+	}
+	return nil
 }
 
 // Get finds a subscription by ID or unique prefix.

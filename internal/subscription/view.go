@@ -1,6 +1,7 @@
 package subscription
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -66,6 +67,51 @@ func NewView(sub *store.Subscription, reveal bool, now time.Time) View {
 	if !reveal {
 		v.Secret = MaskSecret(v.Secret)
 		v.PreviousSecret = MaskSecret(v.PreviousSecret)
+		v.Headers = MaskCredentialHeaders(v.Headers)
 	}
 	return v
+}
+
+// IsCredentialHeader reports whether a header carries a credential
+// (Authorization, Cookie, X-Api-Key, anything with token, secret, password
+// or key in its name).
+func IsCredentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "authorization", "proxy-authorization", "cookie":
+		return true
+	}
+	for _, w := range []string{"token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// MaskCredentialHeaders returns h with the values of credential headers
+// masked (an auth scheme word such as Bearer is kept): what --reveal shows.
+func MaskCredentialHeaders(h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, val := range h {
+		if !IsCredentialHeader(k) {
+			out[k] = val
+			continue
+		}
+		scheme, cred, ok := strings.Cut(val, " ")
+		if ok && scheme != "" && !strings.ContainsAny(scheme, "=:") {
+			out[k] = scheme + " " + maskValue(strings.TrimSpace(cred))
+		} else {
+			out[k] = maskValue(val)
+		}
+	}
+	return out
+}
+
+// maskValue keeps at most the first 4 characters of a credential.
+func maskValue(s string) string {
+	if len(s) <= 8 {
+		return "****"
+	}
+	return s[:4] + "…"
 }

@@ -35,6 +35,7 @@ type IOStreams struct {
 
 	styles    *Styles
 	errStyles *Styles
+	prompter  *Prompter
 	getenv    func(string) string
 }
 

@@ -22,12 +22,33 @@ type Progress struct {
 	ok, failed int64
 	last       time.Time
 	drawn      bool
+	start      time.Time
+	now        func() time.Time
 }
 
 // NewProgress returns a progress bar labelled label, drawn on stderr when
 // it is a terminal.
 func (s *IOStreams) NewProgress(label string) *Progress {
-	return &Progress{w: s.ErrOut, enabled: s.IsStderrTTY(), label: label}
+	return &Progress{w: s.ErrOut, enabled: s.IsStderrTTY(), label: label, start: time.Now(), now: time.Now}
+}
+
+// SetClock replaces the clock the rate and ETA are computed with (tests).
+func (p *Progress) SetClock(now func() time.Time) {
+	p.now, p.start = now, now()
+}
+
+// Above prints something above the bar: the bar is erased, print runs (it
+// writes a whole line to stdout or stderr) and the bar is drawn again.
+// Without a bar print just runs.
+func (p *Progress) Above(print func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.enabled && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+	print()
+	p.draw(true)
 }
 
 // Enabled reports whether the bar is drawn.
@@ -96,6 +117,18 @@ func (p *Progress) Line() string {
 	}
 	line := fmt.Sprintf("%s [%s] %d/%s  %s %s", p.label, bar, done, total,
 		Green(fmt.Sprintf("%d ok", p.ok)), failedText(p.failed))
+	if p.now == nil || p.start.IsZero() {
+		return line
+	}
+	elapsed := p.now().Sub(p.start)
+	if done > 0 && elapsed > 0 {
+		rate := float64(done) / elapsed.Seconds()
+		line += fmt.Sprintf("  %s/s", humanCount(rate))
+		if p.totalFinal && p.total > done {
+			eta := time.Duration(float64(p.total-done) / rate * float64(time.Second))
+			line += "  ETA " + FormatDuration(eta.Round(time.Second))
+		}
+	}
 	return line
 }
 
@@ -118,4 +151,16 @@ func (p *Progress) draw(force bool) {
 	p.last = now
 	fmt.Fprint(p.w, "\r\033[K"+p.Line())
 	p.drawn = true
+}
+
+// humanCount renders a rate: 12.5, 840, 12.3k.
+func humanCount(v float64) string {
+	switch {
+	case v < 10:
+		return fmt.Sprintf("%.1f", v)
+	case v < 10000:
+		return fmt.Sprintf("%.0f", v)
+	default:
+		return fmt.Sprintf("%.1fk", v/1000)
+	}
 }

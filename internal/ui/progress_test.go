@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProgress(t *testing.T) {
@@ -29,5 +30,43 @@ func TestProgress(t *testing.T) {
 	out := errOut.String()
 	if !strings.Contains(out, "\r\033[K") || !strings.Contains(out, "1/10+") || !strings.HasSuffix(out, "\n") {
 		t.Errorf("terminal output = %q", out)
+	}
+}
+
+func TestProgressRateAndETA(t *testing.T) {
+	ios, _, _, _ := Test()
+	p := ios.NewProgress("triggering")
+	now := time.Unix(1000, 0)
+	p.SetClock(func() time.Time { return now })
+	p.SetTotal(300, true)
+	for i := 0; i < 100; i++ {
+		p.Add(i%10 != 0)
+	}
+	now = now.Add(2 * time.Second)
+	got := p.Line()
+	for _, want := range []string{"100/300", "90 ok", "10 failed", "50/s", "ETA 4s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("line %q lacks %q", got, want)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                           "0s",
+		250 * time.Millisecond:      "250ms",
+		2650 * time.Millisecond:     "2.65s",
+		62650 * time.Millisecond:    "1m3s",
+		24 * time.Hour:              "24h",
+		90 * time.Minute:            "1h30m",
+		36 * time.Hour:              "36h",
+		7 * 24 * time.Hour:          "1w",
+		3 * 24 * time.Hour:          "3d",
+		2*time.Hour + 5*time.Second: "2h0m5s",
+		5 * time.Minute:             "5m",
+	} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
 	}
 }

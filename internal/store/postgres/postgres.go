@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -145,26 +144,11 @@ func oneLine(err error) string {
 }
 
 // urlPassword extracts the password of a postgres URL ("" if none).
-func urlPassword(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	if p, ok := u.User.Password(); ok {
-		return p
-	}
-	return u.Query().Get("password")
-}
+func urlPassword(raw string) string { return store.DSNPassword(raw) }
 
 // scrub removes a password from a message, in case a driver error quotes
 // the connection string.
-func scrub(msg, password string) string {
-	if password == "" {
-		return msg
-	}
-	msg = strings.ReplaceAll(msg, password, "xxxxx")
-	return strings.ReplaceAll(msg, url.QueryEscape(password), "xxxxx")
-}
+func scrub(msg, password string) string { return store.ScrubPassword(msg, password) }
 
 // Close releases the connections.
 func (db *DB) Close() error {
@@ -395,6 +379,7 @@ func (db *DB) resolve(ctx context.Context, q queryer, kind, table, idOrPrefix st
 	if idOrPrefix == "" {
 		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
 	}
+	idOrPrefix = store.NormalizeIDPrefix(idOrPrefix)
 	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(idOrPrefix)+"%")
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
@@ -662,6 +647,10 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 		args = append(args, ts(f.Since))
 		conds = append(conds, fmt.Sprintf("e.created_at >= $%d", len(args)))
 	}
+	if !f.Until.IsZero() {
+		args = append(args, ts(f.Until))
+		conds = append(conds, fmt.Sprintf("e.created_at < $%d", len(args)))
+	}
 	limit := ""
 	if f.Limit > 0 {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
@@ -743,6 +732,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	}
 	if !f.Since.IsZero() {
 		add("d.created_at >= $%d", ts(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("d.created_at < $%d", ts(f.Until))
 	}
 	if f.AfterSeq > 0 {
 		add("d.seq > $%d", f.AfterSeq)

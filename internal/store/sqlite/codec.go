@@ -155,6 +155,7 @@ func lookupPrefix(ctx context.Context, q *sql.DB, kind, table, idOrPrefix string
 	if idOrPrefix == "" {
 		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
 	}
+	idOrPrefix = store.NormalizeIDPrefix(idOrPrefix)
 	lo, hi := prefixRange(idOrPrefix)
 	rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE id >= ? AND id < ? ORDER BY id LIMIT 4`, lo, hi)
 	if err != nil {

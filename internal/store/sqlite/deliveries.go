@@ -111,6 +111,10 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		where = append(where, "d.created_at >= ?")
 		args = append(args, f.Since.UnixMicro())
 	}
+	if !f.Until.IsZero() {
+		where = append(where, "d.created_at < ?")
+		args = append(args, f.Until.UnixMicro())
+	}
 	if f.AfterSeq > 0 {
 		where = append(where, "d.seq > ?")
 		args = append(args, f.AfterSeq)

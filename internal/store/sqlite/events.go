@@ -126,6 +126,10 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 		where = append(where, "e.created_at >= ?")
 		args = append(args, f.Since.UnixMicro())
 	}
+	if !f.Until.IsZero() {
+		where = append(where, "e.created_at < ?")
+		args = append(args, f.Until.UnixMicro())
+	}
 	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),

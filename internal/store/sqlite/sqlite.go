@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -243,6 +245,18 @@ func checkFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return envErr("check the file's permissions", "cannot read store %s: %v", path, err)
+	}
+	// A store hookctl cannot write would fail later, at the first write,
+	// with SQLite's raw "attempt to write a readonly database".
+	if w, err := os.OpenFile(path, os.O_RDWR, 0); err != nil {
+		f.Close()
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return envErr(fmt.Sprintf("make it writable (chmod u+w %s) or choose another store with --store", path),
+				"store %s is read-only", path)
+		}
+		return envErr("check the file's permissions", "cannot open store %s for writing: %v", path, err)
+	} else {
+		w.Close()
 	}
 	head := make([]byte, len(sqliteHeader))
 	_, err = io.ReadFull(f, head)

@@ -442,6 +442,7 @@ func testListEvents(t *testing.T, s store.Store) {
 		"*":        {store.EventFilter{TypePattern: "*"}, []string{"evt_3", "evt_2", "evt_1"}},
 		"received": {store.EventFilter{Source: store.SourceReceived}, []string{"evt_3"}},
 		"since":    {store.EventFilter{Since: base.Add(time.Minute)}, []string{"evt_3", "evt_2"}},
+		"until":    {store.EventFilter{Until: base.Add(time.Minute)}, []string{"evt_1"}},
 		"limit":    {store.EventFilter{Limit: 2}, []string{"evt_3", "evt_2"}},
 		"none":     {store.EventFilter{TypePattern: "nothing.*"}, nil},
 	} {
@@ -525,6 +526,7 @@ func testListDeliveries(t *testing.T, s store.Store) {
 		"run":          {store.DeliveryFilter{RunID: "run-y"}, want(1, 3, 4, 5)},
 		"received":     {store.DeliveryFilter{Source: store.SourceReceived}, want(4, 5)},
 		"since":        {store.DeliveryFilter{Since: base.Add(time.Minute)}, want(2, 3, 4, 5)},
+		"until":        {store.DeliveryFilter{Until: base.Add(time.Minute)}, want(0, 1)},
 		"combined":     {store.DeliveryFilter{Status: store.DeliveryPending, EventPattern: "card.*", SubscriptionID: subs[0].ID}, want(2)},
 		"nothing":      {store.DeliveryFilter{EventPattern: "mono.*"}, want()},
 	} {

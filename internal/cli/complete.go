@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Shell completion shared by the commands: every argument and every flag
+// with a fixed or stored set of values completes (cobra's __complete, used
+// by the bash, zsh, fish and PowerShell scripts).
+
+const noFiles = cobra.ShellCompDirectiveNoFileComp
+
+// CompleteFixed completes one of values.
+func CompleteFixed(values ...string) cobra.CompletionFunc {
+	return cobra.FixedCompletions(values, noFiles)
+}
+
+// CompleteProviders completes --provider.
+func CompleteProviders() cobra.CompletionFunc { return CompleteFixed(catalog.Providers()...) }
+
+// CompleteSchemes completes --scheme (with auto).
+func CompleteSchemes() cobra.CompletionFunc {
+	return CompleteFixed(append([]string{"auto"}, signature.Names()...)...)
+}
+
+// CompletionStore opens the store named by --store, HOOKCTL_STORE or the
+// config file, as the command itself would (completion runs no hooks). It
+// never creates a store: without one there is nothing to complete.
+func CompletionStore(c *cobra.Command, f *Factory) (store.Store, bool) {
+	cfgFile, _ := c.Flags().GetString("config")
+	cfg, err := config.Load(config.Options{ExplicitFile: cfgFile})
+	if err != nil {
+		return nil, false
+	}
+	dsn := cfg.Store
+	if v, _ := c.Flags().GetString("store"); v != "" {
+		dsn = v
+	}
+	if !strings.Contains(dsn, "://") && !strings.Contains(dsn, "=") {
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, false
+		}
+	}
+	if f.OpenStore == nil {
+		return nil, false
+	}
+	st, err := f.OpenStore(c.Context(), dsn)
+	if err != nil {
+		return nil, false
+	}
+	return st, true
+}
+
+// CompleteEventTypes completes an event type argument (trigger, events
+// show) from the catalog, with each type's description.
+func CompleteEventTypes(f *Factory) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, noFiles
+		}
+		dir := ""
+		if f != nil && f.Config != nil {
+			dir = f.Config.Get("fixtures_dir")
+		}
+		if d, _ := c.Flags().GetString("fixtures"); d != "" {
+			dir = d
+		}
+		cat, err := catalog.Load(catalog.Options{FixturesDir: dir})
+		if err != nil {
+			return nil, noFiles
+		}
+		provider, _ := c.Flags().GetString("provider")
+		seen := map[string]bool{}
+		var out []cobra.Completion
+		for _, et := range cat.List(provider, "") {
+			if seen[et.Type] || !strings.HasPrefix(et.Type, toComplete) {
+				continue
+			}
+			seen[et.Type] = true
+			out = append(out, cobra.CompletionWithDesc(et.Type, et.Description))
+		}
+		return out, noFiles
+	}
+}
+
+// CompleteDeliveryIDs completes delivery IDs, newest first, each with its
+// status, event type and URL; status filters them ("" = any). When many
+// is false only the first argument completes.
+func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 && !many {
+			return nil, noFiles
+		}
+		st, ok := CompletionStore(c, f)
+		if !ok {
+			return nil, noFiles
+		}
+		defer st.Close()
+		ctx := c.Context()
+		ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{Status: status, Newest: true, Limit: 500})
+		if err != nil {
+			return nil, noFiles
+		}
+		types := map[string]string{}
+		prefix := strings.ToLower(toComplete)
+		var out []cobra.Completion
+		for _, d := range ds {
+			if !strings.HasPrefix(d.ID, prefix) || containsString(args, d.ID) {
+				continue
+			}
+			typ, ok := types[d.EventID]
+			if !ok {
+				if ev, err := st.GetEvent(ctx, d.EventID); err == nil {
+					typ = ev.Type
+				}
+				types[d.EventID] = typ
+			}
+			out = append(out, cobra.CompletionWithDesc(d.ID, strings.TrimSpace(d.Status+" "+typ+" "+d.URL)))
+		}
+		return out, noFiles
+	}
+}
+
+// CompleteSubscriptionIDs completes subscription IDs with their URL and
+// events.
+func CompleteSubscriptionIDs(f *Factory) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		st, ok := CompletionStore(c, f)
+		if !ok {
+			return nil, noFiles
+		}
+		defer st.Close()
+		subs, err := st.ListSubscriptions(c.Context(), store.SubscriptionFilter{})
+		if err != nil {
+			return nil, noFiles
+		}
+		prefix := strings.ToLower(toComplete)
+		var out []cobra.Completion
+		for _, s := range subs {
+			if strings.HasPrefix(s.ID, prefix) {
+				out = append(out, cobra.CompletionWithDesc(s.ID, s.CallbackURL+" "+strings.Join(s.Events, ",")))
+			}
+		}
+		return out, noFiles
+	}
+}
+
+// CompleteEventPatterns completes an event type or pattern (card.*) from
+// the catalog: exact types with their description, then prefix patterns.
+func CompleteEventPatterns(f *Factory) cobra.CompletionFunc {
+	types := CompleteEventTypes(f)
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		out, _ := types(c, nil, toComplete)
+		seen := map[string]bool{}
+		for _, comp := range append([]cobra.Completion(nil), out...) {
+			name, _, _ := strings.Cut(comp, "\t")
+			parts := strings.Split(name, ".")
+			for i := 1; i < len(parts); i++ {
+				p := strings.Join(parts[:i], ".") + ".*"
+				if !seen[p] && strings.HasPrefix(p, toComplete) {
+					seen[p] = true
+					out = append(out, p)
+				}
+			}
+		}
+		if strings.HasPrefix("*", toComplete) {
+			out = append(out, cobra.CompletionWithDesc("*", "every event"))
+		}
+		return out, noFiles
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

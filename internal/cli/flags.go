@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// ParseDuration reads a duration the way people write it, days and weeks
+// included (see ui.ParseDuration).
+func ParseDuration(s string) (time.Duration, error) { return ui.ParseDuration(s) }
+
+// HumanDurations makes every duration flag of fs read days and weeks (7d,
+// 2w) and print its default the way people write it (24h, not 24h0m0s):
+// pflag's duration value is wrapped, so commands keep fs.DurationVar.
+func HumanDurations(fs *pflag.FlagSet) {
+	// Unsorted: sorting every command's flags on every run would cost
+	// cold start more than the rest of building the tree.
+	sorted := fs.SortFlags
+	fs.SortFlags = false
+	defer func() { fs.SortFlags = sorted }()
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Value.Type() != "duration" {
+			return
+		}
+		if _, ok := f.Value.(*humanDuration); ok {
+			return
+		}
+		f.Value = &humanDuration{inner: f.Value}
+		if d, err := time.ParseDuration(f.DefValue); err == nil {
+			f.DefValue = ui.FormatDuration(d)
+		}
+	})
+}
+
+// humanDuration reads with ParseDuration and hands the result to the
+// wrapped pflag value in Go's notation.
+type humanDuration struct{ inner pflag.Value }
+
+func (h *humanDuration) Set(s string) error {
+	d, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	return h.inner.Set(d.String())
+}
+func (h *humanDuration) Type() string { return "duration" }
+func (h *humanDuration) String() string {
+	d, err := time.ParseDuration(h.inner.String())
+	if err != nil {
+		return h.inner.String()
+	}
+	return ui.FormatDuration(d)
+}
+
+// Moment is a point in time given as a duration before now (1h, 7d) or as
+// an RFC 3339 date or time (2026-11-30, 2026-11-30T12:00:00Z).
+type Moment struct {
+	Ago time.Duration
+	At  time.Time
+	set bool
+}
+
+// IsZero reports whether the flag was not given.
+func (m Moment) IsZero() bool { return !m.set }
+
+// Time resolves the moment against now (the zero time when not given).
+func (m Moment) Time(now time.Time) time.Time {
+	switch {
+	case !m.set:
+		return time.Time{}
+	case !m.At.IsZero():
+		return m.At
+	case m.Ago == 0:
+		return time.Time{} // --since 0: no limit, as before
+	}
+	return now.Add(-m.Ago)
+}
+
+type momentValue Moment
+
+// ParseMoment reads a Moment.
+func ParseMoment(s string) (Moment, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		loc := time.Local
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return Moment{At: t, set: true}, nil
+		}
+	}
+	d, err := ParseDuration(s)
+	if err != nil || d < 0 {
+		return Moment{}, fmt.Errorf("invalid time %q: want a duration ago (1h, 7d) or an RFC 3339 date or time (2026-11-30, 2026-11-30T12:00:00Z)", s)
+	}
+	return Moment{Ago: d, set: true}, nil
+}
+
+func (m *momentValue) Set(s string) error {
+	v, err := ParseMoment(s)
+	if err != nil {
+		return err
+	}
+	*m = momentValue(v)
+	return nil
+}
+func (m *momentValue) Type() string { return "time" }
+func (m *momentValue) String() string {
+	switch {
+	case !m.set:
+		return ""
+	case !m.At.IsZero():
+		return m.At.Format(time.RFC3339)
+	}
+	return ui.FormatDuration(m.Ago)
+}
+
+// MomentVar defines a --since/--until style flag.
+func MomentVar(fs *pflag.FlagSet, p *Moment, name, usage string) {
+	fs.Var((*momentValue)(p), name, usage)
+}

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"90s":    90 * time.Second,
+		"1h30m":  90 * time.Minute,
+		"1d":     24 * time.Hour,
+		"7d":     7 * 24 * time.Hour,
+		"2w":     14 * 24 * time.Hour,
+		"1.5d":   36 * time.Hour,
+		"1d12h":  36 * time.Hour,
+		"0":      0,
+		"250ms":  250 * time.Millisecond,
+		"1w1d1h": 8*24*time.Hour + time.Hour,
+	} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "1x", "1dd", "abc", "1d x"} {
+		if _, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", in)
+		}
+	}
+}
+
+func TestParseMoment(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	m, err := ParseMoment("7d")
+	if err != nil || !m.Time(now).Equal(now.Add(-7*24*time.Hour)) {
+		t.Errorf("7d: %v %v", m, err)
+	}
+	m, err = ParseMoment("2026-11-30T08:00:00Z")
+	if err != nil || !m.Time(now).Equal(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("RFC 3339: %v %v", m, err)
+	}
+	m, err = ParseMoment("2026-11-30")
+	if err != nil || m.Time(now).Day() != 30 {
+		t.Errorf("date: %v %v", m, err)
+	}
+	if _, err := ParseMoment("yesterday"); err == nil {
+		t.Error("yesterday accepted")
+	}
+	var zero Moment
+	if !zero.IsZero() || !zero.Time(now).IsZero() {
+		t.Error("zero moment")
+	}
+}

@@ -1,0 +1,136 @@
+//go:build !windows
+
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// receiverFailingEvery answers 500 to every nth request (0: never), 200
+// otherwise.
+func receiverFailingEvery(t *testing.T, n int64) *httptest.Server {
+	var count atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := count.Add(1); n > 0 && c%n == 0 {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func countMatches(out, re string) int {
+	return len(regexp.MustCompile("(?m)"+re).FindAllStringIndex(out, -1))
+}
+
+// On a terminal, one delivery prints one attempt line (the final flush
+// used to write the last line again: issue 20 item 1).
+func TestPTYOneAttemptLinePerDelivery(t *testing.T) {
+	srv := receiverFailingEvery(t, 0)
+	e := newPTYEnv(t)
+	r := e.pty([]string{"NO_COLOR=1"}, "trigger", "card.created", "--url", srv.URL+"/h")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	if n := countMatches(r.out, `<-- \[200\] POST .* attempt 1/5 succeeded`); n != 1 {
+		t.Errorf("trigger: %d attempt lines, want 1:\n%s", n, r.out)
+	}
+
+	var ds []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("deliveries", "list", "-o", "json")), &ds); err != nil || len(ds) == 0 {
+		t.Fatalf("deliveries list: %v %v", ds, err)
+	}
+	r = e.pty([]string{"NO_COLOR=1"}, "replay", ds[0].ID, "--force")
+	if r.code != 0 {
+		t.Fatalf("replay exit %d\n%s", r.code, r.out)
+	}
+	if n := countMatches(r.out, `<-- \[200\] POST .* succeeded`); n != 1 {
+		t.Errorf("replay: %d attempt lines, want 1:\n%s", n, r.out)
+	}
+
+	r = e.pty([]string{"NO_COLOR=1"}, "trigger", "card.created", "--url", srv.URL+"/h", "--count", "3", "-v")
+	if n := countMatches(r.out, `<-- \[200\]`); n != 3 {
+		t.Errorf("trigger --count 3 -v: %d attempt lines, want 3:\n%s", n, r.out)
+	}
+}
+
+// A bulk trigger on a terminal draws one progress line and prints only the
+// failures and the summary; -v brings the per-delivery lines back; piped
+// output keeps them (issue 20 item 12).
+func TestPTYBulkTriggerProgress(t *testing.T) {
+	srv := receiverFailingEvery(t, 10)
+	e := newPTYEnv(t)
+	r := e.pty([]string{"NO_COLOR=1"}, "trigger", "card.created", "--url", srv.URL+"/h", "--count", "200", "--no-retry")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (some failed)\n%s", r.code, r.out)
+	}
+	if n := countMatches(r.out, `-->`); n != 0 {
+		t.Errorf("%d event lines on a terminal, want none", n)
+	}
+	if n := countMatches(r.out, `<-- \[200\]`); n != 0 {
+		t.Errorf("%d success lines on a terminal, want none", n)
+	}
+	if n := countMatches(r.out, `<-- \[500\] .* failed`); n != 20 {
+		t.Errorf("%d failure lines, want 20:\n%s", n, r.out)
+	}
+	for _, want := range []string{"triggering [", "200/200", "180 ok", "20 failed", "200 deliveries: 180 succeeded, 20 failed"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if !regexp.MustCompile(`[0-9.k]+/s`).MatchString(r.out) {
+		t.Errorf("no rate in the progress line:\n%s", r.out)
+	}
+	// Lines that are not the progress bar: failures and the summary.
+	lines := 0
+	for _, l := range strings.Split(r.out, "\n") {
+		if i := strings.LastIndex(l, "\r"); i >= 0 {
+			l = l[i+1:]
+		}
+		l = strings.TrimPrefix(l, "\x1b[K")
+		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "triggering [") {
+			lines++
+		}
+	}
+	if lines > 25 {
+		t.Errorf("%d lines for 200 deliveries on a terminal:\n%s", lines, r.out)
+	}
+
+	r = e.pty([]string{"NO_COLOR=1"}, "trigger", "card.created", "--url", srv.URL+"/h", "--count", "20", "--no-retry", "-v")
+	if n := countMatches(r.out, `-->`); n != 20 {
+		t.Errorf("-v: %d event lines, want 20", n)
+	}
+	if strings.Contains(r.out, "triggering [") {
+		t.Errorf("-v: progress bar drawn")
+	}
+
+	piped := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--count", "20", "--no-retry")
+	out, _ := piped.Output()
+	if n := countMatches(string(out), `-->`); n != 20 {
+		t.Errorf("piped: %d event lines, want 20", n)
+	}
+}
+
+// Bulk replay on a terminal prints the failures above its progress line.
+func TestPTYBulkReplayShowsFailures(t *testing.T) {
+	down := receiverFailingEvery(t, 1)
+	e := newPTYEnv(t)
+	e.command(nil, "trigger", "card.created", "--url", down.URL+"/h", "--count", "5", "--no-retry").Run()
+	r := e.pty([]string{"NO_COLOR=1"}, "replay", "--failed", "--yes", "--no-retry")
+	if n := countMatches(r.out, `<-- \[500\] .* failed`); n != 5 {
+		t.Errorf("%d failure lines, want 5:\n%s", n, r.out)
+	}
+	if !strings.Contains(r.out, "replaying [") || !strings.Contains(r.out, "5/5") {
+		t.Errorf("no progress line:\n%s", r.out)
+	}
+}
