@@ -1,5 +1,5 @@
 // Package config resolves hookctl's settings: flags > HOOKCTL_* environment
-// > config.yaml > defaults, resolved afresh per run.
+// > config.yaml > defaults, with a fresh viper instance per run.
 package config
 
 import (
@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
-	"gopkg.in/yaml.v3"
+	"github.com/spf13/viper"
 )
 
 // Key describes one setting people reuse.
@@ -67,7 +67,8 @@ func LookupKey(name string) (Key, bool) {
 // Config is the resolved configuration.
 type Config struct {
 	// vals holds every key's resolved value (environment > file > default).
-	// The file is read with yaml.v3 (readFile) only when it exists.
+	// viper reads and writes the file; the resolution itself needs no viper
+	// instance, so a run without a config file never builds one.
 	vals map[string]string
 	// File is the config file in use (it may not exist).
 	File string
@@ -116,12 +117,15 @@ func Load(o Options) (*Config, error) {
 	}
 	if o.ExplicitFile == "" {
 		if _, err := os.Stat(c.File); errors.Is(err, fs.ErrNotExist) {
-			// The usual case: no config file (cold start).
+			// The usual case: no config file. Skip building a viper
+			// instance to find that out (cold start).
 			return c.resolveStore(getenv), nil
 		}
 	}
-	file, err := readFile(c.File)
-	if err != nil {
+	fileV := viper.New()
+	fileV.SetConfigType("yaml")
+	fileV.SetConfigFile(c.File)
+	if err := fileV.ReadInConfig(); err != nil {
 		var pe *fs.PathError
 		if o.ExplicitFile != "" || !(errors.As(err, &pe) || os.IsNotExist(err)) {
 			return nil, fmt.Errorf("reading %s: %w", c.File, err)
@@ -129,8 +133,8 @@ func Load(o Options) (*Config, error) {
 	} else {
 		c.FileExists = true
 		for _, k := range Keys {
-			if v, ok := file[k.Name]; ok && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-				vals[k.Name] = v
+			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
+				vals[k.Name] = fileString(fileV.Get(k.Name))
 			}
 		}
 	}
@@ -157,10 +161,11 @@ func (c *Config) Source(name string, getenv func(string) string) string {
 		return "env"
 	}
 	if c.FileExists {
-		if file, err := readFile(c.File); err == nil {
-			if _, ok := file[strings.ToLower(name)]; ok {
-				return "file"
-			}
+		fv := viper.New()
+		fv.SetConfigType("yaml")
+		fv.SetConfigFile(c.File)
+		if fv.ReadInConfig() == nil && fv.IsSet(name) {
+			return "file"
 		}
 	}
 	return "default"
@@ -244,33 +249,19 @@ func (c *Config) Set(name, value string) error {
 	if !ok {
 		return &UnknownKeyError{Name: name}
 	}
-	doc := map[string]any{}
+	fv := viper.New()
+	fv.SetConfigType("yaml")
+	fv.SetConfigFile(c.File)
 	if c.FileExists {
-		raw, err := os.ReadFile(c.File)
-		if err != nil {
+		if err := fv.ReadInConfig(); err != nil {
 			return fmt.Errorf("reading %s: %w", c.File, err)
 		}
-		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			return fmt.Errorf("reading %s: %w", c.File, err)
-		}
-		if doc == nil {
-			doc = map[string]any{}
-		}
 	}
-	for key := range doc { // keys are case-insensitive: one spelling
-		if strings.EqualFold(key, k.Name) && key != k.Name {
-			delete(doc, key)
-		}
-	}
-	doc[k.Name] = value
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		return err
-	}
+	fv.Set(k.Name, value)
 	if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(c.File, out, 0o600); err != nil {
+	if err := fv.WriteConfigAs(c.File); err != nil {
 		return err
 	}
 	if err := os.Chmod(c.File, 0o600); err != nil {
@@ -283,42 +274,6 @@ func (c *Config) Set(name, value string) error {
 	return nil
 }
 
-// readFile reads a YAML config file into lower-cased keys and string
-// values (a list becomes comma-separated: retry_schedule: [0s, 5s]).
-// hookctl reads it with yaml.v3 alone: viper's package initialisation and
-// dependencies cost every command's start-up more than the whole file.
-func readFile(path string) (map[string]string, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("while parsing config: %w", err)
-	}
-	out := make(map[string]string, len(doc))
-	for k, v := range doc {
-		out[strings.ToLower(k)] = scalarString(v)
-	}
-	return out, nil
-}
-
-func scalarString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = scalarString(e)
-		}
-		return strings.Join(parts, ",")
-	}
-	return fmt.Sprint(v)
-}
-
 // UnknownKeyError names a key that is not a setting, and lists the valid ones.
 type UnknownKeyError struct{ Name string }
 
@@ -329,4 +284,20 @@ func (e *UnknownKeyError) Error() string {
 // Hints lists the valid keys.
 func (e *UnknownKeyError) Hints() []string {
 	return []string{"valid keys: " + strings.Join(KeyNames(), ", ")}
+}
+
+// fileString is a config file value as a flag would take it: lists
+// (retry_schedule: [0s, 5s, 5m]) comma-joined, everything else as text.
+func fileString(v any) string {
+	if l, ok := v.([]any); ok {
+		parts := make([]string, len(l))
+		for i, x := range l {
+			parts[i] = strings.TrimSpace(fmt.Sprint(x))
+		}
+		return strings.Join(parts, ",")
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
 }

@@ -192,9 +192,9 @@ func TestValidateValue(t *testing.T) {
 	}
 }
 
-// The file is read without viper: keys in any case, numbers and lists as
-// strings; Set keeps the other keys (cold start, issue 18 item 5).
-func TestFileValuesWithoutViper(t *testing.T) {
+// The file: keys in any case, numbers and lists as
+// strings; Set keeps the other keys.
+func TestFileValues(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(file, []byte("Listen_Port: 9000\nretry_schedule: [0s, 5s, 5m]\noutput: json\n"), 0o600); err != nil {
