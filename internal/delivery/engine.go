@@ -751,15 +751,14 @@ func (e *Engine) subscription(ctx context.Context, id string) (*store.Subscripti
 
 // disable turns a subscription off after 410 Gone.
 func (e *Engine) disable(ctx context.Context, id string) bool {
-	s, err := e.Store.GetSubscription(ctx, id)
+	s, err := store.UpdateSubscriptionFunc(ctx, e.Store, id, func(s *store.Subscription) error {
+		if s.Status == store.StatusDisabled {
+			return store.ErrNoChange
+		}
+		s.Status = store.StatusDisabled
+		return nil
+	})
 	if err != nil || s == nil {
-		return false
-	}
-	if s.Status == store.StatusDisabled {
-		return true
-	}
-	s.Status = store.StatusDisabled
-	if err := e.Store.UpdateSubscription(ctx, s); err != nil {
 		return false
 	}
 	e.subsMu.Lock()

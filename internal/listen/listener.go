@@ -92,12 +92,25 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 		if enable && s.Status != store.StatusEnabled {
 			s.Status, changed = store.StatusEnabled, true
 		}
-		if changed {
-			if err := st.UpdateSubscription(ctx, s); err != nil {
-				return nil, false, err
-			}
+		if !changed {
+			return s, false, nil
 		}
-		return s, false, nil
+		// Applied to the row as it is now: a concurrent rotate-secret or
+		// update of other fields is kept.
+		cur, err := store.UpdateSubscriptionFunc(ctx, st, s.ID, func(cur *store.Subscription) error {
+			if callback != "" {
+				cur.CallbackURL = callback
+			}
+			cur.Events = slices.Clone(events)
+			if enable {
+				cur.Status = store.StatusEnabled
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		return cur, false, nil
 	}
 	secret, err := signature.GenerateSecret(subScheme(scheme))
 	if err != nil {
@@ -250,12 +263,14 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 		l.rec.Close()
 	}
 	if !l.opts.Keep {
-		s := *l.Sub
-		if cur, gerr := l.opts.Store.GetSubscription(context.WithoutCancel(ctx), l.Sub.ID); gerr == nil {
-			s = *cur
-		}
-		s.Status = store.StatusDisabled
-		if uerr := l.opts.Store.UpdateSubscription(context.WithoutCancel(ctx), &s); uerr != nil && err == nil {
+		_, uerr := store.UpdateSubscriptionFunc(context.WithoutCancel(ctx), l.opts.Store, l.Sub.ID, func(s *store.Subscription) error {
+			if s.Status == store.StatusDisabled {
+				return store.ErrNoChange
+			}
+			s.Status = store.StatusDisabled
+			return nil
+		})
+		if uerr != nil && err == nil {
 			err = uerr
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -100,20 +101,72 @@ func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter)
 
 // UpdateSubscription implements store.Store.
 func (db *DB) UpdateSubscription(ctx context.Context, s *store.Subscription) error {
+	return db.wrap("update subscription", writeSubscription(ctx, db.pool, s))
+}
+
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func writeSubscription(ctx context.Context, q execer, s *store.Subscription) error {
 	s.UpdatedAt = now()
 	s.Events = jlist(s.Events)
-	tag, err := db.pool.Exec(ctx, `UPDATE subscriptions SET callback_url = $2, events = $3, description = $4,
+	tag, err := q.Exec(ctx, `UPDATE subscriptions SET callback_url = $2, events = $3, description = $4,
 		status = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, provider = $9,
 		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $14
 		WHERE id = $1`, s.ID, s.CallbackURL, jlist(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
 		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.UpdatedAt))
 	if err != nil {
-		return db.wrap("update subscription", err)
+		return err
 	}
 	if tag.RowsAffected() == 0 {
 		return &store.NotFoundError{Kind: "subscription", ID: s.ID}
 	}
 	return nil
+}
+
+// UpdateSubscriptionFunc implements store.SubscriptionUpdater: the row is
+// read with SELECT … FOR UPDATE, so a concurrent updater (any process)
+// waits for this transaction and then reads the row as it left it.
+func (db *DB) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn func(*store.Subscription) error) (*store.Subscription, error) {
+	id := idOrPrefix
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM subscriptions WHERE id = $1`, id).Scan(&n); err != nil {
+		return nil, db.wrap("update subscription", err)
+	}
+	if n == 0 {
+		var err error
+		if id, err = db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix); err != nil {
+			return nil, err
+		}
+	}
+	var out *store.Subscription
+	var fnErr error
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		s, err := scanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+		}
+		if err != nil {
+			return err
+		}
+		out = s
+		if fnErr = fn(s); fnErr != nil {
+			return fnErr
+		}
+		s.ID = id
+		return writeSubscription(ctx, tx, s)
+	})
+	if errors.Is(fnErr, store.ErrNoChange) {
+		return out, nil
+	}
+	if fnErr != nil {
+		return nil, fnErr
+	}
+	if err != nil {
+		return nil, db.wrap("update subscription", err)
+	}
+	return out, nil
 }
 
 // DeleteSubscription implements store.Store. Deliveries keep their history
