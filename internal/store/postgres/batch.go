@@ -19,8 +19,8 @@ import (
 )
 
 var (
-	_ store.BatchRecorder = (*DB)(nil)
-	_ store.BatchCreator  = (*DB)(nil)
+	_ store.BatchRecorder   = (*DB)(nil)
+	_ store.BatchCreator    = (*DB)(nil)
 	_ store.LeaseExtender   = (*DB)(nil)
 	_ store.LeasingRequeuer = (*DB)(nil)
 )
