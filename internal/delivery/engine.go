@@ -70,6 +70,12 @@ type Engine struct {
 	owned     []job // deliveries created leased to this engine, not yet sent
 	ownedHead int
 
+	// Lease heartbeats (leases.go), when the store can extend leases.
+	extender   store.LeaseExtender
+	heldMu     sync.Mutex
+	held       map[string]time.Time // delivery ID → lease end
+	heartbeats atomic.Int64
+
 	wake     chan struct{}
 	recordCh chan recordReq // group-commit recorder, while Run runs
 	initOnce sync.Once
@@ -102,6 +108,13 @@ func (e *Engine) init() {
 		}
 		if e.Concurrency <= 0 {
 			e.Concurrency = 8
+		}
+		if ext, ok := e.Store.(store.LeaseExtender); ok {
+			e.extender = ext
+			e.held = map[string]time.Time{}
+		}
+		if e.Lease <= 0 && e.extender != nil {
+			e.Lease = HeartbeatLease
 		}
 		if e.Lease <= 0 {
 			t := DefaultTimeout
@@ -147,6 +160,10 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 	var wg sync.WaitGroup
 	// In-flight attempts outlive ctx (bounded by the HTTP timeout).
 	sendCtx := context.WithoutCancel(ctx)
+	// The heartbeat outlives the recorder: attempts waiting to be
+	// recorded are still in flight.
+	stopHeartbeat := e.startHeartbeat(sendCtx)
+	defer stopHeartbeat()
 	stopRecorder := e.startRecorder(sendCtx)
 	defer stopRecorder()
 	for range e.Concurrency {
@@ -219,10 +236,20 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		}
 		claimErrs = 0
 		full = len(ds) == free
-		e.claimed.Add(int64(len(ds)))
+		sent := 0
 		for _, d := range ds {
+			already := e.holding(d.ID)
+			e.hold([]*store.Delivery{d})
+			if already {
+				// Already ours and in flight (heartbeats missed its
+				// lease): the claim only renewed it.
+				<-slots
+				continue
+			}
 			work <- job{d: d}
+			sent++
 		}
+		e.claimed.Add(int64(sent))
 		if len(ds) == 0 {
 			if done != nil && len(slots) == 0 && e.ownedLen() == 0 && done() {
 				return nil
@@ -317,6 +344,9 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 
 // settle reports an attempt once it is recorded (or failed to be).
 func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub *store.Subscription, u store.DeliveryUpdate, disable bool, rerr error) {
+	// Recorded: the store released the lease. Lost, or not recorded:
+	// it is no longer kept alive, and ends on its own.
+	e.release(d.ID)
 	switch {
 	case errors.Is(rerr, store.ErrLeaseLost):
 		res.LeaseLost = true

@@ -31,6 +31,9 @@ func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries 
 	if err := EnqueueBatch(ctx, e.Store, events, deliveries); err != nil {
 		return err
 	}
+	for _, j := range leased {
+		e.hold([]*store.Delivery{j.d})
+	}
 	if len(leased) < len(events) {
 		for _, ev := range events {
 			e.Prime(ev)
@@ -69,6 +72,7 @@ func (e *Engine) releaseOwned() {
 	}
 	byBudget := map[int][]string{}
 	for _, j := range jobs {
+		e.release(j.d.ID)
 		left := max(j.d.MaxAttempts-j.d.AttemptCount, 1)
 		byBudget[left] = append(byBudget[left], j.d.ID)
 	}
@@ -100,6 +104,7 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 	for i, d := range ds {
 		jobs[i] = job{d: d}
 	}
+	e.hold(ds)
 	e.hand(jobs)
 	return len(ds), nil
 }
@@ -126,7 +131,8 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 	margin := e.Now().Add(e.Lease / 2)
 	sent := 0
 	for _, j := range jobs {
-		if j.d.LeaseExpiresAt.Before(margin) {
+		if e.leaseEnd(j.d).Before(margin) {
+			e.release(j.d.ID) // the claim path takes it once the lease ends
 			continue
 		}
 		work <- j
