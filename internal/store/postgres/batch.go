@@ -285,8 +285,14 @@ func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, unti
 	if len(ids) == 0 {
 		return []string{}, nil
 	}
+	// SKIP LOCKED: a row locked now is being recorded by the caller's
+	// own recorder (which releases the lease); waiting for it could
+	// deadlock with that batch, which locks in another order.
 	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_expires_at = $3
-		WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending' RETURNING id`, owner, ids, ts(until))
+		WHERE id IN (SELECT id FROM deliveries
+			WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending'
+			FOR UPDATE SKIP LOCKED)
+		RETURNING id`, owner, ids, ts(until))
 	if err != nil {
 		return nil, db.wrap("extend leases", err)
 	}
