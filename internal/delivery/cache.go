@@ -1,7 +1,10 @@
 package delivery
 
 import (
+	"context"
 	"sync"
+
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // lru is a small bounded cache (FIFO eviction is enough: deliveries of
@@ -37,4 +40,35 @@ func (c *lru[V]) put(k string, v V) {
 	c.keys[c.next] = k
 	c.next = (c.next + 1) % len(c.keys)
 	c.m[k] = v
+}
+
+// primeClaimed reads the events of claimed deliveries that are not cached
+// in one query when the store can (store.EventsGetter), instead of one
+// read per delivery. A failure is left to the per-delivery read.
+func (e *Engine) primeClaimed(ctx context.Context, ds []*store.Delivery) {
+	eg, ok := e.Store.(store.EventsGetter)
+	if !ok || len(ds) < 2 {
+		return
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if seen[d.EventID] {
+			continue
+		}
+		seen[d.EventID] = true
+		if _, ok := e.events.get(d.EventID); !ok {
+			ids = append(ids, d.EventID)
+		}
+	}
+	if len(ids) < 2 {
+		return
+	}
+	evs, err := eg.GetEvents(ctx, ids)
+	if err != nil {
+		return
+	}
+	for _, ev := range evs {
+		e.events.put(ev.ID, ev)
+	}
 }

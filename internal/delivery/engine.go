@@ -213,8 +213,15 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			}
 			t.Stop()
 		}
-		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, free, e.RunID)
-		for range free - len(ds) {
+		// With heartbeats a claim may take more than the free slots:
+		// the rest wait in the owned queue, their leases kept alive, so
+		// one claim round trip serves several rounds of sends.
+		limit := free
+		if e.extender != nil {
+			limit += max(0, 2*e.Concurrency-e.ownedLen())
+		}
+		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, limit, e.RunID)
+		for range free - min(len(ds), free) {
 			<-slots
 		}
 		if err != nil {
@@ -235,21 +242,33 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			continue
 		}
 		claimErrs = 0
-		full = len(ds) == free
+		full = len(ds) >= free
+		e.primeClaimed(ctx, ds)
 		sent := 0
-		for _, d := range ds {
+		var ahead []job
+		for i, d := range ds {
 			already := e.holding(d.ID)
 			e.hold([]*store.Delivery{d})
-			if already {
+			switch {
+			case already:
 				// Already ours and in flight (heartbeats missed its
 				// lease): the claim only renewed it.
-				<-slots
-				continue
+				if i < free {
+					<-slots
+				}
+			case i < free:
+				work <- job{d: d}
+				sent++
+			default:
+				ahead = append(ahead, job{d: d})
 			}
-			work <- job{d: d}
-			sent++
 		}
 		e.claimed.Add(int64(sent))
+		if len(ahead) > 0 {
+			e.ownedMu.Lock()
+			e.owned = append(e.owned, ahead...)
+			e.ownedMu.Unlock()
+		}
 		if len(ds) == 0 {
 			if done != nil && len(slots) == 0 && e.ownedLen() == 0 && done() {
 				return nil

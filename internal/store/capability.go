@@ -127,3 +127,10 @@ type BatchRecorder interface {
 type BatchCreator interface {
 	CreateEvents(ctx context.Context, events []*Event, deliveries [][]*Delivery) error
 }
+
+// EventsGetter is implemented by stores that read many events in one
+// query: a worker reads the events of a whole claim at once instead of
+// one round trip per delivery. Unknown IDs are left out of the result.
+type EventsGetter interface {
+	GetEvents(ctx context.Context, ids []string) ([]*Event, error)
+}

@@ -307,3 +307,26 @@ func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, unti
 	}
 	return out, db.wrap("extend leases", rows.Err())
 }
+
+var _ store.EventsGetter = (*DB)(nil)
+
+// GetEvents implements store.EventsGetter: one query for all of ids.
+func (db *DB) GetEvents(ctx context.Context, ids []string) ([]*store.Event, error) {
+	if len(ids) == 0 {
+		return []*store.Event{}, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+eventCols+` FROM events WHERE id = ANY($1::text[])`, ids)
+	if err != nil {
+		return nil, db.wrap("get events", err)
+	}
+	defer rows.Close()
+	out := make([]*store.Event, 0, len(ids))
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, db.wrap("get events", err)
+		}
+		out = append(out, e)
+	}
+	return out, db.wrap("get events", rows.Err())
+}

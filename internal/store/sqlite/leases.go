@@ -51,3 +51,31 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 	}
 	return out, nil
 }
+
+var _ store.EventsGetter = (*Store)(nil)
+
+// GetEvents implements store.EventsGetter: one query (the IDs as a JSON
+// array).
+func (s *Store) GetEvents(ctx context.Context, ids []string) ([]*store.Event, error) {
+	if len(ids) == 0 {
+		return []*store.Event{}, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]*store.Event, 0, len(ids))
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

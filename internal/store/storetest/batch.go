@@ -22,6 +22,7 @@ var batchTests = []struct {
 	{"CreateEvents", testCreateEvents},
 	{"RequeueLeased", testRequeueLeased},
 	{"ExtendLeases", testExtendLeases},
+	{"GetEvents", testGetEvents},
 }
 
 type fnError struct{ msg string }
@@ -301,5 +302,30 @@ func testExtendLeases(t *testing.T, s store.Store) {
 	}
 	if got, err := le.ExtendLeases(ctx, "w", nil, until); err != nil || len(got) != 0 {
 		t.Errorf("empty extend: %v %v", got, err)
+	}
+}
+
+func testGetEvents(t *testing.T, s store.Store) {
+	eg, ok := s.(store.EventsGetter)
+	if !ok {
+		t.Skip("no store.EventsGetter")
+	}
+	for i := range 3 {
+		e := newEvent(fmt.Sprintf("evt_%d", i), "card.created")
+		e.Headers = map[string][]string{"X": {"1"}}
+		must(t, s.CreateEvent(ctx, e, []*store.Delivery{newDelivery("http://127.0.0.1/x")}))
+	}
+	got, err := eg.GetEvents(ctx, []string{"evt_2", "evt_0", "evt_missing"})
+	must(t, err)
+	ids := []string{}
+	for _, e := range got {
+		ids = append(ids, e.ID)
+		if e.Type != "card.created" || e.Headers["X"][0] != "1" || string(e.Payload) == "" {
+			t.Errorf("event read as %+v", e)
+		}
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"evt_0", "evt_2"}) {
+		t.Errorf("GetEvents returned %v", ids)
 	}
 }
