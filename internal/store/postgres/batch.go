@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -329,4 +330,28 @@ func (db *DB) GetEvents(ctx context.Context, ids []string) ([]*store.Event, erro
 		out = append(out, e)
 	}
 	return out, db.wrap("get events", rows.Err())
+}
+
+// WriteRecords writes records in order in one transaction and one round
+// trip (a pipelined batch, which PostgreSQL runs as one implicit
+// transaction): events (an existing ID is skipped), new deliveries exactly
+// as given (the store assigns Seq) and attempts. It is the batch path of
+// `hookctl listen`'s recorder, like the SQLite store's WriteRecords.
+func (db *DB) WriteRecords(ctx context.Context, recs []store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, r := range recs {
+		switch {
+		case r.Event != nil:
+			b.Queue(eventInsert, eventArgs(r.Event)...)
+		case r.Delivery != nil:
+			d := r.Delivery
+			b.Queue(deliveryInsert, deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
+		case r.Attempt != nil:
+			b.Queue(attemptInsert, attemptArgs(r.Attempt)...)
+		}
+	}
+	return db.wrap("write records", db.pool.SendBatch(ctx, b).Close())
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,6 +24,7 @@ var batchTests = []struct {
 	{"RequeueLeased", testRequeueLeased},
 	{"ExtendLeases", testExtendLeases},
 	{"GetEvents", testGetEvents},
+	{"WriteRecords", testWriteRecords},
 }
 
 type fnError struct{ msg string }
@@ -327,5 +329,46 @@ func testGetEvents(t *testing.T, s store.Store) {
 	slices.Sort(ids)
 	if !slices.Equal(ids, []string{"evt_0", "evt_2"}) {
 		t.Errorf("GetEvents returned %v", ids)
+	}
+}
+
+// recordsWriter is the listen recorder's batch path (both stores).
+type recordsWriter interface {
+	WriteRecords(ctx context.Context, recs []store.Record) error
+}
+
+func testWriteRecords(t *testing.T, s store.Store) {
+	w, ok := s.(recordsWriter)
+	if !ok {
+		t.Skip("no WriteRecords")
+	}
+	e := newEvent("evt_w", "card.created")
+	e.Source = store.SourceReceived
+	d := newDelivery("http://127.0.0.1/app")
+	d.ID, d.EventID, d.Status, d.AttemptCount, d.Kind = "00000000-0000-4000-8000-00000000000a", e.ID, store.DeliverySucceeded, 1, store.KindForward
+	d.CreatedAt, d.UpdatedAt = base, base
+	a := &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: base, ResponseStatus: 200}
+	must(t, w.WriteRecords(ctx, []store.Record{{Event: e}, {Delivery: d}, {Attempt: a}, {Event: e}}))
+	if d.Seq <= 0 {
+		t.Errorf("delivery seq not set: %d", d.Seq)
+	}
+	got, err := s.GetDelivery(ctx, d.ID)
+	must(t, err)
+	if got.Status != store.DeliverySucceeded || got.Kind != store.KindForward || got.Seq != d.Seq {
+		t.Errorf("delivery written as %+v", got)
+	}
+	as, err := s.ListAttempts(ctx, d.ID)
+	must(t, err)
+	if len(as) != 1 || as[0].ResponseStatus != 200 {
+		t.Errorf("attempts %+v", as)
+	}
+	// A failing record (an attempt of a missing delivery) writes nothing.
+	e2 := newEvent("evt_w2", "card.created")
+	err = w.WriteRecords(ctx, []store.Record{{Event: e2}, {Attempt: &store.Attempt{DeliveryID: "00000000-0000-4000-8000-00000000000b", Number: 1, StartedAt: base}}})
+	if err == nil {
+		t.Fatal("writing an attempt of a missing delivery succeeded")
+	}
+	if _, err := s.GetEvent(ctx, "evt_w2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a failed batch kept its event: %v", err)
 	}
 }
