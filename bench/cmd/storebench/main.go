@@ -144,6 +144,11 @@ func run(args []string) int {
 		<-waited
 	}()
 	deadline := time.Now().Add(5 * time.Minute)
+	// Until every delivery has arrived, watch the receiver (free) rather
+	// than count in the store, which would compete with the workers.
+	for received.Load() < int64(*events) && exited.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	for {
 		counts, err := st.CountDeliveries(ctx, store.DeliveryFilter{})
 		if err != nil {
