@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	checkcmd "github.com/hookctl/hookctl/cmd/check"
 	completioncmd "github.com/hookctl/hookctl/cmd/completion"
 	configcmd "github.com/hookctl/hookctl/cmd/config"
 	"github.com/hookctl/hookctl/cmd/deliveries"
@@ -40,6 +41,7 @@ import (
 var (
 	version = ""
 	commit  = ""
+	date    = "" // build date (RFC 3339), stamped by release builds
 )
 
 // Main runs hookctl with os.Args and returns the exit code.
@@ -57,6 +59,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		IOStreams: ios,
 		Version:   v,
 		Commit:    c,
+		BuildDate: date,
 		Now:       time.Now,
 		OpenStore: app.OpenStore,
 	}
@@ -140,6 +143,7 @@ var subcommands = []subcommand{
 	{groupWebhooks, []string{"replay"}, replay.NewCmd},
 	{groupWebhooks, []string{"worker"}, worker.NewCmd},
 	{groupWebhooks, []string{"demo"}, demo.NewCmd},
+	{groupWebhooks, []string{"check"}, checkcmd.NewCmd},
 	{groupManage, []string{"subscribe"}, subscribe.NewCmd},
 	{groupManage, []string{"subscriptions", "subscription", "subs"}, subscriptions.NewCmd},
 	{groupManage, []string{"events"}, events.NewCmd},

@@ -80,7 +80,7 @@ func TestShowFlags(t *testing.T) {
 func TestShowOutputModes(t *testing.T) {
 	// Piped: the exact bytes, no newline.
 	f, _, out, errOut := factory()
-	opts := &ShowOptions{IO: f.IOStreams, Type: "ping", Now: f.Now, Build: catalog.BuildOptions{Data: []byte(`{"type":"ping","n":1}`)}}
+	opts := &ShowOptions{IO: f.IOStreams, Type: "standard:ping", Now: f.Now, Build: catalog.BuildOptions{Data: []byte(`{"type":"ping","n":1}`)}}
 	if err := runShow(opts); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestShowOutputModes(t *testing.T) {
 	// Terminal: indented, key order kept, summary on stderr.
 	f, _, out, errOut = factory()
 	f.IOStreams.SetTTY(false, true, true)
-	opts = &ShowOptions{IO: f.IOStreams, Type: "ping", Now: f.Now, Build: catalog.BuildOptions{Data: []byte(`{"z":1,"a":{"b":true}}`)}}
+	opts = &ShowOptions{IO: f.IOStreams, Type: "standard:ping", Now: f.Now, Build: catalog.BuildOptions{Data: []byte(`{"z":1,"a":{"b":true}}`)}}
 	if err := runShow(opts); err != nil {
 		t.Fatal(err)
 	}
@@ -137,5 +137,25 @@ func TestListOutput(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 6 || !strings.HasPrefix(lines[0], "TYPE") || !strings.HasPrefix(lines[1], "client.created  ") {
 		t.Errorf("%q", lines)
+	}
+}
+
+// TestShowCollisionNote: a name the stripe or github provider shares with
+// an older provider keeps resolving as before, with a one-line note on
+// stderr naming the qualified alternative.
+func TestShowCollisionNote(t *testing.T) {
+	for name, want := range map[string]string{
+		"ping":             `hookctl: note: "ping" is standard:ping; for the github event use github:ping` + "\n",
+		"customer.updated": `hookctl: note: "customer.updated" is saas:customer.updated; for the stripe event use stripe:customer.updated` + "\n",
+		"github:ping":      "",
+		"push":             "",
+	} {
+		f, _, out, errOut := factory()
+		if err := runShow(&ShowOptions{IO: f.IOStreams, Type: name, Now: f.Now}); err != nil {
+			t.Fatal(err)
+		}
+		if errOut.String() != want || out.Len() == 0 {
+			t.Errorf("%s: stderr %q, want %q", name, errOut, want)
+		}
 	}
 }

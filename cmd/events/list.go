@@ -44,7 +44,7 @@ of {type, provider, description, scheme, content_type, method, origin}.`,
 			return runList(opts)
 		},
 	}
-	c.Flags().StringVarP(&opts.Provider, "provider", "p", "", "only this `provider`: {bond|mono|mambu|saas|standard}")
+	c.Flags().StringVarP(&opts.Provider, "provider", "p", "", "only this `provider`: {bond|mono|mambu|saas|standard|stripe|github}")
 	c.Flags().StringVarP(&opts.Search, "search", "s", "", "only types or descriptions containing `text`")
 	catalog.RegisterFixturesFlag(c.Flags(), &opts.FixturesDir)
 	_ = c.RegisterFlagCompletionFunc("provider", completeProviders)

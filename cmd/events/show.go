@@ -73,7 +73,7 @@ replaces the whole body (@file, @- for stdin). A missing path is created.`,
 			return runShow(opts)
 		},
 	}
-	c.Flags().StringVarP(&opts.Provider, "provider", "p", "", "resolve the type in this `provider`: {bond|mono|mambu|saas|standard}")
+	c.Flags().StringVarP(&opts.Provider, "provider", "p", "", "resolve the type in this `provider`: {bond|mono|mambu|saas|standard|stripe|github}")
 	catalog.RegisterFixturesFlag(c.Flags(), &opts.FixturesDir)
 	ov.Register(c.Flags())
 	_ = c.RegisterFlagCompletionFunc("provider", completeProviders)
@@ -95,9 +95,12 @@ func runShow(opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	et, err := cat.Lookup(opts.Type, opts.Provider)
+	et, note, err := cat.Resolve(opts.Type, opts.Provider)
 	if err != nil {
 		return err
+	}
+	if note != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: note: %s\n", note)
 	}
 	bo := opts.Build
 	if opts.Now != nil {

@@ -3,6 +3,7 @@ package listen
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,10 +19,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -127,7 +130,7 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 	fl.IntVar(&opts.Port, "port", 8787, "`port` to listen on (0 = a free port)")
 	fl.StringVar(&opts.Host, "host", "127.0.0.1", "`address` to bind")
 	fl.StringSliceVarP(&opts.Events, "events", "e", []string{"*"}, "event types or `patterns` to subscribe to (card.*, *)")
-	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard} (default any)")
+	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard|stripe|github} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request, repeatable")
@@ -141,7 +144,7 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 		return append([]string{"auto"}, signature.Names()...), cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = c.RegisterFlagCompletionFunc("provider", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"bond", "mono", "mambu", "saas", "standard"}, cobra.ShellCompDirectiveNoFileComp
+		return catalog.Providers(), cobra.ShellCompDirectiveNoFileComp
 	})
 	return c
 }
@@ -198,22 +201,62 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	es := opts.IO.ErrStyles()
-	var warnOnce sync.Once
+	dsn := ""
+	if f.Config != nil {
+		dsn = f.Config.Store
+	}
+	jdir, jkey := listen.JournalDir(st, config.DataDir(os.Getenv)), listen.StoreKey(st, dsn)
+	if err := RecoverJournals(ctx, opts.IO, st, jdir, jkey); err != nil {
+		return err
+	}
+
+	// SIGHUP (the terminal closed) stops listen like Ctrl-C and SIGTERM.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	firstSignal := make(chan time.Time, 1)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+		}
+		firstSignal <- time.Now()
+		cancel()
+	}()
+
+	var warnMu sync.Mutex
+	lastWarn := ""
 	l, err := listen.Start(ctx, listen.Options{
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody, Keep: opts.Keep, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
+		Terminal: opts.IO.IsStdoutTTY(), JournalDir: jdir, StoreKey: jkey,
 		OnSaving: func(n int64) {
 			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
 		},
 		OnRecordError: func(err error) {
-			warnOnce.Do(func() {
-				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: could not record a received event: %v\n", err)
-			})
+			// One line per kind of trouble, not per record.
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			if msg := err.Error(); msg != lastWarn {
+				lastWarn = msg
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", err)
+			}
 		},
 	})
 	if err != nil {
 		return err
+	}
+	if opts.IO.JSON() {
+		// The first stdout line: a script waits for it (jq) before sending.
+		b, _ := json.Marshal(readyLine{Kind: "ready", URL: l.URL(), Port: l.Port(),
+			Secret: l.Sub.Secret, SubscriptionID: l.Sub.ID, Journal: l.Journal()})
+		if _, err := opts.IO.Out.Write(append(b, '\n')); err != nil {
+			l.Shutdown(context.WithoutCancel(ctx))
+			return err
+		}
 	}
 	target := "nowhere (verify and record only; add --forward <target>)"
 	if opts.Target != nil {
@@ -225,28 +268,44 @@ func run(ctx context.Context, opts *Options) error {
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
 
 	<-ctx.Done()
+	first := <-firstSignal
 	fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("Shutting down: finishing in-flight forwards… (^C again to quit at once)"))
-	// A second Ctrl-C quits without waiting (records not yet stored are lost).
-	again := make(chan os.Signal, 1)
-	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(again)
+	// A second signal quits without waiting for the store: every event
+	// already answered is in the journal, imported by the next start.
+	// `timeout` and process-group kills deliver one signal twice at once:
+	// a repeat within a second is that, not the user insisting.
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
-		if _, ok := <-again; ok {
-			fmt.Fprintln(opts.IO.ErrOut, "hookctl: interrupted again: quitting without waiting")
-			os.Exit(cli.ExitInterrupted)
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				if time.Since(first) < time.Second {
+					continue
+				}
+				n := l.Abandon()
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: interrupted again: quitting; %d received events not yet in the store stay in %s (imported on the next start)\n", n, l.Journal())
+				os.Exit(cli.ExitInterrupted)
+			}
 		}
 	}()
 	stats, serr := l.Shutdown(context.WithoutCancel(ctx))
 
-	written, lost := l.RecordCounts()
+	written, left := l.RecordCounts()
+	_ = written
 	sum := fmt.Sprintf("Received %d, verified %d, rejected %d; forwarded %d ok, %d failed.",
 		stats.Received, stats.Verified, stats.Rejected, stats.ForwardedOK, stats.ForwardFail)
 	if opts.Target == nil {
 		sum = fmt.Sprintf("Received %d, verified %d, rejected %d.", stats.Received, stats.Verified, stats.Rejected)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, es.Bold.Render(sum))
-	if lost > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d of %d records could not be stored\n", lost, written+lost)
+	if stats.Unrecorded > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d requests could not be recorded and were answered 503 (their senders retry them)\n", stats.Unrecorded)
+	}
+	if left > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the store did not take %d received events; they are kept in %s and imported by the next hookctl listen or hookctl store command\n", left, l.Journal())
 	}
 	if opts.Keep {
 		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s stays enabled (--keep).\n", l.Sub.ID)
@@ -260,6 +319,38 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", serr)
 	}
 	return nil
+}
+
+// readyLine is listen -o json's first stdout line.
+type readyLine struct {
+	Kind           string `json:"kind"`
+	URL            string `json:"url"`
+	Port           int    `json:"port"`
+	Secret         string `json:"secret"`
+	SubscriptionID string `json:"subscription_id"`
+	Journal        string `json:"journal,omitempty"`
+}
+
+// RecoverJournals imports journals left by a listen that did not finish
+// (killed, machine crashed) into st, with a one-line notice. The store
+// commands call it too.
+func RecoverJournals(ctx context.Context, io *ui.IOStreams, st store.Store, dir, key string) error {
+	rc, err := listen.Recover(ctx, st, dir, key)
+	if rc.Files > 0 {
+		fmt.Fprintf(io.ErrOut, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n",
+			rc.Events, plural(rc.Files, "journal", "journals"))
+	}
+	if err != nil {
+		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is; it is imported once the store takes it (hookctl store info)")
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 func exampleEvent(events []string) string {

@@ -18,6 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -32,6 +34,9 @@ type Options struct {
 	File string // import: a file, or - for stdin
 	// BatchSize is how many records import writes per transaction.
 	BatchSize int
+	// Journal names where listen keeps its journals for a store, and the
+	// store's key in them (nil: no journals are looked at).
+	Journal func(store.Store) (dir, key string)
 }
 
 // NewCmd returns `hookctl store`.
@@ -54,7 +59,14 @@ Passwords in store URLs are masked in all output.`,
 		},
 	}
 	mk := func(verb string) *Options {
-		return &Options{IO: f.IOStreams, Store: f.Store, Verb: verb, BatchSize: 1000}
+		return &Options{IO: f.IOStreams, Store: f.Store, Verb: verb, BatchSize: 1000,
+			Journal: func(s store.Store) (string, string) {
+				dsn := ""
+				if f.Config != nil {
+					dsn = f.Config.Store
+				}
+				return listen.JournalDir(s, config.DataDir(os.Getenv)), listen.StoreKey(s, dsn)
+			}}
 	}
 	runE := func(opts *Options) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
@@ -154,6 +166,9 @@ func run(opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if err := recoverJournals(opts, s); err != nil {
+		return err
+	}
 	switch opts.Verb {
 	case "info":
 		return runInfo(opts, s)
@@ -165,6 +180,27 @@ func run(opts *Options) error {
 		return runImport(opts, s, in)
 	}
 	return fmt.Errorf("unknown store command %q", opts.Verb)
+}
+
+// recoverJournals imports what a listen that did not finish (killed, the
+// machine crashed, the store was down) left in its journal, with a notice.
+func recoverJournals(opts *Options, s store.Store) error {
+	if opts.Journal == nil {
+		return nil
+	}
+	dir, key := opts.Journal(s)
+	rc, err := listen.Recover(opts.Ctx, s, dir, key)
+	if rc.Files > 0 {
+		what := "1 journal"
+		if rc.Files > 1 {
+			what = strconv.Itoa(rc.Files) + " journals"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n", rc.Events, what)
+	}
+	if err != nil {
+		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is and is imported once the store takes it")
+	}
+	return nil
 }
 
 func unwrapPath(err error) error {
@@ -184,6 +220,11 @@ type infoJSON struct {
 	Events              int64  `json:"events"`
 	Deliveries          int64  `json:"deliveries"`
 	Attempts            int64  `json:"attempts"`
+	// Listen journals: records received and acknowledged by a running
+	// listen that are not in the store yet (bytes).
+	JournalDir          string `json:"journal_dir,omitempty"`
+	PendingJournalBytes int64  `json:"pending_journal_bytes"`
+	Journals            int    `json:"journals"`
 }
 
 func runInfo(opts *Options, s store.Store) error {
@@ -200,6 +241,11 @@ func runInfo(opts *Options, s store.Store) error {
 			out.LatestSchemaVersion = latest
 		}
 	}
+	if opts.Journal != nil {
+		dir, key := opts.Journal(s)
+		ji := listen.Journals(dir, key)
+		out.JournalDir, out.PendingJournalBytes, out.Journals = dir, ji.PendingBytes, ji.Files
+	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
 	}
@@ -215,6 +261,9 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("events", strconv.FormatInt(out.Events, 10))
 	t.AddRow("deliveries", strconv.FormatInt(out.Deliveries, 10))
 	t.AddRow("attempts", strconv.FormatInt(out.Attempts, 10))
+	if opts.Journal != nil {
+		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%d listen journals in %s)", out.PendingJournalBytes, out.Journals, out.JournalDir))
+	}
 	return t.Render()
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -61,6 +62,13 @@ func runList(opts *ListOptions) error {
 	subs, err := svc.List(opts.Ctx, opts.Status, opts.Event)
 	if err != nil {
 		return err
+	}
+	for _, s := range subs {
+		if s.Status == store.StatusEnabled {
+			if msg := listen.NotRunning(s); msg != "" {
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s\n", msg)
+			}
+		}
 	}
 	at := now(opts.Factory)
 	if opts.IO.JSON() {

@@ -13,6 +13,7 @@ import (
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -114,7 +115,7 @@ usage, 130 when interrupted.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` of the event: {bond|mono|mambu|saas|standard}")
+	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` of the event: {bond|mono|mambu|saas|standard|stripe|github}")
 	fl.StringVar(&opts.SubscriptionID, "subscription", "", "send only to this subscription `id` (or unique prefix)")
 	fl.StringVar(&opts.URL, "url", "", "send to this `url` with no subscription (ad hoc)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` for --url (default: the provider's)")
@@ -197,9 +198,12 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)
 	}
-	et, err := cat.Lookup(opts.EventType, opts.Provider)
+	et, note, err := cat.Resolve(opts.EventType, opts.Provider)
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)
+	}
+	if note != "" {
+		fmt.Fprintf(ios.ErrOut, "hookctl: note: %s\n", note)
 	}
 	build, err := opts.Overrides.Resolve(ios.In)
 	if err != nil {
@@ -398,10 +402,21 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 		return targets{}, err
 	}
 	var out []*store.Subscription
+	dead := 0
 	for _, s := range subs {
 		if delivery.Matches(s, et.Type, et.Provider) {
+			// A listener that is gone would only burn the retry schedule.
+			if msg := listen.NotRunning(s); msg != "" {
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s (skipped)\n", msg)
+				dead++
+				continue
+			}
 			out = append(out, s)
 		}
+	}
+	if len(out) == 0 && dead > 0 {
+		return targets{}, cli.Failf("no running receiver for %q", et.QualifiedName()).
+			Hint("start it again: hookctl listen (it takes its subscription back), or send ad hoc with --url")
 	}
 	if len(out) == 0 {
 		return targets{}, cli.Failf("no enabled subscription matches %q", et.QualifiedName()).

@@ -16,6 +16,7 @@ type Options struct {
 	IO      *ui.IOStreams
 	Version string
 	Commit  string
+	Date    string
 }
 
 // NewCmd returns `hookctl version`.
@@ -29,7 +30,7 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 		Args:    cobra.NoArgs,
 		Example: "  hookctl version\n  hookctl version -o json",
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Version, opts.Commit = f.Version, f.Commit
+			opts.Version, opts.Commit, opts.Date = f.Version, f.Commit, f.BuildDate
 			if runF != nil {
 				return runF(opts)
 			}
@@ -43,13 +44,18 @@ type versionInfo struct {
 	Commit    string `json:"commit"`
 	GoVersion string `json:"go_version"`
 	Platform  string `json:"platform"`
+	Date      string `json:"date,omitempty"`
 }
 
 func run(opts *Options) error {
-	v := versionInfo{opts.Version, opts.Commit, runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH}
+	v := versionInfo{opts.Version, opts.Commit, runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH, opts.Date}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, v)
 	}
-	_, err := fmt.Fprintf(opts.IO.Out, "hookctl %s (commit %s, %s, %s)\n", v.Version, v.Commit, v.GoVersion, v.Platform)
+	built := ""
+	if v.Date != "" {
+		built = ", built " + v.Date
+	}
+	_, err := fmt.Fprintf(opts.IO.Out, "hookctl %s (commit %s, %s, %s%s)\n", v.Version, v.Commit, v.GoVersion, v.Platform, built)
 	return err
 }

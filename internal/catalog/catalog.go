@@ -17,15 +17,24 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Providers lists the providers hookctl emulates.
-func Providers() []string { return []string{"bond", "mono", "mambu", "saas", "standard"} }
+// Providers lists the providers hookctl emulates. Order matters: where an
+// unqualified name exists in several providers, the earlier providers of
+// this list that had it first keep it (see Resolve).
+func Providers() []string {
+	return []string{"bond", "mono", "mambu", "saas", "standard", "stripe", "github"}
+}
+
+// lateProviders joined the catalog after names such as customer.updated
+// (saas) and ping (standard) already resolved unqualified; on a collision
+// the earlier provider keeps the name.
+var lateProviders = map[string]bool{"stripe": true, "github": true}
 
 // SchemeFor is the signature scheme a provider signs with by default (the
 // delivery engine signs "auto" subscriptions with it). Unknown providers
 // get "standard".
 func SchemeFor(provider string) string {
 	switch provider {
-	case "bond", "mono", "mambu", "standard":
+	case "bond", "mono", "mambu", "standard", "stripe", "github":
 		return provider
 	case "saas":
 		return "stripe"
@@ -276,7 +285,7 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 // idPath is where a provider's body carries the event id.
 func idPath(provider string) string {
 	switch provider {
-	case "saas":
+	case "saas", "stripe":
 		return "id"
 	case "mono":
 		return "event_id"
@@ -285,12 +294,13 @@ func idPath(provider string) string {
 }
 
 // NewEventID returns a fresh event id in the provider's style: UUID for
-// bond and mambu, 24-hex for mono, evt_… for saas, msg_… for standard.
+// bond, mambu and github (X-GitHub-Delivery is a GUID), 24-hex for mono,
+// evt_… for saas and stripe, msg_… for standard.
 func NewEventID(provider string) string {
 	switch provider {
 	case "mono":
 		return string(genHex24(nil, make([]byte, 0, 24)))
-	case "saas":
+	case "saas", "stripe":
 		return string(genEvt(nil, make([]byte, 0, 28)))
 	case "standard":
 		return string(genMsg(nil, make([]byte, 0, 28)))
@@ -338,4 +348,12 @@ func rel(p string) string {
 		}
 	}
 	return p
+}
+
+// GitHubEventHeader is the X-GitHub-Event value of a github catalog type:
+// the event name without its action ("pull_request.opened" →
+// "pull_request"); GitHub sends the action in the body.
+func GitHubEventHeader(typ string) string {
+	name, _, _ := strings.Cut(typ, ".")
+	return name
 }

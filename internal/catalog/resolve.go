@@ -25,6 +25,43 @@ func (e *Error) ExitCode() int { return 2 }
 // event type, optionally restricted to provider; errors carry a "did you
 // mean" hint (cli.HintError) and exit 2.
 func (c *Catalog) Lookup(name, provider string) (*EventType, error) {
+	et, _, err := c.Resolve(name, provider)
+	return et, err
+}
+
+// Resolve is Lookup plus a one-line note for stderr ("" = none) when an
+// unqualified name also exists in a provider added later (stripe, github):
+// the provider that had the name first keeps it, so existing scripts do
+// not change meaning, and the note names the qualified alternative.
+func (c *Catalog) Resolve(name, provider string) (*EventType, string, error) {
+	et, err := c.lookup(name, provider)
+	if err == nil || provider != "" || strings.Contains(name, ":") {
+		return et, "", err
+	}
+	var early, late []*EventType
+	for _, t := range c.types {
+		if t.Type != name {
+			continue
+		}
+		if lateProviders[t.Provider] && t.Origin == "builtin" {
+			late = append(late, t)
+		} else {
+			early = append(early, t)
+		}
+	}
+	if len(early) != 1 || len(late) == 0 {
+		return nil, "", err
+	}
+	alts := make([]string, len(late))
+	for i, t := range late {
+		alts[i] = t.QualifiedName()
+	}
+	note := fmt.Sprintf("%q is %s; for the %s event use %s", name, early[0].QualifiedName(),
+		late[0].Provider, strings.Join(alts, " or "))
+	return early[0], note, nil
+}
+
+func (c *Catalog) lookup(name, provider string) (*EventType, error) {
 	typ := name
 	if p, t, ok := strings.Cut(name, ":"); ok {
 		if !knownProvider(p) {
@@ -87,18 +124,12 @@ func (c *Catalog) unknownProvider(p string) error {
 
 func (c *Catalog) unknownEvent(typ, provider string) error {
 	msg := fmt.Sprintf("unknown event %q", typ)
-	var cands []string
-	for _, et := range c.types {
-		if provider == "" || et.Provider == provider {
-			cands = append(cands, et.Type)
-		}
-	}
 	if provider != "" {
 		msg = fmt.Sprintf("unknown event %q for provider %s", typ, provider)
 	}
 	e := &Error{Msg: msg}
-	if s := suggest(typ, cands); s != "" {
-		e.HintList = append(e.HintList, fmt.Sprintf("did you mean %q?", s))
+	if s := c.didYouMean(typ, provider); s != "" {
+		e.HintList = append(e.HintList, fmt.Sprintf("did you mean %s?", s))
 	} else if provider != "" {
 		for _, et := range c.types {
 			if et.Type == typ {
@@ -113,6 +144,131 @@ func (c *Catalog) unknownEvent(typ, provider string) error {
 	}
 	e.HintList = append(e.HintList, list)
 	return e
+}
+
+// equivalents maps names developers bring from other tools (the Stripe
+// CLI, GitHub's event names, the saas provider) to the catalog's names for
+// the same thing, both ways.
+var equivalents = [][]string{
+	{"payment.succeeded", "payment_intent.succeeded", "charge.succeeded"},
+	{"payment.failed", "payment_intent.payment_failed", "charge.failed"},
+	{"payment.created", "payment_intent.created"},
+	{"payment.canceled", "payment_intent.canceled"},
+	{"refund.initiated", "refund.created", "charge.refunded"},
+	{"subscription.created", "customer.subscription.created"},
+	{"subscription.updated", "customer.subscription.updated"},
+	{"subscription.canceled", "customer.subscription.deleted"},
+	{"subscription.deleted", "customer.subscription.deleted"},
+	{"checkout.completed", "checkout.session.completed"},
+	{"invoice.payment_succeeded", "invoice.paid"},
+	{"pull_request", "pull_request.opened"},
+	{"pr.opened", "pull_request.opened"},
+	{"issue.opened", "issues.opened"},
+	{"issue", "issues.opened"},
+	{"issues", "issues.opened"},
+	{"issue_comment", "issue_comment.created"},
+	{"comment.created", "issue_comment.created"},
+	{"release", "release.published"},
+	{"star", "star.created"},
+	{"watch", "star.created"},
+	{"workflow_run", "workflow_run.completed"},
+	{"workflow_job", "workflow_job.completed"},
+	{"check_suite", "check_suite.completed"},
+	{"check_run", "check_run.completed"},
+	{"installation", "installation.created"},
+	{"tag", "create"},
+	{"branch.created", "create"},
+	{"branch.deleted", "delete"},
+}
+
+// didYouMean suggests the closest known name for typ (quoted, qualified
+// when it is in another provider than the one asked, or collides): an
+// equivalent name first, then a type that starts with typ+"." (GitHub's
+// event without its action), then the nearest by edit distance across
+// every provider.
+func (c *Catalog) didYouMean(typ, provider string) string {
+	show := func(et *EventType) string {
+		if provider != "" && et.Provider != provider {
+			return fmt.Sprintf("%q", et.QualifiedName())
+		}
+		if provider == "" {
+			if r, _, err := c.Resolve(et.Type, ""); err == nil && r != et {
+				return fmt.Sprintf("%q", et.QualifiedName())
+			}
+		}
+		return fmt.Sprintf("%q", et.Type)
+	}
+	find := func(name string) *EventType {
+		var first *EventType
+		for _, et := range c.types {
+			if et.Type == name {
+				if provider == "" || et.Provider == provider {
+					return et
+				}
+				if first == nil {
+					first = et
+				}
+			}
+		}
+		return first
+	}
+	for _, group := range equivalents {
+		if !containsString(group, typ) {
+			continue
+		}
+		var found []string
+		for _, alt := range group {
+			if alt == typ {
+				continue
+			}
+			if et := find(alt); et != nil && (provider == "" || et.Provider == provider) {
+				found = append(found, show(et))
+			}
+		}
+		if len(found) == 0 {
+			for _, alt := range group {
+				if et := find(alt); alt != typ && et != nil {
+					found = append(found, show(et))
+				}
+			}
+		}
+		if len(found) > 0 {
+			return strings.Join(found, " or ")
+		}
+	}
+	var withAction []string
+	for _, et := range c.types {
+		if (provider == "" || et.Provider == provider) && strings.HasPrefix(et.Type, typ+".") {
+			withAction = append(withAction, show(et))
+		}
+	}
+	if len(withAction) > 0 {
+		if len(withAction) > 3 {
+			withAction = append(withAction[:3], "…")
+		}
+		return strings.Join(withAction, ", ")
+	}
+	var cands []string
+	for _, et := range c.types {
+		if provider == "" || et.Provider == provider {
+			cands = append(cands, et.Type)
+		}
+	}
+	if s := suggest(typ, cands); s != "" {
+		if et := find(s); et != nil {
+			return show(et)
+		}
+	}
+	return ""
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidatePatterns checks subscription patterns (exact names, "*", and

@@ -17,6 +17,7 @@ type Factory struct {
 	IOStreams *ui.IOStreams
 	Version   string
 	Commit    string
+	BuildDate string // "" when not stamped
 
 	// Config is filled by the root command before any command runs.
 	Config *config.Config

@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -21,6 +23,21 @@ const MaxResponseBody = 64 << 10
 
 // DefaultTimeout is the total timeout of one attempt.
 const DefaultTimeout = 10 * time.Second
+
+// SkipTLSVerify makes a client from NewHTTPClient accept any certificate
+// (hookctl check --insecure, against a receiver with a self-signed one).
+func SkipTLSVerify(c *http.Client) {
+	t := c.Transport
+	if h1, ok := t.(*h1Transport); ok {
+		t = h1.fallback
+	}
+	if tr, ok := t.(*http.Transport); ok {
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.InsecureSkipVerify = true
+	}
+}
 
 // NewHTTPClient returns the client deliveries are sent with: connect
 // timeout and total timeout, redirects never followed, enough idle
@@ -57,6 +74,10 @@ type Target struct {
 	Scheme  string            // effective scheme name; "" = not signed
 	Secrets []string          // current first, then a previous one in its grace period
 	Headers map[string]string // subscription's and delivery's custom headers
+	// Alter, when set, may change the signed request before it is sent:
+	// edit the headers in place and return the body to send (hookctl
+	// check's negative probes: a signature removed, a body tampered with).
+	Alter func(h http.Header, body []byte) []byte
 }
 
 // Sender signs and sends one attempt.
@@ -86,13 +107,16 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		method = http.MethodPost
 	}
 	a = &store.Attempt{StartedAt: now, RequestURL: t.URL, RequestMethod: method}
-	h, err := s.headers(ev, t, now)
+	h, body, err := s.request(ev, t, now)
 	if err != nil {
 		a.Error = err.Error()
 		return a, nil, err
 	}
+	if t.Alter != nil {
+		body = t.Alter(h, body)
+	}
 	a.RequestHeaders = h
-	req, err := http.NewRequestWithContext(ctx, method, t.URL, bytes.NewReader(ev.Payload))
+	req, err := http.NewRequestWithContext(ctx, method, t.URL, bytes.NewReader(body))
 	if err != nil {
 		a.Error = fmt.Sprintf("invalid request: %v", err)
 		return a, nil, err
@@ -143,10 +167,53 @@ func (s *Sender) now() time.Time {
 	return time.Now()
 }
 
-// headers builds the request headers: a received event's original
-// headers (forwards), Content-Type, User-Agent, the signature, the
-// idempotency key and the custom headers.
-func (s *Sender) headers(ev *store.Event, t Target, now time.Time) (http.Header, error) {
+// FormContent is the Content-Type a subscription's headers ask for to get
+// a JSON event form-encoded as payload=<json>, as GitHub sends it to a
+// webhook whose content type is "application/x-www-form-urlencoded".
+const FormContent = "application/x-www-form-urlencoded"
+
+// request builds the request headers and body: a received event's
+// original headers (forwards), Content-Type, User-Agent, the signature
+// with the provider's other headers (Envelope; the event type where the
+// scheme has a header for it), the idempotency key and the custom
+// headers. The body is the payload, or payload=<payload> form-encoded
+// when the custom headers ask for form content and the payload is JSON.
+func (s *Sender) request(ev *store.Event, t Target, now time.Time) (http.Header, []byte, error) {
+	body := ev.Payload
+	if wantsForm(t.Headers) && isJSON(ev.ContentType) {
+		body = []byte("payload=" + url.QueryEscape(string(ev.Payload)))
+	}
+	h, err := s.headers(ev, t, now, body)
+	return h, body, err
+}
+
+func wantsForm(headers map[string]string) bool {
+	for k, v := range headers {
+		if strings.EqualFold(k, "Content-Type") {
+			mt, _, _ := strings.Cut(v, ";")
+			return strings.EqualFold(strings.TrimSpace(mt), FormContent)
+		}
+	}
+	return false
+}
+
+func isJSON(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "" || mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// eventHeaderType is the event type a scheme's event header carries: for
+// GitHub's own events the event name without the action
+// (pull_request.opened → pull_request), else the type.
+func eventHeaderType(ev *store.Event) string {
+	if ev.Provider == "github" {
+		return catalog.GitHubEventHeader(ev.Type)
+	}
+	return ev.Type
+}
+
+func (s *Sender) headers(ev *store.Event, t Target, now time.Time, body []byte) (http.Header, error) {
 	h := http.Header{}
 	if ev.Source == store.SourceReceived && t.Scheme == "" {
 		for k, vs := range ev.Headers {
@@ -180,9 +247,13 @@ func (s *Sender) headers(ev *store.Event, t Target, now time.Time) (http.Header,
 		if len(secrets) == 0 && t.Scheme != "mambu" {
 			return nil, fmt.Errorf("no secret to sign with (scheme %s)", t.Scheme)
 		}
-		sh, err := sch.Sign(signature.SignInput{Secrets: secrets, ID: ev.ID, Timestamp: now, Body: ev.Payload})
+		in := signature.SignInput{Secrets: secrets, ID: ev.ID, Timestamp: now, Body: body, EventType: eventHeaderType(ev)}
+		sh, err := sch.Sign(in)
 		if err != nil {
 			return nil, fmt.Errorf("signing with %s: %w", t.Scheme, err)
+		}
+		for k, vs := range signature.Envelope(t.Scheme, in) {
+			h[http.CanonicalHeaderKey(k)] = vs
 		}
 		for k, vs := range sh {
 			h[http.CanonicalHeaderKey(k)] = vs

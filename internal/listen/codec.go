@@ -11,7 +11,7 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// The spool's record format: a uvarint length, then the fields in a fixed
+// The journal's record format: a uvarint length, then the fields in a fixed
 // order (strings and byte slices length-prefixed, integers as varints,
 // times as Unix nanoseconds). Hand-written because it runs on the request
 // path: about 3.5x cheaper than encoding/gob for a forward's record
@@ -69,11 +69,15 @@ func appendRecord(b []byte, rec *Record) []byte {
 	b = appendStr(b, e.Source)
 	b = appendHeader(b, e.Headers)
 	b = appendTime(b, e.CreatedAt)
+	b = appendStr(b, e.Verdict)
 	if rec.Delivery == nil || rec.Attempt == nil {
 		return append(b, 0)
 	}
 	b = append(b, 1)
 	d := rec.Delivery
+	b = appendStr(b, d.ID)
+	b = appendStr(b, d.Kind)
+	b = appendStr(b, d.OriginID)
 	b = appendStr(b, d.SubscriptionID)
 	b = appendStr(b, d.URL)
 	b = appendStr(b, d.Method)
@@ -100,7 +104,7 @@ func appendRecord(b []byte, rec *Record) []byte {
 	return binary.AppendVarint(b, int64(u.LastStatus))
 }
 
-var errCorrupt = errors.New("corrupt spool record")
+var errCorrupt = errors.New("corrupt journal record")
 
 type decoder struct {
 	b   []byte
@@ -204,8 +208,11 @@ func decodeRecord(p []byte) (*Record, error) {
 	e.ContentType, e.Source = d.str(), d.str()
 	e.Headers = d.header()
 	e.CreatedAt = d.time()
+	e.Verdict = d.str()
 	if flag := d.take(1); d.err == nil && flag[0] == 1 {
 		dl := &store.Delivery{}
+		dl.ID = d.str()
+		dl.Kind, dl.OriginID = d.str(), d.str()
 		dl.SubscriptionID, dl.URL, dl.Method = d.str(), d.str(), d.str()
 		dl.Scheme, dl.Secret = d.str(), d.str()
 		dl.Headers = d.strMap()
@@ -235,9 +242,11 @@ func decodeRecord(p []byte) (*Record, error) {
 	return rec, nil
 }
 
-// writeFrame writes one length-prefixed record.
-func writeFrame(w *bufio.Writer, scratch []byte, rec *Record) ([]byte, error) {
-	scratch = appendRecord(scratch[:0], rec)
+// writeFrame writes one length-prefixed record of the journal's lap (the
+// number of times the journal was rewound to its start).
+func writeFrame(w *bufio.Writer, scratch []byte, rec *Record, lap uint64) ([]byte, error) {
+	scratch = binary.AppendUvarint(scratch[:0], lap)
+	scratch = appendRecord(scratch, rec)
 	var n [binary.MaxVarintLen64]byte
 	if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(scratch)))]); err != nil {
 		return scratch, err
@@ -246,22 +255,32 @@ func writeFrame(w *bufio.Writer, scratch []byte, rec *Record) ([]byte, error) {
 	return scratch, err
 }
 
-// readFrame reads one record written by writeFrame.
-func readFrame(r *bufio.Reader, buf []byte) (*Record, []byte, error) {
+// errEnd: a zero length, the preallocated space after the last frame.
+var errEnd = errors.New("end of the journal")
+
+// readFrame reads one record written by writeFrame and its lap.
+func readFrame(r *bufio.Reader, buf []byte) (*Record, uint64, []byte, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
-		return nil, buf, err
+		return nil, 0, buf, err
+	}
+	if n == 0 {
+		return nil, 0, buf, errEnd
 	}
 	if n > 1<<30 {
-		return nil, buf, fmt.Errorf("%w: length %d", errCorrupt, n)
+		return nil, 0, buf, fmt.Errorf("%w: length %d", errCorrupt, n)
 	}
 	if uint64(cap(buf)) < n {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
 	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, buf, err
+		return nil, 0, buf, err
 	}
-	rec, err := decodeRecord(buf)
-	return rec, buf, err
+	lap, k := binary.Uvarint(buf)
+	if k <= 0 {
+		return nil, 0, buf, errCorrupt
+	}
+	rec, err := decodeRecord(buf[k:])
+	return rec, lap, buf, err
 }

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +44,9 @@ type Options struct {
 	Store    store.Store
 	Out      io.Writer // the live log
 	JSON     bool
+	// Terminal: Out is a person's terminal (the live log is coalesced
+	// under a burst).
+	Terminal bool
 	Now      func() time.Time
 	// OnRecordError is told when the store refuses a record.
 	OnRecordError func(error)
@@ -50,6 +55,13 @@ type Options struct {
 	OnSaving func(n int64)
 	// NoRecord turns recording off (benchmarks of the proxy alone).
 	NoRecord bool
+	// JournalDir and StoreKey: where the journal is kept and which store
+	// it belongs to (JournalDir, StoreKey).
+	JournalDir string
+	StoreKey   string
+	// SaveTimeout bounds how long Shutdown keeps retrying a refusing
+	// store; what is left stays in the journal for the next start.
+	SaveTimeout time.Duration
 }
 
 // Key identifies "the same listener settings" across restarts: the
@@ -68,9 +80,20 @@ func subScheme(s string) string {
 	return s
 }
 
+// Metadata of a running listener's subscription: which process on which
+// machine serves it (so a listener that died is recognised as such).
+const (
+	MetaPID  = "listen_pid"
+	MetaHost = "listen_host"
+	MetaPort = "listen_port"
+)
+
 // EnsureSubscription finds the listener's subscription by key (updating
 // its callback and events) or creates it with a fresh secret. enable
-// decides its status when it is created or found.
+// decides its status when it is created or found; an enabled one records
+// this process (pid, host, port). Without a subscription of that key, the
+// subscription of a listener on the same port that is no longer running
+// (killed, its terminal closed) is taken over instead of adding another.
 func EnsureSubscription(ctx context.Context, st store.Store, key, callback string, events []string, provider, scheme string, enable bool) (*store.Subscription, bool, error) {
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
 	if err != nil {
@@ -80,17 +103,36 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 	if enable {
 		status = store.StatusEnabled
 	}
+	port := callbackPort(callback)
+	var found *store.Subscription
 	for _, s := range subs {
-		if s.Metadata[MetaCreatedBy] != "listen" || s.Metadata[MetaListenKey] != key {
-			continue
+		if s.Metadata[MetaCreatedBy] == "listen" && s.Metadata[MetaListenKey] == key {
+			found = s
+			break
 		}
-		changed := s.CallbackURL != callback || !slices.Equal(s.Events, events)
+	}
+	if found == nil && enable && port != "" && port != "0" {
+		for _, s := range subs {
+			if s.Metadata[MetaCreatedBy] == "listen" && s.Metadata[MetaPort] == port && s.Scheme == subScheme(scheme) && NotRunning(s) != "" {
+				found = s
+				break
+			}
+		}
+	}
+	if s := found; s != nil {
+		changed := s.CallbackURL != callback || !slices.Equal(s.Events, events) || s.Metadata[MetaListenKey] != key
 		if callback != "" {
 			s.CallbackURL = callback
 		}
 		s.Events = slices.Clone(events)
+		if s.Metadata[MetaListenKey] != key {
+			s.Metadata[MetaListenKey], s.Provider = key, provider
+		}
 		if enable && s.Status != store.StatusEnabled {
 			s.Status, changed = store.StatusEnabled, true
+		}
+		if enable {
+			changed = setProcess(s, port) || changed
 		}
 		if !changed {
 			return s, false, nil
@@ -102,8 +144,15 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 				cur.CallbackURL = callback
 			}
 			cur.Events = slices.Clone(events)
+			if cur.Metadata[MetaListenKey] != key {
+				if cur.Metadata == nil {
+					cur.Metadata = map[string]string{}
+				}
+				cur.Metadata[MetaListenKey], cur.Provider = key, provider
+			}
 			if enable {
 				cur.Status = store.StatusEnabled
+				setProcess(cur, port)
 			}
 			return nil
 		})
@@ -124,10 +173,71 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 		Status: status, Secret: secret, Provider: provider, Scheme: subScheme(scheme),
 		Metadata: map[string]string{MetaCreatedBy: "listen", MetaListenKey: key},
 	}
+	if enable {
+		setProcess(s, port)
+	}
 	if err := st.CreateSubscription(ctx, s); err != nil {
 		return nil, false, err
 	}
 	return s, true, nil
+}
+
+func setProcess(s *store.Subscription, port string) bool {
+	host, _ := os.Hostname()
+	pid := strconv.Itoa(os.Getpid())
+	if s.Metadata[MetaPID] == pid && s.Metadata[MetaHost] == host && s.Metadata[MetaPort] == port {
+		return false
+	}
+	if s.Metadata == nil {
+		s.Metadata = map[string]string{}
+	}
+	s.Metadata[MetaPID], s.Metadata[MetaHost], s.Metadata[MetaPort] = pid, host, port
+	return true
+}
+
+func callbackPort(callback string) string {
+	u, err := url.Parse(callback)
+	if err != nil {
+		return ""
+	}
+	return u.Port()
+}
+
+// NotRunning is the one-line notice for a listen subscription whose
+// listener is gone ("" when it runs, or when that cannot be told: another machine,
+// no process recorded): on this machine, its process no longer exists or
+// nothing accepts connections on its port.
+func NotRunning(s *store.Subscription) string {
+	if s.Metadata[MetaCreatedBy] != "listen" || s.Metadata[MetaPID] == "" {
+		return ""
+	}
+	if host, _ := os.Hostname(); s.Metadata[MetaHost] != host {
+		return ""
+	}
+	pid, err := strconv.Atoi(s.Metadata[MetaPID])
+	if err != nil {
+		return ""
+	}
+	port := s.Metadata[MetaPort]
+	short := s.ID
+	if len(short) > 8 {
+		short = short[:8]
+	}
+	msg := fmt.Sprintf("hookctl listen on :%s is not running — start it or `hookctl subscriptions disable %s`", port, short)
+	if !processAlive(pid) {
+		return msg
+	}
+	if u, err := url.Parse(s.CallbackURL); err == nil && u.Host != "" {
+		c, err := net.DialTimeout("tcp", u.Host, 300*time.Millisecond)
+		if err != nil {
+			if isConnRefused(err) {
+				return msg
+			}
+			return ""
+		}
+		c.Close()
+	}
+	return ""
 }
 
 // PortInUseError: the address is taken (exit 3).
@@ -182,16 +292,31 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	l := &Listener{opts: o, ln: ln, served: make(chan error, 1)}
+	// The journal first: a listener that cannot record takes no subscription.
+	if !o.NoRecord {
+		if o.JournalDir == "" {
+			o.JournalDir = filepath.Join(os.TempDir(), "hookctl-journal")
+		}
+		l.rec, err = NewRecorder(o.Store, o.JournalDir, o.StoreKey, o.OnRecordError)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	key := Key(o.Host, o.Port, o.Events, o.Provider, o.Scheme)
 	sub, created, err := EnsureSubscription(ctx, o.Store, key, l.URL()+"/", o.Events, o.Provider, o.Scheme, true)
 	if err != nil {
 		ln.Close()
+		if l.rec != nil {
+			l.rec.Close(context.Background())
+		}
 		return nil, err
 	}
 	l.Sub, l.Created = sub, created
-	l.log = NewLogger(o.Out, o.JSON)
-	if !o.NoRecord {
-		l.rec = NewRecorder(o.Store, o.OnRecordError)
+	if o.Terminal && !o.JSON {
+		l.log = NewTerminalLogger(o.Out)
+	} else {
+		l.log = NewLogger(o.Out, o.JSON)
 	}
 	secrets := []string{sub.Secret}
 	if sub.PreviousSecret != "" && sub.PreviousSecretExpiresAt.After(o.Now()) {
@@ -241,8 +366,26 @@ func (l *Listener) close() {
 		l.log.Close()
 	}
 	if l.rec != nil {
-		l.rec.Close()
+		l.rec.Close(context.Background())
 	}
+}
+
+// Journal is the recorder's journal file ("" without recording).
+func (l *Listener) Journal() string {
+	if l.rec == nil {
+		return ""
+	}
+	return l.rec.Path()
+}
+
+// Abandon stops recording at once (a second signal): records not yet in
+// the store stay in the journal, imported by the next start. It returns
+// how many.
+func (l *Listener) Abandon() int64 {
+	if l.rec == nil {
+		return 0
+	}
+	return l.rec.Abandon()
 }
 
 // Shutdown stops accepting requests, lets in-flight forwards finish
@@ -257,10 +400,16 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 	}
 	l.log.Close()
 	if l.rec != nil {
-		if n := l.rec.Pending(); n > 1000 && l.opts.OnSaving != nil {
+		if n := l.rec.Pending(); (n > 1000 || l.rec.StoreFailing()) && l.opts.OnSaving != nil {
 			l.opts.OnSaving(n)
 		}
-		l.rec.Close()
+		save := l.opts.SaveTimeout
+		if save <= 0 {
+			save = 10 * time.Second
+		}
+		rctx, rcancel := context.WithTimeout(context.Background(), save)
+		l.rec.Close(rctx)
+		rcancel()
 	}
 	if !l.opts.Keep {
 		_, uerr := store.UpdateSubscriptionFunc(context.WithoutCancel(ctx), l.opts.Store, l.Sub.ID, func(s *store.Subscription) error {
@@ -277,7 +426,8 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 	return l.Server.Stats(), err
 }
 
-// RecordCounts reports records written and lost (store errors).
+// RecordCounts reports records written to the store and records left in
+// the journal (the store refused them until the end).
 func (l *Listener) RecordCounts() (written, failed int64) {
 	if l.rec == nil {
 		return 0, 0

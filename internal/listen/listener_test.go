@@ -32,7 +32,7 @@ func startListener(t *testing.T, target string, mod func(*Options)) (*Listener, 
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	o := Options{Port: 0, Target: u, Store: st, Out: &out, JSON: true, Timeout: 5 * time.Second}
+	o := Options{Port: 0, Target: u, Store: st, Out: &out, JSON: true, Timeout: 5 * time.Second, JournalDir: t.TempDir(), StoreKey: "k"}
 	if mod != nil {
 		mod(&o)
 	}

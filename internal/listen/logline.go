@@ -3,6 +3,7 @@ package listen
 import (
 	"bufio"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -47,12 +48,35 @@ type Logger struct {
 	w     *bufio.Writer
 	once  sync.Once
 	local *time.Location
+
+	// Coalescing (a terminal under a burst): at most coalesceLines lines
+	// per second, then one summary line of what was left out.
+	coalesce bool
+	window   time.Duration
+	shown    int
+	skipped  map[string]int // event type → events left out
+	statuses map[int]int    // forward status → forwards left out
+	nskipped int
+	hidden   map[string]bool // events left out whose forward is to come
 }
+
+// coalesceLines is how many lines a second a terminal shows under a burst.
+const coalesceLines = 8
 
 // NewLogger starts a logger writing terminal lines, or JSON lines when
 // asJSON, to w.
 func NewLogger(w io.Writer, asJSON bool) *Logger {
-	l := &Logger{json: asJSON, ch: make(chan LogLine, 4096), done: make(chan struct{}), w: bufio.NewWriterSize(w, 32<<10), local: time.Local}
+	return newLogger(w, asJSON, false, 0)
+}
+
+// NewTerminalLogger is NewLogger for a person's terminal: under a burst
+// it shows a few lines a second, then "… 1,234 more card.created, all
+// 200", so the terminal never becomes the bottleneck.
+func NewTerminalLogger(w io.Writer) *Logger { return newLogger(w, false, true, time.Second) }
+
+func newLogger(w io.Writer, asJSON, coalesce bool, window time.Duration) *Logger {
+	l := &Logger{json: asJSON, ch: make(chan LogLine, 4096), done: make(chan struct{}), w: bufio.NewWriterSize(w, 32<<10), local: time.Local,
+		coalesce: coalesce && !asJSON, window: window}
 	go l.loop()
 	return l
 }
@@ -69,14 +93,149 @@ func (l *Logger) Close() {
 func (l *Logger) loop() {
 	defer close(l.done)
 	buf := make([]byte, 0, 512)
-	for line := range l.ch {
-		buf = l.Append(buf[:0], line)
-		l.w.Write(buf)
-		if len(l.ch) == 0 {
+	var tick <-chan time.Time
+	if l.coalesce {
+		t := time.NewTicker(l.window)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case line, ok := <-l.ch:
+			if !ok {
+				buf = l.summary(buf[:0])
+				l.w.Write(buf)
+				l.w.Flush()
+				return
+			}
+			if l.coalesce && l.hide(line) {
+				l.skip(line)
+			} else {
+				l.shown++
+				buf = l.Append(buf[:0], line)
+				l.w.Write(buf)
+			}
+			if len(l.ch) == 0 {
+				l.w.Flush()
+			}
+		case <-tick:
+			buf = l.summary(buf[:0])
+			l.w.Write(buf)
 			l.w.Flush()
+			l.shown = 0
 		}
 	}
-	l.w.Flush()
+}
+
+// hide decides whether a line is left out: an event line once the window
+// showed its share, and the forward line of an event left out.
+func (l *Logger) hide(line LogLine) bool {
+	if l.hidden == nil {
+		l.hidden = map[string]bool{}
+	}
+	switch line.Kind {
+	case KindEvent:
+		if l.shown < coalesceLines {
+			return false
+		}
+		if len(l.hidden) > 100000 {
+			clear(l.hidden)
+		}
+		l.hidden[line.EventID] = true
+		return true
+	case KindForward:
+		if l.hidden[line.EventID] {
+			delete(l.hidden, line.EventID)
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Logger) skip(line LogLine) {
+	if l.skipped == nil {
+		l.skipped, l.statuses = map[string]int{}, map[int]int{}
+	}
+	switch line.Kind {
+	case KindEvent:
+		typ := line.EventType
+		if typ == "" {
+			typ = "events"
+		}
+		l.skipped[typ]++
+		l.nskipped++
+	case KindForward:
+		l.statuses[line.Status]++
+	}
+}
+
+// summary appends "… 1,234 more card.created, all 200" for what the
+// window left out (nothing when nothing was).
+func (l *Logger) summary(b []byte) []byte {
+	if l.nskipped == 0 && len(l.statuses) == 0 {
+		return b
+	}
+	b = append(b, "… "...)
+	b = appendCount(b, l.nskipped)
+	b = append(b, " more"...)
+	types := make([]string, 0, len(l.skipped))
+	for t := range l.skipped {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	for i, t := range types {
+		if i == 3 {
+			b = append(b, " …"...)
+			break
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, ' ')
+		if len(types) > 1 {
+			b = appendCount(b, l.skipped[t])
+			b = append(b, ' ')
+		}
+		b = append(b, t...)
+	}
+	codes := make([]int, 0, len(l.statuses))
+	for c := range l.statuses {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	switch {
+	case len(codes) == 1:
+		b = append(b, ", all "...)
+		b = strconv.AppendInt(b, int64(codes[0]), 10)
+	case len(codes) > 1:
+		for i, c := range codes {
+			if i == 0 {
+				b = append(b, "; "...)
+			} else {
+				b = append(b, ", "...)
+			}
+			b = appendCount(b, l.statuses[c])
+			b = append(b, " × "...)
+			b = strconv.AppendInt(b, int64(c), 10)
+		}
+	}
+	b = append(b, '\n')
+	clear(l.skipped)
+	clear(l.statuses)
+	l.nskipped = 0
+	return b
+}
+
+// appendCount writes n with thousands separators (1,234).
+func appendCount(b []byte, n int) []byte {
+	s := strconv.Itoa(n)
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, byte(c))
+	}
+	return b
 }
 
 // Append formats line (with its newline) onto b.

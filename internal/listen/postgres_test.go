@@ -11,8 +11,8 @@ import (
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
-// On PostgreSQL (no batch writer) the recorder takes the per-record path
-// of the Store contract; the forwards still land as finished deliveries
+// On PostgreSQL (no batch writer) the recorder takes the import path
+// (ImportBatch, one transaction per batch); the forwards still land as finished deliveries
 // that no worker will send again.
 func TestRecorderPostgres(t *testing.T) {
 	ctx := context.Background()
@@ -26,7 +26,7 @@ func TestRecorderPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := app(t, 500)
-	rec := NewRecorder(st, func(err error) { t.Errorf("record: %v", err) })
+	rec := newRecorder(t, st)
 	srv, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = rec; c.SubscriptionID = sub.ID })
 	for i := 0; i < 2; i++ {
 		body := []byte(`{"id":"evt_pg","type":"payment.failed"}`)
@@ -34,7 +34,7 @@ func TestRecorderPostgres(t *testing.T) {
 		sign(t, req, "s3cret", "", body)
 		srv.ServeHTTP(httptest.NewRecorder(), req)
 	}
-	rec.Close()
+	rec.Close(ctx)
 	log.Close()
 	ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: "evt_pg"})
 	if err != nil || len(ds) != 2 {

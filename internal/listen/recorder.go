@@ -3,9 +3,12 @@ package listen
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +40,10 @@ func (rec *Record) set(s *Server, out *http.Request, target string, start time.T
 		}
 	}
 	rec.Delivery = &store.Delivery{
+		// The id is fixed here, written to the journal with the record:
+		// importing a journal twice (after a crash) finds it and skips it.
+		ID:             uuid.NewString(),
+		Kind:           store.KindForward,
 		SubscriptionID: s.cfg.SubscriptionID, URL: target, Method: out.Method, Headers: hdr,
 		Scheme: rec.scheme, Secret: rec.secret,
 		MaxAttempts: 1, Schedule: "0s", CreatedAt: start,
@@ -59,144 +66,366 @@ func (rec *Record) set(s *Server, out *http.Request, target string, start time.T
 	}
 }
 
-// farFuture keeps a recorded forward out of every worker's reach until the
-// recorder itself claims it (ClaimDue with that clock and its own run id).
-var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+// ErrNotRecording is returned by Add and Admit while the recorder cannot
+// make records durable (the journal cannot be written, or the store has
+// fallen too far behind): the sender must be answered 503 so it retries.
+var ErrNotRecording = errors.New("cannot record events right now")
 
-// Recorder stores records without putting the store on the request path.
-// Add appends the record to a spool file (a buffered binary stream: about
-// a microsecond, no store work, memory flat under any load); one goroutine
-// imports the spool into the store in batches whenever the listener is
-// quiet (or the backlog grows large), so during a burst the CPU goes to
-// forwarding and the store catches up right after. Close imports
-// everything left: nothing is lost on a clean shutdown.
+// Recorder makes every record durable before the sender is answered, and
+// stores it without putting the store on the request path.
+//
+// Add appends the record to a journal file in the data directory and waits
+// until the journal is fsynced: one fdatasync is shared by every request
+// that arrived while the previous one ran (group commit), so a 2xx from
+// listen means the record survives a crash or a power cut. One goroutine
+// imports the journal into the store in batches whenever the listener is
+// quiet (or the backlog grows large), retrying with back-off while the
+// store refuses; once everything is imported the journal is truncated.
+// A journal left by a crashed listen is imported by the next listen or
+// `hookctl store` command (Recover). Close imports what is left.
 type Recorder struct {
 	st    store.Store
 	owner string
 	onErr func(error)
+	j     *journal
 
 	mu      sync.Mutex // guards the writer side
-	spool   *os.File
+	jw      *offsetWriter
 	bw      *bufio.Writer
 	scratch []byte
-	added   int64 // records encoded
-	encErr  error
-	recent  atomic.Int64 // Adds since the importer's last look
+	added   int64  // frames encoded
+	alloc   int64  // the journal's preallocated size
+	lap     uint64 // written by the importer goroutine under mu
+	recent  atomic.Int64
 
-	rd       *os.File
+	epoch atomic.Int64 // bumped when unsynced frames are thrown away (write error)
+	emu   sync.Mutex   // a leaf lock, for werr only
+	werr  error        // the last write error (cleared once a write succeeds)
+
+	// Durability: the syncer fsyncs and advances synced.
+	cycle       sync.Mutex // held by the syncer for a whole cycle, and by truncate
+	smu         sync.Mutex
+	scond       *sync.Cond
+	synced      int64 // frames durable
+	syncedBytes int64
+	syncEnd     atomic.Int64 // = syncedBytes, for the importer's reader
+	kick        chan struct{}
+
+	// Importer side.
+	jr       *boundedReader
 	br       *bufio.Reader
 	rbuf     []byte
-	decoded  int64
-	imported atomic.Int64 // = decoded, readable by Pending
+	decoded  int64 // frames read from the journal
+	imported atomic.Int64
+	failing  atomic.Bool // the store refuses writes right now
 
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+	syncDone chan struct{}
+	once     sync.Once
+	deadline atomic.Int64 // Close: give up retrying the store after this (unix nanos; 0 = none)
 
 	// wrote holds event ids this recorder already stored: a duplicate's
 	// event row is not written again (the store would skip it anyway).
 	wrote map[string]struct{}
 
-	cmu     sync.Mutex
-	written int64
-	failed  int64
+	cmu      sync.Mutex
+	written  int64
+	failed   int64
+	leftover int64
 }
 
 // Recorder tuning.
 var (
 	importTick = 20 * time.Millisecond
 	busyAdds   = int64(20) // more Adds than this per tick = busy
-	maxBacklog = int64(200000)
+	maxBacklog = int64(20000)
+	// hardBacklog records not yet in the store: beyond it senders get 503
+	// (the journal stays bounded when the store is down or too slow).
+	hardBacklog = int64(200000)
+	retryMax    = 2 * time.Second
 )
 
-// NewRecorder starts a recorder; onErr is told about write errors (once
-// per batch).
-func NewRecorder(st store.Store, onErr func(error)) *Recorder {
-	r := &Recorder{st: st, owner: "listen-" + uuid.NewString()[:8], onErr: onErr,
-		stop: make(chan struct{}), done: make(chan struct{}), wrote: make(map[string]struct{})}
-	f, err := os.CreateTemp("", "hookctl-listen-*.spool")
-	if err == nil {
-		r.rd, err = os.Open(f.Name())
-		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
-		if err != nil {
-			f.Close()
-		}
-	}
+// NewRecorder creates a journal in dir (for the store named by storeKey)
+// and starts the recorder; onErr is told about store errors (each time the
+// store starts refusing) and journal write errors.
+func NewRecorder(st store.Store, dir, storeKey string, onErr func(error)) (*Recorder, error) {
+	j, err := createJournal(dir, storeKey)
 	if err != nil {
-		r.encErr = fmt.Errorf("creating the record spool: %w", err)
-	} else {
-		r.spool = f
-		r.bw = bufio.NewWriterSize(f, 64<<10)
-		r.br = bufio.NewReaderSize(r.rd, 64<<10)
+		return nil, err
 	}
+	r := &Recorder{st: st, owner: "listen-" + uuid.NewString()[:8], onErr: onErr, j: j,
+		stop: make(chan struct{}), done: make(chan struct{}), syncDone: make(chan struct{}),
+		kick: make(chan struct{}, 1), wrote: make(map[string]struct{})}
+	r.scond = sync.NewCond(&r.smu)
+	r.jw = &offsetWriter{f: j.w, off: j.hdrLen}
+	r.jr = &boundedReader{f: j.r, off: j.hdrLen, end: &r.syncEnd}
+	r.bw = bufio.NewWriterSize(r.jw, 64<<10)
+	r.br = bufio.NewReaderSize(r.jr, 64<<10)
+	r.alloc, r.syncedBytes = j.hdrLen, j.hdrLen
+	r.syncEnd.Store(j.hdrLen)
+	go r.syncLoop()
 	go r.loop()
-	return r
+	return r, nil
 }
 
-// Add records rec (it must not be changed afterwards).
-func (r *Recorder) Add(rec *Record) {
+// Path is the journal file.
+func (r *Recorder) Path() string { return r.j.path }
+
+// Admit reports whether a new record can be taken now (ErrNotRecording
+// when the backlog is too large or the journal cannot be written).
+func (r *Recorder) Admit() error {
+	if r.Pending() > hardBacklog {
+		return fmt.Errorf("%w: %d received events wait for the store", ErrNotRecording, r.Pending())
+	}
+	if err := r.writeErr(); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotRecording, err)
+	}
+	return nil
+}
+
+// Add appends rec to the journal and returns once it is durable (it must
+// not be changed afterwards). An error means the record is not kept.
+func (r *Recorder) Add(rec *Record) error {
 	r.recent.Add(1)
 	r.mu.Lock()
-	if r.encErr == nil {
-		var err error
-		if r.scratch, err = writeFrame(r.bw, r.scratch, rec); err != nil {
-			r.encErr = err
-		} else {
-			r.added++
-		}
-	}
-	err := r.encErr
-	r.mu.Unlock()
+	var err error
+	r.scratch, err = writeFrame(r.bw, r.scratch, rec, r.lap)
 	if err != nil {
-		// No usable spool: write through (slower, still lossless).
-		n, werr := r.writeEach(context.Background(), []*Record{rec}) // safe from any goroutine
-		r.count(n, 1-n, werr)
+		r.mu.Unlock()
+		r.kickSync()
+		return fmt.Errorf("%w: writing the journal: %v", ErrNotRecording, err)
+	}
+	r.added++
+	seq, epoch := r.added, r.epoch.Load()
+	r.mu.Unlock()
+
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	// Lock order: mu before smu; only atomics and emu (a leaf) here.
+	for r.synced < seq && r.epoch.Load() == epoch {
+		r.kickSync()
+		r.scond.Wait()
+	}
+	if r.epoch.Load() != epoch {
+		err := r.writeErr()
+		if err == nil {
+			err = errors.New("the write failed")
+		}
+		return fmt.Errorf("%w: writing the journal: %v", ErrNotRecording, err)
+	}
+	return nil
+}
+
+func (r *Recorder) writeErr() error {
+	r.emu.Lock()
+	defer r.emu.Unlock()
+	return r.werr
+}
+
+func (r *Recorder) setWriteErr(err error) {
+	r.emu.Lock()
+	r.werr = err
+	r.emu.Unlock()
+}
+
+func (r *Recorder) kickSync() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
 	}
 }
 
-// Close imports everything spooled and stops.
-func (r *Recorder) Close() {
-	r.once.Do(func() { close(r.stop) })
-	<-r.done
+// syncLoop is the group commit: flush what the requests encoded, one
+// fdatasync, wake every request it covered.
+func (r *Recorder) syncLoop() {
+	defer close(r.syncDone)
+	for {
+		select {
+		case <-r.kick:
+		case <-r.stop:
+			r.syncOnce()
+			return
+		}
+		r.syncOnce()
+	}
 }
 
-// Pending is how many records wait in the spool.
-func (r *Recorder) Pending() int64 {
+func (r *Recorder) syncOnce() {
+	r.cycle.Lock()
+	defer r.cycle.Unlock()
 	r.mu.Lock()
 	n := r.added
+	var err error
+	if need := r.jw.off + int64(r.bw.Buffered()); need > r.alloc {
+		err = r.preallocate(need)
+	}
+	if err == nil {
+		err = r.bw.Flush()
+	}
+	size := r.jw.off
 	r.mu.Unlock()
+	r.smu.Lock()
+	already := r.synced >= n
+	r.smu.Unlock()
+	if already && err == nil {
+		return
+	}
+	if err == nil {
+		err = fdatasync(r.j.w)
+	}
+	if err != nil {
+		r.dropUnsynced(err)
+		return
+	}
+	r.setWriteErr(nil)
+	r.smu.Lock()
+	r.synced, r.syncedBytes = n, size
+	r.syncEnd.Store(size)
+	r.scond.Broadcast()
+	r.smu.Unlock()
+}
+
+// Journal space is preallocated (zeros) in chunks ahead of the frames.
+const allocChunk = 4 << 20
+
+var zeros = make([]byte, 256<<10)
+
+// preallocate extends the zeroed space past need (under mu; the next
+// fdatasync makes the new size durable).
+func (r *Recorder) preallocate(need int64) error {
+	to := (need/allocChunk + 1) * allocChunk
+	for off := r.alloc; off < to; {
+		n, err := r.j.w.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off)
+		if err != nil {
+			return err
+		}
+		off += int64(n)
+	}
+	r.alloc = to
+	return nil
+}
+
+// offsetWriter writes the journal at its own offset (the header is
+// rewritten in place, so the file is not opened for appending).
+type offsetWriter struct {
+	f   *os.File
+	off int64
+}
+
+func (w *offsetWriter) Write(p []byte) (int, error) {
+	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	return n, err
+}
+
+// boundedReader reads the journal up to end (what is fsynced): never the
+// preallocated zeros past it, which later frames overwrite.
+type boundedReader struct {
+	f   *os.File
+	off int64
+	end *atomic.Int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	room := b.end.Load() - b.off
+	if room <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.f.ReadAt(p, b.off)
+	b.off += int64(n)
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
+}
+
+// dropUnsynced throws away frames that could not be made durable (their
+// senders get 503), cutting the journal back to its last synced size so
+// that no torn frame stays behind it.
+func (r *Recorder) dropUnsynced(err error) {
+	r.smu.Lock()
+	good, goodBytes := r.synced, r.syncedBytes
+	r.smu.Unlock()
+	r.mu.Lock()
+	werr := err
+	r.added = good
+	r.jw.off = goodBytes
+	r.bw.Reset(r.jw)
+	if terr := r.j.w.Truncate(goodBytes); terr != nil {
+		// The journal's tail is unknown now: recovery stops at a torn frame.
+		werr = fmt.Errorf("%v (and truncating the journal: %v)", err, terr)
+	}
+	r.alloc = goodBytes
+	r.setWriteErr(werr)
+	r.epoch.Add(1)
+	r.mu.Unlock()
+	if r.onErr != nil {
+		r.onErr(fmt.Errorf("writing the journal %s: %w", r.j.path, err))
+	}
+	r.smu.Lock()
+	r.scond.Broadcast()
+	r.smu.Unlock()
+}
+
+// Close imports every journalled record (retrying a refusing store until
+// ctx ends), stops, and removes the journal when nothing is left in it.
+// It returns how many records stay in the journal for the next start.
+func (r *Recorder) Close(ctx context.Context) int64 {
+	if dl, ok := ctx.Deadline(); ok {
+		r.deadline.Store(dl.UnixNano())
+	}
+	r.once.Do(func() { close(r.stop) })
+	<-r.done
+	left := r.Pending()
+	r.j.close(left == 0)
+	r.cmu.Lock()
+	r.leftover = left
+	r.cmu.Unlock()
+	return left
+}
+
+// Abandon stops at once: records not yet in the store stay in the journal
+// (they are imported by the next listen or store command).
+func (r *Recorder) Abandon() int64 {
+	r.deadline.Store(1)
+	return r.Close(context.Background())
+}
+
+// Pending is how many durable records are not in the store yet.
+func (r *Recorder) Pending() int64 {
+	r.smu.Lock()
+	n := r.synced
+	r.smu.Unlock()
 	return n - r.imported.Load()
 }
 
-// Counts returns records written and records that could not be written.
+// StoreFailing reports whether the store refused the last write.
+func (r *Recorder) StoreFailing() bool { return r.failing.Load() }
+
+// Counts returns records written to the store and records that could not
+// be (kept in the journal for the next start).
 func (r *Recorder) Counts() (written, failed int64) {
 	r.cmu.Lock()
 	defer r.cmu.Unlock()
-	return r.written, r.failed
+	return r.written, r.failed + r.leftover
 }
 
-func (r *Recorder) count(ok, bad int, err error) {
+func (r *Recorder) count(ok int) {
 	r.cmu.Lock()
 	r.written += int64(ok)
-	r.failed += int64(bad)
 	r.cmu.Unlock()
-	if err != nil && r.onErr != nil {
-		r.onErr(err)
-	}
 }
 
 const maxBatch = 512
 
-// flush makes every encoded record readable and returns how many there are.
-func (r *Recorder) flush() int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.bw != nil && r.encErr == nil {
-		if err := r.bw.Flush(); err != nil {
-			r.encErr = err
-		}
-	}
-	return r.added
+func (r *Recorder) durable() int64 {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	return r.synced
 }
 
 func (r *Recorder) loop() {
@@ -206,24 +435,67 @@ func (r *Recorder) loop() {
 	for {
 		select {
 		case <-r.stop:
-			r.importUpTo(r.flush(), true)
-			if r.spool != nil {
-				r.spool.Close()
-				r.rd.Close()
-			}
+			<-r.syncDone
+			r.importUpTo(r.durable(), true)
 			return
 		case <-t.C:
 		}
-		avail := r.flush()
+		avail := r.durable()
 		busy := r.recent.Swap(0) > busyAdds
 		if avail > r.decoded && (!busy || avail-r.decoded > maxBacklog) {
 			r.importUpTo(avail, false)
 		}
+		if !busy {
+			r.rewindIfDone()
+		}
 	}
 }
 
-// importUpTo decodes spooled records up to n and writes them in batches;
-// unless all, it yields as soon as requests arrive again.
+// rewindAt: the journal is rewound once this many bytes of it are all in
+// the store (and shrunk back when it grew past shrinkAt).
+var (
+	rewindAt = int64(allocChunk / 2)
+	shrinkAt = int64(16 * allocChunk)
+)
+
+// rewindIfDone starts the journal over (a new lap from its header) once
+// every record in it is in the store and nothing is being written.
+func (r *Recorder) rewindIfDone() {
+	r.cycle.Lock()
+	defer r.cycle.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.smu.Lock()
+	synced, syncedBytes := r.synced, r.syncedBytes
+	r.smu.Unlock()
+	if r.added != synced || r.decoded != synced || r.imported.Load() != synced ||
+		syncedBytes-r.j.hdrLen < rewindAt || r.bw.Buffered() > 0 {
+		return
+	}
+	// The new lap must be durable before any frame of it is acknowledged.
+	if err := r.j.setHeader(r.lap+1, r.j.hdrLen); err != nil {
+		return
+	}
+	if err := fdatasync(r.j.w); err != nil {
+		r.j.setHeader(r.lap, r.j.hdrLen)
+		return
+	}
+	r.lap++
+	if r.alloc > shrinkAt && r.j.w.Truncate(r.j.hdrLen) == nil {
+		r.alloc = r.j.hdrLen
+	}
+	r.jw.off = r.j.hdrLen
+	r.bw.Reset(r.jw)
+	r.jr.off = r.j.hdrLen
+	r.br.Reset(r.jr)
+	r.smu.Lock()
+	r.syncedBytes = r.j.hdrLen
+	r.syncEnd.Store(r.j.hdrLen)
+	r.smu.Unlock()
+}
+
+// importUpTo decodes journalled records up to n and stores them in
+// batches; unless all, it yields as soon as requests arrive again.
 func (r *Recorder) importUpTo(n int64, all bool) {
 	// Small transactions while the listener may get busy again, so the
 	// importer yields within a few milliseconds; big ones at shutdown.
@@ -237,19 +509,29 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 		for r.decoded < n && len(batch) < size {
 			var rec *Record
 			var err error
-			if rec, r.rbuf, err = readFrame(r.br, r.rbuf); err != nil {
-				r.count(0, int(n-r.decoded), fmt.Errorf("reading the record spool: %w", err))
+			if rec, _, r.rbuf, err = readFrame(r.br, r.rbuf); err != nil {
+				// Cannot happen for synced frames short of a disk fault; the
+				// journal stays for the next start, which stops there too.
+				if r.onErr != nil {
+					r.onErr(fmt.Errorf("reading the journal %s: %w", r.j.path, err))
+				}
 				r.decoded = n
-				r.imported.Store(n)
 				break
 			}
 			r.decoded++
-			r.imported.Store(r.decoded)
 			batch = append(batch, rec)
 		}
 		if len(batch) > 0 {
-			ok, err := r.write(context.Background(), batch)
-			r.count(ok, len(batch)-ok, err)
+			if !r.storeBatch(batch) {
+				// Gave up (Close's deadline): the rest stays in the journal.
+				r.decoded = n
+				return
+			}
+			r.imported.Add(int64(len(batch)))
+			r.count(len(batch))
+			// Where recovery (and store info) starts: not fsynced, a hint
+			// only (importing again what is already stored is harmless).
+			r.j.setHeader(r.lap, r.jr.off-int64(r.br.Buffered()))
 		}
 		if !all && r.recent.Load() > busyAdds && n-r.decoded < maxBacklog {
 			return
@@ -257,100 +539,129 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 	}
 }
 
+// storeBatch writes batch, retrying with back-off while the store refuses
+// (a record counts as stored only once the store said so). It returns
+// false when Close's deadline passed first.
+func (r *Recorder) storeBatch(batch []*Record) bool {
+	wait := 50 * time.Millisecond
+	for {
+		err := r.write(context.Background(), batch)
+		if err == nil {
+			r.failing.Store(false)
+			return true
+		}
+		if !r.failing.Swap(true) && r.onErr != nil {
+			r.onErr(fmt.Errorf("storing received events (retrying; they are kept in %s): %w", r.j.path, err))
+		}
+		if dl := r.deadline.Load(); dl != 0 && time.Now().Add(wait).UnixNano() > dl {
+			return false
+		}
+		select {
+		case <-time.After(wait):
+		case <-r.stop:
+			// Shutting down: keep retrying until the deadline (checked above).
+			time.Sleep(wait)
+		}
+		wait = min(wait*2, retryMax)
+	}
+}
+
 // RecordsWriter is implemented by stores that write many records in one
-// transaction (the SQLite store); others take the per-record path.
+// transaction (the SQLite store); others take the import path.
 type RecordsWriter interface {
 	WriteRecords(ctx context.Context, recs []store.Record) error
 }
 
-func (r *Recorder) write(ctx context.Context, batch []*Record) (int, error) {
-	w, ok := r.st.(RecordsWriter)
-	if !ok {
-		return r.writeEach(ctx, batch)
-	}
+// storeRecords is a batch in the store's terms: event (once per id),
+// delivery with its final state, attempt.
+func storeRecords(batch []*Record, skip map[string]struct{}) []store.Record {
 	now := time.Now().UTC()
 	recs := make([]store.Record, 0, 3*len(batch))
 	for _, rec := range batch {
-		if _, dup := r.wrote[rec.Event.ID]; !dup {
+		if _, dup := skip[rec.Event.ID]; !dup {
 			recs = append(recs, store.Record{Event: &rec.Event})
 		}
 		if d := rec.Delivery; d != nil {
-			d.ID = uuid.NewString()
+			if d.ID == "" {
+				d.ID = uuid.NewString()
+			}
 			d.EventID = rec.Event.ID
 			d.Status = rec.Update.Status
 			d.AttemptCount = 1
 			d.LastStatus = rec.Update.LastStatus
 			d.LastError = rec.Update.LastError
-			d.UpdatedAt = now
+			if d.UpdatedAt.IsZero() {
+				d.UpdatedAt = now
+			}
 			rec.Attempt.DeliveryID = d.ID
 			recs = append(recs, store.Record{Delivery: d}, store.Record{Attempt: rec.Attempt})
 		}
 	}
-	if err := w.WriteRecords(ctx, recs); err != nil {
-		// One bad record must not cost the batch: retry one by one.
-		if len(batch) > 1 {
-			return r.writeEach(ctx, batch)
-		}
-		return 0, err
-	}
-	if len(r.wrote) > 50000 {
-		clear(r.wrote)
-	}
-	for _, rec := range batch {
-		r.wrote[rec.Event.ID] = struct{}{}
-	}
-	return len(batch), nil
+	return recs
 }
 
-// writeEach stores a batch through the Store contract: each event with its delivery (held back), then one
-// claim of the batch's deliveries, then each forward as the attempt.
-func (r *Recorder) writeEach(ctx context.Context, batch []*Record) (int, error) {
-	runID := "listen-" + uuid.NewString()
-	var firstErr error
-	byID := make(map[string]*Record, len(batch))
-	ok := 0
+func (r *Recorder) write(ctx context.Context, batch []*Record) error {
+	if err := linkOrigins(ctx, r.st, batch); err != nil {
+		return err
+	}
+	if w, ok := r.st.(RecordsWriter); ok {
+		if err := w.WriteRecords(ctx, storeRecords(batch, r.wrote)); err == nil {
+			if len(r.wrote) > 50000 {
+				clear(r.wrote)
+			}
+			for _, rec := range batch {
+				r.wrote[rec.Event.ID] = struct{}{}
+			}
+			return nil
+		}
+		// A record already there (a retry after a commit whose answer was
+		// lost) fails the whole transaction: take the idempotent path.
+	}
+	return importRecords(ctx, r.st, storeRecords(batch, nil))
+}
+
+// linkOrigins links the forward of an event hookctl itself sent (trigger,
+// replay, worker through this listener) to the delivery that sent it: the
+// same event id, a hookctl-sent delivery to the listener's subscription.
+// One history, not two: `replay --failed` sends it once.
+func linkOrigins(ctx context.Context, st store.Store, batch []*Record) error {
 	for _, rec := range batch {
-		var ds []*store.Delivery
-		if rec.Delivery != nil {
-			d := rec.Delivery
-			d.Status = store.DeliveryPending
-			d.AttemptCount, d.LastStatus, d.LastError = 0, 0, ""
-			d.NextAttemptAt = farFuture
-			d.RunID = runID
-			ds = []*store.Delivery{d}
+		d := rec.Delivery
+		if d == nil || d.OriginID != "" || d.SubscriptionID == "" || rec.Attempt == nil ||
+			!strings.HasPrefix(firstHeader(rec.Attempt.RequestHeaders, "User-Agent"), "hookctl/") {
+			continue
 		}
-		if err := r.st.CreateEvent(ctx, &rec.Event, ds); err != nil {
-			if firstErr == nil {
-				firstErr = err
+		ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: rec.Event.ID, SubscriptionID: d.SubscriptionID})
+		if err != nil {
+			return err
+		}
+		for _, o := range ds {
+			if o.Kind == "" && o.ID != d.ID {
+				d.OriginID = o.ID
+				break
 			}
-			continue
 		}
-		if rec.Delivery == nil {
-			ok++
-			continue
+	}
+	return nil
+}
+
+func firstHeader(h map[string][]string, k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// importRecords writes recs skipping those whose ids exist (idempotent:
+// a journal imported twice stores each record once).
+func importRecords(ctx context.Context, st store.Store, recs []store.Record) error {
+	if bi, ok := st.(store.BatchImporter); ok {
+		return bi.ImportBatch(ctx, recs)
+	}
+	for _, rec := range recs {
+		if err := st.Import(ctx, rec); err != nil {
+			return err
 		}
-		byID[rec.Delivery.ID] = rec
 	}
-	if len(byID) == 0 {
-		return ok, firstErr
-	}
-	claimed, err := r.st.ClaimDue(ctx, r.owner, farFuture, time.Hour, len(byID), runID)
-	if err != nil {
-		return ok, err
-	}
-	for _, d := range claimed {
-		rec := byID[d.ID]
-		if rec == nil {
-			continue
-		}
-		rec.Attempt.DeliveryID = d.ID
-		if err := r.st.RecordAttempt(ctx, r.owner, rec.Attempt, rec.Update); err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		ok++
-	}
-	return ok, firstErr
+	return nil
 }

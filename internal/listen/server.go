@@ -67,6 +67,9 @@ type Stats struct {
 	ForwardedOK int64 `json:"forwarded_ok"`
 	ForwardFail int64 `json:"forwarded_failed"`
 	TooLarge    int64 `json:"too_large"`
+	// Unrecorded requests were answered 503 because they could not be
+	// recorded (the sender retries them).
+	Unrecorded int64 `json:"unrecorded"`
 }
 
 // Server is the verifying forwarding proxy (an http.Handler).
@@ -76,7 +79,7 @@ type Server struct {
 	transport http.RoundTripper
 	extra     []headerKV
 
-	received, verified, rejected, fwdOK, fwdFail, tooLarge atomic.Int64
+	received, verified, rejected, fwdOK, fwdFail, tooLarge, unrecorded atomic.Int64
 
 	mu   sync.Mutex
 	seen map[string]bool // event id → last forward succeeded
@@ -138,7 +141,7 @@ func NewTransport(timeout time.Duration) *http.Transport {
 func (s *Server) Stats() Stats {
 	return Stats{
 		Received: s.received.Load(), Verified: s.verified.Load(), Rejected: s.rejected.Load(),
-		ForwardedOK: s.fwdOK.Load(), ForwardFail: s.fwdFail.Load(), TooLarge: s.tooLarge.Load(),
+		ForwardedOK: s.fwdOK.Load(), ForwardFail: s.fwdFail.Load(), TooLarge: s.tooLarge.Load(), Unrecorded: s.unrecorded.Load(),
 	}
 }
 
@@ -287,15 +290,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec = &Record{Event: store.Event{
 			ID: meta.id, Type: meta.typ, Provider: meta.provider, Payload: body, // Add encodes synchronously: no copy needed
 			ContentType: r.Header.Get("Content-Type"), Source: store.SourceReceived,
-			Headers: r.Header, CreatedAt: start,
+			Headers: r.Header, CreatedAt: start, Verdict: "valid",
 		}}
 	}
 
-	if s.cfg.Target == nil {
-		s.markSeen(meta.id, true)
-		if rec != nil {
-			s.cfg.Recorder.Add(rec)
+	if rec != nil {
+		// Nothing is forwarded that could not be recorded.
+		if err := s.cfg.Recorder.Admit(); err != nil {
+			s.unavailable(w, start, meta, err)
+			return
 		}
+	}
+	if s.cfg.Target == nil {
+		if rec != nil {
+			if err := s.cfg.Recorder.Add(rec); err != nil {
+				s.unavailable(w, start, meta, err)
+				return
+			}
+		}
+		s.markSeen(meta.id, true)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"received":true,"event_id":` + string(quote(meta.id)) + "}\n"))
 		return
@@ -417,31 +430,64 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, st
 		reason := forwardError(err, s.cfg.Timeout)
 		s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
 			Method: r.Method, URL: target, Status: http.StatusBadGateway, DurationMS: ms(dur), Error: reason})
-		writeJSONError(w, http.StatusBadGateway, "the app did not answer", reason, `,"target":`+string(quote(target)))
 		if rec != nil {
 			rec.set(s, out, target, start, dur, nil, nil, reason)
-			s.cfg.Recorder.Add(rec)
+			if err := s.cfg.Recorder.Add(rec); err != nil {
+				s.unavailable(w, start, meta, err)
+				return
+			}
 		}
+		writeJSONError(w, http.StatusBadGateway, "the app did not answer", reason, `,"target":`+string(quote(target)))
 		return
 	}
 	defer resp.Body.Close()
+	if rec == nil {
+		copyHeaders(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		cb := copyBufPool.Get().(*[]byte)
+		_, cerr := io.CopyBuffer(w, resp.Body, *cb)
+		copyBufPool.Put(cb)
+		s.forwarded(r, target, start, meta, resp.StatusCode, cerr)
+		return
+	}
+	// Record before answering: the app's answer is read first (up to
+	// maxHeldAnswer; the record keeps its first 64 KiB), the record made
+	// durable, and only then is the sender answered.
+	held, cerr := io.ReadAll(io.LimitReader(resp.Body, maxHeldAnswer))
+	more := cerr == nil && len(held) == maxHeldAnswer
+	errMsg := s.forwarded(r, target, start, meta, resp.StatusCode, cerr)
+	capture := held
+	if len(capture) > 64<<10 {
+		capture = capture[:64<<10]
+	}
+	rec.set(s, out, target, start, s.cfg.Now().Sub(start), resp, capture, errMsg)
+	if err := s.cfg.Recorder.Add(rec); err != nil {
+		s.unavailable(w, start, meta, err)
+		return
+	}
 	copyHeaders(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
-	var capture *limitedBuffer
-	var dst io.Writer = w
-	if rec != nil {
-		capture = &limitedBuffer{max: 64 << 10}
-		dst = io.MultiWriter(w, capture)
+	w.Write(held)
+	if more {
+		cb := copyBufPool.Get().(*[]byte)
+		io.CopyBuffer(w, resp.Body, *cb)
+		copyBufPool.Put(cb)
 	}
-	cb := copyBufPool.Get().(*[]byte)
-	_, cerr := io.CopyBuffer(dst, resp.Body, *cb)
-	copyBufPool.Put(cb)
+}
+
+// maxHeldAnswer is how much of the app's answer is held while its record
+// is made durable; a longer answer streams on afterwards.
+const maxHeldAnswer = 1 << 20
+
+// forwarded counts and logs a forward the app answered; it returns the
+// error message recorded with it.
+func (s *Server) forwarded(r *http.Request, target string, start time.Time, meta meta, status int, cerr error) string {
 	dur := s.cfg.Now().Sub(start)
 	errMsg := ""
 	if cerr != nil {
 		errMsg = "reading the app's answer: " + cerr.Error()
 	}
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300 && cerr == nil
+	ok := status >= 200 && status < 300 && cerr == nil
 	if ok {
 		s.fwdOK.Add(1)
 	} else {
@@ -449,15 +495,19 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, st
 	}
 	s.markSeen(meta.id, ok)
 	s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
-		Method: r.Method, URL: target, Status: resp.StatusCode, DurationMS: ms(dur), Error: errMsg})
-	if rec != nil {
-		var body []byte
-		if capture != nil {
-			body = capture.b
-		}
-		rec.set(s, out, target, start, dur, resp, body, errMsg)
-		s.cfg.Recorder.Add(rec)
-	}
+		Method: r.Method, URL: target, Status: status, DurationMS: ms(dur), Error: errMsg})
+	return errMsg
+}
+
+// unavailable answers 503 + Retry-After: the event could not be recorded,
+// so the sender must send it again (it never gets a 2xx for it).
+func (s *Server) unavailable(w http.ResponseWriter, start time.Time, meta meta, err error) {
+	s.unrecorded.Add(1)
+	reason := err.Error()
+	s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
+		Provider: meta.provider, Reason: "not recorded, answered 503: " + reason})
+	w.Header().Set("Retry-After", "1")
+	writeJSONError(w, http.StatusServiceUnavailable, "service unavailable", reason, "")
 }
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -502,12 +552,15 @@ func isConnRefused(err error) bool {
 type meta struct{ id, typ, provider string }
 
 // providerSchemes maps hookctl's providers to their default scheme.
-var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"}
+var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard", "stripe": "stripe", "github": "github"}
 
 // ProviderScheme is the default scheme of a provider ("" when unknown).
 func ProviderScheme(provider string) string { return providerSchemes[provider] }
 
 func schemeProvider(scheme string) string {
+	if scheme == "stripe" {
+		return "saas" // as before the stripe provider existed (two providers sign this way)
+	}
 	for p, s := range providerSchemes {
 		if s == scheme {
 			return p

@@ -2,7 +2,6 @@ package listen
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,8 +17,6 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/signature"
-	"github.com/hookctl/hookctl/internal/store"
-	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // hexScheme is a tiny HMAC scheme for tests that must not depend on the
@@ -395,141 +392,6 @@ func TestTextLines(t *testing.T) {
 		if got := string(AppendText(nil, tc.line, time.UTC)); got != tc.want {
 			t.Errorf("got  %q\nwant %q", got, tc.want)
 		}
-	}
-}
-
-// memStore implements the parts of store.Store the recorder uses.
-type memStore struct {
-	store.Store
-	mu         sync.Mutex
-	events     map[string]*store.Event
-	deliveries map[string]*store.Delivery
-	attempts   []*store.Attempt
-	n          int
-}
-
-func (m *memStore) CreateEvent(_ context.Context, e *store.Event, ds []*store.Delivery) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.events == nil {
-		m.events, m.deliveries = map[string]*store.Event{}, map[string]*store.Delivery{}
-	}
-	if _, ok := m.events[e.ID]; !ok {
-		m.events[e.ID] = e
-	}
-	for _, d := range ds {
-		m.n++
-		d.ID = "d" + string(rune('0'+m.n))
-		d.EventID = e.ID
-		c := *d
-		m.deliveries[d.ID] = &c
-	}
-	return nil
-}
-
-func (m *memStore) ClaimDue(_ context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*store.Delivery
-	for _, d := range m.deliveries {
-		if d.Status == store.DeliveryPending && d.RunID == runID && !d.NextAttemptAt.After(now) && d.LeaseOwner == "" {
-			d.LeaseOwner = owner
-			c := *d
-			out = append(out, &c)
-		}
-	}
-	return out, nil
-}
-
-func (m *memStore) RecordAttempt(_ context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d := m.deliveries[a.DeliveryID]
-	if d.LeaseOwner != owner {
-		return store.ErrLeaseLost
-	}
-	d.LeaseOwner, d.Status, d.LastStatus, d.LastError, d.AttemptCount = "", u.Status, u.LastStatus, u.LastError, a.Number
-	m.attempts = append(m.attempts, a)
-	return nil
-}
-
-func TestRecorderStoresEventsDeliveriesAttempts(t *testing.T) {
-	a, _ := app(t, 500)
-	st := &memStore{}
-	rec := NewRecorder(st, func(err error) { t.Errorf("record: %v", err) })
-	s, _, log := newTestServer(t, a.URL+"/hooks", func(c *Config) { c.Recorder = rec; c.SubscriptionID = "sub1" })
-	defer log.Close()
-	body := []byte(`{"id":"evt_r","type":"payment.failed"}`)
-	req := httptest.NewRequest("POST", "/?q=1", bytes.NewReader(body))
-	sign(t, req, "s3cret", "", body)
-	s.ServeHTTP(httptest.NewRecorder(), req)
-	rec.Close()
-	if w, f := rec.Counts(); w != 1 || f != 0 {
-		t.Fatalf("written %d failed %d", w, f)
-	}
-	e := st.events["evt_r"]
-	if e == nil || e.Source != store.SourceReceived || !bytes.Equal(e.Payload, body) || e.Headers["X-Test-Signature"] == nil {
-		t.Fatalf("event = %+v", e)
-	}
-	var d *store.Delivery
-	for _, x := range st.deliveries {
-		d = x
-	}
-	if d.Status != store.DeliveryFailed || d.LastStatus != 500 || d.SubscriptionID != "sub1" || d.URL != a.URL+"/hooks?q=1" || d.AttemptCount != 1 {
-		t.Fatalf("delivery = %+v", d)
-	}
-	if len(st.attempts) != 1 || string(st.attempts[0].ResponseBody) != "app says hi" || st.attempts[0].ResponseStatus != 500 {
-		t.Fatalf("attempts = %+v", st.attempts)
-	}
-}
-
-func TestRecorderSQLite(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir()+"/hookctl.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}, Status: store.StatusEnabled, Secret: "s3cret", Scheme: "auto"}
-	if err := st.CreateSubscription(ctx, sub); err != nil {
-		t.Fatal(err)
-	}
-	for _, batch := range []bool{true, false} {
-		var s store.Store = st
-		if !batch {
-			s = struct{ store.Store }{st} // hides WriteRecords: the per-record path
-		}
-		a, _ := app(t, 503)
-		rec := NewRecorder(s, func(err error) { t.Errorf("record: %v", err) })
-		srv, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = rec; c.SubscriptionID = sub.ID })
-		for i := 0; i < 3; i++ {
-			body := []byte(`{"id":"evt_sql","type":"payment.failed"}`)
-			req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
-			sign(t, req, "s3cret", "", body)
-			srv.ServeHTTP(httptest.NewRecorder(), req)
-		}
-		rec.Close()
-		log.Close()
-	}
-	ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{Source: store.SourceReceived})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ds) != 6 {
-		t.Fatalf("%d deliveries, want 6", len(ds))
-	}
-	for _, d := range ds {
-		if d.Status != store.DeliveryFailed || d.LastStatus != 503 || d.AttemptCount != 1 || d.SubscriptionID != sub.ID || d.EventID != "evt_sql" {
-			t.Fatalf("delivery = %+v", d)
-		}
-		as, err := st.ListAttempts(ctx, d.ID)
-		if err != nil || len(as) != 1 || as[0].ResponseStatus != 503 || string(as[0].ResponseBody) != "app says hi" {
-			t.Fatalf("attempts = %+v, %v", as, err)
-		}
-	}
-	due, err := st.ClaimDue(ctx, "w", time.Now().Add(time.Hour), time.Minute, 10, "")
-	if err != nil || len(due) != 0 {
-		t.Fatalf("recorded forwards are claimable by workers: %v %v", due, err)
 	}
 }
 

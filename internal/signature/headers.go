@@ -34,17 +34,21 @@ const (
 )
 
 var spelling = map[string]string{
-	hWebhookID:        "webhook-id",
-	hWebhookTimestamp: "webhook-timestamp",
-	hWebhookSignature: "webhook-signature",
-	hSvixID:           "svix-id",
-	hSvixTimestamp:    "svix-timestamp",
-	hSvixSignature:    "svix-signature",
-	hGitHubEvent:      "X-GitHub-Event",
-	hGitHubDelivery:   "X-GitHub-Delivery",
-	hMono:             "mono-webhook-secret",
-	hMambuIdempotency: "x-notifications-idempotency-key",
-	hPaystack:         "x-paystack-signature",
+	hWebhookID:                               "webhook-id",
+	hWebhookTimestamp:                        "webhook-timestamp",
+	hWebhookSignature:                        "webhook-signature",
+	hSvixID:                                  "svix-id",
+	hSvixTimestamp:                           "svix-timestamp",
+	hSvixSignature:                           "svix-signature",
+	hGitHubEvent:                             "X-GitHub-Event",
+	hGitHubDelivery:                          "X-GitHub-Delivery",
+	"X-Github-Hook-Id":                       "X-GitHub-Hook-ID",
+	"X-Github-Hook-Installation-Target-Id":   "X-GitHub-Hook-Installation-Target-ID",
+	"X-Github-Hook-Installation-Target-Type": "X-GitHub-Hook-Installation-Target-Type",
+	"X-Shopify-Api-Version":                  "X-Shopify-API-Version",
+	hMono:                                    "mono-webhook-secret",
+	hMambuIdempotency:                        "x-notifications-idempotency-key",
+	hPaystack:                                "x-paystack-signature",
 }
 
 // HeaderName returns the spelling a provider documents for a header

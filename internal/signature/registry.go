@@ -135,7 +135,7 @@ func onlyV1a(sig string) bool {
 // "default scheme" column of PROVIDERS.md): bond → bond, mono → mono,
 // mambu → mambu, saas → stripe, standard → standard.
 func ForProvider(provider string) (Scheme, bool) {
-	name := map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard"}[strings.ToLower(provider)]
+	name := map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard", "stripe": "stripe", "github": "github"}[strings.ToLower(provider)]
 	if name == "" {
 		return nil, false
 	}

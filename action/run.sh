@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs `hookctl check` or `hookctl trigger` for the action, writes a Markdown
+# table to the job summary ($GITHUB_STEP_SUMMARY) and the counts to the
+# step's outputs ($GITHUB_OUTPUT). Exit status: hookctl's, or 0 when
+# INPUT_FAIL_ON_FAILURE is false and hookctl exited 1.
+set -uo pipefail
+cmd="${INPUT_COMMAND:-check}"
+hookctl="${HOOKCTL:-hookctl}"
+if ! command -v "$hookctl" >/dev/null 2>&1; then
+  bin="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/hookctl-bin/hookctl"
+  [ -x "$bin" ] && hookctl="$bin"
+fi
+summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
+output="${GITHUB_OUTPUT:-/dev/null}"
+json=$(mktemp)
+read -r -a extra <<< "${INPUT_ARGS:-}"
+
+case "$cmd" in
+  check)
+    if [ -z "${INPUT_URL:-}" ]; then
+      echo "hookctl: error: the check command needs the 'url' input" >&2; exit 2
+    fi
+    junit="${INPUT_JUNIT:-hookctl-check.xml}"
+    "$hookctl" check "$INPUT_URL" "${extra[@]}" --junit "$junit" -o json > "$json"
+    rc=$?
+    echo "junit=$junit" >> "$output"
+    ;;
+  trigger)
+    "$hookctl" trigger "${extra[@]}" -o json > "$json"
+    rc=$?
+    ;;
+  *)
+    echo "hookctl: error: unknown command \"$cmd\" (want check or trigger)" >&2; exit 2 ;;
+esac
+echo "exit-code=$rc" >> "$output"
+
+python3 - "$cmd" "$json" "$rc" "$summary" "$output" <<'PY'
+import json, sys
+cmd, path, rc, summary, output = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+try:
+    doc = json.load(open(path))
+except Exception:
+    doc = None
+icons = {"PASS": "✅", "FAIL": "❌", "WARN": "⚠️", "SKIP": "⏭️"}
+def cell(s):
+    return str(s if s is not None else "").replace("|", "\\|").replace("\n", " ")[:200]
+lines = []
+counts = {}
+if doc is None:
+    lines += [f"### hookctl {cmd}", "", f"hookctl exited {rc} without a report (see the step's log)."]
+elif cmd == "check":
+    s = doc.get("summary", {})
+    lines += [f"### hookctl check `{cell(doc.get('url'))}` ({cell(doc.get('scheme'))})", "",
+              "| check | verdict | status | latency | detail |", "|---|---|---|---|---|"]
+    for c in doc.get("checks", []):
+        v = c.get("verdict", "")
+        lat = c.get("latency_ms")
+        lines.append(f"| `{cell(c.get('id'))}` | {icons.get(v, '')} {v} | {cell(c.get('status') or '')} | "
+                     f"{'' if lat is None else f'{lat:.0f} ms' if isinstance(lat, (int, float)) else cell(lat)} | {cell(c.get('detail'))} |")
+    counts = {k: s.get(k, 0) for k in ("passed", "failed", "warnings", "skipped")}
+    lines += ["", f"**{counts['passed']} passed, {counts['failed']} failed, {counts['warnings']} warnings, {counts['skipped']} skipped**"]
+else:
+    ds = doc.get("deliveries", [])
+    ok = sum(1 for d in ds if d.get("status") == "succeeded")
+    bad = sum(1 for d in ds if d.get("status") == "failed")
+    lines += ["### hookctl trigger", "", "| delivery | event | url | status | attempts |", "|---|---|---|---|---|"]
+    for d in ds[:100]:
+        lines.append(f"| `{cell(str(d.get('id', ''))[:8])}` | {cell(d.get('event_type'))} | "
+                     f"{cell(d.get('url'))} | {cell(d.get('status'))} | {cell(d.get('attempt_count'))} |")
+    counts = {"passed": ok, "failed": bad}
+    lines += ["", f"**{ok} succeeded, {bad} failed**"]
+with open(summary, "a") as f:
+    f.write("\n".join(lines) + "\n")
+with open(output, "a") as f:
+    for k in ("passed", "failed"):
+        f.write(f"{k}={counts.get(k, 0)}\n")
+PY
+
+rm -f "$json"
+if [ "$rc" = 1 ] && [ "${INPUT_FAIL_ON_FAILURE:-true}" = false ]; then exit 0; fi
+exit "$rc"

@@ -1,0 +1,402 @@
+// Package check implements `hookctl check`.
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/cmd/trigger"
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/check"
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// Options are the parsed flags of `hookctl check`.
+type Options struct {
+	Factory *cli.Factory
+	IO      *ui.IOStreams
+
+	URL            string
+	List           bool
+	Provider       string
+	Scheme         string
+	Secret         string
+	SubscriptionID string
+	Event          string
+	FixturesDir    string
+	Only, Skip     []string
+	Selected       map[string]bool
+	Deadline       time.Duration
+	Burst          int
+	EffectCmd      string
+	Settle         time.Duration
+	JUnit          string
+	Insecure       bool
+}
+
+// NewCmd returns `hookctl check`.
+func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
+
+func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	c := &cobra.Command{
+		Use:   "check <url> [flags]",
+		Short: "Check that a webhook receiver verifies, acknowledges and de-duplicates correctly",
+		Long: `Send a receiver probes built by the same code as 'hookctl trigger' (valid,
+unsigned, wrongly signed, tampered, stale, duplicated, out of order, of an
+unknown type, large, in a burst) and judge each answer against the rules
+every provider gives its subscribers. Each check ends PASS, FAIL, WARN or
+SKIP with its evidence; every probe is recorded in the store, so
+'hookctl deliveries show ID' shows the request and the answer behind it.
+
+The scheme and secret come from --subscription (or the one subscription
+whose URL is <url>), else from --scheme/--provider and --secret.
+
+Exit status: 0 when no check failed (warnings allowed), 1 when a check
+failed, 2 for bad usage, 3 when the URL cannot be reached.`,
+		Example: `  hookctl check http://localhost:3000/webhooks --provider bond --secret whsec_…
+  hookctl check localhost:8080/hooks --scheme stripe --secret whsec_… --junit check.xml
+  hookctl check http://localhost:3000/webhooks --subscription 3f2a --effect-cmd 'sqlite3 app.db "select count(*) from events"'
+  hookctl check http://localhost:3000/webhooks --scheme standard --secret whsec_… --only accepts-valid,rejects-wrong-secret -o json
+  hookctl check --list`,
+		Args: func(c *cobra.Command, args []string) error {
+			if opts.List {
+				return cobra.NoArgs(c, args)
+			}
+			return cobra.ExactArgs(1)(c, args)
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			if opts.List {
+				if runF != nil {
+					return runF(opts)
+				}
+				return list(opts)
+			}
+			u, err := trigger.NormalizeURL(args[0])
+			if err != nil {
+				return cli.Usagef("%v", err)
+			}
+			opts.URL = u
+			sel, err := check.Select(opts.Only, opts.Skip)
+			if err != nil {
+				return cli.WithCode(cli.ExitUsage, err)
+			}
+			opts.Selected = sel
+			if len(sel) == 0 {
+				return cli.Usagef("--skip leaves no check to run").Hint("list the checks: hookctl check --list")
+			}
+			if opts.Deadline < 0 {
+				return cli.Usagef("invalid --deadline %s: want a positive duration", opts.Deadline)
+			}
+			if opts.Burst < 1 {
+				return cli.Usagef("invalid --burst %d: want 1 or more", opts.Burst)
+			}
+			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.Scheme != "") {
+				return cli.Usagef("--subscription cannot be used with --secret or --scheme (the subscription has its own)")
+			}
+			if opts.Scheme == "auto" {
+				opts.Scheme = ""
+			}
+			if opts.Scheme != "" {
+				if _, err := signature.Lookup(opts.Scheme); err != nil {
+					return cli.Usagef("%v", err).Hint("schemes: %s", strings.Join(signature.Names(), ", "))
+				}
+			}
+			if opts.Provider != "" {
+				if err := catalog.CheckProvider(opts.Provider); err != nil {
+					return cli.WithCode(cli.ExitUsage, err)
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVar(&opts.List, "list", false, "list every check: id, what is sent, what a correct receiver does")
+	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` whose events are sent: {bond|mono|mambu|saas|standard}")
+	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` (default: the provider's)")
+	fl.StringVar(&opts.Secret, "secret", "", "the receiver's signing `secret`")
+	fl.StringVar(&opts.SubscriptionID, "subscription", "", "take URL scheme and secret from this subscription `id`")
+	fl.StringVar(&opts.Event, "event", "", "base event `type` of the probes (default: the provider's first)")
+	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
+	fl.StringSliceVar(&opts.Only, "only", nil, "run only these check `ids` (comma-separated)")
+	fl.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `ids` (comma-separated)")
+	fl.DurationVar(&opts.Deadline, "deadline", 0, "valid events must be answered within `duration` (default: the provider's timeout, 10s or 15s)")
+	fl.IntVar(&opts.Burst, "burst", 50, "send `n` valid events at once for survives-burst")
+	fl.StringVar(&opts.EffectCmd, "effect-cmd", "", "shell `command` printing what the app did (e.g. a row count), for dedupes-duplicate")
+	fl.DurationVar(&opts.Settle, "effect-wait", 3*time.Second, "watch --effect-cmd for up to `duration` after a delivery")
+	fl.StringVar(&opts.JUnit, "junit", "", "also write JUnit XML to `file` (one testcase per check)")
+	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (a receiver with a self-signed one)")
+	return c
+}
+
+func list(opts *Options) error {
+	ios := opts.IO
+	if ios.JSON() {
+		return ui.WriteJSON(ios.Out, map[string]any{"checks": check.Defs})
+	}
+	t := ui.NewTable(ios, "ID", "TITLE", "SENDS", "EXPECTS", "APPLIES TO")
+	st := ios.Styles()
+	for _, d := range check.Defs {
+		t.Row().Styled(d.ID, st.Key).Cell(d.Title).Cell(d.Sends).Cell(d.Expects).Styled(d.Applies, st.Muted).End()
+	}
+	return t.Render()
+}
+
+// providerFor picks the catalog provider whose events a scheme's probes
+// carry: the scheme's own provider when the catalog has one, else
+// standard events signed with that scheme.
+func providerFor(cat *catalog.Catalog, scheme string) string {
+	cands := map[string][]string{"stripe": {"stripe", "saas"}, "standard-ed25519": {"standard"}}[scheme]
+	if cands == nil {
+		cands = []string{scheme}
+	}
+	for _, p := range cands {
+		if len(cat.List(p, "")) > 0 {
+			return p
+		}
+	}
+	return "standard"
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ios := opts.IO
+	f := opts.Factory
+	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
+	if err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
+	st, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := check.Config{URL: opts.URL, Scheme: opts.Scheme, Secret: opts.Secret, Provider: opts.Provider,
+		Catalog: cat, Deadline: opts.Deadline, Burst: opts.Burst, Settle: opts.Settle, Selected: opts.Selected,
+		Insecure: opts.Insecure, Recorder: check.StoreRecorder{Store: st}, Version: f.Version, Now: f.Now}
+
+	sub, err := findSubscription(ctx, st, opts)
+	if err != nil {
+		return err
+	}
+	if sub != nil {
+		cfg.Secret = sub.Secret
+		cfg.Method = sub.Method
+		cfg.Headers = sub.Headers
+		if cfg.Provider == "" {
+			cfg.Provider = sub.Provider
+		}
+		if sub.Scheme != "auto" {
+			cfg.Scheme = sub.Scheme
+		}
+		fmt.Fprintf(ios.ErrOut, "Using subscription %s (%s)\n", sub.ID, sub.CallbackURL)
+	}
+	// Provider and scheme: each from the other when only one is known.
+	switch {
+	case cfg.Provider == "" && cfg.Scheme == "":
+		return cli.Usagef("which provider or scheme does %s expect?", opts.URL).
+			Hint("pass --provider {bond|mono|mambu|saas|standard} or --scheme S with --secret, or --subscription ID")
+	case cfg.Provider == "":
+		cfg.Provider = providerFor(cat, cfg.Scheme)
+	}
+	et, err := baseEvent(cat, cfg.Provider, opts.Event)
+	if err != nil {
+		return err
+	}
+	cfg.Event = et
+	if cfg.Scheme == "" {
+		cfg.Scheme = et.Scheme
+		if cfg.Scheme == "" {
+			cfg.Scheme = catalog.SchemeFor(cfg.Provider)
+		}
+	}
+	if cfg.Secret == "" && cfg.Scheme != "mambu" {
+		return cli.Usagef("no secret to sign the probes with (scheme %s)", cfg.Scheme).
+			Hint("pass the receiver's secret: --secret whsec_… (or --subscription ID)")
+	}
+	if cfg.Secret != "" {
+		if err := signature.ValidateSecret(cfg.Scheme, cfg.Secret); err != nil {
+			return cli.Usagef("--secret does not suit scheme %s: %v", cfg.Scheme, err)
+		}
+	}
+	if opts.EffectCmd != "" {
+		cmdline := opts.EffectCmd
+		cfg.Effect = func(ctx context.Context) (string, error) { return effect(ctx, cmdline) }
+	}
+	if cfg.Deadline <= 0 {
+		cfg.Deadline = check.DefaultDeadline(cfg.Provider, cfg.Scheme)
+	}
+	if !ios.JSON() {
+		fmt.Fprintf(ios.ErrOut, "Checking %s (%s events, scheme %s, deadline %s)…\n", opts.URL, cfg.Provider, cfg.Scheme, cfg.Deadline)
+	}
+	rep, err := check.Run(ctx, cfg)
+	if err != nil {
+		var ue *check.UnreachableError
+		if errors.As(err, &ue) {
+			return cli.WithCode(cli.ExitEnvironment, err)
+		}
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return cli.Silent(cli.ExitInterrupted)
+		}
+		var ce cli.CodeError
+		if errors.As(err, &ce) {
+			return err
+		}
+		if rep == nil {
+			return err
+		}
+	}
+	if opts.JUnit != "" {
+		if werr := writeJUnit(opts.JUnit, rep); werr != nil {
+			return cli.Envf("writing --junit %s: %v", opts.JUnit, werr)
+		}
+	}
+	if ios.JSON() {
+		if err := ui.WriteJSON(ios.Out, rep); err != nil {
+			return err
+		}
+	} else if err := render(ios, rep); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return cli.Silent(cli.ExitFailed)
+	}
+	return nil
+}
+
+func writeJUnit(path string, rep *check.Report) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := check.WriteJUnit(fh, rep); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+func findSubscription(ctx context.Context, st store.Store, opts *Options) (*store.Subscription, error) {
+	if opts.SubscriptionID != "" {
+		return st.GetSubscription(ctx, opts.SubscriptionID)
+	}
+	if opts.Secret != "" || opts.Scheme != "" {
+		return nil, nil
+	}
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var match []*store.Subscription
+	for _, s := range subs {
+		if s.CallbackURL == opts.URL {
+			match = append(match, s)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil, nil
+	case 1:
+		return match[0], nil
+	}
+	return nil, cli.Usagef("%d subscriptions have the URL %s", len(match), opts.URL).
+		Hint("pick one: --subscription %s", match[0].ID)
+}
+
+func baseEvent(cat *catalog.Catalog, provider, event string) (*catalog.EventType, error) {
+	if event != "" {
+		et, err := cat.Lookup(event, provider)
+		if err != nil {
+			return nil, cli.WithCode(cli.ExitUsage, err)
+		}
+		return et, nil
+	}
+	ets := cat.List(provider, "")
+	if len(ets) == 0 {
+		return nil, cli.Usagef("the catalog has no %s events", provider)
+	}
+	for _, et := range ets {
+		// A JSON event sent with POST: the most common shape.
+		if et.IsJSON() && (et.Method == "" || strings.EqualFold(et.Method, "POST")) {
+			return et, nil
+		}
+	}
+	return ets[0], nil
+}
+
+// effect runs --effect-cmd through the shell and returns its output.
+func effect(ctx context.Context, cmdline string) (string, error) {
+	var c *exec.Cmd
+	if runtime.GOOS == "windows" {
+		c = exec.CommandContext(ctx, "cmd", "/C", cmdline)
+	} else {
+		c = exec.CommandContext(ctx, "sh", "-c", cmdline)
+	}
+	out, err := c.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			return "", cli.Usagef("--effect-cmd failed: %v: %s", err, strings.TrimSpace(string(ee.Stderr)))
+		}
+		return "", cli.Usagef("--effect-cmd failed: %v", err)
+	}
+	return string(out), nil
+}
+
+func render(ios *ui.IOStreams, rep *check.Report) error {
+	st := ios.Styles()
+	t := ui.NewTable(ios, "CHECK", "VERDICT", "EVIDENCE")
+	for _, c := range rep.Checks {
+		vs := st.Success
+		switch c.Verdict {
+		case check.Fail:
+			vs = st.Failure
+		case check.Warn:
+			vs = st.Warning
+		case check.Skip:
+			vs = st.Muted
+		}
+		t.Row().Cell(c.ID).Styled(string(c.Verdict), vs).Cell(c.Detail).End()
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	w := ios.Out
+	for _, c := range rep.Checks {
+		if (c.Verdict == check.Fail || c.Verdict == check.Warn) && c.Hint != "" {
+			line := fmt.Sprintf("%s %s: %s", c.Verdict, c.ID, c.Hint)
+			if c.DeliveryID != "" {
+				line += fmt.Sprintf(" (hookctl deliveries show %s)", c.DeliveryID)
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	s := rep.Summary
+	parts := []string{fmt.Sprintf("%d passed", s.Passed), fmt.Sprintf("%d failed", s.Failed),
+		fmt.Sprintf("%d %s", s.Warnings, map[bool]string{true: "warning", false: "warnings"}[s.Warnings == 1]),
+		fmt.Sprintf("%d skipped", s.Skipped)}
+	if ios.IsStdoutTTY() {
+		parts[0] = st.Success.Render(parts[0])
+		if s.Failed > 0 {
+			parts[1] = st.Failure.Render(parts[1])
+		}
+		if s.Warnings > 0 {
+			parts[2] = st.Warning.Render(parts[2])
+		}
+	}
+	_, err := fmt.Fprintf(w, "%s (%s, run %s)\n", strings.Join(parts, ", "), rep.Elapsed.Round(time.Millisecond), rep.RunID)
+	return err
+}

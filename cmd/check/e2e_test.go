@@ -1,0 +1,492 @@
+package check_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/internal/check"
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
+// The test binary doubles as hookctl: the end-to-end tests exec it as a
+// real process (the same cmd.Main as the release binary).
+func TestMain(m *testing.M) {
+	if os.Getenv("HOOKCTL_CHECK_TEST_AS_HOOKCTL") == "1" {
+		os.Exit(cmd.Main())
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+	report         *check.Report
+	junit          *junitDoc
+}
+
+type junitDoc struct {
+	Suites []struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// hookctl runs the binary with args in a fresh store; with -o json it
+// decodes the report, with --junit it parses the XML.
+func hookctl(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	dir := t.TempDir()
+	c := exec.Command(os.Args[0], args...)
+	c.Env = append(os.Environ(), "HOOKCTL_CHECK_TEST_AS_HOOKCTL=1",
+		"HOOKCTL_CONFIG_DIR="+filepath.Join(dir, "config"), "HOOKCTL_STORE="+filepath.Join(dir, "hookctl.db"),
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "HOME="+dir)
+	c.Env = append(c.Env, env...)
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(args, "json") && r.code <= 1 {
+		r.report = &check.Report{}
+		if err := json.Unmarshal(out.Bytes(), r.report); err != nil {
+			t.Fatalf("stdout is not a JSON report: %v\n%s\nstderr: %s", err, out.String(), errb.String())
+		}
+	}
+	if i := slices.Index(args, "--junit"); i >= 0 && r.code <= 1 {
+		data, err := os.ReadFile(args[i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.junit = &junitDoc{}
+		if err := xml.Unmarshal(data, r.junit); err != nil {
+			t.Fatalf("JUnit file is not XML: %v\n%s", err, data)
+		}
+	}
+	return r
+}
+
+func (r result) verdicts(v check.Verdict) []string {
+	var ids []string
+	for _, c := range r.report.Checks {
+		if c.Verdict == v {
+			ids = append(ids, c.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (r result) dump() string {
+	var b strings.Builder
+	if r.report != nil {
+		for _, c := range r.report.Checks {
+			fmt.Fprintf(&b, "  %-28s %s %s\n", c.ID, c.Verdict, c.Detail)
+		}
+	}
+	return fmt.Sprintf("exit %d\n%s%s\nstderr: %s", r.code, b.String(), r.stdout, r.stderr)
+}
+
+// checkJUnit asserts the JUnit file names every check that ran and fails
+// exactly the failed ones, with their evidence.
+func checkJUnit(t *testing.T, r result, failed []string) {
+	t.Helper()
+	if r.junit == nil || len(r.junit.Suites) != 1 {
+		t.Fatalf("no JUnit suite: %+v", r.junit)
+	}
+	s := r.junit.Suites[0]
+	var names, fails []string
+	for _, c := range s.Cases {
+		names = append(names, c.Name)
+		if c.Failure != nil {
+			fails = append(fails, c.Name)
+			if !strings.Contains(c.Failure.Text, "hookctl deliveries show") || c.Failure.Message == "" {
+				t.Errorf("JUnit failure of %s lacks its evidence: %+v", c.Name, c.Failure)
+			}
+		}
+	}
+	var want []string
+	for _, c := range r.report.Checks {
+		want = append(want, c.ID)
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("JUnit testcases = %v, want %v", names, want)
+	}
+	sort.Strings(fails)
+	if !slices.Equal(fails, failed) || s.Failures != len(failed) || s.Tests != len(want) {
+		t.Errorf("JUnit failures = %v (count %d of %d), want %v", fails, s.Failures, s.Tests, failed)
+	}
+}
+
+// behaviour is how a test receiver (mis)behaves.
+type behaviour struct {
+	noVerify      bool          // accepts anything
+	noTimestamp   bool          // verifies the signature, ignores the timestamp
+	dup500        bool          // 500 to a duplicate
+	unknownStatus int           // answer to an unknown event type (0 = 200)
+	sleep         time.Duration // before answering a valid event
+	doubleCount   bool          // acts on duplicates again
+}
+
+// receiver is a Go test receiver verifying with hookctl's own schemes; it
+// appends the id of each event it acts on to a file (the effect).
+type receiver struct {
+	srv    *httptest.Server
+	effect string
+	mu     sync.Mutex
+	seen   map[string]bool
+}
+
+func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
+	t.Helper()
+	sch, err := signature.Lookup(scheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &receiver{effect: filepath.Join(t.TempDir(), "effect.log"), seen: map[string]bool{}}
+	if err := os.WriteFile(rc.effect, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !b.noVerify {
+			in := signature.VerifyInput{Secrets: []string{secret}, Header: r.Header, Body: body, Now: time.Now()}
+			if b.noTimestamp {
+				in.Tolerance = signature.NoTolerance
+			}
+			if err := sch.Verify(in); err != nil {
+				http.Error(w, err.Error(), http.StatusUnauthorized)
+				return
+			}
+		}
+		if b.sleep > 0 {
+			time.Sleep(b.sleep)
+		}
+		var ev struct{ Type, Event string }
+		json.Unmarshal(body, &ev)
+		if typ := ev.Type + ev.Event; strings.Contains(typ, "unknown") && b.unknownStatus != 0 {
+			http.Error(w, "unknown event type "+typ, b.unknownStatus)
+			return
+		}
+		id := signature.EventIDFromHeaders(r.Header)
+		rc.mu.Lock()
+		dup := rc.seen[id]
+		rc.seen[id] = true
+		rc.mu.Unlock()
+		if dup && b.dup500 {
+			http.Error(w, "duplicate key value violates unique constraint", http.StatusInternalServerError)
+			return
+		}
+		if !dup || b.doubleCount {
+			f, err := os.OpenFile(rc.effect, os.O_APPEND|os.O_WRONLY, 0)
+			if err == nil {
+				fmt.Fprintln(f, id)
+				f.Close()
+			}
+		}
+		fmt.Fprintln(w, `{"ok":true}`)
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+const (
+	bondSecret   = "whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB"
+	stripeSecret = "whsec_wF4/YgSSZxnOYUY2VkAHy7CypiU1XZwiPu2UGUB6czE="
+	stdSecret    = "whsec_cHAfj3mz6QX03PHbCQ4FAfRVf0GK8GsLmx9hMaQ0l9A="
+)
+
+// fast flags keep the suite quick: a short deadline, a small burst, a
+// short effect watch.
+var fast = []string{"--deadline", "1s", "--burst", "10", "--effect-wait", "1s"}
+
+func runAgainst(t *testing.T, url string, extra ...string) result {
+	t.Helper()
+	junit := filepath.Join(t.TempDir(), "check.xml")
+	args := append([]string{"check", url, "-o", "json", "--junit", junit}, fast...)
+	return hookctl(t, nil, append(args, extra...)...)
+}
+
+// TestBrokenReceivers: each broken receiver fails exactly its checks.
+func TestBrokenReceivers(t *testing.T) {
+	cases := []struct {
+		name     string
+		b        behaviour
+		effect   bool
+		code     int
+		failed   []string
+		warnings []string
+	}{
+		{name: "correct", code: 0, effect: true},
+		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
+			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret}},
+		{name: "500-to-duplicates", b: behaviour{dup500: true}, code: 1, failed: []string{check.AcknowledgesDuplicate}},
+		{name: "500-to-unknown", b: behaviour{unknownStatus: 500}, code: 1, failed: []string{check.IgnoresUnknownEvent}},
+		{name: "400-to-unknown", b: behaviour{unknownStatus: 400}, code: 0, warnings: []string{check.IgnoresUnknownEvent}},
+		{name: "sleeps-past-deadline", b: behaviour{sleep: 1300 * time.Millisecond}, code: 1, failed: []string{check.RespondsFast, check.SurvivesBurst}},
+		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
+		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rc := newReceiver(t, "bond", bondSecret, tc.b)
+			extra := []string{"--provider", "bond", "--secret", bondSecret}
+			if tc.effect {
+				extra = append(extra, "--effect-cmd", "wc -l < "+rc.effect)
+			}
+			r := runAgainst(t, rc.srv.URL, extra...)
+			if r.code != tc.code || !slices.Equal(r.verdicts(check.Fail), tc.failed) || !slices.Equal(r.verdicts(check.Warn), tc.warnings) {
+				t.Fatalf("want exit %d, FAIL %v, WARN %v; got\n%s", tc.code, tc.failed, tc.warnings, r.dump())
+			}
+			checkJUnit(t, r, tc.failed)
+			for _, c := range r.report.Checks {
+				if c.Verdict != check.Skip && c.DeliveryID == "" {
+					t.Errorf("%s has no recorded probe", c.ID)
+				}
+			}
+			if tc.effect && !tc.b.doubleCount && !slices.Contains(r.verdicts(check.Pass), check.DedupesDuplicate) {
+				t.Errorf("dedupes-duplicate did not pass:\n%s", r.dump())
+			}
+		})
+	}
+}
+
+// TestFailingProbeIsRecorded: the delivery behind a failing check shows
+// the request and the receiver's answer.
+func TestFailingProbeIsRecorded(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{dup500: true})
+	dir := t.TempDir()
+	env := []string{"HOOKCTL_STORE=" + filepath.Join(dir, "shared.db")}
+	r := hookctl(t, env, "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "acknowledges-duplicate", "-o", "json")
+	if r.code != 1 || r.report == nil || len(r.report.Checks) != 1 {
+		t.Fatalf("got %s", r.dump())
+	}
+	c := r.report.Checks[0]
+	show := hookctl(t, env, "deliveries", "show", c.DeliveryID)
+	for _, want := range []string{"Bond-Signature:", "[500]", "duplicate key value", "check"} {
+		if !strings.Contains(show.stdout, want) {
+			t.Errorf("deliveries show lacks %q:\n%s%s", want, show.stdout, show.stderr)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/webhooks"
+	ln.Close()
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"unreachable", []string{"check", dead, "--provider", "bond", "--secret", bondSecret}, 3,
+			[]string{"hookctl: error: cannot reach " + dead, "connection refused", "hookctl: hint: is the receiver running"}},
+		{"bad-only", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid,rejects-stale"}, 2,
+			[]string{`unknown check "rejects-stale" in --only`, `did you mean "rejects-stale-timestamp"?`}},
+		{"bad-skip", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--skip", "burst"}, 2,
+			[]string{`unknown check "burst" in --skip`, `did you mean "survives-burst"?`}},
+		{"inapplicable", []string{"check", rc.srv.URL, "--scheme", "github", "--secret", bondSecret, "--only", "rejects-stale-timestamp,accepts-rotated-secret,accepts-template-methods"}, 2,
+			[]string{"none of the selected checks applies to scheme github", "signs no timestamp", "one signature per request", "Mambu only"}},
+		{"unknown-scheme", []string{"check", rc.srv.URL, "--scheme", "nope", "--secret", "x"}, 2, []string{`unknown signature scheme "nope"`}},
+		{"no-secret", []string{"check", rc.srv.URL, "--provider", "bond"}, 2, []string{"no secret to sign the probes with"}},
+		{"no-scheme", []string{"check", rc.srv.URL, "--secret", bondSecret}, 2, []string{"which provider or scheme"}},
+		{"no-url", []string{"check"}, 2, []string{"accepts 1 arg"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := hookctl(t, nil, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", r.code, tc.code, r.dump())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestList(t *testing.T) {
+	r := hookctl(t, nil, "check", "--list")
+	for _, id := range check.IDs() {
+		if !strings.Contains(r.stdout, id) {
+			t.Errorf("--list lacks %s", id)
+		}
+	}
+	r = hookctl(t, nil, "check", "--list", "-o", "json")
+	var doc struct{ Checks []check.Def }
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Checks) != len(check.Defs) {
+		t.Fatalf("--list -o json: %v\n%s", err, r.stdout)
+	}
+}
+
+// TestTerminalTable: on a terminal the verdicts are coloured and the
+// summary line and hints are printed.
+func TestTerminalTable(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{unknownStatus: 500})
+	r := hookctl(t, []string{"HOOKCTL_FORCE_TTY=1", "CLICOLOR_FORCE=1", "NO_COLOR="}, append([]string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret}, fast...)...)
+	if r.code != 1 {
+		t.Fatalf("got %s", r.dump())
+	}
+	for _, want := range []string{"accepts-valid", "\x1b[32mPASS\x1b[0m", "\x1b[31mFAIL\x1b[0m", "FAIL ignores-unknown-event: answer 2xx to event types you do not handle",
+		"hookctl deliveries show", "1 failed\x1b[0m, 0 warnings, 3 skipped"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("terminal output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+// TestMambu: template methods (PUT XML, PATCH text) and Basic auth.
+func TestMambu(t *testing.T) {
+	secret := "hookctl:s3cret-password"
+	rc := newReceiver(t, "mambu", secret, behaviour{})
+	r := runAgainst(t, rc.srv.URL, "--provider", "mambu", "--secret", secret, "--effect-cmd", "wc -l < "+rc.effect)
+	if r.code != 0 || len(r.verdicts(check.Fail)) != 0 || !slices.Contains(r.verdicts(check.Pass), check.AcceptsTemplateMethods) ||
+		!slices.Contains(r.verdicts(check.Pass), check.RejectsWrongSecret) {
+		t.Fatalf("got %s", r.dump())
+	}
+}
+
+// startExample runs an example receiver and returns its URL.
+func startExample(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	c := exec.Command(name, args...)
+	c.Dir = dir
+	c.Env = append(os.Environ(), env...)
+	c.Env = append(c.Env, "PORT=0")
+	out, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stderr = os.Stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				lines <- u
+			}
+		}
+	}()
+	select {
+	case u := <-lines:
+		return u
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not start", name)
+	}
+	return ""
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// TestExampleReceivers: every example receiver passes every applicable
+// check, dedupes-duplicate included through its own effect command.
+func TestExampleReceivers(t *testing.T) {
+	root := repoRoot(t)
+	examples := filepath.Join(root, "examples", "receivers")
+	cases := []struct {
+		name, secret string
+		flags        []string
+		start        func(t *testing.T, env []string) string
+	}{
+		{"python", bondSecret, []string{"--provider", "bond"}, func(t *testing.T, env []string) string {
+			py, err := exec.LookPath("python3")
+			if err != nil {
+				t.Skip("SKIP: python3 not found: the Python example receiver is not checked")
+			}
+			return startExample(t, filepath.Join(examples, "python"), env, py, "receiver.py")
+		}},
+		{"go", stripeSecret, []string{"--scheme", "stripe"}, func(t *testing.T, env []string) string {
+			bin := filepath.Join(t.TempDir(), "receiver")
+			build := exec.Command("go", "build", "-o", bin, "./examples/receivers/go")
+			build.Dir = root
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			return startExample(t, t.TempDir(), env, bin)
+		}},
+		{"node", stdSecret, []string{"--scheme", "standard"}, func(t *testing.T, env []string) string {
+			node, err1 := exec.LookPath("node")
+			npm, err2 := exec.LookPath("npm")
+			if err1 != nil || err2 != nil {
+				t.Skip("SKIP: node or npm not found: the Node example receiver is not checked")
+			}
+			dir := t.TempDir()
+			for _, f := range []string{"package.json", "server.js"} {
+				data, err := os.ReadFile(filepath.Join(examples, "node", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(filepath.Join(dir, f), data, 0o644)
+			}
+			install := exec.Command(npm, "install", "--no-audit", "--no-fund", "--loglevel=error")
+			install.Dir = dir
+			if out, err := install.CombinedOutput(); err != nil {
+				t.Skipf("SKIP: npm install failed (offline?), the Node example receiver is not checked: %v\n%s", err, out)
+			}
+			return startExample(t, dir, env, node, "server.js")
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			log := filepath.Join(t.TempDir(), "processed.log")
+			url := tc.start(t, []string{"WEBHOOK_SECRET=" + tc.secret, "EVENTS_LOG=" + log})
+			args := append(tc.flags, "--secret", tc.secret, "--effect-cmd", "wc -l < "+log, "--burst", "20", "--deadline", "2s")
+			junit := filepath.Join(t.TempDir(), "check.xml")
+			r := hookctl(t, nil, append([]string{"check", url, "-o", "json", "--junit", junit}, args...)...)
+			if r.code != 0 || len(r.verdicts(check.Fail)) > 0 || len(r.verdicts(check.Warn)) > 0 ||
+				!slices.Contains(r.verdicts(check.Pass), check.DedupesDuplicate) {
+				t.Fatalf("the %s example should pass every check:\n%s", tc.name, r.dump())
+			}
+			checkJUnit(t, r, nil)
+		})
+	}
+}

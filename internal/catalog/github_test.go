@@ -1,0 +1,141 @@
+package catalog
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v84/github"
+)
+
+// GitHubEventHeader is what X-GitHub-Event carries for a github catalog
+// type: the event name, without the action (the action is in the body).
+func TestGitHubEventHeader(t *testing.T) {
+	for typ, want := range map[string]string{"push": "push", "pull_request.opened": "pull_request",
+		"issue_comment.created": "issue_comment", "workflow_run.completed": "workflow_run"} {
+		if got := GitHubEventHeader(typ); got != want {
+			t.Errorf("GitHubEventHeader(%q) = %q, want %q", typ, got, want)
+		}
+	}
+}
+
+// TestGitHubEventsParse: every GitHub event is accepted by go-github's
+// ValidatePayload (signed as hookctl signs) and ParseWebHook into the
+// event's Go type, with its action, repository/sender where GitHub sends
+// them, and fresh ids on every build.
+func TestGitHubEventsParse(t *testing.T) {
+	c := mustLoad(t)
+	types := c.List("github", "")
+	if len(types) < 20 {
+		t.Fatalf("%d github events, want at least 20", len(types))
+	}
+	secret := []byte("It's a Secret to Everybody")
+	for _, et := range types {
+		t.Run(et.Type, func(t *testing.T) {
+			ev, err := c.Build(et, BuildOptions{Now: time.Now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mac := hmac.New(sha256.New, secret)
+			mac.Write(ev.Body)
+			r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(ev.Body))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+			r.Header.Set("X-GitHub-Event", GitHubEventHeader(et.Type))
+			payload, err := github.ValidatePayload(r, secret)
+			if err != nil {
+				t.Fatalf("ValidatePayload: %v", err)
+			}
+			parsed, err := github.ParseWebHook(github.WebHookType(r), payload)
+			if err != nil {
+				t.Fatalf("ParseWebHook(%s): %v", github.WebHookType(r), err)
+			}
+			_, action, hasAction := strings.Cut(et.Type, ".")
+			type actioned interface{ GetAction() string }
+			if hasAction {
+				a, ok := parsed.(actioned)
+				if !ok || a.GetAction() != action {
+					t.Errorf("%T action = %v, want %q", parsed, parsed, action)
+				}
+			}
+			type sendered interface{ GetSender() *github.User }
+			if s, ok := parsed.(sendered); !ok || s.GetSender().GetLogin() == "" {
+				t.Errorf("%T has no sender", parsed)
+			}
+			again, _ := c.Build(et, BuildOptions{Now: time.Now()})
+			if et.Type != "ping" && bytes.Equal(again.Body, ev.Body) {
+				t.Errorf("two builds gave the same body: ids are not fresh")
+			}
+		})
+	}
+}
+
+// TestNewProvidersResolve: names only stripe or github has resolve
+// unqualified; collisions keep the older provider with a note; custom
+// fixtures may declare provider stripe or github; did-you-mean maps
+// names across providers.
+func TestNewProvidersResolve(t *testing.T) {
+	dir := t.TempDir()
+	fx := `[{"type": "charge.custom", "provider": "stripe", "body": {"id": "{{id evt_ @event}}", "object": "event", "type": "charge.custom"}},
+	        {"type": "deployment.created", "provider": "github", "body": {"action": "created"}}]`
+	if err := os.WriteFile(filepath.Join(dir, "fx.json"), []byte(fx), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Options{FixturesDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, want, note string }{
+		{"payment_intent.succeeded", "stripe:payment_intent.succeeded", ""},
+		{"push", "github:push", ""},
+		{"customer.updated", "saas:customer.updated", `"customer.updated" is saas:customer.updated; for the stripe event use stripe:customer.updated`},
+		{"ping", "standard:ping", `"ping" is standard:ping; for the github event use github:ping`},
+		{"invoice.paid", "standard:invoice.paid", `"invoice.paid" is standard:invoice.paid; for the stripe event use stripe:invoice.paid`},
+		{"stripe:customer.updated", "stripe:customer.updated", ""},
+		{"charge.custom", "stripe:charge.custom", ""},
+		{"deployment.created", "github:deployment.created", ""},
+	} {
+		et, note, err := c.Resolve(tc.name, "")
+		if err != nil || et.QualifiedName() != tc.want || note != tc.note {
+			t.Errorf("Resolve(%q) = %v, %q, %v; want %s, %q", tc.name, et, note, err, tc.want, tc.note)
+		}
+	}
+	if et, _ := c.Lookup("github:deployment.created", ""); et.Scheme != "github" {
+		t.Errorf("custom github fixture scheme %q", et.Scheme)
+	}
+	if ev, _ := c.Build(mustType(t, c, "stripe:charge.custom"), BuildOptions{}); !strings.HasPrefix(ev.ID, "evt_") || !strings.Contains(string(ev.Body), ev.ID) {
+		t.Errorf("custom stripe event id %q not the body's", ev.ID)
+	}
+	for _, tc := range []struct{ name, provider, hint string }{
+		{"payment.succeeded", "stripe", `did you mean "payment_intent.succeeded" or "charge.succeeded"?`},
+		{"payment_intent.succeeded", "saas", `did you mean "payment.succeeded"?`},
+		{"pull_request", "", `did you mean "pull_request.opened"?`},
+		{"issues", "", `did you mean "issues.opened"?`},
+		{"payment_intent.succeded", "", `did you mean "payment_intent.succeeded"?`},
+		{"customer.updatd", "stripe", `did you mean "customer.updated"?`},
+	} {
+		_, err := c.Lookup(tc.name, tc.provider)
+		var ce *Error
+		if !errors.As(err, &ce) || len(ce.HintList) == 0 || ce.HintList[0] != tc.hint {
+			t.Errorf("Lookup(%q, %q): %v, want hint %s", tc.name, tc.provider, err, tc.hint)
+		}
+	}
+}
+
+func mustType(t *testing.T, c *Catalog, name string) *EventType {
+	t.Helper()
+	et, err := c.Lookup(name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return et
+}

@@ -1,0 +1,181 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Recorder keeps each probe as a delivery with its attempt, so
+// `hookctl deliveries show ID` shows the request and the answer.
+type Recorder interface {
+	Record(ctx context.Context, ev *store.Event, d *store.Delivery, a *store.Attempt) error
+}
+
+// StoreRecorder records probes in a store through its Import method (the
+// probe has already been sent: the records are written as they ended).
+type StoreRecorder struct{ Store store.Store }
+
+// Record writes the event (once per id), the delivery and its attempt.
+func (r StoreRecorder) Record(ctx context.Context, ev *store.Event, d *store.Delivery, a *store.Attempt) error {
+	ctx = context.WithoutCancel(ctx)
+	if err := r.Store.Import(ctx, store.Record{Event: ev}); err != nil {
+		return err
+	}
+	if err := r.Store.Import(ctx, store.Record{Delivery: d}); err != nil {
+		return err
+	}
+	return r.Store.Import(ctx, store.Record{Attempt: a})
+}
+
+// probe is one request to send.
+type probe struct {
+	ev      *store.Event // Payload: the bytes signed (and sent unless alter changes them)
+	method  string       // "" = POST
+	secrets []string     // nil = the configured secret
+	signAt  time.Time    // zero = now
+	alter   func(h http.Header, body []byte) []byte
+	// sent overrides the payload recorded (a tampered body).
+	sent []byte
+}
+
+// outcome is what came back.
+type outcome struct {
+	a          *store.Attempt
+	deliveryID string
+}
+
+func (o outcome) ok() bool { return o.a.ResponseStatus >= 200 && o.a.ResponseStatus < 300 }
+
+// noResponse: the request got no HTTP answer at all.
+func (o outcome) noResponse() bool { return o.a.ResponseStatus == 0 }
+
+func (o outcome) timedOut() bool { return strings.HasPrefix(o.a.Error, "timeout") }
+
+// evidence is "401 in 3ms: {"error":…}" or the error.
+func (o outcome) evidence() string {
+	if o.noResponse() {
+		return fmt.Sprintf("no answer after %s: %s", ms(o.a.Duration), o.a.Error)
+	}
+	s := fmt.Sprintf("%d in %s", o.a.ResponseStatus, ms(o.a.Duration))
+	if b := firstBytes(o.a.ResponseBody); b != "" {
+		s += ": " + b
+	}
+	return s
+}
+
+func (o outcome) result(id string, v Verdict, detail, hint string) Result {
+	return Result{ID: id, Verdict: v, Status: o.a.ResponseStatus, Latency: o.a.Duration, Detail: detail,
+		Hint: hint, Body: firstBytes(o.a.ResponseBody), DeliveryID: o.deliveryID}
+}
+
+func ms(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < 10*time.Second:
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// firstBytes is the start of a body, on one line, for evidence.
+func firstBytes(b []byte) string {
+	const n = 80
+	s := string(b)
+	if len(s) > n {
+		s = s[:n]
+		for !utf8.ValidString(s) && len(s) > 0 {
+			s = s[:len(s)-1]
+		}
+		s += "…"
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.ToValidUTF8(s, "?")
+}
+
+// send signs (through delivery.Sender, as trigger does), alters, sends
+// and records one probe.
+func (r *runner) send(ctx context.Context, p probe) outcome {
+	s := *r.sender
+	if !p.signAt.IsZero() {
+		at := p.signAt
+		s.Now = func() time.Time { return at }
+	}
+	secrets := p.secrets
+	if secrets == nil {
+		secrets = []string{r.cfg.Secret}
+	}
+	t := delivery.Target{URL: r.cfg.URL, Method: p.method, Scheme: r.cfg.Scheme, Secrets: secrets,
+		Headers: r.cfg.Headers, Alter: p.alter}
+	a, _, prepErr := s.Send(ctx, p.ev, t)
+	if prepErr != nil && a.Error == "" {
+		a.Error = prepErr.Error()
+	}
+	if a.ResponseStatus != 0 {
+		r.reached.Store(true)
+	}
+	o := outcome{a: a}
+	if r.cfg.Recorder == nil {
+		return o
+	}
+	ev := *p.ev
+	ev.Source = store.SourceCheck
+	if p.sent != nil {
+		ev.Payload = p.sent
+	}
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = a.StartedAt
+	}
+	d := &store.Delivery{
+		ID: uuid.NewString(), EventID: ev.ID, URL: r.cfg.URL, Method: p.method, Scheme: r.cfg.Scheme,
+		Headers: r.cfg.Headers, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s", NextAttemptAt: a.StartedAt,
+		LastError: a.Error, LastStatus: a.ResponseStatus, RunID: r.runID, Kind: store.KindProbe,
+		CreatedAt: a.StartedAt, UpdatedAt: a.StartedAt.Add(a.Duration),
+	}
+	// Final as recorded: no worker ever sends it; replay resends it
+	// signed with the secret the run used, like an ad-hoc trigger.
+	d.Secret = r.cfg.Secret
+	if o.ok() {
+		d.Status = store.DeliverySucceeded
+	} else {
+		d.Status = store.DeliveryFailed
+		if d.LastError == "" {
+			d.LastError = fmt.Sprintf("HTTP %d", a.ResponseStatus)
+		}
+	}
+	a.DeliveryID, a.Number = d.ID, 1
+	if err := r.cfg.Recorder.Record(ctx, &ev, d, a); err != nil {
+		r.recordErr.CompareAndSwap(nil, &err)
+		return o
+	}
+	o.deliveryID = d.ID
+	return o
+}
+
+// build renders a fresh catalog event (new ids, now) for a probe.
+func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
+	built, err := r.cfg.Catalog.Build(et, catalog.BuildOptions{Now: r.now()})
+	if err != nil {
+		return nil, "", err
+	}
+	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, Payload: built.Body,
+		ContentType: built.ContentType, Source: store.SourceCheck, CreatedAt: r.now()}
+	m := built.Method
+	if m == "POST" {
+		m = ""
+	}
+	if r.cfg.Method != "" {
+		m = r.cfg.Method
+	}
+	return ev, m, nil
+}

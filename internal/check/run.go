@@ -1,0 +1,660 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
+)
+
+// Config is one run of the checks.
+type Config struct {
+	URL      string
+	Scheme   string // effective scheme name (never "auto")
+	Secret   string // current secret ("" only for unsigned Mambu)
+	Provider string
+	Catalog  *catalog.Catalog
+	Event    *catalog.EventType // base event of the probes
+	Method   string             // subscription's method ("" = each event's own)
+	Headers  map[string]string  // subscription's custom headers
+	// Deadline: valid events must be answered within it.
+	Deadline time.Duration
+	// Timeout is the hard limit of one request (0 = the larger of twice
+	// the deadline and the deadline plus 5s), so a slow answer is still
+	// seen and reported with its latency.
+	Timeout time.Duration
+	Burst   int
+	// Effect runs --effect-cmd and returns its output (nil: no command).
+	Effect func(ctx context.Context) (string, error)
+	// Settle is how long the effect is watched after a delivery (0 = 3s).
+	Settle   time.Duration
+	Selected map[string]bool // nil = every check
+	Insecure bool
+	Recorder Recorder
+	RunID    string
+	Version  string
+	Now      func() time.Time
+}
+
+// DefaultDeadline is the provider's documented timeout: GitHub 10 s,
+// Svix / Standard Webhooks 15 s, else 10 s.
+func DefaultDeadline(provider, scheme string) time.Duration {
+	switch {
+	case scheme == "standard" || scheme == "standard-ed25519" || provider == "standard" || provider == "svix":
+		return 15 * time.Second
+	}
+	return 10 * time.Second
+}
+
+// UnreachableError: the URL answered no probe at all.
+type UnreachableError struct {
+	URL string
+	Err string
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach %s: %s", e.URL, e.Err)
+}
+
+// Hints says what to check.
+func (e *UnreachableError) Hints() []string {
+	return []string{"is the receiver running and listening on that address? start it before hookctl check (in CI: wait for its port)"}
+}
+
+// ExitCode: environment.
+func (e *UnreachableError) ExitCode() int { return 3 }
+
+// NotApplicableError: none of the selected checks applies to the scheme.
+type NotApplicableError struct {
+	Scheme string
+	Why    []string
+}
+
+func (e *NotApplicableError) Error() string {
+	return fmt.Sprintf("none of the selected checks applies to scheme %s", e.Scheme)
+}
+
+// Hints lists why each was skipped.
+func (e *NotApplicableError) Hints() []string { return e.Why }
+
+// ExitCode: bad usage.
+func (e *NotApplicableError) ExitCode() int { return 2 }
+
+type runner struct {
+	cfg       Config
+	props     Props
+	sender    *delivery.Sender
+	runID     string
+	rep       *Report
+	reached   atomic.Bool
+	recordErr atomic.Pointer[error]
+
+	latMu    sync.Mutex
+	slowest  outcome // slowest valid probe
+	nValid   int
+	validErr []outcome // valid probes with no answer
+}
+
+func (r *runner) now() time.Time {
+	if r.cfg.Now != nil {
+		return r.cfg.Now()
+	}
+	return time.Now()
+}
+
+func (r *runner) on(id string) bool { return r.cfg.Selected == nil || r.cfg.Selected[id] }
+
+// valid notes a valid probe's latency for responds-fast.
+func (r *runner) valid(o outcome) {
+	r.latMu.Lock()
+	defer r.latMu.Unlock()
+	r.nValid++
+	if o.slowerThan(r.slowest) {
+		r.slowest = o
+	}
+}
+
+func (o outcome) slowerThan(p outcome) bool {
+	return p.a == nil || o.a.Duration > p.a.Duration
+}
+
+// Run runs the selected checks against cfg.URL.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Catalog == nil || cfg.Event == nil {
+		return nil, errors.New("check: no catalog event")
+	}
+	if cfg.Deadline <= 0 {
+		cfg.Deadline = DefaultDeadline(cfg.Provider, cfg.Scheme)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = max(2*cfg.Deadline, cfg.Deadline+5*time.Second)
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 50
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = 3 * time.Second
+	}
+	props, err := SchemeProps(cfg.Scheme, cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	client := delivery.NewHTTPClient(cfg.Timeout, cfg.Burst)
+	if cfg.Insecure {
+		delivery.SkipTLSVerify(client)
+	}
+	v := cfg.Version
+	if v == "" {
+		v = "dev"
+	}
+	r := &runner{cfg: cfg, props: props, runID: cfg.RunID,
+		sender: &delivery.Sender{Client: client, UserAgent: "hookctl/" + v}}
+	if r.runID == "" {
+		r.runID = delivery.NewRunID()
+	}
+	r.rep = &Report{URL: cfg.URL, Scheme: props.Name, Provider: cfg.Provider, Event: cfg.Event.Type,
+		RunID: r.runID, Deadline: cfg.Deadline}
+	start := time.Now()
+	if err := r.run(ctx); err != nil {
+		return nil, err
+	}
+	if p := r.recordErr.Load(); p != nil {
+		return nil, fmt.Errorf("recording probes: %w", *p)
+	}
+	r.rep.Elapsed = time.Since(start)
+	r.rep.finish()
+	if len(r.rep.Checks) > 0 && r.rep.Summary.Skipped == len(r.rep.Checks) {
+		var why []string
+		for _, c := range r.rep.Checks {
+			why = append(why, c.ID+": "+c.Detail)
+		}
+		return r.rep, &NotApplicableError{Scheme: props.Name, Why: why}
+	}
+	return r.rep, nil
+}
+
+func (r *runner) skip(id, why string) {
+	if r.on(id) {
+		r.rep.add(Result{ID: id, Verdict: Skip, Detail: why})
+	}
+}
+
+func (r *runner) run(ctx context.Context) error {
+	base, method, err := r.build(r.cfg.Event)
+	if err != nil {
+		return err
+	}
+	dedupe := r.on(DedupesDuplicate) && r.cfg.Effect != nil
+	var before string
+	if dedupe {
+		if before, err = r.cfg.Effect(ctx); err != nil {
+			return err
+		}
+	}
+	// The first probe: a valid event. It also tells whether the URL can
+	// be reached at all.
+	first := r.send(ctx, probe{ev: base, method: method})
+	if first.noResponse() && !first.timedOut() {
+		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error}
+	}
+	r.valid(first)
+	if r.on(AcceptsValid) {
+		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event",
+			"verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	// Duplicate of the first event: same id, same body, signed afresh.
+	var after string
+	var changed bool
+	var waited time.Duration
+	if dedupe {
+		after, changed, waited = r.watchEffect(ctx, before, r.cfg.Settle, true)
+	}
+	if r.on(AcknowledgesDuplicate) || r.on(DedupesDuplicate) {
+		dup := r.send(ctx, probe{ev: base, method: method})
+		r.valid(dup)
+		if r.on(AcknowledgesDuplicate) {
+			r.rep.add(r.judgeValid(AcknowledgesDuplicate, dup, "the same event again (id "+base.ID+")",
+				"answer 2xx to an event you have already processed: the provider retries until it gets one"))
+		}
+		switch {
+		case !r.on(DedupesDuplicate):
+		case r.cfg.Effect == nil:
+			r.skip(DedupesDuplicate, "no --effect-cmd to observe what the app did")
+			r.rep.Checks[len(r.rep.Checks)-1].Hint = "pass --effect-cmd 'CMD' printing what the app did (e.g. a row count)"
+		case !changed:
+			res := first.result(DedupesDuplicate, Fail,
+				fmt.Sprintf("--effect-cmd output did not change within %s after the first delivery (still %q)", ms(r.cfg.Settle), short(before)),
+				"the effect command must print what the app did with the event (e.g. a row count)")
+			r.rep.add(res)
+		default:
+			settle := min(max(2*waited+200*time.Millisecond, 500*time.Millisecond), r.cfg.Settle)
+			final, moved, _ := r.watchEffect(ctx, after, settle, false)
+			if moved {
+				r.rep.add(dup.result(DedupesDuplicate, Fail,
+					fmt.Sprintf("the duplicate took effect again: --effect-cmd printed %q, then %q after the first delivery, then %q after the duplicate", short(before), short(after), short(final)),
+					"de-duplicate by the event id ("+r.idWhere()+") before acting: store the ids you processed"))
+			} else {
+				r.rep.add(dup.result(DedupesDuplicate, Pass,
+					fmt.Sprintf("effect %q → %q after the first delivery, unchanged after the duplicate", short(before), short(after)), ""))
+			}
+		}
+	}
+
+	// Negative checks: signed by trigger's code, then altered.
+	if len(r.props.SigHeaders) == 0 {
+		why := "scheme " + r.props.Name + " sends no signature or secret"
+		if r.props.Name == "mambu" {
+			why += " (give a user:password --secret for HTTP Basic auth)"
+		}
+		r.skip(RejectsMissingSig, why)
+		r.skip(RejectsWrongSecret, why)
+	} else {
+		if r.on(RejectsMissingSig) {
+			ev, m, err := r.build(r.cfg.Event)
+			if err != nil {
+				return err
+			}
+			sig := r.props.SigHeaders
+			o := r.send(ctx, probe{ev: ev, method: m, alter: func(h http.Header, b []byte) []byte {
+				for _, k := range sig {
+					h.Del(k)
+				}
+				return b
+			}})
+			r.rep.add(r.judgeReject(RejectsMissingSig, o, "without "+strings.Join(headerNames(sig), ", ")))
+		}
+		if r.on(RejectsWrongSecret) {
+			ev, m, err := r.build(r.cfg.Event)
+			if err != nil {
+				return err
+			}
+			other, err := OtherSecret(r.props.Name, r.cfg.Secret)
+			if err != nil {
+				return err
+			}
+			o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other}})
+			r.rep.add(r.judgeReject(RejectsWrongSecret, o, "signed with another secret"))
+		}
+	}
+	if !r.props.SignsBody {
+		r.skip(RejectsTamperedBody, "scheme "+r.props.Name+" does not sign the body")
+	} else if r.on(RejectsTamperedBody) {
+		ev, m, err := r.build(r.cfg.Event)
+		if err != nil {
+			return err
+		}
+		bad := tamper(ev.Payload, ev.ContentType)
+		o := r.send(ctx, probe{ev: ev, method: m, sent: bad, alter: func(_ http.Header, _ []byte) []byte { return bad }})
+		r.rep.add(r.judgeReject(RejectsTamperedBody, o, "body changed after signing"))
+	}
+	if !r.props.Timestamp {
+		r.skip(RejectsStaleTimestamp, "scheme "+r.props.Name+" signs no timestamp")
+		r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" signs no timestamp")
+	} else {
+		if r.on(RejectsStaleTimestamp) {
+			ev, m, err := r.build(r.cfg.Event)
+			if err != nil {
+				return err
+			}
+			o := r.send(ctx, probe{ev: ev, method: m, signAt: r.now().Add(-probeSkew)})
+			r.rep.add(r.judgeReject(RejectsStaleTimestamp, o, "signed 10m ago (tolerance 5m)"))
+		}
+		if !r.props.BoundsFuture {
+			r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" bounds only the age of a timestamp")
+		} else if r.on(RejectsFutureTimestamp) {
+			ev, m, err := r.build(r.cfg.Event)
+			if err != nil {
+				return err
+			}
+			o := r.send(ctx, probe{ev: ev, method: m, signAt: r.now().Add(probeSkew)})
+			r.rep.add(r.judgeReject(RejectsFutureTimestamp, o, "signed 10m ahead (tolerance 5m)"))
+		}
+	}
+	if !r.props.MultiSig {
+		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
+	} else if r.on(AcceptsRotatedSecret) {
+		ev, m, err := r.build(r.cfg.Event)
+		if err != nil {
+			return err
+		}
+		other, err := OtherSecret(r.props.Name, r.cfg.Secret)
+		if err != nil {
+			return err
+		}
+		o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other, r.cfg.Secret}})
+		r.valid(o)
+		r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "two signatures, the valid one second",
+			"check every signature in the header, not only the first"))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if r.on(ToleratesOutOfOrder) {
+		if err := r.outOfOrder(ctx); err != nil {
+			return err
+		}
+	}
+	if r.on(IgnoresUnknownEvent) {
+		ev, m, err := r.build(r.cfg.Event)
+		if err != nil {
+			return err
+		}
+		if body, typ, ok := unknownType(ev.Payload, ev.ContentType, ev.Type); !ok {
+			r.skip(IgnoresUnknownEvent, "the type of "+r.cfg.Event.QualifiedName()+" events is not in their body")
+		} else {
+			ev.Payload, ev.Type = body, typ
+			o := r.send(ctx, probe{ev: ev, method: m})
+			r.valid(o)
+			what := "type " + typ
+			switch {
+			case o.ok():
+				r.rep.add(o.result(IgnoresUnknownEvent, Pass, what+": "+o.evidence(), ""))
+			case o.a.ResponseStatus >= 400 && o.a.ResponseStatus < 500:
+				r.rep.add(o.result(IgnoresUnknownEvent, Warn, what+": "+o.evidence(),
+					"answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"))
+			default:
+				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
+					"answer 2xx to event types you do not handle: a 5xx is retried for days"))
+			}
+		}
+	}
+	if r.on(AcceptsLargePayload) {
+		ev, m, err := r.build(r.cfg.Event)
+		if err != nil {
+			return err
+		}
+		ev.Payload = pad(ev.Payload, ev.ContentType, largeSize)
+		o := r.send(ctx, probe{ev: ev, method: m})
+		r.valid(o)
+		r.rep.add(r.judgeValid(AcceptsLargePayload, o, fmt.Sprintf("%d KiB body", len(ev.Payload)>>10),
+			"raise the body size limit of your framework (e.g. express.raw({limit: '1mb'}))"))
+	}
+	if r.on(AcceptsTemplateMethods) {
+		if err := r.templateMethods(ctx); err != nil {
+			return err
+		}
+	}
+	if r.on(SurvivesBurst) {
+		if err := r.burst(ctx); err != nil {
+			return err
+		}
+	}
+	if r.on(RespondsFast) {
+		r.respondsFast(ctx)
+	}
+	return ctx.Err()
+}
+
+const largeSize = 256 << 10
+
+func (r *runner) idWhere() string {
+	if h := delivery.IDHeader(r.props.Name); h != "" {
+		return h + " header"
+	}
+	return "the event id in the body or the Idempotency-Key header"
+}
+
+func headerNames(hs []string) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = strings.ToLower(h)
+	}
+	return out
+}
+
+func short(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return s
+}
+
+// judgeValid: a valid event must get 2xx.
+func (r *runner) judgeValid(id string, o outcome, what, hint string) Result {
+	detail := what + ": " + o.evidence()
+	if o.ok() {
+		return o.result(id, Pass, detail, "")
+	}
+	if o.timedOut() {
+		hint = "answer 2xx at once and process the event asynchronously"
+	}
+	return o.result(id, Fail, detail, hint)
+}
+
+// judgeReject: a bad request must get 4xx.
+func (r *runner) judgeReject(id string, o outcome, what string) Result {
+	detail := what + ": " + o.evidence()
+	st := o.a.ResponseStatus
+	switch {
+	case st >= 400 && st < 500:
+		return o.result(id, Pass, detail, "")
+	case st >= 200 && st < 300:
+		return o.result(id, Fail, detail, "accepted: an attacker's request would be processed; verify the signature and answer 400 or 401")
+	case st >= 500:
+		return o.result(id, Fail, detail, "a 5xx makes the provider retry it for days; answer 400 or 401 to a request that fails verification")
+	case st == 0:
+		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
+	}
+	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
+}
+
+// watchEffect polls the effect command for up to d. wantChange: return as
+// soon as the output differs from base; else watch the whole time and
+// report whether it ever differed.
+func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, wantChange bool) (string, bool, time.Duration) {
+	start := time.Now()
+	out := base
+	for {
+		got, err := r.cfg.Effect(ctx)
+		if err == nil {
+			out = got
+			if got != base {
+				return got, true, time.Since(start)
+			}
+		}
+		if time.Since(start) >= d || ctx.Err() != nil {
+			return out, false, time.Since(start)
+		}
+		step := 50 * time.Millisecond
+		if !wantChange {
+			step = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(step):
+		}
+	}
+}
+
+func (r *runner) outOfOrder(ctx context.Context) error {
+	first, later := relatedPair(r.cfg.Catalog, r.cfg.Event)
+	if first == nil {
+		r.skip(ToleratesOutOfOrder, "the "+r.cfg.Event.Provider+" catalog has no related events to send out of order")
+		return nil
+	}
+	evLater, mLater, err := r.build(later)
+	if err != nil {
+		return err
+	}
+	evFirst, mFirst, err := r.build(first)
+	if err != nil {
+		return err
+	}
+	evFirst.Payload = relate(evFirst.Payload, evLater.Payload, evFirst.ID, evLater.ID)
+	o1 := r.send(ctx, probe{ev: evLater, method: mLater})
+	r.valid(o1)
+	o2 := r.send(ctx, probe{ev: evFirst, method: mFirst})
+	r.valid(o2)
+	what := fmt.Sprintf("%s then %s", later.Type, first.Type)
+	switch {
+	case !o1.ok():
+		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(),
+			"accept an event about an object you have not seen yet (store it, or fetch the object): the order of deliveries is not guaranteed"))
+	case !o2.ok():
+		r.rep.add(o2.result(ToleratesOutOfOrder, Fail, what+": "+first.Type+" got "+o2.evidence(),
+			"accept an older event after a newer one (compare timestamps instead of failing)"))
+	default:
+		slow := o1
+		if o2.slowerThan(o1) {
+			slow = o2
+		}
+		r.rep.add(slow.result(ToleratesOutOfOrder, Pass, what+": "+o1.evidence()+", "+o2.evidence(), ""))
+	}
+	return nil
+}
+
+func (r *runner) templateMethods(ctx context.Context) error {
+	if r.props.Name != "mambu" {
+		r.skip(AcceptsTemplateMethods, "Mambu only (scheme is "+r.props.Name+")")
+		return nil
+	}
+	var ets []*catalog.EventType
+	if r.cfg.Method != "" && r.cfg.Method != "POST" {
+		ets = append(ets, r.cfg.Event)
+	} else {
+		seen := map[string]bool{}
+		for _, et := range r.cfg.Catalog.List(r.cfg.Event.Provider, "") {
+			if m := strings.ToUpper(et.Method); m != "" && m != "POST" && !seen[m] {
+				seen[m] = true
+				ets = append(ets, et)
+			}
+		}
+	}
+	if len(ets) == 0 {
+		r.skip(AcceptsTemplateMethods, "the catalog has no Mambu template with another method than POST")
+		return nil
+	}
+	var parts []string
+	var worst outcome
+	failed := false
+	for _, et := range ets {
+		ev, m, err := r.build(et)
+		if err != nil {
+			return err
+		}
+		o := r.send(ctx, probe{ev: ev, method: m})
+		r.valid(o)
+		if m == "" {
+			m = "POST"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s: %s", m, ev.ContentType, o.evidence()))
+		if !o.ok() && !failed {
+			worst, failed = o, true
+		} else if !failed && o.slowerThan(worst) {
+			worst = o
+		}
+	}
+	if failed {
+		r.rep.add(worst.result(AcceptsTemplateMethods, Fail, strings.Join(parts, "; "),
+			"accept the method and content type your Mambu notification template uses (PUT, PATCH; XML, text)"))
+	} else {
+		r.rep.add(worst.result(AcceptsTemplateMethods, Pass, strings.Join(parts, "; "), ""))
+	}
+	return nil
+}
+
+func (r *runner) burst(ctx context.Context) error {
+	n := r.cfg.Burst
+	probes := make([]probe, n)
+	for i := range probes {
+		ev, m, err := r.build(r.cfg.Event)
+		if err != nil {
+			return err
+		}
+		probes[i] = probe{ev: ev, method: m}
+	}
+	outs := make([]outcome, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range probes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i] = r.send(ctx, probes[i])
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	var bad, slow, timeouts int
+	statuses := map[int]int{}
+	var worst outcome
+	for _, o := range outs {
+		switch {
+		case o.noResponse():
+			bad++
+			if o.timedOut() {
+				timeouts++
+			}
+		case !o.ok():
+			bad++
+			statuses[o.a.ResponseStatus]++
+		case o.a.Duration > r.cfg.Deadline:
+			slow++
+		}
+		if worst.a == nil || (!o.ok() && worst.ok()) || (o.ok() == worst.ok() && o.slowerThan(worst)) {
+			worst = o
+		}
+	}
+	detail := fmt.Sprintf("%d events at once in %s, slowest %s", n, ms(wall), ms(worst.a.Duration))
+	if bad == 0 && slow == 0 {
+		r.rep.add(worst.result(SurvivesBurst, Pass, detail, ""))
+		return nil
+	}
+	var what []string
+	if slow > 0 {
+		what = append(what, fmt.Sprintf("%d answered after the %s deadline", slow, ms(r.cfg.Deadline)))
+	}
+	if timeouts > 0 {
+		what = append(what, fmt.Sprintf("%d timed out", timeouts))
+	}
+	if e := bad - timeouts - sum(statuses); e > 0 {
+		what = append(what, fmt.Sprintf("%d got no answer", e))
+	}
+	for st, c := range statuses {
+		what = append(what, fmt.Sprintf("%d answered %d", c, st))
+	}
+	r.rep.add(worst.result(SurvivesBurst, Fail, detail+"; "+strings.Join(what, ", ")+"; worst: "+worst.evidence(),
+		"acknowledge first and queue the work; make sure the server accepts enough concurrent connections"))
+	return nil
+}
+
+func sum(m map[int]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func (r *runner) respondsFast(ctx context.Context) {
+	r.latMu.Lock()
+	slow, n := r.slowest, r.nValid
+	r.latMu.Unlock()
+	if slow.a == nil {
+		return
+	}
+	d := slow.a.Duration
+	detail := fmt.Sprintf("slowest of %d valid events: %s (deadline %s)", n, slow.evidence(), ms(r.cfg.Deadline))
+	switch {
+	case slow.noResponse() || d > r.cfg.Deadline:
+		r.rep.add(slow.result(RespondsFast, Fail, detail,
+			"the provider gives up at the deadline and retries: answer 2xx first, then process the event asynchronously"))
+	case d > time.Second:
+		r.rep.add(slow.result(RespondsFast, Warn, detail,
+			"acknowledge first (2xx), then process the event asynchronously"))
+	default:
+		r.rep.add(slow.result(RespondsFast, Pass, detail, ""))
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package listen
+
+func processAlive(pid int) bool { return true }

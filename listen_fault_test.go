@@ -1,0 +1,516 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
+// listenFault is one run of the durability test of `hookctl listen`.
+type listenFault struct {
+	name     string
+	sig      syscall.Signal
+	requests int
+	rounds   int
+	// midBurst, when set, runs at a third of the burst instead of the
+	// signal, which then stops listen once every request is answered.
+	midBurst func()
+}
+
+// TestListenDurability: a burst of validly signed requests through
+// `hookctl listen` (journal, then store), and listen is stopped in the
+// middle of it by SIGKILL, SIGTERM or SIGHUP. Every request answered 2xx
+// must be in `hookctl store export` afterwards (the export also imports
+// the journal a killed listen left behind): compared as id sets.
+// HOOKCTL_LONG=1: 5,000 requests, three kill -9 rounds.
+func TestListenDurability(t *testing.T) {
+	runs := []listenFault{
+		{"kill-9", syscall.SIGKILL, 2000, 1, nil},
+		{"sigterm", syscall.SIGTERM, 2000, 1, nil},
+		{"sighup", syscall.SIGHUP, 2000, 1, nil},
+	}
+	if os.Getenv("HOOKCTL_LONG") == "1" {
+		runs = []listenFault{
+			{"kill-9", syscall.SIGKILL, 5000, 3, nil},
+			{"sigterm", syscall.SIGTERM, 5000, 1, nil},
+			{"sighup", syscall.SIGHUP, 5000, 1, nil},
+		}
+	}
+	for _, run := range runs {
+		t.Run(run.name, func(t *testing.T) {
+			c := newCrashEnv(t)
+			var appHits atomic.Int64
+			app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				appHits.Add(1)
+				w.Write([]byte("ok"))
+			}))
+			defer app.Close()
+			acked := map[string]bool{}
+			for round := range run.rounds {
+				for id := range listenBurst(t, c, app.URL, run, round) {
+					acked[id] = true
+				}
+			}
+			stored := exportedEventIDs(t, c)
+			missing := 0
+			for id := range acked {
+				if !stored[id] {
+					missing++
+					if missing <= 5 {
+						t.Errorf("event %s was answered 2xx but is not in the store", id)
+					}
+				}
+			}
+			t.Logf("%s: %d answered 2xx, %d in the store, %d missing; app saw %d forwards", run.name, len(acked), len(stored), missing, appHits.Load())
+			if missing > 0 {
+				t.Fatalf("%d of %d acknowledged events are missing", missing, len(acked))
+			}
+			if len(acked) == 0 {
+				t.Fatal("no request was acknowledged: the test proves nothing")
+			}
+		})
+	}
+}
+
+type readyLine struct {
+	Kind, URL, Secret string
+	Port              int
+	SubscriptionID    string `json:"subscription_id"`
+}
+
+// listenBurst starts listen, sends run.requests signed requests from 16
+// connections, signals listen once a third of them are answered, and
+// returns the ids answered 2xx.
+func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round int) map[string]bool {
+	t.Helper()
+	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app, "-o", "json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	br := bufio.NewReader(stdout)
+	line, err := br.ReadBytes('\n')
+	var ready readyLine
+	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" || ready.Port == 0 {
+		cmd.Process.Kill()
+		t.Fatalf("first stdout line %q (%v); stderr %s", line, err, stderr.String())
+	}
+	go func() { io.Copy(io.Discard, br); done <- cmd.Wait() }()
+
+	sc, err := signature.Lookup("standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 30 * time.Second}
+	var (
+		mu      sync.Mutex
+		acked   = map[string]bool{}
+		answers atomic.Int64
+		next    atomic.Int64
+		wg      sync.WaitGroup
+	)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(run.requests) {
+					return
+				}
+				id := fmt.Sprintf("msg_%s_%d_%d", run.name, round, i)
+				body := []byte(`{"type":"card.created","data":{"n":` + fmt.Sprint(i) + `}}`)
+				h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req, _ := http.NewRequest("POST", ready.URL+"/hooks", bytes.NewReader(body))
+				req.Header = h
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // listen is gone: never acknowledged
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				answers.Add(1)
+				if resp.StatusCode/100 == 2 {
+					mu.Lock()
+					acked[id] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for answers.Load() < int64(run.requests/3) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if run.midBurst != nil {
+		run.midBurst()
+		wg.Wait()
+	}
+	cmd.Process.Signal(run.sig)
+	if run.sig != syscall.SIGKILL {
+		// The drain must survive a doubled signal (timeout(1), process-group kills).
+		cmd.Process.Signal(run.sig)
+	}
+	wg.Wait()
+	select {
+	case err := <-done:
+		if run.sig != syscall.SIGKILL && err != nil {
+			t.Fatalf("listen after %v: %v\n%s", run.sig, err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("listen did not stop after %v\n%s", run.sig, stderr.String())
+	}
+	if run.sig != syscall.SIGKILL {
+		if !strings.Contains(stderr.String(), "disabled") || !strings.Contains(stderr.String(), "Received ") {
+			t.Errorf("no summary after %v:\n%s", run.sig, stderr.String())
+		}
+	}
+	return acked
+}
+
+// exportedEventIDs runs `hookctl store export` (which first imports any
+// journal a killed listen left) and returns the event ids in it.
+func exportedEventIDs(t *testing.T, c *crashEnv) map[string]bool {
+	t.Helper()
+	out := c.hookctl(0, "store", "export")
+	ids := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var r struct {
+			Event *struct{ ID string } `json:"event"`
+		}
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Event != nil {
+			ids[r.Event.ID] = true
+		}
+	}
+	return ids
+}
+
+// TestListenPostgresRestart (HOOKCTL_PG_FAULT=1, run by .ci/test; it
+// starts and stops its own PostgreSQL): PostgreSQL is stopped for 5 s in
+// the middle of a burst through listen and started again. Every request
+// answered 2xx must be in the store afterwards.
+func TestListenPostgresRestart(t *testing.T) {
+	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
+		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
+	}
+	out, err := exec.Command("bash", ".ci/pg.sh", "start").Output()
+	if err != nil {
+		t.Fatalf("pg.sh start: %v", err)
+	}
+	env := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok {
+			env[k] = v
+		}
+	}
+	dir, url := env["PG_TEST_DIR"], env["HOOKCTL_TEST_POSTGRES"]
+	t.Cleanup(func() { exec.Command("bash", ".ci/pg.sh", "stop", dir).Run() })
+	port, _ := os.ReadFile(dir + "/port")
+	pgctl := func(args ...string) {
+		a := append([]string{"-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", dir + "/data", "-w"}, args...)
+		if b, err := exec.Command("runuser", a...).CombinedOutput(); err != nil {
+			t.Errorf("pg_ctl %v: %v\n%s", args, err, b)
+		}
+	}
+	c := newCrashEnv(t)
+	for i, e := range c.env {
+		if strings.HasPrefix(e, "HOOKCTL_STORE=") {
+			c.env[i] = "HOOKCTL_STORE=" + url
+		}
+	}
+	c.env = append(c.env, "XDG_DATA_HOME="+c.dir+"/data")
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/slow" {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}))
+	defer app.Close()
+	// A worker runs through the outage too: it must resume.
+	c.hookctl(0, "store", "migrate")
+	var werr bytes.Buffer
+	worker := c.cmd("hookctl", "worker")
+	worker.Stderr = &werr
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- worker.Wait() }()
+	defer func() { worker.Process.Signal(syscall.SIGTERM); <-workerDone }()
+	run := listenFault{name: "pg-restart", sig: syscall.SIGTERM, requests: 5000, rounds: 1, midBurst: func() {
+		pgctl("-m", "fast", "stop")
+		time.Sleep(5 * time.Second)
+		pgctl("-l", dir+"/server.log", "-t", "30", "-o",
+			"-c listen_addresses=127.0.0.1 -p "+strings.TrimSpace(string(port))+" -k "+dir+"/sock -c max_connections=200", "start")
+	}}
+	acked := listenBurst(t, c, app.URL, run, 0)
+	stored := exportedEventIDs(t, c)
+	missing := 0
+	for id := range acked {
+		if !stored[id] {
+			missing++
+		}
+	}
+	t.Logf("PostgreSQL stopped 5 s mid-burst: %d answered 2xx, %d in the store, %d missing", len(acked), len(stored), missing)
+	if missing > 0 || len(acked) == 0 {
+		t.Fatalf("%d of %d acknowledged events are missing", missing, len(acked))
+	}
+
+	// The worker lived through the outage and delivers what trigger left
+	// pending (trigger stops waiting at once; the app is slow).
+	select {
+	case err := <-workerDone:
+		t.Fatalf("worker exited during the outage: %v\n%s", err, werr.String())
+	default:
+	}
+	c.hookctl(0, "trigger", "card.created", "--url", app.URL+"/slow", "--count", "20", "--wait", "1ms", "--timeout", "200ms", "--retry-schedule", "0s,1s")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out := c.hookctl(0, "deliveries", "list", "--status", "succeeded", "--source", "triggered", "--limit", "0", "-o", "json")
+		var ds []any
+		json.Unmarshal(out, &ds)
+		if len(ds) >= 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 20 deliveries succeeded after the outage; worker:\n%s", len(ds), werr.String())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// When trigger delivers through listen, the forward listen records for
+// that event is linked to trigger's delivery (same event id): one history.
+func TestListenLinksForwardToTriggerDelivery(t *testing.T) {
+	c := newCrashEnv(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer app.Close()
+	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app.URL, "-o", "json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(stdout)
+	if _, err := br.ReadBytes('\n'); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, br)
+	c.hookctl(0, "trigger", "card.created")
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+
+	type dl struct {
+		ID, EventID, SubscriptionID, Kind, OriginID string
+	}
+	var ds []dl
+	verdicts := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(c.hookctl(0, "store", "export")))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r struct {
+			Delivery *dl
+			Event    *struct{ ID, Source, Verdict string }
+		}
+		if json.Unmarshal(sc.Bytes(), &r) != nil {
+			continue
+		}
+		if r.Delivery != nil {
+			ds = append(ds, *r.Delivery)
+		}
+		if r.Event != nil {
+			verdicts[r.Event.ID] = r.Event.Source + "/" + r.Event.Verdict
+		}
+	}
+	if len(ds) != 2 {
+		t.Fatalf("deliveries %+v, want trigger's and listen's forward", ds)
+	}
+	sent, fwd := ds[0], ds[1]
+	if sent.Kind == "forward" {
+		sent, fwd = fwd, sent
+	}
+	if fwd.Kind != "forward" || fwd.OriginID != sent.ID || sent.Kind != "" || fwd.EventID != sent.EventID {
+		t.Fatalf("forward %+v not linked to %+v", fwd, sent)
+	}
+	if v := verdicts[sent.EventID]; v != "triggered/" {
+		t.Fatalf("event source/verdict %q", v)
+	}
+}
+
+// After kill -9 of listen: `subscriptions list` and `trigger` say the
+// listener is gone (trigger does not spend its retry schedule on it), and
+// the next listen on the same port takes the subscription over, even with
+// other --events, instead of adding another.
+func TestListenKilledSubscriptionTakenOver(t *testing.T) {
+	c := newCrashEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	start := func(events string) (*exec.Cmd, readyLine) {
+		cmd := c.cmd("hookctl", "listen", "--port", port, "--events", events, "-o", "json")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(stdout)
+		line, err := br.ReadBytes('\n')
+		var ready readyLine
+		if err != nil || json.Unmarshal(line, &ready) != nil {
+			cmd.Process.Kill()
+			t.Fatalf("ready line %q: %v", line, err)
+		}
+		go io.Copy(io.Discard, br)
+		return cmd, ready
+	}
+	cmd, first := start("*")
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	var errb bytes.Buffer
+	list := c.cmd("hookctl", "subscriptions", "list")
+	list.Stderr = &errb
+	if err := list.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := "hookctl listen on :" + port + " is not running — start it or `hookctl subscriptions disable " + first.SubscriptionID[:8] + "`"
+	if !strings.Contains(errb.String(), want) {
+		t.Fatalf("subscriptions list stderr:\n%s\nwant %q", errb.String(), want)
+	}
+	errb.Reset()
+	tr := c.cmd("hookctl", "trigger", "card.created")
+	tr.Stderr = &errb
+	began := time.Now()
+	err = tr.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || time.Since(began) > 5*time.Second || !strings.Contains(errb.String(), want) {
+		t.Fatalf("trigger to a dead listener: %v after %s\n%s", err, time.Since(began), errb.String())
+	}
+
+	cmd, second := start("card.*")
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	if second.SubscriptionID != first.SubscriptionID || second.Secret != first.Secret {
+		t.Fatalf("the second listen on :%s made subscription %s, want %s taken over", port, second.SubscriptionID, first.SubscriptionID)
+	}
+	var subs []map[string]any
+	if err := json.Unmarshal(c.hookctl(0, "subscriptions", "list", "-o", "json"), &subs); err != nil || len(subs) != 1 {
+		t.Fatalf("%d subscriptions, want 1 (%v)", len(subs), err)
+	}
+}
+
+// A journal that cannot be created (the data directory is not writable,
+// the disk is full) stops listen at start: one line, exit 3, a hint.
+func TestListenJournalNotWritable(t *testing.T) {
+	c := newCrashEnv(t)
+	c.hookctl(0, "store", "info") // creates the store
+	if err := os.WriteFile(c.dir+"/journal", []byte("in the way"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd := c.cmd("hookctl", "listen", "--port", "0")
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+		t.Fatalf("listen with an unwritable journal: %v\n%s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if !strings.HasPrefix(lines[0], "hookctl: error: cannot write the listen journal ") || len(lines) != 2 || !strings.HasPrefix(lines[1], "hookctl: hint: ") {
+		t.Fatalf("stderr:\n%s", errb.String())
+	}
+	// …and registers no subscription that nothing serves.
+	var subs []map[string]any
+	if err := json.Unmarshal(c.hookctl(0, "subscriptions", "list", "-o", "json"), &subs); err != nil || len(subs) != 0 {
+		t.Fatalf("subscriptions after a failed start: %v %v", subs, err)
+	}
+}
+
+// On a terminal (HOOKCTL_FORCE_TTY), a burst through listen shows a few
+// lines a second and a summary line for the rest, not a line per request.
+func TestListenTerminalLogCoalesced(t *testing.T) {
+	c := newCrashEnv(t)
+	c.env = append(c.env, "HOOKCTL_FORCE_TTY=1", "COLUMNS=200")
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer app.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	secret := strings.TrimSpace(string(c.hookctl(0, "listen", "--port", port, "--print-secret")))
+	var out bytes.Buffer
+	cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL)
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	base := "http://127.0.0.1:" + port
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("listen did not start")
+		}
+	}
+	sc, _ := signature.Lookup("standard")
+	for i := range 300 {
+		body := []byte(`{"type":"card.created"}`)
+		h, _ := sc.Sign(signature.SignInput{Secrets: []string{secret}, ID: fmt.Sprintf("msg_tty_%d", i), Timestamp: time.Now(), Body: body})
+		req, _ := http.NewRequest("POST", base+"/", bytes.NewReader(body))
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) > 40 || !strings.Contains(out.String(), " more card.created, all 200") {
+		t.Fatalf("%d lines on the terminal:\n%s", len(lines), tail(out.String()))
+	}
+}
