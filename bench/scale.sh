@@ -97,21 +97,24 @@ scale() {
   local rss ref
   rss=$(( $(cat "$WORK/rss") / 1024 ))
   ref=$(awk -F'\t' '/^trigger: deliveries\/s/{print $2; exit}' "${BENCH_TSV:-/dev/null}" 2>/dev/null || true)
-  local ratio="" v=""
+  local ratio="" v="" want=0.8 target="~ trigger rate"
+  # PostgreSQL (issue 18): replay at least half the trigger rate.
+  [ "$backend" = postgres ] && want=0.5 target=">= 0.5x trigger"
   if [ -n "$ref" ]; then
     ratio=$(printf '%.2fx' "$(echo "$rate / ${ref%/s}" | bc -l)")
-    v=$(verdict "$rate >= 0.8 * ${ref%/s}")
+    v=$(verdict "$rate >= $want * ${ref%/s}")
   fi
-  row "scale ($backend): replay --failed, $failed deliveries" "$(printf '%.0f/s' "$rate")" "${ref:-n/a} (trigger)" "$ratio" "~ trigger rate" "$v"
+  row "scale ($backend): replay --failed, $failed deliveries" "$(printf '%.0f/s' "$rate")" "${ref:-n/a} (trigger)" "$ratio" "$target" "$v"
   row "scale ($backend): replay --failed peak RSS" "$rss MB" "" "" "flat" ""
   printf 'scale %-8s list %s ms, show %s ms, replay %d at %.0f/s, peak RSS %d MB\n' "$backend" "$list" "$show" "$failed" "$rate" "$rss"
 }
 
 scale sqlite "$WORK/scale.db"
 if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-  eval "$(bash .ci/pg.sh start)"
+  # Durable, like the store rows: fsync on, every commit flushed.
+  eval "$(PG_SETTINGS="-c synchronous_commit=on" bash .ci/pg.sh start)"
   PGDIR=$PG_TEST_DIR
-  scale postgres "$HOOKCTL_TEST_POSTGRES"
+  scale "postgres" "$HOOKCTL_TEST_POSTGRES"
 else
   log "PostgreSQL binaries not found: PostgreSQL figures skipped"
 fi

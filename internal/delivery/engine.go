@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -33,9 +31,6 @@ type Result struct {
 	// until its lease expires, then is retried: at-least-once).
 	Err error
 }
-
-// SendFunc sends one attempt (Sender.Send bound to its event and target).
-type SendFunc func() (*store.Attempt, http.Header, error)
 
 // Engine is the outbox worker pool: it claims due pending deliveries with
 // a lease, sends up to Concurrency at once, records each attempt and
@@ -80,6 +75,12 @@ type Engine struct {
 	owned     []job // deliveries created leased to this engine, not yet sent
 	ownedHead int
 
+	// Lease heartbeats (leases.go), when the store can extend leases.
+	extender   store.LeaseExtender
+	heldMu     sync.Mutex
+	held       map[string]time.Time // delivery ID → lease end
+	heartbeats atomic.Int64
+
 	wake     chan struct{}
 	recordCh chan recordReq // group-commit recorder, while Run runs
 	initOnce sync.Once
@@ -112,6 +113,13 @@ func (e *Engine) init() {
 		}
 		if e.Concurrency <= 0 {
 			e.Concurrency = 8
+		}
+		if ext, ok := e.Store.(store.LeaseExtender); ok {
+			e.extender = ext
+			e.held = map[string]time.Time{}
+		}
+		if e.Lease <= 0 && e.extender != nil {
+			e.Lease = HeartbeatLease
 		}
 		if e.Lease <= 0 {
 			t := DefaultTimeout
@@ -157,6 +165,10 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 	var wg sync.WaitGroup
 	// In-flight attempts outlive ctx (bounded by the HTTP timeout).
 	sendCtx := context.WithoutCancel(ctx)
+	// The heartbeat outlives the recorder: attempts waiting to be
+	// recorded are still in flight.
+	stopHeartbeat := e.startHeartbeat(sendCtx)
+	defer stopHeartbeat()
 	stopRecorder := e.startRecorder(sendCtx)
 	defer stopRecorder()
 	for range e.Concurrency {
@@ -206,8 +218,15 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			}
 			t.Stop()
 		}
-		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, free, e.RunID)
-		for range free - len(ds) {
+		// With heartbeats a claim may take more than the free slots:
+		// the rest wait in the owned queue, their leases kept alive, so
+		// one claim round trip serves several rounds of sends.
+		limit := free
+		if e.extender != nil {
+			limit += max(0, 2*e.Concurrency-e.ownedLen())
+		}
+		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, limit, e.RunID)
+		for range free - min(len(ds), free) {
 			<-slots
 		}
 		if err != nil {
@@ -228,10 +247,32 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			continue
 		}
 		claimErrs = 0
-		full = len(ds) == free
-		e.claimed.Add(int64(len(ds)))
-		for _, d := range ds {
-			work <- job{d: d}
+		full = len(ds) >= free
+		e.primeClaimed(ctx, ds)
+		sent := 0
+		var ahead []job
+		for i, d := range ds {
+			already := e.holding(d.ID)
+			e.hold([]*store.Delivery{d})
+			switch {
+			case already:
+				// Already ours and in flight (heartbeats missed its
+				// lease): the claim only renewed it.
+				if i < free {
+					<-slots
+				}
+			case i < free:
+				work <- job{d: d}
+				sent++
+			default:
+				ahead = append(ahead, job{d: d})
+			}
+		}
+		e.claimed.Add(int64(sent))
+		if len(ahead) > 0 {
+			e.ownedMu.Lock()
+			e.owned = append(e.owned, ahead...)
+			e.ownedMu.Unlock()
 		}
 		if len(ds) == 0 {
 			if done != nil && len(slots) == 0 && e.ownedLen() == 0 && done() {
@@ -252,238 +293,6 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 type job struct {
 	d  *store.Delivery
 	ev *store.Event
-}
-
-// Enqueue writes events with their deliveries to the outbox (one
-// transaction when the store can) and, while Run runs, hands the
-// deliveries straight to the workers: they are created leased to this
-// engine, so no claim round trip is needed and no other worker takes
-// them. A crash leaves them in the outbox, claimable once the lease ends.
-func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
-	e.init()
-	var leased []job
-	if e.running.Load() {
-		now := e.Now()
-		until := now.Add(e.Lease)
-		for i, ds := range deliveries {
-			for _, d := range ds {
-				// Only what is due now (a schedule may start later).
-				if d.LeaseOwner == "" && !d.NextAttemptAt.After(now) {
-					d.LeaseOwner, d.LeaseExpiresAt = e.Owner, until
-					leased = append(leased, job{d: d, ev: events[i]})
-				}
-			}
-		}
-	}
-	if err := EnqueueBatch(ctx, e.Store, events, deliveries); err != nil {
-		return err
-	}
-	if len(leased) < len(events) {
-		for _, ev := range events {
-			e.Prime(ev)
-		}
-	}
-	e.hand(leased)
-	return nil
-}
-
-// hand queues deliveries leased to this engine for its workers.
-func (e *Engine) hand(jobs []job) {
-	if len(jobs) == 0 {
-		return
-	}
-	e.ownedMu.Lock()
-	e.owned = append(e.owned, jobs...)
-	e.ownedMu.Unlock()
-	if !e.running.Load() { // Run stopped meanwhile (Ctrl-C, --wait)
-		e.releaseOwned()
-		return
-	}
-	e.Wake()
-}
-
-// releaseOwned gives the deliveries still queued for the workers back to
-// the outbox when Run stops before sending them (Ctrl-C, --wait): free
-// and due now with their attempt budget unchanged, so a worker or a
-// replay takes them at once instead of after the lease.
-func (e *Engine) releaseOwned() {
-	e.ownedMu.Lock()
-	jobs := e.owned[e.ownedHead:]
-	e.owned, e.ownedHead = nil, 0
-	e.ownedMu.Unlock()
-	if len(jobs) == 0 {
-		return
-	}
-	byBudget := map[int][]string{}
-	for _, j := range jobs {
-		left := max(j.d.MaxAttempts-j.d.AttemptCount, 1)
-		byBudget[left] = append(byBudget[left], j.d.ID)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for left, ids := range byBudget {
-		// A failure leaves them leased: they are taken when it ends.
-		e.Store.Requeue(ctx, ids, store.Requeue{ExtraAttempts: left, Now: e.Now()})
-	}
-}
-
-// Requeue puts deliveries back in the outbox for a replay run
-// (store.Requeue) and returns how many it requeued. While Run runs and the
-// store can lease them as it requeues them (SQLite), they are handed
-// straight to the workers like Enqueue's.
-func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (int, error) {
-	e.init()
-	lr, ok := e.Store.(store.LeasingRequeuer)
-	if !ok || !e.running.Load() {
-		got, err := e.Store.Requeue(ctx, ids, r)
-		e.Wake()
-		return len(got), err
-	}
-	ds, err := lr.RequeueLeased(ctx, ids, r, e.Owner, e.Now().Add(e.Lease))
-	if err != nil {
-		return 0, err
-	}
-	jobs := make([]job, len(ds))
-	for i, d := range ds {
-		jobs[i] = job{d: d}
-	}
-	e.hand(jobs)
-	return len(ds), nil
-}
-
-// dispatchOwned hands up to n owned deliveries to the workers and returns
-// how many it handed. One whose lease is close to its end is left to the
-// claim path (which renews the lease first): sending it now could overlap
-// another worker's claim.
-func (e *Engine) dispatchOwned(work chan<- job, n int) int {
-	e.ownedMu.Lock()
-	k := min(n, len(e.owned)-e.ownedHead)
-	if k == 0 {
-		e.ownedMu.Unlock()
-		return 0
-	}
-	jobs := make([]job, k)
-	copy(jobs, e.owned[e.ownedHead:])
-	clear(e.owned[e.ownedHead : e.ownedHead+k])
-	e.ownedHead += k
-	if e.ownedHead == len(e.owned) {
-		e.owned, e.ownedHead = e.owned[:0], 0
-	}
-	e.ownedMu.Unlock()
-	margin := e.Now().Add(e.Lease / 2)
-	sent := 0
-	for _, j := range jobs {
-		if j.d.LeaseExpiresAt.Before(margin) {
-			continue
-		}
-		work <- j
-		sent++
-	}
-	e.claimed.Add(int64(sent))
-	return sent
-}
-
-func (e *Engine) ownedLen() int {
-	e.ownedMu.Lock()
-	defer e.ownedMu.Unlock()
-	return len(e.owned) - e.ownedHead
-}
-
-// batchRecorder is implemented by stores that can record many attempts in
-// one transaction (SQLite: one writer, so group commit pays).
-type batchRecorder interface {
-	RecordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error)
-}
-
-type recordReq struct {
-	a    *store.Attempt
-	u    store.DeliveryUpdate
-	then func(error) // called once the attempt is recorded (or not)
-}
-
-// startRecorder starts the group-commit recorder when the store supports
-// it; the returned func stops it once no attempt is in flight.
-func (e *Engine) startRecorder(ctx context.Context) func() {
-	br, ok := e.Store.(batchRecorder)
-	if !ok {
-		return func() {}
-	}
-	// Workers hand an attempt over and go on sending; its result is
-	// reported once its transaction commits. The buffer bounds how far
-	// sending may run ahead of recording.
-	ch := make(chan recordReq, 16*e.Concurrency)
-	stopped := make(chan struct{})
-	e.recordCh = ch
-	go func() {
-		defer close(stopped)
-		batch := make([]recordReq, 0, 1024)
-		as := make([]*store.Attempt, 0, 256)
-		us := make([]store.DeliveryUpdate, 0, 256)
-		for req := range ch {
-			batch = append(batch[:0], req)
-		drain:
-			for len(batch) < cap(batch) {
-				select {
-				case r, ok := <-ch:
-					if !ok {
-						break drain
-					}
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
-			// Linger briefly for a fuller batch: one transaction is
-			// much cheaper than several (each commit rewrites the pages
-			// it touched), and workers do not wait for it.
-			if len(batch) < 4*e.Concurrency {
-				t := time.NewTimer(2 * time.Millisecond)
-			linger:
-				for len(batch) < 4*e.Concurrency {
-					select {
-					case r, ok := <-ch:
-						if !ok {
-							break linger
-						}
-						batch = append(batch, r)
-					case <-t.C:
-						break linger
-					}
-				}
-				t.Stop()
-			}
-			as, us = as[:0], us[:0]
-			for _, r := range batch {
-				as = append(as, r.a)
-				us = append(us, r.u)
-			}
-			errs, err := br.RecordAttempts(ctx, e.Owner, as, us)
-			for i, r := range batch {
-				if err != nil {
-					r.then(err)
-				} else {
-					r.then(errs[i])
-				}
-				batch[i] = recordReq{}
-			}
-		}
-	}()
-	return func() {
-		close(ch)
-		<-stopped
-		e.recordCh = nil
-	}
-}
-
-// record stores an attempt with its update, then calls then with the
-// outcome: through the group-commit recorder when there is one (then runs
-// on the recorder's goroutine after the commit), else at once.
-func (e *Engine) record(ctx context.Context, a *store.Attempt, u store.DeliveryUpdate, then func(error)) {
-	if ch := e.recordCh; ch != nil {
-		ch <- recordReq{a: a, u: u, then: then}
-		return
-	}
-	then(e.Store.RecordAttempt(ctx, e.Owner, a, u))
 }
 
 func grab(slots chan struct{}, n int) int {
@@ -565,6 +374,9 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 
 // settle reports an attempt once it is recorded (or failed to be).
 func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub *store.Subscription, u store.DeliveryUpdate, disable bool, rerr error) {
+	// Recorded: the store released the lease. Lost, or not recorded:
+	// it is no longer kept alive, and ends on its own.
+	e.release(d.ID)
 	switch {
 	case errors.Is(rerr, store.ErrLeaseLost):
 		res.LeaseLost = true
@@ -591,244 +403,6 @@ func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub 
 		e.finished.Add(1)
 		e.Wake() // the run may be complete: let Run see it now
 	}
-}
-
-// transientError marks a failure to prepare an attempt that deserves the
-// retry schedule (the store was busy), unlike a missing secret.
-type transientError struct{ error }
-
-func (t transientError) Unwrap() error { return t.error }
-
-func isTransient(err error) bool {
-	var t transientError
-	return errors.As(err, &t)
-}
-
-// Decide applies the retry rules to an attempt: success is 2xx (Bond:
-// 200/201 only); 410 Gone fails the delivery and disables its
-// subscription; Svix's "webhook-delivery: abort-message" stops retries;
-// anything else is retried on the delivery's schedule, later when a 429 or
-// 503 carries Retry-After, until the attempts run out.
-func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.Header, now time.Time, jitter func(time.Duration) time.Duration) (u store.DeliveryUpdate, disable bool) {
-	u.LastStatus = a.ResponseStatus
-	status := a.ResponseStatus
-	if a.Error == "" && success(scheme, status) {
-		u.Status = store.DeliverySucceeded
-		return u, false
-	}
-	u.LastError = a.Error
-	if u.LastError == "" {
-		u.LastError = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
-		if scheme == "bond" && status >= 200 && status < 300 {
-			u.LastError += " (Bond accepts only 200 or 201)"
-		}
-		if reason := bodyReason(a.ResponseBody); reason != "" && status >= 400 {
-			u.LastError += ": " + reason // the receiver's own words (listen: "invalid signature: …")
-		}
-	}
-	switch {
-	case status == http.StatusGone:
-		u.Status = store.DeliveryFailed
-		u.LastError = "HTTP 410 Gone: endpoint removed, subscription disabled"
-		return u, true
-	case strings.EqualFold(strings.TrimSpace(respHeader.Get("webhook-delivery")), "abort-message"):
-		u.Status = store.DeliveryFailed
-		u.LastError += " (receiver asked to abort: webhook-delivery: abort-message)"
-		return u, false
-	}
-	done := d.AttemptCount + 1
-	maxAttempts := d.MaxAttempts
-	if maxAttempts <= 0 {
-		maxAttempts = 1
-	}
-	if done >= maxAttempts {
-		u.Status = store.DeliveryFailed
-		return u, false
-	}
-	sch, err := ParseSchedule(d.Schedule)
-	if err != nil || len(sch) == 0 {
-		sch = DefaultSchedule
-	}
-	// The schedule is aligned to the end of the attempt budget, so a
-	// replay (which adds attempts and a schedule) starts at its beginning.
-	idx := len(sch) - (maxAttempts - done)
-	idx = max(0, min(idx, len(sch)-1))
-	delay := sch[idx]
-	if jitter != nil {
-		delay = jitter(delay)
-	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if ra, ok := ParseRetryAfter(respHeader.Get("Retry-After"), now); ok {
-			limit := max(sch.Max(), time.Second)
-			delay = max(delay, min(ra, limit))
-		}
-	}
-	u.Status = store.DeliveryPending
-	u.NextAttemptAt = now.Add(delay)
-	return u, false
-}
-
-func success(scheme string, status int) bool {
-	if scheme == "bond" {
-		return status == http.StatusOK || status == http.StatusCreated
-	}
-	return status >= 200 && status < 300
-}
-
-// target resolves where and how a delivery is sent: Delivery.URL is
-// authoritative; the scheme and secrets come from the delivery (ad-hoc) or
-// its subscription ("auto" = the event's provider's scheme), with the
-// previous secret during a rotation grace period.
-func (e *Engine) target(ctx context.Context, d *store.Delivery, ev *store.Event) (*store.Subscription, Target, error) {
-	t := Target{URL: d.URL, Method: d.Method}
-	var sub *store.Subscription
-	if d.SubscriptionID != "" {
-		s, err := e.subscription(ctx, d.SubscriptionID)
-		if err != nil {
-			return nil, t, transientError{fmt.Errorf("reading subscription: %w", err)}
-		}
-		sub = s
-	}
-	headers := map[string]string{}
-	if sub != nil {
-		for k, v := range sub.Headers {
-			headers[k] = v
-		}
-		if t.Method == "" {
-			t.Method = sub.Method
-		}
-		if t.URL == "" {
-			t.URL = sub.CallbackURL
-		}
-	}
-	for k, v := range d.Headers {
-		headers[k] = v
-	}
-	t.Headers = headers
-	switch {
-	case d.Scheme != "":
-		t.Scheme = d.Scheme
-		t.Secrets = []string{d.Secret}
-	case sub != nil:
-		t.Scheme = sub.Scheme
-		t.Secrets = []string{sub.Secret}
-		if sub.PreviousSecret != "" && e.Now().Before(sub.PreviousSecretExpiresAt) {
-			t.Secrets = append(t.Secrets, sub.PreviousSecret)
-		}
-	}
-	if t.Scheme == "auto" || (t.Scheme == "" && sub != nil) {
-		t.Scheme = e.SchemeFor(ev.Provider)
-	}
-	if t.URL == "" {
-		return sub, t, errors.New("delivery has no URL")
-	}
-	return sub, t, nil
-}
-
-func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
-	if ev, ok := e.events.get(id); ok {
-		return ev, nil
-	}
-	ev, err := e.Store.GetEvent(ctx, id)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			err = transientError{err}
-		}
-		return nil, fmt.Errorf("reading event: %w", err)
-	}
-	e.events.put(id, ev)
-	return ev, nil
-}
-
-// Forget drops a subscription from the engine's cache, so a change made
-// in this process (a rotated secret, a new URL) applies to the very next
-// attempt rather than within subscriptionTTL.
-func (e *Engine) Forget(id string) {
-	e.init()
-	e.subsMu.Lock()
-	delete(e.subs, id)
-	e.subsMu.Unlock()
-}
-
-// subscriptionTTL bounds how stale a cached subscription may be (a
-// rotated secret or new headers apply within it).
-const subscriptionTTL = time.Second
-
-func (e *Engine) subscription(ctx context.Context, id string) (*store.Subscription, error) {
-	e.subsMu.Lock()
-	c, ok := e.subs[id]
-	e.subsMu.Unlock()
-	if ok && time.Since(c.at) < subscriptionTTL {
-		return c.s, nil
-	}
-	s, err := e.Store.GetSubscription(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s, err = nil, nil // deleted since: send with what the delivery has
-	}
-	if err != nil {
-		return nil, err
-	}
-	e.subsMu.Lock()
-	if len(e.subs) > 1024 {
-		clear(e.subs)
-	}
-	e.subs[id] = cachedSub{s: s, at: time.Now()}
-	e.subsMu.Unlock()
-	return s, nil
-}
-
-// disable turns a subscription off after 410 Gone.
-func (e *Engine) disable(ctx context.Context, id string) bool {
-	s, err := e.Store.GetSubscription(ctx, id)
-	if err != nil || s == nil {
-		return false
-	}
-	if s.Status == store.StatusDisabled {
-		return true
-	}
-	s.Status = store.StatusDisabled
-	if err := e.Store.UpdateSubscription(ctx, s); err != nil {
-		return false
-	}
-	e.subsMu.Lock()
-	e.subs[id] = cachedSub{s: s, at: time.Now()}
-	e.subsMu.Unlock()
-	return true
-}
-
-// lru is a small bounded cache (FIFO eviction is enough: deliveries of
-// one event are claimed close together).
-type lru[V any] struct {
-	mu   sync.Mutex
-	m    map[string]V
-	keys []string
-	next int
-}
-
-func newLRU[V any](n int) *lru[V] {
-	return &lru[V]{m: make(map[string]V, n), keys: make([]string, max(n, 16))}
-}
-
-func (c *lru[V]) get(k string) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[k]
-	return v, ok
-}
-
-func (c *lru[V]) put(k string, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[k]; ok {
-		c.m[k] = v
-		return
-	}
-	if old := c.keys[c.next]; old != "" {
-		delete(c.m, old)
-	}
-	c.keys[c.next] = k
-	c.next = (c.next + 1) % len(c.keys)
-	c.m[k] = v
 }
 
 // Wake makes an idle engine look for due deliveries now (new work was
@@ -895,25 +469,5 @@ func New(st store.Store, c Config) *Engine {
 	}
 }
 
-// bodyReason is the first line of an error response's body, when it reads
-// as text, shortened to fit a log line.
-func bodyReason(body []byte) string {
-	line, _, _ := strings.Cut(string(body), "\n")
-	line = strings.TrimSpace(line)
-	if line == "" || !utf8.ValidString(line) || strings.HasPrefix(line, "<") {
-		return "" // empty, binary or an HTML error page
-	}
-	for _, r := range line {
-		if r < 0x20 && r != '\t' {
-			return ""
-		}
-	}
-	if len(line) > 120 {
-		cut := 117
-		for cut > 0 && !utf8.RuneStart(line[cut]) {
-			cut--
-		}
-		line = line[:cut] + "…"
-	}
-	return line
-}
+// SendFunc sends one attempt (Sender.Send bound to its event and target).
+type SendFunc func() (*store.Attempt, http.Header, error)

@@ -140,12 +140,32 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 		if enable {
 			changed = setProcess(s, port) || changed
 		}
-		if changed {
-			if err := st.UpdateSubscription(ctx, s); err != nil {
-				return nil, false, err
-			}
+		if !changed {
+			return s, false, nil
 		}
-		return s, false, nil
+		// Applied to the row as it is now: a concurrent rotate-secret or
+		// update of other fields is kept.
+		cur, err := store.UpdateSubscriptionFunc(ctx, st, s.ID, func(cur *store.Subscription) error {
+			if callback != "" {
+				cur.CallbackURL = callback
+			}
+			cur.Events = slices.Clone(events)
+			if cur.Metadata[MetaListenKey] != key {
+				if cur.Metadata == nil {
+					cur.Metadata = map[string]string{}
+				}
+				cur.Metadata[MetaListenKey], cur.Provider = key, provider
+			}
+			if enable {
+				cur.Status = store.StatusEnabled
+				setProcess(cur, port)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		return cur, false, nil
 	}
 	secret, err := signature.GenerateSecret(subScheme(scheme))
 	if err != nil {
@@ -399,12 +419,14 @@ func (l *Listener) Shutdown(ctx context.Context) (Stats, error) {
 		rcancel()
 	}
 	if !l.opts.Keep {
-		s := *l.Sub
-		if cur, gerr := l.opts.Store.GetSubscription(context.WithoutCancel(ctx), l.Sub.ID); gerr == nil {
-			s = *cur
-		}
-		s.Status = store.StatusDisabled
-		if uerr := l.opts.Store.UpdateSubscription(context.WithoutCancel(ctx), &s); uerr != nil && err == nil {
+		_, uerr := store.UpdateSubscriptionFunc(context.WithoutCancel(ctx), l.opts.Store, l.Sub.ID, func(s *store.Subscription) error {
+			if s.Status == store.StatusDisabled {
+				return store.ErrNoChange
+			}
+			s.Status = store.StatusDisabled
+			return nil
+		})
+		if uerr != nil && err == nil {
 			err = uerr
 		}
 	}

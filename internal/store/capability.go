@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"regexp"
 	"strings"
@@ -131,4 +132,79 @@ func ScrubPassword(msg, password string) string {
 
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// ErrNoChange, returned by the function given to UpdateSubscriptionFunc,
+// leaves the subscription as it is (nothing is written) and is not an
+// error for the caller.
+var ErrNoChange = errors.New("store: no change")
+
+// SubscriptionUpdater is implemented by stores that apply a change to a
+// subscription atomically (both backends): fn sees the current row, locked
+// against every other writer (in any process) until its change is
+// written, so concurrent edits of one subscription never revert each
+// other.
+type SubscriptionUpdater interface {
+	// UpdateSubscriptionFunc reads the subscription idOrPrefix, calls fn
+	// on it and writes what fn left (setting UpdatedAt), in one
+	// transaction. fn may run more than once; an error from fn aborts
+	// the update and is returned (ErrNoChange: nothing written, the
+	// current subscription returned). fn must not use the store.
+	UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn func(*Subscription) error) (*Subscription, error)
+}
+
+// UpdateSubscriptionFunc applies fn to a subscription atomically when st
+// is a SubscriptionUpdater; otherwise (test doubles) it reads, calls fn
+// and writes.
+func UpdateSubscriptionFunc(ctx context.Context, st Store, idOrPrefix string, fn func(*Subscription) error) (*Subscription, error) {
+	if u, ok := st.(SubscriptionUpdater); ok {
+		return u.UpdateSubscriptionFunc(ctx, idOrPrefix, fn)
+	}
+	s, err := st.GetSubscription(ctx, idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(s); err != nil {
+		if errors.Is(err, ErrNoChange) {
+			return s, nil
+		}
+		return nil, err
+	}
+	if err := st.UpdateSubscription(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// LeaseExtender is implemented by stores whose leases a live worker can
+// extend (heartbeats): leases can then be short, so a crashed worker's
+// deliveries are taken over within seconds while a slow but live
+// delivery keeps its owner.
+type LeaseExtender interface {
+	// ExtendLeases moves the lease of each delivery in ids still leased
+	// to owner (and still pending) to until, in one statement, and
+	// returns the IDs it extended: a delivery missing from the result is
+	// no longer the caller's.
+	ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error)
+}
+
+// BatchRecorder is implemented by stores that record many attempts in one
+// transaction (group commit): RecordAttempt's semantics for each attempt.
+// errs[i] is attempt i's outcome (nil, ErrLeaseLost or a not-found
+// error); err is a failure of the whole batch (nothing was written).
+type BatchRecorder interface {
+	RecordAttempts(ctx context.Context, owner string, attempts []*Attempt, updates []DeliveryUpdate) (errs []error, err error)
+}
+
+// BatchCreator is implemented by stores that write many events with their
+// deliveries in one transaction: CreateEvent's semantics for each.
+type BatchCreator interface {
+	CreateEvents(ctx context.Context, events []*Event, deliveries [][]*Delivery) error
+}
+
+// EventsGetter is implemented by stores that read many events in one
+// query: a worker reads the events of a whole claim at once instead of
+// one round trip per delivery. Unknown IDs are left out of the result.
+type EventsGetter interface {
+	GetEvents(ctx context.Context, ids []string) ([]*Event, error)
 }

@@ -190,20 +190,25 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 		return nil, inputErr([]string{"give at least one of --url, --events, --add-events, --remove-events, --description, --header, --remove-header"},
 			"nothing to update")
 	}
-	sub, err := s.Get(ctx, idOrPrefix)
-	if err != nil {
-		return nil, err
-	}
+	return store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+		return s.apply(sub, in)
+	})
+}
+
+// apply makes the changes of in to sub (the current row, read in the
+// update's transaction), or returns why it cannot.
+func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
+	var err error
 	if in.URL != nil {
 		if sub.CallbackURL, err = ValidateURL(*in.URL); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	events := sub.Events
 	if in.Events != nil {
 		events = SplitList(in.Events)
 		if len(events) == 0 {
-			return nil, inputErr([]string{"subscribe to at least one event, e.g. --events 'card.*'"}, "the event list is empty")
+			return inputErr([]string{"subscribe to at least one event, e.g. --events 'card.*'"}, "the event list is empty")
 		}
 	}
 	for _, e := range SplitList(in.AddEvents) {
@@ -214,17 +219,17 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 	for _, e := range SplitList(in.RemoveEvents) {
 		i := slices.Index(events, e)
 		if i < 0 {
-			return nil, inputErr([]string{"its events are: " + strings.Join(events, ", ")}, "the subscription has no event %q to remove", e)
+			return inputErr([]string{"its events are: " + strings.Join(events, ", ")}, "the subscription has no event %q to remove", e)
 		}
 		events = slices.Delete(slices.Clone(events), i, i+1)
 	}
 	if len(events) == 0 {
-		return nil, inputErr([]string{"a subscription needs at least one event; disable it instead: hookctl subscriptions disable " + sub.ID},
+		return inputErr([]string{"a subscription needs at least one event; disable it instead: hookctl subscriptions disable " + sub.ID},
 			"removing those events would leave the event list empty")
 	}
 	if in.Events != nil || len(in.AddEvents) > 0 || len(in.RemoveEvents) > 0 {
 		if sub.Events, err = s.ValidateEvents(events); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if in.Description != nil {
@@ -232,21 +237,21 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 	}
 	if in.Method != nil {
 		if sub.Method, err = ValidateMethod(*in.Method); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if in.Scheme != nil {
 		if sub.Scheme, err = ValidateScheme(*in.Scheme); err != nil {
-			return nil, err
+			return err
 		}
 		if err := validateSecret(sub.Scheme, sub.Secret); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(in.Headers) > 0 || len(in.RemoveHeaders) > 0 {
 		set, err := ParseHeaders(in.Headers)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		h := map[string]string{}
 		for k, v := range sub.Headers {
@@ -255,7 +260,7 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 		for _, name := range in.RemoveHeaders {
 			key := http.CanonicalHeaderKey(strings.TrimSpace(name))
 			if _, ok := h[key]; !ok {
-				return nil, inputErr(nil, "the subscription has no header %q to remove", name)
+				return inputErr(nil, "the subscription has no header %q to remove", name)
 			}
 			delete(h, key)
 		}
@@ -264,27 +269,25 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 		}
 		sub.Headers = h
 	}
-	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
-		return nil, err
-	}
-	return sub, nil
+	return nil
 }
 
 // SetStatus enables or disables a subscription. It reports whether the
 // status changed.
 func (s *Service) SetStatus(ctx context.Context, idOrPrefix, status string) (*store.Subscription, bool, error) {
-	sub, err := s.Get(ctx, idOrPrefix)
+	changed := false
+	sub, err := store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+		changed = sub.Status != status
+		if !changed {
+			return store.ErrNoChange
+		}
+		sub.Status = status
+		return nil
+	})
 	if err != nil {
 		return nil, false, err
 	}
-	if sub.Status == status {
-		return sub, false, nil
-	}
-	sub.Status = status
-	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
-		return nil, false, err
-	}
-	return sub, true, nil
+	return sub, changed, nil
 }
 
 // Delete deletes a subscription; its delivery history stays.
@@ -306,32 +309,31 @@ func (s *Service) RotateSecret(ctx context.Context, idOrPrefix string, grace tim
 	if grace < 0 {
 		return nil, inputErr(nil, "invalid --grace %s: it cannot be negative", grace)
 	}
-	sub, err := s.Get(ctx, idOrPrefix)
-	if err != nil {
-		return nil, err
-	}
-	if newSecret != "" {
-		if err := validateSecret(sub.Scheme, newSecret); err != nil {
-			return nil, err
+	return store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+		secret := newSecret
+		if secret != "" {
+			if err := validateSecret(sub.Scheme, secret); err != nil {
+				return err
+			}
+			if secret == sub.Secret {
+				return inputErr(nil, "the new secret is the current secret")
+			}
+		} else {
+			var err error
+			if secret, err = signature.GenerateSecret(sub.Scheme); err != nil {
+				return err
+			}
 		}
-		if newSecret == sub.Secret {
-			return nil, inputErr(nil, "the new secret is the current secret")
+		if grace > 0 {
+			sub.PreviousSecret = sub.Secret
+			sub.PreviousSecretExpiresAt = s.now().Add(grace).UTC().Truncate(time.Microsecond)
+		} else {
+			sub.PreviousSecret = ""
+			sub.PreviousSecretExpiresAt = time.Time{}
 		}
-	} else if newSecret, err = signature.GenerateSecret(sub.Scheme); err != nil {
-		return nil, err
-	}
-	if grace > 0 {
-		sub.PreviousSecret = sub.Secret
-		sub.PreviousSecretExpiresAt = s.now().Add(grace).UTC().Truncate(time.Microsecond)
-	} else {
-		sub.PreviousSecret = ""
-		sub.PreviousSecretExpiresAt = time.Time{}
-	}
-	sub.Secret = newSecret
-	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
-		return nil, err
-	}
-	return sub, nil
+		sub.Secret = secret
+		return nil
+	})
 }
 
 // ActiveSecrets returns the secrets that sign for sub at now: the current

@@ -3,10 +3,17 @@
 // or one on SQLite. bench/store.sh runs it.
 //
 //	storebench run -hookctl BIN -store URL|PATH|pg -workers K -events N
+//	storebench takeover -hookctl BIN -store URL|PATH|pg -events N
 //
-// It enqueues N events (one delivery each, to an in-process receiver
+// run enqueues N events (one delivery each, to an in-process receiver
 // answering 200), then starts the workers and reports the time until every
 // delivery is recorded succeeded.
+//
+// takeover starts two workers on N events (a receiver taking 20 ms, so
+// each worker always has attempts in flight), kills one with SIGKILL a
+// third of the way through and reports how long after the kill the last
+// delivery it held was sent by the survivor, and how many of its leases
+// there were.
 package main
 
 import (
@@ -31,11 +38,14 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "run" {
-		fmt.Fprintln(os.Stderr, "usage: storebench run [flags]")
-		os.Exit(2)
+	if len(os.Args) >= 2 && os.Args[1] == "run" {
+		os.Exit(run(os.Args[2:]))
 	}
-	os.Exit(run(os.Args[2:]))
+	if len(os.Args) >= 2 && os.Args[1] == "takeover" {
+		os.Exit(takeover(os.Args[2:]))
+	}
+	fmt.Fprintln(os.Stderr, "usage: storebench {run|takeover} [flags]")
+	os.Exit(2)
 }
 
 func run(args []string) int {
@@ -134,6 +144,11 @@ func run(args []string) int {
 		<-waited
 	}()
 	deadline := time.Now().Add(5 * time.Minute)
+	// Until every delivery has arrived, watch the receiver (free) rather
+	// than count in the store, which would compete with the workers.
+	for received.Load() < int64(*events) && exited.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	for {
 		counts, err := st.CountDeliveries(ctx, store.DeliveryFilter{})
 		if err != nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -110,25 +111,61 @@ func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilte
 
 // UpdateSubscription rewrites the subscription s.ID.
 func (s *Store) UpdateSubscription(ctx context.Context, sub *store.Subscription) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error { return writeSubscription(ctx, tx, sub) })
+}
+
+func writeSubscription(ctx context.Context, tx *sql.Tx, sub *store.Subscription) error {
 	sub.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	if sub.Events == nil {
 		sub.Events = []string{}
 	}
-	return s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET callback_url = ?, events = ?, description = ?,
-			status = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?, provider = ?, scheme = ?,
-			method = ?, headers = ?, metadata = ?, updated_at = ? WHERE id = ?`,
-			sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
-			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
-			jsonMap(sub.Metadata), tm(sub.UpdatedAt), sub.ID)
+	res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET callback_url = ?, events = ?, description = ?,
+		status = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?, provider = ?, scheme = ?,
+		method = ?, headers = ?, metadata = ?, updated_at = ? WHERE id = ?`,
+		sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
+		tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
+		jsonMap(sub.Metadata), tm(sub.UpdatedAt), sub.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &store.NotFoundError{Kind: "subscription", ID: sub.ID}
+	}
+	return nil
+}
+
+// UpdateSubscriptionFunc implements store.SubscriptionUpdater: the read,
+// fn and the write happen in one write transaction (BEGIN IMMEDIATE takes
+// the database's write lock first), so a concurrent writer in any process
+// waits and then sees this change.
+func (s *Store) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn func(*store.Subscription) error) (*store.Subscription, error) {
+	id, err := lookupPrefix(ctx, s.r, "subscription", "subscriptions", idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	var out *store.Subscription
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		sub, err := scanSubscription(tx.QueryRowContext(ctx, `SELECT `+subCols+` FROM subscriptions WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return &store.NotFoundError{Kind: "subscription", ID: sub.ID}
+		out = sub
+		if err := fn(sub); err != nil {
+			return err
 		}
-		return nil
+		sub.ID = id
+		return writeSubscription(ctx, tx, sub)
 	})
+	if errors.Is(err, store.ErrNoChange) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteSubscription deletes a subscription; its deliveries keep their

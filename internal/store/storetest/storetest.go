@@ -44,7 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Reset", testReset},
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 	}
-	for _, tc := range tests {
+	for _, tc := range append(tests, batchTests...) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })

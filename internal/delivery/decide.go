@@ -1,0 +1,238 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// transientError marks a failure to prepare an attempt that deserves the
+// retry schedule (the store was busy), unlike a missing secret.
+type transientError struct{ error }
+
+func (t transientError) Unwrap() error { return t.error }
+
+func isTransient(err error) bool {
+	var t transientError
+	return errors.As(err, &t)
+}
+
+// Decide applies the retry rules to an attempt: success is 2xx (Bond:
+// 200/201 only); 410 Gone fails the delivery and disables its
+// subscription; Svix's "webhook-delivery: abort-message" stops retries;
+// anything else is retried on the delivery's schedule, later when a 429 or
+// 503 carries Retry-After, until the attempts run out.
+func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.Header, now time.Time, jitter func(time.Duration) time.Duration) (u store.DeliveryUpdate, disable bool) {
+	u.LastStatus = a.ResponseStatus
+	status := a.ResponseStatus
+	if a.Error == "" && success(scheme, status) {
+		u.Status = store.DeliverySucceeded
+		return u, false
+	}
+	u.LastError = a.Error
+	if u.LastError == "" {
+		u.LastError = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+		if scheme == "bond" && status >= 200 && status < 300 {
+			u.LastError += " (Bond accepts only 200 or 201)"
+		}
+		if reason := bodyReason(a.ResponseBody); reason != "" && status >= 400 {
+			u.LastError += ": " + reason // the receiver's own words (listen: "invalid signature: …")
+		}
+	}
+	switch {
+	case status == http.StatusGone:
+		u.Status = store.DeliveryFailed
+		u.LastError = "HTTP 410 Gone: endpoint removed, subscription disabled"
+		return u, true
+	case strings.EqualFold(strings.TrimSpace(respHeader.Get("webhook-delivery")), "abort-message"):
+		u.Status = store.DeliveryFailed
+		u.LastError += " (receiver asked to abort: webhook-delivery: abort-message)"
+		return u, false
+	}
+	done := d.AttemptCount + 1
+	maxAttempts := d.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 1
+	}
+	if done >= maxAttempts {
+		u.Status = store.DeliveryFailed
+		return u, false
+	}
+	sch, err := ParseSchedule(d.Schedule)
+	if err != nil || len(sch) == 0 {
+		sch = DefaultSchedule
+	}
+	// The schedule is aligned to the end of the attempt budget, so a
+	// replay (which adds attempts and a schedule) starts at its beginning.
+	idx := len(sch) - (maxAttempts - done)
+	idx = max(0, min(idx, len(sch)-1))
+	delay := sch[idx]
+	if jitter != nil {
+		delay = jitter(delay)
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if ra, ok := ParseRetryAfter(respHeader.Get("Retry-After"), now); ok {
+			limit := max(sch.Max(), time.Second)
+			delay = max(delay, min(ra, limit))
+		}
+	}
+	u.Status = store.DeliveryPending
+	u.NextAttemptAt = now.Add(delay)
+	return u, false
+}
+
+func success(scheme string, status int) bool {
+	if scheme == "bond" {
+		return status == http.StatusOK || status == http.StatusCreated
+	}
+	return status >= 200 && status < 300
+}
+
+// target resolves where and how a delivery is sent: Delivery.URL is
+// authoritative; the scheme and secrets come from the delivery (ad-hoc) or
+// its subscription ("auto" = the event's provider's scheme), with the
+// previous secret during a rotation grace period.
+func (e *Engine) target(ctx context.Context, d *store.Delivery, ev *store.Event) (*store.Subscription, Target, error) {
+	t := Target{URL: d.URL, Method: d.Method}
+	var sub *store.Subscription
+	if d.SubscriptionID != "" {
+		s, err := e.subscription(ctx, d.SubscriptionID)
+		if err != nil {
+			return nil, t, transientError{fmt.Errorf("reading subscription: %w", err)}
+		}
+		sub = s
+	}
+	headers := map[string]string{}
+	if sub != nil {
+		for k, v := range sub.Headers {
+			headers[k] = v
+		}
+		if t.Method == "" {
+			t.Method = sub.Method
+		}
+		if t.URL == "" {
+			t.URL = sub.CallbackURL
+		}
+	}
+	for k, v := range d.Headers {
+		headers[k] = v
+	}
+	t.Headers = headers
+	switch {
+	case d.Scheme != "":
+		t.Scheme = d.Scheme
+		t.Secrets = []string{d.Secret}
+	case sub != nil:
+		t.Scheme = sub.Scheme
+		t.Secrets = []string{sub.Secret}
+		if sub.PreviousSecret != "" && e.Now().Before(sub.PreviousSecretExpiresAt) {
+			t.Secrets = append(t.Secrets, sub.PreviousSecret)
+		}
+	}
+	if t.Scheme == "auto" || (t.Scheme == "" && sub != nil) {
+		t.Scheme = e.SchemeFor(ev.Provider)
+	}
+	if t.URL == "" {
+		return sub, t, errors.New("delivery has no URL")
+	}
+	return sub, t, nil
+}
+
+func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
+	if ev, ok := e.events.get(id); ok {
+		return ev, nil
+	}
+	ev, err := e.Store.GetEvent(ctx, id)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			err = transientError{err}
+		}
+		return nil, fmt.Errorf("reading event: %w", err)
+	}
+	e.events.put(id, ev)
+	return ev, nil
+}
+
+// Forget drops a subscription from the engine's cache, so a change made
+// in this process (a rotated secret, a new URL) applies to the very next
+// attempt rather than within subscriptionTTL.
+func (e *Engine) Forget(id string) {
+	e.init()
+	e.subsMu.Lock()
+	delete(e.subs, id)
+	e.subsMu.Unlock()
+}
+
+// subscriptionTTL bounds how stale a cached subscription may be (a
+// rotated secret or new headers apply within it).
+const subscriptionTTL = time.Second
+
+func (e *Engine) subscription(ctx context.Context, id string) (*store.Subscription, error) {
+	e.subsMu.Lock()
+	c, ok := e.subs[id]
+	e.subsMu.Unlock()
+	if ok && time.Since(c.at) < subscriptionTTL {
+		return c.s, nil
+	}
+	s, err := e.Store.GetSubscription(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s, err = nil, nil // deleted since: send with what the delivery has
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.subsMu.Lock()
+	if len(e.subs) > 1024 {
+		clear(e.subs)
+	}
+	e.subs[id] = cachedSub{s: s, at: time.Now()}
+	e.subsMu.Unlock()
+	return s, nil
+}
+
+// disable turns a subscription off after 410 Gone.
+func (e *Engine) disable(ctx context.Context, id string) bool {
+	s, err := store.UpdateSubscriptionFunc(ctx, e.Store, id, func(s *store.Subscription) error {
+		if s.Status == store.StatusDisabled {
+			return store.ErrNoChange
+		}
+		s.Status = store.StatusDisabled
+		return nil
+	})
+	if err != nil || s == nil {
+		return false
+	}
+	e.subsMu.Lock()
+	e.subs[id] = cachedSub{s: s, at: time.Now()}
+	e.subsMu.Unlock()
+	return true
+}
+
+// bodyReason is the first line of an error response's body, when it reads
+// as text, shortened to fit a log line.
+func bodyReason(body []byte) string {
+	line, _, _ := strings.Cut(string(body), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" || !utf8.ValidString(line) || strings.HasPrefix(line, "<") {
+		return "" // empty, binary or an HTML error page
+	}
+	for _, r := range line {
+		if r < 0x20 && r != '\t' {
+			return ""
+		}
+	}
+	if len(line) > 120 {
+		cut := 117
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		line = line[:cut] + "…"
+	}
+	return line
+}

@@ -1,0 +1,149 @@
+package delivery
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Enqueue writes events with their deliveries to the outbox (one
+// transaction when the store can) and, while Run runs, hands the
+// deliveries straight to the workers: they are created leased to this
+// engine, so no claim round trip is needed and no other worker takes
+// them. A crash leaves them in the outbox, claimable once the lease ends.
+func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
+	e.init()
+	var leased []job
+	if e.running.Load() {
+		now := e.Now()
+		until := now.Add(e.Lease)
+		for i, ds := range deliveries {
+			for _, d := range ds {
+				// Only what is due now (a schedule may start later).
+				if d.LeaseOwner == "" && !d.NextAttemptAt.After(now) {
+					d.LeaseOwner, d.LeaseExpiresAt = e.Owner, until
+					leased = append(leased, job{d: d, ev: events[i]})
+				}
+			}
+		}
+	}
+	if err := EnqueueBatch(ctx, e.Store, events, deliveries); err != nil {
+		return err
+	}
+	for _, j := range leased {
+		e.hold([]*store.Delivery{j.d})
+	}
+	if len(leased) < len(events) {
+		for _, ev := range events {
+			e.Prime(ev)
+		}
+	}
+	e.hand(leased)
+	return nil
+}
+
+// hand queues deliveries leased to this engine for its workers.
+func (e *Engine) hand(jobs []job) {
+	if len(jobs) == 0 {
+		return
+	}
+	e.ownedMu.Lock()
+	e.owned = append(e.owned, jobs...)
+	e.ownedMu.Unlock()
+	if !e.running.Load() { // Run stopped meanwhile (Ctrl-C, --wait)
+		e.releaseOwned()
+		return
+	}
+	e.Wake()
+}
+
+// releaseOwned gives the deliveries still queued for the workers back to
+// the outbox when Run stops before sending them (Ctrl-C, --wait): free
+// and due now with their attempt budget unchanged, so a worker or a
+// replay takes them at once instead of after the lease.
+func (e *Engine) releaseOwned() {
+	e.ownedMu.Lock()
+	jobs := e.owned[e.ownedHead:]
+	e.owned, e.ownedHead = nil, 0
+	e.ownedMu.Unlock()
+	if len(jobs) == 0 {
+		return
+	}
+	byBudget := map[int][]string{}
+	for _, j := range jobs {
+		e.release(j.d.ID)
+		left := max(j.d.MaxAttempts-j.d.AttemptCount, 1)
+		byBudget[left] = append(byBudget[left], j.d.ID)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for left, ids := range byBudget {
+		// A failure leaves them leased: they are taken when it ends.
+		e.Store.Requeue(ctx, ids, store.Requeue{ExtraAttempts: left, Now: e.Now()})
+	}
+}
+
+// Requeue puts deliveries back in the outbox for a replay run
+// (store.Requeue) and returns how many it requeued. While Run runs and the
+// store can lease them as it requeues them (SQLite), they are handed
+// straight to the workers like Enqueue's.
+func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (int, error) {
+	e.init()
+	lr, ok := e.Store.(store.LeasingRequeuer)
+	if !ok || !e.running.Load() {
+		got, err := e.Store.Requeue(ctx, ids, r)
+		e.Wake()
+		return len(got), err
+	}
+	ds, err := lr.RequeueLeased(ctx, ids, r, e.Owner, e.Now().Add(e.Lease))
+	if err != nil {
+		return 0, err
+	}
+	jobs := make([]job, len(ds))
+	for i, d := range ds {
+		jobs[i] = job{d: d}
+	}
+	e.hold(ds)
+	e.hand(jobs)
+	return len(ds), nil
+}
+
+// dispatchOwned hands up to n owned deliveries to the workers and returns
+// how many it handed. One whose lease is close to its end is left to the
+// claim path (which renews the lease first): sending it now could overlap
+// another worker's claim.
+func (e *Engine) dispatchOwned(work chan<- job, n int) int {
+	e.ownedMu.Lock()
+	k := min(n, len(e.owned)-e.ownedHead)
+	if k == 0 {
+		e.ownedMu.Unlock()
+		return 0
+	}
+	jobs := make([]job, k)
+	copy(jobs, e.owned[e.ownedHead:])
+	clear(e.owned[e.ownedHead : e.ownedHead+k])
+	e.ownedHead += k
+	if e.ownedHead == len(e.owned) {
+		e.owned, e.ownedHead = e.owned[:0], 0
+	}
+	e.ownedMu.Unlock()
+	margin := e.Now().Add(e.Lease / 2)
+	sent := 0
+	for _, j := range jobs {
+		if e.leaseEnd(j.d).Before(margin) {
+			e.release(j.d.ID) // the claim path takes it once the lease ends
+			continue
+		}
+		work <- j
+		sent++
+	}
+	e.claimed.Add(int64(sent))
+	return sent
+}
+
+func (e *Engine) ownedLen() int {
+	e.ownedMu.Lock()
+	defer e.ownedMu.Unlock()
+	return len(e.owned) - e.ownedHead
+}

@@ -1,0 +1,127 @@
+package delivery
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// HeartbeatLease is the lease of an engine whose store can extend leases
+// (store.LeaseExtender, both backends): short, because a live engine
+// renews the leases of everything it holds every HeartbeatLease/4, so a
+// crashed worker's deliveries are taken over within about this long while
+// a slow but live attempt keeps its owner for as long as it runs.
+const HeartbeatLease = 2 * time.Second
+
+// held tracks the deliveries leased to this engine and not yet settled
+// (queued for the workers, being sent, or waiting to be recorded), with
+// the lease's current end.
+
+// hold records leases this engine took.
+func (e *Engine) hold(ds []*store.Delivery) {
+	if e.extender == nil || len(ds) == 0 {
+		return
+	}
+	e.heldMu.Lock()
+	for _, d := range ds {
+		e.held[d.ID] = d.LeaseExpiresAt
+	}
+	e.heldMu.Unlock()
+}
+
+// holding reports whether the engine already holds id (a claim that
+// re-leased one of its own in-flight deliveries must not send it again).
+func (e *Engine) holding(id string) bool {
+	if e.extender == nil {
+		return false
+	}
+	e.heldMu.Lock()
+	_, ok := e.held[id]
+	e.heldMu.Unlock()
+	return ok
+}
+
+// leaseEnd is the current end of a held lease (after heartbeats).
+func (e *Engine) leaseEnd(d *store.Delivery) time.Time {
+	if e.extender == nil {
+		return d.LeaseExpiresAt
+	}
+	e.heldMu.Lock()
+	t, ok := e.held[d.ID]
+	e.heldMu.Unlock()
+	if !ok {
+		return d.LeaseExpiresAt
+	}
+	return t
+}
+
+// release forgets a lease: the delivery was recorded (its lease released
+// by the store), requeued, or left to expire.
+func (e *Engine) release(ids ...string) {
+	if e.extender == nil {
+		return
+	}
+	e.heldMu.Lock()
+	for _, id := range ids {
+		delete(e.held, id)
+	}
+	e.heldMu.Unlock()
+}
+
+// startHeartbeat extends every held lease once per interval, in one
+// statement, until the returned func is called.
+func (e *Engine) startHeartbeat(ctx context.Context) func() {
+	if e.extender == nil {
+		return func() {}
+	}
+	interval := max(e.Lease/4, 10*time.Millisecond)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		var ids []string
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			ids = ids[:0]
+			e.heldMu.Lock()
+			for id := range e.held {
+				ids = append(ids, id)
+			}
+			e.heldMu.Unlock()
+			if len(ids) == 0 {
+				continue
+			}
+			until := e.Now().Add(e.Lease)
+			// Bounded by the interval: a store that does not answer
+			// in time gets another chance at the next tick.
+			hctx, cancel := context.WithTimeout(ctx, max(interval, time.Second))
+			got, err := e.extender.ExtendLeases(hctx, e.Owner, ids, until)
+			cancel()
+			e.heartbeats.Add(1)
+			if err != nil {
+				continue
+			}
+			e.heldMu.Lock()
+			for _, id := range got {
+				if _, ok := e.held[id]; ok {
+					e.held[id] = until
+				}
+			}
+			e.heldMu.Unlock()
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+	}
+}
+
+// Heartbeats is the number of lease-extension statements this engine ran.
+func (e *Engine) Heartbeats() int64 { return e.heartbeats.Load() }

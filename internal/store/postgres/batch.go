@@ -1,0 +1,357 @@
+package postgres
+
+// Group commit (issue 18): the delivery engine and the listen recorder
+// write many records at once; these set-based variants of CreateEvent and
+// RecordAttempt do it in one statement (one round trip, one transaction,
+// one commit) with the single-record methods' semantics. The arrays of
+// each column are sent as parameters and expanded by unnest on the server.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+var (
+	_ store.BatchRecorder   = (*DB)(nil)
+	_ store.BatchCreator    = (*DB)(nil)
+	_ store.LeaseExtender   = (*DB)(nil)
+	_ store.LeasingRequeuer = (*DB)(nil)
+)
+
+// jtext is a map as JSON text for a jsonb column sent in a text array
+// (NULL when empty, like jmap).
+func jtext[M ~map[string]V, V any](m M) *string {
+	if len(m) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+func tsp(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+// recordAttemptsSQL records a batch: deliveries still leased to $16 get
+// their update (lease released); every attempt whose delivery exists is
+// kept, numbered after the delivery's others when a lease-lost attempt
+// took its number. It returns, per input row, whether the update applied,
+// whether the delivery exists, and the attempt's number.
+const recordAttemptsSQL = `WITH input AS (
+		SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[],
+			$7::text[], $8::int[], $9::text[], $10::bytea[], $11::text[],
+			$12::text[], $13::timestamptz[], $14::text[], $15::int[]) WITH ORDINALITY
+		AS t(delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
+			response_status, response_headers, response_body, error, status, next_at, last_error, last_status, ord)
+	), upd AS (
+		UPDATE deliveries d SET status = i.status, attempt_count = d.attempt_count + 1, next_attempt_at = i.next_at,
+			last_error = i.last_error, last_status = i.last_status, lease_owner = '', lease_expires_at = NULL, updated_at = $17
+		FROM input i WHERE d.id = i.delivery_id AND d.lease_owner = $16
+		RETURNING d.id
+	), ins AS (
+		INSERT INTO attempts (` + attemptCols + `)
+		SELECT i.delivery_id,
+			GREATEST(i.number, coalesce((SELECT max(a.number) FROM attempts a WHERE a.delivery_id = i.delivery_id), 0) + 1),
+			i.started_at, i.duration_ns, i.request_url, i.request_method, i.request_headers::jsonb,
+			i.response_status, i.response_headers::jsonb, i.response_body, i.error
+		FROM input i WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id)
+		ORDER BY i.ord
+		RETURNING delivery_id, number
+	)
+	SELECT i.ord, EXISTS (SELECT 1 FROM upd WHERE upd.id = i.delivery_id), ins.number
+	FROM input i LEFT JOIN ins ON ins.delivery_id = i.delivery_id`
+
+// RecordAttempts implements store.BatchRecorder: RecordAttempt for each
+// attempt, all in one statement. A batch naming one delivery twice (never
+// the engine's) is recorded one by one.
+func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error) {
+	if len(attempts) != len(updates) {
+		return nil, errors.New("postgres: RecordAttempts: attempts and updates differ in length")
+	}
+	errs := make([]error, len(attempts))
+	if len(attempts) == 0 {
+		return errs, nil
+	}
+	n := len(attempts)
+	var (
+		ids, urls, methods, aerrs, statuses, lerrs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		nums, rstatus, lstatus                     = make([]int32, n), make([]int32, n), make([]int32, n)
+		started, next                              = make([]*time.Time, n), make([]*time.Time, n)
+		durs                                       = make([]int64, n)
+		reqh, resph                                = make([]*string, n), make([]*string, n)
+		bodies                                     = make([][]byte, n)
+	)
+	at := now()
+	seen := make(map[string]struct{}, n)
+	for i, a := range attempts {
+		if _, dup := seen[a.DeliveryID]; dup {
+			return db.recordEach(ctx, owner, attempts, updates)
+		}
+		seen[a.DeliveryID] = struct{}{}
+		if a.StartedAt.IsZero() {
+			a.StartedAt = at
+		}
+		u := updates[i]
+		ids[i], nums[i], started[i], durs[i] = a.DeliveryID, int32(a.Number), tsp(a.StartedAt), int64(a.Duration)
+		urls[i], methods[i], reqh[i], rstatus[i] = a.RequestURL, a.RequestMethod, jtext(a.RequestHeaders), int32(a.ResponseStatus)
+		resph[i], bodies[i], aerrs[i] = jtext(a.ResponseHeaders), a.ResponseBody, a.Error
+		statuses[i], lerrs[i], lstatus[i] = u.Status, u.LastError, int32(u.LastStatus)
+		if u.Status == store.DeliveryPending {
+			next[i] = tsp(u.NextAttemptAt)
+			if next[i] == nil {
+				next[i] = &at
+			}
+		}
+	}
+	args := []any{ids, nums, started, durs, urls, methods, reqh, rstatus, resph, bodies, aerrs, statuses, next, lerrs, lstatus, owner, at}
+	for try := 0; ; try++ {
+		clear(errs)
+		err := db.recordBatch(ctx, args, attempts, errs)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "40P01") && try < 3 {
+			// A concurrent lease-lost recorder took a number, or a
+			// deadlock with another batch: nothing was written; again.
+			continue
+		}
+		if err != nil {
+			return nil, db.wrap("record attempts", err)
+		}
+		return errs, nil
+	}
+}
+
+func (db *DB) recordBatch(ctx context.Context, args []any, attempts []*store.Attempt, errs []error) error {
+	rows, err := db.pool.Query(ctx, recordAttemptsSQL, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	got := 0
+	for rows.Next() {
+		var ord int64
+		var applied bool
+		var number *int32
+		if err := rows.Scan(&ord, &applied, &number); err != nil {
+			return err
+		}
+		i := int(ord - 1)
+		if i < 0 || i >= len(attempts) {
+			return fmt.Errorf("row %d out of range", ord)
+		}
+		got++
+		switch {
+		case number == nil:
+			errs[i] = &store.NotFoundError{Kind: "delivery", ID: attempts[i].DeliveryID}
+		case !applied:
+			attempts[i].Number = int(*number)
+			errs[i] = store.ErrLeaseLost
+		default:
+			attempts[i].Number = int(*number)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if got != len(attempts) {
+		return fmt.Errorf("%d results for %d attempts", got, len(attempts))
+	}
+	return nil
+}
+
+// recordEach is RecordAttempts one attempt at a time.
+func (db *DB) recordEach(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error) {
+	errs := make([]error, len(attempts))
+	for i, a := range attempts {
+		err := db.RecordAttempt(ctx, owner, a, updates[i])
+		var nf *store.NotFoundError
+		if err != nil && !errors.Is(err, store.ErrLeaseLost) && !errors.As(err, &nf) {
+			return nil, err
+		}
+		errs[i] = err
+	}
+	return errs, nil
+}
+
+// createEventsSQL writes events (an existing ID is skipped) and then the
+// deliveries, as given (a delivery may come leased to its creator), in
+// input order, returning each delivery's seq.
+const createEventsSQL = `WITH ev AS (
+		INSERT INTO events (` + eventCols + `)
+		SELECT t.id, t.type, t.provider, t.payload, t.content_type, t.source, t.headers::jsonb, t.created_at, t.verdict
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
+			WITH ORDINALITY AS t(id, type, provider, payload, content_type, source, headers, created_at, verdict, ord)
+		ORDER BY t.ord
+		ON CONFLICT (id) DO NOTHING
+	)
+	INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+		attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+		lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
+	SELECT t.id, t.event_id, t.subscription_id, t.url, t.method, t.scheme, t.secret, t.headers::jsonb, t.status,
+		t.attempt_count, t.max_attempts, t.schedule, t.next_attempt_at, t.last_error, t.last_status, t.run_id,
+		t.lease_owner, t.lease_expires_at, t.created_at, t.updated_at, t.origin_id, t.kind
+	FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
+		$19::int[], $20::int[], $21::text[], $22::timestamptz[], $23::text[], $24::int[], $25::text[],
+		$26::text[], $27::timestamptz[], $28::timestamptz[], $29::timestamptz[], $30::text[], $31::text[])
+		WITH ORDINALITY AS t(id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+		attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+		lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, ord)
+	ORDER BY t.ord
+	RETURNING id, seq`
+
+// CreateEvents implements store.BatchCreator: CreateEvent for each event,
+// all in one statement.
+func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
+	if len(events) != len(deliveries) {
+		return errors.New("postgres: CreateEvents: events and deliveries differ in length")
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	at := now()
+	ne, nd := len(events), 0
+	for i, e := range events {
+		store.PrepareEvent(e, deliveries[i], at)
+		nd += len(deliveries[i])
+	}
+	var (
+		eid, etype, eprov, ectype, esrc, ever = make([]string, ne), make([]string, ne), make([]string, ne), make([]string, ne), make([]string, ne), make([]string, ne)
+		epay                                  = make([][]byte, ne)
+		ehdr                                  = make([]*string, ne)
+		ecreated                              = make([]*time.Time, ne)
+	)
+	for i, e := range events {
+		eid[i], etype[i], eprov[i], epay[i], ectype[i], esrc[i] = e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source
+		ehdr[i], ecreated[i], ever[i] = jtext(e.Headers), tsp(e.CreatedAt), e.Verdict
+	}
+	var (
+		did, devent, durl, dmethod, dscheme, dsecret, dstatus = make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd)
+		dschedule, dlerr, drun, downer, dorigin, dkind        = make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd)
+		dsub, dhdr                                            = make([]*string, 0, nd), make([]*string, 0, nd)
+		dcount, dmax, dlstatus                                = make([]int32, 0, nd), make([]int32, 0, nd), make([]int32, 0, nd)
+		dnext, dlease, dcreated, dupdated                     = make([]*time.Time, 0, nd), make([]*time.Time, 0, nd), make([]*time.Time, 0, nd), make([]*time.Time, 0, nd)
+	)
+	byID := make(map[string]*store.Delivery, nd)
+	for _, ds := range deliveries {
+		for _, d := range ds {
+			byID[d.ID] = d
+			did, devent, dsub, durl = append(did, d.ID), append(devent, d.EventID), append(dsub, nullStr(d.SubscriptionID)), append(durl, d.URL)
+			dmethod, dscheme, dsecret, dhdr = append(dmethod, d.Method), append(dscheme, d.Scheme), append(dsecret, d.Secret), append(dhdr, jtext(d.Headers))
+			dstatus, dcount, dmax, dschedule = append(dstatus, d.Status), append(dcount, int32(d.AttemptCount)), append(dmax, int32(d.MaxAttempts)), append(dschedule, d.Schedule)
+			dnext, dlerr, dlstatus, drun = append(dnext, tsp(d.NextAttemptAt)), append(dlerr, d.LastError), append(dlstatus, int32(d.LastStatus)), append(drun, d.RunID)
+			downer, dlease, dcreated, dupdated = append(downer, d.LeaseOwner), append(dlease, tsp(d.LeaseExpiresAt)), append(dcreated, tsp(d.CreatedAt)), append(dupdated, tsp(d.UpdatedAt))
+			dorigin, dkind = append(dorigin, d.OriginID), append(dkind, d.Kind)
+		}
+	}
+	rows, err := db.pool.Query(ctx, createEventsSQL,
+		eid, etype, eprov, epay, ectype, esrc, ehdr, ecreated, ever,
+		did, devent, dsub, durl, dmethod, dscheme, dsecret, dhdr, dstatus,
+		dcount, dmax, dschedule, dnext, dlerr, dlstatus, drun,
+		downer, dlease, dcreated, dupdated, dorigin, dkind)
+	if err != nil {
+		return db.wrap("create events", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return db.wrap("create events", err)
+		}
+		if d := byID[id]; d != nil {
+			d.Seq = seq
+		}
+	}
+	return db.wrap("create events", rows.Err())
+}
+
+// ExtendLeases implements store.LeaseExtender: one statement for all the
+// caller's in-flight deliveries.
+func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
+	if len(ids) == 0 {
+		return []string{}, nil
+	}
+	// SKIP LOCKED: a row locked now is being recorded by the caller's
+	// own recorder (which releases the lease); waiting for it could
+	// deadlock with that batch, which locks in another order.
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_expires_at = $3
+		WHERE id IN (SELECT id FROM deliveries
+			WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending'
+			FOR UPDATE SKIP LOCKED)
+		RETURNING id`, owner, ids, ts(until))
+	if err != nil {
+		return nil, db.wrap("extend leases", err)
+	}
+	defer rows.Close()
+	out := make([]string, 0, len(ids))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.wrap("extend leases", err)
+		}
+		out = append(out, id)
+	}
+	return out, db.wrap("extend leases", rows.Err())
+}
+
+var _ store.EventsGetter = (*DB)(nil)
+
+// GetEvents implements store.EventsGetter: one query for all of ids.
+func (db *DB) GetEvents(ctx context.Context, ids []string) ([]*store.Event, error) {
+	if len(ids) == 0 {
+		return []*store.Event{}, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+eventCols+` FROM events WHERE id = ANY($1::text[])`, ids)
+	if err != nil {
+		return nil, db.wrap("get events", err)
+	}
+	defer rows.Close()
+	out := make([]*store.Event, 0, len(ids))
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, db.wrap("get events", err)
+		}
+		out = append(out, e)
+	}
+	return out, db.wrap("get events", rows.Err())
+}
+
+// WriteRecords writes records in order in one transaction and one round
+// trip (a pipelined batch, which PostgreSQL runs as one implicit
+// transaction): events (an existing ID is skipped), new deliveries exactly
+// as given (the store assigns Seq) and attempts. It is the batch path of
+// `hookctl listen`'s recorder, like the SQLite store's WriteRecords.
+func (db *DB) WriteRecords(ctx context.Context, recs []store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, r := range recs {
+		switch {
+		case r.Event != nil:
+			b.Queue(eventInsert, eventArgs(r.Event)...)
+		case r.Delivery != nil:
+			d := r.Delivery
+			b.Queue(deliveryInsert, deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
+		case r.Attempt != nil:
+			b.Queue(attemptInsert, attemptArgs(r.Attempt)...)
+		}
+	}
+	return db.wrap("write records", db.pool.SendBatch(ctx, b).Close())
+}

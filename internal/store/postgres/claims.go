@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// ClaimDue implements store.Store. The inner SELECT … FOR UPDATE SKIP
+// LOCKED lets concurrent claimers (any number of processes) pass over rows
+// another transaction is claiming instead of queueing behind it; the lease
+// condition is re-checked on the locked row version, so a row another
+// claimer leased first is never taken twice.
+func (db *DB) ClaimDue(ctx context.Context, owner string, at time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
+	if limit <= 0 {
+		return []*store.Delivery{}, nil
+	}
+	args := []any{owner, ts(at.Add(lease)), ts(at), limit}
+	run := ""
+	if runID != "" {
+		args = append(args, runID)
+		run = " AND run_id = $5"
+	}
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2
+		WHERE id IN (
+			SELECT id FROM deliveries
+			WHERE status = 'pending' AND next_attempt_at <= $3
+			  AND (lease_owner = '' OR lease_expires_at <= $3)`+run+`
+			ORDER BY next_attempt_at, seq
+			LIMIT $4
+			FOR UPDATE SKIP LOCKED)
+		RETURNING `+deliveryCols, args...)
+	if err != nil {
+		return nil, db.wrap("claim deliveries", err)
+	}
+	out, err := collectDeliveries(rows)
+	if err != nil {
+		return nil, db.wrap("claim deliveries", err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].NextAttemptAt.Equal(out[j].NextAttemptAt) {
+			return out[i].NextAttemptAt.Before(out[j].NextAttemptAt)
+		}
+		return out[i].Seq < out[j].Seq
+	})
+	return out, nil
+}
+
+// requeueSQL requeues the deliveries $1 (unless succeeded, or $10 forces
+// it), leased to $7 until $8 (” and NULL: free), in one statement.
+const requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = $2,
+		max_attempts = attempt_count + $3,
+		url = CASE WHEN $4::text <> '' THEN $4 ELSE url END,
+		schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
+		run_id = CASE WHEN $6::text <> '' THEN $6 ELSE run_id END,
+		lease_owner = $7, lease_expires_at = $8, updated_at = $9
+	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded')
+	RETURNING ` + deliveryCols
+
+// Requeue implements store.Store: one statement for all of ids (after a
+// check that none is missing, in the same transaction).
+func (db *DB) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
+	ds, err := db.requeue(ctx, ids, r, "", time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out, nil
+}
+
+// RequeueLeased implements store.LeasingRequeuer: Requeue, leasing the
+// deliveries to owner until until, returning them as requeued.
+func (db *DB) RequeueLeased(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time) ([]*store.Delivery, error) {
+	return db.requeue(ctx, ids, r, owner, until)
+}
+
+func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time) ([]*store.Delivery, error) {
+	if len(ids) == 0 {
+		return []*store.Delivery{}, nil
+	}
+	due := r.Now
+	if due.IsZero() {
+		due = time.Now()
+	}
+	extra := max(r.ExtraAttempts, 1)
+	var out []*store.Delivery
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var missing *string
+		if err := tx.QueryRow(ctx, `SELECT w.id FROM unnest($1::text[]) AS w(id)
+			WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = w.id) LIMIT 1`, ids).Scan(&missing); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if missing != nil {
+			return &store.NotFoundError{Kind: "delivery", ID: *missing}
+		}
+		var leaseUntil any
+		if owner != "" {
+			leaseUntil = ts(until)
+		}
+		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force)
+		if err != nil {
+			return err
+		}
+		out, err = collectDeliveries(rows)
+		return err
+	})
+	if err != nil {
+		return nil, db.wrap("requeue", err)
+	}
+	// In the order asked.
+	pos := make(map[string]int, len(ids))
+	for i, id := range ids {
+		if _, ok := pos[id]; !ok {
+			pos[id] = i
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return pos[out[i].ID] < pos[out[j].ID] })
+	return out, nil
+}

@@ -1,0 +1,274 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+const deliveryCols = `seq, id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind`
+
+// deliveryInsert lets the store assign seq (DEFAULT).
+const deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+	RETURNING seq`
+
+func deliveryArgs(d *store.Delivery) []any {
+	return []any{d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jmap(d.Headers), d.Status,
+		d.AttemptCount, d.MaxAttempts, d.Schedule, ts(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
+		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), d.OriginID, d.Kind}
+}
+
+func scanDelivery(row pgx.Row) (*store.Delivery, error) {
+	var d store.Delivery
+	var sub *string
+	var next, lease, created, updated *time.Time
+	err := row.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
+		&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
+		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if sub != nil {
+		d.SubscriptionID = *sub
+	}
+	d.Headers = nilIfEmpty(d.Headers)
+	d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = fromTs(next), fromTs(lease), fromTs(created), fromTs(updated)
+	return &d, nil
+}
+
+func collectDeliveries(rows pgx.Rows) ([]*store.Delivery, error) {
+	defer rows.Close()
+	out := []*store.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// GetDelivery implements store.Store.
+func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delivery, error) {
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "delivery", "deliveries", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		d, err = scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, id))
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, &store.NotFoundError{Kind: "delivery", ID: idOrPrefix}
+	}
+	return d, db.wrap("get delivery", err)
+}
+
+// deliveryWhere builds the FROM and WHERE of a delivery filter.
+func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
+	from = "deliveries d"
+	if f.EventPattern != "" || f.Source != "" {
+		from += " JOIN events e ON e.id = d.event_id"
+	}
+	conds := []string{"TRUE"}
+	add := func(cond string, v any) {
+		*args = append(*args, v)
+		conds = append(conds, fmt.Sprintf(cond, len(*args)))
+	}
+	if f.Status != "" {
+		add("d.status = $%d", f.Status)
+	}
+	if f.EventPattern != "" {
+		conds = append(conds, patternClause("e.type", f.EventPattern, args))
+	}
+	if f.Source != "" {
+		add("e.source = $%d", f.Source)
+	}
+	if f.SubscriptionID != "" {
+		add("d.subscription_id = $%d", f.SubscriptionID)
+	}
+	if f.EventID != "" {
+		add("d.event_id = $%d", f.EventID)
+	}
+	if f.RunID != "" {
+		add("d.run_id = $%d", f.RunID)
+	}
+	if !f.Since.IsZero() {
+		add("d.created_at >= $%d", ts(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("d.created_at < $%d", ts(f.Until))
+	}
+	if f.AfterSeq > 0 {
+		add("d.seq > $%d", f.AfterSeq)
+	}
+	return from, strings.Join(conds, " AND ")
+}
+
+// ListDeliveries implements store.Store: by Seq ascending, or descending
+// with f.Newest.
+func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	args := []any{}
+	from, where := deliveryWhere(f, &args)
+	q := `SELECT ` + prefixCols("d.", deliveryCols) + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq`
+	if f.Newest {
+		q += " DESC"
+	}
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("list deliveries", err)
+	}
+	out, err := collectDeliveries(rows)
+	return out, db.wrap("list deliveries", err)
+}
+
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CountDeliveries implements store.Store: counts by status.
+func (db *DB) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[string]int64, error) {
+	args := []any{}
+	from, where := deliveryWhere(f, &args)
+	rows, err := db.pool.Query(ctx, `SELECT d.status, count(*) FROM `+from+` WHERE `+where+` GROUP BY d.status`, args...)
+	if err != nil {
+		return nil, db.wrap("count deliveries", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, db.wrap("count deliveries", err)
+		}
+		out[s] = n
+	}
+	return out, db.wrap("count deliveries", rows.Err())
+}
+
+const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
+	response_status, response_headers, response_body, error`
+
+func scanAttempt(row pgx.Row) (*store.Attempt, error) {
+	var a store.Attempt
+	var started *time.Time
+	var dur int64
+	err := row.Scan(&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &a.RequestHeaders,
+		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error)
+	if err != nil {
+		return nil, err
+	}
+	a.RequestHeaders, a.ResponseHeaders = nilIfEmpty(a.RequestHeaders), nilIfEmpty(a.ResponseHeaders)
+	if len(a.ResponseBody) == 0 {
+		a.ResponseBody = nil
+	}
+	a.StartedAt, a.Duration = fromTs(started), time.Duration(dur)
+	return &a, nil
+}
+
+func attemptArgs(a *store.Attempt) []any {
+	return []any{a.DeliveryID, a.Number, ts(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod, jmap(a.RequestHeaders),
+		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, a.Error}
+}
+
+const attemptInsert = `INSERT INTO attempts (` + attemptCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+// ListAttempts implements store.Store: a delivery's attempts by number.
+func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Attempt, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+attemptCols+` FROM attempts WHERE delivery_id = $1 ORDER BY number`, deliveryID)
+	if err != nil {
+		return nil, db.wrap("list attempts", err)
+	}
+	defer rows.Close()
+	out := []*store.Attempt{}
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, db.wrap("list attempts", err)
+		}
+		out = append(out, a)
+	}
+	return out, db.wrap("list attempts", rows.Err())
+}
+
+// recordAttemptSQL stores an attempt and, while $12 still holds the
+// lease, applies the update and releases the lease: one statement, so one
+// round trip and one implicit transaction. The delivery row is locked
+// first (FOR UPDATE), which serialises recorders of one delivery.
+const recordAttemptSQL = `WITH d AS (
+		SELECT id, lease_owner FROM deliveries WHERE id = $1 FOR UPDATE
+	), ins AS (
+		INSERT INTO attempts (` + attemptCols + `)
+		SELECT d.id, GREATEST($2::int, coalesce((SELECT max(number) FROM attempts a WHERE a.delivery_id = d.id), 0) + 1),
+			$3, $4, $5, $6, $7, $8, $9, $10, $11
+		FROM d
+		RETURNING number
+	), upd AS (
+		UPDATE deliveries SET status = $13, attempt_count = attempt_count + 1, next_attempt_at = $14,
+			last_error = $15, last_status = $16, lease_owner = '', lease_expires_at = NULL, updated_at = $17
+		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $12
+		RETURNING 1
+	)
+	SELECT (SELECT number FROM ins), EXISTS (SELECT 1 FROM upd)`
+
+// RecordAttempt implements store.Store: the attempt is always kept; the
+// delivery is updated (and its lease released) only while owner holds the
+// lease, else ErrLeaseLost.
+func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
+	if a.StartedAt.IsZero() {
+		a.StartedAt = now()
+	}
+	n := now()
+	var next any
+	if u.Status == store.DeliveryPending {
+		next = ts(u.NextAttemptAt)
+		if next == nil {
+			next = n
+		}
+	}
+	args := append(attemptArgs(a), owner, u.Status, next, u.LastError, u.LastStatus, n)
+	for try := 0; ; try++ {
+		var number *int
+		var applied bool
+		err := db.pool.QueryRow(ctx, recordAttemptSQL, args...).Scan(&number, &applied)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && try < 3 {
+			// A concurrent recorder of the same delivery (one whose lease
+			// was lost) took the number our snapshot computed: again.
+			continue
+		}
+		if err != nil {
+			return db.wrap("record attempt", err)
+		}
+		if number == nil {
+			return &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
+		}
+		a.Number = *number
+		if !applied {
+			return store.ErrLeaseLost
+		}
+		return nil
+	}
+}

@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+const eventCols = `id, type, provider, payload, content_type, source, headers, created_at, verdict`
+
+func scanEvent(row pgx.Row, extra ...any) (*store.Event, error) {
+	var e store.Event
+	var created *time.Time
+	dest := append([]any{&e.ID, &e.Type, &e.Provider, &e.Payload, &e.ContentType, &e.Source, &e.Headers, &created, &e.Verdict}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if e.Payload == nil {
+		e.Payload = []byte{}
+	}
+	e.Headers = nilIfEmpty(e.Headers)
+	e.CreatedAt = fromTs(created)
+	return &e, nil
+}
+
+func eventArgs(e *store.Event) []any {
+	payload := e.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	return []any{e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source, jmap(e.Headers), ts(e.CreatedAt), e.Verdict}
+}
+
+const eventInsert = `INSERT INTO events (` + eventCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`
+
+// CreateEvent implements store.Store: the event (unless its ID exists) and
+// its deliveries in one transaction, sent as one pipelined batch.
+func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*store.Delivery) error {
+	store.PrepareEvent(e, deliveries, now())
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(eventInsert, eventArgs(e)...)
+		for _, d := range deliveries {
+			b.Queue(deliveryInsert, deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return db.wrap("create event", err)
+}
+
+// GetEvent implements store.Store.
+func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "event", "events", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		e, err = scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, id))
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, &store.NotFoundError{Kind: "event", ID: idOrPrefix}
+	}
+	return e, db.wrap("get event", err)
+}
+
+// ListEvents implements store.Store: newest first, with delivery states.
+func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
+	args := []any{}
+	conds := []string{patternClause("e.type", f.TypePattern, &args)}
+	if f.Source != "" {
+		args = append(args, f.Source)
+		conds = append(conds, fmt.Sprintf("e.source = $%d", len(args)))
+	}
+	if !f.Since.IsZero() {
+		args = append(args, ts(f.Since))
+		conds = append(conds, fmt.Sprintf("e.created_at >= $%d", len(args)))
+	}
+	if !f.Until.IsZero() {
+		args = append(args, ts(f.Until))
+		conds = append(conds, fmt.Sprintf("e.created_at < $%d", len(args)))
+	}
+	limit := ""
+	if f.Limit > 0 {
+		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
+		coalesce(c.pending, 0), coalesce(c.succeeded, 0), coalesce(c.failed, 0)
+		FROM (SELECT * FROM events e WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY e.created_at DESC, e.seq DESC` + limit + `) e
+		LEFT JOIN LATERAL (SELECT
+			count(*) FILTER (WHERE status = 'pending') AS pending,
+			count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+			count(*) FILTER (WHERE status = 'failed') AS failed
+			FROM deliveries d WHERE d.event_id = e.id) c ON TRUE
+		ORDER BY e.created_at DESC, e.seq DESC`
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("list events", err)
+	}
+	defer rows.Close()
+	out := []*store.EventSummary{}
+	for rows.Next() {
+		var sum store.EventSummary
+		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed)
+		if err != nil {
+			return nil, db.wrap("list events", err)
+		}
+		sum.Event = *e
+		out = append(out, &sum)
+	}
+	return out, db.wrap("list events", rows.Err())
+}

@@ -1,0 +1,206 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Export implements store.Store: every record from one consistent snapshot
+// (REPEATABLE READ), streamed: subscriptions, events, deliveries, attempts,
+// each in creation order.
+func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return db.wrap("export", err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	var fnErr error
+	each := func(q string, scan func(pgx.Rows) (store.Record, error)) error {
+		rows, err := tx.Query(ctx, q)
+		if err != nil {
+			return db.wrap("export", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			rec, err := scan(rows)
+			if err != nil {
+				return db.wrap("export", err)
+			}
+			if err := fn(rec); err != nil {
+				fnErr = err
+				return err
+			}
+		}
+		return db.wrap("export", rows.Err())
+	}
+	steps := []func() error{
+		func() error {
+			return each(`SELECT `+subscriptionCols+` FROM subscriptions ORDER BY created_at, id`, func(r pgx.Rows) (store.Record, error) {
+				s, err := scanSubscription(r)
+				return store.Record{Subscription: s}, err
+			})
+		},
+		func() error {
+			return each(`SELECT `+eventCols+` FROM events ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
+				e, err := scanEvent(r)
+				return store.Record{Event: e}, err
+			})
+		},
+		func() error {
+			return each(`SELECT `+deliveryCols+` FROM deliveries ORDER BY seq`, func(r pgx.Rows) (store.Record, error) {
+				d, err := scanDelivery(r)
+				return store.Record{Delivery: d}, err
+			})
+		},
+		func() error {
+			return each(`SELECT `+prefixCols("a.", attemptCols)+` FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+				ORDER BY d.seq, a.number`, func(r pgx.Rows) (store.Record, error) {
+				a, err := scanAttempt(r)
+				return store.Record{Attempt: a}, err
+			})
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			if fnErr != nil {
+				return fnErr
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Import implements store.Store: writes one record as is, skipping it when
+// its ID (for attempts: delivery and number) exists. A delivery keeps its
+// Seq unless another delivery has it; a delivery whose subscription is not
+// in the store keeps its history with no subscription.
+func (db *DB) Import(ctx context.Context, r store.Record) error {
+	return db.ImportBatch(ctx, []store.Record{r})
+}
+
+// ImportBatch implements store.BatchImporter with Import's semantics, in
+// one transaction: each kind is loaded with COPY into a temporary table and
+// inserted from there (subscriptions, events, deliveries, attempts: the
+// order of an export).
+func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
+	var subs, evs, dels, atts [][]any
+	for i, r := range records {
+		switch {
+		case r.Subscription != nil:
+			s := *r.Subscription
+			if s.ID == "" {
+				return fmt.Errorf("import: record %d: subscription without an id", i+1)
+			}
+			subs = append(subs, subscriptionArgs(&s))
+		case r.Event != nil:
+			if r.Event.ID == "" {
+				return fmt.Errorf("import: record %d: event without an id", i+1)
+			}
+			evs = append(evs, eventArgs(r.Event))
+		case r.Delivery != nil:
+			d := r.Delivery
+			if d.ID == "" || d.EventID == "" {
+				return fmt.Errorf("import: record %d: delivery without an id or event id", i+1)
+			}
+			dels = append(dels, append([]any{d.Seq}, deliveryArgs(d)...))
+		case r.Attempt != nil:
+			if r.Attempt.DeliveryID == "" {
+				return fmt.Errorf("import: record %d: attempt without a delivery id", i+1)
+			}
+			atts = append(atts, attemptArgs(r.Attempt))
+		}
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := copyTemp(ctx, tx, "subscriptions", subscriptionCols, subs); err != nil {
+			return err
+		}
+		if err := copyTemp(ctx, tx, "events", eventCols, evs); err != nil {
+			return err
+		}
+		if err := copyTemp(ctx, tx, "deliveries", deliveryCols, dels); err != nil {
+			return err
+		}
+		if err := copyTemp(ctx, tx, "attempts", attemptCols, atts); err != nil {
+			return err
+		}
+		if len(subs) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionCols+`)
+				SELECT `+prefixCols("t.", subscriptionCols)+` FROM hookctl_import_subscriptions t ON CONFLICT (id) DO NOTHING`); err != nil {
+				return err
+			}
+		}
+		if len(evs) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
+				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.created_at ON CONFLICT (id) DO NOTHING`); err != nil {
+				return err
+			}
+		}
+		if len(dels) > 0 {
+			// Keeping imported Seqs while other processes insert: hold off
+			// concurrent writers of deliveries for this transaction, move
+			// the identity past every Seq in play, then insert.
+			if _, err := tx.Exec(ctx, `LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
+				(SELECT coalesce(max(seq), 0) FROM deliveries), (SELECT coalesce(max(seq), 0) FROM hookctl_import_deliveries), 1))`); err != nil {
+				return err
+			}
+			cols := strings.Replace(deliveryCols, "seq, ", "", 1)
+			sel := strings.Replace(prefixCols("t.", cols), "t.subscription_id",
+				`(SELECT s.id FROM subscriptions s WHERE s.id = t.subscription_id)`, 1)
+			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (seq, `+cols+`)
+				SELECT CASE WHEN t.seq > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = t.seq) THEN t.seq
+					ELSE nextval(pg_get_serial_sequence('deliveries', 'seq')) END, `+sel+`
+				FROM hookctl_import_deliveries t
+				WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.id = t.id)
+				ORDER BY t.seq`); err != nil {
+				return err
+			}
+		}
+		if len(atts) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)
+				SELECT `+prefixCols("t.", attemptCols)+` FROM hookctl_import_attempts t ON CONFLICT (delivery_id, number) DO NOTHING`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
+			return fmt.Errorf("import: %s (records must come in export order: subscriptions, events, deliveries, attempts)", pgErr.Detail)
+		}
+		return db.wrap("import", err)
+	}
+	return nil
+}
+
+// copyTemp loads rows with COPY into hookctl_import_<table>, a temporary
+// table with table's columns and no constraints, dropped at commit.
+func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	tmp := "hookctl_import_" + table
+	if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+tmp); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+tmp+` ON COMMIT DROP AS SELECT `+cols+` FROM `+table+` WITH NO DATA`); err != nil {
+		return err
+	}
+	names := strings.Split(cols, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows))
+	return err
+}

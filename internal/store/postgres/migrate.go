@@ -1,0 +1,137 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+type migration = store.Migration
+
+// migrations returns the embedded migrations, ordered by version (the
+// number prefix of NNNN_name.sql).
+func migrations() []migration { return store.LoadMigrations(migrationFS, "migrations") }
+
+// LatestVersion is the schema version this hookctl writes.
+func LatestVersion() int {
+	ms := migrations()
+	return ms[len(ms)-1].Version
+}
+
+// advisory lock key: "hookctl" migrations, per schema.
+const lockClass = 0x686f6f6b // "hook"
+
+func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	defer conn.Release()
+	// Two processes starting at once: the second waits here until the
+	// first has finished, then finds nothing left to do.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext(coalesce(current_schema(), '')))`, lockClass); err != nil {
+		return 0, 0, db.wrap("migrate: lock", err)
+	}
+	defer func() {
+		// Unlock on a fresh context so a cancelled ctx cannot leave the lock held.
+		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext(coalesce(current_schema(), '')))`, lockClass)
+	}()
+	var schema *string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	if schema == nil && db.searchPath != "" {
+		// search_path=hookctl in the URL names a schema not created yet:
+		// create it (the user needs CREATE on the database).
+		first := strings.TrimSpace(strings.Split(db.searchPath, ",")[0])
+		if first != "" && !strings.HasPrefix(first, "$") {
+			if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{strings.Trim(first, `"`)}.Sanitize()); err != nil {
+				return 0, 0, db.wrap("migrate: create schema", err)
+			}
+			if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+				return 0, 0, db.wrap("migrate", err)
+			}
+		}
+	}
+	if schema == nil {
+		return 0, 0, &store.EnvironmentError{
+			Err:  fmt.Errorf("PostgreSQL store %s has no usable schema (search_path names no existing schema)", db.location),
+			Hint: "create the schema (CREATE SCHEMA …) or fix search_path in the store URL",
+		}
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS hookctl_schema_migrations (
+		version integer PRIMARY KEY,
+		name text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	cur, err := currentVersion(ctx, conn)
+	if err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	latest := LatestVersion()
+	if cur > latest {
+		return cur, cur, newerSchema(db.location, cur, latest)
+	}
+	from = cur
+	for _, m := range migrations() {
+		if m.Version <= cur {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO hookctl_schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "42P07" { // duplicate_table
+				return from, cur, &store.EnvironmentError{
+					Err:  fmt.Errorf("PostgreSQL store %s: schema %q already has tables that are not a hookctl store (%s)", db.location, *schema, pgErr.Message),
+					Hint: "use a database or schema of its own for hookctl (e.g. ?search_path=hookctl)",
+				}
+			}
+			return from, cur, db.wrap(fmt.Sprintf("migrate to version %d", m.Version), err)
+		}
+		cur = m.Version
+	}
+	return from, cur, nil
+}
+
+func newerSchema(location string, cur, latest int) error {
+	return &store.EnvironmentError{
+		Err:  fmt.Errorf("store %s has schema version %d, newer than this hookctl supports (%d)", location, cur, latest),
+		Hint: "upgrade hookctl to use this store",
+	}
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func currentVersion(ctx context.Context, q querier) (int, error) {
+	var v int
+	err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM hookctl_schema_migrations`).Scan(&v)
+	return v, err
+}
+
+// SchemaVersion implements store.Migrator.
+func (db *DB) SchemaVersion(ctx context.Context) (current, latest int, err error) {
+	v, err := currentVersion(ctx, db.pool)
+	return v, LatestVersion(), db.wrap("schema version", err)
+}
+
+// Migrate implements store.Migrator.
+func (db *DB) Migrate(ctx context.Context) (from, to int, err error) { return db.migrate(ctx) }

@@ -1,0 +1,183 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+const subscriptionCols = `id, callback_url, events, description, status, secret, previous_secret,
+	previous_secret_expires_at, provider, scheme, method, headers, metadata, created_at, updated_at`
+
+func scanSubscription(row pgx.Row) (*store.Subscription, error) {
+	var s store.Subscription
+	var prevExp, created, updated *time.Time
+	err := row.Scan(&s.ID, &s.CallbackURL, &s.Events, &s.Description, &s.Status, &s.Secret, &s.PreviousSecret,
+		&prevExp, &s.Provider, &s.Scheme, &s.Method, &s.Headers, &s.Metadata, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	s.Events = jlist(s.Events)
+	s.Headers, s.Metadata = nilIfEmpty(s.Headers), nilIfEmpty(s.Metadata)
+	s.PreviousSecretExpiresAt, s.CreatedAt, s.UpdatedAt = fromTs(prevExp), fromTs(created), fromTs(updated)
+	return &s, nil
+}
+
+func subscriptionArgs(s *store.Subscription) []any {
+	return []any{s.ID, s.CallbackURL, jlist(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
+		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.CreatedAt), ts(s.UpdatedAt)}
+}
+
+const subscriptionInsert = `INSERT INTO subscriptions (` + subscriptionCols + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+
+// CreateSubscription implements store.Store.
+func (db *DB) CreateSubscription(ctx context.Context, s *store.Subscription) error {
+	if s.ID == "" {
+		s.ID = uuid.NewString()
+	}
+	n := now()
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = n
+	}
+	s.UpdatedAt = n
+	if s.Status == "" {
+		s.Status = store.StatusEnabled
+	}
+	s.Events = jlist(s.Events)
+	_, err := db.pool.Exec(ctx, subscriptionInsert, subscriptionArgs(s)...)
+	return db.wrap("create subscription", err)
+}
+
+// GetSubscription implements store.Store.
+func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
+	// Fast path: a full ID (what workers and scripts pass) is one query.
+	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, idOrPrefix))
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, rerr := db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix)
+		if rerr != nil {
+			return nil, rerr
+		}
+		s, err = scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, id))
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+	}
+	return s, db.wrap("get subscription", err)
+}
+
+// ListSubscriptions implements store.Store: oldest first.
+func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
+	args := []any{}
+	where := "TRUE"
+	if f.Status != "" {
+		args = append(args, f.Status)
+		where = "status = $1"
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE `+where+` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, db.wrap("list subscriptions", err)
+	}
+	defer rows.Close()
+	out := []*store.Subscription{}
+	for rows.Next() {
+		s, err := scanSubscription(rows)
+		if err != nil {
+			return nil, db.wrap("list subscriptions", err)
+		}
+		if f.Event != "" && !store.SubscriptionMatches(s, f.Event) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out, db.wrap("list subscriptions", rows.Err())
+}
+
+// UpdateSubscription implements store.Store.
+func (db *DB) UpdateSubscription(ctx context.Context, s *store.Subscription) error {
+	return db.wrap("update subscription", writeSubscription(ctx, db.pool, s))
+}
+
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func writeSubscription(ctx context.Context, q execer, s *store.Subscription) error {
+	s.UpdatedAt = now()
+	s.Events = jlist(s.Events)
+	tag, err := q.Exec(ctx, `UPDATE subscriptions SET callback_url = $2, events = $3, description = $4,
+		status = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, provider = $9,
+		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $14
+		WHERE id = $1`, s.ID, s.CallbackURL, jlist(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
+		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return &store.NotFoundError{Kind: "subscription", ID: s.ID}
+	}
+	return nil
+}
+
+// UpdateSubscriptionFunc implements store.SubscriptionUpdater: the row is
+// read with SELECT … FOR UPDATE, so a concurrent updater (any process)
+// waits for this transaction and then reads the row as it left it.
+func (db *DB) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn func(*store.Subscription) error) (*store.Subscription, error) {
+	id := idOrPrefix
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM subscriptions WHERE id = $1`, id).Scan(&n); err != nil {
+		return nil, db.wrap("update subscription", err)
+	}
+	if n == 0 {
+		var err error
+		if id, err = db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix); err != nil {
+			return nil, err
+		}
+	}
+	var out *store.Subscription
+	var fnErr error
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		s, err := scanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+		}
+		if err != nil {
+			return err
+		}
+		out = s
+		if fnErr = fn(s); fnErr != nil {
+			return fnErr
+		}
+		s.ID = id
+		return writeSubscription(ctx, tx, s)
+	})
+	if errors.Is(fnErr, store.ErrNoChange) {
+		return out, nil
+	}
+	if fnErr != nil {
+		return nil, fnErr
+	}
+	if err != nil {
+		return nil, db.wrap("update subscription", err)
+	}
+	return out, nil
+}
+
+// DeleteSubscription implements store.Store. Deliveries keep their history
+// (subscription_id becomes NULL).
+func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
+	if err != nil {
+		return db.wrap("delete subscription", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return &store.NotFoundError{Kind: "subscription", ID: id}
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+var (
+	_ store.LeaseExtender       = (*Store)(nil)
+	_ store.BatchRecorder       = (*Store)(nil)
+	_ store.BatchCreator        = (*Store)(nil)
+	_ store.LeasingRequeuer     = (*Store)(nil)
+	_ store.SubscriptionUpdater = (*Store)(nil)
+)
+
+// ExtendLeases implements store.LeaseExtender: one statement (the IDs as
+// one JSON array) for all the caller's in-flight deliveries.
+func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
+	if len(ids) == 0 {
+		return []string{}, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(ids))
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_expires_at = ?
+			WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending' RETURNING id`,
+			until.UnixMicro(), string(list), owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var _ store.EventsGetter = (*Store)(nil)
+
+// GetEvents implements store.EventsGetter: one query (the IDs as a JSON
+// array).
+func (s *Store) GetEvents(ctx context.Context, ids []string) ([]*store.Event, error) {
+	if len(ids) == 0 {
+		return []*store.Event{}, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]*store.Event, 0, len(ids))
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
