@@ -62,9 +62,11 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 				return cli.Usagef("invalid --status %q: want pending, succeeded or failed", opts.Status)
 			}
 			switch opts.Source {
-			case "", store.SourceTriggered, store.SourceReceived:
+			case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
+			case store.SourceTriggered:
+				opts.Source = store.DeliverySent // the name before 'sent'
 			default:
-				return cli.Usagef("invalid --source %q: want triggered or received", opts.Source)
+				return cli.Usagef("invalid --source %q: want sent, received or check", opts.Source)
 			}
 			if opts.Limit < 0 {
 				return cli.Usagef("--limit must not be negative")
@@ -79,14 +81,14 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	fl.StringVar(&opts.Status, "status", "", "only deliveries in this `state`: {pending|succeeded|failed}")
 	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
 	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
-	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received}")
+	fl.StringVar(&opts.Source, "source", "", "only deliveries of this `source`: {sent|received|check} (sent by hookctl, forwarded by listen, probes of check)")
 	cli.MomentVar(fl, &opts.Since, "since", "only deliveries created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` deliveries (0 = all)")
 	_ = c.RegisterFlagCompletionFunc("status", cli.CompleteFixed(store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed))
 	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
 	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
-	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.SourceTriggered, store.SourceReceived))
+	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck))
 	return c
 }
 
@@ -136,7 +138,10 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if ios.JSON() {
 		out := make([]delivery.DeliveryJSON, 0, len(ds))
 		for _, d := range ds {
-			out = append(out, delivery.ToJSON(d, types.get(ctx, d.EventID).Type, nil))
+			ev := types.get(ctx, d.EventID)
+			j := delivery.ToJSON(d, ev.Type, nil)
+			j.Source = store.DeliverySource(d, ev.Source)
+			out = append(out, j)
 		}
 		return ui.WriteJSON(ios.Out, out)
 	}
@@ -145,7 +150,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		return nil
 	}
 	s := ios.Styles()
-	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED")
+	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED")
 	for _, d := range ds {
 		id := d.ID
 		if ios.IsStdoutTTY() {
@@ -157,7 +162,14 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		} else if d.LastError != "" {
 			last = "ERR"
 		}
-		t.Row().Styled(id, s.ID).Styled(types.get(ctx, d.EventID).Type, s.EventType).
+		ev := types.get(ctx, d.EventID)
+		src := store.DeliverySource(d, ev.Source)
+		if d.OriginID != "" && ios.IsStdoutTTY() {
+			src += " ↳" + short(d.OriginID) // listen's forward of that delivery
+		} else if d.OriginID != "" {
+			src += ":" + d.OriginID
+		}
+		t.Row().Styled(id, s.ID).Cell(src).Styled(ev.Type, s.EventType).
 			Styled(d.Status, s.DeliveryStatus(d.Status)).Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).
 			Styled(last, s.HTTPStatus(d.LastStatus)).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
 	}
@@ -203,6 +215,9 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 type showJSON struct {
 	delivery.DeliveryJSON
 	Event eventJSON `json:"event"`
+	// Linked are listen's forwards of this delivery to the app (one
+	// history: replaying this delivery replays them).
+	Linked []delivery.DeliveryJSON `json:"linked,omitempty"`
 }
 
 type eventJSON struct {
@@ -232,9 +247,28 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	// Forwards listen recorded for this delivery (same event, linked).
+	var linked []*store.Delivery
+	if d.Kind != store.KindForward {
+		same, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: d.EventID, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, o := range same {
+			if o.OriginID == d.ID {
+				linked = append(linked, o)
+			}
+		}
+	}
 	if ios.JSON() {
 		j := showJSON{DeliveryJSON: delivery.ToJSON(d, ev.Type, atts),
 			Event: eventJSON{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, Source: ev.Source, ContentType: ev.ContentType, Body: string(ev.Payload)}}
+		j.Source = store.DeliverySource(d, ev.Source)
+		for _, o := range linked {
+			oj := delivery.ToJSON(o, ev.Type, nil)
+			oj.Source = store.DeliverySource(o, ev.Source)
+			j.Linked = append(j.Linked, oj)
+		}
 		if j.Attempts == nil {
 			j.Attempts = []delivery.AttemptJSON{}
 		}
@@ -251,6 +285,21 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		sub = "(none: ad hoc)"
 	}
 	kv("Subscription", sub)
+	kv("Source", store.DeliverySource(d, ev.Source))
+	if d.OriginID != "" {
+		what := "forward by listen of delivery"
+		if d.Kind == store.KindEdited {
+			what = "edited resend of delivery"
+		}
+		kv("Origin", what+" "+d.OriginID)
+	}
+	for _, o := range linked {
+		last := o.LastError
+		if o.LastStatus != 0 {
+			last = fmt.Sprintf("HTTP %d", o.LastStatus)
+		}
+		kv("Forwarded", fmt.Sprintf("by listen to %s: %s %s (delivery %s)", o.URL, s.DeliveryStatus(o.Status).Render(o.Status), last, o.ID))
+	}
 	kv("URL", d.URL)
 	kv("Status", s.DeliveryStatus(d.Status).Render(d.Status))
 	kv("Attempts", fmt.Sprintf("%d of %d (schedule %s)", d.AttemptCount, d.MaxAttempts, d.Schedule))

@@ -134,7 +134,9 @@ func bulkFlag(o *Options) string {
 }
 
 func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (store.DeliveryFilter, error) {
-	f := store.DeliveryFilter{EventPattern: o.EventPattern, Limit: o.Limit}
+	// Listen's forwards of deliveries hookctl sent are replayed through
+	// their origin (which goes through listen again): each event once.
+	f := store.DeliveryFilter{EventPattern: o.EventPattern, Limit: o.Limit, ExcludeLinked: true}
 	if o.Failed {
 		f.Status = store.DeliveryFailed
 	} else {

@@ -29,6 +29,9 @@ type DeliveryJSON struct {
 	LastStatus     int           `json:"last_status,omitempty"`
 	LastError      string        `json:"last_error,omitempty"`
 	RunID          string        `json:"run_id,omitempty"`
+	Source         string        `json:"source,omitempty"` // sent | received | check
+	Kind           string        `json:"kind,omitempty"`   // forward | edited | probe
+	OriginID       string        `json:"origin_id,omitempty"`
 	CreatedAt      time.Time     `json:"created_at"`
 	UpdatedAt      time.Time     `json:"updated_at"`
 	Attempts       []AttemptJSON `json:"attempts,omitempty"`
@@ -71,7 +74,7 @@ func ToJSON(d *store.Delivery, eventType string, attempts []*store.Attempt) Deli
 	j := DeliveryJSON{
 		ID: d.ID, EventID: d.EventID, EventType: eventType, SubscriptionID: d.SubscriptionID, URL: d.URL,
 		Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
-		Schedule: d.Schedule, LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
+		Schedule: d.Schedule, LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID, Kind: d.Kind, OriginID: d.OriginID,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if j.Method == "" {

@@ -131,11 +131,17 @@ type DeliveryFilter struct {
 	SubscriptionID string
 	EventID        string
 	RunID          string
-	Source         string    // triggered | received
-	Since          time.Time // created at or after
-	Until          time.Time // created before
-	AfterSeq       int64     // cursor: Seq > AfterSeq, ordered by Seq ascending
-	Limit          int       // 0 = no limit
+	// Source: sent, received or check (what a delivery is: see
+	// DeliverySource), or an event source (triggered).
+	Source string
+	// ExcludeLinked leaves out listen's forwards of deliveries hookctl
+	// sent itself (Kind forward with an OriginID): replaying the origin
+	// replays them, so bulk replay sends each event once.
+	ExcludeLinked bool
+	Since         time.Time // created at or after
+	Until         time.Time // created before
+	AfterSeq      int64     // cursor: Seq > AfterSeq, ordered by Seq ascending
+	Limit         int       // 0 = no limit
 	// Newest orders by Seq descending (lists); cursors need ascending.
 	Newest bool
 }

@@ -95,8 +95,13 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	if f.EventPattern != "" {
 		conds = append(conds, patternClause("e.type", f.EventPattern, args))
 	}
-	if f.Source != "" {
+	if c, ok := store.DeliverySourceClause(f.Source); ok {
+		conds = append(conds, c)
+	} else if f.Source != "" {
 		add("e.source = $%d", f.Source)
+	}
+	if f.ExcludeLinked {
+		conds = append(conds, store.NotLinkedForwardClause)
 	}
 	if f.SubscriptionID != "" {
 		add("d.subscription_id = $%d", f.SubscriptionID)

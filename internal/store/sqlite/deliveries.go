@@ -91,9 +91,14 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		where = append(where, c)
 		args = append(args, a...)
 	}
-	if f.Source != "" {
+	if c, ok := store.DeliverySourceClause(f.Source); ok {
+		where = append(where, c)
+	} else if f.Source != "" {
 		where = append(where, "e.source = ?")
 		args = append(args, f.Source)
+	}
+	if f.ExcludeLinked {
+		where = append(where, store.NotLinkedForwardClause)
 	}
 	if f.SubscriptionID != "" {
 		where = append(where, "d.subscription_id = ?")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -1110,6 +1111,38 @@ func testOriginKindVerdict(t *testing.T, s store.Store) {
 	if len(sums) != 1 || sums[0].Verdict != "invalid: signature mismatch" {
 		t.Errorf("ListEvents: %+v", sums)
 	}
+	// Sources: the forward is received, its origin sent; bulk replay
+	// leaves the linked forward out.
+	probeEv := newEvent("evt_probe", "card.created")
+	probeEv.Source = store.SourceCheck
+	probe := newDelivery("http://127.0.0.1:3/app")
+	probe.Kind = store.KindProbe
+	must(t, s.CreateEvent(ctx, probeEv, []*store.Delivery{probe}))
+	for src, want := range map[string][]string{
+		store.DeliverySent:     {od.ID},
+		store.DeliveryReceived: {fwd.ID},
+		store.DeliveryCheck:    {probe.ID},
+	} {
+		got, err := s.ListDeliveries(ctx, store.DeliveryFilter{Source: src})
+		must(t, err)
+		if len(got) != len(want) || got[0].ID != want[0] {
+			t.Errorf("source %s: %v, want %v", src, ids(got), want)
+		}
+		counts, err := s.CountDeliveries(ctx, store.DeliveryFilter{Source: src})
+		must(t, err)
+		if counts[store.DeliveryPending] != 1 {
+			t.Errorf("count source %s: %v", src, counts)
+		}
+	}
+	all, err := s.ListDeliveries(ctx, store.DeliveryFilter{ExcludeLinked: true})
+	must(t, err)
+	if len(all) != 2 || slices.Contains(ids(all), fwd.ID) {
+		t.Errorf("ExcludeLinked: %v", ids(all))
+	}
+	if got := store.DeliverySource(fwd, store.SourceTriggered); got != store.DeliveryReceived {
+		t.Errorf("DeliverySource(forward) = %s", got)
+	}
+
 	var exported *store.Delivery
 	var verdict string
 	must(t, s.Export(ctx, func(r store.Record) error {
