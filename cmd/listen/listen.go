@@ -82,8 +82,20 @@ localhost:3000/webhooks means http://localhost:3000/webhooks; the incoming
 path and query string are appended. Without --forward, events are verified,
 printed and recorded only.
 
-Ctrl-C finishes in-flight forwards, disables the subscription (unless --keep)
-and prints a summary. GET /healthz answers 200 once ready.`,
+One listen subscription serves a port: a later listen on that port, with
+other --events, reuses it (and its secret). --print-secret prints that
+secret without starting, creating the subscription (disabled) only if
+there is none yet.
+
+The answer to the sender is the app's: a 2xx means the app took the event,
+and it is recorded durably (a journal, then the store) before it is
+answered, so it survives a crash of listen. Without --forward every
+verified event is answered 200.
+
+Ctrl-C, SIGTERM and SIGHUP (closing the terminal) all finish in-flight
+forwards, disable the subscription (unless --keep) and print a summary; a
+second Ctrl-C quits at once, leaving what the store has not yet taken in
+the journal for the next start. GET /healthz answers 200 once ready.`,
 		Example: `  hookctl listen --forward localhost:3000/webhooks
   hookctl listen --forward 3000 --events 'card.*,kyc.*'
   hookctl listen --port 0 --forward localhost:8080 -o json | jq .
@@ -110,6 +122,10 @@ and prints a summary. GET /healthz answers 200 once ready.`,
 			}
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
+			}
+			if opts.PrintSecret && opts.Port == 0 {
+				return cli.Usagef("--print-secret needs a fixed --port: with --port 0 the port is only known once listen runs").
+					Hint("read it from listen's ready line: hookctl listen --port 0 -o json | head -1 | jq -r .secret")
 			}
 			var evs []string
 			for _, e := range opts.Events {
@@ -228,8 +244,10 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.PrintSecret {
+		// The subscription listen on this port would use (one per port),
+		// made now only if there is none, with its real callback URL.
 		key := listen.Key(opts.Host, opts.Port, opts.Events, opts.Provider, opts.Scheme)
-		sub, _, err := listen.EnsureSubscription(ctx, st, key, "", opts.Events, opts.Provider, opts.Scheme, false)
+		sub, _, err := listen.EnsureSubscription(ctx, st, key, listen.CallbackURL(opts.Host, opts.Port)+"/", opts.Events, opts.Provider, opts.Scheme, false)
 		if err != nil {
 			return err
 		}

@@ -98,8 +98,10 @@ const (
 // its callback and events) or creates it with a fresh secret. enable
 // decides its status when it is created or found; an enabled one records
 // this process (pid, host, port). Without a subscription of that key, the
-// subscription of a listener on the same port that is no longer running
-// (killed, its terminal closed) is taken over instead of adding another.
+// listen subscription of the same port that no listener uses (disabled, or
+// its listener killed or its terminal closed) is reused instead of adding
+// another: one listen subscription per port, whatever --events. Taken over
+// with another scheme, it gets a fresh secret of that scheme.
 func EnsureSubscription(ctx context.Context, st store.Store, key, callback string, events []string, provider, scheme string, enable bool) (*store.Subscription, bool, error) {
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
 	if err != nil {
@@ -117,25 +119,27 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 			break
 		}
 	}
-	if found == nil && enable && port != "" && port != "0" {
+	if found == nil && port != "" && port != "0" {
 		for _, s := range subs {
-			if s.Metadata[MetaCreatedBy] == "listen" && s.Metadata[MetaPort] == port && s.Scheme == subScheme(scheme) && NotRunning(s) != "" {
+			if portFree(s, port) {
 				found = s
 				break
 			}
 		}
 	}
 	if s := found; s != nil {
-		changed := s.CallbackURL != callback || !slices.Equal(s.Events, events) || s.Metadata[MetaListenKey] != key
+		newSecret := ""
+		if s.Scheme != subScheme(scheme) {
+			if newSecret, err = signature.GenerateSecret(subScheme(scheme)); err != nil {
+				return nil, false, err
+			}
+		}
+		changed := s.CallbackURL != callback || !slices.Equal(s.Events, events) || s.Metadata[MetaListenKey] != key || newSecret != ""
 		if callback != "" {
 			s.CallbackURL = callback
 		}
-		s.Events = slices.Clone(events)
-		if s.Metadata[MetaListenKey] != key {
-			s.Metadata[MetaListenKey], s.Provider = key, provider
-		}
 		if enable && s.Status != store.StatusEnabled {
-			s.Status, changed = store.StatusEnabled, true
+			changed = true
 		}
 		if enable {
 			changed = setProcess(s, port) || changed
@@ -150,11 +154,15 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 				cur.CallbackURL = callback
 			}
 			cur.Events = slices.Clone(events)
+			if cur.Metadata == nil {
+				cur.Metadata = map[string]string{}
+			}
 			if cur.Metadata[MetaListenKey] != key {
-				if cur.Metadata == nil {
-					cur.Metadata = map[string]string{}
-				}
 				cur.Metadata[MetaListenKey], cur.Provider = key, provider
+			}
+			if newSecret != "" && cur.Scheme != subScheme(scheme) {
+				cur.Scheme, cur.Secret = subScheme(scheme), newSecret
+				cur.PreviousSecret, cur.PreviousSecretExpiresAt = "", time.Time{}
 			}
 			if enable {
 				cur.Status = store.StatusEnabled
@@ -171,13 +179,13 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 	if err != nil {
 		return nil, false, err
 	}
-	if callback == "" {
-		callback = "http://127.0.0.1:0/"
-	}
 	s := &store.Subscription{
 		CallbackURL: callback, Events: slices.Clone(events), Description: "hookctl listen",
 		Status: status, Secret: secret, Provider: provider, Scheme: subScheme(scheme),
 		Metadata: map[string]string{MetaCreatedBy: "listen", MetaListenKey: key},
+	}
+	if port != "" {
+		s.Metadata[MetaPort] = port
 	}
 	if enable {
 		setProcess(s, port)
@@ -186,6 +194,36 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 		return nil, false, err
 	}
 	return s, true, nil
+}
+
+// portFree: s is a listen subscription for port that no listener uses:
+// made on this machine (or not recorded where) and disabled, or its
+// listener gone.
+func portFree(s *store.Subscription, port string) bool {
+	if s.Metadata[MetaCreatedBy] != "listen" {
+		return false
+	}
+	p := s.Metadata[MetaPort]
+	if p == "" {
+		p = callbackPort(s.CallbackURL)
+	}
+	if p != port {
+		return false
+	}
+	host, _ := os.Hostname()
+	if h := s.Metadata[MetaHost]; h != "" && h != host {
+		return false // another machine's (a shared store)
+	}
+	return s.Status == store.StatusDisabled || NotRunning(s) != ""
+}
+
+// CallbackURL is the base URL a listener on host:port is reached at
+// (127.0.0.1 for a wildcard host).
+func CallbackURL(host string, port int) string {
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 func setProcess(s *store.Subscription, port string) bool {
@@ -337,6 +375,15 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, ProviderSecrets: o.Secrets, Headers: o.Headers,
 		Timeout: o.Timeout, MaxBody: o.MaxBody, SubscriptionID: sub.ID, Now: o.Now, Log: l.log, Recorder: l.rec,
 		Limits: l.limits, SkipVerify: o.SkipVerify, Events: o.Events,
+		EventType: func(id string) string {
+			// A Mambu text body names no type: hookctl's own sent event does.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if ev, err := o.Store.GetEvent(ctx, id); err == nil && ev.ID == id {
+				return ev.Type
+			}
+			return ""
+		},
 	}
 	if sub.Scheme != "" && sub.Scheme != "auto" && o.Scheme == "" {
 		srvCfg.Scheme = sub.Scheme
@@ -355,14 +402,7 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 }
 
 // URL is the listener's base URL (http://127.0.0.1:PORT).
-func (l *Listener) URL() string {
-	host := l.opts.Host
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	_, port, _ := net.SplitHostPort(l.ln.Addr().String())
-	return "http://" + net.JoinHostPort(host, port)
-}
+func (l *Listener) URL() string { return CallbackURL(l.opts.Host, l.Port()) }
 
 // Port is the bound port.
 func (l *Listener) Port() int { return l.ln.Addr().(*net.TCPAddr).Port }

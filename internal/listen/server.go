@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +70,10 @@ type Config struct {
 	// Limits reads bodies under a shared budget (a default Limiter for
 	// MaxBody when nil).
 	Limits *httplimit.Limiter
+	// EventType, when set, names the type of a verified event whose body
+	// and headers do not (a Mambu text body): the type of the event of
+	// that id hookctl sent, "" when it did not.
+	EventType func(id string) string
 }
 
 // Stats are the counters of the shutdown summary.
@@ -295,6 +300,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		schemeName = sc.Name()
 	}
 	meta := eventMeta(r.Header, body, schemeName, s.cfg.Provider)
+	if verr == nil && meta.typ == "" && s.cfg.EventType != nil && !strings.HasPrefix(meta.id, "rcv_") {
+		meta.typ = s.cfg.EventType(meta.id)
+	}
 	if verr != nil {
 		s.rejected.Add(1)
 		reason, code := verr.Error(), ""
@@ -641,6 +649,9 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 			m.id = eventID
 		}
 	}
+	if m.typ == "" && bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("<")) {
+		m.typ = xmlEventType(body)
+	}
 	if m.typ == "" {
 		for _, k := range []string{"X-Hookctl-Event-Type", "X-Github-Event", "X-Event-Type"} {
 			if v := h.Get(k); v != "" {
@@ -665,4 +676,39 @@ func FormatSize(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// xmlEventType is the text of the root's first <event>, <type> or
+// <event_type> child (Mambu's XML notifications name it in <event>), ""
+// when there is none.
+func xmlEventType(body []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	depth, want := 0, false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			want = depth == 2 && (t.Name.Local == "event" || t.Name.Local == "type" || t.Name.Local == "event_type")
+			if depth > 2 {
+				want = false
+			}
+		case xml.CharData:
+			if want {
+				if v := strings.TrimSpace(string(t)); v != "" {
+					return v
+				}
+			}
+		case xml.EndElement:
+			depth--
+			want = false
+			if depth < 1 {
+				return ""
+			}
+		}
+	}
 }

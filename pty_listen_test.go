@@ -1,0 +1,120 @@
+//go:build !windows
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
+// lockedBuffer is the pty's output, read while the child still writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// On a real terminal, a burst of 300 requests through listen shows a few
+// lines a second and "… N more card.created, all 200" for the rest, not a
+// line per request (issue 20 item 12; HOOKCTL_FORCE_TTY is not set).
+func TestPTYListenBurstCoalesced(t *testing.T) {
+	e := newPTYEnv(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer app.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	secret := strings.TrimSpace(e.plain("listen", "--port", port, "--print-secret"))
+
+	c := e.command([]string{"NO_COLOR=1"}, "listen", "--port", port, "--forward", app.URL)
+	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out lockedBuffer
+	copied := make(chan struct{})
+	go func() {
+		io.Copy(&out, f) // ends with EIO when the child exits
+		close(copied)
+	}()
+	exited := false
+	defer func() {
+		if !exited {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
+	base := "http://127.0.0.1:" + port
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(out.String(), "Ready!"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("listen did not start:\n%s", out.String())
+		}
+	}
+	sc, _ := signature.Lookup("standard")
+	const n = 300
+	for i := range n {
+		body := []byte(`{"type":"card.created"}`)
+		h, err := sc.Sign(signature.SignInput{Secrets: []string{secret}, ID: fmt.Sprintf("msg_pty_%d", i), Timestamp: time.Now(), Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", base+"/", bytes.NewReader(body))
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	c.Process.Signal(syscall.SIGINT)
+	c.Wait()
+	exited = true
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second):
+		t.Fatal("pty output did not end")
+	}
+	got := strings.ReplaceAll(out.String(), "\r\n", "\n")
+	if !strings.Contains(got, fmt.Sprintf("Received %d, verified %d, rejected 0; forwarded %d ok, 0 failed.", n, n, n)) {
+		t.Fatalf("no summary of %d events:\n%s", n, tail(got))
+	}
+	more := regexp.MustCompile(`… [\d,]+ more card\.created, all 200`)
+	lines := strings.Count(got, "\n")
+	t.Logf("%d lines on the terminal for %d requests", lines, n)
+	if !more.MatchString(got) || lines > 60 {
+		t.Fatalf("%d lines on the terminal for %d requests, want a '… N more' line and few lines:\n%s", lines, n, tail(got))
+	}
+}
