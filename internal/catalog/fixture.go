@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/internal/signature"
 )
