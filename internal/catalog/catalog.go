@@ -68,7 +68,7 @@ type EventType struct {
 	Method      string // "" = POST
 	Origin      string // "builtin" or the fixture file it came from
 
-	src          []byte            // body template source
+	src          string            // body template source
 	placeholders map[string]string // Mambu-style {NAME} → {{call}}
 	once         sync.Once
 	tmpl         *template
@@ -87,7 +87,7 @@ func isJSONContent(ct string) bool {
 
 func (e *EventType) compiled() (*template, error) {
 	e.once.Do(func() {
-		src := e.src
+		src := []byte(e.src)
 		if e.IsJSON() {
 			// Sent compact, like the providers do; a template that is not
 			// JSON before rendering (bare placeholders) is kept as written.

@@ -464,3 +464,33 @@ func TestBuildConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinFilesComplete: the string embeds Load parses are every .json
+// file of builtin/, in directory order, with the same bytes.
+func TestBuiltinFilesComplete(t *testing.T) {
+	entries, err := builtinFS.ReadDir("builtin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, de := range entries {
+		if !de.IsDir() && strings.HasSuffix(de.Name(), ".json") {
+			want = append(want, "builtin/"+de.Name())
+		}
+	}
+	files := builtinFiles()
+	var got []string
+	for _, f := range files {
+		got = append(got, f.name)
+		data, err := builtinFS.ReadFile(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(data) != f.data {
+			t.Errorf("%s: the string embed differs from the file", f.name)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("builtinFiles() = %v, builtin/ has %v: add the new file to builtinFiles", got, want)
+	}
+}

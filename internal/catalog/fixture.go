@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/internal/signature"
 )
@@ -28,15 +28,50 @@ import (
 //go:embed builtin
 var builtinFS embed.FS
 
+// The built-in fixture files again as strings: embed.FS.ReadFile copies
+// (~600 KB on every Load), a string embed does not, and the parsed
+// descriptions and bodies stay substrings of the binary's read-only data.
+// TestBuiltinFilesComplete checks this list against the directory.
+var (
+	//go:embed builtin/bond.json
+	builtinBond string
+	//go:embed builtin/github.json
+	builtinGitHub string
+	//go:embed builtin/mambu.json
+	builtinMambu string
+	//go:embed builtin/mono.json
+	builtinMono string
+	//go:embed builtin/saas.json
+	builtinSaaS string
+	//go:embed builtin/standard.json
+	builtinStandard string
+	//go:embed builtin/stripe.json
+	builtinStripe string
+)
+
+// builtinFiles are the built-in fixture files in directory order.
+func builtinFiles() []struct{ name, data string } {
+	return []struct{ name, data string }{
+		{"builtin/bond.json", builtinBond},
+		{"builtin/github.json", builtinGitHub},
+		{"builtin/mambu.json", builtinMambu},
+		{"builtin/mono.json", builtinMono},
+		{"builtin/saas.json", builtinSaaS},
+		{"builtin/standard.json", builtinStandard},
+		{"builtin/stripe.json", builtinStripe},
+	}
+}
+
 // rawFixture is one fixture entry as read from a file.
 type rawFixture struct {
 	typ, provider, description, scheme, contentType, method string
-	body                                                    []byte // compact JSON
+	body                                                    string // JSON as written
 	hasBody                                                 bool
 	template, templateFile                                  string
 	hasTemplate                                             bool
 	placeholders                                            map[string]string
 	line, bodyLine                                          int
+	bodyOff                                                 int    // of a JSON body in the file
 	data                                                    []byte // the whole file, to find lines
 	lines                                                   map[string]int
 }
@@ -77,35 +112,77 @@ func (e *FixtureError) Hints() []string {
 // ExitCode: a bad fixture is bad input.
 func (e *FixtureError) ExitCode() int { return 2 }
 
+// loadBuiltins builds the built-in event types. Files the generated index
+// (builtin_index.go) covers, with the same length as when it was
+// generated, are not parsed: their types come from the index and their
+// bodies are slices of the embedded file (compiled on first use). The
+// others are parsed.
 func loadBuiltins() ([]*EventType, error) {
-	entries, err := builtinFS.ReadDir("builtin")
+	files := builtinFiles()
+	out := make([]*EventType, 0, len(builtinIndex)+16)
+	for i, f := range files {
+		if ets, ok := indexedBuiltins(i, f.data); ok {
+			out = append(out, ets...)
+			continue
+		}
+		ets, err := parseBuiltin(f.name, f.data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ets...)
+	}
+	return out, nil
+}
+
+// indexedBuiltins builds file i's types from builtinIndex; false when the
+// index does not cover it or is stale.
+func indexedBuiltins(i int, data string) ([]*EventType, bool) {
+	if i >= len(builtinIndexLen) || builtinIndexLen[i] < 0 || builtinIndexLen[i] != len(data) {
+		return nil, false
+	}
+	var n int
+	for k := range builtinIndex {
+		if int(builtinIndex[k].file) == i {
+			n++
+		}
+	}
+	ets := make([]EventType, n)
+	out := make([]*EventType, 0, n)
+	for k := range builtinIndex {
+		x := &builtinIndex[k]
+		if int(x.file) != i {
+			continue
+		}
+		end := int(x.off) + int(x.n)
+		if end > len(data) || x.n < 2 || (data[x.off] != '{' && data[x.off] != '[') || (data[end-1] != '}' && data[end-1] != ']') {
+			return nil, false
+		}
+		et := &ets[len(out)]
+		et.Type, et.Provider, et.Description = x.typ, x.provider, x.description
+		et.Scheme, et.ContentType, et.Method = x.scheme, x.contentType, x.method
+		et.Origin = "builtin"
+		et.src = data[x.off:end]
+		out = append(out, et)
+	}
+	return out, true
+}
+
+// parseBuiltin parses one built-in fixture file.
+func parseBuiltin(name, data string) ([]*EventType, error) {
+	raws, err := parseJSONFixtures(name, data, nil)
 	if err != nil {
 		return nil, err
 	}
-	var out []*EventType
-	for _, de := range entries {
-		if de.IsDir() || !strings.HasSuffix(de.Name(), ".json") {
-			continue
-		}
-		name := "builtin/" + de.Name()
-		data, err := builtinFS.ReadFile(name)
+	out := make([]*EventType, 0, len(raws))
+	for _, r := range raws {
+		et, err := r.eventType(name, func(p string) ([]byte, error) {
+			return builtinFS.ReadFile(path.Join("builtin", p))
+		}, false)
 		if err != nil {
 			return nil, err
 		}
-		raws, err := parseJSONFixtures(name, data, true)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range raws {
-			et, err := r.eventType(name, func(p string) ([]byte, error) {
-				return builtinFS.ReadFile(path.Join("builtin", p))
-			}, false)
-			if err != nil {
-				return nil, err
-			}
-			et.Origin = "builtin"
-			out = append(out, et)
-		}
+		et.Origin = "builtin"
+		out = append(out, et)
 	}
 	return out, nil
 }
@@ -142,7 +219,7 @@ func loadDir(dir string) ([]*EventType, error) {
 		}
 		var raws []*rawFixture
 		if strings.EqualFold(filepath.Ext(f), ".json") {
-			raws, err = parseJSONFixtures(rel(f), data, false)
+			raws, err = parseJSONFixtures(rel(f), string(data), data)
 		} else {
 			raws, err = parseYAMLFixtures(rel(f), data)
 		}
@@ -181,15 +258,16 @@ func lineCol(data []byte, off int) (int, int) {
 	return line, col
 }
 
-// parseJSONFixtures reads a JSON fixture file; trusted (the embedded,
-// tested built-ins) skips validation.
-func parseJSONFixtures(file string, data []byte, trusted bool) ([]*rawFixture, error) {
-	if !trusted && !gjson.ValidBytes(data) {
+// parseJSONFixtures reads a JSON fixture file. lineData is the file's
+// bytes, to validate it and give fields their lines; nil for the embedded,
+// tested built-ins, which skip both (their lines are 0).
+func parseJSONFixtures(file, data string, lineData []byte) ([]*rawFixture, error) {
+	if lineData != nil && !gjson.Valid(data) {
 		var v any
-		err := json.Unmarshal(data, &v)
+		err := json.Unmarshal(lineData, &v)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line, col := lineCol(data, int(se.Offset)-1)
+			line, col := lineCol(lineData, int(se.Offset)-1)
 			return nil, &FixtureError{File: file, Line: line, Msg: fmt.Sprintf("invalid JSON (column %d): %s", col, se.Error())}
 		}
 		msg := "invalid JSON"
@@ -198,32 +276,32 @@ func parseJSONFixtures(file string, data []byte, trusted bool) ([]*rawFixture, e
 		}
 		return nil, &FixtureError{File: file, Line: 1, Msg: msg}
 	}
-	root := gjson.ParseBytes(data)
-	var items []gjson.Result
-	switch {
-	case root.IsArray():
-		items = root.Array()
-	case root.IsObject():
-		items = []gjson.Result{root}
-	default:
+	root := gjson.Parse(data)
+	if !root.IsArray() && !root.IsObject() {
 		return nil, &FixtureError{File: file, Line: 1, Msg: "want a fixture object or an array of them"}
 	}
 	// Line numbers from one index of newlines, not a scan per field.
 	var nl []int
-	for i, c := range data {
+	for i, c := range lineData {
 		if c == '\n' {
 			nl = append(nl, i)
 		}
 	}
-	lineAt := func(off int) int { return 1 + sort.SearchInts(nl, off) }
+	lineAt := func(off int) int {
+		if lineData == nil {
+			return 0
+		}
+		return 1 + sort.SearchInts(nl, off)
+	}
 	var out []*rawFixture
-	for _, it := range items {
+	var ferr error
+	item := func(it gjson.Result) bool {
 		line := lineAt(it.Index)
 		if !it.IsObject() {
-			return nil, &FixtureError{File: file, Line: line, Msg: "want a fixture object"}
+			ferr = &FixtureError{File: file, Line: line, Msg: "want a fixture object"}
+			return false
 		}
-		r := &rawFixture{line: line, data: data}
-		var ferr error
+		r := &rawFixture{line: line, data: lineData}
 		it.ForEach(func(k, v gjson.Result) bool {
 			vline := lineAt(v.Index)
 			key := k.String()
@@ -234,7 +312,7 @@ func parseJSONFixtures(file string, data []byte, trusted bool) ([]*rawFixture, e
 					return false
 				}
 				// Compacted when first compiled (Load stays cheap).
-				r.body, r.hasBody, r.bodyLine = []byte(v.Raw), true, vline
+				r.body, r.hasBody, r.bodyLine, r.bodyOff = v.Raw, true, vline, v.Index
 			case "placeholders":
 				if !v.IsObject() {
 					ferr = &FixtureError{File: file, Line: vline, Msg: "placeholders must be an object of NAME: \"{{function …}}\""}
@@ -266,9 +344,19 @@ func parseJSONFixtures(file string, data []byte, trusted bool) ([]*rawFixture, e
 			return true
 		})
 		if ferr != nil {
-			return nil, ferr
+			return false
 		}
 		out = append(out, r)
+		return true
+	}
+	// One pass over the file (Array() then ForEach would scan it twice).
+	if root.IsArray() {
+		root.ForEach(func(_, it gjson.Result) bool { return item(it) })
+	} else {
+		item(root)
+	}
+	if ferr != nil {
+		return nil, ferr
 	}
 	return out, nil
 }
@@ -362,7 +450,7 @@ func parseYAMLFixtures(file string, data []byte) ([]*rawFixture, error) {
 				if err := yamlToJSON(&buf, v); err != nil {
 					return nil, &FixtureError{File: file, Line: v.Line, Msg: "body: " + err.Error()}
 				}
-				r.body, r.hasBody, r.bodyLine = buf.Bytes(), true, v.Line
+				r.body, r.hasBody, r.bodyLine = buf.String(), true, v.Line
 			case "placeholders":
 				if v.Kind != yaml.MappingNode {
 					return nil, &FixtureError{File: file, Line: v.Line, Msg: "placeholders must be a mapping of NAME: \"{{function …}}\""}
@@ -534,13 +622,13 @@ func (r *rawFixture) eventType(file string, readFile func(string) ([]byte, error
 		}
 		et.src = r.body
 	default:
-		src := []byte(r.template)
+		src := r.template
 		if r.templateFile != "" {
 			b, err := readFile(r.templateFile)
 			if err != nil {
 				return nil, fail(r.bodyLine, "template_file is relative to the fixture file", "cannot read template_file %q: %v", r.templateFile, errors.Unwrap(err))
 			}
-			src = b
+			src = string(b)
 		}
 		if et.ContentType == "" {
 			et.ContentType = sniffContentType(src)
@@ -595,8 +683,8 @@ func (r *rawFixture) lineOf(text string) int {
 	return l
 }
 
-func sniffContentType(src []byte) string {
-	s := bytes.TrimSpace(src)
+func sniffContentType(src string) string {
+	s := strings.TrimSpace(src)
 	switch {
 	case len(s) > 0 && s[0] == '<':
 		return ContentXML
@@ -670,4 +758,12 @@ var defaultPlaceholders = map[string]string{
 	"TRANSACTION_AMOUNT":   "{{random_amount 10 2000}}",
 	"CURRENCY":             "{{choice EUR}}",
 	"USER_KEY":             "{{hex 32}}",
+}
+
+// builtinEntry is one built-in event type of the generated index: what
+// eventType would make of it, and where its body is in its file.
+type builtinEntry struct {
+	file                                                    uint8 // index in builtinFiles()
+	typ, provider, description, scheme, contentType, method string
+	off, n                                                  int32 // the body: data[off:off+n]
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -142,10 +143,13 @@ func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *cat
 	return nil, nil
 }
 
+// Compiled on first use, not in package init (every command links check).
 var (
-	uuidRe  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	hexRe   = regexp.MustCompile(`^[0-9a-f]{16,}$`)
-	tokenRe = regexp.MustCompile(`^([a-z]+_)[A-Za-z0-9]{8,}$`)
+	uuidRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	})
+	hexRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{16,}$`) })
+	tokenRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([a-z]+_)[A-Za-z0-9]{8,}$`) })
 )
 
 // idLike says whether a and b are two ids of the same kind (cus_…,
@@ -155,10 +159,10 @@ func idLike(a, b string) bool {
 		return false
 	}
 	switch {
-	case uuidRe.MatchString(a) && uuidRe.MatchString(b), hexRe.MatchString(a) && hexRe.MatchString(b):
+	case uuidRe().MatchString(a) && uuidRe().MatchString(b), hexRe().MatchString(a) && hexRe().MatchString(b):
 		return true
 	}
-	ma, mb := tokenRe.FindStringSubmatch(a), tokenRe.FindStringSubmatch(b)
+	ma, mb := tokenRe().FindStringSubmatch(a), tokenRe().FindStringSubmatch(b)
 	return ma != nil && mb != nil && ma[1] == mb[1]
 }
 

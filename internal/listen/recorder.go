@@ -289,14 +289,16 @@ func (r *Recorder) syncOnce() {
 // Journal space is preallocated (zeros) in chunks ahead of the frames.
 const allocChunk = 4 << 20
 
-var zeros = make([]byte, 256<<10)
+// zeros is allocated when a journal first grows, not in package init.
+var zeros = sync.OnceValue(func() []byte { return make([]byte, 256<<10) })
 
 // preallocate extends the zeroed space past need (under mu; the next
 // fdatasync makes the new size durable).
 func (r *Recorder) preallocate(need int64) error {
 	to := (need/allocChunk + 1) * allocChunk
 	for off := r.alloc; off < to; {
-		n, err := r.j.w.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off)
+		z := zeros()
+		n, err := r.j.w.WriteAt(z[:min(int64(len(z)), to-off)], off)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,7 +45,7 @@ type LeasingRequeuer interface {
 // unchanged.
 func MaskURL(s string) string {
 	if IsKeyValueDSN(s) {
-		return keyValuePassword.ReplaceAllString(s, "${1}xxxxx")
+		return keyValuePassword().ReplaceAllString(s, "${1}xxxxx")
 	}
 	if !strings.Contains(s, "://") {
 		return s
@@ -67,18 +68,23 @@ func MaskURL(s string) string {
 
 // keyValueDSN matches a libpq connection string: key=value pairs separated
 // by spaces, the first key a known one (host=… dbname=… user=…).
-var keyValueDSN = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|sslmode|service|application_name|connect_timeout|options|target_session_attrs|passfile)\s*=`)
+// Compiled on first use, not in package init (every command links store).
+var keyValueDSN = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|sslmode|service|application_name|connect_timeout|options|target_session_attrs|passfile)\s*=`)
+})
 
-var keyValuePassword = regexp.MustCompile(`(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+var keyValuePassword = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+})
 
 // IsKeyValueDSN reports whether s is a libpq key=value connection string
 // (host=db user=app password=… dbname=hooks), which names a PostgreSQL store.
-func IsKeyValueDSN(s string) bool { return keyValueDSN.MatchString(s) }
+func IsKeyValueDSN(s string) bool { return keyValueDSN().MatchString(s) }
 
 // DSNPassword returns the password a store location holds, or "".
 func DSNPassword(s string) string {
 	if IsKeyValueDSN(s) {
-		m := keyValuePassword.FindStringSubmatch(s)
+		m := keyValuePassword().FindStringSubmatch(s)
 		if m == nil {
 			return ""
 		}
