@@ -61,6 +61,13 @@ func newH1Transport(connect time.Duration, maxIdle int, fallback http.RoundTripp
 	}
 }
 
+// NewH1Transport is the lean transport for other packages that forward
+// requests (listen): plain http:// on kept-alive connections (at most
+// maxIdle idle ones per host), everything else through fallback.
+func NewH1Transport(connect time.Duration, maxIdle int, fallback http.RoundTripper) http.RoundTripper {
+	return newH1Transport(connect, maxIdle, fallback)
+}
+
 // RoundTrip implements http.RoundTripper; the request's context bounds it.
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {

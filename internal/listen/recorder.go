@@ -139,7 +139,12 @@ type Recorder struct {
 var (
 	importTick = 20 * time.Millisecond
 	busyAdds   = int64(20) // more Adds than this per tick = busy
-	maxBacklog = int64(20000)
+	// maxBacklog records may wait in the journal while the listener is
+	// busy before the importer competes with requests for the CPU: a burst
+	// (100k events is ~10 s at full speed) is answered at full speed and
+	// stored once it is over; under longer sustained load the importer
+	// keeps the backlog here. The journal is durable, so waiting is safe.
+	maxBacklog = int64(100000)
 	// hardBacklog records not yet in the store: beyond it senders get 503
 	// (the journal stays bounded when the store is down or too slow).
 	hardBacklog = int64(200000)

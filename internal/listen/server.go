@@ -24,6 +24,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
@@ -138,7 +139,11 @@ func NewServer(cfg Config) (*Server, error) {
 		if cfg.SkipVerify {
 			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 		}
-		s.transport = t
+		// Plain http:// targets (the usual local app) go through the
+		// delivery engine's lean HTTP/1.1 transport: the whole exchange on
+		// the request's goroutine, no read/write loop goroutines per
+		// connection; https goes to the standard transport.
+		s.transport = delivery.NewH1Transport(5*time.Second, 1024, t)
 	}
 	if s.cfg.Limits == nil {
 		s.cfg.Limits = httplimit.New(httplimit.Config{MaxBody: s.cfg.MaxBody})

@@ -417,3 +417,51 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// The default transport (the lean h1 one for http:// targets) keeps one
+// connection to the app alive across forwards and adds no User-Agent of
+// its own.
+func TestForwardReusesConnection(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	var uas []string
+	a := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		uas = append(uas, strings.Join(r.Header["User-Agent"], ","))
+		mu.Unlock()
+		io.WriteString(w, "ok")
+	}))
+	a.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	a.Start()
+	defer a.Close()
+	s, _, log := newTestServer(t, a.URL+"/webhooks", nil)
+	defer log.Close()
+	for i := range 20 {
+		body := []byte(`{"type":"x","n":` + string(rune('0'+i%10)) + `}`)
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.RemoteAddr = "127.0.0.1:1234"
+		sign(t, req, "s3cret", "evt_"+string(rune('a'+i)), body)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if w.Code != 200 || w.Body.String() != "ok" {
+			t.Fatalf("forward %d: %d %q", i, w.Code, w.Body.String())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != 1 {
+		t.Errorf("20 forwards used %d connections to the app, want 1 (kept alive)", conns)
+	}
+	for _, ua := range uas {
+		if ua != "" {
+			t.Fatalf("forward carried User-Agent %q, the sender sent none", ua)
+		}
+	}
+}
