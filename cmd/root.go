@@ -241,7 +241,7 @@ and replays what failed. No account, no network.`,
 		if c.HasSubCommands() && c.HasParent() && c.Flags().NArg() > 0 {
 			return unknownSubcommand(c, c.Flags().Arg(0))
 		}
-		return cli.Usagef("%v", err).Hint("run '%s --help' for usage", c.CommandPath())
+		return cli.FlagError(c, err) // did-you-mean for an unknown flag, then the usage hint
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&configFile, "config", "", "config `file` (default $HOOKCTL_CONFIG_DIR/config.yaml)")

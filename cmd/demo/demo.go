@@ -106,6 +106,12 @@ func run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
 	st0 := opts.IO.Styles()
 	out := opts.IO.Out
+	asJSON := opts.IO.JSON()
+	if asJSON {
+		// stdout carries JSON lines only (a ready line, then a summary);
+		// the tour goes to stderr.
+		out = opts.IO.ErrOut
+	}
 	step := func(n int, title string) {
 		fmt.Fprintf(out, "\n%s %s\n", st0.Title.Render(fmt.Sprintf("Step %d/5", n)), st0.Bold.Render(title))
 	}
@@ -170,6 +176,12 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}()
 	app.SetSecrets(l.Sub.Secret)
+	if asJSON {
+		if err := ui.WriteJSONLine(opts.IO.Out, demoReady{Kind: "ready", URL: l.URL(), Port: l.Port(), Secret: l.Sub.Secret,
+			SubscriptionID: l.Sub.ID, AppURL: app.URL()}); err != nil {
+			return err
+		}
+	}
 	say("%s", cmd("hookctl listen --forward "+strings.TrimPrefix(app.URL(), "http://")))
 	say("Listening on %s. It registered itself as a subscription for all events;", st0.URL.Render(l.URL()))
 	say("its signing secret (the one your app checks) is %s.", st0.Secret.Render(l.Sub.Secret))
@@ -323,8 +335,42 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintf(out, "\n%s in %.1fs. Cleaned up: the app and listener are stopped%s.\n", st0.Success.Render("Demo finished"),
 		time.Since(start).Seconds(), map[bool]string{true: " and the temporary store removed", false: ""}[tmp != ""])
-	if stats.Rejected != 1 || counts.Failed != 0 || rc.Succeeded != rc.Total || rc.Total == 0 {
+	planned := stats.Rejected == 1 && counts.Failed == 0 && rc.Succeeded == rc.Total && rc.Total > 0
+	if asJSON {
+		if err := ui.WriteJSONLine(opts.IO.Out, demoSummary{Kind: "summary", OK: planned, Received: stats.Received,
+			Verified: stats.Verified, Rejected: stats.Rejected, ForwardedOK: stats.ForwardedOK, ForwardFailed: stats.ForwardFail,
+			AppHandled: len(app.Received()), Replayed: rc.Total, ReplaySucceeded: rc.Succeeded,
+			ElapsedMS: time.Since(start).Milliseconds()}); err != nil {
+			return err
+		}
+	}
+	if !planned {
 		return cli.Failf("the demo did not go as planned (rejected %d, failed %d, replayed %d/%d)", stats.Rejected, counts.Failed, rc.Succeeded, rc.Total)
 	}
 	return nil
+}
+
+// demoReady is the first stdout line of `demo -o json`, like listen's.
+type demoReady struct {
+	Kind           string `json:"kind"`
+	URL            string `json:"url"`
+	Port           int    `json:"port"`
+	Secret         string `json:"secret"`
+	SubscriptionID string `json:"subscription_id"`
+	AppURL         string `json:"app_url"`
+}
+
+// demoSummary is the last stdout line of `demo -o json`.
+type demoSummary struct {
+	Kind            string `json:"kind"`
+	OK              bool   `json:"ok"`
+	Received        int64  `json:"received"`
+	Verified        int64  `json:"verified"`
+	Rejected        int64  `json:"rejected"`
+	ForwardedOK     int64  `json:"forwarded_ok"`
+	ForwardFailed   int64  `json:"forward_failed"`
+	AppHandled      int    `json:"app_handled"`
+	Replayed        int64  `json:"replayed"`
+	ReplaySucceeded int64  `json:"replay_succeeded"`
+	ElapsedMS       int64  `json:"elapsed_ms"`
 }
