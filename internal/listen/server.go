@@ -586,12 +586,19 @@ func forwardError(err error, timeout time.Duration) string {
 		err = ue.Err
 	}
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		// net/http's client times out through its context; the lean h1
+		// transport through a connection deadline (an i/o timeout).
 		return fmt.Sprintf("the app did not answer within %s (--timeout)", timeout)
 	case isConnRefused(err):
 		return "connection refused: is your app running? (" + err.Error() + ")"
 	}
 	return err.Error()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func isConnRefused(err error) bool {
