@@ -388,7 +388,7 @@ func suggest(s string, cands []string) string {
 		if c == s {
 			continue
 		}
-		d := levenshtein(s, c)
+		d := EditDistance(s, c)
 		if d < bestD {
 			best, bestD = c, d
 		}
@@ -403,7 +403,9 @@ func suggest(s string, cands []string) string {
 	return ""
 }
 
-func levenshtein(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in runes: the
+// measure behind every did-you-mean (events, check ids, flags).
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

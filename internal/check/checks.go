@@ -12,6 +12,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/hookctl/hookctl/internal/catalog"
 	"sort"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func Select(only, skip []string) (map[string]bool, error) {
 func suggest(s string, cands []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range cands {
-		d := levenshtein(s, c)
+		d := catalog.EditDistance(s, c)
 		if strings.Contains(c, s) && len(s) >= 4 {
 			d = min(d, 2)
 		}
@@ -173,26 +174,6 @@ func suggest(s string, cands []string) string {
 		return best
 	}
 	return ""
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Result is one check's verdict and its evidence.

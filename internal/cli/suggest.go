@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/hookctl/hookctl/internal/catalog"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,7 +33,7 @@ func SuggestFlags(c *cobra.Command, name string) []string {
 			return
 		}
 		seen[f.Name] = true
-		if distance(name, f.Name) <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) ||
+		if catalog.EditDistance(name, f.Name) <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) ||
 			(len(f.Name) >= 4 && strings.HasPrefix(name, f.Name)) {
 			out = append(out, f.Name)
 		}
@@ -43,24 +44,4 @@ func SuggestFlags(c *cobra.Command, name string) []string {
 		out = out[:3]
 	}
 	return out
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
