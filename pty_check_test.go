@@ -2,9 +2,9 @@ package main
 
 import (
 	"io"
-	"regexp"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
