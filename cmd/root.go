@@ -128,49 +128,67 @@ const (
 )
 
 // subcommand is one top-level command: its group, the names it answers to
-// (its Use word and aliases) and its constructor.
+// (its Use word and aliases), its one-line summary and its constructor.
 type subcommand struct {
 	group string
 	names []string
+	short string
 	build func(*cli.Factory) *cobra.Command
 }
 
-// subcommands lists hookctl's top-level commands in help order. names must
-// match what build returns (TestSubcommandNames checks it): they let Run
-// build only the command a run asks for.
+// subcommands lists hookctl's top-level commands in help order. names and
+// short must match what build returns (TestSubcommandNames and
+// TestHelpStubs check): they let Run build only the command a run asks
+// for, and only stand-ins for the root's help.
 var subcommands = []subcommand{
-	{groupWebhooks, []string{"trigger"}, trigger.NewCmd},
-	{groupWebhooks, []string{"listen"}, listen.NewCmd},
-	{groupWebhooks, []string{"replay"}, replay.NewCmd},
-	{groupWebhooks, []string{"worker"}, worker.NewCmd},
-	{groupWebhooks, []string{"serve"}, serve.NewCmd},
-	{groupWebhooks, []string{"demo"}, demo.NewCmd},
-	{groupWebhooks, []string{"check"}, checkcmd.NewCmd},
-	{groupWebhooks, []string{"ui"}, uicmd.NewCmd},
-	{groupManage, []string{"subscribe"}, subscribe.NewCmd},
-	{groupManage, []string{"subscriptions", "subscription", "subs"}, subscriptions.NewCmd},
-	{groupManage, []string{"events"}, events.NewCmd},
-	{groupManage, []string{"deliveries"}, deliveries.NewCmd},
-	{groupSign, []string{"sign"}, sign.NewCmd},
-	{groupSign, []string{"verify"}, verify.NewCmd},
-	{groupSetup, []string{"config"}, configcmd.NewCmd},
-	{groupSetup, []string{"store"}, storecmd.NewCmd},
-	{groupSetup, []string{"completion"}, completioncmd.NewCmd},
-	{groupSetup, []string{"version"}, versioncmd.NewCmd},
+	{groupWebhooks, []string{"trigger"}, "Send a signed sample event to every matching subscription", trigger.NewCmd},
+	{groupWebhooks, []string{"listen"}, "Receive, verify and forward webhooks to your app", listen.NewCmd},
+	{groupWebhooks, []string{"replay"}, "Resend deliveries with the exact body first sent", replay.NewCmd},
+	{groupWebhooks, []string{"worker"}, "Deliver pending deliveries until interrupted", worker.NewCmd},
+	{groupWebhooks, []string{"serve"}, "Run the providers' APIs locally (Bond, Stripe-style, Svix, Mambu)", serve.NewCmd},
+	{groupWebhooks, []string{"demo"}, "A self-contained tour: receiver, listen, trigger, retry, replay", demo.NewCmd},
+	{groupWebhooks, []string{"check"}, "Check that a webhook receiver verifies, acknowledges and de-duplicates correctly", checkcmd.NewCmd},
+	{groupWebhooks, []string{"ui"}, "Open the web inspector: live log, detail, replay, edit and resend, diff", uicmd.NewCmd},
+	{groupManage, []string{"subscribe"}, "Create a subscription: a callback URL for some events", subscribe.NewCmd},
+	{groupManage, []string{"subscriptions", "subscription", "subs"}, "List, show, change, rotate and delete subscriptions", subscriptions.NewCmd},
+	{groupManage, []string{"events"}, "Browse the event catalog and the log of events sent and received", events.NewCmd},
+	{groupManage, []string{"deliveries"}, "Inspect the delivery log", deliveries.NewCmd},
+	{groupSign, []string{"sign"}, "Sign a body read from stdin and print the headers to send", sign.NewCmd},
+	{groupSign, []string{"verify"}, "Verify a signed body read from stdin", verify.NewCmd},
+	{groupSetup, []string{"config"}, "Show and change settings", configcmd.NewCmd},
+	{groupSetup, []string{"store"}, "Inspect, migrate, export and import the store", storecmd.NewCmd},
+	{groupSetup, []string{"completion"}, "Print a shell completion script", completioncmd.NewCmd},
+	{groupSetup, []string{"version"}, "Print hookctl's version, commit and Go version", versioncmd.NewCmd},
 }
 
+// stub is what the root's help shows of sc: a runnable command with its
+// name, aliases and summary, none of its flags or sub-commands.
+func (sc subcommand) stub() *cobra.Command {
+	return &cobra.Command{Use: sc.names[0], Aliases: sc.names[1:], Short: sc.short, Run: func(*cobra.Command, []string) {}}
+}
+
+// rootHelp is what commandFor returns for a run that only prints the
+// root's help (hookctl, hookctl --help or -h, hookctl help): the root gets
+// stubs of its commands, which print the same help as the whole tree at a
+// fraction of its start-up cost (every command's flags and sub-commands).
+// It is no command's name.
+const rootHelp = " root help"
+
 // commandFor returns the top-level command args run when that is plain from
-// the first argument alone, else "". Building only that command keeps the
-// start of most runs cheap (constructing every command and its flags is
-// most of the in-process start-up cost). The whole tree is built whenever
-// anything may look at it: no command name first (--help, a global flag
-// before the command, a typo to suggest for), help, completion and cobra's
-// hidden __complete commands.
+// the first argument alone, rootHelp when the run prints only the root's
+// help, else "". Building only that command keeps the start of most runs
+// cheap (constructing every command and its flags is most of the
+// in-process start-up cost). The whole tree is built whenever anything may
+// look at it: a global flag before the command, a typo to suggest for,
+// help on a command, completion and cobra's hidden __complete commands.
 func commandFor(args []string) string {
 	if len(args) == 0 {
-		return ""
+		return rootHelp
 	}
 	name := args[0]
+	if len(args) == 1 && (name == "--help" || name == "-h" || name == "help") {
+		return rootHelp
+	}
 	if name == "completion" {
 		return "" // generates scripts from the whole tree
 	}
@@ -185,8 +203,9 @@ func commandFor(args []string) string {
 // NewRootCmd builds the whole command tree.
 func NewRootCmd(f *cli.Factory) *cobra.Command { return newRootCmd(f, "") }
 
-// newRootCmd builds the root command with every top-level command, or with
-// only the one named only (when not "").
+// newRootCmd builds the root command with every top-level command, with
+// only the one named only (when not ""), or with stubs of them all (only ==
+// rootHelp).
 func newRootCmd(f *cli.Factory, only string) *cobra.Command {
 	var (
 		configFile string
@@ -256,14 +275,19 @@ and replays what failed. No account, no network.`,
 		&cobra.Group{ID: groupSetup, Title: "Setup:"},
 	)
 	for _, sc := range subcommands {
-		if only != "" && !slices.Contains(sc.names, only) {
+		var c *cobra.Command
+		switch {
+		case only == rootHelp:
+			c = sc.stub()
+		case only != "" && !slices.Contains(sc.names, only):
 			continue
+		default:
+			c = sc.build(f)
 		}
-		c := sc.build(f)
 		c.GroupID = sc.group
 		root.AddCommand(c)
 	}
-	if only != "" {
+	if only != "" && only != rootHelp {
 		// The tree has hookctl's own completion command only when whole;
 		// cobra must not add its default one to a partial tree.
 		root.CompletionOptions.DisableDefaultCmd = true
