@@ -35,11 +35,19 @@ func TestReadmeBuildRecordsCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	// The command: `[NAME=value…] go build … -o hookctl …`, up to any `&&`.
 	var build string
+	var env, args []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, "go build ") && strings.Contains(line, "-o hookctl") {
-			build, _, _ = strings.Cut(line, "&&")
+		line, _, _ := strings.Cut(sc.Text(), "&&")
+		words := strings.Fields(line)
+		i := 0
+		for i < len(words) && envAssign.MatchString(words[i]) {
+			i++
+		}
+		if len(words) > i+1 && words[i] == "go" && words[i+1] == "build" && strings.Contains(line, "-o hookctl") {
+			build, env, args = line, words[:i], words[i:]
 			break
 		}
 	}
@@ -47,10 +55,10 @@ func TestReadmeBuildRecordsCommit(t *testing.T) {
 		t.Fatal("README has no `go build … -o hookctl` command")
 	}
 	bin := filepath.Join(t.TempDir(), "hookctl")
-	args := strings.Fields(strings.Replace(build, "-o hookctl", "-o "+bin, 1))
+	args = strings.Fields(strings.Replace(strings.Join(args, " "), "-o hookctl", "-o "+bin, 1))
 	c := exec.Command(args[0], args[1:]...)
 	c.Dir = src
-	c.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	c.Env = append(append(os.Environ(), env...), "GOFLAGS=-buildvcs=false")
 	if out, err := c.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", build, err, out)
 	}
@@ -63,3 +71,6 @@ func TestReadmeBuildRecordsCommit(t *testing.T) {
 		t.Errorf("after %q with GOFLAGS=-buildvcs=false: %q, want commit %s", strings.TrimSpace(build), out, want)
 	}
 }
+
+// envAssign is a shell word that sets a variable for the command after it.
+var envAssign = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=\S*$`)
