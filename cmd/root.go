@@ -108,7 +108,9 @@ func reportError(w io.Writer, ctx context.Context, err error) int {
 	if ee == nil && errors.As(err, &he) {
 		hints = he.Hints()
 	}
-	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
+	// A context error first: asking ctx would subscribe it to signals.
+	ctxErr := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	if ctxErr && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
 		fmt.Fprintln(w, "hookctl: error: interrupted")
 		return cli.ExitInterrupted
 	}

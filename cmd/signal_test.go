@@ -2,9 +2,13 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/cli"
 )
 
 func TestNotifyContextSubscribesWhenAsked(t *testing.T) {
@@ -56,5 +60,25 @@ func TestNotifyContextStopBeforeAsked(t *testing.T) {
 	}
 	if ctx.(*signalContext).ch != nil {
 		t.Fatal("subscribed after stop")
+	}
+}
+
+// Reporting an error that is not the context's does not subscribe (an
+// error exit stays as cheap as a successful one); an interrupt is still
+// reported as one.
+func TestReportErrorLeavesSignalsAlone(t *testing.T) {
+	ctx, stop := notifyContext(context.Background(), syscall.SIGUSR1)
+	defer stop()
+	var out strings.Builder
+	if code := reportError(&out, ctx, errors.New("boom")); code != cli.ExitFailed {
+		t.Fatalf("exit %d", code)
+	}
+	if ctx.(*signalContext).ch != nil {
+		t.Fatal("reporting a plain error subscribed to signals")
+	}
+	ctx.(*signalContext).cancel()
+	out.Reset()
+	if code := reportError(&out, ctx, context.Canceled); code != cli.ExitInterrupted || !strings.Contains(out.String(), "interrupted") {
+		t.Fatalf("exit %d, %q", code, out.String())
 	}
 }
