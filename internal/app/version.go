@@ -9,6 +9,9 @@ import (
 // BuildVersion returns the version and commit: from -ldflags when set,
 // else from the module's build info.
 func BuildVersion(version, commit string) (string, string) {
+	if version != "" && commit != "" {
+		return version, commit // release builds: no build info to parse at start-up
+	}
 	info, ok := debug.ReadBuildInfo()
 	if version == "" {
 		version = "dev"
