@@ -32,7 +32,7 @@ type Record struct {
 	scheme, secret string
 }
 
-func (rec *Record) set(s *Server, out *http.Request, target string, start time.Time, dur time.Duration, resp *http.Response, body []byte, errMsg string) {
+func (rec *Record) set(s *Server, method string, reqHeader http.Header, target string, start time.Time, dur time.Duration, resp *http.Response, body []byte, errMsg string) {
 	var hdr map[string]string
 	if len(s.extra) > 0 {
 		hdr = make(map[string]string, len(s.extra))
@@ -45,12 +45,12 @@ func (rec *Record) set(s *Server, out *http.Request, target string, start time.T
 		// importing a journal twice (after a crash) finds it and skips it.
 		ID:             uuid.NewString(),
 		Kind:           store.KindForward,
-		SubscriptionID: s.cfg.SubscriptionID, URL: target, Method: out.Method, Headers: hdr,
+		SubscriptionID: s.cfg.SubscriptionID, URL: target, Method: method, Headers: hdr,
 		Scheme: rec.scheme, Secret: rec.secret,
 		MaxAttempts: 1, Schedule: "0s", CreatedAt: start,
 	}
 	a := &store.Attempt{Number: 1, StartedAt: start, Duration: dur, RequestURL: target,
-		RequestMethod: out.Method, RequestHeaders: out.Header, Error: errMsg}
+		RequestMethod: method, RequestHeaders: reqHeader, Error: errMsg}
 	status := store.DeliveryFailed
 	if resp != nil {
 		a.ResponseStatus = resp.StatusCode
