@@ -37,10 +37,23 @@ func serve(t *testing.T, lim *Limiter, h http.Handler) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if strings.HasSuffix(t.Name(), "/fast") {
+		fs := lim.FastServer(h)
+		go fs.Serve(ln)
+		t.Cleanup(func() { fs.Close() })
+		return ln.Addr().String()
+	}
 	srv := lim.Server(h)
 	go srv.Serve(lim.Listener(ln))
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
+}
+
+// both runs a test against Go's server behind the Limiter and against
+// the FastServer (whose lean loop hands unusual requests to Go's server).
+func both(t *testing.T, f func(t *testing.T)) {
+	t.Run("std", f)
+	t.Run("fast", f)
 }
 
 // raw sends bytes on a fresh connection from local address from ("" =
@@ -73,7 +86,9 @@ func status(resp string) string {
 	return line
 }
 
-func TestConnectionCaps(t *testing.T) {
+func TestConnectionCaps(t *testing.T) { both(t, testConnectionCaps) }
+
+func testConnectionCaps(t *testing.T) {
 	lim := New(Config{MaxConns: 3, MaxConnsPerIP: 2})
 	addr := serve(t, lim, nil)
 	// Two idle connections from 127.0.0.2 hold that address's share.
@@ -118,7 +133,9 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-func TestFraming(t *testing.T) {
+func TestFraming(t *testing.T) { both(t, testFraming) }
+
+func testFraming(t *testing.T) {
 	var reached atomic.Int64
 	var paths sync.Map
 	lim := New(Config{})
@@ -189,7 +206,9 @@ func TestFraming(t *testing.T) {
 	}
 }
 
-func TestReadBodyLimits(t *testing.T) {
+func TestReadBodyLimits(t *testing.T) { both(t, testReadBodyLimits) }
+
+func testReadBodyLimits(t *testing.T) {
 	lim := New(Config{MaxBody: 1000, BodyBudget: 4000, BudgetWait: 300 * time.Millisecond, BodyTimeout: 400 * time.Millisecond})
 	addr := serve(t, lim, nil)
 	// Declared too large: refused without reading.
@@ -248,7 +267,9 @@ func TestReadBodyLimits(t *testing.T) {
 
 // A body is reserved as it arrives, not from Content-Length: many
 // clients announcing big bodies and sending nothing hold no budget.
-func TestBudgetIsNotPreallocated(t *testing.T) {
+func TestBudgetIsNotPreallocated(t *testing.T) { both(t, testBudgetIsNotPreallocated) }
+
+func testBudgetIsNotPreallocated(t *testing.T) {
 	lim := New(Config{MaxBody: 1 << 20, BodyBudget: 2 << 20, BodyTimeout: 5 * time.Second})
 	addr := serve(t, lim, nil)
 	var conns []net.Conn
@@ -273,7 +294,9 @@ func TestBudgetIsNotPreallocated(t *testing.T) {
 	}
 }
 
-func TestSlowHeaders(t *testing.T) {
+func TestSlowHeaders(t *testing.T) { both(t, testSlowHeaders) }
+
+func testSlowHeaders(t *testing.T) {
 	lim := New(Config{ReadHeaderTimeout: 300 * time.Millisecond})
 	addr := serve(t, lim, nil)
 	c := dial(t, addr, "")
@@ -351,7 +374,9 @@ func FuzzSniffer(f *testing.F) {
 
 // When every slot is taken, an idle keep-alive connection makes room; a
 // connection in the middle of a request does not.
-func TestIdleConnectionMakesRoom(t *testing.T) {
+func TestIdleConnectionMakesRoom(t *testing.T) { both(t, testIdleConnectionMakesRoom) }
+
+func testIdleConnectionMakesRoom(t *testing.T) {
 	lim := New(Config{MaxConns: 2})
 	addr := serve(t, lim, nil)
 	idle := dial(t, addr, "")
@@ -384,7 +409,9 @@ func TestIdleConnectionMakesRoom(t *testing.T) {
 }
 
 // A body the handler never reads is still bounded by BodyTimeout.
-func TestUnreadBodyIsBounded(t *testing.T) {
+func TestUnreadBodyIsBounded(t *testing.T) { both(t, testUnreadBodyIsBounded) }
+
+func testUnreadBodyIsBounded(t *testing.T) {
 	lim := New(Config{BodyTimeout: 300 * time.Millisecond})
 	addr := serve(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ignored the body") }))
 	c := dial(t, addr, "")
@@ -399,7 +426,9 @@ func TestUnreadBodyIsBounded(t *testing.T) {
 	waitFor(t, func() bool { return lim.Stats().OpenConns == 0 })
 }
 
-func TestReadBodyMax(t *testing.T) {
+func TestReadBodyMax(t *testing.T) { both(t, testReadBodyMax) }
+
+func testReadBodyMax(t *testing.T) {
 	lim := New(Config{MaxBody: 1000})
 	addr := serve(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, release, err := lim.ReadBodyMax(w, r, 10)

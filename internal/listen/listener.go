@@ -303,7 +303,7 @@ func (e *PortInUseError) Hints() []string {
 type Listener struct {
 	opts    Options
 	ln      net.Listener
-	srv     *http.Server
+	srv     *httplimit.FastServer
 	Server  *Server
 	Sub     *store.Subscription
 	Created bool
@@ -395,9 +395,12 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	}
 	// Slow, numerous, oversized and ambiguous requests are bounded by the
 	// limiter (see internal/httplimit); the forward may take --timeout.
-	l.srv = l.limits.Server(l.Server)
+	// The lean HTTP/1.1 loop serves a sender's plain requests; anything
+	// unusual is handed to Go's server with the same limits.
+	l.srv = l.limits.FastServer(l.Server)
 	l.srv.WriteTimeout = o.Timeout + 30*time.Second
-	go func() { l.served <- l.srv.Serve(l.limits.Listener(ln)) }()
+	l.srv.Std().WriteTimeout = l.srv.WriteTimeout
+	go func() { l.served <- l.srv.Serve(ln) }()
 	return l, nil
 }
 

@@ -43,12 +43,20 @@ type LogLine struct {
 // load and flushing as soon as it is idle, so the request path never
 // waits on the terminal.
 type Logger struct {
-	json  bool
-	ch    chan LogLine
-	done  chan struct{}
-	w     *bufio.Writer
-	once  sync.Once
-	local *time.Location
+	json bool
+	// Lines queue under qmu; the writer goroutine is woken once per batch
+	// (a request only signals when the queue was empty), so under load
+	// many lines share one wake-up and one write.
+	qmu    sync.Mutex
+	q      []LogLine
+	spare  []LogLine // the writer's other buffer
+	closed bool
+	space  *sync.Cond // on qmu: Log waits while maxQueued lines are queued
+	wake   chan struct{}
+	done   chan struct{}
+	w      *bufio.Writer
+	once   sync.Once
+	local  *time.Location
 
 	// Coalescing (a terminal under a burst): at most coalesceLines lines
 	// per second, then one summary line of what was left out.
@@ -76,18 +84,51 @@ func NewLogger(w io.Writer, asJSON bool) *Logger {
 func NewTerminalLogger(w io.Writer) *Logger { return newLogger(w, false, true, time.Second) }
 
 func newLogger(w io.Writer, asJSON, coalesce bool, window time.Duration) *Logger {
-	l := &Logger{json: asJSON, ch: make(chan LogLine, 4096), done: make(chan struct{}), w: bufio.NewWriterSize(w, 32<<10), local: time.Local,
+	l := &Logger{json: asJSON, wake: make(chan struct{}, 1), done: make(chan struct{}), w: bufio.NewWriterSize(w, 32<<10), local: time.Local,
 		coalesce: coalesce && !asJSON, window: window}
+	l.space = sync.NewCond(&l.qmu)
 	go l.loop()
 	return l
 }
 
-// Log queues a line.
-func (l *Logger) Log(line LogLine) { l.ch <- line }
+// maxQueued lines may wait for the writer; beyond that Log waits (a
+// stalled stdout slows requests down rather than growing memory).
+const maxQueued = 4096
+
+// Log queues a line (after Close it is dropped).
+func (l *Logger) Log(line LogLine) {
+	l.qmu.Lock()
+	for len(l.q) >= maxQueued && !l.closed {
+		l.space.Wait()
+	}
+	if l.closed {
+		l.qmu.Unlock()
+		return
+	}
+	l.q = append(l.q, line)
+	first := len(l.q) == 1
+	l.qmu.Unlock()
+	if first {
+		l.signal()
+	}
+}
+
+func (l *Logger) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
 
 // Close writes every queued line and stops the logger.
 func (l *Logger) Close() {
-	l.once.Do(func() { close(l.ch) })
+	l.once.Do(func() {
+		l.qmu.Lock()
+		l.closed = true
+		l.space.Broadcast()
+		l.qmu.Unlock()
+		l.signal()
+	})
 	<-l.done
 }
 
@@ -102,13 +143,20 @@ func (l *Logger) loop() {
 	}
 	for {
 		select {
-		case line, ok := <-l.ch:
-			if !ok {
-				buf = l.summary(buf[:0])
-				l.w.Write(buf)
-				l.w.Flush()
-				return
-			}
+		case <-l.wake:
+		case <-tick:
+			buf = l.summary(buf[:0])
+			l.w.Write(buf)
+			l.w.Flush()
+			l.shown = 0
+			continue
+		}
+		l.qmu.Lock()
+		batch, closed := l.q, l.closed
+		l.q = l.spare[:0]
+		l.space.Broadcast()
+		l.qmu.Unlock()
+		for _, line := range batch {
 			if l.coalesce && l.hide(line) {
 				l.skip(line)
 			} else {
@@ -116,15 +164,16 @@ func (l *Logger) loop() {
 				buf = l.Append(buf[:0], line)
 				l.w.Write(buf)
 			}
-			if len(l.ch) == 0 {
-				l.w.Flush()
-			}
-		case <-tick:
+		}
+		clear(batch) // no strings kept alive by the spare buffer
+		l.spare = batch[:0]
+		if closed {
 			buf = l.summary(buf[:0])
 			l.w.Write(buf)
 			l.w.Flush()
-			l.shown = 0
+			return
 		}
+		l.w.Flush()
 	}
 }
 

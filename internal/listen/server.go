@@ -98,6 +98,10 @@ type Server struct {
 	scheme    signature.Scheme // fixed scheme, nil = detect
 	transport http.RoundTripper
 	extra     []headerKV
+	// raw forwards to a plain http:// target (nil when a Transport is
+	// given or the target is https); rawPrefix is "http://host".
+	raw       *rawForward
+	rawPrefix string
 
 	received, verified, rejected, fwdOK, fwdFail, tooLarge, busy, filtered, unrecorded atomic.Int64
 
@@ -144,6 +148,14 @@ func NewServer(cfg Config) (*Server, error) {
 		// the request's goroutine, no read/write loop goroutines per
 		// connection; https goes to the standard transport.
 		s.transport = delivery.NewH1Transport(5*time.Second, 1024, t)
+		if tg := cfg.Target; tg != nil && tg.Scheme == "http" && tg.Host != "" {
+			port := tg.Port()
+			if port == "" {
+				port = "80"
+			}
+			s.raw = newRawForward(net.JoinHostPort(tg.Hostname(), port), tg.Host)
+			s.rawPrefix = "http://" + tg.Host
+		}
 	}
 	if s.cfg.Limits == nil {
 		s.cfg.Limits = httplimit.New(httplimit.Config{MaxBody: s.cfg.MaxBody})
@@ -442,37 +454,45 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, start time.Time, meta meta, rec *Record) {
 	target, _ := s.forwardTarget(r) // checked in ServeHTTP
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.Timeout)
-	defer cancel()
-	out, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
-	if err != nil {
-		s.fwdFail.Add(1)
-		writeJSONError(w, http.StatusBadGateway, "bad gateway", err.Error(), "")
-		return
-	}
-	out.ContentLength = int64(len(body))
-	out.Header = make(http.Header, len(r.Header)+4)
-	copyHeaders(out.Header, r.Header)
-	if _, ok := out.Header["User-Agent"]; !ok {
-		out.Header["User-Agent"] = nil // Go must not add its own
+	hdr := make(http.Header, len(r.Header)+4)
+	copyHeaders(hdr, r.Header)
+	if _, ok := hdr["User-Agent"]; !ok {
+		hdr["User-Agent"] = nil // Go must not add its own
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
 			host = strings.Join(prior, ", ") + ", " + host
 		}
-		out.Header["X-Forwarded-For"] = []string{host}
+		hdr["X-Forwarded-For"] = []string{host}
 	}
-	out.Header["X-Forwarded-Host"] = []string{r.Host}
+	hdr["X-Forwarded-Host"] = []string{r.Host}
 	proto := "http"
 	if r.TLS != nil {
 		proto = "https"
 	}
-	out.Header["X-Forwarded-Proto"] = []string{proto}
+	hdr["X-Forwarded-Proto"] = []string{proto}
 	for _, kv := range s.extra {
-		out.Header.Set(kv.k, kv.v)
+		hdr.Set(kv.k, kv.v)
 	}
 
-	resp, err := s.transport.RoundTrip(out)
+	var resp *http.Response
+	var err error
+	if uri, ok := strings.CutPrefix(target, s.rawPrefix); s.raw != nil && ok {
+		resp, err = s.raw.roundTrip(r.Method, uri, hdr, body, time.Now().Add(s.cfg.Timeout))
+	} else {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.Timeout)
+		defer cancel()
+		var out *http.Request
+		out, err = http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
+		if err != nil {
+			s.fwdFail.Add(1)
+			writeJSONError(w, http.StatusBadGateway, "bad gateway", err.Error(), "")
+			return
+		}
+		out.ContentLength = int64(len(body))
+		out.Header = hdr
+		resp, err = s.transport.RoundTrip(out)
+	}
 	if err != nil {
 		dur := s.cfg.Now().Sub(start)
 		s.fwdFail.Add(1)
@@ -481,7 +501,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, st
 		s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
 			Method: r.Method, URL: target, Status: http.StatusBadGateway, DurationMS: ms(dur), Error: reason})
 		if rec != nil {
-			rec.set(s, out, target, start, dur, nil, nil, reason)
+			rec.set(s, r.Method, hdr, target, start, dur, nil, nil, reason)
 			if err := s.cfg.Recorder.Add(rec); err != nil {
 				s.unavailable(w, start, meta, err)
 				return
@@ -510,7 +530,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, st
 	if len(capture) > 64<<10 {
 		capture = capture[:64<<10]
 	}
-	rec.set(s, out, target, start, s.cfg.Now().Sub(start), resp, capture, errMsg)
+	rec.set(s, r.Method, hdr, target, start, s.cfg.Now().Sub(start), resp, capture, errMsg)
 	if err := s.cfg.Recorder.Add(rec); err != nil {
 		s.unavailable(w, start, meta, err)
 		return

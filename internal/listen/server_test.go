@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -463,5 +464,58 @@ func TestForwardReusesConnection(t *testing.T) {
 		if ua != "" {
 			t.Fatalf("forward carried User-Agent %q, the sender sent none", ua)
 		}
+	}
+}
+
+// The app closes a kept-alive connection while it is idle in the pool:
+// the next forward is sent once more on a fresh connection, and a long
+// answer streams through whole.
+func TestForwardAfterAppClosedIdleConnection(t *testing.T) {
+	long := strings.Repeat("z", 3<<20) // longer than the answer listen holds
+	var mu sync.Mutex
+	n := 0
+	a := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		n++
+		mu.Unlock()
+		if r.URL.Query().Get("long") != "" {
+			io.WriteString(w, long)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	a.Config.IdleTimeout = 30 * time.Millisecond
+	a.Start()
+	defer a.Close()
+	s, _, log := newTestServer(t, a.URL+"/webhooks", nil)
+	defer log.Close()
+	front := httptest.NewServer(s)
+	defer front.Close()
+	for i, q := range []string{"", "", "?long=1"} {
+		if i > 0 {
+			time.Sleep(150 * time.Millisecond) // the app drops the idle connection
+		}
+		body := []byte(`{"type":"x","i":` + strconv.Itoa(i) + `}`)
+		req, _ := http.NewRequest(http.MethodPost, front.URL+"/"+q, bytes.NewReader(body))
+		sign(t, req, "s3cret", "evt_idle_"+strconv.Itoa(i), body)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := "ok"
+		if q != "" {
+			want = long
+		}
+		if resp.StatusCode != 200 || string(got) != want {
+			t.Fatalf("forward %d: %d, %d bytes", i, resp.StatusCode, len(got))
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n != 3 {
+		t.Fatalf("app got %d requests, want 3 (each exactly once)", n)
 	}
 }
