@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -244,6 +247,13 @@ func (c *fastConn) serve() {
 	s := c.s
 	handed := false
 	defer func() {
+		// A handler's panic ends its connection, not the process (as in
+		// Go's server, which prints it the same way).
+		if err := recover(); err != nil && err != http.ErrAbortHandler {
+			buf := make([]byte, 64<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			fmt.Fprintf(os.Stderr, "http: panic serving %v: %v\n%s", c.Conn.RemoteAddr(), err, buf)
+		}
 		s.forget(c)
 		if !handed {
 			c.Conn.Close()

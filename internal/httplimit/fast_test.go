@@ -311,3 +311,20 @@ func FuzzFastHead(f *testing.F) {
 		}
 	})
 }
+
+// A handler's panic ends that connection only; the server serves on.
+func TestFastServerSurvivesHandlerPanic(t *testing.T) {
+	lim := New(Config{})
+	_, addr := fastServe(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/panic" {
+			panic("handler bug")
+		}
+		io.WriteString(w, "fine")
+	}))
+	if resp := raw(t, addr, "", "GET /panic HTTP/1.1\r\nHost: x\r\n\r\n"); resp != "" {
+		t.Fatalf("a panicking handler's connection got %q", resp)
+	}
+	if resp := raw(t, addr, "", "GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.HasSuffix(resp, "fine") {
+		t.Fatalf("after the panic: %q", resp)
+	}
+}
