@@ -32,7 +32,7 @@ trap cleanup EXIT
 go build -trimpath -o "$work/storebench" ./bench/cmd/storebench
 go build -trimpath -o "$work/hookctl" .
 
-printf 'store\tworkers\tevents\tdeliveries/s\tenqueue events/s\treceived\n'
+printf 'store\tworkers\tevents\tdeliveries/s\tenqueue events/s\treceived\tserver cpu µs/delivery\tworkers cpu µs/delivery\treceiver cpu µs/delivery\n'
 rm -f "$work/hookctl.db"*
 "$work/storebench" run -hookctl "$work/hookctl" -store "$work/hookctl.db" -workers 1 -events "$EVENTS" 2>/dev/null | sed 's/^sqlite/sqlite (WAL, synchronous=NORMAL)/' | tee "$work/sqlite.tsv"
 sqlite_rate=$(cut -f4 "$work/sqlite.tsv")

@@ -225,7 +225,7 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		if e.extender != nil {
 			limit += max(0, 2*e.Concurrency-e.ownedLen())
 		}
-		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, limit, e.RunID)
+		ds, err := e.claim(ctx, limit)
 		for range free - min(len(ds), free) {
 			<-slots
 		}
@@ -248,7 +248,6 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		}
 		claimErrs = 0
 		full = len(ds) >= free
-		e.primeClaimed(ctx, ds)
 		sent := 0
 		var ahead []job
 		for i, d := range ds {
