@@ -111,8 +111,8 @@ func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*stor
 		}
 		u := updates[i]
 		ids[i], nums[i], started[i], durs[i] = a.DeliveryID, int32(a.Number), tsp(a.StartedAt), int64(a.Duration)
-		urls[i], methods[i], reqh[i], rstatus[i] = a.RequestURL, a.RequestMethod, jtext(a.RequestHeaders), int32(a.ResponseStatus)
-		resph[i], bodies[i], aerrs[i] = jtext(a.ResponseHeaders), a.ResponseBody, a.Error
+		urls[i], methods[i], reqh[i], rstatus[i] = a.RequestURL, a.RequestMethod, headersJSON(a.RequestHeaders), int32(a.ResponseStatus)
+		resph[i], bodies[i], aerrs[i] = headersJSON(a.ResponseHeaders), a.ResponseBody, a.Error
 		statuses[i], lerrs[i], lstatus[i] = u.Status, u.LastError, int32(u.LastStatus)
 		if u.Status == store.DeliveryPending {
 			next[i] = tsp(u.NextAttemptAt)
