@@ -25,6 +25,12 @@ func (e *Engine) claim(ctx context.Context, limit int) ([]*store.Delivery, error
 	return ds, err
 }
 
+// claimAhead is how many rounds of sends (times Concurrency) a claim may
+// take beyond the free slots when the engine's leases are kept alive by
+// heartbeats: the rest wait in the owned queue, and one claim statement
+// serves several rounds.
+const claimAhead = 4
+
 // prefetch is a claim run in the background while the workers send what
 // the last claim brought: with a store across the network a claim is a
 // round trip, and a claim made only once the queue is empty leaves the
@@ -40,13 +46,13 @@ func (p *prefetch) start(ctx context.Context, e *Engine) {
 	if p.done != nil || e.extender == nil {
 		return
 	}
-	// Low water: half the workers' worth queued; a claim as large as the
-	// foreground's (claims are per-statement costly on the server).
+	// Low water: one round of sends queued; a claim as large as the
+	// foreground's (a statement costs the server far more than a row).
 	queued := e.ownedLen()
-	if queued >= e.Concurrency/2 {
+	if queued >= e.Concurrency {
 		return
 	}
-	limit := 3*e.Concurrency - queued
+	limit := (claimAhead+1)*e.Concurrency - queued
 	done := make(chan struct{})
 	p.done = done
 	go func() {

@@ -237,7 +237,7 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		// one claim round trip serves several rounds of sends.
 		limit := free
 		if e.extender != nil {
-			limit += max(0, 2*e.Concurrency-e.ownedLen())
+			limit += max(0, claimAhead*e.Concurrency-e.ownedLen())
 		}
 		ds, err := e.claim(ctx, limit)
 		for range free - min(len(ds), free) {
