@@ -10,6 +10,11 @@
 #   bench/store.sh                 EVENTS=10000 (a few minutes on 2 cores)
 #   EVENTS=1000 bench/store.sh
 #
+# The rows with a target (PostgreSQL with synchronous_commit=on, 1 and 4
+# workers, against SQLite) are the medians of ROUNDS (3; 1 in smoke)
+# interleaved runs — SQLite, 1 worker, 4 workers, again — so that load
+# from elsewhere on the machine moves both sides of each ratio alike.
+#
 # PostgreSQL 15 runs twice from .ci/pg.sh with durable settings (fsync on):
 # synchronous_commit=on (PostgreSQL's default: every commit flushed), and
 # synchronous_commit=off, the equivalent of the SQLite store's WAL with
@@ -32,10 +37,25 @@ trap cleanup EXIT
 go build -trimpath -o "$work/storebench" ./bench/cmd/storebench
 go build -trimpath -o "$work/hookctl" .
 
-printf 'store\tworkers\tevents\tdeliveries/s\tenqueue events/s\treceived\n'
-rm -f "$work/hookctl.db"*
-"$work/storebench" run -hookctl "$work/hookctl" -store "$work/hookctl.db" -workers 1 -events "$EVENTS" 2>/dev/null | sed 's/^sqlite/sqlite (WAL, synchronous=NORMAL)/' | tee "$work/sqlite.tsv"
-sqlite_rate=$(cut -f4 "$work/sqlite.tsv")
+printf 'store\tworkers\tevents\tdeliveries/s\tenqueue events/s\treceived\tserver cpu µs/delivery\tworkers cpu µs/delivery\treceiver cpu µs/delivery\n'
+ROUNDS=${ROUNDS:-3}
+[ "${BENCH_SMOKE:-0}" = 1 ] && ROUNDS=1
+sqlite_run() {
+  rm -f "$work/hookctl.db"*
+  "$work/storebench" run -hookctl "$work/hookctl" -store "$work/hookctl.db" -workers 1 -events "$EVENTS" 2>/dev/null |
+    sed 's/^sqlite/sqlite (WAL, synchronous=NORMAL)/'
+}
+pg_run() { # K MODE
+  "$work/storebench" run -hookctl "$work/hookctl" -store pg -workers "$1" -events "$EVENTS" 2>/dev/null |
+    sed "s/^postgres/postgres (synchronous_commit=$2)/"
+}
+median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
+# medianline FILE: FILE's first line with the median rate (field 4)
+medianline() {
+  local m
+  m=$(cut -f4 "$1" | median)
+  awk -F'\t' -v OFS='\t' -v m="$m" 'NR == 1 {$4 = m; print}' "$1"
+}
 # rows for bench/run's table: PostgreSQL workers against one SQLite process
 # (target for one worker with synchronous_commit=on: >= 1.0x), and 4
 # workers against one (target >= 1.5x).
@@ -83,11 +103,29 @@ takeover sqlite "$work/takeover.db"
 for mode in on off; do
   eval "$(PG_SETTINGS="-c synchronous_commit=$mode" bash .ci/pg.sh start)"
   pgdir=$PG_TEST_DIR
-  export HOOKCTL_TEST_POSTGRES
-  rm -f "$work"/pg-*.rate
-  for k in 1 2 4 8; do
-    "$work/storebench" run -hookctl "$work/hookctl" -store pg -workers "$k" -events "$EVENTS" 2>/dev/null |
-      sed "s/^postgres/postgres (synchronous_commit=$mode)/" | tee "$work/line"
+  export HOOKCTL_TEST_POSTGRES PG_TEST_DIR
+  rm -f "$work"/pg-*.rate "$work"/runs-*.tsv
+  if [ "$mode" = on ]; then
+    # SQLite, 1 and 4 workers interleaved, ROUNDS times; their medians.
+    for r in $(seq "$ROUNDS"); do
+      sqlite_run | tee -a "$work/runs-sqlite.tsv"
+      pg_run 1 on | tee -a "$work/runs-1.tsv"
+      pg_run 4 on | tee -a "$work/runs-4.tsv"
+    done
+    medianline "$work/runs-sqlite.tsv" > "$work/sqlite.tsv"
+    sqlite_rate=$(cut -f4 "$work/sqlite.tsv")
+    printf 'median of %s\t%s\n' "$ROUNDS" "$(cut -f1,4 "$work/sqlite.tsv")"
+    for k in 1 4; do
+      medianline "$work/runs-$k.tsv" > "$work/line"
+      printf 'median of %s\t%s\n' "$ROUNDS" "$(cut -f1,2,4 "$work/line")"
+      pgrow < "$work/line"
+    done
+    ks="2 8"
+  else
+    ks="1 2 4 8"
+  fi
+  for k in $ks; do
+    pg_run "$k" "$mode" | tee "$work/line"
     pgrow < "$work/line"
   done
   scaling_row "$mode"

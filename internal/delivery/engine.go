@@ -186,6 +186,8 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 	e.running.Store(true)
 	defer e.releaseOwned() // after running is false: nothing is handed over any more
 	defer e.running.Store(false)
+	var pf prefetch
+	defer pf.wait() // first: what it claims is queued before releaseOwned
 	var claimErrs int
 	full := false // the last claim filled every free slot: work is flowing
 	for {
@@ -201,7 +203,19 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			for range free - n {
 				<-slots
 			}
+			if full {
+				pf.start(ctx, e)
+			}
 			continue
+		}
+		// A claim running in the background: its deliveries first.
+		if pf.wait() {
+			if n := e.dispatchOwned(work, free); n > 0 {
+				for range free - n {
+					<-slots
+				}
+				continue
+			}
 		}
 		// Batch claims: while work is flowing, let a few more in-flight
 		// attempts finish so one claim transaction serves many.
@@ -223,9 +237,9 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		// one claim round trip serves several rounds of sends.
 		limit := free
 		if e.extender != nil {
-			limit += max(0, 2*e.Concurrency-e.ownedLen())
+			limit += max(0, claimAhead*e.Concurrency-e.ownedLen())
 		}
-		ds, err := e.Store.ClaimDue(ctx, e.Owner, e.Now(), e.Lease, limit, e.RunID)
+		ds, err := e.claim(ctx, limit)
 		for range free - min(len(ds), free) {
 			<-slots
 		}
@@ -248,7 +262,6 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		}
 		claimErrs = 0
 		full = len(ds) >= free
-		e.primeClaimed(ctx, ds)
 		sent := 0
 		var ahead []job
 		for i, d := range ds {

@@ -13,6 +13,16 @@ type batchRecorder interface {
 	RecordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error)
 }
 
+// The recorder's batches: it waits up to recordLinger for
+// recordBatch×Concurrency attempts. Each statement and commit costs the
+// store far more than a row in it (PostgreSQL: about as much as 15
+// rows); workers do not wait for the record, and their leases are kept
+// alive meanwhile.
+const (
+	recordBatch  = 8
+	recordLinger = 10 * time.Millisecond
+)
+
 type recordReq struct {
 	a    *store.Attempt
 	u    store.DeliveryUpdate
@@ -54,10 +64,10 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 			// Linger briefly for a fuller batch: one transaction is
 			// much cheaper than several (each commit rewrites the pages
 			// it touched), and workers do not wait for it.
-			if len(batch) < 4*e.Concurrency {
-				t := time.NewTimer(2 * time.Millisecond)
+			if len(batch) < recordBatch*e.Concurrency {
+				t := time.NewTimer(recordLinger)
 			linger:
-				for len(batch) < 4*e.Concurrency {
+				for len(batch) < recordBatch*e.Concurrency {
 					select {
 					case r, ok := <-ch:
 						if !ok {

@@ -214,3 +214,12 @@ type BatchCreator interface {
 type EventsGetter interface {
 	GetEvents(ctx context.Context, ids []string) ([]*Event, error)
 }
+
+// EventClaimer is implemented by stores that return, with a claim, the
+// claimed deliveries' events read in the same statement: one round trip
+// where ClaimDue and GetEvents take two. The deliveries are ClaimDue's;
+// events holds each of their events once (an event that does not exist
+// is left out).
+type EventClaimer interface {
+	ClaimDueEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*Delivery, []*Event, error)
+}

@@ -115,6 +115,7 @@ func run(args []string) int {
 	enqueue := time.Since(start)
 
 	var procs []*exec.Cmd
+	server0, self0 := serverCPU(), selfCPU()
 	start = time.Now()
 	for i := 0; i < *workers; i++ {
 		c := exec.Command(*hookctl, "worker", "--store", target, "--concurrency", strconv.Itoa(*concurrency), "--poll", "10ms", "-o", "json")
@@ -127,22 +128,32 @@ func run(args []string) int {
 		procs = append(procs, c)
 	}
 	var exited atomic.Int64
+	var workerCPU time.Duration
 	waited := make(chan struct{})
 	go func() {
 		for _, c := range procs {
 			if err := c.Wait(); err != nil {
 				fmt.Fprintf(os.Stderr, "storebench: worker exited: %v\n", err)
 			}
+			if ps := c.ProcessState; ps != nil {
+				workerCPU += ps.UserTime() + ps.SystemTime()
+			}
 			exited.Add(1)
 		}
 		close(waited)
 	}()
-	defer func() {
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		for _, c := range procs {
 			_ = c.Process.Signal(os.Interrupt)
 		}
 		<-waited
-	}()
+	}
+	defer stop()
 	deadline := time.Now().Add(5 * time.Minute)
 	// Until every delivery has arrived, watch the receiver (free) rather
 	// than count in the store, which would compete with the workers.
@@ -165,13 +176,20 @@ func run(args []string) int {
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	server, self := serverCPU()-server0, selfCPU()-self0
+	stop() // the workers' CPU is known once they exited
 	backend := "sqlite"
 	if strings.HasPrefix(target, "postgres") {
 		backend = "postgres"
 	} else {
 		target = filepath.Base(target)
 	}
-	fmt.Printf("%s\t%d\t%d\t%.0f\t%.0f\t%d\n", backend, *workers, *events,
-		float64(*events)/elapsed.Seconds(), float64(*events)/enqueue.Seconds(), received.Load())
+	// CPU per delivery in µs: the server (PostgreSQL; 0 for SQLite,
+	// which runs inside the worker), the workers, this process (the
+	// receiver), measured from the workers' start to the last record.
+	perDelivery := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(*events) }
+	fmt.Printf("%s\t%d\t%d\t%.0f\t%.0f\t%d\t%.0f\t%.0f\t%.0f\n", backend, *workers, *events,
+		float64(*events)/elapsed.Seconds(), float64(*events)/enqueue.Seconds(), received.Load(),
+		perDelivery(server), perDelivery(workerCPU), perDelivery(self))
 	return 0
 }

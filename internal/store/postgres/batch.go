@@ -51,7 +51,8 @@ func tsp(t time.Time) *time.Time {
 // recordAttemptsSQL records a batch: deliveries still leased to $16 get
 // their update (lease released); every attempt whose delivery exists is
 // kept, numbered after the delivery's others when a lease-lost attempt
-// took its number. It returns, per input row, whether the update applied,
+// took its number (a delivery just updated exists: only the others are
+// looked up). It returns, per input row, whether the update applied,
 // whether the delivery exists, and the attempt's number.
 const recordAttemptsSQL = `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[],
@@ -70,12 +71,13 @@ const recordAttemptsSQL = `WITH input AS (
 			GREATEST(i.number, coalesce((SELECT max(a.number) FROM attempts a WHERE a.delivery_id = i.delivery_id), 0) + 1),
 			i.started_at, i.duration_ns, i.request_url, i.request_method, i.request_headers::jsonb,
 			i.response_status, i.response_headers::jsonb, i.response_body, i.error
-		FROM input i WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id)
+		FROM input i LEFT JOIN upd u ON u.id = i.delivery_id
+		WHERE u.id IS NOT NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id)
 		ORDER BY i.ord
 		RETURNING delivery_id, number
 	)
-	SELECT i.ord, EXISTS (SELECT 1 FROM upd WHERE upd.id = i.delivery_id), ins.number
-	FROM input i LEFT JOIN ins ON ins.delivery_id = i.delivery_id`
+	SELECT i.ord, u.id IS NOT NULL, ins.number
+	FROM input i LEFT JOIN upd u ON u.id = i.delivery_id LEFT JOIN ins ON ins.delivery_id = i.delivery_id`
 
 // RecordAttempts implements store.BatchRecorder: RecordAttempt for each
 // attempt, all in one statement. A batch naming one delivery twice (never
@@ -109,8 +111,8 @@ func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*stor
 		}
 		u := updates[i]
 		ids[i], nums[i], started[i], durs[i] = a.DeliveryID, int32(a.Number), tsp(a.StartedAt), int64(a.Duration)
-		urls[i], methods[i], reqh[i], rstatus[i] = a.RequestURL, a.RequestMethod, jtext(a.RequestHeaders), int32(a.ResponseStatus)
-		resph[i], bodies[i], aerrs[i] = jtext(a.ResponseHeaders), a.ResponseBody, a.Error
+		urls[i], methods[i], reqh[i], rstatus[i] = a.RequestURL, a.RequestMethod, headersJSON(a.RequestHeaders), int32(a.ResponseStatus)
+		resph[i], bodies[i], aerrs[i] = headersJSON(a.ResponseHeaders), a.ResponseBody, a.Error
 		statuses[i], lerrs[i], lstatus[i] = u.Status, u.LastError, int32(u.LastStatus)
 		if u.Status == store.DeliveryPending {
 			next[i] = tsp(u.NextAttemptAt)

@@ -11,30 +11,44 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// ClaimDue implements store.Store. The inner SELECT … FOR UPDATE SKIP
-// LOCKED lets concurrent claimers (any number of processes) pass over rows
-// another transaction is claiming instead of queueing behind it; the lease
+var _ store.EventClaimer = (*DB)(nil)
+
+// claimSQL leases up to $4 due deliveries to $1 until $2 ($3: now; $5:
+// the run, when given). The inner SELECT … FOR UPDATE SKIP LOCKED lets
+// concurrent claimers (any number of processes) pass over rows another
+// transaction is claiming instead of queueing behind it; the lease
 // condition is re-checked on the locked row version, so a row another
 // claimer leased first is never taken twice.
+func claimSQL(run bool) string {
+	cond := ""
+	if run {
+		cond = " AND run_id = $5"
+	}
+	return `UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2
+		WHERE id IN (
+			SELECT id FROM deliveries
+			WHERE status = 'pending' AND next_attempt_at <= $3
+			  AND (lease_owner = '' OR lease_expires_at <= $3)` + cond + `
+			ORDER BY next_attempt_at, seq
+			LIMIT $4
+			FOR UPDATE SKIP LOCKED)
+		RETURNING ` + deliveryCols
+}
+
+func claimArgs(owner string, at time.Time, lease time.Duration, limit int, runID string) []any {
+	args := []any{owner, ts(at.Add(lease)), ts(at), limit}
+	if runID != "" {
+		args = append(args, runID)
+	}
+	return args
+}
+
+// ClaimDue implements store.Store: one statement (claimSQL).
 func (db *DB) ClaimDue(ctx context.Context, owner string, at time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
 	if limit <= 0 {
 		return []*store.Delivery{}, nil
 	}
-	args := []any{owner, ts(at.Add(lease)), ts(at), limit}
-	run := ""
-	if runID != "" {
-		args = append(args, runID)
-		run = " AND run_id = $5"
-	}
-	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2
-		WHERE id IN (
-			SELECT id FROM deliveries
-			WHERE status = 'pending' AND next_attempt_at <= $3
-			  AND (lease_owner = '' OR lease_expires_at <= $3)`+run+`
-			ORDER BY next_attempt_at, seq
-			LIMIT $4
-			FOR UPDATE SKIP LOCKED)
-		RETURNING `+deliveryCols, args...)
+	rows, err := db.pool.Query(ctx, claimSQL(runID != ""), claimArgs(owner, at, lease, limit, runID)...)
 	if err != nil {
 		return nil, db.wrap("claim deliveries", err)
 	}
@@ -42,13 +56,70 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, at time.Time, lease ti
 	if err != nil {
 		return nil, db.wrap("claim deliveries", err)
 	}
+	sortDue(out)
+	return out, nil
+}
+
+// ClaimDueEvents implements store.EventClaimer: the claim and its events
+// in one statement (claimSQL joined with events), one round trip.
+func (db *DB) ClaimDueEvents(ctx context.Context, owner string, at time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, []*store.Event, error) {
+	if limit <= 0 {
+		return []*store.Delivery{}, []*store.Event{}, nil
+	}
+	rows, err := db.pool.Query(ctx, `WITH c AS (`+claimSQL(runID != "")+`)
+		SELECT c.*, `+prefixCols("e.", eventCols)+` FROM c LEFT JOIN events e ON e.id = c.event_id`,
+		claimArgs(owner, at, lease, limit, runID)...)
+	if err != nil {
+		return nil, nil, db.wrap("claim deliveries", err)
+	}
+	defer rows.Close()
+	ds := []*store.Delivery{}
+	evs := []*store.Event{}
+	seen := map[string]bool{}
+	for rows.Next() {
+		var e store.Event
+		var id, typ, provider, ctype, source, verdict *string
+		var created *time.Time
+		d, err := scanDelivery(rows, &id, &typ, &provider, &e.Payload, &ctype, &source, &e.Headers, &created, &verdict)
+		if err != nil {
+			return nil, nil, db.wrap("claim deliveries", err)
+		}
+		ds = append(ds, d)
+		if id == nil || seen[*id] {
+			continue
+		}
+		seen[*id] = true
+		e.ID, e.Type, e.Provider, e.ContentType, e.Source, e.Verdict = *id, deref(typ), deref(provider), deref(ctype), deref(source), deref(verdict)
+		if e.Payload == nil {
+			e.Payload = []byte{}
+		}
+		e.Headers = nilIfEmpty(e.Headers)
+		e.CreatedAt = fromTs(created)
+		evs = append(evs, &e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, db.wrap("claim deliveries", err)
+	}
+	sortDue(ds)
+	return ds, evs, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// sortDue orders claimed deliveries as the claim chose them (RETURNING
+// does not keep the order).
+func sortDue(out []*store.Delivery) {
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].NextAttemptAt.Equal(out[j].NextAttemptAt) {
 			return out[i].NextAttemptAt.Before(out[j].NextAttemptAt)
 		}
 		return out[i].Seq < out[j].Seq
 	})
-	return out, nil
 }
 
 // requeueSQL requeues the deliveries $1 (unless succeeded, or $10 forces

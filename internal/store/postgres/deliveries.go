@@ -30,13 +30,14 @@ func deliveryArgs(d *store.Delivery) []any {
 		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), d.OriginID, d.Kind}
 }
 
-func scanDelivery(row pgx.Row) (*store.Delivery, error) {
+// scanDelivery scans deliveryCols, then extra (columns that follow).
+func scanDelivery(row pgx.Row, extra ...any) (*store.Delivery, error) {
 	var d store.Delivery
 	var sub *string
 	var next, lease, created, updated *time.Time
-	err := row.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
+	err := row.Scan(append([]any{&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
 		&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
-		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind)
+		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ var batchTests = []struct {
 	{"RequeueLeased", testRequeueLeased},
 	{"ExtendLeases", testExtendLeases},
 	{"GetEvents", testGetEvents},
+	{"ClaimDueEvents", testClaimDueEvents},
 	{"WriteRecords", testWriteRecords},
 }
 
