@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -19,6 +20,12 @@ import (
 // CreateEvents writes several events, each with its deliveries, in one
 // transaction: like CreateEvent for each (an event whose ID exists is not
 // written again; its new deliveries are).
+//
+// Rows go in multi-row INSERTs (bulkEventRows, bulkDeliveryRows at a
+// time): one statement run costs about as much as the b-tree work of a
+// row, and opening a statement's cursors on every index is paid once per
+// chunk instead of once per row. The one writer numbers the seqs itself,
+// so deliveries carry their event's seq instead of looking it up.
 func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
 	if len(events) != len(deliveries) {
 		return errors.New("sqlite: CreateEvents: events and deliveries differ in length")
@@ -29,53 +36,185 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 		store.PrepareEvent(e, deliveries[i], now)
 	}
 	// Arguments are built before the write lock is taken (see
-	// RecordAttempts).
-	evHeaders := make([]any, len(events))
-	dargs := make([][][]any, len(events))
+	// RecordAttempts): evArgs holds each distinct event's row (its seq,
+	// first, is set under the lock), dArgs each delivery's (seq first,
+	// event seq last).
+	first := make(map[string]int, len(events)) // event ID → index of its row in evArgs
+	evOf := make([]int, len(events))           // events[i] → its row
+	var evArgs []any
+	nd := 0
 	for i, e := range events {
-		evHeaders[i] = jsonMap(e.Headers)
-		dargs[i] = make([][]any, len(deliveries[i]))
-		for j, d := range deliveries[i] {
-			dargs[i][j] = deliveryArgs(d)
+		k, ok := first[e.ID]
+		if !ok {
+			k = len(first)
+			first[e.ID] = k
+			payload := e.Payload
+			if payload == nil {
+				payload = []byte{}
+			}
+			evArgs = append(evArgs, nil, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
+				jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict)
 		}
+		evOf[i] = k
+		nd += len(deliveries[i])
+	}
+	nev := len(first)
+	dArgs := make([]any, 0, nd*deliveryRowArgs)
+	for i := range events {
+		for _, d := range deliveries[i] {
+			a := deliveryArgs(d)
+			a[len(a)-1] = nil // the event's seq, set under the lock
+			dArgs = append(dArgs, a...)
+		}
+	}
+	if err := s.prepareBulk(stmtContext(ctx)); err != nil {
+		return err
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		cancel := ctx
 		ctx := stmtContext(ctx)
-		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
+		var lastEv, lastD int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT max(seq) FROM events), 0), coalesce((SELECT max(seq) FROM deliveries), 0)`).
+			Scan(&lastEv, &lastD); err != nil {
+			return err
+		}
+		seqs := make([]int64, nev)
+		for k := range seqs {
+			seqs[k] = lastEv + 1 + int64(k)
+			evArgs[k*eventRowArgs] = seqs[k]
+		}
+		inserted, err := s.bulkInsert(ctx, tx, cancel, bulkEventSQL, eventRowArgs, bulkEventRows, evArgs)
 		if err != nil {
 			return err
 		}
-		insDelivery, err := s.txStmt(ctx, tx, insertDeliveryNumberedSQL)
-		if err != nil {
-			return err
-		}
-		// One writer: the deliveries' seqs can be numbered here, which
-		// saves reading each back.
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&last); err != nil {
-			return err
-		}
-		for i, e := range events {
-			if i%64 == 63 && cancel.Err() != nil {
-				return cancel.Err()
-			}
-			if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
-				evHeaders[i], tm(e.CreatedAt), e.Verdict); err != nil {
-				return err
-			}
-			for j, d := range deliveries[i] {
-				last++
-				d.Seq = last
-				args := dargs[i][j]
-				args[0] = last
-				if _, err := insDelivery.ExecContext(ctx, args...); err != nil {
+		if inserted < int64(nev) {
+			// Some events exist already (an earlier batch, --duplicate):
+			// their deliveries take the stored event's seq.
+			for id, k := range first {
+				if err := tx.QueryRowContext(ctx, `SELECT seq FROM events WHERE id = ?`, id).Scan(&seqs[k]); err != nil {
 					return err
 				}
 			}
 		}
-		return nil
+		n := 0
+		for i := range events {
+			for _, d := range deliveries[i] {
+				lastD++
+				d.Seq = lastD
+				row := dArgs[n*deliveryRowArgs : (n+1)*deliveryRowArgs]
+				row[0] = lastD
+				row[deliveryRowArgs-1] = seqs[evOf[i]]
+				n++
+			}
+		}
+		_, err = s.bulkInsert(ctx, tx, cancel, bulkDeliverySQL, deliveryRowArgs, bulkDeliveryRows, dArgs)
+		return err
 	})
+}
+
+// Multi-row inserts of CreateEvents: the column lists and how many rows
+// one statement takes (a few hundred parameters each).
+const (
+	eventRowArgs     = 10
+	bulkEventRows    = 64
+	deliveryRowArgs  = 24
+	bulkDeliveryRows = 32
+	bulkEventSQL     = `INSERT INTO events (seq, ` + eventCols + `) VALUES `
+	bulkDeliverySQL  = `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
+	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, event_seq) VALUES `
+)
+
+// bulkInsert runs prefix (an INSERT … VALUES) over args, cols values a
+// row, up to rows rows a statement, and returns the rows inserted. Events
+// (prefix bulkEventSQL) skip an existing ID.
+func (s *Store) bulkInsert(ctx context.Context, tx *sql.Tx, cancel context.Context, prefix string, cols, rows int, args []any) (int64, error) {
+	var total int64
+	for len(args) > 0 {
+		if cancel.Err() != nil {
+			return 0, cancel.Err()
+		}
+		n := min(rows, len(args)/cols)
+		st, err := s.bulkStmt(ctx, tx, prefix, cols, n)
+		if err != nil {
+			return 0, err
+		}
+		res, err := st.ExecContext(ctx, args[:n*cols]...)
+		if err != nil {
+			return 0, err
+		}
+		k, _ := res.RowsAffected()
+		total += k
+		args = args[n*cols:]
+	}
+	return total, nil
+}
+
+// bulkStmt returns the statement inserting n rows of cols values: a full
+// chunk's is prepared once on the writer's connection (by prepareBulk),
+// a remainder's on the transaction (closed with it).
+func (s *Store) bulkStmt(ctx context.Context, tx *sql.Tx, prefix string, cols, n int) (*sql.Stmt, error) {
+	s.bulkMu.Lock()
+	st, ok := s.bulk[bulkKey{prefix, n}]
+	s.bulkMu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, bulkSQL(prefix, cols, n))
+}
+
+// prepareBulk prepares the full-chunk inserts on first use (not at open:
+// most commands never write in bulk). It must run outside a transaction:
+// the writer has one connection.
+func (s *Store) prepareBulk(ctx context.Context) error {
+	s.bulkMu.Lock()
+	defer s.bulkMu.Unlock()
+	if s.bulk != nil {
+		return nil
+	}
+	m := map[bulkKey]*sql.Stmt{}
+	for _, c := range []struct {
+		prefix     string
+		cols, rows int
+	}{{bulkEventSQL, eventRowArgs, bulkEventRows}, {bulkDeliverySQL, deliveryRowArgs, bulkDeliveryRows}} {
+		st, err := s.w.PrepareContext(ctx, bulkSQL(c.prefix, c.cols, c.rows))
+		if err != nil {
+			for _, st := range m {
+				st.Close()
+			}
+			return err
+		}
+		m[bulkKey{c.prefix, c.rows}] = st
+	}
+	s.bulk = m
+	return nil
+}
+
+func bulkSQL(prefix string, cols, n int) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('?')
+		}
+		b.WriteByte(')')
+	}
+	if prefix == bulkEventSQL {
+		b.WriteString(` ON CONFLICT (id) DO NOTHING`)
+	}
+	return b.String()
+}
+
+type bulkKey struct {
+	prefix string
+	rows   int
 }
 
 // recordOwnedUpdateSQL applies an attempt's outcome only while owner holds

@@ -154,3 +154,52 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestCreateEventsBulk: batches larger than one multi-row statement, with
+// an event that already exists and one given twice, give every delivery
+// its own event's seq and consecutive seqs of its own.
+func TestCreateEventsBulk(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	old := &store.Event{ID: "evt_old", Type: "card.created", Payload: []byte(`{"old":1}`)}
+	if err := s.CreateEvent(ctx, old, []*store.Delivery{{URL: "http://x", MaxAttempts: 1, RunID: "r0"}}); err != nil {
+		t.Fatal(err)
+	}
+	var evs []*store.Event
+	var dss [][]*store.Delivery
+	for i := range 2*bulkEventRows + 7 {
+		ev := &store.Event{ID: fmt.Sprintf("evt_%03d", i), Type: "card.created", Payload: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+		switch i {
+		case 5:
+			ev = old
+		case 9:
+			ev = evs[8] // a --duplicate
+		}
+		evs = append(evs, ev)
+		dss = append(dss, []*store.Delivery{{URL: "http://x", MaxAttempts: 1, RunID: "r"}, {URL: "http://y", MaxAttempts: 1, RunID: "r"}})
+	}
+	if err := s.CreateEvents(ctx, evs, dss); err != nil {
+		t.Fatal(err)
+	}
+	var prev int64
+	for i, ds := range dss {
+		for _, d := range ds {
+			if prev != 0 && d.Seq != prev+1 {
+				t.Fatalf("delivery seq %d after %d", d.Seq, prev)
+			}
+			prev = d.Seq
+			var eventID, payload string
+			if err := s.r.QueryRow(`SELECT e.id, e.payload FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.seq = ?`, d.Seq).
+				Scan(&eventID, &payload); err != nil {
+				t.Fatal(err)
+			}
+			if eventID != evs[i].ID || d.EventID != evs[i].ID || payload != string(evs[i].Payload) {
+				t.Fatalf("delivery %d: event %s %s, want %s", d.Seq, eventID, payload, evs[i].ID)
+			}
+		}
+	}
+	got, _ := s.ListEvents(ctx, store.EventFilter{})
+	if want := 2*bulkEventRows + 7 - 1; len(got) != want { // old once, evs[9] = evs[8]
+		t.Fatalf("%d events, want %d", len(got), want)
+	}
+}
