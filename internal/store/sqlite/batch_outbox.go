@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 			seqs[k] = lastEv + 1 + int64(k)
 			evArgs[k*eventRowArgs] = seqs[k]
 		}
-		inserted, err := s.bulkInsert(ctx, tx, cancel, bulkEventSQL, eventRowArgs, bulkEventRows, evArgs)
+		inserted, err := s.bulkInsert(ctx, tx, cancel, bulkEvents, evArgs)
 		if err != nil {
 			return err
 		}
@@ -107,7 +108,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 				n++
 			}
 		}
-		_, err = s.bulkInsert(ctx, tx, cancel, bulkDeliverySQL, deliveryRowArgs, bulkDeliveryRows, dArgs)
+		_, err = s.bulkInsert(ctx, tx, cancel, bulkDeliveries, dArgs)
 		return err
 	})
 }
@@ -119,48 +120,164 @@ const (
 	bulkEventRows    = 64
 	deliveryRowArgs  = 24
 	bulkDeliveryRows = 32
-	bulkEventSQL     = `INSERT INTO events (seq, ` + eventCols + `) VALUES `
-	bulkDeliverySQL  = `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
-	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, event_seq) VALUES `
 )
 
-// bulkInsert runs prefix (an INSERT … VALUES) over args, cols values a
-// row, up to rows rows a statement, and returns the rows inserted. Events
-// (prefix bulkEventSQL) skip an existing ID.
-func (s *Store) bulkInsert(ctx context.Context, tx *sql.Tx, cancel context.Context, prefix string, cols, rows int, args []any) (int64, error) {
+// bulkShape is one table's multi-row insert. vary are the columns that
+// differ from row to row in a bulk trigger; when every other column holds
+// the same value in all rows of a chunk (one run's deliveries to one
+// subscription), those are bound once (numbered parameters the rows
+// share) instead of once a row: binding is a good part of an insert.
+type bulkShape struct {
+	prefix, suffix string
+	cols, rows     int
+	vary           []int
+}
+
+var (
+	bulkEvents = &bulkShape{
+		prefix: `INSERT INTO events (seq, ` + eventCols + `) VALUES `, suffix: ` ON CONFLICT (id) DO NOTHING`,
+		cols: eventRowArgs, rows: bulkEventRows,
+		vary: []int{0, 1, 4}, // seq, id, payload
+	}
+	bulkDeliveries = &bulkShape{
+		prefix: `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
+	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, event_seq) VALUES `,
+		cols: deliveryRowArgs, rows: bulkDeliveryRows,
+		vary: []int{0, 1, 2, 13, 23}, // seq, id, event_id, next_attempt_at, event_seq
+	}
+)
+
+// sql returns the statement for n rows: every value its own parameter,
+// or (shared) the columns outside vary as ?1…?k, shared by all rows.
+func (b *bulkShape) sql(n int, shared bool) string {
+	var sb strings.Builder
+	sb.WriteString(b.prefix)
+	k := b.cols - len(b.vary)
+	for r := range n {
+		if r > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		si, vi := 0, 0
+		for c := range b.cols {
+			if c > 0 {
+				sb.WriteByte(',')
+			}
+			switch {
+			case !shared:
+				sb.WriteByte('?')
+			case vi < len(b.vary) && b.vary[vi] == c:
+				fmt.Fprintf(&sb, "?%d", k+r*len(b.vary)+vi+1)
+				vi++
+			default:
+				fmt.Fprintf(&sb, "?%d", si+1)
+				si++
+			}
+		}
+		sb.WriteByte(')')
+	}
+	sb.WriteString(b.suffix)
+	return sb.String()
+}
+
+// uniform reports whether the rows of args (cols values each) agree on
+// every column outside vary. Those hold strings, integers and NULLs.
+func (b *bulkShape) uniform(args []any) bool {
+	first := args[:b.cols]
+	for r := b.cols; r < len(args); r += b.cols {
+		vi := 0
+		for c := range b.cols {
+			if vi < len(b.vary) && b.vary[vi] == c {
+				vi++
+				continue
+			}
+			if !sameArg(args[r+c], first[c]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func sameArg(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case int:
+		b, ok := b.(int)
+		return ok && a == b
+	case int64:
+		b, ok := b.(int64)
+		return ok && a == b
+	}
+	return false // anything else ([]byte…) is bound row by row
+}
+
+// bulkInsert inserts args (b.cols values a row) up to b.rows rows a
+// statement and returns the rows inserted.
+func (s *Store) bulkInsert(ctx context.Context, tx *sql.Tx, cancel context.Context, b *bulkShape, args []any) (int64, error) {
 	var total int64
+	var packed []any
 	for len(args) > 0 {
 		if cancel.Err() != nil {
 			return 0, cancel.Err()
 		}
-		n := min(rows, len(args)/cols)
-		st, err := s.bulkStmt(ctx, tx, prefix, cols, n)
+		n := min(b.rows, len(args)/b.cols)
+		chunk := args[:n*b.cols]
+		args = args[n*b.cols:]
+		shared := n > 1 && b.uniform(chunk)
+		st, err := s.bulkStmt(ctx, tx, b, n, shared)
 		if err != nil {
 			return 0, err
 		}
-		res, err := st.ExecContext(ctx, args[:n*cols]...)
+		if shared {
+			packed = packed[:0]
+			vi := 0
+			for c := range b.cols {
+				if vi < len(b.vary) && b.vary[vi] == c {
+					vi++
+					continue
+				}
+				packed = append(packed, chunk[c])
+			}
+			for r := 0; r < len(chunk); r += b.cols {
+				for _, c := range b.vary {
+					packed = append(packed, chunk[r+c])
+				}
+			}
+			chunk = packed
+		}
+		res, err := st.ExecContext(ctx, chunk...)
 		if err != nil {
 			return 0, err
 		}
 		k, _ := res.RowsAffected()
 		total += k
-		args = args[n*cols:]
 	}
 	return total, nil
 }
 
-// bulkStmt returns the statement inserting n rows of cols values: a full
-// chunk's is prepared once on the writer's connection (by prepareBulk),
-// a remainder's on the transaction (closed with it).
-func (s *Store) bulkStmt(ctx context.Context, tx *sql.Tx, prefix string, cols, n int) (*sql.Stmt, error) {
+type bulkKey struct {
+	shape  *bulkShape
+	rows   int
+	shared bool
+}
+
+// bulkStmt returns the statement inserting n rows: a full chunk's is
+// prepared once on the writer's connection (by prepareBulk), a
+// remainder's on the transaction (closed with it).
+func (s *Store) bulkStmt(ctx context.Context, tx *sql.Tx, b *bulkShape, n int, shared bool) (*sql.Stmt, error) {
 	s.bulkMu.Lock()
-	st, ok := s.bulk[bulkKey{prefix, n}]
+	st, ok := s.bulk[bulkKey{b, n, shared}]
 	s.bulkMu.Unlock()
 	if ok {
 		return tx.StmtContext(ctx, st), nil
 	}
-	return tx.PrepareContext(ctx, bulkSQL(prefix, cols, n))
+	return tx.PrepareContext(ctx, b.sql(n, shared))
 }
 
 // prepareBulk prepares the full-chunk inserts on first use (not at open:
@@ -173,48 +290,20 @@ func (s *Store) prepareBulk(ctx context.Context) error {
 		return nil
 	}
 	m := map[bulkKey]*sql.Stmt{}
-	for _, c := range []struct {
-		prefix     string
-		cols, rows int
-	}{{bulkEventSQL, eventRowArgs, bulkEventRows}, {bulkDeliverySQL, deliveryRowArgs, bulkDeliveryRows}} {
-		st, err := s.w.PrepareContext(ctx, bulkSQL(c.prefix, c.cols, c.rows))
-		if err != nil {
-			for _, st := range m {
-				st.Close()
+	for _, b := range []*bulkShape{bulkEvents, bulkDeliveries} {
+		for _, shared := range []bool{false, true} {
+			st, err := s.w.PrepareContext(ctx, b.sql(b.rows, shared))
+			if err != nil {
+				for _, st := range m {
+					st.Close()
+				}
+				return err
 			}
-			return err
+			m[bulkKey{b, b.rows, shared}] = st
 		}
-		m[bulkKey{c.prefix, c.rows}] = st
 	}
 	s.bulk = m
 	return nil
-}
-
-func bulkSQL(prefix string, cols, n int) string {
-	var b strings.Builder
-	b.WriteString(prefix)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('?')
-		}
-		b.WriteByte(')')
-	}
-	if prefix == bulkEventSQL {
-		b.WriteString(` ON CONFLICT (id) DO NOTHING`)
-	}
-	return b.String()
-}
-
-type bulkKey struct {
-	prefix string
-	rows   int
 }
 
 // recordOwnedUpdateSQL applies an attempt's outcome only while owner holds

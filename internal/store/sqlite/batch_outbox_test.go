@@ -203,3 +203,51 @@ func TestCreateEventsBulk(t *testing.T) {
 		t.Fatalf("%d events, want %d", len(got), want)
 	}
 }
+
+// TestCreateEventsShared: a chunk whose rows agree outside the varying
+// columns binds those once; every row still reads back as written.
+func TestCreateEventsShared(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var evs []*store.Event
+	var dss [][]*store.Delivery
+	n := bulkDeliveryRows + 3
+	for i := range n {
+		evs = append(evs, &store.Event{ID: fmt.Sprintf("evt_%03d", i), Type: "card.created", Provider: "bond",
+			Payload: []byte(fmt.Sprintf(`{"n":%d}`, i)), ContentType: "application/json"})
+		dss = append(dss, []*store.Delivery{{URL: "http://x/hooks", Method: "PUT", Scheme: "standard", Secret: "whsec_x",
+			Headers: map[string]string{"X-A": "1"}, MaxAttempts: 3, Schedule: "0s,1s,2s", RunID: "run",
+			NextAttemptAt: now.Add(time.Duration(i) * time.Millisecond), LeaseOwner: "me", LeaseExpiresAt: now.Add(time.Minute)}})
+	}
+	if !bulkDeliveries.uniform(func() []any {
+		var a []any
+		for _, ds := range dss[:2] {
+			a = append(a, deliveryArgs(ds[0])...)
+		}
+		return a
+	}()) {
+		t.Fatal("the test's deliveries should take the shared statement")
+	}
+	if err := s.CreateEvents(ctx, evs, dss); err != nil {
+		t.Fatal(err)
+	}
+	for i, ds := range dss {
+		d, err := s.GetDelivery(ctx, ds[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.EventID != evs[i].ID || d.URL != "http://x/hooks" || d.Method != "PUT" || d.Scheme != "standard" || d.Secret != "whsec_x" ||
+			d.Headers["X-A"] != "1" || d.MaxAttempts != 3 || d.Schedule != "0s,1s,2s" || d.RunID != "run" || d.Status != store.DeliveryPending ||
+			!d.NextAttemptAt.Equal(now.Add(time.Duration(i)*time.Millisecond)) || d.LeaseOwner != "me" || d.Seq != ds[0].Seq {
+			t.Fatalf("delivery %d read back as %+v", i, d)
+		}
+		ev, err := s.GetEvent(ctx, evs[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(ev.Payload) != string(evs[i].Payload) || ev.Type != "card.created" || ev.Provider != "bond" || ev.ContentType != "application/json" {
+			t.Fatalf("event %d read back as %+v", i, ev)
+		}
+	}
+}
