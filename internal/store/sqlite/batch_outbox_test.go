@@ -251,3 +251,64 @@ func TestCreateEventsShared(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordAttemptsMany: in a batch of attempts with one outcome, a
+// delivery whose lease another owner holds keeps its state (its attempt
+// is kept, ErrLeaseLost), and an attempt whose number a lease-lost attempt
+// took is numbered after it.
+func TestRecordAttemptsMany(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	now := time.Now()
+	var ds []*store.Delivery
+	for range 67 {
+		ds = append(ds, &store.Delivery{URL: "http://x", MaxAttempts: 1, Schedule: "0s", NextAttemptAt: now, RunID: "r",
+			LeaseOwner: "me", LeaseExpiresAt: now.Add(time.Minute)})
+	}
+	if err := s.CreateEvents(ctx, []*store.Event{{ID: "evt_1", Type: "card.created", Payload: []byte(`{}`)}}, [][]*store.Delivery{ds}); err != nil {
+		t.Fatal(err)
+	}
+	lost, taken := ds[3], ds[33]
+	if _, err := s.w.Exec(`UPDATE deliveries SET lease_owner = 'other' WHERE seq = ?`, lost.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.Exec(`INSERT INTO attempts (delivery_seq, number, started_at, error) VALUES (?, 1, 1, 'lease lost elsewhere')`, taken.Seq); err != nil {
+		t.Fatal(err)
+	}
+	var as []*store.Attempt
+	var us []store.DeliveryUpdate
+	for _, d := range ds {
+		as = append(as, &store.Attempt{DeliveryID: d.ID, DeliverySeq: d.Seq, Number: 1, StartedAt: now, RequestURL: d.URL, RequestMethod: "POST",
+			RequestHeaders: map[string][]string{"X-Id": {d.ID}}, ResponseStatus: 200, ResponseBody: []byte("ok")})
+		us = append(us, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200})
+	}
+	errs, err := s.RecordAttempts(ctx, "me", as, us)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range ds {
+		got, err := s.GetDelivery(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		atts, err := s.ListAttempts(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch d {
+		case lost:
+			if !errors.Is(errs[i], store.ErrLeaseLost) || got.Status != store.DeliveryPending || got.AttemptCount != 0 || len(atts) != 1 {
+				t.Fatalf("lost lease: err %v, %s after %d, %d attempts", errs[i], got.Status, got.AttemptCount, len(atts))
+			}
+		case taken:
+			if errs[i] != nil || got.Status != store.DeliverySucceeded || len(atts) != 2 || as[i].Number != 2 || atts[1].Number != 2 {
+				t.Fatalf("taken number: err %v, %s, %d attempts, number %d", errs[i], got.Status, len(atts), as[i].Number)
+			}
+		default:
+			if errs[i] != nil || got.Status != store.DeliverySucceeded || got.AttemptCount != 1 || got.LeaseOwner != "" || len(atts) != 1 ||
+				atts[0].RequestHeaders["X-Id"][0] != d.ID || string(atts[0].ResponseBody) != "ok" || atts[0].ResponseStatus != 200 {
+				t.Fatalf("delivery %d: err %v, %+v, attempts %+v", i, errs[i], got, atts)
+			}
+		}
+	}
+}
