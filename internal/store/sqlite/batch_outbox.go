@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,51 +129,75 @@ const (
 // subscription), those are bound once (numbered parameters the rows
 // share) instead of once a row: binding is a good part of an insert.
 type bulkShape struct {
-	prefix, suffix string
-	cols, rows     int
-	vary           []int
+	table  string
+	cols   []string
+	suffix string
+	rows   int
+	vary   []int
 }
 
 var (
 	bulkEvents = &bulkShape{
-		prefix: `INSERT INTO events (seq, ` + eventCols + `) VALUES `, suffix: ` ON CONFLICT (id) DO NOTHING`,
-		cols: eventRowArgs, rows: bulkEventRows,
+		table: "events", cols: strings.Split("seq, "+eventCols, ", "), suffix: ` ON CONFLICT (id) DO NOTHING`,
+		rows: bulkEventRows,
 		vary: []int{0, 1, 4}, // seq, id, payload
 	}
 	bulkDeliveries = &bulkShape{
-		prefix: `INSERT INTO deliveries (seq, id, event_id, subscription_id, url, method, scheme, secret, headers,
-	status, attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, event_seq) VALUES `,
-		cols: deliveryRowArgs, rows: bulkDeliveryRows,
+		table: "deliveries",
+		cols: []string{"seq", "id", "event_id", "subscription_id", "url", "method", "scheme", "secret", "headers",
+			"status", "attempt_count", "max_attempts", "schedule", "next_attempt_at", "last_error", "last_status", "run_id",
+			"lease_owner", "lease_expires_at", "created_at", "updated_at", "origin_id", "kind", "event_seq"},
+		rows: bulkDeliveryRows,
 		vary: []int{0, 1, 2, 13, 23}, // seq, id, event_id, next_attempt_at, event_seq
 	}
 )
 
-// sql returns the statement for n rows: every value its own parameter,
-// or (shared) the columns outside vary as ?1…?k, shared by all rows.
+func init() {
+	if len(bulkEvents.cols) != eventRowArgs || len(bulkDeliveries.cols) != deliveryRowArgs {
+		panic("sqlite: bulk insert columns out of step")
+	}
+}
+
+func (b *bulkShape) varies(c int) bool { return slices.Contains(b.vary, c) }
+
+// sql returns the statement for n rows: every value its own parameter in
+// the table's column order, or (shared) the columns outside vary first,
+// as ?1…?k in every row, then the varying ones as plain parameters (?k+1
+// on). Plain parameters keep binding linear: the driver looks each
+// parameter's name up, and SQLite finds a numbered one by a list scan.
 func (b *bulkShape) sql(n int, shared bool) string {
 	var sb strings.Builder
-	sb.WriteString(b.prefix)
-	k := b.cols - len(b.vary)
+	sb.WriteString("INSERT INTO " + b.table + " (")
+	order := make([]string, 0, len(b.cols))
+	k := 0
+	if shared {
+		for c, name := range b.cols {
+			if !b.varies(c) {
+				order = append(order, name)
+			}
+		}
+		k = len(order)
+		for _, c := range b.vary {
+			order = append(order, b.cols[c])
+		}
+	} else {
+		order = append(order, b.cols...)
+	}
+	sb.WriteString(strings.Join(order, ", "))
+	sb.WriteString(") VALUES ")
 	for r := range n {
 		if r > 0 {
 			sb.WriteByte(',')
 		}
 		sb.WriteByte('(')
-		si, vi := 0, 0
-		for c := range b.cols {
+		for c := range order {
 			if c > 0 {
 				sb.WriteByte(',')
 			}
-			switch {
-			case !shared:
+			if c < k {
+				fmt.Fprintf(&sb, "?%d", c+1)
+			} else {
 				sb.WriteByte('?')
-			case vi < len(b.vary) && b.vary[vi] == c:
-				fmt.Fprintf(&sb, "?%d", k+r*len(b.vary)+vi+1)
-				vi++
-			default:
-				fmt.Fprintf(&sb, "?%d", si+1)
-				si++
 			}
 		}
 		sb.WriteByte(')')
@@ -184,8 +209,8 @@ func (b *bulkShape) sql(n int, shared bool) string {
 // uniform reports whether the rows of args (cols values each) agree on
 // every column outside vary. Those hold strings, integers and NULLs.
 func (b *bulkShape) uniform(args []any) bool {
-	first := args[:b.cols]
-	for r := b.cols; r < len(args); r += b.cols {
+	first := args[:len(b.cols)]
+	for r := len(b.cols); r < len(args); r += len(b.cols) {
 		vi := 0
 		for c := range b.cols {
 			if vi < len(b.vary) && b.vary[vi] == c {
@@ -226,9 +251,9 @@ func (s *Store) bulkInsert(ctx context.Context, tx *sql.Tx, cancel context.Conte
 		if cancel.Err() != nil {
 			return 0, cancel.Err()
 		}
-		n := min(b.rows, len(args)/b.cols)
-		chunk := args[:n*b.cols]
-		args = args[n*b.cols:]
+		n := min(b.rows, len(args)/len(b.cols))
+		chunk := args[:n*len(b.cols)]
+		args = args[n*len(b.cols):]
 		shared := n > 1 && b.uniform(chunk)
 		st, err := s.bulkStmt(ctx, tx, b, n, shared)
 		if err != nil {
@@ -244,7 +269,7 @@ func (s *Store) bulkInsert(ctx context.Context, tx *sql.Tx, cancel context.Conte
 				}
 				packed = append(packed, chunk[c])
 			}
-			for r := 0; r < len(chunk); r += b.cols {
+			for r := 0; r < len(chunk); r += len(b.cols) {
 				for _, c := range b.vary {
 					packed = append(packed, chunk[r+c])
 				}
