@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
@@ -88,10 +87,9 @@ type Sender struct {
 	// Lookup finds a signature scheme (signature.Lookup by default).
 	Lookup func(name string) (signature.Scheme, error)
 	Now    func() time.Time
-
-	lastURL atomic.Pointer[parsedURL] // the last target parsed (a run sends to a few)
 }
 
+// parsedURL is a target URL as http.NewRequest parsed it.
 type parsedURL struct {
 	raw  string
 	u    *url.URL
@@ -171,20 +169,22 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 
 // newRequest is http.NewRequestWithContext for a body in memory. A
 // request that cannot be cancelled (the engine's sends are bounded by the
-// timeout alone) reuses the URL parsed for the previous one to the same
-// target: the request never modifies it. The caller sets the header.
+// timeout alone) over the lean transport reuses the URL it parsed for the
+// previous one to the same target: the request never modifies it. The
+// caller sets the header.
 func (s *Sender) newRequest(ctx context.Context, method, rawURL string, body []byte) (*http.Request, error) {
-	if ctx.Done() != nil {
+	h1, ok := s.Client.Transport.(*h1Transport)
+	if ctx.Done() != nil || !ok {
 		return http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 	}
-	p := s.lastURL.Load()
+	p := h1.lastURL.Load()
 	if p == nil || p.raw != rawURL {
 		req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
 		u := *req.URL
-		s.lastURL.Store(&parsedURL{raw: rawURL, u: &u, host: req.Host})
+		h1.lastURL.Store(&parsedURL{raw: rawURL, u: &u, host: req.Host})
 		return req, nil
 	}
 	req := &http.Request{Method: method, URL: p.u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
