@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -351,6 +353,13 @@ func run(ctx context.Context, opts *Options) error {
 		return flush()
 	}
 	defer delivery.TuneGC()()
+	// HOOKCTL_CPUPROFILE=file: a CPU profile of the run (hidden; for
+	// bench/trigger.sh profiling, as listen has).
+	if p := os.Getenv("HOOKCTL_CPUPROFILE"); p != "" {
+		if pf, err := os.Create(p); err == nil && pprof.StartCPUProfile(pf) == nil {
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		}
+	}
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
 	rep.Flush()
 	if showBar {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type h1Transport struct {
 
 	mu   sync.Mutex
 	idle map[string][]*h1Conn // per host:port, most recently used last
+
+	lastURL atomic.Pointer[parsedURL] // Sender.newRequest's: the last target parsed
 }
 
 type h1Conn struct {

@@ -355,3 +355,28 @@ func TestH1EarlyAnswerBeforeTheBodyIsRead(t *testing.T) {
 		t.Errorf("status %d body %q error %q, want the receiver's 413", status, body, errText)
 	}
 }
+
+// The engine's sends reuse the URL parsed for the previous request to the
+// same target; a different target is parsed afresh.
+func TestSendReusesOnlyItsOwnURL(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Host+" "+r.URL.RequestURI())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(5*time.Second, 2), UserAgent: "hookctl/test"}
+	ev := testEvent([]byte(`{}`))
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, p := range []string{"/a?x=1", "/a?x=1", "/b", "/a?x=1"} {
+		if a, _, err := s.Send(context.Background(), ev, Target{URL: srv.URL + p}); err != nil || a.ResponseStatus != 200 {
+			t.Fatalf("%s: %v %+v", p, err, a)
+		}
+	}
+	want := []string{host + " /a?x=1", host + " /a?x=1", host + " /b", host + " /a?x=1"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("server saw %q, want %q", got, want)
+	}
+}

@@ -89,6 +89,13 @@ type Sender struct {
 	Now    func() time.Time
 }
 
+// parsedURL is a target URL as http.NewRequest parsed it.
+type parsedURL struct {
+	raw  string
+	u    *url.URL
+	host string // the request's Host, as http.NewRequest sets it
+}
+
 // hop-by-hop and transport headers never copied from a received request.
 var skipHeaders = map[string]bool{
 	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Authorization": true,
@@ -116,7 +123,7 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		body = t.Alter(h, body)
 	}
 	a.RequestHeaders = h
-	req, err := http.NewRequestWithContext(ctx, method, t.URL, bytes.NewReader(body))
+	req, err := s.newRequest(ctx, method, t.URL, body)
 	if err != nil {
 		a.Error = fmt.Sprintf("invalid request: %v", err)
 		return a, nil, err
@@ -158,6 +165,36 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		a.Error = "reading response: " + describeError(rerr, s.Client.Timeout)
 	}
 	return a, resp.Header, nil
+}
+
+// newRequest is http.NewRequestWithContext for a body in memory. A
+// request that cannot be cancelled (the engine's sends are bounded by the
+// timeout alone) over the lean transport reuses the URL it parsed for the
+// previous one to the same target: the request never modifies it. The
+// caller sets the header.
+func (s *Sender) newRequest(ctx context.Context, method, rawURL string, body []byte) (*http.Request, error) {
+	h1, ok := s.Client.Transport.(*h1Transport)
+	if ctx.Done() != nil || !ok {
+		return http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
+	}
+	p := h1.lastURL.Load()
+	if p == nil || p.raw != rawURL {
+		req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		u := *req.URL
+		h1.lastURL.Store(&parsedURL{raw: rawURL, u: &u, host: req.Host})
+		return req, nil
+	}
+	req := &http.Request{Method: method, URL: p.u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Host: p.host, ContentLength: int64(len(body)), Body: http.NoBody,
+		GetBody: func() (io.ReadCloser, error) { return http.NoBody, nil }}
+	if len(body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req, nil
 }
 
 func (s *Sender) now() time.Time {

@@ -11,6 +11,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -19,6 +22,12 @@ import (
 // CreateEvents writes several events, each with its deliveries, in one
 // transaction: like CreateEvent for each (an event whose ID exists is not
 // written again; its new deliveries are).
+//
+// Rows go in multi-row INSERTs (bulkEventRows, bulkDeliveryRows at a
+// time): one statement run costs about as much as the b-tree work of a
+// row, and opening a statement's cursors on every index is paid once per
+// chunk instead of once per row. The one writer numbers the seqs itself,
+// so deliveries carry their event's seq instead of looking it up.
 func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
 	if len(events) != len(deliveries) {
 		return errors.New("sqlite: CreateEvents: events and deliveries differ in length")
@@ -29,53 +38,297 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 		store.PrepareEvent(e, deliveries[i], now)
 	}
 	// Arguments are built before the write lock is taken (see
-	// RecordAttempts).
-	evHeaders := make([]any, len(events))
-	dargs := make([][][]any, len(events))
+	// RecordAttempts): evArgs holds each distinct event's row (its seq,
+	// first, is set under the lock), dArgs each delivery's (seq first,
+	// event seq last).
+	first := make(map[string]int, len(events)) // event ID → index of its row in evArgs
+	evOf := make([]int, len(events))           // events[i] → its row
+	var evArgs []any
+	nd := 0
 	for i, e := range events {
-		evHeaders[i] = jsonMap(e.Headers)
-		dargs[i] = make([][]any, len(deliveries[i]))
-		for j, d := range deliveries[i] {
-			dargs[i][j] = deliveryArgs(d)
+		k, ok := first[e.ID]
+		if !ok {
+			k = len(first)
+			first[e.ID] = k
+			payload := e.Payload
+			if payload == nil {
+				payload = []byte{}
+			}
+			evArgs = append(evArgs, nil, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
+				jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict)
 		}
+		evOf[i] = k
+		nd += len(deliveries[i])
+	}
+	nev := len(first)
+	dArgs := make([]any, 0, nd*deliveryRowArgs)
+	for i := range events {
+		for _, d := range deliveries[i] {
+			a := deliveryArgs(d)
+			a[len(a)-1] = nil // the event's seq, set under the lock
+			dArgs = append(dArgs, a...)
+		}
+	}
+	if err := s.prepareBulk(stmtContext(ctx)); err != nil {
+		return err
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		cancel := ctx
 		ctx := stmtContext(ctx)
-		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
+		var lastEv, lastD int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT max(seq) FROM events), 0), coalesce((SELECT max(seq) FROM deliveries), 0)`).
+			Scan(&lastEv, &lastD); err != nil {
+			return err
+		}
+		seqs := make([]int64, nev)
+		for k := range seqs {
+			seqs[k] = lastEv + 1 + int64(k)
+			evArgs[k*eventRowArgs] = seqs[k]
+		}
+		inserted, err := s.bulkInsert(ctx, tx, cancel, bulkEvents, evArgs)
 		if err != nil {
 			return err
 		}
-		insDelivery, err := s.txStmt(ctx, tx, insertDeliveryNumberedSQL)
-		if err != nil {
-			return err
-		}
-		// One writer: the deliveries' seqs can be numbered here, which
-		// saves reading each back.
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&last); err != nil {
-			return err
-		}
-		for i, e := range events {
-			if i%64 == 63 && cancel.Err() != nil {
-				return cancel.Err()
-			}
-			if _, err := insEvent.ExecContext(ctx, e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source,
-				evHeaders[i], tm(e.CreatedAt), e.Verdict); err != nil {
-				return err
-			}
-			for j, d := range deliveries[i] {
-				last++
-				d.Seq = last
-				args := dargs[i][j]
-				args[0] = last
-				if _, err := insDelivery.ExecContext(ctx, args...); err != nil {
+		if inserted < int64(nev) {
+			// Some events exist already (an earlier batch, --duplicate):
+			// their deliveries take the stored event's seq.
+			for id, k := range first {
+				if err := tx.QueryRowContext(ctx, `SELECT seq FROM events WHERE id = ?`, id).Scan(&seqs[k]); err != nil {
 					return err
 				}
 			}
 		}
-		return nil
+		n := 0
+		for i := range events {
+			for _, d := range deliveries[i] {
+				lastD++
+				d.Seq = lastD
+				row := dArgs[n*deliveryRowArgs : (n+1)*deliveryRowArgs]
+				row[0] = lastD
+				row[deliveryRowArgs-1] = seqs[evOf[i]]
+				n++
+			}
+		}
+		_, err = s.bulkInsert(ctx, tx, cancel, bulkDeliveries, dArgs)
+		return err
 	})
+}
+
+// Multi-row inserts of CreateEvents: the column lists and how many rows
+// one statement takes (a few hundred parameters each).
+const (
+	eventRowArgs     = 10
+	bulkEventRows    = 64
+	deliveryRowArgs  = 24
+	bulkDeliveryRows = 32
+)
+
+// bulkShape is one table's multi-row insert. vary are the columns that
+// differ from row to row in a bulk trigger; when every other column holds
+// the same value in all rows of a chunk (one run's deliveries to one
+// subscription), those are bound once (numbered parameters the rows
+// share) instead of once a row: binding is a good part of an insert.
+type bulkShape struct {
+	table  string
+	cols   []string
+	suffix string
+	rows   int
+	vary   []int
+}
+
+var (
+	bulkEvents = &bulkShape{
+		table: "events", cols: strings.Split("seq, "+eventCols, ", "), suffix: ` ON CONFLICT (id) DO NOTHING`,
+		rows: bulkEventRows,
+		vary: []int{0, 1, 4}, // seq, id, payload
+	}
+	bulkDeliveries = &bulkShape{
+		table: "deliveries",
+		cols: []string{"seq", "id", "event_id", "subscription_id", "url", "method", "scheme", "secret", "headers",
+			"status", "attempt_count", "max_attempts", "schedule", "next_attempt_at", "last_error", "last_status", "run_id",
+			"lease_owner", "lease_expires_at", "created_at", "updated_at", "origin_id", "kind", "event_seq"},
+		rows: bulkDeliveryRows,
+		vary: []int{0, 1, 2, 13, 23}, // seq, id, event_id, next_attempt_at, event_seq
+	}
+)
+
+func init() {
+	if len(bulkEvents.cols) != eventRowArgs || len(bulkDeliveries.cols) != deliveryRowArgs {
+		panic("sqlite: bulk insert columns out of step")
+	}
+}
+
+func (b *bulkShape) varies(c int) bool { return slices.Contains(b.vary, c) }
+
+// sql returns the statement for n rows: every value its own parameter in
+// the table's column order, or (shared) the columns outside vary first,
+// as ?1…?k in every row, then the varying ones as plain parameters (?k+1
+// on). Plain parameters keep binding linear: the driver looks each
+// parameter's name up, and SQLite finds a numbered one by a list scan.
+func (b *bulkShape) sql(n int, shared bool) string {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + b.table + " (")
+	order := make([]string, 0, len(b.cols))
+	k := 0
+	if shared {
+		for c, name := range b.cols {
+			if !b.varies(c) {
+				order = append(order, name)
+			}
+		}
+		k = len(order)
+		for _, c := range b.vary {
+			order = append(order, b.cols[c])
+		}
+	} else {
+		order = append(order, b.cols...)
+	}
+	sb.WriteString(strings.Join(order, ", "))
+	sb.WriteString(") VALUES ")
+	for r := range n {
+		if r > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for c := range order {
+			if c > 0 {
+				sb.WriteByte(',')
+			}
+			if c < k {
+				fmt.Fprintf(&sb, "?%d", c+1)
+			} else {
+				sb.WriteByte('?')
+			}
+		}
+		sb.WriteByte(')')
+	}
+	sb.WriteString(b.suffix)
+	return sb.String()
+}
+
+// uniform reports whether the rows of args (cols values each) agree on
+// every column outside vary. Those hold strings, integers and NULLs.
+func (b *bulkShape) uniform(args []any) bool {
+	first := args[:len(b.cols)]
+	for r := len(b.cols); r < len(args); r += len(b.cols) {
+		vi := 0
+		for c := range b.cols {
+			if vi < len(b.vary) && b.vary[vi] == c {
+				vi++
+				continue
+			}
+			if !sameArg(args[r+c], first[c]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func sameArg(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case int:
+		b, ok := b.(int)
+		return ok && a == b
+	case int64:
+		b, ok := b.(int64)
+		return ok && a == b
+	}
+	return false // anything else ([]byte…) is bound row by row
+}
+
+// bulkInsert inserts args (b.cols values a row) up to b.rows rows a
+// statement and returns the rows inserted.
+func (s *Store) bulkInsert(ctx context.Context, tx *sql.Tx, cancel context.Context, b *bulkShape, args []any) (int64, error) {
+	var total int64
+	var packed []any
+	for len(args) > 0 {
+		if cancel.Err() != nil {
+			return 0, cancel.Err()
+		}
+		n := min(b.rows, len(args)/len(b.cols))
+		chunk := args[:n*len(b.cols)]
+		args = args[n*len(b.cols):]
+		shared := n > 1 && b.uniform(chunk)
+		st, err := s.bulkStmt(ctx, tx, b, n, shared)
+		if err != nil {
+			return 0, err
+		}
+		if shared {
+			packed = packed[:0]
+			vi := 0
+			for c := range b.cols {
+				if vi < len(b.vary) && b.vary[vi] == c {
+					vi++
+					continue
+				}
+				packed = append(packed, chunk[c])
+			}
+			for r := 0; r < len(chunk); r += len(b.cols) {
+				for _, c := range b.vary {
+					packed = append(packed, chunk[r+c])
+				}
+			}
+			chunk = packed
+		}
+		res, err := st.ExecContext(ctx, chunk...)
+		if err != nil {
+			return 0, err
+		}
+		k, _ := res.RowsAffected()
+		total += k
+	}
+	return total, nil
+}
+
+type bulkKey struct {
+	shape  *bulkShape
+	rows   int
+	shared bool
+}
+
+// bulkStmt returns the statement inserting n rows: a full chunk's is
+// prepared once on the writer's connection (by prepareBulk), a
+// remainder's on the transaction (closed with it).
+func (s *Store) bulkStmt(ctx context.Context, tx *sql.Tx, b *bulkShape, n int, shared bool) (*sql.Stmt, error) {
+	s.bulkMu.Lock()
+	st, ok := s.bulk[bulkKey{b, n, shared}]
+	s.bulkMu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, b.sql(n, shared))
+}
+
+// prepareBulk prepares the full-chunk inserts on first use (not at open:
+// most commands never write in bulk). It must run outside a transaction:
+// the writer has one connection.
+func (s *Store) prepareBulk(ctx context.Context) error {
+	s.bulkMu.Lock()
+	defer s.bulkMu.Unlock()
+	if s.bulk != nil {
+		return nil
+	}
+	m := map[bulkKey]*sql.Stmt{}
+	for _, b := range []*bulkShape{bulkEvents, bulkDeliveries} {
+		for _, shared := range []bool{false, true} {
+			st, err := s.w.PrepareContext(ctx, b.sql(b.rows, shared))
+			if err != nil {
+				for _, st := range m {
+					st.Close()
+				}
+				return err
+			}
+			m[bulkKey{b, b.rows, shared}] = st
+		}
+	}
+	s.bulk = m
+	return nil
 }
 
 // recordOwnedUpdateSQL applies an attempt's outcome only while owner holds

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/store"
@@ -39,9 +40,9 @@ func jsonMap[M ~map[string]V, V any](m M) any {
 	}
 	switch m := any(m).(type) {
 	case map[string][]string:
-		return string(appendHeaderJSON(nil, m))
+		return headerJSON(m)
 	case http.Header:
-		return string(appendHeaderJSON(nil, m))
+		return headerJSON(m)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -50,10 +51,25 @@ func jsonMap[M ~map[string]V, V any](m M) any {
 	return string(b)
 }
 
+// headerJSON is appendHeaderJSON into a buffer of about the right size,
+// returned as a string without a copy (every attempt encodes two maps).
+func headerJSON(m map[string][]string) string {
+	n := 2
+	for k, vs := range m {
+		n += len(k) + 6
+		for _, v := range vs {
+			n += len(v) + 3
+		}
+	}
+	b := appendHeaderJSON(make([]byte, 0, n+n/8), m)
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
+}
+
 // appendHeaderJSON appends m as json.Marshal encodes it: keys sorted, a
 // nil slice as null.
 func appendHeaderJSON(b []byte, m map[string][]string) []byte {
-	keys := make([]string, 0, len(m))
+	var kbuf [16]string
+	keys := kbuf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}

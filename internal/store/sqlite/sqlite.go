@@ -63,6 +63,9 @@ type Store struct {
 	r *sql.DB
 	// stmts are the hot write statements, prepared once on w's connection.
 	stmts map[string]*sql.Stmt
+	// bulk are CreateEvents' multi-row inserts, prepared on first use.
+	bulkMu sync.Mutex
+	bulk   map[bulkKey]*sql.Stmt
 	// checkpointer: started by the first batch write, stopped by Close.
 	ckptOnce sync.Once
 	ckptStop chan struct{}
@@ -97,6 +100,13 @@ func dsn(path string, txlock string) string {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_txlock", txlock)
+	if txlock == "immediate" {
+		// The writer's multi-row inserts (CreateEvents) keep a statement
+		// journal (a constraint may undo part of one statement): in
+		// memory, a few pages, instead of a temporary file written
+		// through system calls.
+		q.Set("_pragma", "temp_store(memory)")
+	}
 	u := url.URL{Scheme: "file", Path: path}
 	return u.String() + "?" + q.Encode()
 }
@@ -381,6 +391,9 @@ func (s *Store) Close() error {
 	}
 	var errs []error
 	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
+	for _, st := range s.bulk {
 		errs = append(errs, st.Close())
 	}
 	if s.eventByID != nil {
