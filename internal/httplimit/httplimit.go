@@ -56,6 +56,10 @@
 //     A declared or actual size above MaxBody is refused before more than
 //     MaxBody bytes are held.
 //
+// FastServer (fast.go) serves the same Handler with a lean loop for plain
+// HTTP/1.1 requests and hands every other connection, at a request
+// boundary, to the Server above: `hookctl listen` uses it on its hot path.
+//
 // Limits apply per Limiter; use one Limiter per listening server.
 package httplimit
 
