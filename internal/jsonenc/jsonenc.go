@@ -3,7 +3,10 @@
 // store's header columns, listen's JSON lines).
 package jsonenc
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // AppendString appends s quoted exactly as encoding/json quotes it (HTML
 // characters, U+2028 and U+2029 escaped; invalid UTF-8 as U+FFFD).
@@ -58,4 +61,49 @@ func AppendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// AppendHeader appends an HTTP header map as json.Marshal encodes it: keys
+// sorted, a nil slice as null (the stores' header columns).
+func AppendHeader(b []byte, m map[string][]string) []byte {
+	var kbuf [16]string
+	keys := kbuf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, k)
+		b = append(b, ':')
+		vs := m[k]
+		if vs == nil {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '[')
+		for j, v := range vs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = AppendString(b, v)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// HeaderSize is about how many bytes AppendHeader writes for m.
+func HeaderSize(m map[string][]string) int {
+	n := 2
+	for k, vs := range m {
+		n += len(k) + 6
+		for _, v := range vs {
+			n += len(v) + 3
+		}
+	}
+	return n + n/8
 }

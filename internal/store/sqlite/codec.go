@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -51,52 +50,15 @@ func jsonMap[M ~map[string]V, V any](m M) any {
 	return string(b)
 }
 
-// headerJSON is appendHeaderJSON into a buffer of about the right size,
-// returned as a string without a copy (every attempt encodes two maps).
+// headerJSON is the header map as json.Marshal writes it, returned as a
+// string without a copy (every attempt encodes two maps).
 func headerJSON(m map[string][]string) string {
-	n := 2
-	for k, vs := range m {
-		n += len(k) + 6
-		for _, v := range vs {
-			n += len(v) + 3
-		}
-	}
-	b := appendHeaderJSON(make([]byte, 0, n+n/8), m)
+	b := appendHeaderJSON(make([]byte, 0, jsonenc.HeaderSize(m)), m)
 	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
 }
 
-// appendHeaderJSON appends m as json.Marshal encodes it: keys sorted, a
-// nil slice as null.
-func appendHeaderJSON(b []byte, m map[string][]string) []byte {
-	var kbuf [16]string
-	keys := kbuf[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonenc.AppendString(b, k)
-		b = append(b, ':')
-		vs := m[k]
-		if vs == nil {
-			b = append(b, "null"...)
-			continue
-		}
-		b = append(b, '[')
-		for j, v := range vs {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = jsonenc.AppendString(b, v)
-		}
-		b = append(b, ']')
-	}
-	return append(b, '}')
-}
+// appendHeaderJSON appends m as json.Marshal encodes it.
+func appendHeaderJSON(b []byte, m map[string][]string) []byte { return jsonenc.AppendHeader(b, m) }
 
 func fromJSONMap[V any](v sql.NullString) (map[string]V, error) {
 	if !v.Valid || v.String == "" || v.String == "null" {
