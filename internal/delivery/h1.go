@@ -90,14 +90,37 @@ func (t *h1Transport) roundTrip(req *http.Request, deadline time.Time) (*http.Re
 	if req.URL.Scheme != "http" {
 		return t.fallback.RoundTrip(req)
 	}
-	ctx := req.Context()
-	host := canonicalHost(req)
+	return t.send(req.Context(), canonicalHost(req), req, deadline,
+		func(w *bufio.Writer) error { return req.Write(w) },
+		func() bool { // a fresh body for the second try
+			if req.Body == nil || req.Body == http.NoBody {
+				return true
+			}
+			if req.GetBody == nil {
+				return false
+			}
+			body, err := req.GetBody()
+			if err != nil {
+				return false
+			}
+			r2 := *req
+			r2.Body = body
+			req = &r2
+			return true
+		})
+}
+
+// send writes a request with write on a pooled connection to host and
+// reads the answer to rq (its method and Close) before deadline. A
+// kept-alive connection the server had closed while idle is tried once
+// more on a fresh one when again says the request can be written again.
+func (t *h1Transport) send(ctx context.Context, host string, rq *http.Request, deadline time.Time, write func(*bufio.Writer) error, again func() bool) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		pc, reused, err := t.conn(ctx, host)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.exchange(ctx, pc, req, deadline)
+		resp, err := t.exchange(ctx, pc, rq, deadline, write)
 		if err == nil {
 			return resp, nil
 		}
@@ -105,25 +128,13 @@ func (t *h1Transport) roundTrip(req *http.Request, deadline time.Time) (*http.Re
 		// The server closed a kept-alive connection before reading the
 		// request: send it once more on a fresh one. Never when any of
 		// the response arrived (it may have been acted on).
-		if !reused || attempt > 0 || pc.cr.n > 0 || ctx.Err() != nil || !retryable(err) {
+		if !reused || attempt > 0 || pc.cr.n > 0 || ctx.Err() != nil || !retryable(err) || !again() {
 			return nil, err
-		}
-		if req.Body != nil && req.Body != http.NoBody {
-			if req.GetBody == nil {
-				return nil, err
-			}
-			body, gerr := req.GetBody()
-			if gerr != nil {
-				return nil, err
-			}
-			r2 := *req
-			r2.Body = body
-			req = &r2
 		}
 	}
 }
 
-func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Request, deadline time.Time) (*http.Response, error) {
+func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Request, deadline time.Time, write func(*bufio.Writer) error) (*http.Response, error) {
 	pc.c.SetDeadline(deadline)
 	// Cancelling the request (Ctrl-C, a client timeout) interrupts the
 	// blocked read or write at once.
@@ -132,7 +143,7 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 		stop = context.AfterFunc(ctx, func() { pc.c.SetDeadline(time.Unix(1, 0)) })
 	}
 	pc.cr.n = 0
-	err := req.Write(pc.bw)
+	err := write(pc.bw)
 	if err == nil {
 		err = pc.bw.Flush()
 	}

@@ -98,10 +98,11 @@ type Server struct {
 	scheme    signature.Scheme // fixed scheme, nil = detect
 	transport http.RoundTripper
 	extra     []headerKV
-	// raw forwards to a plain http:// target (nil when a Transport is
-	// given or the target is https); rawPrefix is "http://host".
-	raw       *rawForward
-	rawPrefix string
+	// raw sends forwards to a plain http:// target as bytes (nil when a
+	// Transport is given or the target is https); rawPrefix is
+	// "http://host", rawAddr host:port.
+	raw                delivery.RawSender
+	rawPrefix, rawAddr string
 
 	received, verified, rejected, fwdOK, fwdFail, tooLarge, busy, filtered, unrecorded atomic.Int64
 
@@ -153,8 +154,10 @@ func NewServer(cfg Config) (*Server, error) {
 			if port == "" {
 				port = "80"
 			}
-			s.raw = newRawForward(net.JoinHostPort(tg.Hostname(), port), tg.Host)
-			s.rawPrefix = "http://" + tg.Host
+			// listen already holds the request's parts: forwards are
+			// written as bytes, no *http.Request built and serialised.
+			s.raw, _ = s.transport.(delivery.RawSender)
+			s.rawAddr, s.rawPrefix = net.JoinHostPort(tg.Hostname(), port), "http://"+tg.Host
 		}
 	}
 	if s.cfg.Limits == nil {
@@ -478,7 +481,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, st
 	var resp *http.Response
 	var err error
 	if uri, ok := strings.CutPrefix(target, s.rawPrefix); s.raw != nil && ok {
-		resp, err = s.raw.roundTrip(r.Method, uri, hdr, body, time.Now().Add(s.cfg.Timeout))
+		resp, err = s.raw.SendRaw(&delivery.RawRequest{Addr: s.rawAddr, Host: s.cfg.Target.Host, Method: r.Method, URI: uri,
+			Header: hdr, Body: body, Deadline: time.Now().Add(s.cfg.Timeout)})
 	} else {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.Timeout)
 		defer cancel()
