@@ -259,7 +259,11 @@ func (c *fastConn) serve() {
 			c.Conn.Close()
 		}
 	}()
-	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), connKey{}, unwrap(c.Conn)))
+	uc := unwrap(c.Conn)
+	if uc != nil {
+		uc.sn.pause() // the lean parser checks framing; no second parse per request
+	}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), connKey{}, uc))
 	defer cancel()
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, c.Conn.LocalAddr())
 	br := readerPool.Get().(*bufio.Reader)
@@ -309,6 +313,9 @@ func (c *fastConn) serve() {
 			b, _ := br.Peek(br.Buffered())
 			pre = append(pre, b...)
 			c.Conn.SetReadDeadline(time.Time{})
+			if uc != nil {
+				uc.resniff(pre) // Go's server gets the framing check from here on
+			}
 			s.l.connState(c.Conn, http.StateNew)
 			if s.handoff.give(&replayConn{Conn: c.Conn, pre: pre}) {
 				handed = true

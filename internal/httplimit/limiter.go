@@ -268,6 +268,14 @@ func (c *conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// resniff starts the framing check over at a request boundary, from the
+// bytes already read past it (the lean loop hands the connection over).
+func (c *conn) resniff(pre []byte) {
+	sn := newSniffer(c.l.cfg.MaxHeaderBytes)
+	sn.feed(pre)
+	c.sn = sn
+}
+
 func (c *conn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() { c.l.leave(c.ip) })

@@ -238,6 +238,14 @@ func (s *sniffer) add(b []byte) {
 
 func (s *sniffer) stop() { s.off, s.line = true, nil }
 
+// pause turns the check off: the lean loop parses every head itself and
+// hands any ambiguous one over (with resniff) before Go's server reads it.
+func (s *sniffer) pause() {
+	s.mu.Lock()
+	s.stop()
+	s.mu.Unlock()
+}
+
 func (s *sniffer) endLine(line []byte) {
 	if !s.inHead {
 		method, rest, ok1 := bytes.Cut(line, []byte{' '})
