@@ -35,6 +35,7 @@ import (
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/testutil/proccpu"
 )
 
 func main() {
@@ -115,7 +116,7 @@ func run(args []string) int {
 	enqueue := time.Since(start)
 
 	var procs []*exec.Cmd
-	server0, self0 := serverCPU(), selfCPU()
+	server0, self0 := proccpu.PostgresServer(), proccpu.Self()
 	start = time.Now()
 	for i := 0; i < *workers; i++ {
 		c := exec.Command(*hookctl, "worker", "--store", target, "--concurrency", strconv.Itoa(*concurrency), "--poll", "10ms", "-o", "json")
@@ -176,7 +177,7 @@ func run(args []string) int {
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	server, self := serverCPU()-server0, selfCPU()-self0
+	server, self := proccpu.PostgresServer()-server0, proccpu.Self()-self0
 	stop() // the workers' CPU is known once they exited
 	backend := "sqlite"
 	if strings.HasPrefix(target, "postgres") {

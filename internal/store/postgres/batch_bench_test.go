@@ -4,54 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/testutil/proccpu"
 )
-
-// serverCPU is the CPU so far of the test server of .ci/pg.sh
-// ($PG_TEST_DIR: the postmaster, its live children and those it reaped),
-// 0 when unknown (another server, not Linux).
-func serverCPU() time.Duration {
-	dir := os.Getenv("PG_TEST_DIR")
-	if dir == "" {
-		return 0
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
-	if err != nil {
-		return 0
-	}
-	pm := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
-	stat := func(pid string, n int) (time.Duration, string) {
-		b, err := os.ReadFile("/proc/" + pid + "/stat")
-		if err != nil {
-			return 0, ""
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		var ticks int64
-		for _, v := range f[11 : 11+n] {
-			t, _ := strconv.ParseInt(v, 10, 64)
-			ticks += t
-		}
-		return time.Duration(ticks) * 10 * time.Millisecond, f[1]
-	}
-	total, _ := stat(pm, 4)
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		if c := e.Name()[0]; c < '0' || c > '9' || e.Name() == pm {
-			continue
-		}
-		if t, ppid := stat(e.Name(), 2); ppid == pm {
-			total += t
-		}
-	}
-	return total
-}
 
 // BenchmarkClaimRecordBatch is the outbox worker's store traffic: claim 48
 // due deliveries, then record their attempts in one batch
@@ -89,12 +48,12 @@ func BenchmarkClaimRecordBatch(b *testing.B) {
 	done := 0
 	var claimCPU, recordCPU time.Duration
 	for done < b.N {
-		c0 := serverCPU()
+		c0 := proccpu.PostgresServer()
 		got, err := s.ClaimDue(ctx, "bench", time.Now(), time.Minute, claim, "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		c1 := serverCPU()
+		c1 := proccpu.PostgresServer()
 		if len(got) == 0 {
 			b.Fatalf("nothing to claim after %d", done)
 		}
@@ -115,7 +74,7 @@ func BenchmarkClaimRecordBatch(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		c2 := serverCPU()
+		c2 := proccpu.PostgresServer()
 		claimCPU += c1 - c0
 		recordCPU += c2 - c1
 		done += len(got)

@@ -1,4 +1,8 @@
-package main
+// Package proccpu reads CPU time from /proc for the benchmarks (Linux;
+// zero elsewhere): on 2 cores the PostgreSQL server, the workers and the
+// receiver share the machine, so CPU per delivery is a steadier figure
+// than the rate.
+package proccpu
 
 import (
 	"os"
@@ -9,15 +13,11 @@ import (
 	"time"
 )
 
-// CPU accounting of a run (Linux; zero elsewhere): on 2 cores the server,
-// the workers and the receiver share the machine, so CPU per delivery is
-// a steadier figure than the rate.
-
 const clockTick = 10 * time.Millisecond // USER_HZ = 100 on Linux
 
-// procCPU is a process's user+system CPU from /proc/PID/stat, with its
+// Process is a process's user+system CPU from /proc/PID/stat, with its
 // reaped children's when children is set.
-func procCPU(pid string, children bool) (self time.Duration, ppid string) {
+func Process(pid string, children bool) (self time.Duration, ppid string) {
 	b, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		return 0, ""
@@ -43,10 +43,10 @@ func procCPU(pid string, children bool) (self time.Duration, ppid string) {
 	return time.Duration(ticks) * clockTick, f[1]
 }
 
-// serverCPU is the CPU used so far by the PostgreSQL server of .ci/pg.sh
+// PostgresServer is the CPU used so far by the PostgreSQL server of .ci/pg.sh
 // ($PG_TEST_DIR): the postmaster, its live children and the children it
 // reaped (backends of connections closed). 0 when unknown.
-func serverCPU() time.Duration {
+func PostgresServer() time.Duration {
 	dir := os.Getenv("PG_TEST_DIR")
 	if dir == "" {
 		return 0
@@ -56,21 +56,21 @@ func serverCPU() time.Duration {
 		return 0
 	}
 	pm := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
-	total, _ := procCPU(pm, true)
+	total, _ := Process(pm, true)
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		if e.Name()[0] < '0' || e.Name()[0] > '9' || e.Name() == pm {
 			continue
 		}
-		if t, ppid := procCPU(e.Name(), false); ppid == pm {
+		if t, ppid := Process(e.Name(), false); ppid == pm {
 			total += t
 		}
 	}
 	return total
 }
 
-// selfCPU is this process's CPU so far (the receiver, in run).
-func selfCPU() time.Duration {
+// Self is this process's CPU so far.
+func Self() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
