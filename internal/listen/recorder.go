@@ -111,6 +111,7 @@ type Recorder struct {
 	syncedBytes int64
 	syncEnd     atomic.Int64 // = syncedBytes, for the importer's reader
 	syncing     bool         // a request is leading a sync (under smu)
+	quickSync   atomic.Bool  // the last flush was fast (see groupSync)
 
 	kick chan struct{}
 
@@ -306,7 +307,7 @@ func (r *Recorder) syncOnce(lead bool) {
 		return
 	}
 	if err == nil {
-		err = fdatasync(r.j.w)
+		err = groupSync(r.j.w, &r.quickSync)
 	}
 	if err != nil {
 		r.dropUnsynced(err)
