@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+
+	"github.com/hookctl/hookctl/internal/hkey"
 )
 
 // readResponse reads an answer as http.ReadResponse does. The common
@@ -91,7 +93,7 @@ func leanResponse(br *bufio.Reader, req *http.Request) (*http.Response, int) {
 				return nil, 0
 			}
 		}
-		key := http.CanonicalHeaderKey(string(name))
+		key := hkey.Of(name)
 		switch key {
 		case "Content-Length":
 			if cl >= 0 || len(v) == 0 || len(v) > 15 {

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/hkey"
 )
 
 // FastServer serves HTTP/1.1 for a handler the way Server does, with a
@@ -583,7 +585,7 @@ func (p *headParser) request(ctx context.Context, br *bufio.Reader, remote strin
 		start = end
 		i := indexByte(l, ':')
 		name, value := l[:i], trimBlank(l[i+1:])
-		key := canonicalKey(name)
+		key := hkey.String(name)
 		vals = append(vals, value)
 		v := vals[len(vals)-1 : len(vals) : len(vals)]
 		if prev, ok := h[key]; ok {
@@ -628,20 +630,6 @@ func trimBlank(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// canonicalKey is http.CanonicalHeaderKey without allocating for a name
-// already in canonical form.
-func canonicalKey(name string) string {
-	upper := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if upper && c >= 'a' && c <= 'z' || !upper && c >= 'A' && c <= 'Z' {
-			return http.CanonicalHeaderKey(name)
-		}
-		upper = c == '-'
-	}
-	return name
 }
 
 // fastBody is a request body of a known length read from the connection.
