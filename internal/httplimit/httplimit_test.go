@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -444,5 +446,20 @@ func testReadBodyMax(t *testing.T) {
 	}
 	if resp := raw(t, addr, "", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789"); !strings.HasSuffix(resp, "\r\n\r\n10") {
 		t.Fatalf("%q", resp)
+	}
+}
+
+func TestGCPercent(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(orig)
+	t.Setenv("GOGC", "")
+	os.Unsetenv("GOGC")
+	if got := GCPercent(250); got != 250 || debug.SetGCPercent(250) != 250 {
+		t.Fatalf("GCPercent(250) = %d, or the runtime was not told", got)
+	}
+	t.Setenv("GOGC", "80")
+	debug.SetGCPercent(80)
+	if got := GCPercent(300); got != 80 || debug.SetGCPercent(80) != 80 {
+		t.Fatalf("with GOGC=80 set, GCPercent(300) = %d and must leave the setting alone", got)
 	}
 }

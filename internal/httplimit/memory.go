@@ -19,3 +19,16 @@ func SoftMemoryLimit(n int64) int64 {
 	debug.SetMemoryLimit(n)
 	return n
 }
+
+// GCPercent sets the garbage collector's target percentage to pct unless
+// GOGC is set; process-wide like SoftMemoryLimit, which still caps the
+// heap. It returns the setting in force.
+func GCPercent(pct int) int {
+	if v := os.Getenv("GOGC"); v != "" {
+		cur := debug.SetGCPercent(100)
+		debug.SetGCPercent(cur)
+		return cur
+	}
+	debug.SetGCPercent(pct)
+	return pct
+}
