@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -279,6 +281,13 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer delivery.TuneGC()()
+	// HOOKCTL_CPUPROFILE=file: a CPU profile of the run (hidden; for
+	// profiling, as trigger and listen have).
+	if p := os.Getenv("HOOKCTL_CPUPROFILE"); p != "" {
+		if pf, err := os.Create(p); err == nil && pprof.StartCPUProfile(pf) == nil {
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		}
+	}
 	out, err := delivery.Drive(ctx, e, 0, produce)
 	rep.Flush()
 	if showBar {

@@ -101,8 +101,9 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 		return 0, err
 	}
 	jobs := make([]job, len(ds))
+	evs := e.requeuedEvents(ctx, ds)
 	for i, d := range ds {
-		jobs[i] = job{d: d}
+		jobs[i] = job{d: d, ev: evs[d.EventID]}
 	}
 	e.hold(ds)
 	e.hand(jobs)
@@ -146,4 +147,32 @@ func (e *Engine) ownedLen() int {
 	e.ownedMu.Lock()
 	defer e.ownedMu.Unlock()
 	return len(e.owned) - e.ownedHead
+}
+
+// requeuedEvents reads the events of requeued deliveries in one query when
+// the store can (store.EventsGetter), so the workers need no read per
+// delivery; the jobs carry them, like Enqueue's, whatever the cache holds.
+// A failure (or a store without it) leaves them to the per-delivery read.
+func (e *Engine) requeuedEvents(ctx context.Context, ds []*store.Delivery) map[string]*store.Event {
+	eg, ok := e.Store.(store.EventsGetter)
+	if !ok || len(ds) < 2 {
+		return nil
+	}
+	ids := make([]string, 0, len(ds))
+	seen := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		if !seen[d.EventID] {
+			seen[d.EventID] = true
+			ids = append(ids, d.EventID)
+		}
+	}
+	evs, err := eg.GetEvents(ctx, ids)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]*store.Event, len(evs))
+	for _, ev := range evs {
+		out[ev.ID] = ev
+	}
+	return out
 }

@@ -163,7 +163,20 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 	}
 	extra := max(r.ExtraAttempts, 1)
 	var out []*store.Delivery
+	var leaseUntil any
+	if owner != "" {
+		leaseUntil = ts(until)
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force)
+		if err != nil {
+			return err
+		}
+		if out, err = collectDeliveries(rows); err != nil || len(out) == len(ids) {
+			return err
+		}
+		// Fewer than asked (a succeeded one skipped, an ID twice, or a
+		// missing one): a missing ID fails the whole requeue, undone.
 		var missing *string
 		if err := tx.QueryRow(ctx, `SELECT w.id FROM unnest($1::text[]) AS w(id)
 			WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = w.id) LIMIT 1`, ids).Scan(&missing); err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -172,16 +185,7 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 		if missing != nil {
 			return &store.NotFoundError{Kind: "delivery", ID: *missing}
 		}
-		var leaseUntil any
-		if owner != "" {
-			leaseUntil = ts(until)
-		}
-		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force)
-		if err != nil {
-			return err
-		}
-		out, err = collectDeliveries(rows)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, db.wrap("requeue", err)
