@@ -265,6 +265,27 @@ func run(ctx context.Context, opts *Options) error {
 		if !bulk {
 			return requeue(ids)
 		}
+		if _, ok := st.(store.MatchRequeuer); ok {
+			// Select and requeue in one statement per batch.
+			f, left := filter, opts.Limit
+			for {
+				limit := 256
+				if opts.Limit > 0 {
+					if left <= 0 {
+						return nil
+					}
+					limit = min(limit, left)
+				}
+				rq.Now = opts.Factory.Now()
+				n, next, more, err := e.RequeueMatching(ctx, f, limit, rq)
+				add(n)
+				left -= n
+				if err != nil || !more {
+					return err
+				}
+				f.AfterSeq = next
+			}
+		}
 		batch := make([]string, 0, 256)
 		err := delivery.Walk(ctx, st, filter, func(d *store.Delivery) error {
 			batch = append(batch, d.ID)

@@ -110,6 +110,33 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 	return len(ds), nil
 }
 
+// RequeueMatching is Requeue for a bulk replay on a store that selects and
+// requeues in one statement (store.MatchRequeuer, which the store must
+// implement): the next (at most) limit deliveries f selects after
+// f.AfterSeq, handed to the workers with their events like Requeue's. It
+// returns how many it requeued and the store's cursor and more.
+func (e *Engine) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit int, r store.Requeue) (n int, next int64, more bool, err error) {
+	e.init()
+	mr := e.Store.(store.MatchRequeuer)
+	if !e.running.Load() {
+		ds, next, more, err := mr.RequeueMatching(ctx, f, limit, r, "", time.Time{})
+		e.Wake()
+		return len(ds), next, more, err
+	}
+	ds, next, more, err := mr.RequeueMatching(ctx, f, limit, r, e.Owner, e.Now().Add(e.Lease))
+	if err != nil {
+		return 0, 0, false, err
+	}
+	jobs := make([]job, len(ds))
+	evs := e.requeuedEvents(ctx, ds)
+	for i, d := range ds {
+		jobs[i] = job{d: d, ev: evs[d.EventID]}
+	}
+	e.hold(ds)
+	e.hand(jobs)
+	return len(ds), next, more, nil
+}
+
 // dispatchOwned hands up to n owned deliveries to the workers and returns
 // how many it handed. One whose lease is close to its end is left to the
 // claim path (which renews the lease first): sending it now could overlap
