@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -263,6 +265,27 @@ func run(ctx context.Context, opts *Options) error {
 		if !bulk {
 			return requeue(ids)
 		}
+		if _, ok := st.(store.MatchRequeuer); ok {
+			// Select and requeue in one statement per batch.
+			f, left := filter, opts.Limit
+			for {
+				limit := 256
+				if opts.Limit > 0 {
+					if left <= 0 {
+						return nil
+					}
+					limit = min(limit, left)
+				}
+				rq.Now = opts.Factory.Now()
+				n, next, more, err := e.RequeueMatching(ctx, f, limit, rq)
+				add(n)
+				left -= n
+				if err != nil || !more {
+					return err
+				}
+				f.AfterSeq = next
+			}
+		}
 		batch := make([]string, 0, 256)
 		err := delivery.Walk(ctx, st, filter, func(d *store.Delivery) error {
 			batch = append(batch, d.ID)
@@ -279,6 +302,13 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer delivery.TuneGC()()
+	// HOOKCTL_CPUPROFILE=file: a CPU profile of the run (hidden; for
+	// profiling, as trigger and listen have).
+	if p := os.Getenv("HOOKCTL_CPUPROFILE"); p != "" {
+		if pf, err := os.Create(p); err == nil && pprof.StartCPUProfile(pf) == nil {
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		}
+	}
 	out, err := delivery.Drive(ctx, e, 0, produce)
 	rep.Flush()
 	if showBar {

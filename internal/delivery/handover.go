@@ -101,12 +101,40 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 		return 0, err
 	}
 	jobs := make([]job, len(ds))
+	evs := e.requeuedEvents(ctx, ds)
 	for i, d := range ds {
-		jobs[i] = job{d: d}
+		jobs[i] = job{d: d, ev: evs[d.EventID]}
 	}
 	e.hold(ds)
 	e.hand(jobs)
 	return len(ds), nil
+}
+
+// RequeueMatching is Requeue for a bulk replay on a store that selects and
+// requeues in one statement (store.MatchRequeuer, which the store must
+// implement): the next (at most) limit deliveries f selects after
+// f.AfterSeq, handed to the workers with their events like Requeue's. It
+// returns how many it requeued and the store's cursor and more.
+func (e *Engine) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit int, r store.Requeue) (n int, next int64, more bool, err error) {
+	e.init()
+	mr := e.Store.(store.MatchRequeuer)
+	if !e.running.Load() {
+		ds, next, more, err := mr.RequeueMatching(ctx, f, limit, r, "", time.Time{})
+		e.Wake()
+		return len(ds), next, more, err
+	}
+	ds, next, more, err := mr.RequeueMatching(ctx, f, limit, r, e.Owner, e.Now().Add(e.Lease))
+	if err != nil {
+		return 0, 0, false, err
+	}
+	jobs := make([]job, len(ds))
+	evs := e.requeuedEvents(ctx, ds)
+	for i, d := range ds {
+		jobs[i] = job{d: d, ev: evs[d.EventID]}
+	}
+	e.hold(ds)
+	e.hand(jobs)
+	return len(ds), next, more, nil
 }
 
 // dispatchOwned hands up to n owned deliveries to the workers and returns
@@ -146,4 +174,32 @@ func (e *Engine) ownedLen() int {
 	e.ownedMu.Lock()
 	defer e.ownedMu.Unlock()
 	return len(e.owned) - e.ownedHead
+}
+
+// requeuedEvents reads the events of requeued deliveries in one query when
+// the store can (store.EventsGetter), so the workers need no read per
+// delivery; the jobs carry them, like Enqueue's, whatever the cache holds.
+// A failure (or a store without it) leaves them to the per-delivery read.
+func (e *Engine) requeuedEvents(ctx context.Context, ds []*store.Delivery) map[string]*store.Event {
+	eg, ok := e.Store.(store.EventsGetter)
+	if !ok || len(ds) < 2 {
+		return nil
+	}
+	ids := make([]string, 0, len(ds))
+	seen := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		if !seen[d.EventID] {
+			seen[d.EventID] = true
+			ids = append(ids, d.EventID)
+		}
+	}
+	evs, err := eg.GetEvents(ctx, ids)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]*store.Event, len(evs))
+	for _, ev := range evs {
+		out[ev.ID] = ev
+	}
+	return out
 }

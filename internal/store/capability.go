@@ -38,6 +38,18 @@ type LeasingRequeuer interface {
 	RequeueLeased(ctx context.Context, ids []string, r Requeue, owner string, until time.Time) ([]*Delivery, error)
 }
 
+// MatchRequeuer is implemented by stores that select and requeue a bulk
+// replay's next deliveries in one statement (PostgreSQL): RequeueLeased of
+// the first (at most) limit deliveries f selects in creation order after
+// f.AfterSeq (f.Limit and f.Newest are ignored; a succeeded one is neither
+// selected nor requeued unless r.Force), returned in that order. next is
+// the cursor for the following call (f.AfterSeq); more is false once f
+// selects nothing after the cursor. A replay walks with it instead of
+// listing a page of deliveries and requeuing them by ID.
+type MatchRequeuer interface {
+	RequeueMatching(ctx context.Context, f DeliveryFilter, limit int, r Requeue, owner string, until time.Time) (ds []*Delivery, next int64, more bool, err error)
+}
+
 // MaskURL returns a store location fit for printing: the password of a
 // URL (user:password@host, or a password= query parameter) or of a libpq
 // key=value string (password=… or password='…') is replaced by "xxxxx".

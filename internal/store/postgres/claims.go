@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,7 +13,10 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-var _ store.EventClaimer = (*DB)(nil)
+var (
+	_ store.EventClaimer  = (*DB)(nil)
+	_ store.MatchRequeuer = (*DB)(nil)
+)
 
 // claimSQL leases up to $4 due deliveries to $1 until $2 ($3: now; $5:
 // the run, when given). The inner SELECT … FOR UPDATE SKIP LOCKED lets
@@ -147,6 +152,62 @@ func (db *DB) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]str
 	return out, nil
 }
 
+// RequeueMatching implements store.MatchRequeuer: the selection (by the
+// filter's own WHERE, in seq order) and requeueSQL's update in one
+// statement, one round trip and one commit per batch.
+func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit int, r store.Requeue, owner string, until time.Time) ([]*store.Delivery, int64, bool, error) {
+	if limit <= 0 {
+		return []*store.Delivery{}, f.AfterSeq, false, nil
+	}
+	due := r.Now
+	if due.IsZero() {
+		due = time.Now()
+	}
+	var leaseUntil any
+	if owner != "" {
+		leaseUntil = ts(until)
+	}
+	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force}
+	from, where := deliveryWhere(f, &args)
+	where += " AND ($9::bool OR d.status <> 'succeeded')"
+	q := `WITH sel AS MATERIALIZED (
+			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
+		), upd AS (
+			UPDATE deliveries u SET status = 'pending', next_attempt_at = $1,
+				max_attempts = u.attempt_count + $2,
+				url = CASE WHEN $3::text <> '' THEN $3 ELSE u.url END,
+				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
+				run_id = CASE WHEN $5::text <> '' THEN $5 ELSE u.run_id END,
+				lease_owner = $6, lease_expires_at = $7, updated_at = $8
+			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded')
+			RETURNING ` + prefixCols("u.", deliveryCols) + `
+		)
+		SELECT * FROM upd ORDER BY seq`
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, false, db.wrap("requeue", err)
+	}
+	out, err := collectDeliveries(rows)
+	if err != nil {
+		return nil, 0, false, db.wrap("requeue", err)
+	}
+	if len(out) > 0 {
+		return out, out[len(out)-1].Seq, true, nil
+	}
+	// Nothing requeued: nothing selected, or (rarely) every selected one
+	// succeeded meanwhile — it is not selected again, so walk on if the
+	// filter still selects something after the cursor.
+	args = args[:0]
+	from, where = deliveryWhere(f, &args)
+	args = append(args, r.Force)
+	where += fmt.Sprintf(" AND ($%d::bool OR d.status <> 'succeeded')", len(args))
+	var more bool
+	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+from+` WHERE `+where+`)`, args...).Scan(&more); err != nil {
+		return nil, 0, false, db.wrap("requeue", err)
+	}
+	return out, f.AfterSeq, more, nil
+}
+
 // RequeueLeased implements store.LeasingRequeuer: Requeue, leasing the
 // deliveries to owner until until, returning them as requeued.
 func (db *DB) RequeueLeased(ctx context.Context, ids []string, r store.Requeue, owner string, until time.Time) ([]*store.Delivery, error) {
@@ -163,7 +224,20 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 	}
 	extra := max(r.ExtraAttempts, 1)
 	var out []*store.Delivery
+	var leaseUntil any
+	if owner != "" {
+		leaseUntil = ts(until)
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force)
+		if err != nil {
+			return err
+		}
+		if out, err = collectDeliveries(rows); err != nil || len(out) == len(ids) {
+			return err
+		}
+		// Fewer than asked (a succeeded one skipped, an ID twice, or a
+		// missing one): a missing ID fails the whole requeue, undone.
 		var missing *string
 		if err := tx.QueryRow(ctx, `SELECT w.id FROM unnest($1::text[]) AS w(id)
 			WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = w.id) LIMIT 1`, ids).Scan(&missing); err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -172,16 +246,7 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 		if missing != nil {
 			return &store.NotFoundError{Kind: "delivery", ID: *missing}
 		}
-		var leaseUntil any
-		if owner != "" {
-			leaseUntil = ts(until)
-		}
-		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force)
-		if err != nil {
-			return err
-		}
-		out, err = collectDeliveries(rows)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, db.wrap("requeue", err)

@@ -22,6 +22,7 @@ var batchTests = []struct {
 	{"RecordAttempts", testRecordAttempts},
 	{"CreateEvents", testCreateEvents},
 	{"RequeueLeased", testRequeueLeased},
+	{"RequeueMatching", testRequeueMatching},
 	{"ExtendLeases", testExtendLeases},
 	{"GetEvents", testGetEvents},
 	{"ClaimDueEvents", testClaimDueEvents},
@@ -269,6 +270,78 @@ func testRequeueLeased(t *testing.T, s store.Store) {
 	}
 	if c, _ := s.ClaimDue(ctx, "other", now, time.Minute, 10, ""); len(c) != 0 {
 		t.Errorf("another claimed %d deliveries leased by the requeue", len(c))
+	}
+}
+
+func testRequeueMatching(t *testing.T, s store.Store) {
+	mr, ok := s.(store.MatchRequeuer)
+	if !ok {
+		t.Skip("no store.MatchRequeuer")
+	}
+	var ids []string
+	for i := range 5 {
+		d := newDelivery("http://127.0.0.1/x")
+		must(t, s.CreateEvent(ctx, newEvent(fmt.Sprintf("evt_%d", i), "card.created"), []*store.Delivery{d}))
+		ids = append(ids, d.ID)
+	}
+	now := base.Add(time.Hour)
+	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 4, "")
+	must(t, err)
+	// 0, 2 and 4 failed, 1 succeeded, 3 still pending (and 4 not claimed:
+	// record it failed after a claim of its own).
+	for i, id := range ids[:3] {
+		st := store.DeliveryFailed
+		if i == 1 {
+			st = store.DeliverySucceeded
+		}
+		must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: id, Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: st}))
+	}
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ids[3], Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryPending, NextAttemptAt: now.Add(time.Hour)}))
+	_, err = s.ClaimDue(ctx, "w", now, time.Minute, 4, "")
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ids[4], Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+
+	f := store.DeliveryFilter{Status: store.DeliveryFailed}
+	until := now.Add(time.Minute)
+	r := store.Requeue{ExtraAttempts: 2, Now: now, RunID: "r1", URL: "http://127.0.0.1/new"}
+	var got []*store.Delivery
+	for round := 0; ; round++ {
+		if round > 5 {
+			t.Fatal("RequeueMatching does not end")
+		}
+		ds, next, more, err := mr.RequeueMatching(ctx, f, 2, r, "me", until)
+		must(t, err)
+		if len(ds) > 2 {
+			t.Fatalf("requeued %d with a limit of 2", len(ds))
+		}
+		got = append(got, ds...)
+		if !more {
+			break
+		}
+		f.AfterSeq = next
+	}
+	if len(got) != 3 || got[0].ID != ids[0] || got[1].ID != ids[2] || got[2].ID != ids[4] {
+		t.Fatalf("requeued %+v, want the three failed ones in order", got)
+	}
+	for _, d := range got {
+		if d.Status != store.DeliveryPending || d.LeaseOwner != "me" || d.RunID != "r1" || d.URL != "http://127.0.0.1/new" || d.MaxAttempts != d.AttemptCount+2 {
+			t.Errorf("requeued as %+v", d)
+		}
+		sameTime(t, "LeaseExpiresAt", d.LeaseExpiresAt, until)
+	}
+	for i, want := range []string{store.DeliverySucceeded, store.DeliveryPending} {
+		if d, _ := s.GetDelivery(ctx, ids[1+2*i]); d.Status != want || d.RunID == "r1" {
+			t.Errorf("a delivery the filter does not select was changed: %+v", d)
+		}
+	}
+	if c, _ := s.ClaimDue(ctx, "other", now, time.Minute, 10, ""); len(c) != 0 {
+		t.Errorf("another claimed %d deliveries leased by the requeue", len(c))
+	}
+	// Nothing left: no delivery, no more.
+	ds, _, more, err := mr.RequeueMatching(ctx, store.DeliveryFilter{Status: store.DeliveryFailed}, 10, r, "me", until)
+	must(t, err)
+	if len(ds) != 0 || more {
+		t.Errorf("a second walk requeued %d (more %v), want none", len(ds), more)
 	}
 }
 
