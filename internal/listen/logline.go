@@ -69,6 +69,9 @@ type Logger struct {
 	hidden   map[string]bool // events left out whose forward is to come
 }
 
+// logPace is the least time between two writes of the live log.
+const logPace = 2 * time.Millisecond
+
 // coalesceLines is how many lines a second a terminal shows under a burst.
 const coalesceLines = 8
 
@@ -141,6 +144,7 @@ func (l *Logger) loop() {
 		defer t.Stop()
 		tick = t.C
 	}
+	var last time.Time // the last write
 	for {
 		select {
 		case <-l.wake:
@@ -150,6 +154,14 @@ func (l *Logger) loop() {
 			l.w.Flush()
 			l.shown = 0
 			continue
+		}
+		// Under load, lines gather for up to logPace after the last write:
+		// one write and one wake-up per logPace instead of one per line or
+		// two (each a system call on the file or pipe behind stdout, and
+		// data a journal fsync may wait behind). A line after a quiet spell
+		// is written at once.
+		if d := logPace - time.Since(last); d > 0 {
+			time.Sleep(d)
 		}
 		l.qmu.Lock()
 		batch, closed := l.q, l.closed
@@ -174,6 +186,7 @@ func (l *Logger) loop() {
 			return
 		}
 		l.w.Flush()
+		last = time.Now()
 	}
 }
 

@@ -423,3 +423,75 @@ func TestTerminalLogCoalescesBurst(t *testing.T) {
 		t.Fatalf("summary %q", got)
 	}
 }
+
+// writeCounter counts the writes that reach the file behind the log.
+type writeCounter struct {
+	mu     sync.Mutex
+	writes int
+	buf    bytes.Buffer
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	return w.buf.Write(p)
+}
+
+// Under a burst the JSON log writes many lines per system call (paced by
+// logPace), every line still arrives, and a line after a quiet spell is
+// written without waiting for the next one.
+func TestLogBatchesWritesUnderLoad(t *testing.T) {
+	w := &writeCounter{}
+	l := NewLogger(w, true)
+	now := time.Date(2026, 12, 2, 4, 0, 0, 0, time.UTC)
+	// A line every 20 µs, as two lines per request at 25k requests/s.
+	const n = 1000
+	start := time.Now()
+	for i := range n {
+		l.Log(LogLine{Time: now, Kind: KindForward, EventID: "evt_" + itoa(i), Status: 200})
+		for t0 := time.Now(); time.Since(t0) < 20*time.Microsecond; {
+		}
+	}
+	took := time.Since(start)
+	// Wait for the last line, then check how many writes carried them.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		w.mu.Lock()
+		got := strings.Count(w.buf.String(), "\n")
+		writes := w.writes
+		w.mu.Unlock()
+		if got == n {
+			// At most one write per logPace while the burst lasted, plus the
+			// first and the last, plus one per full 32 KiB buffer.
+			if max := int(took/logPace) + 3 + w.buf.Len()/(32<<10); writes > max {
+				t.Fatalf("%d lines in %d writes over %v; want at most %d", n, writes, took, max)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d lines written", got, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// A line after a quiet spell goes out at once (not after another).
+	time.Sleep(3 * logPace)
+	w.mu.Lock()
+	before := w.writes
+	w.mu.Unlock()
+	l.Log(LogLine{Time: now, Kind: KindForward, EventID: "evt_quiet", Status: 200})
+	deadline = time.Now().Add(time.Second)
+	for {
+		w.mu.Lock()
+		done := w.writes > before && strings.Contains(w.buf.String(), "evt_quiet")
+		w.mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a lone line was not written within a second")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	l.Close()
+}
