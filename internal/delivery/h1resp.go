@@ -3,10 +3,9 @@ package delivery
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"net/http"
 
-	"github.com/hookctl/hookctl/internal/hkey"
+	"github.com/hookctl/hookctl/internal/h1wire"
 )
 
 // readResponse reads an answer as http.ReadResponse does. The common
@@ -93,7 +92,7 @@ func leanResponse(br *bufio.Reader, req *http.Request) (*http.Response, int) {
 				return nil, 0
 			}
 		}
-		key := hkey.Of(name)
+		key := h1wire.Key(name)
 		switch key {
 		case "Content-Length":
 			if cl >= 0 || len(v) == 0 || len(v) > 15 {
@@ -124,7 +123,7 @@ func leanResponse(br *bufio.Reader, req *http.Request) (*http.Response, int) {
 		Header: h, ContentLength: cl, Request: req, Body: http.NoBody,
 	}
 	if cl > 0 {
-		resp.Body = &fixedBody{br: br, n: cl}
+		resp.Body = &h1wire.Body{R: br, N: cl}
 	}
 	return resp, end + 4
 }
@@ -137,33 +136,3 @@ func tokenByte(c byte) bool {
 	}
 	return c < 0x80 && c > 0x20 && bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0
 }
-
-// fixedBody is a Content-Length body: exactly n bytes, io.ErrUnexpectedEOF
-// when the connection ends before them (as net/http's body).
-type fixedBody struct {
-	br *bufio.Reader
-	n  int64
-}
-
-func (b *fixedBody) Read(p []byte) (int, error) {
-	if b.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > b.n {
-		p = p[:b.n]
-	}
-	n, err := b.br.Read(p)
-	b.n -= int64(n)
-	if err == io.EOF {
-		if b.n > 0 {
-			return n, io.ErrUnexpectedEOF
-		}
-		err = nil
-	}
-	if err == nil && b.n == 0 {
-		err = io.EOF
-	}
-	return n, err
-}
-
-func (b *fixedBody) Close() error { return nil }

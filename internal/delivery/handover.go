@@ -100,6 +100,13 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 	if err != nil {
 		return 0, err
 	}
+	e.handRequeued(ctx, ds)
+	return len(ds), nil
+}
+
+// handRequeued hands deliveries requeued leased to this engine to its
+// workers, each with its event (read in one query).
+func (e *Engine) handRequeued(ctx context.Context, ds []*store.Delivery) {
 	jobs := make([]job, len(ds))
 	evs := e.requeuedEvents(ctx, ds)
 	for i, d := range ds {
@@ -107,7 +114,6 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 	}
 	e.hold(ds)
 	e.hand(jobs)
-	return len(ds), nil
 }
 
 // RequeueMatching is Requeue for a bulk replay on a store that selects and
@@ -127,13 +133,7 @@ func (e *Engine) RequeueMatching(ctx context.Context, f store.DeliveryFilter, li
 	if err != nil {
 		return 0, 0, false, err
 	}
-	jobs := make([]job, len(ds))
-	evs := e.requeuedEvents(ctx, ds)
-	for i, d := range ds {
-		jobs[i] = job{d: d, ev: evs[d.EventID]}
-	}
-	e.hold(ds)
-	e.hand(jobs)
+	e.handRequeued(ctx, ds)
 	return len(ds), next, more, nil
 }
 

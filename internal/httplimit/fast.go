@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hookctl/hookctl/internal/hkey"
+	"github.com/hookctl/hookctl/internal/h1wire"
 )
 
 // FastServer serves HTTP/1.1 for a handler the way Server does, with a
@@ -328,7 +327,7 @@ func (c *fastConn) serve() {
 		r, body := p.request(ctx, br, remote)
 		w.reset(r)
 		s.h.ServeHTTP(w, r)
-		if body != nil && body.n > 0 {
+		if body != nil && body.N > 0 {
 			w.closeAfter = true // the handler left part of the body unread
 		}
 		if r.Close || s.shutting.Load() {
@@ -574,7 +573,7 @@ func asciiEqualFold(b []byte, s string) bool {
 }
 
 // request builds the *http.Request of a head read by read.
-func (p *headParser) request(ctx context.Context, br *bufio.Reader, remote string) (*http.Request, *fastBody) {
+func (p *headParser) request(ctx context.Context, br *bufio.Reader, remote string) (*http.Request, *h1wire.Body) {
 	// One string for the whole head: header values are slices of it.
 	head := string(p.raw)
 	h := make(http.Header, len(p.lines))
@@ -585,7 +584,7 @@ func (p *headParser) request(ctx context.Context, br *bufio.Reader, remote strin
 		start = end
 		i := indexByte(l, ':')
 		name, value := l[:i], trimBlank(l[i+1:])
-		key := hkey.String(name)
+		key := h1wire.KeyString(name)
 		vals = append(vals, value)
 		v := vals[len(vals)-1 : len(vals) : len(vals)]
 		if prev, ok := h[key]; ok {
@@ -602,9 +601,9 @@ func (p *headParser) request(ctx context.Context, br *bufio.Reader, remote strin
 		r.Host = v[0]
 	}
 	delete(h, "Host") // as Go's server does: the host is r.Host
-	var body *fastBody
+	var body *h1wire.Body
 	if p.cl > 0 {
-		body = &fastBody{br: br, n: p.cl}
+		body = &h1wire.Body{R: br, N: p.cl}
 		r.Body, r.ContentLength = body, p.cl
 	} else {
 		r.Body = http.NoBody
@@ -631,32 +630,6 @@ func trimBlank(s string) string {
 	}
 	return s
 }
-
-// fastBody is a request body of a known length read from the connection.
-type fastBody struct {
-	br *bufio.Reader
-	n  int64
-}
-
-func (b *fastBody) Read(p []byte) (int, error) {
-	if b.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > b.n {
-		p = p[:b.n]
-	}
-	n, err := b.br.Read(p)
-	b.n -= int64(n)
-	if err == io.EOF && b.n > 0 {
-		err = io.ErrUnexpectedEOF
-	}
-	if err == nil && b.n == 0 {
-		err = io.EOF
-	}
-	return n, err
-}
-
-func (b *fastBody) Close() error { return nil }
 
 // ---- answer ----
 

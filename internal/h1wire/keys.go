@@ -1,9 +1,12 @@
-// Package hkey turns header names into their canonical form
-// (http.CanonicalHeaderKey) without allocating for the names webhooks
-// carry: senders write "webhook-id" or "stripe-signature" in lower case,
-// and canonicalising allocates a new string per header per request on
-// listen's and the transport's hot paths.
-package hkey
+// Package h1wire holds what the two lean HTTP/1.1 parsers — listen's
+// request loop (internal/httplimit) and the delivery transport's answer
+// reader (internal/delivery) — share: canonical header names without
+// allocating, and the Content-Length body.
+package h1wire
+
+// Header names: senders write "webhook-id" or "stripe-signature" in lower
+// case, and canonicalising (http.CanonicalHeaderKey) allocated a new
+// string per header per request on both hot paths.
 
 import (
 	"net/http"
@@ -47,18 +50,18 @@ func lower(s string) string {
 	return string(b)
 }
 
-// Of returns http.CanonicalHeaderKey(string(name)), allocating only for a
+// Key returns http.CanonicalHeaderKey(string(name)), allocating only for a
 // name that is not common.
-func Of(name []byte) string {
+func Key(name []byte) string {
 	if k, ok := lookup(name); ok {
 		return k
 	}
 	return http.CanonicalHeaderKey(string(name))
 }
 
-// String is Of for a name held as a string: the name itself when it is
+// KeyString is Key for a name held as a string: the name itself when it is
 // canonical already, the interned form when common.
-func String(name string) string {
+func KeyString(name string) string {
 	upper := true
 	for i := 0; i < len(name); i++ {
 		c := name[i]
