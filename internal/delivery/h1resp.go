@@ -70,27 +70,9 @@ func leanResponse(br *bufio.Reader, req *http.Request) (*http.Response, int) {
 		e := bytes.Index(lines, []byte("\r\n"))
 		l := lines[:e]
 		lines = lines[e+2:]
-		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 {
+		name, v, ok := h1wire.SplitField(l)
+		if !ok {
 			return nil, 0
-		}
-		name := l[:colon]
-		for _, c := range name {
-			if !tokenByte(c) {
-				return nil, 0
-			}
-		}
-		v := l[colon+1:]
-		for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-			v = v[1:]
-		}
-		for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
-			v = v[:len(v)-1]
-		}
-		for _, c := range v {
-			if c < 0x20 && c != '\t' || c == 0x7f {
-				return nil, 0
-			}
 		}
 		key := h1wire.Key(name)
 		switch key {
@@ -126,13 +108,4 @@ func leanResponse(br *bufio.Reader, req *http.Request) (*http.Response, int) {
 		resp.Body = &h1wire.Body{R: br, N: cl}
 	}
 	return resp, end + 4
-}
-
-// tokenByte: the bytes of an HTTP token (RFC 9110 section 5.6.2).
-func tokenByte(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return c < 0x80 && c > 0x20 && bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0
 }

@@ -1,7 +1,7 @@
 // Package h1wire holds what the two lean HTTP/1.1 parsers — listen's
 // request loop (internal/httplimit) and the delivery transport's answer
-// reader (internal/delivery) — share: canonical header names without
-// allocating, and the Content-Length body.
+// reader (internal/delivery) — share: header-line checks, canonical header
+// names without allocating, and the Content-Length body.
 package h1wire
 
 // Header names: senders write "webhook-id" or "stripe-signature" in lower

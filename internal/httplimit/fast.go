@@ -399,7 +399,7 @@ func (p *headParser) read(br *bufio.Reader, maxHeader int) (ok bool, err error) 
 		if !simple {
 			continue // read on to the end of the head, then hand over
 		}
-		name, value, valid := splitField(l)
+		name, value, valid := h1wire.SplitField(l)
 		if !valid {
 			simple = false
 			continue
@@ -491,40 +491,6 @@ func internMethod(m []byte) string {
 		return "OPTIONS"
 	}
 	return string(m)
-}
-
-// splitField splits "Name: value" with a token name and a value free of
-// control characters (other than tab), trimming the value's blanks.
-func splitField(l []byte) (name, value []byte, ok bool) {
-	i := bytes.IndexByte(l, ':')
-	if i <= 0 {
-		return nil, nil, false
-	}
-	name = l[:i]
-	for _, b := range name {
-		if !isTokenByte(b) {
-			return nil, nil, false
-		}
-	}
-	value = bytes.Trim(l[i+1:], " \t")
-	for _, b := range value {
-		if (b < ' ' && b != '\t') || b == 0x7f {
-			return nil, nil, false
-		}
-	}
-	return name, value, true
-}
-
-func isTokenByte(b byte) bool {
-	switch {
-	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
-		return true
-	}
-	switch b {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
 }
 
 func validHost(v []byte) bool {

@@ -281,8 +281,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
 	s.received.Add(1)
 
+	target := ""
 	if s.cfg.Target != nil {
-		if _, err := s.forwardTarget(r); err != nil {
+		var err error
+		if target, err = s.forwardTarget(r); err != nil {
 			s.rejected.Add(1)
 			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: err.Error(), EventID: "-"})
 			httplimit.Refuse(w, http.StatusBadRequest, err.Error())
@@ -395,7 +397,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec != nil && providerSecret != "" {
 		rec.scheme, rec.secret = schemeName, providerSecret
 	}
-	s.forward(w, r, body, start, meta, rec)
+	s.forward(w, r, target, body, start, meta, rec)
 }
 
 // wanted reports whether --events lets an event of this type be forwarded.
@@ -455,8 +457,8 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 	return "", err
 }
 
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, start time.Time, meta meta, rec *Record) {
-	target, _ := s.forwardTarget(r) // checked in ServeHTTP
+// forward sends the request to target (forwardTarget, checked by ServeHTTP).
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, body []byte, start time.Time, meta meta, rec *Record) {
 	hdr := make(http.Header, len(r.Header)+4)
 	copyHeaders(hdr, r.Header)
 	if _, ok := hdr["User-Agent"]; !ok {
