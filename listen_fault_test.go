@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,6 +31,8 @@ type listenFault struct {
 	// midBurst, when set, runs at a third of the burst instead of the
 	// signal, which then stops listen once every request is answered.
 	midBurst func()
+	conns    int // senders at once (16 when 0)
+	pad      int // bytes of padding in each body
 }
 
 // TestListenDurability: a burst of validly signed requests through
@@ -40,15 +43,23 @@ type listenFault struct {
 // HOOKCTL_LONG=1: 5,000 requests, three kill -9 rounds.
 func TestListenDurability(t *testing.T) {
 	runs := []listenFault{
-		{"kill-9", syscall.SIGKILL, 2000, 1, nil},
-		{"sigterm", syscall.SIGTERM, 2000, 1, nil},
-		{"sighup", syscall.SIGHUP, 2000, 1, nil},
+		{"kill-9", syscall.SIGKILL, 2000, 1, nil, 0, 0},
+		{"sigterm", syscall.SIGTERM, 2000, 1, nil, 0, 0},
+		{"sighup", syscall.SIGHUP, 2000, 1, nil, 0, 0},
+		// Bodies larger than the journal writer's buffer, and groups of 64
+		// records (more than it holds), cross the journal's preallocated
+		// space between two syncs: they once came out as zeros.
+		{"kill-9-large-bodies", syscall.SIGKILL, 240, 1, nil, 64, 300 << 10},
+		{"sigterm-c64", syscall.SIGTERM, 6000, 1, nil, 64, 1500},
 	}
 	if os.Getenv("HOOKCTL_LONG") == "1" {
 		runs = []listenFault{
-			{"kill-9", syscall.SIGKILL, 5000, 3, nil},
-			{"sigterm", syscall.SIGTERM, 5000, 1, nil},
-			{"sighup", syscall.SIGHUP, 5000, 1, nil},
+			{"kill-9", syscall.SIGKILL, 5000, 3, nil, 0, 0},
+			{"sigterm", syscall.SIGTERM, 5000, 1, nil, 0, 0},
+			{"sighup", syscall.SIGHUP, 5000, 1, nil, 0, 0},
+			{"kill-9-large-bodies", syscall.SIGKILL, 600, 3, nil, 64, 300 << 10},
+			{"kill-9-c64", syscall.SIGKILL, 20000, 1, nil, 64, 1500},
+			{"sigterm-c64", syscall.SIGTERM, 20000, 1, nil, 64, 1500},
 		}
 	}
 	for _, run := range runs {
@@ -94,8 +105,8 @@ type readyLine struct {
 	SubscriptionID    string `json:"subscription_id"`
 }
 
-// listenBurst starts listen, sends run.requests signed requests from 16
-// connections, signals listen once a third of them are answered, and
+// listenBurst starts listen, sends run.requests signed requests from
+// run.conns connections (16), signals listen once a third of them are answered, and
 // returns the ids answered 2xx.
 func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round int) map[string]bool {
 	t.Helper()
@@ -123,7 +134,9 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 30 * time.Second}
+	conns := cmp.Or(run.conns, 16)
+	pad := strings.Repeat("p", run.pad)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}, Timeout: 30 * time.Second}
 	var (
 		mu      sync.Mutex
 		acked   = map[string]bool{}
@@ -131,7 +144,7 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 		next    atomic.Int64
 		wg      sync.WaitGroup
 	)
-	for range 16 {
+	for range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -141,7 +154,7 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 					return
 				}
 				id := fmt.Sprintf("msg_%s_%d_%d", run.name, round, i)
-				body := []byte(`{"type":"card.created","data":{"n":` + fmt.Sprint(i) + `}}`)
+				body := []byte(`{"type":"card.created","data":{"n":` + fmt.Sprint(i) + `,"pad":"` + pad + `"}}`)
 				h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
 				if err != nil {
 					t.Error(err)

@@ -424,6 +424,9 @@ func RecoverJournals(ctx context.Context, io *ui.IOStreams, st store.Store, dir,
 		fmt.Fprintf(io.ErrOut, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n",
 			rc.Events, plural(rc.Files, "journal", "journals"))
 	}
+	for _, d := range rc.Damaged {
+		fmt.Fprintf(io.ErrOut, "hookctl: warning: %v\n", d)
+	}
 	if err != nil {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is; it is imported once the store takes it (hookctl store info)")
 	}

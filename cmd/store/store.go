@@ -197,6 +197,9 @@ func recoverJournals(opts *Options, s store.Store) error {
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n", rc.Events, what)
 	}
+	for _, d := range rc.Damaged {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", d)
+	}
 	if err != nil {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is and is imported once the store takes it")
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -264,6 +265,9 @@ type Recovered struct {
 	Events int64 // records imported (received events, with their forwards)
 	Files  int   // journals imported and removed
 	Torn   int   // journals whose last frame was cut short (never acknowledged)
+	// Damaged journals had unreadable records in the middle (a disk
+	// fault): imported around them and kept aside.
+	Damaged []*DamagedJournalError
 }
 
 // Recover imports every journal of the store key in dir left by a listen
@@ -280,6 +284,11 @@ func Recover(ctx context.Context, st store.Store, dir, key string) (Recovered, e
 		}
 		if done {
 			rc.Files++
+		}
+		var de *DamagedJournalError
+		if errors.As(err, &de) {
+			rc.Damaged = append(rc.Damaged, de)
+			continue
 		}
 		if err != nil {
 			return rc, fmt.Errorf("importing the listen journal %s: %w", path, err)
@@ -325,21 +334,155 @@ func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64,
 		return nil
 	}
 	var ferr error
-	_, torn = scanFrames(br, h.lap, func(rec *Record) error {
-		batch = append(batch, rec)
-		if len(batch) == maxBatch {
-			ferr = flush()
+	var damaged []int64
+	pos := h.from
+	for {
+		read, bad := scanFrames(br, h.lap, func(rec *Record) error {
+			batch = append(batch, rec)
+			if len(batch) == maxBatch {
+				ferr = flush()
+			}
+			return ferr
+		})
+		pos += read
+		if ferr != nil {
+			break
 		}
-		return ferr
-	})
+		// The frames end here: a zero length (preallocated space), a frame
+		// of an older lap, the end of the file, or a frame that does not
+		// decode (the torn tail of a crash, never acknowledged). Unless
+		// frames of this lap follow: then the journal is damaged here (a
+		// disk fault), and what follows was acknowledged too.
+		next, err := resync(f, pos, h.lap)
+		if err != nil {
+			return n, torn, false, err
+		}
+		if next < 0 {
+			torn = bad
+			break
+		}
+		damaged = append(damaged, pos)
+		if _, err := f.Seek(next, io.SeekStart); err != nil {
+			return n, torn, false, err
+		}
+		br.Reset(f)
+		pos = next
+	}
 	if ferr == nil {
 		ferr = flush()
 	}
 	if ferr != nil {
 		return n, torn, false, ferr
 	}
+	if len(damaged) > 0 {
+		// Keep the bytes for whoever wants to look; a .damaged file is not
+		// a journal any more, so it is not imported again.
+		kept := path + ".damaged"
+		if err := os.Rename(path, kept); err != nil {
+			return n, torn, false, err
+		}
+		return n, torn, true, &DamagedJournalError{Path: kept, Offsets: damaged, Imported: n}
+	}
 	if err := os.Remove(path); err != nil {
 		return n, torn, false, err
 	}
 	return n, torn, true, nil
+}
+
+// DamagedJournalError: a journal had records that could not be read in
+// the middle (a disk fault); everything readable around them was imported
+// and the file was kept as Path.
+type DamagedJournalError struct {
+	Path     string
+	Offsets  []int64
+	Imported int64
+}
+
+func (e *DamagedJournalError) Error() string {
+	return fmt.Sprintf("the listen journal had unreadable records at byte offset %s; the %d readable events around them were imported and the file is kept as %s",
+		joinOffsets(e.Offsets), e.Imported, e.Path)
+}
+
+func joinOffsets(o []int64) string {
+	s := make([]string, len(o))
+	for i, v := range o {
+		s[i] = strconv.FormatInt(v, 10)
+	}
+	return strings.Join(s, ", ")
+}
+
+// resync finds the first offset at or after from where a whole frame of
+// lap starts that is followed by another one or by the journal's end (a
+// zero length or the end of the file): -1 when there is none. It skips
+// zeros (preallocated space) and hops over whole frames of older laps
+// (what a rewound journal holds past its tail) instead of trying every
+// byte of them.
+func resync(f *os.File, from int64, lap uint64) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return -1, err
+	}
+	size := fi.Size()
+	var scratch []byte
+	win := make([]byte, 64<<10)
+	for p := from; p < size; {
+		n, err := f.ReadAt(win[:min(int64(len(win)), size-p)], p)
+		if n == 0 {
+			return -1, err
+		}
+		z := 0
+		for z < n && win[z] == 0 {
+			z++
+		}
+		if z > 0 {
+			p += int64(z)
+			continue
+		}
+		next, l, ok := frameAt(f, p, size, &scratch)
+		switch {
+		case !ok:
+			p++
+		case l != lap:
+			p = next
+		case next >= size:
+			return p, nil
+		default:
+			if _, l2, ok := frameAt(f, next, size, &scratch); ok && l2 == lap {
+				return p, nil
+			}
+			var b [1]byte
+			if _, err := f.ReadAt(b[:], next); err == nil && b[0] == 0 {
+				return p, nil
+			}
+			p = next
+		}
+	}
+	return -1, nil
+}
+
+// frameAt reports whether a whole frame starts at p, its lap, and where
+// the next one starts.
+func frameAt(f *os.File, p, size int64, scratch *[]byte) (int64, uint64, bool) {
+	var hd [binary.MaxVarintLen64]byte
+	k, _ := f.ReadAt(hd[:min(int64(len(hd)), size-p)], p)
+	l, m := binary.Uvarint(hd[:k])
+	if m <= 0 || l == 0 || l > uint64(size-p-int64(m)) {
+		return 0, 0, false
+	}
+	if uint64(cap(*scratch)) < l {
+		*scratch = make([]byte, l)
+	}
+	b := (*scratch)[:l]
+	if _, err := f.ReadAt(b, p+int64(m)); err != nil {
+		return 0, 0, false
+	}
+	lap, j := binary.Uvarint(b)
+	if j <= 0 {
+		return 0, 0, false
+	}
+	rec, err := decodeRecord(b[j:])
+	if err != nil || rec.Event.ID == "" {
+		return 0, 0, false
+	}
+	return p + int64(m) + int64(l), lap, true
 }

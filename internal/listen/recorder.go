@@ -332,10 +332,13 @@ const allocChunk = 4 << 20
 var zeros = sync.OnceValue(func() []byte { return make([]byte, 256<<10) })
 
 // preallocate extends the zeroed space past need (under mu; the next
-// fdatasync makes the new size durable).
+// fdatasync makes the new size durable). It starts after the frames
+// already written: the buffered writer writes a frame larger than its
+// buffer (or the part of a group that overflows it) straight through,
+// possibly past the preallocated space, before the sync that calls this.
 func (r *Recorder) preallocate(need int64) error {
 	to := (need/allocChunk + 1) * allocChunk
-	for off := r.alloc; off < to; {
+	for off := max(r.alloc, r.jw.off); off < to; {
 		z := zeros()
 		n, err := r.j.w.WriteAt(z[:min(int64(len(z)), to-off)], off)
 		if err != nil {
