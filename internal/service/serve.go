@@ -51,30 +51,32 @@ func (d *Dispatcher) PublishTo(ctx context.Context, ev *store.Event, subs []*sto
 
 // FindByMetadata returns the subscriptions whose metadata has key = value,
 // oldest first (the provider APIs keep their own ids there: a Svix
-// endpoint's ep_…, its application, a Stripe we_…).
+// endpoint's ep_…, its application, a Stripe we_…). The store filters in
+// SQL (an index for the provider id keys).
 func FindByMetadata(ctx context.Context, st store.Store, key, value string) ([]*store.Subscription, error) {
-	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
-	if err != nil {
-		return nil, err
-	}
-	var out []*store.Subscription
-	for _, s := range subs {
-		if s.Metadata[key] == value {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	return st.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: value}})
 }
 
-// FindOneByMetadata is FindByMetadata for a unique key; it returns an
-// error matching store.ErrNotFound when nothing has it.
+// FindOneByMetadata is FindByMetadata for a unique key: the oldest match,
+// read alone. It returns an error matching store.ErrNotFound when nothing
+// has it (or value is "").
 func FindOneByMetadata(ctx context.Context, st store.Store, kind, key, value string) (*store.Subscription, error) {
-	subs, err := FindByMetadata(ctx, st, key, value)
+	return FindOne(ctx, st, kind, value, store.SubscriptionFilter{Meta: map[string]string{key: value}})
+}
+
+// FindOne returns the first subscription f lists (f.Limit is set to 1),
+// or a store.NotFoundError{kind, id} when there is none or id is "".
+func FindOne(ctx context.Context, st store.Store, kind, id string, f store.SubscriptionFilter) (*store.Subscription, error) {
+	if id == "" {
+		return nil, &store.NotFoundError{Kind: kind, ID: id}
+	}
+	f.Limit = 1
+	subs, err := st.ListSubscriptions(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	if len(subs) == 0 || value == "" {
-		return nil, &store.NotFoundError{Kind: kind, ID: value}
+	if len(subs) == 0 {
+		return nil, &store.NotFoundError{Kind: kind, ID: id}
 	}
 	return subs[0], nil
 }
