@@ -49,34 +49,21 @@ func (d *Dispatcher) PublishTo(ctx context.Context, ev *store.Event, subs []*sto
 	return &Published{Event: ev, Deliveries: ds}, nil
 }
 
-// FindByMetadata returns the subscriptions whose metadata has key = value,
-// oldest first (the provider APIs keep their own ids there: a Svix
-// endpoint's ep_…, its application, a Stripe we_…). The store filters in
-// SQL (an index for the provider id keys).
-func FindByMetadata(ctx context.Context, st store.Store, key, value string) ([]*store.Subscription, error) {
-	return st.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: value}})
-}
-
-// FindOneByMetadata is FindByMetadata for a unique key: the oldest match,
-// read alone. It returns an error matching store.ErrNotFound when nothing
-// has it (or value is "").
+// FindOneByMetadata returns the oldest subscription whose metadata has
+// key = value (the provider APIs keep their own ids there: a Stripe
+// endpoint's we_…), read alone: the store filters in SQL, through an index
+// for the provider id keys. It returns an error matching store.ErrNotFound
+// when nothing has it (or value is "").
 func FindOneByMetadata(ctx context.Context, st store.Store, kind, key, value string) (*store.Subscription, error) {
-	return FindOne(ctx, st, kind, value, store.SubscriptionFilter{Meta: map[string]string{key: value}})
-}
-
-// FindOne returns the first subscription f lists (f.Limit is set to 1),
-// or a store.NotFoundError{kind, id} when there is none or id is "".
-func FindOne(ctx context.Context, st store.Store, kind, id string, f store.SubscriptionFilter) (*store.Subscription, error) {
-	if id == "" {
-		return nil, &store.NotFoundError{Kind: kind, ID: id}
+	if value == "" {
+		return nil, &store.NotFoundError{Kind: kind, ID: value}
 	}
-	f.Limit = 1
-	subs, err := st.ListSubscriptions(ctx, f)
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: value}, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
 	if len(subs) == 0 {
-		return nil, &store.NotFoundError{Kind: kind, ID: id}
+		return nil, &store.NotFoundError{Kind: kind, ID: value}
 	}
 	return subs[0], nil
 }
