@@ -91,9 +91,9 @@ bench_list() { # NAME SUBS REQUESTS URL hey-args...
   local r; r=$(rate "$out")
   row "serve list req/s: $name, $subs subscriptions in the store" "$r/s (p99 $(p99 "$out"))" "$REF_GET/s (sink)" "$(echo "$r / $REF_GET" | bc -l | xargs printf '%.2fx')" "(reported)" ""
 }
-# Provider ids live in subscription metadata: a list or lookup reads every
-# subscription (O(n)). Measured at a test suite's size (200 subscriptions:
-# 100 per API) and at 1,000.
+# Provider ids live in subscription metadata, filtered and indexed in SQL
+# (it was O(n) in Go before schema 4): a list reads its page. Measured at a
+# test suite's size (200 subscriptions: 100 per API) and at 1,000.
 fill() { # COUNT: COUNT more endpoints through each of the Svix and Stripe APIs
   "$HEY" -n "$1" -c 4 -m POST -T application/json -H 'Authorization: Bearer k' -D "$W/svix.json" "$U/api/v1/app/bench/endpoint" >/dev/null
   "$HEY" -n "$1" -c 4 -m POST -T application/x-www-form-urlencoded -H 'Authorization: Bearer sk_test_k' -D "$W/stripe.form" "$U/v1/webhook_endpoints" >/dev/null

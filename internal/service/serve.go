@@ -49,31 +49,20 @@ func (d *Dispatcher) PublishTo(ctx context.Context, ev *store.Event, subs []*sto
 	return &Published{Event: ev, Deliveries: ds}, nil
 }
 
-// FindByMetadata returns the subscriptions whose metadata has key = value,
-// oldest first (the provider APIs keep their own ids there: a Svix
-// endpoint's ep_…, its application, a Stripe we_…).
-func FindByMetadata(ctx context.Context, st store.Store, key, value string) ([]*store.Subscription, error) {
-	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
-	if err != nil {
-		return nil, err
-	}
-	var out []*store.Subscription
-	for _, s := range subs {
-		if s.Metadata[key] == value {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-// FindOneByMetadata is FindByMetadata for a unique key; it returns an
-// error matching store.ErrNotFound when nothing has it.
+// FindOneByMetadata returns the oldest subscription whose metadata has
+// key = value (the provider APIs keep their own ids there: a Stripe
+// endpoint's we_…), read alone: the store filters in SQL, through an index
+// for the provider id keys. It returns an error matching store.ErrNotFound
+// when nothing has it (or value is "").
 func FindOneByMetadata(ctx context.Context, st store.Store, kind, key, value string) (*store.Subscription, error) {
-	subs, err := FindByMetadata(ctx, st, key, value)
+	if value == "" {
+		return nil, &store.NotFoundError{Kind: kind, ID: value}
+	}
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: value}, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
-	if len(subs) == 0 || value == "" {
+	if len(subs) == 0 {
 		return nil, &store.NotFoundError{Kind: kind, ID: value}
 	}
 	return subs[0], nil

@@ -163,10 +163,42 @@ type EventSummary struct {
 	Failed    int
 }
 
-// SubscriptionFilter selects subscriptions.
+// SubscriptionFilter selects subscriptions. Zero fields do not filter.
 type SubscriptionFilter struct {
 	Status string // enabled | disabled
 	Event  string // an event type the subscription matches
+	// Providers: the subscription's Provider is one of these.
+	Providers []string
+	// Meta: for every key, the subscription's metadata value equals the
+	// one given; "" matches a key that is absent or empty. Stores evaluate
+	// it in SQL (the provider APIs of serve keep their ids in metadata).
+	// Keys must satisfy ValidMetaKey.
+	Meta map[string]string
+	// MetaSet: keys whose metadata value must be present and non-empty.
+	MetaSet []string
+	// NewerThan and OlderThan are exclusive cursors: only subscriptions
+	// after (before) this one in creation order, (CreatedAt, ID), as the
+	// store returned it.
+	NewerThan, OlderThan *Subscription
+	// Newest lists newest first (default: oldest first).
+	Newest bool
+	Limit  int // 0 = no limit
+}
+
+// ValidMetaKey reports whether k can be a SubscriptionFilter metadata key:
+// 1–64 of A–Z a–z 0–9 _ - . : (what hookctl's own keys use; a store
+// rejects other keys rather than quote them into SQL).
+func ValidMetaKey(k string) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 // DeliveryUpdate is the outcome recorded with an attempt.

@@ -295,18 +295,10 @@ func (a *api) create(v version) http.HandlerFunc {
 	}
 }
 
+// bondSubs lists Bond's subscriptions (provider bond, or any), oldest
+// first.
 func (a *api) bondSubs(ctx context.Context) ([]*store.Subscription, error) {
-	all, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{})
-	if err != nil {
-		return nil, err
-	}
-	var out []*store.Subscription
-	for _, s := range all {
-		if s.Provider == "bond" || s.Provider == "" {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	return a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Providers: []string{"bond", ""}})
 }
 
 func (a *api) list(v version) http.HandlerFunc {

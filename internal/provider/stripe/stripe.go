@@ -274,18 +274,22 @@ func errTooLarge(err error) error {
 	return nil
 }
 
-func (a *api) endpoints(ctx context.Context) ([]*store.Subscription, error) {
-	subs, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{})
-	if err != nil {
+// endpoints is a page of endpoints, newest first as Stripe lists them
+// (every subscription with a we_… id), after the cursors given; the store
+// reads only the page.
+func (a *api) endpoints(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
+	f.MetaSet = []string{MetaID}
+	return a.s.Store.ListSubscriptions(ctx, f)
+}
+
+// cursor resolves a list cursor (starting_after, ending_before): the
+// endpoint with that id, the newest if several; nil if there is none.
+func (a *api) cursor(ctx context.Context, id string) (*store.Subscription, error) {
+	subs, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{MetaID: id}, MetaSet: []string{MetaID}, Newest: true, Limit: 1})
+	if err != nil || len(subs) == 0 {
 		return nil, err
 	}
-	var out []*store.Subscription
-	for i := len(subs) - 1; i >= 0; i-- { // newest first, as Stripe lists
-		if subs[i].Metadata[MetaID] != "" {
-			out = append(out, subs[i])
-		}
-	}
-	return out, nil
+	return subs[0], nil
 }
 
 func (a *api) find(w http.ResponseWriter, r *http.Request) (*store.Subscription, bool) {
@@ -415,33 +419,41 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	subs, err := a.endpoints(r.Context())
-	if a.bad(w, err, "") {
-		return
-	}
-	ids := make([]string, len(subs))
-	for i, s := range subs {
-		ids[i] = s.Metadata[MetaID]
-	}
-	start, end := 0, len(subs)
+	// The page is what slicing the whole list (newest first) gave:
+	// [starting_after+1, ending_before), at most limit long, the last
+	// limit of that range when ending_before is given.
+	f := store.SubscriptionFilter{Newest: true, Limit: limit + 1}
 	if after := q.Get("starting_after"); after != "" {
-		i := slices.Index(ids, after)
-		if i < 0 {
+		c, err := a.cursor(r.Context(), after)
+		if a.bad(w, err, "") {
+			return
+		}
+		if c == nil {
 			fail(w, http.StatusBadRequest, "resource_missing", "starting_after", "No such webhook endpoint: '"+after+"'")
 			return
 		}
-		start = i + 1
+		f.OlderThan = c
 	}
 	if before := q.Get("ending_before"); before != "" {
-		i := slices.Index(ids, before)
-		if i < 0 {
+		c, err := a.cursor(r.Context(), before)
+		if a.bad(w, err, "") {
+			return
+		}
+		if c == nil {
 			fail(w, http.StatusBadRequest, "resource_missing", "ending_before", "No such webhook endpoint: '"+before+"'")
 			return
 		}
-		end = i
-		start = max(start, end-limit)
+		// The limit endpoints just newer than the cursor: read oldest
+		// first from it, then turned newest first.
+		f.NewerThan, f.Newest, f.Limit = c, false, limit
 	}
-	page := subs[start:end]
+	page, err := a.endpoints(r.Context(), f)
+	if a.bad(w, err, "") {
+		return
+	}
+	if !f.Newest {
+		slices.Reverse(page)
+	}
 	more := len(page) > limit
 	if more {
 		page = page[:limit]

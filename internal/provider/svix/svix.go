@@ -225,17 +225,17 @@ func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
 	if app != nil {
 		return app, nil
 	}
-	subs, err := service.FindByMetadata(ctx, a.s.Store, MetaApp, idOrUID)
+	first, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{MetaApp: idOrUID}, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
-	if len(subs) == 0 {
+	if len(first) == 0 {
 		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if app = a.appByLocked(idOrUID); app == nil {
-		app = &App{ID: idOrUID, Name: idOrUID, Metadata: map[string]string{}, CreatedAt: subs[0].CreatedAt.UTC(), UpdatedAt: subs[0].CreatedAt.UTC()}
+		app = &App{ID: idOrUID, Name: idOrUID, Metadata: map[string]string{}, CreatedAt: first[0].CreatedAt.UTC(), UpdatedAt: first[0].CreatedAt.UTC()}
 		a.apps[app.ID] = app
 	}
 	return app, nil
@@ -365,34 +365,30 @@ func (in endpointIn) events() []string {
 	return *in.FilterTypes
 }
 
-func (a *api) endpointsOf(ctx context.Context, app *App) ([]*store.Subscription, error) {
-	subs, err := service.FindByMetadata(ctx, a.s.Store, MetaApp, app.ID)
-	if err != nil {
-		return nil, err
+// endpointsOf lists the application's endpoints (subscriptions with an
+// ep_… id), oldest first; f adds metadata to match, a cursor or a limit.
+func (a *api) endpointsOf(ctx context.Context, app *App, f store.SubscriptionFilter) ([]*store.Subscription, error) {
+	meta := map[string]string{MetaApp: app.ID}
+	for k, v := range f.Meta {
+		meta[k] = v
 	}
-	var out []*store.Subscription
-	for _, s := range subs {
-		if s.Metadata[MetaID] != "" {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	f.Meta, f.MetaSet = meta, []string{MetaID}
+	return a.s.Store.ListSubscriptions(ctx, f)
 }
 
-// endpoint resolves {endpoint_id} (id or uid) within the application.
+// endpoint resolves {endpoint_id} (id or uid) within the application: the
+// oldest endpoint with that id, else the oldest with that uid.
 func (a *api) endpoint(ctx context.Context, app *App, idOrUID string) (*store.Subscription, error) {
-	subs, err := a.endpointsOf(ctx, app)
-	if err != nil {
-		return nil, err
+	if idOrUID == "" {
+		return nil, &store.NotFoundError{Kind: "endpoint", ID: idOrUID}
 	}
-	for _, s := range subs {
-		if s.Metadata[MetaID] == idOrUID {
-			return s, nil
+	for _, key := range []string{MetaID, MetaUID} {
+		subs, err := a.endpointsOf(ctx, app, store.SubscriptionFilter{Meta: map[string]string{key: idOrUID}, Limit: 1})
+		if err != nil {
+			return nil, err
 		}
-	}
-	for _, s := range subs {
-		if s.Metadata[MetaUID] == idOrUID && idOrUID != "" {
-			return s, nil
+		if len(subs) > 0 {
+			return subs[0], nil
 		}
 	}
 	return nil, &store.NotFoundError{Kind: "endpoint", ID: idOrUID}
@@ -511,18 +507,32 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	subs, err := a.endpointsOf(r.Context(), app)
+	// The page after the iterator's endpoint (from the start when it is
+	// not one of the application's), one more read to know if it is done.
+	f := store.SubscriptionFilter{Limit: limit + 1}
+	if it := r.URL.Query().Get("iterator"); it != "" {
+		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
+		if a.bad(w, err) {
+			return
+		}
+		if len(c) > 0 {
+			f.NewerThan = c[0]
+		}
+	}
+	subs, err := a.endpointsOf(r.Context(), app, f)
 	if a.bad(w, err) {
 		return
 	}
-	ids := make([]string, len(subs))
-	for i, s := range subs {
-		ids[i] = s.Metadata[MetaID]
-	}
-	start, end, next, done := page(ids, r.URL.Query().Get("iterator"), limit)
+	done := len(subs) <= limit
+	subs = subs[:min(limit, len(subs))]
+	var next *string
 	data := []Endpoint{}
-	for _, s := range subs[start:end] {
+	for _, s := range subs {
 		data = append(data, render(s))
+	}
+	if len(subs) > 0 {
+		n := subs[len(subs)-1].Metadata[MetaID]
+		next = &n
 	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
 }
@@ -737,7 +747,7 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	if len(in.Channels) > 0 {
 		ev.Headers[hdrChan] = []string{strings.Join(in.Channels, ",")}
 	}
-	subs, err := a.endpointsOf(r.Context(), app)
+	subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
 	if a.bad(w, err) {
 		return
 	}
@@ -940,7 +950,7 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
-	subs, err := a.endpointsOf(r.Context(), app)
+	subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
 	if a.bad(w, err) {
 		return
 	}

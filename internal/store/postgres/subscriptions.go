@@ -3,6 +3,11 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -72,15 +77,15 @@ func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Su
 	return s, db.wrap("get subscription", err)
 }
 
-// ListSubscriptions implements store.Store: oldest first.
+// ListSubscriptions implements store.Store: oldest first (newest first
+// with f.Newest). Every filter but Event is evaluated in SQL; metadata keys
+// by metaExpr, the expression migration 5 indexes.
 func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
-	args := []any{}
-	where := "TRUE"
-	if f.Status != "" {
-		args = append(args, f.Status)
-		where = "status = $1"
+	q, args, err := subscriptionQuery(f)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE `+where+` ORDER BY created_at, id`, args...)
+	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap("list subscriptions", err)
 	}
@@ -95,9 +100,64 @@ func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter)
 			continue
 		}
 		out = append(out, s)
+		if len(out) == f.Limit {
+			break
+		}
 	}
 	return out, db.wrap("list subscriptions", rows.Err())
 }
+
+// subscriptionQuery is ListSubscriptions' SELECT for f (all of f but Event).
+func subscriptionQuery(f store.SubscriptionFilter) (string, []any, error) {
+	args := []any{}
+	where := []string{"TRUE"}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(f.Status))
+	}
+	if len(f.Providers) > 0 {
+		where = append(where, "provider = ANY("+arg(f.Providers)+")")
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Meta)) {
+		if !store.ValidMetaKey(k) {
+			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
+		}
+		if v := f.Meta[k]; v == "" {
+			where = append(where, "COALESCE("+metaExpr(k)+", '') = ''")
+		} else {
+			where = append(where, metaExpr(k)+" = "+arg(v))
+		}
+	}
+	for _, k := range f.MetaSet {
+		if !store.ValidMetaKey(k) {
+			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
+		}
+		where = append(where, metaExpr(k)+" > ''")
+	}
+	if c := f.NewerThan; c != nil {
+		where = append(where, "(created_at, id) > ("+arg(ts(c.CreatedAt))+"::timestamptz, "+arg(c.ID)+")")
+	}
+	if c := f.OlderThan; c != nil {
+		where = append(where, "(created_at, id) < ("+arg(ts(c.CreatedAt))+"::timestamptz, "+arg(c.ID)+")")
+	}
+	q := `SELECT ` + subscriptionCols + ` FROM subscriptions WHERE ` + strings.Join(where, " AND ")
+	if f.Newest {
+		q += ` ORDER BY created_at DESC, id DESC`
+	} else {
+		q += ` ORDER BY created_at, id`
+	}
+	if f.Limit > 0 && f.Event == "" { // Event is matched below, in Go
+		q += " LIMIT " + arg(f.Limit)
+	}
+	return q, args, nil
+}
+
+// metaExpr is metadata key k (a store.ValidMetaKey) in SQL: migration 5
+// indexes this very expression for the provider id keys.
+func metaExpr(k string) string { return "(metadata->>'" + k + "')" }
 
 // UpdateSubscription implements store.Store.
 func (db *DB) UpdateSubscription(ctx context.Context, s *store.Subscription) error {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,15 +85,14 @@ func (s *Store) GetSubscription(ctx context.Context, idOrPrefix string) (*store.
 	return sub, err
 }
 
-// ListSubscriptions lists subscriptions, oldest first.
+// ListSubscriptions lists subscriptions, oldest first (newest first with
+// f.Newest). Every filter but Event is evaluated in SQL; metadata keys by
+// metaExpr, the expression the migrations index.
 func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
-	q := `SELECT ` + subCols + ` FROM subscriptions`
-	var args []any
-	if f.Status != "" {
-		q += ` WHERE status = ?`
-		args = append(args, f.Status)
+	q, args, err := subscriptionQuery(f)
+	if err != nil {
+		return nil, err
 	}
-	q += ` ORDER BY created_at, id`
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -105,9 +108,71 @@ func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilte
 			continue
 		}
 		out = append(out, sub)
+		if len(out) == f.Limit {
+			break
+		}
 	}
 	return out, rows.Err()
 }
+
+// subscriptionQuery is ListSubscriptions' SELECT for f (all of f but Event).
+func subscriptionQuery(f store.SubscriptionFilter) (string, []any, error) {
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where = append(where, `status = ?`)
+		args = append(args, f.Status)
+	}
+	if len(f.Providers) > 0 {
+		where = append(where, `provider IN (?`+strings.Repeat(`, ?`, len(f.Providers)-1)+`)`)
+		for _, p := range f.Providers {
+			args = append(args, p)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Meta)) {
+		if !store.ValidMetaKey(k) {
+			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
+		}
+		if v := f.Meta[k]; v == "" {
+			where = append(where, `COALESCE(`+metaExpr(k)+`, '') = ''`)
+		} else {
+			where = append(where, metaExpr(k)+` = ?`)
+			args = append(args, v)
+		}
+	}
+	for _, k := range f.MetaSet {
+		if !store.ValidMetaKey(k) {
+			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
+		}
+		where = append(where, metaExpr(k)+` > ''`)
+	}
+	if c := f.NewerThan; c != nil {
+		where = append(where, `(created_at, id) > (?, ?)`)
+		args = append(args, tm(c.CreatedAt), c.ID)
+	}
+	if c := f.OlderThan; c != nil {
+		where = append(where, `(created_at, id) < (?, ?)`)
+		args = append(args, tm(c.CreatedAt), c.ID)
+	}
+	q := `SELECT ` + subCols + ` FROM subscriptions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	if f.Newest {
+		q += ` ORDER BY created_at DESC, id DESC`
+	} else {
+		q += ` ORDER BY created_at, id`
+	}
+	if f.Limit > 0 && f.Event == "" { // Event is matched below, in Go
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return q, args, nil
+}
+
+// metaExpr is metadata key k (a store.ValidMetaKey) in SQL: migration 4
+// indexes this very expression for the provider id keys.
+func metaExpr(k string) string { return `json_extract(metadata, '$."` + k + `"')` }
 
 // UpdateSubscription rewrites the subscription s.ID.
 func (s *Store) UpdateSubscription(ctx context.Context, sub *store.Subscription) error {

@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubscriptionCRUD", testSubscriptionCRUD},
 		{"SubscriptionPrefix", testSubscriptionPrefix},
 		{"SubscriptionFilter", testSubscriptionFilter},
+		{"SubscriptionMetaFilter", testSubscriptionMetaFilter},
 		{"DeleteSubscriptionKeepsDeliveries", testDeleteSubscriptionKeepsDeliveries},
 		{"CreateEvent", testCreateEvent},
 		{"CreateEventIdempotent", testCreateEventIdempotent},

@@ -1,0 +1,118 @@
+package stripe_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+)
+
+// Every page of GET /v1/webhook_endpoints (limit, starting_after,
+// ending_before) is what slicing the whole list, newest first, gives, as
+// the list did before the store read pages itself; other providers'
+// subscriptions in the store are not Stripe endpoints.
+func TestListPagesAreSlicesOfTheWholeList(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", map[string]string{"Authorization": "Bearer k"}, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("svix app: %d %s", code, body)
+	}
+	for i := 0; i < 7; i++ {
+		if code, body := e.Do("POST", "/v1/webhook_endpoints", formH, fmt.Sprintf("url=%s/%d&enabled_events[]=*&metadata[n]=%d", e.Recv.URL, i, i)); code != 200 {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		if code, body := e.Do("POST", "/api/v1/app/a/endpoint", map[string]string{"Authorization": "Bearer k"}, map[string]any{"url": e.Recv.URL}); code != 201 {
+			t.Fatalf("svix endpoint: %d %s", code, body)
+		}
+	}
+	type list struct {
+		Object  string            `json:"object"`
+		URL     string            `json:"url"`
+		HasMore bool              `json:"has_more"`
+		Data    []json.RawMessage `json:"data"`
+	}
+	get := func(q url.Values) (int, list, []byte) {
+		t.Helper()
+		code, body := e.Do("GET", "/v1/webhook_endpoints?"+q.Encode(), bearer, nil)
+		var l list
+		if code == 200 {
+			if err := json.Unmarshal(body, &l); err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+		}
+		return code, l, body
+	}
+	_, whole, _ := get(url.Values{"limit": {"100"}})
+	if len(whole.Data) != 7 || whole.HasMore {
+		t.Fatalf("whole list: %d endpoints, has_more %v", len(whole.Data), whole.HasMore)
+	}
+	ids := []string{}
+	for _, d := range whole.Data {
+		var ep struct{ ID string }
+		json.Unmarshal(d, &ep)
+		ids = append(ids, ep.ID)
+	}
+	cursors := append([]string{"", "we_unknown"}, ids...)
+	index := func(id string) int {
+		for i, x := range ids {
+			if x == id {
+				return i
+			}
+		}
+		return -1
+	}
+	n := 0
+	for _, limit := range []int{1, 2, 3, 10} {
+		for _, after := range cursors {
+			for _, before := range cursors {
+				q := url.Values{"limit": {fmt.Sprint(limit)}}
+				start, end := 0, len(ids)
+				wantCode := 200
+				if after != "" {
+					q.Set("starting_after", after)
+					if start = index(after) + 1; start == 0 {
+						wantCode = 400
+					}
+				}
+				if before != "" && wantCode == 200 {
+					if end = index(before); end < 0 {
+						wantCode = 400
+					}
+					start = max(start, end-limit)
+				}
+				if before != "" {
+					q.Set("ending_before", before)
+				}
+				if wantCode == 200 && start > end {
+					continue // slicing failed there (a panic): not a page to compare with
+				}
+				code, got, body := get(q)
+				if code != wantCode {
+					t.Fatalf("%s: %d %s, want %d", q.Encode(), code, body, wantCode)
+				}
+				if code != 200 {
+					continue
+				}
+				page := whole.Data[start:end]
+				more := len(page) > limit
+				if more {
+					page = page[:limit]
+				}
+				if got.HasMore != more || len(got.Data) != len(page) || got.Object != "list" || got.URL != "/v1/webhook_endpoints" {
+					t.Fatalf("%s: %s, want %d endpoints from %d, has_more %v", q.Encode(), body, len(page), start, more)
+				}
+				for i := range page {
+					if !bytes.Equal(got.Data[i], page[i]) {
+						t.Fatalf("%s: endpoint %d is %s, want %s", q.Encode(), i, got.Data[i], page[i])
+					}
+				}
+				n++
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d pages compared", n)
+	}
+}

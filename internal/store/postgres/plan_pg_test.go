@@ -1,0 +1,98 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+)
+
+// The filters serve's provider APIs list with (an id lookup, a page after
+// a cursor) read through the migration-5 indexes: each plan scans the
+// index meant (2,000 subscriptions, 50 Svix applications). Sequential
+// scans are disabled, so the plan shows that the index matches the
+// filter's expressions whatever a small table costs; so are incremental
+// sorts: for a Stripe page after a cursor PostgreSQL otherwise may take,
+// at about the same cost, subscriptions_created with an incremental sort,
+// which also reads only about a page of rows.
+func TestSubscriptionMetaPlans(t *testing.T) {
+	pgtest.ServerURL(t)
+	ctx := context.Background()
+	db, err := OpenDB(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; i < 2000; i++ {
+		m := map[string]string{"stripe_id": fmt.Sprintf("we_%d", i)}
+		if i%2 == 1 {
+			m = map[string]string{"svix_id": fmt.Sprintf("ep_%d", i), "app_id": fmt.Sprintf("app_%d", i%50), "uid": fmt.Sprint(i)}
+		}
+		if err := db.CreateSubscription(ctx, &store.Subscription{CallbackURL: "http://x", Metadata: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `ANALYZE subscriptions; SET enable_seqscan = off; SET enable_incremental_sort = off`); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := all[len(all)/2] // a cursor in the middle
+	app := func(kv ...string) map[string]string {
+		m := map[string]string{"app_id": "app_1"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name, index string
+		f           store.SubscriptionFilter
+	}{
+		{"stripe: retrieve", "subscriptions_meta_stripe_id", store.SubscriptionFilter{Meta: map[string]string{"stripe_id": "we_4"}, Limit: 1}},
+		{"stripe: list cursor", "subscriptions_meta_stripe_id", store.SubscriptionFilter{Meta: map[string]string{"stripe_id": "we_4"}, MetaSet: []string{"stripe_id"}, Newest: true, Limit: 1}},
+		{"stripe: list", "subscriptions_meta_stripe_created", store.SubscriptionFilter{MetaSet: []string{"stripe_id"}, Newest: true, Limit: 11}},
+		{"stripe: list starting_after", "subscriptions_meta_stripe_created", store.SubscriptionFilter{MetaSet: []string{"stripe_id"}, Newest: true, Limit: 11, OlderThan: c}},
+		{"stripe: list ending_before", "subscriptions_meta_stripe_created", store.SubscriptionFilter{MetaSet: []string{"stripe_id"}, Limit: 10, NewerThan: c}},
+		{"svix: endpoint by id", "subscriptions_meta_svix_id", store.SubscriptionFilter{Meta: app("svix_id", "ep_7"), MetaSet: []string{"svix_id"}, Limit: 1}},
+		{"svix: endpoint by uid", "subscriptions_meta_uid", store.SubscriptionFilter{Meta: app("uid", "7"), MetaSet: []string{"svix_id"}, Limit: 1}},
+		{"svix: list", "subscriptions_meta_app_id", store.SubscriptionFilter{Meta: app(), MetaSet: []string{"svix_id"}, Limit: 51}},
+		{"svix: list after iterator", "subscriptions_meta_app_id", store.SubscriptionFilter{Meta: app(), MetaSet: []string{"svix_id"}, Limit: 51, NewerThan: c}},
+		{"svix: application", "subscriptions_meta_app_id", store.SubscriptionFilter{Meta: app(), Limit: 1}},
+	} {
+		q, args, err := subscriptionQuery(tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := conn.Query(ctx, "EXPLAIN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, strings.TrimSpace(line))
+		}
+		rows.Close()
+		got := strings.Join(plan, "\n")
+		if testing.Verbose() {
+			t.Logf("%s:\n%s", tc.name, got)
+		}
+		if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+tc.index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+tc.index+" ") {
+			t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", tc.name, got, tc.index, q)
+		}
+	}
+}

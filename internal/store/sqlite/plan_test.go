@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// The filters serve's provider APIs list with (an id lookup, a page after
+// a cursor) read through the migration-4 indexes: SQLite's plan searches
+// the index and never scans the table or sorts it.
+func TestSubscriptionMetaPlans(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		m := map[string]string{"stripe_id": fmt.Sprintf("we_%d", i)}
+		if i%2 == 1 {
+			m = map[string]string{"svix_id": fmt.Sprintf("ep_%d", i), "app_id": fmt.Sprintf("app_%d", i%3), "uid": fmt.Sprint(i)}
+		}
+		if err := s.CreateSubscription(ctx, &store.Subscription{CallbackURL: "http://x", Metadata: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &store.Subscription{ID: "x", CreatedAt: time.Now()}
+	app := func(kv ...string) map[string]string {
+		m := map[string]string{"app_id": "app_1"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name, index string
+		f           store.SubscriptionFilter
+	}{
+		{"stripe: retrieve", "subscriptions_meta_stripe_id (<expr>=?)", store.SubscriptionFilter{Meta: map[string]string{"stripe_id": "we_4"}, Limit: 1}},
+		{"stripe: list cursor", "subscriptions_meta_stripe_id (<expr>=?)", store.SubscriptionFilter{Meta: map[string]string{"stripe_id": "we_4"}, MetaSet: []string{"stripe_id"}, Newest: true, Limit: 1}},
+		{"stripe: list", "subscriptions_meta_stripe_created", store.SubscriptionFilter{MetaSet: []string{"stripe_id"}, Newest: true, Limit: 11}},
+		{"stripe: list starting_after", "subscriptions_meta_stripe_created ((created_at,id)<(?,?))", store.SubscriptionFilter{MetaSet: []string{"stripe_id"}, Newest: true, Limit: 11, OlderThan: c}},
+		{"stripe: list ending_before", "subscriptions_meta_stripe_created ((created_at,id)>(?,?))", store.SubscriptionFilter{MetaSet: []string{"stripe_id"}, Limit: 10, NewerThan: c}},
+		{"svix: endpoint by id", "subscriptions_meta_svix_id (<expr>=? AND <expr>=?)", store.SubscriptionFilter{Meta: app("svix_id", "ep_7"), MetaSet: []string{"svix_id"}, Limit: 1}},
+		{"svix: endpoint by uid", "subscriptions_meta_uid (<expr>=? AND <expr>=?)", store.SubscriptionFilter{Meta: app("uid", "7"), MetaSet: []string{"svix_id"}, Limit: 1}},
+		{"svix: list", "subscriptions_meta_app_id (<expr>=?)", store.SubscriptionFilter{Meta: app(), MetaSet: []string{"svix_id"}, Limit: 51}},
+		{"svix: list after iterator", "subscriptions_meta_app_id (<expr>=? AND (created_at,id)>(?,?))", store.SubscriptionFilter{Meta: app(), MetaSet: []string{"svix_id"}, Limit: 51, NewerThan: c}},
+		{"svix: application", "subscriptions_meta_app_id (<expr>=?)", store.SubscriptionFilter{Meta: app(), Limit: 1}},
+	} {
+		q, args, err := subscriptionQuery(tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		got := strings.Join(plan, " | ")
+		if len(plan) != 1 || !strings.Contains(got, "USING INDEX "+tc.index) {
+			t.Errorf("%s: plan %q, want only a search of %s\n(%s)", tc.name, got, tc.index, q)
+		}
+	}
+}
