@@ -228,6 +228,9 @@ type infoJSON struct {
 	JournalDir          string `json:"journal_dir,omitempty"`
 	PendingJournalBytes int64  `json:"pending_journal_bytes"`
 	Journals            int    `json:"journals"`
+	// DamagedJournals: journals recovery imported around unreadable
+	// records and kept aside for inspection.
+	DamagedJournals []string `json:"damaged_journals,omitempty"`
 }
 
 func runInfo(opts *Options, s store.Store) error {
@@ -248,6 +251,7 @@ func runInfo(opts *Options, s store.Store) error {
 		dir, key := opts.Journal(s)
 		ji := listen.Journals(dir, key)
 		out.JournalDir, out.PendingJournalBytes, out.Journals = dir, ji.PendingBytes, ji.Files
+		out.DamagedJournals = ji.Damaged
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
@@ -266,6 +270,9 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("attempts", strconv.FormatInt(out.Attempts, 10))
 	if opts.Journal != nil {
 		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%d listen journals in %s)", out.PendingJournalBytes, out.Journals, out.JournalDir))
+		for _, d := range out.DamagedJournals {
+			t.AddRow("damaged journal", d+" (imported around its unreadable records; kept for inspection, safe to delete)")
+		}
 	}
 	return t.Render()
 }

@@ -162,6 +162,9 @@ type JournalInfo struct {
 	Files        int   // journal files (of live and dead listeners)
 	PendingBytes int64 // record bytes in them not yet truncated away
 	Orphaned     int   // files left by a listen that is not running
+	// Damaged: journals recovery imported around unreadable records and
+	// kept aside (….journal.damaged).
+	Damaged []string
 }
 
 // Journals inspects the journals for the store key in dir (never fails:
@@ -182,6 +185,17 @@ func Journals(dir, key string) JournalInfo {
 			if ok, _ := lockFile(f); ok {
 				ji.Orphaned++
 			}
+		}
+		f.Close()
+	}
+	damaged, _ := filepath.Glob(filepath.Join(dir, "listen-*.journal.damaged"))
+	for _, path := range damaged {
+		f, err := os.Open(path)
+		if err != nil {
+			continue
+		}
+		if h, err := readJournalHeader(bufio.NewReader(f), f); err == nil && h.key == key {
+			ji.Damaged = append(ji.Damaged, path)
 		}
 		f.Close()
 	}

@@ -22,6 +22,7 @@ func TestJournalFramesPastAllocationKept(t *testing.T) {
 	}{
 		{"one large body", 1, 200 << 10, 3},
 		{"large groups", 64, 1500, 120},
+		{"bodies over the allocation chunk", 2, allocChunk*2 + 12345, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &memStore{}
@@ -134,6 +135,12 @@ func TestJournalDamagedInTheMiddleRecovered(t *testing.T) {
 			}
 			if !strings.Contains(d.Error(), ".damaged") {
 				t.Fatalf("message %q", d.Error())
+			}
+			if ji := Journals(dir, "k1"); len(ji.Damaged) != 1 || ji.Damaged[0] != d.Path || ji.Files != 0 {
+				t.Fatalf("journals = %+v", ji)
+			}
+			if ji := Journals(dir, "other"); len(ji.Damaged) != 0 {
+				t.Fatalf("another store's journals = %+v", ji)
 			}
 			// Kept aside: not imported again.
 			if rc, err := Recover(ctx, st, dir, "k1"); err != nil || rc.Files != 0 || len(rc.Damaged) != 0 {
