@@ -77,23 +77,10 @@ func TestJournalDamagedInTheMiddleRecovered(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			down := &memStore{}
-			down.fail.Store(1 << 30)
-			r, err := NewRecorder(down, dir, "k1", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			const total = 500
-			for i := range total {
-				if err := r.Add(testRecord(fmt.Sprintf("m%03d", i))); err != nil {
-					t.Fatal(err)
-				}
-			}
+			r := abandonedJournal(t, dir, total, func(i int) *Record { return testRecord(fmt.Sprintf("m%03d", i)) })
 			end := r.syncedBytes
 			path := r.Path()
-			if left := r.Abandon(); left != total {
-				t.Fatalf("left %d, want %d", left, total)
-			}
 			// Damage 600 bytes in the middle of the frames.
 			mid := r.j.hdrLen + (end-r.j.hdrLen)/2
 			f, err := os.OpenFile(path, os.O_WRONLY, 0)
@@ -154,24 +141,14 @@ func TestJournalDamagedInTheMiddleRecovered(t *testing.T) {
 // fails or panics, and imports every record whose frame the damage did
 // not touch, before it and after it.
 func TestJournalRecoveryAroundAnyDamage(t *testing.T) {
-	dir := t.TempDir()
-	down := &memStore{}
-	down.fail.Store(1 << 30)
-	r, err := NewRecorder(down, dir, "k1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const total = 40
-	for i := range total {
+	r := abandonedJournal(t, t.TempDir(), total, func(i int) *Record {
 		rec := testRecord(fmt.Sprintf("d%02d", i))
 		rec.Event.Payload = []byte(`{"n":"` + strings.Repeat("z", i*7) + `"}`)
-		if err := r.Add(rec); err != nil {
-			t.Fatal(err)
-		}
-	}
+		return rec
+	})
 	end, hdr := r.syncedBytes, r.j.hdrLen
 	path := r.Path()
-	r.Abandon()
 	tmpl, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -253,4 +230,26 @@ func bytesFile(t *testing.T, b []byte) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// abandonedJournal journals n records in dir (store key k1) for a store
+// that is down and abandons the recorder, as a killed listen would: the
+// journal holds all n.
+func abandonedJournal(t *testing.T, dir string, n int, rec func(int) *Record) *Recorder {
+	t.Helper()
+	down := &memStore{}
+	down.fail.Store(1 << 30)
+	r, err := NewRecorder(down, dir, "k1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := r.Add(rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if left := r.Abandon(); left != int64(n) {
+		t.Fatalf("left %d in the journal, want %d", left, n)
+	}
+	return r
 }

@@ -204,20 +204,7 @@ func TestRecorderRetriesRefusingStore(t *testing.T) {
 func TestJournalRecovery(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	down := &memStore{}
-	down.fail.Store(1 << 30)
-	r, err := NewRecorder(down, dir, "k1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 700 {
-		if err := r.Add(testRecord("j" + itoa(i))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if left := r.Abandon(); left != 700 {
-		t.Fatalf("left %d in the journal, want 700", left)
-	}
+	r := abandonedJournal(t, dir, 700, func(i int) *Record { return testRecord("j" + itoa(i)) })
 	ji := Journals(dir, "k1")
 	if ji.Files != 1 || ji.Orphaned != 1 || ji.PendingBytes == 0 {
 		t.Fatalf("journals = %+v", ji)
