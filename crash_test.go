@@ -4,11 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -255,5 +260,42 @@ func TestCrashSafety(t *testing.T) {
 	}
 	if n != 300 {
 		t.Errorf("%d events in the second run, want 300", n)
+	}
+}
+
+// TestTriggerEveryRequestSeenIsAnAttempt: a receiver that reads every
+// fourth request whole and then drops the connection without answering
+// (a crash mid-handler). It has seen each of those webhooks, so each is
+// a failed attempt in the log — never resent behind the record's back:
+// the requests the receiver saw and the attempts recorded are equal.
+func TestTriggerEveryRequestSeenIsAnAttempt(t *testing.T) {
+	var seen atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if seen.Add(1)%4 == 1 {
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				c.Close()
+			}
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	c := newCrashEnv(t)
+	c.hookctl(0, "subscribe", "--url", srv.URL+"/hooks", "--events", "*")
+	const n = 400
+	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--concurrency", "16", "--no-retry")
+	var info struct{ Attempts int64 }
+	if err := json.Unmarshal(c.hookctl(0, "store", "info", "-o", "json"), &info); err != nil {
+		t.Fatal(err)
+	}
+	failed := bytes.Count(c.hookctl(0, "deliveries", "list", "--status", "failed", "--limit", "0"), []byte("\n"))
+	t.Logf("receiver saw %d requests; %d attempts recorded, %d failed", seen.Load(), info.Attempts, failed)
+	if info.Attempts != n || seen.Load() != n {
+		t.Fatalf("receiver saw %d requests for %d recorded attempts of %d deliveries sent once", seen.Load(), info.Attempts, n)
+	}
+	if failed != n/4 {
+		t.Fatalf("%d deliveries failed, want %d (every dropped connection)", failed, n/4)
 	}
 }

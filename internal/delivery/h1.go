@@ -39,6 +39,7 @@ type h1Conn struct {
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
+	sent      bool // the whole request was written (the last exchange)
 }
 
 // countingReader counts the bytes read from the connection, so a failure
@@ -125,10 +126,13 @@ func (t *h1Transport) send(ctx context.Context, host string, rq *http.Request, d
 			return resp, nil
 		}
 		pc.c.Close()
-		// The server closed a kept-alive connection before reading the
-		// request: send it once more on a fresh one. Never when any of
-		// the response arrived (it may have been acted on).
-		if !reused || attempt > 0 || pc.cr.n > 0 || ctx.Err() != nil || !retryable(err) || !again() {
+		// A kept-alive connection failed: send once more on a fresh one
+		// only when the server cannot have read the request — the write
+		// itself failed, or (without a peek to find connections closed
+		// while idle) the server answered nothing. A server that read a
+		// whole request and then dropped the connection has seen the
+		// webhook: that is a failed attempt, recorded, not a silent resend.
+		if !reused || attempt > 0 || (pc.sent && canPeek) || pc.cr.n > 0 || ctx.Err() != nil || !retryable(err) || !again() {
 			return nil, err
 		}
 	}
@@ -147,6 +151,7 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 	if err == nil {
 		err = pc.bw.Flush()
 	}
+	pc.sent = err == nil
 	if err != nil && ctx.Err() == nil {
 		// The receiver may have answered before reading the whole body
 		// (a 413 for a body too large, a 401 on the headers) and closed:
@@ -246,11 +251,16 @@ func (t *h1Transport) conn(ctx context.Context, host string) (*h1Conn, bool, err
 		pc := l[len(l)-1]
 		l[len(l)-1] = nil
 		t.idle[host] = l[:len(l)-1]
-		if now.Sub(pc.idleSince) < t.idleTimeout {
-			t.mu.Unlock()
+		if now.Sub(pc.idleSince) >= t.idleTimeout {
+			pc.c.Close()
+			continue
+		}
+		t.mu.Unlock()
+		if !closedByPeer(pc.c) {
 			return pc, true, nil
 		}
 		pc.c.Close()
+		t.mu.Lock()
 	}
 	t.mu.Unlock()
 	c, err := t.dialer.DialContext(ctx, "tcp", host)

@@ -380,3 +380,52 @@ func TestSendReusesOnlyItsOwnURL(t *testing.T) {
 		t.Fatalf("server saw %q, want %q", got, want)
 	}
 }
+
+// A receiver that reads a whole request on a kept-alive connection and
+// then closes it without answering (it crashed mid-handler, or dropped
+// the connection) has seen the webhook: the attempt fails and is
+// recorded as such, never resent behind the record's back.
+func TestH1RequestReadThenConnectionDroppedIsNotResent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var seen atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if seen.Add(1) == 2 {
+						return // the second request: read it all, then drop the connection
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			}(c)
+		}
+	}()
+	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
+	url := "http://" + ln.Addr().String()
+	if st, _, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || e != "" {
+		t.Fatalf("first attempt: %d %q", st, e)
+	}
+	st, _, e := sendOnce(t, s, url, []byte(`{"a":2}`))
+	if st != 0 || e == "" {
+		t.Fatalf("second attempt: status %d, error %q; want a failed attempt", st, e)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := seen.Load(); n != 2 {
+		t.Fatalf("the receiver saw %d requests for 2 attempts", n)
+	}
+}
