@@ -3,11 +3,13 @@ package listen
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Frames written past the preallocated space before a sync (a body larger
@@ -252,4 +254,56 @@ func abandonedJournal(t *testing.T, dir string, n int, rec func(int) *Record) *R
 		t.Fatalf("left %d in the journal, want %d", left, n)
 	}
 	return r
+}
+
+// While the store is down the journal grows only so far: past a count of
+// records, or of bytes (large bodies), Admit refuses (listen answers 503
+// and the sender retries); once the store is back and the backlog is in
+// it, records are admitted again.
+func TestRecorderBacklogBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		count, bytes int64
+		pad          int
+	}{
+		{"records", 20, 1 << 30, 0},
+		{"bytes", 1 << 20, 64 << 10, 4 << 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			oldN, oldB := hardBacklog, hardBacklogBytes
+			hardBacklog, hardBacklogBytes = tc.count, tc.bytes
+			defer func() { hardBacklog, hardBacklogBytes = oldN, oldB }()
+			st := &memStore{}
+			st.fail.Store(1 << 30)
+			r, err := NewRecorder(st, t.TempDir(), "k", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close(context.Background())
+			added := 0
+			for ; added < 1000 && r.Admit() == nil; added++ {
+				rec := testRecord(fmt.Sprintf("b%d", added))
+				rec.Event.Payload = []byte(`{"p":"` + strings.Repeat("q", tc.pad) + `"}`)
+				if err := r.Add(rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err = r.Admit()
+			if !errors.Is(err, ErrNotRecording) || added < 10 || added >= 1000 {
+				t.Fatalf("after %d records: Admit = %v", added, err)
+			}
+			t.Logf("refused after %d records: %v", added, err)
+			st.fail.Store(0) // the store is back
+			deadline := time.Now().Add(10 * time.Second)
+			for r.Admit() != nil && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := r.Admit(); err != nil {
+				t.Fatalf("store back, backlog imported (%d pending): Admit = %v", r.Pending(), err)
+			}
+			if n := len(st.events); n != added {
+				t.Fatalf("%d of %d records in the store", n, added)
+			}
+		})
+	}
 }

@@ -121,7 +121,9 @@ type Recorder struct {
 	rbuf     []byte
 	decoded  int64 // frames read from the journal
 	imported atomic.Int64
-	failing  atomic.Bool // the store refuses writes right now
+	// importedOff: the journal offset up to which records are in the store.
+	importedOff atomic.Int64
+	failing     atomic.Bool // the store refuses writes right now
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -152,7 +154,10 @@ var (
 	// hardBacklog records not yet in the store: beyond it senders get 503
 	// (the journal stays bounded when the store is down or too slow).
 	hardBacklog = int64(200000)
-	retryMax    = 2 * time.Second
+	// hardBacklogBytes journal bytes not yet in the store: the same, for
+	// large bodies (200,000 of 1 MiB would fill a disk first).
+	hardBacklogBytes = int64(1 << 30)
+	retryMax         = 2 * time.Second
 )
 
 // NewRecorder creates a journal in dir (for the store named by storeKey)
@@ -173,6 +178,7 @@ func NewRecorder(st store.Store, dir, storeKey string, onErr func(error)) (*Reco
 	r.br = bufio.NewReaderSize(r.jr, 64<<10)
 	r.alloc, r.syncedBytes = j.hdrLen, j.hdrLen
 	r.syncEnd.Store(j.hdrLen)
+	r.importedOff.Store(j.hdrLen)
 	go r.syncLoop()
 	go r.loop()
 	return r, nil
@@ -186,6 +192,9 @@ func (r *Recorder) Path() string { return r.j.path }
 func (r *Recorder) Admit() error {
 	if r.Pending() > hardBacklog {
 		return fmt.Errorf("%w: %d received events wait for the store", ErrNotRecording, r.Pending())
+	}
+	if b := r.syncEnd.Load() - r.importedOff.Load(); b > hardBacklogBytes {
+		return fmt.Errorf("%w: %.1f MiB of received events wait for the store", ErrNotRecording, float64(b)/(1<<20))
 	}
 	if err := r.writeErr(); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotRecording, err)
@@ -536,6 +545,7 @@ func (r *Recorder) rewindIfDone() {
 	r.syncedBytes = r.j.hdrLen
 	r.syncEnd.Store(r.j.hdrLen)
 	r.smu.Unlock()
+	r.importedOff.Store(r.j.hdrLen)
 }
 
 // importUpTo decodes journalled records up to n and stores them in
@@ -575,7 +585,9 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 			r.count(len(batch))
 			// Where recovery (and store info) starts: not fsynced, a hint
 			// only (importing again what is already stored is harmless).
-			r.j.setHeader(r.lap, r.jr.off-int64(r.br.Buffered()))
+			off := r.jr.off - int64(r.br.Buffered())
+			r.importedOff.Store(off)
+			r.j.setHeader(r.lap, off)
 		}
 		if !all && r.recent.Load() > busyAdds && n-r.decoded < maxBacklog {
 			return
