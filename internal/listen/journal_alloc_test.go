@@ -307,3 +307,69 @@ func TestRecorderBacklogBounded(t *testing.T) {
 		})
 	}
 }
+
+// A live listener whose journal turns unreadable under it (a disk fault
+// while the store was down) warns once, keeps answering (records stay
+// durable in the journal), leaves the journal at Close, and the next
+// start imports everything around the damage.
+func TestRecorderJournalUnreadableWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	st := &memStore{}
+	st.fail.Store(1 << 30)
+	var mu sync.Mutex
+	var warnings []string
+	r, err := NewRecorder(st, dir, "k1", func(err error) {
+		mu.Lock()
+		warnings = append(warnings, err.Error())
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(from, to int) {
+		for i := from; i < to; i++ {
+			if err := r.Add(testRecord(fmt.Sprintf("u%03d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(0, 200)
+	// Damage the middle of what the store has not taken yet.
+	r.smu.Lock()
+	end := r.syncedBytes
+	r.smu.Unlock()
+	f, err := os.OpenFile(r.Path(), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 40), r.j.hdrLen+(end-r.j.hdrLen)/2); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	st.fail.Store(0) // the store is back: the importer meets the damage
+	deadline := time.Now().Add(5 * time.Second)
+	for r.imported.Load() < 50 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	add(200, 400) // still answered: durable in the journal
+	time.Sleep(100 * time.Millisecond)
+	left := r.Close(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "unreadable at byte") {
+		t.Fatalf("warnings: %q", warnings)
+	}
+	if left < 200 {
+		t.Fatalf("%d records left in the journal, want the 200+ after the damage", left)
+	}
+	if _, err := os.Stat(r.Path()); err != nil {
+		t.Fatalf("journal not kept: %v", err)
+	}
+	rc, err := Recover(context.Background(), st, dir, "k1")
+	if err != nil || len(rc.Damaged) != 1 {
+		t.Fatalf("recovered %+v, %v", rc, err)
+	}
+	if n := len(st.events); n < 398 {
+		t.Fatalf("%d of 400 events in the store after recovery", n)
+	}
+}

@@ -116,11 +116,14 @@ type Recorder struct {
 	kick chan struct{}
 
 	// Importer side.
-	jr       *boundedReader
-	br       *bufio.Reader
-	rbuf     []byte
-	decoded  int64 // frames read from the journal
-	imported atomic.Int64
+	jr      *boundedReader
+	br      *bufio.Reader
+	rbuf    []byte
+	decoded int64 // frames read from the journal
+	// unreadable: a synced frame could not be read (a disk fault); nothing
+	// more is imported in this run.
+	unreadable bool
+	imported   atomic.Int64
 	// importedOff: the journal offset up to which records are in the store.
 	importedOff atomic.Int64
 	failing     atomic.Bool // the store refuses writes right now
@@ -558,18 +561,22 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 		size = 64
 	}
 	batch := make([]*Record, 0, size)
-	for r.decoded < n {
+	for r.decoded < n && !r.unreadable {
 		batch = batch[:0]
 		for r.decoded < n && len(batch) < size {
 			var rec *Record
 			var err error
+			at := r.jr.off - int64(r.br.Buffered())
 			if rec, _, r.rbuf, err = readFrame(r.br, r.rbuf); err != nil {
-				// Cannot happen for synced frames short of a disk fault; the
-				// journal stays for the next start, which stops there too.
+				// Cannot happen for synced frames short of a disk fault.
+				// Stop importing for this run (once, not a warning per
+				// tick): what follows stays in the journal, durable, and
+				// the next start imports it around the damage (Recover).
+				r.unreadable = true
 				if r.onErr != nil {
-					r.onErr(fmt.Errorf("reading the journal %s: %w", r.j.path, err))
+					r.onErr(fmt.Errorf("the journal %s is unreadable at byte %d (%v): the events received from there on stay in it (answered, durable) and are imported by the next hookctl listen or store command; restart listen",
+						r.j.path, at, err))
 				}
-				r.decoded = n
 				break
 			}
 			r.decoded++
