@@ -429,3 +429,48 @@ func TestH1RequestReadThenConnectionDroppedIsNotResent(t *testing.T) {
 		t.Fatalf("the receiver saw %d requests for 2 attempts", n)
 	}
 }
+
+// A server that writes something unasked on an idle kept-alive connection
+// (some send "408 Request Timeout" before closing one) must not have it
+// read as the answer to the next request: the connection is not reused.
+func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var served atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				served.Add(1)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				time.Sleep(20 * time.Millisecond)
+				io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+				time.Sleep(2 * time.Second) // and keep it open a while
+			}(c)
+		}
+	}()
+	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
+	url := "http://" + ln.Addr().String()
+	for i := range 2 {
+		if st, rb, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || rb != "ok" || e != "" {
+			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
+		}
+		time.Sleep(60 * time.Millisecond)
+	}
+	if n := served.Load(); n != 2 {
+		t.Fatalf("server served %d requests, want 2", n)
+	}
+}
