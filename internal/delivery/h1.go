@@ -40,6 +40,7 @@ type h1Conn struct {
 	bw        *bufio.Writer
 	idleSince time.Time
 	sent      bool // the whole request was written (the last exchange)
+	peeked    bool // reused after closedByPeer looked and found it open
 }
 
 // countingReader counts the bytes read from the connection, so a failure
@@ -132,7 +133,7 @@ func (t *h1Transport) send(ctx context.Context, host string, rq *http.Request, d
 		// while idle) the server answered nothing. A server that read a
 		// whole request and then dropped the connection has seen the
 		// webhook: that is a failed attempt, recorded, not a silent resend.
-		if !reused || attempt > 0 || (pc.sent && canPeek) || pc.cr.n > 0 || ctx.Err() != nil || !retryable(err) || !again() {
+		if !reused || attempt > 0 || (pc.sent && pc.peeked) || pc.cr.n > 0 || ctx.Err() != nil || !retryable(err) || !again() {
 			return nil, err
 		}
 	}
@@ -256,7 +257,9 @@ func (t *h1Transport) conn(ctx context.Context, host string) (*h1Conn, bool, err
 			continue
 		}
 		t.mu.Unlock()
-		if !closedByPeer(pc.c) {
+		dead, looked := closedByPeer(pc.c)
+		if !dead {
+			pc.peeked = looked
 			return pc, true, nil
 		}
 		pc.c.Close()

@@ -4,8 +4,6 @@ package delivery
 
 import "net"
 
-// canPeek: without a non-blocking peek a request may be written to a
-// connection the server closed while idle; send resends it once then.
-const canPeek = false
-
-func closedByPeer(net.Conn) bool { return false }
+// closedByPeer cannot look here: a request may be written to a connection
+// the server closed while idle, and send resends it once then.
+func closedByPeer(net.Conn) (dead, looked bool) { return false, false }

@@ -7,25 +7,20 @@ import (
 	"syscall"
 )
 
-// canPeek: closedByPeer can tell a connection the server closed while it
-// was idle, so a request is never written to one and then resent.
-const canPeek = true
-
 // closedByPeer reports whether the server closed the idle connection c
-// (or sent something unasked, which leaves it out of sync): a
-// non-blocking peek, one system call, nothing consumed.
-func closedByPeer(c net.Conn) bool {
+// (or sent something unasked, which leaves it out of sync), and whether
+// it could look: a non-blocking peek, one system call, nothing consumed.
+func closedByPeer(c net.Conn) (dead, looked bool) {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return false
+		return false, false
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return false
+		return false, false
 	}
 	var b [1]byte
-	dead := false
-	rc.Read(func(fd uintptr) bool {
+	rerr := rc.Read(func(fd uintptr) bool {
 		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		switch {
 		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK || err == syscall.EINTR:
@@ -34,5 +29,5 @@ func closedByPeer(c net.Conn) bool {
 		}
 		return true // never wait
 	})
-	return dead
+	return dead || rerr != nil, true
 }
