@@ -241,32 +241,9 @@ func TestListenPostgresRestart(t *testing.T) {
 	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
 		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
 	}
-	out, err := exec.Command("bash", ".ci/pg.sh", "start").Output()
-	if err != nil {
-		t.Fatalf("pg.sh start: %v", err)
-	}
-	env := map[string]string{}
-	for _, l := range strings.Split(string(out), "\n") {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok {
-			env[k] = v
-		}
-	}
-	dir, url := env["PG_TEST_DIR"], env["HOOKCTL_TEST_POSTGRES"]
-	t.Cleanup(func() { exec.Command("bash", ".ci/pg.sh", "stop", dir).Run() })
-	port, _ := os.ReadFile(dir + "/port")
-	pgctl := func(args ...string) {
-		a := append([]string{"-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", dir + "/data", "-w"}, args...)
-		if b, err := exec.Command("runuser", a...).CombinedOutput(); err != nil {
-			t.Errorf("pg_ctl %v: %v\n%s", args, err, b)
-		}
-	}
-	c := newCrashEnv(t)
-	for i, e := range c.env {
-		if strings.HasPrefix(e, "HOOKCTL_STORE=") {
-			c.env[i] = "HOOKCTL_STORE=" + url
-		}
-	}
-	c.env = append(c.env, "XDG_DATA_HOME="+c.dir+"/data")
+	pg := startFaultPG(t, "")
+	dir, port, pgctl := pg.dir, pg.port, pg.ctl
+	c := pgEnv(t, pg.url)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		if r.URL.Path == "/slow" {
@@ -289,7 +266,7 @@ func TestListenPostgresRestart(t *testing.T) {
 		pgctl("-m", "fast", "stop")
 		time.Sleep(5 * time.Second)
 		pgctl("-l", dir+"/server.log", "-t", "30", "-o",
-			"-c listen_addresses=127.0.0.1 -p "+strings.TrimSpace(string(port))+" -k "+dir+"/sock -c max_connections=200", "start")
+			"-c listen_addresses=127.0.0.1 -p "+port+" -k "+dir+"/sock -c max_connections=200", "start")
 	}}
 	acked := listenBurst(t, c, app.URL, run, 0)
 	stored := exportedEventIDs(t, c)
@@ -593,5 +570,156 @@ func TestListenDamagedJournalRecovered(t *testing.T) {
 	t.Logf("%d answered 2xx, %d missing after 300 damaged bytes", len(acked), missing)
 	if missing > 2 {
 		t.Fatalf("%d of %d acknowledged events missing", missing, len(acked))
+	}
+}
+
+// faultPG is a PostgreSQL server of .ci/pg.sh that a test stops and starts.
+type faultPG struct {
+	url, dir, port string
+	ctl            func(args ...string) // pg_ctl -D its data -w args…
+}
+
+// startFaultPG starts a server with .ci/pg.sh (settings: PG_SETTINGS for
+// it, "" for pg.sh's own) and stops it when the test ends.
+func startFaultPG(t *testing.T, settings string) faultPG {
+	t.Helper()
+	cmd := exec.Command("bash", ".ci/pg.sh", "start")
+	if settings != "" {
+		cmd.Env = append(os.Environ(), "PG_SETTINGS="+settings)
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pg.sh start: %v", err)
+	}
+	env := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok {
+			env[k] = v
+		}
+	}
+	pg := faultPG{url: env["HOOKCTL_TEST_POSTGRES"], dir: env["PG_TEST_DIR"]}
+	t.Cleanup(func() { exec.Command("bash", ".ci/pg.sh", "stop", pg.dir).Run() })
+	port, _ := os.ReadFile(pg.dir + "/port")
+	pg.port = strings.TrimSpace(string(port))
+	pg.ctl = func(args ...string) {
+		a := append([]string{"-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", pg.dir + "/data", "-w"}, args...)
+		if b, err := exec.Command("runuser", a...).CombinedOutput(); err != nil {
+			t.Errorf("pg_ctl %v: %v\n%s", args, err, b)
+		}
+	}
+	return pg
+}
+
+// pgEnv is a crash environment whose store is the PostgreSQL at url.
+func pgEnv(t *testing.T, url string) *crashEnv {
+	c := newCrashEnv(t)
+	for i, e := range c.env {
+		if strings.HasPrefix(e, "HOOKCTL_STORE=") {
+			c.env[i] = "HOOKCTL_STORE=" + url
+		}
+	}
+	c.env = append(c.env, "XDG_DATA_HOME="+c.dir+"/data")
+	return c
+}
+
+// TestWorkersThroughPostgresCrash (HOOKCTL_PG_FAULT=1): three workers
+// deliver to a flaky receiver (500s, connections dropped after the
+// request was read) while PostgreSQL — durable settings — is killed
+// (immediate stop: a crash) and restarted 3 s later. Afterwards every
+// delivery is final, each success the receiver gave is recorded, and the
+// requests the receiver saw exceed the attempts recorded by at most what
+// was in flight when the database went away.
+func TestWorkersThroughPostgresCrash(t *testing.T) {
+	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
+		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
+	}
+	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
+	c := pgEnv(t, pg.url)
+	var (
+		mu    sync.Mutex
+		total int
+		oks   = map[string]int{}
+	)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		total++
+		n := total
+		mu.Unlock()
+		switch n % 10 {
+		case 0, 1, 2:
+			w.WriteHeader(500)
+		case 3:
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+		default:
+			mu.Lock()
+			oks[r.Header.Get("Webhook-Id")]++
+			mu.Unlock()
+		}
+	}))
+	defer app.Close()
+	const events, workers, conc = 1500, 3, 16
+	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
+	c.hookctl(0, "trigger", "card.created", "--count", strconv.Itoa(events), "--concurrency", "32",
+		"--retry-schedule", "0s,1s,1s,1s,1s,1s,1s,1s,1s,1s", "--wait", "200ms")
+	var procs []*exec.Cmd
+	var errs []*bytes.Buffer
+	for range workers {
+		w := c.cmd("hookctl", "worker", "--concurrency", strconv.Itoa(conc))
+		var eb bytes.Buffer
+		w.Stderr = &eb
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs, errs = append(procs, w), append(errs, &eb)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	pg.ctl("-m", "immediate", "stop")
+	time.Sleep(3 * time.Second)
+	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
+		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		out := c.hookctl(0, "deliveries", "list", "--status", "pending", "--limit", "0")
+		if len(bytes.TrimSpace(out)) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries still pending 90 s after the restart", bytes.Count(out, []byte("\n")))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for i, w := range procs {
+		w.Process.Signal(syscall.SIGTERM)
+		if err := w.Wait(); err != nil {
+			t.Errorf("worker %d: %v\n%s", i, err, errs[i].String())
+		}
+	}
+	var info struct{ Attempts int64 }
+	if err := json.Unmarshal(c.hookctl(0, "store", "info", "-o", "json"), &info); err != nil {
+		t.Fatal(err)
+	}
+	succeeded := bytes.Count(c.hookctl(0, "deliveries", "list", "--status", "succeeded", "--limit", "0"), []byte("\n"))
+	failed := bytes.Count(c.hookctl(0, "deliveries", "list", "--status", "failed", "--limit", "0"), []byte("\n"))
+	mu.Lock()
+	defer mu.Unlock()
+	dupOK := 0
+	for _, n := range oks {
+		if n > 1 {
+			dupOK++
+		}
+	}
+	t.Logf("receiver: %d requests, %d events answered 200 (%d twice); store: %d attempts, %d succeeded, %d failed",
+		total, len(oks), dupOK, info.Attempts, succeeded, failed)
+	if succeeded+failed != events {
+		t.Fatalf("%d succeeded + %d failed of %d deliveries", succeeded, failed, events)
+	}
+	if succeeded != len(oks) {
+		t.Fatalf("the receiver answered 200 for %d events, the store says %d succeeded", len(oks), succeeded)
+	}
+	if lost := int64(total) - info.Attempts; lost < 0 || lost > workers*conc || dupOK > workers*conc {
+		t.Fatalf("%d requests seen, %d attempts recorded, %d events answered 200 twice: more than the %d in flight", total, info.Attempts, dupOK, workers*conc)
 	}
 }
