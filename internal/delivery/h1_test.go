@@ -115,34 +115,19 @@ func TestH1ServerClosesIdleConnections(t *testing.T) {
 // A raw server: answers one request per connection with a canned
 // response, then closes without saying so; records what it read.
 func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var served atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				served.Add(1)
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				time.Sleep(10 * time.Millisecond) // then close: the client's pooled conn goes stale
-			}(c)
+	addr := newRawServer(t, func(_ *rawServer, c net.Conn, br *bufio.Reader) {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
+		io.Copy(io.Discard, req.Body)
+		served.Add(1)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		time.Sleep(10 * time.Millisecond) // then close: the client's pooled conn goes stale
+	}).ln.Addr().String()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
-	url := "http://" + ln.Addr().String()
+	url := "http://" + addr
 	for i := range 3 {
 		if st, rb, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || rb != "ok" || e != "" {
 			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
@@ -321,36 +306,21 @@ func BenchmarkSend(b *testing.B) {
 // a 401 on the headers) and closes: the attempt records its answer, not
 // "write: broken pipe" (issue 20 item 11).
 func TestH1EarlyAnswerBeforeTheBodyIsRead(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
+	addr := newRawServer(t, func(_ *rawServer, c net.Conn, br *bufio.Reader) {
+		for { // the request head only
+			line, err := br.ReadString('\n')
+			if err != nil || line == "\r\n" {
+				break
 			}
-			go func(c net.Conn) {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for { // the request head only
-					line, err := br.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						break
-					}
-				}
-				msg := "request body too large: more than 1024 bytes\n"
-				fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(msg), msg)
-				c.(*net.TCPConn).CloseWrite()
-				io.CopyN(io.Discard, c, 64<<10) // then stop reading: the sender's write fails
-				time.Sleep(50 * time.Millisecond)
-			}(c)
 		}
-	}()
+		msg := "request body too large: more than 1024 bytes\n"
+		fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(msg), msg)
+		c.(*net.TCPConn).CloseWrite()
+		io.CopyN(io.Discard, c, 64<<10) // then stop reading: the sender's write fails
+		time.Sleep(50 * time.Millisecond)
+	}).ln.Addr().String()
 	s := &Sender{Client: NewHTTPClient(5*time.Second, 4), UserAgent: "hookctl/test"}
-	status, body, errText := sendOnce(t, s, "http://"+ln.Addr().String()+"/h", bytes.Repeat([]byte("x"), 16<<20))
+	status, body, errText := sendOnce(t, s, "http://"+addr+"/h", bytes.Repeat([]byte("x"), 16<<20))
 	if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "too large") {
 		t.Errorf("status %d body %q error %q, want the receiver's 413", status, body, errText)
 	}
@@ -386,37 +356,22 @@ func TestSendReusesOnlyItsOwnURL(t *testing.T) {
 // the connection) has seen the webhook: the attempt fails and is
 // recorded as such, never resent behind the record's back.
 func TestH1RequestReadThenConnectionDroppedIsNotResent(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var seen atomic.Int32
-	go func() {
+	addr := newRawServer(t, func(_ *rawServer, c net.Conn, br *bufio.Reader) {
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func(c net.Conn) {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					if seen.Add(1) == 2 {
-						return // the second request: read it all, then drop the connection
-					}
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				}
-			}(c)
+			io.Copy(io.Discard, req.Body)
+			if seen.Add(1) == 2 {
+				return // the second request: read it all, then drop the connection
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		}
-	}()
+	}).ln.Addr().String()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
-	url := "http://" + ln.Addr().String()
+	url := "http://" + addr
 	if st, _, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || e != "" {
 		t.Fatalf("first attempt: %d %q", st, e)
 	}
@@ -434,36 +389,21 @@ func TestH1RequestReadThenConnectionDroppedIsNotResent(t *testing.T) {
 // (some send "408 Request Timeout" before closing one) must not have it
 // read as the answer to the next request: the connection is not reused.
 func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var served atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				served.Add(1)
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				time.Sleep(20 * time.Millisecond)
-				io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
-				time.Sleep(2 * time.Second) // and keep it open a while
-			}(c)
+	addr := newRawServer(t, func(_ *rawServer, c net.Conn, br *bufio.Reader) {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
+		io.Copy(io.Discard, req.Body)
+		served.Add(1)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		time.Sleep(20 * time.Millisecond)
+		io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+		time.Sleep(300 * time.Millisecond) // and keep it open a while
+	}).ln.Addr().String()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
-	url := "http://" + ln.Addr().String()
+	url := "http://" + addr
 	for i := range 2 {
 		if st, rb, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || rb != "ok" || e != "" {
 			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
