@@ -430,7 +430,7 @@ func joinOffsets(o []int64) string {
 // zero length or the end of the file): -1 when there is none. It skips
 // zeros (preallocated space) and hops over whole frames of older laps
 // (what a rewound journal holds past its tail) instead of trying every
-// byte of them.
+// byte of them; it reads the file through one window, not per byte.
 func resync(f *os.File, from int64, lap uint64) (int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
@@ -439,20 +439,24 @@ func resync(f *os.File, from int64, lap uint64) (int64, error) {
 	size := fi.Size()
 	var scratch []byte
 	win := make([]byte, 64<<10)
+	var winAt, winLen int64 // win holds the file's bytes [winAt, winAt+winLen)
 	for p := from; p < size; {
-		n, err := f.ReadAt(win[:min(int64(len(win)), size-p)], p)
-		if n == 0 {
-			return -1, err
+		if p < winAt || p >= winAt+winLen {
+			n, err := f.ReadAt(win[:min(int64(len(win)), size-p)], p)
+			if n == 0 {
+				return -1, err
+			}
+			winAt, winLen = p, int64(n)
 		}
-		z := 0
-		for z < n && win[z] == 0 {
-			z++
-		}
-		if z > 0 {
-			p += int64(z)
+		if win[p-winAt] == 0 { // a zero length: preallocated space, never a frame
+			p++
 			continue
 		}
-		next, l, ok := frameAt(f, p, size, &scratch)
+		if i := p - winAt; i+2*binary.MaxVarintLen64 <= winLen && !framePrefix(win[i:winLen], size-p, lap) {
+			p++ // most garbage fails here, without a system call
+			continue
+		}
+		next, l, ok := frameAt(f, p, size, lap, &scratch)
 		switch {
 		case !ok:
 			p++
@@ -461,7 +465,7 @@ func resync(f *os.File, from int64, lap uint64) (int64, error) {
 		case next >= size:
 			return p, nil
 		default:
-			if _, l2, ok := frameAt(f, next, size, &scratch); ok && l2 == lap {
+			if _, l2, ok := frameAt(f, next, size, lap, &scratch); ok && l2 == lap {
 				return p, nil
 			}
 			var b [1]byte
@@ -474,15 +478,32 @@ func resync(f *os.File, from int64, lap uint64) (int64, error) {
 	return -1, nil
 }
 
-// frameAt reports whether a whole frame starts at p, its lap, and where
-// the next one starts.
-func frameAt(f *os.File, p, size int64, scratch *[]byte) (int64, uint64, bool) {
-	var hd [binary.MaxVarintLen64]byte
+// maxResyncFrame bounds the frames resync considers (a body of up to
+// 64 MiB): garbage read as a length would otherwise cost a read of that
+// length at every byte of a damaged region.
+const maxResyncFrame = 64 << 20
+
+// framePrefix reports whether b (the file's bytes from a position, room
+// bytes before its end) can start a frame of lap maxLap or an older one.
+func framePrefix(b []byte, room int64, maxLap uint64) bool {
+	l, m := binary.Uvarint(b)
+	if m <= 0 || l == 0 || l > maxResyncFrame || l > uint64(room-int64(m)) {
+		return false
+	}
+	lap, j := binary.Uvarint(b[m:])
+	return j > 0 && lap <= maxLap
+}
+
+// frameAt reports whether a whole frame of lap maxLap or an older one
+// starts at p, its lap, and where the next one starts. The length and the
+// lap are checked before the frame is read.
+func frameAt(f *os.File, p, size int64, maxLap uint64, scratch *[]byte) (int64, uint64, bool) {
+	var hd [2 * binary.MaxVarintLen64]byte
 	k, _ := f.ReadAt(hd[:min(int64(len(hd)), size-p)], p)
-	l, m := binary.Uvarint(hd[:k])
-	if m <= 0 || l == 0 || l > uint64(size-p-int64(m)) {
+	if !framePrefix(hd[:k], size-p, maxLap) {
 		return 0, 0, false
 	}
+	l, m := binary.Uvarint(hd[:k])
 	if uint64(cap(*scratch)) < l {
 		*scratch = make([]byte, l)
 	}
