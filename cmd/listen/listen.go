@@ -416,17 +416,10 @@ type readyLine struct {
 }
 
 // RecoverJournals imports journals left by a listen that did not finish
-// (killed, machine crashed) into st, with a one-line notice. The store
-// commands call it too.
+// (killed, machine crashed) into st, with a one-line notice.
 func RecoverJournals(ctx context.Context, io *ui.IOStreams, st store.Store, dir, key string) error {
 	rc, err := listen.Recover(ctx, st, dir, key)
-	if rc.Files > 0 {
-		fmt.Fprintf(io.ErrOut, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n",
-			rc.Events, plural(rc.Files, "journal", "journals"))
-	}
-	for _, d := range rc.Damaged {
-		fmt.Fprintf(io.ErrOut, "hookctl: warning: %v\n", d)
-	}
+	rc.Report(io.ErrOut)
 	if err != nil {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is; it is imported once the store takes it (hookctl store info)")
 	}

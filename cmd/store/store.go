@@ -190,16 +190,7 @@ func recoverJournals(opts *Options, s store.Store) error {
 	}
 	dir, key := opts.Journal(s)
 	rc, err := listen.Recover(opts.Ctx, s, dir, key)
-	if rc.Files > 0 {
-		what := "1 journal"
-		if rc.Files > 1 {
-			what = strconv.Itoa(rc.Files) + " journals"
-		}
-		fmt.Fprintf(opts.IO.ErrOut, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n", rc.Events, what)
-	}
-	for _, d := range rc.Damaged {
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", d)
-	}
+	rc.Report(opts.IO.ErrOut)
 	if err != nil {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is and is imported once the store takes it")
 	}

@@ -277,10 +277,17 @@ func readFrame(r *bufio.Reader, buf []byte) (*Record, uint64, []byte, error) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, 0, buf, err
 	}
-	lap, k := binary.Uvarint(buf)
-	if k <= 0 {
-		return nil, 0, buf, errCorrupt
-	}
-	rec, err := decodeRecord(buf[k:])
+	rec, lap, err := decodeFrame(buf)
 	return rec, lap, buf, err
+}
+
+// decodeFrame decodes a frame's contents (after its length): the lap, then
+// the record.
+func decodeFrame(b []byte) (*Record, uint64, error) {
+	lap, k := binary.Uvarint(b)
+	if k <= 0 {
+		return nil, 0, errCorrupt
+	}
+	rec, err := decodeRecord(b[k:])
+	return rec, lap, err
 }

@@ -284,6 +284,21 @@ type Recovered struct {
 	Damaged []*DamagedJournalError
 }
 
+// Report writes what Recover did for the person at the terminal: one line
+// when it imported journals, a warning for each it kept aside as damaged.
+func (rc Recovered) Report(w io.Writer) {
+	if rc.Files > 0 {
+		what := "1 journal"
+		if rc.Files > 1 {
+			what = strconv.Itoa(rc.Files) + " journals"
+		}
+		fmt.Fprintf(w, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n", rc.Events, what)
+	}
+	for _, d := range rc.Damaged {
+		fmt.Fprintf(w, "hookctl: warning: %v\n", d)
+	}
+}
+
 // Recover imports every journal of the store key in dir left by a listen
 // that is no longer running, then removes it. Importing is idempotent: a
 // record already in the store is skipped. A journal of a running listen
@@ -511,11 +526,7 @@ func frameAt(f *os.File, p, size int64, maxLap uint64, scratch *[]byte) (int64, 
 	if _, err := f.ReadAt(b, p+int64(m)); err != nil {
 		return 0, 0, false
 	}
-	lap, j := binary.Uvarint(b)
-	if j <= 0 {
-		return 0, 0, false
-	}
-	rec, err := decodeRecord(b[j:])
+	rec, lap, err := decodeFrame(b)
 	if err != nil || rec.Event.ID == "" {
 		return 0, 0, false
 	}
