@@ -3,11 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"maps"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -108,51 +104,14 @@ func (db *DB) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter)
 }
 
 // subscriptionQuery is ListSubscriptions' SELECT for f (all of f but Event).
-func subscriptionQuery(f store.SubscriptionFilter) (string, []any, error) {
-	args := []any{}
-	where := []string{"TRUE"}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if f.Status != "" {
-		where = append(where, "status = "+arg(f.Status))
-	}
-	if len(f.Providers) > 0 {
-		where = append(where, "provider = ANY("+arg(f.Providers)+")")
-	}
-	for _, k := range slices.Sorted(maps.Keys(f.Meta)) {
-		if !store.ValidMetaKey(k) {
-			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
-		}
-		if v := f.Meta[k]; v == "" {
-			where = append(where, "COALESCE("+metaExpr(k)+", '') = ''")
-		} else {
-			where = append(where, metaExpr(k)+" = "+arg(v))
-		}
-	}
-	for _, k := range f.MetaSet {
-		if !store.ValidMetaKey(k) {
-			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
-		}
-		where = append(where, metaExpr(k)+" > ''")
-	}
-	if c := f.NewerThan; c != nil {
-		where = append(where, "(created_at, id) > ("+arg(ts(c.CreatedAt))+"::timestamptz, "+arg(c.ID)+")")
-	}
-	if c := f.OlderThan; c != nil {
-		where = append(where, "(created_at, id) < ("+arg(ts(c.CreatedAt))+"::timestamptz, "+arg(c.ID)+")")
-	}
-	q := `SELECT ` + subscriptionCols + ` FROM subscriptions WHERE ` + strings.Join(where, " AND ")
-	if f.Newest {
-		q += ` ORDER BY created_at DESC, id DESC`
-	} else {
-		q += ` ORDER BY created_at, id`
-	}
-	if f.Limit > 0 && f.Event == "" { // Event is matched below, in Go
-		q += " LIMIT " + arg(f.Limit)
-	}
-	return q, args, nil
+func subscriptionQuery(f store.SubscriptionFilter) (string, []any, error) { return subSQL.Query(f) }
+
+var subSQL = store.SubscriptionSQL{
+	Cols:     subscriptionCols,
+	Arg:      func(n int) string { return "$" + strconv.Itoa(n) },
+	Meta:     metaExpr,
+	Time:     ts,
+	TimeCast: "::timestamptz",
 }
 
 // metaExpr is metadata key k (a store.ValidMetaKey) in SQL: migration 5

@@ -4,10 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -116,58 +112,13 @@ func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilte
 }
 
 // subscriptionQuery is ListSubscriptions' SELECT for f (all of f but Event).
-func subscriptionQuery(f store.SubscriptionFilter) (string, []any, error) {
-	var where []string
-	var args []any
-	if f.Status != "" {
-		where = append(where, `status = ?`)
-		args = append(args, f.Status)
-	}
-	if len(f.Providers) > 0 {
-		where = append(where, `provider IN (?`+strings.Repeat(`, ?`, len(f.Providers)-1)+`)`)
-		for _, p := range f.Providers {
-			args = append(args, p)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(f.Meta)) {
-		if !store.ValidMetaKey(k) {
-			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
-		}
-		if v := f.Meta[k]; v == "" {
-			where = append(where, `COALESCE(`+metaExpr(k)+`, '') = ''`)
-		} else {
-			where = append(where, metaExpr(k)+` = ?`)
-			args = append(args, v)
-		}
-	}
-	for _, k := range f.MetaSet {
-		if !store.ValidMetaKey(k) {
-			return "", nil, fmt.Errorf("store: invalid metadata key %q", k)
-		}
-		where = append(where, metaExpr(k)+` > ''`)
-	}
-	if c := f.NewerThan; c != nil {
-		where = append(where, `(created_at, id) > (?, ?)`)
-		args = append(args, tm(c.CreatedAt), c.ID)
-	}
-	if c := f.OlderThan; c != nil {
-		where = append(where, `(created_at, id) < (?, ?)`)
-		args = append(args, tm(c.CreatedAt), c.ID)
-	}
-	q := `SELECT ` + subCols + ` FROM subscriptions`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	if f.Newest {
-		q += ` ORDER BY created_at DESC, id DESC`
-	} else {
-		q += ` ORDER BY created_at, id`
-	}
-	if f.Limit > 0 && f.Event == "" { // Event is matched below, in Go
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
-	return q, args, nil
+func subscriptionQuery(f store.SubscriptionFilter) (string, []any, error) { return subSQL.Query(f) }
+
+var subSQL = store.SubscriptionSQL{
+	Cols: subCols,
+	Arg:  func(int) string { return "?" },
+	Meta: metaExpr,
+	Time: tm,
 }
 
 // metaExpr is metadata key k (a store.ValidMetaKey) in SQL: migration 4
