@@ -515,40 +515,7 @@ func TestListenTerminalLogCoalesced(t *testing.T) {
 // store command imports every record around the damage, warns with the
 // offset, keeps the file aside, and store info lists it.
 func TestListenDamagedJournalRecovered(t *testing.T) {
-	c := newCrashEnv(t)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Write([]byte("ok"))
-	}))
-	defer app.Close()
-	acked := listenBurst(t, c, app.URL, listenFault{name: "damaged", sig: syscall.SIGKILL, requests: 3000, rounds: 1}, 0)
-	journals, _ := filepath.Glob(filepath.Join(c.dir, "journal", "listen-*.journal"))
-	if len(journals) != 1 {
-		t.Fatalf("journals after kill -9: %v", journals)
-	}
-	b, err := os.ReadFile(journals[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	nl := bytes.IndexByte(b, '\n')
-	fs := strings.Fields(string(b[:nl]))
-	from, err := strconv.ParseInt(fs[len(fs)-1], 16, 64)
-	if err != nil {
-		t.Fatalf("header %q: %v", b[:nl], err)
-	}
-	end := bytes.Index(b[from:], make([]byte, 64)) // the preallocated zeros
-	if end < 40000 {
-		t.Fatalf("only %d journal bytes left to import: the test proves nothing", end)
-	}
-	f, err := os.OpenFile(journals[0], os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteAt(make([]byte, 300), from+int64(end/2)); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-
+	c, acked := damagedListenJournal(t)
 	var out, errb bytes.Buffer
 	info := c.cmd("hookctl", "store", "info")
 	info.Stdout, info.Stderr = &out, &errb
@@ -722,4 +689,45 @@ func TestWorkersThroughPostgresCrash(t *testing.T) {
 	if lost := int64(total) - info.Attempts; lost < 0 || lost > workers*conc || dupOK > workers*conc {
 		t.Fatalf("%d requests seen, %d attempts recorded, %d events answered 200 twice: more than the %d in flight", total, info.Attempts, dupOK, workers*conc)
 	}
+}
+
+// damagedListenJournal kills listen in a burst and writes 300 zero bytes
+// into the middle of what its journal holds for the store; it returns the
+// environment and the ids answered 2xx.
+func damagedListenJournal(t *testing.T) (*crashEnv, map[string]bool) {
+	t.Helper()
+	c := newCrashEnv(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte("ok"))
+	}))
+	defer app.Close()
+	acked := listenBurst(t, c, app.URL, listenFault{name: "damaged", sig: syscall.SIGKILL, requests: 3000, rounds: 1}, 0)
+	journals, _ := filepath.Glob(filepath.Join(c.dir, "journal", "listen-*.journal"))
+	if len(journals) != 1 {
+		t.Fatalf("journals after kill -9: %v", journals)
+	}
+	b, err := os.ReadFile(journals[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := bytes.IndexByte(b, '\n')
+	fs := strings.Fields(string(b[:nl]))
+	from, err := strconv.ParseInt(fs[len(fs)-1], 16, 64)
+	if err != nil {
+		t.Fatalf("header %q: %v", b[:nl], err)
+	}
+	end := bytes.Index(b[from:], make([]byte, 64)) // the preallocated zeros
+	if end < 40000 {
+		t.Fatalf("only %d journal bytes left to import: the test proves nothing", end)
+	}
+	f, err := os.OpenFile(journals[0], os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 300), from+int64(end/2)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return c, acked
 }

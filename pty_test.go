@@ -157,3 +157,19 @@ func TestPTYNoTerminalProbe(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal, the store command that meets a damaged listen journal
+// says so on the terminal: the warning with the offset and the kept file,
+// and store info's row for it.
+func TestPTYDamagedJournalReported(t *testing.T) {
+	c, _ := damagedListenJournal(t)
+	r := (&ptyEnv{t: t, dir: c.dir}).pty(nil, "store", "info")
+	if r.code != 0 {
+		t.Fatalf("store info exit %d:\n%s", r.code, r.out)
+	}
+	for _, want := range []string{"warning: the listen journal had unreadable records at byte offset", ".journal.damaged", "damaged journal", "Recovered "} {
+		if !strings.Contains(r.out, want) {
+			t.Fatalf("store info on a terminal does not show %q:\n%s", want, r.out)
+		}
+	}
+}
