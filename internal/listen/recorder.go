@@ -566,7 +566,7 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 		for r.decoded < n && len(batch) < size {
 			var rec *Record
 			var err error
-			at := r.jr.off - int64(r.br.Buffered())
+			at := r.readOff()
 			if rec, _, r.rbuf, err = readFrame(r.br, r.rbuf); err != nil {
 				// Cannot happen for synced frames short of a disk fault.
 				// Stop importing for this run (once, not a warning per
@@ -592,7 +592,7 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 			r.count(len(batch))
 			// Where recovery (and store info) starts: not fsynced, a hint
 			// only (importing again what is already stored is harmless).
-			off := r.jr.off - int64(r.br.Buffered())
+			off := r.readOff()
 			r.importedOff.Store(off)
 			r.j.setHeader(r.lap, off)
 		}
@@ -601,6 +601,9 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 		}
 	}
 }
+
+// readOff is the journal offset of the importer's next frame.
+func (r *Recorder) readOff() int64 { return r.jr.off - int64(r.br.Buffered()) }
 
 // storeBatch writes batch, retrying with back-off while the store refuses
 // (a record counts as stored only once the store said so). It returns
