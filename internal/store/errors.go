@@ -42,11 +42,17 @@ func (e *AmbiguousError) Hints() []string {
 type EnvironmentError struct {
 	Err  error
 	Hint string
+	Code int // exit code when not 3: 2 for a store location that is bad input (a malformed URL)
 }
 
 func (e *EnvironmentError) Error() string { return e.Err.Error() }
 func (e *EnvironmentError) Unwrap() error { return e.Err }
-func (e *EnvironmentError) ExitCode() int { return 3 }
+func (e *EnvironmentError) ExitCode() int {
+	if e.Code != 0 {
+		return e.Code
+	}
+	return 3
+}
 func (e *EnvironmentError) Hints() []string {
 	if e.Hint == "" {
 		return nil

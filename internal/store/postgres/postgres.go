@@ -65,6 +65,7 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, &store.EnvironmentError{
 			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(cause)),
 			Hint: "use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable",
+			Code: 2, // bad input, like an unknown scheme: nothing was tried
 		}
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
@@ -97,17 +98,39 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 	hint := fmt.Sprintf("is PostgreSQL running and reachable at %s:%d? check --store or HOOKCTL_STORE", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
 	if errors.As(err, &pgErr) {
 		msg = pgErr.Message
-		switch pgErr.Code {
-		case "28P01", "28000":
+		switch {
+		case strings.Contains(pgErr.Message, "pg_hba.conf"):
+			// The server has no rule for this host, user and database, or
+			// only one that needs TLS.
+			hint = "the server's pg_hba.conf has no entry for this host, user and database"
+			if strings.Contains(pgErr.Message, "no encryption") {
+				hint += "; if it only accepts TLS, use sslmode=require in the store URL"
+			}
+		case pgErr.Code == "28P01" || pgErr.Code == "28000":
 			hint = "check the user name and password in the store URL"
-		case "3D000":
+		case pgErr.Code == "3D000":
 			hint = fmt.Sprintf("create the database first, e.g. createdb %s", cfg.ConnConfig.Database)
 		}
+	} else if tlsHint := tlsConnectHint(err); tlsHint != "" {
+		hint = tlsHint
 	}
 	return &store.EnvironmentError{
 		Err:  fmt.Errorf("cannot connect to PostgreSQL store %s: %s", db.location, msg),
 		Hint: hint,
 	}
+}
+
+// tlsConnectHint explains a TLS failure the connection ended with (""
+// when it was not one): the server reachable, the sslmode wrong for it.
+func tlsConnectHint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "server refused TLS connection"):
+		return "the server does not accept TLS: use sslmode=disable (or prefer) in the store URL, or enable ssl on the server"
+	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls: failed to verify certificate"):
+		return "the server's TLS certificate was not trusted: give its CA with sslrootcert=FILE, or use sslmode=require (encrypted, not verified)"
+	}
+	return ""
 }
 
 // oneLine reduces a connect error to one line: the network error when

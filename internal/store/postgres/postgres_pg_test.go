@@ -130,13 +130,22 @@ func TestConnectErrorsMaskPassword(t *testing.T) {
 	wrongPass.User = url.UserPassword(good.User.Username(), "wrong-s3cret")
 	noDB := *good
 	noDB.Path = "/no_such_db"
+	// The test server has ssl off: sslmode=require is refused.
+	tlsRequired := *good
+	tlsRequired.User = url.UserPassword(good.User.Username(), "top-s3cret")
+	q := tlsRequired.Query()
+	q.Set("sslmode", "require")
+	tlsRequired.RawQuery = q.Encode()
 	for _, tc := range []struct {
 		name, url, hint string
+		code            int
 	}{
-		{"unreachable", "postgres://app:top-s3cret@127.0.0.1:1/hookctl?sslmode=disable&connect_timeout=2", "is PostgreSQL running"},
-		{"bad password", wrongPass.String(), "password"},
-		{"no database", noDB.String(), "createdb no_such_db"},
-		{"bad URL", "postgres://app:top-s3cret@127.0.0.1:notaport/hookctl", "use postgres://USER:PASSWORD@HOST:PORT/DATABASE"},
+		{"unreachable", "postgres://app:top-s3cret@127.0.0.1:1/hookctl?sslmode=disable&connect_timeout=2", "is PostgreSQL running", 3},
+		{"bad password", wrongPass.String(), "password", 3},
+		{"no database", noDB.String(), "createdb no_such_db", 3},
+		{"server without TLS", tlsRequired.String(), "does not accept TLS: use sslmode=disable", 3},
+		// A malformed URL is bad input (exit 2), like an unknown scheme.
+		{"bad URL", "postgres://app:top-s3cret@127.0.0.1:notaport/hookctl", "use postgres://USER:PASSWORD@HOST:PORT/DATABASE", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := postgres.Open(context.Background(), tc.url)
@@ -144,8 +153,8 @@ func TestConnectErrorsMaskPassword(t *testing.T) {
 			if !errors.As(err, &env) {
 				t.Fatalf("err = %v, want EnvironmentError", err)
 			}
-			if env.ExitCode() != 3 {
-				t.Fatalf("exit code %d", env.ExitCode())
+			if env.ExitCode() != tc.code {
+				t.Fatalf("exit code %d, want %d", env.ExitCode(), tc.code)
 			}
 			msg := err.Error() + " " + env.Hint
 			if strings.Contains(msg, "s3cret") || !strings.Contains(msg, "xxxxx") {

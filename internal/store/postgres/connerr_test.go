@@ -1,0 +1,51 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The hint names what to change for each way a connection is refused,
+// without a server (the cases a test server cannot be made to produce).
+func TestConnectErrorHints(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig("postgres://app:pw@db.example:5433/hooks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &DB{location: "postgres://app:xxxxx@db.example:5433/hooks", password: "pw"}
+	for _, tc := range []struct {
+		name string
+		err  error
+		hint string
+	}{
+		{"pg_hba without TLS", &pgconn.PgError{Code: "28000", Message: `no pg_hba.conf entry for host "10.0.0.7", user "app", database "hooks", no encryption`},
+			"pg_hba.conf has no entry for this host, user and database; if it only accepts TLS, use sslmode=require"},
+		{"pg_hba with TLS", &pgconn.PgError{Code: "28000", Message: `no pg_hba.conf entry for host "10.0.0.7", user "app", database "hooks", SSL encryption`},
+			"pg_hba.conf has no entry for this host, user and database"},
+		{"bad password", &pgconn.PgError{Code: "28P01", Message: `password authentication failed for user "app"`},
+			"check the user name and password"},
+		{"untrusted certificate", fmt.Errorf("failed to connect: tls error: %w", errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority")),
+			"sslrootcert=FILE"},
+		{"unreachable", errors.New("dial tcp 10.0.0.7:5433: connect: connection refused"),
+			"is PostgreSQL running and reachable at db.example:5433?"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := db.connectError(cfg, tc.err)
+			var hints []string
+			if h, ok := e.(interface{ Hints() []string }); ok {
+				hints = h.Hints()
+			}
+			if len(hints) != 1 || !strings.Contains(hints[0], tc.hint) {
+				t.Fatalf("hints %q, want one containing %q", hints, tc.hint)
+			}
+			if tc.name == "pg_hba with TLS" && strings.Contains(hints[0], "sslmode") {
+				t.Fatalf("hint %q suggests sslmode for a TLS connection", hints[0])
+			}
+		})
+	}
+}
