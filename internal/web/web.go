@@ -259,19 +259,51 @@ func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(
 	return "http://" + cfg.Addr + "/", stop, nil
 }
 
-// Listen listens on addr ("" = DefaultAddr); when the port is taken it
-// tries the next 20.
-func Listen(addr string) (net.Listener, error) {
+// NotLoopbackError is an address Start and Listen refuse: the inspector
+// has no login (it shows secrets and sends signed requests), so it serves
+// loopback only.
+type NotLoopbackError struct{ Addr string }
+
+func (e *NotLoopbackError) Error() string {
+	return fmt.Sprintf("the inspector serves loopback addresses only (127.0.0.1, [::1], localhost), not %q: it has no login and shows the subscriptions' secrets", e.Addr)
+}
+
+// Hints says how to reach it from elsewhere.
+func (e *NotLoopbackError) Hints() []string {
+	return []string{"serve it on 127.0.0.1 and reach it from another machine through an SSH tunnel: ssh -L 4040:127.0.0.1:4040 HOST"}
+}
+
+// CheckAddr validates a host:port for Start and Listen ("" = DefaultAddr):
+// well formed, and a loopback host (*NotLoopbackError otherwise).
+func CheckAddr(addr string) error {
+	_, _, err := splitAddr(addr)
+	return err
+}
+
+func splitAddr(addr string) (string, int, error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
 	host, portS, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("invalid address %q: %v", addr, err)
+		return "", 0, fmt.Errorf("invalid address %q: %v", addr, err)
 	}
 	port, err := strconv.Atoi(portS)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("invalid port in %q", addr)
+	}
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return "", 0, &NotLoopbackError{Addr: addr}
+	}
+	return host, port, nil
+}
+
+// Listen listens on addr ("" = DefaultAddr, a loopback address: see
+// CheckAddr); when the port is taken it tries the next 20.
+func Listen(addr string) (net.Listener, error) {
+	host, port, err := splitAddr(addr)
 	if err != nil {
-		return nil, fmt.Errorf("invalid port in %q", addr)
+		return nil, err
 	}
 	var first error
 	for i := 0; i <= 20; i++ {

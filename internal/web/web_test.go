@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"html"
 	"io"
 	"net/http"
@@ -228,5 +229,38 @@ func TestDetailPendingAndDownload(t *testing.T) {
 	code, body, hdr := send(t, req)
 	if code != 200 || body != `<doc><a>1</a></doc>` || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") || !strings.HasSuffix(strings.Trim(hdr.Get("Content-Disposition"), `"`), ".xml") {
 		t.Errorf("download: %d %q %v", code, body, hdr)
+	}
+}
+
+// Start serves loopback only: the inspector has no login, and with a
+// wildcard address it would answer the network (a Host header naming the
+// wildcard passed the DNS-rebinding check) while refusing the user's own
+// browser at 127.0.0.1.
+func TestStartLoopbackOnly(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, addr := range []string{"0.0.0.0:0", "[::]:0", ":0", "192.0.2.7:0"} {
+		_, _, err := web.Start(context.Background(), addr, web.Config{Store: st})
+		var nl *web.NotLoopbackError
+		if !errors.As(err, &nl) {
+			t.Errorf("Start(%q) = %v, want a NotLoopbackError", addr, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
+		u, stop, err := web.Start(context.Background(), addr, web.Config{Store: st})
+		if err != nil {
+			t.Errorf("Start(%q): %v", addr, err)
+			continue
+		}
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Errorf("GET %s: %v", u, err)
+		} else if resp.Body.Close(); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d", u, resp.StatusCode)
+		}
+		stop()
 	}
 }
