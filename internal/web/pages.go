@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -603,10 +605,16 @@ func writeBody(w http.ResponseWriter, e *store.Event) {
 }
 
 // curlCommand is the request as a shell command (single-quoted; secrets
-// that schemes send in clear stay masked).
+// that schemes send in clear stay masked). A body that is not text (not
+// UTF-8, or with control characters) cannot survive the page and the
+// clipboard, nor a NUL a shell argument: it is piped in from base64.
 func curlCommand(method, u string, headers map[string][]string, body []byte) string {
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 	var b strings.Builder
+	binary := !isText(body)
+	if binary {
+		b.WriteString("echo " + base64.StdEncoding.EncodeToString(body) + " | base64 -d | ")
+	}
 	b.WriteString("curl -X " + method + " " + q(u))
 	for _, hl := range sortedHeaders(delivery.MaskHeaders(headers)) {
 		if strings.EqualFold(hl.Name, "Content-Length") || strings.EqualFold(hl.Name, "Accept-Encoding") {
@@ -614,8 +622,26 @@ func curlCommand(method, u string, headers map[string][]string, body []byte) str
 		}
 		b.WriteString(" \\\n  -H " + q(hl.Name+": "+hl.Value))
 	}
-	b.WriteString(" \\\n  --data-binary " + q(string(body)))
+	if binary {
+		b.WriteString(" \\\n  --data-binary @-")
+	} else {
+		b.WriteString(" \\\n  --data-binary " + q(string(body)))
+	}
 	return b.String()
+}
+
+// isText reports whether b is UTF-8 without control characters other
+// than tab, newline and carriage return.
+func isText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // ---- replay, edit and resend ----

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"html"
@@ -8,9 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/service"
@@ -262,5 +266,54 @@ func TestStartLoopbackOnly(t *testing.T) {
 			t.Errorf("GET %s: %d", u, resp.StatusCode)
 		}
 		stop()
+	}
+}
+
+// Copy as curl reproduces the body byte for byte, a binary one too: the
+// command taken from the page (as the clipboard gets it) is run by a shell
+// and the receiver compares what arrives with what was stored.
+func TestCopyAsCurlBodyBytes(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "base64"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to run the command", tool)
+		}
+	}
+	_, srv, st := newHandler(t)
+	got := make(chan []byte, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer recv.Close()
+	d := &service.Dispatcher{Store: st}
+	for name, payload := range map[string][]byte{
+		"binary": append([]byte{0, 1, 2, 0xff, 0xfe, '\'', '\n', 0x1b}, []byte("\x89PNG\r\n\x1a\n tail")...),
+		"text":   []byte("{\"note\":\"it's <b>bold</b>\\n\",\"é\":\"ü\"}\n"),
+	} {
+		pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: payload, ContentType: "application/octet-stream"},
+			service.Target{URL: recv.URL + "/hook", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+pub.Deliveries[0].ID, nil)
+		_, page, _ := send(t, req)
+		m := regexp.MustCompile(`(?s)<pre id="curl" data-testid="curl">(.*?)</pre>`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("%s: no curl command on the page", name)
+		}
+		cmdline := strings.ToValidUTF8(html.UnescapeString(m[1]), "\uFFFD") // what a browser shows and copies
+		out, err := exec.Command("bash", "-c", cmdline+" -sS -o /dev/null").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v: %s\n%s", name, err, out, cmdline)
+		}
+		select {
+		case b := <-got:
+			if !bytes.Equal(b, payload) {
+				t.Errorf("%s: copy as curl sent %q, want %q\n%s", name, b, payload, cmdline)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the receiver got nothing", name)
+		}
 	}
 }
