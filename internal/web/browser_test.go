@@ -400,3 +400,38 @@ func contains(s []string, x string) bool {
 	}
 	return false
 }
+
+// A delivery waiting for a retry an hour away: its page does not reload
+// every second (which wiped what the user typed in "Diff with" and closed
+// what they opened); it reloads when the retry is due.
+func TestBrowserPendingDetailIsUsable(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0, time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := e.st.GetDelivery(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.AttemptCount == 1 && d.Status == store.DeliveryPending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery %s: %s after %d attempts, want pending after 1", id, d.Status, d.AttemptCount)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitVisible(`[data-testid="next-retry"]`))
+	get(t, ctx, chromedp.Evaluate[bool](`(function(){window.__same=1; document.querySelector('input[name="b"]').value='typed'; document.querySelector('details.curl').open=true; return true})()`))
+	time.Sleep(2500 * time.Millisecond)
+	if got := get(t, ctx, chromedp.Evaluate[string](`String(window.__same)+" "+document.querySelector('input[name="b"]').value+" "+document.querySelector('details.curl').open`)); got != "1 typed true" {
+		t.Errorf("the page of a delivery whose retry is an hour away reloaded within 2.5s (marker, input, curl open = %q)", got)
+	}
+}

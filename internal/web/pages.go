@@ -413,23 +413,25 @@ type verdictView struct {
 }
 
 type detailData struct {
-	D          *store.Delivery
-	E          *store.Event
-	Sub        *store.Subscription
-	Method     string
-	URL        string
-	Headers    []headerLine
-	Pretty     string
-	Raw        string
-	Hex        string
-	Size       int
-	Verdict    verdictView
-	Attempts   []attemptView
-	NextRetry  string
-	Curl       string
-	Origin     string
-	Derived    []*store.Delivery
-	Refresh    bool
+	D         *store.Delivery
+	E         *store.Event
+	Sub       *store.Subscription
+	Method    string
+	URL       string
+	Headers   []headerLine
+	Pretty    string
+	Raw       string
+	Hex       string
+	Size      int
+	Verdict   verdictView
+	Attempts  []attemptView
+	NextRetry string
+	Curl      string
+	Origin    string
+	Derived   []*store.Delivery
+	// RefreshMS reloads the page of a pending delivery once its next
+	// attempt is due (0: no reload).
+	RefreshMS  int64
 	StatusText string
 }
 
@@ -550,7 +552,10 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
 		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + ago(d.NextAttemptAt) + ")"
-		dd.Refresh = true
+		// Reload when the attempt is due, not every second: a page that
+		// reloads wipes what the user types or opens in it.
+		wait := d.NextAttemptAt.Sub(h.cfg.Now()) + 500*time.Millisecond
+		dd.RefreshMS = min(max(wait, time.Second), 24*time.Hour).Milliseconds()
 	}
 	dd.Verdict = h.verdict(d, e, dd.Sub, atts)
 	dd.Curl = curlCommand(dd.Method, dd.URL, reqHeaders, e.Payload)
