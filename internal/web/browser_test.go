@@ -435,3 +435,28 @@ func TestBrowserPendingDetailIsUsable(t *testing.T) {
 		t.Errorf("the page of a delivery whose retry is an hour away reloaded within 2.5s (marker, input, curl open = %q)", got)
 	}
 }
+
+// With a status filter, the live log shows a delivery once it reaches
+// that status: a delivery is born pending, so one that fails after its
+// retries (or succeeds on a retry) must still stream into status=failed
+// (status=succeeded) when it gets there.
+func TestBrowserLiveStatusFilter(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/?status=failed"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0, time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	if d := e.waitDelivery(t, id, 2); d.Status != store.DeliveryFailed {
+		t.Fatalf("delivery %s, want failed", d.Status)
+	}
+	row := fmt.Sprintf(`tr[data-testid="delivery-row"][data-delivery-id="%s"][data-status="failed"]`, id)
+	do(t, ctx, 3*sec, chromedp.WaitVisible(row))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="delivery-row"]:not([data-status="failed"])').length`)); n != 0 {
+		t.Errorf("%d rows of another status in a status=failed live log", n)
+	}
+}

@@ -69,6 +69,15 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	defer tick.Stop()
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
+	// A delivery is born pending: with a filter on a final status, the
+	// tail is read without it and new pending rows are watched until they
+	// settle; those that reach the status stream in then.
+	tailQ := q
+	watchFinal := q.Status != "" && q.Status != store.DeliveryPending
+	if watchFinal {
+		tailQ.Status = ""
+	}
+	watch := map[string]bool{}
 	var buf bytes.Buffer
 	flooded := false
 	for {
@@ -91,7 +100,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// New rows, oldest first, up to a few thousand per tick.
 		var fresh []*store.DeliveryRow
 		for range 5 {
-			qq := q
+			qq := tailQ
 			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
 			pg, err := h.insp.InspectDeliveries(r.Context(), qq)
 			if err != nil {
@@ -100,7 +109,14 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 				break
 			}
-			fresh = append(fresh, pg.Rows...)
+			for _, row := range pg.Rows {
+				switch {
+				case !watchFinal || row.Status == q.Status:
+					fresh = append(fresh, row)
+				case row.Status == store.DeliveryPending && len(watch) < 2000:
+					watch[row.ID] = true
+				}
+			}
 			if len(pg.Rows) > 0 {
 				batch.Top = pg.Rows[len(pg.Rows)-1].Seq
 			}
@@ -108,7 +124,26 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
-		if q.Filtered() && len(fresh) == 0 {
+		if len(watch) > 0 {
+			ids := make([]string, 0, len(watch))
+			for id := range watch {
+				ids = append(ids, id)
+			}
+			if rows, err := h.insp.InspectByIDs(r.Context(), ids); err == nil {
+				// Still pending stays watched; settled or gone (a reset) not.
+				watch = make(map[string]bool, len(ids))
+				for _, row := range rows {
+					if row.Status == store.DeliveryPending {
+						watch[row.ID] = true
+						continue
+					}
+					if row.Status == q.Status {
+						fresh = append(fresh, row)
+					}
+				}
+			}
+		}
+		if tailQ.Filtered() && len(fresh) == 0 {
 			// A filter can hide every new delivery: move the cursor to
 			// the newest anyway, so the next range stays short.
 			if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 && pg.Rows[0].Seq > batch.Top {
