@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -158,7 +159,8 @@ type diffData struct {
 }
 
 // flatten maps every leaf of a JSON value to its path (data.card.status,
-// items[0].id).
+// items[0].id; a key that is not a plain name is quoted: metadata["user.id"],
+// so {"a.b":1} and {"a":{"b":1}} keep different paths).
 func flatten(prefix string, v any, out map[string]string) {
 	switch t := v.(type) {
 	case map[string]any:
@@ -166,8 +168,14 @@ func flatten(prefix string, v any, out map[string]string) {
 			out[prefix] = "{}"
 		}
 		for k, x := range t {
-			p := k
-			if prefix != "" {
+			var p string
+			switch {
+			case !plainKey(k):
+				q, _ := json.Marshal(k)
+				p = prefix + "[" + string(q) + "]"
+			case prefix == "":
+				p = k
+			default:
 				p = prefix + "." + k
 			}
 			flatten(p, x, out)
@@ -188,13 +196,42 @@ func flatten(prefix string, v any, out map[string]string) {
 	}
 }
 
-// DiffJSON lists the paths that differ between two JSON documents.
-func DiffJSON(a, b []byte) ([]diffLine, error) {
-	var va, vb any
-	if err := json.Unmarshal(a, &va); err != nil {
+// plainKey: a key written as is in a path (letters, digits, _ and -).
+func plainKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeJSON decodes one JSON document keeping numbers as written (two
+// large ids that differ stay different; float64 would round them equal).
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &vb); err != nil {
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
+
+// DiffJSON lists the paths that differ between two JSON documents.
+func DiffJSON(a, b []byte) ([]diffLine, error) {
+	va, err := decodeJSON(a)
+	if err != nil {
+		return nil, err
+	}
+	vb, err := decodeJSON(b)
+	if err != nil {
 		return nil, err
 	}
 	fa, fb := map[string]string{}, map[string]string{}

@@ -147,6 +147,27 @@ func TestDiffJSON(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Errorf("diff = %q, want %q", strings.Join(got, "|"), want)
 	}
+
+	// Different documents are never reported identical: a dotted key is
+	// not a nested object, and large ids that float64 would round to the
+	// same value differ.
+	for _, tc := range []struct{ a, b, want string }{
+		{`{"a.b":1}`, `{"a":{"b":1}}`, `removed ["a.b"]|added a.b`},
+		{`{"id":12345678901234567891}`, `{"id":12345678901234567892}`, `changed id`},
+		{`{"m":{"user id":"x"}}`, `{"m":{"user id":"y"}}`, `changed m["user id"]`},
+	} {
+		lines, err := web.DiffJSON([]byte(tc.a), []byte(tc.b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range lines {
+			got = append(got, l.Kind+" "+l.Path)
+		}
+		if strings.Join(got, "|") != tc.want {
+			t.Errorf("diff %s %s = %q, want %q", tc.a, tc.b, strings.Join(got, "|"), tc.want)
+		}
+	}
 }
 
 func postForm(t *testing.T, srv *httptest.Server, h *web.Handler, path string, v url.Values) (int, string, http.Header) {
