@@ -282,8 +282,15 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			// No time bound from the page: look at the newest events only.
 			eq.MinSeq = d.EventTop - eventWindow
 		}
-		if !d.First && len(pg.Rows) > 0 {
-			eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
+		if !d.First {
+			// Up to where the newer page stopped: its last row (seq
+			// BeforeSeq) was its lower time bound, so an event between
+			// that row and this page's first is on this page.
+			if top, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{AfterSeq: q.BeforeSeq - 1, Tail: true, Limit: 1}); err == nil && len(top.Rows) > 0 {
+				eq.Until = top.Rows[0].CreatedAt
+			} else if len(pg.Rows) > 0 {
+				eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
+			}
 		}
 		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
 			for _, e := range evs {

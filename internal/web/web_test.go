@@ -338,3 +338,55 @@ func TestCopyAsCurlBodyBytes(t *testing.T) {
 		}
 	}
 }
+
+// Paging the log keeps every event without a delivery (what listen
+// received and did not forward): one that arrived between the last row of
+// a page and the first of the next was on neither page.
+func TestLogPagesKeepEventsBetweenPages(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	publish := func(n int) {
+		for range n {
+			if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+				Payload: []byte(`{"n":1}`), ContentType: "application/json"},
+				service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	// Between the 70th and 71st deliveries: page 1 ends at the 71st
+	// (50 newest of 120), page 2 starts at the 70th.
+	publish(70)
+	ev := &store.Event{ID: "evt_between_pages", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: []byte(`{}`), ContentType: "application/json", Verdict: "valid"}
+	if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	publish(50)
+	rows := regexp.MustCompile(`<tr data-testid="(?:delivery|event)-row" data-(?:delivery|event)-id="([^"]+)"`)
+	older := regexp.MustCompile(`href="(/\?[^"]*before=\d+)"`)
+	seen := map[string]int{}
+	next := "/"
+	for pages := 0; next != "" && pages < 10; pages++ {
+		req, _ := http.NewRequest("GET", srv.URL+next, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", next, code)
+		}
+		for _, m := range rows.FindAllStringSubmatch(body, -1) {
+			seen[m[1]]++
+		}
+		next = ""
+		if m := older.FindStringSubmatch(body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	if seen["evt_between_pages"] != 1 {
+		t.Errorf("the event between two pages was shown %d times, want once", seen["evt_between_pages"])
+	}
+	if len(seen) != 121 {
+		t.Errorf("%d rows over the pages, want 120 deliveries and the event", len(seen))
+	}
+}
