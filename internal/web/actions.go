@@ -353,7 +353,7 @@ func (h *Handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, "subscriptions", page{Title: "Subscriptions", Error: msg, D: d})
 		return
 	}
-	http.Redirect(w, r, "/subscriptions?flash="+url.QueryEscape("created subscription "+sub.ID), http.StatusSeeOther)
+	http.Redirect(w, r, "/subscriptions?"+h.flashQuery("created subscription "+sub.ID), http.StatusSeeOther)
 }
 
 func (h *Handler) subscriptionAction(w http.ResponseWriter, r *http.Request) {
@@ -382,7 +382,7 @@ func (h *Handler) subscriptionAction(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
-	http.Redirect(w, r, "/subscriptions?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, "/subscriptions?"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
 // ---- trigger ----
@@ -442,7 +442,7 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := fmt.Sprintf("sent %s %s to %d subscription(s)", pub.Event.Type, pub.Event.ID, len(pub.Deliveries))
-	http.Redirect(w, r, "/?type="+url.QueryEscape(pub.Event.Type)+"&flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, "/?type="+url.QueryEscape(pub.Event.Type)+"&"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
 func (h *Handler) triggerError(w http.ResponseWriter, r *http.Request, typ, body, subID string, err error) {

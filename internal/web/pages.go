@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -66,7 +68,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p 
 	if p.Nav == "" {
 		p.Nav = name
 	}
-	if f := r.URL.Query().Get("flash"); f != "" && p.Flash == "" {
+	if f := r.URL.Query().Get("flash"); f != "" && p.Flash == "" && hmac.Equal([]byte(r.URL.Query().Get("fs")), []byte(h.flashMAC(f))) {
 		p.Flash = f
 	}
 	var buf bytes.Buffer
@@ -76,6 +78,19 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p 
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(buf.Bytes())
+}
+
+// flashQuery is "flash=MSG&fs=MAC" for the redirect after an action: the
+// message is shown only with the MAC of this process's key, so a link from
+// elsewhere (http://127.0.0.1:4040/?flash=…) cannot put words on the page.
+func (h *Handler) flashQuery(msg string) string {
+	return "flash=" + url.QueryEscape(msg) + "&fs=" + h.flashMAC(msg)
+}
+
+func (h *Handler) flashMAC(msg string) string {
+	m := hmac.New(sha256.New, h.flashKey)
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
@@ -673,7 +688,7 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
 	if len(ids) == 0 {
 		msg = "nothing to replay (the delivery is in flight)"
 	}
-	http.Redirect(w, r, "/deliveries/"+d.ID+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, "/deliveries/"+d.ID+"?"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
 type editData struct {
@@ -709,5 +724,5 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 			D: editData{detailData: dd, Body: r.FormValue("body"), Headers: r.FormValue("headers")}})
 		return
 	}
-	http.Redirect(w, r, "/deliveries/"+pub.Deliveries[0].ID+"?flash="+url.QueryEscape("edited copy sent"), http.StatusSeeOther)
+	http.Redirect(w, r, "/deliveries/"+pub.Deliveries[0].ID+"?"+h.flashQuery("edited copy sent"), http.StatusSeeOther)
 }

@@ -72,8 +72,10 @@ type Handler struct {
 	rowT  *template.Template
 	mux   *http.ServeMux
 	csrf  string
-	hosts map[string]bool
-	cop   *http.CrossOriginProtection
+	// flashKey signs the messages redirects carry (flashQuery).
+	flashKey []byte
+	hosts    map[string]bool
+	cop      *http.CrossOriginProtection
 }
 
 // New builds the inspector's handler. Mount it at "/" (it answers its own
@@ -114,6 +116,10 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h.csrf = base64.RawURLEncoding.EncodeToString(tok)
+	h.flashKey = make([]byte, 32)
+	if _, err := rand.Read(h.flashKey); err != nil {
+		return nil, err
+	}
 	h.hosts = allowedHosts(cfg.Addr, cfg.ExtraHosts)
 	h.cop = http.NewCrossOriginProtection()
 	h.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

