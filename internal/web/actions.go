@@ -22,7 +22,8 @@ import (
 
 // Resend publishes an edited copy of a delivery: a new event with body
 // (compacted when it is JSON) to the same subscription, signed with its
-// secret, or ad hoc to the same URL with the same scheme and secret. The
+// secret, or ad hoc to the same URL with the same scheme and secret (a
+// forward of listen: to the app, signed with the listener's secret). The
 // new delivery is marked edited and links to the original.
 func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers string) (*service.Published, error) {
 	d, err := h.st.GetDelivery(ctx, id)
@@ -47,9 +48,23 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	ev := &store.Event{ID: catalog.NewEventID(e.Provider), Type: e.Type, Provider: e.Provider, Payload: body,
 		ContentType: e.ContentType, Source: store.SourceTriggered}
 	t := service.Target{Headers: hs, Kind: store.KindEdited, OriginID: d.ID, Method: d.Method}
-	if d.SubscriptionID != "" {
+	switch {
+	case d.Kind == store.KindForward:
+		// listen's forward went to the app: the edited copy goes there
+		// directly (not through the listener, which may be gone and its
+		// subscription disabled), signed as the app verifies — with the
+		// provider's secret listen verified with, else the listener's.
+		t.URL, t.Scheme, t.Secret = d.URL, d.Scheme, d.Secret
+		if t.Secret == "" && d.SubscriptionID != "" {
+			sub, err := h.st.GetSubscription(ctx, d.SubscriptionID)
+			if err != nil {
+				return nil, err
+			}
+			t.Scheme, t.Secret = sub.Scheme, sub.Secret
+		}
+	case d.SubscriptionID != "":
 		t.SubscriptionID = d.SubscriptionID
-	} else {
+	default:
 		t.URL, t.Scheme, t.Secret = d.URL, d.Scheme, d.Secret
 	}
 	return h.disp.Publish(ctx, ev, t)

@@ -20,6 +20,7 @@ import (
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/web"
 )
 
@@ -419,5 +420,45 @@ func TestFlashOnlyFromActions(t *testing.T) {
 	req, _ = http.NewRequest("GET", srv.URL+hdr.Get("Location"), nil)
 	if _, body, _ := send(t, req); !strings.Contains(body, `data-testid="flash">replay queued`) {
 		t.Errorf("the replay's own redirect shows no flash message:\n%s", body)
+	}
+}
+
+// Edit and resend of a listen forward goes to the app it was forwarded to,
+// signed with the listener's secret, also once listen has stopped (its
+// subscription disabled): it was published to the listener's subscription
+// instead, which failed with "subscription … is disabled".
+func TestResendForwardGoesToTheApp(t *testing.T) {
+	h, srv, st := newHandler(t)
+	cat, _ := catalog.Load(catalog.Options{})
+	subs := &subscription.Service{Store: st, Catalog: cat}
+	sub, err := subs.Create(context.Background(), subscription.CreateInput{URL: "http://127.0.0.1:8787/", Events: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := subs.SetStatus(context.Background(), sub.ID, store.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	ev := &store.Event{ID: "evt_fwd", Type: "card.created", Provider: "bond", Source: store.SourceReceived, Verdict: "valid",
+		Payload: []byte(`{"event":"card.created","n":1}`), ContentType: "application/json"}
+	fwd := &store.Delivery{Kind: store.KindForward, SubscriptionID: sub.ID, URL: "http://127.0.0.1:3000/webhooks",
+		Status: store.DeliverySucceeded, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s"}
+	if err := st.CreateEvent(context.Background(), ev, []*store.Delivery{fwd}); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"_csrf": {h.CSRFToken()}, "body": {`{"event":"card.created","n":2}`}}
+	req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+fwd.ID+"/resend", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, body, hdr := send(t, req)
+	if code != http.StatusSeeOther {
+		t.Fatalf("resend of a forward: %d\n%s", code, body)
+	}
+	id := strings.TrimPrefix(strings.SplitN(hdr.Get("Location"), "?", 2)[0], "/deliveries/")
+	d, err := st.GetDelivery(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.URL != fwd.URL || d.Secret != sub.Secret || d.Scheme != "bond" || d.Kind != store.KindEdited || d.OriginID != fwd.ID {
+		t.Errorf("edited copy: url %s scheme %q secret %q kind %s origin %s; want %s, bond, the listener's secret, edited from %s",
+			d.URL, d.Scheme, d.Secret, d.Kind, d.OriginID, fwd.URL, fwd.ID)
 	}
 }
