@@ -75,7 +75,10 @@ type Handler struct {
 	// flashKey signs the messages redirects carry (flashQuery).
 	flashKey []byte
 	hosts    map[string]bool
-	cop      *http.CrossOriginProtection
+	// remote: served on an address other than loopback (serve --host
+	// 0.0.0.0): the inspector has no login, so it refuses every request.
+	remote bool
+	cop    *http.CrossOriginProtection
 }
 
 // New builds the inspector's handler. Mount it at "/" (it answers its own
@@ -84,7 +87,8 @@ type Handler struct {
 //	h, err := web.New(web.Config{Store: st, Catalog: cat, Dispatcher: disp, Addr: ln.Addr().String()})
 //	mux.Handle("/", h) // provider routes and /_hookctl/ are more specific and win
 //
-// With --host 0.0.0.0, add the names clients use to ExtraHosts.
+// Served on an address other than loopback (serve --host 0.0.0.0), it
+// refuses every request: it has no login.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("web: no store")
@@ -120,6 +124,8 @@ func New(cfg Config) (*Handler, error) {
 	if _, err := rand.Read(h.flashKey); err != nil {
 		return nil, err
 	}
+	var nl *NotLoopbackError
+	h.remote = errors.As(CheckAddr(cfg.Addr), &nl)
 	h.hosts = allowedHosts(cfg.Addr, cfg.ExtraHosts)
 	h.cop = http.NewCrossOriginProtection()
 	h.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +189,10 @@ func (h *Handler) routes() {
 // ServeHTTP checks the Host, the origin and the CSRF token, sets the
 // security headers and routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.remote {
+		http.Error(w, "hookctl: the web inspector is served on loopback addresses only (it has no login and shows the subscriptions' secrets), and this server listens on "+h.cfg.Addr+": run hookctl ui on its machine, or reach it through an SSH tunnel", http.StatusForbidden)
+		return
+	}
 	if !h.hosts[strings.ToLower(r.Host)] {
 		http.Error(w, "hookctl: refused: unexpected Host header (the inspector answers only at its own address)", http.StatusMisdirectedRequest)
 		return

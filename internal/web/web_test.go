@@ -462,3 +462,30 @@ func TestResendForwardGoesToTheApp(t *testing.T) {
 			d.URL, d.Scheme, d.Secret, d.Kind, d.OriginID, fwd.URL, fwd.ID)
 	}
 }
+
+// Mounted by a server on a wildcard or public address (serve --host
+// 0.0.0.0 --api-key K), the inspector refuses every request: it has no
+// login, and a Host header naming the wildcard passed the DNS-rebinding
+// check, so anyone on the network read the secrets the API key protects.
+func TestNewRefusesWhenNotLoopback(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, addr := range []string{"[::]:8788", "0.0.0.0:8788", "192.0.2.7:8788"} {
+		h, err := web.New(web.Config{Store: st, Addr: addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/", "/subscriptions", "/static/app.js"} {
+			req := httptest.NewRequest("GET", "http://"+addr+p, nil)
+			req.Host = addr
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "loopback addresses only") {
+				t.Errorf("%s%s: %d %q", addr, p, rec.Code, rec.Body.String())
+			}
+		}
+	}
+}
