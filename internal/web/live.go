@@ -55,6 +55,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if withEvents && etop <= 0 {
 		etop, _ = h.insp.MaxEventSeq(r.Context())
 	}
+	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
+	// every minute: it ends when the tab goes away (the request context).
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")

@@ -489,3 +489,54 @@ func TestNewRefusesWhenNotLoopback(t *testing.T) {
 		}
 	}
 }
+
+// The live stream outlives the server's WriteTimeout (serve sets 60s): it
+// was cut every minute and the page flickered "reconnecting…".
+func TestLiveOutlivesWriteTimeout(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.WriteTimeout = 500 * time.Millisecond
+	h, err := web.New(web.Config{Store: st, Addr: srv.Listener.Addr().String(), Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	time.Sleep(1200 * time.Millisecond) // past the write deadline
+	d := &service.Dispatcher{Store: st}
+	if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"late":1}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			b.Write(buf[:n])
+			if strings.Contains(b.String(), "event: rows") || err != nil {
+				got <- b.String()
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-got:
+		if !strings.Contains(s, "event: rows") {
+			t.Errorf("the stream ended after the server's write timeout: %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no rows on the stream")
+	}
+}
