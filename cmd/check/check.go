@@ -97,6 +97,11 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			if len(sel) == 0 {
 				return cli.Usagef("--skip leaves no check to run").Hint("list the checks: hookctl check --list")
 			}
+			if len(sel) == 1 && sel[check.DedupesDuplicate] && strings.TrimSpace(opts.EffectCmd) == "" {
+				// Nothing else would run: say so before sending anything.
+				return cli.Usagef("dedupes-duplicate needs --effect-cmd: a command printing what the app did").
+					Hint("e.g. --effect-cmd 'wc -l < processed.log' or a row count of your database")
+			}
 			if opts.Deadline < 0 {
 				return cli.Usagef("invalid --deadline %s: want a positive duration", opts.Deadline)
 			}

@@ -328,6 +328,10 @@ func TestBadInput(t *testing.T) {
 		{"no-secret", []string{"check", rc.srv.URL, "--provider", "bond"}, 2, []string{"no secret to sign the probes with"}},
 		{"no-scheme", []string{"check", rc.srv.URL, "--secret", bondSecret}, 2, []string{"which provider or scheme"}},
 		{"no-url", []string{"check"}, 2, []string{"accepts 1 arg"}},
+		// Was "none of the selected checks applies to scheme bond", after
+		// sending probes.
+		{"dedupe-without-effect", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "dedupes-duplicate"}, 2,
+			[]string{"hookctl: error: dedupes-duplicate needs --effect-cmd", "hookctl: hint: e.g. --effect-cmd"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
