@@ -21,7 +21,7 @@ import (
 )
 
 // Resend publishes an edited copy of a delivery: a new event with body
-// (compacted when it is JSON) to the same subscription, signed with its
+// (compacted when it is JSON; nil: the stored bytes) to the same subscription, signed with its
 // secret, or ad hoc to the same URL with the same scheme and secret (a
 // forward of listen: to the app, signed with the listener's secret). The
 // new delivery is marked edited and links to the original.
@@ -38,7 +38,9 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	if err != nil {
 		return nil, err
 	}
-	if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+	if body == nil {
+		body = e.Payload // resent as stored
+	} else if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, t); err != nil {
 			return nil, fmt.Errorf("the body is not valid JSON: %v", err)

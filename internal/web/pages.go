@@ -695,6 +695,19 @@ type editData struct {
 	*detailData
 	Body    string
 	Headers string
+	// Binary: the body is not text and a text field would change its
+	// bytes; it is resent as stored (only the headers are edited).
+	Binary bool
+}
+
+// editBody is what the edit page shows: JSON indented (it is compacted
+// again when sent), anything else as it was sent (indenting XML would
+// change what is resent).
+func editBody(dd *detailData) string {
+	if t := bytes.TrimSpace(dd.E.Payload); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+		return dd.Pretty
+	}
+	return dd.Raw
 }
 
 func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
@@ -708,11 +721,16 @@ func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
 		hs = append(hs, k+": "+v)
 	}
 	sort.Strings(hs)
-	h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", D: editData{detailData: dd, Body: dd.Pretty, Headers: strings.Join(hs, "\n")}})
+	h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", D: editData{detailData: dd, Body: editBody(dd),
+		Headers: strings.Join(hs, "\n"), Binary: !isText(dd.E.Payload)}})
 }
 
 func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
-	pub, err := h.Resend(r.Context(), r.PathValue("id"), []byte(r.FormValue("body")), r.FormValue("headers"))
+	var body []byte // nil: the stored bytes (a binary body)
+	if r.FormValue("keep_body") != "1" {
+		body = []byte(r.FormValue("body"))
+	}
+	pub, err := h.Resend(r.Context(), r.PathValue("id"), body, r.FormValue("headers"))
 	if err != nil {
 		dd, _, derr := h.loadDetail(r.Context(), r.PathValue("id"))
 		if derr != nil {
@@ -721,7 +739,7 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusBadRequest)
 		h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", Error: err.Error(),
-			D: editData{detailData: dd, Body: r.FormValue("body"), Headers: r.FormValue("headers")}})
+			D: editData{detailData: dd, Body: r.FormValue("body"), Headers: r.FormValue("headers"), Binary: r.FormValue("keep_body") == "1"}})
 		return
 	}
 	http.Redirect(w, r, "/deliveries/"+pub.Deliveries[0].ID+"?"+h.flashQuery("edited copy sent"), http.StatusSeeOther)

@@ -540,3 +540,49 @@ func TestLiveOutlivesWriteTimeout(t *testing.T) {
 		t.Error("no rows on the stream")
 	}
 }
+
+// Edit and resend keeps what the user did not change: a binary body is
+// resent as stored (a text field turned its bytes into U+FFFD), and an
+// XML body is offered as it was sent (indented, it was resent indented).
+func TestEditKeepsBodyBytes(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	publish := func(payload []byte, ct string) string {
+		pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: payload, ContentType: ct},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub.Deliveries[0].ID
+	}
+	bin := []byte{0x89, 'P', 'N', 'G', 0, 0xff, 0xfe, '\n', 1}
+	id := publish(bin, "application/octet-stream")
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+id+"/edit", nil)
+	if _, page, _ := send(t, req); !strings.Contains(page, `data-testid="edit-binary"`) || strings.Contains(page, `data-testid="edit-body"`) {
+		t.Errorf("edit page of a binary body offers it as text:\n%s", page)
+	}
+	form := url.Values{"_csrf": {h.CSRFToken()}, "keep_body": {"1"}, "headers": {"X-Try: 2"}}
+	req, _ = http.NewRequest("POST", srv.URL+"/deliveries/"+id+"/resend", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, body, hdr := send(t, req)
+	if code != http.StatusSeeOther {
+		t.Fatalf("resend: %d %s", code, body)
+	}
+	nd, err := st.GetDelivery(context.Background(), strings.TrimPrefix(strings.SplitN(hdr.Get("Location"), "?", 2)[0], "/deliveries/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := st.GetEvent(context.Background(), nd.EventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ev.Payload, bin) || nd.Headers["X-Try"] != "2" {
+		t.Errorf("resent body %q headers %v, want the stored bytes and X-Try: 2", ev.Payload, nd.Headers)
+	}
+
+	id = publish([]byte(`<doc><a>1</a></doc>`), "application/xml")
+	req, _ = http.NewRequest("GET", srv.URL+"/deliveries/"+id+"/edit", nil)
+	if _, page, _ := send(t, req); !strings.Contains(page, `spellcheck="false">&lt;doc&gt;&lt;a&gt;1&lt;/a&gt;&lt;/doc&gt;</textarea>`) {
+		t.Errorf("edit page of an XML body does not offer it as sent:\n%s", page)
+	}
+}
