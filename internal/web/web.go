@@ -39,6 +39,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// maxForm bounds a state-changing request's body.
+const maxForm = 2 << 20
+
 // DefaultAddr is where `hookctl ui` and `listen --ui` serve by default.
 const DefaultAddr = "127.0.0.1:4040"
 
@@ -211,7 +214,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "hookctl: refused: cross-origin request", http.StatusForbidden)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			// Said as it is: an unread form also lacks its token, and
+			// "reload the page" would not help.
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, fmt.Sprintf("hookctl: refused: the form is larger than %d MiB (a body that large cannot be sent from the page; use hookctl trigger --data @file)", maxForm>>20), http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "hookctl: refused: cannot read the form: "+err.Error(), http.StatusBadRequest)
+			return
+		}
 		tok := r.Header.Get("X-CSRF-Token")
 		if tok == "" {
 			tok = r.FormValue("_csrf")
