@@ -40,7 +40,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // maxForm bounds a state-changing request's body.
-const maxForm = 2 << 20
+const maxForm = 8 << 20 // an edited 1 MiB body, indented and form-encoded, fits
 
 // DefaultAddr is where `hookctl ui` and `listen --ui` serve by default.
 const DefaultAddr = "127.0.0.1:4040"

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"html"
 	"io"
@@ -599,7 +600,7 @@ func TestTooLargeForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := `{"pad":"` + strings.Repeat("x", 3<<20) + `"}`
+	big := `{"pad":"` + strings.Repeat("x", 9<<20) + `"}`
 	for _, inHeader := range []bool{false, true} {
 		form := url.Values{"body": {big}}
 		if !inHeader {
@@ -611,11 +612,33 @@ func TestTooLargeForm(t *testing.T) {
 			req.Header.Set("X-CSRF-Token", h.CSRFToken())
 		}
 		code, body, _ := send(t, req)
-		if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "larger than 2 MiB") {
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "larger than 8 MiB") {
 			t.Errorf("token in header %v: %d %q", inHeader, code, body)
 		}
 	}
 	if ds, _ := st.ListDeliveries(context.Background(), store.DeliveryFilter{Limit: 10}); len(ds) != 1 {
 		t.Errorf("%d deliveries after refused resends, want the original only", len(ds))
+	}
+}
+
+// The largest body listen accepts by default (1 MiB), indented on the edit
+// page and form-encoded by the browser, can be resent.
+func TestEditLargeBody(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	item := `{"k":"\"q\"","n":[1,2]}`
+	payload := "[" + strings.Repeat(item+",", (1<<20-100)/(len(item)+1)) + item + "]"
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(payload), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	json.Indent(&pretty, []byte(payload), "", "  ")
+	form := url.Values{"_csrf": {h.CSRFToken()}, "body": {pretty.String()}}
+	req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+pub.Deliveries[0].ID+"/resend", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, body, _ := send(t, req); code != http.StatusSeeOther {
+		t.Errorf("resend of a 1 MiB JSON body (%d bytes as a form): %d %.200s", len(form.Encode()), code, body)
 	}
 }
