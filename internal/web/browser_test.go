@@ -460,3 +460,23 @@ func TestBrowserLiveStatusFilter(t *testing.T) {
 		t.Errorf("%d rows of another status in a status=failed live log", n)
 	}
 }
+
+// The source column shows a row's kind (forward, edited, probe) and the
+// signature column its verdict in full: "triggered forward" was clipped
+// to "triggered f…", so a forward looked like the delivery it came from.
+func TestBrowserRowLabelsFit(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	for _, k := range []string{store.KindForward, store.KindEdited, store.KindProbe} {
+		if _, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Kind: k, Schedule: []time.Duration{time.Hour}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="delivery-row"]`))
+	clipped := get(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="delivery-row"] td:nth-child(3), [data-testid="delivery-row"] td:nth-child(9)')).filter(function(td){return td.scrollWidth > td.clientWidth}).map(function(td){return td.textContent.trim()})`))
+	if len(clipped) > 0 {
+		t.Errorf("clipped labels: %q", clipped)
+	}
+}
