@@ -102,6 +102,15 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		batch := liveBatch{Top: after, ETop: etop}
 		// New rows, oldest first, up to a few thousand per tick.
 		var fresh []*store.DeliveryRow
+		// A filter can hide every new delivery: the cursor then moves to
+		// the newest delivery as of before the filtered read (read after
+		// it, a matching one stored in between was skipped).
+		var newest int64
+		if tailQ.Filtered() {
+			if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 {
+				newest = pg.Rows[0].Seq
+			}
+		}
 		for range 5 {
 			qq := tailQ
 			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
@@ -146,12 +155,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		if tailQ.Filtered() && len(fresh) == 0 {
-			// A filter can hide every new delivery: move the cursor to
-			// the newest anyway, so the next range stays short.
-			if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 && pg.Rows[0].Seq > batch.Top {
-				batch.Top = pg.Rows[0].Seq
-			}
+		if len(fresh) == 0 && newest > batch.Top {
+			batch.Top = newest // the next range stays short
 		}
 		// Updates of the pending rows this tab shows.
 		if len(pending) > 0 {

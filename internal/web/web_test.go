@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -640,5 +641,77 @@ func TestEditLargeBody(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if code, body, _ := send(t, req); code != http.StatusSeeOther {
 		t.Errorf("resend of a 1 MiB JSON body (%d bytes as a form): %d %.200s", len(form.Encode()), code, body)
+	}
+}
+
+type inspectorStore interface {
+	store.Store
+	store.Inspector
+}
+
+// racyStore stores a delivery matching the live log's filter right after
+// the stream's filtered read, before its next read of the newest seq:
+// the order in which a busy store can interleave them.
+type racyStore struct {
+	inspectorStore
+	mu       sync.Mutex
+	inserted bool
+	insert   func()
+}
+
+func (s *racyStore) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	pg, err := s.inspectorStore.InspectDeliveries(ctx, q)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q.Tail && q.Filtered() && !s.inserted && len(pg.Rows) == 0 {
+		s.inserted = true
+		s.insert()
+	}
+	return pg, err
+}
+
+// A live log with a filter does not skip a matching delivery stored
+// between its filtered read and its move of the cursor to the newest.
+func TestLiveFilterDoesNotSkip(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := &service.Dispatcher{Store: st}
+	publish := func(typ string) string {
+		pub, err := d.Publish(context.Background(), &store.Event{Type: typ, Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub.Deliveries[0].ID
+	}
+	publish("card.status.active")
+	var want string
+	rs := &racyStore{inspectorStore: st.(inspectorStore)}
+	rs.insert = func() { want = publish("card.created") }
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: rs, Addr: srv.Listener.Addr().String(), Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/live?type=card.created", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body) // until the timeout
+	if want == "" {
+		t.Fatal("the filtered read never happened")
+	}
+	if !strings.Contains(string(b), want) {
+		t.Errorf("delivery %s (card.created) stored during the stream never came on a type=card.created stream:\n%s", want, b)
 	}
 }
