@@ -249,6 +249,26 @@ func run(ctx context.Context, opts *Options) error {
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = check.DefaultDeadline(cfg.Provider, cfg.Scheme)
 	}
+	junitDone := false
+	if opts.JUnit != "" {
+		// Before any probe: a run whose JUnit file cannot be written is
+		// not repeated for it. A file made only for this test is removed
+		// again when the run ends without a report (an empty file is not
+		// XML).
+		_, statErr := os.Stat(opts.JUnit)
+		fh, err := os.OpenFile(opts.JUnit, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return cli.Usagef("cannot write --junit %s: %v", opts.JUnit, err)
+		}
+		fh.Close()
+		if os.IsNotExist(statErr) {
+			defer func() {
+				if !junitDone {
+					os.Remove(opts.JUnit)
+				}
+			}()
+		}
+	}
 	if !ios.JSON() {
 		fmt.Fprintf(ios.ErrOut, "Checking %s (%s events, scheme %s, deadline %s)…\n", opts.URL, cfg.Provider, cfg.Scheme, cfg.Deadline)
 	}
@@ -269,17 +289,19 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if opts.JUnit != "" {
-		if werr := writeJUnit(opts.JUnit, rep); werr != nil {
-			return cli.Envf("writing --junit %s: %v", opts.JUnit, werr)
-		}
-	}
 	if ios.JSON() {
 		if err := ui.WriteJSON(ios.Out, rep); err != nil {
 			return err
 		}
 	} else if err := render(ios, rep); err != nil {
 		return err
+	}
+	if opts.JUnit != "" {
+		// After the report: its verdicts are shown even if this fails.
+		if werr := writeJUnit(opts.JUnit, rep); werr != nil {
+			return cli.Envf("writing --junit %s: %v", opts.JUnit, werr)
+		}
+		junitDone = true
 	}
 	if rep.Failed() {
 		return cli.Silent(cli.ExitFailed)

@@ -328,6 +328,9 @@ func TestBadInput(t *testing.T) {
 		{"no-secret", []string{"check", rc.srv.URL, "--provider", "bond"}, 2, []string{"no secret to sign the probes with"}},
 		{"no-scheme", []string{"check", rc.srv.URL, "--secret", bondSecret}, 2, []string{"which provider or scheme"}},
 		{"no-url", []string{"check"}, 2, []string{"accepts 1 arg"}},
+		// Was found after every probe had run, the report lost, exit 3.
+		{"junit-unwritable", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--junit", "/nonexistent-dir/check.xml"}, 2,
+			[]string{"hookctl: error: cannot write --junit /nonexistent-dir/check.xml"}},
 		// Was "none of the selected checks applies to scheme bond", after
 		// sending probes.
 		{"dedupe-without-effect", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "dedupes-duplicate"}, 2,
@@ -569,6 +572,14 @@ func TestMisbehavingConnections(t *testing.T) {
 	r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid"}, base...)...)
 	if r.code != 3 || !strings.Contains(r.stderr, "x509: ") || !strings.Contains(r.stderr, "hookctl: hint: the receiver's TLS certificate is not trusted here: pass --insecure (-k)") {
 		t.Errorf("untrusted certificate: want exit 3 and the --insecure hint, got\n%s", r.dump())
+	}
+	// No report, so no JUnit file (an empty one is not XML).
+	junit := filepath.Join(t.TempDir(), "check.xml")
+	if r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid", "--junit", junit}, base...)...); r.code != 3 {
+		t.Errorf("untrusted certificate with --junit: exit %d", r.code)
+	}
+	if _, err := os.Stat(junit); !os.IsNotExist(err) {
+		t.Errorf("an unreachable run left a JUnit file: %v", err)
 	}
 	r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid", "--insecure"}, base...)...)
 	if r.code != 0 {
