@@ -97,6 +97,11 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			if len(sel) == 0 {
 				return cli.Usagef("--skip leaves no check to run").Hint("list the checks: hookctl check --list")
 			}
+			if len(sel) == 1 && sel[check.DedupesDuplicate] && strings.TrimSpace(opts.EffectCmd) == "" {
+				// Nothing else would run: say so before sending anything.
+				return cli.Usagef("dedupes-duplicate needs --effect-cmd: a command printing what the app did").
+					Hint("e.g. --effect-cmd 'wc -l < processed.log' or a row count of your database")
+			}
 			if opts.Deadline < 0 {
 				return cli.Usagef("invalid --deadline %s: want a positive duration", opts.Deadline)
 			}
@@ -244,6 +249,26 @@ func run(ctx context.Context, opts *Options) error {
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = check.DefaultDeadline(cfg.Provider, cfg.Scheme)
 	}
+	junitDone := false
+	if opts.JUnit != "" {
+		// Before any probe: a run whose JUnit file cannot be written is
+		// not repeated for it. A file made only for this test is removed
+		// again when the run ends without a report (an empty file is not
+		// XML).
+		_, statErr := os.Stat(opts.JUnit)
+		fh, err := os.OpenFile(opts.JUnit, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return cli.Usagef("cannot write --junit %s: %v", opts.JUnit, err)
+		}
+		fh.Close()
+		if os.IsNotExist(statErr) {
+			defer func() {
+				if !junitDone {
+					os.Remove(opts.JUnit)
+				}
+			}()
+		}
+	}
 	if !ios.JSON() {
 		fmt.Fprintf(ios.ErrOut, "Checking %s (%s events, scheme %s, deadline %s)…\n", opts.URL, cfg.Provider, cfg.Scheme, cfg.Deadline)
 	}
@@ -264,17 +289,19 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if opts.JUnit != "" {
-		if werr := writeJUnit(opts.JUnit, rep); werr != nil {
-			return cli.Envf("writing --junit %s: %v", opts.JUnit, werr)
-		}
-	}
 	if ios.JSON() {
 		if err := ui.WriteJSON(ios.Out, rep); err != nil {
 			return err
 		}
 	} else if err := render(ios, rep); err != nil {
 		return err
+	}
+	if opts.JUnit != "" {
+		// After the report: its verdicts are shown even if this fails.
+		if werr := writeJUnit(opts.JUnit, rep); werr != nil {
+			return cli.Envf("writing --junit %s: %v", opts.JUnit, werr)
+		}
+		junitDone = true
 	}
 	if rep.Failed() {
 		return cli.Silent(cli.ExitFailed)

@@ -328,6 +328,13 @@ func TestBadInput(t *testing.T) {
 		{"no-secret", []string{"check", rc.srv.URL, "--provider", "bond"}, 2, []string{"no secret to sign the probes with"}},
 		{"no-scheme", []string{"check", rc.srv.URL, "--secret", bondSecret}, 2, []string{"which provider or scheme"}},
 		{"no-url", []string{"check"}, 2, []string{"accepts 1 arg"}},
+		// Was found after every probe had run, the report lost, exit 3.
+		{"junit-unwritable", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--junit", "/nonexistent-dir/check.xml"}, 2,
+			[]string{"hookctl: error: cannot write --junit /nonexistent-dir/check.xml"}},
+		// Was "none of the selected checks applies to scheme bond", after
+		// sending probes.
+		{"dedupe-without-effect", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "dedupes-duplicate"}, 2,
+			[]string{"hookctl: error: dedupes-duplicate needs --effect-cmd", "hookctl: hint: e.g. --effect-cmd"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -488,5 +495,98 @@ func TestExampleReceivers(t *testing.T) {
 			}
 			checkJUnit(t, r, nil)
 		})
+	}
+}
+
+// TestMisbehavingConnections: receivers that close the connection,
+// redirect, answer 500 to everything or sit behind TLS get verdicts (or an
+// unreachable error) whose explanation names what they did.
+func TestMisbehavingConnections(t *testing.T) {
+	hint := func(r result, id string) string {
+		t.Helper()
+		for _, c := range r.report.Checks {
+			if c.ID == id {
+				return string(c.Verdict) + " " + c.Detail + " | " + c.Hint
+			}
+		}
+		t.Fatalf("no %s in\n%s", id, r.dump())
+		return ""
+	}
+	base := []string{"--provider", "bond", "--secret", bondSecret, "-o", "json", "--deadline", "1s", "--burst", "2", "--effect-wait", "300ms"}
+
+	// Takes the connection, then closes it unanswered: reached (exit 1,
+	// each check failed), not "cannot reach" (exit 3, is it running?).
+	closer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			c.Close()
+		}
+	}))
+	defer closer.Close()
+	r := hookctl(t, nil, append([]string{"check", closer.URL, "--only", "accepts-valid,rejects-wrong-secret,ignores-unknown-event"}, base...)...)
+	if r.code != 1 || r.report == nil || len(r.verdicts(check.Fail)) != 3 {
+		t.Fatalf("closing receiver: want exit 1 and 3 FAILs, got\n%s", r.dump())
+	}
+	for _, id := range []string{check.AcceptsValid, check.RejectsWrongSecret, check.IgnoresUnknownEvent} {
+		if h := hint(r, id); !strings.Contains(h, "closed the connection without an HTTP answer") || strings.Contains(h, "5xx") {
+			t.Errorf("closing receiver, %s: %s", id, h)
+		}
+	}
+
+	// Redirects: the Location is in the evidence, the hint says providers
+	// do not follow redirects (not "verify the signature", not "a 5xx").
+	redir := httptest.NewServer(http.RedirectHandler("/webhooks/", http.StatusMovedPermanently))
+	defer redir.Close()
+	r = hookctl(t, nil, append([]string{"check", redir.URL + "/webhooks", "--only", "accepts-valid,ignores-unknown-event"}, base...)...)
+	if r.code != 1 || r.report == nil {
+		t.Fatalf("redirecting receiver: want exit 1, got\n%s", r.dump())
+	}
+	for _, id := range []string{check.AcceptsValid, check.IgnoresUnknownEvent} {
+		if h := hint(r, id); !strings.Contains(h, "301 in") || !strings.Contains(h, "to /webhooks/") ||
+			!strings.Contains(h, "providers do not follow redirects") || strings.Contains(h, "5xx") || strings.Contains(h, "verify the signature") {
+			t.Errorf("redirecting receiver, %s: %s", id, h)
+		}
+	}
+
+	// 500 to everything: dedupes-duplicate says the first delivery was not
+	// taken, not that the effect command is wrong.
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer broken.Close()
+	effect := filepath.Join(t.TempDir(), "effect.log")
+	os.WriteFile(effect, nil, 0o644)
+	r = hookctl(t, nil, append([]string{"check", broken.URL, "--only", "dedupes-duplicate", "--effect-cmd", "wc -l < " + effect}, base...)...)
+	if r.code != 1 || r.report == nil {
+		t.Fatalf("500 receiver: want exit 1, got\n%s", r.dump())
+	}
+	if h := hint(r, check.DedupesDuplicate); !strings.Contains(h, "the first delivery was not accepted (500 in") || strings.Contains(h, "effect command must print") {
+		t.Errorf("500 receiver, dedupes-duplicate: %s", h)
+	}
+
+	// TLS: an untrusted certificate names --insecure; --insecure reaches
+	// it; https:// to a plain HTTP receiver says to use http://.
+	ok := newReceiver(t, "bond", bondSecret, behaviour{})
+	tlsRecv := httptest.NewTLSServer(ok.srv.Config.Handler)
+	defer tlsRecv.Close()
+	r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid"}, base...)...)
+	if r.code != 3 || !strings.Contains(r.stderr, "x509: ") || !strings.Contains(r.stderr, "hookctl: hint: the receiver's TLS certificate is not trusted here: pass --insecure (-k)") {
+		t.Errorf("untrusted certificate: want exit 3 and the --insecure hint, got\n%s", r.dump())
+	}
+	// No report, so no JUnit file (an empty one is not XML).
+	junit := filepath.Join(t.TempDir(), "check.xml")
+	if r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid", "--junit", junit}, base...)...); r.code != 3 {
+		t.Errorf("untrusted certificate with --junit: exit %d", r.code)
+	}
+	if _, err := os.Stat(junit); !os.IsNotExist(err) {
+		t.Errorf("an unreachable run left a JUnit file: %v", err)
+	}
+	r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid", "--insecure"}, base...)...)
+	if r.code != 0 {
+		t.Errorf("--insecure: want exit 0, got\n%s", r.dump())
+	}
+	r = hookctl(t, nil, append([]string{"check", strings.Replace(ok.srv.URL, "http://", "https://", 1), "--only", "accepts-valid"}, base...)...)
+	if r.code != 3 || !strings.Contains(r.stderr, "hookctl: hint: the receiver does not speak TLS on that port: use an http:// URL") {
+		t.Errorf("https to a plain receiver: want exit 3 and the http:// hint, got\n%s", r.dump())
 	}
 }

@@ -124,6 +124,11 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
 			}
+			if opts.UI != "" {
+				if err := web.CheckAddr(opts.UI); err != nil {
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --ui: %w", err))
+				}
+			}
 			if opts.PrintSecret && opts.Port == 0 {
 				return cli.Usagef("--print-secret needs a fixed --port: with --port 0 the port is only known once listen runs").
 					Hint("read it from listen's ready line: hookctl listen --port 0 -o json | head -1 | jq -r .secret")

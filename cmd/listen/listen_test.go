@@ -53,6 +53,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-H", "NoColon"}, `invalid --header "NoColon"`},
 		{[]string{"--max-body", "lots"}, `invalid --max-body "lots"`},
 		{[]string{"--timeout", "0s"}, "invalid --timeout"},
+		// The inspector has no login: loopback only.
+		{[]string{"--ui", "0.0.0.0:4040"}, "invalid --ui: the inspector serves loopback addresses only"},
+		{[]string{"--ui=192.168.1.5:4040"}, "invalid --ui: the inspector serves loopback addresses only"},
 	} {
 		_, err := parse(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -54,6 +54,9 @@ It opens the browser on a desktop unless --no-open; Ctrl-C stops.`,
 			if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
 				return cli.Usagef("invalid --addr %q: want host:port", opts.Addr).Hint("e.g. --addr 127.0.0.1:4040")
 			}
+			if err := web.CheckAddr(opts.Addr); err != nil {
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --addr: %w", err))
+			}
 			if runF != nil {
 				return runF(opts)
 			}

@@ -102,3 +102,16 @@ func TestUIBadAddr(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 }
+
+// The inspector has no login and shows secrets: an address other than
+// loopback is refused (exit 2, with the SSH tunnel as the way in).
+func TestUIRefusesNonLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:4040", "[::]:4040", "192.0.2.7:4040", "example.com:4040"} {
+		ios, _, _, errOut := ui.Test()
+		code := cmd.Run(context.Background(), ios, []string{"ui", "--store", filepath.Join(t.TempDir(), "h.db"), "--no-open", "--addr", addr})
+		if code != 2 || !strings.Contains(errOut.String(), "hookctl: error: invalid --addr: the inspector serves loopback addresses only") ||
+			!strings.Contains(errOut.String(), "hookctl: hint: serve it on 127.0.0.1 and reach it from another machine through an SSH tunnel") {
+			t.Errorf("--addr %s: exit %d: %s", addr, code, errOut.String())
+		}
+	}
+}

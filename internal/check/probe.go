@@ -61,12 +61,56 @@ func (o outcome) noResponse() bool { return o.a.ResponseStatus == 0 }
 
 func (o outcome) timedOut() bool { return strings.HasPrefix(o.a.Error, "timeout") }
 
+// notConnected: no connection to the receiver could be made (refused, no
+// such host, no route, a TLS handshake that failed), as opposed to a
+// receiver that took the request and closed the connection unanswered.
+func (o outcome) notConnected() bool {
+	e := o.a.Error
+	return o.noResponse() && (strings.HasPrefix(e, "dial ") || strings.HasPrefix(e, "proxyconnect ") ||
+		strings.HasPrefix(e, "tls: ") || strings.Contains(e, "x509: ") ||
+		strings.Contains(e, "server gave HTTP response to HTTPS client"))
+}
+
+// redirect: a 3xx answer (providers do not follow redirects).
+func (o outcome) redirect() bool { return o.a.ResponseStatus >= 300 && o.a.ResponseStatus < 400 }
+
+// location is a redirect's Location header.
+func (o outcome) location() string {
+	for k, vs := range o.a.ResponseHeaders {
+		if strings.EqualFold(k, "Location") && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+// noAnswerHint is what to do about a probe that got no HTTP answer, or a
+// redirect; "" for any other answer.
+func (o outcome) noAnswerHint() string {
+	switch {
+	case o.timedOut():
+		return "answer 2xx at once and process the event asynchronously"
+	case o.noResponse():
+		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
+	case o.redirect():
+		h := "providers do not follow redirects: give them the URL the receiver redirects to"
+		if l := o.location(); l != "" {
+			h += " (" + l + ")"
+		}
+		return h
+	}
+	return ""
+}
+
 // evidence is "401 in 3ms: {"error":…}" or the error.
 func (o outcome) evidence() string {
 	if o.noResponse() {
 		return fmt.Sprintf("no answer after %s: %s", ms(o.a.Duration), o.a.Error)
 	}
 	s := fmt.Sprintf("%d in %s", o.a.ResponseStatus, ms(o.a.Duration))
+	if l := o.location(); o.redirect() && l != "" {
+		s += " to " + l
+	}
 	if b := firstBytes(o.a.ResponseBody); b != "" {
 		s += ": " + b
 	}

@@ -65,6 +65,13 @@ func (e *UnreachableError) Error() string {
 
 // Hints says what to check.
 func (e *UnreachableError) Hints() []string {
+	switch {
+	case strings.Contains(e.Err, "x509: "):
+		return []string{"the receiver's TLS certificate is not trusted here: pass --insecure (-k) to accept a self-signed one"}
+	case strings.Contains(e.Err, "server gave HTTP response to HTTPS client"),
+		strings.Contains(e.Err, "first record does not look like a TLS handshake"):
+		return []string{"the receiver does not speak TLS on that port: use an http:// URL"}
+	}
 	return []string{"is the receiver running and listening on that address? start it before hookctl check (in CI: wait for its port)"}
 }
 
@@ -201,7 +208,7 @@ func (r *runner) run(ctx context.Context) error {
 	// The first probe: a valid event. It also tells whether the URL can
 	// be reached at all.
 	first := r.send(ctx, probe{ev: base, method: method})
-	if first.noResponse() && !first.timedOut() {
+	if first.notConnected() {
 		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error}
 	}
 	r.valid(first)
@@ -232,6 +239,11 @@ func (r *runner) run(ctx context.Context) error {
 		case r.cfg.Effect == nil:
 			r.skip(DedupesDuplicate, "no --effect-cmd to observe what the app did")
 			r.rep.Checks[len(r.rep.Checks)-1].Hint = "pass --effect-cmd 'CMD' printing what the app did (e.g. a row count)"
+		case !changed && !first.ok():
+			// Nothing to de-duplicate: the app did not take the event.
+			r.rep.add(first.result(DedupesDuplicate, Fail,
+				"the first delivery was not accepted ("+first.evidence()+"), so there was nothing to de-duplicate",
+				"accept a valid event first (see accepts-valid)"))
 		case !changed:
 			res := first.result(DedupesDuplicate, Fail,
 				fmt.Sprintf("--effect-cmd output did not change within %s after the first delivery (still %q)", ms(r.cfg.Settle), short(before)),
@@ -363,9 +375,12 @@ func (r *runner) run(ctx context.Context) error {
 			case o.a.ResponseStatus >= 400 && o.a.ResponseStatus < 500:
 				r.rep.add(o.result(IgnoresUnknownEvent, Warn, what+": "+o.evidence(),
 					"answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"))
-			default:
+			case o.a.ResponseStatus >= 500:
 				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
 					"answer 2xx to event types you do not handle: a 5xx is retried for days"))
+			default:
+				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
+					"answer 2xx to event types you do not handle: "+o.noAnswerHint()))
 			}
 		}
 	}
@@ -427,8 +442,8 @@ func (r *runner) judgeValid(id string, o outcome, what, hint string) Result {
 	if o.ok() {
 		return o.result(id, Pass, detail, "")
 	}
-	if o.timedOut() {
-		hint = "answer 2xx at once and process the event asynchronously"
+	if h := o.noAnswerHint(); h != "" {
+		hint = h
 	}
 	return o.result(id, Fail, detail, hint)
 }
@@ -444,8 +459,10 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 		return o.result(id, Fail, detail, "accepted: an attacker's request would be processed; verify the signature and answer 400 or 401")
 	case st >= 500:
 		return o.result(id, Fail, detail, "a 5xx makes the provider retry it for days; answer 400 or 401 to a request that fails verification")
-	case st == 0:
+	case o.timedOut():
 		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
+	case st == 0:
+		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
 }
@@ -499,6 +516,8 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 	r.valid(o2)
 	what := fmt.Sprintf("%s then %s", later.Type, first.Type)
 	switch {
+	case !o1.ok() && o1.noAnswerHint() != "":
+		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(), o1.noAnswerHint()))
 	case !o1.ok():
 		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(),
 			"accept an event about an object you have not seen yet (store it, or fetch the object): the order of deliveries is not guaranteed"))
@@ -648,6 +667,8 @@ func (r *runner) respondsFast(ctx context.Context) {
 	d := slow.a.Duration
 	detail := fmt.Sprintf("slowest of %d valid events: %s (deadline %s)", n, slow.evidence(), ms(r.cfg.Deadline))
 	switch {
+	case slow.noResponse() && !slow.timedOut():
+		r.rep.add(slow.result(RespondsFast, Fail, detail, slow.noAnswerHint()))
 	case slow.noResponse() || d > r.cfg.Deadline:
 		r.rep.add(slow.result(RespondsFast, Fail, detail,
 			"the provider gives up at the deadline and retries: answer 2xx first, then process the event asynchronously"))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -20,8 +21,9 @@ import (
 )
 
 // Resend publishes an edited copy of a delivery: a new event with body
-// (compacted when it is JSON) to the same subscription, signed with its
-// secret, or ad hoc to the same URL with the same scheme and secret. The
+// (compacted when it is JSON; nil: the stored bytes) to the same subscription, signed with its
+// secret, or ad hoc to the same URL with the same scheme and secret (a
+// forward of listen: to the app, signed with the listener's secret). The
 // new delivery is marked edited and links to the original.
 func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers string) (*service.Published, error) {
 	d, err := h.st.GetDelivery(ctx, id)
@@ -36,7 +38,9 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	if err != nil {
 		return nil, err
 	}
-	if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+	if body == nil {
+		body = e.Payload // resent as stored
+	} else if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, t); err != nil {
 			return nil, fmt.Errorf("the body is not valid JSON: %v", err)
@@ -46,9 +50,23 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	ev := &store.Event{ID: catalog.NewEventID(e.Provider), Type: e.Type, Provider: e.Provider, Payload: body,
 		ContentType: e.ContentType, Source: store.SourceTriggered}
 	t := service.Target{Headers: hs, Kind: store.KindEdited, OriginID: d.ID, Method: d.Method}
-	if d.SubscriptionID != "" {
+	switch {
+	case d.Kind == store.KindForward:
+		// listen's forward went to the app: the edited copy goes there
+		// directly (not through the listener, which may be gone and its
+		// subscription disabled), signed as the app verifies — with the
+		// provider's secret listen verified with, else the listener's.
+		t.URL, t.Scheme, t.Secret = d.URL, d.Scheme, d.Secret
+		if t.Secret == "" && d.SubscriptionID != "" {
+			sub, err := h.st.GetSubscription(ctx, d.SubscriptionID)
+			if err != nil {
+				return nil, err
+			}
+			t.Scheme, t.Secret = sub.Scheme, sub.Secret
+		}
+	case d.SubscriptionID != "":
 		t.SubscriptionID = d.SubscriptionID
-	} else {
+	default:
 		t.URL, t.Scheme, t.Secret = d.URL, d.Scheme, d.Secret
 	}
 	return h.disp.Publish(ctx, ev, t)
@@ -158,7 +176,8 @@ type diffData struct {
 }
 
 // flatten maps every leaf of a JSON value to its path (data.card.status,
-// items[0].id).
+// items[0].id; a key that is not a plain name is quoted: metadata["user.id"],
+// so {"a.b":1} and {"a":{"b":1}} keep different paths).
 func flatten(prefix string, v any, out map[string]string) {
 	switch t := v.(type) {
 	case map[string]any:
@@ -166,8 +185,14 @@ func flatten(prefix string, v any, out map[string]string) {
 			out[prefix] = "{}"
 		}
 		for k, x := range t {
-			p := k
-			if prefix != "" {
+			var p string
+			switch {
+			case !plainKey(k):
+				q, _ := json.Marshal(k)
+				p = prefix + "[" + string(q) + "]"
+			case prefix == "":
+				p = k
+			default:
 				p = prefix + "." + k
 			}
 			flatten(p, x, out)
@@ -188,13 +213,42 @@ func flatten(prefix string, v any, out map[string]string) {
 	}
 }
 
-// DiffJSON lists the paths that differ between two JSON documents.
-func DiffJSON(a, b []byte) ([]diffLine, error) {
-	var va, vb any
-	if err := json.Unmarshal(a, &va); err != nil {
+// plainKey: a key written as is in a path (letters, digits, _ and -).
+func plainKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeJSON decodes one JSON document keeping numbers as written (two
+// large ids that differ stay different; float64 would round them equal).
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &vb); err != nil {
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
+
+// DiffJSON lists the paths that differ between two JSON documents.
+func DiffJSON(a, b []byte) ([]diffLine, error) {
+	va, err := decodeJSON(a)
+	if err != nil {
+		return nil, err
+	}
+	vb, err := decodeJSON(b)
+	if err != nil {
 		return nil, err
 	}
 	fa, fb := map[string]string{}, map[string]string{}
@@ -316,7 +370,7 @@ func (h *Handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, "subscriptions", page{Title: "Subscriptions", Error: msg, D: d})
 		return
 	}
-	http.Redirect(w, r, "/subscriptions?flash="+url.QueryEscape("created subscription "+sub.ID), http.StatusSeeOther)
+	http.Redirect(w, r, "/subscriptions?"+h.flashQuery("created subscription "+sub.ID), http.StatusSeeOther)
 }
 
 func (h *Handler) subscriptionAction(w http.ResponseWriter, r *http.Request) {
@@ -345,7 +399,7 @@ func (h *Handler) subscriptionAction(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
-	http.Redirect(w, r, "/subscriptions?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, "/subscriptions?"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
 // ---- trigger ----
@@ -405,7 +459,7 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := fmt.Sprintf("sent %s %s to %d subscription(s)", pub.Event.Type, pub.Event.ID, len(pub.Deliveries))
-	http.Redirect(w, r, "/?type="+url.QueryEscape(pub.Event.Type)+"&flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, "/?type="+url.QueryEscape(pub.Event.Type)+"&"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
 func (h *Handler) triggerError(w http.ResponseWriter, r *http.Request, typ, body, subID string, err error) {

@@ -400,3 +400,83 @@ func contains(s []string, x string) bool {
 	}
 	return false
 }
+
+// A delivery waiting for a retry an hour away: its page does not reload
+// every second (which wiped what the user typed in "Diff with" and closed
+// what they opened); it reloads when the retry is due.
+func TestBrowserPendingDetailIsUsable(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0, time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := e.st.GetDelivery(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.AttemptCount == 1 && d.Status == store.DeliveryPending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery %s: %s after %d attempts, want pending after 1", id, d.Status, d.AttemptCount)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitVisible(`[data-testid="next-retry"]`))
+	get(t, ctx, chromedp.Evaluate[bool](`(function(){window.__same=1; document.querySelector('input[name="b"]').value='typed'; document.querySelector('details.curl').open=true; return true})()`))
+	time.Sleep(2500 * time.Millisecond)
+	if got := get(t, ctx, chromedp.Evaluate[string](`String(window.__same)+" "+document.querySelector('input[name="b"]').value+" "+document.querySelector('details.curl').open`)); got != "1 typed true" {
+		t.Errorf("the page of a delivery whose retry is an hour away reloaded within 2.5s (marker, input, curl open = %q)", got)
+	}
+}
+
+// With a status filter, the live log shows a delivery once it reaches
+// that status: a delivery is born pending, so one that fails after its
+// retries (or succeeds on a retry) must still stream into status=failed
+// (status=succeeded) when it gets there.
+func TestBrowserLiveStatusFilter(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/?status=failed"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0, time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	if d := e.waitDelivery(t, id, 2); d.Status != store.DeliveryFailed {
+		t.Fatalf("delivery %s, want failed", d.Status)
+	}
+	row := fmt.Sprintf(`tr[data-testid="delivery-row"][data-delivery-id="%s"][data-status="failed"]`, id)
+	do(t, ctx, 3*sec, chromedp.WaitVisible(row))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="delivery-row"]:not([data-status="failed"])').length`)); n != 0 {
+		t.Errorf("%d rows of another status in a status=failed live log", n)
+	}
+}
+
+// The source column shows a row's kind (forward, edited, probe) and the
+// signature column its verdict in full: "triggered forward" was clipped
+// to "triggered f…", so a forward looked like the delivery it came from.
+func TestBrowserRowLabelsFit(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	for _, k := range []string{store.KindForward, store.KindEdited, store.KindProbe} {
+		if _, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Kind: k, Schedule: []time.Duration{time.Hour}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="delivery-row"]`))
+	clipped := get(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="delivery-row"] td:nth-child(3), [data-testid="delivery-row"] td:nth-child(9)')).filter(function(td){return td.scrollWidth > td.clientWidth}).map(function(td){return td.textContent.trim()})`))
+	if len(clipped) > 0 {
+		t.Errorf("clipped labels: %q", clipped)
+	}
+}

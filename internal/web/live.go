@@ -55,6 +55,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if withEvents && etop <= 0 {
 		etop, _ = h.insp.MaxEventSeq(r.Context())
 	}
+	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
+	// every minute: it ends when the tab goes away (the request context).
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -69,6 +72,15 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	defer tick.Stop()
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
+	// A delivery is born pending: with a filter on a final status, the
+	// tail is read without it and new pending rows are watched until they
+	// settle; those that reach the status stream in then.
+	tailQ := q
+	watchFinal := q.Status != "" && q.Status != store.DeliveryPending
+	if watchFinal {
+		tailQ.Status = ""
+	}
+	watch := map[string]bool{}
 	var buf bytes.Buffer
 	flooded := false
 	for {
@@ -90,8 +102,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		batch := liveBatch{Top: after, ETop: etop}
 		// New rows, oldest first, up to a few thousand per tick.
 		var fresh []*store.DeliveryRow
+		// A filter can hide every new delivery: the cursor then moves to
+		// the newest delivery as of before the filtered read (read after
+		// it, a matching one stored in between was skipped).
+		var newest int64
+		if tailQ.Filtered() {
+			if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 {
+				newest = pg.Rows[0].Seq
+			}
+		}
 		for range 5 {
-			qq := q
+			qq := tailQ
 			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
 			pg, err := h.insp.InspectDeliveries(r.Context(), qq)
 			if err != nil {
@@ -100,7 +121,14 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 				break
 			}
-			fresh = append(fresh, pg.Rows...)
+			for _, row := range pg.Rows {
+				switch {
+				case !watchFinal || row.Status == q.Status:
+					fresh = append(fresh, row)
+				case row.Status == store.DeliveryPending && len(watch) < 2000:
+					watch[row.ID] = true
+				}
+			}
 			if len(pg.Rows) > 0 {
 				batch.Top = pg.Rows[len(pg.Rows)-1].Seq
 			}
@@ -108,12 +136,27 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
-		if q.Filtered() && len(fresh) == 0 {
-			// A filter can hide every new delivery: move the cursor to
-			// the newest anyway, so the next range stays short.
-			if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 && pg.Rows[0].Seq > batch.Top {
-				batch.Top = pg.Rows[0].Seq
+		if len(watch) > 0 {
+			ids := make([]string, 0, len(watch))
+			for id := range watch {
+				ids = append(ids, id)
 			}
+			if rows, err := h.insp.InspectByIDs(r.Context(), ids); err == nil {
+				// Still pending stays watched; settled or gone (a reset) not.
+				watch = make(map[string]bool, len(ids))
+				for _, row := range rows {
+					if row.Status == store.DeliveryPending {
+						watch[row.ID] = true
+						continue
+					}
+					if row.Status == q.Status {
+						fresh = append(fresh, row)
+					}
+				}
+			}
+		}
+		if len(fresh) == 0 && newest > batch.Top {
+			batch.Top = newest // the next range stays short
 		}
 		// Updates of the pending rows this tab shows.
 		if len(pending) > 0 {

@@ -3,6 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
@@ -16,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -64,7 +68,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p 
 	if p.Nav == "" {
 		p.Nav = name
 	}
-	if f := r.URL.Query().Get("flash"); f != "" && p.Flash == "" {
+	if f := r.URL.Query().Get("flash"); f != "" && p.Flash == "" && hmac.Equal([]byte(r.URL.Query().Get("fs")), []byte(h.flashMAC(f))) {
 		p.Flash = f
 	}
 	var buf bytes.Buffer
@@ -74,6 +78,19 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p 
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(buf.Bytes())
+}
+
+// flashQuery is "flash=MSG&fs=MAC" for the redirect after an action: the
+// message is shown only with the MAC of this process's key, so a link from
+// elsewhere (http://127.0.0.1:4040/?flash=…) cannot put words on the page.
+func (h *Handler) flashQuery(msg string) string {
+	return "flash=" + url.QueryEscape(msg) + "&fs=" + h.flashMAC(msg)
+}
+
+func (h *Handler) flashMAC(msg string) string {
+	m := hmac.New(sha256.New, h.flashKey)
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
@@ -280,8 +297,15 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			// No time bound from the page: look at the newest events only.
 			eq.MinSeq = d.EventTop - eventWindow
 		}
-		if !d.First && len(pg.Rows) > 0 {
-			eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
+		if !d.First {
+			// Up to where the newer page stopped: its last row (seq
+			// BeforeSeq) was its lower time bound, so an event between
+			// that row and this page's first is on this page.
+			if top, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{AfterSeq: q.BeforeSeq - 1, Tail: true, Limit: 1}); err == nil && len(top.Rows) > 0 {
+				eq.Until = top.Rows[0].CreatedAt
+			} else if len(pg.Rows) > 0 {
+				eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
+			}
 		}
 		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
 			for _, e := range evs {
@@ -411,23 +435,25 @@ type verdictView struct {
 }
 
 type detailData struct {
-	D          *store.Delivery
-	E          *store.Event
-	Sub        *store.Subscription
-	Method     string
-	URL        string
-	Headers    []headerLine
-	Pretty     string
-	Raw        string
-	Hex        string
-	Size       int
-	Verdict    verdictView
-	Attempts   []attemptView
-	NextRetry  string
-	Curl       string
-	Origin     string
-	Derived    []*store.Delivery
-	Refresh    bool
+	D         *store.Delivery
+	E         *store.Event
+	Sub       *store.Subscription
+	Method    string
+	URL       string
+	Headers   []headerLine
+	Pretty    string
+	Raw       string
+	Hex       string
+	Size      int
+	Verdict   verdictView
+	Attempts  []attemptView
+	NextRetry string
+	Curl      string
+	Origin    string
+	Derived   []*store.Delivery
+	// RefreshMS reloads the page of a pending delivery once its next
+	// attempt is due (0: no reload).
+	RefreshMS  int64
 	StatusText string
 }
 
@@ -548,7 +574,10 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
 		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + ago(d.NextAttemptAt) + ")"
-		dd.Refresh = true
+		// Reload when the attempt is due, not every second: a page that
+		// reloads wipes what the user types or opens in it.
+		wait := d.NextAttemptAt.Sub(h.cfg.Now()) + 500*time.Millisecond
+		dd.RefreshMS = min(max(wait, time.Second), 24*time.Hour).Milliseconds()
 	}
 	dd.Verdict = h.verdict(d, e, dd.Sub, atts)
 	dd.Curl = curlCommand(dd.Method, dd.URL, reqHeaders, e.Payload)
@@ -603,10 +632,16 @@ func writeBody(w http.ResponseWriter, e *store.Event) {
 }
 
 // curlCommand is the request as a shell command (single-quoted; secrets
-// that schemes send in clear stay masked).
+// that schemes send in clear stay masked). A body that is not text (not
+// UTF-8, or with control characters) cannot survive the page and the
+// clipboard, nor a NUL a shell argument: it is piped in from base64.
 func curlCommand(method, u string, headers map[string][]string, body []byte) string {
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 	var b strings.Builder
+	binary := !isText(body)
+	if binary {
+		b.WriteString("echo " + base64.StdEncoding.EncodeToString(body) + " | base64 -d | ")
+	}
 	b.WriteString("curl -X " + method + " " + q(u))
 	for _, hl := range sortedHeaders(delivery.MaskHeaders(headers)) {
 		if strings.EqualFold(hl.Name, "Content-Length") || strings.EqualFold(hl.Name, "Accept-Encoding") {
@@ -614,8 +649,26 @@ func curlCommand(method, u string, headers map[string][]string, body []byte) str
 		}
 		b.WriteString(" \\\n  -H " + q(hl.Name+": "+hl.Value))
 	}
-	b.WriteString(" \\\n  --data-binary " + q(string(body)))
+	if binary {
+		b.WriteString(" \\\n  --data-binary @-")
+	} else {
+		b.WriteString(" \\\n  --data-binary " + q(string(body)))
+	}
 	return b.String()
+}
+
+// isText reports whether b is UTF-8 without control characters other
+// than tab, newline and carriage return.
+func isText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // ---- replay, edit and resend ----
@@ -635,13 +688,26 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
 	if len(ids) == 0 {
 		msg = "nothing to replay (the delivery is in flight)"
 	}
-	http.Redirect(w, r, "/deliveries/"+d.ID+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, "/deliveries/"+d.ID+"?"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
 type editData struct {
 	*detailData
 	Body    string
 	Headers string
+	// Binary: the body is not text and a text field would change its
+	// bytes; it is resent as stored (only the headers are edited).
+	Binary bool
+}
+
+// editBody is what the edit page shows: JSON indented (it is compacted
+// again when sent), anything else as it was sent (indenting XML would
+// change what is resent).
+func editBody(dd *detailData) string {
+	if t := bytes.TrimSpace(dd.E.Payload); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+		return dd.Pretty
+	}
+	return dd.Raw
 }
 
 func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
@@ -655,11 +721,16 @@ func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
 		hs = append(hs, k+": "+v)
 	}
 	sort.Strings(hs)
-	h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", D: editData{detailData: dd, Body: dd.Pretty, Headers: strings.Join(hs, "\n")}})
+	h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", D: editData{detailData: dd, Body: editBody(dd),
+		Headers: strings.Join(hs, "\n"), Binary: !isText(dd.E.Payload)}})
 }
 
 func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
-	pub, err := h.Resend(r.Context(), r.PathValue("id"), []byte(r.FormValue("body")), r.FormValue("headers"))
+	var body []byte // nil: the stored bytes (a binary body)
+	if r.FormValue("keep_body") != "1" {
+		body = []byte(r.FormValue("body"))
+	}
+	pub, err := h.Resend(r.Context(), r.PathValue("id"), body, r.FormValue("headers"))
 	if err != nil {
 		dd, _, derr := h.loadDetail(r.Context(), r.PathValue("id"))
 		if derr != nil {
@@ -668,8 +739,8 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusBadRequest)
 		h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", Error: err.Error(),
-			D: editData{detailData: dd, Body: r.FormValue("body"), Headers: r.FormValue("headers")}})
+			D: editData{detailData: dd, Body: r.FormValue("body"), Headers: r.FormValue("headers"), Binary: r.FormValue("keep_body") == "1"}})
 		return
 	}
-	http.Redirect(w, r, "/deliveries/"+pub.Deliveries[0].ID+"?flash="+url.QueryEscape("edited copy sent"), http.StatusSeeOther)
+	http.Redirect(w, r, "/deliveries/"+pub.Deliveries[0].ID+"?"+h.flashQuery("edited copy sent"), http.StatusSeeOther)
 }

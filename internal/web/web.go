@@ -39,6 +39,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// maxForm bounds a state-changing request's body.
+const maxForm = 8 << 20 // an edited 1 MiB body, indented and form-encoded, fits
+
 // DefaultAddr is where `hookctl ui` and `listen --ui` serve by default.
 const DefaultAddr = "127.0.0.1:4040"
 
@@ -72,8 +75,13 @@ type Handler struct {
 	rowT  *template.Template
 	mux   *http.ServeMux
 	csrf  string
-	hosts map[string]bool
-	cop   *http.CrossOriginProtection
+	// flashKey signs the messages redirects carry (flashQuery).
+	flashKey []byte
+	hosts    map[string]bool
+	// remote: served on an address other than loopback (serve --host
+	// 0.0.0.0): the inspector has no login, so it refuses every request.
+	remote bool
+	cop    *http.CrossOriginProtection
 }
 
 // New builds the inspector's handler. Mount it at "/" (it answers its own
@@ -82,7 +90,8 @@ type Handler struct {
 //	h, err := web.New(web.Config{Store: st, Catalog: cat, Dispatcher: disp, Addr: ln.Addr().String()})
 //	mux.Handle("/", h) // provider routes and /_hookctl/ are more specific and win
 //
-// With --host 0.0.0.0, add the names clients use to ExtraHosts.
+// Served on an address other than loopback (serve --host 0.0.0.0), it
+// refuses every request: it has no login.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("web: no store")
@@ -114,6 +123,12 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h.csrf = base64.RawURLEncoding.EncodeToString(tok)
+	h.flashKey = make([]byte, 32)
+	if _, err := rand.Read(h.flashKey); err != nil {
+		return nil, err
+	}
+	var nl *NotLoopbackError
+	h.remote = errors.As(CheckAddr(cfg.Addr), &nl)
 	h.hosts = allowedHosts(cfg.Addr, cfg.ExtraHosts)
 	h.cop = http.NewCrossOriginProtection()
 	h.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -177,6 +192,10 @@ func (h *Handler) routes() {
 // ServeHTTP checks the Host, the origin and the CSRF token, sets the
 // security headers and routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.remote {
+		http.Error(w, "hookctl: the web inspector is served on loopback addresses only (it has no login and shows the subscriptions' secrets), and this server listens on "+h.cfg.Addr+": run hookctl ui on its machine, or reach it through an SSH tunnel", http.StatusForbidden)
+		return
+	}
 	if !h.hosts[strings.ToLower(r.Host)] {
 		http.Error(w, "hookctl: refused: unexpected Host header (the inspector answers only at its own address)", http.StatusMisdirectedRequest)
 		return
@@ -195,7 +214,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "hookctl: refused: cross-origin request", http.StatusForbidden)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			// Said as it is: an unread form also lacks its token, and
+			// "reload the page" would not help.
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, fmt.Sprintf("hookctl: refused: the form is larger than %d MiB (a body that large cannot be sent from the page; use hookctl trigger --data @file)", maxForm>>20), http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "hookctl: refused: cannot read the form: "+err.Error(), http.StatusBadRequest)
+			return
+		}
 		tok := r.Header.Get("X-CSRF-Token")
 		if tok == "" {
 			tok = r.FormValue("_csrf")
@@ -259,19 +289,51 @@ func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(
 	return "http://" + cfg.Addr + "/", stop, nil
 }
 
-// Listen listens on addr ("" = DefaultAddr); when the port is taken it
-// tries the next 20.
-func Listen(addr string) (net.Listener, error) {
+// NotLoopbackError is an address Start and Listen refuse: the inspector
+// has no login (it shows secrets and sends signed requests), so it serves
+// loopback only.
+type NotLoopbackError struct{ Addr string }
+
+func (e *NotLoopbackError) Error() string {
+	return fmt.Sprintf("the inspector serves loopback addresses only (127.0.0.1, [::1], localhost), not %q: it has no login and shows the subscriptions' secrets", e.Addr)
+}
+
+// Hints says how to reach it from elsewhere.
+func (e *NotLoopbackError) Hints() []string {
+	return []string{"serve it on 127.0.0.1 and reach it from another machine through an SSH tunnel: ssh -L 4040:127.0.0.1:4040 HOST"}
+}
+
+// CheckAddr validates a host:port for Start and Listen ("" = DefaultAddr):
+// well formed, and a loopback host (*NotLoopbackError otherwise).
+func CheckAddr(addr string) error {
+	_, _, err := splitAddr(addr)
+	return err
+}
+
+func splitAddr(addr string) (string, int, error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
 	host, portS, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("invalid address %q: %v", addr, err)
+		return "", 0, fmt.Errorf("invalid address %q: %v", addr, err)
 	}
 	port, err := strconv.Atoi(portS)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("invalid port in %q", addr)
+	}
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return "", 0, &NotLoopbackError{Addr: addr}
+	}
+	return host, port, nil
+}
+
+// Listen listens on addr ("" = DefaultAddr, a loopback address: see
+// CheckAddr); when the port is taken it tries the next 20.
+func Listen(addr string) (net.Listener, error) {
+	host, port, err := splitAddr(addr)
 	if err != nil {
-		return nil, fmt.Errorf("invalid port in %q", addr)
+		return nil, err
 	}
 	var first error
 	for i := 0; i <= 20; i++ {

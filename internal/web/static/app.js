@@ -180,8 +180,9 @@
   }
 
   function refresh() {
+    // A pending delivery's page reloads once its next attempt is due.
     var el = document.querySelector("[data-refresh]");
-    if (el) setTimeout(function () { location.reload(); }, 1000);
+    if (el) setTimeout(function () { location.reload(); }, Math.max(1000, parseInt(el.dataset.refresh, 10) || 1000));
   }
 
   document.addEventListener("DOMContentLoaded", function () {
