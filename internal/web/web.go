@@ -13,6 +13,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"embed"
 	"encoding/base64"
 	"errors"
@@ -230,7 +231,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if tok == "" {
 			tok = r.FormValue("_csrf")
 		}
-		if tok != h.csrf {
+		// Compared in constant time, like every secret hookctl checks.
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(h.csrf)) != 1 {
 			http.Error(w, "hookctl: refused: missing or wrong CSRF token (reload the page)", http.StatusForbidden)
 			return
 		}

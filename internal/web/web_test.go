@@ -93,6 +93,8 @@ func TestSecurity(t *testing.T) {
 		}(), 200},
 		{"post without token", post("", nil), 403},
 		{"post with a wrong token", post("nope", nil), 403},
+		{"post with the token's prefix", post(h.CSRFToken()[:len(h.CSRFToken())-1], nil), 403},
+		{"post with the token and more", post(h.CSRFToken()+"x", nil), 403},
 		{"cross-origin post with the token", post(h.CSRFToken(), map[string]string{"Origin": "http://evil.example"}), 403},
 		{"cross-site fetch metadata", post(h.CSRFToken(), map[string]string{"Sec-Fetch-Site": "cross-site"}), 403},
 		{"same-origin post with the token", post(h.CSRFToken(), map[string]string{"Origin": srv.URL}), http.StatusSeeOther},
