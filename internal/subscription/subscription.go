@@ -195,6 +195,26 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 	})
 }
 
+// UpdateWith applies in (which may be empty) and then fn to the
+// subscription in one atomic update: the change is made to the current
+// row, locked against other writers, so concurrent API calls that each
+// change one field (or one metadata key) never revert each other. fn may
+// run more than once and must not use the store; an error from either
+// aborts the update.
+func (s *Service) UpdateWith(ctx context.Context, idOrPrefix string, in UpdateInput, fn func(*store.Subscription) error) (*store.Subscription, error) {
+	return store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+		if !in.Empty() {
+			if err := s.apply(sub, in); err != nil {
+				return err
+			}
+		}
+		if fn != nil {
+			return fn(sub)
+		}
+		return nil
+	})
+}
+
 // apply makes the changes of in to sub (the current row, read in the
 // update's transaction), or returns why it cannot.
 func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {

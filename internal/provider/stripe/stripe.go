@@ -351,32 +351,35 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !up.Empty() {
-		if sub, err = a.s.Loose.Update(r.Context(), sub.ID, up); a.bad(w, err, paramOf(err)) {
-			return
-		}
+	// One atomic change of the current row: parallel updates (each
+	// setting its own metadata key, say) never revert each other.
+	md := f.metadata()
+	if up.Empty() && status == "" && len(md) == 0 {
+		provider.WriteJSON(w, http.StatusOK, render(sub, false))
+		return
 	}
-	if status != "" {
-		if sub, _, err = a.s.Loose.SetStatus(r.Context(), sub.ID, status); a.bad(w, err, "disabled") {
-			return
+	sub, err = a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
+		if status != "" {
+			cur.Status = status
 		}
-	}
-	if md := f.metadata(); len(md) > 0 {
-		meta := map[string]string{}
-		for k, v := range sub.Metadata {
-			meta[k] = v
-		}
-		for k, v := range md {
-			if v == "" {
-				delete(meta, metaPrefix+k)
-			} else {
-				meta[metaPrefix+k] = v
+		if len(md) > 0 {
+			meta := map[string]string{}
+			for k, v := range cur.Metadata {
+				meta[k] = v
 			}
+			for k, v := range md {
+				if v == "" {
+					delete(meta, metaPrefix+k)
+				} else {
+					meta[metaPrefix+k] = v
+				}
+			}
+			cur.Metadata = meta
 		}
-		sub.Metadata = meta
-		if a.bad(w, service.SaveSubscription(r.Context(), a.s.Store, sub), "metadata") {
-			return
-		}
+		return nil
+	})
+	if a.bad(w, err, paramOf(err)) {
+		return
 	}
 	provider.WriteJSON(w, http.StatusOK, render(sub, false))
 }

@@ -563,28 +563,27 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		if in.FilterTypes != nil || !patch {
 			up.Events = in.events()
 		}
-		var err error
-		if !up.Empty() {
-			if sub, err = a.s.Loose.Update(r.Context(), sub.ID, up); a.bad(w, err) {
-				return
+		// One atomic change of the current row, so parallel PATCHes of
+		// different fields never revert each other.
+		sub, err := a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
+			meta := map[string]string{}
+			for k, v := range cur.Metadata {
+				meta[k] = v
 			}
-		}
-		meta := map[string]string{}
-		for k, v := range sub.Metadata {
-			meta[k] = v
-		}
-		if !patch && in.FilterTypes == nil {
-			delete(meta, metaFilter)
-		}
-		in.apply(meta)
-		if in.Disabled != nil {
-			sub.Status = store.StatusEnabled
-			if *in.Disabled {
-				sub.Status = store.StatusDisabled
+			if !patch && in.FilterTypes == nil {
+				delete(meta, metaFilter)
 			}
-		}
-		sub.Metadata = meta
-		if a.bad(w, service.SaveSubscription(r.Context(), a.s.Store, sub)) {
+			in.apply(meta)
+			if in.Disabled != nil {
+				cur.Status = store.StatusEnabled
+				if *in.Disabled {
+					cur.Status = store.StatusDisabled
+				}
+			}
+			cur.Metadata = meta
+			return nil
+		})
+		if a.bad(w, err) {
 			return
 		}
 		provider.WriteJSON(w, http.StatusOK, render(sub))

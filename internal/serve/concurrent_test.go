@@ -1,0 +1,120 @@
+package serve_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+)
+
+// parallel sends the requests at once and returns the failures.
+func parallel(e *servetest.Env, reqs []func() (*http.Request, error)) []string {
+	var mu sync.Mutex
+	var bad []string
+	var wg sync.WaitGroup
+	for _, mk := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, err := mk()
+			if err == nil {
+				var resp *http.Response
+				if resp, err = http.DefaultClient.Do(req); err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode >= 300 {
+						err = fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
+					}
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				bad = append(bad, err.Error())
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return bad
+}
+
+// Parallel API calls that each change one thing of the same endpoint keep
+// every change: the updates go through the store's atomic update (the
+// server's cache-forgetting wrapper once hid it, so each update was a
+// read-modify-write of the whole row and reverted the others).
+func TestParallelUpdatesKeepEveryChange(t *testing.T) {
+	e := servetest.Start(t, nil)
+	form := map[string]string{"Authorization": "Bearer sk_test_1", "Content-Type": "application/x-www-form-urlencoded"}
+	code, body := e.Do("POST", "/v1/webhook_endpoints", form, "url="+e.Recv.URL+"&enabled_events[]=*")
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	we := servetest.JSON(t, body)["id"].(string)
+	const n = 24
+	var reqs []func() (*http.Request, error)
+	for i := range n {
+		reqs = append(reqs, func() (*http.Request, error) {
+			req, err := http.NewRequest("POST", e.URL+"/v1/webhook_endpoints/"+we, strings.NewReader(fmt.Sprintf("metadata[k%d]=v%d", i, i)))
+			if err == nil {
+				req.Header.Set("Authorization", form["Authorization"])
+				req.Header.Set("Content-Type", form["Content-Type"])
+			}
+			return req, err
+		})
+	}
+	if bad := parallel(e, reqs); len(bad) > 0 {
+		t.Fatal(bad)
+	}
+	_, body = e.Do("GET", "/v1/webhook_endpoints/"+we, form, nil)
+	if md := servetest.JSON(t, body)["metadata"].(map[string]any); len(md) != n {
+		t.Fatalf("Stripe: %d parallel metadata updates kept %d keys: %v", n, len(md), md)
+	}
+
+	// Svix: PATCHes of different fields of one endpoint, in rounds.
+	auth := map[string]string{"Authorization": "Bearer k"}
+	if code, body := e.Do("POST", "/api/v1/app", auth, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	patches := []map[string]any{
+		{"description": "d"}, {"filterTypes": []string{"x.y"}}, {"disabled": true}, {"metadata": map[string]string{"m": "1"}},
+		{"url": e.Recv.URL + "/new"}, {"uid": "u"}, {"version": 2}, {"channels": []string{"c"}},
+	}
+	for round := range 4 {
+		code, body := e.Do("POST", "/api/v1/app/a/endpoint", auth, map[string]any{"url": e.Recv.URL})
+		if code != 201 {
+			t.Fatalf("endpoint: %d %s", code, body)
+		}
+		ep := servetest.JSON(t, body)["id"].(string)
+		reqs = nil
+		for _, p := range patches {
+			if p["uid"] != nil {
+				p = map[string]any{"uid": fmt.Sprintf("u%d", round)}
+			}
+			reqs = append(reqs, func() (*http.Request, error) {
+				b, _ := json.Marshal(p)
+				req, err := http.NewRequest("PATCH", e.URL+"/api/v1/app/a/endpoint/"+ep, bytes.NewReader(b))
+				if err == nil {
+					req.Header.Set("Authorization", "Bearer k")
+					req.Header.Set("Content-Type", "application/json")
+				}
+				return req, err
+			})
+		}
+		if bad := parallel(e, reqs); len(bad) > 0 {
+			t.Fatal(bad)
+		}
+		_, body = e.Do("GET", "/api/v1/app/a/endpoint/"+ep, auth, nil)
+		got := servetest.JSON(t, body)
+		if got["description"] != "d" || fmt.Sprint(got["filterTypes"]) != "[x.y]" || got["disabled"] != true ||
+			fmt.Sprint(got["metadata"]) != "map[m:1]" || got["url"] != e.Recv.URL+"/new" || got["uid"] != fmt.Sprintf("u%d", round) ||
+			got["version"] != 2.0 || fmt.Sprint(got["channels"]) != "[c]" {
+			t.Fatalf("round %d: parallel PATCHes of different fields lost some: %s", round, body)
+		}
+	}
+}
