@@ -63,7 +63,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k])", a.auth(a.update)),
 			provider.R("DELETE", "/v1/webhook_endpoints/{id}", "Stripe: delete a webhook endpoint", a.auth(a.delete)),
 			provider.R("GET", "/v1/events/{id}", "Stripe: retrieve an event hookctl sent", a.auth(a.event)),
-			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type)", a.auth(a.events)),
+			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, starting_after, ending_before)", a.auth(a.events)),
 		},
 	}
 }
@@ -499,15 +499,50 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err, "") {
 		return
 	}
-	out := List{Object: "list", URL: "/v1/events", Data: []any{}}
+	// The whole list (newest first, as Stripe lists), then the page after
+	// starting_after or before ending_before: the libraries' iterators
+	// page with starting_after = the last id until has_more is false.
+	var all []*store.Event
 	for _, e := range evs {
-		if e.Provider != "saas" || !json.Valid(e.Payload) {
-			continue
+		if e.Provider == "saas" && json.Valid(e.Payload) {
+			ev := e.Event
+			all = append(all, &ev)
 		}
-		if len(out.Data) == limit {
-			out.HasMore = true
-			break
+	}
+	index := func(param string) (int, bool) {
+		id := q.Get(param)
+		i := slices.IndexFunc(all, func(e *store.Event) bool { return e.ID == id })
+		if i < 0 {
+			fail(w, http.StatusBadRequest, "resource_missing", param, "No such event: '"+id+"'")
 		}
+		return i, i >= 0
+	}
+	from, to := 0, len(all)
+	if q.Get("starting_after") != "" {
+		i, ok := index("starting_after")
+		if !ok {
+			return
+		}
+		from = i + 1
+	}
+	if q.Get("ending_before") != "" {
+		i, ok := index("ending_before")
+		if !ok {
+			return
+		}
+		to = max(i, from)
+		from = max(from, to-limit)
+	}
+	page := all[from:min(to, from+limit)]
+	out := List{Object: "list", URL: "/v1/events", Data: []any{}}
+	// has_more: more in the direction of travel (older after
+	// starting_after, newer before ending_before).
+	if q.Get("ending_before") != "" && q.Get("starting_after") == "" {
+		out.HasMore = from > 0
+	} else {
+		out.HasMore = from+len(page) < to
+	}
+	for _, e := range page {
 		out.Data = append(out.Data, json.RawMessage(e.Payload))
 	}
 	provider.WriteJSON(w, http.StatusOK, out)
