@@ -438,7 +438,11 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	meta := map[string]string{MetaID: newID("ep_"), MetaApp: app.ID, "created_by": "serve:svix"}
 	in.apply(meta)
-	ci := subscription.CreateInput{URL: *in.URL, Events: in.events(), Scheme: "standard", Metadata: meta, Headers: headerList(in.Headers)}
+	// Provider standard: messages are standard events, and so are the only
+	// catalog events `hookctl trigger` sends to it (with no provider the
+	// endpoint got every Bond, Mambu or Stripe trigger as if the
+	// application had sent it).
+	ci := subscription.CreateInput{URL: *in.URL, Events: in.events(), Provider: "standard", Scheme: "standard", Metadata: meta, Headers: headerList(in.Headers)}
 	if in.Description != nil {
 		ci.Description = *in.Description
 	}

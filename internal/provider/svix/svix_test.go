@@ -291,3 +291,35 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A Svix endpoint receives what its application sends (and standard
+// events hookctl triggers), never another provider's events: an endpoint
+// without filterTypes once got every Bond card.created as a Standard
+// Webhooks message, and showed up in Bond's webhook list.
+func TestEndpointGetsNoOtherProvidersEvents(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL + "/svix"}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	if code == 201 {
+		t.Fatalf("a Bond event went to the Svix endpoint: %s", body)
+	}
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("GET", "/api/v0/webhooks/", bond, nil); code != 200 || strings.TrimSpace(string(body)) != "[]" {
+		t.Fatalf("Bond's list shows the Svix endpoint: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "ping", "provider": "standard"}); code != 201 {
+		t.Fatalf("a standard event: %d %s", code, body)
+	}
+	if got := e.Recv.Next(t, 5*time.Second); got.Path != "/svix" || got.Header.Get("Webhook-Signature") == "" {
+		t.Fatalf("standard event: %+v", got)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/msg", bearer, map[string]any{"eventType": "order.created", "payload": map[string]any{}}); code != 202 {
+		t.Fatalf("msg: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+}
