@@ -37,7 +37,13 @@ const (
 	metaVersion = "svix_version"
 	metaChan    = "svix_channels"
 	metaPrefix  = "svix_meta:"
+	// The application's uid and name, kept with each of its endpoints and
+	// messages so that the application outlives the server.
+	metaAppUID  = "svix_app_uid"
+	metaAppName = "svix_app_name"
 	hdrApp      = "X-Hookctl-Svix-App"
+	hdrAppUID   = "X-Hookctl-Svix-App-Uid"
+	hdrAppName  = "X-Hookctl-Svix-App-Name"
 	hdrEventID  = "X-Hookctl-Svix-Event-Id"
 	hdrChan     = "X-Hookctl-Svix-Channels"
 )
@@ -183,6 +189,14 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 		return
 	}
+	if in.UID != nil {
+		// An application of an earlier run of the server is known by
+		// its endpoints and messages: bring it back first.
+		if _, err := a.app(r.Context(), *in.UID); err != nil && !provider.IsNotFound(err) {
+			a.bad(w, err)
+			return
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if in.UID != nil {
@@ -216,8 +230,9 @@ func (a *api) appByLocked(idOrUID string) *App {
 	return nil
 }
 
-// app resolves {app_id} (id or uid). Applications known only from their
-// endpoints' metadata (after a restart) are brought back.
+// app resolves {app_id} (id or uid). Applications live in memory; those
+// of an earlier run are brought back from what the store keeps with their
+// endpoints (metadata) and messages (event headers): id, uid and name.
 func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
 	a.mu.Lock()
 	app := a.appByLocked(idOrUID)
@@ -225,20 +240,57 @@ func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
 	if app != nil {
 		return app, nil
 	}
-	first, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{MetaApp: idOrUID}, Limit: 1})
+	found, err := a.storedApp(ctx, idOrUID)
 	if err != nil {
 		return nil, err
 	}
-	if len(first) == 0 {
+	if found == nil {
 		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if app = a.appByLocked(idOrUID); app == nil {
-		app = &App{ID: idOrUID, Name: idOrUID, Metadata: map[string]string{}, CreatedAt: first[0].CreatedAt.UTC(), UpdatedAt: first[0].CreatedAt.UTC()}
+	if app = a.appByLocked(found.ID); app == nil {
+		app = found
 		a.apps[app.ID] = app
 	}
 	return app, nil
+}
+
+// storedApp finds an application by id or uid among the endpoints, then
+// the messages, in the store; nil if neither knows it.
+func (a *api) storedApp(ctx context.Context, idOrUID string) (*App, error) {
+	for _, key := range []string{MetaApp, metaAppUID} {
+		subs, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: idOrUID}, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(subs) > 0 {
+			m := subs[0].Metadata
+			return restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], subs[0].CreatedAt), nil
+		}
+	}
+	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered})
+	if err != nil {
+		return nil, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- { // oldest first
+		h := evs[i].Headers
+		if id := first(h[hdrApp]); id != "" && (id == idOrUID || first(h[hdrAppUID]) == idOrUID) {
+			return restoredApp(id, first(h[hdrAppUID]), first(h[hdrAppName]), evs[i].CreatedAt), nil
+		}
+	}
+	return nil, nil
+}
+
+func restoredApp(id, uid, name string, created time.Time) *App {
+	app := &App{ID: id, Name: name, Metadata: map[string]string{}, CreatedAt: created.UTC(), UpdatedAt: created.UTC()}
+	if uid != "" {
+		app.UID = &uid
+	}
+	if app.Name == "" {
+		app.Name = id
+	}
+	return app
 }
 
 func (a *api) appOr404(w http.ResponseWriter, r *http.Request) (*App, bool) {
@@ -256,7 +308,19 @@ func (a *api) getApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
+	// Applications of an earlier run come back from their endpoints.
+	subs, err := a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{MetaSet: []string{MetaApp, MetaID}})
+	if a.bad(w, err) {
+		return
+	}
 	a.mu.Lock()
+	for _, sub := range subs {
+		m := sub.Metadata
+		if a.appByLocked(m[MetaApp]) == nil {
+			app := restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt)
+			a.apps[app.ID] = app
+		}
+	}
 	out := []*App{}
 	for _, app := range a.apps {
 		out = append(out, app)
@@ -436,7 +500,10 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	meta := map[string]string{MetaID: newID("ep_"), MetaApp: app.ID, "created_by": "serve:svix"}
+	meta := map[string]string{MetaID: newID("ep_"), MetaApp: app.ID, metaAppName: app.Name, "created_by": "serve:svix"}
+	if app.UID != nil {
+		meta[metaAppUID] = *app.UID
+	}
 	in.apply(meta)
 	// Provider standard: messages are standard events, and so are the only
 	// catalog events `hookctl trigger` sends to it (with no provider the
@@ -743,7 +810,10 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := &store.Event{ID: catalog.NewEventID("standard"), Type: in.EventType, Provider: "standard", Payload: in.Payload,
 		ContentType: "application/json", Source: store.SourceTriggered,
-		Headers: map[string][]string{hdrApp: {app.ID}}, CreatedAt: a.s.NowUTC()}
+		Headers: map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}}, CreatedAt: a.s.NowUTC()}
+	if app.UID != nil {
+		ev.Headers[hdrAppUID] = []string{*app.UID}
+	}
 	if in.EventID != nil && *in.EventID != "" {
 		ev.Headers[hdrEventID] = []string{*in.EventID}
 	}

@@ -3,6 +3,7 @@ package svix_test
 import (
 	"errors"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 var bearer = map[string]string{"Authorization": "Bearer testsk_local"}
@@ -322,4 +325,64 @@ func TestEndpointGetsNoOtherProvidersEvents(t *testing.T) {
 		t.Fatalf("msg: %d %s", code, body)
 	}
 	e.Recv.Next(t, 5*time.Second)
+}
+
+// Applications outlive the server: after a restart over the same store,
+// getOrCreate by uid finds the same application (id, uid, name) with its
+// endpoints, and one that has only messages is found too. Before, the
+// uid and name were kept in memory only, so getOrCreate made a new
+// application and the old one's endpoints were out of reach.
+func TestApplicationsSurviveRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	open := func() store.Store {
+		st, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	e := servetest.StartWith(t, open(), nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid, lonelyUID := "shop", "lonely"
+	app, err := sv.Application.GetOrCreate(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/svix"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lonely, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Lonely", Uid: &lonelyUID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, lonely.Id, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e2 := servetest.StartWith(t, open(), nil) // a new server: nothing in memory
+	sv2 := client(t, e2)
+	if got, err := sv2.Application.List(ctx, nil); err != nil || len(got.Data) != 1 || got.Data[0].Id != app.Id || got.Data[0].Name != "Shop" {
+		t.Fatalf("list after restart: %+v %v", got, err)
+	}
+	again, err := sv2.Application.GetOrCreate(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil || again.Id != app.Id || again.Name != "Shop" || again.Uid == nil || *again.Uid != uid {
+		t.Fatalf("getOrCreate after restart: %+v %v; want %s", again, err, app.Id)
+	}
+	eps, err := sv2.Endpoint.List(ctx, uid, nil)
+	if err != nil || len(eps.Data) != 1 || eps.Data[0].Id != ep.Id {
+		t.Fatalf("endpoints after restart: %+v %v", eps, err)
+	}
+	got, err := sv2.Application.Get(ctx, lonelyUID)
+	if err != nil || got.Id != lonely.Id || got.Name != "Lonely" {
+		t.Fatalf("app with messages only, after restart: %+v %v", got, err)
+	}
+	if m, err := sv2.Message.Get(ctx, lonelyUID, msg.Id, nil); err != nil || m.Id != msg.Id {
+		t.Fatalf("its message: %+v %v", m, err)
+	}
+	if _, err := sv2.Application.Create(ctx, models.ApplicationIn{Name: "Dup", Uid: &uid}, nil); err == nil {
+		t.Fatal("a second application with the uid of a stored one was created")
+	}
 }
