@@ -31,6 +31,9 @@ type Services struct {
 	// non-empty one is.
 	APIKey string
 	Now    func() time.Time
+	// Idempotency replays POSTs sent again with the same idempotency key
+	// (nil: no replay).
+	Idempotency *Idempotency
 }
 
 // NowUTC is the services' clock.
@@ -95,7 +98,7 @@ func ReadBody(r *http.Request) ([]byte, error) {
 	}
 	b, err := io.ReadAll(r.Body)
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if errors.As(err, &mbe) || errors.Is(err, ErrTooLarge) {
 		return nil, ErrTooLarge
 	}
 	return b, err

@@ -309,6 +309,7 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.faults.Clear()
+	c.svc.Idempotency.Reset()
 	for _, a := range c.server.apis {
 		if a.Reset != nil {
 			a.Reset()

@@ -141,6 +141,8 @@ func New(o Options) (*Server, error) {
 		Dispatch: disp,
 		APIKey:   o.APIKey,
 		Now:      o.Now,
+		// Stripe's and Svix's libraries retry POSTs with one key.
+		Idempotency: &provider.Idempotency{Now: o.Now},
 	}
 	s.apis = []*provider.API{bond.New(svc), stripe.New(svc), svix.New(svc), mambu.New(svc)}
 	ctl := &control{svc: svc, faults: s.faults, allowReset: o.AllowReset, server: s}

@@ -57,10 +57,10 @@ func New(s *provider.Services) *provider.API {
 			fail(w, http.StatusNotFound, "", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")
 		},
 		Routes: []provider.Route{
-			provider.R("POST", "/v1/webhook_endpoints", "Stripe: create a webhook endpoint (form: url, enabled_events[], description, metadata[k])", a.auth(a.create)),
+			provider.R("POST", "/v1/webhook_endpoints", "Stripe: create a webhook endpoint (form: url, enabled_events[], description, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.create))),
 			provider.R("GET", "/v1/webhook_endpoints", "Stripe: list webhook endpoints (limit, starting_after, ending_before)", a.auth(a.list)),
 			provider.R("GET", "/v1/webhook_endpoints/{id}", "Stripe: retrieve a webhook endpoint", a.auth(a.get)),
-			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k])", a.auth(a.update)),
+			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.update))),
 			provider.R("DELETE", "/v1/webhook_endpoints/{id}", "Stripe: delete a webhook endpoint", a.auth(a.delete)),
 			provider.R("GET", "/v1/events/{id}", "Stripe: retrieve an event hookctl sent", a.auth(a.event)),
 			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, starting_after, ending_before)", a.auth(a.events)),
@@ -68,14 +68,20 @@ func New(s *provider.Services) *provider.API {
 	}
 }
 
+// apiKey is the caller's key: bearer, or basic auth's user (curl -u).
+func apiKey(r *http.Request) string {
+	key := provider.BearerToken(r)
+	if key == "" {
+		if u, _, ok := r.BasicAuth(); ok {
+			key = u
+		}
+	}
+	return key
+}
+
 func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := provider.BearerToken(r)
-		if key == "" {
-			if u, _, ok := r.BasicAuth(); ok {
-				key = u
-			}
-		}
+		key := apiKey(r)
 		if key == "" {
 			fail(w, http.StatusUnauthorized, "", "", "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
 			return
@@ -86,6 +92,19 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// idem replays a POST sent again with the same Idempotency-Key (what
+// Stripe's libraries send with every POST they may retry); the key with
+// other parameters is Stripe's idempotency_error.
+func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
+	return a.s.Idempotency.Wrap("stripe", "Idempotency-Key", apiKey, func(w http.ResponseWriter, r *http.Request) {
+		var e ErrorBody
+		e.Error.Type = "idempotency_error"
+		e.Error.Message = "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" +
+			r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		provider.WriteJSON(w, http.StatusBadRequest, e)
+	}, h)
 }
 
 // Endpoint is Stripe's webhook_endpoint object.

@@ -91,24 +91,24 @@ func New(s *provider.Services) *provider.API {
 			a.mu.Unlock()
 		},
 		Routes: []provider.Route{
-			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.createApp)),
+			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),
 			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
 			provider.R("GET", p, "Svix: get an application by id or uid", a.auth(a.getApp)),
-			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.createEndpoint)),
+			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.idem(a.createEndpoint))),
 			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator)", a.auth(a.listEndpoints)),
 			provider.R("GET", ep, "Svix: get an endpoint by id or uid", a.auth(a.getEndpoint)),
 			provider.R("PUT", ep, "Svix: update an endpoint", a.auth(a.updateEndpoint(false))),
 			provider.R("PATCH", ep, "Svix: patch an endpoint", a.auth(a.updateEndpoint(true))),
 			provider.R("DELETE", ep, "Svix: delete an endpoint", a.auth(a.deleteEndpoint)),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
-			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.rotateSecret)),
-			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.recover)),
-			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.createMsg)),
+			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
+			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
+			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
 			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types)", a.auth(a.listMsgs)),
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
 			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message", a.auth(a.attemptsByMsg)),
 			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint", a.auth(a.attemptsByEndpoint)),
-			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.resend)),
+			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
 	}
 }
@@ -126,6 +126,15 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// idem replays a POST sent again with the same idempotency-key header,
+// which the official libraries put on every POST (auto_<uuid>) and keep
+// when they retry after a timeout or a 5xx.
+func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
+	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", provider.BearerToken, func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusConflict, "conflict", "This idempotency-key was used with another request")
+	}, h)
 }
 
 func newID(prefix string) string {
