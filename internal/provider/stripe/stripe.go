@@ -68,15 +68,13 @@ func New(s *provider.Services) *provider.API {
 	}
 }
 
-// apiKey is the caller's key: bearer, or basic auth's user (curl -u).
+// apiKey is the caller's key: bearer, or basic auth's user (curl -u
+// sk_test_…:, as Stripe's own examples send it).
 func apiKey(r *http.Request) string {
-	key := provider.BearerToken(r)
-	if key == "" {
-		if u, _, ok := r.BasicAuth(); ok {
-			key = u
-		}
+	if u, _, ok := r.BasicAuth(); ok {
+		return u
 	}
-	return key
+	return provider.BearerToken(r)
 }
 
 func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {

@@ -172,6 +172,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"no key", "GET", "/v1/webhook_endpoints", nil, nil, 401, "did not provide an API key"},
 		{"wrong key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer sk_test_other"}, nil, 401, "Invalid API Key"},
+		{"wrong basic key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Basic c2tfdGVzdF9vdGhlcjo="}, nil, 401, "Invalid API Key"},
 		{"missing url", "POST", "/v1/webhook_endpoints", formH, "enabled_events[]=*", 400, "Missing required param: url"},
 		{"missing events", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test", 400, "enabled_events"},
 		{"bad url", "POST", "/v1/webhook_endpoints", formH, "url=nope&enabled_events[]=*", 400, "Invalid url"},
@@ -194,6 +195,10 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("not Stripe's envelope: %s", body)
 			}
 		})
+	}
+	// Stripe's own curl examples send the key as basic auth's user.
+	if code, body := e.Do("GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Basic c2tfdGVzdF8xMjM6"}, nil); code != 200 {
+		t.Fatalf("curl -u sk_test_123: with --api-key sk_test_123: %d %s", code, body)
 	}
 	code, body := e.Do("GET", "/v1/webhook_endpoints/we_nope", bearer, nil)
 	if code == 404 {
