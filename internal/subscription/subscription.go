@@ -117,7 +117,10 @@ func (s *Service) checkProviderEvents(provider string, events []string) error {
 	if s.Catalog == nil || provider == "" {
 		return nil
 	}
-	types := s.Catalog.List(provider, "")
+	var types []*catalog.EventType
+	for name := range strings.SplitSeq(provider, ",") {
+		types = append(types, s.Catalog.List(name, "")...)
+	}
 	for _, p := range events {
 		if p == "*" {
 			continue
@@ -462,13 +465,24 @@ func checkPatternSyntax(p string) error {
 	return nil
 }
 
-// ValidateProvider checks a provider name ("" = any).
+// ValidateProvider checks a provider name ("" = any), or a comma-separated
+// list of them (the events of any one).
 func ValidateProvider(p string) (string, error) {
 	p = strings.ToLower(strings.TrimSpace(p))
-	if p == "" || slices.Contains(catalog.Providers(), p) {
+	if p == "" {
 		return p, nil
 	}
-	return "", inputErr([]string{"providers: " + strings.Join(catalog.Providers(), ", ")}, "unknown provider %q", p)
+	var out []string
+	for name := range strings.SplitSeq(p, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(catalog.Providers(), name) {
+			return "", inputErr([]string{"providers: " + strings.Join(catalog.Providers(), ", ")}, "unknown provider %q", name)
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, ","), nil
 }
 
 // ValidateScheme checks a signature scheme name ("" = auto).

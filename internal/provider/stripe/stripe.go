@@ -1,8 +1,9 @@
 // Package stripe is the Stripe-style webhook endpoint API of `hookctl
 // serve` (/v1/webhook_endpoints, /v1/events): form-encoded requests as
 // Stripe's libraries send them, Stripe's JSON objects and error envelope.
-// Endpoints are hookctl subscriptions of the saas provider signed with the
-// stripe scheme; their we_… id is kept in the subscription's metadata.
+// Endpoints are hookctl subscriptions of the saas and stripe providers
+// signed with the stripe scheme; their we_… id is kept in the
+// subscription's metadata.
 package stripe
 
 import (
@@ -17,11 +18,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 )
+
+// Providers are the catalog providers whose events a webhook endpoint
+// takes: Stripe's own events and the Stripe-like SaaS platform's.
+const Providers = "saas,stripe"
 
 // Metadata keys on the subscription.
 const (
@@ -270,7 +276,7 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sub, err := a.s.Loose.Create(r.Context(), subscription.CreateInput{URL: f.get("url"), Events: events, Description: f.get("description"),
-		Provider: "saas", Scheme: "stripe", Metadata: meta})
+		Provider: Providers, Scheme: "stripe", Metadata: meta})
 	if a.bad(w, err, paramOf(err)) {
 		return
 	}
@@ -521,7 +527,7 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	// page with starting_after = the last id until has_more is false.
 	var all []*store.Event
 	for _, e := range evs {
-		if e.Provider == "saas" && json.Valid(e.Payload) {
+		if delivery.ProviderIn(Providers, e.Provider) && json.Valid(e.Payload) {
 			ev := e.Event
 			all = append(all, &ev)
 		}

@@ -205,3 +205,62 @@ func TestBadInput(t *testing.T) {
 		servetest.Golden(t, "error_404", body)
 	}
 }
+
+// A webhook endpoint created through the API takes Stripe's own events
+// (the stripe catalog: payment_intent.succeeded, …) as well as the
+// Stripe-like saas ones, and no other provider's; /v1/events lists both.
+// Endpoints were of the saas provider only, so 'hookctl trigger
+// payment_intent.succeeded' found no subscription for them.
+func TestEndpointsTakeStripeEvents(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sc := client(e)
+	ctx := t.Context()
+	we, err := sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{
+		URL: stripego.String(e.Recv.URL + "/pi"), EnabledEvents: stripego.StringSlice([]string{"payment_intent.succeeded"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{
+		URL: stripego.String(e.Recv.URL + "/all"), EnabledEvents: stripego.StringSlice([]string{"*"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment_intent.succeeded"})
+	if code != 201 || len(servetest.JSON(t, body)["deliveries"].([]any)) != 2 {
+		t.Fatalf("trigger payment_intent.succeeded: %d %s", code, body)
+	}
+	secret := map[string]string{"/pi": we.Secret, "/all": all.Secret}
+	var id string
+	for range 2 {
+		rec := e.Recv.Next(t, 5*time.Second)
+		ev, err := webhook.ConstructEvent(rec.Body, rec.Header.Get("Stripe-Signature"), secret[rec.Path])
+		if err != nil || ev.Type != "payment_intent.succeeded" {
+			t.Fatalf("%s: stripe-go: %v %s", rec.Path, err, ev.Type)
+		}
+		id = ev.ID
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment.succeeded", "provider": "saas"}); code != 201 {
+		t.Fatalf("saas event: %d %s", code, body)
+	}
+	if rec := e.Recv.Next(t, 5*time.Second); rec.Path != "/all" {
+		t.Fatalf("saas event went to %s", rec.Path)
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"}); code == 201 {
+		t.Fatalf("a Bond event went to a Stripe endpoint: %s", body)
+	}
+	if ev, err := sc.V1Events.Retrieve(ctx, id, nil); err != nil || ev.Type != "payment_intent.succeeded" {
+		t.Fatalf("retrieve: %v", err)
+	}
+	n := 0
+	for ev, err := range sc.V1Events.List(ctx, &stripego.EventListParams{}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.ID == id {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatal("/v1/events does not list the stripe event")
+	}
+}
