@@ -223,7 +223,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	if s.lazyUI != nil {
-		h, err := s.opts.UIFunc(ln.Addr().String(), s.disp)
+		h, err := s.opts.UIFunc(uiAddr(ln.Addr().(*net.TCPAddr)), s.disp)
 		if err != nil {
 			ln.Close()
 			return err
@@ -253,6 +253,17 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	go s.srv.Serve(ln)
 	return nil
+}
+
+// uiAddr is the address the UI checks Host headers against: on an
+// unspecified address (--host 0.0.0.0) it is the loopback one, which the
+// ready line prints, so the UI answers there and still refuses other
+// names (it has no API key check of its own).
+func uiAddr(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return a.String()
 }
 
 // URL is the server's base URL.
