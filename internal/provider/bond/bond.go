@@ -298,8 +298,11 @@ func (a *api) create(v version) http.HandlerFunc {
 // bondSubs lists Bond's subscriptions (provider bond, or any), oldest
 // first.
 func (a *api) bondSubs(ctx context.Context) ([]*store.Subscription, error) {
-	return a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Providers: []string{"bond", ""}})
+	return a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Providers: bondProviders})
 }
+
+// bondProviders are the providers of Bond's subscriptions.
+var bondProviders = []string{"bond", ""}
 
 func (a *api) list(v version) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -322,6 +325,11 @@ func (a *api) list(v version) http.HandlerFunc {
 func (a *api) find(w http.ResponseWriter, r *http.Request) (*store.Subscription, bool) {
 	id := r.PathValue("id")
 	sub, err := service.GetExact(r.Context(), a.s.Store, id)
+	if err == nil && !slices.Contains(bondProviders, sub.Provider) {
+		// Another API's subscription (a Stripe or Svix endpoint) is not
+		// one of Bond's, as in the list.
+		err = &store.NotFoundError{Kind: "subscription", ID: id}
+	}
 	if provider.IsNotFound(err) {
 		fail(w, http.StatusNotFound, "not_found", "Webhook subscription "+id+" not found")
 		return nil, false
