@@ -494,8 +494,8 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 func (a *api) event(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ev, err := a.s.Store.GetEvent(r.Context(), id)
-	if err == nil && ev.ID != id {
-		err = store.ErrNotFound
+	if err == nil && (ev.ID != id || !delivery.ProviderIn(Providers, ev.Provider)) {
+		err = store.ErrNotFound // a prefix, or another provider's event (not in the list either)
 	}
 	if provider.IsNotFound(err) {
 		fail(w, http.StatusNotFound, "resource_missing", "id", "No such event: '"+id+"'")

@@ -248,6 +248,19 @@ func TestEndpointsTakeStripeEvents(t *testing.T) {
 	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"}); code == 201 {
 		t.Fatalf("a Bond event went to a Stripe endpoint: %s", body)
 	}
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("POST", "/api/v0/webhooks", bond, map[string]any{"events": []string{"card.created"}, "callback_url": e.Recv.URL + "/bond"}); code != 200 {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	code, body = e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	if code != 201 {
+		t.Fatalf("ad hoc Bond event: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	bondID := servetest.JSON(t, body)["event"].(map[string]any)["id"].(string)
+	if code, body := e.Do("GET", "/v1/events/"+bondID, bearer, nil); code != 404 {
+		t.Fatalf("GET /v1/events/<a Bond event>: %d %s", code, body)
+	}
 	if ev, err := sc.V1Events.Retrieve(ctx, id, nil); err != nil || ev.Type != "payment_intent.succeeded" {
 		t.Fatalf("retrieve: %v", err)
 	}
