@@ -6,6 +6,7 @@
 package provider
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -119,6 +120,31 @@ func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return JSONError(err)
+	}
+	return nil
+}
+
+// DecodeJSONStrict is DecodeJSON refusing fields v does not have, for
+// hookctl's own control API: a misspelt field ("subscripton") would
+// otherwise be dropped and the request run as if it was not sent.
+func DecodeJSONStrict(r *http.Request, v any) error {
+	b, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return errors.New("the request body is empty: send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return errors.New("unknown field " + name)
+		}
+		return JSONError(err)
+	}
+	if dec.More() {
+		return errors.New("the request body is not valid JSON")
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 )
@@ -117,4 +118,26 @@ func TestParallelUpdatesKeepEveryChange(t *testing.T) {
 			t.Fatalf("round %d: parallel PATCHes of different fields lost some: %s", round, body)
 		}
 	}
+}
+
+// The control API refuses fields it does not know with a 400 naming them:
+// a misspelt "subscripton" once sent the event to every subscription.
+func TestControlRefusesUnknownFields(t *testing.T) {
+	e := servetest.Start(t, nil)
+	subscribe(t, e, "card.*")
+	for _, tc := range []struct{ path, body string }{
+		{"/_hookctl/trigger", `{"type":"card.created","subscripton":"x"}`},
+		{"/_hookctl/replay", `{"failed":true,"forse":true}`},
+		{"/_hookctl/faults", `{"subscription":"x","count":1,"statuss":503}`},
+		{"/_hookctl/trigger", `{"type":"card.created"} {"type":"card.created"}`},
+	} {
+		code, body := e.Do("POST", tc.path, nil, tc.body)
+		if code != 400 || !strings.Contains(string(body), `"invalid_request"`) {
+			t.Fatalf("%s %s: %d %s", tc.path, tc.body, code, body)
+		}
+		if strings.Contains(tc.body, "subscripton") && !strings.Contains(string(body), `unknown field \"subscripton\"`) {
+			t.Fatalf("does not name the field: %s", body)
+		}
+	}
+	e.Recv.None(t, 200*time.Millisecond)
 }

@@ -131,7 +131,7 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		Data         json.RawMessage            `json:"data"`
 		Subscription string                     `json:"subscription"`
 	}
-	if err := provider.DecodeJSON(r, &in, false); err != nil {
+	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}
@@ -261,7 +261,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		Failed bool     `json:"failed"`
 		Force  bool     `json:"force"`
 	}
-	if err := provider.DecodeJSON(r, &in, false); err != nil {
+	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}
@@ -326,7 +326,7 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 		DelayMS      int64  `json:"delay_ms"`
 		Drop         bool   `json:"drop"`
 	}
-	if err := provider.DecodeJSON(r, &in, false); err != nil {
+	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}
