@@ -104,10 +104,10 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
 			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
-			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types)", a.auth(a.listMsgs)),
+			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types, channel, before, after)", a.auth(a.listMsgs)),
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
-			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message", a.auth(a.attemptsByMsg)),
-			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint", a.auth(a.attemptsByEndpoint)),
+			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message (limit, iterator, status, status_code_class, endpoint_id, event_types, channel, before, after)", a.auth(a.attemptsByMsg)),
+			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after)", a.auth(a.attemptsByEndpoint)),
 			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
 	}
@@ -925,10 +925,13 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
-	types := r.URL.Query()["event_types"]
+	lf, ok := parseListFilter(w, r)
+	if !ok {
+		return
+	}
 	var kept []*store.Event
 	for _, e := range evs {
-		if len(types) == 0 || slices.Contains(types, e.Type) {
+		if lf.msgOK(e) {
 			kept = append(kept, e)
 		}
 	}
@@ -990,20 +993,30 @@ func renderAttempt(d *store.Delivery, at *store.Attempt, endpointID string) Atte
 	return out
 }
 
-func (a *api) attempts(ctx context.Context, f store.DeliveryFilter, endpointOf func(subID string) string) ([]Attempt, error) {
+func (a *api) attempts(ctx context.Context, f store.DeliveryFilter, endpointOf func(subID string) string, lf listFilter) ([]Attempt, error) {
 	ds, err := a.s.Store.ListDeliveries(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	out := []Attempt{}
+	events := map[string]*store.Event{}
 	for _, d := range ds {
+		ev, ok := events[d.EventID]
+		if !ok && lf.needsEvent() {
+			if ev, err = a.s.Store.GetEvent(ctx, d.EventID); err != nil && !provider.IsNotFound(err) {
+				return nil, err
+			}
+			events[d.EventID] = ev
+		}
 		as, err := a.s.Store.ListAttempts(ctx, d.ID)
 		if err != nil {
 			return nil, err
 		}
 		ep := endpointOf(d.SubscriptionID)
 		for i := len(as) - 1; i >= 0; i-- {
-			out = append(out, renderAttempt(d, as[i], ep))
+			if at := renderAttempt(d, as[i], ep); lf.attemptOK(at, ev) {
+				out = append(out, at)
+			}
 		}
 	}
 	slices.SortStableFunc(out, func(x, y Attempt) int { return y.Timestamp.Compare(x.Timestamp) })
@@ -1044,7 +1057,18 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 		}
 		return ""
 	}
-	list, err := a.attempts(r.Context(), store.DeliveryFilter{EventID: e.ID}, epOf)
+	lf, ok := parseListFilter(w, r)
+	if !ok {
+		return
+	}
+	if id := r.URL.Query().Get("endpoint_id"); id != "" {
+		// An id or uid of the application's endpoints.
+		lf.endpoint = id
+		if sub, err := a.endpoint(r.Context(), app, id); err == nil {
+			lf.endpoint = sub.Metadata[MetaID]
+		}
+	}
+	list, err := a.attempts(r.Context(), store.DeliveryFilter{EventID: e.ID}, epOf, lf)
 	if a.bad(w, err) {
 		return
 	}
@@ -1057,7 +1081,11 @@ func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ep := sub.Metadata[MetaID]
-	list, err := a.attempts(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID}, func(string) string { return ep })
+	lf, ok := parseListFilter(w, r)
+	if !ok {
+		return
+	}
+	list, err := a.attempts(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID}, func(string) string { return ep }, lf)
 	if a.bad(w, err) {
 		return
 	}
@@ -1088,4 +1116,85 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusAccepted, struct{}{})
+}
+
+// listFilter is what the message and attempt lists filter by, from the
+// query as the official libraries send it (arrays comma-joined:
+// event_types=a,b).
+type listFilter struct {
+	types         []string
+	channel       string
+	before, after time.Time
+	status        int // -1: any; 0 success, 1 pending, 2 fail, 3 sending, 4 canceled
+	codeClass     int // -1: any; 0 no response, 100, 200, 300, 400, 500
+	endpoint      string
+}
+
+func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) {
+	q := r.URL.Query()
+	lf := listFilter{channel: q.Get("channel"), status: -1, codeClass: -1}
+	for _, v := range q["event_types"] {
+		for t := range strings.SplitSeq(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				lf.types = append(lf.types, t)
+			}
+		}
+	}
+	for name, at := range map[string]*time.Time{"before": &lf.before, "after": &lf.after} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				fail(w, http.StatusUnprocessableEntity, "validation", name+" must be an RFC 3339 time")
+				return lf, false
+			}
+			*at = t
+		}
+	}
+	for name, spec := range map[string]struct {
+		to    *int
+		valid []int
+	}{"status": {&lf.status, []int{0, 1, 2, 3, 4}}, "status_code_class": {&lf.codeClass, []int{0, 100, 200, 300, 400, 500}}} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || !slices.Contains(spec.valid, n) {
+				fail(w, http.StatusUnprocessableEntity, "validation", fmt.Sprintf("%s must be one of %v", name, spec.valid))
+				return lf, false
+			}
+			*spec.to = n
+		}
+	}
+	return lf, true
+}
+
+func (lf listFilter) timeOK(t time.Time) bool {
+	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after))
+}
+
+// eventOK: the message's type is one of types, and channel one of its
+// channels.
+func (lf listFilter) eventOK(e *store.Event) bool {
+	if e == nil {
+		return len(lf.types) == 0 && lf.channel == ""
+	}
+	if len(lf.types) > 0 && !slices.Contains(lf.types, e.Type) {
+		return false
+	}
+	return lf.channel == "" || slices.Contains(strings.Split(first(e.Headers[hdrChan]), ","), lf.channel)
+}
+
+func (lf listFilter) msgOK(e *store.Event) bool { return lf.eventOK(e) && lf.timeOK(e.CreatedAt) }
+
+func (lf listFilter) needsEvent() bool { return len(lf.types) > 0 || lf.channel != "" }
+
+func (lf listFilter) attemptOK(at Attempt, e *store.Event) bool {
+	if lf.status >= 0 && at.Status != lf.status {
+		return false
+	}
+	if lf.codeClass >= 0 && at.ResponseStatusCode/100*100 != lf.codeClass {
+		return false
+	}
+	if lf.endpoint != "" && at.EndpointID != lf.endpoint {
+		return false
+	}
+	return lf.timeOK(at.Timestamp) && (!lf.needsEvent() || lf.eventOK(e))
 }

@@ -386,3 +386,91 @@ func TestApplicationsSurviveRestart(t *testing.T) {
 		t.Fatal("a second application with the uid of a stored one was created")
 	}
 }
+
+// The message and attempt lists filter as the official libraries ask:
+// event_types (sent comma-joined: event_types=a,b, which once matched
+// nothing), channel, before/after, an attempt's status and status code
+// class, and listByMsg's endpoint_id.
+func TestListFilters(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/good"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The receiver answers 200; a closed port fails the bad endpoint.
+	bad, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "http://127.0.0.1:1/", FilterTypes: []string{"order.created"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, typ := range []string{"order.created", "order.paid", "user.created"} {
+		ch := []string{"ch-" + typ}
+		m, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: typ, Payload: map[string]any{}, Channels: ch}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.Id)
+		time.Sleep(5 * time.Millisecond)
+	}
+	msgs := func(o *svixgo.MessageListOptions) []string {
+		t.Helper()
+		l, err := sv.Message.List(ctx, app.Id, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range l.Data {
+			out = append(out, m.EventType)
+		}
+		return out
+	}
+	if got := msgs(&svixgo.MessageListOptions{EventTypes: &[]string{"order.created", "order.paid"}}); strings.Join(got, ",") != "order.paid,order.created" {
+		t.Fatalf("event_types=order.created,order.paid: %v", got)
+	}
+	ch := "ch-user.created"
+	if got := msgs(&svixgo.MessageListOptions{Channel: &ch}); strings.Join(got, ",") != "user.created" {
+		t.Fatalf("channel: %v", got)
+	}
+	// before/after (the Go library sends whole seconds; these are finer).
+	m1, _ := sv.Message.Get(ctx, app.Id, ids[1], nil)
+	for q, want := range map[string]string{"before": "order.created", "after": "user.created"} {
+		code, body := e.Do("GET", "/api/v1/app/"+app.Id+"/msg?"+q+"="+url.QueryEscape(m1.Timestamp.Format(time.RFC3339Nano)), bearer, nil)
+		if l := servetest.JSON(t, body)["data"].([]any); code != 200 || len(l) != 1 || l[0].(map[string]any)["eventType"] != want {
+			t.Fatalf("%s the second message: %d %s", q, code, body)
+		}
+	}
+
+	// Wait for every attempt: 3 to good, 3 (the test schedule) to bad.
+	for range 300 {
+		l, err := sv.MessageAttempt.ListByEndpoint(ctx, app.Id, bad.Id, nil)
+		if err == nil && len(l.Data) == 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	failed := models.MESSAGESTATUS_FAIL
+	l, err := sv.MessageAttempt.ListByEndpoint(ctx, app.Id, bad.Id, &svixgo.MessageAttemptListByEndpointOptions{Status: &failed})
+	if err != nil || len(l.Data) != 3 {
+		t.Fatalf("failed attempts to bad: %+v %v", l, err)
+	}
+	ok := models.MESSAGESTATUS_SUCCESS
+	if l, err = sv.MessageAttempt.ListByEndpoint(ctx, app.Id, bad.Id, &svixgo.MessageAttemptListByEndpointOptions{Status: &ok}); err != nil || len(l.Data) != 0 {
+		t.Fatalf("successful attempts to bad: %+v %v", l, err)
+	}
+	c2xx := models.STATUSCODECLASS_CODE2XX
+	if l, err = sv.MessageAttempt.ListByEndpoint(ctx, app.Id, good.Id, &svixgo.MessageAttemptListByEndpointOptions{StatusCodeClass: &c2xx, EventTypes: &[]string{"order.paid", "user.created"}}); err != nil || len(l.Data) != 2 {
+		t.Fatalf("2xx attempts of two types to good: %+v %v", l, err)
+	}
+	if l, err = sv.MessageAttempt.ListByMsg(ctx, app.Id, ids[0], &svixgo.MessageAttemptListByMsgOptions{EndpointId: &good.Id}); err != nil || len(l.Data) != 1 || l.Data[0].EndpointId != good.Id {
+		t.Fatalf("attempts of the first message to good: %+v %v", l, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/"+app.Id+"/attempt/endpoint/"+good.Id+"?status=9", bearer, nil); code != 422 {
+		t.Fatalf("status=9: %d %s", code, body)
+	}
+}
