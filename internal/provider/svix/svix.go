@@ -198,6 +198,10 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 		return
 	}
+	if in.UID != nil && !validUID(*in.UID) {
+		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+		return
+	}
 	if in.UID != nil {
 		// An application of an earlier run of the server is known by
 		// its endpoints and messages: bring it back first.
@@ -503,7 +507,11 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
 		return
 	}
-	if in.UID != nil && *in.UID != "" {
+	if in.UID != nil && !validUID(*in.UID) {
+		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+		return
+	}
+	if in.UID != nil {
 		if _, err := a.endpoint(r.Context(), app, *in.UID); err == nil {
 			fail(w, http.StatusConflict, "conflict", "An endpoint with this uid already exists")
 			return
@@ -625,7 +633,7 @@ func (a *api) getEndpoint(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		_, sub, ok := a.appEndpoint(w, r)
+		app, sub, ok := a.appEndpoint(w, r)
 		if !ok {
 			return
 		}
@@ -636,6 +644,16 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		if !patch && (in.URL == nil || strings.TrimSpace(*in.URL) == "") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
 			return
+		}
+		if in.UID != nil && *in.UID != "" { // "" removes the uid
+			if !validUID(*in.UID) {
+				fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+				return
+			}
+			if other, err := a.endpoint(r.Context(), app, *in.UID); err == nil && other.ID != sub.ID {
+				fail(w, http.StatusConflict, "conflict", "An endpoint with this uid already exists")
+				return
+			}
 		}
 		var up subscription.UpdateInput
 		up.URL = in.URL
@@ -745,6 +763,22 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 	}
 	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
 		"task": "endpoint.recover", "updatedAt": a.s.NowUTC()})
+}
+
+const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '.'"
+
+// validUID applies Svix's rule for an application's or endpoint's uid
+// (it is used in URL paths in place of the id).
+func validUID(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 const secretRule = "secret must be whsec_ followed by the base64 of 24 to 75 random bytes"

@@ -474,3 +474,33 @@ func TestListFilters(t *testing.T) {
 		t.Fatalf("status=9: %d %s", code, body)
 	}
 }
+
+// A uid is used in URL paths in place of the id: one that cannot be
+// (empty, a slash, a space) is refused as Svix refuses it, and an
+// endpoint cannot take another endpoint's uid by PATCH.
+func TestUIDRules(t *testing.T) {
+	e := servetest.Start(t, nil)
+	for _, uid := range []string{"", "has space", "a/b", strings.Repeat("x", 257)} {
+		if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": uid}); code != 422 {
+			t.Fatalf("app uid %q: %d %s", uid, code, body)
+		}
+	}
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a-1_b.c"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a-1_b.c/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "a b"}); code != 422 {
+		t.Fatalf("endpoint uid with a space: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a-1_b.c/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "one"}); code != 201 {
+		t.Fatalf("endpoint one: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a-1_b.c/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "two"}); code != 201 {
+		t.Fatalf("endpoint two: %d %s", code, body)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a-1_b.c/endpoint/two", bearer, map[string]any{"uid": "one"}); code != 409 {
+		t.Fatalf("PATCH two to one's uid: %d %s", code, body)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a-1_b.c/endpoint/two", bearer, map[string]any{"uid": "two"}); code != 200 {
+		t.Fatalf("PATCH to its own uid: %d %s", code, body)
+	}
+}
