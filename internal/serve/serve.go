@@ -84,6 +84,10 @@ type Server struct {
 	engErr   error
 	disp     *service.Dispatcher
 	lazyUI   *lazyHandler
+	// streams ends event streams (the UI's live log) when the server
+	// shuts down: they never finish by themselves.
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // lazyHandler serves the handler set once the server listens (503 before).
@@ -113,6 +117,7 @@ func New(o Options) (*Server, error) {
 		o.Host = "127.0.0.1"
 	}
 	s := &Server{opts: o, faults: &service.Faults{}}
+	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	disp := &service.Dispatcher{Store: o.Store, Catalog: o.Catalog, Schedule: o.Schedule, Now: o.Now}
 	if !o.NoWorker {
 		s.engine = delivery.New(o.Store, delivery.Config{Timeout: o.Timeout, Concurrency: o.Concurrency, Version: o.Version, OnResult: o.OnResult})
@@ -175,6 +180,16 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		}
+		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			// An event stream lives as long as its client: no write
+			// deadline, and it ends when the server shuts down (else
+			// Shutdown waited for it until its deadline).
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			defer context.AfterFunc(s.streams, cancel)()
+			r = r.WithContext(ctx)
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		}
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && !s.uiPath(p) {
 			r.URL.Path = strings.TrimRight(p, "/")
@@ -282,6 +297,7 @@ func (s *Server) URL() string {
 // Shutdown stops accepting requests, lets those in flight finish (until
 // ctx ends), then stops the worker after its attempts in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopStreams()
 	var err error
 	if s.srv != nil {
 		err = s.srv.Shutdown(ctx)

@@ -1,13 +1,17 @@
 package serve_test
 
 import (
+	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 	"github.com/hookctl/hookctl/internal/web"
 )
 
@@ -42,5 +46,47 @@ func TestUIOnUnspecifiedHostAnswersAtTheReadyURL(t *testing.T) {
 	port := e.URL[strings.LastIndex(e.URL, ":")+1:]
 	if code := get("evil.example:" + port); code != 421 {
 		t.Fatalf("another Host name: %d, want 421", code)
+	}
+}
+
+// An open event stream (the inspector's live log in a browser tab) does
+// not hold up shutdown: it ends at once, and Shutdown returns no error
+// (it waited for the stream until its deadline, ~15 s in hookctl serve,
+// and warned "context deadline exceeded").
+func TestShutdownEndsEventStreams(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := serve.New(serve.Options{Store: st, Version: "test",
+		UIFunc: func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: st, Dispatcher: d, Addr: addr, Version: "test"})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", s.URL()+"/live", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 64)
+	if n, err := resp.Body.Read(buf); err != nil || !strings.Contains(string(buf[:n]), "retry") {
+		t.Fatalf("stream: %q %v", buf[:n], err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a live stream open: %v after %s", err, time.Since(start))
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("shutdown took %s", d)
 	}
 }
