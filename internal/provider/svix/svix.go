@@ -71,9 +71,12 @@ type App struct {
 }
 
 type api struct {
-	s    *provider.Services
-	mu   sync.Mutex
-	apps map[string]*App // by id; applications live as long as the server
+	s  *provider.Services
+	mu sync.Mutex
+	// uidMu makes an endpoint uid's "is it free?" and the write that takes
+	// it one step (parallel creates with one uid made two endpoints).
+	uidMu sync.Mutex
+	apps  map[string]*App // by id; applications live as long as the server
 }
 
 // New returns the Svix-compatible API.
@@ -512,6 +515,8 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.UID != nil {
+		a.uidMu.Lock()
+		defer a.uidMu.Unlock()
 		if _, err := a.endpoint(r.Context(), app, *in.UID); err == nil {
 			fail(w, http.StatusConflict, "conflict", "An endpoint with this uid already exists")
 			return
@@ -650,6 +655,8 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 				fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 				return
 			}
+			a.uidMu.Lock()
+			defer a.uidMu.Unlock()
 			if other, err := a.endpoint(r.Context(), app, *in.UID); err == nil && other.ID != sub.ID {
 				fail(w, http.StatusConflict, "conflict", "An endpoint with this uid already exists")
 				return

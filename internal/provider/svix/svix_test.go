@@ -2,9 +2,12 @@ package svix_test
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -502,5 +505,43 @@ func TestUIDRules(t *testing.T) {
 	}
 	if code, body := e.Do("PATCH", "/api/v1/app/a-1_b.c/endpoint/two", bearer, map[string]any{"uid": "two"}); code != 200 {
 		t.Fatalf("PATCH to its own uid: %d %s", code, body)
+	}
+}
+
+// Parallel creates of endpoints with one uid make one endpoint; the
+// others are 409.
+func TestParallelCreatesWithOneUID(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	for round := range 10 {
+		uid := fmt.Sprintf("same-%d", round)
+		codes := make(chan int, 16)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", e.URL+"/api/v1/app/a/endpoint", strings.NewReader(`{"url":"`+e.Recv.URL+`","uid":"`+uid+`"}`))
+				req.Header.Set("Authorization", bearer["Authorization"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		n := map[int]int{}
+		for c := range codes {
+			n[c]++
+		}
+		if n[201] != 1 || n[409] != 15 {
+			t.Fatalf("round %d: answers %v; want one 201 and fifteen 409", round, n)
+		}
 	}
 }
