@@ -73,8 +73,9 @@ type App struct {
 type api struct {
 	s  *provider.Services
 	mu sync.Mutex
-	// uidMu makes an endpoint uid's "is it free?" and the write that takes
-	// it one step (parallel creates with one uid made two endpoints).
+	// uidMu makes an endpoint uid's (or a message eventId's) "is it
+	// free?" and the write that takes it one step (parallel creates with
+	// one uid made two endpoints).
 	uidMu sync.Mutex
 	apps  map[string]*App // by id; applications live as long as the server
 }
@@ -852,7 +853,10 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.EventID != nil && *in.EventID != "" {
-		// Idempotent on eventId within the application.
+		// Idempotent on eventId within the application: the look-up and
+		// the publish are one step (parallel sends made two messages).
+		a.uidMu.Lock()
+		defer a.uidMu.Unlock()
 		if e, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
 			provider.WriteJSON(w, http.StatusAccepted, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
 			return

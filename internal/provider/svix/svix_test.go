@@ -1,6 +1,7 @@
 package svix_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -544,4 +545,49 @@ func TestParallelCreatesWithOneUID(t *testing.T) {
 			t.Fatalf("round %d: answers %v; want one 201 and fifteen 409", round, n)
 		}
 	}
+}
+
+// Parallel messages with one eventId are one message (and one delivery).
+func TestParallelMessagesWithOneEventID(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	const rounds = 8
+	for round := range rounds {
+		var wg sync.WaitGroup
+		ids := make(chan string, 16)
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", e.URL+"/api/v1/app/a/msg", strings.NewReader(fmt.Sprintf(`{"eventType":"a.b","eventId":"evt-%d","payload":{}}`, round)))
+				req.Header.Set("Authorization", bearer["Authorization"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return
+				}
+				var m struct{ ID string }
+				json.NewDecoder(resp.Body).Decode(&m)
+				resp.Body.Close()
+				ids <- m.ID
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		seen := map[string]bool{}
+		for id := range ids {
+			seen[id] = true
+		}
+		if len(seen) != 1 {
+			t.Fatalf("round %d: 16 sends with one eventId made %d messages", round, len(seen))
+		}
+	}
+	for range rounds {
+		e.Recv.Next(t, 5*time.Second)
+	}
+	e.Recv.None(t, 300*time.Millisecond)
 }
