@@ -99,7 +99,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
 			provider.R("GET", p, "Svix: get an application by id or uid", a.auth(a.getApp)),
 			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.idem(a.createEndpoint))),
-			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator)", a.auth(a.listEndpoints)),
+			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator, order)", a.auth(a.listEndpoints)),
 			provider.R("GET", ep, "Svix: get an endpoint by id or uid", a.auth(a.getEndpoint)),
 			provider.R("PUT", ep, "Svix: update an endpoint", a.auth(a.updateEndpoint(false))),
 			provider.R("PATCH", ep, "Svix: patch an endpoint", a.auth(a.updateEndpoint(true))),
@@ -603,14 +603,28 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	}
 	// The page after the iterator's endpoint (from the start when it is
 	// not one of the application's), one more read to know if it is done.
+	// order=descending (as the libraries' ListOptions.order sends it)
+	// lists newest first; the default stays oldest first.
 	f := store.SubscriptionFilter{Limit: limit + 1}
+	switch o := r.URL.Query().Get("order"); o {
+	case "", "ascending":
+	case "descending":
+		f.Newest = true
+	default:
+		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
+		return
+	}
 	if it := r.URL.Query().Get("iterator"); it != "" {
 		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
 		if a.bad(w, err) {
 			return
 		}
 		if len(c) > 0 {
-			f.NewerThan = c[0]
+			if f.Newest {
+				f.OlderThan = c[0]
+			} else {
+				f.NewerThan = c[0]
+			}
 		}
 	}
 	subs, err := a.endpointsOf(r.Context(), app, f)
