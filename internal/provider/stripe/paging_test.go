@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v85"
 
@@ -199,5 +200,50 @@ func TestEventsListPages(t *testing.T) {
 	}
 	if n != 7 {
 		t.Fatalf("stripe-go iterated %d events, want 7", n)
+	}
+}
+
+// GET /v1/events filters by types[] (as the libraries send it: types[0]=…)
+// and created[gt|gte|lt|lte]; both were ignored, so every event came back.
+func TestEventsListFilters(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url="+e.Recv.URL+"&enabled_events[]=*"); code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	for _, typ := range []string{"payment.succeeded", "payment.failed", "refund.initiated", "payment.succeeded"} {
+		if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": typ, "provider": "saas"}); code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+	}
+	sc := client(e)
+	n := 0
+	for ev, err := range sc.V1Events.List(t.Context(), &stripego.EventListParams{Types: stripego.StringSlice([]string{"payment.failed", "refund.initiated"})}).All(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type != "payment.failed" && ev.Type != "refund.initiated" {
+			t.Fatalf("types filter let %s through", ev.Type)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("types: %d events, want 2", n)
+	}
+	now := time.Now().Unix()
+	for q, want := range map[string]int{
+		fmt.Sprintf("created[gt]=%d", now+100):                            0,
+		fmt.Sprintf("created[lte]=%d&created[gte]=%d", now+100, now-100):  4,
+		fmt.Sprintf("created[lt]=%d", now-100):                            0,
+		fmt.Sprintf("created[gte]=%d&types[]=payment.succeeded", now-100): 2,
+	} {
+		code, body := e.Do("GET", "/v1/events?"+q, bearer, nil)
+		var l struct{ Data []json.RawMessage }
+		json.Unmarshal(body, &l)
+		if code != 200 || len(l.Data) != want {
+			t.Fatalf("%s: %d, %d events; want %d", q, code, len(l.Data), want)
+		}
+	}
+	if code, body := e.Do("GET", "/v1/events?created[gt]=soon", bearer, nil); code != 400 || !bytes.Contains(body, []byte("created[gt]")) {
+		t.Fatalf("bad created: %d %s", code, body)
 	}
 }

@@ -69,7 +69,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.update))),
 			provider.R("DELETE", "/v1/webhook_endpoints/{id}", "Stripe: delete a webhook endpoint", a.auth(a.delete)),
 			provider.R("GET", "/v1/events/{id}", "Stripe: retrieve an event hookctl sent", a.auth(a.event)),
-			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, starting_after, ending_before)", a.auth(a.events)),
+			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, types[], created[gt|gte|lt|lte], starting_after, ending_before)", a.auth(a.events)),
 		},
 	}
 }
@@ -525,9 +525,17 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	// The whole list (newest first, as Stripe lists), then the page after
 	// starting_after or before ending_before: the libraries' iterators
 	// page with starting_after = the last id until has_more is false.
+	// types[] (types[0]=…, as stripe-node sends it) and created[gt|gte|
+	// lt|lte] or created=N (unix seconds), as Stripe filters events.
+	types, _ := form{q}.list("types")
+	created, ok := createdFilter(w, q)
+	if !ok {
+		return
+	}
 	var all []*store.Event
 	for _, e := range evs {
-		if delivery.ProviderIn(Providers, e.Provider) && json.Valid(e.Payload) {
+		if delivery.ProviderIn(Providers, e.Provider) && json.Valid(e.Payload) &&
+			(len(types) == 0 || slices.Contains(types, e.Type)) && created(e.CreatedAt.Unix()) {
 			ev := e.Event
 			all = append(all, &ev)
 		}
@@ -569,4 +577,40 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 		out.Data = append(out.Data, json.RawMessage(e.Payload))
 	}
 	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+// createdFilter reads Stripe's created filter: created=N, or any of
+// created[gt], created[gte], created[lt], created[lte] (unix seconds).
+func createdFilter(w http.ResponseWriter, q url.Values) (func(int64) bool, bool) {
+	type bound struct {
+		key string
+		ok  func(t, v int64) bool
+	}
+	var checks []func(int64) bool
+	for _, b := range []bound{
+		{"created", func(t, v int64) bool { return t == v }},
+		{"created[gt]", func(t, v int64) bool { return t > v }},
+		{"created[gte]", func(t, v int64) bool { return t >= v }},
+		{"created[lt]", func(t, v int64) bool { return t < v }},
+		{"created[lte]", func(t, v int64) bool { return t <= v }},
+	} {
+		s := q.Get(b.key)
+		if s == "" {
+			continue
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "parameter_invalid_integer", b.key, "Invalid integer: "+s)
+			return nil, false
+		}
+		checks = append(checks, func(t int64) bool { return b.ok(t, v) })
+	}
+	return func(t int64) bool {
+		for _, c := range checks {
+			if !c(t) {
+				return false
+			}
+		}
+		return true
+	}, true
 }
