@@ -74,6 +74,9 @@ type CreateInput struct {
 // secret unless one is given.
 func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscription, error) {
 	sub := &store.Subscription{Status: store.StatusEnabled, Description: strings.TrimSpace(in.Description), Metadata: in.Metadata}
+	if err := checkText(sub); err != nil {
+		return nil, err
+	}
 	var err error
 	if sub.CallbackURL, err = ValidateURL(in.URL); err != nil {
 		return nil, err
@@ -212,9 +215,11 @@ func (s *Service) UpdateWith(ctx context.Context, idOrPrefix string, in UpdateIn
 			}
 		}
 		if fn != nil {
-			return fn(sub)
+			if err := fn(sub); err != nil {
+				return err
+			}
 		}
-		return nil
+		return checkText(sub)
 	})
 }
 
@@ -257,6 +262,9 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 	}
 	if in.Description != nil {
 		sub.Description = strings.TrimSpace(*in.Description)
+		if err := checkText(sub); err != nil {
+			return err
+		}
 	}
 	if in.Method != nil {
 		if sub.Method, err = ValidateMethod(*in.Method); err != nil {
@@ -448,10 +456,29 @@ func (s *Service) ValidateEvents(items []string) ([]string, error) {
 	return events, nil
 }
 
+// checkText refuses a NUL character in the subscription's free text (its
+// description and metadata): PostgreSQL cannot store one in text or
+// jsonb, so it was a store error there (a 500 from serve's APIs) while
+// SQLite kept it.
+func checkText(sub *store.Subscription) error {
+	if strings.ContainsRune(sub.Description, 0) {
+		return inputErr(nil, "the description contains a NUL character (\\u0000)")
+	}
+	for k, v := range sub.Metadata {
+		if strings.ContainsRune(k, 0) || strings.ContainsRune(v, 0) {
+			return inputErr(nil, "metadata %q contains a NUL character (\\u0000)", strings.ReplaceAll(k, "\x00", ""))
+		}
+	}
+	return nil
+}
+
 func checkPatternSyntax(p string) error {
 	hint := []string{"use exact names (card.created), a prefix pattern (card.*) or * for every event"}
 	if p == "*" {
 		return nil
+	}
+	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return inputErr(hint, "invalid event %q: it contains a control character", p)
 	}
 	if strings.ContainsAny(p, " \t\r\n") {
 		return inputErr(hint, "invalid event %q: it contains whitespace", p)

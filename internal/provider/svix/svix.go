@@ -202,6 +202,10 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 		return
 	}
+	if strings.ContainsRune(in.Name, 0) {
+		fail(w, http.StatusUnprocessableEntity, "validation", "name contains a NUL character (\\u0000)")
+		return
+	}
 	if in.UID != nil && !validUID(*in.UID) {
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
@@ -791,17 +795,23 @@ const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '
 
 // validUID applies Svix's rule for an application's or endpoint's uid
 // (it is used in URL paths in place of the id).
-func validUID(s string) bool {
-	if len(s) < 1 || len(s) > 256 {
+func validUID(s string) bool { return validName(s, 256, "") }
+
+// validName: 1 to max characters, letters, digits, '-', '_', '.' and the
+// extra ones given.
+func validName(s string, max int, extra string) bool {
+	if len(s) < 1 || len(s) > max {
 		return false
 	}
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || strings.ContainsRune(extra, c)) {
 			return false
 		}
 	}
 	return true
 }
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 const secretRule = "secret must be whsec_ followed by the base64 of 24 to 75 random bytes"
 
@@ -860,6 +870,21 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.TrimSpace(in.EventType) == "" {
 		fail(w, http.StatusUnprocessableEntity, "validation", "eventType is required")
+		return
+	}
+	// Svix's rules for names (a NUL in one was a 500 on PostgreSQL).
+	if !validName(in.EventType, 256, "") {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventType must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
+		return
+	}
+	for _, c := range in.Channels {
+		if !validName(c, 128, ":") {
+			fail(w, http.StatusUnprocessableEntity, "validation", "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")
+			return
+		}
+	}
+	if in.EventID != nil && (len(*in.EventID) > 256 || strings.ContainsFunc(*in.EventID, isControl)) {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventId must be at most 256 characters, none of them a control character")
 		return
 	}
 	if len(in.Payload) == 0 || in.Payload[0] != '{' {
