@@ -73,6 +73,9 @@ type API struct {
 	Prefixes []string
 	Routes   []Route
 	NotFound http.HandlerFunc
+	// BadRequest answers a request refused before routing (its URL holds
+	// a NUL or bytes that are not UTF-8), in the API's error shape.
+	BadRequest func(w http.ResponseWriter, r *http.Request, msg string)
 	// Reset, when set, forgets what the API keeps outside the store
 	// (POST /_hookctl/reset).
 	Reset func()

@@ -41,6 +41,9 @@ func (c *control) api() *provider.API {
 		Name:     "hookctl",
 		Prefixes: []string{"/_hookctl/"},
 		NotFound: c.notFound,
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Liveness: 200 while the server runs", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -191,6 +193,17 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 			r = r.WithContext(ctx)
 			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		}
+		if !cleanURL(r.URL) {
+			// No id, cursor or filter can hold these; PostgreSQL refuses
+			// them in a query (a store error, so a 500, before).
+			const msg = "the URL holds a NUL character or bytes that are not UTF-8"
+			if a := s.apiOf(r.URL.Path); a != nil && a.BadRequest != nil {
+				a.BadRequest(w, r, msg)
+			} else {
+				http.Error(w, msg, http.StatusBadRequest)
+			}
+			return
+		}
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && !s.uiPath(p) {
 			r.URL.Path = strings.TrimRight(p, "/")
 			if r.URL.Path == "" {
@@ -200,6 +213,38 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// cleanURL reports whether the decoded path and query are UTF-8 with no
+// NUL character.
+func cleanURL(u *url.URL) bool {
+	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	if !ok(u.Path) {
+		return false
+	}
+	for k, vs := range u.Query() {
+		if !ok(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !ok(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// apiOf is the API owning path (nil: the UI's or the index).
+func (s *Server) apiOf(p string) *provider.API {
+	for _, a := range s.apis {
+		for _, pre := range a.Prefixes {
+			if strings.HasPrefix(p+"/", pre) {
+				return a
+			}
+		}
+	}
+	return nil
 }
 
 // uiPath: paths the UI owns keep their slash.

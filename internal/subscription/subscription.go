@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/signature"
@@ -456,17 +457,18 @@ func (s *Service) ValidateEvents(items []string) ([]string, error) {
 	return events, nil
 }
 
-// checkText refuses a NUL character in the subscription's free text (its
-// description and metadata): PostgreSQL cannot store one in text or
-// jsonb, so it was a store error there (a 500 from serve's APIs) while
-// SQLite kept it.
+// checkText refuses a NUL character or bytes that are not UTF-8 in the
+// subscription's free text (its description and metadata): PostgreSQL
+// cannot store them in text or jsonb, so they were a store error there
+// (a 500 from serve's APIs) while SQLite kept them.
 func checkText(sub *store.Subscription) error {
-	if strings.ContainsRune(sub.Description, 0) {
-		return inputErr(nil, "the description contains a NUL character (\\u0000)")
+	bad := func(s string) bool { return strings.ContainsRune(s, 0) || !utf8.ValidString(s) }
+	if bad(sub.Description) {
+		return inputErr(nil, "the description contains a NUL character (\\u0000) or bytes that are not UTF-8")
 	}
 	for k, v := range sub.Metadata {
-		if strings.ContainsRune(k, 0) || strings.ContainsRune(v, 0) {
-			return inputErr(nil, "metadata %q contains a NUL character (\\u0000)", strings.ReplaceAll(k, "\x00", ""))
+		if bad(k) || bad(v) {
+			return inputErr(nil, "metadata %q contains a NUL character (\\u0000) or bytes that are not UTF-8", strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?"))
 		}
 	}
 	return nil
@@ -477,8 +479,8 @@ func checkPatternSyntax(p string) error {
 	if p == "*" {
 		return nil
 	}
-	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return inputErr(hint, "invalid event %q: it contains a control character", p)
+	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) || !utf8.ValidString(p) {
+		return inputErr(hint, "invalid event %q: it contains a control character or bytes that are not UTF-8", p)
 	}
 	if strings.ContainsAny(p, " \t\r\n") {
 		return inputErr(hint, "invalid event %q: it contains whitespace", p)

@@ -45,6 +45,9 @@ func New(s *provider.Services) *provider.API {
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "route_not_found", "No route "+r.Method+" "+r.URL.Path)
 		},
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			fail(w, http.StatusBadRequest, "invalid_request", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v0/webhooks", "Bond v0: create a webhook subscription", a.auth(a.create(v0))),
 			provider.R("GET", "/api/v0/webhooks", "Bond v0: list webhook subscriptions", a.auth(a.list(v0))),

@@ -82,6 +82,13 @@ func New(s *provider.Services) *provider.API {
 			}
 			fail(w, v, http.StatusNotFound, 3, "INVALID_API_OPERATION", r.Method+" "+r.URL.Path)
 		},
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			v := v2
+			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
+				v = v1
+			}
+			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY)", a.auth(v1, a.search(v1))),
 			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),

@@ -62,6 +62,9 @@ func New(s *provider.Services) *provider.API {
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")
 		},
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			fail(w, http.StatusBadRequest, "", "", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/v1/webhook_endpoints", "Stripe: create a webhook endpoint (form: url, enabled_events[], description, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.create))),
 			provider.R("GET", "/v1/webhook_endpoints", "Stripe: list webhook endpoints (limit, starting_after, ending_before)", a.auth(a.list)),
@@ -284,8 +287,16 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func paramOf(err error) string {
-	if err != nil && strings.Contains(err.Error(), "URL") {
+	if err == nil {
+		return "enabled_events"
+	}
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "URL"):
 		return "url"
+	case strings.Contains(msg, "description"):
+		return "description"
+	case strings.Contains(msg, "metadata"):
+		return "metadata"
 	}
 	return "enabled_events"
 }

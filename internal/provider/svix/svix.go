@@ -89,6 +89,9 @@ func New(s *provider.Services) *provider.API {
 		Name:     "svix",
 		Prefixes: []string{"/api/v1/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			fail(w, http.StatusUnprocessableEntity, "validation", msg)
+		},
 		Reset: func() {
 			a.mu.Lock()
 			clear(a.apps)
