@@ -26,7 +26,7 @@ type Services struct {
 	Store    store.Store
 	Catalog  *catalog.Catalog
 	Subs     *subscription.Service // event names checked against the catalog
-	Loose    *subscription.Service // event names checked for syntax only (Svix, Stripe)
+	Loose    *subscription.Service // event names checked for syntax only (Svix: any event type)
 	Dispatch *service.Dispatcher
 	// APIKey, when set, is the only credential accepted; else any
 	// non-empty one is.

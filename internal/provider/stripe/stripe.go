@@ -278,7 +278,7 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 			meta[metaPrefix+k] = v
 		}
 	}
-	sub, err := a.s.Loose.Create(r.Context(), subscription.CreateInput{URL: f.get("url"), Events: events, Description: f.get("description"),
+	sub, err := a.s.Subs.Create(r.Context(), subscription.CreateInput{URL: f.get("url"), Events: events, Description: f.get("description"),
 		Provider: Providers, Scheme: "stripe", Metadata: meta})
 	if a.bad(w, err, paramOf(err)) {
 		return
@@ -392,7 +392,7 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		provider.WriteJSON(w, http.StatusOK, render(sub, false))
 		return
 	}
-	sub, err = a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
+	sub, err = a.s.Subs.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
 		if status != "" {
 			cur.Status = status
 		}
