@@ -204,6 +204,13 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 			}
 			return
 		}
+		if s.opts.UI != nil && !s.loopbackOnly() && s.apiOf(r.URL.Path) == nil && !loopbackPeer(r) {
+			// The inspector has no API key check: on a server reachable
+			// from other machines (--host 0.0.0.0 --api-key) it answers
+			// this machine only (a Host header is no proof of that).
+			http.Error(w, "hookctl: the inspector answers only on this machine (the APIs take --api-key); open it at "+s.URL()+"/ there", http.StatusForbidden)
+			return
+		}
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && !s.uiPath(p) {
 			r.URL.Path = strings.TrimRight(p, "/")
 			if r.URL.Path == "" {
@@ -213,6 +220,25 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// loopbackOnly reports whether the server listens on loopback only.
+func (s *Server) loopbackOnly() bool {
+	if s.opts.Host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(s.opts.Host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackPeer reports whether the request comes from this machine.
+func loopbackPeer(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // cleanURL reports whether the decoded path and query are UTF-8 with no

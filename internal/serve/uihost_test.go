@@ -3,6 +3,7 @@ package serve_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,5 +89,36 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("shutdown took %s", d)
+	}
+}
+
+// With --host 0.0.0.0 --api-key the APIs need the key but the inspector
+// has none: it answers requests from this machine only, whatever Host
+// they send (another machine could send Host: 127.0.0.1:PORT); the APIs
+// still answer others with their key.
+func TestUIRefusesOtherMachinesOnAnExposedServer(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) {
+		o.Host, o.APIKey = "0.0.0.0", "k"
+		o.UIFunc = func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: o.Store, Dispatcher: d, Addr: addr, Version: "test"})
+		}
+	})
+	host := strings.TrimPrefix(e.URL, "http://")
+	serveAs := func(remote, path string) int {
+		req := httptest.NewRequest("GET", "http://"+host+path, nil)
+		req.RemoteAddr = remote
+		req.Header.Set("Authorization", "Bearer k")
+		rec := httptest.NewRecorder()
+		e.Server.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := serveAs("192.0.2.7:40000", "/"); code != 403 {
+		t.Fatalf("the inspector to another machine: %d, want 403", code)
+	}
+	if code := serveAs("127.0.0.1:40000", "/"); code != 200 {
+		t.Fatalf("the inspector to this machine: %d, want 200", code)
+	}
+	if code := serveAs("192.0.2.7:40000", "/_hookctl/health"); code != 200 {
+		t.Fatalf("the control API to another machine with the key: %d", code)
 	}
 }
