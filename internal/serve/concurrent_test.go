@@ -141,3 +141,29 @@ func TestControlRefusesUnknownFields(t *testing.T) {
 	}
 	e.Recv.None(t, 200*time.Millisecond)
 }
+
+// The control API's lists say when they were cut at the limit (has_more):
+// a suite counting failed deliveries got 100 with no sign of more.
+func TestControlListsSayWhenCut(t *testing.T) {
+	e := servetest.Start(t, nil)
+	subscribe(t, e, "card.*")
+	for range 3 {
+		if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"}); code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+	}
+	for path, want := range map[string]bool{
+		"/_hookctl/events?limit=2": true, "/_hookctl/events?limit=3": false,
+		"/_hookctl/deliveries?limit=2": true, "/_hookctl/deliveries": false,
+	} {
+		code, body := e.Do("GET", path, nil, nil)
+		m := servetest.JSON(t, body)
+		n := 2
+		if !want {
+			n = 3
+		}
+		if code != 200 || m["has_more"] != want || len(m["data"].([]any)) != n {
+			t.Fatalf("%s: %d %s; want has_more %v and %d items", path, code, body, want, n)
+		}
+	}
+}

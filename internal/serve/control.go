@@ -47,8 +47,8 @@ func (c *control) api() *provider.API {
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Liveness: 200 while the server runs", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),
-			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?limit=)", c.auth(c.events)),
-			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?limit=)", c.auth(c.deliveries)),
+			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?source=, ?limit=; has_more when cut)", c.auth(c.events)),
+			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
 			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
@@ -204,18 +204,21 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "limit must be between 1 and 1000")
 		return
 	}
-	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"), Source: r.URL.Query().Get("source"), Limit: limit})
+	// One more than the limit: has_more tells a test that the list was
+	// cut (it was cut silently).
+	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"), Source: r.URL.Query().Get("source"), Limit: limit + 1})
 	if err != nil {
 		c.storeFail(w, err)
 		return
 	}
+	more := len(evs) > limit
 	out := []eventJSON{}
-	for _, e := range evs {
+	for _, e := range evs[:min(limit, len(evs))] {
 		j := toEventJSON(&e.Event)
 		j.Pending, j.Succeeded, j.Failed = &e.Pending, &e.Succeeded, &e.Failed
 		out = append(out, j)
 	}
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "has_more": more})
 }
 
 func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
@@ -232,16 +235,17 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
-		SubscriptionID: q.Get("subscription"), EventID: q.Get("event_id"), Limit: limit, Newest: true})
+		SubscriptionID: q.Get("subscription"), EventID: q.Get("event_id"), Limit: limit + 1, Newest: true})
 	if err != nil {
 		c.storeFail(w, err)
 		return
 	}
+	more := len(ds) > limit
 	out := []delivery.DeliveryJSON{}
-	for _, d := range ds {
+	for _, d := range ds[:min(limit, len(ds))] {
 		out = append(out, delivery.ToJSON(d, "", nil))
 	}
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "has_more": more})
 }
 
 func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
