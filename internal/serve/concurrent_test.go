@@ -2,16 +2,20 @@ package serve_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // parallel sends the requests at once and returns the failures.
@@ -165,5 +169,47 @@ func TestControlListsSayWhenCut(t *testing.T) {
 		if code != 200 || m["has_more"] != want || len(m["data"].([]any)) != n {
 			t.Fatalf("%s: %d %s; want has_more %v and %d items", path, code, body, want, n)
 		}
+	}
+}
+
+// createRecorder records the status each subscription is created with.
+type createRecorder struct {
+	store.Store
+	mu       sync.Mutex
+	statuses []string
+}
+
+func (c *createRecorder) CreateSubscription(ctx context.Context, s *store.Subscription) error {
+	c.mu.Lock()
+	c.statuses = append(c.statuses, s.Status)
+	c.mu.Unlock()
+	return c.Store.CreateSubscription(ctx, s)
+}
+
+// An endpoint or webhook created with "disabled" is never enabled, not
+// even between its creation and a status change (it was created enabled,
+// then disabled: a message sent in between was delivered to it).
+func TestCreatedDisabledIsNeverEnabled(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &createRecorder{Store: st}
+	e := servetest.StartWith(t, rec, nil)
+	sv := map[string]string{"Authorization": "Bearer k"}
+	if code, body := e.Do("POST", "/api/v1/app", sv, map[string]any{"name": "a", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", sv, map[string]any{"url": e.Recv.URL, "disabled": true}); code != 201 || servetest.JSON(t, body)["disabled"] != true {
+		t.Fatalf("svix: %d %s", code, body)
+	}
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("POST", "/api/v0.1/webhooks", bond, map[string]any{"events": []string{"card.created"}, "url": e.Recv.URL, "status": "STATUS_DISABLED"}); code != 201 || !strings.Contains(string(body), "STATUS_DISABLED") {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if fmt.Sprint(rec.statuses) != "[disabled disabled]" {
+		t.Fatalf("created with %v", rec.statuses)
 	}
 }

@@ -69,12 +69,19 @@ type CreateInput struct {
 	Headers     []string
 	Secret      string // "" = generate
 	Metadata    map[string]string
+	// Disabled creates it disabled (an API's "disabled": true): nothing
+	// is delivered to it, not even between its creation and a status
+	// change.
+	Disabled bool
 }
 
 // Create validates in and stores an enabled subscription with a fresh
 // secret unless one is given.
 func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscription, error) {
 	sub := &store.Subscription{Status: store.StatusEnabled, Description: strings.TrimSpace(in.Description), Metadata: in.Metadata}
+	if in.Disabled {
+		sub.Status = store.StatusDisabled
+	}
 	if err := checkText(sub); err != nil {
 		return nil, err
 	}

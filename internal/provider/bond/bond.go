@@ -281,14 +281,9 @@ func (a *api) create(v version) http.HandlerFunc {
 			desc = *in.Description
 		}
 		sub, err := a.s.Subs.Create(r.Context(), subscription.CreateInput{URL: *u, Events: events, Description: desc, Provider: "bond",
-			Metadata: map[string]string{"created_by": "serve:bond", "identity": r.Header.Get("Identity")}})
+			Metadata: map[string]string{"created_by": "serve:bond", "identity": r.Header.Get("Identity")}, Disabled: status == store.StatusDisabled})
 		if a.bad(w, err) {
 			return
-		}
-		if status == store.StatusDisabled {
-			if sub, _, err = a.s.Subs.SetStatus(r.Context(), sub.ID, status); a.bad(w, err) {
-				return
-			}
 		}
 		code := http.StatusCreated
 		if v == v0 {

@@ -550,14 +550,10 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		}
 		ci.Secret = *in.Secret
 	}
+	ci.Disabled = in.Disabled != nil && *in.Disabled
 	sub, err := a.s.Loose.Create(r.Context(), ci)
 	if a.bad(w, err) {
 		return
-	}
-	if in.Disabled != nil && *in.Disabled {
-		if sub, _, err = a.s.Loose.SetStatus(r.Context(), sub.ID, store.StatusDisabled); a.bad(w, err) {
-			return
-		}
 	}
 	provider.WriteJSON(w, http.StatusCreated, render(sub))
 }
