@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -169,12 +170,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if err := s.Start(ctx); err != nil {
-		var oe *net.OpError
-		if errors.As(err, &oe) {
-			return cli.Envf("cannot listen on %s:%d: %v", opts.Host, opts.Port, oe.Err).
-				Hint("pick another --port, or --port 0 for a free one")
-		}
-		return cli.Envf("cannot listen: %v", err)
+		return listenError(opts.Host, opts.Port, err)
 	}
 	if ios.JSON() {
 		if err := ui.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: s.URL(), APIs: s.APIs()}); err != nil {
@@ -198,4 +194,28 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintln(ios.ErrOut, "Stopped.")
 	return nil
+}
+
+// listenError says why the server could not listen, with a hint about the
+// flag at fault: the port (taken, privileged) or the host (a name that
+// does not resolve, an address this machine does not have).
+func listenError(host string, port int, err error) error {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return cli.Usagef("invalid --host %s: %s", host, dns.Err).
+			Hint("give an address of this machine: 127.0.0.1 (the default), ::1, or 0.0.0.0 with --api-key")
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return cli.Envf("cannot listen on %s: this machine has no such address", net.JoinHostPort(host, strconv.Itoa(port))).
+			Hint("--host must be an address of this machine: 127.0.0.1 (the default), ::1, or 0.0.0.0 with --api-key")
+	case errors.Is(err, syscall.EACCES):
+		return cli.Envf("cannot listen on %s: permission denied", net.JoinHostPort(host, strconv.Itoa(port))).
+			Hint("ports below 1024 need privileges: pick another --port, or --port 0 for a free one")
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return cli.Envf("cannot listen on %s: %v", net.JoinHostPort(host, strconv.Itoa(port)), oe.Err).
+			Hint("pick another --port, or --port 0 for a free one")
+	}
+	return cli.Envf("cannot listen: %v", err)
 }

@@ -492,6 +492,10 @@ func TestMatches(t *testing.T) {
 	if Matches(s, "card.created", "bond") {
 		t.Error("a mono subscription must not take bond events")
 	}
+	s.Provider = "saas,stripe"
+	if !Matches(s, "card.created", "stripe") || !Matches(s, "card.created", "saas") || Matches(s, "card.created", "bond") {
+		t.Error("a subscription of saas and stripe takes the events of both, and only theirs")
+	}
 	s.Provider, s.Status = "", store.StatusDisabled
 	if Matches(s, "card.created", "bond") {
 		t.Error("a disabled subscription takes nothing")

@@ -14,12 +14,14 @@ import (
 var ErrNoSubscription = errors.New("no enabled subscription matches the event")
 
 // Matches reports whether subscription s takes events of eventType from
-// provider: enabled, same provider (or any), and one pattern matches.
+// provider: enabled, same provider (or any; s.Provider may list several,
+// comma-separated: a Stripe-style endpoint takes saas and stripe events),
+// and one pattern matches.
 func Matches(s *store.Subscription, eventType, provider string) bool {
 	if s.Status != store.StatusEnabled {
 		return false
 	}
-	if s.Provider != "" && provider != "" && !strings.EqualFold(s.Provider, provider) {
+	if s.Provider != "" && provider != "" && !ProviderIn(s.Provider, provider) {
 		return false
 	}
 	for _, p := range s.Events {
@@ -115,4 +117,14 @@ func EnqueueBatch(ctx context.Context, st store.Store, events []*store.Event, de
 		}
 	}
 	return nil
+}
+
+// ProviderIn reports whether provider is one of list (comma-separated).
+func ProviderIn(list, provider string) bool {
+	for p := range strings.SplitSeq(list, ",") {
+		if strings.EqualFold(strings.TrimSpace(p), provider) {
+			return true
+		}
+	}
+	return false
 }

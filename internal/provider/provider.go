@@ -6,6 +6,7 @@
 package provider
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -25,12 +26,15 @@ type Services struct {
 	Store    store.Store
 	Catalog  *catalog.Catalog
 	Subs     *subscription.Service // event names checked against the catalog
-	Loose    *subscription.Service // event names checked for syntax only (Svix, Stripe)
+	Loose    *subscription.Service // event names checked for syntax only (Svix: any event type)
 	Dispatch *service.Dispatcher
 	// APIKey, when set, is the only credential accepted; else any
 	// non-empty one is.
 	APIKey string
 	Now    func() time.Time
+	// Idempotency replays POSTs sent again with the same idempotency key
+	// (nil: no replay).
+	Idempotency *Idempotency
 }
 
 // NowUTC is the services' clock.
@@ -69,6 +73,9 @@ type API struct {
 	Prefixes []string
 	Routes   []Route
 	NotFound http.HandlerFunc
+	// BadRequest answers a request refused before routing (its URL holds
+	// a NUL or bytes that are not UTF-8), in the API's error shape.
+	BadRequest func(w http.ResponseWriter, r *http.Request, msg string)
 	// Reset, when set, forgets what the API keeps outside the store
 	// (POST /_hookctl/reset).
 	Reset func()
@@ -95,7 +102,7 @@ func ReadBody(r *http.Request) ([]byte, error) {
 	}
 	b, err := io.ReadAll(r.Body)
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if errors.As(err, &mbe) || errors.Is(err, ErrTooLarge) {
 		return nil, ErrTooLarge
 	}
 	return b, err
@@ -116,6 +123,31 @@ func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return JSONError(err)
+	}
+	return nil
+}
+
+// DecodeJSONStrict is DecodeJSON refusing fields v does not have, for
+// hookctl's own control API: a misspelt field ("subscripton") would
+// otherwise be dropped and the request run as if it was not sent.
+func DecodeJSONStrict(r *http.Request, v any) error {
+	b, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return errors.New("the request body is empty: send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return errors.New("unknown field " + name)
+		}
+		return JSONError(err)
+	}
+	if dec.More() {
+		return errors.New("the request body is not valid JSON")
 	}
 	return nil
 }

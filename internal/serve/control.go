@@ -41,11 +41,14 @@ func (c *control) api() *provider.API {
 		Name:     "hookctl",
 		Prefixes: []string{"/_hookctl/"},
 		NotFound: c.notFound,
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Liveness: 200 while the server runs", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),
-			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?limit=)", c.auth(c.events)),
-			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?limit=)", c.auth(c.deliveries)),
+			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?source=, ?limit=; has_more when cut)", c.auth(c.events)),
+			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
 			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
@@ -131,7 +134,7 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		Data         json.RawMessage            `json:"data"`
 		Subscription string                     `json:"subscription"`
 	}
-	if err := provider.DecodeJSON(r, &in, false); err != nil {
+	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}
@@ -201,18 +204,21 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "limit must be between 1 and 1000")
 		return
 	}
-	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"), Source: r.URL.Query().Get("source"), Limit: limit})
+	// One more than the limit: has_more tells a test that the list was
+	// cut (it was cut silently).
+	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"), Source: r.URL.Query().Get("source"), Limit: limit + 1})
 	if err != nil {
 		c.storeFail(w, err)
 		return
 	}
+	more := len(evs) > limit
 	out := []eventJSON{}
-	for _, e := range evs {
+	for _, e := range evs[:min(limit, len(evs))] {
 		j := toEventJSON(&e.Event)
 		j.Pending, j.Succeeded, j.Failed = &e.Pending, &e.Succeeded, &e.Failed
 		out = append(out, j)
 	}
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "has_more": more})
 }
 
 func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
@@ -229,16 +235,17 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
-		SubscriptionID: q.Get("subscription"), EventID: q.Get("event_id"), Limit: limit, Newest: true})
+		SubscriptionID: q.Get("subscription"), EventID: q.Get("event_id"), Limit: limit + 1, Newest: true})
 	if err != nil {
 		c.storeFail(w, err)
 		return
 	}
+	more := len(ds) > limit
 	out := []delivery.DeliveryJSON{}
-	for _, d := range ds {
+	for _, d := range ds[:min(limit, len(ds))] {
 		out = append(out, delivery.ToJSON(d, "", nil))
 	}
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "has_more": more})
 }
 
 func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
@@ -261,7 +268,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		Failed bool     `json:"failed"`
 		Force  bool     `json:"force"`
 	}
-	if err := provider.DecodeJSON(r, &in, false); err != nil {
+	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}
@@ -309,6 +316,7 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.faults.Clear()
+	c.svc.Idempotency.Reset()
 	for _, a := range c.server.apis {
 		if a.Reset != nil {
 			a.Reset()
@@ -325,7 +333,7 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 		DelayMS      int64  `json:"delay_ms"`
 		Drop         bool   `json:"drop"`
 	}
-	if err := provider.DecodeJSON(r, &in, false); err != nil {
+	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -84,6 +86,10 @@ type Server struct {
 	engErr   error
 	disp     *service.Dispatcher
 	lazyUI   *lazyHandler
+	// streams ends event streams (the UI's live log) when the server
+	// shuts down: they never finish by themselves.
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // lazyHandler serves the handler set once the server listens (503 before).
@@ -113,6 +119,7 @@ func New(o Options) (*Server, error) {
 		o.Host = "127.0.0.1"
 	}
 	s := &Server{opts: o, faults: &service.Faults{}}
+	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	disp := &service.Dispatcher{Store: o.Store, Catalog: o.Catalog, Schedule: o.Schedule, Now: o.Now}
 	if !o.NoWorker {
 		s.engine = delivery.New(o.Store, delivery.Config{Timeout: o.Timeout, Concurrency: o.Concurrency, Version: o.Version, OnResult: o.OnResult})
@@ -141,6 +148,8 @@ func New(o Options) (*Server, error) {
 		Dispatch: disp,
 		APIKey:   o.APIKey,
 		Now:      o.Now,
+		// Stripe's and Svix's libraries retry POSTs with one key.
+		Idempotency: &provider.Idempotency{Now: o.Now},
 	}
 	s.apis = []*provider.API{bond.New(svc), stripe.New(svc), svix.New(svc), mambu.New(svc)}
 	ctl := &control{svc: svc, faults: s.faults, allowReset: o.AllowReset, server: s}
@@ -174,6 +183,34 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		}
+		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			// An event stream lives as long as its client: no write
+			// deadline, and it ends when the server shuts down (else
+			// Shutdown waited for it until its deadline).
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			defer context.AfterFunc(s.streams, cancel)()
+			r = r.WithContext(ctx)
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		}
+		if !cleanURL(r.URL) {
+			// No id, cursor or filter can hold these; PostgreSQL refuses
+			// them in a query (a store error, so a 500, before).
+			const msg = "the URL holds a NUL character or bytes that are not UTF-8"
+			if a := s.apiOf(r.URL.Path); a != nil && a.BadRequest != nil {
+				a.BadRequest(w, r, msg)
+			} else {
+				http.Error(w, msg, http.StatusBadRequest)
+			}
+			return
+		}
+		if s.opts.UI != nil && !s.loopbackOnly() && s.apiOf(r.URL.Path) == nil && !loopbackPeer(r) {
+			// The inspector has no API key check: on a server reachable
+			// from other machines (--host 0.0.0.0 --api-key) it answers
+			// this machine only (a Host header is no proof of that).
+			http.Error(w, "hookctl: the inspector answers only on this machine (the APIs take --api-key); open it at "+s.URL()+"/ there", http.StatusForbidden)
+			return
+		}
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && !s.uiPath(p) {
 			r.URL.Path = strings.TrimRight(p, "/")
 			if r.URL.Path == "" {
@@ -183,6 +220,57 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// loopbackOnly reports whether the server listens on loopback only.
+func (s *Server) loopbackOnly() bool {
+	if s.opts.Host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(s.opts.Host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackPeer reports whether the request comes from this machine.
+func loopbackPeer(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// cleanURL reports whether the decoded path and query are UTF-8 with no
+// NUL character.
+func cleanURL(u *url.URL) bool {
+	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	if !ok(u.Path) {
+		return false
+	}
+	for k, vs := range u.Query() {
+		if !ok(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !ok(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// apiOf is the API owning path (nil: the UI's or the index).
+func (s *Server) apiOf(p string) *provider.API {
+	for _, a := range s.apis {
+		for _, pre := range a.Prefixes {
+			if strings.HasPrefix(p+"/", pre) {
+				return a
+			}
+		}
+	}
+	return nil
 }
 
 // uiPath: paths the UI owns keep their slash.
@@ -221,7 +309,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	if s.lazyUI != nil {
-		h, err := s.opts.UIFunc(ln.Addr().String(), s.disp)
+		h, err := s.opts.UIFunc(uiAddr(ln.Addr().(*net.TCPAddr)), s.disp)
 		if err != nil {
 			ln.Close()
 			return err
@@ -253,6 +341,17 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
+// uiAddr is the address the UI checks Host headers against: on an
+// unspecified address (--host 0.0.0.0) it is the loopback one, which the
+// ready line prints, so the UI answers there and still refuses other
+// names (it has no API key check of its own).
+func uiAddr(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return a.String()
+}
+
 // URL is the server's base URL.
 func (s *Server) URL() string {
 	if s.ln == nil {
@@ -269,6 +368,7 @@ func (s *Server) URL() string {
 // Shutdown stops accepting requests, lets those in flight finish (until
 // ctx ends), then stops the worker after its attempts in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopStreams()
 	var err error
 	if s.srv != nil {
 		err = s.srv.Shutdown(ctx)

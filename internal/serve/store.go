@@ -21,6 +21,17 @@ func (f forgetful) UpdateSubscription(ctx context.Context, s *store.Subscription
 	return err
 }
 
+// UpdateSubscriptionFunc keeps the store's atomic update (the row locked
+// while fn runs) behind the wrapper: without it every API update was a
+// plain read-modify-write and parallel edits reverted each other.
+func (f forgetful) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn func(*store.Subscription) error) (*store.Subscription, error) {
+	s, err := store.UpdateSubscriptionFunc(ctx, f.Store, idOrPrefix, fn)
+	if s != nil {
+		f.engine.Forget(s.ID)
+	}
+	return s, err
+}
+
 func (f forgetful) DeleteSubscription(ctx context.Context, id string) error {
 	err := f.Store.DeleteSubscription(ctx, id)
 	f.engine.Forget(id)

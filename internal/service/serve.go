@@ -81,16 +81,6 @@ func GetExact(ctx context.Context, st store.Store, id string) (*store.Subscripti
 	return s, nil
 }
 
-// SaveSubscription writes a subscription the caller changed in ways the
-// subscription service has no verb for (metadata, status together with
-// other fields). Validation is the caller's.
-func SaveSubscription(ctx context.Context, st store.Store, s *store.Subscription) error {
-	if s.ID == "" {
-		return fmt.Errorf("service: subscription without an id")
-	}
-	return st.UpdateSubscription(ctx, s)
-}
-
 // Reset empties the store (subscriptions, events, deliveries, attempts),
 // for test isolation; the store must implement store.Resetter.
 func Reset(ctx context.Context, st store.Store) error {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/signature"
@@ -68,12 +69,22 @@ type CreateInput struct {
 	Headers     []string
 	Secret      string // "" = generate
 	Metadata    map[string]string
+	// Disabled creates it disabled (an API's "disabled": true): nothing
+	// is delivered to it, not even between its creation and a status
+	// change.
+	Disabled bool
 }
 
 // Create validates in and stores an enabled subscription with a fresh
 // secret unless one is given.
 func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscription, error) {
 	sub := &store.Subscription{Status: store.StatusEnabled, Description: strings.TrimSpace(in.Description), Metadata: in.Metadata}
+	if in.Disabled {
+		sub.Status = store.StatusDisabled
+	}
+	if err := checkText(sub); err != nil {
+		return nil, err
+	}
 	var err error
 	if sub.CallbackURL, err = ValidateURL(in.URL); err != nil {
 		return nil, err
@@ -117,7 +128,10 @@ func (s *Service) checkProviderEvents(provider string, events []string) error {
 	if s.Catalog == nil || provider == "" {
 		return nil
 	}
-	types := s.Catalog.List(provider, "")
+	var types []*catalog.EventType
+	for name := range strings.SplitSeq(provider, ",") {
+		types = append(types, s.Catalog.List(name, "")...)
+	}
 	for _, p := range events {
 		if p == "*" {
 			continue
@@ -195,6 +209,28 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 	})
 }
 
+// UpdateWith applies in (which may be empty) and then fn to the
+// subscription in one atomic update: the change is made to the current
+// row, locked against other writers, so concurrent API calls that each
+// change one field (or one metadata key) never revert each other. fn may
+// run more than once and must not use the store; an error from either
+// aborts the update.
+func (s *Service) UpdateWith(ctx context.Context, idOrPrefix string, in UpdateInput, fn func(*store.Subscription) error) (*store.Subscription, error) {
+	return store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+		if !in.Empty() {
+			if err := s.apply(sub, in); err != nil {
+				return err
+			}
+		}
+		if fn != nil {
+			if err := fn(sub); err != nil {
+				return err
+			}
+		}
+		return checkText(sub)
+	})
+}
+
 // apply makes the changes of in to sub (the current row, read in the
 // update's transaction), or returns why it cannot.
 func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
@@ -234,6 +270,9 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 	}
 	if in.Description != nil {
 		sub.Description = strings.TrimSpace(*in.Description)
+		if err := checkText(sub); err != nil {
+			return err
+		}
 	}
 	if in.Method != nil {
 		if sub.Method, err = ValidateMethod(*in.Method); err != nil {
@@ -425,10 +464,30 @@ func (s *Service) ValidateEvents(items []string) ([]string, error) {
 	return events, nil
 }
 
+// checkText refuses a NUL character or bytes that are not UTF-8 in the
+// subscription's free text (its description and metadata): PostgreSQL
+// cannot store them in text or jsonb, so they were a store error there
+// (a 500 from serve's APIs) while SQLite kept them.
+func checkText(sub *store.Subscription) error {
+	bad := func(s string) bool { return strings.ContainsRune(s, 0) || !utf8.ValidString(s) }
+	if bad(sub.Description) {
+		return inputErr(nil, "the description contains a NUL character (\\u0000) or bytes that are not UTF-8")
+	}
+	for k, v := range sub.Metadata {
+		if bad(k) || bad(v) {
+			return inputErr(nil, "metadata %q contains a NUL character (\\u0000) or bytes that are not UTF-8", strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?"))
+		}
+	}
+	return nil
+}
+
 func checkPatternSyntax(p string) error {
 	hint := []string{"use exact names (card.created), a prefix pattern (card.*) or * for every event"}
 	if p == "*" {
 		return nil
+	}
+	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) || !utf8.ValidString(p) {
+		return inputErr(hint, "invalid event %q: it contains a control character or bytes that are not UTF-8", p)
 	}
 	if strings.ContainsAny(p, " \t\r\n") {
 		return inputErr(hint, "invalid event %q: it contains whitespace", p)
@@ -442,13 +501,24 @@ func checkPatternSyntax(p string) error {
 	return nil
 }
 
-// ValidateProvider checks a provider name ("" = any).
+// ValidateProvider checks a provider name ("" = any), or a comma-separated
+// list of them (the events of any one).
 func ValidateProvider(p string) (string, error) {
 	p = strings.ToLower(strings.TrimSpace(p))
-	if p == "" || slices.Contains(catalog.Providers(), p) {
+	if p == "" {
 		return p, nil
 	}
-	return "", inputErr([]string{"providers: " + strings.Join(catalog.Providers(), ", ")}, "unknown provider %q", p)
+	var out []string
+	for name := range strings.SplitSeq(p, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(catalog.Providers(), name) {
+			return "", inputErr([]string{"providers: " + strings.Join(catalog.Providers(), ", ")}, "unknown provider %q", name)
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, ","), nil
 }
 
 // ValidateScheme checks a signature scheme name ("" = auto).

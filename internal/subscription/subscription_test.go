@@ -188,3 +188,16 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("after delete: %v", err)
 	}
 }
+
+func TestValidateProviderList(t *testing.T) {
+	for in, want := range map[string]string{"": "", "Bond": "bond", "saas, stripe": "saas,stripe", "stripe,stripe": "stripe"} {
+		if got, err := ValidateProvider(in); err != nil || got != want {
+			t.Errorf("ValidateProvider(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"nope", "saas,nope", "saas,"} {
+		if _, err := ValidateProvider(in); err == nil {
+			t.Errorf("ValidateProvider(%q) accepted", in)
+		}
+	}
+}

@@ -45,6 +45,9 @@ func New(s *provider.Services) *provider.API {
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "route_not_found", "No route "+r.Method+" "+r.URL.Path)
 		},
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			fail(w, http.StatusBadRequest, "invalid_request", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v0/webhooks", "Bond v0: create a webhook subscription", a.auth(a.create(v0))),
 			provider.R("GET", "/api/v0/webhooks", "Bond v0: list webhook subscriptions", a.auth(a.list(v0))),
@@ -278,14 +281,9 @@ func (a *api) create(v version) http.HandlerFunc {
 			desc = *in.Description
 		}
 		sub, err := a.s.Subs.Create(r.Context(), subscription.CreateInput{URL: *u, Events: events, Description: desc, Provider: "bond",
-			Metadata: map[string]string{"created_by": "serve:bond", "identity": r.Header.Get("Identity")}})
+			Metadata: map[string]string{"created_by": "serve:bond", "identity": r.Header.Get("Identity")}, Disabled: status == store.StatusDisabled})
 		if a.bad(w, err) {
 			return
-		}
-		if status == store.StatusDisabled {
-			if sub, _, err = a.s.Subs.SetStatus(r.Context(), sub.ID, status); a.bad(w, err) {
-				return
-			}
 		}
 		code := http.StatusCreated
 		if v == v0 {
@@ -298,8 +296,11 @@ func (a *api) create(v version) http.HandlerFunc {
 // bondSubs lists Bond's subscriptions (provider bond, or any), oldest
 // first.
 func (a *api) bondSubs(ctx context.Context) ([]*store.Subscription, error) {
-	return a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Providers: []string{"bond", ""}})
+	return a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Providers: bondProviders})
 }
+
+// bondProviders are the providers of Bond's subscriptions.
+var bondProviders = []string{"bond", ""}
 
 func (a *api) list(v version) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -322,6 +323,11 @@ func (a *api) list(v version) http.HandlerFunc {
 func (a *api) find(w http.ResponseWriter, r *http.Request) (*store.Subscription, bool) {
 	id := r.PathValue("id")
 	sub, err := service.GetExact(r.Context(), a.s.Store, id)
+	if err == nil && !slices.Contains(bondProviders, sub.Provider) {
+		// Another API's subscription (a Stripe or Svix endpoint) is not
+		// one of Bond's, as in the list.
+		err = &store.NotFoundError{Kind: "subscription", ID: id}
+	}
 	if provider.IsNotFound(err) {
 		fail(w, http.StatusNotFound, "not_found", "Webhook subscription "+id+" not found")
 		return nil, false

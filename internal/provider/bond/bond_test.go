@@ -209,3 +209,31 @@ func TestConcurrentCreates(t *testing.T) {
 		t.Fatalf("want 40 subscriptions, got %d (%v)", len(subs), err)
 	}
 }
+
+// Bond's API answers for Bond's subscriptions only: a Stripe endpoint's
+// subscription id is 404 to GET, PATCH and DELETE, as it is absent from
+// the list (GET returned it, secret and all, and DELETE removed it).
+func TestOtherAPIsSubscriptionsAreNotBonds(t *testing.T) {
+	e := servetest.Start(t, nil)
+	form := map[string]string{"Authorization": "Bearer sk_test_1", "Content-Type": "application/x-www-form-urlencoded"}
+	if code, body := e.Do("POST", "/v1/webhook_endpoints", form, "url="+e.Recv.URL+"&enabled_events[]=*"); code != 200 {
+		t.Fatalf("stripe: %d %s", code, body)
+	}
+	subs, err := e.Store.ListSubscriptions(t.Context(), store.SubscriptionFilter{})
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("%v %v", subs, err)
+	}
+	id := subs[0].ID
+	for _, m := range []string{"GET", "PATCH", "DELETE"} {
+		var body any
+		if m == "PATCH" {
+			body = map[string]any{"description": "x"}
+		}
+		if code, b := e.Do(m, "/api/v0/webhooks/"+id, auth, body); code != 404 {
+			t.Fatalf("%s a Stripe endpoint through Bond's API: %d %s", m, code, b)
+		}
+	}
+	if _, err := e.Store.GetSubscription(t.Context(), id); err != nil {
+		t.Fatalf("the Stripe endpoint is gone: %v", err)
+	}
+}

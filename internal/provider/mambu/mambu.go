@@ -82,10 +82,17 @@ func New(s *provider.Services) *provider.API {
 			}
 			fail(w, v, http.StatusNotFound, 3, "INVALID_API_OPERATION", r.Method+" "+r.URL.Path)
 		},
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			v := v2
+			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
+				v = v1
+			}
+			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", msg)
+		},
 		Routes: []provider.Route{
-			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY)", a.auth(v1, a.search(v1))),
+			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY; offset, limit, paginationDetails=ON)", a.auth(v1, a.search(v1))),
 			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),
-			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria)", a.auth(v2, a.search(v2))),
+			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria; offset, limit, paginationDetails=ON)", a.auth(v2, a.search(v2))),
 			provider.R("GET", "/api/communications/messages/{encodedKey}", "Mambu v2: get one message", a.auth(v2, a.get)),
 			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202)", a.auth(v2, a.resendKeys(http.StatusAccepted))),
 			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]}", a.auth(v2, a.resendKeys(http.StatusOK))),
@@ -383,9 +390,12 @@ func (a *api) search(v version) http.HandlerFunc {
 			a.storeFail(w, v, err)
 			return
 		}
+		// paginationDetails=ON: Items-Offset, Items-Limit and Items-Total
+		// response headers, as Mambu pages its searches.
+		details := strings.EqualFold(q.Get("paginationDetails"), "ON")
 		types := map[string]string{}
 		out := []Message{}
-		skipped := 0
+		skipped, total := 0, 0
 		for _, d := range ds {
 			if d.Kind != "" {
 				continue // listen forwards, probes, edited resends
@@ -407,12 +417,16 @@ func (a *api) search(v version) http.HandlerFunc {
 			if !keep {
 				continue
 			}
+			total++
 			if skipped < offset {
 				skipped++
 				continue
 			}
 			if len(out) == limit {
-				break
+				if !details {
+					break
+				}
+				continue // counting the rest for Items-Total
 			}
 			m, err := a.render(r.Context(), d)
 			if err != nil {
@@ -420,6 +434,11 @@ func (a *api) search(v version) http.HandlerFunc {
 				return
 			}
 			out = append(out, m)
+		}
+		if details {
+			w.Header().Set("Items-Offset", strconv.Itoa(offset))
+			w.Header().Set("Items-Limit", strconv.Itoa(limit))
+			w.Header().Set("Items-Total", strconv.Itoa(total))
 		}
 		provider.WriteJSON(w, http.StatusOK, out)
 	}

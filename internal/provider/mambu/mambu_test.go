@@ -1,6 +1,8 @@
 package mambu_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -157,4 +159,34 @@ func TestBadInput(t *testing.T) {
 	}
 	_, body := e.Do("GET", "/api/notifications/other", key, nil)
 	servetest.Golden(t, "error_v1", body)
+}
+
+// paginationDetails=ON answers Items-Offset, Items-Limit and Items-Total,
+// as Mambu does for its searches (clients page with them); it was ignored.
+func TestSearchPaginationDetails(t *testing.T) {
+	e := servetest.Start(t, nil)
+	svc := &subscription.Service{Store: e.Store}
+	if _, err := svc.Create(t.Context(), subscription.CreateInput{URL: e.Recv.URL, Events: []string{"loan.*"}, Provider: "mambu"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "loan.disbursed", "provider": "mambu"}); code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+	}
+	for _, path := range []string{"/api/communications/messages:search", "/api/notifications/messages/search"} {
+		req, _ := http.NewRequest("POST", e.URL+path+"?offset=1&limit=2&paginationDetails=ON", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", basic["Authorization"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []any
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		h := resp.Header
+		if resp.StatusCode != 200 || len(got) != 2 || h.Get("Items-Offset") != "1" || h.Get("Items-Limit") != "2" || h.Get("Items-Total") != "5" {
+			t.Fatalf("%s: %d, %d items, headers offset=%q limit=%q total=%q", path, resp.StatusCode, len(got), h.Get("Items-Offset"), h.Get("Items-Limit"), h.Get("Items-Total"))
+		}
+	}
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
+
+	stripego "github.com/stripe/stripe-go/v85"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 )
@@ -114,5 +117,133 @@ func TestListPagesAreSlicesOfTheWholeList(t *testing.T) {
 	}
 	if n < 100 {
 		t.Fatalf("only %d pages compared", n)
+	}
+}
+
+// GET /v1/events pages with starting_after / ending_before like every
+// Stripe list: the official libraries' iterators ask for the page after
+// the last id until has_more is false (the cursor was once ignored, so
+// they fetched the first page forever).
+func TestEventsListPages(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url="+e.Recv.URL+"&enabled_events[]=*"); code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var want []string // newest first
+	for range 7 {
+		code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment.succeeded", "provider": "saas"})
+		if code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+		want = append([]string{servetest.JSON(t, body)["event"].(map[string]any)["id"].(string)}, want...)
+	}
+	type list struct {
+		HasMore bool `json:"has_more"`
+		Data    []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	get := func(q string) (int, list, []byte) {
+		t.Helper()
+		code, body := e.Do("GET", "/v1/events?"+q, bearer, nil)
+		var l list
+		json.Unmarshal(body, &l)
+		return code, l, body
+	}
+	ids := func(l list) string {
+		var out []string
+		for _, d := range l.Data {
+			out = append(out, d.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	var got []string
+	q := "limit=3"
+	for page := 0; ; page++ {
+		if page > 5 {
+			t.Fatalf("still paging after %d pages: %v", page, got)
+		}
+		code, l, body := get(q)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", q, code, body)
+		}
+		for _, d := range l.Data {
+			got = append(got, d.ID)
+		}
+		if !l.HasMore {
+			break
+		}
+		q = "limit=3&starting_after=" + got[len(got)-1]
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("pages gave %v, want %v", got, want)
+	}
+	if code, l, _ := get("limit=2&ending_before=" + want[4]); code != 200 || ids(l) != fmt.Sprint(want[2:4]) || !l.HasMore {
+		t.Fatalf("ending_before: %d %v more=%v; want %v more", code, ids(l), l.HasMore, want[2:4])
+	}
+	if code, l, _ := get("limit=5&ending_before=" + want[2]); code != 200 || ids(l) != fmt.Sprint(want[:2]) || l.HasMore {
+		t.Fatalf("ending_before near the start: %d %v more=%v", code, ids(l), l.HasMore)
+	}
+	if code, _, body := get("starting_after=evt_nope"); code != 400 || !bytes.Contains(body, []byte("resource_missing")) {
+		t.Fatalf("unknown cursor: %d %s", code, body)
+	}
+	// stripe-go's iterator sees each event once and stops.
+	sc := client(e)
+	n := 0
+	for _, err := range sc.V1Events.List(t.Context(), &stripego.EventListParams{ListParams: stripego.ListParams{Limit: stripego.Int64(2)}}).All(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n > 20 {
+			t.Fatal("stripe-go's iterator does not stop")
+		}
+	}
+	if n != 7 {
+		t.Fatalf("stripe-go iterated %d events, want 7", n)
+	}
+}
+
+// GET /v1/events filters by types[] (as the libraries send it: types[0]=…)
+// and created[gt|gte|lt|lte]; both were ignored, so every event came back.
+func TestEventsListFilters(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url="+e.Recv.URL+"&enabled_events[]=*"); code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	for _, typ := range []string{"payment.succeeded", "payment.failed", "refund.initiated", "payment.succeeded"} {
+		if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": typ, "provider": "saas"}); code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+	}
+	sc := client(e)
+	n := 0
+	for ev, err := range sc.V1Events.List(t.Context(), &stripego.EventListParams{Types: stripego.StringSlice([]string{"payment.failed", "refund.initiated"})}).All(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type != "payment.failed" && ev.Type != "refund.initiated" {
+			t.Fatalf("types filter let %s through", ev.Type)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("types: %d events, want 2", n)
+	}
+	now := time.Now().Unix()
+	for q, want := range map[string]int{
+		fmt.Sprintf("created[gt]=%d", now+100):                            0,
+		fmt.Sprintf("created[lte]=%d&created[gte]=%d", now+100, now-100):  4,
+		fmt.Sprintf("created[lt]=%d", now-100):                            0,
+		fmt.Sprintf("created[gte]=%d&types[]=payment.succeeded", now-100): 2,
+	} {
+		code, body := e.Do("GET", "/v1/events?"+q, bearer, nil)
+		var l struct{ Data []json.RawMessage }
+		json.Unmarshal(body, &l)
+		if code != 200 || len(l.Data) != want {
+			t.Fatalf("%s: %d, %d events; want %d", q, code, len(l.Data), want)
+		}
+	}
+	if code, body := e.Do("GET", "/v1/events?created[gt]=soon", bearer, nil); code != 400 || !bytes.Contains(body, []byte("created[gt]")) {
+		t.Fatalf("bad created: %d %s", code, body)
 	}
 }

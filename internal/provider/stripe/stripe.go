@@ -1,8 +1,9 @@
 // Package stripe is the Stripe-style webhook endpoint API of `hookctl
 // serve` (/v1/webhook_endpoints, /v1/events): form-encoded requests as
 // Stripe's libraries send them, Stripe's JSON objects and error envelope.
-// Endpoints are hookctl subscriptions of the saas provider signed with the
-// stripe scheme; their we_… id is kept in the subscription's metadata.
+// Endpoints are hookctl subscriptions of the saas and stripe providers
+// signed with the stripe scheme; their we_… id is kept in the
+// subscription's metadata.
 package stripe
 
 import (
@@ -17,11 +18,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 )
+
+// Providers are the catalog providers whose events a webhook endpoint
+// takes: Stripe's own events and the Stripe-like SaaS platform's.
+const Providers = "saas,stripe"
 
 // Metadata keys on the subscription.
 const (
@@ -56,26 +62,33 @@ func New(s *provider.Services) *provider.API {
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")
 		},
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			fail(w, http.StatusBadRequest, "", "", msg)
+		},
 		Routes: []provider.Route{
-			provider.R("POST", "/v1/webhook_endpoints", "Stripe: create a webhook endpoint (form: url, enabled_events[], description, metadata[k])", a.auth(a.create)),
+			provider.R("POST", "/v1/webhook_endpoints", "Stripe: create a webhook endpoint (form: url, enabled_events[], description, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.create))),
 			provider.R("GET", "/v1/webhook_endpoints", "Stripe: list webhook endpoints (limit, starting_after, ending_before)", a.auth(a.list)),
 			provider.R("GET", "/v1/webhook_endpoints/{id}", "Stripe: retrieve a webhook endpoint", a.auth(a.get)),
-			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k])", a.auth(a.update)),
+			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.update))),
 			provider.R("DELETE", "/v1/webhook_endpoints/{id}", "Stripe: delete a webhook endpoint", a.auth(a.delete)),
 			provider.R("GET", "/v1/events/{id}", "Stripe: retrieve an event hookctl sent", a.auth(a.event)),
-			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type)", a.auth(a.events)),
+			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, types[], created[gt|gte|lt|lte], starting_after, ending_before)", a.auth(a.events)),
 		},
 	}
 }
 
+// apiKey is the caller's key: bearer, or basic auth's user (curl -u
+// sk_test_…:, as Stripe's own examples send it).
+func apiKey(r *http.Request) string {
+	if u, _, ok := r.BasicAuth(); ok {
+		return u
+	}
+	return provider.BearerToken(r)
+}
+
 func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := provider.BearerToken(r)
-		if key == "" {
-			if u, _, ok := r.BasicAuth(); ok {
-				key = u
-			}
-		}
+		key := apiKey(r)
 		if key == "" {
 			fail(w, http.StatusUnauthorized, "", "", "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
 			return
@@ -86,6 +99,19 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// idem replays a POST sent again with the same Idempotency-Key (what
+// Stripe's libraries send with every POST they may retry); the key with
+// other parameters is Stripe's idempotency_error.
+func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
+	return a.s.Idempotency.Wrap("stripe", "Idempotency-Key", apiKey, func(w http.ResponseWriter, r *http.Request) {
+		var e ErrorBody
+		e.Error.Type = "idempotency_error"
+		e.Error.Message = "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" +
+			r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		provider.WriteJSON(w, http.StatusBadRequest, e)
+	}, h)
 }
 
 // Endpoint is Stripe's webhook_endpoint object.
@@ -252,8 +278,8 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 			meta[metaPrefix+k] = v
 		}
 	}
-	sub, err := a.s.Loose.Create(r.Context(), subscription.CreateInput{URL: f.get("url"), Events: events, Description: f.get("description"),
-		Provider: "saas", Scheme: "stripe", Metadata: meta})
+	sub, err := a.s.Subs.Create(r.Context(), subscription.CreateInput{URL: f.get("url"), Events: events, Description: f.get("description"),
+		Provider: Providers, Scheme: "stripe", Metadata: meta})
 	if a.bad(w, err, paramOf(err)) {
 		return
 	}
@@ -261,8 +287,16 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func paramOf(err error) string {
-	if err != nil && strings.Contains(err.Error(), "URL") {
+	if err == nil {
+		return "enabled_events"
+	}
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "URL"):
 		return "url"
+	case strings.Contains(msg, "description"):
+		return "description"
+	case strings.Contains(msg, "metadata"):
+		return "metadata"
 	}
 	return "enabled_events"
 }
@@ -351,32 +385,35 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !up.Empty() {
-		if sub, err = a.s.Loose.Update(r.Context(), sub.ID, up); a.bad(w, err, paramOf(err)) {
-			return
-		}
+	// One atomic change of the current row: parallel updates (each
+	// setting its own metadata key, say) never revert each other.
+	md := f.metadata()
+	if up.Empty() && status == "" && len(md) == 0 {
+		provider.WriteJSON(w, http.StatusOK, render(sub, false))
+		return
 	}
-	if status != "" {
-		if sub, _, err = a.s.Loose.SetStatus(r.Context(), sub.ID, status); a.bad(w, err, "disabled") {
-			return
+	sub, err = a.s.Subs.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
+		if status != "" {
+			cur.Status = status
 		}
-	}
-	if md := f.metadata(); len(md) > 0 {
-		meta := map[string]string{}
-		for k, v := range sub.Metadata {
-			meta[k] = v
-		}
-		for k, v := range md {
-			if v == "" {
-				delete(meta, metaPrefix+k)
-			} else {
-				meta[metaPrefix+k] = v
+		if len(md) > 0 {
+			meta := map[string]string{}
+			for k, v := range cur.Metadata {
+				meta[k] = v
 			}
+			for k, v := range md {
+				if v == "" {
+					delete(meta, metaPrefix+k)
+				} else {
+					meta[metaPrefix+k] = v
+				}
+			}
+			cur.Metadata = meta
 		}
-		sub.Metadata = meta
-		if a.bad(w, service.SaveSubscription(r.Context(), a.s.Store, sub), "metadata") {
-			return
-		}
+		return nil
+	})
+	if a.bad(w, err, paramOf(err)) {
+		return
 	}
 	provider.WriteJSON(w, http.StatusOK, render(sub, false))
 }
@@ -468,8 +505,8 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 func (a *api) event(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ev, err := a.s.Store.GetEvent(r.Context(), id)
-	if err == nil && ev.ID != id {
-		err = store.ErrNotFound
+	if err == nil && (ev.ID != id || !delivery.ProviderIn(Providers, ev.Provider)) {
+		err = store.ErrNotFound // a prefix, or another provider's event (not in the list either)
 	}
 	if provider.IsNotFound(err) {
 		fail(w, http.StatusNotFound, "resource_missing", "id", "No such event: '"+id+"'")
@@ -496,16 +533,95 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err, "") {
 		return
 	}
-	out := List{Object: "list", URL: "/v1/events", Data: []any{}}
+	// The whole list (newest first, as Stripe lists), then the page after
+	// starting_after or before ending_before: the libraries' iterators
+	// page with starting_after = the last id until has_more is false.
+	// types[] (types[0]=…, as stripe-node sends it) and created[gt|gte|
+	// lt|lte] or created=N (unix seconds), as Stripe filters events.
+	types, _ := form{q}.list("types")
+	created, ok := createdFilter(w, q)
+	if !ok {
+		return
+	}
+	var all []*store.Event
 	for _, e := range evs {
-		if e.Provider != "saas" || !json.Valid(e.Payload) {
-			continue
+		if delivery.ProviderIn(Providers, e.Provider) && json.Valid(e.Payload) &&
+			(len(types) == 0 || slices.Contains(types, e.Type)) && created(e.CreatedAt.Unix()) {
+			ev := e.Event
+			all = append(all, &ev)
 		}
-		if len(out.Data) == limit {
-			out.HasMore = true
-			break
+	}
+	index := func(param string) (int, bool) {
+		id := q.Get(param)
+		i := slices.IndexFunc(all, func(e *store.Event) bool { return e.ID == id })
+		if i < 0 {
+			fail(w, http.StatusBadRequest, "resource_missing", param, "No such event: '"+id+"'")
 		}
+		return i, i >= 0
+	}
+	from, to := 0, len(all)
+	if q.Get("starting_after") != "" {
+		i, ok := index("starting_after")
+		if !ok {
+			return
+		}
+		from = i + 1
+	}
+	if q.Get("ending_before") != "" {
+		i, ok := index("ending_before")
+		if !ok {
+			return
+		}
+		to = max(i, from)
+		from = max(from, to-limit)
+	}
+	page := all[from:min(to, from+limit)]
+	out := List{Object: "list", URL: "/v1/events", Data: []any{}}
+	// has_more: more in the direction of travel (older after
+	// starting_after, newer before ending_before).
+	if q.Get("ending_before") != "" && q.Get("starting_after") == "" {
+		out.HasMore = from > 0
+	} else {
+		out.HasMore = from+len(page) < to
+	}
+	for _, e := range page {
 		out.Data = append(out.Data, json.RawMessage(e.Payload))
 	}
 	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+// createdFilter reads Stripe's created filter: created=N, or any of
+// created[gt], created[gte], created[lt], created[lte] (unix seconds).
+func createdFilter(w http.ResponseWriter, q url.Values) (func(int64) bool, bool) {
+	type bound struct {
+		key string
+		ok  func(t, v int64) bool
+	}
+	var checks []func(int64) bool
+	for _, b := range []bound{
+		{"created", func(t, v int64) bool { return t == v }},
+		{"created[gt]", func(t, v int64) bool { return t > v }},
+		{"created[gte]", func(t, v int64) bool { return t >= v }},
+		{"created[lt]", func(t, v int64) bool { return t < v }},
+		{"created[lte]", func(t, v int64) bool { return t <= v }},
+	} {
+		s := q.Get(b.key)
+		if s == "" {
+			continue
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "parameter_invalid_integer", b.key, "Invalid integer: "+s)
+			return nil, false
+		}
+		checks = append(checks, func(t int64) bool { return b.ok(t, v) })
+	}
+	return func(t int64) bool {
+		for _, c := range checks {
+			if !c(t) {
+				return false
+			}
+		}
+		return true
+	}, true
 }

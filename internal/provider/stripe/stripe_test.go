@@ -172,10 +172,14 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"no key", "GET", "/v1/webhook_endpoints", nil, nil, 401, "did not provide an API key"},
 		{"wrong key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer sk_test_other"}, nil, 401, "Invalid API Key"},
+		{"wrong basic key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Basic c2tfdGVzdF9vdGhlcjo="}, nil, 401, "Invalid API Key"},
 		{"missing url", "POST", "/v1/webhook_endpoints", formH, "enabled_events[]=*", 400, "Missing required param: url"},
 		{"missing events", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test", 400, "enabled_events"},
 		{"bad url", "POST", "/v1/webhook_endpoints", formH, "url=nope&enabled_events[]=*", 400, "Invalid url"},
 		{"bad pattern", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=a*b", 400, "Invalid enabled_events"},
+		{"misspelt event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=payment_intent.succeded", 400, `did you mean \"payment_intent.succeeded\"`},
+		{"another provider's event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=card.created", 400, "Invalid enabled_events"},
+		{"pattern matching nothing", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=nope.*", 400, "Invalid enabled_events"},
 		{"bad form", "POST", "/v1/webhook_endpoints", formH, "url=%zz", 400, "form-encoded"},
 		{"unknown endpoint", "GET", "/v1/webhook_endpoints/we_nope", bearer, nil, 404, "No such webhook endpoint: 'we_nope'"},
 		{"bad limit", "GET", "/v1/webhook_endpoints?limit=0", bearer, nil, 400, "limit"},
@@ -195,8 +199,84 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	// Stripe's own curl examples send the key as basic auth's user.
+	if code, body := e.Do("GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Basic c2tfdGVzdF8xMjM6"}, nil); code != 200 {
+		t.Fatalf("curl -u sk_test_123: with --api-key sk_test_123: %d %s", code, body)
+	}
 	code, body := e.Do("GET", "/v1/webhook_endpoints/we_nope", bearer, nil)
 	if code == 404 {
 		servetest.Golden(t, "error_404", body)
+	}
+}
+
+// A webhook endpoint created through the API takes Stripe's own events
+// (the stripe catalog: payment_intent.succeeded, …) as well as the
+// Stripe-like saas ones, and no other provider's; /v1/events lists both.
+// Endpoints were of the saas provider only, so 'hookctl trigger
+// payment_intent.succeeded' found no subscription for them.
+func TestEndpointsTakeStripeEvents(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sc := client(e)
+	ctx := t.Context()
+	we, err := sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{
+		URL: stripego.String(e.Recv.URL + "/pi"), EnabledEvents: stripego.StringSlice([]string{"payment_intent.succeeded"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{
+		URL: stripego.String(e.Recv.URL + "/all"), EnabledEvents: stripego.StringSlice([]string{"*"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment_intent.succeeded"})
+	if code != 201 || len(servetest.JSON(t, body)["deliveries"].([]any)) != 2 {
+		t.Fatalf("trigger payment_intent.succeeded: %d %s", code, body)
+	}
+	secret := map[string]string{"/pi": we.Secret, "/all": all.Secret}
+	var id string
+	for range 2 {
+		rec := e.Recv.Next(t, 5*time.Second)
+		ev, err := webhook.ConstructEvent(rec.Body, rec.Header.Get("Stripe-Signature"), secret[rec.Path])
+		if err != nil || ev.Type != "payment_intent.succeeded" {
+			t.Fatalf("%s: stripe-go: %v %s", rec.Path, err, ev.Type)
+		}
+		id = ev.ID
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment.succeeded", "provider": "saas"}); code != 201 {
+		t.Fatalf("saas event: %d %s", code, body)
+	}
+	if rec := e.Recv.Next(t, 5*time.Second); rec.Path != "/all" {
+		t.Fatalf("saas event went to %s", rec.Path)
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"}); code == 201 {
+		t.Fatalf("a Bond event went to a Stripe endpoint: %s", body)
+	}
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("POST", "/api/v0/webhooks", bond, map[string]any{"events": []string{"card.created"}, "callback_url": e.Recv.URL + "/bond"}); code != 200 {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	code, body = e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	if code != 201 {
+		t.Fatalf("ad hoc Bond event: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	bondID := servetest.JSON(t, body)["event"].(map[string]any)["id"].(string)
+	if code, body := e.Do("GET", "/v1/events/"+bondID, bearer, nil); code != 404 {
+		t.Fatalf("GET /v1/events/<a Bond event>: %d %s", code, body)
+	}
+	if ev, err := sc.V1Events.Retrieve(ctx, id, nil); err != nil || ev.Type != "payment_intent.succeeded" {
+		t.Fatalf("retrieve: %v", err)
+	}
+	n := 0
+	for ev, err := range sc.V1Events.List(ctx, &stripego.EventListParams{}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.ID == id {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatal("/v1/events does not list the stripe event")
 	}
 }

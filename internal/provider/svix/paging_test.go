@@ -101,3 +101,47 @@ func TestEndpointPagesAreCutsOfTheWholeList(t *testing.T) {
 		}
 	}
 }
+
+// order=descending (the libraries' list option) pages newest first, with
+// the iterator moving on to older endpoints; it was ignored.
+func TestEndpointListOrderDescending(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "a", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	var want []string
+	for i := 0; i < 5; i++ {
+		code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL})
+		if code != 201 {
+			t.Fatalf("endpoint: %d %s", code, body)
+		}
+		want = append([]string{servetest.JSON(t, body)["id"].(string)}, want...)
+	}
+	var got []string
+	q := url.Values{"order": {"descending"}, "limit": {"2"}}
+	for range 5 {
+		code, body := e.Do("GET", "/api/v1/app/a/endpoint?"+q.Encode(), bearer, nil)
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		var p struct {
+			Data     []struct{ ID string }
+			Iterator string
+			Done     bool
+		}
+		json.Unmarshal(body, &p)
+		for _, d := range p.Data {
+			got = append(got, d.ID)
+		}
+		if p.Done {
+			break
+		}
+		q.Set("iterator", p.Iterator)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("descending pages: %v, want %v", got, want)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/endpoint?order=sideways", bearer, nil); code != 422 || !bytes.Contains(body, []byte("order")) {
+		t.Fatalf("bad order: %d %s", code, body)
+	}
+}

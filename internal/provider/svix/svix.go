@@ -37,7 +37,13 @@ const (
 	metaVersion = "svix_version"
 	metaChan    = "svix_channels"
 	metaPrefix  = "svix_meta:"
+	// The application's uid and name, kept with each of its endpoints and
+	// messages so that the application outlives the server.
+	metaAppUID  = "svix_app_uid"
+	metaAppName = "svix_app_name"
 	hdrApp      = "X-Hookctl-Svix-App"
+	hdrAppUID   = "X-Hookctl-Svix-App-Uid"
+	hdrAppName  = "X-Hookctl-Svix-App-Name"
 	hdrEventID  = "X-Hookctl-Svix-Event-Id"
 	hdrChan     = "X-Hookctl-Svix-Channels"
 )
@@ -65,9 +71,13 @@ type App struct {
 }
 
 type api struct {
-	s    *provider.Services
-	mu   sync.Mutex
-	apps map[string]*App // by id; applications live as long as the server
+	s  *provider.Services
+	mu sync.Mutex
+	// uidMu makes an endpoint uid's (or a message eventId's) "is it
+	// free?" and the write that takes it one step (parallel creates with
+	// one uid made two endpoints).
+	uidMu sync.Mutex
+	apps  map[string]*App // by id; applications live as long as the server
 }
 
 // New returns the Svix-compatible API.
@@ -79,30 +89,33 @@ func New(s *provider.Services) *provider.API {
 		Name:     "svix",
 		Prefixes: []string{"/api/v1/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			fail(w, http.StatusUnprocessableEntity, "validation", msg)
+		},
 		Reset: func() {
 			a.mu.Lock()
 			clear(a.apps)
 			a.mu.Unlock()
 		},
 		Routes: []provider.Route{
-			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.createApp)),
+			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),
 			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
 			provider.R("GET", p, "Svix: get an application by id or uid", a.auth(a.getApp)),
-			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.createEndpoint)),
-			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator)", a.auth(a.listEndpoints)),
+			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.idem(a.createEndpoint))),
+			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator, order)", a.auth(a.listEndpoints)),
 			provider.R("GET", ep, "Svix: get an endpoint by id or uid", a.auth(a.getEndpoint)),
 			provider.R("PUT", ep, "Svix: update an endpoint", a.auth(a.updateEndpoint(false))),
 			provider.R("PATCH", ep, "Svix: patch an endpoint", a.auth(a.updateEndpoint(true))),
 			provider.R("DELETE", ep, "Svix: delete an endpoint", a.auth(a.deleteEndpoint)),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
-			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.rotateSecret)),
-			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.recover)),
-			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.createMsg)),
-			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types)", a.auth(a.listMsgs)),
+			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
+			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
+			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
+			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types, channel, before, after)", a.auth(a.listMsgs)),
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
-			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message", a.auth(a.attemptsByMsg)),
-			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint", a.auth(a.attemptsByEndpoint)),
-			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.resend)),
+			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message (limit, iterator, status, status_code_class, endpoint_id, event_types, channel, before, after)", a.auth(a.attemptsByMsg)),
+			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after)", a.auth(a.attemptsByEndpoint)),
+			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
 	}
 }
@@ -120,6 +133,15 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// idem replays a POST sent again with the same idempotency-key header,
+// which the official libraries put on every POST (auto_<uuid>) and keep
+// when they retry after a timeout or a 5xx.
+func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
+	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", provider.BearerToken, func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusConflict, "conflict", "This idempotency-key was used with another request")
+	}, h)
 }
 
 func newID(prefix string) string {
@@ -183,6 +205,22 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 		return
 	}
+	if strings.ContainsRune(in.Name, 0) {
+		fail(w, http.StatusUnprocessableEntity, "validation", "name contains a NUL character (\\u0000)")
+		return
+	}
+	if in.UID != nil && !validUID(*in.UID) {
+		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+		return
+	}
+	if in.UID != nil {
+		// An application of an earlier run of the server is known by
+		// its endpoints and messages: bring it back first.
+		if _, err := a.app(r.Context(), *in.UID); err != nil && !provider.IsNotFound(err) {
+			a.bad(w, err)
+			return
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if in.UID != nil {
@@ -216,8 +254,9 @@ func (a *api) appByLocked(idOrUID string) *App {
 	return nil
 }
 
-// app resolves {app_id} (id or uid). Applications known only from their
-// endpoints' metadata (after a restart) are brought back.
+// app resolves {app_id} (id or uid). Applications live in memory; those
+// of an earlier run are brought back from what the store keeps with their
+// endpoints (metadata) and messages (event headers): id, uid and name.
 func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
 	a.mu.Lock()
 	app := a.appByLocked(idOrUID)
@@ -225,20 +264,57 @@ func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
 	if app != nil {
 		return app, nil
 	}
-	first, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{MetaApp: idOrUID}, Limit: 1})
+	found, err := a.storedApp(ctx, idOrUID)
 	if err != nil {
 		return nil, err
 	}
-	if len(first) == 0 {
+	if found == nil {
 		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if app = a.appByLocked(idOrUID); app == nil {
-		app = &App{ID: idOrUID, Name: idOrUID, Metadata: map[string]string{}, CreatedAt: first[0].CreatedAt.UTC(), UpdatedAt: first[0].CreatedAt.UTC()}
+	if app = a.appByLocked(found.ID); app == nil {
+		app = found
 		a.apps[app.ID] = app
 	}
 	return app, nil
+}
+
+// storedApp finds an application by id or uid among the endpoints, then
+// the messages, in the store; nil if neither knows it.
+func (a *api) storedApp(ctx context.Context, idOrUID string) (*App, error) {
+	for _, key := range []string{MetaApp, metaAppUID} {
+		subs, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: idOrUID}, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(subs) > 0 {
+			m := subs[0].Metadata
+			return restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], subs[0].CreatedAt), nil
+		}
+	}
+	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered})
+	if err != nil {
+		return nil, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- { // oldest first
+		h := evs[i].Headers
+		if id := first(h[hdrApp]); id != "" && (id == idOrUID || first(h[hdrAppUID]) == idOrUID) {
+			return restoredApp(id, first(h[hdrAppUID]), first(h[hdrAppName]), evs[i].CreatedAt), nil
+		}
+	}
+	return nil, nil
+}
+
+func restoredApp(id, uid, name string, created time.Time) *App {
+	app := &App{ID: id, Name: name, Metadata: map[string]string{}, CreatedAt: created.UTC(), UpdatedAt: created.UTC()}
+	if uid != "" {
+		app.UID = &uid
+	}
+	if app.Name == "" {
+		app.Name = id
+	}
+	return app
 }
 
 func (a *api) appOr404(w http.ResponseWriter, r *http.Request) (*App, bool) {
@@ -256,7 +332,19 @@ func (a *api) getApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
+	// Applications of an earlier run come back from their endpoints.
+	subs, err := a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{MetaSet: []string{MetaApp, MetaID}})
+	if a.bad(w, err) {
+		return
+	}
 	a.mu.Lock()
+	for _, sub := range subs {
+		m := sub.Metadata
+		if a.appByLocked(m[MetaApp]) == nil {
+			app := restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt)
+			a.apps[app.ID] = app
+		}
+	}
 	out := []*App{}
 	for _, app := range a.apps {
 		out = append(out, app)
@@ -430,15 +518,28 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
 		return
 	}
-	if in.UID != nil && *in.UID != "" {
+	if in.UID != nil && !validUID(*in.UID) {
+		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+		return
+	}
+	if in.UID != nil {
+		a.uidMu.Lock()
+		defer a.uidMu.Unlock()
 		if _, err := a.endpoint(r.Context(), app, *in.UID); err == nil {
 			fail(w, http.StatusConflict, "conflict", "An endpoint with this uid already exists")
 			return
 		}
 	}
-	meta := map[string]string{MetaID: newID("ep_"), MetaApp: app.ID, "created_by": "serve:svix"}
+	meta := map[string]string{MetaID: newID("ep_"), MetaApp: app.ID, metaAppName: app.Name, "created_by": "serve:svix"}
+	if app.UID != nil {
+		meta[metaAppUID] = *app.UID
+	}
 	in.apply(meta)
-	ci := subscription.CreateInput{URL: *in.URL, Events: in.events(), Scheme: "standard", Metadata: meta, Headers: headerList(in.Headers)}
+	// Provider standard: messages are standard events, and so are the only
+	// catalog events `hookctl trigger` sends to it (with no provider the
+	// endpoint got every Bond, Mambu or Stripe trigger as if the
+	// application had sent it).
+	ci := subscription.CreateInput{URL: *in.URL, Events: in.events(), Provider: "standard", Scheme: "standard", Metadata: meta, Headers: headerList(in.Headers)}
 	if in.Description != nil {
 		ci.Description = *in.Description
 	}
@@ -449,14 +550,10 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		}
 		ci.Secret = *in.Secret
 	}
+	ci.Disabled = in.Disabled != nil && *in.Disabled
 	sub, err := a.s.Loose.Create(r.Context(), ci)
 	if a.bad(w, err) {
 		return
-	}
-	if in.Disabled != nil && *in.Disabled {
-		if sub, _, err = a.s.Loose.SetStatus(r.Context(), sub.ID, store.StatusDisabled); a.bad(w, err) {
-			return
-		}
 	}
 	provider.WriteJSON(w, http.StatusCreated, render(sub))
 }
@@ -509,14 +606,28 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	}
 	// The page after the iterator's endpoint (from the start when it is
 	// not one of the application's), one more read to know if it is done.
+	// order=descending (as the libraries' ListOptions.order sends it)
+	// lists newest first; the default stays oldest first.
 	f := store.SubscriptionFilter{Limit: limit + 1}
+	switch o := r.URL.Query().Get("order"); o {
+	case "", "ascending":
+	case "descending":
+		f.Newest = true
+	default:
+		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
+		return
+	}
 	if it := r.URL.Query().Get("iterator"); it != "" {
 		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
 		if a.bad(w, err) {
 			return
 		}
 		if len(c) > 0 {
-			f.NewerThan = c[0]
+			if f.Newest {
+				f.OlderThan = c[0]
+			} else {
+				f.NewerThan = c[0]
+			}
 		}
 	}
 	subs, err := a.endpointsOf(r.Context(), app, f)
@@ -545,7 +656,7 @@ func (a *api) getEndpoint(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		_, sub, ok := a.appEndpoint(w, r)
+		app, sub, ok := a.appEndpoint(w, r)
 		if !ok {
 			return
 		}
@@ -557,34 +668,45 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
 			return
 		}
+		if in.UID != nil && *in.UID != "" { // "" removes the uid
+			if !validUID(*in.UID) {
+				fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+				return
+			}
+			a.uidMu.Lock()
+			defer a.uidMu.Unlock()
+			if other, err := a.endpoint(r.Context(), app, *in.UID); err == nil && other.ID != sub.ID {
+				fail(w, http.StatusConflict, "conflict", "An endpoint with this uid already exists")
+				return
+			}
+		}
 		var up subscription.UpdateInput
 		up.URL = in.URL
 		up.Description = in.Description
 		if in.FilterTypes != nil || !patch {
 			up.Events = in.events()
 		}
-		var err error
-		if !up.Empty() {
-			if sub, err = a.s.Loose.Update(r.Context(), sub.ID, up); a.bad(w, err) {
-				return
+		// One atomic change of the current row, so parallel PATCHes of
+		// different fields never revert each other.
+		sub, err := a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
+			meta := map[string]string{}
+			for k, v := range cur.Metadata {
+				meta[k] = v
 			}
-		}
-		meta := map[string]string{}
-		for k, v := range sub.Metadata {
-			meta[k] = v
-		}
-		if !patch && in.FilterTypes == nil {
-			delete(meta, metaFilter)
-		}
-		in.apply(meta)
-		if in.Disabled != nil {
-			sub.Status = store.StatusEnabled
-			if *in.Disabled {
-				sub.Status = store.StatusDisabled
+			if !patch && in.FilterTypes == nil {
+				delete(meta, metaFilter)
 			}
-		}
-		sub.Metadata = meta
-		if a.bad(w, service.SaveSubscription(r.Context(), a.s.Store, sub)) {
+			in.apply(meta)
+			if in.Disabled != nil {
+				cur.Status = store.StatusEnabled
+				if *in.Disabled {
+					cur.Status = store.StatusDisabled
+				}
+			}
+			cur.Metadata = meta
+			return nil
+		})
+		if a.bad(w, err) {
 			return
 		}
 		provider.WriteJSON(w, http.StatusOK, render(sub))
@@ -668,6 +790,28 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 		"task": "endpoint.recover", "updatedAt": a.s.NowUTC()})
 }
 
+const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '.'"
+
+// validUID applies Svix's rule for an application's or endpoint's uid
+// (it is used in URL paths in place of the id).
+func validUID(s string) bool { return validName(s, 256, "") }
+
+// validName: 1 to max characters, letters, digits, '-', '_', '.' and the
+// extra ones given.
+func validName(s string, max int, extra string) bool {
+	if len(s) < 1 || len(s) > max {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || strings.ContainsRune(extra, c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
 const secretRule = "secret must be whsec_ followed by the base64 of 24 to 75 random bytes"
 
 // validSecret applies Svix's rule for a given secret.
@@ -727,12 +871,30 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "eventType is required")
 		return
 	}
+	// Svix's rules for names (a NUL in one was a 500 on PostgreSQL).
+	if !validName(in.EventType, 256, "") {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventType must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
+		return
+	}
+	for _, c := range in.Channels {
+		if !validName(c, 128, ":") {
+			fail(w, http.StatusUnprocessableEntity, "validation", "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")
+			return
+		}
+	}
+	if in.EventID != nil && (len(*in.EventID) > 256 || strings.ContainsFunc(*in.EventID, isControl)) {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventId must be at most 256 characters, none of them a control character")
+		return
+	}
 	if len(in.Payload) == 0 || in.Payload[0] != '{' {
 		fail(w, http.StatusUnprocessableEntity, "validation", "payload must be a JSON object")
 		return
 	}
 	if in.EventID != nil && *in.EventID != "" {
-		// Idempotent on eventId within the application.
+		// Idempotent on eventId within the application: the look-up and
+		// the publish are one step (parallel sends made two messages).
+		a.uidMu.Lock()
+		defer a.uidMu.Unlock()
 		if e, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
 			provider.WriteJSON(w, http.StatusAccepted, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
 			return
@@ -740,7 +902,10 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := &store.Event{ID: catalog.NewEventID("standard"), Type: in.EventType, Provider: "standard", Payload: in.Payload,
 		ContentType: "application/json", Source: store.SourceTriggered,
-		Headers: map[string][]string{hdrApp: {app.ID}}, CreatedAt: a.s.NowUTC()}
+		Headers: map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}}, CreatedAt: a.s.NowUTC()}
+	if app.UID != nil {
+		ev.Headers[hdrAppUID] = []string{*app.UID}
+	}
 	if in.EventID != nil && *in.EventID != "" {
 		ev.Headers[hdrEventID] = []string{*in.EventID}
 	}
@@ -843,10 +1008,13 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
-	types := r.URL.Query()["event_types"]
+	lf, ok := parseListFilter(w, r)
+	if !ok {
+		return
+	}
 	var kept []*store.Event
 	for _, e := range evs {
-		if len(types) == 0 || slices.Contains(types, e.Type) {
+		if lf.msgOK(e) {
 			kept = append(kept, e)
 		}
 	}
@@ -908,20 +1076,30 @@ func renderAttempt(d *store.Delivery, at *store.Attempt, endpointID string) Atte
 	return out
 }
 
-func (a *api) attempts(ctx context.Context, f store.DeliveryFilter, endpointOf func(subID string) string) ([]Attempt, error) {
+func (a *api) attempts(ctx context.Context, f store.DeliveryFilter, endpointOf func(subID string) string, lf listFilter) ([]Attempt, error) {
 	ds, err := a.s.Store.ListDeliveries(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	out := []Attempt{}
+	events := map[string]*store.Event{}
 	for _, d := range ds {
+		ev, ok := events[d.EventID]
+		if !ok && lf.needsEvent() {
+			if ev, err = a.s.Store.GetEvent(ctx, d.EventID); err != nil && !provider.IsNotFound(err) {
+				return nil, err
+			}
+			events[d.EventID] = ev
+		}
 		as, err := a.s.Store.ListAttempts(ctx, d.ID)
 		if err != nil {
 			return nil, err
 		}
 		ep := endpointOf(d.SubscriptionID)
 		for i := len(as) - 1; i >= 0; i-- {
-			out = append(out, renderAttempt(d, as[i], ep))
+			if at := renderAttempt(d, as[i], ep); lf.attemptOK(at, ev) {
+				out = append(out, at)
+			}
 		}
 	}
 	slices.SortStableFunc(out, func(x, y Attempt) int { return y.Timestamp.Compare(x.Timestamp) })
@@ -962,7 +1140,18 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 		}
 		return ""
 	}
-	list, err := a.attempts(r.Context(), store.DeliveryFilter{EventID: e.ID}, epOf)
+	lf, ok := parseListFilter(w, r)
+	if !ok {
+		return
+	}
+	if id := r.URL.Query().Get("endpoint_id"); id != "" {
+		// An id or uid of the application's endpoints.
+		lf.endpoint = id
+		if sub, err := a.endpoint(r.Context(), app, id); err == nil {
+			lf.endpoint = sub.Metadata[MetaID]
+		}
+	}
+	list, err := a.attempts(r.Context(), store.DeliveryFilter{EventID: e.ID}, epOf, lf)
 	if a.bad(w, err) {
 		return
 	}
@@ -975,7 +1164,11 @@ func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ep := sub.Metadata[MetaID]
-	list, err := a.attempts(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID}, func(string) string { return ep })
+	lf, ok := parseListFilter(w, r)
+	if !ok {
+		return
+	}
+	list, err := a.attempts(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID}, func(string) string { return ep }, lf)
 	if a.bad(w, err) {
 		return
 	}
@@ -1006,4 +1199,85 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusAccepted, struct{}{})
+}
+
+// listFilter is what the message and attempt lists filter by, from the
+// query as the official libraries send it (arrays comma-joined:
+// event_types=a,b).
+type listFilter struct {
+	types         []string
+	channel       string
+	before, after time.Time
+	status        int // -1: any; 0 success, 1 pending, 2 fail, 3 sending, 4 canceled
+	codeClass     int // -1: any; 0 no response, 100, 200, 300, 400, 500
+	endpoint      string
+}
+
+func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) {
+	q := r.URL.Query()
+	lf := listFilter{channel: q.Get("channel"), status: -1, codeClass: -1}
+	for _, v := range q["event_types"] {
+		for t := range strings.SplitSeq(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				lf.types = append(lf.types, t)
+			}
+		}
+	}
+	for name, at := range map[string]*time.Time{"before": &lf.before, "after": &lf.after} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				fail(w, http.StatusUnprocessableEntity, "validation", name+" must be an RFC 3339 time")
+				return lf, false
+			}
+			*at = t
+		}
+	}
+	for name, spec := range map[string]struct {
+		to    *int
+		valid []int
+	}{"status": {&lf.status, []int{0, 1, 2, 3, 4}}, "status_code_class": {&lf.codeClass, []int{0, 100, 200, 300, 400, 500}}} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || !slices.Contains(spec.valid, n) {
+				fail(w, http.StatusUnprocessableEntity, "validation", fmt.Sprintf("%s must be one of %v", name, spec.valid))
+				return lf, false
+			}
+			*spec.to = n
+		}
+	}
+	return lf, true
+}
+
+func (lf listFilter) timeOK(t time.Time) bool {
+	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after))
+}
+
+// eventOK: the message's type is one of types, and channel one of its
+// channels.
+func (lf listFilter) eventOK(e *store.Event) bool {
+	if e == nil {
+		return len(lf.types) == 0 && lf.channel == ""
+	}
+	if len(lf.types) > 0 && !slices.Contains(lf.types, e.Type) {
+		return false
+	}
+	return lf.channel == "" || slices.Contains(strings.Split(first(e.Headers[hdrChan]), ","), lf.channel)
+}
+
+func (lf listFilter) msgOK(e *store.Event) bool { return lf.eventOK(e) && lf.timeOK(e.CreatedAt) }
+
+func (lf listFilter) needsEvent() bool { return len(lf.types) > 0 || lf.channel != "" }
+
+func (lf listFilter) attemptOK(at Attempt, e *store.Event) bool {
+	if lf.status >= 0 && at.Status != lf.status {
+		return false
+	}
+	if lf.codeClass >= 0 && at.ResponseStatusCode/100*100 != lf.codeClass {
+		return false
+	}
+	if lf.endpoint != "" && at.EndpointID != lf.endpoint {
+		return false
+	}
+	return lf.timeOK(at.Timestamp) && (!lf.needsEvent() || lf.eventOK(e))
 }

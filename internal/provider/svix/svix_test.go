@@ -1,9 +1,14 @@
 package svix_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +17,8 @@ import (
 
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 var bearer = map[string]string{"Authorization": "Bearer testsk_local"}
@@ -290,4 +297,297 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A Svix endpoint receives what its application sends (and standard
+// events hookctl triggers), never another provider's events: an endpoint
+// without filterTypes once got every Bond card.created as a Standard
+// Webhooks message, and showed up in Bond's webhook list.
+func TestEndpointGetsNoOtherProvidersEvents(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL + "/svix"}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	if code == 201 {
+		t.Fatalf("a Bond event went to the Svix endpoint: %s", body)
+	}
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("GET", "/api/v0/webhooks/", bond, nil); code != 200 || strings.TrimSpace(string(body)) != "[]" {
+		t.Fatalf("Bond's list shows the Svix endpoint: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "ping", "provider": "standard"}); code != 201 {
+		t.Fatalf("a standard event: %d %s", code, body)
+	}
+	if got := e.Recv.Next(t, 5*time.Second); got.Path != "/svix" || got.Header.Get("Webhook-Signature") == "" {
+		t.Fatalf("standard event: %+v", got)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/msg", bearer, map[string]any{"eventType": "order.created", "payload": map[string]any{}}); code != 202 {
+		t.Fatalf("msg: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+}
+
+// Applications outlive the server: after a restart over the same store,
+// getOrCreate by uid finds the same application (id, uid, name) with its
+// endpoints, and one that has only messages is found too. Before, the
+// uid and name were kept in memory only, so getOrCreate made a new
+// application and the old one's endpoints were out of reach.
+func TestApplicationsSurviveRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	open := func() store.Store {
+		st, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	e := servetest.StartWith(t, open(), nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid, lonelyUID := "shop", "lonely"
+	app, err := sv.Application.GetOrCreate(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/svix"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lonely, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Lonely", Uid: &lonelyUID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, lonely.Id, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e2 := servetest.StartWith(t, open(), nil) // a new server: nothing in memory
+	sv2 := client(t, e2)
+	if got, err := sv2.Application.List(ctx, nil); err != nil || len(got.Data) != 1 || got.Data[0].Id != app.Id || got.Data[0].Name != "Shop" {
+		t.Fatalf("list after restart: %+v %v", got, err)
+	}
+	again, err := sv2.Application.GetOrCreate(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil || again.Id != app.Id || again.Name != "Shop" || again.Uid == nil || *again.Uid != uid {
+		t.Fatalf("getOrCreate after restart: %+v %v; want %s", again, err, app.Id)
+	}
+	eps, err := sv2.Endpoint.List(ctx, uid, nil)
+	if err != nil || len(eps.Data) != 1 || eps.Data[0].Id != ep.Id {
+		t.Fatalf("endpoints after restart: %+v %v", eps, err)
+	}
+	got, err := sv2.Application.Get(ctx, lonelyUID)
+	if err != nil || got.Id != lonely.Id || got.Name != "Lonely" {
+		t.Fatalf("app with messages only, after restart: %+v %v", got, err)
+	}
+	if m, err := sv2.Message.Get(ctx, lonelyUID, msg.Id, nil); err != nil || m.Id != msg.Id {
+		t.Fatalf("its message: %+v %v", m, err)
+	}
+	if _, err := sv2.Application.Create(ctx, models.ApplicationIn{Name: "Dup", Uid: &uid}, nil); err == nil {
+		t.Fatal("a second application with the uid of a stored one was created")
+	}
+}
+
+// The message and attempt lists filter as the official libraries ask:
+// event_types (sent comma-joined: event_types=a,b, which once matched
+// nothing), channel, before/after, an attempt's status and status code
+// class, and listByMsg's endpoint_id.
+func TestListFilters(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/good"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The receiver answers 200; a closed port fails the bad endpoint.
+	bad, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "http://127.0.0.1:1/", FilterTypes: []string{"order.created"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, typ := range []string{"order.created", "order.paid", "user.created"} {
+		ch := []string{"ch-" + typ}
+		m, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: typ, Payload: map[string]any{}, Channels: ch}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.Id)
+		time.Sleep(5 * time.Millisecond)
+	}
+	msgs := func(o *svixgo.MessageListOptions) []string {
+		t.Helper()
+		l, err := sv.Message.List(ctx, app.Id, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range l.Data {
+			out = append(out, m.EventType)
+		}
+		return out
+	}
+	if got := msgs(&svixgo.MessageListOptions{EventTypes: &[]string{"order.created", "order.paid"}}); strings.Join(got, ",") != "order.paid,order.created" {
+		t.Fatalf("event_types=order.created,order.paid: %v", got)
+	}
+	ch := "ch-user.created"
+	if got := msgs(&svixgo.MessageListOptions{Channel: &ch}); strings.Join(got, ",") != "user.created" {
+		t.Fatalf("channel: %v", got)
+	}
+	// before/after (the Go library sends whole seconds; these are finer).
+	m1, _ := sv.Message.Get(ctx, app.Id, ids[1], nil)
+	for q, want := range map[string]string{"before": "order.created", "after": "user.created"} {
+		code, body := e.Do("GET", "/api/v1/app/"+app.Id+"/msg?"+q+"="+url.QueryEscape(m1.Timestamp.Format(time.RFC3339Nano)), bearer, nil)
+		if l := servetest.JSON(t, body)["data"].([]any); code != 200 || len(l) != 1 || l[0].(map[string]any)["eventType"] != want {
+			t.Fatalf("%s the second message: %d %s", q, code, body)
+		}
+	}
+
+	// Wait for every attempt: 3 to good, 3 (the test schedule) to bad.
+	for range 300 {
+		l, err := sv.MessageAttempt.ListByEndpoint(ctx, app.Id, bad.Id, nil)
+		if err == nil && len(l.Data) == 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	failed := models.MESSAGESTATUS_FAIL
+	l, err := sv.MessageAttempt.ListByEndpoint(ctx, app.Id, bad.Id, &svixgo.MessageAttemptListByEndpointOptions{Status: &failed})
+	if err != nil || len(l.Data) != 3 {
+		t.Fatalf("failed attempts to bad: %+v %v", l, err)
+	}
+	ok := models.MESSAGESTATUS_SUCCESS
+	if l, err = sv.MessageAttempt.ListByEndpoint(ctx, app.Id, bad.Id, &svixgo.MessageAttemptListByEndpointOptions{Status: &ok}); err != nil || len(l.Data) != 0 {
+		t.Fatalf("successful attempts to bad: %+v %v", l, err)
+	}
+	c2xx := models.STATUSCODECLASS_CODE2XX
+	if l, err = sv.MessageAttempt.ListByEndpoint(ctx, app.Id, good.Id, &svixgo.MessageAttemptListByEndpointOptions{StatusCodeClass: &c2xx, EventTypes: &[]string{"order.paid", "user.created"}}); err != nil || len(l.Data) != 2 {
+		t.Fatalf("2xx attempts of two types to good: %+v %v", l, err)
+	}
+	if l, err = sv.MessageAttempt.ListByMsg(ctx, app.Id, ids[0], &svixgo.MessageAttemptListByMsgOptions{EndpointId: &good.Id}); err != nil || len(l.Data) != 1 || l.Data[0].EndpointId != good.Id {
+		t.Fatalf("attempts of the first message to good: %+v %v", l, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/"+app.Id+"/attempt/endpoint/"+good.Id+"?status=9", bearer, nil); code != 422 {
+		t.Fatalf("status=9: %d %s", code, body)
+	}
+}
+
+// A uid is used in URL paths in place of the id: one that cannot be
+// (empty, a slash, a space) is refused as Svix refuses it, and an
+// endpoint cannot take another endpoint's uid by PATCH.
+func TestUIDRules(t *testing.T) {
+	e := servetest.Start(t, nil)
+	for _, uid := range []string{"", "has space", "a/b", strings.Repeat("x", 257)} {
+		if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": uid}); code != 422 {
+			t.Fatalf("app uid %q: %d %s", uid, code, body)
+		}
+	}
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a-1_b.c"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a-1_b.c/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "a b"}); code != 422 {
+		t.Fatalf("endpoint uid with a space: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a-1_b.c/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "one"}); code != 201 {
+		t.Fatalf("endpoint one: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a-1_b.c/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "two"}); code != 201 {
+		t.Fatalf("endpoint two: %d %s", code, body)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a-1_b.c/endpoint/two", bearer, map[string]any{"uid": "one"}); code != 409 {
+		t.Fatalf("PATCH two to one's uid: %d %s", code, body)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a-1_b.c/endpoint/two", bearer, map[string]any{"uid": "two"}); code != 200 {
+		t.Fatalf("PATCH to its own uid: %d %s", code, body)
+	}
+}
+
+// Parallel creates of endpoints with one uid make one endpoint; the
+// others are 409.
+func TestParallelCreatesWithOneUID(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	for round := range 10 {
+		uid := fmt.Sprintf("same-%d", round)
+		codes := make(chan int, 16)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", e.URL+"/api/v1/app/a/endpoint", strings.NewReader(`{"url":"`+e.Recv.URL+`","uid":"`+uid+`"}`))
+				req.Header.Set("Authorization", bearer["Authorization"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		n := map[int]int{}
+		for c := range codes {
+			n[c]++
+		}
+		if n[201] != 1 || n[409] != 15 {
+			t.Fatalf("round %d: answers %v; want one 201 and fifteen 409", round, n)
+		}
+	}
+}
+
+// Parallel messages with one eventId are one message (and one delivery).
+func TestParallelMessagesWithOneEventID(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	const rounds = 8
+	for round := range rounds {
+		var wg sync.WaitGroup
+		ids := make(chan string, 16)
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", e.URL+"/api/v1/app/a/msg", strings.NewReader(fmt.Sprintf(`{"eventType":"a.b","eventId":"evt-%d","payload":{}}`, round)))
+				req.Header.Set("Authorization", bearer["Authorization"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return
+				}
+				var m struct{ ID string }
+				json.NewDecoder(resp.Body).Decode(&m)
+				resp.Body.Close()
+				ids <- m.ID
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		seen := map[string]bool{}
+		for id := range ids {
+			seen[id] = true
+		}
+		if len(seen) != 1 {
+			t.Fatalf("round %d: 16 sends with one eventId made %d messages", round, len(seen))
+		}
+	}
+	for range rounds {
+		e.Recv.Next(t, 5*time.Second)
+	}
+	e.Recv.None(t, 300*time.Millisecond)
 }

@@ -1,0 +1,197 @@
+package provider
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Idempotency replays the answer of a POST sent again with the same
+// idempotency key, as Stripe (Idempotency-Key) and Svix (idempotency-key)
+// do: their official libraries put a key on every POST and retry after a
+// timeout or a 5xx, so a create that succeeded but whose answer was lost
+// must not run twice. Answers are kept in memory for TTL, within a byte
+// budget (oldest dropped first); only successful (2xx) answers are kept,
+// so a request that failed runs again. One Idempotency serves a server.
+type Idempotency struct {
+	TTL    time.Duration // 0 = 24 h
+	Budget int           // bytes of kept answers; 0 = 32 MiB
+	Now    func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]*idemEntry
+	order   []string // keys, oldest first
+	size    int
+}
+
+type idemEntry struct {
+	mu          sync.Mutex // held while the first request runs
+	done        bool
+	fingerprint [32]byte
+	status      int
+	header      http.Header
+	body        []byte
+	// Guarded by Idempotency.mu: when the kept answer expires (zero while
+	// the first request runs) and its size.
+	expires time.Time
+	size    int
+}
+
+// IdemConflict answers a key reused with another request (method, path or
+// body), in the provider's envelope.
+type IdemConflict func(w http.ResponseWriter, r *http.Request)
+
+func (c *Idempotency) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Reset forgets every kept answer (POST /_hookctl/reset).
+func (c *Idempotency) Reset() {
+	c.mu.Lock()
+	c.entries, c.order, c.size = nil, nil, 0
+	c.mu.Unlock()
+}
+
+// Wrap makes h idempotent on the header named: scope and the caller's
+// credential (credential(r)) keep keys of different APIs and clients
+// apart. Requests without the header run as they are.
+func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) string, conflict IdemConflict, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get(header)
+		if c == nil || key == "" || r.Method != http.MethodPost {
+			h(w, r)
+			return
+		}
+		body, err := ReadBody(r)
+		if err != nil {
+			// Over the limit (or cut short): the handler answers it.
+			r.Body = io.NopCloser(errReader{err})
+			h(w, r)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		fp := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
+		k := scope + "\x00" + credential(r) + "\x00" + key
+		e := c.entry(k)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.done {
+			if e.fingerprint != fp {
+				conflict(w, r)
+				return
+			}
+			for k, v := range e.header {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(e.status)
+			w.Write(e.body)
+			return
+		}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		h(rec, r)
+		if rec.status >= 200 && rec.status < 300 {
+			e.done, e.fingerprint = true, fp
+			e.status, e.header, e.body = rec.status, w.Header().Clone(), rec.body.Bytes()
+			c.kept(e, len(e.body))
+		} else {
+			c.drop(k, e)
+		}
+	}
+}
+
+// entry returns the entry of key, a fresh one when there is none or its
+// answer has expired.
+func (c *Idempotency) entry(key string) *idemEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]*idemEntry{}
+	}
+	if e, ok := c.entries[key]; ok {
+		if e.expires.IsZero() || c.now().Before(e.expires) {
+			return e
+		}
+		c.size -= e.size
+	}
+	e := &idemEntry{}
+	c.entries[key] = e
+	c.order = append(c.order, key)
+	return e
+}
+
+// drop forgets e (its request failed: a retry runs again).
+func (c *Idempotency) drop(key string, e *idemEntry) {
+	c.mu.Lock()
+	if c.entries[key] == e {
+		delete(c.entries, key)
+	}
+	c.mu.Unlock()
+}
+
+// kept starts e's time to live, accounts its n bytes and drops the
+// oldest answers over the budget.
+func (c *Idempotency) kept(e *idemEntry, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ttl, budget := c.TTL, c.Budget
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
+	}
+	if budget <= 0 {
+		budget = 32 << 20
+	}
+	e.expires, e.size = c.now().Add(ttl), n
+	c.size += n
+	for c.size > budget && len(c.order) > 0 {
+		k := c.order[0]
+		c.order = c.order[1:]
+		if old, ok := c.entries[k]; ok && !old.expires.IsZero() {
+			c.size -= old.size
+			delete(c.entries, k)
+		}
+	}
+	// Keys of dropped entries linger in order; compact it now and then
+	// so that it stays about as long as the map.
+	if len(c.order) > 2*len(c.entries)+64 {
+		live := c.order[:0]
+		seen := map[string]bool{}
+		for _, k := range c.order {
+			if _, ok := c.entries[k]; ok && !seen[k] {
+				seen[k] = true
+				live = append(live, k)
+			}
+		}
+		c.order = live
+	}
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(s int) {
+	if !r.wrote {
+		r.status, r.wrote = s, true
+	}
+	r.ResponseWriter.WriteHeader(s)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

@@ -1,0 +1,92 @@
+package provider
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestIdempotencyWrap(t *testing.T) {
+	now := time.Unix(1000, 0)
+	var clock sync.Mutex
+	c := &Idempotency{TTL: time.Hour, Budget: 100, Now: func() time.Time { clock.Lock(); defer clock.Unlock(); return now }}
+	var calls atomic.Int32
+	h := c.Wrap("t", "Idempotency-Key", func(*http.Request) string { return "cred" }, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(409)
+	}, func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		b, _ := ReadBody(r)
+		if string(b) == "fail" {
+			w.WriteHeader(500)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(201)
+		w.Write([]byte(strings.Repeat("x", int(n)) + string(b)))
+	})
+	do := func(key, body string) (int, string, string) {
+		req := httptest.NewRequest("POST", "/p", strings.NewReader(body))
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		rec := httptest.NewRecorder()
+		h(rec, req)
+		return rec.Code, rec.Body.String(), rec.Header().Get("Idempotent-Replayed")
+	}
+	// Parallel requests with one key run the handler once.
+	var wg sync.WaitGroup
+	bodies := make([]string, 8)
+	for i := range bodies {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, bodies[i], _ = do("a", "b") }()
+	}
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Fatalf("the handler ran %d times for one key", calls.Load())
+	}
+	for _, b := range bodies {
+		if b != bodies[0] {
+			t.Fatalf("answers differ: %q", bodies)
+		}
+	}
+	if code, _, replayed := do("a", "b"); code != 201 || replayed != "true" {
+		t.Fatalf("replay: %d %q", code, replayed)
+	}
+	if code, _, _ := do("a", "other"); code != 409 {
+		t.Fatalf("other body: %d", code)
+	}
+	if _, b, _ := do("", "b"); b != "xxb" {
+		t.Fatalf("no key runs the handler: %q", b)
+	}
+	// Failed answers are not kept: a retry runs again.
+	if code, _, _ := do("f", "fail"); code != 500 {
+		t.Fatal(code)
+	}
+	if code, _, replayed := do("f", "fail"); code != 500 || replayed != "" || calls.Load() != 4 {
+		t.Fatalf("a failure was replayed: %d %q %d", code, replayed, calls.Load())
+	}
+	// Expired after TTL.
+	clock.Lock()
+	now = now.Add(2 * time.Hour)
+	clock.Unlock()
+	if _, _, replayed := do("a", "b"); replayed != "" {
+		t.Fatal("replayed after its TTL")
+	}
+	// Over the byte budget the oldest answers go.
+	for _, k := range []string{"k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "k12", "k13", "k14"} {
+		do(k, "b")
+	}
+	c.mu.Lock()
+	size, n := c.size, len(c.entries)
+	c.mu.Unlock()
+	if size > 100 || n > 14 {
+		t.Fatalf("kept %d bytes in %d entries over a budget of 100", size, n)
+	}
+	if _, _, replayed := do("k14", "b"); replayed != "true" {
+		t.Fatal("the newest answer was dropped")
+	}
+}

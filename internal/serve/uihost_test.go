@@ -1,0 +1,124 @@
+package serve_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/web"
+)
+
+// With --host 0.0.0.0 the inspector at / answers at the URL the ready
+// line prints (http://127.0.0.1:PORT/) and still refuses other Host
+// names; it answered 421 to every request, its own URL included.
+func TestUIOnUnspecifiedHostAnswersAtTheReadyURL(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) {
+		o.Host, o.APIKey = "0.0.0.0", "k"
+		o.UIFunc = func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: o.Store, Dispatcher: d, Addr: addr, Version: "test"})
+		}
+	})
+	if !strings.HasPrefix(e.URL, "http://127.0.0.1:") {
+		t.Fatalf("URL %s", e.URL)
+	}
+	get := func(host string) int {
+		req, _ := http.NewRequest("GET", e.URL+"/", nil)
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(""); code != 200 {
+		t.Fatalf("GET %s/: %d, want 200", e.URL, code)
+	}
+	port := e.URL[strings.LastIndex(e.URL, ":")+1:]
+	if code := get("evil.example:" + port); code != 421 {
+		t.Fatalf("another Host name: %d, want 421", code)
+	}
+}
+
+// An open event stream (the inspector's live log in a browser tab) does
+// not hold up shutdown: it ends at once, and Shutdown returns no error
+// (it waited for the stream until its deadline, ~15 s in hookctl serve,
+// and warned "context deadline exceeded").
+func TestShutdownEndsEventStreams(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := serve.New(serve.Options{Store: st, Version: "test",
+		UIFunc: func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: st, Dispatcher: d, Addr: addr, Version: "test"})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", s.URL()+"/live", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 64)
+	if n, err := resp.Body.Read(buf); err != nil || !strings.Contains(string(buf[:n]), "retry") {
+		t.Fatalf("stream: %q %v", buf[:n], err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a live stream open: %v after %s", err, time.Since(start))
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("shutdown took %s", d)
+	}
+}
+
+// With --host 0.0.0.0 --api-key the APIs need the key but the inspector
+// has none: it answers requests from this machine only, whatever Host
+// they send (another machine could send Host: 127.0.0.1:PORT); the APIs
+// still answer others with their key.
+func TestUIRefusesOtherMachinesOnAnExposedServer(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) {
+		o.Host, o.APIKey = "0.0.0.0", "k"
+		o.UIFunc = func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: o.Store, Dispatcher: d, Addr: addr, Version: "test"})
+		}
+	})
+	host := strings.TrimPrefix(e.URL, "http://")
+	serveAs := func(remote, path string) int {
+		req := httptest.NewRequest("GET", "http://"+host+path, nil)
+		req.RemoteAddr = remote
+		req.Header.Set("Authorization", "Bearer k")
+		rec := httptest.NewRecorder()
+		e.Server.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := serveAs("192.0.2.7:40000", "/"); code != 403 {
+		t.Fatalf("the inspector to another machine: %d, want 403", code)
+	}
+	if code := serveAs("127.0.0.1:40000", "/"); code != 200 {
+		t.Fatalf("the inspector to this machine: %d, want 200", code)
+	}
+	if code := serveAs("192.0.2.7:40000", "/_hookctl/health"); code != 200 {
+		t.Fatalf("the control API to another machine with the key: %d", code)
+	}
+}
