@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
@@ -152,6 +153,10 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
 	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
+	// A schedule or profile in the config file gives way to the other (or
+	// to --no-retry) given on the command line, instead of clashing with it.
+	_ = fl.SetAnnotation("retry-schedule", config.FlagExcludesAnnotation, []string{"retry-profile", "no-retry"})
+	_ = fl.SetAnnotation("retry-profile", config.FlagExcludesAnnotation, []string{"retry-schedule", "no-retry"})
 	_ = c.RegisterFlagCompletionFunc("retry-profile", cli.CompleteFixed(delivery.ProfileNames()...))
 }
 
