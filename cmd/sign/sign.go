@@ -97,8 +97,17 @@ scheme's form is used; without --timestamp, now.`,
 			default:
 				return cli.Usagef("invalid --format %q: want headers, json or curl", opts.Format)
 			}
-			if opts.IO.JSON() {
-				opts.Format = FormatJSON
+			// -o json means --format json, but an explicit --format wins
+			// over an output format from HOOKCTL_OUTPUT or the config file
+			// (eval "curl $(hookctl sign --format curl …)" must keep
+			// working there); both on the command line must agree.
+			if opts.IO.JSON() && opts.Format != FormatJSON {
+				switch {
+				case !c.Flags().Changed("format"):
+					opts.Format = FormatJSON
+				case c.Flags().Changed("output"):
+					return cli.Usagef("--format %s and --output json cannot be used together", opts.Format)
+				}
 			}
 			if runF != nil {
 				return runF(opts)
