@@ -28,7 +28,7 @@ var Keys = []Key{
 	{"store", "", "store location: a SQLite file path or a postgres:// URL"},
 	{"output", "table", "output format: table or json"},
 	{"no_color", "false", "disable colour"},
-	{"provider", "", "default provider for events (bond, mono, mambu, saas, standard)"},
+	{"provider", "", "default provider for events (bond, mono, mambu, saas, standard, stripe, github)"},
 	{"scheme", "", "default signature scheme"},
 	{"fixtures_dir", "", "directory of custom event fixtures"},
 	{"listen_host", "127.0.0.1", "address hookctl listen binds"},

@@ -172,14 +172,16 @@ func TestSet(t *testing.T) {
 
 func TestValidateValue(t *testing.T) {
 	good := map[string]string{"output": "json", "no_color": "1", "listen_port": "9000", "timeout": "2s",
-		"retry_schedule": "0s, 5s,5m", "retry_profile": "svix", "store": "anything", "forward": "localhost:3000"}
+		"retry_schedule": "0s, 5s,5m", "retry_profile": "svix", "store": "anything", "forward": "localhost:3000",
+		"provider": "github", "scheme": "standard-ed25519"}
 	for k, v := range good {
 		if err := ValidateValue(k, v); err != nil {
 			t.Errorf("ValidateValue(%s, %q): %v", k, v, err)
 		}
 	}
 	bad := map[string]string{"output": "yaml", "no_color": "maybe", "listen_port": "http", "timeout": "-1s",
-		"retry_schedule": "0s,soon", "retry_profile": "aws", "listen_host": " "}
+		"retry_schedule": "0s,soon", "retry_profile": "aws", "listen_host": " ",
+		"provider": "nope", "scheme": "hmac"}
 	for k, v := range bad {
 		err := ValidateValue(k, v)
 		var ve *ValueError
