@@ -67,7 +67,9 @@ scheme's form is used; without --timestamp, now.`,
   eval "curl -sS $(hookctl sign --scheme bond --secret "$SECRET" --format curl < body.json) --data-binary @body.json http://localhost:3000/webhooks"`,
 		Args: NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if scheme == "" {
+			// A configured scheme of auto (verify's, subscribe's default)
+			// names no way to sign: sign falls back to its own default.
+			if scheme == "" || (scheme == "auto" && !c.Flags().Changed("scheme")) {
 				scheme = "standard"
 			}
 			if scheme == "auto" {
