@@ -35,6 +35,7 @@ type Options struct {
 	URL            string
 	Scheme         string
 	Secret         string
+	SecretGiven    bool // --secret was on the command line (even empty)
 	FixturesDir    string
 	Overrides      catalog.OverrideFlags // --set, --set-string, --set-json, --unset, --data
 	Count          int
@@ -89,7 +90,8 @@ usage, 130 when interrupted.`,
 			if opts.URL != "" && opts.SubscriptionID != "" {
 				return cli.Usagef("--url and --subscription cannot be used together")
 			}
-			if opts.URL == "" && (c.Flags().Changed("secret")) {
+			opts.SecretGiven = c.Flags().Changed("secret")
+			if opts.URL == "" && opts.SecretGiven {
 				return cli.Usagef("--secret needs --url (subscriptions have their own secret)")
 			}
 			if opts.URL != "" {
@@ -158,6 +160,28 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	_ = fl.SetAnnotation("retry-schedule", config.FlagExcludesAnnotation, []string{"retry-profile", "no-retry"})
 	_ = fl.SetAnnotation("retry-profile", config.FlagExcludesAnnotation, []string{"retry-schedule", "no-retry"})
 	_ = c.RegisterFlagCompletionFunc("retry-profile", cli.CompleteFixed(delivery.ProfileNames()...))
+}
+
+// validateSigningSecret checks an ad hoc --secret against the scheme that
+// signs with it: a usage error (exit 2) when it cannot sign. Mambu signs
+// nothing and takes an optional user:password, so empty is fine there.
+func validateSigningSecret(scheme, secret string) error {
+	if scheme == "mambu" && secret == "" {
+		return nil
+	}
+	hint := fmt.Sprintf("leave out --secret and hookctl generates a %s secret", scheme)
+	if scheme == "standard-ed25519" && strings.HasPrefix(secret, signature.PublicKeyPrefix) {
+		return cli.Usagef("invalid --secret for scheme %s: a %s public key verifies but cannot sign; give the whsk_ private key", scheme, signature.PublicKeyPrefix).Hint("%s", hint)
+	}
+	if err := signature.ValidateSecret(scheme, secret); err != nil {
+		msg := err.Error()
+		var ve *signature.VerifyError
+		if errors.As(err, &ve) && ve.Msg != "" {
+			msg = ve.Msg
+		}
+		return cli.Usagef("invalid --secret for scheme %s: %s", scheme, msg).Hint("%s", hint)
+	}
+	return nil
 }
 
 // ParseHeaders parses repeated 'Key: Value' flags.
@@ -253,7 +277,15 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.URL != "" && targets.scheme != "" && opts.Secret == "" {
+	if opts.URL != "" && opts.SecretGiven {
+		// A secret the scheme cannot sign with is bad input, found before
+		// anything is stored or sent (not a failed delivery); an empty
+		// --secret "$UNSET" is not silently replaced by a generated one.
+		if err := validateSigningSecret(targets.scheme, opts.Secret); err != nil {
+			return err
+		}
+	}
+	if opts.URL != "" && targets.scheme != "" && opts.Secret == "" && !opts.SecretGiven {
 		secret, err := signature.GenerateSecret(targets.scheme)
 		if err != nil {
 			return err
