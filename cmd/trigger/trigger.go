@@ -94,6 +94,11 @@ usage, 130 when interrupted.`,
 			if opts.URL == "" && opts.SecretGiven {
 				return cli.Usagef("--secret needs --url (subscriptions have their own secret)")
 			}
+			// The config's scheme (not Changed) is only a default for --url.
+			if opts.URL == "" && c.Flags().Changed("scheme") {
+				return cli.Usagef("--scheme needs --url (subscriptions sign with their own scheme)").
+					Hint("change a subscription's scheme: hookctl subscriptions update ID --scheme %s", opts.Scheme)
+			}
 			if opts.URL != "" {
 				u, err := NormalizeURL(opts.URL)
 				if err != nil {
