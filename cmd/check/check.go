@@ -84,9 +84,9 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				}
 				return list(opts)
 			}
-			u, err := trigger.NormalizeURL(args[0])
+			u, err := trigger.NormalizeURL(args[0], "")
 			if err != nil {
-				return cli.Usagef("%v", err)
+				return cli.WithCode(cli.ExitUsage, err) // keeps its hint
 			}
 			opts.URL = u
 			sel, err := check.Select(opts.Only, opts.Skip)

@@ -100,7 +100,7 @@ usage, 130 when interrupted.`,
 					Hint("change a subscription's scheme: hookctl subscriptions update ID --scheme %s", opts.Scheme)
 			}
 			if opts.URL != "" {
-				u, err := NormalizeURL(opts.URL)
+				u, err := NormalizeURL(opts.URL, "--url")
 				if err != nil {
 					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err))
 				}
@@ -207,7 +207,9 @@ func ParseHeaders(hs []string) (map[string]string, error) {
 }
 
 // NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.
-func NormalizeURL(s string) (string, error) {
+// flag names where the URL came from (--url, --to) for the hint, "" for a
+// positional argument.
+func NormalizeURL(s, flag string) (string, error) {
 	s = strings.TrimSpace(s)
 	orig, bare := s, !strings.Contains(s, "://")
 	if s == "" {
@@ -236,10 +238,17 @@ func NormalizeURL(s string) (string, error) {
 		h := u.Hostname()
 		if u.Port() == "" && h != "localhost" && !strings.ContainsAny(h, ".:") {
 			return "", &subscription.InputError{Msg: fmt.Sprintf("invalid URL %q: not a port, host:port or URL", orig),
-				Hint: []string{"e.g. --url 3000, --url localhost:3000/webhooks or --url http://" + orig + "/webhooks"}}
+				Hint: []string{fmt.Sprintf("e.g. %[1]s3000, %[1]slocalhost:3000/webhooks or %[1]shttp://%[2]s/webhooks", flagPrefix(flag), orig)}}
 		}
 	}
 	return s, nil
+}
+
+func flagPrefix(flag string) string {
+	if flag == "" {
+		return ""
+	}
+	return flag + " "
 }
 
 func isDigits(s string) bool {

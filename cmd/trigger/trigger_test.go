@@ -73,7 +73,7 @@ func TestNormalizeURL(t *testing.T) {
 		"localhost:3000/webhooks":    "http://localhost:3000/webhooks",
 		"https://example.test/h?x=1": "https://example.test/h?x=1",
 	} {
-		if got, err := NormalizeURL(in); err != nil || got != want {
+		if got, err := NormalizeURL(in, "--url"); err != nil || got != want {
 			t.Errorf("NormalizeURL(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
