@@ -352,6 +352,9 @@ without dropping events. --grace 0 drops the old secret at once.`,
 			if opts.Grace < 0 {
 				return cli.Usagef("invalid --grace %s: it cannot be negative", opts.Grace)
 			}
+			if err := cli.CheckNotEmpty(c, "secret"); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
