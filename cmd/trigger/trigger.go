@@ -119,7 +119,7 @@ usage, 130 when interrupted.`,
 			}
 			h, err := ParseHeaders(headers)
 			if err != nil {
-				return cli.Usagef("%v", err)
+				return cli.WithCode(cli.ExitUsage, err) // keeps its hint
 			}
 			opts.Headers = h
 			if runF != nil {
@@ -189,21 +189,12 @@ func validateSigningSecret(scheme, secret string) error {
 	return nil
 }
 
-// ParseHeaders parses repeated 'Key: Value' flags.
+// ParseHeaders parses repeated 'Key: Value' flags with the rules of a
+// subscription's --header (a valid name, no line break in the value, not a
+// header hookctl sets itself): a bad one is a usage error instead of being
+// mangled or dropped on the wire.
 func ParseHeaders(hs []string) (map[string]string, error) {
-	if len(hs) == 0 {
-		return nil, nil
-	}
-	out := make(map[string]string, len(hs))
-	for _, h := range hs {
-		k, v, ok := strings.Cut(h, ":")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") {
-			return nil, fmt.Errorf("invalid --header %q: want 'Key: Value'", h)
-		}
-		out[k] = strings.TrimSpace(v)
-	}
-	return out, nil
+	return subscription.ParseHeaders(hs)
 }
 
 // NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.
