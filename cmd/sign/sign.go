@@ -88,6 +88,13 @@ scheme's form is used; without --timestamp, now.`,
 					return secretError(err)
 				}
 			}
+			// Both go into a header: a line break would print (and
+			// --header-file would read) a header the user never asked for.
+			for _, v := range []struct{ flag, val string }{{"--id", opts.ID}, {"--event", opts.EventType}} {
+				if strings.ContainsAny(v.val, "\r\n\x00") {
+					return cli.Usagef("invalid %s %q: it goes into a header and cannot contain a line break", v.flag, v.val)
+				}
+			}
 			opts.Timestamp = f.Now()
 			if timestamp != "" {
 				if opts.Timestamp, err = signature.ParseTime(timestamp); err != nil {
