@@ -55,7 +55,9 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 }
 
 func runList(opts *ListOptions) error {
-	svc, err := NewService(opts.Ctx, opts.Factory, false)
+	// --event is checked against the catalog (a typo is refused with a
+	// suggestion, not answered with the * subscriptions).
+	svc, err := NewService(opts.Ctx, opts.Factory, strings.TrimSpace(opts.Event) != "")
 	if err != nil {
 		return err
 	}
