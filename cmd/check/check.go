@@ -84,9 +84,9 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				}
 				return list(opts)
 			}
-			u, err := trigger.NormalizeURL(args[0])
+			u, err := trigger.NormalizeURL(args[0], "")
 			if err != nil {
-				return cli.Usagef("%v", err)
+				return cli.WithCode(cli.ExitUsage, err) // keeps its hint
 			}
 			opts.URL = u
 			sel, err := check.Select(opts.Only, opts.Skip)
@@ -132,7 +132,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	}
 	fl := c.Flags()
 	fl.BoolVar(&opts.List, "list", false, "list every check: id, what is sent, what a correct receiver does")
-	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` whose events are sent: {bond|mono|mambu|saas|standard}")
+	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` whose events are sent: {"+strings.Join(catalog.Providers(), "|")+"}")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` (default: the provider's)")
 	fl.StringVar(&opts.Secret, "secret", "", "the receiver's signing `secret`")
 	fl.StringVar(&opts.SubscriptionID, "subscription", "", "take URL scheme and secret from this subscription `id`")
@@ -218,7 +218,7 @@ func run(ctx context.Context, opts *Options) error {
 	switch {
 	case cfg.Provider == "" && cfg.Scheme == "":
 		return cli.Usagef("which provider or scheme does %s expect?", opts.URL).
-			Hint("pass --provider {bond|mono|mambu|saas|standard} or --scheme S with --secret, or --subscription ID")
+			Hint("pass --provider {%s} or --scheme S with --secret, or --subscription ID", strings.Join(catalog.Providers(), "|"))
 	case cfg.Provider == "":
 		cfg.Provider = providerFor(cat, cfg.Scheme)
 	}

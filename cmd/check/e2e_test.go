@@ -326,7 +326,8 @@ func TestBadInput(t *testing.T) {
 			[]string{"none of the selected checks applies to scheme github", "signs no timestamp", "one signature per request", "Mambu only"}},
 		{"unknown-scheme", []string{"check", rc.srv.URL, "--scheme", "nope", "--secret", "x"}, 2, []string{`unknown signature scheme "nope"`}},
 		{"no-secret", []string{"check", rc.srv.URL, "--provider", "bond"}, 2, []string{"no secret to sign the probes with"}},
-		{"no-scheme", []string{"check", rc.srv.URL, "--secret", bondSecret}, 2, []string{"which provider or scheme"}},
+		{"no-scheme", []string{"check", rc.srv.URL, "--secret", bondSecret}, 2, []string{"which provider or scheme",
+			"--provider {bond|mono|mambu|saas|standard|stripe|github}"}}, // every provider check takes (stripe and github were missing)
 		{"no-url", []string{"check"}, 2, []string{"accepts 1 arg"}},
 		// Was found after every probe had run, the report lost, exit 3.
 		{"junit-unwritable", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--junit", "/nonexistent-dir/check.xml"}, 2,

@@ -35,9 +35,9 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			switch opts.Source {
-			case "", store.SourceTriggered, store.SourceReceived:
+			case "", store.SourceTriggered, store.SourceReceived, store.SourceCheck:
 			default:
-				return cli.Usagef("invalid --source %q: want triggered or received", opts.Source)
+				return cli.Usagef("invalid --source %q: want triggered, received or check", opts.Source)
 			}
 			if opts.Limit < 0 {
 				return cli.Usagef("--limit must not be negative")
@@ -50,12 +50,12 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.TypePattern, "event", "", "only events of this type or `pattern` (card.*)")
-	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received}")
+	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received|check}")
 	cli.MomentVar(fl, &opts.Since, "since", "only events created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	cli.MomentVar(fl, &opts.Until, "until", "only events created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` events (0 = all)")
 	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
-	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.SourceTriggered, store.SourceReceived))
+	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.SourceTriggered, store.SourceReceived, store.SourceCheck))
 	return c
 }
 
@@ -96,6 +96,12 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 		return ui.WriteJSON(ios.Out, out)
 	}
 	if len(evs) == 0 {
+		// "yet" only when nothing narrowed the list: a filter that
+		// matches nothing says so instead of calling the log empty.
+		if opts.TypePattern != "" || opts.Source != "" || !opts.Since.IsZero() || !opts.Until.IsZero() {
+			fmt.Fprintln(ios.ErrOut, "No events match")
+			return nil
+		}
 		fmt.Fprintln(ios.ErrOut, "No events yet")
 		fmt.Fprintln(ios.ErrOut, "hookctl: hint: send one: hookctl trigger card.created")
 		return nil

@@ -91,7 +91,7 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 				return cli.Usagef("--limit must not be negative")
 			}
 			if opts.To != "" {
-				u, err := trigger.NormalizeURL(opts.To)
+				u, err := trigger.NormalizeURL(opts.To, "--to")
 				if err != nil {
 					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err))
 				}

@@ -67,7 +67,9 @@ scheme's form is used; without --timestamp, now.`,
   eval "curl -sS $(hookctl sign --scheme bond --secret "$SECRET" --format curl < body.json) --data-binary @body.json http://localhost:3000/webhooks"`,
 		Args: NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if scheme == "" {
+			// A configured scheme of auto (verify's, subscribe's default)
+			// names no way to sign: sign falls back to its own default.
+			if scheme == "" || (scheme == "auto" && !c.Flags().Changed("scheme")) {
 				scheme = "standard"
 			}
 			if scheme == "auto" {
@@ -86,6 +88,13 @@ scheme's form is used; without --timestamp, now.`,
 					return secretError(err)
 				}
 			}
+			// Both go into a header: a line break would print (and
+			// --header-file would read) a header the user never asked for.
+			for _, v := range []struct{ flag, val string }{{"--id", opts.ID}, {"--event", opts.EventType}} {
+				if strings.ContainsAny(v.val, "\r\n\x00") {
+					return cli.Usagef("invalid %s %q: it goes into a header and cannot contain a line break", v.flag, v.val)
+				}
+			}
 			opts.Timestamp = f.Now()
 			if timestamp != "" {
 				if opts.Timestamp, err = signature.ParseTime(timestamp); err != nil {
@@ -97,8 +106,17 @@ scheme's form is used; without --timestamp, now.`,
 			default:
 				return cli.Usagef("invalid --format %q: want headers, json or curl", opts.Format)
 			}
-			if opts.IO.JSON() {
-				opts.Format = FormatJSON
+			// -o json means --format json, but an explicit --format wins
+			// over an output format from HOOKCTL_OUTPUT or the config file
+			// (eval "curl $(hookctl sign --format curl …)" must keep
+			// working there); both on the command line must agree.
+			if opts.IO.JSON() && opts.Format != FormatJSON {
+				switch {
+				case !c.Flags().Changed("format"):
+					opts.Format = FormatJSON
+				case c.Flags().Changed("output"):
+					return cli.Usagef("--format %s and --output json cannot be used together", opts.Format)
+				}
 			}
 			if runF != nil {
 				return runF(opts)

@@ -51,6 +51,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--format", "xml"}, `invalid --format "xml"`},
 		{[]string{"--secret", "a", "--secret-file", "b"}, "not both"},
 		{[]string{"--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "extra"}, `unexpected argument "extra"`},
+		// they go into headers: a line break printed a header never asked for
+		{[]string{"--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--id", "a\nX-Evil: 1"}, `invalid --id "a\nX-Evil: 1"`},
+		{[]string{"--scheme", "github", "--secret", "x", "--event", "push\r\nX: 1"}, "cannot contain a line break"},
 	}
 	for _, c := range cases {
 		_, err := parse(t, c.args...)

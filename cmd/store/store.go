@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/listen"
@@ -37,6 +38,9 @@ type Options struct {
 	// Journal names where listen keeps its journals for a store, and the
 	// store's key in them (nil: no journals are looked at).
 	Journal func(store.Store) (dir, key string)
+	// SQLitePath is the SQLite file the store is, "" for PostgreSQL (nil:
+	// not checked).
+	SQLitePath func() string
 }
 
 // NewCmd returns `hookctl store`.
@@ -66,6 +70,15 @@ Passwords in store URLs are masked in all output.`,
 					dsn = f.Config.Store
 				}
 				return listen.JournalDir(s, config.DataDir(os.Getenv)), listen.StoreKey(s, dsn)
+			},
+			SQLitePath: func() string {
+				if f.Config == nil {
+					return ""
+				}
+				if kind, loc, err := app.ResolveStore(f.Config.Store); err == nil && kind == "sqlite" {
+					return loc
+				}
+				return ""
 			}}
 	}
 	runE := func(opts *Options) func(*cobra.Command, []string) error {
@@ -160,6 +173,17 @@ func run(opts *Options) error {
 			}
 			defer f.Close()
 			in = f
+		}
+	}
+	// Exporting a SQLite file that is not there would create an empty
+	// store and export nothing, exit 0: a typo in --store would pass for
+	// an empty history.
+	if opts.Verb == "export" && opts.SQLitePath != nil {
+		if p := opts.SQLitePath(); p != "" {
+			if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+				return cli.Envf("no store at %s: nothing to export", p).
+					Hint("point --store (or HOOKCTL_STORE) at the store to export")
+			}
 		}
 	}
 	s, err := opts.Store(opts.Ctx)

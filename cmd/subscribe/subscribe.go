@@ -57,6 +57,9 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx = c.Context()
 			opts.DescriptionSet = c.Flags().Changed("description")
+			if err := cli.CheckNotEmpty(c, "secret"); err != nil {
+				return err
+			}
 			var missing []string
 			if strings.TrimSpace(opts.URL) == "" {
 				missing = append(missing, "--url")

@@ -22,17 +22,19 @@ type ListOptions struct {
 	Ctx     context.Context
 	Status  string
 	Event   string
+	Reveal  bool
 }
 
 func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IOStreams, Factory: f}
 	c := &cobra.Command{
-		Use:     "list [--status {enabled|disabled}] [--event <type>]",
+		Use:     "list [--status {enabled|disabled}] [--event <type>] [--reveal]",
 		Aliases: []string{"ls"},
-		Short:   "List subscriptions (secrets masked)",
+		Short:   "List subscriptions (secrets masked unless --reveal)",
 		Example: `  hookctl subscriptions list
   hookctl subscriptions list --status enabled --event card.created
-  hookctl subscriptions list -o json`,
+  hookctl subscriptions list -o json
+  hookctl subscriptions list --reveal -o json`,
 		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx = c.Context()
@@ -49,13 +51,16 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	}
 	c.Flags().StringVar(&opts.Status, "status", "", "only subscriptions with this `status`: {enabled|disabled}")
 	c.Flags().StringVar(&opts.Event, "event", "", "only subscriptions that receive this event `type`")
+	c.Flags().BoolVar(&opts.Reveal, "reveal", false, "show the secrets instead of masking them")
 	c.RegisterFlagCompletionFunc("status", cobra.FixedCompletions([]string{store.StatusEnabled, store.StatusDisabled}, cobra.ShellCompDirectiveNoFileComp))
 	c.RegisterFlagCompletionFunc("event", CompleteEvents(f))
 	return c
 }
 
 func runList(opts *ListOptions) error {
-	svc, err := NewService(opts.Ctx, opts.Factory, false)
+	// --event is checked against the catalog (a typo is refused with a
+	// suggestion, not answered with the * subscriptions).
+	svc, err := NewService(opts.Ctx, opts.Factory, strings.TrimSpace(opts.Event) != "")
 	if err != nil {
 		return err
 	}
@@ -74,18 +79,22 @@ func runList(opts *ListOptions) error {
 	if opts.IO.JSON() {
 		views := make([]subscription.View, len(subs))
 		for i, s := range subs {
-			views[i] = subscription.NewView(s, false, at)
+			views[i] = subscription.NewView(s, opts.Reveal, at)
 		}
 		return ui.WriteJSON(opts.IO.Out, views)
 	}
 	if len(subs) == 0 {
+		if opts.Status != "" || opts.Event != "" {
+			fmt.Fprintln(opts.IO.ErrOut, "No subscriptions match")
+			return nil
+		}
 		fmt.Fprintln(opts.IO.ErrOut, "No subscriptions. Create one with: hookctl subscribe --url http://localhost:3000/webhooks --events '*'")
 		return nil
 	}
 	st := opts.IO.Styles()
 	t := ui.NewTable(opts.IO, "ID", "URL", "EVENTS", "STATUS", "SECRET", "DESCRIPTION", "CREATED")
 	for _, s := range subs {
-		v := subscription.NewView(s, false, at)
+		v := subscription.NewView(s, opts.Reveal, at)
 		t.Row().Styled(v.WebhookID, st.ID).Styled(v.CallbackURL, st.URL).Styled(strings.Join(v.Events, ","), st.EventType).
 			Styled(v.Status, st.DeliveryStatus(v.Status)).Styled(v.Secret, st.Muted).Cell(v.Description).
 			Styled(opts.IO.FormatTime(v.DateCreated, at), st.Muted).End()
@@ -351,6 +360,9 @@ without dropping events. --grace 0 drops the old secret at once.`,
 			opts.Ctx, opts.ID = c.Context(), args[0]
 			if opts.Grace < 0 {
 				return cli.Usagef("invalid --grace %s: it cannot be negative", opts.Grace)
+			}
+			if err := cli.CheckNotEmpty(c, "secret"); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

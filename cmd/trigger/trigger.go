@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/signature"
@@ -34,6 +35,7 @@ type Options struct {
 	URL            string
 	Scheme         string
 	Secret         string
+	SecretGiven    bool // --secret was on the command line (even empty)
 	FixturesDir    string
 	Overrides      catalog.OverrideFlags // --set, --set-string, --set-json, --unset, --data
 	Count          int
@@ -88,11 +90,17 @@ usage, 130 when interrupted.`,
 			if opts.URL != "" && opts.SubscriptionID != "" {
 				return cli.Usagef("--url and --subscription cannot be used together")
 			}
-			if opts.URL == "" && (c.Flags().Changed("secret")) {
+			opts.SecretGiven = c.Flags().Changed("secret")
+			if opts.URL == "" && opts.SecretGiven {
 				return cli.Usagef("--secret needs --url (subscriptions have their own secret)")
 			}
+			// The config's scheme (not Changed) is only a default for --url.
+			if opts.URL == "" && c.Flags().Changed("scheme") {
+				return cli.Usagef("--scheme needs --url (subscriptions sign with their own scheme)").
+					Hint("change a subscription's scheme: hookctl subscriptions update ID --scheme %s", opts.Scheme)
+			}
 			if opts.URL != "" {
-				u, err := NormalizeURL(opts.URL)
+				u, err := NormalizeURL(opts.URL, "--url")
 				if err != nil {
 					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err))
 				}
@@ -111,7 +119,7 @@ usage, 130 when interrupted.`,
 			}
 			h, err := ParseHeaders(headers)
 			if err != nil {
-				return cli.Usagef("%v", err)
+				return cli.WithCode(cli.ExitUsage, err) // keeps its hint
 			}
 			opts.Headers = h
 			if runF != nil {
@@ -152,28 +160,47 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
 	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
+	// A schedule or profile in the config file gives way to the other (or
+	// to --no-retry) given on the command line, instead of clashing with it.
+	_ = fl.SetAnnotation("retry-schedule", config.FlagExcludesAnnotation, []string{"retry-profile", "no-retry"})
+	_ = fl.SetAnnotation("retry-profile", config.FlagExcludesAnnotation, []string{"retry-schedule", "no-retry"})
 	_ = c.RegisterFlagCompletionFunc("retry-profile", cli.CompleteFixed(delivery.ProfileNames()...))
 }
 
-// ParseHeaders parses repeated 'Key: Value' flags.
-func ParseHeaders(hs []string) (map[string]string, error) {
-	if len(hs) == 0 {
-		return nil, nil
+// validateSigningSecret checks an ad hoc --secret against the scheme that
+// signs with it: a usage error (exit 2) when it cannot sign. Mambu signs
+// nothing and takes an optional user:password, so empty is fine there.
+func validateSigningSecret(scheme, secret string) error {
+	if scheme == "mambu" && secret == "" {
+		return nil
 	}
-	out := make(map[string]string, len(hs))
-	for _, h := range hs {
-		k, v, ok := strings.Cut(h, ":")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") {
-			return nil, fmt.Errorf("invalid --header %q: want 'Key: Value'", h)
+	hint := fmt.Sprintf("leave out --secret and hookctl generates a %s secret", scheme)
+	if scheme == "standard-ed25519" && strings.HasPrefix(secret, signature.PublicKeyPrefix) {
+		return cli.Usagef("invalid --secret for scheme %s: a %s public key verifies but cannot sign; give the whsk_ private key", scheme, signature.PublicKeyPrefix).Hint("%s", hint)
+	}
+	if err := signature.ValidateSecret(scheme, secret); err != nil {
+		msg := err.Error()
+		var ve *signature.VerifyError
+		if errors.As(err, &ve) && ve.Msg != "" {
+			msg = ve.Msg
 		}
-		out[k] = strings.TrimSpace(v)
+		return cli.Usagef("invalid --secret for scheme %s: %s", scheme, msg).Hint("%s", hint)
 	}
-	return out, nil
+	return nil
+}
+
+// ParseHeaders parses repeated 'Key: Value' flags with the rules of a
+// subscription's --header (a valid name, no line break in the value, not a
+// header hookctl sets itself): a bad one is a usage error instead of being
+// mangled or dropped on the wire.
+func ParseHeaders(hs []string) (map[string]string, error) {
+	return subscription.ParseHeaders(hs)
 }
 
 // NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.
-func NormalizeURL(s string) (string, error) {
+// flag names where the URL came from (--url, --to) for the hint, "" for a
+// positional argument.
+func NormalizeURL(s, flag string) (string, error) {
 	s = strings.TrimSpace(s)
 	orig, bare := s, !strings.Contains(s, "://")
 	if s == "" {
@@ -202,10 +229,17 @@ func NormalizeURL(s string) (string, error) {
 		h := u.Hostname()
 		if u.Port() == "" && h != "localhost" && !strings.ContainsAny(h, ".:") {
 			return "", &subscription.InputError{Msg: fmt.Sprintf("invalid URL %q: not a port, host:port or URL", orig),
-				Hint: []string{"e.g. --url 3000, --url localhost:3000/webhooks or --url http://" + orig + "/webhooks"}}
+				Hint: []string{fmt.Sprintf("e.g. %[1]s3000, %[1]slocalhost:3000/webhooks or %[1]shttp://%[2]s/webhooks", flagPrefix(flag), orig)}}
 		}
 	}
 	return s, nil
+}
+
+func flagPrefix(flag string) string {
+	if flag == "" {
+		return ""
+	}
+	return flag + " "
 }
 
 func isDigits(s string) bool {
@@ -248,7 +282,15 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.URL != "" && targets.scheme != "" && opts.Secret == "" {
+	if opts.URL != "" && opts.SecretGiven {
+		// A secret the scheme cannot sign with is bad input, found before
+		// anything is stored or sent (not a failed delivery); an empty
+		// --secret "$UNSET" is not silently replaced by a generated one.
+		if err := validateSigningSecret(targets.scheme, opts.Secret); err != nil {
+			return err
+		}
+	}
+	if opts.URL != "" && targets.scheme != "" && opts.Secret == "" && !opts.SecretGiven {
 		secret, err := signature.GenerateSecret(targets.scheme)
 		if err != nil {
 			return err

@@ -40,7 +40,7 @@ func TestTriggerFlags(t *testing.T) {
 		{args: []string{"x", "--secret", "s"}, err: "--secret needs --url"},
 		{args: []string{"x", "--url", "ftp://a"}, err: "want http:// or https://"},
 		{args: []string{"x", "--url", "http://a", "--scheme", "rot13"}, err: `unknown signature scheme "rot13"`},
-		{args: []string{"x", "--header", "nocolon"}, err: "want 'Key: Value'"},
+		{args: []string{"x", "--header", "nocolon"}, err: "malformed header \"nocolon\": missing ':'"},
 		{args: []string{"x", "--timeout", "0s"}, err: "invalid --timeout"},
 	}
 	for _, tt := range tests {
@@ -73,8 +73,23 @@ func TestNormalizeURL(t *testing.T) {
 		"localhost:3000/webhooks":    "http://localhost:3000/webhooks",
 		"https://example.test/h?x=1": "https://example.test/h?x=1",
 	} {
-		if got, err := NormalizeURL(in); err != nil || got != want {
+		if got, err := NormalizeURL(in, "--url"); err != nil || got != want {
 			t.Errorf("NormalizeURL(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// --header is refused, not mangled on the wire, when its value has a line
+// break (it was sent with CR LF turned into spaces) or its name is not a
+// token or a header hookctl sets.
+func TestParseHeaders(t *testing.T) {
+	for _, bad := range []string{"X-A: b\r\nX-Evil: 1", "X-A: b\nc", "Bad(Name): 5", "Host: evil", "Content-Length: 5", "NoColon"} {
+		if h, err := ParseHeaders([]string{bad}); err == nil {
+			t.Errorf("ParseHeaders(%q) = %v, want an error", bad, h)
+		}
+	}
+	h, err := ParseHeaders([]string{"x-run: 7", "Authorization: Bearer a:b"})
+	if err != nil || h["X-Run"] != "7" || h["Authorization"] != "Bearer a:b" {
+		t.Errorf("ParseHeaders = %v, %v", h, err)
 	}
 }

@@ -125,6 +125,11 @@ const maxIndex = 10000
 func ApplyOverrides(body []byte, ovs []Override) ([]byte, error) {
 	var err error
 	for _, o := range ovs {
+		if o.Op != OpUnset {
+			if err := checkParents(body, o); err != nil {
+				return nil, err
+			}
+		}
 		switch o.Op {
 		case OpSet:
 			var raw string
@@ -157,6 +162,48 @@ func ApplyOverrides(body []byte, ovs []Override) ([]byte, error) {
 		}
 	}
 	return body, nil
+}
+
+// checkParents refuses a path that goes through an existing string, number
+// or boolean: sjson would silently replace that value with a new
+// object (--set card.last_four.x=1 dropped last_four). Replacing a field's
+// type is said explicitly: --set-json on the field itself.
+func checkParents(body []byte, o Override) error {
+	keys := splitPath(o.Path)
+	for i := 1; i < len(keys); i++ {
+		parent := strings.Join(keys[:i], ".")
+		cur := gjson.GetBytes(body, parent)
+		if !cur.Exists() || cur.Type == gjson.Null {
+			return nil // created from here on (null is filled, as keepType does)
+		}
+		if cur.IsObject() || cur.IsArray() {
+			continue
+		}
+		kind := map[gjson.Type]string{gjson.String: "a string", gjson.Number: "a number",
+			gjson.True: "a boolean", gjson.False: "a boolean"}[cur.Type]
+		return &Error{
+			Msg:      fmt.Sprintf("--%s %s=%s: %s is %s in this event, not an object or array", o.Op, o.Path, o.Value, parent, kind),
+			HintList: []string{fmt.Sprintf("to replace it, say so: --set-json '%s={…}'", parent)},
+		}
+	}
+	return nil
+}
+
+// splitPath splits a path at its unescaped dots, keeping the escapes (each
+// part is itself a path).
+func splitPath(p string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			i++ // the escaped character
+		case '.':
+			parts = append(parts, p[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, p[start:])
 }
 
 // keepType renders a --set value with the type of the field it replaces:

@@ -32,6 +32,8 @@ func TestApplyOverrides(t *testing.T) {
 		{"unset", []Override{{OpUnset, "a.x", ""}}, `{"b":1,"a":{"n":[1,2]},"s":"keep"}`},
 		{"numeric object key", []Override{{OpSet, "a.:20240101", "1"}}, `{"b":1,"a":{"x":"y","n":[1,2],"20240101":1},"s":"keep"}`},
 		{"escaped dot", []Override{{OpSet, `k\.v`, "1"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","k.v":1}`},
+		{"through an escaped dot", []Override{{OpSet, `k\.v`, "1"}, {OpSet, `a.x\.y.z`, "1"}}, `{"b":1,"a":{"x":"y","n":[1,2],"x.y":{"z":1}},"s":"keep","k.v":1}`},
+		{"through null", []Override{{OpSetJSON, "u", "null"}, {OpSet, "u.v", "1"}}, `{"b":1,"a":{"x":"y","n":[1,2]},"s":"keep","u":{"v":1}}`},
 		{"in order", []Override{{OpSet, "b", "1"}, {OpUnset, "b", ""}, {OpSet, "b", "2"}}, `{"a":{"x":"y","n":[1,2]},"s":"keep","b":2}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,6 +61,11 @@ func TestApplyOverridesRefused(t *testing.T) {
 		{Override{OpSet, "a", "x"}, `a is an object`},
 		{Override{OpSet, "a.n", "x"}, `a.n is an array`},
 		{Override{OpUnset, "zz", ""}, `--unset zz: the body has no such field`},
+		// A path through a scalar would drop it for a new object.
+		{Override{OpSet, "a.x.k", "1"}, `--set a.x.k=1: a.x is a string in this event, not an object or array`},
+		{Override{OpSetString, "b.c", "1"}, `--set-string b.c=1: b is a number in this event`},
+		{Override{OpSetJSON, "ok.k.l", "{}"}, `ok is a boolean in this event`},
+		{Override{OpSet, "a.n.0.k", "1"}, `a.n.0 is a number in this event`},
 	} {
 		_, err := ApplyOverrides(append([]byte(nil), body...), []Override{tc.op})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

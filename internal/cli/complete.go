@@ -61,7 +61,12 @@ func CompletionStore(c *cobra.Command, f *Factory) (store.Store, bool) {
 
 // CompleteEventTypes completes an event type argument (trigger, events
 // show) from the catalog, with each type's description.
-func CompleteEventTypes(f *Factory) cobra.CompletionFunc {
+func CompleteEventTypes(f *Factory) cobra.CompletionFunc { return completeEventTypes(f, true) }
+
+// completeEventTypes completes event types; with qualified, a prefix
+// holding ':' (stripe:cha) completes provider-qualified names, which
+// trigger and events show take (patterns do not).
+func completeEventTypes(f *Factory, qualified bool) cobra.CompletionFunc {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, noFiles
@@ -81,11 +86,15 @@ func CompleteEventTypes(f *Factory) cobra.CompletionFunc {
 		seen := map[string]bool{}
 		var out []cobra.Completion
 		for _, et := range cat.List(provider, "") {
-			if seen[et.Type] || !strings.HasPrefix(et.Type, toComplete) {
+			name := et.Type
+			if qualified && strings.Contains(toComplete, ":") {
+				name = et.QualifiedName()
+			}
+			if seen[name] || !strings.HasPrefix(name, toComplete) {
 				continue
 			}
-			seen[et.Type] = true
-			out = append(out, cobra.CompletionWithDesc(et.Type, et.Description))
+			seen[name] = true
+			out = append(out, cobra.CompletionWithDesc(name, et.Description))
 		}
 		return out, noFiles
 	}
@@ -156,7 +165,7 @@ func CompleteSubscriptionIDs(f *Factory) cobra.CompletionFunc {
 // CompleteEventPatterns completes an event type or pattern (card.*) from
 // the catalog: exact types with their description, then prefix patterns.
 func CompleteEventPatterns(f *Factory) cobra.CompletionFunc {
-	types := CompleteEventTypes(f)
+	types := completeEventTypes(f, false) // patterns name no provider
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		out, _ := types(c, nil, toComplete)
 		seen := map[string]bool{}

@@ -122,3 +122,14 @@ func (m *momentValue) String() string {
 func MomentVar(fs *pflag.FlagSet, p *Moment, name, usage string) {
 	fs.Var((*momentValue)(p), name, usage)
 }
+
+// CheckNotEmpty refuses a flag given on the command line with an empty
+// value (--secret "$UNSET"), where leaving the flag out means "generate
+// one": an empty value must not silently mean the default.
+func CheckNotEmpty(c interface{ Flags() *pflag.FlagSet }, name string) error {
+	f := c.Flags().Lookup(name)
+	if f == nil || !f.Changed || strings.TrimSpace(f.Value.String()) != "" {
+		return nil
+	}
+	return Usagef("--%s is empty", name).Hint("leave out --%s and hookctl generates one", name)
+}

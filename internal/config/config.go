@@ -28,7 +28,7 @@ var Keys = []Key{
 	{"store", "", "store location: a SQLite file path or a postgres:// URL"},
 	{"output", "table", "output format: table or json"},
 	{"no_color", "false", "disable colour"},
-	{"provider", "", "default provider for events (bond, mono, mambu, saas, standard)"},
+	{"provider", "", "default provider for events (bond, mono, mambu, saas, standard, stripe, github)"},
 	{"scheme", "", "default signature scheme"},
 	{"fixtures_dir", "", "directory of custom event fixtures"},
 	{"listen_host", "127.0.0.1", "address hookctl listen binds"},
@@ -42,6 +42,13 @@ var Keys = []Key{
 // FlagKeyAnnotation on a flag names the config key it is filled from when
 // that differs from the flag name (e.g. listen's --port ← listen_port).
 const FlagKeyAnnotation = "hookctl_config_key"
+
+// FlagExcludesAnnotation on a flag names the flags it cannot be combined
+// with (--retry-schedule, --retry-profile, --no-retry). The flag is not
+// filled from the configuration when one of them is given on the command
+// line, nor from the config file when one of their keys is set in the
+// environment: the more specific choice wins instead of the two clashing.
+const FlagExcludesAnnotation = "hookctl_config_excludes"
 
 // KeyNames lists the valid keys, sorted.
 func KeyNames() []string {
@@ -193,6 +200,9 @@ func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
 		if val == k.Default {
 			return // not set anywhere but defaults: keep the flag's default
 		}
+		if c.excluded(fs, f, k) {
+			return
+		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			items := strings.Split(val, ",")
 			if err := sv.Replace(items); err != nil {
@@ -205,6 +215,34 @@ func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
 		}
 	})
 	return firstErr
+}
+
+// excluded reports whether flag f (filled from key k) gives way to a flag
+// it cannot be combined with: one given on the command line, or one whose
+// key comes from the environment while k comes only from the file.
+func (c *Config) excluded(fs *pflag.FlagSet, f *pflag.Flag, k Key) bool {
+	getenv := c.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	fromEnv := func(name string) bool { return getenv("HOOKCTL_"+strings.ToUpper(name)) != "" }
+	for _, name := range f.Annotations[FlagExcludesAnnotation] {
+		other := fs.Lookup(name)
+		if other == nil {
+			continue
+		}
+		if other.Changed {
+			return true
+		}
+		okey := strings.ReplaceAll(other.Name, "-", "_")
+		if a := other.Annotations[FlagKeyAnnotation]; len(a) > 0 {
+			okey = a[0]
+		}
+		if ok, found := LookupKey(okey); found && !fromEnv(k.Name) && fromEnv(ok.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Dir is the configuration directory: HOOKCTL_CONFIG_DIR, else

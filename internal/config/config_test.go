@@ -172,14 +172,16 @@ func TestSet(t *testing.T) {
 
 func TestValidateValue(t *testing.T) {
 	good := map[string]string{"output": "json", "no_color": "1", "listen_port": "9000", "timeout": "2s",
-		"retry_schedule": "0s, 5s,5m", "retry_profile": "svix", "store": "anything", "forward": "localhost:3000"}
+		"retry_schedule": "0s, 5s,5m", "retry_profile": "svix", "store": "anything", "forward": "localhost:3000",
+		"provider": "github", "scheme": "standard-ed25519"}
 	for k, v := range good {
 		if err := ValidateValue(k, v); err != nil {
 			t.Errorf("ValidateValue(%s, %q): %v", k, v, err)
 		}
 	}
 	bad := map[string]string{"output": "yaml", "no_color": "maybe", "listen_port": "http", "timeout": "-1s",
-		"retry_schedule": "0s,soon", "retry_profile": "aws", "listen_host": " "}
+		"retry_schedule": "0s,soon", "retry_profile": "aws", "listen_host": " ",
+		"provider": "nope", "scheme": "hmac"}
 	for k, v := range bad {
 		err := ValidateValue(k, v)
 		var ve *ValueError
@@ -225,5 +227,54 @@ func TestFileValues(t *testing.T) {
 	}
 	if _, err := Load(Options{ExplicitFile: file}); err == nil || !strings.Contains(err.Error(), "reading "+file) {
 		t.Errorf("bad YAML: %v", err)
+	}
+}
+
+// A retry schedule in the config file must not clash with --retry-profile
+// or --no-retry given on the command line (flags > env > file): the file's
+// value gives way. Between the environment and the file, the environment
+// wins the same way.
+func TestExclusiveFlagsGiveWay(t *testing.T) {
+	newFlags := func() (*pflag.FlagSet, *string, *string) {
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		sched := fs.String("retry-schedule", "", "")
+		prof := fs.String("retry-profile", "", "")
+		fs.Bool("no-retry", false, "")
+		_ = fs.SetAnnotation("retry-schedule", FlagExcludesAnnotation, []string{"retry-profile", "no-retry"})
+		_ = fs.SetAnnotation("retry-profile", FlagExcludesAnnotation, []string{"retry-schedule", "no-retry"})
+		return fs, sched, prof
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "config.yaml"), "retry_schedule: 0s,1s\n")
+	for name, tc := range map[string]struct {
+		env            map[string]string
+		args           []string
+		sched, profile string
+	}{
+		"file alone":            {nil, nil, "0s,1s", ""},
+		"flag beats file":       {nil, []string{"--retry-profile", "svix"}, "", "svix"},
+		"no-retry beats file":   {nil, []string{"--no-retry"}, "", ""},
+		"env beats file":        {map[string]string{"HOOKCTL_RETRY_PROFILE": "bond"}, nil, "", "bond"},
+		"flag beats env":        {map[string]string{"HOOKCTL_RETRY_PROFILE": "bond"}, []string{"--retry-schedule", "0s"}, "0s", ""},
+		"same key: flag stands": {nil, []string{"--retry-schedule", "5s"}, "5s", ""},
+	} {
+		e := map[string]string{"HOOKCTL_CONFIG_DIR": dir}
+		for k, v := range tc.env {
+			e[k] = v
+		}
+		cfg, err := Load(Options{Getenv: env(e)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, sched, prof := newFlags()
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.ApplyToFlags(fs); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if *sched != tc.sched || *prof != tc.profile {
+			t.Errorf("%s: retry-schedule %q, retry-profile %q; want %q, %q", name, *sched, *prof, tc.sched, tc.profile)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -13,6 +14,10 @@ var choices = map[string][]string{
 	"output":        {"table", "json"},
 	"no_color":      {"true", "false"},
 	"retry_profile": {"bond", "mono", "mambu", "svix"},
+	// The catalog's providers (catalog.Providers; the catalog imports this
+	// package, so a test keeps the two lists equal).
+	"provider": {"bond", "mono", "mambu", "saas", "standard", "stripe", "github"},
+	"scheme":   append([]string{"auto"}, signature.Names()...),
 }
 
 // ValueChoices lists the allowed values of a key, or nil when it is free.

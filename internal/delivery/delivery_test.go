@@ -49,7 +49,11 @@ func TestResolveSchedule(t *testing.T) {
 		err  string
 	}{
 		{ScheduleOptions{}, "0s,1s,2s,4s,8s", ""},
-		{ScheduleOptions{NoRetry: true, Profile: "mono"}, "0s", ""},
+		{ScheduleOptions{NoRetry: true}, "0s", ""},
+		// Both given on the command line clash (a configured value gives
+		// way before Resolve: config.FlagExcludesAnnotation).
+		{ScheduleOptions{NoRetry: true, Profile: "mono"}, "", "--no-retry and --retry-profile cannot be used together"},
+		{ScheduleOptions{NoRetry: true, Schedule: "0s,1s"}, "", "--no-retry and --retry-schedule cannot be used together"},
 		{ScheduleOptions{Profile: "svix"}, "0s,5s,5m0s,30m0s,2h0m0s,5h0m0s,10h0m0s,10h0m0s", ""},
 		{ScheduleOptions{Profile: "svix", TimeScale: 1000}, "0s,5ms,300ms,1.8s,7.2s,18s,36s,36s", ""},
 		{ScheduleOptions{Schedule: "0s,10s", TimeScale: 10}, "0s,1s", ""},

@@ -161,6 +161,10 @@ func (o ScheduleOptions) Resolve(def Schedule) (Schedule, error) {
 	}
 	sch := def
 	switch {
+	case o.NoRetry && o.Schedule != "":
+		return nil, fmt.Errorf("--no-retry and --retry-schedule cannot be used together")
+	case o.NoRetry && o.Profile != "":
+		return nil, fmt.Errorf("--no-retry and --retry-profile cannot be used together")
 	case o.NoRetry:
 		return Schedule{0}, nil
 	case o.Schedule != "" && o.Profile != "":

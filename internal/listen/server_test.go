@@ -350,7 +350,9 @@ func TestNormalizeTarget(t *testing.T) {
 			t.Errorf("NormalizeTarget(%q) = %v, %v; want %s", in, u, err, want)
 		}
 	}
-	for _, bad := range []string{"", "0", "70000", "ftp://x", "localhost:99999"} {
+	for _, bad := range []string{"", "0", "70000", "ftp://x", "localhost:99999",
+		// a flag taken as the value: listen --forward --help forwarded to http://--help
+		"--help", "--", "-v:3000/x"} {
 		if _, err := NormalizeTarget(bad); err == nil {
 			t.Errorf("NormalizeTarget(%q) accepted", bad)
 		}

@@ -45,6 +45,11 @@ func NormalizeTarget(s string) (*url.URL, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("invalid forward target %q: no host", s)
 	}
+	if strings.HasPrefix(u.Hostname(), "-") {
+		// No host name starts with '-': this is a flag taken as the value
+		// (listen --forward --help forwarded to http://--help).
+		return nil, fmt.Errorf("invalid forward target %q: %q is not a host name (a flag given where the target belongs?)", strings.TrimPrefix(s, "http://"), u.Hostname())
+	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
 			return nil, fmt.Errorf("invalid forward target %q: bad port %q", s, p)

@@ -93,3 +93,19 @@ func ResolvePrefix(kind, idOrPrefix string, ids []string) (string, error) {
 	}
 	return "", &AmbiguousError{Kind: kind, Prefix: idOrPrefix, Matches: ids}
 }
+
+// ImportRefError: an imported delivery's event, or an attempt's delivery,
+// is neither earlier in the input nor in the store (a file cut short, or
+// edited). Bad input: exit 2.
+type ImportRefError struct {
+	Kind, ID       string // delivery | attempt, and its id (an attempt's number)
+	RefKind, RefID string // event | delivery
+}
+
+func (e *ImportRefError) Error() string {
+	return fmt.Sprintf("%s %s: its %s %s is neither earlier in the input nor in the store", e.Kind, e.ID, e.RefKind, e.RefID)
+}
+func (e *ImportRefError) ExitCode() int { return 2 }
+func (e *ImportRefError) Hints() []string {
+	return []string{"import a whole 'hookctl store export' (subscriptions, events, deliveries, attempts, in that order)"}
+}

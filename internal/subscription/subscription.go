@@ -174,7 +174,23 @@ func (s *Service) List(ctx context.Context, status, event string) ([]*store.Subs
 	default:
 		return nil, inputErr(nil, "invalid status %q: want enabled or disabled", status)
 	}
-	return s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Status: status, Event: strings.TrimSpace(event)})
+	event = strings.TrimSpace(event)
+	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Status: status, Event: event})
+	if err != nil || event == "" {
+		return subs, err
+	}
+	// An unknown name would match the * subscriptions and look like an
+	// answer: refuse it with a suggestion, as subscribe does — unless a
+	// subscription names it (serve's APIs take types the catalog lacks).
+	if _, verr := s.ValidateEvents([]string{event}); verr != nil {
+		for _, sub := range subs {
+			if slices.Contains(sub.Events, event) {
+				return subs, nil
+			}
+		}
+		return nil, verr
+	}
+	return subs, nil
 }
 
 // UpdateInput holds the changes of `subscriptions update`; nil/empty

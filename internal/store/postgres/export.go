@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -144,6 +145,16 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			}
 		}
 		if len(dels) > 0 {
+			var id, ref string
+			err := tx.QueryRow(ctx, `SELECT t.id, t.event_id FROM hookctl_import_deliveries t
+				WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.event_id) LIMIT 1`).Scan(&id, &ref)
+			if err == nil {
+				return &store.ImportRefError{Kind: "delivery", ID: id, RefKind: "event", RefID: ref}
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+		if len(dels) > 0 {
 			// Keeping imported Seqs while other processes insert: hold off
 			// concurrent writers of deliveries for this transaction, move
 			// the identity past every Seq in play, then insert.
@@ -167,6 +178,15 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			}
 		}
 		if len(atts) > 0 {
+			var number int
+			var ref string
+			err := tx.QueryRow(ctx, `SELECT t.number, t.delivery_id FROM hookctl_import_attempts t
+				WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.delivery_id) LIMIT 1`).Scan(&number, &ref)
+			if err == nil {
+				return &store.ImportRefError{Kind: "attempt", ID: strconv.Itoa(number), RefKind: "delivery", RefID: ref}
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)
 				SELECT `+prefixCols("t.", attemptCols)+` FROM hookctl_import_attempts t ON CONFLICT (delivery_id, number) DO NOTHING`); err != nil {
 				return err
@@ -175,6 +195,10 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		return nil
 	})
 	if err != nil {
+		var refErr *store.ImportRefError
+		if errors.As(err, &refErr) {
+			return refErr
+		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
 			return fmt.Errorf("import: %s (records must come in export order: subscriptions, events, deliveries, attempts)", pgErr.Detail)

@@ -327,9 +327,12 @@ func TestExportImportBatchRoundTrip(t *testing.T) {
 	if gotD, _ := dst2.GetDelivery(ctx, d.ID); gotD.SubscriptionID != "" {
 		t.Fatalf("dangling subscription kept: %q", gotD.SubscriptionID)
 	}
-	// Out of order (delivery before its event) is a clear error.
+	// Out of order (delivery before its event) is a clear error naming
+	// both (bad input, exit 2; its hint gives the export order).
 	dst3 := openDB(t, pgtest.URL(t))
-	if err := dst3.Import(ctx, recs[2]); err == nil || !strings.Contains(err.Error(), "export order") {
+	err = dst3.Import(ctx, recs[2])
+	var re *store.ImportRefError
+	if !errors.As(err, &re) || re.RefKind != "event" || re.RefID != "evt_1" || !strings.Contains(strings.Join(re.Hints(), " "), "in that order") {
 		t.Fatalf("import orphan delivery: %v", err)
 	}
 }

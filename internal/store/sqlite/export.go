@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -101,6 +102,11 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 			if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); ok || err != nil {
 				return err
 			}
+			if ok, err := exists(`SELECT 1 FROM events WHERE id = ?`, d.EventID); err != nil {
+				return err
+			} else if !ok {
+				return &store.ImportRefError{Kind: "delivery", ID: d.ID, RefKind: "event", RefID: d.EventID}
+			}
 			if d.Seq > 0 {
 				if ok, err := exists(`SELECT 1 FROM deliveries WHERE seq = ?`, d.Seq); err != nil {
 					return err
@@ -119,6 +125,11 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 			return tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq)
 		case r.Attempt != nil:
 			a := r.Attempt
+			if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, a.DeliveryID); err != nil {
+				return err
+			} else if !ok {
+				return &store.ImportRefError{Kind: "attempt", ID: strconv.Itoa(a.Number), RefKind: "delivery", RefID: a.DeliveryID}
+			}
 			_, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_seq, number) DO NOTHING`,
 				attemptArgs(a)...)
 			return err

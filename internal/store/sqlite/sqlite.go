@@ -250,7 +250,14 @@ func checkFile(path string) error {
 	case st.IsDir():
 		return envErr("point --store at a file, e.g. "+filepath.Join(path, "hookctl.db"), "store %s is a directory", path)
 	case st.Size() == 0:
-		return nil // freshly created (perhaps by another process): ours to initialise
+		// Freshly created (perhaps by another process, or by the user's
+		// touch): ours to initialise. It will hold secrets, so it gets the
+		// mode hookctl creates stores with (SQLite gives the -wal and -shm
+		// files the same); a file we may not chmod stays as it is.
+		if st.Mode().Perm()&0o077 != 0 {
+			_ = os.Chmod(path, st.Mode().Perm()&0o700|0o600)
+		}
+		return nil
 	}
 	f, err := os.Open(path)
 	if err != nil {

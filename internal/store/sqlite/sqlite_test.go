@@ -34,6 +34,36 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
+// An empty file made beforehand (touch, 0644) becomes a store holding
+// secrets: it gets mode 0600 like a store hookctl creates, and so do the
+// -wal and -shm files SQLite makes next to it.
+func TestEmptyFileMadePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			if p != path && os.IsNotExist(err) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(p), st.Mode().Perm())
+		}
+	}
+}
+
 func TestCreatesPrivateFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "data")
 	path := filepath.Join(dir, "hookctl.db")

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OriginKindVerdict", testOriginKindVerdict},
 		{"Reset", testReset},
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
+		{"ImportMissingReference", testImportMissingReference},
 	}
 	for _, tc := range append(tests, batchTests...) {
 		t.Run(tc.name, func(t *testing.T) {
@@ -930,6 +931,33 @@ func testInfo(t *testing.T, s store.Store) {
 	if info.Backend == "" || info.Location == "" || info.SchemaVersion < 1 ||
 		info.Subscriptions != 2 || info.Events != 3 || info.Deliveries != 6 || info.Attempts != 1 {
 		t.Errorf("info: %+v", info)
+	}
+}
+
+// An imported delivery whose event, or attempt whose delivery, is in
+// neither the input nor the store is an *store.ImportRefError naming both
+// (bad input, exit 2), and nothing is written.
+func testImportMissingReference(t *testing.T, s store.Store) {
+	for _, tc := range []struct {
+		rec  store.Record
+		want store.ImportRefError
+	}{
+		{store.Record{Delivery: &store.Delivery{ID: "d1", EventID: "evt_missing", URL: "http://127.0.0.1/x", Status: store.DeliveryPending,
+			CreatedAt: base, UpdatedAt: base, NextAttemptAt: base}},
+			store.ImportRefError{Kind: "delivery", ID: "d1", RefKind: "event", RefID: "evt_missing"}},
+		{store.Record{Attempt: &store.Attempt{DeliveryID: "d9", Number: 1, StartedAt: base}},
+			store.ImportRefError{Kind: "attempt", ID: "1", RefKind: "delivery", RefID: "d9"}},
+	} {
+		err := s.Import(ctx, tc.rec)
+		var re *store.ImportRefError
+		if !errors.As(err, &re) || *re != tc.want {
+			t.Errorf("import %+v: err = %v, want %+v", tc.want, err, tc.want)
+		}
+	}
+	info, err := s.Info(ctx)
+	must(t, err)
+	if info.Deliveries != 0 || info.Attempts != 0 {
+		t.Errorf("after refused imports: %d deliveries, %d attempts", info.Deliveries, info.Attempts)
 	}
 }
 
