@@ -236,7 +236,16 @@ and replays what failed. No account, no network.`,
 				if errors.Is(err, config.ErrConfigNotFound) {
 					return cli.Usagef("%v", err).Hint("create it, or drop --config to use %s", config.Dir(os.Getenv))
 				}
-				return cli.Envf("%v", err)
+				var fe *config.FileError
+				if !errors.As(err, &fe) {
+					return cli.Envf("%v", err)
+				}
+				if !worksWithoutConfig(cmd) {
+					return cli.Envf("%v", err).Hint("fix the file or move it away ($EDITOR \"$(hookctl config path)\")")
+				}
+				// Where the broken file is (what the user needs to fix it),
+				// the version, the completion scripts: none reads a value.
+				cfg = fe.Config
 			}
 			if err := cfg.ApplyToFlags(cmd.Flags()); err != nil {
 				return cli.Usagef("%v", err)
@@ -382,5 +391,15 @@ func usageArgs(c *cobra.Command) {
 	cli.HumanDurations(c.Flags())
 	for _, sub := range c.Commands() {
 		usageArgs(sub)
+	}
+}
+
+// worksWithoutConfig: commands that run with an unreadable config file.
+func worksWithoutConfig(cmd *cobra.Command) bool {
+	switch p := cmd.CommandPath(); p {
+	case "hookctl config path", "hookctl version", "hookctl completion":
+		return true
+	default:
+		return cmd.Parent() != nil && cmd.Parent().Name() == "completion"
 	}
 }

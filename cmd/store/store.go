@@ -172,6 +172,10 @@ func run(opts *Options) error {
 				return cli.Usagef("cannot read %s: %v", opts.File, unwrapPath(err))
 			}
 			defer f.Close()
+			if fi, err := f.Stat(); err == nil && fi.IsDir() {
+				return cli.Usagef("cannot read %s: it is a directory", opts.File).
+					Hint("give the file 'hookctl store export' wrote, or - for stdin")
+			}
 			in = f
 		}
 	}

@@ -135,7 +135,9 @@ func Load(o Options) (*Config, error) {
 	if err := fileV.ReadInConfig(); err != nil {
 		var pe *fs.PathError
 		if o.ExplicitFile != "" || !(errors.As(err, &pe) || os.IsNotExist(err)) {
-			return nil, fmt.Errorf("reading %s: %w", c.File, err)
+			_, statErr := os.Stat(c.File)
+			c.FileExists = statErr == nil
+			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
 		}
 	} else {
 		c.FileExists = true
@@ -282,6 +284,18 @@ func home(getenv func(string) string) string {
 }
 
 // Set writes key=value into the config file (created with mode 0600).
+// FileError: the config file exists but cannot be read or parsed.
+// Config holds what was resolved without it (its path, the environment),
+// enough for `hookctl config path`.
+type FileError struct {
+	File   string
+	Err    error
+	Config *Config
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("reading %s: %v", e.File, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
+
 func (c *Config) Set(name, value string) error {
 	k, ok := LookupKey(name)
 	if !ok {

@@ -125,7 +125,9 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 // OpenStore is Open returning the concrete type.
 func OpenStore(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
-		return nil, envErr("set --store or HOOKCTL_STORE", "no store path given")
+		// An empty --store or store setting: bad input (exit 2), nothing tried.
+		return nil, &store.EnvironmentError{Err: errors.New("no store path given (an empty --store, HOOKCTL_STORE or store setting)"),
+			Hint: "give a SQLite file path or a postgres:// URL, or drop the empty setting to use the default store", Code: 2}
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

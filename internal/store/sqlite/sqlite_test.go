@@ -571,3 +571,12 @@ func BenchmarkClaimRecordBacklog(b *testing.B) {
 	}
 	b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "deliveries/s")
 }
+
+// An empty store path (--store ”) is bad input, exit 2: nothing was tried.
+func TestEmptyPathIsBadInput(t *testing.T) {
+	_, err := Open(context.Background(), "")
+	var env *store.EnvironmentError
+	if !errors.As(err, &env) || env.ExitCode() != 2 || !strings.Contains(err.Error(), "no store path given") {
+		t.Fatalf("Open(\"\") = %v, want an EnvironmentError with exit code 2", err)
+	}
+}
