@@ -122,10 +122,24 @@ code=$(wrk -t1 -c1 -d1s -s "$W/post.lua" "http://127.0.0.1:$LP/" 2>&1 | awk '/No
 results=$W/results.txt
 : > "$results"
 drain() { # wait until listen has written its spooled records to the store
-  local p
+  local p body bad=0
   while :; do
-    p=$(curl -s "http://127.0.0.1:$LP/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pending_records"])')
+    if ! kill -0 "$LPID" 2>/dev/null; then
+      log "listen exited during the benchmark; its stderr ends:"; tail -20 "$W/listen.err" >&2
+      return 1
+    fi
+    body=$(curl -s -m 10 -w ' http=%{http_code}' "http://127.0.0.1:$LP/healthz" || true)
+    p=$(printf '%s' "${body% http=*}" | python3 -c 'import json,sys
+try: print(json.load(sys.stdin)["pending_records"])
+except Exception: print("bad")')
     [ "$p" = 0 ] && return
+    if [ "$p" = bad ]; then # say what came back instead of a traceback; give up after ~10 tries
+      bad=$((bad + 1))
+      log "healthz answered ${body:-nothing} (try $bad)"
+      [ "$bad" -ge 10 ] && { tail -20 "$W/listen.err" >&2; return 1; }
+      sleep 1
+      continue
+    fi
     sleep 0.1
   done
 }
