@@ -21,6 +21,7 @@ import (
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -76,7 +77,7 @@ binds 127.0.0.1; another --host needs --api-key.`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
 			}
-			if ip := net.ParseIP(opts.Host); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback()) && opts.APIKey == "" {
+			if !httplimit.IsLoopbackHost(opts.Host) && opts.APIKey == "" {
 				return cli.Usagef("--host %s exposes the APIs beyond this machine: it requires --api-key", opts.Host).
 					Hint("add --api-key KEY (clients then send it), or keep the default --host 127.0.0.1")
 			}

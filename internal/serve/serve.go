@@ -20,6 +20,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/provider/bond"
 	"github.com/hookctl/hookctl/internal/provider/mambu"
@@ -223,22 +224,12 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 }
 
 // loopbackOnly reports whether the server listens on loopback only.
-func (s *Server) loopbackOnly() bool {
-	if s.opts.Host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(s.opts.Host)
-	return ip != nil && ip.IsLoopback()
-}
+func (s *Server) loopbackOnly() bool { return httplimit.IsLoopbackHost(s.opts.Host) }
 
 // loopbackPeer reports whether the request comes from this machine.
 func loopbackPeer(r *http.Request) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && httplimit.IsLoopbackHost(host)
 }
 
 // cleanURL reports whether the decoded path and query are UTF-8 with no

@@ -29,6 +29,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
@@ -147,7 +148,7 @@ func allowedHosts(addr string, extra []string) map[string]bool {
 	m := map[string]bool{strings.ToLower(addr): true}
 	host, port, err := net.SplitHostPort(addr)
 	if err == nil {
-		if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+		if httplimit.IsLoopbackHost(host) {
 			for _, n := range []string{"localhost", "127.0.0.1", "[::1]"} {
 				m[n+":"+port] = true
 			}
@@ -324,7 +325,7 @@ func splitAddr(addr string) (string, int, error) {
 	if err != nil || port < 0 || port > 65535 {
 		return "", 0, fmt.Errorf("invalid port in %q", addr)
 	}
-	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+	if !httplimit.IsLoopbackHost(host) {
 		return "", 0, &NotLoopbackError{Addr: addr}
 	}
 	return host, port, nil
