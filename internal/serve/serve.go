@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -235,7 +234,7 @@ func loopbackPeer(r *http.Request) bool {
 // cleanURL reports whether the decoded path and query are UTF-8 with no
 // NUL character.
 func cleanURL(u *url.URL) bool {
-	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	ok := store.StorableText
 	if !ok(u.Path) {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrNotFound: no subscription, event or delivery has that ID or prefix.
@@ -109,3 +110,9 @@ func (e *ImportRefError) ExitCode() int { return 2 }
 func (e *ImportRefError) Hints() []string {
 	return []string{"import a whole 'hookctl store export' (subscriptions, events, deliveries, attempts, in that order)"}
 }
+
+// StorableText reports whether s can be stored as text by every back end:
+// UTF-8 with no NUL character (PostgreSQL refuses either in text and
+// jsonb, where SQLite would keep them). Input is checked with it before
+// it reaches a store.
+func StorableText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }

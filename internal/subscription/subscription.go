@@ -485,7 +485,7 @@ func (s *Service) ValidateEvents(items []string) ([]string, error) {
 // cannot store them in text or jsonb, so they were a store error there
 // (a 500 from serve's APIs) while SQLite kept them.
 func checkText(sub *store.Subscription) error {
-	bad := func(s string) bool { return strings.ContainsRune(s, 0) || !utf8.ValidString(s) }
+	bad := func(s string) bool { return !store.StorableText(s) }
 	if bad(sub.Description) {
 		return inputErr(nil, "the description contains a NUL character (\\u0000) or bytes that are not UTF-8")
 	}
