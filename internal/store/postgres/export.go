@@ -153,8 +153,6 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			} else if !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
-		}
-		if len(dels) > 0 {
 			// Keeping imported Seqs while other processes insert: hold off
 			// concurrent writers of deliveries for this transaction, move
 			// the identity past every Seq in play, then insert.
