@@ -117,7 +117,9 @@ usage, 130 when interrupted.`,
 			if opts.Wait < 0 {
 				return cli.Usagef("invalid --wait %s", opts.Wait)
 			}
-			h, err := ParseHeaders(headers)
+			// A subscription's --header rules (a valid name, no line break,
+			// not a header hookctl sets): a bad one is refused, not mangled.
+			h, err := subscription.ParseHeaders(headers)
 			if err != nil {
 				return cli.WithCode(cli.ExitUsage, err) // keeps its hint
 			}
@@ -187,14 +189,6 @@ func validateSigningSecret(scheme, secret string) error {
 		return cli.Usagef("invalid --secret for scheme %s: %s", scheme, msg).Hint("%s", hint)
 	}
 	return nil
-}
-
-// ParseHeaders parses repeated 'Key: Value' flags with the rules of a
-// subscription's --header (a valid name, no line break in the value, not a
-// header hookctl sets itself): a bad one is a usage error instead of being
-// mangled or dropped on the wire.
-func ParseHeaders(hs []string) (map[string]string, error) {
-	return subscription.ParseHeaders(hs)
 }
 
 // NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.

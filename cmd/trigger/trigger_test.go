@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -84,11 +85,11 @@ func TestNormalizeURL(t *testing.T) {
 // token or a header hookctl sets.
 func TestParseHeaders(t *testing.T) {
 	for _, bad := range []string{"X-A: b\r\nX-Evil: 1", "X-A: b\nc", "Bad(Name): 5", "Host: evil", "Content-Length: 5", "NoColon"} {
-		if h, err := ParseHeaders([]string{bad}); err == nil {
+		if h, err := subscription.ParseHeaders([]string{bad}); err == nil {
 			t.Errorf("ParseHeaders(%q) = %v, want an error", bad, h)
 		}
 	}
-	h, err := ParseHeaders([]string{"x-run: 7", "Authorization: Bearer a:b"})
+	h, err := subscription.ParseHeaders([]string{"x-run: 7", "Authorization: Bearer a:b"})
 	if err != nil || h["X-Run"] != "7" || h["Authorization"] != "Bearer a:b" {
 		t.Errorf("ParseHeaders = %v, %v", h, err)
 	}
