@@ -153,6 +153,24 @@ type EventFilter struct {
 	Since       time.Time
 	Until       time.Time // created before
 	Limit       int
+	// Types: the event's Type is one of these exact names.
+	Types []string
+	// Providers: the event's Provider is one of these.
+	Providers []string
+	// Header: for every key (a ValidHeaderKey), the first value of the
+	// event's stored header equals the one given. hookctl serve keeps its
+	// APIs' ids there (a Svix message's application and eventId); the
+	// stores index those keys, so such a lookup or list page reads only
+	// its own rows.
+	Header map[string]string
+	// Before and After are exclusive cursors by exact event ID: only
+	// events older (newer) than that one in list order (CreatedAt, then
+	// creation order). An unknown ID is a *NotFoundError.
+	Before, After string
+	// Oldest lists oldest first (default: newest first).
+	Oldest bool
+	// NoCounts leaves the summaries' delivery counts at zero (cheaper).
+	NoCounts bool
 }
 
 // EventSummary is an event with the states of its deliveries.

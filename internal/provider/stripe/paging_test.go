@@ -11,6 +11,7 @@ import (
 	stripego "github.com/stripe/stripe-go/v85"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // Every page of GET /v1/webhook_endpoints (limit, starting_after,
@@ -123,9 +124,19 @@ func TestListPagesAreSlicesOfTheWholeList(t *testing.T) {
 // GET /v1/events pages with starting_after / ending_before like every
 // Stripe list: the official libraries' iterators ask for the page after
 // the last id until has_more is false (the cursor was once ignored, so
-// they fetched the first page forever).
+// they fetched the first page forever). The store selects Stripe's events
+// and pages: a page reads about a page of rows, not the other providers'
+// events (it read every event in the store, 0.2 s a page with 20,000).
 func TestEventsListPages(t *testing.T) {
-	e := servetest.Start(t, nil)
+	e, rc := servetest.StartCounting(t)
+	var bond string
+	for i := range 300 {
+		ev := &store.Event{ID: fmt.Sprintf("bond-%d", i), Type: "card.created", Provider: "bond", Payload: []byte(`{}`), Source: store.SourceTriggered}
+		if err := e.Store.CreateEvent(t.Context(), ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		bond = ev.ID
+	}
 	if code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url="+e.Recv.URL+"&enabled_events[]=*"); code != 200 {
 		t.Fatalf("create: %d %s", code, body)
 	}
@@ -159,6 +170,7 @@ func TestEventsListPages(t *testing.T) {
 	}
 	var got []string
 	q := "limit=3"
+	rc.Take()
 	for page := 0; ; page++ {
 		if page > 5 {
 			t.Fatalf("still paging after %d pages: %v", page, got)
@@ -177,6 +189,12 @@ func TestEventsListPages(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("pages gave %v, want %v", got, want)
+	}
+	if n := rc.Take(); n > 40 {
+		t.Errorf("3 pages of 7 events read %d events", n)
+	}
+	if code, _, body := get("starting_after=" + bond); code != 400 || !bytes.Contains(body, []byte("resource_missing")) {
+		t.Fatalf("another API's event as the cursor: %d %s", code, body)
 	}
 	if code, l, _ := get("limit=2&ending_before=" + want[4]); code != 200 || ids(l) != fmt.Sprint(want[2:4]) || !l.HasMore {
 		t.Fatalf("ending_before: %d %v more=%v; want %v more", code, ids(l), l.HasMore, want[2:4])

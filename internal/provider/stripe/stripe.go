@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/provider"
@@ -529,61 +530,54 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	evs, err := a.s.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: q.Get("type"), Source: store.SourceTriggered})
-	if a.bad(w, err, "") {
-		return
-	}
-	// The whole list (newest first, as Stripe lists), then the page after
-	// starting_after or before ending_before: the libraries' iterators
-	// page with starting_after = the last id until has_more is false.
-	// types[] (types[0]=…, as stripe-node sends it) and created[gt|gte|
-	// lt|lte] or created=N (unix seconds), as Stripe filters events.
+	// Newest first, as Stripe lists: the page after starting_after or
+	// before ending_before (the libraries' iterators page with
+	// starting_after = the last id until has_more is false), filtered by
+	// type, types[] (types[0]=…, as stripe-node sends it) and created[gt|
+	// gte|lt|lte] or created=N (unix seconds). The store selects and pages
+	// (a page reads about a page of rows, however many events it holds).
 	types, _ := form{q}.list("types")
-	created, ok := createdFilter(w, q)
+	created, since, until, ok := createdFilter(w, q)
 	if !ok {
 		return
 	}
-	var all []*store.Event
-	for _, e := range evs {
-		if delivery.ProviderIn(Providers, e.Provider) && json.Valid(e.Payload) &&
-			(len(types) == 0 || slices.Contains(types, e.Type)) && created(e.CreatedAt.Unix()) {
-			ev := e.Event
-			all = append(all, &ev)
+	f := store.EventFilter{TypePattern: q.Get("type"), Types: types, Providers: strings.Split(Providers, ","), Source: store.SourceTriggered,
+		Since: since, Until: until}
+	for _, c := range []struct {
+		param string
+		to    *string
+	}{{"starting_after", &f.Before}, {"ending_before", &f.After}} {
+		id := q.Get(c.param)
+		if id == "" {
+			continue
 		}
-	}
-	index := func(param string) (int, bool) {
-		id := q.Get(param)
-		i := slices.IndexFunc(all, func(e *store.Event) bool { return e.ID == id })
-		if i < 0 {
-			fail(w, http.StatusBadRequest, "resource_missing", param, "No such event: '"+id+"'")
-		}
-		return i, i >= 0
-	}
-	from, to := 0, len(all)
-	if q.Get("starting_after") != "" {
-		i, ok := index("starting_after")
-		if !ok {
+		// A cursor must be one of this API's events.
+		e, err := a.s.Store.GetEvent(r.Context(), id)
+		if err != nil && !provider.IsNotFound(err) {
+			a.bad(w, err, "")
 			return
 		}
-		from = i + 1
-	}
-	if q.Get("ending_before") != "" {
-		i, ok := index("ending_before")
-		if !ok {
+		if err != nil || e.ID != id || !delivery.ProviderIn(Providers, e.Provider) {
+			fail(w, http.StatusBadRequest, "resource_missing", c.param, "No such event: '"+id+"'")
 			return
 		}
-		to = max(i, from)
-		from = max(from, to-limit)
+		*c.to = id
 	}
-	page := all[from:min(to, from+limit)]
-	out := List{Object: "list", URL: "/v1/events", Data: []any{}}
+	// ending_before walks towards the newest: read oldest first from it,
+	// then show the page newest first.
+	f.Oldest = f.After != ""
+	page, more, err := provider.EventPage(r.Context(), a.s.Store, f, limit, func(e *store.Event) bool {
+		return json.Valid(e.Payload) && created(e.CreatedAt.Unix())
+	})
+	if a.bad(w, err, "") {
+		return
+	}
+	if f.Oldest {
+		slices.Reverse(page)
+	}
 	// has_more: more in the direction of travel (older after
 	// starting_after, newer before ending_before).
-	if q.Get("ending_before") != "" && q.Get("starting_after") == "" {
-		out.HasMore = from > 0
-	} else {
-		out.HasMore = from+len(page) < to
-	}
+	out := List{Object: "list", URL: "/v1/events", Data: []any{}, HasMore: more}
 	for _, e := range page {
 		out.Data = append(out.Data, json.RawMessage(e.Payload))
 	}
@@ -592,18 +586,22 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 
 // createdFilter reads Stripe's created filter: created=N, or any of
 // created[gt], created[gte], created[lt], created[lte] (unix seconds).
-func createdFilter(w http.ResponseWriter, q url.Values) (func(int64) bool, bool) {
+func createdFilter(w http.ResponseWriter, q url.Values) (ok func(int64) bool, since, until time.Time, valid bool) {
 	type bound struct {
 		key string
 		ok  func(t, v int64) bool
+		// lo and hi: the bound as [lo, hi) in unix seconds (0: none).
+		lo, hi func(v int64) int64
 	}
+	none := func(int64) int64 { return 0 }
 	var checks []func(int64) bool
+	var lo, hi int64
 	for _, b := range []bound{
-		{"created", func(t, v int64) bool { return t == v }},
-		{"created[gt]", func(t, v int64) bool { return t > v }},
-		{"created[gte]", func(t, v int64) bool { return t >= v }},
-		{"created[lt]", func(t, v int64) bool { return t < v }},
-		{"created[lte]", func(t, v int64) bool { return t <= v }},
+		{"created", func(t, v int64) bool { return t == v }, func(v int64) int64 { return v }, func(v int64) int64 { return v + 1 }},
+		{"created[gt]", func(t, v int64) bool { return t > v }, func(v int64) int64 { return v + 1 }, none},
+		{"created[gte]", func(t, v int64) bool { return t >= v }, func(v int64) int64 { return v }, none},
+		{"created[lt]", func(t, v int64) bool { return t < v }, none, func(v int64) int64 { return v }},
+		{"created[lte]", func(t, v int64) bool { return t <= v }, none, func(v int64) int64 { return v + 1 }},
 	} {
 		s := q.Get(b.key)
 		if s == "" {
@@ -612,9 +610,23 @@ func createdFilter(w http.ResponseWriter, q url.Values) (func(int64) bool, bool)
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "parameter_invalid_integer", b.key, "Invalid integer: "+s)
-			return nil, false
+			return nil, time.Time{}, time.Time{}, false
 		}
 		checks = append(checks, func(t int64) bool { return b.ok(t, v) })
+		// The store's bounds are a superset the checks narrow: only
+		// plausible times (1970 to 9999) become SQL bounds.
+		if l := b.lo(v); l > 0 && l < 253402300800 && l > lo {
+			lo = l
+		}
+		if h := b.hi(v); h > 0 && h < 253402300800 && (hi == 0 || h < hi) {
+			hi = h
+		}
+	}
+	if lo > 0 {
+		since = time.Unix(lo, 0)
+	}
+	if hi > 0 {
+		until = time.Unix(hi, 0)
 	}
 	return func(t int64) bool {
 		for _, c := range checks {
@@ -623,5 +635,5 @@ func createdFilter(w http.ResponseWriter, q url.Values) (func(int64) bool, bool)
 			}
 		}
 		return true
-	}, true
+	}, since, until, true
 }

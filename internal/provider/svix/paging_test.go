@@ -145,3 +145,97 @@ func TestEndpointListOrderDescending(t *testing.T) {
 		t.Fatalf("bad order: %d %s", code, body)
 	}
 }
+
+// A message list pages through the application's own messages, with
+// every filter, and reads about a page of rows however many events the
+// store holds: the store selects by the application and pages by its
+// cursor. Before, every list page, eventId de-duplication and
+// application look-up decoded every event in the store (0.2–0.8 s a
+// request with 20,000 events).
+func TestMessagePagesReadOnlyTheirRows(t *testing.T) {
+	e, rc := servetest.StartCounting(t)
+	for _, app := range []string{"a", "b"} {
+		if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": app, "uid": app}); code != 201 {
+			t.Fatalf("app: %d %s", code, body)
+		}
+	}
+	send := func(app string, in map[string]any) string {
+		t.Helper()
+		code, body := e.Do("POST", "/api/v1/app/"+app+"/msg", bearer, in)
+		if code != 202 {
+			t.Fatalf("msg: %d %s", code, body)
+		}
+		return servetest.JSON(t, body)["id"].(string)
+	}
+	var mine, paid []string // newest first
+	for i := 0; i < 9; i++ {
+		in := map[string]any{"eventType": "order.created", "payload": map[string]any{"i": i}, "eventId": fmt.Sprintf("ord-%d", i)}
+		if i%3 == 0 {
+			in["eventType"], in["channels"] = "order.paid", []string{"vip"}
+		}
+		id := send("a", in)
+		mine = append([]string{id}, mine...)
+		if i%3 == 0 {
+			paid = append([]string{id}, paid...)
+		}
+	}
+	for i := 0; i < 300; i++ {
+		send("b", map[string]any{"eventType": "order.created", "payload": map[string]any{}, "eventId": fmt.Sprintf("ord-%d", i)})
+	}
+	type page struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+		Iterator *string `json:"iterator"`
+		Done     bool    `json:"done"`
+	}
+	walk := func(q url.Values) (ids []string, rows int64) {
+		t.Helper()
+		rc.Take()
+		for n := 0; ; n++ {
+			code, body := e.Do("GET", "/api/v1/app/a/msg?"+q.Encode(), bearer, nil)
+			var p page
+			if code != 200 || json.Unmarshal(body, &p) != nil || n > 20 {
+				t.Fatalf("%s: %d %s", q.Encode(), code, body)
+			}
+			for _, m := range p.Data {
+				ids = append(ids, m.ID)
+			}
+			if p.Done {
+				return ids, rc.Take()
+			}
+			q.Set("iterator", *p.Iterator)
+		}
+	}
+	for _, tc := range []struct {
+		q    url.Values
+		want []string
+	}{
+		{url.Values{"limit": {"2"}}, mine},
+		{url.Values{"limit": {"2"}, "event_types": {"order.paid"}}, paid},
+		{url.Values{"limit": {"1"}, "channel": {"vip"}}, paid},
+	} {
+		got, rows := walk(tc.q)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.q.Encode(), got, tc.want)
+		}
+		// The application's own 9 messages, a cursor's worth more per page
+		// at most: never the other application's 300.
+		if rows > 9*int64(len(tc.want)+1) || rows >= 300 {
+			t.Errorf("%s: the pages read %d events", tc.q.Encode(), rows)
+		}
+	}
+	// eventId de-duplication: the same message back, one row read.
+	rc.Take()
+	code, body := e.Do("POST", "/api/v1/app/a/msg", bearer, map[string]any{"eventType": "order.created", "payload": map[string]any{}, "eventId": "ord-4"})
+	if code != 202 || servetest.JSON(t, body)["id"] != mine[len(mine)-1-4] {
+		t.Fatalf("eventId ord-4 again: %d %s, want %s", code, body, mine[len(mine)-1-4])
+	}
+	if n := rc.Take(); n > 1 {
+		t.Errorf("the eventId look-up read %d events", n)
+	}
+	// A message by its eventId, within its application only.
+	if code, body := e.Do("GET", "/api/v1/app/a/msg/ord-299", bearer, nil); code != 404 {
+		t.Errorf("app b's eventId found in app a: %d %s", code, body)
+	}
+}

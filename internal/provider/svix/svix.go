@@ -293,14 +293,17 @@ func (a *api) storedApp(ctx context.Context, idOrUID string) (*App, error) {
 			return restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], subs[0].CreatedAt), nil
 		}
 	}
-	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered})
-	if err != nil {
-		return nil, err
-	}
-	for i := len(evs) - 1; i >= 0; i-- { // oldest first
-		h := evs[i].Headers
-		if id := first(h[hdrApp]); id != "" && (id == idOrUID || first(h[hdrAppUID]) == idOrUID) {
-			return restoredApp(id, first(h[hdrAppUID]), first(h[hdrAppName]), evs[i].CreatedAt), nil
+	// The oldest message naming it (by id, then by uid): the indexed
+	// header lookups of the store, not a read of every event.
+	for _, key := range []string{hdrApp, hdrAppUID} {
+		evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered,
+			Header: map[string]string{key: idOrUID}, Oldest: true, Limit: 1, NoCounts: true})
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) > 0 {
+			h := evs[0].Headers
+			return restoredApp(first(h[hdrApp]), first(h[hdrAppUID]), first(h[hdrAppName]), evs[0].CreatedAt), nil
 		}
 	}
 	return nil, nil
@@ -955,32 +958,34 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 	return true
 }
 
-func (a *api) msgs(ctx context.Context, app *App) ([]*store.Event, error) {
-	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered})
-	if err != nil {
-		return nil, err
+// msgPage returns up to n of app's messages that lf keeps, newest first,
+// older than the message iterator ("", or one the store does not know:
+// from the newest), and whether more follow. The store selects by the
+// application's indexed header, the types and the time bounds, and pages
+// by its cursor; lf's exact rules (channels, an exclusive after) apply
+// here, reading on while they leave the page short.
+func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, n int) ([]*store.Event, bool, error) {
+	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
+		Since: lf.after, Until: lf.before, Before: iterator}
+	evs, more, err := provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
+	if provider.IsNotFound(err) && iterator != "" {
+		f.Before = ""
+		evs, more, err = provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
 	}
-	var out []*store.Event
-	for _, e := range evs {
-		if first(e.Headers[hdrApp]) == app.ID {
-			ev := e.Event
-			out = append(out, &ev)
-		}
-	}
-	return out, nil // newest first
+	return evs, more, err
 }
 
+// msgByEventID is the application's message sent with this eventId.
 func (a *api) msgByEventID(ctx context.Context, app *App, eventID string) (*store.Event, error) {
-	evs, err := a.msgs(ctx, app)
+	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered,
+		Header: map[string]string{hdrApp: app.ID, hdrEventID: eventID}, Limit: 1, NoCounts: true})
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range evs {
-		if first(e.Headers[hdrEventID]) == eventID {
-			return e, nil
-		}
+	if len(evs) == 0 {
+		return nil, store.ErrNotFound
 	}
-	return nil, store.ErrNotFound
+	return &evs[0].Event, nil
 }
 
 // msg resolves {msg_id} (id or eventId) within the application.
@@ -1004,29 +1009,23 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	evs, err := a.msgs(r.Context(), app)
-	if a.bad(w, err) {
-		return
-	}
 	lf, ok := parseListFilter(w, r)
 	if !ok {
 		return
 	}
-	var kept []*store.Event
-	for _, e := range evs {
-		if lf.msgOK(e) {
-			kept = append(kept, e)
-		}
+	evs, more, err := a.msgPage(r.Context(), app, lf, r.URL.Query().Get("iterator"), limit)
+	if a.bad(w, err) {
+		return
 	}
-	ids := make([]string, len(kept))
-	for i, e := range kept {
-		ids[i] = e.ID
-	}
-	start, end, next, done := page(ids, r.URL.Query().Get("iterator"), limit)
 	data := []Message{}
-	for _, e := range kept[start:end] {
+	for _, e := range evs {
 		data = append(data, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
 	}
+	var next *string
+	if len(evs) > 0 {
+		next = &evs[len(evs)-1].ID
+	}
+	done := !more
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
 }
 

@@ -3,8 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,33 +72,44 @@ func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, er
 
 // ListEvents implements store.Store: newest first, with delivery states.
 func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
-	args := []any{}
-	conds := []string{patternClause("e.type", f.TypePattern, &args)}
-	if f.Source != "" {
-		args = append(args, f.Source)
-		conds = append(conds, fmt.Sprintf("e.source = $%d", len(args)))
+	var before, after *store.EventCursor
+	for _, c := range []struct {
+		id  string
+		pos **store.EventCursor
+	}{{f.Before, &before}, {f.After, &after}} {
+		if c.id == "" {
+			continue
+		}
+		var pos store.EventCursor
+		err := db.pool.QueryRow(ctx, `SELECT created_at, seq FROM events WHERE id = $1`, c.id).Scan(&pos.CreatedAt, &pos.Seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, &store.NotFoundError{Kind: "event", ID: c.id}
+		}
+		if err != nil {
+			return nil, db.wrap("list events", err)
+		}
+		*c.pos = &pos
 	}
-	if !f.Since.IsZero() {
-		args = append(args, ts(f.Since))
-		conds = append(conds, fmt.Sprintf("e.created_at >= $%d", len(args)))
+	inner, args, err := eventSQL.Query("e.*", f, before, after)
+	if err != nil {
+		return nil, err
 	}
-	if !f.Until.IsZero() {
-		args = append(args, ts(f.Until))
-		conds = append(conds, fmt.Sprintf("e.created_at < $%d", len(args)))
+	order := " ORDER BY e.created_at DESC, e.seq DESC"
+	if f.Oldest {
+		order = " ORDER BY e.created_at, e.seq"
 	}
-	limit := ""
-	if f.Limit > 0 {
-		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
+	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0
+		FROM (` + inner + `) e` + order
+	if !f.NoCounts {
+		q = `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
 		coalesce(c.pending, 0), coalesce(c.succeeded, 0), coalesce(c.failed, 0)
-		FROM (SELECT * FROM events e WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY e.created_at DESC, e.seq DESC` + limit + `) e
+		FROM (` + inner + `) e
 		LEFT JOIN LATERAL (SELECT
 			count(*) FILTER (WHERE status = 'pending') AS pending,
 			count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
 			count(*) FILTER (WHERE status = 'failed') AS failed
-			FROM deliveries d WHERE d.event_id = e.id) c ON TRUE
-		ORDER BY e.created_at DESC, e.seq DESC`
+			FROM deliveries d WHERE d.event_id = e.id) c ON TRUE` + order
+	}
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap("list events", err)
@@ -117,3 +127,16 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 	}
 	return out, db.wrap("list events", rows.Err())
 }
+
+var eventSQL = store.EventSQL{
+	Arg:      func(n int) string { return "$" + strconv.Itoa(n) },
+	Header:   headerExpr,
+	Time:     ts,
+	TimeCast: "::timestamptz",
+	Pattern:  patternClause,
+}
+
+// headerExpr is the first value of an event's stored header k (a
+// store.ValidHeaderKey) in SQL: migration 6 indexes this very expression
+// for serve's keys.
+func headerExpr(k string) string { return `(headers->'` + k + `'->>0)` }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
@@ -71,6 +72,75 @@ func TestSubscriptionMetaPlans(t *testing.T) {
 		{"svix: application", "subscriptions_meta_app_id", store.SubscriptionFilter{Meta: app(), Limit: 1}},
 	} {
 		q, args, err := subscriptionQuery(tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := conn.Query(ctx, "EXPLAIN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, strings.TrimSpace(line))
+		}
+		rows.Close()
+		got := strings.Join(plan, "\n")
+		if testing.Verbose() {
+			t.Logf("%s:\n%s", tc.name, got)
+		}
+		if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+tc.index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+tc.index+" ") {
+			t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", tc.name, got, tc.index, q)
+		}
+	}
+}
+
+// A Svix application's messages, its eventId de-duplication and an
+// application restored from its messages read through the migration-6
+// indexes (2,000 events, 50 applications; sequential scans disabled, as
+// above).
+func TestEventHeaderPlans(t *testing.T) {
+	pgtest.ServerURL(t)
+	ctx := context.Background()
+	db, err := OpenDB(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; i < 2000; i++ {
+		e := &store.Event{ID: fmt.Sprintf("evt_%d", i), Type: "order.created", Payload: []byte(`{}`)}
+		if i%2 == 0 {
+			e.Headers = map[string][]string{"X-Hookctl-Svix-App": {fmt.Sprintf("app_%d", i%50)}, "X-Hookctl-Svix-App-Uid": {fmt.Sprintf("uid_%d", i%50)},
+				"X-Hookctl-Svix-Event-Id": {fmt.Sprint(i)}}
+		}
+		if err := db.CreateEvent(ctx, e, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `ANALYZE events; SET enable_seqscan = off; SET enable_incremental_sort = off`); err != nil {
+		t.Fatal(err)
+	}
+	c := &store.EventCursor{CreatedAt: time.Now(), Seq: 1000}
+	app := map[string]string{"X-Hookctl-Svix-App": "app_2"}
+	for _, tc := range []struct {
+		name, index string
+		f           store.EventFilter
+		before      *store.EventCursor
+	}{
+		{"messages", "events_svix_app", store.EventFilter{Source: store.SourceTriggered, Header: app, Limit: 51, NoCounts: true}, nil},
+		{"messages after iterator", "events_svix_app", store.EventFilter{Source: store.SourceTriggered, Header: app, Limit: 51, NoCounts: true}, c},
+		{"eventId", "events_svix_event_id", store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{"X-Hookctl-Svix-App": "app_2", "X-Hookctl-Svix-Event-Id": "42"}, Limit: 1, NoCounts: true}, nil},
+		{"application by uid", "events_svix_app_uid", store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{"X-Hookctl-Svix-App-Uid": "uid_2"}, Oldest: true, Limit: 1, NoCounts: true}, nil},
+	} {
+		q, args, err := eventSQL.Query("e.*", tc.f, tc.before, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

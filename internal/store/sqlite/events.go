@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -109,39 +108,34 @@ func (s *Store) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, 
 
 // ListEvents lists events newest first with the states of their deliveries.
 func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if f.TypePattern != "" {
-		c, a := patternClause("e.type", f.TypePattern)
-		where = append(where, c)
-		args = append(args, a...)
+	var before, after *store.EventCursor
+	for _, c := range []struct {
+		id  string
+		pos **store.EventCursor
+	}{{f.Before, &before}, {f.After, &after}} {
+		if c.id == "" {
+			continue
+		}
+		var at, seq int64
+		err := s.r.QueryRowContext(ctx, `SELECT created_at, seq FROM events WHERE id = ?`, c.id).Scan(&at, &seq)
+		if err == sql.ErrNoRows {
+			return nil, &store.NotFoundError{Kind: "event", ID: c.id}
+		}
+		if err != nil {
+			return nil, err
+		}
+		*c.pos = &store.EventCursor{CreatedAt: time.UnixMicro(at), Seq: seq}
 	}
-	if f.Source != "" {
-		where = append(where, "e.source = ?")
-		args = append(args, f.Source)
-	}
-	if !f.Since.IsZero() {
-		where = append(where, "e.created_at >= ?")
-		args = append(args, f.Since.UnixMicro())
-	}
-	if !f.Until.IsZero() {
-		where = append(where, "e.created_at < ?")
-		args = append(args, f.Until.UnixMicro())
-	}
-	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
+	cols := `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0`
+	if !f.NoCounts {
+		cols = `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),
-		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed')
-		FROM events e`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed')`
 	}
-	q += " ORDER BY e.created_at DESC, e.seq DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
+	q, args, err := eventSQL.Query(cols, f, before, after)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -160,3 +154,19 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 	}
 	return out, rows.Err()
 }
+
+var eventSQL = store.EventSQL{
+	Arg:    func(int) string { return "?" },
+	Header: headerExpr,
+	Time:   tm,
+	Pattern: func(col, pattern string, args *[]any) string {
+		c, a := patternClause(col, pattern)
+		*args = append(*args, a...)
+		return c
+	},
+}
+
+// headerExpr is the first value of an event's stored header k (a
+// store.ValidHeaderKey) in SQL: migration 5 indexes this very expression
+// for serve's keys. It names the column unqualified, as the index does.
+func headerExpr(k string) string { return `json_extract(headers, '$."` + k + `"[0]')` }

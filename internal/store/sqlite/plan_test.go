@@ -72,3 +72,62 @@ func TestSubscriptionMetaPlans(t *testing.T) {
 		}
 	}
 }
+
+// A Svix application's messages, its eventId de-duplication and an
+// application restored from its messages read through the migration-5
+// indexes: a search of the index, never a scan of every event.
+func TestEventHeaderPlans(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		e := &store.Event{ID: fmt.Sprintf("evt_%d", i), Type: "order.created", Payload: []byte(`{}`)}
+		if i%2 == 0 {
+			e.Headers = map[string][]string{"X-Hookctl-Svix-App": {fmt.Sprintf("app_%d", i%3)}, "X-Hookctl-Svix-App-Uid": {"shop"},
+				"X-Hookctl-Svix-Event-Id": {fmt.Sprint(i)}}
+		}
+		if err := s.CreateEvent(ctx, e, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &store.EventCursor{CreatedAt: time.Now(), Seq: 100}
+	app := func(kv ...string) map[string]string {
+		m := map[string]string{"X-Hookctl-Svix-App": "app_1"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name, index string
+		f           store.EventFilter
+		before      *store.EventCursor
+	}{
+		{"messages", "events_svix_app (<expr>=?)", store.EventFilter{Source: store.SourceTriggered, Header: app(), Limit: 51, NoCounts: true}, nil},
+		{"messages after iterator", "events_svix_app (<expr>=? AND created_at<?)", store.EventFilter{Source: store.SourceTriggered, Header: app(), Limit: 51, NoCounts: true}, c},
+		{"eventId", "events_svix_event_id (<expr>=?)", store.EventFilter{Source: store.SourceTriggered, Header: app("X-Hookctl-Svix-Event-Id", "42"), Limit: 1, NoCounts: true}, nil},
+		{"application by uid", "events_svix_app_uid (<expr>=?)", store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{"X-Hookctl-Svix-App-Uid": "shop"}, Oldest: true, Limit: 1, NoCounts: true}, nil},
+	} {
+		q, args, err := eventSQL.Query(eventCols, tc.f, tc.before, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		got := strings.Join(plan, " | ")
+		if len(plan) != 1 || !strings.Contains(got, "USING INDEX "+tc.index) {
+			t.Errorf("%s: plan %q, want only a search of %s\n(%s)", tc.name, got, tc.index, q)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// EventPage reads the events f selects, in f's order and from f's
+// cursors, keeping those keep accepts (nil keeps all), until n+1 are kept
+// or the store has no more: the first n, and whether more follow. The
+// store does the selecting and paging (f.Limit is set here); keep holds
+// only what SQL cannot say, so a page reads about a page of rows.
+func EventPage(ctx context.Context, st store.Store, f store.EventFilter, n int, keep func(*store.Event) bool) ([]*store.Event, bool, error) {
+	f.NoCounts = true
+	var out []*store.Event
+	batch := 64 // with keep: grows while keep turns rows away
+	for {
+		f.Limit = n + 1 - len(out)
+		if keep != nil {
+			f.Limit = max(f.Limit, batch)
+			batch = min(batch*4, 4096)
+		}
+		evs, err := st.ListEvents(ctx, f)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, e := range evs {
+			if keep == nil || keep(&e.Event) {
+				ev := e.Event
+				if out = append(out, &ev); len(out) > n {
+					return out[:n], true, nil
+				}
+			}
+		}
+		if len(evs) < f.Limit {
+			return out, false, nil
+		}
+		last := evs[len(evs)-1].ID
+		if f.Oldest {
+			f.After = last
+		} else {
+			f.Before = last
+		}
+	}
+}
