@@ -60,11 +60,15 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 }
 
 type logJSON struct {
-	ID         string    `json:"id"`
-	Type       string    `json:"type"`
-	Provider   string    `json:"provider"`
-	Source     string    `json:"source"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Provider  string    `json:"provider"`
+	Source    string    `json:"source"`
+	CreatedAt time.Time `json:"created_at"`
+	// Verdict is listen's signature verdict for a received event:
+	// "valid", or "invalid: reason" for a request it rejected (kept
+	// without a forward).
+	Verdict    string `json:"verdict,omitempty"`
 	Deliveries struct {
 		Pending   int `json:"pending"`
 		Succeeded int `json:"succeeded"`
@@ -89,7 +93,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	if ios.JSON() {
 		out := make([]logJSON, 0, len(evs))
 		for _, e := range evs {
-			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt}
+			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: e.Verdict}
 			j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
 			out = append(out, j)
 		}
@@ -127,6 +131,10 @@ func deliveryStates(ios *ui.IOStreams, e *store.EventSummary) string {
 	}
 	if e.Pending > 0 {
 		parts = append(parts, s.Pending.Render(fmt.Sprintf("%d pending", e.Pending)))
+	}
+	if len(parts) == 0 && strings.HasPrefix(e.Verdict, "invalid") {
+		// A request listen refused: kept to be inspected, never forwarded.
+		return s.Failure.Render("none (signature rejected)")
 	}
 	if len(parts) == 0 {
 		return s.Muted.Render("none")

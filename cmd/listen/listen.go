@@ -457,6 +457,10 @@ func limitsNote(st listen.Stats, lim httplimit.Stats) string {
 	if st.Filtered > 0 {
 		parts = append(parts, count(st.Filtered, "event", "events")+" not in --events (answered 200, not forwarded)")
 	}
+	if st.RejectedUnkept > 0 {
+		parts = append(parts, fmt.Sprintf("%s not recorded (at most %d at once, %d a second, %d a run are kept)",
+			count(st.RejectedUnkept, "rejected request", "rejected requests"), listen.RejectedBurst, listen.RejectedPerSecond, listen.RejectedPerRun))
+	}
 	if len(parts) == 0 {
 		return ""
 	}

@@ -3,7 +3,9 @@ package listen
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -481,4 +483,87 @@ func TestLogBatchesWritesUnderLoad(t *testing.T) {
 		time.Sleep(100 * time.Microsecond)
 	}
 	l.Close()
+}
+
+// A request whose signature fails is kept for the inspector and the
+// events log: the bytes and headers as received, the reason as verdict,
+// no forward, under its own rej_ id (the id it claimed, later sent validly
+// signed, is the real event and is kept as such). A flood is not: past a
+// burst only RejectedPerSecond more a second are kept, and the rest are
+// counted. They were never recorded, so the inspector's verdict column
+// could only ever say "valid" for what listen received.
+func TestRejectedRequestsRecorded(t *testing.T) {
+	a, got := app(t, 200)
+	st := &memStore{}
+	rec := newRecorder(t, st)
+	now := time.Date(2026, 11, 23, 10, 4, 12, 0, time.UTC)
+	s, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = rec; c.Now = func() time.Time { return now } })
+	defer log.Close()
+	send := func(body []byte, signed []byte) (int, map[string]string) {
+		t.Helper()
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		sign(t, req, "s3cret", "evt_7", signed)
+		rw := httptest.NewRecorder()
+		s.ServeHTTP(rw, req)
+		var m map[string]string
+		json.Unmarshal(rw.Body.Bytes(), &m)
+		return rw.Code, m
+	}
+	good := []byte(`{"id":"evt_7","type":"card.created"}`)
+	tampered := []byte(`{"id":"evt_7","type":"card.created","amount":1000000}`)
+	code, ans := send(tampered, good)
+	rejID := ans["recorded_as"]
+	if code != 401 || !strings.HasPrefix(rejID, "rej_") {
+		t.Fatalf("tampered: %d %v", code, ans)
+	}
+	if code, _ := send(good, good); code != 200 || len(got()) != 1 {
+		t.Fatalf("the real event: %d, app got %d", code, len(got()))
+	}
+	// A flood: the burst is kept, then RejectedPerSecond a second.
+	big := bytes.Repeat([]byte("x"), RejectedMaxBody+10)
+	for i := 0; i < RejectedBurst+5; i++ {
+		body := tampered
+		if i == 0 {
+			body = big
+		}
+		send(body, good)
+	}
+	if st := s.Stats(); st.RejectedUnkept != 6 || st.Rejected != RejectedBurst+6 {
+		t.Fatalf("after the burst: %+v", st)
+	}
+	now = now.Add(time.Second)
+	for i := 0; i < RejectedPerSecond+3; i++ {
+		send(tampered, good)
+	}
+	if st := s.Stats(); st.RejectedUnkept != 6+3 {
+		t.Fatalf("a second later: %+v", st)
+	}
+	rec.Close(context.Background())
+
+	if e := st.events["evt_7"]; e == nil || e.Verdict != "valid" || !bytes.Equal(e.Payload, good) {
+		t.Fatalf("the real event = %+v", e)
+	}
+	e := st.events[rejID]
+	if e == nil || e.Verdict != "invalid: no signature matches" || !bytes.Equal(e.Payload, tampered) || e.Source != store.SourceReceived ||
+		e.Headers["X-Test-Signature"] == nil || e.ContentType != "application/json" {
+		t.Fatalf("the rejected request = %+v", e)
+	}
+	var rejected, cut int
+	for id, e := range st.events {
+		if strings.HasPrefix(id, "rej_") {
+			rejected++
+			if len(e.Payload) == RejectedMaxBody && strings.HasSuffix(e.Verdict, fmt.Sprintf("(body of %d bytes: the first 64 KiB kept)", len(big))) {
+				cut++
+			}
+		}
+	}
+	if rejected != RejectedBurst+RejectedPerSecond || cut != 1 {
+		t.Fatalf("%d rejected requests kept (%d cut), want %d (1)", rejected, cut, RejectedBurst+RejectedPerSecond)
+	}
+	for _, d := range st.deliveries {
+		if strings.HasPrefix(d.EventID, "rej_") {
+			t.Fatalf("a rejected request has a delivery: %+v", d)
+		}
+	}
 }

@@ -6,6 +6,7 @@ package listen
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
@@ -90,6 +91,10 @@ type Stats struct {
 	// Unrecorded requests were answered 503 because they could not be
 	// recorded (the sender retries them).
 	Unrecorded int64 `json:"unrecorded"`
+	// RejectedUnkept: rejected requests not recorded (past the budget of
+	// RejectedBurst at once, RejectedPerSecond after, RejectedPerRun in
+	// all; or the recorder was unavailable).
+	RejectedUnkept int64 `json:"rejected_unrecorded"`
 }
 
 // Server is the verifying forwarding proxy (an http.Handler).
@@ -105,6 +110,13 @@ type Server struct {
 	rawPrefix, rawAddr string
 
 	received, verified, rejected, fwdOK, fwdFail, tooLarge, busy, filtered, unrecorded atomic.Int64
+	// rejectedUnkept counts rejected requests not recorded (over the
+	// budget, or the recorder unavailable); rejKept those recorded.
+	rejectedUnkept atomic.Int64
+	rejMu          sync.Mutex
+	rejTokens      float64
+	rejLast        time.Time
+	rejKept        int
 
 	mu   sync.Mutex
 	seen map[string]bool // event id → last forward succeeded
@@ -192,7 +204,7 @@ func (s *Server) Stats() Stats {
 		Received: s.received.Load(), Verified: s.verified.Load(), Rejected: s.rejected.Load(),
 		ForwardedOK: s.fwdOK.Load(), ForwardFail: s.fwdFail.Load(), TooLarge: s.tooLarge.Load(),
 		Busy: s.busy.Load(), Filtered: s.filtered.Load(),
-		Unrecorded: s.unrecorded.Load(),
+		Unrecorded: s.unrecorded.Load(), RejectedUnkept: s.rejectedUnkept.Load(),
 	}
 }
 
@@ -341,6 +353,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if schemeName != "" {
 			extra += `,"scheme":` + string(quote(schemeName))
 		}
+		if id := s.recordRejected(r, body, start, meta, reason); id != "" {
+			extra += `,"recorded_as":` + string(quote(id))
+		}
 		writeJSONError(w, http.StatusUnauthorized, "invalid signature", reason, extra)
 		return
 	}
@@ -398,6 +413,63 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.scheme, rec.secret = schemeName, providerSecret
 	}
 	s.forward(w, r, target, body, start, meta, rec)
+}
+
+// The budget for recording rejected requests: a sender with the wrong
+// secret, a misconfigured scheme or a tampered body is worth keeping for
+// the inspector and events log (the headers and bytes as received, the
+// reason), but a flood of unsigned requests must not fill the disk or the
+// store.
+const (
+	RejectedBurst     = 100      // kept at once
+	RejectedPerSecond = 20       // kept per second after a burst
+	RejectedPerRun    = 1000     // kept in all, per listen run
+	RejectedMaxBody   = 64 << 10 // bytes of a rejected body kept
+)
+
+// recordRejected keeps a request whose signature failed as a received
+// event with an "invalid: reason" verdict and no forward, under its own
+// id (rej_…: the id it claimed may arrive again validly signed, and that
+// one is the event), and returns that id; "" when it was not kept.
+func (s *Server) recordRejected(r *http.Request, body []byte, start time.Time, meta meta, reason string) string {
+	if s.cfg.Recorder == nil {
+		return ""
+	}
+	s.rejMu.Lock()
+	if s.rejLast.IsZero() {
+		s.rejTokens = RejectedBurst
+	} else if d := start.Sub(s.rejLast); d > 0 {
+		s.rejTokens = min(RejectedBurst, s.rejTokens+d.Seconds()*RejectedPerSecond)
+	}
+	s.rejLast = start
+	ok := s.rejTokens >= 1 && s.rejKept < RejectedPerRun
+	if ok {
+		s.rejTokens--
+		s.rejKept++
+	}
+	s.rejMu.Unlock()
+	if !ok || s.cfg.Recorder.Admit() != nil {
+		s.rejectedUnkept.Add(1)
+		return ""
+	}
+	var rnd [12]byte
+	rand.Read(rnd[:])
+	id := "rej_" + hex.EncodeToString(rnd[:])
+	verdict := "invalid: " + reason
+	if len(body) > RejectedMaxBody {
+		verdict += fmt.Sprintf(" (body of %d bytes: the first %s kept)", len(body), FormatSize(RejectedMaxBody))
+		body = body[:RejectedMaxBody]
+	}
+	rec := &Record{Event: store.Event{
+		ID: id, Type: meta.typ, Provider: meta.provider, Payload: body,
+		ContentType: r.Header.Get("Content-Type"), Source: store.SourceReceived,
+		Headers: r.Header, CreatedAt: start, Verdict: verdict,
+	}}
+	if err := s.cfg.Recorder.Add(rec); err != nil {
+		s.rejectedUnkept.Add(1)
+		return ""
+	}
+	return id
 }
 
 // wanted reports whether --events lets an event of this type be forwarded.
