@@ -146,6 +146,32 @@ type DeliveryFilter struct {
 	Newest bool
 }
 
+// AttemptFilter selects attempts across deliveries (ListAttemptRows).
+// Zero fields do not filter.
+type AttemptFilter struct {
+	SubscriptionID string
+	EventID        string
+	// Before is an exclusive cursor: only attempts after this one in list
+	// order (newest first: StartedAt, then the delivery's creation order
+	// and the attempt's number). An unknown one is a *NotFoundError.
+	Before *AttemptKey
+	Limit  int // 0 = no limit
+}
+
+// AttemptKey names one attempt: its delivery and number.
+type AttemptKey struct {
+	DeliveryID string
+	Number     int
+}
+
+// AttemptRow is an attempt with the ids of its delivery's event and
+// subscription ("" for none).
+type AttemptRow struct {
+	Attempt
+	EventID        string
+	SubscriptionID string
+}
+
 // EventFilter selects events.
 type EventFilter struct {
 	TypePattern string

@@ -34,6 +34,10 @@ type Store interface {
 	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
 	CountDeliveries(ctx context.Context, f DeliveryFilter) (map[string]int64, error) // by status
 	ListAttempts(ctx context.Context, deliveryID string) ([]*Attempt, error)         // by Number
+	// ListAttemptRows lists attempts across deliveries, newest first
+	// (AttemptFilter's order), each with its delivery's event and
+	// subscription.
+	ListAttemptRows(ctx context.Context, f AttemptFilter) ([]*AttemptRow, error)
 
 	// ClaimDue leases up to limit pending deliveries with NextAttemptAt <=
 	// now whose lease is free or expired, to owner until now+lease, oldest

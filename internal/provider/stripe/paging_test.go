@@ -128,7 +128,7 @@ func TestListPagesAreSlicesOfTheWholeList(t *testing.T) {
 // and pages: a page reads about a page of rows, not the other providers'
 // events (it read every event in the store, 0.2 s a page with 20,000).
 func TestEventsListPages(t *testing.T) {
-	e, rc := servetest.StartCounting(t)
+	e, rc := servetest.StartCounting(t, nil)
 	var bond string
 	for i := range 300 {
 		ev := &store.Event{ID: fmt.Sprintf("bond-%d", i), Type: "card.created", Provider: "bond", Payload: []byte(`{}`), Source: store.SourceTriggered}

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // Every page of GET …/endpoint (limit, iterator) is what cutting the
@@ -153,7 +157,7 @@ func TestEndpointListOrderDescending(t *testing.T) {
 // application look-up decoded every event in the store (0.2–0.8 s a
 // request with 20,000 events).
 func TestMessagePagesReadOnlyTheirRows(t *testing.T) {
-	e, rc := servetest.StartCounting(t)
+	e, rc := servetest.StartCounting(t, nil)
 	for _, app := range []string{"a", "b"} {
 		if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": app, "uid": app}); code != 201 {
 			t.Fatalf("app: %d %s", code, body)
@@ -237,5 +241,116 @@ func TestMessagePagesReadOnlyTheirRows(t *testing.T) {
 	// A message by its eventId, within its application only.
 	if code, body := e.Do("GET", "/api/v1/app/a/msg/ord-299", bearer, nil); code != 404 {
 		t.Errorf("app b's eventId found in app a: %d %s", code, body)
+	}
+}
+
+// An endpoint's attempts page newest first, with the filters, and a page
+// reads about a page of rows however many other attempts the store
+// holds: the store selects by endpoint and pages by the attempt. It read
+// every delivery of the endpoint and then each one's attempts (0.8 s a
+// page with 20,000 deliveries). An iterator that is no attempt starts
+// from the newest, as before.
+func TestEndpointAttemptPagesReadOnlyTheirRows(t *testing.T) {
+	e, rc := servetest.StartCounting(t, func(o *serve.Options) { o.NoWorker = true })
+	ctx := t.Context()
+	eps := map[string]string{}
+	for _, app := range []string{"a", "b"} {
+		if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": app, "uid": app}); code != 201 {
+			t.Fatalf("app: %d %s", code, body)
+		}
+		code, body := e.Do("POST", "/api/v1/app/"+app+"/endpoint", bearer, map[string]any{"url": e.Recv.URL})
+		if code != 201 {
+			t.Fatalf("endpoint: %d %s", code, body)
+		}
+		eps[app] = servetest.JSON(t, body)["id"].(string)
+	}
+	send := func(app, typ string) {
+		t.Helper()
+		if code, body := e.Do("POST", "/api/v1/app/"+app+"/msg", bearer, map[string]any{"eventType": typ, "payload": map[string]any{}}); code != 202 {
+			t.Fatalf("msg: %d %s", code, body)
+		}
+	}
+	for i := 0; i < 60; i++ {
+		send("a", []string{"order.created", "order.paid", "order.created"}[i%3])
+	}
+	for i := 0; i < 40; i++ {
+		send("b", "order.created")
+	}
+	// Two attempts per delivery (a failure, then a success), recorded as
+	// a worker would, a second apart in creation order.
+	ds, err := e.Store.ListDeliveries(ctx, store.DeliveryFilter{})
+	if err != nil || len(ds) != 100 {
+		t.Fatalf("%d deliveries, %v", len(ds), err)
+	}
+	base := time.Now().Add(-time.Hour)
+	for i, d := range ds {
+		for n := 1; n <= 2; n++ {
+			at := &store.Attempt{DeliveryID: d.ID, Number: n, StartedAt: base.Add(time.Duration(2*i+n) * time.Second), ResponseStatus: 500 - 300*(n-1)}
+			if err := e.Store.Import(ctx, store.Record{Attempt: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	type page struct {
+		Data []struct {
+			ID     string `json:"id"`
+			Status int    `json:"status"`
+		} `json:"data"`
+		Iterator *string `json:"iterator"`
+		Done     bool    `json:"done"`
+	}
+	walk := func(q url.Values) (ids []string, rows int64) {
+		t.Helper()
+		rc.Take()
+		for n := 0; ; n++ {
+			code, body := e.Do("GET", "/api/v1/app/a/attempt/endpoint/"+eps["a"]+"?"+q.Encode(), bearer, nil)
+			var p page
+			if code != 200 || json.Unmarshal(body, &p) != nil || n > 100 {
+				t.Fatalf("%s: %d %s", q.Encode(), code, body)
+			}
+			for _, a := range p.Data {
+				ids = append(ids, a.ID)
+			}
+			if p.Done {
+				return ids, rc.Take()
+			}
+			q.Set("iterator", *p.Iterator)
+		}
+	}
+	all, _ := walk(url.Values{"limit": {"250"}})
+	if len(all) != 120 || !strings.HasSuffix(all[0], "_2") || !strings.HasSuffix(all[119], "_1") {
+		t.Fatalf("all %d attempts to a: %v", len(all), all)
+	}
+	// 40 pages of 3, each reading its page and one row more (the old
+	// code read the endpoint's 60 deliveries and 120 attempts a page).
+	got, rows := walk(url.Values{"limit": {"3"}})
+	if fmt.Sprint(got) != fmt.Sprint(all) {
+		t.Errorf("pages of 3: %v, want %v", got, all)
+	}
+	if rows > 2*120 {
+		t.Errorf("40 pages of 3 read %d rows", rows)
+	}
+	var succeeded, paid []string
+	for i, id := range all {
+		if strings.HasSuffix(id, "_2") {
+			succeeded = append(succeeded, id)
+		}
+		if (59-i/2)%3 == 1 { // message i/2 from the newest is order.paid
+			paid = append(paid, id)
+		}
+	}
+	for _, tc := range []struct {
+		q    url.Values
+		want []string
+	}{
+		{url.Values{"limit": {"7"}, "status": {"0"}}, succeeded},
+		{url.Values{"limit": {"5"}, "event_types": {"order.paid"}}, paid},
+	} {
+		if got, _ := walk(tc.q); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.q.Encode(), got, tc.want)
+		}
+	}
+	if got, _ := walk(url.Values{"limit": {"250"}, "iterator": {"atmpt_nope"}}); fmt.Sprint(got) != fmt.Sprint(all) {
+		t.Errorf("an iterator that is no attempt: %v", got)
 	}
 }

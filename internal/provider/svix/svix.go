@@ -582,22 +582,6 @@ func limitOf(w http.ResponseWriter, r *http.Request, def, max int) (int, bool) {
 	return n, true
 }
 
-// page cuts ids (in list order) after iterator, limit long.
-func page(ids []string, iterator string, limit int) (start, end int, next *string, done bool) {
-	if iterator != "" {
-		if i := slices.Index(ids, iterator); i >= 0 {
-			start = i + 1
-		}
-	}
-	end = min(start+limit, len(ids))
-	done = end >= len(ids)
-	if end > start {
-		n := ids[end-1]
-		next = &n
-	}
-	return start, end, next, done
-}
-
 func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	app, ok := a.appOr404(w, r)
 	if !ok {
@@ -1058,10 +1042,10 @@ type Attempt struct {
 	EndpointID         string    `json:"endpointId"`
 }
 
-func renderAttempt(d *store.Delivery, at *store.Attempt, endpointID string) Attempt {
-	out := Attempt{ID: fmt.Sprintf("atmpt_%s_%d", strings.ReplaceAll(d.ID, "-", ""), at.Number), URL: at.RequestURL,
+func renderAttempt(at *store.AttemptRow, endpointID string) Attempt {
+	out := Attempt{ID: attemptID(at.DeliveryID, at.Number), URL: at.RequestURL,
 		Response: string(at.ResponseBody), ResponseStatusCode: at.ResponseStatus, ResponseDurationMs: at.Duration.Milliseconds(),
-		Timestamp: at.StartedAt.UTC(), MsgID: d.EventID, EndpointID: endpointID}
+		Timestamp: at.StartedAt.UTC(), MsgID: at.EventID, EndpointID: endpointID}
 	if at.Error == "" && at.ResponseStatus >= 200 && at.ResponseStatus < 300 {
 		out.Status, out.StatusText = 0, "success"
 	} else {
@@ -1075,47 +1059,83 @@ func renderAttempt(d *store.Delivery, at *store.Attempt, endpointID string) Atte
 	return out
 }
 
-func (a *api) attempts(ctx context.Context, f store.DeliveryFilter, endpointOf func(subID string) string, lf listFilter) ([]Attempt, error) {
-	ds, err := a.s.Store.ListDeliveries(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := []Attempt{}
-	events := map[string]*store.Event{}
-	for _, d := range ds {
-		ev, ok := events[d.EventID]
-		if !ok && lf.needsEvent() {
-			if ev, err = a.s.Store.GetEvent(ctx, d.EventID); err != nil && !provider.IsNotFound(err) {
-				return nil, err
-			}
-			events[d.EventID] = ev
-		}
-		as, err := a.s.Store.ListAttempts(ctx, d.ID)
-		if err != nil {
-			return nil, err
-		}
-		ep := endpointOf(d.SubscriptionID)
-		for i := len(as) - 1; i >= 0; i-- {
-			if at := renderAttempt(d, as[i], ep); lf.attemptOK(at, ev) {
-				out = append(out, at)
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(x, y Attempt) int { return y.Timestamp.Compare(x.Timestamp) })
-	return out, nil
+// attemptID is an attempt's Svix id: atmpt_, its delivery's UUID without
+// dashes, _ and its number.
+func attemptID(deliveryID string, n int) string {
+	return fmt.Sprintf("atmpt_%s_%d", strings.ReplaceAll(deliveryID, "-", ""), n)
 }
 
-func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, list []Attempt) {
+// attemptKey reads an attemptID back (false when it is not one).
+func attemptKey(id string) (store.AttemptKey, bool) {
+	rest, ok := strings.CutPrefix(id, "atmpt_")
+	h, num, ok2 := strings.Cut(rest, "_")
+	n, err := strconv.Atoi(num)
+	if !ok || !ok2 || err != nil || n < 1 || len(h) != 32 || strings.Trim(h, "0123456789abcdef") != "" {
+		return store.AttemptKey{}, false
+	}
+	return store.AttemptKey{DeliveryID: h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], Number: n}, true
+}
+
+// writeAttempts answers a page of the attempts f selects that lf keeps,
+// newest first, after the attempt the iterator names (from the newest
+// when there is none, or the store does not know it). The store selects
+// by endpoint or message and pages; lf's rules apply here, reading on
+// while they leave the page short.
+func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.AttemptFilter, endpointOf func(subID string) string, lf listFilter) {
 	limit, ok := limitOf(w, r, 50, 250)
 	if !ok {
 		return
 	}
-	ids := make([]string, len(list))
-	for i, at := range list {
-		ids[i] = at.ID
+	if k, ok := attemptKey(r.URL.Query().Get("iterator")); ok {
+		f.Before = &k
 	}
-	start, end, next, done := page(ids, r.URL.Query().Get("iterator"), limit)
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: list[start:end], Iterator: next, Done: done})
+	ctx := r.Context()
+	events := map[string]*store.Event{}
+	data := []Attempt{}
+	more, batch, first := false, 0, true
+	if lf.filtersAttempts() {
+		batch = 64 // grows while the filters turn rows away
+	}
+	for !more {
+		f.Limit = max(limit+1-len(data), batch)
+		batch = min(batch*4, 4096)
+		rows, err := a.s.Store.ListAttemptRows(ctx, f)
+		if first && f.Before != nil && provider.IsNotFound(err) {
+			f.Before = nil
+			rows, err = a.s.Store.ListAttemptRows(ctx, f)
+		}
+		first = false
+		if a.bad(w, err) {
+			return
+		}
+		for _, row := range rows {
+			ev, seen := events[row.EventID]
+			if !seen && lf.needsEvent() {
+				if ev, err = a.s.Store.GetEvent(ctx, row.EventID); err != nil && !provider.IsNotFound(err) {
+					a.bad(w, err)
+					return
+				}
+				events[row.EventID] = ev
+			}
+			if at := renderAttempt(row, endpointOf(row.SubscriptionID)); lf.attemptOK(at, ev) {
+				if len(data) == limit {
+					more = true
+					break
+				}
+				data = append(data, at)
+			}
+		}
+		if len(rows) < f.Limit {
+			break
+		}
+		last := rows[len(rows)-1]
+		f.Before = &store.AttemptKey{DeliveryID: last.DeliveryID, Number: last.Number}
+	}
+	var next *string
+	if len(data) > 0 {
+		next = &data[len(data)-1].ID
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: !more})
 }
 
 func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
@@ -1150,11 +1170,7 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 			lf.endpoint = sub.Metadata[MetaID]
 		}
 	}
-	list, err := a.attempts(r.Context(), store.DeliveryFilter{EventID: e.ID}, epOf, lf)
-	if a.bad(w, err) {
-		return
-	}
-	a.writeAttempts(w, r, list)
+	a.writeAttempts(w, r, store.AttemptFilter{EventID: e.ID}, epOf, lf)
 }
 
 func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -1167,11 +1183,7 @@ func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	list, err := a.attempts(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID}, func(string) string { return ep }, lf)
-	if a.bad(w, err) {
-		return
-	}
-	a.writeAttempts(w, r, list)
+	a.writeAttempts(w, r, store.AttemptFilter{SubscriptionID: sub.ID}, func(string) string { return ep }, lf)
 }
 
 func (a *api) resend(w http.ResponseWriter, r *http.Request) {
@@ -1267,6 +1279,12 @@ func (lf listFilter) eventOK(e *store.Event) bool {
 func (lf listFilter) msgOK(e *store.Event) bool { return lf.eventOK(e) && lf.timeOK(e.CreatedAt) }
 
 func (lf listFilter) needsEvent() bool { return len(lf.types) > 0 || lf.channel != "" }
+
+// filtersAttempts: some attempts may be left out (a page may need more
+// rows than it shows).
+func (lf listFilter) filtersAttempts() bool {
+	return lf.needsEvent() || lf.status >= 0 || lf.codeClass >= 0 || lf.endpoint != "" || !lf.before.IsZero() || !lf.after.IsZero()
+}
 
 func (lf listFilter) attemptOK(at Attempt, e *store.Event) bool {
 	if lf.status >= 0 && at.Status != lf.status {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -177,12 +178,12 @@ func (db *DB) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[
 const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
 	response_status, response_headers, response_body, error`
 
-func scanAttempt(row pgx.Row) (*store.Attempt, error) {
+func scanAttempt(row pgx.Row, extra ...any) (*store.Attempt, error) {
 	var a store.Attempt
 	var started *time.Time
 	var dur int64
-	err := row.Scan(&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &a.RequestHeaders,
-		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error)
+	err := row.Scan(append([]any{&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &a.RequestHeaders,
+		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +216,66 @@ func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Att
 			return nil, db.wrap("list attempts", err)
 		}
 		out = append(out, a)
+	}
+	return out, db.wrap("list attempts", rows.Err())
+}
+
+// ListAttemptRows implements store.Store. The newest attempts are found
+// by their keys first (narrow rows to sort), then read whole.
+func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*store.AttemptRow, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.SubscriptionID != "" {
+		where = append(where, "d.subscription_id = "+arg(f.SubscriptionID))
+	}
+	if f.EventID != "" {
+		where = append(where, "d.event_id = "+arg(f.EventID))
+	}
+	if c := f.Before; c != nil {
+		var at time.Time
+		var seq int64
+		err := db.pool.QueryRow(ctx, `SELECT a.started_at, d.seq FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+			WHERE a.delivery_id = $1 AND a.number = $2`, c.DeliveryID, c.Number).Scan(&at, &seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, &store.NotFoundError{Kind: "attempt", ID: fmt.Sprintf("%s #%d", c.DeliveryID, c.Number)}
+		}
+		if err != nil {
+			return nil, db.wrap("list attempts", err)
+		}
+		where = append(where, "(a.started_at, d.seq, a.number) < ("+arg(at)+"::timestamptz, "+arg(seq)+", "+arg(c.Number)+")")
+	}
+	const order = " ORDER BY a.started_at DESC, d.seq DESC, a.number DESC"
+	keys := "SELECT a.delivery_id AS id, a.number AS n, a.started_at, d.seq FROM attempts a JOIN deliveries d ON d.id = a.delivery_id"
+	if len(where) > 0 {
+		keys += " WHERE " + strings.Join(where, " AND ")
+	}
+	keys += order
+	if f.Limit > 0 {
+		keys += " LIMIT " + arg(f.Limit)
+	}
+	q := `SELECT a.delivery_id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method, a.request_headers,
+		a.response_status, a.response_headers, a.response_body, a.error, d.event_id, coalesce(d.subscription_id, '')
+		FROM (` + keys + `) k JOIN attempts a ON a.delivery_id = k.id AND a.number = k.n JOIN deliveries d ON d.id = a.delivery_id` + order
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("list attempts", err)
+	}
+	defer rows.Close()
+	out := []*store.AttemptRow{}
+	for rows.Next() {
+		var r store.AttemptRow
+		a, err := scanAttempt(rows, &r.EventID, &r.SubscriptionID)
+		if err != nil {
+			return nil, db.wrap("list attempts", err)
+		}
+		r.Attempt = *a
+		out = append(out, &r)
 	}
 	return out, db.wrap("list attempts", rows.Err())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -189,19 +190,21 @@ const attemptCols = `delivery_seq, number, started_at, duration_ns, request_url,
 
 // attemptSelect reads attempts (alias a) with their delivery's ID, for
 // scanAttempt; append WHERE/ORDER BY.
-const attemptSelect = `SELECT d.id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method,
-	a.request_headers, a.response_status, a.response_headers, a.response_body, a.error
-	FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq`
+const (
+	attemptSelCols = `d.id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method,
+	a.request_headers, a.response_status, a.response_headers, a.response_body, a.error`
+	attemptSelect = `SELECT ` + attemptSelCols + ` FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq`
+)
 
-func scanAttempt(r scanner) (*store.Attempt, error) {
+func scanAttempt(r scanner, extra ...any) (*store.Attempt, error) {
 	var (
 		a           store.Attempt
 		started     sql.NullInt64
 		dur         int64
 		reqH, respH sql.NullString
 	)
-	if err := r.Scan(&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &reqH,
-		&a.ResponseStatus, &respH, &a.ResponseBody, &a.Error); err != nil {
+	if err := r.Scan(append([]any{&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &reqH,
+		&a.ResponseStatus, &respH, &a.ResponseBody, &a.Error}, extra...)...); err != nil {
 		return nil, err
 	}
 	var err error
@@ -233,6 +236,64 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.A
 			return nil, err
 		}
 		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ListAttemptRows implements store.Store. The newest attempts are found
+// by their keys first (narrow rows to sort), then read whole.
+func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*store.AttemptRow, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.SubscriptionID != "" {
+		where = append(where, "d.subscription_id = ?")
+		args = append(args, f.SubscriptionID)
+	}
+	if f.EventID != "" {
+		where = append(where, "d.event_seq = (SELECT seq FROM events WHERE id = ?)")
+		args = append(args, f.EventID)
+	}
+	if c := f.Before; c != nil {
+		var at, seq int64
+		err := s.r.QueryRowContext(ctx, `SELECT a.started_at, a.delivery_seq FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq
+			WHERE d.id = ? AND a.number = ?`, c.DeliveryID, c.Number).Scan(&at, &seq)
+		if err == sql.ErrNoRows {
+			return nil, &store.NotFoundError{Kind: "attempt", ID: fmt.Sprintf("%s #%d", c.DeliveryID, c.Number)}
+		}
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, "(a.started_at, a.delivery_seq, a.number) < (?, ?, ?)")
+		args = append(args, at, seq, c.Number)
+	}
+	const order = " ORDER BY a.started_at DESC, a.delivery_seq DESC, a.number DESC"
+	keys := "SELECT a.delivery_seq AS s, a.number AS n FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq"
+	if len(where) > 0 {
+		keys += " WHERE " + strings.Join(where, " AND ")
+	}
+	keys += order
+	if f.Limit > 0 {
+		keys += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	q := `SELECT ` + attemptSelCols + `, d.event_id, coalesce(d.subscription_id, '') FROM (` + keys + `) k
+		JOIN attempts a ON a.delivery_seq = k.s AND a.number = k.n JOIN deliveries d ON d.seq = a.delivery_seq` + order
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*store.AttemptRow{}
+	for rows.Next() {
+		var r store.AttemptRow
+		a, err := scanAttempt(rows, &r.EventID, &r.SubscriptionID)
+		if err != nil {
+			return nil, err
+		}
+		r.Attempt = *a
+		out = append(out, &r)
 	}
 	return out, rows.Err()
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventPrefix", testEventPrefix},
 		{"ListEvents", testListEvents},
 		{"ListEventsPaged", testListEventsPaged},
+		{"ListAttemptRows", testListAttemptRows},
 		{"DeliveryPrefix", testDeliveryPrefix},
 		{"ListDeliveries", testListDeliveries},
 		{"Cursors", testCursors},
@@ -517,6 +518,70 @@ func testListEventsPaged(t *testing.T, s store.Store) {
 	}
 	if _, err := s.ListEvents(ctx, store.EventFilter{Header: map[string]string{"X'); DROP TABLE events; --": "x"}}); err == nil {
 		t.Error("a header key that is not a header name was accepted")
+	}
+}
+
+// testListAttemptRows: attempts across deliveries, newest first, by
+// subscription or event, paged by an attempt (as Svix lists an endpoint's
+// or a message's attempts).
+func testListAttemptRows(t *testing.T, s store.Store) {
+	subA := &store.Subscription{CallbackURL: "http://127.0.0.1/a", Events: []string{"*"}}
+	subB := &store.Subscription{CallbackURL: "http://127.0.0.1/b", Events: []string{"*"}}
+	must(t, s.CreateSubscription(ctx, subA))
+	must(t, s.CreateSubscription(ctx, subB))
+	var ds []*store.Delivery
+	for i, ev := range []string{"evt_1", "evt_1", "evt_2"} {
+		d := newDelivery(fmt.Sprintf("http://127.0.0.1/%d", i))
+		d.SubscriptionID = []string{subA.ID, subB.ID, subA.ID}[i]
+		must(t, s.CreateEvent(ctx, newEvent(ev, "card.created"), []*store.Delivery{d}))
+		ds = append(ds, d)
+	}
+	// Attempts (delivery, number) at these seconds: d0 #1 @1, d2 #1 @2,
+	// d1 #1 @2 (ties go by the delivery's creation order), d0 #2 @5.
+	at := func(d int, n int, sec int) {
+		t.Helper()
+		must(t, s.Import(ctx, store.Record{Attempt: &store.Attempt{DeliveryID: ds[d].ID, Number: n, StartedAt: base.Add(time.Duration(sec) * time.Second),
+			ResponseStatus: 500 + n, ResponseBody: []byte(fmt.Sprintf("d%d#%d", d, n))}}))
+	}
+	at(0, 1, 1)
+	at(2, 1, 2)
+	at(1, 1, 2)
+	at(0, 2, 5)
+	list := func(f store.AttemptFilter) []string {
+		t.Helper()
+		rows, err := s.ListAttemptRows(ctx, f)
+		must(t, err)
+		var out []string
+		for _, r := range rows {
+			out = append(out, string(r.ResponseBody))
+			d := ds[int(r.ResponseBody[1]-'0')]
+			if r.DeliveryID != d.ID || r.EventID != d.EventID || r.SubscriptionID != d.SubscriptionID || r.ResponseStatus != 500+r.Number ||
+				!r.StartedAt.After(base) {
+				t.Errorf("%+v: row %+v", f, r)
+			}
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		f    store.AttemptFilter
+		want []string
+	}{
+		"all":          {store.AttemptFilter{}, []string{"d0#2", "d2#1", "d1#1", "d0#1"}},
+		"subscription": {store.AttemptFilter{SubscriptionID: subA.ID}, []string{"d0#2", "d2#1", "d0#1"}},
+		"event":        {store.AttemptFilter{EventID: "evt_1"}, []string{"d0#2", "d1#1", "d0#1"}},
+		"both":         {store.AttemptFilter{SubscriptionID: subB.ID, EventID: "evt_1"}, []string{"d1#1"}},
+		"limit":        {store.AttemptFilter{Limit: 2}, []string{"d0#2", "d2#1"}},
+		"after a tie":  {store.AttemptFilter{Before: &store.AttemptKey{DeliveryID: ds[2].ID, Number: 1}}, []string{"d1#1", "d0#1"}},
+		"page":         {store.AttemptFilter{SubscriptionID: subA.ID, Before: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 2}, Limit: 1}, []string{"d2#1"}},
+		"none":         {store.AttemptFilter{EventID: "evt_none"}, nil},
+	} {
+		if got := list(tc.f); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+	var nf *store.NotFoundError
+	if _, err := s.ListAttemptRows(ctx, store.AttemptFilter{Before: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 9}}); !errors.As(err, &nf) {
+		t.Errorf("unknown cursor: %v, want a NotFoundError", err)
 	}
 }
 
