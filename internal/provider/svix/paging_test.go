@@ -186,31 +186,7 @@ func TestMessagePagesReadOnlyTheirRows(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		send("b", map[string]any{"eventType": "order.created", "payload": map[string]any{}, "eventId": fmt.Sprintf("ord-%d", i)})
 	}
-	type page struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-		Iterator *string `json:"iterator"`
-		Done     bool    `json:"done"`
-	}
-	walk := func(q url.Values) (ids []string, rows int64) {
-		t.Helper()
-		rc.Take()
-		for n := 0; ; n++ {
-			code, body := e.Do("GET", "/api/v1/app/a/msg?"+q.Encode(), bearer, nil)
-			var p page
-			if code != 200 || json.Unmarshal(body, &p) != nil || n > 20 {
-				t.Fatalf("%s: %d %s", q.Encode(), code, body)
-			}
-			for _, m := range p.Data {
-				ids = append(ids, m.ID)
-			}
-			if p.Done {
-				return ids, rc.Take()
-			}
-			q.Set("iterator", *p.Iterator)
-		}
-	}
+	walk := func(q url.Values) ([]string, int64) { return walkPages(t, e, rc, "/api/v1/app/a/msg", q) }
 	for _, tc := range []struct {
 		q    url.Values
 		want []string
@@ -291,31 +267,8 @@ func TestEndpointAttemptPagesReadOnlyTheirRows(t *testing.T) {
 			}
 		}
 	}
-	type page struct {
-		Data []struct {
-			ID     string `json:"id"`
-			Status int    `json:"status"`
-		} `json:"data"`
-		Iterator *string `json:"iterator"`
-		Done     bool    `json:"done"`
-	}
-	walk := func(q url.Values) (ids []string, rows int64) {
-		t.Helper()
-		rc.Take()
-		for n := 0; ; n++ {
-			code, body := e.Do("GET", "/api/v1/app/a/attempt/endpoint/"+eps["a"]+"?"+q.Encode(), bearer, nil)
-			var p page
-			if code != 200 || json.Unmarshal(body, &p) != nil || n > 100 {
-				t.Fatalf("%s: %d %s", q.Encode(), code, body)
-			}
-			for _, a := range p.Data {
-				ids = append(ids, a.ID)
-			}
-			if p.Done {
-				return ids, rc.Take()
-			}
-			q.Set("iterator", *p.Iterator)
-		}
+	walk := func(q url.Values) ([]string, int64) {
+		return walkPages(t, e, rc, "/api/v1/app/a/attempt/endpoint/"+eps["a"], q)
 	}
 	all, _ := walk(url.Values{"limit": {"250"}})
 	if len(all) != 120 || !strings.HasSuffix(all[0], "_2") || !strings.HasSuffix(all[119], "_1") {
@@ -352,5 +305,32 @@ func TestEndpointAttemptPagesReadOnlyTheirRows(t *testing.T) {
 	}
 	if got, _ := walk(url.Values{"limit": {"250"}, "iterator": {"atmpt_nope"}}); fmt.Sprint(got) != fmt.Sprint(all) {
 		t.Errorf("an iterator that is no attempt: %v", got)
+	}
+}
+
+// walkPages follows a Svix list's iterator from q to the last page: the
+// ids listed, and the rows the store handed back meanwhile.
+func walkPages(t *testing.T, e *servetest.Env, rc *servetest.Rows, path string, q url.Values) (ids []string, rows int64) {
+	t.Helper()
+	rc.Take()
+	for n := 0; ; n++ {
+		code, body := e.Do("GET", path+"?"+q.Encode(), bearer, nil)
+		var p struct {
+			Data []struct {
+				ID string `json:"id"`
+			} `json:"data"`
+			Iterator *string `json:"iterator"`
+			Done     bool    `json:"done"`
+		}
+		if code != 200 || json.Unmarshal(body, &p) != nil || n > 100 {
+			t.Fatalf("%s: %d %s", q.Encode(), code, body)
+		}
+		for _, m := range p.Data {
+			ids = append(ids, m.ID)
+		}
+		if p.Done {
+			return ids, rc.Take()
+		}
+		q.Set("iterator", *p.Iterator)
 	}
 }

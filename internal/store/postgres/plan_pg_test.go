@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
@@ -75,26 +77,7 @@ func TestSubscriptionMetaPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := conn.Query(ctx, "EXPLAIN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, strings.TrimSpace(line))
-		}
-		rows.Close()
-		got := strings.Join(plan, "\n")
-		if testing.Verbose() {
-			t.Logf("%s:\n%s", tc.name, got)
-		}
-		if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+tc.index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+tc.index+" ") {
-			t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", tc.name, got, tc.index, q)
-		}
+		scansIndex(t, conn, tc.name, tc.index, q, args)
 	}
 }
 
@@ -144,25 +127,31 @@ func TestEventHeaderPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := conn.Query(ctx, "EXPLAIN "+q, args...)
-		if err != nil {
+		scansIndex(t, conn, tc.name, tc.index, q, args)
+	}
+}
+
+// scansIndex checks that q's plan scans index and no table sequentially.
+func scansIndex(t *testing.T, conn *pgxpool.Conn, name, index, q string, args []any) {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), "EXPLAIN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
 			t.Fatal(err)
 		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, strings.TrimSpace(line))
-		}
-		rows.Close()
-		got := strings.Join(plan, "\n")
-		if testing.Verbose() {
-			t.Logf("%s:\n%s", tc.name, got)
-		}
-		if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+tc.index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+tc.index+" ") {
-			t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", tc.name, got, tc.index, q)
-		}
+		plan = append(plan, strings.TrimSpace(line))
+	}
+	got := strings.Join(plan, "\n")
+	if testing.Verbose() {
+		t.Logf("%s:\n%s", name, got)
+	}
+	if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+index+" ") {
+		t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", name, got, index, q)
 	}
 }
