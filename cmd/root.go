@@ -158,7 +158,7 @@ var subcommands = []subcommand{
 	{groupSign, []string{"sign"}, "Sign a body read from stdin and print the headers to send", sign.NewCmd},
 	{groupSign, []string{"verify"}, "Verify a signed body read from stdin", verify.NewCmd},
 	{groupSetup, []string{"config"}, "Show and change settings", configcmd.NewCmd},
-	{groupSetup, []string{"store"}, "Inspect, migrate, export and import the store", storecmd.NewCmd},
+	{groupSetup, []string{"store"}, "Inspect, migrate, export, import and prune the store", storecmd.NewCmd},
 	{groupSetup, []string{"completion"}, "Print a shell completion script", completioncmd.NewCmd},
 	{groupSetup, []string{"version"}, "Print hookctl's version, commit and Go version", versioncmd.NewCmd},
 }

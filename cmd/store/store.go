@@ -1,8 +1,9 @@
-// Package storecmd implements `hookctl store info|migrate|export|import`:
+// Package storecmd implements `hookctl store info|migrate|export|import|prune`:
 // inspect the configured store (SQLite or PostgreSQL), apply its
-// migrations, and move subscriptions and history between stores as JSON
-// lines. It only uses the store.Store interface (and the optional
-// store.Migrator and store.BatchImporter), so it works on both backends.
+// migrations, move subscriptions and history between stores as JSON
+// lines, and drop old history. It only uses the store.Store interface
+// (and the optional store.Migrator, store.BatchImporter, store.Pruner and
+// store.Vacuumer), so it works on both backends.
 package storecmd
 
 import (
@@ -14,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +33,7 @@ type Options struct {
 	Store func(context.Context) (store.Store, error)
 	Ctx   context.Context
 
-	Verb string // info | migrate | export | import
+	Verb string // info | migrate | export | import | prune
 	File string // import: a file, or - for stdin
 	// BatchSize is how many records import writes per transaction.
 	BatchSize int
@@ -41,6 +43,14 @@ type Options struct {
 	// SQLitePath is the SQLite file the store is, "" for PostgreSQL (nil:
 	// not checked).
 	SQLitePath func() string
+
+	// prune: history created before OlderThan goes; DryRun only counts;
+	// Yes skips the question; Vacuum compacts a SQLite file after.
+	OlderThan cli.Moment
+	DryRun    bool
+	Yes       bool
+	Vacuum    bool
+	Now       func() time.Time
 }
 
 // NewCmd returns `hookctl store`.
@@ -49,21 +59,22 @@ func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "store <command>",
-		Short: "Inspect, migrate, export and import the store",
-		Long: `Inspect, migrate, export and import the store: the SQLite file (default) or
+		Short: "Inspect, migrate, export, import and prune the store",
+		Long: `Inspect, migrate, export, import and prune the store: the SQLite file (default) or
 a shared PostgreSQL database (--store postgres://…, or HOOKCTL_STORE).
 Passwords in store URLs are masked in all output.`,
 		Example: `  hookctl store info
   hookctl store info --store 'postgres://hookctl:secret@db.internal/hookctl'
   hookctl store export > dump.jsonl
-  hookctl store import dump.jsonl --store "$TEAM_STORE"`,
+  hookctl store import dump.jsonl --store "$TEAM_STORE"
+  hookctl store prune --older-than 30d --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			return cli.Usagef("missing subcommand").Hint("run 'hookctl store --help' for the subcommands: info, migrate, export, import")
+			return cli.Usagef("missing subcommand").Hint("run 'hookctl store --help' for the subcommands: info, migrate, export, import, prune")
 		},
 	}
 	mk := func(verb string) *Options {
-		return &Options{IO: f.IOStreams, Store: f.Store, Verb: verb, BatchSize: 1000,
+		return &Options{IO: f.IOStreams, Store: f.Store, Verb: verb, BatchSize: 1000, Now: f.Now,
 			Journal: func(s store.Store) (string, string) {
 				dsn := ""
 				if f.Config != nil {
@@ -154,6 +165,42 @@ dump twice changes nothing. Use - to read standard input.`,
 	}
 	importCmd.Flags().IntVar(&imp.BatchSize, "batch-size", 1000, "`count` of records written per transaction")
 	root.AddCommand(importCmd)
+
+	prune := mk("prune")
+	pruneCmd := &cobra.Command{
+		Use:   "prune --older-than <time> [--dry-run] [--yes] [--vacuum]",
+		Short: "Delete events older than a time, with their deliveries and attempts",
+		Long: `Delete the history created before --older-than: events with their
+deliveries and attempts. An event with a delivery still pending stays (it
+is still being delivered), and subscriptions always stay. It deletes in
+batches of 5,000 events, each in its own transaction, so trigger, listen
+and workers sharing the store wait at most one batch.
+
+It asks first on a terminal; elsewhere it needs --yes. --dry-run only
+counts. A SQLite file keeps its size (the space is reused); --vacuum then
+compacts it (it needs as much free disk as the file, and locks the store
+while it runs). PostgreSQL reclaims the space with its autovacuum.`,
+		Args: cobra.NoArgs,
+		Example: `  hookctl store prune --older-than 30d --dry-run
+  hookctl store prune --older-than 7d --yes
+  hookctl store prune --older-than 2026-11-01 --yes --vacuum -o json`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if prune.OlderThan.IsZero() {
+				return cli.Usagef("store prune needs --older-than").
+					Hint("a duration ago (7d, 12h) or an RFC 3339 date: hookctl store prune --older-than 30d --dry-run")
+			}
+			if !prune.Yes && !prune.DryRun && !prune.IO.CanPrompt() {
+				return cli.Usagef("refusing to delete without confirmation: not a terminal").
+					Hint("add --yes to delete without asking, or --dry-run to count what would go")
+			}
+			return runE(prune)(c, args)
+		},
+	}
+	cli.MomentVar(pruneCmd.Flags(), &prune.OlderThan, "older-than", "delete what was created before this `time`: a duration ago (30d, 12h) or an RFC 3339 date or time")
+	pruneCmd.Flags().BoolVar(&prune.DryRun, "dry-run", false, "count what would be deleted, delete nothing")
+	pruneCmd.Flags().BoolVarP(&prune.Yes, "yes", "y", false, "delete without asking")
+	pruneCmd.Flags().BoolVar(&prune.Vacuum, "vacuum", false, "compact the SQLite file afterwards")
+	root.AddCommand(pruneCmd)
 	return root
 }
 
@@ -206,6 +253,8 @@ func run(opts *Options) error {
 		return runExport(opts, s)
 	case "import":
 		return runImport(opts, s, in)
+	case "prune":
+		return runPrune(opts, s)
 	}
 	return fmt.Errorf("unknown store command %q", opts.Verb)
 }

@@ -1,12 +1,14 @@
 package storecmd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
@@ -108,5 +110,46 @@ func TestRunExportImport(t *testing.T) {
 	var ee *cli.ExitError
 	if !errors.As(err, &ee) || ee.Code != cli.ExitUsage {
 		t.Fatalf("batch size 0: %v", err)
+	}
+}
+
+// On a terminal, prune asks first: "n" deletes nothing, "y" deletes.
+func TestPruneAsksOnATerminal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	f, ios := factory(t, path)
+	st, err := f.Store(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	for _, id := range []string{"evt_a", "evt_b"} {
+		if err := st.CreateEvent(context.Background(), &store.Event{ID: id, Type: "card.created", Payload: []byte(`{}`), CreatedAt: old}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ios.SetTTY(true, true, true)
+	for _, tc := range []struct{ answer, out, errOut string }{
+		{"n\n", "", "Nothing deleted."},
+		{"y\n", "Deleted 2 events, 0 deliveries and 0 attempts created before ", ""},
+	} {
+		in, out, errOut := ios.In.(*bytes.Buffer), ios.Out.(*bytes.Buffer), ios.ErrOut.(*bytes.Buffer)
+		in.Reset()
+		out.Reset()
+		errOut.Reset()
+		in.WriteString(tc.answer)
+		c := newCmd(f, nil)
+		c.SetArgs([]string{"prune", "--older-than", "1d"})
+		c.SilenceUsage, c.SilenceErrors = true, true
+		if err := c.Execute(); err != nil {
+			t.Fatalf("%q: %v", tc.answer, err)
+		}
+		if !strings.Contains(errOut.String(), "Delete 2 events, 0 deliveries and 0 attempts created before ") ||
+			!strings.Contains(out.String(), tc.out) || !strings.Contains(errOut.String(), tc.errOut) {
+			t.Fatalf("%q: out %q, err %q", tc.answer, out, errOut)
+		}
+		evs, _ := st.ListEvents(context.Background(), store.EventFilter{})
+		if want := map[string]int{"n\n": 2, "y\n": 0}[tc.answer]; len(evs) != want {
+			t.Fatalf("%q: %d events left, want %d", tc.answer, len(evs), want)
+		}
 	}
 }

@@ -580,3 +580,22 @@ func TestEmptyPathIsBadInput(t *testing.T) {
 		t.Fatalf("Open(\"\") = %v, want an EnvironmentError with exit code 2", err)
 	}
 }
+
+// Prune turns foreign-key checks off on the writer's connection for its
+// transaction; they are on again afterwards (a delivery for an unknown
+// event is refused).
+func TestPruneLeavesForeignKeysOn(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if _, err := s.Prune(ctx, time.Now(), 0, false); err != nil {
+		t.Fatal(err)
+	}
+	var on int
+	if err := s.w.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on); err != nil || on != 1 {
+		t.Fatalf("foreign_keys = %d, %v after a prune", on, err)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO attempts (delivery_seq, number, started_at) VALUES (424242, 1, 0)`)
+	if err == nil {
+		t.Fatal("an attempt of no delivery was accepted after a prune")
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Info", testInfo},
 		{"OriginKindVerdict", testOriginKindVerdict},
 		{"Reset", testReset},
+		{"Prune", testPrune},
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 		{"ImportMissingReference", testImportMissingReference},
 	}
@@ -582,6 +583,97 @@ func testListAttemptRows(t *testing.T, s store.Store) {
 	var nf *store.NotFoundError
 	if _, err := s.ListAttemptRows(ctx, store.AttemptFilter{Before: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 9}}); !errors.As(err, &nf) {
 		t.Errorf("unknown cursor: %v, want a NotFoundError", err)
+	}
+}
+
+// testPrune: old events go with their deliveries and attempts, oldest
+// first and a batch at a time; an event with a pending delivery stays
+// whole, newer events and subscriptions stay, and a dry run counts the
+// same without deleting.
+func testPrune(t *testing.T, s store.Store) {
+	p, ok := s.(store.Pruner)
+	if !ok {
+		t.Skip("not a Pruner")
+	}
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1/a", Events: []string{"*"}}
+	must(t, s.CreateSubscription(ctx, sub))
+	mk := func(id string, age time.Duration, n int) []*store.Delivery {
+		t.Helper()
+		e := newEvent(id, "card.created")
+		e.CreatedAt = base.Add(-age)
+		var ds []*store.Delivery
+		for i := 0; i < n; i++ {
+			d := newDelivery(fmt.Sprintf("http://127.0.0.1/%d", i))
+			d.SubscriptionID = sub.ID
+			ds = append(ds, d)
+		}
+		must(t, s.CreateEvent(ctx, e, ds))
+		return ds
+	}
+	old1 := mk("evt_old1", 3*time.Hour, 2)
+	old2 := mk("evt_old2", 2*time.Hour, 1) // stays pending
+	mk("evt_old3", 90*time.Minute, 0)
+	newer := mk("evt_new", 0, 1)
+	claimed, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 10, "")
+	must(t, err)
+	if len(claimed) != 4 {
+		t.Fatalf("claimed %d", len(claimed))
+	}
+	for _, d := range append(old1, newer...) {
+		for n := 1; n <= 2; n++ {
+			st := store.DeliveryFailed
+			if n == 1 {
+				st = store.DeliveryPending
+			}
+			must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: d.ID, Number: n, StartedAt: base}, store.DeliveryUpdate{Status: st, NextAttemptAt: base}))
+			if n == 1 {
+				_, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 10, "")
+				must(t, err)
+			}
+		}
+	}
+	cut := base.Add(-time.Hour)
+	want := store.PruneCounts{Events: 2, Deliveries: 2, Attempts: 4, KeptPending: 1}
+	if c, err := p.Prune(ctx, cut, 0, true); err != nil || c != want {
+		t.Fatalf("dry run: %+v %v, want %+v", c, err, want)
+	}
+	if _, err := s.GetEvent(ctx, "evt_old1"); err != nil {
+		t.Fatalf("the dry run deleted: %v", err)
+	}
+	if c, err := p.Prune(ctx, cut, 1, false); err != nil || c != (store.PruneCounts{Events: 1, Deliveries: 2, Attempts: 4, KeptPending: 1}) {
+		t.Fatalf("first batch: %+v %v", c, err)
+	}
+	if _, err := s.GetEvent(ctx, "evt_old1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("evt_old1 still there: %v", err)
+	}
+	if _, err := s.GetDelivery(ctx, old1[0].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("its delivery still there: %v", err)
+	}
+	if as, err := s.ListAttempts(ctx, old1[1].ID); err != nil || len(as) != 0 {
+		t.Errorf("its attempts: %d %v", len(as), err)
+	}
+	if c, err := p.Prune(ctx, cut, 0, false); err != nil || c != (store.PruneCounts{Events: 1, KeptPending: 1}) {
+		t.Fatalf("the rest: %+v %v", c, err)
+	}
+	if c, err := p.Prune(ctx, cut, 0, false); err != nil || c != (store.PruneCounts{KeptPending: 1}) {
+		t.Fatalf("nothing left: %+v %v", c, err)
+	}
+	evs, err := s.ListEvents(ctx, store.EventFilter{})
+	must(t, err)
+	if len(evs) != 2 || evs[0].ID != "evt_new" || evs[1].ID != "evt_old2" || evs[1].Pending != 1 || evs[0].Failed != 1 {
+		t.Errorf("left: %+v", evs)
+	}
+	if d, err := s.GetDelivery(ctx, old2[0].ID); err != nil || d.Status != store.DeliveryPending {
+		t.Errorf("the pending delivery: %+v %v", d, err)
+	}
+	if as, err := s.ListAttempts(ctx, newer[0].ID); err != nil || len(as) != 2 {
+		t.Errorf("the newer event's attempts: %d %v", len(as), err)
+	}
+	if subs, err := s.ListSubscriptions(ctx, store.SubscriptionFilter{}); err != nil || len(subs) != 1 {
+		t.Errorf("subscriptions: %d %v", len(subs), err)
+	}
+	if v, ok := s.(store.Vacuumer); ok {
+		must(t, v.Vacuum(ctx))
 	}
 }
 

@@ -1,0 +1,118 @@
+package storecmd
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hookctl/hookctl/cmd/subscriptions"
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// pruneBatch is how many events one prune transaction deletes.
+const pruneBatch = 5000
+
+type pruneJSON struct {
+	Before      time.Time `json:"before"`
+	DryRun      bool      `json:"dry_run"`
+	Events      int64     `json:"events"`
+	Deliveries  int64     `json:"deliveries"`
+	Attempts    int64     `json:"attempts"`
+	KeptPending int64     `json:"kept_pending"`
+	Vacuumed    bool      `json:"vacuumed"`
+}
+
+func runPrune(opts *Options, s store.Store) error {
+	p, ok := s.(store.Pruner)
+	if !ok {
+		return cli.Envf("this store cannot prune")
+	}
+	now := time.Now()
+	if opts.Now != nil {
+		now = opts.Now()
+	}
+	before := opts.OlderThan.Time(now)
+	if before.IsZero() { // --older-than 0: everything up to now
+		before = now
+	}
+	if before.After(now) {
+		return cli.Usagef("--older-than %s is in the future: that would delete everything", before.UTC().Format(time.RFC3339)).
+			Hint("give a time in the past: a duration ago (30d) or an earlier date")
+	}
+	count, err := p.Prune(opts.Ctx, before, 0, true)
+	if err != nil {
+		return err
+	}
+	ios := opts.IO
+	when := before.UTC().Format("2006-01-02 15:04:05 UTC")
+	what := fmt.Sprintf("%s, %s and %s created before %s", plural(count.Events, "event"), plural(count.Deliveries, "delivery"),
+		plural(count.Attempts, "attempt"), when)
+	out := pruneJSON{Before: before.UTC(), DryRun: opts.DryRun, KeptPending: count.KeptPending}
+	if opts.DryRun || count.Events == 0 {
+		out.Events, out.Deliveries, out.Attempts = count.Events, count.Deliveries, count.Attempts
+		if opts.DryRun && !ios.JSON() {
+			fmt.Fprintf(ios.Out, "Would delete %s.\n", what)
+		}
+	} else {
+		if !opts.Yes {
+			ok, err := subscriptions.Confirm(opts.Ctx, ios, fmt.Sprintf("Delete %s?", what))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(ios.ErrOut, "Nothing deleted.")
+				return nil
+			}
+		}
+		var done store.PruneCounts
+		for {
+			c, err := p.Prune(opts.Ctx, before, pruneBatch, false)
+			done = done.Add(c)
+			if err != nil {
+				return fmt.Errorf("prune stopped after %s: %w", plural(done.Events, "event"), err)
+			}
+			if c.Events < pruneBatch {
+				break
+			}
+		}
+		out.Events, out.Deliveries, out.Attempts, out.KeptPending = done.Events, done.Deliveries, done.Attempts, done.KeptPending
+		if !ios.JSON() {
+			fmt.Fprintf(ios.Out, "Deleted %s, %s and %s created before %s.\n", plural(done.Events, "event"),
+				plural(done.Deliveries, "delivery"), plural(done.Attempts, "attempt"), when)
+		}
+	}
+	if count.Events == 0 && !opts.DryRun && !ios.JSON() {
+		fmt.Fprintf(ios.Out, "Nothing to delete: no event created before %s.\n", when)
+	}
+	if out.KeptPending > 0 && !ios.JSON() {
+		fmt.Fprintf(ios.ErrOut, "Kept %s created before then: %s still pending.\n", plural(out.KeptPending, "event"),
+			map[bool]string{true: "its delivery is", false: "their deliveries are"}[out.KeptPending == 1])
+	}
+	if opts.Vacuum && !opts.DryRun {
+		v, ok := s.(store.Vacuumer)
+		if ok {
+			if err := v.Vacuum(opts.Ctx); err != nil {
+				return fmt.Errorf("vacuum: %w", err)
+			}
+			out.Vacuumed = true
+		} else if !ios.JSON() {
+			fmt.Fprintln(ios.ErrOut, "hookctl: note: --vacuum is for SQLite; PostgreSQL reclaims the space with its autovacuum")
+		}
+	}
+	if ios.JSON() {
+		return ui.WriteJSON(ios.Out, out)
+	}
+	return nil
+}
+
+// plural writes n and the noun, with the noun's plural when n is not 1.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if noun == "delivery" {
+		return fmt.Sprintf("%d deliveries", n)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
