@@ -285,9 +285,13 @@ func report(opts *Options, scheme string, err error) error {
 			}
 		case signature.ReasonNoMatch:
 			ee = ee.Hint("check the secret, and that stdin holds the body byte for byte as sent (no added trailing newline)")
-		case signature.ReasonTooOld, signature.ReasonTooNew:
+		case signature.ReasonTooOld:
 			if ve.SignatureValid {
 				ee = ee.Hint("to check an old request anyway, pass --now <time of receipt>, a larger --tolerance, or --ignore-timestamp")
+			}
+		case signature.ReasonTooNew:
+			if ve.SignatureValid {
+				ee = ee.Hint("the sender's clock is ahead of this one (or --now is before the request was signed): check the clocks, or pass --now <time of receipt>, a larger --tolerance, or --ignore-timestamp")
 			}
 		}
 	}
