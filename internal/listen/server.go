@@ -450,8 +450,16 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 		return "", err // missing header, stale timestamp…: no secret changes that
 	}
 	for _, ps := range s.cfg.ProviderSecrets {
-		if perr := sc.Verify(signature.VerifyInput{Secrets: []string{ps}, Header: h, Body: body, Now: now}); perr == nil {
+		perr := sc.Verify(signature.VerifyInput{Secrets: []string{ps}, Header: h, Body: body, Now: now})
+		if perr == nil {
 			return ps, nil
+		}
+		// A --secret whose signature matches but whose timestamp is out
+		// of the window says more than the subscription's no-match: the
+		// request is stale (or from the future), not forged.
+		var pe *signature.VerifyError
+		if errors.As(perr, &pe) && pe.SignatureValid {
+			err = perr
 		}
 	}
 	return "", err
