@@ -507,7 +507,8 @@ func TestBuiltinFilesComplete(t *testing.T) {
 // whose own body names another type (a variant) is its author's choice.
 func TestBuildKeepsIdentity(t *testing.T) {
 	dir := t.TempDir()
-	fx := `[{"type": "payment_intent.succeeded.3ds", "provider": "stripe", "body": {"id": "{{id evt_ @event}}", "object": "event", "type": "payment_intent.succeeded", "data": {"object": {"object": "payment_intent"}}}}]`
+	fx := `[{"type": "payment_intent.succeeded.3ds", "provider": "stripe", "body": {"id": "{{id evt_ @event}}", "object": "event", "type": "payment_intent.succeeded", "data": {"object": {"object": "payment_intent"}}}},
+	        {"type": "order.any", "body": {"type": "{{choice order.a order.b}}"}}]`
 	if err := os.WriteFile(filepath.Join(dir, "fx.json"), []byte(fx), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -546,6 +547,11 @@ func TestBuildKeepsIdentity(t *testing.T) {
 		{"github:push", BuildOptions{Overrides: []Override{set("ref", "refs/heads/main")}}, "", ""},
 		{"stripe:payment_intent.succeeded.3ds", BuildOptions{Overrides: []Override{set("data.object.amount", "5")}}, "", ""},
 		{"stripe:payment_intent.succeeded.3ds", BuildOptions{Overrides: []Override{set("type", "charge.succeeded")}}, `the body's type is "charge.succeeded", not "payment_intent.succeeded"`, ""},
+		// a fixture that draws its type at random has no one type to keep
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.a"}`)}, "", ""},
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.b"}`)}, "", ""},
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.a"}`)}, "", ""},
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.b"}`)}, "", ""},
 	} {
 		et, err := c.Lookup(tc.name, "")
 		if err != nil {
