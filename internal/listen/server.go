@@ -712,7 +712,7 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 		m.typ = xmlEventType(body)
 	}
 	if m.typ == "" {
-		for _, k := range []string{"X-Hookctl-Event-Type", "X-Event-Type"} {
+		for _, k := range []string{"X-Hookctl-Event-Type", "X-Shopify-Topic", "X-Event-Type"} {
 			if v := h.Get(k); v != "" {
 				m.typ = v
 				break
