@@ -154,6 +154,19 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
 				return cli.Usagef("unknown scheme %q", opts.Scheme).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
 			}
+			// A provider's --secret of the wrong form (or pasted with a
+			// space) would match nothing, and every one of its requests
+			// be refused as 'no matching signature'. With auto only the
+			// generic checks apply: the scheme is known per request.
+			for _, sec := range opts.Secrets {
+				name := opts.Scheme
+				if name == "" {
+					name = "auto"
+				}
+				if err := signature.ValidateSecret(name, sec); err != nil {
+					return cli.Usagef("--secret: %v", err).Hint("give the provider's signing secret as its dashboard shows it (for standard-ed25519, its whpk_ public key)")
+				}
+			}
 			h, err := parseHeaders(headers)
 			if err != nil {
 				return err
