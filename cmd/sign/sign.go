@@ -85,7 +85,7 @@ scheme's form is used; without --timestamp, now.`,
 				return err
 			}
 			for _, secret := range opts.Secrets {
-				if err := signature.ValidateSecret(s.Name(), secret); err != nil {
+				if err := signature.ValidateSigningSecret(s.Name(), secret); err != nil {
 					return secretError(err)
 				}
 			}
