@@ -104,6 +104,11 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 			if opts.Tolerance < 0 {
 				return cli.Usagef("--tolerance must not be negative").Hint("use --ignore-timestamp to skip the timestamp check")
 			}
+			if opts.Tolerance == 0 && c.Flags().Changed("tolerance") {
+				// 0 is how the flag's default (the scheme's window) is
+				// spelt inside: an explicit 0 silently meant 5 minutes.
+				return cli.Usagef("--tolerance must be positive, e.g. --tolerance 1s").Hint("leave it out for the scheme's own window (5m for most)")
+			}
 			if ignoreTimestamp {
 				if c.Flags().Changed("tolerance") {
 					return cli.Usagef("give --tolerance or --ignore-timestamp, not both")
