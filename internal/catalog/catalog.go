@@ -362,6 +362,8 @@ func idPath(provider string) string {
 		return "id"
 	case "mono":
 		return "event_id"
+	case "mambu":
+		return "notificationId"
 	}
 	return ""
 }

@@ -576,3 +576,24 @@ func TestBuildKeepsIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestMambuNotificationIDIsTheEventID: a Mambu notification's
+// notificationId (JSON, XML or text) is the id sent as
+// x-notifications-idempotency-key, and --set notificationId changes both;
+// the key was a fresh UUID unrelated to the notification it named.
+func TestMambuNotificationIDIsTheEventID(t *testing.T) {
+	c := mustLoad(t)
+	for _, name := range []string{"loan.disbursed", "client.created", "deposit.created", "loan.repayment", "deposit.withdrawal"} {
+		_, ev := build(t, c, name, BuildOptions{})
+		if !uuidRe.MatchString(ev.ID) || !bytes.Contains(ev.Body, []byte(ev.ID)) {
+			t.Errorf("%s: id %s not in the body %s", name, ev.ID, ev.Body)
+		}
+		if g := gjson.GetBytes(ev.Body, "notificationId"); ev.ContentType == ContentJSON && g.String() != ev.ID {
+			t.Errorf("%s: notificationId %s, id %s", name, g.String(), ev.ID)
+		}
+	}
+	_, ev := build(t, c, "loan.disbursed", BuildOptions{Overrides: []Override{{Op: OpSetString, Path: "notificationId", Value: "n-1"}}})
+	if ev.ID != "n-1" {
+		t.Errorf("--set notificationId: id %s", ev.ID)
+	}
+}
