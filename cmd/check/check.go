@@ -238,7 +238,7 @@ func run(ctx context.Context, opts *Options) error {
 			Hint("pass the receiver's secret: --secret whsec_… (or --subscription ID)")
 	}
 	if cfg.Secret != "" {
-		if err := signature.ValidateSecret(cfg.Scheme, cfg.Secret); err != nil {
+		if err := signature.ValidateSigningSecret(cfg.Scheme, cfg.Secret); err != nil {
 			return cli.Usagef("--secret does not suit scheme %s: %v", cfg.Scheme, err)
 		}
 	}

@@ -154,6 +154,19 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
 				return cli.Usagef("unknown scheme %q", opts.Scheme).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
 			}
+			// A provider's --secret of the wrong form (or pasted with a
+			// space) would match nothing, and every one of its requests
+			// be refused as 'no matching signature'. With auto only the
+			// generic checks apply: the scheme is known per request.
+			for _, sec := range opts.Secrets {
+				name := opts.Scheme
+				if name == "" {
+					name = "auto"
+				}
+				if err := signature.ValidateSecret(name, sec); err != nil {
+					return cli.Usagef("--secret: %v", err).Hint("give the provider's signing secret as its dashboard shows it (for standard-ed25519, its whpk_ public key)")
+				}
+			}
 			h, err := parseHeaders(headers)
 			if err != nil {
 				return err
@@ -258,7 +271,11 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		if opts.IO.JSON() {
-			return ui.WriteJSON(opts.IO.Out, map[string]string{"secret": sub.Secret, "subscription_id": sub.ID})
+			out := map[string]string{"secret": sub.Secret, "subscription_id": sub.ID}
+			if pk := publicKey(sub); pk != "" {
+				out["public_key"] = pk
+			}
+			return ui.WriteJSON(opts.IO.Out, out)
 		}
 		_, err = fmt.Fprintln(opts.IO.Out, sub.Secret)
 		return err
@@ -334,7 +351,7 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.IO.JSON() {
 		// The first stdout line: a script waits for it (jq) before sending.
 		b, _ := json.Marshal(readyLine{Kind: "ready", URL: l.URL(), Port: l.Port(),
-			Secret: l.Sub.Secret, SubscriptionID: l.Sub.ID, Journal: l.Journal(), UI: uiURL})
+			Secret: l.Sub.Secret, PublicKey: publicKey(l.Sub), SubscriptionID: l.Sub.ID, Journal: l.Journal(), UI: uiURL})
 		if _, err := opts.IO.Out.Write(append(b, '\n')); err != nil {
 			l.Shutdown(context.WithoutCancel(ctx))
 			return err
@@ -344,8 +361,15 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.Target != nil {
 		target = opts.Target.String()
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Forwarding to %s. Your webhook signing secret is %s (^C to quit)\n",
-		es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret))
+	if pk := publicKey(l.Sub); pk != "" {
+		// The app behind listen verifies v1a signatures with the public
+		// key; the whsk_ private key signs and should stay with the sender.
+		fmt.Fprintf(opts.IO.ErrOut, "%s Forwarding to %s. Your webhook signing key is %s; your app verifies with its public key %s (^C to quit)\n",
+			es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret), es.Secret.Render(pk))
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "%s Forwarding to %s. Your webhook signing secret is %s (^C to quit)\n",
+			es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret))
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s\n", es.Muted.Render(fmt.Sprintf("Listening on %s for %s (subscription %s). Try: hookctl trigger %s",
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
 	if uiURL != "" {
@@ -415,9 +439,20 @@ type readyLine struct {
 	URL            string `json:"url"`
 	Port           int    `json:"port"`
 	Secret         string `json:"secret"`
+	PublicKey      string `json:"public_key,omitempty"` // standard-ed25519: what the app verifies with
 	SubscriptionID string `json:"subscription_id"`
 	Journal        string `json:"journal,omitempty"`
 	UI             string `json:"ui,omitempty"`
+}
+
+// publicKey is the whpk_ key an app verifies a standard-ed25519
+// listener's forwards with ("" for the other schemes).
+func publicKey(sub *store.Subscription) string {
+	if sub.Scheme != "standard-ed25519" {
+		return ""
+	}
+	pk, _ := signature.PublicKey(sub.Secret)
+	return pk
 }
 
 // RecoverJournals imports journals left by a listen that did not finish

@@ -53,6 +53,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-H", "NoColon"}, `invalid --header "NoColon"`},
 		{[]string{"--max-body", "lots"}, `invalid --max-body "lots"`},
 		{[]string{"--timeout", "0s"}, "invalid --timeout"},
+		// A provider secret that can match nothing is refused at start,
+		// not by every one of its requests.
+		{[]string{"--scheme", "standard", "--secret", "not base64!"}, "--secret: standard: the secret must be whsec_ followed by base64"},
+		{[]string{"--scheme", "standard-ed25519", "--secret", "whsec_abc"}, "--secret: standard-ed25519: the key must be whsk_"},
+		{[]string{"--secret", " whsec_abc"}, "--secret: auto: the secret has leading or trailing whitespace"},
 		// The inspector has no login: loopback only.
 		{[]string{"--ui", "0.0.0.0:4040"}, "invalid --ui: the inspector serves loopback addresses only"},
 		{[]string{"--ui=192.168.1.5:4040"}, "invalid --ui: the inspector serves loopback addresses only"},

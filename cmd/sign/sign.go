@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -84,7 +85,7 @@ scheme's form is used; without --timestamp, now.`,
 				return err
 			}
 			for _, secret := range opts.Secrets {
-				if err := signature.ValidateSecret(s.Name(), secret); err != nil {
+				if err := signature.ValidateSigningSecret(s.Name(), secret); err != nil {
 					return secretError(err)
 				}
 			}
@@ -128,7 +129,7 @@ scheme's form is used; without --timestamp, now.`,
 	fl.StringVar(&scheme, "scheme", "", "signature `scheme`: "+strings.Join(signature.Names(), ", ")+" (default standard)")
 	sf.Register(c)
 	fl.StringVar(&opts.ID, "id", "", "message/event `id` sent in the scheme's id header (default: a fresh one)")
-	fl.StringVar(&opts.EventType, "event", "", "event `type`, sent where the scheme has a header for it (X-GitHub-Event, X-Shopify-Topic)")
+	fl.StringVar(&opts.EventType, "event", "", "event `type`, sent where the scheme has a header for it (X-GitHub-Event without the action: pull_request.opened sends pull_request; X-Shopify-Topic)")
 	fl.StringVar(&timestamp, "timestamp", "", "signing `time`: unix seconds or RFC 3339 (default now)")
 	fl.StringVar(&opts.Format, "format", FormatHeaders, "output `format`: {headers|json|curl}")
 	_ = c.RegisterFlagCompletionFunc("scheme", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -173,7 +174,14 @@ func run(opts *Options) error {
 	if id == "" && idHeader != "" {
 		id = signature.NewID(name)
 	}
-	h, err := opts.Scheme.Sign(signature.SignInput{Secrets: opts.Secrets, ID: id, Timestamp: opts.Timestamp, Body: body, EventType: opts.EventType})
+	eventType := opts.EventType
+	if name == "github" {
+		// The catalog's pull_request.opened (what --event completes) is
+		// X-GitHub-Event: pull_request, the action being in the body, as
+		// trigger sends it; GitHub's event names have no dot.
+		eventType = catalog.GitHubEventHeader(eventType)
+	}
+	h, err := opts.Scheme.Sign(signature.SignInput{Secrets: opts.Secrets, ID: id, Timestamp: opts.Timestamp, Body: body, EventType: eventType})
 	if err != nil {
 		return secretError(err)
 	}

@@ -113,6 +113,9 @@ func Render(ios *ui.IOStreams, sub *store.Subscription, reveal bool, at time.Tim
 		secretStyle = st.Muted
 	}
 	row("Secret", v.Secret, &secretStyle)
+	if v.PublicKey != "" {
+		row("Public key", v.PublicKey+" (receivers verify with it)", nil)
+	}
 	if v.PreviousSecret != "" {
 		row("Previous secret", fmt.Sprintf("%s (signs until %s)", v.PreviousSecret, ios.FormatTime(*v.PreviousSecretExpiresAt, at)), &st.Muted)
 	}

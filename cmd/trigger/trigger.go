@@ -177,10 +177,7 @@ func validateSigningSecret(scheme, secret string) error {
 		return nil
 	}
 	hint := fmt.Sprintf("leave out --secret and hookctl generates a %s secret", scheme)
-	if scheme == "standard-ed25519" && strings.HasPrefix(secret, signature.PublicKeyPrefix) {
-		return cli.Usagef("invalid --secret for scheme %s: a %s public key verifies but cannot sign; give the whsk_ private key", scheme, signature.PublicKeyPrefix).Hint("%s", hint)
-	}
-	if err := signature.ValidateSecret(scheme, secret); err != nil {
+	if err := signature.ValidateSigningSecret(scheme, secret); err != nil {
 		msg := err.Error()
 		var ve *signature.VerifyError
 		if errors.As(err, &ve) && ve.Msg != "" {

@@ -2,7 +2,8 @@
 package verify
 
 import (
-	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -89,11 +90,9 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 			}
 			opts.Header = http.Header{}
 			if headerFile != "" {
-				lines, err := readHeaderFile(headerFile)
-				if err != nil {
+				if opts.Header, err = readHeaderFile(headerFile); err != nil {
 					return err
 				}
-				headers = append(lines, headers...)
 			}
 			for _, l := range headers {
 				name, value, err := ParseHeader(l)
@@ -104,6 +103,11 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 			}
 			if opts.Tolerance < 0 {
 				return cli.Usagef("--tolerance must not be negative").Hint("use --ignore-timestamp to skip the timestamp check")
+			}
+			if opts.Tolerance == 0 && c.Flags().Changed("tolerance") {
+				// 0 is how the flag's default (the scheme's window) is
+				// spelt inside: an explicit 0 silently meant 5 minutes.
+				return cli.Usagef("--tolerance must be positive, e.g. --tolerance 1s").Hint("leave it out for the scheme's own window (5m for most)")
 			}
 			if ignoreTimestamp {
 				if c.Flags().Changed("tolerance") {
@@ -127,7 +131,7 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme`: auto, "+strings.Join(signature.Names(), ", ")+" (default auto)")
 	sf.Register(c)
 	fl.StringArrayVarP(&headers, "header", "H", nil, "request header as `'Name: value'` (repeatable)")
-	fl.StringVar(&headerFile, "header-file", "", "read request headers from `file`, one 'Name: value' per line (as 'hookctl sign' prints them)")
+	fl.StringVar(&headerFile, "header-file", "", "read request headers from `file`: 'Name: value' lines or the JSON of 'hookctl sign -o json' (as sign prints them)")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "accepted timestamp `age`, e.g. 10m (default: the scheme's, 5m for most)")
 	fl.BoolVar(&ignoreTimestamp, "ignore-timestamp", false, "do not check the timestamp (verify an old recorded request)")
 	fl.StringVar(&now, "now", "", "check the timestamp against this `time` (unix seconds or RFC 3339) instead of now")
@@ -148,26 +152,65 @@ func ParseHeader(line string) (name, value string, err error) {
 	return name, strings.TrimSpace(value), nil
 }
 
-func readHeaderFile(path string) ([]string, error) {
-	fh, err := os.Open(path)
+// readHeaderFile reads the headers 'hookctl sign' wrote, in either of its
+// forms: "Name: value" lines (--format headers; blank lines and # comments
+// skipped) or its JSON (-o json, which output: json in the config makes
+// sign's default: an object whose "headers" maps names to values, or that
+// map alone).
+func readHeaderFile(path string) (http.Header, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, cli.Usagef("reading --header-file: %v", err)
 	}
-	defer fh.Close()
-	var out []string
-	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
+	h := http.Header{}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		var signed struct {
+			Headers map[string]string `json:"headers"`
+		}
+		var flat map[string]any
+		if err := json.Unmarshal(t, &flat); err != nil {
+			return nil, cli.Usagef("--header-file %s: invalid JSON: %v", path, err).
+				Hint("give the headers as 'hookctl sign' prints them: \"Name: value\" lines, or its -o json output")
+		}
+		_ = json.Unmarshal(t, &signed)
+		if _, ok := flat["headers"]; !ok {
+			signed.Headers = map[string]string{}
+			for k, v := range flat {
+				s, ok := v.(string)
+				if !ok {
+					return nil, cli.Usagef("--header-file %s: the value of %q is not a string", path, k).
+						Hint(`give an object of header names and values, or 'hookctl sign -o json' output ({"headers": {…}})`)
+				}
+				signed.Headers[k] = s
+			}
+		}
+		for k, v := range signed.Headers {
+			name, value, err := ParseHeader(k + ": " + v)
+			if err != nil {
+				return nil, cli.Usagef("--header-file %s: %v", path, err)
+			}
+			h.Add(name, value)
+		}
+		return h, nil
+	}
+	n := 0
+	for line := range strings.Lines(string(b)) {
+		n++
+		line = strings.TrimRight(line, "\r\n")
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		out = append(out, line)
+		name, value, err := ParseHeader(line)
+		if err != nil {
+			e := cli.Usagef("--header-file %s:%d: %v", path, n, err)
+			if strings.HasPrefix(strings.TrimSpace(line), "-H ") {
+				return nil, e.Hint("that is 'hookctl sign --format curl' output, for curl: write the file with --format headers (or -o json)")
+			}
+			return nil, e.Hint("one 'Name: value' per line, as 'hookctl sign' prints them")
+		}
+		h.Add(name, value)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, cli.Usagef("reading --header-file: %v", err)
-	}
-	return out, nil
+	return h, nil
 }
 
 // Result is the JSON output (-o json).
@@ -247,9 +290,13 @@ func report(opts *Options, scheme string, err error) error {
 			}
 		case signature.ReasonNoMatch:
 			ee = ee.Hint("check the secret, and that stdin holds the body byte for byte as sent (no added trailing newline)")
-		case signature.ReasonTooOld, signature.ReasonTooNew:
+		case signature.ReasonTooOld:
 			if ve.SignatureValid {
 				ee = ee.Hint("to check an old request anyway, pass --now <time of receipt>, a larger --tolerance, or --ignore-timestamp")
+			}
+		case signature.ReasonTooNew:
+			if ve.SignatureValid {
+				ee = ee.Hint("the sender's clock is ahead of this one (or --now is before the request was signed): check the clocks, or pass --now <time of receipt>, a larger --tolerance, or --ignore-timestamp")
 			}
 		}
 	}

@@ -53,6 +53,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--secret", "x", "-H", ": empty name"}, `invalid header`},
 		{[]string{"--secret", "x", "--now", "later"}, `invalid time "later"`},
 		{[]string{"--secret", "x", "--tolerance=-1s"}, "must not be negative"},
+		{[]string{"--secret", "x", "--tolerance", "0"}, "--tolerance must be positive"},
 		{[]string{"--secret", "x", "--tolerance", "1m", "--ignore-timestamp"}, "not both"},
 		{[]string{"--header-file", "/nonexistent/h.txt", "--secret", "x"}, "reading --header-file"},
 		{[]string{}, "a secret is required"},

@@ -241,7 +241,7 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 	var vars [16]rvar
 	r.vars = vars[:0]
 	r.now = now
-	var body []byte
+	var body, sample []byte
 	if o.Data != nil {
 		if et.IsJSON() {
 			if err := validBody(ContentJSON, o.Data); err != nil {
@@ -256,6 +256,7 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 			return nil, fmt.Errorf("event %s: %w", et.QualifiedName(), err)
 		}
 		body = t.render(&r, make([]byte, 0, t.size+256))
+		sample = body
 	}
 	if v, ok := r.lookup("@event", body); ok {
 		ev.ID = string(v)
@@ -267,6 +268,11 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 		}
 		var err error
 		if body, err = ApplyOverrides(body, o.Overrides); err != nil {
+			return nil, err
+		}
+	}
+	if (o.Data != nil || len(o.Overrides) > 0) && et.IsJSON() {
+		if err := c.keepsIdentity(et, sample, body); err != nil {
 			return nil, err
 		}
 	}
@@ -282,6 +288,73 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 	return ev, nil
 }
 
+// identityPaths are the fields of a provider's body that say which event
+// it is: its type (GitHub's action, the type being in X-GitHub-Event) and,
+// for Stripe-style events, the kind of object it carries.
+func identityPaths(provider string) []string {
+	switch provider {
+	case "github":
+		return []string{"action"}
+	case "saas", "stripe":
+		return []string{"type", "data.object.object"}
+	case "bond", "mono", "mambu":
+		return []string{"event"}
+	}
+	return []string{"type", "event", "event_type"}
+}
+
+// keepsIdentity refuses a body (after --data and overrides) that names
+// another event than the one built: hookctl would send it, route it to
+// subscriptions, sign its headers (X-GitHub-Event) and record it as
+// et.Type while the receiver reads another type, or a type whose object
+// is of another kind. Each identity field the fixture's own sample
+// carries must be left as it is (or removed or made a non-string, to test a
+// malformed event).
+// sample is nil when --data replaced it; it is then rendered here.
+func (c *Catalog) keepsIdentity(et *EventType, sample, body []byte) error {
+	if sample == nil {
+		t, err := et.compiled()
+		if err != nil {
+			return nil // the sample cannot be rendered: nothing to compare with
+		}
+		var r renderer
+		var vars [16]rvar
+		r.vars = vars[:0]
+		r.now = time.Now().UTC()
+		sample = t.render(&r, make([]byte, 0, t.size+256))
+	}
+	for _, p := range identityPaths(et.Provider) {
+		want := gjson.GetBytes(sample, p)
+		if want.Type != gjson.String || strings.Contains(gjson.Get(et.src, p).Str, "{{") {
+			continue // none, or a custom fixture that draws it ({{choice a b}})
+		}
+		got := gjson.GetBytes(body, p)
+		if got.Type != gjson.String || got.Str == want.Str {
+			continue // the same, or removed or not a string: malformed on purpose
+		}
+		msg := fmt.Sprintf("the body's %s is %q, not %q: hookctl sends, routes and records this event as %s",
+			p, got.Str, want.Str, et.QualifiedName())
+		var hints []string
+		other := got.Str
+		switch p {
+		case "action":
+			other = GitHubEventHeader(et.Type) + "." + got.Str
+		case "data.object.object":
+			other = ""
+		}
+		if other != "" {
+			if _, err := c.lookup(other, et.Provider); err == nil {
+				hints = append(hints, fmt.Sprintf("to send a %s event, name it instead: %s:%s (--data and --set work with it too)", other, et.Provider, other))
+			} else {
+				hints = append(hints, fmt.Sprintf("to send %q events, add a custom fixture of that type (see 'Custom fixtures' in the README)", other))
+			}
+		}
+		hints = append(hints, fmt.Sprintf("or leave %s as the fixture has it", p))
+		return &Error{Msg: msg, HintList: hints}
+	}
+	return nil
+}
+
 // idPath is where a provider's body carries the event id.
 func idPath(provider string) string {
 	switch provider {
@@ -289,6 +362,8 @@ func idPath(provider string) string {
 		return "id"
 	case "mono":
 		return "event_id"
+	case "mambu":
+		return "notificationId"
 	}
 	return ""
 }

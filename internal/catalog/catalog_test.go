@@ -3,7 +3,10 @@ package catalog
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -492,5 +495,105 @@ func TestBuiltinFilesComplete(t *testing.T) {
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("builtinFiles() = %v, builtin/ has %v: add the new file to builtinFiles", got, want)
+	}
+}
+
+// TestBuildKeepsIdentity: --set and --data may change anything but which
+// event the body is. hookctl sends, routes (subscriptions' --events,
+// X-GitHub-Event) and records the event as the type named, so a body
+// naming another type, or a Stripe event carrying another kind of object,
+// was a silent lie to the receiver. A field removed or made a non-string
+// (a malformed event, on purpose) is still allowed, and a custom fixture
+// whose own body names another type (a variant) is its author's choice.
+func TestBuildKeepsIdentity(t *testing.T) {
+	dir := t.TempDir()
+	fx := `[{"type": "payment_intent.succeeded.3ds", "provider": "stripe", "body": {"id": "{{id evt_ @event}}", "object": "event", "type": "payment_intent.succeeded", "data": {"object": {"object": "payment_intent"}}}},
+	        {"type": "order.any", "body": {"type": "{{choice order.a order.b}}"}}]`
+	if err := os.WriteFile(filepath.Join(dir, "fx.json"), []byte(fx), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Options{FixturesDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(path, v string) Override { return Override{Op: OpSetString, Path: path, Value: v} }
+	for _, tc := range []struct {
+		name    string
+		o       BuildOptions
+		wantErr string // "" = accepted
+		hint    string
+	}{
+		{"stripe:payment_intent.succeeded", BuildOptions{Overrides: []Override{set("type", "charge.succeeded")}},
+			`the body's type is "charge.succeeded", not "payment_intent.succeeded": hookctl sends, routes and records this event as stripe:payment_intent.succeeded`,
+			"name it instead: stripe:charge.succeeded"},
+		{"stripe:payment_intent.succeeded", BuildOptions{Overrides: []Override{set("data.object.object", "charge")}},
+			`the body's data.object.object is "charge", not "payment_intent"`, "or leave data.object.object as the fixture has it"},
+		{"github:pull_request.opened", BuildOptions{Overrides: []Override{set("action", "closed")}},
+			`the body's action is "closed", not "opened": hookctl sends, routes and records this event as github:pull_request.opened`,
+			"name it instead: github:pull_request.closed"},
+		{"github:pull_request.opened", BuildOptions{Overrides: []Override{set("action", "labeled")}},
+			`the body's action is "labeled"`, `to send "pull_request.labeled" events, add a custom fixture`},
+		{"bond:card.created", BuildOptions{Data: []byte(`{"event":"card.status.lost","card":{}}`)},
+			`the body's event is "card.status.lost", not "card.created"`, "name it instead: bond:card.status.lost"},
+		{"mono:mono.events.account_connected", BuildOptions{Overrides: []Override{set("event", "mono.events.account_updated")}},
+			`the body's event is "mono.events.account_updated"`, ""},
+		{"standard:ping", BuildOptions{Data: []byte(`{"type":"other"}`)}, `the body's type is "other", not "ping"`, ""},
+		// allowed: the same identity, other fields, a malformed event on purpose
+		{"stripe:payment_intent.succeeded", BuildOptions{Overrides: []Override{set("type", "payment_intent.succeeded"), set("data.object.currency", "eur")}}, "", ""},
+		{"stripe:payment_intent.succeeded", BuildOptions{Overrides: []Override{{Op: OpUnset, Path: "type"}}}, "", ""},
+		{"stripe:payment_intent.succeeded", BuildOptions{Overrides: []Override{{Op: OpSetJSON, Path: "type", Value: "5"}}}, "", ""},
+		{"bond:card.created", BuildOptions{Data: []byte(`{"event":"card.created","card":{}}`)}, "", ""},
+		{"bond:card.created", BuildOptions{Data: []byte(`{"card":{}}`)}, "", ""},
+		{"github:push", BuildOptions{Overrides: []Override{set("ref", "refs/heads/main")}}, "", ""},
+		{"stripe:payment_intent.succeeded.3ds", BuildOptions{Overrides: []Override{set("data.object.amount", "5")}}, "", ""},
+		{"stripe:payment_intent.succeeded.3ds", BuildOptions{Overrides: []Override{set("type", "charge.succeeded")}}, `the body's type is "charge.succeeded", not "payment_intent.succeeded"`, ""},
+		// a fixture that draws its type at random has no one type to keep
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.a"}`)}, "", ""},
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.b"}`)}, "", ""},
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.a"}`)}, "", ""},
+		{"order.any", BuildOptions{Data: []byte(`{"type":"order.b"}`)}, "", ""},
+	} {
+		et, err := c.Lookup(tc.name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := c.Build(et, tc.o)
+		if tc.wantErr == "" {
+			if err != nil {
+				t.Errorf("%s %+v: %v", tc.name, tc.o, err)
+			} else if ev.Type != et.Type {
+				t.Errorf("%s: type %s", tc.name, ev.Type)
+			}
+			continue
+		}
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.Contains(ce.Msg, tc.wantErr) {
+			t.Errorf("%s %+v: got %v, want %q", tc.name, tc.o, err, tc.wantErr)
+			continue
+		}
+		if h := strings.Join(ce.Hints(), "\n"); !strings.Contains(h, tc.hint) {
+			t.Errorf("%s: hints %q, want %q", tc.name, h, tc.hint)
+		}
+	}
+}
+
+// TestMambuNotificationIDIsTheEventID: a Mambu notification's
+// notificationId (JSON, XML or text) is the id sent as
+// x-notifications-idempotency-key, and --set notificationId changes both;
+// the key was a fresh UUID unrelated to the notification it named.
+func TestMambuNotificationIDIsTheEventID(t *testing.T) {
+	c := mustLoad(t)
+	for _, name := range []string{"loan.disbursed", "client.created", "deposit.created", "loan.repayment", "deposit.withdrawal"} {
+		_, ev := build(t, c, name, BuildOptions{})
+		if !uuidRe.MatchString(ev.ID) || !bytes.Contains(ev.Body, []byte(ev.ID)) {
+			t.Errorf("%s: id %s not in the body %s", name, ev.ID, ev.Body)
+		}
+		if g := gjson.GetBytes(ev.Body, "notificationId"); ev.ContentType == ContentJSON && g.String() != ev.ID {
+			t.Errorf("%s: notificationId %s, id %s", name, g.String(), ev.ID)
+		}
+	}
+	_, ev := build(t, c, "loan.disbursed", BuildOptions{Overrides: []Override{{Op: OpSetString, Path: "notificationId", Value: "n-1"}}})
+	if ev.ID != "n-1" {
+		t.Errorf("--set notificationId: id %s", ev.ID)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
+	"github.com/tidwall/gjson"
 )
 
 // stripeObjects maps a Stripe object name to its stripe-go type.
@@ -44,6 +45,14 @@ func stripeEventObject(typ string) string {
 	return obj
 }
 
+// stripeAutomatic are the Stripe events no API request causes: Stripe
+// sends them with "request": {"id": null, "idempotency_key": null}.
+var stripeAutomatic = map[string]bool{
+	"invoice.upcoming": true, "customer.subscription.trial_will_end": true, "balance.available": true,
+	"payout.paid": true, "payout.failed": true, "charge.dispute.created": true,
+	"checkout.session.expired": true, "checkout.session.async_payment_succeeded": true, "checkout.session.async_payment_failed": true,
+}
+
 // TestStripeEventsDecode: every Stripe event decodes as a stripe.Event,
 // its data.object decodes into the stripe-go type named by its "object"
 // (the one the event type implies), and every key of the fixture is a
@@ -65,8 +74,15 @@ func TestStripeEventsDecode(t *testing.T) {
 			if err := json.Unmarshal(ev.Body, &se); err != nil {
 				t.Fatalf("stripe.Event: %v", err)
 			}
+			// request.id is null for events Stripe makes on its own
+			// (renewals, payouts, disputes, expiries): handlers tell
+			// them from API-caused ones by it.
+			wantReq := !stripeAutomatic[et.Type]
+			if !wantReq && !strings.Contains(string(ev.Body), `"request":{"id":null,"idempotency_key":null}`) {
+				t.Errorf("automatic event: request %s", gjson.GetBytes(ev.Body, "request").Raw)
+			}
 			if string(se.Type) != et.Type || se.ID != ev.ID || !strings.HasPrefix(se.ID, "evt_") || se.Object != "event" ||
-				se.APIVersion != stripe.APIVersion || se.Livemode || se.Request == nil || se.Request.ID == "" || se.Created != 1767225600 {
+				se.APIVersion != stripe.APIVersion || se.Livemode || se.Request == nil || (se.Request.ID != "") != wantReq || se.Created != 1767225600 {
 				t.Errorf("envelope: type %q id %q object %q api_version %q livemode %v request %+v created %d",
 					se.Type, se.ID, se.Object, se.APIVersion, se.Livemode, se.Request, se.Created)
 			}

@@ -73,3 +73,25 @@ func TestEventMetaMambuXML(t *testing.T) {
 		}
 	}
 }
+
+// GitHub's type is X-GitHub-Event plus the body's action, as the catalog
+// and @octokit/webhooks name it, even when the body has a type field;
+// Shopify's is X-Shopify-Topic when the body names none.
+func TestEventMetaHeaderTypes(t *testing.T) {
+	for _, tc := range []struct {
+		h    http.Header
+		body string
+		want string
+	}{
+		{http.Header{"X-Github-Event": {"pull_request"}}, `{"action":"opened","number":1}`, "pull_request.opened"},
+		{http.Header{"X-Github-Event": {"push"}}, `{"ref":"refs/heads/main"}`, "push"},
+		{http.Header{"X-Github-Event": {"ping"}}, `{"zen":"x","type":"Repository"}`, "ping"},
+		{http.Header{"X-Github-Event": {"push"}}, `not json`, "push"},
+		{http.Header{"X-Shopify-Topic": {"orders/create"}}, `{"id":1}`, "orders/create"},
+		{http.Header{"X-Shopify-Topic": {"orders/create"}}, `{"type":"payment.succeeded"}`, "payment.succeeded"},
+	} {
+		if m := eventMeta(tc.h, []byte(tc.body), "", ""); m.typ != tc.want {
+			t.Errorf("%v %s: type %q, want %q", tc.h, tc.body, m.typ, tc.want)
+		}
+	}
+}

@@ -522,8 +522,16 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 		return "", err // missing header, stale timestamp…: no secret changes that
 	}
 	for _, ps := range s.cfg.ProviderSecrets {
-		if perr := sc.Verify(signature.VerifyInput{Secrets: []string{ps}, Header: h, Body: body, Now: now}); perr == nil {
+		perr := sc.Verify(signature.VerifyInput{Secrets: []string{ps}, Header: h, Body: body, Now: now})
+		if perr == nil {
 			return ps, nil
+		}
+		// A --secret whose signature matches but whose timestamp is out
+		// of the window says more than the subscription's no-match: the
+		// request is stale (or from the future), not forged.
+		var pe *signature.VerifyError
+		if errors.As(perr, &pe) && pe.SignatureValid {
+			err = perr
 		}
 	}
 	return "", err
@@ -725,7 +733,8 @@ func schemeProvider(scheme string) string {
 }
 
 // eventMeta finds the event id, type and provider of a request: the
-// scheme's id header, then the body's id fields; type from the body.
+// scheme's id header, then the body's id fields; type from the body, or
+// for GitHub from X-GitHub-Event and the body's action.
 func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 	m := meta{provider: provider}
 	if m.provider == "" && scheme != "" {
@@ -734,7 +743,7 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 	m.id = signature.EventIDFromHeaders(h)
 	// One pass over the top-level keys (bodies are not always JSON: then
 	// nothing is found and the headers or a hash name the event).
-	var bodyID, eventID string
+	var bodyID, eventID, action string
 	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '{' {
 		gjson.ParseBytes(body).ForEach(func(k, v gjson.Result) bool {
 			if v.Type != gjson.String || v.Str == "" {
@@ -749,9 +758,21 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 				if m.typ == "" {
 					m.typ = v.Str
 				}
+			case "action":
+				action = v.Str
 			}
 			return true
 		})
+	}
+	if gh := h.Get("X-Github-Event"); gh != "" {
+		// GitHub names the event in the header and its action in the
+		// body; "pull_request.opened" is how the catalog, trigger,
+		// --events and @octokit/webhooks name it. A body field called
+		// type or event is part of the payload, not its name.
+		m.typ = gh
+		if action != "" {
+			m.typ = gh + "." + action
+		}
 	}
 	if m.id == "" {
 		m.id = bodyID
@@ -763,7 +784,7 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 		m.typ = xmlEventType(body)
 	}
 	if m.typ == "" {
-		for _, k := range []string{"X-Hookctl-Event-Type", "X-Github-Event", "X-Event-Type"} {
+		for _, k := range []string{"X-Hookctl-Event-Type", "X-Shopify-Topic", "X-Event-Type"} {
 			if v := h.Get(k); v != "" {
 				m.typ = v
 				break

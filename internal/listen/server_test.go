@@ -521,3 +521,55 @@ func TestForwardAfterAppClosedIdleConnection(t *testing.T) {
 		t.Fatalf("app got %d requests, want 3 (each exactly once)", n)
 	}
 }
+
+// A request signed with a --secret (a real provider's) but stale is
+// rejected as stale, the precise reason, not as 'no matching signature'
+// (the subscription's secret's failure), which sent the user looking for
+// a wrong secret or a changed body.
+func TestProviderSecretStaleSaysStale(t *testing.T) {
+	stripe, err := signature.Lookup("stripe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, out, log := newTestServer(t, "", func(c *Config) {
+		c.SchemeImpl = stripe
+		c.Secrets = []string{"whsec_subscription"}
+		c.ProviderSecrets = []string{"whsec_other", "whsec_dashboard"}
+	})
+	now := time.Date(2026, 11, 23, 10, 4, 12, 0, time.UTC)
+	body := []byte(`{"id":"evt_1","object":"event","type":"charge.succeeded"}`)
+	for _, tc := range []struct {
+		name, secret string
+		at           time.Time
+		status       int
+		code         string
+	}{
+		{"stale", "whsec_dashboard", now.Add(-10 * time.Minute), 401, "timestamp_too_old"},
+		{"fresh", "whsec_dashboard", now.Add(-10 * time.Second), 200, ""},
+		{"unknown secret", "whsec_nobody", now.Add(-10 * time.Minute), 401, "no_matching_signature"},
+	} {
+		h, err := stripe.Sign(signature.SignInput{Secrets: []string{tc.secret}, Timestamp: tc.at, Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		rw := httptest.NewRecorder()
+		s.ServeHTTP(rw, req)
+		if rw.Code != tc.status {
+			t.Fatalf("%s: status %d: %s", tc.name, rw.Code, rw.Body)
+		}
+		if tc.code != "" {
+			var e map[string]string
+			if err := json.Unmarshal(rw.Body.Bytes(), &e); err != nil || e["code"] != tc.code {
+				t.Errorf("%s: body %s, want code %s", tc.name, rw.Body, tc.code)
+			}
+		}
+	}
+	lines := logLines(t, log, out)
+	if len(lines) != 3 || !strings.HasPrefix(lines[0].Reason, "timestamp too old: signed 10m ago") {
+		t.Errorf("log = %+v", lines)
+	}
+}

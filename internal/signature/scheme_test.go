@@ -231,6 +231,17 @@ func TestBadSecrets(t *testing.T) {
 	if err := s.Verify(VerifyInput{Secrets: []string{"whsec_***"}, Header: h, Body: []byte("{}"), Now: signedAt}); reasonOf(err) != ReasonBadSecret {
 		t.Errorf("got %v", err)
 	}
+	// A secret that will sign: the whpk_ public key verifies but cannot.
+	pk := "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4="
+	if err := ValidateSecret("standard-ed25519", pk); err != nil {
+		t.Errorf("ValidateSecret(whpk_) = %v", err)
+	}
+	if err := ValidateSigningSecret("standard-ed25519", pk); reasonOf(err) != ReasonBadSecret || !strings.Contains(err.Error(), "a whpk_ public key verifies but cannot sign") {
+		t.Errorf("ValidateSigningSecret(whpk_) = %v", err)
+	}
+	if err := ValidateSigningSecret("standard", "whsec_not*base64"); reasonOf(err) != ReasonBadSecret {
+		t.Errorf("ValidateSigningSecret(standard) = %v", err)
+	}
 	// Signing with the public key is refused with a clear message.
 	_, err := mustLookup(t, "standard-ed25519").Sign(SignInput{Secrets: []string{"whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4="}, ID: "m", Body: nil})
 	if err == nil || !strings.Contains(err.Error(), "private key") {

@@ -89,6 +89,21 @@ func ValidateSecret(scheme, secret string) error {
 	return nil
 }
 
+// ValidateSigningSecret is ValidateSecret for a secret that will sign
+// (a subscription's, trigger's, check's, sign's): for standard-ed25519
+// that is the whsk_ private key, not the whpk_ public key, which verifies
+// but cannot sign.
+func ValidateSigningSecret(scheme, secret string) error {
+	if err := ValidateSecret(scheme, secret); err != nil {
+		return err
+	}
+	if scheme == "standard-ed25519" {
+		_, err := decodeEd25519Private(secret)
+		return err
+	}
+	return nil
+}
+
 // DecodeStandardSecret returns the HMAC key of a Standard Webhooks secret:
 // the base64-decoded bytes after the whsec_ prefix (the prefix is optional,
 // as in the reference library; unpadded base64 is accepted).
@@ -128,7 +143,7 @@ func decodeStandardKey(dst []byte, secret string) ([]byte, error) {
 func decodeEd25519Private(secret string) (ed25519.PrivateKey, error) {
 	const scheme = "standard-ed25519"
 	if strings.HasPrefix(secret, PublicKeyPrefix) {
-		return nil, badSecret(scheme, "signing needs the whsk_ private key, not the whpk_ public key")
+		return nil, badSecret(scheme, "signing needs the whsk_ private key: a whpk_ public key verifies but cannot sign")
 	}
 	if !strings.HasPrefix(secret, PrivateKeyPrefix) {
 		return nil, badSecret(scheme, "the key must be whsk_ (private, to sign) or whpk_ (public, to verify) followed by base64")

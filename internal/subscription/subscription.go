@@ -563,7 +563,7 @@ func ValidateMethod(m string) (string, error) {
 }
 
 func validateSecret(scheme, secret string) error {
-	if err := signature.ValidateSecret(scheme, secret); err != nil {
+	if err := signature.ValidateSigningSecret(scheme, secret); err != nil {
 		msg := err.Error()
 		var ve *signature.VerifyError
 		if errors.As(err, &ve) && ve.Msg != "" {

@@ -4,19 +4,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
 // View is a subscription as the provider's API shows it (Bond's field
 // names), the stable JSON shape of `subscribe` and `subscriptions`.
 type View struct {
-	WebhookID               string            `json:"webhook_id"`
-	CallbackURL             string            `json:"callback_url"`
-	Description             string            `json:"description"`
-	Events                  []string          `json:"events"`
-	Status                  string            `json:"status"`
-	Secret                  string            `json:"secret"`
-	SecretMasked            bool              `json:"secret_masked"`
+	WebhookID    string   `json:"webhook_id"`
+	CallbackURL  string   `json:"callback_url"`
+	Description  string   `json:"description"`
+	Events       []string `json:"events"`
+	Status       string   `json:"status"`
+	Secret       string   `json:"secret"`
+	SecretMasked bool     `json:"secret_masked"`
+	// PublicKey is what receivers verify a standard-ed25519
+	// subscription's deliveries with: the whpk_ of its whsk_ secret (not
+	// secret, so never masked).
+	PublicKey               string            `json:"public_key,omitempty"`
 	PreviousSecret          string            `json:"previous_secret,omitempty"`
 	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at,omitempty"`
 	DateCreated             time.Time         `json:"date_created"`
@@ -55,6 +60,9 @@ func NewView(sub *store.Subscription, reveal bool, now time.Time) View {
 	}
 	if v.Scheme == "" {
 		v.Scheme = DefaultScheme
+	}
+	if v.Scheme == "standard-ed25519" {
+		v.PublicKey, _ = signature.PublicKey(sub.Secret)
 	}
 	if v.Method == "" {
 		v.Method = "POST"
