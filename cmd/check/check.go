@@ -171,7 +171,7 @@ func list(opts *Options) error {
 // carry: the scheme's own provider when the catalog has one, else
 // standard events signed with that scheme.
 func providerFor(cat *catalog.Catalog, scheme string) string {
-	cands := map[string][]string{"stripe": {"stripe", "saas"}, "standard-ed25519": {"standard"}}[scheme]
+	cands := map[string][]string{"stripe": {"stripe", "saas"}, "standard-ed25519": {"standard"}, "svix": {"standard"}}[scheme]
 	if cands == nil {
 		cands = []string{scheme}
 	}

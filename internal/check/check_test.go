@@ -15,6 +15,7 @@ import (
 func TestSchemeProps(t *testing.T) {
 	want := map[string]Props{ // SigHeaders compared by count
 		"standard":         {SignsBody: true, Timestamp: true, BoundsFuture: true, MultiSig: true},
+		"svix":             {SignsBody: true, Timestamp: true, BoundsFuture: true, MultiSig: true},
 		"standard-ed25519": {SignsBody: true, Timestamp: true, BoundsFuture: true, MultiSig: true},
 		"stripe":           {SignsBody: true, Timestamp: true, MultiSig: true},
 		"bond":             {SignsBody: true, Timestamp: true, BoundsFuture: true},

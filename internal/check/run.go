@@ -47,7 +47,7 @@ type Config struct {
 // Svix / Standard Webhooks 15 s, else 10 s.
 func DefaultDeadline(provider, scheme string) time.Duration {
 	switch {
-	case scheme == "standard" || scheme == "standard-ed25519" || provider == "standard" || provider == "svix":
+	case scheme == "standard" || scheme == "svix" || scheme == "standard-ed25519" || provider == "standard" || provider == "svix":
 		return 15 * time.Second
 	}
 	return 10 * time.Second

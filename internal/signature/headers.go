@@ -85,6 +85,8 @@ func IDHeader(scheme string) string {
 	switch scheme {
 	case "standard", "standard-ed25519":
 		return HeaderName(hWebhookID)
+	case "svix":
+		return HeaderName(hSvixID)
 	case "github":
 		return HeaderName(hGitHubDelivery)
 	case "mambu":

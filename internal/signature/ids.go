@@ -11,14 +11,14 @@ import (
 )
 
 // NewID returns a fresh message id in the form the scheme's provider uses:
-// msg_ + 27 base62 characters for standard (like Svix), a UUID for github,
+// msg_ + 27 base62 characters for standard and svix (like Svix), a UUID for github,
 // mambu and shopify, evt_ + 24 base62 characters otherwise. It reads
 // crypto/rand.
 func NewID(scheme string) string {
 	switch scheme {
 	case "github", "mambu", "shopify":
 		return uuid.NewString()
-	case "standard", "standard-ed25519":
+	case "standard", "svix", "standard-ed25519":
 		return "msg_" + randBase62(27)
 	}
 	return "evt_" + randBase62(24)

@@ -14,6 +14,7 @@ type entry struct {
 
 var registry = []entry{
 	{standardScheme{}, "Standard Webhooks v1 (Svix): webhook-id/-timestamp/-signature, HMAC-SHA256 base64 of id.ts.body, whsec_ secret, 5 min"},
+	{svixScheme{}, "Svix: the Standard Webhooks v1 signature as svix-id/-timestamp/-signature (Svix's default header names), whsec_ secret, 5 min"},
 	{ed25519Scheme{}, "Standard Webhooks v1a: ed25519 signature of id.ts.body, sign with whsk_, verify with whpk_ (or whsk_), 5 min"},
 	{stripeScheme{}, "Stripe-Signature: t=…,v1=<hex HMAC-SHA256 of t.body>, whole whsec_ string as key, 300 s past"},
 	{bondScheme{}, "Bond-Signature: t=…,v1=<hex over Python json.dumps body>,v2=<hex over raw body>, 300 s"},
@@ -62,7 +63,7 @@ func Describe(name string) string {
 // VerifyInput.Tolerance is 0; 0 for schemes without a timestamp.
 func DefaultTolerance(name string) time.Duration {
 	switch name {
-	case "standard", "standard-ed25519", "slack":
+	case "standard", "svix", "standard-ed25519", "slack":
 		return 5 * time.Minute
 	case "stripe", "bond":
 		return 300 * time.Second
@@ -73,8 +74,9 @@ func DefaultTolerance(name string) time.Duration {
 // Detect guesses the scheme from the headers present. Signed schemes win
 // over unsigned ones, in this order:
 //
-//  1. webhook-signature or svix-signature: standard, or standard-ed25519
-//     when it carries only v1a signatures
+//  1. webhook-signature: standard; svix-signature alone: svix (the same
+//     signature under Svix's names); either is standard-ed25519 when it
+//     carries only v1a signatures
 //  2. Stripe-Signature: stripe
 //  3. Bond-Signature: bond
 //  4. X-Hub-Signature-256 or X-Hub-Signature: github
@@ -85,11 +87,15 @@ func DefaultTolerance(name string) time.Duration {
 //  9. x-notifications-idempotency-key: mambu (nothing signed, so last)
 func Detect(h http.Header) (Scheme, bool) {
 	if sig := get(h, hWebhookSignature); sig != "" || get(h, hSvixSignature) != "" {
-		if sig == "" {
+		svix := sig == ""
+		if svix {
 			sig = get(h, hSvixSignature)
 		}
 		if onlyV1a(sig) {
 			return ed25519Scheme{}, true
+		}
+		if svix {
+			return svixScheme{}, true
 		}
 		return standardScheme{}, true
 	}

@@ -114,7 +114,7 @@ func TestRejections(t *testing.T) {
 		check("wrong secret", VerifyInput{Secrets: []string{otherSecretFor(name)}}, ReasonNoMatch)
 		check("no headers", VerifyInput{Header: http.Header{}}, ReasonMissingHeader)
 		switch name {
-		case "standard", "standard-ed25519", "stripe", "bond", "slack":
+		case "standard", "svix", "standard-ed25519", "stripe", "bond", "slack":
 			check("stale", VerifyInput{Now: signedAt.Add(time.Hour)}, ReasonTooOld)
 			check("custom tolerance", VerifyInput{Now: signedAt.Add(time.Hour), Tolerance: 2 * time.Hour}, "")
 			check("no tolerance", VerifyInput{Now: signedAt.Add(24 * time.Hour), Tolerance: NoTolerance}, "")
@@ -360,8 +360,11 @@ func TestLookupDescribeDetect(t *testing.T) {
 	if d, _ := Detect(h); d.Name() != "stripe" {
 		t.Errorf("got %s", d.Name())
 	}
-	if d, _ := Detect(hdr("svix-signature", "v1,abc")); d.Name() != "standard" {
+	if d, _ := Detect(hdr("svix-signature", "v1,abc")); d.Name() != "svix" {
 		t.Errorf("got %s", d.Name())
+	}
+	if d, _ := Detect(hdr("svix-signature", "v1,abc", "webhook-signature", "v1,abc")); d.Name() != "standard" {
+		t.Errorf("both sets: got %s", d.Name())
 	}
 }
 

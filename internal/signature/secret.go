@@ -69,7 +69,7 @@ func ValidateSecret(scheme, secret string) error {
 		return badSecret(scheme, "the secret has leading or trailing whitespace or a line break")
 	}
 	switch scheme {
-	case "standard":
+	case "standard", "svix":
 		var kb [maxKeyLen]byte
 		if _, err := decodeStandardKey(kb[:], secret); err != nil {
 			return err

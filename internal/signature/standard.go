@@ -49,6 +49,27 @@ func (s standardScheme) Sign(in SignInput) (http.Header, error) {
 	return h, nil
 }
 
+// svixScheme is the Standard Webhooks v1 signature under the header names
+// Svix sends by default (svix-id, svix-timestamp, svix-signature; the
+// webhook- names are a paid white-label option). Receivers that read
+// svix-id themselves (Svix's manual verification guide, idempotency keyed
+// on it) need these names. It verifies like standard (either set).
+type svixScheme struct{ standardScheme }
+
+func (svixScheme) Name() string { return "svix" }
+
+func (s svixScheme) Sign(in SignInput) (http.Header, error) {
+	h, err := s.standardScheme.Sign(in)
+	if err != nil {
+		return nil, err
+	}
+	for from, to := range map[string]string{hWebhookID: hSvixID, hWebhookTimestamp: hSvixTimestamp, hWebhookSignature: hSvixSignature} {
+		h[to] = h[from]
+		delete(h, from)
+	}
+	return h, nil
+}
+
 // standardMAC returns HMAC-SHA256(key, "{id}.{ts}.{body}") in st.
 func standardMAC(st *macState, key []byte, id string, ts int64, body []byte) []byte {
 	st.msg = append(st.msg[:0], id...)

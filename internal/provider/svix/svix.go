@@ -542,7 +542,10 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 	// catalog events `hookctl trigger` sends to it (with no provider the
 	// endpoint got every Bond, Mambu or Stripe trigger as if the
 	// application had sent it).
-	ci := subscription.CreateInput{URL: *in.URL, Events: in.events(), Provider: "standard", Scheme: "standard", Metadata: meta, Headers: headerList(in.Headers)}
+	// Signed as Svix signs by default: the Standard Webhooks signature
+	// under svix-id, svix-timestamp and svix-signature (a receiver that
+	// reads svix-id itself, as Svix's guides do, finds it).
+	ci := subscription.CreateInput{URL: *in.URL, Events: in.events(), Provider: "standard", Scheme: "svix", Metadata: meta, Headers: headerList(in.Headers)}
 	if in.Description != nil {
 		ci.Description = *in.Description
 	}
