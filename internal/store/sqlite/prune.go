@@ -54,7 +54,8 @@ func (s *Store) Prune(ctx context.Context, before time.Time, limit int, dryRun b
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
-	err = withConnTx(ctx, conn, func(tx *sql.Tx) error {
+	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE, as the writer's DSN says
+	err = inTx(tx, err, func(tx *sql.Tx) error {
 		q := `SELECT e.seq FROM events e WHERE ` + pruneWhere + ` ORDER BY e.seq`
 		args := []any{at}
 		if limit > 0 {
@@ -107,18 +108,4 @@ func (s *Store) Prune(ctx context.Context, before time.Time, limit int, dryRun b
 func (s *Store) Vacuum(ctx context.Context) error {
 	_, err := s.w.ExecContext(ctx, `VACUUM`)
 	return err
-}
-
-// withConnTx runs fn in a transaction on conn (BEGIN IMMEDIATE, as the
-// writer's DSN says).
-func withConnTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -466,6 +466,12 @@ func stmtContext(ctx context.Context) context.Context { return context.WithoutCa
 
 func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
+	return inTx(tx, err, fn)
+}
+
+// inTx runs fn in tx (whose BeginTx returned err): committed when fn
+// succeeds, rolled back when it fails.
+func inTx(tx *sql.Tx, err error, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
