@@ -13,7 +13,26 @@ fi
 summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
 output="${GITHUB_OUTPUT:-/dev/null}"
 json=$(mktemp)
-read -r -a extra <<< "${INPUT_ARGS:-}"
+trap 'rm -f "$json" "$json.args"' EXIT
+
+# The args input is split as a shell would split it, quotes and all
+# (--header 'X-Env: ci run' is one argument), over any number of lines, but
+# nothing in it is run or expanded: $(…) and `…` stay text.
+extra=()
+if ! python3 - "${INPUT_ARGS:-}" > "$json.args" <<'PY'
+import shlex, sys
+try:
+    words = shlex.split(sys.argv[1])
+except ValueError as e:
+    sys.stderr.write(f"hookctl: error: the args input cannot be split into arguments: {e}\n")
+    sys.stderr.write("hookctl: hint: quote an argument holding spaces with '…' or \"…\", and close every quote\n")
+    sys.exit(2)
+sys.stdout.write("".join(w + "\0" for w in words))
+PY
+then
+  echo "exit-code=2" >> "$output"; exit 2
+fi
+while IFS= read -r -d '' a; do extra+=("$a"); done < "$json.args"
 
 case "$cmd" in
   check)
@@ -21,12 +40,12 @@ case "$cmd" in
       echo "hookctl: error: the check command needs the 'url' input" >&2; exit 2
     fi
     junit="${INPUT_JUNIT:-hookctl-check.xml}"
-    "$hookctl" check "$INPUT_URL" "${extra[@]}" --junit "$junit" -o json > "$json"
+    "$hookctl" check "$INPUT_URL" ${extra[@]+"${extra[@]}"} --junit "$junit" -o json > "$json"
     rc=$?
     echo "junit=$junit" >> "$output"
     ;;
   trigger)
-    "$hookctl" trigger "${extra[@]}" -o json > "$json"
+    "$hookctl" trigger ${extra[@]+"${extra[@]}"} -o json > "$json"
     rc=$?
     ;;
   *)
@@ -76,6 +95,5 @@ with open(output, "a") as f:
         f.write(f"{k}={counts.get(k, 0)}\n")
 PY
 
-rm -f "$json"
 if [ "$rc" = 1 ] && [ "${INPUT_FAIL_ON_FAILURE:-true}" = false ]; then exit 0; fi
 exit "$rc"
