@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -101,5 +102,24 @@ func TestWords(t *testing.T) {
 	want := []string{"hookctl", "subscribe", "--url", "http://x", "--events", "card.*,kyc.x", "--header", "A: b"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("words = %q, want %q", got, want)
+	}
+}
+
+// The help texts that list the providers name every provider of the
+// catalog: the root's and events list's stopped at Standard Webhooks when
+// stripe and github were added.
+func TestHelpNamesEveryProvider(t *testing.T) {
+	root := newTestRoot()
+	list, _, err := root.Find([]string{"events", "list"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*cobra.Command{root, list} {
+		long := strings.ToLower(c.Long)
+		for _, p := range catalog.Providers() {
+			if !strings.Contains(long, p) {
+				t.Errorf("%s --help does not name the %s provider:\n%s", c.CommandPath(), p, c.Long)
+			}
+		}
 	}
 }
