@@ -66,7 +66,10 @@ def cell(s):
 lines = []
 counts = {}
 if doc is None:
-    lines += [f"### hookctl {cmd}", "", f"hookctl exited {rc} without a report (see the step's log)."]
+    meaning = {1: "it failed", 2: "bad usage or bad input: check the args input",
+               3: "the receiver (or the store) could not be reached", 130: "it was interrupted"}.get(rc, "")
+    lines += [f"### hookctl {cmd}", "",
+              f"hookctl exited {rc}{' — ' + meaning if meaning else ''}, without a report; its error is in the step's log."]
 elif cmd == "check":
     s = doc.get("summary", {})
     lines += [f"### hookctl check `{cell(doc.get('url'))}` ({cell(doc.get('scheme'))})", "",
@@ -86,6 +89,8 @@ else:
     for d in ds[:100]:
         lines.append(f"| `{cell(str(d.get('id', ''))[:8])}` | {cell(d.get('event_type'))} | "
                      f"{cell(d.get('url'))} | {cell(d.get('status'))} | {cell(d.get('attempt_count'))} |")
+    if len(ds) > 100:
+        lines += ["", f"… and {len(ds) - 100} more deliveries, not shown (the counts below include them)."]
     counts = {"passed": ok, "failed": bad}
     lines += ["", f"**{ok} succeeded, {bad} failed**"]
 with open(summary, "a") as f:
