@@ -172,6 +172,11 @@ func TestActionTriggerArgs(t *testing.T) {
 	if !strings.Contains(summary, "| card.created | "+srv.URL+"/hook | succeeded | 1 |") || !strings.Contains(outputs, "passed=1") {
 		t.Errorf("summary or outputs: %s\n%s", summary, outputs)
 	}
+	// The url input is trigger's --url too.
+	code, summary, _ = runAction(t, env, map[string]string{"COMMAND": "trigger", "URL": srv.URL + "/from-input", "ARGS": "card.created --no-retry"})
+	if code != 0 || !strings.Contains(summary, "| "+srv.URL+"/from-input | succeeded |") {
+		t.Errorf("trigger with the url input: exit %d, summary:\n%s", code, summary)
+	}
 	// More deliveries than the table shows: the summary says how many more.
 	code, summary, outputs = runAction(t, env, map[string]string{"COMMAND": "trigger", "ARGS": "card.created --count 103 --url " + srv.URL + " --no-retry"})
 	if code != 0 || !strings.Contains(summary, "… and 3 more deliveries") || !strings.Contains(outputs, "passed=103") {

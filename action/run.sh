@@ -45,6 +45,9 @@ case "$cmd" in
     echo "junit=$junit" >> "$output"
     ;;
   trigger)
+    # The url input is the receiver for trigger too (its --url); it was
+    # ignored, so trigger looked for subscriptions in an empty store.
+    if [ -n "${INPUT_URL:-}" ]; then extra+=(--url "$INPUT_URL"); fi
     "$hookctl" trigger ${extra[@]+"${extra[@]}"} -o json > "$json"
     rc=$?
     ;;
