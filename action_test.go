@@ -276,3 +276,30 @@ func TestActionInstallRelease(t *testing.T) {
 		t.Errorf("missing release: exit 0\n%s", out)
 	}
 }
+
+// Without python3 the run step says so (exit 3, an environment problem):
+// it failed as if the args input were malformed (exit 2).
+func TestActionNeedsPython(t *testing.T) {
+	bin := t.TempDir()
+	for _, tool := range []string{"bash", "mktemp", "rm"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Skipf("SKIP: %s is not installed", tool)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wd, _ := os.Getwd()
+	out := filepath.Join(t.TempDir(), "output")
+	cmd := exec.Command(filepath.Join(bin, "bash"), filepath.Join(wd, "action", "run.sh"))
+	cmd.Env = []string{"PATH=" + bin, "GITHUB_OUTPUT=" + out, "INPUT_COMMAND=trigger", "INPUT_ARGS=card.created"}
+	b, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 3 || !strings.Contains(string(b), "needs python3") {
+		t.Errorf("run.sh without python3: %v\n%s", err, b)
+	}
+	if o, _ := os.ReadFile(out); !strings.Contains(string(o), "exit-code=3") {
+		t.Errorf("outputs: %q", o)
+	}
+}

@@ -18,6 +18,10 @@ trap 'rm -f "$json" "$json.args"' EXIT
 # The args input is split as a shell would split it, quotes and all
 # (--header 'X-Env: ci run' is one argument), over any number of lines, but
 # nothing in it is run or expanded: $(…) and `…` stay text.
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "hookctl: error: the action's run step needs python3 on the runner (to split args and write the summary)" >&2
+  echo "exit-code=3" >> "$output"; exit 3
+fi
 extra=()
 if ! python3 - "${INPUT_ARGS:-}" > "$json.args" <<'PY'
 import shlex, sys
