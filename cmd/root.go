@@ -273,7 +273,7 @@ your app receives, and replays what failed. No account, no network.`,
 		return cli.FlagError(c, err) // did-you-mean for an unknown flag, then the usage hint
 	})
 	pf := root.PersistentFlags()
-	pf.StringVar(&configFile, "config", "", "config `file` (default $HOOKCTL_CONFIG_DIR/config.yaml)")
+	pf.StringVar(&configFile, "config", "", "config `file` (default: config.yaml in $HOOKCTL_CONFIG_DIR, $XDG_CONFIG_HOME/hookctl or ~/.config/hookctl; hookctl config path)")
 	pf.StringVar(&storeFlag, "store", "", "store: SQLite file `path` or postgres:// URL (env HOOKCTL_STORE)")
 	pf.StringVarP(&output, "output", "o", ui.FormatTable, "output `format`: {table|json} (env HOOKCTL_OUTPUT)")
 	pf.BoolVar(&noColor, "no-color", false, "disable colour (also NO_COLOR, CLICOLOR=0, TERM=dumb)")

@@ -123,3 +123,15 @@ func TestHelpNamesEveryProvider(t *testing.T) {
 		}
 	}
 }
+
+// --config's help names every place the default file is looked for (it
+// said $HOOKCTL_CONFIG_DIR/config.yaml, where most people have no such
+// variable and the file is ~/.config/hookctl/config.yaml).
+func TestConfigFlagNamesTheDefaultPlaces(t *testing.T) {
+	usage := newTestRoot().PersistentFlags().Lookup("config").Usage
+	for _, want := range []string{"$HOOKCTL_CONFIG_DIR", "$XDG_CONFIG_HOME/hookctl", "~/.config/hookctl", "hookctl config path"} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("--config usage %q lacks %q", usage, want)
+		}
+	}
+}
