@@ -1,6 +1,11 @@
 package main
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -8,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -119,5 +125,181 @@ func TestActionCheckSummary(t *testing.T) {
 	// Bad usage stays an error.
 	if code, _, _ := runAction(t, env, map[string]string{"COMMAND": "deploy"}); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
+
+// TestActionTriggerArgs: the args input is split as a shell splits it —
+// a quoted header with spaces is one argument, lines are joined — without
+// running or expanding anything in it. The script split it on blanks
+// (read -a), so --header 'X-Env: ci run' became three arguments and trigger
+// failed with "accepts 1 arg(s), received 3", and only the first line of a
+// multi-line input was read.
+func TestActionTriggerArgs(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("SKIP: python3 is not installed; the action's scripts need it")
+	}
+	env := newCrashEnv(t)
+	got := make(chan http.Header, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case got <- r.Header.Clone():
+		default: // the bulk run's requests: only the first are looked at
+		}
+	}))
+	t.Cleanup(srv.Close)
+	marker := filepath.Join(env.dir, "expanded")
+	args := "card.created --url " + srv.URL + "/hook --header 'X-Env: ci run'\n" +
+		"  --header \"X-Cmd: $(touch " + marker + ") `touch " + marker + "`\" --no-retry"
+	code, summary, outputs := runAction(t, env, map[string]string{"COMMAND": "trigger", "ARGS": args})
+	if code != 0 {
+		t.Fatalf("trigger: exit %d\n%s", code, summary)
+	}
+	select {
+	case h := <-got:
+		if v := h.Get("X-Env"); v != "ci run" {
+			t.Errorf("X-Env = %q, want %q", v, "ci run")
+		}
+		if v, want := h.Get("X-Cmd"), "$(touch "+marker+") `touch "+marker+"`"; v != want {
+			t.Errorf("X-Cmd = %q, want %q (as written, not run)", v, want)
+		}
+	default:
+		t.Fatal("the receiver got nothing")
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("a command substitution in args was run")
+	}
+	if !strings.Contains(summary, "| card.created | "+srv.URL+"/hook | succeeded | 1 |") || !strings.Contains(outputs, "passed=1") {
+		t.Errorf("summary or outputs: %s\n%s", summary, outputs)
+	}
+	// The url input is trigger's --url too.
+	code, summary, _ = runAction(t, env, map[string]string{"COMMAND": "trigger", "URL": srv.URL + "/from-input", "ARGS": "card.created --no-retry"})
+	if code != 0 || !strings.Contains(summary, "| "+srv.URL+"/from-input | succeeded |") {
+		t.Errorf("trigger with the url input: exit %d, summary:\n%s", code, summary)
+	}
+	// More deliveries than the table shows: the summary says how many more.
+	code, summary, outputs = runAction(t, env, map[string]string{"COMMAND": "trigger", "ARGS": "card.created --count 103 --url " + srv.URL + " --no-retry"})
+	if code != 0 || !strings.Contains(summary, "… and 3 more deliveries") || !strings.Contains(outputs, "passed=103") {
+		t.Errorf("103 deliveries: exit %d, outputs %q, summary:\n%s", code, outputs, summary)
+	}
+	// Without a report, the summary says what the exit status means.
+	code, summary, _ = runAction(t, env, map[string]string{"COMMAND": "check", "URL": "http://127.0.0.1:1/hooks", "ARGS": "--scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if code != 3 || !strings.Contains(summary, "hookctl exited 3 — the receiver (or the store) could not be reached") {
+		t.Errorf("unreachable receiver: exit %d, summary:\n%s", code, summary)
+	}
+	// An unclosed quote is bad usage, said plainly.
+	if code, _, outputs := runAction(t, env, map[string]string{"COMMAND": "trigger", "ARGS": "card.created --header 'X-Env: ci"}); code != 2 || !strings.Contains(outputs, "exit-code=2") {
+		t.Errorf("unclosed quote: exit %d, outputs %q; want 2", code, outputs)
+	}
+}
+
+// fakeRelease serves one release the way GitHub lays it out: /latest
+// redirects to /tag/vVERSION, /download/vVERSION/ holds the archive for this
+// platform and checksums.txt. The "binary" is a script printing its version.
+// tamper changes the archive after its checksum was taken.
+func fakeRelease(t *testing.T, version string, tamper bool) string {
+	t.Helper()
+	var tgz bytes.Buffer
+	gz := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(gz)
+	script := []byte("#!/bin/sh\necho \"hookctl " + version + " (fake release)\"\n")
+	tw.WriteHeader(&tar.Header{Name: "hookctl", Mode: 0o755, Size: int64(len(script))})
+	tw.Write(script)
+	tw.Close()
+	gz.Close()
+	archive := "hookctl_" + version + "_" + runtime.GOOS + "_" + runtime.GOARCH + ".tar.gz"
+	sum := sha256.Sum256(tgz.Bytes())
+	checksums := hex.EncodeToString(sum[:]) + "  " + archive + "\n"
+	body := tgz.Bytes()
+	if tamper {
+		body = append(append([]byte{}, body...), 0)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/latest", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/tag/v"+version, http.StatusFound)
+	})
+	mux.HandleFunc("/tag/", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/download/v"+version+"/"+archive, func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	mux.HandleFunc("/download/v"+version+"/checksums.txt", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, checksums) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestActionInstallRelease runs the action's install script against a local
+// copy of a release: a version with or without its v, 'latest', and an
+// archive that does not match its checksum (refused, nothing installed).
+func TestActionInstallRelease(t *testing.T) {
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		t.Skip("SKIP: the install script's tar.gz path runs on Linux and macOS")
+	}
+	for _, tool := range []string{"curl", "tar"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("SKIP: %s is not installed", tool)
+		}
+	}
+	wd, _ := os.Getwd()
+	install := func(t *testing.T, base, version string) (code int, out, bin string, path []byte) {
+		dir := t.TempDir()
+		ghPath := filepath.Join(dir, "github_path")
+		cmd := exec.Command("bash", filepath.Join(wd, "action", "install.sh"))
+		cmd.Env = append(os.Environ(), "INPUT_VERSION="+version, "HOOKCTL_RELEASES_URL="+base,
+			"RUNNER_TEMP="+dir, "GITHUB_PATH="+ghPath, "GITHUB_ACTION_PATH="+wd)
+		b, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		path, _ = os.ReadFile(ghPath)
+		return code, string(b), filepath.Join(dir, "hookctl-bin", "hookctl"), path
+	}
+	base := fakeRelease(t, "1.2.3", false)
+	for _, v := range []string{"v1.2.3", "1.2.3", "latest"} {
+		code, out, bin, path := install(t, base, v)
+		if code != 0 || !strings.Contains(out, "hookctl 1.2.3 (fake release)") {
+			t.Errorf("version %s: exit %d\n%s", v, code, out)
+			continue
+		}
+		if strings.TrimSpace(string(path)) != filepath.Dir(bin) {
+			t.Errorf("version %s: GITHUB_PATH = %q, want %q", v, path, filepath.Dir(bin))
+		}
+	}
+	code, out, bin, path := install(t, fakeRelease(t, "1.2.3", true), "v1.2.3")
+	if code == 0 || !strings.Contains(out, "does not match its checksum") {
+		t.Errorf("tampered archive: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(bin); err == nil || len(path) > 0 {
+		t.Errorf("tampered archive: installed anyway (%s, GITHUB_PATH %q)", bin, path)
+	}
+	if code, out, _, _ := install(t, base, "v9.9.9"); code == 0 {
+		t.Errorf("missing release: exit 0\n%s", out)
+	}
+}
+
+// Without python3 the run step says so (exit 3, an environment problem):
+// it failed as if the args input were malformed (exit 2).
+func TestActionNeedsPython(t *testing.T) {
+	bin := t.TempDir()
+	for _, tool := range []string{"bash", "mktemp", "rm"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Skipf("SKIP: %s is not installed", tool)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wd, _ := os.Getwd()
+	out := filepath.Join(t.TempDir(), "output")
+	cmd := exec.Command(filepath.Join(bin, "bash"), filepath.Join(wd, "action", "run.sh"))
+	cmd.Env = []string{"PATH=" + bin, "GITHUB_OUTPUT=" + out, "INPUT_COMMAND=trigger", "INPUT_ARGS=card.created"}
+	b, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 3 || !strings.Contains(string(b), "needs python3") {
+		t.Errorf("run.sh without python3: %v\n%s", err, b)
+	}
+	if o, _ := os.ReadFile(out); !strings.Contains(string(o), "exit-code=3") {
+		t.Errorf("outputs: %q", o)
 	}
 }

@@ -13,7 +13,30 @@ fi
 summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
 output="${GITHUB_OUTPUT:-/dev/null}"
 json=$(mktemp)
-read -r -a extra <<< "${INPUT_ARGS:-}"
+trap 'rm -f "$json" "$json.args"' EXIT
+
+# The args input is split as a shell would split it, quotes and all
+# (--header 'X-Env: ci run' is one argument), over any number of lines, but
+# nothing in it is run or expanded: $(…) and `…` stay text.
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "hookctl: error: the action's run step needs python3 on the runner (to split args and write the summary)" >&2
+  echo "exit-code=3" >> "$output"; exit 3
+fi
+extra=()
+if ! python3 - "${INPUT_ARGS:-}" > "$json.args" <<'PY'
+import shlex, sys
+try:
+    words = shlex.split(sys.argv[1])
+except ValueError as e:
+    sys.stderr.write(f"hookctl: error: the args input cannot be split into arguments: {e}\n")
+    sys.stderr.write("hookctl: hint: quote an argument holding spaces with '…' or \"…\", and close every quote\n")
+    sys.exit(2)
+sys.stdout.write("".join(w + "\0" for w in words))
+PY
+then
+  echo "exit-code=2" >> "$output"; exit 2
+fi
+while IFS= read -r -d '' a; do extra+=("$a"); done < "$json.args"
 
 case "$cmd" in
   check)
@@ -21,12 +44,15 @@ case "$cmd" in
       echo "hookctl: error: the check command needs the 'url' input" >&2; exit 2
     fi
     junit="${INPUT_JUNIT:-hookctl-check.xml}"
-    "$hookctl" check "$INPUT_URL" "${extra[@]}" --junit "$junit" -o json > "$json"
+    "$hookctl" check "$INPUT_URL" ${extra[@]+"${extra[@]}"} --junit "$junit" -o json > "$json"
     rc=$?
     echo "junit=$junit" >> "$output"
     ;;
   trigger)
-    "$hookctl" trigger "${extra[@]}" -o json > "$json"
+    # The url input is the receiver for trigger too (its --url); it was
+    # ignored, so trigger looked for subscriptions in an empty store.
+    if [ -n "${INPUT_URL:-}" ]; then extra+=(--url "$INPUT_URL"); fi
+    "$hookctl" trigger ${extra[@]+"${extra[@]}"} -o json > "$json"
     rc=$?
     ;;
   *)
@@ -47,7 +73,10 @@ def cell(s):
 lines = []
 counts = {}
 if doc is None:
-    lines += [f"### hookctl {cmd}", "", f"hookctl exited {rc} without a report (see the step's log)."]
+    meaning = {1: "it failed", 2: "bad usage or bad input: check the args input",
+               3: "the receiver (or the store) could not be reached", 130: "it was interrupted"}.get(rc, "")
+    lines += [f"### hookctl {cmd}", "",
+              f"hookctl exited {rc}{' — ' + meaning if meaning else ''}, without a report; its error is in the step's log."]
 elif cmd == "check":
     s = doc.get("summary", {})
     lines += [f"### hookctl check `{cell(doc.get('url'))}` ({cell(doc.get('scheme'))})", "",
@@ -67,6 +96,8 @@ else:
     for d in ds[:100]:
         lines.append(f"| `{cell(str(d.get('id', ''))[:8])}` | {cell(d.get('event_type'))} | "
                      f"{cell(d.get('url'))} | {cell(d.get('status'))} | {cell(d.get('attempt_count'))} |")
+    if len(ds) > 100:
+        lines += ["", f"… and {len(ds) - 100} more deliveries, not shown (the counts below include them)."]
     counts = {"passed": ok, "failed": bad}
     lines += ["", f"**{ok} succeeded, {bad} failed**"]
 with open(summary, "a") as f:
@@ -76,6 +107,5 @@ with open(output, "a") as f:
         f.write(f"{k}={counts.get(k, 0)}\n")
 PY
 
-rm -f "$json"
 if [ "$rc" = 1 ] && [ "${INPUT_FAIL_ON_FAILURE:-true}" = false ]; then exit 0; fi
 exit "$rc"

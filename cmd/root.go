@@ -220,8 +220,8 @@ func newRootCmd(f *cli.Factory, only string) *cobra.Command {
 		Short: "Build, send, receive, verify and replay webhooks locally",
 		Long: `hookctl plays the webhook provider on your laptop and in CI: it stores
 subscriptions, sends realistic signed events (Bond, Mono, Mambu, SaaS billing,
-Standard Webhooks) with retries, verifies and forwards what your app receives,
-and replays what failed. No account, no network.`,
+Standard Webhooks, Stripe, GitHub) with retries, verifies and forwards what
+your app receives, and replays what failed. No account, no network.`,
 		Example: `  hookctl demo
   hookctl listen --forward localhost:3000/webhooks
   hookctl trigger card.created
@@ -273,10 +273,10 @@ and replays what failed. No account, no network.`,
 		return cli.FlagError(c, err) // did-you-mean for an unknown flag, then the usage hint
 	})
 	pf := root.PersistentFlags()
-	pf.StringVar(&configFile, "config", "", "config `file` (default $HOOKCTL_CONFIG_DIR/config.yaml)")
+	pf.StringVar(&configFile, "config", "", "config `file` (default: config.yaml in $HOOKCTL_CONFIG_DIR, $XDG_CONFIG_HOME/hookctl or ~/.config/hookctl; hookctl config path)")
 	pf.StringVar(&storeFlag, "store", "", "store: SQLite file `path` or postgres:// URL (env HOOKCTL_STORE)")
 	pf.StringVarP(&output, "output", "o", ui.FormatTable, "output `format`: {table|json} (env HOOKCTL_OUTPUT)")
-	pf.BoolVar(&noColor, "no-color", false, "disable colour (also NO_COLOR, CLICOLOR=0)")
+	pf.BoolVar(&noColor, "no-color", false, "disable colour (also NO_COLOR, CLICOLOR=0, TERM=dumb)")
 	_ = root.RegisterFlagCompletionFunc("output", cli.CompleteFixed(ui.FormatTable, ui.FormatJSON))
 
 	root.AddGroup(

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -101,5 +102,36 @@ func TestWords(t *testing.T) {
 	want := []string{"hookctl", "subscribe", "--url", "http://x", "--events", "card.*,kyc.x", "--header", "A: b"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("words = %q, want %q", got, want)
+	}
+}
+
+// The help texts that list the providers name every provider of the
+// catalog: the root's and events list's stopped at Standard Webhooks when
+// stripe and github were added.
+func TestHelpNamesEveryProvider(t *testing.T) {
+	root := newTestRoot()
+	list, _, err := root.Find([]string{"events", "list"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*cobra.Command{root, list} {
+		long := strings.ToLower(c.Long)
+		for _, p := range catalog.Providers() {
+			if !strings.Contains(long, p) {
+				t.Errorf("%s --help does not name the %s provider:\n%s", c.CommandPath(), p, c.Long)
+			}
+		}
+	}
+}
+
+// --config's help names every place the default file is looked for (it
+// said $HOOKCTL_CONFIG_DIR/config.yaml, where most people have no such
+// variable and the file is ~/.config/hookctl/config.yaml).
+func TestConfigFlagNamesTheDefaultPlaces(t *testing.T) {
+	usage := newTestRoot().PersistentFlags().Lookup("config").Usage
+	for _, want := range []string{"$HOOKCTL_CONFIG_DIR", "$XDG_CONFIG_HOME/hookctl", "~/.config/hookctl", "hookctl config path"} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("--config usage %q lacks %q", usage, want)
+		}
 	}
 }

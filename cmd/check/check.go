@@ -406,7 +406,14 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
+	// On a terminal the hints and the summary follow the table. Piped,
+	// stdout holds the rows only (tab-separated, as every piped table), so
+	// that cut -f2 or a while-read loop sees three fields a line; the hints
+	// and the summary go to stderr.
 	w := ios.Out
+	if !ios.IsStdoutTTY() {
+		w = ios.ErrOut
+	}
 	for _, c := range rep.Checks {
 		if (c.Verdict == check.Fail || c.Verdict == check.Warn) && c.Hint != "" {
 			line := fmt.Sprintf("%s %s: %s", c.Verdict, c.ID, c.Hint)

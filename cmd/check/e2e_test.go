@@ -383,6 +383,31 @@ func TestTerminalTable(t *testing.T) {
 	}
 }
 
+// TestPipedRowsOnly: piped, stdout has the table's rows only, three
+// tab-separated fields each; the hints and the summary are on stderr (they
+// were printed among the rows, so 'cut -f2' read them as verdicts).
+func TestPipedRowsOnly(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{unknownStatus: 500})
+	r := hookctl(t, nil, append([]string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret}, fast...)...)
+	if r.code != 1 {
+		t.Fatalf("got %s", r.dump())
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) < 5 {
+		t.Fatalf("stdout: %q", r.stdout)
+	}
+	for _, line := range lines {
+		if f := strings.Split(line, "\t"); len(f) != 3 || !slices.Contains([]string{"PASS", "FAIL", "WARN", "SKIP"}, f[1]) {
+			t.Errorf("stdout line is not a row: %q", line)
+		}
+	}
+	for _, want := range []string{"FAIL ignores-unknown-event: ", "hookctl deliveries show", " passed, 1 failed, "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
 // TestMambu: template methods (PUT XML, PATCH text) and Basic auth.
 func TestMambu(t *testing.T) {
 	secret := "hookctl:s3cret-password"

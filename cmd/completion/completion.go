@@ -8,10 +8,41 @@ package completion
 //go:generate go test . -run TestCompletionFiles -update
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
 )
+
+var shells = []string{"bash", "zsh", "fish", "powershell"}
+
+// shellArg names the shells when the argument is missing, extra or one
+// hookctl has no script for ("accepts 1 arg(s), received 0" and `invalid
+// argument "pwsh"` said neither which shells there are nor how to write one).
+func shellArg(c *cobra.Command, args []string) error {
+	want := "want one of bash, zsh, fish, powershell"
+	switch {
+	case len(args) == 0:
+		return cli.Usagef("which shell? %s", want).Hint("hookctl completion bash > /etc/bash_completion.d/hookctl")
+	case len(args) > 1:
+		return cli.Usagef("one shell at a time, got %d: %s", len(args), strings.Join(args, " ")).Hint("%s", want)
+	}
+	if slices.Contains(shells, args[0]) {
+		return nil
+	}
+	err := cli.Usagef("no completion script for shell %q: %s", args[0], want)
+	if strings.EqualFold(args[0], "pwsh") || strings.HasPrefix(strings.ToLower(args[0]), "power") {
+		return err.Hint("did you mean \"powershell\"?")
+	}
+	for _, s := range shells {
+		if strings.EqualFold(args[0], s) {
+			return err.Hint("did you mean %q?", s)
+		}
+	}
+	return err
+}
 
 // NewCmd returns `hookctl completion {bash|zsh|fish|powershell}`.
 func NewCmd(f *cli.Factory) *cobra.Command {
@@ -24,8 +55,8 @@ bash-completion package.`,
 		Example: `  hookctl completion bash > /etc/bash_completion.d/hookctl
   hookctl completion zsh > "${fpath[1]}/_hookctl"
   hookctl completion fish > ~/.config/fish/completions/hookctl.fish`,
-		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
-		Args:      cli.Args(cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs)),
+		ValidArgs: shells,
+		Args:      shellArg,
 		RunE: func(c *cobra.Command, args []string) error {
 			root := c.Root()
 			out := f.IOStreams.Out

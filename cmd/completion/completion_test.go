@@ -59,3 +59,28 @@ func TestCompletionBadShell(t *testing.T) {
 		t.Errorf("exit %d, want 2 (%s)", code, errOut)
 	}
 }
+
+// A missing, extra or unknown shell names the shells there are.
+func TestCompletionShellErrors(t *testing.T) {
+	t.Setenv("HOOKCTL_CONFIG_DIR", t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{"hookctl: error: which shell? want one of bash, zsh, fish, powershell"}},
+		{[]string{"bash", "zsh"}, []string{"one shell at a time, got 2: bash zsh", "hint: want one of bash, zsh, fish, powershell"}},
+		{[]string{"tcsh"}, []string{`no completion script for shell "tcsh": want one of bash, zsh, fish, powershell`}},
+		{[]string{"pwsh"}, []string{`no completion script for shell "pwsh"`, `hint: did you mean "powershell"?`}},
+		{[]string{"Zsh"}, []string{`hint: did you mean "zsh"?`}},
+	} {
+		ios, _, _, errOut := ui.Test()
+		if code := cmd.Run(context.Background(), ios, append([]string{"completion"}, tc.args...)); code != 2 {
+			t.Errorf("completion %v: exit %d, want 2", tc.args, code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errOut.String(), w) {
+				t.Errorf("completion %v: stderr lacks %q:\n%s", tc.args, w, errOut)
+			}
+		}
+	}
+}

@@ -27,8 +27,8 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 		Use:   "list [--provider <provider>] [--search <text>]",
 		Short: "List the event types hookctl can send",
 		Long: `List every event type of the catalog: the built-in samples of Bond, Mono,
-Mambu, a SaaS billing platform and Standard Webhooks, plus your custom
-fixtures (--fixtures, config fixtures_dir, or ./.hookctl/fixtures).
+Mambu, a SaaS billing platform, Standard Webhooks, Stripe and GitHub, plus
+your custom fixtures (--fixtures, config fixtures_dir, or ./.hookctl/fixtures).
 
 Piped, the table is tab-separated without a header; -o json prints an array
 of {type, provider, description, scheme, content_type, method, origin}.`,

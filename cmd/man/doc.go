@@ -7,3 +7,73 @@
 package man
 
 //go:generate go test . -run TestManPages -update
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+	"github.com/spf13/pflag"
+)
+
+// Generate writes one page per command of root into dir. The tree is
+// changed on the way (its texts are escaped for Markdown), so pass a tree
+// built for this and thrown away after.
+//
+// cobra/doc feeds the usage line, the descriptions and the flags' usage
+// through a Markdown renderer (go-md2man), which read our help texts as
+// Markdown: <event-type> and <hex …> were dropped as HTML tags, so the
+// SYNOPSIS of `hookctl trigger` read "hookctl trigger  [flags]", and
+// whsk_ … whpk_ or card.*, * turned into italics with the underscores and
+// asterisks gone. Escaping them makes every page say what --help says.
+func Generate(root *cobra.Command, hdr *doc.GenManHeader, dir string) error {
+	seen := map[*pflag.Flag]bool{} // a persistent flag is shared by every command below it
+	esc := func(f *pflag.Flag) {
+		if !seen[f] {
+			seen[f] = true
+			f.Usage = Escape(f.Usage)
+		}
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.DisableAutoGenTag = true
+		c.InitDefaultHelpFlag()
+		c.InitDefaultVersionFlag() // the root's --version, which cobra adds only when it runs
+		c.Use = Escape(c.Use)
+		c.Short = Escape(c.Short)
+		c.Long = Escape(c.Long)
+		c.LocalFlags().VisitAll(esc)
+		c.PersistentFlags().VisitAll(esc)
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+	return doc.GenManTree(root, hdr, dir)
+}
+
+// Escape makes s read literally in Markdown: the characters Markdown gives
+// a meaning to inside a line are backslash-escaped. Spans in backquotes are
+// kept as they are: pflag takes a `name` in a flag's usage as the name of
+// its value, and md2man shows it in bold, as --help shows it as the name.
+// Brackets stay too: "[flags]" in a usage line is how cobra knows not to
+// add another, and no help text has a Markdown link.
+func Escape(s string) string {
+	var b strings.Builder
+	for i, part := range strings.Split(s, "`") {
+		if i > 0 {
+			b.WriteByte('`')
+		}
+		if i%2 == 1 {
+			b.WriteString(part) // inside backquotes
+			continue
+		}
+		for _, r := range part {
+			if strings.ContainsRune(`\*_<>&`, r) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -380,7 +380,7 @@ without dropping events. --grace 0 drops the old secret at once.`,
 			} else {
 				Done(opts.IO, "New secret for %s; the old one no longer signs", sub.ID)
 			}
-			return Render(opts.IO, sub, true, now(opts.Factory))
+			return RenderRotated(opts.IO, sub, now(opts.Factory))
 		},
 	}
 	c.Flags().DurationVar(&opts.Grace, "grace", subscription.DefaultGrace, "how long the old secret keeps signing (e.g. 24h, 7d; 0 = drop it now)")

@@ -87,7 +87,20 @@ func now(f *cli.Factory) time.Time {
 
 // Render prints one subscription: a JSON object, or a key/value card.
 func Render(ios *ui.IOStreams, sub *store.Subscription, reveal bool, at time.Time) error {
-	v := subscription.NewView(sub, reveal, at)
+	return renderView(ios, subscription.NewView(sub, reveal, at), reveal, at)
+}
+
+// RenderRotated prints a subscription whose secret was just rotated: the
+// new and the previous secret in full (shown once, to be copied), while the
+// credentials in its custom headers stay masked as in list and get — they
+// are not what was rotated, and the output of a rotation is often a CI log.
+func RenderRotated(ios *ui.IOStreams, sub *store.Subscription, at time.Time) error {
+	v := subscription.NewView(sub, true, at)
+	v.Headers = subscription.MaskCredentialHeaders(v.Headers)
+	return renderView(ios, v, true, at)
+}
+
+func renderView(ios *ui.IOStreams, v subscription.View, reveal bool, at time.Time) error {
 	if ios.JSON() {
 		return ui.WriteJSON(ios.Out, v)
 	}

@@ -44,7 +44,8 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 verdict and the app's answer, replay, edit and resend, diff, copy as curl,
 subscriptions and trigger. It also runs the delivery worker for the store
 (like hookctl worker), so what you replay or send from the page goes out.
-It opens the browser on a desktop unless --no-open; Ctrl-C stops.`,
+On a desktop it opens the browser, when run from a terminal and unless
+--no-open or -o json; Ctrl-C stops.`,
 		Example: `  hookctl ui
   hookctl ui --addr 127.0.0.1:5050 --no-open
   hookctl ui --store postgres://localhost/hookctl`,
@@ -94,7 +95,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(ios.Out, url)
 	}
 	fmt.Fprintf(ios.ErrOut, "Inspector at %s (^C to stop)\n", url)
-	if !opts.NoOpen && desktop() {
+	if shouldOpen(opts) {
 		if err := opts.Open(url); err != nil {
 			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot open the browser (%v); open %s yourself\n", err, url)
 		}
@@ -103,6 +104,14 @@ func run(ctx context.Context, opts *Options) error {
 	stopServer()
 	fmt.Fprintln(ios.ErrOut, "Inspector stopped")
 	return nil
+}
+
+// shouldOpen: the browser opens for a person at a terminal on a desktop,
+// never for a script — -o json, or stdout not a terminal (a CI job, a test
+// harness, ui in the background with its output in a file) — nor with
+// --no-open. It opened on every macOS and Windows run, scripts included.
+func shouldOpen(opts *Options) bool {
+	return !opts.NoOpen && !opts.IO.JSON() && opts.IO.IsStdoutTTY() && desktop()
 }
 
 // desktop reports whether a browser can be opened here.

@@ -33,6 +33,13 @@ func HumanDurations(fs *pflag.FlagSet) {
 		f.Value = &humanDuration{inner: f.Value}
 		if d, err := time.ParseDuration(f.DefValue); err == nil {
 			f.DefValue = ui.FormatDuration(d)
+			if d == 0 {
+				// pflag leaves a zero default out of the help, but knows
+				// "0s" as zero only for its own duration type: wrapped, every
+				// zero duration flag said "(default 0s)", after usages that
+				// give the real default ("the provider's timeout").
+				f.DefValue = "0"
+			}
 		}
 	})
 }

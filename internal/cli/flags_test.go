@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -50,5 +53,30 @@ func TestParseMoment(t *testing.T) {
 	var zero Moment
 	if !zero.IsZero() || !zero.Time(now).IsZero() {
 		t.Error("zero moment")
+	}
+}
+
+// HumanDurations prints a default the way people write it and, as pflag
+// does for its own durations, none when it is zero: the wrapped flags said
+// "(default 0s)" after usages naming the real default (check --deadline,
+// verify --tolerance, trigger --wait).
+func TestHumanDurationsDefaults(t *testing.T) {
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.Duration("grace", 24*time.Hour, "how long")
+	var deadline time.Duration
+	fs.DurationVar(&deadline, "deadline", 0, "answer within `duration` (default: the provider's timeout)")
+	HumanDurations(fs)
+	usage := fs.FlagUsages()
+	if !strings.Contains(usage, "(default 24h)") {
+		t.Errorf("no (default 24h):\n%s", usage)
+	}
+	if strings.Contains(usage, "(default 0") {
+		t.Errorf("a zero default is printed:\n%s", usage)
+	}
+	if err := fs.Parse([]string{"--deadline", "2d"}); err != nil {
+		t.Fatal(err)
+	}
+	if deadline != 48*time.Hour {
+		t.Errorf("--deadline 2d = %v", deadline)
 	}
 }
