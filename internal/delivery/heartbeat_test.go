@@ -33,7 +33,11 @@ func TestHeartbeatKeepsSlowDeliveryPostgres(t *testing.T) {
 // lease is not taken over by another engine polling the same store,
 // because its engine's heartbeats keep extending the lease.
 func testHeartbeatKeepsSlowDelivery(t *testing.T, st store.Store) {
-	rcv := &receiver{delay: 1200 * time.Millisecond}
+	// Four leases long. The lease is long enough for a loaded machine (a
+	// heartbeat every lease/4 must not stall for three quarters of it:
+	// with a 300 ms lease, a 225 ms stall under the full suite on two
+	// cores once let the other engine take it over).
+	rcv := &receiver{delay: 3 * time.Second}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
 	ctx := context.Background()
@@ -41,9 +45,10 @@ func testHeartbeatKeepsSlowDelivery(t *testing.T, st store.Store) {
 		[]*store.Delivery{Plan{}.AdHoc(srv.URL, "", "", time.Now())}); err != nil {
 		t.Fatal(err)
 	}
-	const lease = 300 * time.Millisecond
+	const lease = 750 * time.Millisecond
 	a := newEngine(st, "", 1)
 	a.Lease = lease
+	a.Sender.Client = NewHTTPClient(10*time.Second, 1) // the attempt outlasts the default 2 s
 	var lost atomic.Int32
 	var results atomic.Int32
 	a.OnResult = func(r Result) {
