@@ -50,7 +50,8 @@ func standardReceiver(t *testing.T, secret string, verify bool) *httptest.Server
 }
 
 // runAction runs the action's run script as GitHub would: inputs in INPUT_*
-// variables, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT pointing at files.
+// variables (a key "env:NAME" is the step's env NAME instead),
+// GITHUB_STEP_SUMMARY and GITHUB_OUTPUT pointing at files.
 func runAction(t *testing.T, env *crashEnv, inputs map[string]string) (code int, summary, outputs string) {
 	t.Helper()
 	sum := filepath.Join(env.dir, "summary.md")
@@ -61,6 +62,10 @@ func runAction(t *testing.T, env *crashEnv, inputs map[string]string) (code int,
 	cmd := env.cmd("bash", filepath.Join(wd, "action", "run.sh"))
 	cmd.Env = append(cmd.Env, "GITHUB_STEP_SUMMARY="+sum, "GITHUB_OUTPUT="+out, "GITHUB_ACTION_PATH="+wd, "RUNNER_TEMP="+env.dir)
 	for k, v := range inputs {
+		if name, ok := strings.CutPrefix(k, "env:"); ok {
+			cmd.Env = append(cmd.Env, name+"="+v)
+			continue
+		}
 		cmd.Env = append(cmd.Env, "INPUT_"+k+"="+v)
 	}
 	b, err := cmd.CombinedOutput()
@@ -121,6 +126,13 @@ func TestActionCheckSummary(t *testing.T) {
 	code, _, outputs = runAction(t, env, map[string]string{"COMMAND": "check", "URL": bad.URL, "ARGS": args, "FAIL_ON_FAILURE": "false"})
 	if code != 0 || !strings.Contains(outputs, "exit-code=1") {
 		t.Errorf("fail-on-failure false: exit %d, outputs %s", code, outputs)
+	}
+	// The secret from the step's env (HOOKCTL_SECRET), out of the logged
+	// args, as the README shows.
+	code, summary, _ = runAction(t, env, map[string]string{"COMMAND": "check", "URL": good.URL, "ARGS": "--scheme standard --burst 5",
+		"env:HOOKCTL_SECRET": secret})
+	if code != 0 || !strings.Contains(summary, " 0 failed") {
+		t.Errorf("secret from HOOKCTL_SECRET: exit %d\n%s", code, summary)
 	}
 	// Bad usage stays an error.
 	if code, _, _ := runAction(t, env, map[string]string{"COMMAND": "deploy"}); code != 2 {

@@ -61,7 +61,9 @@ SKIP with its evidence; every probe is recorded in the store, so
 'hookctl deliveries show ID' shows the request and the answer behind it.
 
 The scheme and secret come from --subscription (or the one subscription
-whose URL is <url>), else from --scheme/--provider and --secret.
+whose URL is <url>), else from --scheme/--provider and --secret (default
+$HOOKCTL_SECRET, as for sign and verify: it keeps the secret out of the
+command line and CI logs).
 
 Exit status: 0 when no check failed (warnings allowed), 1 when a check
 failed, 2 for bad usage, 3 when the URL cannot be reached.`,
@@ -134,7 +136,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	fl.BoolVar(&opts.List, "list", false, "list every check: id, what is sent, what a correct receiver does")
 	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` whose events are sent: {"+strings.Join(catalog.Providers(), "|")+"}")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` (default: the provider's)")
-	fl.StringVar(&opts.Secret, "secret", "", "the receiver's signing `secret`")
+	fl.StringVar(&opts.Secret, "secret", "", "the receiver's signing `secret` (default $HOOKCTL_SECRET)")
 	fl.StringVar(&opts.SubscriptionID, "subscription", "", "take URL scheme and secret from this subscription `id`")
 	fl.StringVar(&opts.Event, "event", "", "base event `type` of the probes (default: the provider's first)")
 	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
@@ -233,9 +235,13 @@ func run(ctx context.Context, opts *Options) error {
 			cfg.Scheme = catalog.SchemeFor(cfg.Provider)
 		}
 	}
+	if cfg.Secret == "" {
+		// The environment, last: an explicit --secret or a subscription wins.
+		cfg.Secret = strings.TrimSpace(os.Getenv("HOOKCTL_SECRET"))
+	}
 	if cfg.Secret == "" && cfg.Scheme != "mambu" {
 		return cli.Usagef("no secret to sign the probes with (scheme %s)", cfg.Scheme).
-			Hint("pass the receiver's secret: --secret whsec_… (or --subscription ID)")
+			Hint("pass the receiver's secret: --secret whsec_… or $HOOKCTL_SECRET (or --subscription ID)")
 	}
 	if cfg.Secret != "" {
 		if err := signature.ValidateSigningSecret(cfg.Scheme, cfg.Secret); err != nil {

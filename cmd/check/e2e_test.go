@@ -353,6 +353,21 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// The secret may come from $HOOKCTL_SECRET, as for sign and verify (the
+// GitHub Action passes it so, out of the logged command line); --secret
+// wins over it.
+func TestSecretFromEnvironment(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	r := hookctl(t, []string{"HOOKCTL_SECRET=" + bondSecret}, "check", rc.srv.URL, "--provider", "bond", "--only", "accepts-valid", "-o", "json")
+	if r.code != 0 || r.report == nil || len(r.report.Checks) != 1 || r.report.Checks[0].Verdict != check.Pass {
+		t.Fatalf("secret from the environment: %s", r.dump())
+	}
+	r = hookctl(t, []string{"HOOKCTL_SECRET=whsec_wrong"}, "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("--secret did not win over the environment: %s", r.dump())
+	}
+}
+
 func TestList(t *testing.T) {
 	r := hookctl(t, nil, "check", "--list")
 	for _, id := range check.IDs() {
