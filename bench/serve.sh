@@ -107,3 +107,31 @@ bench_list "Svix GET /api/v1/app/{app}/endpoint?limit=50" 200 "$LN" "$U/api/v1/a
 fill 400
 bench_list "Stripe GET /v1/webhook_endpoints?limit=10" 1000 "$((LN / 5))" "$U/v1/webhook_endpoints?limit=10" -H 'Authorization: Bearer sk_test_k'
 bench_list "Svix GET /api/v1/app/{app}/endpoint?limit=50" 1000 "$((LN / 5))" "$U/api/v1/app/bench/endpoint?limit=50" -H 'Authorization: Bearer k'
+
+# Svix messages and Stripe events: filtered and paged in SQL (schema 5/6
+# indexes the Svix application header); they decoded every event in the
+# store per request before. M messages in one application, M/10 Stripe-style
+# events beside them.
+bench_get() { # NAME WHAT REQUESTS hey-args...
+  local name=$1 what=$2 n=$3; shift 3
+  local out=$W/get.out
+  log "$name ($n requests, c=$C, $what)"
+  "$HEY" -n "$n" -c "$C" "$@" > "$out"
+  check "$out"
+  local r; r=$(rate "$out")
+  row "serve req/s: $name, $what" "$r/s (p99 $(p99 "$out"))" "$REF_GET/s (sink)" "$(echo "$r / $REF_GET" | bc -l | xargs printf '%.2fx')" "(reported)" ""
+}
+M=$((N * 4))
+curl -sf -XPOST "$U/_hookctl/reset" >/dev/null
+curl -sf -XPOST -H 'Authorization: Bearer k' -d '{"name":"bench","uid":"bench"}' "$U/api/v1/app" >/dev/null
+echo '{"eventType":"order.created","payload":{"order":"o-1"}}' > "$W/msg.json"
+echo '{"eventType":"order.created","payload":{"order":"o-1"},"eventId":"ord-1"}' > "$W/msg_dup.json"
+echo '{"type":"payment.succeeded","provider":"saas"}' > "$W/trig.json"
+curl -sf -XPOST -H 'Authorization: Bearer sk_test_k' -d @"$W/stripe.form" "$U/v1/webhook_endpoints" >/dev/null # takes the triggered events
+log "filling: $M Svix messages, $((M / 10)) Stripe-style events"
+"$HEY" -n "$M" -c 8 -m POST -T application/json -H 'Authorization: Bearer k' -D "$W/msg.json" "$U/api/v1/app/bench/msg" > "$W/fill.out"; check "$W/fill.out"
+"$HEY" -n "$((M / 10))" -c 8 -m POST -T application/json -D "$W/trig.json" "$U/_hookctl/trigger" > "$W/fill.out"; check "$W/fill.out"
+curl -sf -XPOST -H 'Authorization: Bearer k' -H 'Content-Type: application/json' -d @"$W/msg_dup.json" "$U/api/v1/app/bench/msg" >/dev/null
+bench_get "Svix GET /api/v1/app/{app}/msg?limit=50" "$M messages in the store" "$((LN / 5))" -H 'Authorization: Bearer k' "$U/api/v1/app/bench/msg?limit=50"
+bench_get "Svix POST /api/v1/app/{app}/msg, an eventId already sent" "$M messages in the store" "$((LN / 5))" -m POST -T application/json -H 'Authorization: Bearer k' -D "$W/msg_dup.json" "$U/api/v1/app/bench/msg"
+bench_get "Stripe GET /v1/events?limit=10" "$((M / 10)) Stripe-style among $((M + M / 10)) events" "$((LN / 5))" -H 'Authorization: Bearer sk_test_k' "$U/v1/events?limit=10"

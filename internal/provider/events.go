@@ -14,12 +14,13 @@ import (
 func EventPage(ctx context.Context, st store.Store, f store.EventFilter, n int, keep func(*store.Event) bool) ([]*store.Event, bool, error) {
 	f.NoCounts = true
 	var out []*store.Event
-	batch := 64 // with keep: grows while keep turns rows away
+	// The first read is the page (keep seldom turns a row away); while
+	// keep leaves it short, reads grow from 64 rows to 4,096.
+	batch := 0
 	for {
-		f.Limit = n + 1 - len(out)
+		f.Limit = max(n+1-len(out), batch)
 		if keep != nil {
-			f.Limit = max(f.Limit, batch)
-			batch = min(batch*4, 4096)
+			batch = min(max(batch*4, 64), 4096)
 		}
 		evs, err := st.ListEvents(ctx, f)
 		if err != nil {
