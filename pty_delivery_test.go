@@ -3,13 +3,20 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
 )
 
 // receiverFailingEvery answers 500 to every nth request (0: never), 200
@@ -132,5 +139,66 @@ func TestPTYBulkReplayShowsFailures(t *testing.T) {
 	}
 	if !strings.Contains(r.out, "replaying [") || !strings.Contains(r.out, "5/5") {
 		t.Errorf("no progress line:\n%s", r.out)
+	}
+}
+
+// Ctrl-C at bulk replay's question ends the run (exit 130, nothing
+// replayed). replay read the answer with a blocking read of its own that
+// the interrupt could not stop: it hung until Enter was pressed.
+func TestPTYReplayPromptCtrlC(t *testing.T) {
+	e := newPTYEnv(t)
+	dead := receiverFailingEvery(t, 0)
+	url := dead.URL + "/h"
+	dead.Close() // connection refused: the delivery fails at once
+	if err := e.command(nil, "trigger", "card.created", "--url", url, "--no-retry").Run(); err == nil {
+		t.Fatal("trigger to a closed port succeeded")
+	}
+
+	c := e.command([]string{"NO_COLOR=1"}, "replay", "--failed")
+	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := f.Read(b)
+			mu.Lock()
+			buf.Write(b[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	output := func() string { mu.Lock(); defer mu.Unlock(); return buf.String() }
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(output(), "[y/N]") {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatalf("no question:\n%s", output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.Write([]byte{3}) // Ctrl-C: the terminal sends SIGINT
+
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	select {
+	case err = <-exited:
+	case <-time.After(30 * time.Second):
+		c.Process.Kill()
+		<-exited
+		t.Fatalf("replay still waits for an answer after Ctrl-C:\n%s", output())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, output())
+	}
+	if out := e.plain("deliveries", "list", "--status", "failed", "-o", "json"); !strings.Contains(out, `"attempt_count": 1`) {
+		t.Errorf("the failed delivery changed after an interrupted question:\n%s", out)
 	}
 }

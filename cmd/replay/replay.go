@@ -2,9 +2,7 @@
 package replay
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/cmd/subscriptions"
 	"github.com/hookctl/hookctl/cmd/trigger"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -214,7 +213,9 @@ func run(ctx context.Context, opts *Options) error {
 		return nil
 	}
 	if bulk && !opts.Yes {
-		ok, err := confirm(ios, fmt.Sprintf("Replay %d %s %s? [y/N] ", total, filter.Status, plural(total, "delivery", "deliveries")))
+		// Ctrl-C or the end of input at the question is an interruption
+		// (exit 130), as at every other prompt; nothing is replayed.
+		ok, err := subscriptions.Confirm(ctx, ios, fmt.Sprintf("Replay %d %s %s?", total, filter.Status, plural(total, "delivery", "deliveries")))
 		if err != nil {
 			return err
 		}
@@ -416,16 +417,6 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	}
 	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
 	return nil
-}
-
-func confirm(ios *ui.IOStreams, question string) (bool, error) {
-	fmt.Fprint(ios.ErrOut, question)
-	line, err := bufio.NewReader(ios.In).ReadString('\n')
-	if err != nil && !errors.Is(err, context.Canceled) && line == "" {
-		return false, nil
-	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
 }
 
 func failedText(n int64) string {
