@@ -202,3 +202,35 @@ func TestPTYReplayPromptCtrlC(t *testing.T) {
 		t.Errorf("the failed delivery changed after an interrupted question:\n%s", out)
 	}
 }
+
+// What a receiver answers is shown by deliveries show with its control
+// characters escaped: a body with ESC sequences (clear the screen, retitle
+// the window, hide text) was written raw to the terminal and obeyed.
+func TestPTYDeliveriesShowEscapesAnswer(t *testing.T) {
+	hostile := "\x1b]0;owned\x07\x1b[2J\x1b[8mhidden\x1b[0m \x9b31m\xff\r\nsecond line"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(hostile))
+	}))
+	t.Cleanup(srv.Close)
+	e := newPTYEnv(t)
+	if err := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry").Run(); err == nil {
+		t.Fatal("trigger to a 500 receiver succeeded")
+	}
+	var ds []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("deliveries", "list", "-o", "json")), &ds); err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries list: %v %v", ds, err)
+	}
+	r := e.pty([]string{"NO_COLOR=1"}, "deliveries", "show", ds[0].ID)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	if strings.ContainsAny(r.out, "\x1b\x07\x9b") {
+		t.Errorf("raw control characters reached the terminal:\n%q", r.out)
+	}
+	if want := `\x1b]0;owned\x07\x1b[2J\x1b[8mhidden\x1b[0m \x9b31m\xff`; !strings.Contains(r.out, want) || !strings.Contains(r.out, "\nsecond line") {
+		t.Errorf("the answer is not shown escaped (%q):\n%q", want, r.out)
+	}
+}
