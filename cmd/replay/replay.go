@@ -194,6 +194,15 @@ func run(ctx context.Context, opts *Options) error {
 			if d.Status == store.DeliverySucceeded && !opts.Force {
 				return cli.Failf("delivery %s already succeeded", d.ID).Hint("replay it anyway with --force")
 			}
+			// A delivery another process holds (a trigger or worker
+			// sending it right now) is not taken from it: the requeue
+			// would send a second copy at the same time and both would
+			// number their attempt alike. A crashed holder's lease
+			// expires within seconds; replay --pending takes over at once.
+			if now := opts.Factory.Now(); d.Status == store.DeliveryPending && d.LeaseOwner != "" && d.LeaseExpiresAt.After(now) {
+				return cli.Failf("delivery %s is being sent by another process (%s) right now", d.ID, d.LeaseOwner).
+					Hint("wait for it (its lease runs until %s), then: hookctl deliveries show %s", d.LeaseExpiresAt.UTC().Format(time.RFC3339), d.ID)
+			}
 			if !seen[d.ID] {
 				seen[d.ID] = true
 				ids = append(ids, d.ID)

@@ -4,9 +4,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -74,5 +78,68 @@ func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
 	}
 	if out := e.plain("deliveries", "list", "--status", "succeeded"); !strings.Contains(out, "\tsucceeded\t1/1\t200\t") {
 		t.Errorf("the attempt in flight is not recorded as succeeded:\n%s", out)
+	}
+}
+
+// replay ID of a delivery a trigger is sending right now is refused: it
+// took the delivery over and sent a second copy at the same time (the
+// receiver got two, both attempts numbered 1 and the count said 2 of 2
+// with 3 attempts listed).
+func TestReplayRefusesADeliveryInFlight(t *testing.T) {
+	got := make(chan struct{}, 4)
+	release := make(chan struct{})
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		got <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	e := newPTYEnv(t)
+	tr := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry", "--timeout", "60s")
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- tr.Wait() }()
+	select {
+	case <-got:
+	case err := <-exited:
+		t.Fatalf("trigger exited before sending: %v", err)
+	case <-time.After(30 * time.Second):
+		tr.Process.Kill()
+		t.Fatal("trigger did not send")
+	}
+	var ds []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("deliveries", "list", "-o", "json")), &ds); err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries list: %v %v", ds, err)
+	}
+	rp := e.command(nil, "replay", ds[0].ID)
+	var stderr bytes.Buffer
+	rp.Stderr = &stderr
+	err := rp.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "is being sent by another process") {
+		t.Errorf("replay of a delivery in flight: %v, want exit 1 and a refusal\n%s", err, stderr.String())
+	}
+	close(release)
+	released = true
+	if err := <-exited; err != nil {
+		t.Fatalf("trigger: %v", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the receiver got %d requests, want 1", n)
+	}
+	if out := e.plain("deliveries", "list"); !strings.Contains(out, "\tsucceeded\t1/1\t200\t") {
+		t.Errorf("want one succeeded attempt:\n%s", out)
 	}
 }
