@@ -143,3 +143,57 @@ func TestReplayRefusesADeliveryInFlight(t *testing.T) {
 		t.Errorf("want one succeeded attempt:\n%s", out)
 	}
 }
+
+// replay --pending takes over what a dead process held, not a delivery a
+// live worker is sending right now: it took that one too and sent a
+// second copy at the same time (the worker's attempt then ended "lease
+// lost").
+func TestReplayPendingLeavesLiveLeases(t *testing.T) {
+	got := make(chan struct{}, 4)
+	release := make(chan struct{})
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		got <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	e := newPTYEnv(t)
+	e.plain("trigger", "card.created", "--url", srv.URL+"/h", "--retry-schedule", "1s", "--wait", "1ms")
+	w := e.command(nil, "worker", "--timeout", "60s")
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- w.Wait() }()
+	defer func() {
+		w.Process.Signal(syscall.SIGINT)
+		<-exited
+	}()
+	select {
+	case <-got:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not deliver")
+	}
+	rp := e.command(nil, "replay", "--pending", "--yes", "--timeout", "60s")
+	var stderr bytes.Buffer
+	rp.Stderr = &stderr
+	if err := rp.Run(); err != nil {
+		t.Fatalf("replay --pending: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "1 delivery left to the trigger or worker sending it right now") {
+		t.Errorf("replay does not say it left the delivery to the worker:\n%s", stderr.String())
+	}
+	close(release)
+	released = true
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the receiver got %d requests, want 1", n)
+	}
+}

@@ -194,12 +194,11 @@ func run(ctx context.Context, opts *Options) error {
 			if d.Status == store.DeliverySucceeded && !opts.Force {
 				return cli.Failf("delivery %s already succeeded", d.ID).Hint("replay it anyway with --force")
 			}
-			// A delivery another process holds (a trigger or worker
+			// A delivery another live process holds (a trigger or worker
 			// sending it right now) is not taken from it: the requeue
 			// would send a second copy at the same time and both would
-			// number their attempt alike. A crashed holder's lease
-			// expires within seconds; replay --pending takes over at once.
-			if now := opts.Factory.Now(); d.Status == store.DeliveryPending && d.LeaseOwner != "" && d.LeaseExpiresAt.After(now) {
+			// number their attempt alike. A dead holder's is taken over.
+			if delivery.LeaseHeld(d, opts.Factory.Now()) {
 				return cli.Failf("delivery %s is being sent by another process (%s) right now", d.ID, d.LeaseOwner).
 					Hint("wait for it (its lease runs until %s), then: hookctl deliveries show %s", d.LeaseExpiresAt.UTC().Format(time.RFC3339), d.ID)
 			}
@@ -265,6 +264,7 @@ func run(ctx context.Context, opts *Options) error {
 		progress.SetTotal(total, true)
 	}
 	start := time.Now()
+	var held int64 // left to the live process holding them
 	produce := func(ctx context.Context, add func(int)) error {
 		requeue := func(batch []string) error {
 			rq.Now = opts.Factory.Now()
@@ -275,7 +275,7 @@ func run(ctx context.Context, opts *Options) error {
 		if !bulk {
 			return requeue(ids)
 		}
-		if _, ok := st.(store.MatchRequeuer); ok {
+		if _, ok := st.(store.MatchRequeuer); ok && filter.Status != store.DeliveryPending {
 			// Select and requeue in one statement per batch.
 			f, left := filter, opts.Limit
 			for {
@@ -298,6 +298,12 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		batch := make([]string, 0, 256)
 		err := delivery.Walk(ctx, st, filter, func(d *store.Delivery) error {
+			// --pending takes over what a dead process held, not what a
+			// live trigger or worker is sending right now.
+			if delivery.LeaseHeld(d, opts.Factory.Now()) {
+				held++
+				return nil
+			}
 			batch = append(batch, d.ID)
 			if len(batch) == cap(batch) {
 				err := requeue(batch)
@@ -344,6 +350,9 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
+	}
+	if held > 0 {
+		fmt.Fprintf(ios.ErrOut, "%d %s left to the trigger or worker sending %s right now\n", held, plural(held, "delivery", "deliveries"), plural(held, "it", "them"))
 	}
 	switch {
 	case out.Cancelled:

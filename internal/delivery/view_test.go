@@ -1,8 +1,15 @@
 package delivery
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // What subscriptions get masks, deliveries show and trigger -o json mask
@@ -31,5 +38,36 @@ func TestMaskHeadersCredentials(t *testing.T) {
 	}
 	if h["X-Api-Key"][0] != "sk_live_abcdefghijklmnop" {
 		t.Error("MaskHeaders changed its input")
+	}
+}
+
+func TestLeaseHeld(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no process check on Windows: every holder counts as alive")
+	}
+	now := time.Now()
+	host, _ := os.Hostname()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	d := func(owner string, until time.Time) *store.Delivery {
+		return &store.Delivery{Status: store.DeliveryPending, LeaseOwner: owner, LeaseExpiresAt: until}
+	}
+	for _, c := range []struct {
+		name string
+		d    *store.Delivery
+		want bool
+	}{
+		{"free", d("", time.Time{}), false},
+		{"this process", d(NewOwner(), now.Add(time.Minute)), true},
+		{"expired", d(NewOwner(), now.Add(-time.Second)), false},
+		{"a process of this host that is gone", d(fmt.Sprintf("%s:%d:abcd", host, dead.Process.Pid), now.Add(time.Minute)), false},
+		{"another host", d(fmt.Sprintf("elsewhere-%s:%d:abcd", host, dead.Process.Pid), now.Add(time.Minute)), true},
+		{"not pending", &store.Delivery{Status: store.DeliveryFailed, LeaseOwner: NewOwner(), LeaseExpiresAt: now.Add(time.Minute)}, false},
+	} {
+		if got := LeaseHeld(c.d, now); got != c.want {
+			t.Errorf("%s: LeaseHeld = %v, want %v", c.name, got, c.want)
+		}
 	}
 }
