@@ -197,3 +197,61 @@ func TestReplayPendingLeavesLiveLeases(t *testing.T) {
 		t.Errorf("the receiver got %d requests, want 1", n)
 	}
 }
+
+// A second Ctrl-C ends a run at once. The first one lets trigger finish
+// the attempts in flight, which can take up to --timeout; the second was
+// ignored, so nothing short of kill -9 stopped a run stuck on a slow
+// receiver. What was in flight stays pending, for a worker.
+func TestTriggerSecondInterruptStopsAtOnce(t *testing.T) {
+	got := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- struct{}{}:
+		default:
+		}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	defer close(release)
+	e := newPTYEnv(t)
+	tr := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry", "--timeout", "120s")
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- tr.Wait() }()
+	select {
+	case <-got:
+	case <-time.After(30 * time.Second):
+		tr.Process.Kill()
+		t.Fatal("trigger did not send")
+	}
+	tr.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-exited:
+		t.Fatalf("trigger exited on the first interrupt, with a request in flight: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// Again (and again, should a loaded machine fold two signals into
+	// one before the first was seen).
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for stopped := false; !stopped; {
+		tr.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+			stopped = true
+		case <-tick.C:
+		case <-deadline:
+			tr.Process.Kill()
+			<-exited
+			t.Fatal("a second interrupt did not stop trigger")
+		}
+	}
+	if out := e.plain("deliveries", "list", "--status", "pending"); !strings.Contains(out, "\tpending\t0/1\t") {
+		t.Errorf("the delivery in flight is not left pending:\n%s", out)
+	}
+}
