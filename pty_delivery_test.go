@@ -3,13 +3,20 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
 )
 
 // receiverFailingEvery answers 500 to every nth request (0: never), 200
@@ -132,5 +139,98 @@ func TestPTYBulkReplayShowsFailures(t *testing.T) {
 	}
 	if !strings.Contains(r.out, "replaying [") || !strings.Contains(r.out, "5/5") {
 		t.Errorf("no progress line:\n%s", r.out)
+	}
+}
+
+// Ctrl-C at bulk replay's question ends the run (exit 130, nothing
+// replayed). replay read the answer with a blocking read of its own that
+// the interrupt could not stop: it hung until Enter was pressed.
+func TestPTYReplayPromptCtrlC(t *testing.T) {
+	e := newPTYEnv(t)
+	dead := receiverFailingEvery(t, 0)
+	url := dead.URL + "/h"
+	dead.Close() // connection refused: the delivery fails at once
+	if err := e.command(nil, "trigger", "card.created", "--url", url, "--no-retry").Run(); err == nil {
+		t.Fatal("trigger to a closed port succeeded")
+	}
+
+	c := e.command([]string{"NO_COLOR=1"}, "replay", "--failed")
+	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := f.Read(b)
+			mu.Lock()
+			buf.Write(b[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	output := func() string { mu.Lock(); defer mu.Unlock(); return buf.String() }
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(output(), "[y/N]") {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatalf("no question:\n%s", output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.Write([]byte{3}) // Ctrl-C: the terminal sends SIGINT
+
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	select {
+	case err = <-exited:
+	case <-time.After(30 * time.Second):
+		c.Process.Kill()
+		<-exited
+		t.Fatalf("replay still waits for an answer after Ctrl-C:\n%s", output())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, output())
+	}
+	if out := e.plain("deliveries", "list", "--status", "failed", "-o", "json"); !strings.Contains(out, `"attempt_count": 1`) {
+		t.Errorf("the failed delivery changed after an interrupted question:\n%s", out)
+	}
+}
+
+// What a receiver answers is shown by deliveries show with its control
+// characters escaped: a body with ESC sequences (clear the screen, retitle
+// the window, hide text) was written raw to the terminal and obeyed.
+func TestPTYDeliveriesShowEscapesAnswer(t *testing.T) {
+	hostile := "\x1b]0;owned\x07\x1b[2J\x1b[8mhidden\x1b[0m \x9b31m\xff\r\nsecond line"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(hostile))
+	}))
+	t.Cleanup(srv.Close)
+	e := newPTYEnv(t)
+	if err := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry").Run(); err == nil {
+		t.Fatal("trigger to a 500 receiver succeeded")
+	}
+	var ds []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("deliveries", "list", "-o", "json")), &ds); err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries list: %v %v", ds, err)
+	}
+	r := e.pty([]string{"NO_COLOR=1"}, "deliveries", "show", ds[0].ID)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	if strings.ContainsAny(r.out, "\x1b\x07\x9b") {
+		t.Errorf("raw control characters reached the terminal:\n%q", r.out)
+	}
+	if want := `\x1b]0;owned\x07\x1b[2J\x1b[8mhidden\x1b[0m \x9b31m\xff`; !strings.Contains(r.out, want) || !strings.Contains(r.out, "\nsecond line") {
+		t.Errorf("the answer is not shown escaped (%q):\n%q", want, r.out)
 	}
 }

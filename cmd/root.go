@@ -48,7 +48,11 @@ var (
 // Main runs hookctl with os.Args and returns the exit code.
 func Main() int {
 	ios := ui.System()
-	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal closed, an SSH session dropped) stops a run as
+	// Ctrl-C does: trigger, replay and worker finish and record the
+	// attempts in flight instead of dying with requests sent but not
+	// logged.
+	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return Run(ctx, ios, os.Args[1:])
 }

@@ -42,6 +42,14 @@ func (c *signalContext) watch() {
 			select {
 			case <-c.ch:
 				c.cancel()
+				// The first signal asks the run to stop cleanly (finish
+				// and record what is in flight, which can take up to
+				// --timeout); a second one ends the process at once, as
+				// the user expects of a second Ctrl-C. What was in
+				// flight stays pending under a lease that expires, for
+				// a worker or replay --pending (as after kill -9).
+				// Commands with their own handling (listen) keep theirs.
+				signal.Stop(c.ch)
 			case <-c.Context.Done():
 			}
 		}()

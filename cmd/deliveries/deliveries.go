@@ -279,7 +279,10 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	now := opts.Factory.Now()
 	kv := func(k, v string) { fmt.Fprintf(w, "%s %s\n", s.Key.Render(fmt.Sprintf("%-13s", k+":")), v) }
 	fmt.Fprintln(w, s.Title.Render("Delivery "+d.ID))
-	kv("Event", fmt.Sprintf("%s [%s] (%s, %s)", s.EventType.Render(ev.Type), ev.ID, ev.Provider, ev.Source))
+	// What a receiver answered and what listen received are printed
+	// with their control characters escaped (ui.Printable): an answer
+	// must not be able to drive the terminal showing it.
+	kv("Event", fmt.Sprintf("%s [%s] (%s, %s)", s.EventType.Render(ui.Printable(ev.Type, false)), ui.Printable(ev.ID, false), ev.Provider, ev.Source))
 	sub := d.SubscriptionID
 	if sub == "" {
 		sub = "(none: ad hoc)"
@@ -307,7 +310,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		kv("Next attempt", ios.FormatTime(d.NextAttemptAt, now))
 	}
 	if d.LastError != "" {
-		kv("Last error", s.Failure.Render(d.LastError))
+		kv("Last error", s.Failure.Render(ui.Printable(d.LastError, false)))
 	}
 	kv("Created", ios.FormatTime(d.CreatedAt, now))
 
@@ -345,7 +348,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			writeHeaders(w, delivery.MaskHeaders(a.RequestHeaders), s)
 		}
 		if a.Error != "" {
-			fmt.Fprintln(w, s.Failure.Render("error: "+a.Error))
+			fmt.Fprintln(w, s.Failure.Render("error: "+ui.Printable(a.Error, false)))
 		}
 		if a.ResponseStatus != 0 {
 			fmt.Fprintln(w, s.Muted.Render("response:"))
@@ -367,13 +370,13 @@ func writeHeaders(w io.Writer, h map[string][]string, s *ui.Styles) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			fmt.Fprintf(w, "%s: %s\n", s.Key.Render(k), v)
+			fmt.Fprintf(w, "%s: %s\n", s.Key.Render(ui.Printable(k, false)), ui.Printable(v, false))
 		}
 	}
 }
 
 func writeBody(w io.Writer, b []byte) {
-	text := string(b)
+	text := ui.Printable(string(b), true)
 	fmt.Fprint(w, text)
 	if !strings.HasSuffix(text, "\n") {
 		fmt.Fprintln(w)

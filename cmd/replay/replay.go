@@ -2,9 +2,7 @@
 package replay
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/cmd/subscriptions"
 	"github.com/hookctl/hookctl/cmd/trigger"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -195,6 +194,14 @@ func run(ctx context.Context, opts *Options) error {
 			if d.Status == store.DeliverySucceeded && !opts.Force {
 				return cli.Failf("delivery %s already succeeded", d.ID).Hint("replay it anyway with --force")
 			}
+			// A delivery another live process holds (a trigger or worker
+			// sending it right now) is not taken from it: the requeue
+			// would send a second copy at the same time and both would
+			// number their attempt alike. A dead holder's is taken over.
+			if delivery.LeaseHeld(d, opts.Factory.Now()) {
+				return cli.Failf("delivery %s is being sent by another process (%s) right now", d.ID, d.LeaseOwner).
+					Hint("wait for it (its lease runs until %s), then: hookctl deliveries show %s", d.LeaseExpiresAt.UTC().Format(time.RFC3339), d.ID)
+			}
 			if !seen[d.ID] {
 				seen[d.ID] = true
 				ids = append(ids, d.ID)
@@ -214,7 +221,9 @@ func run(ctx context.Context, opts *Options) error {
 		return nil
 	}
 	if bulk && !opts.Yes {
-		ok, err := confirm(ios, fmt.Sprintf("Replay %d %s %s? [y/N] ", total, filter.Status, plural(total, "delivery", "deliveries")))
+		// Ctrl-C or the end of input at the question is an interruption
+		// (exit 130), as at every other prompt; nothing is replayed.
+		ok, err := subscriptions.Confirm(ctx, ios, fmt.Sprintf("Replay %d %s %s?", total, filter.Status, plural(total, "delivery", "deliveries")))
 		if err != nil {
 			return err
 		}
@@ -255,6 +264,7 @@ func run(ctx context.Context, opts *Options) error {
 		progress.SetTotal(total, true)
 	}
 	start := time.Now()
+	var held int64 // left to the live process holding them
 	produce := func(ctx context.Context, add func(int)) error {
 		requeue := func(batch []string) error {
 			rq.Now = opts.Factory.Now()
@@ -265,7 +275,7 @@ func run(ctx context.Context, opts *Options) error {
 		if !bulk {
 			return requeue(ids)
 		}
-		if _, ok := st.(store.MatchRequeuer); ok {
+		if _, ok := st.(store.MatchRequeuer); ok && filter.Status != store.DeliveryPending {
 			// Select and requeue in one statement per batch.
 			f, left := filter, opts.Limit
 			for {
@@ -288,6 +298,12 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		batch := make([]string, 0, 256)
 		err := delivery.Walk(ctx, st, filter, func(d *store.Delivery) error {
+			// --pending takes over what a dead process held, not what a
+			// live trigger or worker is sending right now.
+			if delivery.LeaseHeld(d, opts.Factory.Now()) {
+				held++
+				return nil
+			}
 			batch = append(batch, d.ID)
 			if len(batch) == cap(batch) {
 				err := requeue(batch)
@@ -334,6 +350,9 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
+	}
+	if held > 0 {
+		fmt.Fprintf(ios.ErrOut, "%d %s left to the trigger or worker sending %s right now\n", held, plural(held, "delivery", "deliveries"), plural(held, "it", "them"))
 	}
 	switch {
 	case out.Cancelled:
@@ -416,16 +435,6 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	}
 	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
 	return nil
-}
-
-func confirm(ios *ui.IOStreams, question string) (bool, error) {
-	fmt.Fprint(ios.ErrOut, question)
-	line, err := bufio.NewReader(ios.In).ReadString('\n')
-	if err != nil && !errors.Is(err, context.Canceled) && line == "" {
-		return false, nil
-	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
 }
 
 func failedText(n int64) string {

@@ -436,9 +436,11 @@ func run(ctx context.Context, opts *Options) error {
 }
 
 func summaryLine(c delivery.Counts, elapsed time.Duration) string {
+	// The rate of deliveries that reached an end: those still pending
+	// (after Ctrl-C or --wait) were written, not delivered.
 	rate := ""
-	if secs := elapsed.Seconds(); secs > 0 && c.Total >= 100 {
-		rate = fmt.Sprintf(", %.0f/s", float64(c.Total)/secs)
+	if secs, done := elapsed.Seconds(), c.Succeeded+c.Failed; secs > 0 && done >= 100 {
+		rate = fmt.Sprintf(", %.0f/s", float64(done)/secs)
 	}
 	return fmt.Sprintf("%d %s: %s, %s, %s (%s%s)", c.Total, plural(c.Total, "delivery", "deliveries"),
 		ui.Green(fmt.Sprintf("%d succeeded", c.Succeeded)), failed(c.Failed), ui.Yellow(fmt.Sprintf("%d pending", c.Pending)),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -92,5 +93,18 @@ func TestParseHeaders(t *testing.T) {
 	h, err := subscription.ParseHeaders([]string{"x-run: 7", "Authorization: Bearer a:b"})
 	if err != nil || h["X-Run"] != "7" || h["Authorization"] != "Bearer a:b" {
 		t.Errorf("ParseHeaders = %v, %v", h, err)
+	}
+}
+
+// The summary's rate counts deliveries that ended, not those left pending
+// by Ctrl-C or --wait: 552 delivered of 1,281 in 3 s was shown as 424/s.
+func TestSummaryLineRate(t *testing.T) {
+	got := summaryLine(delivery.Counts{Total: 1281, Succeeded: 552, Pending: 729}, 3*time.Second)
+	if !strings.Contains(got, "(3s, 184/s)") {
+		t.Errorf("summary %q, want the rate of the 552 delivered: 184/s", got)
+	}
+	got = summaryLine(delivery.Counts{Total: 300, Succeeded: 250, Failed: 50}, 2*time.Second)
+	if !strings.Contains(got, "(2s, 150/s)") {
+		t.Errorf("summary %q, want 150/s", got)
 	}
 }

@@ -24,8 +24,8 @@ func isTransient(err error) bool {
 }
 
 // Decide applies the retry rules to an attempt: success is 2xx (Bond:
-// 200/201 only); 410 Gone fails the delivery and disables its
-// subscription; Svix's "webhook-delivery: abort-message" stops retries;
+// 200/201 only); 410 Gone fails the delivery and asks to disable the
+// subscription whose endpoint answered it; Svix's "webhook-delivery: abort-message" stops retries;
 // anything else is retried on the delivery's schedule, later when a 429 or
 // 503 carries Retry-After, until the attempts run out.
 func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.Header, now time.Time, jitter func(time.Duration) time.Duration) (u store.DeliveryUpdate, disable bool) {
@@ -47,8 +47,10 @@ func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.
 	}
 	switch {
 	case status == http.StatusGone:
+		// disable asks the caller to disable the subscription whose
+		// callback URL answered (the engine knows whether there is one)
 		u.Status = store.DeliveryFailed
-		u.LastError = "HTTP 410 Gone: endpoint removed, subscription disabled"
+		u.LastError = "HTTP 410 Gone: endpoint removed"
 		return u, true
 	case strings.EqualFold(strings.TrimSpace(respHeader.Get("webhook-delivery")), "abort-message"):
 		u.Status = store.DeliveryFailed

@@ -160,7 +160,7 @@ func TestDecide(t *testing.T) {
 		{"3xx is not followed, retried", d(0, 5), "standard", 302, "", nil, "pending", time.Second, false, "HTTP 302"},
 		{"network error retried", d(0, 5), "standard", 0, "connection refused", nil, "pending", time.Second, false, "connection refused"},
 		{"last attempt fails", d(4, 5), "standard", 500, "", nil, "failed", 0, false, "HTTP 500"},
-		{"410 disables", d(0, 5), "standard", 410, "", nil, "failed", 0, true, "subscription disabled"},
+		{"410 disables", d(0, 5), "standard", 410, "", nil, "failed", 0, true, "HTTP 410 Gone: endpoint removed"},
 		{"svix abort", d(0, 5), "standard", 500, "", hdr("webhook-delivery", "abort-message"), "failed", 0, false, "abort-message"},
 		{"429 Retry-After honoured", d(0, 5), "standard", 429, "", hdr("Retry-After", "3"), "pending", 3 * time.Second, false, "HTTP 429"},
 		{"503 Retry-After capped by the schedule", d(0, 5), "standard", 503, "", hdr("Retry-After", "3600"), "pending", 8 * time.Second, false, ""},

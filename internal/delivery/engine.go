@@ -377,6 +377,13 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 	attempt.Number = d.AttemptCount + 1
 	res.Attempt = attempt
 	u, disable := Decide(d, target.Scheme, attempt, respHeader, e.Now(), e.Jitter)
+	// A 410 disables the subscription only when it came from the
+	// subscription's own endpoint: not from replay --to's URL, nor from
+	// a URL the subscription has moved away from since.
+	disable = disable && sub != nil && target.URL == sub.CallbackURL
+	if disable {
+		u.LastError += ", subscription disabled"
+	}
 	if permanent {
 		u = store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: attempt.Error}
 	}

@@ -2,6 +2,9 @@ package delivery
 
 import (
 	"context"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -125,3 +128,25 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 
 // Heartbeats is the number of lease-extension statements this engine ran.
 func (e *Engine) Heartbeats() int64 { return e.heartbeats.Load() }
+
+// LeaseHeld reports whether another live process holds d right now: it
+// is pending under a lease that has not expired, and its owner is not a
+// process of this host that is gone (owners are host:pid:random, see
+// NewOwner; a process on another host is taken as alive until its lease
+// expires). replay leaves such a delivery to its holder instead of
+// sending a second copy at the same time.
+func LeaseHeld(d *store.Delivery, now time.Time) bool {
+	if d.Status != store.DeliveryPending || d.LeaseOwner == "" || !d.LeaseExpiresAt.After(now) {
+		return false
+	}
+	host, rest, ok := strings.Cut(d.LeaseOwner, ":")
+	if !ok {
+		return true
+	}
+	pidText, _, _ := strings.Cut(rest, ":")
+	pid, err := strconv.Atoi(pidText)
+	if me, _ := os.Hostname(); err != nil || pid <= 0 || host != me {
+		return true
+	}
+	return ProcessAlive(pid)
+}

@@ -56,7 +56,7 @@ func (r *Reporter) Event(ev *store.Event, deliveries int) {
 	if deliveries == 1 {
 		word = "delivery"
 	}
-	line := fmt.Sprintf("%s  --> %s [%s] %d %s (%s)\n", r.stamp(), ui.Cyan(ev.Type), ev.ID, deliveries, word, ev.Provider)
+	line := fmt.Sprintf("%s  --> %s [%s] %d %s (%s)\n", r.stamp(), ui.Cyan(ui.Printable(ev.Type, false)), ui.Printable(ev.ID, false), deliveries, word, ev.Provider)
 	r.write(line)
 }
 
@@ -136,18 +136,18 @@ func AttemptLine(stamp string, res Result) string {
 	case d.Status == store.DeliverySucceeded:
 		b.WriteString(ui.Green("succeeded"))
 	case d.Status == store.DeliveryFailed:
-		b.WriteString(ui.Red("failed: " + d.LastError))
+		b.WriteString(ui.Red("failed: " + ui.Printable(d.LastError, false)))
 	default:
 		in := time.Until(d.NextAttemptAt).Round(10 * time.Millisecond)
 		b.WriteString(ui.Yellow("retry in " + ui.FormatDuration(max(in, 0))))
 		b.WriteString(": ")
-		b.WriteString(ui.Red(d.LastError))
+		b.WriteString(ui.Red(ui.Printable(d.LastError, false)))
 	}
 	if res.Disabled {
 		b.WriteString(ui.Red(" (subscription " + d.SubscriptionID + " disabled)"))
 	}
 	if res.Event != nil {
-		fmt.Fprintf(&b, "  %s [%s]", res.Event.Type, res.Event.ID)
+		fmt.Fprintf(&b, "  %s [%s]", ui.Printable(res.Event.Type, false), ui.Printable(res.Event.ID, false))
 	}
 	return b.String()
 }

@@ -195,11 +195,6 @@ func Jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * f)
 }
 
-// MaxRetryAfter caps how long a receiver's Retry-After can push an attempt
-// back: never more than the schedule's longest delay or this, whichever is
-// larger.
-const MaxRetryAfter = 10 * time.Minute
-
 // ParseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
 // date. ok is false when absent or unreadable.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {

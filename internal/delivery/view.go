@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // DeliveryJSON is the stable JSON shape of a delivery (trigger, replay,
@@ -100,16 +100,18 @@ func AttemptToJSON(a *store.Attempt) AttemptJSON {
 	}
 }
 
-// MaskHeaders hides credentials that schemes send in clear (Mono's
-// mono-webhook-secret, HTTP Basic auth) in what hookctl shows.
+// MaskHeaders hides credentials sent in clear (Mono's mono-webhook-secret,
+// a subscription's Authorization, Proxy-Authorization or X-Api-Key) in
+// what hookctl shows. A credential is what subscriptions get masks
+// (subscription.IsCredentialHeader): one rule, so a header hidden there is
+// not printed in full by deliveries show or trigger -o json.
 func MaskHeaders(h map[string][]string) map[string][]string {
 	if h == nil {
 		return map[string][]string{}
 	}
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
-		lk := strings.ToLower(k)
-		if strings.Contains(lk, "secret") || lk == "authorization" || lk == "cookie" || strings.Contains(lk, "token") {
+		if subscription.IsCredentialHeader(k) {
 			masked := make([]string, len(vs))
 			for i, v := range vs {
 				masked[i] = MaskSecret(v)

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
@@ -268,7 +269,7 @@ func NotRunning(s *store.Subscription) string {
 		short = short[:8]
 	}
 	msg := fmt.Sprintf("hookctl listen on :%s is not running — start it or `hookctl subscriptions disable %s`", port, short)
-	if !processAlive(pid) {
+	if !delivery.ProcessAlive(pid) {
 		return msg
 	}
 	if u, err := url.Parse(s.CallbackURL); err == nil && u.Host != "" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 	"github.com/muesli/termenv"
@@ -153,9 +154,31 @@ func (s *IOStreams) ErrStyles() *Styles {
 	return s.errStyles
 }
 
+func (s *IOStreams) env(k string) string {
+	if s.getenv == nil {
+		return ""
+	}
+	return s.getenv(k)
+}
+
+// StderrWidth returns the width of the terminal on stderr: COLUMNS when
+// set, else what the terminal says (a size query, which writes nothing to
+// it), 0 when unknown.
+func (s *IOStreams) StderrWidth() int {
+	if w := s.TerminalWidth(); w > 0 {
+		return w
+	}
+	if f, ok := s.ErrOut.(*os.File); ok && s.stderrTTY {
+		if w, _, err := term.GetSize(f.Fd()); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
+}
+
 // TerminalWidth returns the width of stdout, or 0 when unknown.
 func (s *IOStreams) TerminalWidth() int {
-	if v := s.getenv("COLUMNS"); v != "" {
+	if v := s.env("COLUMNS"); v != "" {
 		n := 0
 		for _, c := range strings.TrimSpace(v) {
 			if c < '0' || c > '9' {

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Progress is a one-line progress bar on stderr for long work (bulk
@@ -15,6 +18,7 @@ type Progress struct {
 	w       io.Writer
 	enabled bool
 	label   string
+	width   int // of the terminal, 0 when unknown
 
 	mu         sync.Mutex
 	total      int64
@@ -27,9 +31,15 @@ type Progress struct {
 }
 
 // NewProgress returns a progress bar labelled label, drawn on stderr when
-// it is a terminal.
+// it is a terminal that can erase a line (not TERM=dumb, where the erase
+// sequence shows as ^[[K), fitted to its width.
 func (s *IOStreams) NewProgress(label string) *Progress {
-	return &Progress{w: s.ErrOut, enabled: s.IsStderrTTY(), label: label, start: time.Now(), now: time.Now}
+	enabled := s.IsStderrTTY() && s.env("TERM") != "dumb"
+	p := &Progress{w: s.ErrOut, enabled: enabled, label: label, start: time.Now(), now: time.Now}
+	if enabled {
+		p.width = s.StderrWidth()
+	}
+	return p
 }
 
 // SetClock replaces the clock the rate and ETA are computed with (tests).
@@ -99,34 +109,63 @@ func (p *Progress) Finish() {
 
 const barWidth = 30
 
-// Line renders the bar's text (exported for tests).
+// Line renders the bar's text (exported for tests), fitted to the
+// terminal's width when it is known: a line longer than the terminal
+// wraps, and the carriage return that redraws it then returns only to the
+// start of its last row, so every redraw left a row behind (an 80-column
+// terminal filled with progress lines). The bar shrinks first, then the
+// ETA and the rate go, then the bar; the counts stay.
 func (p *Progress) Line() string {
+	line := p.line(barWidth, true, true)
+	if p.width <= 0 {
+		return line
+	}
+	max := p.width - 1 // the cursor stays on the line
+	if over := lipgloss.Width(line) - max; over > 0 && barWidth-over >= 10 {
+		return p.line(barWidth-over, true, true)
+	}
+	for _, c := range []struct {
+		bar       int
+		rate, eta bool
+	}{{10, true, true}, {10, true, false}, {10, false, false}, {0, false, false}} {
+		if line = p.line(c.bar, c.rate, c.eta); lipgloss.Width(line) <= max {
+			return line
+		}
+	}
+	return ansi.Truncate(line, max, "…")
+}
+
+func (p *Progress) line(width int, rate, eta bool) string {
 	done := p.ok + p.failed
-	frac := 0.0
-	if p.total > 0 {
-		frac = min(1, float64(done)/float64(p.total))
-	}
-	n := int(frac * barWidth)
-	bar := strings.Repeat("=", n)
-	if n < barWidth {
-		bar += ">" + strings.Repeat(" ", barWidth-n-1)
-	}
 	total := fmt.Sprint(p.total)
 	if !p.totalFinal {
 		total += "+"
 	}
-	line := fmt.Sprintf("%s [%s] %d/%s  %s %s", p.label, bar, done, total,
+	bar := ""
+	if width > 0 {
+		frac := 0.0
+		if p.total > 0 {
+			frac = min(1, float64(done)/float64(p.total))
+		}
+		n := int(frac * float64(width))
+		bar = strings.Repeat("=", n)
+		if n < width {
+			bar += ">" + strings.Repeat(" ", width-n-1)
+		}
+		bar = " [" + bar + "]"
+	}
+	line := fmt.Sprintf("%s%s %d/%s  %s %s", p.label, bar, done, total,
 		Green(fmt.Sprintf("%d ok", p.ok)), failedText(p.failed))
 	if p.now == nil || p.start.IsZero() {
 		return line
 	}
 	elapsed := p.now().Sub(p.start)
-	if done > 0 && elapsed > 0 {
-		rate := float64(done) / elapsed.Seconds()
-		line += fmt.Sprintf("  %s/s", humanCount(rate))
-		if p.totalFinal && p.total > done {
-			eta := time.Duration(float64(p.total-done) / rate * float64(time.Second))
-			line += "  ETA " + FormatDuration(eta.Round(time.Second))
+	if done > 0 && elapsed > 0 && rate {
+		r := float64(done) / elapsed.Seconds()
+		line += fmt.Sprintf("  %s/s", humanCount(r))
+		if eta && p.totalFinal && p.total > done {
+			d := time.Duration(float64(p.total-done) / r * float64(time.Second))
+			line += "  ETA " + FormatDuration(d.Round(time.Second))
 		}
 	}
 	return line

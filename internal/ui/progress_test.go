@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/lipgloss"
 )
 
 func TestProgress(t *testing.T) {
@@ -68,5 +71,65 @@ func TestFormatDuration(t *testing.T) {
 		if got := FormatDuration(d); got != want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// The line fits the terminal (COLUMNS here): a longer one wraps and each
+// redraw (\r, erase line) left a row behind — a bulk trigger's line was 96
+// columns, so an 80-column terminal filled with progress lines.
+func TestProgressFitsTheTerminal(t *testing.T) {
+	for _, cols := range []int{200, 96, 80, 60, 40, 20, 8} {
+		ios, _, _, errOut := Test()
+		ios.SetTTY(false, false, true)
+		ios.SetGetenv(func(k string) string {
+			if k == "COLUMNS" {
+				return fmt.Sprint(cols)
+			}
+			return ""
+		})
+		ios.DecideColor(false)
+		p := ios.NewProgress("triggering")
+		now := time.Unix(1000, 0)
+		p.SetClock(func() time.Time { return now })
+		p.SetTotal(100000, true)
+		for i := 0; i < 54321; i++ {
+			p.Add(i%1000 != 0)
+		}
+		now = now.Add(3 * time.Second)
+		line := p.Line()
+		if w := lipgloss.Width(line); w > cols-1 {
+			t.Errorf("%d columns: line is %d wide: %q", cols, w, line)
+		}
+		if cols >= 60 && !strings.Contains(line, "54321/100000") {
+			t.Errorf("%d columns: the counts are gone: %q", cols, line)
+		}
+		if cols >= 96 && !strings.Contains(line, "ETA") {
+			t.Errorf("%d columns: room for everything, yet %q", cols, line)
+		}
+		p.Finish()
+		for _, seg := range strings.Split(errOut.String(), "\r\033[K") {
+			if w := lipgloss.Width(strings.TrimSuffix(seg, "\n")); w > cols-1 {
+				t.Errorf("%d columns: drew %d wide: %q", cols, w, seg)
+			}
+		}
+	}
+}
+
+// TERM=dumb cannot erase a line (Emacs' shell showed ^[[K): no bar.
+func TestProgressDumbTerminal(t *testing.T) {
+	ios, _, _, errOut := Test()
+	ios.SetTTY(false, false, true)
+	ios.SetGetenv(func(k string) string {
+		if k == "TERM" {
+			return "dumb"
+		}
+		return ""
+	})
+	p := ios.NewProgress("replaying")
+	p.SetTotal(3, true)
+	p.Add(true)
+	p.Finish()
+	if p.Enabled() || errOut.Len() != 0 {
+		t.Errorf("TERM=dumb: drew %q", errOut.String())
 	}
 }

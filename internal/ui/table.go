@@ -80,6 +80,11 @@ func (t *Table) RenderTo(w io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
+	for _, row := range t.rows {
+		for i := range row {
+			row[i].text = Printable(row[i].text, false)
+		}
+	}
 	widths := make([]int, len(t.headers))
 	for i, h := range t.headers {
 		widths[i] = lipgloss.Width(h)
@@ -126,6 +131,8 @@ func (t *Table) RenderTo(w io.Writer) error {
 	return err
 }
 
+// sanitizeCell keeps a piped cell on its line and in its column, and
+// escapes the control characters a terminal (or a pager) would obey.
 func sanitizeCell(s string) string {
-	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+	return Printable(strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s), false)
 }

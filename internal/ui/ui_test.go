@@ -100,3 +100,47 @@ func TestRelativeTime(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for _, c := range []struct {
+		in        string
+		keepLines bool
+		want      string
+	}{
+		{"plain text, café ✓", false, "plain text, café ✓"},
+		{"a\x1b]0;owned\x07b", true, `a\x1b]0;owned\x07b`},
+		{"\x1b[2J\x1b[Hcleared", true, `\x1b[2J\x1b[Hcleared`},
+		{"line 1\nline 2\tx\r\nline 3", true, "line 1\nline 2\tx\r\nline 3"},
+		{"line 1\nline 2\tx\r\n", false, `line 1\x0aline 2\x09x\x0d\x0a`},
+		{"progress 10%\rdone", true, `progress 10%\x0ddone`},
+		{"csi \u009b31m", true, `csi \u009b31m`},
+		{"bin \xff\xfe\x00\x7f", true, `bin \xff\xfe\x00\x7f`},
+		{"", true, ""},
+	} {
+		if got := Printable(c.in, c.keepLines); got != c.want {
+			t.Errorf("Printable(%q, %v) = %q, want %q", c.in, c.keepLines, got, c.want)
+		}
+	}
+}
+
+// A cell holding control characters (an event type listen took from a
+// received body's "\u001b…") is escaped on a terminal and piped alike; on
+// a terminal it was written raw and obeyed.
+func TestTableEscapesControlCharacters(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		ios, _, out, _ := Test()
+		ios.SetTTY(false, tty, false)
+		tb := NewTable(ios, "TYPE", "ID")
+		tb.AddRow("card\x1b]0;owned\x07.created", "a\x1b[2Jb")
+		if err := tb.Render(); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		if strings.ContainsAny(got, "\x1b\x07") {
+			t.Errorf("tty %v: raw control characters in %q", tty, got)
+		}
+		if !strings.Contains(got, `card\x1b]0;owned\x07.created`) {
+			t.Errorf("tty %v: the escaped text is missing from %q", tty, got)
+		}
+	}
+}

@@ -1,15 +1,15 @@
 //go:build unix
 
-package listen
+package delivery
 
 import (
 	"errors"
 	"syscall"
 )
 
-// processAlive: whether a process with that id exists (a recycled pid
+// ProcessAlive: whether a process with that id exists (a recycled pid
 // counts as alive: the port check then decides).
-func processAlive(pid int) bool {
+func ProcessAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -1,0 +1,73 @@
+package delivery
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// What subscriptions get masks, deliveries show and trigger -o json mask
+// too: Proxy-Authorization and X-Api-Key were printed in full there.
+func TestMaskHeadersCredentials(t *testing.T) {
+	h := map[string][]string{
+		"Authorization":       {"Bearer sk_live_abcdefghijklmnop"},
+		"Proxy-Authorization": {"Basic dXNlcjpwYXNzd29yZA=="},
+		"X-Api-Key":           {"sk_live_abcdefghijklmnop"},
+		"X-Auth-Token":        {"tok_abcdefghijklmnop"},
+		"Mono-Webhook-Secret": {"sk_mono_abcdefghijklmnop"},
+		"Cookie":              {"session=abcdefghijklmnop"},
+		"Idempotency-Key":     {"0b6f5c3e-1c1d-4f4e-9a55-3d1f2c5b7a90"},
+		"Content-Type":        {"application/json"},
+	}
+	got := MaskHeaders(h)
+	for k, vs := range h {
+		masked := got[k][0] != vs[0]
+		want := k != "Idempotency-Key" && k != "Content-Type"
+		if masked != want {
+			t.Errorf("%s: %q → %q (masked %v, want %v)", k, vs[0], got[k][0], masked, want)
+		}
+		if masked && strings.Contains(got[k][0], "abcdefghijklmnop") {
+			t.Errorf("%s: %q still shows the credential", k, got[k][0])
+		}
+	}
+	if h["X-Api-Key"][0] != "sk_live_abcdefghijklmnop" {
+		t.Error("MaskHeaders changed its input")
+	}
+}
+
+func TestLeaseHeld(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no process check on Windows: every holder counts as alive")
+	}
+	now := time.Now()
+	host, _ := os.Hostname()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	d := func(owner string, until time.Time) *store.Delivery {
+		return &store.Delivery{Status: store.DeliveryPending, LeaseOwner: owner, LeaseExpiresAt: until}
+	}
+	for _, c := range []struct {
+		name string
+		d    *store.Delivery
+		want bool
+	}{
+		{"free", d("", time.Time{}), false},
+		{"this process", d(NewOwner(), now.Add(time.Minute)), true},
+		{"expired", d(NewOwner(), now.Add(-time.Second)), false},
+		{"a process of this host that is gone", d(fmt.Sprintf("%s:%d:abcd", host, dead.Process.Pid), now.Add(time.Minute)), false},
+		{"another host", d(fmt.Sprintf("elsewhere-%s:%d:abcd", host, dead.Process.Pid), now.Add(time.Minute)), true},
+		{"not pending", &store.Delivery{Status: store.DeliveryFailed, LeaseOwner: NewOwner(), LeaseExpiresAt: now.Add(time.Minute)}, false},
+	} {
+		if got := LeaseHeld(c.d, now); got != c.want {
+			t.Errorf("%s: LeaseHeld = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -1,5 +1,0 @@
-//go:build !unix
-
-package listen
-
-func processAlive(pid int) bool { return true }

@@ -1,0 +1,257 @@
+//go:build !windows
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// SIGHUP (a closed terminal, a dropped SSH session) stops a worker as
+// Ctrl-C does: the attempt in flight is finished and recorded, the worker
+// exits 0. It killed the worker at once (exit 129): the receiver had the
+// request, the log had no attempt, and the delivery was sent again after
+// the lease expired.
+func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
+	got := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- struct{}{}:
+		default:
+		}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	e := newPTYEnv(t)
+	// Due in 1s, left pending for the worker.
+	e.plain("trigger", "card.created", "--url", srv.URL+"/h", "--retry-schedule", "1s", "--wait", "1ms")
+
+	w := e.command(nil, "worker", "--timeout", "60s")
+	var stderr bytes.Buffer
+	w.Stderr = &stderr
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- w.Wait() }()
+	select {
+	case <-got:
+	case err := <-exited:
+		t.Fatalf("worker exited before delivering: %v\n%s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		w.Process.Kill()
+		t.Fatalf("the worker did not deliver:\n%s", stderr.String())
+	}
+	if err := w.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("worker after SIGHUP: %v, want exit 0\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		w.Process.Kill()
+		t.Fatalf("the worker did not stop after SIGHUP:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "1 succeeded") {
+		t.Errorf("no summary with the finished attempt:\n%s", stderr.String())
+	}
+	if out := e.plain("deliveries", "list", "--status", "succeeded"); !strings.Contains(out, "\tsucceeded\t1/1\t200\t") {
+		t.Errorf("the attempt in flight is not recorded as succeeded:\n%s", out)
+	}
+}
+
+// replay ID of a delivery a trigger is sending right now is refused: it
+// took the delivery over and sent a second copy at the same time (the
+// receiver got two, both attempts numbered 1 and the count said 2 of 2
+// with 3 attempts listed).
+func TestReplayRefusesADeliveryInFlight(t *testing.T) {
+	got := make(chan struct{}, 4)
+	release := make(chan struct{})
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		got <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	e := newPTYEnv(t)
+	tr := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry", "--timeout", "60s")
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- tr.Wait() }()
+	select {
+	case <-got:
+	case err := <-exited:
+		t.Fatalf("trigger exited before sending: %v", err)
+	case <-time.After(30 * time.Second):
+		tr.Process.Kill()
+		t.Fatal("trigger did not send")
+	}
+	var ds []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("deliveries", "list", "-o", "json")), &ds); err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries list: %v %v", ds, err)
+	}
+	rp := e.command(nil, "replay", ds[0].ID)
+	var stderr bytes.Buffer
+	rp.Stderr = &stderr
+	err := rp.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "is being sent by another process") {
+		t.Errorf("replay of a delivery in flight: %v, want exit 1 and a refusal\n%s", err, stderr.String())
+	}
+	close(release)
+	released = true
+	if err := <-exited; err != nil {
+		t.Fatalf("trigger: %v", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the receiver got %d requests, want 1", n)
+	}
+	if out := e.plain("deliveries", "list"); !strings.Contains(out, "\tsucceeded\t1/1\t200\t") {
+		t.Errorf("want one succeeded attempt:\n%s", out)
+	}
+}
+
+// replay --pending takes over what a dead process held, not a delivery a
+// live worker is sending right now: it took that one too and sent a
+// second copy at the same time (the worker's attempt then ended "lease
+// lost").
+func TestReplayPendingLeavesLiveLeases(t *testing.T) {
+	got := make(chan struct{}, 4)
+	release := make(chan struct{})
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		got <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	e := newPTYEnv(t)
+	e.plain("trigger", "card.created", "--url", srv.URL+"/h", "--retry-schedule", "1s", "--wait", "1ms")
+	w := e.command(nil, "worker", "--timeout", "60s")
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- w.Wait() }()
+	defer func() {
+		w.Process.Signal(syscall.SIGINT)
+		<-exited
+	}()
+	select {
+	case <-got:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not deliver")
+	}
+	rp := e.command(nil, "replay", "--pending", "--yes", "--timeout", "60s")
+	var stderr bytes.Buffer
+	rp.Stderr = &stderr
+	if err := rp.Run(); err != nil {
+		t.Fatalf("replay --pending: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "1 delivery left to the trigger or worker sending it right now") {
+		t.Errorf("replay does not say it left the delivery to the worker:\n%s", stderr.String())
+	}
+	close(release)
+	released = true
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the receiver got %d requests, want 1", n)
+	}
+}
+
+// A second Ctrl-C ends a run at once. The first one lets trigger finish
+// the attempts in flight, which can take up to --timeout; the second was
+// ignored, so nothing short of kill -9 stopped a run stuck on a slow
+// receiver. What was in flight stays pending, for a worker.
+func TestTriggerSecondInterruptStopsAtOnce(t *testing.T) {
+	got := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- struct{}{}:
+		default:
+		}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	defer close(release)
+	e := newPTYEnv(t)
+	tr := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry", "--timeout", "120s")
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- tr.Wait() }()
+	select {
+	case <-got:
+	case <-time.After(30 * time.Second):
+		tr.Process.Kill()
+		t.Fatal("trigger did not send")
+	}
+	tr.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-exited:
+		t.Fatalf("trigger exited on the first interrupt, with a request in flight: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// Again (and again, should a loaded machine fold two signals into
+	// one before the first was seen).
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for stopped := false; !stopped; {
+		tr.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+			stopped = true
+		case <-tick.C:
+		case <-deadline:
+			tr.Process.Kill()
+			<-exited
+			t.Fatal("a second interrupt did not stop trigger")
+		}
+	}
+	if out := e.plain("deliveries", "list", "--status", "pending"); !strings.Contains(out, "\tpending\t0/1\t") {
+		t.Errorf("the delivery in flight is not left pending:\n%s", out)
+	}
+}
