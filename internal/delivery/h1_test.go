@@ -116,6 +116,7 @@ func TestH1ServerClosesIdleConnections(t *testing.T) {
 // response, then closes without saying so; records what it read.
 func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
 	var served atomic.Int32
+	closed := make(chan struct{}, 3)
 	addr := newRawServer(t, func(_ *rawServer, c net.Conn, br *bufio.Reader) {
 		req, err := http.ReadRequest(br)
 		if err != nil {
@@ -124,7 +125,8 @@ func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
 		io.Copy(io.Discard, req.Body)
 		served.Add(1)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		time.Sleep(10 * time.Millisecond) // then close: the client's pooled conn goes stale
+		c.Close() // the client's pooled conn goes stale
+		closed <- struct{}{}
 	}).ln.Addr().String()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
 	url := "http://" + addr
@@ -132,7 +134,11 @@ func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
 		if st, rb, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || rb != "ok" || e != "" {
 			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
 		}
-		time.Sleep(30 * time.Millisecond)
+		// The next attempt starts once the server has closed (it slept
+		// 10 ms and the client 30 ms, which a loaded machine reordered:
+		// the client then sent on a connection about to close).
+		<-closed
+		time.Sleep(5 * time.Millisecond) // the FIN reaches the client's socket
 	}
 	if n := served.Load(); n != 3 {
 		t.Errorf("server served %d requests, want 3", n)
