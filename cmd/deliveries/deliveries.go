@@ -326,12 +326,12 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	}
 	fmt.Fprintf(w, "%s %s\n", method, reqURL)
 	if len(atts) > 0 {
-		writeHeaders(w, delivery.MaskHeaders(atts[0].RequestHeaders), s)
+		WriteHeaders(w, delivery.MaskHeaders(atts[0].RequestHeaders), s)
 	} else {
 		fmt.Fprintf(w, "Content-Type: %s\n", ev.ContentType)
 	}
 	fmt.Fprintln(w)
-	writeBody(w, ev.Payload)
+	WriteBody(w, ev.Payload)
 
 	for _, a := range atts {
 		fmt.Fprintln(w)
@@ -345,24 +345,26 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		if a.Number > 1 {
 			// The signature changes per attempt: show what was sent.
 			fmt.Fprintln(w, s.Muted.Render("request headers:"))
-			writeHeaders(w, delivery.MaskHeaders(a.RequestHeaders), s)
+			WriteHeaders(w, delivery.MaskHeaders(a.RequestHeaders), s)
 		}
 		if a.Error != "" {
 			fmt.Fprintln(w, s.Failure.Render("error: "+ui.Printable(a.Error, false)))
 		}
 		if a.ResponseStatus != 0 {
 			fmt.Fprintln(w, s.Muted.Render("response:"))
-			writeHeaders(w, a.ResponseHeaders, s)
+			WriteHeaders(w, a.ResponseHeaders, s)
 			if len(a.ResponseBody) > 0 {
 				fmt.Fprintln(w)
-				writeBody(w, a.ResponseBody)
+				WriteBody(w, a.ResponseBody)
 			}
 		}
 	}
 	return nil
 }
 
-func writeHeaders(w io.Writer, h map[string][]string, s *ui.Styles) {
+// WriteHeaders prints headers sorted by name, one "Name: value" line per
+// value, control characters escaped.
+func WriteHeaders(w io.Writer, h map[string][]string, s *ui.Styles) {
 	keys := make([]string, 0, len(h))
 	for k := range h {
 		keys = append(keys, k)
@@ -375,7 +377,9 @@ func writeHeaders(w io.Writer, h map[string][]string, s *ui.Styles) {
 	}
 }
 
-func writeBody(w io.Writer, b []byte) {
+// WriteBody prints a body with its control characters escaped, ending in
+// a newline.
+func WriteBody(w io.Writer, b []byte) {
 	text := ui.Printable(string(b), true)
 	fmt.Fprint(w, text)
 	if !strings.HasSuffix(text, "\n") {

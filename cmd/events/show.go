@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -15,6 +16,8 @@ import (
 // ShowOptions are the parsed flags of `events show`.
 type ShowOptions struct {
 	IO          *ui.IOStreams
+	Factory     *cli.Factory
+	Ctx         context.Context
 	Type        string
 	Provider    string
 	FixturesDir string
@@ -23,14 +26,19 @@ type ShowOptions struct {
 }
 
 func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
-	opts := &ShowOptions{IO: f.IOStreams, Now: f.Now}
+	opts := &ShowOptions{IO: f.IOStreams, Factory: f, Now: f.Now}
 	var ov catalog.OverrideFlags
 	c := &cobra.Command{
 		Aliases: []string{"get"},
-		Use:     "show <event-type> [--provider <provider>] [--set <path=value>]... [--data @<file>]",
-		Short:   "Print a fresh sample of an event type, as it would be sent",
+		Use:     "show {<event-type>|<event-id>} [--provider <provider>] [--set <path=value>]... [--data @<file>]",
+		Short:   "Print a fresh sample of an event type, or an event sent or received",
 		Long: `Build a fresh sample of an event type (new ids, the current time, in the
 provider's own formats) with any overrides applied, and print it.
+
+Given the id (or a unique prefix) of an event in the store instead — one
+'hookctl events log' lists: sent, received by listen, or a request listen
+rejected (rej_…) — print that event as stored: its verdict, its delivery
+states, the headers it arrived with (credentials masked) and its bytes.
 
 On a terminal the body is indented and coloured. Piped, it is printed as the
 exact bytes hookctl would send, with no trailing newline, so it can be fed
@@ -47,7 +55,8 @@ whole body (@file, @- for stdin). A missing path is created.`,
   hookctl events show bond:transactions --set-string transaction.amount=12.50 --set transaction.state=failed
   hookctl events show payment.failed --set-json 'data.object.metadata={"order":"A-17"}'
   hookctl events show mono.events.account_updated --unset data.account.bvn
-  hookctl events show kyc.verification.success | hookctl sign --scheme bond --secret whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB`,
+  hookctl events show kyc.verification.success | hookctl sign --scheme bond --secret whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB
+  hookctl events show rej_e65181e8     # a request listen rejected, as it arrived`,
 		Args: cobra.ExactArgs(1),
 		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -60,7 +69,10 @@ whole body (@file, @- for stdin). A missing path is created.`,
 			return cat.Completions(toComplete, opts.Provider), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Type = args[0]
+			opts.Type, opts.Ctx = args[0], c.Context()
+			if opts.Ctx == nil {
+				opts.Ctx = context.Background()
+			}
 			if err := checkProvider(opts.Provider); err != nil {
 				return err
 			}
@@ -98,6 +110,14 @@ func runShow(opts *ShowOptions) error {
 		return err
 	}
 	et, note, err := cat.Resolve(opts.Type, opts.Provider)
+	if err != nil && opts.Provider == "" && looksLikeEventID(opts.Type) && opts.Factory != nil {
+		// Not a type: an event of the store's, by id or unique prefix.
+		if shown, serr := showStored(opts); shown || serr != nil {
+			return serr
+		}
+		return cli.Usagef("no event type or stored event %q", opts.Type).
+			Hint("event types: hookctl events list; events sent and received, with their ids: hookctl events log")
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,140 @@
+package events
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/cmd/deliveries"
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// looksLikeEventID tells an event id (evt_…, msg_…, rej_…, a UUID or a
+// hex prefix of one) from a catalog type: types have dots or are plain
+// words (push, ping, transactions), ids have an underscore or are hex.
+func looksLikeEventID(s string) bool {
+	if s == "" || strings.ContainsAny(s, ".: ") {
+		return false
+	}
+	if strings.Contains(s, "_") {
+		return true
+	}
+	return len(s) >= 4 && strings.Trim(strings.ToLower(s), "0123456789abcdef-") == ""
+}
+
+type storedJSON struct {
+	ID          string              `json:"id"`
+	Type        string              `json:"type"`
+	Provider    string              `json:"provider"`
+	Source      string              `json:"source"`
+	CreatedAt   time.Time           `json:"created_at"`
+	Verdict     string              `json:"verdict,omitempty"`
+	ContentType string              `json:"content_type"`
+	Headers     map[string][]string `json:"headers,omitempty"`
+	Payload     json.RawMessage     `json:"payload,omitempty"`
+	Body        *string             `json:"body,omitempty"` // a payload that is not JSON
+	Deliveries  struct {
+		Pending   int `json:"pending"`
+		Succeeded int `json:"succeeded"`
+		Failed    int `json:"failed"`
+	} `json:"deliveries"`
+}
+
+// showStored prints the stored event opts.Type names, if the store has
+// one: shown is false (and err nil) when it has none.
+func showStored(opts *ShowOptions) (shown bool, err error) {
+	if opts.Build.Data != nil || len(opts.Build.Overrides) > 0 {
+		return false, nil // overrides make a sample: the catalog's error stands
+	}
+	st, err := opts.Factory.Store(opts.Ctx)
+	if err != nil {
+		return false, err
+	}
+	e, err := st.GetEvent(opts.Ctx, opts.Type)
+	var amb *store.AmbiguousError
+	if errors.As(err, &amb) {
+		return true, cli.WithCode(cli.ExitUsage, err)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	counts, err := st.CountDeliveries(opts.Ctx, store.DeliveryFilter{EventID: e.ID})
+	if err != nil {
+		return true, err
+	}
+	ios := opts.IO
+	headers := delivery.MaskHeaders(e.Headers)
+	if ios.JSON() {
+		j := storedJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt,
+			Verdict: e.Verdict, ContentType: e.ContentType, Headers: headers}
+		if json.Valid(e.Payload) && len(e.Payload) > 0 {
+			j.Payload = e.Payload
+		} else {
+			b := string(e.Payload)
+			j.Body = &b
+		}
+		j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = int(counts[store.DeliveryPending]),
+			int(counts[store.DeliverySucceeded]), int(counts[store.DeliveryFailed])
+		return true, ui.WriteJSON(ios.Out, j)
+	}
+	s := ios.Styles()
+	w := ios.Out
+	kv := func(k, v string) { fmt.Fprintf(w, "%s %s\n", s.Key.Render(fmt.Sprintf("%-11s", k+":")), v) }
+	fmt.Fprintln(w, s.Title.Render("Event "+ui.Printable(e.ID, false)))
+	typ := e.Type
+	if typ == "" {
+		typ = "(unknown type)"
+	}
+	kv("Type", fmt.Sprintf("%s (%s)", s.EventType.Render(ui.Printable(typ, false)), e.Provider))
+	kv("Source", e.Source)
+	switch {
+	case strings.HasPrefix(e.Verdict, "invalid"):
+		kv("Signature", s.Failure.Render(ui.Printable(e.Verdict, false)))
+	case e.Verdict != "":
+		kv("Signature", s.Success.Render(e.Verdict))
+	}
+	var parts []string
+	for _, st := range []string{store.DeliverySucceeded, store.DeliveryFailed, store.DeliveryPending} {
+		if n := counts[st]; n > 0 {
+			parts = append(parts, s.DeliveryStatus(st).Render(fmt.Sprintf("%d %s", n, st)))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, s.Muted.Render("none"))
+	}
+	kv("Deliveries", strings.Join(parts, ", "))
+	now := opts.Factory.Now()
+	kv("Created", ios.FormatTime(e.CreatedAt, now))
+	if total := counts[store.DeliveryPending] + counts[store.DeliverySucceeded] + counts[store.DeliveryFailed]; total > 0 {
+		ds, err := st.ListDeliveries(opts.Ctx, store.DeliveryFilter{EventID: e.ID, Limit: 10})
+		if err != nil {
+			return true, err
+		}
+		fmt.Fprintln(w)
+		for _, d := range ds {
+			fmt.Fprintf(w, "  %s  %s  %s  %s\n", s.ID.Render(d.ID), s.DeliveryStatus(d.Status).Render(fmt.Sprintf("%-9s", d.Status)),
+				d.URL, s.Muted.Render(ios.FormatTime(d.CreatedAt, now)))
+		}
+		if int64(len(ds)) < total {
+			fmt.Fprintln(w, s.Muted.Render(fmt.Sprintf("  … and %d more", total-int64(len(ds)))))
+		}
+		fmt.Fprintln(w, s.Muted.Render("  (hookctl deliveries show ID for one)"))
+	}
+	fmt.Fprintln(w)
+	if len(headers) > 0 {
+		fmt.Fprintln(w, s.Header.Render("Headers"))
+		deliveries.WriteHeaders(w, headers, s)
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, s.Header.Render(fmt.Sprintf("Body (%d bytes, %s)", len(e.Payload), e.ContentType)))
+	deliveries.WriteBody(w, e.Payload)
+	return true, nil
+}
