@@ -282,6 +282,10 @@ func newDeleteCmd(f *cli.Factory, runF func(*DeleteOptions) error) *cobra.Comman
 	c := &cobra.Command{
 		Use:   "delete <id> [--yes]",
 		Short: "Delete a subscription (its delivery history stays)",
+		Long: `Delete a subscription. Its deliveries stay as history, each keeping how
+it was sent (scheme, secret, method, headers), so 'hookctl replay' signs
+them as before; a delivery still pending stops (failed, "subscription
+deleted"): nothing more is sent to the deleted subscription.`,
 		Example: `  hookctl subscriptions delete 4f1c
   hookctl subscriptions delete 4f1c --yes`,
 		Args:              cli.ExactArgs(1),

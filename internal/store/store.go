@@ -19,7 +19,12 @@ type Store interface {
 	GetSubscription(ctx context.Context, idOrPrefix string) (*Subscription, error)
 	ListSubscriptions(ctx context.Context, f SubscriptionFilter) ([]*Subscription, error) // oldest first
 	UpdateSubscription(ctx context.Context, s *Subscription) error                        // by s.ID; sets UpdatedAt
-	DeleteSubscription(ctx context.Context, id string) error                              // deliveries keep their history (subscription_id set NULL)
+	// DeleteSubscription deletes a subscription. Its deliveries stay as
+	// history, unlinked (SubscriptionID ""), each keeping how it was sent
+	// (the scheme, secret, method and headers become the delivery's own,
+	// so a replay is signed as before); a pending one is failed with
+	// LastError "subscription deleted": nothing more is sent to it.
+	DeleteSubscription(ctx context.Context, id string) error
 
 	// Events and the outbox. CreateEvent writes the event and its
 	// deliveries in one transaction (sets IDs, Seq, timestamps). An event

@@ -191,12 +191,34 @@ func (db *DB) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn 
 // DeleteSubscription implements store.Store. Deliveries keep their history
 // (subscription_id becomes NULL).
 func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, orphanDeliveriesSQL, id); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
+		n = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return db.wrap("delete subscription", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return &store.NotFoundError{Kind: "subscription", ID: id}
 	}
 	return nil
 }
+
+// orphanDeliveriesSQL prepares a subscription's deliveries for its
+// deletion (see store.Store.DeleteSubscription): each keeps how it was
+// sent — the scheme ("auto" when the subscription named none), secret,
+// method and headers, its own winning — and a pending one stops.
+const orphanDeliveriesSQL = `UPDATE deliveries d SET
+		scheme = CASE WHEN d.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE d.scheme END,
+		secret = CASE WHEN d.scheme = '' THEN s.secret ELSE d.secret END,
+		method = CASE WHEN d.method = '' THEN s.method ELSE d.method END,
+		headers = CASE WHEN s.headers IS NULL THEN d.headers ELSE s.headers || coalesce(d.headers, '{}'::jsonb) END,
+		last_error = CASE WHEN d.status = 'pending' THEN 'subscription deleted' ELSE d.last_error END,
+		status = CASE WHEN d.status = 'pending' THEN 'failed' ELSE d.status END,
+		updated_at = now()
+	FROM subscriptions s WHERE s.id = $1 AND d.subscription_id = s.id`

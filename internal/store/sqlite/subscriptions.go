@@ -125,6 +125,21 @@ var subSQL = store.SubscriptionSQL{
 // indexes this very expression for the provider id keys.
 func metaExpr(k string) string { return `json_extract(metadata, '$."` + k + `"')` }
 
+// orphanDeliveriesSQL prepares a subscription's deliveries for its
+// deletion (see store.Store.DeleteSubscription): each keeps how it was
+// sent — the scheme ("auto" when the subscription named none), secret,
+// method and headers, its own winning — and a pending one stops.
+const orphanDeliveriesSQL = `UPDATE deliveries SET
+		scheme = CASE WHEN deliveries.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE deliveries.scheme END,
+		secret = CASE WHEN deliveries.scheme = '' THEN s.secret ELSE deliveries.secret END,
+		method = CASE WHEN deliveries.method = '' THEN s.method ELSE deliveries.method END,
+		headers = CASE WHEN s.headers IS NULL THEN deliveries.headers ELSE json_patch(s.headers, coalesce(deliveries.headers, '{}')) END,
+		last_error = CASE WHEN deliveries.status = 'pending' THEN 'subscription deleted' ELSE deliveries.last_error END,
+		status = CASE WHEN deliveries.status = 'pending' THEN 'failed' ELSE deliveries.status END,
+		updated_at = ?1
+	FROM (SELECT scheme, secret, method, headers FROM subscriptions WHERE id = ?2) AS s
+	WHERE deliveries.subscription_id = ?2`
+
 // UpdateSubscription rewrites the subscription s.ID.
 func (s *Store) UpdateSubscription(ctx context.Context, sub *store.Subscription) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error { return writeSubscription(ctx, tx, sub) })
@@ -188,6 +203,9 @@ func (s *Store) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, f
 // history with no subscription.
 func (s *Store) DeleteSubscription(ctx context.Context, id string) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, orphanDeliveriesSQL, tm(time.Now()), id); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = ?`, id)
 		if err != nil {
 			return err

@@ -270,17 +270,50 @@ func testSubscriptionFilter(t *testing.T, s store.Store) {
 	check("cardholder (not card.*)", urls(store.SubscriptionFilter{Event: "cardholder.created"}), c.CallbackURL)
 }
 
+// testDeleteSubscriptionKeepsDeliveries: the deliveries stay, unlinked,
+// each keeping how it was sent (scheme, secret, method, headers; its own
+// headers win), and a pending one stops (failed, "subscription deleted").
+// They lost the subscription's secret: a replay, or a worker retrying a
+// pending one, then sent them unsigned, silently.
 func testDeleteSubscriptionKeepsDeliveries(t *testing.T, s store.Store) {
 	sub := newSub("http://127.0.0.1/a", "*")
+	sub.Scheme, sub.Secret, sub.Method = "stripe", "whsec_sub", "PUT"
+	sub.Headers = map[string]string{"Authorization": "Bearer tok", "X-Env": "sub"}
 	must(t, s.CreateSubscription(ctx, sub))
-	d := newDelivery(sub.CallbackURL)
-	d.SubscriptionID = sub.ID
-	must(t, s.CreateEvent(ctx, newEvent("evt_del1", "card.created"), []*store.Delivery{d}))
-	must(t, s.DeleteSubscription(ctx, sub.ID))
-	got, err := s.GetDelivery(ctx, d.ID)
+	other := newSub("http://127.0.0.1/b", "*")
+	must(t, s.CreateSubscription(ctx, other))
+	done, pending, kept := newDelivery(sub.CallbackURL), newDelivery(sub.CallbackURL), newDelivery(other.CallbackURL)
+	done.SubscriptionID, pending.SubscriptionID, kept.SubscriptionID = sub.ID, sub.ID, other.ID
+	pending.Headers = map[string]string{"X-Env": "delivery"}
+	must(t, s.CreateEvent(ctx, newEvent("evt_del1", "card.created"), []*store.Delivery{done, pending, kept}))
+	claimed, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 10, "")
 	must(t, err)
-	if got.SubscriptionID != "" || got.URL != sub.CallbackURL {
-		t.Errorf("delivery after subscription delete: sub %q url %q", got.SubscriptionID, got.URL)
+	if len(claimed) != 3 {
+		t.Fatalf("claimed %d", len(claimed))
+	}
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: done.ID, Number: 1, StartedAt: base}, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}))
+	must(t, s.DeleteSubscription(ctx, sub.ID))
+	for _, d := range []*store.Delivery{done, pending} {
+		got, err := s.GetDelivery(ctx, d.ID)
+		must(t, err)
+		wantEnv := map[*store.Delivery]string{done: "sub", pending: "delivery"}[d]
+		if got.SubscriptionID != "" || got.URL != sub.CallbackURL || got.Scheme != "stripe" || got.Secret != "whsec_sub" || got.Method != "PUT" ||
+			got.Headers["Authorization"] != "Bearer tok" || got.Headers["X-Env"] != wantEnv {
+			t.Errorf("delivery after subscription delete: %+v", got)
+		}
+	}
+	if got, _ := s.GetDelivery(ctx, done.ID); got.Status != store.DeliverySucceeded || got.LastError != "" {
+		t.Errorf("the succeeded delivery: %s %q", got.Status, got.LastError)
+	}
+	if got, _ := s.GetDelivery(ctx, pending.ID); got.Status != store.DeliveryFailed || got.LastError != "subscription deleted" {
+		t.Errorf("the pending delivery: %s %q", got.Status, got.LastError)
+	}
+	if got, _ := s.GetDelivery(ctx, kept.ID); got.SubscriptionID != other.ID || got.Status != store.DeliveryPending || got.Scheme != "" || got.Secret != "" {
+		t.Errorf("another subscription's delivery: %+v", got)
+	}
+	var nf *store.NotFoundError
+	if err := s.DeleteSubscription(ctx, sub.ID); !errors.As(err, &nf) {
+		t.Errorf("deleting it again: %v", err)
 	}
 }
 
