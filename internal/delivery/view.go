@@ -218,7 +218,10 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 		}
 		put("\n")
 		n++
-		return item(ToJSON(d, eventOf(d.EventID).Type, atts))
+		ev := eventOf(d.EventID)
+		j := ToJSON(d, ev.Type, atts)
+		j.Source = store.DeliverySource(d, ev.Source) // as deliveries list says it
+		return item(j)
 	})
 	if err != nil {
 		return err

@@ -181,7 +181,9 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 	}
 	out := published{Event: toEventJSON(p.Event), Deliveries: []delivery.DeliveryJSON{}}
 	for _, d := range p.Deliveries {
-		out.Deliveries = append(out.Deliveries, delivery.ToJSON(d, p.Event.Type, nil))
+		j := delivery.ToJSON(d, p.Event.Type, nil)
+		j.Source = store.DeliverySource(d, p.Event.Source)
+		out.Deliveries = append(out.Deliveries, j)
 	}
 	provider.WriteJSON(w, http.StatusCreated, out)
 }
