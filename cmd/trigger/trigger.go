@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,7 +162,8 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl := c.Flags()
 	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry `delays`, one duration per attempt (e.g. 0s,5s,5m,30m,2h,1d)")
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
-	fl.Float64Var(&r.TimeScale, "time-scale", 1, "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
+	r.TimeScale = 1
+	fl.Var((*timeScale)(&r.TimeScale), "time-scale", "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
 	fl.BoolVar(&r.NoRetry, "no-retry", false, "send each delivery once")
 	// A schedule or profile in the config file gives way to the other (or
 	// to --no-retry) given on the command line, instead of clashing with it.
@@ -168,6 +171,21 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	_ = fl.SetAnnotation("retry-profile", config.FlagExcludesAnnotation, []string{"retry-schedule", "no-retry"})
 	_ = c.RegisterFlagCompletionFunc("retry-profile", cli.CompleteFixed(delivery.ProfileNames()...))
 }
+
+// timeScale is --time-scale: a factor above 0 (0 was silently taken as 1,
+// real time).
+type timeScale float64
+
+func (t *timeScale) Set(s string) error {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return fmt.Errorf("want a factor above 0 (1 = real time, 1000 = 1000× faster)")
+	}
+	*t = timeScale(v)
+	return nil
+}
+func (t *timeScale) String() string { return strconv.FormatFloat(float64(*t), 'g', -1, 64) }
+func (t *timeScale) Type() string   { return "float" }
 
 // validateSigningSecret checks an ad hoc --secret against the scheme that
 // signs with it: a usage error (exit 2) when it cannot sign. Mambu signs
