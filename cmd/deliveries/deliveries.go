@@ -3,6 +3,7 @@ package deliveries
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
@@ -147,6 +149,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	}
 	if len(ds) == 0 {
 		fmt.Fprintln(ios.ErrOut, "No deliveries match")
+		typoHint(ios, opts.EventPattern)
 		return nil
 	}
 	s := ios.Styles()
@@ -360,6 +363,27 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		}
 	}
 	return nil
+}
+
+// typoHint says, after an empty list, when --event names no catalog type
+// but one close to it ("card.craeted"): not an error, since events of
+// types the catalog lacks (serve's APIs, custom fixtures) are listed too.
+func typoHint(ios *ui.IOStreams, pattern string) {
+	if strings.TrimSpace(pattern) == "" {
+		return
+	}
+	cat, err := catalog.Load(catalog.Options{})
+	if err != nil {
+		return
+	}
+	var ce *catalog.Error
+	if err := cat.ValidatePatterns([]string{pattern}); errors.As(err, &ce) {
+		for _, h := range ce.Hints() {
+			if strings.HasPrefix(h, "did you mean") {
+				fmt.Fprintf(ios.ErrOut, "hookctl: hint: no event type is called %q: %s\n", pattern, h)
+			}
+		}
+	}
 }
 
 // WriteHeaders prints headers sorted by name, one "Name: value" line per
