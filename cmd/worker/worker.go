@@ -4,6 +4,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,19 +84,32 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	var attempts, succeeded, failed, retried atomic.Int64
+	// The summary counts deliveries by where they ended: one that failed
+	// its attempt and then another was "1 failed, 1 to retry". awaiting
+	// holds those whose last attempt here left a retry pending.
+	var awaitMu sync.Mutex
+	awaiting := map[string]bool{}
 	rep := &delivery.Reporter{W: ios.Out}
 	var jsonMu = make(chan struct{}, 1)
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
 		OnResult: func(r delivery.Result) {
 			attempts.Add(1)
-			switch {
-			case r.LeaseLost || r.Err != nil:
-			case r.Delivery.Status == store.DeliverySucceeded:
-				succeeded.Add(1)
-			case r.Delivery.Status == store.DeliveryFailed:
-				failed.Add(1)
-			default:
-				retried.Add(1)
+			if !r.LeaseLost && r.Err == nil {
+				awaitMu.Lock()
+				if awaiting[r.Delivery.ID] {
+					delete(awaiting, r.Delivery.ID)
+					retried.Add(-1)
+				}
+				switch r.Delivery.Status {
+				case store.DeliverySucceeded:
+					succeeded.Add(1)
+				case store.DeliveryFailed:
+					failed.Add(1)
+				default:
+					awaiting[r.Delivery.ID] = true
+					retried.Add(1)
+				}
+				awaitMu.Unlock()
 			}
 			if ios.JSON() {
 				j := attemptJSON{DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
@@ -127,7 +141,7 @@ func run(ctx context.Context, opts *Options) error {
 	if n == 1 {
 		word = "attempt"
 	}
-	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d %s, %d succeeded, %d failed, %d to retry\n",
+	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d %s; deliveries: %d succeeded, %d failed, %d to retry\n",
 		ui.FormatDuration(time.Since(start).Round(time.Second)), n, word, succeeded.Load(), failed.Load(), retried.Load())
 	if err != nil {
 		return cli.Failf("%v", err)
