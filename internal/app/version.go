@@ -16,7 +16,7 @@ func BuildVersion(version, commit string) (string, string) {
 	if version == "" {
 		version = "dev"
 		if ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			version = info.Main.Version
+			version = moduleVersion(info.Main.Version)
 		}
 	}
 	if commit == "" && ok {
@@ -40,4 +40,14 @@ func BuildVersion(version, commit string) (string, string) {
 		commit = "unknown"
 	}
 	return version, commit
+}
+
+// moduleVersion is a module version as releases print theirs: the tag
+// without its "v" (go install …@v1.2.3 printed v1.2.3, the release
+// archive of the same tag 1.2.3).
+func moduleVersion(v string) string {
+	if len(v) > 1 && v[0] == 'v' && v[1] >= '0' && v[1] <= '9' {
+		return v[1:]
+	}
+	return v
 }

@@ -12,4 +12,10 @@ func TestBuildVersion(t *testing.T) {
 	if v, _ := BuildVersion("v9", ""); v != "v9" {
 		t.Errorf("version only: %q", v)
 	}
+	for in, want := range map[string]string{"v1.2.3": "1.2.3", "v0.0.0-20261202110000-abcdef123456": "0.0.0-20261202110000-abcdef123456",
+		"v1.2.3+dirty": "1.2.3+dirty", "vNext": "vNext", "1.2.3": "1.2.3"} {
+		if got := moduleVersion(in); got != want {
+			t.Errorf("moduleVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
