@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/creack/pty"
 )
@@ -232,5 +233,30 @@ func TestPTYDeliveriesShowEscapesAnswer(t *testing.T) {
 	}
 	if want := `\x1b]0;owned\x07\x1b[2J\x1b[8mhidden\x1b[0m \x9b31m\xff`; !strings.Contains(r.out, want) || !strings.Contains(r.out, "\nsecond line") {
 		t.Errorf("the answer is not shown escaped (%q):\n%q", want, r.out)
+	}
+}
+
+// A table on a terminal narrower than its rows cuts the longest cells with
+// an ellipsis (the width asked of the terminal, no COLUMNS): rows wrapped
+// before, two or three screen lines each.
+func TestPTYTableFitsANarrowTerminal(t *testing.T) {
+	e := newPTYEnv(t)
+	long := "http://localhost:3000/webhooks/" + strings.Repeat("segment/", 10) + "end"
+	e.plain("subscribe", "--url", long, "--events", "card.*")
+	e.cols = 100
+	r := e.pty([]string{"NO_COLOR=1"}, "subscriptions", "list")
+	id := strings.TrimSpace(e.plain("subscriptions", "list", "-o", "json"))
+	if r.code != 0 || !strings.Contains(r.out, "http://lo") || !strings.Contains(r.out, "…") {
+		t.Fatalf("exit %d:\n%s", r.code, r.out)
+	}
+	lines := strings.Split(strings.TrimRight(r.out, "\n"), "\n")
+	for _, line := range lines {
+		if w := utf8.RuneCountInString(line); w > 100 {
+			t.Errorf("a line %d wide on a 100-column terminal: %q", w, line)
+		}
+	}
+	// The id column is never cut: ids are copied.
+	if len(lines) != 2 || !strings.Contains(id, strings.Fields(lines[1])[0]) || len(strings.Fields(lines[1])[0]) != 36 {
+		t.Errorf("the subscription's id was cut: %q", lines)
 	}
 }

@@ -69,8 +69,9 @@ func runPTY(t *testing.T, env []string, args ...string) ptyResult {
 
 // ptyEnv is one isolated store and config directory shared by several runs.
 type ptyEnv struct {
-	t   *testing.T
-	dir string
+	t    *testing.T
+	dir  string
+	cols uint16 // the terminal's width (0: 120)
 }
 
 func newPTYEnv(t *testing.T) *ptyEnv { return &ptyEnv{t: t, dir: t.TempDir()} }
@@ -107,7 +108,11 @@ func (e *ptyEnv) pty(env []string, args ...string) ptyResult {
 	t.Helper()
 	c := e.command(env, args...)
 	start := time.Now()
-	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
+	cols := e.cols
+	if cols == 0 {
+		cols = 120
+	}
+	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: cols})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,7 +176,21 @@ func (s *IOStreams) StderrWidth() int {
 	return 0
 }
 
-// TerminalWidth returns the width of stdout, or 0 when unknown.
+// StdoutWidth returns the width of the terminal on stdout: COLUMNS when
+// set, else what the terminal says, 0 when unknown or not a terminal.
+func (s *IOStreams) StdoutWidth() int {
+	if w := s.TerminalWidth(); w > 0 {
+		return w
+	}
+	if f, ok := s.Out.(*os.File); ok && s.stdoutTTY {
+		if w, _, err := term.GetSize(f.Fd()); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
+}
+
+// TerminalWidth returns the COLUMNS width, or 0 when unknown.
 func (s *IOStreams) TerminalWidth() int {
 	if v := s.env("COLUMNS"); v != "" {
 		n := 0

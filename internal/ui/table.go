@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Table prints rows: on a terminal, aligned columns under a styled header;
@@ -99,10 +100,16 @@ func (t *Table) RenderTo(w io.Writer) error {
 			}
 		}
 	}
+	if tw := t.ios.StdoutWidth(); tw > 0 {
+		fitWidths(widths, t.headers, tw)
+	}
 	st := t.ios.Styles()
 	writeRow := func(cells []cell, header bool) {
 		for i, c := range cells {
 			text := c.text
+			if lipgloss.Width(text) > widths[i] {
+				text = ansi.Truncate(text, widths[i], "…")
+			}
 			pad := widths[i] - lipgloss.Width(text)
 			switch {
 			case header:
@@ -129,6 +136,46 @@ func (t *Table) RenderTo(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fitWidths narrows the widest columns until a row fits in width
+// (columns two spaces apart), never below a column's header or 8
+// characters, and never an ID column (ids are copied): on a narrow
+// terminal the rows no longer wrap, the longest cells (URLs, types) are
+// cut with an ellipsis instead. When even that cannot fit, nothing is cut
+// (the rows wrap, with nothing lost).
+func fitWidths(widths []int, headers []string, width int) {
+	floor := func(i int) int {
+		f := 8
+		if i < len(headers) {
+			if headers[i] == "ID" {
+				return widths[i]
+			}
+			f = max(f, lipgloss.Width(headers[i]))
+		}
+		return min(f, widths[i])
+	}
+	total, least := 2*(len(widths)-1), 2*(len(widths)-1)
+	for i, w := range widths {
+		total += w
+		least += floor(i)
+	}
+	if least > width {
+		return
+	}
+	for total > width {
+		widest := -1
+		for i, w := range widths {
+			if w > floor(i) && (widest < 0 || w > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			return // as narrow as it goes: the rows wrap
+		}
+		widths[widest]--
+		total--
+	}
 }
 
 // sanitizeCell keeps a piped cell on its line and in its column, and

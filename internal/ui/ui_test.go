@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/fatih/color"
 )
 
@@ -141,6 +142,38 @@ func TestTableEscapesControlCharacters(t *testing.T) {
 		}
 		if !strings.Contains(got, `card\x1b]0;owned\x07.created`) {
 			t.Errorf("tty %v: the escaped text is missing from %q", tty, got)
+		}
+	}
+}
+
+// On a terminal narrower than the table, the widest cells are cut with an
+// ellipsis so rows stay one line each: they wrapped, every row taking two
+// lines on an 80-column terminal with a long URL.
+func TestTableFitsTheTerminal(t *testing.T) {
+	ios, _, out, _ := Test()
+	ios.SetTTY(true, true, true)
+	ios.DecideColor(true)
+	ios.getenv = func(k string) string {
+		if k == "COLUMNS" {
+			return "40"
+		}
+		return ""
+	}
+	tb := NewTable(ios, "ID", "STATUS", "URL")
+	tb.AddRow("4f1c9a2b", "succeeded", "http://localhost:3000/webhooks/bond/very/long/path")
+	tb.AddRow("77aa", "failed", "http://y")
+	if err := tb.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID        STATUS     URL\n" +
+		"4f1c9a2b  succeeded  http://localhost:3…\n" +
+		"77aa      failed     http://y\n"
+	if out.String() != want {
+		t.Fatalf("narrow table =\n%s\nwant\n%s", out.String(), want)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if w := lipgloss.Width(line); w > 40 {
+			t.Errorf("a line %d wide on a 40-column terminal: %q", w, line)
 		}
 	}
 }
