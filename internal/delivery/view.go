@@ -75,13 +75,13 @@ func ToJSON(d *store.Delivery, eventType string, attempts []*store.Attempt) Deli
 		ID: d.ID, EventID: d.EventID, EventType: eventType, SubscriptionID: d.SubscriptionID, URL: d.URL,
 		Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
 		Schedule: d.Schedule, LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID, Kind: d.Kind, OriginID: d.OriginID,
-		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		CreatedAt: storeTime(d.CreatedAt), UpdatedAt: storeTime(d.UpdatedAt),
 	}
 	if j.Method == "" {
 		j.Method = http.MethodPost
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
-		t := d.NextAttemptAt
+		t := storeTime(d.NextAttemptAt)
 		j.NextAttemptAt = &t
 	}
 	for _, a := range attempts {
@@ -90,10 +90,16 @@ func ToJSON(d *store.Delivery, eventType string, attempts []*store.Attempt) Deli
 	return j
 }
 
+// storeTime is t as the stores keep it (UTC, microseconds): an attempt
+// printed as it happens (worker -o json, trigger's published deliveries)
+// reads the same as when listed from the store later (it printed
+// nanoseconds).
+func storeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
 // AttemptToJSON converts an attempt.
 func AttemptToJSON(a *store.Attempt) AttemptJSON {
 	return AttemptJSON{
-		Number: a.Number, StartedAt: a.StartedAt, DurationMS: float64(a.Duration.Microseconds()) / 1000,
+		Number: a.Number, StartedAt: storeTime(a.StartedAt), DurationMS: float64(a.Duration.Microseconds()) / 1000,
 		Request:  RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: MaskHeaders(a.RequestHeaders)},
 		Response: ResponseJSON{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody)},
 		Error:    a.Error,

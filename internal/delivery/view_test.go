@@ -71,3 +71,18 @@ func TestLeaseHeld(t *testing.T) {
 		}
 	}
 }
+
+// Times print as the stores keep them (UTC, microseconds), live or read
+// back: worker -o json printed an attempt's nanoseconds, deliveries show
+// the same attempt's microseconds.
+func TestJSONTimesAtStorePrecision(t *testing.T) {
+	at := time.Date(2026, 12, 2, 11, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	j := ToJSON(&store.Delivery{ID: "d", CreatedAt: at, UpdatedAt: at, Status: store.DeliveryPending, NextAttemptAt: at},
+		"x", []*store.Attempt{{Number: 1, StartedAt: at}})
+	want := time.Date(2026, 12, 2, 10, 0, 0, 123456000, time.UTC)
+	for name, got := range map[string]time.Time{"created": j.CreatedAt, "updated": j.UpdatedAt, "next": *j.NextAttemptAt, "started": j.Attempts[0].StartedAt} {
+		if !got.Equal(want) || got.Location() != time.UTC || got.Nanosecond() != 123456000 {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+}
