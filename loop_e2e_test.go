@@ -10,11 +10,44 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// holdingReceiver answers each request only once release is called, so a
+// test can act while an attempt is in flight; got receives a value per
+// request (dropped when nobody reads), requests counts them. release is
+// idempotent and runs at the test's end too.
+type holdingReceiver struct {
+	URL      string
+	got      chan struct{}
+	requests atomic.Int64
+	release  func()
+}
+
+func newHoldingReceiver(t *testing.T) *holdingReceiver {
+	t.Helper()
+	h := &holdingReceiver{got: make(chan struct{}, 4)}
+	held := make(chan struct{})
+	var once sync.Once
+	h.release = func() { once.Do(func() { close(held) }) }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.requests.Add(1)
+		select {
+		case h.got <- struct{}{}:
+		default:
+		}
+		<-held
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(h.release) // runs before srv.Close: handlers return first
+	h.URL = srv.URL
+	return h
+}
 
 // SIGHUP (a closed terminal, a dropped SSH session) stops a worker as
 // Ctrl-C does: the attempt in flight is finished and recorded, the worker
@@ -22,24 +55,8 @@ import (
 // request, the log had no attempt, and the delivery was sent again after
 // the lease expired.
 func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
-	got := make(chan struct{}, 1)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case got <- struct{}{}:
-		default:
-		}
-		<-release
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	defer func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-	}()
+	srv := newHoldingReceiver(t)
+	got, release := srv.got, srv.release
 	e := newPTYEnv(t)
 	// Due in 1s, left pending for the worker.
 	e.plain("trigger", "card.created", "--url", srv.URL+"/h", "--retry-schedule", "1s", "--wait", "1ms")
@@ -63,7 +80,7 @@ func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
 	if err := w.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	close(release)
+	release()
 	select {
 	case err := <-exited:
 		if err != nil {
@@ -86,22 +103,8 @@ func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
 // receiver got two, both attempts numbered 1 and the count said 2 of 2
 // with 3 attempts listed).
 func TestReplayRefusesADeliveryInFlight(t *testing.T) {
-	got := make(chan struct{}, 4)
-	release := make(chan struct{})
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		got <- struct{}{}
-		<-release
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	released := false
-	defer func() {
-		if !released {
-			close(release)
-		}
-	}()
+	srv := newHoldingReceiver(t)
+	got, release, requests := srv.got, srv.release, &srv.requests
 	e := newPTYEnv(t)
 	tr := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry", "--timeout", "60s")
 	if err := tr.Start(); err != nil {
@@ -131,8 +134,7 @@ func TestReplayRefusesADeliveryInFlight(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "is being sent by another process") {
 		t.Errorf("replay of a delivery in flight: %v, want exit 1 and a refusal\n%s", err, stderr.String())
 	}
-	close(release)
-	released = true
+	release()
 	if err := <-exited; err != nil {
 		t.Fatalf("trigger: %v", err)
 	}
@@ -149,22 +151,8 @@ func TestReplayRefusesADeliveryInFlight(t *testing.T) {
 // second copy at the same time (the worker's attempt then ended "lease
 // lost").
 func TestReplayPendingLeavesLiveLeases(t *testing.T) {
-	got := make(chan struct{}, 4)
-	release := make(chan struct{})
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		got <- struct{}{}
-		<-release
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	released := false
-	defer func() {
-		if !released {
-			close(release)
-		}
-	}()
+	srv := newHoldingReceiver(t)
+	got, release, requests := srv.got, srv.release, &srv.requests
 	e := newPTYEnv(t)
 	e.plain("trigger", "card.created", "--url", srv.URL+"/h", "--retry-schedule", "1s", "--wait", "1ms")
 	w := e.command(nil, "worker", "--timeout", "60s")
@@ -191,8 +179,7 @@ func TestReplayPendingLeavesLiveLeases(t *testing.T) {
 	if !strings.Contains(stderr.String(), "1 delivery left to the trigger or worker sending it right now") {
 		t.Errorf("replay does not say it left the delivery to the worker:\n%s", stderr.String())
 	}
-	close(release)
-	released = true
+	release()
 	if n := requests.Load(); n != 1 {
 		t.Errorf("the receiver got %d requests, want 1", n)
 	}
@@ -203,18 +190,8 @@ func TestReplayPendingLeavesLiveLeases(t *testing.T) {
 // ignored, so nothing short of kill -9 stopped a run stuck on a slow
 // receiver. What was in flight stays pending, for a worker.
 func TestTriggerSecondInterruptStopsAtOnce(t *testing.T) {
-	got := make(chan struct{}, 1)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case got <- struct{}{}:
-		default:
-		}
-		<-release
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	defer close(release)
+	srv := newHoldingReceiver(t)
+	got := srv.got
 	e := newPTYEnv(t)
 	tr := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry", "--timeout", "120s")
 	if err := tr.Start(); err != nil {
