@@ -28,7 +28,7 @@ func TestSubscriptionMetaPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after planConn's release (a pool closes once its connections are back)
 	for i := 0; i < 2000; i++ {
 		m := map[string]string{"stripe_id": fmt.Sprintf("we_%d", i)}
 		if i%2 == 1 {
@@ -38,14 +38,7 @@ func TestSubscriptionMetaPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `ANALYZE subscriptions; SET enable_seqscan = off; SET enable_incremental_sort = off`); err != nil {
-		t.Fatal(err)
-	}
+	conn := planConn(t, db, "subscriptions")
 	all, err := db.ListSubscriptions(ctx, store.SubscriptionFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +85,7 @@ func TestEventHeaderPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after planConn's release (a pool closes once its connections are back)
 	for i := 0; i < 2000; i++ {
 		e := &store.Event{ID: fmt.Sprintf("evt_%d", i), Type: "order.created", Payload: []byte(`{}`)}
 		if i%2 == 0 {
@@ -103,14 +96,7 @@ func TestEventHeaderPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `ANALYZE events; SET enable_seqscan = off; SET enable_incremental_sort = off`); err != nil {
-		t.Fatal(err)
-	}
+	conn := planConn(t, db, "events")
 	c := &store.EventCursor{CreatedAt: time.Now(), Seq: 1000}
 	app := map[string]string{"X-Hookctl-Svix-App": "app_2"}
 	for _, tc := range []struct {
@@ -154,4 +140,21 @@ func scansIndex(t *testing.T, conn *pgxpool.Conn, name, index, q string, args []
 	if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+index+" ") {
 		t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", name, got, index, q)
 	}
+}
+
+// planConn is a connection for EXPLAIN over table, freshly analysed, with
+// sequential scans and incremental sorts off (see TestSubscriptionMetaPlans);
+// it is released at the end of the test.
+func planConn(t *testing.T, db *DB, table string) *pgxpool.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	if _, err := conn.Exec(ctx, `ANALYZE `+table+`; SET enable_seqscan = off; SET enable_incremental_sort = off`); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
