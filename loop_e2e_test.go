@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // holdingReceiver answers each request only once release is called, so a
@@ -176,7 +179,7 @@ func TestReplayPendingLeavesLiveLeases(t *testing.T) {
 	if err := rp.Run(); err != nil {
 		t.Fatalf("replay --pending: %v\n%s", err, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "1 delivery left to the trigger or worker sending it right now") {
+	if !strings.Contains(stderr.String(), "1 delivery left to the trigger, worker or replay sending it right now") {
 		t.Errorf("replay does not say it left the delivery to the worker:\n%s", stderr.String())
 	}
 	release()
@@ -230,5 +233,93 @@ func TestTriggerSecondInterruptStopsAtOnce(t *testing.T) {
 	}
 	if out := e.plain("deliveries", "list", "--status", "pending"); !strings.Contains(out, "\tpending\t0/1\t") {
 		t.Errorf("the delivery in flight is not left pending:\n%s", out)
+	}
+}
+
+// Two `replay --failed` runs at once (two people on a team store, two CI
+// jobs) send each failed delivery once. Each read the failed deliveries and
+// then requeued them: the later requeue took over deliveries the other run
+// had just leased and was sending, so the receiver got two copies and the
+// first run's results were lost ("lease lost"). The requeue now skips what a
+// live process holds, in its own statement.
+func TestConcurrentReplaysSendEachOnceSQLite(t *testing.T) {
+	testConcurrentReplays(t, newCrashEnv(t))
+}
+
+// TestConcurrentReplaysSendEachOncePostgres is the same on PostgreSQL.
+func TestConcurrentReplaysSendEachOncePostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	c := newCrashEnv(t)
+	for i, kv := range c.env {
+		if strings.HasPrefix(kv, "HOOKCTL_STORE=") {
+			c.env[i] = "HOOKCTL_STORE=" + url
+		}
+	}
+	testConcurrentReplays(t, c)
+}
+
+func testConcurrentReplays(t *testing.T, c *crashEnv) {
+	const n = 300
+	var failing atomic.Bool
+	failing.Store(true)
+	var mu sync.Mutex
+	got := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		key := r.Header.Get("Idempotency-Key") // the event's id
+		if key == "" {
+			t.Errorf("a replay without an Idempotency-Key: %v", r.Header)
+		}
+		mu.Lock()
+		got[key]++
+		mu.Unlock()
+		time.Sleep(2 * time.Millisecond) // both runs overlap
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", srv.URL+"/h", "--no-retry")
+	failing.Store(false)
+
+	var wg sync.WaitGroup
+	outs := make([]bytes.Buffer, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			cmd := c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry")
+			cmd.Stderr = &outs[i]
+			errs[i] = cmd.Run()
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("replay %d: %v\n%s", i, err, outs[i].String())
+
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	twice := 0
+	for _, k := range got {
+		if k > 1 {
+			twice++
+		}
+	}
+	if len(got) != n || twice > 0 {
+		t.Errorf("the receiver got %d of %d events, %d of them more than once\n%s\n%s", len(got), n, twice, outs[0].String(), outs[1].String())
+	}
+	var ds []struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "1000", "-o", "json"), &ds); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Status != "succeeded" {
+			t.Fatalf("a delivery ended %s after both replays", d.Status)
+		}
 	}
 }

@@ -172,6 +172,15 @@ func run(ctx context.Context, opts *Options) error {
 	var ids []string
 	var filter store.DeliveryFilter
 	var total int64
+	// The requeue itself skips what a live process holds (store.Requeue's
+	// Unheld: a worker that claims a delivery after it was read here keeps
+	// it); the leases of holders found dead here are taken over.
+	dead := map[string]bool{}
+	noteDead := func(d *store.Delivery) {
+		if d.Status == store.DeliveryPending && d.LeaseOwner != "" && d.LeaseExpiresAt.After(opts.Factory.Now()) && !dead[d.LeaseOwner] {
+			dead[d.LeaseOwner] = true
+		}
+	}
 	if bulk {
 		if filter, err = opts.filter(ctx, st, now); err != nil {
 			return err
@@ -202,6 +211,7 @@ func run(ctx context.Context, opts *Options) error {
 				return cli.Failf("delivery %s is being sent by another process (%s) right now", d.ID, d.LeaseOwner).
 					Hint("wait for it (its lease runs until %s), then: hookctl deliveries show %s", d.LeaseExpiresAt.UTC().Format(time.RFC3339), d.ID)
 			}
+			noteDead(d)
 			if !seen[d.ID] {
 				seen[d.ID] = true
 				ids = append(ids, d.ID)
@@ -259,7 +269,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
 		RunID: runID, OnResult: onResult})
-	rq := store.Requeue{URL: opts.To, ExtraAttempts: len(sch), Schedule: sch.String(), RunID: runID, Force: opts.Force}
+	rq := store.Requeue{URL: opts.To, ExtraAttempts: len(sch), Schedule: sch.String(), RunID: runID, Force: opts.Force, Unheld: true}
 	if showBar {
 		progress.SetTotal(total, true)
 	}
@@ -268,8 +278,16 @@ func run(ctx context.Context, opts *Options) error {
 	produce := func(ctx context.Context, add func(int)) error {
 		requeue := func(batch []string) error {
 			rq.Now = opts.Factory.Now()
+			rq.DeadOwners = rq.DeadOwners[:0]
+			for o := range dead {
+				rq.DeadOwners = append(rq.DeadOwners, o)
+			}
 			n, err := e.Requeue(ctx, batch, rq)
 			add(n)
+			if err == nil {
+				// Claimed (or finished) by a live process since read.
+				held += int64(len(batch) - n)
+			}
 			return err
 		}
 		if !bulk {
@@ -304,6 +322,7 @@ func run(ctx context.Context, opts *Options) error {
 				held++
 				return nil
 			}
+			noteDead(d)
 			batch = append(batch, d.ID)
 			if len(batch) == cap(batch) {
 				err := requeue(batch)
@@ -352,7 +371,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
 	}
 	if held > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s left to the trigger or worker sending %s right now\n", held, plural(held, "delivery", "deliveries"), plural(held, "it", "them"))
+		fmt.Fprintf(ios.ErrOut, "%d %s left to the trigger, worker or replay sending %s right now\n", held, plural(held, "delivery", "deliveries"), plural(held, "it", "them"))
 	}
 	switch {
 	case out.Cancelled:

@@ -199,11 +199,14 @@ func (d *Dispatcher) Trigger(ctx context.Context, in TriggerInput) (*Published, 
 
 // Replay puts deliveries back in the outbox, due now, with the bytes
 // first sent (the event's stored payload, freshly signed when sent). A
-// running engine picks them up at once.
+// running engine picks them up at once. One that a live process (this
+// server's engine, a worker) is sending right now is left to it and not
+// in the result: requeued, a second copy would go out at the same time.
 func (d *Dispatcher) Replay(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
 	if r.Now.IsZero() {
 		r.Now = d.now()
 	}
+	r.Unheld = true
 	if r.ExtraAttempts == 0 {
 		r.ExtraAttempts = 1
 	}

@@ -130,3 +130,75 @@ func TestTriggerPublishReplay(t *testing.T) {
 		t.Errorf("publish changed the payload: %s", reqs()[2].body)
 	}
 }
+
+// Replay of a delivery the engine is sending right now (serve's Svix
+// resend, Mambu resend, the control API, the inspector's Replay) leaves it
+// to the engine: it was requeued under the engine's feet, a second copy
+// went out at the same time and the two attempts collided.
+func TestReplayLeavesADeliveryInFlight(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var requests sync.WaitGroup
+	var n sync.Mutex
+	count := 0
+	inFlight := make(chan struct{}, 1)
+	hold := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		defer requests.Done()
+		n.Lock()
+		count++
+		n.Unlock()
+		select {
+		case inFlight <- struct{}{}:
+		default:
+		}
+		<-hold
+	}))
+	defer srv.Close()
+	sub := &store.Subscription{CallbackURL: srv.URL, Events: []string{"card.*"}, Status: store.StatusEnabled, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "standard"}
+	if err := st.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(catalog.Options{FixturesDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := delivery.New(st, delivery.Config{Timeout: 20 * time.Second, Concurrency: 2})
+	go eng.Run(ctx, nil)
+	d := &Dispatcher{Store: st, Catalog: cat, Engine: eng, Schedule: delivery.Schedule{0}}
+	p, err := d.Trigger(ctx, TriggerInput{Type: "card.created"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-inFlight:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine did not send")
+	}
+	id := p.Deliveries[0].ID
+	ids, err := d.Replay(ctx, []string{id}, store.Requeue{Force: true})
+	if err != nil || len(ids) != 0 {
+		t.Errorf("replay of a delivery in flight: %v %v, want nothing requeued", ids, err)
+	}
+	time.Sleep(200 * time.Millisecond) // a second copy, if any, goes out now
+	close(hold)
+	waitFor(t, "succeeded status", func() bool {
+		dl, _ := st.GetDelivery(ctx, id)
+		return dl != nil && dl.Status == store.DeliverySucceeded
+	})
+	requests.Wait()
+	n.Lock()
+	defer n.Unlock()
+	if count != 1 {
+		t.Errorf("the receiver got %d requests, want 1", count)
+	}
+	if as, _ := st.ListAttempts(ctx, id); len(as) != 1 {
+		t.Errorf("%d attempts recorded, want 1", len(as))
+	}
+}

@@ -264,6 +264,14 @@ type Requeue struct {
 	// Force allows requeuing succeeded deliveries.
 	Force bool
 	Now   time.Time
+	// Unheld requeues only deliveries no other live process holds: a
+	// pending delivery whose lease runs past Now is skipped (left to its
+	// holder), unless its owner is one of DeadOwners (holders the caller
+	// found dead, whose deliveries are taken over). The check is part of
+	// the requeue's own statement, so a worker that claims a delivery
+	// between the caller's read and the requeue keeps it.
+	Unheld     bool
+	DeadOwners []string
 }
 
 // Info describes a store for `hookctl store info`.

@@ -109,6 +109,14 @@ func (db *DB) ClaimDueEvents(ctx context.Context, owner string, at time.Time, le
 	return ds, evs, nil
 }
 
+// deadOwners is r.DeadOwners as a text[] parameter (never NULL).
+func deadOwners(r store.Requeue) []string {
+	if r.DeadOwners == nil {
+		return []string{}
+	}
+	return r.DeadOwners
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -129,14 +137,23 @@ func sortDue(out []*store.Delivery) {
 
 // requeueSQL requeues the deliveries $1 (unless succeeded, or $10 forces
 // it), leased to $7 until $8 (” and NULL: free), in one statement.
-const requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = $2,
+var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = $2,
 		max_attempts = attempt_count + $3,
 		url = CASE WHEN $4::text <> '' THEN $4 ELSE url END,
 		schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
 		run_id = CASE WHEN $6::text <> '' THEN $6 ELSE run_id END,
 		lease_owner = $7, lease_expires_at = $8, updated_at = $9
-	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded')
+	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", "$2", "$12") + `
 	RETURNING ` + deliveryCols
+
+// unheldSQL is store.Requeue.Unheld's condition on the deliveries row
+// alias (with its dot), given the Unheld, Now and DeadOwners parameters:
+// true unless a live process holds the delivery.
+func unheldSQL(alias, unheld, now, dead string) string {
+	return `(NOT ` + unheld + `::bool OR ` + alias + `status <> 'pending' OR ` + alias + `lease_owner = '' OR ` +
+		alias + `lease_expires_at IS NULL OR ` + alias + `lease_expires_at <= ` + now + ` OR ` +
+		alias + `lease_owner = ANY(` + dead + `::text[]))`
+}
 
 // Requeue implements store.Store: one statement for all of ids (after a
 // check that none is missing, in the same transaction).
@@ -167,7 +184,7 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	if owner != "" {
 		leaseUntil = ts(until)
 	}
-	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force}
+	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r)}
 	from, where := deliveryWhere(f, &args)
 	where += " AND ($9::bool OR d.status <> 'succeeded')"
 	q := `WITH sel AS MATERIALIZED (
@@ -179,7 +196,7 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
 				run_id = CASE WHEN $5::text <> '' THEN $5 ELSE u.run_id END,
 				lease_owner = $6, lease_expires_at = $7, updated_at = $8
-			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded')
+			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded') AND ` + unheldSQL("u.", "$10", "$1", "$11") + `
 			RETURNING ` + prefixCols("u.", deliveryCols) + `
 		)
 		SELECT * FROM upd ORDER BY seq`
@@ -229,15 +246,15 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 		leaseUntil = ts(until)
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force)
+		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r))
 		if err != nil {
 			return err
 		}
 		if out, err = collectDeliveries(rows); err != nil || len(out) == len(ids) {
 			return err
 		}
-		// Fewer than asked (a succeeded one skipped, an ID twice, or a
-		// missing one): a missing ID fails the whole requeue, undone.
+		// Fewer than asked (a succeeded or held one skipped, an ID twice,
+		// or a missing one): a missing ID fails the whole requeue, undone.
 		var missing *string
 		if err := tx.QueryRow(ctx, `SELECT w.id FROM unnest($1::text[]) AS w(id)
 			WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = w.id) LIMIT 1`, ids).Scan(&missing); err != nil && !errors.Is(err, pgx.ErrNoRows) {

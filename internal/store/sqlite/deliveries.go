@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -455,14 +456,17 @@ func (s *Store) RequeueLeased(ctx context.Context, ids []string, r store.Requeue
 const requeueSelectSQL = `SELECT status FROM deliveries WHERE id = ?`
 
 // requeueSQL requeues one delivery unless it succeeded (the second
-// argument forces it).
+// argument forces it) or, with r.Unheld, a live process holds it.
 var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 	max_attempts = attempt_count + ?,
 	url = CASE WHEN ? <> '' THEN ? ELSE url END,
 	schedule = CASE WHEN ? <> '' THEN ? ELSE schedule END,
 	run_id = CASE WHEN ? <> '' THEN ? ELSE run_id END,
 	lease_owner = ?, lease_expires_at = ?, updated_at = ?
-	WHERE id = ? AND (? OR status <> 'succeeded') RETURNING ` + deliveryColsBare
+	WHERE id = ? AND (? OR status <> 'succeeded')
+	AND (NOT ? OR status <> 'pending' OR lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at <= ?
+		OR lease_owner IN (SELECT value FROM json_each(?)))
+	RETURNING ` + deliveryColsBare
 
 // requeue applies r to each delivery in one transaction, leased to owner
 // ("" = free), and calls each with the requeued delivery.
@@ -475,6 +479,14 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 	var untilUS any
 	if owner != "" {
 		untilUS = until.UnixMicro()
+	}
+	dead := "[]"
+	if len(r.DeadOwners) > 0 {
+		b, err := json.Marshal(r.DeadOwners)
+		if err != nil {
+			return err
+		}
+		dead = string(b)
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		cancel := ctx
@@ -489,7 +501,7 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 				return cancel.Err()
 			}
 			d, err := scanDelivery(upd.QueryRowContext(ctx, now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
-				owner, untilUS, updatedAt, id, r.Force))
+				owner, untilUS, updatedAt, id, r.Force, r.Unheld, now.UnixMicro(), dead))
 			if err == nil {
 				each(d)
 				continue
@@ -497,7 +509,7 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
-			// Not requeued: succeeded (skipped), or missing.
+			// Not requeued: succeeded or held (skipped), or missing.
 			sel, err := s.txStmt(ctx, tx, requeueSelectSQL)
 			if err != nil {
 				return err

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseExpiry", testLeaseExpiry},
 		{"RecordAttempt", testRecordAttempt},
 		{"Requeue", testRequeue},
+		{"RequeueUnheld", testRequeueUnheld},
 		{"Info", testInfo},
 		{"OriginKindVerdict", testOriginKindVerdict},
 		{"Reset", testReset},
@@ -1173,6 +1174,80 @@ func testRequeue(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Requeue(ctx, []string{"00000000-0000-4000-8000-00000000cafe"}, store.Requeue{ExtraAttempts: 1}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("requeue unknown: %v", err)
+	}
+}
+
+// Requeue with Unheld leaves a pending delivery a live process holds to
+// it (the check is in the requeue's own statement, so a worker's claim
+// between a replay's read and its requeue keeps the delivery), and takes
+// over one whose lease expired or whose owner the caller found dead. A
+// store.MatchRequeuer's bulk requeue keeps the same rule.
+func testRequeueUnheld(t *testing.T, s store.Store) {
+	ds := []*store.Delivery{newDelivery("http://127.0.0.1/a"), newDelivery("http://127.0.0.1/b"), newDelivery("http://127.0.0.1/c")}
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	now := base.Add(time.Hour)
+	const holder = "host:4242:w"
+	claimed, err := s.ClaimDue(ctx, holder, now, time.Minute, 10, "")
+	must(t, err)
+	if len(claimed) != 3 {
+		t.Fatalf("claimed %d, want 3", len(claimed))
+	}
+	must(t, s.RecordAttempt(ctx, holder, &store.Attempt{DeliveryID: ds[2].ID, Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+
+	r := store.Requeue{ExtraAttempts: 1, Now: now.Add(time.Second), RunID: "replay-u", Unheld: true}
+	got, err := s.Requeue(ctx, []string{ds[0].ID, ds[1].ID, ds[2].ID}, r)
+	must(t, err)
+	if !reflect.DeepEqual(got, []string{ds[2].ID}) {
+		t.Errorf("Unheld requeued %v, want only the failed one (the other two are held)", got)
+	}
+	for _, d := range ds[:2] {
+		g, err := s.GetDelivery(ctx, d.ID)
+		must(t, err)
+		if g.LeaseOwner != holder || g.RunID == "replay-u" {
+			t.Errorf("a held delivery was requeued: %+v", g)
+		}
+	}
+	// The same requeue without Unheld takes it (as before); with its
+	// owner among DeadOwners too.
+	r.DeadOwners = []string{"other:1:x", holder}
+	got, err = s.Requeue(ctx, []string{ds[0].ID}, r)
+	must(t, err)
+	if !reflect.DeepEqual(got, []string{ds[0].ID}) {
+		t.Errorf("a dead owner's delivery: requeued %v, want it taken over", got)
+	}
+	if err := s.RecordAttempt(ctx, holder, &store.Attempt{DeliveryID: ds[0].ID, Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliverySucceeded}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("the dead owner recorded after the take-over: %v, want ErrLeaseLost", err)
+	}
+	// An expired lease is taken over without naming its owner.
+	r.DeadOwners = nil
+	r.Now = now.Add(2 * time.Minute)
+	got, err = s.Requeue(ctx, []string{ds[1].ID}, r)
+	must(t, err)
+	if !reflect.DeepEqual(got, []string{ds[1].ID}) {
+		t.Errorf("an expired lease: requeued %v, want it taken over", got)
+	}
+
+	mr, ok := s.(store.MatchRequeuer)
+	if !ok {
+		return
+	}
+	e := []*store.Delivery{newDelivery("http://127.0.0.1/d"), newDelivery("http://127.0.0.1/e")}
+	must(t, s.CreateEvent(ctx, newEvent("evt_2", "card.created"), e))
+	later := now.Add(time.Hour)
+	claimed, err = s.ClaimDue(ctx, holder, later, time.Minute, 1, "")
+	must(t, err)
+	if len(claimed) != 1 {
+		t.Fatalf("claimed %d, want 1", len(claimed))
+	}
+	heldID := claimed[0].ID
+	r = store.Requeue{ExtraAttempts: 1, Now: later, RunID: "replay-m", Unheld: true}
+	rs, _, _, err := mr.RequeueMatching(ctx, store.DeliveryFilter{EventID: "evt_2"}, 10, r, "", time.Time{})
+	must(t, err)
+	if len(rs) != 1 || rs[0].ID == heldID {
+		t.Errorf("RequeueMatching with Unheld requeued %v, want only the delivery %s does not hold", ids(rs), holder)
+	}
+	if g, _ := s.GetDelivery(ctx, heldID); g.LeaseOwner != holder {
+		t.Errorf("RequeueMatching took a held delivery: %+v", g)
 	}
 }
 
