@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -321,5 +323,82 @@ func testConcurrentReplays(t *testing.T, c *crashEnv) {
 		if d.Status != "succeeded" {
 			t.Fatalf("a delivery ended %s after both replays", d.Status)
 		}
+	}
+}
+
+// Ctrl-C stops a replay of failed deliveries: what it had requeued but not
+// sent is failed again, as before the replay. It was left pending and due
+// now (the summary said "'hookctl worker' finishes them"), so a worker
+// running anywhere on the store sent it all after the Ctrl-C that meant
+// "stop".
+func TestInterruptedReplayLeavesUnsentFailedSQLite(t *testing.T) {
+	testInterruptedReplay(t, newCrashEnv(t))
+}
+
+// TestInterruptedReplayLeavesUnsentFailedPostgres is the same on
+// PostgreSQL.
+func TestInterruptedReplayLeavesUnsentFailedPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	c := newCrashEnv(t)
+	for i, kv := range c.env {
+		if strings.HasPrefix(kv, "HOOKCTL_STORE=") {
+			c.env[i] = "HOOKCTL_STORE=" + url
+		}
+	}
+	testInterruptedReplay(t, c)
+}
+
+func testInterruptedReplay(t *testing.T, c *crashEnv) {
+	const n = 1500
+	var failing atomic.Bool
+	failing.Store(true)
+	var sent atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		sent.Add(1)
+		time.Sleep(20 * time.Millisecond)
+	}))
+	defer srv.Close()
+	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", srv.URL+"/h", "--no-retry")
+	failing.Store(false)
+
+	rp := c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry")
+	var stdout, stderr bytes.Buffer
+	rp.Stdout, rp.Stderr = &stdout, &stderr
+	if err := rp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for sent.Load() < 40 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rp.Process.Signal(syscall.SIGINT)
+	err := rp.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("interrupted replay: %v, want exit 130\n%s", err, stderr.String())
+	}
+	var ds []struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "5000", "-o", "json"), &ds); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, d := range ds {
+		counts[d.Status]++
+	}
+	if counts["pending"] != 0 || counts["succeeded"] != int(sent.Load()) || counts["failed"] != n-int(sent.Load()) || counts["failed"] == 0 {
+		t.Errorf("after Ctrl-C: %v with %d sent, want every unsent delivery failed and none pending\n%s", counts, sent.Load(), stderr.String())
+	}
+	// (Some were never requeued: the replay stopped reading.)
+	if !regexp.MustCompile(`\n\d+ deliveries not sent: they are failed as before`).MatchString("\n" + stderr.String()) {
+		t.Errorf("stderr does not say what was not sent:\n%s", stderr.String())
+	}
+	if !strings.Contains(stdout.String(), fmt.Sprintf("replayed %d deliveries: %d succeeded", sent.Load(), sent.Load())) {
+		t.Errorf("the summary counts what was not sent:\n%s", stdout.String())
 	}
 }

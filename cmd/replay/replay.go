@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -267,8 +268,25 @@ func run(ctx context.Context, opts *Options) error {
 			progress.Add(ok)
 		}
 	}
-	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
-		RunID: runID, OnResult: onResult})
+	// Interrupted, a replay of failed deliveries puts those it requeued
+	// but did not send back as failed: left pending, a worker would send
+	// them after the Ctrl-C that meant "stop".
+	var notSent atomic.Int64
+	var e *delivery.Engine
+	var unsent func(ctx context.Context, ds []*store.Delivery)
+	if ur, ok := st.(store.UnsentReturner); ok && filter.Status == store.DeliveryFailed {
+		unsent = func(ctx context.Context, ds []*store.Delivery) {
+			ids := make([]string, len(ds))
+			for i, d := range ds {
+				ids[i] = d.ID
+			}
+			if got, err := ur.ReturnUnsent(ctx, e.Owner, ids); err == nil {
+				notSent.Add(int64(len(got)))
+			}
+		}
+	}
+	e = delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
+		RunID: runID, OnResult: onResult, Unsent: unsent})
 	rq := store.Requeue{URL: opts.To, ExtraAttempts: len(sch), Schedule: sch.String(), RunID: runID, Force: opts.Force, Unheld: true}
 	if showBar {
 		progress.SetTotal(total, true)
@@ -357,18 +375,24 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	replayed := out.Enqueued - notSent.Load()
 	if ios.JSON() {
-		extra := map[string]any{"replayed": out.Enqueued, "elapsed_ms": time.Since(start).Milliseconds(), "interrupted": out.Cancelled}
+		extra := map[string]any{"replayed": replayed, "elapsed_ms": time.Since(start).Milliseconds(), "interrupted": out.Cancelled,
+			"not_sent": notSent.Load()}
 		if err := delivery.WriteRunJSON(rctx, ios.Out, st, runID, extra); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(ios.Out, "replayed %d %s: %s, %s, %s (%s)\n", out.Enqueued, plural(out.Enqueued, "delivery", "deliveries"),
+		fmt.Fprintf(ios.Out, "replayed %d %s: %s, %s, %s (%s)\n", replayed, plural(replayed, "delivery", "deliveries"),
 			ui.Green(fmt.Sprintf("%d succeeded", counts.Succeeded)), failedText(counts.Failed),
 			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), ui.FormatDuration(time.Since(start)))
 	}
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
+	}
+	if n := notSent.Load(); n > 0 {
+		fmt.Fprintf(ios.ErrOut, "%d %s not sent: %s failed as before; run the replay again to send %s\n", n, plural(n, "delivery", "deliveries"),
+			plural(n, "it is", "they are"), plural(n, "it", "them"))
 	}
 	if held > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s left to the trigger, worker or replay sending %s right now\n", held, plural(held, "delivery", "deliveries"), plural(held, "it", "them"))

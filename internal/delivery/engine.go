@@ -56,6 +56,11 @@ type Engine struct {
 	SchemeFor func(provider string) string
 	// OnResult is called after each attempt, from worker goroutines.
 	OnResult func(Result)
+	// Unsent, when set, takes the deliveries Run was handed but did not
+	// send when it stopped (Ctrl-C, --wait), still leased to the engine,
+	// instead of the default release (free and due now, for a worker):
+	// an interrupted replay puts them back as they were.
+	Unsent func(ctx context.Context, ds []*store.Delivery)
 	// OnClaimError, when set, makes the engine outlive store outages (a
 	// long-running worker): each failed claim is reported with the wait
 	// before the next try, which doubles from Poll up to 30 s. When nil,
@@ -466,6 +471,7 @@ type Config struct {
 	Version     string        // for User-Agent: hookctl/VERSION
 	RunID       string        // claim only this run's deliveries
 	OnResult    func(Result)
+	Unsent      func(ctx context.Context, ds []*store.Delivery) // see Engine.Unsent
 }
 
 // New returns an engine over st sending with a fresh HTTP client.
@@ -486,6 +492,7 @@ func New(st store.Store, c Config) *Engine {
 		Concurrency: c.Concurrency,
 		RunID:       c.RunID,
 		OnResult:    c.OnResult,
+		Unsent:      c.Unsent,
 	}
 }
 

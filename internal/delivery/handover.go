@@ -70,14 +70,23 @@ func (e *Engine) releaseOwned() {
 	if len(jobs) == 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if e.Unsent != nil {
+		ds := make([]*store.Delivery, len(jobs))
+		for i, j := range jobs {
+			e.release(j.d.ID)
+			ds[i] = j.d
+		}
+		e.Unsent(ctx, ds)
+		return
+	}
 	byBudget := map[int][]string{}
 	for _, j := range jobs {
 		e.release(j.d.ID)
 		left := max(j.d.MaxAttempts-j.d.AttemptCount, 1)
 		byBudget[left] = append(byBudget[left], j.d.ID)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	for left, ids := range byBudget {
 		// A failure leaves them leased: they are taken when it ends.
 		e.Store.Requeue(ctx, ids, store.Requeue{ExtraAttempts: left, Now: e.Now()})
@@ -90,6 +99,11 @@ func (e *Engine) releaseOwned() {
 // straight to the workers like Enqueue's.
 func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (int, error) {
 	e.init()
+	ctx, cancel, err := requeueContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
 	lr, ok := e.Store.(store.LeasingRequeuer)
 	if !ok || !e.running.Load() {
 		got, err := e.Store.Requeue(ctx, ids, r)
@@ -102,6 +116,23 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 	}
 	e.handRequeued(ctx, ds)
 	return len(ds), nil
+}
+
+// requeueContext is the context of one requeue statement: ctx's values,
+// not its cancellation. A requeue that Ctrl-C cut short could still be
+// committed by the server (PostgreSQL runs the statement the client
+// stopped waiting for) while the caller saw an error: its deliveries,
+// requeued and leased to this engine, were never handed over nor given
+// back, and a worker sent them once the lease ran out. Started, it runs
+// to its end (bounded), and what it requeued is handed over or, when Run
+// has stopped, released (Engine.Unsent). A ctx already done requeues
+// nothing.
+func requeueContext(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	return c, cancel, nil
 }
 
 // handRequeued hands deliveries requeued leased to this engine to its
@@ -123,6 +154,11 @@ func (e *Engine) handRequeued(ctx context.Context, ds []*store.Delivery) {
 // returns how many it requeued and the store's cursor and more.
 func (e *Engine) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit int, r store.Requeue) (n int, next int64, more bool, err error) {
 	e.init()
+	ctx, cancel, err := requeueContext(ctx)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer cancel()
 	mr := e.Store.(store.MatchRequeuer)
 	if !e.running.Load() {
 		ds, next, more, err := mr.RequeueMatching(ctx, f, limit, r, "", time.Time{})

@@ -206,6 +206,17 @@ type LeaseExtender interface {
 	ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error)
 }
 
+// UnsentReturner is implemented by stores that can put back, as failed,
+// deliveries a replay requeued and never sent (it was interrupted): each
+// of ids still leased to owner and pending becomes failed again, its
+// attempt budget spent (MaxAttempts = AttemptCount), its lease freed and
+// its run ID cleared (it is no longer the replay's), in one statement, so
+// no worker sends it. It returns the IDs it put
+// back.
+type UnsentReturner interface {
+	ReturnUnsent(ctx context.Context, owner string, ids []string) ([]string, error)
+}
+
 // BatchRecorder is implemented by stores that record many attempts in one
 // transaction (group commit): RecordAttempt's semantics for each attempt.
 // errs[i] is attempt i's outcome (nil, ErrLeaseLost or a not-found

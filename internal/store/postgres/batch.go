@@ -311,6 +311,33 @@ func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, unti
 	return out, db.wrap("extend leases", rows.Err())
 }
 
+var _ store.UnsentReturner = (*DB)(nil)
+
+// ReturnUnsent implements store.UnsentReturner: one statement for all of
+// ids.
+func (db *DB) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return []string{}, nil
+	}
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET status = 'failed', max_attempts = attempt_count, run_id = '',
+			lease_owner = '', lease_expires_at = NULL, updated_at = $3
+		WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending'
+		RETURNING id`, owner, ids, now())
+	if err != nil {
+		return nil, db.wrap("return unsent deliveries", err)
+	}
+	defer rows.Close()
+	out := make([]string, 0, len(ids))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.wrap("return unsent deliveries", err)
+		}
+		out = append(out, id)
+	}
+	return out, db.wrap("return unsent deliveries", rows.Err())
+}
+
 var _ store.EventsGetter = (*DB)(nil)
 
 // GetEvents implements store.EventsGetter: one query for all of ids.

@@ -15,7 +15,44 @@ var (
 	_ store.BatchCreator        = (*Store)(nil)
 	_ store.LeasingRequeuer     = (*Store)(nil)
 	_ store.SubscriptionUpdater = (*Store)(nil)
+	_ store.UnsentReturner      = (*Store)(nil)
 )
+
+// ReturnUnsent implements store.UnsentReturner: one statement (the IDs as
+// one JSON array).
+func (s *Store) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return []string{}, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(ids))
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'failed', max_attempts = attempt_count, run_id = '',
+			lease_owner = '', lease_expires_at = NULL, updated_at = ?
+			WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending' RETURNING id`,
+			time.Now().UnixMicro(), string(list), owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 // ExtendLeases implements store.LeaseExtender: one statement (the IDs as
 // one JSON array) for all the caller's in-flight deliveries.

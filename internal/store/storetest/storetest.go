@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordAttempt", testRecordAttempt},
 		{"Requeue", testRequeue},
 		{"RequeueUnheld", testRequeueUnheld},
+		{"ReturnUnsent", testReturnUnsent},
 		{"Info", testInfo},
 		{"OriginKindVerdict", testOriginKindVerdict},
 		{"Reset", testReset},
@@ -1248,6 +1250,57 @@ func testRequeueUnheld(t *testing.T, s store.Store) {
 	}
 	if g, _ := s.GetDelivery(ctx, heldID); g.LeaseOwner != holder {
 		t.Errorf("RequeueMatching took a held delivery: %+v", g)
+	}
+}
+
+// ReturnUnsent puts a replay's requeued, unsent deliveries back as failed
+// (budget spent, lease and run freed) when they are still leased to the
+// caller and pending, and touches nothing else.
+func testReturnUnsent(t *testing.T, s store.Store) {
+	ur, ok := s.(store.UnsentReturner)
+	if !ok {
+		t.Skip("no store.UnsentReturner")
+	}
+	ds := []*store.Delivery{newDelivery("http://127.0.0.1/a"), newDelivery("http://127.0.0.1/b"), newDelivery("http://127.0.0.1/c")}
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	now := base.Add(time.Hour)
+	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 10, "")
+	must(t, err)
+	for _, d := range ds {
+		must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 500, LastError: "HTTP 500"}))
+	}
+	// A replay requeues the first two leased to itself; another replay
+	// holds the third.
+	r := store.Requeue{ExtraAttempts: 2, Now: now, RunID: "replay-1"}
+	lr, ok := s.(store.LeasingRequeuer)
+	if !ok {
+		t.Skip("no store.LeasingRequeuer")
+	}
+	_, err = lr.RequeueLeased(ctx, []string{ds[0].ID, ds[1].ID}, r, "me", now.Add(time.Minute))
+	must(t, err)
+	_, err = lr.RequeueLeased(ctx, []string{ds[2].ID}, r, "other", now.Add(time.Minute))
+	must(t, err)
+	got, err := ur.ReturnUnsent(ctx, "me", []string{ds[0].ID, ds[1].ID, ds[2].ID})
+	must(t, err)
+	sort.Strings(got)
+	want := []string{ds[0].ID, ds[1].ID}
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("returned %v, want %v (only the caller's)", got, want)
+	}
+	for _, d := range ds[:2] {
+		g, err := s.GetDelivery(ctx, d.ID)
+		must(t, err)
+		if g.Status != store.DeliveryFailed || g.MaxAttempts != g.AttemptCount || g.LeaseOwner != "" || g.RunID != "" ||
+			g.LastStatus != 500 || g.LastError != "HTTP 500" {
+			t.Errorf("returned as %+v, want failed as before the replay", g)
+		}
+	}
+	if g, _ := s.GetDelivery(ctx, ds[2].ID); g.Status != store.DeliveryPending || g.LeaseOwner != "other" {
+		t.Errorf("another owner's delivery was returned: %+v", g)
+	}
+	if c, _ := s.ClaimDue(ctx, "worker", now.Add(2*time.Minute), time.Minute, 10, ""); len(c) != 1 || c[0].ID != ds[2].ID {
+		t.Errorf("a worker claimed %v, want only the delivery still pending", ids(c))
 	}
 }
 
