@@ -76,6 +76,10 @@ type API struct {
 	// BadRequest answers a request refused before routing (its URL holds
 	// a NUL or bytes that are not UTF-8), in the API's error shape.
 	BadRequest func(w http.ResponseWriter, r *http.Request, msg string)
+	// Refused answers a request refused before routing for where it
+	// comes from (a Host name that is not this machine's, a browser's
+	// cross-site request), with status, in the API's error shape.
+	Refused func(w http.ResponseWriter, r *http.Request, status int, msg string)
 	// Reset, when set, forgets what the API keeps outside the store
 	// (POST /_hookctl/reset).
 	Reset func()

@@ -44,6 +44,13 @@ func (c *control) api() *provider.API {
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
 		},
+		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			code := "forbidden"
+			if status == http.StatusMisdirectedRequest {
+				code = "misdirected_request"
+			}
+			ctlFail(w, status, code, msg)
+		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Liveness: 200 while the server runs", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),

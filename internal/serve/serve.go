@@ -90,6 +90,9 @@ type Server struct {
 	// shuts down: they never finish by themselves.
 	streams     context.Context
 	stopStreams context.CancelFunc
+	// cop refuses browsers' cross-origin state-changing requests to the
+	// APIs (a page on another site posting a form or text/plain body).
+	cop *http.CrossOriginProtection
 }
 
 // lazyHandler serves the handler set once the server listens (503 before).
@@ -118,7 +121,7 @@ func New(o Options) (*Server, error) {
 	if o.Host == "" {
 		o.Host = "127.0.0.1"
 	}
-	s := &Server{opts: o, faults: &service.Faults{}}
+	s := &Server{opts: o, faults: &service.Faults{}, cop: http.NewCrossOriginProtection()}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	disp := &service.Dispatcher{Store: o.Store, Catalog: o.Catalog, Schedule: o.Schedule, Now: o.Now}
 	if !o.NoWorker {
@@ -180,6 +183,26 @@ func New(o Options) (*Server, error) {
 // trailing slash (real clients send both forms).
 func (s *Server) wrap(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Host) {
+			// DNS rebinding: a page on evil.example whose name now
+			// resolves to 127.0.0.1 is same-origin with this server for
+			// the browser, so it could read every answer (secrets
+			// included) and send any header. Its Host names it.
+			s.refuse(w, r, http.StatusMisdirectedRequest, "hookctl serve: refused: Host "+strconv.Quote(r.Host)+
+				" is not this machine (DNS rebinding protection): send requests to "+s.URL()+
+				" (or localhost); to accept other names, serve on --host 0.0.0.0 with --api-key")
+			return
+		}
+		if s.apiOf(r.URL.Path) != nil {
+			if err := s.cop.Check(r); err != nil {
+				// Another site's page in the developer's browser: a
+				// form or text/plain POST needs no preflight, and
+				// without --api-key the control API takes it.
+				s.refuse(w, r, http.StatusForbidden, "hookctl serve: refused: a cross-origin request from a web browser"+
+					originOf(r)+": the APIs answer programs (SDKs, curl, test suites), not other sites' pages")
+				return
+			}
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		}
@@ -220,6 +243,45 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// hostAllowed reports whether a request's Host may be answered: on a
+// server listening on loopback only, a loopback address or localhost (on
+// any port: a tunnel or port forward names its own), the unspecified
+// address (http://0.0.0.0:PORT reaches loopback, and an address literal
+// cannot be rebound), or none (HTTP/1.0); anything goes on an address the
+// user exposed (--host 0.0.0.0, which requires --api-key).
+func (s *Server) hostAllowed(host string) bool {
+	if !s.loopbackOnly() || host == "" {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return true
+	}
+	return httplimit.IsLoopbackHost(host)
+}
+
+// refuse answers a request refused for where it comes from, in the
+// shape of the API it was for (plain text for the UI's paths).
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if a := s.apiOf(r.URL.Path); a != nil && a.Refused != nil {
+		a.Refused(w, r, status, msg)
+		return
+	}
+	http.Error(w, msg, status)
+}
+
+// originOf is " (Origin: X)" when the request names its origin.
+func originOf(r *http.Request) string {
+	if o := r.Header.Get("Origin"); o != "" {
+		return " (Origin: " + o + ")"
+	}
+	return ""
 }
 
 // loopbackOnly reports whether the server listens on loopback only.

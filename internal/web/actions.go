@@ -38,6 +38,7 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	if err != nil {
 		return nil, err
 	}
+	unmaskHeaders(hs, d.Headers)
 	if body == nil {
 		body = e.Payload // resent as stored
 	} else if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
@@ -70,6 +71,21 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 		t.URL, t.Scheme, t.Secret = d.URL, d.Scheme, d.Secret
 	}
 	return h.disp.Publish(ctx, ev, t)
+}
+
+// unmaskHeaders puts back the stored value of each credential header
+// the edit page showed masked and the user left as shown.
+func unmaskHeaders(edited, stored map[string]string) {
+	canon := make(map[string]string, len(stored))
+	for k, v := range stored {
+		canon[http.CanonicalHeaderKey(k)] = v
+	}
+	masked := subscription.MaskCredentialHeaders(canon)
+	for k, v := range edited {
+		if sv, ok := canon[k]; ok && v != sv && v == masked[k] {
+			edited[k] = sv
+		}
+	}
 }
 
 func splitLines(s string) []string {

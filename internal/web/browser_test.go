@@ -137,9 +137,12 @@ func newEnv(t *testing.T) *env {
 	return &env{st: st, disp: &service.Dispatcher{Store: st, Catalog: cat}, url: strings.TrimSuffix(u, "/"), sub: sub, app: a}
 }
 
-func newBrowser(t *testing.T, path string) context.Context {
+// newBrowser starts headless Chromium (extra: more allocator options,
+// such as flags).
+func newBrowser(t *testing.T, path string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1280, 900), chromedp.NoSandbox)
+	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); acancel() })

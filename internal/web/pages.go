@@ -24,6 +24,7 @@ import (
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // page is what every template gets.
@@ -716,8 +717,11 @@ func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
+	// Credentials (an Authorization the app takes, an API key) stay
+	// masked here as on the detail page; Resend puts the stored value
+	// back for a line left as shown.
 	var hs []string
-	for k, v := range dd.D.Headers {
+	for k, v := range subscription.MaskCredentialHeaders(dd.D.Headers) {
 		hs = append(hs, k+": "+v)
 	}
 	sort.Strings(hs)

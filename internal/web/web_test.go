@@ -717,3 +717,58 @@ func TestLiveFilterDoesNotSkip(t *testing.T) {
 		t.Errorf("delivery %s (card.created) stored during the stream never came on a type=card.created stream:\n%s", want, b)
 	}
 }
+
+// The edit page showed a delivery's own headers in clear (listen -H
+// 'Authorization: Bearer …', trigger --header): the app's credential on a
+// page one click from the detail page, which masks it. Credential headers
+// are shown masked now, and a value left as shown resends the stored one;
+// an edited value is sent as typed.
+func TestEditMasksCredentialHeaders(t *testing.T) {
+	h, srv, st := newHandler(t)
+	const token, key = "Bearer s3cr3t-app-token-123", "k3y-abcdefghijklmnop"
+	ev := &store.Event{ID: "evt_fwd_auth", Type: "card.created", Provider: "bond", Source: store.SourceReceived, Verdict: "valid",
+		Payload: []byte(`{"event":"card.created"}`), ContentType: "application/json"}
+	fwd := &store.Delivery{Kind: store.KindForward, URL: "http://127.0.0.1:3000/webhooks", Scheme: "bond", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		Headers: map[string]string{"Authorization": token, "X-Api-Key": key, "X-Tenant": "acme"},
+		Status:  store.DeliverySucceeded, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s"}
+	if err := st.CreateEvent(context.Background(), ev, []*store.Delivery{fwd}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+fwd.ID+"/edit", nil)
+	code, page, _ := send(t, req)
+	if code != 200 {
+		t.Fatalf("edit page: %d %s", code, page)
+	}
+	if strings.Contains(page, "s3cr3t-app-token-123") || strings.Contains(page, "abcdefghijklmnop") {
+		t.Fatalf("the edit page shows a credential header in clear:\n%s", page)
+	}
+	m := regexp.MustCompile(`(?s)name="headers"[^>]*>(.*?)</textarea>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no headers field:\n%s", page)
+	}
+	shown := html.UnescapeString(m[1])
+	if !strings.Contains(shown, "X-Tenant: acme") || !strings.Contains(shown, "Authorization: Bearer ") {
+		t.Fatalf("headers field %q, want X-Tenant in clear and Authorization masked", shown)
+	}
+	resend := func(headers string) map[string]string {
+		t.Helper()
+		code, body, hdr := postForm(t, srv, h, "/deliveries/"+fwd.ID+"/resend", url.Values{"body": {`{"event":"card.created"}`}, "headers": {headers}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("resend: %d %s", code, body)
+		}
+		nd, err := st.GetDelivery(context.Background(), strings.TrimPrefix(strings.SplitN(hdr.Get("Location"), "?", 2)[0], "/deliveries/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nd.Headers
+	}
+	// Sent as shown: the stored credentials go out.
+	if got := resend(shown); got["Authorization"] != token || got["X-Api-Key"] != key || got["X-Tenant"] != "acme" {
+		t.Errorf("resent as shown: headers %v, want the stored values", got)
+	}
+	// A credential typed anew is sent as typed.
+	edited := strings.Replace(shown, "X-Api-Key: "+subscription.MaskCredentialHeaders(map[string]string{"X-Api-Key": key})["X-Api-Key"], "X-Api-Key: new-key-typed", 1)
+	if got := resend(edited); got["X-Api-Key"] != "new-key-typed" || got["Authorization"] != token {
+		t.Errorf("resent with a new key: headers %v", got)
+	}
+}

@@ -48,6 +48,9 @@ func New(s *provider.Services) *provider.API {
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			fail(w, http.StatusBadRequest, "invalid_request", msg)
 		},
+		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			fail(w, status, "forbidden", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v0/webhooks", "Bond v0: create a webhook subscription", a.auth(a.create(v0))),
 			provider.R("GET", "/api/v0/webhooks", "Bond v0: list webhook subscriptions", a.auth(a.list(v0))),

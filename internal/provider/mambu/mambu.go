@@ -89,6 +89,13 @@ func New(s *provider.Services) *provider.API {
 			}
 			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", msg)
 		},
+		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			v := v2
+			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
+				v = v1
+			}
+			fail(w, v, status, 2, "FORBIDDEN", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY; offset, limit, paginationDetails=ON)", a.auth(v1, a.search(v1))),
 			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),

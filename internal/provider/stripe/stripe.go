@@ -66,6 +66,9 @@ func New(s *provider.Services) *provider.API {
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			fail(w, http.StatusBadRequest, "", "", msg)
 		},
+		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			fail(w, status, "", "", msg)
+		},
 		Routes: []provider.Route{
 			provider.R("POST", "/v1/webhook_endpoints", "Stripe: create a webhook endpoint (form: url, enabled_events[], description, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.create))),
 			provider.R("GET", "/v1/webhook_endpoints", "Stripe: list webhook endpoints (limit, starting_after, ending_before)", a.auth(a.list)),

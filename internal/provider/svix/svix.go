@@ -92,6 +92,9 @@ func New(s *provider.Services) *provider.API {
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			fail(w, http.StatusUnprocessableEntity, "validation", msg)
 		},
+		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			fail(w, status, "forbidden", msg)
+		},
 		Reset: func() {
 			a.mu.Lock()
 			clear(a.apps)

@@ -74,8 +74,8 @@ func StartWith(t testing.TB, st store.Store, opt func(*serve.Options)) *Env {
 	return e
 }
 
-// Do sends a request (body may be a string, []byte or a value for JSON)
-// and returns the status and body.
+// Do sends a request (body may be a string, []byte or a value for JSON;
+// a "Host" header names the Host sent) and returns the status and body.
 func (e *Env) Do(method, path string, header map[string]string, body any) (int, []byte) {
 	e.T.Helper()
 	var r io.Reader
@@ -97,6 +97,10 @@ func (e *Env) Do(method, path string, header map[string]string, body any) (int, 
 		e.T.Fatal(err)
 	}
 	for k, v := range header {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v // Go sends req.Host, not a Host header
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
