@@ -203,10 +203,13 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 				return
 			}
 		}
-		if r.Body != nil {
+		ui := s.uiPath(r.URL.Path)
+		if r.Body != nil && !ui {
+			// The inspector bounds its own forms (an edited body of
+			// MaxBody, indented and form-encoded, is larger).
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		}
-		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if ui && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 			// An event stream lives as long as its client: no write
 			// deadline, and it ends when the server shuts down (else
 			// Shutdown waited for it until its deadline).

@@ -1,9 +1,13 @@
 package serve_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +16,7 @@ import (
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
 	"github.com/hookctl/hookctl/internal/web"
 )
@@ -120,5 +125,43 @@ func TestUIRefusesOtherMachinesOnAnExposedServer(t *testing.T) {
 	}
 	if code := serveAs("192.0.2.7:40000", "/_hookctl/health"); code != 200 {
 		t.Fatalf("the control API to another machine with the key: %d", code)
+	}
+}
+
+// The inspector's "Edit and resend" takes the largest body serve accepts
+// (1 MiB), indented and form-encoded, as it does under listen: serve's
+// own 1 MiB limit for API requests cut the form short and the page said
+// "the form is larger than 8 MiB".
+func TestUIResendsALargeEditedBody(t *testing.T) {
+	var ui *web.Handler
+	e := servetest.Start(t, func(o *serve.Options) {
+		o.UIFunc = func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			h, err := web.New(web.Config{Store: o.Store, Dispatcher: d, Addr: addr, Version: "test"})
+			ui = h
+			return h, err
+		}
+	})
+	item := `{"k":"\"q\"","n":[1,2]}`
+	payload := "[" + strings.Repeat(item+",", (serve.MaxBody-100)/(len(item)+1)) + item + "]"
+	d := &service.Dispatcher{Store: e.Store}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(payload), ContentType: "application/json"},
+		service.Target{URL: e.Recv.URL, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	json.Indent(&pretty, []byte(payload), "", "  ")
+	form := url.Values{"_csrf": {ui.CSRFToken()}, "body": {pretty.String()}}
+	req, _ := http.NewRequest("POST", e.URL+"/deliveries/"+pub.Deliveries[0].ID+"/resend", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("resend of a 1 MiB JSON body (%d bytes as a form): %d %.200s", len(form.Encode()), resp.StatusCode, b)
 	}
 }
