@@ -433,7 +433,7 @@ func TestListenKilledSubscriptionTakenOver(t *testing.T) {
 // the disk is full) stops listen at start: one line, exit 3, a hint.
 func TestListenJournalNotWritable(t *testing.T) {
 	c := newCrashEnv(t)
-	c.hookctl(0, "store", "info") // creates the store
+	c.hookctl(0, "store", "migrate") // creates the store
 	if err := os.WriteFile(c.dir+"/journal", []byte("in the way"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -146,7 +146,9 @@ func (e *ptyEnv) pty(env []string, args ...string) ptyResult {
 func TestPTYNoTerminalProbe(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--help"}, {"events", "list"}, {"subscriptions", "list"}} {
 		for _, env := range [][]string{nil, {"NO_COLOR=1"}} {
-			r := runPTY(t, env, args...)
+			// The default store: a fresh one reads as empty (a store
+			// named by HOOKCTL_STORE must exist for subscriptions list).
+			r := runPTY(t, append([]string{"HOOKCTL_STORE="}, env...), args...)
 			if r.code != 0 {
 				t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
 			}

@@ -67,6 +67,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		BuildDate: date,
 		Now:       time.Now,
 		OpenStore: app.OpenStore,
+		StoreFile: app.SQLiteFile,
 	}
 	defer f.Close()
 	root := newRootCmd(f, commandFor(args))

@@ -118,7 +118,7 @@ func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
 
 func runList(ctx context.Context, opts *ListOptions) error {
 	ios := opts.IO
-	st, err := opts.Factory.Store(ctx)
+	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ type eventJSON struct {
 
 func runShow(ctx context.Context, opts *ShowOptions) error {
 	ios := opts.IO
-	st, err := opts.Factory.Store(ctx)
+	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}

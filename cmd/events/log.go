@@ -79,7 +79,7 @@ type logJSON struct {
 func runLog(c *cobra.Command, opts *LogOptions) error {
 	ctx := c.Context()
 	ios := opts.IO
-	st, err := opts.Factory.Store(ctx)
+	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -161,7 +161,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	st, err := opts.Factory.Store(ctx)
+	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,13 @@ Passwords in store URLs are masked in all output.`,
 		},
 	}
 	mk := func(verb string) *Options {
-		return &Options{IO: f.IOStreams, Store: f.Store, Verb: verb, BatchSize: 1000, Now: f.Now,
+		open := f.Store
+		if verb == "info" || verb == "export" || verb == "prune" {
+			// They read or trim what is there: a --store typo is an
+			// error, not a new empty store (migrate and import write).
+			open = f.ExistingStore
+		}
+		return &Options{IO: f.IOStreams, Store: open, Verb: verb, BatchSize: 1000, Now: f.Now,
 			Journal: func(s store.Store) (string, string) {
 				dsn := ""
 				if f.Config != nil {

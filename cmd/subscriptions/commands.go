@@ -60,7 +60,7 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 func runList(opts *ListOptions) error {
 	// --event is checked against the catalog (a typo is refused with a
 	// suggestion, not answered with the * subscriptions).
-	svc, err := NewService(opts.Ctx, opts.Factory, strings.TrimSpace(opts.Event) != "")
+	svc, err := existingService(opts.Ctx, opts.Factory, strings.TrimSpace(opts.Event) != "")
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func newGetCmd(f *cli.Factory, runF func(*GetOptions) error) *cobra.Command {
 			if runF != nil {
 				return runF(opts)
 			}
-			svc, err := NewService(opts.Ctx, opts.Factory, false)
+			svc, err := existingService(opts.Ctx, opts.Factory, false)
 			if err != nil {
 				return err
 			}
@@ -191,7 +191,7 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
-			svc, err := NewService(opts.Ctx, opts.Factory, true)
+			svc, err := existingService(opts.Ctx, opts.Factory, true)
 			if err != nil {
 				return err
 			}
@@ -250,7 +250,7 @@ func newStatusCmd(f *cli.Factory, status string, runF func(*StatusOptions) error
 			if runF != nil {
 				return runF(opts)
 			}
-			svc, err := NewService(opts.Ctx, opts.Factory, false)
+			svc, err := existingService(opts.Ctx, opts.Factory, false)
 			if err != nil {
 				return err
 			}
@@ -307,7 +307,7 @@ deleted"): nothing more is sent to the deleted subscription.`,
 }
 
 func runDelete(opts *DeleteOptions) error {
-	svc, err := NewService(opts.Ctx, opts.Factory, false)
+	svc, err := existingService(opts.Ctx, opts.Factory, false)
 	if err != nil {
 		return err
 	}
@@ -371,7 +371,7 @@ without dropping events. --grace 0 drops the old secret at once.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			svc, err := NewService(opts.Ctx, opts.Factory, false)
+			svc, err := existingService(opts.Ctx, opts.Factory, false)
 			if err != nil {
 				return err
 			}

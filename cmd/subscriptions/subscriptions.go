@@ -50,7 +50,18 @@ takes an ID accepts a unique prefix of it.`,
 // NewService builds the subscription service on the factory's store. With
 // withCatalog, event names are checked against the catalog.
 func NewService(ctx context.Context, f *cli.Factory, withCatalog bool) (*subscription.Service, error) {
-	st, err := f.Store(ctx)
+	return newService(ctx, f, f.Store, withCatalog)
+}
+
+// existingService is NewService for the sub-commands, which work on
+// subscriptions already stored: a store named by --store or
+// HOOKCTL_STORE that does not exist is an error, not created.
+func existingService(ctx context.Context, f *cli.Factory, withCatalog bool) (*subscription.Service, error) {
+	return newService(ctx, f, f.ExistingStore, withCatalog)
+}
+
+func newService(ctx context.Context, f *cli.Factory, open func(context.Context) (store.Store, error), withCatalog bool) (*subscription.Service, error) {
+	st, err := open(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,15 @@ func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
 	return sqlite.Open(ctx, loc)
 }
 
+// SQLiteFile returns the SQLite file a store location names, "" for a
+// PostgreSQL store or a location ResolveStore refuses.
+func SQLiteFile(dsn string) string {
+	if kind, loc, err := ResolveStore(dsn); err == nil && kind == "sqlite" {
+		return loc
+	}
+	return ""
+}
+
 // ResolveStore says which back end a store location names ("sqlite" or
 // "postgres") and returns the location to open (a URL's scheme lower-cased,
 // a SQLite path without sqlite://).

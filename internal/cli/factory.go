@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -29,6 +32,11 @@ type Factory struct {
 	// (internal/app), replaced in tests.
 	OpenStore func(ctx context.Context, dsn string) (store.Store, error)
 
+	// StoreFile returns the SQLite file a store location names, "" for
+	// PostgreSQL or a location that is not valid. Set by cmd.Main
+	// (internal/app); nil: ExistingStore checks no file.
+	StoreFile func(dsn string) string
+
 	mu    sync.Mutex
 	store store.Store
 }
@@ -50,6 +58,30 @@ func (f *Factory) Store(ctx context.Context) (store.Store, error) {
 	}
 	f.store = s
 	return s, nil
+}
+
+// ExistingStore is Store for the commands that only read the store or
+// change what is already in it (list, show, log, info, replay): a SQLite
+// file the user named (--store, HOOKCTL_STORE, the store setting) that
+// does not exist is an environment error (exit 3) naming it, instead of a
+// new, empty store that passes for an empty history. The default store is
+// still created when missing: a first run lists nothing. Commands that
+// write (subscribe, trigger, listen, serve, store import) use Store, which
+// creates the file.
+func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
+	f.mu.Lock()
+	opened := f.store != nil
+	f.mu.Unlock()
+	if !opened && f.StoreFile != nil && f.Config != nil && !f.Config.IsDefaultStore() {
+		if p := f.StoreFile(f.Config.Store); p != "" {
+			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+				return nil, Envf("no store at %s: the file does not exist", p).
+					Hint("check --store, HOOKCTL_STORE or the store setting (without any, hookctl uses %s)", config.DefaultStorePath(os.Getenv)).
+					Hint("hookctl subscribe, trigger and listen create a new store there")
+			}
+		}
+	}
+	return f.Store(ctx)
 }
 
 // Close releases whatever the factory opened.

@@ -158,6 +158,16 @@ func (c *Config) resolveStore(getenv func(string) string) *Config {
 	return c
 }
 
+// IsDefaultStore reports whether Store is the default store file, not a
+// location the user named (--store, HOOKCTL_STORE, the store setting).
+func (c *Config) IsDefaultStore() bool {
+	getenv := c.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return c.Store == DefaultStorePath(getenv)
+}
+
 // Get returns a key's resolved value (environment, file or default).
 func (c *Config) Get(name string) string { return c.vals[strings.ToLower(name)] }
 
