@@ -246,7 +246,8 @@ your app receives, and replays what failed. No account, no network.`,
 					return cli.Envf("%v", err)
 				}
 				if !worksWithoutConfig(cmd) {
-					return cli.Envf("%v", err).Hint("fix the file or move it away ($EDITOR \"$(hookctl config path)\")")
+					// WithCode keeps the file error's own hints (did you mean …).
+					return cli.WithCode(cli.ExitEnvironment, err).Hint("fix the file or move it away ($EDITOR \"$(hookctl config path)\")")
 				}
 				// Where the broken file is (what the user needs to fix it),
 				// the version, the completion scripts: none reads a value.

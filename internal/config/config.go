@@ -141,6 +141,9 @@ func Load(o Options) (*Config, error) {
 		}
 	} else {
 		c.FileExists = true
+		if err := checkFile(fileV); err != nil {
+			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
+		}
 		for _, k := range Keys {
 			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
 				vals[k.Name] = fileString(fileV.Get(k.Name))
@@ -336,6 +339,28 @@ func (c *Config) Set(name, value string) error {
 	return nil
 }
 
+// checkFile refuses a config file with a key hookctl does not read (a
+// typo, listen-port for listen_port, a nested key) or a value its key
+// cannot take: either would otherwise be ignored, or fail later under a
+// flag's name the user never typed. An empty value leaves its key unset.
+func checkFile(fv *viper.Viper) error {
+	keys := fv.AllKeys()
+	sort.Strings(keys)
+	for _, name := range keys {
+		if k, ok := LookupKey(name); !ok || k.Name != name {
+			return &UnknownKeyError{Name: name}
+		}
+	}
+	for _, name := range keys {
+		if v := fileString(fv.Get(name)); v != "" {
+			if err := ValidateValue(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // UnknownKeyError names a key that is not a setting, and lists the valid ones.
 type UnknownKeyError struct{ Name string }
 
@@ -343,9 +368,39 @@ func (e *UnknownKeyError) Error() string {
 	return fmt.Sprintf("unknown config key %q", e.Name)
 }
 
-// Hints lists the valid keys.
+// Hints suggests the key meant, when one is near, and lists the valid keys.
 func (e *UnknownKeyError) Hints() []string {
-	return []string{"valid keys: " + strings.Join(KeyNames(), ", ")}
+	var hints []string
+	name := strings.ToLower(e.Name)
+	for _, k := range KeyNames() {
+		if k == strings.ReplaceAll(name, "-", "_") || editDistance(name, k) <= 2 {
+			hints = append(hints, fmt.Sprintf("did you mean %q?", k))
+		}
+	}
+	return append(hints, "valid keys: "+strings.Join(KeyNames(), ", "))
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes
+// (keys are ASCII; the catalog, which has the shared one, imports this
+// package).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // fileString is a config file value as a flag would take it: lists

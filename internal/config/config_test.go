@@ -89,10 +89,11 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
+// A bad value from the environment fails where a flag takes it (a bad
+// value in the file fails Load: TestFileKeysAndValuesChecked).
 func TestBadValueFromConfig(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "config.yaml"), "timeout: soon\n")
-	cfg, err := Load(Options{Getenv: env(map[string]string{"HOOKCTL_CONFIG_DIR": dir})})
+	cfg, err := Load(Options{Getenv: env(map[string]string{"HOOKCTL_CONFIG_DIR": dir, "HOOKCTL_TIMEOUT": "soon"})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,6 +228,50 @@ func TestFileValues(t *testing.T) {
 	}
 	if _, err := Load(Options{ExplicitFile: file}); err == nil || !strings.Contains(err.Error(), "reading "+file) {
 		t.Errorf("bad YAML: %v", err)
+	}
+}
+
+// A config file key hookctl does not read (a typo, a dash for the
+// underscore, a nested key) or a value its key cannot take is an error
+// naming the file, with the key meant; they used to be ignored silently
+// (outptu: json printed tables) or, for a bad value, reported later under
+// a flag the user never typed (invalid --output "yaml"). An empty value
+// still leaves its key unset.
+func TestFileKeysAndValuesChecked(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	noEnv := func(string) string { return "" }
+	for content, want := range map[string]struct{ err, hint string }{
+		"outptu: json\n":                  {`unknown config key "outptu"`, `did you mean "output"?`},
+		"listen-port: 9000\n":             {`unknown config key "listen-port"`, `did you mean "listen_port"?`},
+		"listen:\n  port: 9000\n":         {`unknown config key "listen.port"`, `did you mean "listen_port"?`},
+		"output: json\ncolour: red\n":     {`unknown config key "colour"`, "valid keys: "},
+		"output: yaml\n":                  {`invalid value "yaml" for output: want one of table, json`, ""},
+		"timeout: soon\n":                 {`invalid value "soon" for timeout`, ""},
+		"retry_schedule: [0s, later]\n":   {`invalid value "0s,later" for retry_schedule`, ""},
+		"provider: strip\nscheme: auto\n": {`invalid value "strip" for provider`, ""},
+	} {
+		writeFile(t, file, content)
+		for _, explicit := range []bool{true, false} {
+			o := Options{Getenv: env(map[string]string{"HOOKCTL_CONFIG_DIR": filepath.Dir(file)})}
+			if explicit {
+				o = Options{ExplicitFile: file, Getenv: noEnv}
+			}
+			_, err := Load(o)
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.Config == nil || !strings.HasPrefix(err.Error(), "reading "+file+": "+want.err) {
+				t.Errorf("%q (explicit %v): %v, want a FileError %q", content, explicit, err, want.err)
+				continue
+			}
+			var he interface{ Hints() []string }
+			if want.hint != "" && (!errors.As(err, &he) || !strings.HasPrefix(he.Hints()[0], want.hint)) {
+				t.Errorf("%q: hints %v, want %q first", content, he, want.hint)
+			}
+		}
+	}
+	writeFile(t, file, "provider:\nOutput: json\nretry_schedule: [0s, 5s]\n")
+	c, err := Load(Options{ExplicitFile: file, Getenv: noEnv})
+	if err != nil || c.Get("provider") != "" || c.Get("output") != "json" {
+		t.Errorf("a valid file with an empty value: %v", err)
 	}
 }
 
