@@ -411,27 +411,30 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	ios := opts.IO
 	var list []delivery.DeliveryJSON
 	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL")
-	types := map[string]string{}
+	type eventInfo struct{ typ, source string }
+	types := map[string]eventInfo{}
 	add := func(d *store.Delivery) error {
 		if d.Status == store.DeliverySucceeded && !opts.Force {
 			return nil
 		}
-		typ, ok := types[d.EventID]
+		ei, ok := types[d.EventID]
 		if !ok {
 			if ev, err := st.GetEvent(ctx, d.EventID); err == nil {
-				typ = ev.Type
+				ei = eventInfo{ev.Type, ev.Source}
 			}
 			if len(types) > 1000 {
 				clear(types)
 			}
-			types[d.EventID] = typ
+			types[d.EventID] = ei
 		}
+		typ := ei.typ
 		url := d.URL
 		if opts.To != "" {
 			url = opts.To
 		}
 		if ios.JSON() {
 			j := delivery.ToJSON(d, typ, nil)
+			j.Source = store.DeliverySource(d, ei.source) // as deliveries list says it
 			j.URL = url
 			list = append(list, j)
 			return nil
