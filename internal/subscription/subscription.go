@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -424,6 +425,13 @@ func ValidateURL(raw string) (string, error) {
 	}
 	if u.Hostname() == "" {
 		return "", inputErr(hint, "invalid callback URL %q: it has no host", raw)
+	}
+	// url.Parse takes any digits for a port: 99999 or 0 would be stored
+	// and fail every delivery with "invalid port".
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", inputErr(hint, "invalid callback URL %q: port %s is not from 1 to 65535", raw, p)
+		}
 	}
 	if u.User != nil {
 		return "", inputErr([]string{"put credentials in a header instead: --header 'Authorization: Bearer …'"},

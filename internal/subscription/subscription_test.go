@@ -14,7 +14,7 @@ import (
 )
 
 func TestValidateURL(t *testing.T) {
-	good := []string{"http://localhost:3000/webhooks", "https://example.com", " http://127.0.0.1:8080/x?y=1 ", "http://[::1]:3000/"}
+	good := []string{"http://localhost:3000/webhooks", "https://example.com", " http://127.0.0.1:8080/x?y=1 ", "http://[::1]:3000/", "http://localhost:65535/", "http://localhost:1/"}
 	for _, u := range good {
 		if _, err := ValidateURL(u); err != nil {
 			t.Errorf("ValidateURL(%q): %v", u, err)
@@ -29,6 +29,9 @@ func TestValidateURL(t *testing.T) {
 		"http:///path":                "no host",
 		"http://user:pw@example.com/": "user name",
 		"http://exa mple.com/":        "invalid callback URL",
+		"http://localhost:99999/x":    "port 99999 is not from 1 to 65535",
+		"http://localhost:0/x":        "port 0 is not from 1 to 65535",
+		"http://[::1]:65536/":         "port 65536",
 	}
 	for u, want := range bad {
 		_, err := ValidateURL(u)
