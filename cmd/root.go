@@ -254,7 +254,7 @@ your app receives, and replays what failed. No account, no network.`,
 				cfg = fe.Config
 			}
 			if err := cfg.ApplyToFlags(cmd.Flags()); err != nil {
-				return cli.Usagef("%v", err)
+				return cli.WithCode(cli.ExitUsage, err) // with its hints (did you mean …)
 			}
 			if cmd.Flags().Changed("store") || storeFlag != "" {
 				cfg.Store = storeFlag

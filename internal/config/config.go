@@ -146,7 +146,9 @@ func Load(o Options) (*Config, error) {
 		}
 		for _, k := range Keys {
 			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-				vals[k.Name] = fileString(fileV.Get(k.Name))
+				if v := fileString(fileV.Get(k.Name)); v != "" { // empty: unset
+					vals[k.Name] = v
+				}
 			}
 		}
 	}
@@ -218,18 +220,54 @@ func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
 		if c.excluded(fs, f, k) {
 			return
 		}
+		// The rules config set applies, named after where the value came
+		// from (HOOKCTL_PROVIDER=strip), before a command reports it under
+		// a flag the user never typed, or in strconv's words.
+		var ve *ValueError
+		if errors.As(ValidateValue(k.Name, val), &ve) {
+			firstErr = &originError{msg: fmt.Sprintf("invalid %s %q: %s", c.Origin(k.Name), val, ve.Reason), err: ve}
+			return
+		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			items := strings.Split(val, ",")
 			if err := sv.Replace(items); err != nil {
-				firstErr = fmt.Errorf("config %s: %w", k.Name, err)
+				firstErr = fmt.Errorf("invalid %s %q: %w", c.Origin(k.Name), val, err)
 			}
 			return
 		}
 		if err := f.Value.Set(val); err != nil {
-			firstErr = fmt.Errorf("invalid %s %q from configuration: %w", k.Name, val, err)
+			firstErr = fmt.Errorf("invalid %s %q: %w", c.Origin(k.Name), val, err)
 		}
 	})
 	return firstErr
+}
+
+// originError is a ValueError told with where the value came from; it
+// unwraps to the ValueError for its hints.
+type originError struct {
+	msg string
+	err error
+}
+
+func (e *originError) Error() string { return e.msg }
+func (e *originError) Unwrap() error { return e.err }
+
+// Origin names where a key's value came from, as the user set it: the
+// environment variable (HOOKCTL_OUTPUT), else the key in the config file
+// ("output in /path/config.yaml"), else the key alone (its default).
+func (c *Config) Origin(name string) string {
+	getenv := c.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env := "HOOKCTL_" + strings.ToUpper(name)
+	switch {
+	case getenv(env) != "":
+		return env
+	case c.FileExists:
+		return fmt.Sprintf("%s in %s", name, c.File)
+	}
+	return name
 }
 
 // excluded reports whether flag f (filled from key k) gives way to a flag

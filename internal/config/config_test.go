@@ -89,18 +89,43 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
-// A bad value from the environment fails where a flag takes it (a bad
-// value in the file fails Load: TestFileKeysAndValuesChecked).
+// A bad value from the environment is reported under the variable that
+// holds it, in the words config set uses, with the value meant: it was
+// "invalid timeout "soon" from configuration", "strconv.ParseBool: parsing
+// "yes"", or no word of the variable at all (a bad value in the file fails
+// Load: TestFileKeysAndValuesChecked).
 func TestBadValueFromConfig(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := Load(Options{Getenv: env(map[string]string{"HOOKCTL_CONFIG_DIR": dir, "HOOKCTL_TIMEOUT": "soon"})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
-	fs.Duration("timeout", 0, "")
-	if err := cfg.ApplyToFlags(fs); err == nil || !strings.Contains(err.Error(), "timeout") {
-		t.Errorf("bad configured value: %v", err)
+	for name, tc := range map[string]struct{ val, want, hint string }{
+		"timeout":        {"soon", `invalid HOOKCTL_TIMEOUT "soon": want a positive duration such as 10s`, ""},
+		"no_color":       {"yes", `invalid HOOKCTL_NO_COLOR "yes": want one of true, false`, ""},
+		"provider":       {"strip", `invalid HOOKCTL_PROVIDER "strip": want one of bond,`, `did you mean "stripe"?`},
+		"output":         {"JSON", `invalid HOOKCTL_OUTPUT "JSON": want one of table, json`, `did you mean "json"?`},
+		"retry_schedule": {"0s,later", `invalid HOOKCTL_RETRY_SCHEDULE "0s,later": want durations separated by commas`, ""},
+	} {
+		dir := t.TempDir()
+		cfg, err := Load(Options{Getenv: env(map[string]string{"HOOKCTL_CONFIG_DIR": dir, "HOOKCTL_" + strings.ToUpper(name): tc.val})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		fs.Duration("timeout", 0, "")
+		fs.Bool("no-color", false, "")
+		fs.String("provider", "", "")
+		fs.String("output", "table", "")
+		fs.StringSlice("retry-schedule", nil, "")
+		err = cfg.ApplyToFlags(fs)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s=%q: %v, want %q", name, tc.val, err, tc.want)
+			continue
+		}
+		var he interface{ Hints() []string }
+		var hints []string
+		if errors.As(err, &he) {
+			hints = he.Hints()
+		}
+		if (tc.hint == "") != (len(hints) == 0) || (tc.hint != "" && hints[0] != tc.hint) {
+			t.Errorf("%s=%q: hints %q, want %q", name, tc.val, hints, tc.hint)
+		}
 	}
 }
 
@@ -272,6 +297,11 @@ func TestFileKeysAndValuesChecked(t *testing.T) {
 	c, err := Load(Options{ExplicitFile: file, Getenv: noEnv})
 	if err != nil || c.Get("provider") != "" || c.Get("output") != "json" {
 		t.Errorf("a valid file with an empty value: %v", err)
+	}
+	writeFile(t, file, "output:\ntimeout: ''\n")
+	c, err = Load(Options{ExplicitFile: file, Getenv: noEnv})
+	if err != nil || c.Get("output") != "table" || c.Get("timeout") != "10s" {
+		t.Errorf("empty values: %v, output %q timeout %q, want the defaults", err, c.Get("output"), c.Get("timeout"))
 	}
 }
 

@@ -85,6 +85,18 @@ func ValidateValue(name, value string) error {
 	return nil
 }
 
+// Hints suggests the value meant for a key with fixed choices (strip:
+// stripe, JSON: json).
+func (e *ValueError) Hints() []string {
+	var out []string
+	for _, v := range choices[e.Key] {
+		if d := editDistance(strings.ToLower(e.Value), v); d <= 2 && v != e.Value && (d > 0 || len(out) == 0) {
+			out = append(out, fmt.Sprintf("did you mean %q?", v))
+		}
+	}
+	return out
+}
+
 // ExitCode: a bad value is bad input (exit 2).
 func (e *ValueError) ExitCode() int { return 2 }
 
