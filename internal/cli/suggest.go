@@ -1,11 +1,14 @@
 package cli
 
 import (
-	"github.com/hookctl/hookctl/internal/catalog"
+	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/hookctl/hookctl/internal/catalog"
 )
 
 // FlagError turns a flag-parsing error of c into a usage error (exit 2)
@@ -13,6 +16,12 @@ import (
 // --forward) and a pointer to --help. Usable as a FlagErrorFunc.
 func FlagError(c *cobra.Command, err error) error {
 	e := Usagef("%v", err)
+	var ive *pflag.InvalidValueError
+	var ne *strconv.NumError
+	if errors.As(err, &ive) && errors.As(err, &ne) {
+		// --limit abc: what the flag wants, not strconv.ParseInt's words.
+		e = Usagef("%s%s", strings.TrimSuffix(err.Error(), ne.Error()), numReason(ne))
+	}
 	if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
 		name, _, _ = strings.Cut(name, "=")
 		for _, s := range SuggestFlags(c, name) {
@@ -20,6 +29,19 @@ func FlagError(c *cobra.Command, err error) error {
 		}
 	}
 	return e.Hint("run '%s --help' for usage", c.CommandPath())
+}
+
+// numReason says what a number or boolean flag wants, for strconv's error.
+func numReason(ne *strconv.NumError) string {
+	switch {
+	case ne.Func == "ParseBool":
+		return "want true or false"
+	case errors.Is(ne.Err, strconv.ErrRange):
+		return "the number is out of range"
+	case ne.Func == "ParseFloat":
+		return "want a number"
+	}
+	return "want a whole number"
 }
 
 // SuggestFlags returns the names of c's flags (its own and inherited,
