@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -76,5 +77,57 @@ func TestDeliveryJSONIsOneShape(t *testing.T) {
 	replayed := keys(c.hookctl(1, "replay", "--failed", "--yes", "-o", "json"), "deliveries")
 	if got, want := replayed[failed], trig[failed]; !slices.Equal(got, want) {
 		t.Errorf("replay %s: fields\n%v, trigger printed\n%v", failed, strings.Join(got, " "), strings.Join(want, " "))
+	}
+}
+
+// topKeys returns a JSON object's top-level keys in the order printed.
+func topKeys(t *testing.T, doc []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not an object: %s", doc)
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, tok.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+// replay -o json prints one document whether or not anything matched: it
+// printed only {"replayed": 0, "summary": …} when nothing did, so
+// .deliveries[] failed ("cannot iterate over null") exactly when a CI
+// script had nothing to replay. A run's document keeps its keys in one
+// order (they came from a map, in random order).
+func TestReplayJSONIsOneShape(t *testing.T) {
+	c := newCrashEnv(t)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	t.Cleanup(down.Close)
+	c.hookctl(0, "subscribe", "--url", down.URL+"/down", "--events", "card.created")
+
+	empty := c.hookctl(0, "replay", "--pending", "--yes", "-o", "json")
+	var doc struct {
+		Events, Deliveries []any
+	}
+	if err := json.Unmarshal(empty, &doc); err != nil || doc.Events == nil || doc.Deliveries == nil {
+		t.Errorf("replay with nothing to replay: events and deliveries must be [] (%v)\n%s", err, empty)
+	}
+	order := topKeys(t, c.hookctl(1, "trigger", "card.created", "--no-retry", "-o", "json"))
+	for range 4 {
+		if got := topKeys(t, c.hookctl(1, "trigger", "card.created", "--no-retry", "-o", "json")); !slices.Equal(got, order) {
+			t.Fatalf("trigger -o json keys in another order:\n%v\n%v", got, order)
+		}
+	}
+	full := topKeys(t, c.hookctl(1, "replay", "--failed", "--yes", "-o", "json"))
+	if got := topKeys(t, empty); !slices.Equal(got, full) {
+		t.Errorf("replay with nothing to replay printed keys\n%v, a replay prints\n%v", got, full)
 	}
 }

@@ -226,7 +226,18 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if total == 0 {
 		if ios.JSON() {
-			return ui.WriteJSON(ios.Out, map[string]any{"replayed": 0, "summary": delivery.Counts{}})
+			// The document a replay prints, empty: a script reads
+			// .deliveries[] and .run_id whether or not anything matched.
+			return ui.WriteJSON(ios.Out, struct {
+				RunID       string                  `json:"run_id"`
+				ElapsedMS   int64                   `json:"elapsed_ms"`
+				Interrupted bool                    `json:"interrupted"`
+				NotSent     int                     `json:"not_sent"`
+				Replayed    int                     `json:"replayed"`
+				Events      []delivery.EventJSON    `json:"events"`
+				Deliveries  []delivery.DeliveryJSON `json:"deliveries"`
+				Summary     delivery.Counts         `json:"summary"`
+			}{Events: []delivery.EventJSON{}, Deliveries: []delivery.DeliveryJSON{}})
 		}
 		fmt.Fprintf(ios.ErrOut, "Nothing to replay: no %s delivery matches\n", strings.TrimPrefix(bulkFlag(opts), "--"))
 		return nil

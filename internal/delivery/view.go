@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -159,7 +161,10 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 	}
 	rid, _ := json.Marshal(runID)
 	put("{\n  \"run_id\": " + string(rid) + ",\n")
-	for k, v := range extra {
+	// In a fixed order (a map's is random): the same run prints the same
+	// document.
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		v := extra[k]
 		kb, _ := json.Marshal(k)
 		vb, err := json.Marshal(v)
 		if err != nil {
