@@ -118,11 +118,16 @@ func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
 
 func runList(ctx context.Context, opts *ListOptions) error {
 	ios := opts.IO
+	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Limit: opts.Limit, Newest: true}
+	now := opts.Factory.Now()
+	var err error
+	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
+		return err
+	}
 	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}
-	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Limit: opts.Limit, Newest: true}
 	if opts.Subscription != "" {
 		s, err := st.GetSubscription(ctx, opts.Subscription)
 		if err != nil {
@@ -130,8 +135,6 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		}
 		f.SubscriptionID = s.ID
 	}
-	now := opts.Factory.Now()
-	f.Since, f.Until = opts.Since.Time(now), opts.Until.Time(now)
 	ds, err := st.ListDeliveries(ctx, f)
 	if err != nil {
 		return err

@@ -79,13 +79,16 @@ type logJSON struct {
 func runLog(c *cobra.Command, opts *LogOptions) error {
 	ctx := c.Context()
 	ios := opts.IO
+	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: opts.Limit}
+	now := opts.Factory.Now()
+	var err error
+	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
+		return err
+	}
 	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}
-	now := opts.Factory.Now()
-	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: opts.Limit}
-	f.Since, f.Until = opts.Since.Time(now), opts.Until.Time(now)
 	evs, err := st.ListEvents(ctx, f)
 	if err != nil {
 		return err

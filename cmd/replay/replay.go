@@ -151,8 +151,9 @@ func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (st
 		}
 		f.SubscriptionID = s.ID
 	}
-	f.Since, f.Until = o.Since.Time(now), o.Until.Time(now)
-	return f, nil
+	var err error
+	f.Since, f.Until, err = cli.Window(o.Since, o.Until, now)
+	return f, err
 }
 
 func run(ctx context.Context, opts *Options) error {
@@ -161,11 +162,14 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
+	now := opts.Factory.Now()
+	if _, _, err := cli.Window(opts.Since, opts.Until, now); err != nil {
+		return err // bad usage before the store is opened
+	}
 	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}
-	now := opts.Factory.Now()
 	bulk := len(opts.IDs) == 0
 
 	// What to replay: explicit IDs (resolved now), or a filter walked

@@ -88,6 +88,19 @@ func (m Moment) Time(now time.Time) time.Time {
 	return now.Add(-m.Ago)
 }
 
+// Window resolves --since and --until against now. An --until not after
+// --since (--since 1h --until 2h: the two swapped) is bad usage, not a
+// window that matches nothing.
+func Window(since, until Moment, now time.Time) (from, to time.Time, err error) {
+	from, to = since.Time(now), until.Time(now)
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return from, to, Usagef("--until (%s) is not after --since (%s): no time is in between",
+			to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339)).
+			Hint("--since is the earlier time: a larger duration ago (--since 2h --until 1h)")
+	}
+	return from, to, nil
+}
+
 type momentValue Moment
 
 // ParseMoment reads a Moment.

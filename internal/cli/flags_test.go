@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,29 @@ func TestParseMoment(t *testing.T) {
 	var zero Moment
 	if !zero.IsZero() || !zero.Time(now).IsZero() {
 		t.Error("zero moment")
+	}
+}
+
+func TestWindow(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	m := func(s string) Moment {
+		t.Helper()
+		v, err := ParseMoment(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, ok := range [][2]Moment{{m("2h"), m("1h")}, {{}, m("1h")}, {m("1h"), {}}, {m("0"), m("1h")}, {m("2026-11-01"), m("2026-11-02")}} {
+		if _, _, err := Window(ok[0], ok[1], now); err != nil {
+			t.Errorf("Window(%v, %v): %v", ok[0], ok[1], err)
+		}
+	}
+	for _, bad := range [][2]Moment{{m("1h"), m("2h")}, {m("1h"), m("1h")}, {m("2026-11-02"), m("2026-11-01")}} {
+		var ee *ExitError
+		if _, _, err := Window(bad[0], bad[1], now); !errors.As(err, &ee) || ee.Code != ExitUsage {
+			t.Errorf("Window(%v, %v) = %v, want a usage error", bad[0], bad[1], err)
+		}
 	}
 }
 
