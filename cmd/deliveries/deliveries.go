@@ -204,7 +204,7 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 		Short:   "Show a delivery: the request as sent, then every attempt and its response",
 		Example: `  hookctl deliveries show 3f2a9c1e
   hookctl deliveries show 3f2a9c1e -o json | jq '.attempts[].response.status'`,
-		Args:              cobra.ExactArgs(1),
+		Args:              cli.IDArgs("delivery", 1),
 		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", false),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams

@@ -68,6 +68,7 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
   hookctl replay --failed --since 1h --event 'card.*' --dry-run
   hookctl replay --failed --subscription 8d1c --to http://localhost:3001/webhooks --yes
   hookctl replay 3f2a9c1e --force --retry-schedule 0s,1s,5s`,
+		Args:              cli.NonEmptyIDs("delivery", cobra.ArbitraryArgs),
 		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", true),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams

@@ -119,7 +119,7 @@ func newGetCmd(f *cli.Factory, runF func(*GetOptions) error) *cobra.Command {
 		Short:   "Show one subscription",
 		Example: `  hookctl subscriptions get 4f1c
   hookctl subscriptions get 4f1c --reveal -o json`,
-		Args:              cli.ExactArgs(1),
+		Args:              cli.IDArgs("subscription", 1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -165,7 +165,7 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 		Example: `  hookctl subscriptions update 4f1c --url https://staging.example.com/webhooks
   hookctl subscriptions update 4f1c --add-events 'kyc.*' --remove-events card.created
   hookctl subscriptions update 4f1c --header 'Authorization: Bearer t0k3n' --description staging`,
-		Args:              cli.ExactArgs(1),
+		Args:              cli.IDArgs("subscription", 1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -243,7 +243,7 @@ func newStatusCmd(f *cli.Factory, status string, runF func(*StatusOptions) error
 		Use:               verb + " <id>",
 		Short:             short,
 		Example:           fmt.Sprintf("  hookctl subscriptions %s 4f1c", verb),
-		Args:              cli.ExactArgs(1),
+		Args:              cli.IDArgs("subscription", 1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -288,7 +288,7 @@ them as before; a delivery still pending stops (failed, "subscription
 deleted"): nothing more is sent to the deleted subscription.`,
 		Example: `  hookctl subscriptions delete 4f1c
   hookctl subscriptions delete 4f1c --yes`,
-		Args:              cli.ExactArgs(1),
+		Args:              cli.IDArgs("subscription", 1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
@@ -358,7 +358,7 @@ without dropping events. --grace 0 drops the old secret at once.`,
 		Example: `  hookctl subscriptions rotate-secret 4f1c
   hookctl subscriptions rotate-secret 4f1c --grace 1h
   hookctl subscriptions rotate-secret 4f1c --grace 0 -o json`,
-		Args:              cli.ExactArgs(1),
+		Args:              cli.IDArgs("subscription", 1),
 		ValidArgsFunction: CompleteIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
