@@ -24,11 +24,37 @@ func FlagError(c *cobra.Command, err error) error {
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
 		name, _, _ = strings.Cut(name, "=")
-		for _, s := range SuggestFlags(c, name) {
+		suggested := SuggestFlags(c, name)
+		for _, s := range suggested {
 			e = e.Hint("did you mean %q?", "--"+s)
+		}
+		if len(suggested) == 0 {
+			if to := flagSynonym(c, name); to != "" {
+				e = e.Hint("did you mean %q?", to)
+			}
 		}
 	}
 	return e.Hint("run '%s --help' for usage", c.CommandPath())
+}
+
+// flagSynonyms are flags people bring from other tools, and what hookctl
+// calls them (when c has that flag).
+var flagSynonyms = map[string]struct{ flag, say string }{
+	"format":     {"output", "-o json"},
+	"json":       {"output", "-o json"},
+	"type":       {"event", "--event"},
+	"event-type": {"event", "--event"},
+	"force":      {"yes", "--yes"},
+}
+
+// flagSynonym returns what to type instead of the unknown flag --name on
+// c, or "".
+func flagSynonym(c *cobra.Command, name string) string {
+	s, ok := flagSynonyms[strings.ToLower(name)]
+	if !ok || c.Flags().Lookup(s.flag) == nil {
+		return ""
+	}
+	return s.say
 }
 
 // numReason says what a number or boolean flag wants, for strconv's error.
