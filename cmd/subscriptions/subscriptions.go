@@ -215,7 +215,7 @@ func completionStore(c *cobra.Command, f *cli.Factory) (store.Store, bool) {
 		dsn = v
 	}
 	if !strings.Contains(dsn, "://") {
-		if _, err := os.Stat(dsn); err != nil {
+		if _, err := os.Stat(config.ExpandHome(dsn)); err != nil {
 			return nil, false // no store yet: nothing to complete, and do not create one
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
@@ -45,13 +46,13 @@ func ResolveStore(dsn string) (kind, loc string, err error) {
 	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok || strings.ContainsAny(scheme, `/\`) {
-		return "sqlite", dsn, nil // a path (perhaps with :// further on)
+		return "sqlite", config.ExpandHome(dsn), nil // a path (perhaps with :// further on)
 	}
 	switch lower := strings.ToLower(scheme); lower {
 	case "postgres", "postgresql":
 		return "postgres", lower + "://" + rest, nil
 	case "sqlite", "sqlite3", "file":
-		return "sqlite", rest, nil
+		return "sqlite", config.ExpandHome(rest), nil
 	}
 	e := cli.Usagef("unknown store scheme %q in %s: hookctl stores in SQLite or PostgreSQL", scheme, store.MaskURL(s))
 	if near(strings.ToLower(scheme), "postgres") || near(strings.ToLower(scheme), "postgresql") {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/hookctl/hookctl/internal/config"
 )
 
 // Providers lists the providers hookctl emulates. Order matters: where an
@@ -135,7 +137,7 @@ func Load(o Options) (*Catalog, error) {
 		return nil, err
 	}
 	c.types = builtin
-	dir := o.FixturesDir
+	dir := config.ExpandHome(o.FixturesDir) // fixtures_dir: ~/fixtures
 	if dir == "" {
 		if fi, err := os.Stat(DefaultFixturesDir); err == nil && fi.IsDir() {
 			dir = DefaultFixturesDir

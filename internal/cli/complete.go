@@ -45,7 +45,7 @@ func CompletionStore(c *cobra.Command, f *Factory) (store.Store, bool) {
 		dsn = v
 	}
 	if !strings.Contains(dsn, "://") && !strings.Contains(dsn, "=") {
-		if _, err := os.Stat(dsn); err != nil {
+		if _, err := os.Stat(config.ExpandHome(dsn)); err != nil {
 			return nil, false
 		}
 	}

@@ -319,6 +319,17 @@ func DataDir(getenv func(string) string) string {
 	return filepath.Join(home(getenv), ".local", "share", "hookctl")
 }
 
+// ExpandHome replaces a leading ~ (~ alone or ~/…) with the home
+// directory: a path in config.yaml, in a variable set by CI (env: blocks
+// do not expand ~) or given as --store=~/… reaches hookctl unexpanded, and
+// would name a directory called ~ in whatever directory hookctl runs in.
+func ExpandHome(path string) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(path, "~"+string(filepath.Separator)) {
+		return path
+	}
+	return filepath.Join(home(os.Getenv), path[1:])
+}
+
 // DefaultStorePath is the default SQLite store file.
 func DefaultStorePath(getenv func(string) string) string {
 	return filepath.Join(DataDir(getenv), "hookctl.db")

@@ -353,3 +353,21 @@ func TestExclusiveFlagsGiveWay(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandHome(t *testing.T) {
+	t.Setenv("HOME", "/home/ana")
+	for in, want := range map[string]string{
+		"~":              "/home/ana",
+		"~/team.db":      "/home/ana/team.db",
+		"~/a/../b.db":    "/home/ana/b.db",
+		"/abs/~/x.db":    "/abs/~/x.db",
+		"rel/x.db":       "rel/x.db",
+		"~bob/x.db":      "~bob/x.db", // another user's home: left as given
+		"":               "",
+		"postgres://x/~": "postgres://x/~",
+	} {
+		if got := ExpandHome(in); got != want {
+			t.Errorf("ExpandHome(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
