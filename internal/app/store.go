@@ -9,6 +9,7 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // OpenStore opens a store: a postgres:// or postgresql:// URL (the scheme
@@ -62,22 +63,4 @@ func ResolveStore(dsn string) (kind, loc string, err error) {
 }
 
 // near reports an edit distance of at most 2.
-func near(a, b string) bool {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)] <= 2
-}
+func near(a, b string) bool { return textdist.Distance(a, b) <= 2 }

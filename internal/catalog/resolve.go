@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Error is a usage error from the catalog (unknown or ambiguous event,
@@ -405,23 +407,4 @@ func suggest(s string, cands []string) string {
 
 // EditDistance is the Levenshtein distance between a and b, in runes: the
 // measure behind every did-you-mean (events, check ids, flags).
-func EditDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+func EditDistance(a, b string) int { return textdist.Distance(a, b) }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Key describes one setting people reuse.
@@ -422,34 +424,11 @@ func (e *UnknownKeyError) Hints() []string {
 	var hints []string
 	name := strings.ToLower(e.Name)
 	for _, k := range KeyNames() {
-		if k == strings.ReplaceAll(name, "-", "_") || editDistance(name, k) <= 2 {
+		if k == strings.ReplaceAll(name, "-", "_") || textdist.Distance(name, k) <= 2 {
 			hints = append(hints, fmt.Sprintf("did you mean %q?", k))
 		}
 	}
 	return append(hints, "valid keys: "+strings.Join(KeyNames(), ", "))
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes
-// (keys are ASCII; the catalog, which has the shared one, imports this
-// package).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // fileString is a config file value as a flag would take it: lists

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/textdist"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -90,7 +91,7 @@ func ValidateValue(name, value string) error {
 func (e *ValueError) Hints() []string {
 	var out []string
 	for _, v := range choices[e.Key] {
-		if d := editDistance(strings.ToLower(e.Value), v); d <= 2 && v != e.Value && (d > 0 || len(out) == 0) {
+		if d := textdist.Distance(strings.ToLower(e.Value), v); d <= 2 && v != e.Value && (d > 0 || len(out) == 0) {
 			out = append(out, fmt.Sprintf("did you mean %q?", v))
 		}
 	}
