@@ -30,14 +30,7 @@ func TestConcurrentSubscriptionEditsSQLite(t *testing.T) {
 
 // TestConcurrentSubscriptionEditsPostgres is the same on PostgreSQL.
 func TestConcurrentSubscriptionEditsPostgres(t *testing.T) {
-	url := pgtest.URL(t)
-	c := newCrashEnv(t)
-	for i, kv := range c.env {
-		if strings.HasPrefix(kv, "HOOKCTL_STORE=") {
-			c.env[i] = "HOOKCTL_STORE=" + url
-		}
-	}
-	testConcurrentEdits(t, c)
+	testConcurrentEdits(t, pgEnv(t, pgtest.URL(t)))
 }
 
 type subJSON struct {

@@ -250,14 +250,7 @@ func TestConcurrentReplaysSendEachOnceSQLite(t *testing.T) {
 
 // TestConcurrentReplaysSendEachOncePostgres is the same on PostgreSQL.
 func TestConcurrentReplaysSendEachOncePostgres(t *testing.T) {
-	url := pgtest.URL(t)
-	c := newCrashEnv(t)
-	for i, kv := range c.env {
-		if strings.HasPrefix(kv, "HOOKCTL_STORE=") {
-			c.env[i] = "HOOKCTL_STORE=" + url
-		}
-	}
-	testConcurrentReplays(t, c)
+	testConcurrentReplays(t, pgEnv(t, pgtest.URL(t)))
 }
 
 func testConcurrentReplays(t *testing.T, c *crashEnv) {
@@ -338,14 +331,7 @@ func TestInterruptedReplayLeavesUnsentFailedSQLite(t *testing.T) {
 // TestInterruptedReplayLeavesUnsentFailedPostgres is the same on
 // PostgreSQL.
 func TestInterruptedReplayLeavesUnsentFailedPostgres(t *testing.T) {
-	url := pgtest.URL(t)
-	c := newCrashEnv(t)
-	for i, kv := range c.env {
-		if strings.HasPrefix(kv, "HOOKCTL_STORE=") {
-			c.env[i] = "HOOKCTL_STORE=" + url
-		}
-	}
-	testInterruptedReplay(t, c)
+	testInterruptedReplay(t, pgEnv(t, pgtest.URL(t)))
 }
 
 func testInterruptedReplay(t *testing.T, c *crashEnv) {

@@ -296,19 +296,8 @@ func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, unti
 			WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending'
 			FOR UPDATE SKIP LOCKED)
 		RETURNING id`, owner, ids, ts(until))
-	if err != nil {
-		return nil, db.wrap("extend leases", err)
-	}
-	defer rows.Close()
-	out := make([]string, 0, len(ids))
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, db.wrap("extend leases", err)
-		}
-		out = append(out, id)
-	}
-	return out, db.wrap("extend leases", rows.Err())
+	out, err := collectIDs(rows, err)
+	return out, db.wrap("extend leases", err)
 }
 
 var _ store.UnsentReturner = (*DB)(nil)
@@ -323,19 +312,16 @@ func (db *DB) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]s
 			lease_owner = '', lease_expires_at = NULL, updated_at = $3
 		WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending'
 		RETURNING id`, owner, ids, now())
+	out, err := collectIDs(rows, err)
+	return out, db.wrap("return unsent deliveries", err)
+}
+
+// collectIDs reads the ids a query (run with err) returned.
+func collectIDs(rows pgx.Rows, err error) ([]string, error) {
 	if err != nil {
-		return nil, db.wrap("return unsent deliveries", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := make([]string, 0, len(ids))
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, db.wrap("return unsent deliveries", err)
-		}
-		out = append(out, id)
-	}
-	return out, db.wrap("return unsent deliveries", rows.Err())
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 var _ store.EventsGetter = (*DB)(nil)

@@ -21,42 +21,20 @@ var (
 // ReturnUnsent implements store.UnsentReturner: one statement (the IDs as
 // one JSON array).
 func (s *Store) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]string, error) {
-	if len(ids) == 0 {
-		return []string{}, nil
-	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(ids))
-	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'failed', max_attempts = attempt_count, run_id = '',
-			lease_owner = '', lease_expires_at = NULL, updated_at = ?
-			WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending' RETURNING id`,
-			time.Now().UnixMicro(), string(list), owner)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			out = append(out, id)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.updateOwned(ctx, `UPDATE deliveries SET status = 'failed', max_attempts = attempt_count, run_id = '',
+		lease_owner = '', lease_expires_at = NULL, updated_at = ?`, time.Now().UnixMicro(), owner, ids)
 }
 
 // ExtendLeases implements store.LeaseExtender: one statement (the IDs as
 // one JSON array) for all the caller's in-flight deliveries.
 func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
+	return s.updateOwned(ctx, `UPDATE deliveries SET lease_expires_at = ?`, until.UnixMicro(), owner, ids)
+}
+
+// updateOwned runs set (an UPDATE deliveries SET … with one parameter,
+// arg) on each delivery in ids still leased to owner and pending, in one
+// statement and transaction, and returns the IDs it updated.
+func (s *Store) updateOwned(ctx context.Context, set string, arg any, owner string, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return []string{}, nil
 	}
@@ -67,9 +45,9 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 	out := make([]string, 0, len(ids))
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_expires_at = ?
+		rows, err := tx.QueryContext(ctx, set+`
 			WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending' RETURNING id`,
-			until.UnixMicro(), string(list), owner)
+			arg, string(list), owner)
 		if err != nil {
 			return err
 		}
