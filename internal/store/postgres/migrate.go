@@ -37,30 +37,36 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		return 0, 0, db.wrap("migrate", err)
 	}
 	defer conn.Release()
-	// Two processes starting at once: the second waits here until the
-	// first has finished, then finds nothing left to do.
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext(coalesce(current_schema(), '')))`, lockClass); err != nil {
-		return 0, 0, db.wrap("migrate: lock", err)
-	}
-	defer func() {
-		// Unlock on a fresh context so a cancelled ctx cannot leave the lock held.
-		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext(coalesce(current_schema(), '')))`, lockClass)
-	}()
 	var schema *string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return 0, 0, db.wrap("migrate", err)
 	}
-	if schema == nil && db.searchPath != "" {
-		// search_path=hookctl in the URL names a schema not created yet:
-		// create it (the user needs CREATE on the database).
-		first := strings.TrimSpace(strings.Split(db.searchPath, ",")[0])
-		if first != "" && !strings.HasPrefix(first, "$") {
-			if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{strings.Trim(first, `"`)}.Sanitize()); err != nil {
-				return 0, 0, db.wrap("migrate: create schema", err)
-			}
-			if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-				return 0, 0, db.wrap("migrate", err)
-			}
+	// search_path=hookctl in the URL may name a schema not created yet:
+	// then this process creates it (the user needs CREATE on the database).
+	target := ""
+	if schema != nil {
+		target = *schema
+	} else if db.searchPath != "" {
+		target = searchPathSchema(db.searchPath)
+	}
+	// Two processes starting at once: the second waits here until the
+	// first has finished, then finds nothing left to do. The lock is the
+	// schema's the tables go to, whether this process found it already
+	// created or is about to create it: one that starts just after another
+	// created the schema waits for that one's migration.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, lockClass, target); err != nil {
+		return 0, 0, db.wrap("migrate: lock", err)
+	}
+	defer func() {
+		// Unlock on a fresh context so a cancelled ctx cannot leave the lock held.
+		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, lockClass, target)
+	}()
+	if schema == nil && target != "" {
+		if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{target}.Sanitize()); err != nil {
+			return 0, 0, db.wrap("migrate: create schema", err)
+		}
+		if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return 0, 0, db.wrap("migrate", err)
 		}
 	}
 	if schema == nil {
@@ -108,6 +114,20 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		cur = m.Version
 	}
 	return from, cur, nil
+}
+
+// searchPathSchema is the schema the first entry of a search_path names,
+// as PostgreSQL reads it: a quoted name as written, an unquoted one folded
+// to lower case; "" for $user or nothing.
+func searchPathSchema(searchPath string) string {
+	first := strings.TrimSpace(strings.Split(searchPath, ",")[0])
+	if first == "" || strings.HasPrefix(first, "$") {
+		return ""
+	}
+	if len(first) >= 2 && first[0] == '"' && first[len(first)-1] == '"' {
+		return strings.ReplaceAll(first[1:len(first)-1], `""`, `"`)
+	}
+	return strings.ToLower(first)
 }
 
 func newerSchema(location string, cur, latest int) error {

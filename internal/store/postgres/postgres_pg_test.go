@@ -356,23 +356,8 @@ func TestInfoMasksPassword(t *testing.T) {
 // search_path=NAME in the URL names hookctl's own schema: created on first
 // open.
 func TestSearchPathSchemaCreated(t *testing.T) {
-	base := pgtest.ServerURL(t)
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("hookctl_sp_%d", time.Now().UnixNano())
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-			conn.Close(context.Background())
-		}
-	})
-	db := openDB(t, u.String())
+	u, schema := newSchemaURL(t, fmt.Sprintf("hookctl_sp_%d", time.Now().UnixNano()))
+	db := openDB(t, u)
 	var n int
 	if err := db.Pool().QueryRow(context.Background(),
 		`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n); err != nil {
@@ -380,5 +365,74 @@ func TestSearchPathSchemaCreated(t *testing.T) {
 	}
 	if n != 5 {
 		t.Fatalf("schema %s has %d tables, want 5", schema, n)
+	}
+}
+
+// newSchemaURL returns the test server's URL with search_path=name, a
+// schema that does not exist yet (dropped when the test ends), and the
+// schema's name as PostgreSQL folds it.
+func newSchemaURL(t *testing.T, name string) (string, string) {
+	t.Helper()
+	base := pgtest.ServerURL(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	schema := strings.ToLower(name)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			_, _ = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+			conn.Close(context.Background())
+		}
+	})
+	return u.String(), schema
+}
+
+// Several processes starting at once on a search_path schema that does not
+// exist yet: the first creates it and migrates; those that start once the
+// schema exists (but before the tables do) must wait for that migration,
+// not run their own beside it (duplicate key in pg_type, "already has tables
+// that are not a hookctl store", a version recorded twice).
+func TestConcurrentOpenCreatesSchemaOnce(t *testing.T) {
+	for round := 0; round < 3; round++ {
+		u, schema := newSchemaURL(t, fmt.Sprintf("Hookctl_Race_%d_%d", round, time.Now().UnixNano()))
+		var wg sync.WaitGroup
+		errs := make([]error, 12)
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				// Staggered: some find no schema, some find it mid-migration.
+				time.Sleep(time.Duration(i) * 4 * time.Millisecond)
+				db, err := postgres.OpenDB(context.Background(), u)
+				if err == nil {
+					db.Close()
+				}
+				errs[i] = err
+			}(i)
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: open %d: %v", round, i, err)
+			}
+		}
+		db := openDB(t, u)
+		var n int
+		if err := db.Pool().QueryRow(context.Background(),
+			`SELECT count(*) FROM hookctl_schema_migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		var cur string
+		if err := db.Pool().QueryRow(context.Background(), `SELECT current_schema()`).Scan(&cur); err != nil || cur != schema {
+			t.Fatalf("current_schema() = %q, %v; want %q", cur, err, schema)
+		}
+		if n != len(migrationsOnDisk(t)) {
+			t.Fatalf("round %d: schema_migrations has %d rows, want %d", round, n, len(migrationsOnDisk(t)))
+		}
 	}
 }
