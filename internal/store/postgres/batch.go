@@ -110,10 +110,10 @@ func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*stor
 			a.StartedAt = at
 		}
 		u := updates[i]
-		ids[i], nums[i], started[i], durs[i] = a.DeliveryID, int32(a.Number), tsp(a.StartedAt), int64(a.Duration)
-		urls[i], methods[i], reqh[i], rstatus[i] = a.RequestURL, a.RequestMethod, headersJSON(a.RequestHeaders), int32(a.ResponseStatus)
-		resph[i], bodies[i], aerrs[i] = headersJSON(a.ResponseHeaders), a.ResponseBody, a.Error
-		statuses[i], lerrs[i], lstatus[i] = u.Status, u.LastError, int32(u.LastStatus)
+		ids[i], nums[i], started[i], durs[i] = pt(a.DeliveryID), int32(a.Number), tsp(a.StartedAt), int64(a.Duration)
+		urls[i], methods[i], reqh[i], rstatus[i] = pt(a.RequestURL), pt(a.RequestMethod), headersJSON(a.RequestHeaders), int32(a.ResponseStatus)
+		resph[i], bodies[i], aerrs[i] = headersJSON(a.ResponseHeaders), a.ResponseBody, pt(a.Error)
+		statuses[i], lerrs[i], lstatus[i] = u.Status, pt(u.LastError), int32(u.LastStatus)
 		if u.Status == store.DeliveryPending {
 			next[i] = tsp(u.NextAttemptAt)
 			if next[i] == nil {
@@ -238,8 +238,8 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 		ecreated                              = make([]*time.Time, ne)
 	)
 	for i, e := range events {
-		eid[i], etype[i], eprov[i], epay[i], ectype[i], esrc[i] = e.ID, e.Type, e.Provider, e.Payload, e.ContentType, e.Source
-		ehdr[i], ecreated[i], ever[i] = jtext(e.Headers), tsp(e.CreatedAt), e.Verdict
+		eid[i], etype[i], eprov[i], epay[i], ectype[i], esrc[i] = pt(e.ID), pt(e.Type), pt(e.Provider), e.Payload, pt(e.ContentType), pt(e.Source)
+		ehdr[i], ecreated[i], ever[i] = jtext(e.Headers), tsp(e.CreatedAt), pt(e.Verdict)
 	}
 	var (
 		did, devent, durl, dmethod, dscheme, dsecret, dstatus = make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd), make([]string, 0, nd)
@@ -252,12 +252,12 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 	for _, ds := range deliveries {
 		for _, d := range ds {
 			byID[d.ID] = d
-			did, devent, dsub, durl = append(did, d.ID), append(devent, d.EventID), append(dsub, nullStr(d.SubscriptionID)), append(durl, d.URL)
-			dmethod, dscheme, dsecret, dhdr = append(dmethod, d.Method), append(dscheme, d.Scheme), append(dsecret, d.Secret), append(dhdr, jtext(d.Headers))
+			did, devent, dsub, durl = append(did, pt(d.ID)), append(devent, pt(d.EventID)), append(dsub, nullStr(d.SubscriptionID)), append(durl, pt(d.URL))
+			dmethod, dscheme, dsecret, dhdr = append(dmethod, pt(d.Method)), append(dscheme, d.Scheme), append(dsecret, d.Secret), append(dhdr, jtext(d.Headers))
 			dstatus, dcount, dmax, dschedule = append(dstatus, d.Status), append(dcount, int32(d.AttemptCount)), append(dmax, int32(d.MaxAttempts)), append(dschedule, d.Schedule)
-			dnext, dlerr, dlstatus, drun = append(dnext, tsp(d.NextAttemptAt)), append(dlerr, d.LastError), append(dlstatus, int32(d.LastStatus)), append(drun, d.RunID)
+			dnext, dlerr, dlstatus, drun = append(dnext, tsp(d.NextAttemptAt)), append(dlerr, pt(d.LastError)), append(dlstatus, int32(d.LastStatus)), append(drun, d.RunID)
 			downer, dlease, dcreated, dupdated = append(downer, d.LeaseOwner), append(dlease, tsp(d.LeaseExpiresAt)), append(dcreated, tsp(d.CreatedAt)), append(dupdated, tsp(d.UpdatedAt))
-			dorigin, dkind = append(dorigin, d.OriginID), append(dkind, d.Kind)
+			dorigin, dkind = append(dorigin, pt(d.OriginID)), append(dkind, d.Kind)
 		}
 	}
 	rows, err := db.pool.Query(ctx, createEventsSQL,
@@ -331,7 +331,11 @@ func (db *DB) GetEvents(ctx context.Context, ids []string) ([]*store.Event, erro
 	if len(ids) == 0 {
 		return []*store.Event{}, nil
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+eventCols+` FROM events WHERE id = ANY($1::text[])`, ids)
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = pt(id)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+eventCols+` FROM events WHERE id = ANY($1::text[])`, keys)
 	if err != nil {
 		return nil, db.wrap("get events", err)
 	}

@@ -26,9 +26,9 @@ const deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, u
 	RETURNING seq`
 
 func deliveryArgs(d *store.Delivery) []any {
-	return []any{d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jmap(d.Headers), d.Status,
-		d.AttemptCount, d.MaxAttempts, d.Schedule, ts(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
-		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), d.OriginID, d.Kind}
+	return []any{pt(d.ID), pt(d.EventID), nullStr(d.SubscriptionID), pt(d.URL), pt(d.Method), d.Scheme, d.Secret, jmap(d.Headers), d.Status,
+		d.AttemptCount, d.MaxAttempts, d.Schedule, ts(d.NextAttemptAt), pt(d.LastError), d.LastStatus, d.RunID,
+		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), pt(d.OriginID), d.Kind}
 }
 
 // scanDelivery scans deliveryCols, then extra (columns that follow).
@@ -66,7 +66,7 @@ func collectDeliveries(rows pgx.Rows) ([]*store.Delivery, error) {
 // GetDelivery implements store.Store.
 func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delivery, error) {
 	// Fast path: a full ID (what workers and scripts pass) is one query.
-	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, idOrPrefix))
+	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, pt(idOrPrefix)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		id, rerr := db.resolve(ctx, db.pool, "delivery", "deliveries", idOrPrefix)
 		if rerr != nil {
@@ -109,7 +109,7 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 		add("d.subscription_id = $%d", f.SubscriptionID)
 	}
 	if f.EventID != "" {
-		add("d.event_id = $%d", f.EventID)
+		add("d.event_id = $%d", pt(f.EventID))
 	}
 	if f.RunID != "" {
 		add("d.run_id = $%d", f.RunID)
@@ -196,8 +196,8 @@ func scanAttempt(row pgx.Row, extra ...any) (*store.Attempt, error) {
 }
 
 func attemptArgs(a *store.Attempt) []any {
-	return []any{a.DeliveryID, a.Number, ts(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod, jmap(a.RequestHeaders),
-		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, a.Error}
+	return []any{pt(a.DeliveryID), a.Number, ts(a.StartedAt), int64(a.Duration), pt(a.RequestURL), pt(a.RequestMethod), jmap(a.RequestHeaders),
+		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, pt(a.Error)}
 }
 
 const attemptInsert = `INSERT INTO attempts (` + attemptCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
@@ -235,7 +235,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 		where = append(where, "d.subscription_id = "+arg(f.SubscriptionID))
 	}
 	if f.EventID != "" {
-		where = append(where, "d.event_id = "+arg(f.EventID))
+		where = append(where, "d.event_id = "+arg(pt(f.EventID)))
 	}
 	if c := f.Before; c != nil {
 		var at time.Time
@@ -315,7 +315,7 @@ func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt,
 			next = n
 		}
 	}
-	args := append(attemptArgs(a), owner, u.Status, next, u.LastError, u.LastStatus, n)
+	args := append(attemptArgs(a), owner, u.Status, next, pt(u.LastError), u.LastStatus, n)
 	for try := 0; ; try++ {
 		var number *int
 		var applied bool

@@ -251,6 +251,13 @@ func jlist(l []string) []string {
 	return l
 }
 
+// pt is text as the store keeps it (store.StorableForm): PostgreSQL's text
+// holds no NUL byte and no bytes that are not UTF-8, which a received
+// event's id, type or Content-Type (listen's, as received) can hold. Every
+// write of such text, and every lookup by it, goes through pt, so an event
+// is found by the id it came with.
+func pt(s string) string { return store.StorableForm(s) }
+
 func nullStr(s string) *string {
 	if s == "" {
 		return nil
@@ -273,7 +280,7 @@ func (db *DB) resolve(ctx context.Context, q queryer, kind, table, idOrPrefix st
 		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
 	}
 	idOrPrefix = store.NormalizeIDPrefix(idOrPrefix)
-	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(idOrPrefix)+"%")
+	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(pt(idOrPrefix))+"%")
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
 	}

@@ -59,7 +59,7 @@ func (db *DB) CreateSubscription(ctx context.Context, s *store.Subscription) err
 // GetSubscription implements store.Store.
 func (db *DB) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
 	// Fast path: a full ID (what workers and scripts pass) is one query.
-	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, idOrPrefix))
+	s, err := scanSubscription(db.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1`, pt(idOrPrefix)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		id, rerr := db.resolve(ctx, db.pool, "subscription", "subscriptions", idOrPrefix)
 		if rerr != nil {

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Prune", testPrune},
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 		{"ImportMissingReference", testImportMissingReference},
+		{"UnstorableText", testUnstorableText},
 	}
 	for _, tc := range append(tests, batchTests...) {
 		t.Run(tc.name, func(t *testing.T) {
