@@ -384,7 +384,7 @@ func run(ctx context.Context, opts *Options) error {
 		progress.Finish()
 	}
 	if err != nil {
-		return cli.Failf("%v", err)
+		return cli.Fail(err)
 	}
 	rctx := context.WithoutCancel(ctx)
 	counts, err := delivery.CountRun(rctx, st, runID)

@@ -417,11 +417,7 @@ func run(ctx context.Context, opts *Options) error {
 		progress.Finish()
 	}
 	if err != nil {
-		var ee *cli.ExitError
-		if errors.As(err, &ee) {
-			return err
-		}
-		return cli.Failf("%v", err)
+		return cli.Fail(err)
 	}
 	// Counts and the JSON document come from the store, not from memory.
 	rctx := context.WithoutCancel(ctx)

@@ -144,7 +144,7 @@ func run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d %s; deliveries: %d succeeded, %d failed, %d to retry\n",
 		ui.FormatDuration(time.Since(start).Round(time.Second)), n, word, succeeded.Load(), failed.Load(), retried.Load())
 	if err != nil {
-		return cli.Failf("%v", err)
+		return cli.Fail(err)
 	}
 	return nil
 }

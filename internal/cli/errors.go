@@ -48,6 +48,19 @@ func Envf(format string, args ...any) *ExitError {
 	return &ExitError{Code: ExitEnvironment, Err: fmt.Errorf(format, args...)}
 }
 
+// Fail is err as a failed operation (exit 1), unless it carries its own
+// exit code: an ExitError, or a typed error such as a store's environment
+// error (the store unreachable or read-only: exit 3), which is returned as
+// it is, with its hints.
+func Fail(err error) error {
+	var ee *ExitError
+	var ce CodeError
+	if errors.As(err, &ee) || errors.As(err, &ce) {
+		return err
+	}
+	return &ExitError{Code: ExitFailed, Err: err}
+}
+
 // Silent exits with code without printing anything more.
 func Silent(code int) *ExitError { return &ExitError{Code: code} }
 

@@ -75,6 +75,23 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 			Hint: "create the schema (CREATE SCHEMA …) or fix search_path in the store URL",
 		}
 	}
+	// A current schema needs no write: a read-only store (a hot standby,
+	// default_transaction_read_only) opens for reading.
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('hookctl_schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, 0, db.wrap("migrate", err)
+	}
+	if exists {
+		cur, err := currentVersion(ctx, conn)
+		if err != nil {
+			return 0, 0, db.wrap("migrate", err)
+		}
+		if latest := LatestVersion(); cur > latest {
+			return cur, cur, newerSchema(db.location, cur, latest)
+		} else if cur == latest {
+			return cur, cur, nil
+		}
+	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS hookctl_schema_migrations (
 		version integer PRIMARY KEY,
 		name text NOT NULL,

@@ -179,6 +179,12 @@ func (db *DB) wrap(op string, err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if pgErr.Code == "25006" { // read_only_sql_transaction
+			return &store.EnvironmentError{
+				Err:  fmt.Errorf("%s: PostgreSQL store %s is read-only (%s)", op, db.location, pgErr.Message),
+				Hint: "point --store or HOOKCTL_STORE at the primary server (not a hot standby), or turn off default_transaction_read_only for this user or database",
+			}
+		}
 		return fmt.Errorf("%s: %s (SQLSTATE %s)", op, pgErr.Message, pgErr.Code)
 	}
 	if pgconn.SafeToRetry(err) || isConnErr(err) {
