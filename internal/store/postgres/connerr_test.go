@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // The hint names what to change for each way a connection is refused,
@@ -47,5 +50,34 @@ func TestConnectErrorHints(t *testing.T) {
 				t.Fatalf("hint %q suggests sslmode for a TLS connection", hints[0])
 			}
 		})
+	}
+}
+
+// A malformed store URL is exit 2 with the password masked in the whole
+// message: pgconn quotes the URL as it read it (masking only what it took
+// for the password, "app:xxxxx@p-s3cret@…" for an unescaped @), and an
+// unterminated quoted password in a key=value DSN was masked only up to
+// its first space.
+func TestBadURLMasksPassword(t *testing.T) {
+	for _, u := range []string{
+		"postgres://app:to@p-s3cret@127.0.0.1:notaport/hookctl",
+		"postgres://app:p@ss-s3cret@127.0.0.1:5432/hookctl?sslmode=disable",
+		"postgresql://app:top-s3cret@127.0.0.1:notaport/hookctl",
+		"host=127.0.0.1 password=top-s3cret port=abc",
+		"host=127.0.0.1 password='top s3cret port=5",
+		"host=127.0.0.1 port=5 password='to''p s3cret' sslmode=bogus",
+	} {
+		_, err := OpenDB(context.Background(), u)
+		var env *store.EnvironmentError
+		if !errors.As(err, &env) || env.ExitCode() != 2 {
+			t.Errorf("%s: err = %v, want an EnvironmentError with exit 2", u, err)
+			continue
+		}
+		if msg := err.Error() + " " + env.Hint; strings.Contains(msg, "s3cret") || !strings.Contains(msg, "xxxxx") {
+			t.Errorf("%s: password not masked: %s", u, msg)
+		}
+		if strings.Count(err.Error(), "127.0.0.1") > 1 {
+			t.Errorf("%s: the URL is quoted twice: %s", u, err)
+		}
 	}
 }

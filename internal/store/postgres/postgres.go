@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
@@ -55,15 +56,24 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 	password := urlPassword(rawURL)
 	clean := func(err error) string { return scrub(err.Error(), password) }
 
+	if unescapedAt(rawURL) {
+		// pgconn ends the password at the first @ and takes the rest of it
+		// for the host name, which its errors (and ours) would then print.
+		return nil, &store.EnvironmentError{
+			Err:  fmt.Errorf("invalid PostgreSQL URL %s: the user name or password holds an @ that is not escaped", masked),
+			Hint: "write @ as %40 in the user name and password of the store URL",
+			Code: 2,
+		}
+	}
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
-		// pgconn's error quotes the URL (password redacted); keep its cause.
-		cause := err
-		if inner := errors.Unwrap(err); inner != nil {
-			cause = inner
+		if store.IsKeyValueDSN(rawURL) {
+			// A key=value string that did not parse may quote its password
+			// in a way the masking does not read: hide all after password=.
+			masked, clean = maskMalformedDSN(rawURL, clean)
 		}
 		return nil, &store.EnvironmentError{
-			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(cause)),
+			Err:  fmt.Errorf("invalid PostgreSQL URL %s: %s", masked, clean(parseCause(err))),
 			Hint: "use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable",
 			Code: 2, // bad input, like an unknown scheme: nothing was tried
 		}
@@ -90,6 +100,53 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// unescapedAt reports whether the user information of a postgres:// URL
+// holds an @ that is not written %40 (p@ss in postgres://app:p@ss@db/hooks).
+func unescapedAt(raw string) bool {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Count(rest, "@") > 1
+}
+
+// parseCause is what pgconn found wrong with a connection string, without
+// its quote of the whole string ("cannot parse `…`: invalid port"): the
+// message gives the masked URL once.
+func parseCause(err error) error {
+	if inner := errors.Unwrap(err); inner != nil {
+		err = inner
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "cannot parse `") {
+		if i := strings.LastIndex(msg, "`: "); i >= 0 {
+			return errors.New(msg[i+3:])
+		}
+	}
+	return err
+}
+
+// maskMalformedDSN masks a key=value connection string that did not parse
+// from its password= to the end, and scrubs each word that follows
+// password= from messages about it (pgconn quotes fragments of it).
+func maskMalformedDSN(raw string, clean func(error) string) (string, func(error) string) {
+	loc := regexp.MustCompile(`\bpassword\s*=\s*`).FindStringIndex(raw)
+	if loc == nil {
+		return store.MaskURL(raw), clean
+	}
+	words := strings.FieldsFunc(raw[loc[1]:], func(r rune) bool { return r == ' ' || r == '\'' || r == '\t' })
+	return raw[:loc[1]] + "xxxxx", func(err error) string {
+		msg := clean(err)
+		for _, w := range words {
+			msg = store.ScrubPassword(msg, w)
+		}
+		return msg
+	}
 }
 
 func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
