@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -78,6 +81,29 @@ func TestBadURLMasksPassword(t *testing.T) {
 		}
 		if strings.Count(err.Error(), "127.0.0.1") > 1 {
 			t.Errorf("%s: the URL is quoted twice: %s", u, err)
+		}
+	}
+}
+
+// The connection ending under a query, however pgx reports it, is the
+// server gone (exit 3); other server errors stay failures of the command.
+func TestWrapConnectionLost(t *testing.T) {
+	db := &DB{location: "postgres://app:xxxxx@db/hooks", password: "pw"}
+	for _, tc := range []struct {
+		err  error
+		lost bool
+	}{
+		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
+		{&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{&pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}, true},
+		{&pgconn.PgError{Code: "08006", Message: "connection failure"}, true},
+		{&pgconn.PgError{Code: "23505", Message: "duplicate key value"}, false},
+		{errors.New("some other failure"), false},
+	} {
+		err := db.wrap("export", tc.err)
+		var env *store.EnvironmentError
+		if got := errors.As(err, &env) && env.ExitCode() == 3; got != tc.lost {
+			t.Errorf("wrap(%v) = %v: environment error %v, want %v", tc.err, err, got, tc.lost)
 		}
 	}
 }

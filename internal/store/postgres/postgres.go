@@ -12,9 +12,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -236,6 +238,12 @@ func (db *DB) wrap(op string, err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if connLostCode(pgErr.Code) {
+			return &store.EnvironmentError{
+				Err:  fmt.Errorf("%s: PostgreSQL store %s went away: %s (SQLSTATE %s)", op, db.location, pgErr.Message, pgErr.Code),
+				Hint: "check that the PostgreSQL server is running and reachable",
+			}
+		}
 		if pgErr.Code == "25006" { // read_only_sql_transaction
 			return &store.EnvironmentError{
 				Err:  fmt.Errorf("%s: PostgreSQL store %s is read-only (%s)", op, db.location, pgErr.Message),
@@ -244,7 +252,7 @@ func (db *DB) wrap(op string, err error) error {
 		}
 		return fmt.Errorf("%s: %s (SQLSTATE %s)", op, pgErr.Message, pgErr.Code)
 	}
-	if pgconn.SafeToRetry(err) || isConnErr(err) {
+	if pgconn.SafeToRetry(err) || isConnErr(err) || connLost(err) {
 		return &store.EnvironmentError{
 			Err:  fmt.Errorf("%s: PostgreSQL store %s unreachable: %s", op, db.location, scrub(err.Error(), db.password)),
 			Hint: "check that the PostgreSQL server is running and reachable",
@@ -256,6 +264,22 @@ func (db *DB) wrap(op string, err error) error {
 func isConnErr(err error) bool {
 	var ce *pgconn.ConnectError
 	return errors.As(err, &ce)
+}
+
+// connLost reports whether err is the connection ending under a query
+// (the server stopped, restarted or unreachable mid-stream): pgconn
+// reports it as an unexpected EOF, a network error or a closed conn.
+func connLost(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
+}
+
+// connLostCode reports whether a server error is the server going away:
+// a connection exception (class 08), or the server shutting down
+// (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now).
+func connLostCode(code string) bool {
+	return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
 }
 
 // Info implements store.Store.
