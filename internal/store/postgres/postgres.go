@@ -169,6 +169,8 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 			hint = "check the user name and password in the store URL"
 		case pgErr.Code == "3D000":
 			hint = fmt.Sprintf("create the database first, e.g. createdb %s", cfg.ConnConfig.Database)
+		case pgErr.Code == "53300":
+			hint = tooManyConnectionsHint
 		}
 	} else if tlsHint := tlsConnectHint(err); tlsHint != "" {
 		hint = tlsHint
@@ -178,6 +180,12 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 		Hint: hint,
 	}
 }
+
+// tooManyConnectionsHint: the server refused a connection because its
+// max_connections, or the CONNECTION LIMIT of the user or database, is
+// reached.
+const tooManyConnectionsHint = "the server has no connection left for this user and database: lower pool_max_conns in the store URL " +
+	"(each hookctl process opens up to 16), run fewer hookctl processes, or raise max_connections or the CONNECTION LIMIT"
 
 // tlsConnectHint explains a TLS failure the connection ended with (""
 // when it was not one): the server reachable, the sslmode wrong for it.
@@ -242,6 +250,12 @@ func (db *DB) wrap(op string, err error) error {
 			return &store.EnvironmentError{
 				Err:  fmt.Errorf("%s: PostgreSQL store %s went away: %s (SQLSTATE %s)", op, db.location, pgErr.Message, pgErr.Code),
 				Hint: "check that the PostgreSQL server is running and reachable",
+			}
+		}
+		if pgErr.Code == "53300" { // too_many_connections: the pool could not grow
+			return &store.EnvironmentError{
+				Err:  fmt.Errorf("%s: PostgreSQL store %s has no connection left: %s", op, db.location, pgErr.Message),
+				Hint: tooManyConnectionsHint,
 			}
 		}
 		if pgErr.Code == "25006" { // read_only_sql_transaction

@@ -436,3 +436,75 @@ func TestConcurrentOpenCreatesSchemaOnce(t *testing.T) {
 		}
 	}
 }
+
+// A server with no connection left for hookctl's user (max_connections,
+// or the role's or database's CONNECTION LIMIT) is an environment problem
+// with a hint about the pool, at open and when the pool grows mid-run:
+// before, it was "is PostgreSQL running and reachable?" at open and exit 1
+// with SQLSTATE 53300 mid-run.
+func TestTooManyConnections(t *testing.T) {
+	u := pgtest.URL(t)
+	ctx := context.Background()
+	openDB(t, u) // migrated by the owner
+	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	role := fmt.Sprintf("hookctl_lim_%d", time.Now().UnixNano())
+	parsed, _ := url.Parse(u)
+	schema := parsed.Query().Get("search_path")
+	for _, q := range []string{
+		`CREATE ROLE ` + role + ` LOGIN PASSWORD 'lim-s3cret' CONNECTION LIMIT 2`,
+		`GRANT USAGE ON SCHEMA ` + schema + ` TO ` + role,
+		`GRANT SELECT ON ALL TABLES IN SCHEMA ` + schema + ` TO ` + role,
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	roleURL := *parsed
+	roleURL.User = url.UserPassword(role, "lim-s3cret")
+	var held []*pgx.Conn
+	hold := func() {
+		c, err := pgx.Connect(ctx, roleURL.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	t.Cleanup(func() {
+		for _, c := range held {
+			c.Close(ctx)
+		}
+		_, _ = admin.Exec(context.Background(), `REVOKE ALL ON ALL TABLES IN SCHEMA `+schema+` FROM `+role)
+		_, _ = admin.Exec(context.Background(), `REVOKE ALL ON SCHEMA `+schema+` FROM `+role)
+		_, _ = admin.Exec(context.Background(), `DROP ROLE `+role)
+	})
+	wantNoConnections := func(what string, err error) {
+		t.Helper()
+		var env *store.EnvironmentError
+		if !errors.As(err, &env) || env.ExitCode() != 3 || !strings.Contains(env.Hint, "pool_max_conns") ||
+			strings.Contains(err.Error(), "lim-s3cret") {
+			t.Fatalf("%s with no connection left: %v (%T)", what, err, err)
+		}
+	}
+
+	// Mid-run: the store holds one connection; another process takes the
+	// last one; the pool needs a second.
+	db := openDB(t, roleURL.String())
+	hold()
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	conn.Release()
+	wantNoConnections("a second pooled connection", err)
+	db.Close()
+
+	// At open.
+	hold()
+	_, err = postgres.OpenDB(ctx, roleURL.String())
+	wantNoConnections("open", err)
+}
