@@ -181,6 +181,19 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 	}
 }
 
+// serverTimeout names the server setting that cancelled a query
+// (statement_timeout, lock_timeout), or "" when it was not one: a limit set
+// for the user or database, which a long export or prune can reach.
+func serverTimeout(pgErr *pgconn.PgError) string {
+	switch {
+	case pgErr.Code == "57014" && strings.Contains(pgErr.Message, "statement timeout"):
+		return "statement_timeout"
+	case pgErr.Code == "55P03" && strings.Contains(pgErr.Message, "lock timeout"):
+		return "lock_timeout"
+	}
+	return ""
+}
+
 // tooManyConnectionsHint: the server refused a connection because its
 // max_connections, or the CONNECTION LIMIT of the user or database, is
 // reached.
@@ -256,6 +269,13 @@ func (db *DB) wrap(op string, err error) error {
 			return &store.EnvironmentError{
 				Err:  fmt.Errorf("%s: PostgreSQL store %s has no connection left: %s", op, db.location, pgErr.Message),
 				Hint: tooManyConnectionsHint,
+			}
+		}
+		if timeout := serverTimeout(pgErr); timeout != "" {
+			return &store.EnvironmentError{
+				Err: fmt.Errorf("%s: PostgreSQL store %s cancelled the query: the server's %s ran out (%s)",
+					op, db.location, timeout, pgErr.Message),
+				Hint: fmt.Sprintf("raise %s for hookctl's user or database, or in the store URL (options=-c%%20%s%%3D0)", timeout, timeout),
 			}
 		}
 		if pgErr.Code == "25006" { // read_only_sql_transaction

@@ -508,3 +508,36 @@ func TestTooManyConnections(t *testing.T) {
 	_, err = postgres.OpenDB(ctx, roleURL.String())
 	wantNoConnections("open", err)
 }
+
+// A query the server cancels because its statement_timeout or lock_timeout
+// (set for hookctl's user or database) ran out says so, with the setting to
+// raise: exit 3, not exit 1 with "canceling statement … (SQLSTATE 57014)".
+func TestServerTimeouts(t *testing.T) {
+	u := pgtest.URL(t)
+	ctx := context.Background()
+	openDB(t, u)
+	// Another session holds the events table, so the store's query waits
+	// until the server's timeout cancels it.
+	locker, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(ctx)
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `LOCK TABLE events IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	for _, setting := range []string{"statement_timeout", "lock_timeout"} {
+		db := openDB(t, u+"&options=-c%20"+setting+"%3D200")
+		_, err := db.ListEvents(ctx, store.EventFilter{})
+		var env *store.EnvironmentError
+		if !errors.As(err, &env) || env.ExitCode() != 3 || !strings.Contains(err.Error(), setting) ||
+			!strings.Contains(env.Hint, "raise "+setting) {
+			t.Errorf("%s ran out: %v (%T)", setting, err, err)
+		}
+	}
+}
