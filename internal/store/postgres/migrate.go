@@ -81,30 +81,16 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('hookctl_schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return 0, 0, db.wrap("migrate", err)
 	}
+	cur, latest := 0, LatestVersion()
 	if exists {
-		cur, err := currentVersion(ctx, conn)
-		if err != nil {
+		if cur, err = currentVersion(ctx, conn); err != nil {
 			return 0, 0, db.wrap("migrate", err)
 		}
-		if latest := LatestVersion(); cur > latest {
+		if cur > latest {
 			return cur, cur, newerSchema(db.location, cur, latest)
 		} else if cur == latest {
 			return cur, cur, nil
 		}
-	}
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS hookctl_schema_migrations (
-		version integer PRIMARY KEY,
-		name text NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return 0, 0, db.wrap("migrate", err)
-	}
-	cur, err := currentVersion(ctx, conn)
-	if err != nil {
-		return 0, 0, db.wrap("migrate", err)
-	}
-	latest := LatestVersion()
-	if cur > latest {
-		return cur, cur, newerSchema(db.location, cur, latest)
 	}
 	from = cur
 	for _, m := range migrations() {
@@ -112,6 +98,17 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if !exists {
+				// With the first migration, in its transaction: a schema
+				// refused (tables of the same name that are not hookctl's)
+				// is left as it was found.
+				if _, err := tx.Exec(ctx, `CREATE TABLE hookctl_schema_migrations (
+					version integer PRIMARY KEY,
+					name text NOT NULL,
+					applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
@@ -128,7 +125,7 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 			}
 			return from, cur, db.wrap(fmt.Sprintf("migrate to version %d", m.Version), err)
 		}
-		cur = m.Version
+		cur, exists = m.Version, true
 	}
 	return from, cur, nil
 }

@@ -115,11 +115,23 @@ func TestForeignTablesRefused(t *testing.T) {
 	if _, err := conn.Exec(context.Background(), `CREATE TABLE events (x int)`); err != nil {
 		t.Fatal(err)
 	}
-	conn.Close(context.Background())
+	defer conn.Close(context.Background())
 	_, err = postgres.Open(context.Background(), u)
 	var env *store.EnvironmentError
 	if !errors.As(err, &env) || !strings.Contains(err.Error(), "not a hookctl store") {
 		t.Fatalf("err = %v, want EnvironmentError about a foreign schema", err)
+	}
+	// Refused, the schema is left as it was: no migrations table.
+	var tables []string
+	rows, err := conn.Query(context.Background(), `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tables, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(tables, ",") != "events" {
+		t.Fatalf("tables after the refusal: %v, want only events", tables)
 	}
 }
 
