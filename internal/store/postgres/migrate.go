@@ -63,6 +63,13 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	}()
 	if schema == nil && target != "" {
 		if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{target}.Sanitize()); err != nil {
+			if isPrivilegeError(err) {
+				return 0, 0, &store.EnvironmentError{
+					Err: fmt.Errorf("PostgreSQL store %s: user %s may not create schema %q in database %s", db.location, db.user, target, db.dbname),
+					Hint: fmt.Sprintf("create it for the user first (CREATE SCHEMA %s AUTHORIZATION %s), or GRANT CREATE ON DATABASE %s TO %s",
+						pgx.Identifier{target}.Sanitize(), pgx.Identifier{db.user}.Sanitize(), pgx.Identifier{db.dbname}.Sanitize(), pgx.Identifier{db.user}.Sanitize()),
+				}
+			}
 			return 0, 0, db.wrap("migrate: create schema", err)
 		}
 		if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
@@ -123,11 +130,23 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 					Hint: "use a database or schema of its own for hookctl (e.g. ?search_path=hookctl)",
 				}
 			}
+			if isPrivilegeError(err) {
+				return from, cur, &store.EnvironmentError{
+					Err: fmt.Errorf("PostgreSQL store %s: user %s may not create hookctl's tables in schema %q (%s)", db.location, db.user, *schema, pgErr.Message),
+					Hint: fmt.Sprintf("GRANT CREATE ON SCHEMA %s TO %s (since PostgreSQL 15 not every user may create in public), or use a schema of the user's own: search_path=hookctl in the store URL",
+						pgx.Identifier{*schema}.Sanitize(), pgx.Identifier{db.user}.Sanitize()),
+				}
+			}
 			return from, cur, db.wrap(fmt.Sprintf("migrate to version %d", m.Version), err)
 		}
 		cur, exists = m.Version, true
 	}
 	return from, cur, nil
+}
+
+func isPrivilegeError(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42501"
 }
 
 // searchPathSchema is the schema the first entry of a search_path names,

@@ -28,10 +28,11 @@ import (
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool       *pgxpool.Pool
-	location   string // URL, password masked
-	password   string
-	searchPath string // from the URL, if any
+	pool         *pgxpool.Pool
+	location     string // URL, password masked
+	password     string
+	searchPath   string // from the URL, if any
+	user, dbname string
 }
 
 var (
@@ -92,7 +93,8 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, &store.EnvironmentError{Err: fmt.Errorf("cannot open PostgreSQL store %s: %s", masked, clean(err))}
 	}
-	db := &DB{pool: pool, location: masked, password: password, searchPath: cfg.ConnConfig.RuntimeParams["search_path"]}
+	db := &DB{pool: pool, location: masked, password: password, searchPath: cfg.ConnConfig.RuntimeParams["search_path"],
+		user: cfg.ConnConfig.User, dbname: cfg.ConnConfig.Database}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, db.connectError(cfg, err)
@@ -276,6 +278,13 @@ func (db *DB) wrap(op string, err error) error {
 				Err: fmt.Errorf("%s: PostgreSQL store %s cancelled the query: the server's %s ran out (%s)",
 					op, db.location, timeout, pgErr.Message),
 				Hint: fmt.Sprintf("raise %s for hookctl's user or database, or in the store URL (options=-c%%20%s%%3D0)", timeout, timeout),
+			}
+		}
+		if pgErr.Code == "42501" { // insufficient_privilege
+			return &store.EnvironmentError{
+				Err: fmt.Errorf("%s: PostgreSQL store %s: %s", op, db.location, pgErr.Message),
+				Hint: fmt.Sprintf("the store URL's user %s lacks a privilege on hookctl's tables: grant it (GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA … TO %s) or use the user that created them",
+					pgx.Identifier{db.user}.Sanitize(), pgx.Identifier{db.user}.Sanitize()),
 			}
 		}
 		if pgErr.Code == "25006" { // read_only_sql_transaction

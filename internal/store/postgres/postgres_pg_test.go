@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -458,28 +459,10 @@ func TestTooManyConnections(t *testing.T) {
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	openDB(t, u) // migrated by the owner
-	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	role := fmt.Sprintf("hookctl_lim_%d", time.Now().UnixNano())
-	parsed, _ := url.Parse(u)
-	schema := parsed.Query().Get("search_path")
-	for _, q := range []string{
-		`CREATE ROLE ` + role + ` LOGIN PASSWORD 'lim-s3cret' CONNECTION LIMIT 2`,
-		`GRANT USAGE ON SCHEMA ` + schema + ` TO ` + role,
-		`GRANT SELECT ON ALL TABLES IN SCHEMA ` + schema + ` TO ` + role,
-	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	roleURL := *parsed
-	roleURL.User = url.UserPassword(role, "lim-s3cret")
+	roleURL := newRole(t, u, "CONNECTION LIMIT 2", "GRANT USAGE ON SCHEMA %s TO %s", "GRANT SELECT ON ALL TABLES IN SCHEMA %s TO %s")
 	var held []*pgx.Conn
 	hold := func() {
-		c, err := pgx.Connect(ctx, roleURL.String())
+		c, err := pgx.Connect(ctx, roleURL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,22 +472,19 @@ func TestTooManyConnections(t *testing.T) {
 		for _, c := range held {
 			c.Close(ctx)
 		}
-		_, _ = admin.Exec(context.Background(), `REVOKE ALL ON ALL TABLES IN SCHEMA `+schema+` FROM `+role)
-		_, _ = admin.Exec(context.Background(), `REVOKE ALL ON SCHEMA `+schema+` FROM `+role)
-		_, _ = admin.Exec(context.Background(), `DROP ROLE `+role)
 	})
 	wantNoConnections := func(what string, err error) {
 		t.Helper()
 		var env *store.EnvironmentError
 		if !errors.As(err, &env) || env.ExitCode() != 3 || !strings.Contains(env.Hint, "pool_max_conns") ||
-			strings.Contains(err.Error(), "lim-s3cret") {
+			strings.Contains(err.Error(), "role-s3cret") {
 			t.Fatalf("%s with no connection left: %v (%T)", what, err, err)
 		}
 	}
 
 	// Mid-run: the store holds one connection; another process takes the
 	// last one; the pool needs a second.
-	db := openDB(t, roleURL.String())
+	db := openDB(t, roleURL)
 	hold()
 	conn, err := db.Pool().Acquire(ctx)
 	if err != nil {
@@ -513,11 +493,9 @@ func TestTooManyConnections(t *testing.T) {
 	_, err = db.ListSubscriptions(ctx, store.SubscriptionFilter{})
 	conn.Release()
 	wantNoConnections("a second pooled connection", err)
-	db.Close()
 
-	// At open.
-	hold()
-	_, err = postgres.OpenDB(ctx, roleURL.String())
+	// At open: the store above and the other process hold both.
+	_, err = postgres.OpenDB(ctx, roleURL)
 	wantNoConnections("open", err)
 }
 
@@ -552,4 +530,74 @@ func TestServerTimeouts(t *testing.T) {
 			t.Errorf("%s ran out: %v (%T)", setting, err, err)
 		}
 	}
+}
+
+// newRole creates a login role (dropped when the test ends) with options
+// (e.g. CONNECTION LIMIT 2), runs each grant (a format with the schema of
+// u and the role), and returns u for that role.
+func newRole(t *testing.T, u, options string, grants ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := fmt.Sprintf("hookctl_role_%d", time.Now().UnixNano())
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := parsed.Query().Get("search_path")
+	qs := []string{`CREATE ROLE ` + role + ` LOGIN PASSWORD 'role-s3cret' ` + options}
+	for _, g := range grants {
+		qs = append(qs, fmt.Sprintf(g, schema, role))
+	}
+	for _, q := range qs {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		defer admin.Close(context.Background())
+		_, _ = admin.Exec(context.Background(), `DROP OWNED BY `+role+` CASCADE`)
+		if _, err := admin.Exec(context.Background(), `DROP ROLE `+role); err != nil {
+			t.Logf("drop role %s: %v", role, err)
+		}
+	})
+	parsed.User = url.UserPassword(role, "role-s3cret")
+	return parsed.String()
+}
+
+// A user without the privileges hookctl needs gets an environment error
+// (exit 3) saying which and the GRANT to run: to create hookctl's tables
+// (PostgreSQL 15 no longer lets every user create in public), to create
+// the search_path schema, to write the tables. Before: exit 1 and
+// "permission denied for schema public (SQLSTATE 42501)".
+func TestInsufficientPrivileges(t *testing.T) {
+	ctx := context.Background()
+	want := func(what string, err error, hint string) {
+		t.Helper()
+		var env *store.EnvironmentError
+		if !errors.As(err, &env) || env.ExitCode() != 3 || !strings.Contains(env.Hint, hint) || strings.Contains(err.Error(), "role-s3cret") {
+			t.Errorf("%s: %v (%T), want an environment error with a hint about %q", what, err, err, hint)
+		}
+	}
+	// A schema the user may use but not create in.
+	u := pgtest.URL(t)
+	_, err := postgres.OpenDB(ctx, newRole(t, u, "", "GRANT USAGE ON SCHEMA %s TO %s"))
+	want("creating the tables", err, "GRANT CREATE ON SCHEMA")
+
+	// A search_path schema the user may not create.
+	noSchema := regexp.MustCompile(`search_path=[^&]*`).ReplaceAllString(newRole(t, u, ""), fmt.Sprintf("search_path=hookctl_priv_%d", time.Now().UnixNano()))
+	_, err = postgres.OpenDB(ctx, noSchema)
+	want("creating the schema", err, "CREATE SCHEMA")
+
+	// Tables the user may read, not write.
+	openDB(t, u)
+	db := openDB(t, newRole(t, u, "", "GRANT USAGE ON SCHEMA %s TO %s", "GRANT SELECT ON ALL TABLES IN SCHEMA %s TO %s"))
+	if _, err := db.ListSubscriptions(ctx, store.SubscriptionFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	err = db.CreateSubscription(ctx, &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}})
+	want("writing", err, "GRANT SELECT, INSERT, UPDATE, DELETE")
 }
