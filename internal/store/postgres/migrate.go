@@ -41,13 +41,14 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return 0, 0, db.wrap("migrate", err)
 	}
-	// search_path=hookctl in the URL may name a schema not created yet:
-	// then this process creates it (the user needs CREATE on the database).
-	target := ""
-	if schema != nil {
+	// search_path=hookctl (or hookctl,public) in the URL may name a schema
+	// not created yet: then this process creates it (the user needs CREATE
+	// on the database). Without it, PostgreSQL would put the tables in the
+	// next schema of the path (public), and the day someone creates
+	// hookctl, every process would switch to an empty store there.
+	target := searchPathSchema(db.searchPath)
+	if target == "" && schema != nil {
 		target = *schema
-	} else if db.searchPath != "" {
-		target = searchPathSchema(db.searchPath)
 	}
 	// Two processes starting at once: the second waits here until the
 	// first has finished, then finds nothing left to do. The lock is the
@@ -61,7 +62,17 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		// Unlock on a fresh context so a cancelled ctx cannot leave the lock held.
 		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, lockClass, target)
 	}()
-	if schema == nil && target != "" {
+	create := schema == nil && target != ""
+	if schema != nil && *schema != target && target != "" {
+		// Only when no hookctl store is on the path yet: a store an older
+		// hookctl made in public for this URL stays where it is.
+		var found bool
+		if err := conn.QueryRow(ctx, `SELECT to_regclass('hookctl_schema_migrations') IS NOT NULL`).Scan(&found); err != nil {
+			return 0, 0, db.wrap("migrate", err)
+		}
+		create = !found
+	}
+	if create {
 		if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{target}.Sanitize()); err != nil {
 			if isPrivilegeError(err) {
 				return 0, 0, &store.EnvironmentError{
@@ -74,6 +85,13 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		}
 		if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 			return 0, 0, db.wrap("migrate", err)
+		}
+		if schema != nil && *schema != target {
+			// It exists, but this user may not use it.
+			return 0, 0, &store.EnvironmentError{
+				Err:  fmt.Errorf("PostgreSQL store %s: user %s may not use schema %q, the first of search_path", db.location, db.user, target),
+				Hint: fmt.Sprintf("GRANT USAGE, CREATE ON SCHEMA %s TO %s", pgx.Identifier{target}.Sanitize(), pgx.Identifier{db.user}.Sanitize()),
+			}
 		}
 	}
 	if schema == nil {

@@ -601,3 +601,43 @@ func TestInsufficientPrivileges(t *testing.T) {
 	err = db.CreateSubscription(ctx, &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}})
 	want("writing", err, "GRANT SELECT, INSERT, UPDATE, DELETE")
 }
+
+// search_path=hookctl,public names the schema for hookctl's tables first:
+// when it does not exist it is created and the tables go there, not into
+// the next schema of the path (where the day someone created hookctl every
+// process would switch to an empty store). A store already on the path
+// (made there by an older hookctl) stays in use.
+func TestSearchPathListCreatesFirstSchema(t *testing.T) {
+	ctx := context.Background()
+	fallback := pgtest.URL(t) // an existing, empty schema: the path's second
+	parsed, _ := url.Parse(fallback)
+	second := parsed.Query().Get("search_path")
+	withPath := func(path string) string {
+		return regexp.MustCompile(`search_path=[^&]*`).ReplaceAllString(fallback, "search_path="+url.QueryEscape(path))
+	}
+	first := fmt.Sprintf("hookctl_first_%d", time.Now().UnixNano())
+	newSchemaURL(t, first) // dropped when the test ends
+	db := openDB(t, withPath(first+","+second))
+	var where string
+	if err := db.Pool().QueryRow(ctx, `SELECT table_schema FROM information_schema.tables WHERE table_name = 'events' AND table_schema IN ($1, $2)`,
+		first, second).Scan(&where); err != nil {
+		t.Fatal(err)
+	}
+	if where != first {
+		t.Fatalf("tables created in %s, want %s (the first of search_path)", where, first)
+	}
+
+	// A store already in the second schema is kept.
+	openDB(t, fallback)
+	other := fmt.Sprintf("hookctl_other_%d", time.Now().UnixNano())
+	newSchemaURL(t, other)
+	db = openDB(t, withPath(other+","+second))
+	var cur string
+	if err := db.Pool().QueryRow(ctx, `SELECT current_schema()`).Scan(&cur); err != nil || cur != second {
+		t.Fatalf("current_schema() = %q, %v; want the existing store's %s", cur, err, second)
+	}
+	var n int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname = $1`, other).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("schema %s was created (%d, %v) though a store was on the path", other, n, err)
+	}
+}
