@@ -10,6 +10,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -359,12 +360,13 @@ func fromTs(t *time.Time) time.Time {
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// jmap stores a map as jsonb, NULL when empty.
+// jmap stores a map as jsonb, NULL when empty, given as JSON text (see
+// jsonList).
 func jmap[M ~map[string]V, V any](m M) any {
-	if len(m) == 0 {
-		return nil
+	if t := jtext(m); t != nil {
+		return *t
 	}
-	return m
+	return nil
 }
 
 func nilIfEmpty[M ~map[string]V, V any](m M) M {
@@ -372,6 +374,15 @@ func nilIfEmpty[M ~map[string]V, V any](m M) M {
 		return nil
 	}
 	return m
+}
+
+// jsonList is a list for a jsonb column, as JSON text (pgx writes a
+// string to json and jsonb as is): a []string would go as text[] when the
+// connection does not ask the server for the parameters' types
+// (default_query_exec_mode=exec or simple_protocol, e.g. for PgBouncer).
+func jsonList(l []string) string {
+	b, _ := json.Marshal(jlist(l))
+	return string(b)
 }
 
 func jlist(l []string) []string {

@@ -22,3 +22,24 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+// TestConformanceQueryExecModes runs the suite with the pgx query modes
+// that do not ask the server for the parameters' types, as a store URL
+// behind PgBouncer's transaction pooling may set them
+// (default_query_exec_mode=exec or simple_protocol). Lists and maps for
+// jsonb columns went as text[] and failed ("invalid input syntax for type
+// json", "cannot find encode plan"): subscribe failed outright.
+func TestConformanceQueryExecModes(t *testing.T) {
+	pgtest.ServerURL(t)
+	for _, mode := range []string{"exec", "simple_protocol"} {
+		t.Run(mode, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) store.Store {
+				s, err := postgres.Open(context.Background(), pgtest.URL(t)+"&default_query_exec_mode="+mode)
+				if err != nil {
+					t.Fatalf("open: %v", err)
+				}
+				return s
+			})
+		})
+	}
+}

@@ -31,7 +31,7 @@ func scanSubscription(row pgx.Row) (*store.Subscription, error) {
 }
 
 func subscriptionArgs(s *store.Subscription) []any {
-	return []any{s.ID, s.CallbackURL, jlist(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
+	return []any{s.ID, s.CallbackURL, jsonList(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
 		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.CreatedAt), ts(s.UpdatedAt)}
 }
 
@@ -133,7 +133,7 @@ func writeSubscription(ctx context.Context, q execer, s *store.Subscription) err
 	tag, err := q.Exec(ctx, `UPDATE subscriptions SET callback_url = $2, events = $3, description = $4,
 		status = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, provider = $9,
 		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $14
-		WHERE id = $1`, s.ID, s.CallbackURL, jlist(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
+		WHERE id = $1`, s.ID, s.CallbackURL, jsonList(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
 		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.UpdatedAt))
 	if err != nil {
 		return err
