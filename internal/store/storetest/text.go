@@ -90,4 +90,27 @@ func testUnstorableText(t *testing.T, s store.Store) {
 		t.Fatalf("ListDeliveries(EventID %q) = %v, want [d2]", id2, ids(ds))
 	}
 	sameText(t, "imported LastError", ds[0].LastError, lastError)
+
+	// The batch paths (trigger's CreateEvents, a worker's RecordAttempts).
+	if bc, ok := s.(store.BatchCreator); ok {
+		const id3 = "msg_\xfd\x00b"
+		e3 := newEvent(id3, typ)
+		d3 := newDelivery("http://127.0.0.1:1/r\x00")
+		must(t, bc.CreateEvents(ctx, []*store.Event{e3}, [][]*store.Delivery{{d3}}))
+		got3, err := s.GetEvent(ctx, id3)
+		must(t, err)
+		sameText(t, "batch-created Type", got3.Type, typ)
+		if br, ok := s.(store.BatchRecorder); ok {
+			if _, err := s.ClaimDue(ctx, "w", now, time.Minute, 10, ""); err != nil {
+				t.Fatal(err)
+			}
+			a3 := &store.Attempt{DeliveryID: d3.ID, Number: 1, StartedAt: now, RequestURL: d3.URL, Error: lastError}
+			errs, err := br.RecordAttempts(ctx, "w", []*store.Attempt{a3}, []store.DeliveryUpdate{{Status: store.DeliveryFailed, LastError: lastError}})
+			must(t, err)
+			must(t, errs[0])
+			cur, err := s.GetDelivery(ctx, d3.ID)
+			must(t, err)
+			sameText(t, "batch-recorded LastError", cur.LastError, lastError)
+		}
+	}
 }
