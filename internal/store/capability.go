@@ -52,27 +52,33 @@ type MatchRequeuer interface {
 
 // MaskURL returns a store location fit for printing: the password of a
 // URL (user:password@host, or a password= query parameter) or of a libpq
-// key=value string (password=… or password='…') is replaced by "xxxxx".
+// key=value string (password=… or password='…') is replaced by "xxxxx", and
+// so is sslpassword (the passphrase of the client key).
 // Anything that is not a URL with credentials (a SQLite path) is returned
 // unchanged.
 func MaskURL(s string) string {
 	if IsKeyValueDSN(s) {
-		return keyValuePassword().ReplaceAllString(s, "${1}xxxxx")
+		return keyValueSecret().ReplaceAllString(s, "${1}xxxxx")
 	}
 	if !strings.Contains(s, "://") {
 		return s
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		// Unparseable: hide everything between :// and @ to be safe.
+		// Unparseable: hide everything between :// and @ to be safe, and
+		// the value of each password= or sslpassword= parameter.
 		if i, j := strings.Index(s, "://"), strings.LastIndex(s, "@"); i >= 0 && j > i {
-			return s[:i+3] + "xxxxx" + s[j:]
+			s = s[:i+3] + "xxxxx" + s[j:]
 		}
-		return s
+		return queryPassword().ReplaceAllString(s, "${1}xxxxx")
 	}
 	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
+	if q.Has("password") || q.Has("sslpassword") {
+		for _, k := range []string{"password", "sslpassword"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
@@ -87,6 +93,16 @@ var keyValueDSN = sync.OnceValue(func() *regexp.Regexp {
 
 var keyValuePassword = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+})
+
+// queryPassword matches a password= or sslpassword= query parameter.
+var queryPassword = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`([?&](?:ssl)?password=)[^&#]*`)
+})
+
+// keyValueSecret matches password=… and sslpassword=… in a key=value string.
+var keyValueSecret = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 })
 
 // IsKeyValueDSN reports whether s is a libpq key=value connection string
@@ -110,6 +126,34 @@ func DSNPassword(s string) string {
 		return p
 	}
 	return u.Query().Get("password")
+}
+
+// DSNSecrets returns the secrets a store location holds (its password and
+// sslpassword, the passphrase of the client key), to be scrubbed from
+// messages that may quote them.
+func DSNSecrets(s string) []string {
+	var out []string
+	if IsKeyValueDSN(s) {
+		for _, m := range keyValueSecret().FindAllStringSubmatch(s, -1) {
+			if v := strings.Trim(m[2], "'"); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		out = append(out, p)
+	}
+	for _, k := range []string{"password", "sslpassword"} {
+		if v := u.Query().Get(k); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // ScrubPassword replaces each occurrence of password in msg (as given or

@@ -34,10 +34,24 @@ func TestScrubAndMaskPasswords(t *testing.T) {
 		"host=db password='sec ret' dbname=hooks":             "host=db password=xxxxx dbname=hooks",
 		"postgres://app:hunter2@db/hooks":                     "postgres://app:xxxxx@db/hooks",
 		"/home/me/.local/share/hookctl/password=x/hookctl.db": "/home/me/.local/share/hookctl/password=x/hookctl.db",
+		// sslpassword: the passphrase of the client key (sslkey=…).
+		"postgres://app:hunter2@db/hooks?sslmode=verify-full&sslpassword=keyS3cret": "postgres://app:xxxxx@db/hooks?sslmode=verify-full&sslpassword=xxxxx",
+		"host=db sslpassword=keyS3cret password=hunter2 dbname=hooks":               "host=db sslpassword=xxxxx password=xxxxx dbname=hooks",
+		"host=db sslpassword='key S3cret' dbname=hooks":                             "host=db sslpassword=xxxxx dbname=hooks",
+		"postgres://app:pw@db:notaport/hooks?sslpassword=keyS3cret&password=x":      "postgres://xxxxx@db:notaport/hooks?sslpassword=xxxxx&password=xxxxx",
 	} {
 		if got := MaskURL(in); got != want {
 			t.Errorf("MaskURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+	if got := DSNPassword("host=db sslpassword=keyS3cret password=hunter2"); got != "hunter2" {
+		t.Errorf("DSNPassword took the key's passphrase: %q", got)
+	}
+	if got := DSNSecrets("host=db sslpassword='key S3cret' password=hunter2"); len(got) != 2 || got[0] != "key S3cret" || got[1] != "hunter2" {
+		t.Errorf("DSNSecrets = %q", got)
+	}
+	if got := DSNSecrets("postgres://app:hunter2@db/hooks?sslpassword=keyS3cret"); len(got) != 2 || got[0] != "hunter2" || got[1] != "keyS3cret" {
+		t.Errorf("DSNSecrets = %q", got)
 	}
 	if !IsKeyValueDSN("host=db dbname=x") || IsKeyValueDSN("./hookctl.db") {
 		t.Error("IsKeyValueDSN")

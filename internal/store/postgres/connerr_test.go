@@ -23,7 +23,7 @@ func TestConnectErrorHints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := &DB{location: "postgres://app:xxxxx@db.example:5433/hooks", password: "pw"}
+	db := &DB{location: "postgres://app:xxxxx@db.example:5433/hooks", secrets: []string{"pw"}}
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -69,6 +69,8 @@ func TestBadURLMasksPassword(t *testing.T) {
 		"host=127.0.0.1 password=top-s3cret port=abc",
 		"host=127.0.0.1 password='top s3cret port=5",
 		"host=127.0.0.1 port=5 password='to''p s3cret' sslmode=bogus",
+		"postgres://app:pw@127.0.0.1:notaport/hookctl?sslpassword=key-s3cret",
+		"host=127.0.0.1 sslpassword=key-s3cret port=abc",
 	} {
 		_, err := OpenDB(context.Background(), u)
 		var env *store.EnvironmentError
@@ -88,7 +90,7 @@ func TestBadURLMasksPassword(t *testing.T) {
 // The connection ending under a query, however pgx reports it, is the
 // server gone (exit 3); other server errors stay failures of the command.
 func TestWrapConnectionLost(t *testing.T) {
-	db := &DB{location: "postgres://app:xxxxx@db/hooks", password: "pw"}
+	db := &DB{location: "postgres://app:xxxxx@db/hooks", secrets: []string{"pw"}}
 	for _, tc := range []struct {
 		err  error
 		lost bool

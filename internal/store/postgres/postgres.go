@@ -30,9 +30,9 @@ import (
 // DB is the PostgreSQL store.
 type DB struct {
 	pool         *pgxpool.Pool
-	location     string // URL, password masked
-	password     string
-	searchPath   string // from the URL, if any
+	location     string   // URL, password masked
+	secrets      []string // password, sslpassword: scrubbed from messages
+	searchPath   string   // from the URL, if any
 	user, dbname string
 }
 
@@ -57,8 +57,8 @@ func Open(ctx context.Context, rawURL string) (store.Store, error) {
 // OpenDB is Open returning the concrete store.
 func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 	masked := store.MaskURL(rawURL)
-	password := urlPassword(rawURL)
-	clean := func(err error) string { return scrub(err.Error(), password) }
+	secrets := store.DSNSecrets(rawURL)
+	clean := func(err error) string { return scrub(err.Error(), secrets) }
 
 	if unescapedAt(rawURL) {
 		// pgconn ends the password at the first @ and takes the rest of it
@@ -94,7 +94,7 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, &store.EnvironmentError{Err: fmt.Errorf("cannot open PostgreSQL store %s: %s", masked, clean(err))}
 	}
-	db := &DB{pool: pool, location: masked, password: password, searchPath: cfg.ConnConfig.RuntimeParams["search_path"],
+	db := &DB{pool: pool, location: masked, secrets: secrets, searchPath: cfg.ConnConfig.RuntimeParams["search_path"],
 		user: cfg.ConnConfig.User, dbname: cfg.ConnConfig.Database}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
@@ -140,7 +140,7 @@ func parseCause(err error) error {
 // from its password= to the end, and scrubs each word that follows
 // password= from messages about it (pgconn quotes fragments of it).
 func maskMalformedDSN(raw string, clean func(error) string) (string, func(error) string) {
-	loc := regexp.MustCompile(`\bpassword\s*=\s*`).FindStringIndex(raw)
+	loc := regexp.MustCompile(`\b(?:ssl)?password\s*=\s*`).FindStringIndex(raw)
 	if loc == nil {
 		return store.MaskURL(raw), clean
 	}
@@ -155,7 +155,7 @@ func maskMalformedDSN(raw string, clean func(error) string) (string, func(error)
 }
 
 func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
-	msg := scrub(oneLine(err), db.password)
+	msg := scrub(oneLine(err), db.secrets)
 	var pgErr *pgconn.PgError
 	hint := fmt.Sprintf("is PostgreSQL running and reachable at %s:%d? check --store or HOOKCTL_STORE", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
 	if errors.As(err, &pgErr) {
@@ -231,12 +231,14 @@ func oneLine(err error) string {
 	return strings.Join(lines, " ")
 }
 
-// urlPassword extracts the password of a postgres URL ("" if none).
-func urlPassword(raw string) string { return store.DSNPassword(raw) }
-
-// scrub removes a password from a message, in case a driver error quotes
+// scrub removes the URL's secrets from a message, in case a driver error quotes
 // the connection string.
-func scrub(msg, password string) string { return store.ScrubPassword(msg, password) }
+func scrub(msg string, secrets []string) string {
+	for _, s := range secrets {
+		msg = store.ScrubPassword(msg, s)
+	}
+	return msg
+}
 
 // Close releases the connections.
 func (db *DB) Close() error {
@@ -298,11 +300,11 @@ func (db *DB) wrap(op string, err error) error {
 	}
 	if pgconn.SafeToRetry(err) || isConnErr(err) || connLost(err) {
 		return &store.EnvironmentError{
-			Err:  fmt.Errorf("%s: PostgreSQL store %s unreachable: %s", op, db.location, scrub(err.Error(), db.password)),
+			Err:  fmt.Errorf("%s: PostgreSQL store %s unreachable: %s", op, db.location, scrub(err.Error(), db.secrets)),
 			Hint: "check that the PostgreSQL server is running and reachable",
 		}
 	}
-	return fmt.Errorf("%s: %s", op, scrub(err.Error(), db.password))
+	return fmt.Errorf("%s: %s", op, scrub(err.Error(), db.secrets))
 }
 
 func isConnErr(err error) bool {
