@@ -193,6 +193,17 @@ func (db *DB) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn 
 func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 	var n int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The row lock waits for the transactions writing deliveries of
+		// the subscription right now (a trigger's batch: their foreign
+		// key holds a share lock on it) and makes the next ones wait for
+		// the delete (then fail on the key): the update below sees every
+		// delivery. Without it, a batch committed between the update
+		// and the delete kept its deliveries pending, unlinked by ON
+		// DELETE SET NULL, and a worker sent them, unsigned, to the
+		// deleted endpoint.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, orphanDeliveriesSQL, id); err != nil {
 			return err
 		}
