@@ -364,6 +364,22 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 		res.Event = ev
 		sub, target, err = e.target(ctx, d, ev)
 	}
+	if err == nil && d.SubscriptionID != "" && sub == nil {
+		// Its subscription was deleted since the claim: the delete
+		// failed the delivery and took its lease (store.Store's
+		// DeleteSubscription), so nothing is sent to the endpoint the
+		// user removed, and nothing is recorded.
+		e.release(d.ID)
+		return
+	}
+	if err == nil && sub != nil && sub.Status == store.StatusDisabled && target.URL == sub.CallbackURL {
+		// Disabled since the delivery was created (another process,
+		// serve's API, listen stopping): the endpoint receives nothing
+		// until it is enabled again. The attempt is recorded unsent and
+		// the delivery follows its schedule, like an endpoint that is
+		// down: enabled again in time, the next attempt is sent.
+		err = errSubscriptionDisabled
+	}
 	if err != nil {
 		attempt = &store.Attempt{StartedAt: e.Now(), RequestURL: d.URL, Error: err.Error()}
 		permanent = !isTransient(err)
