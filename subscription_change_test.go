@@ -256,3 +256,86 @@ func testSubscriptionDeletedDuringWorker(t *testing.T, c *crashEnv) {
 		t.Errorf("the worker did not stop:\n%s", stderr.String())
 	}
 }
+
+// `subscriptions update --url` while `trigger --count 2000` sends to that
+// subscription: the events the trigger creates after the update go to the
+// new URL. The trigger read its subscriptions once, at its start, and sent
+// every event to the old URL (the new one got nothing).
+func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
+	const n = 2000
+	c := newCrashEnv(t)
+	old := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	moved := newCountingReceiver(t, http.StatusOK, 0)
+	var sub subJSON
+	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", old.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n))
+	var stderr bytes.Buffer
+	tr.Stderr = &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	old.waitRequests(t, 100)
+	c.hookctl(0, "subscriptions", "update", sub.ID, "--url", moved.URL+"/h")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("trigger: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not end:\n%s", stderr.String())
+	}
+	a, _ := old.requests(time.Time{})
+	b, _ := moved.requests(time.Time{})
+	if b == 0 || a+b != n {
+		t.Errorf("the old URL got %d requests and the new one %d, want the events created after the update at the new one (%d in all)", a, b, n)
+	}
+}
+
+// `subscriptions update --events` that leaves out the event a running
+// `trigger --count` sends: it creates no more of them for that
+// subscription, says so, and with no subscription left stops (exit 1). It
+// went on sending all 2000 to a subscription that no longer took them.
+func TestSubscriptionEventsChangedDuringTrigger(t *testing.T) {
+	const n = 2000
+	c := newCrashEnv(t)
+	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	var sub subJSON
+	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n))
+	var stderr bytes.Buffer
+	tr.Stderr = &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	rcv.waitRequests(t, 100)
+	c.hookctl(0, "subscriptions", "update", sub.ID, "--events", "kyc.*")
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not end:\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("trigger: %v, want exit 1\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"hookctl: warning: subscription " + sub.ID + " no longer takes ",
+		"hookctl: error: the run stopped after "} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("trigger's stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if ds := c.deliveries(); len(ds) >= n {
+		t.Errorf("%d deliveries created: the trigger went on after the update", len(ds))
+	}
+}

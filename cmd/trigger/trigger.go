@@ -360,19 +360,18 @@ func run(ctx context.Context, opts *Options) error {
 			if len(evs) == 0 {
 				return nil
 			}
-			// A subscription deleted meanwhile (another terminal,
-			// serve's API) gets nothing more from this run: checked
-			// before each batch, and again when the deletion made the
-			// batch fail. (A disabled one still gets its deliveries:
-			// the engine sends none while it is disabled, and sends
-			// again if it is enabled within their schedule, as when
-			// listen restarts.)
-			if err := targets.recheck(ctx, st, opts, &evs, &dss); err != nil {
+			// Subscriptions changed meanwhile (another terminal,
+			// serve's API): read before each batch, and again when a
+			// deletion made the batch fail. (A disabled one still gets
+			// its deliveries: the engine sends none while it is
+			// disabled, and sends again if it is enabled within their
+			// schedule, as when listen restarts.)
+			if err := targets.recheck(ctx, st, opts, et, &evs, &dss); err != nil {
 				return err
 			}
 			err := e.Enqueue(ctx, evs, dss)
 			if err != nil && ctx.Err() == nil {
-				if rerr := targets.recheck(ctx, st, opts, &evs, &dss); rerr != nil {
+				if rerr := targets.recheck(ctx, st, opts, et, &evs, &dss); rerr != nil {
 					return rerr
 				}
 				if targets.dropped > 0 {
@@ -470,9 +469,9 @@ func run(ctx context.Context, opts *Options) error {
 	case out.Cancelled:
 		return cli.Silent(cli.ExitInterrupted)
 	case targets.none():
-		return cli.Failf("the run stopped after %d of %d events: its %s deleted meanwhile", created, int64(opts.Count)*int64(opts.Duplicate),
-			plural(targets.dropped, "subscription was", "subscriptions were")).
-			Hint("see what was sent: hookctl deliveries list --status failed")
+		return cli.Failf("the run stopped after %d of %d events: no subscription of the run takes %s any more", created, int64(opts.Count)*int64(opts.Duplicate),
+			et.QualifiedName()).
+			Hint("see what was not sent: hookctl deliveries list --status failed")
 	case counts.Failed > 0:
 		return cli.Failf("%d of %d %s failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries")).
 			Hint("see why: hookctl deliveries list --status failed").
@@ -521,34 +520,42 @@ type targets struct {
 // with (an ad-hoc run never does).
 func (t *targets) none() bool { return t.dropped > 0 && len(t.subs) == 0 }
 
-// recheck reads the run's subscriptions again and drops, with a warning,
-// those deleted since the run started (another process did it: nothing
-// more is created for them, and a batch whose deliveries name one no
-// longer fails the whole run on a foreign key), along with their
+// recheck reads the run's subscriptions again, so that the next batches
+// follow what another process changed meanwhile: a new URL or method is
+// used from the next batch, and a subscription deleted (or whose events
+// no longer take the event) is dropped with a warning — nothing more is
+// created for it, and a batch whose deliveries name a deleted one no
+// longer fails the whole run on a foreign key — along with its
 // deliveries in the batch evs/dss not yet written; an event left with
-// none is dropped too.
-func (t *targets) recheck(ctx context.Context, st store.Store, opts *Options, evs *[]*store.Event, dss *[][]*store.Delivery) error {
+// none is dropped too. (A disabled one stays: the engine sends nothing
+// while it is disabled.)
+func (t *targets) recheck(ctx context.Context, st store.Store, opts *Options, et *catalog.EventType, evs *[]*store.Event, dss *[][]*store.Delivery) error {
 	if opts.URL != "" || len(t.subs) == 0 {
 		return nil
 	}
 	gone := map[string]bool{}
 	kept := t.subs[:0:0]
 	for _, s := range t.subs {
-		_, err := st.GetSubscription(ctx, s.ID)
+		cur, err := st.GetSubscription(ctx, s.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: subscription %s was deleted: no more events for it in this run\n", s.ID)
 			gone[s.ID] = true
 		case err != nil:
 			return err
+		case opts.SubscriptionID == "" && !takes(cur, et):
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: subscription %s no longer takes %s: no more events for it in this run\n", s.ID, et.QualifiedName())
+			gone[s.ID] = true
 		default:
-			kept = append(kept, s)
+			// As it is now: the next deliveries go to a URL (method)
+			// changed meanwhile.
+			kept = append(kept, cur)
 		}
 	}
+	t.subs = kept
 	if len(gone) == 0 {
 		return nil
 	}
-	t.subs = kept
 	t.dropped += int64(len(gone))
 	es, ds := (*evs)[:0], (*dss)[:0]
 	for i, ev := range *evs {
@@ -566,6 +573,14 @@ func (t *targets) recheck(ctx context.Context, st store.Store, opts *Options, ev
 	clear((*dss)[len(ds):])
 	*evs, *dss = es, ds
 	return nil
+}
+
+// takes reports whether subscription s, enabled or not, takes events of
+// type et (resolveTargets' rule).
+func takes(s *store.Subscription, et *catalog.EventType) bool {
+	c := *s
+	c.Status = store.StatusEnabled
+	return delivery.Matches(&c, et.Type, et.Provider)
 }
 
 func (t targets) deliveries(p delivery.Plan, opts *Options, now time.Time) []*store.Delivery {
