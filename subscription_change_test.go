@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,9 +93,10 @@ const inFlight = 8
 
 // `subscriptions delete` or `disable` while `trigger --count 2000` sends to
 // that subscription from another process: once the command has answered,
-// the endpoint gets nothing more than the attempts already in flight, the
-// trigger stops creating events for it and says so (exit 1), and nothing
-// is left pending. The trigger sent on: its engine held hundreds of the
+// the endpoint gets nothing more than the attempts already in flight, what
+// was not sent ends failed at once (deleted: the trigger creates no more
+// events for it and says so), the trigger exits 1, and nothing is left
+// pending. The trigger sent on: its engine held hundreds of the
 // subscription's deliveries (created leased to it, ahead of the sends) and
 // sent every one — 664 requests after the delete answered, 687 after the
 // disable, all recorded as succeeded over the delete's "subscription
@@ -126,7 +130,9 @@ func testSubscriptionChangeDuringTrigger(t *testing.T, c *crashEnv, action strin
 	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
 		t.Fatal(err)
 	}
-	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s,200ms")
+	// A second attempt an hour later: what the change stopped must end
+	// failed at once, not wait for it.
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s,1h")
 	var stdout, stderr bytes.Buffer
 	tr.Stdout, tr.Stderr = &stdout, &stderr
 	if err := tr.Start(); err != nil {
@@ -337,5 +343,80 @@ func TestSubscriptionEventsChangedDuringTrigger(t *testing.T) {
 	}
 	if ds := c.deliveries(); len(ds) >= n {
 		t.Errorf("%d deliveries created: the trigger went on after the update", len(ds))
+	}
+}
+
+// `listen` restarted (SIGTERM, then started again on its port) while
+// `trigger --count` sends through it: listen disables its subscription on
+// exit, and the trigger's deliveries in the gap are not sent to it but
+// keep their retry schedule, so the restarted listen gets every event and
+// the trigger ends with all delivered. (A subscription disabled otherwise
+// fails its deliveries at once: TestSubscriptionDisabledDuringTrigger.)
+func TestListenRestartedDuringTrigger(t *testing.T) {
+	const n = 2000
+	c := newCrashEnv(t)
+	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	listen := func() *exec.Cmd {
+		t.Helper()
+		cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL+"/app", "-o", "json")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return cmd
+				}
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatal("listen did not start")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	l1 := listen()
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s"+strings.Repeat(",500ms", 12))
+	var stderr bytes.Buffer
+	tr.Stderr = &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	app.waitRequests(t, 300)
+	l1.Process.Signal(syscall.SIGTERM)
+	if err := l1.Wait(); err != nil {
+		t.Fatalf("listen after SIGTERM: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	l2 := listen()
+	defer func() {
+		l2.Process.Signal(syscall.SIGTERM)
+		l2.Wait()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("trigger: %v\n%s", err, tail(stderr.String()))
+		}
+	case <-time.After(60 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not end:\n%s", tail(stderr.String()))
+	}
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	if len(app.got) != n {
+		t.Errorf("the app got %d of %d events", len(app.got), n)
 	}
 }

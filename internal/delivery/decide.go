@@ -19,8 +19,8 @@ type transientError struct{ error }
 func (t transientError) Unwrap() error { return t.error }
 
 // errSubscriptionDisabled is the attempt not made because the delivery's
-// subscription is disabled (retried on the delivery's schedule).
-var errSubscriptionDisabled = transientError{errors.New("not sent: the subscription is disabled")}
+// subscription is disabled.
+var errSubscriptionDisabled = errors.New("not sent: the subscription is disabled")
 
 func isTransient(err error) bool {
 	var t transientError

@@ -374,11 +374,17 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 	}
 	if err == nil && sub != nil && sub.Status == store.StatusDisabled && target.URL == sub.CallbackURL {
 		// Disabled since the delivery was created (another process,
-		// serve's API, listen stopping): the endpoint receives nothing
-		// until it is enabled again. The attempt is recorded unsent and
-		// the delivery follows its schedule, like an endpoint that is
-		// down: enabled again in time, the next attempt is sent.
+		// serve's API, a 410 Gone): the endpoint receives nothing until
+		// it is enabled again. The attempt is recorded unsent and the
+		// delivery fails (replay --failed sends it once enabled), but
+		// for the subscription of a listen that stopped (listen
+		// disables it on exit and enables it on start): like an
+		// endpoint that is down, it follows its schedule, and a listen
+		// restarted in time gets it.
 		err = errSubscriptionDisabled
+		if sub.Metadata["created_by"] == "listen" { // listen.MetaCreatedBy
+			err = transientError{err}
+		}
 	}
 	if err != nil {
 		attempt = &store.Attempt{StartedAt: e.Now(), RequestURL: d.URL, Error: err.Error()}
