@@ -419,15 +419,22 @@ func run(ctx context.Context, opts *Options) error {
 	if left > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the store did not take %d received events; they are kept in %s and imported by the next hookctl listen or hookctl store command\n", left, l.Journal())
 	}
-	if opts.Keep {
+	// Deleted while listen ran (another terminal, serve's API, the
+	// inspector): there is nothing to disable, and the next listen makes
+	// a new subscription, with a new secret.
+	deleted := errors.Is(serr, store.ErrNotFound)
+	switch {
+	case deleted:
+		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s was deleted while listen ran; the next hookctl listen makes a new one, with a new secret (give it to your app).\n", l.Sub.ID)
+	case opts.Keep:
 		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s stays enabled (--keep).\n", l.Sub.ID)
-	} else {
+	default:
 		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s disabled; it comes back with the same secret next time.\n", l.Sub.ID)
 	}
 	if stats.ForwardFail > 0 {
 		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("hint: after a fix, re-forward failures with: hookctl replay --failed --yes"))
 	}
-	if serr != nil {
+	if serr != nil && !deleted {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", serr)
 	}
 	return nil

@@ -346,6 +346,7 @@ func run(ctx context.Context, opts *Options) error {
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: f.Version, RunID: plan.RunID,
 		OnResult: onResult})
 	start := time.Now()
+	var created int64 // events written (each with its deliveries)
 	now := f.Now
 	produce := func(ctx context.Context, add func(int)) error {
 		// Events go to the outbox in batches (one transaction each),
@@ -359,9 +360,28 @@ func run(ctx context.Context, opts *Options) error {
 			if len(evs) == 0 {
 				return nil
 			}
-			if err := e.Enqueue(ctx, evs, dss); err != nil {
+			// Subscriptions changed meanwhile (another terminal,
+			// serve's API): read before each batch, and again when a
+			// deletion made the batch fail. (A disabled one still gets
+			// its deliveries: the engine sends none while it is
+			// disabled, and sends again if it is enabled within their
+			// schedule, as when listen restarts.)
+			if err := targets.recheck(ctx, st, opts, et, &evs, &dss); err != nil {
 				return err
 			}
+			err := e.Enqueue(ctx, evs, dss)
+			if err != nil && ctx.Err() == nil {
+				if rerr := targets.recheck(ctx, st, opts, et, &evs, &dss); rerr != nil {
+					return rerr
+				}
+				if targets.dropped > 0 {
+					err = e.Enqueue(ctx, evs, dss)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			created += int64(len(evs))
 			n := 0
 			for i, ev := range evs {
 				events.Event(ev, len(dss[i]))
@@ -376,6 +396,9 @@ func run(ctx context.Context, opts *Options) error {
 		for i := 0; i < opts.Count; i++ {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if targets.none() {
+				return nil // every subscription of the run is gone
 			}
 			build.Now = now()
 			built, err := cat.Build(et, build)
@@ -441,6 +464,10 @@ func run(ctx context.Context, opts *Options) error {
 	switch {
 	case out.Cancelled:
 		return cli.Silent(cli.ExitInterrupted)
+	case targets.none():
+		return cli.Failf("the run stopped after %d of %d events: no subscription of the run takes %s any more", created, int64(opts.Count)*int64(opts.Duplicate),
+			et.QualifiedName()).
+			Hint("see what was not sent: hookctl deliveries list --status failed")
 	case counts.Failed > 0:
 		return cli.Failf("%d of %d %s failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries")).
 			Hint("see why: hookctl deliveries list --status failed").
@@ -480,6 +507,76 @@ func plural(n int64, one, many string) string {
 type targets struct {
 	subs   []*store.Subscription
 	scheme string // ad hoc
+	// dropped counts the subscriptions deleted during the run (see
+	// recheck).
+	dropped int64
+}
+
+// none reports whether the run has lost every subscription it started
+// with (an ad-hoc run never does).
+func (t *targets) none() bool { return t.dropped > 0 && len(t.subs) == 0 }
+
+// recheck reads the run's subscriptions again, so that the next batches
+// follow what another process changed meanwhile: a new URL or method is
+// used from the next batch, and a subscription deleted (or whose events
+// no longer take the event) is dropped with a warning — nothing more is
+// created for it, and a batch whose deliveries name a deleted one no
+// longer fails the whole run on a foreign key — along with its
+// deliveries in the batch evs/dss not yet written; an event left with
+// none is dropped too. (A disabled one stays: the engine sends nothing
+// while it is disabled.)
+func (t *targets) recheck(ctx context.Context, st store.Store, opts *Options, et *catalog.EventType, evs *[]*store.Event, dss *[][]*store.Delivery) error {
+	if opts.URL != "" || len(t.subs) == 0 {
+		return nil
+	}
+	gone := map[string]bool{}
+	kept := t.subs[:0:0]
+	for _, s := range t.subs {
+		cur, err := st.GetSubscription(ctx, s.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: subscription %s was deleted: no more events for it in this run\n", s.ID)
+			gone[s.ID] = true
+		case err != nil:
+			return err
+		case opts.SubscriptionID == "" && !takes(cur, et):
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: subscription %s no longer takes %s: no more events for it in this run\n", s.ID, et.QualifiedName())
+			gone[s.ID] = true
+		default:
+			// As it is now: the next deliveries go to a URL (method)
+			// changed meanwhile.
+			kept = append(kept, cur)
+		}
+	}
+	t.subs = kept
+	if len(gone) == 0 {
+		return nil
+	}
+	t.dropped += int64(len(gone))
+	es, ds := (*evs)[:0], (*dss)[:0]
+	for i, ev := range *evs {
+		var left []*store.Delivery
+		for _, d := range (*dss)[i] {
+			if !gone[d.SubscriptionID] {
+				left = append(left, d)
+			}
+		}
+		if len(left) > 0 {
+			es, ds = append(es, ev), append(ds, left)
+		}
+	}
+	clear((*evs)[len(es):])
+	clear((*dss)[len(ds):])
+	*evs, *dss = es, ds
+	return nil
+}
+
+// takes reports whether subscription s, enabled or not, takes events of
+// type et (resolveTargets' rule).
+func takes(s *store.Subscription, et *catalog.EventType) bool {
+	c := *s
+	c.Status = store.StatusEnabled
+	return delivery.Matches(&c, et.Type, et.Provider)
 }
 
 func (t targets) deliveries(p delivery.Plan, opts *Options, now time.Time) []*store.Delivery {

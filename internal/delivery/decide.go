@@ -18,6 +18,10 @@ type transientError struct{ error }
 
 func (t transientError) Unwrap() error { return t.error }
 
+// errSubscriptionDisabled is the attempt not made because the delivery's
+// subscription is disabled.
+var errSubscriptionDisabled = errors.New("not sent: the subscription is disabled")
+
 func isTransient(err error) bool {
 	var t transientError
 	return errors.As(err, &t)
@@ -171,9 +175,14 @@ func (e *Engine) Forget(id string) {
 	e.subsMu.Unlock()
 }
 
-// subscriptionTTL bounds how stale a cached subscription may be (a
-// rotated secret or new headers apply within it).
-const subscriptionTTL = time.Second
+// subscriptionTTL bounds how stale a cached subscription may be: a
+// rotated secret, new headers or a deletion made by another process (a
+// `subscriptions delete` while this engine sends) apply to the attempts
+// started after it. Short, so that no attempt starts to an endpoint
+// deleted more than this long ago; long enough that a stream of
+// deliveries to one subscription reads it a few hundred times a second,
+// not once per delivery.
+const subscriptionTTL = 2 * time.Millisecond
 
 func (e *Engine) subscription(ctx context.Context, id string) (*store.Subscription, error) {
 	e.subsMu.Lock()
@@ -184,7 +193,7 @@ func (e *Engine) subscription(ctx context.Context, id string) (*store.Subscripti
 	}
 	s, err := e.Store.GetSubscription(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		s, err = nil, nil // deleted since: send with what the delivery has
+		s, err = nil, nil // deleted since the claim: process sends nothing
 	}
 	if err != nil {
 		return nil, err

@@ -364,6 +364,28 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 		res.Event = ev
 		sub, target, err = e.target(ctx, d, ev)
 	}
+	if err == nil && d.SubscriptionID != "" && sub == nil {
+		// Its subscription was deleted since the claim: the delete
+		// failed the delivery and took its lease (store.Store's
+		// DeleteSubscription), so nothing is sent to the endpoint the
+		// user removed, and nothing is recorded.
+		e.release(d.ID)
+		return
+	}
+	if err == nil && sub != nil && sub.Status == store.StatusDisabled && target.URL == sub.CallbackURL {
+		// Disabled since the delivery was created (another process,
+		// serve's API, a 410 Gone): the endpoint receives nothing until
+		// it is enabled again. The attempt is recorded unsent and the
+		// delivery fails (replay --failed sends it once enabled), but
+		// for the subscription of a listen that stopped (listen
+		// disables it on exit and enables it on start): like an
+		// endpoint that is down, it follows its schedule, and a listen
+		// restarted in time gets it.
+		err = errSubscriptionDisabled
+		if sub.Metadata["created_by"] == "listen" { // listen.MetaCreatedBy
+			err = transientError{err}
+		}
+	}
 	if err != nil {
 		attempt = &store.Attempt{StartedAt: e.Now(), RequestURL: d.URL, Error: err.Error()}
 		permanent = !isTransient(err)

@@ -29,6 +29,11 @@ func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries 
 		}
 	}
 	if err := EnqueueBatch(ctx, e.Store, events, deliveries); err != nil {
+		// Nothing was written: the caller may try again (trigger does,
+		// without a subscription deleted meanwhile), leased afresh.
+		for _, j := range leased {
+			j.d.LeaseOwner, j.d.LeaseExpiresAt = "", time.Time{}
+		}
 		return err
 	}
 	for _, j := range leased {

@@ -23,7 +23,9 @@ type Store interface {
 	// history, unlinked (SubscriptionID ""), each keeping how it was sent
 	// (the scheme, secret, method and headers become the delivery's own,
 	// so a replay is signed as before); a pending one is failed with
-	// LastError "subscription deleted": nothing more is sent to it.
+	// LastError "subscription deleted" and loses its lease: nothing more
+	// is sent to it, and a process sending it right now cannot record it
+	// back to pending (its attempt is kept, ErrLeaseLost).
 	DeleteSubscription(ctx context.Context, id string) error
 
 	// Events and the outbox. CreateEvent writes the event and its

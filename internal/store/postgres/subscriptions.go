@@ -193,6 +193,17 @@ func (db *DB) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn 
 func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 	var n int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The row lock waits for the transactions writing deliveries of
+		// the subscription right now (a trigger's batch: their foreign
+		// key holds a share lock on it) and makes the next ones wait for
+		// the delete (then fail on the key): the update below sees every
+		// delivery. Without it, a batch committed between the update
+		// and the delete kept its deliveries pending, unlinked by ON
+		// DELETE SET NULL, and a worker sent them, unsigned, to the
+		// deleted endpoint.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, orphanDeliveriesSQL, id); err != nil {
 			return err
 		}
@@ -212,7 +223,9 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 // orphanDeliveriesSQL prepares a subscription's deliveries for its
 // deletion (see store.Store.DeleteSubscription): each keeps how it was
 // sent — the scheme ("auto" when the subscription named none), secret,
-// method and headers, its own winning — and a pending one stops.
+// method and headers, its own winning — and a pending one stops: failed,
+// and no longer leased, so a process sending it right now cannot record
+// it back to pending (a retry to the deleted endpoint) or to succeeded.
 const orphanDeliveriesSQL = `UPDATE deliveries d SET
 		scheme = CASE WHEN d.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE d.scheme END,
 		secret = CASE WHEN d.scheme = '' THEN s.secret ELSE d.secret END,
@@ -220,5 +233,7 @@ const orphanDeliveriesSQL = `UPDATE deliveries d SET
 		headers = CASE WHEN s.headers IS NULL THEN d.headers ELSE s.headers || coalesce(d.headers, '{}'::jsonb) END,
 		last_error = CASE WHEN d.status = 'pending' THEN 'subscription deleted' ELSE d.last_error END,
 		status = CASE WHEN d.status = 'pending' THEN 'failed' ELSE d.status END,
+		lease_owner = CASE WHEN d.status = 'pending' THEN '' ELSE d.lease_owner END,
+		lease_expires_at = CASE WHEN d.status = 'pending' THEN NULL ELSE d.lease_expires_at END,
 		updated_at = now()
 	FROM subscriptions s WHERE s.id = $1 AND d.subscription_id = s.id`

@@ -128,7 +128,9 @@ func metaExpr(k string) string { return `json_extract(metadata, '$."` + k + `"')
 // orphanDeliveriesSQL prepares a subscription's deliveries for its
 // deletion (see store.Store.DeleteSubscription): each keeps how it was
 // sent — the scheme ("auto" when the subscription named none), secret,
-// method and headers, its own winning — and a pending one stops.
+// method and headers, its own winning — and a pending one stops: failed,
+// and no longer leased, so a process sending it right now cannot record
+// it back to pending (a retry to the deleted endpoint) or to succeeded.
 const orphanDeliveriesSQL = `UPDATE deliveries SET
 		scheme = CASE WHEN deliveries.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE deliveries.scheme END,
 		secret = CASE WHEN deliveries.scheme = '' THEN s.secret ELSE deliveries.secret END,
@@ -136,6 +138,8 @@ const orphanDeliveriesSQL = `UPDATE deliveries SET
 		headers = CASE WHEN s.headers IS NULL THEN deliveries.headers ELSE json_patch(s.headers, coalesce(deliveries.headers, '{}')) END,
 		last_error = CASE WHEN deliveries.status = 'pending' THEN 'subscription deleted' ELSE deliveries.last_error END,
 		status = CASE WHEN deliveries.status = 'pending' THEN 'failed' ELSE deliveries.status END,
+		lease_owner = CASE WHEN deliveries.status = 'pending' THEN '' ELSE deliveries.lease_owner END,
+		lease_expires_at = CASE WHEN deliveries.status = 'pending' THEN NULL ELSE deliveries.lease_expires_at END,
 		updated_at = ?1
 	FROM (SELECT scheme, secret, method, headers FROM subscriptions WHERE id = ?2) AS s
 	WHERE deliveries.subscription_id = ?2`

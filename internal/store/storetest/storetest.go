@@ -309,8 +309,18 @@ func testDeleteSubscriptionKeepsDeliveries(t *testing.T, s store.Store) {
 	if got, _ := s.GetDelivery(ctx, done.ID); got.Status != store.DeliverySucceeded || got.LastError != "" {
 		t.Errorf("the succeeded delivery: %s %q", got.Status, got.LastError)
 	}
+	if got, _ := s.GetDelivery(ctx, pending.ID); got.Status != store.DeliveryFailed || got.LastError != "subscription deleted" || got.LeaseOwner != "" {
+		t.Errorf("the pending delivery: %s %q leased to %q", got.Status, got.LastError, got.LeaseOwner)
+	}
+	// It was leased to w (another process sending it): the delete took
+	// the lease, so w's attempt, ending now, is kept but cannot put the
+	// delivery back to pending, for a retry to the deleted endpoint.
+	if err := s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: pending.ID, Number: 1, StartedAt: base, ResponseStatus: 500},
+		store.DeliveryUpdate{Status: store.DeliveryPending, NextAttemptAt: base, LastError: "HTTP 500"}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("the sender recorded its attempt after the delete: %v, want ErrLeaseLost", err)
+	}
 	if got, _ := s.GetDelivery(ctx, pending.ID); got.Status != store.DeliveryFailed || got.LastError != "subscription deleted" {
-		t.Errorf("the pending delivery: %s %q", got.Status, got.LastError)
+		t.Errorf("the pending delivery after its sender's attempt: %s %q", got.Status, got.LastError)
 	}
 	if got, _ := s.GetDelivery(ctx, kept.ID); got.SubscriptionID != other.ID || got.Status != store.DeliveryPending || got.Scheme != "" || got.Secret != "" {
 		t.Errorf("another subscription's delivery: %+v", got)

@@ -1,0 +1,76 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+)
+
+// A subscription deleted while another process writes deliveries for it
+// (a `trigger --count` batch in flight): the delete waits for that batch
+// and stops its deliveries too. Its update of the subscription's
+// deliveries ran before the batch committed and its DELETE after: the
+// batch's deliveries stayed pending, unlinked by ON DELETE SET NULL,
+// without the subscription's secret and scheme — and a worker sent them,
+// unsigned, to the deleted endpoint.
+func TestDeleteSubscriptionWaitsForDeliveriesBeingWritten(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.URL(t)
+	db := openDB(t, u)
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/h", Events: []string{"*"}, Status: store.StatusEnabled,
+		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "stripe"}
+	if err := db.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := newEvent(t, db, 1, "", time.Now())
+
+	// The other process's batch: a delivery of the subscription, written
+	// and not yet committed.
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	const id = "00000000-0000-4000-8000-0000000000d1"
+	if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, subscription_id, url, status, max_attempts, schedule,
+		next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 1, '0s', now(), now(), now())`,
+		id, ev.ID, sub.ID, sub.CallbackURL); err != nil {
+		t.Fatal(err)
+	}
+	deleted := make(chan error, 1)
+	go func() { deleted <- db.DeleteSubscription(ctx, sub.ID) }()
+	select {
+	case err := <-deleted:
+		t.Fatalf("the delete did not wait for the batch writing its deliveries: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-deleted:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delete did not finish")
+	}
+	d, err := db.GetDelivery(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != store.DeliveryFailed || d.LastError != "subscription deleted" || d.Scheme != "stripe" || d.Secret != sub.Secret {
+		t.Errorf("the batch's delivery after the delete: %s %q, scheme %q, secret %q; want failed \"subscription deleted\", signed as before",
+			d.Status, d.LastError, d.Scheme, d.Secret)
+	}
+}

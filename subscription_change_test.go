@@ -1,0 +1,422 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+)
+
+// countingReceiver counts the requests it gets per Idempotency-Key (the
+// event's id) and when each arrived; it answers status after delay.
+type countingReceiver struct {
+	URL string
+	mu  sync.Mutex
+	got map[string]int
+	at  []time.Time
+}
+
+func newCountingReceiver(t *testing.T, status int, delay time.Duration) *countingReceiver {
+	t.Helper()
+	r := &countingReceiver{got: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.got[req.Header.Get("Idempotency-Key")]++
+		r.at = append(r.at, time.Now())
+		r.mu.Unlock()
+		time.Sleep(delay)
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL
+	return r
+}
+
+// requests is how many requests arrived in all, and after t.
+func (r *countingReceiver) requests(after time.Time) (all, later int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, at := range r.at {
+		if at.After(after) {
+			later++
+		}
+	}
+	return len(r.at), later
+}
+
+func (r *countingReceiver) waitRequests(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if all, _ := r.requests(time.Time{}); all >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the receiver did not get %d requests", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type deliveryJSON struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	LastError string `json:"last_error"`
+}
+
+func (c *crashEnv) deliveries() []deliveryJSON {
+	c.t.Helper()
+	var ds []deliveryJSON
+	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "0", "-o", "json"), &ds); err != nil {
+		c.t.Fatal(err)
+	}
+	return ds
+}
+
+// inFlight is how many requests may still arrive after a change to a
+// subscription was acknowledged: those the engine (its default 8 workers)
+// had started before.
+const inFlight = 8
+
+// `subscriptions delete` or `disable` while `trigger --count 2000` sends to
+// that subscription from another process: once the command has answered,
+// the endpoint gets nothing more than the attempts already in flight, what
+// was not sent ends failed at once (deleted: the trigger creates no more
+// events for it and says so), the trigger exits 1, and nothing is left
+// pending. The trigger sent on: its engine held hundreds of the
+// subscription's deliveries (created leased to it, ahead of the sends) and
+// sent every one — 664 requests after the delete answered, 687 after the
+// disable, all recorded as succeeded over the delete's "subscription
+// deleted" — and its next batch of events failed on the deleted
+// subscription's foreign key: "hookctl: error: constraint failed: FOREIGN
+// KEY constraint failed (787)".
+func TestSubscriptionDeletedDuringTriggerSQLite(t *testing.T) {
+	testSubscriptionChangeDuringTrigger(t, newCrashEnv(t), "delete")
+}
+
+// TestSubscriptionDeletedDuringTriggerPostgres is the same on PostgreSQL.
+func TestSubscriptionDeletedDuringTriggerPostgres(t *testing.T) {
+	testSubscriptionChangeDuringTrigger(t, pgEnv(t, pgtest.URL(t)), "delete")
+}
+
+// TestSubscriptionDisabledDuringTriggerSQLite: the same with `subscriptions
+// disable` ("receives nothing until enabled").
+func TestSubscriptionDisabledDuringTriggerSQLite(t *testing.T) {
+	testSubscriptionChangeDuringTrigger(t, newCrashEnv(t), "disable")
+}
+
+// TestSubscriptionDisabledDuringTriggerPostgres is the same on PostgreSQL.
+func TestSubscriptionDisabledDuringTriggerPostgres(t *testing.T) {
+	testSubscriptionChangeDuringTrigger(t, pgEnv(t, pgtest.URL(t)), "disable")
+}
+
+func testSubscriptionChangeDuringTrigger(t *testing.T, c *crashEnv, action string) {
+	const n = 2000
+	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	var sub subJSON
+	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
+		t.Fatal(err)
+	}
+	// A second attempt an hour later: what the change stopped must end
+	// failed at once, not wait for it.
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s,1h")
+	var stdout, stderr bytes.Buffer
+	tr.Stdout, tr.Stderr = &stdout, &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	rcv.waitRequests(t, 100)
+	args := []string{"subscriptions", action, sub.ID}
+	if action == "delete" {
+		args = append(args, "--yes")
+	}
+	c.hookctl(0, args...)
+	ack := time.Now()
+
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not end after the %s:\n%s", action, stderr.String())
+	}
+	all, later := rcv.requests(ack)
+	if later > inFlight {
+		t.Errorf("%d of %d requests arrived after the %s answered (want at most the %d in flight)", later, all, action, inFlight)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("trigger: %v, want exit 1\n%s", err, stderr.String())
+	}
+	wants := []string{"hookctl: error: "}
+	if action == "delete" {
+		wants = []string{"hookctl: warning: subscription " + sub.ID + " was deleted: no more events for it in this run\n",
+			"hookctl: error: the run stopped after "}
+	}
+	for _, want := range wants {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("trigger's stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "FOREIGN KEY") || strings.Contains(stderr.String(), "foreign key") {
+		t.Errorf("trigger failed on the deleted subscription's foreign key:\n%s", stderr.String())
+	}
+	ds := c.deliveries()
+	if action == "delete" && len(ds) >= n {
+		t.Errorf("%d deliveries created: the trigger went on after the delete", len(ds))
+	}
+	// What was not sent ends failed, with why; nothing stays pending.
+	why := map[string]string{"delete": "subscription deleted", "disable": "not sent: the subscription is disabled"}[action]
+	ends := map[string]int{}
+	for _, d := range ds {
+		switch {
+		case d.Status == "succeeded":
+			ends["succeeded"]++
+		case d.Status == "failed" && d.LastError == why:
+			ends["stopped"]++
+		default:
+			ends[d.Status+" "+d.LastError]++
+		}
+	}
+	if ends["succeeded"] > all || ends["stopped"] == 0 || ends["succeeded"]+ends["stopped"] != len(ds) {
+		t.Errorf("the run's %d deliveries ended %v (the receiver got %d requests), want each succeeded or failed %q", len(ds), ends, all, why)
+	}
+}
+
+// `subscriptions delete` while a `worker` retries that subscription's
+// failing deliveries: nothing more is sent to the deleted endpoint and
+// every delivery ends failed "subscription deleted". The attempts in
+// flight at the delete were recorded over it (their lease survived the
+// delete): a failure put the delivery back to pending and the worker went
+// on retrying the deleted endpoint — 272 requests after the delete
+// answered, 48 deliveries ending on "HTTP 500" instead.
+func TestSubscriptionDeletedDuringWorkerSQLite(t *testing.T) {
+	testSubscriptionDeletedDuringWorker(t, newCrashEnv(t))
+}
+
+// TestSubscriptionDeletedDuringWorkerPostgres is the same on PostgreSQL.
+func TestSubscriptionDeletedDuringWorkerPostgres(t *testing.T) {
+	testSubscriptionDeletedDuringWorker(t, pgEnv(t, pgtest.URL(t)))
+}
+
+func testSubscriptionDeletedDuringWorker(t *testing.T, c *crashEnv) {
+	const n = 300
+	rcv := newCountingReceiver(t, http.StatusInternalServerError, 50*time.Millisecond)
+	var sub subJSON
+	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
+		t.Fatal(err)
+	}
+	// Written, not sent (due in 500 ms): the worker sends them, each
+	// retried every 300 ms while the receiver fails.
+	c.hookctl(0, "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "500ms,300ms,300ms,300ms,300ms,300ms,300ms", "--wait", "1ms")
+	w := c.cmd("hookctl", "worker")
+	var stderr bytes.Buffer
+	w.Stderr = &stderr
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- w.Wait() }()
+	defer func() {
+		w.Process.Kill()
+		<-exited
+	}()
+	rcv.waitRequests(t, n+n/2) // every first attempt, half the retries
+	c.hookctl(0, "subscriptions", "delete", sub.ID, "--yes")
+	ack := time.Now()
+	time.Sleep(2 * time.Second) // seven retry intervals
+	all, later := rcv.requests(ack)
+	if later > inFlight {
+		t.Errorf("%d of %d requests arrived after the delete answered (want at most the %d in flight)", later, all, inFlight)
+	}
+	ends := map[string]int{}
+	for _, d := range c.deliveries() {
+		ends[d.Status+" "+d.LastError]++
+	}
+	if ends["failed subscription deleted"] != n {
+		t.Errorf("after the delete, the deliveries are %v, want all %d failed \"subscription deleted\"", ends, n)
+	}
+	w.Process.Signal(os.Interrupt)
+	select {
+	case err := <-exited:
+		exited <- err
+		if err != nil {
+			t.Errorf("worker: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("the worker did not stop:\n%s", stderr.String())
+	}
+}
+
+// `subscriptions update --url` while `trigger --count 2000` sends to that
+// subscription: the events the trigger creates after the update go to the
+// new URL. The trigger read its subscriptions once, at its start, and sent
+// every event to the old URL (the new one got nothing).
+func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
+	const n = 2000
+	c := newCrashEnv(t)
+	old := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	moved := newCountingReceiver(t, http.StatusOK, 0)
+	var sub subJSON
+	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", old.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n))
+	var stderr bytes.Buffer
+	tr.Stderr = &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	old.waitRequests(t, 100)
+	c.hookctl(0, "subscriptions", "update", sub.ID, "--url", moved.URL+"/h")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("trigger: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not end:\n%s", stderr.String())
+	}
+	a, _ := old.requests(time.Time{})
+	b, _ := moved.requests(time.Time{})
+	if b == 0 || a+b != n {
+		t.Errorf("the old URL got %d requests and the new one %d, want the events created after the update at the new one (%d in all)", a, b, n)
+	}
+}
+
+// `subscriptions update --events` that leaves out the event a running
+// `trigger --count` sends: it creates no more of them for that
+// subscription, says so, and with no subscription left stops (exit 1). It
+// went on sending all 2000 to a subscription that no longer took them.
+func TestSubscriptionEventsChangedDuringTrigger(t *testing.T) {
+	const n = 2000
+	c := newCrashEnv(t)
+	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	var sub subJSON
+	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n))
+	var stderr bytes.Buffer
+	tr.Stderr = &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	rcv.waitRequests(t, 100)
+	c.hookctl(0, "subscriptions", "update", sub.ID, "--events", "kyc.*")
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not end:\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("trigger: %v, want exit 1\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"hookctl: warning: subscription " + sub.ID + " no longer takes ",
+		"hookctl: error: the run stopped after "} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("trigger's stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if ds := c.deliveries(); len(ds) >= n {
+		t.Errorf("%d deliveries created: the trigger went on after the update", len(ds))
+	}
+}
+
+// `listen` restarted (SIGTERM, then started again on its port) while
+// `trigger --count` sends through it: listen disables its subscription on
+// exit, and the trigger's deliveries in the gap are not sent to it but
+// keep their retry schedule, so the restarted listen gets every event and
+// the trigger ends with all delivered. (A subscription disabled otherwise
+// fails its deliveries at once: TestSubscriptionDisabledDuringTrigger.)
+func TestListenRestartedDuringTrigger(t *testing.T) {
+	const n = 2000
+	c := newCrashEnv(t)
+	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	listen := func() *exec.Cmd {
+		t.Helper()
+		cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL+"/app", "-o", "json")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return cmd
+				}
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatal("listen did not start")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	l1 := listen()
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s"+strings.Repeat(",500ms", 12))
+	var stderr bytes.Buffer
+	tr.Stderr = &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	app.waitRequests(t, 300)
+	l1.Process.Signal(syscall.SIGTERM)
+	if err := l1.Wait(); err != nil {
+		t.Fatalf("listen after SIGTERM: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	l2 := listen()
+	defer func() {
+		l2.Process.Signal(syscall.SIGTERM)
+		l2.Wait()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("trigger: %v\n%s", err, tail(stderr.String()))
+		}
+	case <-time.After(60 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not end:\n%s", tail(stderr.String()))
+	}
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	if len(app.got) != n {
+		t.Errorf("the app got %d of %d events", len(app.got), n)
+	}
+}
