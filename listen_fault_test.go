@@ -686,7 +686,11 @@ func TestWorkersThroughPostgresCrash(t *testing.T) {
 	if succeeded != len(oks) {
 		t.Fatalf("the receiver answered 200 for %d events, the store says %d succeeded", len(oks), succeeded)
 	}
-	if lost := int64(total) - info.Attempts; lost < 0 || lost > workers*conc || dupOK > workers*conc {
+	// The attempts made while the server was down are recorded once it
+	// is back (the recorder keeps them), so requests and attempts match
+	// within what was in flight — either way: an attempt whose connection
+	// broke before the receiver read it is recorded but not seen.
+	if diff := int64(total) - info.Attempts; diff < -workers*conc || diff > workers*conc || dupOK > workers*conc {
 		t.Fatalf("%d requests seen, %d attempts recorded, %d events answered 200 twice: more than the %d in flight", total, info.Attempts, dupOK, workers*conc)
 	}
 }

@@ -307,6 +307,23 @@ func run(ctx context.Context, opts *Options) error {
 	if showBar {
 		progress.SetTotal(total, true)
 	}
+	// A shared store that goes away for a while (a PostgreSQL restart or
+	// failover) is waited for, not given up on at once.
+	notice := &delivery.StoreNotice{W: ios.ErrOut, Patience: delivery.DefaultStorePatience}
+	e.StoreWait, e.RecordWait = notice.Wait(), notice.Wait()
+	prodWait := notice.Wait()
+	retry := func(ctx context.Context, f func() error) error {
+		for {
+			err := f()
+			if err == nil {
+				prodWait.Ok()
+				return nil
+			}
+			if !prodWait.Retry(ctx, err) {
+				return err
+			}
+		}
+	}
 	start := time.Now()
 	var held int64 // left to the live process holding them
 	produce := func(ctx context.Context, add func(int)) error {
@@ -316,7 +333,11 @@ func run(ctx context.Context, opts *Options) error {
 			for o := range dead {
 				rq.DeadOwners = append(rq.DeadOwners, o)
 			}
-			n, err := e.Requeue(ctx, batch, rq)
+			var n int
+			err := retry(ctx, func() (err error) {
+				n, err = e.Requeue(ctx, batch, rq)
+				return err
+			})
 			add(n)
 			if err == nil {
 				// Claimed (or finished) by a live process since read.
@@ -339,7 +360,15 @@ func run(ctx context.Context, opts *Options) error {
 					limit = min(limit, left)
 				}
 				rq.Now = opts.Factory.Now()
-				n, next, more, err := e.RequeueMatching(ctx, f, limit, rq)
+				var (
+					n    int
+					next int64
+					more bool
+				)
+				err := retry(ctx, func() (err error) {
+					n, next, more, err = e.RequeueMatching(ctx, f, limit, rq)
+					return err
+				})
 				add(n)
 				left -= n
 				if err != nil || !more {

@@ -345,6 +345,11 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: f.Version, RunID: plan.RunID,
 		OnResult: onResult})
+	// A shared store that goes away for a while (a PostgreSQL restart or
+	// failover) is waited for, not given up on at once.
+	notice := &delivery.StoreNotice{W: opts.IO.ErrOut, Patience: delivery.DefaultStorePatience}
+	e.StoreWait, e.RecordWait = notice.Wait(), notice.Wait()
+	prodWait := notice.Wait()
 	start := time.Now()
 	var created int64 // events written (each with its deliveries)
 	now := f.Now
@@ -366,20 +371,42 @@ func run(ctx context.Context, opts *Options) error {
 			// its deliveries: the engine sends none while it is
 			// disabled, and sends again if it is enabled within their
 			// schedule, as when listen restarts.)
-			if err := targets.recheck(ctx, st, opts, et, &evs, &dss); err != nil {
+			write := func() error {
+				if err := targets.recheck(ctx, st, opts, et, &evs, &dss); err != nil {
+					return err
+				}
+				err := e.Enqueue(ctx, evs, dss)
+				if err != nil && ctx.Err() == nil && !store.IsTransient(err) {
+					if rerr := targets.recheck(ctx, st, opts, et, &evs, &dss); rerr != nil {
+						return rerr
+					}
+					if targets.dropped > 0 {
+						err = e.Enqueue(ctx, evs, dss)
+					}
+				}
 				return err
 			}
-			err := e.Enqueue(ctx, evs, dss)
-			if err != nil && ctx.Err() == nil {
-				if rerr := targets.recheck(ctx, st, opts, et, &evs, &dss); rerr != nil {
-					return rerr
+			// A store that went away (a PostgreSQL restart, a failover)
+			// is waited for; the batch may have been committed just
+			// before: its events are then not written twice.
+			for {
+				err := write()
+				if err == nil {
+					prodWait.Ok()
+					break
 				}
-				if targets.dropped > 0 {
-					err = e.Enqueue(ctx, evs, dss)
+				if !prodWait.Retry(ctx, err) {
+					return err
 				}
-			}
-			if err != nil {
-				return err
+				if stored, serr := delivery.Stored(ctx, st, evs); serr == nil && stored {
+					prodWait.Ok()
+					break
+				}
+				for _, ds := range dss {
+					for _, d := range ds {
+						d.LeaseOwner, d.LeaseExpiresAt = "", time.Time{}
+					}
+				}
 			}
 			created += int64(len(evs))
 			n := 0

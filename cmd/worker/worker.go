@@ -133,6 +133,9 @@ func run(ctx context.Context, opts *Options) error {
 	e.OnClaimError = func(err error, wait time.Duration) {
 		fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, ui.FormatDuration(wait))
 	}
+	// The attempts it made are kept and recorded once the store is back,
+	// rather than dropped from the log and sent again later.
+	e.RecordWait = (&delivery.StoreNotice{W: ios.ErrOut, Patience: 10 * time.Minute}).Wait()
 	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
 	start := time.Now()
 	err = e.Run(ctx, nil)

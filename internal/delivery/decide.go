@@ -192,6 +192,14 @@ func (e *Engine) subscription(ctx context.Context, id string) (*store.Subscripti
 		return c.s, nil
 	}
 	s, err := e.Store.GetSubscription(ctx, id)
+	if err != nil && e.RecordWait != nil {
+		// A store that went away: wait for it (as the recorder does)
+		// rather than fail the attempt unsent.
+		w := &StoreWait{Patience: e.RecordWait.Patience}
+		for err != nil && w.Retry(ctx, err) {
+			s, err = e.Store.GetSubscription(ctx, id)
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		s, err = nil, nil // deleted since the claim: process sends nothing
 	}

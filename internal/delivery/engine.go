@@ -66,6 +66,16 @@ type Engine struct {
 	// before the next try, which doubles from Poll up to 30 s. When nil,
 	// Run gives up after 20 consecutive failures (trigger, replay).
 	OnClaimError func(err error, wait time.Duration)
+	// StoreWait, when set (and OnClaimError is not), makes claims wait
+	// for a store that went away, within its patience, instead of giving
+	// up after 20 tries (trigger and replay through a PostgreSQL restart).
+	StoreWait *StoreWait
+	// RecordWait, when set, makes the group-commit recorder keep a batch
+	// of attempts and write it again once a store that went away is back
+	// (within its patience), instead of dropping it from the log (the
+	// deliveries were then sent again). Not the same StoreWait as
+	// StoreWait's: it is used from the recorder's goroutine.
+	RecordWait *StoreWait
 	// Intercept, when set, wraps each attempt: it is given the delivery
 	// and the send it may call (or not), and returns what the attempt
 	// recorded. `serve` injects faults with it (a forced status, a delay,
@@ -253,6 +263,9 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 				return nil
 			}
 			claimErrs++
+			if e.OnClaimError == nil && e.StoreWait.Retry(ctx, err) {
+				continue
+			}
 			if e.OnClaimError == nil {
 				if claimErrs >= 20 {
 					return fmt.Errorf("claiming deliveries: %w", err)
@@ -266,6 +279,9 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			continue
 		}
 		claimErrs = 0
+		if e.OnClaimError == nil {
+			e.StoreWait.Ok()
+		}
 		full = len(ds) >= free
 		sent := 0
 		var ahead []job

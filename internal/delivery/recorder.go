@@ -86,6 +86,16 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 				us = append(us, r.u)
 			}
 			errs, err := br.RecordAttempts(ctx, e.Owner, as, us)
+			// A store that went away: the batch is kept and written once
+			// it is back (within the patience), so the attempts already
+			// made are in the log and not sent again; workers wait on the
+			// full channel meanwhile.
+			for err != nil && e.RecordWait.Retry(ctx, err) {
+				errs, err = br.RecordAttempts(ctx, e.Owner, as, us)
+			}
+			if err == nil {
+				e.RecordWait.Ok()
+			}
 			for i, r := range batch {
 				if err != nil {
 					r.then(err)

@@ -44,6 +44,18 @@ type EnvironmentError struct {
 	Err  error
 	Hint string
 	Code int // exit code when not 3: 2 for a store location that is bad input (a malformed URL)
+	// Transient: the store went away or cannot be reached now (a server
+	// restarting, a failover, no connection left) and the same request
+	// may succeed later; see IsTransient.
+	Transient bool
+}
+
+// IsTransient reports whether err is a store that cannot be reached now
+// but may be again (an *EnvironmentError marked Transient): a long run
+// waits for it instead of giving up.
+func IsTransient(err error) bool {
+	var env *EnvironmentError
+	return errors.As(err, &env) && env.Transient
 }
 
 func (e *EnvironmentError) Error() string { return e.Err.Error() }

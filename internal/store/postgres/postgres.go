@@ -266,14 +266,16 @@ func (db *DB) wrap(op string, err error) error {
 	if errors.As(err, &pgErr) {
 		if connLostCode(pgErr.Code) {
 			return &store.EnvironmentError{
-				Err:  fmt.Errorf("%s: PostgreSQL store %s went away: %s (SQLSTATE %s)", op, db.location, pgErr.Message, pgErr.Code),
-				Hint: "check that the PostgreSQL server is running and reachable",
+				Err:       fmt.Errorf("%s: PostgreSQL store %s went away: %s (SQLSTATE %s)", op, db.location, pgErr.Message, pgErr.Code),
+				Hint:      "check that the PostgreSQL server is running and reachable",
+				Transient: true,
 			}
 		}
 		if pgErr.Code == "53300" { // too_many_connections: the pool could not grow
 			return &store.EnvironmentError{
-				Err:  fmt.Errorf("%s: PostgreSQL store %s has no connection left: %s", op, db.location, pgErr.Message),
-				Hint: tooManyConnectionsHint,
+				Err:       fmt.Errorf("%s: PostgreSQL store %s has no connection left: %s", op, db.location, pgErr.Message),
+				Hint:      tooManyConnectionsHint,
+				Transient: true,
 			}
 		}
 		if timeout := serverTimeout(pgErr); timeout != "" {
@@ -300,8 +302,9 @@ func (db *DB) wrap(op string, err error) error {
 	}
 	if pgconn.SafeToRetry(err) || isConnErr(err) || connLost(err) {
 		return &store.EnvironmentError{
-			Err:  fmt.Errorf("%s: PostgreSQL store %s unreachable: %s", op, db.location, scrub(err.Error(), db.secrets)),
-			Hint: "check that the PostgreSQL server is running and reachable",
+			Err:       fmt.Errorf("%s: PostgreSQL store %s unreachable: %s", op, db.location, scrub(err.Error(), db.secrets)),
+			Hint:      "check that the PostgreSQL server is running and reachable",
+			Transient: true,
 		}
 	}
 	return fmt.Errorf("%s: %s", op, scrub(err.Error(), db.secrets))

@@ -1,0 +1,111 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// DefaultStorePatience is how long trigger and replay wait for a store
+// that went away (a PostgreSQL restart or failover) before giving up.
+const DefaultStorePatience = time.Minute
+
+// StoreWait decides whether work that failed because the store cannot be
+// reached now (store.IsTransient) is tried again: for up to Patience from
+// the outage's first failure, with a back-off from 100 ms to 2 s. Notify
+// hears the first failure of each outage; Recovered, its end.
+type StoreWait struct {
+	Patience  time.Duration
+	Notify    func(err error)
+	Recovered func(down time.Duration)
+	since     time.Time
+	tries     int
+}
+
+// Retry sleeps before the next try and reports true when err is a
+// transient store failure within Patience (and ctx is not done); false
+// means: give up, return err.
+func (w *StoreWait) Retry(ctx context.Context, err error) bool {
+	if w == nil || w.Patience <= 0 || !store.IsTransient(err) || ctx.Err() != nil {
+		return false
+	}
+	if w.tries == 0 {
+		w.since = time.Now()
+		if w.Notify != nil {
+			w.Notify(err)
+		}
+	}
+	if time.Since(w.since) > w.Patience {
+		return false
+	}
+	w.tries++
+	sleep(ctx, min(100*time.Millisecond<<min(w.tries-1, 5), 2*time.Second))
+	return ctx.Err() == nil
+}
+
+// Ok ends an outage (a try succeeded).
+func (w *StoreWait) Ok() {
+	if w == nil || w.tries == 0 {
+		return
+	}
+	if w.Recovered != nil {
+		w.Recovered(time.Since(w.since))
+	}
+	w.tries = 0
+}
+
+// StoreNotice tells the user, once per outage however many StoreWaits
+// share it, that a run is waiting for its store, and when it is back.
+type StoreNotice struct {
+	W        io.Writer
+	Patience time.Duration
+	mu       sync.Mutex
+	down     bool
+}
+
+// Wait returns a StoreWait with the notice's patience that reports to it.
+func (n *StoreNotice) Wait() *StoreWait {
+	return &StoreWait{Patience: n.Patience, Notify: n.notify, Recovered: n.recovered}
+}
+
+func (n *StoreNotice) notify(err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.down {
+		return
+	}
+	n.down = true
+	fmt.Fprintf(n.W, "hookctl: warning: %v; waiting for the store (up to %s)\n", err, n.Patience)
+}
+
+func (n *StoreNotice) recovered(d time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.down {
+		return
+	}
+	n.down = false
+	fmt.Fprintf(n.W, "hookctl: the store is back after %s; the run goes on\n", d.Round(100*time.Millisecond))
+}
+
+// Stored reports whether the events of a batch whose write failed are in
+// the store anyway (the store committed it and went away before saying
+// so): a batch is one transaction, so its first event tells.
+func Stored(ctx context.Context, st store.Store, events []*store.Event) (bool, error) {
+	if len(events) == 0 {
+		return false, nil
+	}
+	_, err := st.GetEvent(ctx, events[0].ID)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	}
+	return false, err
+}

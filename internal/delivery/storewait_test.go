@@ -1,0 +1,48 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// StoreWait retries only a store that went away (a transient
+// EnvironmentError), within its patience, and a StoreNotice tells one
+// outage once however many waits share it.
+func TestStoreWait(t *testing.T) {
+	ctx := context.Background()
+	down := &store.EnvironmentError{Err: errors.New("store unreachable"), Transient: true}
+	var out strings.Builder
+	n := &StoreNotice{W: &out, Patience: 300 * time.Millisecond}
+	a, b := n.Wait(), n.Wait()
+	if a.Retry(ctx, errors.New("constraint failed")) || a.Retry(ctx, &store.EnvironmentError{Err: errors.New("read-only")}) {
+		t.Fatal("a store error that is not an outage is retried")
+	}
+	if !a.Retry(ctx, down) || !b.Retry(ctx, down) {
+		t.Fatal("an outage is not retried")
+	}
+	start := time.Now()
+	for a.Retry(ctx, down) {
+	}
+	if waited := time.Since(start); waited < 150*time.Millisecond || waited > 3*time.Second {
+		t.Errorf("gave up after %s, want about the patience (300ms)", waited)
+	}
+	a.Ok()
+	b.Ok()
+	if got := out.String(); strings.Count(got, "waiting for the store (up to 300ms)") != 1 || strings.Count(got, "the store is back after") != 1 {
+		t.Errorf("notice:\n%s\nwant one waiting line and one back line", got)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if (&StoreWait{Patience: time.Minute}).Retry(cancelled, down) {
+		t.Error("retried after the context was cancelled")
+	}
+	var none *StoreWait
+	if none.Retry(ctx, down) {
+		t.Error("a nil StoreWait retried")
+	}
+}

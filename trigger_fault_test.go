@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestTriggerThroughPostgresRestart (HOOKCTL_PG_FAULT=1): a trigger run on
+// a shared PostgreSQL rides out the server going away for 3 s (a crash and
+// restart, a failover) and finishes every delivery, exit 0: it waits for
+// the store (saying so on stderr) instead of giving up after 2 s with
+// exit 3 and leaving the rest to a worker. Each event reaches the
+// receiver, and at most what was in flight when the server went away
+// twice.
+func TestTriggerThroughPostgresRestart(t *testing.T) {
+	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
+		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
+	}
+	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
+	c := pgEnv(t, pg.url)
+	var (
+		mu   sync.Mutex
+		seen = map[string]int{}
+		n    atomic.Int64
+	)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		seen[r.Header.Get("Webhook-Id")]++
+		mu.Unlock()
+		n.Add(1)
+		time.Sleep(2 * time.Millisecond)
+	}))
+	defer app.Close()
+	const events, conc = 4000, 16
+	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(events), "--concurrency", strconv.Itoa(conc), "-o", "json")
+	var stdout, stderr bytes.Buffer
+	tr.Stdout, tr.Stderr = &stdout, &stderr
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- tr.Wait() }()
+	for n.Load() < 300 {
+		select {
+		case err := <-exited:
+			t.Fatalf("trigger ended before the fault: %v\n%s", err, stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	pg.ctl("-m", "immediate", "stop")
+	time.Sleep(3 * time.Second)
+	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
+		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(120 * time.Second):
+		tr.Process.Kill()
+		t.Fatalf("trigger did not finish 120 s after the restart\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) || err != nil {
+		t.Fatalf("trigger through a PostgreSQL restart: %v, want exit 0\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "waiting for the store") {
+		t.Errorf("trigger did not say it waited for the store:\n%s", stderr.String())
+	}
+	var run struct {
+		Summary struct{ Succeeded, Failed, Pending int64 }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
+		t.Fatalf("trigger -o json: %v\n%.300s", err, stdout.String())
+	}
+	if run.Summary.Succeeded != events || run.Summary.Failed != 0 || run.Summary.Pending != 0 {
+		t.Errorf("summary %+v, want all %d succeeded", run.Summary, events)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	twice := 0
+	for _, k := range seen {
+		if k > 1 {
+			twice++
+		}
+	}
+	t.Logf("receiver: %d events, %d more than once; trigger said:\n%s", len(seen), twice, stderr.String())
+	if len(seen) != events || twice > conc {
+		t.Errorf("the receiver got %d of %d events, %d more than once (in flight: %d)", len(seen), events, twice, conc)
+	}
+}
+
+// TestReplayThroughPostgresRestart (HOOKCTL_PG_FAULT=1): replay --failed
+// on a shared PostgreSQL rides out the server going away for 3 s, as
+// trigger does, and sends each failed delivery once.
+func TestReplayThroughPostgresRestart(t *testing.T) {
+	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
+		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
+	}
+	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
+	c := pgEnv(t, pg.url)
+	var (
+		mu      sync.Mutex
+		seen    = map[string]int{}
+		n       atomic.Int64
+		failing atomic.Bool
+	)
+	failing.Store(true)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if failing.Load() {
+			w.WriteHeader(500)
+			return
+		}
+		mu.Lock()
+		seen[r.Header.Get("Webhook-Id")]++
+		mu.Unlock()
+		n.Add(1)
+		time.Sleep(2 * time.Millisecond)
+	}))
+	defer app.Close()
+	const events, conc = 3000, 16
+	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
+	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(events), "--no-retry")
+	failing.Store(false)
+	rp := c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry", "--concurrency", strconv.Itoa(conc), "-o", "json")
+	var stdout, stderr bytes.Buffer
+	rp.Stdout, rp.Stderr = &stdout, &stderr
+	if err := rp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- rp.Wait() }()
+	for n.Load() < 300 {
+		select {
+		case err := <-exited:
+			t.Fatalf("replay ended before the fault: %v\n%s", err, stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	pg.ctl("-m", "immediate", "stop")
+	time.Sleep(3 * time.Second)
+	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
+		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(120 * time.Second):
+		rp.Process.Kill()
+		t.Fatalf("replay did not finish 120 s after the restart\n%s", stderr.String())
+	}
+	if err != nil {
+		t.Fatalf("replay through a PostgreSQL restart: %v, want exit 0\n%s\n%.1500s", err, stderr.String(), c.hookctl(0, "deliveries", "list", "--status", "failed", "--limit", "5", "-o", "json"))
+	}
+	if !strings.Contains(stderr.String(), "waiting for the store") {
+		t.Errorf("replay did not say it waited for the store:\n%s", stderr.String())
+	}
+	if out := c.hookctl(0, "deliveries", "list", "--status", "failed", "--limit", "0"); len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("deliveries still failed after the replay:\n%.500s", out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	twice := 0
+	for _, k := range seen {
+		if k > 1 {
+			twice++
+		}
+	}
+	t.Logf("receiver: %d events, %d more than once; replay said:\n%s", len(seen), twice, stderr.String())
+	if len(seen) != events || twice > conc {
+		t.Errorf("the receiver got %d of %d events, %d more than once (in flight: %d)", len(seen), events, twice, conc)
+	}
+}
