@@ -156,3 +156,37 @@ func TestShutdownFinishesInFlightAndKeepsSecret(t *testing.T) {
 		t.Fatalf("restart: %+v, want the same subscription re-enabled", l2.Sub)
 	}
 }
+
+// The app's answer goes back as the app sent it: an answer without a
+// Content-Type gets none added (the sender and the developer see what the
+// app really said, not a type guessed from the body).
+func TestAnswerWithoutContentTypeKeepsNone(t *testing.T) {
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = nil // Go's server must not guess one either
+		w.WriteHeader(200)
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer a.Close()
+	l, _, _ := startListener(t, a.URL, nil)
+	defer l.Shutdown(context.Background())
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	body := []byte(`{"type":"card.created"}`)
+	now := time.Now()
+	sig, _ := wh.Sign("msg_ct_1", now, body)
+	req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+	req.Header.Set("webhook-id", "msg_ct_1")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != `{"ok":true}` {
+		t.Fatalf("got %d %q", resp.StatusCode, b)
+	}
+	if ct, ok := resp.Header["Content-Type"]; ok {
+		t.Fatalf("the sender got Content-Type %q; the app sent none", ct)
+	}
+}

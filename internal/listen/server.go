@@ -248,6 +248,17 @@ outer:
 	}
 }
 
+// copyAnswerHeaders copies the app's answer headers for the sender. An
+// answer without a Content-Type gets none: the server would otherwise
+// guess one from the body, and the sender would see a type the app never
+// sent.
+func copyAnswerHeaders(dst, src http.Header) {
+	copyHeaders(dst, src)
+	if _, ok := src["Content-Type"]; !ok {
+		dst["Content-Type"] = nil
+	}
+}
+
 func writeJSONError(w http.ResponseWriter, status int, errMsg, reason string, extra string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -598,7 +609,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 	}
 	defer resp.Body.Close()
 	if rec == nil {
-		copyHeaders(w.Header(), resp.Header)
+		copyAnswerHeaders(w.Header(), resp.Header)
 		w.WriteHeader(resp.StatusCode)
 		cb := copyBufPool.Get().(*[]byte)
 		_, cerr := io.CopyBuffer(w, resp.Body, *cb)
@@ -621,7 +632,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		s.unavailable(w, start, meta, err)
 		return
 	}
-	copyHeaders(w.Header(), resp.Header)
+	copyAnswerHeaders(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
 	w.Write(held)
 	if more {
