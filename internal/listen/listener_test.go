@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 func startListener(t *testing.T, target string, mod func(*Options)) (*Listener, store.Store, *bytes.Buffer) {
@@ -189,4 +191,52 @@ func TestAnswerWithoutContentTypeKeepsNone(t *testing.T) {
 	if ct, ok := resp.Header["Content-Type"]; ok {
 		t.Fatalf("the sender got Content-Type %q; the app sent none", ct)
 	}
+}
+
+// A secret rotated while listen runs (hookctl subscriptions rotate-secret
+// on its subscription) is taken up: trigger signs with the new secret, and
+// listen verifies with it instead of refusing every event with 401 until
+// it is restarted.
+func TestRotatedSecretTakenUpWhileListening(t *testing.T) {
+	var hits atomic.Int32
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer a.Close()
+	l, st, _ := startListener(t, a.URL, nil)
+	defer l.Shutdown(context.Background())
+	send := func(secret, id string) *http.Request {
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := []byte(`{"type":"card.created"}`)
+		now := time.Now()
+		sig, _ := wh.Sign(id, now, body)
+		req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+		req.Header.Set("webhook-id", id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set("webhook-signature", sig)
+		return req
+	}
+	old := l.Sub.Secret
+	expect(t, send(old, "msg_before"), 200)
+
+	sub, err := (&subscription.Service{Store: st}).RotateSecret(context.Background(), l.Sub.ID, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, send(sub.Secret, "msg_after"), 200)
+	// rotated again at once, with a grace period: the new one and the
+	// one before it both verify
+	prev := sub.Secret
+	sub, err = (&subscription.Service{Store: st}).RotateSecret(context.Background(), l.Sub.ID, time.Hour, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, send(sub.Secret, "msg_again"), 200)
+	expect(t, send(prev, "msg_prev"), 200)
+	if hits.Load() != 4 {
+		t.Fatalf("the app got %d requests, want 4", hits.Load())
+	}
+	// and a secret nobody holds is still refused
+	expect(t, send("whsec_"+strings.Repeat("A", 43)+"=", "msg_forged"), 401)
 }

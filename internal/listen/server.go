@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,10 @@ type Config struct {
 	SchemeImpl signature.Scheme
 	// Secrets: the subscription's secrets (current, then previous).
 	Secrets []string
+	// ReloadSecrets, when set, reads the subscription's secrets again: a
+	// request no secret verifies makes the server ask (at most once per
+	// ReloadEvery), so a secret rotated while listen runs is taken up.
+	ReloadSecrets func() ([]string, error)
 	// ProviderSecrets (--secret) verify events from a real provider. A
 	// forward verified with one is recorded with that scheme and secret,
 	// so a replay is signed the way the provider signs.
@@ -120,13 +125,26 @@ type Server struct {
 
 	mu   sync.Mutex
 	seen map[string]bool // event id → last forward succeeded
+
+	// secrets are the subscription's secrets in use (cfg.Secrets, then
+	// what ReloadSecrets read); reloadMu guards reloadedAt.
+	secrets    atomic.Pointer[[]string]
+	reloadMu   sync.Mutex
+	reloadedAt time.Time
 }
+
+// ReloadEvery bounds how often a request no secret verifies makes the
+// server read the subscription's secrets again (a flood of forged requests
+// costs the store one read per interval).
+const ReloadEvery = 100 * time.Millisecond
 
 type headerKV struct{ k, v string }
 
 // NewServer checks cfg and builds the server.
 func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, seen: make(map[string]bool)}
+	secrets := cfg.Secrets
+	s.secrets.Store(&secrets)
 	if cfg.Now == nil {
 		s.cfg.Now = time.Now
 	}
@@ -524,13 +542,23 @@ func (s *Server) verify(h http.Header, body []byte, now time.Time) (signature.Sc
 // verifyWith checks the subscription's secrets, then each --secret; it
 // returns the --secret that matched ("" for the subscription's).
 func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now time.Time) (string, error) {
-	err := sc.Verify(signature.VerifyInput{Secrets: s.cfg.Secrets, Header: h, Body: body, Now: now})
-	if err == nil || len(s.cfg.ProviderSecrets) == 0 {
-		return "", err
+	err := sc.Verify(signature.VerifyInput{Secrets: *s.secrets.Load(), Header: h, Body: body, Now: now})
+	if err == nil {
+		return "", nil
 	}
 	var ve *signature.VerifyError
 	if errors.As(err, &ve) && ve.Reason != signature.ReasonNoMatch && ve.Reason != signature.ReasonBadSecret {
 		return "", err // missing header, stale timestamp…: no secret changes that
+	}
+	if fresh, ok := s.reloadSecrets(); ok {
+		// The subscription's secret may have been rotated since (hookctl
+		// subscriptions rotate-secret): what trigger signs with now.
+		if rerr := sc.Verify(signature.VerifyInput{Secrets: fresh, Header: h, Body: body, Now: now}); rerr == nil {
+			return "", nil
+		}
+	}
+	if len(s.cfg.ProviderSecrets) == 0 {
+		return "", err
 	}
 	for _, ps := range s.cfg.ProviderSecrets {
 		perr := sc.Verify(signature.VerifyInput{Secrets: []string{ps}, Header: h, Body: body, Now: now})
@@ -546,6 +574,29 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 		}
 	}
 	return "", err
+}
+
+// reloadSecrets reads the subscription's secrets again and reports
+// whether they changed. A read that finds no change is not repeated
+// within ReloadEvery (forged requests); one that finds a change is not
+// counted, so secrets rotated twice in quick succession are both taken up.
+func (s *Server) reloadSecrets() ([]string, bool) {
+	if s.cfg.ReloadSecrets == nil {
+		return nil, false
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	now := time.Now()
+	if !s.reloadedAt.IsZero() && now.Sub(s.reloadedAt) < ReloadEvery {
+		return nil, false
+	}
+	fresh, err := s.cfg.ReloadSecrets()
+	if err != nil || len(fresh) == 0 || slices.Equal(fresh, *s.secrets.Load()) {
+		s.reloadedAt = now
+		return nil, false
+	}
+	s.secrets.Store(&fresh)
+	return fresh, true
 }
 
 // forward sends the request to target (forwardTarget, checked by ServeHTTP).
