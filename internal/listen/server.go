@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -760,8 +761,21 @@ func forwardError(err error, timeout time.Duration) string {
 		return fmt.Sprintf("the app did not answer within %s (--timeout)", timeout)
 	case isConnRefused(err):
 		return "connection refused: is your app running? (" + err.Error() + ")"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the app closed the connection without an HTTP answer: does it crash on this request? (see its log)"
+	case isUntrustedCert(err):
+		return err.Error() + " (a self-signed certificate? --skip-verify accepts it)"
 	}
 	return err.Error()
+}
+
+// isUntrustedCert: the https target's certificate did not verify.
+func isUntrustedCert(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var tv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &tv)
 }
 
 func isTimeout(err error) bool {

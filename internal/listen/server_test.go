@@ -573,3 +573,45 @@ func TestProviderSecretStaleSaysStale(t *testing.T) {
 		t.Errorf("log = %+v", lines)
 	}
 }
+
+// The 502 reasons say what the developer can do: an app that closed the
+// connection without answering says so (not "unexpected EOF"), and an
+// https app whose certificate is not trusted (a self-signed local one)
+// names --skip-verify.
+func TestForwardErrorsSayWhatToDo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { // reads the request, then hangs up without a word
+				b := make([]byte, 4096)
+				c.Read(b)
+				c.Close()
+			}()
+		}
+	}()
+	tlsApp := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer tlsApp.Close()
+	for _, tc := range []struct{ target, want string }{
+		{"http://" + ln.Addr().String(), "the app closed the connection without an HTTP answer"},
+		{tlsApp.URL, "--skip-verify"},
+	} {
+		s, _, log := newTestServer(t, tc.target, nil)
+		body := []byte(`{}`)
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		sign(t, req, "s3cret", "", body)
+		rw := httptest.NewRecorder()
+		s.ServeHTTP(rw, req)
+		log.Close()
+		if rw.Code != 502 || !strings.Contains(rw.Body.String(), tc.want) {
+			t.Errorf("%s: got %d %s, want a reason with %q", tc.target, rw.Code, rw.Body, tc.want)
+		}
+	}
+}
