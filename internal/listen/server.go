@@ -613,12 +613,19 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 		hdr["X-Forwarded-For"] = []string{host}
 	}
-	hdr["X-Forwarded-Host"] = []string{r.Host}
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
+	// Where the request was first received: a tunnel in front of listen
+	// (ngrok, cloudflared) has said so already (the public host, https),
+	// and that is what the app needs, not listen's own address.
+	if len(r.Header["X-Forwarded-Host"]) == 0 {
+		hdr["X-Forwarded-Host"] = []string{r.Host}
 	}
-	hdr["X-Forwarded-Proto"] = []string{proto}
+	if len(r.Header["X-Forwarded-Proto"]) == 0 {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		hdr["X-Forwarded-Proto"] = []string{proto}
+	}
 	for _, kv := range s.extra {
 		hdr.Set(kv.k, kv.v)
 	}

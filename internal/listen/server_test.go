@@ -615,3 +615,32 @@ func TestForwardErrorsSayWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// Behind a tunnel (ngrok, cloudflared) the sender's request already says
+// where it was first received: the public host and https. The app gets
+// those, not listen's own 127.0.0.1 and http (an app building URLs, or
+// verifying a signature over its public URL, needs them); X-Forwarded-For
+// grows by one hop.
+func TestForwardKeepsTunnelForwardedHeaders(t *testing.T) {
+	a, got := app(t, 200)
+	s, _, log := newTestServer(t, a.URL, nil)
+	defer log.Close()
+	front := httptest.NewServer(s)
+	defer front.Close()
+	body := []byte(`{"type":"card.created"}`)
+	req, _ := http.NewRequest("POST", front.URL+"/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_tunnel", body)
+	req.Header.Set("X-Forwarded-For", "203.0.113.7")
+	req.Header.Set("X-Forwarded-Host", "abc123.ngrok-free.app")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	expect(t, req, 200)
+	reqs := got()
+	if len(reqs) != 1 {
+		t.Fatalf("app got %d requests", len(reqs))
+	}
+	h := reqs[0].header
+	if h.Get("X-Forwarded-Host") != "abc123.ngrok-free.app" || h.Get("X-Forwarded-Proto") != "https" || h.Get("X-Forwarded-For") != "203.0.113.7, 127.0.0.1" {
+		t.Errorf("X-Forwarded-* = %q %q %q, want the tunnel's host and proto and one more hop",
+			h.Values("X-Forwarded-Host"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-For"))
+	}
+}
