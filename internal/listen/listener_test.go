@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -239,4 +240,68 @@ func TestRotatedSecretTakenUpWhileListening(t *testing.T) {
 	}
 	// and a secret nobody holds is still refused
 	expect(t, send("whsec_"+strings.Repeat("A", 43)+"=", "msg_forged"), 401)
+}
+
+// An app answer that cannot be read to its end (the app hangs up after
+// part of the body, or stalls past --timeout) is a failed forward: the
+// sender gets 502 with the reason, as the record says, not the app's 200
+// with the part that came presented as the whole answer.
+func TestCutAnswerIs502(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	stall := make(chan struct{})
+	defer close(stall)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				b := make([]byte, 4096)
+				n, _ := c.Read(b)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+				if bytes.Contains(b[:n], []byte("/stall")) {
+					<-stall
+				}
+			}()
+		}
+	}()
+	l, st, _ := startListener(t, "http://"+ln.Addr().String(), func(o *Options) { o.Timeout = 300 * time.Millisecond })
+	defer l.Shutdown(context.Background())
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	for _, tc := range []struct{ path, id, want string }{
+		{"/cut", "msg_cut", "closed the connection before the end of its answer"},
+		{"/stall", "msg_stall", "did not finish its answer within 300ms (--timeout)"},
+	} {
+		body := []byte(`{"type":"card.created"}`)
+		now := time.Now()
+		sig, _ := wh.Sign(tc.id, now, body)
+		req, _ := http.NewRequest("POST", l.URL()+tc.path, bytes.NewReader(body))
+		req.Header.Set("webhook-id", tc.id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set("webhook-signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 502 || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: the sender got %d %q (%v), want 502 saying %q", tc.path, resp.StatusCode, b, err, tc.want)
+		}
+	}
+	if _, err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"msg_cut", "msg_stall"} {
+		ds, err := st.ListDeliveries(context.Background(), store.DeliveryFilter{EventID: id})
+		if err != nil || len(ds) != 1 || ds[0].Status != store.DeliveryFailed {
+			t.Errorf("%s: deliveries = %+v, %v; want one failed", id, ds, err)
+		}
+	}
 }

@@ -691,6 +691,12 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		s.unavailable(w, start, meta, err)
 		return
 	}
+	if cerr != nil {
+		// Only part of the answer came: a failed forward, as recorded.
+		// The part is not passed off as the app's whole answer.
+		writeJSONError(w, http.StatusBadGateway, "the app's answer was cut short", errMsg, `,"target":`+string(quote(target)))
+		return
+	}
 	copyAnswerHeaders(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
 	w.Write(held)
@@ -711,7 +717,7 @@ func (s *Server) forwarded(r *http.Request, target string, start time.Time, meta
 	dur := s.cfg.Now().Sub(start)
 	errMsg := ""
 	if cerr != nil {
-		errMsg = "reading the app's answer: " + cerr.Error()
+		errMsg = answerError(cerr, s.cfg.Timeout)
 	}
 	ok := status >= 200 && status < 300 && cerr == nil
 	if ok {
@@ -774,6 +780,17 @@ func forwardError(err error, timeout time.Duration) string {
 		return err.Error() + " (a self-signed certificate? --skip-verify accepts it)"
 	}
 	return err.Error()
+}
+
+// answerError explains why the app's answer could not be read to its end.
+func answerError(err error, timeout time.Duration) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return fmt.Sprintf("the app did not finish its answer within %s (--timeout)", timeout)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the app closed the connection before the end of its answer"
+	}
+	return "reading the app's answer: " + err.Error()
 }
 
 // isUntrustedCert: the https target's certificate did not verify.
