@@ -192,3 +192,24 @@ func TestReceivedResentKeepsHeadersNotOldSignature(t *testing.T) {
 		}
 	}
 }
+
+// A received request that had no Content-Type (a GET webhook carrying
+// its data in the query string) is re-sent without one: none is made up.
+func TestReceivedWithoutContentTypeResentWithout(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r }))
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(5*time.Second, 1), UserAgent: "hookctl/test"}
+	ev := &store.Event{ID: "msg_get", Source: store.SourceReceived, Headers: http.Header{"Accept": {"*/*"}}}
+	a, _, err := s.Send(context.Background(), ev, Target{URL: srv.URL + "/hook?verify_token=abc", Method: "GET",
+		Scheme: "standard", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	if err != nil || a.ResponseStatus != 200 {
+		t.Fatalf("%v %+v", err, a)
+	}
+	if got.Method != "GET" || got.URL.RawQuery != "verify_token=abc" {
+		t.Fatalf("got %s %s", got.Method, got.URL)
+	}
+	if ct, ok := got.Header["Content-Type"]; ok {
+		t.Errorf("Content-Type %q made up for a request that had none", ct)
+	}
+}

@@ -266,10 +266,10 @@ func (s *Sender) headers(ev *store.Event, t Target, now time.Time, body []byte) 
 		}
 	}
 	ct := ev.ContentType
-	if ct == "" {
+	if ct == "" && !received {
 		ct = "application/json"
 	}
-	if h.Get("Content-Type") == "" {
+	if ct != "" && h.Get("Content-Type") == "" { // a received request that had none gets none
 		h.Set("Content-Type", ct)
 	}
 	if s.UserAgent != "" && (!received || h.Get("User-Agent") == "") {
