@@ -359,7 +359,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	target := "nowhere (verify and record only; add --forward <target>)"
 	if opts.Target != nil {
-		target = opts.Target.String()
+		target = opts.Target.Redacted() // a password in the URL is not printed
 	}
 	if pk := publicKey(l.Sub); pk != "" {
 		// The app behind listen verifies v1a signatures with the public

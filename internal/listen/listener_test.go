@@ -3,6 +3,7 @@ package listen
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -303,5 +304,49 @@ func TestCutAnswerIs502(t *testing.T) {
 		if err != nil || len(ds) != 1 || ds[0].Status != store.DeliveryFailed {
 			t.Errorf("%s: deliveries = %+v, %v; want one failed", id, ds, err)
 		}
+	}
+}
+
+// A forward target with credentials (--forward http://user:pass@localhost:3000/hooks,
+// an app behind HTTP Basic auth) is forwarded with them, as any HTTP
+// client does with such a URL, and so are its replays; they were dropped.
+func TestForwardTargetCredentials(t *testing.T) {
+	var auth atomic.Value
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		auth.Store(fmt.Sprint(u, ":", p, " ", ok))
+		if !ok || u != "bob" || p != "s3 cr3t" {
+			w.WriteHeader(401)
+		}
+	}))
+	defer a.Close()
+	target := strings.Replace(a.URL, "http://", "http://bob:s3%20cr3t@", 1) + "/hooks"
+	l, st, _ := startListener(t, target, nil)
+	defer l.Shutdown(context.Background())
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	body := []byte(`{"type":"card.created"}`)
+	now := time.Now()
+	sig, _ := wh.Sign("msg_auth", now, body)
+	req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+	req.Header.Set("webhook-id", "msg_auth")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("the app answered %d; it got credentials %v", resp.StatusCode, auth.Load())
+	}
+	if _, err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.ListDeliveries(context.Background(), store.DeliveryFilter{EventID: "msg_auth"})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries = %+v, %v", ds, err)
+	}
+	if strings.Contains(ds[0].URL, "s3") || ds[0].Headers["Authorization"] == "" {
+		t.Errorf("recorded forward: URL %q headers %v; want the credentials as its Authorization header, not in the URL", ds[0].URL, ds[0].Headers)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -168,6 +169,12 @@ func NewServer(cfg Config) (*Server, error) {
 		for _, v := range vs {
 			s.extra = append(s.extra, headerKV{http.CanonicalHeaderKey(k), v})
 		}
+	}
+	if tg := cfg.Target; tg != nil && tg.User != nil && !slices.ContainsFunc(s.extra, func(kv headerKV) bool { return kv.k == "Authorization" }) {
+		// http://user:pass@host/…: HTTP Basic auth, as any client sends
+		// for such a URL (the forward URL itself carries no credentials).
+		pass, _ := tg.User.Password()
+		s.extra = append(s.extra, headerKV{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(tg.User.Username()+":"+pass))})
 	}
 	s.transport = cfg.Transport
 	if s.transport == nil {
