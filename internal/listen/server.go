@@ -633,14 +633,24 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 		hdr["X-Forwarded-Proto"] = []string{proto}
 	}
-	for _, kv := range s.extra {
-		hdr.Set(kv.k, kv.v)
+	host := s.cfg.Target.Host
+	for i, kv := range s.extra {
+		// A --header replaces the sender's header of that name; one given
+		// twice sends both values. Host names the host the app sees.
+		if slices.ContainsFunc(s.extra[:i], func(p headerKV) bool { return p.k == kv.k }) {
+			hdr[kv.k] = append(hdr[kv.k], kv.v)
+		} else {
+			hdr[kv.k] = []string{kv.v}
+		}
+		if kv.k == "Host" {
+			host = kv.v
+		}
 	}
 
 	var resp *http.Response
 	var err error
 	if uri, ok := strings.CutPrefix(target, s.rawPrefix); s.raw != nil && ok {
-		resp, err = s.raw.SendRaw(&delivery.RawRequest{Addr: s.rawAddr, Host: s.cfg.Target.Host, Method: r.Method, URI: uri,
+		resp, err = s.raw.SendRaw(&delivery.RawRequest{Addr: s.rawAddr, Host: host, Method: r.Method, URI: uri,
 			Header: hdr, Body: body, Deadline: time.Now().Add(s.cfg.Timeout)})
 	} else {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.Timeout)
@@ -654,6 +664,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 		out.ContentLength = int64(len(body))
 		out.Header = hdr
+		out.Host = host
 		resp, err = s.transport.RoundTrip(out)
 	}
 	if err != nil {

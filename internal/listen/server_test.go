@@ -644,3 +644,37 @@ func TestForwardKeepsTunnelForwardedHeaders(t *testing.T) {
 			h.Values("X-Forwarded-Host"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-For"))
 	}
 }
+
+// --header 'Host: …' sets the Host the app sees (an app routing tenants
+// by host name), and a --header given twice for one name sends both
+// values; the first was ignored and the second dropped all but the last.
+func TestForwardHeaderHostAndRepeated(t *testing.T) {
+	var mu sync.Mutex
+	var host string
+	var xa []string
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		host, xa = r.Host, r.Header.Values("X-A")
+		mu.Unlock()
+	}))
+	defer a.Close()
+	s, _, log := newTestServer(t, a.URL+"/hooks", func(c *Config) {
+		c.Headers = http.Header{"Host": {"tenant1.myapp.test"}, "X-A": {"1", "2"}}
+	})
+	defer log.Close()
+	front := httptest.NewServer(s)
+	defer front.Close()
+	body := []byte(`{"type":"card.created"}`)
+	req, _ := http.NewRequest("POST", front.URL+"/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_host", body)
+	req.Header.Set("X-A", "from the sender")
+	expect(t, req, 200)
+	mu.Lock()
+	defer mu.Unlock()
+	if host != "tenant1.myapp.test" {
+		t.Errorf("the app saw Host %q, want the --header's", host)
+	}
+	if !reflect.DeepEqual(xa, []string{"1", "2"}) {
+		t.Errorf("the app saw X-A %q, want both --header values (in place of the sender's)", xa)
+	}
+}
