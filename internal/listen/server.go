@@ -558,16 +558,6 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 	if errors.As(err, &ve) && ve.Reason != signature.ReasonNoMatch && ve.Reason != signature.ReasonBadSecret {
 		return "", err // missing header, stale timestamp…: no secret changes that
 	}
-	if fresh, ok := s.reloadSecrets(); ok {
-		// The subscription's secret may have been rotated since (hookctl
-		// subscriptions rotate-secret): what trigger signs with now.
-		if rerr := sc.Verify(signature.VerifyInput{Secrets: fresh, Header: h, Body: body, Now: now}); rerr == nil {
-			return "", nil
-		}
-	}
-	if len(s.cfg.ProviderSecrets) == 0 {
-		return "", err
-	}
 	for _, ps := range s.cfg.ProviderSecrets {
 		perr := sc.Verify(signature.VerifyInput{Secrets: []string{ps}, Header: h, Body: body, Now: now})
 		if perr == nil {
@@ -579,6 +569,13 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 		var pe *signature.VerifyError
 		if errors.As(perr, &pe) && pe.SignatureValid {
 			err = perr
+		}
+	}
+	if fresh, ok := s.reloadSecrets(); ok {
+		// The subscription's secret may have been rotated since (hookctl
+		// subscriptions rotate-secret): what trigger signs with now.
+		if rerr := sc.Verify(signature.VerifyInput{Secrets: fresh, Header: h, Body: body, Now: now}); rerr == nil {
+			return "", nil
 		}
 	}
 	return "", err
