@@ -359,7 +359,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	target := "nowhere (verify and record only; add --forward <target>)"
 	if opts.Target != nil {
-		target = opts.Target.String()
+		target = opts.Target.Redacted() // a password in the URL is not printed
 	}
 	if pk := publicKey(l.Sub); pk != "" {
 		// The app behind listen verifies v1a signatures with the public
@@ -432,7 +432,11 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s disabled; it comes back with the same secret next time.\n", l.Sub.ID)
 	}
 	if stats.ForwardFail > 0 {
-		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("hint: after a fix, re-forward failures with: hookctl replay --failed --yes"))
+		cmd := "hookctl replay --failed --yes"
+		if opts.SkipVerify {
+			cmd += " --insecure" // the app's certificate is self-signed
+		}
+		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("hint: after a fix, re-forward failures with: "+cmd))
 	}
 	if serr != nil && !deleted {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", serr)

@@ -40,6 +40,7 @@ type Options struct {
 	Verbose      bool
 	Concurrency  int
 	Timeout      time.Duration
+	Insecure     bool
 	Retry        delivery.ScheduleOptions
 }
 
@@ -123,6 +124,7 @@ failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every attempt of a bulk replay on a terminal (default: a progress line and the failures)")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
+	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (an https app with a self-signed one, as listen --skip-verify)")
 	trigger.AddRetryFlags(c, &opts.Retry)
 	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
 	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
@@ -302,7 +304,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	e = delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
-		RunID: runID, OnResult: onResult, Unsent: unsent})
+		RunID: runID, OnResult: onResult, Unsent: unsent, Insecure: opts.Insecure})
 	rq := store.Requeue{URL: opts.To, ExtraAttempts: len(sch), Schedule: sch.String(), RunID: runID, Force: opts.Force, Unheld: true}
 	if showBar {
 		progress.SetTotal(total, true)

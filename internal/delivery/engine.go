@@ -510,6 +510,9 @@ type Config struct {
 	RunID       string        // claim only this run's deliveries
 	OnResult    func(Result)
 	Unsent      func(ctx context.Context, ds []*store.Delivery) // see Engine.Unsent
+	// Insecure accepts any TLS certificate (replay --insecure: an https
+	// app with a self-signed one, as listen --skip-verify forwards to).
+	Insecure bool
 }
 
 // New returns an engine over st sending with a fresh HTTP client.
@@ -524,9 +527,13 @@ func New(st store.Store, c Config) *Engine {
 	if v == "" {
 		v = "dev"
 	}
+	client := NewHTTPClient(c.Timeout, c.Concurrency)
+	if c.Insecure {
+		SkipTLSVerify(client)
+	}
 	return &Engine{
 		Store:       st,
-		Sender:      &Sender{Client: NewHTTPClient(c.Timeout, c.Concurrency), UserAgent: "hookctl/" + v},
+		Sender:      &Sender{Client: client, UserAgent: "hookctl/" + v},
 		Concurrency: c.Concurrency,
 		RunID:       c.RunID,
 		OnResult:    c.OnResult,

@@ -160,3 +160,56 @@ func TestGitHubFormContent(t *testing.T) {
 		t.Errorf("signature over the form body: %v", err)
 	}
 }
+
+// A received event re-sent signed with another scheme than its sender's
+// keeps the sender's own headers but none of the old signature headers:
+// an app detecting the scheme from the headers must not find two.
+func TestReceivedResentKeepsHeadersNotOldSignature(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(5*time.Second, 1), UserAgent: "hookctl/test"}
+	ev := &store.Event{ID: "evt_1", Type: "card.created", Provider: "standard", Payload: []byte(`{"type":"card.created"}`),
+		ContentType: "application/json", Source: store.SourceReceived, Headers: http.Header{
+			"Stripe-Signature": {"t=1,v1=00"}, "X-Tenant": {"acme"}, "Content-Encoding": {"identity"},
+			"User-Agent": {"Stripe/1.0"}, "Content-Length": {"23"}}}
+	a, _, err := s.Send(context.Background(), ev, Target{URL: srv.URL, Scheme: "standard", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	if err != nil || a.ResponseStatus != 200 {
+		t.Fatalf("%v %+v", err, a)
+	}
+	if v := got.Get("Stripe-Signature"); v != "" {
+		t.Errorf("the old Stripe-Signature %q was sent beside the new signature", v)
+	}
+	if got.Get("Webhook-Signature") == "" || got.Get("Webhook-Id") != "evt_1" {
+		t.Errorf("not signed afresh: %v", got)
+	}
+	for k, want := range map[string]string{"X-Tenant": "acme", "Content-Encoding": "identity", "User-Agent": "Stripe/1.0"} {
+		if v := got.Get(k); v != want {
+			t.Errorf("%s = %q, want the sender's %q", k, v, want)
+		}
+	}
+}
+
+// A received request that had no Content-Type (a GET webhook carrying
+// its data in the query string) is re-sent without one: none is made up.
+func TestReceivedWithoutContentTypeResentWithout(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r }))
+	defer srv.Close()
+	s := &Sender{Client: NewHTTPClient(5*time.Second, 1), UserAgent: "hookctl/test"}
+	ev := &store.Event{ID: "msg_get", Source: store.SourceReceived, Headers: http.Header{"Accept": {"*/*"}}}
+	a, _, err := s.Send(context.Background(), ev, Target{URL: srv.URL + "/hook?verify_token=abc", Method: "GET",
+		Scheme: "standard", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	if err != nil || a.ResponseStatus != 200 {
+		t.Fatalf("%v %+v", err, a)
+	}
+	if got.Method != "GET" || got.URL.RawQuery != "verify_token=abc" {
+		t.Fatalf("got %s %s", got.Method, got.URL)
+	}
+	if ct, ok := got.Header["Content-Type"]; ok {
+		t.Errorf("Content-Type %q made up for a request that had none", ct)
+	}
+}

@@ -252,23 +252,27 @@ func eventHeaderType(ev *store.Event) string {
 
 func (s *Sender) headers(ev *store.Event, t Target, now time.Time, body []byte) (http.Header, error) {
 	h := http.Header{}
-	if ev.Source == store.SourceReceived && t.Scheme == "" {
+	received := ev.Source == store.SourceReceived
+	if received {
+		// A received event is sent again as its sender sent it (its
+		// Content-Encoding, routing headers, User-Agent…), with a fresh
+		// signature in place of the old one when it is signed.
 		for k, vs := range ev.Headers {
 			ck := http.CanonicalHeaderKey(k)
-			if skipHeaders[ck] {
+			if skipHeaders[ck] || (t.Scheme != "" && signature.IsSigningHeader(ck)) {
 				continue
 			}
 			h[ck] = append([]string(nil), vs...)
 		}
 	}
 	ct := ev.ContentType
-	if ct == "" {
+	if ct == "" && !received {
 		ct = "application/json"
 	}
-	if h.Get("Content-Type") == "" {
+	if ct != "" && h.Get("Content-Type") == "" { // a received request that had none gets none
 		h.Set("Content-Type", ct)
 	}
-	if s.UserAgent != "" {
+	if s.UserAgent != "" && (!received || h.Get("User-Agent") == "") {
 		h.Set("User-Agent", s.UserAgent)
 	}
 	if t.Scheme != "" {

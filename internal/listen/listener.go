@@ -22,6 +22,7 @@ import (
 	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // Metadata labels of a listener's own subscription.
@@ -381,6 +382,17 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, ProviderSecrets: o.Secrets, Headers: o.Headers,
 		Timeout: o.Timeout, MaxBody: o.MaxBody, SubscriptionID: sub.ID, Now: o.Now, Log: l.log, Recorder: l.rec,
 		Limits: l.limits, SkipVerify: o.SkipVerify, Events: o.Events,
+		ReloadSecrets: func() ([]string, error) {
+			// A secret rotated while listening (rotate-secret on this
+			// subscription) is what senders sign with from then on.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			cur, err := o.Store.GetSubscription(ctx, sub.ID)
+			if err != nil {
+				return nil, err
+			}
+			return subscription.ActiveSecrets(cur, o.Now()), nil
+		},
 		EventType: func(id string) string {
 			// A Mambu text body names no type: hookctl's own sent event does.
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -3,11 +3,14 @@ package listen
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 func startListener(t *testing.T, target string, mod func(*Options)) (*Listener, store.Store, *bytes.Buffer) {
@@ -154,5 +158,195 @@ func TestShutdownFinishesInFlightAndKeepsSecret(t *testing.T) {
 	defer l2.Shutdown(ctx)
 	if l2.Sub.ID != l.Sub.ID || l2.Sub.Secret != l.Sub.Secret || l2.Sub.Status != store.StatusEnabled {
 		t.Fatalf("restart: %+v, want the same subscription re-enabled", l2.Sub)
+	}
+}
+
+// The app's answer goes back as the app sent it: an answer without a
+// Content-Type gets none added (the sender and the developer see what the
+// app really said, not a type guessed from the body).
+func TestAnswerWithoutContentTypeKeepsNone(t *testing.T) {
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = nil // Go's server must not guess one either
+		w.WriteHeader(200)
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer a.Close()
+	l, _, _ := startListener(t, a.URL, nil)
+	defer l.Shutdown(context.Background())
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	body := []byte(`{"type":"card.created"}`)
+	now := time.Now()
+	sig, _ := wh.Sign("msg_ct_1", now, body)
+	req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+	req.Header.Set("webhook-id", "msg_ct_1")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != `{"ok":true}` {
+		t.Fatalf("got %d %q", resp.StatusCode, b)
+	}
+	if ct, ok := resp.Header["Content-Type"]; ok {
+		t.Fatalf("the sender got Content-Type %q; the app sent none", ct)
+	}
+}
+
+// A secret rotated while listen runs (hookctl subscriptions rotate-secret
+// on its subscription) is taken up: trigger signs with the new secret, and
+// listen verifies with it instead of refusing every event with 401 until
+// it is restarted.
+func TestRotatedSecretTakenUpWhileListening(t *testing.T) {
+	var hits atomic.Int32
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer a.Close()
+	l, st, _ := startListener(t, a.URL, nil)
+	defer l.Shutdown(context.Background())
+	send := func(secret, id string) *http.Request {
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := []byte(`{"type":"card.created"}`)
+		now := time.Now()
+		sig, _ := wh.Sign(id, now, body)
+		req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+		req.Header.Set("webhook-id", id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set("webhook-signature", sig)
+		return req
+	}
+	old := l.Sub.Secret
+	expect(t, send(old, "msg_before"), 200)
+
+	sub, err := (&subscription.Service{Store: st}).RotateSecret(context.Background(), l.Sub.ID, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, send(sub.Secret, "msg_after"), 200)
+	// rotated again at once, with a grace period: the new one and the
+	// one before it both verify
+	prev := sub.Secret
+	sub, err = (&subscription.Service{Store: st}).RotateSecret(context.Background(), l.Sub.ID, time.Hour, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, send(sub.Secret, "msg_again"), 200)
+	expect(t, send(prev, "msg_prev"), 200)
+	if hits.Load() != 4 {
+		t.Fatalf("the app got %d requests, want 4", hits.Load())
+	}
+	// and a secret nobody holds is still refused
+	expect(t, send("whsec_"+strings.Repeat("A", 43)+"=", "msg_forged"), 401)
+}
+
+// An app answer that cannot be read to its end (the app hangs up after
+// part of the body, or stalls past --timeout) is a failed forward: the
+// sender gets 502 with the reason, as the record says, not the app's 200
+// with the part that came presented as the whole answer.
+func TestCutAnswerIs502(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	stall := make(chan struct{})
+	defer close(stall)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				b := make([]byte, 4096)
+				n, _ := c.Read(b)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+				if bytes.Contains(b[:n], []byte("/stall")) {
+					<-stall
+				}
+			}()
+		}
+	}()
+	l, st, _ := startListener(t, "http://"+ln.Addr().String(), func(o *Options) { o.Timeout = 300 * time.Millisecond })
+	defer l.Shutdown(context.Background())
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	for _, tc := range []struct{ path, id, want string }{
+		{"/cut", "msg_cut", "closed the connection before the end of its answer"},
+		{"/stall", "msg_stall", "did not finish its answer within 300ms (--timeout)"},
+	} {
+		body := []byte(`{"type":"card.created"}`)
+		now := time.Now()
+		sig, _ := wh.Sign(tc.id, now, body)
+		req, _ := http.NewRequest("POST", l.URL()+tc.path, bytes.NewReader(body))
+		req.Header.Set("webhook-id", tc.id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set("webhook-signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 502 || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: the sender got %d %q (%v), want 502 saying %q", tc.path, resp.StatusCode, b, err, tc.want)
+		}
+	}
+	if _, err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"msg_cut", "msg_stall"} {
+		ds, err := st.ListDeliveries(context.Background(), store.DeliveryFilter{EventID: id})
+		if err != nil || len(ds) != 1 || ds[0].Status != store.DeliveryFailed {
+			t.Errorf("%s: deliveries = %+v, %v; want one failed", id, ds, err)
+		}
+	}
+}
+
+// A forward target with credentials (--forward http://user:pass@localhost:3000/hooks,
+// an app behind HTTP Basic auth) is forwarded with them, as any HTTP
+// client does with such a URL, and so are its replays; they were dropped.
+func TestForwardTargetCredentials(t *testing.T) {
+	var auth atomic.Value
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		auth.Store(fmt.Sprint(u, ":", p, " ", ok))
+		if !ok || u != "bob" || p != "s3 cr3t" {
+			w.WriteHeader(401)
+		}
+	}))
+	defer a.Close()
+	target := strings.Replace(a.URL, "http://", "http://bob:s3%20cr3t@", 1) + "/hooks"
+	l, st, _ := startListener(t, target, nil)
+	defer l.Shutdown(context.Background())
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	body := []byte(`{"type":"card.created"}`)
+	now := time.Now()
+	sig, _ := wh.Sign("msg_auth", now, body)
+	req, _ := http.NewRequest("POST", l.URL()+"/", bytes.NewReader(body))
+	req.Header.Set("webhook-id", "msg_auth")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("the app answered %d; it got credentials %v", resp.StatusCode, auth.Load())
+	}
+	if _, err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.ListDeliveries(context.Background(), store.DeliveryFilter{EventID: "msg_auth"})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries = %+v, %v", ds, err)
+	}
+	if strings.Contains(ds[0].URL, "s3") || ds[0].Headers["Authorization"] == "" {
+		t.Errorf("recorded forward: URL %q headers %v; want the credentials as its Authorization header, not in the URL", ds[0].URL, ds[0].Headers)
 	}
 }

@@ -37,6 +37,9 @@ func (rec *Record) set(s *Server, method string, reqHeader http.Header, target s
 	if len(s.extra) > 0 {
 		hdr = make(map[string]string, len(s.extra))
 		for _, kv := range s.extra {
+			if prior, ok := hdr[kv.k]; ok {
+				kv.v = prior + ", " + kv.v // one value per name here: a list, as HTTP allows
+			}
 			hdr[kv.k] = kv.v
 		}
 	}

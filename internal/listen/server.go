@@ -9,6 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -17,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +50,10 @@ type Config struct {
 	SchemeImpl signature.Scheme
 	// Secrets: the subscription's secrets (current, then previous).
 	Secrets []string
+	// ReloadSecrets, when set, reads the subscription's secrets again: a
+	// request no secret verifies makes the server ask (at most once per
+	// ReloadEvery), so a secret rotated while listen runs is taken up.
+	ReloadSecrets func() ([]string, error)
 	// ProviderSecrets (--secret) verify events from a real provider. A
 	// forward verified with one is recorded with that scheme and secret,
 	// so a replay is signed the way the provider signs.
@@ -120,13 +127,26 @@ type Server struct {
 
 	mu   sync.Mutex
 	seen map[string]bool // event id → last forward succeeded
+
+	// secrets are the subscription's secrets in use (cfg.Secrets, then
+	// what ReloadSecrets read); reloadMu guards reloadedAt.
+	secrets    atomic.Pointer[[]string]
+	reloadMu   sync.Mutex
+	reloadedAt time.Time
 }
+
+// ReloadEvery bounds how often a request no secret verifies makes the
+// server read the subscription's secrets again (a flood of forged requests
+// costs the store one read per interval).
+const ReloadEvery = 100 * time.Millisecond
 
 type headerKV struct{ k, v string }
 
 // NewServer checks cfg and builds the server.
 func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, seen: make(map[string]bool)}
+	secrets := cfg.Secrets
+	s.secrets.Store(&secrets)
 	if cfg.Now == nil {
 		s.cfg.Now = time.Now
 	}
@@ -149,6 +169,12 @@ func NewServer(cfg Config) (*Server, error) {
 		for _, v := range vs {
 			s.extra = append(s.extra, headerKV{http.CanonicalHeaderKey(k), v})
 		}
+	}
+	if tg := cfg.Target; tg != nil && tg.User != nil && !slices.ContainsFunc(s.extra, func(kv headerKV) bool { return kv.k == "Authorization" }) {
+		// http://user:pass@host/…: HTTP Basic auth, as any client sends
+		// for such a URL (the forward URL itself carries no credentials).
+		pass, _ := tg.User.Password()
+		s.extra = append(s.extra, headerKV{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(tg.User.Username()+":"+pass))})
 	}
 	s.transport = cfg.Transport
 	if s.transport == nil {
@@ -245,6 +271,17 @@ outer:
 			}
 		}
 		dst[k] = vs
+	}
+}
+
+// copyAnswerHeaders copies the app's answer headers for the sender. An
+// answer without a Content-Type gets none: the server would otherwise
+// guess one from the body, and the sender would see a type the app never
+// sent.
+func copyAnswerHeaders(dst, src http.Header) {
+	copyHeaders(dst, src)
+	if _, ok := src["Content-Type"]; !ok {
+		dst["Content-Type"] = nil
 	}
 }
 
@@ -513,9 +550,9 @@ func (s *Server) verify(h http.Header, body []byte, now time.Time) (signature.Sc
 // verifyWith checks the subscription's secrets, then each --secret; it
 // returns the --secret that matched ("" for the subscription's).
 func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now time.Time) (string, error) {
-	err := sc.Verify(signature.VerifyInput{Secrets: s.cfg.Secrets, Header: h, Body: body, Now: now})
-	if err == nil || len(s.cfg.ProviderSecrets) == 0 {
-		return "", err
+	err := sc.Verify(signature.VerifyInput{Secrets: *s.secrets.Load(), Header: h, Body: body, Now: now})
+	if err == nil {
+		return "", nil
 	}
 	var ve *signature.VerifyError
 	if errors.As(err, &ve) && ve.Reason != signature.ReasonNoMatch && ve.Reason != signature.ReasonBadSecret {
@@ -534,7 +571,37 @@ func (s *Server) verifyWith(sc signature.Scheme, h http.Header, body []byte, now
 			err = perr
 		}
 	}
+	if fresh, ok := s.reloadSecrets(); ok {
+		// The subscription's secret may have been rotated since (hookctl
+		// subscriptions rotate-secret): what trigger signs with now.
+		if rerr := sc.Verify(signature.VerifyInput{Secrets: fresh, Header: h, Body: body, Now: now}); rerr == nil {
+			return "", nil
+		}
+	}
 	return "", err
+}
+
+// reloadSecrets reads the subscription's secrets again and reports
+// whether they changed. A read that finds no change is not repeated
+// within ReloadEvery (forged requests); one that finds a change is not
+// counted, so secrets rotated twice in quick succession are both taken up.
+func (s *Server) reloadSecrets() ([]string, bool) {
+	if s.cfg.ReloadSecrets == nil {
+		return nil, false
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	now := time.Now()
+	if !s.reloadedAt.IsZero() && now.Sub(s.reloadedAt) < ReloadEvery {
+		return nil, false
+	}
+	fresh, err := s.cfg.ReloadSecrets()
+	if err != nil || len(fresh) == 0 || slices.Equal(fresh, *s.secrets.Load()) {
+		s.reloadedAt = now
+		return nil, false
+	}
+	s.secrets.Store(&fresh)
+	return fresh, true
 }
 
 // forward sends the request to target (forwardTarget, checked by ServeHTTP).
@@ -550,20 +617,37 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 		hdr["X-Forwarded-For"] = []string{host}
 	}
-	hdr["X-Forwarded-Host"] = []string{r.Host}
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
+	// Where the request was first received: a tunnel in front of listen
+	// (ngrok, cloudflared) has said so already (the public host, https),
+	// and that is what the app needs, not listen's own address.
+	if len(r.Header["X-Forwarded-Host"]) == 0 {
+		hdr["X-Forwarded-Host"] = []string{r.Host}
 	}
-	hdr["X-Forwarded-Proto"] = []string{proto}
-	for _, kv := range s.extra {
-		hdr.Set(kv.k, kv.v)
+	if len(r.Header["X-Forwarded-Proto"]) == 0 {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		hdr["X-Forwarded-Proto"] = []string{proto}
+	}
+	host := s.cfg.Target.Host
+	for i, kv := range s.extra {
+		// A --header replaces the sender's header of that name; one given
+		// twice sends both values. Host names the host the app sees.
+		if slices.ContainsFunc(s.extra[:i], func(p headerKV) bool { return p.k == kv.k }) {
+			hdr[kv.k] = append(hdr[kv.k], kv.v)
+		} else {
+			hdr[kv.k] = []string{kv.v}
+		}
+		if kv.k == "Host" {
+			host = kv.v
+		}
 	}
 
 	var resp *http.Response
 	var err error
 	if uri, ok := strings.CutPrefix(target, s.rawPrefix); s.raw != nil && ok {
-		resp, err = s.raw.SendRaw(&delivery.RawRequest{Addr: s.rawAddr, Host: s.cfg.Target.Host, Method: r.Method, URI: uri,
+		resp, err = s.raw.SendRaw(&delivery.RawRequest{Addr: s.rawAddr, Host: host, Method: r.Method, URI: uri,
 			Header: hdr, Body: body, Deadline: time.Now().Add(s.cfg.Timeout)})
 	} else {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.Timeout)
@@ -577,6 +661,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 		out.ContentLength = int64(len(body))
 		out.Header = hdr
+		out.Host = host
 		resp, err = s.transport.RoundTrip(out)
 	}
 	if err != nil {
@@ -598,7 +683,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 	}
 	defer resp.Body.Close()
 	if rec == nil {
-		copyHeaders(w.Header(), resp.Header)
+		copyAnswerHeaders(w.Header(), resp.Header)
 		w.WriteHeader(resp.StatusCode)
 		cb := copyBufPool.Get().(*[]byte)
 		_, cerr := io.CopyBuffer(w, resp.Body, *cb)
@@ -621,7 +706,13 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		s.unavailable(w, start, meta, err)
 		return
 	}
-	copyHeaders(w.Header(), resp.Header)
+	if cerr != nil {
+		// Only part of the answer came: a failed forward, as recorded.
+		// The part is not passed off as the app's whole answer.
+		writeJSONError(w, http.StatusBadGateway, "the app's answer was cut short", errMsg, `,"target":`+string(quote(target)))
+		return
+	}
+	copyAnswerHeaders(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
 	w.Write(held)
 	if more {
@@ -641,7 +732,7 @@ func (s *Server) forwarded(r *http.Request, target string, start time.Time, meta
 	dur := s.cfg.Now().Sub(start)
 	errMsg := ""
 	if cerr != nil {
-		errMsg = "reading the app's answer: " + cerr.Error()
+		errMsg = answerError(cerr, s.cfg.Timeout)
 	}
 	ok := status >= 200 && status < 300 && cerr == nil
 	if ok {
@@ -698,8 +789,32 @@ func forwardError(err error, timeout time.Duration) string {
 		return fmt.Sprintf("the app did not answer within %s (--timeout)", timeout)
 	case isConnRefused(err):
 		return "connection refused: is your app running? (" + err.Error() + ")"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the app closed the connection without an HTTP answer: does it crash on this request? (see its log)"
+	case isUntrustedCert(err):
+		return err.Error() + " (a self-signed certificate? --skip-verify accepts it)"
 	}
 	return err.Error()
+}
+
+// answerError explains why the app's answer could not be read to its end.
+func answerError(err error, timeout time.Duration) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return fmt.Sprintf("the app did not finish its answer within %s (--timeout)", timeout)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the app closed the connection before the end of its answer"
+	}
+	return "reading the app's answer: " + err.Error()
+}
+
+// isUntrustedCert: the https target's certificate did not verify.
+func isUntrustedCert(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var tv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &tv)
 }
 
 func isTimeout(err error) bool {

@@ -573,3 +573,108 @@ func TestProviderSecretStaleSaysStale(t *testing.T) {
 		t.Errorf("log = %+v", lines)
 	}
 }
+
+// The 502 reasons say what the developer can do: an app that closed the
+// connection without answering says so (not "unexpected EOF"), and an
+// https app whose certificate is not trusted (a self-signed local one)
+// names --skip-verify.
+func TestForwardErrorsSayWhatToDo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { // reads the request, then hangs up without a word
+				b := make([]byte, 4096)
+				c.Read(b)
+				c.Close()
+			}()
+		}
+	}()
+	tlsApp := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer tlsApp.Close()
+	for _, tc := range []struct{ target, want string }{
+		{"http://" + ln.Addr().String(), "the app closed the connection without an HTTP answer"},
+		{tlsApp.URL, "--skip-verify"},
+	} {
+		s, _, log := newTestServer(t, tc.target, nil)
+		body := []byte(`{}`)
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		sign(t, req, "s3cret", "", body)
+		rw := httptest.NewRecorder()
+		s.ServeHTTP(rw, req)
+		log.Close()
+		if rw.Code != 502 || !strings.Contains(rw.Body.String(), tc.want) {
+			t.Errorf("%s: got %d %s, want a reason with %q", tc.target, rw.Code, rw.Body, tc.want)
+		}
+	}
+}
+
+// Behind a tunnel (ngrok, cloudflared) the sender's request already says
+// where it was first received: the public host and https. The app gets
+// those, not listen's own 127.0.0.1 and http (an app building URLs, or
+// verifying a signature over its public URL, needs them); X-Forwarded-For
+// grows by one hop.
+func TestForwardKeepsTunnelForwardedHeaders(t *testing.T) {
+	a, got := app(t, 200)
+	s, _, log := newTestServer(t, a.URL, nil)
+	defer log.Close()
+	front := httptest.NewServer(s)
+	defer front.Close()
+	body := []byte(`{"type":"card.created"}`)
+	req, _ := http.NewRequest("POST", front.URL+"/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_tunnel", body)
+	req.Header.Set("X-Forwarded-For", "203.0.113.7")
+	req.Header.Set("X-Forwarded-Host", "abc123.ngrok-free.app")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	expect(t, req, 200)
+	reqs := got()
+	if len(reqs) != 1 {
+		t.Fatalf("app got %d requests", len(reqs))
+	}
+	h := reqs[0].header
+	if h.Get("X-Forwarded-Host") != "abc123.ngrok-free.app" || h.Get("X-Forwarded-Proto") != "https" || h.Get("X-Forwarded-For") != "203.0.113.7, 127.0.0.1" {
+		t.Errorf("X-Forwarded-* = %q %q %q, want the tunnel's host and proto and one more hop",
+			h.Values("X-Forwarded-Host"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-For"))
+	}
+}
+
+// --header 'Host: …' sets the Host the app sees (an app routing tenants
+// by host name), and a --header given twice for one name sends both
+// values; the first was ignored and the second dropped all but the last.
+func TestForwardHeaderHostAndRepeated(t *testing.T) {
+	var mu sync.Mutex
+	var host string
+	var xa []string
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		host, xa = r.Host, r.Header.Values("X-A")
+		mu.Unlock()
+	}))
+	defer a.Close()
+	s, _, log := newTestServer(t, a.URL+"/hooks", func(c *Config) {
+		c.Headers = http.Header{"Host": {"tenant1.myapp.test"}, "X-A": {"1", "2"}}
+	})
+	defer log.Close()
+	front := httptest.NewServer(s)
+	defer front.Close()
+	body := []byte(`{"type":"card.created"}`)
+	req, _ := http.NewRequest("POST", front.URL+"/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_host", body)
+	req.Header.Set("X-A", "from the sender")
+	expect(t, req, 200)
+	mu.Lock()
+	defer mu.Unlock()
+	if host != "tenant1.myapp.test" {
+		t.Errorf("the app saw Host %q, want the --header's", host)
+	}
+	if !reflect.DeepEqual(xa, []string{"1", "2"}) {
+		t.Errorf("the app saw X-A %q, want both --header values (in place of the sender's)", xa)
+	}
+}

@@ -33,6 +33,19 @@ const (
 	hIdempotencyKey   = "Idempotency-Key"
 )
 
+// signing holds the canonical keys of every scheme's signature and
+// signing-time headers: what a fresh signature replaces.
+var signing = map[string]bool{
+	hWebhookSignature: true, hWebhookTimestamp: true, hSvixSignature: true, hSvixTimestamp: true,
+	hStripe: true, hBond: true, hHubSig256: true, hHubSig: true, hMono: true, hPaystack: true,
+	hShopifyHmac: true, hSlackSignature: true, hSlackTimestamp: true,
+}
+
+// IsSigningHeader reports whether a canonical header key is a signature
+// (or the signing time) of any scheme: a request signed afresh must not
+// carry an old one beside the new (a received event's headers replayed).
+func IsSigningHeader(key string) bool { return signing[key] }
+
 var spelling = map[string]string{
 	hWebhookID:                               "webhook-id",
 	hWebhookTimestamp:                        "webhook-timestamp",

@@ -6,6 +6,7 @@ package receiver
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"sync"
@@ -89,7 +91,7 @@ func Handler(cfg Config, logf func(Request)) http.Handler {
 // Main runs the receiver as a program until SIGINT/SIGTERM.
 //
 //	testreceiver [-addr 127.0.0.1:0] [-url-file F] [-log F] [-fail N] [-fail-status S]
-//	             [-fail-every N] [-status S] [-retry-after V] [-delay D] [-body B]
+//	             [-fail-every N] [-status S] [-retry-after V] [-delay D] [-body B] [-tls]
 func Main() int {
 	fs := flag.NewFlagSet("testreceiver", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
@@ -103,6 +105,7 @@ func Main() int {
 	fs.StringVar(&cfg.RetryAfter, "retry-after", "", "Retry-After header on failures")
 	fs.DurationVar(&cfg.Delay, "delay", 0, "delay before answering")
 	fs.StringVar(&cfg.Body, "body", "", "response body")
+	useTLS := fs.Bool("tls", false, "serve https with a self-signed certificate")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
 	}
@@ -133,6 +136,15 @@ func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	url := "http://" + ln.Addr().String()
+	if *useTLS {
+		// httptest's self-signed certificate (for 127.0.0.1), served here.
+		ts := httptest.NewUnstartedServer(http.NotFoundHandler())
+		ts.StartTLS()
+		cfg := ts.TLS.Clone()
+		ts.Close()
+		ln = tls.NewListener(ln, cfg)
+		url = "https://" + ln.Addr().String()
+	}
 	if *urlFile != "" {
 		tmp := *urlFile + ".tmp"
 		if err := os.WriteFile(tmp, []byte(url), 0o644); err != nil || os.Rename(tmp, *urlFile) != nil {
