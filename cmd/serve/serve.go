@@ -24,6 +24,7 @@ import (
 	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 	"github.com/hookctl/hookctl/internal/web"
 )
@@ -165,8 +166,12 @@ func run(ctx context.Context, opts *Options) error {
 			return web.New(web.Config{Store: st, Catalog: cat, Dispatcher: d, Addr: addr, Version: opts.Factory.Version, Now: opts.Factory.Now})
 		},
 		OnClaimError: func(err error, wait time.Duration) {
+			if store.IsTransient(err) {
+				return // the store went away: StoreNotice says so, once
+			}
 			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, wait.Round(time.Millisecond))
-		}})
+		},
+		StoreNotice: &delivery.StoreNotice{W: ios.ErrOut, Patience: 10 * time.Minute}})
 	if err != nil {
 		return err
 	}

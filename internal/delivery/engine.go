@@ -69,6 +69,8 @@ type Engine struct {
 	// StoreWait, when set (and OnClaimError is not), makes claims wait
 	// for a store that went away, within its patience, instead of giving
 	// up after 20 tries (trigger and replay through a PostgreSQL restart).
+	// With OnClaimError it only hears when such an outage starts and ends
+	// (StoreWait.Down, Ok): serve says so once, not at every claim.
 	StoreWait *StoreWait
 	// RecordWait, when set, makes the group-commit recorder keep a batch
 	// of attempts and write it again once a store that went away is back
@@ -274,14 +276,13 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 				continue
 			}
 			wait := claimBackoff(e.Poll, claimErrs)
+			e.StoreWait.Down(err)
 			e.OnClaimError(err, wait)
 			sleep(ctx, wait)
 			continue
 		}
 		claimErrs = 0
-		if e.OnClaimError == nil {
-			e.StoreWait.Ok()
-		}
+		e.StoreWait.Ok()
 		full = len(ds) >= free
 		sent := 0
 		var ahead []job

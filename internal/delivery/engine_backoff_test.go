@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ type flakyStore struct {
 	mu    sync.Mutex
 	fails int
 	calls int
+	err   error // nil: connection refused
 }
 
 func (f *flakyStore) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
@@ -32,6 +34,9 @@ func (f *flakyStore) ClaimDue(ctx context.Context, owner string, now time.Time, 
 	defer f.mu.Unlock()
 	f.calls++
 	if f.calls <= f.fails {
+		if f.err != nil {
+			return nil, f.err
+		}
 		return nil, errors.New("connection refused")
 	}
 	return nil, nil
@@ -57,5 +62,24 @@ func TestClaimErrors(t *testing.T) {
 	}
 	if reported != 25 {
 		t.Fatalf("reported %d claim errors, want 25", reported)
+	}
+}
+
+// A worker-style engine (OnClaimError: it never gives up) with a
+// StoreWait says once that it waits for a store that went away and once
+// that it is back, however many claims fail meanwhile (serve, which
+// warned at each claim).
+func TestClaimErrorsToldOncePerOutage(t *testing.T) {
+	gone := &store.EnvironmentError{Err: errors.New("claim: PostgreSQL store unreachable"), Transient: true}
+	fs := &flakyStore{fails: 12, err: gone}
+	var out strings.Builder
+	notice := &StoreNotice{W: &out, Patience: time.Minute}
+	var reported int
+	e := &Engine{Store: fs, Poll: time.Nanosecond, StoreWait: notice.Wait(), OnClaimError: func(err error, wait time.Duration) { reported++ }}
+	if err := e.Run(context.Background(), func() bool { return fs.calls > 14 }); err != nil {
+		t.Fatalf("worker-style Run gave up: %v", err)
+	}
+	if reported != 12 || strings.Count(out.String(), "waiting for the store") != 1 || strings.Count(out.String(), "the store is back") != 1 {
+		t.Fatalf("12 failed claims: %d reported, told:\n%s", reported, out.String())
 	}
 }

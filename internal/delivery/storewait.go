@@ -48,6 +48,22 @@ func (w *StoreWait) Retry(ctx context.Context, err error) bool {
 	return ctx.Err() == nil
 }
 
+// Down notes a failure that the caller waits out by itself (a worker's
+// claims, which never give up): the first transient one of an outage is
+// notified, as Retry does, and Ok ends it. Other errors are not noted.
+func (w *StoreWait) Down(err error) {
+	if w == nil || !store.IsTransient(err) {
+		return
+	}
+	if w.tries == 0 {
+		w.since = time.Now()
+		if w.Notify != nil {
+			w.Notify(err)
+		}
+	}
+	w.tries++
+}
+
 // Ok ends an outage (a try succeeded).
 func (w *StoreWait) Ok() {
 	if w == nil || w.tries == 0 {

@@ -237,3 +237,25 @@ func withHints(msg string, hints []string) string {
 func R(method, path, summary string, h http.HandlerFunc) Route {
 	return Route{Method: method, Path: path, Summary: summary, Handler: h}
 }
+
+// RetryAfter is the Retry-After (seconds) of a 503 answered while the
+// store cannot be reached: about a PostgreSQL restart.
+const RetryAfter = "2"
+
+// StoreDownMsg is the message of that 503.
+const StoreDownMsg = "hookctl's store cannot be reached right now (a database restart or failover?); retry in a few seconds"
+
+// ServerError is the one place where the APIs map an error their
+// handlers did not expect (a store failure) to an answer: 503 with
+// Retry-After (set on w here) when the store cannot be reached now but
+// may be again (store.IsTransient: a PostgreSQL restart or failover), so
+// clients and SDKs retry (stripe-node and Svix's libraries retry 5xx),
+// else 500 with msg. The caller writes status and message in its API's
+// envelope.
+func ServerError(w http.ResponseWriter, err error, msg string) (status int, message string) {
+	if store.IsTransient(err) {
+		w.Header().Set("Retry-After", RetryAfter)
+		return http.StatusServiceUnavailable, StoreDownMsg
+	}
+	return http.StatusInternalServerError, msg
+}

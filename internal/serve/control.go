@@ -102,7 +102,12 @@ func (c *control) storeFail(w http.ResponseWriter, err error) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
 		return
 	}
-	ctlFail(w, http.StatusInternalServerError, "internal", "the store failed: "+err.Error())
+	status, msg := provider.ServerError(w, err, "the store failed: "+err.Error())
+	code := "internal"
+	if status == http.StatusServiceUnavailable {
+		code = "store_unavailable"
+	}
+	ctlFail(w, status, code, msg)
 }
 
 type published struct {

@@ -2,15 +2,22 @@ package serve_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/web"
 )
 
 // A client that sends half its headers and stalls is disconnected after
@@ -102,5 +109,105 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	}
 	if _, err := http.Get(e.URL + "/_hookctl/health"); err == nil {
 		t.Fatal("still accepting after Shutdown")
+	}
+}
+
+// downStore fails the reads the APIs and pages below make with the error
+// of a PostgreSQL server that went away (transient) while down is set.
+type downStore struct {
+	store.Store
+	down atomic.Bool
+}
+
+var errGone = &store.EnvironmentError{Err: errors.New("list: PostgreSQL store postgres://db/hookctl unreachable: dial tcp: connect: connection refused"),
+	Hint: "check that the PostgreSQL server is running and reachable", Transient: true}
+
+func (s *downStore) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]*store.Subscription, error) {
+	if s.down.Load() {
+		return nil, errGone
+	}
+	return s.Store.ListSubscriptions(ctx, f)
+}
+
+func (s *downStore) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	if s.down.Load() {
+		return nil, errGone
+	}
+	return s.Store.ListDeliveries(ctx, f)
+}
+
+func (s *downStore) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
+	if s.down.Load() {
+		return nil, errGone
+	}
+	return s.Store.ListEvents(ctx, f)
+}
+
+// A store that cannot be reached now but may be again (a PostgreSQL
+// restart): every API answers 503 with Retry-After in its own envelope,
+// so SDKs retry (before: 500, Stripe's type invalid_request_error), the
+// inspector a 503 page that says so (not the driver's error), and all of
+// them answer again once the store is back.
+func TestStoreUnavailableIs503(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &downStore{Store: db}
+	e := servetest.StartWith(t, st, func(o *serve.Options) {
+		o.UIFunc = func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: st, Dispatcher: d, Addr: addr, Version: "test"})
+		}
+	})
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	bearer := map[string]string{"Authorization": "Bearer k"}
+	cases := []struct {
+		method, path string
+		hdr          map[string]string
+		body         string
+		want         string // in the 503's body
+	}{
+		{"GET", "/api/v0.1/webhooks", bond, "", `"Status":503,"Code":"server_error","Type":"Server Error"`},
+		{"GET", "/v1/webhook_endpoints", bearer, "", `{"error":{"type":"api_error","message":"hookctl's store cannot be reached right now`},
+		{"GET", "/api/v1/app/a/endpoint", bearer, "", `{"code":"server_error","detail":"hookctl's store cannot be reached right now`},
+		{"POST", "/api/communications/messages:search", map[string]string{"apiKey": "k"}, "[]", `"errorCode":503,"errorSource":"hookctl's store cannot be reached right now`},
+		{"GET", "/_hookctl/events", nil, "", `{"error":{"code":"store_unavailable","message":"hookctl's store cannot be reached right now`},
+		{"GET", "/subscriptions", map[string]string{"Host": strings.TrimPrefix(e.URL, "http://")}, "", `hookctl&#39;s store cannot be reached right now`},
+	}
+	do := func(method, path string, hdr map[string]string, body string) (int, http.Header, string) {
+		req, _ := http.NewRequest(method, e.URL+path, strings.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		req.Host = req.Header.Get("Host")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	if code, _, body := do("POST", "/api/v1/app", bearer, `{"name":"a","uid":"a"}`); code != 201 {
+		t.Fatalf("svix app: %d %s", code, body)
+	}
+	st.down.Store(true)
+	for _, tc := range cases {
+		code, h, body := do(tc.method, tc.path, tc.hdr, tc.body)
+		if code != 503 || h.Get("Retry-After") == "" || !strings.Contains(body, tc.want) {
+			t.Errorf("%s %s with the store unreachable: %d (Retry-After %q) %s\nwant 503 with Retry-After and %s", tc.method, tc.path, code, h.Get("Retry-After"), body, tc.want)
+		}
+		if strings.Contains(body, "connection refused") {
+			t.Errorf("%s %s shows the driver's error: %s", tc.method, tc.path, body)
+		}
+	}
+	if _, h, _ := do("GET", "/v1/webhook_endpoints", bearer, ""); h.Get("Stripe-Should-Retry") != "true" {
+		t.Errorf("Stripe's 503 without Stripe-Should-Retry: true")
+	}
+	st.down.Store(false)
+	for _, tc := range cases {
+		if code, _, body := do(tc.method, tc.path, tc.hdr, tc.body); code != 200 {
+			t.Errorf("%s %s once the store is back: %d %s", tc.method, tc.path, code, body)
+		}
 	}
 }

@@ -8,6 +8,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -70,6 +71,11 @@ type Options struct {
 	// store is unreachable) and how long it waits before trying again; the
 	// worker never gives up while the server runs.
 	OnClaimError func(err error, wait time.Duration)
+	// StoreNotice hears when the store goes away (a PostgreSQL restart)
+	// and when it is back, once per outage (nil: nobody is told). The
+	// worker keeps the attempts it made meanwhile and records them once
+	// the store is back, within the notice's Patience (0: 10 min).
+	StoreNotice *delivery.StoreNotice
 }
 
 // Server is a running `hookctl serve`.
@@ -131,6 +137,14 @@ func New(o Options) (*Server, error) {
 		if s.engine.OnClaimError == nil {
 			s.engine.OnClaimError = func(error, time.Duration) {}
 		}
+		notice := o.StoreNotice
+		if notice == nil {
+			notice = &delivery.StoreNotice{W: io.Discard}
+		}
+		if notice.Patience <= 0 {
+			notice.Patience = 10 * time.Minute
+		}
+		s.engine.StoreWait, s.engine.RecordWait = notice.Wait(), notice.Wait()
 		disp.Engine = s.engine
 	}
 	s.disp = disp

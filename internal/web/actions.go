@@ -432,7 +432,10 @@ type triggerData struct {
 
 func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (triggerData, error) {
 	d := triggerData{Type: typ, Body: body, Types: h.cat.All(), SubID: subID}
-	d.Subs, _ = h.st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled})
+	var err error
+	if d.Subs, err = h.st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled}); store.IsTransient(err) {
+		return d, err // not an empty list: the store cannot be reached
+	}
 	if typ != "" && body == "" {
 		et, ev, err := h.disp.Build(service.TriggerInput{Type: typ})
 		if err != nil {
@@ -447,6 +450,10 @@ func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (tri
 
 func (h *Handler) triggerPage(w http.ResponseWriter, r *http.Request) {
 	d, err := h.triggerData(r.Context(), strings.TrimSpace(r.URL.Query().Get("type")), "", "")
+	if store.IsTransient(err) {
+		h.fail(w, r, 0, err)
+		return
+	}
 	p := page{Title: "Trigger", D: d}
 	if err != nil {
 		p.Error = err.Error()
@@ -479,6 +486,10 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) triggerError(w http.ResponseWriter, r *http.Request, typ, body, subID string, err error) {
+	if store.IsTransient(err) {
+		h.fail(w, r, 0, err)
+		return
+	}
 	d, _ := h.triggerData(r.Context(), typ, body, subID)
 	msg := err.Error()
 	if errors.Is(err, service.ErrNoTarget) {

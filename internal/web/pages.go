@@ -95,9 +95,20 @@ func (h *Handler) flashMAC(msg string) string {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if store.IsTransient(err) {
+		// The store went away (a PostgreSQL restart or failover): the
+		// page works again once it is back, without a restart.
+		w.Header().Set("Retry-After", "2")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		h.render(w, r, "error", page{Title: "Store unavailable", Error: storeDownMsg})
+		return
+	}
 	w.WriteHeader(status)
 	h.render(w, r, "error", page{Title: "Error", Error: err.Error()})
 }
+
+// storeDownMsg is the inspector's page while its store cannot be reached.
+const storeDownMsg = "hookctl's store cannot be reached right now (a database restart or failover?): reload this page in a few seconds."
 
 func notFoundOr500(err error) int {
 	var nf *store.NotFoundError
@@ -403,7 +414,7 @@ func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) downloadEventBody(w http.ResponseWriter, r *http.Request) {
 	e, err := h.st.GetEvent(r.Context(), r.PathValue("id"))
 	if err != nil {
-		http.Error(w, err.Error(), notFoundOr500(err))
+		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
 	writeBody(w, e)
@@ -608,12 +619,12 @@ func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) downloadBody(w http.ResponseWriter, r *http.Request) {
 	d, err := h.st.GetDelivery(r.Context(), r.PathValue("id"))
 	if err != nil {
-		http.Error(w, err.Error(), notFoundOr500(err))
+		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
 	e, err := h.st.GetEvent(r.Context(), d.EventID)
 	if err != nil {
-		http.Error(w, err.Error(), notFoundOr500(err))
+		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
 	writeBody(w, e)

@@ -197,7 +197,8 @@ func (a *api) bad(w http.ResponseWriter, err error) bool {
 		fail(w, http.StatusBadRequest, "invalid_request", msg)
 		return true
 	}
-	fail(w, http.StatusInternalServerError, "server_error", "The server could not complete the request")
+	status, msg := provider.ServerError(w, err, "The server could not complete the request")
+	fail(w, status, "server_error", msg)
 	return true
 }
 

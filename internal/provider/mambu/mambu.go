@@ -354,7 +354,12 @@ func (a *api) storeFail(w http.ResponseWriter, v version, err error) {
 		fail(w, v, http.StatusNotFound, 1, "INVALID_ENCODED_KEY", "message not found")
 		return
 	}
-	fail(w, v, http.StatusInternalServerError, 500, "INTERNAL_SERVER_ERROR", "hookctl's store failed")
+	status, msg := provider.ServerError(w, err, "hookctl's store failed")
+	reason := "INTERNAL_SERVER_ERROR"
+	if status == http.StatusServiceUnavailable {
+		reason = "SERVICE_UNAVAILABLE"
+	}
+	fail(w, v, status, status, reason, msg)
 }
 
 func (a *api) search(v version) http.HandlerFunc {

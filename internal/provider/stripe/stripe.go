@@ -49,6 +49,14 @@ type ErrorBody struct {
 func fail(w http.ResponseWriter, status int, code, param, msg string) {
 	var e ErrorBody
 	e.Error.Type, e.Error.Code, e.Error.Param, e.Error.Message = "invalid_request_error", code, param, msg
+	if status >= 500 {
+		// Stripe's type for its own failures (the libraries raise
+		// StripeAPIError); a 503 also tells them to retry.
+		e.Error.Type = "api_error"
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Stripe-Should-Retry", "true")
+		}
+	}
 	provider.WriteJSON(w, status, e)
 }
 
@@ -242,7 +250,8 @@ func (a *api) bad(w http.ResponseWriter, err error, param string) bool {
 		fail(w, http.StatusNotFound, "resource_missing", "id", "No such webhook endpoint")
 		return true
 	}
-	fail(w, http.StatusInternalServerError, "", "", "An unexpected error occurred in hookctl's store.")
+	status, msg := provider.ServerError(w, err, "An unexpected error occurred in hookctl's store.")
+	fail(w, status, "", "", msg)
 	return true
 }
 

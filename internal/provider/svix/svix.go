@@ -172,7 +172,8 @@ func (a *api) bad(w http.ResponseWriter, err error) bool {
 			fail(w, http.StatusUnprocessableEntity, "validation", msg)
 			return true
 		}
-		fail(w, http.StatusInternalServerError, "server_error", "hookctl's store failed")
+		status, msg := provider.ServerError(w, err, "hookctl's store failed")
+		fail(w, status, "server_error", msg)
 	}
 	return true
 }
