@@ -63,7 +63,7 @@ type Engine struct {
 	Unsent func(ctx context.Context, ds []*store.Delivery)
 	// OnClaimError, when set, makes the engine outlive store outages (a
 	// long-running worker): each failed claim is reported with the wait
-	// before the next try, which doubles from Poll up to 30 s. When nil,
+	// before the next try, which doubles from Poll up to 5 s. When nil,
 	// Run gives up after 20 consecutive failures (trigger, replay).
 	OnClaimError func(err error, wait time.Duration)
 	// StoreWait, when set (and OnClaimError is not), makes claims wait
@@ -344,9 +344,9 @@ func grab(slots chan struct{}, n int) int {
 }
 
 // claimBackoff is the wait after the n-th consecutive claim failure:
-// poll, doubling, at most 30 s.
+// poll, doubling, at most 5 s.
 func claimBackoff(poll time.Duration, n int) time.Duration {
-	const max = 30 * time.Second
+	const max = 5 * time.Second // a store back from an outage is used within 5 s
 	d := poll
 	for i := 1; i < n && d < max; i++ {
 		d *= 2

@@ -13,7 +13,7 @@ import (
 
 func TestClaimBackoff(t *testing.T) {
 	poll := 100 * time.Millisecond
-	for n, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 9: 25600 * time.Millisecond, 10: 30 * time.Second, 50: 30 * time.Second} {
+	for n, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 6: 3200 * time.Millisecond, 7: 5 * time.Second, 50: 5 * time.Second} {
 		if got := claimBackoff(poll, n); got != want {
 			t.Errorf("claimBackoff(%v, %d) = %v, want %v", poll, n, got, want)
 		}
