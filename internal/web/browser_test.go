@@ -483,3 +483,54 @@ func TestBrowserRowLabelsFit(t *testing.T) {
 		t.Errorf("clipped labels: %q", clipped)
 	}
 }
+
+// Copy as curl, taken from the page as the browser shows it (its text,
+// what the clipboard gets) and run by a shell, reproduces the request: the
+// app receives the same bytes with a valid signature. A body with CR LF
+// line endings lost its CRs to the HTML parser (the signature then failed),
+// a text body over 128 KiB made the command fail to run (one argument
+// over the kernel's limit), and a body starting with "@" made curl read
+// a file of that name instead.
+func TestBrowserCopyAsCurlRuns(t *testing.T) {
+	path := needBrowser(t)
+	for _, tool := range []string{"bash", "curl", "base64"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to run the command", tool)
+		}
+	}
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	big := `{"items":[` + strings.Repeat(`{"name":"it's a line","n":12345},`, 6000) + `{}]}`
+	for _, c := range []struct{ name, body, ctype string }{
+		{"json", `{"event":"card.created","note":"it's"}`, "application/json"},
+		{"crlf", "a=1\r\nb=it's\r\n", "application/x-www-form-urlencoded"},
+		{"large", big, "application/json"},
+		{"at", "@etc/passwd and more", "text/plain"},
+	} {
+		pub, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: []byte(c.body), ContentType: c.ctype}, service.Target{SubscriptionID: e.sub.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := pub.Deliveries[0].ID
+		e.waitDelivery(t, id, 1)
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitReady(`#curl`))
+		cmdline := get(t, ctx, chromedp.Evaluate[string](`document.getElementById('curl').textContent`))
+		n := len(e.app.all())
+		sh := exec.Command("bash") // read from stdin, as a paste into a terminal
+		sh.Stdin = strings.NewReader(cmdline + " -sS -o /dev/null\n")
+		out, err := sh.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: the command failed: %v: %s", c.name, err, out)
+			continue
+		}
+		got := e.app.all()
+		if len(got) != n+1 {
+			t.Errorf("%s: the app received %d requests, want 1", c.name, len(got)-n)
+			continue
+		}
+		if last := got[len(got)-1]; last.Body != c.body || !last.Valid {
+			t.Errorf("%s: the app received %d bytes (valid signature %v: %s), want the %d stored", c.name, len(last.Body), last.Valid, last.Err, len(c.body))
+		}
+	}
+}

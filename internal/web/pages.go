@@ -632,16 +632,27 @@ func writeBody(w http.ResponseWriter, e *store.Event) {
 	w.Write(e.Payload)
 }
 
+// curlArgMax is the largest body curlCommand passes as an argument: one
+// argument over 128 KiB (the kernel's MAX_ARG_STRLEN) fails to run.
+const curlArgMax = 64 << 10
+
 // curlCommand is the request as a shell command (single-quoted; secrets
 // that schemes send in clear stay masked). A body that is not text (not
 // UTF-8, or with control characters) cannot survive the page and the
-// clipboard, nor a NUL a shell argument: it is piped in from base64.
+// clipboard, nor a NUL a shell argument, nor a CR the page's HTML parser
+// (it turns CR LF into LF): it is piped in from base64. A large text body,
+// or one starting with "@" (curl would read the file it names), is piped
+// in by printf, a shell builtin.
 func curlCommand(method, u string, headers map[string][]string, body []byte) string {
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 	var b strings.Builder
-	binary := !isText(body)
-	if binary {
+	binary := !isText(body) || bytes.IndexByte(body, '\r') >= 0
+	stdin := binary || len(body) > curlArgMax || bytes.HasPrefix(body, []byte("@"))
+	switch {
+	case binary:
 		b.WriteString("echo " + base64.StdEncoding.EncodeToString(body) + " | base64 -d | ")
+	case stdin:
+		b.WriteString("printf %s " + q(string(body)) + " | ")
 	}
 	b.WriteString("curl -X " + method + " " + q(u))
 	for _, hl := range sortedHeaders(delivery.MaskHeaders(headers)) {
@@ -650,7 +661,7 @@ func curlCommand(method, u string, headers map[string][]string, body []byte) str
 		}
 		b.WriteString(" \\\n  -H " + q(hl.Name+": "+hl.Value))
 	}
-	if binary {
+	if stdin {
 		b.WriteString(" \\\n  --data-binary @-")
 	} else {
 		b.WriteString(" \\\n  --data-binary " + q(string(body)))
