@@ -534,3 +534,42 @@ func TestBrowserCopyAsCurlRuns(t *testing.T) {
 		}
 	}
 }
+
+// Edit and resend of a text body that is not JSON (XML, plain text)
+// sends what the user sees with only their change: the browser submits a
+// textarea's line breaks as CR LF, which turned every LF of the body into
+// CR LF, and the HTML parser drops a newline right after <textarea>, which
+// lost a body's leading blank line.
+func TestBrowserEditKeepsLineEndings(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	for _, c := range []struct{ name, body, ctype, want string }{
+		{"xml", "<card>\n  <status>Active</status>\n</card>\n", "application/xml", "<card>\n  <status>Frozen</status>\n</card>\n"},
+		{"leading-newline", "\nstatus=Active\n", "text/plain", "\nstatus=Frozen\n"},
+		{"crlf", "status=Active\r\nnext=1\r\n", "text/plain", "status=Frozen\r\nnext=1\r\n"},
+	} {
+		pub, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: []byte(c.body), ContentType: c.ctype}, service.Target{SubscriptionID: e.sub.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := pub.Deliveries[0].ID
+		e.waitDelivery(t, id, 1)
+		n := len(e.app.all())
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id+"/edit"), chromedp.WaitVisible(`[data-testid="edit-body"]`))
+		get(t, ctx, chromedp.Evaluate[bool](`(function(){var t=document.querySelector('[data-testid="edit-body"]'); t.value=t.value.replace('Active','Frozen'); return true})()`))
+		do(t, ctx, 10*sec, chromedp.Click(`[data-testid="resend"]`), chromedp.WaitVisible(`[data-testid="origin"]`))
+		deadline := time.Now().Add(10 * sec)
+		for len(e.app.all()) == n && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		got := e.app.all()
+		if len(got) != n+1 {
+			t.Fatalf("%s: the app received %d requests, want 1", c.name, len(got)-n)
+		}
+		if last := got[len(got)-1]; last.Body != c.want || !last.Valid {
+			t.Errorf("%s: the app received %q (valid %v), want %q", c.name, last.Body, last.Valid, c.want)
+		}
+	}
+}

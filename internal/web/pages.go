@@ -703,6 +703,17 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/deliveries/"+d.ID+"?"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
+// storedCRLF reports whether the stored body of delivery id has CR LF
+// line endings.
+func (h *Handler) storedCRLF(ctx context.Context, id string) bool {
+	d, err := h.st.GetDelivery(ctx, id)
+	if err != nil {
+		return false
+	}
+	e, err := h.st.GetEvent(ctx, d.EventID)
+	return err == nil && bytes.Contains(e.Payload, []byte("\r\n"))
+}
+
 type editData struct {
 	*detailData
 	Body    string
@@ -744,6 +755,11 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 	var body []byte // nil: the stored bytes (a binary body)
 	if r.FormValue("keep_body") != "1" {
 		body = []byte(r.FormValue("body"))
+		// A browser submits a textarea's line breaks as CR LF: a body
+		// stored with LF line endings keeps them.
+		if bytes.Contains(body, []byte("\r\n")) && !h.storedCRLF(r.Context(), r.PathValue("id")) {
+			body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
+		}
 	}
 	pub, err := h.Resend(r.Context(), r.PathValue("id"), body, r.FormValue("headers"))
 	if err != nil {
