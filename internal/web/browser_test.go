@@ -573,3 +573,52 @@ func TestBrowserEditKeepsLineEndings(t *testing.T) {
 		}
 	}
 }
+
+// Many deliveries at once (one event to 150 subscriptions, as a flood
+// from trigger --count): the live log shows the newest of them in order,
+// newest first, with no hole, and its "older" link continues right below
+// the last row shown. A truncated batch was put on top of the rows the
+// page had, so the deliveries it left out were a silent hole in the
+// middle of the log, the "older" link skipped them too, and deliveries
+// created at the same instant streamed in oldest first.
+func TestBrowserLiveFloodHasNoHole(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	subs := &subscription.Service{Store: e.st}
+	for i := 1; i < 150; i++ {
+		if _, err := subs.Create(context.Background(), subscription.CreateInput{URL: e.sub.CallbackURL, Events: []string{"card.*"}, Provider: "bond"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.app.mu.Lock()
+	all, err := e.st.ListSubscriptions(context.Background(), store.SubscriptionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app.secrets = nil
+	for _, s := range all {
+		e.app.secrets = append(e.app.secrets, s.Secret)
+	}
+	e.app.mu.Unlock()
+	e.trigger(t) // 150 deliveries the page loads (the newest 50)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	e.trigger(t) // 150 more in one write: one batch, more than it draws
+	get(t, ctx, chromedp.Poll[bool](`document.getElementById('skipped').textContent !== ''`, chromedp.WithPollingTimeout(5*time.Second)))
+	time.Sleep(500 * time.Millisecond)
+	seqs := get(t, ctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return parseInt(r.dataset.seq,10)})`))
+	if len(seqs) == 0 || seqs[0] != 300 {
+		t.Fatalf("the log's rows (seq) %v, want the newest (300) first", seqs)
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] != seqs[i-1]-1 {
+			t.Fatalf("the log's rows are not in order, newest first, without a hole: %d then %d (all: %v)", seqs[i-1], seqs[i], seqs)
+		}
+	}
+	last := seqs[len(seqs)-1]
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#rows tr`))
+	older := get(t, ctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return parseInt(r.dataset.seq,10)})`))
+	if len(older) == 0 || older[0] != last-1 {
+		t.Errorf("the older page starts at %v, want %d (right below the last row shown, %d)", older, last-1, last)
+	}
+}

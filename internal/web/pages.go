@@ -158,6 +158,7 @@ type rowView struct {
 	// Event: the row is an event without deliveries (ID is its ID).
 	Event bool
 	at    time.Time
+	seq   int64
 }
 
 func verdictOf(v string) (text, class string) {
@@ -174,7 +175,7 @@ func verdictOf(v string) (text, class string) {
 // listen and not forwarded, or rejected.
 func eventView(e *store.EventRow) rowView {
 	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"),
-		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt}
+		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt, seq: e.Seq}
 	v.Verdict, v.VerdictClass = verdictOf(e.Verdict)
 	if v.VerdictClass == "bad" {
 		v.Status = "rejected"
@@ -194,16 +195,23 @@ func eventQuery(q store.InspectQuery) store.EventQuery {
 	return store.EventQuery{Provider: q.Provider, TypePattern: q.TypePattern, Source: q.Source, Search: q.Search, Limit: q.Limit}
 }
 
-// mergeRows orders delivery and event rows newest first.
+// mergeRows orders delivery and event rows newest first: by time, and
+// rows of the same instant (the deliveries of one event) by seq.
 func mergeRows(rows []rowView) {
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].at.After(rows[j].at) })
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if !a.at.Equal(b.at) {
+			return a.at.After(b.at)
+		}
+		return a.Event == b.Event && a.seq > b.seq
+	})
 }
 
 func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"),
 		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
 		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
-		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt}
+		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}
 	if r.SubscriptionID != "" {
 		v.Target = shortID(r.SubscriptionID) + " " + r.URL
 	}

@@ -56,8 +56,11 @@
         });
         if (b.rows) {
           document.getElementById("empty").hidden = true;
-          if (b.n >= MAX_ROWS) {
-            tbody.innerHTML = b.rows; // a flood: the batch is the page
+          if (b.skipped) {
+            // A flood: the batch (the newest rows) is the page, and its
+            // "older" link continues below them.
+            tbody.innerHTML = b.rows;
+            if (b.paging) document.getElementById("paging").innerHTML = b.paging;
           } else {
             tbody.insertAdjacentHTML("afterbegin", b.rows);
             if (tbody.rows.length > MAX_ROWS) {
