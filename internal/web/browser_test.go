@@ -622,3 +622,28 @@ func TestBrowserLiveFloodHasNoHole(t *testing.T) {
 		t.Errorf("the older page starts at %v, want %d (right below the last row shown, %d)", older, last-1, last)
 	}
 }
+
+// A Send refused for its body (not JSON) shows the error over the form
+// as it was, and still says how many subscriptions the event goes to: it
+// said "goes to 0 enabled subscription(s)", as if none would get it.
+func TestBrowserTriggerErrorKeepsTheForm(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/trigger?type=bond:card.created"), chromedp.WaitVisible(`[data-testid="trigger-body"]`))
+	before := get(t, ctx, chromedp.Text(`form.stack p`))
+	if !strings.Contains(before, "goes to 1 enabled subscription(s)") {
+		t.Fatalf("preview says %q, want 1 subscription", before)
+	}
+	get(t, ctx, chromedp.Evaluate[bool](`(function(){document.querySelector('[data-testid="trigger-body"]').value='{"broken": '; return true})()`))
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="trigger-send"]`), chromedp.WaitVisible(`[data-testid="error"]`))
+	if msg := get(t, ctx, chromedp.Text(`[data-testid="error"]`)); !strings.Contains(msg, "the body is not valid JSON") {
+		t.Errorf("no validation message on the page: %q", msg)
+	}
+	if body := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="trigger-body"]').value`)); body != `{"broken": ` {
+		t.Errorf("the form lost the body: %q", body)
+	}
+	if after := get(t, ctx, chromedp.Text(`form.stack p`)); after != before {
+		t.Errorf("after the error the form says %q, want %q", after, before)
+	}
+}
