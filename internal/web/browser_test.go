@@ -647,3 +647,43 @@ func TestBrowserTriggerErrorKeepsTheForm(t *testing.T) {
 		t.Errorf("after the error the form says %q, want %q", after, before)
 	}
 }
+
+// The "older" and "newest" links of a filtered log keep its filters: the
+// filter query was escaped into the link (/?status%3dfailed&before=…), so
+// the next page showed every delivery, of any status, filters reset.
+func TestBrowserPagingKeepsFilters(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	var last string
+	for i := 0; i < 60; i++ {
+		pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+			Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = pub.Deliveries[0].ID
+		e.trigger(t) // one that succeeds between each
+	}
+	e.waitDelivery(t, last, 1)
+	time.Sleep(300 * time.Millisecond) // the successes settle too
+	statuses := `Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return r.dataset.status})`
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/?status=failed&type=card.*"), chromedp.WaitVisible(`[data-testid="older"]`))
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`), chromedp.WaitVisible(`nav.paging a`))
+	got := get(t, ctx, chromedp.Evaluate[[]string](statuses))
+	if len(got) != 10 {
+		t.Errorf("the older page of status=failed shows %d rows, want the 10 other failed ones", len(got))
+	}
+	for _, s := range got {
+		if s != "failed" {
+			t.Fatalf("the older page of status=failed shows a %s row (location %s)", s, get(t, ctx, chromedp.Location()))
+		}
+	}
+	if sel := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('select[name="status"]').value+" "+document.querySelector('input[name="type"]').value`)); sel != "failed card.*" {
+		t.Errorf("the older page's filters read %q, want failed card.*", sel)
+	}
+	do(t, ctx, 10*sec, chromedp.Click(`nav.paging a`), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	if loc := get(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/?status=failed&type=card.%2A") {
+		t.Errorf("the newest link leads to %s", loc)
+	}
+}

@@ -253,6 +253,23 @@ type logData struct {
 	ElapsedMS  string
 }
 
+// NewestURL is the log's first page with these filters. Filter is an
+// encoded query already: written into an href as a string, html/template
+// would escape it again (status%3dfailed) and the link lose the filters.
+func (d logData) NewestURL() template.URL {
+	if d.Filter == "" {
+		return "/"
+	}
+	return template.URL("/?" + d.Filter)
+}
+
+// OlderURL is the next page, older, with these filters.
+func (d logData) OlderURL() template.URL {
+	v, _ := url.ParseQuery(d.Filter)
+	v.Set("before", strconv.FormatInt(d.NextBefore, 10))
+	return template.URL("/?" + v.Encode())
+}
+
 func filterValues(q store.InspectQuery) url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"status": q.Status, "provider": q.Provider, "type": q.TypePattern,
