@@ -687,3 +687,27 @@ func TestBrowserPagingKeepsFilters(t *testing.T) {
 		t.Errorf("the newest link leads to %s", loc)
 	}
 }
+
+// The body tabs show a body as it is, a leading blank line too: the HTML
+// parser drops a newline right after <pre>, so a body starting with one
+// was shown without it (and the Raw tab was not the raw body).
+func TestBrowserBodyTabsKeepLeadingNewline(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	body := "\n\nstatus=Active\n"
+	pub, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+		Payload: []byte(body), ContentType: "text/plain"}, service.Target{SubscriptionID: e.sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.waitDelivery(t, pub.Deliveries[0].ID, 1)
+	for _, p := range []string{"/deliveries/" + d.ID, "/events/" + d.EventID} {
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitReady(`pre.tab-raw`))
+		for _, tab := range []string{"pretty", "raw"} {
+			if got := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('pre.tab-`+tab+`').textContent`)); got != body {
+				t.Errorf("%s: the %s tab shows %q, want %q", p, tab, got, body)
+			}
+		}
+	}
+}
