@@ -711,3 +711,32 @@ func TestBrowserBodyTabsKeepLeadingNewline(t *testing.T) {
 		}
 	}
 }
+
+// A row picked for a diff stays picked when the live log updates it (a
+// retry, the final status): the update replaced the row and dropped the
+// tick, while the Diff button still held the pick.
+func TestBrowserLiveUpdateKeepsPick(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	a := e.trigger(t).Deliveries[0].ID
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Second, time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := pub.Deliveries[0].ID
+	rowA := `tr[data-delivery-id="` + a + `"]`
+	rowB := `tr[data-delivery-id="` + b + `"]`
+	do(t, ctx, 5*sec, chromedp.WaitVisible(rowA+`[data-status="succeeded"]`), chromedp.WaitVisible(rowB+`[data-status="pending"]`),
+		chromedp.Click(rowA+` input[name="pick"]`), chromedp.Click(rowB+` input[name="pick"]`))
+	if en := get(t, ctx, chromedp.Evaluate[bool](`!document.getElementById('diffbtn').disabled`)); !en {
+		t.Fatal("two rows picked, the Diff button is disabled")
+	}
+	e.waitDelivery(t, b, 2)
+	do(t, ctx, 5*sec, chromedp.WaitVisible(rowB+`[data-status="failed"]`))
+	if got := get(t, ctx, chromedp.Evaluate[string](`String(document.querySelector('`+rowB+` input[name="pick"]').checked)+" "+String(!document.getElementById('diffbtn').disabled)`)); got != "true true" {
+		t.Errorf("after the live update the row's pick and the Diff button read %q, want picked and enabled", got)
+	}
+}

@@ -52,7 +52,15 @@
         table.dataset.etop = String(b.etop);
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
-          if (tr) tr.outerHTML = u.html;
+          if (!tr) return;
+          // A row picked for a diff stays picked.
+          var pick = tr.querySelector('input[name="pick"]');
+          var picked = pick && pick.checked;
+          tr.outerHTML = u.html;
+          if (picked) {
+            var now = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"] input[name="pick"]');
+            if (now) now.checked = true;
+          }
         });
         if (b.rows) {
           document.getElementById("empty").hidden = true;
