@@ -740,3 +740,26 @@ func TestBrowserLiveUpdateKeepsPick(t *testing.T) {
 		t.Errorf("after the live update the row's pick and the Diff button read %q, want picked and enabled", got)
 	}
 }
+
+// With status=pending, a row leaves the live log when its delivery
+// settles: it stayed, showing "failed" in a log filtered on pending.
+func TestBrowserLivePendingFilterDropsSettled(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/?status=pending"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	row := `tr[data-delivery-id="` + id + `"]`
+	do(t, ctx, 3*sec, chromedp.WaitVisible(row+`[data-status="pending"]`))
+	e.waitDelivery(t, id, 1)
+	get(t, ctx, chromedp.Poll[bool](`document.querySelectorAll('`+row+`[data-status="pending"]').length === 0`, chromedp.WithPollingTimeout(3*time.Second)))
+	time.Sleep(300 * time.Millisecond)
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr:not([data-status="pending"])').length`)); n != 0 {
+		t.Errorf("%d settled rows in a status=pending live log", n)
+	}
+}

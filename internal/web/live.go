@@ -29,6 +29,9 @@ type liveBatch struct {
 type rowUpdate struct {
 	ID   string `json:"id"`
 	HTML string `json:"html"`
+	// Remove: the row no longer matches the status filter (a pending
+	// delivery settled in a status=pending log).
+	Remove bool `json:"remove,omitempty"`
 }
 
 // liveMaxRows is how many rows one batch renders (the page keeps twice
@@ -172,6 +175,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				for _, row := range rows {
 					state := row.Status + strconv.Itoa(row.AttemptCount)
 					if state == pending[row.ID] {
+						continue
+					}
+					if q.Status != "" && row.Status != q.Status {
+						batch.Updates = append(batch.Updates, rowUpdate{ID: row.ID, Remove: true})
+						delete(pending, row.ID)
 						continue
 					}
 					buf.Reset()

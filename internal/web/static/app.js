@@ -53,6 +53,7 @@
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
           if (!tr) return;
+          if (u.remove) { tr.remove(); return; } // left the status filter
           // A row picked for a diff stays picked.
           var pick = tr.querySelector('input[name="pick"]');
           var picked = pick && pick.checked;
