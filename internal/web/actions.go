@@ -436,12 +436,17 @@ func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (tri
 	if d.Subs, err = h.st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled}); store.IsTransient(err) {
 		return d, err // not an empty list: the store cannot be reached
 	}
-	if typ != "" && body == "" {
+	if typ != "" {
+		// The targets are counted for a form shown again with its error
+		// too (body set), not only for a fresh preview.
 		et, ev, err := h.disp.Build(service.TriggerInput{Type: typ})
 		if err != nil {
 			return d, err
 		}
-		d.Type, d.Provider, d.Body = et.QualifiedName(), et.Provider, pretty(ev.Payload, ev.ContentType)
+		d.Type, d.Provider = et.QualifiedName(), et.Provider
+		if body == "" {
+			d.Body = pretty(ev.Payload, ev.ContentType)
+		}
 		subs, _ := h.disp.Subscribers(ctx, et.Type, et.Provider)
 		d.Targets = len(subs)
 	}

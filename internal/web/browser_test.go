@@ -483,3 +483,283 @@ func TestBrowserRowLabelsFit(t *testing.T) {
 		t.Errorf("clipped labels: %q", clipped)
 	}
 }
+
+// Copy as curl, taken from the page as the browser shows it (its text,
+// what the clipboard gets) and run by a shell, reproduces the request: the
+// app receives the same bytes with a valid signature. A body with CR LF
+// line endings lost its CRs to the HTML parser (the signature then failed),
+// a text body over 128 KiB made the command fail to run (one argument
+// over the kernel's limit), and a body starting with "@" made curl read
+// a file of that name instead.
+func TestBrowserCopyAsCurlRuns(t *testing.T) {
+	path := needBrowser(t)
+	for _, tool := range []string{"bash", "curl", "base64"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to run the command", tool)
+		}
+	}
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	big := `{"items":[` + strings.Repeat(`{"name":"it's a line","n":12345},`, 6000) + `{}]}`
+	for _, c := range []struct{ name, body, ctype string }{
+		{"json", `{"event":"card.created","note":"it's"}`, "application/json"},
+		{"crlf", "a=1\r\nb=it's\r\n", "application/x-www-form-urlencoded"},
+		{"large", big, "application/json"},
+		{"at", "@etc/passwd and more", "text/plain"},
+	} {
+		pub, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: []byte(c.body), ContentType: c.ctype}, service.Target{SubscriptionID: e.sub.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := pub.Deliveries[0].ID
+		e.waitDelivery(t, id, 1)
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitReady(`#curl`))
+		cmdline := get(t, ctx, chromedp.Evaluate[string](`document.getElementById('curl').textContent`))
+		n := len(e.app.all())
+		sh := exec.Command("bash") // read from stdin, as a paste into a terminal
+		sh.Stdin = strings.NewReader(cmdline + " -sS -o /dev/null\n")
+		out, err := sh.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: the command failed: %v: %s", c.name, err, out)
+			continue
+		}
+		got := e.app.all()
+		if len(got) != n+1 {
+			t.Errorf("%s: the app received %d requests, want 1", c.name, len(got)-n)
+			continue
+		}
+		if last := got[len(got)-1]; last.Body != c.body || !last.Valid {
+			t.Errorf("%s: the app received %d bytes (valid signature %v: %s), want the %d stored", c.name, len(last.Body), last.Valid, last.Err, len(c.body))
+		}
+	}
+}
+
+// Edit and resend of a text body that is not JSON (XML, plain text)
+// sends what the user sees with only their change: the browser submits a
+// textarea's line breaks as CR LF, which turned every LF of the body into
+// CR LF, and the HTML parser drops a newline right after <textarea>, which
+// lost a body's leading blank line.
+func TestBrowserEditKeepsLineEndings(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	for _, c := range []struct{ name, body, ctype, want string }{
+		{"xml", "<card>\n  <status>Active</status>\n</card>\n", "application/xml", "<card>\n  <status>Frozen</status>\n</card>\n"},
+		{"leading-newline", "\nstatus=Active\n", "text/plain", "\nstatus=Frozen\n"},
+		{"crlf", "status=Active\r\nnext=1\r\n", "text/plain", "status=Frozen\r\nnext=1\r\n"},
+	} {
+		pub, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: []byte(c.body), ContentType: c.ctype}, service.Target{SubscriptionID: e.sub.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := pub.Deliveries[0].ID
+		e.waitDelivery(t, id, 1)
+		n := len(e.app.all())
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id+"/edit"), chromedp.WaitVisible(`[data-testid="edit-body"]`))
+		get(t, ctx, chromedp.Evaluate[bool](`(function(){var t=document.querySelector('[data-testid="edit-body"]'); t.value=t.value.replace('Active','Frozen'); return true})()`))
+		do(t, ctx, 10*sec, chromedp.Click(`[data-testid="resend"]`), chromedp.WaitVisible(`[data-testid="origin"]`))
+		deadline := time.Now().Add(10 * sec)
+		for len(e.app.all()) == n && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		got := e.app.all()
+		if len(got) != n+1 {
+			t.Fatalf("%s: the app received %d requests, want 1", c.name, len(got)-n)
+		}
+		if last := got[len(got)-1]; last.Body != c.want || !last.Valid {
+			t.Errorf("%s: the app received %q (valid %v), want %q", c.name, last.Body, last.Valid, c.want)
+		}
+	}
+}
+
+// Many deliveries at once (one event to 150 subscriptions, as a flood
+// from trigger --count): the live log shows the newest of them in order,
+// newest first, with no hole, and its "older" link continues right below
+// the last row shown. A truncated batch was put on top of the rows the
+// page had, so the deliveries it left out were a silent hole in the
+// middle of the log, the "older" link skipped them too, and deliveries
+// created at the same instant streamed in oldest first.
+func TestBrowserLiveFloodHasNoHole(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	subs := &subscription.Service{Store: e.st}
+	for i := 1; i < 150; i++ {
+		if _, err := subs.Create(context.Background(), subscription.CreateInput{URL: e.sub.CallbackURL, Events: []string{"card.*"}, Provider: "bond"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.app.mu.Lock()
+	all, err := e.st.ListSubscriptions(context.Background(), store.SubscriptionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app.secrets = nil
+	for _, s := range all {
+		e.app.secrets = append(e.app.secrets, s.Secret)
+	}
+	e.app.mu.Unlock()
+	e.trigger(t) // 150 deliveries the page loads (the newest 50)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	e.trigger(t) // 150 more in one write: one batch, more than it draws
+	get(t, ctx, chromedp.Poll[bool](`document.getElementById('skipped').textContent !== ''`, chromedp.WithPollingTimeout(5*time.Second)))
+	time.Sleep(500 * time.Millisecond)
+	seqs := get(t, ctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return parseInt(r.dataset.seq,10)})`))
+	if len(seqs) == 0 || seqs[0] != 300 {
+		t.Fatalf("the log's rows (seq) %v, want the newest (300) first", seqs)
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] != seqs[i-1]-1 {
+			t.Fatalf("the log's rows are not in order, newest first, without a hole: %d then %d (all: %v)", seqs[i-1], seqs[i], seqs)
+		}
+	}
+	last := seqs[len(seqs)-1]
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#rows tr`))
+	older := get(t, ctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return parseInt(r.dataset.seq,10)})`))
+	if len(older) == 0 || older[0] != last-1 {
+		t.Errorf("the older page starts at %v, want %d (right below the last row shown, %d)", older, last-1, last)
+	}
+}
+
+// A Send refused for its body (not JSON) shows the error over the form
+// as it was, and still says how many subscriptions the event goes to: it
+// said "goes to 0 enabled subscription(s)", as if none would get it.
+func TestBrowserTriggerErrorKeepsTheForm(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/trigger?type=bond:card.created"), chromedp.WaitVisible(`[data-testid="trigger-body"]`))
+	before := get(t, ctx, chromedp.Text(`form.stack p`))
+	if !strings.Contains(before, "goes to 1 enabled subscription(s)") {
+		t.Fatalf("preview says %q, want 1 subscription", before)
+	}
+	get(t, ctx, chromedp.Evaluate[bool](`(function(){document.querySelector('[data-testid="trigger-body"]').value='{"broken": '; return true})()`))
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="trigger-send"]`), chromedp.WaitVisible(`[data-testid="error"]`))
+	if msg := get(t, ctx, chromedp.Text(`[data-testid="error"]`)); !strings.Contains(msg, "the body is not valid JSON") {
+		t.Errorf("no validation message on the page: %q", msg)
+	}
+	if body := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="trigger-body"]').value`)); body != `{"broken": ` {
+		t.Errorf("the form lost the body: %q", body)
+	}
+	if after := get(t, ctx, chromedp.Text(`form.stack p`)); after != before {
+		t.Errorf("after the error the form says %q, want %q", after, before)
+	}
+}
+
+// The "older" and "newest" links of a filtered log keep its filters: the
+// filter query was escaped into the link (/?status%3dfailed&before=…), so
+// the next page showed every delivery, of any status, filters reset.
+func TestBrowserPagingKeepsFilters(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	var last string
+	for i := 0; i < 60; i++ {
+		pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+			Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = pub.Deliveries[0].ID
+		e.trigger(t) // one that succeeds between each
+	}
+	e.waitDelivery(t, last, 1)
+	time.Sleep(300 * time.Millisecond) // the successes settle too
+	statuses := `Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return r.dataset.status})`
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/?status=failed&type=card.*"), chromedp.WaitVisible(`[data-testid="older"]`))
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`), chromedp.WaitVisible(`nav.paging a`))
+	got := get(t, ctx, chromedp.Evaluate[[]string](statuses))
+	if len(got) != 10 {
+		t.Errorf("the older page of status=failed shows %d rows, want the 10 other failed ones", len(got))
+	}
+	for _, s := range got {
+		if s != "failed" {
+			t.Fatalf("the older page of status=failed shows a %s row (location %s)", s, get(t, ctx, chromedp.Location()))
+		}
+	}
+	if sel := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('select[name="status"]').value+" "+document.querySelector('input[name="type"]').value`)); sel != "failed card.*" {
+		t.Errorf("the older page's filters read %q, want failed card.*", sel)
+	}
+	do(t, ctx, 10*sec, chromedp.Click(`nav.paging a`), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	if loc := get(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/?status=failed&type=card.%2A") {
+		t.Errorf("the newest link leads to %s", loc)
+	}
+}
+
+// The body tabs show a body as it is, a leading blank line too: the HTML
+// parser drops a newline right after <pre>, so a body starting with one
+// was shown without it (and the Raw tab was not the raw body).
+func TestBrowserBodyTabsKeepLeadingNewline(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	body := "\n\nstatus=Active\n"
+	pub, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+		Payload: []byte(body), ContentType: "text/plain"}, service.Target{SubscriptionID: e.sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.waitDelivery(t, pub.Deliveries[0].ID, 1)
+	for _, p := range []string{"/deliveries/" + d.ID, "/events/" + d.EventID} {
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitReady(`pre.tab-raw`))
+		for _, tab := range []string{"pretty", "raw"} {
+			if got := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('pre.tab-`+tab+`').textContent`)); got != body {
+				t.Errorf("%s: the %s tab shows %q, want %q", p, tab, got, body)
+			}
+		}
+	}
+}
+
+// A row picked for a diff stays picked when the live log updates it (a
+// retry, the final status): the update replaced the row and dropped the
+// tick, while the Diff button still held the pick.
+func TestBrowserLiveUpdateKeepsPick(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	a := e.trigger(t).Deliveries[0].ID
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Second, time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := pub.Deliveries[0].ID
+	rowA := `tr[data-delivery-id="` + a + `"]`
+	rowB := `tr[data-delivery-id="` + b + `"]`
+	do(t, ctx, 5*sec, chromedp.WaitVisible(rowA+`[data-status="succeeded"]`), chromedp.WaitVisible(rowB+`[data-status="pending"]`),
+		chromedp.Click(rowA+` input[name="pick"]`), chromedp.Click(rowB+` input[name="pick"]`))
+	if en := get(t, ctx, chromedp.Evaluate[bool](`!document.getElementById('diffbtn').disabled`)); !en {
+		t.Fatal("two rows picked, the Diff button is disabled")
+	}
+	e.waitDelivery(t, b, 2)
+	do(t, ctx, 5*sec, chromedp.WaitVisible(rowB+`[data-status="failed"]`))
+	if got := get(t, ctx, chromedp.Evaluate[string](`String(document.querySelector('`+rowB+` input[name="pick"]').checked)+" "+String(!document.getElementById('diffbtn').disabled)`)); got != "true true" {
+		t.Errorf("after the live update the row's pick and the Diff button read %q, want picked and enabled", got)
+	}
+}
+
+// With status=pending, a row leaves the live log when its delivery
+// settles: it stayed, showing "failed" in a log filtered on pending.
+func TestBrowserLivePendingFilterDropsSettled(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/?status=pending"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	row := `tr[data-delivery-id="` + id + `"]`
+	do(t, ctx, 3*sec, chromedp.WaitVisible(row+`[data-status="pending"]`))
+	e.waitDelivery(t, id, 1)
+	get(t, ctx, chromedp.Poll[bool](`document.querySelectorAll('`+row+`[data-status="pending"]').length === 0`, chromedp.WithPollingTimeout(3*time.Second)))
+	time.Sleep(300 * time.Millisecond)
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr:not([data-status="pending"])').length`)); n != 0 {
+		t.Errorf("%d settled rows in a status=pending live log", n)
+	}
+}

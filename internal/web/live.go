@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -21,11 +22,16 @@ type liveBatch struct {
 	Top     int64       `json:"top"`
 	ETop    int64       `json:"etop"`
 	Skipped int         `json:"skipped,omitempty"`
+	// Paging replaces the page's paging when rows were skipped.
+	Paging string `json:"paging,omitempty"`
 }
 
 type rowUpdate struct {
 	ID   string `json:"id"`
 	HTML string `json:"html"`
+	// Remove: the row no longer matches the status filter (a pending
+	// delivery settled in a status=pending log).
+	Remove bool `json:"remove,omitempty"`
 }
 
 // liveMaxRows is how many rows one batch renders (the page keeps twice
@@ -171,6 +177,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					if state == pending[row.ID] {
 						continue
 					}
+					if q.Status != "" && row.Status != q.Status {
+						batch.Updates = append(batch.Updates, rowUpdate{ID: row.ID, Remove: true})
+						delete(pending, row.ID)
+						continue
+					}
 					buf.Reset()
 					if err := h.rowT.ExecuteTemplate(&buf, "row", h.rowView(row)); err == nil {
 						batch.Updates = append(batch.Updates, rowUpdate{ID: row.ID, HTML: buf.String()})
@@ -197,6 +208,24 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+		// More than a batch draws: the newest deliveries (by seq, the
+		// order of the log's pages) are kept, the page shows them alone
+		// and its "older" link continues right below them, so those left
+		// out are on the next page, not a hole in the middle of the log.
+		if n := len(fresh) + len(views); n > liveMaxRows {
+			sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].Seq < fresh[j].Seq })
+			fresh = fresh[max(0, len(fresh)-liveMaxRows):]
+			mergeRows(views)
+			views = views[:min(len(views), liveMaxRows-len(fresh))]
+			batch.Skipped = n - liveMaxRows
+			flooded = true
+			if len(fresh) > 0 {
+				var pb bytes.Buffer
+				if err := h.pages["log"].ExecuteTemplate(&pb, "paging", logData{First: true, Filter: filterValues(q).Encode(), NextBefore: fresh[0].Seq}); err == nil {
+					batch.Paging = pb.String()
+				}
+			}
+		}
 		for _, row := range fresh {
 			if row.Status == store.DeliveryPending && len(pending) < 2000 {
 				pending[row.ID] = row.Status + strconv.Itoa(row.AttemptCount)
@@ -204,11 +233,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			views = append(views, h.rowView(row))
 		}
 		mergeRows(views)
-		if n := len(views); n > liveMaxRows {
-			batch.Skipped = n - liveMaxRows
-			views = views[:liveMaxRows]
-			flooded = true
-		}
 		buf.Reset()
 		for _, v := range views {
 			if err := h.rowT.ExecuteTemplate(&buf, "row", v); err != nil {

@@ -169,6 +169,7 @@ type rowView struct {
 	// Event: the row is an event without deliveries (ID is its ID).
 	Event bool
 	at    time.Time
+	seq   int64
 }
 
 func verdictOf(v string) (text, class string) {
@@ -185,7 +186,7 @@ func verdictOf(v string) (text, class string) {
 // listen and not forwarded, or rejected.
 func eventView(e *store.EventRow) rowView {
 	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"),
-		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt}
+		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt, seq: e.Seq}
 	v.Verdict, v.VerdictClass = verdictOf(e.Verdict)
 	if v.VerdictClass == "bad" {
 		v.Status = "rejected"
@@ -205,16 +206,23 @@ func eventQuery(q store.InspectQuery) store.EventQuery {
 	return store.EventQuery{Provider: q.Provider, TypePattern: q.TypePattern, Source: q.Source, Search: q.Search, Limit: q.Limit}
 }
 
-// mergeRows orders delivery and event rows newest first.
+// mergeRows orders delivery and event rows newest first: by time, and
+// rows of the same instant (the deliveries of one event) by seq.
 func mergeRows(rows []rowView) {
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].at.After(rows[j].at) })
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if !a.at.Equal(b.at) {
+			return a.at.After(b.at)
+		}
+		return a.Event == b.Event && a.seq > b.seq
+	})
 }
 
 func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"),
 		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
 		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
-		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt}
+		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}
 	if r.SubscriptionID != "" {
 		v.Target = shortID(r.SubscriptionID) + " " + r.URL
 	}
@@ -254,6 +262,23 @@ type logData struct {
 	Types      []string
 	Subs       []*store.Subscription
 	ElapsedMS  string
+}
+
+// NewestURL is the log's first page with these filters. Filter is an
+// encoded query already: written into an href as a string, html/template
+// would escape it again (status%3dfailed) and the link lose the filters.
+func (d logData) NewestURL() template.URL {
+	if d.Filter == "" {
+		return "/"
+	}
+	return template.URL("/?" + d.Filter)
+}
+
+// OlderURL is the next page, older, with these filters.
+func (d logData) OlderURL() template.URL {
+	v, _ := url.ParseQuery(d.Filter)
+	v.Set("before", strconv.FormatInt(d.NextBefore, 10))
+	return template.URL("/?" + v.Encode())
 }
 
 func filterValues(q store.InspectQuery) url.Values {
@@ -643,16 +668,27 @@ func writeBody(w http.ResponseWriter, e *store.Event) {
 	w.Write(e.Payload)
 }
 
+// curlArgMax is the largest body curlCommand passes as an argument: one
+// argument over 128 KiB (the kernel's MAX_ARG_STRLEN) fails to run.
+const curlArgMax = 64 << 10
+
 // curlCommand is the request as a shell command (single-quoted; secrets
 // that schemes send in clear stay masked). A body that is not text (not
 // UTF-8, or with control characters) cannot survive the page and the
-// clipboard, nor a NUL a shell argument: it is piped in from base64.
+// clipboard, nor a NUL a shell argument, nor a CR the page's HTML parser
+// (it turns CR LF into LF): it is piped in from base64. A large text body,
+// or one starting with "@" (curl would read the file it names), is piped
+// in by printf, a shell builtin.
 func curlCommand(method, u string, headers map[string][]string, body []byte) string {
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 	var b strings.Builder
-	binary := !isText(body)
-	if binary {
+	binary := !isText(body) || bytes.IndexByte(body, '\r') >= 0
+	stdin := binary || len(body) > curlArgMax || bytes.HasPrefix(body, []byte("@"))
+	switch {
+	case binary:
 		b.WriteString("echo " + base64.StdEncoding.EncodeToString(body) + " | base64 -d | ")
+	case stdin:
+		b.WriteString("printf %s " + q(string(body)) + " | ")
 	}
 	b.WriteString("curl -X " + method + " " + q(u))
 	for _, hl := range sortedHeaders(delivery.MaskHeaders(headers)) {
@@ -661,7 +697,7 @@ func curlCommand(method, u string, headers map[string][]string, body []byte) str
 		}
 		b.WriteString(" \\\n  -H " + q(hl.Name+": "+hl.Value))
 	}
-	if binary {
+	if stdin {
 		b.WriteString(" \\\n  --data-binary @-")
 	} else {
 		b.WriteString(" \\\n  --data-binary " + q(string(body)))
@@ -701,6 +737,17 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
 		msg = "nothing to replay (the delivery is in flight)"
 	}
 	http.Redirect(w, r, "/deliveries/"+d.ID+"?"+h.flashQuery(msg), http.StatusSeeOther)
+}
+
+// storedCRLF reports whether the stored body of delivery id has CR LF
+// line endings.
+func (h *Handler) storedCRLF(ctx context.Context, id string) bool {
+	d, err := h.st.GetDelivery(ctx, id)
+	if err != nil {
+		return false
+	}
+	e, err := h.st.GetEvent(ctx, d.EventID)
+	return err == nil && bytes.Contains(e.Payload, []byte("\r\n"))
 }
 
 type editData struct {
@@ -744,6 +791,11 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 	var body []byte // nil: the stored bytes (a binary body)
 	if r.FormValue("keep_body") != "1" {
 		body = []byte(r.FormValue("body"))
+		// A browser submits a textarea's line breaks as CR LF: a body
+		// stored with LF line endings keeps them.
+		if bytes.Contains(body, []byte("\r\n")) && !h.storedCRLF(r.Context(), r.PathValue("id")) {
+			body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
+		}
 	}
 	pub, err := h.Resend(r.Context(), r.PathValue("id"), body, r.FormValue("headers"))
 	if err != nil {

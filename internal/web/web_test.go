@@ -586,7 +586,7 @@ func TestEditKeepsBodyBytes(t *testing.T) {
 
 	id = publish([]byte(`<doc><a>1</a></doc>`), "application/xml")
 	req, _ = http.NewRequest("GET", srv.URL+"/deliveries/"+id+"/edit", nil)
-	if _, page, _ := send(t, req); !strings.Contains(page, `spellcheck="false">&lt;doc&gt;&lt;a&gt;1&lt;/a&gt;&lt;/doc&gt;</textarea>`) {
+	if _, page, _ := send(t, req); !strings.Contains(page, "spellcheck=\"false\">\n&lt;doc&gt;&lt;a&gt;1&lt;/a&gt;&lt;/doc&gt;</textarea>") {
 		t.Errorf("edit page of an XML body does not offer it as sent:\n%s", page)
 	}
 }

@@ -52,12 +52,24 @@
         table.dataset.etop = String(b.etop);
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
-          if (tr) tr.outerHTML = u.html;
+          if (!tr) return;
+          if (u.remove) { tr.remove(); return; } // left the status filter
+          // A row picked for a diff stays picked.
+          var pick = tr.querySelector('input[name="pick"]');
+          var picked = pick && pick.checked;
+          tr.outerHTML = u.html;
+          if (picked) {
+            var now = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"] input[name="pick"]');
+            if (now) now.checked = true;
+          }
         });
         if (b.rows) {
           document.getElementById("empty").hidden = true;
-          if (b.n >= MAX_ROWS) {
-            tbody.innerHTML = b.rows; // a flood: the batch is the page
+          if (b.skipped) {
+            // A flood: the batch (the newest rows) is the page, and its
+            // "older" link continues below them.
+            tbody.innerHTML = b.rows;
+            if (b.paging) document.getElementById("paging").innerHTML = b.paging;
           } else {
             tbody.insertAdjacentHTML("afterbegin", b.rows);
             if (tbody.rows.length > MAX_ROWS) {
