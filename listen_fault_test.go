@@ -546,6 +546,21 @@ type faultPG struct {
 	ctl            func(args ...string) // pg_ctl -D its data -w args…
 }
 
+// restart starts the server again after a stop, with durable settings on
+// its own port.
+func (pg faultPG) restart() {
+	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
+		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
+}
+
+// crashFor kills the server (an immediate stop: no checkpoint, as in a
+// crash) and restarts it after down.
+func (pg faultPG) crashFor(down time.Duration) {
+	pg.ctl("-m", "immediate", "stop")
+	time.Sleep(down)
+	pg.restart()
+}
+
 // startFaultPG starts a server with .ci/pg.sh (settings: PG_SETTINGS for
 // it, "" for pg.sh's own) and stops it when the test ends.
 func startFaultPG(t *testing.T, settings string) faultPG {
@@ -643,10 +658,7 @@ func TestWorkersThroughPostgresCrash(t *testing.T) {
 		procs, errs = append(procs, w), append(errs, &eb)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	pg.ctl("-m", "immediate", "stop")
-	time.Sleep(3 * time.Second)
-	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
-		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
+	pg.crashFor(3 * time.Second)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		out := c.hookctl(0, "deliveries", "list", "--status", "pending", "--limit", "0")

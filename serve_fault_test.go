@@ -143,8 +143,7 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 	}
 	sentDuring := n.Load()
 	time.Sleep(3 * time.Second)
-	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
-		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
+	pg.restart()
 
 	deadline := time.Now().Add(90 * time.Second)
 	for {

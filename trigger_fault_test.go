@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -46,36 +45,8 @@ func TestTriggerThroughPostgresRestart(t *testing.T) {
 	defer app.Close()
 	const events, conc = 4000, 16
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
-	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(events), "--concurrency", strconv.Itoa(conc), "-o", "json")
-	var stdout, stderr bytes.Buffer
-	tr.Stdout, tr.Stderr = &stdout, &stderr
-	if err := tr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- tr.Wait() }()
-	for n.Load() < 300 {
-		select {
-		case err := <-exited:
-			t.Fatalf("trigger ended before the fault: %v\n%s", err, stderr.String())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-	pg.ctl("-m", "immediate", "stop")
-	time.Sleep(3 * time.Second)
-	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
-		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
-	var err error
-	select {
-	case err = <-exited:
-	case <-time.After(120 * time.Second):
-		tr.Process.Kill()
-		t.Fatalf("trigger did not finish 120 s after the restart\n%s", stderr.String())
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) || err != nil {
-		t.Fatalf("trigger through a PostgreSQL restart: %v, want exit 0\n%s", err, stderr.String())
-	}
+	stdout, stderr := throughCrash(t, pg, c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(events),
+		"--concurrency", strconv.Itoa(conc), "-o", "json"), &n)
 	if !strings.Contains(stderr.String(), "waiting for the store") {
 		t.Errorf("trigger did not say it waited for the store:\n%s", stderr.String())
 	}
@@ -135,35 +106,7 @@ func TestReplayThroughPostgresRestart(t *testing.T) {
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(events), "--no-retry")
 	failing.Store(false)
-	rp := c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry", "--concurrency", strconv.Itoa(conc), "-o", "json")
-	var stdout, stderr bytes.Buffer
-	rp.Stdout, rp.Stderr = &stdout, &stderr
-	if err := rp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- rp.Wait() }()
-	for n.Load() < 300 {
-		select {
-		case err := <-exited:
-			t.Fatalf("replay ended before the fault: %v\n%s", err, stderr.String())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-	pg.ctl("-m", "immediate", "stop")
-	time.Sleep(3 * time.Second)
-	pg.ctl("-l", pg.dir+"/server.log", "-t", "30", "-o",
-		"-c listen_addresses=127.0.0.1 -p "+pg.port+" -k "+pg.dir+"/sock -c max_connections=200 -c fsync=on -c synchronous_commit=on", "start")
-	var err error
-	select {
-	case err = <-exited:
-	case <-time.After(120 * time.Second):
-		rp.Process.Kill()
-		t.Fatalf("replay did not finish 120 s after the restart\n%s", stderr.String())
-	}
-	if err != nil {
-		t.Fatalf("replay through a PostgreSQL restart: %v, want exit 0\n%s\n%.1500s", err, stderr.String(), c.hookctl(0, "deliveries", "list", "--status", "failed", "--limit", "5", "-o", "json"))
-	}
+	_, stderr := throughCrash(t, pg, c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry", "--concurrency", strconv.Itoa(conc)), &n)
 	if !strings.Contains(stderr.String(), "waiting for the store") {
 		t.Errorf("replay did not say it waited for the store:\n%s", stderr.String())
 	}
@@ -182,4 +125,36 @@ func TestReplayThroughPostgresRestart(t *testing.T) {
 	if len(seen) != events || twice > conc {
 		t.Errorf("the receiver got %d of %d events, %d more than once (in flight: %d)", len(seen), events, twice, conc)
 	}
+}
+
+// throughCrash runs cmd, crashes the server for 3 s once the receiver has
+// counted 300 requests in n, and wants cmd to exit 0 within 120 s of the
+// restart; it returns what cmd printed.
+func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, n *atomic.Int64) (stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for n.Load() < 300 {
+		select {
+		case err := <-exited:
+			t.Fatalf("%s ended before the fault: %v\n%s", cmd.Args[1], err, stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	pg.crashFor(3 * time.Second)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("%s through a PostgreSQL restart: %v, want exit 0\n%s", cmd.Args[1], err, stderr.String())
+		}
+	case <-time.After(120 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("%s did not finish 120 s after the restart\n%s", cmd.Args[1], stderr.String())
+	}
+	return stdout, stderr
 }

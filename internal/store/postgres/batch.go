@@ -53,7 +53,10 @@ func tsp(t time.Time) *time.Time {
 // kept, numbered after the delivery's others when a lease-lost attempt
 // took its number (a delivery just updated exists: only the others are
 // looked up). It returns, per input row, whether the update applied,
-// whether the delivery exists, and the attempt's number.
+// whether the delivery exists, the attempt's number, and whether the
+// attempt was stored already: a batch sent again after the server
+// committed it but went away before saying so (the recorder waits for a
+// store that went away and tries again) is not recorded twice.
 const recordAttemptsSQL = `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[],
 			$7::text[], $8::int[], $9::text[], $10::bytea[], $11::text[],
@@ -72,11 +75,15 @@ const recordAttemptsSQL = `WITH input AS (
 			i.started_at, i.duration_ns, i.request_url, i.request_method, i.request_headers::jsonb,
 			i.response_status, i.response_headers::jsonb, i.response_body, i.error
 		FROM input i LEFT JOIN upd u ON u.id = i.delivery_id
-		WHERE u.id IS NOT NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id)
+		WHERE (u.id IS NOT NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id))
+			AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = i.delivery_id AND a.started_at = i.started_at
+			AND a.duration_ns = i.duration_ns AND a.response_status = i.response_status AND a.error = i.error)
 		ORDER BY i.ord
 		RETURNING delivery_id, number
 	)
-	SELECT i.ord, u.id IS NOT NULL, ins.number
+	SELECT i.ord, u.id IS NOT NULL, ins.number,
+		EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = i.delivery_id AND a.started_at = i.started_at
+			AND a.duration_ns = i.duration_ns AND a.response_status = i.response_status AND a.error = i.error)
 	FROM input i LEFT JOIN upd u ON u.id = i.delivery_id LEFT JOIN ins ON ins.delivery_id = i.delivery_id`
 
 // RecordAttempts implements store.BatchRecorder: RecordAttempt for each
@@ -147,9 +154,9 @@ func (db *DB) recordBatch(ctx context.Context, args []any, attempts []*store.Att
 	got := 0
 	for rows.Next() {
 		var ord int64
-		var applied bool
+		var applied, stored bool
 		var number *int32
-		if err := rows.Scan(&ord, &applied, &number); err != nil {
+		if err := rows.Scan(&ord, &applied, &number, &stored); err != nil {
 			return err
 		}
 		i := int(ord - 1)
@@ -158,6 +165,9 @@ func (db *DB) recordBatch(ctx context.Context, args []any, attempts []*store.Att
 		}
 		got++
 		switch {
+		case stored:
+			// Recorded by an earlier try of this batch whose commit
+			// was not confirmed: the delivery was updated then.
 		case number == nil:
 			errs[i] = &store.NotFoundError{Kind: "delivery", ID: attempts[i].DeliveryID}
 		case !applied:

@@ -641,3 +641,46 @@ func TestSearchPathListCreatesFirstSchema(t *testing.T) {
 		t.Fatalf("schema %s was created (%d, %v) though a store was on the path", other, n, err)
 	}
 }
+
+// A batch of attempts sent again after the server committed it but went
+// away before saying so (the recorder waits for the store and tries the
+// batch again) is recorded once: each attempt was inserted a second time,
+// renumbered as a lease-lost attempt (34 extra attempts in a worker run
+// through a PostgreSQL crash).
+func TestRecordAttemptsSentTwiceRecordedOnce(t *testing.T) {
+	db := openDB(t, pgtest.URL(t))
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	_, ds := newEvent(t, db, 3, "", now)
+	if c, err := db.ClaimDue(ctx, "w", now, time.Minute, 10, ""); err != nil || len(c) != 3 {
+		t.Fatalf("claim: %d %v", len(c), err)
+	}
+	var as []*store.Attempt
+	var us []store.DeliveryUpdate
+	for i, d := range ds {
+		as = append(as, &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: now.Add(time.Duration(i) * time.Millisecond),
+			Duration: time.Millisecond, ResponseStatus: 200})
+		us = append(us, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200})
+	}
+	for try := range 2 {
+		errs, err := db.RecordAttempts(ctx, "w", as, us)
+		if err != nil {
+			t.Fatalf("try %d: %v", try, err)
+		}
+		for i, e := range errs {
+			if e != nil {
+				t.Errorf("try %d, attempt %d: %v, want it recorded", try, i, e)
+			}
+		}
+	}
+	for _, d := range ds {
+		got, err := db.ListAttempts(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := db.GetDelivery(ctx, d.ID)
+		if len(got) != 1 || g.AttemptCount != 1 || g.Status != store.DeliverySucceeded {
+			t.Errorf("delivery %s: %d attempts, count %d, %s; want one attempt, succeeded", d.ID, len(got), g.AttemptCount, g.Status)
+		}
+	}
+}
