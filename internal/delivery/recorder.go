@@ -91,7 +91,12 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 			// made are in the log and not sent again; workers wait on the
 			// full channel meanwhile.
 			for err != nil && e.RecordWait.Retry(ctx, err) {
-				errs, err = br.RecordAttempts(ctx, e.Owner, as, us)
+				// The failed try may have been committed.
+				if ar, ok := e.Store.(store.AgainRecorder); ok {
+					errs, err = ar.RecordAttemptsAgain(ctx, e.Owner, as, us)
+				} else {
+					errs, err = br.RecordAttempts(ctx, e.Owner, as, us)
+				}
 			}
 			if err == nil {
 				e.RecordWait.Ok()

@@ -269,6 +269,15 @@ type BatchRecorder interface {
 	RecordAttempts(ctx context.Context, owner string, attempts []*Attempt, updates []DeliveryUpdate) (errs []error, err error)
 }
 
+// AgainRecorder is implemented by stores whose RecordAttempts may have
+// committed a batch it reported failed (a server that went away before
+// confirming the commit): RecordAttemptsAgain is RecordAttempts for the
+// same batch sent again, recording an attempt already stored (and its
+// update, made then) as done instead of a second time.
+type AgainRecorder interface {
+	RecordAttemptsAgain(ctx context.Context, owner string, attempts []*Attempt, updates []DeliveryUpdate) (errs []error, err error)
+}
+
 // BatchCreator is implemented by stores that write many events with their
 // deliveries in one transaction: CreateEvent's semantics for each.
 type BatchCreator interface {

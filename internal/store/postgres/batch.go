@@ -54,10 +54,24 @@ func tsp(t time.Time) *time.Time {
 // took its number (a delivery just updated exists: only the others are
 // looked up). It returns, per input row, whether the update applied,
 // whether the delivery exists, the attempt's number, and whether the
-// attempt was stored already: a batch sent again after the server
-// committed it but went away before saying so (the recorder waits for a
-// store that went away and tries again) is not recorded twice.
-const recordAttemptsSQL = `WITH input AS (
+// attempt was stored already (always false here; see
+// recordAttemptsAgainSQL).
+var recordAttemptsSQL = recordSQL("", "FALSE")
+
+// recordAttemptsAgainSQL is recordAttemptsSQL for a batch sent again after
+// the server committed it but went away before saying so (the recorder
+// waits for a store that went away and tries again): an attempt already
+// stored is not inserted a second time. Only for a retry: the look-ups
+// cost four times the batch's time.
+var recordAttemptsAgainSQL = recordSQL(`
+			AND NOT EXISTS (SELECT 1 FROM attempts a WHERE `+sameAttempt+`)`, `EXISTS (SELECT 1 FROM attempts a WHERE `+sameAttempt+`)`)
+
+// sameAttempt: the stored attempt a is the input row i.
+const sameAttempt = `a.delivery_id = i.delivery_id AND a.started_at = i.started_at
+			AND a.duration_ns = i.duration_ns AND a.response_status = i.response_status AND a.error = i.error`
+
+func recordSQL(insertCond, stored string) string {
+	return `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[],
 			$7::text[], $8::int[], $9::text[], $10::bytea[], $11::text[],
 			$12::text[], $13::timestamptz[], $14::text[], $15::int[]) WITH ORDINALITY
@@ -75,21 +89,29 @@ const recordAttemptsSQL = `WITH input AS (
 			i.started_at, i.duration_ns, i.request_url, i.request_method, i.request_headers::jsonb,
 			i.response_status, i.response_headers::jsonb, i.response_body, i.error
 		FROM input i LEFT JOIN upd u ON u.id = i.delivery_id
-		WHERE (u.id IS NOT NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id))
-			AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = i.delivery_id AND a.started_at = i.started_at
-			AND a.duration_ns = i.duration_ns AND a.response_status = i.response_status AND a.error = i.error)
+		WHERE (u.id IS NOT NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id))` + insertCond + `
 		ORDER BY i.ord
 		RETURNING delivery_id, number
 	)
-	SELECT i.ord, u.id IS NOT NULL, ins.number,
-		EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = i.delivery_id AND a.started_at = i.started_at
-			AND a.duration_ns = i.duration_ns AND a.response_status = i.response_status AND a.error = i.error)
+	SELECT i.ord, u.id IS NOT NULL, ins.number, ` + stored + `
 	FROM input i LEFT JOIN upd u ON u.id = i.delivery_id LEFT JOIN ins ON ins.delivery_id = i.delivery_id`
+}
 
 // RecordAttempts implements store.BatchRecorder: RecordAttempt for each
 // attempt, all in one statement. A batch naming one delivery twice (never
 // the engine's) is recorded one by one.
 func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error) {
+	return db.recordAttempts(ctx, owner, attempts, updates, recordAttemptsSQL)
+}
+
+var _ store.AgainRecorder = (*DB)(nil)
+
+// RecordAttemptsAgain implements store.AgainRecorder.
+func (db *DB) RecordAttemptsAgain(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error) {
+	return db.recordAttempts(ctx, owner, attempts, updates, recordAttemptsAgainSQL)
+}
+
+func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate, query string) ([]error, error) {
 	if len(attempts) != len(updates) {
 		return nil, errors.New("postgres: RecordAttempts: attempts and updates differ in length")
 	}
@@ -131,7 +153,7 @@ func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*stor
 	args := []any{ids, nums, started, durs, urls, methods, reqh, rstatus, resph, bodies, aerrs, statuses, next, lerrs, lstatus, owner, at}
 	for try := 0; ; try++ {
 		clear(errs)
-		err := db.recordBatch(ctx, args, attempts, errs)
+		err := db.recordBatch(ctx, query, args, attempts, errs)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "40P01") && try < 3 {
 			// A concurrent lease-lost recorder took a number, or a
@@ -145,8 +167,8 @@ func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*stor
 	}
 }
 
-func (db *DB) recordBatch(ctx context.Context, args []any, attempts []*store.Attempt, errs []error) error {
-	rows, err := db.pool.Query(ctx, recordAttemptsSQL, args...)
+func (db *DB) recordBatch(ctx context.Context, query string, args []any, attempts []*store.Attempt, errs []error) error {
+	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -642,9 +642,9 @@ func TestSearchPathListCreatesFirstSchema(t *testing.T) {
 	}
 }
 
-// A batch of attempts sent again after the server committed it but went
-// away before saying so (the recorder waits for the store and tries the
-// batch again) is recorded once: each attempt was inserted a second time,
+// A batch of attempts sent again (RecordAttemptsAgain) after the server
+// committed it but went away before saying so (the recorder waits for the
+// store and tries the batch again) is recorded once: each attempt was inserted a second time,
 // renumbered as a lease-lost attempt (34 extra attempts in a worker run
 // through a PostgreSQL crash).
 func TestRecordAttemptsSentTwiceRecordedOnce(t *testing.T) {
@@ -662,8 +662,8 @@ func TestRecordAttemptsSentTwiceRecordedOnce(t *testing.T) {
 			Duration: time.Millisecond, ResponseStatus: 200})
 		us = append(us, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200})
 	}
-	for try := range 2 {
-		errs, err := db.RecordAttempts(ctx, "w", as, us)
+	for try, record := range []func(context.Context, string, []*store.Attempt, []store.DeliveryUpdate) ([]error, error){db.RecordAttempts, db.RecordAttemptsAgain} {
+		errs, err := record(ctx, "w", as, us)
 		if err != nil {
 			t.Fatalf("try %d: %v", try, err)
 		}
