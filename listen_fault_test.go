@@ -238,9 +238,6 @@ func exportedEventIDs(t *testing.T, c *crashEnv) map[string]bool {
 // the middle of a burst through listen and started again. Every request
 // answered 2xx must be in the store afterwards.
 func TestListenPostgresRestart(t *testing.T) {
-	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
-		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
-	}
 	pg := startFaultPG(t, "")
 	dir, port, pgctl := pg.dir, pg.port, pg.ctl
 	c := pgEnv(t, pg.url)
@@ -562,9 +559,13 @@ func (pg faultPG) crashFor(down time.Duration) {
 }
 
 // startFaultPG starts a server with .ci/pg.sh (settings: PG_SETTINGS for
-// it, "" for pg.sh's own) and stops it when the test ends.
+// it, "" for pg.sh's own) and stops it when the test ends; without
+// HOOKCTL_PG_FAULT=1 it skips the test.
 func startFaultPG(t *testing.T, settings string) faultPG {
 	t.Helper()
+	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
+		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
+	}
 	cmd := exec.Command("bash", ".ci/pg.sh", "start")
 	if settings != "" {
 		cmd.Env = append(os.Environ(), "PG_SETTINGS="+settings)
@@ -612,9 +613,6 @@ func pgEnv(t *testing.T, url string) *crashEnv {
 // requests the receiver saw exceed the attempts recorded by at most what
 // was in flight when the database went away.
 func TestWorkersThroughPostgresCrash(t *testing.T) {
-	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
-		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
-	}
 	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
 	c := pgEnv(t, pg.url)
 	var (

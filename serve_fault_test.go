@@ -6,11 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,25 +23,9 @@ import (
 // again), the APIs and the inspector answer again, and serve said on
 // stderr once that it waited for the store and once that it is back.
 func TestServeThroughPostgresRestart(t *testing.T) {
-	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
-		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
-	}
 	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
 	c := pgEnv(t, pg.url)
-	var (
-		mu   sync.Mutex
-		seen = map[string]int{}
-		n    atomic.Int64
-	)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		mu.Lock()
-		seen[r.Header.Get("Webhook-Id")]++
-		mu.Unlock()
-		n.Add(1)
-		time.Sleep(40 * time.Millisecond) // slow: deliveries are pending when the store goes
-	}))
-	defer app.Close()
+	app := newIDReceiver(t, 40*time.Millisecond) // slow: deliveries are pending when the store goes
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 
 	srv := c.cmd("hookctl", "serve", "--port", "0", "--concurrency", "4", "-o", "json")
@@ -127,11 +107,11 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 			t.Fatalf("trigger %d before the outage: %d %s", i, code, body)
 		}
 	}
-	for n.Load() < 20 {
+	for app.n.Load() < 20 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	pg.ctl("-m", "fast", "stop")
-	if got := n.Load(); got >= events {
+	if got := app.n.Load(); got >= events {
 		t.Fatalf("all %d deliveries were sent before the store went away: the test proves nothing", got)
 	}
 	for _, k := range calls {
@@ -141,15 +121,13 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 				k.name, k.method, k.path, code, h.Get("Retry-After"), body, k.down)
 		}
 	}
-	sentDuring := n.Load()
+	sentDuring := app.n.Load()
 	time.Sleep(3 * time.Second)
 	pg.restart()
 
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		mu.Lock()
-		got := len(seen)
-		mu.Unlock()
+		got, _ := app.counts()
 		if got >= events {
 			break
 		}
@@ -181,16 +159,9 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 		t.Errorf("serve after SIGTERM: %v", err)
 	}
 	errOut := stderr.String()
-	mu.Lock()
-	defer mu.Unlock()
-	twice := 0
-	for _, k := range seen {
-		if k > 1 {
-			twice++
-		}
-	}
+	seen, twice := app.counts()
 	// (The control API's trigger after the restart sent one more.)
-	t.Logf("receiver: %d events (%d sent before the restart), %d more than once; serve said:\n%s", len(seen), sentDuring, twice, errOut)
+	t.Logf("receiver: %d events (%d sent before the restart), %d more than once; serve said:\n%s", seen, sentDuring, twice, errOut)
 	if twice > 0 {
 		t.Errorf("%d events reached the receiver more than once: the attempts made during the outage were not kept", twice)
 	}
@@ -199,8 +170,8 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	succeeded := bytes.Count(c.hookctl(0, "deliveries", "list", "--status", "succeeded", "--limit", "0"), []byte("\n"))
-	if info.Attempts != int64(len(seen)) || int64(succeeded) != info.Deliveries {
-		t.Errorf("store: %d deliveries, %d succeeded, %d attempts; the receiver saw %d events", info.Deliveries, succeeded, info.Attempts, len(seen))
+	if info.Attempts != int64(seen) || int64(succeeded) != info.Deliveries {
+		t.Errorf("store: %d deliveries, %d succeeded, %d attempts; the receiver saw %d events", info.Deliveries, succeeded, info.Attempts, seen)
 	}
 	if k := strings.Count(errOut, "waiting for the store"); k != 1 {
 		t.Errorf("serve said %d times that it waited for the store, want once", k)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -24,29 +23,13 @@ import (
 // receiver, and at most what was in flight when the server went away
 // twice.
 func TestTriggerThroughPostgresRestart(t *testing.T) {
-	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
-		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
-	}
 	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
 	c := pgEnv(t, pg.url)
-	var (
-		mu   sync.Mutex
-		seen = map[string]int{}
-		n    atomic.Int64
-	)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		mu.Lock()
-		seen[r.Header.Get("Webhook-Id")]++
-		mu.Unlock()
-		n.Add(1)
-		time.Sleep(2 * time.Millisecond)
-	}))
-	defer app.Close()
+	app := newIDReceiver(t, 2*time.Millisecond)
 	const events, conc = 4000, 16
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 	stdout, stderr := throughCrash(t, pg, c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(events),
-		"--concurrency", strconv.Itoa(conc), "-o", "json"), &n)
+		"--concurrency", strconv.Itoa(conc), "-o", "json"), &app.n)
 	if !strings.Contains(stderr.String(), "waiting for the store") {
 		t.Errorf("trigger did not say it waited for the store:\n%s", stderr.String())
 	}
@@ -59,17 +42,10 @@ func TestTriggerThroughPostgresRestart(t *testing.T) {
 	if run.Summary.Succeeded != events || run.Summary.Failed != 0 || run.Summary.Pending != 0 {
 		t.Errorf("summary %+v, want all %d succeeded", run.Summary, events)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	twice := 0
-	for _, k := range seen {
-		if k > 1 {
-			twice++
-		}
-	}
-	t.Logf("receiver: %d events, %d more than once; trigger said:\n%s", len(seen), twice, stderr.String())
-	if len(seen) != events || twice > conc {
-		t.Errorf("the receiver got %d of %d events, %d more than once (in flight: %d)", len(seen), events, twice, conc)
+	seen, twice := app.counts()
+	t.Logf("receiver: %d events, %d more than once; trigger said:\n%s", seen, twice, stderr.String())
+	if seen != events || twice > conc {
+		t.Errorf("the receiver got %d of %d events, %d more than once (in flight: %d)", seen, events, twice, conc)
 	}
 }
 
@@ -77,53 +53,25 @@ func TestTriggerThroughPostgresRestart(t *testing.T) {
 // on a shared PostgreSQL rides out the server going away for 3 s, as
 // trigger does, and sends each failed delivery once.
 func TestReplayThroughPostgresRestart(t *testing.T) {
-	if os.Getenv("HOOKCTL_PG_FAULT") != "1" {
-		t.Skip("HOOKCTL_PG_FAULT=1 runs it (it starts its own PostgreSQL server)")
-	}
 	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
 	c := pgEnv(t, pg.url)
-	var (
-		mu      sync.Mutex
-		seen    = map[string]int{}
-		n       atomic.Int64
-		failing atomic.Bool
-	)
-	failing.Store(true)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		if failing.Load() {
-			w.WriteHeader(500)
-			return
-		}
-		mu.Lock()
-		seen[r.Header.Get("Webhook-Id")]++
-		mu.Unlock()
-		n.Add(1)
-		time.Sleep(2 * time.Millisecond)
-	}))
-	defer app.Close()
+	app := newIDReceiver(t, 2*time.Millisecond)
+	app.fail.Store(true)
 	const events, conc = 3000, 16
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(events), "--no-retry")
-	failing.Store(false)
-	_, stderr := throughCrash(t, pg, c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry", "--concurrency", strconv.Itoa(conc)), &n)
+	app.fail.Store(false)
+	_, stderr := throughCrash(t, pg, c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry", "--concurrency", strconv.Itoa(conc)), &app.n)
 	if !strings.Contains(stderr.String(), "waiting for the store") {
 		t.Errorf("replay did not say it waited for the store:\n%s", stderr.String())
 	}
 	if out := c.hookctl(0, "deliveries", "list", "--status", "failed", "--limit", "0"); len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("deliveries still failed after the replay:\n%.500s", out)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	twice := 0
-	for _, k := range seen {
-		if k > 1 {
-			twice++
-		}
-	}
-	t.Logf("receiver: %d events, %d more than once; replay said:\n%s", len(seen), twice, stderr.String())
-	if len(seen) != events || twice > conc {
-		t.Errorf("the receiver got %d of %d events, %d more than once (in flight: %d)", len(seen), events, twice, conc)
+	seen, twice := app.counts()
+	t.Logf("receiver: %d events, %d more than once; replay said:\n%s", seen, twice, stderr.String())
+	if seen != events || twice > conc {
+		t.Errorf("the receiver got %d of %d events, %d more than once (in flight: %d)", seen, events, twice, conc)
 	}
 }
 
@@ -157,4 +105,46 @@ func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, n *atomic.Int64) (std
 		t.Fatalf("%s did not finish 120 s after the restart\n%s", cmd.Args[1], stderr.String())
 	}
 	return stdout, stderr
+}
+
+// idReceiver is an app that counts the requests it gets per Webhook-Id
+// (the event's id): n in all, and per event. While fail is set it answers
+// 500 and counts nothing; else 200 after delay.
+type idReceiver struct {
+	URL  string
+	n    atomic.Int64
+	fail atomic.Bool
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func newIDReceiver(t *testing.T, delay time.Duration) *idReceiver {
+	rc := &idReceiver{seen: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if rc.fail.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		rc.mu.Lock()
+		rc.seen[r.Header.Get("Webhook-Id")]++
+		rc.mu.Unlock()
+		rc.n.Add(1)
+		time.Sleep(delay)
+	}))
+	t.Cleanup(srv.Close)
+	rc.URL = srv.URL
+	return rc
+}
+
+// counts is how many events arrived, and how many of them more than once.
+func (rc *idReceiver) counts() (events, twice int) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, k := range rc.seen {
+		if k > 1 {
+			twice++
+		}
+	}
+	return len(rc.seen), twice
 }
