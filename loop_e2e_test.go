@@ -255,28 +255,10 @@ func TestConcurrentReplaysSendEachOncePostgres(t *testing.T) {
 
 func testConcurrentReplays(t *testing.T, c *crashEnv) {
 	const n = 300
-	var failing atomic.Bool
-	failing.Store(true)
-	var mu sync.Mutex
-	got := map[string]int{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if failing.Load() {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		key := r.Header.Get("Idempotency-Key") // the event's id
-		if key == "" {
-			t.Errorf("a replay without an Idempotency-Key: %v", r.Header)
-		}
-		mu.Lock()
-		got[key]++
-		mu.Unlock()
-		time.Sleep(2 * time.Millisecond) // both runs overlap
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", srv.URL+"/h", "--no-retry")
-	failing.Store(false)
+	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond) // both runs overlap
+	app.fail.Store(true)
+	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", app.URL+"/h", "--no-retry")
+	app.fail.Store(false)
 
 	var wg sync.WaitGroup
 	outs := make([]bytes.Buffer, 2)
@@ -295,16 +277,8 @@ func testConcurrentReplays(t *testing.T, c *crashEnv) {
 
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	twice := 0
-	for _, k := range got {
-		if k > 1 {
-			twice++
-		}
-	}
-	if len(got) != n || twice > 0 {
-		t.Errorf("the receiver got %d of %d events, %d of them more than once\n%s\n%s", len(got), n, twice, outs[0].String(), outs[1].String())
+	if got, twice := app.counts(); got != n || twice > 0 {
+		t.Errorf("the receiver got %d of %d events, %d of them more than once\n%s\n%s", got, n, twice, outs[0].String(), outs[1].String())
 	}
 	var ds []struct {
 		Status string `json:"status"`
@@ -336,20 +310,11 @@ func TestInterruptedReplayLeavesUnsentFailedPostgres(t *testing.T) {
 
 func testInterruptedReplay(t *testing.T, c *crashEnv) {
 	const n = 1500
-	var failing atomic.Bool
-	failing.Store(true)
-	var sent atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if failing.Load() {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		sent.Add(1)
-		time.Sleep(20 * time.Millisecond)
-	}))
-	defer srv.Close()
-	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", srv.URL+"/h", "--no-retry")
-	failing.Store(false)
+	app := newCountingReceiver(t, http.StatusOK, 20*time.Millisecond)
+	app.fail.Store(true)
+	sent := func() int { all, _ := app.requests(time.Time{}); return all }
+	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", app.URL+"/h", "--no-retry")
+	app.fail.Store(false)
 
 	rp := c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry")
 	var stdout, stderr bytes.Buffer
@@ -358,7 +323,7 @@ func testInterruptedReplay(t *testing.T, c *crashEnv) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for sent.Load() < 40 && time.Now().Before(deadline) {
+	for sent() < 40 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	rp.Process.Signal(syscall.SIGINT)
@@ -377,14 +342,14 @@ func testInterruptedReplay(t *testing.T, c *crashEnv) {
 	for _, d := range ds {
 		counts[d.Status]++
 	}
-	if counts["pending"] != 0 || counts["succeeded"] != int(sent.Load()) || counts["failed"] != n-int(sent.Load()) || counts["failed"] == 0 {
-		t.Errorf("after Ctrl-C: %v with %d sent, want every unsent delivery failed and none pending\n%s", counts, sent.Load(), stderr.String())
+	if counts["pending"] != 0 || counts["succeeded"] != sent() || counts["failed"] != n-sent() || counts["failed"] == 0 {
+		t.Errorf("after Ctrl-C: %v with %d sent, want every unsent delivery failed and none pending\n%s", counts, sent(), stderr.String())
 	}
 	// (Some were never requeued: the replay stopped reading.)
 	if !regexp.MustCompile(`\n\d+ deliveries not sent: they are failed as before`).MatchString("\n" + stderr.String()) {
 		t.Errorf("stderr does not say what was not sent:\n%s", stderr.String())
 	}
-	if !strings.Contains(stdout.String(), fmt.Sprintf("replayed %d deliveries: %d succeeded", sent.Load(), sent.Load())) {
+	if !strings.Contains(stdout.String(), fmt.Sprintf("replayed %d deliveries: %d succeeded", sent(), sent())) {
 		t.Errorf("the summary counts what was not sent:\n%s", stdout.String())
 	}
 }

@@ -25,7 +25,7 @@ import (
 func TestServeThroughPostgresRestart(t *testing.T) {
 	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
 	c := pgEnv(t, pg.url)
-	app := newIDReceiver(t, 40*time.Millisecond) // slow: deliveries are pending when the store goes
+	app := newCountingReceiver(t, http.StatusOK, 40*time.Millisecond) // slow: deliveries are pending when the store goes
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 
 	srv := c.cmd("hookctl", "serve", "--port", "0", "--concurrency", "4", "-o", "json")
@@ -107,11 +107,11 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 			t.Fatalf("trigger %d before the outage: %d %s", i, code, body)
 		}
 	}
-	for app.n.Load() < 20 {
+	for all, _ := app.requests(time.Time{}); all < 20; all, _ = app.requests(time.Time{}) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	pg.ctl("-m", "fast", "stop")
-	if got := app.n.Load(); got >= events {
+	if got, _ := app.requests(time.Time{}); got >= events {
 		t.Fatalf("all %d deliveries were sent before the store went away: the test proves nothing", got)
 	}
 	for _, k := range calls {
@@ -121,7 +121,7 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 				k.name, k.method, k.path, code, h.Get("Retry-After"), body, k.down)
 		}
 	}
-	sentDuring := app.n.Load()
+	sentDuring, _ := app.requests(time.Time{})
 	time.Sleep(3 * time.Second)
 	pg.restart()
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,21 +22,32 @@ import (
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
-// countingReceiver counts the requests it gets per Idempotency-Key (the
-// event's id) and when each arrived; it answers status after delay.
+// countingReceiver counts the requests it gets per event id (Webhook-Id,
+// or Idempotency-Key for Bond) and when each arrived; it answers status
+// after delay. While fail is set it answers 500 and counts nothing.
 type countingReceiver struct {
-	URL string
-	mu  sync.Mutex
-	got map[string]int
-	at  []time.Time
+	URL  string
+	fail atomic.Bool
+	mu   sync.Mutex
+	got  map[string]int
+	at   []time.Time
 }
 
 func newCountingReceiver(t *testing.T, status int, delay time.Duration) *countingReceiver {
 	t.Helper()
 	r := &countingReceiver{got: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.Copy(io.Discard, req.Body)
+		if r.fail.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		id := req.Header.Get("Webhook-Id")
+		if id == "" {
+			id = req.Header.Get("Idempotency-Key")
+		}
 		r.mu.Lock()
-		r.got[req.Header.Get("Idempotency-Key")]++
+		r.got[id]++
 		r.at = append(r.at, time.Now())
 		r.mu.Unlock()
 		time.Sleep(delay)
@@ -55,6 +68,18 @@ func (r *countingReceiver) requests(after time.Time) (all, later int) {
 		}
 	}
 	return len(r.at), later
+}
+
+// counts is how many events arrived, and how many of them more than once.
+func (r *countingReceiver) counts() (events, twice int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range r.got {
+		if k > 1 {
+			twice++
+		}
+	}
+	return len(r.got), twice
 }
 
 func (r *countingReceiver) waitRequests(t *testing.T, n int) {

@@ -3,14 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -25,11 +21,11 @@ import (
 func TestTriggerThroughPostgresRestart(t *testing.T) {
 	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
 	c := pgEnv(t, pg.url)
-	app := newIDReceiver(t, 2*time.Millisecond)
+	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond)
 	const events, conc = 4000, 16
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 	stdout, stderr := throughCrash(t, pg, c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(events),
-		"--concurrency", strconv.Itoa(conc), "-o", "json"), &app.n)
+		"--concurrency", strconv.Itoa(conc), "-o", "json"), app)
 	if !strings.Contains(stderr.String(), "waiting for the store") {
 		t.Errorf("trigger did not say it waited for the store:\n%s", stderr.String())
 	}
@@ -55,13 +51,13 @@ func TestTriggerThroughPostgresRestart(t *testing.T) {
 func TestReplayThroughPostgresRestart(t *testing.T) {
 	pg := startFaultPG(t, "-c fsync=on -c synchronous_commit=on")
 	c := pgEnv(t, pg.url)
-	app := newIDReceiver(t, 2*time.Millisecond)
+	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond)
 	app.fail.Store(true)
 	const events, conc = 3000, 16
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(events), "--no-retry")
 	app.fail.Store(false)
-	_, stderr := throughCrash(t, pg, c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry", "--concurrency", strconv.Itoa(conc)), &app.n)
+	_, stderr := throughCrash(t, pg, c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry", "--concurrency", strconv.Itoa(conc)), app)
 	if !strings.Contains(stderr.String(), "waiting for the store") {
 		t.Errorf("replay did not say it waited for the store:\n%s", stderr.String())
 	}
@@ -75,10 +71,10 @@ func TestReplayThroughPostgresRestart(t *testing.T) {
 	}
 }
 
-// throughCrash runs cmd, crashes the server for 3 s once the receiver has
-// counted 300 requests in n, and wants cmd to exit 0 within 120 s of the
-// restart; it returns what cmd printed.
-func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, n *atomic.Int64) (stdout, stderr *bytes.Buffer) {
+// throughCrash runs cmd, crashes the server for 3 s once app has counted
+// 300 requests, and wants cmd to exit 0 within 120 s of the restart; it
+// returns what cmd printed.
+func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, app *countingReceiver) (stdout, stderr *bytes.Buffer) {
 	t.Helper()
 	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -87,7 +83,7 @@ func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, n *atomic.Int64) (std
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	for n.Load() < 300 {
+	for all, _ := app.requests(time.Time{}); all < 300; all, _ = app.requests(time.Time{}) {
 		select {
 		case err := <-exited:
 			t.Fatalf("%s ended before the fault: %v\n%s", cmd.Args[1], err, stderr.String())
@@ -105,46 +101,4 @@ func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, n *atomic.Int64) (std
 		t.Fatalf("%s did not finish 120 s after the restart\n%s", cmd.Args[1], stderr.String())
 	}
 	return stdout, stderr
-}
-
-// idReceiver is an app that counts the requests it gets per Webhook-Id
-// (the event's id): n in all, and per event. While fail is set it answers
-// 500 and counts nothing; else 200 after delay.
-type idReceiver struct {
-	URL  string
-	n    atomic.Int64
-	fail atomic.Bool
-	mu   sync.Mutex
-	seen map[string]int
-}
-
-func newIDReceiver(t *testing.T, delay time.Duration) *idReceiver {
-	rc := &idReceiver{seen: map[string]int{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		if rc.fail.Load() {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		rc.mu.Lock()
-		rc.seen[r.Header.Get("Webhook-Id")]++
-		rc.mu.Unlock()
-		rc.n.Add(1)
-		time.Sleep(delay)
-	}))
-	t.Cleanup(srv.Close)
-	rc.URL = srv.URL
-	return rc
-}
-
-// counts is how many events arrived, and how many of them more than once.
-func (rc *idReceiver) counts() (events, twice int) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	for _, k := range rc.seen {
-		if k > 1 {
-			twice++
-		}
-	}
-	return len(rc.seen), twice
 }
