@@ -431,6 +431,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 	if permanent {
 		u = store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: attempt.Error}
 	}
+	u.RunID = e.RunID
 	e.record(ctx, attempt, u, func(rerr error) {
 		e.settle(ctx, res, d, sub, u, disable, rerr)
 	})
@@ -453,6 +454,9 @@ func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub 
 		nd.NextAttemptAt = u.NextAttemptAt
 		nd.LastError = u.LastError
 		nd.LastStatus = u.LastStatus
+		if u.RunID != "" {
+			nd.RunID = u.RunID
+		}
 		nd.LeaseOwner, nd.LeaseExpiresAt = "", time.Time{}
 		res.Delivery = &nd
 		res.Final = u.Status != store.DeliveryPending

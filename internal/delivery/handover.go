@@ -199,15 +199,67 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 	e.ownedMu.Unlock()
 	margin := e.Now().Add(e.Lease / 2)
 	sent := 0
+	var late []job
 	for _, j := range jobs {
 		if e.leaseEnd(j.d).Before(margin) {
+			if j.d.Status != store.DeliveryPending && e.extender != nil {
+				// Leased in place (store.MatchRequeuer): not pending,
+				// so no claim takes it back; renew the lease first.
+				late = append(late, j)
+				continue
+			}
 			e.release(j.d.ID) // the claim path takes it once the lease ends
 			continue
 		}
 		work <- j
 		sent++
 	}
+	if len(late) > 0 {
+		sent += e.renewLate(work, late)
+	}
 	e.claimed.Add(int64(sent))
+	return sent
+}
+
+// renewLate extends the leases of deliveries leased in place whose lease
+// is close to its end (heartbeats failed: the store was away) and hands
+// those still this engine's to the workers; one another process took
+// since is forgotten. When the store does not answer, they go back to the
+// head of the owned queue for the next round.
+func (e *Engine) renewLate(work chan<- job, late []job) int {
+	ids := make([]string, len(late))
+	for i, j := range late {
+		ids[i] = j.d.ID
+	}
+	until := e.Now().Add(e.Lease)
+	ctx, cancel := context.WithTimeout(context.Background(), max(e.Lease/4, time.Second))
+	got, err := e.extender.ExtendLeases(ctx, e.Owner, ids, until)
+	cancel()
+	if err != nil {
+		e.ownedMu.Lock()
+		e.owned = append(late, e.owned[e.ownedHead:]...)
+		e.ownedHead = 0
+		e.ownedMu.Unlock()
+		return 0
+	}
+	ours := make(map[string]bool, len(got))
+	e.heldMu.Lock()
+	for _, id := range got {
+		ours[id] = true
+		if _, ok := e.held[id]; ok {
+			e.held[id] = until
+		}
+	}
+	e.heldMu.Unlock()
+	sent := 0
+	for _, j := range late {
+		if !ours[j.d.ID] {
+			e.release(j.d.ID)
+			continue
+		}
+		work <- j
+		sent++
+	}
 	return sent
 }
 

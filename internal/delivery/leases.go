@@ -45,6 +45,17 @@ func (e *Engine) holding(id string) bool {
 	return ok
 }
 
+// holdsNone reports whether the engine holds no lease: nothing queued,
+// in flight or waiting to be recorded.
+func (e *Engine) holdsNone() bool {
+	if e.extender == nil {
+		return true
+	}
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	return len(e.held) == 0
+}
+
 // leaseEnd is the current end of a held lease (after heartbeats).
 func (e *Engine) leaseEnd(d *store.Delivery) time.Time {
 	if e.extender == nil {

@@ -84,12 +84,14 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 			return true
 		}
 		// Another process (a worker) may have finished some of ours.
+		// A delivery leased in place (store.MatchRequeuer) joins the
+		// run only when recorded: none may still be held.
 		if time.Since(lastCheck) < 500*time.Millisecond {
 			return false
 		}
 		lastCheck = time.Now()
 		n, err := e.Store.CountDeliveries(engCtx, store.DeliveryFilter{RunID: e.RunID, Status: store.DeliveryPending})
-		return err == nil && n[store.DeliveryPending] == 0
+		return err == nil && n[store.DeliveryPending] == 0 && e.holdsNone()
 	}
 	err := e.Run(engCtx, done)
 	timedOut := errors.Is(engCtx.Err(), context.DeadlineExceeded)

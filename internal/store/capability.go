@@ -46,6 +46,13 @@ type LeasingRequeuer interface {
 // the cursor for the following call (f.AfterSeq); more is false once f
 // selects nothing after the cursor. A replay walks with it instead of
 // listing a page of deliveries and requeuing them by ID.
+//
+// With an owner, a store may lease a failed (or forced succeeded)
+// delivery in place: returned and leased like the others, but with its
+// status, due time and run as they were until its attempt is recorded
+// (the record moves it into the run: DeliveryUpdate.RunID). The engine
+// tells them by their status (not pending). A delivery leased in place to
+// a live process is not selected again.
 type MatchRequeuer interface {
 	RequeueMatching(ctx context.Context, f DeliveryFilter, limit int, r Requeue, owner string, until time.Time) (ds []*Delivery, next int64, more bool, err error)
 }
@@ -252,7 +259,8 @@ type LeaseExtender interface {
 
 // UnsentReturner is implemented by stores that can put back, as failed,
 // deliveries a replay requeued and never sent (it was interrupted): each
-// of ids still leased to owner and pending becomes failed again, its
+// of ids still leased to owner and pending (or leased in place by
+// MatchRequeuer, failed still) becomes failed again, its
 // attempt budget spent (MaxAttempts = AttemptCount), its lease freed and
 // its run ID cleared (it is no longer the replay's), in one statement, so
 // no worker sends it. It returns the IDs it put

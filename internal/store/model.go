@@ -251,6 +251,12 @@ type DeliveryUpdate struct {
 	NextAttemptAt time.Time // when Status is pending
 	LastError     string
 	LastStatus    int
+	// RunID is the run the attempt was made for ("" for none). A store
+	// whose bulk requeue leases a failed delivery in place, leaving its
+	// row as it was until the attempt is recorded (PostgreSQL's
+	// store.MatchRequeuer), moves the delivery into the run here; a
+	// store that sets the run when it requeues may ignore it.
+	RunID string
 }
 
 // Requeue describes how replay puts deliveries back in the outbox.

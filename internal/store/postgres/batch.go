@@ -49,7 +49,8 @@ func tsp(t time.Time) *time.Time {
 }
 
 // recordAttemptsSQL records a batch: deliveries still leased to $16 get
-// their update (lease released); every attempt whose delivery exists is
+// their update (lease released; the run, when given, see
+// store.DeliveryUpdate.RunID); every attempt whose delivery exists is
 // kept, numbered after the delivery's others when a lease-lost attempt
 // took its number (a delivery just updated exists: only the others are
 // looked up). It returns, per input row, whether the update applied,
@@ -74,12 +75,14 @@ func recordSQL(insertCond, stored string) string {
 	return `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[],
 			$7::text[], $8::int[], $9::text[], $10::bytea[], $11::text[],
-			$12::text[], $13::timestamptz[], $14::text[], $15::int[]) WITH ORDINALITY
+			$12::text[], $13::timestamptz[], $14::text[], $15::int[], $18::text[]) WITH ORDINALITY
 		AS t(delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
-			response_status, response_headers, response_body, error, status, next_at, last_error, last_status, ord)
+			response_status, response_headers, response_body, error, status, next_at, last_error, last_status, run_id, ord)
 	), upd AS (
 		UPDATE deliveries d SET status = i.status, attempt_count = d.attempt_count + 1, next_attempt_at = i.next_at,
-			last_error = i.last_error, last_status = i.last_status, lease_owner = '', lease_expires_at = NULL, updated_at = $17
+			last_error = i.last_error, last_status = i.last_status,
+			run_id = CASE WHEN i.run_id <> '' THEN i.run_id ELSE d.run_id END,
+			lease_owner = '', lease_expires_at = NULL, updated_at = $17
 		FROM input i WHERE d.id = i.delivery_id AND d.lease_owner = $16
 		RETURNING d.id
 	), ins AS (
@@ -122,6 +125,7 @@ func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*stor
 	n := len(attempts)
 	var (
 		ids, urls, methods, aerrs, statuses, lerrs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		runs                                       = make([]string, n)
 		nums, rstatus, lstatus                     = make([]int32, n), make([]int32, n), make([]int32, n)
 		started, next                              = make([]*time.Time, n), make([]*time.Time, n)
 		durs                                       = make([]int64, n)
@@ -142,7 +146,7 @@ func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*stor
 		ids[i], nums[i], started[i], durs[i] = pt(a.DeliveryID), int32(a.Number), tsp(a.StartedAt), int64(a.Duration)
 		urls[i], methods[i], reqh[i], rstatus[i] = pt(a.RequestURL), pt(a.RequestMethod), headersJSON(a.RequestHeaders), int32(a.ResponseStatus)
 		resph[i], bodies[i], aerrs[i] = headersJSON(a.ResponseHeaders), a.ResponseBody, pt(a.Error)
-		statuses[i], lerrs[i], lstatus[i] = u.Status, pt(u.LastError), int32(u.LastStatus)
+		statuses[i], lerrs[i], lstatus[i], runs[i] = u.Status, pt(u.LastError), int32(u.LastStatus), u.RunID
 		if u.Status == store.DeliveryPending {
 			next[i] = tsp(u.NextAttemptAt)
 			if next[i] == nil {
@@ -150,7 +154,7 @@ func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*stor
 			}
 		}
 	}
-	args := []any{ids, nums, started, durs, urls, methods, reqh, rstatus, resph, bodies, aerrs, statuses, next, lerrs, lstatus, owner, at}
+	args := []any{ids, nums, started, durs, urls, methods, reqh, rstatus, resph, bodies, aerrs, statuses, next, lerrs, lstatus, owner, at, runs}
 	for try := 0; ; try++ {
 		clear(errs)
 		err := db.recordBatch(ctx, query, args, attempts, errs)
@@ -325,7 +329,7 @@ func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, unti
 	// deadlock with that batch, which locks in another order.
 	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_expires_at = $3
 		WHERE id IN (SELECT id FROM deliveries
-			WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending'
+			WHERE id = ANY($2::text[]) AND lease_owner = $1
 			FOR UPDATE SKIP LOCKED)
 		RETURNING id`, owner, ids, ts(until))
 	out, err := collectIDs(rows, err)
@@ -340,9 +344,12 @@ func (db *DB) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]s
 	if len(ids) == 0 {
 		return []string{}, nil
 	}
-	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET status = 'failed', max_attempts = attempt_count, run_id = '',
+	// A pending one goes back to failed; one leased in place
+	// (RequeueMatching) is failed still: its lease is released.
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET status = 'failed', max_attempts = attempt_count,
+			run_id = CASE WHEN status = 'pending' THEN '' ELSE run_id END,
 			lease_owner = '', lease_expires_at = NULL, updated_at = $3
-		WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status = 'pending'
+		WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status IN ('pending', 'failed')
 		RETURNING id`, owner, ids, now())
 	out, err := collectIDs(rows, err)
 	return out, db.wrap("return unsent deliveries", err)

@@ -148,11 +148,22 @@ var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = $2
 
 // unheldSQL is store.Requeue.Unheld's condition on the deliveries row
 // alias (with its dot), given the Unheld, Now and DeadOwners parameters:
-// true unless a live process holds the delivery.
+// true unless a live process holds the delivery (a pending one it
+// claimed, or one RequeueMatching leased in place).
 func unheldSQL(alias, unheld, now, dead string) string {
-	return `(NOT ` + unheld + `::bool OR ` + alias + `status <> 'pending' OR ` + alias + `lease_owner = '' OR ` +
-		alias + `lease_expires_at IS NULL OR ` + alias + `lease_expires_at <= ` + now + ` OR ` +
-		alias + `lease_owner = ANY(` + dead + `::text[]))`
+	return `(NOT ` + unheld + `::bool OR ` + freeSQL(alias, now, dead) + `)`
+}
+
+// notInPlaceSQL is true unless the row is a delivery RequeueMatching
+// leased in place to a live process: a replay is sending it.
+func notInPlaceSQL(alias, now, dead string) string {
+	return `(` + alias + `status = 'pending' OR ` + freeSQL(alias, now, dead) + `)`
+}
+
+// freeSQL is true when no live process holds the row's lease.
+func freeSQL(alias, now, dead string) string {
+	return alias + `lease_owner = '' OR ` + alias + `lease_expires_at IS NULL OR ` + alias + `lease_expires_at <= ` + now + ` OR ` +
+		alias + `lease_owner = ANY(` + dead + `::text[])`
 }
 
 // Requeue implements store.Store: one statement for all of ids (after a
@@ -170,8 +181,21 @@ func (db *DB) Requeue(ctx context.Context, ids []string, r store.Requeue) ([]str
 }
 
 // RequeueMatching implements store.MatchRequeuer: the selection (by the
-// filter's own WHERE, in seq order) and requeueSQL's update in one
-// statement, one round trip and one commit per batch.
+// filter's own WHERE, in seq order) and the update in one statement, one
+// round trip and one commit per batch.
+//
+// Leased to a running engine (owner given), a failed or succeeded
+// delivery is leased in place: only its lease, attempt budget, URL and
+// schedule change — columns no index covers, so PostgreSQL updates the
+// row on its page (a HOT update) instead of adding an entry to each of
+// the table's indexes, which was two thirds of a replayed delivery's
+// server time. The row keeps its status until the attempt is recorded,
+// and the record moves it into the run (store.DeliveryUpdate.RunID); a
+// run interrupted before sending it leaves it as it was (ReturnUnsent
+// releases the lease, and a lease that ran out frees it for the next
+// replay). A pending one, or any without an owner, is requeued as
+// requeueSQL does. A delivery leased in place to a live process is never
+// selected (it is being replayed), Unheld or not.
 func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit int, r store.Requeue, owner string, until time.Time) ([]*store.Delivery, int64, bool, error) {
 	if limit <= 0 {
 		return []*store.Delivery{}, f.AfterSeq, false, nil
@@ -186,17 +210,20 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	}
 	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r)}
 	from, where := deliveryWhere(f, &args)
-	where += " AND ($9::bool OR d.status <> 'succeeded')"
+	where += " AND ($9::bool OR d.status <> 'succeeded') AND " + unheldSQL("d.", "$10", "$1", "$11") + " AND " + notInPlaceSQL("d.", "$1", "$11")
+	const inPlace = `($6::text <> '' AND u.status <> 'pending')`
 	q := `WITH sel AS MATERIALIZED (
 			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
 		), upd AS (
-			UPDATE deliveries u SET status = 'pending', next_attempt_at = $1,
+			UPDATE deliveries u SET status = CASE WHEN ` + inPlace + ` THEN u.status ELSE 'pending' END,
+				next_attempt_at = CASE WHEN ` + inPlace + ` THEN u.next_attempt_at ELSE $1 END,
 				max_attempts = u.attempt_count + $2,
 				url = CASE WHEN $3::text <> '' THEN $3 ELSE u.url END,
 				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
-				run_id = CASE WHEN $5::text <> '' THEN $5 ELSE u.run_id END,
+				run_id = CASE WHEN ` + inPlace + ` OR $5::text = '' THEN u.run_id ELSE $5 END,
 				lease_owner = $6, lease_expires_at = $7, updated_at = $8
 			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded') AND ` + unheldSQL("u.", "$10", "$1", "$11") + `
+				AND ` + notInPlaceSQL("u.", "$1", "$11") + `
 			RETURNING ` + prefixCols("u.", deliveryCols) + `
 		)
 		SELECT * FROM upd ORDER BY seq`
@@ -212,12 +239,16 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 		return out, out[len(out)-1].Seq, true, nil
 	}
 	// Nothing requeued: nothing selected, or (rarely) every selected one
-	// succeeded meanwhile — it is not selected again, so walk on if the
-	// filter still selects something after the cursor.
+	// succeeded or was taken by a live process meanwhile — it is not
+	// selected again, so walk on if the filter still selects something
+	// requeueable after the cursor.
 	args = args[:0]
 	from, where = deliveryWhere(f, &args)
-	args = append(args, r.Force)
-	where += fmt.Sprintf(" AND ($%d::bool OR d.status <> 'succeeded')", len(args))
+	args = append(args, r.Force, ts(due), r.Unheld, deadOwners(r))
+	n := len(args)
+	p := func(i int) string { return "$" + strconv.Itoa(i) }
+	where += fmt.Sprintf(" AND ($%d::bool OR d.status <> 'succeeded')", n-3) +
+		" AND " + unheldSQL("d.", p(n-1), p(n-2), p(n)) + " AND " + notInPlaceSQL("d.", p(n-2), p(n))
 	var more bool
 	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+from+` WHERE `+where+`)`, args...).Scan(&more); err != nil {
 		return nil, 0, false, db.wrap("requeue", err)

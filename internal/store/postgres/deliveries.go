@@ -281,7 +281,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 }
 
 // recordAttemptSQL stores an attempt and, while $12 still holds the
-// lease, applies the update and releases the lease: one statement, so one
+// lease, applies the update (the run, when $18 gives one) and releases the lease: one statement, so one
 // round trip and one implicit transaction. The delivery row is locked
 // first (FOR UPDATE), which serialises recorders of one delivery.
 const recordAttemptSQL = `WITH d AS (
@@ -294,7 +294,8 @@ const recordAttemptSQL = `WITH d AS (
 		RETURNING number
 	), upd AS (
 		UPDATE deliveries SET status = $13, attempt_count = attempt_count + 1, next_attempt_at = $14,
-			last_error = $15, last_status = $16, lease_owner = '', lease_expires_at = NULL, updated_at = $17
+			last_error = $15, last_status = $16, run_id = CASE WHEN $18::text <> '' THEN $18 ELSE deliveries.run_id END,
+			lease_owner = '', lease_expires_at = NULL, updated_at = $17
 		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $12
 		RETURNING 1
 	)
@@ -315,7 +316,7 @@ func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt,
 			next = n
 		}
 	}
-	args := append(attemptArgs(a), owner, u.Status, next, pt(u.LastError), u.LastStatus, n)
+	args := append(attemptArgs(a), owner, u.Status, next, pt(u.LastError), u.LastStatus, n, u.RunID)
 	for try := 0; ; try++ {
 		var number *int
 		var applied bool

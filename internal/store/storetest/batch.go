@@ -324,10 +324,28 @@ func testRequeueMatching(t *testing.T, s store.Store) {
 		t.Fatalf("requeued %+v, want the three failed ones in order", got)
 	}
 	for _, d := range got {
-		if d.Status != store.DeliveryPending || d.LeaseOwner != "me" || d.RunID != "r1" || d.URL != "http://127.0.0.1/new" || d.MaxAttempts != d.AttemptCount+2 {
+		// Requeued (pending, in the run), or leased in place: failed
+		// still, and in its old run until the attempt is recorded.
+		inPlace := d.Status == store.DeliveryFailed && d.RunID != "r1"
+		if (d.Status != store.DeliveryPending || d.RunID != "r1") && !inPlace ||
+			d.LeaseOwner != "me" || d.URL != "http://127.0.0.1/new" || d.MaxAttempts != d.AttemptCount+2 {
 			t.Errorf("requeued as %+v", d)
 		}
 		sameTime(t, "LeaseExpiresAt", d.LeaseExpiresAt, until)
+		if g, _ := s.GetDelivery(ctx, d.ID); g == nil || g.Status != d.Status || g.LeaseOwner != "me" {
+			t.Errorf("stored as %+v, returned as %+v", g, d)
+		}
+	}
+	// A second replay, even one that takes over what others hold, does
+	// not take what this one is sending.
+	if ds, _, _, err := mr.RequeueMatching(ctx, store.DeliveryFilter{Status: store.DeliveryFailed}, 10, r, "other", until); err != nil || len(ds) != 0 {
+		t.Errorf("another replay requeued %d of the deliveries leased to the first (err %v)", len(ds), err)
+	}
+	// Recorded, each is in the run, whatever the requeue did with it.
+	must(t, s.RecordAttempt(ctx, "me", &store.Attempt{DeliveryID: got[0].ID, Number: got[0].AttemptCount + 1, StartedAt: now},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, RunID: "r1"}))
+	if g, _ := s.GetDelivery(ctx, got[0].ID); g.Status != store.DeliverySucceeded || g.RunID != "r1" || g.LeaseOwner != "" {
+		t.Errorf("recorded as %+v, want succeeded in run r1", g)
 	}
 	for i, want := range []string{store.DeliverySucceeded, store.DeliveryPending} {
 		if d, _ := s.GetDelivery(ctx, ids[1+2*i]); d.Status != want || d.RunID == "r1" {
