@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequeueUnheld", testRequeueUnheld},
 		{"ReturnUnsent", testReturnUnsent},
 		{"Info", testInfo},
+		{"Ping", testPing},
 		{"OriginKindVerdict", testOriginKindVerdict},
 		{"Reset", testReset},
 		{"Prune", testPrune},
@@ -1331,6 +1332,18 @@ func testInfo(t *testing.T, s store.Store) {
 // An imported delivery whose event, or attempt whose delivery, is in
 // neither the input nor the store is an *store.ImportRefError naming both
 // (bad input, exit 2), and nothing is written.
+// testPing: an open store answers Ping; a closed one does not (serve's
+// health check tells the difference).
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping of an open store: %v", err)
+	}
+	must(t, s.Close())
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("Ping of a closed store: no error")
+	}
+}
+
 func testImportMissingReference(t *testing.T, s store.Store) {
 	for _, tc := range []struct {
 		rec  store.Record
