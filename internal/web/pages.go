@@ -54,7 +54,7 @@ func (h *Handler) parseTemplates() error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{"log", "events", "detail", "edit", "diff", "subscriptions", "trigger", "overview", "error", "event"} {
+	for _, p := range []string{"log", "events", "detail", "edit", "diff", "subscriptions", "subscription", "trigger", "overview", "error", "event"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html")
 		if err != nil {
 			return err
