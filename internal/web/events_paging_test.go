@@ -133,10 +133,13 @@ func TestEventsPageIsPaged(t *testing.T) {
 	if links["newest"] == "" {
 		t.Error("an older page has no link to the newest")
 	}
-	// A cursor naming no event is a 404, not an empty list.
-	req, _ := http.NewRequest("GET", srv.URL+"/events?before=evt_nope", nil)
-	if code, body, _ := send(t, req); code != http.StatusNotFound {
-		t.Errorf("before an unknown event: %d %.200s", code, body)
+	// A cursor naming no event is a 404, not an empty list; one no store
+	// can hold is a 400.
+	for path, want := range map[string]int{"/events?before=evt_nope": 404, "/events?after=evt_%FF": 400, "/events?before=%00": 400} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if code, body, _ := send(t, req); code != want {
+			t.Errorf("%s: %d %.200s, want %d", path, code, body, want)
+		}
 	}
 }
 

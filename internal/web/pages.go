@@ -436,6 +436,13 @@ func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
 	d := eventsData{Type: strings.TrimSpace(q.Get("type")), Source: q.Get("source")}
 	f := store.EventFilter{TypePattern: d.Type, Source: d.Source, Limit: eventsPageSize + 1}
 	before, after := q.Get("before"), q.Get("after")
+	for _, v := range []string{d.Type, d.Source, before, after} {
+		if !store.StorableText(v) {
+			// No store holds it (PostgreSQL refuses it in a query).
+			h.fail(w, r, http.StatusBadRequest, errors.New("the page's address holds a NUL or bytes that are not UTF-8"))
+			return
+		}
+	}
 	switch {
 	case before != "":
 		f.Before = before
