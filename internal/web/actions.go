@@ -467,8 +467,18 @@ func (h *Handler) editSubscription(w http.ResponseWriter, r *http.Request) {
 	if f.Get("enabled") != "" {
 		status = store.StatusEnabled
 	}
-	in := subscription.UpdateInput{URL: &u, Events: []string{events}, Description: &desc}
+	in := subscription.UpdateInput{URL: &u, Description: &desc}
 	sub, err := h.subs.UpdateWith(r.Context(), r.PathValue("id"), in, func(s *store.Subscription) error {
+		// The events are checked against the catalog when they change
+		// only: a Svix endpoint's own event types (not in the catalog)
+		// stay as they are when another field is edited.
+		if evs := subscription.SplitList([]string{events}); !slices.Equal(evs, s.Events) {
+			checked, err := h.subs.ValidateEvents(evs)
+			if err != nil {
+				return err
+			}
+			s.Events = checked
+		}
 		s.Status = status
 		return nil
 	})

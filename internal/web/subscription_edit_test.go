@@ -129,6 +129,21 @@ func TestSubscriptionEditForm(t *testing.T) {
 	if got, _ = st.GetSubscription(ctx, sub.ID); got.Status != store.StatusEnabled || got.Description != "" || !slices.Equal(got.Events, []string{"card.*"}) {
 		t.Errorf("after enabling: %+v", got)
 	}
+
+	// A Svix endpoint's event types are its own (not in the catalog): its
+	// description is edited without the events being refused.
+	loose := &subscription.Service{Store: st}
+	ep, err := loose.Create(ctx, subscription.CreateInput{URL: "http://127.0.0.1:9/svix", Events: []string{"order.created", "order.paid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := postForm(t, srv, h, "/subscriptions/"+ep.ID+"/edit", url.Values{"url": {ep.CallbackURL}, "events": {"order.created, order.paid"},
+		"description": {"orders"}, "enabled": {"1"}}); code != http.StatusSeeOther {
+		t.Fatalf("edit of an endpoint with its own event types: %d %.1000s", code, body)
+	}
+	if got, _ = st.GetSubscription(ctx, ep.ID); got.Description != "orders" || !slices.Equal(got.Events, ep.Events) {
+		t.Errorf("the endpoint after the edit: %+v", got)
+	}
 }
 
 // The edit page in a browser: Edit from the list, a bad URL refused on
