@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -149,4 +151,42 @@ func pageSizes(pages [][]string) []int {
 		n = append(n, len(p))
 	}
 	return n
+}
+
+// The events page's paging links in a browser: 130 events, the newest
+// 100 on the first page; "older" shows the other 30 with the filter kept
+// in the address, "newer" the first page again.
+func TestBrowserEventsPaging(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	t0 := time.Now().Add(-time.Hour).UTC()
+	for i := range 130 {
+		ev := &store.Event{ID: fmt.Sprintf("evt_b%03d", i), Type: "card.created", Provider: "bond", Payload: []byte(`{}`),
+			ContentType: "application/json", Source: store.SourceTriggered, CreatedAt: t0.Add(time.Duration(i) * time.Millisecond)}
+		if err := e.st.CreateEvent(context.Background(), ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := `Array.from(document.querySelectorAll('[data-testid="event-row"]')).map(function(r){return r.dataset.eventId})`
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/events?source=triggered"), chromedp.WaitVisible(`[data-testid="events-older"]`))
+	first := get(t, ctx, chromedp.Evaluate[[]string](rows))
+	if len(first) != 100 || first[0] != "evt_b129" {
+		t.Fatalf("first page: %d events from %v", len(first), first[:min(1, len(first))])
+	}
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="events-older"]`), chromedp.WaitVisible(`[data-testid="events-newer"]`))
+	older := get(t, ctx, chromedp.Evaluate[[]string](rows))
+	if len(older) != 30 || older[0] != "evt_b029" || older[29] != "evt_b000" {
+		t.Errorf("older page: %d events %v", len(older), older)
+	}
+	if loc := get(t, ctx, chromedp.Location()); !strings.Contains(loc, "source=triggered") || !strings.Contains(loc, "before=evt_b030") {
+		t.Errorf("the older page's address %s", loc)
+	}
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="events-older"]').length`)); n != 0 {
+		t.Error("the oldest page links to an older one")
+	}
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="events-newer"]`), chromedp.WaitVisible(`[data-testid="events-older"]`))
+	if again := get(t, ctx, chromedp.Evaluate[[]string](rows)); !slices.Equal(again, first) {
+		t.Errorf("newer from the older page: %d events from %v, want the first page", len(again), again[:min(1, len(again))])
+	}
 }
