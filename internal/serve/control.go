@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -52,7 +53,7 @@ func (c *control) api() *provider.API {
 			ctlFail(w, status, code, msg)
 		},
 		Routes: []provider.Route{
-			provider.R("GET", "/_hookctl/health", "Liveness: 200 while the server runs", c.health),
+			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?source=, ?limit=; has_more when cut)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
@@ -81,8 +82,34 @@ func (c *control) notFound(w http.ResponseWriter, r *http.Request) {
 	ctlFail(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see GET /_hookctl/openapi.json")
 }
 
+// healthTimeout bounds the store check of one health request: a store
+// that does not answer in time is unhealthy.
+const healthTimeout = 5 * time.Second
+
+// health says whether the server can do its work: 200 while the store
+// answers, else 503 with Retry-After and the store's problem (a stopped
+// PostgreSQL, a SQLite file made unreadable), so a readiness probe or a
+// test suite's wait loop does not take a server without a store for up.
 func (c *control) health(w http.ResponseWriter, r *http.Request) {
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "worker": c.server.engine != nil})
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	worker := c.server.engine != nil
+	if err := c.svc.Store.Ping(ctx); err != nil {
+		// The APIs' 503 for a store that went away (Retry-After, its
+		// message); any other store problem is a 503 here too: the
+		// server cannot do its work until someone fixes it.
+		status, msg := provider.ServerError(w, err, "hookctl's store cannot be used")
+		if status != http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", provider.RetryAfter)
+		}
+		msg += ": " + err.Error()
+		var e ctlError
+		e.Error.Code, e.Error.Message = "store_unavailable", msg
+		provider.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "store": "unavailable",
+			"worker": worker, "error": e.Error})
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "store": "ok", "worker": worker})
 }
 
 func (c *control) badBody(w http.ResponseWriter, err error) {

@@ -42,8 +42,8 @@ func TestSlowClientIsCutOff(t *testing.T) {
 }
 
 // A store that goes away: API calls answer 500 in the provider's
-// envelope (never hang, never crash the server), and health still
-// answers.
+// envelope (never hang, never crash the server), and health answers 503
+// naming the store's problem.
 func TestStoreGoesAway(t *testing.T) {
 	e := servetest.Start(t, nil)
 	bond := map[string]string{"Identity": "i", "Authorization": "k"}
@@ -69,8 +69,10 @@ func TestStoreGoesAway(t *testing.T) {
 			t.Errorf("%s %s with the store gone: %d %s", tc.method, tc.path, code, body)
 		}
 	}
-	if code, _ := e.Do("GET", "/_hookctl/health", nil, nil); code != 200 {
-		t.Fatal("health after the store went away")
+	// Health answers, and says the truth: the store is gone (it said 200).
+	if code, body := e.Do("GET", "/_hookctl/health", nil, nil); code != 503 || !strings.Contains(string(body), `"code":"store_unavailable"`) ||
+		!strings.Contains(string(body), "database is closed") {
+		t.Fatalf("health after the store went away: %d %s", code, body)
 	}
 }
 

@@ -13,6 +13,12 @@ import (
 type Store interface {
 	Close() error
 	Info(ctx context.Context) (Info, error)
+	// Ping checks, cheaply, that the store can be used now (hookctl
+	// serve's health check): a PostgreSQL server that answers, a SQLite
+	// file still in place that this process may read and write. Its error
+	// names the problem (an *EnvironmentError; Transient when the store
+	// may be back by itself, a PostgreSQL restart).
+	Ping(ctx context.Context) error
 
 	// Subscriptions.
 	CreateSubscription(ctx context.Context, s *Subscription) error // sets ID (if empty), CreatedAt, UpdatedAt

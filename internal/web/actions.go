@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -377,16 +378,21 @@ func (h *Handler) createSubscription(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, http.StatusInternalServerError, derr)
 			return
 		}
-		msg := err.Error()
-		var he interface{ Hints() []string }
-		if errors.As(err, &he) && len(he.Hints()) > 0 {
-			msg += " (" + strings.Join(he.Hints(), "; ") + ")"
-		}
 		w.WriteHeader(http.StatusBadRequest)
-		h.render(w, r, "subscriptions", page{Title: "Subscriptions", Error: msg, D: d})
+		h.render(w, r, "subscriptions", page{Title: "Subscriptions", Error: inputMessage(err), D: d})
 		return
 	}
 	http.Redirect(w, r, "/subscriptions?"+h.flashQuery("created subscription "+sub.ID), http.StatusSeeOther)
+}
+
+// inputMessage is a refused form's message: the error and its hints.
+func inputMessage(err error) string {
+	msg := err.Error()
+	var he interface{ Hints() []string }
+	if errors.As(err, &he) && len(he.Hints()) > 0 {
+		msg += " (" + strings.Join(he.Hints(), "; ") + ")"
+	}
+	return msg
 }
 
 func (h *Handler) subscriptionAction(w http.ResponseWriter, r *http.Request) {
@@ -416,6 +422,87 @@ func (h *Handler) subscriptionAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/subscriptions?"+h.flashQuery(msg), http.StatusSeeOther)
+}
+
+// subEditData is the subscription edit form: the stored subscription (its
+// ID, secret and what the form does not edit) and the values shown, the
+// user's own when a change was refused.
+type subEditData struct {
+	Sub         *store.Subscription
+	URL         string
+	Events      string
+	Description string
+	Enabled     bool
+	Types       []string
+}
+
+func (h *Handler) subEditData(sub *store.Subscription) subEditData {
+	d := subEditData{Sub: sub, URL: sub.CallbackURL, Events: strings.Join(sub.Events, ", "), Description: sub.Description,
+		Enabled: sub.Status == store.StatusEnabled}
+	for _, et := range h.cat.All() {
+		if !slices.Contains(d.Types, et.Type) {
+			d.Types = append(d.Types, et.Type)
+		}
+	}
+	return d
+}
+
+func (h *Handler) editSubscriptionPage(w http.ResponseWriter, r *http.Request) {
+	sub, err := h.subs.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	h.render(w, r, "subscription", page{Title: "Edit subscription " + shortID(sub.ID), Nav: "subscriptions", D: h.subEditData(sub)})
+}
+
+// editSubscription applies the form through the update of `hookctl
+// subscriptions update` (the same validation, one atomic change of the
+// current row) plus the status. A refused change shows the form again
+// with the user's values and the reason; nothing is written.
+func (h *Handler) editSubscription(w http.ResponseWriter, r *http.Request) {
+	f := r.PostForm
+	u, events, desc := f.Get("url"), f.Get("events"), f.Get("description")
+	status := store.StatusDisabled
+	if f.Get("enabled") != "" {
+		status = store.StatusEnabled
+	}
+	in := subscription.UpdateInput{URL: &u, Description: &desc}
+	sub, err := h.subs.UpdateWith(r.Context(), r.PathValue("id"), in, func(s *store.Subscription) error {
+		// The events are checked against the catalog when they change
+		// only: a Svix endpoint's own event types (not in the catalog)
+		// stay as they are when another field is edited.
+		if evs := subscription.SplitList([]string{events}); !slices.Equal(evs, s.Events) {
+			checked, err := h.subs.ValidateEvents(evs)
+			if err != nil {
+				return err
+			}
+			s.Events = checked
+		}
+		s.Status = status
+		return nil
+	})
+	if err != nil {
+		var ie *subscription.InputError
+		if !errors.As(err, &ie) {
+			h.fail(w, r, notFoundOr500(err), err)
+			return
+		}
+		cur, gerr := h.subs.Get(r.Context(), r.PathValue("id"))
+		if gerr != nil {
+			h.fail(w, r, notFoundOr500(gerr), gerr)
+			return
+		}
+		d := h.subEditData(cur)
+		d.URL, d.Events, d.Description, d.Enabled = u, events, desc, status == store.StatusEnabled
+		w.WriteHeader(http.StatusBadRequest)
+		h.render(w, r, "subscription", page{Title: "Edit subscription " + shortID(cur.ID), Nav: "subscriptions", Error: inputMessage(err), D: d})
+		return
+	}
+	if h.disp.Engine != nil {
+		h.disp.Engine.Forget(sub.ID) // the next attempt uses the change
+	}
+	http.Redirect(w, r, "/subscriptions?"+h.flashQuery("updated subscription "+sub.ID), http.StatusSeeOther)
 }
 
 // ---- trigger ----

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,7 @@ func (h *Handler) parseTemplates() error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{"log", "events", "detail", "edit", "diff", "subscriptions", "trigger", "overview", "error", "event"} {
+	for _, p := range []string{"log", "events", "detail", "edit", "diff", "subscriptions", "subscription", "trigger", "overview", "error", "event"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html")
 		if err != nil {
 			return err
@@ -395,14 +396,86 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 
 // ---- events ----
 
+// eventsPageSize is how many events one page of the events list shows.
+const eventsPageSize = 100
+
+// eventsData is one page of the events list, newest first, and the links
+// to the pages around it (empty: none), which keep the page's filters.
+type eventsData struct {
+	Events                     []*store.EventSummary
+	Type, Source               string
+	OlderURL, NewerURL, Newest template.URL
+	Paged                      bool // not the first page
+}
+
+// eventsURL is the events list with these filters and a cursor (before or
+// after an event ID; "" for the newest page).
+func eventsURL(typ, source, cursor, id string) template.URL {
+	v := url.Values{}
+	if typ != "" {
+		v.Set("type", typ)
+	}
+	if source != "" {
+		v.Set("source", source)
+	}
+	if cursor != "" {
+		v.Set(cursor, id)
+	}
+	if len(v) == 0 {
+		return "/events"
+	}
+	return template.URL("/events?" + v.Encode())
+}
+
+// eventsPage lists events newest first, a page at a time: ?before=ID
+// (older than that event) and ?after=ID (newer) walk the store's own list
+// order (created_at, then seq) by keyset, so a page costs the same far
+// back as at the top and events arriving meanwhile do not shift it.
 func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
-	evs, err := h.st.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"),
-		Source: r.URL.Query().Get("source"), Limit: 100})
+	q := r.URL.Query()
+	d := eventsData{Type: strings.TrimSpace(q.Get("type")), Source: q.Get("source")}
+	f := store.EventFilter{TypePattern: d.Type, Source: d.Source, Limit: eventsPageSize + 1}
+	before, after := q.Get("before"), q.Get("after")
+	for _, v := range []string{d.Type, d.Source, before, after} {
+		if !store.StorableText(v) {
+			// No store holds it (PostgreSQL refuses it in a query).
+			h.fail(w, r, http.StatusBadRequest, errors.New("the page's address holds a NUL or bytes that are not UTF-8"))
+			return
+		}
+	}
+	switch {
+	case before != "":
+		f.Before = before
+	case after != "":
+		// The page just newer than the cursor: read oldest first from it.
+		f.After, f.Oldest = after, true
+	}
+	evs, err := h.st.ListEvents(r.Context(), f)
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
+		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
-	h.render(w, r, "events", page{Title: "Events", D: evs})
+	more := len(evs) > eventsPageSize
+	evs = evs[:min(len(evs), eventsPageSize)]
+	if f.Oldest {
+		slices.Reverse(evs)
+	}
+	d.Events, d.Paged = evs, f.Before != "" || f.After != ""
+	if d.Paged {
+		d.Newest = eventsURL(d.Type, d.Source, "", "")
+	}
+	if len(evs) > 0 {
+		// Older: more after this page, or (a newer page) the cursor and
+		// what is before it. Newer: the cursor and what is after it (an
+		// older page), or more (a newer page).
+		if more && f.After == "" || f.After != "" {
+			d.OlderURL = eventsURL(d.Type, d.Source, "before", evs[len(evs)-1].ID)
+		}
+		if f.Before != "" || f.After != "" && more {
+			d.NewerURL = eventsURL(d.Type, d.Source, "after", evs[0].ID)
+		}
+	}
+	h.render(w, r, "events", page{Title: "Events", D: d})
 }
 
 type eventData struct {

@@ -184,6 +184,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /diff", h.diffPage)
 	m.HandleFunc("GET /subscriptions", h.subscriptionsPage)
 	m.HandleFunc("POST /subscriptions", h.createSubscription)
+	m.HandleFunc("GET /subscriptions/{id}/edit", h.editSubscriptionPage)
+	m.HandleFunc("POST /subscriptions/{id}/edit", h.editSubscription)
 	m.HandleFunc("POST /subscriptions/{id}/{action}", h.subscriptionAction)
 	m.HandleFunc("GET /trigger", h.triggerPage)
 	m.HandleFunc("POST /trigger", h.trigger)

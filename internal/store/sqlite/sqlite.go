@@ -75,6 +75,9 @@ type Store struct {
 	eventByIDOnce sync.Once
 	eventByID     *sql.Stmt
 	eventByIDErr  error
+	// file is the store file as opened: Ping tells a file deleted or
+	// replaced since.
+	file os.FileInfo
 }
 
 // hotStatements are prepared at open: parsing SQL costs more than running
@@ -160,6 +163,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	for {
 		err := s.setup(ctx)
 		if err == nil {
+			s.file, _ = os.Stat(abs)
 			return s, nil
 		}
 		if !isBusy(err) || time.Now().After(deadline) {

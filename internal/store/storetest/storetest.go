@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventPrefix", testEventPrefix},
 		{"ListEvents", testListEvents},
 		{"ListEventsPaged", testListEventsPaged},
+		{"ListEventsWalk", testListEventsWalk},
 		{"ListAttemptRows", testListAttemptRows},
 		{"DeliveryPrefix", testDeliveryPrefix},
 		{"ListDeliveries", testListDeliveries},
@@ -48,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequeueUnheld", testRequeueUnheld},
 		{"ReturnUnsent", testReturnUnsent},
 		{"Info", testInfo},
+		{"Ping", testPing},
 		{"OriginKindVerdict", testOriginKindVerdict},
 		{"Reset", testReset},
 		{"Prune", testPrune},
@@ -566,6 +568,62 @@ func testListEventsPaged(t *testing.T, s store.Store) {
 	}
 	if _, err := s.ListEvents(ctx, store.EventFilter{Header: map[string]string{"X'); DROP TABLE events; --": "x"}}); err == nil {
 		t.Error("a header key that is not a header name was accepted")
+	}
+}
+
+// testListEventsWalk: the web inspector's events list walks a filtered
+// list a page at a time by its cursors (Before the last of a page, then
+// After the first of a page, oldest first, back): over 250 events, four
+// to an instant, every matching event is on exactly one page, in list
+// order, and the walk back shows the same pages.
+func testListEventsWalk(t *testing.T, s store.Store) {
+	var want []string
+	for i := range 250 {
+		e := newEvent(fmt.Sprintf("evt_%03d", i), []string{"card.created", "card.updated", "kyc.passed"}[i%3])
+		e.CreatedAt = base.Add(time.Duration(i/4) * time.Millisecond)
+		if i%5 == 0 {
+			e.Source = store.SourceReceived
+		}
+		must(t, s.CreateEvent(ctx, e, nil))
+		if e.Type != "kyc.passed" && e.Source == store.SourceTriggered {
+			want = append(want, e.ID)
+		}
+	}
+	slices.Reverse(want)
+	const size = 40
+	page := func(f store.EventFilter) []string {
+		t.Helper()
+		f.TypePattern, f.Source, f.Limit, f.NoCounts = "card.*", store.SourceTriggered, size, true
+		l, err := s.ListEvents(ctx, f)
+		must(t, err)
+		var ids []string
+		for _, e := range l {
+			ids = append(ids, e.ID)
+		}
+		if f.Oldest {
+			slices.Reverse(ids)
+		}
+		return ids
+	}
+	var pages [][]string
+	var all []string
+	for p := page(store.EventFilter{}); len(p) > 0; p = page(store.EventFilter{Before: p[len(p)-1]}) {
+		pages = append(pages, p)
+		all = append(all, p...)
+		if len(pages) > len(want) {
+			t.Fatal("the walk does not end")
+		}
+	}
+	if !slices.Equal(all, want) {
+		t.Fatalf("walking older: %d events %v…, want %d, newest first", len(all), all[:min(5, len(all))], len(want))
+	}
+	for i := len(pages) - 1; i > 0; i-- {
+		if got := page(store.EventFilter{After: pages[i][0], Oldest: true}); !slices.Equal(got, pages[i-1]) {
+			t.Fatalf("walking newer from page %d: %v…, want page %d %v…", i+1, got[:min(3, len(got))], i, pages[i-1][:3])
+		}
+	}
+	if got := page(store.EventFilter{After: pages[0][0], Oldest: true}); len(got) != 0 {
+		t.Errorf("newer than the newest: %v", got)
 	}
 }
 
@@ -1331,6 +1389,18 @@ func testInfo(t *testing.T, s store.Store) {
 // An imported delivery whose event, or attempt whose delivery, is in
 // neither the input nor the store is an *store.ImportRefError naming both
 // (bad input, exit 2), and nothing is written.
+// testPing: an open store answers Ping; a closed one does not (serve's
+// health check tells the difference).
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping of an open store: %v", err)
+	}
+	must(t, s.Close())
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("Ping of a closed store: no error")
+	}
+}
+
 func testImportMissingReference(t *testing.T, s store.Store) {
 	for _, tc := range []struct {
 		rec  store.Record

@@ -1,0 +1,35 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// Ping checks that the store can be used now: the file opened is still in
+// place (not deleted or replaced), this process may read and write it
+// (other hookctl processes and new connections open it again), and the
+// read pool answers a query. It never opens the file itself: closing a
+// descriptor of the database would drop this process's SQLite locks.
+func (s *Store) Ping(ctx context.Context) error {
+	const hint = "check the store file's permissions and that it is still in place (hookctl store info)"
+	fi, err := os.Stat(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return envErr(hint, "store %s: the file is gone (deleted or moved since hookctl opened it)", s.path)
+	}
+	if err != nil {
+		return envErr(hint, "store %s: %v", s.path, err)
+	}
+	if s.file != nil && !os.SameFile(fi, s.file) {
+		return envErr(hint, "store %s: the file was replaced since hookctl opened it", s.path)
+	}
+	if err := accessRW(s.path); err != nil {
+		return envErr(hint, "store %s cannot be read and written by this process: %v", s.path, err)
+	}
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+		return envErr(hint, "store %s does not answer: %v", s.path, err)
+	}
+	return nil
+}
