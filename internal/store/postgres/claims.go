@@ -227,11 +227,15 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 			RETURNING ` + prefixCols("u.", deliveryCols) + `
 		)
 		SELECT * FROM upd ORDER BY seq`
-	rows, err := db.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, 0, false, db.wrap("requeue", err)
-	}
-	out, err := collectDeliveries(rows)
+	var out []*store.Delivery
+	err := retryDeadlock(func() error {
+		rows, err := db.pool.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		out, err = collectDeliveries(rows)
+		return err
+	})
 	if err != nil {
 		return nil, 0, false, db.wrap("requeue", err)
 	}
@@ -276,12 +280,32 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 	if owner != "" {
 		leaseUntil = ts(until)
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := retryDeadlock(func() error { return db.requeueTx(ctx, ids, r, owner, due, extra, leaseUntil, &out) })
+	if err != nil {
+		return nil, db.wrap("requeue", err)
+	}
+	// In the order asked.
+	pos := make(map[string]int, len(ids))
+	for i, id := range ids {
+		if _, ok := pos[id]; !ok {
+			pos[id] = i
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return pos[out[i].ID] < pos[out[j].ID] })
+	return out, nil
+}
+
+// requeueTx is one try of requeue's transaction (a deadlock with a
+// recorder's batch is tried again: retryDeadlock).
+func (db *DB) requeueTx(ctx context.Context, ids []string, r store.Requeue, owner string, due time.Time, extra int, leaseUntil any, res *[]*store.Delivery) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r))
 		if err != nil {
 			return err
 		}
-		if out, err = collectDeliveries(rows); err != nil || len(out) == len(ids) {
+		out, err := collectDeliveries(rows)
+		*res = out
+		if err != nil || len(out) == len(ids) {
 			return err
 		}
 		// Fewer than asked (a succeeded or held one skipped, an ID twice,
@@ -296,16 +320,4 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, db.wrap("requeue", err)
-	}
-	// In the order asked.
-	pos := make(map[string]int, len(ids))
-	for i, id := range ids {
-		if _, ok := pos[id]; !ok {
-			pos[id] = i
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return pos[out[i].ID] < pos[out[j].ID] })
-	return out, nil
 }

@@ -74,3 +74,71 @@ func TestDeleteSubscriptionWaitsForDeliveriesBeingWritten(t *testing.T) {
 			d.Status, d.LastError, d.Scheme, d.Secret)
 	}
 }
+
+// A subscription deleted while a recorder updates a batch of its
+// deliveries in another order: the two transactions lock the same rows in
+// opposite orders and PostgreSQL aborts the delete to break the deadlock
+// (`hookctl subscriptions delete` failed with "deadlock detected" while a
+// worker ran, TestSubscriptionDeletedDuringWorkerPostgres under load).
+// Nothing was written: the delete runs again and succeeds.
+func TestDeleteSubscriptionRetriesADeadlock(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.URL(t)
+	db := openDB(t, u)
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/h", Events: []string{"*"}, Status: store.StatusEnabled,
+		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "stripe"}
+	if err := db.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	ev := &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json", Source: store.SourceTriggered}
+	ds := []*store.Delivery{
+		{SubscriptionID: sub.ID, URL: sub.CallbackURL, Status: store.DeliveryPending, MaxAttempts: 1, Schedule: "0s", NextAttemptAt: time.Now()},
+		{SubscriptionID: sub.ID, URL: sub.CallbackURL, Status: store.DeliveryPending, MaxAttempts: 1, Schedule: "0s", NextAttemptAt: time.Now()},
+	}
+	if err := db.CreateEvent(ctx, ev, ds); err != nil {
+		t.Fatal(err)
+	}
+	first, last := ds[0], ds[1]
+	if last.Seq < first.Seq {
+		first, last = last, first
+	}
+	// The recorder: holds the later delivery (the delete's update reaches
+	// it second) ...
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `UPDATE deliveries SET last_error = 'recording' WHERE id = $1`, last.ID); err != nil {
+		t.Fatal(err)
+	}
+	deleted := make(chan error, 1)
+	go func() { deleted <- db.DeleteSubscription(ctx, sub.ID) }()
+	time.Sleep(300 * time.Millisecond) // the delete holds the first and waits for the last
+	// ... and then wants the first: a deadlock, which PostgreSQL breaks
+	// (deadlock_timeout, 1 s) by aborting the delete, which waited first.
+	if _, err := tx.Exec(ctx, `UPDATE deliveries SET last_error = 'recording' WHERE id = $1`, first.ID); err != nil {
+		t.Fatalf("the recorder was chosen as the deadlock's victim, not the delete: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-deleted:
+		if err != nil {
+			t.Fatalf("delete during a recorder's batch: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the delete did not finish")
+	}
+	for _, d := range ds {
+		if g, err := db.GetDelivery(ctx, d.ID); err != nil || g.Status != store.DeliveryFailed || g.LastError != "subscription deleted" {
+			t.Errorf("delivery after the delete: %+v (%v), want failed \"subscription deleted\"", g, err)
+		}
+	}
+}

@@ -192,7 +192,39 @@ func (db *DB) UpdateSubscriptionFunc(ctx context.Context, idOrPrefix string, fn 
 // (subscription_id becomes NULL).
 func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 	var n int64
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := retryDeadlock(func() error {
+		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			return db.deleteSubscription(ctx, tx, id, &n)
+		})
+	})
+	if err != nil {
+		return db.wrap("delete subscription", err)
+	}
+	if n == 0 {
+		return &store.NotFoundError{Kind: "subscription", ID: id}
+	}
+	return nil
+}
+
+// retryDeadlock runs a transaction again (up to 5 times) when PostgreSQL
+// aborted it to break a deadlock (40P01): a delete updating a
+// subscription's deliveries in one order while a recorder's batch updates
+// some of them in another. Nothing of it was written. It waits a little
+// first, so the transaction that won goes on instead of meeting it again.
+func retryDeadlock(f func() error) error {
+	for try := 0; ; try++ {
+		err := f()
+		var pgErr *pgconn.PgError
+		if try < 5 && errors.As(err, &pgErr) && pgErr.Code == "40P01" {
+			time.Sleep(time.Duration(try+1) * 25 * time.Millisecond)
+			continue
+		}
+		return err
+	}
+}
+
+func (db *DB) deleteSubscription(ctx context.Context, tx pgx.Tx, id string, n *int64) error {
+	{
 		// The row lock waits for the transactions writing deliveries of
 		// the subscription right now (a trigger's batch: their foreign
 		// key holds a share lock on it) and makes the next ones wait for
@@ -208,16 +240,9 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
-		n = tag.RowsAffected()
+		*n = tag.RowsAffected()
 		return err
-	})
-	if err != nil {
-		return db.wrap("delete subscription", err)
 	}
-	if n == 0 {
-		return &store.NotFoundError{Kind: "subscription", ID: id}
-	}
-	return nil
 }
 
 // orphanDeliveriesSQL prepares a subscription's deliveries for its
