@@ -333,16 +333,7 @@ func testInterruptedReplay(t *testing.T, c *crashEnv) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("interrupted replay: %v, want exit 130\n%s", err, stderr.String())
 	}
-	var ds []struct {
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "5000", "-o", "json"), &ds); err != nil {
-		t.Fatal(err)
-	}
-	counts := map[string]int{}
-	for _, d := range ds {
-		counts[d.Status]++
-	}
+	counts := statusCounts(t, c)
 	if counts["pending"] != 0 || counts["succeeded"] != sent() || counts["failed"] != n-sent() || counts["failed"] == 0 {
 		t.Errorf("after Ctrl-C: %v with %d sent, want every unsent delivery failed and none pending\n%s", counts, sent(), stderr.String())
 	}
@@ -378,16 +369,7 @@ func TestKilledReplayLeavesNothingPendingPostgres(t *testing.T) {
 	rp.Process.Kill()
 	rp.Wait()
 	sentBefore, _ := app.requests(time.Time{})
-	var ds []struct {
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "5000", "-o", "json"), &ds); err != nil {
-		t.Fatal(err)
-	}
-	counts := map[string]int{}
-	for _, d := range ds {
-		counts[d.Status]++
-	}
+	counts := statusCounts(t, c)
 	if counts["pending"] != 0 || counts["failed"] == 0 || counts["succeeded"] > sentBefore {
 		t.Fatalf("after kill -9: %v with %d sent, want none pending and the unsent failed", counts, sentBefore)
 	}
@@ -402,4 +384,20 @@ func TestKilledReplayLeavesNothingPendingPostgres(t *testing.T) {
 	if out := string(c.hookctl(0, "deliveries", "list", "--status", "failed", "--limit", "0")); strings.TrimSpace(out) != "" {
 		t.Errorf("failed deliveries left after the second replay:\n%s", out)
 	}
+}
+
+// statusCounts counts the store's deliveries (up to 5,000) by status.
+func statusCounts(t *testing.T, c *crashEnv) map[string]int {
+	t.Helper()
+	var ds []struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "5000", "-o", "json"), &ds); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, d := range ds {
+		counts[d.Status]++
+	}
+	return counts
 }

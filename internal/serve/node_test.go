@@ -75,6 +75,13 @@ func runNode(t *testing.T, mods, script, url string) map[string]any {
 	abs, _ := filepath.Abs(filepath.Join("testdata", "node", script))
 	cmd := exec.Command("node", abs, url)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+mods)
+	return runClient(t, cmd, "node "+script)
+}
+
+// runClient runs an SDK client script (within 60 s) and returns the one
+// JSON object it prints.
+func runClient(t *testing.T, cmd *exec.Cmd, what string) map[string]any {
+	t.Helper()
 	done := make(chan struct{})
 	var out []byte
 	var err error
@@ -83,18 +90,18 @@ func runNode(t *testing.T, mods, script, url string) map[string]any {
 	case <-done:
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		t.Fatal("node did not finish within 60s")
+		t.Fatalf("%s did not finish within 60s", what)
 	}
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {
 			stderr = ee.Stderr
 		}
-		t.Fatalf("node %s: %v\n%s%s", script, err, out, stderr)
+		t.Fatalf("%s: %v\n%s%s", what, err, out, stderr)
 	}
 	var res map[string]any
 	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node %s printed %q: %v", script, out, err)
+		t.Fatalf("%s printed %q: %v", what, out, err)
 	}
 	return res
 }

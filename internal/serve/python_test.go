@@ -1,14 +1,12 @@
 package serve_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 )
@@ -46,28 +44,7 @@ func TestPythonStripeClient(t *testing.T) {
 	py := pythonWithStripe(t)
 	e := servetest.Start(t, nil)
 	script, _ := filepath.Abs(filepath.Join("testdata", "python", "stripe_client.py"))
-	cmd := exec.Command(py, script, e.URL)
-	done := make(chan struct{})
-	var out []byte
-	var err error
-	go func() { out, err = cmd.Output(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("python did not finish within 60s")
-	}
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("python stripe client: %v\n%s%s", err, out, stderr)
-	}
-	var r map[string]any
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("python printed %q: %v", out, err)
-	}
+	r := runClient(t, exec.Command(py, script, e.URL), "python stripe_client.py")
 	if r["verified"] != true {
 		t.Fatalf("stripe.Webhook.construct_event rejected the delivery: %v", r)
 	}
