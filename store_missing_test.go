@@ -7,12 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A read-only command given a SQLite store that does not exist (a typo in
 // --store or HOOKCTL_STORE) fails with exit 3 naming the path and leaves
 // no file behind; it used to create an empty store and report it empty,
-// exit 0. Commands that record still create the store, and the default
+// exit 0. worker does the same: on a typo'd path it waited forever on a
+// new, empty store. Commands that record still create the store (ui, which
+// records too, says it made a new one), and the default
 // store, when missing, still reads as empty.
 func TestMissingStoreIsNotCreated(t *testing.T) {
 	c := newCrashEnv(t)
@@ -22,7 +25,15 @@ func TestMissingStoreIsNotCreated(t *testing.T) {
 		cmd := c.cmd("hookctl", args...)
 		cmd.Env = append(cmd.Env, env...)
 		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
+		// worker and ui run until stopped: one that took the missing
+		// store for an empty one would wait forever.
+		cmd.WaitDelay = time.Second
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		stop := time.AfterFunc(10*time.Second, func() { cmd.Process.Signal(os.Interrupt) })
+		err := cmd.Wait()
+		stop.Stop()
 		if ee, ok := err.(*exec.ExitError); ok {
 			code = ee.ExitCode()
 		} else if err != nil {
@@ -49,6 +60,8 @@ func TestMissingStoreIsNotCreated(t *testing.T) {
 		{"deliveries", "show", "4f1c"},
 		{"replay", "--failed", "--dry-run"},
 		{"replay", "--failed", "--yes"},
+		{"worker"},
+		{"worker", "-o", "json"},
 	}
 	for _, args := range readers {
 		for _, how := range []string{"flag", "env"} {
@@ -80,6 +93,30 @@ func TestMissingStoreIsNotCreated(t *testing.T) {
 	noEnv := []string{"HOOKCTL_STORE=", "XDG_DATA_HOME=" + filepath.Join(c.dir, "data")}
 	if stdout, stderr, code := run(noEnv, "subscriptions", "list", "-o", "json"); code != 0 || stdout != "[]\n" {
 		t.Errorf("default store: subscriptions list -o json: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+
+	// ui creates the store it is given (subscribe and trigger from the
+	// page) and says so.
+	uiStore := filepath.Join(c.dir, "ui", "new.db")
+	ui := c.cmd("hookctl", "--store", uiStore, "ui", "--no-open", "--addr", "127.0.0.1:0")
+	uiErr := &lockedBuffer{}
+	ui.Stderr = uiErr
+	if err := ui.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(uiErr.String(), "Inspector at") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ui.Process.Signal(os.Interrupt)
+	if err := ui.Wait(); err != nil {
+		t.Errorf("ui: %v\n%s", err, uiErr.String())
+	}
+	if want := "hookctl: warning: no store at " + uiStore + ": created a new, empty one"; !strings.Contains(uiErr.String(), want) {
+		t.Errorf("ui on a new store: stderr does not say %q:\n%s", want, uiErr.String())
+	}
+	if _, err := os.Stat(uiStore); err != nil {
+		t.Errorf("ui did not create its store: %v", err)
 	}
 
 	// Commands that record create the store they are given.

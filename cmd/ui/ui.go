@@ -72,9 +72,16 @@ On a desktop it opens the browser, when run from a terminal and unless
 
 func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
+	// The inspector records too (subscribe and trigger from the page), so
+	// it creates a store it is given; a new one is said so, not passed
+	// off as an empty history (a typo in --store).
+	missing := opts.Factory.MissingStore()
 	st, err := opts.Factory.Store(ctx)
 	if err != nil {
 		return err
+	}
+	if missing != "" {
+		fmt.Fprintf(ios.ErrOut, "hookctl: warning: no store at %s: created a new, empty one (check --store or HOOKCTL_STORE if you meant another)\n", missing)
 	}
 	cat, err := catalog.Load(catalog.Options{})
 	if err != nil {

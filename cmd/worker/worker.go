@@ -79,7 +79,9 @@ type attemptJSON struct {
 
 func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
-	st, err := opts.Factory.Store(ctx)
+	// A worker only sends what is stored: on a store path that does not
+	// exist (a typo) it would wait forever on a new, empty store.
+	st, err := opts.Factory.ExistingStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,8 @@ func (f *Factory) Store(ctx context.Context) (store.Store, error) {
 }
 
 // ExistingStore is Store for the commands that only read the store or
-// change what is already in it (list, show, log, info, replay): a SQLite
+// change what is already in it (list, show, log, info, replay, and worker,
+// which sends what is stored): a SQLite
 // file the user named (--store, HOOKCTL_STORE, the store setting) that
 // does not exist is an environment error (exit 3) naming it, instead of a
 // new, empty store that passes for an empty history. The default store is
@@ -69,19 +70,29 @@ func (f *Factory) Store(ctx context.Context) (store.Store, error) {
 // write (subscribe, trigger, listen, serve, store import) use Store, which
 // creates the file.
 func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
+	if p := f.MissingStore(); p != "" {
+		return nil, Envf("no store at %s: the file does not exist", p).
+			Hint("check --store, HOOKCTL_STORE or the store setting (without any, hookctl uses %s)", config.DefaultStorePath(os.Getenv)).
+			Hint("hookctl subscribe, trigger and listen create a new store there")
+	}
+	return f.Store(ctx)
+}
+
+// MissingStore returns the SQLite file the user named (--store,
+// HOOKCTL_STORE, the store setting) when it does not exist and the store
+// is not open yet, else "": Store would create it.
+func (f *Factory) MissingStore() string {
 	f.mu.Lock()
 	opened := f.store != nil
 	f.mu.Unlock()
 	if !opened && f.StoreFile != nil && f.Config != nil && !f.Config.IsDefaultStore() {
 		if p := f.StoreFile(f.Config.Store); p != "" {
 			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-				return nil, Envf("no store at %s: the file does not exist", p).
-					Hint("check --store, HOOKCTL_STORE or the store setting (without any, hookctl uses %s)", config.DefaultStorePath(os.Getenv)).
-					Hint("hookctl subscribe, trigger and listen create a new store there")
+				return p
 			}
 		}
 	}
-	return f.Store(ctx)
+	return ""
 }
 
 // Close releases whatever the factory opened.
