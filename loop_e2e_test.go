@@ -401,3 +401,223 @@ func statusCounts(t *testing.T, c *crashEnv) map[string]int {
 	}
 	return counts
 }
+
+// Ctrl-C stops a replay of delivery IDs: what it had requeued but not
+// sent is put back exactly as before the replay — a failed delivery
+// failed, a succeeded one (replayed with --force) succeeded, each with
+// its budget and run — instead of pending and due now for any worker to
+// send after the Ctrl-C.
+func TestInterruptedReplayOfIDsLeavesUnsentAsBeforeSQLite(t *testing.T) {
+	testInterruptedReplayOfIDs(t, newCrashEnv(t), false)
+}
+
+// TestInterruptedReplayOfIDsLeavesUnsentAsBeforePostgres is the same on
+// PostgreSQL, with -o json.
+func TestInterruptedReplayOfIDsLeavesUnsentAsBeforePostgres(t *testing.T) {
+	testInterruptedReplayOfIDs(t, pgEnv(t, pgtest.URL(t)), true)
+}
+
+// replayState is a delivery as deliveries list -o json shows it.
+type replayState struct {
+	ID            string     `json:"id"`
+	Status        string     `json:"status"`
+	AttemptCount  int        `json:"attempt_count"`
+	MaxAttempts   int        `json:"max_attempts"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	RunID         string     `json:"run_id"`
+}
+
+func (c *crashEnv) deliveryStates() map[string]replayState {
+	c.t.Helper()
+	var ds []replayState
+	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "5000", "-o", "json"), &ds); err != nil {
+		c.t.Fatal(err)
+	}
+	m := map[string]replayState{}
+	for _, d := range ds {
+		m[d.ID] = d
+	}
+	return m
+}
+
+// interruptReplay runs replay with args, interrupts it once the receiver
+// has counted more than after requests, and returns its output; it must
+// exit 130.
+func (c *crashEnv) interruptReplay(app *countingReceiver, after int, args ...string) (stdout, stderr string) {
+	c.t.Helper()
+	rp := c.cmd("hookctl", append([]string{"replay"}, args...)...)
+	var out, errb bytes.Buffer
+	rp.Stdout, rp.Stderr = &out, &errb
+	if err := rp.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if n, _ := app.requests(time.Time{}); n > after {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rp.Process.Signal(syscall.SIGINT)
+	err := rp.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		c.t.Fatalf("interrupted replay: %v, want exit 130\n%s", err, errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+func testInterruptedReplayOfIDs(t *testing.T, c *crashEnv, asJSON bool) {
+	const failed, succeeded = 400, 200
+	app := newCountingReceiver(t, http.StatusOK, 20*time.Millisecond)
+	app.fail.Store(true)
+	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(failed), "--url", app.URL+"/h", "--no-retry")
+	app.fail.Store(false)
+	c.hookctl(0, "trigger", "card.created", "--count", strconv.Itoa(succeeded), "--url", app.URL+"/h", "--no-retry")
+	before := c.deliveryStates()
+	var fs, ss []string
+	for id, d := range before {
+		if d.Status == "failed" {
+			fs = append(fs, id)
+		} else {
+			ss = append(ss, id)
+		}
+	}
+	if len(fs) != failed || len(ss) != succeeded {
+		t.Fatalf("%d failed and %d succeeded, want %d and %d", len(fs), len(ss), failed, succeeded)
+	}
+	// Both kinds all along the list: some of each are left unsent.
+	args := []string{"--force", "--no-retry"}
+	for i := range fs {
+		args = append(args, fs[i])
+		if i < len(ss) {
+			args = append(args, ss[i])
+		}
+	}
+	if asJSON {
+		args = append(args, "-o", "json")
+	}
+	stdout, stderr := c.interruptReplay(app, succeeded+40, args...)
+	sent, _ := app.requests(time.Time{})
+	sent -= succeeded
+
+	after := c.deliveryStates()
+	var again, notSent int
+	for id, d := range after {
+		b := before[id]
+		switch d.AttemptCount {
+		case b.AttemptCount + 1:
+			again++
+			if d.Status != "succeeded" {
+				t.Errorf("delivery %s sent again ended %s", id, d.Status)
+			}
+		case b.AttemptCount:
+			notSent++
+			if d.Status != b.Status || d.MaxAttempts != b.MaxAttempts || d.RunID != b.RunID {
+				t.Errorf("delivery %s not sent is %+v, want as before the replay %+v", id, d, b)
+			}
+		default:
+			t.Errorf("delivery %s: %d attempts, had %d", id, d.AttemptCount, b.AttemptCount)
+		}
+	}
+	if again != sent || notSent == 0 {
+		t.Errorf("%d deliveries sent again (the receiver got %d), %d not sent\n%s", again, sent, notSent, stderr)
+	}
+	if asJSON {
+		var doc struct {
+			Interrupted bool `json:"interrupted"`
+			NotSent     int  `json:"not_sent"`
+			Replayed    int  `json:"replayed"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("%v\n%s", err, stdout)
+		}
+		// (Some were never handed over: the replay stopped reading.)
+		if !doc.Interrupted || doc.NotSent == 0 || doc.NotSent > notSent || doc.Replayed != sent {
+			t.Errorf("JSON %+v, want interrupted, not_sent of the %d not sent, replayed %d", doc, notSent, sent)
+		}
+	} else if !strings.Contains(stdout, fmt.Sprintf("replayed %d deliveries: %d succeeded", sent, sent)) {
+		t.Errorf("the summary counts what was not sent:\n%s", stdout)
+	}
+	if !regexp.MustCompile(`\n\d+ deliveries not sent: they are as before the replay`).MatchString("\n" + stderr) {
+		t.Errorf("stderr does not say what was not sent:\n%s", stderr)
+	}
+}
+
+// Ctrl-C stops replay --pending: a pending delivery it had requeued but
+// not sent keeps its own retry time and budget (and run), instead of
+// being due now with one attempt left for any worker to send at once.
+func TestInterruptedReplayPendingKeepsScheduleSQLite(t *testing.T) {
+	testInterruptedReplayPending(t, newCrashEnv(t))
+}
+
+// TestInterruptedReplayPendingKeepsSchedulePostgres is the same on
+// PostgreSQL.
+func TestInterruptedReplayPendingKeepsSchedulePostgres(t *testing.T) {
+	testInterruptedReplayPending(t, pgEnv(t, pgtest.URL(t)))
+}
+
+func testInterruptedReplayPending(t *testing.T, c *crashEnv) {
+	const n = 500
+	app := newCountingReceiver(t, http.StatusOK, 20*time.Millisecond)
+	app.fail.Store(true)
+	// The first attempt fails; the next is due in an hour.
+	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--url", app.URL+"/h",
+		"--retry-schedule", "0s,1h,2h", "--wait", "1ms")
+	if out, err := tr.CombinedOutput(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("trigger: %v\n%s", err, out)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var before map[string]replayState
+	for {
+		before = c.deliveryStates()
+		k := 0
+		for _, d := range before {
+			if d.Status == "pending" && d.AttemptCount == 1 {
+				k++
+			}
+		}
+		if k == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d deliveries pending after one attempt", k, n)
+		}
+		// What the trigger left unsent: its first attempt, by a worker.
+		w := c.cmd("hookctl", "worker")
+		w.Start()
+		time.Sleep(time.Second)
+		w.Process.Signal(syscall.SIGINT)
+		w.Wait()
+	}
+	app.fail.Store(false)
+	_, stderr := c.interruptReplay(app, 40, "--pending", "--yes", "--no-retry")
+	sent, _ := app.requests(time.Time{})
+
+	after := c.deliveryStates()
+	var again, notSent int
+	soon := time.Now().Add(30 * time.Minute)
+	for id, d := range after {
+		b := before[id]
+		switch {
+		case d.AttemptCount == 2 && d.Status == "succeeded":
+			again++
+		case d.AttemptCount == 1:
+			notSent++
+			if d.Status != "pending" || d.MaxAttempts != b.MaxAttempts || d.RunID != b.RunID ||
+				d.NextAttemptAt == nil || d.NextAttemptAt.Before(soon) {
+				t.Errorf("delivery %s not sent is %+v, want as before the replay %+v (due in an hour)", id, d, b)
+			}
+		default:
+			t.Errorf("delivery %s after the replay: %+v", id, d)
+		}
+	}
+	if again != sent || notSent == 0 {
+		t.Errorf("%d deliveries sent again (the receiver got %d), %d not sent\n%s", again, sent, notSent, stderr)
+	}
+	if !regexp.MustCompile(`\n\d+ deliveries not sent: they are as before the replay`).MatchString("\n" + stderr) {
+		t.Errorf("stderr does not say what was not sent:\n%s", stderr)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -184,6 +185,23 @@ func run(ctx context.Context, opts *Options) error {
 	// Unheld: a worker that claims a delivery after it was read here keeps
 	// it); the leases of holders found dead here are taken over.
 	dead := map[string]bool{}
+	// Interrupted, a replay puts what it requeued but did not send back
+	// as it was (store.UnsentRestorer): priors holds the deliveries of a
+	// replay of IDs or of --pending as read before their requeue, until
+	// an attempt is made. (--failed returns them failed, which they were:
+	// its bulk requeue on PostgreSQL reads nothing first.)
+	var priorMu sync.Mutex
+	var priors map[string]*store.Delivery
+	if !opts.Failed {
+		priors = map[string]*store.Delivery{}
+	}
+	keepPrior := func(d *store.Delivery) {
+		if priors != nil {
+			priorMu.Lock()
+			priors[d.ID] = d
+			priorMu.Unlock()
+		}
+	}
 	noteDead := func(d *store.Delivery) {
 		if d.Status == store.DeliveryPending && d.LeaseOwner != "" && d.LeaseExpiresAt.After(opts.Factory.Now()) && !dead[d.LeaseOwner] {
 			dead[d.LeaseOwner] = true
@@ -223,6 +241,7 @@ func run(ctx context.Context, opts *Options) error {
 			if !seen[d.ID] {
 				seen[d.ID] = true
 				ids = append(ids, d.ID)
+				keepPrior(d)
 			}
 		}
 		total = int64(len(ids))
@@ -273,6 +292,11 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	onResult := func(r delivery.Result) {
+		if priors != nil { // attempted: no longer unsent
+			priorMu.Lock()
+			delete(priors, r.Delivery.ID)
+			priorMu.Unlock()
+		}
 		if !showBar {
 			rep.Attempt(r)
 			return
@@ -286,20 +310,48 @@ func run(ctx context.Context, opts *Options) error {
 			progress.Add(ok)
 		}
 	}
-	// Interrupted, a replay of failed deliveries puts those it requeued
-	// but did not send back as failed: left pending, a worker would send
-	// them after the Ctrl-C that meant "stop".
+	// Interrupted, a replay puts the deliveries it requeued but did not
+	// send back as they were: left pending and due now, a worker would
+	// send them after the Ctrl-C that meant "stop". One read before its
+	// requeue (a replay of IDs, --pending) gets its prior state back
+	// (UnsentRestorer: failed, succeeded, or pending on its own schedule);
+	// any other (--failed, or one attempted here and claimed again for a
+	// retry) is failed, its budget spent (UnsentReturner).
 	var notSent atomic.Int64
 	var e *delivery.Engine
 	var unsent func(ctx context.Context, ds []*store.Delivery)
-	if ur, ok := st.(store.UnsentReturner); ok && filter.Status == store.DeliveryFailed {
+	restorer, _ := st.(store.UnsentRestorer)
+	returner, _ := st.(store.UnsentReturner)
+	if restorer != nil || returner != nil {
 		unsent = func(ctx context.Context, ds []*store.Delivery) {
-			ids := make([]string, len(ds))
-			for i, d := range ds {
-				ids[i] = d.ID
+			var prior []*store.Delivery
+			rest := make([]string, 0, len(ds))
+			priorMu.Lock()
+			for _, d := range ds {
+				if p := priors[d.ID]; p != nil && restorer != nil {
+					prior = append(prior, p)
+				} else {
+					rest = append(rest, d.ID)
+				}
 			}
-			if got, err := ur.ReturnUnsent(ctx, e.Owner, ids); err == nil {
+			priorMu.Unlock()
+			if len(prior) > 0 {
+				got, err := restorer.RestoreUnsent(ctx, e.Owner, prior)
+				back := make(map[string]bool, len(got))
+				for _, id := range got {
+					back[id] = true
+				}
 				notSent.Add(int64(len(got)))
+				for _, p := range prior {
+					if err != nil || !back[p.ID] {
+						rest = append(rest, p.ID)
+					}
+				}
+			}
+			if len(rest) > 0 && returner != nil {
+				if got, err := returner.ReturnUnsent(ctx, e.Owner, rest); err == nil {
+					notSent.Add(int64(len(got)))
+				}
 			}
 		}
 	}
@@ -388,6 +440,7 @@ func run(ctx context.Context, opts *Options) error {
 				return nil
 			}
 			noteDead(d)
+			keepPrior(d)
 			batch = append(batch, d.ID)
 			if len(batch) == cap(batch) {
 				err := requeue(batch)
@@ -438,8 +491,12 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
 	}
 	if n := notSent.Load(); n > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s not sent: %s failed as before; run the replay again to send %s\n", n, plural(n, "delivery", "deliveries"),
-			plural(n, "it is", "they are"), plural(n, "it", "them"))
+		as := "failed as before"
+		if !opts.Failed {
+			as = "as before the replay"
+		}
+		fmt.Fprintf(ios.ErrOut, "%d %s not sent: %s %s; run the replay again to send %s\n", n, plural(n, "delivery", "deliveries"),
+			plural(n, "it is", "they are"), as, plural(n, "it", "them"))
 	}
 	if held > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s left to the trigger, worker or replay sending %s right now\n", held, plural(held, "delivery", "deliveries"), plural(held, "it", "them"))

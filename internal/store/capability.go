@@ -269,6 +269,19 @@ type UnsentReturner interface {
 	ReturnUnsent(ctx context.Context, owner string, ids []string) ([]string, error)
 }
 
+// UnsentRestorer is implemented by stores that can put back deliveries a
+// replay requeued and never sent (it was interrupted) exactly as they were
+// before it: prior holds them as read before the requeue, and each one
+// still leased to owner, pending and with the attempt count it had then
+// gets back its status, attempt budget, next attempt time, URL, schedule
+// and run ID, its lease freed, in one statement, so a failed one stays
+// failed, a succeeded one (replayed with --force) succeeded, a pending one
+// keeps its own schedule. It returns the IDs it put back: one missing was
+// sent meanwhile (or is no longer the caller's).
+type UnsentRestorer interface {
+	RestoreUnsent(ctx context.Context, owner string, prior []*Delivery) ([]string, error)
+}
+
 // BatchRecorder is implemented by stores that record many attempts in one
 // transaction (group commit): RecordAttempt's semantics for each attempt.
 // errs[i] is attempt i's outcome (nil, ErrLeaseLost or a not-found

@@ -355,6 +355,39 @@ func (db *DB) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]s
 	return out, db.wrap("return unsent deliveries", err)
 }
 
+var _ store.UnsentRestorer = (*DB)(nil)
+
+// RestoreUnsent implements store.UnsentRestorer: one statement for all of
+// prior (their states as arrays).
+func (db *DB) RestoreUnsent(ctx context.Context, owner string, prior []*store.Delivery) ([]string, error) {
+	if len(prior) == 0 {
+		return []string{}, nil
+	}
+	n := len(prior)
+	var (
+		ids, statuses, urls, schedules, runs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		counts, maxes                        = make([]int32, n), make([]int32, n)
+		next                                 = make([]*time.Time, n)
+	)
+	for i, d := range prior {
+		ids[i], statuses[i], urls[i], schedules[i], runs[i] = pt(d.ID), d.Status, pt(d.URL), d.Schedule, d.RunID
+		counts[i], maxes[i] = int32(d.AttemptCount), int32(d.MaxAttempts)
+		if !d.NextAttemptAt.IsZero() {
+			t := d.NextAttemptAt.UTC().Truncate(time.Microsecond)
+			next[i] = &t
+		}
+	}
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries d SET status = p.status, max_attempts = p.max_attempts,
+			next_attempt_at = p.next_attempt_at, url = p.url, schedule = p.schedule, run_id = p.run_id,
+			lease_owner = '', lease_expires_at = NULL, updated_at = $2
+		FROM unnest($3::text[], $4::text[], $5::int[], $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
+			AS p(id, status, attempt_count, max_attempts, next_attempt_at, url, schedule, run_id)
+		WHERE d.id = p.id AND d.lease_owner = $1 AND d.status = 'pending' AND d.attempt_count = p.attempt_count
+		RETURNING d.id`, owner, now(), ids, statuses, counts, maxes, next, urls, schedules, runs)
+	out, err := collectIDs(rows, err)
+	return out, db.wrap("restore unsent deliveries", err)
+}
+
 // collectIDs reads the ids a query (run with err) returned.
 func collectIDs(rows pgx.Rows, err error) ([]string, error) {
 	if err != nil {

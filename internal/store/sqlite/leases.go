@@ -16,6 +16,7 @@ var (
 	_ store.LeasingRequeuer     = (*Store)(nil)
 	_ store.SubscriptionUpdater = (*Store)(nil)
 	_ store.UnsentReturner      = (*Store)(nil)
+	_ store.UnsentRestorer      = (*Store)(nil)
 )
 
 // ReturnUnsent implements store.UnsentReturner: one statement (the IDs as
@@ -23,6 +24,67 @@ var (
 func (s *Store) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]string, error) {
 	return s.updateOwned(ctx, `UPDATE deliveries SET status = 'failed', max_attempts = attempt_count, run_id = '',
 		lease_owner = '', lease_expires_at = NULL, updated_at = ?`, time.Now().UnixMicro(), owner, ids)
+}
+
+// restoreUnsentSQL puts back each delivery of a JSON array of prior
+// states still leased to owner, pending and with its prior attempt count.
+const restoreUnsentSQL = `UPDATE deliveries SET status = p.status, max_attempts = p.max_attempts,
+		next_attempt_at = p.next_attempt_at, url = p.url, schedule = p.schedule, run_id = p.run_id,
+		lease_owner = '', lease_expires_at = NULL, updated_at = ?
+	FROM (SELECT value->>'id' AS id, value->>'status' AS status, value->>'attempt_count' AS attempt_count,
+			value->>'max_attempts' AS max_attempts, value->>'next_attempt_at' AS next_attempt_at,
+			value->>'url' AS url, value->>'schedule' AS schedule, value->>'run_id' AS run_id
+		FROM json_each(?)) AS p
+	WHERE deliveries.id = p.id AND deliveries.lease_owner = ? AND deliveries.status = 'pending'
+		AND deliveries.attempt_count = p.attempt_count
+	RETURNING deliveries.id`
+
+// RestoreUnsent implements store.UnsentRestorer: one statement (the prior
+// states as one JSON array).
+func (s *Store) RestoreUnsent(ctx context.Context, owner string, prior []*store.Delivery) ([]string, error) {
+	if len(prior) == 0 {
+		return []string{}, nil
+	}
+	type state struct {
+		ID            string `json:"id"`
+		Status        string `json:"status"`
+		AttemptCount  int    `json:"attempt_count"`
+		MaxAttempts   int    `json:"max_attempts"`
+		NextAttemptAt any    `json:"next_attempt_at"`
+		URL           string `json:"url"`
+		Schedule      string `json:"schedule"`
+		RunID         string `json:"run_id"`
+	}
+	states := make([]state, len(prior))
+	for i, d := range prior {
+		states[i] = state{ID: d.ID, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
+			NextAttemptAt: tm(d.NextAttemptAt), URL: d.URL, Schedule: d.Schedule, RunID: d.RunID}
+	}
+	list, err := json.Marshal(states)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(prior))
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, restoreUnsentSQL, time.Now().UnixMicro(), string(list), owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ExtendLeases implements store.LeaseExtender: one statement (the IDs as

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Requeue", testRequeue},
 		{"RequeueUnheld", testRequeueUnheld},
 		{"ReturnUnsent", testReturnUnsent},
+		{"RestoreUnsent", testRestoreUnsent},
 		{"Info", testInfo},
 		{"Ping", testPing},
 		{"OriginKindVerdict", testOriginKindVerdict},
@@ -1370,6 +1371,91 @@ func testReturnUnsent(t *testing.T, s store.Store) {
 	}
 	if c, _ := s.ClaimDue(ctx, "worker", now.Add(2*time.Minute), time.Minute, 10, ""); len(c) != 1 || c[0].ID != ds[2].ID {
 		t.Errorf("a worker claimed %v, want only the delivery still pending", ids(c))
+	}
+}
+
+// RestoreUnsent puts a replay's requeued, unsent deliveries back exactly
+// as they were read before the requeue (status, budget, next attempt, URL,
+// schedule, run), when they are still leased to the caller, pending and
+// unattempted since, and touches nothing else.
+func testRestoreUnsent(t *testing.T, s store.Store) {
+	rs, ok := s.(store.UnsentRestorer)
+	if !ok {
+		t.Skip("no store.UnsentRestorer")
+	}
+	lr, ok := s.(store.LeasingRequeuer)
+	if !ok {
+		t.Skip("no store.LeasingRequeuer")
+	}
+	var ds []*store.Delivery
+	for range 5 {
+		d := newDelivery("http://127.0.0.1/a")
+		d.RunID = "trigger-1"
+		ds = append(ds, d)
+	}
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	now := base.Add(time.Hour)
+	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 10, "")
+	must(t, err)
+	later := now.Add(time.Hour)
+	for i, u := range []store.DeliveryUpdate{
+		{Status: store.DeliveryFailed, LastStatus: 500, LastError: "HTTP 500"},
+		{Status: store.DeliverySucceeded, LastStatus: 200},
+		{Status: store.DeliveryPending, NextAttemptAt: later, LastStatus: 503, LastError: "HTTP 503"},
+		{Status: store.DeliveryPending, NextAttemptAt: later, LastStatus: 503, LastError: "HTTP 503"},
+		{Status: store.DeliveryPending, NextAttemptAt: later, LastStatus: 503, LastError: "HTTP 503"},
+	} {
+		must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[i].ID, Number: 1, StartedAt: now}, u))
+	}
+	prior := make([]*store.Delivery, len(ds))
+	for i, d := range ds {
+		prior[i], err = s.GetDelivery(ctx, d.ID)
+		must(t, err)
+	}
+	// A replay (to another URL, forced) requeues the first four leased to
+	// itself; the fourth is attempted after it was read (by the replay's
+	// own retry), so its prior state is stale; another replay holds the
+	// fifth.
+	r := store.Requeue{URL: "http://127.0.0.1/other", ExtraAttempts: 2, Schedule: "0s,1s", Now: now, RunID: "replay-1", Force: true}
+	until := now.Add(time.Hour)
+	_, err = lr.RequeueLeased(ctx, []string{ds[3].ID}, r, "me", until)
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, "me", &store.Attempt{DeliveryID: ds[3].ID, Number: 2, StartedAt: now},
+		store.DeliveryUpdate{Status: store.DeliveryPending, NextAttemptAt: now, LastStatus: 500, LastError: "HTTP 500"}))
+	got, err := lr.RequeueLeased(ctx, ids(ds[:4]), r, "me", until)
+	must(t, err)
+	if len(got) != 4 {
+		t.Fatalf("requeued %v, want 4", ids(got))
+	}
+	_, err = lr.RequeueLeased(ctx, []string{ds[4].ID}, r, "other", until)
+	must(t, err)
+
+	back, err := rs.RestoreUnsent(ctx, "me", prior)
+	must(t, err)
+	sort.Strings(back)
+	want := ids(ds[:3])
+	sort.Strings(want)
+	if !reflect.DeepEqual(back, want) {
+		t.Errorf("restored %v, want %v (the caller's, unattempted since read)", back, want)
+	}
+	for i, p := range prior[:3] {
+		g, err := s.GetDelivery(ctx, p.ID)
+		must(t, err)
+		if g.Status != p.Status || g.AttemptCount != p.AttemptCount || g.MaxAttempts != p.MaxAttempts || g.URL != p.URL ||
+			g.Schedule != p.Schedule || g.RunID != p.RunID || !g.NextAttemptAt.Equal(p.NextAttemptAt) ||
+			g.LastStatus != p.LastStatus || g.LastError != p.LastError || g.LeaseOwner != "" || !g.LeaseExpiresAt.IsZero() {
+			t.Errorf("delivery %d restored as\n%+v\nwant as before the replay\n%+v", i, g, p)
+		}
+	}
+	if g, _ := s.GetDelivery(ctx, ds[3].ID); g.Status != store.DeliveryPending || g.LeaseOwner != "me" || g.RunID != "replay-1" {
+		t.Errorf("a delivery attempted since read was restored: %+v", g)
+	}
+	if g, _ := s.GetDelivery(ctx, ds[4].ID); g.Status != store.DeliveryPending || g.LeaseOwner != "other" {
+		t.Errorf("another owner's delivery was restored: %+v", g)
+	}
+	// The pending one keeps its own time: nothing is due before it.
+	if c, _ := s.ClaimDue(ctx, "worker", now.Add(time.Minute), time.Minute, 10, ""); len(c) != 0 {
+		t.Errorf("a worker claimed %v before any was due", ids(c))
 	}
 }
 
