@@ -3,6 +3,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -85,17 +86,22 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	var attempts, succeeded, failed, retried atomic.Int64
+	var attempts, succeeded, failed, notSent, retried atomic.Int64
 	// The summary counts deliveries by where they ended: one that failed
 	// its attempt and then another was "1 failed, 1 to retry". awaiting
-	// holds those whose last attempt here left a retry pending.
+	// holds those whose last attempt here left a retry pending (checked
+	// against the store at the end: another worker may have finished
+	// them). Attempts are the requests sent: a delivery failed without
+	// one (its subscription disabled meanwhile) is "not sent".
 	var awaitMu sync.Mutex
 	awaiting := map[string]bool{}
 	rep := &delivery.Reporter{W: ios.Out}
 	var jsonMu = make(chan struct{}, 1)
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
 		OnResult: func(r delivery.Result) {
-			attempts.Add(1)
+			if !r.NotSent {
+				attempts.Add(1)
+			}
 			if !r.LeaseLost && r.Err == nil {
 				awaitMu.Lock()
 				if awaiting[r.Delivery.ID] {
@@ -107,6 +113,9 @@ func run(ctx context.Context, opts *Options) error {
 					succeeded.Add(1)
 				case store.DeliveryFailed:
 					failed.Add(1)
+					if r.NotSent {
+						notSent.Add(1)
+					}
 				default:
 					awaiting[r.Delivery.ID] = true
 					retried.Add(1)
@@ -141,15 +150,56 @@ func run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
 	start := time.Now()
 	err = e.Run(ctx, nil)
-	n := attempts.Load()
-	word := "attempts"
-	if n == 1 {
-		word = "attempt"
-	}
-	fmt.Fprintf(ios.ErrOut, "Worker stopped after %s: %d %s; deliveries: %d succeeded, %d failed, %d to retry\n",
-		ui.FormatDuration(time.Since(start).Round(time.Second)), n, word, succeeded.Load(), failed.Load(), retried.Load())
+	// What another process did meanwhile: a delivery this worker left to
+	// retry that another worker (or replay) finished, or that was
+	// removed, is no longer "to retry".
+	awaitMu.Lock()
+	elsewhere := finishedElsewhere(context.WithoutCancel(ctx), st, awaiting)
+	awaitMu.Unlock()
+	fmt.Fprintln(ios.ErrOut, summary(time.Since(start), attempts.Load(), succeeded.Load(), failed.Load(), notSent.Load(),
+		retried.Load()-elsewhere, elsewhere))
 	if err != nil {
 		return cli.Fail(err)
 	}
 	return nil
+}
+
+// finishedElsewhere counts the deliveries of awaiting no longer pending in
+// the store (finished by another process, or removed); a store it cannot
+// read counts none.
+func finishedElsewhere(ctx context.Context, st store.Store, awaiting map[string]bool) int64 {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var n int64
+	for id := range awaiting {
+		d, err := st.GetDelivery(ctx, id)
+		var nf *store.NotFoundError
+		switch {
+		case errors.As(err, &nf):
+			n++
+		case err != nil:
+			return n
+		case d.Status != store.DeliveryPending:
+			n++
+		}
+	}
+	return n
+}
+
+// summary is the line a worker prints on stderr when it stops.
+func summary(elapsed time.Duration, attempts, succeeded, failed, notSent, retry, elsewhere int64) string {
+	word := "attempts"
+	if attempts == 1 {
+		word = "attempt"
+	}
+	s := fmt.Sprintf("Worker stopped after %s: %d %s; deliveries: %d succeeded, %d failed", ui.FormatDuration(elapsed.Round(time.Second)),
+		attempts, word, succeeded, failed)
+	if notSent > 0 {
+		s += fmt.Sprintf(" (%d of them not sent)", notSent)
+	}
+	s += fmt.Sprintf(", %d to retry", retry)
+	if elsewhere > 0 {
+		s += fmt.Sprintf(", %d finished by another process", elsewhere)
+	}
+	return s
 }

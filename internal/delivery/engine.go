@@ -24,6 +24,9 @@ type Result struct {
 	Final bool
 	// Disabled: the subscription was disabled (410 Gone).
 	Disabled bool
+	// NotSent: no request was made (the subscription is disabled, the
+	// event or the target could not be read); the attempt records why.
+	NotSent bool
 	// LeaseLost: another worker took the delivery meanwhile; this
 	// attempt was kept but decided nothing.
 	LeaseLost bool
@@ -406,6 +409,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 	if err != nil {
 		attempt = &store.Attempt{StartedAt: e.Now(), RequestURL: d.URL, Error: err.Error()}
 		permanent = !isTransient(err)
+		res.NotSent = true
 	} else {
 		var prepErr error
 		if e.Intercept != nil {
