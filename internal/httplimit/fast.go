@@ -854,6 +854,18 @@ func (w *fastResponse) SetReadDeadline(t time.Time) error { return w.c.Conn.SetR
 // SetWriteDeadline lets http.ResponseController move the write deadline.
 func (w *fastResponse) SetWriteDeadline(t time.Time) error { return w.c.Conn.SetWriteDeadline(t) }
 
+// PeerClosed reports whether the client has closed (or reset) its
+// connection, so an answer written now would not reach it: Go's server
+// says so by cancelling the request's context, which the lean loop does
+// not watch. False when it cannot tell.
+func (w *fastResponse) PeerClosed() bool {
+	nc := w.c.Conn
+	if uc := unwrap(nc); uc != nil {
+		nc = uc.Conn
+	}
+	return peerClosed(nc)
+}
+
 // FlushError writes what was gathered so far (the answer streams from then on).
 func (w *fastResponse) FlushError() error {
 	if !w.wroteHeader {

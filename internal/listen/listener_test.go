@@ -3,6 +3,7 @@ package listen
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -348,5 +349,88 @@ func TestForwardTargetCredentials(t *testing.T) {
 	}
 	if strings.Contains(ds[0].URL, "s3") || ds[0].Headers["Authorization"] == "" {
 		t.Errorf("recorded forward: URL %q headers %v; want the credentials as its Authorization header, not in the URL", ds[0].URL, ds[0].Headers)
+	}
+}
+
+// A sender that hangs up before the app answers (its own timeout ran out)
+// does not get the answer: the live log says so, instead of the app's
+// "<-- [200]" alone as if it had been delivered, and when the sender sends
+// the event again it is a retry, not a duplicate. Both of listen's HTTP
+// paths: the lean loop (a plain request) and Go's server (a chunked one).
+func TestSenderGoneBeforeAnswerLogged(t *testing.T) {
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("slow") != "" {
+			time.Sleep(400 * time.Millisecond)
+		}
+		w.WriteHeader(200)
+		io.WriteString(w, "ok")
+	}))
+	defer a.Close()
+	l, _, out := startListener(t, a.URL, nil)
+	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
+	signed := func(id, query string, chunked bool) *http.Request {
+		body := []byte(`{"type":"card.created"}`)
+		now := time.Now()
+		sig, _ := wh.Sign(id, now, body)
+		req, _ := http.NewRequest("POST", l.URL()+"/hooks"+query, bytes.NewReader(body))
+		req.Header.Set("webhook-id", id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set("webhook-signature", sig)
+		if chunked {
+			req.ContentLength = -1
+			req.TransferEncoding = []string{"chunked"}
+		}
+		return req
+	}
+	for _, tc := range []struct {
+		id      string
+		chunked bool
+	}{{"msg_gone_lean", false}, {"msg_gone_std", true}} {
+		c, err := net.Dial("tcp", l.URL()[len("http://"):])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := signed(tc.id, "?slow=1", tc.chunked).Write(c); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		c.Close() // the sender's timeout: it stops waiting
+		time.Sleep(600 * time.Millisecond)
+		// It sends the event again; this time it waits for the answer.
+		expect(t, signed(tc.id, "", tc.chunked), 200)
+	}
+	if _, err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var lines []LogLine
+	for _, s := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var ll LogLine
+		if err := json.Unmarshal([]byte(s), &ll); err != nil {
+			t.Fatalf("%v: %s", err, s)
+		}
+		lines = append(lines, ll)
+	}
+	for _, id := range []string{"msg_gone_lean", "msg_gone_std"} {
+		var got []string
+		for _, ll := range lines {
+			if ll.EventID != id {
+				continue
+			}
+			switch {
+			case ll.Kind == KindForward:
+				got = append(got, fmt.Sprintf("forward %d %s", ll.Status, ll.Error))
+			case ll.Retry:
+				got = append(got, "event retry")
+			case ll.Duplicate:
+				got = append(got, "event duplicate")
+			default:
+				got = append(got, "event")
+			}
+		}
+		want := []string{"event", "forward 200 the sender hung up before the answer (it did not get it and may send the event again)",
+			"event retry", "forward 200 "}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: the live log said\n%s\nwant\n%s", id, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
 	}
 }

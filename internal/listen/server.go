@@ -682,68 +682,134 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		return
 	}
 	defer resp.Body.Close()
+	// The forward's log line comes once the sender has been answered: it
+	// says whether the answer reached the sender.
 	if rec == nil {
+		gone := senderGone(w, r)
 		copyAnswerHeaders(w.Header(), resp.Header)
 		w.WriteHeader(resp.StatusCode)
 		cb := copyBufPool.Get().(*[]byte)
-		_, cerr := io.CopyBuffer(w, resp.Body, *cb)
+		sw := &senderWriter{w: w}
+		_, cerr := io.CopyBuffer(sw, resp.Body, *cb)
 		copyBufPool.Put(cb)
-		s.forwarded(r, target, start, meta, resp.StatusCode, cerr)
+		if sw.err != nil {
+			cerr = nil // the sender's side, not the app's
+		}
+		s.forwarded(r, target, s.cfg.Now().Sub(start), meta, resp.StatusCode, answerErrMsg(cerr, s.cfg.Timeout), senderError(gone, sw.err))
 		return
 	}
 	// Record before answering: the app's answer is read first (up to
 	// maxHeldAnswer; the record keeps its first 64 KiB), the record made
 	// durable, and only then is the sender answered.
 	held, cerr := io.ReadAll(io.LimitReader(resp.Body, maxHeldAnswer))
+	dur := s.cfg.Now().Sub(start)
 	more := cerr == nil && len(held) == maxHeldAnswer
-	errMsg := s.forwarded(r, target, start, meta, resp.StatusCode, cerr)
+	errMsg := answerErrMsg(cerr, s.cfg.Timeout)
 	capture := held
 	if len(capture) > 64<<10 {
 		capture = capture[:64<<10]
 	}
-	rec.set(s, r.Method, hdr, target, start, s.cfg.Now().Sub(start), resp, capture, errMsg)
+	rec.set(s, r.Method, hdr, target, start, dur, resp, capture, errMsg)
 	if err := s.cfg.Recorder.Add(rec); err != nil {
+		s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, "")
 		s.unavailable(w, start, meta, err)
 		return
 	}
+	// A sender that gave up waiting (its own timeout) has hung up by now.
+	gone := senderGone(w, r)
+	var werr error
 	if cerr != nil {
 		// Only part of the answer came: a failed forward, as recorded.
 		// The part is not passed off as the app's whole answer.
 		writeJSONError(w, http.StatusBadGateway, "the app's answer was cut short", errMsg, `,"target":`+string(quote(target)))
-		return
+	} else {
+		copyAnswerHeaders(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		_, werr = w.Write(held)
+		if more && werr == nil {
+			cb := copyBufPool.Get().(*[]byte)
+			sw := &senderWriter{w: w}
+			io.CopyBuffer(sw, resp.Body, *cb)
+			copyBufPool.Put(cb)
+			werr = sw.err
+		}
 	}
-	copyAnswerHeaders(w.Header(), resp.Header)
-	w.WriteHeader(resp.StatusCode)
-	w.Write(held)
-	if more {
-		cb := copyBufPool.Get().(*[]byte)
-		io.CopyBuffer(w, resp.Body, *cb)
-		copyBufPool.Put(cb)
+	s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, senderError(gone, werr))
+}
+
+// senderGone reports whether the sender has hung up (its own timeout ran
+// out while the app took its time), so an answer written now does not
+// reach it: Go's server cancels the request's context; the lean loop
+// looks at the connection.
+func senderGone(w http.ResponseWriter, r *http.Request) bool {
+	if r.Context().Err() != nil {
+		return true
 	}
+	pc, ok := w.(interface{ PeerClosed() bool })
+	return ok && pc.PeerClosed()
+}
+
+// senderError says why the sender did not get the app's answer ("" when
+// nothing says it did not).
+func senderError(gone bool, werr error) string {
+	switch {
+	case gone:
+		return "the sender hung up before the answer (it did not get it and may send the event again)"
+	case werr != nil:
+		return "the answer did not reach the sender: " + werr.Error()
+	}
+	return ""
+}
+
+// senderWriter is the answer's writer, keeping the sender's write error
+// apart from the app's read error in a copy.
+type senderWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *senderWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // maxHeldAnswer is how much of the app's answer is held while its record
 // is made durable; a longer answer streams on afterwards.
 const maxHeldAnswer = 1 << 20
 
-// forwarded counts and logs a forward the app answered; it returns the
-// error message recorded with it.
-func (s *Server) forwarded(r *http.Request, target string, start time.Time, meta meta, status int, cerr error) string {
-	dur := s.cfg.Now().Sub(start)
-	errMsg := ""
-	if cerr != nil {
-		errMsg = answerError(cerr, s.cfg.Timeout)
+// answerErrMsg is the error recorded with a forward whose answer could not
+// be read to its end ("" when it was).
+func answerErrMsg(cerr error, timeout time.Duration) string {
+	if cerr == nil {
+		return ""
 	}
-	ok := status >= 200 && status < 300 && cerr == nil
+	return answerError(cerr, timeout)
+}
+
+// forwarded counts and logs a forward the app answered (status, in dur):
+// errMsg is what went wrong reading its answer, senderErr why the sender
+// did not get it. The counters are the app's; an event whose answer did
+// not reach the sender is not marked delivered, so when the sender sends
+// it again it is a retry, not a duplicate.
+func (s *Server) forwarded(r *http.Request, target string, dur time.Duration, meta meta, status int, errMsg, senderErr string) {
+	ok := status >= 200 && status < 300 && errMsg == ""
 	if ok {
 		s.fwdOK.Add(1)
 	} else {
 		s.fwdFail.Add(1)
 	}
-	s.markSeen(meta.id, ok)
+	s.markSeen(meta.id, ok && senderErr == "")
+	if senderErr != "" {
+		if errMsg != "" {
+			errMsg += "; "
+		}
+		errMsg += senderErr
+	}
 	s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
 		Method: r.Method, URL: target, Status: status, DurationMS: ms(dur), Error: errMsg})
-	return errMsg
 }
 
 // unavailable answers 503 + Retry-After: the event could not be recorded,
