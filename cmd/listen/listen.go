@@ -297,6 +297,10 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 
+	// A script that took the ready line and stopped reading (| head -1)
+	// does not end listen at its next log line.
+	defer cli.SurviveClosedStdout()()
+
 	// SIGHUP (the terminal closed) stops listen like Ctrl-C and SIGTERM.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -320,6 +324,9 @@ func run(ctx context.Context, opts *Options) error {
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody, Keep: opts.Keep, SkipVerify: opts.SkipVerify, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
 		Terminal: opts.IO.IsStdoutTTY(), JournalDir: jdir, StoreKey: jkey,
+		OnLogError: func(err error) {
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: stdout is closed (%v): listen goes on without its live log (every event is in the store: hookctl events log)\n", err)
+		},
 		OnSaving: func(n int64) {
 			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
 		},

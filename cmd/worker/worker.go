@@ -147,6 +147,9 @@ func run(ctx context.Context, opts *Options) error {
 	// The attempts it made are kept and recorded once the store is back,
 	// rather than dropped from the log and sent again later.
 	e.RecordWait = (&delivery.StoreNotice{W: ios.ErrOut, Patience: 10 * time.Minute}).Wait()
+	// A script that stopped reading the log (| head) does not end the
+	// worker in the middle of its attempts.
+	defer cli.SurviveClosedStdout()()
 	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
 	start := time.Now()
 	err = e.Run(ctx, nil)

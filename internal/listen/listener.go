@@ -53,6 +53,9 @@ type Options struct {
 	Now      func() time.Time
 	// OnRecordError is told when the store refuses a record.
 	OnRecordError func(error)
+	// OnLogError is told the first error writing the live log to Out
+	// (stdout closed: `| head -1`); listen goes on without its log.
+	OnLogError func(error)
 	// OnSaving is told, at shutdown, how many records still have to be
 	// written when that is many (a burst just ended).
 	OnSaving func(n int64)
@@ -365,10 +368,12 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	} else {
 		l.log = NewLogger(o.Out, o.JSON)
 	}
+	l.log.OnWriteError = o.OnLogError // before the first line
 	secrets := []string{sub.Secret}
 	if sub.PreviousSecret != "" && sub.PreviousSecretExpiresAt.After(o.Now()) {
 		secrets = append(secrets, sub.PreviousSecret)
 	}
+
 	l.limits = httplimit.New(withMaxBody(o.Limits, o.MaxBody))
 	// Collect a flood's garbage before RSS grows (3× the body budget: 48
 	// MiB by default; GOMEMLIMIT overrides).

@@ -57,6 +57,11 @@ type Logger struct {
 	w      *bufio.Writer
 	once   sync.Once
 	local  *time.Location
+	// OnWriteError, when set before the first line, hears the first
+	// error writing the log (stdout closed: `| head -1`); the lines after
+	// it are dropped.
+	OnWriteError func(error)
+	failed       bool
 
 	// Coalescing (a terminal under a burst): at most coalesceLines lines
 	// per second, then one summary line of what was left out.
@@ -151,7 +156,7 @@ func (l *Logger) loop() {
 		case <-tick:
 			buf = l.summary(buf[:0])
 			l.w.Write(buf)
-			l.w.Flush()
+			l.flush()
 			l.shown = 0
 			continue
 		}
@@ -182,11 +187,21 @@ func (l *Logger) loop() {
 		if closed {
 			buf = l.summary(buf[:0])
 			l.w.Write(buf)
-			l.w.Flush()
+			l.flush()
 			return
 		}
-		l.w.Flush()
+		l.flush()
 		last = time.Now()
+	}
+}
+
+// flush writes what is buffered and reports the first write error.
+func (l *Logger) flush() {
+	if err := l.w.Flush(); err != nil && !l.failed {
+		l.failed = true
+		if l.OnWriteError != nil {
+			l.OnWriteError(err)
+		}
 	}
 }
 
