@@ -313,6 +313,12 @@ your app receives, and replays what failed. No account, no network.`,
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)
 	usageArgs(root)
+	// Known before cobra parses (it adds them only once it has found the
+	// command): else --help and --version read as flags taking a value, so
+	// 'hookctl --help -o json' took -o for --help's value and "json" for
+	// an unknown command.
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
 	return root
 }
 
