@@ -178,7 +178,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			}
 			opts.MaxBody = n
 			if opts.Timeout <= 0 {
-				return cli.Usagef("invalid --timeout %s: must be positive", opts.Timeout)
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			}
 			if runF != nil {
 				return runF(opts)

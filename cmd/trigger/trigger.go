@@ -117,7 +117,7 @@ usage, 130 when interrupted.`,
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			}
 			if opts.Wait < 0 {
-				return cli.Usagef("invalid --wait %s", opts.Wait)
+				return cli.Usagef("invalid --wait %s: want a positive duration, or 0 to wait until every delivery is final", opts.Wait)
 			}
 			// A subscription's --header rules (a valid name, no line break,
 			// not a header hookctl sets): a bad one is refused, not mangled.

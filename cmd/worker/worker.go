@@ -48,8 +48,11 @@ trigger left pending after --wait, and after a crash.`,
 			if opts.Concurrency < 1 {
 				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
 			}
-			if opts.Timeout <= 0 || opts.Poll <= 0 {
-				return cli.Usagef("--timeout and --poll must be positive durations")
+			if opts.Timeout <= 0 {
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+			}
+			if opts.Poll <= 0 {
+				return cli.Usagef("invalid --poll %s: want a positive duration", opts.Poll)
 			}
 			if runF != nil {
 				return runF(opts)
