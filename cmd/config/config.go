@@ -97,7 +97,7 @@ Keys:
 		&cobra.Command{
 			Use:     "set <key> <value>",
 			Short:   "Write a setting to the config file",
-			Example: "  hookctl config set listen_port 9000\n  hookctl config set retry_schedule 0s,5s,5m,30m,2h\n  hookctl config set store postgres://hookctl@localhost/hookctl",
+			Example: "  hookctl config set listen_port 9000\n  hookctl config set retry_schedule 0s,5s,5m,30m,2h\n  hookctl config set store postgres://hookctl@localhost/hookctl\n  hookctl config set output ''   # unset: back to the default",
 			Args:    cli.ExactArgs(2),
 			ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 				if len(args) == 1 {
@@ -163,6 +163,11 @@ func run(opts *Options) error {
 		return err
 	case "set":
 		k, _ := config.LookupKey(opts.Key)
+		// An empty value unsets the key (as an empty value in the file
+		// does): the default applies again.
+		if opts.Value == "" {
+			return unset(opts, cfg, k)
+		}
 		if err := config.ValidateValue(k.Name, opts.Value); err != nil {
 			return cli.WithCode(cli.ExitUsage, err)
 		}
@@ -200,6 +205,21 @@ func run(opts *Options) error {
 		t.Row().Styled(e.Key, st.Key).Cell(e.Value).Styled(e.Source, st.Muted).End()
 	}
 	return t.Render()
+}
+
+// unset removes a key from the config file (config set with an empty
+// value).
+func unset(opts *Options, cfg *config.Config, k config.Key) error {
+	if err := cfg.Set(k.Name, ""); err != nil {
+		return cli.Envf("cannot write %s: %v", cfg.File, err)
+	}
+	e := entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description}
+	if opts.IO.JSON() {
+		return ui.WriteJSON(opts.IO.Out, e)
+	}
+	st := opts.IO.ErrStyles()
+	fmt.Fprintf(opts.IO.ErrOut, "%s Unset %s in %s (now %q, from %s)\n", st.Success.Render("✓"), k.Name, cfg.File, e.Value, e.Source)
+	return nil
 }
 
 // value is a key's resolved value; the store shows the default path it

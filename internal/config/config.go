@@ -360,6 +360,8 @@ type FileError struct {
 func (e *FileError) Error() string { return fmt.Sprintf("reading %s: %v", e.File, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
 
+// Set writes a setting to the config file; an empty value removes the
+// key from it (its default applies again).
 func (c *Config) Set(name, value string) error {
 	k, ok := LookupKey(name)
 	if !ok {
@@ -373,7 +375,18 @@ func (c *Config) Set(name, value string) error {
 			return fmt.Errorf("reading %s: %w", c.File, err)
 		}
 	}
-	fv.Set(k.Name, value)
+	if value == "" {
+		// Unset: the key leaves the file (viper cannot delete one).
+		settings := fv.AllSettings()
+		delete(settings, k.Name)
+		fv = viper.New()
+		fv.SetConfigType("yaml")
+		for name, v := range settings {
+			fv.Set(name, v)
+		}
+	} else {
+		fv.Set(k.Name, value)
+	}
 	if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
 		return err
 	}
@@ -386,6 +399,16 @@ func (c *Config) Set(name, value string) error {
 	c.FileExists = true
 	if c.getenv == nil || c.getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
 		c.vals[k.Name] = value // the environment still wins over the file
+		if value == "" {
+			c.vals[k.Name] = k.Default
+		}
+		if k.Name == "store" {
+			getenv := c.getenv
+			if getenv == nil {
+				getenv = os.Getenv
+			}
+			c.resolveStore(getenv)
+		}
 	}
 	return nil
 }
