@@ -416,7 +416,9 @@ func ValidateURL(raw string) (string, error) {
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		if u.Scheme == "" || (u.Opaque != "" && !strings.Contains(raw, "://")) {
-			if !strings.HasPrefix(raw, "/") {
+			// Suggested only when it is a URL hookctl takes: not
+			// "http://not a url" for --url 'not a url'.
+			if _, err := ValidateURL("http://" + raw); err == nil && !strings.HasPrefix(raw, "/") {
 				hint = []string{"did you mean http://" + raw + "?"}
 			}
 			return "", inputErr(hint, "invalid callback URL %q: it has no http:// or https:// scheme", raw)
