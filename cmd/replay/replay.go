@@ -488,7 +488,7 @@ func run(ctx context.Context, opts *Options) error {
 			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), ui.FormatDuration(time.Since(start)))
 	}
 	if counts.Pending > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes them\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	if n := notSent.Load(); n > 0 {
 		as := "failed as before"

@@ -485,8 +485,8 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(ios.Out, summaryLine(counts, elapsed))
 	}
 	if counts.Pending > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' or 'hookctl replay --pending --yes' finishes them\n",
-			counts.Pending, plural(counts.Pending, "delivery", "deliveries"))
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' or 'hookctl replay --pending --yes' finishes %s\n",
+			counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	switch {
 	case out.Cancelled:
