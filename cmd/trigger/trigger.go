@@ -160,7 +160,7 @@ usage, 130 when interrupted.`,
 // --no-retry.
 func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	fl := c.Flags()
-	fl.StringVar(&r.Schedule, "retry-schedule", "", "retry `delays`, one duration per attempt (e.g. 0s,5s,5m,30m,2h,1d)")
+	fl.Var((*retrySchedule)(&r.Schedule), "retry-schedule", "retry `delays`, one duration per attempt (e.g. 0s,5s,5m,30m,2h,1d)")
 	fl.StringVar(&r.Profile, "retry-profile", "", "a real provider's retry `profile`: {bond|mono|mambu|svix}")
 	r.TimeScale = 1
 	fl.Var((*timeScale)(&r.TimeScale), "time-scale", "run the retry schedule `F` times faster (1000 = a 2h delay takes 7.2s)")
@@ -171,6 +171,21 @@ func AddRetryFlags(c *cobra.Command, r *delivery.ScheduleOptions) {
 	_ = fl.SetAnnotation("retry-profile", config.FlagExcludesAnnotation, []string{"retry-schedule", "no-retry"})
 	_ = c.RegisterFlagCompletionFunc("retry-profile", cli.CompleteFixed(delivery.ProfileNames()...))
 }
+
+// retrySchedule is --retry-schedule: an empty value was silently the
+// default schedule; it is bad input (the schedule itself is checked with
+// the other options).
+type retrySchedule string
+
+func (r *retrySchedule) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("want delays such as 0s,5s,5m (or --no-retry to send each delivery once)")
+	}
+	*r = retrySchedule(s)
+	return nil
+}
+func (r *retrySchedule) String() string { return string(*r) }
+func (r *retrySchedule) Type() string   { return "string" }
 
 // timeScale is --time-scale: a factor above 0 (0 was silently taken as 1,
 // real time).
