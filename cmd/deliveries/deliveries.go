@@ -118,7 +118,7 @@ func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
 
 func runList(ctx context.Context, opts *ListOptions) error {
 	ios := opts.IO
-	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Limit: opts.Limit, Newest: true}
+	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Limit: cli.PageLimit(opts.Limit), Newest: true}
 	now := opts.Factory.Now()
 	var err error
 	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
@@ -139,6 +139,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	ds, more := cli.Truncated(ds, opts.Limit)
 	types := &eventTypes{st: st, m: map[string]*store.Event{}}
 	if ios.JSON() {
 		out := make([]delivery.DeliveryJSON, 0, len(ds))
@@ -179,7 +180,13 @@ func runList(ctx context.Context, opts *ListOptions) error {
 			Styled(d.Status, s.DeliveryStatus(d.Status)).Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).
 			Styled(last, s.HTTPStatus(d.LastStatus)).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if more {
+		cli.MoreHint(ios.ErrOut, opts.Limit, "delivery", "deliveries")
+	}
+	return nil
 }
 
 func short(id string) string {

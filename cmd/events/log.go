@@ -79,7 +79,7 @@ type logJSON struct {
 func runLog(c *cobra.Command, opts *LogOptions) error {
 	ctx := c.Context()
 	ios := opts.IO
-	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: opts.Limit}
+	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: cli.PageLimit(opts.Limit)}
 	now := opts.Factory.Now()
 	var err error
 	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
@@ -93,6 +93,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	if err != nil {
 		return err
 	}
+	evs, more := cli.Truncated(evs, opts.Limit)
 	if ios.JSON() {
 		out := make([]logJSON, 0, len(evs))
 		for _, e := range evs {
@@ -119,7 +120,13 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 		t.Row().Styled(e.ID, s.ID).Styled(e.Type, s.EventType).Cell(e.Provider).Cell(e.Source).
 			Cell(deliveryStates(ios, e)).Cell(ios.FormatTime(e.CreatedAt, now)).End()
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if more {
+		cli.MoreHint(ios.ErrOut, opts.Limit, "event", "events")
+	}
+	return nil
 }
 
 // deliveryStates renders "2 succeeded, 1 failed" (coloured on a terminal).

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -152,4 +153,34 @@ func CheckNotEmpty(c interface{ Flags() *pflag.FlagSet }, name string) error {
 		return nil
 	}
 	return Usagef("--%s is empty", name).Hint("leave out --%s and hookctl generates one", name)
+}
+
+// PageLimit is the limit to ask the store for when a listing shows at most
+// limit rows (0 = all): one more, so the listing can tell whether more
+// matched (Truncated).
+func PageLimit(limit int) int {
+	if limit <= 0 {
+		return 0
+	}
+	return limit + 1
+}
+
+// Truncated reports whether a listing asked with PageLimit(limit) got more
+// than limit rows, and keeps the first limit of them.
+func Truncated[T any](rows []T, limit int) ([]T, bool) {
+	if limit > 0 && len(rows) > limit {
+		return rows[:limit], true
+	}
+	return rows, false
+}
+
+// MoreHint tells, on stderr under a table, that the listing stopped at
+// its --limit while more rows matched: a default limit of 50 otherwise
+// passes for "that is all".
+func MoreHint(w io.Writer, limit int, one, many string) {
+	what := fmt.Sprintf("%d %s", limit, many)
+	if limit == 1 {
+		what = one
+	}
+	fmt.Fprintf(w, "hookctl: hint: showing the newest %s, and more match: --limit 0 shows them all\n", what)
 }
