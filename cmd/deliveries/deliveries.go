@@ -352,9 +352,13 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		if a.ResponseStatus != 0 {
 			code = fmt.Sprint(a.ResponseStatus)
 		}
-		fmt.Fprintf(w, "%s  %s  %s %s  %s  %s\n", s.Header.Render(fmt.Sprintf("Attempt %d", a.Number)),
+		trigger := ""
+		if a.Manual {
+			trigger = "  " + s.Muted.Render("manual") // asked for: a replay, a resend
+		}
+		fmt.Fprintf(w, "%s  %s  %s %s  %s  %s%s\n", s.Header.Render(fmt.Sprintf("Attempt %d", a.Number)),
 			s.HTTPStatus(a.ResponseStatus).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
-			a.Duration.Round(100*time.Microsecond), ios.FormatTime(a.StartedAt, now))
+			a.Duration.Round(100*time.Microsecond), ios.FormatTime(a.StartedAt, now), trigger)
 		if a.Number > 1 {
 			// The signature changes per attempt: show what was sent.
 			fmt.Fprintln(w, s.Muted.Render("request headers:"))

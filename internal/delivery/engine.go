@@ -196,7 +196,7 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				e.process(sendCtx, j.d, j.ev)
+				e.process(sendCtx, j)
 				<-slots
 			}
 		}()
@@ -331,6 +331,14 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 type job struct {
 	d  *store.Delivery
 	ev *store.Event
+	// manual: the delivery was handed over by a requeue (Requeue,
+	// RequeueMatching: a replay, a resend) or by EnqueueManual, so the
+	// attempt made of it now is one somebody asked for
+	// (store.Attempt.Manual). Claimed deliveries (retries, other
+	// processes' work, and one whose lease ran short before it was sent,
+	// left to the claim path by dispatchOwned) and Enqueue's fresh ones
+	// are the schedule's.
+	manual bool
 }
 
 func grab(slots chan struct{}, n int) int {
@@ -367,7 +375,8 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // process sends one claimed delivery and records the attempt.
-func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event) {
+func (e *Engine) process(ctx context.Context, j job) {
+	d, ev := j.d, j.ev
 	res := Result{Delivery: d}
 	var (
 		attempt    *store.Attempt
@@ -423,6 +432,7 @@ func (e *Engine) process(ctx context.Context, d *store.Delivery, ev *store.Event
 	}
 	attempt.DeliveryID, attempt.DeliverySeq = d.ID, d.Seq
 	attempt.Number = d.AttemptCount + 1
+	attempt.Manual = j.manual
 	res.Attempt = attempt
 	u, disable := Decide(d, target.Scheme, attempt, respHeader, e.Now(), e.Jitter)
 	// A 410 disables the subscription only when it came from the

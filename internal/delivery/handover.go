@@ -13,6 +13,19 @@ import (
 // engine, so no claim round trip is needed and no other worker takes
 // them. A crash leaves them in the outbox, claimable once the lease ends.
 func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
+	return e.enqueue(ctx, events, deliveries, false)
+}
+
+// EnqueueManual is Enqueue for deliveries somebody asked for (a resend
+// to an endpoint the event never went to, an edited resend): the first
+// attempt of each it hands to the workers is recorded as manual
+// (store.Attempt.Manual). One left to a claim (Run not running, not due
+// yet) is recorded as the schedule's.
+func (e *Engine) EnqueueManual(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery) error {
+	return e.enqueue(ctx, events, deliveries, true)
+}
+
+func (e *Engine) enqueue(ctx context.Context, events []*store.Event, deliveries [][]*store.Delivery, manual bool) error {
 	e.init()
 	var leased []job
 	if e.running.Load() {
@@ -23,7 +36,7 @@ func (e *Engine) Enqueue(ctx context.Context, events []*store.Event, deliveries 
 				// Only what is due now (a schedule may start later).
 				if d.LeaseOwner == "" && !d.NextAttemptAt.After(now) {
 					d.LeaseOwner, d.LeaseExpiresAt = e.Owner, until
-					leased = append(leased, job{d: d, ev: events[i]})
+					leased = append(leased, job{d: d, ev: events[i], manual: manual})
 				}
 			}
 		}
@@ -100,27 +113,41 @@ func (e *Engine) releaseOwned() {
 
 // Requeue puts deliveries back in the outbox for a replay run
 // (store.Requeue) and returns how many it requeued. While Run runs and the
-// store can lease them as it requeues them (SQLite), they are handed
-// straight to the workers like Enqueue's.
+// store can lease them as it requeues them (store.LeasingRequeuer: SQLite
+// and PostgreSQL), they are handed straight to the workers like
+// Enqueue's, and the attempt made of each is recorded as manual
+// (store.Attempt.Manual). Otherwise they wait in the outbox for a claim,
+// by this engine or another process, and that attempt is recorded as the
+// schedule's: the claim does not know it was asked for.
 func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (int, error) {
+	got, err := e.RequeueIDs(ctx, ids, r)
+	return len(got), err
+}
+
+// RequeueIDs is Requeue returning the IDs requeued, in the order asked.
+func (e *Engine) RequeueIDs(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
 	e.init()
 	ctx, cancel, err := requeueContext(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer cancel()
 	lr, ok := e.Store.(store.LeasingRequeuer)
 	if !ok || !e.running.Load() {
 		got, err := e.Store.Requeue(ctx, ids, r)
 		e.Wake()
-		return len(got), err
+		return got, err
 	}
 	ds, err := lr.RequeueLeased(ctx, ids, r, e.Owner, e.Now().Add(e.Lease))
 	if err != nil {
-		return 0, err
+		return nil, err
+	}
+	got := make([]string, len(ds))
+	for i, d := range ds {
+		got[i] = d.ID
 	}
 	e.handRequeued(ctx, ds)
-	return len(ds), nil
+	return got, nil
 }
 
 // requeueContext is the context of one requeue statement: ctx's values,
@@ -141,12 +168,14 @@ func requeueContext(ctx context.Context) (context.Context, context.CancelFunc, e
 }
 
 // handRequeued hands deliveries requeued leased to this engine to its
-// workers, each with its event (read in one query).
+// workers, each with its event (read in one query). The attempt made of
+// each now is manual (asked for); its retries, claimed later, are the
+// schedule's.
 func (e *Engine) handRequeued(ctx context.Context, ds []*store.Delivery) {
 	jobs := make([]job, len(ds))
 	evs := e.requeuedEvents(ctx, ds)
 	for i, d := range ds {
-		jobs[i] = job{d: d, ev: evs[d.EventID]}
+		jobs[i] = job{d: d, ev: evs[d.EventID], manual: true}
 	}
 	e.hold(ds)
 	e.hand(jobs)

@@ -47,6 +47,9 @@ type AttemptJSON struct {
 	Request    RequestJSON  `json:"request"`
 	Response   ResponseJSON `json:"response"`
 	Error      string       `json:"error,omitempty"`
+	// Manual: asked for (a replay, a resend from serve or the inspector),
+	// not made by the delivery's schedule; absent for the schedule's.
+	Manual bool `json:"manual,omitempty"`
 }
 
 // RequestJSON is an attempt's request as sent (secrets masked).
@@ -105,6 +108,7 @@ func AttemptToJSON(a *store.Attempt) AttemptJSON {
 		Request:  RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: MaskHeaders(a.RequestHeaders)},
 		Response: ResponseJSON{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody)},
 		Error:    a.Error,
+		Manual:   a.Manual,
 	}
 }
 

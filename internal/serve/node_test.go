@@ -108,7 +108,9 @@ func runClient(t *testing.T, cmd *exec.Cmd, what string) map[string]any {
 
 // The issue's "done when", with the Node library: an app creates an
 // endpoint and sends a message; its receiver verifies the Standard
-// Webhooks delivery with the secret from GET …/secret/.
+// Webhooks delivery with the secret from GET …/secret/. A resend of the
+// message to the endpoint is delivered again, and the message's attempts
+// list it as manual (triggerType 1), the first send as scheduled (0).
 func TestNodeSvixClient(t *testing.T) {
 	mods := nodeModules(t)
 	e := servetest.Start(t, nil)
@@ -119,6 +121,13 @@ func TestNodeSvixClient(t *testing.T) {
 	if !strings.HasPrefix(r["endpointId"].(string), "ep_") || r["listed"] != float64(1) || r["secretPrefix"] != "whsec_" ||
 		r["deliveredId"] != r["msgId"] || r["body"] != `{"invoice":"in_1","amount":42}` || r["messages"] != float64(1) || r["fetchedType"] != "invoice.paid" {
 		t.Fatalf("svix node client: %v", r)
+	}
+	if r["resentId"] != r["msgId"] {
+		t.Fatalf("the resend delivered %v, want message %v", r["resentId"], r["msgId"])
+	}
+	want := fmt.Sprintf("[map[endpointId:%[1]s status:0 triggerType:1] map[endpointId:%[1]s status:0 triggerType:0]]", r["endpointId"])
+	if got := fmt.Sprint(r["attempts"]); got != want {
+		t.Fatalf("attempts after a resend (newest first):\n got %s\nwant %s", got, want)
 	}
 }
 

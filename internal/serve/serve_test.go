@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -72,11 +73,33 @@ func TestControlTriggerEventsDeliveriesReplay(t *testing.T) {
 	waitStatus(t, e, "failed", 1)
 	e.Recv.SetStatus(200)
 	code, body = e.Do("POST", "/_hookctl/replay", nil, map[string]any{"failed": true})
-	if code != 200 || len(servetest.JSON(t, body)["replayed"].([]any)) != 1 {
+	replayed, _ := servetest.JSON(t, body)["replayed"].([]any)
+	if code != 200 || len(replayed) != 1 {
 		t.Fatalf("replay: %d %s", code, body)
 	}
 	if again := e.Recv.Next(t, 5*time.Second); string(again.Body) != string(first.Body) {
 		t.Fatalf("replay bytes differ")
+	}
+	// The replay's attempt is the one marked manual: the three of the
+	// schedule before it are not.
+	var manual []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		code, body = e.Do("GET", "/_hookctl/deliveries/"+replayed[0].(string), nil, nil)
+		atts, _ := servetest.JSON(t, body)["attempts"].([]any)
+		if code == 200 && len(atts) == 4 {
+			manual = nil
+			for _, a := range atts {
+				a := a.(map[string]any)
+				manual = append(manual, fmt.Sprint(a["number"], ":", a["manual"]))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replayed delivery: %d %s", code, body)
+		}
+	}
+	if got := strings.Join(manual, " "); got != "1:<nil> 2:<nil> 3:<nil> 4:true" {
+		t.Fatalf("attempts' manual: %s, want only the replay's (4) true", got)
 	}
 }
 

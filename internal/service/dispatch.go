@@ -57,6 +57,10 @@ type Target struct {
 	Method string
 	// Kind and OriginID mark the deliveries (store.Kind*).
 	Kind, OriginID string
+	// Manual: somebody asked for these deliveries (a resend, an edited
+	// resend), so the first attempt the running engine makes of each is
+	// recorded as manual (delivery.Engine.EnqueueManual).
+	Manual bool
 }
 
 // Published is an event and the deliveries created for it.
@@ -79,9 +83,12 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *store.Event, t Target) (*P
 	if err != nil {
 		return nil, err
 	}
-	if d.Engine != nil {
+	switch {
+	case d.Engine != nil && t.Manual:
+		err = d.Engine.EnqueueManual(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
+	case d.Engine != nil:
 		err = d.Engine.Enqueue(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
-	} else {
+	default:
 		err = delivery.Enqueue(ctx, d.Store, ev, ds)
 	}
 	if err != nil {
@@ -198,10 +205,16 @@ func (d *Dispatcher) Trigger(ctx context.Context, in TriggerInput) (*Published, 
 }
 
 // Replay puts deliveries back in the outbox, due now, with the bytes
-// first sent (the event's stored payload, freshly signed when sent). A
-// running engine picks them up at once. One that a live process (this
-// server's engine, a worker) is sending right now is left to it and not
-// in the result: requeued, a second copy would go out at the same time.
+// first sent (the event's stored payload, freshly signed when sent). One
+// that a live process (this server's engine, a worker) is sending right
+// now is left to it and not in the result: requeued, a second copy would
+// go out at the same time.
+//
+// With a running engine they are requeued leased to it and handed to its
+// workers at once (delivery.Engine.Requeue), and the attempt each gets is
+// recorded as manual (store.Attempt.Manual: Svix's triggerType 1).
+// Without one (serve --no-worker), a worker claims them, and that
+// attempt is recorded as scheduled.
 func (d *Dispatcher) Replay(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
 	if r.Now.IsZero() {
 		r.Now = d.now()
@@ -213,12 +226,8 @@ func (d *Dispatcher) Replay(ctx context.Context, ids []string, r store.Requeue) 
 	if r.Schedule == "" {
 		r.Schedule = "0s"
 	}
-	got, err := d.Store.Requeue(ctx, ids, r)
-	if err != nil {
-		return nil, err
-	}
 	if d.Engine != nil {
-		d.Engine.Wake()
+		return d.Engine.RequeueIDs(ctx, ids, r)
 	}
-	return got, nil
+	return d.Store.Requeue(ctx, ids, r)
 }

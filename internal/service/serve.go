@@ -35,6 +35,8 @@ func (d *Dispatcher) PublishTo(ctx context.Context, ev *store.Event, subs []*sto
 	switch {
 	case len(ds) == 0:
 		err = d.Store.CreateEvent(ctx, ev, nil)
+	case d.Engine != nil && t.Manual:
+		err = d.Engine.EnqueueManual(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
 	case d.Engine != nil:
 		err = d.Engine.Enqueue(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
 	default:

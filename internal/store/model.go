@@ -122,6 +122,10 @@ type Attempt struct {
 	ResponseHeaders map[string][]string
 	ResponseBody    []byte // first 64 KiB
 	Error           string
+	// Manual: the attempt was asked for (a replay, a resend from serve's
+	// APIs or the inspector), not made by the delivery's schedule (its
+	// first send, an automatic retry). Svix's triggerType 1.
+	Manual bool `json:",omitempty"`
 }
 
 // DeliveryFilter selects deliveries. Zero fields do not filter.

@@ -51,7 +51,7 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	}
 	ev := &store.Event{ID: catalog.NewEventID(e.Provider), Type: e.Type, Provider: e.Provider, Payload: body,
 		ContentType: e.ContentType, Source: store.SourceTriggered}
-	t := service.Target{Headers: hs, Kind: store.KindEdited, OriginID: d.ID, Method: d.Method}
+	t := service.Target{Headers: hs, Kind: store.KindEdited, OriginID: d.ID, Method: d.Method, Manual: true}
 	switch {
 	case d.Kind == store.KindForward:
 		// listen's forward went to the app: the edited copy goes there

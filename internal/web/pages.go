@@ -533,6 +533,7 @@ type attemptView struct {
 	ResponseHeaders []headerLine
 	ResponseBody    string
 	Error           string
+	Manual          bool // asked for (a replay, a resend), not the schedule's
 }
 
 type verdictView struct {
@@ -680,7 +681,7 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		dd.Attempts = append(dd.Attempts, attemptView{Number: a.Number, StartedAt: a.StartedAt, Duration: fmtDuration(a.Duration),
 			Method: a.RequestMethod, URL: a.RequestURL, RequestHeaders: sortedHeaders(delivery.MaskHeaders(a.RequestHeaders)),
 			Status: a.ResponseStatus, StatusClass: statusClass(a.ResponseStatus),
-			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: string(a.ResponseBody), Error: a.Error})
+			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: string(a.ResponseBody), Error: a.Error, Manual: a.Manual})
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
 		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + ago(d.NextAttemptAt) + ")"

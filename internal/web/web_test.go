@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -770,5 +771,106 @@ func TestEditMasksCredentialHeaders(t *testing.T) {
 	edited := strings.Replace(shown, "X-Api-Key: "+subscription.MaskCredentialHeaders(map[string]string{"X-Api-Key": key})["X-Api-Key"], "X-Api-Key: new-key-typed", 1)
 	if got := resend(edited); got["X-Api-Key"] != "new-key-typed" || got["Authorization"] != token {
 		t.Errorf("resent with a new key: headers %v", got)
+	}
+}
+
+// The Replay button's attempt is a manual one, shown as such on the
+// delivery's page, and so is the first attempt of an edited resend; the
+// first send (claimed by the inspector's engine) is the schedule's.
+// Before, every attempt read as scheduled.
+func TestInspectorAttemptsAskedForAreManual(t *testing.T) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer recv.Close()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat, _ := catalog.Load(catalog.Options{})
+	u, stop, err := web.Start(context.Background(), "127.0.0.1:0", web.Config{Store: st, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	pub, err := (&service.Dispatcher{Store: st, Catalog: cat}).Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
+		Target: service.Target{URL: recv.URL + "/hooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	attempts := func(n int) []*store.Attempt {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			as, err := st.ListAttempts(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(as) >= n {
+				return as
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d attempts after 10s, want %d", len(as), n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	attempts(1)
+	page := func() string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", u+"deliveries/"+id, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET the delivery: %d", code)
+		}
+		return body
+	}
+	body := page()
+	tok := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if tok == nil {
+		t.Fatalf("no CSRF token on the page:\n%s", body)
+	}
+	req, _ := http.NewRequest("POST", u+"deliveries/"+id+"/replay", strings.NewReader(url.Values{"_csrf": {tok[1]}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, body, _ := send(t, req); code != http.StatusSeeOther {
+		t.Fatalf("replay: %d %s", code, body)
+	}
+	as := attempts(2)
+	if len(as) != 2 || as[0].Manual || !as[1].Manual {
+		t.Fatalf("attempts: %d, manual %v then %v; want the first scheduled, the replay's manual", len(as), as[0].Manual, as[1].Manual)
+	}
+	body = page()
+	var shown []string
+	for _, h3 := range regexp.MustCompile(`(?s)data-number="(\d+)">\s*<h3>(.*?)</h3>`).FindAllStringSubmatch(body, -1) {
+		if strings.Contains(h3[2], `data-testid="attempt-manual"`) {
+			shown = append(shown, h3[1])
+		}
+	}
+	if !slices.Equal(shown, []string{"2"}) {
+		t.Errorf("attempts shown as manual: %v, want #2 only", shown)
+	}
+	// Edit and resend: a new delivery, whose first attempt was asked for.
+	req, _ = http.NewRequest("POST", u+"deliveries/"+id+"/resend", strings.NewReader(url.Values{"_csrf": {tok[1]}, "body": {`{"edited":true}`}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, body, _ := send(t, req); code != http.StatusSeeOther {
+		t.Fatalf("edit and resend: %d %s", code, body)
+	}
+	var edited *store.Delivery
+	for deadline := time.Now().Add(10 * time.Second); edited == nil; time.Sleep(20 * time.Millisecond) {
+		ds, err := st.ListDeliveries(context.Background(), store.DeliveryFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Kind == store.KindEdited && d.OriginID == id && d.AttemptCount == 1 {
+				edited = d
+			}
+		}
+		if edited == nil && time.Now().After(deadline) {
+			t.Fatal("no attempt of the edited resend after 10s")
+		}
+	}
+	if as, err := st.ListAttempts(context.Background(), edited.ID); err != nil || len(as) != 1 || !as[0].Manual {
+		t.Fatalf("the edited resend's attempt: %d attempts (%v), want one, manual", len(as), err)
 	}
 }

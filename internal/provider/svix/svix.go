@@ -1061,8 +1061,11 @@ func renderAttempt(at *store.AttemptRow, endpointID string) Attempt {
 			out.Response = at.Error
 		}
 	}
-	// triggerType stays 0 (scheduled): the store does not record whether
-	// an attempt came from a resend.
+	// triggerType: 0 scheduled (the first send, an automatic retry), 1
+	// manual (a resend, a recover, any replay).
+	if at.Manual {
+		out.TriggerType = 1
+	}
 	return out
 }
 
@@ -1211,7 +1214,7 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request) {
 	} else {
 		// The endpoint did not exist (or did not match) when the message
 		// was sent: a fresh delivery of the stored bytes.
-		_, err = a.s.Dispatch.PublishTo(r.Context(), e, []*store.Subscription{sub}, service.Target{})
+		_, err = a.s.Dispatch.PublishTo(r.Context(), e, []*store.Subscription{sub}, service.Target{Manual: true})
 	}
 	if a.bad(w, err) {
 		return

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -593,4 +594,77 @@ func TestParallelMessagesWithOneEventID(t *testing.T) {
 		e.Recv.Next(t, 5*time.Second)
 	}
 	e.Recv.None(t, 300*time.Millisecond)
+}
+
+// An attempt made because somebody asked for it is reported with
+// triggerType 1 (manual): a resend of a message to an endpoint it went to,
+// and a resend to an endpoint created after the message (a fresh
+// delivery). The first send is the schedule's, 0. Before, every attempt
+// read 0.
+func TestResendAttemptsAreManual(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Trigger types"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep1, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/one"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.created", Payload: map[string]any{"order": "o-1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	// byEndpoint waits until the endpoint has n attempts (each is
+	// recorded just after its answer) and returns their trigger types,
+	// newest first.
+	byEndpoint := func(ep string, n int) []models.MessageAttemptTriggerType {
+		t.Helper()
+		for try := 0; ; try++ {
+			atts, err := sv.MessageAttempt.ListByEndpoint(ctx, app.Id, ep, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(atts.Data) >= n || try == 250 {
+				var out []models.MessageAttemptTriggerType
+				for _, a := range atts.Data {
+					if a.MsgId != msg.Id {
+						t.Fatalf("attempt of message %s, want %s", a.MsgId, msg.Id)
+					}
+					out = append(out, a.TriggerType)
+				}
+				return out
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	const scheduled, manual = models.MESSAGEATTEMPTTRIGGERTYPE_SCHEDULED, models.MESSAGEATTEMPTTRIGGERTYPE_MANUAL
+	if got := byEndpoint(ep1.Id, 1); !slices.Equal(got, []models.MessageAttemptTriggerType{scheduled}) {
+		t.Fatalf("the first send: trigger types %v, want [0]", got)
+	}
+	if _, err := sv.MessageAttempt.Resend(ctx, app.Id, msg.Id, ep1.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	if got := byEndpoint(ep1.Id, 2); !slices.Equal(got, []models.MessageAttemptTriggerType{manual, scheduled}) {
+		t.Fatalf("after a resend: trigger types %v (newest first), want [1 0]", got)
+	}
+	// An endpoint the message never went to: the resend is its first
+	// delivery, asked for all the same.
+	ep2, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/two"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.MessageAttempt.Resend(ctx, app.Id, msg.Id, ep2.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rec := e.Recv.Next(t, 5*time.Second); !strings.HasSuffix(rec.Path, "/two") {
+		t.Fatalf("the resend went to %s, want the new endpoint", rec.Path)
+	}
+	if got := byEndpoint(ep2.Id, 1); !slices.Equal(got, []models.MessageAttemptTriggerType{manual}) {
+		t.Fatalf("a resend to a new endpoint: trigger types %v, want [1]", got)
+	}
 }

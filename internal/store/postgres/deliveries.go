@@ -176,14 +176,14 @@ func (db *DB) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[
 }
 
 const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
-	response_status, response_headers, response_body, error`
+	response_status, response_headers, response_body, error, manual`
 
 func scanAttempt(row pgx.Row, extra ...any) (*store.Attempt, error) {
 	var a store.Attempt
 	var started *time.Time
 	var dur int64
 	err := row.Scan(append([]any{&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &a.RequestHeaders,
-		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error}, extra...)...)
+		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error, &a.Manual}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -197,10 +197,10 @@ func scanAttempt(row pgx.Row, extra ...any) (*store.Attempt, error) {
 
 func attemptArgs(a *store.Attempt) []any {
 	return []any{pt(a.DeliveryID), a.Number, ts(a.StartedAt), int64(a.Duration), pt(a.RequestURL), pt(a.RequestMethod), jmap(a.RequestHeaders),
-		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, pt(a.Error)}
+		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, pt(a.Error), a.Manual}
 }
 
-const attemptInsert = `INSERT INTO attempts (` + attemptCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+const attemptInsert = `INSERT INTO attempts (` + attemptCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
 // ListAttempts implements store.Store: a delivery's attempts by number.
 func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Attempt, error) {
@@ -260,7 +260,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 		keys += " LIMIT " + arg(f.Limit)
 	}
 	q := `SELECT a.delivery_id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method, a.request_headers,
-		a.response_status, a.response_headers, a.response_body, a.error, d.event_id, coalesce(d.subscription_id, '')
+		a.response_status, a.response_headers, a.response_body, a.error, a.manual, d.event_id, coalesce(d.subscription_id, '')
 		FROM (` + keys + `) k JOIN attempts a ON a.delivery_id = k.id AND a.number = k.n JOIN deliveries d ON d.id = a.delivery_id` + order
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -280,8 +280,8 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 	return out, db.wrap("list attempts", rows.Err())
 }
 
-// recordAttemptSQL stores an attempt and, while $12 still holds the
-// lease, applies the update (the run, when $18 gives one) and releases the lease: one statement, so one
+// recordAttemptSQL stores an attempt and, while $13 still holds the
+// lease, applies the update (the run, when $19 gives one) and releases the lease: one statement, so one
 // round trip and one implicit transaction. The delivery row is locked
 // first (FOR UPDATE), which serialises recorders of one delivery.
 const recordAttemptSQL = `WITH d AS (
@@ -289,14 +289,14 @@ const recordAttemptSQL = `WITH d AS (
 	), ins AS (
 		INSERT INTO attempts (` + attemptCols + `)
 		SELECT d.id, GREATEST($2::int, coalesce((SELECT max(number) FROM attempts a WHERE a.delivery_id = d.id), 0) + 1),
-			$3, $4, $5, $6, $7, $8, $9, $10, $11
+			$3, $4, $5, $6, $7, $8, $9, $10, $11, $12
 		FROM d
 		RETURNING number
 	), upd AS (
-		UPDATE deliveries SET status = $13, attempt_count = attempt_count + 1, next_attempt_at = $14,
-			last_error = $15, last_status = $16, run_id = CASE WHEN $18::text <> '' THEN $18 ELSE deliveries.run_id END,
-			lease_owner = '', lease_expires_at = NULL, updated_at = $17
-		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $12
+		UPDATE deliveries SET status = $14, attempt_count = attempt_count + 1, next_attempt_at = $15,
+			last_error = $16, last_status = $17, run_id = CASE WHEN $19::text <> '' THEN $19 ELSE deliveries.run_id END,
+			lease_owner = '', lease_expires_at = NULL, updated_at = $18
+		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $13
 		RETURNING 1
 	)
 	SELECT (SELECT number FROM ins), EXISTS (SELECT 1 FROM upd)`

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimExclusiveConcurrent", testClaimExclusiveConcurrent},
 		{"LeaseExpiry", testLeaseExpiry},
 		{"RecordAttempt", testRecordAttempt},
+		{"AttemptManual", testAttemptManual},
 		{"Requeue", testRequeue},
 		{"RequeueUnheld", testRequeueUnheld},
 		{"ReturnUnsent", testReturnUnsent},
@@ -1125,6 +1126,79 @@ func testLeaseExpiry(t *testing.T, s store.Store) {
 	if err == nil {
 		t.Error("RecordAttempt for an unknown delivery succeeded")
 	}
+}
+
+// testAttemptManual: whether an attempt was asked for (Attempt.Manual) is
+// kept by every way an attempt is written (RecordAttempt, a batch record,
+// Import) and read (ListAttempts, ListAttemptRows, Export).
+func testAttemptManual(t *testing.T, s store.Store) {
+	ds := []*store.Delivery{newDelivery("http://127.0.0.1/a"), newDelivery("http://127.0.0.1/b"), newDelivery("http://127.0.0.1/c")}
+	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
+	now := base.Add(time.Hour)
+	if got, err := s.ClaimDue(ctx, "w", now, time.Minute, 3, ""); err != nil || len(got) != 3 {
+		t.Fatalf("claimed %d: %v", len(got), err)
+	}
+	// One attempt each: the first by RecordAttempt (manual), the others
+	// in one batch when the store records batches (the second manual).
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, Number: 1, StartedAt: now, ResponseStatus: 200, Manual: true},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}))
+	rest := []*store.Attempt{
+		{DeliveryID: ds[1].ID, DeliverySeq: ds[1].Seq, Number: 1, StartedAt: now.Add(time.Second), ResponseStatus: 200, Manual: true},
+		{DeliveryID: ds[2].ID, DeliverySeq: ds[2].Seq, Number: 1, StartedAt: now.Add(2 * time.Second), ResponseStatus: 200},
+	}
+	up := store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}
+	if br, ok := s.(store.BatchRecorder); ok {
+		errs, err := br.RecordAttempts(ctx, "w", rest, []store.DeliveryUpdate{up, up})
+		must(t, err)
+		must(t, errors.Join(errs...))
+	} else {
+		for _, a := range rest {
+			must(t, s.RecordAttempt(ctx, "w", a, up))
+		}
+	}
+	want := map[string]bool{ds[0].ID: true, ds[1].ID: true, ds[2].ID: false}
+	for _, d := range ds {
+		as, err := s.ListAttempts(ctx, d.ID)
+		must(t, err)
+		if len(as) != 1 || as[0].Manual != want[d.ID] {
+			t.Errorf("ListAttempts(%s): Manual %v, want one attempt, Manual %v", d.URL, manuals(as), want[d.ID])
+		}
+	}
+	rows, err := s.ListAttemptRows(ctx, store.AttemptFilter{EventID: "evt_1"})
+	must(t, err)
+	if len(rows) != 3 {
+		t.Fatalf("ListAttemptRows: %d rows", len(rows))
+	}
+	for _, r := range rows {
+		if r.Manual != want[r.DeliveryID] {
+			t.Errorf("ListAttemptRows: %s Manual %v, want %v", r.DeliveryID, r.Manual, want[r.DeliveryID])
+		}
+	}
+	exported := map[string]bool{}
+	must(t, s.Export(ctx, func(r store.Record) error {
+		if r.Attempt != nil {
+			exported[r.Attempt.DeliveryID] = r.Attempt.Manual
+		}
+		return nil
+	}))
+	if !reflect.DeepEqual(exported, want) {
+		t.Errorf("Export: Manual by delivery %v, want %v", exported, want)
+	}
+	// Import keeps it (a second attempt of the scheduled delivery).
+	must(t, s.Import(ctx, store.Record{Attempt: &store.Attempt{DeliveryID: ds[2].ID, Number: 2, StartedAt: now.Add(time.Minute), ResponseStatus: 200, Manual: true}}))
+	as, err := s.ListAttempts(ctx, ds[2].ID)
+	must(t, err)
+	if len(as) != 2 || as[0].Manual || !as[1].Manual {
+		t.Errorf("after Import: Manual %v, want [false true] (the imported attempt 2 manual)", manuals(as))
+	}
+}
+
+func manuals(as []*store.Attempt) []bool {
+	out := make([]bool, len(as))
+	for i, a := range as {
+		out[i] = a.Manual
+	}
+	return out
 }
 
 func testRecordAttempt(t *testing.T, s store.Store) {
