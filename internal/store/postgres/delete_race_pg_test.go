@@ -31,16 +31,7 @@ func TestDeleteSubscriptionWaitsForDeliveriesBeingWritten(t *testing.T) {
 
 	// The other process's batch: a delivery of the subscription, written
 	// and not yet committed.
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := otherTx(t, u)
 	const id = "00000000-0000-4000-8000-0000000000d1"
 	if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, subscription_id, url, status, max_attempts, schedule,
 		next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 1, '0s', now(), now(), now())`,
@@ -104,16 +95,7 @@ func TestDeleteSubscriptionRetriesADeadlock(t *testing.T) {
 	}
 	// The recorder: holds the later delivery (the delete's update reaches
 	// it second) ...
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := otherTx(t, u)
 	if _, err := tx.Exec(ctx, `UPDATE deliveries SET last_error = 'recording' WHERE id = $1`, last.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -141,4 +123,25 @@ func TestDeleteSubscriptionRetriesADeadlock(t *testing.T) {
 			t.Errorf("delivery after the delete: %+v (%v), want failed \"subscription deleted\"", g, err)
 		}
 	}
+}
+
+// otherTx is a transaction of another process: its own connection to u,
+// rolled back (unless committed) and closed when the test ends.
+func otherTx(t *testing.T, u string) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		conn.Close(ctx)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tx.Rollback(ctx)
+		conn.Close(ctx)
+	})
+	return tx
 }

@@ -64,27 +64,7 @@ func (s *Store) RestoreUnsent(ctx context.Context, owner string, prior []*store.
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(prior))
-	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		rows, err := tx.QueryContext(ctx, restoreUnsentSQL, time.Now().UnixMicro(), string(list), owner)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			out = append(out, id)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.updateIDs(ctx, len(prior), restoreUnsentSQL, time.Now().UnixMicro(), string(list), owner)
 }
 
 // ExtendLeases implements store.LeaseExtender: one statement (the IDs as
@@ -104,12 +84,18 @@ func (s *Store) updateOwned(ctx context.Context, set string, arg any, owner stri
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(ids))
-	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		rows, err := tx.QueryContext(ctx, set+`
+	return s.updateIDs(ctx, len(ids), set+`
 			WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending' RETURNING id`,
-			arg, string(list), owner)
+		arg, string(list), owner)
+}
+
+// updateIDs runs query (an UPDATE … RETURNING id of at most n rows) in one
+// write transaction and returns the IDs it updated.
+func (s *Store) updateIDs(ctx context.Context, n int, query string, args ...any) ([]string, error) {
+	out := make([]string, 0, n)
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
