@@ -99,6 +99,7 @@ type Engine struct {
 	extender   store.LeaseExtender
 	heldMu     sync.Mutex
 	held       map[string]time.Time // delivery ID → lease end
+	lateRetry  time.Time            // no lease renewal before (renewLate; the dispatcher's)
 	heartbeats atomic.Int64
 
 	wake     chan struct{}

@@ -244,17 +244,32 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 		sent++
 	}
 	if len(late) > 0 {
-		sent += e.renewLate(work, late)
+		if now := e.Now(); now.Before(e.lateRetry) {
+			// The store did not answer the last renewal: not again
+			// before a heartbeat's interval has passed.
+			e.requeueLate(late)
+		} else {
+			sent += e.renewLate(work, late)
+		}
 	}
 	e.claimed.Add(int64(sent))
 	return sent
+}
+
+// requeueLate puts late jobs back at the head of the owned queue.
+func (e *Engine) requeueLate(late []job) {
+	e.ownedMu.Lock()
+	e.owned = append(late, e.owned[e.ownedHead:]...)
+	e.ownedHead = 0
+	e.ownedMu.Unlock()
 }
 
 // renewLate extends the leases of deliveries leased in place whose lease
 // is close to its end (heartbeats failed: the store was away) and hands
 // those still this engine's to the workers; one another process took
 // since is forgotten. When the store does not answer, they go back to the
-// head of the owned queue for the next round.
+// head of the owned queue, and the next renewal waits a heartbeat's
+// interval (only the dispatching goroutine calls it).
 func (e *Engine) renewLate(work chan<- job, late []job) int {
 	ids := make([]string, len(late))
 	for i, j := range late {
@@ -265,10 +280,8 @@ func (e *Engine) renewLate(work chan<- job, late []job) int {
 	got, err := e.extender.ExtendLeases(ctx, e.Owner, ids, until)
 	cancel()
 	if err != nil {
-		e.ownedMu.Lock()
-		e.owned = append(late, e.owned[e.ownedHead:]...)
-		e.ownedHead = 0
-		e.ownedMu.Unlock()
+		e.lateRetry = e.Now().Add(max(e.Lease/4, 10*time.Millisecond))
+		e.requeueLate(late)
 		return 0
 	}
 	ours := make(map[string]bool, len(got))

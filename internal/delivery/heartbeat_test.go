@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
@@ -104,5 +105,110 @@ func TestHeartbeatDefaultLease(t *testing.T) {
 	m.init()
 	if m.Lease != DefaultTimeout+5*time.Second && m.Lease != 2*time.Second+5*time.Second {
 		t.Errorf("lease without heartbeats = %v, want timeout + 5s", m.Lease)
+	}
+}
+
+// failingExtender is a PostgreSQL store whose lease extensions fail while
+// fail is set: the store away, as the heartbeats see it.
+type failingExtender struct {
+	*postgres.DB
+	fail  atomic.Bool
+	calls atomic.Int32
+}
+
+func (f *failingExtender) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
+	f.calls.Add(1)
+	if f.fail.Load() {
+		return nil, errors.New("store away")
+	}
+	return f.DB.ExtendLeases(ctx, owner, ids, until)
+}
+
+// TestInPlaceLeaseRenewedAfterMissedHeartbeats: failed deliveries a
+// PostgreSQL replay leased in place (still failed, so no claim takes them
+// back) whose leases ran low in the queue while the heartbeats failed are
+// renewed once the store answers, and sent — once each. Left to the claim
+// path like a pending delivery, they stayed failed and unsent.
+func TestInPlaceLeaseRenewedAfterMissedHeartbeats(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.OpenDB(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st := &failingExtender{DB: db}
+	rcv := &receiver{delay: 400 * time.Millisecond}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	now := time.Now()
+	var ds []*store.Delivery
+	for range 3 {
+		ds = append(ds, Plan{}.AdHoc(srv.URL, "", "", now))
+	}
+	if err := Enqueue(ctx, st, &store.Event{ID: "evt_inplace", Type: "x", Payload: []byte("{}")}, ds); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := st.ClaimDue(ctx, "first", now, time.Minute, 3, "")
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("claim: %d, %v", len(claimed), err)
+	}
+	for _, d := range claimed {
+		if err := st.RecordAttempt(ctx, "first", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: now, Error: "refused"},
+			store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: "refused"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	e := newEngine(st, "run_inplace", 1) // one at a time: the other two wait in the queue
+	e.Lease = 600 * time.Millisecond
+	var results, lost atomic.Int32
+	e.OnResult = func(r Result) {
+		if r.LeaseLost || r.Err != nil {
+			lost.Add(1)
+		}
+		if r.Final {
+			results.Add(1)
+		}
+	}
+	st.fail.Store(true)
+	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(rctx, func() bool { return results.Load() == 3 })
+	}()
+	for !e.running.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	n, _, _, err := e.RequeueMatching(ctx, store.DeliveryFilter{Status: store.DeliveryFailed}, 10,
+		store.Requeue{RunID: "run_inplace", ExtraAttempts: 1, Unheld: true, Now: time.Now()})
+	if err != nil || n != 3 {
+		t.Fatalf("requeue: %d, %v", n, err)
+	}
+	if got, _ := st.GetDelivery(ctx, ds[0].ID); got.Status != store.DeliveryFailed || got.LeaseOwner != e.Owner {
+		t.Fatalf("requeued as %+v, want failed and leased in place", got)
+	}
+	time.Sleep(1500 * time.Millisecond) // the queued leases (600 ms) run low, unrenewed
+	// Heartbeats and renewals each at most every lease/4 (150 ms).
+	if c := st.calls.Load(); c > 40 {
+		t.Errorf("%d lease extensions in 1.5 s while the store failed: the renewals spin", c)
+	}
+	st.fail.Store(false)
+	<-done
+	if rctx.Err() != nil {
+		t.Fatalf("the run did not finish: %d of 3 results, %d requests", results.Load(), len(rcv.reqs))
+	}
+	if len(rcv.reqs) != 3 || lost.Load() != 0 {
+		t.Errorf("%d requests for 3 deliveries, %d results lost the lease or failed", len(rcv.reqs), lost.Load())
+	}
+	for _, d := range ds {
+		got, err := st.GetDelivery(ctx, d.ID)
+		if err != nil || got.Status != store.DeliverySucceeded || got.RunID != "run_inplace" || got.LeaseOwner != "" {
+			t.Errorf("after the run: %+v %v, want succeeded in the run", got, err)
+		}
+	}
+	if st.calls.Load() < 2 {
+		t.Errorf("%d lease extensions: the test did not exercise the missed heartbeats", st.calls.Load())
 	}
 }
