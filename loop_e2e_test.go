@@ -317,32 +317,17 @@ func testInterruptedReplay(t *testing.T, c *crashEnv) {
 	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", app.URL+"/h", "--no-retry")
 	app.fail.Store(false)
 
-	rp := c.cmd("hookctl", "replay", "--failed", "--yes", "--no-retry")
-	var stdout, stderr bytes.Buffer
-	rp.Stdout, rp.Stderr = &stdout, &stderr
-	if err := rp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for sent() < 40 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	rp.Process.Signal(syscall.SIGINT)
-	err := rp.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("interrupted replay: %v, want exit 130\n%s", err, stderr.String())
-	}
-	counts := statusCounts(t, c)
+	stdout, stderr := c.interruptReplay(app, 39, "--failed", "--yes", "--no-retry")
+	counts := c.statusCounts()
 	if counts["pending"] != 0 || counts["succeeded"] != sent() || counts["failed"] != n-sent() || counts["failed"] == 0 {
-		t.Errorf("after Ctrl-C: %v with %d sent, want every unsent delivery failed and none pending\n%s", counts, sent(), stderr.String())
+		t.Errorf("after Ctrl-C: %v with %d sent, want every unsent delivery failed and none pending\n%s", counts, sent(), stderr)
 	}
 	// (Some were never requeued: the replay stopped reading.)
-	if !regexp.MustCompile(`\n\d+ deliveries not sent: they are failed as before`).MatchString("\n" + stderr.String()) {
-		t.Errorf("stderr does not say what was not sent:\n%s", stderr.String())
+	if !regexp.MustCompile(`\n\d+ deliveries not sent: they are failed as before`).MatchString("\n" + stderr) {
+		t.Errorf("stderr does not say what was not sent:\n%s", stderr)
 	}
-	if !strings.Contains(stdout.String(), fmt.Sprintf("replayed %d deliveries: %d succeeded", sent(), sent())) {
-		t.Errorf("the summary counts what was not sent:\n%s", stdout.String())
+	if !strings.Contains(stdout, fmt.Sprintf("replayed %d deliveries: %d succeeded", sent(), sent())) {
+		t.Errorf("the summary counts what was not sent:\n%s", stdout)
 	}
 }
 
@@ -369,7 +354,7 @@ func TestKilledReplayLeavesNothingPendingPostgres(t *testing.T) {
 	rp.Process.Kill()
 	rp.Wait()
 	sentBefore, _ := app.requests(time.Time{})
-	counts := statusCounts(t, c)
+	counts := c.statusCounts()
 	if counts["pending"] != 0 || counts["failed"] == 0 || counts["succeeded"] > sentBefore {
 		t.Fatalf("after kill -9: %v with %d sent, want none pending and the unsent failed", counts, sentBefore)
 	}
@@ -386,17 +371,11 @@ func TestKilledReplayLeavesNothingPendingPostgres(t *testing.T) {
 	}
 }
 
-// statusCounts counts the store's deliveries (up to 5,000) by status.
-func statusCounts(t *testing.T, c *crashEnv) map[string]int {
-	t.Helper()
-	var ds []struct {
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "5000", "-o", "json"), &ds); err != nil {
-		t.Fatal(err)
-	}
+// statusCounts counts the store's deliveries by status.
+func (c *crashEnv) statusCounts() map[string]int {
+	c.t.Helper()
 	counts := map[string]int{}
-	for _, d := range ds {
+	for _, d := range c.deliveries() {
 		counts[d.Status]++
 	}
 	return counts
@@ -417,24 +396,10 @@ func TestInterruptedReplayOfIDsLeavesUnsentAsBeforePostgres(t *testing.T) {
 	testInterruptedReplayOfIDs(t, pgEnv(t, pgtest.URL(t)), true)
 }
 
-// replayState is a delivery as deliveries list -o json shows it.
-type replayState struct {
-	ID            string     `json:"id"`
-	Status        string     `json:"status"`
-	AttemptCount  int        `json:"attempt_count"`
-	MaxAttempts   int        `json:"max_attempts"`
-	NextAttemptAt *time.Time `json:"next_attempt_at"`
-	RunID         string     `json:"run_id"`
-}
-
-func (c *crashEnv) deliveryStates() map[string]replayState {
+func (c *crashEnv) deliveryStates() map[string]deliveryJSON {
 	c.t.Helper()
-	var ds []replayState
-	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "--limit", "5000", "-o", "json"), &ds); err != nil {
-		c.t.Fatal(err)
-	}
-	m := map[string]replayState{}
-	for _, d := range ds {
+	m := map[string]deliveryJSON{}
+	for _, d := range c.deliveries() {
 		m[d.ID] = d
 	}
 	return m
@@ -570,7 +535,7 @@ func testInterruptedReplayPending(t *testing.T, c *crashEnv) {
 		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	var before map[string]replayState
+	var before map[string]deliveryJSON
 	for {
 		before = c.deliveryStates()
 		k := 0

@@ -96,10 +96,15 @@ func (r *countingReceiver) waitRequests(t *testing.T, n int) {
 	}
 }
 
+// deliveryJSON is a delivery as deliveries list -o json shows it.
 type deliveryJSON struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	LastError string `json:"last_error"`
+	ID            string     `json:"id"`
+	Status        string     `json:"status"`
+	LastError     string     `json:"last_error"`
+	AttemptCount  int        `json:"attempt_count"`
+	MaxAttempts   int        `json:"max_attempts"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	RunID         string     `json:"run_id"`
 }
 
 func (c *crashEnv) deliveries() []deliveryJSON {
