@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -28,45 +27,8 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 	app := newCountingReceiver(t, http.StatusOK, 40*time.Millisecond) // slow: deliveries are pending when the store goes
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")
 
-	srv := c.cmd("hookctl", "serve", "--port", "0", "--concurrency", "4", "-o", "json")
-	stdout, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	srv.Stderr = &stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	ready := make(chan string, 1)
-	go func() {
-		// The ready line, then one line per attempt: read them all, so
-		// that serve never blocks on its stdout.
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var l struct{ Kind, URL string }
-			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Kind == "ready" {
-				ready <- l.URL
-			}
-		}
-		exited <- srv.Wait()
-	}()
-	stopped := false
-	defer func() {
-		if !stopped {
-			srv.Process.Kill()
-			<-exited
-		}
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-exited:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve not ready after 30 s")
-	}
+	srv := startServe(t, c.cmd("hookctl", "serve", "--port", "0", "--concurrency", "4", "-o", "json"))
+	base := srv.URL
 	do := func(method, path, hdr, body string) (int, http.Header, string) {
 		t.Helper()
 		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
@@ -132,7 +94,7 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d events reached the receiver 90 s after the restart\n%s", got, events, stderr.String())
+			t.Fatalf("%d of %d events reached the receiver 90 s after the restart\n%s", got, events, srv.stderr.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -153,12 +115,10 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	srv.Process.Signal(syscall.SIGTERM)
-	stopped = true
-	if err := <-exited; err != nil {
+	if err := srv.stop(syscall.SIGTERM); err != nil {
 		t.Errorf("serve after SIGTERM: %v", err)
 	}
-	errOut := stderr.String()
+	errOut := srv.stderr.String()
 	seen, twice := app.counts()
 	// (The control API's trigger after the restart sent one more.)
 	t.Logf("receiver: %d events (%d sent before the restart), %d more than once; serve said:\n%s", seen, sentDuring, twice, errOut)

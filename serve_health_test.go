@@ -12,29 +12,51 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// startServe starts srv (a `hookctl serve … -o json` command), waits for
-// its ready line and returns its URL; it is killed when the test ends
-// (its stderr is in the failure message then).
-func startServe(t *testing.T, srv *exec.Cmd) string {
+// servedProcess is a `hookctl serve` started by startServe.
+type servedProcess struct {
+	URL    string
+	cmd    *exec.Cmd
+	stderr bytes.Buffer
+	exited chan error
+	err    error
+	once   sync.Once
+}
+
+// wait waits for serve to exit (once) and returns how it exited.
+func (p *servedProcess) wait() error {
+	p.once.Do(func() { p.err = <-p.exited })
+	return p.err
+}
+
+// stop sends sig and waits for serve to exit.
+func (p *servedProcess) stop(sig os.Signal) error {
+	p.cmd.Process.Signal(sig)
+	return p.wait()
+}
+
+// startServe starts srv (a `hookctl serve … -o json` command), reads every
+// line of its stdout (the ready line, then one per attempt, so serve never
+// blocks on it) and returns once it is ready; it is killed when the test
+// ends unless stopped (its stderr is in the failure message then).
+func startServe(t *testing.T, srv *exec.Cmd) *servedProcess {
 	t.Helper()
+	p := &servedProcess{cmd: srv, exited: make(chan error, 1)}
 	stdout, err := srv.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	srv.Stderr = &stderr
+	srv.Stderr = &p.stderr
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
-		// Every line is read, so that serve never blocks on its stdout.
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			var l struct{ Kind, URL string }
@@ -42,24 +64,24 @@ func startServe(t *testing.T, srv *exec.Cmd) string {
 				ready <- l.URL
 			}
 		}
-		exited <- srv.Wait()
+		p.exited <- srv.Wait()
 	}()
 	t.Cleanup(func() {
 		srv.Process.Kill()
-		<-exited
+		p.wait()
 		if t.Failed() {
-			t.Logf("serve's stderr:\n%s", stderr.String())
+			t.Logf("serve's stderr:\n%s", p.stderr.String())
 		}
 	})
 	select {
-	case u := <-ready:
-		return u
-	case err := <-exited:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
+	case p.URL = <-ready:
+	case err := <-p.exited:
+		p.once.Do(func() { p.err = err })
+		t.Fatalf("serve exited: %v\n%s", err, p.stderr.String())
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve not ready after 30 s")
 	}
-	return ""
+	return p
 }
 
 type healthAnswer struct {
@@ -150,7 +172,7 @@ func TestServeHealthSQLiteUnreadable(t *testing.T) {
 	if out, err := cmd("subscribe", "--url", "http://127.0.0.1:1/hooks", "--events", "card.created").CombinedOutput(); err != nil {
 		t.Fatalf("subscribe: %v\n%s", err, out)
 	}
-	base := startServe(t, cmd("serve", "--port", "0", "-o", "json"))
+	base := startServe(t, cmd("serve", "--port", "0", "-o", "json")).URL
 	wantHealthy(t, base, "with the store in place")
 
 	if err := os.Chmod(db, 0o000); err != nil {
@@ -180,7 +202,7 @@ func TestServeHealthSQLiteUnreadable(t *testing.T) {
 func TestServeHealthThroughPostgresStop(t *testing.T) {
 	pg := startFaultPG(t, "")
 	c := pgEnv(t, pg.url)
-	base := startServe(t, c.cmd("hookctl", "serve", "--port", "0", "-o", "json"))
+	base := startServe(t, c.cmd("hookctl", "serve", "--port", "0", "-o", "json")).URL
 	wantHealthy(t, base, "with PostgreSQL running")
 	pg.ctl("-m", "fast", "stop")
 	wantUnhealthy(t, base, "with PostgreSQL stopped", "cannot be reached", "PostgreSQL store", "127.0.0.1")

@@ -17,15 +17,7 @@ import (
 // that no worker will send again.
 func TestRecorderPostgres(t *testing.T) {
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}, Status: store.StatusEnabled, Secret: "s3cret", Scheme: "auto"}
-	if err := st.CreateSubscription(ctx, sub); err != nil {
-		t.Fatal(err)
-	}
+	st, sub := postgresWithSubscription(t)
 	a, _ := app(t, 500)
 	rec := newRecorder(t, st)
 	srv, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = rec; c.SubscriptionID = sub.ID })
@@ -58,15 +50,7 @@ func TestRecorderPostgres(t *testing.T) {
 // (answered 200, never stored) and each store command failed importing it.
 func TestRecorderPostgresUnstorableText(t *testing.T) {
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}, Status: store.StatusEnabled, Secret: "s3cret", Scheme: "auto"}
-	if err := st.CreateSubscription(ctx, sub); err != nil {
-		t.Fatal(err)
-	}
+	st, sub := postgresWithSubscription(t)
 	a, _ := app(t, 200)
 	rec := newRecorder(t, st)
 	srv, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = rec; c.SubscriptionID = sub.ID })
@@ -102,4 +86,20 @@ func TestRecorderPostgresUnstorableText(t *testing.T) {
 			t.Errorf("event %q (type %q): deliveries %v, %v", id, e.Type, ds, err)
 		}
 	}
+}
+
+// postgresWithSubscription opens a throwaway PostgreSQL store (closed when
+// the test ends) holding one enabled subscription, secret "s3cret".
+func postgresWithSubscription(t *testing.T) (store.Store, *store.Subscription) {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/", Events: []string{"*"}, Status: store.StatusEnabled, Secret: "s3cret", Scheme: "auto"}
+	if err := st.CreateSubscription(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	return st, sub
 }
