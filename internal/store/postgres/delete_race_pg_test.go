@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
@@ -22,11 +23,7 @@ func TestDeleteSubscriptionWaitsForDeliveriesBeingWritten(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.URL(t)
 	db := openDB(t, u)
-	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/h", Events: []string{"*"}, Status: store.StatusEnabled,
-		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "stripe"}
-	if err := db.CreateSubscription(ctx, sub); err != nil {
-		t.Fatal(err)
-	}
+	sub := stripeSubscription(t, db)
 	ev, _ := newEvent(t, db, 1, "", time.Now())
 
 	// The other process's batch: a delivery of the subscription, written
@@ -76,11 +73,7 @@ func TestDeleteSubscriptionRetriesADeadlock(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.URL(t)
 	db := openDB(t, u)
-	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/h", Events: []string{"*"}, Status: store.StatusEnabled,
-		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "stripe"}
-	if err := db.CreateSubscription(ctx, sub); err != nil {
-		t.Fatal(err)
-	}
+	sub := stripeSubscription(t, db)
 	ev := &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json", Source: store.SourceTriggered}
 	ds := []*store.Delivery{
 		{SubscriptionID: sub.ID, URL: sub.CallbackURL, Status: store.DeliveryPending, MaxAttempts: 1, Schedule: "0s", NextAttemptAt: time.Now()},
@@ -144,4 +137,16 @@ func otherTx(t *testing.T, u string) pgx.Tx {
 		conn.Close(ctx)
 	})
 	return tx
+}
+
+// stripeSubscription creates an enabled subscription signed with the
+// stripe scheme.
+func stripeSubscription(t *testing.T, db *postgres.DB) *store.Subscription {
+	t.Helper()
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/h", Events: []string{"*"}, Status: store.StatusEnabled,
+		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "stripe"}
+	if err := db.CreateSubscription(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	return sub
 }
