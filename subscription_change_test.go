@@ -162,14 +162,8 @@ func testSubscriptionChangeDuringTrigger(t *testing.T, c *crashEnv, action strin
 	}
 	// A second attempt an hour later: what the change stopped must end
 	// failed at once, not wait for it.
-	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s,1h")
-	var stdout, stderr bytes.Buffer
-	tr.Stdout, tr.Stderr = &stdout, &stderr
-	if err := tr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- tr.Wait() }()
+	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s,1h")
+	stderr := &tr.stderr
 	rcv.waitRequests(t, 100)
 	args := []string{"subscriptions", action, sub.ID}
 	if action == "delete" {
@@ -178,13 +172,7 @@ func testSubscriptionChangeDuringTrigger(t *testing.T, c *crashEnv, action strin
 	c.hookctl(0, args...)
 	ack := time.Now()
 
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(60 * time.Second):
-		tr.Process.Kill()
-		t.Fatalf("trigger did not end after the %s:\n%s", action, stderr.String())
-	}
+	err := tr.wait(t, 60*time.Second)
 	all, later := rcv.requests(ack)
 	if later > inFlight {
 		t.Errorf("%d of %d requests arrived after the %s answered (want at most the %d in flight)", later, all, action, inFlight)
@@ -306,24 +294,12 @@ func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
 	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", old.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
 		t.Fatal(err)
 	}
-	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n))
-	var stderr bytes.Buffer
-	tr.Stderr = &stderr
-	if err := tr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- tr.Wait() }()
+	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n))
+	stderr := &tr.stderr
 	old.waitRequests(t, 100)
 	c.hookctl(0, "subscriptions", "update", sub.ID, "--url", moved.URL+"/h")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("trigger: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(60 * time.Second):
-		tr.Process.Kill()
-		t.Fatalf("trigger did not end:\n%s", stderr.String())
+	if err := tr.wait(t, 60*time.Second); err != nil {
+		t.Fatalf("trigger: %v\n%s", err, stderr.String())
 	}
 	a, _ := old.requests(time.Time{})
 	b, _ := moved.requests(time.Time{})
@@ -344,23 +320,11 @@ func TestSubscriptionEventsChangedDuringTrigger(t *testing.T) {
 	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
 		t.Fatal(err)
 	}
-	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n))
-	var stderr bytes.Buffer
-	tr.Stderr = &stderr
-	if err := tr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- tr.Wait() }()
+	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n))
+	stderr := &tr.stderr
 	rcv.waitRequests(t, 100)
 	c.hookctl(0, "subscriptions", "update", sub.ID, "--events", "kyc.*")
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(60 * time.Second):
-		tr.Process.Kill()
-		t.Fatalf("trigger did not end:\n%s", stderr.String())
-	}
+	err := tr.wait(t, 60*time.Second)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Errorf("trigger: %v, want exit 1\n%s", err, stderr.String())
@@ -416,14 +380,8 @@ func TestListenRestartedDuringTrigger(t *testing.T) {
 		}
 	}
 	l1 := listen()
-	tr := c.cmd("hookctl", "trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s"+strings.Repeat(",500ms", 12))
-	var stderr bytes.Buffer
-	tr.Stderr = &stderr
-	if err := tr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- tr.Wait() }()
+	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s"+strings.Repeat(",500ms", 12))
+	stderr := &tr.stderr
 	app.waitRequests(t, 300)
 	l1.Process.Signal(syscall.SIGTERM)
 	if err := l1.Wait(); err != nil {
@@ -435,18 +393,45 @@ func TestListenRestartedDuringTrigger(t *testing.T) {
 		l2.Process.Signal(syscall.SIGTERM)
 		l2.Wait()
 	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("trigger: %v\n%s", err, tail(stderr.String()))
-		}
-	case <-time.After(60 * time.Second):
-		tr.Process.Kill()
-		t.Fatalf("trigger did not end:\n%s", tail(stderr.String()))
+	if err := tr.wait(t, 60*time.Second); err != nil {
+		t.Fatalf("trigger: %v\n%s", err, tail(stderr.String()))
 	}
 	app.mu.Lock()
 	defer app.mu.Unlock()
 	if len(app.got) != n {
 		t.Errorf("the app got %d of %d events", len(app.got), n)
 	}
+}
+
+// bgCmd is a hookctl command running in the background (crashEnv.start).
+type bgCmd struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	done           chan error
+}
+
+// start runs hookctl with args in the background.
+func (c *crashEnv) start(args ...string) *bgCmd {
+	c.t.Helper()
+	b := &bgCmd{cmd: c.cmd("hookctl", args...), done: make(chan error, 1)}
+	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, &b.stderr
+	if err := b.cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	go func() { b.done <- b.cmd.Wait() }()
+	return b
+}
+
+// wait returns how the command ended; one still running after limit is
+// killed and fails the test.
+func (b *bgCmd) wait(t *testing.T, limit time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-b.done:
+		return err
+	case <-time.After(limit):
+		b.cmd.Process.Kill()
+		t.Fatalf("%s did not end within %v:\n%s", strings.Join(b.cmd.Args[1:3], " "), limit, tail(b.stderr.String()))
+	}
+	return nil
 }
