@@ -260,3 +260,25 @@ func TestPTYTableFitsANarrowTerminal(t *testing.T) {
 		t.Errorf("the subscription's id was cut: %q", lines)
 	}
 }
+
+// On a terminal, a delivery list cut at its --limit while more match says
+// so under the table (the hint is on stderr, which is the terminal too),
+// and a list that holds everything does not.
+func TestPTYListSaysMoreMatch(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	e := newPTYEnv(t)
+	if err := e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--count", "3").Run(); err != nil {
+		t.Fatal(err)
+	}
+	r := e.pty([]string{"NO_COLOR=1"}, "deliveries", "list", "--limit", "2")
+	if r.code != 0 || strings.Count(r.out, "succeeded") != 2 {
+		t.Fatalf("exit %d:\n%s", r.code, r.out)
+	}
+	if !strings.Contains(r.out, "hookctl: hint: showing the newest 2 deliveries, and more match: --limit 0 shows them all") {
+		t.Errorf("no hint that more deliveries match:\n%s", r.out)
+	}
+	if r := e.pty([]string{"NO_COLOR=1"}, "deliveries", "list"); strings.Contains(r.out, "hint") || strings.Count(r.out, "succeeded") != 3 {
+		t.Errorf("the whole list:\n%s", r.out)
+	}
+}
