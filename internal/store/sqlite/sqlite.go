@@ -281,27 +281,43 @@ func checkFile(path string) error {
 	} else {
 		w.Close()
 	}
-	head := make([]byte, len(sqliteHeader))
+	head := make([]byte, 100)
 	_, err = io.ReadFull(f, head)
 	f.Close()
-	if err != nil || !bytes.Equal(head, sqliteHeader) {
+	if err != nil || !bytes.Equal(head[:len(sqliteHeader)], sqliteHeader) {
 		return notOurs(path, "it is not a SQLite database")
+	}
+	if why := badHeader(head); why != "" {
+		return notOurs(path, "it is a damaged SQLite file ("+why+")")
 	}
 	// Inspect read-only: a foreign database must not be converted to WAL.
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Set("_busy_timeout", strconv.Itoa(int(BusyTimeout/time.Millisecond)))
 	u := url.URL{Scheme: "file", Path: path}
+	// SQLite opens the WAL of a file whose header says WAL mode before it
+	// reads page 1, and a read-only connection leaves the -wal file it
+	// created behind. Sidecars the probe created for a file that then
+	// turns out unreadable are removed: nothing can be using them.
+	var created []string
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Lstat(path + suffix); errors.Is(err, os.ErrNotExist) {
+			created = append(created, path+suffix)
+		}
+	}
 	db, err := sql.Open("sqlite", u.String()+"?"+q.Encode())
 	if err != nil {
 		return envErr("", "opening store %s: %v", path, err)
 	}
-	defer db.Close()
 	var appID, version, tables int
 	err = db.QueryRow(`SELECT (SELECT application_id FROM pragma_application_id),
 		(SELECT user_version FROM pragma_user_version),
 		(SELECT count(*) FROM sqlite_master)`).Scan(&appID, &version, &tables)
+	db.Close()
 	if err != nil {
+		for _, p := range created {
+			_ = os.Remove(p)
+		}
 		return notOurs(path, "it cannot be read as a SQLite database ("+sqliteMessage(err)+")")
 	}
 	switch {
@@ -314,6 +330,27 @@ func checkFile(path string) error {
 			"store %s was written by a newer hookctl (schema %d, this hookctl knows up to %d)", path, version, SchemaVersion())
 	}
 	return nil
+}
+
+// badHeader checks the fields of a SQLite file's 100-byte header that
+// SQLite acts on before it reads the schema (https://sqlite.org/fileformat.html),
+// so a damaged file is refused before SQLite opens it.
+func badHeader(h []byte) string {
+	size := int(h[16])<<8 | int(h[17])
+	if size == 1 {
+		size = 65536
+	}
+	switch {
+	case size < 512 || size&(size-1) != 0:
+		return fmt.Sprintf("page size %d", size)
+	case h[18] < 1 || h[18] > 2 || h[19] < 1 || h[19] > 2:
+		return fmt.Sprintf("file format versions %d/%d", h[18], h[19])
+	case h[21] != 64 || h[22] != 32 || h[23] != 32:
+		return "bad payload fractions"
+	case size-int(h[20]) < 480:
+		return fmt.Sprintf("%d reserved bytes per page", h[20])
+	}
+	return ""
 }
 
 func notOurs(path, why string) error {

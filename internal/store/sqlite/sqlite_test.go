@@ -127,6 +127,16 @@ func TestRefusesForeignFiles(t *testing.T) {
 		"corrupt sqlite": {func(t *testing.T, path string) {
 			os.WriteFile(path, append([]byte("SQLite format 3\x00"), random...), 0o600)
 		}, "not a hookctl store"},
+		// Read version 2 (WAL) in a damaged header: SQLite would open a
+		// WAL before refusing the file (CI once drew such random bytes).
+		"damaged header saying WAL": {func(t *testing.T, path string) {
+			os.WriteFile(path, append([]byte("SQLite format 3\x00\x00\x1b\x92\x02"), random...), 0o600)
+		}, "damaged SQLite file"},
+		// A sound WAL-mode header over a garbage page 1.
+		"garbage under a WAL header": {func(t *testing.T, path string) {
+			head := []byte("SQLite format 3\x00\x10\x00\x02\x02\x00\x40\x20\x20")
+			os.WriteFile(path, append(head, random...), 0o600)
+		}, "cannot be read as a SQLite database"},
 		"other application": {func(t *testing.T, path string) {
 			db, err := sql.Open("sqlite", path)
 			if err != nil {
