@@ -85,13 +85,11 @@ func (s *Store) CreateEvent(ctx context.Context, e *store.Event, deliveries []*s
 func (s *Store) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
 	// An exact id (what the engine asks for) is one prepared read; an
 	// exact match wins over longer ids it prefixes, as in lookupPrefix.
-	s.eventByIDOnce.Do(func() {
-		s.eventByID, s.eventByIDErr = s.r.PrepareContext(context.WithoutCancel(ctx), `SELECT `+eventCols+` FROM events WHERE id = ?`)
-	})
-	if s.eventByIDErr != nil {
-		return nil, s.eventByIDErr
+	byID, err := s.eventByID.get(ctx, s.r, `SELECT `+eventCols+` FROM events WHERE id = ?`)
+	if err != nil {
+		return nil, err
 	}
-	e, err := scanEvent(s.eventByID.QueryRowContext(ctx, idOrPrefix))
+	e, err := scanEvent(byID.QueryRowContext(ctx, idOrPrefix))
 	if err != sql.ErrNoRows {
 		return e, err
 	}
@@ -99,7 +97,7 @@ func (s *Store) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, 
 	if err != nil {
 		return nil, err
 	}
-	e, err = scanEvent(s.eventByID.QueryRowContext(ctx, id))
+	e, err = scanEvent(byID.QueryRowContext(ctx, id))
 	if err == sql.ErrNoRows {
 		return nil, &store.NotFoundError{Kind: "event", ID: idOrPrefix}
 	}

@@ -70,11 +70,11 @@ type Store struct {
 	ckptOnce sync.Once
 	ckptStop chan struct{}
 	ckptDone chan struct{}
-	// eventByID reads an event by its exact id on r (the engine reads
-	// each replayed delivery's event), prepared on first use.
-	eventByIDOnce sync.Once
-	eventByID     *sql.Stmt
-	eventByIDErr  error
+	// eventByID and subByID read an event or a subscription by its exact
+	// id on r (the engine reads each replayed delivery's event, and its
+	// subscription every few milliseconds), prepared on first use.
+	eventByID lazyStmt
+	subByID   lazyStmt
 	// file is the store file as opened: Ping tells a file deleted or
 	// replaced since.
 	file os.FileInfo
@@ -96,6 +96,25 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, er
 }
 
 var _ store.Store = (*Store)(nil)
+
+// lazyStmt is a read statement prepared on the read pool on first use.
+type lazyStmt struct {
+	once sync.Once
+	st   *sql.Stmt
+	err  error
+}
+
+func (l *lazyStmt) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
+	l.once.Do(func() { l.st, l.err = db.PrepareContext(context.WithoutCancel(ctx), q) })
+	return l.st, l.err
+}
+
+func (l *lazyStmt) close() error {
+	if l.st == nil {
+		return nil
+	}
+	return l.st.Close()
+}
 
 func dsn(path string, txlock string) string {
 	q := url.Values{}
@@ -446,9 +465,7 @@ func (s *Store) Close() error {
 	for _, st := range s.bulk {
 		errs = append(errs, st.Close())
 	}
-	if s.eventByID != nil {
-		errs = append(errs, s.eventByID.Close())
-	}
+	errs = append(errs, s.eventByID.close(), s.subByID.close())
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

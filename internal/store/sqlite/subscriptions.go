@@ -70,11 +70,22 @@ func (s *Store) CreateSubscription(ctx context.Context, sub *store.Subscription)
 
 // GetSubscription finds a subscription by ID or unique prefix.
 func (s *Store) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {
+	// An exact id (what the delivery engine asks for, every few
+	// milliseconds while it sends) is one prepared read; an exact match
+	// wins over longer ids it prefixes, as in lookupPrefix.
+	byID, err := s.subByID.get(ctx, s.r, `SELECT `+subCols+` FROM subscriptions WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := scanSubscription(byID.QueryRowContext(ctx, idOrPrefix))
+	if err != sql.ErrNoRows {
+		return sub, err
+	}
 	id, err := lookupPrefix(ctx, s.r, "subscription", "subscriptions", idOrPrefix)
 	if err != nil {
 		return nil, err
 	}
-	sub, err := scanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subCols+` FROM subscriptions WHERE id = ?`, id))
+	sub, err = scanSubscription(byID.QueryRowContext(ctx, id))
 	if err == sql.ErrNoRows {
 		return nil, &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
 	}
