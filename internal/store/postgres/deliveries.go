@@ -129,6 +129,17 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 // ListDeliveries implements store.Store: by Seq ascending, or descending
 // with f.Newest.
 func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	q, args := deliveryListQuery(f)
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("list deliveries", err)
+	}
+	out, err := collectDeliveries(rows)
+	return out, db.wrap("list deliveries", err)
+}
+
+// deliveryListQuery is ListDeliveries' query.
+func deliveryListQuery(f store.DeliveryFilter) (string, []any) {
 	args := []any{}
 	from, where := deliveryWhere(f, &args)
 	q := `SELECT ` + prefixCols("d.", deliveryCols) + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq`
@@ -138,12 +149,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*st
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := db.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, db.wrap("list deliveries", err)
-	}
-	out, err := collectDeliveries(rows)
-	return out, db.wrap("list deliveries", err)
+	return q, args
 }
 
 func prefixCols(prefix, cols string) string {

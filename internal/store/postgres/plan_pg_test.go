@@ -158,3 +158,32 @@ func planConn(t *testing.T, db *DB, table string) *pgxpool.Conn {
 	}
 	return conn
 }
+
+// Lists of failed deliveries (deliveries list --status failed, the
+// inspector's failure counts) read the migration-8 partial index, not the
+// table (2,000 deliveries, one in ten failed; sequential scans disabled,
+// as above).
+func TestFailedDeliveryPlans(t *testing.T) {
+	pgtest.ServerURL(t)
+	ctx := context.Background()
+	db, err := OpenDB(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() }) // after planConn's release (a pool closes once its connections are back)
+	for i := 0; i < 200; i++ {
+		ds := make([]*store.Delivery, 10)
+		for j := range ds {
+			ds[j] = &store.Delivery{URL: "http://x", Status: store.DeliverySucceeded}
+		}
+		ds[i%10].Status = store.DeliveryFailed
+		if err := db.CreateEvent(ctx, &store.Event{Type: "order.created", Payload: []byte(`{}`)}, ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := planConn(t, db, "deliveries")
+	q, args := deliveryListQuery(store.DeliveryFilter{Status: store.DeliveryFailed, Newest: true, Limit: 50})
+	scansIndex(t, conn, "failed, newest first", "deliveries_failed", q, args)
+	scansIndex(t, conn, "failed in a range", "deliveries_failed",
+		`SELECT count(*) FROM deliveries WHERE status = 'failed' AND seq >= $1 AND seq < $2`, []any{100, 900})
+}
