@@ -188,7 +188,12 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	victim := workers[0]
+	// The victim is the worker holding the most leases now: on a loaded
+	// machine one of six may hold none at a given moment (it is between
+	// claims, or not yet scheduled), and killing it would exercise nothing.
+	vi := busiestWorker(t, ctx, st, workers)
+	victim := workers[vi]
+	survivors := append(append([]*exec.Cmd{}, workers[:vi]...), workers[vi+1:]...)
 	if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -209,8 +214,8 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 		}
 	}
 	orphaned := len(leases)
-	t.Logf("killed worker 0 (pid %d) after %v with %d events arrived; it held %d leases",
-		victim.Process.Pid, killedAt.Sub(start).Round(time.Millisecond), recv.distinct(), orphaned)
+	t.Logf("killed worker %d (pid %d) after %v with %d events arrived; it held %d leases",
+		vi, victim.Process.Pid, killedAt.Sub(start).Round(time.Millisecond), recv.distinct(), orphaned)
 	if orphaned == 0 {
 		t.Errorf("the killed worker held no leases: the test did not exercise lease takeover")
 	}
@@ -268,13 +273,16 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 	}
 
 	// Stop the survivors like Ctrl-C: they finish in-flight attempts and exit 0.
-	for _, w := range workers[1:] {
+	for _, w := range survivors {
 		_ = w.Process.Signal(os.Interrupt)
 	}
-	for i, w := range workers[1:] {
+	for i, w := range workers {
+		if i == vi {
+			continue
+		}
 		if err := w.Wait(); err != nil {
-			logs, _ := os.ReadFile(filepath.Join(logDir, fmt.Sprintf("worker%d.log", i+1)))
-			t.Errorf("worker %d exit: %v\n%s", i+1, err, tailBytes(logs, 2000))
+			logs, _ := os.ReadFile(filepath.Join(logDir, fmt.Sprintf("worker%d.log", i)))
+			t.Errorf("worker %d exit: %v\n%s", i, err, tailBytes(logs, 2000))
 		}
 	}
 
@@ -301,7 +309,10 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 	}
 	// Each surviving worker's JSON lines account for the attempts it made.
 	lines := 0
-	for i := 1; i < nworkers; i++ {
+	for i := 0; i < nworkers; i++ {
+		if i == vi {
+			continue
+		}
 		logs, _ := os.ReadFile(filepath.Join(logDir, fmt.Sprintf("worker%d.log", i)))
 		lines += strings.Count(string(logs), `"delivery_id"`)
 	}
@@ -315,4 +326,27 @@ func tailBytes(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
+}
+
+// busiestWorker is the index of the worker holding the most leases of
+// pending deliveries at this moment (0 when none holds any).
+func busiestWorker(t *testing.T, ctx context.Context, st store.Store, workers []*exec.Cmd) int {
+	t.Helper()
+	pending, err := st.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryPending})
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, most := 0, 0
+	for i, w := range workers {
+		n := 0
+		for _, d := range pending {
+			if strings.Contains(d.LeaseOwner, ":"+strconv.Itoa(w.Process.Pid)+":") {
+				n++
+			}
+		}
+		if n > most {
+			best, most = i, n
+		}
+	}
+	return best
 }
