@@ -89,6 +89,11 @@ type Engine struct {
 
 	finished atomic.Int64 // deliveries that reached a final state here
 	claimed  atomic.Int64 // claims made (attempts started)
+	// handed-over deliveries given back unsent (lease too close to its
+	// end, taken by another process): Drive's back-pressure counts them
+	// as taken, or a producer waiting for this engine to claim them would
+	// wait for ever when another worker took them.
+	gaveBack atomic.Int64
 
 	running   atomic.Bool // Run is running: Enqueue hands deliveries over
 	ownedMu   sync.Mutex
@@ -511,6 +516,10 @@ func Lead(concurrency int) int { return 16*concurrency + 512 }
 
 // Claimed is the number of claims this engine made.
 func (e *Engine) Claimed() int64 { return e.claimed.Load() }
+
+// taken is how many deliveries this engine took off its queue: claimed
+// (sent) or given back to the outbox unsent.
+func (e *Engine) taken() int64 { return e.claimed.Load() + e.gaveBack.Load() }
 
 // Finished is the number of deliveries this engine brought to a final state.
 func (e *Engine) Finished() int64 { return e.finished.Load() }

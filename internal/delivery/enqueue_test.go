@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -167,5 +168,98 @@ func TestStoppedRunReleasesHandedOver(t *testing.T) {
 	claimed, err := st.ClaimDue(context.Background(), "worker", time.Now(), time.Minute, 10, "")
 	if err != nil || len(claimed) != free {
 		t.Errorf("a worker claimed %d (%v), want the %d released at once", len(claimed), err, free)
+	}
+}
+
+// deafExtender is a store whose lease-extension statements fail (a
+// store too slow to answer heartbeats in time): leases of deliveries
+// queued for the workers are not renewed.
+type deafExtender struct{ store.Store }
+
+func (deafExtender) ExtendLeases(context.Context, string, []string, time.Time) ([]string, error) {
+	return nil, errors.New("heartbeat timed out")
+}
+
+// A trigger whose queued deliveries outlived half their lease (heartbeats
+// failed) and were taken over by another worker still finishes: the
+// deliveries the engine gave back count as progress for the producer's
+// back-pressure, which waited for this engine to claim them and hung the
+// run for ever (seen under -race).
+func TestDriveFinishesWhenQueuedDeliveriesAreTakenOver(t *testing.T) {
+	gate := make(chan struct{})
+	var first atomic.Bool
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if first.CompareAndSwap(false, true) {
+			<-gate
+		}
+	}))
+	defer srv.Close()
+	defer func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	}()
+	raw := openSQLite(t)
+	runID := NewRunID()
+	const lease = 400 * time.Millisecond
+	a := newEngine(deafExtender{raw}, runID, 1)
+	a.Lease = lease
+	lead := Lead(1)
+	total := lead + 40
+	plan := Plan{Schedule: Schedule{0}, RunID: runID}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var other *Engine
+	otherDone := make(chan struct{})
+	go func() {
+		defer close(otherDone)
+		// Once the first attempt is stuck and the queued leases have
+		// run out, another worker takes every queued delivery.
+		for hits.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(lease + 100*time.Millisecond)
+		other = newEngine(raw, "", 8)
+		octx, ocancel := context.WithCancel(ctx)
+		defer ocancel()
+		go func() {
+			for other.Finished() < int64(lead-1) && ctx.Err() == nil {
+				time.Sleep(5 * time.Millisecond)
+			}
+			close(gate) // the stuck attempt answers; the engine dispatches its stale queue
+			time.Sleep(2 * time.Second)
+			ocancel()
+		}()
+		other.Run(octx, nil)
+	}()
+	out, err := Drive(ctx, a, 0, func(pctx context.Context, add func(int)) error {
+		for i := 0; i < total; i += 20 {
+			var evs []*store.Event
+			var dss [][]*store.Delivery
+			for j := i; j < min(i+20, total); j++ {
+				evs = append(evs, &store.Event{ID: fmt.Sprintf("evt_takeover_%d", j), Type: "card.created", Provider: "standard", Payload: []byte(`{}`)})
+				dss = append(dss, []*store.Delivery{plan.AdHoc(srv.URL, "", "", time.Now())})
+			}
+			if err := a.Enqueue(pctx, evs, dss); err != nil {
+				return err
+			}
+			add(len(evs))
+		}
+		return nil
+	})
+	<-otherDone
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Cancelled || out.Enqueued != int64(total) {
+		t.Fatalf("run: %+v; want every one of %d enqueued and the run finished (it hung until the test's deadline)", out, total)
+	}
+	n, err := raw.CountDeliveries(context.Background(), store.DeliveryFilter{RunID: runID})
+	if err != nil || n[store.DeliverySucceeded] != int64(total) {
+		t.Errorf("deliveries by status: %v (%v), want %d succeeded", n, err, total)
 	}
 }

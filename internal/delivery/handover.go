@@ -238,6 +238,7 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 				continue
 			}
 			e.release(j.d.ID) // the claim path takes it once the lease ends
+			e.gaveBack.Add(1)
 			continue
 		}
 		work <- j
@@ -297,6 +298,7 @@ func (e *Engine) renewLate(work chan<- job, late []job) int {
 	for _, j := range late {
 		if !ours[j.d.ID] {
 			e.release(j.d.ID)
+			e.gaveBack.Add(1)
 			continue
 		}
 		work <- j

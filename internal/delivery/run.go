@@ -50,14 +50,16 @@ func Drive(ctx context.Context, e *Engine, wait time.Duration, produce func(ctx 
 		prodErr    error
 		wg         sync.WaitGroup
 	)
-	start, claimed0 := e.Finished(), e.Claimed()
+	start, taken0 := e.Finished(), e.taken()
 	lead := int64(Lead(e.Concurrency))
 	add := func(n int) {
 		enqueued.Add(int64(n))
 		e.Wake()
-		// Back-pressure: stay at most lead deliveries ahead of the
-		// claims, so memory and the event cache stay small for any count.
-		for enqueued.Load()-(e.Claimed()-claimed0) > lead {
+		// Back-pressure: stay at most lead deliveries ahead of what
+		// the engine took off its queue (sent, or given back unsent:
+		// another worker may send those), so memory and the event
+		// cache stay small for any count.
+		for enqueued.Load()-(e.taken()-taken0) > lead {
 			select {
 			case <-engineDone:
 				return
