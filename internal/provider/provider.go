@@ -12,6 +12,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Services are what handlers work through: no globals, no SQL, no signing.
@@ -146,7 +149,7 @@ func DecodeJSONStrict(r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return errors.New("unknown field " + name)
+			return errors.New("unknown field " + name + knownFields(v, strings.Trim(name, `"`)))
 		}
 		return JSONError(err)
 	}
@@ -154,6 +157,43 @@ func DecodeJSONStrict(r *http.Request, v any) error {
 		return errors.New("the request body is not valid JSON")
 	}
 	return nil
+}
+
+// knownFields is the hint after an unknown field of v's JSON object: the
+// field meant when one is a typo away ("subscripton"), else every field v
+// has, so the caller does not need the OpenAPI document to fix the body.
+func knownFields(v any, unknown string) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return ""
+	}
+	var names []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := textdist.Distance(strings.ToLower(unknown), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best != "" {
+		return "; did you mean " + strconv.Quote(best) + "?"
+	}
+	return "; the fields are: " + strings.Join(names, ", ")
 }
 
 // JSONError phrases a json.Unmarshal error for an API user.

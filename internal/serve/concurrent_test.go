@@ -129,18 +129,20 @@ func TestParallelUpdatesKeepEveryChange(t *testing.T) {
 func TestControlRefusesUnknownFields(t *testing.T) {
 	e := servetest.Start(t, nil)
 	subscribe(t, e, "card.*")
-	for _, tc := range []struct{ path, body string }{
-		{"/_hookctl/trigger", `{"type":"card.created","subscripton":"x"}`},
-		{"/_hookctl/replay", `{"failed":true,"forse":true}`},
-		{"/_hookctl/faults", `{"subscription":"x","count":1,"statuss":503}`},
-		{"/_hookctl/trigger", `{"type":"card.created"} {"type":"card.created"}`},
+	for _, tc := range []struct{ path, body, hint string }{
+		{"/_hookctl/trigger", `{"type":"card.created","subscripton":"x"}`, `unknown field \"subscripton\"; did you mean \"subscription\"?`},
+		{"/_hookctl/replay", `{"failed":true,"forse":true}`, `did you mean \"force\"?`},
+		{"/_hookctl/faults", `{"subscription":"x","count":1,"statuss":503}`, `did you mean \"status\"?`},
+		// Not a typo: every field the request has.
+		{"/_hookctl/trigger", `{"event":"card.created"}`, `unknown field \"event\"; the fields are: type, provider, `},
+		{"/_hookctl/trigger", `{"type":"card.created"} {"type":"card.created"}`, ""},
 	} {
 		code, body := e.Do("POST", tc.path, nil, tc.body)
 		if code != 400 || !strings.Contains(string(body), `"invalid_request"`) {
 			t.Fatalf("%s %s: %d %s", tc.path, tc.body, code, body)
 		}
-		if strings.Contains(tc.body, "subscripton") && !strings.Contains(string(body), `unknown field \"subscripton\"`) {
-			t.Fatalf("does not name the field: %s", body)
+		if !strings.Contains(string(body), tc.hint) {
+			t.Fatalf("%s %s: %s\nwant the hint %s", tc.path, tc.body, body, tc.hint)
 		}
 	}
 	e.Recv.None(t, 200*time.Millisecond)
