@@ -396,6 +396,9 @@ func TestH1RequestReadThenConnectionDroppedIsNotResent(t *testing.T) {
 // read as the answer to the next request: the connection is not reused.
 func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
 	var served atomic.Int32
+	idle := make(chan struct{})    // the client holds the connection idle in its pool
+	written := make(chan struct{}) // the unasked 408 is in the client's socket
+	release := make(chan struct{}) // the test is over
 	addr := newRawServer(t, func(_ *rawServer, c net.Conn, br *bufio.Reader) {
 		req, err := http.ReadRequest(br)
 		if err != nil {
@@ -404,17 +407,27 @@ func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
 		io.Copy(io.Discard, req.Body)
 		served.Add(1)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-idle:
+		case <-release:
+			return
+		}
 		io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
-		time.Sleep(300 * time.Millisecond) // and keep it open a while
+		waitDelivered(t, c)
+		close(written)
+		<-release // and keep the connection open: only the bytes tell
 	}).ln.Addr().String()
+	t.Cleanup(func() { close(release) }) // runs before the server's cleanup waits for its handlers
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
 	url := "http://" + addr
 	for i := range 2 {
 		if st, rb, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || rb != "ok" || e != "" {
 			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
 		}
-		time.Sleep(60 * time.Millisecond)
+		if i == 0 {
+			idle <- struct{}{}
+			<-written
+		}
 	}
 	if n := served.Load(); n != 2 {
 		t.Fatalf("server served %d requests, want 2", n)
