@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/testutil/tcpwait"
 )
 
 // connCounter counts the connections a test server accepted.
@@ -413,7 +414,9 @@ func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
 			return
 		}
 		io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
-		waitDelivered(t, c)
+		if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+			t.Error(err)
+		}
 		close(written)
 		<-release // and keep the connection open: only the bytes tell
 	}).ln.Addr().String()
