@@ -131,6 +131,7 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 	var ready readyLine
 	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" || ready.Port == 0 {
 		cmd.Process.Kill()
+		cmd.Wait() // stderr written to the end
 		t.Fatalf("first stdout line %q (%v); stderr %s", line, err, stderr.String())
 	}
 	go func() { io.Copy(io.Discard, br); done <- cmd.Wait() }()
@@ -204,6 +205,7 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 		}
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
+		<-done // stderr written to the end
 		t.Fatalf("listen did not stop after %v\n%s", run.sig, stderr.String())
 	}
 	if run.sig != syscall.SIGKILL {
@@ -295,6 +297,9 @@ func TestListenPostgresRestart(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
+			worker.Process.Kill()
+			err := <-workerDone // its stderr written to the end
+			workerDone <- err
 			t.Fatalf("%d of 20 deliveries succeeded after the outage; worker:\n%s", len(ds), werr.String())
 		}
 		time.Sleep(500 * time.Millisecond)

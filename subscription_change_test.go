@@ -277,6 +277,9 @@ func testSubscriptionDeletedDuringWorker(t *testing.T, c *crashEnv) {
 			t.Errorf("worker: %v\n%s", err, stderr.String())
 		}
 	case <-time.After(30 * time.Second):
+		w.Process.Kill()
+		err := <-exited // stderr written to the end
+		exited <- err
 		t.Errorf("the worker did not stop:\n%s", stderr.String())
 	}
 }
@@ -415,6 +418,9 @@ func (c *crashEnv) start(args ...string) *bgCmd {
 	c.t.Helper()
 	b := &bgCmd{cmd: c.cmd("hookctl", args...), done: make(chan error, 1)}
 	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, &b.stderr
+	// Wait returns this long after the process ended even if a child of
+	// it still holds the output pipes (then the buffers are no longer written).
+	b.cmd.WaitDelay = 5 * time.Second
 	if err := b.cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
@@ -423,7 +429,8 @@ func (c *crashEnv) start(args ...string) *bgCmd {
 }
 
 // wait returns how the command ended; one still running after limit is
-// killed and fails the test.
+// killed and fails the test. Its stdout and stderr may be read once wait
+// has returned (exec's goroutines write them until the command is waited for).
 func (b *bgCmd) wait(t *testing.T, limit time.Duration) error {
 	t.Helper()
 	select {
@@ -431,7 +438,8 @@ func (b *bgCmd) wait(t *testing.T, limit time.Duration) error {
 		return err
 	case <-time.After(limit):
 		b.cmd.Process.Kill()
-		t.Fatalf("%s did not end within %v:\n%s", strings.Join(b.cmd.Args[1:3], " "), limit, tail(b.stderr.String()))
+		<-b.done // the output copied to the end: stderr is ours to read
+		t.Fatalf("%s did not end within %v:\n%s", strings.Join(b.cmd.Args[1:min(3, len(b.cmd.Args))], " "), limit, tail(b.stderr.String()))
 	}
 	return nil
 }
