@@ -92,6 +92,20 @@ func TestH1ServerClosesIdleConnections(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	conns := connCounter(srv)
+	var mu sync.Mutex
+	open := map[net.Conn]bool{}
+	count := srv.Config.ConnState
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		count(c, st)
+		mu.Lock()
+		defer mu.Unlock()
+		switch st {
+		case http.StateNew:
+			open[c] = true
+		case http.StateClosed, http.StateHijacked:
+			delete(open, c)
+		}
+	}
 	srv.Start()
 	defer srv.Close()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
@@ -100,9 +114,18 @@ func TestH1ServerClosesIdleConnections(t *testing.T) {
 			t.Fatalf("attempt %d: %d %q", i, st, e)
 		}
 		if i == 2 {
-			// Close every idle connection server-side, behind the pool's back.
-			srv.CloseClientConnections()
-			time.Sleep(20 * time.Millisecond)
+			// Close every idle connection server-side, behind the pool's
+			// back; the next attempt starts once the FINs are in the
+			// client's sockets.
+			mu.Lock()
+			for c := range open {
+				c.(*net.TCPConn).CloseWrite()
+				if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+					t.Error(err)
+				}
+				c.Close()
+			}
+			mu.Unlock()
 		}
 	}
 	if reqs.Load() != 6 {
@@ -126,7 +149,13 @@ func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
 		io.Copy(io.Discard, req.Body)
 		served.Add(1)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		c.Close() // the client's pooled conn goes stale
+		// The client's pooled conn goes stale: the FIN is in its socket
+		// once acknowledged.
+		c.(*net.TCPConn).CloseWrite()
+		if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+			t.Error(err)
+		}
+		c.Close()
 		closed <- struct{}{}
 	}).ln.Addr().String()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
@@ -139,7 +168,6 @@ func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
 		// 10 ms and the client 30 ms, which a loaded machine reordered:
 		// the client then sent on a connection about to close).
 		<-closed
-		time.Sleep(5 * time.Millisecond) // the FIN reaches the client's socket
 	}
 	if n := served.Load(); n != 3 {
 		t.Errorf("server served %d requests, want 3", n)
