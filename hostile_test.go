@@ -59,12 +59,7 @@ func TestListenHostileClients(t *testing.T) {
 	}))
 	defer appSrv.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	addr := "127.0.0.1:" + port
 	secret := strings.TrimSpace(string(c.hookctl(0, "listen", "--print-secret", "--port", port, "--scheme", "standard")))
 	scheme, err := signature.Lookup("standard")

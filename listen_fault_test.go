@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -372,12 +371,7 @@ func TestListenLinksForwardToTriggerDelivery(t *testing.T) {
 // other --events, instead of adding another.
 func TestListenKilledSubscriptionTakenOver(t *testing.T) {
 	c := newCrashEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	start := func(events string) (*exec.Cmd, readyLine) {
 		cmd := c.cmd("hookctl", "listen", "--port", port, "--events", events, "-o", "json")
 		stdout, err := cmd.StdoutPipe()
@@ -415,7 +409,7 @@ func TestListenKilledSubscriptionTakenOver(t *testing.T) {
 	tr := c.cmd("hookctl", "trigger", "card.created")
 	tr.Stderr = &errb
 	began := time.Now()
-	err = tr.Run()
+	err := tr.Run()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || time.Since(began) > 5*time.Second || !strings.Contains(errb.String(), want) {
 		t.Fatalf("trigger to a dead listener: %v after %s\n%s", err, time.Since(began), errb.String())
 	}
@@ -464,12 +458,7 @@ func TestListenTerminalLogCoalesced(t *testing.T) {
 	c.env = append(c.env, "HOOKCTL_FORCE_TTY=1", "COLUMNS=200")
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer app.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	secret := strings.TrimSpace(string(c.hookctl(0, "listen", "--port", port, "--print-secret")))
 	var out bytes.Buffer
 	cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL)

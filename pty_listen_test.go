@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -46,12 +45,7 @@ func TestPTYListenBurstCoalesced(t *testing.T) {
 	e := newPTYEnv(t)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer app.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	secret := strings.TrimSpace(e.plain("listen", "--port", port, "--print-secret"))
 
 	c := e.command([]string{"NO_COLOR=1"}, "listen", "--port", port, "--forward", app.URL)

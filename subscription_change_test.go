@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -385,12 +383,7 @@ func TestListenRestartedDuringTrigger(t *testing.T) {
 	const n = 2000
 	c := newCrashEnv(t)
 	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	listen := func() *exec.Cmd {
 		t.Helper()
 		cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL+"/app", "-o", "json")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/testutil/freeport"
 	"github.com/hookctl/hookctl/internal/testutil/tcpwait"
 )
 
@@ -245,9 +246,7 @@ func TestH1ErrorsRedirectsHost(t *testing.T) {
 	if st, _, e := sendOnce(t, s, srv.URL+"/redirect", nil); st != 302 || e != "" {
 		t.Errorf("redirect: %d %q, want the 302 itself", st, e)
 	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := "http://127.0.0.1:" + freeport.Must(t) // nothing listens there
 	if st, _, e := sendOnce(t, s, dead, nil); st != 0 || !strings.Contains(e, "connection refused") {
 		t.Errorf("dead receiver: %d %q, want connection refused", st, e)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/testutil/freeport"
 )
 
 // hexScheme is a tiny HMAC scheme for tests that must not depend on the
@@ -212,12 +213,7 @@ func TestBadSignatureNeverForwarded(t *testing.T) {
 }
 
 func TestAppDownIs502ThenUp(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := "127.0.0.1:" + freeport.Must(t)
 	s, out, log := newTestServer(t, addr, nil)
 	body := []byte(`{"id":"evt_down","type":"x.y"}`)
 	send := func() *httptest.ResponseRecorder {
