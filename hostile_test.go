@@ -426,7 +426,10 @@ func TestListenHostileClients(t *testing.T) {
 	for _, e := range gameErrs {
 		t.Error(e)
 	}
-	if peakRSS.Load() >= 100*1024 {
+	switch {
+	case raceEnabled:
+		t.Logf("listen's RSS not checked: the race detector multiplies it")
+	case peakRSS.Load() >= 100*1024:
 		t.Errorf("listen's peak RSS was %d MB, want < 100 MB", peakRSS.Load()/1024)
 	}
 	for _, kind := range []string{"oversized, Content-Length 2 MiB", "oversized, chunked 2 MiB"} {
