@@ -478,6 +478,7 @@ func TestListenTerminalLogCoalesced(t *testing.T) {
 		}
 	}
 	sc, _ := signature.Lookup("standard")
+	burst := time.Now()
 	for i := range 300 {
 		body := []byte(`{"type":"card.created"}`)
 		h, _ := sc.Sign(signature.SignInput{Secrets: []string{secret}, ID: fmt.Sprintf("msg_tty_%d", i), Timestamp: time.Now(), Body: body})
@@ -496,8 +497,10 @@ func TestListenTerminalLogCoalesced(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) > 40 || !strings.Contains(out.String(), " more card.created, all 200") {
-		t.Fatalf("%d lines on the terminal:\n%s", len(lines), tail(out.String()))
+	// At most 8 lines and a "… N more" line a second: the burst takes
+	// well under a second, more on a loaded machine.
+	if limit := max(40, 10+10*int(time.Since(burst).Seconds()+1)); len(lines) > limit || !strings.Contains(out.String(), " more card.created, all 200") {
+		t.Fatalf("%d lines on the terminal (want at most %d):\n%s", len(lines), limit, tail(out.String()))
 	}
 }
 

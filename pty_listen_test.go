@@ -75,6 +75,7 @@ func TestPTYListenBurstCoalesced(t *testing.T) {
 	}
 	sc, _ := signature.Lookup("standard")
 	const n = 300
+	burst := time.Now()
 	for i := range n {
 		body := []byte(`{"type":"card.created"}`)
 		h, err := sc.Sign(signature.SignInput{Secrets: []string{secret}, ID: fmt.Sprintf("msg_pty_%d", i), Timestamp: time.Now(), Body: body})
@@ -108,7 +109,9 @@ func TestPTYListenBurstCoalesced(t *testing.T) {
 	more := regexp.MustCompile(`… [\d,]+ more card\.created, all 200`)
 	lines := strings.Count(got, "\n")
 	t.Logf("%d lines on the terminal for %d requests", lines, n)
-	if !more.MatchString(got) || lines > 60 {
-		t.Fatalf("%d lines on the terminal for %d requests, want a '… N more' line and few lines:\n%s", lines, n, tail(got))
+	// At most 8 lines and a "… N more" line a second: the burst takes
+	// well under a second, more on a loaded machine.
+	if limit := max(60, 10+10*int(time.Since(burst).Seconds()+1)); !more.MatchString(got) || lines > limit {
+		t.Fatalf("%d lines on the terminal for %d requests, want a '… N more' line and at most %d lines:\n%s", lines, n, limit, tail(got))
 	}
 }
