@@ -59,12 +59,7 @@ func TestListenHostileClients(t *testing.T) {
 	}))
 	defer appSrv.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	addr := "127.0.0.1:" + port
 	secret := strings.TrimSpace(string(c.hookctl(0, "listen", "--print-secret", "--port", port, "--scheme", "standard")))
 	scheme, err := signature.Lookup("standard")
@@ -431,7 +426,10 @@ func TestListenHostileClients(t *testing.T) {
 	for _, e := range gameErrs {
 		t.Error(e)
 	}
-	if peakRSS.Load() >= 100*1024 {
+	switch {
+	case raceEnabled:
+		t.Logf("listen's RSS not checked: the race detector multiplies it")
+	case peakRSS.Load() >= 100*1024:
 		t.Errorf("listen's peak RSS was %d MB, want < 100 MB", peakRSS.Load()/1024)
 	}
 	for _, kind := range []string{"oversized, Content-Length 2 MiB", "oversized, chunked 2 MiB"} {

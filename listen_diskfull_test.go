@@ -122,6 +122,7 @@ func TestListenDiskFull(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
+		<-done // stderr written to the end
 		t.Fatalf("listen did not stop\n%s", stderr.String())
 	}
 	// Without the limit, `store export` imports whatever the journal still

@@ -81,6 +81,7 @@ func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
 		t.Fatalf("worker exited before delivering: %v\n%s", err, stderr.String())
 	case <-time.After(30 * time.Second):
 		w.Process.Kill()
+		<-exited // stderr written to the end
 		t.Fatalf("the worker did not deliver:\n%s", stderr.String())
 	}
 	if err := w.Process.Signal(syscall.SIGHUP); err != nil {
@@ -94,6 +95,7 @@ func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		w.Process.Kill()
+		<-exited // stderr written to the end
 		t.Fatalf("the worker did not stop after SIGHUP:\n%s", stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "1 succeeded") {

@@ -302,10 +302,14 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d events delivered in %v by %d workers (one killed): %d requests, %d redelivered (at-least-once after the kill), %d attempts recorded",
-		events, elapsed.Round(time.Millisecond), nworkers, recv.requests.Load(), dups, info.Attempts)
-	if dups > orphaned {
-		t.Errorf("%d redeliveries, more than the %d leases the killed worker held", dups, orphaned)
+	// Every delivery ended succeeded, so each recorded attempt beyond one
+	// per event failed (an attempt that timed out on a loaded machine)
+	// and was retried: a redelivery too.
+	retried := max(int(info.Attempts)-events, 0)
+	t.Logf("%d events delivered in %v by %d workers (one killed): %d requests, %d redelivered (at-least-once after the kill), %d attempts recorded (%d failed and retried)",
+		events, elapsed.Round(time.Millisecond), nworkers, recv.requests.Load(), dups, info.Attempts, retried)
+	if dups > orphaned+retried {
+		t.Errorf("%d redeliveries, more than the %d leases the killed worker held and the %d failed attempts retried", dups, orphaned, retried)
 	}
 	// Each surviving worker's JSON lines account for the attempts it made.
 	lines := 0

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -46,12 +45,7 @@ func TestPTYListenBurstCoalesced(t *testing.T) {
 	e := newPTYEnv(t)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer app.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	secret := strings.TrimSpace(e.plain("listen", "--port", port, "--print-secret"))
 
 	c := e.command([]string{"NO_COLOR=1"}, "listen", "--port", port, "--forward", app.URL)
@@ -81,6 +75,7 @@ func TestPTYListenBurstCoalesced(t *testing.T) {
 	}
 	sc, _ := signature.Lookup("standard")
 	const n = 300
+	burst := time.Now()
 	for i := range n {
 		body := []byte(`{"type":"card.created"}`)
 		h, err := sc.Sign(signature.SignInput{Secrets: []string{secret}, ID: fmt.Sprintf("msg_pty_%d", i), Timestamp: time.Now(), Body: body})
@@ -114,7 +109,9 @@ func TestPTYListenBurstCoalesced(t *testing.T) {
 	more := regexp.MustCompile(`… [\d,]+ more card\.created, all 200`)
 	lines := strings.Count(got, "\n")
 	t.Logf("%d lines on the terminal for %d requests", lines, n)
-	if !more.MatchString(got) || lines > 60 {
-		t.Fatalf("%d lines on the terminal for %d requests, want a '… N more' line and few lines:\n%s", lines, n, tail(got))
+	// At most 8 lines and a "… N more" line a second: the burst takes
+	// well under a second, more on a loaded machine.
+	if limit := max(60, 10+10*int(time.Since(burst).Seconds()+1)); !more.MatchString(got) || lines > limit {
+		t.Fatalf("%d lines on the terminal for %d requests, want a '… N more' line and at most %d lines:\n%s", lines, n, limit, tail(got))
 	}
 }

@@ -5,31 +5,36 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hookctl/hookctl/internal/demo"
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/testutil/freeport"
 )
 
-// freeport VAR: set $VAR to a free TCP port on 127.0.0.1.
+// freeport VAR: set $VAR to a free TCP port on 127.0.0.1 (freePort).
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: freeport VAR")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freePort()
 	ts.Check(err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	ts.Setenv(args[0], fmt.Sprint(port))
+	ts.Setenv(args[0], port)
 }
+
+// freePort is freeport.Pick: a free port no :0 listener is given meanwhile.
+func freePort() (string, error) { return freeport.Pick() }
+
+// mustFreePort is freePort for a test.
+func mustFreePort(t testing.TB) string { return freeport.Must(t) }
 
 // httpwait URL [TIMEOUT]: wait until GET URL answers 200.
 func cmdHTTPWait(ts *testscript.TestScript, neg bool, args []string) {

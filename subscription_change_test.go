@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,18 +22,35 @@ import (
 
 // countingReceiver counts the requests it gets per event id (Webhook-Id,
 // or Idempotency-Key for Bond) and when each arrived; it answers status
-// after delay. While fail is set it answers 500 and counts nothing.
+// after delay. While fail is set it answers 500 and counts nothing. With
+// holdAfter(n), the requests after the n-th are counted and then held
+// unanswered until release.
 type countingReceiver struct {
 	URL  string
 	fail atomic.Bool
 	mu   sync.Mutex
 	got  map[string]int
 	at   []time.Time
+
+	hold        int
+	released    chan struct{}
+	releaseOnce sync.Once
 }
 
-func newCountingReceiver(t *testing.T, status int, delay time.Duration) *countingReceiver {
+type receiverOption func(*countingReceiver)
+
+// holdAfter holds the requests after the n-th until release: a run is
+// surely still sending when the test changes something under it.
+func holdAfter(n int) receiverOption {
+	return func(r *countingReceiver) { r.hold = n }
+}
+
+func newCountingReceiver(t *testing.T, status int, delay time.Duration, opts ...receiverOption) *countingReceiver {
 	t.Helper()
-	r := &countingReceiver{got: map[string]int{}}
+	r := &countingReceiver{got: map[string]int{}, released: make(chan struct{})}
+	for _, o := range opts {
+		o(r)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		io.Copy(io.Discard, req.Body)
 		if r.fail.Load() {
@@ -49,13 +64,23 @@ func newCountingReceiver(t *testing.T, status int, delay time.Duration) *countin
 		r.mu.Lock()
 		r.got[id]++
 		r.at = append(r.at, time.Now())
+		n := len(r.at)
 		r.mu.Unlock()
+		if r.hold > 0 && n > r.hold {
+			<-r.released
+		}
 		time.Sleep(delay)
 		w.WriteHeader(status)
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(r.release) // before srv.Close, which waits for the held requests
 	r.URL = srv.URL
 	return r
+}
+
+// release answers the held requests, and holds none from now on.
+func (r *countingReceiver) release() {
+	r.releaseOnce.Do(func() { close(r.released) })
 }
 
 // requests is how many requests arrived in all, and after t.
@@ -155,14 +180,16 @@ func TestSubscriptionDisabledDuringTriggerPostgres(t *testing.T) {
 
 func testSubscriptionChangeDuringTrigger(t *testing.T, c *crashEnv, action string) {
 	const n = 2000
-	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	// Held after 100 requests: the change comes while the run sends.
+	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond, holdAfter(100))
 	var sub subJSON
 	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
 		t.Fatal(err)
 	}
 	// A second attempt an hour later: what the change stopped must end
-	// failed at once, not wait for it.
-	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s,1h")
+	// failed at once, not wait for it. The attempts held meanwhile must
+	// not time out.
+	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n), "--retry-schedule", "0s,1h", "--timeout", "60s")
 	stderr := &tr.stderr
 	rcv.waitRequests(t, 100)
 	args := []string{"subscriptions", action, sub.ID}
@@ -171,6 +198,7 @@ func testSubscriptionChangeDuringTrigger(t *testing.T, c *crashEnv, action strin
 	}
 	c.hookctl(0, args...)
 	ack := time.Now()
+	rcv.release()
 
 	err := tr.wait(t, 60*time.Second)
 	all, later := rcv.requests(ack)
@@ -277,6 +305,9 @@ func testSubscriptionDeletedDuringWorker(t *testing.T, c *crashEnv) {
 			t.Errorf("worker: %v\n%s", err, stderr.String())
 		}
 	case <-time.After(30 * time.Second):
+		w.Process.Kill()
+		err := <-exited // stderr written to the end
+		exited <- err
 		t.Errorf("the worker did not stop:\n%s", stderr.String())
 	}
 }
@@ -288,16 +319,17 @@ func testSubscriptionDeletedDuringWorker(t *testing.T, c *crashEnv) {
 func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
 	const n = 2000
 	c := newCrashEnv(t)
-	old := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	old := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond, holdAfter(100))
 	moved := newCountingReceiver(t, http.StatusOK, 0)
 	var sub subJSON
 	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", old.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
 		t.Fatal(err)
 	}
-	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n))
+	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n), "--timeout", "60s")
 	stderr := &tr.stderr
 	old.waitRequests(t, 100)
 	c.hookctl(0, "subscriptions", "update", sub.ID, "--url", moved.URL+"/h")
+	old.release()
 	if err := tr.wait(t, 60*time.Second); err != nil {
 		t.Fatalf("trigger: %v\n%s", err, stderr.String())
 	}
@@ -315,15 +347,16 @@ func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
 func TestSubscriptionEventsChangedDuringTrigger(t *testing.T) {
 	const n = 2000
 	c := newCrashEnv(t)
-	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond)
+	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond, holdAfter(100))
 	var sub subJSON
 	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", rcv.URL+"/h", "--events", "card.*", "-o", "json"), &sub); err != nil {
 		t.Fatal(err)
 	}
-	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n))
+	tr := c.start("trigger", "card.created", "--count", strconv.Itoa(n), "--timeout", "60s")
 	stderr := &tr.stderr
 	rcv.waitRequests(t, 100)
 	c.hookctl(0, "subscriptions", "update", sub.ID, "--events", "kyc.*")
+	rcv.release()
 	err := tr.wait(t, 60*time.Second)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
@@ -350,12 +383,7 @@ func TestListenRestartedDuringTrigger(t *testing.T) {
 	const n = 2000
 	c := newCrashEnv(t)
 	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := mustFreePort(t)
 	listen := func() *exec.Cmd {
 		t.Helper()
 		cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL+"/app", "-o", "json")
@@ -415,6 +443,9 @@ func (c *crashEnv) start(args ...string) *bgCmd {
 	c.t.Helper()
 	b := &bgCmd{cmd: c.cmd("hookctl", args...), done: make(chan error, 1)}
 	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, &b.stderr
+	// Wait returns this long after the process ended even if a child of
+	// it still holds the output pipes (then the buffers are no longer written).
+	b.cmd.WaitDelay = 5 * time.Second
 	if err := b.cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
@@ -423,7 +454,8 @@ func (c *crashEnv) start(args ...string) *bgCmd {
 }
 
 // wait returns how the command ended; one still running after limit is
-// killed and fails the test.
+// killed and fails the test. Its stdout and stderr may be read once wait
+// has returned (exec's goroutines write them until the command is waited for).
 func (b *bgCmd) wait(t *testing.T, limit time.Duration) error {
 	t.Helper()
 	select {
@@ -431,7 +463,8 @@ func (b *bgCmd) wait(t *testing.T, limit time.Duration) error {
 		return err
 	case <-time.After(limit):
 		b.cmd.Process.Kill()
-		t.Fatalf("%s did not end within %v:\n%s", strings.Join(b.cmd.Args[1:3], " "), limit, tail(b.stderr.String()))
+		<-b.done // the output copied to the end: stderr is ours to read
+		t.Fatalf("%s did not end within %v:\n%s", strings.Join(b.cmd.Args[1:min(3, len(b.cmd.Args))], " "), limit, tail(b.stderr.String()))
 	}
 	return nil
 }

@@ -98,6 +98,7 @@ func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, app *countingReceiver
 		}
 	case <-time.After(120 * time.Second):
 		cmd.Process.Kill()
+		<-exited // stderr written to the end
 		t.Fatalf("%s did not finish 120 s after the restart\n%s", cmd.Args[1], stderr.String())
 	}
 	return stdout, stderr

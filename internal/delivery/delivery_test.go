@@ -435,9 +435,24 @@ func TestEngineConcurrencyAndRunFilter(t *testing.T) {
 	}
 }
 
+// Cancelling an engine's run lets the attempts in flight finish and
+// records them; what was not started stays pending, none leased. The
+// receiver holds the attempts until after the cancel, so they are surely
+// in flight when it comes (a cancel after a 100 ms sleep could come
+// before the engine had started them on a loaded machine).
 func TestEngineCancelFinishesInFlight(t *testing.T) {
-	rcv := &receiver{delay: 300 * time.Millisecond}
-	srv := httptest.NewServer(rcv)
+	var arrived atomic.Int32
+	three := make(chan struct{})
+	release := make(chan struct{})
+	var released atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if arrived.Add(1) == 3 {
+			close(three)
+		}
+		<-release
+		w.WriteHeader(200)
+	}))
 	defer srv.Close()
 	st := newMemStore()
 	ctx := context.Background()
@@ -446,14 +461,27 @@ func TestEngineCancelFinishesInFlight(t *testing.T) {
 		Enqueue(ctx, st, ev, []*store.Delivery{Plan{}.AdHoc(srv.URL, "", "", time.Now())})
 	}
 	e := newEngine(st, "", 3)
+	e.Sender.Client = NewHTTPClient(time.Minute, 3) // the held attempts do not time out
 	runCtx, cancel := context.WithCancel(ctx)
-	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
-	start := time.Now()
+	defer cancel()
+	go func() {
+		select {
+		case <-three: // all three workers' attempts are at the receiver
+		case <-time.After(30 * time.Second):
+		}
+		cancel()
+		time.Sleep(100 * time.Millisecond) // a Run that did not wait returns meanwhile
+		released.Store(true)
+		close(release)
+	}()
 	if err := e.Run(runCtx, nil); err != nil {
 		t.Fatal(err)
 	}
-	if time.Since(start) < 300*time.Millisecond {
-		t.Errorf("Run returned before in-flight attempts finished")
+	if !released.Load() {
+		t.Errorf("Run returned before the attempts in flight were answered")
+	}
+	if n := arrived.Load(); n != 3 {
+		t.Errorf("the receiver got %d requests, want the 3 in flight at the cancel and none after", n)
 	}
 	s := st.statuses()
 	if s[store.DeliverySucceeded] != 3 || s[store.DeliveryPending] != 7 {

@@ -64,7 +64,7 @@ func TestEnqueueHandsOverLeased(t *testing.T) {
 		}
 		add(10)
 		// The due-now ones reach the receiver (and wait there), unclaimed.
-		for deadline := time.Now().Add(5 * time.Second); hits.Load() < 5; {
+		for deadline := time.Now().Add(30 * time.Second); hits.Load() < 5; {
 			if time.Now().After(deadline) {
 				return fmt.Errorf("only %d of 5 due deliveries were sent", hits.Load())
 			}

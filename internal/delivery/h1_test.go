@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/testutil/freeport"
+	"github.com/hookctl/hookctl/internal/testutil/tcpwait"
 )
 
 // connCounter counts the connections a test server accepted.
@@ -91,6 +93,20 @@ func TestH1ServerClosesIdleConnections(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	conns := connCounter(srv)
+	var mu sync.Mutex
+	open := map[net.Conn]bool{}
+	count := srv.Config.ConnState
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		count(c, st)
+		mu.Lock()
+		defer mu.Unlock()
+		switch st {
+		case http.StateNew:
+			open[c] = true
+		case http.StateClosed, http.StateHijacked:
+			delete(open, c)
+		}
+	}
 	srv.Start()
 	defer srv.Close()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
@@ -99,9 +115,18 @@ func TestH1ServerClosesIdleConnections(t *testing.T) {
 			t.Fatalf("attempt %d: %d %q", i, st, e)
 		}
 		if i == 2 {
-			// Close every idle connection server-side, behind the pool's back.
-			srv.CloseClientConnections()
-			time.Sleep(20 * time.Millisecond)
+			// Close every idle connection server-side, behind the pool's
+			// back; the next attempt starts once the FINs are in the
+			// client's sockets.
+			mu.Lock()
+			for c := range open {
+				c.(*net.TCPConn).CloseWrite()
+				if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+					t.Error(err)
+				}
+				c.Close()
+			}
+			mu.Unlock()
 		}
 	}
 	if reqs.Load() != 6 {
@@ -125,7 +150,13 @@ func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
 		io.Copy(io.Discard, req.Body)
 		served.Add(1)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		c.Close() // the client's pooled conn goes stale
+		// The client's pooled conn goes stale: the FIN is in its socket
+		// once acknowledged.
+		c.(*net.TCPConn).CloseWrite()
+		if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+			t.Error(err)
+		}
+		c.Close()
 		closed <- struct{}{}
 	}).ln.Addr().String()
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
@@ -138,7 +169,6 @@ func TestH1StaleConnectionIsRetriedOnce(t *testing.T) {
 		// 10 ms and the client 30 ms, which a loaded machine reordered:
 		// the client then sent on a connection about to close).
 		<-closed
-		time.Sleep(5 * time.Millisecond) // the FIN reaches the client's socket
 	}
 	if n := served.Load(); n != 3 {
 		t.Errorf("server served %d requests, want 3", n)
@@ -216,9 +246,7 @@ func TestH1ErrorsRedirectsHost(t *testing.T) {
 	if st, _, e := sendOnce(t, s, srv.URL+"/redirect", nil); st != 302 || e != "" {
 		t.Errorf("redirect: %d %q, want the 302 itself", st, e)
 	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := "http://127.0.0.1:" + freeport.Must(t) // nothing listens there
 	if st, _, e := sendOnce(t, s, dead, nil); st != 0 || !strings.Contains(e, "connection refused") {
 		t.Errorf("dead receiver: %d %q, want connection refused", st, e)
 	}
@@ -396,6 +424,9 @@ func TestH1RequestReadThenConnectionDroppedIsNotResent(t *testing.T) {
 // read as the answer to the next request: the connection is not reused.
 func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
 	var served atomic.Int32
+	idle := make(chan struct{})    // the client holds the connection idle in its pool
+	written := make(chan struct{}) // the unasked 408 is in the client's socket
+	release := make(chan struct{}) // the test is over
 	addr := newRawServer(t, func(_ *rawServer, c net.Conn, br *bufio.Reader) {
 		req, err := http.ReadRequest(br)
 		if err != nil {
@@ -404,17 +435,29 @@ func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
 		io.Copy(io.Discard, req.Body)
 		served.Add(1)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-idle:
+		case <-release:
+			return
+		}
 		io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
-		time.Sleep(300 * time.Millisecond) // and keep it open a while
+		if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+			t.Error(err)
+		}
+		close(written)
+		<-release // and keep the connection open: only the bytes tell
 	}).ln.Addr().String()
+	t.Cleanup(func() { close(release) }) // runs before the server's cleanup waits for its handlers
 	s := &Sender{Client: NewHTTPClient(2*time.Second, 4), UserAgent: "hookctl/test"}
 	url := "http://" + addr
 	for i := range 2 {
 		if st, rb, e := sendOnce(t, s, url, []byte(`{"a":1}`)); st != 200 || rb != "ok" || e != "" {
 			t.Fatalf("attempt %d: %d %q %q", i, st, rb, e)
 		}
-		time.Sleep(60 * time.Millisecond)
+		if i == 0 {
+			idle <- struct{}{}
+			<-written
+		}
 	}
 	if n := served.Load(); n != 2 {
 		t.Fatalf("server served %d requests, want 2", n)

@@ -33,7 +33,9 @@ func (l *lockedBuf) get() (string, int) {
 // line longer than Buffer.
 func TestReporterBuffered(t *testing.T) {
 	w := &lockedBuf{}
-	r := &Reporter{W: w, Buffer: 50 * time.Millisecond}
+	// Long enough that a loaded machine does not flush between the ten
+	// lines (50 ms could: then two writes, or a write before the check).
+	r := &Reporter{W: w, Buffer: 500 * time.Millisecond}
 	ev := &store.Event{ID: "evt_1", Type: "card.created", Provider: "standard"}
 	for range 10 {
 		r.Event(ev, 1)

@@ -353,12 +353,28 @@ func TestRecorderJournalUnreadableWhileRunning(t *testing.T) {
 	}
 	f.Close()
 	st.fail.Store(0) // the store is back: the importer meets the damage
-	deadline := time.Now().Add(10 * time.Second)
+	warned := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, w := range warnings {
+			if strings.Contains(w, "unreadable at byte") {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(20 * time.Second)
 	for r.imported.Load() < 250 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	if n := r.imported.Load(); n < 250 {
+		t.Fatalf("%d records imported after 20s, want the 250+ before the damage", n)
+	}
 	add(400, 600) // still answered: durable in the journal
-	time.Sleep(100 * time.Millisecond)
+	// The importer reaches the damage and warns while the listener runs.
+	for !warned() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	left := r.Close(context.Background())
 	mu.Lock()
 	defer mu.Unlock()

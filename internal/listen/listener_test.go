@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
 	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/testutil/tcpwait"
 )
 
 func startListener(t *testing.T, target string, mod func(*Options)) (*Listener, store.Store, *bytes.Buffer) {
@@ -90,6 +92,20 @@ func TestReferenceLibrariesAccepted(t *testing.T) {
 	}
 }
 
+// waitRefused waits (10 s at most) until url's server no longer accepts
+// connections.
+func waitRefused(t *testing.T, url string) {
+	addr := strings.TrimPrefix(url, "http://")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
+	t.Errorf("%s still accepts connections after 10s", url)
+}
+
 func expect(t *testing.T, req *http.Request, status int) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
@@ -106,12 +122,18 @@ func expect(t *testing.T, req *http.Request, status int) {
 // Shutdown lets an in-flight forward finish, records it, and disables the
 // subscription; a restart with the same settings reuses it and its secret.
 func TestShutdownFinishesInFlightAndKeepsSecret(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	var listenURL atomic.Value
 	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(300 * time.Millisecond)
+		arrived <- struct{}{}
+		// The app answers once the shutdown has begun (listen no longer
+		// accepts connections): the forward is surely in flight then.
+		waitRefused(t, listenURL.Load().(string))
 		w.WriteHeader(202)
 	}))
 	defer a.Close()
 	l, st, _ := startListener(t, a.URL, nil)
+	listenURL.Store(l.URL())
 	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
 	body := []byte(`{"type":"slow.one"}`)
 	now := time.Now()
@@ -130,7 +152,7 @@ func TestShutdownFinishesInFlightAndKeepsSecret(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	time.Sleep(100 * time.Millisecond)
+	<-arrived
 	stats, err := l.Shutdown(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -358,15 +380,19 @@ func TestForwardTargetCredentials(t *testing.T) {
 // the event again it is a retry, not a duplicate. Both of listen's HTTP
 // paths: the lean loop (a plain request) and Go's server (a chunked one).
 func TestSenderGoneBeforeAnswerLogged(t *testing.T) {
+	arrived := make(chan struct{})
+	release := make(chan struct{})
 	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("slow") != "" {
-			time.Sleep(400 * time.Millisecond)
+			arrived <- struct{}{}
+			<-release // the sender hangs up meanwhile
 		}
 		w.WriteHeader(200)
 		io.WriteString(w, "ok")
 	}))
 	defer a.Close()
-	l, _, out := startListener(t, a.URL, nil)
+	out := new(lockedBuffer)
+	l, _, _ := startListener(t, a.URL, func(o *Options) { o.Out = out })
 	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
 	signed := func(id, query string, chunked bool) *http.Request {
 		body := []byte(`{"type":"card.created"}`)
@@ -393,23 +419,26 @@ func TestSenderGoneBeforeAnswerLogged(t *testing.T) {
 		if err := signed(tc.id, "?slow=1", tc.chunked).Write(c); err != nil {
 			t.Fatal(err)
 		}
+		<-arrived // the forward is in flight
+		// The sender's timeout: it stops waiting. Its FIN is in listen's
+		// socket once acknowledged; Go's server (the chunked request)
+		// then cancels the request from a goroutine of its own.
+		c.(*net.TCPConn).CloseWrite()
+		if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
 		time.Sleep(100 * time.Millisecond)
-		c.Close() // the sender's timeout: it stops waiting
-		time.Sleep(600 * time.Millisecond)
+		release <- struct{}{}
+		// The first forward is logged before the sender sends the event again.
+		waitLog(t, out, func(ll LogLine) bool { return ll.Kind == KindForward && ll.EventID == tc.id })
+		c.Close()
 		// It sends the event again; this time it waits for the answer.
 		expect(t, signed(tc.id, "", tc.chunked), 200)
 	}
 	if _, err := l.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var lines []LogLine
-	for _, s := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var ll LogLine
-		if err := json.Unmarshal([]byte(s), &ll); err != nil {
-			t.Fatalf("%v: %s", err, s)
-		}
-		lines = append(lines, ll)
-	}
+	lines := liveLogLines(t, out.String())
 	for _, id := range []string{"msg_gone_lean", "msg_gone_std"} {
 		var got []string
 		for _, ll := range lines {
@@ -431,6 +460,56 @@ func TestSenderGoneBeforeAnswerLogged(t *testing.T) {
 			"event retry", "forward 200 "}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s: the live log said\n%s\nwant\n%s", id, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// lockedBuffer is a live log read while the listener writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// liveLogLines parses a JSON live log (its complete lines).
+func liveLogLines(t *testing.T, out string) []LogLine {
+	t.Helper()
+	var lines []LogLine
+	for _, s := range strings.SplitAfter(out, "\n") {
+		if !strings.HasSuffix(s, "\n") {
+			break // a line still being written
+		}
+		var ll LogLine
+		if err := json.Unmarshal([]byte(s), &ll); err != nil {
+			t.Fatalf("%v: %s", err, s)
+		}
+		lines = append(lines, ll)
+	}
+	return lines
+}
+
+// waitLog waits (10 s at most) until the live log has a line matching ok.
+func waitLog(t *testing.T, out *lockedBuffer, ok func(LogLine) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		for _, ll := range liveLogLines(t, out.String()) {
+			if ok(ll) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no such line in the live log after 10s:\n%s", out.String())
 		}
 	}
 }

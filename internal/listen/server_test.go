@@ -14,10 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/testutil/freeport"
 )
 
 // hexScheme is a tiny HMAC scheme for tests that must not depend on the
@@ -211,12 +213,7 @@ func TestBadSignatureNeverForwarded(t *testing.T) {
 }
 
 func TestAppDownIs502ThenUp(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := "127.0.0.1:" + freeport.Must(t)
 	s, out, log := newTestServer(t, addr, nil)
 	body := []byte(`{"id":"evt_down","type":"x.y"}`)
 	send := func() *httptest.ResponseRecorder {
@@ -488,6 +485,12 @@ func TestForwardAfterAppClosedIdleConnection(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	a.Config.IdleTimeout = 30 * time.Millisecond
+	var closed atomic.Int32
+	a.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			closed.Add(1)
+		}
+	}
 	a.Start()
 	defer a.Close()
 	s, _, log := newTestServer(t, a.URL+"/webhooks", nil)
@@ -495,8 +498,11 @@ func TestForwardAfterAppClosedIdleConnection(t *testing.T) {
 	front := httptest.NewServer(s)
 	defer front.Close()
 	for i, q := range []string{"", "", "?long=1"} {
-		if i > 0 {
-			time.Sleep(150 * time.Millisecond) // the app drops the idle connection
+		// The app drops the idle connection of the forward before.
+		for deadline := time.Now().Add(10 * time.Second); int(closed.Load()) < i; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the app closed %d idle connections in 10s, want %d", closed.Load(), i)
+			}
 		}
 		body := []byte(`{"type":"x","i":` + strconv.Itoa(i) + `}`)
 		req, _ := http.NewRequest(http.MethodPost, front.URL+"/"+q, bytes.NewReader(body))

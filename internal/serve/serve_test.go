@@ -83,7 +83,7 @@ func TestControlTriggerEventsDeliveriesReplay(t *testing.T) {
 	// The replay's attempt is the one marked manual: the three of the
 	// schedule before it are not.
 	var manual []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		code, body = e.Do("GET", "/_hookctl/deliveries/"+replayed[0].(string), nil, nil)
 		atts, _ := servetest.JSON(t, body)["attempts"].([]any)
 		if code == 200 && len(atts) == 4 {

@@ -242,7 +242,8 @@ func TestBrowserInspector(t *testing.T) {
 	id := pub.Deliveries[0].ID
 	start := time.Now()
 	row := fmt.Sprintf(`tr[data-testid="delivery-row"][data-delivery-id="%s"]`, id)
-	do(t, ctx, sec, chromedp.WaitVisible(row))
+	// Pushed within a poll (100 ms here); 5 s leaves a loaded machine room.
+	do(t, ctx, 5*sec, chromedp.WaitVisible(row))
 	t.Logf("trigger shown in the live log after %v", time.Since(start).Round(time.Millisecond))
 	do(t, ctx, 10*sec, chromedp.WaitVisible(row+`[data-status="succeeded"]`))
 	if dup := get(t, ctx, chromedp.Evaluate[int](`(function(){var ids=Array.from(document.querySelectorAll('[data-testid="delivery-row"]')).map(function(r){return r.dataset.deliveryId});return ids.length-new Set(ids).size})()`)); dup != 0 {
@@ -258,7 +259,7 @@ func TestBrowserInspector(t *testing.T) {
 		t.Fatal(err)
 	}
 	erow := `tr[data-testid="event-row"][data-event-id="evt_rejected_1"]`
-	do(t, ctx, 2*sec, chromedp.WaitVisible(erow))
+	do(t, ctx, 5*sec, chromedp.WaitVisible(erow))
 	if st := get(t, ctx, chromedp.Text(erow+` [data-testid="status"]`)); st != "rejected" {
 		t.Errorf("rejected event row status %q", st)
 	}
@@ -458,7 +459,7 @@ func TestBrowserLiveStatusFilter(t *testing.T) {
 		t.Fatalf("delivery %s, want failed", d.Status)
 	}
 	row := fmt.Sprintf(`tr[data-testid="delivery-row"][data-delivery-id="%s"][data-status="failed"]`, id)
-	do(t, ctx, 3*sec, chromedp.WaitVisible(row))
+	do(t, ctx, 5*sec, chromedp.WaitVisible(row))
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="delivery-row"]:not([data-status="failed"])').length`)); n != 0 {
 		t.Errorf("%d rows of another status in a status=failed live log", n)
 	}
@@ -748,16 +749,32 @@ func TestBrowserLivePendingFilterDropsSettled(t *testing.T) {
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
 	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/?status=pending"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	// The receiver holds the one attempt until the row was seen pending
+	// (a first attempt due in 1 s could settle it first on a loaded
+	// machine), then fails it.
+	hold := make(chan struct{})
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer app.Close()
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	defer release()
 	pub, err := e.disp.Trigger(context.Background(), service.TriggerInput{Type: "card.created", Provider: "bond",
-		Target: service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Second}}})
+		Target: service.Target{URL: app.URL + "/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := pub.Deliveries[0].ID
 	row := `tr[data-delivery-id="` + id + `"]`
-	do(t, ctx, 3*sec, chromedp.WaitVisible(row+`[data-status="pending"]`))
+	do(t, ctx, 10*sec, chromedp.WaitVisible(row+`[data-status="pending"]`))
+	release()
 	e.waitDelivery(t, id, 1)
-	get(t, ctx, chromedp.Poll[bool](`document.querySelectorAll('`+row+`[data-status="pending"]').length === 0`, chromedp.WithPollingTimeout(3*time.Second)))
+	get(t, ctx, chromedp.Poll[bool](`document.querySelectorAll('`+row+`[data-status="pending"]').length === 0`, chromedp.WithPollingTimeout(10*time.Second)))
 	time.Sleep(300 * time.Millisecond)
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr:not([data-status="pending"])').length`)); n != 0 {
 		t.Errorf("%d settled rows in a status=pending live log", n)

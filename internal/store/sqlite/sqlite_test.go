@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,33 +111,54 @@ func TestCreatesPrivateFile(t *testing.T) {
 	s2.Close()
 }
 
+// foreignFileSeeds seed the random bytes of TestRefusesForeignFiles: fixed,
+// so a failure names the bytes that caused it and reruns draw them again.
+var foreignFileSeeds = []uint64{1, 2, 3, 42, 1 << 40}
+
+// randomBytes returns n bytes drawn from a ChaCha8 generator seeded with seed.
+func randomBytes(seed uint64, n int) []byte {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	b := make([]byte, n)
+	rand.NewChaCha8(key).Read(b)
+	return b
+}
+
 func TestRefusesForeignFiles(t *testing.T) {
 	ctx := context.Background()
-	random := make([]byte, 4096)
-	rand.Read(random)
-	cases := map[string]struct {
+	type foreignCase struct {
 		make func(t *testing.T, path string)
 		want string
-	}{
-		"random bytes": {func(t *testing.T, path string) {
-			os.WriteFile(path, random, 0o600)
-		}, "not a SQLite database"},
+	}
+	cases := map[string]foreignCase{}
+	// The cases made of random bytes, once per seed.
+	for _, seed := range foreignFileSeeds {
+		random := randomBytes(seed, 4096)
+		for name, tc := range map[string]foreignCase{
+			"random bytes": {func(t *testing.T, path string) {
+				os.WriteFile(path, random, 0o600)
+			}, "not a SQLite database"},
+			"corrupt sqlite": {func(t *testing.T, path string) {
+				os.WriteFile(path, append([]byte("SQLite format 3\x00"), random...), 0o600)
+			}, "not a hookctl store"},
+			// Read version 2 (WAL) in a damaged header: SQLite would open a
+			// WAL before refusing the file (CI once drew such random bytes).
+			"damaged header saying WAL": {func(t *testing.T, path string) {
+				os.WriteFile(path, append([]byte("SQLite format 3\x00\x00\x1b\x92\x02"), random...), 0o600)
+			}, "damaged SQLite file"},
+			// A sound WAL-mode header over a garbage page 1.
+			"garbage under a WAL header": {func(t *testing.T, path string) {
+				head := []byte("SQLite format 3\x00\x10\x00\x02\x02\x00\x40\x20\x20")
+				os.WriteFile(path, append(head, random...), 0o600)
+			}, "cannot be read as a SQLite database"},
+		} {
+			cases[fmt.Sprintf("%s seed %d", name, seed)] = tc
+		}
+	}
+	for name, tc := range map[string]foreignCase{
 		"text file": {func(t *testing.T, path string) {
 			os.WriteFile(path, []byte("hello\n"), 0o644)
 		}, "not a SQLite database"},
-		"corrupt sqlite": {func(t *testing.T, path string) {
-			os.WriteFile(path, append([]byte("SQLite format 3\x00"), random...), 0o600)
-		}, "not a hookctl store"},
-		// Read version 2 (WAL) in a damaged header: SQLite would open a
-		// WAL before refusing the file (CI once drew such random bytes).
-		"damaged header saying WAL": {func(t *testing.T, path string) {
-			os.WriteFile(path, append([]byte("SQLite format 3\x00\x00\x1b\x92\x02"), random...), 0o600)
-		}, "damaged SQLite file"},
-		// A sound WAL-mode header over a garbage page 1.
-		"garbage under a WAL header": {func(t *testing.T, path string) {
-			head := []byte("SQLite format 3\x00\x10\x00\x02\x02\x00\x40\x20\x20")
-			os.WriteFile(path, append(head, random...), 0o600)
-		}, "cannot be read as a SQLite database"},
 		"other application": {func(t *testing.T, path string) {
 			db, err := sql.Open("sqlite", path)
 			if err != nil {
@@ -169,6 +191,8 @@ func TestRefusesForeignFiles(t *testing.T) {
 		"directory": {func(t *testing.T, path string) {
 			os.Mkdir(path, 0o700)
 		}, "is a directory"},
+	} {
+		cases[name] = tc
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
