@@ -157,6 +157,7 @@ type behaviour struct {
 	unknownStatus int           // answer to an unknown event type (0 = 200)
 	sleep         time.Duration // before answering a valid event
 	doubleCount   bool          // acts on duplicates again
+	okStatus      int           // answer to a valid event (0 = 200)
 }
 
 // receiver is a Go test receiver verifying with hookctl's own schemes; it
@@ -215,6 +216,9 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 				f.Close()
 			}
 		}
+		if b.okStatus != 0 {
+			w.WriteHeader(b.okStatus)
+		}
 		fmt.Fprintln(w, `{"ok":true}`)
 	}))
 	t.Cleanup(rc.srv.Close)
@@ -247,6 +251,7 @@ func TestBrokenReceivers(t *testing.T) {
 		code     int
 		failed   []string
 		warnings []string
+		hint     string // in the hint of the first failure
 	}{
 		{name: "correct", code: 0, effect: true},
 		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
@@ -257,6 +262,12 @@ func TestBrokenReceivers(t *testing.T) {
 		{name: "sleeps-past-deadline", b: behaviour{sleep: 1300 * time.Millisecond}, code: 1, failed: []string{check.RespondsFast, check.SurvivesBurst}},
 		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
+		// Bond counts only 200 and 201 as delivered (delivery.Success):
+		// a 202 is retried, so it fails every check of a valid event.
+		{name: "202-to-valid", b: behaviour{okStatus: http.StatusAccepted}, code: 1, failed: []string{
+			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			hint: "Bond counts only 200 and 201 as delivered and retries a 202: answer 200"},
+		{name: "201-to-valid", b: behaviour{okStatus: http.StatusCreated}, code: 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,6 +282,9 @@ func TestBrokenReceivers(t *testing.T) {
 				t.Fatalf("want exit %d, FAIL %v, WARN %v; got\n%s", tc.code, tc.failed, tc.warnings, r.dump())
 			}
 			checkJUnit(t, r, tc.failed)
+			if tc.hint != "" && !strings.Contains(r.report.Checks[0].Hint, tc.hint) {
+				t.Errorf("hint of %s = %q, want %q", r.report.Checks[0].ID, r.report.Checks[0].Hint, tc.hint)
+			}
 			for _, c := range r.report.Checks {
 				if c.Verdict != check.Skip && c.DeliveryID == "" {
 					t.Errorf("%s has no recorded probe", c.ID)

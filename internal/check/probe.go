@@ -52,9 +52,19 @@ type probe struct {
 type outcome struct {
 	a          *store.Attempt
 	deliveryID string
+	scheme     string
 }
 
-func (o outcome) ok() bool { return o.a.ResponseStatus >= 200 && o.a.ResponseStatus < 300 }
+// ok: the provider would count the answer as delivered (delivery.Success:
+// Bond accepts only 200 and 201).
+func (o outcome) ok() bool { return o.a.Error == "" && delivery.Success(o.scheme, o.a.ResponseStatus) }
+
+// successElsewhere: a 2xx that this scheme's provider does not count as
+// success (Bond's 202 or 204).
+func (o outcome) successElsewhere() bool {
+	st := o.a.ResponseStatus
+	return st >= 200 && st < 300 && !o.ok()
+}
 
 // noResponse: the request got no HTTP answer at all.
 func (o outcome) noResponse() bool { return o.a.ResponseStatus == 0 }
@@ -84,10 +94,16 @@ func (o outcome) location() string {
 	return ""
 }
 
-// noAnswerHint is what to do about a probe that got no HTTP answer, or a
-// redirect; "" for any other answer.
+// noAnswerHint is what to do about a probe that got no HTTP answer, a
+// redirect, or a 2xx its provider does not count as success; "" for any
+// other answer.
 func (o outcome) noAnswerHint() string {
 	switch {
+	case o.successElsewhere():
+		if o.scheme == "bond" {
+			return fmt.Sprintf("Bond counts only 200 and 201 as delivered and retries a %d: answer 200", o.a.ResponseStatus)
+		}
+		return fmt.Sprintf("scheme %s does not count a %d as delivered: answer 200", o.scheme, o.a.ResponseStatus)
 	case o.timedOut():
 		return "answer 2xx at once and process the event asynchronously"
 	case o.noResponse():
@@ -168,7 +184,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	if a.ResponseStatus != 0 {
 		r.reached.Store(true)
 	}
-	o := outcome{a: a}
+	o := outcome{a: a, scheme: r.cfg.Scheme}
 	if r.cfg.Recorder == nil {
 		return o
 	}
