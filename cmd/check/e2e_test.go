@@ -645,3 +645,24 @@ func TestMisbehavingConnections(t *testing.T) {
 		t.Errorf("https to a plain receiver: want exit 3 and the http:// hint, got\n%s", r.dump())
 	}
 }
+
+// TestReceiverRefusingEverything: a receiver answering 401 to every
+// request, correctly signed ones included, fails the rejects-* checks:
+// its 401 to a bad signature proves nothing.
+func TestReceiverRefusingEverything(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	only := []string{check.AcceptsValid, check.RejectsMissingSig, check.RejectsWrongSecret, check.RejectsStaleTimestamp}
+	r := hookctl(t, nil, "check", srv.URL, "--provider", "bond", "--secret", bondSecret, "-o", "json", "--only", strings.Join(only, ","))
+	slices.Sort(only)
+	if r.code != 1 || r.report == nil || !slices.Equal(r.verdicts(check.Fail), only) {
+		t.Fatalf("want exit 1 and FAIL %v, got\n%s", only, r.dump())
+	}
+	for _, c := range r.report.Checks {
+		if c.ID != check.AcceptsValid && !strings.Contains(c.Hint, "the valid delivery was rejected as well (401)") {
+			t.Errorf("%s hint: %q", c.ID, c.Hint)
+		}
+	}
+}

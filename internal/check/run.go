@@ -103,6 +103,10 @@ type runner struct {
 	reached   atomic.Bool
 	recordErr atomic.Pointer[error]
 
+	// refused is the first valid probe when it got a 4xx: a rejects-*
+	// check's 4xx then proves nothing.
+	refused *outcome
+
 	latMu    sync.Mutex
 	slowest  outcome // slowest valid probe
 	nValid   int
@@ -212,6 +216,9 @@ func (r *runner) run(ctx context.Context) error {
 		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error}
 	}
 	r.valid(first)
+	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
+		r.refused = &first
+	}
 	if r.on(AcceptsValid) {
 		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event",
 			"verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"))
@@ -453,6 +460,9 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	detail := what + ": " + o.evidence()
 	st := o.a.ResponseStatus
 	switch {
+	case st >= 400 && st < 500 && r.refused != nil:
+		return o.result(id, Fail, detail, fmt.Sprintf("the valid delivery was rejected as well (%d): a receiver that rejects every request proves nothing by rejecting this one; make accepts-valid pass first",
+			r.refused.a.ResponseStatus))
 	case st >= 400 && st < 500:
 		return o.result(id, Pass, detail, "")
 	case st >= 200 && st < 300:
