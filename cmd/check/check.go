@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"time"
 
@@ -250,7 +249,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if opts.EffectCmd != "" {
 		cmdline := opts.EffectCmd
-		cfg.Effect = func(ctx context.Context) (string, error) { return effect(ctx, cmdline) }
+		cfg.Effect = func(ctx context.Context) (string, error) { return effect(ctx, cmdline, EffectTimeout) }
 	}
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = check.DefaultDeadline(cfg.Provider, cfg.Scheme)
@@ -375,15 +374,29 @@ func baseEvent(cat *catalog.Catalog, provider, event string) (*catalog.EventType
 	return ets[0], nil
 }
 
-// effect runs --effect-cmd through the shell and returns its output.
-func effect(ctx context.Context, cmdline string) (string, error) {
-	var c *exec.Cmd
-	if runtime.GOOS == "windows" {
-		c = exec.CommandContext(ctx, "cmd", "/C", cmdline)
-	} else {
-		c = exec.CommandContext(ctx, "sh", "-c", cmdline)
-	}
+// EffectTimeout bounds one run of --effect-cmd: a command that never
+// exits is killed, with its children, and the check stops.
+const EffectTimeout = 10 * time.Second
+
+// effect runs --effect-cmd through the shell and returns its output. The
+// command runs in its own process group, killed as a whole when ctx ends
+// (Ctrl-C) or after limit, so a pipeline or a background child cannot
+// outlive it and hold check up.
+func effect(ctx context.Context, cmdline string, limit time.Duration) (string, error) {
+	tctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	c := shellCommand(tctx, cmdline)
+	// A child left holding stdout once the shell is gone is not waited
+	// for long.
+	c.WaitDelay = time.Second
 	out, err := c.Output()
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	if tctx.Err() != nil {
+		return "", cli.Usagef("%w within %s: killed it", check.ErrEffectTimeout, limit).
+			Hint("the command must print what the app did and exit, e.g. --effect-cmd 'wc -l < processed.log'")
+	}
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && len(ee.Stderr) > 0 {

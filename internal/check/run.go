@@ -53,6 +53,10 @@ func DefaultDeadline(provider, scheme string) time.Duration {
 	return 10 * time.Second
 }
 
+// ErrEffectTimeout is the error of an --effect-cmd that did not exit in
+// time (wrapped with what happened): the run stops on it.
+var ErrEffectTimeout = errors.New("--effect-cmd did not finish")
+
 // UnreachableError: the URL answered no probe at all.
 type UnreachableError struct {
 	URL string
@@ -232,7 +236,9 @@ func (r *runner) run(ctx context.Context) error {
 	var changed bool
 	var waited time.Duration
 	if dedupe {
-		after, changed, waited = r.watchEffect(ctx, before, r.cfg.Settle, true)
+		if after, changed, waited, err = r.watchEffect(ctx, before, r.cfg.Settle, true); err != nil {
+			return err
+		}
 	}
 	if r.on(AcknowledgesDuplicate) || r.on(DedupesDuplicate) {
 		dup := r.send(ctx, probe{ev: base, method: method})
@@ -258,7 +264,10 @@ func (r *runner) run(ctx context.Context) error {
 			r.rep.add(res)
 		default:
 			settle := min(max(2*waited+200*time.Millisecond, 500*time.Millisecond), r.cfg.Settle)
-			final, moved, _ := r.watchEffect(ctx, after, settle, false)
+			final, moved, _, err := r.watchEffect(ctx, after, settle, false)
+			if err != nil {
+				return err
+			}
 			if moved {
 				r.rep.add(dup.result(DedupesDuplicate, Fail,
 					fmt.Sprintf("the duplicate took effect again: --effect-cmd printed %q, then %q after the first delivery, then %q after the duplicate", short(before), short(after), short(final)),
@@ -479,20 +488,25 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 
 // watchEffect polls the effect command for up to d. wantChange: return as
 // soon as the output differs from base; else watch the whole time and
-// report whether it ever differed.
-func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, wantChange bool) (string, bool, time.Duration) {
+// report whether it ever differed. A failing run of the command is
+// polled again; one that did not finish in time (ErrEffectTimeout) ends
+// the watch with its error.
+func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, wantChange bool) (string, bool, time.Duration, error) {
 	start := time.Now()
 	out := base
 	for {
 		got, err := r.cfg.Effect(ctx)
+		if errors.Is(err, ErrEffectTimeout) {
+			return out, false, time.Since(start), err
+		}
 		if err == nil {
 			out = got
 			if got != base {
-				return got, true, time.Since(start)
+				return got, true, time.Since(start), nil
 			}
 		}
 		if time.Since(start) >= d || ctx.Err() != nil {
-			return out, false, time.Since(start)
+			return out, false, time.Since(start), nil
 		}
 		step := 50 * time.Millisecond
 		if !wantChange {
