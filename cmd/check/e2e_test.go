@@ -666,3 +666,50 @@ func TestReceiverRefusingEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestHangingReceiver: a receiver that takes connections and never
+// answers fails check in one request timeout, not one per probe, and the
+// verdicts name the probe that hung.
+func TestHangingReceiver(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c) // reads, never answers
+		}
+	}()
+	only := []string{check.AcceptsValid, check.RespondsFast, check.RejectsMissingSig, check.RejectsWrongSecret}
+	start := time.Now()
+	// --deadline 1s: a request times out after 6s (the deadline + 5s).
+	r := hookctl(t, nil, "check", "http://"+ln.Addr().String()+"/hooks", "--provider", "bond", "--secret", bondSecret,
+		"-o", "json", "--deadline", "1s", "--only", strings.Join(only, ","))
+	took := time.Since(start)
+	slices.Sort(only)
+	if r.code != 1 || r.report == nil || !slices.Equal(r.verdicts(check.Fail), only) {
+		t.Fatalf("want exit 1 and FAIL %v, got\n%s", only, r.dump())
+	}
+	if took > 10*time.Second {
+		t.Errorf("check took %s: more than one 6s timeout", took)
+	}
+	for _, c := range r.report.Checks {
+		var want string
+		switch c.ID {
+		case check.AcceptsValid:
+			want = "a valid event: no answer after 6"
+		case check.RespondsFast:
+			want = "no answer after 6"
+		default:
+			want = "not run: the receiver did not answer the accepts-valid probe within 6s"
+		}
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("%s: %q, want %q", c.ID, c.Detail, want)
+		}
+	}
+}

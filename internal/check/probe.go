@@ -105,7 +105,7 @@ func (o outcome) noAnswerHint() string {
 		}
 		return fmt.Sprintf("scheme %s does not count a %d as delivered: answer 200", o.scheme, o.a.ResponseStatus)
 	case o.timedOut():
-		return "answer 2xx at once and process the event asynchronously"
+		return "no answer before the timeout: is the handler stuck? answer 2xx at once and process the event asynchronously"
 	case o.noResponse():
 		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
 	case o.redirect():
@@ -185,9 +185,19 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		r.reached.Store(true)
 	}
 	o := outcome{a: a, scheme: r.cfg.Scheme}
-	if r.cfg.Recorder == nil {
-		return o
+	if r.cfg.Recorder != nil {
+		o.deliveryID = r.record(ctx, p, o)
 	}
+	if o.noResponse() && o.timedOut() {
+		r.hung.CompareAndSwap(nil, &hang{stage: r.stage, o: o})
+	}
+	return o
+}
+
+// record keeps a probe as a delivery with its attempt; its id ("" when
+// recording failed: the run reports it).
+func (r *runner) record(ctx context.Context, p probe, o outcome) string {
+	a := o.a
 	ev := *p.ev
 	ev.Source = store.SourceCheck
 	if p.sent != nil {
@@ -216,10 +226,9 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	a.DeliveryID, a.Number = d.ID, 1
 	if err := r.cfg.Recorder.Record(ctx, &ev, d, a); err != nil {
 		r.recordErr.CompareAndSwap(nil, &err)
-		return o
+		return ""
 	}
-	o.deliveryID = d.ID
-	return o
+	return d.ID
 }
 
 // build renders a fresh catalog event (new ids, now) for a probe.

@@ -107,6 +107,11 @@ type runner struct {
 	reached   atomic.Bool
 	recordErr atomic.Pointer[error]
 
+	// stage is the check whose probes are being sent; hung is the first
+	// probe that got no answer within the timeout, and the check it was
+	// sent for: nothing more is sent then.
+	stage string
+	hung  atomic.Pointer[hang]
 	// refused is the first valid probe when it got a 4xx: a rejects-*
 	// check's 4xx then proves nothing.
 	refused *outcome
@@ -201,7 +206,56 @@ func (r *runner) skip(id, why string) {
 	}
 }
 
+// hang is a probe the receiver never answered.
+type hang struct {
+	stage string
+	o     outcome
+}
+
+// begin names the check whose probes are sent next; false once the
+// receiver hung on a probe: nothing more is sent (each probe would wait
+// the whole timeout again) and notRun fails the checks left.
+func (r *runner) begin(id string) bool {
+	if r.hung.Load() != nil {
+		return false
+	}
+	r.stage = id
+	return true
+}
+
+// notRun fails the selected checks that got no verdict because the
+// receiver hung, naming the probe it did not answer.
+func (r *runner) notRun() {
+	h := r.hung.Load()
+	if h == nil {
+		return
+	}
+	done := map[string]bool{}
+	for _, c := range r.rep.Checks {
+		done[c.ID] = true
+	}
+	for _, id := range IDs() {
+		if r.on(id) && !done[id] {
+			r.rep.add(Result{ID: id, Verdict: Fail, DeliveryID: h.o.deliveryID,
+				Detail: fmt.Sprintf("not run: the receiver did not answer the %s probe within %s", h.stage, ms(r.cfg.Timeout))})
+		}
+	}
+}
+
 func (r *runner) run(ctx context.Context) error {
+	if err := r.probes(ctx); err != nil {
+		return err
+	}
+	if r.on(RespondsFast) {
+		r.respondsFast(ctx)
+	}
+	r.notRun()
+	return nil
+}
+
+// probes sends the probes of the selected checks, in order, and judges
+// their answers (all but responds-fast, judged from them).
+func (r *runner) probes(ctx context.Context) error {
 	base, method, err := r.build(r.cfg.Event)
 	if err != nil {
 		return err
@@ -215,6 +269,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	// The first probe: a valid event. It also tells whether the URL can
 	// be reached at all.
+	r.begin(AcceptsValid)
 	first := r.send(ctx, probe{ev: base, method: method})
 	if first.notConnected() {
 		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error}
@@ -235,12 +290,16 @@ func (r *runner) run(ctx context.Context) error {
 	var after string
 	var changed bool
 	var waited time.Duration
-	if dedupe {
+	if dedupe && r.hung.Load() == nil {
 		if after, changed, waited, err = r.watchEffect(ctx, before, r.cfg.Settle, true); err != nil {
 			return err
 		}
 	}
-	if r.on(AcknowledgesDuplicate) || r.on(DedupesDuplicate) {
+	dupStage := AcknowledgesDuplicate
+	if !r.on(dupStage) {
+		dupStage = DedupesDuplicate
+	}
+	if (r.on(AcknowledgesDuplicate) || r.on(DedupesDuplicate)) && r.begin(dupStage) {
 		dup := r.send(ctx, probe{ev: base, method: method})
 		r.valid(dup)
 		if r.on(AcknowledgesDuplicate) {
@@ -288,7 +347,7 @@ func (r *runner) run(ctx context.Context) error {
 		r.skip(RejectsMissingSig, why)
 		r.skip(RejectsWrongSecret, why)
 	} else {
-		if r.on(RejectsMissingSig) {
+		if r.on(RejectsMissingSig) && r.begin(RejectsMissingSig) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -302,7 +361,7 @@ func (r *runner) run(ctx context.Context) error {
 			}})
 			r.rep.add(r.judgeReject(RejectsMissingSig, o, "without "+strings.Join(headerNames(sig), ", ")))
 		}
-		if r.on(RejectsWrongSecret) {
+		if r.on(RejectsWrongSecret) && r.begin(RejectsWrongSecret) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -317,7 +376,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if !r.props.SignsBody {
 		r.skip(RejectsTamperedBody, "scheme "+r.props.Name+" does not sign the body")
-	} else if r.on(RejectsTamperedBody) {
+	} else if r.on(RejectsTamperedBody) && r.begin(RejectsTamperedBody) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -330,7 +389,7 @@ func (r *runner) run(ctx context.Context) error {
 		r.skip(RejectsStaleTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 		r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 	} else {
-		if r.on(RejectsStaleTimestamp) {
+		if r.on(RejectsStaleTimestamp) && r.begin(RejectsStaleTimestamp) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -340,7 +399,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		if !r.props.BoundsFuture {
 			r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" bounds only the age of a timestamp")
-		} else if r.on(RejectsFutureTimestamp) {
+		} else if r.on(RejectsFutureTimestamp) && r.begin(RejectsFutureTimestamp) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -351,7 +410,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if !r.props.MultiSig {
 		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
-	} else if r.on(AcceptsRotatedSecret) {
+	} else if r.on(AcceptsRotatedSecret) && r.begin(AcceptsRotatedSecret) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -368,12 +427,12 @@ func (r *runner) run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if r.on(ToleratesOutOfOrder) {
+	if r.on(ToleratesOutOfOrder) && r.begin(ToleratesOutOfOrder) {
 		if err := r.outOfOrder(ctx); err != nil {
 			return err
 		}
 	}
-	if r.on(IgnoresUnknownEvent) {
+	if r.on(IgnoresUnknownEvent) && r.begin(IgnoresUnknownEvent) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -400,7 +459,7 @@ func (r *runner) run(ctx context.Context) error {
 			}
 		}
 	}
-	if r.on(AcceptsLargePayload) {
+	if r.on(AcceptsLargePayload) && r.begin(AcceptsLargePayload) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -411,18 +470,15 @@ func (r *runner) run(ctx context.Context) error {
 		r.rep.add(r.judgeValid(AcceptsLargePayload, o, fmt.Sprintf("%d KiB body", len(ev.Payload)>>10),
 			"raise the body size limit of your framework (e.g. express.raw({limit: '1mb'}))"))
 	}
-	if r.on(AcceptsTemplateMethods) {
+	if r.on(AcceptsTemplateMethods) && r.begin(AcceptsTemplateMethods) {
 		if err := r.templateMethods(ctx); err != nil {
 			return err
 		}
 	}
-	if r.on(SurvivesBurst) {
+	if r.on(SurvivesBurst) && r.begin(SurvivesBurst) {
 		if err := r.burst(ctx); err != nil {
 			return err
 		}
-	}
-	if r.on(RespondsFast) {
-		r.respondsFast(ctx)
 	}
 	return ctx.Err()
 }
