@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -618,6 +619,13 @@ func TestMisbehavingConnections(t *testing.T) {
 	if h := hint(r, check.DedupesDuplicate); !strings.Contains(h, "the first delivery was not accepted (500 in") || strings.Contains(h, "effect command must print") {
 		t.Errorf("500 receiver, dedupes-duplicate: %s", h)
 	}
+	// Its other checks send to the receiver's logs first.
+	r = hookctl(t, nil, append([]string{"check", broken.URL, "--only", "accepts-valid,rejects-wrong-secret,ignores-unknown-event"}, base...)...)
+	for _, id := range []string{check.AcceptsValid, check.RejectsWrongSecret, check.IgnoresUnknownEvent} {
+		if h := hint(r, id); !strings.Contains(h, "| the receiver failed (500): see its logs; ") {
+			t.Errorf("500 receiver, %s: %s", id, h)
+		}
+	}
 
 	// TLS: an untrusted certificate names --insecure; --insecure reaches
 	// it; https:// to a plain HTTP receiver says to use http://.
@@ -625,8 +633,15 @@ func TestMisbehavingConnections(t *testing.T) {
 	tlsRecv := httptest.NewTLSServer(ok.srv.Config.Handler)
 	defer tlsRecv.Close()
 	r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid"}, base...)...)
-	if r.code != 3 || !strings.Contains(r.stderr, "x509: ") || !strings.Contains(r.stderr, "hookctl: hint: the receiver's TLS certificate is not trusted here: pass --insecure (-k)") {
-		t.Errorf("untrusted certificate: want exit 3 and the --insecure hint, got\n%s", r.dump())
+	if r.code != 3 || !strings.Contains(r.stderr, "x509: ") || !strings.Contains(r.stderr, "hookctl: hint: the receiver's TLS certificate is not trusted here: pass --insecure (-k)") ||
+		!strings.Contains(r.stderr, "or point SSL_CERT_FILE at the CA that signed it") {
+		t.Errorf("untrusted certificate: want exit 3 and the --insecure and SSL_CERT_FILE hint, got\n%s", r.dump())
+	}
+	// The hint holds: SSL_CERT_FILE naming the certificate's CA reaches it.
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsRecv.Certificate().Raw}), 0o644)
+	if r = hookctl(t, []string{"SSL_CERT_FILE=" + ca}, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid"}, base...)...); r.code != 0 {
+		t.Errorf("SSL_CERT_FILE: want exit 0, got\n%s", r.dump())
 	}
 	// No report, so no JUnit file (an empty one is not XML).
 	junit := filepath.Join(t.TempDir(), "check.xml")
@@ -711,5 +726,15 @@ func TestHangingReceiver(t *testing.T) {
 		if !strings.Contains(c.Detail, want) {
 			t.Errorf("%s: %q, want %q", c.ID, c.Detail, want)
 		}
+	}
+}
+
+// TestUnknownHost: a host that does not resolve is unreachable (exit 3)
+// with a hint to check the URL, not to start the receiver.
+func TestUnknownHost(t *testing.T) {
+	r := hookctl(t, nil, "check", "http://nosuch-receiver.invalid/hooks", "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid")
+	if r.code != 3 || !strings.Contains(r.stderr, "hookctl: hint: could not resolve nosuch-receiver.invalid: check the URL\n") ||
+		strings.Contains(r.stderr, "is the receiver running") {
+		t.Errorf("want exit 3 and the resolve hint, got\n%s", r.dump())
 	}
 }

@@ -118,6 +118,15 @@ func (o outcome) noAnswerHint() string {
 	return ""
 }
 
+// failedHint is hint after "the receiver failed (500): see its logs" when
+// the answer was a 5xx: the receiver's log says more than any rule.
+func (o outcome) failedHint(hint string) string {
+	if st := o.a.ResponseStatus; st >= 500 {
+		return fmt.Sprintf("the receiver failed (%d): see its logs; %s", st, hint)
+	}
+	return hint
+}
+
 // evidence is "401 in 3ms: {"error":…}" or the error.
 func (o outcome) evidence() string {
 	if o.noResponse() {

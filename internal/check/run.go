@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,14 @@ func (e *UnreachableError) Error() string {
 // Hints says what to check.
 func (e *UnreachableError) Hints() []string {
 	switch {
+	case strings.Contains(e.Err, "dial tcp: lookup "), strings.Contains(e.Err, "no such host"):
+		host := e.URL
+		if u, err := url.Parse(e.URL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		return []string{"could not resolve " + host + ": check the URL"}
+	case strings.Contains(e.Err, "x509: certificate signed by unknown authority"):
+		return []string{"the receiver's TLS certificate is not trusted here: pass --insecure (-k) to accept a self-signed one, or point SSL_CERT_FILE at the CA that signed it"}
 	case strings.Contains(e.Err, "x509: "):
 		return []string{"the receiver's TLS certificate is not trusted here: pass --insecure (-k) to accept a self-signed one"}
 	case strings.Contains(e.Err, "server gave HTTP response to HTTPS client"),
@@ -452,7 +461,7 @@ func (r *runner) probes(ctx context.Context) error {
 					"answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"))
 			case o.a.ResponseStatus >= 500:
 				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
-					"answer 2xx to event types you do not handle: a 5xx is retried for days"))
+					o.failedHint("answer 2xx to event types you do not handle: a 5xx is retried for days")))
 			default:
 				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
 					"answer 2xx to event types you do not handle: "+o.noAnswerHint()))
@@ -517,7 +526,7 @@ func (r *runner) judgeValid(id string, o outcome, what, hint string) Result {
 	if h := o.noAnswerHint(); h != "" {
 		hint = h
 	}
-	return o.result(id, Fail, detail, hint)
+	return o.result(id, Fail, detail, o.failedHint(hint))
 }
 
 // judgeReject: a bad request must get 4xx.
@@ -533,7 +542,7 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	case st >= 200 && st < 300:
 		return o.result(id, Fail, detail, "accepted: an attacker's request would be processed; verify the signature and answer 400 or 401")
 	case st >= 500:
-		return o.result(id, Fail, detail, "a 5xx makes the provider retry it for days; answer 400 or 401 to a request that fails verification")
+		return o.result(id, Fail, detail, o.failedHint("a 5xx makes the provider retry it for days: answer 400 or 401 to a request that fails verification"))
 	case o.timedOut():
 		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
 	case st == 0:
@@ -600,10 +609,10 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(), o1.noAnswerHint()))
 	case !o1.ok():
 		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(),
-			"accept an event about an object you have not seen yet (store it, or fetch the object): the order of deliveries is not guaranteed"))
+			o1.failedHint("accept an event about an object you have not seen yet (store it, or fetch the object): the order of deliveries is not guaranteed")))
 	case !o2.ok():
 		r.rep.add(o2.result(ToleratesOutOfOrder, Fail, what+": "+first.Type+" got "+o2.evidence(),
-			"accept an older event after a newer one (compare timestamps instead of failing)"))
+			o2.failedHint("accept an older event after a newer one (compare timestamps instead of failing)")))
 	default:
 		slow := o1
 		if o2.slowerThan(o1) {
