@@ -738,3 +738,18 @@ func TestUnknownHost(t *testing.T) {
 		t.Errorf("want exit 3 and the resolve hint, got\n%s", r.dump())
 	}
 }
+
+// TestH2COnlyReceiver: a receiver speaking only HTTP/2 without TLS cannot
+// take a provider's HTTP/1.1 request: exit 3, saying so.
+func TestH2COnlyReceiver(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	defer srv.Close()
+	r := hookctl(t, nil, "check", srv.URL+"/hooks", "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid")
+	if r.code != 3 || !strings.Contains(r.stderr, "the receiver speaks only HTTP/2 without TLS (h2c)") ||
+		!strings.Contains(r.stderr, "hookctl: hint: providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver") {
+		t.Errorf("want exit 3 and the h2c error, got\n%s", r.dump())
+	}
+}

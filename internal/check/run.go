@@ -62,15 +62,22 @@ var ErrEffectTimeout = errors.New("--effect-cmd did not finish")
 type UnreachableError struct {
 	URL string
 	Err string
+	// H2C: the receiver answers HTTP/2's preface but no HTTP/1.1 request.
+	H2C bool
 }
 
 func (e *UnreachableError) Error() string {
+	if e.H2C {
+		return fmt.Sprintf("cannot reach %s over HTTP/1.1: the receiver speaks only HTTP/2 without TLS (h2c); an HTTP/1.1 request got %s", e.URL, e.Err)
+	}
 	return fmt.Sprintf("cannot reach %s: %s", e.URL, e.Err)
 }
 
 // Hints says what to check.
 func (e *UnreachableError) Hints() []string {
 	switch {
+	case e.H2C:
+		return []string{"providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver (it can keep h2c beside it)"}
 	case strings.Contains(e.Err, "dial tcp: lookup "), strings.Contains(e.Err, "no such host"):
 		host := e.URL
 		if u, err := url.Parse(e.URL); err == nil && u.Hostname() != "" {
@@ -282,6 +289,9 @@ func (r *runner) probes(ctx context.Context) error {
 	first := r.send(ctx, probe{ev: base, method: method})
 	if first.notConnected() {
 		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error}
+	}
+	if first.noResponse() && !first.timedOut() && ctx.Err() == nil && speaksOnlyH2C(ctx, r.cfg.URL) {
+		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error, H2C: true}
 	}
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
