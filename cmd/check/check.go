@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -204,6 +207,14 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if sub != nil {
+		for _, k := range slices.Sorted(maps.Keys(sub.Headers)) {
+			// Stored before --header refused them: a server answers 400
+			// to such a request whatever its signature.
+			if v := sub.Headers[k]; subscription.BadHeaderValue(v) >= 0 {
+				return cli.Usagef("header %s of subscription %s has an invalid value %q: control characters are not allowed", k, sub.ID, v).
+					Hint("fix it: hookctl subscriptions update %s --header '%s: VALUE'", sub.ID, k)
+			}
+		}
 		cfg.Secret = sub.Secret
 		cfg.Method = sub.Method
 		cfg.Headers = sub.Headers

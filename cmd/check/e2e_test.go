@@ -19,12 +19,15 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/internal/check"
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // The test binary doubles as hookctl: the end-to-end tests exec it as a
@@ -751,5 +754,32 @@ func TestH2COnlyReceiver(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.stderr, "the receiver speaks only HTTP/2 without TLS (h2c)") ||
 		!strings.Contains(r.stderr, "hookctl: hint: providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver") {
 		t.Errorf("want exit 3 and the h2c error, got\n%s", r.dump())
+	}
+}
+
+// TestSubscriptionHeaderInvalid: a subscription header whose value has a
+// control character (stored before --header refused them) is named
+// before any probe is sent, not answered 400 as if the signature failed.
+func TestSubscriptionHeaderInvalid(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &store.Subscription{CallbackURL: srv.URL + "/hooks", Events: []string{"*"}, Status: "enabled", Secret: bondSecret,
+		Provider: "bond", Scheme: "bond", Headers: map[string]string{"X-Token": "a\x01b"}}
+	if err := st.CreateSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	r := hookctl(t, []string{"HOOKCTL_STORE=" + path}, "check", srv.URL+"/hooks", "--only", "accepts-valid")
+	want := `hookctl: error: header X-Token of subscription ` + sub.ID + ` has an invalid value "a\x01b": control characters are not allowed
+hookctl: hint: fix it: hookctl subscriptions update ` + sub.ID + ` --header 'X-Token: VALUE'
+`
+	if r.code != 2 || !strings.HasSuffix(r.stderr, want) || hits.Load() != 0 {
+		t.Errorf("want exit 2, no request and\n%s\ngot %d requests,\n%s", want, hits.Load(), r.dump())
 	}
 }
