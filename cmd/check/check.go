@@ -212,7 +212,7 @@ func run(ctx context.Context, opts *Options) error {
 			// to such a request whatever its signature.
 			if v := sub.Headers[k]; subscription.BadHeaderValue(v) >= 0 {
 				return cli.Usagef("header %s of subscription %s has an invalid value %q: control characters are not allowed", k, sub.ID, v).
-					Hint("fix it: hookctl subscriptions update %s --header '%s: VALUE'", sub.ID, k)
+					Hint("fix it: hookctl subscriptions update %s --header '%s: VALUE' (or --remove-header %s)", sub.ID, k, k)
 			}
 		}
 		cfg.Secret = sub.Secret

@@ -777,7 +777,7 @@ func TestSubscriptionHeaderInvalid(t *testing.T) {
 	st.Close()
 	r := hookctl(t, []string{"HOOKCTL_STORE=" + path}, "check", srv.URL+"/hooks", "--only", "accepts-valid")
 	want := `hookctl: error: header X-Token of subscription ` + sub.ID + ` has an invalid value "a\x01b": control characters are not allowed
-hookctl: hint: fix it: hookctl subscriptions update ` + sub.ID + ` --header 'X-Token: VALUE'
+hookctl: hint: fix it: hookctl subscriptions update ` + sub.ID + ` --header 'X-Token: VALUE' (or --remove-header X-Token)
 `
 	if r.code != 2 || !strings.HasSuffix(r.stderr, want) || hits.Load() != 0 {
 		t.Errorf("want exit 2, no request and\n%s\ngot %d requests,\n%s", want, hits.Load(), r.dump())
