@@ -118,11 +118,11 @@ func (o outcome) noAnswerHint() string {
 	return ""
 }
 
-// failedHint is hint after "the receiver failed (500): see its logs" when
+// failedHint is hint after "the receiver failed (500): see its log" when
 // the answer was a 5xx: the receiver's log says more than any rule.
 func (o outcome) failedHint(hint string) string {
 	if st := o.a.ResponseStatus; st >= 500 {
-		return fmt.Sprintf("the receiver failed (%d): see its logs; %s", st, hint)
+		return fmt.Sprintf("the receiver failed (%d): see its log; %s", st, hint)
 	}
 	return hint
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -338,7 +340,7 @@ func (r *runner) probes(ctx context.Context) error {
 		case !changed:
 			res := first.result(DedupesDuplicate, Fail,
 				fmt.Sprintf("--effect-cmd output did not change within %s after the first delivery (still %q)", ms(r.cfg.Settle), short(before)),
-				"the effect command must print what the app did with the event (e.g. a row count)")
+				"the effect command must print what the app did with the event (e.g. a row count); an app slower than that needs a longer --effect-wait")
 			r.rep.add(res)
 		default:
 			settle := min(max(2*waited+200*time.Millisecond, 500*time.Millisecond), r.cfg.Settle)
@@ -473,8 +475,13 @@ func (r *runner) probes(ctx context.Context) error {
 				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
 					o.failedHint("answer 2xx to event types you do not handle: a 5xx is retried for days")))
 			default:
-				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
-					"answer 2xx to event types you do not handle: "+o.noAnswerHint()))
+				// No answer, a redirect, a 2xx the provider retries: what
+				// to do about it says more than the type.
+				hint := o.noAnswerHint()
+				if hint == "" {
+					hint = "answer 2xx to event types you do not handle"
+				}
+				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(), hint))
 			}
 		}
 	}
@@ -555,7 +562,7 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 		return o.result(id, Fail, detail, o.failedHint("a 5xx makes the provider retry it for days: answer 400 or 401 to a request that fails verification"))
 	case o.timedOut():
 		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
-	case st == 0:
+	case st == 0, o.redirect():
 		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
@@ -651,7 +658,7 @@ func (r *runner) templateMethods(ctx context.Context) error {
 		}
 	}
 	if len(ets) == 0 {
-		r.skip(AcceptsTemplateMethods, "the catalog has no Mambu template with another method than POST")
+		r.skip(AcceptsTemplateMethods, "the catalog has no Mambu template with a method other than POST")
 		return nil
 	}
 	var parts []string
@@ -740,8 +747,8 @@ func (r *runner) burst(ctx context.Context) error {
 	if e := bad - timeouts - sum(statuses); e > 0 {
 		what = append(what, fmt.Sprintf("%d got no answer", e))
 	}
-	for st, c := range statuses {
-		what = append(what, fmt.Sprintf("%d answered %d", c, st))
+	for _, st := range slices.Sorted(maps.Keys(statuses)) {
+		what = append(what, fmt.Sprintf("%d answered %d", statuses[st], st))
 	}
 	r.rep.add(worst.result(SurvivesBurst, Fail, detail+"; "+strings.Join(what, ", ")+"; worst: "+worst.evidence(),
 		"acknowledge first and queue the work; make sure the server accepts enough concurrent connections"))
@@ -765,6 +772,9 @@ func (r *runner) respondsFast(ctx context.Context) {
 	}
 	d := slow.a.Duration
 	detail := fmt.Sprintf("slowest of %d valid events: %s (deadline %s)", n, slow.evidence(), ms(r.cfg.Deadline))
+	if n == 1 {
+		detail = fmt.Sprintf("the one valid event: %s (deadline %s)", slow.evidence(), ms(r.cfg.Deadline))
+	}
 	switch {
 	case slow.noResponse() && !slow.timedOut():
 		r.rep.add(slow.result(RespondsFast, Fail, detail, slow.noAnswerHint()))
