@@ -628,8 +628,8 @@ func TestMisbehavingConnections(t *testing.T) {
 		t.Errorf("500 receiver, dedupes-duplicate: %s", h)
 	}
 	// Its other checks send to the receiver's logs first.
-	r = hookctl(t, nil, append([]string{"check", broken.URL, "--only", "accepts-valid,rejects-wrong-secret,ignores-unknown-event"}, base...)...)
-	for _, id := range []string{check.AcceptsValid, check.RejectsWrongSecret, check.IgnoresUnknownEvent} {
+	r = hookctl(t, nil, append([]string{"check", broken.URL, "--only", "accepts-valid,rejects-wrong-secret,ignores-unknown-event,survives-burst"}, base...)...)
+	for _, id := range []string{check.AcceptsValid, check.RejectsWrongSecret, check.IgnoresUnknownEvent, check.SurvivesBurst} {
 		if h := hint(r, id); !strings.Contains(h, "| the receiver failed (500): see its log; ") {
 			t.Errorf("500 receiver, %s: %s", id, h)
 		}

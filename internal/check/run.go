@@ -751,7 +751,7 @@ func (r *runner) burst(ctx context.Context) error {
 		what = append(what, fmt.Sprintf("%d answered %d", statuses[st], st))
 	}
 	r.rep.add(worst.result(SurvivesBurst, Fail, detail+"; "+strings.Join(what, ", ")+"; worst: "+worst.evidence(),
-		"acknowledge first and queue the work; make sure the server accepts enough concurrent connections"))
+		worst.failedHint("acknowledge first and queue the work; make sure the server accepts enough concurrent connections")))
 	return nil
 }
 
