@@ -788,3 +788,36 @@ hookctl: hint: fix it: hookctl subscriptions update ` + sub.ID + ` --header 'X-T
 		t.Errorf("want exit 2, no request and\n%s\ngot %d requests,\n%s", want, hits.Load(), r.dump())
 	}
 }
+
+// TestReceiverHangingAfterFirst: a receiver that answers the first probe
+// and then hangs: a check sending several probes (tolerates-out-of-order
+// sends two) waits out one timeout, not one per probe.
+func TestReceiverHangingAfterFirst(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // then a closed connection ends the context
+		if n.Add(1) > 1 {
+			<-r.Context().Done() // until the client gives up
+		}
+	}))
+	defer srv.Close()
+	start := time.Now()
+	r := hookctl(t, nil, "check", srv.URL, "--provider", "bond", "--secret", bondSecret, "-o", "json", "--deadline", "1s",
+		"--only", "tolerates-out-of-order,ignores-unknown-event")
+	took := time.Since(start)
+	if r.code != 1 || r.report == nil || len(r.verdicts(check.Fail)) != 2 {
+		t.Fatalf("want exit 1 and 2 FAILs, got\n%s", r.dump())
+	}
+	if took > 10*time.Second {
+		t.Errorf("check took %s: more than one 6s timeout", took)
+	}
+	for _, c := range r.report.Checks {
+		want := "card.status.active then card.created: card.status.active got no answer after 6"
+		if c.ID == check.IgnoresUnknownEvent {
+			want = "not run: the receiver did not answer the tolerates-out-of-order probe within 6s"
+		}
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("%s: %q, want %q", c.ID, c.Detail, want)
+		}
+	}
+}
