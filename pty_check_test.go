@@ -1,12 +1,25 @@
+//go:build !windows
+
 package main
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
 )
 
 // TestPTYCheckTable: on a real terminal `hookctl check` prints its table
@@ -48,3 +61,65 @@ func TestPTYCheckTable(t *testing.T) {
 }
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// TestPTYCheckCtrlCDuringEffectCmd: Ctrl-C on the terminal while
+// --effect-cmd runs ends check at once with exit 130, and kills what the
+// command started, even a child that ignores SIGINT and SIGHUP.
+func TestPTYCheckCtrlCDuringEffectCmd(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer app.Close()
+	e := newPTYEnv(t)
+	pidFile := filepath.Join(e.dir, "sleep.pid")
+	c := e.command([]string{"NO_COLOR=1"}, "check", app.URL, "--scheme", "standard", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		"--only", "dedupes-duplicate", "--effect-cmd", "trap '' INT HUP; sleep 30 & echo $! > "+pidFile+"; wait")
+	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := f.Read(b)
+			mu.Lock()
+			buf.Write(b[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	output := func() string { mu.Lock(); defer mu.Unlock(); return buf.String() }
+	pid := 0
+	for start := time.Now(); pid == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 30*time.Second {
+			c.Process.Kill()
+			t.Fatalf("the effect command never started:\n%s", output())
+		}
+		b, _ := os.ReadFile(pidFile)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	f.Write([]byte{3}) // Ctrl-C: the terminal sends SIGINT to its foreground group
+
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	select {
+	case err = <-exited:
+	case <-time.After(5 * time.Second):
+		c.Process.Kill()
+		<-exited
+		t.Fatalf("check still running 5s after Ctrl-C:\n%s", output())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, output())
+	}
+	for start := time.Now(); syscall.Kill(pid, 0) == nil; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("the effect command's child %d still runs after check ended", pid)
+		}
+	}
+}

@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
-	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -144,7 +146,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	fl.StringSliceVar(&opts.Skip, "skip", nil, "skip these check `ids` (comma-separated)")
 	fl.DurationVar(&opts.Deadline, "deadline", 0, "valid events must be answered within `duration` (default: the provider's timeout, 10s or 15s)")
 	fl.IntVar(&opts.Burst, "burst", 50, "send `n` valid events at once for survives-burst")
-	fl.StringVar(&opts.EffectCmd, "effect-cmd", "", "shell `command` printing what the app did (e.g. a row count), for dedupes-duplicate")
+	fl.StringVar(&opts.EffectCmd, "effect-cmd", "", "shell `command` printing what the app did (e.g. a row count), for dedupes-duplicate; killed after 10s")
 	fl.DurationVar(&opts.Settle, "effect-wait", 3*time.Second, "watch --effect-cmd for up to `duration` after a delivery")
 	fl.StringVar(&opts.JUnit, "junit", "", "also write JUnit XML to `file` (one testcase per check)")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (a receiver with a self-signed one)")
@@ -205,6 +207,14 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if sub != nil {
+		for _, k := range slices.Sorted(maps.Keys(sub.Headers)) {
+			// Stored before --header refused them: a server answers 400
+			// to such a request whatever its signature.
+			if v := sub.Headers[k]; subscription.BadHeaderValue(v) >= 0 {
+				return cli.Usagef("header %s of subscription %s has an invalid value %q: control characters are not allowed", k, sub.ID, v).
+					Hint("fix it: hookctl subscriptions update %s --header '%s: VALUE' (or --remove-header %s)", sub.ID, k, k)
+			}
+		}
 		cfg.Secret = sub.Secret
 		cfg.Method = sub.Method
 		cfg.Headers = sub.Headers
@@ -250,7 +260,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if opts.EffectCmd != "" {
 		cmdline := opts.EffectCmd
-		cfg.Effect = func(ctx context.Context) (string, error) { return effect(ctx, cmdline) }
+		cfg.Effect = func(ctx context.Context) (string, error) { return effect(ctx, cmdline, EffectTimeout) }
 	}
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = check.DefaultDeadline(cfg.Provider, cfg.Scheme)
@@ -375,15 +385,29 @@ func baseEvent(cat *catalog.Catalog, provider, event string) (*catalog.EventType
 	return ets[0], nil
 }
 
-// effect runs --effect-cmd through the shell and returns its output.
-func effect(ctx context.Context, cmdline string) (string, error) {
-	var c *exec.Cmd
-	if runtime.GOOS == "windows" {
-		c = exec.CommandContext(ctx, "cmd", "/C", cmdline)
-	} else {
-		c = exec.CommandContext(ctx, "sh", "-c", cmdline)
-	}
+// EffectTimeout bounds one run of --effect-cmd: a command that never
+// exits is killed, with its children, and the check stops.
+const EffectTimeout = 10 * time.Second
+
+// effect runs --effect-cmd through the shell and returns its output. The
+// command runs in its own process group, killed as a whole when ctx ends
+// (Ctrl-C) or after limit, so a pipeline or a background child cannot
+// outlive it and hold check up.
+func effect(ctx context.Context, cmdline string, limit time.Duration) (string, error) {
+	tctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	c := shellCommand(tctx, cmdline)
+	// A child left holding stdout once the shell is gone is not waited
+	// for long.
+	c.WaitDelay = time.Second
 	out, err := c.Output()
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	if tctx.Err() != nil {
+		return "", cli.Usagef("%w within %s: killed it", check.ErrEffectTimeout, limit).
+			Hint("the command must print what the app did and exit, e.g. --effect-cmd 'wc -l < processed.log'")
+	}
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && len(ee.Stderr) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -18,12 +19,15 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/internal/check"
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // The test binary doubles as hookctl: the end-to-end tests exec it as a
@@ -157,6 +161,7 @@ type behaviour struct {
 	unknownStatus int           // answer to an unknown event type (0 = 200)
 	sleep         time.Duration // before answering a valid event
 	doubleCount   bool          // acts on duplicates again
+	okStatus      int           // answer to a valid event (0 = 200)
 }
 
 // receiver is a Go test receiver verifying with hookctl's own schemes; it
@@ -215,6 +220,9 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 				f.Close()
 			}
 		}
+		if b.okStatus != 0 {
+			w.WriteHeader(b.okStatus)
+		}
 		fmt.Fprintln(w, `{"ok":true}`)
 	}))
 	t.Cleanup(rc.srv.Close)
@@ -247,6 +255,7 @@ func TestBrokenReceivers(t *testing.T) {
 		code     int
 		failed   []string
 		warnings []string
+		hint     string // in the hint of the first failure
 	}{
 		{name: "correct", code: 0, effect: true},
 		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
@@ -257,6 +266,12 @@ func TestBrokenReceivers(t *testing.T) {
 		{name: "sleeps-past-deadline", b: behaviour{sleep: 1300 * time.Millisecond}, code: 1, failed: []string{check.RespondsFast, check.SurvivesBurst}},
 		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
+		// Bond counts only 200 and 201 as delivered (delivery.Success):
+		// a 202 is retried, so it fails every check of a valid event.
+		{name: "202-to-valid", b: behaviour{okStatus: http.StatusAccepted}, code: 1, failed: []string{
+			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			hint: "Bond counts only 200 and 201 as delivered and retries a 202: answer 200"},
+		{name: "201-to-valid", b: behaviour{okStatus: http.StatusCreated}, code: 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,6 +286,14 @@ func TestBrokenReceivers(t *testing.T) {
 				t.Fatalf("want exit %d, FAIL %v, WARN %v; got\n%s", tc.code, tc.failed, tc.warnings, r.dump())
 			}
 			checkJUnit(t, r, tc.failed)
+			if tc.hint != "" {
+				// The checks of a valid event say it, with nothing before.
+				for _, c := range r.report.Checks {
+					if (c.ID == check.AcceptsValid || c.ID == check.IgnoresUnknownEvent) && c.Hint != tc.hint {
+						t.Errorf("hint of %s = %q, want %q", c.ID, c.Hint, tc.hint)
+					}
+				}
+			}
 			for _, c := range r.report.Checks {
 				if c.Verdict != check.Skip && c.DeliveryID == "" {
 					t.Errorf("%s has no recorded probe", c.ID)
@@ -390,7 +413,7 @@ func TestTerminalTable(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("got %s", r.dump())
 	}
-	for _, want := range []string{"accepts-valid", "\x1b[32mPASS\x1b[0m", "\x1b[31mFAIL\x1b[0m", "FAIL ignores-unknown-event: answer 2xx to event types you do not handle",
+	for _, want := range []string{"accepts-valid", "\x1b[32mPASS\x1b[0m", "\x1b[31mFAIL\x1b[0m", "FAIL ignores-unknown-event: the receiver failed (500): see its log; answer 2xx to event types you do not handle",
 		"hookctl deliveries show", "1 failed\x1b[0m, 0 warnings, 3 skipped"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, r.stdout)
@@ -578,11 +601,11 @@ func TestMisbehavingConnections(t *testing.T) {
 	// do not follow redirects (not "verify the signature", not "a 5xx").
 	redir := httptest.NewServer(http.RedirectHandler("/webhooks/", http.StatusMovedPermanently))
 	defer redir.Close()
-	r = hookctl(t, nil, append([]string{"check", redir.URL + "/webhooks", "--only", "accepts-valid,ignores-unknown-event"}, base...)...)
+	r = hookctl(t, nil, append([]string{"check", redir.URL + "/webhooks", "--only", "accepts-valid,ignores-unknown-event,rejects-wrong-secret"}, base...)...)
 	if r.code != 1 || r.report == nil {
 		t.Fatalf("redirecting receiver: want exit 1, got\n%s", r.dump())
 	}
-	for _, id := range []string{check.AcceptsValid, check.IgnoresUnknownEvent} {
+	for _, id := range []string{check.AcceptsValid, check.IgnoresUnknownEvent, check.RejectsWrongSecret} {
 		if h := hint(r, id); !strings.Contains(h, "301 in") || !strings.Contains(h, "to /webhooks/") ||
 			!strings.Contains(h, "providers do not follow redirects") || strings.Contains(h, "5xx") || strings.Contains(h, "verify the signature") {
 			t.Errorf("redirecting receiver, %s: %s", id, h)
@@ -604,6 +627,13 @@ func TestMisbehavingConnections(t *testing.T) {
 	if h := hint(r, check.DedupesDuplicate); !strings.Contains(h, "the first delivery was not accepted (500 in") || strings.Contains(h, "effect command must print") {
 		t.Errorf("500 receiver, dedupes-duplicate: %s", h)
 	}
+	// Its other checks send to the receiver's logs first.
+	r = hookctl(t, nil, append([]string{"check", broken.URL, "--only", "accepts-valid,rejects-wrong-secret,ignores-unknown-event,survives-burst"}, base...)...)
+	for _, id := range []string{check.AcceptsValid, check.RejectsWrongSecret, check.IgnoresUnknownEvent, check.SurvivesBurst} {
+		if h := hint(r, id); !strings.Contains(h, "| the receiver failed (500): see its log; ") {
+			t.Errorf("500 receiver, %s: %s", id, h)
+		}
+	}
 
 	// TLS: an untrusted certificate names --insecure; --insecure reaches
 	// it; https:// to a plain HTTP receiver says to use http://.
@@ -611,8 +641,15 @@ func TestMisbehavingConnections(t *testing.T) {
 	tlsRecv := httptest.NewTLSServer(ok.srv.Config.Handler)
 	defer tlsRecv.Close()
 	r = hookctl(t, nil, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid"}, base...)...)
-	if r.code != 3 || !strings.Contains(r.stderr, "x509: ") || !strings.Contains(r.stderr, "hookctl: hint: the receiver's TLS certificate is not trusted here: pass --insecure (-k)") {
-		t.Errorf("untrusted certificate: want exit 3 and the --insecure hint, got\n%s", r.dump())
+	if r.code != 3 || !strings.Contains(r.stderr, "x509: ") || !strings.Contains(r.stderr, "hookctl: hint: the receiver's TLS certificate is not trusted here: pass --insecure (-k)") ||
+		!strings.Contains(r.stderr, "or point SSL_CERT_FILE at the CA that signed it") {
+		t.Errorf("untrusted certificate: want exit 3 and the --insecure and SSL_CERT_FILE hint, got\n%s", r.dump())
+	}
+	// The hint holds: SSL_CERT_FILE naming the certificate's CA reaches it.
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsRecv.Certificate().Raw}), 0o644)
+	if r = hookctl(t, []string{"SSL_CERT_FILE=" + ca}, append([]string{"check", tlsRecv.URL, "--only", "accepts-valid"}, base...)...); r.code != 0 {
+		t.Errorf("SSL_CERT_FILE: want exit 0, got\n%s", r.dump())
 	}
 	// No report, so no JUnit file (an empty one is not XML).
 	junit := filepath.Join(t.TempDir(), "check.xml")
@@ -629,5 +666,158 @@ func TestMisbehavingConnections(t *testing.T) {
 	r = hookctl(t, nil, append([]string{"check", strings.Replace(ok.srv.URL, "http://", "https://", 1), "--only", "accepts-valid"}, base...)...)
 	if r.code != 3 || !strings.Contains(r.stderr, "hookctl: hint: the receiver does not speak TLS on that port: use an http:// URL") {
 		t.Errorf("https to a plain receiver: want exit 3 and the http:// hint, got\n%s", r.dump())
+	}
+}
+
+// TestReceiverRefusingEverything: a receiver answering 401 to every
+// request, correctly signed ones included, fails the rejects-* checks:
+// its 401 to a bad signature proves nothing.
+func TestReceiverRefusingEverything(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	only := []string{check.AcceptsValid, check.RejectsMissingSig, check.RejectsWrongSecret, check.RejectsStaleTimestamp}
+	r := hookctl(t, nil, "check", srv.URL, "--provider", "bond", "--secret", bondSecret, "-o", "json", "--only", strings.Join(only, ","))
+	slices.Sort(only)
+	if r.code != 1 || r.report == nil || !slices.Equal(r.verdicts(check.Fail), only) {
+		t.Fatalf("want exit 1 and FAIL %v, got\n%s", only, r.dump())
+	}
+	for _, c := range r.report.Checks {
+		if c.ID != check.AcceptsValid && !strings.Contains(c.Hint, "the valid delivery was rejected as well (401)") {
+			t.Errorf("%s hint: %q", c.ID, c.Hint)
+		}
+	}
+}
+
+// TestHangingReceiver: a receiver that takes connections and never
+// answers fails check in one request timeout, not one per probe, and the
+// verdicts name the probe that hung.
+func TestHangingReceiver(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c) // reads, never answers
+		}
+	}()
+	only := []string{check.AcceptsValid, check.RespondsFast, check.RejectsMissingSig, check.RejectsWrongSecret}
+	start := time.Now()
+	// --deadline 1s: a request times out after 6s (the deadline + 5s).
+	r := hookctl(t, nil, "check", "http://"+ln.Addr().String()+"/hooks", "--provider", "bond", "--secret", bondSecret,
+		"-o", "json", "--deadline", "1s", "--only", strings.Join(only, ","))
+	took := time.Since(start)
+	slices.Sort(only)
+	if r.code != 1 || r.report == nil || !slices.Equal(r.verdicts(check.Fail), only) {
+		t.Fatalf("want exit 1 and FAIL %v, got\n%s", only, r.dump())
+	}
+	if took > 10*time.Second {
+		t.Errorf("check took %s: more than one 6s timeout", took)
+	}
+	for _, c := range r.report.Checks {
+		var want string
+		switch c.ID {
+		case check.AcceptsValid:
+			want = "a valid event: no answer after 6"
+		case check.RespondsFast:
+			want = "the one valid event: no answer after 6"
+		default:
+			want = "not run: the receiver did not answer the accepts-valid probe within 6s"
+		}
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("%s: %q, want %q", c.ID, c.Detail, want)
+		}
+	}
+}
+
+// TestUnknownHost: a host that does not resolve is unreachable (exit 3)
+// with a hint to check the URL, not to start the receiver.
+func TestUnknownHost(t *testing.T) {
+	r := hookctl(t, nil, "check", "http://nosuch-receiver.invalid/hooks", "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid")
+	if r.code != 3 || !strings.Contains(r.stderr, "hookctl: hint: could not resolve nosuch-receiver.invalid: check the URL\n") ||
+		strings.Contains(r.stderr, "is the receiver running") {
+		t.Errorf("want exit 3 and the resolve hint, got\n%s", r.dump())
+	}
+}
+
+// TestH2COnlyReceiver: a receiver speaking only HTTP/2 without TLS cannot
+// take a provider's HTTP/1.1 request: exit 3, saying so.
+func TestH2COnlyReceiver(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	defer srv.Close()
+	r := hookctl(t, nil, "check", srv.URL+"/hooks", "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid")
+	if r.code != 3 || !strings.Contains(r.stderr, "the receiver speaks only HTTP/2 without TLS (h2c)") ||
+		!strings.Contains(r.stderr, "hookctl: hint: providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver") {
+		t.Errorf("want exit 3 and the h2c error, got\n%s", r.dump())
+	}
+}
+
+// TestSubscriptionHeaderInvalid: a subscription header whose value has a
+// control character (stored before --header refused them) is named
+// before any probe is sent, not answered 400 as if the signature failed.
+func TestSubscriptionHeaderInvalid(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &store.Subscription{CallbackURL: srv.URL + "/hooks", Events: []string{"*"}, Status: "enabled", Secret: bondSecret,
+		Provider: "bond", Scheme: "bond", Headers: map[string]string{"X-Token": "a\x01b"}}
+	if err := st.CreateSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	r := hookctl(t, []string{"HOOKCTL_STORE=" + path}, "check", srv.URL+"/hooks", "--only", "accepts-valid")
+	want := `hookctl: error: header X-Token of subscription ` + sub.ID + ` has an invalid value "a\x01b": control characters are not allowed
+hookctl: hint: fix it: hookctl subscriptions update ` + sub.ID + ` --header 'X-Token: VALUE' (or --remove-header X-Token)
+`
+	if r.code != 2 || !strings.HasSuffix(r.stderr, want) || hits.Load() != 0 {
+		t.Errorf("want exit 2, no request and\n%s\ngot %d requests,\n%s", want, hits.Load(), r.dump())
+	}
+}
+
+// TestReceiverHangingAfterFirst: a receiver that answers the first probe
+// and then hangs: a check sending several probes (tolerates-out-of-order
+// sends two) waits out one timeout, not one per probe.
+func TestReceiverHangingAfterFirst(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // then a closed connection ends the context
+		if n.Add(1) > 1 {
+			<-r.Context().Done() // until the client gives up
+		}
+	}))
+	defer srv.Close()
+	start := time.Now()
+	r := hookctl(t, nil, "check", srv.URL, "--provider", "bond", "--secret", bondSecret, "-o", "json", "--deadline", "1s",
+		"--only", "tolerates-out-of-order,ignores-unknown-event")
+	took := time.Since(start)
+	if r.code != 1 || r.report == nil || len(r.verdicts(check.Fail)) != 2 {
+		t.Fatalf("want exit 1 and 2 FAILs, got\n%s", r.dump())
+	}
+	if took > 10*time.Second {
+		t.Errorf("check took %s: more than one 6s timeout", took)
+	}
+	for _, c := range r.report.Checks {
+		want := "card.status.active then card.created: card.status.active got no answer after 6"
+		if c.ID == check.IgnoresUnknownEvent {
+			want = "not run: the receiver did not answer the tolerates-out-of-order probe within 6s"
+		}
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("%s: %q, want %q", c.ID, c.Detail, want)
+		}
 	}
 }

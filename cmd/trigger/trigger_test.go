@@ -85,13 +85,13 @@ func TestNormalizeURL(t *testing.T) {
 // break (it was sent with CR LF turned into spaces) or its name is not a
 // token or a header hookctl sets.
 func TestParseHeaders(t *testing.T) {
-	for _, bad := range []string{"X-A: b\r\nX-Evil: 1", "X-A: b\nc", "Bad(Name): 5", "Host: evil", "Content-Length: 5", "NoColon"} {
+	for _, bad := range []string{"X-A: b\r\nX-Evil: 1", "X-A: b\nc", "Bad(Name): 5", "X-A: a\x01b", "X-A: a\x7fb", "Host: evil", "Content-Length: 5", "NoColon"} {
 		if h, err := subscription.ParseHeaders([]string{bad}); err == nil {
 			t.Errorf("ParseHeaders(%q) = %v, want an error", bad, h)
 		}
 	}
-	h, err := subscription.ParseHeaders([]string{"x-run: 7", "Authorization: Bearer a:b"})
-	if err != nil || h["X-Run"] != "7" || h["Authorization"] != "Bearer a:b" {
+	h, err := subscription.ParseHeaders([]string{"x-run: 7", "Authorization: Bearer a:b", "X-Tab: a\tb"})
+	if err != nil || h["X-Run"] != "7" || h["Authorization"] != "Bearer a:b" || h["X-Tab"] != "a\tb" {
 		t.Errorf("ParseHeaders = %v, %v", h, err)
 	}
 }

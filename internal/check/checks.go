@@ -12,10 +12,11 @@ package check
 
 import (
 	"fmt"
-	"github.com/hookctl/hookctl/internal/catalog"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/catalog"
 )
 
 // Verdict is the outcome of one check.

@@ -52,9 +52,19 @@ type probe struct {
 type outcome struct {
 	a          *store.Attempt
 	deliveryID string
+	scheme     string
 }
 
-func (o outcome) ok() bool { return o.a.ResponseStatus >= 200 && o.a.ResponseStatus < 300 }
+// ok: the provider would count the answer as delivered (delivery.Success:
+// Bond accepts only 200 and 201).
+func (o outcome) ok() bool { return o.a.Error == "" && delivery.Success(o.scheme, o.a.ResponseStatus) }
+
+// successElsewhere: a 2xx that this scheme's provider does not count as
+// success (Bond's 202 or 204).
+func (o outcome) successElsewhere() bool {
+	st := o.a.ResponseStatus
+	return st >= 200 && st < 300 && !o.ok()
+}
 
 // noResponse: the request got no HTTP answer at all.
 func (o outcome) noResponse() bool { return o.a.ResponseStatus == 0 }
@@ -84,12 +94,18 @@ func (o outcome) location() string {
 	return ""
 }
 
-// noAnswerHint is what to do about a probe that got no HTTP answer, or a
-// redirect; "" for any other answer.
+// noAnswerHint is what to do about a probe that got no HTTP answer, a
+// redirect, or a 2xx its provider does not count as success; "" for any
+// other answer.
 func (o outcome) noAnswerHint() string {
 	switch {
+	case o.successElsewhere():
+		if o.scheme == "bond" {
+			return fmt.Sprintf("Bond counts only 200 and 201 as delivered and retries a %d: answer 200", o.a.ResponseStatus)
+		}
+		return fmt.Sprintf("scheme %s does not count a %d as delivered: answer 200", o.scheme, o.a.ResponseStatus)
 	case o.timedOut():
-		return "answer 2xx at once and process the event asynchronously"
+		return "no answer before the timeout: is the handler stuck? answer 2xx at once and process the event asynchronously"
 	case o.noResponse():
 		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
 	case o.redirect():
@@ -100,6 +116,15 @@ func (o outcome) noAnswerHint() string {
 		return h
 	}
 	return ""
+}
+
+// failedHint is hint after "the receiver failed (500): see its log" when
+// the answer was a 5xx: the receiver's log says more than any rule.
+func (o outcome) failedHint(hint string) string {
+	if st := o.a.ResponseStatus; st >= 500 {
+		return fmt.Sprintf("the receiver failed (%d): see its log; %s", st, hint)
+	}
+	return hint
 }
 
 // evidence is "401 in 3ms: {"error":…}" or the error.
@@ -168,10 +193,20 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	if a.ResponseStatus != 0 {
 		r.reached.Store(true)
 	}
-	o := outcome{a: a}
-	if r.cfg.Recorder == nil {
-		return o
+	o := outcome{a: a, scheme: r.cfg.Scheme}
+	if r.cfg.Recorder != nil {
+		o.deliveryID = r.record(ctx, p, o)
 	}
+	if o.noResponse() && o.timedOut() {
+		r.hung.CompareAndSwap(nil, &hang{stage: r.stage, o: o})
+	}
+	return o
+}
+
+// record keeps a probe as a delivery with its attempt; its id ("" when
+// recording failed: the run reports it).
+func (r *runner) record(ctx context.Context, p probe, o outcome) string {
+	a := o.a
 	ev := *p.ev
 	ev.Source = store.SourceCheck
 	if p.sent != nil {
@@ -200,10 +235,9 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	a.DeliveryID, a.Number = d.ID, 1
 	if err := r.cfg.Recorder.Record(ctx, &ev, d, a); err != nil {
 		r.recordErr.CompareAndSwap(nil, &err)
-		return o
+		return ""
 	}
-	o.deliveryID = d.ID
-	return o
+	return d.ID
 }
 
 // build renders a fresh catalog event (new ids, now) for a probe.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,19 +56,38 @@ func DefaultDeadline(provider, scheme string) time.Duration {
 	return 10 * time.Second
 }
 
+// ErrEffectTimeout is the error of an --effect-cmd that did not exit in
+// time (wrapped with what happened): the run stops on it.
+var ErrEffectTimeout = errors.New("--effect-cmd did not finish")
+
 // UnreachableError: the URL answered no probe at all.
 type UnreachableError struct {
 	URL string
 	Err string
+	// H2C: the receiver answers HTTP/2's preface but no HTTP/1.1 request.
+	H2C bool
 }
 
 func (e *UnreachableError) Error() string {
+	if e.H2C {
+		return fmt.Sprintf("cannot reach %s over HTTP/1.1: the receiver speaks only HTTP/2 without TLS (h2c); an HTTP/1.1 request got %s", e.URL, e.Err)
+	}
 	return fmt.Sprintf("cannot reach %s: %s", e.URL, e.Err)
 }
 
 // Hints says what to check.
 func (e *UnreachableError) Hints() []string {
 	switch {
+	case e.H2C:
+		return []string{"providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver (it can keep h2c beside it)"}
+	case strings.Contains(e.Err, "dial tcp: lookup "), strings.Contains(e.Err, "no such host"):
+		host := e.URL
+		if u, err := url.Parse(e.URL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		return []string{"could not resolve " + host + ": check the URL"}
+	case strings.Contains(e.Err, "x509: certificate signed by unknown authority"):
+		return []string{"the receiver's TLS certificate is not trusted here: pass --insecure (-k) to accept a self-signed one, or point SSL_CERT_FILE at the CA that signed it"}
 	case strings.Contains(e.Err, "x509: "):
 		return []string{"the receiver's TLS certificate is not trusted here: pass --insecure (-k) to accept a self-signed one"}
 	case strings.Contains(e.Err, "server gave HTTP response to HTTPS client"),
@@ -102,6 +124,15 @@ type runner struct {
 	rep       *Report
 	reached   atomic.Bool
 	recordErr atomic.Pointer[error]
+
+	// stage is the check whose probes are being sent; hung is the first
+	// probe that got no answer within the timeout, and the check it was
+	// sent for: nothing more is sent then.
+	stage string
+	hung  atomic.Pointer[hang]
+	// refused is the first valid probe when it got a 4xx: a rejects-*
+	// check's 4xx then proves nothing.
+	refused *outcome
 
 	latMu    sync.Mutex
 	slowest  outcome // slowest valid probe
@@ -193,7 +224,56 @@ func (r *runner) skip(id, why string) {
 	}
 }
 
+// hang is a probe the receiver never answered.
+type hang struct {
+	stage string
+	o     outcome
+}
+
+// begin names the check whose probes are sent next; false once the
+// receiver hung on a probe: nothing more is sent (each probe would wait
+// the whole timeout again) and notRun fails the checks left.
+func (r *runner) begin(id string) bool {
+	if r.hung.Load() != nil {
+		return false
+	}
+	r.stage = id
+	return true
+}
+
+// notRun fails the selected checks that got no verdict because the
+// receiver hung, naming the probe it did not answer.
+func (r *runner) notRun() {
+	h := r.hung.Load()
+	if h == nil {
+		return
+	}
+	done := map[string]bool{}
+	for _, c := range r.rep.Checks {
+		done[c.ID] = true
+	}
+	for _, id := range IDs() {
+		if r.on(id) && !done[id] {
+			r.rep.add(Result{ID: id, Verdict: Fail, DeliveryID: h.o.deliveryID,
+				Detail: fmt.Sprintf("not run: the receiver did not answer the %s probe within %s", h.stage, ms(r.cfg.Timeout))})
+		}
+	}
+}
+
 func (r *runner) run(ctx context.Context) error {
+	if err := r.probes(ctx); err != nil {
+		return err
+	}
+	if r.on(RespondsFast) {
+		r.respondsFast(ctx)
+	}
+	r.notRun()
+	return nil
+}
+
+// probes sends the probes of the selected checks, in order, and judges
+// their answers (all but responds-fast, judged from them).
+func (r *runner) probes(ctx context.Context) error {
 	base, method, err := r.build(r.cfg.Event)
 	if err != nil {
 		return err
@@ -207,11 +287,18 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	// The first probe: a valid event. It also tells whether the URL can
 	// be reached at all.
+	r.begin(AcceptsValid)
 	first := r.send(ctx, probe{ev: base, method: method})
 	if first.notConnected() {
 		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error}
 	}
+	if first.noResponse() && !first.timedOut() && ctx.Err() == nil && speaksOnlyH2C(ctx, r.cfg.URL) {
+		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error, H2C: true}
+	}
 	r.valid(first)
+	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
+		r.refused = &first
+	}
 	if r.on(AcceptsValid) {
 		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event",
 			"verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"))
@@ -224,10 +311,16 @@ func (r *runner) run(ctx context.Context) error {
 	var after string
 	var changed bool
 	var waited time.Duration
-	if dedupe {
-		after, changed, waited = r.watchEffect(ctx, before, r.cfg.Settle, true)
+	if dedupe && r.hung.Load() == nil {
+		if after, changed, waited, err = r.watchEffect(ctx, before, r.cfg.Settle, true); err != nil {
+			return err
+		}
 	}
-	if r.on(AcknowledgesDuplicate) || r.on(DedupesDuplicate) {
+	dupStage := AcknowledgesDuplicate
+	if !r.on(dupStage) {
+		dupStage = DedupesDuplicate
+	}
+	if (r.on(AcknowledgesDuplicate) || r.on(DedupesDuplicate)) && r.begin(dupStage) {
 		dup := r.send(ctx, probe{ev: base, method: method})
 		r.valid(dup)
 		if r.on(AcknowledgesDuplicate) {
@@ -247,11 +340,14 @@ func (r *runner) run(ctx context.Context) error {
 		case !changed:
 			res := first.result(DedupesDuplicate, Fail,
 				fmt.Sprintf("--effect-cmd output did not change within %s after the first delivery (still %q)", ms(r.cfg.Settle), short(before)),
-				"the effect command must print what the app did with the event (e.g. a row count)")
+				"the effect command must print what the app did with the event (e.g. a row count); an app slower than that needs a longer --effect-wait")
 			r.rep.add(res)
 		default:
 			settle := min(max(2*waited+200*time.Millisecond, 500*time.Millisecond), r.cfg.Settle)
-			final, moved, _ := r.watchEffect(ctx, after, settle, false)
+			final, moved, _, err := r.watchEffect(ctx, after, settle, false)
+			if err != nil {
+				return err
+			}
 			if moved {
 				r.rep.add(dup.result(DedupesDuplicate, Fail,
 					fmt.Sprintf("the duplicate took effect again: --effect-cmd printed %q, then %q after the first delivery, then %q after the duplicate", short(before), short(after), short(final)),
@@ -272,7 +368,7 @@ func (r *runner) run(ctx context.Context) error {
 		r.skip(RejectsMissingSig, why)
 		r.skip(RejectsWrongSecret, why)
 	} else {
-		if r.on(RejectsMissingSig) {
+		if r.on(RejectsMissingSig) && r.begin(RejectsMissingSig) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -286,7 +382,7 @@ func (r *runner) run(ctx context.Context) error {
 			}})
 			r.rep.add(r.judgeReject(RejectsMissingSig, o, "without "+strings.Join(headerNames(sig), ", ")))
 		}
-		if r.on(RejectsWrongSecret) {
+		if r.on(RejectsWrongSecret) && r.begin(RejectsWrongSecret) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -301,7 +397,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if !r.props.SignsBody {
 		r.skip(RejectsTamperedBody, "scheme "+r.props.Name+" does not sign the body")
-	} else if r.on(RejectsTamperedBody) {
+	} else if r.on(RejectsTamperedBody) && r.begin(RejectsTamperedBody) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -314,7 +410,7 @@ func (r *runner) run(ctx context.Context) error {
 		r.skip(RejectsStaleTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 		r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 	} else {
-		if r.on(RejectsStaleTimestamp) {
+		if r.on(RejectsStaleTimestamp) && r.begin(RejectsStaleTimestamp) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -324,7 +420,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		if !r.props.BoundsFuture {
 			r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" bounds only the age of a timestamp")
-		} else if r.on(RejectsFutureTimestamp) {
+		} else if r.on(RejectsFutureTimestamp) && r.begin(RejectsFutureTimestamp) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -335,7 +431,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if !r.props.MultiSig {
 		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
-	} else if r.on(AcceptsRotatedSecret) {
+	} else if r.on(AcceptsRotatedSecret) && r.begin(AcceptsRotatedSecret) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -352,12 +448,12 @@ func (r *runner) run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if r.on(ToleratesOutOfOrder) {
+	if r.on(ToleratesOutOfOrder) && r.begin(ToleratesOutOfOrder) {
 		if err := r.outOfOrder(ctx); err != nil {
 			return err
 		}
 	}
-	if r.on(IgnoresUnknownEvent) {
+	if r.on(IgnoresUnknownEvent) && r.begin(IgnoresUnknownEvent) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -377,14 +473,19 @@ func (r *runner) run(ctx context.Context) error {
 					"answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"))
 			case o.a.ResponseStatus >= 500:
 				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
-					"answer 2xx to event types you do not handle: a 5xx is retried for days"))
+					o.failedHint("answer 2xx to event types you do not handle: a 5xx is retried for days")))
 			default:
-				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
-					"answer 2xx to event types you do not handle: "+o.noAnswerHint()))
+				// No answer, a redirect, a 2xx the provider retries: what
+				// to do about it says more than the type.
+				hint := o.noAnswerHint()
+				if hint == "" {
+					hint = "answer 2xx to event types you do not handle"
+				}
+				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(), hint))
 			}
 		}
 	}
-	if r.on(AcceptsLargePayload) {
+	if r.on(AcceptsLargePayload) && r.begin(AcceptsLargePayload) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -395,18 +496,15 @@ func (r *runner) run(ctx context.Context) error {
 		r.rep.add(r.judgeValid(AcceptsLargePayload, o, fmt.Sprintf("%d KiB body", len(ev.Payload)>>10),
 			"raise the body size limit of your framework (e.g. express.raw({limit: '1mb'}))"))
 	}
-	if r.on(AcceptsTemplateMethods) {
+	if r.on(AcceptsTemplateMethods) && r.begin(AcceptsTemplateMethods) {
 		if err := r.templateMethods(ctx); err != nil {
 			return err
 		}
 	}
-	if r.on(SurvivesBurst) {
+	if r.on(SurvivesBurst) && r.begin(SurvivesBurst) {
 		if err := r.burst(ctx); err != nil {
 			return err
 		}
-	}
-	if r.on(RespondsFast) {
-		r.respondsFast(ctx)
 	}
 	return ctx.Err()
 }
@@ -445,7 +543,7 @@ func (r *runner) judgeValid(id string, o outcome, what, hint string) Result {
 	if h := o.noAnswerHint(); h != "" {
 		hint = h
 	}
-	return o.result(id, Fail, detail, hint)
+	return o.result(id, Fail, detail, o.failedHint(hint))
 }
 
 // judgeReject: a bad request must get 4xx.
@@ -453,15 +551,18 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	detail := what + ": " + o.evidence()
 	st := o.a.ResponseStatus
 	switch {
+	case st >= 400 && st < 500 && r.refused != nil:
+		return o.result(id, Fail, detail, fmt.Sprintf("the valid delivery was rejected as well (%d): a receiver that rejects every request proves nothing by rejecting this one; make accepts-valid pass first",
+			r.refused.a.ResponseStatus))
 	case st >= 400 && st < 500:
 		return o.result(id, Pass, detail, "")
 	case st >= 200 && st < 300:
 		return o.result(id, Fail, detail, "accepted: an attacker's request would be processed; verify the signature and answer 400 or 401")
 	case st >= 500:
-		return o.result(id, Fail, detail, "a 5xx makes the provider retry it for days; answer 400 or 401 to a request that fails verification")
+		return o.result(id, Fail, detail, o.failedHint("a 5xx makes the provider retry it for days: answer 400 or 401 to a request that fails verification"))
 	case o.timedOut():
 		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
-	case st == 0:
+	case st == 0, o.redirect():
 		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
@@ -469,20 +570,25 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 
 // watchEffect polls the effect command for up to d. wantChange: return as
 // soon as the output differs from base; else watch the whole time and
-// report whether it ever differed.
-func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, wantChange bool) (string, bool, time.Duration) {
+// report whether it ever differed. A failing run of the command is
+// polled again; one that did not finish in time (ErrEffectTimeout) ends
+// the watch with its error.
+func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, wantChange bool) (string, bool, time.Duration, error) {
 	start := time.Now()
 	out := base
 	for {
 		got, err := r.cfg.Effect(ctx)
+		if errors.Is(err, ErrEffectTimeout) {
+			return out, false, time.Since(start), err
+		}
 		if err == nil {
 			out = got
 			if got != base {
-				return got, true, time.Since(start)
+				return got, true, time.Since(start), nil
 			}
 		}
 		if time.Since(start) >= d || ctx.Err() != nil {
-			return out, false, time.Since(start)
+			return out, false, time.Since(start), nil
 		}
 		step := 50 * time.Millisecond
 		if !wantChange {
@@ -512,18 +618,22 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 	evFirst.Payload = relate(evFirst.Payload, evLater.Payload, evFirst.ID, evLater.ID)
 	o1 := r.send(ctx, probe{ev: evLater, method: mLater})
 	r.valid(o1)
-	o2 := r.send(ctx, probe{ev: evFirst, method: mFirst})
-	r.valid(o2)
+	// Unless the receiver hung on the first (then judged alone).
+	o2 := o1
+	if r.hung.Load() == nil {
+		o2 = r.send(ctx, probe{ev: evFirst, method: mFirst})
+		r.valid(o2)
+	}
 	what := fmt.Sprintf("%s then %s", later.Type, first.Type)
 	switch {
 	case !o1.ok() && o1.noAnswerHint() != "":
 		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(), o1.noAnswerHint()))
 	case !o1.ok():
 		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(),
-			"accept an event about an object you have not seen yet (store it, or fetch the object): the order of deliveries is not guaranteed"))
+			o1.failedHint("accept an event about an object you have not seen yet (store it, or fetch the object): the order of deliveries is not guaranteed")))
 	case !o2.ok():
 		r.rep.add(o2.result(ToleratesOutOfOrder, Fail, what+": "+first.Type+" got "+o2.evidence(),
-			"accept an older event after a newer one (compare timestamps instead of failing)"))
+			o2.failedHint("accept an older event after a newer one (compare timestamps instead of failing)")))
 	default:
 		slow := o1
 		if o2.slowerThan(o1) {
@@ -552,13 +662,16 @@ func (r *runner) templateMethods(ctx context.Context) error {
 		}
 	}
 	if len(ets) == 0 {
-		r.skip(AcceptsTemplateMethods, "the catalog has no Mambu template with another method than POST")
+		r.skip(AcceptsTemplateMethods, "the catalog has no Mambu template with a method other than POST")
 		return nil
 	}
 	var parts []string
 	var worst outcome
 	failed := false
 	for _, et := range ets {
+		if r.hung.Load() != nil {
+			break // judged by the probe that hung
+		}
 		ev, m, err := r.build(et)
 		if err != nil {
 			return err
@@ -641,11 +754,11 @@ func (r *runner) burst(ctx context.Context) error {
 	if e := bad - timeouts - sum(statuses); e > 0 {
 		what = append(what, fmt.Sprintf("%d got no answer", e))
 	}
-	for st, c := range statuses {
-		what = append(what, fmt.Sprintf("%d answered %d", c, st))
+	for _, st := range slices.Sorted(maps.Keys(statuses)) {
+		what = append(what, fmt.Sprintf("%d answered %d", statuses[st], st))
 	}
 	r.rep.add(worst.result(SurvivesBurst, Fail, detail+"; "+strings.Join(what, ", ")+"; worst: "+worst.evidence(),
-		"acknowledge first and queue the work; make sure the server accepts enough concurrent connections"))
+		worst.failedHint("acknowledge first and queue the work; make sure the server accepts enough concurrent connections")))
 	return nil
 }
 
@@ -666,6 +779,9 @@ func (r *runner) respondsFast(ctx context.Context) {
 	}
 	d := slow.a.Duration
 	detail := fmt.Sprintf("slowest of %d valid events: %s (deadline %s)", n, slow.evidence(), ms(r.cfg.Deadline))
+	if n == 1 {
+		detail = fmt.Sprintf("the one valid event: %s (deadline %s)", slow.evidence(), ms(r.cfg.Deadline))
+	}
 	switch {
 	case slow.noResponse() && !slow.timedOut():
 		r.rep.add(slow.result(RespondsFast, Fail, detail, slow.noAnswerHint()))

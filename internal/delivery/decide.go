@@ -35,7 +35,7 @@ func isTransient(err error) bool {
 func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.Header, now time.Time, jitter func(time.Duration) time.Duration) (u store.DeliveryUpdate, disable bool) {
 	u.LastStatus = a.ResponseStatus
 	status := a.ResponseStatus
-	if a.Error == "" && success(scheme, status) {
+	if a.Error == "" && Success(scheme, status) {
 		u.Status = store.DeliverySucceeded
 		return u, false
 	}
@@ -93,7 +93,10 @@ func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.
 	return u, false
 }
 
-func success(scheme string, status int) bool {
+// Success reports whether a provider counts an answer with this status as
+// delivered: 2xx, but only 200 or 201 for Bond. The engine and hookctl
+// check judge answers with it alike.
+func Success(scheme string, status int) bool {
 	if scheme == "bond" {
 		return status == http.StatusOK || status == http.StatusCreated
 	}

@@ -44,13 +44,31 @@ type h1Conn struct {
 }
 
 // countingReader counts the bytes read from the connection, so a failure
-// can tell whether any of the response arrived.
+// can tell whether any of the response arrived; while head is set it
+// fails a read past MaxResponseHeaderBytes of the response's head.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	head bool
 }
 
+// MaxResponseHeaderBytes bounds what is read of a response's head (its
+// status line and headers, and any 1xx answers before it): a receiver
+// sending headers without end costs about that much, then fails the
+// attempt.
+const MaxResponseHeaderBytes = 1 << 20
+
+// errHeadTooLarge is the failure of a response head past the limit.
+var errHeadTooLarge = errors.New("response headers exceed 1 MiB")
+
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.head {
+		left := MaxResponseHeaderBytes - c.n
+		if left <= 0 {
+			return 0, errHeadTooLarge
+		}
+		p = p[:min(int64(len(p)), left)]
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
@@ -148,6 +166,10 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 		stop = context.AfterFunc(ctx, func() { pc.c.SetDeadline(time.Unix(1, 0)) })
 	}
 	pc.cr.n = 0
+	// The head is read under MaxResponseHeaderBytes, counted from here
+	// (nothing is read before the request is written).
+	pc.cr.head = true
+	defer func() { pc.cr.head = false }()
 	err := write(pc.bw)
 	if err == nil {
 		err = pc.bw.Flush()
@@ -188,9 +210,12 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 		}
 		if ctx.Err() != nil {
 			err = ctx.Err()
+		} else if pc.cr.n >= MaxResponseHeaderBytes {
+			err = errHeadTooLarge // whatever the parser made of the cut
 		}
 		return nil, err
 	}
+	pc.cr.head = false
 	b := &h1Body{rc: resp.Body, t: t, pc: pc, reusable: !resp.Close && !req.Close, stop: stop}
 	if resp.Body == http.NoBody {
 		b.finish(true)

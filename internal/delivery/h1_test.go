@@ -463,3 +463,70 @@ func TestH1UnaskedBytesOnIdleConnectionNotTakenForAnAnswer(t *testing.T) {
 		t.Fatalf("server served %d requests, want 2", n)
 	}
 }
+
+// endlessHeaders serves one connection at a time: it reads a request head
+// and answers a status line (or 100 Continue lines) followed by header
+// lines that never end; written counts the bytes it got out.
+func endlessHeaders(t *testing.T, informational bool) (url string, written *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	written = &atomic.Int64{}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					l, err := br.ReadString('\n')
+					if err != nil || l == "\r\n" {
+						break
+					}
+				}
+				chunk := []byte(strings.Repeat("X-Pad: "+strings.Repeat("x", 100)+"\r\n", 100))
+				if informational {
+					chunk = []byte(strings.Repeat("HTTP/1.1 100 Continue\r\nX-Pad: x\r\n\r\n", 200))
+				} else {
+					io.WriteString(c, "HTTP/1.1 200 OK\r\n")
+				}
+				for {
+					n, err := c.Write(chunk)
+					written.Add(int64(n))
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return "http://" + ln.Addr().String() + "/hooks", written
+}
+
+// TestH1EndlessResponseHeadersCutOff: a receiver that sends response
+// headers without end (or 1xx answers without end) costs at most about
+// 1 MiB of reading, then the attempt fails saying why.
+func TestH1EndlessResponseHeadersCutOff(t *testing.T) {
+	for _, informational := range []bool{false, true} {
+		url, written := endlessHeaders(t, informational)
+		s := &Sender{Client: NewHTTPClient(5*time.Second, 1)}
+		start := time.Now()
+		st, _, e := sendOnce(t, s, url, []byte(`{}`))
+		if st != 0 || !strings.Contains(e, "response headers exceed 1 MiB") {
+			t.Errorf("informational %v: status %d, error %q; want the 1 MiB cut-off", informational, st, e)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("informational %v: took %s", informational, took)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if n := written.Load(); n > 32<<20 { // socket buffers hold a few MiB more
+			t.Errorf("informational %v: the receiver wrote %d MiB of headers", informational, n>>20)
+		}
+	}
+}

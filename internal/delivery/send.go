@@ -48,15 +48,16 @@ func NewHTTPClient(timeout time.Duration, concurrency int) *http.Client {
 	}
 	connect := min(timeout, 10*time.Second)
 	tr := &http.Transport{
-		Proxy:                 nil, // local webhooks: never through a proxy
-		DialContext:           (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          max(100, concurrency*2),
-		MaxIdleConnsPerHost:   max(8, concurrency),
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   connect,
-		ResponseHeaderTimeout: timeout,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
+		Proxy:                  nil, // local webhooks: never through a proxy
+		DialContext:            (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:           max(100, concurrency*2),
+		MaxIdleConnsPerHost:    max(8, concurrency),
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    connect,
+		ResponseHeaderTimeout:  timeout,
+		ExpectContinueTimeout:  time.Second,
+		DisableCompression:     true,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 	}
 	return &http.Client{
 		Transport: newH1Transport(connect, max(8, concurrency), tr),

@@ -607,6 +607,8 @@ func ParseHeaders(items []string) (map[string]string, error) {
 			return nil, inputErr(hint, "malformed header %q: %q is not a valid header name", item, name)
 		case strings.ContainsAny(value, "\r\n\x00"):
 			return nil, inputErr(hint, "malformed header %q: the value contains a line break", item)
+		case BadHeaderValue(value) >= 0:
+			return nil, inputErr(hint, "malformed header %q: the value contains the control character %#02x", item, value[BadHeaderValue(value)])
 		}
 		name = http.CanonicalHeaderKey(name)
 		if slices.Contains(reservedHeaders, name) {
@@ -615,6 +617,18 @@ func ParseHeaders(items []string) (map[string]string, error) {
 		h[name] = value
 	}
 	return h, nil
+}
+
+// BadHeaderValue is the index of the first byte of v that HTTP forbids in
+// a header value (a control character other than tab), or -1: a server
+// answers 400 to such a request, and net/http refuses to send it.
+func BadHeaderValue(v string) int {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return i
+		}
+	}
+	return -1
 }
 
 func validToken(s string) bool {

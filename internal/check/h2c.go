@@ -1,0 +1,43 @@
+package check
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/url"
+	"time"
+)
+
+// h2cPreface is HTTP/2's connection preface with an empty SETTINGS frame.
+const h2cPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+// speaksOnlyH2C reports whether the receiver at an http:// URL answers
+// HTTP/2's connection preface with a SETTINGS frame. Asked only when an
+// HTTP/1.1 request got no answer at all, it tells a receiver that talks
+// only HTTP/2 without TLS (h2c with prior knowledge), which no provider's
+// HTTP/1.1 request can reach.
+func speaksOnlyH2C(ctx context.Context, rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	d := net.Dialer{Timeout: 2 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.WriteString(c, h2cPreface); err != nil {
+		return false
+	}
+	var h [9]byte // a frame header: length (3), type, flags, stream (4)
+	if _, err := io.ReadFull(c, h[:]); err != nil {
+		return false
+	}
+	return h[3] == 0x04 && h[4]&0x01 == 0 // SETTINGS, not an ACK
+}
