@@ -327,6 +327,11 @@ func run(ctx context.Context, opts *Options) error {
 		OnLogError: func(err error) {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: stdout is closed (%v): listen goes on without its live log (every event is in the store: hookctl events log)\n", err)
 		},
+		OnHint: func(h string) {
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", h)
+		},
 		OnSaving: func(n int64) {
 			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
 		},
