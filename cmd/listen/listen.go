@@ -152,7 +152,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 				return cli.WithCode(cli.ExitUsage, err)
 			}
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
-				return cli.Usagef("unknown scheme %q", opts.Scheme).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
+				return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 			}
 			// A provider's --secret of the wrong form (or pasted with a
 			// space) would match nothing, and every one of its requests

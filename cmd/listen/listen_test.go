@@ -49,7 +49,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--forward", "ftp://x"}, "invalid forward target"},
 		{[]string{"--forward", "99999"}, "invalid forward port 99999"},
 		{[]string{"--port", "70000"}, "invalid --port 70000"},
-		{[]string{"--scheme", "stipe"}, `unknown scheme "stipe"`},
+		{[]string{"--scheme", "stipe"}, `unknown signature scheme "stipe"`},
 		{[]string{"-H", "NoColon"}, `invalid --header "NoColon"`},
 		{[]string{"--max-body", "lots"}, `invalid --max-body "lots"`},
 		{[]string{"--timeout", "0s"}, "invalid --timeout"},

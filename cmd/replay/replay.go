@@ -164,7 +164,7 @@ func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
 	sch, err := opts.Retry.Resolve(delivery.Schedule{0})
 	if err != nil {
-		return cli.Usagef("%v", err)
+		return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
 	}
 	now := opts.Factory.Now()
 	if _, _, err := cli.Window(opts.Since, opts.Until, now); err != nil {

@@ -556,8 +556,8 @@ func ValidateScheme(name string) (string, error) {
 	if slices.Contains(signature.Names(), name) {
 		return name, nil
 	}
-	return "", inputErr([]string{"schemes: " + DefaultScheme + ", " + strings.Join(signature.Names(), ", ")},
-		"unknown signature scheme %q", name)
+	e := signature.UnknownScheme(name, true)
+	return "", inputErr(e.Hints(), "%s", e.Error())
 }
 
 // ValidateMethod checks the HTTP method deliveries use ("" = POST).
