@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"regexp"
 	"strings"
@@ -79,6 +82,58 @@ func TestReadmeCommandsParse(t *testing.T) {
 		}
 		if err := found.ParseFlags(rest); err != nil {
 			t.Errorf("README: %q: %v", line, err)
+		}
+	}
+}
+
+// TestReadmeExitCodes: README's exit-code table lists every exit code
+// internal/cli defines (the Exit… constants, read from the source, so a
+// new one cannot go undocumented), and no other.
+func TestReadmeExitCodes(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "../internal/cli/errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]string{} // code → constant
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			vs := sp.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && strings.HasPrefix(n.Name, "Exit") {
+					defined[lit.Value] = n.Name
+				}
+			}
+		}
+	}
+	if len(defined) < 5 {
+		t.Fatalf("found only %v in internal/cli/errors.go", defined)
+	}
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "### Exit codes\n")
+	if !ok {
+		t.Fatal("README has no ### Exit codes section")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \| (.+) \|$`).FindAllStringSubmatch(table, -1) {
+		documented[m[1]] = true
+	}
+	for code, name := range defined {
+		if !documented[code] {
+			t.Errorf("exit code %s (cli.%s) is not in README's exit-code table", code, name)
+		}
+	}
+	for code := range documented {
+		if defined[code] == "" {
+			t.Errorf("README's exit-code table lists %s, which internal/cli does not define", code)
 		}
 	}
 }
