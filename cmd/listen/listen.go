@@ -426,7 +426,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(note))
 	}
 	if stats.Unrecorded > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d requests could not be recorded and were answered 503 (their senders retry them)\n", stats.Unrecorded)
+		fmt.Fprintln(opts.IO.ErrOut, unrecordedWarning(stats.Unrecorded))
 	}
 	if left > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the store did not take %d received events; they are kept in %s and imported by the next hookctl listen or hookctl store command\n", left, l.Journal())
@@ -487,6 +487,15 @@ func RecoverJournals(ctx context.Context, io *ui.IOStreams, st store.Store, dir,
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is; it is imported once the store takes it (hookctl store info)")
 	}
 	return nil
+}
+
+// unrecordedWarning is the shutdown warning for n requests answered 503
+// because they could not be recorded.
+func unrecordedWarning(n int64) string {
+	if n == 1 {
+		return "hookctl: warning: 1 request could not be recorded and was answered 503 (its sender retries it)"
+	}
+	return fmt.Sprintf("hookctl: warning: %d requests could not be recorded and were answered 503 (their senders retry them)", n)
 }
 
 func plural(n int, one, many string) string {

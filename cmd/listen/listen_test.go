@@ -129,3 +129,12 @@ func TestLimitsNote(t *testing.T) {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }
+
+func TestUnrecordedWarningAgrees(t *testing.T) {
+	if got := unrecordedWarning(1); got != "hookctl: warning: 1 request could not be recorded and was answered 503 (its sender retries it)" {
+		t.Errorf("1: %q", got)
+	}
+	if got := unrecordedWarning(3); !strings.HasPrefix(got, "hookctl: warning: 3 requests could not be recorded and were answered 503") {
+		t.Errorf("3: %q", got)
+	}
+}
