@@ -137,3 +137,38 @@ func TestReadmeExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpExitStatusMatchesReadme: the exit codes trigger's and replay's
+// --help list are the ones README's "Exit status of" paragraphs list.
+func TestHelpExitStatusMatchesReadme(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"trigger", "replay"} {
+		_, para, ok := strings.Cut(string(b), "Exit status of `"+name+"`:")
+		if !ok {
+			t.Fatalf("README has no exit status of %s", name)
+		}
+		para, _, _ = strings.Cut(para, "\n\n")
+		var readme []string
+		for _, m := range regexp.MustCompile(`\*\*(\d+)\*\*`).FindAllStringSubmatch(para, -1) {
+			readme = append(readme, m[1])
+		}
+		c, _, err := newTestRoot().Find([]string{name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, help, ok := strings.Cut(c.Long, "Exit status:")
+		if !ok {
+			t.Fatalf("%s --help has no exit status", name)
+		}
+		var codes []string
+		for _, m := range regexp.MustCompile(`(?:^|[ ,(])(\d+) (?:when|for)\b`).FindAllStringSubmatch(strings.ReplaceAll(help, "\n", " "), -1) {
+			codes = append(codes, m[1])
+		}
+		if strings.Join(codes, ",") != strings.Join(readme, ",") {
+			t.Errorf("%s: --help lists exit codes %v, README %v", name, codes, readme)
+		}
+	}
+}

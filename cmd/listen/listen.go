@@ -74,8 +74,11 @@ good ones byte-for-byte to your app, returning the app's answer to the sender.
 On start it registers itself as a subscription (events --events, default all),
 so 'hookctl trigger' in another terminal reaches it. Its signing secret stays
 the same for the same settings across restarts: put it in your app's .env.
-A request with a bad signature is answered 401 with the reason and never
-reaches the app. Every received event and its forward are recorded, so
+A request with a bad signature is answered 401 with the reason, never
+reaches the app, and is kept under a rej_ id ('hookctl events show rej_…').
+--secret verifies a real provider's events (Stripe's endpoint secret, a
+GitHub webhook's secret); a rejected request whose User-Agent is Stripe's
+or GitHub's gets a hint saying so. Every received event and its forward are recorded, so
 'hookctl deliveries list' shows them and 'hookctl replay' re-forwards failures.
 
 The target is normalised: 3000 means http://localhost:3000 and
