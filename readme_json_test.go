@@ -7,7 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // The JSON the README shows is the JSON hookctl prints: these tests take
@@ -248,4 +250,147 @@ func TestReadmeCheckJSONKeys(t *testing.T) {
 		}
 	}
 	inOrder("a check", inner["checks"], all)
+}
+
+// allKeys collects every object key of a JSON document, at any depth.
+func allKeys(v any, into map[string]bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			into[k] = true
+			allKeys(e, into)
+		}
+	case []any:
+		for _, e := range x {
+			allKeys(e, into)
+		}
+	}
+}
+
+// TestReadmeTriggerJSONKeys: every key README's **Output:** paragraph of
+// trigger names (`run_id`, `events` (`id`, …), …) is in the document
+// `trigger -o json` prints, with the top-level ones exactly those; and
+// replay's is that document with `replayed` for `timed_out`.
+func TestReadmeTriggerJSONKeys(t *testing.T) {
+	s := readme(t)
+	_, para, ok := strings.Cut(s, "- **Output:** on stdout a line per event")
+	if !ok {
+		t.Fatal("README has no trigger **Output:** paragraph")
+	}
+	para, _, _ = strings.Cut(para, "\n\n")
+	_, para, _ = strings.Cut(para, "`-o json` prints one document instead:")
+	var named []string
+	for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(para, -1) {
+		named = append(named, m[1])
+	}
+	if len(named) < 15 {
+		t.Fatalf("found only %v in README's trigger -o json description", named)
+	}
+
+	c := newCrashEnv(t)
+	// A refused connection: a failed delivery, with last_error and an
+	// attempt's error.
+	out := c.hookctl(1, "trigger", "card.created", "--url", "http://127.0.0.1:1/webhooks", "--no-retry", "-o", "json")
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("trigger -o json: %v\n%s", err, out)
+	}
+	have := map[string]bool{}
+	allKeys(doc, have)
+	for _, k := range named {
+		if !have[k] {
+			t.Errorf("README names %q in trigger -o json; the document has no such key: %s", k, out)
+		}
+	}
+	top := []string{"run_id", "events", "deliveries", "summary", "elapsed_ms", "timed_out", "interrupted"}
+	var got []string
+	for k := range doc {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	slices.Sort(top)
+	if !slices.Equal(got, top) {
+		t.Errorf("trigger -o json top-level keys %v, README's %v", got, top)
+	}
+
+	rep := c.hookctl(1, "replay", "--failed", "--yes", "-o", "json")
+	var rdoc map[string]any
+	json.Unmarshal(rep, &rdoc)
+	if _, ok := rdoc["replayed"]; !ok || rdoc["timed_out"] != nil {
+		t.Errorf("replay -o json: want `replayed` for `timed_out`: %s", rep)
+	}
+}
+
+// TestReadmeListenJSONLines: the ready, event and forward lines README
+// shows for `listen -o json` have the keys, in order, of the lines listen
+// prints for an event sent through it.
+func TestReadmeListenJSONLines(t *testing.T) {
+	block := readmeBlockAfter(t, "`-o json` prints one object per line and nothing else on stdout", "json")
+	want := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("README listen line %q: %v", line, err)
+		}
+		want[m["kind"].(string)] = objectKeys(t, []byte(line))
+	}
+	if len(want) != 3 {
+		t.Fatalf("README's listen lines: %v", want)
+	}
+
+	c := newCrashEnv(t)
+	app, _ := c.receiver("app")
+	var out bytes.Buffer
+	l := c.cmd("hookctl", "listen", "--port", "0", "--forward", app, "-o", "json")
+	l.Stdout = &syncWriter{w: &out}
+	if err := l.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer l.Process.Kill()
+	ready := waitLine(t, l.Stdout.(*syncWriter), 0)
+	var r struct{ URL, Secret string }
+	json.Unmarshal([]byte(ready), &r)
+	c.hookctl(0, "trigger", "card.created", "--url", r.URL+"/", "--scheme", "bond", "--secret", r.Secret)
+	waitLine(t, l.Stdout.(*syncWriter), 2)
+	l.Process.Signal(os.Interrupt)
+	l.Wait()
+	got := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		json.Unmarshal([]byte(line), &m)
+		got[m["kind"].(string)] = objectKeys(t, []byte(line))
+	}
+	for kind, keys := range want {
+		if !slices.Equal(got[kind], keys) {
+			t.Errorf("listen -o json %s line: README %v, real %v", kind, keys, got[kind])
+		}
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// waitLine waits until the writer holds line n (0-based) and returns it.
+func waitLine(t *testing.T, s *syncWriter, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		lines := strings.Split(s.w.String(), "\n")
+		s.mu.Unlock()
+		if len(lines) > n+1 {
+			return lines[n]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no line %d from listen", n)
+	return ""
 }
