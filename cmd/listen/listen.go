@@ -154,6 +154,12 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if _, err := (&subscription.Service{Catalog: cat}).ValidateEvents(evs); err != nil {
 				return cli.WithCode(cli.ExitUsage, err)
 			}
+			// An unknown --provider would make a subscription no event matches.
+			p, err := subscription.ValidateProvider(opts.Provider)
+			if err != nil {
+				return cli.WithCode(cli.ExitUsage, err)
+			}
+			opts.Provider = p
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
 				return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 			}
