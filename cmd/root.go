@@ -278,7 +278,7 @@ your app receives, and replays what failed. No account, no network.`,
 			switch output {
 			case ui.FormatTable, ui.FormatJSON:
 			default:
-				return cli.Usagef("invalid --output %q: want table or json", output)
+				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json")
 			}
 			f.Config = cfg
 			f.IOStreams.SetFormat(output)

@@ -41,7 +41,7 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 			switch opts.Status {
 			case "", store.StatusEnabled, store.StatusDisabled:
 			default:
-				return cli.Usagef("invalid --status %q: want enabled or disabled", opts.Status)
+				return cli.Usagef("invalid --status %q: want enabled or disabled", opts.Status).Suggest(opts.Status, "enabled", "disabled")
 			}
 			if runF != nil {
 				return runF(opts)
