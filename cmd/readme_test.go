@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"regexp"
 	"strings"
@@ -79,6 +82,93 @@ func TestReadmeCommandsParse(t *testing.T) {
 		}
 		if err := found.ParseFlags(rest); err != nil {
 			t.Errorf("README: %q: %v", line, err)
+		}
+	}
+}
+
+// TestReadmeExitCodes: README's exit-code table lists every exit code
+// internal/cli defines (the Exit… constants, read from the source, so a
+// new one cannot go undocumented), and no other.
+func TestReadmeExitCodes(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "../internal/cli/errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]string{} // code → constant
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			vs := sp.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && strings.HasPrefix(n.Name, "Exit") {
+					defined[lit.Value] = n.Name
+				}
+			}
+		}
+	}
+	if len(defined) < 5 {
+		t.Fatalf("found only %v in internal/cli/errors.go", defined)
+	}
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "### Exit codes\n")
+	if !ok {
+		t.Fatal("README has no ### Exit codes section")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \| (.+) \|$`).FindAllStringSubmatch(table, -1) {
+		documented[m[1]] = true
+	}
+	for code, name := range defined {
+		if !documented[code] {
+			t.Errorf("exit code %s (cli.%s) is not in README's exit-code table", code, name)
+		}
+	}
+	for code := range documented {
+		if defined[code] == "" {
+			t.Errorf("README's exit-code table lists %s, which internal/cli does not define", code)
+		}
+	}
+}
+
+// TestHelpExitStatusMatchesReadme: the exit codes trigger's and replay's
+// --help list are the ones README's "Exit status of" paragraphs list.
+func TestHelpExitStatusMatchesReadme(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"trigger", "replay"} {
+		_, para, ok := strings.Cut(string(b), "Exit status of `"+name+"`:")
+		if !ok {
+			t.Fatalf("README has no exit status of %s", name)
+		}
+		para, _, _ = strings.Cut(para, "\n\n")
+		var readme []string
+		for _, m := range regexp.MustCompile(`\*\*(\d+)\*\*`).FindAllStringSubmatch(para, -1) {
+			readme = append(readme, m[1])
+		}
+		c, _, err := newTestRoot().Find([]string{name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, help, ok := strings.Cut(c.Long, "Exit status:")
+		if !ok {
+			t.Fatalf("%s --help has no exit status", name)
+		}
+		var codes []string
+		for _, m := range regexp.MustCompile(`(?:^|[ ,(])(\d+) (?:when|for)\b`).FindAllStringSubmatch(strings.ReplaceAll(help, "\n", " "), -1) {
+			codes = append(codes, m[1])
+		}
+		if strings.Join(codes, ",") != strings.Join(readme, ",") {
+			t.Errorf("%s: --help lists exit codes %v, README %v", name, codes, readme)
 		}
 	}
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -113,6 +114,13 @@ func reportError(w io.Writer, ctx context.Context, err error) int {
 	if ee == nil && errors.As(err, &he) {
 		hints = he.Hints()
 	}
+	var nf *store.NotFoundError
+	if len(hints) == 0 && errors.As(err, &nf) {
+		// An ID that names nothing: where to find the right one.
+		if list := notFoundList[nf.Kind]; list != "" {
+			hints = append(hints, "list them with `"+list+"`")
+		}
+	}
 	// A context error first: asking ctx would subscribe it to signals.
 	ctxErr := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	if ctxErr && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
@@ -124,6 +132,14 @@ func reportError(w io.Writer, ctx context.Context, err error) int {
 		fmt.Fprintf(w, "hookctl: hint: %s\n", h)
 	}
 	return code
+}
+
+// notFoundList is the command that lists the IDs of a kind of record,
+// for the hint of an ID that names none.
+var notFoundList = map[string]string{
+	"subscription": "hookctl subscriptions list",
+	"delivery":     "hookctl deliveries list",
+	"event":        "hookctl events log",
 }
 
 // Command groups shown in help.
@@ -262,7 +278,7 @@ your app receives, and replays what failed. No account, no network.`,
 			switch output {
 			case ui.FormatTable, ui.FormatJSON:
 			default:
-				return cli.Usagef("invalid --output %q: want table or json", output)
+				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json")
 			}
 			f.Config = cfg
 			f.IOStreams.SetFormat(output)

@@ -61,14 +61,14 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 			switch opts.Status {
 			case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
 			default:
-				return cli.Usagef("invalid --status %q: want pending, succeeded or failed", opts.Status)
+				return cli.Usagef("invalid --status %q: want pending, succeeded or failed", opts.Status).Suggest(opts.Status, "pending", "succeeded", "failed")
 			}
 			switch opts.Source {
 			case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
 			case store.SourceTriggered:
 				opts.Source = store.DeliverySent // the name before 'sent'
 			default:
-				return cli.Usagef("invalid --source %q: want sent, received or check", opts.Source)
+				return cli.Usagef("invalid --source %q: want sent, received or check", opts.Source).Suggest(opts.Source, "sent", "received", "check")
 			}
 			if opts.Limit < 0 {
 				return cli.Usagef("--limit must not be negative")

@@ -37,7 +37,7 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 			switch opts.Source {
 			case "", store.SourceTriggered, store.SourceReceived, store.SourceCheck:
 			default:
-				return cli.Usagef("invalid --source %q: want triggered, received or check", opts.Source)
+				return cli.Usagef("invalid --source %q: want triggered, received or check", opts.Source).Suggest(opts.Source, "triggered", "received", "check")
 			}
 			if opts.Limit < 0 {
 				return cli.Usagef("--limit must not be negative")

@@ -3,7 +3,9 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,8 +117,18 @@ func runShow(opts *ShowOptions) error {
 		if shown, serr := showStored(opts); shown || serr != nil {
 			return serr
 		}
-		return cli.Usagef("no event type or stored event %q", opts.Type).
-			Hint("event types: hookctl events list; events sent and received, with their ids: hookctl events log")
+		// Neither: the catalog's did-you-mean still applies (pull_request,
+		// card_created look like ids and are typos of types).
+		e := cli.Usagef("no event type or stored event %q", opts.Type)
+		var he cli.HintError
+		if errors.As(err, &he) {
+			for _, h := range he.Hints() {
+				if strings.HasPrefix(h, "did you mean") {
+					e = e.Hint("%s", h)
+				}
+			}
+		}
+		return e.Hint("event types: hookctl events list; events sent and received, with their ids: hookctl events log")
 	}
 	if err != nil {
 		return err

@@ -93,7 +93,11 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	if typ == "" {
 		typ = "(unknown type)"
 	}
-	kv("Type", fmt.Sprintf("%s (%s)", s.EventType.Render(ui.Printable(typ, false)), e.Provider))
+	typeLine := s.EventType.Render(ui.Printable(typ, false))
+	if e.Provider != "" {
+		typeLine += " (" + e.Provider + ")" // a rejected request may name none
+	}
+	kv("Type", typeLine)
 	kv("Source", e.Source)
 	switch {
 	case strings.HasPrefix(e.Verdict, "invalid"):

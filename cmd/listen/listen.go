@@ -74,8 +74,11 @@ good ones byte-for-byte to your app, returning the app's answer to the sender.
 On start it registers itself as a subscription (events --events, default all),
 so 'hookctl trigger' in another terminal reaches it. Its signing secret stays
 the same for the same settings across restarts: put it in your app's .env.
-A request with a bad signature is answered 401 with the reason and never
-reaches the app. Every received event and its forward are recorded, so
+A request with a bad signature is answered 401 with the reason, never
+reaches the app, and is kept under a rej_ id ('hookctl events show rej_…').
+--secret verifies a real provider's events (Stripe's endpoint secret, a
+GitHub webhook's secret); a rejected request whose User-Agent is Stripe's
+or GitHub's gets a hint saying so. Every received event and its forward are recorded, so
 'hookctl deliveries list' shows them and 'hookctl replay' re-forwards failures.
 
 The target is normalised: 3000 means http://localhost:3000 and
@@ -151,8 +154,14 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if _, err := (&subscription.Service{Catalog: cat}).ValidateEvents(evs); err != nil {
 				return cli.WithCode(cli.ExitUsage, err)
 			}
+			// An unknown --provider would make a subscription no event matches.
+			p, err := subscription.ValidateProvider(opts.Provider)
+			if err != nil {
+				return cli.WithCode(cli.ExitUsage, err)
+			}
+			opts.Provider = p
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
-				return cli.Usagef("unknown scheme %q", opts.Scheme).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
+				return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 			}
 			// A provider's --secret of the wrong form (or pasted with a
 			// space) would match nothing, and every one of its requests
@@ -327,6 +336,11 @@ func run(ctx context.Context, opts *Options) error {
 		OnLogError: func(err error) {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: stdout is closed (%v): listen goes on without its live log (every event is in the store: hookctl events log)\n", err)
 		},
+		OnHint: func(h string) {
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", h)
+		},
 		OnSaving: func(n int64) {
 			fmt.Fprintf(opts.IO.ErrOut, "Saving %d received events to the store…\n", n)
 		},
@@ -421,7 +435,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(note))
 	}
 	if stats.Unrecorded > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %d requests could not be recorded and were answered 503 (their senders retry them)\n", stats.Unrecorded)
+		fmt.Fprintln(opts.IO.ErrOut, unrecordedWarning(stats.Unrecorded))
 	}
 	if left > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the store did not take %d received events; they are kept in %s and imported by the next hookctl listen or hookctl store command\n", left, l.Journal())
@@ -482,6 +496,15 @@ func RecoverJournals(ctx context.Context, io *ui.IOStreams, st store.Store, dir,
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is; it is imported once the store takes it (hookctl store info)")
 	}
 	return nil
+}
+
+// unrecordedWarning is the shutdown warning for n requests answered 503
+// because they could not be recorded.
+func unrecordedWarning(n int64) string {
+	if n == 1 {
+		return "hookctl: warning: 1 request could not be recorded and was answered 503 (its sender retries it)"
+	}
+	return fmt.Sprintf("hookctl: warning: %d requests could not be recorded and were answered 503 (their senders retry them)", n)
 }
 
 func plural(n int, one, many string) string {

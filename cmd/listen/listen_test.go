@@ -49,7 +49,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--forward", "ftp://x"}, "invalid forward target"},
 		{[]string{"--forward", "99999"}, "invalid forward port 99999"},
 		{[]string{"--port", "70000"}, "invalid --port 70000"},
-		{[]string{"--scheme", "stipe"}, `unknown scheme "stipe"`},
+		{[]string{"--scheme", "stipe"}, `unknown signature scheme "stipe"`},
 		{[]string{"-H", "NoColon"}, `invalid --header "NoColon"`},
 		{[]string{"--max-body", "lots"}, `invalid --max-body "lots"`},
 		{[]string{"--timeout", "0s"}, "invalid --timeout"},
@@ -127,5 +127,14 @@ func TestLimitsNote(t *testing.T) {
 	want := "Also: 6 connections turned away (too many at once); 3 requests answered 503 busy (too many bodies in flight); 1 body over --max-body; 1 malformed request refused; 2 events not in --events (answered 200, not forwarded); 7 rejected requests not recorded (at most 100 at once, 20 a second, 1000 a run are kept)."
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestUnrecordedWarningAgrees(t *testing.T) {
+	if got := unrecordedWarning(1); got != "hookctl: warning: 1 request could not be recorded and was answered 503 (its sender retries it)" {
+		t.Errorf("1: %q", got)
+	}
+	if got := unrecordedWarning(3); !strings.HasPrefix(got, "hookctl: warning: 3 requests could not be recorded and were answered 503") {
+		t.Errorf("3: %q", got)
 	}
 }

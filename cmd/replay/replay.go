@@ -64,7 +64,8 @@ bar on a terminal and needs --yes when there is no terminal to confirm on
 --pending also takes over deliveries leased by a worker that died.
 
 Exit status: 0 when every replayed delivery succeeded, 1 when any is still
-failed (or a delivery is not found), 2 for bad usage, 130 when interrupted.`,
+failed (or a delivery is not found), 2 for bad usage, 3 when the store
+cannot be used, 130 when interrupted.`,
 		Example: `  hookctl replay 3f2a9c1e
   hookctl replay --failed --yes
   hookctl replay --failed --since 1h --event 'card.*' --dry-run
@@ -164,7 +165,7 @@ func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
 	sch, err := opts.Retry.Resolve(delivery.Schedule{0})
 	if err != nil {
-		return cli.Usagef("%v", err)
+		return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
 	}
 	now := opts.Factory.Now()
 	if _, _, err := cli.Window(opts.Since, opts.Until, now); err != nil {

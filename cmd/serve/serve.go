@@ -87,7 +87,7 @@ binds 127.0.0.1; another --host needs --api-key.`,
 			}
 			sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 			if err != nil {
-				return cli.Usagef("%v", err)
+				return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
 			}
 			opts.schedule = sch
 			if runF != nil {

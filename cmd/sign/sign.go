@@ -78,7 +78,7 @@ scheme's form is used; without --timestamp, now.`,
 			}
 			s, err := signature.Lookup(scheme)
 			if err != nil {
-				return cli.Usagef("%v", err).Hint("valid schemes: %s", strings.Join(signature.Names(), ", "))
+				return cli.WithCode(cli.ExitUsage, err) // did you mean, and the valid schemes
 			}
 			opts.Scheme = s
 			if opts.Secrets, err = sf.Read(os.Getenv, s.Name() == "mambu"); err != nil {

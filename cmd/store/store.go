@@ -343,7 +343,7 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("deliveries", strconv.FormatInt(out.Deliveries, 10))
 	t.AddRow("attempts", strconv.FormatInt(out.Attempts, 10))
 	if opts.Journal != nil {
-		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%d listen journals in %s)", out.PendingJournalBytes, out.Journals, out.JournalDir))
+		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir))
 		for _, d := range out.DamagedJournals {
 			t.AddRow("damaged journal", d+" (imported around its unreadable records; kept for inspection, safe to delete)")
 		}
@@ -404,7 +404,8 @@ func (c *counts) add(r store.Record) {
 func (c counts) total() int64 { return c.Subscriptions + c.Events + c.Deliveries + c.Attempts }
 
 func (c counts) String() string {
-	return fmt.Sprintf("%d subscriptions, %d events, %d deliveries, %d attempts", c.Subscriptions, c.Events, c.Deliveries, c.Attempts)
+	return plural(c.Subscriptions, "subscription") + ", " + plural(c.Events, "event") + ", " +
+		plural(c.Deliveries, "delivery") + ", " + plural(c.Attempts, "attempt")
 }
 
 func runExport(opts *Options, s store.Store) error {
@@ -497,8 +498,8 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, res)
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%d records already present, skipped)\n",
-		res.Written, after.Backend, store.MaskURL(after.Location), res.Skipped)
+	_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%s already present, skipped)\n",
+		res.Written, after.Backend, store.MaskURL(after.Location), plural(res.Skipped, "record"))
 	return err
 }
 

@@ -41,7 +41,7 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 			switch opts.Status {
 			case "", store.StatusEnabled, store.StatusDisabled:
 			default:
-				return cli.Usagef("invalid --status %q: want enabled or disabled", opts.Status)
+				return cli.Usagef("invalid --status %q: want enabled or disabled", opts.Status).Suggest(opts.Status, "enabled", "disabled")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -330,7 +330,11 @@ func runDelete(opts *DeleteOptions) error {
 		return err
 	}
 	if opts.IO.JSON() {
-		return ui.WriteJSON(opts.IO.Out, map[string]any{"webhook_id": sub.ID, "deleted": true})
+		// A struct, not a map: the keys in the README's order, the id first.
+		return ui.WriteJSON(opts.IO.Out, struct {
+			WebhookID string `json:"webhook_id"`
+			Deleted   bool   `json:"deleted"`
+		}{sub.ID, true})
 	}
 	Done(opts.IO, "Deleted subscription %s (%s)", sub.ID, sub.CallbackURL)
 	return nil

@@ -69,7 +69,7 @@ or 'hookctl replay --pending'.
 
 Exit status: 0 when every delivery succeeded (or is still pending after
 --wait), 1 when any delivery failed or no subscription matches, 2 for bad
-usage, 130 when interrupted.`,
+usage, 3 when the store cannot be used, 130 when interrupted.`,
 		Example: `  hookctl trigger card.created
   hookctl trigger kyc.verification.success --set customer_id=cus_123 --header 'X-Env: test'
   hookctl trigger payment.succeeded --url http://localhost:3000/webhooks --scheme stripe --secret whsec_test_secret
@@ -110,7 +110,7 @@ usage, 130 when interrupted.`,
 			}
 			if opts.Scheme != "" && opts.Scheme != "auto" {
 				if _, err := signature.Lookup(opts.Scheme); err != nil {
-					return cli.Usagef("%v", err).Hint("schemes: %s", strings.Join(signature.Names(), ", "))
+					return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 				}
 			}
 			if opts.Timeout <= 0 {
@@ -280,7 +280,7 @@ func run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
 	sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 	if err != nil {
-		return cli.Usagef("%v", err)
+		return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
 	}
 	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
 	if err != nil {

@@ -80,7 +80,7 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 			if opts.Scheme != "auto" {
 				s, err := signature.Lookup(opts.Scheme)
 				if err != nil {
-					return cli.Usagef("%v", err).Hint("valid schemes: auto, %s", strings.Join(signature.Names(), ", "))
+					return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 				}
 				opts.Scheme = s.Name()
 			}

@@ -5,6 +5,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Exit codes: the stable contract documented in the README.
@@ -92,4 +94,13 @@ type HintError interface {
 type CodeError interface {
 	error
 	ExitCode() int
+}
+
+// Suggest returns e with a did-you-mean hint when one of valid is close
+// to word (textdist.Closest, the helper every unknown value uses).
+func (e *ExitError) Suggest(word string, valid ...string) *ExitError {
+	if s := textdist.Closest(word, valid); s != "" {
+		return e.Hint("did you mean %q?", s)
+	}
+	return e
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/textdist"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -178,7 +179,7 @@ func (o ScheduleOptions) Resolve(def Schedule) (Schedule, error) {
 	case o.Profile != "":
 		s, ok := Profiles[strings.ToLower(o.Profile)]
 		if !ok {
-			return nil, fmt.Errorf("unknown retry profile %q: want one of %s", o.Profile, strings.Join(ProfileNames(), ", "))
+			return nil, &UnknownProfileError{Name: o.Profile}
 		}
 		sch = s
 	}
@@ -219,4 +220,20 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, false
+}
+
+// UnknownProfileError: a --retry-profile (or retry_profile) that names no
+// profile; its hints suggest the closest and list them all.
+type UnknownProfileError struct{ Name string }
+
+func (e *UnknownProfileError) Error() string {
+	return fmt.Sprintf("unknown retry profile %q: want one of %s", e.Name, strings.Join(ProfileNames(), ", "))
+}
+
+// Hints: did you mean, when a profile is close.
+func (e *UnknownProfileError) Hints() []string {
+	if s := textdist.Closest(e.Name, ProfileNames()); s != "" {
+		return []string{fmt.Sprintf("did you mean %q?", s)}
+	}
+	return nil
 }

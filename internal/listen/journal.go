@@ -287,12 +287,18 @@ type Recovered struct {
 // Report writes what Recover did for the person at the terminal: one line
 // when it imported journals, a warning for each it kept aside as damaged.
 func (rc Recovered) Report(w io.Writer) {
-	if rc.Files > 0 {
+	// A journal with nothing in it (a listen killed before its first
+	// event) is removed without a word: nothing was recovered.
+	if rc.Events > 0 {
+		events := strconv.FormatInt(rc.Events, 10) + " received events"
+		if rc.Events == 1 {
+			events = "1 received event"
+		}
 		what := "1 journal"
-		if rc.Files > 1 {
+		if rc.Files != 1 {
 			what = strconv.Itoa(rc.Files) + " journals"
 		}
-		fmt.Fprintf(w, "Recovered %d received events from %s left by a hookctl listen that did not finish.\n", rc.Events, what)
+		fmt.Fprintf(w, "Recovered %s from %s left by a hookctl listen that did not finish.\n", events, what)
 	}
 	for _, d := range rc.Damaged {
 		fmt.Fprintf(w, "hookctl: warning: %v\n", d)

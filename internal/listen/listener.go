@@ -56,6 +56,10 @@ type Options struct {
 	// OnLogError is told the first error writing the live log to Out
 	// (stdout closed: `| head -1`); listen goes on without its log.
 	OnLogError func(error)
+	// OnHint is told, once per provider, that a request it rejected came
+	// from what looks like a real provider (its User-Agent) and how to
+	// have listen verify that provider's events.
+	OnHint func(string)
 	// OnSaving is told, at shutdown, how many records still have to be
 	// written when that is many (a burst just ended).
 	OnSaving func(n int64)
@@ -386,7 +390,7 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	srvCfg := Config{
 		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, ProviderSecrets: o.Secrets, Headers: o.Headers,
 		Timeout: o.Timeout, MaxBody: o.MaxBody, SubscriptionID: sub.ID, Now: o.Now, Log: l.log, Recorder: l.rec,
-		Limits: l.limits, SkipVerify: o.SkipVerify, Events: o.Events,
+		Limits: l.limits, SkipVerify: o.SkipVerify, Events: o.Events, OnHint: o.OnHint,
 		ReloadSecrets: func() ([]string, error) {
 			// A secret rotated while listening (rotate-secret on this
 			// subscription) is what senders sign with from then on.

@@ -37,6 +37,12 @@ type LogLine struct {
 	Status     int       `json:"status,omitempty"`
 	DurationMS float64   `json:"duration_ms,omitempty"`
 	Error      string    `json:"error,omitempty"`
+	// RecordedAs is the rej_ id a rejected request is kept under
+	// (hookctl events show rej_…); "" when it was not kept.
+	RecordedAs string `json:"recorded_as,omitempty"`
+	// Sender is the provider a rejected request's User-Agent names
+	// (stripe, github).
+	Sender string `json:"sender,omitempty"`
 }
 
 // Logger writes the live log from one goroutine, batching writes under
@@ -366,6 +372,11 @@ func AppendText(b []byte, line LogLine, loc *time.Location) []byte {
 				msg += ": " + line.Reason
 			}
 			b = append(b, ui.Red(msg)...)
+			if line.RecordedAs != "" {
+				b = append(b, " (recorded as "...)
+				b = append(b, line.RecordedAs...)
+				b = append(b, ')')
+			}
 		} else {
 			b = append(b, ui.Green("verified")...)
 			if line.Scheme != "" {
@@ -438,5 +449,7 @@ func AppendJSON(b []byte, l LogLine) []byte {
 		b = strconv.AppendFloat(b, l.DurationMS, 'f', -1, 64)
 	}
 	str("error", l.Error)
+	str("recorded_as", l.RecordedAs)
+	str("sender", l.Sender)
 	return append(b, '}', '\n')
 }

@@ -567,3 +567,24 @@ func TestRejectedRequestsRecorded(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveredReport: the recovery line counts in words that agree with
+// their numbers, and a journal that held nothing (a listen killed before
+// its first event) is removed without "Recovered 0 received events".
+func TestRecoveredReport(t *testing.T) {
+	for _, c := range []struct {
+		rc   Recovered
+		want string
+	}{
+		{Recovered{Files: 1}, ""},
+		{Recovered{Files: 3}, ""},
+		{Recovered{Files: 1, Events: 1}, "Recovered 1 received event from 1 journal left by a hookctl listen that did not finish.\n"},
+		{Recovered{Files: 2, Events: 1234}, "Recovered 1234 received events from 2 journals left by a hookctl listen that did not finish.\n"},
+	} {
+		var b bytes.Buffer
+		c.rc.Report(&b)
+		if b.String() != c.want {
+			t.Errorf("%+v: %q, want %q", c.rc, b.String(), c.want)
+		}
+	}
+}

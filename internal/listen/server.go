@@ -83,6 +83,10 @@ type Config struct {
 	// and headers do not (a Mambu text body): the type of the event of
 	// that id hookctl sent, "" when it did not.
 	EventType func(id string) string
+	// OnHint, when set, hears once per provider that a rejected request
+	// looks like it came from that provider (its User-Agent), with what
+	// to do to verify that provider's events (SenderHint).
+	OnHint func(string)
 }
 
 // Stats are the counters of the shutdown summary.
@@ -133,6 +137,8 @@ type Server struct {
 	secrets    atomic.Pointer[[]string]
 	reloadMu   sync.Mutex
 	reloadedAt time.Time
+
+	hinted sync.Map // provider → a SenderHint was given
 }
 
 // ReloadEvery bounds how often a request no secret verifies makes the
@@ -381,8 +387,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(verr, &ve) {
 			reason, code = ve.Msg, string(ve.Reason)
 		}
-		s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
-			Provider: meta.provider, Scheme: schemeName, Reason: reason})
+		// Recorded first, so that the line names the rej_ id to look it up by.
+		recordedAs := s.recordRejected(r, body, start, meta, reason)
+		sender := SenderOf(r.Header.Get("User-Agent"))
+		if sender != nil && s.cfg.OnHint != nil {
+			var reason signature.Reason
+			if ve != nil {
+				reason = ve.Reason
+			}
+			if h := s.senderHint(sender, r.Header.Get("User-Agent"), reason); h != "" {
+				if _, done := s.hinted.LoadOrStore(sender.Provider, true); !done {
+					s.cfg.OnHint(h)
+				}
+			}
+		}
+		line := LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
+			Provider: meta.provider, Scheme: schemeName, Reason: reason, RecordedAs: recordedAs}
+		if sender != nil {
+			line.Sender = sender.Provider
+		}
+		s.cfg.Log.Log(line)
 		extra := ""
 		if code != "" {
 			extra = `,"code":` + string(quote(code))
@@ -390,8 +414,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if schemeName != "" {
 			extra += `,"scheme":` + string(quote(schemeName))
 		}
-		if id := s.recordRejected(r, body, start, meta, reason); id != "" {
-			extra += `,"recorded_as":` + string(quote(id))
+		if recordedAs != "" {
+			extra += `,"recorded_as":` + string(quote(recordedAs))
 		}
 		writeJSONError(w, http.StatusUnauthorized, "invalid signature", reason, extra)
 		return

@@ -349,7 +349,8 @@ func TestLookupDescribeDetect(t *testing.T) {
 		t.Error(err)
 	}
 	_, err := Lookup("stripey")
-	if ue, ok := err.(*ErrUnknownScheme); !ok || !strings.Contains(ue.Hints()[0], "standard-ed25519") {
+	if ue, ok := err.(*ErrUnknownScheme); !ok || len(ue.Hints()) != 2 || ue.Hints()[0] != `did you mean "stripe"?` ||
+		!strings.Contains(ue.Hints()[1], "standard-ed25519") {
 		t.Errorf("got %v", err)
 	}
 	if _, ok := Detect(http.Header{"Content-Type": {"application/json"}}); ok {

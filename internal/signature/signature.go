@@ -10,7 +10,10 @@ package signature
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Scheme is one provider's signing convention.
@@ -79,13 +82,33 @@ type VerifyError struct {
 func (e *VerifyError) Error() string { return fmt.Sprintf("%s: %s", e.Scheme, e.Msg) }
 
 // ErrUnknownScheme is returned by Lookup for a name that is not a scheme.
-type ErrUnknownScheme struct{ Name string }
+type ErrUnknownScheme struct {
+	Name string
+	// Auto: the command also takes "auto" (detect, or sign as each
+	// provider does), so the hints name it too.
+	Auto bool
+}
+
+// UnknownScheme is the error of every --scheme (and scheme setting) that
+// names no scheme: "unknown signature scheme", did you mean, the valid
+// names (auto among them when the command takes it).
+func UnknownScheme(name string, auto bool) *ErrUnknownScheme {
+	return &ErrUnknownScheme{Name: name, Auto: auto}
+}
 
 func (e *ErrUnknownScheme) Error() string { return fmt.Sprintf("unknown signature scheme %q", e.Name) }
 
-// Hints lists the valid names.
+// Hints suggest the closest name and list the valid ones.
 func (e *ErrUnknownScheme) Hints() []string {
-	return []string{"valid schemes: " + joinNames()}
+	names := Names()
+	if e.Auto {
+		names = append([]string{"auto"}, names...)
+	}
+	var h []string
+	if s := textdist.Closest(e.Name, names); s != "" {
+		h = append(h, fmt.Sprintf("did you mean %q?", s))
+	}
+	return append(h, "valid schemes: "+strings.Join(names, ", "))
 }
 
 func missing(scheme, header string) *VerifyError {

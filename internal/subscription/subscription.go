@@ -538,7 +538,11 @@ func ValidateProvider(p string) (string, error) {
 	for name := range strings.SplitSeq(p, ",") {
 		name = strings.TrimSpace(name)
 		if !slices.Contains(catalog.Providers(), name) {
-			return "", inputErr([]string{"providers: " + strings.Join(catalog.Providers(), ", ")}, "unknown provider %q", name)
+			var hints []string // did you mean, and the providers
+			if he, ok := catalog.CheckProvider(name).(interface{ Hints() []string }); ok {
+				hints = he.Hints()
+			}
+			return "", inputErr(hints, "unknown provider %q", name)
 		}
 		if !slices.Contains(out, name) {
 			out = append(out, name)
@@ -556,8 +560,8 @@ func ValidateScheme(name string) (string, error) {
 	if slices.Contains(signature.Names(), name) {
 		return name, nil
 	}
-	return "", inputErr([]string{"schemes: " + DefaultScheme + ", " + strings.Join(signature.Names(), ", ")},
-		"unknown signature scheme %q", name)
+	e := signature.UnknownScheme(name, true)
+	return "", inputErr(e.Hints(), "%s", e.Error())
 }
 
 // ValidateMethod checks the HTTP method deliveries use ("" = POST).
