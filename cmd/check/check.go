@@ -120,7 +120,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			}
 			if opts.Scheme != "" {
 				if _, err := signature.Lookup(opts.Scheme); err != nil {
-					return cli.Usagef("%v", err).Hint("schemes: %s", strings.Join(signature.Names(), ", "))
+					return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 				}
 			}
 			if opts.Provider != "" {
