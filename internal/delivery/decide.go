@@ -42,8 +42,13 @@ func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.
 	u.LastError = a.Error
 	if u.LastError == "" {
 		u.LastError = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
-		if scheme == "bond" && status >= 200 && status < 300 {
-			u.LastError += " (Bond accepts only 200 or 201)"
+		if status >= 200 && status < 300 {
+			switch scheme {
+			case "bond":
+				u.LastError += " (Bond accepts only 200 or 201)"
+			case "mono":
+				u.LastError += " (Mono accepts only 200)"
+			}
 		}
 		if reason := bodyReason(a.ResponseBody); reason != "" && status >= 400 {
 			u.LastError += ": " + reason // the receiver's own words (listen: "invalid signature: …")
@@ -94,11 +99,15 @@ func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.
 }
 
 // Success reports whether a provider counts an answer with this status as
-// delivered: 2xx, but only 200 or 201 for Bond. The engine and hookctl
-// check judge answers with it alike.
+// delivered: 2xx, but only 200 or 201 for Bond and only 200 for Mono
+// (which retries any other answer). The engine and hookctl check judge
+// answers with it alike.
 func Success(scheme string, status int) bool {
-	if scheme == "bond" {
+	switch scheme {
+	case "bond":
 		return status == http.StatusOK || status == http.StatusCreated
+	case "mono":
+		return status == http.StatusOK
 	}
 	return status >= 200 && status < 300
 }
