@@ -113,6 +113,13 @@ usage, 3 when the store cannot be used, 130 when interrupted.`,
 					return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 				}
 			}
+			if opts.Method != "" {
+				// A subscription's methods: a typo (PUTT) was sent as is.
+				if _, err := subscription.ValidateMethod(opts.Method); err != nil {
+					return cli.WithCode(cli.ExitUsage, err)
+				}
+				opts.Method = strings.ToUpper(strings.TrimSpace(opts.Method))
+			}
 			if opts.Timeout <= 0 {
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			}
@@ -145,7 +152,7 @@ usage, 3 when the store cannot be used, 130 when interrupted.`,
 	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (tests idempotent handlers)")
 	fl.DurationVar(&opts.Wait, "wait", 0, "stop waiting after `duration` (0 = until every delivery is final)")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request `header` 'Key: Value' (repeatable)")
-	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method` (default: the subscription's, else POST)")
+	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method`: POST, PUT or PATCH (default: the subscription's, else POST)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every event and attempt of a bulk run on a terminal (default: a progress line and the failures)")
 	AddRetryFlags(c, &opts.Retry)
