@@ -51,7 +51,7 @@ func runPrune(opts *Options, s store.Store) error {
 	out := pruneJSON{Before: before.UTC(), DryRun: opts.DryRun, KeptPending: count.KeptPending}
 	if opts.DryRun || count.Events == 0 {
 		out.Events, out.Deliveries, out.Attempts = count.Events, count.Deliveries, count.Attempts
-		if opts.DryRun && !ios.JSON() {
+		if opts.DryRun && count.Events > 0 && !ios.JSON() {
 			fmt.Fprintf(ios.Out, "Would delete %s.\n", what)
 		}
 	} else {
@@ -82,7 +82,7 @@ func runPrune(opts *Options, s store.Store) error {
 				plural(done.Deliveries, "delivery"), plural(done.Attempts, "attempt"), when)
 		}
 	}
-	if count.Events == 0 && !opts.DryRun && !ios.JSON() {
+	if count.Events == 0 && !ios.JSON() { // the same words with --dry-run
 		fmt.Fprintf(ios.Out, "Nothing to delete: no event created before %s.\n", when)
 	}
 	if out.KeptPending > 0 && !ios.JSON() {
