@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/testutil/jsonkeys"
 )
 
 // The JSON the README shows is the JSON hookctl prints: these tests take
@@ -44,28 +46,6 @@ func readmeBlockAfter(t *testing.T, marker, lang string) string {
 	return s[:end]
 }
 
-// objectKeys returns the keys of a JSON object in their order.
-func objectKeys(t *testing.T, b []byte) []string {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("not a JSON object: %s", b)
-	}
-	var keys []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		keys = append(keys, tok.(string))
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-	}
-	return keys
-}
-
 // TestReadmeSubscriptionJSON: the subscription object of the README is
 // what `subscriptions get -o json` prints for the README's own subscribe
 // command: the same keys in the same order, the secret and the
@@ -91,10 +71,10 @@ func TestReadmeSubscriptionJSON(t *testing.T) {
 	id := sub["webhook_id"].(string)
 	got := c.hookctl(0, "subscriptions", "get", id[:4], "-o", "json")
 
-	if w, g := objectKeys(t, []byte(example)), objectKeys(t, got); !slices.Equal(w, g) {
+	if w, g := jsonkeys.Of(t, []byte(example)), jsonkeys.Of(t, got); !slices.Equal(w, g) {
 		t.Errorf("README's subscription keys:\n  %v\nsubscriptions get -o json:\n  %v", w, g)
 	}
-	if w, g := objectKeys(t, []byte(example)), objectKeys(t, subs[0]); !slices.Equal(w, g) {
+	if w, g := jsonkeys.Of(t, []byte(example)), jsonkeys.Of(t, subs[0]); !slices.Equal(w, g) {
 		t.Errorf("README's subscription keys:\n  %v\nsubscriptions list -o json:\n  %v", w, g)
 	}
 	var real map[string]any
@@ -118,13 +98,13 @@ func TestReadmeSubscriptionJSON(t *testing.T) {
 
 	// During a rotation grace period: the two more keys the README names.
 	c.hookctl(0, "subscriptions", "rotate-secret", id, "--grace", "1h")
-	rotated := objectKeys(t, c.hookctl(0, "subscriptions", "get", id, "-o", "json"))
+	rotated := jsonkeys.Of(t, c.hookctl(0, "subscriptions", "get", id, "-o", "json"))
 	for _, k := range []string{"previous_secret", "previous_secret_expires_at"} {
 		if !strings.Contains(readme(t), "`"+k+"`") || !slices.Contains(rotated, k) {
 			t.Errorf("rotation key %s: in README and output? output keys %v", k, rotated)
 		}
 	}
-	if len(rotated) != len(objectKeys(t, got))+2 {
+	if len(rotated) != len(jsonkeys.Of(t, got))+2 {
 		t.Errorf("after rotate-secret: keys %v, want the README's and the two previous_secret ones", rotated)
 	}
 
@@ -134,7 +114,7 @@ func TestReadmeSubscriptionJSON(t *testing.T) {
 		t.Fatal("README does not show delete -o json")
 	}
 	del := c.hookctl(0, "subscriptions", "delete", id, "--yes", "-o", "json")
-	if w, g := objectKeys(t, []byte(strings.ReplaceAll(m[1], "…", "x"))), objectKeys(t, del); !slices.Equal(w, g) {
+	if w, g := jsonkeys.Of(t, []byte(strings.ReplaceAll(m[1], "…", "x"))), jsonkeys.Of(t, del); !slices.Equal(w, g) {
 		t.Errorf("delete -o json: README %v, real %v (%s)", w, g, del)
 	}
 }
@@ -198,7 +178,7 @@ func TestReadmeVerifyJSONKeys(t *testing.T) {
 		"-H", "webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", "-o", "json")
 	cmd.Stdin = strings.NewReader(`{"test": 2432232314}`)
 	out, _ := cmd.Output() // exit 1: stale
-	if got := objectKeys(t, out); !slices.Equal(got, want) {
+	if got := jsonkeys.Of(t, out); !slices.Equal(got, want) {
 		t.Errorf("verify -o json: README %v, real %v", want, got)
 	}
 }
@@ -235,10 +215,10 @@ func TestReadmeCheckJSONKeys(t *testing.T) {
 			t.Errorf("%s: README lists %v; check -o json has %v", what, want, got)
 		}
 	}
-	inOrder("check -o json", wantTop, objectKeys(t, out))
+	inOrder("check -o json", wantTop, jsonkeys.Of(t, out))
 	var all []string
 	for _, ch := range doc.Checks {
-		for _, k := range objectKeys(t, ch) {
+		for _, k := range jsonkeys.Of(t, ch) {
 			if !slices.Contains(all, k) {
 				all = append(all, k)
 			}
@@ -247,7 +227,7 @@ func TestReadmeCheckJSONKeys(t *testing.T) {
 	// A check has only some keys (hint when it has one): each check's
 	// keys in README's order, and every key README lists seen.
 	for _, ch := range doc.Checks {
-		got, i := objectKeys(t, ch), 0
+		got, i := jsonkeys.Of(t, ch), 0
 		for _, k := range inner["checks"] {
 			if i < len(got) && got[i] == k {
 				i++
@@ -269,7 +249,7 @@ func TestReadmeCheckJSONKeys(t *testing.T) {
 	if err := json.Unmarshal(out, &sum); err != nil {
 		t.Fatal(err)
 	}
-	inOrder("the summary", inner["summary"], objectKeys(t, sum.Summary))
+	inOrder("the summary", inner["summary"], jsonkeys.Of(t, sum.Summary))
 }
 
 // allKeys collects every object key of a JSON document, at any depth.
@@ -352,7 +332,7 @@ func TestReadmeListenJSONLines(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("README listen line %q: %v", line, err)
 		}
-		want[m["kind"].(string)] = objectKeys(t, []byte(line))
+		want[m["kind"].(string)] = jsonkeys.Of(t, []byte(line))
 	}
 	if len(want) != 3 {
 		t.Fatalf("README's listen lines: %v", want)
@@ -378,7 +358,7 @@ func TestReadmeListenJSONLines(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var m map[string]any
 		json.Unmarshal([]byte(line), &m)
-		got[m["kind"].(string)] = objectKeys(t, []byte(line))
+		got[m["kind"].(string)] = jsonkeys.Of(t, []byte(line))
 	}
 	for kind, keys := range want {
 		if !slices.Equal(got[kind], keys) {

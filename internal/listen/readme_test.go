@@ -2,12 +2,13 @@ package listen
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
 	"testing"
+
+	"github.com/hookctl/hookctl/internal/testutil/jsonkeys"
 )
 
 // TestReadmeRejectionAnswer: the 401 the README shows for a bad signature
@@ -21,7 +22,7 @@ func TestReadmeRejectionAnswer(t *testing.T) {
 	if m == nil {
 		t.Fatal("README shows no rejection answer `{\"error\":\"invalid signature\",…}`")
 	}
-	want := jsonKeys(t, m[1])
+	want := jsonkeys.Of(t, m[1])
 
 	a, _ := app(t, 200)
 	s, _, log := newTestServer(t, a.URL, func(c *Config) { c.Recorder = newRecorder(t, &memStore{}) })
@@ -35,29 +36,7 @@ func TestReadmeRejectionAnswer(t *testing.T) {
 	if rw.Code != 401 {
 		t.Fatalf("tampered request answered %d: %s", rw.Code, rw.Body)
 	}
-	if got := jsonKeys(t, bytes.TrimSpace(rw.Body.Bytes())); !slices.Equal(got, want) {
+	if got := jsonkeys.Of(t, bytes.TrimSpace(rw.Body.Bytes())); !slices.Equal(got, want) {
 		t.Errorf("README's rejection answer has keys %v; listen answers %v: %s", want, got, rw.Body)
 	}
-}
-
-// jsonKeys returns the keys of a JSON object, in their order.
-func jsonKeys(t *testing.T, b []byte) []string {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("not a JSON object: %s", b)
-	}
-	var keys []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		keys = append(keys, tok.(string))
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-	}
-	return keys
 }
