@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -14,12 +13,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // TestPTYCheckTable: on a real terminal `hookctl check` prints its table
@@ -72,26 +68,9 @@ func TestPTYCheckCtrlCDuringEffectCmd(t *testing.T) {
 	pidFile := filepath.Join(e.dir, "sleep.pid")
 	c := e.command([]string{"NO_COLOR=1"}, "check", app.URL, "--scheme", "standard", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 		"--only", "dedupes-duplicate", "--effect-cmd", "trap '' INT HUP; sleep 30 & echo $! > "+pidFile+"; wait")
-	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, out := e.start(c, 120)
 	defer f.Close()
-	var mu sync.Mutex
-	var buf bytes.Buffer
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := f.Read(b)
-			mu.Lock()
-			buf.Write(b[:n])
-			mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	output := func() string { mu.Lock(); defer mu.Unlock(); return buf.String() }
+	output := out.String
 	pid := 0
 	for start := time.Now(); pid == 0; time.Sleep(20 * time.Millisecond) {
 		if time.Since(start) > 30*time.Second {
@@ -106,6 +85,7 @@ func TestPTYCheckCtrlCDuringEffectCmd(t *testing.T) {
 
 	exited := make(chan error, 1)
 	go func() { exited <- c.Wait() }()
+	var err error
 	select {
 	case err = <-exited:
 	case <-time.After(5 * time.Second):

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -11,13 +10,10 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/creack/pty"
 )
 
 // receiverFailingEvery answers 500 to every nth request (0: never), 200
@@ -154,26 +150,9 @@ func TestPTYReplayPromptCtrlC(t *testing.T) {
 	}
 
 	c := e.command([]string{"NO_COLOR=1"}, "replay", "--failed")
-	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, out := e.start(c, 120)
 	defer f.Close()
-	var mu sync.Mutex
-	var buf bytes.Buffer
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := f.Read(b)
-			mu.Lock()
-			buf.Write(b[:n])
-			mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	output := func() string { mu.Lock(); defer mu.Unlock(); return buf.String() }
+	output := out.String
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(output(), "[y/N]") {
 		if time.Now().After(deadline) {
@@ -186,6 +165,7 @@ func TestPTYReplayPromptCtrlC(t *testing.T) {
 
 	exited := make(chan error, 1)
 	go func() { exited <- c.Wait() }()
+	var err error
 	select {
 	case err = <-exited:
 	case <-time.After(30 * time.Second):

@@ -102,6 +102,19 @@ func (e *ptyEnv) plain(args ...string) string {
 	return string(out)
 }
 
+// start starts c on a fresh pseudo-terminal cols wide and collects what
+// it writes there while it runs; the caller waits for c and closes f.
+func (e *ptyEnv) start(c *exec.Cmd, cols uint16) (f *os.File, out *lockedBuffer) {
+	e.t.Helper()
+	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: cols})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out = &lockedBuffer{}
+	go io.Copy(out, f) // ends with EIO when the child exits
+	return f, out
+}
+
 // pty runs hookctl on a fresh pseudo-terminal.
 func (e *ptyEnv) pty(env []string, args ...string) ptyResult {
 	t := e.t
