@@ -299,3 +299,13 @@ func TestTriggerEveryRequestSeenIsAnAttempt(t *testing.T) {
 		t.Fatalf("%d deliveries failed, want %d (every dropped connection)", failed, n/4)
 	}
 }
+
+// deliveryStates is the store's deliveries by id.
+func (c *crashEnv) deliveryStates() map[string]deliveryJSON {
+	c.t.Helper()
+	m := map[string]deliveryJSON{}
+	for _, d := range c.deliveries() {
+		m[d.ID] = d
+	}
+	return m
+}

@@ -398,15 +398,6 @@ func TestInterruptedReplayOfIDsLeavesUnsentAsBeforePostgres(t *testing.T) {
 	testInterruptedReplayOfIDs(t, pgEnv(t, pgtest.URL(t)), true)
 }
 
-func (c *crashEnv) deliveryStates() map[string]deliveryJSON {
-	c.t.Helper()
-	m := map[string]deliveryJSON{}
-	for _, d := range c.deliveries() {
-		m[d.ID] = d
-	}
-	return m
-}
-
 // interruptReplay runs replay with args, interrupts it once the receiver
 // has counted more than after requests, and returns its output; it must
 // exit 130.
