@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
+
 	"github.com/creack/pty"
 
 	"github.com/hookctl/hookctl/internal/signature"
@@ -35,7 +37,7 @@ func TestPTYListenBurstCoalesced(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	copied := make(chan struct{})
 	go func() {
 		io.Copy(&out, f) // ends with EIO when the child exits

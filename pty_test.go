@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
+
 	"github.com/creack/pty"
 )
 
@@ -104,13 +106,13 @@ func (e *ptyEnv) plain(args ...string) string {
 
 // start starts c on a fresh pseudo-terminal cols wide and collects what
 // it writes there while it runs; the caller waits for c and closes f.
-func (e *ptyEnv) start(c *exec.Cmd, cols uint16) (f *os.File, out *lockedBuffer) {
+func (e *ptyEnv) start(c *exec.Cmd, cols uint16) (f *os.File, out *syncbuf.Buffer) {
 	e.t.Helper()
 	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: cols})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	out = &lockedBuffer{}
+	out = &syncbuf.Buffer{}
 	go io.Copy(out, f) // ends with EIO when the child exits
 	return f, out
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
 
 // listen and worker run until stopped; their stdout is a log a script may
@@ -29,7 +31,7 @@ func TestListenAndWorkerOutliveAClosedStdout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lockedBuffer{}
+	stderr := &syncbuf.Buffer{}
 	ls.Stderr = stderr
 	if err := ls.Start(); err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func TestListenAndWorkerOutliveAClosedStdout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	werr := &lockedBuffer{}
+	werr := &syncbuf.Buffer{}
 	w.Stderr = werr
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

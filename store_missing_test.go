@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
 
 // A read-only command given a SQLite store that does not exist (a typo in
@@ -99,7 +101,7 @@ func TestMissingStoreIsNotCreated(t *testing.T) {
 	// page) and says so.
 	uiStore := filepath.Join(c.dir, "ui", "new.db")
 	ui := c.cmd("hookctl", "--store", uiStore, "ui", "--no-open", "--addr", "127.0.0.1:0")
-	uiErr := &lockedBuffer{}
+	uiErr := &syncbuf.Buffer{}
 	ui.Stderr = uiErr
 	if err := ui.Start(); err != nil {
 		t.Fatal(err)

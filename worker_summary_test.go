@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
+
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
@@ -49,9 +51,9 @@ func testWorkerSummary(t *testing.T, c *crashEnv) {
 	}
 	time.Sleep(300 * time.Millisecond)
 
-	start := func(args ...string) (*lockedBuffer, func() string) {
+	start := func(args ...string) (*syncbuf.Buffer, func() string) {
 		w := c.cmd("hookctl", append([]string{"worker"}, args...)...)
-		out, errb := &lockedBuffer{}, &lockedBuffer{}
+		out, errb := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 		w.Stdout, w.Stderr = out, errb
 		if err := w.Start(); err != nil {
 			t.Fatal(err)

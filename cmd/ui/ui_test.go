@@ -10,39 +10,23 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 
 	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startUI runs `hookctl ui` in-process and returns the URL it printed and
 // a channel with its exit code.
-func startUI(t *testing.T, ctx context.Context, args ...string) (string, <-chan int, *lockedBuf) {
+func startUI(t *testing.T, ctx context.Context, args ...string) (string, <-chan int, *syncbuf.Buffer) {
 	t.Helper()
 	ios, _, _, _ := ui.Test()
 	pr, pw := io.Pipe()
-	errOut := &lockedBuf{}
+	errOut := &syncbuf.Buffer{}
 	ios.Out, ios.ErrOut = pw, errOut
 	store := filepath.Join(t.TempDir(), "hookctl.db")
 	done := make(chan int, 1)

@@ -12,10 +12,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stripe/stripe-go/v85/webhook"
@@ -391,7 +392,7 @@ func TestSenderGoneBeforeAnswerLogged(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer a.Close()
-	out := new(lockedBuffer)
+	out := new(syncbuf.Buffer)
 	l, _, _ := startListener(t, a.URL, func(o *Options) { o.Out = out })
 	wh, _ := standardwebhooks.NewWebhook(l.Sub.Secret)
 	signed := func(id, query string, chunked bool) *http.Request {
@@ -464,24 +465,6 @@ func TestSenderGoneBeforeAnswerLogged(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a live log read while the listener writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // liveLogLines parses a JSON live log (its complete lines).
 func liveLogLines(t *testing.T, out string) []LogLine {
 	t.Helper()
@@ -500,7 +483,7 @@ func liveLogLines(t *testing.T, out string) []LogLine {
 }
 
 // waitLog waits (10 s at most) until the live log has a line matching ok.
-func waitLog(t *testing.T, out *lockedBuffer, ok func(LogLine) bool) {
+func waitLog(t *testing.T, out *syncbuf.Buffer, ok func(LogLine) bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		for _, ll := range liveLogLines(t, out.String()) {
