@@ -141,6 +141,13 @@ type Server struct {
 	hinted sync.Map // provider → a SenderHint was given
 }
 
+// hintedAlready reports whether provider's SenderHint was given: a flood
+// of rejected requests does not word the hint again for each.
+func (s *Server) hintedAlready(provider string) bool {
+	_, ok := s.hinted.Load(provider)
+	return ok
+}
+
 // ReloadEvery bounds how often a request no secret verifies makes the
 // server read the subscription's secrets again (a flood of forged requests
 // costs the store one read per interval).
@@ -390,7 +397,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Recorded first, so that the line names the rej_ id to look it up by.
 		recordedAs := s.recordRejected(r, body, start, meta, reason)
 		sender := SenderOf(r.Header.Get("User-Agent"))
-		if sender != nil && s.cfg.OnHint != nil {
+		if sender != nil && s.cfg.OnHint != nil && !s.hintedAlready(sender.Provider) {
 			var reason signature.Reason
 			if ve != nil {
 				reason = ve.Reason
