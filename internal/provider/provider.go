@@ -184,13 +184,7 @@ func knownFields(v any, unknown string) string {
 	if len(names) == 0 {
 		return ""
 	}
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := textdist.Distance(strings.ToLower(unknown), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best != "" {
+	if best := textdist.Closest(unknown, names); best != "" {
 		return "; did you mean " + strconv.Quote(best) + "?"
 	}
 	return "; the fields are: " + strings.Join(names, ", ")
