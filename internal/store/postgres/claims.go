@@ -40,30 +40,46 @@ func claimSQL(run bool) string {
 		RETURNING ` + deliveryCols
 }
 
-// claimBegin opens a claim's transaction with the planner told to read the
-// due deliveries in index order (deliveries_due, or deliveries_run_due for
-// a run) and stop at the LIMIT. Left to its statistics, PostgreSQL plans
-// the claim from the table's last ANALYZE: a table never analysed, or
-// analysed while few deliveries were pending, estimates a dozen due rows,
-// and the plan then reads every pending row through a bitmap scan and
-// sorts them all to take the first $4 — each claim of a burst of 10,000
-// enqueued deliveries sorted all of them again (17 ms a claim, 40 % of the
-// server's time in bench/store.sh), quadratic in the backlog. The
-// settings last until the transaction ends; jit is off because a
-// disabled plan node's nominal cost would otherwise pass jit_above_cost.
-const claimBegin = `BEGIN; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off`
+// claimSettings is sent before each claim, in the same pipeline and so the
+// same implicit transaction: it tells the planner to read the due
+// deliveries in index order (deliveries_due, or deliveries_run_due for a
+// run) and stop at the LIMIT. Left to its statistics, PostgreSQL plans the
+// claim from the table's last ANALYZE: a table never analysed, or analysed
+// while few deliveries were pending, estimates a dozen due rows, and the
+// plan then reads every pending row through a bitmap scan and sorts them
+// all to take the first $4 — each claim of a burst of 10,000 enqueued
+// deliveries sorted all of them again (17 ms a claim, 40 % of the server's
+// time in bench/store.sh), quadratic in the backlog. The settings are
+// local: they end with the transaction, which ends with the claim (no
+// BEGIN … COMMIT round trips holding the claimed rows' locks while the
+// client reads them). jit is off because a disabled plan node's nominal
+// cost would otherwise pass jit_above_cost.
+const claimSettings = `SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)`
 
-// claim runs q (a claimSQL statement) in a claimBegin transaction and
-// hands its rows to scan.
+// claim runs q (a claimSQL statement) after claimSettings, one round
+// trip, and hands its rows to scan.
 func (db *DB) claim(ctx context.Context, q string, args []any, scan func(pgx.Rows) error) error {
-	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: claimBegin}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		return scan(rows)
-	})
+	b := &pgx.Batch{}
+	b.Queue(claimSettings)
+	b.Queue(q, args...)
+	br := db.pool.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := scan(rows); err != nil {
+		return err
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return br.Close()
 }
 
 func claimArgs(owner string, at time.Time, lease time.Duration, limit int, runID string) []any {

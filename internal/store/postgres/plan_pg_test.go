@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -193,8 +194,8 @@ func TestFailedDeliveryPlans(t *testing.T) {
 // (as after a burst enqueued into a fresh store, or one analysed while
 // nothing was pending), where PostgreSQL's own estimate (a dozen due rows)
 // made it read all 2,000 pending deliveries through a bitmap scan and sort
-// them for each claim of 16. claimBegin's settings are what the test
-// checks the plan under, as ClaimDue runs it.
+// them for each claim of 16. The plan is explained after claimSettings, in
+// one pipeline, as ClaimDue runs it.
 func TestClaimPlanReadsDueInOrder(t *testing.T) {
 	pgtest.ServerURL(t)
 	ctx := context.Background()
@@ -225,10 +226,14 @@ func TestClaimPlanReadsDueInOrder(t *testing.T) {
 		{"any due", "deliveries_due", ""},
 		{"a run's due", "deliveries_run_due", "run-1"},
 	} {
-		if _, err := conn.Exec(ctx, claimBegin); err != nil {
+		b := &pgx.Batch{}
+		b.Queue(claimSettings)
+		b.Queue("EXPLAIN "+claimSQL(tc.run != ""), claimArgs("w", time.Now(), time.Minute, 16, tc.run)...)
+		br := conn.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := conn.Query(ctx, "EXPLAIN "+claimSQL(tc.run != ""), claimArgs("w", time.Now(), time.Minute, 16, tc.run)...)
+		rows, err := br.Query()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +248,7 @@ func TestClaimPlanReadsDueInOrder(t *testing.T) {
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
+		if err := br.Close(); err != nil {
 			t.Fatal(err)
 		}
 		got := strings.Join(plan, "\n")
