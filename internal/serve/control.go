@@ -14,6 +14,7 @@ import (
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // control is the /_hookctl/ API for test suites in any language.
@@ -78,8 +79,47 @@ func (c *control) auth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// notFound answers a request for no route of any API: the route a typo
+// away when there is one, and where the list of routes is.
 func (c *control) notFound(w http.ResponseWriter, r *http.Request) {
-	ctlFail(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see GET /_hookctl/openapi.json")
+	msg := "no route " + r.Method + " " + r.URL.Path
+	if near := c.nearRoute(r); near != "" {
+		msg += "; did you mean " + near + "?"
+	}
+	msg += " (every route: GET /_hookctl/openapi.json"
+	if c.server != nil && c.server.opts.UI != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		msg += "; the web inspector is at /"
+	}
+	ctlFail(w, http.StatusNotFound, "not_found", msg+")")
+}
+
+// nearRoute is the API route whose path is a typo away from r's ("POST
+// /api/v0/webhooks" for /api/v2/webhooks), with r's method when the path
+// has it, else its methods; "" when none is that close.
+func (c *control) nearRoute(r *http.Request) string {
+	if c.server == nil {
+		return ""
+	}
+	methods := map[string][]string{}
+	var paths []string
+	for _, a := range c.server.apis {
+		for _, rt := range a.Routes {
+			if methods[rt.Path] == nil {
+				paths = append(paths, rt.Path)
+			}
+			methods[rt.Path] = append(methods[rt.Path], rt.Method)
+		}
+	}
+	p := textdist.Closest(strings.TrimSuffix(r.URL.Path, "/"), paths)
+	if p == "" {
+		return ""
+	}
+	for _, m := range methods[p] {
+		if m == r.Method {
+			return m + " " + p
+		}
+	}
+	return strings.Join(methods[p], "|") + " " + p
 }
 
 // healthTimeout bounds the store check of one health request: a store

@@ -112,6 +112,31 @@ func (l *lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "starting", http.StatusServiceUnavailable)
 }
 
+// pageRouter is what the inspector's handler implements (web.Handler):
+// whether a request is for one of its pages.
+type pageRouter interface{ Handles(*http.Request) bool }
+
+// uiHandles reports whether r goes to the inspector mounted at "/": only
+// its own pages do (and everything while it is starting, which answers
+// 503). Any other path is an unknown API route and gets the control API's
+// JSON 404: an API client that mistyped a route (POST /api/v2/webhooks)
+// was answered "missing or wrong CSRF token (reload the page)" by the
+// inspector's form check, or its text 404.
+func (s *Server) uiHandles(r *http.Request) bool {
+	var h http.Handler = s.opts.UI
+	if s.lazyUI != nil {
+		p := s.lazyUI.h.Load()
+		if p == nil {
+			return true
+		}
+		h = *p
+	}
+	if pr, ok := h.(pageRouter); ok {
+		return pr.Handles(r)
+	}
+	return true
+}
+
 // New builds the server (routes, services, worker) without listening.
 func New(o Options) (*Server, error) {
 	if o.Store == nil {
@@ -184,7 +209,14 @@ func New(o Options) (*Server, error) {
 		}
 	}
 	if o.UI != nil {
-		mux.Handle("/", o.UI)
+		ui := o.UI
+		mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !s.uiHandles(r) {
+				ctl.notFound(w, r)
+				return
+			}
+			ui.ServeHTTP(w, r)
+		}))
 	} else {
 		mux.HandleFunc("GET /{$}", s.index)
 		mux.HandleFunc("/", ctl.notFound)

@@ -165,3 +165,52 @@ func TestUIResendsALargeEditedBody(t *testing.T) {
 		t.Errorf("resend of a 1 MiB JSON body (%d bytes as a form): %d %.200s", len(form.Encode()), resp.StatusCode, b)
 	}
 }
+
+// With the inspector at /, a request for no page and no API route is an
+// unknown API route, answered in the control API's JSON with the route a
+// typo away: an API client posting to /api/v2/webhooks was answered
+// "403 missing or wrong CSRF token (reload the page)" by the inspector's
+// form check. The inspector's own pages and its form check are unchanged.
+func TestUnknownRouteWithUIIsJSON404(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) {
+		o.UIFunc = func(addr string, d *service.Dispatcher) (http.Handler, error) {
+			return web.New(web.Config{Store: o.Store, Dispatcher: d, Addr: addr, Version: "test"})
+		}
+	})
+	do := func(method, path, body string) (int, string, string) {
+		req, _ := http.NewRequest(method, e.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		want         string // in the body
+	}{
+		{"POST", "/api/v2/webhooks", 404, `did you mean POST /api/v0/webhooks?`},
+		{"POST", "/_hookctl/trigge", 404, `did you mean POST /_hookctl/trigger?`},
+		{"DELETE", "/customers/1", 404, `no route DELETE /customers/1 (every route: GET /_hookctl/openapi.json)`},
+		{"GET", "/nope", 404, `the web inspector is at /`},
+	} {
+		code, ctype, body := do(tc.method, tc.path, "{}")
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		if code != tc.code || ctype != "application/json" || json.Unmarshal([]byte(body), &e) != nil || e.Error.Code != "not_found" || !strings.Contains(e.Error.Message, tc.want) {
+			t.Errorf("%s %s: %d %s %s, want %d JSON not_found with %q", tc.method, tc.path, code, ctype, body, tc.code, tc.want)
+		}
+	}
+	if code, ctype, _ := do("GET", "/", ""); code != 200 || !strings.HasPrefix(ctype, "text/html") {
+		t.Errorf("GET /: %d %s, want the inspector's page", code, ctype)
+	}
+	if code, _, body := do("POST", "/trigger", "type=card.created"); code != 403 || !strings.Contains(body, "CSRF") {
+		t.Errorf("POST /trigger without the form's token: %d %s, want the inspector's 403", code, body)
+	}
+}

@@ -163,6 +163,14 @@ func allowedHosts(addr string, extra []string) map[string]bool {
 // CSRFToken is this process's token (tests post with it).
 func (h *Handler) CSRFToken() string { return h.csrf }
 
+// Handles reports whether r is for one of the inspector's pages (its path
+// and method). hookctl serve, which mounts the inspector at "/", answers
+// anything else as an unknown API route, in JSON.
+func (h *Handler) Handles(r *http.Request) bool {
+	_, pattern := h.mux.Handler(r)
+	return pattern != ""
+}
+
 func (h *Handler) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
@@ -209,7 +217,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && h.Handles(r) {
+		// (A request for no page gets the mux's 404 or 405 below, not
+		// "missing CSRF token": it changes nothing, and the token is not
+		// what is wrong with it.)
 		if err := h.cop.Check(r); err != nil {
 			http.Error(w, "hookctl: refused: cross-origin request", http.StatusForbidden)
 			return

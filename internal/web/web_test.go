@@ -101,6 +101,13 @@ func TestSecurity(t *testing.T) {
 		{"same-origin post with the token", post(h.CSRFToken(), map[string]string{"Origin": srv.URL}), http.StatusSeeOther},
 		{"unknown delivery", func() *http.Request { r, _ := http.NewRequest("GET", srv.URL+"/deliveries/nope", nil); return r }(), 404},
 		{"static", func() *http.Request { r, _ := http.NewRequest("GET", srv.URL+"/static/app.js", nil); return r }(), 200},
+		// A post to no page changes nothing: not found, not "missing CSRF
+		// token (reload the page)", which sent people after the wrong fix.
+		{"post to no page", func() *http.Request {
+			r, _ := http.NewRequest("POST", srv.URL+"/api/v2/webhooks", strings.NewReader("{}"))
+			return r
+		}(), 404},
+		{"post to a page that is only read", func() *http.Request { r, _ := http.NewRequest("POST", srv.URL+"/events", nil); return r }(), 405},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
