@@ -110,7 +110,10 @@ func (c *control) nearRoute(r *http.Request) string {
 			methods[rt.Path] = append(methods[rt.Path], rt.Method)
 		}
 	}
-	p := textdist.Closest(strings.TrimSuffix(r.URL.Path, "/"), paths)
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	if methods[p] == nil { // (a route's path with another method: its methods)
+		p = textdist.Closest(p, paths)
+	}
 	if p == "" {
 		return ""
 	}

@@ -196,6 +196,8 @@ func TestUnknownRouteWithUIIsJSON404(t *testing.T) {
 	}{
 		{"POST", "/api/v2/webhooks", 404, `did you mean POST /api/v0/webhooks?`},
 		{"POST", "/_hookctl/trigge", 404, `did you mean POST /_hookctl/trigger?`},
+		{"DELETE", "/_hookctl/trigger", 404, `no route DELETE /_hookctl/trigger; did you mean POST /_hookctl/trigger?`},
+		{"PUT", "/_hookctl/faults", 404, `did you mean POST|GET|DELETE /_hookctl/faults?`},
 		{"DELETE", "/customers/1", 404, `no route DELETE /customers/1 (every route: GET /_hookctl/openapi.json)`},
 		{"GET", "/nope", 404, `the web inspector is at /`},
 	} {
