@@ -292,7 +292,9 @@ func run(ctx context.Context, opts *Options) error {
 			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 		}
 	}
+	hints := &delivery.FailureHints{Max: 2}
 	onResult := func(r delivery.Result) {
+		hints.Note(r)
 		if priors != nil { // attempted: no longer unsent
 			priorMu.Lock()
 			delete(priors, r.Delivery.ID)
@@ -506,8 +508,11 @@ func run(ctx context.Context, opts *Options) error {
 	case out.Cancelled:
 		return cli.Silent(cli.ExitInterrupted)
 	case counts.Failed > 0:
-		return cli.Failf("%d of %d replayed %s still failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries")).
-			Hint("see why: hookctl deliveries list --status failed")
+		err := cli.Failf("%d of %d replayed %s still failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries"))
+		for _, h := range hints.List() {
+			err = err.Hint("%s", h)
+		}
+		return err.Hint("see why: hookctl deliveries list --status failed")
 	}
 	return nil
 }

@@ -47,6 +47,7 @@ type Options struct {
 	Headers        map[string]string
 	Method         string
 	Timeout        time.Duration
+	Insecure       bool
 	Retry          delivery.ScheduleOptions
 	Verbose        bool
 }
@@ -154,6 +155,7 @@ usage, 3 when the store cannot be used, 130 when interrupted.`,
 	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request `header` 'Key: Value' (repeatable)")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method`: POST, PUT or PATCH (default: the subscription's, else POST)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
+	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (an https receiver with a self-signed one)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every event and attempt of a bulk run on a terminal (default: a progress line and the failures)")
 	AddRetryFlags(c, &opts.Retry)
 	_ = c.RegisterFlagCompletionFunc("provider", cli.CompleteProviders())
@@ -347,12 +349,17 @@ func run(ctx context.Context, opts *Options) error {
 	progress := ios.NewProgress("triggering")
 	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
 		ios.IsStdoutTTY() && progress.Enabled()
-	onResult := rep.Attempt
+	hints := &delivery.FailureHints{Max: 2}
+	onResult := func(r delivery.Result) {
+		hints.Note(r)
+		rep.Attempt(r)
+	}
 	events := rep
 	if showBar {
 		progress.SetTotal(total, true)
 		events = nil
 		onResult = func(r delivery.Result) {
+			hints.Note(r)
 			if !r.Final {
 				return
 			}
@@ -366,7 +373,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: f.Version, RunID: plan.RunID,
-		OnResult: onResult})
+		OnResult: onResult, Insecure: opts.Insecure})
 	// A shared store that goes away for a while (a PostgreSQL restart or
 	// failover) is waited for, not given up on at once.
 	notice := &delivery.StoreNotice{W: opts.IO.ErrOut, Patience: delivery.DefaultStorePatience}
@@ -518,8 +525,11 @@ func run(ctx context.Context, opts *Options) error {
 			et.QualifiedName()).
 			Hint("see what was not sent: hookctl deliveries list --status failed")
 	case counts.Failed > 0:
-		return cli.Failf("%d of %d %s failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries")).
-			Hint("see why: hookctl deliveries list --status failed").
+		err := cli.Failf("%d of %d %s failed", counts.Failed, counts.Total, plural(counts.Total, "delivery", "deliveries"))
+		for _, h := range hints.List() {
+			err = err.Hint("%s", h)
+		}
+		return err.Hint("see why: hookctl deliveries list --status failed").
 			Hint("resend after a fix: hookctl replay --failed --yes")
 	}
 	return nil

@@ -24,6 +24,7 @@ type Options struct {
 	Concurrency int
 	Timeout     time.Duration
 	Poll        time.Duration
+	Insecure    bool
 }
 
 // NewCmd returns `hookctl worker`.
@@ -64,6 +65,7 @@ trigger left pending after --wait, and after a crash.`,
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	fl.DurationVar(&opts.Poll, "poll", 200*time.Millisecond, "look for due deliveries every `duration` when idle")
+	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (https receivers with self-signed ones)")
 	return c
 }
 
@@ -100,7 +102,7 @@ func run(ctx context.Context, opts *Options) error {
 	awaiting := map[string]bool{}
 	rep := &delivery.Reporter{W: ios.Out}
 	var jsonMu = make(chan struct{}, 1)
-	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
+	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version, Insecure: opts.Insecure,
 		OnResult: func(r delivery.Result) {
 			if !r.NotSent {
 				attempts.Add(1)

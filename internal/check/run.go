@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -77,22 +76,11 @@ func (e *UnreachableError) Error() string {
 
 // Hints says what to check.
 func (e *UnreachableError) Hints() []string {
-	switch {
-	case e.H2C:
+	if e.H2C {
 		return []string{"providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver (it can keep h2c beside it)"}
-	case strings.Contains(e.Err, "dial tcp: lookup "), strings.Contains(e.Err, "no such host"):
-		host := e.URL
-		if u, err := url.Parse(e.URL); err == nil && u.Hostname() != "" {
-			host = u.Hostname()
-		}
-		return []string{"could not resolve " + host + ": check the URL"}
-	case strings.Contains(e.Err, "x509: certificate signed by unknown authority"):
-		return []string{"the receiver's TLS certificate is not trusted here: pass --insecure (-k) to accept a self-signed one, or point SSL_CERT_FILE at the CA that signed it"}
-	case strings.Contains(e.Err, "x509: "):
-		return []string{"the receiver's TLS certificate is not trusted here: pass --insecure (-k) to accept a self-signed one"}
-	case strings.Contains(e.Err, "server gave HTTP response to HTTPS client"),
-		strings.Contains(e.Err, "first record does not look like a TLS handshake"):
-		return []string{"the receiver does not speak TLS on that port: use an http:// URL"}
+	}
+	if h := delivery.FailureHint(e.URL, e.Err); h != "" && !strings.Contains(e.Err, "connection refused") {
+		return []string{h}
 	}
 	return []string{"is the receiver running and listening on that address? start it before hookctl check (in CI: wait for its port)"}
 }
