@@ -40,6 +40,7 @@ type Options struct {
 	AllowReset  bool
 	Timeout     time.Duration
 	Concurrency int
+	Insecure    bool
 	Retry       delivery.ScheduleOptions
 	schedule    delivery.Schedule
 }
@@ -104,6 +105,7 @@ binds 127.0.0.1; another --host needs --api-key.`,
 	fl.BoolVar(&opts.AllowReset, "allow-reset", false, "let POST /_hookctl/reset empty the store (test isolation)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on a delivery attempt after `duration`")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
+	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "the in-process worker accepts any TLS certificate (https receivers with self-signed ones)")
 	trigger.AddRetryFlags(c, &opts.Retry)
 	return c
 }
@@ -161,7 +163,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	s, err := serve.New(serve.Options{Host: opts.Host, Port: opts.Port, APIKey: opts.APIKey, NoWorker: opts.NoWorker,
 		AllowReset: opts.AllowReset, Store: st, Catalog: cat, Version: opts.Factory.Version, Timeout: opts.Timeout,
-		Concurrency: opts.Concurrency, Schedule: opts.schedule, Now: opts.Factory.Now, OnResult: onResult,
+		Concurrency: opts.Concurrency, Insecure: opts.Insecure, Schedule: opts.schedule, Now: opts.Factory.Now, OnResult: onResult,
 		UIFunc: func(addr string, d *service.Dispatcher) (http.Handler, error) {
 			return web.New(web.Config{Store: st, Catalog: cat, Dispatcher: d, Addr: addr, Version: opts.Factory.Version, Now: opts.Factory.Now})
 		},

@@ -50,6 +50,8 @@ type Options struct {
 	// Timeout per delivery attempt (0 = delivery.DefaultTimeout).
 	Timeout     time.Duration
 	Concurrency int
+	// Insecure: the worker accepts any TLS certificate (serve -k).
+	Insecure bool
 	// Schedule of new deliveries (nil = default).
 	Schedule delivery.Schedule
 	// ReadHeaderTimeout bounds how long a client may take to send its
@@ -156,7 +158,7 @@ func New(o Options) (*Server, error) {
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	disp := &service.Dispatcher{Store: o.Store, Catalog: o.Catalog, Schedule: o.Schedule, Now: o.Now}
 	if !o.NoWorker {
-		s.engine = delivery.New(o.Store, delivery.Config{Timeout: o.Timeout, Concurrency: o.Concurrency, Version: o.Version, OnResult: o.OnResult})
+		s.engine = delivery.New(o.Store, delivery.Config{Timeout: o.Timeout, Concurrency: o.Concurrency, Version: o.Version, OnResult: o.OnResult, Insecure: o.Insecure})
 		s.engine.Intercept = s.faults.Intercept
 		s.engine.OnClaimError = o.OnClaimError
 		if s.engine.OnClaimError == nil {

@@ -3,7 +3,10 @@ package serve_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -265,5 +268,43 @@ func TestAPIKeyAndUIMount(t *testing.T) {
 	}
 	if code, body := e.Do("GET", "/deliveries/", nil, nil); code != 200 || string(body) != "ui:/deliveries/" {
 		t.Fatalf("UI at /: %d %s", code, body)
+	}
+}
+
+// serve -k: the in-process worker sends to an https receiver with a
+// self-signed certificate; without it the attempt fails on the
+// certificate (and is retried, not sent).
+func TestInsecureWorkerSendsToSelfSignedReceiver(t *testing.T) {
+	got := make(chan string, 10)
+	tlsRecv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.URL.Path
+	}))
+	tlsRecv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	tlsRecv.StartTLS()
+	defer tlsRecv.Close()
+	for _, insecure := range []bool{false, true} {
+		e := servetest.Start(t, func(o *serve.Options) { o.Insecure = insecure })
+		if _, err := (&subscription.Service{Store: e.Store}).Create(t.Context(), subscription.CreateInput{URL: tlsRecv.URL + "/tls", Events: []string{"card.*"}}); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"}); code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+		if !insecure {
+			d := waitStatus(t, e, "failed", 1)[0].(map[string]any)
+			if !strings.Contains(fmt.Sprint(d["last_error"]), "x509: ") {
+				t.Fatalf("without -k: %v, want a certificate error", d)
+			}
+			select {
+			case p := <-got:
+				t.Fatalf("without -k the receiver got %s", p)
+			default:
+			}
+			continue
+		}
+		waitStatus(t, e, "succeeded", 1)
+		if p := <-got; p != "/tls" {
+			t.Fatalf("path %s", p)
+		}
 	}
 }
