@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -467,6 +468,12 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			break
 		}
 		if err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				// (json's own words name Go types: "cannot unmarshal array
+				// into Go value of type store.Record")
+				err = fmt.Errorf("%s %s where %s", article(typeErr.Value), typeErr.Value, recordWant(typeErr))
+			}
 			return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
 		if k := kinds(r); k != 1 {
@@ -521,4 +528,34 @@ func importFailed(name string, read counts, err error) error {
 	}
 	return cli.WithCode(code, fmt.Errorf("import %s stopped after %d records: %w", name, read.total(), err)).
 		Hint("records before the failing batch are kept; importing again skips them")
+}
+
+// recordWant is what an import record's JSON should have had where a
+// value of the wrong type was found.
+func recordWant(e *json.UnmarshalTypeError) string {
+	if e.Field == "" {
+		return "each line should be a JSON object"
+	}
+	return "field " + e.Field + " should be " + jsonKind(e.Type.Kind().String())
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	}
+	return "a number"
+}
+
+func article(v string) string {
+	if v != "" && strings.ContainsRune("aeiou", rune(v[0])) {
+		return "an"
+	}
+	return "a"
 }
