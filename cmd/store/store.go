@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +22,7 @@ import (
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/jsonmsg"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -472,7 +472,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			if errors.As(err, &typeErr) {
 				// (json's own words name Go types: "cannot unmarshal array
 				// into Go value of type store.Record")
-				err = fmt.Errorf("%s %s where %s", article(typeErr.Value), typeErr.Value, recordWant(typeErr))
+				err = fmt.Errorf("%s where %s", jsonmsg.Found(typeErr), recordWant(typeErr))
 			}
 			return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
@@ -536,26 +536,5 @@ func recordWant(e *json.UnmarshalTypeError) string {
 	if e.Field == "" {
 		return "each line should be a JSON object"
 	}
-	return "field " + e.Field + " should be " + jsonKind(e.Type.Kind().String())
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "an array"
-	case "map", "struct", "ptr":
-		return "an object"
-	}
-	return "a number"
-}
-
-func article(v string) string {
-	if v != "" && strings.ContainsRune("aeiou", rune(v[0])) {
-		return "an"
-	}
-	return "a"
+	return "field " + e.Field + " should be " + jsonmsg.Want(e.Type)
 }

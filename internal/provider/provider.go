@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/jsonmsg"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
@@ -197,30 +198,13 @@ func JSONError(err error) error {
 	switch {
 	case errors.As(err, &te):
 		if te.Field != "" {
-			return errors.New("field " + te.Field + " has the wrong type: want " + jsonKind(te.Type.Kind().String()))
+			return errors.New("field " + te.Field + " has the wrong type: want " + jsonmsg.Want(te.Type))
 		}
 		return errors.New("the request body must be a JSON object")
 	case errors.As(err, &se):
 		return errors.New("the request body is not valid JSON")
 	}
 	return errors.New("the request body is not valid JSON")
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "slice", "array":
-		return "an array"
-	case "map", "struct":
-		return "an object"
-	case "bool":
-		return "a boolean"
-	case "string":
-		return "a string"
-	}
-	if strings.Contains(k, "int") || strings.Contains(k, "float") {
-		return "a number"
-	}
-	return k
 }
 
 // WriteJSON answers status with v as JSON.
