@@ -221,6 +221,10 @@ type hang struct {
 // begin names the check whose probes are sent next; false once the
 // receiver hung on a probe: nothing more is sent (each probe would wait
 // the whole timeout again) and notRun fails the checks left.
+// runs reports whether check id is selected and may start (the receiver
+// has not hung), and makes it the probe running.
+func (r *runner) runs(id string) bool { return r.on(id) && r.begin(id) }
+
 func (r *runner) begin(id string) bool {
 	if r.hung.Load() != nil {
 		return false
@@ -356,7 +360,7 @@ func (r *runner) probes(ctx context.Context) error {
 		r.skip(RejectsMissingSig, why)
 		r.skip(RejectsWrongSecret, why)
 	} else {
-		if r.on(RejectsMissingSig) && r.begin(RejectsMissingSig) {
+		if r.runs(RejectsMissingSig) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -370,7 +374,7 @@ func (r *runner) probes(ctx context.Context) error {
 			}})
 			r.rep.add(r.judgeReject(RejectsMissingSig, o, "without "+strings.Join(headerNames(sig), ", ")))
 		}
-		if r.on(RejectsWrongSecret) && r.begin(RejectsWrongSecret) {
+		if r.runs(RejectsWrongSecret) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -385,7 +389,7 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if !r.props.SignsBody {
 		r.skip(RejectsTamperedBody, "scheme "+r.props.Name+" does not sign the body")
-	} else if r.on(RejectsTamperedBody) && r.begin(RejectsTamperedBody) {
+	} else if r.runs(RejectsTamperedBody) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -398,7 +402,7 @@ func (r *runner) probes(ctx context.Context) error {
 		r.skip(RejectsStaleTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 		r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 	} else {
-		if r.on(RejectsStaleTimestamp) && r.begin(RejectsStaleTimestamp) {
+		if r.runs(RejectsStaleTimestamp) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -408,7 +412,7 @@ func (r *runner) probes(ctx context.Context) error {
 		}
 		if !r.props.BoundsFuture {
 			r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" bounds only the age of a timestamp")
-		} else if r.on(RejectsFutureTimestamp) && r.begin(RejectsFutureTimestamp) {
+		} else if r.runs(RejectsFutureTimestamp) {
 			ev, m, err := r.build(r.cfg.Event)
 			if err != nil {
 				return err
@@ -419,7 +423,7 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if !r.props.MultiSig {
 		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
-	} else if r.on(AcceptsRotatedSecret) && r.begin(AcceptsRotatedSecret) {
+	} else if r.runs(AcceptsRotatedSecret) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -436,12 +440,12 @@ func (r *runner) probes(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if r.on(ToleratesOutOfOrder) && r.begin(ToleratesOutOfOrder) {
+	if r.runs(ToleratesOutOfOrder) {
 		if err := r.outOfOrder(ctx); err != nil {
 			return err
 		}
 	}
-	if r.on(IgnoresUnknownEvent) && r.begin(IgnoresUnknownEvent) {
+	if r.runs(IgnoresUnknownEvent) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -473,7 +477,7 @@ func (r *runner) probes(ctx context.Context) error {
 			}
 		}
 	}
-	if r.on(AcceptsLargePayload) && r.begin(AcceptsLargePayload) {
+	if r.runs(AcceptsLargePayload) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {
 			return err
@@ -484,12 +488,12 @@ func (r *runner) probes(ctx context.Context) error {
 		r.rep.add(r.judgeValid(AcceptsLargePayload, o, fmt.Sprintf("%d KiB body", len(ev.Payload)>>10),
 			"raise the body size limit of your framework (e.g. express.raw({limit: '1mb'}))"))
 	}
-	if r.on(AcceptsTemplateMethods) && r.begin(AcceptsTemplateMethods) {
+	if r.runs(AcceptsTemplateMethods) {
 		if err := r.templateMethods(ctx); err != nil {
 			return err
 		}
 	}
-	if r.on(SurvivesBurst) && r.begin(SurvivesBurst) {
+	if r.runs(SurvivesBurst) {
 		if err := r.burst(ctx); err != nil {
 			return err
 		}
