@@ -101,7 +101,11 @@ type Engine struct {
 	ownedHead int
 
 	// Lease heartbeats (leases.go), when the store can extend leases.
-	extender   store.LeaseExtender
+	extender store.LeaseExtender
+	// extendMu: one lease extension at a time (the heartbeat's, a late
+	// renewal's). Each skips rows another has locked (SKIP LOCKED), and
+	// a renewal takes a row it did not get back for another process's.
+	extendMu   sync.Mutex
 	heldMu     sync.Mutex
 	held       map[string]time.Time // delivery ID → lease end
 	lateRetry  time.Time            // no lease renewal before (renewLate; the dispatcher's)

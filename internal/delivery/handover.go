@@ -278,7 +278,9 @@ func (e *Engine) renewLate(work chan<- job, late []job) int {
 	}
 	until := e.Now().Add(e.Lease)
 	ctx, cancel := context.WithTimeout(context.Background(), max(e.Lease/4, time.Second))
+	e.extendMu.Lock()
 	got, err := e.extender.ExtendLeases(ctx, e.Owner, ids, until)
+	e.extendMu.Unlock()
 	cancel()
 	if err != nil {
 		e.lateRetry = e.Now().Add(max(e.Lease/4, 10*time.Millisecond))

@@ -114,6 +114,10 @@ type failingExtender struct {
 	*postgres.DB
 	fail  atomic.Bool
 	calls atomic.Int32
+	// slow: each extension that reaches the store takes this long first,
+	// so that calls which overlap do (overlaps counts them).
+	slow               time.Duration
+	inFlight, overlaps atomic.Int32
 }
 
 func (f *failingExtender) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
@@ -121,6 +125,11 @@ func (f *failingExtender) ExtendLeases(ctx context.Context, owner string, ids []
 	if f.fail.Load() {
 		return nil, errors.New("store away")
 	}
+	if f.inFlight.Add(1) > 1 {
+		f.overlaps.Add(1)
+	}
+	defer f.inFlight.Add(-1)
+	time.Sleep(f.slow)
 	return f.DB.ExtendLeases(ctx, owner, ids, until)
 }
 
@@ -128,7 +137,11 @@ func (f *failingExtender) ExtendLeases(ctx context.Context, owner string, ids []
 // PostgreSQL replay leased in place (still failed, so no claim takes them
 // back) whose leases ran low in the queue while the heartbeats failed are
 // renewed once the store answers, and sent — once each. Left to the claim
-// path like a pending delivery, they stayed failed and unsent.
+// path like a pending delivery, they stayed failed and unsent. The
+// renewal and the heartbeat never extend at the same time: each skips the
+// rows the other has locked (FOR UPDATE SKIP LOCKED), and a renewal that
+// missed a row took it for another process's and forgot it — sent never
+// (a flake of this test under load).
 func TestInPlaceLeaseRenewedAfterMissedHeartbeats(t *testing.T) {
 	ctx := context.Background()
 	db, err := postgres.OpenDB(ctx, pgtest.URL(t))
@@ -136,7 +149,7 @@ func TestInPlaceLeaseRenewedAfterMissedHeartbeats(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	st := &failingExtender{DB: db}
+	st := &failingExtender{DB: db, slow: 100 * time.Millisecond}
 	rcv := &receiver{delay: 400 * time.Millisecond}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
@@ -201,6 +214,9 @@ func TestInPlaceLeaseRenewedAfterMissedHeartbeats(t *testing.T) {
 	}
 	if len(rcv.reqs) != 3 || lost.Load() != 0 {
 		t.Errorf("%d requests for 3 deliveries, %d results lost the lease or failed", len(rcv.reqs), lost.Load())
+	}
+	if n := st.overlaps.Load(); n != 0 {
+		t.Errorf("%d lease extensions overlapped another of this engine's", n)
 	}
 	for _, d := range ds {
 		got, err := st.GetDelivery(ctx, d.ID)

@@ -116,7 +116,9 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 			// Bounded by the interval: a store that does not answer
 			// in time gets another chance at the next tick.
 			hctx, cancel := context.WithTimeout(ctx, max(interval, time.Second))
+			e.extendMu.Lock()
 			got, err := e.extender.ExtendLeases(hctx, e.Owner, ids, until)
+			e.extendMu.Unlock()
 			cancel()
 			e.heartbeats.Add(1)
 			if err != nil {

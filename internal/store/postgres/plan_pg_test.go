@@ -125,6 +125,18 @@ func scansIndex(t *testing.T, conn *pgxpool.Conn, name, index, q string, args []
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := planText(t, rows)
+	if testing.Verbose() {
+		t.Logf("%s:\n%s", name, got)
+	}
+	if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+index+" ") {
+		t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", name, got, index, q)
+	}
+}
+
+// planText is an EXPLAIN's lines, trimmed.
+func planText(t *testing.T, rows pgx.Rows) string {
+	t.Helper()
 	defer rows.Close()
 	var plan []string
 	for rows.Next() {
@@ -134,13 +146,10 @@ func scansIndex(t *testing.T, conn *pgxpool.Conn, name, index, q string, args []
 		}
 		plan = append(plan, strings.TrimSpace(line))
 	}
-	got := strings.Join(plan, "\n")
-	if testing.Verbose() {
-		t.Logf("%s:\n%s", name, got)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(got, "Seq Scan") || !strings.Contains(got, " using "+index+" ") && !strings.Contains(got, "Bitmap Index Scan on "+index+" ") {
-		t.Errorf("%s: plan\n%s\nwant a scan of %s\n(%s)", name, got, index, q)
-	}
+	return strings.Join(plan, "\n")
 }
 
 // planConn is a connection for EXPLAIN over table, freshly analysed, with
@@ -237,21 +246,10 @@ func TestClaimPlanReadsDueInOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, strings.TrimSpace(line))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		got := planText(t, rows)
 		if err := br.Close(); err != nil {
 			t.Fatal(err)
 		}
-		got := strings.Join(plan, "\n")
 		if testing.Verbose() {
 			t.Logf("%s:\n%s", tc.name, got)
 		}
