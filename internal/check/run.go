@@ -122,10 +122,9 @@ type runner struct {
 	// check's 4xx then proves nothing.
 	refused *outcome
 
-	latMu    sync.Mutex
-	slowest  outcome // slowest valid probe
-	nValid   int
-	validErr []outcome // valid probes with no answer
+	latMu   sync.Mutex
+	slowest outcome // slowest valid probe
+	nValid  int
 }
 
 func (r *runner) now() time.Time {

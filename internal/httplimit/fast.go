@@ -50,7 +50,6 @@ type FastServer struct {
 	conns    map[*fastConn]struct{}
 	ln       net.Listener
 	shutting atomic.Bool
-	active   sync.WaitGroup
 	served   atomic.Int64 // requests served by the lean loop (tests)
 }
 

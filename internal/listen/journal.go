@@ -97,7 +97,7 @@ func createJournal(dir, key string) (*journal, error) {
 	}
 	hdr0 := fmt.Sprintf("%s %s %d ", journalMagic, key, os.Getpid())
 	hdr := hdr0 + fmt.Sprintf("%08x %016x\n", 0, len(hdr0)+headerTail)
-	if _, err := w.WriteString(hdr); err == nil {
+	if _, err = w.WriteString(hdr); err == nil {
 		err = w.Sync()
 	}
 	if err == nil {

@@ -856,21 +856,6 @@ func (s *Server) unavailable(w http.ResponseWriter, start time.Time, meta meta, 
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-type limitedBuffer struct {
-	b   []byte
-	max int
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := l.max - len(l.b); room > 0 {
-		if len(p) < room {
-			room = len(p)
-		}
-		l.b = append(l.b, p[:room]...)
-	}
-	return len(p), nil
-}
-
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // forwardError explains why the app could not be reached.

@@ -35,8 +35,6 @@ func Names() []string {
 	return names
 }
 
-func joinNames() string { return strings.Join(Names(), ", ") }
-
 // Lookup returns a scheme by name (case-insensitive). "auto" is not a
 // scheme: callers resolve it with Detect.
 func Lookup(name string) (Scheme, error) {

@@ -25,7 +25,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,8 +181,6 @@ func run(args []string) int {
 	backend := "sqlite"
 	if strings.HasPrefix(target, "postgres") {
 		backend = "postgres"
-	} else {
-		target = filepath.Base(target)
 	}
 	// CPU per delivery in µs: the server (PostgreSQL; 0 for SQLite,
 	// which runs inside the worker), the workers, this process (the
