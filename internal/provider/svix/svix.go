@@ -885,12 +885,18 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.EventID != nil && *in.EventID != "" {
-		// Idempotent on eventId within the application: the look-up and
-		// the publish are one step (parallel sends made two messages).
+		// An eventId is unique within the application: a second message
+		// with it is Svix's 409 conflict, not sent (a retry that must get
+		// the first answer back sends the same idempotency-key, as the
+		// libraries do). The look-up and the publish are one step
+		// (parallel sends made two messages).
 		a.uidMu.Lock()
 		defer a.uidMu.Unlock()
-		if e, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
-			provider.WriteJSON(w, http.StatusAccepted, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
+		if _, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
+			fail(w, http.StatusConflict, "conflict", "A message with this eventId already exists")
+			return
+		} else if !provider.IsNotFound(err) {
+			a.bad(w, err)
 			return
 		}
 	}

@@ -234,10 +234,21 @@ func TestShapesAndTrailingSlashes(t *testing.T) {
 	servetest.Golden(t, "msg", body)
 	msg := servetest.JSON(t, body)["id"].(string)
 	e.Recv.Next(t, 5*time.Second)
-	// eventId makes sending idempotent.
+	// An eventId is unique within its application: sent again, Svix's
+	// 409 conflict, and nothing is delivered.
 	code, body = e.Do("POST", "/api/v1/app/a/msg/", bearer, map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}, "eventId": "evt-1"})
-	if code != 202 || servetest.JSON(t, body)["id"] != msg {
-		t.Fatalf("same eventId: %d %s", code, body)
+	if code != 409 || servetest.JSON(t, body)["code"] != "conflict" {
+		t.Fatalf("same eventId: %d %s, want 409 conflict", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond)
+	// The same idempotency-key (what a library's retry sends) replays
+	// the first answer instead.
+	idem := map[string]string{"Authorization": bearer["Authorization"], "Idempotency-Key": "auto_k1"}
+	in := map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 2}, "eventId": "evt-2"}
+	code, first := e.Do("POST", "/api/v1/app/a/msg/", idem, in)
+	e.Recv.Next(t, 5*time.Second)
+	if code2, again := e.Do("POST", "/api/v1/app/a/msg/", idem, in); code != 202 || code2 != 202 || string(again) != string(first) {
+		t.Fatalf("retry with the idempotency-key: %d %s, then %d %s", code, first, code2, again)
 	}
 	e.Recv.None(t, 200*time.Millisecond)
 	code, body = e.Do("GET", "/api/v1/app/a/msg/"+msg+"/", bearer, nil)
@@ -551,7 +562,8 @@ func TestParallelCreatesWithOneUID(t *testing.T) {
 	}
 }
 
-// Parallel messages with one eventId are one message (and one delivery).
+// Parallel messages with one eventId are one message (and one delivery):
+// one send is accepted, the others get 409.
 func TestParallelMessagesWithOneEventID(t *testing.T) {
 	e := servetest.Start(t, nil)
 	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
@@ -577,17 +589,20 @@ func TestParallelMessagesWithOneEventID(t *testing.T) {
 				var m struct{ ID string }
 				json.NewDecoder(resp.Body).Decode(&m)
 				resp.Body.Close()
+				if resp.StatusCode == 409 {
+					m.ID = "409"
+				}
 				ids <- m.ID
 			}()
 		}
 		wg.Wait()
 		close(ids)
-		seen := map[string]bool{}
+		seen := map[string]int{}
 		for id := range ids {
-			seen[id] = true
+			seen[id]++
 		}
-		if len(seen) != 1 {
-			t.Fatalf("round %d: 16 sends with one eventId made %d messages", round, len(seen))
+		if len(seen) != 2 || seen["409"] != 15 {
+			t.Fatalf("round %d: 16 sends with one eventId: %v, want one message and 15 conflicts", round, seen)
 		}
 	}
 	for range rounds {
