@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -78,11 +79,14 @@ type api struct {
 	// one uid made two endpoints).
 	uidMu sync.Mutex
 	apps  map[string]*App // by id; applications live as long as the server
+	// deleted are the ids of applications deleted while the server runs:
+	// their messages stay in the store and must not bring them back.
+	deleted map[string]bool
 }
 
 // New returns the Svix-compatible API.
 func New(s *provider.Services) *provider.API {
-	a := &api{s: s, apps: map[string]*App{}}
+	a := &api{s: s, apps: map[string]*App{}, deleted: map[string]bool{}}
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
 	return &provider.API{
@@ -98,12 +102,16 @@ func New(s *provider.Services) *provider.API {
 		Reset: func() {
 			a.mu.Lock()
 			clear(a.apps)
+			clear(a.deleted)
 			a.mu.Unlock()
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),
 			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
 			provider.R("GET", p, "Svix: get an application by id or uid", a.auth(a.getApp)),
+			provider.R("PUT", p, "Svix: update an application ({name, uid?, metadata?})", a.auth(a.updateApp(false))),
+			provider.R("PATCH", p, "Svix: patch an application ({name?, uid?, metadata?})", a.auth(a.updateApp(true))),
+			provider.R("DELETE", p, "Svix: delete an application and its endpoints", a.auth(a.deleteApp)),
 			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.idem(a.createEndpoint))),
 			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator, order)", a.auth(a.listEndpoints)),
 			provider.R("GET", ep, "Svix: get an endpoint by id or uid", a.auth(a.getEndpoint)),
@@ -205,6 +213,12 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in, false) {
 		return
 	}
+	a.createAppFrom(w, r, in, r.URL.Query().Get("get_if_exists") == "true")
+}
+
+// createAppFrom creates the application in describes (201); with
+// getIfExists, the one with its uid is answered instead (200).
+func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, getIfExists bool) {
 	if strings.TrimSpace(in.Name) == "" {
 		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 		return
@@ -229,7 +243,7 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 	defer a.mu.Unlock()
 	if in.UID != nil {
 		if existing := a.appByLocked(*in.UID); existing != nil {
-			if r.URL.Query().Get("get_if_exists") == "true" {
+			if getIfExists {
 				provider.WriteJSON(w, http.StatusOK, existing)
 				return
 			}
@@ -272,14 +286,18 @@ func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if found == nil {
-		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if found == nil || a.deleted[found.ID] {
+		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
+	}
 	if app = a.appByLocked(found.ID); app == nil {
 		app = found
 		a.apps[app.ID] = app
+	} else if app.ID != idOrUID && (app.UID == nil || *app.UID != idOrUID) {
+		// Known by another uid now (an update changed it): the old uid
+		// its messages keep no longer names it.
+		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
 	}
 	return app, nil
 }
@@ -347,7 +365,7 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	for _, sub := range subs {
 		m := sub.Metadata
-		if a.appByLocked(m[MetaApp]) == nil {
+		if a.appByLocked(m[MetaApp]) == nil && !a.deleted[m[MetaApp]] {
 			app := restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt)
 			a.apps[app.ID] = app
 		}
@@ -359,6 +377,129 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 	slices.SortFunc(out, func(x, y *App) int { return x.CreatedAt.Compare(y.CreatedAt) })
 	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "done": true, "iterator": nil, "prevIterator": nil})
+}
+
+func (a *api) updateApp(patch bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		app, err := a.app(r.Context(), r.PathValue("app_id"))
+		if err != nil && (patch || !provider.IsNotFound(err)) {
+			a.bad(w, err)
+			return
+		}
+		var in struct {
+			Name     *string            `json:"name"`
+			UID      *string            `json:"uid"`
+			Metadata *map[string]string `json:"metadata"`
+		}
+		if !a.decode(w, r, &in, patch) {
+			return
+		}
+		if app == nil {
+			// PUT is Svix's "create or update": an application it does
+			// not find is created from the body (201).
+			c := appIn{UID: in.UID}
+			if in.Name != nil {
+				c.Name = *in.Name
+			}
+			if in.Metadata != nil {
+				c.Metadata = *in.Metadata
+			}
+			a.createAppFrom(w, r, c, false)
+			return
+		}
+		if in.Name != nil && strings.TrimSpace(*in.Name) == "" || !patch && in.Name == nil {
+			fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
+			return
+		}
+		if in.Name != nil && strings.ContainsRune(*in.Name, 0) {
+			fail(w, http.StatusUnprocessableEntity, "validation", "name contains a NUL character (\\u0000)")
+			return
+		}
+		if in.UID != nil && !validUID(*in.UID) {
+			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+			return
+		}
+		if in.UID != nil && *in.UID != r.PathValue("app_id") {
+			// A uid another application has (maybe of an earlier run).
+			if other, err := a.app(r.Context(), *in.UID); err == nil && other.ID != app.ID {
+				fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+				return
+			} else if err != nil && !provider.IsNotFound(err) {
+				a.bad(w, err)
+				return
+			}
+		}
+		a.mu.Lock()
+		next := *app
+		if in.Name != nil {
+			next.Name = *in.Name
+		}
+		if in.UID != nil || !patch {
+			next.UID = in.UID
+		}
+		if in.Metadata != nil || !patch {
+			next.Metadata = map[string]string{}
+			if in.Metadata != nil {
+				maps.Copy(next.Metadata, *in.Metadata)
+			}
+		}
+		next.UpdatedAt = a.s.NowUTC()
+		a.mu.Unlock()
+		// The name and uid its endpoints keep (what brings it back after
+		// a restart).
+		subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
+		if a.bad(w, err) {
+			return
+		}
+		for _, sub := range subs {
+			_, err := a.s.Loose.UpdateWith(r.Context(), sub.ID, subscription.UpdateInput{}, func(cur *store.Subscription) error {
+				meta := maps.Clone(cur.Metadata)
+				meta[metaAppName] = next.Name
+				delete(meta, metaAppUID)
+				if next.UID != nil {
+					meta[metaAppUID] = *next.UID
+				}
+				cur.Metadata = meta
+				return nil
+			})
+			if err != nil && !provider.IsNotFound(err) {
+				a.bad(w, err)
+				return
+			}
+		}
+		// A new value, not a change of the one other requests may hold.
+		a.mu.Lock()
+		if !a.deleted[app.ID] {
+			a.apps[app.ID] = &next
+		}
+		a.mu.Unlock()
+		provider.WriteJSON(w, http.StatusOK, &next)
+	}
+}
+
+// deleteApp deletes the application and its endpoints (their deliveries
+// still pending are not sent); its messages stay in the store, as
+// hookctl events, but are no longer the application's.
+func (a *api) deleteApp(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
+	if a.bad(w, err) {
+		return
+	}
+	for _, sub := range subs {
+		if _, err := a.s.Loose.Delete(r.Context(), sub.ID); err != nil && !provider.IsNotFound(err) {
+			a.bad(w, err)
+			return
+		}
+	}
+	a.mu.Lock()
+	delete(a.apps, app.ID)
+	a.deleted[app.ID] = true
+	a.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // ---- endpoints ----

@@ -683,3 +683,89 @@ func TestResendAttemptsAreManual(t *testing.T) {
 		t.Fatalf("a resend to a new endpoint: trigger types %v, want [1]", got)
 	}
 }
+
+// An application is updated (PUT: create or update; PATCH) and deleted
+// as Svix does, through the official library: before, PUT, PATCH and
+// DELETE /api/v1/app/{app_id} were 404, so a test suite's teardown
+// (svix.Application.Delete) failed. Deleting it deletes its endpoints;
+// its messages do not bring it back.
+func TestApplicationUpdateAndDelete(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "shop"
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.Next(t, 5*time.Second)
+
+	status := func(err error) int {
+		var se *svixgo.Error
+		if errors.As(err, &se) {
+			return se.Status()
+		}
+		return 0
+	}
+	up, err := sv.Application.Update(ctx, uid, models.ApplicationIn{Name: "Shop 2", Uid: &uid, Metadata: &map[string]string{"k": "v"}})
+	if err != nil || up.Id != app.Id || up.Name != "Shop 2" || up.Metadata["k"] != "v" {
+		t.Fatalf("update: %+v %v", up, err)
+	}
+	name := "Shop 3"
+	if p, err := sv.Application.Patch(ctx, app.Id, models.ApplicationPatch{Name: &name}); err != nil || p.Name != name || p.Uid == nil || *p.Uid != uid || p.Metadata["k"] != "v" {
+		t.Fatalf("patch: %+v %v", p, err)
+	}
+	if got, err := sv.Application.Get(ctx, uid); err != nil || got.Name != name {
+		t.Fatalf("get after patch: %+v %v", got, err)
+	}
+	other := "other"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Other", Uid: &other}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Application.Update(ctx, uid, models.ApplicationIn{Name: "X", Uid: &other}); status(err) != 409 {
+		t.Fatalf("update to another application's uid: %v, want 409", err)
+	}
+	// PUT of an application that does not exist creates it.
+	fresh := "fresh"
+	if c, err := sv.Application.Update(ctx, fresh, models.ApplicationIn{Name: "Fresh", Uid: &fresh}); err != nil || c.Uid == nil || *c.Uid != fresh {
+		t.Fatalf("put of a new application: %+v %v", c, err)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/nope", bearer, map[string]any{"name": "n"}); code != 404 {
+		t.Fatalf("patch of no application: %d %s", code, body)
+	}
+
+	if err := sv.Application.Delete(ctx, uid); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	for _, id := range []string{uid, app.Id} {
+		if _, err := sv.Application.Get(ctx, id); status(err) != 404 {
+			t.Fatalf("get %s after delete: %v, want 404", id, err)
+		}
+	}
+	if err := sv.Application.Delete(ctx, uid); status(err) != 404 {
+		t.Fatalf("delete again: %v, want 404", err)
+	}
+	subs, err := e.Store.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if err != nil || len(subs) != 0 {
+		t.Fatalf("the application's endpoints after delete: %d %v", len(subs), err)
+	}
+	list, err := sv.Application.List(ctx, nil)
+	if err != nil || len(list.Data) != 2 {
+		t.Fatalf("list after delete: %+v %v", list, err)
+	}
+	// Its uid is free again, and the new application has none of the
+	// old one's endpoints or messages.
+	again, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil || again.Id == app.Id {
+		t.Fatalf("create after delete: %+v %v", again, err)
+	}
+	if msgs, err := sv.Message.List(ctx, uid, nil); err != nil || len(msgs.Data) != 0 {
+		t.Fatalf("the new application's messages: %+v %v", msgs, err)
+	}
+}
