@@ -181,6 +181,8 @@ func TestBadInput(t *testing.T) {
 		{"another provider's event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=card.created", 400, "Invalid enabled_events"},
 		{"pattern matching nothing", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=nope.*", 400, "Invalid enabled_events"},
 		{"bad form", "POST", "/v1/webhook_endpoints", formH, "url=%zz", 400, "form-encoded"},
+		{"misspelt param", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&descripton=x", 400, "Received unknown parameter: descripton. Did you mean description?"},
+		{"unknown param", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&filter[x]=1", 400, "Received unknown parameter: filter"},
 		{"unknown endpoint", "GET", "/v1/webhook_endpoints/we_nope", bearer, nil, 404, "No such webhook endpoint: 'we_nope'"},
 		{"bad limit", "GET", "/v1/webhook_endpoints?limit=0", bearer, nil, 400, "limit"},
 		{"bad disabled", "POST", "/v1/webhook_endpoints/we_nope", formH, "disabled=maybe", 404, "No such"},
@@ -206,6 +208,21 @@ func TestBadInput(t *testing.T) {
 	code, body := e.Do("GET", "/v1/webhook_endpoints/we_nope", bearer, nil)
 	if code == 404 {
 		servetest.Golden(t, "error_404", body)
+	}
+	// An update with a parameter Stripe does not take (status=disabled
+	// for disabled=true) is refused, not answered 200 with nothing
+	// changed.
+	code, body = e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&metadata[a]=b&expand[]=x")
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "status=disabled")
+	if er, _ := servetest.JSON(t, body)["error"].(map[string]any); code != 400 || er["code"] != "parameter_unknown" || er["param"] != "status" {
+		t.Fatalf("update with status=disabled: %d %s, want 400 parameter_unknown", code, body)
+	}
+	if code, body = e.Do("GET", "/v1/webhook_endpoints/"+id, bearer, nil); !strings.Contains(string(body), `"status":"enabled"`) {
+		t.Fatalf("after the refused update: %d %s", code, body)
 	}
 }
 
