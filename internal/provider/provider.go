@@ -89,11 +89,16 @@ type API struct {
 }
 
 // BearerToken returns the token of an "Authorization: Bearer X" header
-// (or the whole header when it has no scheme).
+// (or the whole header when it has no scheme); "" for "Bearer " with no
+// token (a client whose key variable is empty sends that: it was taken
+// for the key "Bearer").
 func BearerToken(r *http.Request) string {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:])
+	}
+	if strings.EqualFold(h, "bearer") {
+		return ""
 	}
 	return h
 }

@@ -172,6 +172,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"no key", "GET", "/v1/webhook_endpoints", nil, nil, 401, "did not provide an API key"},
 		{"wrong key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer sk_test_other"}, nil, 401, "Invalid API Key"},
+		{"empty bearer", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer "}, nil, 401, "did not provide an API key"},
 		{"wrong basic key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Basic c2tfdGVzdF9vdGhlcjo="}, nil, 401, "Invalid API Key"},
 		{"missing url", "POST", "/v1/webhook_endpoints", formH, "enabled_events[]=*", 400, "Missing required param: url"},
 		{"missing events", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test", 400, "enabled_events"},
