@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/provider"
@@ -56,7 +57,64 @@ type ErrorBody struct {
 }
 
 func fail(w http.ResponseWriter, status int, code, detail string) {
+	if status == http.StatusUnprocessableEntity {
+		failValidation(w, validationLoc(detail), detail)
+		return
+	}
 	provider.WriteJSON(w, status, ErrorBody{Code: code, Detail: detail})
+}
+
+// ValidationBody is Svix's 422 envelope (HTTPValidationError): detail is
+// a list of {loc, msg, type}, not a string; the libraries read it so
+// (svix-python's HTTPValidationError iterates it, the Node library types
+// it), and a string there broke them. code is kept for clients of
+// earlier hookctl versions.
+type ValidationBody struct {
+	Code   string            `json:"code"`
+	Detail []ValidationError `json:"detail"`
+}
+
+// ValidationError is one item of a ValidationBody.
+type ValidationError struct {
+	Loc  []string `json:"loc"`
+	Msg  string   `json:"msg"`
+	Type string   `json:"type"`
+}
+
+func failValidation(w http.ResponseWriter, loc []string, msg string) {
+	provider.WriteJSON(w, http.StatusUnprocessableEntity, ValidationBody{Code: "validation",
+		Detail: []ValidationError{{Loc: loc, Msg: msg, Type: "value_error"}}})
+}
+
+// validationLoc is where a 422's message points, as Svix's loc says it:
+// ["query", "limit"], ["body", "url"], or ["body"] when no one field is
+// named.
+func validationLoc(msg string) []string {
+	word, _, _ := strings.Cut(msg, " ")
+	switch word {
+	case "limit", "order", "iterator", "before", "after", "status", "status_code_class":
+		return []string{"query", word}
+	case "name", "uid", "url", "secret", "eventType", "eventId", "payload", "since", "until", "key":
+		return []string{"body", word}
+	}
+	switch {
+	case strings.HasPrefix(msg, "field "):
+		f, _, _ := strings.Cut(strings.TrimPrefix(msg, "field "), " ")
+		return []string{"body", f}
+	case strings.HasPrefix(msg, "a channel "):
+		return []string{"body", "channels"}
+	case strings.Contains(msg, "URL"):
+		return []string{"body", "url"}
+	case strings.Contains(msg, "description"):
+		return []string{"body", "description"}
+	case strings.Contains(msg, "metadata"):
+		return []string{"body", "metadata"}
+	case strings.Contains(msg, "header"):
+		return []string{"body", "headers"}
+	case strings.Contains(msg, "event"):
+		return []string{"body", "filterTypes"}
+	}
+	return []string{"body"}
 }
 
 func notFound(w http.ResponseWriter) { fail(w, http.StatusNotFound, "not_found", "Entity not found") }
@@ -94,7 +152,11 @@ func New(s *provider.Services) *provider.API {
 		Prefixes: []string{"/api/v1/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
-			fail(w, http.StatusUnprocessableEntity, "validation", msg)
+			loc := "path"
+			if utf8.ValidString(r.URL.Path) && !strings.ContainsRune(r.URL.Path, 0) {
+				loc = "query"
+			}
+			failValidation(w, []string{loc}, msg)
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			fail(w, status, "forbidden", msg)

@@ -310,7 +310,36 @@ func TestBadInput(t *testing.T) {
 			if code != tc.status || m["code"] != tc.code || m["detail"] == "" {
 				t.Fatalf("got %d %s; want %d with code %q", code, body, tc.status, tc.code)
 			}
+			if code != 422 {
+				if _, ok := m["detail"].(string); !ok {
+					t.Fatalf("detail is not a string: %s", body)
+				}
+				return
+			}
+			// Svix's HTTPValidationError: detail is a list of {loc, msg,
+			// type}, as svix-python iterates it (a string there made
+			// its error handling fail with AttributeError).
+			var v struct {
+				Detail []struct {
+					Loc       []string
+					Msg, Type string
+				}
+			}
+			if err := json.Unmarshal(body, &v); err != nil || len(v.Detail) != 1 || len(v.Detail[0].Loc) == 0 || v.Detail[0].Msg == "" || v.Detail[0].Type == "" {
+				t.Fatalf("not Svix's validation envelope: %s (%v)", body, err)
+			}
 		})
+	}
+	for path, want := range map[string]string{
+		"/api/v1/app/a/endpoint?limit=0": `["query","limit"]`,
+		"/api/v1/app/%FF":                `["path"]`,
+	} {
+		if code, body := e.Do("GET", path, bearer, nil); code != 422 || !strings.Contains(string(body), `"loc":`+want) {
+			t.Errorf("GET %s: %d %s, want loc %s", path, code, body, want)
+		}
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, `{"url":"nope"}`); code != 422 || !strings.Contains(string(body), `"loc":["body","url"]`) {
+		t.Errorf("bad url: %d %s, want loc body.url", code, body)
 	}
 }
 
