@@ -265,8 +265,16 @@ func InputMessage(err error) (string, bool) {
 	return "", false
 }
 
+// withHints appends the hints an API caller can act on. Those that tell
+// a CLI user which flag to pass (--events 'card.*', --header '…', use
+// --provider bond) are left out: an API has no flags, and in Stripe's
+// answer "use --provider bond" read as if the request could choose one.
+// A hookctl command to run (hookctl events list --provider stripe) stays.
 func withHints(msg string, hints []string) string {
 	for _, h := range hints {
+		if flag, cmd := strings.Index(h, "--"), strings.Index(h, "hookctl "); flag >= 0 && (cmd < 0 || flag < cmd) {
+			continue
+		}
 		msg += "; " + h
 	}
 	return msg

@@ -180,6 +180,8 @@ func TestBadInput(t *testing.T) {
 		{"bad pattern", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=a*b", 400, "Invalid enabled_events"},
 		{"misspelt event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=payment_intent.succeded", 400, `did you mean \"payment_intent.succeeded\"`},
 		{"another provider's event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=card.created", 400, "Invalid enabled_events"},
+		{"empty event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=", 400, "Invalid enabled_events: the event list is empty"},
+		{"credentials in url", "POST", "/v1/webhook_endpoints", formH, "url=http://u:p@x.test&enabled_events[]=*", 400, "Invalid url"},
 		{"pattern matching nothing", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=nope.*", 400, "Invalid enabled_events"},
 		{"bad form", "POST", "/v1/webhook_endpoints", formH, "url=%zz", 400, "form-encoded"},
 		{"misspelt param", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&descripton=x", 400, "Received unknown parameter: descripton. Did you mean description?"},
@@ -199,6 +201,10 @@ func TestBadInput(t *testing.T) {
 			m := servetest.JSON(t, body)
 			if er, ok := m["error"].(map[string]any); !ok || er["type"] != "invalid_request_error" || er["message"] == "" {
 				t.Fatalf("not Stripe's envelope: %s", body)
+			}
+			// A CLI flag means nothing to an API caller.
+			if strings.Contains(string(body), "--provider bond") || strings.Contains(string(body), "--events") || strings.Contains(string(body), "--header") {
+				t.Fatalf("a CLI flag in the answer: %s", body)
 			}
 		})
 	}
