@@ -169,7 +169,7 @@ func New(s *provider.Services) *provider.API {
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),
-			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
+			provider.R("GET", "/api/v1/app", "Svix: list applications (limit, iterator, order)", a.auth(a.listApps)),
 			provider.R("GET", p, "Svix: get an application by id or uid", a.auth(a.getApp)),
 			provider.R("PUT", p, "Svix: update an application ({name, uid?, metadata?})", a.auth(a.updateApp(false))),
 			provider.R("PATCH", p, "Svix: patch an application ({name?, uid?, metadata?})", a.auth(a.updateApp(true))),
@@ -419,6 +419,19 @@ func (a *api) getApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
+	limit, ok := limitOf(w, r, 50, 250)
+	if !ok {
+		return
+	}
+	descending := false
+	switch o := r.URL.Query().Get("order"); o {
+	case "", "ascending":
+	case "descending":
+		descending = true
+	default:
+		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
+		return
+	}
 	// Applications of an earlier run come back from their endpoints.
 	subs, err := a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{MetaSet: []string{MetaApp, MetaID}})
 	if a.bad(w, err) {
@@ -437,8 +450,30 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		out = append(out, app)
 	}
 	a.mu.Unlock()
-	slices.SortFunc(out, func(x, y *App) int { return x.CreatedAt.Compare(y.CreatedAt) })
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "done": true, "iterator": nil, "prevIterator": nil})
+	slices.SortFunc(out, func(x, y *App) int {
+		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	if descending {
+		slices.Reverse(out)
+	}
+	// A page of limit after the iterator's application (from the start
+	// when it names none); it was every application, done, whatever the
+	// limit.
+	if it := r.URL.Query().Get("iterator"); it != "" {
+		if i := slices.IndexFunc(out, func(x *App) bool { return x.ID == it }); i >= 0 {
+			out = out[i+1:]
+		}
+	}
+	done := len(out) <= limit
+	out = out[:min(limit, len(out))]
+	var next *string
+	if len(out) > 0 {
+		next = &out[len(out)-1].ID
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
 }
 
 func (a *api) updateApp(patch bool) http.HandlerFunc {

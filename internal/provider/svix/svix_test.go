@@ -798,3 +798,36 @@ func TestApplicationUpdateAndDelete(t *testing.T) {
 		t.Fatalf("the new application's messages: %+v %v", msgs, err)
 	}
 }
+
+// The application list pages as Svix's does (limit, iterator, done,
+// order): it was every application with done true whatever the limit,
+// so a client asking for 2 got them all.
+func TestApplicationListPages(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	var ids []string
+	for i := range 3 {
+		app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: fmt.Sprintf("A%d", i)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, app.Id)
+	}
+	two := uint64(2)
+	p1, err := sv.Application.List(ctx, &svixgo.ApplicationListOptions{Limit: &two})
+	if err != nil || len(p1.Data) != 2 || p1.Done || p1.Data[0].Id != ids[0] || p1.Data[1].Id != ids[1] || p1.Iterator == nil {
+		t.Fatalf("first page: %+v %v", p1, err)
+	}
+	p2, err := sv.Application.List(ctx, &svixgo.ApplicationListOptions{Limit: &two, Iterator: p1.Iterator})
+	if err != nil || len(p2.Data) != 1 || !p2.Done || p2.Data[0].Id != ids[2] {
+		t.Fatalf("second page: %+v %v", p2, err)
+	}
+	desc := models.ORDERING_DESCENDING
+	if d, err := sv.Application.List(ctx, &svixgo.ApplicationListOptions{Order: &desc}); err != nil || len(d.Data) != 3 || d.Data[0].Id != ids[2] || !d.Done {
+		t.Fatalf("descending: %+v %v", d, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app?limit=0", bearer, nil); code != 422 {
+		t.Fatalf("limit=0: %d %s", code, body)
+	}
+}
