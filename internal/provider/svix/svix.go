@@ -140,11 +140,14 @@ type api struct {
 	// deleted are the ids of applications deleted while the server runs:
 	// their messages stay in the store and must not bring them back.
 	deleted map[string]bool
+	// eventTypes are the declared event types, by name (values are
+	// replaced, never changed: handlers may hold one).
+	eventTypes map[string]*EventType
 }
 
 // New returns the Svix-compatible API.
 func New(s *provider.Services) *provider.API {
-	a := &api{s: s, apps: map[string]*App{}, deleted: map[string]bool{}}
+	a := &api{s: s, apps: map[string]*App{}, deleted: map[string]bool{}, eventTypes: map[string]*EventType{}}
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
 	return &provider.API{
@@ -165,6 +168,7 @@ func New(s *provider.Services) *provider.API {
 			a.mu.Lock()
 			clear(a.apps)
 			clear(a.deleted)
+			clear(a.eventTypes)
 			a.mu.Unlock()
 		},
 		Routes: []provider.Route{
@@ -174,6 +178,12 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PUT", p, "Svix: update an application ({name, uid?, metadata?})", a.auth(a.updateApp(false))),
 			provider.R("PATCH", p, "Svix: patch an application ({name?, uid?, metadata?})", a.auth(a.updateApp(true))),
 			provider.R("DELETE", p, "Svix: delete an application and its endpoints", a.auth(a.deleteApp)),
+			provider.R("POST", "/api/v1/event-type", "Svix: declare an event type ({name, description, schemas?, archived?}; 409 when it exists, unarchives an archived one)", a.auth(a.idem(a.createEventType))),
+			provider.R("GET", "/api/v1/event-type", "Svix: list event types (limit, iterator, include_archived, with_content)", a.auth(a.listEventTypes)),
+			provider.R("GET", "/api/v1/event-type/{name}", "Svix: get an event type", a.auth(a.getEventType)),
+			provider.R("PUT", "/api/v1/event-type/{name}", "Svix: create or update an event type ({description, schemas?, archived?})", a.auth(a.updateEventType(false))),
+			provider.R("PATCH", "/api/v1/event-type/{name}", "Svix: patch an event type", a.auth(a.updateEventType(true))),
+			provider.R("DELETE", "/api/v1/event-type/{name}", "Svix: archive an event type (expunge=true forgets it)", a.auth(a.deleteEventType)),
 			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.idem(a.createEndpoint))),
 			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator, order)", a.auth(a.listEndpoints)),
 			provider.R("GET", ep, "Svix: get an endpoint by id or uid", a.auth(a.getEndpoint)),

@@ -831,3 +831,81 @@ func TestApplicationListPages(t *testing.T) {
 		t.Fatalf("limit=0: %d %s", code, body)
 	}
 }
+
+// Event types are declared as in Svix (an application's start-up often
+// runs svix.EventType.Create for each): create (409 event_type_exists
+// when it exists), get, list by name, update, patch, archive and
+// unarchive, expunge. They were 404, so that start-up failed. As in Svix,
+// they do not gate messages.
+func TestEventTypes(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	status := func(err error) int {
+		var se *svixgo.Error
+		if errors.As(err, &se) {
+			return se.Status()
+		}
+		return 0
+	}
+	schemas := map[string]any{"1": map[string]any{"type": "object"}}
+	for _, name := range []string{"order.created", "invoice.paid"} {
+		et, err := sv.EventType.Create(ctx, models.EventTypeIn{Name: name, Description: "A " + name, Schemas: &schemas}, nil)
+		if err != nil || et.Name != name || et.Description != "A "+name || et.Archived == nil || *et.Archived {
+			t.Fatalf("create %s: %+v %v", name, et, err)
+		}
+	}
+	if _, err := sv.EventType.Create(ctx, models.EventTypeIn{Name: "order.created", Description: "again"}, nil); status(err) != 409 {
+		t.Fatalf("create again: %v, want 409", err)
+	}
+	if et, err := sv.EventType.Get(ctx, "order.created"); err != nil || et.Schemas == nil || (*et.Schemas)["1"] == nil {
+		t.Fatalf("get: %+v %v", et, err)
+	}
+	one := uint64(1)
+	l, err := sv.EventType.List(ctx, &svixgo.EventTypeListOptions{Limit: &one})
+	if err != nil || len(l.Data) != 1 || l.Data[0].Name != "invoice.paid" || l.Done || l.Data[0].Schemas != nil {
+		t.Fatalf("list: %+v %v", l, err)
+	}
+	if l2, err := sv.EventType.List(ctx, &svixgo.EventTypeListOptions{Limit: &one, Iterator: l.Iterator}); err != nil || len(l2.Data) != 1 || l2.Data[0].Name != "order.created" || !l2.Done {
+		t.Fatalf("list page 2: %+v %v", l2, err)
+	}
+	if u, err := sv.EventType.Update(ctx, "order.created", models.EventTypeUpdate{Description: "Updated"}); err != nil || u.Description != "Updated" || u.Schemas != nil {
+		t.Fatalf("update: %+v %v", u, err)
+	}
+	d := "Patched"
+	if p, err := sv.EventType.Patch(ctx, "order.created", models.EventTypePatch{Description: &d}); err != nil || p.Description != d {
+		t.Fatalf("patch: %+v %v", p, err)
+	}
+	if _, err := sv.EventType.Patch(ctx, "nope.nope", models.EventTypePatch{Description: &d}); status(err) != 404 {
+		t.Fatalf("patch of none: %v, want 404", err)
+	}
+	if c, err := sv.EventType.Update(ctx, "user.signup", models.EventTypeUpdate{Description: "Put"}); err != nil || c.Name != "user.signup" {
+		t.Fatalf("put of a new one: %+v %v", c, err)
+	}
+	// Archived: out of the list, back with include_archived, and
+	// creating it again unarchives it.
+	if err := sv.EventType.Delete(ctx, "order.created", nil); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := sv.EventType.List(ctx, nil); err != nil || len(l.Data) != 2 {
+		t.Fatalf("list after archive: %+v %v", l, err)
+	}
+	yes := true
+	if l, err := sv.EventType.List(ctx, &svixgo.EventTypeListOptions{IncludeArchived: &yes}); err != nil || len(l.Data) != 3 {
+		t.Fatalf("list with archived: %+v %v", l, err)
+	}
+	if et, err := sv.EventType.Create(ctx, models.EventTypeIn{Name: "order.created", Description: "Back"}, nil); err != nil || *et.Archived || et.Description != "Back" {
+		t.Fatalf("unarchive: %+v %v", et, err)
+	}
+	if err := sv.EventType.Delete(ctx, "invoice.paid", &svixgo.EventTypeDeleteOptions{Expunge: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.EventType.Get(ctx, "invoice.paid"); status(err) != 404 {
+		t.Fatalf("get after expunge: %v, want 404", err)
+	}
+	for _, body := range []string{`{"description":"x"}`, `{"name":"a b","description":"x"}`, `{"name":"a.b"}`, `{"name":"a.b","description":"x","schemas":[1]}`} {
+		if code, b := e.Do("POST", "/api/v1/event-type", bearer, body); code != 422 {
+			t.Errorf("create %s: %d %s, want 422", body, code, b)
+		}
+	}
+}
