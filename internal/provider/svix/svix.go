@@ -190,6 +190,9 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PUT", ep, "Svix: update an endpoint", a.auth(a.updateEndpoint(false))),
 			provider.R("PATCH", ep, "Svix: patch an endpoint", a.auth(a.updateEndpoint(true))),
 			provider.R("DELETE", ep, "Svix: delete an endpoint", a.auth(a.deleteEndpoint)),
+			provider.R("GET", ep+"/headers", "Svix: the endpoint's custom headers {headers, sensitive}", a.auth(a.getHeaders)),
+			provider.R("PUT", ep+"/headers", "Svix: replace the endpoint's custom headers ({headers})", a.auth(a.setHeaders(false))),
+			provider.R("PATCH", ep+"/headers", "Svix: change the endpoint's custom headers ({headers, deleteHeaders?})", a.auth(a.setHeaders(true))),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
@@ -964,6 +967,90 @@ func (a *api) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// sensitiveHeaders are left out of GET …/headers and named in its
+// sensitive list, as Svix does.
+var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization"}
+
+func (a *api) getHeaders(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	out := struct {
+		Headers   map[string]string `json:"headers"`
+		Sensitive []string          `json:"sensitive"`
+	}{map[string]string{}, []string{}}
+	for k, v := range sub.Headers {
+		if slices.Contains(sensitiveHeaders, http.CanonicalHeaderKey(k)) {
+			out.Sensitive = append(out.Sensitive, k)
+		} else {
+			out.Headers[k] = v
+		}
+	}
+	slices.Sort(out.Sensitive)
+	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+// setHeaders replaces the endpoint's headers (PUT) or changes the ones
+// given, those in deleteHeaders or with a null value removed (PATCH);
+// 204 as Svix answers.
+func (a *api) setHeaders(patch bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, sub, ok := a.appEndpoint(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Headers       *map[string]*string `json:"headers"`
+			DeleteHeaders []string            `json:"deleteHeaders"`
+		}
+		if !a.decode(w, r, &in, false) {
+			return
+		}
+		if in.Headers == nil {
+			fail(w, http.StatusUnprocessableEntity, "validation", "headers is required (an object of header names and values)")
+			return
+		}
+		var items, remove []string
+		if patch {
+			for _, k := range in.DeleteHeaders {
+				remove = append(remove, http.CanonicalHeaderKey(strings.TrimSpace(k)))
+			}
+		}
+		for k, v := range *in.Headers {
+			switch {
+			case v != nil:
+				items = append(items, k+": "+*v)
+			case !patch:
+				fail(w, http.StatusUnprocessableEntity, "validation", "headers: the value of "+strconv.Quote(k)+" is null (a PATCH removes a header so; a PUT sends the ones to keep)")
+				return
+			default:
+				remove = append(remove, http.CanonicalHeaderKey(strings.TrimSpace(k)))
+			}
+		}
+		set, err := subscription.ParseHeaders(items)
+		if a.bad(w, err) {
+			return
+		}
+		_, err = a.s.Loose.UpdateWith(r.Context(), sub.ID, subscription.UpdateInput{}, func(cur *store.Subscription) error {
+			h := map[string]string{}
+			if patch {
+				maps.Copy(h, cur.Headers)
+			}
+			for _, k := range remove {
+				delete(h, k)
+			}
+			maps.Copy(h, set)
+			cur.Headers = h
+			return nil
+		})
+		if a.bad(w, err) {
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 func (a *api) getSecret(w http.ResponseWriter, r *http.Request) {

@@ -909,3 +909,47 @@ func TestEventTypes(t *testing.T) {
 		}
 	}
 }
+
+// An endpoint's custom headers are read and set through …/headers as in
+// Svix (they were 404): PUT replaces them, PATCH changes some and drops
+// deleteHeaders, GET leaves the Authorization header's value out and
+// names it as sensitive; the next delivery carries them.
+func TestEndpointHeaders(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "a"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, Headers: &map[string]string{"X-Old": "1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := sv.Endpoint.GetHeaders(ctx, uid, ep.Id); err != nil || h.Headers["X-Old"] != "1" {
+		t.Fatalf("get: %+v %v", h, err)
+	}
+	if err := sv.Endpoint.UpdateHeaders(ctx, uid, ep.Id, models.EndpointHeadersIn{Headers: map[string]string{"X-Tenant": "t1", "Authorization": "Bearer s3cret", "X-Gone": "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Endpoint.PatchHeaders(ctx, uid, ep.Id, models.EndpointHeadersPatchIn{Headers: map[string]string{"X-Tenant": "t2"}, DeleteHeaders: []string{"x-gone"}}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := sv.Endpoint.GetHeaders(ctx, uid, ep.Id)
+	if err != nil || len(h.Headers) != 1 || h.Headers["X-Tenant"] != "t2" || !slices.Equal(h.Sensitive, []string{"Authorization"}) {
+		t.Fatalf("after put and patch: %+v %v", h, err)
+	}
+	if _, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := e.Recv.Next(t, 5*time.Second)
+	if got.Header.Get("X-Tenant") != "t2" || got.Header.Get("Authorization") != "Bearer s3cret" || got.Header.Get("X-Old") != "" || got.Header.Get("X-Gone") != "" {
+		t.Fatalf("the delivery's headers: %v", got.Header)
+	}
+	if code, body := e.Do("PUT", "/api/v1/app/a/endpoint/"+ep.Id+"/headers", bearer, `{"headers":{"Bad Name":"v"}}`); code != 422 {
+		t.Fatalf("bad header name: %d %s", code, body)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/endpoint/ep_nope/headers", bearer, nil); code != 404 {
+		t.Fatalf("no endpoint: %d %s", code, body)
+	}
+}
