@@ -953,3 +953,15 @@ func TestEndpointHeaders(t *testing.T) {
 		t.Fatalf("no endpoint: %d %s", code, body)
 	}
 }
+
+// The official library's health check (svix.Health.Get, which apps call
+// at start-up) gets Svix's 204; it was 404.
+func TestHealth(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "testsk_local" })
+	if err := client(t, e).Health.Get(t.Context()); err != nil {
+		t.Fatalf("health: %v", err)
+	}
+	if code, body := e.Do("GET", "/api/v1/health/", nil, nil); code != 204 {
+		t.Fatalf("health without a credential: %d %s", code, body)
+	}
+}
