@@ -489,7 +489,15 @@ type List struct {
 	Data    []any  `json:"data"`
 }
 
+// limitOf reads a list's limit (1 to 100, 10 by default); a list asked
+// with both cursors is refused, as Stripe does.
 func limitOf(w http.ResponseWriter, q url.Values) (int, bool) {
+	if q.Get("starting_after") != "" && q.Get("ending_before") != "" {
+		// Stripe's answer: a library paging forwards from an
+		// ending_before page sends both, and Stripe refuses it.
+		fail(w, http.StatusBadRequest, "", "", "Received both starting_after and ending_before parameters. Please pass in only one.")
+		return 0, false
+	}
 	limit := 10
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -188,6 +188,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown param", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&filter[x]=1", 400, "Received unknown parameter: filter"},
 		{"unknown endpoint", "GET", "/v1/webhook_endpoints/we_nope", bearer, nil, 404, "No such webhook endpoint: 'we_nope'"},
 		{"bad limit", "GET", "/v1/webhook_endpoints?limit=0", bearer, nil, 400, "limit"},
+		{"both cursors", "GET", "/v1/webhook_endpoints?starting_after=we_a&ending_before=we_b", bearer, nil, 400, "Received both starting_after and ending_before parameters"},
+		{"both event cursors", "GET", "/v1/events?starting_after=evt_a&ending_before=evt_b", bearer, nil, 400, "Received both starting_after and ending_before parameters"},
 		{"bad disabled", "POST", "/v1/webhook_endpoints/we_nope", formH, "disabled=maybe", 404, "No such"},
 		{"unknown event", "GET", "/v1/events/evt_nope", bearer, nil, 404, "No such event"},
 		{"unknown route", "GET", "/v1/charges", bearer, nil, 404, "Unrecognized request URL"},
