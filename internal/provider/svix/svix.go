@@ -179,6 +179,8 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PATCH", p, "Svix: patch an application ({name?, uid?, metadata?})", a.auth(a.updateApp(true))),
 			provider.R("DELETE", p, "Svix: delete an application and its endpoints", a.auth(a.deleteApp)),
 			provider.R("GET", "/api/v1/health", "Svix: health check (204; no credential needed, as in Svix)", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
+			provider.R("POST", "/api/v1/auth/app-portal-access/{app_id}", "Svix: an app portal link {url, token} (the url opens hookctl's inspector; {application?} creates the app)", a.auth(a.idem(a.appPortalAccess))),
+			provider.R("POST", "/api/v1/auth/dashboard-access/{app_id}", "Svix: the legacy dashboard link {url, token}", a.auth(a.idem(a.appPortalAccess))),
 			provider.R("POST", "/api/v1/event-type", "Svix: declare an event type ({name, description, schemas?, archived?}; 409 when it exists, unarchives an archived one)", a.auth(a.idem(a.createEventType))),
 			provider.R("GET", "/api/v1/event-type", "Svix: list event types (limit, iterator, include_archived, with_content)", a.auth(a.listEventTypes)),
 			provider.R("GET", "/api/v1/event-type/{name}", "Svix: get an event type", a.auth(a.getEventType)),

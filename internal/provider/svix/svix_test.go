@@ -965,3 +965,41 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("health without a credential: %d %s", code, body)
 	}
 }
+
+// An app portal link is answered ({url, token}; Svix's app portal is not
+// there, the url opens hookctl's inspector), as a page embedding Svix's
+// portal asks for one: it was 404. An application the path does not name
+// is created from the body's when their uids match, else 404.
+func TestAppPortalAccess(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "shop"
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := sv.Authentication.AppPortalAccess(ctx, uid, models.AppPortalAccessIn{}, nil)
+	if err != nil || acc.Token == "" || !strings.HasPrefix(acc.Url, e.URL+"/") || !strings.Contains(acc.Url, app.Id) {
+		t.Fatalf("app portal access: %+v %v", acc, err)
+	}
+	resp, err := http.Get(acc.Url)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the link: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	newUID := "fresh"
+	if acc, err := sv.Authentication.AppPortalAccess(ctx, newUID, models.AppPortalAccessIn{Application: &models.ApplicationIn{Name: "Fresh", Uid: &newUID}}, nil); err != nil || acc.Token == "" {
+		t.Fatalf("with an application to create: %+v %v", acc, err)
+	}
+	if got, err := sv.Application.Get(ctx, newUID); err != nil || got.Name != "Fresh" {
+		t.Fatalf("the application it created: %+v %v", got, err)
+	}
+	var se *svixgo.Error
+	if _, err := sv.Authentication.AppPortalAccess(ctx, "nope", models.AppPortalAccessIn{}, nil); !errors.As(err, &se) || se.Status() != 404 {
+		t.Fatalf("no application: %v, want 404", err)
+	}
+	if code, body := e.Do("POST", "/api/v1/auth/app-portal-access/other", bearer, `{"application":{"name":"X","uid":"different"}}`); code != 404 {
+		t.Fatalf("uids differ: %d %s, want 404", code, body)
+	}
+}
