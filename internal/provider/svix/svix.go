@@ -8,12 +8,14 @@
 package svix
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -909,8 +911,31 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		var in endpointIn
+		body, err := provider.ReadBody(r)
+		if err != nil {
+			a.bad(w, err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if !a.decode(w, r, &in, patch) {
 			return
+		}
+		if patch {
+			// A null in a PATCH clears the field, as in Svix (decoded, a
+			// null was a field not sent: nothing changed).
+			var raw map[string]json.RawMessage
+			json.Unmarshal(body, &raw)
+			isNull := func(k string) bool { v, ok := raw[k]; return ok && string(v) == "null" }
+			none, empty := []string{}, ""
+			if isNull("filterTypes") {
+				in.FilterTypes = &none
+			}
+			if isNull("channels") {
+				in.Channels = &none
+			}
+			if isNull("uid") {
+				in.UID = &empty
+			}
 		}
 		if !patch && (in.URL == nil || strings.TrimSpace(*in.URL) == "") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
@@ -936,7 +961,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		}
 		// One atomic change of the current row, so parallel PATCHes of
 		// different fields never revert each other.
-		sub, err := a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
+		sub, err = a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
 			meta := map[string]string{}
 			for k, v := range cur.Metadata {
 				meta[k] = v

@@ -1003,3 +1003,38 @@ func TestAppPortalAccess(t *testing.T) {
 		t.Fatalf("uids differ: %d %s, want 404", code, body)
 	}
 }
+
+// A null in an endpoint PATCH clears the field, as in Svix (the
+// libraries send one to remove an endpoint's event filter): it was read
+// as a field not sent, and the filter stayed.
+func TestPatchNullClears(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1", "filterTypes": []string{"a.b"}, "channels": []string{"c1"}})
+	if code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	code, body = e.Do("PATCH", "/api/v1/app/a/endpoint/e1", bearer, `{"filterTypes":null,"channels":null,"uid":null}`)
+	if code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	got := servetest.JSON(t, body)
+	if got["filterTypes"] != nil || got["channels"] != nil || got["uid"] != nil {
+		t.Fatalf("after the nulls: %s", body)
+	}
+	// No filter, no channel: a message of any type reaches it.
+	if code, body := e.Do("POST", "/api/v1/app/a/msg", bearer, map[string]any{"eventType": "x.y", "payload": map[string]any{}}); code != 202 {
+		t.Fatalf("msg: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	// A field not sent stays.
+	if code, body := e.Do("PATCH", "/api/v1/app/a/endpoint/"+id, bearer, `{"filterTypes":["a.b"]}`); code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a/endpoint/"+id, bearer, `{"description":"d"}`); code != 200 || !strings.Contains(string(body), `"filterTypes":["a.b"]`) {
+		t.Fatalf("patch of another field: %d %s", code, body)
+	}
+}
