@@ -427,7 +427,9 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 	}
 	status := ""
 	if f.has("disabled") {
-		switch f.get("disabled") {
+		// Any case: older stripe-python (Debian's python3-stripe) sends
+		// a Python bool as "True" or "False", which Stripe takes.
+		switch strings.ToLower(f.get("disabled")) {
 		case "true":
 			status = store.StatusDisabled
 		case "false":

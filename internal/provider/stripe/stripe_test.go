@@ -233,6 +233,13 @@ func TestBadInput(t *testing.T) {
 	if code, body = e.Do("GET", "/v1/webhook_endpoints/"+id, bearer, nil); !strings.Contains(string(body), `"status":"enabled"`) {
 		t.Fatalf("after the refused update: %d %s", code, body)
 	}
+	// Older stripe-python (Debian's python3-stripe) sends a Python bool
+	// as "True"/"False", which Stripe takes: it was 'Invalid boolean'.
+	for v, want := range map[string]string{"True": "disabled", "False": "enabled"} {
+		if code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "disabled="+v); code != 200 || !strings.Contains(string(body), `"status":"`+want+`"`) {
+			t.Fatalf("disabled=%s: %d %s, want status %s", v, code, body, want)
+		}
+	}
 }
 
 // A webhook endpoint created through the API takes Stripe's own events
