@@ -442,7 +442,10 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 	// One atomic change of the current row: parallel updates (each
 	// setting its own metadata key, say) never revert each other.
 	md := f.metadata()
-	if up.Empty() && status == "" && len(md) == 0 {
+	// metadata= (an empty value for the whole hash) unsets every key, as
+	// in Stripe; it changed nothing.
+	clearMeta := f.has("metadata") && f.get("metadata") == ""
+	if up.Empty() && status == "" && len(md) == 0 && !clearMeta {
 		provider.WriteJSON(w, http.StatusOK, render(sub, false))
 		return
 	}
@@ -450,10 +453,12 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		if status != "" {
 			cur.Status = status
 		}
-		if len(md) > 0 {
+		if len(md) > 0 || clearMeta {
 			meta := map[string]string{}
 			for k, v := range cur.Metadata {
-				meta[k] = v
+				if !clearMeta || !strings.HasPrefix(k, metaPrefix) {
+					meta[k] = v
+				}
 			}
 			for k, v := range md {
 				if v == "" {

@@ -233,6 +233,10 @@ func TestBadInput(t *testing.T) {
 	if code, body = e.Do("GET", "/v1/webhook_endpoints/"+id, bearer, nil); !strings.Contains(string(body), `"status":"enabled"`) {
 		t.Fatalf("after the refused update: %d %s", code, body)
 	}
+	// metadata= unsets every key (the endpoint was created with a=b).
+	if code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "metadata="); code != 200 || !strings.Contains(string(body), `"metadata":{}`) {
+		t.Fatalf("metadata=: %d %s, want no metadata", code, body)
+	}
 	// Older stripe-python (Debian's python3-stripe) sends a Python bool
 	// as "True"/"False", which Stripe takes: it was 'Invalid boolean'.
 	for v, want := range map[string]string{"True": "disabled", "False": "enabled"} {
