@@ -206,6 +206,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
 			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message (limit, iterator, status, status_code_class, endpoint_id, event_types, channel, before, after)", a.auth(a.attemptsByMsg)),
 			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after)", a.auth(a.attemptsByEndpoint)),
+			provider.R("GET", p+"/msg/{msg_id}/endpoint", "Svix: the endpoints a message went to, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedDestinations)),
 			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
 	}

@@ -1038,3 +1038,58 @@ func TestPatchNullClears(t *testing.T) {
 		t.Fatalf("patch of another field: %d %s", code, body)
 	}
 }
+
+// The endpoints a message went to are listed with their delivery's
+// status (svix.MessageAttempt.ListAttemptedDestinations): it was 404.
+func TestAttemptedDestinations(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "a"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	good, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: "http://127.0.0.1:1/closed"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := []string{"other.type"}
+	if _, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, FilterTypes: other}, nil); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	want := map[string]models.MessageStatus{good.Id: models.MESSAGESTATUS_SUCCESS, bad.Id: models.MESSAGESTATUS_FAIL}
+	var got map[string]models.MessageStatus
+	for range 100 {
+		l, err := sv.MessageAttempt.ListAttemptedDestinations(ctx, uid, msg.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = map[string]models.MessageStatus{}
+		for _, d := range l.Data {
+			got[d.Id] = d.Status
+		}
+		if fmt.Sprint(got) == fmt.Sprint(want) && l.Done {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("destinations: %v, want %v", got, want)
+	}
+	one := uint64(1)
+	if l, err := sv.MessageAttempt.ListAttemptedDestinations(ctx, uid, msg.Id, &svixgo.MessageAttemptListAttemptedDestinationsOptions{Limit: &one}); err != nil || len(l.Data) != 1 || l.Done {
+		t.Fatalf("a page of 1: %+v %v", l, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/msg/msg_nope/endpoint", bearer, nil); code != 404 {
+		t.Fatalf("no message: %d %s", code, body)
+	}
+}
