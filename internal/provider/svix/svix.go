@@ -1212,7 +1212,7 @@ func first(v []string) string {
 }
 
 func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
-	app, ok := a.appOr404(w, r)
+	app, ok := a.msgApp(w, r)
 	if !ok {
 		return
 	}
@@ -1290,6 +1290,44 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusAccepted, renderMsg(ev, r.URL.Query().Get("with_content") != "false"))
+}
+
+// msgApp resolves a message's application: the path's, or, as in Svix,
+// the body's "application" created when the path's uid names none (an
+// app may send its first message so, without creating the application
+// first; that was 404).
+func (a *api) msgApp(w http.ResponseWriter, r *http.Request) (*App, bool) {
+	id := r.PathValue("app_id")
+	app, err := a.app(r.Context(), id)
+	if err == nil || !provider.IsNotFound(err) {
+		return app, !a.bad(w, err)
+	}
+	body, err := provider.ReadBody(r)
+	if err != nil {
+		return nil, !a.bad(w, err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var in struct {
+		Application *appIn `json:"application"`
+	}
+	if json.Unmarshal(body, &in) != nil || in.Application == nil {
+		notFound(w)
+		return nil, false
+	}
+	switch {
+	case in.Application.UID == nil:
+		failValidation(w, []string{"body", "application", "uid"}, "Application UID not set in body")
+		return nil, false
+	case *in.Application.UID != id:
+		failValidation(w, []string{"body", "application", "uid"}, "Application UID in the path and body must match")
+		return nil, false
+	}
+	created := &answer{header: http.Header{}, status: http.StatusOK}
+	if a.createAppFrom(created, r, *in.Application, true); created.failed(w) {
+		return nil, false
+	}
+	app, err = a.app(r.Context(), id)
+	return app, !a.bad(w, err)
 }
 
 // matches: the endpoint is enabled, its filterTypes (if any) name the

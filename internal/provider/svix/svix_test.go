@@ -1093,3 +1093,37 @@ func TestAttemptedDestinations(t *testing.T) {
 		t.Fatalf("no message: %d %s", code, body)
 	}
 }
+
+// A message may name its application to create, as in Svix: a first
+// message to a uid that names none creates it from the body's
+// "application" (it was 404); the uids must match.
+func TestMessageCreatesItsApplication(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "tenant-1"
+	msg, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}, Application: &models.ApplicationIn{Name: "Tenant 1", Uid: &uid}}, nil)
+	if err != nil {
+		t.Fatalf("message with its application: %v", err)
+	}
+	app, err := sv.Application.Get(ctx, uid)
+	if err != nil || app.Name != "Tenant 1" {
+		t.Fatalf("the application it created: %+v %v", app, err)
+	}
+	if m, err := sv.Message.Get(ctx, uid, msg.Id, nil); err != nil || m.Id != msg.Id {
+		t.Fatalf("its message: %+v %v", m, err)
+	}
+	// A second one finds the application.
+	if _, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}, Application: &models.ApplicationIn{Name: "Other name", Uid: &uid}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for body, want := range map[string]int{
+		`{"eventType":"a.b","payload":{}}`: 404,
+		`{"eventType":"a.b","payload":{},"application":{"name":"N","uid":"different"}}`: 422,
+		`{"eventType":"a.b","payload":{},"application":{"name":"N"}}`:                   422,
+	} {
+		if code, b := e.Do("POST", "/api/v1/app/nobody/msg", bearer, body); code != want {
+			t.Errorf("%s: %d %s, want %d", body, code, b, want)
+		}
+	}
+}
