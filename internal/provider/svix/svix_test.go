@@ -1118,7 +1118,7 @@ func TestMessageCreatesItsApplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	for body, want := range map[string]int{
-		`{"eventType":"a.b","payload":{}}`: 404,
+		`{"eventType":"a.b","payload":{}}`:                                              404,
 		`{"eventType":"a.b","payload":{},"application":{"name":"N","uid":"different"}}`: 422,
 		`{"eventType":"a.b","payload":{},"application":{"name":"N"}}`:                   422,
 	} {
