@@ -198,6 +198,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", ep+"/headers", "Svix: the endpoint's custom headers {headers, sensitive}", a.auth(a.getHeaders)),
 			provider.R("PUT", ep+"/headers", "Svix: replace the endpoint's custom headers ({headers})", a.auth(a.setHeaders(false))),
 			provider.R("PATCH", ep+"/headers", "Svix: change the endpoint's custom headers ({headers, deleteHeaders?})", a.auth(a.setHeaders(true))),
+			provider.R("GET", ep+"/msg", "Svix: the messages sent to the endpoint, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedMessages)),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),

@@ -1127,3 +1127,52 @@ func TestMessageCreatesItsApplication(t *testing.T) {
 		}
 	}
 }
+
+// The messages sent to an endpoint are listed newest first with their
+// delivery's status (svix.MessageAttempt.ListAttemptedMessages), a page
+// at a time: it was 404.
+func TestAttemptedMessages(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "a"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, FilterTypes: []string{"a.b"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i, typ := range []string{"a.b", "other", "a.b", "a.b"} {
+		m, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: typ, Payload: map[string]any{"i": i}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ == "a.b" {
+			ids = append(ids, m.Id)
+			e.Recv.Next(t, 5*time.Second)
+		}
+	}
+	two := uint64(2)
+	var p1 *models.ListResponseEndpointMessageOut
+	for range 100 { // until the last delivery is recorded as succeeded
+		if p1, err = sv.MessageAttempt.ListAttemptedMessages(ctx, uid, ep.Id, &svixgo.MessageAttemptListAttemptedMessagesOptions{Limit: &two}); err != nil {
+			t.Fatal(err)
+		}
+		if len(p1.Data) == 2 && p1.Data[0].Status == models.MESSAGESTATUS_SUCCESS {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(p1.Data) != 2 || p1.Done || p1.Data[0].Id != ids[2] || p1.Data[1].Id != ids[1] || p1.Data[0].Status != models.MESSAGESTATUS_SUCCESS {
+		t.Fatalf("first page: %+v", p1)
+	}
+	p2, err := sv.MessageAttempt.ListAttemptedMessages(ctx, uid, ep.Id, &svixgo.MessageAttemptListAttemptedMessagesOptions{Limit: &two, Iterator: p1.Iterator})
+	if err != nil || len(p2.Data) != 1 || !p2.Done || p2.Data[0].Id != ids[0] {
+		t.Fatalf("second page: %+v %v", p2, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/endpoint/ep_nope/msg", bearer, nil); code != 404 {
+		t.Fatalf("no endpoint: %d %s", code, body)
+	}
+}
