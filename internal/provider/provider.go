@@ -90,11 +90,16 @@ type API struct {
 }
 
 // BearerToken returns the token of an "Authorization: Bearer X" header
-// (or the whole header when it has no scheme).
+// (or the whole header when it has no scheme); "" for "Bearer " with no
+// token (a client whose key variable is empty sends that: it was taken
+// for the key "Bearer").
 func BearerToken(r *http.Request) string {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:])
+	}
+	if strings.EqualFold(h, "bearer") {
+		return ""
 	}
 	return h
 }
@@ -244,8 +249,16 @@ func InputMessage(err error) (string, bool) {
 	return "", false
 }
 
+// withHints appends the hints an API caller can act on. Those that tell
+// a CLI user which flag to pass (--events 'card.*', --header '…', use
+// --provider bond) are left out: an API has no flags, and in Stripe's
+// answer "use --provider bond" read as if the request could choose one.
+// A hookctl command to run (hookctl events list --provider stripe) stays.
 func withHints(msg string, hints []string) string {
 	for _, h := range hints {
+		if flag, cmd := strings.Index(h, "--"), strings.Index(h, "hookctl "); flag >= 0 && (cmd < 0 || flag < cmd) {
+			continue
+		}
 		msg += "; " + h
 	}
 	return msg

@@ -51,6 +51,7 @@ func TestPythonStripeClient(t *testing.T) {
 	if !strings.HasPrefix(r["id"].(string), "we_") || r["secretPrefix"] != "whsec_" || r["retrievedSecret"] != "" ||
 		r["description"] != "from python" || r["fetchedType"] != "payment.succeeded" || r["deleted"] != true || r["missing"] != "resource_missing" ||
 		r["tampered"] != "SignatureVerificationError" || r["listed"] != float64(1) ||
+		r["disabled"] != "disabled" || r["reenabled"] != "enabled" || fmt.Sprint(r["metadataAfter"]) != "map[]" ||
 		fmt.Sprint(r["enabled"]) != "[payment.succeeded payment.failed]" || fmt.Sprint(r["metadata"]) != "map[team:billing]" {
 		t.Fatalf("stripe python client: %v", r)
 	}

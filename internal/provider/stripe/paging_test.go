@@ -89,6 +89,11 @@ func TestListPagesAreSlicesOfTheWholeList(t *testing.T) {
 				if before != "" {
 					q.Set("ending_before", before)
 				}
+				if after != "" && before != "" {
+					// Both cursors: Stripe's 400 ("Received both
+					// starting_after and ending_before parameters").
+					wantCode = 400
+				}
 				if wantCode == 200 && start > end {
 					continue // slicing failed there (a panic): not a page to compare with
 				}
@@ -116,7 +121,7 @@ func TestListPagesAreSlicesOfTheWholeList(t *testing.T) {
 			}
 		}
 	}
-	if n < 100 {
+	if n < 50 {
 		t.Fatalf("only %d pages compared", n)
 	}
 }

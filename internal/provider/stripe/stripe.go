@@ -24,6 +24,7 @@ import (
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Providers are the catalog providers whose events a webhook endpoint
@@ -169,7 +170,10 @@ func render(s *store.Subscription, withSecret bool) Endpoint {
 // form is a parsed Stripe request: flat keys, indexed arrays
 // (enabled_events[0]=…, as stripe-node sends), enabled_events[]=…, and
 // metadata[k]=v.
-type form struct{ v url.Values }
+type form struct {
+	v    url.Values
+	body url.Values // the body's parameters only
+}
 
 func parseForm(r *http.Request) (form, error) {
 	body, err := provider.ReadBody(r)
@@ -180,13 +184,42 @@ func parseForm(r *http.Request) (form, error) {
 	if err != nil {
 		return form{}, errors.New("Invalid request: the body is not form-encoded (application/x-www-form-urlencoded)")
 	}
+	body2 := url.Values{}
+	for k, vs := range v {
+		body2[k] = vs
+	}
 	// Query parameters count too (GET-style clients).
 	for k, vs := range r.URL.Query() {
 		if _, ok := v[k]; !ok {
 			v[k] = vs
 		}
 	}
-	return form{v}, nil
+	return form{v: v, body: body2}, nil
+}
+
+// unknownParam answers Stripe's parameter_unknown for the first body
+// parameter (by name: enabled_events[0] and metadata[k] are
+// enabled_events and metadata) that is not one of known, and reports
+// whether there was one. Stripe refuses them, so a misspelt one
+// (descripton=…) is a 400 rather than silently dropped.
+func unknownParam(w http.ResponseWriter, f form, known ...string) bool {
+	var bad []string
+	for k := range f.body {
+		name, _, _ := strings.Cut(k, "[")
+		if !slices.Contains(known, name) {
+			bad = append(bad, name)
+		}
+	}
+	if len(bad) == 0 {
+		return false
+	}
+	slices.Sort(bad)
+	msg := "Received unknown parameter: " + bad[0]
+	if best := textdist.Closest(bad[0], known); best != "" {
+		msg += ". Did you mean " + best + "?"
+	}
+	fail(w, http.StatusBadRequest, "parameter_unknown", bad[0], msg)
+	return true
 }
 
 func (f form) has(k string) bool   { _, ok := f.v[k]; return ok }
@@ -271,6 +304,9 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		if !a.bad(w, errTooLarge(err), "") {
 			fail(w, http.StatusBadRequest, "", "", err.Error())
 		}
+		return
+	}
+	if unknownParam(w, f, "url", "enabled_events", "api_version", "connect", "description", "metadata", "expand") {
 		return
 	}
 	if strings.TrimSpace(f.get("url")) == "" {
@@ -370,6 +406,9 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if unknownParam(w, f, "url", "enabled_events", "description", "disabled", "metadata", "expand") {
+		return
+	}
 	var up subscription.UpdateInput
 	if f.has("url") {
 		u := f.get("url")
@@ -388,7 +427,9 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 	}
 	status := ""
 	if f.has("disabled") {
-		switch f.get("disabled") {
+		// Any case: older stripe-python (Debian's python3-stripe) sends
+		// a Python bool as "True" or "False", which Stripe takes.
+		switch strings.ToLower(f.get("disabled")) {
 		case "true":
 			status = store.StatusDisabled
 		case "false":
@@ -401,7 +442,10 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 	// One atomic change of the current row: parallel updates (each
 	// setting its own metadata key, say) never revert each other.
 	md := f.metadata()
-	if up.Empty() && status == "" && len(md) == 0 {
+	// metadata= (an empty value for the whole hash) unsets every key, as
+	// in Stripe; it changed nothing.
+	clearMeta := f.has("metadata") && f.get("metadata") == ""
+	if up.Empty() && status == "" && len(md) == 0 && !clearMeta {
 		provider.WriteJSON(w, http.StatusOK, render(sub, false))
 		return
 	}
@@ -409,10 +453,12 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		if status != "" {
 			cur.Status = status
 		}
-		if len(md) > 0 {
+		if len(md) > 0 || clearMeta {
 			meta := map[string]string{}
 			for k, v := range cur.Metadata {
-				meta[k] = v
+				if !clearMeta || !strings.HasPrefix(k, metaPrefix) {
+					meta[k] = v
+				}
 			}
 			for k, v := range md {
 				if v == "" {
@@ -450,7 +496,15 @@ type List struct {
 	Data    []any  `json:"data"`
 }
 
+// limitOf reads a list's limit (1 to 100, 10 by default); a list asked
+// with both cursors is refused, as Stripe does.
 func limitOf(w http.ResponseWriter, q url.Values) (int, bool) {
+	if q.Get("starting_after") != "" && q.Get("ending_before") != "" {
+		// Stripe's answer: a library paging forwards from an
+		// ending_before page sends both, and Stripe refuses it.
+		fail(w, http.StatusBadRequest, "", "", "Received both starting_after and ending_before parameters. Please pass in only one.")
+		return 0, false
+	}
 	limit := 10
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -548,7 +602,7 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	// type, types[] (types[0]=…, as stripe-node sends it) and created[gt|
 	// gte|lt|lte] or created=N (unix seconds). The store selects and pages
 	// (a page reads about a page of rows, however many events it holds).
-	types, _ := form{q}.list("types")
+	types, _ := form{v: q}.list("types")
 	created, since, until, ok := createdFilter(w, q)
 	if !ok {
 		return

@@ -172,6 +172,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"no key", "GET", "/v1/webhook_endpoints", nil, nil, 401, "did not provide an API key"},
 		{"wrong key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer sk_test_other"}, nil, 401, "Invalid API Key"},
+		{"empty bearer", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer "}, nil, 401, "did not provide an API key"},
 		{"wrong basic key", "GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Basic c2tfdGVzdF9vdGhlcjo="}, nil, 401, "Invalid API Key"},
 		{"missing url", "POST", "/v1/webhook_endpoints", formH, "enabled_events[]=*", 400, "Missing required param: url"},
 		{"missing events", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test", 400, "enabled_events"},
@@ -179,10 +180,16 @@ func TestBadInput(t *testing.T) {
 		{"bad pattern", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=a*b", 400, "Invalid enabled_events"},
 		{"misspelt event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=payment_intent.succeded", 400, `did you mean \"payment_intent.succeeded\"`},
 		{"another provider's event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=card.created", 400, "Invalid enabled_events"},
+		{"empty event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=", 400, "Invalid enabled_events: the event list is empty"},
+		{"credentials in url", "POST", "/v1/webhook_endpoints", formH, "url=http://u:p@x.test&enabled_events[]=*", 400, "Invalid url"},
 		{"pattern matching nothing", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=nope.*", 400, "Invalid enabled_events"},
 		{"bad form", "POST", "/v1/webhook_endpoints", formH, "url=%zz", 400, "form-encoded"},
+		{"misspelt param", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&descripton=x", 400, "Received unknown parameter: descripton. Did you mean description?"},
+		{"unknown param", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&filter[x]=1", 400, "Received unknown parameter: filter"},
 		{"unknown endpoint", "GET", "/v1/webhook_endpoints/we_nope", bearer, nil, 404, "No such webhook endpoint: 'we_nope'"},
 		{"bad limit", "GET", "/v1/webhook_endpoints?limit=0", bearer, nil, 400, "limit"},
+		{"both cursors", "GET", "/v1/webhook_endpoints?starting_after=we_a&ending_before=we_b", bearer, nil, 400, "Received both starting_after and ending_before parameters"},
+		{"both event cursors", "GET", "/v1/events?starting_after=evt_a&ending_before=evt_b", bearer, nil, 400, "Received both starting_after and ending_before parameters"},
 		{"bad disabled", "POST", "/v1/webhook_endpoints/we_nope", formH, "disabled=maybe", 404, "No such"},
 		{"unknown event", "GET", "/v1/events/evt_nope", bearer, nil, 404, "No such event"},
 		{"unknown route", "GET", "/v1/charges", bearer, nil, 404, "Unrecognized request URL"},
@@ -197,6 +204,10 @@ func TestBadInput(t *testing.T) {
 			if er, ok := m["error"].(map[string]any); !ok || er["type"] != "invalid_request_error" || er["message"] == "" {
 				t.Fatalf("not Stripe's envelope: %s", body)
 			}
+			// A CLI flag means nothing to an API caller.
+			if strings.Contains(string(body), "--provider bond") || strings.Contains(string(body), "--events") || strings.Contains(string(body), "--header") {
+				t.Fatalf("a CLI flag in the answer: %s", body)
+			}
 		})
 	}
 	// Stripe's own curl examples send the key as basic auth's user.
@@ -206,6 +217,32 @@ func TestBadInput(t *testing.T) {
 	code, body := e.Do("GET", "/v1/webhook_endpoints/we_nope", bearer, nil)
 	if code == 404 {
 		servetest.Golden(t, "error_404", body)
+	}
+	// An update with a parameter Stripe does not take (status=disabled
+	// for disabled=true) is refused, not answered 200 with nothing
+	// changed.
+	code, body = e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&metadata[a]=b&expand[]=x")
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "status=disabled")
+	if er, _ := servetest.JSON(t, body)["error"].(map[string]any); code != 400 || er["code"] != "parameter_unknown" || er["param"] != "status" {
+		t.Fatalf("update with status=disabled: %d %s, want 400 parameter_unknown", code, body)
+	}
+	if code, body = e.Do("GET", "/v1/webhook_endpoints/"+id, bearer, nil); !strings.Contains(string(body), `"status":"enabled"`) {
+		t.Fatalf("after the refused update: %d %s", code, body)
+	}
+	// metadata= unsets every key (the endpoint was created with a=b).
+	if code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "metadata="); code != 200 || !strings.Contains(string(body), `"metadata":{}`) {
+		t.Fatalf("metadata=: %d %s, want no metadata", code, body)
+	}
+	// Older stripe-python (Debian's python3-stripe) sends a Python bool
+	// as "True"/"False", which Stripe takes: it was 'Invalid boolean'.
+	for v, want := range map[string]string{"True": "disabled", "False": "enabled"} {
+		if code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "disabled="+v); code != 200 || !strings.Contains(string(body), `"status":"`+want+`"`) {
+			t.Fatalf("disabled=%s: %d %s, want status %s", v, code, body, want)
+		}
 	}
 }
 

@@ -8,18 +8,22 @@
 package svix
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/provider"
@@ -55,7 +59,64 @@ type ErrorBody struct {
 }
 
 func fail(w http.ResponseWriter, status int, code, detail string) {
+	if status == http.StatusUnprocessableEntity {
+		failValidation(w, validationLoc(detail), detail)
+		return
+	}
 	provider.WriteJSON(w, status, ErrorBody{Code: code, Detail: detail})
+}
+
+// ValidationBody is Svix's 422 envelope (HTTPValidationError): detail is
+// a list of {loc, msg, type}, not a string; the libraries read it so
+// (svix-python's HTTPValidationError iterates it, the Node library types
+// it), and a string there broke them. code is kept for clients of
+// earlier hookctl versions.
+type ValidationBody struct {
+	Code   string            `json:"code"`
+	Detail []ValidationError `json:"detail"`
+}
+
+// ValidationError is one item of a ValidationBody.
+type ValidationError struct {
+	Loc  []string `json:"loc"`
+	Msg  string   `json:"msg"`
+	Type string   `json:"type"`
+}
+
+func failValidation(w http.ResponseWriter, loc []string, msg string) {
+	provider.WriteJSON(w, http.StatusUnprocessableEntity, ValidationBody{Code: "validation",
+		Detail: []ValidationError{{Loc: loc, Msg: msg, Type: "value_error"}}})
+}
+
+// validationLoc is where a 422's message points, as Svix's loc says it:
+// ["query", "limit"], ["body", "url"], or ["body"] when no one field is
+// named.
+func validationLoc(msg string) []string {
+	word, _, _ := strings.Cut(msg, " ")
+	switch word {
+	case "limit", "order", "iterator", "before", "after", "status", "status_code_class":
+		return []string{"query", word}
+	case "name", "uid", "url", "secret", "eventType", "eventId", "payload", "since", "until", "key":
+		return []string{"body", word}
+	}
+	switch {
+	case strings.HasPrefix(msg, "field "):
+		f, _, _ := strings.Cut(strings.TrimPrefix(msg, "field "), " ")
+		return []string{"body", f}
+	case strings.HasPrefix(msg, "a channel "):
+		return []string{"body", "channels"}
+	case strings.Contains(msg, "URL"):
+		return []string{"body", "url"}
+	case strings.Contains(msg, "description"):
+		return []string{"body", "description"}
+	case strings.Contains(msg, "metadata"):
+		return []string{"body", "metadata"}
+	case strings.Contains(msg, "header"):
+		return []string{"body", "headers"}
+	case strings.Contains(msg, "event"):
+		return []string{"body", "filterTypes"}
+	}
+	return []string{"body"}
 }
 
 func notFound(w http.ResponseWriter) { fail(w, http.StatusNotFound, "not_found", "Entity not found") }
@@ -78,11 +139,17 @@ type api struct {
 	// one uid made two endpoints).
 	uidMu sync.Mutex
 	apps  map[string]*App // by id; applications live as long as the server
+	// deleted are the ids of applications deleted while the server runs:
+	// their messages stay in the store and must not bring them back.
+	deleted map[string]bool
+	// eventTypes are the declared event types, by name (values are
+	// replaced, never changed: handlers may hold one).
+	eventTypes map[string]*EventType
 }
 
 // New returns the Svix-compatible API.
 func New(s *provider.Services) *provider.API {
-	a := &api{s: s, apps: map[string]*App{}}
+	a := &api{s: s, apps: map[string]*App{}, deleted: map[string]bool{}, eventTypes: map[string]*EventType{}}
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
 	return &provider.API{
@@ -90,7 +157,11 @@ func New(s *provider.Services) *provider.API {
 		Prefixes: []string{"/api/v1/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
-			fail(w, http.StatusUnprocessableEntity, "validation", msg)
+			loc := "path"
+			if utf8.ValidString(r.URL.Path) && !strings.ContainsRune(r.URL.Path, 0) {
+				loc = "query"
+			}
+			failValidation(w, []string{loc}, msg)
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			fail(w, status, "forbidden", msg)
@@ -98,18 +169,36 @@ func New(s *provider.Services) *provider.API {
 		Reset: func() {
 			a.mu.Lock()
 			clear(a.apps)
+			clear(a.deleted)
+			clear(a.eventTypes)
 			a.mu.Unlock()
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),
-			provider.R("GET", "/api/v1/app", "Svix: list applications", a.auth(a.listApps)),
+			provider.R("GET", "/api/v1/app", "Svix: list applications (limit, iterator, order)", a.auth(a.listApps)),
 			provider.R("GET", p, "Svix: get an application by id or uid", a.auth(a.getApp)),
+			provider.R("PUT", p, "Svix: update an application ({name, uid?, metadata?})", a.auth(a.updateApp(false))),
+			provider.R("PATCH", p, "Svix: patch an application ({name?, uid?, metadata?})", a.auth(a.updateApp(true))),
+			provider.R("DELETE", p, "Svix: delete an application and its endpoints", a.auth(a.deleteApp)),
+			provider.R("GET", "/api/v1/health", "Svix: health check (204; no credential needed, as in Svix)", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
+			provider.R("POST", "/api/v1/auth/app-portal-access/{app_id}", "Svix: an app portal link {url, token} (the url opens hookctl's inspector; {application?} creates the app)", a.auth(a.idem(a.appPortalAccess))),
+			provider.R("POST", "/api/v1/auth/dashboard-access/{app_id}", "Svix: the legacy dashboard link {url, token}", a.auth(a.idem(a.appPortalAccess))),
+			provider.R("POST", "/api/v1/event-type", "Svix: declare an event type ({name, description, schemas?, archived?}; 409 when it exists, unarchives an archived one)", a.auth(a.idem(a.createEventType))),
+			provider.R("GET", "/api/v1/event-type", "Svix: list event types (limit, iterator, include_archived, with_content)", a.auth(a.listEventTypes)),
+			provider.R("GET", "/api/v1/event-type/{name}", "Svix: get an event type", a.auth(a.getEventType)),
+			provider.R("PUT", "/api/v1/event-type/{name}", "Svix: create or update an event type ({description, schemas?, archived?})", a.auth(a.updateEventType(false))),
+			provider.R("PATCH", "/api/v1/event-type/{name}", "Svix: patch an event type", a.auth(a.updateEventType(true))),
+			provider.R("DELETE", "/api/v1/event-type/{name}", "Svix: archive an event type (expunge=true forgets it)", a.auth(a.deleteEventType)),
 			provider.R("POST", p+"/endpoint", "Svix: create an endpoint ({url, filterTypes?, uid?, secret?, disabled?, metadata?})", a.auth(a.idem(a.createEndpoint))),
 			provider.R("GET", p+"/endpoint", "Svix: list endpoints (limit, iterator, order)", a.auth(a.listEndpoints)),
 			provider.R("GET", ep, "Svix: get an endpoint by id or uid", a.auth(a.getEndpoint)),
 			provider.R("PUT", ep, "Svix: update an endpoint", a.auth(a.updateEndpoint(false))),
 			provider.R("PATCH", ep, "Svix: patch an endpoint", a.auth(a.updateEndpoint(true))),
 			provider.R("DELETE", ep, "Svix: delete an endpoint", a.auth(a.deleteEndpoint)),
+			provider.R("GET", ep+"/headers", "Svix: the endpoint's custom headers {headers, sensitive}", a.auth(a.getHeaders)),
+			provider.R("PUT", ep+"/headers", "Svix: replace the endpoint's custom headers ({headers})", a.auth(a.setHeaders(false))),
+			provider.R("PATCH", ep+"/headers", "Svix: change the endpoint's custom headers ({headers, deleteHeaders?})", a.auth(a.setHeaders(true))),
+			provider.R("GET", ep+"/msg", "Svix: the messages sent to the endpoint, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedMessages)),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
@@ -118,6 +207,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
 			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message (limit, iterator, status, status_code_class, endpoint_id, event_types, channel, before, after)", a.auth(a.attemptsByMsg)),
 			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after)", a.auth(a.attemptsByEndpoint)),
+			provider.R("GET", p+"/msg/{msg_id}/endpoint", "Svix: the endpoints a message went to, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedDestinations)),
 			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
 	}
@@ -205,6 +295,12 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in, false) {
 		return
 	}
+	a.createAppFrom(w, r, in, r.URL.Query().Get("get_if_exists") == "true")
+}
+
+// createAppFrom creates the application in describes (201); with
+// getIfExists, the one with its uid is answered instead (200).
+func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, getIfExists bool) {
 	if strings.TrimSpace(in.Name) == "" {
 		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 		return
@@ -229,7 +325,7 @@ func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
 	defer a.mu.Unlock()
 	if in.UID != nil {
 		if existing := a.appByLocked(*in.UID); existing != nil {
-			if r.URL.Query().Get("get_if_exists") == "true" {
+			if getIfExists {
 				provider.WriteJSON(w, http.StatusOK, existing)
 				return
 			}
@@ -272,14 +368,18 @@ func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if found == nil {
-		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if found == nil || a.deleted[found.ID] {
+		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
+	}
 	if app = a.appByLocked(found.ID); app == nil {
 		app = found
 		a.apps[app.ID] = app
+	} else if app.ID != idOrUID && (app.UID == nil || *app.UID != idOrUID) {
+		// Known by another uid now (an update changed it): the old uid
+		// its messages keep no longer names it.
+		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
 	}
 	return app, nil
 }
@@ -339,6 +439,19 @@ func (a *api) getApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
+	limit, ok := limitOf(w, r, 50, 250)
+	if !ok {
+		return
+	}
+	descending := false
+	switch o := r.URL.Query().Get("order"); o {
+	case "", "ascending":
+	case "descending":
+		descending = true
+	default:
+		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
+		return
+	}
 	// Applications of an earlier run come back from their endpoints.
 	subs, err := a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{MetaSet: []string{MetaApp, MetaID}})
 	if a.bad(w, err) {
@@ -347,7 +460,7 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	for _, sub := range subs {
 		m := sub.Metadata
-		if a.appByLocked(m[MetaApp]) == nil {
+		if a.appByLocked(m[MetaApp]) == nil && !a.deleted[m[MetaApp]] {
 			app := restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt)
 			a.apps[app.ID] = app
 		}
@@ -357,8 +470,153 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		out = append(out, app)
 	}
 	a.mu.Unlock()
-	slices.SortFunc(out, func(x, y *App) int { return x.CreatedAt.Compare(y.CreatedAt) })
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "done": true, "iterator": nil, "prevIterator": nil})
+	slices.SortFunc(out, func(x, y *App) int {
+		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	if descending {
+		slices.Reverse(out)
+	}
+	// A page of limit after the iterator's application (from the start
+	// when it names none); it was every application, done, whatever the
+	// limit.
+	if it := r.URL.Query().Get("iterator"); it != "" {
+		if i := slices.IndexFunc(out, func(x *App) bool { return x.ID == it }); i >= 0 {
+			out = out[i+1:]
+		}
+	}
+	done := len(out) <= limit
+	out = out[:min(limit, len(out))]
+	var next *string
+	if len(out) > 0 {
+		next = &out[len(out)-1].ID
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
+}
+
+func (a *api) updateApp(patch bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		app, err := a.app(r.Context(), r.PathValue("app_id"))
+		if err != nil && (patch || !provider.IsNotFound(err)) {
+			a.bad(w, err)
+			return
+		}
+		var in struct {
+			Name     *string            `json:"name"`
+			UID      *string            `json:"uid"`
+			Metadata *map[string]string `json:"metadata"`
+		}
+		if !a.decode(w, r, &in, patch) {
+			return
+		}
+		if app == nil {
+			// PUT is Svix's "create or update": an application it does
+			// not find is created from the body (201).
+			c := appIn{UID: in.UID}
+			if in.Name != nil {
+				c.Name = *in.Name
+			}
+			if in.Metadata != nil {
+				c.Metadata = *in.Metadata
+			}
+			a.createAppFrom(w, r, c, false)
+			return
+		}
+		if in.Name != nil && strings.TrimSpace(*in.Name) == "" || !patch && in.Name == nil {
+			fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
+			return
+		}
+		if in.Name != nil && strings.ContainsRune(*in.Name, 0) {
+			fail(w, http.StatusUnprocessableEntity, "validation", "name contains a NUL character (\\u0000)")
+			return
+		}
+		if in.UID != nil && !validUID(*in.UID) {
+			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+			return
+		}
+		if in.UID != nil && *in.UID != r.PathValue("app_id") {
+			// A uid another application has (maybe of an earlier run).
+			if other, err := a.app(r.Context(), *in.UID); err == nil && other.ID != app.ID {
+				fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+				return
+			} else if err != nil && !provider.IsNotFound(err) {
+				a.bad(w, err)
+				return
+			}
+		}
+		a.mu.Lock()
+		next := *app
+		if in.Name != nil {
+			next.Name = *in.Name
+		}
+		if in.UID != nil || !patch {
+			next.UID = in.UID
+		}
+		if in.Metadata != nil || !patch {
+			next.Metadata = map[string]string{}
+			if in.Metadata != nil {
+				maps.Copy(next.Metadata, *in.Metadata)
+			}
+		}
+		next.UpdatedAt = a.s.NowUTC()
+		a.mu.Unlock()
+		// The name and uid its endpoints keep (what brings it back after
+		// a restart).
+		subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
+		if a.bad(w, err) {
+			return
+		}
+		for _, sub := range subs {
+			_, err := a.s.Loose.UpdateWith(r.Context(), sub.ID, subscription.UpdateInput{}, func(cur *store.Subscription) error {
+				meta := maps.Clone(cur.Metadata)
+				meta[metaAppName] = next.Name
+				delete(meta, metaAppUID)
+				if next.UID != nil {
+					meta[metaAppUID] = *next.UID
+				}
+				cur.Metadata = meta
+				return nil
+			})
+			if err != nil && !provider.IsNotFound(err) {
+				a.bad(w, err)
+				return
+			}
+		}
+		// A new value, not a change of the one other requests may hold.
+		a.mu.Lock()
+		if !a.deleted[app.ID] {
+			a.apps[app.ID] = &next
+		}
+		a.mu.Unlock()
+		provider.WriteJSON(w, http.StatusOK, &next)
+	}
+}
+
+// deleteApp deletes the application and its endpoints (their deliveries
+// still pending are not sent); its messages stay in the store, as
+// hookctl events, but are no longer the application's.
+func (a *api) deleteApp(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
+	if a.bad(w, err) {
+		return
+	}
+	for _, sub := range subs {
+		if _, err := a.s.Loose.Delete(r.Context(), sub.ID); err != nil && !provider.IsNotFound(err) {
+			a.bad(w, err)
+			return
+		}
+	}
+	a.mu.Lock()
+	delete(a.apps, app.ID)
+	a.deleted[app.ID] = true
+	a.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // ---- endpoints ----
@@ -655,8 +913,31 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		var in endpointIn
+		body, err := provider.ReadBody(r)
+		if err != nil {
+			a.bad(w, err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if !a.decode(w, r, &in, patch) {
 			return
+		}
+		if patch {
+			// A null in a PATCH clears the field, as in Svix (decoded, a
+			// null was a field not sent: nothing changed).
+			var raw map[string]json.RawMessage
+			json.Unmarshal(body, &raw)
+			isNull := func(k string) bool { v, ok := raw[k]; return ok && string(v) == "null" }
+			none, empty := []string{}, ""
+			if isNull("filterTypes") {
+				in.FilterTypes = &none
+			}
+			if isNull("channels") {
+				in.Channels = &none
+			}
+			if isNull("uid") {
+				in.UID = &empty
+			}
 		}
 		if !patch && (in.URL == nil || strings.TrimSpace(*in.URL) == "") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
@@ -682,7 +963,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		}
 		// One atomic change of the current row, so parallel PATCHes of
 		// different fields never revert each other.
-		sub, err := a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
+		sub, err = a.s.Loose.UpdateWith(r.Context(), sub.ID, up, func(cur *store.Subscription) error {
 			meta := map[string]string{}
 			for k, v := range cur.Metadata {
 				meta[k] = v
@@ -716,6 +997,90 @@ func (a *api) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// sensitiveHeaders are left out of GET …/headers and named in its
+// sensitive list, as Svix does.
+var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization"}
+
+func (a *api) getHeaders(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	out := struct {
+		Headers   map[string]string `json:"headers"`
+		Sensitive []string          `json:"sensitive"`
+	}{map[string]string{}, []string{}}
+	for k, v := range sub.Headers {
+		if slices.Contains(sensitiveHeaders, http.CanonicalHeaderKey(k)) {
+			out.Sensitive = append(out.Sensitive, k)
+		} else {
+			out.Headers[k] = v
+		}
+	}
+	slices.Sort(out.Sensitive)
+	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+// setHeaders replaces the endpoint's headers (PUT) or changes the ones
+// given, those in deleteHeaders or with a null value removed (PATCH);
+// 204 as Svix answers.
+func (a *api) setHeaders(patch bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, sub, ok := a.appEndpoint(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Headers       *map[string]*string `json:"headers"`
+			DeleteHeaders []string            `json:"deleteHeaders"`
+		}
+		if !a.decode(w, r, &in, false) {
+			return
+		}
+		if in.Headers == nil {
+			fail(w, http.StatusUnprocessableEntity, "validation", "headers is required (an object of header names and values)")
+			return
+		}
+		var items, remove []string
+		if patch {
+			for _, k := range in.DeleteHeaders {
+				remove = append(remove, http.CanonicalHeaderKey(strings.TrimSpace(k)))
+			}
+		}
+		for k, v := range *in.Headers {
+			switch {
+			case v != nil:
+				items = append(items, k+": "+*v)
+			case !patch:
+				fail(w, http.StatusUnprocessableEntity, "validation", "headers: the value of "+strconv.Quote(k)+" is null (a PATCH removes a header so; a PUT sends the ones to keep)")
+				return
+			default:
+				remove = append(remove, http.CanonicalHeaderKey(strings.TrimSpace(k)))
+			}
+		}
+		set, err := subscription.ParseHeaders(items)
+		if a.bad(w, err) {
+			return
+		}
+		_, err = a.s.Loose.UpdateWith(r.Context(), sub.ID, subscription.UpdateInput{}, func(cur *store.Subscription) error {
+			h := map[string]string{}
+			if patch {
+				maps.Copy(h, cur.Headers)
+			}
+			for _, k := range remove {
+				delete(h, k)
+			}
+			maps.Copy(h, set)
+			cur.Headers = h
+			return nil
+		})
+		if a.bad(w, err) {
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 func (a *api) getSecret(w http.ResponseWriter, r *http.Request) {
@@ -848,7 +1213,7 @@ func first(v []string) string {
 }
 
 func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
-	app, ok := a.appOr404(w, r)
+	app, ok := a.msgApp(w, r)
 	if !ok {
 		return
 	}
@@ -885,12 +1250,18 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.EventID != nil && *in.EventID != "" {
-		// Idempotent on eventId within the application: the look-up and
-		// the publish are one step (parallel sends made two messages).
+		// An eventId is unique within the application: a second message
+		// with it is Svix's 409 conflict, not sent (a retry that must get
+		// the first answer back sends the same idempotency-key, as the
+		// libraries do). The look-up and the publish are one step
+		// (parallel sends made two messages).
 		a.uidMu.Lock()
 		defer a.uidMu.Unlock()
-		if e, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
-			provider.WriteJSON(w, http.StatusAccepted, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
+		if _, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
+			fail(w, http.StatusConflict, "conflict", "A message with this eventId already exists")
+			return
+		} else if !provider.IsNotFound(err) {
+			a.bad(w, err)
 			return
 		}
 	}
@@ -920,6 +1291,44 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusAccepted, renderMsg(ev, r.URL.Query().Get("with_content") != "false"))
+}
+
+// msgApp resolves a message's application: the path's, or, as in Svix,
+// the body's "application" created when the path's uid names none (an
+// app may send its first message so, without creating the application
+// first; that was 404).
+func (a *api) msgApp(w http.ResponseWriter, r *http.Request) (*App, bool) {
+	id := r.PathValue("app_id")
+	app, err := a.app(r.Context(), id)
+	if err == nil || !provider.IsNotFound(err) {
+		return app, !a.bad(w, err)
+	}
+	body, err := provider.ReadBody(r)
+	if err != nil {
+		return nil, !a.bad(w, err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var in struct {
+		Application *appIn `json:"application"`
+	}
+	if json.Unmarshal(body, &in) != nil || in.Application == nil {
+		notFound(w)
+		return nil, false
+	}
+	switch {
+	case in.Application.UID == nil:
+		failValidation(w, []string{"body", "application", "uid"}, "Application UID not set in body")
+		return nil, false
+	case *in.Application.UID != id:
+		failValidation(w, []string{"body", "application", "uid"}, "Application UID in the path and body must match")
+		return nil, false
+	}
+	created := &answer{header: http.Header{}, status: http.StatusOK}
+	if a.createAppFrom(created, r, *in.Application, true); created.failed(w) {
+		return nil, false
+	}
+	app, err = a.app(r.Context(), id)
+	return app, !a.bad(w, err)
 }
 
 // matches: the endpoint is enabled, its filterTypes (if any) name the

@@ -234,10 +234,21 @@ func TestShapesAndTrailingSlashes(t *testing.T) {
 	servetest.Golden(t, "msg", body)
 	msg := servetest.JSON(t, body)["id"].(string)
 	e.Recv.Next(t, 5*time.Second)
-	// eventId makes sending idempotent.
+	// An eventId is unique within its application: sent again, Svix's
+	// 409 conflict, and nothing is delivered.
 	code, body = e.Do("POST", "/api/v1/app/a/msg/", bearer, map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}, "eventId": "evt-1"})
-	if code != 202 || servetest.JSON(t, body)["id"] != msg {
-		t.Fatalf("same eventId: %d %s", code, body)
+	if code != 409 || servetest.JSON(t, body)["code"] != "conflict" {
+		t.Fatalf("same eventId: %d %s, want 409 conflict", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond)
+	// The same idempotency-key (what a library's retry sends) replays
+	// the first answer instead.
+	idem := map[string]string{"Authorization": bearer["Authorization"], "Idempotency-Key": "auto_k1"}
+	in := map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 2}, "eventId": "evt-2"}
+	code, first := e.Do("POST", "/api/v1/app/a/msg/", idem, in)
+	e.Recv.Next(t, 5*time.Second)
+	if code2, again := e.Do("POST", "/api/v1/app/a/msg/", idem, in); code != 202 || code2 != 202 || string(again) != string(first) {
+		t.Fatalf("retry with the idempotency-key: %d %s, then %d %s", code, first, code2, again)
 	}
 	e.Recv.None(t, 200*time.Millisecond)
 	code, body = e.Do("GET", "/api/v1/app/a/msg/"+msg+"/", bearer, nil)
@@ -299,7 +310,36 @@ func TestBadInput(t *testing.T) {
 			if code != tc.status || m["code"] != tc.code || m["detail"] == "" {
 				t.Fatalf("got %d %s; want %d with code %q", code, body, tc.status, tc.code)
 			}
+			if code != 422 {
+				if _, ok := m["detail"].(string); !ok {
+					t.Fatalf("detail is not a string: %s", body)
+				}
+				return
+			}
+			// Svix's HTTPValidationError: detail is a list of {loc, msg,
+			// type}, as svix-python iterates it (a string there made
+			// its error handling fail with AttributeError).
+			var v struct {
+				Detail []struct {
+					Loc       []string
+					Msg, Type string
+				}
+			}
+			if err := json.Unmarshal(body, &v); err != nil || len(v.Detail) != 1 || len(v.Detail[0].Loc) == 0 || v.Detail[0].Msg == "" || v.Detail[0].Type == "" {
+				t.Fatalf("not Svix's validation envelope: %s (%v)", body, err)
+			}
 		})
+	}
+	for path, want := range map[string]string{
+		"/api/v1/app/a/endpoint?limit=0": `["query","limit"]`,
+		"/api/v1/app/%FF":                `["path"]`,
+	} {
+		if code, body := e.Do("GET", path, bearer, nil); code != 422 || !strings.Contains(string(body), `"loc":`+want) {
+			t.Errorf("GET %s: %d %s, want loc %s", path, code, body, want)
+		}
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, `{"url":"nope"}`); code != 422 || !strings.Contains(string(body), `"loc":["body","url"]`) {
+		t.Errorf("bad url: %d %s, want loc body.url", code, body)
 	}
 }
 
@@ -551,7 +591,8 @@ func TestParallelCreatesWithOneUID(t *testing.T) {
 	}
 }
 
-// Parallel messages with one eventId are one message (and one delivery).
+// Parallel messages with one eventId are one message (and one delivery):
+// one send is accepted, the others get 409.
 func TestParallelMessagesWithOneEventID(t *testing.T) {
 	e := servetest.Start(t, nil)
 	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
@@ -577,17 +618,20 @@ func TestParallelMessagesWithOneEventID(t *testing.T) {
 				var m struct{ ID string }
 				json.NewDecoder(resp.Body).Decode(&m)
 				resp.Body.Close()
+				if resp.StatusCode == 409 {
+					m.ID = "409"
+				}
 				ids <- m.ID
 			}()
 		}
 		wg.Wait()
 		close(ids)
-		seen := map[string]bool{}
+		seen := map[string]int{}
 		for id := range ids {
-			seen[id] = true
+			seen[id]++
 		}
-		if len(seen) != 1 {
-			t.Fatalf("round %d: 16 sends with one eventId made %d messages", round, len(seen))
+		if len(seen) != 2 || seen["409"] != 15 {
+			t.Fatalf("round %d: 16 sends with one eventId: %v, want one message and 15 conflicts", round, seen)
 		}
 	}
 	for range rounds {
@@ -666,5 +710,469 @@ func TestResendAttemptsAreManual(t *testing.T) {
 	}
 	if got := byEndpoint(ep2.Id, 1); !slices.Equal(got, []models.MessageAttemptTriggerType{manual}) {
 		t.Fatalf("a resend to a new endpoint: trigger types %v, want [1]", got)
+	}
+}
+
+// An application is updated (PUT: create or update; PATCH) and deleted
+// as Svix does, through the official library: before, PUT, PATCH and
+// DELETE /api/v1/app/{app_id} were 404, so a test suite's teardown
+// (svix.Application.Delete) failed. Deleting it deletes its endpoints;
+// its messages do not bring it back.
+func TestApplicationUpdateAndDelete(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "shop"
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.Next(t, 5*time.Second)
+
+	status := func(err error) int {
+		var se *svixgo.Error
+		if errors.As(err, &se) {
+			return se.Status()
+		}
+		return 0
+	}
+	up, err := sv.Application.Update(ctx, uid, models.ApplicationIn{Name: "Shop 2", Uid: &uid, Metadata: &map[string]string{"k": "v"}})
+	if err != nil || up.Id != app.Id || up.Name != "Shop 2" || up.Metadata["k"] != "v" {
+		t.Fatalf("update: %+v %v", up, err)
+	}
+	name := "Shop 3"
+	if p, err := sv.Application.Patch(ctx, app.Id, models.ApplicationPatch{Name: &name}); err != nil || p.Name != name || p.Uid == nil || *p.Uid != uid || p.Metadata["k"] != "v" {
+		t.Fatalf("patch: %+v %v", p, err)
+	}
+	if got, err := sv.Application.Get(ctx, uid); err != nil || got.Name != name {
+		t.Fatalf("get after patch: %+v %v", got, err)
+	}
+	other := "other"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Other", Uid: &other}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Application.Update(ctx, uid, models.ApplicationIn{Name: "X", Uid: &other}); status(err) != 409 {
+		t.Fatalf("update to another application's uid: %v, want 409", err)
+	}
+	// PUT of an application that does not exist creates it.
+	fresh := "fresh"
+	if c, err := sv.Application.Update(ctx, fresh, models.ApplicationIn{Name: "Fresh", Uid: &fresh}); err != nil || c.Uid == nil || *c.Uid != fresh {
+		t.Fatalf("put of a new application: %+v %v", c, err)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/nope", bearer, map[string]any{"name": "n"}); code != 404 {
+		t.Fatalf("patch of no application: %d %s", code, body)
+	}
+
+	if err := sv.Application.Delete(ctx, uid); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	for _, id := range []string{uid, app.Id} {
+		if _, err := sv.Application.Get(ctx, id); status(err) != 404 {
+			t.Fatalf("get %s after delete: %v, want 404", id, err)
+		}
+	}
+	if err := sv.Application.Delete(ctx, uid); status(err) != 404 {
+		t.Fatalf("delete again: %v, want 404", err)
+	}
+	subs, err := e.Store.ListSubscriptions(ctx, store.SubscriptionFilter{})
+	if err != nil || len(subs) != 0 {
+		t.Fatalf("the application's endpoints after delete: %d %v", len(subs), err)
+	}
+	list, err := sv.Application.List(ctx, nil)
+	if err != nil || len(list.Data) != 2 {
+		t.Fatalf("list after delete: %+v %v", list, err)
+	}
+	// Its uid is free again, and the new application has none of the
+	// old one's endpoints or messages.
+	again, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil || again.Id == app.Id {
+		t.Fatalf("create after delete: %+v %v", again, err)
+	}
+	if msgs, err := sv.Message.List(ctx, uid, nil); err != nil || len(msgs.Data) != 0 {
+		t.Fatalf("the new application's messages: %+v %v", msgs, err)
+	}
+}
+
+// The application list pages as Svix's does (limit, iterator, done,
+// order): it was every application with done true whatever the limit,
+// so a client asking for 2 got them all.
+func TestApplicationListPages(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	var ids []string
+	for i := range 3 {
+		app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: fmt.Sprintf("A%d", i)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, app.Id)
+	}
+	two := uint64(2)
+	p1, err := sv.Application.List(ctx, &svixgo.ApplicationListOptions{Limit: &two})
+	if err != nil || len(p1.Data) != 2 || p1.Done || p1.Data[0].Id != ids[0] || p1.Data[1].Id != ids[1] || p1.Iterator == nil {
+		t.Fatalf("first page: %+v %v", p1, err)
+	}
+	p2, err := sv.Application.List(ctx, &svixgo.ApplicationListOptions{Limit: &two, Iterator: p1.Iterator})
+	if err != nil || len(p2.Data) != 1 || !p2.Done || p2.Data[0].Id != ids[2] {
+		t.Fatalf("second page: %+v %v", p2, err)
+	}
+	desc := models.ORDERING_DESCENDING
+	if d, err := sv.Application.List(ctx, &svixgo.ApplicationListOptions{Order: &desc}); err != nil || len(d.Data) != 3 || d.Data[0].Id != ids[2] || !d.Done {
+		t.Fatalf("descending: %+v %v", d, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app?limit=0", bearer, nil); code != 422 {
+		t.Fatalf("limit=0: %d %s", code, body)
+	}
+}
+
+// Event types are declared as in Svix (an application's start-up often
+// runs svix.EventType.Create for each): create (409 event_type_exists
+// when it exists), get, list by name, update, patch, archive and
+// unarchive, expunge. They were 404, so that start-up failed. As in Svix,
+// they do not gate messages.
+func TestEventTypes(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	status := func(err error) int {
+		var se *svixgo.Error
+		if errors.As(err, &se) {
+			return se.Status()
+		}
+		return 0
+	}
+	schemas := map[string]any{"1": map[string]any{"type": "object"}}
+	for _, name := range []string{"order.created", "invoice.paid"} {
+		et, err := sv.EventType.Create(ctx, models.EventTypeIn{Name: name, Description: "A " + name, Schemas: &schemas}, nil)
+		if err != nil || et.Name != name || et.Description != "A "+name || et.Archived == nil || *et.Archived {
+			t.Fatalf("create %s: %+v %v", name, et, err)
+		}
+	}
+	if _, err := sv.EventType.Create(ctx, models.EventTypeIn{Name: "order.created", Description: "again"}, nil); status(err) != 409 {
+		t.Fatalf("create again: %v, want 409", err)
+	}
+	if et, err := sv.EventType.Get(ctx, "order.created"); err != nil || et.Schemas == nil || (*et.Schemas)["1"] == nil {
+		t.Fatalf("get: %+v %v", et, err)
+	}
+	one := uint64(1)
+	l, err := sv.EventType.List(ctx, &svixgo.EventTypeListOptions{Limit: &one})
+	if err != nil || len(l.Data) != 1 || l.Data[0].Name != "invoice.paid" || l.Done || l.Data[0].Schemas != nil {
+		t.Fatalf("list: %+v %v", l, err)
+	}
+	if l2, err := sv.EventType.List(ctx, &svixgo.EventTypeListOptions{Limit: &one, Iterator: l.Iterator}); err != nil || len(l2.Data) != 1 || l2.Data[0].Name != "order.created" || !l2.Done {
+		t.Fatalf("list page 2: %+v %v", l2, err)
+	}
+	if u, err := sv.EventType.Update(ctx, "order.created", models.EventTypeUpdate{Description: "Updated"}); err != nil || u.Description != "Updated" || u.Schemas != nil {
+		t.Fatalf("update: %+v %v", u, err)
+	}
+	d := "Patched"
+	if p, err := sv.EventType.Patch(ctx, "order.created", models.EventTypePatch{Description: &d}); err != nil || p.Description != d {
+		t.Fatalf("patch: %+v %v", p, err)
+	}
+	if _, err := sv.EventType.Patch(ctx, "nope.nope", models.EventTypePatch{Description: &d}); status(err) != 404 {
+		t.Fatalf("patch of none: %v, want 404", err)
+	}
+	if c, err := sv.EventType.Update(ctx, "user.signup", models.EventTypeUpdate{Description: "Put"}); err != nil || c.Name != "user.signup" {
+		t.Fatalf("put of a new one: %+v %v", c, err)
+	}
+	// Archived: out of the list, back with include_archived, and
+	// creating it again unarchives it.
+	if err := sv.EventType.Delete(ctx, "order.created", nil); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := sv.EventType.List(ctx, nil); err != nil || len(l.Data) != 2 {
+		t.Fatalf("list after archive: %+v %v", l, err)
+	}
+	yes := true
+	if l, err := sv.EventType.List(ctx, &svixgo.EventTypeListOptions{IncludeArchived: &yes}); err != nil || len(l.Data) != 3 {
+		t.Fatalf("list with archived: %+v %v", l, err)
+	}
+	if et, err := sv.EventType.Create(ctx, models.EventTypeIn{Name: "order.created", Description: "Back"}, nil); err != nil || *et.Archived || et.Description != "Back" {
+		t.Fatalf("unarchive: %+v %v", et, err)
+	}
+	if err := sv.EventType.Delete(ctx, "invoice.paid", &svixgo.EventTypeDeleteOptions{Expunge: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.EventType.Get(ctx, "invoice.paid"); status(err) != 404 {
+		t.Fatalf("get after expunge: %v, want 404", err)
+	}
+	for _, body := range []string{`{"description":"x"}`, `{"name":"a b","description":"x"}`, `{"name":"a.b"}`, `{"name":"a.b","description":"x","schemas":[1]}`} {
+		if code, b := e.Do("POST", "/api/v1/event-type", bearer, body); code != 422 {
+			t.Errorf("create %s: %d %s, want 422", body, code, b)
+		}
+	}
+}
+
+// An endpoint's custom headers are read and set through …/headers as in
+// Svix (they were 404): PUT replaces them, PATCH changes some and drops
+// deleteHeaders, GET leaves the Authorization header's value out and
+// names it as sensitive; the next delivery carries them.
+func TestEndpointHeaders(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "a"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, Headers: &map[string]string{"X-Old": "1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := sv.Endpoint.GetHeaders(ctx, uid, ep.Id); err != nil || h.Headers["X-Old"] != "1" {
+		t.Fatalf("get: %+v %v", h, err)
+	}
+	if err := sv.Endpoint.UpdateHeaders(ctx, uid, ep.Id, models.EndpointHeadersIn{Headers: map[string]string{"X-Tenant": "t1", "Authorization": "Bearer s3cret", "X-Gone": "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Endpoint.PatchHeaders(ctx, uid, ep.Id, models.EndpointHeadersPatchIn{Headers: map[string]string{"X-Tenant": "t2"}, DeleteHeaders: []string{"x-gone"}}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := sv.Endpoint.GetHeaders(ctx, uid, ep.Id)
+	if err != nil || len(h.Headers) != 1 || h.Headers["X-Tenant"] != "t2" || !slices.Equal(h.Sensitive, []string{"Authorization"}) {
+		t.Fatalf("after put and patch: %+v %v", h, err)
+	}
+	if _, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := e.Recv.Next(t, 5*time.Second)
+	if got.Header.Get("X-Tenant") != "t2" || got.Header.Get("Authorization") != "Bearer s3cret" || got.Header.Get("X-Old") != "" || got.Header.Get("X-Gone") != "" {
+		t.Fatalf("the delivery's headers: %v", got.Header)
+	}
+	if code, body := e.Do("PUT", "/api/v1/app/a/endpoint/"+ep.Id+"/headers", bearer, `{"headers":{"Bad Name":"v"}}`); code != 422 {
+		t.Fatalf("bad header name: %d %s", code, body)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/endpoint/ep_nope/headers", bearer, nil); code != 404 {
+		t.Fatalf("no endpoint: %d %s", code, body)
+	}
+}
+
+// The official library's health check (svix.Health.Get, which apps call
+// at start-up) gets Svix's 204; it was 404.
+func TestHealth(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "testsk_local" })
+	if err := client(t, e).Health.Get(t.Context()); err != nil {
+		t.Fatalf("health: %v", err)
+	}
+	if code, body := e.Do("GET", "/api/v1/health/", nil, nil); code != 204 {
+		t.Fatalf("health without a credential: %d %s", code, body)
+	}
+}
+
+// An app portal link is answered ({url, token}; Svix's app portal is not
+// there, the url opens hookctl's inspector), as a page embedding Svix's
+// portal asks for one: it was 404. An application the path does not name
+// is created from the body's when their uids match, else 404.
+func TestAppPortalAccess(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "shop"
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := sv.Authentication.AppPortalAccess(ctx, uid, models.AppPortalAccessIn{}, nil)
+	if err != nil || acc.Token == "" || !strings.HasPrefix(acc.Url, e.URL+"/") || !strings.Contains(acc.Url, app.Id) {
+		t.Fatalf("app portal access: %+v %v", acc, err)
+	}
+	resp, err := http.Get(acc.Url)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the link: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	newUID := "fresh"
+	if acc, err := sv.Authentication.AppPortalAccess(ctx, newUID, models.AppPortalAccessIn{Application: &models.ApplicationIn{Name: "Fresh", Uid: &newUID}}, nil); err != nil || acc.Token == "" {
+		t.Fatalf("with an application to create: %+v %v", acc, err)
+	}
+	if got, err := sv.Application.Get(ctx, newUID); err != nil || got.Name != "Fresh" {
+		t.Fatalf("the application it created: %+v %v", got, err)
+	}
+	var se *svixgo.Error
+	if _, err := sv.Authentication.AppPortalAccess(ctx, "nope", models.AppPortalAccessIn{}, nil); !errors.As(err, &se) || se.Status() != 404 {
+		t.Fatalf("no application: %v, want 404", err)
+	}
+	if code, body := e.Do("POST", "/api/v1/auth/app-portal-access/other", bearer, `{"application":{"name":"X","uid":"different"}}`); code != 404 {
+		t.Fatalf("uids differ: %d %s, want 404", code, body)
+	}
+}
+
+// A null in an endpoint PATCH clears the field, as in Svix (the
+// libraries send one to remove an endpoint's event filter): it was read
+// as a field not sent, and the filter stayed.
+func TestPatchNullClears(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1", "filterTypes": []string{"a.b"}, "channels": []string{"c1"}})
+	if code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	code, body = e.Do("PATCH", "/api/v1/app/a/endpoint/e1", bearer, `{"filterTypes":null,"channels":null,"uid":null}`)
+	if code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	got := servetest.JSON(t, body)
+	if got["filterTypes"] != nil || got["channels"] != nil || got["uid"] != nil {
+		t.Fatalf("after the nulls: %s", body)
+	}
+	// No filter, no channel: a message of any type reaches it.
+	if code, body := e.Do("POST", "/api/v1/app/a/msg", bearer, map[string]any{"eventType": "x.y", "payload": map[string]any{}}); code != 202 {
+		t.Fatalf("msg: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	// A field not sent stays.
+	if code, body := e.Do("PATCH", "/api/v1/app/a/endpoint/"+id, bearer, `{"filterTypes":["a.b"]}`); code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a/endpoint/"+id, bearer, `{"description":"d"}`); code != 200 || !strings.Contains(string(body), `"filterTypes":["a.b"]`) {
+		t.Fatalf("patch of another field: %d %s", code, body)
+	}
+}
+
+// The endpoints a message went to are listed with their delivery's
+// status (svix.MessageAttempt.ListAttemptedDestinations): it was 404.
+func TestAttemptedDestinations(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "a"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	good, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: "http://127.0.0.1:1/closed"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := []string{"other.type"}
+	if _, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, FilterTypes: other}, nil); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	want := map[string]models.MessageStatus{good.Id: models.MESSAGESTATUS_SUCCESS, bad.Id: models.MESSAGESTATUS_FAIL}
+	var got map[string]models.MessageStatus
+	for range 100 {
+		l, err := sv.MessageAttempt.ListAttemptedDestinations(ctx, uid, msg.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = map[string]models.MessageStatus{}
+		for _, d := range l.Data {
+			got[d.Id] = d.Status
+		}
+		if fmt.Sprint(got) == fmt.Sprint(want) && l.Done {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("destinations: %v, want %v", got, want)
+	}
+	one := uint64(1)
+	if l, err := sv.MessageAttempt.ListAttemptedDestinations(ctx, uid, msg.Id, &svixgo.MessageAttemptListAttemptedDestinationsOptions{Limit: &one}); err != nil || len(l.Data) != 1 || l.Done {
+		t.Fatalf("a page of 1: %+v %v", l, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/msg/msg_nope/endpoint", bearer, nil); code != 404 {
+		t.Fatalf("no message: %d %s", code, body)
+	}
+}
+
+// A message may name its application to create, as in Svix: a first
+// message to a uid that names none creates it from the body's
+// "application" (it was 404); the uids must match.
+func TestMessageCreatesItsApplication(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "tenant-1"
+	msg, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}, Application: &models.ApplicationIn{Name: "Tenant 1", Uid: &uid}}, nil)
+	if err != nil {
+		t.Fatalf("message with its application: %v", err)
+	}
+	app, err := sv.Application.Get(ctx, uid)
+	if err != nil || app.Name != "Tenant 1" {
+		t.Fatalf("the application it created: %+v %v", app, err)
+	}
+	if m, err := sv.Message.Get(ctx, uid, msg.Id, nil); err != nil || m.Id != msg.Id {
+		t.Fatalf("its message: %+v %v", m, err)
+	}
+	// A second one finds the application.
+	if _, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: "a.b", Payload: map[string]any{}, Application: &models.ApplicationIn{Name: "Other name", Uid: &uid}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for body, want := range map[string]int{
+		`{"eventType":"a.b","payload":{}}`:                                              404,
+		`{"eventType":"a.b","payload":{},"application":{"name":"N","uid":"different"}}`: 422,
+		`{"eventType":"a.b","payload":{},"application":{"name":"N"}}`:                   422,
+	} {
+		if code, b := e.Do("POST", "/api/v1/app/nobody/msg", bearer, body); code != want {
+			t.Errorf("%s: %d %s, want %d", body, code, b, want)
+		}
+	}
+}
+
+// The messages sent to an endpoint are listed newest first with their
+// delivery's status (svix.MessageAttempt.ListAttemptedMessages), a page
+// at a time: it was 404.
+func TestAttemptedMessages(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	uid := "a"
+	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, FilterTypes: []string{"a.b"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i, typ := range []string{"a.b", "other", "a.b", "a.b"} {
+		m, err := sv.Message.Create(ctx, uid, models.MessageIn{EventType: typ, Payload: map[string]any{"i": i}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ == "a.b" {
+			ids = append(ids, m.Id)
+			e.Recv.Next(t, 5*time.Second)
+		}
+	}
+	two := uint64(2)
+	var p1 *models.ListResponseEndpointMessageOut
+	for range 100 { // until the last delivery is recorded as succeeded
+		if p1, err = sv.MessageAttempt.ListAttemptedMessages(ctx, uid, ep.Id, &svixgo.MessageAttemptListAttemptedMessagesOptions{Limit: &two}); err != nil {
+			t.Fatal(err)
+		}
+		if len(p1.Data) == 2 && p1.Data[0].Status == models.MESSAGESTATUS_SUCCESS {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(p1.Data) != 2 || p1.Done || p1.Data[0].Id != ids[2] || p1.Data[1].Id != ids[1] || p1.Data[0].Status != models.MESSAGESTATUS_SUCCESS {
+		t.Fatalf("first page: %+v", p1)
+	}
+	p2, err := sv.MessageAttempt.ListAttemptedMessages(ctx, uid, ep.Id, &svixgo.MessageAttemptListAttemptedMessagesOptions{Limit: &two, Iterator: p1.Iterator})
+	if err != nil || len(p2.Data) != 1 || !p2.Done || p2.Data[0].Id != ids[0] {
+		t.Fatalf("second page: %+v %v", p2, err)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/endpoint/ep_nope/msg", bearer, nil); code != 404 {
+		t.Fatalf("no endpoint: %d %s", code, body)
 	}
 }

@@ -41,6 +41,9 @@ url = "http://127.0.0.1:%d/stripe" % srv.server_address[1]
 we = stripe.WebhookEndpoint.create(url=url, enabled_events=["payment.succeeded", "payment.failed"], metadata={"team": "billing"})
 fetched_we = stripe.WebhookEndpoint.retrieve(we.id)
 updated = stripe.WebhookEndpoint.modify(we.id, description="from python")
+# This library sends a Python bool as "True"/"False", as Stripe takes it.
+off = stripe.WebhookEndpoint.modify(we.id, disabled=True)
+on = stripe.WebhookEndpoint.modify(we.id, disabled=False, metadata={"team": ""})
 listed = stripe.WebhookEndpoint.list(limit=3)
 
 req = urllib.request.Request(base + "/_hookctl/trigger", data=json.dumps({"type": "payment.succeeded"}).encode(), method="POST")
@@ -74,6 +77,6 @@ srv.shutdown()
 print(json.dumps({
     "id": we.id, "secretPrefix": (we.get("secret") or "")[:6], "retrievedSecret": fetched_we.get("secret") or "",
     "metadata": dict(fetched_we.metadata), "enabled": list(fetched_we.enabled_events), "description": updated.description,
-    "listed": len(listed.data), "verified": verified, "verifyError": verify_error, "tampered": tampered,
+    "listed": len(listed.data), "disabled": off.status, "reenabled": on.status, "metadataAfter": dict(on.metadata), "verified": verified, "verifyError": verify_error, "tampered": tampered,
     "fetchedType": fetched.type if fetched else "", "deleted": bool(deleted.get("deleted")), "missing": missing,
 }))

@@ -1,0 +1,177 @@
+package svix
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/provider"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// MessageEndpoint is Svix's MessageEndpointOut: an endpoint a message was
+// sent to, with how its delivery stands.
+type MessageEndpoint struct {
+	Endpoint
+	Status      int        `json:"status"` // 0 success, 1 pending, 2 fail
+	StatusText  string     `json:"statusText"`
+	NextAttempt *time.Time `json:"nextAttempt"`
+}
+
+// listAttemptedDestinations lists the application's endpoints a message
+// went to (GET …/msg/{msg_id}/endpoint/), each once with its latest
+// delivery's status, in the order the message first went to them.
+func (a *api) listAttemptedDestinations(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := limitOf(w, r, 50, 250)
+	if !ok {
+		return
+	}
+	e, err := a.msg(r.Context(), app, r.PathValue("msg_id"))
+	if a.bad(w, err) {
+		return
+	}
+	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: e.ID})
+	if a.bad(w, err) {
+		return
+	}
+	latest := map[string]*store.Delivery{}
+	var order []string
+	for _, d := range ds {
+		if d.SubscriptionID == "" {
+			continue
+		}
+		if _, seen := latest[d.SubscriptionID]; !seen {
+			order = append(order, d.SubscriptionID)
+		}
+		if cur := latest[d.SubscriptionID]; cur == nil || d.Seq > cur.Seq {
+			latest[d.SubscriptionID] = d
+		}
+	}
+	var out []MessageEndpoint
+	for _, subID := range order {
+		sub, err := a.s.Store.GetSubscription(r.Context(), subID)
+		if provider.IsNotFound(err) {
+			continue // deleted since
+		}
+		if a.bad(w, err) {
+			return
+		}
+		if sub.Metadata[MetaApp] != app.ID || sub.Metadata[MetaID] == "" {
+			continue
+		}
+		me := MessageEndpoint{Endpoint: render(sub)}
+		me.Status, me.StatusText, me.NextAttempt = deliveryStatus(latest[subID])
+		out = append(out, me)
+	}
+	if it := r.URL.Query().Get("iterator"); it != "" {
+		if i := slices.IndexFunc(out, func(m MessageEndpoint) bool { return m.ID == it }); i >= 0 {
+			out = out[i+1:]
+		}
+	}
+	done := len(out) <= limit
+	out = out[:min(limit, len(out))]
+	var next *string
+	if len(out) > 0 {
+		next = &out[len(out)-1].ID
+	}
+	if out == nil {
+		out = []MessageEndpoint{}
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
+}
+
+// EndpointMessage is Svix's EndpointMessageOut: a message sent to an
+// endpoint, with how its delivery there stands.
+type EndpointMessage struct {
+	Message
+	Status      int        `json:"status"` // 0 success, 1 pending, 2 fail
+	StatusText  string     `json:"statusText"`
+	NextAttempt *time.Time `json:"nextAttempt"`
+}
+
+// deliveryStatus is a delivery's Svix MessageStatus, its text and, while
+// it is pending, when it is tried next.
+func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
+	switch d.Status {
+	case store.DeliverySucceeded:
+		return 0, "success", nil
+	case store.DeliveryFailed:
+		return 2, "fail", nil
+	}
+	if d.NextAttemptAt.IsZero() {
+		return 1, "pending", nil
+	}
+	t := d.NextAttemptAt.UTC()
+	return 1, "pending", &t
+}
+
+// listAttemptedMessages lists the messages sent to an endpoint (GET
+// …/endpoint/{endpoint_id}/msg/), newest first, each once with its
+// delivery's status; the iterator is the last message's id. The store
+// reads a page of the endpoint's deliveries at a time.
+func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := limitOf(w, r, 50, 250)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
+	seen := map[string]bool{}
+	if it := r.URL.Query().Get("iterator"); it != "" {
+		// From the iterator's message on (from the newest when the
+		// endpoint has none with that id).
+		ds, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: sub.ID, EventID: it, Newest: true, Limit: 1})
+		if a.bad(w, err) {
+			return
+		}
+		if len(ds) > 0 {
+			f.Until, seen[it] = ds[0].CreatedAt, true
+		}
+	}
+	out := []EndpointMessage{}
+	more := false
+	for !more {
+		f.Limit = limit + 1
+		ds, err := a.s.Store.ListDeliveries(ctx, f)
+		if a.bad(w, err) {
+			return
+		}
+		for _, d := range ds {
+			if seen[d.EventID] {
+				continue
+			}
+			seen[d.EventID] = true
+			if len(out) == limit {
+				more = true
+				break
+			}
+			e, err := a.s.Store.GetEvent(ctx, d.EventID)
+			if provider.IsNotFound(err) {
+				continue
+			}
+			if a.bad(w, err) {
+				return
+			}
+			em := EndpointMessage{Message: renderMsg(e, r.URL.Query().Get("with_content") != "false")}
+			em.Status, em.StatusText, em.NextAttempt = deliveryStatus(d)
+			out = append(out, em)
+		}
+		if len(ds) < f.Limit {
+			break
+		}
+		f.Until = ds[len(ds)-1].CreatedAt
+	}
+	var next *string
+	if len(out) > 0 {
+		next = &out[len(out)-1].ID
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: !more})
+}
