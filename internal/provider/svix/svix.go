@@ -200,6 +200,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PATCH", ep+"/headers", "Svix: change the endpoint's custom headers ({headers, deleteHeaders?})", a.auth(a.setHeaders(true))),
 			provider.R("GET", ep+"/msg", "Svix: the messages sent to the endpoint, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedMessages)),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
+			provider.R("GET", ep+"/stats", "Svix: the endpoint's deliveries by status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
 			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
@@ -1087,6 +1088,33 @@ func (a *api) getSecret(w http.ResponseWriter, r *http.Request) {
 	if _, sub, ok := a.appEndpoint(w, r); ok {
 		provider.WriteJSON(w, http.StatusOK, map[string]string{"key": sub.Secret})
 	}
+}
+
+// endpointStats is Svix's EndpointStats: the endpoint's deliveries
+// (messages sent to it) by status, created in [since, until) when given.
+// A delivery being sent right now is still pending here (sending: 0).
+func (a *api) endpointStats(w http.ResponseWriter, r *http.Request) {
+	_, sub, ok := a.appEndpoint(w, r)
+	if !ok {
+		return
+	}
+	f := store.DeliveryFilter{SubscriptionID: sub.ID}
+	for name, at := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := r.URL.Query().Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				fail(w, http.StatusUnprocessableEntity, "validation", name+" must be an RFC 3339 time")
+				return
+			}
+			*at = t
+		}
+	}
+	n, err := a.s.Store.CountDeliveries(r.Context(), f)
+	if a.bad(w, err) {
+		return
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]int64{
+		"success": n[store.DeliverySucceeded], "pending": n[store.DeliveryPending], "sending": 0, "fail": n[store.DeliveryFailed], "canceled": 0})
 }
 
 func (a *api) rotateSecret(w http.ResponseWriter, r *http.Request) {

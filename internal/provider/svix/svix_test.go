@@ -1176,3 +1176,58 @@ func TestAttemptedMessages(t *testing.T) {
 		t.Fatalf("no endpoint: %d %s", code, body)
 	}
 }
+
+// The endpoint's stats (svix.Endpoint.GetStats, an app's dashboard): its
+// deliveries by status, in a time range when asked. It was 404.
+func TestEndpointStats(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().Add(-time.Second)
+	e.Recv.SetStatus(500)
+	if _, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{"n": 1}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // the test schedule: 3 attempts
+		e.Recv.Next(t, 5*time.Second)
+	}
+	waitFailed(t, e)
+	e.Recv.SetStatus(200)
+	for i := range 2 {
+		if _, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{"n": i + 2}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.Recv.Next(t, 5*time.Second)
+	}
+	var st *models.EndpointStats
+	for range 100 { // the attempts are recorded just after they answer
+		if st, err = sv.Endpoint.GetStats(ctx, app.Id, ep.Id, nil); err != nil {
+			t.Fatal(err)
+		}
+		if st.Success == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if *st != (models.EndpointStats{Success: 2, Fail: 1}) {
+		t.Fatalf("stats %+v, want 2 succeeded, 1 failed", *st)
+	}
+	future := time.Now().Add(time.Hour)
+	if st, err := sv.Endpoint.GetStats(ctx, app.Id, ep.Id, &svixgo.EndpointGetStatsOptions{Since: &future}); err != nil || *st != (models.EndpointStats{}) {
+		t.Fatalf("stats since an hour ahead: %+v %v, want none", st, err)
+	}
+	if st, err := sv.Endpoint.GetStats(ctx, app.Id, ep.Id, &svixgo.EndpointGetStatsOptions{Until: &before}); err != nil || *st != (models.EndpointStats{}) {
+		t.Fatalf("stats until before the messages: %+v %v, want none", st, err)
+	}
+	if _, err := sv.Endpoint.GetStats(ctx, app.Id, "ep_nope", nil); err == nil {
+		t.Fatal("stats of an unknown endpoint: no error")
+	}
+}
