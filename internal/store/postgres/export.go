@@ -140,7 +140,7 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		}
 		if len(evs) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
-				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.created_at ON CONFLICT (id) DO NOTHING`); err != nil {
+				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.ord ON CONFLICT (id) DO NOTHING`); err != nil {
 				return err
 			}
 		}
@@ -219,9 +219,18 @@ func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) 
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+tmp+` ON COMMIT DROP AS SELECT `+cols+` FROM `+table+` WITH NO DATA`); err != nil {
 		return err
 	}
+	// ord is each row's place in the import, so the inserts can follow
+	// the file (an event's Seq, given in that order, as SQLite's import).
+	if _, err := tx.Exec(ctx, `ALTER TABLE `+tmp+` ADD COLUMN ord bigint`); err != nil {
+		return err
+	}
 	names := strings.Split(cols, ",")
 	for i := range names {
 		names[i] = strings.TrimSpace(names[i])
+	}
+	names = append(names, "ord")
+	for i := range rows {
+		rows[i] = append(rows[i], int64(i))
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows))
 	return err

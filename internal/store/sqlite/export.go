@@ -57,7 +57,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	}); err != nil {
 		return err
 	}
-	return each(attemptSelect+` ORDER BY a.rowid`, func(r *sql.Rows) error {
+	return each(attemptSelect+` ORDER BY a.delivery_seq, a.number`, func(r *sql.Rows) error {
 		a, err := scanAttempt(r)
 		if err != nil {
 			return err
