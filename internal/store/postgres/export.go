@@ -154,24 +154,23 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 				return err
 			}
 			// Keeping imported Seqs while other processes insert: hold off
-			// concurrent writers of deliveries for this transaction, move
-			// the identity past every Seq in play, then insert.
+			// concurrent writers of deliveries for this transaction, number
+			// the batch, insert, and move the identity past every Seq.
 			if _, err := tx.Exec(ctx, `LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
-				(SELECT coalesce(max(seq), 0) FROM deliveries), (SELECT coalesce(max(seq), 0) FROM hookctl_import_deliveries), 1))`); err != nil {
+			if err := numberImport(ctx, tx, dels); err != nil {
 				return err
 			}
 			cols := strings.Replace(deliveryCols, "seq, ", "", 1)
 			sel := strings.Replace(prefixCols("t.", cols), "t.subscription_id",
 				`(SELECT s.id FROM subscriptions s WHERE s.id = t.subscription_id)`, 1)
 			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (seq, `+cols+`)
-				SELECT CASE WHEN t.seq > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = t.seq) THEN t.seq
-					ELSE nextval(pg_get_serial_sequence('deliveries', 'seq')) END, `+sel+`
-				FROM hookctl_import_deliveries t
-				WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.id = t.id)
-				ORDER BY t.seq`); err != nil {
+				SELECT t.seq, `+sel+` FROM hookctl_import_deliveries t WHERE t.seq > 0 ORDER BY t.ord`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
+				(SELECT coalesce(max(seq), 0) FROM deliveries), 1))`); err != nil {
 				return err
 			}
 		}
@@ -204,6 +203,60 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		return db.wrap("import", err)
 	}
 	return nil
+}
+
+// numberImport gives the batch's deliveries (rows of
+// hookctl_import_deliveries, in file order) their Seq as SQLite's import
+// does, one after the other: a delivery whose ID is stored already, or
+// came earlier in the batch, is skipped (Seq 0); one keeps its Seq unless
+// a delivery has it, else it gets the highest Seq so far plus one. (A file
+// of two stores' exports holds the same Seqs twice, and a written one may
+// have none.)
+func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
+	ids := make([]string, len(dels))
+	seqs := make([]int64, len(dels))
+	for i, d := range dels {
+		seqs[i], ids[i] = d[0].(int64), d[1].(string)
+	}
+	var top int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&top); err != nil {
+		return err
+	}
+	stored := map[string]bool{}
+	taken := map[int64]bool{}
+	rows, err := tx.Query(ctx, `SELECT id, seq FROM deliveries WHERE id = ANY($1) OR seq = ANY($2)`, ids, seqs)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			rows.Close()
+			return err
+		}
+		stored[id], taken[seq] = true, true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ord := make([]int64, len(dels))
+	for i := range dels {
+		ord[i] = int64(i)
+		switch {
+		case stored[ids[i]]:
+			seqs[i] = 0
+			continue
+		case seqs[i] <= 0 || taken[seqs[i]]:
+			seqs[i] = top + 1
+		}
+		stored[ids[i]], taken[seqs[i]] = true, true
+		top = max(top, seqs[i])
+	}
+	_, err = tx.Exec(ctx, `UPDATE hookctl_import_deliveries t SET seq = v.seq
+		FROM unnest($1::bigint[], $2::bigint[]) AS v(ord, seq) WHERE t.ord = v.ord`, ord, seqs)
+	return err
 }
 
 // copyTemp loads rows with COPY into hookctl_import_<table>, a temporary
