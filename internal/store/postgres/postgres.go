@@ -404,6 +404,10 @@ func jlist(l []string) []string {
 // is found by the id it came with.
 func pt(s string) string { return store.StorableForm(s) }
 
+// pk is text the store indexes as it keeps it (store.StorableKey): an
+// event's id and type, and every lookup by them.
+func pk(s string) string { return store.StorableKey(s) }
+
 func nullStr(s string) *string {
 	if s == "" {
 		return nil
@@ -426,7 +430,7 @@ func (db *DB) resolve(ctx context.Context, q queryer, kind, table, idOrPrefix st
 		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
 	}
 	idOrPrefix = store.NormalizeIDPrefix(idOrPrefix)
-	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(pt(idOrPrefix))+"%")
+	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(pk(idOrPrefix))+"%")
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
 	}
@@ -447,7 +451,7 @@ func patternClause(col, pattern string, args *[]any) string {
 		*args = append(*args, likeEscape(pattern[:len(pattern)-1])+"_%")
 		return fmt.Sprintf("%s LIKE $%d", col, len(*args))
 	default:
-		*args = append(*args, pattern)
+		*args = append(*args, pk(pattern))
 		return fmt.Sprintf("%s = $%d", col, len(*args))
 	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -8,10 +9,11 @@ import (
 )
 
 // sameText: a store keeps text as given, or in store.StorableForm (the
-// PostgreSQL store, for text with a NUL byte or bytes that are not UTF-8).
+// PostgreSQL store, for text with a NUL byte or bytes that are not UTF-8),
+// or for an event's id and type store.StorableKey (also shortened).
 func sameText(t *testing.T, what, got, want string) {
 	t.Helper()
-	if got != want && got != store.StorableForm(want) {
+	if got != want && got != store.StorableForm(want) && got != store.StorableKey(want) {
 		t.Errorf("%s = %q, want %q or %q", what, got, want, store.StorableForm(want))
 	}
 }
@@ -90,6 +92,42 @@ func testUnstorableText(t *testing.T, s store.Store) {
 		t.Fatalf("ListDeliveries(EventID %q) = %v, want [d2]", id2, ids(ds))
 	}
 	sameText(t, "imported LastError", ds[0].LastError, lastError)
+
+	// An id and a type of several kilobytes (a hostile sender's, as
+	// listen received them) are taken by each write path, two ids that
+	// differ only at their end stay two events, and each is found again by
+	// its id (and a prefix) and its type.
+	long := func(seed uint64, n int) string { // incompressible: random letters
+		r := rand.New(rand.NewPCG(seed, seed))
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r.IntN(36)]
+		}
+		return string(b)
+	}
+	idA, idB := "msg_"+long(1, 9000)+"A", "msg_"+long(1, 9000)+"B"
+	ltyp := "card." + long(2, 9000)
+	eA, eB := newEvent(idA, ltyp), newEvent(idB, ltyp)
+	eA.Source, eB.Source = store.SourceReceived, store.SourceReceived
+	must(t, s.CreateEvent(ctx, eA, []*store.Delivery{newDelivery("http://127.0.0.1:1/long")}))
+	writeB := func() error { return s.Import(ctx, store.Record{Event: eB}) }
+	if bi, ok := s.(store.BatchImporter); ok {
+		writeB = func() error { return bi.ImportBatch(ctx, []store.Record{{Event: eB}}) }
+	}
+	must(t, writeB())
+	for _, id := range []string{idA, idB} {
+		got, err := s.GetEvent(ctx, id)
+		must(t, err)
+		sameText(t, "long ID", got.ID, id)
+		sameText(t, "long Type", got.Type, ltyp)
+	}
+	_, err = s.GetEvent(ctx, idA[:200])
+	isAmbiguous(t, "GetEvent(a prefix of two long ids)", err, 2)
+	ds, err = s.ListDeliveries(ctx, store.DeliveryFilter{EventID: idA, EventPattern: ltyp})
+	must(t, err)
+	if len(ds) != 1 {
+		t.Errorf("deliveries of the long event (by its id and type): %d, want 1", len(ds))
+	}
 
 	// The batch paths (trigger's CreateEvents, a worker's RecordAttempts).
 	if bc, ok := s.(store.BatchCreator); ok {
