@@ -36,7 +36,7 @@ func jtext[M ~map[string]V, V any](m M) *string {
 	if err != nil {
 		return nil
 	}
-	s := string(b)
+	s := jsonNoNUL(string(b))
 	return &s
 }
 

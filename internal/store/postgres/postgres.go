@@ -387,7 +387,30 @@ func nilIfEmpty[M ~map[string]V, V any](m M) M {
 // (default_query_exec_mode=exec or simple_protocol, e.g. for PgBouncer).
 func jsonList(l []string) string {
 	b, _ := json.Marshal(jlist(l))
-	return string(b)
+	return jsonNoNUL(string(b))
+}
+
+// jsonNoNUL is JSON text for a jsonb column, which holds no NUL: each
+// \u0000 escape becomes \\x00, a NUL as store.StorableForm writes it (a
+// header, metadata or event name of an imported record; SQLite keeps it).
+func jsonNoNUL(s string) string {
+	if !strings.Contains(s, `\u0000`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], `\u0000`):
+			b.WriteString(`\\x00`)
+			i += len(`\u0000`) - 1
+		case s[i] == '\\' && i+1 < len(s): // an escape: \\ is not the start of \u0000
+			b.WriteString(s[i : i+2])
+			i++
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 func jlist(l []string) []string {
