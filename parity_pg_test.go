@@ -307,6 +307,37 @@ func TestStoreParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	step(nil, "store", "import", merged, "-o", "json")
+
+	// Records whose event or delivery is missing: the first is named.
+	orphans := filepath.Join(t.TempDir(), "orphans.jsonl")
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf(`{"delivery":{"ID":"0aaa%04d-0000-4000-8000-000000000000","EventID":"evt_gone_%d","URL":"http://127.0.0.1:9/o","Status":"failed","CreatedAt":"2026-01-06T00:00:00Z","UpdatedAt":"2026-01-06T00:00:00Z"}}`, 99-i, i))
+	}
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf(`{"attempt":{"DeliveryID":"0bbb%04d-0000-4000-8000-000000000000","Number":%d,"StartedAt":"2026-01-06T00:00:00Z"}}`, 99-i, i+1))
+	}
+	if err := os.WriteFile(orphans, []byte(strings.Join(lines[:40], "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(nil, "store", "import", orphans)
+	if err := os.WriteFile(orphans, []byte(strings.Join(lines[40:], "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(nil, "store", "import", orphans)
+	// A batch (--batch-size records per transaction) that fails keeps none
+	// of its records; the batches before it stay.
+	partial := filepath.Join(t.TempDir(), "partial.jsonl")
+	if err := os.WriteFile(partial, []byte(strings.Join([]string{
+		`{"event":{"ID":"evt_p1","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-07T00:00:00Z"}}`,
+		`{"event":{"ID":"evt_p2","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-07T00:00:00Z"}}`,
+		`{"event":{"ID":"evt_p3","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-07T00:00:00Z"}}`,
+		lines[0],
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(nil, "store", "import", partial, "--batch-size", "2")
+	step(nil, "events", "log", "--since", "2026-01-07T00:00:00Z")
 	step(nil, "deliveries", "list", "--event", "card.created", "--since", "2026-01-06T00:00:00Z", "-o", "json")
 
 	// Each store's export, imported into a fresh store of the other kind,
