@@ -338,6 +338,24 @@ func TestStoreParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	step(nil, "store", "import", partial, "--batch-size", "2")
+	// A delivery before its event, an attempt before its delivery: refused
+	// as the first record that refers to no earlier one.
+	late := filepath.Join(t.TempDir(), "late.jsonl")
+	if err := os.WriteFile(late, []byte(strings.Join([]string{
+		`{"attempt":{"DeliveryID":"0ccc0000-0000-4000-8000-000000000000","Number":1,"StartedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"delivery":{"ID":"0ccc0000-0000-4000-8000-000000000000","EventID":"evt_late","URL":"http://127.0.0.1:9/l","Status":"failed","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"event":{"ID":"evt_late","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-08T00:00:00Z"}}`,
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(nil, "store", "import", late)
+	if err := os.WriteFile(late, []byte(strings.Join([]string{
+		`{"delivery":{"ID":"0ccc0000-0000-4000-8000-000000000000","EventID":"evt_late","URL":"http://127.0.0.1:9/l","Status":"failed","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"event":{"ID":"evt_late","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-08T00:00:00Z"}}`,
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(nil, "store", "import", late)
 	step(nil, "events", "log", "--since", "2026-01-07T00:00:00Z")
 	step(nil, "deliveries", "list", "--event", "card.created", "--since", "2026-01-06T00:00:00Z", "-o", "json")
 

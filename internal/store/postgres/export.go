@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -100,23 +99,23 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			if s.ID == "" {
 				return fmt.Errorf("import: record %d: subscription without an id", i+1)
 			}
-			subs = append(subs, subscriptionArgs(&s))
+			subs = append(subs, append(subscriptionArgs(&s), int64(i)))
 		case r.Event != nil:
 			if r.Event.ID == "" {
 				return fmt.Errorf("import: record %d: event without an id", i+1)
 			}
-			evs = append(evs, eventArgs(r.Event))
+			evs = append(evs, append(eventArgs(r.Event), int64(i)))
 		case r.Delivery != nil:
 			d := r.Delivery
 			if d.ID == "" || d.EventID == "" {
 				return fmt.Errorf("import: record %d: delivery without an id or event id", i+1)
 			}
-			dels = append(dels, append([]any{d.Seq}, deliveryArgs(d)...))
+			dels = append(dels, append(append([]any{d.Seq}, deliveryArgs(d)...), int64(i)))
 		case r.Attempt != nil:
 			if r.Attempt.DeliveryID == "" {
 				return fmt.Errorf("import: record %d: attempt without a delivery id", i+1)
 			}
-			atts = append(atts, attemptArgs(r.Attempt))
+			atts = append(atts, append(attemptArgs(r.Attempt), int64(i)))
 		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -132,6 +131,9 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		if err := copyTemp(ctx, tx, "attempts", attemptCols, atts); err != nil {
 			return err
 		}
+		if err := importRefs(ctx, tx, len(evs) > 0, len(dels) > 0, len(atts) > 0); err != nil {
+			return err
+		}
 		if len(subs) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionCols+`)
 				SELECT `+prefixCols("t.", subscriptionCols)+` FROM hookctl_import_subscriptions t ON CONFLICT (id) DO NOTHING`); err != nil {
@@ -145,14 +147,6 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			}
 		}
 		if len(dels) > 0 {
-			var id, ref string
-			err := tx.QueryRow(ctx, `SELECT t.id, t.event_id FROM hookctl_import_deliveries t
-				WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.event_id) LIMIT 1`).Scan(&id, &ref)
-			if err == nil {
-				return &store.ImportRefError{Kind: "delivery", ID: id, RefKind: "event", RefID: ref}
-			} else if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
 			// Keeping imported Seqs while other processes insert: hold off
 			// concurrent writers of deliveries for this transaction, number
 			// the batch, insert, and move the identity past every Seq.
@@ -175,15 +169,6 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			}
 		}
 		if len(atts) > 0 {
-			var number int
-			var ref string
-			err := tx.QueryRow(ctx, `SELECT t.number, t.delivery_id FROM hookctl_import_attempts t
-				WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.delivery_id) LIMIT 1`).Scan(&number, &ref)
-			if err == nil {
-				return &store.ImportRefError{Kind: "attempt", ID: strconv.Itoa(number), RefKind: "delivery", RefID: ref}
-			} else if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
 			if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)
 				SELECT `+prefixCols("t.", attemptCols)+` FROM hookctl_import_attempts t ON CONFLICT (delivery_id, number) DO NOTHING`); err != nil {
 				return err
@@ -203,6 +188,48 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		return db.wrap("import", err)
 	}
 	return nil
+}
+
+// importRefs checks, before anything is inserted, that each delivery's
+// event and each attempt's delivery is in the store or earlier in the batch
+// (the temporary tables of the kinds present), and names the first record
+// that fails, as SQLite's import, record by record, does. A delivery
+// already stored is skipped, unchecked.
+func importRefs(ctx context.Context, tx pgx.Tx, evs, dels, atts bool) error {
+	var parts []string
+	if dels {
+		earlier := ""
+		if evs {
+			earlier = ` AND NOT EXISTS (SELECT 1 FROM hookctl_import_events i WHERE i.id = t.event_id AND i.ord < t.ord)`
+		}
+		parts = append(parts, `SELECT t.ord, 'delivery' AS kind, t.id, t.event_id AS ref FROM hookctl_import_deliveries t
+			WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.id = t.id)
+			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.event_id)`+earlier)
+	}
+	if atts {
+		earlier := ""
+		if dels {
+			earlier = ` AND NOT EXISTS (SELECT 1 FROM hookctl_import_deliveries i WHERE i.id = t.delivery_id AND i.ord < t.ord)`
+		}
+		parts = append(parts, `SELECT t.ord, 'attempt', t.number::text, t.delivery_id FROM hookctl_import_attempts t
+			WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.delivery_id)`+earlier)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	var ord int64
+	var kind, id, ref string
+	err := tx.QueryRow(ctx, strings.Join(parts, " UNION ALL ")+` ORDER BY 1 LIMIT 1`).Scan(&ord, &kind, &id, &ref)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case kind == "delivery":
+		return &store.ImportRefError{Kind: kind, ID: id, RefKind: "event", RefID: ref}
+	default:
+		return &store.ImportRefError{Kind: kind, ID: id, RefKind: "delivery", RefID: ref}
+	}
 }
 
 // numberImport gives the batch's deliveries (rows of
@@ -242,8 +269,8 @@ func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
 		return err
 	}
 	ord := make([]int64, len(dels))
-	for i := range dels {
-		ord[i] = int64(i)
+	for i, d := range dels {
+		ord[i] = d[len(d)-1].(int64)
 		switch {
 		case stored[ids[i]]:
 			seqs[i] = 0
@@ -272,8 +299,9 @@ func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) 
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+tmp+` ON COMMIT DROP AS SELECT `+cols+` FROM `+table+` WITH NO DATA`); err != nil {
 		return err
 	}
-	// ord is each row's place in the import, so the inserts can follow
-	// the file (an event's Seq, given in that order, as SQLite's import).
+	// ord, each row's last value, is its record's place in the batch: the
+	// inserts follow the file (an event's Seq, given in that order, as
+	// SQLite's import) and a reference must point back (importRefs).
 	if _, err := tx.Exec(ctx, `ALTER TABLE `+tmp+` ADD COLUMN ord bigint`); err != nil {
 		return err
 	}
@@ -282,9 +310,6 @@ func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) 
 		names[i] = strings.TrimSpace(names[i])
 	}
 	names = append(names, "ord")
-	for i := range rows {
-		rows[i] = append(rows[i], int64(i))
-	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows))
 	return err
 }
