@@ -1,6 +1,10 @@
 package store
 
-import "unicode/utf8"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"unicode/utf8"
+)
 
 // StorableForm is s as every store can keep it: s itself when it is
 // StorableText (UTF-8 with no NUL byte); else each NUL and each byte that
@@ -30,4 +34,29 @@ func StorableForm(s string) string {
 		i += n
 	}
 	return string(b)
+}
+
+// MaxKeyLen is the longest text StorableKey keeps whole (PostgreSQL's
+// b-tree indexes take entries of up to about 2.7 kB).
+const MaxKeyLen = 1024
+
+// StorableKey is StorableForm(s), shortened when longer than MaxKeyLen: its
+// first bytes, "…" and 32 hex digits of the SHA-256 of s, so that distinct
+// texts stay distinct and s finds it again. The PostgreSQL store keeps an
+// event's id and type in this form: listen takes them as received (a
+// body's "type", a webhook-id header), and one of several kilobytes would
+// not fit the index, failing listen's batch of received events at every
+// retry. SQLite keeps any length. StorableKey(StorableKey(s)) is
+// StorableKey(s).
+func StorableKey(s string) string {
+	f := StorableForm(s)
+	if len(f) <= MaxKeyLen {
+		return f
+	}
+	sum := sha256.Sum256([]byte(s))
+	cut := MaxKeyLen - len("…") - 32
+	for cut > 0 && !utf8.RuneStart(f[cut]) {
+		cut--
+	}
+	return f[:cut] + "…" + hex.EncodeToString(sum[:16])
 }

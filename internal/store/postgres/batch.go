@@ -36,7 +36,7 @@ func jtext[M ~map[string]V, V any](m M) *string {
 	if err != nil {
 		return nil
 	}
-	s := string(b)
+	s := jsonNoNUL(string(b))
 	return &s
 }
 
@@ -275,7 +275,7 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 		ecreated                              = make([]*time.Time, ne)
 	)
 	for i, e := range events {
-		eid[i], etype[i], eprov[i], epay[i], ectype[i], esrc[i] = pt(e.ID), pt(e.Type), pt(e.Provider), e.Payload, pt(e.ContentType), pt(e.Source)
+		eid[i], etype[i], eprov[i], epay[i], ectype[i], esrc[i] = pk(e.ID), pk(e.Type), pt(e.Provider), e.Payload, pt(e.ContentType), pt(e.Source)
 		ehdr[i], ecreated[i], ever[i] = jtext(e.Headers), tsp(e.CreatedAt), pt(e.Verdict)
 	}
 	var (
@@ -289,7 +289,7 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 	for _, ds := range deliveries {
 		for _, d := range ds {
 			byID[d.ID] = d
-			did, devent, dsub, durl = append(did, pt(d.ID)), append(devent, pt(d.EventID)), append(dsub, nullStr(d.SubscriptionID)), append(durl, pt(d.URL))
+			did, devent, dsub, durl = append(did, pt(d.ID)), append(devent, pk(d.EventID)), append(dsub, nullStr(d.SubscriptionID)), append(durl, pt(d.URL))
 			dmethod, dscheme, dsecret, dhdr = append(dmethod, pt(d.Method)), append(dscheme, d.Scheme), append(dsecret, d.Secret), append(dhdr, jtext(d.Headers))
 			dstatus, dcount, dmax, dschedule = append(dstatus, d.Status), append(dcount, int32(d.AttemptCount)), append(dmax, int32(d.MaxAttempts)), append(dschedule, d.Schedule)
 			dnext, dlerr, dlstatus, drun = append(dnext, tsp(d.NextAttemptAt)), append(dlerr, pt(d.LastError)), append(dlstatus, int32(d.LastStatus)), append(drun, d.RunID)
@@ -406,7 +406,7 @@ func (db *DB) GetEvents(ctx context.Context, ids []string) ([]*store.Event, erro
 	}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
-		keys[i] = pt(id)
+		keys[i] = pk(id)
 	}
 	rows, err := db.pool.Query(ctx, `SELECT `+eventCols+` FROM events WHERE id = ANY($1::text[])`, keys)
 	if err != nil {

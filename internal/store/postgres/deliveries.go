@@ -26,7 +26,7 @@ const deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, u
 	RETURNING seq`
 
 func deliveryArgs(d *store.Delivery) []any {
-	return []any{pt(d.ID), pt(d.EventID), nullStr(d.SubscriptionID), pt(d.URL), pt(d.Method), d.Scheme, d.Secret, jmap(d.Headers), d.Status,
+	return []any{pt(d.ID), pk(d.EventID), nullStr(d.SubscriptionID), pt(d.URL), pt(d.Method), d.Scheme, d.Secret, jmap(d.Headers), d.Status,
 		d.AttemptCount, d.MaxAttempts, d.Schedule, ts(d.NextAttemptAt), pt(d.LastError), d.LastStatus, d.RunID,
 		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), pt(d.OriginID), d.Kind}
 }
@@ -109,7 +109,7 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 		add("d.subscription_id = $%d", f.SubscriptionID)
 	}
 	if f.EventID != "" {
-		add("d.event_id = $%d", pt(f.EventID))
+		add("d.event_id = $%d", pk(f.EventID))
 	}
 	if f.RunID != "" {
 		add("d.run_id = $%d", f.RunID)
@@ -241,7 +241,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 		where = append(where, "d.subscription_id = "+arg(f.SubscriptionID))
 	}
 	if f.EventID != "" {
-		where = append(where, "d.event_id = "+arg(pt(f.EventID)))
+		where = append(where, "d.event_id = "+arg(pk(f.EventID)))
 	}
 	if c := f.Before; c != nil {
 		var at time.Time

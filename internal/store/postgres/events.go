@@ -33,7 +33,7 @@ func eventArgs(e *store.Event) []any {
 	if payload == nil {
 		payload = []byte{}
 	}
-	return []any{pt(e.ID), pt(e.Type), pt(e.Provider), payload, pt(e.ContentType), pt(e.Source), jmap(e.Headers), ts(e.CreatedAt), pt(e.Verdict)}
+	return []any{pk(e.ID), pk(e.Type), pt(e.Provider), payload, pt(e.ContentType), pt(e.Source), jmap(e.Headers), ts(e.CreatedAt), pt(e.Verdict)}
 }
 
 const eventInsert = `INSERT INTO events (` + eventCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`
@@ -56,7 +56,7 @@ func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*sto
 // GetEvent implements store.Store.
 func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, error) {
 	// Fast path: a full ID (what workers and scripts pass) is one query.
-	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, pt(idOrPrefix)))
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM events WHERE id = $1`, pk(idOrPrefix)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		id, rerr := db.resolve(ctx, db.pool, "event", "events", idOrPrefix)
 		if rerr != nil {
@@ -81,7 +81,7 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 			continue
 		}
 		var pos store.EventCursor
-		err := db.pool.QueryRow(ctx, `SELECT created_at, seq FROM events WHERE id = $1`, pt(c.id)).Scan(&pos.CreatedAt, &pos.Seq)
+		err := db.pool.QueryRow(ctx, `SELECT created_at, seq FROM events WHERE id = $1`, pk(c.id)).Scan(&pos.CreatedAt, &pos.Seq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, &store.NotFoundError{Kind: "event", ID: c.id}
 		}

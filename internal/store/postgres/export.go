@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -100,23 +99,23 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			if s.ID == "" {
 				return fmt.Errorf("import: record %d: subscription without an id", i+1)
 			}
-			subs = append(subs, subscriptionArgs(&s))
+			subs = append(subs, append(subscriptionArgs(&s), int64(i)))
 		case r.Event != nil:
 			if r.Event.ID == "" {
 				return fmt.Errorf("import: record %d: event without an id", i+1)
 			}
-			evs = append(evs, eventArgs(r.Event))
+			evs = append(evs, append(eventArgs(r.Event), int64(i)))
 		case r.Delivery != nil:
 			d := r.Delivery
 			if d.ID == "" || d.EventID == "" {
 				return fmt.Errorf("import: record %d: delivery without an id or event id", i+1)
 			}
-			dels = append(dels, append([]any{d.Seq}, deliveryArgs(d)...))
+			dels = append(dels, append(append([]any{d.Seq}, deliveryArgs(d)...), int64(i)))
 		case r.Attempt != nil:
 			if r.Attempt.DeliveryID == "" {
 				return fmt.Errorf("import: record %d: attempt without a delivery id", i+1)
 			}
-			atts = append(atts, attemptArgs(r.Attempt))
+			atts = append(atts, append(attemptArgs(r.Attempt), int64(i)))
 		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -132,6 +131,9 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		if err := copyTemp(ctx, tx, "attempts", attemptCols, atts); err != nil {
 			return err
 		}
+		if err := importRefs(ctx, tx, len(evs) > 0, len(dels) > 0, len(atts) > 0); err != nil {
+			return err
+		}
 		if len(subs) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionCols+`)
 				SELECT `+prefixCols("t.", subscriptionCols)+` FROM hookctl_import_subscriptions t ON CONFLICT (id) DO NOTHING`); err != nil {
@@ -140,51 +142,33 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		}
 		if len(evs) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
-				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.created_at ON CONFLICT (id) DO NOTHING`); err != nil {
+				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.ord ON CONFLICT (id) DO NOTHING`); err != nil {
 				return err
 			}
 		}
 		if len(dels) > 0 {
-			var id, ref string
-			err := tx.QueryRow(ctx, `SELECT t.id, t.event_id FROM hookctl_import_deliveries t
-				WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.event_id) LIMIT 1`).Scan(&id, &ref)
-			if err == nil {
-				return &store.ImportRefError{Kind: "delivery", ID: id, RefKind: "event", RefID: ref}
-			} else if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
 			// Keeping imported Seqs while other processes insert: hold off
-			// concurrent writers of deliveries for this transaction, move
-			// the identity past every Seq in play, then insert.
+			// concurrent writers of deliveries for this transaction, number
+			// the batch, insert, and move the identity past every Seq.
 			if _, err := tx.Exec(ctx, `LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
-				(SELECT coalesce(max(seq), 0) FROM deliveries), (SELECT coalesce(max(seq), 0) FROM hookctl_import_deliveries), 1))`); err != nil {
+			if err := numberImport(ctx, tx, dels); err != nil {
 				return err
 			}
 			cols := strings.Replace(deliveryCols, "seq, ", "", 1)
 			sel := strings.Replace(prefixCols("t.", cols), "t.subscription_id",
 				`(SELECT s.id FROM subscriptions s WHERE s.id = t.subscription_id)`, 1)
 			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (seq, `+cols+`)
-				SELECT CASE WHEN t.seq > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = t.seq) THEN t.seq
-					ELSE nextval(pg_get_serial_sequence('deliveries', 'seq')) END, `+sel+`
-				FROM hookctl_import_deliveries t
-				WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.id = t.id)
-				ORDER BY t.seq`); err != nil {
+				SELECT t.seq, `+sel+` FROM hookctl_import_deliveries t WHERE t.seq > 0 ORDER BY t.ord`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
+				(SELECT coalesce(max(seq), 0) FROM deliveries), 1))`); err != nil {
 				return err
 			}
 		}
 		if len(atts) > 0 {
-			var number int
-			var ref string
-			err := tx.QueryRow(ctx, `SELECT t.number, t.delivery_id FROM hookctl_import_attempts t
-				WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.delivery_id) LIMIT 1`).Scan(&number, &ref)
-			if err == nil {
-				return &store.ImportRefError{Kind: "attempt", ID: strconv.Itoa(number), RefKind: "delivery", RefID: ref}
-			} else if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
 			if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)
 				SELECT `+prefixCols("t.", attemptCols)+` FROM hookctl_import_attempts t ON CONFLICT (delivery_id, number) DO NOTHING`); err != nil {
 				return err
@@ -206,6 +190,102 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 	return nil
 }
 
+// importRefs checks, before anything is inserted, that each delivery's
+// event and each attempt's delivery is in the store or earlier in the batch
+// (the temporary tables of the kinds present), and names the first record
+// that fails, as SQLite's import, record by record, does. A delivery
+// already stored is skipped, unchecked.
+func importRefs(ctx context.Context, tx pgx.Tx, evs, dels, atts bool) error {
+	var parts []string
+	if dels {
+		earlier := ""
+		if evs {
+			earlier = ` AND NOT EXISTS (SELECT 1 FROM hookctl_import_events i WHERE i.id = t.event_id AND i.ord < t.ord)`
+		}
+		parts = append(parts, `SELECT t.ord, 'delivery' AS kind, t.id, t.event_id AS ref FROM hookctl_import_deliveries t
+			WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.id = t.id)
+			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.event_id)`+earlier)
+	}
+	if atts {
+		earlier := ""
+		if dels {
+			earlier = ` AND NOT EXISTS (SELECT 1 FROM hookctl_import_deliveries i WHERE i.id = t.delivery_id AND i.ord < t.ord)`
+		}
+		parts = append(parts, `SELECT t.ord, 'attempt', t.number::text, t.delivery_id FROM hookctl_import_attempts t
+			WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.delivery_id)`+earlier)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	var ord int64
+	var kind, id, ref string
+	err := tx.QueryRow(ctx, strings.Join(parts, " UNION ALL ")+` ORDER BY 1 LIMIT 1`).Scan(&ord, &kind, &id, &ref)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case kind == "delivery":
+		return &store.ImportRefError{Kind: kind, ID: id, RefKind: "event", RefID: ref}
+	default:
+		return &store.ImportRefError{Kind: kind, ID: id, RefKind: "delivery", RefID: ref}
+	}
+}
+
+// numberImport gives the batch's deliveries (rows of
+// hookctl_import_deliveries, in file order) their Seq as SQLite's import
+// does, one after the other: a delivery whose ID is stored already, or
+// came earlier in the batch, is skipped (Seq 0); one keeps its Seq unless
+// a delivery has it, else it gets the highest Seq so far plus one. (A file
+// of two stores' exports holds the same Seqs twice, and a written one may
+// have none.)
+func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
+	ids := make([]string, len(dels))
+	seqs := make([]int64, len(dels))
+	for i, d := range dels {
+		seqs[i], ids[i] = d[0].(int64), d[1].(string)
+	}
+	var top int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&top); err != nil {
+		return err
+	}
+	stored := map[string]bool{}
+	taken := map[int64]bool{}
+	rows, err := tx.Query(ctx, `SELECT id, seq FROM deliveries WHERE id = ANY($1) OR seq = ANY($2)`, ids, seqs)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			rows.Close()
+			return err
+		}
+		stored[id], taken[seq] = true, true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ord := make([]int64, len(dels))
+	for i, d := range dels {
+		ord[i] = d[len(d)-1].(int64)
+		switch {
+		case stored[ids[i]]:
+			seqs[i] = 0
+			continue
+		case seqs[i] <= 0 || taken[seqs[i]]:
+			seqs[i] = top + 1
+		}
+		stored[ids[i]], taken[seqs[i]] = true, true
+		top = max(top, seqs[i])
+	}
+	_, err = tx.Exec(ctx, `UPDATE hookctl_import_deliveries t SET seq = v.seq
+		FROM unnest($1::bigint[], $2::bigint[]) AS v(ord, seq) WHERE t.ord = v.ord`, ord, seqs)
+	return err
+}
+
 // copyTemp loads rows with COPY into hookctl_import_<table>, a temporary
 // table with table's columns and no constraints, dropped at commit.
 func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) error {
@@ -219,10 +299,17 @@ func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) 
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+tmp+` ON COMMIT DROP AS SELECT `+cols+` FROM `+table+` WITH NO DATA`); err != nil {
 		return err
 	}
+	// ord, each row's last value, is its record's place in the batch: the
+	// inserts follow the file (an event's Seq, given in that order, as
+	// SQLite's import) and a reference must point back (importRefs).
+	if _, err := tx.Exec(ctx, `ALTER TABLE `+tmp+` ADD COLUMN ord bigint`); err != nil {
+		return err
+	}
 	names := strings.Split(cols, ",")
 	for i := range names {
 		names[i] = strings.TrimSpace(names[i])
 	}
+	names = append(names, "ord")
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows))
 	return err
 }

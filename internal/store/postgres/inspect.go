@@ -214,10 +214,11 @@ func (db *DB) Throughput(ctx context.Context, since time.Time) ([]store.Throughp
 // SlowestEndpoints ranks URLs by the mean duration of the newest lastN
 // deliveries' last attempts.
 func (db *DB) SlowestEndpoints(ctx context.Context, lastN, limit int) ([]store.EndpointLatency, error) {
-	rows, err := db.pool.Query(ctx, `SELECT d.url, count(*), avg(a.duration_ns)::bigint, max(a.duration_ns)
+	// The mean is truncated and ties go by URL bytes, as in SQLite.
+	rows, err := db.pool.Query(ctx, `SELECT d.url, count(*), trunc(avg(a.duration_ns))::bigint, max(a.duration_ns)
 		FROM (SELECT id, url, attempt_count FROM deliveries ORDER BY seq DESC LIMIT $1) d
 		JOIN attempts a ON a.delivery_id = d.id AND a.number = d.attempt_count
-		GROUP BY d.url ORDER BY 3 DESC LIMIT $2`, lastN, limit)
+		GROUP BY d.url ORDER BY 3 DESC, d.url COLLATE "C" LIMIT $2`, lastN, limit)
 	if err != nil {
 		return nil, db.wrap("slowest endpoints", err)
 	}

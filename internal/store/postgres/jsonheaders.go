@@ -10,6 +10,6 @@ func headersJSON(h map[string][]string) *string {
 	if len(h) == 0 {
 		return nil
 	}
-	s := string(jsonenc.AppendHeader(make([]byte, 0, jsonenc.HeaderSize(h)), h))
+	s := jsonNoNUL(string(jsonenc.AppendHeader(make([]byte, 0, jsonenc.HeaderSize(h)), h)))
 	return &s
 }

@@ -387,7 +387,30 @@ func nilIfEmpty[M ~map[string]V, V any](m M) M {
 // (default_query_exec_mode=exec or simple_protocol, e.g. for PgBouncer).
 func jsonList(l []string) string {
 	b, _ := json.Marshal(jlist(l))
-	return string(b)
+	return jsonNoNUL(string(b))
+}
+
+// jsonNoNUL is JSON text for a jsonb column, which holds no NUL: each
+// \u0000 escape becomes \\x00, a NUL as store.StorableForm writes it (a
+// header, metadata or event name of an imported record; SQLite keeps it).
+func jsonNoNUL(s string) string {
+	if !strings.Contains(s, `\u0000`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], `\u0000`):
+			b.WriteString(`\\x00`)
+			i += len(`\u0000`) - 1
+		case s[i] == '\\' && i+1 < len(s): // an escape: \\ is not the start of \u0000
+			b.WriteString(s[i : i+2])
+			i++
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 func jlist(l []string) []string {
@@ -403,6 +426,10 @@ func jlist(l []string) []string {
 // write of such text, and every lookup by it, goes through pt, so an event
 // is found by the id it came with.
 func pt(s string) string { return store.StorableForm(s) }
+
+// pk is text the store indexes as it keeps it (store.StorableKey): an
+// event's id and type, and every lookup by them.
+func pk(s string) string { return store.StorableKey(s) }
 
 func nullStr(s string) *string {
 	if s == "" {
@@ -426,7 +453,7 @@ func (db *DB) resolve(ctx context.Context, q queryer, kind, table, idOrPrefix st
 		return "", &store.NotFoundError{Kind: kind, ID: idOrPrefix}
 	}
 	idOrPrefix = store.NormalizeIDPrefix(idOrPrefix)
-	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(pt(idOrPrefix))+"%")
+	rows, err := q.Query(ctx, `SELECT id FROM `+table+` WHERE id LIKE $1 ORDER BY id LIMIT 4`, likeEscape(pk(idOrPrefix))+"%")
 	if err != nil {
 		return "", db.wrap("find "+kind, err)
 	}
@@ -447,7 +474,7 @@ func patternClause(col, pattern string, args *[]any) string {
 		*args = append(*args, likeEscape(pattern[:len(pattern)-1])+"_%")
 		return fmt.Sprintf("%s LIKE $%d", col, len(*args))
 	default:
-		*args = append(*args, pattern)
+		*args = append(*args, pk(pattern))
 		return fmt.Sprintf("%s = $%d", col, len(*args))
 	}
 }

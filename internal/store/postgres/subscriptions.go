@@ -31,8 +31,8 @@ func scanSubscription(row pgx.Row) (*store.Subscription, error) {
 }
 
 func subscriptionArgs(s *store.Subscription) []any {
-	return []any{s.ID, s.CallbackURL, jsonList(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
-		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.CreatedAt), ts(s.UpdatedAt)}
+	return []any{s.ID, pt(s.CallbackURL), jsonList(s.Events), pt(s.Description), s.Status, pt(s.Secret), pt(s.PreviousSecret),
+		ts(s.PreviousSecretExpiresAt), pt(s.Provider), pt(s.Scheme), pt(s.Method), jmap(s.Headers), jmap(s.Metadata), ts(s.CreatedAt), ts(s.UpdatedAt)}
 }
 
 const subscriptionInsert = `INSERT INTO subscriptions (` + subscriptionCols + `)

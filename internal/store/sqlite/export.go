@@ -57,7 +57,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	}); err != nil {
 		return err
 	}
-	return each(attemptSelect+` ORDER BY a.rowid`, func(r *sql.Rows) error {
+	return each(attemptSelect+` ORDER BY a.delivery_seq, a.number`, func(r *sql.Rows) error {
 		a, err := scanAttempt(r)
 		if err != nil {
 			return err
@@ -66,74 +66,93 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	})
 }
 
+var _ store.BatchImporter = (*Store)(nil)
+
 // Import writes one record as is, skipping it when its ID (for attempts:
 // delivery and number) exists. A delivery keeps its Seq unless another
 // delivery has it.
 func (s *Store) Import(ctx context.Context, r store.Record) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error { return importRecord(ctx, tx, r) })
+}
+
+// ImportBatch implements store.BatchImporter: Import of each record in
+// order, in one transaction (store import's --batch-size records per
+// transaction: a failing record leaves none of its batch, as on
+// PostgreSQL).
+func (s *Store) ImportBatch(ctx context.Context, records []store.Record) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		exists := func(q string, args ...any) (bool, error) {
-			var one int
-			err := tx.QueryRowContext(ctx, q, args...).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return false, nil
-			}
-			return err == nil, err
-		}
-		switch {
-		case r.Subscription != nil:
-			sub := r.Subscription
-			_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-				sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
-				tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
-				jsonMap(sub.Metadata), tm(sub.CreatedAt), tm(sub.UpdatedAt))
-			return err
-		case r.Event != nil:
-			e := r.Event
-			payload := e.Payload
-			if payload == nil {
-				payload = []byte{}
-			}
-			_, err := tx.ExecContext(ctx, insertEventSQL, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
-				jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict)
-			return err
-		case r.Delivery != nil:
-			d := *r.Delivery
-			if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); ok || err != nil {
+		for _, r := range records {
+			if err := importRecord(ctx, tx, r); err != nil {
 				return err
 			}
-			if ok, err := exists(`SELECT 1 FROM events WHERE id = ?`, d.EventID); err != nil {
-				return err
-			} else if !ok {
-				return &store.ImportRefError{Kind: "delivery", ID: d.ID, RefKind: "event", RefID: d.EventID}
-			}
-			if d.Seq > 0 {
-				if ok, err := exists(`SELECT 1 FROM deliveries WHERE seq = ?`, d.Seq); err != nil {
-					return err
-				} else if ok {
-					d.Seq = 0
-				}
-			}
-			if d.SubscriptionID != "" {
-				if ok, err := exists(`SELECT 1 FROM subscriptions WHERE id = ?`, d.SubscriptionID); err != nil {
-					return err
-				} else if !ok {
-					d.SubscriptionID = "" // its subscription was deleted before the export
-				}
-			}
-			var seq int64
-			return tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq)
-		case r.Attempt != nil:
-			a := r.Attempt
-			if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, a.DeliveryID); err != nil {
-				return err
-			} else if !ok {
-				return &store.ImportRefError{Kind: "attempt", ID: strconv.Itoa(a.Number), RefKind: "delivery", RefID: a.DeliveryID}
-			}
-			_, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_seq, number) DO NOTHING`,
-				attemptArgs(a)...)
-			return err
 		}
 		return nil
 	})
+}
+
+func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
+	exists := func(q string, args ...any) (bool, error) {
+		var one int
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	switch {
+	case r.Subscription != nil:
+		sub := r.Subscription
+		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
+			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
+			jsonMap(sub.Metadata), tm(sub.CreatedAt), tm(sub.UpdatedAt))
+		return err
+	case r.Event != nil:
+		e := r.Event
+		payload := e.Payload
+		if payload == nil {
+			payload = []byte{}
+		}
+		_, err := tx.ExecContext(ctx, insertEventSQL, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
+			jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict)
+		return err
+	case r.Delivery != nil:
+		d := *r.Delivery
+		if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); ok || err != nil {
+			return err
+		}
+		if ok, err := exists(`SELECT 1 FROM events WHERE id = ?`, d.EventID); err != nil {
+			return err
+		} else if !ok {
+			return &store.ImportRefError{Kind: "delivery", ID: d.ID, RefKind: "event", RefID: d.EventID}
+		}
+		if d.Seq > 0 {
+			if ok, err := exists(`SELECT 1 FROM deliveries WHERE seq = ?`, d.Seq); err != nil {
+				return err
+			} else if ok {
+				d.Seq = 0
+			}
+		}
+		if d.SubscriptionID != "" {
+			if ok, err := exists(`SELECT 1 FROM subscriptions WHERE id = ?`, d.SubscriptionID); err != nil {
+				return err
+			} else if !ok {
+				d.SubscriptionID = "" // its subscription was deleted before the export
+			}
+		}
+		var seq int64
+		return tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq)
+	case r.Attempt != nil:
+		a := r.Attempt
+		if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, a.DeliveryID); err != nil {
+			return err
+		} else if !ok {
+			return &store.ImportRefError{Kind: "attempt", ID: strconv.Itoa(a.Number), RefKind: "delivery", RefID: a.DeliveryID}
+		}
+		_, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_seq, number) DO NOTHING`,
+			attemptArgs(a)...)
+		return err
+	}
+	return nil
 }

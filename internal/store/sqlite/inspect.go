@@ -226,7 +226,7 @@ func (s *Store) SlowestEndpoints(ctx context.Context, lastN, limit int) ([]store
 	rows, err := s.r.QueryContext(ctx, `SELECT d.url, count(*), CAST(avg(a.duration_ns) AS INTEGER), max(a.duration_ns)
 		FROM (SELECT seq, url, attempt_count FROM deliveries ORDER BY seq DESC LIMIT ?) d
 		JOIN attempts a ON a.delivery_seq = d.seq AND a.number = d.attempt_count
-		GROUP BY d.url ORDER BY 3 DESC LIMIT ?`, lastN, limit)
+		GROUP BY d.url ORDER BY 3 DESC, d.url LIMIT ?`, lastN, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -485,6 +485,22 @@ func (s *Store) Info(ctx context.Context) (store.Info, error) {
 	return info, err
 }
 
+var _ store.Migrator = (*Store)(nil)
+
+// SchemaVersion implements store.Migrator (store info's "latest", as
+// PostgreSQL's).
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT user_version FROM pragma_user_version`).Scan(&current)
+	return current, SchemaVersion(), err
+}
+
+// Migrate implements store.Migrator: Open has applied the migrations
+// already, so it reports the version it finds.
+func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
+	v, _, err := s.SchemaVersion(ctx)
+	return v, v, err
+}
+
 // withTx runs fn in an immediate write transaction.
 // checkpointEvery is how often a busy store's background checkpointer
 // copies the WAL into the database file.

@@ -154,4 +154,34 @@ func RunInspector(t *testing.T, open func(t *testing.T) store.Store) {
 	if len(slow) != 2 || slow[0].Max != 30*time.Millisecond {
 		t.Errorf("slowest: %+v", slow)
 	}
+	testSlowestTies(t, open(t).(store.Inspector))
+}
+
+// testSlowestTies: endpoints with the same mean come in URL order (bytes,
+// whatever the database's collation), and a mean is truncated to the
+// nanosecond, the same on both back ends.
+func testSlowestTies(t *testing.T, in store.Inspector) {
+	ctx := context.Background()
+	s := in.(store.Store)
+	defer s.Close()
+	must(t, s.Import(ctx, store.Record{Event: newEvent("evt-slow", "card.created")}))
+	for i, x := range []struct {
+		url string
+		dur time.Duration
+	}{{"http://127.0.0.1:1/b", 3}, {"http://127.0.0.1:1/odd", 1}, {"http://127.0.0.1:1/B", 3}, {"http://127.0.0.1:1/a", 3}, {"http://127.0.0.1:1/odd", 2}} {
+		d := newDelivery(x.url)
+		d.ID, d.EventID, d.Status, d.AttemptCount = fmt.Sprintf("5105%04d-0000-4000-8000-000000000000", i), "evt-slow", store.DeliveryFailed, 1
+		d.CreatedAt, d.UpdatedAt = base, base
+		must(t, s.Import(ctx, store.Record{Delivery: d}))
+		must(t, s.Import(ctx, store.Record{Attempt: &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: base, Duration: x.dur}}))
+	}
+	slow, err := in.SlowestEndpoints(ctx, 100, 10)
+	must(t, err)
+	var got []string
+	for _, e := range slow {
+		got = append(got, fmt.Sprintf("%s %d %v", e.URL[len("http://127.0.0.1:1/"):], e.Attempts, e.Mean))
+	}
+	if want := "[B 1 3ns a 1 3ns b 1 3ns odd 2 1ns]"; fmt.Sprint(got) != want {
+		t.Errorf("slowest endpoints %v, want %s", got, want)
+	}
 }

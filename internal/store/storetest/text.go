@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -8,10 +10,11 @@ import (
 )
 
 // sameText: a store keeps text as given, or in store.StorableForm (the
-// PostgreSQL store, for text with a NUL byte or bytes that are not UTF-8).
+// PostgreSQL store, for text with a NUL byte or bytes that are not UTF-8),
+// or for an event's id and type store.StorableKey (also shortened).
 func sameText(t *testing.T, what, got, want string) {
 	t.Helper()
-	if got != want && got != store.StorableForm(want) {
+	if got != want && got != store.StorableForm(want) && got != store.StorableKey(want) {
 		t.Errorf("%s = %q, want %q or %q", what, got, want, store.StorableForm(want))
 	}
 }
@@ -90,6 +93,89 @@ func testUnstorableText(t *testing.T, s store.Store) {
 		t.Fatalf("ListDeliveries(EventID %q) = %v, want [d2]", id2, ids(ds))
 	}
 	sameText(t, "imported LastError", ds[0].LastError, lastError)
+
+	// An id and a type of several kilobytes (a hostile sender's, as
+	// listen received them) are taken by each write path, two ids that
+	// differ only at their end stay two events, and each is found again by
+	// its id (and a prefix) and its type.
+	long := func(seed uint64, n int) string { // incompressible: random letters
+		r := rand.New(rand.NewPCG(seed, seed))
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r.IntN(36)]
+		}
+		return string(b)
+	}
+	idA, idB := "msg_"+long(1, 9000)+"A", "msg_"+long(1, 9000)+"B"
+	ltyp := "card." + long(2, 9000)
+	eA, eB := newEvent(idA, ltyp), newEvent(idB, ltyp)
+	eA.Source, eB.Source = store.SourceReceived, store.SourceReceived
+	must(t, s.CreateEvent(ctx, eA, []*store.Delivery{newDelivery("http://127.0.0.1:1/long")}))
+	writeB := func() error { return s.Import(ctx, store.Record{Event: eB}) }
+	if bi, ok := s.(store.BatchImporter); ok {
+		writeB = func() error { return bi.ImportBatch(ctx, []store.Record{{Event: eB}}) }
+	}
+	must(t, writeB())
+	for _, id := range []string{idA, idB} {
+		got, err := s.GetEvent(ctx, id)
+		must(t, err)
+		sameText(t, "long ID", got.ID, id)
+		sameText(t, "long Type", got.Type, ltyp)
+	}
+	_, err = s.GetEvent(ctx, idA[:200])
+	isAmbiguous(t, "GetEvent(a prefix of two long ids)", err, 2)
+	ds, err = s.ListDeliveries(ctx, store.DeliveryFilter{EventID: idA, EventPattern: ltyp})
+	must(t, err)
+	if len(ds) != 1 {
+		t.Errorf("deliveries of the long event (by its id and type): %d, want 1", len(ds))
+	}
+
+	// An imported record (a written file, another store's export) whose
+	// subscription text, header, metadata or event names hold a NUL byte
+	// is imported, and a backslash before "u0000" stays a backslash.
+	nul := "a\x00b"
+	sub := newSub("http://127.0.0.1:1/"+nul, "card."+nul)
+	sub.ID, sub.Description, sub.Method, sub.CreatedAt, sub.UpdatedAt = "00000000-0000-4000-8000-00000000000a", nul, "P"+nul, base, base
+	sub.Headers, sub.Metadata = map[string]string{"X-" + nul: nul, "X-Esc": `\u0000`}, map[string]string{"k": nul}
+	eN := newEvent("evt-nul-headers", "card.created")
+	eN.Headers = map[string][]string{"X-Nul": {nul, `\u0000`}}
+	dN := newDelivery("http://127.0.0.1:1/n")
+	dN.ID, dN.EventID, dN.Status, dN.AttemptCount, dN.CreatedAt, dN.UpdatedAt = "d-nul", eN.ID, store.DeliveryFailed, 1, base, base
+	dN.Headers = map[string]string{"X-Nul": nul}
+	aN := &store.Attempt{DeliveryID: "d-nul", Number: 1, StartedAt: base, RequestHeaders: map[string][]string{"X-Nul": {nul}},
+		ResponseHeaders: map[string][]string{nul: {nul}}}
+	recs := []store.Record{{Subscription: sub}, {Event: eN}, {Delivery: dN}, {Attempt: aN}}
+	if bi, ok := s.(store.BatchImporter); ok {
+		must(t, bi.ImportBatch(ctx, recs))
+	} else {
+		for _, r := range recs {
+			must(t, s.Import(ctx, r))
+		}
+	}
+	gs, err := s.GetSubscription(ctx, sub.ID)
+	must(t, err)
+	sameText(t, "imported Description", gs.Description, nul)
+	sameText(t, "imported CallbackURL", gs.CallbackURL, sub.CallbackURL)
+	sameText(t, "imported Method", gs.Method, sub.Method)
+	sameText(t, "imported Events", strings.Join(gs.Events, ","), "card."+nul)
+	sameText(t, "imported header", gs.Headers["X-"+nul]+gs.Headers[store.StorableForm("X-"+nul)], nul)
+	sameText(t, "imported metadata", gs.Metadata["k"], nul)
+	if gs.Headers["X-Esc"] != `\u0000` {
+		t.Errorf("imported header X-Esc = %q, want %q", gs.Headers["X-Esc"], `\u0000`)
+	}
+	gn, err := s.GetEvent(ctx, eN.ID)
+	must(t, err)
+	if h := gn.Headers["X-Nul"]; len(h) != 2 || h[1] != `\u0000` {
+		t.Errorf("imported event headers %q", gn.Headers)
+	} else {
+		sameText(t, "imported event header", h[0], nul)
+	}
+	as, err = s.ListAttempts(ctx, "d-nul")
+	must(t, err)
+	if len(as) != 1 || len(as[0].RequestHeaders["X-Nul"]) != 1 || len(as[0].ResponseHeaders) != 1 {
+		t.Fatalf("imported attempt %+v", as)
+	}
+	sameText(t, "imported attempt header", as[0].RequestHeaders["X-Nul"][0], nul)
 
 	// The batch paths (trigger's CreateEvents, a worker's RecordAttempts).
 	if bc, ok := s.(store.BatchCreator); ok {
