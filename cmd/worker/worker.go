@@ -101,9 +101,11 @@ func run(ctx context.Context, opts *Options) error {
 	var awaitMu sync.Mutex
 	awaiting := map[string]bool{}
 	rep := &delivery.Reporter{W: ios.Out}
+	hints := &delivery.FailureHints{Max: 2}
 	var jsonMu = make(chan struct{}, 1)
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version, Insecure: opts.Insecure,
 		OnResult: func(r delivery.Result) {
+			hints.Note(r)
 			if !r.NotSent {
 				attempts.Add(1)
 			}
@@ -166,6 +168,11 @@ func run(ctx context.Context, opts *Options) error {
 	awaitMu.Unlock()
 	fmt.Fprintln(ios.ErrOut, summary(time.Since(start), attempts.Load(), succeeded.Load(), failed.Load(), notSent.Load(),
 		retried.Load()-elsewhere, elsewhere))
+	// What the failed attempts had in common (nothing listening, a host
+	// that does not resolve, an untrusted certificate), as trigger says.
+	for _, h := range hints.List() {
+		fmt.Fprintf(ios.ErrOut, "hookctl: hint: %s\n", h)
+	}
 	if err != nil {
 		return cli.Fail(err)
 	}
