@@ -164,6 +164,24 @@ func TestRecoverFailed(t *testing.T) {
 	e := servetest.Start(t, nil)
 	sv := client(t, e)
 	ctx := t.Context()
+	since := time.Now().Add(-time.Minute)
+	app, ep := failedMessage(t, e, sv)
+	out, err := sv.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil)
+	if err != nil || out.Task != "endpoint.recover" {
+		t.Fatalf("recover: %+v %v", out, err)
+	}
+	rec := e.Recv.Next(t, 5*time.Second)
+	if string(rec.Body) != `{"n":1}` {
+		t.Fatalf("recovered body: %s", rec.Body)
+	}
+}
+
+// failedMessage creates an application and an endpoint at e's receiver
+// and sends it {"n":1}, which fails all three attempts of the test
+// schedule; the receiver answers 200 again afterwards.
+func failedMessage(t *testing.T, e *servetest.Env, sv *svixgo.Svix) (*models.ApplicationOut, *models.EndpointOut) {
+	t.Helper()
+	ctx := t.Context()
 	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +190,6 @@ func TestRecoverFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	since := time.Now().Add(-time.Minute)
 	e.Recv.SetStatus(500)
 	if _, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{"n": 1}}, nil); err != nil {
 		t.Fatal(err)
@@ -182,14 +199,7 @@ func TestRecoverFailed(t *testing.T) {
 	}
 	waitFailed(t, e)
 	e.Recv.SetStatus(200)
-	out, err := sv.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil)
-	if err != nil || out.Task != "endpoint.recover" {
-		t.Fatalf("recover: %+v %v", out, err)
-	}
-	rec := e.Recv.Next(t, 5*time.Second)
-	if string(rec.Body) != `{"n":1}` {
-		t.Fatalf("recovered body: %s", rec.Body)
-	}
+	return app, ep
 }
 
 func waitFailed(t *testing.T, e *servetest.Env) {
@@ -1183,24 +1193,9 @@ func TestEndpointStats(t *testing.T) {
 	e := servetest.Start(t, nil)
 	sv := client(t, e)
 	ctx := t.Context()
-	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	before := time.Now().Add(-time.Second)
-	e.Recv.SetStatus(500)
-	if _, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{"n": 1}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	for range 3 { // the test schedule: 3 attempts
-		e.Recv.Next(t, 5*time.Second)
-	}
-	waitFailed(t, e)
-	e.Recv.SetStatus(200)
+	app, ep := failedMessage(t, e, sv)
+	var err error
 	for i := range 2 {
 		if _, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{"n": i + 2}}, nil); err != nil {
 			t.Fatal(err)
