@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -123,6 +124,7 @@ type attemptJSON struct {
 type readyJSON struct {
 	Kind string   `json:"kind"`
 	URL  string   `json:"url"`
+	Port int      `json:"port"` // as listen's ready line: --port 0 picks one
 	APIs []string `json:"apis"`
 }
 
@@ -181,7 +183,7 @@ func run(ctx context.Context, opts *Options) error {
 		return listenError(opts.Host, opts.Port, err)
 	}
 	if ios.JSON() {
-		if err := ui.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: s.URL(), APIs: s.APIs()}); err != nil {
+		if err := ui.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: s.URL(), Port: urlPort(s.URL()), APIs: s.APIs()}); err != nil {
 			return err
 		}
 	}
@@ -226,4 +228,14 @@ func listenError(host string, port int, err error) error {
 			Hint("pick another --port, or --port 0 for a free one")
 	}
 	return cli.Envf("cannot listen: %v", err)
+}
+
+// urlPort is the port of a server's http://host:port URL (0 when it has none).
+func urlPort(u string) int {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(pu.Port())
+	return n
 }
