@@ -118,6 +118,10 @@ type attemptJSON struct {
 	EventID    string `json:"event_id"`
 	EventType  string `json:"event_type,omitempty"`
 	Status     string `json:"status"`
+	// Outcome and Retry as in worker -o json: the attempt's own result,
+	// and whether another attempt is scheduled.
+	Outcome string `json:"outcome"`
+	Retry   bool   `json:"retry"`
 	delivery.AttemptJSON
 }
 
@@ -152,7 +156,10 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		if ios.JSON() {
 			j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
-				AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+				Outcome: "failed", Retry: r.Delivery.Status == store.DeliveryPending, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+			if r.Delivery.Status == store.DeliverySucceeded {
+				j.Outcome = "succeeded"
+			}
 			if r.Event != nil {
 				j.EventType = r.Event.Type
 			}
