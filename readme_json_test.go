@@ -394,3 +394,91 @@ func waitLine(t *testing.T, s *syncWriter, n int) string {
 	t.Fatalf("no line %d from listen", n)
 	return ""
 }
+
+// TestReadmeJSONKeysTable: the Output contract's table of the other
+// commands' -o json keys is what they print: every key printed is listed
+// (a bracketed one may be absent), in the listed order, and every
+// unbracketed key is printed.
+func TestReadmeJSONKeysTable(t *testing.T) {
+	s := readme(t)
+	i := strings.Index(s, "  | command | keys |\n")
+	if i < 0 {
+		t.Fatal("README has no table of -o json keys")
+	}
+	type keySpec struct {
+		keys     []string // in order
+		optional map[string]bool
+	}
+	table := map[string]keySpec{}
+	cell := regexp.MustCompile("\\[?`([a-z_]+)`\\]?")
+	for _, line := range strings.Split(s[i:], "\n")[2:] {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		cols := strings.Split(strings.Trim(line, "|"), "|")
+		cmd := regexp.MustCompile("`([a-z ]+)`").FindStringSubmatch(cols[0])[1]
+		spec := keySpec{optional: map[string]bool{}}
+		if strings.Contains(cols[1], "those of `deliveries list`") {
+			base := table["deliveries list"]
+			spec.keys = slices.Clone(base.keys)
+			for k := range base.optional {
+				spec.optional[k] = true
+			}
+			cols[1] = cols[1][strings.Index(cols[1], "and"):]
+		}
+		for _, m := range cell.FindAllStringSubmatch(cols[1], -1) {
+			spec.keys = append(spec.keys, m[1])
+			if strings.HasPrefix(m[0], "[") {
+				spec.optional[m[1]] = true
+			}
+		}
+		table[cmd] = spec
+	}
+
+	c := newCrashEnv(t)
+	app, _ := c.receiver("app")
+	c.hookctl(0, "subscribe", "--url", app+"/hooks", "--events", "card.*")
+	trig := c.hookctl(0, "trigger", "card.created", "-o", "json")
+	var run struct{ Deliveries []struct{ ID string } }
+	if err := json.Unmarshal(trig, &run); err != nil || len(run.Deliveries) != 1 {
+		t.Fatalf("trigger: %v %s", err, trig)
+	}
+	first := func(b []byte) []byte {
+		var list []json.RawMessage
+		if err := json.Unmarshal(b, &list); err != nil || len(list) == 0 {
+			t.Fatalf("want a non-empty list: %v %s", err, b)
+		}
+		return list[0]
+	}
+	runs := map[string]func() []byte{
+		"version":         func() []byte { return c.hookctl(0, "version", "-o", "json") },
+		"config list":     func() []byte { return first(c.hookctl(0, "config", "list", "-o", "json")) },
+		"config path":     func() []byte { return c.hookctl(0, "config", "path", "-o", "json") },
+		"store info":      func() []byte { return c.hookctl(0, "store", "info", "-o", "json") },
+		"store migrate":   func() []byte { return c.hookctl(0, "store", "migrate", "-o", "json") },
+		"store prune":     func() []byte { return c.hookctl(0, "store", "prune", "--older-than", "0", "--dry-run", "-o", "json") },
+		"events log":      func() []byte { return first(c.hookctl(0, "events", "log", "-o", "json")) },
+		"deliveries list": func() []byte { return first(c.hookctl(0, "deliveries", "list", "-o", "json")) },
+		"deliveries show": func() []byte { return c.hookctl(0, "deliveries", "show", run.Deliveries[0].ID, "-o", "json") },
+	}
+	for cmd, out := range runs {
+		spec, ok := table[cmd]
+		if !ok {
+			t.Errorf("README's table has no row for %s", cmd)
+			continue
+		}
+		got := jsonkeys.Of(t, out())
+		var want []string // the listed keys in the order printed
+		for _, k := range spec.keys {
+			if slices.Contains(got, k) {
+				want = append(want, k)
+			} else if !spec.optional[k] {
+				t.Errorf("%s -o json: no %q (README lists it): %v", cmd, k, got)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s -o json: keys %v, README lists %v", cmd, got, spec.keys)
+		}
+	}
+}

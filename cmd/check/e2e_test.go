@@ -391,6 +391,19 @@ func TestSecretFromEnvironment(t *testing.T) {
 	}
 }
 
+// The report names its run's length as trigger and replay do: elapsed_ms.
+func TestReportElapsedMS(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	r := hookctl(t, nil, "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid", "-o", "json")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("%v: %s", err, r.dump())
+	}
+	if ms, ok := doc["elapsed_ms"].(float64); !ok || ms < 0 {
+		t.Errorf("elapsed_ms = %v, want a number of milliseconds:\n%s", doc["elapsed_ms"], r.stdout)
+	}
+}
+
 func TestList(t *testing.T) {
 	r := hookctl(t, nil, "check", "--list")
 	for _, id := range check.IDs() {

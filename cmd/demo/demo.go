@@ -338,7 +338,7 @@ func run(ctx context.Context, opts *Options) error {
 	planned := stats.Rejected == 1 && counts.Failed == 0 && rc.Succeeded == rc.Total && rc.Total > 0
 	if asJSON {
 		if err := ui.WriteJSONLine(opts.IO.Out, demoSummary{Kind: "summary", OK: planned, Received: stats.Received,
-			Verified: stats.Verified, Rejected: stats.Rejected, ForwardedOK: stats.ForwardedOK, ForwardFailed: stats.ForwardFail,
+			Verified: stats.Verified, Rejected: stats.Rejected, ForwardedOK: stats.ForwardedOK, ForwardedFailed: stats.ForwardFail, ForwardFailed: stats.ForwardFail,
 			AppHandled: len(app.Received()), Replayed: rc.Total, ReplaySucceeded: rc.Succeeded,
 			ElapsedMS: time.Since(start).Milliseconds()}); err != nil {
 			return err
@@ -368,9 +368,12 @@ type demoSummary struct {
 	Verified        int64  `json:"verified"`
 	Rejected        int64  `json:"rejected"`
 	ForwardedOK     int64  `json:"forwarded_ok"`
-	ForwardFailed   int64  `json:"forward_failed"`
-	AppHandled      int    `json:"app_handled"`
-	Replayed        int64  `json:"replayed"`
-	ReplaySucceeded int64  `json:"replay_succeeded"`
-	ElapsedMS       int64  `json:"elapsed_ms"`
+	ForwardedFailed int64  `json:"forwarded_failed"` // named as its pair forwarded_ok
+	// ForwardFailed is ForwardedFailed under the name it had first, kept
+	// for scripts that read it.
+	ForwardFailed   int64 `json:"forward_failed"`
+	AppHandled      int   `json:"app_handled"`
+	Replayed        int64 `json:"replayed"`
+	ReplaySucceeded int64 `json:"replay_succeeded"`
+	ElapsedMS       int64 `json:"elapsed_ms"`
 }

@@ -36,9 +36,12 @@ type storedJSON struct {
 	Verdict     string              `json:"verdict,omitempty"`
 	ContentType string              `json:"content_type"`
 	Headers     map[string][]string `json:"headers,omitempty"`
-	Payload     json.RawMessage     `json:"payload,omitempty"`
-	Body        *string             `json:"body,omitempty"` // a payload that is not JSON
-	Deliveries  struct {
+	// Body is the payload as events show TYPE gives a sample's: JSON when
+	// it is JSON, else a string. Payload repeats a JSON body under the
+	// name it had first (kept for scripts that read it).
+	Body       any             `json:"body"`
+	Payload    json.RawMessage `json:"payload,omitempty"`
+	Deliveries struct {
 		Pending   int `json:"pending"`
 		Succeeded int `json:"succeeded"`
 		Failed    int `json:"failed"`
@@ -77,9 +80,9 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 			Verdict: e.Verdict, ContentType: e.ContentType, Headers: headers}
 		if json.Valid(e.Payload) && len(e.Payload) > 0 {
 			j.Payload = e.Payload
+			j.Body = json.RawMessage(e.Payload)
 		} else {
-			b := string(e.Payload)
-			j.Body = &b
+			j.Body = string(e.Payload)
 		}
 		j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = int(counts[store.DeliveryPending]),
 			int(counts[store.DeliverySucceeded]), int(counts[store.DeliveryFailed])

@@ -69,6 +69,11 @@ func TestShowStoredEvent(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &j); err != nil || j.ID != "evt_sent1" || strings.Join(strings.Fields(string(j.Payload)), "") != `{"a":1}` || j.Deliveries.Pending != 1 || j.Source != "triggered" {
 		t.Fatalf("json: %v %s", err, out)
 	}
+	// The body under the key a sample's has (events show TYPE -o json).
+	var keyed map[string]json.RawMessage
+	if err := json.Unmarshal(out.Bytes(), &keyed); err != nil || strings.Join(strings.Fields(string(keyed["body"])), "") != `{"a":1}` {
+		t.Fatalf("json body: %v %s", err, out)
+	}
 	f.IOStreams.SetFormat("table")
 	err = run("evt_nope")
 	if ee, ok := err.(*cli.ExitError); !ok || ee.Code != cli.ExitUsage || !strings.Contains(err.Error(), `no event type or stored event "evt_nope"`) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -117,12 +118,17 @@ type attemptJSON struct {
 	EventID    string `json:"event_id"`
 	EventType  string `json:"event_type,omitempty"`
 	Status     string `json:"status"`
+	// Outcome and Retry as in worker -o json: the attempt's own result,
+	// and whether another attempt is scheduled.
+	Outcome string `json:"outcome"`
+	Retry   bool   `json:"retry"`
 	delivery.AttemptJSON
 }
 
 type readyJSON struct {
 	Kind string   `json:"kind"`
 	URL  string   `json:"url"`
+	Port int      `json:"port"` // as listen's ready line: --port 0 picks one
 	APIs []string `json:"apis"`
 }
 
@@ -150,7 +156,10 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		if ios.JSON() {
 			j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
-				AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+				Outcome: "failed", Retry: r.Delivery.Status == store.DeliveryPending, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
+			if r.Delivery.Status == store.DeliverySucceeded {
+				j.Outcome = "succeeded"
+			}
 			if r.Event != nil {
 				j.EventType = r.Event.Type
 			}
@@ -181,7 +190,7 @@ func run(ctx context.Context, opts *Options) error {
 		return listenError(opts.Host, opts.Port, err)
 	}
 	if ios.JSON() {
-		if err := ui.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: s.URL(), APIs: s.APIs()}); err != nil {
+		if err := ui.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: s.URL(), Port: urlPort(s.URL()), APIs: s.APIs()}); err != nil {
 			return err
 		}
 	}
@@ -226,4 +235,14 @@ func listenError(host string, port int, err error) error {
 			Hint("pick another --port, or --port 0 for a free one")
 	}
 	return cli.Envf("cannot listen: %v", err)
+}
+
+// urlPort is the port of a server's http://host:port URL (0 when it has none).
+func urlPort(u string) int {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(pu.Port())
+	return n
 }

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -97,7 +99,10 @@ func run(ctx context.Context, opts *Options) error {
 		return cli.Envf("cannot serve the inspector: %v", err)
 	}
 	if ios.JSON() {
-		iostreams.WriteJSONLine(ios.Out, map[string]string{"kind": "ready", "url": url})
+		// The same ready line as listen's and serve's: kind, url, port.
+		if err := iostreams.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: url, Port: urlPort(url)}); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintln(ios.Out, url)
 	}
@@ -145,4 +150,21 @@ func openBrowser(url string) error {
 	}
 	go cmd.Wait()
 	return nil
+}
+
+type readyJSON struct {
+	Kind string `json:"kind"`
+	URL  string `json:"url"`
+	Port int    `json:"port"`
+}
+
+// urlPort is the port of the inspector's http://host:port/ URL (0 when it
+// has none).
+func urlPort(u string) int {
+	pu, err := neturl.Parse(u)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(pu.Port())
+	return n
 }

@@ -5,6 +5,8 @@ package ui_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -78,6 +80,28 @@ func TestUIServesAndStops(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "Inspector stopped") {
 		t.Errorf("stderr: %s", errOut.String())
+	}
+}
+
+// With -o json the first line is the ready line listen and serve print:
+// kind, url and the port it took.
+func TestUIReadyLineJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	line, done, errOut := startUI(t, ctx, "--addr", "127.0.0.1:0", "-o", "json")
+	var ready struct {
+		Kind string `json:"kind"`
+		URL  string `json:"url"`
+		Port int    `json:"port"`
+	}
+	if err := json.Unmarshal([]byte(line), &ready); err != nil {
+		t.Fatalf("ready line %q: %v", line, err)
+	}
+	if ready.Kind != "ready" || ready.Port == 0 || ready.URL != fmt.Sprintf("http://127.0.0.1:%d/", ready.Port) {
+		t.Errorf("ready line %q: want kind ready, the url and its port", line)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, errOut.String())
 	}
 }
 

@@ -71,6 +71,7 @@ trigger left pending after --wait, and after a crash.`,
 
 // attemptJSON is one line of `worker -o json`.
 type attemptJSON struct {
+	Kind       string `json:"kind"` // "attempt", as serve's lines and listen's say what they are
 	DeliveryID string `json:"delivery_id"`
 	EventID    string `json:"event_id"`
 	EventType  string `json:"event_type,omitempty"`
@@ -130,7 +131,7 @@ func run(ctx context.Context, opts *Options) error {
 				awaitMu.Unlock()
 			}
 			if ios.JSON() {
-				j := attemptJSON{DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
+				j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
 					Outcome: "failed", Retry: r.Delivery.Status == store.DeliveryPending, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
 				if r.Delivery.Status == store.DeliverySucceeded {
 					j.Outcome = "succeeded"

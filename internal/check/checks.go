@@ -225,8 +225,10 @@ type Report struct {
 	RunID    string        `json:"run_id"`
 	Deadline time.Duration `json:"-"`
 	Elapsed  time.Duration `json:"-"`
-	Checks   []Result      `json:"checks"`
-	Summary  Summary       `json:"summary"`
+	// ElapsedMS is Elapsed in -o json, named as trigger's and replay's.
+	ElapsedMS int64    `json:"elapsed_ms"`
+	Checks    []Result `json:"checks"`
+	Summary   Summary  `json:"summary"`
 }
 
 func (r *Report) add(res Result) {

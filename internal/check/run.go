@@ -194,6 +194,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("recording probes: %w", *p)
 	}
 	r.rep.Elapsed = time.Since(start)
+	r.rep.ElapsedMS = r.rep.Elapsed.Milliseconds()
 	r.rep.finish()
 	if len(r.rep.Checks) > 0 && r.rep.Summary.Skipped == len(r.rep.Checks) {
 		var why []string

@@ -37,6 +37,10 @@ type LogLine struct {
 	Status     int       `json:"status,omitempty"`
 	DurationMS float64   `json:"duration_ms,omitempty"`
 	Error      string    `json:"error,omitempty"`
+	// DeliveryID is the forward's record (hookctl deliveries show ID), as
+	// worker's and serve's attempt lines name theirs; "" when it was not
+	// recorded.
+	DeliveryID string `json:"delivery_id,omitempty"`
 	// RecordedAs is the rej_ id a rejected request is kept under
 	// (hookctl events show rej_…); "" when it was not kept.
 	RecordedAs string `json:"recorded_as,omitempty"`
@@ -449,6 +453,7 @@ func AppendJSON(b []byte, l LogLine) []byte {
 		b = strconv.AppendFloat(b, l.DurationMS, 'f', -1, 64)
 	}
 	str("error", l.Error)
+	str("delivery_id", l.DeliveryID)
 	str("recorded_as", l.RecordedAs)
 	str("sender", l.Sender)
 	return append(b, '}', '\n')

@@ -700,15 +700,18 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		s.fwdFail.Add(1)
 		s.markSeen(meta.id, false)
 		reason := forwardError(err, s.cfg.Timeout)
-		s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
-			Method: r.Method, URL: target, Status: http.StatusBadGateway, DurationMS: ms(dur), Error: reason})
+		line := LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
+			Method: r.Method, URL: target, Status: http.StatusBadGateway, DurationMS: ms(dur), Error: reason}
 		if rec != nil {
 			rec.set(s, r.Method, hdr, target, start, dur, nil, nil, reason)
 			if err := s.cfg.Recorder.Add(rec); err != nil {
+				s.cfg.Log.Log(line)
 				s.unavailable(w, start, meta, err)
 				return
 			}
+			line.DeliveryID = rec.Delivery.ID
 		}
+		s.cfg.Log.Log(line)
 		writeJSONError(w, http.StatusBadGateway, "the app did not answer", reason, `,"target":`+string(quote(target)))
 		return
 	}
@@ -726,7 +729,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		if sw.err != nil {
 			cerr = nil // the sender's side, not the app's
 		}
-		s.forwarded(r, target, s.cfg.Now().Sub(start), meta, resp.StatusCode, answerErrMsg(cerr, s.cfg.Timeout), senderError(gone, sw.err))
+		s.forwarded(r, target, s.cfg.Now().Sub(start), meta, resp.StatusCode, answerErrMsg(cerr, s.cfg.Timeout), senderError(gone, sw.err), "")
 		return
 	}
 	// Record before answering: the app's answer is read first (up to
@@ -742,7 +745,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 	}
 	rec.set(s, r.Method, hdr, target, start, dur, resp, capture, errMsg)
 	if err := s.cfg.Recorder.Add(rec); err != nil {
-		s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, "")
+		s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, "", "")
 		s.unavailable(w, start, meta, err)
 		return
 	}
@@ -765,7 +768,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 			werr = sw.err
 		}
 	}
-	s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, senderError(gone, werr))
+	s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, senderError(gone, werr), rec.Delivery.ID)
 }
 
 // senderGone reports whether the sender has hung up (its own timeout ran
@@ -822,10 +825,10 @@ func answerErrMsg(cerr error, timeout time.Duration) string {
 
 // forwarded counts and logs a forward the app answered (status, in dur):
 // errMsg is what went wrong reading its answer, senderErr why the sender
-// did not get it. The counters are the app's; an event whose answer did
+// did not get it, deliveryID its record ("" when not recorded). The counters are the app's; an event whose answer did
 // not reach the sender is not marked delivered, so when the sender sends
 // it again it is a retry, not a duplicate.
-func (s *Server) forwarded(r *http.Request, target string, dur time.Duration, meta meta, status int, errMsg, senderErr string) {
+func (s *Server) forwarded(r *http.Request, target string, dur time.Duration, meta meta, status int, errMsg, senderErr, deliveryID string) {
 	ok := status >= 200 && status < 300 && errMsg == ""
 	if ok {
 		s.fwdOK.Add(1)
@@ -840,7 +843,7 @@ func (s *Server) forwarded(r *http.Request, target string, dur time.Duration, me
 		errMsg += senderErr
 	}
 	s.cfg.Log.Log(LogLine{Time: s.cfg.Now(), Kind: KindForward, EventID: meta.id, EventType: meta.typ,
-		Method: r.Method, URL: target, Status: status, DurationMS: ms(dur), Error: errMsg})
+		Method: r.Method, URL: target, Status: status, DurationMS: ms(dur), Error: errMsg, DeliveryID: deliveryID})
 }
 
 // unavailable answers 503 + Retry-After: the event could not be recorded,

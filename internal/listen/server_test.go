@@ -399,7 +399,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	tm := time.Date(2026, 11, 23, 10, 4, 12, 123456789, time.FixedZone("X", 3600))
 	for _, l := range []LogLine{
 		{Time: tm, Kind: KindEvent, EventID: "e\"1", EventType: "card.created", Provider: "bond", Scheme: "bond", Verified: true, Duplicate: true},
-		{Time: tm, Kind: KindForward, Method: "POST", URL: "http://x/?a=1&b=<2>", Status: 502, DurationMS: 0.125, Error: "bad\n\x01\xff é"},
+		{Time: tm, Kind: KindForward, Method: "POST", URL: "http://x/?a=1&b=<2>", Status: 502, DurationMS: 0.125, Error: "bad\n\x01\xff é", DeliveryID: "d-1"},
 		{Time: tm, Kind: KindRejected, Reason: "tab\there", Retry: true},
 	} {
 		want, err := json.Marshal(l)
