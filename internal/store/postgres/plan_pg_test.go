@@ -275,3 +275,34 @@ func TestClaimPlanReadsDueInOrder(t *testing.T) {
 		}
 	}
 }
+
+// Subscription IDs compare byte-wise (migration 9), as event and delivery
+// IDs do: the column's collation is C whatever the database's, and a
+// prefix lookup reads the primary key in order (the text_pattern_ops
+// index that served it under the database's collation is gone).
+func TestSubscriptionIDsByteOrdered(t *testing.T) {
+	pgtest.ServerURL(t)
+	ctx := context.Background()
+	db, err := OpenDB(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, table := range []struct{ table, column string }{{"subscriptions", "id"}, {"deliveries", "subscription_id"}} {
+		var coll *string
+		if err := db.pool.QueryRow(ctx, `SELECT collation_name FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, table.table, table.column).Scan(&coll); err != nil {
+			t.Fatal(err)
+		}
+		if coll == nil || *coll != "C" {
+			t.Errorf("%s.%s collation %v, want C", table.table, table.column, coll)
+		}
+	}
+	for i := 0; i < 2000; i++ {
+		if err := db.CreateSubscription(ctx, &store.Subscription{CallbackURL: "http://x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := planConn(t, db, "subscriptions")
+	scansIndex(t, conn, "id prefix", "subscriptions_pkey", `SELECT id FROM subscriptions WHERE id LIKE $1 ORDER BY id LIMIT 4`, []any{"ab%"})
+}
