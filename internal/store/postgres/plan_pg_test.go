@@ -23,13 +23,8 @@ import (
 // at about the same cost, subscriptions_created with an incremental sort,
 // which also reads only about a page of rows.
 func TestSubscriptionMetaPlans(t *testing.T) {
-	pgtest.ServerURL(t)
 	ctx := context.Background()
-	db, err := OpenDB(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() }) // after planConn's release (a pool closes once its connections are back)
+	db := planDB(t) // after planConn's release (a pool closes once its connections are back)
 	for i := 0; i < 2000; i++ {
 		m := map[string]string{"stripe_id": fmt.Sprintf("we_%d", i)}
 		if i%2 == 1 {
@@ -80,13 +75,8 @@ func TestSubscriptionMetaPlans(t *testing.T) {
 // indexes (2,000 events, 50 applications; sequential scans disabled, as
 // above).
 func TestEventHeaderPlans(t *testing.T) {
-	pgtest.ServerURL(t)
 	ctx := context.Background()
-	db, err := OpenDB(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() }) // after planConn's release (a pool closes once its connections are back)
+	db := planDB(t) // after planConn's release (a pool closes once its connections are back)
 	for i := 0; i < 2000; i++ {
 		e := &store.Event{ID: fmt.Sprintf("evt_%d", i), Type: "order.created", Payload: []byte(`{}`)}
 		if i%2 == 0 {
@@ -134,6 +124,19 @@ func scansIndex(t *testing.T, conn *pgxpool.Conn, name, index, q string, args []
 	}
 }
 
+// planDB is a store in a fresh schema, closed after the test (and after
+// planConn's release: a pool closes once its connections are back).
+func planDB(t *testing.T) *DB {
+	t.Helper()
+	pgtest.ServerURL(t)
+	db, err := OpenDB(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // planText is an EXPLAIN's lines, trimmed.
 func planText(t *testing.T, rows pgx.Rows) string {
 	t.Helper()
@@ -174,13 +177,8 @@ func planConn(t *testing.T, db *DB, table string) *pgxpool.Conn {
 // table (2,000 deliveries, one in ten failed; sequential scans disabled,
 // as above).
 func TestFailedDeliveryPlans(t *testing.T) {
-	pgtest.ServerURL(t)
 	ctx := context.Background()
-	db, err := OpenDB(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() }) // after planConn's release (a pool closes once its connections are back)
+	db := planDB(t) // after planConn's release (a pool closes once its connections are back)
 	for i := 0; i < 200; i++ {
 		ds := make([]*store.Delivery, 10)
 		for j := range ds {
@@ -206,13 +204,8 @@ func TestFailedDeliveryPlans(t *testing.T) {
 // them for each claim of 16. The plan is explained after claimSettings, in
 // one pipeline, as ClaimDue runs it.
 func TestClaimPlanReadsDueInOrder(t *testing.T) {
-	pgtest.ServerURL(t)
 	ctx := context.Background()
-	db, err := OpenDB(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := planDB(t)
 	past := time.Now().Add(-time.Minute)
 	for i := 0; i < 200; i++ {
 		ds := make([]*store.Delivery, 10)
@@ -281,13 +274,8 @@ func TestClaimPlanReadsDueInOrder(t *testing.T) {
 // prefix lookup reads the primary key in order (the text_pattern_ops
 // index that served it under the database's collation is gone).
 func TestSubscriptionIDsByteOrdered(t *testing.T) {
-	pgtest.ServerURL(t)
 	ctx := context.Background()
-	db, err := OpenDB(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := planDB(t)
 	for _, table := range []struct{ table, column string }{{"subscriptions", "id"}, {"deliveries", "subscription_id"}} {
 		var coll *string
 		if err := db.pool.QueryRow(ctx, `SELECT collation_name FROM information_schema.columns
