@@ -363,7 +363,11 @@ func fromTs(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now is the time every write stamps: hookctl's clock, never the
+// server's (clock is replaced by tests).
+func now() time.Time { return clock().UTC().Truncate(time.Microsecond) }
+
+var clock = time.Now
 
 // jmap stores a map as jsonb, NULL when empty, given as JSON text (see
 // jsonList).

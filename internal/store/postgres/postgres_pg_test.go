@@ -684,3 +684,33 @@ func TestRecordAttemptsSentTwiceRecordedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A deleted subscription's deliveries are stamped with hookctl's clock,
+// as every other write is, not with the server's: a store shared by
+// machines whose clocks differ orders its changes by their writers'.
+func TestDeleteSubscriptionStampsClientClock(t *testing.T) {
+	db := openDB(t, pgtest.URL(t))
+	ctx := context.Background()
+	at := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	defer postgres.SetClock(func() time.Time { return at })()
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/hook", Events: []string{"*"}, Secret: "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=", Status: "enabled"}
+	if err := db.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	e := &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"n":1}`), ContentType: "application/json", Source: store.SourceTriggered}
+	d := &store.Delivery{SubscriptionID: sub.ID, URL: sub.CallbackURL, Status: store.DeliveryPending, MaxAttempts: 3, Schedule: "0s", NextAttemptAt: at.Add(time.Hour)}
+	if err := db.CreateEvent(ctx, e, []*store.Delivery{d}); err != nil {
+		t.Fatal(err)
+	}
+	at = at.Add(time.Minute)
+	if err := db.DeleteSubscription(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.GetDelivery(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.DeliveryFailed || !got.UpdatedAt.Equal(at) {
+		t.Errorf("after delete: %s, updated %s; want failed, updated %s (hookctl's clock)", got.Status, got.UpdatedAt, at)
+	}
+}

@@ -236,7 +236,7 @@ func (db *DB) deleteSubscription(ctx context.Context, tx pgx.Tx, id string, n *i
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, orphanDeliveriesSQL, id); err != nil {
+		if _, err := tx.Exec(ctx, orphanDeliveriesSQL, id, now()); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
@@ -251,6 +251,9 @@ func (db *DB) deleteSubscription(ctx context.Context, tx pgx.Tx, id string, n *i
 // method and headers, its own winning — and a pending one stops: failed,
 // and no longer leased, so a process sending it right now cannot record
 // it back to pending (a retry to the deleted endpoint) or to succeeded.
+// updated_at is hookctl's clock ($2), as for every other write: the
+// server's clock may differ from the client's, and a store shared by
+// several machines orders its changes by the clock of whoever made them.
 const orphanDeliveriesSQL = `UPDATE deliveries d SET
 		scheme = CASE WHEN d.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE d.scheme END,
 		secret = CASE WHEN d.scheme = '' THEN s.secret ELSE d.secret END,
@@ -260,5 +263,5 @@ const orphanDeliveriesSQL = `UPDATE deliveries d SET
 		status = CASE WHEN d.status = 'pending' THEN 'failed' ELSE d.status END,
 		lease_owner = CASE WHEN d.status = 'pending' THEN '' ELSE d.lease_owner END,
 		lease_expires_at = CASE WHEN d.status = 'pending' THEN NULL ELSE d.lease_expires_at END,
-		updated_at = now()
+		updated_at = $2
 	FROM subscriptions s WHERE s.id = $1 AND d.subscription_id = s.id`
