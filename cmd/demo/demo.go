@@ -71,9 +71,13 @@ type prefixWriter struct {
 	mu     sync.Mutex
 	w      io.Writer
 	prefix string
+	before func() // if set, runs before each write (the listener's log first)
 }
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
+	if p.before != nil {
+		p.before()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := len(b)
@@ -192,7 +196,9 @@ func run(ctx context.Context, opts *Options) error {
 		say("%s", cmd("hookctl trigger "+ev.typ))
 	}
 	runID := delivery.NewRunID()
-	trw := &prefixWriter{w: out, prefix: "  " + st0.Muted.Render("trigger│") + " "}
+	// The listener logs a forward once it has answered, so trigger may
+	// hear the answer first: its lines wait for the listener's.
+	trw := &prefixWriter{w: out, prefix: "  " + st0.Muted.Render("trigger│") + " ", before: l.FlushLog}
 	rep := &delivery.Reporter{W: trw}
 	e := delivery.New(st, delivery.Config{Timeout: 5 * time.Second, Concurrency: 4, Version: f.Version, RunID: runID, OnResult: rep.Attempt})
 	sched, _ := delivery.ParseSchedule("0s,300ms,1s")
@@ -255,6 +261,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	rb, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	l.FlushLog() // the listener's "rejected" line belongs to this step
 	say("A request signed with the wrong secret got %s %s", st0.Failure.Render(fmt.Sprint(resp.StatusCode)), strings.TrimSpace(string(rb)))
 
 	// 5. replay

@@ -437,6 +437,10 @@ func (l *Listener) URL() string { return CallbackURL(l.opts.Host, l.Port()) }
 // Port is the bound port.
 func (l *Listener) Port() int { return l.ln.Addr().(*net.TCPAddr).Port }
 
+// FlushLog returns once the live log lines of everything handled so far
+// are written to Options.Out.
+func (l *Listener) FlushLog() { l.log.Flush() }
+
 func (l *Listener) close() {
 	l.ln.Close()
 	if l.log != nil {

@@ -62,11 +62,16 @@ type Logger struct {
 	spare  []LogLine // the writer's other buffer
 	closed bool
 	space  *sync.Cond // on qmu: Log waits while maxQueued lines are queued
-	wake   chan struct{}
-	done   chan struct{}
-	w      *bufio.Writer
-	once   sync.Once
-	local  *time.Location
+	// queued counts the lines Log took, written those the loop wrote out
+	// (both under qmu); Flush waits on wrote for written to catch up.
+	queued, written int64
+	wrote           *sync.Cond
+	stopped         bool // the loop returned (under qmu)
+	wake            chan struct{}
+	done            chan struct{}
+	w               *bufio.Writer
+	once            sync.Once
+	local           *time.Location
 	// OnWriteError, when set before the first line, hears the first
 	// error writing the log (stdout closed: `| head -1`); the lines after
 	// it are dropped.
@@ -105,6 +110,7 @@ func newLogger(w io.Writer, asJSON, coalesce bool, window time.Duration) *Logger
 	l := &Logger{json: asJSON, wake: make(chan struct{}, 1), done: make(chan struct{}), w: bufio.NewWriterSize(w, 32<<10), local: time.Local,
 		coalesce: coalesce && !asJSON, window: window}
 	l.space = sync.NewCond(&l.qmu)
+	l.wrote = sync.NewCond(&l.qmu)
 	go l.loop()
 	return l
 }
@@ -124,6 +130,7 @@ func (l *Logger) Log(line LogLine) {
 		return
 	}
 	l.q = append(l.q, line)
+	l.queued++
 	first := len(l.q) == 1
 	l.qmu.Unlock()
 	if first {
@@ -135,6 +142,17 @@ func (l *Logger) signal() {
 	select {
 	case l.wake <- struct{}{}:
 	default:
+	}
+}
+
+// Flush returns once every line queued before it was written out (or
+// the logger stopped): what prints next on the same terminal comes after
+// them. hookctl demo interleaves the listener's log with its own lines.
+func (l *Logger) Flush() {
+	l.qmu.Lock()
+	defer l.qmu.Unlock()
+	for want := l.queued; l.written < want && !l.stopped; {
+		l.wrote.Wait()
 	}
 }
 
@@ -152,6 +170,12 @@ func (l *Logger) Close() {
 
 func (l *Logger) loop() {
 	defer close(l.done)
+	defer func() {
+		l.qmu.Lock()
+		l.stopped = true
+		l.wrote.Broadcast()
+		l.qmu.Unlock()
+	}()
 	buf := make([]byte, 0, 512)
 	var tick <-chan time.Time
 	if l.coalesce {
@@ -183,6 +207,7 @@ func (l *Logger) loop() {
 		l.q = l.spare[:0]
 		l.space.Broadcast()
 		l.qmu.Unlock()
+		n := int64(len(batch))
 		for _, line := range batch {
 			if l.coalesce && l.hide(line) {
 				l.skip(line)
@@ -202,6 +227,10 @@ func (l *Logger) loop() {
 		}
 		l.flush()
 		last = time.Now()
+		l.qmu.Lock()
+		l.written += n
+		l.wrote.Broadcast()
+		l.qmu.Unlock()
 	}
 }
 
