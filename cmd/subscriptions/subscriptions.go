@@ -168,8 +168,15 @@ func formatHeaders(h map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
-// Done prints a success line on stderr (never in JSON mode's stdout).
+// Done prints a success line on stderr; nothing in JSON mode, where the
+// JSON on stdout is the confirmation.
 func Done(ios *ui.IOStreams, format string, args ...any) {
+	if ios.JSON() {
+		// The JSON on stdout is the confirmation (subscribe and delete
+		// never printed one beside it; update, enable, disable and
+		// rotate-secret did).
+		return
+	}
 	st := ios.ErrStyles()
 	fmt.Fprintf(ios.ErrOut, "%s %s\n", st.Success.Render("✓"), fmt.Sprintf(format, args...))
 }
