@@ -143,7 +143,9 @@ func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscrip
 			cands = append(cands, cand{"previous secret", sub.PreviousSecret})
 		}
 	} else if d.Secret != "" {
-		cands = append(cands, cand{"the delivery's secret", d.Secret})
+		// No subscription (trigger --url, or deleted): the delivery kept
+		// the secret it was signed with.
+		cands = append(cands, cand{"delivery's own secret", d.Secret})
 	}
 	v.Age = "signed " + ago(last.StartedAt)
 	if len(cands) == 0 {

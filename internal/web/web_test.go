@@ -21,6 +21,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
 	"github.com/hookctl/hookctl/internal/subscription"
@@ -879,5 +880,40 @@ func TestInspectorAttemptsAskedForAreManual(t *testing.T) {
 	}
 	if as, err := st.ListAttempts(context.Background(), edited.ID); err != nil || len(as) != 1 || !as[0].Manual {
 		t.Fatalf("the edited resend's attempt: %d attempts (%v), want one, manual", len(as), err)
+	}
+}
+
+// The verdict of a delivery sent without a subscription (trigger --url)
+// names the secret it was checked with once: "made with the delivery's
+// own secret" (it read "made with the the delivery's secret").
+func TestVerdictOfAdHocDelivery(t *testing.T) {
+	_, srv, st := newHandler(t)
+	ctx := context.Background()
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	ev := &store.Event{ID: "evt_adhoc", Type: "card.created", Provider: "bond", Source: store.SourceTriggered,
+		Payload: []byte(`{"event":"card.created"}`), ContentType: "application/json"}
+	d := &store.Delivery{URL: "http://127.0.0.1:9/x", Scheme: "bond", Secret: secret, Status: store.DeliveryPending,
+		MaxAttempts: 1, Schedule: "0s", NextAttemptAt: time.Now().Add(-time.Second)}
+	if err := st.CreateEvent(ctx, ev, []*store.Delivery{d}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := st.ClaimDue(ctx, "t", time.Now(), time.Minute, 1, ""); err != nil || len(c) != 1 {
+		t.Fatalf("claim: %d %v", len(c), err)
+	}
+	sch, _ := signature.Lookup("bond")
+	at := time.Now()
+	hdr, err := sch.Sign(signature.SignInput{Secrets: []string{secret}, Timestamp: at, Body: ev.Payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: at, RequestHeaders: map[string][]string(hdr), Error: "connection refused"}
+	if err := st.RecordAttempt(ctx, "t", a, store.DeliveryUpdate{Status: store.DeliveryFailed, LastError: "connection refused"}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+d.ID, nil)
+	code, body, _ := send(t, req)
+	text := html.UnescapeString(body)
+	if code != 200 || !strings.Contains(text, "carries a bond signature made with the delivery's own secret") || strings.Contains(text, "the the") {
+		t.Errorf("delivery page: %d; want the verdict to name the delivery's own secret once:\n%s", code, text)
 	}
 }
