@@ -70,6 +70,7 @@ Keys:
 ` + keyList(),
 		Example: `  hookctl config list
   hookctl config set listen_port 9000
+  hookctl config unset listen_port
   hookctl config get store
   hookctl config path`,
 		Args: cli.NoArgs,
@@ -109,6 +110,14 @@ Keys:
 				return completeKeys(c, args, toComplete)
 			},
 			RunE: exec("set"),
+		},
+		&cobra.Command{
+			Use:               "unset <key>",
+			Short:             "Remove a setting from the config file (its default applies again)",
+			Example:           "  hookctl config unset retry_schedule\n  hookctl config unset store",
+			Args:              cli.ExactArgs(1),
+			ValidArgsFunction: completeKeys,
+			RunE:              exec("unset"),
 		},
 		&cobra.Command{
 			Use:     "path",
@@ -161,6 +170,9 @@ func run(opts *Options) error {
 		}
 		_, err := fmt.Fprintln(out, e.Value)
 		return err
+	case "unset":
+		k, _ := config.LookupKey(opts.Key)
+		return unset(opts, cfg, k)
 	case "set":
 		k, _ := config.LookupKey(opts.Key)
 		// An empty value unsets the key (as an empty value in the file
