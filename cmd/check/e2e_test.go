@@ -162,6 +162,7 @@ type behaviour struct {
 	sleep         time.Duration // before answering a valid event
 	doubleCount   bool          // acts on duplicates again
 	okStatus      int           // answer to a valid event (0 = 200)
+	serial        time.Duration // one request at a time, each taking this long
 }
 
 // receiver is a Go test receiver verifying with hookctl's own schemes; it
@@ -180,11 +181,17 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 		t.Fatal(err)
 	}
 	rc := &receiver{effect: filepath.Join(t.TempDir(), "effect.log"), seen: map[string]bool{}}
+	var one sync.Mutex // serial: a single worker
 	if err := os.WriteFile(rc.effect, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if b.serial > 0 {
+			one.Lock()
+			time.Sleep(b.serial)
+			one.Unlock()
+		}
 		if !b.noVerify {
 			in := signature.VerifyInput{Secrets: []string{secret}, Header: r.Header, Body: body, Now: time.Now()}
 			if b.noTimestamp {
@@ -256,6 +263,7 @@ func TestBrokenReceivers(t *testing.T) {
 		failed   []string
 		warnings []string
 		hint     string // in the hint of the first failure
+		deadline string // --deadline instead of fast's
 	}{
 		{name: "correct", code: 0, effect: true},
 		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
@@ -264,6 +272,10 @@ func TestBrokenReceivers(t *testing.T) {
 		{name: "500-to-unknown", b: behaviour{unknownStatus: 500}, code: 1, failed: []string{check.IgnoresUnknownEvent}},
 		{name: "400-to-unknown", b: behaviour{unknownStatus: 400}, code: 0, warnings: []string{check.IgnoresUnknownEvent}},
 		{name: "sleeps-past-deadline", b: behaviour{sleep: 1300 * time.Millisecond}, code: 1, failed: []string{check.RespondsFast, check.SurvivesBurst}},
+		// One request at a time: each answer is quick, but the burst's
+		// last waits for the nine before it (~1.3 s, over a quarter of
+		// the 4 s deadline); the deadline is raised for this case only.
+		{name: "one-at-a-time", b: behaviour{serial: 130 * time.Millisecond}, deadline: "4s", code: 0, warnings: []string{check.SurvivesBurst}},
 		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
 		// Bond counts only 200 and 201 as delivered (delivery.Success):
@@ -278,6 +290,9 @@ func TestBrokenReceivers(t *testing.T) {
 			t.Parallel()
 			rc := newReceiver(t, "bond", bondSecret, tc.b)
 			extra := []string{"--provider", "bond", "--secret", bondSecret}
+			if tc.deadline != "" {
+				extra = append(extra, "--deadline", tc.deadline)
+			}
 			if tc.effect {
 				extra = append(extra, "--effect-cmd", "wc -l < "+rc.effect)
 			}
