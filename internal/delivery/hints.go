@@ -10,7 +10,8 @@ import (
 // FailureHint says what to check when an attempt to target failed with
 // errText (the attempt's error, as recorded): nothing listening, a host
 // that does not resolve, a TLS certificate not trusted here, a port that
-// does not speak TLS. "" when the error says nothing more specific than
+// does not speak TLS, hookctl listen's app not answering. "" when the
+// error says nothing more specific than
 // itself (a timeout, a reset, a status). The commands that send (trigger,
 // replay, worker, check) take --insecure (-k), which the TLS hint names.
 func FailureHint(target, errText string) string {
@@ -24,6 +25,17 @@ func FailureHint(target, errText string) string {
 			}
 			hostPort = net.JoinHostPort(host, port)
 		}
+	}
+	if strings.HasPrefix(errText, "HTTP ") {
+		// An answer (its body follows the status): the receiver is up.
+		// hookctl listen answers 502 when the app it forwards to does not.
+		if strings.HasPrefix(errText, "HTTP 502 ") && strings.Contains(errText, `"error":"the app did not answer"`) {
+			if strings.Contains(errText, "connection refused") {
+				return "hookctl listen at " + hostPort + " could not reach the app it forwards to (connection refused): is your app running? (start it, then replay)"
+			}
+			return "hookctl listen at " + hostPort + " answered 502: the app it forwards to did not answer (see listen's log)"
+		}
+		return ""
 	}
 	switch {
 	case strings.Contains(errText, "connect: connection refused"):
@@ -52,10 +64,19 @@ type FailureHints struct {
 
 // Note records r's hint when it is a failed attempt that was sent.
 func (h *FailureHints) Note(r Result) {
-	if r.Attempt == nil || r.Attempt.Error == "" || r.NotSent || r.LeaseLost {
+	if r.Attempt == nil || r.NotSent || r.LeaseLost {
 		return
 	}
-	hint := FailureHint(r.Attempt.RequestURL, r.Attempt.Error)
+	errText := r.Attempt.Error
+	if errText == "" && r.Attempt.ResponseStatus == 502 && r.Delivery != nil {
+		// An answer: the delivery's last error quotes its status and body
+		// (hookctl listen's 502 when its app is down).
+		errText = r.Delivery.LastError
+	}
+	if errText == "" {
+		return
+	}
+	hint := FailureHint(r.Attempt.RequestURL, errText)
 	if hint == "" {
 		return
 	}

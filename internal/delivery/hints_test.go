@@ -40,6 +40,14 @@ func TestFailureHints(t *testing.T) {
 		{"https://self/h", "tls: failed to verify certificate: x509: certificate is valid for a, not b", "the receiver's TLS certificate is refused here (see the error): pass --insecure (-k) to accept it anyway"},
 		{"https://127.0.0.1:8080/h", "http: server gave HTTP response to HTTPS client", "the receiver does not speak TLS on that port: use an http:// URL"},
 		{"http://127.0.0.1:8080/h", "unexpected EOF", ""},
+		// hookctl listen in front of an app that is not running: listen is
+		// up (it answered), the app behind it is not
+		{"http://127.0.0.1:8787/", `HTTP 502 Bad Gateway: {"error":"the app did not answer","reason":"connection refused: is your app running? (dial tcp 127.0.0.1:3000: connect: connection refused)"}`,
+			"hookctl listen at 127.0.0.1:8787 could not reach the app it forwards to (connection refused): is your app running? (start it, then replay)"},
+		{"http://127.0.0.1:8787/", `HTTP 502 Bad Gateway: {"error":"the app did not answer","reason":"the app did not answer within 10s (--timeout)"}`,
+			"hookctl listen at 127.0.0.1:8787 answered 502: the app it forwards to did not answer (see listen's log)"},
+		// any other answer quoting a refused connection: the receiver is up
+		{"http://127.0.0.1:8080/h", `HTTP 503 Service Unavailable: upstream connect error: dial tcp 10.0.0.1:80: connect: connection refused`, ""},
 	} {
 		if got := FailureHint(tc.url, tc.err); got != tc.want {
 			t.Errorf("FailureHint(%q, %q) = %q, want %q", tc.url, tc.err, got, tc.want)
