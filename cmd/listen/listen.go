@@ -396,6 +396,9 @@ func run(ctx context.Context, opts *Options) error {
 	if uiURL != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "Inspector at %s\n", es.Bold.Render(uiURL))
 	}
+	if h := listen.TargetDown(opts.Target); h != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", h)
+	}
 
 	<-ctx.Done()
 	first := <-firstSignal

@@ -684,3 +684,37 @@ func TestForwardHeaderHostAndRepeated(t *testing.T) {
 		t.Errorf("the app saw X-A %q, want both --header values (in place of the sender's)", xa)
 	}
 }
+
+// TargetDown names a forward target on this machine where nothing
+// listens, and stays quiet when something does or when the target is
+// elsewhere (never probed).
+func TestTargetDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := ln.Addr().String()
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := dead.Addr().String()
+	dead.Close()
+	defer ln.Close()
+	for _, tc := range []struct{ target, want string }{
+		{"http://" + up + "/webhooks", ""},
+		{"http://" + down + "/webhooks", "nothing listens at " + down + " yet: events get 502 until your app starts there (then resend them: hookctl replay --failed --yes)"},
+		{"http://app.invalid:1/webhooks", ""}, // not on this machine: not probed
+	} {
+		u, err := NormalizeTarget(tc.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := TargetDown(u); got != tc.want {
+			t.Errorf("TargetDown(%s) = %q, want %q", tc.target, got, tc.want)
+		}
+	}
+	if TargetDown(nil) != "" {
+		t.Error("no target: want no hint")
+	}
+}

@@ -1,12 +1,16 @@
 package listen
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // NormalizeTarget turns what developers type into a forward URL:
@@ -151,4 +155,36 @@ func forwardPath(target *url.URL, u *url.URL) (string, error) {
 		rel += "/"
 	}
 	return (&url.URL{Path: rel}).EscapedPath(), nil
+}
+
+// TargetDown says, for a forward target on this machine (localhost or a
+// loopback address) where nothing listens yet, what the developer will
+// see: "" when something accepts connections there, or when the target
+// is elsewhere (no probe is sent off the machine: a slow DNS lookup or
+// firewall would only delay listen's start).
+func TargetDown(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	addr := net.JoinHostPort(host, port)
+	c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return "nothing listens at " + addr + " yet: events get 502 until your app starts there (then resend them: hookctl replay --failed --yes)"
+		}
+		return ""
+	}
+	c.Close()
+	return ""
 }
