@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 		{"ImportMissingReference", testImportMissingReference},
 		{"UnstorableText", testUnstorableText},
+		{"Objects", testObjects},
 	}
 	for _, tc := range append(tests, batchTests...) {
 		t.Run(tc.name, func(t *testing.T) {
