@@ -126,30 +126,25 @@ type App struct {
 	ID        string            `json:"id"`
 	UID       *string           `json:"uid,omitempty"`
 	Name      string            `json:"name"`
+	RateLimit *int              `json:"rateLimit,omitempty"`
 	Metadata  map[string]string `json:"metadata"`
 	CreatedAt time.Time         `json:"createdAt"`
 	UpdatedAt time.Time         `json:"updatedAt"`
 }
 
+// api is the Svix API. Its applications and event types are store
+// objects (objects.go): nothing lives in the server's memory.
 type api struct {
-	s  *provider.Services
-	mu sync.Mutex
+	s *provider.Services
 	// uidMu makes an endpoint uid's (or a message eventId's) "is it
 	// free?" and the write that takes it one step (parallel creates with
 	// one uid made two endpoints).
 	uidMu sync.Mutex
-	apps  map[string]*App // by id; applications live as long as the server
-	// deleted are the ids of applications deleted while the server runs:
-	// their messages stay in the store and must not bring them back.
-	deleted map[string]bool
-	// eventTypes are the declared event types, by name (values are
-	// replaced, never changed: handlers may hold one).
-	eventTypes map[string]*EventType
 }
 
 // New returns the Svix-compatible API.
 func New(s *provider.Services) *provider.API {
-	a := &api{s: s, apps: map[string]*App{}, deleted: map[string]bool{}, eventTypes: map[string]*EventType{}}
+	a := &api{s: s}
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
 	return &provider.API{
@@ -165,13 +160,6 @@ func New(s *provider.Services) *provider.API {
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			fail(w, status, "forbidden", msg)
-		},
-		Reset: func() {
-			a.mu.Lock()
-			clear(a.apps)
-			clear(a.deleted)
-			clear(a.eventTypes)
-			a.mu.Unlock()
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),
@@ -286,9 +274,10 @@ func (a *api) decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty b
 // ---- applications ----
 
 type appIn struct {
-	Name     string            `json:"name"`
-	UID      *string           `json:"uid"`
-	Metadata map[string]string `json:"metadata"`
+	Name      string            `json:"name"`
+	UID       *string           `json:"uid"`
+	Metadata  map[string]string `json:"metadata"`
+	RateLimit *int              `json:"rateLimit"`
 }
 
 func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
@@ -314,73 +303,96 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
 	}
-	if in.UID != nil {
-		// An application of an earlier run of the server is known by
-		// its endpoints and messages: bring it back first.
-		if _, err := a.app(r.Context(), *in.UID); err != nil && !provider.IsNotFound(err) {
-			a.bad(w, err)
-			return
-		}
+	if !validRateLimit(w, in.RateLimit) {
+		return
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if in.UID != nil {
-		if existing := a.appByLocked(*in.UID); existing != nil {
-			if getIfExists {
-				provider.WriteJSON(w, http.StatusOK, existing)
-				return
-			}
-			fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
-			return
+	existing := func() bool {
+		if in.UID == nil {
+			return false
 		}
+		// An application of an earlier hookctl is known by its endpoints
+		// and messages: a.app brings it back first.
+		app, err := a.app(r.Context(), *in.UID)
+		if err != nil {
+			if !provider.IsNotFound(err) {
+				a.bad(w, err)
+				return true
+			}
+			return false
+		}
+		if getIfExists {
+			provider.WriteJSON(w, http.StatusOK, app)
+			return true
+		}
+		fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+		return true
+	}
+	if existing() {
+		return
 	}
 	now := a.s.NowUTC()
-	app := &App{ID: newID("app_"), UID: in.UID, Name: in.Name, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now}
+	app := &App{ID: newID("app_"), UID: in.UID, Name: in.Name, Metadata: in.Metadata, RateLimit: in.RateLimit, CreatedAt: now, UpdatedAt: now}
 	if app.Metadata == nil {
 		app.Metadata = map[string]string{}
 	}
-	a.apps[app.ID] = app
+	if err := a.insertApp(r.Context(), app); errors.Is(err, store.ErrKeyTaken) {
+		// Created meanwhile (by this server or another on the store).
+		if !existing() {
+			fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+		}
+		return
+	} else if a.bad(w, err) {
+		return
+	}
 	provider.WriteJSON(w, http.StatusCreated, app)
 }
 
-func (a *api) appByLocked(idOrUID string) *App {
-	if app, ok := a.apps[idOrUID]; ok {
-		return app
+// validRateLimit applies Svix's rule for a rateLimit (answered when it
+// is broken).
+func validRateLimit(w http.ResponseWriter, n *int) bool {
+	if n != nil && (*n < 1 || *n > 65535) {
+		failValidation(w, []string{"body", "rateLimit"}, "rateLimit must be between 1 and 65535")
+		return false
 	}
-	for _, app := range a.apps {
-		if app.UID != nil && *app.UID == idOrUID {
-			return app
-		}
-	}
-	return nil
+	return true
 }
 
-// app resolves {app_id} (id or uid). Applications live in memory; those
-// of an earlier run are brought back from what the store keeps with their
-// endpoints (metadata) and messages (event headers): id, uid and name.
+// app resolves {app_id} (id or uid): the store's application (a
+// tombstone is not found). One an earlier hookctl kept in memory is
+// brought back from what the store keeps with its endpoints (metadata)
+// and messages (event headers), id, uid and name, and stored.
 func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
-	a.mu.Lock()
-	app := a.appByLocked(idOrUID)
-	a.mu.Unlock()
-	if app != nil {
-		return app, nil
+	notFound := &store.NotFoundError{Kind: "application", ID: idOrUID}
+	o, err := a.s.Store.GetObject(ctx, kindApp, idOrUID)
+	if err != nil && !provider.IsNotFound(err) {
+		return nil, err
 	}
-	found, err := a.storedApp(ctx, idOrUID)
+	if err != nil {
+		found, err := a.storedApp(ctx, idOrUID)
+		if err != nil || found == nil {
+			if err == nil {
+				err = notFound
+			}
+			return nil, err
+		}
+		if o, err = a.keepApp(ctx, found); err != nil || o == nil {
+			if err == nil {
+				err = notFound
+			}
+			return nil, err
+		}
+	}
+	if o.Deleted {
+		return nil, notFound
+	}
+	app, err := objectApp(o)
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if found == nil || a.deleted[found.ID] {
-		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
-	}
-	if app = a.appByLocked(found.ID); app == nil {
-		app = found
-		a.apps[app.ID] = app
-	} else if app.ID != idOrUID && (app.UID == nil || *app.UID != idOrUID) {
+	if app.ID != idOrUID && (app.UID == nil || *app.UID != idOrUID) {
 		// Known by another uid now (an update changed it): the old uid
 		// its messages keep no longer names it.
-		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
+		return nil, notFound
 	}
 	return app, nil
 }
@@ -453,24 +465,47 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
 		return
 	}
-	// Applications of an earlier run come back from their endpoints.
+	objs, err := a.s.Store.ListObjects(r.Context(), kindApp)
+	if a.bad(w, err) {
+		return
+	}
+	known := map[string]bool{}
+	out := []*App{}
+	for _, o := range objs {
+		known[o.ID] = true
+		if o.Deleted {
+			continue
+		}
+		app, err := objectApp(o)
+		if a.bad(w, err) {
+			return
+		}
+		out = append(out, app)
+	}
+	// Applications of an earlier hookctl (kept in memory) come back from
+	// their endpoints, and are stored.
 	subs, err := a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{MetaSet: []string{MetaApp, MetaID}})
 	if a.bad(w, err) {
 		return
 	}
-	a.mu.Lock()
 	for _, sub := range subs {
 		m := sub.Metadata
-		if a.appByLocked(m[MetaApp]) == nil && !a.deleted[m[MetaApp]] {
-			app := restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt)
-			a.apps[app.ID] = app
+		if known[m[MetaApp]] {
+			continue
+		}
+		known[m[MetaApp]] = true
+		o, err := a.keepApp(r.Context(), restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt))
+		if a.bad(w, err) {
+			return
+		}
+		if o != nil && !o.Deleted {
+			app, err := objectApp(o)
+			if a.bad(w, err) {
+				return
+			}
+			out = append(out, app)
 		}
 	}
-	out := []*App{}
-	for _, app := range a.apps {
-		out = append(out, app)
-	}
-	a.mu.Unlock()
 	slices.SortFunc(out, func(x, y *App) int {
 		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
 			return c
@@ -505,9 +540,10 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			return
 		}
 		var in struct {
-			Name     *string            `json:"name"`
-			UID      *string            `json:"uid"`
-			Metadata *map[string]string `json:"metadata"`
+			Name      *string            `json:"name"`
+			UID       *string            `json:"uid"`
+			Metadata  *map[string]string `json:"metadata"`
+			RateLimit *int               `json:"rateLimit"`
 		}
 		if !a.decode(w, r, &in, patch) {
 			return
@@ -515,7 +551,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 		if app == nil {
 			// PUT is Svix's "create or update": an application it does
 			// not find is created from the body (201).
-			c := appIn{UID: in.UID}
+			c := appIn{UID: in.UID, RateLimit: in.RateLimit}
 			if in.Name != nil {
 				c.Name = *in.Name
 			}
@@ -537,6 +573,9 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 			return
 		}
+		if !validRateLimit(w, in.RateLimit) {
+			return
+		}
 		if in.UID != nil && *in.UID != r.PathValue("app_id") {
 			// A uid another application has (maybe of an earlier run).
 			if other, err := a.app(r.Context(), *in.UID); err == nil && other.ID != app.ID {
@@ -547,24 +586,37 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 				return
 			}
 		}
-		a.mu.Lock()
-		next := *app
-		if in.Name != nil {
-			next.Name = *in.Name
-		}
-		if in.UID != nil || !patch {
-			next.UID = in.UID
-		}
-		if in.Metadata != nil || !patch {
-			next.Metadata = map[string]string{}
-			if in.Metadata != nil {
-				maps.Copy(next.Metadata, *in.Metadata)
+		// PUT replaces every field (one not given is cleared), PATCH
+		// those given; in one store transaction, so parallel PATCHes of
+		// different fields keep both.
+		next, err := a.changeApp(r.Context(), app.ID, func(cur *App) error {
+			if in.Name != nil {
+				cur.Name = *in.Name
 			}
+			if in.UID != nil || !patch {
+				cur.UID = in.UID
+			}
+			if in.Metadata != nil || !patch {
+				cur.Metadata = map[string]string{}
+				if in.Metadata != nil {
+					maps.Copy(cur.Metadata, *in.Metadata)
+				}
+			}
+			if in.RateLimit != nil || !patch {
+				cur.RateLimit = in.RateLimit
+			}
+			cur.UpdatedAt = a.s.NowUTC()
+			return nil
+		})
+		if errors.Is(err, store.ErrKeyTaken) {
+			fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+			return
 		}
-		next.UpdatedAt = a.s.NowUTC()
-		a.mu.Unlock()
-		// The name and uid its endpoints keep (what brings it back after
-		// a restart).
+		if a.bad(w, err) {
+			return
+		}
+		// The name and uid its endpoints keep (what an earlier hookctl
+		// brought it back from).
 		subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
 		if a.bad(w, err) {
 			return
@@ -585,13 +637,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 				return
 			}
 		}
-		// A new value, not a change of the one other requests may hold.
-		a.mu.Lock()
-		if !a.deleted[app.ID] {
-			a.apps[app.ID] = &next
-		}
-		a.mu.Unlock()
-		provider.WriteJSON(w, http.StatusOK, &next)
+		provider.WriteJSON(w, http.StatusOK, next)
 	}
 }
 
@@ -601,6 +647,17 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 func (a *api) deleteApp(w http.ResponseWriter, r *http.Request) {
 	app, ok := a.appOr404(w, r)
 	if !ok {
+		return
+	}
+	// A tombstone first: its uid is free at once, and neither this
+	// server nor another finds it again, by its endpoints or messages.
+	_, err := a.s.Store.ChangeObject(r.Context(), kindApp, app.ID, func(cur *store.Object) (*store.Object, error) {
+		if cur == nil || cur.Deleted {
+			return nil, &store.NotFoundError{Kind: "application", ID: app.ID}
+		}
+		return &store.Object{Data: cur.Data, CreatedAt: cur.CreatedAt, Deleted: true}, nil
+	})
+	if a.bad(w, err) {
 		return
 	}
 	subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
@@ -613,10 +670,6 @@ func (a *api) deleteApp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a.mu.Lock()
-	delete(a.apps, app.ID)
-	a.deleted[app.ID] = true
-	a.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 
