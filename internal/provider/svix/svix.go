@@ -9,6 +9,7 @@ package svix
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -40,6 +41,7 @@ const (
 	metaFilter  = "svix_filter"
 	metaVersion = "svix_version"
 	metaChan    = "svix_channels"
+	metaRate    = "svix_rate_limit"
 	metaPrefix  = "svix_meta:"
 	// The application's uid and name, kept with each of its endpoints and
 	// messages so that the application outlives the server.
@@ -685,6 +687,7 @@ type Endpoint struct {
 	FilterTypes []string          `json:"filterTypes,omitempty"`
 	Channels    []string          `json:"channels,omitempty"`
 	UID         *string           `json:"uid,omitempty"`
+	RateLimit   *int              `json:"rateLimit,omitempty"`
 	Metadata    map[string]string `json:"metadata"`
 	CreatedAt   time.Time         `json:"createdAt"`
 	UpdatedAt   time.Time         `json:"updatedAt"`
@@ -705,6 +708,9 @@ func render(s *store.Subscription) Endpoint {
 	}
 	if u := s.Metadata[MetaUID]; u != "" {
 		e.UID = &u
+	}
+	if n, err := strconv.Atoi(s.Metadata[metaRate]); err == nil {
+		e.RateLimit = &n
 	}
 	for k, v := range s.Metadata {
 		if strings.HasPrefix(k, metaPrefix) {
@@ -739,6 +745,13 @@ func (in endpointIn) apply(meta map[string]string) {
 	if in.Version != nil {
 		meta[metaVersion] = strconv.Itoa(*in.Version)
 	}
+	if in.RateLimit != nil {
+		if *in.RateLimit > 0 {
+			meta[metaRate] = strconv.Itoa(*in.RateLimit)
+		} else {
+			delete(meta, metaRate)
+		}
+	}
 	if in.FilterTypes != nil {
 		if len(*in.FilterTypes) > 0 {
 			meta[metaFilter] = "1"
@@ -770,6 +783,36 @@ func (in endpointIn) events() []string {
 		return []string{"*"}
 	}
 	return *in.FilterTypes
+}
+
+// checkFilterTypes answers Svix's 422 when the endpoint's filterTypes
+// name event types that are not declared (/api/v1/event-type; an
+// archived one is not), as Svix's validate_event_types does on create,
+// update and patch; it reports whether they are all declared.
+func (a *api) checkFilterTypes(w http.ResponseWriter, r *http.Request, in endpointIn) bool {
+	if in.FilterTypes == nil || len(*in.FilterTypes) == 0 {
+		return true
+	}
+	ets, err := a.eventTypes(r.Context())
+	if a.bad(w, err) {
+		return false
+	}
+	declared := map[string]bool{}
+	for _, et := range ets {
+		declared[et.Name] = !et.Archived
+	}
+	var missing []string
+	for _, t := range *in.FilterTypes {
+		if !declared[t] && !slices.Contains(missing, t) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		failValidation(w, []string{"body", "filterTypes"}, "The following event types don't exist: "+strings.Join(missing, ", ")+
+			" (declare them first: POST /api/v1/event-type)")
+		return false
+	}
+	return true
 }
 
 // endpointsOf lists the application's endpoints (subscriptions with an
@@ -839,6 +882,9 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.UID != nil && !validUID(*in.UID) {
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+		return
+	}
+	if !validRateLimit(w, in.RateLimit) || !a.checkFilterTypes(w, r, in) {
 		return
 	}
 	if in.UID != nil {
@@ -962,8 +1008,18 @@ func (a *api) getEndpoint(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		app, sub, ok := a.appEndpoint(w, r)
+		app, ok := a.appOr404(w, r)
 		if !ok {
+			return
+		}
+		sub, err := a.endpoint(r.Context(), app, r.PathValue("endpoint_id"))
+		if !patch && provider.IsNotFound(err) {
+			// PUT is Svix's "update or create": an endpoint it does not
+			// find is created from the body (201).
+			a.createEndpoint(w, r)
+			return
+		}
+		if a.bad(w, err) {
 			return
 		}
 		var in endpointIn
@@ -973,7 +1029,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !a.decode(w, r, &in, patch) {
+		if !a.decode(w, r, &in, patch) || !validRateLimit(w, in.RateLimit) {
 			return
 		}
 		if patch {
@@ -992,9 +1048,32 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			if isNull("uid") {
 				in.UID = &empty
 			}
+			if isNull("rateLimit") {
+				zero := 0 // removes it
+				in.RateLimit = &zero
+			}
 		}
 		if !patch && (in.URL == nil || strings.TrimSpace(*in.URL) == "") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
+			return
+		}
+		if !patch {
+			// A PUT replaces the endpoint (Svix's EndpointUpdate): a field
+			// not given is cleared or back to its default, as if the
+			// endpoint were created with this body. The secret and the
+			// custom headers are not part of it and stay.
+			empty, one, enabled, none, meta := "", 1, false, []string{}, map[string]string{}
+			in.Description = cmp.Or(in.Description, &empty)
+			in.UID = cmp.Or(in.UID, &empty) // "" removes the uid
+			in.Version = cmp.Or(in.Version, &one)
+			in.Disabled = cmp.Or(in.Disabled, &enabled)
+			in.FilterTypes = cmp.Or(in.FilterTypes, &none)
+			in.Channels = cmp.Or(in.Channels, &none)
+			in.Metadata = cmp.Or(in.Metadata, &meta)
+			zero := 0 // removes it
+			in.RateLimit = cmp.Or(in.RateLimit, &zero)
+		}
+		if !a.checkFilterTypes(w, r, in) {
 			return
 		}
 		if in.UID != nil && *in.UID != "" { // "" removes the uid
@@ -1012,7 +1091,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		var up subscription.UpdateInput
 		up.URL = in.URL
 		up.Description = in.Description
-		if in.FilterTypes != nil || !patch {
+		if in.FilterTypes != nil {
 			up.Events = in.events()
 		}
 		// One atomic change of the current row, so parallel PATCHes of
@@ -1021,9 +1100,6 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			meta := map[string]string{}
 			for k, v := range cur.Metadata {
 				meta[k] = v
-			}
-			if !patch && in.FilterTypes == nil {
-				delete(meta, metaFilter)
 			}
 			in.apply(meta)
 			if in.Disabled != nil {
