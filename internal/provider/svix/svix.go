@@ -1414,9 +1414,14 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		// (parallel sends made two messages).
 		a.uidMu.Lock()
 		defer a.uidMu.Unlock()
-		if _, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
-			fail(w, http.StatusConflict, "conflict", "A message with this eventId already exists")
-			return
+		// Only for a day, as Svix documents it ("verified to be unique
+		// only up to a day, after that no verification will be made"):
+		// the newest message with it, by its creation time.
+		if prev, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
+			if a.s.NowUTC().Sub(prev.CreatedAt) < eventIDWindow {
+				fail(w, http.StatusConflict, "conflict", "A message with this eventId already exists")
+				return
+			}
 		} else if !provider.IsNotFound(err) {
 			a.bad(w, err)
 			return
@@ -1532,7 +1537,11 @@ func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator str
 	return evs, more, err
 }
 
-// msgByEventID is the application's message sent with this eventId.
+// eventIDWindow is how long a message's eventId is unique for.
+const eventIDWindow = 24 * time.Hour
+
+// msgByEventID is the application's newest message sent with this
+// eventId.
 func (a *api) msgByEventID(ctx context.Context, app *App, eventID string) (*store.Event, error) {
 	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered,
 		Header: map[string]string{hdrApp: app.ID, hdrEventID: eventID}, Limit: 1, NoCounts: true})
