@@ -517,21 +517,21 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	if descending {
 		slices.Reverse(out)
 	}
-	// A page of limit after the iterator's application (from the start
-	// when it names none); it was every application, done, whatever the
-	// limit.
-	if it := r.URL.Query().Get("iterator"); it != "" {
-		if i := slices.IndexFunc(out, func(x *App) bool { return x.ID == it }); i >= 0 {
-			out = out[i+1:]
-		}
+	// A page of limit after the iterator's application, or before it
+	// ("-id"; from the start when it names none); it was every
+	// application, done, whatever the limit.
+	ids := make([]string, len(out))
+	for i, app := range out {
+		ids[i] = app.ID
 	}
-	done := len(out) <= limit
-	out = out[:min(limit, len(out))]
-	var next *string
+	it, prev := iteratorOf(r)
+	start, end, done := cutPage(ids, it, prev, limit)
+	out = out[start:end]
+	var next, prevIt *string
 	if len(out) > 0 {
-		next = &out[len(out)-1].ID
+		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: done})
 }
 
 func (a *api) updateApp(patch bool) http.HandlerFunc {
@@ -926,12 +926,49 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 	provider.WriteJSON(w, http.StatusCreated, render(sub))
 }
 
-// listPage is Svix's cursor page: iterator is the id of the last item.
+// listPage is Svix's cursor page: iterator is the id of the last item,
+// prevIterator (on the lists Svix gives one) "-" and the id of the first.
 type listPage struct {
 	Data         any     `json:"data"`
 	Iterator     *string `json:"iterator"`
 	PrevIterator *string `json:"prevIterator"`
 	Done         bool    `json:"done"`
+}
+
+// iteratorOf reads the iterator query parameter as Svix does
+// (ReversibleIterator): "-ID" asks for the page before ID (prev), "ID"
+// the page after it.
+func iteratorOf(r *http.Request) (id string, prev bool) {
+	it := r.URL.Query().Get("iterator")
+	if rest, ok := strings.CutPrefix(it, "-"); ok {
+		return rest, true
+	}
+	return it, false
+}
+
+// prevIteratorOf is a page's prevIterator: "-" and its first item's id
+// (nil for an empty page), as Svix's list_response gives it.
+func prevIteratorOf(firstID string, n int) *string {
+	if n == 0 {
+		return nil
+	}
+	p := "-" + firstID
+	return &p
+}
+
+// cutPage cuts the page of limit items of the whole list ids (its order)
+// that an iterator asks for: after id, or, with prev, the limit items
+// just before it; from the start when id is not in the list. It returns
+// the bounds and whether the list is done in the direction read.
+func cutPage(ids []string, id string, prev bool, limit int) (start, end int, done bool) {
+	i := slices.Index(ids, id)
+	if i < 0 || id == "" {
+		return 0, min(limit, len(ids)), len(ids) <= limit
+	}
+	if prev {
+		return max(0, i-limit), i, i <= limit
+	}
+	return i + 1, min(i+1+limit, len(ids)), len(ids)-(i+1) <= limit
 }
 
 func limitOf(w http.ResponseWriter, r *http.Request, def, max int) (int, bool) {
@@ -969,12 +1006,20 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
 		return
 	}
-	if it := r.URL.Query().Get("iterator"); it != "" {
+	// "-id" (a prevIterator) reads the other way from id, and the page
+	// is turned back to the list's order.
+	it, prev := iteratorOf(r)
+	if it != "" {
 		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
 		if a.bad(w, err) {
 			return
 		}
-		if len(c) > 0 {
+		if len(c) == 0 {
+			prev = false
+		} else {
+			if prev {
+				f.Newest = !f.Newest
+			}
 			if f.Newest {
 				f.OlderThan = c[0]
 			} else {
@@ -988,6 +1033,9 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	}
 	done := len(subs) <= limit
 	subs = subs[:min(limit, len(subs))]
+	if prev {
+		slices.Reverse(subs)
+	}
 	var next *string
 	data := []Endpoint{}
 	for _, s := range subs {
@@ -997,7 +1045,11 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 		n := subs[len(subs)-1].Metadata[MetaID]
 		next = &n
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
+	var first string
+	if len(data) > 0 {
+		first = data[0].ID
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIteratorOf(first, len(data)), Done: done})
 }
 
 func (a *api) getEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -1526,13 +1578,23 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 // application's indexed header, the types and the time bounds, and pages
 // by its cursor; lf's exact rules (channels, an exclusive after) apply
 // here, reading on while they leave the page short.
-func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, n int) ([]*store.Event, bool, error) {
+//
+// With prev (a "-id" iterator), the page is the n messages just newer
+// than the iterator's, still newest first, and more says whether newer
+// ones follow.
+func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.Event, bool, error) {
 	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
 		Since: lf.after, Until: lf.before, Before: iterator}
+	if prev && iterator != "" {
+		f.Before, f.After, f.Oldest = "", iterator, true
+	}
 	evs, more, err := provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
 	if provider.IsNotFound(err) && iterator != "" {
-		f.Before = ""
+		f.Before, f.After, f.Oldest, prev = "", "", false, false
 		evs, more, err = provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
+	}
+	if prev {
+		slices.Reverse(evs)
 	}
 	return evs, more, err
 }
@@ -1579,7 +1641,8 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	evs, more, err := a.msgPage(r.Context(), app, lf, r.URL.Query().Get("iterator"), limit)
+	it, prev := iteratorOf(r)
+	evs, more, err := a.msgPage(r.Context(), app, lf, it, prev, limit)
 	if a.bad(w, err) {
 		return
 	}
@@ -1587,12 +1650,13 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	for _, e := range evs {
 		data = append(data, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
 	}
-	var next *string
+	var next, prevIt *string
 	if len(evs) > 0 {
 		next = &evs[len(evs)-1].ID
+		prevIt = prevIteratorOf(evs[0].ID, len(evs))
 	}
 	done := !more
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: done})
 }
 
 func (a *api) getMsg(w http.ResponseWriter, r *http.Request) {
