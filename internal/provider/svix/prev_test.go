@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 )
@@ -13,8 +14,8 @@ import (
 // prevIterator is Svix's (list_response): "-" and the page's first id,
 // and an iterator "-id" reads the page just before id, in the list's
 // order, done when nothing is before it. Applications, endpoints (both
-// orders) and messages give and take it; it was always null, and "-id"
-// was an unknown iterator (the first page).
+// orders), messages and attempts give and take it; it was always null,
+// and "-id" was an unknown iterator (the first page).
 func TestPrevIterator(t *testing.T) {
 	e := servetest.Start(t, nil)
 	var apps, eps, msgs []string
@@ -37,6 +38,32 @@ func TestPrevIterator(t *testing.T) {
 	}
 	desc := slices.Clone(eps)
 	slices.Reverse(desc)
+	// Attempts: five to one endpoint that answers 200, newest first.
+	code, body := e.Do("POST", "/api/v1/app/a1/endpoint", bearer, map[string]any{"url": e.Recv.URL})
+	if code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	attemptsPath := "/api/v1/app/a1/attempt/endpoint/" + servetest.JSON(t, body)["id"].(string) + "?"
+	for i := range 5 {
+		if code, body := e.Do("POST", "/api/v1/app/a1/msg", bearer, map[string]any{"eventType": "a.b", "payload": map[string]any{"i": i}}); code != 202 {
+			t.Fatalf("msg: %d %s", code, body)
+		}
+		e.Recv.Next(t, 5*time.Second)
+	}
+	var attempts []string
+	for try := 0; len(attempts) < 5; try++ {
+		if try == 100 {
+			t.Fatalf("attempts: %v", attempts)
+		}
+		time.Sleep(20 * time.Millisecond)
+		_, body := e.Do("GET", attemptsPath, bearer, nil)
+		var p struct{ Data []struct{ ID string } }
+		json.Unmarshal(body, &p)
+		attempts = attempts[:0]
+		for _, d := range p.Data {
+			attempts = append(attempts, d.ID)
+		}
+	}
 	for _, l := range []struct {
 		path string
 		ids  []string // the whole list, in its order
@@ -45,6 +72,7 @@ func TestPrevIterator(t *testing.T) {
 		{"/api/v1/app/a0/endpoint?", eps},
 		{"/api/v1/app/a0/endpoint?order=descending&", desc},
 		{"/api/v1/app/a0/msg?", msgs},
+		{attemptsPath, attempts},
 	} {
 		for _, limit := range []int{1, 2, 10} {
 			for k := 0; k <= len(l.ids); k++ {

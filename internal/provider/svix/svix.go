@@ -1735,8 +1735,17 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	if !ok {
 		return
 	}
-	if k, ok := attemptKey(r.URL.Query().Get("iterator")); ok {
-		f.Before = &k
+	// "-id" (a prevIterator) reads the newer attempts just before id,
+	// nearest first, and the page is turned back to newest first.
+	it, prev := iteratorOf(r)
+	if k, ok := attemptKey(it); ok {
+		if prev {
+			f.After = &k
+		} else {
+			f.Before = &k
+		}
+	} else {
+		prev = false
 	}
 	ctx := r.Context()
 	events := map[string]*store.Event{}
@@ -1749,8 +1758,8 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		f.Limit = max(limit+1-len(data), batch)
 		batch = min(batch*4, 4096)
 		rows, err := a.s.Store.ListAttemptRows(ctx, f)
-		if first && f.Before != nil && provider.IsNotFound(err) {
-			f.Before = nil
+		if first && (f.Before != nil || f.After != nil) && provider.IsNotFound(err) {
+			f.Before, f.After, prev = nil, nil, false
 			rows, err = a.s.Store.ListAttemptRows(ctx, f)
 		}
 		first = false
@@ -1777,14 +1786,21 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		if len(rows) < f.Limit {
 			break
 		}
-		last := rows[len(rows)-1]
-		f.Before = &store.AttemptKey{DeliveryID: last.DeliveryID, Number: last.Number}
+		last := &store.AttemptKey{DeliveryID: rows[len(rows)-1].DeliveryID, Number: rows[len(rows)-1].Number}
+		if prev {
+			f.After = last
+		} else {
+			f.Before = last
+		}
 	}
-	var next *string
+	if prev {
+		slices.Reverse(data)
+	}
+	var next, prevIt *string
 	if len(data) > 0 {
-		next = &data[len(data)-1].ID
+		next, prevIt = &data[len(data)-1].ID, prevIteratorOf(data[0].ID, len(data))
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: !more})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: !more})
 }
 
 func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
