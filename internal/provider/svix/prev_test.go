@@ -14,7 +14,7 @@ import (
 // prevIterator is Svix's (list_response): "-" and the page's first id,
 // and an iterator "-id" reads the page just before id, in the list's
 // order, done when nothing is before it. Applications, endpoints (both
-// orders), messages and attempts give and take it; it was always null,
+// orders), messages, attempts and an endpoint's messages give and take it; it was always null,
 // and "-id" was an unknown iterator (the first page).
 func TestPrevIterator(t *testing.T) {
 	e := servetest.Start(t, nil)
@@ -43,11 +43,15 @@ func TestPrevIterator(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("endpoint: %d %s", code, body)
 	}
-	attemptsPath := "/api/v1/app/a1/attempt/endpoint/" + servetest.JSON(t, body)["id"].(string) + "?"
+	ep := servetest.JSON(t, body)["id"].(string)
+	attemptsPath := "/api/v1/app/a1/attempt/endpoint/" + ep + "?"
+	var sent []string // the messages sent to it, newest first
 	for i := range 5 {
-		if code, body := e.Do("POST", "/api/v1/app/a1/msg", bearer, map[string]any{"eventType": "a.b", "payload": map[string]any{"i": i}}); code != 202 {
+		code, body := e.Do("POST", "/api/v1/app/a1/msg", bearer, map[string]any{"eventType": "a.b", "payload": map[string]any{"i": i}})
+		if code != 202 {
 			t.Fatalf("msg: %d %s", code, body)
 		}
+		sent = append([]string{servetest.JSON(t, body)["id"].(string)}, sent...)
 		e.Recv.Next(t, 5*time.Second)
 	}
 	var attempts []string
@@ -73,6 +77,7 @@ func TestPrevIterator(t *testing.T) {
 		{"/api/v1/app/a0/endpoint?order=descending&", desc},
 		{"/api/v1/app/a0/msg?", msgs},
 		{attemptsPath, attempts},
+		{"/api/v1/app/a1/endpoint/" + ep + "/msg?", sent},
 	} {
 		for _, limit := range []int{1, 2, 10} {
 			for k := 0; k <= len(l.ids); k++ {
