@@ -2,6 +2,7 @@ package svix_test
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,7 +10,10 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 	"github.com/svix/svix-webhooks/go/utils"
 
+	"github.com/hookctl/hookctl/internal/provider/svix"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // A PUT replaces the endpoint, as Svix's update does (EndpointUpdate into
@@ -124,5 +128,52 @@ func TestFilterTypesMustBeDeclared(t *testing.T) {
 	// Messages are not gated: any type is sent (as in Svix).
 	if code, body := e.Do("POST", "/api/v1/app/a/msg", bearer, map[string]any{"eventType": "never.declared", "payload": map[string]any{}}); code != 202 {
 		t.Fatalf("msg: %d %s", code, body)
+	}
+}
+
+// An application an earlier hookctl kept in memory is known to the store
+// only by its endpoints' metadata and its messages' headers: it is still
+// found (by id and uid, and listed), then kept as a store object, so its
+// delete holds after a restart though its messages name it.
+func TestApplicationOfAnEarlierHookctl(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	open := func() store.Store {
+		st, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := open()
+	ctx := t.Context()
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/old", Events: []string{"*"}, Provider: "standard", Scheme: "svix",
+		Metadata: map[string]string{svix.MetaID: "ep_old", svix.MetaApp: "app_old", "svix_app_uid": "old", "svix_app_name": "Old"}}
+	if err := st.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	ev := &store.Event{ID: "msg_quiet", Type: "a.b", Provider: "standard", Payload: []byte(`{}`), Source: store.SourceTriggered,
+		Headers: map[string][]string{"X-Hookctl-Svix-App": {"app_quiet"}, "X-Hookctl-Svix-App-Uid": {"quiet"}, "X-Hookctl-Svix-App-Name": {"Quiet"}}}
+	if err := st.CreateEvent(ctx, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := servetest.StartWith(t, st, nil)
+	for _, id := range []string{"old", "app_old", "quiet"} {
+		if code, body := e.Do("GET", "/api/v1/app/"+id, bearer, nil); code != 200 {
+			t.Fatalf("get %s: %d %s", id, code, body)
+		}
+	}
+	code, body := e.Do("GET", "/api/v1/app", bearer, nil)
+	if code != 200 || !strings.Contains(string(body), `"app_old"`) || !strings.Contains(string(body), `"app_quiet"`) {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	if code, body := e.Do("DELETE", "/api/v1/app/quiet", bearer, nil); code != 204 {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	e2 := servetest.StartWith(t, open(), nil)
+	if code, body := e2.Do("GET", "/api/v1/app/quiet", bearer, nil); code != 404 {
+		t.Fatalf("the deleted application after a restart: %d %s", code, body)
+	}
+	if code, body := e2.Do("GET", "/api/v1/app/old", bearer, nil); code != 200 || servetest.JSON(t, body)["name"] != "Old" {
+		t.Fatalf("the other: %d %s", code, body)
 	}
 }
