@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -107,6 +108,34 @@ func testSvixStateSurvivesRestart(t *testing.T, dir, storeArg string) {
 		}
 	}
 	check(two.URL, "another server on the store")
+	// Both servers create an application with one uid at once: one is
+	// created, every other answer is the 409 (the store's key).
+	var wg sync.WaitGroup
+	codes := make(chan int, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, _ := call([]string{one.URL, two.URL}[i%2], "POST", "/api/v1/app", `{"name":"Race","uid":"race"}`)
+			codes <- code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	created := 0
+	for c := range codes {
+		switch c {
+		case 201:
+			created++
+		case 409:
+		default:
+			t.Fatalf("parallel create: %d", c)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("parallel creates with one uid made %d applications", created)
+	}
+	want(one.URL, "DELETE", "/api/v1/app/race", "", 204)
 	for _, p := range []*servedProcess{one, two} {
 		if err := p.stop(syscall.SIGTERM); err != nil {
 			t.Fatalf("serve: %v\n%s", err, p.stderr.String())
