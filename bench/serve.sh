@@ -69,6 +69,7 @@ echo '{"url":"http://127.0.0.1:9/hook","description":"bench","events":["card.*",
 echo '{"url":"http://127.0.0.1:9/hook","filterTypes":["order.created"]}' > "$W/svix.json"
 printf 'url=http://127.0.0.1:9/hook&enabled_events[0]=payment.succeeded&enabled_events[1]=payment.failed' > "$W/stripe.form"
 curl -sf -XPOST -H 'Authorization: Bearer k' -d '{"name":"bench","uid":"bench"}' "$U/api/v1/app" >/dev/null
+curl -sf -XPOST -H 'Authorization: Bearer k' -d '{"name":"order.created","description":"bench"}' "$U/api/v1/event-type" >/dev/null # svix.json's filterTypes
 
 log "reference: hey POST/GET against the sink ($N requests, c=$C)"
 "$HEY" -n "$N" -c "$C" -m POST -T application/json -D "$W/bond.json" "$SINK/x" > "$W/ref_post.out"
@@ -105,6 +106,7 @@ fill() { # COUNT: COUNT more endpoints through each of the Svix and Stripe APIs
 }
 curl -sf -XPOST "$U/_hookctl/reset" >/dev/null
 curl -sf -XPOST -H 'Authorization: Bearer k' -d '{"name":"bench","uid":"bench"}' "$U/api/v1/app" >/dev/null
+curl -sf -XPOST -H 'Authorization: Bearer k' -d '{"name":"order.created","description":"bench"}' "$U/api/v1/event-type" >/dev/null # svix.json's filterTypes
 LN=$N; [ "${BENCH_SMOKE:-0}" = 1 ] || LN=$((N / 2))
 fill 100
 bench_list "Stripe GET /v1/webhook_endpoints?limit=10" 200 "$LN" "$U/v1/webhook_endpoints?limit=10" -H 'Authorization: Bearer sk_test_k'
@@ -129,6 +131,7 @@ bench_get() { # NAME WHAT REQUESTS hey-args... (EXPECT=STATUS: the one status ev
 M=$((N * 4))
 curl -sf -XPOST "$U/_hookctl/reset" >/dev/null
 curl -sf -XPOST -H 'Authorization: Bearer k' -d '{"name":"bench","uid":"bench"}' "$U/api/v1/app" >/dev/null
+curl -sf -XPOST -H 'Authorization: Bearer k' -d '{"name":"order.created","description":"bench"}' "$U/api/v1/event-type" >/dev/null # svix.json's filterTypes
 echo '{"eventType":"order.created","payload":{"order":"o-1"}}' > "$W/msg.json"
 echo '{"eventType":"order.created","payload":{"order":"o-1"},"eventId":"ord-1"}' > "$W/msg_dup.json"
 echo '{"type":"payment.succeeded","provider":"saas"}' > "$W/trig.json"

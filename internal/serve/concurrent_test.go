@@ -86,6 +86,9 @@ func TestParallelUpdatesKeepEveryChange(t *testing.T) {
 	if code, body := e.Do("POST", "/api/v1/app", auth, map[string]any{"name": "A", "uid": "a"}); code != 201 {
 		t.Fatalf("app: %d %s", code, body)
 	}
+	if code, body := e.Do("POST", "/api/v1/event-type", auth, map[string]any{"name": "x.y", "description": "x"}); code != 201 {
+		t.Fatalf("event type: %d %s", code, body)
+	}
 	patches := []map[string]any{
 		{"description": "d"}, {"filterTypes": []string{"x.y"}}, {"disabled": true}, {"metadata": map[string]string{"m": "1"}},
 		{"url": e.Recv.URL + "/new"}, {"uid": "u"}, {"version": 2}, {"channels": []string{"c"}},

@@ -159,7 +159,11 @@ type AttemptFilter struct {
 	// order (newest first: StartedAt, then the delivery's creation order
 	// and the attempt's number). An unknown one is a *NotFoundError.
 	Before *AttemptKey
-	Limit  int // 0 = no limit
+	// After is the other way: only attempts before this one in list
+	// order (newer), listed oldest first, the nearest first (a Svix
+	// prevIterator's page). An unknown one is a *NotFoundError.
+	After *AttemptKey
+	Limit int // 0 = no limit
 }
 
 // AttemptKey names one attempt: its delivery and number.

@@ -73,4 +73,8 @@ type Store interface {
 	// IDs exist.
 	Export(ctx context.Context, fn func(Record) error) error
 	Import(ctx context.Context, r Record) error
+
+	// Objects: what a provider API of `hookctl serve` keeps besides
+	// subscriptions and events (Svix applications, event types).
+	ObjectStore
 }

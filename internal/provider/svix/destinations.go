@@ -125,14 +125,22 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
 	seen := map[string]bool{}
-	if it := r.URL.Query().Get("iterator"); it != "" {
+	it, prev := iteratorOf(r)
+	if it != "" {
 		// From the iterator's message on (from the newest when the
-		// endpoint has none with that id).
+		// endpoint has none with that id); with "-id" (a prevIterator),
+		// the newer ones just before it, read oldest first by the
+		// deliveries' creation order and turned back.
 		ds, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: sub.ID, EventID: it, Newest: true, Limit: 1})
 		if a.bad(w, err) {
 			return
 		}
-		if len(ds) > 0 {
+		switch {
+		case len(ds) == 0:
+			prev = false
+		case prev:
+			f.Newest, f.AfterSeq, seen[it] = false, ds[0].Seq, true
+		default:
 			f.Until, seen[it] = ds[0].CreatedAt, true
 		}
 	}
@@ -167,11 +175,18 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		if len(ds) < f.Limit {
 			break
 		}
-		f.Until = ds[len(ds)-1].CreatedAt
+		if prev {
+			f.AfterSeq = ds[len(ds)-1].Seq
+		} else {
+			f.Until = ds[len(ds)-1].CreatedAt
+		}
 	}
-	var next *string
+	if prev {
+		slices.Reverse(out)
+	}
+	var next, prevIt *string
 	if len(out) > 0 {
-		next = &out[len(out)-1].ID
+		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: !more})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: !more})
 }

@@ -2,18 +2,21 @@ package svix
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/provider"
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // EventType is Svix's EventTypeOut. Event types are a catalog the
 // application declares (svix.eventType.create at start-up is common);
-// as in Svix, they do not gate messages: a message of any type is sent.
-// They live in the server's memory.
+// as in Svix, they do not gate messages: a message of any type is sent,
+// but an endpoint's filterTypes must name declared ones. They are store
+// objects (objects.go).
 type EventType struct {
 	Name         string          `json:"name"`
 	Description  string          `json:"description"`
@@ -94,29 +97,34 @@ func (in *eventTypeIn) apply(et *EventType, patch bool) {
 	}
 }
 
+// errEventTypeExists: create found a live event type of that name.
+var errEventTypeExists = errors.New("event type exists")
+
 func (a *api) createEventType(w http.ResponseWriter, r *http.Request) {
 	var in eventTypeIn
 	if !a.decode(w, r, &in, false) || !in.check(w, true, true) {
 		return
 	}
 	now := a.s.NowUTC()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	et := a.eventTypes[*in.Name]
-	switch {
-	case et == nil:
-		et = &EventType{Name: *in.Name, CreatedAt: now}
-	case !et.Archived:
+	et, err := a.changeEventType(r.Context(), *in.Name, func(cur *EventType) (*EventType, error) {
+		et := &EventType{Name: *in.Name, CreatedAt: now}
+		if cur != nil {
+			if !cur.Archived {
+				return nil, errEventTypeExists
+			}
+			et = cur // creating an archived event type unarchives it
+		}
+		in.apply(et, false)
+		et.UpdatedAt = now
+		return et, nil
+	})
+	if errors.Is(err, errEventTypeExists) {
 		fail(w, http.StatusConflict, "event_type_exists", "An event_type with this name already exists")
 		return
-	default:
-		// Creating an archived event type unarchives it.
-		c := *et
-		et = &c
 	}
-	in.apply(et, false)
-	et.UpdatedAt = now
-	a.eventTypes[et.Name] = et
+	if a.bad(w, err) {
+		return
+	}
 	provider.WriteJSON(w, http.StatusCreated, et)
 }
 
@@ -127,9 +135,12 @@ func (a *api) listEventTypes(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	archived, content := q.Get("include_archived") == "true", q.Get("with_content") == "true"
-	a.mu.Lock()
-	var out []EventType
-	for _, et := range a.eventTypes {
+	all, err := a.eventTypes(r.Context())
+	if a.bad(w, err) {
+		return
+	}
+	out := []EventType{}
+	for _, et := range all {
 		if !et.Archived || archived {
 			c := *et
 			if !content {
@@ -138,7 +149,6 @@ func (a *api) listEventTypes(w http.ResponseWriter, r *http.Request) {
 			out = append(out, c)
 		}
 	}
-	a.mu.Unlock()
 	// By name, as Svix lists them; the iterator is the last name.
 	slices.SortFunc(out, func(x, y EventType) int { return strings.Compare(x.Name, y.Name) })
 	if q.Get("order") == "descending" {
@@ -155,18 +165,16 @@ func (a *api) listEventTypes(w http.ResponseWriter, r *http.Request) {
 	if len(out) > 0 {
 		next = &out[len(out)-1].Name
 	}
-	if out == nil {
-		out = []EventType{}
-	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
 }
 
 func (a *api) getEventType(w http.ResponseWriter, r *http.Request) {
-	a.mu.Lock()
-	et := a.eventTypes[r.PathValue("name")]
-	a.mu.Unlock()
-	if et == nil {
-		notFound(w)
+	o, err := a.s.Store.GetObject(r.Context(), kindEventType, r.PathValue("name"))
+	if a.bad(w, err) {
+		return
+	}
+	et, err := objectET(o)
+	if a.bad(w, err) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusOK, et)
@@ -185,22 +193,22 @@ func (a *api) updateEventType(patch bool) http.HandlerFunc {
 			fail(w, http.StatusUnprocessableEntity, "validation", "the event type's name must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
 			return
 		}
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		status, et := http.StatusOK, a.eventTypes[name]
-		if et == nil {
-			if patch {
-				notFound(w)
-				return
+		status := http.StatusOK
+		et, err := a.changeEventType(r.Context(), name, func(cur *EventType) (*EventType, error) {
+			status = http.StatusOK
+			if cur == nil {
+				if patch {
+					return nil, &store.NotFoundError{Kind: "event type", ID: name}
+				}
+				status, cur = http.StatusCreated, &EventType{Name: name, CreatedAt: now}
 			}
-			status, et = http.StatusCreated, &EventType{Name: name, CreatedAt: now}
-		} else {
-			c := *et
-			et = &c
+			in.apply(cur, patch)
+			cur.UpdatedAt = now
+			return cur, nil
+		})
+		if a.bad(w, err) {
+			return
 		}
-		in.apply(et, patch)
-		et.UpdatedAt = now
-		a.eventTypes[name] = et
 		provider.WriteJSON(w, status, et)
 	}
 }
@@ -208,19 +216,18 @@ func (a *api) updateEventType(patch bool) http.HandlerFunc {
 // deleteEventType archives the event type (expunge=true forgets it).
 func (a *api) deleteEventType(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	et := a.eventTypes[name]
-	if et == nil {
-		notFound(w)
+	_, err := a.changeEventType(r.Context(), name, func(cur *EventType) (*EventType, error) {
+		switch {
+		case cur == nil:
+			return nil, &store.NotFoundError{Kind: "event type", ID: name}
+		case r.URL.Query().Get("expunge") == "true":
+			return nil, nil
+		}
+		cur.Archived, cur.UpdatedAt = true, a.s.NowUTC()
+		return cur, nil
+	})
+	if a.bad(w, err) {
 		return
-	}
-	if r.URL.Query().Get("expunge") == "true" {
-		delete(a.eventTypes, name)
-	} else {
-		c := *et
-		c.Archived, c.UpdatedAt = true, a.s.NowUTC()
-		a.eventTypes[name] = &c
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

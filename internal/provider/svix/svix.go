@@ -9,6 +9,7 @@ package svix
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -40,6 +41,7 @@ const (
 	metaFilter  = "svix_filter"
 	metaVersion = "svix_version"
 	metaChan    = "svix_channels"
+	metaRate    = "svix_rate_limit"
 	metaPrefix  = "svix_meta:"
 	// The application's uid and name, kept with each of its endpoints and
 	// messages so that the application outlives the server.
@@ -126,30 +128,25 @@ type App struct {
 	ID        string            `json:"id"`
 	UID       *string           `json:"uid,omitempty"`
 	Name      string            `json:"name"`
+	RateLimit *int              `json:"rateLimit,omitempty"`
 	Metadata  map[string]string `json:"metadata"`
 	CreatedAt time.Time         `json:"createdAt"`
 	UpdatedAt time.Time         `json:"updatedAt"`
 }
 
+// api is the Svix API. Its applications and event types are store
+// objects (objects.go): nothing lives in the server's memory.
 type api struct {
-	s  *provider.Services
-	mu sync.Mutex
+	s *provider.Services
 	// uidMu makes an endpoint uid's (or a message eventId's) "is it
 	// free?" and the write that takes it one step (parallel creates with
 	// one uid made two endpoints).
 	uidMu sync.Mutex
-	apps  map[string]*App // by id; applications live as long as the server
-	// deleted are the ids of applications deleted while the server runs:
-	// their messages stay in the store and must not bring them back.
-	deleted map[string]bool
-	// eventTypes are the declared event types, by name (values are
-	// replaced, never changed: handlers may hold one).
-	eventTypes map[string]*EventType
 }
 
 // New returns the Svix-compatible API.
 func New(s *provider.Services) *provider.API {
-	a := &api{s: s, apps: map[string]*App{}, deleted: map[string]bool{}, eventTypes: map[string]*EventType{}}
+	a := &api{s: s}
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
 	return &provider.API{
@@ -165,13 +162,6 @@ func New(s *provider.Services) *provider.API {
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			fail(w, status, "forbidden", msg)
-		},
-		Reset: func() {
-			a.mu.Lock()
-			clear(a.apps)
-			clear(a.deleted)
-			clear(a.eventTypes)
-			a.mu.Unlock()
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),
@@ -286,9 +276,10 @@ func (a *api) decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty b
 // ---- applications ----
 
 type appIn struct {
-	Name     string            `json:"name"`
-	UID      *string           `json:"uid"`
-	Metadata map[string]string `json:"metadata"`
+	Name      string            `json:"name"`
+	UID       *string           `json:"uid"`
+	Metadata  map[string]string `json:"metadata"`
+	RateLimit *int              `json:"rateLimit"`
 }
 
 func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
@@ -314,73 +305,96 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
 	}
-	if in.UID != nil {
-		// An application of an earlier run of the server is known by
-		// its endpoints and messages: bring it back first.
-		if _, err := a.app(r.Context(), *in.UID); err != nil && !provider.IsNotFound(err) {
-			a.bad(w, err)
-			return
-		}
+	if !validRateLimit(w, in.RateLimit) {
+		return
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if in.UID != nil {
-		if existing := a.appByLocked(*in.UID); existing != nil {
-			if getIfExists {
-				provider.WriteJSON(w, http.StatusOK, existing)
-				return
-			}
-			fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
-			return
+	existing := func() bool {
+		if in.UID == nil {
+			return false
 		}
+		// An application of an earlier hookctl is known by its endpoints
+		// and messages: a.app brings it back first.
+		app, err := a.app(r.Context(), *in.UID)
+		if err != nil {
+			if !provider.IsNotFound(err) {
+				a.bad(w, err)
+				return true
+			}
+			return false
+		}
+		if getIfExists {
+			provider.WriteJSON(w, http.StatusOK, app)
+			return true
+		}
+		fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+		return true
+	}
+	if existing() {
+		return
 	}
 	now := a.s.NowUTC()
-	app := &App{ID: newID("app_"), UID: in.UID, Name: in.Name, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now}
+	app := &App{ID: newID("app_"), UID: in.UID, Name: in.Name, Metadata: in.Metadata, RateLimit: in.RateLimit, CreatedAt: now, UpdatedAt: now}
 	if app.Metadata == nil {
 		app.Metadata = map[string]string{}
 	}
-	a.apps[app.ID] = app
+	if err := a.insertApp(r.Context(), app); errors.Is(err, store.ErrKeyTaken) {
+		// Created meanwhile (by this server or another on the store).
+		if !existing() {
+			fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+		}
+		return
+	} else if a.bad(w, err) {
+		return
+	}
 	provider.WriteJSON(w, http.StatusCreated, app)
 }
 
-func (a *api) appByLocked(idOrUID string) *App {
-	if app, ok := a.apps[idOrUID]; ok {
-		return app
+// validRateLimit applies Svix's rule for a rateLimit (answered when it
+// is broken).
+func validRateLimit(w http.ResponseWriter, n *int) bool {
+	if n != nil && (*n < 1 || *n > 65535) {
+		failValidation(w, []string{"body", "rateLimit"}, "rateLimit must be between 1 and 65535")
+		return false
 	}
-	for _, app := range a.apps {
-		if app.UID != nil && *app.UID == idOrUID {
-			return app
-		}
-	}
-	return nil
+	return true
 }
 
-// app resolves {app_id} (id or uid). Applications live in memory; those
-// of an earlier run are brought back from what the store keeps with their
-// endpoints (metadata) and messages (event headers): id, uid and name.
+// app resolves {app_id} (id or uid): the store's application (a
+// tombstone is not found). One an earlier hookctl kept in memory is
+// brought back from what the store keeps with its endpoints (metadata)
+// and messages (event headers), id, uid and name, and stored.
 func (a *api) app(ctx context.Context, idOrUID string) (*App, error) {
-	a.mu.Lock()
-	app := a.appByLocked(idOrUID)
-	a.mu.Unlock()
-	if app != nil {
-		return app, nil
+	notFound := &store.NotFoundError{Kind: "application", ID: idOrUID}
+	o, err := a.s.Store.GetObject(ctx, kindApp, idOrUID)
+	if err != nil && !provider.IsNotFound(err) {
+		return nil, err
 	}
-	found, err := a.storedApp(ctx, idOrUID)
+	if err != nil {
+		found, err := a.storedApp(ctx, idOrUID)
+		if err != nil || found == nil {
+			if err == nil {
+				err = notFound
+			}
+			return nil, err
+		}
+		if o, err = a.keepApp(ctx, found); err != nil || o == nil {
+			if err == nil {
+				err = notFound
+			}
+			return nil, err
+		}
+	}
+	if o.Deleted {
+		return nil, notFound
+	}
+	app, err := objectApp(o)
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if found == nil || a.deleted[found.ID] {
-		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
-	}
-	if app = a.appByLocked(found.ID); app == nil {
-		app = found
-		a.apps[app.ID] = app
-	} else if app.ID != idOrUID && (app.UID == nil || *app.UID != idOrUID) {
+	if app.ID != idOrUID && (app.UID == nil || *app.UID != idOrUID) {
 		// Known by another uid now (an update changed it): the old uid
 		// its messages keep no longer names it.
-		return nil, &store.NotFoundError{Kind: "application", ID: idOrUID}
+		return nil, notFound
 	}
 	return app, nil
 }
@@ -453,24 +467,47 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
 		return
 	}
-	// Applications of an earlier run come back from their endpoints.
+	objs, err := a.s.Store.ListObjects(r.Context(), kindApp)
+	if a.bad(w, err) {
+		return
+	}
+	known := map[string]bool{}
+	out := []*App{}
+	for _, o := range objs {
+		known[o.ID] = true
+		if o.Deleted {
+			continue
+		}
+		app, err := objectApp(o)
+		if a.bad(w, err) {
+			return
+		}
+		out = append(out, app)
+	}
+	// Applications of an earlier hookctl (kept in memory) come back from
+	// their endpoints, and are stored.
 	subs, err := a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{MetaSet: []string{MetaApp, MetaID}})
 	if a.bad(w, err) {
 		return
 	}
-	a.mu.Lock()
 	for _, sub := range subs {
 		m := sub.Metadata
-		if a.appByLocked(m[MetaApp]) == nil && !a.deleted[m[MetaApp]] {
-			app := restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt)
-			a.apps[app.ID] = app
+		if known[m[MetaApp]] {
+			continue
+		}
+		known[m[MetaApp]] = true
+		o, err := a.keepApp(r.Context(), restoredApp(m[MetaApp], m[metaAppUID], m[metaAppName], sub.CreatedAt))
+		if a.bad(w, err) {
+			return
+		}
+		if o != nil && !o.Deleted {
+			app, err := objectApp(o)
+			if a.bad(w, err) {
+				return
+			}
+			out = append(out, app)
 		}
 	}
-	out := []*App{}
-	for _, app := range a.apps {
-		out = append(out, app)
-	}
-	a.mu.Unlock()
 	slices.SortFunc(out, func(x, y *App) int {
 		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
 			return c
@@ -480,21 +517,21 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	if descending {
 		slices.Reverse(out)
 	}
-	// A page of limit after the iterator's application (from the start
-	// when it names none); it was every application, done, whatever the
-	// limit.
-	if it := r.URL.Query().Get("iterator"); it != "" {
-		if i := slices.IndexFunc(out, func(x *App) bool { return x.ID == it }); i >= 0 {
-			out = out[i+1:]
-		}
+	// A page of limit after the iterator's application, or before it
+	// ("-id"; from the start when it names none); it was every
+	// application, done, whatever the limit.
+	ids := make([]string, len(out))
+	for i, app := range out {
+		ids[i] = app.ID
 	}
-	done := len(out) <= limit
-	out = out[:min(limit, len(out))]
-	var next *string
+	it, prev := iteratorOf(r)
+	start, end, done := cutPage(ids, it, prev, limit)
+	out = out[start:end]
+	var next, prevIt *string
 	if len(out) > 0 {
-		next = &out[len(out)-1].ID
+		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: done})
 }
 
 func (a *api) updateApp(patch bool) http.HandlerFunc {
@@ -505,9 +542,10 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			return
 		}
 		var in struct {
-			Name     *string            `json:"name"`
-			UID      *string            `json:"uid"`
-			Metadata *map[string]string `json:"metadata"`
+			Name      *string            `json:"name"`
+			UID       *string            `json:"uid"`
+			Metadata  *map[string]string `json:"metadata"`
+			RateLimit *int               `json:"rateLimit"`
 		}
 		if !a.decode(w, r, &in, patch) {
 			return
@@ -515,7 +553,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 		if app == nil {
 			// PUT is Svix's "create or update": an application it does
 			// not find is created from the body (201).
-			c := appIn{UID: in.UID}
+			c := appIn{UID: in.UID, RateLimit: in.RateLimit}
 			if in.Name != nil {
 				c.Name = *in.Name
 			}
@@ -537,6 +575,9 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 			return
 		}
+		if !validRateLimit(w, in.RateLimit) {
+			return
+		}
 		if in.UID != nil && *in.UID != r.PathValue("app_id") {
 			// A uid another application has (maybe of an earlier run).
 			if other, err := a.app(r.Context(), *in.UID); err == nil && other.ID != app.ID {
@@ -547,24 +588,37 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 				return
 			}
 		}
-		a.mu.Lock()
-		next := *app
-		if in.Name != nil {
-			next.Name = *in.Name
-		}
-		if in.UID != nil || !patch {
-			next.UID = in.UID
-		}
-		if in.Metadata != nil || !patch {
-			next.Metadata = map[string]string{}
-			if in.Metadata != nil {
-				maps.Copy(next.Metadata, *in.Metadata)
+		// PUT replaces every field (one not given is cleared), PATCH
+		// those given; in one store transaction, so parallel PATCHes of
+		// different fields keep both.
+		next, err := a.changeApp(r.Context(), app.ID, func(cur *App) error {
+			if in.Name != nil {
+				cur.Name = *in.Name
 			}
+			if in.UID != nil || !patch {
+				cur.UID = in.UID
+			}
+			if in.Metadata != nil || !patch {
+				cur.Metadata = map[string]string{}
+				if in.Metadata != nil {
+					maps.Copy(cur.Metadata, *in.Metadata)
+				}
+			}
+			if in.RateLimit != nil || !patch {
+				cur.RateLimit = in.RateLimit
+			}
+			cur.UpdatedAt = a.s.NowUTC()
+			return nil
+		})
+		if errors.Is(err, store.ErrKeyTaken) {
+			fail(w, http.StatusConflict, "conflict", "An application with this uid already exists")
+			return
 		}
-		next.UpdatedAt = a.s.NowUTC()
-		a.mu.Unlock()
-		// The name and uid its endpoints keep (what brings it back after
-		// a restart).
+		if a.bad(w, err) {
+			return
+		}
+		// The name and uid its endpoints keep (what an earlier hookctl
+		// brought it back from).
 		subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
 		if a.bad(w, err) {
 			return
@@ -585,13 +639,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 				return
 			}
 		}
-		// A new value, not a change of the one other requests may hold.
-		a.mu.Lock()
-		if !a.deleted[app.ID] {
-			a.apps[app.ID] = &next
-		}
-		a.mu.Unlock()
-		provider.WriteJSON(w, http.StatusOK, &next)
+		provider.WriteJSON(w, http.StatusOK, next)
 	}
 }
 
@@ -601,6 +649,17 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 func (a *api) deleteApp(w http.ResponseWriter, r *http.Request) {
 	app, ok := a.appOr404(w, r)
 	if !ok {
+		return
+	}
+	// A tombstone first: its uid is free at once, and neither this
+	// server nor another finds it again, by its endpoints or messages.
+	_, err := a.s.Store.ChangeObject(r.Context(), kindApp, app.ID, func(cur *store.Object) (*store.Object, error) {
+		if cur == nil || cur.Deleted {
+			return nil, &store.NotFoundError{Kind: "application", ID: app.ID}
+		}
+		return &store.Object{Data: cur.Data, CreatedAt: cur.CreatedAt, Deleted: true}, nil
+	})
+	if a.bad(w, err) {
 		return
 	}
 	subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
@@ -613,10 +672,6 @@ func (a *api) deleteApp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a.mu.Lock()
-	delete(a.apps, app.ID)
-	a.deleted[app.ID] = true
-	a.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -632,6 +687,7 @@ type Endpoint struct {
 	FilterTypes []string          `json:"filterTypes,omitempty"`
 	Channels    []string          `json:"channels,omitempty"`
 	UID         *string           `json:"uid,omitempty"`
+	RateLimit   *int              `json:"rateLimit,omitempty"`
 	Metadata    map[string]string `json:"metadata"`
 	CreatedAt   time.Time         `json:"createdAt"`
 	UpdatedAt   time.Time         `json:"updatedAt"`
@@ -652,6 +708,9 @@ func render(s *store.Subscription) Endpoint {
 	}
 	if u := s.Metadata[MetaUID]; u != "" {
 		e.UID = &u
+	}
+	if n, err := strconv.Atoi(s.Metadata[metaRate]); err == nil {
+		e.RateLimit = &n
 	}
 	for k, v := range s.Metadata {
 		if strings.HasPrefix(k, metaPrefix) {
@@ -686,6 +745,13 @@ func (in endpointIn) apply(meta map[string]string) {
 	if in.Version != nil {
 		meta[metaVersion] = strconv.Itoa(*in.Version)
 	}
+	if in.RateLimit != nil {
+		if *in.RateLimit > 0 {
+			meta[metaRate] = strconv.Itoa(*in.RateLimit)
+		} else {
+			delete(meta, metaRate)
+		}
+	}
 	if in.FilterTypes != nil {
 		if len(*in.FilterTypes) > 0 {
 			meta[metaFilter] = "1"
@@ -717,6 +783,36 @@ func (in endpointIn) events() []string {
 		return []string{"*"}
 	}
 	return *in.FilterTypes
+}
+
+// checkFilterTypes answers Svix's 422 when the endpoint's filterTypes
+// name event types that are not declared (/api/v1/event-type; an
+// archived one is not), as Svix's validate_event_types does on create,
+// update and patch; it reports whether they are all declared.
+func (a *api) checkFilterTypes(w http.ResponseWriter, r *http.Request, in endpointIn) bool {
+	if in.FilterTypes == nil || len(*in.FilterTypes) == 0 {
+		return true
+	}
+	ets, err := a.eventTypes(r.Context())
+	if a.bad(w, err) {
+		return false
+	}
+	declared := map[string]bool{}
+	for _, et := range ets {
+		declared[et.Name] = !et.Archived
+	}
+	var missing []string
+	for _, t := range *in.FilterTypes {
+		if !declared[t] && !slices.Contains(missing, t) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		failValidation(w, []string{"body", "filterTypes"}, "The following event types don't exist: "+strings.Join(missing, ", ")+
+			" (declare them first: POST /api/v1/event-type)")
+		return false
+	}
+	return true
 }
 
 // endpointsOf lists the application's endpoints (subscriptions with an
@@ -788,6 +884,9 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
 	}
+	if !validRateLimit(w, in.RateLimit) || !a.checkFilterTypes(w, r, in) {
+		return
+	}
 	if in.UID != nil {
 		a.uidMu.Lock()
 		defer a.uidMu.Unlock()
@@ -827,12 +926,49 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 	provider.WriteJSON(w, http.StatusCreated, render(sub))
 }
 
-// listPage is Svix's cursor page: iterator is the id of the last item.
+// listPage is Svix's cursor page: iterator is the id of the last item,
+// prevIterator (on the lists Svix gives one) "-" and the id of the first.
 type listPage struct {
 	Data         any     `json:"data"`
 	Iterator     *string `json:"iterator"`
 	PrevIterator *string `json:"prevIterator"`
 	Done         bool    `json:"done"`
+}
+
+// iteratorOf reads the iterator query parameter as Svix does
+// (ReversibleIterator): "-ID" asks for the page before ID (prev), "ID"
+// the page after it.
+func iteratorOf(r *http.Request) (id string, prev bool) {
+	it := r.URL.Query().Get("iterator")
+	if rest, ok := strings.CutPrefix(it, "-"); ok {
+		return rest, true
+	}
+	return it, false
+}
+
+// prevIteratorOf is a page's prevIterator: "-" and its first item's id
+// (nil for an empty page), as Svix's list_response gives it.
+func prevIteratorOf(firstID string, n int) *string {
+	if n == 0 {
+		return nil
+	}
+	p := "-" + firstID
+	return &p
+}
+
+// cutPage cuts the page of limit items of the whole list ids (its order)
+// that an iterator asks for: after id, or, with prev, the limit items
+// just before it; from the start when id is not in the list. It returns
+// the bounds and whether the list is done in the direction read.
+func cutPage(ids []string, id string, prev bool, limit int) (start, end int, done bool) {
+	i := slices.Index(ids, id)
+	if i < 0 || id == "" {
+		return 0, min(limit, len(ids)), len(ids) <= limit
+	}
+	if prev {
+		return max(0, i-limit), i, i <= limit
+	}
+	return i + 1, min(i+1+limit, len(ids)), len(ids)-(i+1) <= limit
 }
 
 func limitOf(w http.ResponseWriter, r *http.Request, def, max int) (int, bool) {
@@ -870,12 +1006,20 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "order must be ascending or descending")
 		return
 	}
-	if it := r.URL.Query().Get("iterator"); it != "" {
+	// "-id" (a prevIterator) reads the other way from id, and the page
+	// is turned back to the list's order.
+	it, prev := iteratorOf(r)
+	if it != "" {
 		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
 		if a.bad(w, err) {
 			return
 		}
-		if len(c) > 0 {
+		if len(c) == 0 {
+			prev = false
+		} else {
+			if prev {
+				f.Newest = !f.Newest
+			}
 			if f.Newest {
 				f.OlderThan = c[0]
 			} else {
@@ -889,6 +1033,9 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	}
 	done := len(subs) <= limit
 	subs = subs[:min(limit, len(subs))]
+	if prev {
+		slices.Reverse(subs)
+	}
 	var next *string
 	data := []Endpoint{}
 	for _, s := range subs {
@@ -898,7 +1045,11 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 		n := subs[len(subs)-1].Metadata[MetaID]
 		next = &n
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
+	var first string
+	if len(data) > 0 {
+		first = data[0].ID
+	}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIteratorOf(first, len(data)), Done: done})
 }
 
 func (a *api) getEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -909,8 +1060,18 @@ func (a *api) getEndpoint(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		app, sub, ok := a.appEndpoint(w, r)
+		app, ok := a.appOr404(w, r)
 		if !ok {
+			return
+		}
+		sub, err := a.endpoint(r.Context(), app, r.PathValue("endpoint_id"))
+		if !patch && provider.IsNotFound(err) {
+			// PUT is Svix's "update or create": an endpoint it does not
+			// find is created from the body (201).
+			a.createEndpoint(w, r)
+			return
+		}
+		if a.bad(w, err) {
 			return
 		}
 		var in endpointIn
@@ -920,7 +1081,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !a.decode(w, r, &in, patch) {
+		if !a.decode(w, r, &in, patch) || !validRateLimit(w, in.RateLimit) {
 			return
 		}
 		if patch {
@@ -939,9 +1100,32 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			if isNull("uid") {
 				in.UID = &empty
 			}
+			if isNull("rateLimit") {
+				zero := 0 // removes it
+				in.RateLimit = &zero
+			}
 		}
 		if !patch && (in.URL == nil || strings.TrimSpace(*in.URL) == "") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
+			return
+		}
+		if !patch {
+			// A PUT replaces the endpoint (Svix's EndpointUpdate): a field
+			// not given is cleared or back to its default, as if the
+			// endpoint were created with this body. The secret and the
+			// custom headers are not part of it and stay.
+			empty, one, enabled, none, meta := "", 1, false, []string{}, map[string]string{}
+			in.Description = cmp.Or(in.Description, &empty)
+			in.UID = cmp.Or(in.UID, &empty) // "" removes the uid
+			in.Version = cmp.Or(in.Version, &one)
+			in.Disabled = cmp.Or(in.Disabled, &enabled)
+			in.FilterTypes = cmp.Or(in.FilterTypes, &none)
+			in.Channels = cmp.Or(in.Channels, &none)
+			in.Metadata = cmp.Or(in.Metadata, &meta)
+			zero := 0 // removes it
+			in.RateLimit = cmp.Or(in.RateLimit, &zero)
+		}
+		if !a.checkFilterTypes(w, r, in) {
 			return
 		}
 		if in.UID != nil && *in.UID != "" { // "" removes the uid
@@ -959,7 +1143,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		var up subscription.UpdateInput
 		up.URL = in.URL
 		up.Description = in.Description
-		if in.FilterTypes != nil || !patch {
+		if in.FilterTypes != nil {
 			up.Events = in.events()
 		}
 		// One atomic change of the current row, so parallel PATCHes of
@@ -968,9 +1152,6 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			meta := map[string]string{}
 			for k, v := range cur.Metadata {
 				meta[k] = v
-			}
-			if !patch && in.FilterTypes == nil {
-				delete(meta, metaFilter)
 			}
 			in.apply(meta)
 			if in.Disabled != nil {
@@ -1285,9 +1466,14 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		// (parallel sends made two messages).
 		a.uidMu.Lock()
 		defer a.uidMu.Unlock()
-		if _, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
-			fail(w, http.StatusConflict, "conflict", "A message with this eventId already exists")
-			return
+		// Only for a day, as Svix documents it ("verified to be unique
+		// only up to a day, after that no verification will be made"):
+		// the newest message with it, by its creation time.
+		if prev, err := a.msgByEventID(r.Context(), app, *in.EventID); err == nil {
+			if a.s.NowUTC().Sub(prev.CreatedAt) < eventIDWindow {
+				fail(w, http.StatusConflict, "conflict", "A message with this eventId already exists")
+				return
+			}
 		} else if !provider.IsNotFound(err) {
 			a.bad(w, err)
 			return
@@ -1392,18 +1578,32 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 // application's indexed header, the types and the time bounds, and pages
 // by its cursor; lf's exact rules (channels, an exclusive after) apply
 // here, reading on while they leave the page short.
-func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, n int) ([]*store.Event, bool, error) {
+//
+// With prev (a "-id" iterator), the page is the n messages just newer
+// than the iterator's, still newest first, and more says whether newer
+// ones follow.
+func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.Event, bool, error) {
 	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
 		Since: lf.after, Until: lf.before, Before: iterator}
+	if prev && iterator != "" {
+		f.Before, f.After, f.Oldest = "", iterator, true
+	}
 	evs, more, err := provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
 	if provider.IsNotFound(err) && iterator != "" {
-		f.Before = ""
+		f.Before, f.After, f.Oldest, prev = "", "", false, false
 		evs, more, err = provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
+	}
+	if prev {
+		slices.Reverse(evs)
 	}
 	return evs, more, err
 }
 
-// msgByEventID is the application's message sent with this eventId.
+// eventIDWindow is how long a message's eventId is unique for.
+const eventIDWindow = 24 * time.Hour
+
+// msgByEventID is the application's newest message sent with this
+// eventId.
 func (a *api) msgByEventID(ctx context.Context, app *App, eventID string) (*store.Event, error) {
 	evs, err := a.s.Store.ListEvents(ctx, store.EventFilter{Source: store.SourceTriggered,
 		Header: map[string]string{hdrApp: app.ID, hdrEventID: eventID}, Limit: 1, NoCounts: true})
@@ -1441,7 +1641,8 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	evs, more, err := a.msgPage(r.Context(), app, lf, r.URL.Query().Get("iterator"), limit)
+	it, prev := iteratorOf(r)
+	evs, more, err := a.msgPage(r.Context(), app, lf, it, prev, limit)
 	if a.bad(w, err) {
 		return
 	}
@@ -1449,12 +1650,13 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	for _, e := range evs {
 		data = append(data, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
 	}
-	var next *string
+	var next, prevIt *string
 	if len(evs) > 0 {
 		next = &evs[len(evs)-1].ID
+		prevIt = prevIteratorOf(evs[0].ID, len(evs))
 	}
 	done := !more
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: done})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: done})
 }
 
 func (a *api) getMsg(w http.ResponseWriter, r *http.Request) {
@@ -1533,8 +1735,17 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	if !ok {
 		return
 	}
-	if k, ok := attemptKey(r.URL.Query().Get("iterator")); ok {
-		f.Before = &k
+	// "-id" (a prevIterator) reads the newer attempts just before id,
+	// nearest first, and the page is turned back to newest first.
+	it, prev := iteratorOf(r)
+	if k, ok := attemptKey(it); ok {
+		if prev {
+			f.After = &k
+		} else {
+			f.Before = &k
+		}
+	} else {
+		prev = false
 	}
 	ctx := r.Context()
 	events := map[string]*store.Event{}
@@ -1547,8 +1758,8 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		f.Limit = max(limit+1-len(data), batch)
 		batch = min(batch*4, 4096)
 		rows, err := a.s.Store.ListAttemptRows(ctx, f)
-		if first && f.Before != nil && provider.IsNotFound(err) {
-			f.Before = nil
+		if first && (f.Before != nil || f.After != nil) && provider.IsNotFound(err) {
+			f.Before, f.After, prev = nil, nil, false
 			rows, err = a.s.Store.ListAttemptRows(ctx, f)
 		}
 		first = false
@@ -1575,14 +1786,21 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		if len(rows) < f.Limit {
 			break
 		}
-		last := rows[len(rows)-1]
-		f.Before = &store.AttemptKey{DeliveryID: last.DeliveryID, Number: last.Number}
+		last := &store.AttemptKey{DeliveryID: rows[len(rows)-1].DeliveryID, Number: rows[len(rows)-1].Number}
+		if prev {
+			f.After = last
+		} else {
+			f.Before = last
+		}
 	}
-	var next *string
+	if prev {
+		slices.Reverse(data)
+	}
+	var next, prevIt *string
 	if len(data) > 0 {
-		next = &data[len(data)-1].ID
+		next, prevIt = &data[len(data)-1].ID, prevIteratorOf(data[0].ID, len(data))
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, Done: !more})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: !more})
 }
 
 func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {

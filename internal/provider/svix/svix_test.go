@@ -54,6 +54,7 @@ func TestOfficialGoClientEndToEnd(t *testing.T) {
 		t.Fatalf("app by uid: %+v %v", got, err)
 	}
 	epUID := "orders-ep"
+	declare(t, e, "order.created", "order.paid")
 	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/svix", FilterTypes: []string{"order.created", "order.paid"}, Uid: &epUID}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +222,7 @@ func TestShapesAndTrailingSlashes(t *testing.T) {
 		t.Fatalf("app: %d %s", code, body)
 	}
 	servetest.Golden(t, "app", body)
+	declare(t, e, "a.b")
 	code, body = e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "filterTypes": []string{"a.b"}, "metadata": map[string]string{"k": "v"}})
 	if code != 201 {
 		t.Fatalf("endpoint: %d %s", code, body)
@@ -422,7 +424,8 @@ func TestApplicationsSurviveRestart(t *testing.T) {
 
 	e2 := servetest.StartWith(t, open(), nil) // a new server: nothing in memory
 	sv2 := client(t, e2)
-	if got, err := sv2.Application.List(ctx, nil); err != nil || len(got.Data) != 1 || got.Data[0].Id != app.Id || got.Data[0].Name != "Shop" {
+	// Both are in the store (an application with no endpoint too).
+	if got, err := sv2.Application.List(ctx, nil); err != nil || len(got.Data) != 2 || got.Data[0].Id != app.Id || got.Data[0].Name != "Shop" || got.Data[1].Id != lonely.Id {
 		t.Fatalf("list after restart: %+v %v", got, err)
 	}
 	again, err := sv2.Application.GetOrCreate(ctx, models.ApplicationIn{Name: "Shop", Uid: &uid}, nil)
@@ -462,6 +465,7 @@ func TestListFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The receiver answers 200; a closed port fails the bad endpoint.
+	declare(t, e, "order.created")
 	bad, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "http://127.0.0.1:1/", FilterTypes: []string{"order.created"}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -1022,6 +1026,7 @@ func TestPatchNullClears(t *testing.T) {
 	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
 		t.Fatalf("app: %d %s", code, body)
 	}
+	declare(t, e, "a.b")
 	code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1", "filterTypes": []string{"a.b"}, "channels": []string{"c1"}})
 	if code != 201 {
 		t.Fatalf("endpoint: %d %s", code, body)
@@ -1068,6 +1073,7 @@ func TestAttemptedDestinations(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := []string{"other.type"}
+	declare(t, e, other...)
 	if _, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, FilterTypes: other}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -1149,6 +1155,7 @@ func TestAttemptedMessages(t *testing.T) {
 	if _, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
 		t.Fatal(err)
 	}
+	declare(t, e, "a.b")
 	ep, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, FilterTypes: []string{"a.b"}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -1224,5 +1231,16 @@ func TestEndpointStats(t *testing.T) {
 	}
 	if _, err := sv.Endpoint.GetStats(ctx, app.Id, "ep_nope", nil); err == nil {
 		t.Fatal("stats of an unknown endpoint: no error")
+	}
+}
+
+// declare declares event types (Svix refuses an endpoint whose
+// filterTypes name undeclared ones).
+func declare(t *testing.T, e *servetest.Env, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if code, body := e.Do("POST", "/api/v1/event-type", bearer, map[string]any{"name": n, "description": n}); code != 201 && code != 409 {
+			t.Fatalf("event type %s: %d %s", n, code, body)
+		}
 	}
 }

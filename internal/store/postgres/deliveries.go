@@ -243,20 +243,29 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 	if f.EventID != "" {
 		where = append(where, "d.event_id = "+arg(pk(f.EventID)))
 	}
-	if c := f.Before; c != nil {
+	order := " ORDER BY a.started_at DESC, d.seq DESC, a.number DESC"
+	for _, c := range []struct {
+		key *store.AttemptKey
+		cmp string
+	}{{f.Before, "<"}, {f.After, ">"}} {
+		if c.key == nil {
+			continue
+		}
 		var at time.Time
 		var seq int64
 		err := db.pool.QueryRow(ctx, `SELECT a.started_at, d.seq FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-			WHERE a.delivery_id = $1 AND a.number = $2`, c.DeliveryID, c.Number).Scan(&at, &seq)
+			WHERE a.delivery_id = $1 AND a.number = $2`, c.key.DeliveryID, c.key.Number).Scan(&at, &seq)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, &store.NotFoundError{Kind: "attempt", ID: fmt.Sprintf("%s #%d", c.DeliveryID, c.Number)}
+			return nil, &store.NotFoundError{Kind: "attempt", ID: fmt.Sprintf("%s #%d", c.key.DeliveryID, c.key.Number)}
 		}
 		if err != nil {
 			return nil, db.wrap("list attempts", err)
 		}
-		where = append(where, "(a.started_at, d.seq, a.number) < ("+arg(at)+"::timestamptz, "+arg(seq)+", "+arg(c.Number)+")")
+		where = append(where, "(a.started_at, d.seq, a.number) "+c.cmp+" ("+arg(at)+"::timestamptz, "+arg(seq)+", "+arg(c.key.Number)+")")
 	}
-	const order = " ORDER BY a.started_at DESC, d.seq DESC, a.number DESC"
+	if f.After != nil {
+		order = " ORDER BY a.started_at, d.seq, a.number"
+	}
 	keys := "SELECT a.delivery_id AS id, a.number AS n, a.started_at, d.seq FROM attempts a JOIN deliveries d ON d.id = a.delivery_id"
 	if len(where) > 0 {
 		keys += " WHERE " + strings.Join(where, " AND ")

@@ -376,8 +376,8 @@ func TestSearchPathSchemaCreated(t *testing.T) {
 		`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 5 {
-		t.Fatalf("schema %s has %d tables, want 5", schema, n)
+	if n != 6 {
+		t.Fatalf("schema %s has %d tables, want 6", schema, n)
 	}
 }
 

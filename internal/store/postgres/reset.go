@@ -9,14 +9,14 @@ import (
 )
 
 // Reset implements store.Resetter: it empties the attempts, deliveries,
-// events and subscriptions tables in one statement. TRUNCATE takes the
-// four tables' locks one after another, so a worker's transaction in
+// events, subscriptions and objects tables in one statement. TRUNCATE
+// takes the five tables' locks one after another, so a worker's transaction in
 // flight (a heartbeat, a batch of attempts) can deadlock with it; the
 // server then aborts one of the two, and a reset so aborted is retried.
 func (db *DB) Reset(ctx context.Context) error {
 	var err error
 	for try := 0; try < 8; try++ {
-		if _, err = db.pool.Exec(ctx, `TRUNCATE attempts, deliveries, events, subscriptions`); err == nil {
+		if _, err = db.pool.Exec(ctx, `TRUNCATE attempts, deliveries, events, subscriptions, objects`); err == nil {
 			return nil
 		}
 		var pe *pgconn.PgError

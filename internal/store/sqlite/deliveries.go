@@ -256,20 +256,29 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 		where = append(where, "d.event_seq = (SELECT seq FROM events WHERE id = ?)")
 		args = append(args, f.EventID)
 	}
-	if c := f.Before; c != nil {
+	order := " ORDER BY a.started_at DESC, a.delivery_seq DESC, a.number DESC"
+	for _, c := range []struct {
+		key *store.AttemptKey
+		cmp string
+	}{{f.Before, "<"}, {f.After, ">"}} {
+		if c.key == nil {
+			continue
+		}
 		var at, seq int64
 		err := s.r.QueryRowContext(ctx, `SELECT a.started_at, a.delivery_seq FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq
-			WHERE d.id = ? AND a.number = ?`, c.DeliveryID, c.Number).Scan(&at, &seq)
+			WHERE d.id = ? AND a.number = ?`, c.key.DeliveryID, c.key.Number).Scan(&at, &seq)
 		if err == sql.ErrNoRows {
-			return nil, &store.NotFoundError{Kind: "attempt", ID: fmt.Sprintf("%s #%d", c.DeliveryID, c.Number)}
+			return nil, &store.NotFoundError{Kind: "attempt", ID: fmt.Sprintf("%s #%d", c.key.DeliveryID, c.key.Number)}
 		}
 		if err != nil {
 			return nil, err
 		}
-		where = append(where, "(a.started_at, a.delivery_seq, a.number) < (?, ?, ?)")
-		args = append(args, at, seq, c.Number)
+		where = append(where, "(a.started_at, a.delivery_seq, a.number) "+c.cmp+" (?, ?, ?)")
+		args = append(args, at, seq, c.key.Number)
 	}
-	const order = " ORDER BY a.started_at DESC, a.delivery_seq DESC, a.number DESC"
+	if f.After != nil {
+		order = " ORDER BY a.started_at, a.delivery_seq, a.number"
+	}
 	keys := "SELECT a.delivery_seq AS s, a.number AS n FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq"
 	if len(where) > 0 {
 		keys += " WHERE " + strings.Join(where, " AND ")

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 		{"ImportMissingReference", testImportMissingReference},
 		{"UnstorableText", testUnstorableText},
+		{"Objects", testObjects},
 	}
 	for _, tc := range append(tests, batchTests...) {
 		t.Run(tc.name, func(t *testing.T) {
@@ -682,6 +683,10 @@ func testListAttemptRows(t *testing.T, s store.Store) {
 		"after a tie":  {store.AttemptFilter{Before: &store.AttemptKey{DeliveryID: ds[2].ID, Number: 1}}, []string{"d1#1", "d0#1"}},
 		"page":         {store.AttemptFilter{SubscriptionID: subA.ID, Before: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 2}, Limit: 1}, []string{"d2#1"}},
 		"none":         {store.AttemptFilter{EventID: "evt_none"}, nil},
+		// After reads back: the newer ones, oldest first.
+		"back":            {store.AttemptFilter{After: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 1}}, []string{"d1#1", "d2#1", "d0#2"}},
+		"back from a tie": {store.AttemptFilter{After: &store.AttemptKey{DeliveryID: ds[1].ID, Number: 1}}, []string{"d2#1", "d0#2"}},
+		"back, a page":    {store.AttemptFilter{SubscriptionID: subA.ID, After: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 1}, Limit: 1}, []string{"d2#1"}},
 	} {
 		if got := list(tc.f); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: %v, want %v", name, got, tc.want)
@@ -690,6 +695,9 @@ func testListAttemptRows(t *testing.T, s store.Store) {
 	var nf *store.NotFoundError
 	if _, err := s.ListAttemptRows(ctx, store.AttemptFilter{Before: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 9}}); !errors.As(err, &nf) {
 		t.Errorf("unknown cursor: %v, want a NotFoundError", err)
+	}
+	if _, err := s.ListAttemptRows(ctx, store.AttemptFilter{After: &store.AttemptKey{DeliveryID: ds[0].ID, Number: 9}}); !errors.As(err, &nf) {
+		t.Errorf("unknown After cursor: %v, want a NotFoundError", err)
 	}
 }
 

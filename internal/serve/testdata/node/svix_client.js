@@ -32,6 +32,12 @@ function receiver() {
   const recv = await receiver();
   const svix = new Svix('testsk_node', { serverUrl });
   const app = await svix.application.getOrCreate({ name: 'Node app', uid: 'node-app' });
+  // filterTypes must name declared event types (Svix answers 422 otherwise).
+  try {
+    await svix.eventType.create({ name: 'invoice.paid', description: 'An invoice was paid' });
+  } catch (e) {
+    if (e.code !== 409) throw e;
+  }
   const ep = await svix.endpoint.create(app.id, { url: recv.url, filterTypes: ['invoice.paid'], description: 'node' });
   const got = await svix.endpoint.get(app.id, ep.id);
   const list = await svix.endpoint.list(app.id, { limit: 10 });

@@ -1,0 +1,152 @@
+package svix
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// Kinds of the store objects (store.Object) the Svix API keeps:
+// applications (their JSON is an App; a deleted one stays as a tombstone,
+// so that its messages do not bring it back) and declared event types
+// (an EventType, by name). In the store, they outlive the server and are
+// the same for every server sharing it.
+const (
+	kindApp       = "svix.app"
+	kindEventType = "svix.event_type"
+)
+
+func appObject(app *App) (*store.Object, error) {
+	b, err := json.Marshal(app)
+	if err != nil {
+		return nil, err
+	}
+	o := &store.Object{Data: b, CreatedAt: app.CreatedAt}
+	if app.UID != nil {
+		o.Key = *app.UID
+	}
+	return o, nil
+}
+
+func objectApp(o *store.Object) (*App, error) {
+	var app App
+	if err := json.Unmarshal(o.Data, &app); err != nil {
+		return nil, err
+	}
+	if app.Metadata == nil {
+		app.Metadata = map[string]string{}
+	}
+	return &app, nil
+}
+
+// changeApp applies fn to the live application id names, in one store
+// transaction, and returns it as written (an error matching
+// store.ErrNotFound when there is none; store.ErrKeyTaken when its new
+// uid is another's).
+func (a *api) changeApp(ctx context.Context, id string, fn func(*App) error) (*App, error) {
+	o, err := a.s.Store.ChangeObject(ctx, kindApp, id, func(cur *store.Object) (*store.Object, error) {
+		if cur == nil || cur.Deleted {
+			return nil, &store.NotFoundError{Kind: "application", ID: id}
+		}
+		app, err := objectApp(cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(app); err != nil {
+			return nil, err
+		}
+		return appObject(app)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return objectApp(o)
+}
+
+// insertApp stores a new application (store.ErrKeyTaken when its uid is
+// another's).
+func (a *api) insertApp(ctx context.Context, app *App) error {
+	_, err := a.s.Store.ChangeObject(ctx, kindApp, app.ID, func(cur *store.Object) (*store.Object, error) {
+		if cur != nil {
+			return nil, errors.New("svix: application id taken") // 27 random characters: never
+		}
+		return appObject(app)
+	})
+	return err
+}
+
+// keepApp stores an application of an earlier hookctl (one that kept
+// applications in memory), found from its endpoints or messages, unless
+// the store has it (then that one is answered: maybe a tombstone, or
+// known by another uid now). nil when its uid is another's now.
+func (a *api) keepApp(ctx context.Context, found *App) (*store.Object, error) {
+	o, err := a.s.Store.ChangeObject(ctx, kindApp, found.ID, func(cur *store.Object) (*store.Object, error) {
+		if cur != nil {
+			return nil, store.ErrNoChange
+		}
+		return appObject(found)
+	})
+	if errors.Is(err, store.ErrKeyTaken) {
+		return nil, nil
+	}
+	return o, err
+}
+
+// ---- event types ----
+
+func etObject(et *EventType) (*store.Object, error) {
+	b, err := json.Marshal(et)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Object{Data: b, CreatedAt: et.CreatedAt}, nil
+}
+
+func objectET(o *store.Object) (*EventType, error) {
+	var et EventType
+	err := json.Unmarshal(o.Data, &et)
+	return &et, err
+}
+
+// eventTypes lists the declared event types (archived ones too).
+func (a *api) eventTypes(ctx context.Context) ([]*EventType, error) {
+	os, err := a.s.Store.ListObjects(ctx, kindEventType)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EventType, 0, len(os))
+	for _, o := range os {
+		et, err := objectET(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, et)
+	}
+	return out, nil
+}
+
+// changeEventType applies fn to the event type name names (nil when there
+// is none) in one store transaction; fn returns the new value, nil to
+// forget it.
+func (a *api) changeEventType(ctx context.Context, name string, fn func(*EventType) (*EventType, error)) (*EventType, error) {
+	o, err := a.s.Store.ChangeObject(ctx, kindEventType, name, func(cur *store.Object) (*store.Object, error) {
+		var et *EventType
+		if cur != nil {
+			var err error
+			if et, err = objectET(cur); err != nil {
+				return nil, err
+			}
+		}
+		next, err := fn(et)
+		if err != nil || next == nil {
+			return nil, err
+		}
+		return etObject(next)
+	})
+	if err != nil || o == nil {
+		return nil, err
+	}
+	return objectET(o)
+}
