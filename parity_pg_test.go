@@ -48,6 +48,12 @@ func parityFixture(t *testing.T, path string) {
 		}
 		return map[string]any{"event": e}
 	}
+	obj := func(kind, id, key string, deleted bool, data, created, updated string) map[string]any {
+		return map[string]any{"object": map[string]any{
+			"Kind": kind, "ID": id, "Key": key, "Data": base64.StdEncoding.EncodeToString([]byte(data)),
+			"Deleted": deleted, "CreatedAt": created, "UpdatedAt": updated,
+		}}
+	}
 	seq := 0
 	del := func(id, evt, sub, status, created string, extra map[string]any) map[string]any {
 		seq++
@@ -103,6 +109,14 @@ func parityFixture(t *testing.T, path string) {
 			"PreviousSecret": "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "PreviousSecretExpiresAt": "2026-01-04T00:00:00.000000001Z",
 			"CallbackURL": "http://127.0.0.1:9/" + strings.Repeat("p", 3000)}),
 		sub(sC, "2026-01-01T23:59:59.999999999-05:00", "", "enabled", map[string]any{"Events": []string{"*"}}),
+
+		// serve's Svix state: an application, a deleted one (a tombstone),
+		// an event type; exported by kind, then creation.
+		obj("svix.event_type", "card.created", "", false, `{"name":"card.created","description":"ünï ☕"}`,
+			"2026-01-02T03:00:00.000001Z", "2026-01-02T03:00:00.000001Z"),
+		obj("svix.app", "app_2Live", "shop", false, `{"name":"Shop 日本","uid":"shop","metadata":{"team":"pay"},"rateLimit":7}`,
+			"2026-01-02T03:01:00.123456789+01:00", "2026-01-02T04:00:00.5Z"),
+		obj("svix.app", "app_1Dead", "", true, `{"name":"Gone"}`, "2026-01-02T01:00:00Z", "2026-01-02T05:00:00Z"),
 
 		// Listed before older events: a store keeps the file's order.
 		ev("evt_c", "card.created", "2026-01-05T00:00:00.000001Z", []byte("not json \xff\xfe bytes"), map[string]any{
@@ -357,11 +371,55 @@ func TestStoreParity(t *testing.T) {
 	}
 	step(nil, "store", "import", late)
 	step(nil, "events", "log", "--since", "2026-01-07T00:00:00Z")
+	// An application whose uid a live one has (in the store, or earlier in
+	// the file): refused naming its record, the batch not written.
+	taken := filepath.Join(t.TempDir(), "taken.jsonl")
+	if err := os.WriteFile(taken, []byte(strings.Join([]string{
+		`{"object":{"Kind":"svix.app","ID":"app_3","Key":"other","Data":"e30=","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"object":{"Kind":"svix.app","ID":"app_4","Key":"shop","Data":"e30=","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(a parityRun, want string) {
+		t.Helper()
+		if a.code != 2 || !strings.Contains(a.stderr, want) {
+			t.Errorf("exit %d, want 2 and %q in:\n%s", a.code, want, a.stderr)
+		}
+	}
+	a, _ := step(nil, "store", "import", taken)
+	refused(a, `stopped after 2 records: record 2: svix.app app_4: its key "shop" is taken by svix.app app_2Live`)
+	if err := os.WriteFile(taken, []byte(strings.Join([]string{
+		`{"event":{"ID":"evt_t","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"delivery":{"ID":"0ddd0000-0000-4000-8000-000000000000","EventID":"evt_none","URL":"http://127.0.0.1:9/l","Status":"failed","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"object":{"Kind":"svix.app","ID":"app_5","Key":"twice","Data":"e30=","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"object":{"Kind":"svix.app","ID":"app_6","Key":"twice","Data":"e30=","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = step(nil, "store", "import", taken) // the delivery, the first record that fails
+	refused(a, "delivery 0ddd0000-0000-4000-8000-000000000000: its event evt_none is neither earlier")
+	if err := os.WriteFile(taken, []byte(strings.Join([]string{
+		`{"object":{"Kind":"svix.app","ID":"app_2Live","Key":"changed","Data":"e30=","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"object":{"Kind":"svix.app","ID":"app_5","Key":"twice","Data":"e30=","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+		`{"object":{"Kind":"svix.app","ID":"app_6","Key":"twice","Data":"e30=","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, batch := range []string{"1000", "1"} {
+		a, _ = step(nil, "store", "import", taken, "--batch-size", batch)
+		refused(a, `record 3: svix.app app_6: its key "twice" is taken by svix.app app_5`)
+	}
+	if a, _ := step(nil, "store", "info", "-o", "json"); !strings.Contains(a.stdout, `"objects": 4,`) {
+		t.Errorf("objects: the fixture's 3 and app_5 (batch size 1), want 4:\n%s", a.stdout)
+	}
 	step(nil, "deliveries", "list", "--event", "card.created", "--since", "2026-01-06T00:00:00Z", "-o", "json")
 
 	// Each store's export, imported into a fresh store of the other kind,
 	// exports the same records again.
 	ea, eb := step(nil, "store", "export")
+	if n := strings.Count(ea.stdout, `{"object":{"Kind":"svix.`); n != 4 {
+		t.Errorf("export: %d objects, want 4", n)
+	}
 	lite2, pg2 := newCrashEnv(t), pgEnv(t, pgtest.URL(t))
 	pg2.run([]byte(ea.stdout), "store", "import", "-")
 	lite2.run([]byte(eb.stdout), "store", "import", "-")

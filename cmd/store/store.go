@@ -143,10 +143,12 @@ store explicitly, e.g. from a deploy job.`,
 	export := mk("export")
 	root.AddCommand(&cobra.Command{
 		Use:   "export",
-		Short: "Write every subscription, event, delivery and attempt as JSON lines",
+		Short: "Write every subscription, object, event, delivery and attempt as JSON lines",
 		Long: `Write the whole store to stdout as JSON lines, one record per line:
-subscriptions, then events, deliveries and attempts. Secrets are included
-(the dump is meant for 'hookctl store import'): keep it private.`,
+subscriptions, then objects (what serve's Svix API keeps: applications,
+deleted ones too, and event types), events, deliveries and attempts.
+Secrets are included (the dump is meant for 'hookctl store import'): keep
+it private.`,
 		Args: cobra.NoArgs,
 		Example: `  hookctl store export > dump.jsonl
   hookctl store export | gzip > dump.jsonl.gz`,
@@ -298,6 +300,9 @@ type infoJSON struct {
 	Events              int64  `json:"events"`
 	Deliveries          int64  `json:"deliveries"`
 	Attempts            int64  `json:"attempts"`
+	// Objects: what serve's provider APIs keep besides subscriptions and
+	// events (Svix applications, deleted ones too, and event types).
+	Objects int64 `json:"objects"`
 	// Listen journals: records received and acknowledged by a running
 	// listen that are not in the store yet (bytes).
 	JournalDir          string `json:"journal_dir,omitempty"`
@@ -316,6 +321,7 @@ func runInfo(opts *Options, s store.Store) error {
 	out := infoJSON{
 		Backend: info.Backend, Location: store.MaskURL(info.Location), SchemaVersion: info.SchemaVersion,
 		Subscriptions: info.Subscriptions, Events: info.Events, Deliveries: info.Deliveries, Attempts: info.Attempts,
+		Objects: info.Objects,
 	}
 	if m, ok := s.(store.Migrator); ok {
 		if _, latest, err := m.SchemaVersion(opts.Ctx); err == nil {
@@ -343,6 +349,7 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("events", strconv.FormatInt(out.Events, 10))
 	t.AddRow("deliveries", strconv.FormatInt(out.Deliveries, 10))
 	t.AddRow("attempts", strconv.FormatInt(out.Attempts, 10))
+	t.AddRow("objects", strconv.FormatInt(out.Objects, 10))
 	if opts.Journal != nil {
 		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir))
 		for _, d := range out.DamagedJournals {
@@ -384,6 +391,7 @@ func runMigrate(opts *Options, s store.Store) error {
 // counts are records per kind.
 type counts struct {
 	Subscriptions int64 `json:"subscriptions"`
+	Objects       int64 `json:"objects"`
 	Events        int64 `json:"events"`
 	Deliveries    int64 `json:"deliveries"`
 	Attempts      int64 `json:"attempts"`
@@ -393,6 +401,8 @@ func (c *counts) add(r store.Record) {
 	switch {
 	case r.Subscription != nil:
 		c.Subscriptions++
+	case r.Object != nil:
+		c.Objects++
 	case r.Event != nil:
 		c.Events++
 	case r.Delivery != nil:
@@ -402,10 +412,12 @@ func (c *counts) add(r store.Record) {
 	}
 }
 
-func (c counts) total() int64 { return c.Subscriptions + c.Events + c.Deliveries + c.Attempts }
+func (c counts) total() int64 {
+	return c.Subscriptions + c.Objects + c.Events + c.Deliveries + c.Attempts
+}
 
 func (c counts) String() string {
-	return plural(c.Subscriptions, "subscription") + ", " + plural(c.Events, "event") + ", " +
+	return plural(c.Subscriptions, "subscription") + ", " + plural(c.Objects, "object") + ", " + plural(c.Events, "event") + ", " +
 		plural(c.Deliveries, "delivery") + ", " + plural(c.Attempts, "attempt")
 }
 
@@ -446,20 +458,32 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(in, 64<<10))
 	var read counts
 	batch := make([]store.Record, 0, opts.BatchSize)
+	first := int64(1) // the record number of batch[0]
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		defer func() { batch = batch[:0] }()
-		if bi, ok := s.(store.BatchImporter); ok {
-			return bi.ImportBatch(opts.Ctx, batch)
-		}
-		for _, r := range batch {
-			if err := s.Import(opts.Ctx, r); err != nil {
-				return err
+		defer func() { first += int64(len(batch)); batch = batch[:0] }()
+		err := func() error {
+			if bi, ok := s.(store.BatchImporter); ok {
+				return bi.ImportBatch(opts.Ctx, batch)
 			}
+			for i, r := range batch {
+				if err := s.Import(opts.Ctx, r); err != nil {
+					var ke *store.ImportKeyError
+					if errors.As(err, &ke) {
+						ke.Record = i
+					}
+					return err
+				}
+			}
+			return nil
+		}()
+		var ke *store.ImportKeyError
+		if errors.As(err, &ke) {
+			return fmt.Errorf("record %d: %w", first+int64(ke.Record), err)
 		}
-		return nil
+		return err
 	}
 	for n := int64(1); ; n++ {
 		var r store.Record
@@ -477,7 +501,11 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
 		if k := kinds(r); k != 1 {
-			return cli.Usagef("%s: record %d: want exactly one of subscription, event, delivery, attempt, got %d", name, n, k).
+			return cli.Usagef("%s: record %d: want exactly one of subscription, object, event, delivery, attempt, got %d", name, n, k).
+				Hint("the file must be JSON lines written by 'hookctl store export'")
+		}
+		if o := r.Object; o != nil && (o.Kind == "" || o.ID == "") {
+			return cli.Usagef("%s: record %d: an object needs a Kind and an ID", name, n).
 				Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
 		read.add(r)
@@ -497,6 +525,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	}
 	res := importJSON{Read: read, Written: counts{
 		Subscriptions: after.Subscriptions - before.Subscriptions,
+		Objects:       after.Objects - before.Objects,
 		Events:        after.Events - before.Events,
 		Deliveries:    after.Deliveries - before.Deliveries,
 		Attempts:      after.Attempts - before.Attempts,
@@ -512,7 +541,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 
 func kinds(r store.Record) int {
 	n := 0
-	for _, set := range []bool{r.Subscription != nil, r.Event != nil, r.Delivery != nil, r.Attempt != nil} {
+	for _, set := range []bool{r.Subscription != nil, r.Object != nil, r.Event != nil, r.Delivery != nil, r.Attempt != nil} {
 		if set {
 			n++
 		}

@@ -120,7 +120,28 @@ func (e *ImportRefError) Error() string {
 }
 func (e *ImportRefError) ExitCode() int { return 2 }
 func (e *ImportRefError) Hints() []string {
-	return []string{"import a whole 'hookctl store export' (subscriptions, events, deliveries, attempts, in that order)"}
+	return []string{"import a whole 'hookctl store export' (subscriptions, objects, events, deliveries, attempts, in that order)"}
+}
+
+// ImportKeyError: an imported live object's Key is the Key of another
+// live object of its kind, in the store or earlier in the input (a file
+// edited, or two stores' exports whose applications share a uid). Bad
+// input: exit 2; it matches ErrKeyTaken.
+type ImportKeyError struct {
+	Kind, ID, Key string
+	Other         string // the object that has the key
+	// Record is the object's place (0-based) in the records given to
+	// the import (ImportBatch's slice; 0 for Import).
+	Record int
+}
+
+func (e *ImportKeyError) Error() string {
+	return fmt.Sprintf("%s %s: its key %q is taken by %s %s, a live object in the store or earlier in the input", e.Kind, e.ID, e.Key, e.Kind, e.Other)
+}
+func (e *ImportKeyError) ExitCode() int   { return 2 }
+func (e *ImportKeyError) Is(t error) bool { return t == ErrKeyTaken }
+func (e *ImportKeyError) Hints() []string {
+	return []string{"each live object of a kind needs its own key: import into a store that does not have it, or delete the other one first"}
 }
 
 // StorableText reports whether s can be stored as text by every back end:

@@ -297,12 +297,15 @@ type Info struct {
 	Events        int64
 	Deliveries    int64
 	Attempts      int64
+	Objects       int64 // tombstones too
 }
 
 // Record is one line of `hookctl store export` (JSON lines). Exactly one
-// field is set.
+// field is set. An export gives subscriptions, objects, events,
+// deliveries, attempts, in that order.
 type Record struct {
 	Subscription *Subscription `json:"subscription,omitempty"`
+	Object       *Object       `json:"object,omitempty"`
 	Event        *Event        `json:"event,omitempty"`
 	Delivery     *Delivery     `json:"delivery,omitempty"`
 	Attempt      *Attempt      `json:"attempt,omitempty"`

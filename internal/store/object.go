@@ -57,3 +57,27 @@ type ObjectStore interface {
 	// object of the kind has is a *KeyTakenError, nothing written.
 	ChangeObject(ctx context.Context, kind, id string, fn func(cur *Object) (*Object, error)) (*Object, error)
 }
+
+// ImportForm is the object an import writes for o (a record of `hookctl
+// store export`): as given, but for what a store always has: a tombstone
+// has no Key, empty Data is {}, a zero CreatedAt is now and a zero
+// UpdatedAt is CreatedAt. ok is false when o has no Kind or ID.
+func ImportForm(o *Object, now time.Time) (out Object, ok bool) {
+	out = *o
+	if out.Kind == "" || out.ID == "" {
+		return out, false
+	}
+	if out.Deleted {
+		out.Key = ""
+	}
+	if len(out.Data) == 0 {
+		out.Data = []byte("{}")
+	}
+	if out.CreatedAt.IsZero() {
+		out.CreatedAt = now.UTC().Truncate(time.Microsecond)
+	}
+	if out.UpdatedAt.IsZero() {
+		out.UpdatedAt = out.CreatedAt
+	}
+	return out, true
+}

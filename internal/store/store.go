@@ -68,9 +68,9 @@ type Store interface {
 	// requeued.
 	Requeue(ctx context.Context, ids []string, r Requeue) ([]string, error)
 
-	// Export streams every record (subscriptions, events, deliveries,
-	// attempts, in that order); Import writes records, skipping those whose
-	// IDs exist.
+	// Export streams every record (subscriptions, objects, events,
+	// deliveries, attempts, in that order); Import writes records as they
+	// were, skipping those whose IDs exist.
 	Export(ctx context.Context, fn func(Record) error) error
 	Import(ctx context.Context, r Record) error
 

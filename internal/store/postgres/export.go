@@ -13,8 +13,9 @@ import (
 )
 
 // Export implements store.Store: every record from one consistent snapshot
-// (REPEATABLE READ), streamed: subscriptions, events, deliveries, attempts,
-// each in creation order.
+// (REPEATABLE READ), streamed: subscriptions, objects (tombstones too; by
+// kind, then creation), events, deliveries, attempts, each in creation
+// order.
 func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -45,6 +46,12 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 			return each(`SELECT `+subscriptionCols+` FROM subscriptions ORDER BY created_at, id`, func(r pgx.Rows) (store.Record, error) {
 				s, err := scanSubscription(r)
 				return store.Record{Subscription: s}, err
+			})
+		},
+		func() error {
+			return each(`SELECT `+objectCols+` FROM objects ORDER BY kind, created_at, id`, func(r pgx.Rows) (store.Record, error) {
+				o, err := scanObject(r)
+				return store.Record{Object: o}, err
 			})
 		},
 		func() error {
@@ -79,9 +86,11 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 }
 
 // Import implements store.Store: writes one record as is, skipping it when
-// its ID (for attempts: delivery and number) exists. A delivery keeps its
-// Seq unless another delivery has it; a delivery whose subscription is not
-// in the store keeps its history with no subscription.
+// its ID (for attempts: delivery and number; for objects: kind and ID)
+// exists. A delivery keeps its Seq unless another delivery has it; a
+// delivery whose subscription is not in the store keeps its history with
+// no subscription. A live object whose Key another live object of its
+// kind has is a *store.ImportKeyError.
 func (db *DB) Import(ctx context.Context, r store.Record) error {
 	return db.ImportBatch(ctx, []store.Record{r})
 }
@@ -89,11 +98,17 @@ func (db *DB) Import(ctx context.Context, r store.Record) error {
 // ImportBatch implements store.BatchImporter with Import's semantics, in
 // one transaction: each kind is loaded with COPY into a temporary table and
 // inserted from there (subscriptions, events, deliveries, attempts: the
-// order of an export).
+// order of an export); objects, a few, are written one by one.
 func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 	var subs, evs, dels, atts [][]any
+	var objs []int
 	for i, r := range records {
 		switch {
+		case r.Object != nil:
+			if r.Object.Kind == "" || r.Object.ID == "" {
+				return fmt.Errorf("import: record %d: object without a kind or id", i+1)
+			}
+			objs = append(objs, i)
 		case r.Subscription != nil:
 			s := *r.Subscription
 			if s.ID == "" {
@@ -131,8 +146,18 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		if err := copyTemp(ctx, tx, "attempts", attemptCols, atts); err != nil {
 			return err
 		}
-		if err := importRefs(ctx, tx, len(evs) > 0, len(dels) > 0, len(atts) > 0); err != nil {
+		// The first record that fails is named, as SQLite's import, record
+		// by record, does: an object whose key is taken, or a reference.
+		keyErr, err := importObjects(ctx, tx, records, objs)
+		if err != nil {
 			return err
+		}
+		refOrd, refErr := importRefs(ctx, tx, len(evs) > 0, len(dels) > 0, len(atts) > 0)
+		if refErr != nil && (keyErr == nil || refOrd < int64(keyErr.Record)) {
+			return refErr
+		}
+		if keyErr != nil {
+			return keyErr
 		}
 		if len(subs) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionCols+`)
@@ -181,9 +206,13 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 		if errors.As(err, &refErr) {
 			return refErr
 		}
+		var keyErr *store.ImportKeyError
+		if errors.As(err, &keyErr) {
+			return keyErr
+		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
-			return fmt.Errorf("import: %s (records must come in export order: subscriptions, events, deliveries, attempts)", pgErr.Detail)
+			return fmt.Errorf("import: %s (records must come in export order: subscriptions, objects, events, deliveries, attempts)", pgErr.Detail)
 		}
 		return db.wrap("import", err)
 	}
@@ -195,7 +224,7 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 // (the temporary tables of the kinds present), and names the first record
 // that fails, as SQLite's import, record by record, does. A delivery
 // already stored is skipped, unchecked.
-func importRefs(ctx context.Context, tx pgx.Tx, evs, dels, atts bool) error {
+func importRefs(ctx context.Context, tx pgx.Tx, evs, dels, atts bool) (ord int64, err error) {
 	var parts []string
 	if dels {
 		earlier := ""
@@ -215,21 +244,56 @@ func importRefs(ctx context.Context, tx pgx.Tx, evs, dels, atts bool) error {
 			WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.delivery_id)`+earlier)
 	}
 	if len(parts) == 0 {
-		return nil
+		return 0, nil
 	}
-	var ord int64
 	var kind, id, ref string
-	err := tx.QueryRow(ctx, strings.Join(parts, " UNION ALL ")+` ORDER BY 1 LIMIT 1`).Scan(&ord, &kind, &id, &ref)
+	err = tx.QueryRow(ctx, strings.Join(parts, " UNION ALL ")+` ORDER BY 1 LIMIT 1`).Scan(&ord, &kind, &id, &ref)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil
+		return 0, nil
 	case err != nil:
-		return err
+		return 0, err
 	case kind == "delivery":
-		return &store.ImportRefError{Kind: kind, ID: id, RefKind: "event", RefID: ref}
+		return ord, &store.ImportRefError{Kind: kind, ID: id, RefKind: "event", RefID: ref}
 	default:
-		return &store.ImportRefError{Kind: kind, ID: id, RefKind: "delivery", RefID: ref}
+		return ord, &store.ImportRefError{Kind: kind, ID: id, RefKind: "delivery", RefID: ref}
 	}
+}
+
+// importObjects writes the objects of records at places objs, in order,
+// each as given (store.ImportForm), skipping one whose kind and ID are
+// stored or came earlier. It stops at the first live object whose key
+// another live object of its kind has (in the store or earlier in the
+// batch) and returns that as keyErr, with err nil: the caller names it
+// unless a record before it fails too.
+func importObjects(ctx context.Context, tx pgx.Tx, records []store.Record, objs []int) (keyErr *store.ImportKeyError, err error) {
+	n := now()
+	for _, i := range objs {
+		o, _ := store.ImportForm(records[i].Object, n)
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM objects WHERE kind = $1 AND id = $2`, pt(o.Kind), pt(o.ID)).Scan(&one)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, err
+		}
+		if o.Key != "" {
+			var other string
+			err := tx.QueryRow(ctx, `SELECT id FROM objects WHERE kind = $1 AND key = $2`, pt(o.Kind), pt(o.Key)).Scan(&other)
+			if err == nil {
+				return &store.ImportKeyError{Kind: o.Kind, ID: o.ID, Key: o.Key, Other: other, Record: i}, nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return nil, err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO objects (`+objectCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			pt(o.Kind), pt(o.ID), pt(o.Key), pt(string(o.Data)), o.Deleted, ts(o.CreatedAt), ts(o.UpdatedAt)); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
 }
 
 // numberImport gives the batch's deliveries (rows of

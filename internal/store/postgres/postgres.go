@@ -343,7 +343,8 @@ func (db *DB) Info(ctx context.Context) (store.Info, error) {
 		(SELECT count(*) FROM subscriptions),
 		(SELECT count(*) FROM events),
 		(SELECT count(*) FROM deliveries),
-		(SELECT count(*) FROM attempts)`).Scan(&info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts)
+		(SELECT count(*) FROM attempts),
+		(SELECT count(*) FROM objects)`).Scan(&info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts, &info.Objects)
 	return info, db.wrap("store info", err)
 }
 

@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
 
 // Export streams every record from one consistent snapshot: subscriptions,
-// events, deliveries, attempts, each in creation order.
+// objects (tombstones too; by kind, then creation), events, deliveries,
+// attempts, each in creation order.
 func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -36,6 +38,15 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 			return err
 		}
 		return fn(store.Record{Subscription: sub})
+	}); err != nil {
+		return err
+	}
+	if err := each(`SELECT `+objectCols+` FROM objects ORDER BY kind, created_at, id`, func(r *sql.Rows) error {
+		o, err := scanObject(r)
+		if err != nil {
+			return err
+		}
+		return fn(store.Record{Object: o})
 	}); err != nil {
 		return err
 	}
@@ -69,7 +80,9 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 var _ store.BatchImporter = (*Store)(nil)
 
 // Import writes one record as is, skipping it when its ID (for attempts:
-// delivery and number) exists. A delivery keeps its Seq unless another
+// delivery and number; for objects: kind and ID) exists. A live object
+// whose Key another live object of its kind has is a
+// *store.ImportKeyError. A delivery keeps its Seq unless another
 // delivery has it.
 func (s *Store) Import(ctx context.Context, r store.Record) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error { return importRecord(ctx, tx, r) })
@@ -81,8 +94,12 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 // PostgreSQL).
 func (s *Store) ImportBatch(ctx context.Context, records []store.Record) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		for _, r := range records {
+		for i, r := range records {
 			if err := importRecord(ctx, tx, r); err != nil {
+				var ke *store.ImportKeyError
+				if errors.As(err, &ke) {
+					ke.Record = i
+				}
 				return err
 			}
 		}
@@ -107,6 +124,31 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
 			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
 			jsonMap(sub.Metadata), tm(sub.CreatedAt), tm(sub.UpdatedAt))
+		return err
+	case r.Object != nil:
+		o, ok := store.ImportForm(r.Object, time.Now())
+		if !ok {
+			return errors.New("import: an object without a kind or id")
+		}
+		if ok, err := exists(`SELECT 1 FROM objects WHERE kind = ? AND id = ?`, o.Kind, o.ID); ok || err != nil {
+			return err
+		}
+		if o.Key != "" {
+			var other string
+			err := tx.QueryRowContext(ctx, `SELECT id FROM objects WHERE kind = ? AND key = ?`, o.Kind, o.Key).Scan(&other)
+			if err == nil {
+				return &store.ImportKeyError{Kind: o.Kind, ID: o.ID, Key: o.Key, Other: other}
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		deleted := 0
+		if o.Deleted {
+			deleted = 1
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			o.Kind, o.ID, o.Key, string(o.Data), deleted, tm(o.CreatedAt), tm(o.UpdatedAt))
 		return err
 	case r.Event != nil:
 		e := r.Event

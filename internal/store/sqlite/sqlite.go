@@ -480,8 +480,8 @@ func (s *Store) Info(ctx context.Context) (store.Info, error) {
 	info := store.Info{Backend: "sqlite", Location: s.path}
 	err := s.r.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version),
 		(SELECT count(*) FROM subscriptions), (SELECT count(*) FROM events),
-		(SELECT count(*) FROM deliveries), (SELECT count(*) FROM attempts)`).
-		Scan(&info.SchemaVersion, &info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts)
+		(SELECT count(*) FROM deliveries), (SELECT count(*) FROM attempts), (SELECT count(*) FROM objects)`).
+		Scan(&info.SchemaVersion, &info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts, &info.Objects)
 	return info, err
 }
 

@@ -74,6 +74,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Cleanup(func() { dst.Close() })
 		testExportImport(t, src, dst)
 	})
+	t.Run("ExportImportObjects", func(t *testing.T) {
+		src := open(t)
+		t.Cleanup(func() { src.Close() })
+		dst := open(t)
+		t.Cleanup(func() { dst.Close() })
+		testExportImportObjects(t, src, dst)
+	})
 }
 
 var ctx = context.Background()
@@ -1660,6 +1667,8 @@ func kind(r store.Record) string {
 	switch {
 	case r.Subscription != nil:
 		return "subscription"
+	case r.Object != nil:
+		return "object"
 	case r.Event != nil:
 		return "event"
 	case r.Delivery != nil:
@@ -1709,6 +1718,12 @@ func normalize(r store.Record) store.Record {
 			c.Headers = nil
 		}
 		r.Delivery = &c
+	}
+	if o := r.Object; o != nil {
+		c := *o
+		utc(&c.CreatedAt)
+		utc(&c.UpdatedAt)
+		r.Object = &c
 	}
 	if a := r.Attempt; a != nil {
 		c := *a
