@@ -222,8 +222,17 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 	copy(jobs, e.owned[e.ownedHead:])
 	clear(e.owned[e.ownedHead : e.ownedHead+k])
 	e.ownedHead += k
-	if e.ownedHead == len(e.owned) {
+	switch {
+	case e.ownedHead == len(e.owned):
 		e.owned, e.ownedHead = e.owned[:0], 0
+	case e.ownedHead >= 256 && 2*e.ownedHead >= len(e.owned):
+		// A queue that never empties (a steady hand-over) would grow by
+		// a slot per delivery: move the rest to the front, reusing the
+		// dispatched jobs' room (amortised: at least as much was
+		// dispatched as is moved).
+		n := copy(e.owned, e.owned[e.ownedHead:])
+		clear(e.owned[n:])
+		e.owned, e.ownedHead = e.owned[:n], 0
 	}
 	e.ownedMu.Unlock()
 	margin := e.Now().Add(e.Lease / 2)
