@@ -6,7 +6,7 @@
 # throwaway build with net/http/pprof added through `go build -overlay`,
 # nothing in the tree), the SQLite file, its -wal and -shm, listen's
 # journal, the logs. What grows with time or requests, not with stored
-# data, is a leak. Scenarios (SOAK_ONLY="listen serve worker" picks):
+# data, is a leak. Scenarios (SOAK_ONLY="listen serve worker backlog" picks):
 #   listen  listen --ui, forwarding to a receiver that fails 10% and hangs
 #           0.5% (--timeout 2s); signed events with fresh ids at SOAK_RATE/s;
 #           connections dropped mid-request; the inspector's live stream
@@ -23,11 +23,14 @@
 #   worker  serve --no-worker taking Svix messages at SOAK_RATE/2 per s,
 #           two hookctl workers delivering them (fails 20%, hangs 0.5%;
 #           a retry is often sent by the other worker).
-# listen and serve run at the same time, then worker. Output: one TSV per
-# process in $SOAK_WORK (kept), heap and goroutine profiles of each at the
-# end of its load (go tool pprof -top NAME-heap.pb), a start/end table on
-# stderr. Bash reads a script as it runs: to edit this file during a soak,
-# run a copy with SOAK_REPO=the checkout.
+#   backlog serve taking 100 Svix messages/s for a receiver that takes 2 s
+#           an answer (8 at a time: 4/s): the backlog must wait in the
+#           store, not in memory.
+# listen and serve run at the same time, then worker and backlog. Output:
+# one TSV per process in $SOAK_WORK (kept), heap and goroutine profiles of
+# each at the end of its load (go tool pprof -top NAME-heap.pb), a
+# start/end table on stderr. Bash reads a script as it runs: to edit this
+# file during a soak, run a copy with SOAK_REPO=the checkout.
 #   SOAK_MINUTES=10 SOAK_RATE=300 bench/soak.sh
 set -euo pipefail
 cd "${SOAK_REPO:-$(dirname "$0")/..}"
@@ -35,7 +38,7 @@ export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
 
 MIN=${SOAK_MINUTES:-5}
 RATE=${SOAK_RATE:-300}
-ONLY=${SOAK_ONLY:-listen serve worker}
+ONLY=${SOAK_ONLY:-listen serve worker backlog}
 SECS=${SOAK_SECONDS:-$((MIN * 60))} # (SOAK_SECONDS: a short trial)
 DUR=${SECS}s
 W=${SOAK_WORK:-$(mktemp -d /tmp/hookctl-soak.XXXXXX)}
@@ -218,6 +221,22 @@ profiles() { # heap and goroutine profiles of the sampled processes still runnin
   done
 }
 
+scenario_backlog() {
+  local d=$W/backlog; mkdir -p "$d"
+  export HOOKCTL_CONFIG_DIR=$d/cfg
+  local db=$d/store.db sp; sp=$(freeport)
+  "$L" recv -url-file "$d/recv.url" -delay 2s 2> "$d/recv.err" & pids+=($!)
+  waitfile "$d/recv.url"
+  "$H" serve --store "$db" --port "$sp" --timeout 5s > "$d/serve.log" 2> "$d/serve.err" & local spid=$!; pids+=($spid)
+  local u=http://127.0.0.1:$sp
+  waiturl "$u/_hookctl/health"
+  svix_setup "$u" "$(cat "$d/recv.url")"
+  sample backlog "$spid" "$db" "$d/serve.log" "$d/serve.err" & pids+=($!)
+  log "backlog: 100 Svix messages/s for $DUR to a receiver that takes 2 s (pid $spid)"
+  "$HEY" -z "$DUR" -c 2 -q 50 -m POST -T application/json -H 'Authorization: Bearer k' \
+    -D "$W/msg.json" "$u/api/v1/app/soak/msg" > "$d/hey.out" & waits+=($!)
+}
+
 summary() { # the first and last samples of each TSV
   for f in "$W"/*.tsv; do
     [ -f "$f" ] || continue
@@ -232,9 +251,9 @@ for p in "${waits[@]}"; do wait "$p" || true; done
 sleep 12 # one more sample after the load stopped
 profiles
 waits=()
-case " $ONLY " in *" worker "*)
+case " $ONLY " in *" worker "* | *" backlog "*)
   cleanup; pids=()
-  scenario_worker
+  for s in worker backlog; do case " $ONLY " in *" $s "*) "scenario_$s" ;; esac; done
   for p in "${waits[@]}"; do wait "$p" || true; done
   sleep 12
   profiles ;;
