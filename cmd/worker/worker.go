@@ -3,9 +3,7 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -96,11 +94,10 @@ func run(ctx context.Context, opts *Options) error {
 	// The summary counts deliveries by where they ended: one that failed
 	// its attempt and then another was "1 failed, 1 to retry". awaiting
 	// holds those whose last attempt here left a retry pending (checked
-	// against the store at the end: another worker may have finished
-	// them). Attempts are the requests sent: a delivery failed without
-	// one (its subscription disabled meanwhile) is "not sent".
-	var awaitMu sync.Mutex
-	awaiting := map[string]bool{}
+	// against the store: another worker may have finished them). Attempts
+	// are the requests sent: a delivery failed without one (its
+	// subscription disabled meanwhile) is "not sent".
+	awaiting := newRetrySet(st)
 	rep := &delivery.Reporter{W: ios.Out}
 	hints := &delivery.FailureHints{Max: 2}
 	var jsonMu = make(chan struct{}, 1)
@@ -111,9 +108,7 @@ func run(ctx context.Context, opts *Options) error {
 				attempts.Add(1)
 			}
 			if !r.LeaseLost && r.Err == nil {
-				awaitMu.Lock()
-				if awaiting[r.Delivery.ID] {
-					delete(awaiting, r.Delivery.ID)
+				if awaiting.settled(r.Delivery.ID) {
 					retried.Add(-1)
 				}
 				switch r.Delivery.Status {
@@ -125,10 +120,9 @@ func run(ctx context.Context, opts *Options) error {
 						notSent.Add(1)
 					}
 				default:
-					awaiting[r.Delivery.ID] = true
+					awaiting.await(ctx, r.Delivery.ID)
 					retried.Add(1)
 				}
-				awaitMu.Unlock()
 			}
 			if ios.JSON() {
 				j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
@@ -164,9 +158,7 @@ func run(ctx context.Context, opts *Options) error {
 	// What another process did meanwhile: a delivery this worker left to
 	// retry that another worker (or replay) finished, or that was
 	// removed, is no longer "to retry".
-	awaitMu.Lock()
-	elsewhere := finishedElsewhere(context.WithoutCancel(ctx), st, awaiting)
-	awaitMu.Unlock()
+	elsewhere := awaiting.finish(context.WithoutCancel(ctx))
 	fmt.Fprintln(ios.ErrOut, summary(time.Since(start), attempts.Load(), succeeded.Load(), failed.Load(), notSent.Load(),
 		retried.Load()-elsewhere, elsewhere))
 	// What the failed attempts had in common (nothing listening, a host
@@ -178,28 +170,6 @@ func run(ctx context.Context, opts *Options) error {
 		return cli.Fail(err)
 	}
 	return nil
-}
-
-// finishedElsewhere counts the deliveries of awaiting no longer pending in
-// the store (finished by another process, or removed); a store it cannot
-// read counts none.
-func finishedElsewhere(ctx context.Context, st store.Store, awaiting map[string]bool) int64 {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	var n int64
-	for id := range awaiting {
-		d, err := st.GetDelivery(ctx, id)
-		var nf *store.NotFoundError
-		switch {
-		case errors.As(err, &nf):
-			n++
-		case err != nil:
-			return n
-		case d.Status != store.DeliveryPending:
-			n++
-		}
-	}
-	return n
 }
 
 // summary is the line a worker prints on stderr when it stops.

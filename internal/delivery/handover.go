@@ -31,12 +31,19 @@ func (e *Engine) enqueue(ctx context.Context, events []*store.Event, deliveries 
 	if e.running.Load() {
 		now := e.Now()
 		until := now.Add(e.Lease)
+		// Room in the hand-over queue: past maxOwned (the receivers do
+		// not keep up) deliveries are written free, due now, and claimed
+		// as the workers catch up, so the queue (each job holds its
+		// event's payload) does not grow with the backlog. A manual one
+		// (asked for in the inspector) is always handed over.
+		room := e.maxOwned() - e.ownedLen()
 		for i, ds := range deliveries {
 			for _, d := range ds {
 				// Only what is due now (a schedule may start later).
-				if d.LeaseOwner == "" && !d.NextAttemptAt.After(now) {
+				if d.LeaseOwner == "" && !d.NextAttemptAt.After(now) && (manual || room > 0) {
 					d.LeaseOwner, d.LeaseExpiresAt = e.Owner, until
 					leased = append(leased, job{d: d, ev: events[i], manual: manual})
+					room--
 				}
 			}
 		}
@@ -222,8 +229,17 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 	copy(jobs, e.owned[e.ownedHead:])
 	clear(e.owned[e.ownedHead : e.ownedHead+k])
 	e.ownedHead += k
-	if e.ownedHead == len(e.owned) {
+	switch {
+	case e.ownedHead == len(e.owned):
 		e.owned, e.ownedHead = e.owned[:0], 0
+	case e.ownedHead >= 256 && 2*e.ownedHead >= len(e.owned):
+		// A queue that never empties (a steady hand-over) would grow by
+		// a slot per delivery: move the rest to the front, reusing the
+		// dispatched jobs' room (amortised: at least as much was
+		// dispatched as is moved).
+		n := copy(e.owned, e.owned[e.ownedHead:])
+		clear(e.owned[n:])
+		e.owned, e.ownedHead = e.owned[:n], 0
 	}
 	e.ownedMu.Unlock()
 	margin := e.Now().Add(e.Lease / 2)
@@ -308,6 +324,14 @@ func (e *Engine) renewLate(work chan<- job, late []job) int {
 	}
 	return sent
 }
+
+// maxOwned is how many deliveries Enqueue queues for the workers at most:
+// twice the lead a trigger or replay run keeps (Drive), which such a run
+// never reaches; serve, whose requests have no such back-pressure, does
+// when its receivers are slower than its API (a receiver that hangs: the
+// queue, with every pending event's payload, grew by 100 deliveries a
+// second in the soak).
+func (e *Engine) maxOwned() int { return 2 * Lead(e.Concurrency) }
 
 func (e *Engine) ownedLen() int {
 	e.ownedMu.Lock()

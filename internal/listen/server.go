@@ -994,6 +994,12 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 	if m.id == "" {
 		sum := sha256.Sum256(body)
 		m.id = "rcv_" + hex.EncodeToString(sum[:12])
+	} else {
+		// A copy: the id outlives the request (the duplicate check's
+		// and the recorder's maps of ids), and as found it is a
+		// substring of the request's whole header block (the fast
+		// server's) or of a copy of its body (gjson), which it pinned.
+		m.id = strings.Clone(m.id)
 	}
 	return m
 }

@@ -227,6 +227,16 @@ func (s *Store) setup(ctx context.Context) error {
 	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 10000`); err != nil {
 		return err
 	}
+	// A long read (store export, a slow inspector page) keeps the WAL from
+	// starting over, so it grows for as long as the read lasts (5 MB/s
+	// under listen at 200 events/s); SQLite then reuses that space but
+	// never gives it back: a listen left running kept a 319 MB WAL next
+	// to a 70 MB store after one 60 s read. The writer truncates it to
+	// walSizeLimit when it starts over (above the ~40 MiB it normally
+	// reaches, so it is not truncated and regrown all the time).
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA journal_size_limit = %d`, walSizeLimit)); err != nil {
+		return err
+	}
 	if s.stmts == nil {
 		stmts := map[string]*sql.Stmt{}
 		for _, q := range hotStatements() {
@@ -502,6 +512,10 @@ func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
 }
 
 // withTx runs fn in an immediate write transaction.
+// walSizeLimit is the size the WAL is truncated to when it starts over
+// (PRAGMA journal_size_limit).
+var walSizeLimit int64 = 64 << 20
+
 // checkpointEvery is how often a busy store's background checkpointer
 // copies the WAL into the database file.
 const checkpointEvery = 250 * time.Millisecond
