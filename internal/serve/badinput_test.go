@@ -2,6 +2,8 @@ package serve_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -52,5 +54,31 @@ func TestNoRouteAnswers500ToBadInput(t *testing.T) {
 	}
 	if n < 500 {
 		t.Fatalf("only %d requests", n)
+	}
+}
+
+// A URL with a NUL or bytes that are not UTF-8 outside the providers'
+// prefixes is refused in the control API's JSON envelope, like any other
+// path no API owns (found by FuzzBond: GET /%80 was a text/plain 400).
+func TestBadURLOutsideTheAPIsIsJSON(t *testing.T) {
+	e := servetest.Start(t, nil)
+	for _, p := range []string{"/%80", "/x%00y", "/?q=%ff", "/nope/%c3"} {
+		req, err := http.NewRequest("GET", e.URL+p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var m struct {
+			Error struct{ Code, Message string }
+		}
+		if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") ||
+			json.Unmarshal(body, &m) != nil || m.Error.Code != "invalid_request" || m.Error.Message == "" {
+			t.Errorf("GET %s: %d %s %s, want the control API's JSON 400", p, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
 	}
 }
