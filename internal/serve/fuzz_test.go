@@ -48,6 +48,9 @@ type fuzzEnv struct {
 	ids   map[string]string
 	snap  string // the state after the previous input
 	lists []fuzzList
+	// more checks the state further after a request that may have
+	// changed it (nil: nothing more).
+	more func(t *testing.T) string
 }
 
 // fuzzList is a request that must answer 200 with JSON after every input.
@@ -278,6 +281,11 @@ func (e *fuzzEnv) checkLists(t *testing.T, raw []byte, rec *httptest.ResponseRec
 		code, out := e.do(l.method, e.fill(l.target), l.header, l.body)
 		if code != 200 || !json.Valid(out) {
 			t.Fatalf("after %q (%d %s): %s %s answers %d %s", raw, rec.Code, rec.Body, l.method, l.target, code, out)
+		}
+	}
+	if e.more != nil {
+		if msg := e.more(t); msg != "" {
+			t.Fatalf("after %q (%d %s): %s", raw, rec.Code, rec.Body, msg)
 		}
 	}
 	ctx := context.Background()
