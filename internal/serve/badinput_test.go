@@ -82,3 +82,47 @@ func TestBadURLOutsideTheAPIsIsJSON(t *testing.T) {
 		}
 	}
 }
+
+// A path with "//", "/./" or "/../" under an API is served as its clean
+// path (the mux answered 307 with an HTML body, which an SDK that does
+// not follow redirects took for a failure); one that climbs out of its
+// API is that API's 404, in its envelope.
+func TestUncleanAPIPathsAnswerJSON(t *testing.T) {
+	e := servetest.Start(t, nil)
+	stripe := map[string]string{"Authorization": "Bearer sk_test_x"}
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	for _, tc := range []struct {
+		method, path string
+		hdr          map[string]string
+		body         string
+		status       int
+		want         string
+	}{
+		{"GET", "/v1///events", stripe, "", 200, `"object":"list"`},
+		{"GET", "/v1//webhook_endpoints/", stripe, "", 200, `"object":"list"`},
+		{"GET", "/v1/webhook_endpoints/./../events", stripe, "", 200, `"object":"list"`},
+		{"POST", "/api/v0//webhooks", bond, `{"events":["card.created"],"callback_url":"` + e.Recv.URL + `"}`, 200, `"webhook_id"`},
+		{"GET", "/api/v1/app//nope", map[string]string{"Authorization": "Bearer k"}, "", 404, `"code":"not_found"`},
+		{"GET", "/v1/../_hookctl/events", stripe, "", 404, `"type":"invalid_request_error"`},
+		{"POST", "/api/v0.1/../../_hookctl/trigger", bond, `{"type":"card.created"}`, 404, `"Code":"route_not_found"`},
+	} {
+		req, err := http.NewRequest(tc.method, e.URL+tc.path, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = tc.path // sent as written, not cleaned by the client
+		for k, v := range tc.hdr {
+			req.Header.Set(k, v)
+		}
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s %s: %d %s %s, want %d JSON with %s", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status, tc.want)
+		}
+	}
+}

@@ -462,6 +462,8 @@ func FuzzStripe(f *testing.F) {
 		{"GET", "/v1/events?created=9223372036854775807", "", "", false},
 		{"GET", "/v1/webhook_endpoints", "Authorization: Basic c2tfdGVzdF94Og==", "", true},
 		{"POST", "/v1/webhook_endpoints", "", "url=%zz&enabled_events[x]=1", false},
+		{"GET", "/v1//webhook_endpoints/./$WE", "", "", false},
+		{"GET", "/v1/../_hookctl/events", "", "", false},
 	})
 	e := newFuzzEnv(f,
 		fuzzList{"GET", "/v1/webhook_endpoints?limit=100", "", stripeAuth},

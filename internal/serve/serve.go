@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -295,6 +296,20 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 				r.URL.Path = "/"
 			}
 			r.URL.RawPath = ""
+		}
+		if p := r.URL.Path; !s.uiPath(p) {
+			// "//", "/./" or "/../" in an API's path: the mux answered
+			// a redirect with an HTML body (a sloppy base URL, "…/" +
+			// "/v1/events", is common). The clean path is served, as the
+			// redirect would have been followed, unless it leaves the
+			// API: that is no route of it.
+			if c := path.Clean(p); c != p && strings.HasPrefix(p, "/") {
+				if s.apiOf(c) != s.apiOf(p) {
+					s.answerer(r).NotFound(w, r)
+					return
+				}
+				r.URL.Path, r.URL.RawPath = c, ""
+			}
 		}
 		mux.ServeHTTP(w, r)
 	})
