@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -36,7 +37,7 @@ import (
 //
 // One server per fuzz worker process: the store is reset (and its
 // fixtures made again) when it grows. Placeholders in the fuzzed
-// strings ($BOND, $WE, $SUB, $EVT, $DLV, $FAILED, $APP, $EP, $MSG) are
+// strings ($BOND, $WE, $SUB, $EVT, $STRIPEEVT, $DLV, $FAILED, $APP, $EP, $MSG) are
 // replaced by the ids of those fixtures, so that the fuzzer reaches the
 // handlers' work on existing objects, not only their 404s.
 
@@ -130,6 +131,8 @@ func (e *fuzzEnv) fixtures() {
 		e.tb.Fatal(err)
 	}
 	e.must(201, "POST", "/_hookctl/trigger", ctlAuth, `{"type":"loan.disbursed","provider":"mambu"}`)
+	m = e.must(201, "POST", "/_hookctl/trigger", ctlAuth, `{"type":"charge.succeeded","provider":"stripe"}`)
+	e.ids["$STRIPEEVT"] = m["event"].(map[string]any)["id"].(string)
 	m = e.must(201, "POST", "/_hookctl/trigger", ctlAuth, `{"type":"card.created","set":{"card.last_four":"4242"}}`)
 	e.ids["$EVT"] = m["event"].(map[string]any)["id"].(string)
 	e.ids["$DLV"] = m["deliveries"].([]any)[0].(map[string]any)["id"].(string)
@@ -321,6 +324,30 @@ func lineDiff(before, after string) string {
 	return out.String()
 }
 
+// getEach GETs prefix+id for every id at field of list's items (items
+// at data when wrapped): each must answer 200 with JSON.
+func (e *fuzzEnv) getEach(list, wrap, field, prefix string, h map[string]string) string {
+	code, out := e.do("GET", list, h, "")
+	var items []map[string]any
+	if wrap == "" {
+		json.Unmarshal(out, &items)
+	} else {
+		var m map[string]json.RawMessage
+		json.Unmarshal(out, &m)
+		json.Unmarshal(m[wrap], &items)
+	}
+	if code != 200 {
+		return fmt.Sprintf("GET %s answers %d %s", list, code, out)
+	}
+	for _, it := range items {
+		id, _ := it[field].(string)
+		if code, out := e.do("GET", prefix+url.PathEscape(id), h, ""); code != 200 || !json.Valid(out) {
+			return fmt.Sprintf("GET %s (listed by %s) answers %d %s", prefix+id, list, code, out)
+		}
+	}
+	return ""
+}
+
 // envelopeOf names the API owning a path, as serve routes it.
 func envelopeOf(p string) string {
 	for _, a := range []struct{ name, prefix string }{
@@ -434,9 +461,11 @@ func FuzzBond(f *testing.F) {
 		{"GET", "/api/v0/webhooks/%00", "", "", false},
 		{"PUT", "/api/v0.1/webhooks?x=%ff", "", "[]", false},
 	})
-	e := newFuzzEnv(f,
-		fuzzList{"GET", "/api/v0/webhooks", "", bondAuth},
-		fuzzList{"GET", "/api/v0.1/webhooks", "", bondAuth})
+	e := newFuzzEnv(f)
+	e.more = func(t *testing.T) string {
+		return e.getEach("/api/v0/webhooks", "", "webhook_id", "/api/v0/webhooks/", bondAuth) +
+			e.getEach("/api/v0.1/webhooks", "webhook_subscriptions", "id", "/api/v0.1/webhooks/", bondAuth)
+	}
 	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool) {
 		e.fuzzOne(t, method, target, headers, body, bondAuth, auth)
 	})
@@ -459,15 +488,19 @@ func FuzzStripe(f *testing.F) {
 		{"GET", "/v1/events?limit=3&type=charge.*&created[gte]=0", "", "", false},
 		{"GET", "/v1/events?types[0]=charge.succeeded&types[1]=card.created&starting_after=$EVT", "", "", false},
 		{"GET", "/v1/events/$EVT", "", "", false},
+		{"GET", "/v1/events/$STRIPEEVT", "", "", false},
+		{"GET", "/v1/events?ending_before=$STRIPEEVT&limit=1", "", "", false},
 		{"GET", "/v1/events?created=9223372036854775807", "", "", false},
 		{"GET", "/v1/webhook_endpoints", "Authorization: Basic c2tfdGVzdF94Og==", "", true},
 		{"POST", "/v1/webhook_endpoints", "", "url=%zz&enabled_events[x]=1", false},
 		{"GET", "/v1//webhook_endpoints/./$WE", "", "", false},
 		{"GET", "/v1/../_hookctl/events", "", "", false},
 	})
-	e := newFuzzEnv(f,
-		fuzzList{"GET", "/v1/webhook_endpoints?limit=100", "", stripeAuth},
-		fuzzList{"GET", "/v1/events?limit=100", "", stripeAuth})
+	e := newFuzzEnv(f)
+	e.more = func(t *testing.T) string {
+		return e.getEach("/v1/webhook_endpoints?limit=100", "data", "id", "/v1/webhook_endpoints/", stripeAuth) +
+			e.getEach("/v1/events?limit=100", "data", "id", "/v1/events/", stripeAuth)
+	}
 	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool) {
 		e.fuzzOne(t, method, target, headers, body, stripeAuth, auth)
 	})
