@@ -228,11 +228,22 @@ func rawRequest(method, target, headers string, body []byte, defaults map[string
 }
 
 // fuzzOne runs one input and checks the invariants.
-func (e *fuzzEnv) fuzzOne(t *testing.T, method, target, headers string, body []byte, defaults map[string]string, auth bool) {
+func (e *fuzzEnv) fuzzOne(t *testing.T, method, target, headers string, body []byte, defaults map[string]string, auth bool, v string) {
 	e.tb = t // (the F's helpers must not be called inside the target)
 	if e.snap == "" {
 		e.snap = e.snapshot()
 	}
+	// $V in the target is v escaped for a URL's path or query, in the
+	// headers v itself, in the body a JSON string (form-encoded for
+	// Stripe): the request stays well formed while v is anything.
+	jv, _ := json.Marshal(v)
+	fv := string(jv)
+	if envelopeOf(e.fill(target)) == "stripe" {
+		fv = url.QueryEscape(v)
+	}
+	target = strings.ReplaceAll(target, "$V", url.PathEscape(v))
+	headers = strings.ReplaceAll(headers, "$V", v)
+	body = bytes.ReplaceAll(body, []byte("$V"), []byte(fv))
 	raw := rawRequest(e.fill(method), e.fill(target), e.fill(headers), []byte(e.fill(string(body))), defaults, auth)
 	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
 	if err != nil {
@@ -429,103 +440,170 @@ func checkAnswer(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder
 	}
 }
 
-// fuzzSeed is one seed: method, target, header lines, body, auth.
+// fuzzSeed is one seed: method, target, header lines, body, auth, and
+// the value of $V.
 type fuzzSeed struct {
 	method, target, headers, body string
 	noAuth                        bool
+	v                             string
 }
 
 func addSeeds(f *testing.F, seeds []fuzzSeed) {
 	for _, s := range seeds {
-		f.Add(s.method, s.target, s.headers, []byte(s.body), !s.noAuth)
+		f.Add(s.method, s.target, s.headers, []byte(s.body), !s.noAuth, s.v)
 	}
 }
 
 // FuzzBond: Bond's v0 and v0.1 webhooks and sandbox simulations.
 func FuzzBond(f *testing.F) {
 	addSeeds(f, []fuzzSeed{
-		{"POST", "/api/v0/webhooks/", "", `{"events":["kyc.verification.*"],"callback_url":"http://127.0.0.1:9/bond","description":"kyc hooks"}`, false},
-		{"GET", "/api/v0/webhooks/$BOND", "", "", false},
-		{"GET", "/api/v0/webhooks", "", "", false},
-		{"POST", "/api/v0.1/simulate/kyc-pass", "", `{"customer_id":"cust-42","program_id":"prog-1"}`, false},
-		{"POST", "/api/v0.1/simulate/kyc-fail", "", `{"customer_id":"cust-43"}`, false},
-		{"PATCH", "/api/v0/webhooks/$BOND", "", `{"events":["card*"],"status":"disabled"}`, false},
-		{"DELETE", "/api/v0/webhooks/$BOND", "", "", false},
-		{"POST", "/api/v0.1/webhooks", "", `{"url":"http://127.0.0.1:9/x","description":"d","events":["card.created","transactions"],"version":"0.1","status":"STATUS_ENABLED"}`, false},
-		{"PATCH", "/api/v0.1/webhooks/$BOND", "", `{"status":"STATUS_DISABLED","url":"http://127.0.0.1:9/new"}`, false},
-		{"PATCH", "/api/v0.1/webhooks/$BOND", "", `{"url":"http://127.0.0.1:9/new","status":"bogus"}`, false},
-		{"DELETE", "/api/v0.1/webhooks/$BOND", "", "", false},
-		{"GET", "/api/v0.1/webhooks/$WE", "", "", false},
-		{"POST", "/api/v0/webhooks", "Identity: \nAuthorization: x", `{}`, false},
-		{"POST", "/api/v0/webhooks", "", `{"events":["nope.*"],"callback_url":"ftp://x"}`, true},
-		{"GET", "/api/v0/webhooks/%00", "", "", false},
-		{"PUT", "/api/v0.1/webhooks?x=%ff", "", "[]", false},
+		{"POST", "/api/v0/webhooks/", "", `{"events":["kyc.verification.*"],"callback_url":"http://127.0.0.1:9/bond","description":"kyc hooks"}`, false, ""},
+		{"GET", "/api/v0/webhooks/$BOND", "", "", false, ""},
+		{"GET", "/api/v0/webhooks", "", "", false, ""},
+		{"POST", "/api/v0.1/simulate/kyc-pass", "", `{"customer_id":"cust-42","program_id":"prog-1"}`, false, ""},
+		{"POST", "/api/v0.1/simulate/kyc-fail", "", `{"customer_id":"cust-43"}`, false, ""},
+		{"PATCH", "/api/v0/webhooks/$BOND", "", `{"events":["card*"],"status":"disabled"}`, false, ""},
+		{"DELETE", "/api/v0/webhooks/$BOND", "", "", false, ""},
+		{"POST", "/api/v0.1/webhooks", "", `{"url":"http://127.0.0.1:9/x","description":"d","events":["card.created","transactions"],"version":"0.1","status":"STATUS_ENABLED"}`, false, ""},
+		{"PATCH", "/api/v0.1/webhooks/$BOND", "", `{"status":"STATUS_DISABLED","url":"http://127.0.0.1:9/new"}`, false, ""},
+		{"PATCH", "/api/v0.1/webhooks/$BOND", "", `{"url":"http://127.0.0.1:9/new","status":"bogus"}`, false, ""},
+		{"DELETE", "/api/v0.1/webhooks/$BOND", "", "", false, ""},
+		{"GET", "/api/v0.1/webhooks/$WE", "", "", false, ""},
+		{"POST", "/api/v0/webhooks", "Identity: \nAuthorization: x", `{}`, false, ""},
+		{"POST", "/api/v0/webhooks", "", `{"events":["nope.*"],"callback_url":"ftp://x"}`, true, ""},
+		{"GET", "/api/v0/webhooks/%00", "", "", false, ""},
+		{"PUT", "/api/v0.1/webhooks?x=%ff", "", "[]", false, ""},
+		{"POST", "/api/v0/webhooks", "", `{"events":[$V],"callback_url":"http://127.0.0.1:9/x","description":$V}`, false, "card.*"},
+		{"POST", "/api/v0.1/webhooks", "", `{"events":["card.created"],"url":$V,"status":$V}`, false, "http://127.0.0.1:9/x"},
+		{"PATCH", "/api/v0.1/webhooks/$BOND", "", `{"status":$V}`, false, "STATUS_DISABLED"},
+		{"PATCH", "/api/v0/webhooks/$BOND", "", `{"url":$V,"description":$V,"events":[$V]}`, false, "http://127.0.0.1:9/z"},
+		{"GET", "/api/v0/webhooks/$V", "", "", false, "$BOND"},
+		{"POST", "/api/v0.1/simulate/kyc-pass", "", `{"customer_id":$V,"program_id":$V}`, false, "cust-1"},
+		{"GET", "/api/v0/webhooks", "Identity: $V\nAuthorization: $V", "", true, "x"},
+		{"POST", "/api/v0/webhooks", "", `{"events":["*"],"callback_url":"http://127.0.0.1:9/x","status":"disabled","description":"\u0000\udfff"}`, false, ""},
+		{"POST", "/api/v0/webhooks", "", `{"events":[""],"callback_url":"http://127.0.0.1:9/x"}`, false, ""},
+		{"POST", "/api/v0/webhooks", "", `{"events":["*"],"url":"","callback_url":"http://127.0.0.1:9/x"}`, false, ""},
+		{"PATCH", "/api/v0/webhooks/$BOND", "", `{"events":[],"status":"enabled"}`, false, ""},
+		{"PATCH", "/api/v0/webhooks/$BOND", "", `{"url":"http://127.0.0.1:9/x","status":"nope"}`, false, ""},
+		{"PATCH", "/api/v0/webhooks/$BOND", "", `{"url":"ftp://x","status":"disabled"}`, false, ""},
+		{"PATCH", "/api/v0/webhooks/$BOND", "", `{"description":"d","events":["nope"]}`, false, ""},
+		{"POST", "/api/v0.1/simulate/kyc-pass", "", `{"customer_id":"a\"b","program_id":1}`, false, ""},
+		{"POST", "/api/v0.1/simulate/kyc-pass", "", `{"customer_id":"x.y=z"}`, false, ""},
+		{"GET", "/api/v0/webhooks/$WE", "", "", false, ""},
+		{"DELETE", "/api/v0/webhooks/$WE", "", "", false, ""},
 	})
 	e := newFuzzEnv(f)
 	e.more = func(t *testing.T) string {
 		return e.getEach("/api/v0/webhooks", "", "webhook_id", "/api/v0/webhooks/", bondAuth) +
 			e.getEach("/api/v0.1/webhooks", "webhook_subscriptions", "id", "/api/v0.1/webhooks/", bondAuth)
 	}
-	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool) {
-		e.fuzzOne(t, method, target, headers, body, bondAuth, auth)
+	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool, v string) {
+		e.fuzzOne(t, method, target, headers, body, bondAuth, auth, v)
 	})
 }
 
 // FuzzStripe: Stripe's form-encoded webhook endpoints and events.
 func FuzzStripe(f *testing.F) {
 	addSeeds(f, []fuzzSeed{
-		{"POST", "/v1/webhook_endpoints", "", "url=http%3A%2F%2F127.0.0.1%3A9%2Fs&enabled_events[]=charge.succeeded&enabled_events[]=customer.created&metadata[team]=payments&description=d&api_version=2024-06-20", false},
-		{"POST", "/v1/webhook_endpoints", "Idempotency-Key: k1", "url=http://127.0.0.1:9/s&enabled_events[0]=*", false},
-		{"GET", "/v1/webhook_endpoints?limit=2", "", "", false},
-		{"GET", "/v1/webhook_endpoints?starting_after=$WE", "", "", false},
-		{"GET", "/v1/webhook_endpoints?ending_before=$WE&limit=1", "", "", false},
-		{"GET", "/v1/webhook_endpoints/$WE", "", "", false},
-		{"POST", "/v1/webhook_endpoints/$WE", "", "disabled=true&metadata[team]=&metadata[new]=1&enabled_events[]=charge.failed", false},
-		{"POST", "/v1/webhook_endpoints/$WE", "", "metadata=&url=http://127.0.0.1:9/z", false},
-		{"POST", "/v1/webhook_endpoints/$WE", "", "disabled=maybe&url=http://127.0.0.1:9/z", false},
-		{"POST", "/v1/webhook_endpoints/$WE", "", "descripton=typo", false},
-		{"DELETE", "/v1/webhook_endpoints/$WE", "", "", false},
-		{"GET", "/v1/events?limit=3&type=charge.*&created[gte]=0", "", "", false},
-		{"GET", "/v1/events?types[0]=charge.succeeded&types[1]=card.created&starting_after=$EVT", "", "", false},
-		{"GET", "/v1/events/$EVT", "", "", false},
-		{"GET", "/v1/events/$STRIPEEVT", "", "", false},
-		{"GET", "/v1/events?ending_before=$STRIPEEVT&limit=1", "", "", false},
-		{"GET", "/v1/events?created=9223372036854775807", "", "", false},
-		{"GET", "/v1/webhook_endpoints", "Authorization: Basic c2tfdGVzdF94Og==", "", true},
-		{"POST", "/v1/webhook_endpoints", "", "url=%zz&enabled_events[x]=1", false},
-		{"GET", "/v1//webhook_endpoints/./$WE", "", "", false},
-		{"GET", "/v1/../_hookctl/events", "", "", false},
+		{"POST", "/v1/webhook_endpoints", "", "url=http%3A%2F%2F127.0.0.1%3A9%2Fs&enabled_events[]=charge.succeeded&enabled_events[]=customer.created&metadata[team]=payments&description=d&api_version=2024-06-20", false, ""},
+		{"POST", "/v1/webhook_endpoints", "Idempotency-Key: k1", "url=http://127.0.0.1:9/s&enabled_events[0]=*", false, ""},
+		{"GET", "/v1/webhook_endpoints?limit=2", "", "", false, ""},
+		{"GET", "/v1/webhook_endpoints?starting_after=$WE", "", "", false, ""},
+		{"GET", "/v1/webhook_endpoints?ending_before=$WE&limit=1", "", "", false, ""},
+		{"GET", "/v1/webhook_endpoints/$WE", "", "", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "disabled=true&metadata[team]=&metadata[new]=1&enabled_events[]=charge.failed", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "metadata=&url=http://127.0.0.1:9/z", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "disabled=maybe&url=http://127.0.0.1:9/z", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "descripton=typo", false, ""},
+		{"DELETE", "/v1/webhook_endpoints/$WE", "", "", false, ""},
+		{"GET", "/v1/events?limit=3&type=charge.*&created[gte]=0", "", "", false, ""},
+		{"GET", "/v1/events?types[0]=charge.succeeded&types[1]=card.created&starting_after=$EVT", "", "", false, ""},
+		{"GET", "/v1/events/$EVT", "", "", false, ""},
+		{"GET", "/v1/events/$STRIPEEVT", "", "", false, ""},
+		{"GET", "/v1/events?ending_before=$STRIPEEVT&limit=1", "", "", false, ""},
+		{"GET", "/v1/events?created=9223372036854775807", "", "", false, ""},
+		{"GET", "/v1/webhook_endpoints", "Authorization: Basic c2tfdGVzdF94Og==", "", true, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=%zz&enabled_events[x]=1", false, ""},
+		{"GET", "/v1//webhook_endpoints/./$WE", "", "", false, ""},
+		{"GET", "/v1/../_hookctl/events", "", "", false, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=http://127.0.0.1:9/x&enabled_events[]=$V", false, "charge.succeeded"},
+		{"POST", "/v1/webhook_endpoints", "", "url=$V&enabled_events[0]=*&metadata[$V]=$V&description=$V", false, "http://127.0.0.1:9/y"},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "metadata[$V]=$V", false, "k"},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "description=$V&disabled=$V", false, "false"},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "enabled_events[$V]=charge.failed&url=$V", false, "0"},
+		{"GET", "/v1/webhook_endpoints/$V", "", "", false, "$WE"},
+		{"GET", "/v1/webhook_endpoints?limit=$V&starting_after=$V", "", "", false, "2"},
+		{"GET", "/v1/events?type=$V&types[]=$V", "", "", false, "charge.*"},
+		{"GET", "/v1/events?created[gte]=$V&created[lt]=$V&created=$V", "", "", false, "0"},
+		{"GET", "/v1/events?starting_after=$V&ending_before=$V", "", "", false, "$STRIPEEVT"},
+		{"GET", "/v1/events/$V", "", "", false, "$STRIPEEVT"},
+		{"POST", "/v1/webhook_endpoints", "Idempotency-Key: $V", "url=http://127.0.0.1:9/i&enabled_events[]=*", false, "k"},
+		{"POST", "/v1/webhook_endpoints", "", "url=http://127.0.0.1:9/x&enabled_events[]=*&metadata[]=x", false, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=http://127.0.0.1:9/x&enabled_events[]=*&description=%ff%00", false, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=http://127.0.0.1:9/x&enabled_events[]=*&metadata[%ff]=%00", false, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=http://127.0.0.1:9/x&enabled_events[]=%ff", false, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=http://127.0.0.1:9/x%ff&enabled_events[]=*", false, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=http://127.0.0.1:9/x&enabled_events[]=*&api_version=%00", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "metadata[stripe_id]=x&metadata[a]=", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "enabled_events[]=&url=", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE", "", "description=%ff", false, ""},
+		{"POST", "/v1/webhook_endpoints/$WE?url=x", "", "", false, ""},
+		{"GET", "/v1/events?created[gt]=9223372036854775807&created[lt]=-9223372036854775808", "", "", false, ""},
+		{"GET", "/v1/events?types[]=&type=**&starting_after=$STRIPEEVT", "", "", false, ""},
+		{"GET", "/v1/webhook_endpoints?starting_after=$WE&limit=100", "", "", false, ""},
+		{"DELETE", "/v1/webhook_endpoints/$WE?x=1", "", "a=b", false, ""},
 	})
 	e := newFuzzEnv(f)
 	e.more = func(t *testing.T) string {
 		return e.getEach("/v1/webhook_endpoints?limit=100", "data", "id", "/v1/webhook_endpoints/", stripeAuth) +
 			e.getEach("/v1/events?limit=100", "data", "id", "/v1/events/", stripeAuth)
 	}
-	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool) {
-		e.fuzzOne(t, method, target, headers, body, stripeAuth, auth)
+	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool, v string) {
+		e.fuzzOne(t, method, target, headers, body, stripeAuth, auth, v)
 	})
 }
 
 // FuzzMambu: Mambu's v1 and v2 message search and resend.
 func FuzzMambu(f *testing.F) {
 	addSeeds(f, []fuzzSeed{
-		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"state","operator":"EQUALS","value":"FAILED"},{"field":"event","operator":"IN","values":["loan.disbursed"]}]}`, false},
-		{"POST", "/api/communications/messages:search?offset=1&limit=2&paginationDetails=ON", "", `{"filterCriteria":[{"field":"creationDate","operator":"BETWEEN","value":"2020-01-01T00:00:00Z","secondValue":"2100-01-01T00:00:00Z"}],"sortingCriteria":{"field":"creationDate","order":"DESC"}}`, false},
-		{"GET", "/api/communications/messages/$FAILED", "", "", false},
-		{"POST", "/api/communications/messages:resend", "", `{"messages":["$FAILED"]}`, false},
-		{"POST", "/api/communications/messages:resendAsyncByKeys", "", `{"messages":["$FAILED","$DLV"]}`, false},
-		{"POST", "/api/communications/messages:resendAsyncByDate", "", `{"startDate":"2020-01-01T00:00:00Z","endDate":"2100-01-01T00:00:00Z"}`, false},
-		{"POST", "/api/notifications/messages/search", "", `{"filterConstraints":[{"filterSelection":"STATE","filterElement":"EQUALS","value":"FAILED"}]}`, false},
-		{"POST", "/api/notifications/messages/search?offset=0&limit=5", "", `{"filterConstraints":[{"filterSelection":"CREATION_DATE","filterElement":"BETWEEN","value":"2020-01-01","secondValue":"2100-01-01"}]}`, false},
-		{"POST", "/api/notifications/messages", "", `{"action":"RESEND","identifiers":["$FAILED"]}`, false},
-		{"POST", "/api/notifications/messages", "Authorization: Basic dXNlcjpwYXNz", `{"action":"RESEND","identifiers":["$DLV","nope"]}`, true},
-		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"encodedKey","operator":"EQUALS","value":"$DLV"}]}`, false},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"state","operator":"EQUALS","value":"FAILED"},{"field":"event","operator":"IN","values":["loan.disbursed"]}]}`, false, ""},
+		{"POST", "/api/communications/messages:search?offset=1&limit=2&paginationDetails=ON", "", `{"filterCriteria":[{"field":"creationDate","operator":"BETWEEN","value":"2020-01-01T00:00:00Z","secondValue":"2100-01-01T00:00:00Z"}],"sortingCriteria":{"field":"creationDate","order":"DESC"}}`, false, ""},
+		{"GET", "/api/communications/messages/$FAILED", "", "", false, ""},
+		{"POST", "/api/communications/messages:resend", "", `{"messages":["$FAILED"]}`, false, ""},
+		{"POST", "/api/communications/messages:resendAsyncByKeys", "", `{"messages":["$FAILED","$DLV"]}`, false, ""},
+		{"POST", "/api/communications/messages:resendAsyncByDate", "", `{"startDate":"2020-01-01T00:00:00Z","endDate":"2100-01-01T00:00:00Z"}`, false, ""},
+		{"POST", "/api/notifications/messages/search", "", `{"filterConstraints":[{"filterSelection":"STATE","filterElement":"EQUALS","value":"FAILED"}]}`, false, ""},
+		{"POST", "/api/notifications/messages/search?offset=0&limit=5", "", `{"filterConstraints":[{"filterSelection":"CREATION_DATE","filterElement":"BETWEEN","value":"2020-01-01","secondValue":"2100-01-01"}]}`, false, ""},
+		{"POST", "/api/notifications/messages", "", `{"action":"RESEND","identifiers":["$FAILED"]}`, false, ""},
+		{"POST", "/api/notifications/messages", "Authorization: Basic dXNlcjpwYXNz", `{"action":"RESEND","identifiers":["$DLV","nope"]}`, true, ""},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"encodedKey","operator":"EQUALS","value":"$DLV"}]}`, false, ""},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":$V,"operator":"EQUALS","value":$V}]}`, false, "state"},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"creationDate","operator":$V,"value":"2020-01-01T00:00:00Z","secondValue":$V}]}`, false, "BETWEEN"},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"event","operator":"IN","values":[$V]}],"sortingCriteria":{"field":$V,"order":$V}}`, false, "loan.disbursed"},
+		{"POST", "/api/communications/messages:search?offset=$V&limit=$V&paginationDetails=$V", "", `{}`, false, "1"},
+		{"POST", "/api/notifications/messages/search", "", `{"filterConstraints":[{"filterSelection":$V,"filterElement":"EQUALS","value":$V}]}`, false, "STATE"},
+		{"POST", "/api/communications/messages:resend", "", `{"messages":[$V]}`, false, "$FAILED"},
+		{"POST", "/api/notifications/messages", "", `{"action":$V,"identifiers":[$V]}`, false, "RESEND"},
+		{"POST", "/api/communications/messages:resendAsyncByDate", "", `{"startDate":$V,"endDate":"2100-01-01T00:00:00Z","templateTypes":[$V]}`, false, "2020-01-01T00:00:00Z"},
+		{"GET", "/api/communications/messages/$V", "", "", false, "$FAILED"},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"state","operator":"IN","values":[]}]}`, false, ""},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"creationDate","operator":"BETWEEN","value":"2100-01-01","secondValue":"2000-01-01"}]}`, false, ""},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[{"field":"creationDate","operator":"AFTER","value":"x"}],"sortingCriteria":{"field":"x","order":"y"}}`, false, ""},
+		{"POST", "/api/communications/messages:search", "", `{"filterCriteria":[null,{"field":null}]}`, false, ""},
+		{"POST", "/api/communications/messages:search?offset=99999999&limit=1000&paginationDetails=ON", "", `{}`, false, ""},
+		{"POST", "/api/notifications/messages", "", `{"action":"RESEND","identifiers":["$FAILED","$FAILED"]}`, false, ""},
+		{"POST", "/api/notifications/messages", "", `{"action":"RESEND","identifiers":["$DLV"]}`, false, ""},
+		{"POST", "/api/communications/messages:resend", "", `{"messages":["$FAILED","nope"]}`, false, ""},
+		{"POST", "/api/communications/messages:resend", "", `{"messages":[]}`, false, ""},
+		{"POST", "/api/communications/messages:resendAsyncByDate", "", `{"startDate":"0001-01-01T00:00:00Z","endDate":"9999-12-31T23:59:59Z","templateTypes":[]}`, false, ""},
+		{"GET", "/api/communications/messages/$MSG", "", "", false, ""},
+		{"GET", "/api/communications/messages/a", "", "", false, ""},
 	})
 	e := newFuzzEnv(f,
 		fuzzList{"POST", "/api/communications/messages:search?limit=1000", "{}", mambuAuth},
 		fuzzList{"POST", "/api/notifications/messages/search", "{}", mambuAuth})
-	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool) {
-		e.fuzzOne(t, method, target, headers, body, mambuAuth, auth)
+	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool, v string) {
+		e.fuzzOne(t, method, target, headers, body, mambuAuth, auth, v)
 	})
 }
 
@@ -533,27 +611,53 @@ func FuzzMambu(f *testing.F) {
 // to change everything).
 func FuzzControl(f *testing.F) {
 	addSeeds(f, []fuzzSeed{
-		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","set":{"card.last_four":"4242"}}`, false},
-		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","subscription":"$SUB","data":{"a":1}}`, false},
-		{"POST", "/_hookctl/trigger", "", `{"type":"loan.disbursed","provider":"mambu","set":{"x.y":[1,2]}}`, false},
-		{"GET", "/_hookctl/events?type=card.*&limit=2", "", "", false},
-		{"GET", "/_hookctl/deliveries?status=failed&event=card.created&limit=1", "", "", false},
-		{"GET", "/_hookctl/deliveries?subscription=$SUB&event_id=$EVT", "", "", false},
-		{"GET", "/_hookctl/deliveries/$DLV", "", "", false},
-		{"POST", "/_hookctl/replay", "", `{"failed":true}`, false},
-		{"POST", "/_hookctl/replay", "", `{"ids":["$DLV","$FAILED"],"force":true}`, false},
-		{"POST", "/_hookctl/faults", "", `{"subscription":"$SUB","count":2,"status":503}`, false},
-		{"GET", "/_hookctl/faults", "", "", false},
-		{"DELETE", "/_hookctl/faults", "", "", false},
-		{"GET", "/_hookctl/openapi.json", "", "", false},
-		{"GET", "/_hookctl/health", "", "", false},
-		{"POST", "/api/v2/webhooks", "", "{}", false},
-		{"GET", "/", "", "", false},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","set":{"card.last_four":"4242"}}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","subscription":"$SUB","data":{"a":1}}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"loan.disbursed","provider":"mambu","set":{"x.y":[1,2]}}`, false, ""},
+		{"GET", "/_hookctl/events?type=card.*&limit=2", "", "", false, ""},
+		{"GET", "/_hookctl/deliveries?status=failed&event=card.created&limit=1", "", "", false, ""},
+		{"GET", "/_hookctl/deliveries?subscription=$SUB&event_id=$EVT", "", "", false, ""},
+		{"GET", "/_hookctl/deliveries/$DLV", "", "", false, ""},
+		{"POST", "/_hookctl/replay", "", `{"failed":true}`, false, ""},
+		{"POST", "/_hookctl/replay", "", `{"ids":["$DLV","$FAILED"],"force":true}`, false, ""},
+		{"POST", "/_hookctl/faults", "", `{"subscription":"$SUB","count":2,"status":503}`, false, ""},
+		{"GET", "/_hookctl/faults", "", "", false, ""},
+		{"DELETE", "/_hookctl/faults", "", "", false, ""},
+		{"GET", "/_hookctl/openapi.json", "", "", false, ""},
+		{"GET", "/_hookctl/health", "", "", false, ""},
+		{"POST", "/api/v2/webhooks", "", "{}", false, ""},
+		{"GET", "/", "", "", false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":$V}`, false, "card.created"},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","set":{$V:$V}}`, false, "card.last_four"},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","provider":$V,"subscription":$V}`, false, "bond"},
+		{"GET", "/_hookctl/events?type=$V&source=$V&limit=$V", "", "", false, "card.*"},
+		{"GET", "/_hookctl/deliveries?status=$V&event=$V&subscription=$V&event_id=$V&limit=$V", "", "", false, "failed"},
+		{"POST", "/_hookctl/replay", "", `{"ids":[$V],"force":true}`, false, "$FAILED"},
+		{"POST", "/_hookctl/faults", "", `{"subscription":$V,"count":1,"status":500}`, false, "$SUB"},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","set":{"":1}}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","set":{"card.last_four":{"a":[1,{"b":null}]}},"data":null}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","data":"x"}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","data":{"a":1},"set":{"a":2}}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"*"}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","provider":"nope"}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","subscription":"$WE"}`, false, ""},
+		{"POST", "/_hookctl/trigger", "", `{"type":"card.created","subscription":""}`, false, ""},
+		{"POST", "/_hookctl/replay", "", `{"ids":[],"failed":false}`, false, ""},
+		{"POST", "/_hookctl/replay", "", `{"ids":["$DLV","nope"]}`, false, ""},
+		{"POST", "/_hookctl/replay", "", `{"ids":["$FAILED","nope"]}`, false, ""},
+		{"POST", "/_hookctl/replay", "", `{"ids":[""]}`, false, ""},
+		{"POST", "/_hookctl/faults", "", `{"subscription":"nope","count":1,"status":500}`, false, ""},
+		{"POST", "/_hookctl/faults", "", `{"subscription":"$SUB","count":1,"delay_ms":-1}`, false, ""},
+		{"POST", "/_hookctl/faults", "", `{"subscription":"$SUB","count":1,"delay_ms":9223372036854775807}`, false, ""},
+		{"GET", "/_hookctl/deliveries?limit=-1&status=x", "", "", false, ""},
+		{"GET", "/_hookctl/deliveries?limit=99999999999999999999", "", "", false, ""},
+		{"GET", "/_hookctl/events?limit=0&type=**&source=x", "", "", false, ""},
+		{"GET", "/_hookctl/deliveries/$EVT", "", "", false, ""},
 	})
 	e := newFuzzEnv(f,
 		fuzzList{"GET", "/_hookctl/events?limit=1000", "", ctlAuth},
 		fuzzList{"GET", "/_hookctl/deliveries?limit=1000", "", ctlAuth})
-	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool) {
-		e.fuzzOne(t, method, target, headers, body, ctlAuth, auth)
+	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool, v string) {
+		e.fuzzOne(t, method, target, headers, body, ctlAuth, auth, v)
 	})
 }
