@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -43,12 +44,19 @@ import (
 
 // fuzzEnv is one worker's server.
 type fuzzEnv struct {
-	tb    testing.TB
-	st    store.Store
-	h     http.Handler
-	ids   map[string]string
-	snap  string // the state after the previous input
-	lists []fuzzList
+	tb  testing.TB
+	st  store.Store
+	h   http.Handler
+	ids map[string]string
+	// The state after the previous input: the store's rows and Svix's
+	// (in memory), and the store's data_version then, read on a
+	// connection of its own (it changes when the store commits: the rows
+	// are compared only then).
+	snapStore, snapSvix string
+	dv                  int64
+	fresh               bool
+	ver                 *sql.DB
+	lists               []fuzzList
 	// more checks the state further after a request that may have
 	// changed it (nil: nothing more).
 	more func(t *testing.T) string
@@ -70,16 +78,24 @@ var (
 
 func newFuzzEnv(tb testing.TB, lists ...fuzzList) *fuzzEnv {
 	tb.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "hookctl.db"))
+	path := filepath.Join(tb.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	ver, err := sql.Open("sqlite", path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ver.SetMaxOpenConns(1)
+	ver.SetConnMaxLifetime(0)
+	tb.Cleanup(func() { ver.Close() })
 	s, err := serve.New(serve.Options{Store: st, NoWorker: true, AllowReset: true, Version: "fuzz"})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &fuzzEnv{tb: tb, st: st, h: s.Handler(), lists: lists}
+	e := &fuzzEnv{tb: tb, st: st, h: s.Handler(), lists: lists, ver: ver}
 	e.fixtures()
 	return e
 }
@@ -153,11 +169,25 @@ func (e *fuzzEnv) fixtures() {
 			e.tb.Fatal(err)
 		}
 	}
-	e.snap = e.snapshot()
+	e.refresh()
 }
 
-// snapshot is the state a refused request must leave as it was.
-func (e *fuzzEnv) snapshot() string {
+// refresh takes the state (before a request, after one that may have
+// changed it).
+func (e *fuzzEnv) refresh() {
+	e.dv, e.snapStore, e.snapSvix, e.fresh = e.dataVersion(), e.storeState(), e.svixState(), true
+}
+
+func (e *fuzzEnv) dataVersion() int64 {
+	var v int64
+	if err := e.ver.QueryRow("PRAGMA data_version").Scan(&v); err != nil {
+		e.tb.Fatalf("data_version: %v", err)
+	}
+	return v
+}
+
+// storeState is what the store holds.
+func (e *fuzzEnv) storeState() string {
 	e.tb.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -178,7 +208,12 @@ func (e *fuzzEnv) snapshot() string {
 		b.Write(j)
 		b.WriteByte('\n')
 	}
-	// Svix keeps applications and event types itself.
+	return b.String()
+}
+
+// svixState is what Svix keeps itself: applications and event types.
+func (e *fuzzEnv) svixState() string {
+	var b strings.Builder
 	for _, t := range []string{"/api/v1/app?limit=250", "/api/v1/event-type?limit=250&include_archived=true&with_content=true"} {
 		code, out := e.do("GET", t, svixAuth, "")
 		if code != 200 {
@@ -230,8 +265,8 @@ func rawRequest(method, target, headers string, body []byte, defaults map[string
 // fuzzOne runs one input and checks the invariants.
 func (e *fuzzEnv) fuzzOne(t *testing.T, method, target, headers string, body []byte, defaults map[string]string, auth bool, v string) {
 	e.tb = t // (the F's helpers must not be called inside the target)
-	if e.snap == "" {
-		e.snap = e.snapshot()
+	if !e.fresh {
+		e.refresh()
 	}
 	// $V in the target is v escaped for a URL's path or query, in the
 	// headers v itself, in the body a JSON string (form-encoded for
@@ -278,12 +313,18 @@ func (e *fuzzEnv) fuzzOne(t *testing.T, method, target, headers string, body []b
 		// The request may have changed the state: the lists must still
 		// work, and the next refused request compares with a fresh
 		// snapshot.
-		e.snap = ""
+		e.fresh = false
 		e.checkLists(t, raw, rec)
 		return
 	}
-	before, after := e.snap, e.snapshot()
-	e.snap = after
+	before, after := e.snapSvix, e.svixState()
+	e.snapSvix = after
+	if dv := e.dataVersion(); dv != e.dv {
+		// Something was committed: the rows must be as they were.
+		before += e.snapStore
+		e.dv, e.snapStore = dv, e.storeState()
+		after += e.snapStore
+	}
 	checkAnswer(t, req, rec, raw)
 	if after != before {
 		t.Fatalf("%q was refused (%d %s) but changed the state:\n%s", raw, rec.Code, rec.Body, lineDiff(before, after))
