@@ -1,8 +1,11 @@
 package serve_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -123,6 +126,29 @@ func TestUncleanAPIPathsAnswerJSON(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(string(body), tc.want) {
 			t.Errorf("%s %s: %d %s %s, want %d JSON with %s", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status, tc.want)
+		}
+	}
+}
+
+// A request whose target is not a path ("GET * HTTP/1.1", the
+// asterisk-form) is the control API's JSON 400 (found by FuzzControl: the
+// mux answered 400 with no body and no Content-Type).
+func TestAsteriskTargetIsJSON(t *testing.T) {
+	e := servetest.Start(t, nil)
+	for _, method := range []string{"GET", "POST", "DELETE"} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(e.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "%s * HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", method)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		c.Close()
+		if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(string(body), `"code":"invalid_request"`) {
+			t.Errorf("%s *: %d %s %s, want the control API's JSON 400", method, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 	}
 }

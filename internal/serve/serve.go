@@ -283,6 +283,12 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 			}
 			return
 		}
+		if !strings.HasPrefix(r.URL.Path, "/") {
+			// The asterisk-form ("GET * HTTP/1.1"; OPTIONS * is the
+			// http.Server's): the mux answered 400 with no body.
+			s.ctl.BadRequest(w, r, "the request target is not a path: "+strconv.Quote(r.RequestURI)+" (send /…)")
+			return
+		}
 		if s.opts.UI != nil && !s.loopbackOnly() && s.apiOf(r.URL.Path) == nil && !loopbackPeer(r) {
 			// The inspector has no API key check: on a server reachable
 			// from other machines (--host 0.0.0.0 --api-key) it answers
