@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,6 +102,9 @@ type Server struct {
 	// cop refuses browsers' cross-origin state-changing requests to the
 	// APIs (a page on another site posting a form or text/plain body).
 	cop *http.CrossOriginProtection
+	// ctl is the control API, which also answers every path no API and
+	// no inspector page owns.
+	ctl *provider.API
 }
 
 // lazyHandler serves the handler set once the server listens (503 before).
@@ -197,7 +201,8 @@ func New(o Options) (*Server, error) {
 	}
 	s.apis = []*provider.API{bond.New(svc), stripe.New(svc), svix.New(svc), mambu.New(svc)}
 	ctl := &control{svc: svc, faults: s.faults, allowReset: o.AllowReset, server: s}
-	s.apis = append(s.apis, ctl.api())
+	s.ctl = ctl.api()
+	s.apis = append(s.apis, s.ctl)
 	mux := http.NewServeMux()
 	for _, a := range s.apis {
 		for _, r := range a.Routes {
@@ -271,11 +276,17 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 			// No id, cursor or filter can hold these; PostgreSQL refuses
 			// them in a query (a store error, so a 500, before).
 			const msg = "the URL holds a NUL character or bytes that are not UTF-8"
-			if a := s.apiOf(r.URL.Path); a != nil && a.BadRequest != nil {
+			if a := s.answerer(r); a != nil && a.BadRequest != nil {
 				a.BadRequest(w, r, msg)
 			} else {
 				http.Error(w, msg, http.StatusBadRequest)
 			}
+			return
+		}
+		if !strings.HasPrefix(r.URL.Path, "/") {
+			// The asterisk-form ("GET * HTTP/1.1"; OPTIONS * is the
+			// http.Server's): the mux answered 400 with no body.
+			s.ctl.BadRequest(w, r, "the request target is not a path: "+strconv.Quote(r.RequestURI)+" (send /…)")
 			return
 		}
 		if s.opts.UI != nil && !s.loopbackOnly() && s.apiOf(r.URL.Path) == nil && !loopbackPeer(r) {
@@ -291,6 +302,20 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 				r.URL.Path = "/"
 			}
 			r.URL.RawPath = ""
+		}
+		if p := r.URL.Path; !s.uiPath(p) {
+			// "//", "/./" or "/../" in an API's path: the mux answered
+			// a redirect with an HTML body (a sloppy base URL, "…/" +
+			// "/v1/events", is common). The clean path is served, as the
+			// redirect would have been followed, unless it leaves the
+			// API: that is no route of it.
+			if c := path.Clean(p); c != p && strings.HasPrefix(p, "/") {
+				if s.apiOf(c) != s.apiOf(p) {
+					s.answerer(r).NotFound(w, r)
+					return
+				}
+				r.URL.Path, r.URL.RawPath = c, ""
+			}
 		}
 		mux.ServeHTTP(w, r)
 	})
@@ -320,7 +345,7 @@ func (s *Server) hostAllowed(host string) bool {
 // refuse answers a request refused for where it comes from, in the
 // shape of the API it was for (plain text for the UI's paths).
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if a := s.apiOf(r.URL.Path); a != nil && a.Refused != nil {
+	if a := s.answerer(r); a != nil && a.Refused != nil {
 		a.Refused(w, r, status, msg)
 		return
 	}
@@ -362,6 +387,20 @@ func cleanURL(u *url.URL) bool {
 		}
 	}
 	return true
+}
+
+// answerer is the API whose error shape r gets: the API owning its path,
+// else the control API (whose JSON 404 answers every other path), except
+// for the inspector's pages (nil: they answer in plain text). A bad URL
+// outside the APIs (GET /%80) was answered in plain text to API clients.
+func (s *Server) answerer(r *http.Request) *provider.API {
+	if a := s.apiOf(r.URL.Path); a != nil {
+		return a
+	}
+	if s.opts.UI != nil && s.uiHandles(r) {
+		return nil
+	}
+	return s.ctl
 }
 
 // apiOf is the API owning path (nil: the UI's or the index).

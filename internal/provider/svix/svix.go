@@ -1422,10 +1422,14 @@ func first(v []string) string {
 }
 
 func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
-	app, ok := a.msgApp(w, r)
-	if !ok {
+	// The message is checked before its application is resolved: the
+	// body's "application" is created only for a message that is sent
+	// (a refused one, 422, created it all the same).
+	body, err := provider.ReadBody(r)
+	if a.bad(w, err) {
 		return
 	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	var in struct {
 		EventType string          `json:"eventType"`
 		EventID   *string         `json:"eventId"`
@@ -1456,6 +1460,11 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(in.Payload) == 0 || in.Payload[0] != '{' {
 		fail(w, http.StatusUnprocessableEntity, "validation", "payload must be a JSON object")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	app, ok := a.msgApp(w, r)
+	if !ok {
 		return
 	}
 	if in.EventID != nil && *in.EventID != "" {
