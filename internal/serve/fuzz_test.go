@@ -49,7 +49,8 @@ type fuzzEnv struct {
 	h   http.Handler
 	ids map[string]string
 	// The state after the previous input: the store's rows and Svix's
-	// (in memory), and the store's data_version then, read on a
+	// applications and event types (read through its API), and the
+	// store's data_version then, read on a
 	// connection of its own (it changes when the store commits: the rows
 	// are compared only then).
 	snapStore, snapSvix string
@@ -136,9 +137,10 @@ func (e *fuzzEnv) fixtures() {
 	e.ids["$WE"] = m["id"].(string)
 	e.must(201, "POST", "/api/v1/app", svixAuth, `{"name":"Fuzz","uid":"fuzzapp"}`)
 	e.ids["$APP"] = "fuzzapp"
+	// filterTypes must name declared event types, as on Svix.
+	e.must(201, "POST", "/api/v1/event-type", svixAuth, `{"name":"user.created","description":"A user"}`)
 	e.must(201, "POST", "/api/v1/app/fuzzapp/endpoint", svixAuth, `{"url":"`+hook+`","uid":"fuzzep","filterTypes":["user.created"]}`)
 	e.ids["$EP"] = "fuzzep"
-	e.must(201, "POST", "/api/v1/event-type", svixAuth, `{"name":"user.created","description":"A user"}`)
 	m = e.must(202, "POST", "/api/v1/app/fuzzapp/msg", svixAuth, `{"eventType":"user.created","payload":{"id":1},"eventId":"evt-fuzz"}`)
 	e.ids["$MSG"] = m["id"].(string)
 	e.must(201, "POST", "/api/v0.1/webhooks", bondAuth, `{"url":"`+hook+`","events":["card.created"],"version":"0.1"}`)
@@ -355,7 +357,7 @@ func (e *fuzzEnv) checkLists(t *testing.T, raw []byte, rec *httptest.ResponseRec
 	if err != nil {
 		t.Fatal(err)
 	}
-	// (Svix's applications and event types live in memory.)
+	// (Svix's applications and event types, through its API.)
 	var apps, types struct{ Data []any }
 	_, out := e.do("GET", "/api/v1/app?limit=10", svixAuth, "")
 	json.Unmarshal(out, &apps)
