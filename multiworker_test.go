@@ -191,7 +191,30 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 	// The victim is the worker holding the most leases now: on a loaded
 	// machine one of six may hold none at a given moment (it is between
 	// claims, or not yet scheduled), and killing it would exercise nothing.
-	vi := busiestWorker(t, ctx, st, workers)
+	// It is stopped (SIGSTOP) before its leases are counted, so it
+	// cannot record its batch between the count and the kill: on a fast
+	// machine a worker finishes a claimed batch in a few milliseconds,
+	// and one that held leases when they were listed held none once
+	// killed. One that holds none is let go on (SIGCONT) and the next
+	// busiest is tried.
+	var vi int
+	for tries := 0; ; tries++ {
+		vi = busiestWorker(t, ctx, st, workers)
+		w := workers[vi]
+		if err := w.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		if leasesOf(t, ctx, st, w) > 0 {
+			break
+		}
+		if err := w.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		if tries == 500 || time.Now().After(deadline) {
+			t.Fatalf("no worker held a lease in %d tries (%d of %d events arrived)", tries+1, recv.distinct(), events)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	victim := workers[vi]
 	survivors := append(append([]*exec.Cmd{}, workers[:vi]...), workers[vi+1:]...)
 	if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
@@ -334,6 +357,22 @@ func tailBytes(b []byte, n int) []byte {
 
 // busiestWorker is the index of the worker holding the most leases of
 // pending deliveries at this moment (0 when none holds any).
+// leasesOf counts the pending deliveries leased to worker w.
+func leasesOf(t *testing.T, ctx context.Context, st store.Store, w *exec.Cmd) int {
+	t.Helper()
+	pending, err := st.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryPending})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range pending {
+		if strings.Contains(d.LeaseOwner, ":"+strconv.Itoa(w.Process.Pid)+":") {
+			n++
+		}
+	}
+	return n
+}
+
 func busiestWorker(t *testing.T, ctx context.Context, st store.Store, workers []*exec.Cmd) int {
 	t.Helper()
 	pending, err := st.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryPending})
