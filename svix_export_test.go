@@ -5,8 +5,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,48 +69,23 @@ func testSvixStateMovesWithExport(t *testing.T, srcDir, srcStore, dstDir, dstSto
 		}
 		return out.Bytes()
 	}
-	call := func(base, method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer testsk")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var m map[string]any
-		if len(bytes.TrimSpace(b)) > 0 && json.Unmarshal(b, &m) != nil {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-		return resp.StatusCode, m
-	}
-	want := func(base, method, path, body string, status int) map[string]any {
-		t.Helper()
-		code, m := call(base, method, path, body)
-		if code != status {
-			t.Fatalf("%s %s on %s: %d %v, want %d", method, path, base, code, m, status)
-		}
-		return m
-	}
 
 	src := serve(srcDir, srcStore)
-	gone := want(src.URL, "POST", "/api/v1/app", `{"name":"Gone","uid":"gone"}`, 201)["id"].(string)
-	want(src.URL, "POST", "/api/v1/app/gone/endpoint", `{"url":"http://127.0.0.1:1/hook"}`, 201)
-	want(src.URL, "POST", "/api/v1/app/gone/msg", `{"eventType":"a.b","payload":{}}`, 202)
-	want(src.URL, "DELETE", "/api/v1/app/gone", "", 204)
-	want(src.URL, "POST", "/api/v1/app", `{"name":"Kept","uid":"kept"}`, 201)
-	want(src.URL, "PATCH", "/api/v1/app/kept", `{"metadata":{"team":"billing"},"rateLimit":7}`, 200)
-	want(src.URL, "POST", "/api/v1/event-type", `{"name":"order.created","description":"An order","schemas":{"1":{"type":"object"}}}`, 201)
-	want(src.URL, "POST", "/api/v1/event-type", `{"name":"order.old","description":"Old"}`, 201)
-	want(src.URL, "DELETE", "/api/v1/event-type/order.old", "", 204)
+	gone := svixWant(t, src.URL, "POST", "/api/v1/app", `{"name":"Gone","uid":"gone"}`, 201)["id"].(string)
+	svixWant(t, src.URL, "POST", "/api/v1/app/gone/endpoint", `{"url":"http://127.0.0.1:1/hook"}`, 201)
+	svixWant(t, src.URL, "POST", "/api/v1/app/gone/msg", `{"eventType":"a.b","payload":{}}`, 202)
+	svixWant(t, src.URL, "DELETE", "/api/v1/app/gone", "", 204)
+	svixWant(t, src.URL, "POST", "/api/v1/app", `{"name":"Kept","uid":"kept"}`, 201)
+	svixWant(t, src.URL, "PATCH", "/api/v1/app/kept", `{"metadata":{"team":"billing"},"rateLimit":7}`, 200)
+	svixWant(t, src.URL, "POST", "/api/v1/event-type", `{"name":"order.created","description":"An order","schemas":{"1":{"type":"object"}}}`, 201)
+	svixWant(t, src.URL, "POST", "/api/v1/event-type", `{"name":"order.old","description":"Old"}`, 201)
+	svixWant(t, src.URL, "DELETE", "/api/v1/event-type/order.old", "", 204)
 	// What serve answers for them, to compare after the move.
 	paths := []string{"/api/v1/app/kept", "/api/v1/app", "/api/v1/event-type/order.created",
 		"/api/v1/event-type/order.old", "/api/v1/event-type?include_archived=true"}
 	before := map[string]map[string]any{}
 	for _, p := range paths {
-		before[p] = want(src.URL, "GET", p, "", 200)
+		before[p] = svixWant(t, src.URL, "GET", p, "", 200)
 	}
 	if err := src.stop(syscall.SIGTERM); err != nil {
 		t.Fatalf("serve: %v\n%s", err, src.stderr.String())
@@ -132,12 +105,12 @@ func testSvixStateMovesWithExport(t *testing.T, srcDir, srcStore, dstDir, dstSto
 
 	dst := serve(dstDir, dstStore)
 	for _, id := range []string{"gone", gone} {
-		if code, m := call(dst.URL, "GET", "/api/v1/app/"+id, ""); code != 404 {
+		if code, m := svixCall(t, dst.URL, "GET", "/api/v1/app/"+id, ""); code != 404 {
 			t.Fatalf("the deleted application %s after the move: %d %v, want 404", id, code, m)
 		}
 	}
 	for _, p := range paths {
-		if got := want(dst.URL, "GET", p, "", 200); !reflect.DeepEqual(got, before[p]) {
+		if got := svixWant(t, dst.URL, "GET", p, "", 200); !reflect.DeepEqual(got, before[p]) {
 			t.Errorf("GET %s after the move:\n got %v\nwant %v", p, got, before[p])
 		}
 	}
@@ -145,7 +118,7 @@ func testSvixStateMovesWithExport(t *testing.T, srcDir, srcStore, dstDir, dstSto
 		t.Errorf("applications before the move: %v", d)
 	}
 	// Its uid is free, as it was in the source store.
-	if id := want(dst.URL, "POST", "/api/v1/app", `{"name":"Gone again","uid":"gone"}`, 201)["id"]; id == gone {
+	if id := svixWant(t, dst.URL, "POST", "/api/v1/app", `{"name":"Gone again","uid":"gone"}`, 201)["id"]; id == gone {
 		t.Errorf("the deleted application came back: %v", id)
 	}
 	if err := dst.stop(syscall.SIGTERM); err != nil {
