@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -176,6 +177,13 @@ func (h *Handler) routes() {
 	static, _ := fs.Sub(staticFS, "static")
 	fsrv := http.StripPrefix("/static/", http.FileServerFS(static))
 	m.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// http.FileServerFS answers a name fs.FS refuses (invalid UTF-8,
+		// say) with a 500; to a browser it is simply not there.
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
+		if !fs.ValidPath(name) {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fsrv.ServeHTTP(w, r)
 	}))
