@@ -125,13 +125,34 @@ func notFound(w http.ResponseWriter) { fail(w, http.StatusNotFound, "not_found",
 
 // App is an application.
 type App struct {
-	ID        string            `json:"id"`
-	UID       *string           `json:"uid,omitempty"`
-	Name      string            `json:"name"`
-	RateLimit *int              `json:"rateLimit,omitempty"`
-	Metadata  map[string]string `json:"metadata"`
-	CreatedAt time.Time         `json:"createdAt"`
-	UpdatedAt time.Time         `json:"updatedAt"`
+	ID        string  `json:"id"`
+	UID       *string `json:"uid,omitempty"`
+	Name      string  `json:"name"`
+	RateLimit *int    `json:"rateLimit,omitempty"`
+	// ThrottleRate is Svix's current name for RateLimit (the SDKs send
+	// and read both): the same value, set by MarshalJSON.
+	ThrottleRate *int              `json:"throttleRate,omitempty"`
+	Metadata     map[string]string `json:"metadata"`
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
+}
+
+// MarshalJSON writes the application with throttleRate and rateLimit
+// alike.
+func (a App) MarshalJSON() ([]byte, error) {
+	type plain App
+	a.ThrottleRate = a.RateLimit
+	return json.Marshal(plain(a))
+}
+
+// throttleRate is the rate an input gives: throttleRate, Svix's current
+// name, else the deprecated rateLimit. field names the one given, for
+// the validation error.
+func throttleRate(rateLimit, throttle *int) (n *int, field string) {
+	if throttle != nil {
+		return throttle, "throttleRate"
+	}
+	return rateLimit, "rateLimit"
 }
 
 // api is the Svix API. Its applications and event types are store
@@ -276,10 +297,11 @@ func (a *api) decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty b
 // ---- applications ----
 
 type appIn struct {
-	Name      string            `json:"name"`
-	UID       *string           `json:"uid"`
-	Metadata  map[string]string `json:"metadata"`
-	RateLimit *int              `json:"rateLimit"`
+	Name         string            `json:"name"`
+	UID          *string           `json:"uid"`
+	Metadata     map[string]string `json:"metadata"`
+	RateLimit    *int              `json:"rateLimit"`
+	ThrottleRate *int              `json:"throttleRate"`
 }
 
 func (a *api) createApp(w http.ResponseWriter, r *http.Request) {
@@ -305,7 +327,7 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
 	}
-	if !validRateLimit(w, in.RateLimit) {
+	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) {
 		return
 	}
 	existing := func() bool {
@@ -349,13 +371,17 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 	provider.WriteJSON(w, http.StatusCreated, app)
 }
 
-// validRateLimit applies Svix's rule for a rateLimit (answered when it
-// is broken).
-func validRateLimit(w http.ResponseWriter, n *int) bool {
+// validRateLimit applies Svix's rule for a throttleRate (or the
+// deprecated rateLimit; throttleRate wins when both are given) and
+// leaves the one that applies in *rateLimit; it answers 422 when the rate
+// is out of range.
+func validRateLimit(w http.ResponseWriter, rateLimit **int, throttle *int) bool {
+	n, field := throttleRate(*rateLimit, throttle)
 	if n != nil && (*n < 1 || *n > 65535) {
-		failValidation(w, []string{"body", "rateLimit"}, "rateLimit must be between 1 and 65535")
+		failValidation(w, []string{"body", field}, field+" must be between 1 and 65535")
 		return false
 	}
+	*rateLimit = n
 	return true
 }
 
@@ -542,12 +568,13 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			return
 		}
 		var in struct {
-			Name      *string            `json:"name"`
-			UID       *string            `json:"uid"`
-			Metadata  *map[string]string `json:"metadata"`
-			RateLimit *int               `json:"rateLimit"`
+			Name         *string            `json:"name"`
+			UID          *string            `json:"uid"`
+			Metadata     *map[string]string `json:"metadata"`
+			RateLimit    *int               `json:"rateLimit"`
+			ThrottleRate *int               `json:"throttleRate"`
 		}
-		if !a.decode(w, r, &in, patch) {
+		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) {
 			return
 		}
 		if app == nil {
@@ -573,9 +600,6 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 		}
 		if in.UID != nil && !validUID(*in.UID) {
 			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
-			return
-		}
-		if !validRateLimit(w, in.RateLimit) {
 			return
 		}
 		if in.UID != nil && *in.UID != r.PathValue("app_id") {
@@ -679,18 +703,20 @@ func (a *api) deleteApp(w http.ResponseWriter, r *http.Request) {
 
 // Endpoint is Svix's EndpointOut (no secret).
 type Endpoint struct {
-	ID          string            `json:"id"`
-	URL         string            `json:"url"`
-	Description string            `json:"description"`
-	Version     int               `json:"version"`
-	Disabled    bool              `json:"disabled"`
-	FilterTypes []string          `json:"filterTypes,omitempty"`
-	Channels    []string          `json:"channels,omitempty"`
-	UID         *string           `json:"uid,omitempty"`
-	RateLimit   *int              `json:"rateLimit,omitempty"`
-	Metadata    map[string]string `json:"metadata"`
-	CreatedAt   time.Time         `json:"createdAt"`
-	UpdatedAt   time.Time         `json:"updatedAt"`
+	ID          string   `json:"id"`
+	URL         string   `json:"url"`
+	Description string   `json:"description"`
+	Version     int      `json:"version"`
+	Disabled    bool     `json:"disabled"`
+	FilterTypes []string `json:"filterTypes,omitempty"`
+	Channels    []string `json:"channels,omitempty"`
+	UID         *string  `json:"uid,omitempty"`
+	RateLimit   *int     `json:"rateLimit,omitempty"`
+	// ThrottleRate: Svix's current name for RateLimit, the same value.
+	ThrottleRate *int              `json:"throttleRate,omitempty"`
+	Metadata     map[string]string `json:"metadata"`
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
 }
 
 func render(s *store.Subscription) Endpoint {
@@ -710,7 +736,7 @@ func render(s *store.Subscription) Endpoint {
 		e.UID = &u
 	}
 	if n, err := strconv.Atoi(s.Metadata[metaRate]); err == nil {
-		e.RateLimit = &n
+		e.RateLimit, e.ThrottleRate = &n, &n
 	}
 	for k, v := range s.Metadata {
 		if strings.HasPrefix(k, metaPrefix) {
@@ -732,6 +758,9 @@ type endpointIn struct {
 	Secret      *string            `json:"secret"`
 	Headers     *map[string]string `json:"headers"`
 	RateLimit   *int               `json:"rateLimit"`
+	// ThrottleRate is Svix's current name for RateLimit; validRateLimit
+	// moves it there.
+	ThrottleRate *int `json:"throttleRate"`
 }
 
 func (in endpointIn) apply(meta map[string]string) {
@@ -884,7 +913,7 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
 	}
-	if !validRateLimit(w, in.RateLimit) || !a.checkFilterTypes(w, r, in) {
+	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !a.checkFilterTypes(w, r, in) {
 		return
 	}
 	if in.UID != nil {
@@ -1081,7 +1110,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !a.decode(w, r, &in, patch) || !validRateLimit(w, in.RateLimit) {
+		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) {
 			return
 		}
 		if patch {
@@ -1100,7 +1129,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			if isNull("uid") {
 				in.UID = &empty
 			}
-			if isNull("rateLimit") {
+			if isNull("rateLimit") || isNull("throttleRate") {
 				zero := 0 // removes it
 				in.RateLimit = &zero
 			}

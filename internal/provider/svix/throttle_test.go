@@ -1,0 +1,65 @@
+package svix_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/svix/svix-webhooks/go/models"
+	"github.com/svix/svix-webhooks/go/utils"
+
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+)
+
+// throttleRate is Svix's current name for rateLimit: the SDKs send and
+// read either. An application or endpoint created, replaced or patched
+// with one answers both; throttleRate wins when both are given; a null
+// in a PATCH clears it; an out-of-range value is a 422 naming the field
+// given.
+func TestThrottleRate(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	u16 := func(n uint16) *uint16 { return &n }
+	uid := "a"
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid, ThrottleRate: u16(3)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.ThrottleRate == nil || *app.ThrottleRate != 3 || app.RateLimit == nil || *app.RateLimit != 3 {
+		t.Fatalf("application created with throttleRate 3: %+v", app)
+	}
+	if got, err := sv.Application.Get(ctx, uid); err != nil || got.ThrottleRate == nil || *got.ThrottleRate != 3 {
+		t.Fatalf("application read back: %+v %v", got, err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, uid, models.EndpointIn{Url: e.Recv.URL, ThrottleRate: u16(7)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.ThrottleRate == nil || *ep.ThrottleRate != 7 || ep.RateLimit == nil || *ep.RateLimit != 7 {
+		t.Fatalf("endpoint created with throttleRate 7: %+v", ep)
+	}
+	up, err := sv.Endpoint.Update(ctx, uid, ep.Id, models.EndpointUpdate{Url: e.Recv.URL, RateLimit: u16(4), ThrottleRate: u16(9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.ThrottleRate == nil || *up.ThrottleRate != 9 || *up.RateLimit != 9 {
+		t.Fatalf("PUT with rateLimit 4 and throttleRate 9: %+v", up)
+	}
+	var null utils.Nullable[uint16]
+	null.Set(nil)
+	p, err := sv.Endpoint.Patch(ctx, uid, ep.Id, models.EndpointPatch{ThrottleRate: null})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ThrottleRate != nil || p.RateLimit != nil {
+		t.Fatalf("PATCH throttleRate null: %+v", p)
+	}
+	code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL, "throttleRate": 0})
+	if code != 422 || !strings.Contains(string(body), `"throttleRate"`) {
+		t.Fatalf("throttleRate 0: %d %s", code, body)
+	}
+	code, body = e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "B", "throttleRate": 70000})
+	if code != 422 || !strings.Contains(string(body), `"throttleRate"`) {
+		t.Fatalf("application throttleRate 70000: %d %s", code, body)
+	}
+}
