@@ -807,6 +807,31 @@ func (in endpointIn) apply(meta map[string]string) {
 	}
 }
 
+// validLists applies Svix's rules for an endpoint's lists as sent (before
+// a PUT's defaults or a PATCH's nulls): filterTypes, if given, names at
+// least one event type; channels, if given, 1 to 10 valid channel names.
+// It answers the 422 when one is broken.
+func validLists(w http.ResponseWriter, in endpointIn) bool {
+	if in.FilterTypes != nil && len(*in.FilterTypes) == 0 {
+		failValidation(w, []string{"body", "filterTypes"}, "filterTypes can't be empty, it must have at least one item.")
+		return false
+	}
+	if in.Channels == nil {
+		return true
+	}
+	if n := len(*in.Channels); n < 1 || n > 10 {
+		failValidation(w, []string{"body", "channels"}, "Channels must have at least 1 and at most 10 items, or be set to null.")
+		return false
+	}
+	for _, c := range *in.Channels {
+		if !validName(c, 128, ":") {
+			failValidation(w, []string{"body", "channels"}, "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")
+			return false
+		}
+	}
+	return true
+}
+
 func (in endpointIn) events() []string {
 	if in.FilterTypes == nil || len(*in.FilterTypes) == 0 {
 		return []string{"*"}
@@ -913,7 +938,7 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
 	}
-	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !a.checkFilterTypes(w, r, in) {
+	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validLists(w, in) || !a.checkFilterTypes(w, r, in) {
 		return
 	}
 	if in.UID != nil {
@@ -1110,7 +1135,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) {
+		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validLists(w, in) {
 			return
 		}
 		if patch {

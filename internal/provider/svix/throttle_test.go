@@ -63,3 +63,58 @@ func TestThrottleRate(t *testing.T) {
 		t.Fatalf("application throttleRate 70000: %d %s", code, body)
 	}
 }
+
+// An endpoint's lists follow Svix's rules as sent: filterTypes, if given,
+// is not empty (an empty list was taken as "every event type");
+// channels, if given, has 1 to 10 valid names (a comma in one split it
+// in two). null still clears either in a PATCH, and an endpoint refused
+// is not created or changed.
+func TestEndpointListRules(t *testing.T) {
+	e := servetest.Start(t, nil)
+	ctx := t.Context()
+	uid := "a"
+	if _, err := client(t, e).Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1", "channels": []string{"vip", "eu:west"}})
+	if code != 201 {
+		t.Fatalf("two channels: %d %s", code, body)
+	}
+	eleven := make([]string, 11)
+	for i := range eleven {
+		eleven[i] = "c" + string(rune('a'+i))
+	}
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"filterTypes": []string{}}, "filterTypes"},
+		{map[string]any{"channels": []string{}}, "channels"},
+		{map[string]any{"channels": eleven}, "channels"},
+		{map[string]any{"channels": []string{"a,b"}}, "channels"},
+		{map[string]any{"channels": []string{"a b"}}, "channels"},
+	} {
+		tc.body["url"] = e.Recv.URL
+		for _, method := range []string{"POST", "PUT", "PATCH"} {
+			path := "/api/v1/app/a/endpoint"
+			if method != "POST" {
+				path += "/e1"
+			}
+			code, body := e.Do(method, path, bearer, tc.body)
+			if code != 422 || !strings.Contains(string(body), `"`+tc.field+`"`) {
+				t.Fatalf("%s %v: %d %s", method, tc.body, code, body)
+			}
+		}
+	}
+	code, body = e.Do("GET", "/api/v1/app/a/endpoint", bearer, nil)
+	if n := len(servetest.JSON(t, body)["data"].([]any)); code != 200 || n != 1 {
+		t.Fatalf("refused endpoints were created: %d %s", code, body)
+	}
+	code, body = e.Do("GET", "/api/v1/app/a/endpoint/e1", bearer, nil)
+	if ep := servetest.JSON(t, body); code != 200 || len(ep["channels"].([]any)) != 2 || ep["url"] != e.Recv.URL {
+		t.Fatalf("after refused PUTs and PATCHes: %d %s", code, body)
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a/endpoint/e1", bearer, `{"channels":null}`); code != 200 || strings.Contains(string(body), `"channels"`) {
+		t.Fatalf("PATCH channels null: %d %s", code, body)
+	}
+}
