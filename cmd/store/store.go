@@ -508,6 +508,10 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			return cli.Usagef("%s: record %d: an object needs a Kind and an ID", name, n).
 				Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
+		if err := store.CheckImport(r); err != nil {
+			return cli.Usagef("%s: record %d: %v", name, n, err).
+				Hint("'hookctl store export' writes no such record: was the file edited?")
+		}
 		read.add(r)
 		batch = append(batch, r)
 		if len(batch) >= opts.BatchSize {
