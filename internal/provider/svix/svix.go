@@ -1502,6 +1502,12 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "eventType must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
 		return
 	}
+	// A message's channels: null, or 1 to 5 (Svix's MessageIn rule; an
+	// endpoint may have 10).
+	if n := len(in.Channels); in.Channels != nil && (n < 1 || n > 5) {
+		failValidation(w, []string{"body", "channels"}, "Channels must have at least 1 and at most 5 items, or be set to null.")
+		return
+	}
 	for _, c := range in.Channels {
 		if !validName(c, 128, ":") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")

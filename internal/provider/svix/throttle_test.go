@@ -118,3 +118,27 @@ func TestEndpointListRules(t *testing.T) {
 		t.Fatalf("PATCH channels null: %d %s", code, body)
 	}
 }
+
+// A message's channels are null or 1 to 5 names, as Svix's MessageIn
+// says (an empty list was taken as none, six went out).
+func TestMessageChannelCount(t *testing.T) {
+	e := servetest.Start(t, nil)
+	uid := "a"
+	if _, err := client(t, e).Application.Create(t.Context(), models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range [][]string{{}, {"a", "b", "c", "d", "e", "f"}} {
+		code, body := e.Do("POST", "/api/v1/app/a/msg", bearer, map[string]any{"eventType": "x.y", "payload": map[string]any{}, "channels": ch})
+		if code != 422 || !strings.Contains(string(body), `"channels"`) {
+			t.Fatalf("channels %v: %d %s", ch, code, body)
+		}
+	}
+	for _, body := range []any{
+		map[string]any{"eventType": "x.y", "payload": map[string]any{}, "channels": []string{"a", "b", "c", "d", "e"}},
+		`{"eventType":"x.y","payload":{},"channels":null}`,
+	} {
+		if code, out := e.Do("POST", "/api/v1/app/a/msg", bearer, body); code != 202 {
+			t.Fatalf("%v: %d %s", body, code, out)
+		}
+	}
+}
