@@ -319,8 +319,8 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 		fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 		return
 	}
-	if strings.ContainsRune(in.Name, 0) {
-		fail(w, http.StatusUnprocessableEntity, "validation", "name contains a NUL character (\\u0000)")
+	if hasLowControl(in.Name) {
+		failValidation(w, []string{"body", "name"}, lowControl)
 		return
 	}
 	if in.UID != nil && !validUID(*in.UID) {
@@ -594,8 +594,8 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			fail(w, http.StatusUnprocessableEntity, "validation", "name is required")
 			return
 		}
-		if in.Name != nil && strings.ContainsRune(*in.Name, 0) {
-			fail(w, http.StatusUnprocessableEntity, "validation", "name contains a NUL character (\\u0000)")
+		if in.Name != nil && hasLowControl(*in.Name) {
+			failValidation(w, []string{"body", "name"}, lowControl)
 			return
 		}
 		if in.UID != nil && !validUID(*in.UID) {
@@ -807,11 +807,28 @@ func (in endpointIn) apply(meta map[string]string) {
 	}
 }
 
-// validLists applies Svix's rules for an endpoint's lists as sent (before
-// a PUT's defaults or a PATCH's nulls): filterTypes, if given, names at
-// least one event type; channels, if given, 1 to 10 valid channel names.
-// It answers the 422 when one is broken.
-func validLists(w http.ResponseWriter, in endpointIn) bool {
+// lowControl: Svix refuses control characters 0x00-0x08 in names and
+// descriptions (validate_no_control_characters).
+const lowControl = "Control characters 0x00-0x08 not allowed."
+
+func hasLowControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r <= 8 })
+}
+
+// validEndpoint applies Svix's EndpointIn rules to fields as sent (before
+// a PUT's defaults or a PATCH's nulls): a version, if given, is at least
+// 1; a description has no control character 0x00-0x08; filterTypes, if
+// given, names at least one event type; channels, if given, 1 to 10 valid
+// channel names. It answers the 422 when one is broken.
+func validEndpoint(w http.ResponseWriter, in endpointIn) bool {
+	if in.Version != nil && *in.Version < 1 {
+		failValidation(w, []string{"body", "version"}, "Endpoint versions must be at least one")
+		return false
+	}
+	if in.Description != nil && hasLowControl(*in.Description) {
+		failValidation(w, []string{"body", "description"}, lowControl)
+		return false
+	}
 	if in.FilterTypes != nil && len(*in.FilterTypes) == 0 {
 		failValidation(w, []string{"body", "filterTypes"}, "filterTypes can't be empty, it must have at least one item.")
 		return false
@@ -938,7 +955,7 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 		return
 	}
-	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validLists(w, in) || !a.checkFilterTypes(w, r, in) {
+	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) || !a.checkFilterTypes(w, r, in) {
 		return
 	}
 	if in.UID != nil {
@@ -1135,7 +1152,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validLists(w, in) {
+		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) {
 			return
 		}
 		if patch {

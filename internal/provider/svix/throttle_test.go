@@ -142,3 +142,37 @@ func TestMessageChannelCount(t *testing.T) {
 		}
 	}
 }
+
+// Svix's EndpointIn and ApplicationIn rules: an endpoint version is at
+// least 1 (0 was kept); a description or application name holds no
+// control character 0x00-0x08 (only NUL was refused); a tab or newline
+// is fine.
+func TestEndpointVersionAndControlCharacters(t *testing.T) {
+	e := servetest.Start(t, nil)
+	uid := "a"
+	if _, err := client(t, e).Application.Create(t.Context(), models.ApplicationIn{Name: "A", Uid: &uid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method, path, body, field string
+	}{
+		{"POST", "/api/v1/app/a/endpoint", `{"url":"` + e.Recv.URL + `","version":0}`, "version"},
+		{"POST", "/api/v1/app/a/endpoint", `{"url":"` + e.Recv.URL + `","description":"a\u0001b"}`, "description"},
+		{"POST", "/api/v1/app/a/endpoint", `{"url":"` + e.Recv.URL + `","description":"a\u0000b"}`, "description"},
+		{"POST", "/api/v1/app", `{"name":"a\u0008b"}`, "name"},
+		{"PATCH", "/api/v1/app/a", `{"name":"a\u0002"}`, "name"},
+	} {
+		code, body := e.Do(tc.method, tc.path, bearer, tc.body)
+		if code != 422 || !strings.Contains(string(body), `["body","`+tc.field+`"]`) || !strings.Contains(string(body), "Control characters") && tc.field != "version" {
+			t.Errorf("%s %s %s: %d %s", tc.method, tc.path, tc.body, code, body)
+		}
+	}
+	code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, `{"url":"`+e.Recv.URL+`","version":2,"description":"line one\n\tline two"}`)
+	if ep := servetest.JSON(t, body); code != 201 || ep["version"] != 2.0 || ep["description"] != "line one\n\tline two" {
+		t.Fatalf("version 2, tab and newline: %d %s", code, body)
+	}
+	code, body = e.Do("PATCH", "/api/v1/app/a/endpoint/"+servetest.JSON(t, body)["id"].(string), bearer, `{"version":0}`)
+	if code != 422 {
+		t.Fatalf("PATCH version 0: %d %s", code, body)
+	}
+}
