@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/provider"
@@ -256,6 +258,55 @@ func (f form) list(name string) (vals []string, present bool) {
 	return vals, present
 }
 
+// Stripe's metadata limits: up to 50 keys, key names up to 40
+// characters, values up to 500; its strings (a description, a URL) hold
+// up to 5,000.
+const (
+	maxMetaKeys  = 50
+	maxMetaKey   = 40
+	maxMetaValue = 500
+	maxStringLen = 5000
+)
+
+// validFields answers Stripe's 400 for a metadata key or value, a
+// description or a URL over its limit, or more than maxMetaKeys keys in
+// the request (reporting whether all is well).
+func validFields(w http.ResponseWriter, f form, md map[string]string) bool {
+	for _, p := range []string{"url", "description"} {
+		if n := utf8.RuneCountInString(f.get(p)); n > maxStringLen {
+			fail(w, http.StatusBadRequest, "", p, fmt.Sprintf("Invalid string: %s is %d characters long; it can have up to %d.", p, n, maxStringLen))
+			return false
+		}
+	}
+	for k, v := range md {
+		param := "metadata[" + k + "]"
+		switch n := utf8.RuneCountInString(k); {
+		case n == 0 || n > maxMetaKey:
+			fail(w, http.StatusBadRequest, "", param, fmt.Sprintf("Metadata keys can have 1 to %d characters; %q has %d.", maxMetaKey, k, n))
+			return false
+		case strings.ContainsAny(k, "[]"):
+			fail(w, http.StatusBadRequest, "", param, fmt.Sprintf("Metadata keys cannot contain square brackets: %q.", k))
+			return false
+		}
+		if n := utf8.RuneCountInString(v); n > maxMetaValue {
+			fail(w, http.StatusBadRequest, "", param, fmt.Sprintf("Metadata values can have up to %d characters; the value of %q has %d.", maxMetaValue, k, n))
+			return false
+		}
+	}
+	if len(md) > maxMetaKeys {
+		fail(w, http.StatusBadRequest, "", "metadata", fmt.Sprintf("Metadata can have up to %d keys; %d were given.", maxMetaKeys, len(md)))
+		return false
+	}
+	return true
+}
+
+// errTooManyKeys: an update would leave more than maxMetaKeys keys.
+type errTooManyKeys int
+
+func (e errTooManyKeys) Error() string {
+	return fmt.Sprintf("Metadata can have up to %d keys; this update would leave %d.", maxMetaKeys, int(e))
+}
+
 // metadata returns metadata[k]=v pairs; an empty value deletes k.
 func (f form) metadata() map[string]string {
 	out := map[string]string{}
@@ -316,6 +367,9 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	events, _ := f.list("enabled_events")
 	if len(events) == 0 {
 		fail(w, http.StatusBadRequest, "parameter_missing", "enabled_events", "Missing required param: enabled_events.")
+		return
+	}
+	if !validFields(w, f, f.metadata()) {
 		return
 	}
 	meta := map[string]string{MetaID: newID("we_"), "created_by": "serve:stripe"}
@@ -442,6 +496,9 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 	// One atomic change of the current row: parallel updates (each
 	// setting its own metadata key, say) never revert each other.
 	md := f.metadata()
+	if !validFields(w, f, md) {
+		return
+	}
 	// metadata= (an empty value for the whole hash) unsets every key, as
 	// in Stripe; it changed nothing.
 	clearMeta := f.has("metadata") && f.get("metadata") == ""
@@ -467,10 +524,24 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 					meta[metaPrefix+k] = v
 				}
 			}
+			n := 0
+			for k := range meta {
+				if strings.HasPrefix(k, metaPrefix) {
+					n++
+				}
+			}
+			if n > maxMetaKeys {
+				return errTooManyKeys(n)
+			}
 			cur.Metadata = meta
 		}
 		return nil
 	})
+	var many errTooManyKeys
+	if errors.As(err, &many) {
+		fail(w, http.StatusBadRequest, "", "metadata", many.Error())
+		return
+	}
 	if a.bad(w, err, paramOf(err)) {
 		return
 	}

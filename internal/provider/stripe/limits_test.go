@@ -1,0 +1,65 @@
+package stripe_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	stripego "github.com/stripe/stripe-go/v85"
+
+	"github.com/hookctl/hookctl/internal/serve"
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+)
+
+// Stripe's limits on an endpoint's metadata (50 keys, names up to 40
+// characters, values up to 500, no square brackets) and strings (5,000
+// characters) are a 400 naming the parameter, on create and update, and
+// the endpoint is unchanged; they were all kept.
+func TestMetadataAndStringLimits(t *testing.T) {
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "sk_test_123" })
+	base := "url=http://x.test&enabled_events[]=*"
+	many := func(n int, prefix string) string {
+		q := url.Values{}
+		for i := range n {
+			q.Set(fmt.Sprintf("metadata[%s%d]", prefix, i), "v")
+		}
+		return q.Encode()
+	}
+	for _, tc := range []struct{ body, param, msg string }{
+		{base + "&metadata[" + strings.Repeat("k", 41) + "]=v", "metadata[" + strings.Repeat("k", 41) + "]", "1 to 40 characters"},
+		{base + "&metadata[k]=" + strings.Repeat("v", 501), "metadata[k]", "up to 500"},
+		{base + "&metadata[a[b]]=v", "metadata[a[b]]", "square brackets"},
+		{base + "&" + many(51, "k"), "metadata", "up to 50 keys"},
+		{base + "&description=" + strings.Repeat("d", 5001), "description", "up to 5000"},
+	} {
+		code, body := e.Do("POST", "/v1/webhook_endpoints", formH, tc.body)
+		if code != 400 || !strings.Contains(string(body), `"param":"`+tc.param+`"`) || !strings.Contains(string(body), tc.msg) {
+			t.Errorf("create %.80s…: %d %s", tc.body, code, body)
+		}
+	}
+	// What Stripe takes: 40-character names, 500-character values, 50
+	// keys (a multi-byte character counts once).
+	code, body := e.Do("POST", "/v1/webhook_endpoints", formH, base+"&"+many(49, "k")+"&metadata["+strings.Repeat("é", 40)+"]="+strings.Repeat("☃", 500))
+	if code != 200 {
+		t.Fatalf("the limits themselves: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	// An update that would leave 51 keys is refused whole.
+	code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "description=new&metadata[extra]=1")
+	if code != 400 || !strings.Contains(string(body), "would leave 51") {
+		t.Fatalf("update to 51 keys: %d %s", code, body)
+	}
+	ep, err := client(e).V1WebhookEndpoints.Retrieve(t.Context(), id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ep.Metadata) != 50 || ep.Description != "" {
+		t.Fatalf("after refused updates: %d keys, description %q", len(ep.Metadata), ep.Description)
+	}
+	// Unsetting one and adding another in the same update stays at 50.
+	if _, err := client(e).V1WebhookEndpoints.Update(t.Context(), id, &stripego.WebhookEndpointUpdateParams{
+		Metadata: map[string]string{"k0": "", "extra": "1"}}); err != nil {
+		t.Fatalf("swap one key: %v", err)
+	}
+}
