@@ -574,8 +574,24 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			RateLimit    *int               `json:"rateLimit"`
 			ThrottleRate *int               `json:"throttleRate"`
 		}
+		body, err := provider.ReadBody(r)
+		if err != nil {
+			a.bad(w, err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) {
 			return
+		}
+		// A null in a PATCH clears the field, as in Svix's
+		// ApplicationPatch (decoded, it was a field not sent).
+		var clearUID, clearRate bool
+		if patch {
+			var raw map[string]json.RawMessage
+			json.Unmarshal(body, &raw)
+			isNull := func(k string) bool { v, ok := raw[k]; return ok && string(v) == "null" }
+			clearUID = isNull("uid")
+			clearRate = isNull("rateLimit") || isNull("throttleRate")
 		}
 		if app == nil {
 			// PUT is Svix's "create or update": an application it does
@@ -619,7 +635,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			if in.Name != nil {
 				cur.Name = *in.Name
 			}
-			if in.UID != nil || !patch {
+			if in.UID != nil || !patch || clearUID {
 				cur.UID = in.UID
 			}
 			if in.Metadata != nil || !patch {
@@ -628,7 +644,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 					maps.Copy(cur.Metadata, *in.Metadata)
 				}
 			}
-			if in.RateLimit != nil || !patch {
+			if in.RateLimit != nil || !patch || clearRate {
 				cur.RateLimit = in.RateLimit
 			}
 			cur.UpdatedAt = a.s.NowUTC()

@@ -176,3 +176,37 @@ func TestEndpointVersionAndControlCharacters(t *testing.T) {
 		t.Fatalf("PATCH version 0: %d %s", code, body)
 	}
 }
+
+// A null in an application PATCH clears the field, as in Svix's
+// ApplicationPatch: uid (its endpoints forget it too) and throttleRate.
+// A field not sent stays.
+func TestApplicationPatchNull(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/api/v1/app", bearer, `{"name":"A","uid":"a","throttleRate":4}`)
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1"}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	code, body = e.Do("PATCH", "/api/v1/app/a", bearer, `{"throttleRate":null}`)
+	if got := servetest.JSON(t, body); code != 200 || got["throttleRate"] != nil || got["rateLimit"] != nil || got["uid"] != "a" {
+		t.Fatalf("PATCH throttleRate null: %d %s", code, body)
+	}
+	code, body = e.Do("PATCH", "/api/v1/app/a", bearer, `{"uid":null}`)
+	if got := servetest.JSON(t, body); code != 200 || got["uid"] != nil || got["name"] != "A" {
+		t.Fatalf("PATCH uid null: %d %s", code, body)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a", bearer, nil); code != 404 {
+		t.Fatalf("the cleared uid still names it: %d %s", code, body)
+	}
+	code, body = e.Do("GET", "/api/v1/app/"+id+"/endpoint/e1", bearer, nil)
+	if code != 200 {
+		t.Fatalf("its endpoint: %d %s", code, body)
+	}
+	// The uid is free again.
+	if code, body := e.Do("POST", "/api/v1/app", bearer, `{"name":"B","uid":"a"}`); code != 201 {
+		t.Fatalf("the freed uid: %d %s", code, body)
+	}
+}
