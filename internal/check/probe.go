@@ -246,8 +246,8 @@ func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, Payload: built.Body,
-		ContentType: built.ContentType, Source: store.SourceCheck, CreatedAt: r.now()}
+	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, ContentType: built.ContentType,
+		Payload: wireBody(built.Provider, built.ContentType, built.Body), Source: store.SourceCheck, CreatedAt: r.now()}
 	m := built.Method
 	if m == "POST" {
 		m = ""
