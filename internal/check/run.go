@@ -292,8 +292,11 @@ func (r *runner) probes(ctx context.Context) error {
 		r.refused = &first
 	}
 	if r.on(AcceptsValid) {
-		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event",
-			"verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"))
+		hint := "verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"
+		if st := first.a.ResponseStatus; st >= 400 && st < 500 {
+			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), with the subscription's secret, then answer 2xx"
+		}
+		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event", hint))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -461,8 +464,11 @@ func (r *runner) probes(ctx context.Context) error {
 			case o.ok():
 				r.rep.add(o.result(IgnoresUnknownEvent, Pass, what+": "+o.evidence(), ""))
 			case o.a.ResponseStatus >= 400 && o.a.ResponseStatus < 500:
-				r.rep.add(o.result(IgnoresUnknownEvent, Warn, what+": "+o.evidence(),
-					"answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"))
+				hint := "answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"
+				if r.refusedAsFirst(o) {
+					hint = r.refusedHint()
+				}
+				r.rep.add(o.result(IgnoresUnknownEvent, Warn, what+": "+o.evidence(), hint))
 			case o.a.ResponseStatus >= 500:
 				r.rep.add(o.result(IgnoresUnknownEvent, Fail, what+": "+o.evidence(),
 					o.failedHint("answer 2xx to event types you do not handle: a 5xx is retried for days")))
@@ -535,7 +541,23 @@ func (r *runner) judgeValid(id string, o outcome, what, hint string) Result {
 	if h := o.noAnswerHint(); h != "" {
 		hint = h
 	}
+	if id != AcceptsValid && r.refusedAsFirst(o) {
+		hint = r.refusedHint()
+	}
 	return o.result(id, Fail, detail, o.failedHint(hint))
+}
+
+// refusedAsFirst: o got the 4xx the first valid event got. The receiver
+// refuses valid events (a parsed body, a wrong secret): what a later
+// check varies is not the cause, and its own hint would send the
+// developer after the wrong fix.
+func (r *runner) refusedAsFirst(o outcome) bool {
+	return r.refused != nil && o.a.ResponseStatus == r.refused.a.ResponseStatus
+}
+
+func (r *runner) refusedHint() string {
+	return fmt.Sprintf("valid events are refused with %d as well (see accepts-valid): make accepts-valid pass first, this probe's difference is not the cause",
+		r.refused.a.ResponseStatus)
 }
 
 // judgeReject: a bad request must get 4xx.
@@ -620,6 +642,8 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 	switch {
 	case !o1.ok() && o1.noAnswerHint() != "":
 		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(), o1.noAnswerHint()))
+	case !o1.ok() && r.refusedAsFirst(o1):
+		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(), r.refusedHint()))
 	case !o1.ok():
 		r.rep.add(o1.result(ToleratesOutOfOrder, Fail, what+": "+later.Type+" got "+o1.evidence(),
 			o1.failedHint("accept an event about an object you have not seen yet (store it, or fetch the object): the order of deliveries is not guaranteed")))
@@ -757,8 +781,11 @@ func (r *runner) burst(ctx context.Context) error {
 	for _, st := range slices.Sorted(maps.Keys(statuses)) {
 		what = append(what, fmt.Sprintf("%d answered %d", statuses[st], st))
 	}
-	r.rep.add(worst.result(SurvivesBurst, Fail, detail+"; "+strings.Join(what, ", ")+"; worst: "+worst.evidence(),
-		worst.failedHint("acknowledge first and queue the work; make sure the server accepts enough concurrent connections")))
+	hint := worst.failedHint("acknowledge first and queue the work; make sure the server accepts enough concurrent connections")
+	if r.refused != nil && slow == 0 && statuses[r.refused.a.ResponseStatus] == bad {
+		hint = r.refusedHint() // every failure is the refusal of accepts-valid
+	}
+	r.rep.add(worst.result(SurvivesBurst, Fail, detail+"; "+strings.Join(what, ", ")+"; worst: "+worst.evidence(), hint))
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,9 @@ func TestStripeReserialisedBodyFails(t *testing.T) {
 			if got.ID != AcceptsValid || got.Verdict != tc.want {
 				t.Fatalf("%s: %s %s: %s (hint %q)", tc.name, got.ID, got.Verdict, got.Detail, got.Hint)
 			}
+			if tc.want == Fail && !strings.Contains(got.Hint, "raw body") {
+				t.Errorf("hint does not name the raw body: %q", got.Hint)
+			}
 		})
 	}
 }
@@ -89,3 +93,64 @@ func TestWireBody(t *testing.T) {
 	}
 }
 
+// TestRefusedValidEventsExplained: when the receiver refuses every valid
+// event (here a re-serialised Stripe body), the later checks that send
+// valid events fail (nothing is weakened) but point at accepts-valid
+// instead of their own fix (queue the work, raise the body limit, check
+// every signature…), which would send the developer the wrong way.
+func TestRefusedValidEventsExplained(t *testing.T) {
+	cat, err := catalog.Load(catalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	et, err := cat.Lookup("payment_intent.succeeded", "stripe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	sch, _ := signature.Lookup("stripe")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var b bytes.Buffer
+		_ = json.Compact(&b, body)
+		if err := sch.Verify(signature.VerifyInput{Secrets: []string{secret}, Header: r.Header, Body: b.Bytes(), Now: time.Now()}); err != nil {
+			http.Error(w, "Webhook Error: "+err.Error(), 400)
+			return
+		}
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	rep, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "stripe", Secret: secret, Provider: "stripe",
+		Catalog: cat, Event: et, Burst: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Verdict{
+		AcceptsValid: Fail, AcceptsRotatedSecret: Fail, AcknowledgesDuplicate: Fail, ToleratesOutOfOrder: Fail,
+		IgnoresUnknownEvent: Warn, AcceptsLargePayload: Fail, SurvivesBurst: Fail,
+		RejectsMissingSig: Fail, RejectsWrongSecret: Fail, RejectsTamperedBody: Fail, RejectsStaleTimestamp: Fail,
+	}
+	for _, c := range rep.Checks {
+		w, ok := want[c.ID]
+		if !ok {
+			continue
+		}
+		delete(want, c.ID)
+		if c.Verdict != w {
+			t.Errorf("%s: %s, want %s: %s", c.ID, c.Verdict, w, c.Detail)
+		}
+		switch c.ID {
+		case AcceptsValid:
+			if !strings.Contains(c.Hint, "before any JSON parsing") {
+				t.Errorf("accepts-valid hint: %q", c.Hint)
+			}
+		case AcceptsRotatedSecret, AcknowledgesDuplicate, ToleratesOutOfOrder, IgnoresUnknownEvent, AcceptsLargePayload, SurvivesBurst:
+			if !strings.HasPrefix(c.Hint, "valid events are refused with 400 as well (see accepts-valid)") {
+				t.Errorf("%s hint: %q", c.ID, c.Hint)
+			}
+		}
+	}
+	for id := range want {
+		t.Errorf("%s: no verdict", id)
+	}
+}
