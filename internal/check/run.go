@@ -114,10 +114,14 @@ type runner struct {
 	recordErr atomic.Pointer[error]
 
 	// stage is the check whose probes are being sent; hung is the first
-	// probe that got no answer within the timeout, and the check it was
-	// sent for: nothing more is sent then.
-	stage string
-	hung  atomic.Pointer[hang]
+	// probe that got no answer within the timeout, or could not connect
+	// to a receiver reached before (it went away), and the check it was
+	// sent for: nothing more is sent then. dropped is the check of the
+	// first probe whose connection was closed unanswered (where a
+	// receiver that went away most likely crashed).
+	stage   string
+	hung    atomic.Pointer[hang]
+	dropped atomic.Pointer[string]
 	// refused is the first valid probe when it got a 4xx: a rejects-*
 	// check's 4xx then proves nothing.
 	refused *outcome
@@ -212,10 +216,16 @@ func (r *runner) skip(id, why string) {
 	}
 }
 
-// hang is a probe the receiver never answered.
+// hang is a probe the receiver never answered, or one it no longer
+// took the connection of (gone: it stopped listening after it was
+// reached, e.g. it crashed on an earlier probe).
 type hang struct {
 	stage string
 	o     outcome
+	gone  bool
+	// dropped is the check whose probe got its connection closed
+	// unanswered before the receiver went away ("" when none).
+	dropped string
 }
 
 // begin names the check whose probes are sent next; false once the
@@ -233,6 +243,14 @@ func (r *runner) begin(id string) bool {
 	return true
 }
 
+// goneHint says where a receiver that went away most likely crashed.
+func (h *hang) goneHint() string {
+	if h.dropped != "" {
+		return fmt.Sprintf("the receiver went away after the %s probe, which it closed without an answer: did it crash there? (see its log; in Node an exception or unhandled promise rejection in a handler ends the whole server)", h.dropped)
+	}
+	return "the receiver went away after it answered earlier probes: did it exit or crash? (see its log)"
+}
+
 // notRun fails the selected checks that got no verdict because the
 // receiver hung, naming the probe it did not answer.
 func (r *runner) notRun() {
@@ -244,10 +262,15 @@ func (r *runner) notRun() {
 	for _, c := range r.rep.Checks {
 		done[c.ID] = true
 	}
+	detail := fmt.Sprintf("not run: the receiver did not answer the %s probe within %s", h.stage, ms(r.cfg.Timeout))
+	hint := ""
+	if h.gone {
+		detail = fmt.Sprintf("not run: the receiver stopped accepting connections (the %s probe got %s)", h.stage, h.o.a.Error)
+		hint = h.goneHint()
+	}
 	for _, id := range IDs() {
 		if r.on(id) && !done[id] {
-			r.rep.add(Result{ID: id, Verdict: Fail, DeliveryID: h.o.deliveryID,
-				Detail: fmt.Sprintf("not run: the receiver did not answer the %s probe within %s", h.stage, ms(r.cfg.Timeout))})
+			r.rep.add(Result{ID: id, Verdict: Fail, DeliveryID: h.o.deliveryID, Detail: detail, Hint: hint})
 		}
 	}
 }
@@ -576,6 +599,8 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 		return o.result(id, Fail, detail, o.failedHint("a 5xx makes the provider retry it for days: answer 400 or 401 to a request that fails verification"))
 	case o.timedOut():
 		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
+	case o.gone != nil:
+		return o.result(id, Fail, detail, o.gone.goneHint())
 	case st == 0, o.redirect():
 		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}
@@ -782,7 +807,9 @@ func (r *runner) burst(ctx context.Context) error {
 		what = append(what, fmt.Sprintf("%d answered %d", statuses[st], st))
 	}
 	hint := worst.failedHint("acknowledge first and queue the work; make sure the server accepts enough concurrent connections")
-	if r.refused != nil && slow == 0 && statuses[r.refused.a.ResponseStatus] == bad {
+	if worst.gone != nil {
+		hint = worst.gone.goneHint()
+	} else if r.refused != nil && slow == 0 && statuses[r.refused.a.ResponseStatus] == bad {
 		hint = r.refusedHint() // every failure is the refusal of accepts-valid
 	}
 	r.rep.add(worst.result(SurvivesBurst, Fail, detail+"; "+strings.Join(what, ", ")+"; worst: "+worst.evidence(), hint))
