@@ -243,6 +243,30 @@ func (r *runner) begin(id string) bool {
 	return true
 }
 
+// notApplicable is why check id cannot apply to this run's events ("":
+// it applies), for the checks that find out only when they start: one
+// not run because the receiver hung is skipped as it would have been,
+// not failed.
+func (r *runner) notApplicable(id string) string {
+	switch id {
+	case ToleratesOutOfOrder:
+		if first, _ := relatedPair(r.cfg.Catalog, r.cfg.Event); first == nil {
+			return "the " + r.cfg.Event.Provider + " catalog has no related events to send out of order"
+		}
+	case IgnoresUnknownEvent:
+		if ev, _, err := r.build(r.cfg.Event); err == nil {
+			if _, _, ok := unknownType(ev.Payload, ev.ContentType, ev.Type); !ok {
+				return "the type of " + r.cfg.Event.QualifiedName() + " events is not in their body"
+			}
+		}
+	case AcceptsTemplateMethods:
+		if r.props.Name != "mambu" {
+			return "Mambu only (scheme is " + r.props.Name + ")"
+		}
+	}
+	return ""
+}
+
 // goneHint says where a receiver that went away most likely crashed.
 func (h *hang) goneHint() string {
 	if h.dropped != "" {
@@ -269,9 +293,14 @@ func (r *runner) notRun() {
 		hint = h.goneHint()
 	}
 	for _, id := range IDs() {
-		if r.on(id) && !done[id] {
-			r.rep.add(Result{ID: id, Verdict: Fail, DeliveryID: h.o.deliveryID, Detail: detail, Hint: hint})
+		if !r.on(id) || done[id] {
+			continue
 		}
+		if why := r.notApplicable(id); why != "" {
+			r.skip(id, why) // as it would have been, hung or not
+			continue
+		}
+		r.rep.add(Result{ID: id, Verdict: Fail, DeliveryID: h.o.deliveryID, Detail: detail, Hint: hint})
 	}
 }
 
