@@ -276,7 +276,8 @@ func (h *hang) goneHint() string {
 }
 
 // notRun fails the selected checks that got no verdict because the
-// receiver hung, naming the probe it did not answer.
+// receiver hung or went away, naming the probe it did not answer or
+// could not connect for.
 func (r *runner) notRun() {
 	h := r.hung.Load()
 	if h == nil {
@@ -345,7 +346,7 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if r.on(AcceptsValid) {
 		hint := "verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"
-		if st := first.a.ResponseStatus; st >= 400 && st < 500 {
+		if st := first.a.ResponseStatus; st == 400 || st == 401 || st == 403 { // a failed verification
 			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), with the subscription's secret, then answer 2xx"
 		}
 		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event", hint))
