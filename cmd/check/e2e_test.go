@@ -276,6 +276,11 @@ func TestBrokenReceivers(t *testing.T) {
 		// last waits for the nine before it (~1.3 s, over a quarter of
 		// the 4 s deadline); the deadline is raised for this case only.
 		{name: "one-at-a-time", b: behaviour{serial: 130 * time.Millisecond}, deadline: "4s", code: 0, warnings: []string{check.SurvivesBurst}},
+		// Slow but concurrent (a handler awaiting 1.3 s of work): the
+		// burst's slowest answer is as slow as one alone, over a quarter
+		// of the deadline but not queued: responds-fast warns, the burst
+		// passes (it warned "requests wait in a queue").
+		{name: "slow-concurrent", b: behaviour{sleep: 1300 * time.Millisecond}, deadline: "4s", code: 0, warnings: []string{check.RespondsFast}},
 		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
 		// Bond counts only 200 and 201 as delivered (delivery.Success):

@@ -53,6 +53,8 @@ type outcome struct {
 	a          *store.Attempt
 	deliveryID string
 	scheme     string
+	// gone: the receiver, reached before, refused this connection.
+	gone *hang
 }
 
 // ok: the provider would count the answer as delivered (delivery.Success:
@@ -106,6 +108,8 @@ func (o outcome) noAnswerHint() string {
 		return fmt.Sprintf("scheme %s does not count a %d as delivered: answer 200", o.scheme, o.a.ResponseStatus)
 	case o.timedOut():
 		return "no answer before the timeout: is the handler stuck? answer 2xx at once and process the event asynchronously"
+	case o.gone != nil:
+		return o.gone.goneHint()
 	case o.noResponse():
 		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
 	case o.redirect():
@@ -197,8 +201,20 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	if r.cfg.Recorder != nil {
 		o.deliveryID = r.record(ctx, p, o)
 	}
-	if o.noResponse() && o.timedOut() {
+	switch {
+	case o.noResponse() && o.timedOut():
 		r.hung.CompareAndSwap(nil, &hang{stage: r.stage, o: o})
+	case o.notConnected() && r.reached.Load():
+		// Reached before, refused now: the receiver went away.
+		h := &hang{stage: r.stage, o: o, gone: true}
+		if d := r.dropped.Load(); d != nil {
+			h.dropped = *d
+		}
+		o.gone = h
+		r.hung.CompareAndSwap(nil, h)
+	case o.noResponse():
+		stage := r.stage
+		r.dropped.CompareAndSwap(nil, &stage)
 	}
 	return o
 }
@@ -246,8 +262,8 @@ func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, Payload: built.Body,
-		ContentType: built.ContentType, Source: store.SourceCheck, CreatedAt: r.now()}
+	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, ContentType: built.ContentType,
+		Payload: wireBody(built.Provider, built.ContentType, built.Body), Source: store.SourceCheck, CreatedAt: r.now()}
 	m := built.Method
 	if m == "POST" {
 		m = ""

@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -72,6 +73,7 @@ func SchemeProps(name, secret string) (Props, error) {
 	if len(p.SigHeaders) == 0 {
 		return p, nil // nothing signed: nothing more to learn
 	}
+	sort.Strings(p.SigHeaders) // evidence names them in a stable order
 	p.SignsBody = !ok(h1, []byte(`{"probe":2}`), secrets...)
 	p.Timestamp = !ok(sign(secrets, now.Add(-probeSkew)), body, secrets...)
 	p.BoundsFuture = !ok(sign(secrets, now.Add(probeSkew)), body, secrets...)
