@@ -91,9 +91,10 @@ func (e *EventType) compiled() (*template, error) {
 	e.once.Do(func() {
 		src := []byte(e.src)
 		if e.IsJSON() {
-			// Sent compact, like the providers do; a template that is not
-			// JSON before rendering (bare placeholders) is kept as written.
-			if c, err := compactJSON(src); err == nil {
+			// Laid out as the provider sends it (WireJSON); a template
+			// that is not JSON before rendering (bare placeholders) is
+			// kept as written.
+			if c, err := WireJSON(e.Provider, src); err == nil {
 				src = c
 			}
 		}
@@ -272,6 +273,13 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 		if body, err = ApplyOverrides(body, o.Overrides); err != nil {
 			return nil, err
 		}
+		if o.Data == nil {
+			// What the edits added laid out like the rest (--data is
+			// sent byte for byte).
+			if w, err := WireJSON(et.Provider, body); err == nil {
+				body = w
+			}
+		}
 	}
 	if (o.Data != nil || len(o.Overrides) > 0) && et.IsJSON() {
 		if err := c.keepsIdentity(et, sample, body); err != nil {
@@ -403,6 +411,25 @@ func Match(pattern, eventType string) bool {
 		return len(eventType) > len(p) && eventType[:len(p)] == p
 	}
 	return false
+}
+
+// WireJSON lays a JSON body out as provider sends its events: Stripe
+// pretty-prints them (two-space indent, as its API answers), the others
+// send them compact. A receiver that parses the JSON and verifies the
+// re-serialised body (JSON.stringify(req.body) after express.json())
+// fails on every real Stripe event but would re-serialise a compact body
+// to the same bytes, so a compact Stripe event would let that mistake
+// pass. Key order and the bytes of values are kept.
+func WireJSON(provider string, b []byte) ([]byte, error) {
+	if provider != "stripe" {
+		return compactJSON(b)
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(b) + len(b)/2)
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // compactJSON compacts a JSON body, keeping key order and bytes of values.

@@ -2,7 +2,6 @@ package check
 
 import (
 	"bytes"
-	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,23 +15,6 @@ import (
 func isJSON(ct string) bool {
 	ct = strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
 	return ct == "" || ct == catalog.ContentJSON || strings.HasSuffix(ct, "+json")
-}
-
-// wireBody is a probe's body as its provider lays it out on the wire.
-// Stripe sends events pretty-printed (two-space indent, as its API
-// answers): a receiver that parses the JSON first and verifies the
-// re-serialised body (JSON.stringify(req.body) after express.json())
-// fails on every real event, but re-serialises a compact body to the
-// same bytes, so compact probes would let the mistake pass.
-func wireBody(provider, ct string, body []byte) []byte {
-	if provider != "stripe" || !isJSON(ct) {
-		return body
-	}
-	var b bytes.Buffer
-	if err := json.Indent(&b, body, "", "  "); err != nil {
-		return body
-	}
-	return b.Bytes()
 }
 
 // tamper changes a signed body the way an attacker would: a field added

@@ -263,7 +263,7 @@ func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
 		return nil, "", err
 	}
 	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, ContentType: built.ContentType,
-		Payload: wireBody(built.Provider, built.ContentType, built.Body), Source: store.SourceCheck, CreatedAt: r.now()}
+		Payload: built.Body, Source: store.SourceCheck, CreatedAt: r.now()}
 	m := built.Method
 	if m == "POST" {
 		m = ""

@@ -76,23 +76,6 @@ func TestStripeReserialisedBodyFails(t *testing.T) {
 	}
 }
 
-// TestWireBody: Stripe probes are pretty-printed as Stripe sends them,
-// the same JSON; other providers' bodies are sent as built.
-func TestWireBody(t *testing.T) {
-	body := []byte(`{"id":"evt_1","object":"event","data":{"object":{"amount":2000}}}`)
-	got := wireBody("stripe", "application/json", body)
-	want := "{\n  \"id\": \"evt_1\",\n  \"object\": \"event\",\n  \"data\": {\n    \"object\": {\n      \"amount\": 2000\n    }\n  }\n}"
-	if string(got) != want {
-		t.Errorf("stripe:\n%s\nwant\n%s", got, want)
-	}
-	if got := wireBody("bond", "application/json", body); !bytes.Equal(got, body) {
-		t.Errorf("bond changed: %s", got)
-	}
-	if got := wireBody("stripe", "application/xml", []byte("<a/>")); string(got) != "<a/>" {
-		t.Errorf("non-JSON changed: %s", got)
-	}
-}
-
 // TestRefusedValidEventsExplained: when the receiver refuses every valid
 // event (here a re-serialised Stripe body), the later checks that send
 // valid events fail (nothing is weakened) but point at accepts-valid
