@@ -87,12 +87,16 @@ func TestProbeBodies(t *testing.T) {
 	if p := pad([]byte("x"), "text/plain", 1000); len(p) != 1000 {
 		t.Errorf("pad text: %d", len(p))
 	}
-	u, typ, ok := unknownType(body, "application/json", "card.created")
+	u, typ, ok := unknownType("bond", body, "application/json", "card.created")
 	if !ok || typ != "hookctl.check.unknown_event" || gjson.GetBytes(u, "type").Str != typ {
 		t.Errorf("unknownType: %s %s %v", u, typ, ok)
 	}
-	if _, _, ok := unknownType([]byte(`{"x":1}`), "application/json", "a"); ok {
+	if _, _, ok := unknownType("bond", []byte(`{"x":1}`), "application/json", "a"); ok {
 		t.Error("unknownType found a type in a body without one")
+	}
+	// GitHub's type is its X-GitHub-Event header, filled from the type.
+	if u, typ, ok := unknownType("github", []byte(`{"action":"opened"}`), "application/json", "issues.opened"); !ok || typ != "hookctl_check_unknown_event" || string(u) != `{"action":"opened"}` {
+		t.Errorf("unknownType github: %s %s %v", u, typ, ok)
 	}
 }
 

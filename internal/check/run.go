@@ -255,7 +255,7 @@ func (r *runner) notApplicable(id string) string {
 		}
 	case IgnoresUnknownEvent:
 		if ev, _, err := r.build(r.cfg.Event); err == nil {
-			if _, _, ok := unknownType(ev.Payload, ev.ContentType, ev.Type); !ok {
+			if _, _, ok := unknownType(ev.Provider, ev.Payload, ev.ContentType, ev.Type); !ok {
 				return "the type of " + r.cfg.Event.QualifiedName() + " events is not in their body"
 			}
 		}
@@ -506,7 +506,7 @@ func (r *runner) probes(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if body, typ, ok := unknownType(ev.Payload, ev.ContentType, ev.Type); !ok {
+		if body, typ, ok := unknownType(ev.Provider, ev.Payload, ev.ContentType, ev.Type); !ok {
 			r.skip(IgnoresUnknownEvent, "the type of "+r.cfg.Event.QualifiedName()+" events is not in their body")
 		} else {
 			ev.Payload, ev.Type = body, typ
