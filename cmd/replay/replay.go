@@ -422,10 +422,16 @@ func run(ctx context.Context, opts *Options) error {
 					next int64
 					more bool
 				)
+				tries := 0
 				err := retry(ctx, func() (err error) {
+					// A try that failed may have leased its batch before
+					// its answer was lost: the next takes those again.
+					rq.Reclaim = tries > 0
+					tries++
 					n, next, more, err = e.RequeueMatching(ctx, f, limit, rq)
 					return err
 				})
+				rq.Reclaim = false
 				add(n)
 				left -= n
 				if err != nil || !more {

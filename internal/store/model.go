@@ -286,6 +286,14 @@ type Requeue struct {
 	// between the caller's read and the requeue keeps it.
 	Unheld     bool
 	DeadOwners []string
+	// Reclaim (store.MatchRequeuer, with an owner) also takes the
+	// deliveries the owner leased in place after the filter's cursor:
+	// set on a retry after a failed call, whose statement may have
+	// committed before its answer was lost (a connection cut). Within
+	// one walk nothing after the cursor was handed out yet, so they
+	// were never sent; without it they were skipped, held by the
+	// owner's lease and left failed.
+	Reclaim bool
 }
 
 // Info describes a store for `hookctl store info`.

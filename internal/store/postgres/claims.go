@@ -200,6 +200,12 @@ func notInPlaceSQL(alias, now, dead string) string {
 	return `(` + alias + `status = 'pending' OR ` + freeSQL(alias, now, dead) + `)`
 }
 
+// reclaimSQL is true for a row the owner leased in place that a retry
+// with store.Requeue.Reclaim takes again (its earlier answer was lost).
+func reclaimSQL(alias, reclaim, owner string) string {
+	return `(` + reclaim + `::bool AND ` + owner + `::text <> '' AND ` + alias + `lease_owner = ` + owner + `::text AND ` + alias + `status <> 'pending')`
+}
+
 // freeSQL is true when no live process holds the row's lease.
 func freeSQL(alias, now, dead string) string {
 	return alias + `lease_owner = '' OR ` + alias + `lease_expires_at IS NULL OR ` + alias + `lease_expires_at <= ` + now + ` OR ` +
@@ -248,9 +254,10 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	if owner != "" {
 		leaseUntil = ts(until)
 	}
-	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r)}
+	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r), r.Reclaim}
 	from, where := deliveryWhere(f, &args)
-	where += " AND ($9::bool OR d.status <> 'succeeded') AND " + unheldSQL("d.", "$10", "$1", "$11") + " AND " + notInPlaceSQL("d.", "$1", "$11")
+	where += " AND ($9::bool OR d.status <> 'succeeded') AND (" + reclaimSQL("d.", "$12", "$6") + " OR " +
+		unheldSQL("d.", "$10", "$1", "$11") + " AND " + notInPlaceSQL("d.", "$1", "$11") + ")"
 	const inPlace = `($6::text <> '' AND u.status <> 'pending')`
 	q := `WITH sel AS MATERIALIZED (
 			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
@@ -262,8 +269,8 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
 				run_id = CASE WHEN ` + inPlace + ` OR $5::text = '' THEN u.run_id ELSE $5 END,
 				lease_owner = $6, lease_expires_at = $7, updated_at = $8
-			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded') AND ` + unheldSQL("u.", "$10", "$1", "$11") + `
-				AND ` + notInPlaceSQL("u.", "$1", "$11") + `
+			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded') AND (` + reclaimSQL("u.", "$12", "$6") + ` OR
+				` + unheldSQL("u.", "$10", "$1", "$11") + ` AND ` + notInPlaceSQL("u.", "$1", "$11") + `)
 			RETURNING ` + prefixCols("u.", deliveryCols) + `
 		)
 		SELECT * FROM upd ORDER BY seq`
@@ -288,11 +295,12 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	// requeueable after the cursor.
 	args = args[:0]
 	from, where = deliveryWhere(f, &args)
-	args = append(args, r.Force, ts(due), r.Unheld, deadOwners(r))
+	args = append(args, r.Force, ts(due), r.Unheld, deadOwners(r), r.Reclaim, owner)
 	n := len(args)
 	p := func(i int) string { return "$" + strconv.Itoa(i) }
-	where += fmt.Sprintf(" AND ($%d::bool OR d.status <> 'succeeded')", n-3) +
-		" AND " + unheldSQL("d.", p(n-1), p(n-2), p(n)) + " AND " + notInPlaceSQL("d.", p(n-2), p(n))
+	where += fmt.Sprintf(" AND ($%d::bool OR d.status <> 'succeeded')", n-5) +
+		" AND (" + reclaimSQL("d.", p(n-1), p(n)) + " OR " +
+		unheldSQL("d.", p(n-3), p(n-4), p(n-2)) + " AND " + notInPlaceSQL("d.", p(n-4), p(n-2)) + ")"
 	var more bool
 	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+from+` WHERE `+where+`)`, args...).Scan(&more); err != nil {
 		return nil, 0, false, db.wrap("requeue", err)

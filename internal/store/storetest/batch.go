@@ -23,6 +23,7 @@ var batchTests = []struct {
 	{"CreateEvents", testCreateEvents},
 	{"RequeueLeased", testRequeueLeased},
 	{"RequeueMatching", testRequeueMatching},
+	{"RequeueMatchingReclaim", testRequeueMatchingReclaim},
 	{"ExtendLeases", testExtendLeases},
 	{"GetEvents", testGetEvents},
 	{"ClaimDueEvents", testClaimDueEvents},
@@ -360,6 +361,84 @@ func testRequeueMatching(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(ds) != 0 || more {
 		t.Errorf("a second walk requeued %d (more %v), want none", len(ds), more)
+	}
+}
+
+// A RequeueMatching whose answer was lost (the connection cut after the
+// commit) leased its batch in place all the same. The walk's retry
+// (store.Requeue.Reclaim) takes that batch again, never another owner's
+// and never a pending delivery; a retry without it skips the batch,
+// which then stays failed under a lease nobody sends.
+func testRequeueMatchingReclaim(t *testing.T, s store.Store) {
+	mr, ok := s.(store.MatchRequeuer)
+	if !ok {
+		t.Skip("no store.MatchRequeuer")
+	}
+	var ids []string
+	for i := range 4 {
+		d := newDelivery("http://127.0.0.1/x")
+		must(t, s.CreateEvent(ctx, newEvent(fmt.Sprintf("evt_%d", i), "card.created"), []*store.Delivery{d}))
+		ids = append(ids, d.ID)
+	}
+	now := base.Add(time.Hour)
+	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 4, "")
+	must(t, err)
+	for _, id := range ids {
+		must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: id, Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+	}
+	f := store.DeliveryFilter{Status: store.DeliveryFailed}
+	until := now.Add(time.Minute)
+	r := store.Requeue{ExtraAttempts: 1, Now: now, RunID: "r1", Unheld: true}
+	lost, _, _, err := mr.RequeueMatching(ctx, f, 2, r, "me", until) // its answer "lost"
+	must(t, err)
+	if len(lost) != 2 || lost[0].ID != ids[0] || lost[1].ID != ids[1] {
+		t.Fatalf("first batch %+v", lost)
+	}
+	// Another replay does not take them, reclaiming or not.
+	other := r
+	other.Reclaim = true
+	if ds, _, _, err := mr.RequeueMatching(ctx, f, 10, other, "other", until); err != nil || len(ds) != 2 || ds[0].ID != ids[2] {
+		t.Fatalf("another replay took %d (%v), want the two not leased", len(ds), err)
+	}
+	// Give those two back to nobody (as the other replay's records
+	// would): failed and free.
+	for _, id := range ids[2:] {
+		must(t, s.RecordAttempt(ctx, "other", &store.Attempt{DeliveryID: id, Number: 2, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+	}
+	// The retry with Reclaim takes the lost batch again, in order.
+	retry := r
+	retry.Reclaim = true
+	ds, next, _, err := mr.RequeueMatching(ctx, f, 2, retry, "me", until.Add(time.Minute))
+	must(t, err)
+	if len(ds) != 2 || ds[0].ID != ids[0] || ds[1].ID != ids[1] || next != ds[1].Seq {
+		t.Fatalf("the retry requeued %+v, want the lost batch %s, %s", ds, ids[0], ids[1])
+	}
+	for _, d := range ds {
+		if d.LeaseOwner != "me" {
+			t.Errorf("reclaimed as %+v", d)
+		}
+		sameTime(t, "LeaseExpiresAt", d.LeaseExpiresAt, until.Add(time.Minute))
+	}
+	// Without Reclaim the same call skips them (what the retry did
+	// before): the two others come first.
+	if ds, _, _, err := mr.RequeueMatching(ctx, f, 2, r, "me", until); err != nil || len(ds) != 2 || ds[0].ID != ids[2] {
+		t.Fatalf("without Reclaim: %d (%v), want the batch after the lost one", len(ds), err)
+	}
+	// A pending delivery the owner holds (its claim path's) is never
+	// reclaimed: it may be in flight.
+	d := newDelivery("http://127.0.0.1/x")
+	must(t, s.CreateEvent(ctx, newEvent("evt_p", "card.created"), []*store.Delivery{d}))
+	if c, err := s.ClaimDue(ctx, "me", now, time.Minute, 10, ""); err != nil || len(c) != 1 || c[0].ID != d.ID {
+		t.Fatalf("claim of the pending one: %d (%v)", len(c), err)
+	}
+	if ds, _, _, err := mr.RequeueMatching(ctx, store.DeliveryFilter{}, 10, retry, "me", until); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, x := range ds {
+			if x.ID == d.ID {
+				t.Errorf("a pending delivery the owner holds was reclaimed")
+			}
+		}
 	}
 }
 
