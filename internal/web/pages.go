@@ -154,10 +154,14 @@ func fmtDuration(d time.Duration) string {
 		return ""
 	case d < time.Millisecond:
 		return fmt.Sprintf("%d µs", d.Microseconds())
-	case d < 10*time.Second:
+	case d < time.Second:
 		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	case d < time.Minute:
+		// "1.53 s", not "1532.4 ms": the log's latency column fits
+		// seven characters.
+		return fmt.Sprintf("%.2f s", d.Seconds())
 	}
-	return d.Round(100 * time.Millisecond).String()
+	return d.Round(time.Second).String()
 }
 
 // ---- live log ----

@@ -1,0 +1,104 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// A latency between one second and a minute is shown in seconds: the
+// log's latency column fits "1.53 s" and cut "1532.4 ms" to "1532.4 …".
+func TestLatencyInSeconds(t *testing.T) {
+	_, srv, st := newHandler(t)
+	ctx := context.Background()
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	due, err := st.ClaimDue(ctx, "test", time.Now().Add(time.Hour), time.Minute, 10, "")
+	if err != nil || len(due) != 1 {
+		t.Fatalf("claim: %v, %d due", err, len(due))
+	}
+	a := &store.Attempt{DeliveryID: id, Number: 1, StartedAt: time.Now(), Duration: 1532*time.Millisecond + 400*time.Microsecond,
+		RequestURL: due[0].URL, RequestMethod: "POST", ResponseStatus: 504}
+	if err := st.RecordAttempt(ctx, "test", a, store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 504}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/deliveries/" + id} {
+		req, _ := http.NewRequest("GET", srv.URL+p, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", p, code)
+		}
+		if !strings.Contains(body, "1.53 s") || strings.Contains(body, "1532") {
+			t.Errorf("GET %s: the 1.532 s attempt is not shown as 1.53 s", p)
+		}
+	}
+}
+
+// An event listen could not read (no type, no provider) shows
+// "(unknown type)" in the log, the events list and its page, not ":".
+func TestUnknownTypeShown(t *testing.T) {
+	_, srv, st := newHandler(t)
+	ev := &store.Event{ID: "rej_untyped", Source: store.SourceReceived, Payload: []byte{0, 1, 2, 0xff}, ContentType: "application/octet-stream",
+		Verdict: "invalid: no signature header of a known scheme"}
+	if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/events", "/events/rej_untyped"} {
+		req, _ := http.NewRequest("GET", srv.URL+p, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", p, code)
+		}
+		if !strings.Contains(body, `data-testid="no-type">(unknown type)<`) || strings.Contains(body, `<span class="muted">:</span>`) {
+			t.Errorf("GET %s: the untyped event is not shown as (unknown type)", p)
+		}
+	}
+}
+
+// A form label with markup in its text, or a checkbox, reads as one line:
+// the stacked form made every child of a label a line of its own, so the
+// edit page's headers label broke around its <code> and the subscription
+// form's checkbox sat alone, centred above its text.
+func TestBrowserFormLabels(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	pub := e.trigger(t)
+	id := pub.Deliveries[0].ID
+	e.waitDelivery(t, id, 1)
+
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id+"/edit"), chromedp.WaitVisible(`[data-testid="edit-headers"]`))
+	// The <code> starts on the label's first line, after the text.
+	got := get(t, ctx, chromedp.Evaluate[map[string]float64](`(function(){
+		var l=document.querySelector('[data-testid="edit-headers"]').closest('label');
+		var c=l.querySelector('code').getBoundingClientRect(), r=l.getBoundingClientRect();
+		return {codeTop:c.top-r.top, codeLeft:c.left-r.left};
+	})()`))
+	if got["codeTop"] > 6 || got["codeLeft"] < 40 {
+		t.Errorf("edit page: the headers label's <code> is not inline with its text (offset in the label %v)", got)
+	}
+
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/subscriptions/"+e.sub.ID+"/edit"), chromedp.WaitVisible(`[data-testid="edit-enabled"]`))
+	// The checkbox starts the label's line (not stretched across it, drawn in
+	// the middle); its text follows on the same line.
+	got = get(t, ctx, chromedp.Evaluate[map[string]float64](`(function(){
+		var cb=document.querySelector('[data-testid="edit-enabled"]'), l=cb.closest('label');
+		var c=cb.getBoundingClientRect(), r=l.getBoundingClientRect();
+		return {left:c.left-r.left, boxWidth:c.width, labelHeight:r.height, boxHeight:c.height};
+	})()`))
+	if got["left"] > 6 || got["boxWidth"] > 40 || got["labelHeight"] > 2*got["boxHeight"]+4 {
+		t.Errorf("subscription edit: the Enabled checkbox is not at the start of its label's line (%v)", got)
+	}
+}
