@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,39 @@ func TestBrowserFormLabels(t *testing.T) {
 	})()`))
 	if got["left"] > 6 || got["boxWidth"] > 40 || got["labelHeight"] > 2*got["boxHeight"]+4 {
 		t.Errorf("subscription edit: the Enabled checkbox is not at the start of its label's line (%v)", got)
+	}
+}
+
+// The events list says what its delivery counts are ("1 pending"), and
+// "none" for an event with no delivery, not three bare coloured numbers.
+func TestEventsDeliveryCounts(t *testing.T) {
+	_, srv, st := newHandler(t)
+	ctx := context.Background()
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rej := &store.Event{ID: "rej_counts", Type: "card.created", Provider: "bond", Source: store.SourceReceived, Payload: []byte(`{}`),
+		ContentType: "application/json", Verdict: "invalid: bond: no matching signature"}
+	if err := st.CreateEvent(ctx, rej, nil); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/events", nil)
+	code, body, _ := send(t, req)
+	if code != 200 {
+		t.Fatalf("GET /events: %d", code)
+	}
+	cell := regexp.MustCompile(`(?s)data-event-id="([^"]+)".*?data-testid="event-deliveries">(.*?)</td>`)
+	got := map[string]string{}
+	for _, m := range cell.FindAllStringSubmatch(body, -1) {
+		got[m[1]] = regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[2], "")
+	}
+	if c := got[pub.Event.ID]; c != "1 pending" {
+		t.Errorf("published event's deliveries read %q, want \"1 pending\"", c)
+	}
+	if c := got["rej_counts"]; c != "none" {
+		t.Errorf("rejected event's deliveries read %q, want \"none\"", c)
 	}
 }
