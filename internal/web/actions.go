@@ -22,7 +22,7 @@ import (
 )
 
 // Resend publishes an edited copy of a delivery: a new event with body
-// (compacted when it is JSON; nil: the stored bytes) to the same subscription, signed with its
+// (JSON laid out as the provider sends it; nil: the stored bytes) to the same subscription, signed with its
 // secret, or ad hoc to the same URL with the same scheme and secret (a
 // forward of listen: to the app, signed with the listener's secret). The
 // new delivery is marked edited and links to the original.
@@ -43,11 +43,13 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	if body == nil {
 		body = e.Payload // resent as stored
 	} else if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, t); err != nil {
+		// Laid out as the provider sends it (Stripe pretty-printed, the
+		// others compact), as the original was.
+		w, err := catalog.WireJSON(e.Provider, t)
+		if err != nil {
 			return nil, fmt.Errorf("the body is not valid JSON: %v", err)
 		}
-		body = buf.Bytes()
+		body = w
 	}
 	ev := &store.Event{ID: catalog.NewEventID(e.Provider), Type: e.Type, Provider: e.Provider, Payload: body,
 		ContentType: e.ContentType, Source: store.SourceTriggered}
@@ -561,12 +563,19 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(body) != "" {
 		b := []byte(body)
 		if t := bytes.TrimSpace(b); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, t); err != nil {
+			// Laid out as the provider sends it, as hookctl trigger does
+			// (Stripe pretty-printed, the others compact), whatever the
+			// textarea did to the whitespace (CR LF line ends).
+			provider := ""
+			if et, _, err := h.disp.Build(service.TriggerInput{Type: typ}); err == nil {
+				provider = et.Provider
+			}
+			w2, err := catalog.WireJSON(provider, t)
+			if err != nil {
 				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON: %v", err))
 				return
 			}
-			b = buf.Bytes()
+			b = w2
 		}
 		in.Data = b
 	}

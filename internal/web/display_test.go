@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,8 +12,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // A latency between one second and a minute is shown in seconds: the
@@ -135,5 +139,86 @@ func TestEventsDeliveryCounts(t *testing.T) {
 	}
 	if c := got["rej_counts"]; c != "none" {
 		t.Errorf("rejected event's deliveries read %q, want \"none\"", c)
+	}
+}
+
+// A Stripe event sent from the Trigger page, or edited and resent, is laid
+// out as Stripe sends it (pretty-printed, as hookctl trigger sends it):
+// the page compacted every JSON body, so a receiver that verifies a
+// re-serialised body passed against the inspector and failed against
+// Stripe. The textarea's CR LF line ends do not reach the wire; a bond
+// body stays compact.
+func TestTriggerAndResendKeepProviderLayout(t *testing.T) {
+	h, srv, st := newHandler(t)
+	ctx := context.Background()
+	cat, _ := catalog.Load(catalog.Options{})
+	subs := &subscription.Service{Store: st, Catalog: cat}
+	for _, in := range []subscription.CreateInput{
+		{URL: "http://127.0.0.1:9/stripe", Events: []string{"payment_intent.*"}, Provider: "stripe"},
+		{URL: "http://127.0.0.1:9/bond", Events: []string{"card.*"}, Provider: "bond"},
+	} {
+		if _, err := subs.Create(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	textarea := regexp.MustCompile(`(?s)<textarea name="body"[^>]*>\n?(.*?)</textarea>`)
+	sent := func(code int, body string, hdr http.Header) *store.Event {
+		t.Helper()
+		if code != http.StatusSeeOther {
+			t.Fatalf("%d\n%s", code, body)
+		}
+		loc, _ := url.Parse(hdr.Get("Location"))
+		var id string
+		if strings.HasPrefix(loc.Path, "/deliveries/") {
+			d, err := st.GetDelivery(ctx, strings.TrimPrefix(loc.Path, "/deliveries/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = d.EventID
+		} else if f := strings.Fields(loc.Query().Get("flash")); len(f) > 2 {
+			id = f[2] // "sent TYPE ID to …"
+		}
+		e, err := st.GetEvent(ctx, id)
+		if err != nil {
+			t.Fatalf("event %q (%s): %v", id, hdr.Get("Location"), err)
+		}
+		return e
+	}
+	for _, c := range []struct{ typ, provider string }{{"payment_intent.created", "stripe"}, {"card.created", "bond"}} {
+		req, _ := http.NewRequest("GET", srv.URL+"/trigger?type="+c.typ, nil)
+		_, page, _ := send(t, req)
+		m := textarea.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no body on the trigger page for %s", c.typ)
+		}
+		// A browser submits a textarea with CR LF line ends.
+		edited := strings.ReplaceAll(html.UnescapeString(m[1]), "\n", "\r\n")
+		e := sent(postForm(t, srv, h, "/trigger", url.Values{"type": {c.typ}, "body": {edited}}))
+		want, err := catalog.WireJSON(c.provider, e.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(e.Payload) != string(want) || strings.Contains(string(e.Payload), "\r") {
+			t.Errorf("%s triggered from the page is not laid out as %s sends it:\n%.120q", c.typ, c.provider, e.Payload)
+		}
+		if c.provider == "stripe" && !strings.HasPrefix(string(e.Payload), "{\n  \"id\": ") {
+			t.Errorf("stripe event triggered from the page is not pretty-printed: %.80q", e.Payload)
+		}
+
+		// Edit and resend one of its deliveries: the same layout again.
+		ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: e.ID})
+		if err != nil || len(ds) == 0 {
+			t.Fatalf("deliveries of %s: %v, %d", e.ID, err, len(ds))
+		}
+		req, _ = http.NewRequest("GET", srv.URL+"/deliveries/"+ds[0].ID+"/edit", nil)
+		_, page, _ = send(t, req)
+		if m = textarea.FindStringSubmatch(page); m == nil {
+			t.Fatalf("no body on the edit page of %s", ds[0].ID)
+		}
+		edited = strings.ReplaceAll(html.UnescapeString(m[1]), "\n", "\r\n")
+		e2 := sent(postForm(t, srv, h, "/deliveries/"+ds[0].ID+"/resend", url.Values{"body": {edited}}))
+		if want, _ := catalog.WireJSON(c.provider, e2.Payload); string(e2.Payload) != string(want) || strings.Contains(string(e2.Payload), "\r") {
+			t.Errorf("%s edited and resent is not laid out as %s sends it:\n%.120q", c.typ, c.provider, e2.Payload)
+		}
 	}
 }

@@ -837,8 +837,8 @@ type editData struct {
 	Binary bool
 }
 
-// editBody is what the edit page shows: JSON indented (it is compacted
-// again when sent), anything else as it was sent (indenting XML would
+// editBody is what the edit page shows: JSON indented (laid out as the
+// provider sends it again when sent), anything else as it was sent (indenting XML would
 // change what is resent).
 func editBody(dd *detailData) string {
 	if t := bytes.TrimSpace(dd.E.Payload); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
