@@ -222,3 +222,80 @@ func TestTriggerAndResendKeepProviderLayout(t *testing.T) {
 		}
 	}
 }
+
+// A binary body opens on the Hex view, saying so; as text (the Pretty
+// view it opened on) it was replacement characters and invisible control
+// bytes. A text body still opens on Pretty.
+func TestBinaryBodyOpensOnHex(t *testing.T) {
+	_, srv, st := newHandler(t)
+	ctx := context.Background()
+	bin := []byte{0, 1, 2, 'b', 'i', 'n', 0xff}
+	if err := st.CreateEvent(ctx, &store.Event{ID: "rcv_binary", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: bin, ContentType: "application/octet-stream", Verdict: "valid"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d := &service.Dispatcher{Store: st}
+	target := service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+	pb, err := d.Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: bin, ContentType: "application/octet-stream"}, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := d.Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"}, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := regexp.MustCompile(`<pre class="body tab-(pretty|raw|hex)"[^>]*?( hidden)?>`)
+	for _, c := range []struct {
+		path, want string
+	}{
+		{"/events/rcv_binary", "hex"},
+		{"/deliveries/" + pb.Deliveries[0].ID, "hex"},
+		{"/deliveries/" + pt.Deliveries[0].ID, "pretty"},
+		{"/events/" + pt.Event.ID, "pretty"},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+c.path, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", c.path, code)
+		}
+		var open []string
+		for _, m := range shown.FindAllStringSubmatch(body, -1) {
+			if m[2] == "" {
+				open = append(open, m[1])
+			}
+		}
+		if len(open) != 1 || open[0] != c.want {
+			t.Errorf("GET %s: body views shown %v, want only %s", c.path, open, c.want)
+		}
+		if sel := regexp.MustCompile(`data-tab="(\w+)" aria-selected="true"`).FindAllStringSubmatch(body, -1); len(sel) != 1 || sel[0][1] != c.want {
+			t.Errorf("GET %s: selected tabs %v, want %s", c.path, sel, c.want)
+		}
+		if note := strings.Contains(body, `data-testid="binary-body"`); note != (c.want == "hex") {
+			t.Errorf("GET %s: binary note shown %v", c.path, note)
+		}
+	}
+}
+
+// In the browser, a binary body's page opens on Hex and its tabs still
+// switch views.
+func TestBrowserBinaryBodyTabs(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	if err := e.st.CreateEvent(context.Background(), &store.Event{ID: "rcv_binary", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: []byte{0, 1, 2, 'b', 'i', 'n', 0xff}, ContentType: "application/octet-stream", Verdict: "valid"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	visible := `(function(){return Array.from(document.querySelectorAll('pre.body')).filter(function(p){return p.offsetParent!==null}).map(function(p){return p.className}).join(' ')})()`
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/events/rcv_binary"), chromedp.WaitVisible(`pre.tab-hex`))
+	if v := get(t, ctx, chromedp.Evaluate[string](visible)); v != "body tab-hex" {
+		t.Fatalf("binary body opens on %q, want the hex view", v)
+	}
+	do(t, ctx, 5*sec, chromedp.Click(`button[data-tab="pretty"]`), chromedp.WaitVisible(`pre.tab-pretty`))
+	if v := get(t, ctx, chromedp.Evaluate[string](visible)); v != "body tab-pretty" {
+		t.Fatalf("after a click on Pretty the page shows %q", v)
+	}
+	if sel := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[aria-selected="true"]').dataset.tab`)); sel != "pretty" {
+		t.Errorf("selected tab %q after a click on Pretty", sel)
+	}
+}

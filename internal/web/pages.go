@@ -39,13 +39,14 @@ type page struct {
 }
 
 var funcs = template.FuncMap{
-	"short": shortID,
-	"ago":   ago,
-	"ms":    fmtDuration,
-	"ts":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
-	"join":  strings.Join,
-	"mask":  delivery.MaskSecret,
-	"list":  func(s ...string) []string { return s },
+	"short":  shortID,
+	"ago":    ago,
+	"ms":     fmtDuration,
+	"ts":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
+	"join":   strings.Join,
+	"mask":   delivery.MaskSecret,
+	"list":   func(s ...string) []string { return s },
+	"istext": func(s string) bool { return isText([]byte(s)) },
 }
 
 func (h *Handler) parseTemplates() error {
