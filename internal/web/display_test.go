@@ -299,3 +299,27 @@ func TestBrowserBinaryBodyTabs(t *testing.T) {
 		t.Errorf("selected tab %q after a click on Pretty", sel)
 	}
 }
+
+// The Pretty view of an XML body puts the root element on its own line,
+// under the declaration, as the document has it (Mambu's loan.repayment
+// showed "<?xml …?><notification>").
+func TestXMLPrettyDeclarationLine(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	body := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<notification>\n  <event>LOAN_REPAYMENT</event>\n</notification>\n"
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "loan.repayment", Provider: "mambu", Payload: []byte(body), ContentType: "application/xml"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+pub.Deliveries[0].ID, nil)
+	_, page, _ := send(t, req)
+	m := regexp.MustCompile(`(?s)<pre class="body tab-pretty"[^>]*>\n(.*?)</pre>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no pretty view")
+	}
+	want := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<notification>\n  <event>LOAN_REPAYMENT</event>\n</notification>"
+	if got := html.UnescapeString(m[1]); got != want {
+		t.Errorf("pretty XML:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -632,6 +632,14 @@ func indentXML(b []byte) (string, bool) {
 		if err := enc.EncodeToken(tok); err != nil {
 			return "", false
 		}
+		if _, ok := tok.(xml.ProcInst); ok {
+			// The encoder puts the root element on the declaration's
+			// line; a document shows it on its own.
+			if enc.Flush() != nil {
+				return "", false
+			}
+			buf.WriteByte('\n')
+		}
 	}
 	if enc.Flush() != nil {
 		return "", false
