@@ -323,3 +323,32 @@ func TestXMLPrettyDeclarationLine(t *testing.T) {
 		t.Errorf("pretty XML:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// The log's target cell keeps the end of the URL in view: local receivers
+// differ only in their path (127.0.0.1:PORT/webhooks, …/stripe), and the
+// cell cut it off ("2f1c9a0b http://127.0.0.1:4…").
+func TestBrowserTargetPathVisible(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	pub := e.trigger(t)
+	id := pub.Deliveries[0].ID
+	e.waitDelivery(t, id, 1)
+	row := `tr[data-delivery-id="` + id + `"]`
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(row))
+	// Where the cell's text ends on screen, against the cell's right edge.
+	got := get(t, ctx, chromedp.Evaluate[map[string]any](`(function(){
+		var td=document.querySelector('`+row+` td.target'), cell=td.getBoundingClientRect();
+		var w=document.createTreeWalker(td, NodeFilter.SHOW_TEXT), last=null, n;
+		while((n=w.nextNode())) if(n.data.length) last=n;
+		var r=document.createRange(); r.setStart(last, last.data.length-1); r.setEnd(last, last.data.length);
+		var clip=last.parentElement.getBoundingClientRect();
+		return {text:td.textContent, lastRight:r.getBoundingClientRect().right, cellRight:cell.right, clipRight:clip.right, cut:last.parentElement.scrollWidth>last.parentElement.clientWidth};
+	})()`))
+	if !strings.HasSuffix(got["text"].(string), "/webhooks") {
+		t.Fatalf("target cell %q", got["text"])
+	}
+	if got["lastRight"].(float64) > got["cellRight"].(float64) || got["cut"] == true {
+		t.Errorf("the target's path is cut off in the log: %v", got)
+	}
+}

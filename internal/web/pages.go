@@ -170,8 +170,11 @@ func fmtDuration(d time.Duration) string {
 // rowView is one line of the live log.
 type rowView struct {
 	ID, Seq, Time, Source, Provider, Type, Target, TargetTitle string
-	SubscriptionID, Status, Attempts, Latency, Verdict, Kind   string
-	VerdictClass                                               string
+	// TargetPath is the end of the target URL (port, path and query),
+	// shown whole while Target (the subscription and host) gives way.
+	TargetPath                                               string
+	SubscriptionID, Status, Attempts, Latency, Verdict, Kind string
+	VerdictClass                                             string
 	// Event: the row is an event without deliveries (ID is its ID).
 	Event bool
 	at    time.Time
@@ -231,6 +234,18 @@ func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}
 	if r.SubscriptionID != "" {
 		v.Target = shortID(r.SubscriptionID) + " " + r.URL
+	}
+	// The port and path are what tell local receivers apart
+	// (127.0.0.1:3000/bond, …:3000/stripe, …:8787/): the cell cuts the
+	// host, not them, when it is narrow.
+	if u, err := url.Parse(r.URL); err == nil && u.Host != "" {
+		path := u.RequestURI()
+		if u.Port() != "" {
+			path = ":" + u.Port() + path
+		}
+		if i := strings.LastIndex(v.Target, path); i > 0 && i+len(path) == len(v.Target) {
+			v.Target, v.TargetPath = v.Target[:i], path
+		}
 	}
 	if r.Kind == store.KindProbe {
 		v.Source = store.SourceCheck
