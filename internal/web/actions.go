@@ -536,7 +536,13 @@ func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (tri
 		}
 		d.Type, d.Provider = et.QualifiedName(), et.Provider
 		if body == "" {
-			d.Body = pretty(ev.Payload, ev.ContentType)
+			// JSON indented (laid out as the provider sends it again when
+			// sent); anything else as the catalog builds it (re-indenting
+			// XML would change what is sent).
+			d.Body = string(ev.Payload)
+			if t := bytes.TrimSpace(ev.Payload); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+				d.Body = pretty(ev.Payload, ev.ContentType)
+			}
 		}
 		subs, _ := h.disp.Subscribers(ctx, et.Type, et.Provider)
 		d.Targets = len(subs)
@@ -562,14 +568,19 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 	in := service.TriggerInput{Type: typ, Target: service.Target{SubscriptionID: subID}}
 	if strings.TrimSpace(body) != "" {
 		b := []byte(body)
+		et, sample, err := h.disp.Build(service.TriggerInput{Type: typ})
+		provider := ""
+		if err == nil {
+			provider = et.Provider
+		}
+		// A browser submits a textarea's line breaks as CR LF: a body
+		// whose template has LF line ends (XML, plain text) keeps them.
+		if bytes.Contains(b, []byte("\r\n")) && (sample == nil || !bytes.Contains(sample.Payload, []byte("\r\n"))) {
+			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		}
 		if t := bytes.TrimSpace(b); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 			// Laid out as the provider sends it, as hookctl trigger does
-			// (Stripe pretty-printed, the others compact), whatever the
-			// textarea did to the whitespace (CR LF line ends).
-			provider := ""
-			if et, _, err := h.disp.Build(service.TriggerInput{Type: typ}); err == nil {
-				provider = et.Provider
-			}
+			// (Stripe pretty-printed, the others compact).
 			w2, err := catalog.WireJSON(provider, t)
 			if err != nil {
 				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON: %v", err))

@@ -352,3 +352,41 @@ func TestBrowserTargetPathVisible(t *testing.T) {
 		t.Errorf("the target's path is cut off in the log: %v", got)
 	}
 }
+
+// A text or XML event sent from the Trigger page keeps the catalog's LF
+// line ends: the browser submits the textarea with CR LF, which went out
+// as the body (edit and resend already put LF back).
+func TestTriggerTextBodyKeepsLF(t *testing.T) {
+	h, srv, st := newHandler(t)
+	ctx := context.Background()
+	cat, _ := catalog.Load(catalog.Options{})
+	if _, err := (&subscription.Service{Store: st, Catalog: cat}).Create(ctx, subscription.CreateInput{URL: "http://127.0.0.1:9/mambu", Events: []string{"*"}, Provider: "mambu"}); err != nil {
+		t.Fatal(err)
+	}
+	textarea := regexp.MustCompile(`(?s)<textarea name="body"[^>]*>\n?(.*?)</textarea>`)
+	for _, typ := range []string{"mambu:deposit.withdrawal", "mambu:loan.repayment"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/trigger?type="+url.QueryEscape(typ), nil)
+		_, page, _ := send(t, req)
+		m := textarea.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no body on the trigger page for %s", typ)
+		}
+		shown := html.UnescapeString(m[1])
+		code, body, hdr := postForm(t, srv, h, "/trigger", url.Values{"type": {typ}, "body": {strings.ReplaceAll(shown, "\n", "\r\n")}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("trigger %s: %d\n%s", typ, code, body)
+		}
+		loc, _ := url.Parse(hdr.Get("Location"))
+		f := strings.Fields(loc.Query().Get("flash"))
+		if len(f) < 3 {
+			t.Fatalf("flash %q", loc.Query().Get("flash"))
+		}
+		e, err := st.GetEvent(ctx, f[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(e.Payload) != shown {
+			t.Errorf("%s sent from the page:\n%q\nwant what the page showed:\n%q", typ, e.Payload, shown)
+		}
+	}
+}
