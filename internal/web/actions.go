@@ -22,7 +22,7 @@ import (
 )
 
 // Resend publishes an edited copy of a delivery: a new event with body
-// (compacted when it is JSON; nil: the stored bytes) to the same subscription, signed with its
+// (JSON laid out as the provider sends it; nil: the stored bytes) to the same subscription, signed with its
 // secret, or ad hoc to the same URL with the same scheme and secret (a
 // forward of listen: to the app, signed with the listener's secret). The
 // new delivery is marked edited and links to the original.
@@ -43,11 +43,13 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	if body == nil {
 		body = e.Payload // resent as stored
 	} else if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, t); err != nil {
+		// Laid out as the provider sends it (Stripe pretty-printed, the
+		// others compact), as the original was.
+		w, err := catalog.WireJSON(e.Provider, t)
+		if err != nil {
 			return nil, fmt.Errorf("the body is not valid JSON: %v", err)
 		}
-		body = buf.Bytes()
+		body = w
 	}
 	ev := &store.Event{ID: catalog.NewEventID(e.Provider), Type: e.Type, Provider: e.Provider, Payload: body,
 		ContentType: e.ContentType, Source: store.SourceTriggered}
@@ -534,7 +536,13 @@ func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (tri
 		}
 		d.Type, d.Provider = et.QualifiedName(), et.Provider
 		if body == "" {
-			d.Body = pretty(ev.Payload, ev.ContentType)
+			// JSON indented (laid out as the provider sends it again when
+			// sent); anything else as the catalog builds it (re-indenting
+			// XML would change what is sent).
+			d.Body = string(ev.Payload)
+			if t := bytes.TrimSpace(ev.Payload); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+				d.Body = pretty(ev.Payload, ev.ContentType)
+			}
 		}
 		subs, _ := h.disp.Subscribers(ctx, et.Type, et.Provider)
 		d.Targets = len(subs)
@@ -560,13 +568,25 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 	in := service.TriggerInput{Type: typ, Target: service.Target{SubscriptionID: subID}}
 	if strings.TrimSpace(body) != "" {
 		b := []byte(body)
+		et, sample, err := h.disp.Build(service.TriggerInput{Type: typ})
+		provider := ""
+		if err == nil {
+			provider = et.Provider
+		}
+		// A browser submits a textarea's line breaks as CR LF: a body
+		// whose template has LF line ends (XML, plain text) keeps them.
+		if bytes.Contains(b, []byte("\r\n")) && (sample == nil || !bytes.Contains(sample.Payload, []byte("\r\n"))) {
+			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		}
 		if t := bytes.TrimSpace(b); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, t); err != nil {
+			// Laid out as the provider sends it, as hookctl trigger does
+			// (Stripe pretty-printed, the others compact).
+			w2, err := catalog.WireJSON(provider, t)
+			if err != nil {
 				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON: %v", err))
 				return
 			}
-			b = buf.Bytes()
+			b = w2
 		}
 		in.Data = b
 	}

@@ -39,13 +39,14 @@ type page struct {
 }
 
 var funcs = template.FuncMap{
-	"short": shortID,
-	"ago":   ago,
-	"ms":    fmtDuration,
-	"ts":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
-	"join":  strings.Join,
-	"mask":  delivery.MaskSecret,
-	"list":  func(s ...string) []string { return s },
+	"short":  shortID,
+	"ago":    ago,
+	"ms":     fmtDuration,
+	"ts":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
+	"join":   strings.Join,
+	"mask":   delivery.MaskSecret,
+	"list":   func(s ...string) []string { return s },
+	"istext": func(s string) bool { return isText([]byte(s)) },
 }
 
 func (h *Handler) parseTemplates() error {
@@ -154,10 +155,14 @@ func fmtDuration(d time.Duration) string {
 		return ""
 	case d < time.Millisecond:
 		return fmt.Sprintf("%d µs", d.Microseconds())
-	case d < 10*time.Second:
+	case d < time.Second:
 		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	case d < time.Minute:
+		// "1.53 s", not "1532.4 ms": the log's latency column fits
+		// seven characters.
+		return fmt.Sprintf("%.2f s", d.Seconds())
 	}
-	return d.Round(100 * time.Millisecond).String()
+	return d.Round(time.Second).String()
 }
 
 // ---- live log ----
@@ -165,8 +170,11 @@ func fmtDuration(d time.Duration) string {
 // rowView is one line of the live log.
 type rowView struct {
 	ID, Seq, Time, Source, Provider, Type, Target, TargetTitle string
-	SubscriptionID, Status, Attempts, Latency, Verdict, Kind   string
-	VerdictClass                                               string
+	// TargetPath is the end of the target URL (port, path and query),
+	// shown whole while Target (the subscription and host) gives way.
+	TargetPath                                               string
+	SubscriptionID, Status, Attempts, Latency, Verdict, Kind string
+	VerdictClass                                             string
 	// Event: the row is an event without deliveries (ID is its ID).
 	Event bool
 	at    time.Time
@@ -226,6 +234,18 @@ func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}
 	if r.SubscriptionID != "" {
 		v.Target = shortID(r.SubscriptionID) + " " + r.URL
+	}
+	// The port and path are what tell local receivers apart
+	// (127.0.0.1:3000/bond, …:3000/stripe, …:8787/): the cell cuts the
+	// host, not them, when it is narrow.
+	if u, err := url.Parse(r.URL); err == nil && u.Host != "" {
+		path := u.RequestURI()
+		if u.Port() != "" {
+			path = ":" + u.Port() + path
+		}
+		if i := strings.LastIndex(v.Target, path); i > 0 && i+len(path) == len(v.Target) {
+			v.Target, v.TargetPath = v.Target[:i], path
+		}
 	}
 	if r.Kind == store.KindProbe {
 		v.Source = store.SourceCheck
@@ -627,6 +647,14 @@ func indentXML(b []byte) (string, bool) {
 		if err := enc.EncodeToken(tok); err != nil {
 			return "", false
 		}
+		if _, ok := tok.(xml.ProcInst); ok {
+			// The encoder puts the root element on the declaration's
+			// line; a document shows it on its own.
+			if enc.Flush() != nil {
+				return "", false
+			}
+			buf.WriteByte('\n')
+		}
 	}
 	if enc.Flush() != nil {
 		return "", false
@@ -833,8 +861,8 @@ type editData struct {
 	Binary bool
 }
 
-// editBody is what the edit page shows: JSON indented (it is compacted
-// again when sent), anything else as it was sent (indenting XML would
+// editBody is what the edit page shows: JSON indented (laid out as the
+// provider sends it again when sent), anything else as it was sent (indenting XML would
 // change what is resent).
 func editBody(dd *detailData) string {
 	if t := bytes.TrimSpace(dd.E.Payload); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
