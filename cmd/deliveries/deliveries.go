@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -373,10 +374,34 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			if len(a.ResponseBody) > 0 {
 				fmt.Fprintln(w)
 				WriteBody(w, a.ResponseBody)
+				if delivery.BodyTruncated(a) {
+					fmt.Fprintln(w, s.Muted.Render(truncatedNote(a)))
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// truncatedNote says that only the first MaxResponseBody bytes of an
+// answer were kept, with its whole size when its Content-Length gave it.
+func truncatedNote(a *store.Attempt) string {
+	kept := sizeText(int64(len(a.ResponseBody)))
+	for k, vs := range a.ResponseHeaders {
+		if strings.EqualFold(k, "Content-Length") && len(vs) > 0 {
+			if n, err := strconv.ParseInt(vs[0], 10, 64); err == nil && n > int64(len(a.ResponseBody)) {
+				return fmt.Sprintf("… (the first %s of %s kept)", kept, sizeText(n))
+			}
+		}
+	}
+	return fmt.Sprintf("… (the first %s kept: any more was not recorded)", kept)
+}
+
+func sizeText(n int64) string {
+	if n >= 1024 && n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // typoHint says, after an empty list, when --event names no catalog type

@@ -293,8 +293,12 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	hints := &delivery.FailureHints{Max: 2}
+	moved := &movedSubs{}
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
+		if opts.To == "" && r.Attempt != nil && r.Attempt.Manual && !r.NotSent && !r.LeaseLost && r.Delivery != nil {
+			moved.note(r.Delivery.SubscriptionID, r.Attempt.RequestURL) // the replay's own attempt
+		}
 		if priors != nil { // attempted: no longer unsent
 			priorMu.Lock()
 			delete(priors, r.Delivery.ID)
@@ -496,6 +500,7 @@ func run(ctx context.Context, opts *Options) error {
 			ui.Green(fmt.Sprintf("%d succeeded", counts.Succeeded)), failedText(counts.Failed),
 			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), ui.FormatDuration(time.Since(start)))
 	}
+	moved.report(rctx, ios.ErrOut, st, "went")
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
@@ -529,9 +534,13 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL")
 	type eventInfo struct{ typ, source string }
 	types := map[string]eventInfo{}
+	moved := &movedSubs{}
 	add := func(d *store.Delivery) error {
 		if d.Status == store.DeliverySucceeded && !opts.Force {
 			return nil
+		}
+		if opts.To == "" {
+			moved.note(d.SubscriptionID, d.URL)
 		}
 		ei, ok := types[d.EventID]
 		if !ok {
@@ -596,6 +605,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		}
 	}
 	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
+	moved.report(ctx, ios.ErrOut, st, "would go")
 	return nil
 }
 

@@ -1,10 +1,15 @@
 package delivery
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // FailureHint says what to check when an attempt to target failed with
@@ -62,9 +67,21 @@ type FailureHints struct {
 	hints []string
 }
 
-// Note records r's hint when it is a failed attempt that was sent.
+// Note records r's hint when it is a failed attempt that was sent, or
+// one not sent because its subscription is disabled.
 func (h *FailureHints) Note(r Result) {
-	if r.Attempt == nil || r.NotSent || r.LeaseLost {
+	if r.Attempt == nil || r.LeaseLost {
+		return
+	}
+	if hint := subscriptionHint(r); hint != "" {
+		h.add(hint)
+		return
+	}
+	if r.NotSent {
+		return
+	}
+	if hint := redirectHint(r.Attempt); hint != "" {
+		h.add(hint)
 		return
 	}
 	errText := r.Attempt.Error
@@ -76,10 +93,62 @@ func (h *FailureHints) Note(r Result) {
 	if errText == "" {
 		return
 	}
-	hint := FailureHint(r.Attempt.RequestURL, errText)
-	if hint == "" {
-		return
+	if hint := FailureHint(r.Attempt.RequestURL, errText); hint != "" {
+		h.add(hint)
 	}
+}
+
+// subscriptionHint says what to do when r's subscription is disabled:
+// by this attempt's 410 Gone, or before it (nothing was sent). A replay
+// of such a delivery is not sent either until the subscription is
+// enabled again, so "replay after a fix" alone leads nowhere.
+func subscriptionHint(r Result) string {
+	if r.Delivery == nil || r.Delivery.SubscriptionID == "" {
+		return ""
+	}
+	id := r.Delivery.SubscriptionID
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	switch {
+	case r.Disabled:
+		return "its endpoint answered 410 Gone, so subscription " + id + " is disabled now: once the endpoint is back, hookctl subscriptions enable " + id + ", then replay"
+	case r.NotSent && r.Final && r.Attempt.Error == errSubscriptionDisabled.Error():
+		// Final: a stopped listen's subscription (disabled until it
+		// starts again) keeps its deliveries on their schedule instead.
+		return "subscription " + id + " is disabled, so nothing was sent to it: hookctl subscriptions enable " + id + ", then replay"
+	}
+	return ""
+}
+
+// redirectHint names where a receiver redirected to: webhooks do not
+// follow redirects (as the providers do not), so the delivery failed
+// with a 3xx that alone does not say what to change.
+func redirectHint(a *store.Attempt) string {
+	if a.Error != "" || a.ResponseStatus < 300 || a.ResponseStatus > 399 {
+		return ""
+	}
+	var loc string
+	for k, vs := range a.ResponseHeaders {
+		if strings.EqualFold(k, "Location") && len(vs) > 0 {
+			loc = vs[0]
+		}
+	}
+	if loc == "" {
+		return ""
+	}
+	if u, err := url.Parse(a.RequestURL); err == nil {
+		if l, err := u.Parse(loc); err == nil {
+			loc = l.String()
+		}
+	}
+	if !utf8.ValidString(loc) || strings.ContainsFunc(loc, unicode.IsControl) {
+		return ""
+	}
+	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", a.RequestURL, a.ResponseStatus, loc)
+}
+
+func (h *FailureHints) add(hint string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.hints) >= max(h.Max, 1) {

@@ -54,3 +54,36 @@ func TestFailureHints(t *testing.T) {
 		}
 	}
 }
+
+// A subscription disabled (by this attempt's 410, or before: nothing
+// sent) is named with what to do; a redirect with where it points.
+func TestFailureHintsSubscriptionAndRedirect(t *testing.T) {
+	sub := &store.Delivery{SubscriptionID: "5a0e0efb-7910-4853-8ab8-1c26f471181c"}
+	adhoc := &store.Delivery{}
+	for _, tc := range []struct {
+		name string
+		r    Result
+		want []string
+	}{
+		{"410 disabled it", Result{Delivery: sub, Disabled: true, Final: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 410}},
+			[]string{"its endpoint answered 410 Gone, so subscription 5a0e0efb is disabled now: once the endpoint is back, hookctl subscriptions enable 5a0e0efb, then replay"}},
+		{"disabled, not sent", Result{Delivery: sub, NotSent: true, Final: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", Error: errSubscriptionDisabled.Error()}},
+			[]string{"subscription 5a0e0efb is disabled, so nothing was sent to it: hookctl subscriptions enable 5a0e0efb, then replay"}},
+		// a stopped listen's subscription: its deliveries keep their schedule
+		{"disabled, not final", Result{Delivery: sub, NotSent: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", Error: errSubscriptionDisabled.Error()}}, nil},
+		{"ad-hoc 410", Result{Delivery: adhoc, Final: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 410}}, nil},
+		{"lease lost", Result{Delivery: sub, Disabled: true, LeaseLost: true, Attempt: &store.Attempt{ResponseStatus: 410}}, nil},
+		{"relative redirect", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 301, ResponseHeaders: map[string][]string{"Location": {"/v2/h"}}}},
+			[]string{"http://127.0.0.1:9/h answered 301, redirecting to http://127.0.0.1:9/v2/h: webhooks do not follow redirects; send to that URL instead"}},
+		{"absolute redirect", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 307, ResponseHeaders: map[string][]string{"Location": {"https://app.example/h"}}}},
+			[]string{"http://127.0.0.1:9/h answered 307, redirecting to https://app.example/h: webhooks do not follow redirects; send to that URL instead"}},
+		{"3xx without Location", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 304}}, nil},
+		{"Location with a control character", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 302, ResponseHeaders: map[string][]string{"Location": {"/a\x1b[2J"}}}}, nil},
+	} {
+		var h FailureHints
+		h.Note(tc.r)
+		if got := h.List(); !reflect.DeepEqual(got, tc.want) && (len(got) != 0 || len(tc.want) != 0) {
+			t.Errorf("%s: hints %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}

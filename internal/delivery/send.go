@@ -152,6 +152,12 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 	if err != nil {
 		a.Duration = time.Since(start)
 		a.Error = describeError(err, s.Client.Timeout)
+		if closedEarly(err) {
+			// A receiver that hangs up without a word (it crashed on the
+			// request, or a proxy dropped it): "unexpected EOF" alone
+			// reads like hookctl's fault. listen's forwards say the same.
+			a.Error = "the receiver closed the connection without an HTTP answer (" + a.Error + ")"
+		}
 		return a, nil, nil
 	}
 	body, rerr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
@@ -164,6 +170,9 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 	a.ResponseBody = body
 	if rerr != nil {
 		a.Error = "reading response: " + describeError(rerr, s.Client.Timeout)
+		if closedEarly(rerr) {
+			a.Error = "reading response: the receiver closed the connection before the end of its answer (" + describeError(rerr, s.Client.Timeout) + ")"
+		}
 	}
 	return a, resp.Header, nil
 }
@@ -324,6 +333,11 @@ func nonEmpty(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// closedEarly: the connection ended before an answer (or its end) came.
+func closedEarly(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // describeError turns a client error into one readable line.

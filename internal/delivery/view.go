@@ -64,6 +64,9 @@ type ResponseJSON struct {
 	Status  int                 `json:"status"`
 	Headers map[string][]string `json:"headers,omitempty"`
 	Body    string              `json:"body"`
+	// BodyTruncated: the body filled the MaxResponseBody an attempt
+	// keeps; what followed, if anything, was not recorded.
+	BodyTruncated bool `json:"body_truncated,omitempty"`
 }
 
 // EventJSON is an event in a run's document.
@@ -106,11 +109,15 @@ func AttemptToJSON(a *store.Attempt) AttemptJSON {
 	return AttemptJSON{
 		Number: a.Number, StartedAt: storeTime(a.StartedAt), DurationMS: float64(a.Duration.Microseconds()) / 1000,
 		Request:  RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: MaskHeaders(a.RequestHeaders)},
-		Response: ResponseJSON{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody)},
+		Response: ResponseJSON{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody), BodyTruncated: BodyTruncated(a)},
 		Error:    a.Error,
 		Manual:   a.Manual,
 	}
 }
+
+// BodyTruncated reports whether a's response body filled what an
+// attempt keeps (MaxResponseBody): the answer may have been longer.
+func BodyTruncated(a *store.Attempt) bool { return len(a.ResponseBody) >= MaxResponseBody }
 
 // MaskHeaders hides credentials sent in clear (Mono's mono-webhook-secret,
 // a subscription's Authorization, Proxy-Authorization or X-Api-Key) in

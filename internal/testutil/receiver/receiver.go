@@ -40,6 +40,7 @@ type Config struct {
 	FailEvery  int           // after Fail: fail every Nth request (0 = never)
 	Status     int           // status once failures are over (default 200)
 	RetryAfter string        // Retry-After value sent with failures
+	Location   string        // Location header sent with failures (a redirect)
 	Delay      time.Duration // sleep before answering
 	Body       string        // response body
 }
@@ -78,6 +79,9 @@ func Handler(cfg Config, logf func(Request)) http.Handler {
 		if status != cfg.Status && cfg.RetryAfter != "" {
 			w.Header().Set("Retry-After", cfg.RetryAfter)
 		}
+		if status != cfg.Status && cfg.Location != "" {
+			w.Header().Set("Location", cfg.Location)
+		}
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(status)
 		if cfg.Body != "" {
@@ -103,6 +107,7 @@ func Main() int {
 	fs.IntVar(&cfg.FailEvery, "fail-every", 0, "then fail every Nth request")
 	fs.IntVar(&cfg.Status, "status", 200, "status of other requests")
 	fs.StringVar(&cfg.RetryAfter, "retry-after", "", "Retry-After header on failures")
+	fs.StringVar(&cfg.Location, "location", "", "Location header on failures (with -fail-status 302: a redirect)")
 	fs.DurationVar(&cfg.Delay, "delay", 0, "delay before answering")
 	fs.StringVar(&cfg.Body, "body", "", "response body")
 	useTLS := fs.Bool("tls", false, "serve https with a self-signed certificate")

@@ -1,0 +1,80 @@
+package replay
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// movedSubs notes the URLs a replay sends each subscription's deliveries
+// to. A delivery keeps the URL it was sent to (a replay goes there, not to
+// wherever its subscription points since an `update --url`, nor back from
+// an earlier replay's --to) while it is signed with the subscription's
+// current secret; a replay that quietly went to the old URL would read
+// as if it had reached the new one.
+type movedSubs struct {
+	mu   sync.Mutex
+	urls map[string]map[string]int64 // subscription id → URL → deliveries
+}
+
+// maxMovedSubs bounds the subscriptions noted (a bulk replay of any size
+// keeps flat memory).
+const maxMovedSubs = 64
+
+func (m *movedSubs) note(subID, url string) {
+	if subID == "" || url == "" {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.urls == nil {
+		m.urls = map[string]map[string]int64{}
+	}
+	u := m.urls[subID]
+	if u == nil {
+		if len(m.urls) >= maxMovedSubs {
+			return
+		}
+		u = map[string]int64{}
+		m.urls[subID] = u
+	}
+	if _, ok := u[url]; !ok && len(u) >= 8 {
+		return
+	}
+	u[url]++
+}
+
+// report says, for each subscription whose URL is now another than the
+// one its deliveries were sent to, where they went and how to send them
+// to the new URL. A deleted subscription says nothing: its deliveries
+// have no other URL.
+func (m *movedSubs) report(ctx context.Context, w io.Writer, st store.Store, verb string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range slices.Sorted(maps.Keys(m.urls)) {
+		s, err := st.GetSubscription(ctx, id)
+		if err != nil {
+			continue
+		}
+		for _, url := range slices.Sorted(maps.Keys(m.urls[id])) {
+			if url == s.CallbackURL {
+				continue
+			}
+			n := m.urls[id][url]
+			fmt.Fprintf(w, "%d %s of subscription %s %s to %s, the URL %s sent to; the subscription's URL is now %s: add --to %s to send there\n",
+				n, plural(n, "delivery", "deliveries"), short(id), verb, url, plural(n, "it was", "they were"), s.CallbackURL, s.CallbackURL)
+		}
+	}
+}
+
+func short(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
