@@ -15,12 +15,13 @@ import (
 	"github.com/hookctl/hookctl/internal/signature"
 )
 
-// TestStripeReserialisedBodyFails: a Stripe receiver that parses the JSON
-// first and verifies the re-serialised body (the classic mistake:
-// express.json() then JSON.stringify(req.body)) must fail accepts-valid,
-// as it fails on every event Stripe sends (pretty-printed). One that
-// verifies the raw bytes passes.
-func TestStripeReserialisedBodyFails(t *testing.T) {
+// stripeSecret signs the Stripe probes of these tests.
+const stripeSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// stripeFixture is the catalog, its payment_intent.succeeded Stripe
+// event and the stripe scheme, for probes a Stripe receiver judges.
+func stripeFixture(t *testing.T) (*catalog.Catalog, *catalog.EventType, signature.Scheme) {
+	t.Helper()
 	cat, err := catalog.Load(catalog.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -29,11 +30,20 @@ func TestStripeReserialisedBodyFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	sch, err := signature.Lookup("stripe")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cat, et, sch
+}
+
+// TestStripeReserialisedBodyFails: a Stripe receiver that parses the JSON
+// first and verifies the re-serialised body (the classic mistake:
+// express.json() then JSON.stringify(req.body)) must fail accepts-valid,
+// as it fails on every event Stripe sends (pretty-printed). One that
+// verifies the raw bytes passes.
+func TestStripeReserialisedBodyFails(t *testing.T) {
+	cat, et, sch := stripeFixture(t)
 	receiver := func(reserialise bool) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
@@ -45,7 +55,7 @@ func TestStripeReserialisedBodyFails(t *testing.T) {
 				}
 				body = b.Bytes()
 			}
-			if err := sch.Verify(signature.VerifyInput{Secrets: []string{secret}, Header: r.Header, Body: body, Now: time.Now()}); err != nil {
+			if err := sch.Verify(signature.VerifyInput{Secrets: []string{stripeSecret}, Header: r.Header, Body: body, Now: time.Now()}); err != nil {
 				http.Error(w, "Webhook Error: "+err.Error(), 400)
 				return
 			}
@@ -60,7 +70,7 @@ func TestStripeReserialisedBodyFails(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(receiver(tc.reserialise))
 			defer srv.Close()
-			rep, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "stripe", Secret: secret, Provider: "stripe",
+			rep, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "stripe", Secret: stripeSecret, Provider: "stripe",
 				Catalog: cat, Event: et, Selected: map[string]bool{AcceptsValid: true}})
 			if err != nil {
 				t.Fatal(err)
@@ -82,28 +92,19 @@ func TestStripeReserialisedBodyFails(t *testing.T) {
 // instead of their own fix (queue the work, raise the body limit, check
 // every signature…), which would send the developer the wrong way.
 func TestRefusedValidEventsExplained(t *testing.T) {
-	cat, err := catalog.Load(catalog.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	et, err := cat.Lookup("payment_intent.succeeded", "stripe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	sch, _ := signature.Lookup("stripe")
+	cat, et, sch := stripeFixture(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var b bytes.Buffer
 		_ = json.Compact(&b, body)
-		if err := sch.Verify(signature.VerifyInput{Secrets: []string{secret}, Header: r.Header, Body: b.Bytes(), Now: time.Now()}); err != nil {
+		if err := sch.Verify(signature.VerifyInput{Secrets: []string{stripeSecret}, Header: r.Header, Body: b.Bytes(), Now: time.Now()}); err != nil {
 			http.Error(w, "Webhook Error: "+err.Error(), 400)
 			return
 		}
 		w.WriteHeader(200)
 	}))
 	defer srv.Close()
-	rep, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "stripe", Secret: secret, Provider: "stripe",
+	rep, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "stripe", Secret: stripeSecret, Provider: "stripe",
 		Catalog: cat, Event: et, Burst: 5})
 	if err != nil {
 		t.Fatal(err)

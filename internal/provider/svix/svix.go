@@ -587,9 +587,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 		// ApplicationPatch (decoded, it was a field not sent).
 		var clearUID, clearRate bool
 		if patch {
-			var raw map[string]json.RawMessage
-			json.Unmarshal(body, &raw)
-			isNull := func(k string) bool { v, ok := raw[k]; return ok && string(v) == "null" }
+			isNull := nullsIn(body)
 			clearUID = isNull("uid")
 			clearRate = isNull("rateLimit") || isNull("throttleRate")
 		}
@@ -821,6 +819,15 @@ func (in endpointIn) apply(meta map[string]string) {
 			meta[metaPrefix+k] = v
 		}
 	}
+}
+
+// nullsIn reports which top-level fields of a JSON object body are null:
+// in a PATCH a null clears the field, which decoding into pointers cannot
+// tell from a field not sent.
+func nullsIn(body []byte) func(field string) bool {
+	var raw map[string]json.RawMessage
+	json.Unmarshal(body, &raw)
+	return func(k string) bool { v, ok := raw[k]; return ok && string(v) == "null" }
 }
 
 // lowControl: Svix refuses control characters 0x00-0x08 in names and
@@ -1174,9 +1181,7 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		if patch {
 			// A null in a PATCH clears the field, as in Svix (decoded, a
 			// null was a field not sent: nothing changed).
-			var raw map[string]json.RawMessage
-			json.Unmarshal(body, &raw)
-			isNull := func(k string) bool { v, ok := raw[k]; return ok && string(v) == "null" }
+			isNull := nullsIn(body)
 			none, empty := []string{}, ""
 			if isNull("filterTypes") {
 				in.FilterTypes = &none

@@ -229,20 +229,30 @@ func testCreateEvents(t *testing.T, s store.Store) {
 	}
 }
 
-func testRequeueLeased(t *testing.T, s store.Store) {
-	lr, ok := s.(store.LeasingRequeuer)
-	if !ok {
-		t.Skip("no store.LeasingRequeuer")
-	}
+// claimedDeliveries creates n events with a delivery each (evt_0…) and
+// lets worker "w" claim the first claim of them an hour after base; it
+// returns the delivery IDs in order and the claim's time.
+func claimedDeliveries(t *testing.T, s store.Store, n, claim int) ([]string, time.Time) {
+	t.Helper()
 	var ids []string
-	for i := range 3 {
+	for i := range n {
 		d := newDelivery("http://127.0.0.1/x")
 		must(t, s.CreateEvent(ctx, newEvent(fmt.Sprintf("evt_%d", i), "card.created"), []*store.Delivery{d}))
 		ids = append(ids, d.ID)
 	}
 	now := base.Add(time.Hour)
-	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 3, "")
+	_, err := s.ClaimDue(ctx, "w", now, time.Minute, claim, "")
 	must(t, err)
+	return ids, now
+}
+
+func testRequeueLeased(t *testing.T, s store.Store) {
+	lr, ok := s.(store.LeasingRequeuer)
+	if !ok {
+		t.Skip("no store.LeasingRequeuer")
+	}
+	ids, now := claimedDeliveries(t, s, 3, 3)
+	var err error
 	for i, id := range ids {
 		st := store.DeliveryFailed
 		if i == 1 {
@@ -279,15 +289,7 @@ func testRequeueMatching(t *testing.T, s store.Store) {
 	if !ok {
 		t.Skip("no store.MatchRequeuer")
 	}
-	var ids []string
-	for i := range 5 {
-		d := newDelivery("http://127.0.0.1/x")
-		must(t, s.CreateEvent(ctx, newEvent(fmt.Sprintf("evt_%d", i), "card.created"), []*store.Delivery{d}))
-		ids = append(ids, d.ID)
-	}
-	now := base.Add(time.Hour)
-	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 4, "")
-	must(t, err)
+	ids, now := claimedDeliveries(t, s, 5, 4)
 	// 0, 2 and 4 failed, 1 succeeded, 3 still pending (and 4 not claimed:
 	// record it failed after a claim of its own).
 	for i, id := range ids[:3] {
@@ -298,7 +300,7 @@ func testRequeueMatching(t *testing.T, s store.Store) {
 		must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: id, Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: st}))
 	}
 	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ids[3], Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryPending, NextAttemptAt: now.Add(time.Hour)}))
-	_, err = s.ClaimDue(ctx, "w", now, time.Minute, 4, "")
+	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 4, "")
 	must(t, err)
 	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ids[4], Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
 
@@ -374,15 +376,7 @@ func testRequeueMatchingReclaim(t *testing.T, s store.Store) {
 	if !ok {
 		t.Skip("no store.MatchRequeuer")
 	}
-	var ids []string
-	for i := range 4 {
-		d := newDelivery("http://127.0.0.1/x")
-		must(t, s.CreateEvent(ctx, newEvent(fmt.Sprintf("evt_%d", i), "card.created"), []*store.Delivery{d}))
-		ids = append(ids, d.ID)
-	}
-	now := base.Add(time.Hour)
-	_, err := s.ClaimDue(ctx, "w", now, time.Minute, 4, "")
-	must(t, err)
+	ids, now := claimedDeliveries(t, s, 4, 4)
 	for _, id := range ids {
 		must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: id, Number: 1, StartedAt: now}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
 	}
