@@ -173,6 +173,7 @@ func run(ctx context.Context, opts *Options) error {
 	s, err := serve.New(serve.Options{Host: opts.Host, Port: opts.Port, APIKey: opts.APIKey, NoWorker: opts.NoWorker,
 		AllowReset: opts.AllowReset, Store: st, Catalog: cat, Version: opts.Factory.Version, Timeout: opts.Timeout,
 		Concurrency: opts.Concurrency, Insecure: opts.Insecure, Schedule: opts.schedule, Now: opts.Factory.Now, OnResult: onResult,
+		UIMaxBody: web.MaxForm,
 		UIFunc: func(addr string, d *service.Dispatcher) (http.Handler, error) {
 			return web.New(web.Config{Store: st, Catalog: cat, Dispatcher: d, Addr: addr, Version: opts.Factory.Version, Now: opts.Factory.Now})
 		},
@@ -186,6 +187,10 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// Collect a flood's garbage before RSS grows: the body budget bounds
+	// what requests hold, and each request's parsing and answer multiply
+	// it; 48 MiB as for listen (GOMEMLIMIT overrides).
+	httplimit.SoftMemoryLimit(6 * serve.BodyBudget)
 	if err := s.Start(ctx); err != nil {
 		return listenError(opts.Host, opts.Port, err)
 	}

@@ -101,6 +101,11 @@ type Config struct {
 	RetryAfter time.Duration
 	// Rejecters bounds goroutines answering over-cap connections (default 64).
 	Rejecters int
+	// Refuse, when set, writes Handler's refusals (a target that is not a
+	// path, ambiguous framing: status 400) in the server's own error shape
+	// instead of Refuse's {"error","reason"}; the connection is closed
+	// after it either way.
+	Refuse func(w http.ResponseWriter, r *http.Request, status int, reason string)
 }
 
 // WithDefaults fills the zero fields.

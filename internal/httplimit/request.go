@@ -23,13 +23,13 @@ func (l *Limiter) Handler(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.RequestURI, "/") {
 			l.badTarget.Add(1)
-			Refuse(w, http.StatusBadRequest, "the request target must be a path such as /webhooks, not "+strconv.Quote(r.RequestURI))
+			l.refuse(w, r, http.StatusBadRequest, "the request target must be a path such as /webhooks, not "+strconv.Quote(r.RequestURI))
 			return
 		}
 		if c, ok := r.Context().Value(connKey{}).(*conn); ok {
 			if reason := c.sn.verdictFor(r.Method, r.RequestURI); reason != "" {
 				l.badFraming.Add(1)
-				Refuse(w, http.StatusBadRequest, reason)
+				l.refuse(w, r, http.StatusBadRequest, reason)
 				return
 			}
 		}
@@ -46,6 +46,17 @@ func (l *Limiter) Handler(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// refuse writes one of Handler's refusals: in the Config's shape when it
+// has one, else Refuse's; the connection closes after it either way.
+func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	if l.cfg.Refuse == nil {
+		Refuse(w, status, reason)
+		return
+	}
+	w.Header().Set("Connection", "close")
+	l.cfg.Refuse(w, r, status, reason)
 }
 
 // Refuse answers status with {"error": status text, "reason": reason}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/httplimit"
 )
 
 // Idempotency replays the answer of a POST sent again with the same
@@ -77,8 +79,14 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 			h(w, r)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		fp := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
+		if _, ok := httplimit.Buffered(r); !ok {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		} // (a body the server buffered is read again from its start)
+		hash := sha256.New()
+		io.WriteString(hash, r.Method+" "+r.URL.Path+"\n")
+		hash.Write(body)
+		var fp [sha256.Size]byte
+		hash.Sum(fp[:0])
 		k := scope + "\x00" + credential(r) + "\x00" + key
 		e := c.entry(k)
 		e.mu.Lock()

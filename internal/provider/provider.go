@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/jsonmsg"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
@@ -89,6 +90,20 @@ type API struct {
 	Reset func()
 }
 
+// RefusedCode is the error code an API's Refused writes for status: a
+// request refused before routing for where it comes from (403, 421), its
+// framing or target (400, httplimit), or because the server's body budget
+// is spent (503, retried after Retry-After).
+func RefusedCode(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "bad_request"
+	case http.StatusServiceUnavailable:
+		return "service_unavailable"
+	}
+	return "forbidden"
+}
+
 // BearerToken returns the token of an "Authorization: Bearer X" header
 // (or the whole header when it has no scheme); "" for "Bearer " with no
 // token (a client whose key variable is empty sends that: it was taken
@@ -108,10 +123,14 @@ func BearerToken(r *http.Request) string {
 var ErrTooLarge = errors.New("request body too large")
 
 // ReadBody reads the request body; a body over the server's limit
-// (http.MaxBytesReader) gives ErrTooLarge.
+// (httplimit's Buffer, or http.MaxBytesReader) gives ErrTooLarge. A body
+// the server already read under its budget is returned as it is.
 func ReadBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
+	}
+	if b, ok := httplimit.Buffered(r); ok {
+		return b, nil
 	}
 	b, err := io.ReadAll(r.Body)
 	var mbe *http.MaxBytesError

@@ -48,8 +48,13 @@ func (c *control) api() *provider.API {
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			code := "forbidden"
-			if status == http.StatusMisdirectedRequest {
+			switch status {
+			case http.StatusMisdirectedRequest:
 				code = "misdirected_request"
+			case http.StatusBadRequest:
+				code = "invalid_request"
+			case http.StatusServiceUnavailable:
+				code = "busy"
 			}
 			ctlFail(w, status, code, msg)
 		},

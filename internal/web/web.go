@@ -42,8 +42,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// maxForm bounds a state-changing request's body.
-const maxForm = 8 << 20 // an edited 1 MiB body, indented and form-encoded, fits
+// MaxForm bounds a state-changing request's body (hookctl serve reads
+// the inspector's bodies under its budget with this limit).
+const MaxForm = 8 << 20 // an edited 1 MiB body, indented and form-encoded, fits
 
 // DefaultAddr is where `hookctl ui` and `listen --ui` serve by default.
 const DefaultAddr = "127.0.0.1:4040"
@@ -237,13 +238,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "hookctl: refused: cross-origin request", http.StatusForbidden)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		r.Body = http.MaxBytesReader(w, r.Body, MaxForm)
 		if err := r.ParseForm(); err != nil {
 			// Said as it is: an unread form also lacks its token, and
 			// "reload the page" would not help.
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				http.Error(w, fmt.Sprintf("hookctl: refused: the form is larger than %d MiB (a body that large cannot be sent from the page; use hookctl trigger --data @file)", maxForm>>20), http.StatusRequestEntityTooLarge)
+				http.Error(w, fmt.Sprintf("hookctl: refused: the form is larger than %d MiB (a body that large cannot be sent from the page; use hookctl trigger --data @file)", MaxForm>>20), http.StatusRequestEntityTooLarge)
 				return
 			}
 			http.Error(w, "hookctl: refused: cannot read the form: "+err.Error(), http.StatusBadRequest)
@@ -296,9 +297,24 @@ func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(
 		<-engineDone
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	// httplimit, as for listen and serve: timeouts, connection caps,
+	// framing checks, and every form read under a shared budget before
+	// the handler parses it (ParseForm alone held up to MaxForm per
+	// request, for any number of requests).
+	lim := httplimit.New(httplimit.Config{MaxBody: MaxForm, BodyBudget: 2 * MaxForm})
+	srv := lim.Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, busy := lim.Buffer(w, r, MaxForm)
+		defer release()
+		if busy {
+			w.Header().Set("Retry-After", lim.Config().RetryAfterHeader())
+			http.Error(w, "hookctl: busy: too many forms in flight; retry in a moment", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	served := make(chan struct{})
-	go func() { defer close(served); _ = srv.Serve(ln) }()
+	go func() { defer close(served); _ = srv.Serve(lim.Listener(ln)) }()
 	go func() {
 		<-ctx.Done()
 		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)

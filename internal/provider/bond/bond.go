@@ -49,7 +49,7 @@ func New(s *provider.Services) *provider.API {
 			fail(w, http.StatusBadRequest, "invalid_request", msg)
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-			fail(w, status, "forbidden", msg)
+			fail(w, status, provider.RefusedCode(status), msg)
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v0/webhooks", "Bond v0: create a webhook subscription", a.auth(a.create(v0))),

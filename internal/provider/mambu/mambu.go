@@ -94,7 +94,7 @@ func New(s *provider.Services) *provider.API {
 			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
 				v = v1
 			}
-			fail(w, v, status, 2, "FORBIDDEN", msg)
+			fail(w, v, status, 2, strings.ToUpper(provider.RefusedCode(status)), msg)
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY; offset, limit, paginationDetails=ON)", a.auth(v1, a.search(v1))),

@@ -182,7 +182,7 @@ func New(s *provider.Services) *provider.API {
 			failValidation(w, []string{loc}, msg)
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-			fail(w, status, "forbidden", msg)
+			fail(w, status, provider.RefusedCode(status), msg)
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/v1/app", "Svix: create an application ({name, uid?}; ?get_if_exists=true)", a.auth(a.idem(a.createApp))),

@@ -1,0 +1,93 @@
+package httplimit
+
+import (
+	"io"
+	"net/http"
+	"time"
+)
+
+// Buffer reads r's body under the Limiter's budget (ReadBodyMax with
+// max) before a handler that reads bodies its own way (io.ReadAll,
+// ParseForm, a JSON decoder) runs, so that handler stays inside the
+// limits: `hookctl serve` puts every API and inspector request through it.
+//
+// On success r.Body yields the bytes read (Buffered returns them without
+// a copy). A body that is too large, too slow or broken is not answered
+// here (one too large is read to its end and discarded when it is at most
+// 4×max, so the client gets to read the refusal): r.Body's Read returns
+// that error (*http.MaxBytesError above max),
+// so the handler refuses it in its own API's words, as it did with
+// http.MaxBytesReader. Only a spent budget is answered by the caller:
+// busy is true, nothing of the body is held, and the caller writes 503
+// with Retry-After (RetryAfterHeader) in its API's shape.
+//
+// release gives the budget back; call it once the handler has returned.
+// A request without a body costs nothing.
+func (l *Limiter) Buffer(w http.ResponseWriter, r *http.Request, max int64) (release func(), busy bool) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return func() {}, false
+	}
+	body, release, err := l.ReadBodyMax(w, r, max)
+	switch {
+	case err == nil:
+		r.Body = &bufferedBody{b: body}
+	case IsBusy(err):
+		return release, true
+	case IsTooLarge(err):
+		l.drain(w, r, 4*max)
+		r.Body = errBody{err}
+	default:
+		r.Body = errBody{err}
+	}
+	return release, false
+}
+
+// drain discards what is left of a body refused as too large, up to
+// limit bytes and for at most drainWait, holding none of it: a client
+// still writing its body then reads the 413 instead of a connection reset
+// (closing a socket with unread bytes sends one, and the client's write
+// fails before it reads the answer). Larger bodies, and clients that do
+// not send what they declared, are cut off.
+func (l *Limiter) drain(w http.ResponseWriter, r *http.Request, limit int64) {
+	if r.ContentLength > limit {
+		return
+	}
+	if w != nil {
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(min(drainWait, l.cfg.BodyTimeout)))
+	}
+	io.CopyN(io.Discard, r.Body, limit)
+}
+
+// drainWait bounds drain: a body a few MiB long arrives well within it on
+// any link a local tool serves.
+const drainWait = time.Second
+
+// Buffered returns the body Buffer read for r, if it did.
+func Buffered(r *http.Request) ([]byte, bool) {
+	if b, ok := r.Body.(*bufferedBody); ok && b.off == 0 {
+		return b.b, true
+	}
+	return nil, false
+}
+
+type bufferedBody struct {
+	b   []byte
+	off int
+}
+
+func (b *bufferedBody) Read(p []byte) (int, error) {
+	if b.off >= len(b.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.b[b.off:])
+	b.off += n
+	return n, nil
+}
+
+func (b *bufferedBody) Close() error { return nil }
+
+// errBody is a body that could not be read: its Read says why.
+type errBody struct{ err error }
+
+func (e errBody) Read([]byte) (int, error) { return 0, e.err }
+func (e errBody) Close() error             { return nil }

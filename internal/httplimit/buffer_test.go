@@ -1,0 +1,91 @@
+package httplimit
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Buffer hands the handler the body it read (Buffered without a copy,
+// r.Body for a handler that reads its own way), passes a body over max on
+// as a read error the handler answers in its own words, and reports a
+// spent budget without holding any of the body.
+func TestBuffer(t *testing.T) {
+	lim := New(Config{MaxBody: 64, BodyBudget: 128, BudgetWait: 100 * time.Millisecond})
+	held := make(chan struct{})
+	hold := make(chan struct{})
+	addr := serve(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, busy := lim.Buffer(w, r, 64)
+		defer release()
+		if busy {
+			Refuse(w, http.StatusServiceUnavailable, "busy")
+			return
+		}
+		b, ok := Buffered(r)
+		all, err := io.ReadAll(r.Body)
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			http.Error(w, fmt.Sprintf("own words: over %d", mbe.Limit), http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if r.URL.Path == "/hold" {
+			held <- struct{}{}
+			<-hold
+		}
+		fmt.Fprintf(w, "buffered=%v %q read=%q", ok, b, all)
+	}))
+	post := func(path, body string) string {
+		return raw(t, addr, "", fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", path, len(body), body))
+	}
+	if got := post("/", "hello"); !strings.Contains(got, `buffered=true "hello" read="hello"`) {
+		t.Errorf("a body within the limit: %q", got)
+	}
+	if got := post("/", strings.Repeat("x", 65)); !strings.HasPrefix(status(got), "HTTP/1.1 413") || !strings.Contains(got, "own words: over 64") {
+		t.Errorf("a body over max: %q", got)
+	}
+	// A client still writing a body over the limit reads the 413, not a
+	// connection reset (what is left is read and discarded); one that
+	// declares too much and sends nothing gets it within drainWait.
+	resp, err := http.Post("http://"+addr+"/", "text/plain", strings.NewReader(strings.Repeat("z", 4*64)))
+	if err != nil {
+		t.Fatalf("a body of 4×max from an HTTP client: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body of 4×max from an HTTP client: %d", resp.StatusCode)
+	}
+	start := time.Now()
+	if got := raw(t, addr, "", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n"); !strings.HasPrefix(status(got), "HTTP/1.1 413") || time.Since(start) > drainWait+time.Second/2 {
+		t.Errorf("a body declared too large and never sent: %q after %s", got, time.Since(start))
+	}
+	if got := raw(t, addr, "", "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.Contains(got, `buffered=false "" read=""`) {
+		t.Errorf("no body: %q", got)
+	}
+	// Two held bodies of 64 bytes take the whole budget of 128: a third
+	// waits BudgetWait, then is refused busy, holding nothing.
+	done := make(chan string, 2)
+	for range 2 {
+		go func() { done <- post("/hold", strings.Repeat("h", 64)) }()
+		<-held
+	}
+	if got := post("/", strings.Repeat("y", 64)); !strings.HasPrefix(status(got), "HTTP/1.1 503") {
+		t.Errorf("a body past the budget: %q", got)
+	}
+	close(hold)
+	for range 2 {
+		if got := <-done; !strings.Contains(got, "buffered=true") {
+			t.Errorf("a held body: %q", got)
+		}
+	}
+	if st := lim.Stats(); st.Busy != 1 || st.TooLarge != 3 {
+		t.Errorf("stats: busy %d, too large %d; want 1 and 3", st.Busy, st.TooLarge)
+	}
+}
