@@ -1,6 +1,7 @@
 package httplimit
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"time"
@@ -9,38 +10,40 @@ import (
 // Buffer reads r's body under the Limiter's budget (ReadBodyMax with
 // max) before a handler that reads bodies its own way (io.ReadAll,
 // ParseForm, a JSON decoder) runs, so that handler stays inside the
-// limits: `hookctl serve` puts every API and inspector request through it.
+// limits: `hookctl serve` and the inspector put every request through it.
 //
 // On success r.Body yields the bytes read (Buffered returns them without
-// a copy). A body that is too large, too slow or broken is not answered
-// here (one too large is read to its end and discarded when it is at most
-// 4×max, so the client gets to read the refusal): r.Body's Read returns
-// that error (*http.MaxBytesError above max),
-// so the handler refuses it in its own API's words, as it did with
-// http.MaxBytesReader. Only a spent budget is answered by the caller:
-// busy is true, nothing of the body is held, and the caller writes 503
-// with Retry-After (RetryAfterHeader) in its API's shape.
+// a copy). A body over max is not answered here: r.Body's Read returns
+// *http.MaxBytesError, so the handler refuses it in its own API's words,
+// as it did with http.MaxBytesReader (what is left of it, up to 4×max, is
+// read and discarded so the client gets to read that answer). The caller
+// answers the two other failures, in its API's shape: ErrBusy (IsBusy:
+// the budget is spent and nothing of the body is held; 503 with
+// Retry-After, RetryAfterHeader) and a body that did not arrive whole
+// (IsTimeout: not within BodyTimeout, 408; else cut short or malformed,
+// 400).
 //
 // release gives the budget back; call it once the handler has returned.
 // A request without a body costs nothing.
-func (l *Limiter) Buffer(w http.ResponseWriter, r *http.Request, max int64) (release func(), busy bool) {
+func (l *Limiter) Buffer(w http.ResponseWriter, r *http.Request, max int64) (release func(), err error) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return func() {}, false
+		return func() {}, nil
 	}
 	body, release, err := l.ReadBodyMax(w, r, max)
 	switch {
 	case err == nil:
 		r.Body = &bufferedBody{b: body}
-	case IsBusy(err):
-		return release, true
 	case IsTooLarge(err):
 		l.drain(w, r, 4*max)
 		r.Body = errBody{err}
-	default:
-		r.Body = errBody{err}
+		return release, nil
 	}
-	return release, false
+	return release, err
 }
+
+// IsTimeout reports whether a body read failed because the body did not
+// arrive within BodyTimeout.
+func IsTimeout(err error) bool { return errors.Is(err, errBodyTimeout) }
 
 // drain discards what is left of a body refused as too large, up to
 // limit bytes and for at most drainWait, holding none of it: a client

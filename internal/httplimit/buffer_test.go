@@ -19,10 +19,17 @@ func TestBuffer(t *testing.T) {
 	held := make(chan struct{})
 	hold := make(chan struct{})
 	addr := serve(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		release, busy := lim.Buffer(w, r, 64)
+		release, err := lim.Buffer(w, r, 64)
 		defer release()
-		if busy {
+		switch {
+		case IsBusy(err):
 			Refuse(w, http.StatusServiceUnavailable, "busy")
+			return
+		case IsTimeout(err):
+			Refuse(w, http.StatusRequestTimeout, "slow")
+			return
+		case err != nil:
+			Refuse(w, http.StatusBadRequest, err.Error())
 			return
 		}
 		b, ok := Buffered(r)
@@ -87,5 +94,28 @@ func TestBuffer(t *testing.T) {
 	}
 	if st := lim.Stats(); st.Busy != 1 || st.TooLarge != 3 {
 		t.Errorf("stats: busy %d, too large %d; want 1 and 3", st.Busy, st.TooLarge)
+	}
+}
+
+// A body that does not arrive within BodyTimeout is the caller's to
+// answer (IsTimeout), and one cut short too (a read error).
+func TestBufferSlowBody(t *testing.T) {
+	lim := New(Config{BodyTimeout: 200 * time.Millisecond})
+	addr := serve(t, lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, err := lim.Buffer(w, r, 1024)
+		defer release()
+		switch {
+		case IsTimeout(err):
+			Refuse(w, http.StatusRequestTimeout, "slow")
+		case err != nil:
+			Refuse(w, http.StatusBadRequest, err.Error())
+		default:
+			t.Errorf("the handler ran with a body that never arrived whole")
+		}
+	}))
+	start := time.Now()
+	got := raw(t, addr, "", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+	if !strings.HasPrefix(status(got), "HTTP/1.1 408") || time.Since(start) > 1500*time.Millisecond {
+		t.Errorf("a body slower than BodyTimeout: %q after %s", got, time.Since(start))
 	}
 }

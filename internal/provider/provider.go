@@ -92,12 +92,15 @@ type API struct {
 
 // RefusedCode is the error code an API's Refused writes for status: a
 // request refused before routing for where it comes from (403, 421), its
-// framing or target (400, httplimit), or because the server's body budget
-// is spent (503, retried after Retry-After).
+// framing, target or unreadable body (400, httplimit), a body that did not
+// arrive in time (408), or because the server's body budget is spent
+// (503, retried after Retry-After).
 func RefusedCode(status int) string {
 	switch status {
 	case http.StatusBadRequest:
 		return "bad_request"
+	case http.StatusRequestTimeout:
+		return "request_timeout"
 	case http.StatusServiceUnavailable:
 		return "service_unavailable"
 	}

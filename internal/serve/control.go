@@ -53,6 +53,8 @@ func (c *control) api() *provider.API {
 				code = "misdirected_request"
 			case http.StatusBadRequest:
 				code = "invalid_request"
+			case http.StatusRequestTimeout:
+				code = "request_timeout"
 			case http.StatusServiceUnavailable:
 				code = "busy"
 			}

@@ -8,6 +8,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -299,15 +300,21 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 			// (an edited body of MaxBody, indented and form-encoded, is larger)
 			max = s.opts.UIMaxBody
 		}
-		release, busy := s.lim.Buffer(w, r, max)
+		release, err := s.lim.Buffer(w, r, max)
 		defer release()
-		if busy {
-			w.Header().Set("Retry-After", s.lim.Config().RetryAfterHeader())
-			const msg = "hookctl serve is busy: too many request bodies in flight; retry after the Retry-After delay"
+		if err != nil {
+			status, msg := http.StatusBadRequest, "reading the request body: "+err.Error()
+			switch {
+			case httplimit.IsBusy(err):
+				w.Header().Set("Retry-After", s.lim.Config().RetryAfterHeader())
+				status, msg = http.StatusServiceUnavailable, "hookctl serve is busy: too many request bodies in flight; retry after the Retry-After delay"
+			case httplimit.IsTimeout(err):
+				status, msg = http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s", s.lim.Config().BodyTimeout)
+			}
 			if a := s.answerer(r); a != nil && a.Refused != nil {
-				a.Refused(w, r, http.StatusServiceUnavailable, msg)
+				a.Refused(w, r, status, msg)
 			} else {
-				httplimit.Refuse(w, http.StatusServiceUnavailable, msg)
+				httplimit.Refuse(w, status, msg)
 			}
 			return
 		}

@@ -303,11 +303,15 @@ func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(
 	// request, for any number of requests).
 	lim := httplimit.New(httplimit.Config{MaxBody: MaxForm, BodyBudget: 2 * MaxForm})
 	srv := lim.Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		release, busy := lim.Buffer(w, r, MaxForm)
+		release, err := lim.Buffer(w, r, MaxForm)
 		defer release()
-		if busy {
+		switch {
+		case httplimit.IsBusy(err):
 			w.Header().Set("Retry-After", lim.Config().RetryAfterHeader())
 			http.Error(w, "hookctl: busy: too many forms in flight; retry in a moment", http.StatusServiceUnavailable)
+			return
+		case err != nil:
+			http.Error(w, "hookctl: refused: cannot read the form: "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		h.ServeHTTP(w, r)
