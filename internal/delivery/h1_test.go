@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -121,7 +122,9 @@ func TestH1ServerClosesIdleConnections(t *testing.T) {
 			mu.Lock()
 			for c := range open {
 				c.(*net.TCPConn).CloseWrite()
-				if err := tcpwait.Acked(c, 10*time.Second); err != nil {
+				// (One the server closed meanwhile is still listed: its
+				// StateClosed waits for mu. It is closed, as wanted.)
+				if err := tcpwait.Acked(c, 10*time.Second); err != nil && !errors.Is(err, net.ErrClosed) {
 					t.Error(err)
 				}
 				c.Close()

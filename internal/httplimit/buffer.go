@@ -34,7 +34,7 @@ func (l *Limiter) Buffer(w http.ResponseWriter, r *http.Request, max int64) (rel
 	case err == nil:
 		r.Body = &bufferedBody{b: body}
 	case IsTooLarge(err):
-		l.drain(w, r, 4*max)
+		l.Drain(w, r, 4*max)
 		r.Body = errBody{err}
 		return release, nil
 	}
@@ -45,13 +45,13 @@ func (l *Limiter) Buffer(w http.ResponseWriter, r *http.Request, max int64) (rel
 // arrive within BodyTimeout.
 func IsTimeout(err error) bool { return errors.Is(err, errBodyTimeout) }
 
-// drain discards what is left of a body refused as too large, up to
+// Drain discards what is left of a body refused as too large, up to
 // limit bytes and for at most drainWait, holding none of it: a client
 // still writing its body then reads the 413 instead of a connection reset
 // (closing a socket with unread bytes sends one, and the client's write
 // fails before it reads the answer). Larger bodies, and clients that do
 // not send what they declared, are cut off.
-func (l *Limiter) drain(w http.ResponseWriter, r *http.Request, limit int64) {
+func (l *Limiter) Drain(w http.ResponseWriter, r *http.Request, limit int64) {
 	if r.ContentLength > limit {
 		return
 	}
@@ -61,7 +61,7 @@ func (l *Limiter) drain(w http.ResponseWriter, r *http.Request, limit int64) {
 	io.CopyN(io.Discard, r.Body, limit)
 }
 
-// drainWait bounds drain: a body a few MiB long arrives well within it on
+// drainWait bounds Drain: a body a few MiB long arrives well within it on
 // any link a local tool serves.
 const drainWait = time.Second
 

@@ -363,6 +363,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case httplimit.IsTooLarge(err):
 			s.tooLarge.Add(1)
+			// Discarded, never held: the sender reads the 413 instead of
+			// a reset (it is still writing; see Drain).
+			s.cfg.Limits.Drain(w, r, 4*s.cfg.MaxBody)
 			reason := fmt.Sprintf("the body is larger than %s (--max-body)", FormatSize(s.cfg.MaxBody))
 			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: reason, EventID: "-"})
 			writeJSONError(w, http.StatusRequestEntityTooLarge, "payload too large", reason, "")

@@ -1,11 +1,13 @@
 package listen
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/httplimit"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/testutil/freeport"
 )
@@ -716,5 +719,47 @@ func TestTargetDown(t *testing.T) {
 	}
 	if TargetDown(nil) != "" {
 		t.Error("no target: want no hint")
+	}
+}
+
+// A sender still writing a body over the limit reads the 413 instead of a
+// connection reset: what is left of the body (up to 4× the limit, for at
+// most a second) is read and discarded, never held. The client writes the
+// whole body before it reads, as Python's urllib and most providers' do
+// (no Expect: 100-continue); closing a socket with unread bytes resets
+// it, and such a client then saw "connection reset by peer".
+func TestTooLargeIsAnsweredNotReset(t *testing.T) {
+	a, got := app(t, 200)
+	const limit = 2 << 20
+	lim := httplimit.New(httplimit.Config{MaxBody: limit})
+	s, _, log := newTestServer(t, a.URL, func(c *Config) { c.MaxBody, c.Limits = limit, lim })
+	defer log.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := lim.FastServer(s)
+	go fs.Serve(ln)
+	defer fs.Close()
+	// More than the socket buffers hold: the client is still writing when
+	// the server answers.
+	body := bytes.Repeat([]byte("x"), 4*limit)
+	for i := range 3 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.(*net.TCPConn).SetWriteBuffer(64 << 10)
+		fmt.Fprintf(c, "POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+		_, werr := c.Write(body)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, rerr := http.ReadResponse(bufio.NewReader(c), nil)
+		c.Close()
+		if werr != nil || rerr != nil || resp.StatusCode != 413 {
+			t.Fatalf("round %d: an 8 MiB body against a 2 MiB limit: write %v, read %v, %v", i, werr, rerr, resp)
+		}
+	}
+	if len(got()) != 0 {
+		t.Fatal("oversized body forwarded")
 	}
 }
