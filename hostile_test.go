@@ -98,26 +98,7 @@ func TestListenHostileClients(t *testing.T) {
 	}()
 	waitHealthy(t, addr, exited)
 
-	// RSS of the listen process, sampled every 20 ms.
-	var peakRSS, lastRSS atomic.Int64
-	stopRSS := make(chan struct{})
-	rssDone := make(chan struct{})
-	go func() {
-		defer close(rssDone)
-		for {
-			if kb := vmRSS(listen.Process.Pid); kb > 0 {
-				lastRSS.Store(kb)
-				if kb > peakRSS.Load() {
-					peakRSS.Store(kb)
-				}
-			}
-			select {
-			case <-stopRSS:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
+	rss := sampleRSS(listen.Process.Pid)
 	baseRSS := vmRSS(listen.Process.Pid)
 
 	// The legitimate sender: signed events, retried on 429/503 like a
@@ -199,53 +180,11 @@ func TestListenHostileClients(t *testing.T) {
 	}
 	stopHostile := make(chan struct{})
 	var hostileWG sync.WaitGroup
-	var tallyMu sync.Mutex
-	tally := map[string]map[string]int{}
-	count := func(kind, outcome string) {
-		tallyMu.Lock()
-		if tally[kind] == nil {
-			tally[kind] = map[string]int{}
-		}
-		tally[kind][outcome]++
-		tallyMu.Unlock()
-	}
+	outcomes := &outcomeTally{}
+	count, tally := outcomes.count, outcomes.by()
 	// Slow headers and slow bodies: one byte every 200 ms.
 	slow := func(kind, from, prefix, head string, n int) {
-		for i := 0; i < n; i++ {
-			hostileWG.Add(1)
-			go func() {
-				defer hostileWG.Done()
-				conn, err := dialFrom(addr, from)
-				if err != nil {
-					count(kind, "dial error")
-					return
-				}
-				defer conn.Close()
-				io.WriteString(conn, prefix)
-				start := time.Now()
-				closed := make(chan string, 1)
-				go func() {
-					b, _ := io.ReadAll(conn)
-					closed <- outcome(b)
-				}()
-				for j := 0; ; j++ {
-					select {
-					case o := <-closed:
-						count(kind, fmt.Sprintf("%s after %ds", o, int(time.Since(start).Seconds()+0.5)))
-						return
-					case <-stopHostile:
-						count(kind, "still open at the end")
-						return
-					case <-time.After(200 * time.Millisecond):
-					}
-					if j < len(head) {
-						conn.Write([]byte{head[j]})
-					} else {
-						conn.Write([]byte("x"))
-					}
-				}
-			}()
-		}
+		slowClients(&hostileWG, outcomes, stopHostile, addr, kind, from, prefix, head, n)
 	}
 	slow("slow headers", "127.0.0.2", "", "POST / HTTP/1.1\r\nHost: x\r\nX-Slow: "+strings.Repeat("a", 400), 200)
 	slow("slow bodies", "127.0.0.3", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n", "", 100)
@@ -378,11 +317,10 @@ func TestListenHostileClients(t *testing.T) {
 		count("10,000 idle connections", fmt.Sprintf("%d opened and closed", len(conns)))
 	}
 	time.Sleep(time.Second) // the legitimate sender after the storm
-	afterRSS := lastRSS.Load()
+	afterRSS := rss.last.Load()
 	close(stopLegit)
 	legitWG.Wait()
-	close(stopRSS)
-	<-rssDone
+	rss.stop()
 
 	// Summary and the listener's own accounting.
 	listen.Process.Signal(syscall.SIGINT)
@@ -395,14 +333,7 @@ func TestListenHostileClients(t *testing.T) {
 		t.Fatal("listen did not stop after SIGINT")
 	}
 
-	kinds := make([]string, 0, len(tally))
-	for k := range tally {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
-	for _, k := range kinds {
-		t.Logf("%-34s %v", k, tally[k])
-	}
+	outcomes.log(t, 34)
 	for _, mode := range []string{"keepalive", "fresh"} {
 		st := legit[mode]
 		slices.Sort(st.lat)
@@ -421,7 +352,7 @@ func TestListenHostileClients(t *testing.T) {
 			t.Errorf("legitimate (%s): %d not served: %v", mode, len(st.failures), st.failures[:min(5, len(st.failures))])
 		}
 	}
-	t.Logf("listen RSS: %d MB at start, peak %d MB, %d MB after the storm (limit 100 MB)", baseRSS/1024, peakRSS.Load()/1024, afterRSS/1024)
+	t.Logf("listen RSS: %d MB at start, peak %d MB, %d MB after the storm (limit 100 MB)", baseRSS/1024, rss.peak.Load()/1024, afterRSS/1024)
 	t.Logf("listen summary: %s", strings.TrimSpace(lastLine(stderr.String())))
 	for _, e := range gameErrs {
 		t.Error(e)
@@ -429,8 +360,8 @@ func TestListenHostileClients(t *testing.T) {
 	switch {
 	case raceEnabled:
 		t.Logf("listen's RSS not checked: the race detector multiplies it")
-	case peakRSS.Load() >= 100*1024:
-		t.Errorf("listen's peak RSS was %d MB, want < 100 MB", peakRSS.Load()/1024)
+	case rss.peak.Load() >= 100*1024:
+		t.Errorf("listen's peak RSS was %d MB, want < 100 MB", rss.peak.Load()/1024)
 	}
 	for _, kind := range []string{"oversized, Content-Length 2 MiB", "oversized, chunked 2 MiB"} {
 		for outcome := range tally[kind] {
@@ -592,4 +523,122 @@ func lastLine(s string) string {
 		}
 	}
 	return lines[len(lines)-1]
+}
+
+// outcomeTally counts what each kind of hostile client got (safe for
+// concurrent use; read by() once the clients are done).
+type outcomeTally struct {
+	mu sync.Mutex
+	m  map[string]map[string]int
+}
+
+func (o *outcomeTally) count(kind, outcome string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]map[string]int{}
+	}
+	if o.m[kind] == nil {
+		o.m[kind] = map[string]int{}
+	}
+	o.m[kind][outcome]++
+}
+
+// by is the tally itself, kind → outcome → count.
+func (o *outcomeTally) by() map[string]map[string]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]map[string]int{}
+	}
+	return o.m
+}
+
+// log writes one line per kind, sorted, the kind padded to width.
+func (o *outcomeTally) log(t *testing.T, width int) {
+	t.Helper()
+	m := o.by()
+	kinds := make([]string, 0, len(m))
+	for k := range m {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		t.Logf("%-*s %v", width, k, m[k])
+	}
+}
+
+// slowClients opens n connections from address from that send prefix,
+// then head (and after it "x") one byte every 200 ms, until the server
+// closes them (counted as its answer's status and the seconds it took)
+// or stop is closed ("still open at the end").
+func slowClients(wg *sync.WaitGroup, tally *outcomeTally, stop <-chan struct{}, addr, kind, from, prefix, head string, n int) {
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := dialFrom(addr, from)
+			if err != nil {
+				tally.count(kind, "dial error")
+				return
+			}
+			defer conn.Close()
+			io.WriteString(conn, prefix)
+			start := time.Now()
+			closed := make(chan string, 1)
+			go func() {
+				b, _ := io.ReadAll(conn)
+				closed <- outcome(b)
+			}()
+			for j := 0; ; j++ {
+				select {
+				case o := <-closed:
+					tally.count(kind, fmt.Sprintf("%s after %ds", o, int(time.Since(start).Seconds()+0.5)))
+					return
+				case <-stop:
+					tally.count(kind, "still open at the end")
+					return
+				case <-time.After(200 * time.Millisecond):
+				}
+				if j < len(head) {
+					conn.Write([]byte{head[j]})
+				} else {
+					conn.Write([]byte("x"))
+				}
+			}
+		}()
+	}
+}
+
+// rssSampler samples a process's RSS (VmRSS, KiB) every 20 ms.
+type rssSampler struct {
+	peak, last atomic.Int64
+	done, quit chan struct{}
+}
+
+func sampleRSS(pid int) *rssSampler {
+	s := &rssSampler{done: make(chan struct{}), quit: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for {
+			if kb := vmRSS(pid); kb > 0 {
+				s.last.Store(kb)
+				if kb > s.peak.Load() {
+					s.peak.Store(kb)
+				}
+			}
+			select {
+			case <-s.quit:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return s
+}
+
+// stop ends the sampling; peak and last stay readable.
+func (s *rssSampler) stop() {
+	close(s.quit)
+	<-s.done
 }

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -58,21 +57,7 @@ func TestServeHostileClients(t *testing.T) {
 	}()
 	waitServeHealthy(t, base, exited)
 
-	var peakRSS atomic.Int64
-	stopRSS, rssDone := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(rssDone)
-		for {
-			if kb := vmRSS(serve.Process.Pid); kb > peakRSS.Load() {
-				peakRSS.Store(kb)
-			}
-			select {
-			case <-stopRSS:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
+	rss := sampleRSS(serve.Process.Pid)
 	baseRSS := vmRSS(serve.Process.Pid)
 
 	api := func(client *http.Client, method, path string, body []byte) (int, []byte, error) {
@@ -155,53 +140,12 @@ func TestServeHostileClients(t *testing.T) {
 	}
 	stopHostile := make(chan struct{})
 	var hostileWG sync.WaitGroup
-	var tallyMu sync.Mutex
-	tally := map[string]map[string]int{}
-	count := func(kind, outcome string) {
-		tallyMu.Lock()
-		if tally[kind] == nil {
-			tally[kind] = map[string]int{}
-		}
-		tally[kind][outcome]++
-		tallyMu.Unlock()
-	}
+	outcomes := &outcomeTally{}
+	count, tally := outcomes.count, outcomes.by()
 
 	// Slow headers and slow bodies: one byte every 200 ms.
 	slow := func(kind, from, prefix, head string, n int) {
-		for range n {
-			hostileWG.Add(1)
-			go func() {
-				defer hostileWG.Done()
-				conn, err := dialFrom(addr, from)
-				if err != nil {
-					count(kind, "dial error")
-					return
-				}
-				defer conn.Close()
-				io.WriteString(conn, prefix)
-				closed := make(chan string, 1)
-				go func() {
-					b, _ := io.ReadAll(conn)
-					closed <- outcome(b)
-				}()
-				for j := 0; ; j++ {
-					select {
-					case o := <-closed:
-						count(kind, o)
-						return
-					case <-stopHostile:
-						count(kind, "still open at the end")
-						return
-					case <-time.After(200 * time.Millisecond):
-					}
-					if j < len(head) {
-						conn.Write([]byte{head[j]})
-					} else {
-						conn.Write([]byte("x"))
-					}
-				}
-			}()
-		}
+		slowClients(&hostileWG, outcomes, stopHostile, addr, kind, from, prefix, head, n)
 	}
 	slow("slow headers", "127.0.0.2", "", "POST /api/v1/app/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "+strings.Repeat("a", 400), 100)
 	slow("slow bodies", "127.0.0.3", "POST /api/v1/app/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer testsk_hostile\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n", "", 50)
@@ -282,17 +226,9 @@ func TestServeHostileClients(t *testing.T) {
 	time.Sleep(time.Second) // the legitimate client after the storm
 	close(stopLegit)
 	<-legitDone
-	close(stopRSS)
-	<-rssDone
+	rss.stop()
 
-	kinds := make([]string, 0, len(tally))
-	for k := range tally {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
-	for _, k := range kinds {
-		t.Logf("%-40s %v", k, tally[k])
-	}
+	outcomes.log(t, 40)
 	slices.Sort(lat)
 	p := func(q float64) time.Duration {
 		if len(lat) == 0 {
@@ -302,7 +238,7 @@ func TestServeHostileClients(t *testing.T) {
 	}
 	t.Logf("legitimate: %d sent, %d created (%d at the first try; first answers %v), p50 %s p99 %s max %s",
 		sent, len(created), firstTry, firstCodes, p(0.5), p(0.99), p(1))
-	t.Logf("serve RSS: %d MB before, %d MB peak", baseRSS/1024, peakRSS.Load()/1024)
+	t.Logf("serve RSS: %d MB before, %d MB peak", baseRSS/1024, rss.peak.Load()/1024)
 
 	if sent < 5 {
 		t.Errorf("legitimate: only %d requests sent during the storm", sent)
@@ -310,8 +246,8 @@ func TestServeHostileClients(t *testing.T) {
 	if len(failures) > 0 {
 		t.Errorf("legitimate: %d not served: %v", len(failures), failures[:min(5, len(failures))])
 	}
-	if peakRSS.Load() >= 100*1024 {
-		t.Errorf("serve's RSS peaked at %d MB (limit 100 MB)", peakRSS.Load()/1024)
+	if rss.peak.Load() >= 100*1024 {
+		t.Errorf("serve's RSS peaked at %d MB (limit 100 MB)", rss.peak.Load()/1024)
 	}
 	for kind, outcomes := range tally {
 		for o := range outcomes {
