@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -23,22 +25,80 @@ import (
 // (IsTimeout: not within BodyTimeout, 408; else cut short or malformed,
 // 400).
 //
+// Requests whose handlers never read a body (GET, HEAD, OPTIONS,
+// DELETE) get the too-large error from Buffer too, for the caller to
+// answer 413: the handler would act on the request as if the body were
+// not there. A body on GET, HEAD or OPTIONS means nothing: it is read and
+// dropped under the same limits, holding no budget (an event stream, a
+// GET that lasts as long as its tab, kept its body's share for as long).
+//
+// A body declared over max on a request that expects "100 Continue" is
+// not drained: the client has not sent it, and Go's server closes the
+// connection instead of asking for it.
+//
 // release gives the budget back; call it once the handler has returned.
 // A request without a body costs nothing.
 func (l *Limiter) Buffer(w http.ResponseWriter, r *http.Request, max int64) (release func(), err error) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return func() {}, nil
 	}
+	if ignoresBody(r.Method) {
+		return func() {}, l.discard(w, r, max)
+	}
 	body, release, err := l.ReadBodyMax(w, r, max)
 	switch {
 	case err == nil:
 		r.Body = &bufferedBody{b: body}
 	case IsTooLarge(err):
-		l.Drain(w, r, 4*max)
+		if !expectsContinue(r) {
+			l.Drain(w, r, 4*max)
+		}
 		r.Body = errBody{err}
-		return release, nil
+		if r.Method != http.MethodDelete {
+			return release, nil // the handler answers it
+		}
 	}
 	return release, err
+}
+
+// ignoresBody: the methods whose body has no meaning.
+func ignoresBody(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+func expectsContinue(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+}
+
+// discard reads r's body and drops it, up to max bytes within
+// BodyTimeout, holding none of it; r.Body is empty after.
+func (l *Limiter) discard(w http.ResponseWriter, r *http.Request, max int64) error {
+	defer func() { r.Body = http.NoBody }()
+	fail := func(err error) error {
+		w.Header().Set("Connection", "close")
+		return err
+	}
+	if r.ContentLength > max {
+		l.tooLarge.Add(1)
+		if !expectsContinue(r) {
+			l.Drain(w, r, 4*max)
+		}
+		return fail(&http.MaxBytesError{Limit: max})
+	}
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(l.cfg.BodyTimeout))
+	n, err := io.CopyN(io.Discard, r.Body, max+1)
+	switch {
+	case n > max:
+		l.tooLarge.Add(1)
+		return fail(&http.MaxBytesError{Limit: max})
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fail(errBodyTimeout)
+	case err != nil && err != io.EOF:
+		return fail(err)
+	}
+	rc.SetReadDeadline(time.Time{})
+	return nil
 }
 
 // IsTimeout reports whether a body read failed because the body did not

@@ -192,6 +192,26 @@ func testFraming(t *testing.T) {
 	if n := strings.Count(resp, "HTTP/1.1 "); n != 2 || !strings.HasPrefix(resp, "HTTP/1.1 200") || !strings.Contains(resp, "HTTP/1.1 400") {
 		t.Fatalf("pipelined: %q", resp)
 	}
+	// An empty line after a POST (Go's server skips it) does not turn
+	// the check off for the rest of the connection.
+	resp = raw(t, addr, "", "POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\r\n"+
+		"POST /blank HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"+smuggled)
+	if n := strings.Count(resp, "HTTP/1.1 "); n != 2 || !strings.HasPrefix(resp, "HTTP/1.1 200") || !strings.Contains(resp, "HTTP/1.1 400") {
+		t.Fatalf("after an empty line: %q", resp)
+	}
+	// More requests pipelined than verdicts are queued: those past the
+	// queue are refused, not let through unchecked.
+	pipelined := strings.Repeat("GET /p HTTP/1.1\r\nHost: x\r\n\r\n", maxVerdicts+6) +
+		"POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled
+	resp = raw(t, addr, "", pipelined)
+	if n := strings.Count(resp, "HTTP/1.1 200"); n > maxVerdicts+6 || !strings.Contains(resp, "HTTP/1.1 400") {
+		t.Fatalf("%d pipelined: %d answered 200, then %q", maxVerdicts+7, n, resp[max(0, len(resp)-300):])
+	}
+	for _, p := range []string{"/blank", "/late", "/admin"} {
+		if _, ok := paths.Load(p); ok {
+			t.Errorf("%s reached the handler", p)
+		}
+	}
 	// A body that looks like a request head is just a body.
 	inner := "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n"
 	resp = raw(t, addr, "", fmt.Sprintf("POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%sGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", len(inner), inner))
@@ -407,6 +427,64 @@ func testIdleConnectionMakesRoom(t *testing.T) {
 	}
 	if st := lim.Stats(); st.ReapedIdle != 1 || st.RejectedConns != 0 {
 		t.Fatalf("stats = %+v", st)
+	}
+}
+
+// When a client's slots are all taken, its own idle keep-alive connection
+// makes room: on loopback every local client is one address, and a pool
+// of idle connections left by one of them locked out every other with 429.
+func TestIdleConnectionOfTheClientMakesRoom(t *testing.T) {
+	both(t, testIdleConnectionOfTheClientMakesRoom)
+}
+
+func testIdleConnectionOfTheClientMakesRoom(t *testing.T) {
+	lim := New(Config{MaxConnsPerIP: 2})
+	addr := serve(t, lim, nil)
+	var idle []*bufio.Reader
+	var conns []net.Conn
+	for i := 0; i < 2; i++ {
+		c := dial(t, addr, "127.0.0.2")
+		defer c.Close()
+		conns = append(conns, c)
+		io.WriteString(c, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		idle = append(idle, br)
+	}
+	// Another client's idle connection is not the one closed.
+	other := dial(t, addr, "127.0.0.3")
+	defer other.Close()
+	io.WriteString(other, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n")
+	obr := bufio.NewReader(other)
+	if resp, err := http.ReadResponse(obr, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+	}
+	waitFor(t, func() bool { return lim.Stats().OpenConns == 3 })
+	if resp := raw(t, addr, "127.0.0.2", "GET /new HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.HasSuffix(resp, "GET /new 0") {
+		t.Fatalf("a third connection from the address: %q", resp)
+	}
+	closed := 0
+	for i, br := range idle {
+		conns[i].SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := br.ReadByte(); err != nil && !os.IsTimeout(err) {
+			closed++
+		}
+	}
+	if closed != 1 {
+		t.Fatalf("%d of the address's 2 idle connections closed, want 1", closed)
+	}
+	if st := lim.Stats(); st.ReapedIdle != 1 || st.RejectedPerIP != 0 {
+		t.Fatalf("stats = %+v", st)
+	}
+	other.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, err := obr.ReadByte(); err == nil || !os.IsTimeout(err) {
+		t.Fatalf("the other client's idle connection: %v, want it open", err)
 	}
 }
 

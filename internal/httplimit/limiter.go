@@ -92,12 +92,16 @@ func (l *Limiter) connState(nc net.Conn, st http.ConnState) {
 	l.mu.Unlock()
 }
 
-// reapIdle closes the connection idle the longest, if any.
-func (l *Limiter) reapIdle() bool {
+// reapIdle closes the connection idle the longest, if any, of the
+// client at ip ("" any client).
+func (l *Limiter) reapIdle(ip string) bool {
 	l.mu.Lock()
 	var oldest *conn
 	var since time.Time
 	for c, t := range l.idle {
+		if ip != "" && c.ip != ip {
+			continue
+		}
 		if oldest == nil || t.Before(since) {
 			oldest, since = c, t
 		}
@@ -143,8 +147,13 @@ func (ln *listener) Accept() (net.Conn, error) {
 		}
 		ip := clientIP(c.RemoteAddr())
 		a := ln.l.admit(ip)
-		if a == overAll && ln.l.reapIdle() {
-			a = ln.l.admit(ip) // an idle keep-alive connection made room
+		// An idle keep-alive connection makes room: any client's when
+		// every slot is taken, the client's own when its slots are (on
+		// loopback every local client — SDKs, browser, health probes —
+		// is one address, and a pool of idle connections left by one
+		// of them locked all the others out with 429).
+		if a == overAll && ln.l.reapIdle("") || a == overIP && ln.l.reapIdle(ip) {
+			a = ln.l.admit(ip)
 		}
 		switch a {
 		case admitted:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -108,8 +109,10 @@ func (l *Limiter) ReadBodyMax(w http.ResponseWriter, r *http.Request, max int64)
 		}
 		return nil, func() {}, e
 	}
-	if max <= 0 || max > l.cfg.BodyBudget {
-		max = min(l.cfg.MaxBody, l.cfg.BodyBudget)
+	if max <= 0 || max >= l.cfg.BodyBudget {
+		// (a body of unknown length is read into max+1 bytes of
+		// budget: more than the whole budget would wait for it in vain)
+		max = min(l.cfg.MaxBody, l.cfg.BodyBudget-1)
 	}
 	if r.ContentLength > max {
 		l.tooLarge.Add(1)
@@ -189,8 +192,12 @@ func (l *Limiter) ReadBodyMax(w http.ResponseWriter, r *http.Request, max int64)
 // cannot follow; then it has no verdict and Handler lets Go's own checks
 // stand.
 type sniffer struct {
-	mu     sync.Mutex
-	off    bool
+	mu  sync.Mutex
+	off bool
+	// lost: the check stopped on a connection Go goes on serving (more
+	// requests pipelined than it queues verdicts for); every request
+	// past the queued verdicts is refused, not let through unchecked.
+	lost   bool
 	max    int
 	line   []byte
 	head   int
@@ -207,6 +214,10 @@ type sniffer struct {
 }
 
 type verdict struct{ method, target, reason string }
+
+// maxVerdicts bounds the verdicts queued on a connection: requests
+// pipelined ahead of their answers.
+const maxVerdicts = 64
 
 func newSniffer(maxHeader int) *sniffer { return &sniffer{max: maxHeader + 4096} }
 
@@ -259,6 +270,13 @@ func (s *sniffer) pause() {
 
 func (s *sniffer) endLine(line []byte) {
 	if !s.inHead {
+		if len(line) == 0 {
+			// An empty line between requests: Go's server skips it
+			// after a POST (RFC 9112 §2.2); elsewhere it refuses the
+			// request line and closes. Turning the check off here let
+			// the next request through unchecked.
+			return
+		}
 		method, rest, ok1 := bytes.Cut(line, []byte{' '})
 		target, proto, ok2 := bytes.Cut(rest, []byte{' '})
 		if !ok1 || !ok2 {
@@ -282,7 +300,8 @@ func (s *sniffer) endLine(line []byte) {
 		case s.folded:
 			v.reason = "a Content-Length or Transfer-Encoding field folded over two lines: the body's framing is ambiguous"
 		}
-		if len(s.q) >= 64 {
+		if len(s.q) >= maxVerdicts {
+			s.lost = true
 			s.stop()
 			return
 		}
@@ -338,6 +357,9 @@ func (s *sniffer) verdictFor(method, target string) string {
 		if v.method == method && v.target == target {
 			return v.reason
 		}
+	}
+	if s.lost {
+		return fmt.Sprintf("more than %d requests were sent ahead of their answers: send fewer at a time", maxVerdicts)
 	}
 	return ""
 }

@@ -90,6 +90,14 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 		k := scope + "\x00" + credential(r) + "\x00" + key
 		e := c.entry(k)
 		e.mu.Lock()
+		for !e.done && !c.current(k, e) {
+			// The request this one waited for failed and dropped the
+			// entry: an answer kept in it now would be found by no
+			// later retry. Wait on the key's entry of now instead.
+			e.mu.Unlock()
+			e = c.entry(k)
+			e.mu.Lock()
+		}
 		defer e.mu.Unlock()
 		if e.done {
 			if e.fingerprint != fp {
@@ -153,6 +161,13 @@ func idemEntryCost(key string, e *idemEntry) int {
 		}
 	}
 	return n
+}
+
+// current reports whether e is still key's entry.
+func (c *Idempotency) current(key string, e *idemEntry) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries[key] == e
 }
 
 // drop forgets e (its request failed: a retry runs again).

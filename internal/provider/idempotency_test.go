@@ -126,3 +126,58 @@ func TestIdempotencyBudgetBoundsMemory(t *testing.T) {
 		t.Fatalf("%d answers kept take %.1f MB of heap, %.1f times the %d MiB budget", kept, float64(grew)/(1<<20), float64(grew)/budget, budget>>20)
 	}
 }
+
+// A retry that waited on a first request with the same key, which then
+// failed, keeps its successful answer where the next retry finds it: the
+// create runs once. Before, the waiter stored its answer in the entry the
+// failure had dropped from the cache, a third request ran the create again,
+// and the cache counted the orphan's bytes.
+func TestIdempotencyRetryAfterFailedFirst(t *testing.T) {
+	c := &Idempotency{}
+	var runs atomic.Int32
+	gate := make(chan struct{})
+	started := make(chan struct{})
+	h := c.Wrap("s", "Idempotency-Key", func(*http.Request) string { return "cred" },
+		func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusConflict) },
+		func(w http.ResponseWriter, r *http.Request) {
+			b, _ := ReadBody(r)
+			if string(b) == "bad" {
+				close(started)
+				<-gate
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
+			runs.Add(1)
+			w.WriteHeader(http.StatusOK)
+			w.Write([]byte("created"))
+		})
+	do := func(body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(body))
+		req.Header.Set("Idempotency-Key", "K")
+		rec := httptest.NewRecorder()
+		h(rec, req)
+		return rec
+	}
+	first := make(chan int)
+	go func() { first <- do("bad").Code }()
+	<-started
+	second := make(chan int)
+	go func() { second <- do("good").Code }()
+	// Give the retry time to park on the first request's entry lock
+	// (were it late, it would find no entry and the test pass anyway).
+	time.Sleep(50 * time.Millisecond)
+	close(gate)
+	if got := <-first; got != http.StatusInternalServerError {
+		t.Fatalf("first: %d", got)
+	}
+	if got := <-second; got != http.StatusOK {
+		t.Fatalf("retry: %d", got)
+	}
+	third := do("good")
+	if third.Code != http.StatusOK || third.Header().Get("Idempotent-Replayed") != "true" || runs.Load() != 1 {
+		t.Fatalf("third: %d replayed=%q; the create ran %d times, want once and replayed", third.Code, third.Header().Get("Idempotent-Replayed"), runs.Load())
+	}
+	if len(c.entries) != 1 || c.size != idemEntryCost("s\x00cred\x00K", c.entries["s\x00cred\x00K"]) {
+		t.Fatalf("cache: %d entries, %d bytes counted", len(c.entries), c.size)
+	}
+}

@@ -236,6 +236,11 @@ func TestIndexHealthNotFoundAndLimits(t *testing.T) {
 	if code, body := e.Do("POST", "/_hookctl/trigger", nil, `{"type":"card.created","data":"`+strings.Repeat("x", 1<<20)+`"}`); code != 413 {
 		t.Fatalf("over 1 MiB: %d %s", code, body)
 	}
+	// A DELETE's handler reads no body: one over 1 MiB is refused before
+	// it runs (it disarmed the faults and answered 200), in the API's JSON.
+	if code, body := e.Do("DELETE", "/_hookctl/faults", nil, strings.Repeat("x", 1<<20+1)); code != 413 || !strings.Contains(string(body), `"error"`) {
+		t.Fatalf("DELETE with a body over 1 MiB: %d %s", code, body)
+	}
 	for _, tc := range []struct{ body, want string }{
 		{`{}`, "type is required"},
 		{`{"type":"card.crated"}`, "did you mean"},

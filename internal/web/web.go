@@ -310,6 +310,12 @@ func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(
 			w.Header().Set("Retry-After", lim.Config().RetryAfterHeader())
 			http.Error(w, "hookctl: busy: too many forms in flight; retry in a moment", http.StatusServiceUnavailable)
 			return
+		case httplimit.IsTooLarge(err):
+			http.Error(w, fmt.Sprintf("hookctl: refused: the request body is over %d bytes", MaxForm), http.StatusRequestEntityTooLarge)
+			return
+		case httplimit.IsTimeout(err):
+			http.Error(w, fmt.Sprintf("hookctl: refused: the form did not arrive within %s", lim.Config().BodyTimeout), http.StatusRequestTimeout)
+			return
 		case err != nil:
 			http.Error(w, "hookctl: refused: cannot read the form: "+err.Error(), http.StatusBadRequest)
 			return
