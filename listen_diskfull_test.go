@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,5 +140,141 @@ func TestListenDiskFull(t *testing.T) {
 	t.Logf("acknowledged %d, refused %d with 503 (+%d acknowledged between refusals), missing %d", len(acked), refused.Load(), okAfterFull.Load(), missing)
 	if missing > 0 {
 		t.Fatalf("%d of %d acknowledged events missing from the store\nlisten stderr:\n%s", missing, len(acked), stderr.String())
+	}
+}
+
+// TestListenDiskFreedAgain: the store and journal on a small tmpfs that
+// fills up, then has space freed. While full, senders get 503; once space
+// is back, listen answers 2xx again by itself (before, it answered 503 for
+// good: nothing tried the journal again until a restart, so a provider's
+// retries all failed). Every event answered 2xx is in the store after.
+// Needs root to mount the tmpfs (CI runs as root); skipped otherwise.
+func TestListenDiskFreedAgain(t *testing.T) {
+	c := newCrashEnv(t)
+	mnt := filepath.Join(c.dir, "mnt")
+	if err := os.MkdirAll(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	for i, e := range c.env {
+		if strings.HasPrefix(e, "HOOKCTL_STORE=") {
+			c.env[i] = "HOOKCTL_STORE=" + filepath.Join(mnt, "hookctl.db")
+		}
+	}
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte("ok"))
+	}))
+	defer app.Close()
+	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app.URL, "-o", "json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	br := bufio.NewReader(stdout)
+	line, err := br.ReadBytes('\n')
+	var ready readyLine
+	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" {
+		t.Fatalf("first stdout line %q (%v); stderr %s", line, err, stderr.String())
+	}
+	done := make(chan error, 1)
+	go func() { io.Copy(io.Discard, br); done <- cmd.Wait() }()
+
+	sc, _ := signature.Lookup("standard")
+	client := &http.Client{Timeout: 30 * time.Second}
+	pad := strings.Repeat("x", 32<<10)
+	acked := map[string]bool{}
+	n := 0
+	send := func() int {
+		n++
+		id := fmt.Sprintf("msg_freed_%d", n)
+		body := []byte(`{"type":"card.created","data":{"n":` + fmt.Sprint(n) + `,"pad":"` + pad + `"}}`)
+		h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", ready.URL+"/hooks", bytes.NewReader(body))
+		req.Header = h
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("listen stopped answering: %v\n%s", err, stderr.String())
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			acked[id] = true
+		} else if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		return resp.StatusCode
+	}
+	for range 10 {
+		if st := send(); st != 200 {
+			t.Fatalf("before the disk filled: %d\n%s", st, stderr.String())
+		}
+	}
+	// Fill the file system.
+	filler, err := os.Create(filepath.Join(mnt, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 256<<10)
+	for {
+		if _, err := filler.Write(chunk); err != nil {
+			break
+		}
+	}
+	filler.Close()
+	refused := 0
+	for i := 0; i < 2000 && refused < 20; i++ {
+		if send() == http.StatusServiceUnavailable {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Fatalf("no 503 with the disk full after %d requests", n)
+	}
+	if err := os.Remove(filepath.Join(mnt, "filler")); err != nil {
+		t.Fatal(err)
+	}
+	freed := time.Now()
+	for send() != 200 {
+		if time.Since(freed) > 10*time.Second {
+			t.Fatalf("still 503 %s after space was freed\n%s", time.Since(freed), stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("2xx again %s after space was freed", time.Since(freed).Round(time.Millisecond))
+	for range 10 {
+		if st := send(); st != 200 {
+			t.Fatalf("after the disk had room again: %d", st)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("listen did not stop\n%s", stderr.String())
+	}
+	stored := exportedEventIDs(t, c)
+	missing := 0
+	for id := range acked {
+		if !stored[id] {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Fatalf("%d of %d acknowledged events missing from the store\n%s", missing, len(acked), stderr.String())
 	}
 }

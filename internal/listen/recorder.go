@@ -105,6 +105,12 @@ type Recorder struct {
 	epoch atomic.Int64 // bumped when unsynced frames are thrown away (write error)
 	emu   sync.Mutex   // a leaf lock, for werr only
 	werr  error        // the last write error (cleared once a write succeeds)
+	// lastProbe: when Admit last tried the journal after a write error
+	// (unix ns).
+	lastProbe atomic.Int64
+	// unallocUntil: preallocation failed (less than a chunk left on the
+	// disk); frames are written without it until then (under mu).
+	unallocUntil time.Time
 
 	// Durability: the syncer fsyncs and advances synced.
 	cycle       sync.Mutex // held by the syncer for a whole cycle, and by truncate
@@ -202,11 +208,50 @@ func (r *Recorder) Admit() error {
 	if b := r.syncEnd.Load() - r.importedOff.Load(); b > hardBacklogBytes {
 		return fmt.Errorf("%w: %.1f MiB of received events wait for the store", ErrNotRecording, float64(b)/(1<<20))
 	}
-	if err := r.writeErr(); err != nil {
+	if err := r.writeErr(); err != nil && !r.probe() {
 		return fmt.Errorf("%w: %v", ErrNotRecording, err)
 	}
 	return nil
 }
+
+// probeEvery is how often Admit tries the journal again while a write
+// error stands.
+const probeEvery = time.Second
+
+// probe tries, at most once per probeEvery, whether the journal can be
+// written again after a write error (the disk had space freed, the file
+// system came back): it writes and fdatasyncs zeros past the frames (the
+// preallocated space later frames overwrite) and clears the error when
+// both succeed. Only Admit lets requests in, and a request admitted is
+// forwarded before it is written: without a probe nothing ever wrote
+// again, and listen answered 503 until it was restarted.
+func (r *Recorder) probe() bool {
+	now := time.Now().UnixNano()
+	last := r.lastProbe.Load()
+	if now-last < int64(probeEvery) || !r.lastProbe.CompareAndSwap(last, now) {
+		return false
+	}
+	r.cycle.Lock()
+	defer r.cycle.Unlock()
+	r.mu.Lock()
+	from := max(r.alloc, r.jw.off+int64(r.bw.Buffered()))
+	_, err := r.j.w.WriteAt(zeros()[:probeBytes], from)
+	if err == nil {
+		err = fdatasync(r.j.w)
+	}
+	if err == nil {
+		r.alloc = from + probeBytes
+	}
+	r.mu.Unlock()
+	if err != nil {
+		return false
+	}
+	r.setWriteErr(nil)
+	return true
+}
+
+// probeBytes is what probe writes: a few frames' room.
+const probeBytes = 64 << 10
 
 // Add appends rec to the journal and returns once it is durable (it must
 // not be changed afterwards). An error means the record is not kept.
@@ -351,13 +396,25 @@ var zeros = sync.OnceValue(func() []byte { return make([]byte, 256<<10) })
 // already written: the buffered writer writes a frame larger than its
 // buffer (or the part of a group that overflows it) straight through,
 // possibly past the preallocated space, before the sync that calls this.
+//
+// With less than a chunk left on the disk the frames go without
+// preallocated space for a while (their fdatasync then writes the file's
+// size too): their own writes say whether there is room for them. Before,
+// every sync failed on the chunk, and listen refused every event with
+// megabytes still free.
 func (r *Recorder) preallocate(need int64) error {
+	now := time.Now()
+	if now.Before(r.unallocUntil) {
+		return nil
+	}
 	to := (need/allocChunk + 1) * allocChunk
 	for off := max(r.alloc, r.jw.off); off < to; {
 		z := zeros()
 		n, err := r.j.w.WriteAt(z[:min(int64(len(z)), to-off)], off)
 		if err != nil {
-			return err
+			r.alloc = max(r.alloc, off) // zeros up to there
+			r.unallocUntil = now.Add(10 * time.Second)
+			return nil
 		}
 		off += int64(n)
 	}
