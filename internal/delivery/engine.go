@@ -88,7 +88,13 @@ type Engine struct {
 	Intercept func(ctx context.Context, d *store.Delivery, send SendFunc) (*store.Attempt, http.Header, error)
 
 	finished atomic.Int64 // deliveries that reached a final state here
-	claimed  atomic.Int64 // claims made (attempts started)
+	// recordErr: a batch of attempts could not be recorded (the store
+	// refused it past RecordWait's patience). Run then stops sending:
+	// what it sent could not be logged, and would be sent again.
+	recordErr atomic.Pointer[error]
+	// recordDown: the recorder is waiting for the store (RecordWait).
+	recordDown atomic.Bool
+	claimed    atomic.Int64 // claims made (attempts started)
 	// handed-over deliveries given back unsent (lease too close to its
 	// end, taken by another process): Drive's back-pressure counts them
 	// as taken, or a producer waiting for this engine to claim them would
@@ -226,6 +232,9 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
+		}
+		if p := e.recordErr.Load(); p != nil {
+			return fmt.Errorf("recording attempts: %w", *p)
 		}
 		free := 1 + grab(slots, e.Concurrency-1)
 		// Deliveries this engine created and holds go first, at once.
@@ -386,6 +395,13 @@ func sleep(ctx context.Context, d time.Duration) {
 
 // process sends one claimed delivery and records the attempt.
 func (e *Engine) process(ctx context.Context, j job) {
+	// While the store cannot record attempts (the recorder, or any other
+	// part of the run, waits for it), nothing more is sent: an attempt must be logged, and the recorder's
+	// queue let workers go on sending hundreds that then waited, or were
+	// lost with a run that gave up.
+	for (e.recordDown.Load() || e.RecordWait.Waiting()) && e.recordErr.Load() == nil {
+		sleep(ctx, 10*time.Millisecond)
+	}
 	d, ev := j.d, j.ev
 	res := Result{Delivery: d}
 	var (

@@ -91,6 +91,7 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 			// made are in the log and not sent again; workers wait on the
 			// full channel meanwhile.
 			for err != nil && e.RecordWait.Retry(ctx, err) {
+				e.recordDown.Store(true)
 				// The failed try may have been committed.
 				if ar, ok := e.Store.(store.AgainRecorder); ok {
 					errs, err = ar.RecordAttemptsAgain(ctx, e.Owner, as, us)
@@ -98,8 +99,11 @@ func (e *Engine) startRecorder(ctx context.Context) func() {
 					errs, err = br.RecordAttempts(ctx, e.Owner, as, us)
 				}
 			}
+			e.recordDown.Store(false)
 			if err == nil {
 				e.RecordWait.Ok()
+			} else {
+				e.recordErr.CompareAndSwap(nil, &err)
 			}
 			for i, r := range batch {
 				if err != nil {

@@ -23,8 +23,17 @@ type StoreWait struct {
 	Patience  time.Duration
 	Notify    func(err error)
 	Recovered func(down time.Duration)
-	since     time.Time
-	tries     int
+	// IsDown, when set, reports whether an outage is going on for any
+	// StoreWait sharing this one's notice (StoreNotice.Wait sets it).
+	IsDown func() bool
+	since  time.Time
+	tries  int
+}
+
+// Waiting reports whether a run is waiting for its store now (any
+// StoreWait sharing this one's notice is retrying).
+func (w *StoreWait) Waiting() bool {
+	return w != nil && (w.IsDown != nil && w.IsDown())
 }
 
 // Retry sleeps before the next try and reports true when err is a
@@ -86,7 +95,13 @@ type StoreNotice struct {
 
 // Wait returns a StoreWait with the notice's patience that reports to it.
 func (n *StoreNotice) Wait() *StoreWait {
-	return &StoreWait{Patience: n.Patience, Notify: n.notify, Recovered: n.recovered}
+	return &StoreWait{Patience: n.Patience, Notify: n.notify, Recovered: n.recovered, IsDown: n.isDown}
+}
+
+func (n *StoreNotice) isDown() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.down
 }
 
 func (n *StoreNotice) notify(err error) {

@@ -554,7 +554,49 @@ func stmtContext(ctx context.Context) context.Context { return context.WithoutCa
 
 func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
-	return inTx(tx, err, fn)
+	err = s.fault(inTx(tx, err, fn))
+	if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+		// ctx ended between the last statement and the commit, and
+		// database/sql rolled the transaction back: say so, as for any
+		// other cancelled call (a signal to trigger exited 1 with "sql:
+		// transaction has already been committed or rolled back").
+		return ctx.Err()
+	}
+	return err
+}
+
+// fault makes a SQLite error that is the store's environment rather than
+// the operation — the disk full, an I/O error, a file that became
+// read-only or damaged — a *store.EnvironmentError (exit 3) with what to
+// do. A full disk or an I/O error is Transient: a run waits for it (the
+// attempts it made are kept and written once there is room, none is sent
+// again meanwhile) and gives up after its patience. Before, these came
+// back raw: trigger went on sending what it could not record (and sent
+// some twice), and every command exited 1 with SQLite's message alone.
+func (s *Store) fault(err error) error {
+	var se *sqlite3.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	var env *store.EnvironmentError
+	if errors.As(err, &env) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3lib.SQLITE_FULL:
+		return &store.EnvironmentError{Err: fmt.Errorf("store %s: the disk is full: %w", s.path, err), Transient: true,
+			Hint: "free space on the disk that holds " + filepath.Dir(s.path) + " (what was recorded before is kept), then run the command again"}
+	case sqlite3lib.SQLITE_IOERR:
+		return &store.EnvironmentError{Err: fmt.Errorf("store %s: an I/O error: %w", s.path, err), Transient: true,
+			Hint: "check the disk that holds " + filepath.Dir(s.path) + " (space, errors in the system log)"}
+	case sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_PERM, sqlite3lib.SQLITE_CANTOPEN:
+		return &store.EnvironmentError{Err: fmt.Errorf("store %s cannot be written: %w", s.path, err),
+			Hint: "check the file and its directory are writable, or use another store with --store"}
+	case sqlite3lib.SQLITE_CORRUPT, sqlite3lib.SQLITE_NOTADB:
+		return &store.EnvironmentError{Err: fmt.Errorf("store %s is damaged: %w", s.path, err),
+			Hint: "`hookctl store export` keeps what can still be read; import it into a new store (--store)"}
+	}
+	return err
 }
 
 // inTx runs fn in tx (whose BeginTx returned err): committed when fn

@@ -633,3 +633,23 @@ func TestPruneLeavesForeignKeysOn(t *testing.T) {
 		t.Fatal("an attempt of no delivery was accepted after a prune")
 	}
 }
+
+// A context that ends between a transaction's last statement and its
+// commit is reported as the context's error: database/sql has rolled the
+// transaction back, and its own "transaction has already been committed
+// or rolled back" made a signal to trigger exit 1 instead of 130.
+func TestTxCancelledBeforeCommit(t *testing.T) {
+	s := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT 1`); err != nil {
+			return err
+		}
+		cancel()
+		time.Sleep(50 * time.Millisecond) // database/sql rolls back on its own
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
