@@ -119,6 +119,11 @@ func checkNUL(t *testing.T, e *servetest.Env) {
 		if code != tc.want {
 			t.Errorf("%s %s %q: %d %s; want %d", tc.method, tc.path, tc.body, code, body, tc.want)
 		}
+		// The caller's own names, never hookctl's internal ones (the
+		// Stripe refusal named the key "stripe_meta:k").
+		if strings.Contains(string(body), "stripe_meta") {
+			t.Errorf("%s %s %q: %s names an internal key", tc.method, tc.path, tc.body, body)
+		}
 	}
 	// A payload may hold \u0000: it is kept as bytes.
 	if code, body := e.Do("POST", "/api/v1/app/a/msg", sv, `{"eventType":"a.b","payload":{"a":"\u0000"}}`); code != 202 {

@@ -292,6 +292,13 @@ func validFields(w http.ResponseWriter, f form, md map[string]string) bool {
 			fail(w, http.StatusBadRequest, "", param, fmt.Sprintf("Metadata values can have up to %d characters; the value of %q has %d.", maxMetaValue, k, n))
 			return false
 		}
+		// Here, in the caller's own key: the store's check named the
+		// key as hookctl keeps it ("stripe_meta:k").
+		if !store.StorableText(k) || !store.StorableText(v) {
+			fail(w, http.StatusBadRequest, "", param, fmt.Sprintf("Invalid metadata %q: keys and values cannot contain a NUL character (\\u0000) or bytes that are not UTF-8.",
+				strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")))
+			return false
+		}
 	}
 	if len(md) > maxMetaKeys {
 		fail(w, http.StatusBadRequest, "", "metadata", fmt.Sprintf("Metadata can have up to %d keys; %d were given.", maxMetaKeys, len(md)))
