@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,24 +33,8 @@ func TestListenDiskFull(t *testing.T) {
 	defer app.Close()
 	// 6 MiB: the journal's first 4 MiB chunk fits, the next one does not.
 	cmd := c.cmd("bash", "-c", "ulimit -f 6144 && exec hookctl listen --port 0 --forward "+app.URL+" -o json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	ready, stderr, done := startJSONListen(t, cmd)
 	defer cmd.Process.Kill()
-	br := bufio.NewReader(stdout)
-	line, err := br.ReadBytes('\n')
-	var ready readyLine
-	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" {
-		t.Fatalf("first stdout line %q (%v); stderr %s", line, err, stderr.String())
-	}
-	done := make(chan error, 1)
-	go func() { io.Copy(io.Discard, br); done <- cmd.Wait() }()
 
 	sc, _ := signature.Lookup("standard")
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -120,27 +102,10 @@ func TestListenDiskFull(t *testing.T) {
 	if len(acked) == 0 {
 		t.Fatal("nothing was acknowledged before the disk was full")
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		<-done // stderr written to the end
-		t.Fatalf("listen did not stop\n%s", stderr.String())
-	}
 	// Without the limit, `store export` imports whatever the journal still
 	// holds: every acknowledged event must be there.
-	stored := exportedEventIDs(t, c)
-	missing := 0
-	for id := range acked {
-		if !stored[id] {
-			missing++
-		}
-	}
-	t.Logf("acknowledged %d, refused %d with 503 (+%d acknowledged between refusals), missing %d", len(acked), refused.Load(), okAfterFull.Load(), missing)
-	if missing > 0 {
-		t.Fatalf("%d of %d acknowledged events missing from the store\nlisten stderr:\n%s", missing, len(acked), stderr.String())
-	}
+	t.Logf("acknowledged %d, refused %d with 503 (+%d acknowledged between refusals)", len(acked), refused.Load(), okAfterFull.Load())
+	stopAndCheckAcked(t, c, cmd, done, stderr, acked)
 }
 
 // TestListenDiskFreedAgain: the store and journal on a small tmpfs that
@@ -151,43 +116,15 @@ func TestListenDiskFull(t *testing.T) {
 // Needs root to mount the tmpfs (CI runs as root); skipped otherwise.
 func TestListenDiskFreedAgain(t *testing.T) {
 	c := newCrashEnv(t)
-	mnt := filepath.Join(c.dir, "mnt")
-	if err := os.MkdirAll(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
-	for i, e := range c.env {
-		if strings.HasPrefix(e, "HOOKCTL_STORE=") {
-			c.env[i] = "HOOKCTL_STORE=" + filepath.Join(mnt, "hookctl.db")
-		}
-	}
+	mnt := c.storeOnTmpfs("24m")
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Write([]byte("ok"))
 	}))
 	defer app.Close()
 	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app.URL, "-o", "json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	ready, stderr, done := startJSONListen(t, cmd)
 	defer cmd.Process.Kill()
-	br := bufio.NewReader(stdout)
-	line, err := br.ReadBytes('\n')
-	var ready readyLine
-	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" {
-		t.Fatalf("first stdout line %q (%v); stderr %s", line, err, stderr.String())
-	}
-	done := make(chan error, 1)
-	go func() { io.Copy(io.Discard, br); done <- cmd.Wait() }()
 
 	sc, _ := signature.Lookup("standard")
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -259,12 +196,19 @@ func TestListenDiskFreedAgain(t *testing.T) {
 			t.Fatalf("after the disk had room again: %d", st)
 		}
 	}
+	stopAndCheckAcked(t, c, cmd, done, stderr, acked)
+}
+
+// stopAndCheckAcked stops listen (SIGTERM) and checks that every event it
+// answered 2xx (acked) is in `store export`.
+func stopAndCheckAcked(t *testing.T, c *crashEnv, cmd *exec.Cmd, done chan error, stderr *bytes.Buffer, acked map[string]bool) {
+	t.Helper()
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
-		<-done
+		<-done // stderr written to the end
 		t.Fatalf("listen did not stop\n%s", stderr.String())
 	}
 	stored := exportedEventIDs(t, c)
@@ -275,6 +219,28 @@ func TestListenDiskFreedAgain(t *testing.T) {
 		}
 	}
 	if missing > 0 {
-		t.Fatalf("%d of %d acknowledged events missing from the store\n%s", missing, len(acked), stderr.String())
+		t.Fatalf("%d of %d acknowledged events missing from the store\nlisten stderr:\n%s", missing, len(acked), stderr.String())
 	}
+}
+
+// storeOnTmpfs mounts a tmpfs of size (mount's -o size=) in the test's
+// directory, unmounted after the test, and puts the SQLite store (and so
+// listen's journal beside it) on it; it returns the mount point. It skips
+// the test when the mount is refused (it needs root, which CI has).
+func (c *crashEnv) storeOnTmpfs(size string) string {
+	c.t.Helper()
+	mnt := filepath.Join(c.dir, "mnt")
+	if err := os.MkdirAll(mnt, 0o755); err != nil {
+		c.t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
+		c.t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	c.t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	for i, e := range c.env {
+		if strings.HasPrefix(e, "HOOKCTL_STORE=") {
+			c.env[i] = "HOOKCTL_STORE=" + filepath.Join(mnt, "hookctl.db")
+		}
+	}
+	return mnt
 }

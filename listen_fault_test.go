@@ -109,22 +109,19 @@ type readyLine struct {
 	SubscriptionID    string `json:"subscription_id"`
 }
 
-// listenBurst starts listen, sends run.requests signed requests from
-// run.conns connections (16), signals listen once a third of them are answered, and
-// returns the ids answered 2xx.
-func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round int) map[string]bool {
+// startJSONListen starts cmd (a `listen -o json`) and reads its ready
+// line; stdout is drained after it, and done receives cmd's exit.
+func startJSONListen(t *testing.T, cmd *exec.Cmd) (readyLine, *bytes.Buffer, chan error) {
 	t.Helper()
-	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app, "-o", "json")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
 	br := bufio.NewReader(stdout)
 	line, err := br.ReadBytes('\n')
 	var ready readyLine
@@ -133,7 +130,18 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 		cmd.Wait() // stderr written to the end
 		t.Fatalf("first stdout line %q (%v); stderr %s", line, err, stderr.String())
 	}
+	done := make(chan error, 1)
 	go func() { io.Copy(io.Discard, br); done <- cmd.Wait() }()
+	return ready, stderr, done
+}
+
+// listenBurst starts listen, sends run.requests signed requests from
+// run.conns connections (16), signals listen once a third of them are answered, and
+// returns the ids answered 2xx.
+func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round int) map[string]bool {
+	t.Helper()
+	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app, "-o", "json")
+	ready, stderr, done := startJSONListen(t, cmd)
 
 	sc, err := signature.Lookup("standard")
 	if err != nil {

@@ -29,15 +29,7 @@ func TestTriggerThroughPostgresRestart(t *testing.T) {
 	if !strings.Contains(stderr.String(), "waiting for the store") {
 		t.Errorf("trigger did not say it waited for the store:\n%s", stderr.String())
 	}
-	var run struct {
-		Summary struct{ Succeeded, Failed, Pending int64 }
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("trigger -o json: %v\n%.300s", err, stdout.String())
-	}
-	if run.Summary.Succeeded != events || run.Summary.Failed != 0 || run.Summary.Pending != 0 {
-		t.Errorf("summary %+v, want all %d succeeded", run.Summary, events)
-	}
+	wantAllSucceeded(t, stdout.Bytes(), events)
 	seen, twice := app.counts()
 	t.Logf("receiver: %d events, %d more than once; trigger said:\n%s", seen, twice, stderr.String())
 	if seen != events || twice > conc {
@@ -102,4 +94,19 @@ func throughCrash(t *testing.T, pg faultPG, cmd *exec.Cmd, app *countingReceiver
 		t.Fatalf("%s did not finish 120 s after the restart\n%s", cmd.Args[1], stderr.String())
 	}
 	return stdout, stderr
+}
+
+// wantAllSucceeded checks a `trigger -o json` run's summary: all of its
+// events succeeded.
+func wantAllSucceeded(t *testing.T, stdout []byte, events int64) {
+	t.Helper()
+	var run struct {
+		Summary struct{ Succeeded, Failed, Pending int64 }
+	}
+	if err := json.Unmarshal(stdout, &run); err != nil {
+		t.Fatalf("trigger -o json: %v\n%.300s", err, stdout)
+	}
+	if run.Summary.Succeeded != events || run.Summary.Failed != 0 || run.Summary.Pending != 0 {
+		t.Errorf("summary %+v, want all %d succeeded", run.Summary, events)
+	}
 }
