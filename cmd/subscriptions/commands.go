@@ -358,7 +358,10 @@ func newRotateCmd(f *cli.Factory, runF func(*RotateOptions) error) *cobra.Comman
 		Long: `Generate a new signing secret (or set --secret). Until the grace period ends,
 deliveries carry signatures made with both the new and the old secret
 (Standard Webhooks allows several in one header), so receivers can switch
-without dropping events. --grace 0 drops the old secret at once.`,
+without dropping events. Schemes that carry one signature per request
+(github, bond, mono, mambu, paystack, shopify, slack) go on signing with
+the old secret until the grace period ends, then with the new one: accept
+both before then. --grace 0 drops the old secret at once.`,
 		Example: `  hookctl subscriptions rotate-secret 4f1c
   hookctl subscriptions rotate-secret 4f1c --grace 1h
   hookctl subscriptions rotate-secret 4f1c --grace 0 -o json`,

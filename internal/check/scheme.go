@@ -77,7 +77,10 @@ func SchemeProps(name, secret string) (Props, error) {
 	p.SignsBody = !ok(h1, []byte(`{"probe":2}`), secrets...)
 	p.Timestamp = !ok(sign(secrets, now.Add(-probeSkew)), body, secrets...)
 	p.BoundsFuture = !ok(sign(secrets, now.Add(probeSkew)), body, secrets...)
-	p.MultiSig = ok(sign([]string{other, secret}, now), body, secret)
+	// Signed with both, each verifies it alone (a scheme that carries one
+	// signature signs with one of them).
+	both := sign([]string{other, secret}, now)
+	p.MultiSig = ok(both, body, secret) && ok(both, body, other)
 	return p, nil
 }
 

@@ -28,7 +28,7 @@ func (s bondScheme) Sign(in SignInput) (http.Header, error) {
 		return nil, err
 	}
 	ts := in.Timestamp.Unix()
-	secret := in.Secrets[0]
+	secret := in.oneSecret()
 	st := hmacSHA256.get()
 	defer hmacSHA256.put(st)
 	var b strings.Builder

@@ -26,11 +26,12 @@ func (s githubScheme) Sign(in SignInput) (http.Header, error) {
 		return nil, err
 	}
 	h := http.Header{}
+	secret := in.oneSecret()
 	st := hmacSHA256.get()
-	h.Set(hHubSig256, "sha256="+hex.EncodeToString(bodyMAC(hmacSHA256, st, in.Secrets[0], in.Body)))
+	h.Set(hHubSig256, "sha256="+hex.EncodeToString(bodyMAC(hmacSHA256, st, secret, in.Body)))
 	hmacSHA256.put(st)
 	st1 := hmacSHA1.get()
-	h.Set(hHubSig, "sha1="+hex.EncodeToString(bodyMAC(hmacSHA1, st1, in.Secrets[0], in.Body)))
+	h.Set(hHubSig, "sha1="+hex.EncodeToString(bodyMAC(hmacSHA1, st1, secret, in.Body)))
 	hmacSHA1.put(st1)
 	if in.ID != "" {
 		h.Set(hGitHubDelivery, in.ID)

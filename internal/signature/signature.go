@@ -31,8 +31,12 @@ type Scheme interface {
 
 // SignInput is what a scheme signs.
 type SignInput struct {
-	Secrets   []string // first is the current one
-	ID        string   // message / event id (idempotency key)
+	// Secrets: the current one first; during a rotation's grace period
+	// the previous one after it. A scheme that carries several
+	// signatures signs with each; one that carries a single signature
+	// signs with the last (oneSecret).
+	Secrets   []string
+	ID        string // message / event id (idempotency key)
 	Timestamp time.Time
 	Body      []byte
 	// EventType is sent where the scheme has a header for it
@@ -212,3 +216,12 @@ func parseUnix(s string) (int64, bool) {
 	}
 	return n, true
 }
+
+// oneSecret is the secret a scheme that carries a single signature signs
+// with: the last given. During a rotation's grace period (Secrets: the new
+// one, then the previous) the previous one goes on signing until the
+// period ends, as `rotate-secret --grace` promises, and the new one signs
+// after it: a receiver accepts both meanwhile and switches when it is
+// ready. (Signing with the new one at once, as before, failed every
+// delivery to a receiver still on the old secret.)
+func (in SignInput) oneSecret() string { return in.Secrets[len(in.Secrets)-1] }

@@ -21,7 +21,7 @@ func (s monoScheme) Sign(in SignInput) (http.Header, error) {
 		return nil, err
 	}
 	h := http.Header{}
-	h.Set(hMono, in.Secrets[0])
+	h.Set(hMono, in.oneSecret())
 	return h, nil
 }
 
@@ -71,11 +71,12 @@ func (s mambuScheme) Sign(in SignInput) (http.Header, error) {
 		h.Set(hMambuIdempotency, in.ID)
 	}
 	if len(in.Secrets) > 0 {
-		if err := ValidateSecret(s.Name(), in.Secrets[0]); err != nil {
+		secret := in.oneSecret()
+		if err := ValidateSecret(s.Name(), secret); err != nil {
 			return nil, err
 		}
-		if strings.Contains(in.Secrets[0], ":") {
-			h.Set(hAuthorization, "Basic "+base64.StdEncoding.EncodeToString([]byte(in.Secrets[0])))
+		if strings.Contains(secret, ":") {
+			h.Set(hAuthorization, "Basic "+base64.StdEncoding.EncodeToString([]byte(secret)))
 		}
 	}
 	return h, nil
@@ -133,7 +134,7 @@ func (s paystackScheme) Sign(in SignInput) (http.Header, error) {
 	st := hmacSHA512.get()
 	defer hmacSHA512.put(st)
 	h := http.Header{}
-	h.Set(hPaystack, hex.EncodeToString(bodyMAC(hmacSHA512, st, in.Secrets[0], in.Body)))
+	h.Set(hPaystack, hex.EncodeToString(bodyMAC(hmacSHA512, st, in.oneSecret(), in.Body)))
 	return h, nil
 }
 
@@ -182,7 +183,7 @@ func (s shopifyScheme) Sign(in SignInput) (http.Header, error) {
 	st := hmacSHA256.get()
 	defer hmacSHA256.put(st)
 	h := http.Header{}
-	h.Set(hShopifyHmac, base64.StdEncoding.EncodeToString(bodyMAC(hmacSHA256, st, in.Secrets[0], in.Body)))
+	h.Set(hShopifyHmac, base64.StdEncoding.EncodeToString(bodyMAC(hmacSHA256, st, in.oneSecret(), in.Body)))
 	if in.ID != "" {
 		h.Set(hShopifyWebhookID, in.ID)
 	}
@@ -236,7 +237,7 @@ func (s slackScheme) Sign(in SignInput) (http.Header, error) {
 	defer hmacSHA256.put(st)
 	h := http.Header{}
 	h.Set(hSlackTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(hSlackSignature, "v0="+hex.EncodeToString(slackMAC(st, in.Secrets[0], ts, in.Body)))
+	h.Set(hSlackSignature, "v0="+hex.EncodeToString(slackMAC(st, in.oneSecret(), ts, in.Body)))
 	return h, nil
 }
 
