@@ -280,6 +280,17 @@ func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(
 		return "", nil, err
 	}
 	cfg.Addr = ln.Addr().String()
+	if cfg.Catalog == nil {
+		// Before the Dispatcher is made from it (New loads one only for
+		// the page): the Trigger page of `listen --ui` answered
+		// "service: no catalog".
+		c, err := catalog.Load(catalog.Options{})
+		if err != nil {
+			ln.Close()
+			return "", nil, err
+		}
+		cfg.Catalog = c
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	engineDone := make(chan struct{})
 	if cfg.Dispatcher == nil {

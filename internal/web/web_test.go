@@ -300,6 +300,19 @@ func TestStartLoopbackOnly(t *testing.T) {
 		} else if resp.Body.Close(); resp.StatusCode != 200 {
 			t.Errorf("GET %s: %d", u, resp.StatusCode)
 		}
+		// Started without a catalog (as listen --ui is), the Trigger
+		// page still previews an event from the built-in one (it said
+		// "service: no catalog").
+		resp, err = http.Get(u + "/trigger?type=card.created")
+		if err != nil {
+			t.Errorf("GET trigger: %v", err)
+		} else {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || strings.Contains(string(b), "no catalog") || !strings.Contains(string(b), "card.created") {
+				t.Errorf("trigger page: %d %.300s", resp.StatusCode, b)
+			}
+		}
 		stop()
 	}
 }
