@@ -50,6 +50,9 @@ type Options struct {
 // NewCmd returns `hookctl check`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
+// maxBurst bounds --burst: a burst is built and sent all at once.
+const maxBurst = 10000
+
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	c := &cobra.Command{
@@ -106,11 +109,13 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				return cli.Usagef("dedupes-duplicate needs --effect-cmd: a command printing what the app did").
 					Hint("e.g. --effect-cmd 'wc -l < processed.log' or a row count of your database")
 			}
-			if opts.Deadline < 0 {
+			if opts.Deadline < 0 || opts.Deadline == 0 && c.Flags().Changed("deadline") {
 				return cli.Usagef("invalid --deadline %s: want a positive duration", opts.Deadline)
 			}
-			if opts.Burst < 1 {
-				return cli.Usagef("invalid --burst %d: want 1 or more", opts.Burst)
+			if opts.Burst < 1 || opts.Burst > maxBurst {
+				// (each request of the burst is built and sent at once:
+				// 2,000,000 held 4 GB and did not stop on a signal)
+				return cli.Usagef("invalid --burst %d: want 1 to %d", opts.Burst, maxBurst)
 			}
 			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.Scheme != "") {
 				return cli.Usagef("--subscription cannot be used with --secret or --scheme (the subscription has its own)")
@@ -295,7 +300,7 @@ func run(ctx context.Context, opts *Options) error {
 			return cli.WithCode(cli.ExitEnvironment, err)
 		}
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return cli.Silent(cli.ExitInterrupted)
+			return cli.WithCode(cli.ExitInterrupted, errors.New("interrupted: the checks were not finished"))
 		}
 		var ce cli.CodeError
 		if errors.As(err, &ce) {

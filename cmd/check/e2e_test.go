@@ -379,6 +379,12 @@ func TestBadInput(t *testing.T) {
 		// sending probes.
 		{"dedupe-without-effect", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "dedupes-duplicate"}, 2,
 			[]string{"hookctl: error: dedupes-duplicate needs --effect-cmd", "hookctl: hint: e.g. --effect-cmd"}},
+		// Was taken as the default deadline.
+		{"zero-deadline", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--deadline", "0s"}, 2,
+			[]string{"invalid --deadline 0s: want a positive duration"}},
+		// Was unbounded: 2,000,000 held 4 GB and ignored signals.
+		{"huge-burst", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--burst", "2000000"}, 2,
+			[]string{"invalid --burst 2000000: want 1 to 10000"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -766,6 +772,63 @@ func TestHangingReceiver(t *testing.T) {
 		}
 		if !strings.Contains(c.Detail, want) {
 			t.Errorf("%s: %q, want %q", c.ID, c.Detail, want)
+		}
+	}
+}
+
+// TestStalledBodyIsAHang: a receiver that sends its status and headers
+// and then stalls on the body is judged as one that does not answer: a
+// timeout in the evidence and the hint, and no more probes. Before, it
+// was told "Bond counts only 200 and 201 as delivered … answer 200" (its
+// 200 came with an error), and every later probe waited the timeout too.
+// A check not run because of it (dedupes-duplicate, without --effect-cmd)
+// is skipped as it would have been, not failed.
+func TestStalledBodyIsAHang(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				c.Read(buf) // the request (small)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nxxxx")
+				time.Sleep(30 * time.Second) // the rest never comes
+			}()
+		}
+	}()
+	only := []string{check.AcceptsValid, check.RejectsWrongSecret, check.DedupesDuplicate}
+	start := time.Now()
+	r := hookctl(t, nil, "check", "http://"+ln.Addr().String()+"/hooks", "--provider", "bond", "--secret", bondSecret,
+		"-o", "json", "--deadline", "1s", "--only", strings.Join(only, ","))
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("check took %s: more than one 6s timeout", took)
+	}
+	if r.code != 1 || r.report == nil {
+		t.Fatalf("want exit 1, got\n%s", r.dump())
+	}
+	for _, c := range r.report.Checks {
+		switch c.ID {
+		case check.AcceptsValid:
+			if c.Verdict != check.Fail || !strings.Contains(c.Detail, "timeout after") || strings.Contains(c.Hint, "answer 200") ||
+				!strings.Contains(c.Hint, "no answer before the timeout") {
+				t.Errorf("accepts-valid: %s %q hint %q", c.Verdict, c.Detail, c.Hint)
+			}
+		case check.RejectsWrongSecret:
+			if c.Verdict != check.Fail || !strings.Contains(c.Detail, "not run") {
+				t.Errorf("rejects-wrong-secret: %s %q", c.Verdict, c.Detail)
+			}
+		case check.DedupesDuplicate:
+			if c.Verdict != check.Skip {
+				t.Errorf("dedupes-duplicate without --effect-cmd: %s %q, want SKIP", c.Verdict, c.Detail)
+			}
 		}
 	}
 }

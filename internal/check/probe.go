@@ -65,13 +65,17 @@ func (o outcome) ok() bool { return o.a.Error == "" && delivery.Success(o.scheme
 // success (Bond's 202 or 204).
 func (o outcome) successElsewhere() bool {
 	st := o.a.ResponseStatus
-	return st >= 200 && st < 300 && !o.ok()
+	return o.a.Error == "" && st >= 200 && st < 300 && !o.ok()
 }
 
 // noResponse: the request got no HTTP answer at all.
 func (o outcome) noResponse() bool { return o.a.ResponseStatus == 0 }
 
-func (o outcome) timedOut() bool { return strings.HasPrefix(o.a.Error, "timeout") }
+// timedOut: no answer, or no whole answer (a status and headers, then a
+// body that stalled: "reading response: timeout after 7s"), in time.
+func (o outcome) timedOut() bool {
+	return strings.HasPrefix(o.a.Error, "timeout") || strings.Contains(o.a.Error, ": timeout after")
+}
 
 // notConnected: no connection to the receiver could be made (refused, no
 // such host, no route, a TLS handshake that failed), as opposed to a
@@ -137,6 +141,9 @@ func (o outcome) evidence() string {
 		return fmt.Sprintf("no answer after %s: %s", ms(o.a.Duration), o.a.Error)
 	}
 	s := fmt.Sprintf("%d in %s", o.a.ResponseStatus, ms(o.a.Duration))
+	if o.a.Error != "" {
+		s += " (" + o.a.Error + ")" // e.g. its body never arrived whole
+	}
 	if l := o.location(); o.redirect() && l != "" {
 		s += " to " + l
 	}
@@ -202,7 +209,8 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		o.deliveryID = r.record(ctx, p, o)
 	}
 	switch {
-	case o.noResponse() && o.timedOut():
+	case o.timedOut():
+		// (with a status too: headers, then a body that stalled)
 		r.hung.CompareAndSwap(nil, &hang{stage: r.stage, o: o})
 	case o.notConnected() && r.reached.Load():
 		// Reached before, refused now: the receiver went away.

@@ -263,6 +263,10 @@ func (r *runner) notApplicable(id string) string {
 		if r.props.Name != "mambu" {
 			return "Mambu only (scheme is " + r.props.Name + ")"
 		}
+	case DedupesDuplicate:
+		if r.cfg.Effect == nil {
+			return "no --effect-cmd to observe what the app did"
+		}
 	}
 	return ""
 }
