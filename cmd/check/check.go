@@ -228,6 +228,18 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		if sub.Scheme != "auto" {
 			cfg.Scheme = sub.Scheme
+		} else if cfg.Provider == "" {
+			// Scheme auto signs each event as its provider does: the
+			// provider whose events the subscription takes (a default
+			// `subscribe --events 'card.*'` was refused as naming no
+			// provider, its hint pointing back at --subscription).
+			ps := providersOf(cat, sub)
+			if len(ps) != 1 {
+				return cli.Usagef("subscription %s signs each event as its provider does (scheme auto), and its events (%s) are %s",
+					sub.ID, strings.Join(sub.Events, ", "), providersPhrase(ps)).
+					Hint("say which provider's events to send: --provider {%s}", strings.Join(catalog.Providers(), "|"))
+			}
+			cfg.Provider = ps[0]
 		}
 		fmt.Fprintf(ios.ErrOut, "Using subscription %s (%s)\n", sub.ID, sub.CallbackURL)
 	}
@@ -365,8 +377,33 @@ func findSubscription(ctx context.Context, st store.Store, opts *Options) (*stor
 	case 1:
 		return match[0], nil
 	}
+	ids := make([]string, len(match))
+	for i, m := range match {
+		ids[i] = m.ID
+	}
 	return nil, cli.Usagef("%d subscriptions have the URL %s", len(match), opts.URL).
-		Hint("pick one: --subscription %s", match[0].ID)
+		Hint("pick one: --subscription ID, one of %s", strings.Join(ids, ", "))
+}
+
+// providersOf lists the catalog's providers that have an event sub takes.
+func providersOf(cat *catalog.Catalog, sub *store.Subscription) []string {
+	var out []string
+	for _, p := range catalog.Providers() {
+		for _, et := range cat.List(p, "") {
+			if store.SubscriptionMatches(sub, et.Type) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func providersPhrase(ps []string) string {
+	if len(ps) == 0 {
+		return "no provider's"
+	}
+	return "events of " + strings.Join(ps, ", ")
 }
 
 func baseEvent(cat *catalog.Catalog, provider, event string) (*catalog.EventType, error) {

@@ -917,3 +917,35 @@ func TestReceiverHangingAfterFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestSubscriptionWithSchemeAuto: a subscription made by a plain
+// `subscribe --events 'card.*'` (scheme auto, no provider) is checked as
+// the provider of the events it takes (Bond's card.*); before, check
+// asked "which provider or scheme" and hinted at --subscription, which
+// had been given. Two subscriptions on one URL are each named.
+func TestSubscriptionWithSchemeAuto(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &store.Subscription{CallbackURL: rc.srv.URL, Events: []string{"card.*"}, Status: "enabled", Secret: bondSecret, Scheme: "auto"}
+	if err := st.CreateSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOOKCTL_STORE=" + path}
+	r := hookctl(t, env, "check", rc.srv.URL, "--subscription", sub.ID[:8], "--only", "accepts-valid", "-o", "json")
+	if r.code != 0 || r.report == nil || len(r.verdicts(check.Pass)) != 1 {
+		t.Fatalf("want exit 0 and accepts-valid PASS, got\n%s", r.dump())
+	}
+	other := &store.Subscription{CallbackURL: rc.srv.URL, Events: []string{"*"}, Status: "enabled", Secret: bondSecret, Provider: "bond", Scheme: "bond"}
+	if err := st.CreateSubscription(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	r = hookctl(t, env, "check", rc.srv.URL, "--only", "accepts-valid")
+	if r.code != 2 || !strings.Contains(r.stderr, sub.ID) || !strings.Contains(r.stderr, other.ID) {
+		t.Errorf("want exit 2 naming both subscriptions, got\n%s", r.dump())
+	}
+}
