@@ -949,3 +949,30 @@ func TestSubscriptionWithSchemeAuto(t *testing.T) {
 		t.Errorf("want exit 2 naming both subscriptions, got\n%s", r.dump())
 	}
 }
+
+// TestBurstHintSaysWhy: a burst whose answers are all redirects is told
+// what is wrong with them (providers do not follow redirects), not to
+// "acknowledge first and queue the work"; evidence bytes that are not
+// UTF-8 show as U+FFFD, as -o json shows them elsewhere (they were "?").
+func TestBurstHintSaysWhy(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Location", "/elsewhere")
+		w.WriteHeader(http.StatusFound)
+		w.Write([]byte("moved \xff"))
+	}))
+	defer srv.Close()
+	r := hookctl(t, nil, "check", srv.URL+"/hooks", "--provider", "bond", "--secret", bondSecret,
+		"--only", "accepts-valid,survives-burst", "--burst", "5", "-o", "json")
+	if r.report == nil {
+		t.Fatalf("no report:\n%s", r.dump())
+	}
+	for _, c := range r.report.Checks {
+		if !strings.Contains(c.Hint, "do not follow redirects") {
+			t.Errorf("%s: hint %q, want the redirect named", c.ID, c.Hint)
+		}
+		if !strings.Contains(c.Body, "moved \uFFFD") {
+			t.Errorf("%s: body %q, want U+FFFD for the byte that is not UTF-8", c.ID, c.Body)
+		}
+	}
+}

@@ -180,7 +180,7 @@ func firstBytes(b []byte) string {
 		s += "…"
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	return strings.ToValidUTF8(s, "?")
+	return strings.ToValidUTF8(s, "\uFFFD") // as -o json shows other bytes that are not UTF-8
 }
 
 // send signs (through delivery.Sender, as trigger does), alters, sends

@@ -858,6 +858,8 @@ func (r *runner) burst(ctx context.Context) error {
 	hint := worst.failedHint("acknowledge first and queue the work; make sure the server accepts enough concurrent connections")
 	if worst.gone != nil {
 		hint = worst.gone.goneHint()
+	} else if h := worst.noAnswerHint(); h != "" && !worst.timedOut() {
+		hint = h // a redirect, a 2xx the provider does not count, a closed connection
 	} else if r.refused != nil && slow == 0 && statuses[r.refused.a.ResponseStatus] == bad {
 		hint = r.refusedHint() // every failure is the refusal of accepts-valid
 	}
