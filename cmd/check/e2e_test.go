@@ -729,24 +729,33 @@ func TestReceiverRefusingEverything(t *testing.T) {
 	}
 }
 
-// TestHangingReceiver: a receiver that takes connections and never
-// answers fails check in one request timeout, not one per probe, and the
-// verdicts name the probe that hung.
-func TestHangingReceiver(t *testing.T) {
+// rawReceiver listens on loopback and hands each connection to serve on
+// its own goroutine (receivers net/http cannot play: one that never
+// answers, one that stalls mid-body); it is closed after the test.
+func rawReceiver(t *testing.T, serve func(net.Conn)) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go io.Copy(io.Discard, c) // reads, never answers
+			go serve(c)
 		}
 	}()
+	return ln
+}
+
+// TestHangingReceiver: a receiver that takes connections and never
+// answers fails check in one request timeout, not one per probe, and the
+// verdicts name the probe that hung.
+func TestHangingReceiver(t *testing.T) {
+	ln := rawReceiver(t, func(c net.Conn) { io.Copy(io.Discard, c) }) // reads, never answers
 	only := []string{check.AcceptsValid, check.RespondsFast, check.RejectsMissingSig, check.RejectsWrongSecret}
 	start := time.Now()
 	// --deadline 1s: a request times out after 6s (the deadline + 5s).
@@ -784,26 +793,12 @@ func TestHangingReceiver(t *testing.T) {
 // A check not run because of it (dedupes-duplicate, without --effect-cmd)
 // is skipped as it would have been, not failed.
 func TestStalledBodyIsAHang(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 64<<10)
-				c.Read(buf) // the request (small)
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nxxxx")
-				time.Sleep(30 * time.Second) // the rest never comes
-			}()
-		}
-	}()
+	ln := rawReceiver(t, func(c net.Conn) {
+		defer c.Close()
+		c.Read(make([]byte, 64<<10)) // the request (small)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nxxxx")
+		time.Sleep(30 * time.Second) // the rest never comes
+	})
 	only := []string{check.AcceptsValid, check.RejectsWrongSecret, check.DedupesDuplicate}
 	start := time.Now()
 	r := hookctl(t, nil, "check", "http://"+ln.Addr().String()+"/hooks", "--provider", "bond", "--secret", bondSecret,

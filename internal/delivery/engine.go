@@ -396,9 +396,9 @@ func sleep(ctx context.Context, d time.Duration) {
 // process sends one claimed delivery and records the attempt.
 func (e *Engine) process(ctx context.Context, j job) {
 	// While the store cannot record attempts (the recorder, or any other
-	// part of the run, waits for it), nothing more is sent: an attempt must be logged, and the recorder's
-	// queue let workers go on sending hundreds that then waited, or were
-	// lost with a run that gave up.
+	// part of the run, waits for it), nothing more is sent: an attempt
+	// must be logged, and the recorder's queue let workers go on sending
+	// hundreds that then waited, or were lost with a run that gave up.
 	for (e.recordDown.Load() || e.RecordWait.Waiting()) && e.recordErr.Load() == nil {
 		sleep(ctx, 10*time.Millisecond)
 	}

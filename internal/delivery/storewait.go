@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -89,8 +90,8 @@ func (w *StoreWait) Ok() {
 type StoreNotice struct {
 	W        io.Writer
 	Patience time.Duration
-	mu       sync.Mutex
-	down     bool
+	mu       sync.Mutex  // orders the notices
+	down     atomic.Bool // read before every send (Engine.process): no lock
 }
 
 // Wait returns a StoreWait with the notice's patience that reports to it.
@@ -98,29 +99,25 @@ func (n *StoreNotice) Wait() *StoreWait {
 	return &StoreWait{Patience: n.Patience, Notify: n.notify, Recovered: n.recovered, IsDown: n.isDown}
 }
 
-func (n *StoreNotice) isDown() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.down
-}
+func (n *StoreNotice) isDown() bool { return n.down.Load() }
 
 func (n *StoreNotice) notify(err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.down {
+	if n.down.Load() {
 		return
 	}
-	n.down = true
+	n.down.Store(true)
 	fmt.Fprintf(n.W, "hookctl: warning: %v; waiting for the store (up to %s)\n", err, n.Patience)
 }
 
 func (n *StoreNotice) recovered(d time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if !n.down {
+	if !n.down.Load() {
 		return
 	}
-	n.down = false
+	n.down.Store(false)
 	fmt.Fprintf(n.W, "hookctl: the store is back after %s; the run goes on\n", d.Round(100*time.Millisecond))
 }
 

@@ -50,9 +50,7 @@ func (l *Limiter) Buffer(w http.ResponseWriter, r *http.Request, max int64) (rel
 	case err == nil:
 		r.Body = &bufferedBody{b: body}
 	case IsTooLarge(err):
-		if !expectsContinue(r) {
-			l.Drain(w, r, 4*max)
-		}
+		l.drainRefused(w, r, max)
 		r.Body = errBody{err}
 		if r.Method != http.MethodDelete {
 			return release, nil // the handler answers it
@@ -66,8 +64,13 @@ func ignoresBody(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
 
-func expectsContinue(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+// drainRefused drains what is left of a body over max (Drain), unless
+// the client waits for "100 Continue" before sending it: then it has sent
+// nothing, and reading would ask it for the body.
+func (l *Limiter) drainRefused(w http.ResponseWriter, r *http.Request, max int64) {
+	if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		l.Drain(w, r, 4*max)
+	}
 }
 
 // discard reads r's body and drops it, up to max bytes within
@@ -80,9 +83,7 @@ func (l *Limiter) discard(w http.ResponseWriter, r *http.Request, max int64) err
 	}
 	if r.ContentLength > max {
 		l.tooLarge.Add(1)
-		if !expectsContinue(r) {
-			l.Drain(w, r, 4*max)
-		}
+		l.drainRefused(w, r, max)
 		return fail(&http.MaxBytesError{Limit: max})
 	}
 	rc := http.NewResponseController(w)

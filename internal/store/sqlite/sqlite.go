@@ -590,11 +590,11 @@ func (s *Store) fault(err error) error {
 		return &store.EnvironmentError{Err: fmt.Errorf("store %s: an I/O error: %w", s.path, err), Transient: true,
 			Hint: "check the disk that holds " + filepath.Dir(s.path) + " (space, errors in the system log)"}
 	case sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_PERM, sqlite3lib.SQLITE_CANTOPEN:
-		return &store.EnvironmentError{Err: fmt.Errorf("store %s cannot be written: %w", s.path, err),
-			Hint: "check the file and its directory are writable, or use another store with --store"}
+		return envErr("check the file and its directory are writable, or use another store with --store",
+			"store %s cannot be written: %w", s.path, err)
 	case sqlite3lib.SQLITE_CORRUPT, sqlite3lib.SQLITE_NOTADB:
-		return &store.EnvironmentError{Err: fmt.Errorf("store %s is damaged: %w", s.path, err),
-			Hint: "`hookctl store export` keeps what can still be read; import it into a new store (--store)"}
+		return envErr("`hookctl store export` keeps what can still be read; import it into a new store (--store)",
+			"store %s is damaged: %w", s.path, err)
 	}
 	return err
 }
