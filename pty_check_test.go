@@ -97,6 +97,10 @@ func TestPTYCheckCtrlCDuringEffectCmd(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("exit %v, want 130\n%s", err, output())
 	}
+	// It says so on the terminal (it exited 130 without a word).
+	if !strings.Contains(output(), "interrupted") {
+		t.Errorf("no word of the interruption on the terminal:\n%s", output())
+	}
 	for start := time.Now(); syscall.Kill(pid, 0) == nil; time.Sleep(20 * time.Millisecond) {
 		if time.Since(start) > 3*time.Second {
 			t.Fatalf("the effect command's child %d still runs after check ended", pid)
