@@ -379,3 +379,32 @@ func TestForProvider(t *testing.T) {
 		t.Error("unknown provider has a scheme")
 	}
 }
+
+// A pair header with whitespace between its pairs is refused: Stripe's
+// libraries (node, python, go) match "v1" exactly, ignore " v1=…" and fail,
+// so accepting it would pass a sender that real receivers reject.
+func TestPairHeaderWhitespaceRefused(t *testing.T) {
+	body := []byte(`{"id":"evt_1","object":"event"}`)
+	now := time.Unix(1614265330, 0)
+	for _, name := range []string{"stripe", "bond"} {
+		s, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := secretFor(name)
+		h, err := s.Sign(SignInput{Secrets: []string{secret}, Body: body, Timestamp: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hname := map[string]string{"stripe": "Stripe-Signature", "bond": "Bond-Signature"}[name]
+		good := h.Get(hname)
+		if err := s.Verify(VerifyInput{Secrets: []string{secret}, Header: hdr(hname, good), Body: body, Now: now}); err != nil {
+			t.Fatalf("%s: the signed header does not verify: %v", name, err)
+		}
+		spaced := strings.ReplaceAll(good, ",", ", ")
+		err = s.Verify(VerifyInput{Secrets: []string{secret}, Header: hdr(hname, spaced), Body: body, Now: now})
+		if err == nil || !strings.Contains(err.Error(), "whitespace around") {
+			t.Fatalf("%s: %q verified or said something else: %v", name, spaced, err)
+		}
+	}
+}

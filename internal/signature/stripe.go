@@ -30,9 +30,14 @@ func parsePairHeader(header string) (pairHeader, string) {
 		} else {
 			pair, rest = rest, ""
 		}
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
+		if t := strings.TrimSpace(pair); t == "" {
 			continue
+		} else if t != pair {
+			// Stripe's libraries (node, python, go) split on "," and "="
+			// and match the key exactly: " v1" is not "v1", so they would
+			// ignore the pair and fail. Say so rather than accept what
+			// the receiver's own library refuses.
+			return p, "whitespace around " + strconv.Quote(clip(t)) + `: Stripe's libraries match the keys "t" and "v1" exactly and would ignore it; separate the pairs with a bare ","`
 		}
 		k, v, ok := strings.Cut(pair, "=")
 		if !ok {
