@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -370,6 +371,7 @@ func TestBrowserInspector(t *testing.T) {
 	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="trigger-send"]`), chromedp.WaitVisible(`[data-testid="flash"]`))
 	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/overview"), chromedp.WaitVisible(`[data-testid="chart"]`))
 	screenshot(t, ctx, "inspector-overview")
+	checkChartAxis(t, ctx)
 	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/events"), chromedp.WaitVisible(`[data-testid="event-row"]`))
 	deadline := time.Now().Add(5 * sec)
 	for len(e.app.all()) <= nTrigger && time.Now().Before(deadline) {
@@ -393,6 +395,43 @@ func TestBrowserInspector(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := len(e.app.all()); got != before {
 		t.Errorf("a cross-origin post replayed a delivery (%d → %d requests)", before, got)
+	}
+}
+
+// chartTick is a time-axis label of the overview's chart as laid out.
+type chartTick struct {
+	Label      string
+	X, Y, W, H float64 // its box in the chart's coordinates
+	VW, VH     float64 // the chart's viewBox
+	Base       float64 // the bars' base line
+}
+
+// checkChartAxis: the overview's chart has a time axis, a label under
+// every minute of the hour that is a multiple of ten (six of them), each
+// laid out inside the chart, below the bars, in order and apart.
+func checkChartAxis(t *testing.T, ctx context.Context) {
+	t.Helper()
+	ticks := get(t, ctx, chromedp.Evaluate[[]chartTick](`(() => {
+		const svg = document.querySelector('[data-testid="chart"]'), vb = svg.viewBox.baseVal;
+		const base = Number(svg.querySelector('line.axis').getAttribute('y1'));
+		return [...svg.querySelectorAll('[data-testid="chart-tick"]')].map(el => {
+			const b = el.getBBox();
+			return {Label: el.textContent, X: b.x, Y: b.y, W: b.width, H: b.height, VW: vb.width, VH: vb.height, Base: base};
+		});
+	})()`))
+	if len(ticks) != 6 {
+		t.Fatalf("time axis has %d labels, want 6 (every tenth minute of the hour): %+v", len(ticks), ticks)
+	}
+	for i, k := range ticks {
+		if ok, _ := regexp.MatchString(`^\d\d:\d0$`, k.Label); !ok {
+			t.Errorf("axis label %q is not a time on the tenth minute", k.Label)
+		}
+		if k.W <= 0 || k.H <= 0 || k.X < 0 || k.X+k.W > k.VW || k.Y < k.Base || k.Y+k.H > k.VH {
+			t.Errorf("axis label %q laid out at %+v: not inside the chart below its bars", k.Label, k)
+		}
+		if i > 0 && (ticks[i-1].X+ticks[i-1].W >= k.X || ticks[i-1].Label >= k.Label && k.Label != "00:00") {
+			t.Errorf("axis labels %q and %q overlap or are out of order: %+v, %+v", ticks[i-1].Label, k.Label, ticks[i-1], k)
+		}
 	}
 }
 

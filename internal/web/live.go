@@ -262,8 +262,18 @@ type bar struct {
 	OK, Failed, Pending, All int64
 }
 
+// tick is a label of the chart's time axis, under the bar of a minute
+// that is a multiple of ten (local time, like the bars' titles).
+type tick struct {
+	X      int
+	Anchor string // SVG text-anchor: middle, or start/end at the edges
+	Label  string
+}
+
 type overviewData struct {
 	Bars      []bar
+	Ticks     []tick
+	AxisY     int // the bars' base line; the tick labels sit below it
 	Max       int64
 	Total     map[string]int64
 	Queue     []*store.Delivery
@@ -286,12 +296,23 @@ func (h *Handler) overviewPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	const barW, height = 10, 120
-	d := overviewData{Total: map[string]int64{}, Width: 60 * barW, Height: height}
+	const barW, height, axis = 10, 120, 16
+	d := overviewData{Total: map[string]int64{}, Width: 60 * barW, Height: height + axis, AxisY: height}
 	bars := make([]bar, 60)
 	for i := range bars {
+		m := since.Add(time.Duration(i) * time.Minute).Local()
 		bars[i].X = i * barW
-		bars[i].Label = since.Add(time.Duration(i) * time.Minute).Local().Format("15:04")
+		bars[i].Label = m.Format("15:04")
+		if m.Minute()%10 == 0 {
+			t := tick{X: bars[i].X + barW/2, Anchor: "middle", Label: bars[i].Label}
+			switch {
+			case t.X < 3*barW:
+				t.X, t.Anchor = bars[i].X, "start"
+			case t.X > d.Width-3*barW:
+				t.X, t.Anchor = bars[i].X+barW, "end"
+			}
+			d.Ticks = append(d.Ticks, t)
+		}
 	}
 	for _, b := range buckets {
 		i := int(b.Minute.Sub(since) / time.Minute)
