@@ -626,19 +626,21 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// The limit endpoints just newer than the cursor: read oldest
-		// first from it, then turned newest first.
-		f.NewerThan, f.Newest, f.Limit = c, false, limit
+		// first from it (one more, to know whether there are newer ones:
+		// has_more says so in the direction of travel), then turned
+		// newest first.
+		f.NewerThan, f.Newest = c, false
 	}
 	page, err := a.endpoints(r.Context(), f)
 	if a.bad(w, err, "") {
 		return
 	}
-	if !f.Newest {
-		slices.Reverse(page)
-	}
 	more := len(page) > limit
 	if more {
 		page = page[:limit]
+	}
+	if !f.Newest {
+		slices.Reverse(page)
 	}
 	out := List{Object: "list", URL: "/v1/webhook_endpoints", HasMore: more, Data: []any{}}
 	for _, s := range page {
