@@ -63,3 +63,37 @@ func TestMetadataAndStringLimits(t *testing.T) {
 		t.Fatalf("swap one key: %v", err)
 	}
 }
+
+// enabled_events takes exact event names or "*", as Stripe does: a prefix
+// wildcard (payment_intent.*), which hookctl's own subscriptions take, is
+// refused on create and update with Stripe's invalid_request_error on
+// enabled_events. It was accepted, so an app's code that Stripe refuses
+// passed against hookctl.
+func TestEnabledEventsAreExactNames(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=payment_intent.succeeded")
+	if code != 200 {
+		t.Fatalf("an exact name: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	refused := func(what string, code int, body []byte) {
+		t.Helper()
+		er, _ := servetest.JSON(t, body)["error"].(map[string]any)
+		if code != 400 || er["type"] != "invalid_request_error" || er["param"] != "enabled_events" || !strings.Contains(er["message"].(string), "payment_intent.*") {
+			t.Errorf("%s: %d %s, want 400 invalid_request_error on enabled_events", what, code, body)
+		}
+	}
+	for _, events := range []string{"enabled_events[]=payment_intent.*", "enabled_events[0]=customer.created&enabled_events[1]=payment_intent.*"} {
+		code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&"+events)
+		refused("create "+events, code, body)
+		code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, events)
+		refused("update "+events, code, body)
+	}
+	code, body = e.Do("GET", "/v1/webhook_endpoints/"+id, formH, nil)
+	if code != 200 || fmt.Sprint(servetest.JSON(t, body)["enabled_events"]) != "[payment_intent.succeeded]" {
+		t.Errorf("after refused updates: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "enabled_events[]=*"); code != 200 {
+		t.Errorf(`update to "*": %d %s`, code, body)
+	}
+}

@@ -376,6 +376,9 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "parameter_missing", "enabled_events", "Missing required param: enabled_events.")
 		return
 	}
+	if !exactEvents(w, events) {
+		return
+	}
 	if !validFields(w, f, f.metadata()) {
 		return
 	}
@@ -394,6 +397,20 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusOK, render(sub, true))
+}
+
+// exactEvents refuses an enabled_events entry that is a pattern
+// (payment_intent.*): Stripe takes exact event names or "*" alone, and an
+// app that subscribes with a prefix here would be refused by Stripe.
+func exactEvents(w http.ResponseWriter, events []string) bool {
+	for i, ev := range events {
+		if ev != "*" && strings.Contains(ev, "*") {
+			fail(w, http.StatusBadRequest, "parameter_invalid_string", "enabled_events",
+				fmt.Sprintf("Invalid enabled_events[%d]: %q is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events, no prefix wildcards.", i, ev))
+			return false
+		}
+	}
+	return true
 }
 
 func paramOf(err error) string {
@@ -482,6 +499,9 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 	if ev, present := f.list("enabled_events"); present {
 		if len(ev) == 0 {
 			fail(w, http.StatusBadRequest, "parameter_invalid_empty", "enabled_events", "Invalid array: enabled_events cannot be empty.")
+			return
+		}
+		if !exactEvents(w, ev) {
 			return
 		}
 		up.Events = ev
