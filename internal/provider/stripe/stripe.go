@@ -71,6 +71,13 @@ func New(s *provider.Services) *provider.API {
 	return &provider.API{
 		Name:     "stripe",
 		Prefixes: []string{"/v1/"},
+		Subscription: func(ctx context.Context, id string) (*store.Subscription, error) {
+			sub, err := service.FindOneByMetadata(ctx, s.Store, "webhook endpoint", MetaID, id)
+			if provider.IsNotFound(err) {
+				return nil, nil
+			}
+			return sub, err
+		},
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")
 		},

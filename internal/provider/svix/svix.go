@@ -171,9 +171,10 @@ func New(s *provider.Services) *provider.API {
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
 	return &provider.API{
-		Name:     "svix",
-		Prefixes: []string{"/api/v1/"},
-		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		Name:         "svix",
+		Prefixes:     []string{"/api/v1/"},
+		Subscription: a.endpointOfAnyApp,
+		NotFound:     func(w http.ResponseWriter, r *http.Request) { notFound(w) },
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			loc := "path"
 			if utf8.ValidString(r.URL.Path) && !strings.ContainsRune(r.URL.Path, 0) {
@@ -936,6 +937,30 @@ func (a *api) endpoint(ctx context.Context, app *App, idOrUID string) (*store.Su
 		}
 	}
 	return nil, &store.NotFoundError{Kind: "endpoint", ID: idOrUID}
+}
+
+// endpointOfAnyApp finds an endpoint by id, else by uid, in any
+// application (the control API names a subscription without one): nil
+// when none has it; a uid that several applications' endpoints have is
+// ambiguous.
+func (a *api) endpointOfAnyApp(ctx context.Context, idOrUID string) (*store.Subscription, error) {
+	if idOrUID == "" {
+		return nil, nil
+	}
+	for _, key := range []string{MetaID, MetaUID} {
+		subs, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: idOrUID}, MetaSet: []string{MetaID}, Limit: 2})
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(subs) > 1 && key == MetaUID:
+			return nil, &subscription.InputError{Msg: fmt.Sprintf("endpoint uid %q is ambiguous: endpoints of several applications have it (%s, %s)",
+				idOrUID, subs[0].Metadata[MetaID], subs[1].Metadata[MetaID]), Hint: []string{"name the endpoint by its id (ep_…)"}}
+		case len(subs) > 0:
+			return subs[0], nil
+		}
+	}
+	return nil, nil
 }
 
 func (a *api) appEndpoint(w http.ResponseWriter, r *http.Request) (*App, *store.Subscription, bool) {
