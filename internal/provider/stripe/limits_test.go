@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v85"
 
@@ -95,5 +96,30 @@ func TestEnabledEventsAreExactNames(t *testing.T) {
 	}
 	if code, body := e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "enabled_events[]=*"); code != 200 {
 		t.Errorf(`update to "*": %d %s`, code, body)
+	}
+}
+
+// An endpoint's api_version is what its deliveries carry: hookctl's
+// Stripe events are in one version, sent with the same bytes to every
+// endpoint, so an endpoint takes only that version (Stripe's
+// invalid_request_error on api_version otherwise). Another version was
+// kept and shown while the endpoint got events of the catalog's.
+func TestEndpointAPIVersionIsTheCatalogs(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=customer.created&api_version=2020-08-27")
+	er, _ := servetest.JSON(t, body)["error"].(map[string]any)
+	if code != 400 || er["type"] != "invalid_request_error" || er["param"] != "api_version" || !strings.Contains(er["message"].(string), stripego.APIVersion) {
+		t.Errorf("another version: %d %s, want 400 invalid_request_error on api_version naming %s", code, body, stripego.APIVersion)
+	}
+	code, body = e.Do("POST", "/v1/webhook_endpoints", formH, "url="+url.QueryEscape(e.Recv.URL)+"&enabled_events[]=customer.created&api_version="+stripego.APIVersion)
+	if code != 200 || servetest.JSON(t, body)["api_version"] != stripego.APIVersion {
+		t.Fatalf("the catalog's version: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "customer.created"}); code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	got := e.Recv.Next(t, 5*time.Second)
+	if v := servetest.JSON(t, got.Body)["api_version"]; v != stripego.APIVersion {
+		t.Errorf("delivered api_version %v, want the endpoint's %s", v, stripego.APIVersion)
 	}
 }

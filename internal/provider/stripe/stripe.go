@@ -65,6 +65,10 @@ func fail(w http.ResponseWriter, status int, code, param, msg string) {
 
 type api struct{ s *provider.Services }
 
+// APIVersion is the Stripe API version of the catalog's stripe events
+// (their api_version), the one version an endpoint's api_version may name.
+const APIVersion = "2026-03-25.dahlia"
+
 // New returns the Stripe-style API.
 func New(s *provider.Services) *provider.API {
 	a := &api{s: s}
@@ -391,6 +395,15 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	}
 	meta := map[string]string{MetaID: newID("we_"), "created_by": "serve:stripe"}
 	if v := f.get("api_version"); v != "" {
+		// An endpoint's api_version shapes the events Stripe sends it;
+		// hookctl has its events in one version, sent with the same
+		// bytes to every endpoint, so it takes only that one rather than
+		// show a version its deliveries do not have.
+		if v != APIVersion {
+			fail(w, http.StatusBadRequest, "parameter_invalid_string", "api_version",
+				fmt.Sprintf("Invalid api_version: %q. hookctl sends Stripe's events as API version %s only (the version of its catalog, which stripe-go v85 expects), so an endpoint can take only that one; leave api_version out for the default.", v, APIVersion))
+			return
+		}
 		meta["stripe_api_version"] = v
 	}
 	for k, v := range f.metadata() {
