@@ -7,6 +7,7 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -88,6 +89,10 @@ type API struct {
 	// Reset, when set, forgets what the API keeps outside the store
 	// (POST /_hookctl/reset).
 	Reset func()
+	// Subscription, when set, finds the subscription behind one of the
+	// API's own ids for it (Stripe's we_…, Svix's ep_… or endpoint uid),
+	// for the control API: nil, nil when id is none of them.
+	Subscription func(ctx context.Context, id string) (*store.Subscription, error)
 }
 
 // RefusedCode is the error code an API's Refused writes for status: a

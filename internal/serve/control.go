@@ -62,13 +62,13 @@ func (c *control) api() *provider.API {
 		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
-			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries", c.auth(c.trigger)),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?source=, ?limit=; has_more when cut)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
 			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
-			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?}", c.auth(c.armFault)),
+			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
 			provider.R("DELETE", "/_hookctl/faults", "Disarm every fault", c.auth(c.clearFaults)),
 			provider.R("GET", "/_hookctl/openapi.json", "This server's routes as an OpenAPI 3.1 document", c.openapi),
@@ -187,6 +187,27 @@ func (c *control) storeFail(w http.ResponseWriter, err error) {
 	ctlFail(w, status, code, msg)
 }
 
+// subscription finds the subscription a control request names: by
+// hookctl's id, else by an id a provider API handed out for it (Stripe's
+// we_…, Svix's ep_… or endpoint uid: what an SDK user has), else by a
+// unique prefix of hookctl's id.
+func (c *control) subscription(ctx context.Context, id string) (*store.Subscription, error) {
+	id = strings.TrimSpace(id)
+	sub, err := service.GetExact(ctx, c.svc.Store, id)
+	if !provider.IsNotFound(err) { // found, or the store failed
+		return sub, err
+	}
+	for _, a := range c.server.apis {
+		if a.Subscription == nil {
+			continue
+		}
+		if sub, err := a.Subscription(ctx, id); sub != nil || err != nil {
+			return sub, err
+		}
+	}
+	return c.svc.Subs.Get(ctx, id)
+}
+
 type published struct {
 	Event      eventJSON               `json:"event"`
 	Deliveries []delivery.DeliveryJSON `json:"deliveries"`
@@ -252,7 +273,7 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ti.Overrides = append(ti.Overrides, ov)
 	}
 	if in.Subscription != "" {
-		sub, err := c.svc.Subs.Get(r.Context(), in.Subscription)
+		sub, err := c.subscription(r.Context(), in.Subscription)
 		if err != nil {
 			c.storeFail(w, err)
 			return
@@ -432,7 +453,7 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 		in.Count = 1
 	}
 	if in.Subscription != "" {
-		sub, err := c.svc.Subs.Get(r.Context(), in.Subscription)
+		sub, err := c.subscription(r.Context(), in.Subscription)
 		if err != nil {
 			c.storeFail(w, err)
 			return

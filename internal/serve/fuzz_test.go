@@ -557,7 +557,7 @@ func FuzzBond(f *testing.F) {
 // FuzzStripe: Stripe's form-encoded webhook endpoints and events.
 func FuzzStripe(f *testing.F) {
 	addSeeds(f, []fuzzSeed{
-		{"POST", "/v1/webhook_endpoints", "", "url=http%3A%2F%2F127.0.0.1%3A9%2Fs&enabled_events[]=charge.succeeded&enabled_events[]=customer.created&metadata[team]=payments&description=d&api_version=2024-06-20", false, ""},
+		{"POST", "/v1/webhook_endpoints", "", "url=http%3A%2F%2F127.0.0.1%3A9%2Fs&enabled_events[]=charge.succeeded&enabled_events[]=customer.created&metadata[team]=payments&description=d&api_version=2026-03-25.dahlia", false, ""},
 		{"POST", "/v1/webhook_endpoints", "Idempotency-Key: k1", "url=http://127.0.0.1:9/s&enabled_events[0]=*", false, ""},
 		{"GET", "/v1/webhook_endpoints?limit=2", "", "", false, ""},
 		{"GET", "/v1/webhook_endpoints?starting_after=$WE", "", "", false, ""},

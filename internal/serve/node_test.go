@@ -144,3 +144,29 @@ func TestNodeStripeClient(t *testing.T) {
 		t.Fatalf("stripe node client: %v", r)
 	}
 }
+
+// stripe-node's auto-pagination backwards (ending_before = the oldest
+// endpoint) yields every newer endpoint once: it goes on while has_more
+// is true, which an ending_before page always answered false, so it
+// stopped after the first page.
+func TestNodeStripeBackwardPaging(t *testing.T) {
+	mods := nodeModules(t)
+	e := servetest.Start(t, nil)
+	r := runNode(t, mods, "stripe_paging.js", e.URL)
+	created := r["created"].([]any)
+	var newestFirst []any
+	for i := len(created) - 1; i >= 0; i-- {
+		newestFirst = append(newestFirst, created[i])
+	}
+	if got, want := fmt.Sprint(r["forward"]), fmt.Sprint(newestFirst); got != want {
+		t.Errorf("forwards: %s, want %s", got, want)
+	}
+	// Backwards, the library turns each page round: oldest to newest.
+	want := created[1:]
+	if got := fmt.Sprint(r["backward"]); got != fmt.Sprint(want) {
+		t.Errorf("backwards from the oldest: %s, want %s (every newer endpoint once)", got, fmt.Sprint(want))
+	}
+	if r["newestHasMore"] != true {
+		t.Errorf("ending_before the third oldest, limit 2: has_more %v, want true", r["newestHasMore"])
+	}
+}

@@ -313,3 +313,76 @@ func TestInsecureWorkerSendsToSelfSignedReceiver(t *testing.T) {
 		}
 	}
 }
+
+// The control API's faults and trigger take the ids an SDK user has for a
+// subscription: Stripe's we_…, Svix's ep_… and an endpoint's uid (unique
+// across applications; a uid two applications' endpoints have is
+// ambiguous), besides hookctl's own id. They took hookctl's id only, which
+// the provider APIs never show.
+func TestControlTakesProviderIDs(t *testing.T) {
+	e := servetest.Start(t, nil)
+	svixH := map[string]string{"Authorization": "Bearer testsk"}
+	form := map[string]string{"Authorization": "Bearer sk_test_1", "Content-Type": "application/x-www-form-urlencoded"}
+	code, body := e.Do("POST", "/v1/webhook_endpoints", form, "url="+e.Recv.URL+"&enabled_events[]=payment.succeeded")
+	if code != 200 {
+		t.Fatalf("stripe endpoint: %d %s", code, body)
+	}
+	we := servetest.JSON(t, body)["id"].(string)
+	var eps []string
+	for _, app := range []string{"a", "b"} {
+		if code, body := e.Do("POST", "/api/v1/app", svixH, map[string]any{"name": app, "uid": app}); code != 201 {
+			t.Fatalf("app: %d %s", code, body)
+		}
+		for _, uid := range []string{"orders", app + "-only"} {
+			code, body := e.Do("POST", "/api/v1/app/"+app+"/endpoint", svixH, map[string]any{"url": e.Recv.URL, "uid": uid})
+			if code != 201 {
+				t.Fatalf("endpoint: %d %s", code, body)
+			}
+			eps = append(eps, servetest.JSON(t, body)["id"].(string))
+		}
+	}
+	subOf := func(key, value string) string {
+		t.Helper()
+		subs, err := e.Store.ListSubscriptions(t.Context(), store.SubscriptionFilter{Meta: map[string]string{key: value}})
+		if err != nil || len(subs) != 1 {
+			t.Fatalf("the subscription with %s=%s: %v %v", key, value, subs, err)
+		}
+		return subs[0].ID
+	}
+	for _, tc := range []struct{ id, want string }{
+		{we, subOf("stripe_id", we)},
+		{eps[0], subOf("svix_id", eps[0])},
+		{"b-only", subOf("svix_id", eps[3])},
+		{subOf("svix_id", eps[1]), subOf("svix_id", eps[1])},
+	} {
+		code, body := e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": tc.id, "count": 1, "status": 503})
+		if code != 201 || servetest.JSON(t, body)["subscription"] != tc.want {
+			t.Errorf("fault for %s: %d %s, want subscription %s", tc.id, code, body, tc.want)
+		}
+	}
+	e.Do("DELETE", "/_hookctl/faults", nil, nil)
+	for _, tc := range []struct{ id, typ, want string }{
+		{we, "payment.succeeded", subOf("stripe_id", we)},
+		{eps[2], "invoice.paid", subOf("svix_id", eps[2])},
+		{"a-only", "invoice.paid", subOf("svix_id", eps[1])},
+	} {
+		code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": tc.typ, "subscription": tc.id})
+		var p struct {
+			Deliveries []struct {
+				Subscription string `json:"subscription_id"`
+			} `json:"deliveries"`
+		}
+		json.Unmarshal(body, &p)
+		if code != 201 || len(p.Deliveries) != 1 || p.Deliveries[0].Subscription != tc.want {
+			t.Errorf("trigger for %s: %d %s, want one delivery to %s", tc.id, code, body, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		id   string
+		code int
+	}{{"orders", 400}, {"ep_nope", 404}, {"we_nope", 404}} {
+		if code, body := e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": tc.id, "count": 1, "status": 503}); code != tc.code {
+			t.Errorf("fault for %s: %d %s, want %d", tc.id, code, body, tc.code)
+		}
+	}
+}

@@ -61,6 +61,9 @@ type Target struct {
 	// resend), so the first attempt the running engine makes of each is
 	// recorded as manual (delivery.Engine.EnqueueManual).
 	Manual bool
+	// NotBefore, when set, is when the deliveries are first due (a Svix
+	// message's deliverAt); PublishTo only.
+	NotBefore time.Time
 }
 
 // Published is an event and the deliveries created for it.

@@ -29,6 +29,9 @@ func (d *Dispatcher) PublishTo(ctx context.Context, ev *store.Event, subs []*sto
 		}
 		dl := plan.NewDelivery(s, now)
 		dl.Kind, dl.OriginID = t.Kind, t.OriginID
+		if t.NotBefore.After(dl.NextAttemptAt) {
+			dl.NextAttemptAt = t.NotBefore
+		}
 		ds = append(ds, dl)
 	}
 	var err error

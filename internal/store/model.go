@@ -148,6 +148,10 @@ type DeliveryFilter struct {
 	Limit         int       // 0 = no limit
 	// Newest orders by Seq descending (lists); cursors need ascending.
 	Newest bool
+	// BeforeSeq > 0 selects Seq < BeforeSeq: AfterSeq's mirror, the
+	// cursor of a Newest list (creation times tie or disagree with Seq
+	// when events are written concurrently; Seq cannot).
+	BeforeSeq int64
 }
 
 // AttemptFilter selects attempts across deliveries (ListAttemptRows).

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v85"
 
@@ -61,5 +62,64 @@ func TestMetadataAndStringLimits(t *testing.T) {
 	if _, err := client(e).V1WebhookEndpoints.Update(t.Context(), id, &stripego.WebhookEndpointUpdateParams{
 		Metadata: map[string]string{"k0": "", "extra": "1"}}); err != nil {
 		t.Fatalf("swap one key: %v", err)
+	}
+}
+
+// enabled_events takes exact event names or "*", as Stripe does: a prefix
+// wildcard (payment_intent.*), which hookctl's own subscriptions take, is
+// refused on create and update with Stripe's invalid_request_error on
+// enabled_events. It was accepted, so an app's code that Stripe refuses
+// passed against hookctl.
+func TestEnabledEventsAreExactNames(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=payment_intent.succeeded")
+	if code != 200 {
+		t.Fatalf("an exact name: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["id"].(string)
+	refused := func(what string, code int, body []byte) {
+		t.Helper()
+		er, _ := servetest.JSON(t, body)["error"].(map[string]any)
+		if code != 400 || er["type"] != "invalid_request_error" || er["param"] != "enabled_events" || !strings.Contains(er["message"].(string), "payment_intent.*") {
+			t.Errorf("%s: %d %s, want 400 invalid_request_error on enabled_events", what, code, body)
+		}
+	}
+	for _, events := range []string{"enabled_events[]=payment_intent.*", "enabled_events[0]=customer.created&enabled_events[1]=payment_intent.*"} {
+		code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&"+events)
+		refused("create "+events, code, body)
+		code, body = e.Do("POST", "/v1/webhook_endpoints/"+id, formH, events)
+		refused("update "+events, code, body)
+	}
+	code, body = e.Do("GET", "/v1/webhook_endpoints/"+id, formH, nil)
+	if code != 200 || fmt.Sprint(servetest.JSON(t, body)["enabled_events"]) != "[payment_intent.succeeded]" {
+		t.Errorf("after refused updates: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/v1/webhook_endpoints/"+id, formH, "enabled_events[]=*"); code != 200 {
+		t.Errorf(`update to "*": %d %s`, code, body)
+	}
+}
+
+// An endpoint's api_version is what its deliveries carry: hookctl's
+// Stripe events are in one version, sent with the same bytes to every
+// endpoint, so an endpoint takes only that version (Stripe's
+// invalid_request_error on api_version otherwise). Another version was
+// kept and shown while the endpoint got events of the catalog's.
+func TestEndpointAPIVersionIsTheCatalogs(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=customer.created&api_version=2020-08-27")
+	er, _ := servetest.JSON(t, body)["error"].(map[string]any)
+	if code != 400 || er["type"] != "invalid_request_error" || er["param"] != "api_version" || !strings.Contains(er["message"].(string), stripego.APIVersion) {
+		t.Errorf("another version: %d %s, want 400 invalid_request_error on api_version naming %s", code, body, stripego.APIVersion)
+	}
+	code, body = e.Do("POST", "/v1/webhook_endpoints", formH, "url="+url.QueryEscape(e.Recv.URL)+"&enabled_events[]=customer.created&api_version="+stripego.APIVersion)
+	if code != 200 || servetest.JSON(t, body)["api_version"] != stripego.APIVersion {
+		t.Fatalf("the catalog's version: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "customer.created"}); code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	got := e.Recv.Next(t, 5*time.Second)
+	if v := servetest.JSON(t, got.Body)["api_version"]; v != stripego.APIVersion {
+		t.Errorf("delivered api_version %v, want the endpoint's %s", v, stripego.APIVersion)
 	}
 }

@@ -65,12 +65,23 @@ func fail(w http.ResponseWriter, status int, code, param, msg string) {
 
 type api struct{ s *provider.Services }
 
+// APIVersion is the Stripe API version of the catalog's stripe events
+// (their api_version), the one version an endpoint's api_version may name.
+const APIVersion = "2026-03-25.dahlia"
+
 // New returns the Stripe-style API.
 func New(s *provider.Services) *provider.API {
 	a := &api{s: s}
 	return &provider.API{
 		Name:     "stripe",
 		Prefixes: []string{"/v1/"},
+		Subscription: func(ctx context.Context, id string) (*store.Subscription, error) {
+			sub, err := service.FindOneByMetadata(ctx, s.Store, "webhook endpoint", MetaID, id)
+			if provider.IsNotFound(err) {
+				return nil, nil
+			}
+			return sub, err
+		},
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")
 		},
@@ -376,11 +387,23 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "parameter_missing", "enabled_events", "Missing required param: enabled_events.")
 		return
 	}
+	if !exactEvents(w, events) {
+		return
+	}
 	if !validFields(w, f, f.metadata()) {
 		return
 	}
 	meta := map[string]string{MetaID: newID("we_"), "created_by": "serve:stripe"}
 	if v := f.get("api_version"); v != "" {
+		// An endpoint's api_version shapes the events Stripe sends it;
+		// hookctl has its events in one version, sent with the same
+		// bytes to every endpoint, so it takes only that one rather than
+		// show a version its deliveries do not have.
+		if v != APIVersion {
+			fail(w, http.StatusBadRequest, "parameter_invalid_string", "api_version",
+				fmt.Sprintf("Invalid api_version: %q. hookctl sends Stripe's events as API version %s only (the version of its catalog, which stripe-go v85 expects), so an endpoint can take only that one; leave api_version out for the default.", v, APIVersion))
+			return
+		}
 		meta["stripe_api_version"] = v
 	}
 	for k, v := range f.metadata() {
@@ -394,6 +417,20 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusOK, render(sub, true))
+}
+
+// exactEvents refuses an enabled_events entry that is a pattern
+// (payment_intent.*): Stripe takes exact event names or "*" alone, and an
+// app that subscribes with a prefix here would be refused by Stripe.
+func exactEvents(w http.ResponseWriter, events []string) bool {
+	for i, ev := range events {
+		if ev != "*" && strings.Contains(ev, "*") {
+			fail(w, http.StatusBadRequest, "parameter_invalid_string", "enabled_events",
+				fmt.Sprintf("Invalid enabled_events[%d]: %q is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events, no prefix wildcards.", i, ev))
+			return false
+		}
+	}
+	return true
 }
 
 func paramOf(err error) string {
@@ -482,6 +519,9 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 	if ev, present := f.list("enabled_events"); present {
 		if len(ev) == 0 {
 			fail(w, http.StatusBadRequest, "parameter_invalid_empty", "enabled_events", "Invalid array: enabled_events cannot be empty.")
+			return
+		}
+		if !exactEvents(w, ev) {
 			return
 		}
 		up.Events = ev
@@ -626,19 +666,21 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// The limit endpoints just newer than the cursor: read oldest
-		// first from it, then turned newest first.
-		f.NewerThan, f.Newest, f.Limit = c, false, limit
+		// first from it (one more, to know whether there are newer ones:
+		// has_more says so in the direction of travel), then turned
+		// newest first.
+		f.NewerThan, f.Newest = c, false
 	}
 	page, err := a.endpoints(r.Context(), f)
 	if a.bad(w, err, "") {
 		return
 	}
-	if !f.Newest {
-		slices.Reverse(page)
-	}
 	more := len(page) > limit
 	if more {
 		page = page[:limit]
+	}
+	if !f.Newest {
+		slices.Reverse(page)
 	}
 	out := List{Object: "list", URL: "/v1/webhook_endpoints", HasMore: more, Data: []any{}}
 	for _, s := range page {

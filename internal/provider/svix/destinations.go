@@ -112,7 +112,9 @@ func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
 // listAttemptedMessages lists the messages sent to an endpoint (GET
 // …/endpoint/{endpoint_id}/msg/), newest first, each once with its
 // delivery's status; the iterator is the last message's id. The store
-// reads a page of the endpoint's deliveries at a time.
+// reads a page of the endpoint's deliveries at a time, by Seq both ways:
+// deliveries written together share a creation time, so a time cursor
+// skipped some and listed others twice.
 func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	_, sub, ok := a.appEndpoint(w, r)
 	if !ok {
@@ -141,7 +143,7 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		case prev:
 			f.Newest, f.AfterSeq, seen[it] = false, ds[0].Seq, true
 		default:
-			f.Until, seen[it] = ds[0].CreatedAt, true
+			f.BeforeSeq, seen[it] = ds[0].Seq, true
 		}
 	}
 	out := []EndpointMessage{}
@@ -178,7 +180,7 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		if prev {
 			f.AfterSeq = ds[len(ds)-1].Seq
 		} else {
-			f.Until = ds[len(ds)-1].CreatedAt
+			f.BeforeSeq = ds[len(ds)-1].Seq
 		}
 	}
 	if prev {

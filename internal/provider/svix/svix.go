@@ -52,6 +52,10 @@ const (
 	hdrAppName  = "X-Hookctl-Svix-App-Name"
 	hdrEventID  = "X-Hookctl-Svix-Event-Id"
 	hdrChan     = "X-Hookctl-Svix-Channels"
+	// A message's tags (comma-joined: a tag holds no comma) and
+	// deliverAt (RFC 3339), kept with it like its channels.
+	hdrTags      = "X-Hookctl-Svix-Tags"
+	hdrDeliverAt = "X-Hookctl-Svix-Deliver-At"
 )
 
 // ErrorBody is Svix's error envelope.
@@ -171,9 +175,10 @@ func New(s *provider.Services) *provider.API {
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
 	return &provider.API{
-		Name:     "svix",
-		Prefixes: []string{"/api/v1/"},
-		NotFound: func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		Name:         "svix",
+		Prefixes:     []string{"/api/v1/"},
+		Subscription: a.endpointOfAnyApp,
+		NotFound:     func(w http.ResponseWriter, r *http.Request) { notFound(w) },
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			loc := "path"
 			if utf8.ValidString(r.URL.Path) && !strings.ContainsRune(r.URL.Path, 0) {
@@ -938,6 +943,30 @@ func (a *api) endpoint(ctx context.Context, app *App, idOrUID string) (*store.Su
 	return nil, &store.NotFoundError{Kind: "endpoint", ID: idOrUID}
 }
 
+// endpointOfAnyApp finds an endpoint by id, else by uid, in any
+// application (the control API names a subscription without one): nil
+// when none has it; a uid that several applications' endpoints have is
+// ambiguous.
+func (a *api) endpointOfAnyApp(ctx context.Context, idOrUID string) (*store.Subscription, error) {
+	if idOrUID == "" {
+		return nil, nil
+	}
+	for _, key := range []string{MetaID, MetaUID} {
+		subs, err := a.s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{Meta: map[string]string{key: idOrUID}, MetaSet: []string{MetaID}, Limit: 2})
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(subs) > 1 && key == MetaUID:
+			return nil, &subscription.InputError{Msg: fmt.Sprintf("endpoint uid %q is ambiguous: endpoints of several applications have it (%s, %s)",
+				idOrUID, subs[0].Metadata[MetaID], subs[1].Metadata[MetaID]), Hint: []string{"name the endpoint by its id (ep_…)"}}
+		case len(subs) > 0:
+			return subs[0], nil
+		}
+	}
+	return nil, nil
+}
+
 func (a *api) appEndpoint(w http.ResponseWriter, r *http.Request) (*App, *store.Subscription, bool) {
 	app, ok := a.appOr404(w, r)
 	if !ok {
@@ -1489,6 +1518,8 @@ type Message struct {
 	EventType string          `json:"eventType"`
 	Payload   json.RawMessage `json:"payload"`
 	Channels  []string        `json:"channels,omitempty"`
+	DeliverAt *time.Time      `json:"deliverAt,omitempty"`
+	Tags      []string        `json:"tags,omitempty"`
 	Timestamp time.Time       `json:"timestamp"`
 }
 
@@ -1502,6 +1533,13 @@ func renderMsg(e *store.Event, withContent bool) Message {
 	}
 	if c := first(e.Headers[hdrChan]); c != "" {
 		m.Channels = strings.Split(c, ",")
+	}
+	if c := first(e.Headers[hdrTags]); c != "" {
+		m.Tags = strings.Split(c, ",")
+	}
+	if t, err := time.Parse(time.RFC3339Nano, first(e.Headers[hdrDeliverAt])); err == nil {
+		t = t.UTC()
+		m.DeliverAt = &t
 	}
 	return m
 }
@@ -1527,6 +1565,8 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 		EventID   *string         `json:"eventId"`
 		Payload   json.RawMessage `json:"payload"`
 		Channels  []string        `json:"channels"`
+		Tags      []string        `json:"tags"`
+		DeliverAt *time.Time      `json:"deliverAt"`
 	}
 	if !a.decode(w, r, &in, false) {
 		return
@@ -1549,6 +1589,19 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	for _, c := range in.Channels {
 		if !validName(c, 128, ":") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")
+			return
+		}
+	}
+	if !validTags(w, in.Tags) {
+		return
+	}
+	// deliverAt: Svix's rule, "at least one minute and no more than 24
+	// hours in the future" (with a few seconds' slack for the time the
+	// request took: now + 1 minute, computed by the client, passes).
+	if in.DeliverAt != nil {
+		now := a.s.NowUTC()
+		if in.DeliverAt.Before(now.Add(time.Minute-deliverAtSlack)) || in.DeliverAt.After(now.Add(24*time.Hour)) {
+			failValidation(w, []string{"body", "deliverAt"}, "deliverAt must be at least one minute and no more than 24 hours in the future")
 			return
 		}
 	}
@@ -1598,6 +1651,17 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	if len(in.Channels) > 0 {
 		ev.Headers[hdrChan] = []string{strings.Join(in.Channels, ",")}
 	}
+	if len(in.Tags) > 0 {
+		ev.Headers[hdrTags] = []string{strings.Join(in.Tags, ",")}
+	}
+	var target service.Target
+	if in.DeliverAt != nil {
+		// The deliveries are due then (the worker claims them when they
+		// are), as Svix sends the message then.
+		at := in.DeliverAt.UTC()
+		ev.Headers[hdrDeliverAt] = []string{at.Format(time.RFC3339Nano)}
+		target.NotBefore = at
+	}
 	subs, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{})
 	if a.bad(w, err) {
 		return
@@ -1608,10 +1672,34 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 			targets = append(targets, s)
 		}
 	}
-	if _, err := a.s.Dispatch.PublishTo(r.Context(), ev, targets, service.Target{}); a.bad(w, err) {
+	if _, err := a.s.Dispatch.PublishTo(r.Context(), ev, targets, target); a.bad(w, err) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusAccepted, renderMsg(ev, r.URL.Query().Get("with_content") != "false"))
+}
+
+// deliverAtSlack is how much less than a minute ahead a deliverAt may be.
+const deliverAtSlack = 5 * time.Second
+
+// validTags applies Svix's rule for a message's tags: null, or up to 5
+// distinct ones of 1 to 128 characters, each letters, digits, '-', '_',
+// '.', '/', '\' or '#'.
+func validTags(w http.ResponseWriter, tags []string) bool {
+	if len(tags) > 5 {
+		failValidation(w, []string{"body", "tags"}, "Tags must have at most 5 items, or be set to null.")
+		return false
+	}
+	for i, t := range tags {
+		if !validName(t, 128, `/\#`) {
+			failValidation(w, []string{"body", "tags", strconv.Itoa(i)}, "a tag must be 1 to 128 characters: letters, digits, '-', '_', '.', '/', '\\' or '#'")
+			return false
+		}
+		if slices.Contains(tags[:i], t) {
+			failValidation(w, []string{"body", "tags"}, "Tags must be unique.")
+			return false
+		}
+	}
+	return true
 }
 
 // msgApp resolves a message's application: the path's, or, as in Svix,
@@ -1990,6 +2078,7 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request) {
 type listFilter struct {
 	types         []string
 	channel       string
+	tag           string
 	before, after time.Time
 	status        int // -1: any; 0 success, 1 pending, 2 fail, 3 sending, 4 canceled
 	codeClass     int // -1: any; 0 no response, 100, 200, 300, 400, 500
@@ -1998,7 +2087,11 @@ type listFilter struct {
 
 func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) {
 	q := r.URL.Query()
-	lf := listFilter{channel: q.Get("channel"), status: -1, codeClass: -1}
+	lf := listFilter{channel: q.Get("channel"), tag: q.Get("tag"), status: -1, codeClass: -1}
+	if lf.tag != "" && !validName(lf.tag, 128, `/\#`) {
+		failValidation(w, []string{"query", "tag"}, "tag must be 1 to 128 characters: letters, digits, '-', '_', '.', '/', '\\' or '#'")
+		return lf, false
+	}
 	for _, v := range q["event_types"] {
 		for t := range strings.SplitSeq(v, ",") {
 			if t = strings.TrimSpace(t); t != "" {
@@ -2036,13 +2129,16 @@ func (lf listFilter) timeOK(t time.Time) bool {
 	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after))
 }
 
-// eventOK: the message's type is one of types, and channel one of its
-// channels.
+// eventOK: the message's type is one of types, channel one of its
+// channels and tag one of its tags.
 func (lf listFilter) eventOK(e *store.Event) bool {
 	if e == nil {
-		return len(lf.types) == 0 && lf.channel == ""
+		return len(lf.types) == 0 && lf.channel == "" && lf.tag == ""
 	}
 	if len(lf.types) > 0 && !slices.Contains(lf.types, e.Type) {
+		return false
+	}
+	if lf.tag != "" && !slices.Contains(strings.Split(first(e.Headers[hdrTags]), ","), lf.tag) {
 		return false
 	}
 	return lf.channel == "" || slices.Contains(strings.Split(first(e.Headers[hdrChan]), ","), lf.channel)
@@ -2050,7 +2146,7 @@ func (lf listFilter) eventOK(e *store.Event) bool {
 
 func (lf listFilter) msgOK(e *store.Event) bool { return lf.eventOK(e) && lf.timeOK(e.CreatedAt) }
 
-func (lf listFilter) needsEvent() bool { return len(lf.types) > 0 || lf.channel != "" }
+func (lf listFilter) needsEvent() bool { return len(lf.types) > 0 || lf.channel != "" || lf.tag != "" }
 
 // filtersAttempts: some attempts may be left out (a page may need more
 // rows than it shows).

@@ -123,6 +123,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	if f.AfterSeq > 0 {
 		add("d.seq > $%d", f.AfterSeq)
 	}
+	if f.BeforeSeq > 0 {
+		add("d.seq < $%d", f.BeforeSeq)
+	}
 	return from, strings.Join(conds, " AND ")
 }
 

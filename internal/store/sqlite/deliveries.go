@@ -126,6 +126,10 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		where = append(where, "d.seq > ?")
 		args = append(args, f.AfterSeq)
 	}
+	if f.BeforeSeq > 0 {
+		where = append(where, "d.seq < ?")
+		args = append(args, f.BeforeSeq)
+	}
 	return from, where, args
 }
 

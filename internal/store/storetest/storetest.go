@@ -933,6 +933,27 @@ func testCursors(t *testing.T, s store.Store) {
 	if !reflect.DeepEqual(ids(page), []string{more[0].ID, all[9].ID}) {
 		t.Errorf("newest 2: %v", ids(page))
 	}
+	// BeforeSeq pages newest first, each delivery once.
+	seen = nil
+	want := ids(append(append([]*store.Delivery{}, all...), more...))
+	slices.Reverse(want)
+	for f := (store.DeliveryFilter{Newest: true, Limit: 3}); len(seen) <= len(want); {
+		page, err := s.ListDeliveries(ctx, f)
+		must(t, err)
+		if len(page) == 0 {
+			break
+		}
+		seen = append(seen, ids(page)...)
+		f.BeforeSeq = page[len(page)-1].Seq
+	}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("paged newest first by BeforeSeq %v, want %v", seen, want)
+	}
+	page, err = s.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: all[2].Seq, AfterSeq: all[0].Seq})
+	must(t, err)
+	if !reflect.DeepEqual(ids(page), ids(all[1:2])) {
+		t.Errorf("between seqs %d and %d: %v", all[0].Seq, all[2].Seq, ids(page))
+	}
 }
 
 func testCountDeliveries(t *testing.T, s store.Store) {
