@@ -204,3 +204,47 @@ func TestValidateProviderList(t *testing.T) {
 		}
 	}
 }
+
+// CheckImported refuses an imported subscription that subscribe and
+// update would refuse (store import took them all with exit 0), and
+// takes what hookctl writes (listen's, serve's: types outside the
+// catalog).
+func TestCheckImported(t *testing.T) {
+	good := func() *store.Subscription {
+		return &store.Subscription{ID: "s1", CallbackURL: "http://127.0.0.1:38411/ok", Events: []string{"*"},
+			Status: store.StatusEnabled, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "auto"}
+	}
+	for _, tc := range []struct {
+		edit func(*store.Subscription)
+		want string // "" = accepted
+	}{
+		{func(*store.Subscription) {}, ""},
+		{func(s *store.Subscription) {
+			s.Events = []string{"order.created", "card.*"}
+			s.Status = store.StatusDisabled
+		}, ""},
+		{func(s *store.Subscription) { s.Scheme, s.Provider, s.Method = "standard", "standard", "PUT" }, ""},
+		{func(s *store.Subscription) { s.Status = "paused" }, `subscription s1: invalid status "paused": want enabled or disabled`},
+		{func(s *store.Subscription) { s.Status = "" }, `invalid status ""`},
+		{func(s *store.Subscription) { s.Scheme = "nope" }, `subscription s1: unknown signature scheme "nope"`},
+		{func(s *store.Subscription) { s.CallbackURL = "ftp://x y" }, `subscription s1: invalid callback URL "ftp://x y"`},
+		{func(s *store.Subscription) { s.CallbackURL = "" }, "subscription s1: the callback URL is empty"},
+		{func(s *store.Subscription) { s.Events = []string{"bad*pattern"} }, `subscription s1: invalid event pattern "bad*pattern"`},
+		{func(s *store.Subscription) { s.Events = nil }, "subscription s1: the event list is empty"},
+		{func(s *store.Subscription) { s.Events = []string{""} }, "subscription s1: the event list has an empty name"},
+		{func(s *store.Subscription) { s.Provider = "nobody" }, `subscription s1: unknown provider "nobody"`},
+		{func(s *store.Subscription) { s.Method = "GET" }, `subscription s1: unsupported method "GET"`},
+		{func(s *store.Subscription) { s.Scheme, s.Secret = "standard", "short" }, "subscription s1: invalid secret for scheme standard"},
+		{func(s *store.Subscription) { s.Secret = "" }, "subscription s1: invalid secret for scheme auto"},
+	} {
+		sub := good()
+		tc.edit(sub)
+		err := CheckImported(sub)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%+v refused: %v", sub, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%+v: want an error with %q, got %v", sub, tc.want, err)
+		}
+	}
+}
