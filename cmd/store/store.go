@@ -434,6 +434,16 @@ func runExport(opts *Options, s store.Store) error {
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
+	var skipped *store.ExportSkippedError
+	if errors.As(err, &skipped) {
+		// A damaged store: what could be read was written; say what was
+		// not, and exit 3.
+		for _, s := range skipped.Skipped {
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s\n", s)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "exported %s\n", n)
+		return err
+	}
 	if err != nil {
 		return err
 	}
