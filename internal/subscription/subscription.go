@@ -218,7 +218,7 @@ func (in UpdateInput) Empty() bool {
 // change is valid.
 func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput) (*store.Subscription, error) {
 	if in.Empty() {
-		return nil, inputErr([]string{"give at least one of --url, --events, --add-events, --remove-events, --description, --header, --remove-header"},
+		return nil, inputErr([]string{"give at least one of --url, --events, --add-events, --remove-events, --description, --header, --remove-header, --method, --scheme"},
 			"nothing to update")
 	}
 	return store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
@@ -301,6 +301,13 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 			return err
 		}
 		if err := validateSecret(sub.Scheme, sub.Secret); err != nil {
+			// update has no --secret: the way to a secret that suits is
+			// rotate-secret's (it checks the secret against the current
+			// scheme's generic rules only).
+			var ie *InputError
+			if errors.As(err, &ie) {
+				ie.Hint = []string{fmt.Sprintf("give it a secret for scheme %s first: hookctl subscriptions rotate-secret %s --secret '<secret>', then change the scheme", sub.Scheme, sub.ID)}
+			}
 			return err
 		}
 	}

@@ -248,3 +248,36 @@ func TestCheckImported(t *testing.T) {
 		}
 	}
 }
+
+// update --scheme to a scheme the secret does not suit points to
+// rotate-secret (update has no --secret; the hint said "leave out
+// --secret and hookctl generates one"); the "nothing to update" hint
+// names --method and --scheme too.
+func TestUpdateHints(t *testing.T) {
+	svc, _ := newService(t)
+	ctx := context.Background()
+	sub, err := svc.Create(ctx, CreateInput{URL: "http://127.0.0.1:9/x", Events: []string{"*"}, Scheme: "mambu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	standard := "standard"
+	_, err = svc.Update(ctx, sub.ID, UpdateInput{Scheme: &standard})
+	var ie *InputError
+	if !errors.As(err, &ie) || len(ie.Hint) != 1 {
+		t.Fatalf("want an *InputError with one hint, got %v", err)
+	}
+	if want := "give it a secret for scheme standard first: hookctl subscriptions rotate-secret " + sub.ID + " --secret '<secret>', then change the scheme"; ie.Hint[0] != want {
+		t.Errorf("hint %q, want %q", ie.Hint[0], want)
+	}
+	// the hint is true: after rotate-secret --secret, the update goes through
+	if _, err := svc.RotateSecret(ctx, sub.ID, 0, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Update(ctx, sub.ID, UpdateInput{Scheme: &standard}); err != nil {
+		t.Errorf("after rotate-secret: %v", err)
+	}
+	_, err = svc.Update(ctx, sub.ID, UpdateInput{})
+	if !errors.As(err, &ie) || !strings.Contains(strings.Join(ie.Hint, " "), "--method, --scheme") {
+		t.Errorf("nothing to update: %v %v", err, ie.Hint)
+	}
+}
