@@ -261,7 +261,7 @@ your app receives, and replays what failed. No account, no network.`,
 				if !errors.As(err, &fe) {
 					return cli.Envf("%v", err)
 				}
-				if !worksWithoutConfig(cmd) {
+				if !worksWithoutConfig(cmd) && !repairsConfig(cmd, fe) {
 					// WithCode keeps the file error's own hints (did you mean …).
 					return cli.WithCode(cli.ExitEnvironment, err).Hint("fix the file or move it away ($EDITOR \"$(hookctl config path)\")")
 				}
@@ -423,6 +423,15 @@ func usageArgs(c *cobra.Command) {
 }
 
 // worksWithoutConfig: commands that run with an unreadable config file.
+// repairsConfig: config set and unset work on a config file that holds
+// a bad value or an unknown key (it was exit 3, so `config set output
+// json` could not repair `output: yaml`); they check what they set, and
+// warn of what is still wrong. A file that is not YAML stays an error.
+func repairsConfig(cmd *cobra.Command, fe *config.FileError) bool {
+	p := cmd.CommandPath()
+	return (p == "hookctl config set" || p == "hookctl config unset") && fe.Config != nil && fe.Config.FileExists && fe.Checked
+}
+
 func worksWithoutConfig(cmd *cobra.Command) bool {
 	switch p := cmd.CommandPath(); p {
 	case "hookctl config path", "hookctl version", "hookctl completion":

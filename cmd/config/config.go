@@ -199,6 +199,7 @@ func run(opts *Options) error {
 		}
 		st := opts.IO.ErrStyles()
 		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, shown, cfg.File)
+		warnFileProblem(opts, cfg)
 		if src := cfg.Source(k.Name, opts.Getenv); src == "env" {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: HOOKCTL_%s is set and overrides the file\n", strings.ToUpper(k.Name))
 		}
@@ -231,7 +232,17 @@ func unset(opts *Options, cfg *config.Config, k config.Key) error {
 	}
 	st := opts.IO.ErrStyles()
 	fmt.Fprintf(opts.IO.ErrOut, "%s Unset %s in %s (now %q, from %s)\n", st.Success.Render("✓"), k.Name, cfg.File, e.Value, e.Source)
+	warnFileProblem(opts, cfg)
 	return nil
+}
+
+// warnFileProblem says what is still wrong in the config file after a
+// set or unset that left another key bad (they work on such a file, so
+// that one can repair it).
+func warnFileProblem(opts *Options, cfg *config.Config) {
+	if err := cfg.FileProblem(); err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s still has a problem: %v (other commands refuse the file until it is fixed)\n", cfg.File, err)
+	}
 }
 
 // value is a key's resolved value; the store shows the default path it

@@ -25,6 +25,7 @@ import (
 	"github.com/hookctl/hookctl/internal/jsonmsg"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -433,6 +434,16 @@ func runExport(opts *Options, s store.Store) error {
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
+	var skipped *store.ExportSkippedError
+	if errors.As(err, &skipped) {
+		// A damaged store: what could be read was written; say what was
+		// not, and exit 3.
+		for _, s := range skipped.Skipped {
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s\n", s)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "exported %s\n", n)
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -508,7 +519,11 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			return cli.Usagef("%s: record %d: an object needs a Kind and an ID", name, n).
 				Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
-		if err := store.CheckImport(r); err != nil {
+		err = store.CheckImport(r)
+		if err == nil && r.Subscription != nil {
+			err = subscription.CheckImported(r.Subscription)
+		}
+		if err != nil {
 			return cli.Usagef("%s: record %d: %v", name, n, err).
 				Hint("'hookctl store export' writes no such record: was the file edited?")
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/listen"
@@ -186,7 +187,15 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 				opts.Input.Scheme = &scheme
 			}
 			if opts.Input.Empty() {
-				return cli.Usagef("nothing to update").Hint("give at least one of --url, --events, --add-events, --remove-events, --description, --header, --remove-header")
+				// Every flag of update is a change (derived, so a new one
+				// is never left out of the hint).
+				var names []string
+				c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+					if fl.Name != "help" && !fl.Hidden {
+						names = append(names, "--"+fl.Name)
+					}
+				})
+				return cli.Usagef("nothing to update").Hint("give at least one of %s", strings.Join(names, ", "))
 			}
 			if runF != nil {
 				return runF(opts)

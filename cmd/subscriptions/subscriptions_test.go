@@ -57,8 +57,16 @@ func TestUpdateFlags(t *testing.T) {
 		t.Errorf("input %+v", in)
 	}
 	c = newUpdateCmd(f, func(o *UpdateOptions) error { t.Error("ran without changes"); return nil })
-	if err := execute(t, c, ios, "4f1c"); exitCode(err) != 2 || !strings.Contains(err.Error(), "nothing to update") {
+	err = execute(t, c, ios, "4f1c")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "nothing to update") {
 		t.Errorf("no changes: %v", err)
+	}
+	// the hint names every flag update takes (it left out --method and
+	// --scheme)
+	var ee *cli.ExitError
+	want := "give at least one of --add-events, --description, --events, --header, --method, --remove-events, --remove-header, --scheme, --url"
+	if !errors.As(err, &ee) || len(ee.Hints) != 1 || ee.Hints[0] != want {
+		t.Errorf("no changes: %v, want the hint %q", err, want)
 	}
 	c = newUpdateCmd(f, nil)
 	if err := execute(t, c, ios); exitCode(err) != 2 {

@@ -32,6 +32,20 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) accepted", in)
 		}
 	}
+	// Past time.Duration's ~292 years, in one term or in the sum: it
+	// wrapped around to a negative duration ("invalid --grace
+	// -2562047h47m16.854775808s: it cannot be negative").
+	for _, in := range []string{"10000000h", "300000d", "20000w", "2562047h1h", "106751d106751d", "-300000d"} {
+		if d, err := ParseDuration(in); err == nil || !strings.Contains(err.Error(), "is too large (at most 2562047h, about 292 years)") {
+			t.Errorf("ParseDuration(%q) = %v, %v; want a too-large error", in, d, err)
+		}
+	}
+	if d, err := ParseDuration("2562047h"); err != nil || d != 2562047*time.Hour {
+		t.Errorf("ParseDuration(2562047h) = %v, %v", d, err)
+	}
+	if d, err := ParseDuration("106751d"); err != nil || d != 106751*24*time.Hour {
+		t.Errorf("ParseDuration(106751d) = %v, %v", d, err)
+	}
 }
 
 func TestParseMoment(t *testing.T) {

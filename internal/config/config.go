@@ -144,7 +144,7 @@ func Load(o Options) (*Config, error) {
 	} else {
 		c.FileExists = true
 		if err := checkFile(fileV); err != nil {
-			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
+			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv), Checked: true}
 		}
 		for _, k := range Keys {
 			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
@@ -355,6 +355,9 @@ type FileError struct {
 	File   string
 	Err    error
 	Config *Config
+	// Checked: the file is YAML, and Err is a key or value in it that
+	// hookctl refuses (Config then holds the other sources only).
+	Checked bool
 }
 
 func (e *FileError) Error() string { return fmt.Sprintf("reading %s: %v", e.File, e.Err) }
@@ -411,6 +414,21 @@ func (c *Config) Set(name, value string) error {
 		}
 	}
 	return nil
+}
+
+// FileProblem reports what is wrong in the config file (an unknown key,
+// a bad value), nil when nothing is or there is no file.
+func (c *Config) FileProblem() error {
+	if !c.FileExists {
+		return nil
+	}
+	fv := viper.New()
+	fv.SetConfigType("yaml")
+	fv.SetConfigFile(c.File)
+	if err := fv.ReadInConfig(); err != nil {
+		return err
+	}
+	return checkFile(fv)
 }
 
 // checkFile refuses a config file with a key hookctl does not read (a

@@ -27,6 +27,9 @@ func TestParseSchedule(t *testing.T) {
 		{"", "", "empty"},
 		{"0s,soon", "", `invalid delay "soon"`},
 		{"-1s", "", "negative"},
+		// past ~292 years: it wrapped around to a negative delay
+		{"0s,300000d", "", `invalid duration "300000d": it is too large (at most 2562047h, about 292 years) in retry schedule`},
+		{"0,1e12", "", `invalid delay "1e12" in retry schedule: it is too large`},
 	}
 	for _, tt := range tests {
 		got, err := ParseSchedule(tt.in)

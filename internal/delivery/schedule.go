@@ -6,6 +6,7 @@ package delivery
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -88,7 +89,15 @@ func ParseSchedule(s string) (Schedule, error) {
 		if err != nil {
 			n, nerr := strconv.ParseFloat(p, 64)
 			if nerr != nil {
+				if strings.Contains(err.Error(), "too large") {
+					return nil, fmt.Errorf("%w in retry schedule", err)
+				}
 				return nil, fmt.Errorf("invalid delay %q in retry schedule: want a duration such as 0s, 5s, 5m or 2h", p)
+			}
+			// Bare seconds; past time.Duration's range they wrapped
+			// around to a negative delay.
+			if math.Abs(n*float64(time.Second)) >= float64(math.MaxInt64) {
+				return nil, fmt.Errorf("invalid delay %q in retry schedule: it is too large (at most 2562047h, about 292 years)", p)
 			}
 			d = time.Duration(n * float64(time.Second))
 		}

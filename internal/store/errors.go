@@ -149,3 +149,18 @@ func (e *ImportKeyError) Hints() []string {
 // jsonb, where SQLite would keep them). Input is checked with it before
 // it reaches a store.
 func StorableText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// ExportSkippedError is Export's error when a damaged store kept it from
+// reading some records: every record it could read was written (a dump
+// `hookctl store import` takes: nothing in it refers to a record it left
+// out), and each of Skipped says what was left out. The store wraps it
+// in an *EnvironmentError (exit 3).
+type ExportSkippedError struct {
+	Skipped []string
+	Err     error // the first read error
+}
+
+func (e *ExportSkippedError) Error() string {
+	return fmt.Sprintf("the export left out what it could not read (%v)", e.Err)
+}
+func (e *ExportSkippedError) Unwrap() error { return e.Err }

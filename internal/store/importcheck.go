@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"time"
+)
 
 // IndexedMetaKeys are the subscription metadata keys both stores index
 // (the ids hookctl serve keeps: Stripe's we_…, Svix's ep_…, uid and
@@ -14,13 +18,18 @@ var IndexedMetaKeys = []string{"stripe_id", "svix_id", "uid", "app_id"}
 const MaxMetaValueLen = 256
 
 // CheckImport reports why r, read by `hookctl store import`, cannot be
-// stored the same way in both stores (nil when it can): an id or key
-// longer than MaxKeyLen, or an indexed metadata value longer than
-// MaxMetaValueLen. hookctl writes none; a hand-written or edited dump
-// might, and PostgreSQL's indexes refuse such entries (SQLite would keep
-// them, and the dump would then not move to a shared store). An event's
-// id and type are not checked: every store keeps any length
-// (StorableKey).
+// stored the same way in both stores (nil when it can): an empty id or
+// reference (a subscription with no ID would receive every event and no
+// command could name it to disable or delete it), a zero creation or
+// update time (the stores' NOT NULL columns), a delivery status that is
+// not pending, succeeded or failed, an id or key longer than MaxKeyLen,
+// or an indexed metadata value longer than MaxMetaValueLen. hookctl
+// writes none; a hand-written or edited dump might, and PostgreSQL's
+// indexes refuse long entries (SQLite would keep them, and the dump would
+// then not move to a shared store). An event's id and type may be of any
+// length (StorableKey). What a subscription's fields hold (its URL,
+// events, scheme, status, secret) is the subscription package's to check
+// (subscription.CheckImported).
 func CheckImport(r Record) error {
 	long := func(what, s string, limit int) error {
 		if len(s) > limit {
@@ -45,6 +54,52 @@ func CheckImport(r Record) error {
 			long("delivery RunID", d.RunID, MaxKeyLen), long("delivery OriginID", d.OriginID, MaxKeyLen))
 	case r.Attempt != nil:
 		errs = append(errs, long("attempt DeliveryID", r.Attempt.DeliveryID, MaxKeyLen))
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return checkRequired(r)
+}
+
+// checkRequired reports the first field of r that hookctl always sets
+// and r leaves empty, or a delivery status outside the enum.
+func checkRequired(r Record) error {
+	empty := func(what, s string) error {
+		if s == "" {
+			return fmt.Errorf("%s is empty", what)
+		}
+		return nil
+	}
+	zero := func(what string, t time.Time) error {
+		if t.IsZero() {
+			return fmt.Errorf("%s is missing", what)
+		}
+		return nil
+	}
+	var errs []error
+	switch {
+	case r.Subscription != nil:
+		s := r.Subscription
+		errs = append(errs, empty("subscription ID", s.ID), zero("subscription "+s.ID+": CreatedAt", s.CreatedAt),
+			zero("subscription "+s.ID+": UpdatedAt", s.UpdatedAt))
+	case r.Event != nil:
+		e := r.Event
+		errs = append(errs, empty("event ID", e.ID), zero("event "+e.ID+": CreatedAt", e.CreatedAt))
+	case r.Delivery != nil:
+		d := r.Delivery
+		errs = append(errs, empty("delivery ID", d.ID), empty("delivery "+d.ID+": EventID", d.EventID),
+			zero("delivery "+d.ID+": CreatedAt", d.CreatedAt), zero("delivery "+d.ID+": UpdatedAt", d.UpdatedAt))
+		if !slices.Contains([]string{DeliveryPending, DeliverySucceeded, DeliveryFailed}, d.Status) {
+			errs = append(errs, fmt.Errorf("delivery %s: invalid Status %q: want %s, %s or %s", d.ID, d.Status, DeliveryPending, DeliverySucceeded, DeliveryFailed))
+		}
+	case r.Attempt != nil:
+		a := r.Attempt
+		errs = append(errs, empty("attempt DeliveryID", a.DeliveryID), zero(fmt.Sprintf("attempt %d of delivery %s: StartedAt", a.Number, a.DeliveryID), a.StartedAt))
+		if a.Number < 1 {
+			errs = append(errs, fmt.Errorf("attempt %d of delivery %s: its Number must be 1 or more", a.Number, a.DeliveryID))
+		}
 	}
 	for _, err := range errs {
 		if err != nil {

@@ -204,3 +204,80 @@ func TestValidateProviderList(t *testing.T) {
 		}
 	}
 }
+
+// CheckImported refuses an imported subscription that subscribe and
+// update would refuse (store import took them all with exit 0), and
+// takes what hookctl writes (listen's, serve's: types outside the
+// catalog).
+func TestCheckImported(t *testing.T) {
+	good := func() *store.Subscription {
+		return &store.Subscription{ID: "s1", CallbackURL: "http://127.0.0.1:38411/ok", Events: []string{"*"},
+			Status: store.StatusEnabled, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "auto"}
+	}
+	for _, tc := range []struct {
+		edit func(*store.Subscription)
+		want string // "" = accepted
+	}{
+		{func(*store.Subscription) {}, ""},
+		{func(s *store.Subscription) {
+			s.Events = []string{"order.created", "card.*"}
+			s.Status = store.StatusDisabled
+		}, ""},
+		{func(s *store.Subscription) { s.Scheme, s.Provider, s.Method = "standard", "standard", "PUT" }, ""},
+		{func(s *store.Subscription) { s.Status = "paused" }, `subscription s1: invalid status "paused": want enabled or disabled`},
+		{func(s *store.Subscription) { s.Status = "" }, `invalid status ""`},
+		{func(s *store.Subscription) { s.Scheme = "nope" }, `subscription s1: unknown signature scheme "nope"`},
+		{func(s *store.Subscription) { s.CallbackURL = "ftp://x y" }, `subscription s1: invalid callback URL "ftp://x y"`},
+		{func(s *store.Subscription) { s.CallbackURL = "" }, "subscription s1: the callback URL is empty"},
+		{func(s *store.Subscription) { s.Events = []string{"bad*pattern"} }, `subscription s1: invalid event pattern "bad*pattern"`},
+		{func(s *store.Subscription) { s.Events = nil }, "subscription s1: the event list is empty"},
+		{func(s *store.Subscription) { s.Events = []string{""} }, "subscription s1: the event list has an empty name"},
+		{func(s *store.Subscription) { s.Provider = "nobody" }, `subscription s1: unknown provider "nobody"`},
+		{func(s *store.Subscription) { s.Method = "GET" }, `subscription s1: unsupported method "GET"`},
+		{func(s *store.Subscription) { s.Scheme, s.Secret = "standard", "short" }, "subscription s1: invalid secret for scheme standard"},
+		{func(s *store.Subscription) { s.Secret = "" }, "subscription s1: invalid secret for scheme auto"},
+	} {
+		sub := good()
+		tc.edit(sub)
+		err := CheckImported(sub)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%+v refused: %v", sub, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%+v: want an error with %q, got %v", sub, tc.want, err)
+		}
+	}
+}
+
+// update --scheme to a scheme the secret does not suit points to
+// rotate-secret (update has no --secret; the hint said "leave out
+// --secret and hookctl generates one"); the "nothing to update" hint
+// names --method and --scheme too.
+func TestUpdateHints(t *testing.T) {
+	svc, _ := newService(t)
+	ctx := context.Background()
+	sub, err := svc.Create(ctx, CreateInput{URL: "http://127.0.0.1:9/x", Events: []string{"*"}, Scheme: "mambu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	standard := "standard"
+	_, err = svc.Update(ctx, sub.ID, UpdateInput{Scheme: &standard})
+	var ie *InputError
+	if !errors.As(err, &ie) || len(ie.Hint) != 1 {
+		t.Fatalf("want an *InputError with one hint, got %v", err)
+	}
+	if want := "give it a secret for scheme standard first: hookctl subscriptions rotate-secret " + sub.ID + " --secret '<secret>', then change the scheme"; ie.Hint[0] != want {
+		t.Errorf("hint %q, want %q", ie.Hint[0], want)
+	}
+	// the hint is true: after rotate-secret --secret, the update goes through
+	if _, err := svc.RotateSecret(ctx, sub.ID, 0, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Update(ctx, sub.ID, UpdateInput{Scheme: &standard}); err != nil {
+		t.Errorf("after rotate-secret: %v", err)
+	}
+	_, err = svc.Update(ctx, sub.ID, UpdateInput{})
+	if !errors.As(err, &ie) || !strings.Contains(strings.Join(ie.Hint, " "), "--method, --scheme") {
+		t.Errorf("nothing to update: %v %v", err, ie.Hint)
+	}
+}

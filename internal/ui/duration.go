@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -44,9 +45,15 @@ func FormatDuration(d time.Duration) string {
 	return s
 }
 
+// maxDuration is the longest duration ParseDuration takes, in whole
+// hours (time.Duration's limit is 2562047h47m16.854775807s).
+const maxDuration = "2562047h"
+
 // ParseDuration reads a duration the way people write it: Go's units (ms,
 // s, m, h …) plus d (24h) and w (7d), combinable and fractional: 90s, 1h30m,
-// 1d, 7d, 2w, 1.5d, 1d12h.
+// 1d, 7d, 2w, 1.5d, 1d12h. A duration past what time.Duration holds
+// (about 292 years), in one term or in their sum, is an error: it wrapped
+// around to a negative one.
 func ParseDuration(s string) (time.Duration, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
@@ -91,7 +98,13 @@ func ParseDuration(s string) (time.Duration, error) {
 			}
 			u = one
 		}
-		total += time.Duration(v * float64(u))
+		// float64(math.MaxInt64) rounds up to 2^63, which is already
+		// too large.
+		f := v * float64(u)
+		if f >= float64(math.MaxInt64) || time.Duration(f) > math.MaxInt64-total {
+			return 0, fmt.Errorf("invalid duration %q: it is too large (at most %s, about 292 years)", s, maxDuration)
+		}
+		total += time.Duration(f)
 	}
 	if neg {
 		total = -total

@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
+
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -13,68 +17,144 @@ import (
 // Export streams every record from one consistent snapshot: subscriptions,
 // objects (tombstones too; by kind, then creation), events, deliveries,
 // attempts, each in creation order.
+//
+// A damaged store (SQLite's "database disk image is malformed") is read
+// as far as it can be: a table is read up to the damage, then the export
+// goes on with the next one, and what a cut table held is left out of
+// those that follow too (the deliveries of events it could not read,
+// the attempts of those deliveries), so that what was written imports
+// into a new store. It then returns an *store.EnvironmentError wrapping
+// a *store.ExportSkippedError that says what was left out.
 func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	each := func(q string, scan func(*sql.Rows) error) error {
-		rows, err := tx.QueryContext(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
+	var skipped *store.ExportSkippedError
+	// each runs q and scans its rows; a damaged table ends its rows and is
+	// noted (n: how many of them were written), every other error (fn's
+	// own: a closed stdout) ends the export.
+	each := func(what string, q string, args []any, scan func(*sql.Rows) error) error {
+		n := 0
+		err := func() error {
+			rows, err := tx.QueryContext(ctx, q, args...)
+			if err != nil {
 				return err
 			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return err
+				}
+				n++
+			}
+			return rows.Err()
+		}()
+		damage := damaged(err)
+		if damage == nil {
+			return err
 		}
-		return rows.Err()
+		if skipped == nil {
+			skipped = &store.ExportSkippedError{Err: damage}
+		}
+		skipped.Skipped = append(skipped.Skipped, fmt.Sprintf("left out the %s after the first %d: they could not be read", what, n))
+		return errCut
 	}
-	if err := each(`SELECT `+subCols+` FROM subscriptions ORDER BY created_at, id`, func(r *sql.Rows) error {
+	done := func(err error) (cut bool, _ error) {
+		if errors.Is(err, errCut) {
+			return true, nil
+		}
+		return false, err
+	}
+	if _, err := done(each("subscriptions", `SELECT `+subCols+` FROM subscriptions ORDER BY created_at, id`, nil, func(r *sql.Rows) error {
 		sub, err := scanSubscription(r)
 		if err != nil {
 			return err
 		}
 		return fn(store.Record{Subscription: sub})
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
-	if err := each(`SELECT `+objectCols+` FROM objects ORDER BY kind, created_at, id`, func(r *sql.Rows) error {
+	if _, err := done(each("objects", `SELECT `+objectCols+` FROM objects ORDER BY kind, created_at, id`, nil, func(r *sql.Rows) error {
 		o, err := scanObject(r)
 		if err != nil {
 			return err
 		}
 		return fn(store.Record{Object: o})
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
-	if err := each(`SELECT `+eventCols+` FROM events ORDER BY seq`, func(r *sql.Rows) error {
-		e, err := scanEvent(r)
+	var lastEvent int64 // the seq of the last event written
+	eventsCut, err := done(each("events", `SELECT `+eventCols+`, seq FROM events ORDER BY seq`, nil, func(r *sql.Rows) error {
+		e, err := scanEvent(r, &lastEvent)
 		if err != nil {
 			return err
 		}
 		return fn(store.Record{Event: e})
-	}); err != nil {
+	}))
+	if err != nil {
 		return err
 	}
-	if err := each(`SELECT `+deliveryCols+` FROM deliveries d ORDER BY seq`, func(r *sql.Rows) error {
+	// Deliveries and attempts of what was left out are left out too: an
+	// import refuses a delivery whose event is not there.
+	where, args := "", []any{}
+	if eventsCut {
+		where, args = ` WHERE d.event_id IN (SELECT id FROM events WHERE seq <= ?)`, append(args, lastEvent)
+		skipped.Skipped = append(skipped.Skipped, "left out the deliveries and attempts of the events left out")
+	}
+	var lastDelivery int64
+	deliveriesCut, err := done(each("deliveries", `SELECT `+deliveryCols+` FROM deliveries d`+where+` ORDER BY seq`, args, func(r *sql.Rows) error {
 		d, err := scanDelivery(r)
 		if err != nil {
 			return err
 		}
+		lastDelivery = d.Seq
 		return fn(store.Record{Delivery: d})
-	}); err != nil {
+	}))
+	if err != nil {
 		return err
 	}
-	return each(attemptSelect+` ORDER BY a.delivery_seq, a.number`, func(r *sql.Rows) error {
+	if deliveriesCut {
+		if where == "" {
+			where = ` WHERE`
+		} else {
+			where += ` AND`
+		}
+		where, args = where+` d.seq <= ?`, append(args, lastDelivery)
+		skipped.Skipped = append(skipped.Skipped, "left out the attempts of the deliveries left out")
+	}
+	if _, err := done(each("attempts", attemptSelect+where+` ORDER BY a.delivery_seq, a.number`, args, func(r *sql.Rows) error {
 		a, err := scanAttempt(r)
 		if err != nil {
 			return err
 		}
 		return fn(store.Record{Attempt: a})
-	})
+	})); err != nil {
+		return err
+	}
+	if skipped != nil {
+		return envErr("import what was written into a new store (hookctl store import FILE --store NEW), then use that one",
+			"store %s is damaged: %w", s.path, skipped)
+	}
+	return nil
+}
+
+// errCut: a table of Export was cut short by damage (noted in its
+// ExportSkippedError).
+var errCut = errors.New("cut")
+
+// damaged returns SQLite's SQLITE_CORRUPT or SQLITE_NOTADB error in err,
+// or nil.
+func damaged(err error) error {
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3lib.SQLITE_CORRUPT, sqlite3lib.SQLITE_NOTADB:
+			return se
+		}
+	}
+	return nil
 }
 
 var _ store.BatchImporter = (*Store)(nil)

@@ -169,10 +169,12 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxIdleTime(0)
 	s.w.SetConnMaxLifetime(0)
-	if s.r, err = sql.Open("sqlite", dsn(abs, "deferred")); err != nil {
+	rc, err := sqlite3.NewConnector(dsn(abs, "deferred"))
+	if err != nil {
 		s.w.Close()
 		return nil, envErr("", "opening store %s: %v", abs, err)
 	}
+	s.r = sql.OpenDB(faultConnector{rc, s.fault})
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
 	// Several processes may open a fresh store at the same moment: the WAL
@@ -593,7 +595,7 @@ func (s *Store) fault(err error) error {
 		return envErr("check the file and its directory are writable, or use another store with --store",
 			"store %s cannot be written: %w", s.path, err)
 	case sqlite3lib.SQLITE_CORRUPT, sqlite3lib.SQLITE_NOTADB:
-		return envErr("`hookctl store export` keeps what can still be read; import it into a new store (--store)",
+		return envErr("`hookctl store export > dump.jsonl` keeps what can still be read; import it into a new store: hookctl store import dump.jsonl --store NEW",
 			"store %s is damaged: %w", s.path, err)
 	}
 	return err
