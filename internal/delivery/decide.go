@@ -112,7 +112,8 @@ func Success(scheme string, status int) bool {
 	return status >= 200 && status < 300
 }
 
-// target resolves where and how a delivery is sent: Delivery.URL is
+// target resolves where and how a delivery is sent: Delivery.URL (as
+// stored: a copy claimed before its subscription moved is refreshed) is
 // authoritative; the scheme and secrets come from the delivery (ad-hoc) or
 // its subscription ("auto" = the event's provider's scheme), with the
 // previous secret during a rotation grace period.
@@ -136,6 +137,19 @@ func (e *Engine) target(ctx context.Context, d *store.Delivery, ev *store.Event)
 		}
 		if t.URL == "" {
 			t.URL = sub.CallbackURL
+		}
+		if t.URL != sub.CallbackURL {
+			// Sent elsewhere on purpose (replay --to), or claimed
+			// before its subscription moved: the store moves the
+			// unfinished deliveries with their subscription, so its row
+			// says which (one read, only when the two differ).
+			fresh, err := e.Store.GetDelivery(ctx, d.ID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, t, transientError{fmt.Errorf("reading delivery: %w", err)}
+			}
+			if err == nil && fresh.URL != "" {
+				d.URL, t.URL = fresh.URL, fresh.URL
+			}
 		}
 	}
 	for k, v := range d.Headers {

@@ -118,3 +118,51 @@ func TestLeaseTakeover(t *testing.T) {
 		t.Errorf("delivery taken before the lease expired")
 	}
 }
+
+// TestClaimedCopyFollowsMovedSubscription: a delivery claimed before its
+// subscription's URL changed (a copy in this engine's memory) is sent to
+// the new URL, as the store moved its row; one sent elsewhere on purpose
+// (a replay's --to) still goes there. Both with the subscription cached
+// from before the move and after.
+func TestClaimedCopyFollowsMovedSubscription(t *testing.T) {
+	st := openSQLite(t)
+	ctx := context.Background()
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:1/old", Status: store.StatusEnabled, Events: []string{"*"}, Secret: "whsec_x", Scheme: "auto"}
+	if err := st.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	runID := NewRunID()
+	plan := Plan{Schedule: Schedule{0, time.Hour}, RunID: runID}
+	ev := &store.Event{ID: "evt_moved", Type: "card.created", Provider: "standard", Payload: []byte(`{}`), Source: store.SourceTriggered}
+	d, redirected := plan.NewDelivery(sub, time.Now()), plan.NewDelivery(sub, time.Now())
+	if err := Enqueue(ctx, st, ev, []*store.Delivery{d, redirected}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Requeue(ctx, []string{redirected.ID}, store.Requeue{URL: "http://127.0.0.1:1/to", ExtraAttempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := st.ClaimDue(ctx, "me", time.Now().Add(time.Minute), time.Minute, 10, "")
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d: %v", len(claimed), err)
+	}
+	e := newEngine(st, runID, 1)
+	e.init()
+	for _, c := range claimed {
+		if _, tg, err := e.target(ctx, c, ev); err != nil || tg.URL != c.URL {
+			t.Fatalf("before the move: %s %v", tg.URL, err)
+		}
+	}
+	sub.CallbackURL = "http://127.0.0.1:1/new"
+	if err := st.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * subscriptionTTL)
+	for _, c := range claimed {
+		want := map[string]string{d.ID: "http://127.0.0.1:1/new", redirected.ID: "http://127.0.0.1:1/to"}[c.ID]
+		for range 2 { // the copy is refreshed once; then it agrees
+			if _, tg, err := e.target(ctx, c, ev); err != nil || tg.URL != want {
+				t.Errorf("delivery claimed before its subscription moved goes to %s (%v), want %s", tg.URL, err, want)
+			}
+		}
+	}
+}

@@ -130,6 +130,16 @@ type execer interface {
 func writeSubscription(ctx context.Context, q execer, s *store.Subscription) error {
 	s.UpdatedAt = now()
 	s.Events = jlist(s.Events)
+	// The subscription's unfinished deliveries follow its new URL (as
+	// SQLite's followURLSQL), read and written in one statement, so it
+	// holds in the caller's transaction or alone. The EXISTS is a one-time
+	// filter: when the URL did not change, no delivery is read.
+	if _, err := q.Exec(ctx, `UPDATE deliveries SET url = $2, updated_at = $3
+		WHERE subscription_id = $1 AND status <> 'succeeded'
+		AND url = (SELECT callback_url FROM subscriptions WHERE id = $1)
+		AND EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND callback_url <> $2)`, s.ID, s.CallbackURL, ts(s.UpdatedAt)); err != nil {
+		return err
+	}
 	tag, err := q.Exec(ctx, `UPDATE subscriptions SET callback_url = $2, events = $3, description = $4,
 		status = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, provider = $9,
 		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $14

@@ -155,6 +155,16 @@ const orphanDeliveriesSQL = `UPDATE deliveries SET
 	FROM (SELECT scheme, secret, method, headers FROM subscriptions WHERE id = ?2) AS s
 	WHERE deliveries.subscription_id = ?2`
 
+// followURLSQL moves a subscription's unfinished deliveries (pending, or
+// failed and so replayable) from its callback URL to its new one (?1),
+// in the transaction that changes it: the retries and replays of an
+// endpoint the user moved go where it is now, and the engine's checks
+// that compare a delivery's URL with its subscription's (disabled, 410
+// Gone) keep holding. A delivery sent elsewhere on purpose (replay --to)
+// keeps its URL; a succeeded one keeps where it was delivered.
+const followURLSQL = `UPDATE deliveries SET url = ?1, updated_at = ?2
+	WHERE subscription_id = ?3 AND url = ?4 AND status <> 'succeeded'`
+
 // UpdateSubscription rewrites the subscription s.ID.
 func (s *Store) UpdateSubscription(ctx context.Context, sub *store.Subscription) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error { return writeSubscription(ctx, tx, sub) })
@@ -164,6 +174,18 @@ func writeSubscription(ctx context.Context, tx *sql.Tx, sub *store.Subscription)
 	sub.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	if sub.Events == nil {
 		sub.Events = []string{}
+	}
+	var oldURL string
+	switch err := tx.QueryRowContext(ctx, `SELECT callback_url FROM subscriptions WHERE id = ?`, sub.ID).Scan(&oldURL); {
+	case errors.Is(err, sql.ErrNoRows):
+		return &store.NotFoundError{Kind: "subscription", ID: sub.ID}
+	case err != nil:
+		return err
+	}
+	if oldURL != sub.CallbackURL {
+		if _, err := tx.ExecContext(ctx, followURLSQL, sub.CallbackURL, tm(sub.UpdatedAt), sub.ID, oldURL); err != nil {
+			return err
+		}
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET callback_url = ?, events = ?, description = ?,
 		status = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?, provider = ?, scheme = ?,

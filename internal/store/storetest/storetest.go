@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubscriptionFilter", testSubscriptionFilter},
 		{"SubscriptionMetaFilter", testSubscriptionMetaFilter},
 		{"DeleteSubscriptionKeepsDeliveries", testDeleteSubscriptionKeepsDeliveries},
+		{"MovedSubscriptionMovesDeliveries", testMovedSubscriptionMovesDeliveries},
 		{"CreateEvent", testCreateEvent},
 		{"CreateEventIdempotent", testCreateEventIdempotent},
 		{"EventPrefix", testEventPrefix},
@@ -341,6 +342,61 @@ func testDeleteSubscriptionKeepsDeliveries(t *testing.T, s store.Store) {
 	if err := s.DeleteSubscription(ctx, sub.ID); !errors.As(err, &nf) {
 		t.Errorf("deleting it again: %v", err)
 	}
+}
+
+// testMovedSubscriptionMovesDeliveries: a subscription's new callback URL
+// applies to its unfinished deliveries (pending retries and failed ones a
+// replay sends), in the update's transaction; a succeeded one keeps where
+// it was delivered, one sent elsewhere on purpose (replay --to) keeps its
+// URL, another subscription's are untouched. Through UpdateSubscription
+// and, where the store has it, UpdateSubscriptionFunc.
+func testMovedSubscriptionMovesDeliveries(t *testing.T, s store.Store) {
+	sub := newSub("http://127.0.0.1/old", "*")
+	must(t, s.CreateSubscription(ctx, sub))
+	other := newSub("http://127.0.0.1/old", "*")
+	must(t, s.CreateSubscription(ctx, other))
+	done, pending, failed, elsewhere, others := newDelivery(sub.CallbackURL), newDelivery(sub.CallbackURL),
+		newDelivery(sub.CallbackURL), newDelivery("http://127.0.0.1/to"), newDelivery(other.CallbackURL)
+	for _, d := range []*store.Delivery{done, pending, failed, elsewhere} {
+		d.SubscriptionID = sub.ID
+	}
+	others.SubscriptionID = other.ID
+	must(t, s.CreateEvent(ctx, newEvent("evt_move1", "card.created"), []*store.Delivery{done, pending, failed, elsewhere, others}))
+	_, err := s.ClaimDue(ctx, "w", base.Add(time.Hour), time.Minute, 10, "")
+	must(t, err)
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: done.ID, Number: 1, StartedAt: base, ResponseStatus: 200},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}))
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: failed.ID, Number: 1, StartedAt: base, ResponseStatus: 500},
+		store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 500, LastError: "HTTP 500"}))
+	want := func(step string, urls map[*store.Delivery]string) {
+		t.Helper()
+		for d, u := range urls {
+			got, err := s.GetDelivery(ctx, d.ID)
+			must(t, err)
+			if got.URL != u {
+				t.Errorf("%s: delivery %s (%s) goes to %s, want %s", step, d.ID, got.Status, got.URL, u)
+			}
+		}
+	}
+	sub.CallbackURL = "http://127.0.0.1/new"
+	must(t, s.UpdateSubscription(ctx, sub))
+	want("after UpdateSubscription", map[*store.Delivery]string{done: "http://127.0.0.1/old", pending: "http://127.0.0.1/new",
+		failed: "http://127.0.0.1/new", elsewhere: "http://127.0.0.1/to", others: "http://127.0.0.1/old"})
+	// Another change, not of the URL, moves nothing.
+	sub.Description = "renamed"
+	must(t, s.UpdateSubscription(ctx, sub))
+	want("after a description change", map[*store.Delivery]string{pending: "http://127.0.0.1/new", elsewhere: "http://127.0.0.1/to"})
+	u, ok := s.(store.SubscriptionUpdater)
+	if !ok {
+		return
+	}
+	_, err = u.UpdateSubscriptionFunc(ctx, sub.ID, func(x *store.Subscription) error {
+		x.CallbackURL = "http://127.0.0.1/newer"
+		return nil
+	})
+	must(t, err)
+	want("after UpdateSubscriptionFunc", map[*store.Delivery]string{done: "http://127.0.0.1/old", pending: "http://127.0.0.1/newer",
+		failed: "http://127.0.0.1/newer", elsewhere: "http://127.0.0.1/to", others: "http://127.0.0.1/old"})
 }
 
 func testCreateEvent(t *testing.T, s store.Store) {
