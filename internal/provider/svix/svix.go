@@ -2059,11 +2059,18 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
+	var requeued []string
 	if len(ds) > 0 {
-		_, err = a.s.Dispatch.Replay(r.Context(), []string{ds[len(ds)-1].ID}, store.Requeue{Force: true})
-	} else {
+		// To the endpoint's URL now: a resend goes where the endpoint
+		// is, even when the delivery succeeded before it moved.
+		requeued, err = a.s.Dispatch.Replay(r.Context(), []string{ds[len(ds)-1].ID}, store.Requeue{Force: true, URL: sub.CallbackURL})
+	}
+	if err == nil && len(requeued) == 0 {
 		// The endpoint did not exist (or did not match) when the message
-		// was sent: a fresh delivery of the stored bytes.
+		// was sent, or its delivery is in flight right now (answered,
+		// its record not yet written; a requeue leaves it to its
+		// sender): a fresh delivery of the stored bytes, so the resend
+		// Svix answered 202 for is sent.
 		_, err = a.s.Dispatch.PublishTo(r.Context(), e, []*store.Subscription{sub}, service.Target{Manual: true})
 	}
 	if a.bad(w, err) {

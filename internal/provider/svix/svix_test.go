@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,6 +144,14 @@ func TestOfficialGoClientEndToEnd(t *testing.T) {
 	up, err := sv.Endpoint.Update(ctx, app.Id, ep.Id, models.EndpointUpdate{Url: e.Recv.URL + "/v2", Description: &desc})
 	if err != nil || up.Url != e.Recv.URL+"/v2" || up.Description != "orders" || len(up.FilterTypes) != 0 {
 		t.Fatalf("update (PUT replaces filterTypes): %+v %v", up, err)
+	}
+	// A resend goes where the endpoint is now, not where the message
+	// first went.
+	if _, err := sv.MessageAttempt.Resend(ctx, app.Id, msg.Id, ep.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	if moved := e.Recv.Next(t, 5*time.Second); moved.Path != "/v2" || string(moved.Body) != string(rec.Body) {
+		t.Fatalf("a resend after the endpoint moved went to %s, want /v2", moved.Path)
 	}
 	dis := true
 	pt, err := sv.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Disabled: &dis})
@@ -1242,5 +1253,51 @@ func declare(t *testing.T, e *servetest.Env, names ...string) {
 		if code, body := e.Do("POST", "/api/v1/event-type", bearer, map[string]any{"name": n, "description": n}); code != 201 && code != 409 {
 			t.Fatalf("event type %s: %d %s", n, code, body)
 		}
+	}
+}
+
+// A resend of a message whose delivery is in flight right now (sent, not
+// yet answered or recorded) is sent all the same, as a fresh delivery of
+// the same bytes: the requeue leaves a held delivery to its sender, so
+// the resend Svix answered 202 for went nowhere.
+func TestResendWhileInFlight(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	got := make(chan []byte, 4)
+	release := make(chan struct{})
+	var n atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+		if n.Add(1) == 1 {
+			<-release // the first request hangs until the resend arrived
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "In flight"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: slow.URL + "/hooks"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.created", Payload: map[string]any{"order": "o-9"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-got
+	if _, err := sv.MessageAttempt.Resend(ctx, app.Id, msg.Id, ep.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case again := <-got:
+		if string(again) != string(first) {
+			t.Fatalf("the resend sent other bytes: %s, want %s", again, first)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a resend while the message's delivery was in flight sent nothing")
 	}
 }
