@@ -122,8 +122,10 @@ func BodyTruncated(a *store.Attempt) bool { return len(a.ResponseBody) >= MaxRes
 // MaskHeaders hides credentials sent in clear (Mono's mono-webhook-secret,
 // a subscription's Authorization, Proxy-Authorization or X-Api-Key) in
 // what hookctl shows. A credential is what subscriptions get masks
-// (subscription.IsCredentialHeader): one rule, so a header hidden there is
-// not printed in full by deliveries show or trigger -o json.
+// (subscription.IsCredentialHeader), masked as they mask it
+// (subscription.MaskCredential): one rule, so a header hidden there is not
+// printed in more detail by deliveries show, trigger -o json or the
+// inspector.
 func MaskHeaders(h map[string][]string) map[string][]string {
 	if h == nil {
 		return map[string][]string{}
@@ -133,7 +135,7 @@ func MaskHeaders(h map[string][]string) map[string][]string {
 		if subscription.IsCredentialHeader(k) {
 			masked := make([]string, len(vs))
 			for i, v := range vs {
-				masked[i] = MaskSecret(v)
+				masked[i] = subscription.MaskCredential(v)
 			}
 			out[k] = masked
 			continue
@@ -141,14 +143,6 @@ func MaskHeaders(h map[string][]string) map[string][]string {
 		out[k] = vs
 	}
 	return out
-}
-
-// MaskSecret keeps a secret's first characters: whsec_Mf…(masked).
-func MaskSecret(s string) string {
-	if len(s) <= 8 {
-		return "********"
-	}
-	return s[:8] + "…"
 }
 
 // WriteRunJSON writes one run's document: its events, its deliveries with

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // What subscriptions get masks, deliveries show and trigger -o json mask
@@ -38,6 +40,30 @@ func TestMaskHeadersCredentials(t *testing.T) {
 	}
 	if h["X-Api-Key"][0] != "sk_live_abcdefghijklmnop" {
 		t.Error("MaskHeaders changed its input")
+	}
+}
+
+// A delivery's credential headers are masked as a subscription's are
+// (subscription.MaskCredential): the scheme word, at most 4 characters of
+// the credential, none of a short one. MaskSecret kept 8 characters, so
+// 'X-Auth-Token: abcdefghi' showed 8 of its 9 and 'Bearer t0k3n'
+// showed 'Bearer t…', and cut a multi-byte character in two.
+func TestMaskHeadersShowNoMoreThanSubscriptions(t *testing.T) {
+	for in, want := range map[string]string{
+		"Bearer SUPERSECRETTOKEN": "Bearer SUPE…",
+		"Bearer t0k3n":            "Bearer ****",
+		"abcdefghi":               "abcd…",
+		"abcdefgh":                "****",
+		"ключключключ":            "ключ…",
+		"Basic dXNlcjpwYXNz":      "Basic dXNl…",
+	} {
+		got := MaskHeaders(map[string][]string{"X-Auth-Token": {in}})["X-Auth-Token"][0]
+		if got != want || !utf8.ValidString(got) {
+			t.Errorf("X-Auth-Token %q is shown as %q, want %q", in, got, want)
+		}
+		if sub := subscription.MaskCredentialHeaders(map[string]string{"X-Auth-Token": in})["X-Auth-Token"]; sub != got {
+			t.Errorf("X-Auth-Token %q: a delivery shows %q, its subscription %q", in, got, sub)
+		}
 	}
 }
 

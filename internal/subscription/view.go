@@ -102,24 +102,31 @@ func IsCredentialHeader(name string) bool {
 func MaskCredentialHeaders(h map[string]string) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, val := range h {
-		if !IsCredentialHeader(k) {
-			out[k] = val
-			continue
+		if IsCredentialHeader(k) {
+			val = MaskCredential(val)
 		}
-		scheme, cred, ok := strings.Cut(val, " ")
-		if ok && scheme != "" && !strings.ContainsAny(scheme, "=:") {
-			out[k] = scheme + " " + maskValue(strings.TrimSpace(cred))
-		} else {
-			out[k] = maskValue(val)
-		}
+		out[k] = val
 	}
 	return out
 }
 
+// MaskCredential masks the value of a credential header (IsCredentialHeader)
+// wherever one is shown (a subscription's headers, a delivery's request, the
+// inspector): a scheme word (Bearer, Basic) is kept, and of the credential
+// at most its first 4 characters, none when it has 8 or fewer.
+func MaskCredential(val string) string {
+	scheme, cred, ok := strings.Cut(val, " ")
+	if ok && scheme != "" && !strings.ContainsAny(scheme, "=:") {
+		return scheme + " " + maskValue(strings.TrimSpace(cred))
+	}
+	return maskValue(val)
+}
+
 // maskValue keeps at most the first 4 characters of a credential.
 func maskValue(s string) string {
-	if len(s) <= 8 {
+	r := []rune(s)
+	if len(r) <= 8 {
 		return "****"
 	}
-	return s[:4] + "…"
+	return string(r[:4]) + "…"
 }

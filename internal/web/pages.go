@@ -44,7 +44,7 @@ var funcs = template.FuncMap{
 	"ms":     fmtDuration,
 	"ts":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
 	"join":   strings.Join,
-	"mask":   delivery.MaskSecret,
+	"mask":   subscription.MaskSecret,
 	"list":   func(s ...string) []string { return s },
 	"istext": func(s string) bool { return isText([]byte(s)) },
 }

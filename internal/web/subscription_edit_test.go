@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hookctl/hookctl/internal/catalog"
-	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 )
@@ -57,7 +56,7 @@ func TestSubscriptionEditForm(t *testing.T) {
 		t.Fatalf("edit page: %d %s", code, page)
 	}
 	for _, want := range []string{`value="http://127.0.0.1:9/old"`, `value="card.*"`, `value="old one"`, `name="enabled" value="1" checked`,
-		`name="_csrf" value="` + h.CSRFToken() + `"`, delivery.MaskSecret(sub.Secret)} {
+		`name="_csrf" value="` + h.CSRFToken() + `"`, subscription.MaskSecret(sub.Secret)} {
 		if !strings.Contains(page, want) {
 			t.Errorf("edit page lacks %s", want)
 		}
