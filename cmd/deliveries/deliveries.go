@@ -3,7 +3,6 @@ package deliveries
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
@@ -120,6 +118,9 @@ func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
 func runList(ctx context.Context, opts *ListOptions) error {
 	ios := opts.IO
 	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Limit: cli.PageLimit(opts.Limit), Newest: true}
+	if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
+		return err
+	}
 	now := opts.Factory.Now()
 	var err error
 	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
@@ -154,7 +155,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	}
 	if len(ds) == 0 {
 		fmt.Fprintln(ios.ErrOut, "No deliveries match")
-		typoHint(ios, opts.EventPattern)
+		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 		return nil
 	}
 	s := ios.Styles()
@@ -402,27 +403,6 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%d KiB", n/1024)
 	}
 	return fmt.Sprintf("%d bytes", n)
-}
-
-// typoHint says, after an empty list, when --event names no catalog type
-// but one close to it ("card.craeted"): not an error, since events of
-// types the catalog lacks (serve's APIs, custom fixtures) are listed too.
-func typoHint(ios *ui.IOStreams, pattern string) {
-	if strings.TrimSpace(pattern) == "" {
-		return
-	}
-	cat, err := catalog.Load(catalog.Options{})
-	if err != nil {
-		return
-	}
-	var ce *catalog.Error
-	if err := cat.ValidatePatterns([]string{pattern}); errors.As(err, &ce) {
-		for _, h := range ce.Hints() {
-			if strings.HasPrefix(h, "did you mean") {
-				fmt.Fprintf(ios.ErrOut, "hookctl: hint: no event type is called %q: %s\n", pattern, h)
-			}
-		}
-	}
 }
 
 // WriteHeaders prints headers sorted by name, one "Name: value" line per

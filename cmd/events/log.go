@@ -80,6 +80,9 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	ctx := c.Context()
 	ios := opts.IO
 	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: cli.PageLimit(opts.Limit)}
+	if err := cli.CheckEventFilter("--event", opts.TypePattern); err != nil {
+		return err
+	}
 	now := opts.Factory.Now()
 	var err error
 	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
@@ -108,6 +111,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 		// matches nothing says so instead of calling the log empty.
 		if opts.TypePattern != "" || opts.Source != "" || !opts.Since.IsZero() || !opts.Until.IsZero() {
 			fmt.Fprintln(ios.ErrOut, "No events match")
+			cli.EventTypoHint(ios.ErrOut, opts.TypePattern)
 			return nil
 		}
 		fmt.Fprintln(ios.ErrOut, "No events yet")

@@ -94,6 +94,9 @@ cannot be used, 130 when interrupted.`,
 			case opts.Limit < 0:
 				return cli.Usagef("--limit must not be negative")
 			}
+			if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
+				return err
+			}
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To, "--to")
 				if err != nil {
@@ -267,6 +270,7 @@ func run(ctx context.Context, opts *Options) error {
 			}{Events: []delivery.EventJSON{}, Deliveries: []delivery.DeliveryJSON{}})
 		}
 		fmt.Fprintf(ios.ErrOut, "Nothing to replay: no %s delivery matches\n", strings.TrimPrefix(bulkFlag(opts), "--"))
+		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 		return nil
 	}
 	if bulk && !opts.Yes {

@@ -514,6 +514,13 @@ func checkText(sub *store.Subscription) error {
 	return nil
 }
 
+// CheckPatternSyntax checks the syntax of one event name or pattern as
+// subscribe does (an exact name, a prefix pattern ending in .*, or *),
+// not whether the catalog has it: an --event filter of the log, whose
+// events may be of types the catalog lacks (serve's APIs, fixtures).
+// The error is an *InputError (exit 2) with a hint.
+func CheckPatternSyntax(p string) error { return checkPatternSyntax(p) }
+
 func checkPatternSyntax(p string) error {
 	hint := []string{"use exact names (card.created), a prefix pattern (card.*) or * for every event"}
 	if p == "*" {
