@@ -165,11 +165,32 @@ func state(d *store.Delivery) string {
 	return StateQueued
 }
 
-func (a *api) render(ctx context.Context, d *store.Delivery) (Message, error) {
-	ev, err := a.s.Store.GetEvent(ctx, d.EventID)
-	if err != nil && !provider.IsNotFound(err) {
-		return Message{}, err
+// message reads the delivery key names when it is a Mambu message: a
+// delivery of a Mambu event (Bond's, Stripe's or Svix's deliveries are
+// not in Mambu's communication history, as another API's subscription is
+// not one of Bond's); anything else is a *store.NotFoundError.
+func (a *api) message(ctx context.Context, key string) (*store.Delivery, *store.Event, error) {
+	d, err := a.s.Store.GetDelivery(ctx, key)
+	if err == nil && d.ID != key {
+		err = store.ErrNotFound
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := a.s.Store.GetEvent(ctx, d.EventID)
+	if err == nil && (ev.Provider != mambuProvider || d.Kind != "") {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, ev, nil
+}
+
+// mambuProvider is the catalog provider of Mambu's notifications.
+const mambuProvider = "mambu"
+
+func render(d *store.Delivery, ev *store.Event) Message {
 	m := Message{EncodedKey: d.ID, Type: "WEB_HOOK", State: state(d), ReferenceID: d.EventID, Destination: d.URL,
 		CreationDate: d.CreatedAt.UTC().Format(mambuTime), NumRetries: max(0, d.AttemptCount-1)}
 	if ev != nil {
@@ -182,7 +203,7 @@ func (a *api) render(ctx context.Context, d *store.Delivery) (Message, error) {
 		m.FailureReason = "WEBHOOK_NOTIFICATION_FAILED"
 		m.FailureCause = d.LastError
 	}
-	return m, nil
+	return m
 }
 
 // constraint is one filter of either version: v1 {filterSelection,
@@ -405,23 +426,27 @@ func (a *api) search(v version) http.HandlerFunc {
 		// paginationDetails=ON: Items-Offset, Items-Limit and Items-Total
 		// response headers, as Mambu pages its searches.
 		details := strings.EqualFold(q.Get("paginationDetails"), "ON")
-		types := map[string]string{}
+		events := map[string]*store.Event{}
 		out := []Message{}
 		skipped, total := 0, 0
 		for _, d := range ds {
 			if d.Kind != "" {
 				continue // listen forwards, probes, edited resends
 			}
-			t, ok := types[d.EventID]
+			ev, ok := events[d.EventID]
 			if !ok {
-				if ev, err := a.s.Store.GetEvent(r.Context(), d.EventID); err == nil {
-					t = ev.Type
+				if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil && !provider.IsNotFound(err) {
+					a.storeFail(w, v, err)
+					return
 				}
-				types[d.EventID] = t
+				events[d.EventID] = ev
+			}
+			if ev == nil || ev.Provider != mambuProvider {
+				continue // another provider's delivery
 			}
 			keep := true
 			for _, p := range preds {
-				if !p(d, t) {
+				if !p(d, ev.Type) {
 					keep = false
 					break
 				}
@@ -440,12 +465,7 @@ func (a *api) search(v version) http.HandlerFunc {
 				}
 				continue // counting the rest for Items-Total
 			}
-			m, err := a.render(r.Context(), d)
-			if err != nil {
-				a.storeFail(w, v, err)
-				return
-			}
-			out = append(out, m)
+			out = append(out, render(d, ev))
 		}
 		if details {
 			w.Header().Set("Items-Offset", strconv.Itoa(offset))
@@ -457,21 +477,12 @@ func (a *api) search(v version) http.HandlerFunc {
 }
 
 func (a *api) get(w http.ResponseWriter, r *http.Request) {
-	key := r.PathValue("encodedKey")
-	d, err := a.s.Store.GetDelivery(r.Context(), key)
-	if err == nil && d.ID != key {
-		err = store.ErrNotFound
-	}
+	d, ev, err := a.message(r.Context(), r.PathValue("encodedKey"))
 	if err != nil {
 		a.storeFail(w, v2, err)
 		return
 	}
-	m, err := a.render(r.Context(), d)
-	if err != nil {
-		a.storeFail(w, v2, err)
-		return
-	}
-	provider.WriteJSON(w, http.StatusOK, m)
+	provider.WriteJSON(w, http.StatusOK, render(d, ev))
 }
 
 // resendBody accepts both shapes: v1 {action, identifiers} and v2
@@ -510,10 +521,7 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request, v version, keys []s
 	}
 	var ids []string
 	for _, k := range keys {
-		d, err := a.s.Store.GetDelivery(r.Context(), k)
-		if err == nil && d.ID != k {
-			err = store.ErrNotFound
-		}
+		d, _, err := a.message(r.Context(), k)
 		if provider.IsNotFound(err) {
 			fail(w, v, http.StatusNotFound, 1, "INVALID_ENCODED_KEY", "no message "+k)
 			return nil, false
@@ -616,9 +624,16 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 	}
 	var ids []string
 	for _, d := range ds {
-		if d.Kind == "" && !d.CreatedAt.After(end) {
-			ids = append(ids, d.ID)
+		if d.Kind != "" || d.CreatedAt.After(end) {
+			continue
 		}
+		if _, _, err := a.message(r.Context(), d.ID); provider.IsNotFound(err) {
+			continue // another provider's delivery
+		} else if err != nil {
+			a.storeFail(w, v2, err)
+			return
+		}
+		ids = append(ids, d.ID)
 	}
 	if _, ok := a.requeue(w, r, v2, ids); ok {
 		w.WriteHeader(http.StatusOK)
