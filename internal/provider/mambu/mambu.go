@@ -264,6 +264,19 @@ func (c constraint) values() []string {
 	return out
 }
 
+// parseEnd reads an upper bound: a date alone covers its whole day (a
+// search BETWEEN 2026-01-31 and 2026-01-31, a resend by date ending on
+// 2026-01-31 take that day's messages), a date and time is that instant.
+func parseEnd(s string) (time.Time, error) {
+	t, err := parseDate(s)
+	if err == nil {
+		if _, dateOnly := time.Parse("2006-01-02", s); dateOnly == nil {
+			t = t.Add(24*time.Hour - time.Nanosecond)
+		}
+	}
+	return t, err
+}
+
 func parseDate(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -321,7 +334,7 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		}
 		var second time.Time
 		if op == "BETWEEN" {
-			if second, err = parseDate(str(c.SecondValue)); err != nil {
+			if second, err = parseEnd(str(c.SecondValue)); err != nil {
 				return nil, err
 			}
 		}
@@ -602,7 +615,7 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "startDate: "+err.Error())
 		return
 	}
-	end, err := parseDate(in.EndDate)
+	end, err := parseEnd(in.EndDate)
 	if err != nil {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate: "+err.Error())
 		return

@@ -255,3 +255,24 @@ func TestOnlyMambuMessages(t *testing.T) {
 	}
 	e.Recv.None(t, 300*time.Millisecond)
 }
+
+// A date alone as the upper bound covers its whole day: a search for
+// messages created BETWEEN today and today, and a resend by date from
+// today to today, take today's messages. Both took the date as midnight,
+// so they found and resent nothing (200, silently).
+func TestDateOnlyEndCoversTheDay(t *testing.T) {
+	e := servetest.Start(t, nil)
+	id, first := failedMessage(t, e)
+	today := time.Now().UTC().Format("2006-01-02")
+	code, body := e.Do("POST", "/api/communications/messages:search", basic,
+		`[{"field":"creationDate","operator":"BETWEEN","value":"`+today+`","secondValue":"`+today+`"}]`)
+	if code != 200 || !strings.Contains(string(body), id) {
+		t.Errorf("BETWEEN %s and %s: %d %s, want the message created today", today, today, code, body)
+	}
+	if code, body := e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, map[string]any{"startDate": today, "endDate": today}); code != 200 {
+		t.Fatalf("by date: %d %s", code, body)
+	}
+	if got := e.Recv.Next(t, 5*time.Second); string(got.Body) != string(first) {
+		t.Fatalf("by date resent other bytes: %s", got.Body)
+	}
+}
