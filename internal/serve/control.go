@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/textdist"
 )
 
@@ -63,8 +65,8 @@ func (c *control) api() *provider.API {
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.trigger)),
-			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?source=, ?limit=; has_more when cut)", c.auth(c.events)),
-			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
+			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut; 400 for a pattern that can match nothing)", c.auth(c.events)),
+			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
 			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
@@ -318,7 +320,17 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 	}
 	// One more than the limit: has_more tells a test that the list was
 	// cut (it was cut silently).
-	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"), Source: r.URL.Query().Get("source"), Limit: limit + 1})
+	q := r.URL.Query()
+	if !c.checkPattern(w, "type", q.Get("type")) {
+		return
+	}
+	switch q.Get("source") {
+	case "", store.SourceTriggered, store.SourceReceived, store.SourceCheck:
+	default:
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "source must be triggered, received or check")
+		return
+	}
+	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: q.Get("type"), Source: q.Get("source"), Limit: limit + 1})
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -346,10 +358,34 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "status must be pending, succeeded or failed")
 		return
 	}
+	if !c.checkPattern(w, "event", q.Get("event")) {
+		return
+	}
+	// subscription: as trigger and faults take it (hookctl's id or a
+	// unique prefix, Stripe's we_…, Svix's ep_… or uid); one no
+	// subscription has now may be a deleted one's id, which its
+	// deliveries keep.
+	subID, unknownSub := q.Get("subscription"), false
+	if subID != "" {
+		sub, err := c.subscription(r.Context(), subID)
+		switch {
+		case err == nil:
+			subID = sub.ID
+		case provider.IsNotFound(err):
+			unknownSub = true
+		default:
+			c.storeFail(w, err)
+			return
+		}
+	}
 	ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
-		SubscriptionID: q.Get("subscription"), EventID: q.Get("event_id"), Limit: limit + 1, Newest: true})
+		SubscriptionID: subID, EventID: q.Get("event_id"), Limit: limit + 1, Newest: true})
 	if err != nil {
 		c.storeFail(w, err)
+		return
+	}
+	if unknownSub && len(ds) == 0 {
+		ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("subscription %q not found: give hookctl's id (or a unique prefix of it), Stripe's we_…, Svix's ep_… or the endpoint's uid", subID))
 		return
 	}
 	more := len(ds) > limit
@@ -358,6 +394,25 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		out = append(out, delivery.ToJSON(d, "", nil))
 	}
 	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "has_more": more})
+}
+
+// checkPattern answers 400 for an event filter that can match nothing
+// ('card*', 'card.*.x', a space), with subscribe's reason, as the CLI's
+// --event does: it was an empty list.
+func (c *control) checkPattern(w http.ResponseWriter, param, pattern string) bool {
+	if pattern == "" {
+		return true
+	}
+	if err := subscription.CheckPatternSyntax(pattern); err != nil {
+		msg := "invalid " + param + ": " + err.Error()
+		var ie *subscription.InputError
+		if errors.As(err, &ie) && len(ie.Hints()) > 0 {
+			msg += " (" + strings.Join(ie.Hints(), "; ") + ")"
+		}
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		return false
+	}
+	return true
 }
 
 func (c *control) delivery(w http.ResponseWriter, r *http.Request) {

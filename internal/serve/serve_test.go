@@ -386,3 +386,48 @@ func TestControlTakesProviderIDs(t *testing.T) {
 		}
 	}
 }
+
+// The control API's list filters say when they cannot match: deliveries'
+// ?subscription= takes the ids trigger and faults take (Stripe's we_…,
+// Svix's ep_… or uid, a prefix of hookctl's id) and an unknown one is a
+// 404 naming it; ?event= and the events' ?type= refuse a pattern that can
+// match nothing ('card*'), and ?source= a source that does not exist. All
+// were an empty list: a test asserting on
+// /_hookctl/deliveries?subscription=we_… saw no deliveries.
+func TestControlListFiltersSayWhy(t *testing.T) {
+	e := servetest.Start(t, nil)
+	form := map[string]string{"Authorization": "Bearer sk_test_1", "Content-Type": "application/x-www-form-urlencoded"}
+	code, body := e.Do("POST", "/v1/webhook_endpoints", form, "url="+e.Recv.URL+"&enabled_events[]=payment.succeeded")
+	if code != 200 {
+		t.Fatalf("stripe endpoint: %d %s", code, body)
+	}
+	we := servetest.JSON(t, body)["id"].(string)
+	code, body = e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment.succeeded"})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	sub := servetest.JSON(t, body)["deliveries"].([]any)[0].(map[string]any)["subscription_id"].(string)
+	e.Recv.Next(t, 5*time.Second)
+	for _, id := range []string{we, sub, sub[:8]} {
+		code, body := e.Do("GET", "/_hookctl/deliveries?subscription="+id, nil, nil)
+		var l struct{ Data []map[string]any }
+		json.Unmarshal(body, &l)
+		if code != 200 || len(l.Data) != 1 || l.Data[0]["subscription_id"] != sub {
+			t.Errorf("deliveries?subscription=%s: %d %s, want the delivery", id, code, body)
+		}
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/_hookctl/deliveries?subscription=we_nope", `subscription \"we_nope\" not found`},
+		{"/_hookctl/deliveries?event=payment*", "invalid event"},
+		{"/_hookctl/events?type=payment*", "invalid type"},
+		{"/_hookctl/events?source=api", "source must be"},
+	} {
+		code, body := e.Do("GET", tc.path, nil, nil)
+		if code/100 != 4 || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: %d %s, want a 4xx saying %s", tc.path, code, body, tc.want)
+		}
+	}
+	if code, body := e.Do("GET", "/_hookctl/deliveries?event=payment.*", nil, nil); code != 200 || !strings.Contains(string(body), sub) {
+		t.Errorf("event=payment.*: %d %s", code, body)
+	}
+}
