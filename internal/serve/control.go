@@ -64,7 +64,7 @@ func (c *control) api() *provider.API {
 		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
-			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.trigger)),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut; 400 for a pattern that can match nothing)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
@@ -285,6 +285,10 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 	p, err := c.svc.Dispatch.Trigger(r.Context(), ti)
 	if errors.Is(err, service.ErrNoTarget) {
 		ctlFail(w, http.StatusUnprocessableEntity, "no_subscription", "no enabled subscription takes "+in.Type+": create one first")
+		return
+	}
+	if errors.Is(err, service.ErrSubscriptionDisabled) {
+		ctlFail(w, http.StatusConflict, "subscription_disabled", fmt.Sprintf("subscription %s is disabled: enable it first (its provider API, or hookctl subscriptions enable %s)", ti.Target.SubscriptionID, ti.Target.SubscriptionID))
 		return
 	}
 	if err != nil {

@@ -431,3 +431,20 @@ func TestControlListFiltersSayWhy(t *testing.T) {
 		t.Errorf("event=payment.*: %d %s", code, body)
 	}
 }
+
+// Triggering to a disabled subscription is a 409 saying so, with how to
+// enable it: it was a 500 "the store failed: subscription … is disabled".
+func TestControlTriggerToDisabledSubscription(t *testing.T) {
+	e := servetest.Start(t, nil)
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	code, body := e.Do("POST", "/api/v0/webhooks", bond, map[string]any{"events": []string{"card.created"}, "callback_url": e.Recv.URL, "status": "disabled"})
+	if code != 200 {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["webhook_id"].(string)
+	code, body = e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created", "subscription": id})
+	if code != 409 || !strings.Contains(string(body), `"code":"subscription_disabled"`) || !strings.Contains(string(body), "enable") {
+		t.Fatalf("trigger to a disabled subscription: %d %s, want 409 subscription_disabled", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond)
+}
