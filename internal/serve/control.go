@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func (c *control) api() *provider.API {
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut; 400 for a pattern that can match nothing)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
-			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued", c.auth(c.replay)),
+			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
 			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
@@ -448,6 +449,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids := []string{}
+	status := map[string]string{}
 	for _, id := range in.IDs {
 		d, err := c.svc.Store.GetDelivery(r.Context(), id)
 		if err != nil {
@@ -455,6 +457,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ids = append(ids, d.ID)
+		status[d.ID] = d.Status
 	}
 	if in.Failed {
 		ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed})
@@ -474,7 +477,30 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 	if got == nil {
 		got = []string{}
 	}
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"replayed": got})
+	// The ids asked for that were not requeued, each with why: a
+	// succeeded one needs force (as the CLI's replay --force), a pending
+	// one is being sent (or is due) already. They were left out of
+	// "replayed" without a word.
+	type skip struct {
+		ID     string `json:"id"`
+		Reason string `json:"reason"`
+	}
+	skipped := []skip{}
+	for _, id := range ids {
+		st, asked := status[id]
+		if !asked || slices.Contains(got, id) || slices.ContainsFunc(skipped, func(s skip) bool { return s.ID == id }) {
+			continue
+		}
+		reason := "not requeued"
+		switch st {
+		case store.DeliverySucceeded:
+			reason = `succeeded: send "force": true to replay it`
+		case store.DeliveryPending:
+			reason = "pending: it is being sent or is due already"
+		}
+		skipped = append(skipped, skip{ID: id, Reason: reason})
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"replayed": got, "skipped": skipped})
 }
 
 func (c *control) reset(w http.ResponseWriter, r *http.Request) {

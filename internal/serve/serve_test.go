@@ -448,3 +448,36 @@ func TestControlTriggerToDisabledSubscription(t *testing.T) {
 	}
 	e.Recv.None(t, 200*time.Millisecond)
 }
+
+// A replay of a succeeded delivery without force is not requeued, and the
+// answer says so ("skipped", with the reason and how to force it); with
+// force it is. It was {"replayed": []} with no word why.
+func TestControlReplaySaysWhatItSkipped(t *testing.T) {
+	e := servetest.Start(t, nil)
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("POST", "/api/v0/webhooks", bond, map[string]any{"events": []string{"card.created"}, "callback_url": e.Recv.URL}); code != 200 {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["deliveries"].([]any)[0].(map[string]any)["id"].(string)
+	e.Recv.Next(t, 5*time.Second)
+	waitStatus(t, e, "succeeded", 1)
+	code, body = e.Do("POST", "/_hookctl/replay", nil, map[string]any{"ids": []string{id}})
+	var got struct {
+		Replayed []string
+		Skipped  []struct{ ID, Reason string }
+	}
+	if err := json.Unmarshal(body, &got); err != nil || code != 200 || len(got.Replayed) != 0 || len(got.Skipped) != 1 ||
+		got.Skipped[0].ID != id || !strings.Contains(got.Skipped[0].Reason, `"force": true`) {
+		t.Fatalf("replay of a succeeded delivery: %d %s, want it skipped, saying to force it", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond)
+	code, body = e.Do("POST", "/_hookctl/replay", nil, map[string]any{"ids": []string{id}, "force": true})
+	if code != 200 || !strings.Contains(string(body), `"replayed":["`+id+`"],"skipped":[]`) {
+		t.Fatalf("forced replay: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+}
