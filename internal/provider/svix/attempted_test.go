@@ -171,3 +171,69 @@ func TestAttemptedMessagesOncePerMessage(t *testing.T) {
 		}
 	}
 }
+
+// Recovering an endpoint resends the messages whose latest delivery there
+// failed: a message resent while in flight whose resend succeeded is not
+// sent again when its first delivery then fails. Recover resent every
+// failed delivery, so the receiver got that message once more.
+func TestRecoverSkipsMessagesResentSince(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	got := make(chan struct{}, 16)
+	release := make(chan struct{})
+	var n atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		got <- struct{}{}
+		switch n.Add(1) {
+		case 1:
+			<-release // the first delivery hangs, then fails (as its retries do)
+			w.WriteHeader(500)
+		case 2: // the resend
+		default:
+			w.WriteHeader(500)
+		}
+	}))
+	defer slow.Close()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Recover"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: slow.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	m, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "a.b", Payload: map[string]any{"i": 1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	if _, err := sv.MessageAttempt.Resend(ctx, app.Id, m.Id, ep.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	close(release)
+	for i := 0; ; i++ {
+		ds, err := e.Store.ListDeliveries(ctx, store.DeliveryFilter{EventID: m.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 2 && ds[0].Status == store.DeliveryFailed && ds[1].Status == store.DeliverySucceeded {
+			break
+		}
+		if i == 250 {
+			t.Fatalf("want the first delivery failed, the resend succeeded: %+v", ds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sent := n.Load()
+	if _, err := sv.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if now := n.Load(); now != sent {
+		t.Fatalf("recover sent the message again (%d requests, then %d): its resend had succeeded", sent, now)
+	}
+}
