@@ -99,7 +99,7 @@ func New(s *provider.Services) *provider.API {
 		Routes: []provider.Route{
 			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY; offset, limit, paginationDetails=ON)", a.auth(v1, a.search(v1))),
 			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),
-			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria; offset, limit, paginationDetails=ON)", a.auth(v2, a.search(v2))),
+			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria; sortingCriteria on creationDate, ASC or DESC (the default); offset, limit, paginationDetails=ON)", a.auth(v2, a.search(v2))),
 			provider.R("GET", "/api/communications/messages/{encodedKey}", "Mambu v2: get one message", a.auth(v2, a.get)),
 			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202)", a.auth(v2, a.resendKeys(http.StatusAccepted))),
 			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]}", a.auth(v2, a.resendKeys(http.StatusOK))),
@@ -361,26 +361,43 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 
 // decodeConstraints accepts a bare array or an object holding
 // filterConstraints (v1) or filterCriteria (v2).
-func decodeConstraints(b []byte) ([]constraint, error) {
+// Its sortingCriteria ({"field": "creationDate", "order": "ASC"|"DESC"},
+// v2) sets the order: oldest first for ASC (newest first otherwise).
+func decodeConstraints(b []byte) (cs []constraint, oldestFirst bool, err error) {
 	t := strings.TrimSpace(string(b))
 	if t == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	if strings.HasPrefix(t, "[") {
-		var cs []constraint
 		if err := json.Unmarshal(b, &cs); err != nil {
-			return nil, provider.JSONError(err)
+			return nil, false, provider.JSONError(err)
 		}
-		return cs, nil
+		return cs, false, nil
 	}
 	var obj struct {
 		FilterConstraints []constraint `json:"filterConstraints"`
 		FilterCriteria    []constraint `json:"filterCriteria"`
+		SortingCriteria   *struct {
+			Field string `json:"field"`
+			Order string `json:"order"`
+		} `json:"sortingCriteria"`
 	}
 	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, provider.JSONError(err)
+		return nil, false, provider.JSONError(err)
 	}
-	return append(obj.FilterConstraints, obj.FilterCriteria...), nil
+	if sc := obj.SortingCriteria; sc != nil {
+		if !strings.EqualFold(sc.Field, "creationDate") {
+			return nil, false, fmt.Errorf("unsupported sortingCriteria field %q: use creationDate", sc.Field)
+		}
+		switch strings.ToUpper(sc.Order) {
+		case "ASC":
+			oldestFirst = true
+		case "", "DESC":
+		default:
+			return nil, false, fmt.Errorf("sortingCriteria order %q: use ASC or DESC", sc.Order)
+		}
+	}
+	return append(obj.FilterConstraints, obj.FilterCriteria...), oldestFirst, nil
 }
 
 func (a *api) storeFail(w http.ResponseWriter, v version, err error) {
@@ -403,7 +420,7 @@ func (a *api) search(v version) http.HandlerFunc {
 			fail(w, v, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
 			return
 		}
-		cs, err := decodeConstraints(b)
+		cs, oldestFirst, err := decodeConstraints(b)
 		if err != nil {
 			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
 			return
@@ -431,7 +448,7 @@ func (a *api) search(v version) http.HandlerFunc {
 				return
 			}
 		}
-		ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Newest: true})
+		ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Newest: !oldestFirst})
 		if err != nil {
 			a.storeFail(w, v, err)
 			return

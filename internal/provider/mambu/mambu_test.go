@@ -276,3 +276,52 @@ func TestDateOnlyEndCoversTheDay(t *testing.T) {
 		t.Fatalf("by date resent other bytes: %s", got.Body)
 	}
 }
+
+// A v2 search's sortingCriteria orders the messages: creationDate ASC is
+// oldest first (DESC, the default, newest first); another field or order
+// is a 400 naming what is supported. It was ignored: ASC came newest
+// first.
+func TestSearchSortingCriteria(t *testing.T) {
+	e := servetest.Start(t, nil)
+	svc := &subscription.Service{Store: e.Store}
+	if _, err := svc.Create(t.Context(), subscription.CreateInput{URL: e.Recv.URL, Events: []string{"loan.*"}, Provider: "mambu"}); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for range 3 {
+		code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "loan.disbursed", "provider": "mambu"})
+		if code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+		keys = append(keys, servetest.JSON(t, body)["deliveries"].([]any)[0].(map[string]any)["id"].(string))
+	}
+	search := func(sorting string) []string {
+		t.Helper()
+		code, body := e.Do("POST", "/api/communications/messages:search?limit=2", basic, `{"filterCriteria":[],"sortingCriteria":`+sorting+`}`)
+		var got []Message
+		if err := json.Unmarshal(body, &got); err != nil || code != 200 {
+			t.Fatalf("sortingCriteria %s: %d %s", sorting, code, body)
+		}
+		var out []string
+		for _, m := range got {
+			out = append(out, m.EncodedKey)
+		}
+		return out
+	}
+	if got := search(`{"field":"creationDate","order":"ASC"}`); strings.Join(got, ",") != keys[0]+","+keys[1] {
+		t.Errorf("ASC: %v, want the two oldest %v", got, keys[:2])
+	}
+	if got := search(`{"field":"creationDate","order":"DESC"}`); strings.Join(got, ",") != keys[2]+","+keys[1] {
+		t.Errorf("DESC: %v, want the two newest", got)
+	}
+	for _, bad := range []string{`{"field":"colour","order":"ASC"}`, `{"field":"creationDate","order":"UP"}`} {
+		if code, body := e.Do("POST", "/api/communications/messages:search", basic, `{"sortingCriteria":`+bad+`}`); code != 400 || !strings.Contains(string(body), "sortingCriteria") {
+			t.Errorf("sortingCriteria %s: %d %s, want 400", bad, code, body)
+		}
+	}
+}
+
+// Message is the part of a Mambu message the tests read.
+type Message struct {
+	EncodedKey string `json:"encodedKey"`
+}
