@@ -9,7 +9,7 @@ var builtinIndexLen = []int{
 	403243, // builtin/github.json
 	-1,     // builtin/mambu.json
 	5318,   // builtin/mono.json
-	11575,  // builtin/saas.json
+	11572,  // builtin/saas.json
 	686,    // builtin/standard.json
 	170937, // builtin/stripe.json
 }
@@ -69,13 +69,13 @@ var builtinIndex = []builtinEntry{
 	{3, "mono.events.reauthorisation_required", "mono", "The user must re-authorise the account before data can be refreshed", "mono", "application/json", "POST", 2119, 555},
 	{3, "direct_debit.payment_successful", "mono", "A direct bank payment succeeded", "mono", "application/json", "POST", 2821, 1128},
 	{3, "direct_debit.payment_failed", "mono", "A direct bank payment failed", "mono", "application/json", "POST", 4089, 1223},
-	{4, "subscription.created", "saas", "A new subscription is started", "stripe", "application/json", "POST", 130, 2029},
-	{4, "subscription.updated", "saas", "A subscription is changed or upgraded", "stripe", "application/json", "POST", 2301, 2257},
-	{4, "subscription.canceled", "saas", "A subscription is canceled", "stripe", "application/json", "POST", 4690, 2218},
-	{4, "payment.succeeded", "saas", "A payment is successfully processed", "stripe", "application/json", "POST", 7045, 1026},
-	{4, "payment.failed", "saas", "A payment attempt fails", "stripe", "application/json", "POST", 8193, 1307},
-	{4, "refund.initiated", "saas", "A refund is requested or processed", "stripe", "application/json", "POST", 9635, 779},
-	{4, "customer.updated", "saas", "Customer details are modified", "stripe", "application/json", "POST", 10544, 1025},
+	{4, "subscription.created", "saas", "A new subscription is started", "stripe", "application/json", "POST", 130, 2048},
+	{4, "subscription.updated", "saas", "A subscription is changed or upgraded", "stripe", "application/json", "POST", 2320, 2276},
+	{4, "subscription.canceled", "saas", "A subscription is canceled", "stripe", "application/json", "POST", 4728, 2237},
+	{4, "payment.succeeded", "saas", "A payment is successfully processed", "stripe", "application/json", "POST", 7102, 989},
+	{4, "payment.failed", "saas", "A payment attempt fails", "stripe", "application/json", "POST", 8213, 1270},
+	{4, "refund.initiated", "saas", "A refund is requested or processed", "stripe", "application/json", "POST", 9618, 786},
+	{4, "customer.updated", "saas", "Customer details are modified", "stripe", "application/json", "POST", 10534, 1032},
 	{5, "ping", "standard", "Connectivity test event (Standard Webhooks shape)", "standard", "application/json", "POST", 138, 110},
 	{5, "invoice.paid", "standard", "An invoice was paid (Standard Webhooks shape)", "standard", "application/json", "POST", 394, 286},
 	{6, "payment_intent.created", "stripe", "A PaymentIntent is created", "stripe", "application/json", "POST", 131, 2184},

@@ -338,8 +338,8 @@ func TestSaaSFields(t *testing.T) {
 	if g.Get("data.object.items.data.0.subscription").String() != sub || !strings.HasSuffix(g.Get("data.object.items.url").String(), sub) {
 		t.Errorf("subscription items do not refer to %s: %s", sub, ev.Body)
 	}
-	if g.Get("data.object.current_period_end").Int() != t1.Add(30*24*time.Hour).Unix() {
-		t.Errorf("current_period_end %d", g.Get("data.object.current_period_end").Int())
+	if g.Get("data.object.items.data.0.current_period_end").Int() != t1.Add(30*24*time.Hour).Unix() {
+		t.Errorf("current_period_end %d", g.Get("data.object.items.data.0.current_period_end").Int())
 	}
 	_, ev = build(t, c, "payment.succeeded", BuildOptions{})
 	g = gjson.ParseBytes(ev.Body)

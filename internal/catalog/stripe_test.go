@@ -248,3 +248,43 @@ func TestWireLayout(t *testing.T) {
 		}
 	}
 }
+
+// The Stripe-like saas events go to Stripe webhook endpoints under serve
+// too (and /v1/events lists them): they carry the Stripe events' API
+// version and are shaped as of it (every key a field of the stripe-go
+// type their "object" names), so stripe-go's webhook.ConstructEvent takes
+// them. They said 2024-06-20 (subscription.current_period_end,
+// payment_intent.invoice): ConstructEvent refused them for the version.
+func TestSaaSEventsAreStripeVersion(t *testing.T) {
+	c := mustLoad(t)
+	for _, et := range c.List("saas", "") {
+		t.Run(et.Type, func(t *testing.T) {
+			ev, err := c.Build(et, BuildOptions{Now: time.Unix(1767225600, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var se stripe.Event
+			if err := json.Unmarshal(ev.Body, &se); err != nil {
+				t.Fatalf("stripe.Event: %v", err)
+			}
+			if se.APIVersion != stripe.APIVersion || se.Type != stripe.EventType(et.Type) || se.ID != ev.ID {
+				t.Errorf("envelope: api_version %q type %q id %q, want api_version %s", se.APIVersion, se.Type, se.ID, stripe.APIVersion)
+			}
+			var env map[string]any
+			if err := json.Unmarshal(ev.Body, &env); err != nil {
+				t.Fatal(err)
+			}
+			checkKeys(t, "event", env, reflect.TypeOf(stripe.Event{}))
+			obj, _ := se.Data.Object["object"].(string)
+			proto, ok := stripeObjects[obj]
+			if !ok {
+				t.Fatalf("data.object.object %q: no stripe-go type", obj)
+			}
+			typ := reflect.TypeOf(proto)
+			if err := json.Unmarshal(se.Data.Raw, reflect.New(typ).Interface()); err != nil {
+				t.Fatalf("data.object into stripe.%s: %v", typ.Name(), err)
+			}
+			checkKeys(t, "data.object", se.Data.Object, typ)
+		})
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/textdist"
 )
 
@@ -62,11 +65,11 @@ func (c *control) api() *provider.API {
 		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
-			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.trigger)),
-			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type=, ?source=, ?limit=; has_more when cut)", c.auth(c.events)),
-			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event=, ?subscription=, ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
+			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut; 400 for a pattern that can match nothing)", c.auth(c.events)),
+			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
-			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued", c.auth(c.replay)),
+			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
 			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
@@ -285,6 +288,10 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusUnprocessableEntity, "no_subscription", "no enabled subscription takes "+in.Type+": create one first")
 		return
 	}
+	if errors.Is(err, service.ErrSubscriptionDisabled) {
+		ctlFail(w, http.StatusConflict, "subscription_disabled", fmt.Sprintf("subscription %s is disabled: enable it first (its provider API, or hookctl subscriptions enable %s)", ti.Target.SubscriptionID, ti.Target.SubscriptionID))
+		return
+	}
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -318,7 +325,17 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 	}
 	// One more than the limit: has_more tells a test that the list was
 	// cut (it was cut silently).
-	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: r.URL.Query().Get("type"), Source: r.URL.Query().Get("source"), Limit: limit + 1})
+	q := r.URL.Query()
+	if !c.checkPattern(w, "type", q.Get("type")) {
+		return
+	}
+	switch q.Get("source") {
+	case "", store.SourceTriggered, store.SourceReceived, store.SourceCheck:
+	default:
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "source must be triggered, received or check")
+		return
+	}
+	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: q.Get("type"), Source: q.Get("source"), Limit: limit + 1})
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -346,10 +363,34 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "status must be pending, succeeded or failed")
 		return
 	}
+	if !c.checkPattern(w, "event", q.Get("event")) {
+		return
+	}
+	// subscription: as trigger and faults take it (hookctl's id or a
+	// unique prefix, Stripe's we_…, Svix's ep_… or uid); one no
+	// subscription has now may be a deleted one's id, which its
+	// deliveries keep.
+	subID, unknownSub := q.Get("subscription"), false
+	if subID != "" {
+		sub, err := c.subscription(r.Context(), subID)
+		switch {
+		case err == nil:
+			subID = sub.ID
+		case provider.IsNotFound(err):
+			unknownSub = true
+		default:
+			c.storeFail(w, err)
+			return
+		}
+	}
 	ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
-		SubscriptionID: q.Get("subscription"), EventID: q.Get("event_id"), Limit: limit + 1, Newest: true})
+		SubscriptionID: subID, EventID: q.Get("event_id"), Limit: limit + 1, Newest: true})
 	if err != nil {
 		c.storeFail(w, err)
+		return
+	}
+	if unknownSub && len(ds) == 0 {
+		ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("subscription %q not found: give hookctl's id (or a unique prefix of it), Stripe's we_…, Svix's ep_… or the endpoint's uid", subID))
 		return
 	}
 	more := len(ds) > limit
@@ -358,6 +399,25 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		out = append(out, delivery.ToJSON(d, "", nil))
 	}
 	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "has_more": more})
+}
+
+// checkPattern answers 400 for an event filter that can match nothing
+// ('card*', 'card.*.x', a space), with subscribe's reason, as the CLI's
+// --event does: it was an empty list.
+func (c *control) checkPattern(w http.ResponseWriter, param, pattern string) bool {
+	if pattern == "" {
+		return true
+	}
+	if err := subscription.CheckPatternSyntax(pattern); err != nil {
+		msg := "invalid " + param + ": " + err.Error()
+		var ie *subscription.InputError
+		if errors.As(err, &ie) && len(ie.Hints()) > 0 {
+			msg += " (" + strings.Join(ie.Hints(), "; ") + ")"
+		}
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		return false
+	}
+	return true
 }
 
 func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
@@ -389,6 +449,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids := []string{}
+	status := map[string]string{}
 	for _, id := range in.IDs {
 		d, err := c.svc.Store.GetDelivery(r.Context(), id)
 		if err != nil {
@@ -396,6 +457,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ids = append(ids, d.ID)
+		status[d.ID] = d.Status
 	}
 	if in.Failed {
 		ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed})
@@ -415,7 +477,30 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 	if got == nil {
 		got = []string{}
 	}
-	provider.WriteJSON(w, http.StatusOK, map[string]any{"replayed": got})
+	// The ids asked for that were not requeued, each with why: a
+	// succeeded one needs force (as the CLI's replay --force), a pending
+	// one is being sent (or is due) already. They were left out of
+	// "replayed" without a word.
+	type skip struct {
+		ID     string `json:"id"`
+		Reason string `json:"reason"`
+	}
+	skipped := []skip{}
+	for _, id := range ids {
+		st, asked := status[id]
+		if !asked || slices.Contains(got, id) || slices.ContainsFunc(skipped, func(s skip) bool { return s.ID == id }) {
+			continue
+		}
+		reason := "not requeued"
+		switch st {
+		case store.DeliverySucceeded:
+			reason = `succeeded: send "force": true to replay it`
+		case store.DeliveryPending:
+			reason = "pending: it is being sent or is due already"
+		}
+		skipped = append(skipped, skip{ID: id, Reason: reason})
+	}
+	provider.WriteJSON(w, http.StatusOK, map[string]any{"replayed": got, "skipped": skipped})
 }
 
 func (c *control) reset(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // The APIs over a shared PostgreSQL store (HOOKCTL_TEST_POSTGRES; skipped
@@ -26,8 +27,19 @@ func TestPostgresStore(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("bond create: %d %s", code, body)
 	}
+	if code, body := e.Do("POST", "/api/v0.1/simulate/kyc-fail", bond, map[string]string{"customer_id": "c-1"}); code != 200 {
+		t.Fatalf("bond simulate: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	// A Mambu notification fails (Mambu's history holds only its own).
+	svc := &subscription.Service{Store: st}
+	if _, err := svc.Create(t.Context(), subscription.CreateInput{URL: e.Recv.URL + "/mambu", Events: []string{"loan.*"}, Provider: "mambu"}); err != nil {
+		t.Fatal(err)
+	}
 	e.Recv.SetStatus(500)
-	e.Do("POST", "/api/v0.1/simulate/kyc-fail", bond, map[string]string{"customer_id": "c-1"})
+	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "loan.disbursed", "provider": "mambu"}); code != 201 {
+		t.Fatalf("mambu trigger: %d %s", code, body)
+	}
 	first := e.Recv.Next(t, 5*time.Second)
 	e.Recv.Next(t, 5*time.Second)
 	e.Recv.Next(t, 5*time.Second)

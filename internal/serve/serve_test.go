@@ -386,3 +386,98 @@ func TestControlTakesProviderIDs(t *testing.T) {
 		}
 	}
 }
+
+// The control API's list filters say when they cannot match: deliveries'
+// ?subscription= takes the ids trigger and faults take (Stripe's we_…,
+// Svix's ep_… or uid, a prefix of hookctl's id) and an unknown one is a
+// 404 naming it; ?event= and the events' ?type= refuse a pattern that can
+// match nothing ('card*'), and ?source= a source that does not exist. All
+// were an empty list: a test asserting on
+// /_hookctl/deliveries?subscription=we_… saw no deliveries.
+func TestControlListFiltersSayWhy(t *testing.T) {
+	e := servetest.Start(t, nil)
+	form := map[string]string{"Authorization": "Bearer sk_test_1", "Content-Type": "application/x-www-form-urlencoded"}
+	code, body := e.Do("POST", "/v1/webhook_endpoints", form, "url="+e.Recv.URL+"&enabled_events[]=payment.succeeded")
+	if code != 200 {
+		t.Fatalf("stripe endpoint: %d %s", code, body)
+	}
+	we := servetest.JSON(t, body)["id"].(string)
+	code, body = e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment.succeeded"})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	sub := servetest.JSON(t, body)["deliveries"].([]any)[0].(map[string]any)["subscription_id"].(string)
+	e.Recv.Next(t, 5*time.Second)
+	for _, id := range []string{we, sub, sub[:8]} {
+		code, body := e.Do("GET", "/_hookctl/deliveries?subscription="+id, nil, nil)
+		var l struct{ Data []map[string]any }
+		json.Unmarshal(body, &l)
+		if code != 200 || len(l.Data) != 1 || l.Data[0]["subscription_id"] != sub {
+			t.Errorf("deliveries?subscription=%s: %d %s, want the delivery", id, code, body)
+		}
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/_hookctl/deliveries?subscription=we_nope", `subscription \"we_nope\" not found`},
+		{"/_hookctl/deliveries?event=payment*", "invalid event"},
+		{"/_hookctl/events?type=payment*", "invalid type"},
+		{"/_hookctl/events?source=api", "source must be"},
+	} {
+		code, body := e.Do("GET", tc.path, nil, nil)
+		if code/100 != 4 || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: %d %s, want a 4xx saying %s", tc.path, code, body, tc.want)
+		}
+	}
+	if code, body := e.Do("GET", "/_hookctl/deliveries?event=payment.*", nil, nil); code != 200 || !strings.Contains(string(body), sub) {
+		t.Errorf("event=payment.*: %d %s", code, body)
+	}
+}
+
+// Triggering to a disabled subscription is a 409 saying so, with how to
+// enable it: it was a 500 "the store failed: subscription … is disabled".
+func TestControlTriggerToDisabledSubscription(t *testing.T) {
+	e := servetest.Start(t, nil)
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	code, body := e.Do("POST", "/api/v0/webhooks", bond, map[string]any{"events": []string{"card.created"}, "callback_url": e.Recv.URL, "status": "disabled"})
+	if code != 200 {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["webhook_id"].(string)
+	code, body = e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created", "subscription": id})
+	if code != 409 || !strings.Contains(string(body), `"code":"subscription_disabled"`) || !strings.Contains(string(body), "enable") {
+		t.Fatalf("trigger to a disabled subscription: %d %s, want 409 subscription_disabled", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond)
+}
+
+// A replay of a succeeded delivery without force is not requeued, and the
+// answer says so ("skipped", with the reason and how to force it); with
+// force it is. It was {"replayed": []} with no word why.
+func TestControlReplaySaysWhatItSkipped(t *testing.T) {
+	e := servetest.Start(t, nil)
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("POST", "/api/v0/webhooks", bond, map[string]any{"events": []string{"card.created"}, "callback_url": e.Recv.URL}); code != 200 {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["deliveries"].([]any)[0].(map[string]any)["id"].(string)
+	e.Recv.Next(t, 5*time.Second)
+	waitStatus(t, e, "succeeded", 1)
+	code, body = e.Do("POST", "/_hookctl/replay", nil, map[string]any{"ids": []string{id}})
+	var got struct {
+		Replayed []string
+		Skipped  []struct{ ID, Reason string }
+	}
+	if err := json.Unmarshal(body, &got); err != nil || code != 200 || len(got.Replayed) != 0 || len(got.Skipped) != 1 ||
+		got.Skipped[0].ID != id || !strings.Contains(got.Skipped[0].Reason, `"force": true`) {
+		t.Fatalf("replay of a succeeded delivery: %d %s, want it skipped, saying to force it", code, body)
+	}
+	e.Recv.None(t, 200*time.Millisecond)
+	code, body = e.Do("POST", "/_hookctl/replay", nil, map[string]any{"ids": []string{id}, "force": true})
+	if code != 200 || !strings.Contains(string(body), `"replayed":["`+id+`"],"skipped":[]`) {
+		t.Fatalf("forced replay: %d %s", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+}

@@ -24,6 +24,10 @@ import (
 // matches it and no URL was given).
 var ErrNoTarget = errors.New("no enabled subscription matches the event")
 
+// ErrSubscriptionDisabled: the event was aimed at one subscription
+// (Target.SubscriptionID) and it is disabled.
+var ErrSubscriptionDisabled = errors.New("the subscription is disabled")
+
 // Dispatcher publishes events to subscriptions.
 type Dispatcher struct {
 	Store   store.Store
@@ -140,7 +144,7 @@ func (d *Dispatcher) deliveries(ctx context.Context, ev *store.Event, t Target) 
 			return nil, err
 		}
 		if s.Status != store.StatusEnabled {
-			return nil, fmt.Errorf("subscription %s is disabled", s.ID)
+			return nil, fmt.Errorf("subscription %s is disabled: %w", s.ID, ErrSubscriptionDisabled)
 		}
 		ds = []*store.Delivery{plan.NewDelivery(s, now)}
 	default:

@@ -99,7 +99,7 @@ func New(s *provider.Services) *provider.API {
 		Routes: []provider.Route{
 			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY; offset, limit, paginationDetails=ON)", a.auth(v1, a.search(v1))),
 			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),
-			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria; offset, limit, paginationDetails=ON)", a.auth(v2, a.search(v2))),
+			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria; sortingCriteria on creationDate, ASC or DESC (the default); offset, limit, paginationDetails=ON)", a.auth(v2, a.search(v2))),
 			provider.R("GET", "/api/communications/messages/{encodedKey}", "Mambu v2: get one message", a.auth(v2, a.get)),
 			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202)", a.auth(v2, a.resendKeys(http.StatusAccepted))),
 			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]}", a.auth(v2, a.resendKeys(http.StatusOK))),
@@ -165,11 +165,32 @@ func state(d *store.Delivery) string {
 	return StateQueued
 }
 
-func (a *api) render(ctx context.Context, d *store.Delivery) (Message, error) {
-	ev, err := a.s.Store.GetEvent(ctx, d.EventID)
-	if err != nil && !provider.IsNotFound(err) {
-		return Message{}, err
+// message reads the delivery key names when it is a Mambu message: a
+// delivery of a Mambu event (Bond's, Stripe's or Svix's deliveries are
+// not in Mambu's communication history, as another API's subscription is
+// not one of Bond's); anything else is a *store.NotFoundError.
+func (a *api) message(ctx context.Context, key string) (*store.Delivery, *store.Event, error) {
+	d, err := a.s.Store.GetDelivery(ctx, key)
+	if err == nil && d.ID != key {
+		err = store.ErrNotFound
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := a.s.Store.GetEvent(ctx, d.EventID)
+	if err == nil && (ev.Provider != mambuProvider || d.Kind != "") {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, ev, nil
+}
+
+// mambuProvider is the catalog provider of Mambu's notifications.
+const mambuProvider = "mambu"
+
+func render(d *store.Delivery, ev *store.Event) Message {
 	m := Message{EncodedKey: d.ID, Type: "WEB_HOOK", State: state(d), ReferenceID: d.EventID, Destination: d.URL,
 		CreationDate: d.CreatedAt.UTC().Format(mambuTime), NumRetries: max(0, d.AttemptCount-1)}
 	if ev != nil {
@@ -182,7 +203,7 @@ func (a *api) render(ctx context.Context, d *store.Delivery) (Message, error) {
 		m.FailureReason = "WEBHOOK_NOTIFICATION_FAILED"
 		m.FailureCause = d.LastError
 	}
-	return m, nil
+	return m
 }
 
 // constraint is one filter of either version: v1 {filterSelection,
@@ -243,6 +264,19 @@ func (c constraint) values() []string {
 	return out
 }
 
+// parseEnd reads an upper bound: a date alone covers its whole day (a
+// search BETWEEN 2026-01-31 and 2026-01-31, a resend by date ending on
+// 2026-01-31 take that day's messages), a date and time is that instant.
+func parseEnd(s string) (time.Time, error) {
+	t, err := parseDate(s)
+	if err == nil {
+		if _, dateOnly := time.Parse("2006-01-02", s); dateOnly == nil {
+			t = t.Add(24*time.Hour - time.Nanosecond)
+		}
+	}
+	return t, err
+}
+
 func parseDate(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -300,7 +334,7 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		}
 		var second time.Time
 		if op == "BETWEEN" {
-			if second, err = parseDate(str(c.SecondValue)); err != nil {
+			if second, err = parseEnd(str(c.SecondValue)); err != nil {
 				return nil, err
 			}
 		}
@@ -327,26 +361,43 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 
 // decodeConstraints accepts a bare array or an object holding
 // filterConstraints (v1) or filterCriteria (v2).
-func decodeConstraints(b []byte) ([]constraint, error) {
+// Its sortingCriteria ({"field": "creationDate", "order": "ASC"|"DESC"},
+// v2) sets the order: oldest first for ASC (newest first otherwise).
+func decodeConstraints(b []byte) (cs []constraint, oldestFirst bool, err error) {
 	t := strings.TrimSpace(string(b))
 	if t == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	if strings.HasPrefix(t, "[") {
-		var cs []constraint
 		if err := json.Unmarshal(b, &cs); err != nil {
-			return nil, provider.JSONError(err)
+			return nil, false, provider.JSONError(err)
 		}
-		return cs, nil
+		return cs, false, nil
 	}
 	var obj struct {
 		FilterConstraints []constraint `json:"filterConstraints"`
 		FilterCriteria    []constraint `json:"filterCriteria"`
+		SortingCriteria   *struct {
+			Field string `json:"field"`
+			Order string `json:"order"`
+		} `json:"sortingCriteria"`
 	}
 	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, provider.JSONError(err)
+		return nil, false, provider.JSONError(err)
 	}
-	return append(obj.FilterConstraints, obj.FilterCriteria...), nil
+	if sc := obj.SortingCriteria; sc != nil {
+		if !strings.EqualFold(sc.Field, "creationDate") {
+			return nil, false, fmt.Errorf("unsupported sortingCriteria field %q: use creationDate", sc.Field)
+		}
+		switch strings.ToUpper(sc.Order) {
+		case "ASC":
+			oldestFirst = true
+		case "", "DESC":
+		default:
+			return nil, false, fmt.Errorf("sortingCriteria order %q: use ASC or DESC", sc.Order)
+		}
+	}
+	return append(obj.FilterConstraints, obj.FilterCriteria...), oldestFirst, nil
 }
 
 func (a *api) storeFail(w http.ResponseWriter, v version, err error) {
@@ -369,7 +420,7 @@ func (a *api) search(v version) http.HandlerFunc {
 			fail(w, v, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
 			return
 		}
-		cs, err := decodeConstraints(b)
+		cs, oldestFirst, err := decodeConstraints(b)
 		if err != nil {
 			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
 			return
@@ -397,7 +448,7 @@ func (a *api) search(v version) http.HandlerFunc {
 				return
 			}
 		}
-		ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Newest: true})
+		ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Newest: !oldestFirst})
 		if err != nil {
 			a.storeFail(w, v, err)
 			return
@@ -405,23 +456,27 @@ func (a *api) search(v version) http.HandlerFunc {
 		// paginationDetails=ON: Items-Offset, Items-Limit and Items-Total
 		// response headers, as Mambu pages its searches.
 		details := strings.EqualFold(q.Get("paginationDetails"), "ON")
-		types := map[string]string{}
+		events := map[string]*store.Event{}
 		out := []Message{}
 		skipped, total := 0, 0
 		for _, d := range ds {
 			if d.Kind != "" {
 				continue // listen forwards, probes, edited resends
 			}
-			t, ok := types[d.EventID]
+			ev, ok := events[d.EventID]
 			if !ok {
-				if ev, err := a.s.Store.GetEvent(r.Context(), d.EventID); err == nil {
-					t = ev.Type
+				if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil && !provider.IsNotFound(err) {
+					a.storeFail(w, v, err)
+					return
 				}
-				types[d.EventID] = t
+				events[d.EventID] = ev
+			}
+			if ev == nil || ev.Provider != mambuProvider {
+				continue // another provider's delivery
 			}
 			keep := true
 			for _, p := range preds {
-				if !p(d, t) {
+				if !p(d, ev.Type) {
 					keep = false
 					break
 				}
@@ -440,12 +495,7 @@ func (a *api) search(v version) http.HandlerFunc {
 				}
 				continue // counting the rest for Items-Total
 			}
-			m, err := a.render(r.Context(), d)
-			if err != nil {
-				a.storeFail(w, v, err)
-				return
-			}
-			out = append(out, m)
+			out = append(out, render(d, ev))
 		}
 		if details {
 			w.Header().Set("Items-Offset", strconv.Itoa(offset))
@@ -457,21 +507,12 @@ func (a *api) search(v version) http.HandlerFunc {
 }
 
 func (a *api) get(w http.ResponseWriter, r *http.Request) {
-	key := r.PathValue("encodedKey")
-	d, err := a.s.Store.GetDelivery(r.Context(), key)
-	if err == nil && d.ID != key {
-		err = store.ErrNotFound
-	}
+	d, ev, err := a.message(r.Context(), r.PathValue("encodedKey"))
 	if err != nil {
 		a.storeFail(w, v2, err)
 		return
 	}
-	m, err := a.render(r.Context(), d)
-	if err != nil {
-		a.storeFail(w, v2, err)
-		return
-	}
-	provider.WriteJSON(w, http.StatusOK, m)
+	provider.WriteJSON(w, http.StatusOK, render(d, ev))
 }
 
 // resendBody accepts both shapes: v1 {action, identifiers} and v2
@@ -510,10 +551,7 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request, v version, keys []s
 	}
 	var ids []string
 	for _, k := range keys {
-		d, err := a.s.Store.GetDelivery(r.Context(), k)
-		if err == nil && d.ID != k {
-			err = store.ErrNotFound
-		}
+		d, _, err := a.message(r.Context(), k)
 		if provider.IsNotFound(err) {
 			fail(w, v, http.StatusNotFound, 1, "INVALID_ENCODED_KEY", "no message "+k)
 			return nil, false
@@ -594,7 +632,7 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "startDate: "+err.Error())
 		return
 	}
-	end, err := parseDate(in.EndDate)
+	end, err := parseEnd(in.EndDate)
 	if err != nil {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate: "+err.Error())
 		return
@@ -616,9 +654,16 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 	}
 	var ids []string
 	for _, d := range ds {
-		if d.Kind == "" && !d.CreatedAt.After(end) {
-			ids = append(ids, d.ID)
+		if d.Kind != "" || d.CreatedAt.After(end) {
+			continue
 		}
+		if _, _, err := a.message(r.Context(), d.ID); provider.IsNotFound(err) {
+			continue // another provider's delivery
+		} else if err != nil {
+			a.storeFail(w, v2, err)
+			return
+		}
+		ids = append(ids, d.ID)
 	}
 	if _, ok := a.requeue(w, r, v2, ids); ok {
 		w.WriteHeader(http.StatusOK)

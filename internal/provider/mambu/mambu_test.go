@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 )
 
@@ -189,4 +190,138 @@ func TestSearchPaginationDetails(t *testing.T) {
 			t.Fatalf("%s: %d, %d items, headers offset=%q limit=%q total=%q", path, resp.StatusCode, len(got), h.Get("Items-Offset"), h.Get("Items-Limit"), h.Get("Items-Total"))
 		}
 	}
+}
+
+// Mambu's communication history holds Mambu's notifications only: a
+// failed Bond delivery (another API's subscription, another provider's
+// event) is not found by a search, a GET or a resend, and a resend by
+// date leaves it alone. All four served it as a Mambu message, so an app
+// resending every FAILED message resent Bond's events.
+func TestOnlyMambuMessages(t *testing.T) {
+	e := servetest.Start(t, nil)
+	id, first := failedMessage(t, e)
+	bond := map[string]string{"Identity": "i", "Authorization": "k"}
+	if code, body := e.Do("POST", "/api/v0/webhooks", bond, map[string]any{"events": []string{"kyc.verification.*"}, "callback_url": e.Recv.URL + "/bond"}); code != 200 {
+		t.Fatalf("bond: %d %s", code, body)
+	}
+	e.Recv.SetStatus(500)
+	code, body := e.Do("POST", "/api/v0.1/simulate/kyc-fail", bond, map[string]string{"customer_id": "c-1"})
+	if code != 200 {
+		t.Fatalf("simulate: %d %s", code, body)
+	}
+	for range 3 {
+		e.Recv.Next(t, 5*time.Second)
+	}
+	var bondKey string
+	for range 200 {
+		ds, err := e.Store.ListDeliveries(t.Context(), store.DeliveryFilter{Status: store.DeliveryFailed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 2 {
+			for _, d := range ds {
+				if d.ID != id {
+					bondKey = d.ID
+				}
+			}
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if bondKey == "" {
+		t.Fatal("the Bond delivery never failed")
+	}
+	e.Recv.SetStatus(200)
+	for _, path := range []string{"/api/communications/messages:search", "/api/notifications/messages/search"} {
+		code, body := e.Do("POST", path, basic, `[{"field":"state","operator":"EQUALS","value":"FAILED"}]`)
+		var got []map[string]any
+		if err := json.Unmarshal(body, &got); err != nil || code != 200 || len(got) != 1 || got[0]["encodedKey"] != id {
+			t.Errorf("%s FAILED: %d %s, want only the Mambu message %s", path, code, body, id)
+		}
+	}
+	if code, body := e.Do("GET", "/api/communications/messages/"+bondKey, basic, nil); code != 404 {
+		t.Errorf("GET the Bond delivery: %d %s, want 404", code, body)
+	}
+	if code, body := e.Do("POST", "/api/communications/messages:resend", basic, map[string]any{"messages": []string{bondKey}}); code != 404 {
+		t.Errorf("resend the Bond delivery: %d %s, want 404", code, body)
+	}
+	day := time.Now().UTC()
+	if code, body := e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, map[string]any{
+		"startDate": day.Add(-time.Hour).Format(time.RFC3339), "endDate": day.Add(time.Hour).Format(time.RFC3339)}); code != 200 {
+		t.Fatalf("by date: %d %s", code, body)
+	}
+	if got := e.Recv.Next(t, 5*time.Second); string(got.Body) != string(first) {
+		t.Fatalf("by date resent %s %s, want the Mambu message", got.Path, got.Body)
+	}
+	e.Recv.None(t, 300*time.Millisecond)
+}
+
+// A date alone as the upper bound covers its whole day: a search for
+// messages created BETWEEN today and today, and a resend by date from
+// today to today, take today's messages. Both took the date as midnight,
+// so they found and resent nothing (200, silently).
+func TestDateOnlyEndCoversTheDay(t *testing.T) {
+	e := servetest.Start(t, nil)
+	id, first := failedMessage(t, e)
+	today := time.Now().UTC().Format("2006-01-02")
+	code, body := e.Do("POST", "/api/communications/messages:search", basic,
+		`[{"field":"creationDate","operator":"BETWEEN","value":"`+today+`","secondValue":"`+today+`"}]`)
+	if code != 200 || !strings.Contains(string(body), id) {
+		t.Errorf("BETWEEN %s and %s: %d %s, want the message created today", today, today, code, body)
+	}
+	if code, body := e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, map[string]any{"startDate": today, "endDate": today}); code != 200 {
+		t.Fatalf("by date: %d %s", code, body)
+	}
+	if got := e.Recv.Next(t, 5*time.Second); string(got.Body) != string(first) {
+		t.Fatalf("by date resent other bytes: %s", got.Body)
+	}
+}
+
+// A v2 search's sortingCriteria orders the messages: creationDate ASC is
+// oldest first (DESC, the default, newest first); another field or order
+// is a 400 naming what is supported. It was ignored: ASC came newest
+// first.
+func TestSearchSortingCriteria(t *testing.T) {
+	e := servetest.Start(t, nil)
+	svc := &subscription.Service{Store: e.Store}
+	if _, err := svc.Create(t.Context(), subscription.CreateInput{URL: e.Recv.URL, Events: []string{"loan.*"}, Provider: "mambu"}); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for range 3 {
+		code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "loan.disbursed", "provider": "mambu"})
+		if code != 201 {
+			t.Fatalf("trigger: %d %s", code, body)
+		}
+		keys = append(keys, servetest.JSON(t, body)["deliveries"].([]any)[0].(map[string]any)["id"].(string))
+	}
+	search := func(sorting string) []string {
+		t.Helper()
+		code, body := e.Do("POST", "/api/communications/messages:search?limit=2", basic, `{"filterCriteria":[],"sortingCriteria":`+sorting+`}`)
+		var got []Message
+		if err := json.Unmarshal(body, &got); err != nil || code != 200 {
+			t.Fatalf("sortingCriteria %s: %d %s", sorting, code, body)
+		}
+		var out []string
+		for _, m := range got {
+			out = append(out, m.EncodedKey)
+		}
+		return out
+	}
+	if got := search(`{"field":"creationDate","order":"ASC"}`); strings.Join(got, ",") != keys[0]+","+keys[1] {
+		t.Errorf("ASC: %v, want the two oldest %v", got, keys[:2])
+	}
+	if got := search(`{"field":"creationDate","order":"DESC"}`); strings.Join(got, ",") != keys[2]+","+keys[1] {
+		t.Errorf("DESC: %v, want the two newest", got)
+	}
+	for _, bad := range []string{`{"field":"colour","order":"ASC"}`, `{"field":"creationDate","order":"UP"}`} {
+		if code, body := e.Do("POST", "/api/communications/messages:search", basic, `{"sortingCriteria":`+bad+`}`); code != 400 || !strings.Contains(string(body), "sortingCriteria") {
+			t.Errorf("sortingCriteria %s: %d %s, want 400", bad, code, body)
+		}
+	}
+}
+
+// Message is the part of a Mambu message the tests read.
+type Message struct {
+	EncodedKey string `json:"encodedKey"`
 }

@@ -9,6 +9,7 @@ import (
 	stripego "github.com/stripe/stripe-go/v85"
 	"github.com/stripe/stripe-go/v85/webhook"
 
+	stripeprov "github.com/hookctl/hookctl/internal/provider/stripe"
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 )
@@ -282,8 +283,26 @@ func TestEndpointsTakeStripeEvents(t *testing.T) {
 	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "payment.succeeded", "provider": "saas"}); code != 201 {
 		t.Fatalf("saas event: %d %s", code, body)
 	}
-	if rec := e.Recv.Next(t, 5*time.Second); rec.Path != "/all" {
+	rec := e.Recv.Next(t, 5*time.Second)
+	if rec.Path != "/all" {
 		t.Fatalf("saas event went to %s", rec.Path)
+	}
+	// In the Stripe events' API version, the one an endpoint may name:
+	// stripe-go takes it (it refused the saas events' 2024-06-20).
+	saasEv, err := webhook.ConstructEvent(rec.Body, rec.Header.Get("Stripe-Signature"), all.Secret)
+	if err != nil || saasEv.APIVersion != stripeprov.APIVersion {
+		t.Fatalf("stripe-go on the saas event: %v (api_version %q, want %s)", err, saasEv.APIVersion, stripeprov.APIVersion)
+	}
+	if got, err := sc.V1Events.Retrieve(ctx, saasEv.ID, nil); err != nil || got.APIVersion != stripeprov.APIVersion {
+		t.Fatalf("/v1/events/%s: %+v %v, want api_version %s", saasEv.ID, got, err, stripeprov.APIVersion)
+	}
+	pinned, err := sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{URL: stripego.String(e.Recv.URL + "/pinned"),
+		EnabledEvents: stripego.StringSlice([]string{"payment.succeeded"}), APIVersion: stripego.String(saasEv.APIVersion)})
+	if err != nil || pinned.APIVersion != saasEv.APIVersion {
+		t.Fatalf("an endpoint in the saas events' version: %+v %v", pinned, err)
+	}
+	if _, err := sc.V1WebhookEndpoints.Delete(ctx, pinned.ID, nil); err != nil {
+		t.Fatal(err)
 	}
 	if code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"}); code == 201 {
 		t.Fatalf("a Bond event went to a Stripe endpoint: %s", body)

@@ -110,11 +110,15 @@ func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
 }
 
 // listAttemptedMessages lists the messages sent to an endpoint (GET
-// …/endpoint/{endpoint_id}/msg/), newest first, each once with its
-// delivery's status; the iterator is the last message's id. The store
-// reads a page of the endpoint's deliveries at a time, by Seq both ways:
-// deliveries written together share a creation time, so a time cursor
-// skipped some and listed others twice.
+// …/endpoint/{endpoint_id}/msg/), newest first, each once (Svix lists
+// messages, not deliveries: a resend while the message was in flight made
+// a second delivery of it) at the place of its first delivery there, with
+// its latest delivery's status; the iterator is the last message's id.
+// The query filters as Svix documents it: event_types, channel, tag,
+// status (the latest delivery's), before and after (the message's
+// creation). The store reads a page of the endpoint's deliveries at a
+// time, by Seq both ways: deliveries written together share a creation
+// time, so a time cursor skipped some and listed others twice.
 func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	_, sub, ok := a.appEndpoint(w, r)
 	if !ok {
@@ -124,16 +128,23 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	lf, ok := parseListFilter(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
+	// sent reads a message's deliveries to the endpoint, oldest first.
+	sent := func(eventID string) ([]*store.Delivery, error) {
+		return a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: sub.ID, EventID: eventID})
+	}
 	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
-	seen := map[string]bool{}
 	it, prev := iteratorOf(r)
 	if it != "" {
 		// From the iterator's message on (from the newest when the
 		// endpoint has none with that id); with "-id" (a prevIterator),
 		// the newer ones just before it, read oldest first by the
 		// deliveries' creation order and turned back.
-		ds, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: sub.ID, EventID: it, Newest: true, Limit: 1})
+		ds, err := sent(it)
 		if a.bad(w, err) {
 			return
 		}
@@ -141,9 +152,9 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		case len(ds) == 0:
 			prev = false
 		case prev:
-			f.Newest, f.AfterSeq, seen[it] = false, ds[0].Seq, true
+			f.Newest, f.AfterSeq = false, ds[0].Seq
 		default:
-			f.BeforeSeq, seen[it] = ds[0].Seq, true
+			f.BeforeSeq = ds[0].Seq
 		}
 	}
 	out := []EndpointMessage{}
@@ -155,13 +166,12 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, d := range ds {
-			if seen[d.EventID] {
-				continue
+			all, err := sent(d.EventID)
+			if a.bad(w, err) {
+				return
 			}
-			seen[d.EventID] = true
-			if len(out) == limit {
-				more = true
-				break
+			if len(all) == 0 || all[0].ID != d.ID {
+				continue // listed at its first delivery
 			}
 			e, err := a.s.Store.GetEvent(ctx, d.EventID)
 			if provider.IsNotFound(err) {
@@ -171,7 +181,14 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			em := EndpointMessage{Message: renderMsg(e, r.URL.Query().Get("with_content") != "false")}
-			em.Status, em.StatusText, em.NextAttempt = deliveryStatus(d)
+			em.Status, em.StatusText, em.NextAttempt = deliveryStatus(all[len(all)-1])
+			if !lf.msgOK(e) || (lf.status >= 0 && em.Status != lf.status) {
+				continue
+			}
+			if len(out) == limit {
+				more = true
+				break
+			}
 			out = append(out, em)
 		}
 		if len(ds) < f.Limit {

@@ -1466,7 +1466,18 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 	}
 	var ids []string
 	for _, d := range ds {
-		if in.Until == nil || !d.CreatedAt.After(*in.Until) {
+		if in.Until != nil && d.CreatedAt.After(*in.Until) {
+			continue
+		}
+		// A message has failed for the endpoint when its latest delivery
+		// there did (what the endpoint's message list shows): one resent
+		// while in flight has a later delivery, and when that one
+		// succeeded the message is not recovered again.
+		latest, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID, EventID: d.EventID, Newest: true, Limit: 1})
+		if a.bad(w, err) {
+			return
+		}
+		if len(latest) == 1 && latest[0].ID == d.ID {
 			ids = append(ids, d.ID)
 		}
 	}
