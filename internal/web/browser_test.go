@@ -820,3 +820,40 @@ func TestBrowserLivePendingFilterDropsSettled(t *testing.T) {
 		t.Errorf("%d settled rows in a status=pending live log", n)
 	}
 }
+
+// A log page open long enough for more than it keeps (200 rows) to
+// stream in drops its oldest rows, and its "older" link then continues
+// right below the last row it still shows. The link stayed where the
+// page was first loaded (or there was none, for a page that started
+// with fewer than 50 rows), so the rows dropped were on no page: 240
+// deliveries streamed into a page of 10, and "older" was missing.
+func TestBrowserLiveTrimKeepsOlderLink(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	for range 10 {
+		e.trigger(t)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	for range 6 {
+		for range 40 { // fewer than a batch draws: no flood
+			e.trigger(t)
+		}
+		time.Sleep(400 * time.Millisecond)
+	}
+	seqsJS := `Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return parseInt(r.dataset.seq,10)})`
+	get(t, ctx, chromedp.Poll[bool](`document.querySelector('#rows tr[data-seq="250"]') !== null`, chromedp.WithPollingTimeout(5*time.Second)))
+	if sk := get(t, ctx, chromedp.Text(`#skipped`)); sk != "" {
+		t.Fatalf("the stream was a flood (%q): this test is about the page's own trim", sk)
+	}
+	seqs := get(t, ctx, chromedp.Evaluate[[]int](seqsJS))
+	if len(seqs) != 200 || seqs[0] != 250 {
+		t.Fatalf("the log shows %d rows from seq %v, want the newest 200 from 250", len(seqs), seqs[:min(1, len(seqs))])
+	}
+	last := seqs[len(seqs)-1]
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#rows tr`))
+	older := get(t, ctx, chromedp.Evaluate[[]int](seqsJS))
+	if len(older) != last-1 || older[0] != last-1 {
+		t.Errorf("the older page shows %d rows from %v, want the %d right below the last row shown (%d)", len(older), older[:min(1, len(older))], last-1, last)
+	}
+}

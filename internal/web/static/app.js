@@ -29,6 +29,33 @@
       });
       return ids.join("&");
     }
+    // The page keeps its newest MAX_ROWS rows. What it drops must be on
+    // the next page: the "older" link then continues right below the last
+    // delivery it still shows (event rows after that delivery are older
+    // than it, so they go too: that page shows them).
+    function trim() {
+      var keep = tbody.querySelectorAll("tr[data-delivery-id]");
+      var last = null;
+      for (var i = Math.min(keep.length, MAX_ROWS) - 1; i >= 0; i--) {
+        if (keep[i].sectionRowIndex < MAX_ROWS) { last = keep[i]; break; }
+      }
+      if (!last) return; // only event rows: no delivery to page from
+      var r = document.createRange();
+      r.setStartAfter(last);
+      r.setEndAfter(tbody.lastChild);
+      r.deleteContents();
+      var nav = document.querySelector("#paging nav.paging");
+      if (!nav) return;
+      var older = nav.querySelector('a[data-testid="older"]');
+      if (!older) {
+        older = document.createElement("a");
+        older.dataset.testid = "older";
+        older.textContent = "older →";
+        nav.appendChild(older);
+      }
+      var filter = table.dataset.filter || "";
+      older.href = "/?" + filter + (filter ? "&" : "") + "before=" + encodeURIComponent(last.dataset.seq);
+    }
     function stop() {
       if (es) { es.close(); es = null; }
       clearTimeout(retry);
@@ -72,12 +99,7 @@
             if (b.paging) document.getElementById("paging").innerHTML = b.paging;
           } else {
             tbody.insertAdjacentHTML("afterbegin", b.rows);
-            if (tbody.rows.length > MAX_ROWS) {
-              var r = document.createRange();
-              r.setStartBefore(tbody.rows[MAX_ROWS]);
-              r.setEndAfter(tbody.lastChild);
-              r.deleteContents();
-            }
+            if (tbody.rows.length > MAX_ROWS) trim();
           }
         }
         window.__liveMs = Math.max(window.__liveMs || 0, performance.now() - t0);
