@@ -283,6 +283,9 @@ type logData struct {
 	Types      []string
 	Subs       []*store.Subscription
 	ElapsedMS  string
+	// NextUntil bounds the next page's events (unix µs, exclusive) when
+	// this page ended at an event (0: the row at NextBefore bounds them).
+	NextUntil int64
 }
 
 // NewestURL is the log's first page with these filters. Filter is an
@@ -299,7 +302,35 @@ func (d logData) NewestURL() template.URL {
 func (d logData) OlderURL() template.URL {
 	v, _ := url.ParseQuery(d.Filter)
 	v.Set("before", strconv.FormatInt(d.NextBefore, 10))
+	if d.NextUntil > 0 {
+		v.Set("until", strconv.FormatInt(d.NextUntil, 10))
+	}
 	return template.URL("/?" + v.Encode())
+}
+
+// cutAtEvent ends the page at cut, the time of the oldest event it shows:
+// its delivery rows older than that are dropped, and the next page starts
+// with them (before) and with the events older than cut (until).
+func (d *logData) cutAtEvent(pg *store.InspectPage, cut time.Time, before int64) {
+	kept := 0
+	for kept < len(pg.Rows) && !pg.Rows[kept].CreatedAt.Before(cut) {
+		kept++
+	}
+	d.Rows = d.Rows[:kept] // the delivery rows, one per pg.Rows so far
+	switch {
+	case kept > 0:
+		d.NextBefore = pg.Rows[kept-1].Seq
+	case len(pg.Rows) > 0:
+		d.NextBefore = pg.Rows[0].Seq + 1
+	case before > 0:
+		d.NextBefore = before
+	default:
+		d.NextBefore = d.TopSeq + 1
+	}
+	if kept < len(pg.Rows) {
+		d.Partial = false // the next page starts at a row this one read
+	}
+	d.NextUntil = cut.UnixMicro()
 }
 
 func filterValues(q store.InspectQuery) url.Values {
@@ -365,7 +396,20 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 				eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
 			}
 		}
+		if until, _ := strconv.ParseInt(r.URL.Query().Get("until"), 10, 64); until > 0 {
+			// The newer page ended at its oldest event (it held more
+			// events than a page shows): this one goes on right below it.
+			eq.Until = time.UnixMicro(until)
+		}
 		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+			if len(evs) == eq.Limit {
+				// More events in the page's span than it shows (a burst
+				// of rejected requests): the page ends at the oldest one
+				// shown, and the deliveries older than that go to the
+				// next page with the events after it. (Events of that
+				// very microsecond beyond the page would be left out.)
+				d.cutAtEvent(pg, evs[len(evs)-1].CreatedAt, q.BeforeSeq)
+			}
 			for _, e := range evs {
 				d.Rows = append(d.Rows, eventView(e))
 			}

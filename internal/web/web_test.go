@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -415,6 +416,82 @@ func TestLogPagesKeepEventsBetweenPages(t *testing.T) {
 	}
 	if len(seen) != 121 {
 		t.Errorf("%d rows over the pages, want 120 deliveries and the event", len(seen))
+	}
+}
+
+// The log's pages show every event without a delivery even when more of
+// them arrived between two deliveries than a page holds: a page ends at
+// the oldest event it shows, and the next page starts there. A page
+// showed the newest 50 of them and went on with the older deliveries, so
+// the rest (listen's rejected requests, in a burst) were on no page: 80
+// rejected between two deliveries, and 30 of them were missing, with no
+// "older" link at all.
+func TestLogPagesKeepEveryEventOfABurst(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	publish := func() {
+		if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: []byte(`{"n":1}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	for _, deliveries := range []int{1, 60} { // fewer than a page, and more
+		t.Run(fmt.Sprint(deliveries), func(t *testing.T) {
+			if err := st.(store.Resetter).Reset(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			for range deliveries {
+				publish()
+			}
+			for i := range 80 {
+				ev := &store.Event{ID: fmt.Sprintf("rej_burst_%02d", i), Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+					Payload: []byte(`{}`), ContentType: "application/json", Verdict: "invalid: no matching signature"}
+				if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(50 * time.Microsecond)
+			}
+			time.Sleep(2 * time.Millisecond)
+			publish()
+			rows := regexp.MustCompile(`<tr data-testid="(?:delivery|event)-row" data-(?:delivery|event)-id="([^"]+)"`)
+			older := regexp.MustCompile(`href="(/\?[^"]*before=[^"]*)" data-testid="older"`)
+			seen := map[string]int{}
+			var order []string
+			next := "/"
+			for pages := 0; next != "" && pages < 10; pages++ {
+				req, _ := http.NewRequest("GET", srv.URL+next, nil)
+				code, body, _ := send(t, req)
+				if code != 200 {
+					t.Fatalf("GET %s: %d", next, code)
+				}
+				for _, m := range rows.FindAllStringSubmatch(body, -1) {
+					seen[m[1]]++
+					order = append(order, m[1])
+				}
+				next = ""
+				if m := older.FindStringSubmatch(body); m != nil {
+					next = html.UnescapeString(m[1])
+				}
+			}
+			if want := deliveries + 1 + 80; len(seen) != want || len(order) != want {
+				t.Errorf("%d rows over the pages (%d distinct), want %d: the %d deliveries and the 80 events once each", len(order), len(seen), want, deliveries+1)
+			}
+			// Newest first: the burst's events in order, between the
+			// last delivery and the others.
+			var evs []string
+			for _, id := range order {
+				if strings.HasPrefix(id, "rej_burst_") {
+					evs = append(evs, id)
+				}
+			}
+			for i, id := range evs {
+				if want := fmt.Sprintf("rej_burst_%02d", 79-i); id != want {
+					t.Fatalf("event %d over the pages is %s, want %s", i, id, want)
+				}
+			}
+		})
 	}
 }
 
