@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -1005,5 +1006,119 @@ func TestVerdictOfAdHocDelivery(t *testing.T) {
 	text := html.UnescapeString(body)
 	if code != 200 || !strings.Contains(text, "carries a bond signature made with the delivery's own secret") || strings.Contains(text, "the the") {
 		t.Errorf("delivery page: %d; want the verdict to name the delivery's own secret once:\n%s", code, text)
+	}
+}
+
+// A flood of the live log (more new rows than a batch draws) of
+// deliveries and then events without one (listen rejecting a burst) shows
+// the newest rows, and its "older" link continues right below them with
+// every row it left out. The batch kept the deliveries first and filled
+// up with events, so the newest events it left out, newer than those
+// deliveries, were on no page: 30 deliveries then 120 rejected requests,
+// and 50 of the requests were missing.
+func TestLiveFloodOfEventsHasNoHole(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := &service.Dispatcher{Store: st}
+	publish := func() {
+		if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		publish()
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: st, Addr: srv.Listener.Addr().String(), Poll: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/live", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 8<<20)
+	next := func() string { // the data of the next event
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				return d
+			}
+		}
+		t.Fatalf("the stream ended: %v", sc.Err())
+		return ""
+	}
+	next() // hello: the stream's cursor is set
+	for range 30 {
+		publish()
+	}
+	for i := range 120 {
+		ev := &store.Event{ID: fmt.Sprintf("rej_flood_%03d", i), Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+			Payload: []byte(`{}`), ContentType: "application/json", Verdict: "invalid: no matching signature"}
+		if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var batch struct {
+		Rows    string `json:"rows"`
+		Paging  string `json:"paging"`
+		Skipped int    `json:"skipped"`
+	}
+	if err := json.Unmarshal([]byte(next()), &batch); err != nil {
+		t.Fatal(err)
+	}
+	if batch.Skipped == 0 {
+		t.Fatal("the batch was not a flood: the test inserted too slowly")
+	}
+	rows := regexp.MustCompile(`<tr data-testid="(?:delivery|event)-row" data-(?:delivery|event)-id="([^"]+)"`)
+	older := regexp.MustCompile(`href="(/\?[^"]*before=[^"]*)" data-testid="older"`)
+	var order []string
+	for _, m := range rows.FindAllStringSubmatch(batch.Rows, -1) {
+		order = append(order, m[1])
+	}
+	page := batch.Paging
+	for pages := 0; pages < 10; pages++ {
+		m := older.FindStringSubmatch(page)
+		if m == nil {
+			break
+		}
+		req, _ := http.NewRequest("GET", srv.URL+html.UnescapeString(m[1]), nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", m[1], code)
+		}
+		for _, m := range rows.FindAllStringSubmatch(body, -1) {
+			order = append(order, m[1])
+		}
+		page = body
+	}
+	seen := map[string]int{}
+	for _, id := range order {
+		seen[id]++
+	}
+	if len(order) != 153 || len(seen) != 153 {
+		t.Errorf("the flood's batch and the older pages show %d rows (%d distinct), want the 33 deliveries and 120 events once each", len(order), len(seen))
+	}
+	var evs []string
+	for _, id := range order {
+		if strings.HasPrefix(id, "rej_flood_") {
+			evs = append(evs, id)
+		}
+	}
+	for i, id := range evs {
+		if want := fmt.Sprintf("rej_flood_%03d", 119-i); id != want {
+			t.Fatalf("event %d of the log is %s, want %s (newest first, none left out)", i, id, want)
+		}
 	}
 }
