@@ -47,6 +47,10 @@ var funcs = template.FuncMap{
 	"mask":   subscription.MaskSecret,
 	"list":   func(s ...string) []string { return s },
 	"istext": func(s string) bool { return isText([]byte(s)) },
+	// seg is an ID as one path segment: an event keeps its sender's id,
+	// which may hold "/", "?", "#" or "%" (a link's path is not escaped
+	// for them).
+	"seg": url.PathEscape,
 }
 
 func (h *Handler) parseTemplates() error {

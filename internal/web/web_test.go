@@ -1122,3 +1122,55 @@ func TestLiveFloodOfEventsHasNoHole(t *testing.T) {
 		}
 	}
 }
+
+// An event's links lead to it whatever its ID holds: listen keeps the
+// sender's id (webhook-id, svix-id, X-GitHub-Delivery), so an ID may hold
+// "/", "?", "#", "%" or dot segments. They went into the links as they
+// were: "msg_a/b?c#d" linked to /events/msg_a/b (404), and
+// "msg_../../overview" to the overview page.
+func TestEventLinksEscapeTheID(t *testing.T) {
+	_, srv, st := newHandler(t)
+	ids := []string{"msg_a/b?c#d", "msg_../../overview", "msg_100%", "msg_ü space"}
+	for _, id := range ids {
+		ev := &store.Event{ID: id, Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+			Payload: []byte(`{"id":1}`), ContentType: "application/json", Verdict: "valid"}
+		if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, _ := url.Parse(srv.URL + "/")
+	get := func(ref string) (int, string) {
+		t.Helper()
+		u, err := base.Parse(ref)
+		if err != nil {
+			t.Fatalf("link %q: %v", ref, err)
+		}
+		req, _ := http.NewRequest("GET", u.String(), nil)
+		code, body, _ := send(t, req)
+		return code, body
+	}
+	link := regexp.MustCompile(`data-event-id="([^"]+)"(?s:.*?)<a href="([^"]+)"`)
+	for _, page := range []string{"/", "/events"} {
+		_, body := get(page)
+		found := 0
+		for _, m := range link.FindAllStringSubmatch(body, -1) {
+			id, href := html.UnescapeString(m[1]), html.UnescapeString(m[2])
+			found++
+			code, ev := get(href)
+			if code != 200 || !strings.Contains(ev, `data-testid="event-detail" data-event-id="`+html.EscapeString(id)+`"`) {
+				t.Errorf("%s: the link of event %q (%s) leads to a %d page, not the event's", page, id, href, code)
+				continue
+			}
+			dl := regexp.MustCompile(`<a class="button" href="([^"]+)" download>`).FindStringSubmatch(ev)
+			if dl == nil {
+				t.Fatalf("event %q: no download link", id)
+			}
+			if code, b := get(html.UnescapeString(dl[1])); code != 200 || b != `{"id":1}` {
+				t.Errorf("event %q: the body's link (%s) answers %d %q", id, dl[1], code, b)
+			}
+		}
+		if found != len(ids) {
+			t.Errorf("%s: %d event rows with a link, want %d", page, found, len(ids))
+		}
+	}
+}
