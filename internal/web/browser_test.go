@@ -857,3 +857,29 @@ func TestBrowserLiveTrimKeepsOlderLink(t *testing.T) {
 		t.Errorf("the older page shows %d rows from %v, want the %d right below the last row shown (%d)", len(older), older[:min(1, len(older))], last-1, last)
 	}
 }
+
+// "Diff two selected" diffs two rows the page shows picked: when a filter
+// change (or a row leaving a status filter) takes a picked row away, the
+// button goes back to disabled. It stayed enabled with the two IDs picked
+// before, so after filtering to failed deliveries it diffed two
+// succeeded ones no longer on the page.
+func TestBrowserDiffFollowsPicks(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	a, b := e.trigger(t).Deliveries[0].ID, e.trigger(t).Deliveries[0].ID
+	e.waitDelivery(t, a, 1)
+	e.waitDelivery(t, b, 1)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`),
+		chromedp.Click(`tr[data-delivery-id="`+a+`"] input[name="pick"]`), chromedp.Click(`tr[data-delivery-id="`+b+`"] input[name="pick"]`))
+	if en := get(t, ctx, chromedp.Evaluate[bool](`!document.getElementById('diffbtn').disabled`)); !en {
+		t.Fatal("two rows picked, the Diff button is disabled")
+	}
+	do(t, ctx, 10*sec, chromedp.SetValue(`select[name="status"]`, "failed"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="status"]').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.WaitVisible(`#empty`))
+	if en := get(t, ctx, chromedp.Evaluate[bool](`!document.getElementById('diffbtn').disabled`)); en {
+		t.Errorf("the picked rows are filtered away and the Diff button is still enabled (a=%s b=%s)",
+			get(t, ctx, chromedp.Value(`#diff-a`)), get(t, ctx, chromedp.Value(`#diff-b`)))
+	}
+}

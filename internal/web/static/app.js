@@ -102,6 +102,7 @@
             if (tbody.rows.length > MAX_ROWS) trim();
           }
         }
+        picks();
         window.__liveMs = Math.max(window.__liveMs || 0, performance.now() - t0);
         if (b.skipped) {
           skippedTotal += b.skipped;
@@ -145,6 +146,7 @@
           table.dataset.etop = String(b.etop);
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
+          picks();
           history.replaceState(null, "", "/" + (qs ? "?" + qs : ""));
           window.__filterMs = performance.now() - t0;
           live.restart();
@@ -160,18 +162,22 @@
     });
   }
 
+  // The Diff button diffs the two rows the page shows picked; picks()
+  // runs again whenever rows change (a filter, a live update), so a
+  // picked row taken away disables it.
+  var picks = function () {};
+
   function diffPicker() {
     var btn = document.getElementById("diffbtn");
     if (!btn) return;
     var rows = document.getElementById("rows");
-    rows.addEventListener("change", function () {
+    picks = function () {
       var picked = Array.prototype.slice.call(rows.querySelectorAll('input[name="pick"]:checked'));
       btn.disabled = picked.length !== 2;
-      if (picked.length === 2) {
-        document.getElementById("diff-a").value = picked[1].value;
-        document.getElementById("diff-b").value = picked[0].value;
-      }
-    });
+      document.getElementById("diff-a").value = picked.length === 2 ? picked[1].value : "";
+      document.getElementById("diff-b").value = picked.length === 2 ? picked[0].value : "";
+    };
+    rows.addEventListener("change", picks);
   }
 
   function copyButtons() {
