@@ -883,3 +883,19 @@ func TestBrowserDiffFollowsPicks(t *testing.T) {
 			get(t, ctx, chromedp.Value(`#diff-a`)), get(t, ctx, chromedp.Value(`#diff-b`)))
 	}
 }
+
+// Typing a type filter that can match nothing says why under the log
+// (the filter fetch's message), and clearing it brings the rows back.
+func TestBrowserInvalidTypeFilter(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	e.waitDelivery(t, e.trigger(t).Deliveries[0].ID, 1)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`tr[data-testid="delivery-row"]`),
+		chromedp.SendKeys(`input[name="type"]`, "card*"), chromedp.WaitVisible(`[data-testid="filter-error"]`))
+	if msg := get(t, ctx, chromedp.Text(`#empty`)); !strings.Contains(msg, "'*' may only end a pattern after a dot") {
+		t.Errorf("the empty log says %q", msg)
+	}
+	do(t, ctx, 10*sec, chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name="type"]').value = ""`), chromedp.SendKeys(`input[name="type"]`, "card.*"),
+		chromedp.WaitVisible(`tr[data-testid="delivery-row"]`), chromedp.WaitNotVisible(`#empty`))
+}

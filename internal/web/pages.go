@@ -287,6 +287,8 @@ type logData struct {
 	Types      []string
 	Subs       []*store.Subscription
 	ElapsedMS  string
+	// Invalid: the type filter can match nothing, and why.
+	Invalid string
 	// NextUntil bounds the next page's events (unix µs, exclusive) when
 	// this page ended at an event (0: the row at NextBefore bounds them).
 	NextUntil int64
@@ -363,13 +365,16 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			q.SubscriptionID = s.ID
 		}
 	}
-	pg, err := h.inspect(r.Context(), q)
-	if err != nil {
+	var invalid string
+	pg := &store.InspectPage{}
+	if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
+		invalid = inputMessage(err) // nothing can match: said, not an empty log
+	} else if pg, err = h.inspect(r.Context(), q); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
 	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0,
-		Filter: filterValues(q).Encode(), Providers: catalog.Providers()}
+		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid}
 	for _, row := range pg.Rows {
 		d.Rows = append(d.Rows, h.rowView(row))
 		d.TopSeq = max(d.TopSeq, row.Seq)
@@ -380,7 +385,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			d.TopSeq = top.Rows[0].Seq
 		}
 	}
-	if h.insp != nil && eventsShown(q) {
+	if h.insp != nil && eventsShown(q) && invalid == "" {
 		// Events without deliveries in the page's time span.
 		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
 		eq := eventQuery(q)
@@ -445,7 +450,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 // logFragment answers a filter change made by the page's script: the
 // rows and the paging, rendered by the same templates, as JSON.
 func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
-	var rows, paging bytes.Buffer
+	var rows, paging, empty bytes.Buffer
 	for _, rv := range d.Rows {
 		if err := h.rowT.ExecuteTemplate(&rows, "row", rv); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -456,10 +461,14 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	if err := h.pages["log"].ExecuteTemplate(&empty, "empty", d); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
-		"top": d.TopSeq, "etop": d.EventTop, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "server": d.ElapsedMS})
+		"top": d.TopSeq, "etop": d.EventTop, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": empty.String(), "server": d.ElapsedMS})
 }
 
 // ---- events ----

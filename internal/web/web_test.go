@@ -1174,3 +1174,44 @@ func TestEventLinksEscapeTheID(t *testing.T) {
 		}
 	}
 }
+
+// A type filter that can match nothing ('card*', 'card.*.x') says why on
+// the log, page and filter fetch alike, as hookctl deliveries list
+// --event does; it said "No deliveries match these filters", as if none
+// of type card* had been sent.
+func TestLogInvalidTypeFilterSaysWhy(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ typ, want string }{
+		{"card*", "may only end a pattern after a dot"},
+		{"card.*.x", "may only end a pattern after a dot"},
+		{"card..created", `invalid event &#34;card..created&#34;`},
+		{"card.deleted", "No deliveries match these filters."},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/?type="+url.QueryEscape(c.typ), nil)
+		code, body, _ := send(t, req)
+		if code != 200 || !strings.Contains(body, c.want) || strings.Contains(body, `data-testid="delivery-row"`) {
+			t.Errorf("type=%s: %d, the page does not say %q", c.typ, code, c.want)
+		}
+		req, _ = http.NewRequest("GET", srv.URL+"/?fragment=1&type="+url.QueryEscape(c.typ), nil)
+		_, body, _ = send(t, req)
+		var frag struct {
+			Empty     bool   `json:"empty"`
+			EmptyHTML string `json:"emptyHTML"`
+		}
+		if err := json.Unmarshal([]byte(body), &frag); err != nil {
+			t.Fatal(err)
+		}
+		if !frag.Empty || !strings.Contains(frag.EmptyHTML, c.want) {
+			t.Errorf("type=%s: the filter fetch says %+v, want %q", c.typ, frag, c.want)
+		}
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/?fragment=1", nil)
+	if _, body, _ := send(t, req); !strings.Contains(body, `"empty":false`) {
+		t.Errorf("no filter: the fetch is empty: %s", body)
+	}
+}

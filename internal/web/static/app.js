@@ -141,6 +141,7 @@
           tbody.innerHTML = b.rows;
           document.getElementById("paging").innerHTML = b.paging;
           document.getElementById("empty").hidden = !b.empty;
+          document.getElementById("empty").innerHTML = b.emptyHTML;
           document.getElementById("server-time").textContent = "server " + b.server;
           table.dataset.top = String(b.top);
           table.dataset.etop = String(b.etop);
