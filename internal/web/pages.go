@@ -886,6 +886,18 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
+	if d.SubscriptionID != "" {
+		// The engine's rule: a disabled subscription's endpoint gets
+		// nothing, so the replay would only record an attempt not sent
+		// (a stopped listen's subscription keeps its deliveries on their
+		// schedule, and a delivery replayed --to elsewhere is not its).
+		sub, err := h.st.GetSubscription(r.Context(), d.SubscriptionID)
+		if err == nil && sub.Status == store.StatusDisabled && d.URL == sub.CallbackURL && sub.Metadata["created_by"] != "listen" {
+			msg := "not replayed: subscription " + shortID(sub.ID) + " is disabled, so nothing would be sent to it: enable it (Subscriptions), then replay"
+			http.Redirect(w, r, "/deliveries/"+d.ID+"?"+h.flashQuery(msg), http.StatusSeeOther)
+			return
+		}
+	}
 	ids, err := h.disp.Replay(r.Context(), []string{d.ID}, store.Requeue{Force: true})
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)

@@ -1215,3 +1215,52 @@ func TestLogInvalidTypeFilterSaysWhy(t *testing.T) {
 		t.Errorf("no filter: the fetch is empty: %s", body)
 	}
 }
+
+// Replay of a delivery whose subscription is disabled says it is not
+// sent, and why, and leaves the delivery as it was: nothing would go out
+// (the engine records "not sent: the subscription is disabled" and counts
+// an attempt). The page said "replay queued: a new attempt goes out now".
+func TestReplayDisabledSubscriptionSaysSo(t *testing.T) {
+	h, srv, st := newHandler(t)
+	ctx := context.Background()
+	subs := &subscription.Service{Store: st}
+	sub, err := subs.Create(ctx, subscription.CreateInput{URL: "http://127.0.0.1:9/hook", Events: []string{"card.*"}, Provider: "bond"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := (&service.Dispatcher{Store: st}).Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{SubscriptionID: sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	if _, _, err := subs.SetStatus(ctx, sub.ID, store.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	code, _, hd := postForm(t, srv, h, "/deliveries/"+id+"/replay", url.Values{})
+	if code != http.StatusSeeOther {
+		t.Fatalf("replay: %d", code)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+hd.Get("Location"), nil)
+	_, body, _ := send(t, req)
+	flash := regexp.MustCompile(`data-testid="flash">([^<]*)<`).FindStringSubmatch(body)
+	if flash == nil || !strings.Contains(flash[1], "disabled") || strings.Contains(flash[1], "goes out now") {
+		t.Errorf("the replay's message is %q, want it to say the subscription is disabled", flash)
+	}
+	d, err := st.GetDelivery(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != pub.Deliveries[0].Status || d.AttemptCount != pub.Deliveries[0].AttemptCount {
+		t.Errorf("the delivery is %s after %d attempts, want it left %s after %d", d.Status, d.AttemptCount, pub.Deliveries[0].Status, pub.Deliveries[0].AttemptCount)
+	}
+
+	// Enabled again, it is replayed.
+	if _, _, err := subs.SetStatus(ctx, sub.ID, store.StatusEnabled); err != nil {
+		t.Fatal(err)
+	}
+	_, _, hd = postForm(t, srv, h, "/deliveries/"+id+"/replay", url.Values{})
+	if loc := hd.Get("Location"); !strings.Contains(loc, "goes+out+now") {
+		t.Errorf("replay after enable: redirected to %s", loc)
+	}
+}
