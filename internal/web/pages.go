@@ -38,11 +38,14 @@ type page struct {
 	D     any
 }
 
+// stamp is a time as the pages show it in full: UTC, to the millisecond.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
+
 var funcs = template.FuncMap{
 	"short":  shortID,
 	"ago":    ago,
 	"ms":     fmtDuration,
-	"ts":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
+	"ts":     stamp,
 	"join":   strings.Join,
 	"mask":   subscription.MaskSecret,
 	"list":   func(s ...string) []string { return s },
@@ -174,6 +177,9 @@ func fmtDuration(d time.Duration) string {
 // rowView is one line of the live log.
 type rowView struct {
 	ID, Seq, Time, Source, Provider, Type, Target, TargetTitle string
+	// Stamp is the row's date and time in UTC, as the detail pages
+	// show it (Time is the time of day on this machine's clock).
+	Stamp string
 	// TargetPath is the end of the target URL (port, path and query),
 	// shown whole while Target (the subscription and host) gives way.
 	TargetPath                                               string
@@ -198,7 +204,7 @@ func verdictOf(v string) (text, class string) {
 // eventView is a log row for an event that has no delivery: received by
 // listen and not forwarded, or rejected.
 func eventView(e *store.EventRow) rowView {
-	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"),
+	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(e.CreatedAt),
 		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt, seq: e.Seq}
 	v.Verdict, v.VerdictClass = verdictOf(e.Verdict)
 	if v.VerdictClass == "bad" {
@@ -232,7 +238,7 @@ func mergeRows(rows []rowView) {
 }
 
 func (h *Handler) rowView(r *store.DeliveryRow) rowView {
-	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"),
+	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(r.CreatedAt),
 		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
 		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
 		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}
