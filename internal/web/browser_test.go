@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/service"
@@ -898,4 +899,34 @@ func TestBrowserInvalidTypeFilter(t *testing.T) {
 	}
 	do(t, ctx, 10*sec, chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name="type"]').value = ""`), chromedp.SendKeys(`input[name="type"]`, "card.*"),
 		chromedp.WaitVisible(`tr[data-testid="delivery-row"]`), chromedp.WaitNotVisible(`#empty`))
+}
+
+// The body's tabs (Pretty, Raw, Hex) work from the keyboard as the ARIA
+// tabs pattern has it: the arrow keys move the selection and the focus,
+// only the selected tab is in the Tab order, and each panel names its tab.
+// They were buttons marked role="tab" that only a click switched: the
+// arrow keys a screen reader announces for tabs did nothing.
+func TestBrowserBodyTabsKeyboard(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	id := e.trigger(t).Deliveries[0].ID
+	e.waitDelivery(t, id, 1)
+	state := `[document.activeElement.id, document.querySelector('[role=tab][aria-selected=true]').id,
+		Array.from(document.querySelectorAll('[role=tabpanel]')).filter(function(p){return !p.hidden}).map(function(p){return p.id + "<" + p.getAttribute('aria-labelledby')}).join(),
+		Array.from(document.querySelectorAll('[role=tab]')).map(function(b){return b.tabIndex}).join()].join(" ")`
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitVisible(`pre.tab-pretty`), chromedp.Focus(`#tab-pretty`))
+	for _, c := range []struct{ key, want string }{
+		{kb.ArrowRight, "tab-raw tab-raw panel-raw<tab-raw -1,0,-1"},
+		{kb.ArrowRight, "tab-hex tab-hex panel-hex<tab-hex -1,-1,0"},
+		{kb.ArrowRight, "tab-pretty tab-pretty panel-pretty<tab-pretty 0,-1,-1"},
+		{kb.ArrowLeft, "tab-hex tab-hex panel-hex<tab-hex -1,-1,0"},
+		{kb.Home, "tab-pretty tab-pretty panel-pretty<tab-pretty 0,-1,-1"},
+		{kb.End, "tab-hex tab-hex panel-hex<tab-hex -1,-1,0"},
+	} {
+		do(t, ctx, 5*sec, chromedp.KeyEvent(c.key))
+		if got := get(t, ctx, chromedp.Evaluate[string](state)); got != c.want {
+			t.Fatalf("after %q: focus, selected tab, visible panel, tab order = %q, want %q", c.key, got, c.want)
+		}
+	}
 }

@@ -198,16 +198,35 @@
     });
   }
 
+  // The body's tabs, as the ARIA tabs pattern has them: a click or the
+  // arrow keys (Home, End) select one; only the selected tab is in the
+  // Tab order, and its panel follows it.
   function tabs() {
     document.querySelectorAll(".tabs").forEach(function (bar) {
       var section = bar.parentElement;
-      bar.addEventListener("click", function (ev) {
-        var t = ev.target.closest("button[data-tab]");
-        if (!t) return;
-        bar.querySelectorAll("button").forEach(function (x) { x.setAttribute("aria-selected", x === t ? "true" : "false"); });
+      var all = Array.prototype.slice.call(bar.querySelectorAll("button[data-tab]"));
+      function select(t) {
+        all.forEach(function (x) {
+          x.setAttribute("aria-selected", x === t ? "true" : "false");
+          x.tabIndex = x === t ? 0 : -1;
+        });
         section.querySelectorAll("pre.body[class*='tab-']").forEach(function (pre) {
           pre.hidden = !pre.classList.contains("tab-" + t.dataset.tab);
         });
+      }
+      bar.addEventListener("click", function (ev) {
+        var t = ev.target.closest("button[data-tab]");
+        if (t) select(t);
+      });
+      bar.addEventListener("keydown", function (ev) {
+        var i = all.indexOf(ev.target);
+        if (i < 0) return;
+        var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: all.length - 1 }[ev.key];
+        if (next === undefined) return;
+        ev.preventDefault();
+        var t = all[(next + all.length) % all.length];
+        select(t);
+        t.focus();
       });
     });
   }
