@@ -930,3 +930,39 @@ func TestBrowserBodyTabsKeyboard(t *testing.T) {
 		}
 	}
 }
+
+// A log page that streams in only events without a delivery (listen
+// rejecting a steady stream of requests) keeps its newest 200 rows too,
+// and its "older" link continues right below them. The page's trim looked
+// for a delivery to page from and, finding none, kept every row: the
+// table grew without bound, and the oldest rows had no link.
+func TestBrowserLiveTrimEventsOnly(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	for b := range 6 {
+		for i := range 40 { // fewer than a batch draws: no flood
+			ev := &store.Event{ID: fmt.Sprintf("rej_steady_%03d", b*40+i), Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+				Payload: []byte(`{}`), ContentType: "application/json", Verdict: "invalid: no matching signature"}
+			if err := e.st.CreateEvent(context.Background(), ev, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(400 * time.Millisecond)
+	}
+	idsJS := `Array.from(document.querySelectorAll('#rows tr')).map(function(r){return r.dataset.eventId})`
+	get(t, ctx, chromedp.Poll[bool](`document.querySelector('#rows tr[data-event-id="rej_steady_239"]') !== null`, chromedp.WithPollingTimeout(5*time.Second)))
+	if sk := get(t, ctx, chromedp.Text(`#skipped`)); sk != "" {
+		t.Fatalf("the stream was a flood (%q): this test is about the page's own trim", sk)
+	}
+	ids := get(t, ctx, chromedp.Evaluate[[]string](idsJS))
+	if len(ids) != 200 || ids[0] != "rej_steady_239" || ids[199] != "rej_steady_040" {
+		t.Fatalf("the log shows %d rows (%v … %v), want the newest 200, rej_steady_239 to _040", len(ids), ids[:min(1, len(ids))], ids[max(0, len(ids)-1):])
+	}
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#rows tr`))
+	older := get(t, ctx, chromedp.Evaluate[[]string](idsJS))
+	if len(older) != 40 || older[0] != "rej_steady_039" || older[39] != "rej_steady_000" {
+		t.Errorf("the older page shows %d rows (%v), want rej_steady_039 to _000", len(older), older)
+	}
+}

@@ -180,6 +180,9 @@ type rowView struct {
 	// Stamp is the row's date and time in UTC, as the detail pages
 	// show it (Time is the time of day on this machine's clock).
 	Stamp string
+	// At is the row's time in unix µs (where the page's script ends a
+	// page it trims: the next one's until).
+	At string
 	// TargetPath is the end of the target URL (port, path and query),
 	// shown whole while Target (the subscription and host) gives way.
 	TargetPath                                               string
@@ -204,7 +207,7 @@ func verdictOf(v string) (text, class string) {
 // eventView is a log row for an event that has no delivery: received by
 // listen and not forwarded, or rejected.
 func eventView(e *store.EventRow) rowView {
-	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(e.CreatedAt),
+	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(e.CreatedAt), At: strconv.FormatInt(e.CreatedAt.UnixMicro(), 10),
 		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt, seq: e.Seq}
 	v.Verdict, v.VerdictClass = verdictOf(e.Verdict)
 	if v.VerdictClass == "bad" {
@@ -238,7 +241,7 @@ func mergeRows(rows []rowView) {
 }
 
 func (h *Handler) rowView(r *store.DeliveryRow) rowView {
-	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(r.CreatedAt),
+	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(r.CreatedAt), At: strconv.FormatInt(r.CreatedAt.UnixMicro(), 10),
 		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
 		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
 		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}

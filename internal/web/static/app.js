@@ -31,15 +31,17 @@
     }
     // The page keeps its newest MAX_ROWS rows. What it drops must be on
     // the next page: the "older" link then continues right below the last
-    // delivery it still shows (event rows after that delivery are older
-    // than it, so they go too: that page shows them).
+    // row it keeps, as a flood's does (before: the oldest delivery kept,
+    // or all the stream has seen; until: the last row's time, for the
+    // events without a delivery).
     function trim() {
-      var keep = tbody.querySelectorAll("tr[data-delivery-id]");
-      var last = null;
-      for (var i = Math.min(keep.length, MAX_ROWS) - 1; i >= 0; i--) {
-        if (keep[i].sectionRowIndex < MAX_ROWS) { last = keep[i]; break; }
+      var rows = tbody.rows;
+      if (rows.length <= MAX_ROWS) return;
+      var last = rows[MAX_ROWS - 1];
+      var before = (parseInt(table.dataset.top, 10) || 0) + 1;
+      for (var i = 0; i < MAX_ROWS; i++) {
+        if (rows[i].dataset.deliveryId) before = Math.min(before, parseInt(rows[i].dataset.seq, 10));
       }
-      if (!last) return; // only event rows: no delivery to page from
       var r = document.createRange();
       r.setStartAfter(last);
       r.setEndAfter(tbody.lastChild);
@@ -54,7 +56,7 @@
         nav.appendChild(older);
       }
       var filter = table.dataset.filter || "";
-      older.href = "/?" + filter + (filter ? "&" : "") + "before=" + encodeURIComponent(last.dataset.seq);
+      older.href = "/?" + filter + (filter ? "&" : "") + "before=" + before + "&until=" + encodeURIComponent(last.dataset.at);
     }
     function stop() {
       if (es) { es.close(); es = null; }
