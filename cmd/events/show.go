@@ -68,7 +68,9 @@ whole body (@file, @- for stdin). A missing path is created.`,
 			if err != nil {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return cat.Completions(toComplete, opts.Provider), cobra.ShellCompDirectiveNoFileComp
+			// Or the ID of an event in the store (rej_… of listen).
+			out := append(cat.Completions(toComplete, opts.Provider), cli.CompleteEventIDs(c, f, toComplete)...)
+			return out, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Type, opts.Ctx = args[0], c.Context()

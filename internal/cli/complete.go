@@ -138,6 +138,37 @@ func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionF
 	}
 }
 
+// CompleteEventIDs completes the IDs of stored events (of the newest 500,
+// newest first) starting with prefix, each with its source and type;
+// events show takes them besides catalog types. An empty prefix gives
+// none: the catalog's types are what an empty argument offers.
+func CompleteEventIDs(c *cobra.Command, f *Factory, prefix string) []cobra.Completion {
+	if prefix == "" {
+		return nil
+	}
+	st, ok := CompletionStore(c, f)
+	if !ok {
+		return nil
+	}
+	defer st.Close()
+	evs, err := st.ListEvents(c.Context(), store.EventFilter{Limit: 500, NoCounts: true})
+	if err != nil {
+		return nil
+	}
+	var out []cobra.Completion
+	for _, e := range evs {
+		if !strings.HasPrefix(e.ID, prefix) {
+			continue
+		}
+		desc := strings.TrimSpace(e.Source + " " + e.Type)
+		if strings.HasPrefix(e.Verdict, "invalid") {
+			desc += " (signature rejected)"
+		}
+		out = append(out, cobra.CompletionWithDesc(e.ID, desc))
+	}
+	return out
+}
+
 // CompleteSubscriptionIDs completes subscription IDs with their URL and
 // events.
 func CompleteSubscriptionIDs(f *Factory) cobra.CompletionFunc {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/service"
@@ -818,5 +819,150 @@ func TestBrowserLivePendingFilterDropsSettled(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr:not([data-status="pending"])').length`)); n != 0 {
 		t.Errorf("%d settled rows in a status=pending live log", n)
+	}
+}
+
+// A log page open long enough for more than it keeps (200 rows) to
+// stream in drops its oldest rows, and its "older" link then continues
+// right below the last row it still shows. The link stayed where the
+// page was first loaded (or there was none, for a page that started
+// with fewer than 50 rows), so the rows dropped were on no page: 240
+// deliveries streamed into a page of 10, and "older" was missing.
+func TestBrowserLiveTrimKeepsOlderLink(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	for range 10 {
+		e.trigger(t)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	for range 6 {
+		for range 40 { // fewer than a batch draws: no flood
+			e.trigger(t)
+		}
+		time.Sleep(400 * time.Millisecond)
+	}
+	seqsJS := `Array.from(document.querySelectorAll('#rows tr[data-testid="delivery-row"]')).map(function(r){return parseInt(r.dataset.seq,10)})`
+	get(t, ctx, chromedp.Poll[bool](`document.querySelector('#rows tr[data-seq="250"]') !== null`, chromedp.WithPollingTimeout(5*time.Second)))
+	if sk := get(t, ctx, chromedp.Text(`#skipped`)); sk != "" {
+		t.Fatalf("the stream was a flood (%q): this test is about the page's own trim", sk)
+	}
+	seqs := get(t, ctx, chromedp.Evaluate[[]int](seqsJS))
+	if len(seqs) != 200 || seqs[0] != 250 {
+		t.Fatalf("the log shows %d rows from seq %v, want the newest 200 from 250", len(seqs), seqs[:min(1, len(seqs))])
+	}
+	last := seqs[len(seqs)-1]
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#rows tr`))
+	older := get(t, ctx, chromedp.Evaluate[[]int](seqsJS))
+	if len(older) != last-1 || older[0] != last-1 {
+		t.Errorf("the older page shows %d rows from %v, want the %d right below the last row shown (%d)", len(older), older[:min(1, len(older))], last-1, last)
+	}
+}
+
+// "Diff two selected" diffs two rows the page shows picked: when a filter
+// change (or a row leaving a status filter) takes a picked row away, the
+// button goes back to disabled. It stayed enabled with the two IDs picked
+// before, so after filtering to failed deliveries it diffed two
+// succeeded ones no longer on the page.
+func TestBrowserDiffFollowsPicks(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	a, b := e.trigger(t).Deliveries[0].ID, e.trigger(t).Deliveries[0].ID
+	e.waitDelivery(t, a, 1)
+	e.waitDelivery(t, b, 1)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`),
+		chromedp.Click(`tr[data-delivery-id="`+a+`"] input[name="pick"]`), chromedp.Click(`tr[data-delivery-id="`+b+`"] input[name="pick"]`))
+	if en := get(t, ctx, chromedp.Evaluate[bool](`!document.getElementById('diffbtn').disabled`)); !en {
+		t.Fatal("two rows picked, the Diff button is disabled")
+	}
+	do(t, ctx, 10*sec, chromedp.SetValue(`select[name="status"]`, "failed"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="status"]').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.WaitVisible(`#empty`))
+	if en := get(t, ctx, chromedp.Evaluate[bool](`!document.getElementById('diffbtn').disabled`)); en {
+		t.Errorf("the picked rows are filtered away and the Diff button is still enabled (a=%s b=%s)",
+			get(t, ctx, chromedp.Value(`#diff-a`)), get(t, ctx, chromedp.Value(`#diff-b`)))
+	}
+}
+
+// Typing a type filter that can match nothing says why under the log
+// (the filter fetch's message), and clearing it brings the rows back.
+func TestBrowserInvalidTypeFilter(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	e.waitDelivery(t, e.trigger(t).Deliveries[0].ID, 1)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`tr[data-testid="delivery-row"]`),
+		chromedp.SendKeys(`input[name="type"]`, "card*"), chromedp.WaitVisible(`[data-testid="filter-error"]`))
+	if msg := get(t, ctx, chromedp.Text(`#empty`)); !strings.Contains(msg, "'*' may only end a pattern after a dot") {
+		t.Errorf("the empty log says %q", msg)
+	}
+	do(t, ctx, 10*sec, chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name="type"]').value = ""`), chromedp.SendKeys(`input[name="type"]`, "card.*"),
+		chromedp.WaitVisible(`tr[data-testid="delivery-row"]`), chromedp.WaitNotVisible(`#empty`))
+}
+
+// The body's tabs (Pretty, Raw, Hex) work from the keyboard as the ARIA
+// tabs pattern has it: the arrow keys move the selection and the focus,
+// only the selected tab is in the Tab order, and each panel names its tab.
+// They were buttons marked role="tab" that only a click switched: the
+// arrow keys a screen reader announces for tabs did nothing.
+func TestBrowserBodyTabsKeyboard(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	id := e.trigger(t).Deliveries[0].ID
+	e.waitDelivery(t, id, 1)
+	state := `[document.activeElement.id, document.querySelector('[role=tab][aria-selected=true]').id,
+		Array.from(document.querySelectorAll('[role=tabpanel]')).filter(function(p){return !p.hidden}).map(function(p){return p.id + "<" + p.getAttribute('aria-labelledby')}).join(),
+		Array.from(document.querySelectorAll('[role=tab]')).map(function(b){return b.tabIndex}).join()].join(" ")`
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitVisible(`pre.tab-pretty`), chromedp.Focus(`#tab-pretty`))
+	for _, c := range []struct{ key, want string }{
+		{kb.ArrowRight, "tab-raw tab-raw panel-raw<tab-raw -1,0,-1"},
+		{kb.ArrowRight, "tab-hex tab-hex panel-hex<tab-hex -1,-1,0"},
+		{kb.ArrowRight, "tab-pretty tab-pretty panel-pretty<tab-pretty 0,-1,-1"},
+		{kb.ArrowLeft, "tab-hex tab-hex panel-hex<tab-hex -1,-1,0"},
+		{kb.Home, "tab-pretty tab-pretty panel-pretty<tab-pretty 0,-1,-1"},
+		{kb.End, "tab-hex tab-hex panel-hex<tab-hex -1,-1,0"},
+	} {
+		do(t, ctx, 5*sec, chromedp.KeyEvent(c.key))
+		if got := get(t, ctx, chromedp.Evaluate[string](state)); got != c.want {
+			t.Fatalf("after %q: focus, selected tab, visible panel, tab order = %q, want %q", c.key, got, c.want)
+		}
+	}
+}
+
+// A log page that streams in only events without a delivery (listen
+// rejecting a steady stream of requests) keeps its newest 200 rows too,
+// and its "older" link continues right below them. The page's trim looked
+// for a delivery to page from and, finding none, kept every row: the
+// table grew without bound, and the oldest rows had no link.
+func TestBrowserLiveTrimEventsOnly(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="live-indicator"].on`))
+	for b := range 6 {
+		for i := range 40 { // fewer than a batch draws: no flood
+			ev := &store.Event{ID: fmt.Sprintf("rej_steady_%03d", b*40+i), Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+				Payload: []byte(`{}`), ContentType: "application/json", Verdict: "invalid: no matching signature"}
+			if err := e.st.CreateEvent(context.Background(), ev, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(400 * time.Millisecond)
+	}
+	idsJS := `Array.from(document.querySelectorAll('#rows tr')).map(function(r){return r.dataset.eventId})`
+	get(t, ctx, chromedp.Poll[bool](`document.querySelector('#rows tr[data-event-id="rej_steady_239"]') !== null`, chromedp.WithPollingTimeout(5*time.Second)))
+	if sk := get(t, ctx, chromedp.Text(`#skipped`)); sk != "" {
+		t.Fatalf("the stream was a flood (%q): this test is about the page's own trim", sk)
+	}
+	ids := get(t, ctx, chromedp.Evaluate[[]string](idsJS))
+	if len(ids) != 200 || ids[0] != "rej_steady_239" || ids[199] != "rej_steady_040" {
+		t.Fatalf("the log shows %d rows (%v … %v), want the newest 200, rej_steady_239 to _040", len(ids), ids[:min(1, len(ids))], ids[max(0, len(ids)-1):])
+	}
+	do(t, ctx, 10*sec, chromedp.Click(`[data-testid="older"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#rows tr`))
+	older := get(t, ctx, chromedp.Evaluate[[]string](idsJS))
+	if len(older) != 40 || older[0] != "rej_steady_039" || older[39] != "rej_steady_000" {
+		t.Errorf("the older page shows %d rows (%v), want rej_steady_039 to _000", len(older), older)
 	}
 }

@@ -390,3 +390,37 @@ func TestTriggerTextBodyKeepsLF(t *testing.T) {
 		}
 	}
 }
+
+// A log row's time (the time of day on this machine's clock) carries its
+// date and UTC time, as the detail page shows it: a row of another day, or
+// of a server in another time zone than the reader, said only "09:40:05.000".
+func TestLogRowTimeHasDateAndZone(t *testing.T) {
+	_, srv, st := newHandler(t)
+	pub, err := (&service.Dispatcher{Store: st}).Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+		Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := &store.Event{ID: "evt_received", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: []byte(`{}`), ContentType: "application/json", Verdict: "valid"}
+	if err := st.CreateEvent(context.Background(), rcv, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.GetDelivery(context.Background(), pub.Deliveries[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := st.GetEvent(context.Background(), rcv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	_, body, _ := send(t, req)
+	for href, at := range map[string]time.Time{"/deliveries/" + d.ID: d.CreatedAt, "/events/" + e.ID: e.CreatedAt} {
+		want := at.UTC().Format("2006-01-02 15:04:05.000Z")
+		if !strings.Contains(body, `<a href="`+href+`" title="`+want+`">`) {
+			t.Errorf("the log's time of %s does not carry %q", href, want)
+		}
+	}
+}

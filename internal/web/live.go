@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"time"
 
@@ -208,29 +207,47 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		// More than a batch draws: the newest deliveries (by seq, the
-		// order of the log's pages) are kept, the page shows them alone
-		// and its "older" link continues right below them, so those left
-		// out are on the next page, not a hole in the middle of the log.
+		// More than a batch draws: the newest rows (deliveries and events
+		// without one, in the order of the log's pages) are kept, the page
+		// shows them alone and its "older" link continues right below
+		// them, so those left out are on the next page, not a hole in the
+		// middle of the log.
 		if n := len(fresh) + len(views); n > liveMaxRows {
-			sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].Seq < fresh[j].Seq })
-			fresh = fresh[max(0, len(fresh)-liveMaxRows):]
+			byID := make(map[string]*store.DeliveryRow, len(fresh))
+			for _, row := range fresh {
+				byID[row.ID] = row
+				views = append(views, h.rowView(row))
+			}
 			mergeRows(views)
-			views = views[:min(len(views), liveMaxRows-len(fresh))]
+			kept := views[:liveMaxRows]
 			batch.Skipped = n - liveMaxRows
 			flooded = true
-			if len(fresh) > 0 {
-				var pb bytes.Buffer
-				if err := h.pages["log"].ExecuteTemplate(&pb, "paging", logData{First: true, Filter: filterValues(q).Encode(), NextBefore: fresh[0].Seq}); err == nil {
-					batch.Paging = pb.String()
+			// The next page: the deliveries older than the oldest kept
+			// (all up to the cursor when none is) and the events older
+			// than the last row kept.
+			next := logData{First: true, Filter: filterValues(q).Encode(), NextBefore: batch.Top + 1,
+				NextUntil: kept[len(kept)-1].at.UnixMicro()}
+			views, fresh = kept, fresh[:0]
+			for _, v := range kept {
+				if !v.Event {
+					fresh = append(fresh, byID[v.ID])
+					next.NextBefore = min(next.NextBefore, v.seq)
 				}
+			}
+			var pb bytes.Buffer
+			if err := h.pages["log"].ExecuteTemplate(&pb, "paging", next); err == nil {
+				batch.Paging = pb.String()
 			}
 		}
 		for _, row := range fresh {
 			if row.Status == store.DeliveryPending && len(pending) < 2000 {
 				pending[row.ID] = row.Status + strconv.Itoa(row.AttemptCount)
 			}
-			views = append(views, h.rowView(row))
+		}
+		if batch.Skipped == 0 {
+			for _, row := range fresh {
+				views = append(views, h.rowView(row))
+			}
 		}
 		mergeRows(views)
 		buf.Reset()

@@ -38,15 +38,22 @@ type page struct {
 	D     any
 }
 
+// stamp is a time as the pages show it in full: UTC, to the millisecond.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
+
 var funcs = template.FuncMap{
 	"short":  shortID,
 	"ago":    ago,
 	"ms":     fmtDuration,
-	"ts":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
+	"ts":     stamp,
 	"join":   strings.Join,
 	"mask":   subscription.MaskSecret,
 	"list":   func(s ...string) []string { return s },
 	"istext": func(s string) bool { return isText([]byte(s)) },
+	// seg is an ID as one path segment: an event keeps its sender's id,
+	// which may hold "/", "?", "#" or "%" (a link's path is not escaped
+	// for them).
+	"seg": url.PathEscape,
 }
 
 func (h *Handler) parseTemplates() error {
@@ -170,6 +177,12 @@ func fmtDuration(d time.Duration) string {
 // rowView is one line of the live log.
 type rowView struct {
 	ID, Seq, Time, Source, Provider, Type, Target, TargetTitle string
+	// Stamp is the row's date and time in UTC, as the detail pages
+	// show it (Time is the time of day on this machine's clock).
+	Stamp string
+	// At is the row's time in unix µs (where the page's script ends a
+	// page it trims: the next one's until).
+	At string
 	// TargetPath is the end of the target URL (port, path and query),
 	// shown whole while Target (the subscription and host) gives way.
 	TargetPath                                               string
@@ -194,7 +207,7 @@ func verdictOf(v string) (text, class string) {
 // eventView is a log row for an event that has no delivery: received by
 // listen and not forwarded, or rejected.
 func eventView(e *store.EventRow) rowView {
-	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"),
+	v := rowView{ID: e.ID, Seq: strconv.FormatInt(e.Seq, 10), Time: e.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(e.CreatedAt), At: strconv.FormatInt(e.CreatedAt.UnixMicro(), 10),
 		Source: e.Source, Provider: e.Provider, Type: e.Type, Target: "(not forwarded)", Status: "received", Event: true, at: e.CreatedAt, seq: e.Seq}
 	v.Verdict, v.VerdictClass = verdictOf(e.Verdict)
 	if v.VerdictClass == "bad" {
@@ -228,7 +241,7 @@ func mergeRows(rows []rowView) {
 }
 
 func (h *Handler) rowView(r *store.DeliveryRow) rowView {
-	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"),
+	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(r.CreatedAt), At: strconv.FormatInt(r.CreatedAt.UnixMicro(), 10),
 		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
 		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
 		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}
@@ -283,6 +296,11 @@ type logData struct {
 	Types      []string
 	Subs       []*store.Subscription
 	ElapsedMS  string
+	// Invalid: the type filter can match nothing, and why.
+	Invalid string
+	// NextUntil bounds the next page's events (unix µs, exclusive) when
+	// this page ended at an event (0: the row at NextBefore bounds them).
+	NextUntil int64
 }
 
 // NewestURL is the log's first page with these filters. Filter is an
@@ -299,7 +317,35 @@ func (d logData) NewestURL() template.URL {
 func (d logData) OlderURL() template.URL {
 	v, _ := url.ParseQuery(d.Filter)
 	v.Set("before", strconv.FormatInt(d.NextBefore, 10))
+	if d.NextUntil > 0 {
+		v.Set("until", strconv.FormatInt(d.NextUntil, 10))
+	}
 	return template.URL("/?" + v.Encode())
+}
+
+// cutAtEvent ends the page at cut, the time of the oldest event it shows:
+// its delivery rows older than that are dropped, and the next page starts
+// with them (before) and with the events older than cut (until).
+func (d *logData) cutAtEvent(pg *store.InspectPage, cut time.Time, before int64) {
+	kept := 0
+	for kept < len(pg.Rows) && !pg.Rows[kept].CreatedAt.Before(cut) {
+		kept++
+	}
+	d.Rows = d.Rows[:kept] // the delivery rows, one per pg.Rows so far
+	switch {
+	case kept > 0:
+		d.NextBefore = pg.Rows[kept-1].Seq
+	case len(pg.Rows) > 0:
+		d.NextBefore = pg.Rows[0].Seq + 1
+	case before > 0:
+		d.NextBefore = before
+	default:
+		d.NextBefore = d.TopSeq + 1
+	}
+	if kept < len(pg.Rows) {
+		d.Partial = false // the next page starts at a row this one read
+	}
+	d.NextUntil = cut.UnixMicro()
 }
 
 func filterValues(q store.InspectQuery) url.Values {
@@ -328,13 +374,16 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			q.SubscriptionID = s.ID
 		}
 	}
-	pg, err := h.inspect(r.Context(), q)
-	if err != nil {
+	var invalid string
+	pg := &store.InspectPage{}
+	if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
+		invalid = inputMessage(err) // nothing can match: said, not an empty log
+	} else if pg, err = h.inspect(r.Context(), q); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
 	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0,
-		Filter: filterValues(q).Encode(), Providers: catalog.Providers()}
+		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid}
 	for _, row := range pg.Rows {
 		d.Rows = append(d.Rows, h.rowView(row))
 		d.TopSeq = max(d.TopSeq, row.Seq)
@@ -345,7 +394,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			d.TopSeq = top.Rows[0].Seq
 		}
 	}
-	if h.insp != nil && eventsShown(q) {
+	if h.insp != nil && eventsShown(q) && invalid == "" {
 		// Events without deliveries in the page's time span.
 		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
 		eq := eventQuery(q)
@@ -365,7 +414,20 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 				eq.Until = pg.Rows[0].CreatedAt.Add(time.Microsecond)
 			}
 		}
+		if until, _ := strconv.ParseInt(r.URL.Query().Get("until"), 10, 64); until > 0 {
+			// The newer page ended at its oldest event (it held more
+			// events than a page shows): this one goes on right below it.
+			eq.Until = time.UnixMicro(until)
+		}
 		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+			if len(evs) == eq.Limit {
+				// More events in the page's span than it shows (a burst
+				// of rejected requests): the page ends at the oldest one
+				// shown, and the deliveries older than that go to the
+				// next page with the events after it. (Events of that
+				// very microsecond beyond the page would be left out.)
+				d.cutAtEvent(pg, evs[len(evs)-1].CreatedAt, q.BeforeSeq)
+			}
 			for _, e := range evs {
 				d.Rows = append(d.Rows, eventView(e))
 			}
@@ -397,7 +459,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 // logFragment answers a filter change made by the page's script: the
 // rows and the paging, rendered by the same templates, as JSON.
 func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
-	var rows, paging bytes.Buffer
+	var rows, paging, empty bytes.Buffer
 	for _, rv := range d.Rows {
 		if err := h.rowT.ExecuteTemplate(&rows, "row", rv); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -408,10 +470,14 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	if err := h.pages["log"].ExecuteTemplate(&empty, "empty", d); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
-		"top": d.TopSeq, "etop": d.EventTop, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "server": d.ElapsedMS})
+		"top": d.TopSeq, "etop": d.EventTop, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": empty.String(), "server": d.ElapsedMS})
 }
 
 // ---- events ----
@@ -828,6 +894,18 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
+	}
+	if d.SubscriptionID != "" {
+		// The engine's rule: a disabled subscription's endpoint gets
+		// nothing, so the replay would only record an attempt not sent
+		// (a stopped listen's subscription keeps its deliveries on their
+		// schedule, and a delivery replayed --to elsewhere is not its).
+		sub, err := h.st.GetSubscription(r.Context(), d.SubscriptionID)
+		if err == nil && sub.Status == store.StatusDisabled && d.URL == sub.CallbackURL && sub.Metadata["created_by"] != "listen" {
+			msg := "not replayed: subscription " + shortID(sub.ID) + " is disabled, so nothing would be sent to it: enable it (Subscriptions), then replay"
+			http.Redirect(w, r, "/deliveries/"+d.ID+"?"+h.flashQuery(msg), http.StatusSeeOther)
+			return
+		}
 	}
 	ids, err := h.disp.Replay(r.Context(), []string{d.ID}, store.Requeue{Force: true})
 	if err != nil {

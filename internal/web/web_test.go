@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -415,6 +417,82 @@ func TestLogPagesKeepEventsBetweenPages(t *testing.T) {
 	}
 	if len(seen) != 121 {
 		t.Errorf("%d rows over the pages, want 120 deliveries and the event", len(seen))
+	}
+}
+
+// The log's pages show every event without a delivery even when more of
+// them arrived between two deliveries than a page holds: a page ends at
+// the oldest event it shows, and the next page starts there. A page
+// showed the newest 50 of them and went on with the older deliveries, so
+// the rest (listen's rejected requests, in a burst) were on no page: 80
+// rejected between two deliveries, and 30 of them were missing, with no
+// "older" link at all.
+func TestLogPagesKeepEveryEventOfABurst(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	publish := func() {
+		if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+			Payload: []byte(`{"n":1}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	for _, deliveries := range []int{1, 60} { // fewer than a page, and more
+		t.Run(fmt.Sprint(deliveries), func(t *testing.T) {
+			if err := st.(store.Resetter).Reset(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			for range deliveries {
+				publish()
+			}
+			for i := range 80 {
+				ev := &store.Event{ID: fmt.Sprintf("rej_burst_%02d", i), Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+					Payload: []byte(`{}`), ContentType: "application/json", Verdict: "invalid: no matching signature"}
+				if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(50 * time.Microsecond)
+			}
+			time.Sleep(2 * time.Millisecond)
+			publish()
+			rows := regexp.MustCompile(`<tr data-testid="(?:delivery|event)-row" data-(?:delivery|event)-id="([^"]+)"`)
+			older := regexp.MustCompile(`href="(/\?[^"]*before=[^"]*)" data-testid="older"`)
+			seen := map[string]int{}
+			var order []string
+			next := "/"
+			for pages := 0; next != "" && pages < 10; pages++ {
+				req, _ := http.NewRequest("GET", srv.URL+next, nil)
+				code, body, _ := send(t, req)
+				if code != 200 {
+					t.Fatalf("GET %s: %d", next, code)
+				}
+				for _, m := range rows.FindAllStringSubmatch(body, -1) {
+					seen[m[1]]++
+					order = append(order, m[1])
+				}
+				next = ""
+				if m := older.FindStringSubmatch(body); m != nil {
+					next = html.UnescapeString(m[1])
+				}
+			}
+			if want := deliveries + 1 + 80; len(seen) != want || len(order) != want {
+				t.Errorf("%d rows over the pages (%d distinct), want %d: the %d deliveries and the 80 events once each", len(order), len(seen), want, deliveries+1)
+			}
+			// Newest first: the burst's events in order, between the
+			// last delivery and the others.
+			var evs []string
+			for _, id := range order {
+				if strings.HasPrefix(id, "rej_burst_") {
+					evs = append(evs, id)
+				}
+			}
+			for i, id := range evs {
+				if want := fmt.Sprintf("rej_burst_%02d", 79-i); id != want {
+					t.Fatalf("event %d over the pages is %s, want %s", i, id, want)
+				}
+			}
+		})
 	}
 }
 
@@ -928,5 +1006,261 @@ func TestVerdictOfAdHocDelivery(t *testing.T) {
 	text := html.UnescapeString(body)
 	if code != 200 || !strings.Contains(text, "carries a bond signature made with the delivery's own secret") || strings.Contains(text, "the the") {
 		t.Errorf("delivery page: %d; want the verdict to name the delivery's own secret once:\n%s", code, text)
+	}
+}
+
+// A flood of the live log (more new rows than a batch draws) of
+// deliveries and then events without one (listen rejecting a burst) shows
+// the newest rows, and its "older" link continues right below them with
+// every row it left out. The batch kept the deliveries first and filled
+// up with events, so the newest events it left out, newer than those
+// deliveries, were on no page: 30 deliveries then 120 rejected requests,
+// and 50 of the requests were missing.
+func TestLiveFloodOfEventsHasNoHole(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := &service.Dispatcher{Store: st}
+	publish := func() {
+		if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		publish()
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: st, Addr: srv.Listener.Addr().String(), Poll: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/live", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 8<<20)
+	next := func() string { // the data of the next event
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				return d
+			}
+		}
+		t.Fatalf("the stream ended: %v", sc.Err())
+		return ""
+	}
+	next() // hello: the stream's cursor is set
+	for range 30 {
+		publish()
+	}
+	for i := range 120 {
+		ev := &store.Event{ID: fmt.Sprintf("rej_flood_%03d", i), Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+			Payload: []byte(`{}`), ContentType: "application/json", Verdict: "invalid: no matching signature"}
+		if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var batch struct {
+		Rows    string `json:"rows"`
+		Paging  string `json:"paging"`
+		Skipped int    `json:"skipped"`
+	}
+	if err := json.Unmarshal([]byte(next()), &batch); err != nil {
+		t.Fatal(err)
+	}
+	if batch.Skipped == 0 {
+		t.Fatal("the batch was not a flood: the test inserted too slowly")
+	}
+	rows := regexp.MustCompile(`<tr data-testid="(?:delivery|event)-row" data-(?:delivery|event)-id="([^"]+)"`)
+	older := regexp.MustCompile(`href="(/\?[^"]*before=[^"]*)" data-testid="older"`)
+	var order []string
+	for _, m := range rows.FindAllStringSubmatch(batch.Rows, -1) {
+		order = append(order, m[1])
+	}
+	page := batch.Paging
+	for pages := 0; pages < 10; pages++ {
+		m := older.FindStringSubmatch(page)
+		if m == nil {
+			break
+		}
+		req, _ := http.NewRequest("GET", srv.URL+html.UnescapeString(m[1]), nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", m[1], code)
+		}
+		for _, m := range rows.FindAllStringSubmatch(body, -1) {
+			order = append(order, m[1])
+		}
+		page = body
+	}
+	seen := map[string]int{}
+	for _, id := range order {
+		seen[id]++
+	}
+	if len(order) != 153 || len(seen) != 153 {
+		t.Errorf("the flood's batch and the older pages show %d rows (%d distinct), want the 33 deliveries and 120 events once each", len(order), len(seen))
+	}
+	var evs []string
+	for _, id := range order {
+		if strings.HasPrefix(id, "rej_flood_") {
+			evs = append(evs, id)
+		}
+	}
+	for i, id := range evs {
+		if want := fmt.Sprintf("rej_flood_%03d", 119-i); id != want {
+			t.Fatalf("event %d of the log is %s, want %s (newest first, none left out)", i, id, want)
+		}
+	}
+}
+
+// An event's links lead to it whatever its ID holds: listen keeps the
+// sender's id (webhook-id, svix-id, X-GitHub-Delivery), so an ID may hold
+// "/", "?", "#", "%" or dot segments. They went into the links as they
+// were: "msg_a/b?c#d" linked to /events/msg_a/b (404), and
+// "msg_../../overview" to the overview page.
+func TestEventLinksEscapeTheID(t *testing.T) {
+	_, srv, st := newHandler(t)
+	ids := []string{"msg_a/b?c#d", "msg_../../overview", "msg_100%", "msg_ü space"}
+	for _, id := range ids {
+		ev := &store.Event{ID: id, Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+			Payload: []byte(`{"id":1}`), ContentType: "application/json", Verdict: "valid"}
+		if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, _ := url.Parse(srv.URL + "/")
+	get := func(ref string) (int, string) {
+		t.Helper()
+		u, err := base.Parse(ref)
+		if err != nil {
+			t.Fatalf("link %q: %v", ref, err)
+		}
+		req, _ := http.NewRequest("GET", u.String(), nil)
+		code, body, _ := send(t, req)
+		return code, body
+	}
+	link := regexp.MustCompile(`data-event-id="([^"]+)"(?s:.*?)<a href="([^"]+)"`)
+	for _, page := range []string{"/", "/events"} {
+		_, body := get(page)
+		found := 0
+		for _, m := range link.FindAllStringSubmatch(body, -1) {
+			id, href := html.UnescapeString(m[1]), html.UnescapeString(m[2])
+			found++
+			code, ev := get(href)
+			if code != 200 || !strings.Contains(ev, `data-testid="event-detail" data-event-id="`+html.EscapeString(id)+`"`) {
+				t.Errorf("%s: the link of event %q (%s) leads to a %d page, not the event's", page, id, href, code)
+				continue
+			}
+			dl := regexp.MustCompile(`<a class="button" href="([^"]+)" download>`).FindStringSubmatch(ev)
+			if dl == nil {
+				t.Fatalf("event %q: no download link", id)
+			}
+			if code, b := get(html.UnescapeString(dl[1])); code != 200 || b != `{"id":1}` {
+				t.Errorf("event %q: the body's link (%s) answers %d %q", id, dl[1], code, b)
+			}
+		}
+		if found != len(ids) {
+			t.Errorf("%s: %d event rows with a link, want %d", page, found, len(ids))
+		}
+	}
+}
+
+// A type filter that can match nothing ('card*', 'card.*.x') says why on
+// the log, page and filter fetch alike, as hookctl deliveries list
+// --event does; it said "No deliveries match these filters", as if none
+// of type card* had been sent.
+func TestLogInvalidTypeFilterSaysWhy(t *testing.T) {
+	_, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ typ, want string }{
+		{"card*", "may only end a pattern after a dot"},
+		{"card.*.x", "may only end a pattern after a dot"},
+		{"card..created", `invalid event &#34;card..created&#34;`},
+		{"card.deleted", "No deliveries match these filters."},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/?type="+url.QueryEscape(c.typ), nil)
+		code, body, _ := send(t, req)
+		if code != 200 || !strings.Contains(body, c.want) || strings.Contains(body, `data-testid="delivery-row"`) {
+			t.Errorf("type=%s: %d, the page does not say %q", c.typ, code, c.want)
+		}
+		req, _ = http.NewRequest("GET", srv.URL+"/?fragment=1&type="+url.QueryEscape(c.typ), nil)
+		_, body, _ = send(t, req)
+		var frag struct {
+			Empty     bool   `json:"empty"`
+			EmptyHTML string `json:"emptyHTML"`
+		}
+		if err := json.Unmarshal([]byte(body), &frag); err != nil {
+			t.Fatal(err)
+		}
+		if !frag.Empty || !strings.Contains(frag.EmptyHTML, c.want) {
+			t.Errorf("type=%s: the filter fetch says %+v, want %q", c.typ, frag, c.want)
+		}
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/?fragment=1", nil)
+	if _, body, _ := send(t, req); !strings.Contains(body, `"empty":false`) {
+		t.Errorf("no filter: the fetch is empty: %s", body)
+	}
+}
+
+// Replay of a delivery whose subscription is disabled says it is not
+// sent, and why, and leaves the delivery as it was: nothing would go out
+// (the engine records "not sent: the subscription is disabled" and counts
+// an attempt). The page said "replay queued: a new attempt goes out now".
+func TestReplayDisabledSubscriptionSaysSo(t *testing.T) {
+	h, srv, st := newHandler(t)
+	ctx := context.Background()
+	subs := &subscription.Service{Store: st}
+	sub, err := subs.Create(ctx, subscription.CreateInput{URL: "http://127.0.0.1:9/hook", Events: []string{"card.*"}, Provider: "bond"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := (&service.Dispatcher{Store: st}).Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{SubscriptionID: sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	if _, _, err := subs.SetStatus(ctx, sub.ID, store.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	code, _, hd := postForm(t, srv, h, "/deliveries/"+id+"/replay", url.Values{})
+	if code != http.StatusSeeOther {
+		t.Fatalf("replay: %d", code)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+hd.Get("Location"), nil)
+	_, body, _ := send(t, req)
+	flash := regexp.MustCompile(`data-testid="flash">([^<]*)<`).FindStringSubmatch(body)
+	if flash == nil || !strings.Contains(flash[1], "disabled") || strings.Contains(flash[1], "goes out now") {
+		t.Errorf("the replay's message is %q, want it to say the subscription is disabled", flash)
+	}
+	d, err := st.GetDelivery(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != pub.Deliveries[0].Status || d.AttemptCount != pub.Deliveries[0].AttemptCount {
+		t.Errorf("the delivery is %s after %d attempts, want it left %s after %d", d.Status, d.AttemptCount, pub.Deliveries[0].Status, pub.Deliveries[0].AttemptCount)
+	}
+
+	// Enabled again, it is replayed.
+	if _, _, err := subs.SetStatus(ctx, sub.ID, store.StatusEnabled); err != nil {
+		t.Fatal(err)
+	}
+	_, _, hd = postForm(t, srv, h, "/deliveries/"+id+"/replay", url.Values{})
+	if loc := hd.Get("Location"); !strings.Contains(loc, "goes+out+now") {
+		t.Errorf("replay after enable: redirected to %s", loc)
 	}
 }

@@ -29,6 +29,35 @@
       });
       return ids.join("&");
     }
+    // The page keeps its newest MAX_ROWS rows. What it drops must be on
+    // the next page: the "older" link then continues right below the last
+    // row it keeps, as a flood's does (before: the oldest delivery kept,
+    // or all the stream has seen; until: the last row's time, for the
+    // events without a delivery).
+    function trim() {
+      var rows = tbody.rows;
+      if (rows.length <= MAX_ROWS) return;
+      var last = rows[MAX_ROWS - 1];
+      var before = (parseInt(table.dataset.top, 10) || 0) + 1;
+      for (var i = 0; i < MAX_ROWS; i++) {
+        if (rows[i].dataset.deliveryId) before = Math.min(before, parseInt(rows[i].dataset.seq, 10));
+      }
+      var r = document.createRange();
+      r.setStartAfter(last);
+      r.setEndAfter(tbody.lastChild);
+      r.deleteContents();
+      var nav = document.querySelector("#paging nav.paging");
+      if (!nav) return;
+      var older = nav.querySelector('a[data-testid="older"]');
+      if (!older) {
+        older = document.createElement("a");
+        older.dataset.testid = "older";
+        older.textContent = "older →";
+        nav.appendChild(older);
+      }
+      var filter = table.dataset.filter || "";
+      older.href = "/?" + filter + (filter ? "&" : "") + "before=" + before + "&until=" + encodeURIComponent(last.dataset.at);
+    }
     function stop() {
       if (es) { es.close(); es = null; }
       clearTimeout(retry);
@@ -72,14 +101,10 @@
             if (b.paging) document.getElementById("paging").innerHTML = b.paging;
           } else {
             tbody.insertAdjacentHTML("afterbegin", b.rows);
-            if (tbody.rows.length > MAX_ROWS) {
-              var r = document.createRange();
-              r.setStartBefore(tbody.rows[MAX_ROWS]);
-              r.setEndAfter(tbody.lastChild);
-              r.deleteContents();
-            }
+            if (tbody.rows.length > MAX_ROWS) trim();
           }
         }
+        picks();
         window.__liveMs = Math.max(window.__liveMs || 0, performance.now() - t0);
         if (b.skipped) {
           skippedTotal += b.skipped;
@@ -118,11 +143,13 @@
           tbody.innerHTML = b.rows;
           document.getElementById("paging").innerHTML = b.paging;
           document.getElementById("empty").hidden = !b.empty;
+          document.getElementById("empty").innerHTML = b.emptyHTML;
           document.getElementById("server-time").textContent = "server " + b.server;
           table.dataset.top = String(b.top);
           table.dataset.etop = String(b.etop);
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
+          picks();
           history.replaceState(null, "", "/" + (qs ? "?" + qs : ""));
           window.__filterMs = performance.now() - t0;
           live.restart();
@@ -138,18 +165,22 @@
     });
   }
 
+  // The Diff button diffs the two rows the page shows picked; picks()
+  // runs again whenever rows change (a filter, a live update), so a
+  // picked row taken away disables it.
+  var picks = function () {};
+
   function diffPicker() {
     var btn = document.getElementById("diffbtn");
     if (!btn) return;
     var rows = document.getElementById("rows");
-    rows.addEventListener("change", function () {
+    picks = function () {
       var picked = Array.prototype.slice.call(rows.querySelectorAll('input[name="pick"]:checked'));
       btn.disabled = picked.length !== 2;
-      if (picked.length === 2) {
-        document.getElementById("diff-a").value = picked[1].value;
-        document.getElementById("diff-b").value = picked[0].value;
-      }
-    });
+      document.getElementById("diff-a").value = picked.length === 2 ? picked[1].value : "";
+      document.getElementById("diff-b").value = picked.length === 2 ? picked[0].value : "";
+    };
+    rows.addEventListener("change", picks);
   }
 
   function copyButtons() {
@@ -169,16 +200,35 @@
     });
   }
 
+  // The body's tabs, as the ARIA tabs pattern has them: a click or the
+  // arrow keys (Home, End) select one; only the selected tab is in the
+  // Tab order, and its panel follows it.
   function tabs() {
     document.querySelectorAll(".tabs").forEach(function (bar) {
       var section = bar.parentElement;
-      bar.addEventListener("click", function (ev) {
-        var t = ev.target.closest("button[data-tab]");
-        if (!t) return;
-        bar.querySelectorAll("button").forEach(function (x) { x.setAttribute("aria-selected", x === t ? "true" : "false"); });
+      var all = Array.prototype.slice.call(bar.querySelectorAll("button[data-tab]"));
+      function select(t) {
+        all.forEach(function (x) {
+          x.setAttribute("aria-selected", x === t ? "true" : "false");
+          x.tabIndex = x === t ? 0 : -1;
+        });
         section.querySelectorAll("pre.body[class*='tab-']").forEach(function (pre) {
           pre.hidden = !pre.classList.contains("tab-" + t.dataset.tab);
         });
+      }
+      bar.addEventListener("click", function (ev) {
+        var t = ev.target.closest("button[data-tab]");
+        if (t) select(t);
+      });
+      bar.addEventListener("keydown", function (ev) {
+        var i = all.indexOf(ev.target);
+        if (i < 0) return;
+        var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: all.length - 1 }[ev.key];
+        if (next === undefined) return;
+        ev.preventDefault();
+        var t = all[(next + all.length) % all.length];
+        select(t);
+        t.focus();
       });
     });
   }
