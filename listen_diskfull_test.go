@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,7 +222,15 @@ func stopAndCheckAcked(t *testing.T, c *crashEnv, cmd *exec.Cmd, done chan error
 		}
 	}
 	if missing > 0 {
-		t.Fatalf("%d of %d acknowledged events missing from the store\nlisten stderr:\n%s", missing, len(acked), stderr.String())
+		var gone []string
+		for id := range acked {
+			if !stored[id] {
+				gone = append(gone, id)
+			}
+		}
+		slices.SortFunc(gone, func(a, b string) int { return cmp.Compare(idNumber(a), idNumber(b)) })
+		t.Fatalf("%d of %d acknowledged events missing from the store (%d stored): %s\nlisten stderr:\n%s",
+			missing, len(acked), len(stored), idRanges(gone), stderr.String())
 	}
 }
 
@@ -243,4 +254,24 @@ func (c *crashEnv) storeOnTmpfs(size string) string {
 		}
 	}
 	return mnt
+}
+
+// idNumber is the number at the end of a test event id (msg_full_123).
+func idNumber(id string) int {
+	n, _ := strconv.Atoi(id[strings.LastIndexByte(id, '_')+1:])
+	return n
+}
+
+// idRanges says which ids (sorted by number) are listed, as ranges.
+func idRanges(ids []string) string {
+	var b strings.Builder
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && idNumber(ids[j+1]) == idNumber(ids[j])+1 {
+			j++
+		}
+		fmt.Fprintf(&b, "%s..%d ", ids[i], idNumber(ids[j]))
+		i = j + 1
+	}
+	return b.String()
 }

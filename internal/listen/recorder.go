@@ -132,7 +132,11 @@ type Recorder struct {
 	// unreadable: a synced frame could not be read (a disk fault); nothing
 	// more is imported in this run.
 	unreadable bool
-	imported   atomic.Int64
+	// gaveUp: a batch could not be stored before Close's deadline; nothing
+	// more is imported in this run, so the journal's header still points
+	// at that batch, where the next start imports from.
+	gaveUp   bool
+	imported atomic.Int64
 	// importedOff: the journal offset up to which records are in the store.
 	importedOff atomic.Int64
 	failing     atomic.Bool // the store refuses writes right now
@@ -621,7 +625,7 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 		size = 64
 	}
 	batch := make([]*Record, 0, size)
-	for r.decoded < n && !r.unreadable {
+	for r.decoded < n && !r.unreadable && !r.gaveUp {
 		batch = batch[:0]
 		for r.decoded < n && len(batch) < size {
 			var rec *Record
@@ -644,8 +648,13 @@ func (r *Recorder) importUpTo(n int64, all bool) {
 		}
 		if len(batch) > 0 {
 			if !r.storeBatch(batch) {
-				// Gave up (Close's deadline): the rest stays in the journal.
-				r.decoded = n
+				// Gave up (Close's deadline): this batch and the rest stay
+				// in the journal. No later record may be imported now:
+				// that would move the header's start past this batch, and
+				// the next start would skip it (a store that took the
+				// shutdown's last few records after refusing this batch
+				// lost the batch, answered 2xx, for good).
+				r.gaveUp = true
 				return
 			}
 			r.imported.Add(int64(len(batch)))
