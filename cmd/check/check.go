@@ -152,7 +152,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	fl.DurationVar(&opts.Deadline, "deadline", 0, "valid events must be answered within `duration` (default: the provider's timeout, 10s or 15s)")
 	fl.IntVar(&opts.Burst, "burst", 50, "send `n` valid events at once for survives-burst")
 	fl.StringVar(&opts.EffectCmd, "effect-cmd", "", "shell `command` printing what the app did (e.g. a row count), for dedupes-duplicate; killed after 10s")
-	fl.DurationVar(&opts.Settle, "effect-wait", 3*time.Second, "watch --effect-cmd for up to `duration` after a delivery")
+	fl.DurationVar(&opts.Settle, "effect-wait", 3*time.Second, "watch --effect-cmd for up to `duration` for the first delivery to take effect, and for all of it after the duplicate")
 	fl.StringVar(&opts.JUnit, "junit", "", "also write JUnit XML to `file` (one testcase per check)")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (a receiver with a self-signed one)")
 	c.ValidArgsFunction = cobra.NoFileCompletions // a URL

@@ -163,6 +163,9 @@ type behaviour struct {
 	doubleCount   bool          // acts on duplicates again
 	okStatus      int           // answer to a valid event (0 = 200)
 	serial        time.Duration // one request at a time, each taking this long
+	// lateDup acts on the first delivery at once and on a duplicate
+	// again this much later (its job queue's next poll).
+	lateDup time.Duration
 }
 
 // receiver is a Go test receiver verifying with hookctl's own schemes; it
@@ -220,12 +223,18 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 			http.Error(w, "duplicate key value violates unique constraint", http.StatusInternalServerError)
 			return
 		}
-		if !dup || b.doubleCount {
+		act := func() {
 			f, err := os.OpenFile(rc.effect, os.O_APPEND|os.O_WRONLY, 0)
 			if err == nil {
 				fmt.Fprintln(f, id)
 				f.Close()
 			}
+		}
+		switch {
+		case !dup || b.doubleCount:
+			act()
+		case b.lateDup > 0:
+			time.AfterFunc(b.lateDup, act)
 		}
 		if b.okStatus != 0 {
 			w.WriteHeader(b.okStatus)
@@ -283,6 +292,10 @@ func TestBrokenReceivers(t *testing.T) {
 		{name: "slow-concurrent", b: behaviour{sleep: 1300 * time.Millisecond}, deadline: "4s", code: 0, warnings: []string{check.RespondsFast}},
 		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
+		// Its first delivery took effect at once, its duplicate 700 ms
+		// later (a queue's next poll), within --effect-wait 1s: watching
+		// the duplicate only as long as the first took (500 ms) passed it.
+		{name: "double-counts-later", b: behaviour{lateDup: 700 * time.Millisecond}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
 		// Bond counts only 200 and 201 as delivered (delivery.Success):
 		// a 202 is retried, so it fails every check of a valid event.
 		{name: "202-to-valid", b: behaviour{okStatus: http.StatusAccepted}, code: 1, failed: []string{
@@ -319,7 +332,7 @@ func TestBrokenReceivers(t *testing.T) {
 					t.Errorf("%s has no recorded probe", c.ID)
 				}
 			}
-			if tc.effect && !tc.b.doubleCount && !slices.Contains(r.verdicts(check.Pass), check.DedupesDuplicate) {
+			if tc.effect && !tc.b.doubleCount && tc.b.lateDup == 0 && !slices.Contains(r.verdicts(check.Pass), check.DedupesDuplicate) {
 				t.Errorf("dedupes-duplicate did not pass:\n%s", r.dump())
 			}
 		})
