@@ -271,12 +271,15 @@ func TestBrokenReceivers(t *testing.T) {
 		code     int
 		failed   []string
 		warnings []string
-		hint     string // in the hint of the first failure
-		deadline string // --deadline instead of fast's
+		hint     string            // in the hint of the first failure
+		hints    map[string]string // check id: in its hint
+		deadline string            // --deadline instead of fast's
 	}{
 		{name: "correct", code: 0, effect: true},
 		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
-			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret}},
+			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
+			hints: map[string]string{check.RejectsMissingSig: "accepted without bond-signature: an attacker's request would be processed; refuse a request that lacks it",
+				check.RejectsWrongSecret: "check it against the subscription's secret", check.RejectsTamperedBody: "over the raw body bytes"}},
 		{name: "500-to-duplicates", b: behaviour{dup500: true}, code: 1, failed: []string{check.AcknowledgesDuplicate}},
 		{name: "500-to-unknown", b: behaviour{unknownStatus: 500}, code: 1, failed: []string{check.IgnoresUnknownEvent}},
 		{name: "400-to-unknown", b: behaviour{unknownStatus: 400}, code: 0, warnings: []string{check.IgnoresUnknownEvent}},
@@ -290,7 +293,11 @@ func TestBrokenReceivers(t *testing.T) {
 		// of the deadline but not queued: responds-fast warns, the burst
 		// passes (it warned "requests wait in a queue").
 		{name: "slow-concurrent", b: behaviour{sleep: 1300 * time.Millisecond}, deadline: "4s", code: 0, warnings: []string{check.RespondsFast}},
-		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
+		// It verifies the signature: the hints speak of the timestamp
+		// (they said "verify the signature").
+		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp},
+			hints: map[string]string{check.RejectsStaleTimestamp: "checking the signature is not enough: also answer 400 or 401 when the signed timestamp is more than 5 minutes old",
+				check.RejectsFutureTimestamp: "when the signed timestamp is more than 5 minutes in the future"}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
 		// Its first delivery took effect at once, its duplicate 700 ms
 		// later (a queue's next poll), within --effect-wait 1s: watching
@@ -328,6 +335,9 @@ func TestBrokenReceivers(t *testing.T) {
 				}
 			}
 			for _, c := range r.report.Checks {
+				if want, ok := tc.hints[c.ID]; ok && !strings.Contains(c.Hint, want) {
+					t.Errorf("hint of %s = %q, want it to say %q", c.ID, c.Hint, want)
+				}
 				if c.Verdict != check.Skip && c.DeliveryID == "" {
 					t.Errorf("%s has no recorded probe", c.ID)
 				}

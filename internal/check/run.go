@@ -631,7 +631,7 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	case st >= 400 && st < 500:
 		return o.result(id, Pass, detail, "")
 	case st >= 200 && st < 300:
-		return o.result(id, Fail, detail, "accepted: an attacker's request would be processed; verify the signature and answer 400 or 401")
+		return o.result(id, Fail, detail, r.acceptedHint(id))
 	case st >= 500:
 		return o.result(id, Fail, detail, o.failedHint("a 5xx makes the provider retry it for days: answer 400 or 401 to a request that fails verification"))
 	case o.timedOut():
@@ -642,6 +642,27 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
+}
+
+// acceptedHint is what to fix in a receiver that accepted the probe of
+// rejects-* check id: what that probe lacks, not verification in
+// general (a receiver that checks the signature and not its timestamp
+// is told about the timestamp).
+func (r *runner) acceptedHint(id string) string {
+	const answer = "answer 400 or 401"
+	switch id {
+	case RejectsMissingSig:
+		return "accepted without " + strings.Join(headerNames(r.props.SigHeaders), ", ") + ": an attacker's request would be processed; refuse a request that lacks it (" + answer + ") instead of skipping the check"
+	case RejectsWrongSecret:
+		return "accepted a request signed with another secret: an attacker's request would be processed; check it against the subscription's secret and " + answer + " when it does not match"
+	case RejectsTamperedBody:
+		return "accepted a body changed after signing: verify the signature over the raw body bytes as received, not over some of its fields, and " + answer + " when it does not match"
+	case RejectsStaleTimestamp:
+		return "accepted a request signed 10 minutes ago: a captured request could be replayed; checking the signature is not enough: also " + answer + " when the signed timestamp is more than 5 minutes old"
+	case RejectsFutureTimestamp:
+		return "accepted a request signed 10 minutes ahead: checking the signature is not enough: also " + answer + " when the signed timestamp is more than 5 minutes in the future"
+	}
+	return "accepted: an attacker's request would be processed; verify the signature and " + answer
 }
 
 // watchEffect polls the effect command for up to d and returns as soon
