@@ -3,6 +3,7 @@ package check_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
@@ -873,6 +874,47 @@ func TestH2COnlyReceiver(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.stderr, "the receiver speaks only HTTP/2 without TLS (h2c)") ||
 		!strings.Contains(r.stderr, "hookctl: hint: providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver") {
 		t.Errorf("want exit 3 and the h2c error, got\n%s", r.dump())
+	}
+}
+
+// TestTLSReceiverAtHTTPURL: an https receiver given as an http:// URL is
+// not reached (exit 3, use https://), whether it answers plain HTTP with
+// a 400 (Go's "Client sent an HTTP request to an HTTPS server") or
+// closes the connection (Node's and Python's): it was judged as a
+// receiver that refuses valid events, or crashes on them.
+func TestTLSReceiverAtHTTPURL(t *testing.T) {
+	answers := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer answers.Close()
+	closes, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closes.Close()
+	cfg := answers.TLS.Clone()
+	go func() {
+		for {
+			c, err := closes.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				tc := tls.Server(c, cfg)
+				if tc.Handshake() == nil {
+					http.ReadRequest(bufio.NewReader(tc))
+				}
+			}()
+		}
+	}()
+	for name, hostport := range map[string]string{"answers-400": answers.Listener.Addr().String(), "closes": closes.Addr().String()} {
+		t.Run(name, func(t *testing.T) {
+			url := "http://" + hostport + "/hooks"
+			r := hookctl(t, nil, "check", url, "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid,rejects-wrong-secret")
+			if r.code != 3 || !strings.Contains(r.stderr, "hookctl: error: cannot reach "+url+" over plain HTTP: the receiver speaks HTTPS (TLS) on that port") ||
+				!strings.Contains(r.stderr, "hookctl: hint: use an https:// URL: hookctl check https://"+hostport+"/hooks") || r.stdout != "" {
+				t.Errorf("want exit 3 and use https, got\n%s", r.dump())
+			}
+		})
 	}
 }
 

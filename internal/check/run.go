@@ -65,11 +65,16 @@ type UnreachableError struct {
 	Err string
 	// H2C: the receiver answers HTTP/2's preface but no HTTP/1.1 request.
 	H2C bool
+	// TLS: the receiver at an http:// URL speaks HTTPS on that port.
+	TLS bool
 }
 
 func (e *UnreachableError) Error() string {
 	if e.H2C {
 		return fmt.Sprintf("cannot reach %s over HTTP/1.1: the receiver speaks only HTTP/2 without TLS (h2c); an HTTP/1.1 request got %s", e.URL, e.Err)
+	}
+	if e.TLS {
+		return fmt.Sprintf("cannot reach %s over plain HTTP: the receiver speaks HTTPS (TLS) on that port; the HTTP request got %s", e.URL, e.Err)
 	}
 	return fmt.Sprintf("cannot reach %s: %s", e.URL, e.Err)
 }
@@ -78,6 +83,9 @@ func (e *UnreachableError) Error() string {
 func (e *UnreachableError) Hints() []string {
 	if e.H2C {
 		return []string{"providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver (it can keep h2c beside it)"}
+	}
+	if e.TLS {
+		return []string{"use an https:// URL: hookctl check " + httpsURL(e.URL) + " (add --insecure for a self-signed certificate)"}
 	}
 	if h := delivery.FailureHint(e.URL, e.Err); h != "" && !strings.Contains(e.Err, "connection refused") {
 		return []string{h}
@@ -343,6 +351,12 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if first.noResponse() && !first.timedOut() && ctx.Err() == nil && speaksOnlyH2C(ctx, r.cfg.URL) {
 		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error, H2C: true}
+	}
+	if (first.noResponse() && !first.timedOut() || first.a.ResponseStatus == http.StatusBadRequest) && ctx.Err() == nil && speaksTLS(ctx, r.cfg.URL) {
+		// An https receiver given as http://: its refusal of plain HTTP
+		// is no verdict on the receiver (it was "the receiver refused a
+		// correctly signed event", or "does it crash on this request?").
+		return &UnreachableError{URL: r.cfg.URL, Err: first.evidence(), TLS: true}
 	}
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
