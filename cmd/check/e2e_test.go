@@ -167,6 +167,10 @@ type behaviour struct {
 	// lateDup acts on the first delivery at once and on a duplicate
 	// again this much later (its job queue's next poll).
 	lateDup time.Duration
+	// cutShort answers a valid event 200 with a Content-Length larger
+	// than the body, then closes the connection (a handler that crashed
+	// after it started answering).
+	cutShort bool
 }
 
 // receiver is a Go test receiver verifying with hookctl's own schemes; it
@@ -237,6 +241,15 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 		case b.lateDup > 0:
 			time.AfterFunc(b.lateDup, act)
 		}
+		if b.cutShort {
+			c, buf, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"ok\":")
+				buf.Flush()
+				c.Close()
+			}
+			return
+		}
 		if b.okStatus != 0 {
 			w.WriteHeader(b.okStatus)
 		}
@@ -274,6 +287,7 @@ func TestBrokenReceivers(t *testing.T) {
 		warnings []string
 		hint     string            // in the hint of the first failure
 		hints    map[string]string // check id: in its hint
+		details  map[string]string // check id: in its evidence
 		deadline string            // --deadline instead of fast's
 	}{
 		{name: "correct", code: 0, effect: true},
@@ -310,6 +324,15 @@ func TestBrokenReceivers(t *testing.T) {
 			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
 			hint: "Bond counts only 200 and 201 as delivered and retries a 202: answer 200"},
 		{name: "201-to-valid", b: behaviour{okStatus: http.StatusCreated}, code: 0},
+		// 200, then the connection closed before the body's end: not
+		// delivered, and not for want of a 2xx or a verified signature
+		// (the hints said "verify the signature over the raw body
+		// bytes … then answer 2xx", the burst "10 answered 200").
+		{name: "cut-short", b: behaviour{cutShort: true}, code: 1, failed: []string{
+			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			hints: map[string]string{check.AcceptsValid: "the answer (200) was cut short", check.AcknowledgesDuplicate: "the answer (200) was cut short",
+				check.SurvivesBurst: "the answer (200) was cut short"},
+			details: map[string]string{check.SurvivesBurst: "10 got an answer cut short"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -338,6 +361,9 @@ func TestBrokenReceivers(t *testing.T) {
 			for _, c := range r.report.Checks {
 				if want, ok := tc.hints[c.ID]; ok && !strings.Contains(c.Hint, want) {
 					t.Errorf("hint of %s = %q, want it to say %q", c.ID, c.Hint, want)
+				}
+				if want, ok := tc.details[c.ID]; ok && !strings.Contains(c.Detail, want) {
+					t.Errorf("evidence of %s = %q, want it to say %q", c.ID, c.Detail, want)
 				}
 				if c.Verdict != check.Skip && c.DeliveryID == "" {
 					t.Errorf("%s has no recorded probe", c.ID)

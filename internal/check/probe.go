@@ -100,9 +100,9 @@ func (o outcome) location() string {
 	return ""
 }
 
-// noAnswerHint is what to do about a probe that got no HTTP answer, a
-// redirect, or a 2xx its provider does not count as success; "" for any
-// other answer.
+// noAnswerHint is what to do about a probe that got no HTTP answer, or
+// not all of one, a redirect, or a 2xx its provider does not count as
+// success; "" for any other answer.
 func (o outcome) noAnswerHint() string {
 	switch {
 	case o.successElsewhere():
@@ -114,6 +114,11 @@ func (o outcome) noAnswerHint() string {
 		return "no answer before the timeout: is the handler stuck? answer 2xx at once and process the event asynchronously"
 	case o.gone != nil:
 		return o.gone.goneHint()
+	case o.a.Error != "" && !o.noResponse():
+		// A status, then the connection closed before the body's end
+		// (or reset): the provider does not count it as delivered.
+		return fmt.Sprintf("the answer (%d) was cut short: a provider counts an answer it cannot read whole as a failed delivery and retries it; does the handler crash after it starts answering, or send a wrong Content-Length? (see its log)",
+			o.a.ResponseStatus)
 	case o.noResponse():
 		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
 	case o.redirect():

@@ -832,7 +832,7 @@ func (r *runner) burst(ctx context.Context) error {
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	var bad, slow, timeouts int
+	var bad, slow, timeouts, cut int
 	statuses := map[int]int{}
 	var worst outcome
 	for _, o := range outs {
@@ -844,7 +844,14 @@ func (r *runner) burst(ctx context.Context) error {
 			}
 		case !o.ok():
 			bad++
-			statuses[o.a.ResponseStatus]++
+			switch {
+			case o.timedOut(): // a status, then a body that stalled
+				timeouts++
+			case o.a.Error != "": // a status, then the connection closed
+				cut++
+			default:
+				statuses[o.a.ResponseStatus]++
+			}
 		case o.a.Duration > r.cfg.Deadline:
 			slow++
 		}
@@ -887,8 +894,11 @@ func (r *runner) burst(ctx context.Context) error {
 	if timeouts > 0 {
 		what = append(what, fmt.Sprintf("%d timed out", timeouts))
 	}
-	if e := bad - timeouts - sum(statuses); e > 0 {
+	if e := bad - timeouts - cut - sum(statuses); e > 0 {
 		what = append(what, fmt.Sprintf("%d got no answer", e))
+	}
+	if cut > 0 {
+		what = append(what, fmt.Sprintf("%d got an answer cut short", cut))
 	}
 	for _, st := range slices.Sorted(maps.Keys(statuses)) {
 		what = append(what, fmt.Sprintf("%d answered %d", statuses[st], st))
