@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -367,7 +368,7 @@ func findSubscription(ctx context.Context, st store.Store, opts *Options) (*stor
 	}
 	var match []*store.Subscription
 	for _, s := range subs {
-		if s.CallbackURL == opts.URL {
+		if sameURL(s.CallbackURL, opts.URL) {
 			match = append(match, s)
 		}
 	}
@@ -383,6 +384,31 @@ func findSubscription(ctx context.Context, st store.Store, opts *Options) (*stor
 	}
 	return nil, cli.Usagef("%d subscriptions have the URL %s", len(match), opts.URL).
 		Hint("pick one: --subscription ID, one of %s", strings.Join(ids, ", "))
+}
+
+// sameURL reports whether a and b name the same endpoint: scheme and
+// host compared without case, an empty path as "/". listen prints its
+// URL as http://127.0.0.1:8787 and subscribes http://127.0.0.1:8787/.
+func sameURL(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(b)
+	if err != nil {
+		return false
+	}
+	norm := func(u *url.URL) string {
+		p := u.EscapedPath()
+		if p == "" {
+			p = "/"
+		}
+		return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + p + "?" + u.RawQuery
+	}
+	return norm(ua) == norm(ub)
 }
 
 // providersOf lists the catalog's providers that have an event sub takes.
