@@ -46,6 +46,11 @@ type Options struct {
 	Settle         time.Duration
 	JUnit          string
 	Insecure       bool
+
+	// ProviderGiven, SchemeGiven: --provider, --scheme on the command
+	// line, not the configuration's defaults (config.yaml, HOOKCTL_*),
+	// which give way to a subscription's own.
+	ProviderGiven, SchemeGiven bool
 }
 
 // NewCmd returns `hookctl check`.
@@ -118,7 +123,8 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				// 2,000,000 held 4 GB and did not stop on a signal)
 				return cli.Usagef("invalid --burst %d: want 1 to %d", opts.Burst, maxBurst)
 			}
-			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.Scheme != "") {
+			opts.ProviderGiven, opts.SchemeGiven = c.Flags().Changed("provider"), c.Flags().Changed("scheme")
+			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.SchemeGiven) {
 				return cli.Usagef("--subscription cannot be used with --secret or --scheme (the subscription has its own)")
 			}
 			if opts.Scheme == "auto" {
@@ -213,6 +219,14 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if sub != nil {
+		// The subscription's scheme and provider, not the configured
+		// defaults (a scheme: stripe in config.yaml for sign and verify).
+		if !opts.SchemeGiven {
+			cfg.Scheme = ""
+		}
+		if !opts.ProviderGiven {
+			cfg.Provider = ""
+		}
 		for _, k := range slices.Sorted(maps.Keys(sub.Headers)) {
 			// Stored before --header refused them: a server answers 400
 			// to such a request whatever its signature.
@@ -359,7 +373,7 @@ func findSubscription(ctx context.Context, st store.Store, opts *Options) (*stor
 	if opts.SubscriptionID != "" {
 		return st.GetSubscription(ctx, opts.SubscriptionID)
 	}
-	if opts.Secret != "" || opts.Scheme != "" {
+	if opts.Secret != "" || opts.SchemeGiven {
 		return nil, nil
 	}
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})

@@ -944,6 +944,40 @@ func TestTLSReceiverAtHTTPURL(t *testing.T) {
 	}
 }
 
+// TestConfiguredSchemeGivesWayToSubscription: a default scheme and
+// provider in the configuration (HOOKCTL_SCHEME, scheme: in config.yaml,
+// set for sign and verify) give way to the subscription's own, named
+// with --subscription or found by its URL. They made --subscription a
+// usage error ("cannot be used with --secret or --scheme"), and the
+// subscription of the URL was not looked for.
+func TestConfiguredSchemeGivesWayToSubscription(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &store.Subscription{CallbackURL: rc.srv.URL, Events: []string{"card.*"}, Status: "enabled", Secret: bondSecret,
+		Provider: "bond", Scheme: "bond"}
+	if err := st.CreateSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	env := []string{"HOOKCTL_STORE=" + path, "HOOKCTL_SCHEME=stripe", "HOOKCTL_PROVIDER=mono"}
+	for _, args := range [][]string{{"--subscription", sub.ID}, nil} {
+		r := hookctl(t, env, append([]string{"check", rc.srv.URL, "--only", "accepts-valid,rejects-wrong-secret", "-o", "json"}, args...)...)
+		if r.code != 0 || r.report == nil || r.report.Scheme != "bond" || r.report.Provider != "bond" ||
+			!strings.Contains(r.stderr, "Using subscription "+sub.ID) {
+			t.Errorf("check %v: want exit 0 with the subscription's scheme and provider (bond), got\n%s", args, r.dump())
+		}
+	}
+	// Given on the command line, --scheme still excludes --subscription.
+	r := hookctl(t, env, "check", rc.srv.URL, "--subscription", sub.ID, "--scheme", "bond")
+	if r.code != 2 || !strings.Contains(r.stderr, "--subscription cannot be used with --secret or --scheme") {
+		t.Errorf("--subscription with --scheme: want exit 2, got\n%s", r.dump())
+	}
+}
+
 // TestSubscriptionHeaderInvalid: a subscription header whose value has a
 // control character (stored before --header refused them) is named
 // before any probe is sent, not answered 400 as if the signature failed.
