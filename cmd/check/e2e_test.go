@@ -171,6 +171,9 @@ type behaviour struct {
 	// than the body, then closes the connection (a handler that crashed
 	// after it started answering).
 	cutShort bool
+	// limit answers 429 to every request after the first limit (a rate
+	// limiter in front of the handler).
+	limit int
 }
 
 // receiver is a Go test receiver verifying with hookctl's own schemes; it
@@ -193,8 +196,13 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 	if err := os.WriteFile(rc.effect, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var requests atomic.Int32
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if b.limit > 0 && int(requests.Add(1)) > b.limit {
+			http.Error(w, "Too many requests, please try again later.", http.StatusTooManyRequests)
+			return
+		}
 		if b.serial > 0 {
 			one.Lock()
 			time.Sleep(b.serial)
@@ -324,6 +332,15 @@ func TestBrokenReceivers(t *testing.T) {
 			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
 			hint: "Bond counts only 200 and 201 as delivered and retries a 202: answer 200"},
 		{name: "201-to-valid", b: behaviour{okStatus: http.StatusCreated}, code: 0},
+		// It verifies nothing, and a rate limit answers 429 from the
+		// fourth request on: the rejects-* checks the limit answered
+		// fail, saying why (a 429 passed them as a rejection), and so
+		// does ignores-unknown-event (it warned, as of a 4xx).
+		{name: "rate-limited", b: behaviour{noVerify: true, limit: 3}, code: 1, failed: []string{
+			check.AcceptsLargePayload, check.IgnoresUnknownEvent, check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp,
+			check.RejectsTamperedBody, check.RejectsWrongSecret, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			hints: map[string]string{check.RejectsWrongSecret: "429 Too Many Requests: a rate limit answered", check.IgnoresUnknownEvent: "429 Too Many Requests",
+				check.SurvivesBurst: "429 Too Many Requests", check.RejectsMissingSig: "accepted without bond-signature"}},
 		// 200, then the connection closed before the body's end: not
 		// delivered, and not for want of a 2xx or a verified signature
 		// (the hints said "verify the signature over the raw body

@@ -101,8 +101,8 @@ func (o outcome) location() string {
 }
 
 // noAnswerHint is what to do about a probe that got no HTTP answer, or
-// not all of one, a redirect, or a 2xx its provider does not count as
-// success; "" for any other answer.
+// not all of one, a redirect, a rate limit's 429, or a 2xx its provider
+// does not count as success; "" for any other answer.
 func (o outcome) noAnswerHint() string {
 	switch {
 	case o.successElsewhere():
@@ -121,6 +121,8 @@ func (o outcome) noAnswerHint() string {
 			o.a.ResponseStatus)
 	case o.noResponse():
 		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
+	case o.a.ResponseStatus == http.StatusTooManyRequests:
+		return "429 Too Many Requests: a rate limit answered (the app's or a proxy's), not the webhook handler, so this says nothing of how the handler treats the probe; exempt the webhook route from the limit (a provider retries a 429, in bursts)"
 	case o.redirect():
 		h := "providers do not follow redirects: give them the URL the receiver redirects to"
 		if l := o.location(); l != "" {

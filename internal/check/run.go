@@ -537,7 +537,7 @@ func (r *runner) probes(ctx context.Context) error {
 			switch {
 			case o.ok():
 				r.rep.add(o.result(IgnoresUnknownEvent, Pass, what+": "+o.evidence(), ""))
-			case o.a.ResponseStatus >= 400 && o.a.ResponseStatus < 500:
+			case o.a.ResponseStatus >= 400 && o.a.ResponseStatus < 500 && o.a.ResponseStatus != http.StatusTooManyRequests:
 				hint := "answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"
 				if r.refusedAsFirst(o) {
 					hint = r.refusedHint()
@@ -639,6 +639,10 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	detail := what + ": " + o.evidence()
 	st := o.a.ResponseStatus
 	switch {
+	case st == http.StatusTooManyRequests:
+		// A rate limit refused it, whatever its signature: no verdict
+		// on verification (it passed a receiver that verifies nothing).
+		return o.result(id, Fail, detail, o.noAnswerHint())
 	case st >= 400 && st < 500 && r.refused != nil:
 		return o.result(id, Fail, detail, fmt.Sprintf("the valid delivery was rejected as well (%d): a receiver that rejects every request proves nothing by rejecting this one; make accepts-valid pass first",
 			r.refused.a.ResponseStatus))
