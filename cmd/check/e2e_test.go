@@ -961,6 +961,45 @@ func TestTLSReceiverAtHTTPURL(t *testing.T) {
 	}
 }
 
+// TestMalformedAnswer: a receiver whose answer is not HTTP/1.1 Go can
+// read (a header with a control character) is told so, not asked
+// whether it crashes (it answered).
+func TestMalformedAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Trace: a\x01b\r\nContent-Length: 0\r\n\r\n")
+			}()
+		}
+	}()
+	r := hookctl(t, nil, "check", "http://"+ln.Addr().String()+"/hooks", "--provider", "bond", "--secret", bondSecret,
+		"--only", "accepts-valid,rejects-wrong-secret", "-o", "json")
+	if r.code != 1 || r.report == nil || len(r.report.Checks) != 2 {
+		t.Fatalf("want exit 1 and 2 checks, got\n%s", r.dump())
+	}
+	for _, c := range r.report.Checks {
+		if c.Verdict != check.Fail || !strings.Contains(c.Detail, "malformed MIME header line") ||
+			!strings.Contains(c.Hint, "the receiver's answer is not valid HTTP/1.1") || strings.Contains(c.Hint, "closed the connection") {
+			t.Errorf("%s: %s %q hint %q", c.ID, c.Verdict, c.Detail, c.Hint)
+		}
+	}
+}
+
 // TestConfiguredSchemeGivesWayToSubscription: a default scheme and
 // provider in the configuration (HOOKCTL_SCHEME, scheme: in config.yaml,
 // set for sign and verify) give way to the subscription's own, named

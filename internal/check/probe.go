@@ -119,6 +119,9 @@ func (o outcome) noAnswerHint() string {
 		// (or reset): the provider does not count it as delivered.
 		return fmt.Sprintf("the answer (%d) was cut short: a provider counts an answer it cannot read whole as a failed delivery and retries it; does the handler crash after it starts answering, or send a wrong Content-Length? (see its log)",
 			o.a.ResponseStatus)
+	case o.noResponse() && strings.Contains(o.a.Error, "malformed "):
+		// It answered, but not in HTTP/1.1 Go (or a provider) can read.
+		return "the receiver's answer is not valid HTTP/1.1 (see the evidence): a provider cannot read it and retries the delivery; look at what the server writes: its status line, a header with a control character or a bare newline"
 	case o.noResponse():
 		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
 	case o.a.ResponseStatus == http.StatusTooManyRequests:
@@ -227,7 +230,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		}
 		o.gone = h
 		r.hung.CompareAndSwap(nil, h)
-	case o.noResponse():
+	case o.noResponse() && !strings.Contains(o.a.Error, "malformed "):
 		stage := r.stage
 		r.dropped.CompareAndSwap(nil, &stage)
 	}
