@@ -961,6 +961,35 @@ func TestTLSReceiverAtHTTPURL(t *testing.T) {
 	}
 }
 
+// TestBurstBeyondOpenFilesLimit: a burst that needs more connections
+// than hookctl may open files is no verdict on the receiver (exit 3, say
+// why); it failed survives-burst, blaming the receiver ("did it exit or
+// crash?").
+func TestBurstBeyondOpenFilesLimit(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("ulimit -n in sh")
+	}
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	dir := t.TempDir()
+	c := exec.Command("sh", "-c", `ulimit -n 48 && exec "$0" "$@"`, os.Args[0], "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret,
+		"--only", "accepts-valid,survives-burst", "--burst", "200", "-o", "json")
+	c.Env = append(os.Environ(), "HOOKCTL_CHECK_TEST_AS_HOOKCTL=1",
+		"HOOKCTL_CONFIG_DIR="+filepath.Join(dir, "config"), "HOOKCTL_STORE="+filepath.Join(dir, "hookctl.db"),
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "HOME="+dir)
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 3 || out.Len() != 0 ||
+		!strings.Contains(errb.String(), "hookctl: error: hookctl could not send every probe for want of its own resources, so no verdict is given: ") ||
+		!strings.Contains(errb.String(), "too many open files") || !strings.Contains(errb.String(), "hookctl: hint: raise the limit of open files (ulimit -n)") {
+		t.Errorf("want exit 3 and the open files error, got %d (%v)\nstdout: %s\nstderr: %s", code, err, out.String(), errb.String())
+	}
+}
+
 // TestMalformedAnswer: a receiver whose answer is not HTTP/1.1 Go can
 // read (a header with a control character) is told so, not asked
 // whether it crashes (it answered).

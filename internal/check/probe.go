@@ -87,6 +87,15 @@ func (o outcome) notConnected() bool {
 		strings.Contains(e, "server gave HTTP response to HTTPS client"))
 }
 
+// outOfResources: the request could not be sent for want of hookctl's
+// own resources (open files, local ports), not for anything the
+// receiver did.
+func (o outcome) outOfResources() bool {
+	e := o.a.Error
+	return o.noResponse() && (strings.Contains(e, "too many open files") || strings.Contains(e, "cannot assign requested address") ||
+		strings.Contains(e, "no buffer space available"))
+}
+
 // redirect: a 3xx answer (providers do not follow redirects).
 func (o outcome) redirect() bool { return o.a.ResponseStatus >= 300 && o.a.ResponseStatus < 400 }
 
@@ -219,6 +228,9 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		o.deliveryID = r.record(ctx, p, o)
 	}
 	switch {
+	case o.outOfResources():
+		// Not the receiver's doing: the run ends with an error.
+		r.resources.CompareAndSwap(nil, &o.a.Error)
 	case o.timedOut():
 		// (with a status too: headers, then a body that stalled)
 		r.hung.CompareAndSwap(nil, &hang{stage: r.stage, o: o})

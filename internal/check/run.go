@@ -96,6 +96,26 @@ func (e *UnreachableError) Hints() []string {
 // ExitCode: environment.
 func (e *UnreachableError) ExitCode() int { return 3 }
 
+// ResourcesError: hookctl could not send probes for want of its own
+// resources (the open files a burst's connections take): no verdict on
+// the receiver can be given.
+type ResourcesError struct {
+	Err   string
+	Burst int
+}
+
+func (e *ResourcesError) Error() string {
+	return "hookctl could not send every probe for want of its own resources, so no verdict is given: " + e.Err
+}
+
+// Hints says how to make room.
+func (e *ResourcesError) Hints() []string {
+	return []string{fmt.Sprintf("raise the limit of open files (ulimit -n) or send a smaller burst than --burst %d: each of its requests takes a connection at once", e.Burst)}
+}
+
+// ExitCode: environment.
+func (e *ResourcesError) ExitCode() int { return 3 }
+
 // NotApplicableError: none of the selected checks applies to the scheme.
 type NotApplicableError struct {
 	Scheme string
@@ -120,6 +140,9 @@ type runner struct {
 	rep       *Report
 	reached   atomic.Bool
 	recordErr atomic.Pointer[error]
+	// resources is the error of the first probe hookctl could not send
+	// for want of its own open files or ports (the run has no verdict).
+	resources atomic.Pointer[string]
 
 	// stage is the check whose probes are being sent; hung is the first
 	// probe that got no answer within the timeout, or could not connect
@@ -201,6 +224,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	if err := r.run(ctx); err != nil {
 		return nil, err
+	}
+	if p := r.resources.Load(); p != nil {
+		return nil, &ResourcesError{Err: *p, Burst: cfg.Burst}
 	}
 	if p := r.recordErr.Load(); p != nil {
 		return nil, fmt.Errorf("recording probes: %w", *p)
