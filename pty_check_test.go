@@ -37,7 +37,7 @@ func TestPTYCheckTable(t *testing.T) {
 	}
 	text := ansi.ReplaceAllString(r.out, "")
 	for _, want := range []string{"accepts-valid", "rejects-wrong-secret", "PASS", "FAIL", "1 passed, 1 failed",
-		"FAIL rejects-wrong-secret: accepted: an attacker's request would be processed"} {
+		"FAIL rejects-wrong-secret: accepted a request signed with another secret: an attacker's request would be processed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, r.out)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -45,6 +46,11 @@ type Options struct {
 	Settle         time.Duration
 	JUnit          string
 	Insecure       bool
+
+	// ProviderGiven, SchemeGiven: --provider, --scheme on the command
+	// line, not the configuration's defaults (config.yaml, HOOKCTL_*),
+	// which give way to a subscription's own.
+	ProviderGiven, SchemeGiven bool
 }
 
 // NewCmd returns `hookctl check`.
@@ -117,7 +123,8 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				// 2,000,000 held 4 GB and did not stop on a signal)
 				return cli.Usagef("invalid --burst %d: want 1 to %d", opts.Burst, maxBurst)
 			}
-			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.Scheme != "") {
+			opts.ProviderGiven, opts.SchemeGiven = c.Flags().Changed("provider"), c.Flags().Changed("scheme")
+			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.SchemeGiven) {
 				return cli.Usagef("--subscription cannot be used with --secret or --scheme (the subscription has its own)")
 			}
 			if opts.Scheme == "auto" {
@@ -152,7 +159,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	fl.DurationVar(&opts.Deadline, "deadline", 0, "valid events must be answered within `duration` (default: the provider's timeout, 10s or 15s)")
 	fl.IntVar(&opts.Burst, "burst", 50, "send `n` valid events at once for survives-burst")
 	fl.StringVar(&opts.EffectCmd, "effect-cmd", "", "shell `command` printing what the app did (e.g. a row count), for dedupes-duplicate; killed after 10s")
-	fl.DurationVar(&opts.Settle, "effect-wait", 3*time.Second, "watch --effect-cmd for up to `duration` after a delivery")
+	fl.DurationVar(&opts.Settle, "effect-wait", 3*time.Second, "watch --effect-cmd for up to `duration` for the first delivery to take effect, and for all of it after the duplicate")
 	fl.StringVar(&opts.JUnit, "junit", "", "also write JUnit XML to `file` (one testcase per check)")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (a receiver with a self-signed one)")
 	c.ValidArgsFunction = cobra.NoFileCompletions // a URL
@@ -212,6 +219,14 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if sub != nil {
+		// The subscription's scheme and provider, not the configured
+		// defaults (a scheme: stripe in config.yaml for sign and verify).
+		if !opts.SchemeGiven {
+			cfg.Scheme = ""
+		}
+		if !opts.ProviderGiven {
+			cfg.Provider = ""
+		}
 		for _, k := range slices.Sorted(maps.Keys(sub.Headers)) {
 			// Stored before --header refused them: a server answers 400
 			// to such a request whatever its signature.
@@ -358,7 +373,7 @@ func findSubscription(ctx context.Context, st store.Store, opts *Options) (*stor
 	if opts.SubscriptionID != "" {
 		return st.GetSubscription(ctx, opts.SubscriptionID)
 	}
-	if opts.Secret != "" || opts.Scheme != "" {
+	if opts.Secret != "" || opts.SchemeGiven {
 		return nil, nil
 	}
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
@@ -367,7 +382,7 @@ func findSubscription(ctx context.Context, st store.Store, opts *Options) (*stor
 	}
 	var match []*store.Subscription
 	for _, s := range subs {
-		if s.CallbackURL == opts.URL {
+		if sameURL(s.CallbackURL, opts.URL) {
 			match = append(match, s)
 		}
 	}
@@ -383,6 +398,31 @@ func findSubscription(ctx context.Context, st store.Store, opts *Options) (*stor
 	}
 	return nil, cli.Usagef("%d subscriptions have the URL %s", len(match), opts.URL).
 		Hint("pick one: --subscription ID, one of %s", strings.Join(ids, ", "))
+}
+
+// sameURL reports whether a and b name the same endpoint: scheme and
+// host compared without case, an empty path as "/". listen prints its
+// URL as http://127.0.0.1:8787 and subscribes http://127.0.0.1:8787/.
+func sameURL(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(b)
+	if err != nil {
+		return false
+	}
+	norm := func(u *url.URL) string {
+		p := u.EscapedPath()
+		if p == "" {
+			p = "/"
+		}
+		return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + p + "?" + u.RawQuery
+	}
+	return norm(ua) == norm(ub)
 }
 
 // providersOf lists the catalog's providers that have an event sub takes.

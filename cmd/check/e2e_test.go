@@ -3,6 +3,7 @@ package check_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
@@ -163,6 +164,16 @@ type behaviour struct {
 	doubleCount   bool          // acts on duplicates again
 	okStatus      int           // answer to a valid event (0 = 200)
 	serial        time.Duration // one request at a time, each taking this long
+	// lateDup acts on the first delivery at once and on a duplicate
+	// again this much later (its job queue's next poll).
+	lateDup time.Duration
+	// cutShort answers a valid event 200 with a Content-Length larger
+	// than the body, then closes the connection (a handler that crashed
+	// after it started answering).
+	cutShort bool
+	// limit answers 429 to every request after the first limit (a rate
+	// limiter in front of the handler).
+	limit int
 }
 
 // receiver is a Go test receiver verifying with hookctl's own schemes; it
@@ -185,8 +196,13 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 	if err := os.WriteFile(rc.effect, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var requests atomic.Int32
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if b.limit > 0 && int(requests.Add(1)) > b.limit {
+			http.Error(w, "Too many requests, please try again later.", http.StatusTooManyRequests)
+			return
+		}
 		if b.serial > 0 {
 			one.Lock()
 			time.Sleep(b.serial)
@@ -220,12 +236,27 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 			http.Error(w, "duplicate key value violates unique constraint", http.StatusInternalServerError)
 			return
 		}
-		if !dup || b.doubleCount {
+		act := func() {
 			f, err := os.OpenFile(rc.effect, os.O_APPEND|os.O_WRONLY, 0)
 			if err == nil {
 				fmt.Fprintln(f, id)
 				f.Close()
 			}
+		}
+		switch {
+		case !dup || b.doubleCount:
+			act()
+		case b.lateDup > 0:
+			time.AfterFunc(b.lateDup, act)
+		}
+		if b.cutShort {
+			c, buf, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"ok\":")
+				buf.Flush()
+				c.Close()
+			}
+			return
 		}
 		if b.okStatus != 0 {
 			w.WriteHeader(b.okStatus)
@@ -262,12 +293,16 @@ func TestBrokenReceivers(t *testing.T) {
 		code     int
 		failed   []string
 		warnings []string
-		hint     string // in the hint of the first failure
-		deadline string // --deadline instead of fast's
+		hint     string            // in the hint of the first failure
+		hints    map[string]string // check id: in its hint
+		details  map[string]string // check id: in its evidence
+		deadline string            // --deadline instead of fast's
 	}{
 		{name: "correct", code: 0, effect: true},
 		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
-			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret}},
+			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
+			hints: map[string]string{check.RejectsMissingSig: "accepted without bond-signature: an attacker's request would be processed; refuse a request that lacks it",
+				check.RejectsWrongSecret: "check it against the subscription's secret", check.RejectsTamperedBody: "over the raw body bytes"}},
 		{name: "500-to-duplicates", b: behaviour{dup500: true}, code: 1, failed: []string{check.AcknowledgesDuplicate}},
 		{name: "500-to-unknown", b: behaviour{unknownStatus: 500}, code: 1, failed: []string{check.IgnoresUnknownEvent}},
 		{name: "400-to-unknown", b: behaviour{unknownStatus: 400}, code: 0, warnings: []string{check.IgnoresUnknownEvent}},
@@ -281,14 +316,40 @@ func TestBrokenReceivers(t *testing.T) {
 		// of the deadline but not queued: responds-fast warns, the burst
 		// passes (it warned "requests wait in a queue").
 		{name: "slow-concurrent", b: behaviour{sleep: 1300 * time.Millisecond}, deadline: "4s", code: 0, warnings: []string{check.RespondsFast}},
-		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp}},
+		// It verifies the signature: the hints speak of the timestamp
+		// (they said "verify the signature").
+		{name: "accepts-stale", b: behaviour{noTimestamp: true}, code: 1, failed: []string{check.RejectsFutureTimestamp, check.RejectsStaleTimestamp},
+			hints: map[string]string{check.RejectsStaleTimestamp: "checking the signature is not enough: also answer 400 or 401 when the signed timestamp is more than 5 minutes old",
+				check.RejectsFutureTimestamp: "when the signed timestamp is more than 5 minutes in the future"}},
 		{name: "double-counts", b: behaviour{doubleCount: true}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
+		// Its first delivery took effect at once, its duplicate 700 ms
+		// later (a queue's next poll), within --effect-wait 1s: watching
+		// the duplicate only as long as the first took (500 ms) passed it.
+		{name: "double-counts-later", b: behaviour{lateDup: 700 * time.Millisecond}, effect: true, code: 1, failed: []string{check.DedupesDuplicate}},
 		// Bond counts only 200 and 201 as delivered (delivery.Success):
 		// a 202 is retried, so it fails every check of a valid event.
 		{name: "202-to-valid", b: behaviour{okStatus: http.StatusAccepted}, code: 1, failed: []string{
 			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
 			hint: "Bond counts only 200 and 201 as delivered and retries a 202: answer 200"},
 		{name: "201-to-valid", b: behaviour{okStatus: http.StatusCreated}, code: 0},
+		// It verifies nothing, and a rate limit answers 429 from the
+		// fourth request on: the rejects-* checks the limit answered
+		// fail, saying why (a 429 passed them as a rejection), and so
+		// does ignores-unknown-event (it warned, as of a 4xx).
+		{name: "rate-limited", b: behaviour{noVerify: true, limit: 3}, code: 1, failed: []string{
+			check.AcceptsLargePayload, check.IgnoresUnknownEvent, check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp,
+			check.RejectsTamperedBody, check.RejectsWrongSecret, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			hints: map[string]string{check.RejectsWrongSecret: "429 Too Many Requests: a rate limit answered", check.IgnoresUnknownEvent: "429 Too Many Requests",
+				check.SurvivesBurst: "429 Too Many Requests", check.RejectsMissingSig: "accepted without bond-signature"}},
+		// 200, then the connection closed before the body's end: not
+		// delivered, and not for want of a 2xx or a verified signature
+		// (the hints said "verify the signature over the raw body
+		// bytes … then answer 2xx", the burst "10 answered 200").
+		{name: "cut-short", b: behaviour{cutShort: true}, code: 1, failed: []string{
+			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			hints: map[string]string{check.AcceptsValid: "the answer (200) was cut short", check.AcknowledgesDuplicate: "the answer (200) was cut short",
+				check.SurvivesBurst: "the answer (200) was cut short"},
+			details: map[string]string{check.SurvivesBurst: "10 got an answer cut short"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,11 +376,17 @@ func TestBrokenReceivers(t *testing.T) {
 				}
 			}
 			for _, c := range r.report.Checks {
+				if want, ok := tc.hints[c.ID]; ok && !strings.Contains(c.Hint, want) {
+					t.Errorf("hint of %s = %q, want it to say %q", c.ID, c.Hint, want)
+				}
+				if want, ok := tc.details[c.ID]; ok && !strings.Contains(c.Detail, want) {
+					t.Errorf("evidence of %s = %q, want it to say %q", c.ID, c.Detail, want)
+				}
 				if c.Verdict != check.Skip && c.DeliveryID == "" {
 					t.Errorf("%s has no recorded probe", c.ID)
 				}
 			}
-			if tc.effect && !tc.b.doubleCount && !slices.Contains(r.verdicts(check.Pass), check.DedupesDuplicate) {
+			if tc.effect && !tc.b.doubleCount && tc.b.lateDup == 0 && !slices.Contains(r.verdicts(check.Pass), check.DedupesDuplicate) {
 				t.Errorf("dedupes-duplicate did not pass:\n%s", r.dump())
 			}
 		})
@@ -850,6 +917,149 @@ func TestH2COnlyReceiver(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.stderr, "the receiver speaks only HTTP/2 without TLS (h2c)") ||
 		!strings.Contains(r.stderr, "hookctl: hint: providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver") {
 		t.Errorf("want exit 3 and the h2c error, got\n%s", r.dump())
+	}
+}
+
+// TestTLSReceiverAtHTTPURL: an https receiver given as an http:// URL is
+// not reached (exit 3, use https://), whether it answers plain HTTP with
+// a 400 (Go's "Client sent an HTTP request to an HTTPS server") or
+// closes the connection (Node's and Python's): it was judged as a
+// receiver that refuses valid events, or crashes on them.
+func TestTLSReceiverAtHTTPURL(t *testing.T) {
+	answers := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer answers.Close()
+	closes, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closes.Close()
+	cfg := answers.TLS.Clone()
+	go func() {
+		for {
+			c, err := closes.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				tc := tls.Server(c, cfg)
+				if tc.Handshake() == nil {
+					http.ReadRequest(bufio.NewReader(tc))
+				}
+			}()
+		}
+	}()
+	for name, hostport := range map[string]string{"answers-400": answers.Listener.Addr().String(), "closes": closes.Addr().String()} {
+		t.Run(name, func(t *testing.T) {
+			url := "http://" + hostport + "/hooks"
+			r := hookctl(t, nil, "check", url, "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid,rejects-wrong-secret")
+			if r.code != 3 || !strings.Contains(r.stderr, "hookctl: error: cannot reach "+url+" over plain HTTP: the receiver speaks HTTPS (TLS) on that port") ||
+				!strings.Contains(r.stderr, "hookctl: hint: use an https:// URL: hookctl check https://"+hostport+"/hooks") || r.stdout != "" {
+				t.Errorf("want exit 3 and use https, got\n%s", r.dump())
+			}
+		})
+	}
+}
+
+// TestBurstBeyondOpenFilesLimit: a burst that needs more connections
+// than hookctl may open files is no verdict on the receiver (exit 3, say
+// why); it failed survives-burst, blaming the receiver ("did it exit or
+// crash?").
+func TestBurstBeyondOpenFilesLimit(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("ulimit -n in sh")
+	}
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	dir := t.TempDir()
+	c := exec.Command("sh", "-c", `ulimit -n 48 && exec "$0" "$@"`, os.Args[0], "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret,
+		"--only", "accepts-valid,survives-burst", "--burst", "200", "-o", "json")
+	c.Env = append(os.Environ(), "HOOKCTL_CHECK_TEST_AS_HOOKCTL=1",
+		"HOOKCTL_CONFIG_DIR="+filepath.Join(dir, "config"), "HOOKCTL_STORE="+filepath.Join(dir, "hookctl.db"),
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "HOME="+dir)
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 3 || out.Len() != 0 ||
+		!strings.Contains(errb.String(), "hookctl: error: hookctl could not send every probe for want of its own resources, so no verdict is given: ") ||
+		!strings.Contains(errb.String(), "too many open files") || !strings.Contains(errb.String(), "hookctl: hint: raise the limit of open files (ulimit -n)") {
+		t.Errorf("want exit 3 and the open files error, got %d (%v)\nstdout: %s\nstderr: %s", code, err, out.String(), errb.String())
+	}
+}
+
+// TestMalformedAnswer: a receiver whose answer is not HTTP/1.1 Go can
+// read (a header with a control character) is told so, not asked
+// whether it crashes (it answered).
+func TestMalformedAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Trace: a\x01b\r\nContent-Length: 0\r\n\r\n")
+			}()
+		}
+	}()
+	r := hookctl(t, nil, "check", "http://"+ln.Addr().String()+"/hooks", "--provider", "bond", "--secret", bondSecret,
+		"--only", "accepts-valid,rejects-wrong-secret", "-o", "json")
+	if r.code != 1 || r.report == nil || len(r.report.Checks) != 2 {
+		t.Fatalf("want exit 1 and 2 checks, got\n%s", r.dump())
+	}
+	for _, c := range r.report.Checks {
+		if c.Verdict != check.Fail || !strings.Contains(c.Detail, "malformed MIME header line") ||
+			!strings.Contains(c.Hint, "the receiver's answer is not valid HTTP/1.1") || strings.Contains(c.Hint, "closed the connection") {
+			t.Errorf("%s: %s %q hint %q", c.ID, c.Verdict, c.Detail, c.Hint)
+		}
+	}
+}
+
+// TestConfiguredSchemeGivesWayToSubscription: a default scheme and
+// provider in the configuration (HOOKCTL_SCHEME, scheme: in config.yaml,
+// set for sign and verify) give way to the subscription's own, named
+// with --subscription or found by its URL. They made --subscription a
+// usage error ("cannot be used with --secret or --scheme"), and the
+// subscription of the URL was not looked for.
+func TestConfiguredSchemeGivesWayToSubscription(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &store.Subscription{CallbackURL: rc.srv.URL, Events: []string{"card.*"}, Status: "enabled", Secret: bondSecret,
+		Provider: "bond", Scheme: "bond"}
+	if err := st.CreateSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	env := []string{"HOOKCTL_STORE=" + path, "HOOKCTL_SCHEME=stripe", "HOOKCTL_PROVIDER=mono"}
+	for _, args := range [][]string{{"--subscription", sub.ID}, nil} {
+		r := hookctl(t, env, append([]string{"check", rc.srv.URL, "--only", "accepts-valid,rejects-wrong-secret", "-o", "json"}, args...)...)
+		if r.code != 0 || r.report == nil || r.report.Scheme != "bond" || r.report.Provider != "bond" ||
+			!strings.Contains(r.stderr, "Using subscription "+sub.ID) {
+			t.Errorf("check %v: want exit 0 with the subscription's scheme and provider (bond), got\n%s", args, r.dump())
+		}
+	}
+	// Given on the command line, --scheme still excludes --subscription.
+	r := hookctl(t, env, "check", rc.srv.URL, "--subscription", sub.ID, "--scheme", "bond")
+	if r.code != 2 || !strings.Contains(r.stderr, "--subscription cannot be used with --secret or --scheme") {
+		t.Errorf("--subscription with --scheme: want exit 2, got\n%s", r.dump())
 	}
 }
 

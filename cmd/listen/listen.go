@@ -127,6 +127,13 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
 			}
+			if listen.ForwardsToItself(opts.Target, opts.Host, opts.Port) {
+				// (each forward came back, was verified and forwarded
+				// again, until 256 connections were open)
+				return cli.Usagef("the forward target %s is this listen itself (it listens on port %d): every event would be forwarded back to it, again and again",
+					opts.Target.Redacted(), opts.Port).
+					Hint("forward to your app's port and listen on another: hookctl listen --port 8787 --forward localhost:3000/webhooks")
+			}
 			if opts.UI != "" {
 				if err := web.CheckAddr(opts.UI); err != nil {
 					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --ui: %w", err))

@@ -53,6 +53,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-H", "NoColon"}, `invalid --header "NoColon"`},
 		{[]string{"--max-body", "lots"}, `invalid --max-body "lots"`},
 		{[]string{"--timeout", "0s"}, "invalid --timeout"},
+		// Forwarded to itself, each event would come back, 256 deep.
+		{[]string{"--port", "9000", "--forward", "9000"}, "the forward target http://localhost:9000 is this listen itself"},
+		{[]string{"--forward", "127.0.0.1:8787/webhooks"}, "the forward target http://127.0.0.1:8787/webhooks is this listen itself"},
 		// A provider secret that can match nothing is refused at start,
 		// not by every one of its requests.
 		{[]string{"--scheme", "standard", "--secret", "not base64!"}, "--secret: standard: the secret must be whsec_ followed by base64"},

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/url"
@@ -40,4 +41,41 @@ func speaksOnlyH2C(ctx context.Context, rawURL string) bool {
 		return false
 	}
 	return h[3] == 0x04 && h[4]&0x01 == 0 // SETTINGS, not an ACK
+}
+
+// speaksTLS reports whether the receiver at an http:// URL completes a
+// TLS handshake. Asked only when a plain HTTP request got no answer or a
+// 400 (what HTTPS servers do with one: Node's and Python's close the
+// connection, Go's answers "Client sent an HTTP request to an HTTPS
+// server"), it tells a URL that should be https://. The certificate is
+// not checked: only the protocol spoken on the port is asked, and
+// nothing is sent over the connection.
+func speaksTLS(ctx context.Context, rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	d := tls.Dialer{Config: &tls.Config{InsecureSkipVerify: true, ServerName: u.Hostname()}}
+	c, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// httpsURL is rawURL with the https scheme.
+func httpsURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	u.Scheme = "https"
+	return u.String()
 }

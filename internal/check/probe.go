@@ -87,6 +87,15 @@ func (o outcome) notConnected() bool {
 		strings.Contains(e, "server gave HTTP response to HTTPS client"))
 }
 
+// outOfResources: the request could not be sent for want of hookctl's
+// own resources (open files, local ports), not for anything the
+// receiver did.
+func (o outcome) outOfResources() bool {
+	e := o.a.Error
+	return o.noResponse() && (strings.Contains(e, "too many open files") || strings.Contains(e, "cannot assign requested address") ||
+		strings.Contains(e, "no buffer space available"))
+}
+
 // redirect: a 3xx answer (providers do not follow redirects).
 func (o outcome) redirect() bool { return o.a.ResponseStatus >= 300 && o.a.ResponseStatus < 400 }
 
@@ -100,9 +109,9 @@ func (o outcome) location() string {
 	return ""
 }
 
-// noAnswerHint is what to do about a probe that got no HTTP answer, a
-// redirect, or a 2xx its provider does not count as success; "" for any
-// other answer.
+// noAnswerHint is what to do about a probe that got no HTTP answer, or
+// not all of one, a redirect, a rate limit's 429, or a 2xx its provider
+// does not count as success; "" for any other answer.
 func (o outcome) noAnswerHint() string {
 	switch {
 	case o.successElsewhere():
@@ -114,8 +123,18 @@ func (o outcome) noAnswerHint() string {
 		return "no answer before the timeout: is the handler stuck? answer 2xx at once and process the event asynchronously"
 	case o.gone != nil:
 		return o.gone.goneHint()
+	case o.a.Error != "" && !o.noResponse():
+		// A status, then the connection closed before the body's end
+		// (or reset): the provider does not count it as delivered.
+		return fmt.Sprintf("the answer (%d) was cut short: a provider counts an answer it cannot read whole as a failed delivery and retries it; does the handler crash after it starts answering, or send a wrong Content-Length? (see its log)",
+			o.a.ResponseStatus)
+	case o.noResponse() && strings.Contains(o.a.Error, "malformed "):
+		// It answered, but not in HTTP/1.1 Go (or a provider) can read.
+		return "the receiver's answer is not valid HTTP/1.1 (see the evidence): a provider cannot read it and retries the delivery; look at what the server writes: its status line, a header with a control character or a bare newline"
 	case o.noResponse():
 		return "the receiver closed the connection without an HTTP answer: does it crash on this request? (see its log)"
+	case o.a.ResponseStatus == http.StatusTooManyRequests:
+		return "429 Too Many Requests: a rate limit answered (the app's or a proxy's), not the webhook handler, so this says nothing of how the handler treats the probe; exempt the webhook route from the limit (a provider retries a 429, in bursts)"
 	case o.redirect():
 		h := "providers do not follow redirects: give them the URL the receiver redirects to"
 		if l := o.location(); l != "" {
@@ -209,6 +228,9 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		o.deliveryID = r.record(ctx, p, o)
 	}
 	switch {
+	case o.outOfResources():
+		// Not the receiver's doing: the run ends with an error.
+		r.resources.CompareAndSwap(nil, &o.a.Error)
 	case o.timedOut():
 		// (with a status too: headers, then a body that stalled)
 		r.hung.CompareAndSwap(nil, &hang{stage: r.stage, o: o})
@@ -220,7 +242,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		}
 		o.gone = h
 		r.hung.CompareAndSwap(nil, h)
-	case o.noResponse():
+	case o.noResponse() && !strings.Contains(o.a.Error, "malformed "):
 		stage := r.stage
 		r.dropped.CompareAndSwap(nil, &stage)
 	}

@@ -65,11 +65,16 @@ type UnreachableError struct {
 	Err string
 	// H2C: the receiver answers HTTP/2's preface but no HTTP/1.1 request.
 	H2C bool
+	// TLS: the receiver at an http:// URL speaks HTTPS on that port.
+	TLS bool
 }
 
 func (e *UnreachableError) Error() string {
 	if e.H2C {
 		return fmt.Sprintf("cannot reach %s over HTTP/1.1: the receiver speaks only HTTP/2 without TLS (h2c); an HTTP/1.1 request got %s", e.URL, e.Err)
+	}
+	if e.TLS {
+		return fmt.Sprintf("cannot reach %s over plain HTTP: the receiver speaks HTTPS (TLS) on that port; the HTTP request got %s", e.URL, e.Err)
 	}
 	return fmt.Sprintf("cannot reach %s: %s", e.URL, e.Err)
 }
@@ -79,6 +84,9 @@ func (e *UnreachableError) Hints() []string {
 	if e.H2C {
 		return []string{"providers send webhooks over HTTP/1.1: enable HTTP/1.1 on the receiver (it can keep h2c beside it)"}
 	}
+	if e.TLS {
+		return []string{"use an https:// URL: hookctl check " + httpsURL(e.URL) + " (add --insecure for a self-signed certificate)"}
+	}
 	if h := delivery.FailureHint(e.URL, e.Err); h != "" && !strings.Contains(e.Err, "connection refused") {
 		return []string{h}
 	}
@@ -87,6 +95,26 @@ func (e *UnreachableError) Hints() []string {
 
 // ExitCode: environment.
 func (e *UnreachableError) ExitCode() int { return 3 }
+
+// ResourcesError: hookctl could not send probes for want of its own
+// resources (the open files a burst's connections take): no verdict on
+// the receiver can be given.
+type ResourcesError struct {
+	Err   string
+	Burst int
+}
+
+func (e *ResourcesError) Error() string {
+	return "hookctl could not send every probe for want of its own resources, so no verdict is given: " + e.Err
+}
+
+// Hints says how to make room.
+func (e *ResourcesError) Hints() []string {
+	return []string{fmt.Sprintf("raise the limit of open files (ulimit -n) or send a smaller burst than --burst %d: each of its requests takes a connection at once", e.Burst)}
+}
+
+// ExitCode: environment.
+func (e *ResourcesError) ExitCode() int { return 3 }
 
 // NotApplicableError: none of the selected checks applies to the scheme.
 type NotApplicableError struct {
@@ -112,6 +140,9 @@ type runner struct {
 	rep       *Report
 	reached   atomic.Bool
 	recordErr atomic.Pointer[error]
+	// resources is the error of the first probe hookctl could not send
+	// for want of its own open files or ports (the run has no verdict).
+	resources atomic.Pointer[string]
 
 	// stage is the check whose probes are being sent; hung is the first
 	// probe that got no answer within the timeout, or could not connect
@@ -193,6 +224,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	if err := r.run(ctx); err != nil {
 		return nil, err
+	}
+	if p := r.resources.Load(); p != nil {
+		return nil, &ResourcesError{Err: *p, Burst: cfg.Burst}
 	}
 	if p := r.recordErr.Load(); p != nil {
 		return nil, fmt.Errorf("recording probes: %w", *p)
@@ -344,6 +378,12 @@ func (r *runner) probes(ctx context.Context) error {
 	if first.noResponse() && !first.timedOut() && ctx.Err() == nil && speaksOnlyH2C(ctx, r.cfg.URL) {
 		return &UnreachableError{URL: r.cfg.URL, Err: first.a.Error, H2C: true}
 	}
+	if (first.noResponse() && !first.timedOut() || first.a.ResponseStatus == http.StatusBadRequest) && ctx.Err() == nil && speaksTLS(ctx, r.cfg.URL) {
+		// An https receiver given as http://: its refusal of plain HTTP
+		// is no verdict on the receiver (it was "the receiver refused a
+		// correctly signed event", or "does it crash on this request?").
+		return &UnreachableError{URL: r.cfg.URL, Err: first.evidence(), TLS: true}
+	}
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
 		r.refused = &first
@@ -362,9 +402,8 @@ func (r *runner) probes(ctx context.Context) error {
 	// Duplicate of the first event: same id, same body, signed afresh.
 	var after string
 	var changed bool
-	var waited time.Duration
 	if dedupe && r.hung.Load() == nil {
-		if after, changed, waited, err = r.watchEffect(ctx, before, r.cfg.Settle, true); err != nil {
+		if after, changed, err = r.watchEffect(ctx, before, r.cfg.Settle, true); err != nil {
 			return err
 		}
 	}
@@ -395,8 +434,12 @@ func (r *runner) probes(ctx context.Context) error {
 				"the effect command must print what the app did with the event (e.g. a row count); an app slower than that needs a longer --effect-wait")
 			r.rep.add(res)
 		default:
-			settle := min(max(2*waited+200*time.Millisecond, 500*time.Millisecond), r.cfg.Settle)
-			final, moved, _, err := r.watchEffect(ctx, after, settle, false)
+			// The duplicate is watched for the whole --effect-wait: how
+			// soon the first delivery took effect says nothing of when
+			// the duplicate would. An app acting through a job queue
+			// polled every 2 s acts on the first in 0 to 2 s, and on the
+			// duplicate at the next poll, 2 s after that.
+			final, moved, err := r.watchEffect(ctx, after, r.cfg.Settle, false)
 			if err != nil {
 				return err
 			}
@@ -406,7 +449,7 @@ func (r *runner) probes(ctx context.Context) error {
 					"de-duplicate by the event id ("+r.idWhere()+") before acting: store the ids you processed"))
 			} else {
 				r.rep.add(dup.result(DedupesDuplicate, Pass,
-					fmt.Sprintf("effect %q → %q after the first delivery, unchanged after the duplicate", short(before), short(after)), ""))
+					fmt.Sprintf("effect %q → %q after the first delivery, unchanged for %s after the duplicate", short(before), short(after), ms(r.cfg.Settle)), ""))
 			}
 		}
 	}
@@ -520,7 +563,7 @@ func (r *runner) probes(ctx context.Context) error {
 			switch {
 			case o.ok():
 				r.rep.add(o.result(IgnoresUnknownEvent, Pass, what+": "+o.evidence(), ""))
-			case o.a.ResponseStatus >= 400 && o.a.ResponseStatus < 500:
+			case o.a.ResponseStatus >= 400 && o.a.ResponseStatus < 500 && o.a.ResponseStatus != http.StatusTooManyRequests:
 				hint := "answer 2xx to event types you do not handle: providers add types, and some disable endpoints that keep failing"
 				if r.refusedAsFirst(o) {
 					hint = r.refusedHint()
@@ -622,13 +665,17 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	detail := what + ": " + o.evidence()
 	st := o.a.ResponseStatus
 	switch {
+	case st == http.StatusTooManyRequests:
+		// A rate limit refused it, whatever its signature: no verdict
+		// on verification (it passed a receiver that verifies nothing).
+		return o.result(id, Fail, detail, o.noAnswerHint())
 	case st >= 400 && st < 500 && r.refused != nil:
 		return o.result(id, Fail, detail, fmt.Sprintf("the valid delivery was rejected as well (%d): a receiver that rejects every request proves nothing by rejecting this one; make accepts-valid pass first",
 			r.refused.a.ResponseStatus))
 	case st >= 400 && st < 500:
 		return o.result(id, Pass, detail, "")
 	case st >= 200 && st < 300:
-		return o.result(id, Fail, detail, "accepted: an attacker's request would be processed; verify the signature and answer 400 or 401")
+		return o.result(id, Fail, detail, r.acceptedHint(id))
 	case st >= 500:
 		return o.result(id, Fail, detail, o.failedHint("a 5xx makes the provider retry it for days: answer 400 or 401 to a request that fails verification"))
 	case o.timedOut():
@@ -641,27 +688,48 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
 }
 
-// watchEffect polls the effect command for up to d. wantChange: return as
-// soon as the output differs from base; else watch the whole time and
-// report whether it ever differed. A failing run of the command is
-// polled again; one that did not finish in time (ErrEffectTimeout) ends
-// the watch with its error.
-func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, wantChange bool) (string, bool, time.Duration, error) {
+// acceptedHint is what to fix in a receiver that accepted the probe of
+// rejects-* check id: what that probe lacks, not verification in
+// general (a receiver that checks the signature and not its timestamp
+// is told about the timestamp).
+func (r *runner) acceptedHint(id string) string {
+	const answer = "answer 400 or 401"
+	switch id {
+	case RejectsMissingSig:
+		return "accepted without " + strings.Join(headerNames(r.props.SigHeaders), ", ") + ": an attacker's request would be processed; refuse a request that lacks it (" + answer + ") instead of skipping the check"
+	case RejectsWrongSecret:
+		return "accepted a request signed with another secret: an attacker's request would be processed; check it against the subscription's secret and " + answer + " when it does not match"
+	case RejectsTamperedBody:
+		return "accepted a body changed after signing: verify the signature over the raw body bytes as received, not over some of its fields, and " + answer + " when it does not match"
+	case RejectsStaleTimestamp:
+		return "accepted a request signed 10 minutes ago: a captured request could be replayed; checking the signature is not enough: also " + answer + " when the signed timestamp is more than 5 minutes old"
+	case RejectsFutureTimestamp:
+		return "accepted a request signed 10 minutes ahead: checking the signature is not enough: also " + answer + " when the signed timestamp is more than 5 minutes in the future"
+	}
+	return "accepted: an attacker's request would be processed; verify the signature and " + answer
+}
+
+// watchEffect polls the effect command for up to d and returns as soon
+// as the output differs from base (changed), else after d. wantChange
+// polls faster (the first delivery's effect, waited for). A failing run
+// of the command is polled again; one that did not finish in time
+// (ErrEffectTimeout) ends the watch with its error.
+func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, wantChange bool) (string, bool, error) {
 	start := time.Now()
 	out := base
 	for {
 		got, err := r.cfg.Effect(ctx)
 		if errors.Is(err, ErrEffectTimeout) {
-			return out, false, time.Since(start), err
+			return out, false, err
 		}
 		if err == nil {
 			out = got
 			if got != base {
-				return got, true, time.Since(start), nil
+				return got, true, nil
 			}
 		}
 		if time.Since(start) >= d || ctx.Err() != nil {
-			return out, false, time.Since(start), nil
+			return out, false, nil
 		}
 		step := 50 * time.Millisecond
 		if !wantChange {
@@ -794,7 +862,7 @@ func (r *runner) burst(ctx context.Context) error {
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	var bad, slow, timeouts int
+	var bad, slow, timeouts, cut int
 	statuses := map[int]int{}
 	var worst outcome
 	for _, o := range outs {
@@ -806,7 +874,14 @@ func (r *runner) burst(ctx context.Context) error {
 			}
 		case !o.ok():
 			bad++
-			statuses[o.a.ResponseStatus]++
+			switch {
+			case o.timedOut(): // a status, then a body that stalled
+				timeouts++
+			case o.a.Error != "": // a status, then the connection closed
+				cut++
+			default:
+				statuses[o.a.ResponseStatus]++
+			}
 		case o.a.Duration > r.cfg.Deadline:
 			slow++
 		}
@@ -849,8 +924,11 @@ func (r *runner) burst(ctx context.Context) error {
 	if timeouts > 0 {
 		what = append(what, fmt.Sprintf("%d timed out", timeouts))
 	}
-	if e := bad - timeouts - sum(statuses); e > 0 {
+	if e := bad - timeouts - cut - sum(statuses); e > 0 {
 		what = append(what, fmt.Sprintf("%d got no answer", e))
+	}
+	if cut > 0 {
+		what = append(what, fmt.Sprintf("%d got an answer cut short", cut))
 	}
 	for _, st := range slices.Sorted(maps.Keys(statuses)) {
 		what = append(what, fmt.Sprintf("%d answered %d", statuses[st], st))

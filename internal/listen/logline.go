@@ -313,7 +313,7 @@ func (l *Logger) summary(b []byte) []byte {
 			b = appendCount(b, l.skipped[t])
 			b = append(b, ' ')
 		}
-		b = append(b, t...)
+		b = append(b, ui.Printable(t, false)...)
 	}
 	codes := make([]int, 0, len(l.statuses))
 	for c := range l.statuses {
@@ -376,25 +376,28 @@ func AppendText(b []byte, line LogLine, loc *time.Location) []byte {
 		code := strconv.Itoa(line.Status)
 		b = append(b, ui.PaintStatus(line.Status, "["+code+"]")...)
 		b = append(b, ' ')
-		b = append(b, line.Method...)
+		b = append(b, ui.Printable(line.Method, false)...)
 		b = append(b, ' ')
-		b = append(b, line.URL...)
+		b = append(b, ui.Printable(line.URL, false)...)
 		b = append(b, " ("...)
 		b = appendMS(b, line.DurationMS)
 		b = append(b, " ms)"...)
 		if line.Error != "" {
 			b = append(b, ' ')
-			b = append(b, ui.Red(line.Error)...)
+			b = append(b, ui.Red(ui.Printable(line.Error, false))...)
 		}
 	default:
+		// The type, the id and a rejection's reason come from the
+		// request, signed or not: escaped, so a sender cannot write
+		// escape sequences to the terminal or a line of its own.
 		b = append(b, "--> "...)
-		typ := line.EventType
+		typ := ui.Printable(line.EventType, false)
 		if typ == "" {
 			typ = "(unknown type)"
 		}
 		b = append(b, ui.Cyan(typ)...)
 		b = append(b, " ["...)
-		b = append(b, line.EventID...)
+		b = append(b, ui.Printable(line.EventID, false)...)
 		b = append(b, "] "...)
 		if line.Kind == KindRejected {
 			msg := "rejected"
@@ -402,7 +405,7 @@ func AppendText(b []byte, line LogLine, loc *time.Location) []byte {
 				msg += " (" + line.Scheme + ")"
 			}
 			if line.Reason != "" {
-				msg += ": " + line.Reason
+				msg += ": " + ui.Printable(line.Reason, false)
 			}
 			b = append(b, ui.Red(msg)...)
 			if line.RecordedAs != "" {
@@ -426,7 +429,7 @@ func AppendText(b []byte, line LogLine, loc *time.Location) []byte {
 			}
 			if line.Kind == KindFiltered {
 				b = append(b, ' ')
-				b = append(b, ui.Yellow("filtered: "+line.Reason)...)
+				b = append(b, ui.Yellow("filtered: "+ui.Printable(line.Reason, false))...)
 			}
 		}
 	}

@@ -763,3 +763,34 @@ func TestTooLargeIsAnsweredNotReset(t *testing.T) {
 		t.Fatal("oversized body forwarded")
 	}
 }
+
+// TestForwardsToItself: a target on listen's own port on this machine is
+// listen itself; another port, another host or https is not.
+func TestForwardsToItself(t *testing.T) {
+	for _, tc := range []struct {
+		target, host string
+		port         int
+		want         bool
+	}{
+		{"8787", "127.0.0.1", 8787, true},
+		{"localhost:8787/webhooks", "127.0.0.1", 8787, true},
+		{"http://127.0.0.1:8787", "127.0.0.1", 8787, true},
+		{"http://[::1]:8787", "127.0.0.1", 8787, true},
+		{"http://LOCALHOST:8787", "0.0.0.0", 8787, true},
+		{"http://192.168.1.5:8787", "192.168.1.5", 8787, true},
+		{"http://localhost", "127.0.0.1", 80, true},
+		{"3000", "127.0.0.1", 8787, false},
+		{"http://192.168.1.5:8787", "127.0.0.1", 8787, false},
+		{"http://localhost:8787", "192.168.1.5", 8787, false},
+		{"https://localhost:8787", "127.0.0.1", 8787, false},
+		{"8787", "127.0.0.1", 0, false},
+	} {
+		u, err := NormalizeTarget(tc.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ForwardsToItself(u, tc.host, tc.port); got != tc.want {
+			t.Errorf("ForwardsToItself(%s, %s:%d) = %v, want %v", tc.target, tc.host, tc.port, got, tc.want)
+		}
+	}
+}

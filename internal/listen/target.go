@@ -157,6 +157,39 @@ func forwardPath(target *url.URL, u *url.URL) (string, error) {
 	return (&url.URL{Path: rel}).EscapedPath(), nil
 }
 
+// ForwardsToItself reports whether target is the listener itself, bound
+// at host:port: a plain http target on port on this machine (localhost,
+// a loopback address, or host), when the listener takes that address.
+// Every event forwarded there would come back to be forwarded again.
+// Port 0 (a free port, not known yet) is never the target.
+func ForwardsToItself(target *url.URL, host string, port int) bool {
+	if target == nil || port == 0 || target.Scheme != "http" {
+		return false
+	}
+	tp := target.Port()
+	if tp == "" {
+		tp = "80"
+	}
+	if tp != strconv.Itoa(port) {
+		return false
+	}
+	th := target.Hostname()
+	if strings.EqualFold(th, host) {
+		return true
+	}
+	local := strings.EqualFold(th, "localhost")
+	if ip := net.ParseIP(th); ip != nil {
+		local = ip.IsLoopback() || ip.IsUnspecified()
+	}
+	if !local {
+		return false
+	}
+	// A loopback target reaches a listener bound to a loopback address
+	// or to every address.
+	hip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || host == "" || hip != nil && (hip.IsLoopback() || hip.IsUnspecified())
+}
+
 // TargetDown says, for a forward target on this machine (localhost or a
 // loopback address) where nothing listens yet, what the developer will
 // see: "" when something accepts connections there, or when the target
