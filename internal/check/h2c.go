@@ -12,19 +12,29 @@ import (
 // h2cPreface is HTTP/2's connection preface with an empty SETTINGS frame.
 const h2cPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 
+// plainHostPort is an http:// URL's host:port to dial (port 80 when it
+// names none); ok is false for any other URL.
+func plainHostPort(rawURL string) (u *url.URL, host string, ok bool) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "http" {
+		return nil, "", false
+	}
+	host = u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	return u, host, true
+}
+
 // speaksOnlyH2C reports whether the receiver at an http:// URL answers
 // HTTP/2's connection preface with a SETTINGS frame. Asked only when an
 // HTTP/1.1 request got no answer at all, it tells a receiver that talks
 // only HTTP/2 without TLS (h2c with prior knowledge), which no provider's
 // HTTP/1.1 request can reach.
 func speaksOnlyH2C(ctx context.Context, rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "http" {
+	_, host, ok := plainHostPort(rawURL)
+	if !ok {
 		return false
-	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "80")
 	}
 	d := net.Dialer{Timeout: 2 * time.Second}
 	c, err := d.DialContext(ctx, "tcp", host)
@@ -51,13 +61,9 @@ func speaksOnlyH2C(ctx context.Context, rawURL string) bool {
 // not checked: only the protocol spoken on the port is asked, and
 // nothing is sent over the connection.
 func speaksTLS(ctx context.Context, rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "http" {
+	u, host, ok := plainHostPort(rawURL)
+	if !ok {
 		return false
-	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "80")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
