@@ -344,6 +344,7 @@ func TestNormalizeTarget(t *testing.T) {
 		"127.0.0.1:8080/hooks?x=1":     "http://127.0.0.1:8080/hooks?x=1",
 		"https://example.test/w":       "https://example.test/w",
 		"http://localhost:3000/a/b/?q": "http://localhost:3000/a/b/?q",
+		"HTTP://localhost:3000/App":    "http://localhost:3000/App",
 	} {
 		u, err := NormalizeTarget(in)
 		if err != nil || u.String() != want {
