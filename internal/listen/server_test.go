@@ -795,3 +795,24 @@ func TestForwardsToItself(t *testing.T) {
 		}
 	}
 }
+
+// A provider's User-Agent followed by hookctl's (trigger, replay, check's
+// probes) is hookctl's request, not the provider's.
+func TestSenderOf(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Stripe/1.0 (+https://stripe.com/docs/webhooks)":             "stripe",
+		"GitHub-Hookshot/044aadd":                                    "github",
+		"Stripe/1.0 (+https://stripe.com/docs/webhooks) hookctl/dev": "",
+		"GitHub-Hookshot/044aadd hookctl/1.4.0":                      "",
+		"hookctl/1.4.0":                                              "",
+		"curl/8.5.0":                                                 "",
+	} {
+		got := ""
+		if s := SenderOf(ua); s != nil {
+			got = s.Provider
+		}
+		if got != want {
+			t.Errorf("SenderOf(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}
