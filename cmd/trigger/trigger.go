@@ -245,12 +245,14 @@ func NormalizeURL(s, flag string) (string, error) {
 		}
 		s = "http://" + s
 	}
+	s = subscription.LowerScheme(s) // HTTP://host is http://host
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
 		return "", fmt.Errorf("invalid URL %q: want http:// or https://", s)
 	}
 	// The same rules as a subscription's callback URL (a host, no
 	// credentials), so a typo is refused at once instead of being retried.
-	if _, err := subscription.ValidateURL(s); err != nil {
+	s, err := subscription.ValidateURL(s)
+	if err != nil {
 		return "", err
 	}
 	if !bare {

@@ -74,6 +74,9 @@ func TestNormalizeURL(t *testing.T) {
 		"3000":                       "http://localhost:3000",
 		"localhost:3000/webhooks":    "http://localhost:3000/webhooks",
 		"https://example.test/h?x=1": "https://example.test/h?x=1",
+		// a scheme is case-insensitive (RFC 3986): check HTTP://… was refused
+		"HTTP://127.0.0.1:3000/hook": "http://127.0.0.1:3000/hook",
+		"Https://example.test/H":     "https://example.test/H",
 	} {
 		if got, err := NormalizeURL(in, "--url"); err != nil || got != want {
 			t.Errorf("NormalizeURL(%q) = %q, %v; want %q", in, got, err, want)

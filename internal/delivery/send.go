@@ -83,11 +83,25 @@ type Target struct {
 
 // Sender signs and sends one attempt.
 type Sender struct {
-	Client    *http.Client
-	UserAgent string // "hookctl/VERSION"
+	Client *http.Client
+	// UserAgent is "hookctl/VERSION", the whole User-Agent, or added after
+	// the provider's when the scheme sends one (signature.Envelope).
+	UserAgent string
 	// Lookup finds a signature scheme (signature.Lookup by default).
 	Lookup func(name string) (signature.Scheme, error)
 	Now    func() time.Time
+}
+
+// FromHookctl reports whether a User-Agent is one hookctl sends with:
+// hookctl/VERSION alone, or after the provider's own when the scheme sends
+// one (Stripe/1.0 (+https://stripe.com/docs/webhooks) hookctl/VERSION).
+func FromHookctl(userAgent string) bool {
+	for _, tok := range strings.Fields(userAgent) {
+		if strings.HasPrefix(tok, "hookctl/") {
+			return true
+		}
+	}
+	return false
 }
 
 // parsedURL is a target URL as http.NewRequest parsed it.
@@ -303,8 +317,16 @@ func (s *Sender) headers(ev *store.Event, t Target, now time.Time, body []byte) 
 		if err != nil {
 			return nil, fmt.Errorf("signing with %s: %w", t.Scheme, err)
 		}
-		for k, vs := range signature.Envelope(t.Scheme, in) {
+		env := signature.Envelope(t.Scheme, in)
+		for k, vs := range env {
 			h[http.CanonicalHeaderKey(k)] = vs
+		}
+		if ua := env.Get("User-Agent"); ua != "" && s.UserAgent != "" {
+			// The provider's User-Agent, then hookctl's own product
+			// token (Stripe/1.0 (+https://…) hookctl/1.4.0): a receiver
+			// that looks for the provider's still finds it first, and
+			// listen knows the request is hookctl's, not the provider's.
+			h.Set("User-Agent", ua+" "+s.UserAgent)
 		}
 		for k, vs := range sh {
 			h[http.CanonicalHeaderKey(k)] = vs

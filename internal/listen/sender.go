@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/signature"
 )
 
@@ -29,8 +30,13 @@ var senders = []Sender{
 }
 
 // SenderOf returns the provider a User-Agent names (Stripe/1.0 …,
-// GitHub-Hookshot/…), or nil.
+// GitHub-Hookshot/…), or nil. hookctl's own requests (trigger, replay,
+// check's probes) carry the provider's User-Agent followed by hookctl's
+// product token: they are hookctl's, and nil.
 func SenderOf(userAgent string) *Sender {
+	if delivery.FromHookctl(userAgent) {
+		return nil
+	}
 	for i := range senders {
 		if strings.HasPrefix(userAgent, senders[i].agent) {
 			return &senders[i]

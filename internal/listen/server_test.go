@@ -344,6 +344,7 @@ func TestNormalizeTarget(t *testing.T) {
 		"127.0.0.1:8080/hooks?x=1":     "http://127.0.0.1:8080/hooks?x=1",
 		"https://example.test/w":       "https://example.test/w",
 		"http://localhost:3000/a/b/?q": "http://localhost:3000/a/b/?q",
+		"HTTP://localhost:3000/App":    "http://localhost:3000/App",
 	} {
 		u, err := NormalizeTarget(in)
 		if err != nil || u.String() != want {
@@ -791,6 +792,27 @@ func TestForwardsToItself(t *testing.T) {
 		}
 		if got := ForwardsToItself(u, tc.host, tc.port); got != tc.want {
 			t.Errorf("ForwardsToItself(%s, %s:%d) = %v, want %v", tc.target, tc.host, tc.port, got, tc.want)
+		}
+	}
+}
+
+// A provider's User-Agent followed by hookctl's (trigger, replay, check's
+// probes) is hookctl's request, not the provider's.
+func TestSenderOf(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Stripe/1.0 (+https://stripe.com/docs/webhooks)":             "stripe",
+		"GitHub-Hookshot/044aadd":                                    "github",
+		"Stripe/1.0 (+https://stripe.com/docs/webhooks) hookctl/dev": "",
+		"GitHub-Hookshot/044aadd hookctl/1.4.0":                      "",
+		"hookctl/1.4.0":                                              "",
+		"curl/8.5.0":                                                 "",
+	} {
+		got := ""
+		if s := SenderOf(ua); s != nil {
+			got = s.Provider
+		}
+		if got != want {
+			t.Errorf("SenderOf(%q) = %q, want %q", ua, got, want)
 		}
 	}
 }

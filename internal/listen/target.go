@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // NormalizeTarget turns what developers type into a forward URL:
@@ -39,6 +41,10 @@ func NormalizeTarget(s string) (*url.URL, error) {
 	if !strings.Contains(s, "://") {
 		s = "http://" + s
 	}
+	// A scheme is case-insensitive: HTTP://localhost:3000 is http://, as
+	// for every URL hookctl takes (subscription.LowerScheme; url.Parse
+	// lowers it too, the messages below show it lowered).
+	s = subscription.LowerScheme(s)
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("invalid forward target %q: %v", s, err)

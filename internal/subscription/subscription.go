@@ -409,10 +409,22 @@ func ActiveSecrets(sub *store.Subscription, now time.Time) []string {
 	return out
 }
 
+// LowerScheme returns raw with its scheme, what precedes "://", in lower
+// case: a scheme is case-insensitive (RFC 3986, section 3.1), so
+// HTTP://host/hook is http://host/hook. The rest is left as written.
+func LowerScheme(raw string) string {
+	if i := strings.Index(raw, "://"); i > 0 {
+		return strings.ToLower(raw[:i]) + raw[i:]
+	}
+	return raw
+}
+
 // ValidateURL checks that raw is an absolute http or https URL with a
-// host, and returns it trimmed.
+// host, and returns it trimmed, its scheme in lower case (LowerScheme).
+// It is the rule for every URL hookctl sends to: a callback URL, trigger's
+// --url, replay's --to, check's URL.
 func ValidateURL(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
+	raw = LowerScheme(strings.TrimSpace(raw))
 	hint := []string{"use an absolute http or https URL, e.g. http://localhost:3000/webhooks"}
 	if raw == "" {
 		return "", inputErr(hint, "the callback URL is empty")

@@ -20,6 +20,13 @@ func TestValidateURL(t *testing.T) {
 			t.Errorf("ValidateURL(%q): %v", u, err)
 		}
 	}
+	// A scheme is case-insensitive (RFC 3986): accepted and stored in lower
+	// case, the rest as written.
+	for in, want := range map[string]string{"HTTP://127.0.0.1:3000/Hook": "http://127.0.0.1:3000/Hook", " hTTpS://Example.com ": "https://Example.com"} {
+		if got, err := ValidateURL(in); err != nil || got != want {
+			t.Errorf("ValidateURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
 	bad := map[string]string{
 		"":                            "empty",
 		"localhost:3000/webhooks":     "scheme",

@@ -182,9 +182,18 @@ type diffLine struct {
 	Path, Kind, A, B string // Kind: changed | added | removed
 }
 
+// headerPair is one header name's values in A and in B, in the order the
+// request carried them; a value is Changed when the other side has no
+// value, or another one, at its position.
 type headerPair struct {
-	Name, A, B string
-	Same       bool
+	Name string
+	A, B []headerValue
+	Same bool
+}
+
+type headerValue struct {
+	Value   string
+	Changed bool
 }
 
 type diffData struct {
@@ -315,12 +324,19 @@ func (h *Handler) diffPage(w http.ResponseWriter, r *http.Request) {
 	} else if !bytes.Equal(d.A.E.Payload, d.B.E.Payload) {
 		d.Lines = []diffLine{{Path: "(body)", Kind: "changed", A: d.A.Raw, B: d.B.Raw}}
 	}
-	ha, hb := map[string]string{}, map[string]string{}
-	for _, l := range d.A.Headers {
-		ha[l.Name] = l.Value
+	d.Headers = diffHeaders(d.A.Headers, d.B.Headers)
+	h.render(w, r, "diff", page{Title: "Diff", Nav: "log", D: d})
+}
+
+// diffHeaders pairs the values of each header name of a and b, position
+// by position: a header sent twice keeps both its values.
+func diffHeaders(a, b []headerLine) []headerPair {
+	ha, hb := map[string][]string{}, map[string][]string{}
+	for _, l := range a {
+		ha[l.Name] = append(ha[l.Name], l.Value)
 	}
-	for _, l := range d.B.Headers {
-		hb[l.Name] = l.Value
+	for _, l := range b {
+		hb[l.Name] = append(hb[l.Name], l.Value)
 	}
 	names := map[string]bool{}
 	for k := range ha {
@@ -329,11 +345,19 @@ func (h *Handler) diffPage(w http.ResponseWriter, r *http.Request) {
 	for k := range hb {
 		names[k] = true
 	}
-	for k := range names {
-		d.Headers = append(d.Headers, headerPair{Name: k, A: ha[k], B: hb[k], Same: ha[k] == hb[k]})
+	side := func(vs, other []string) []headerValue {
+		out := make([]headerValue, len(vs))
+		for i, v := range vs {
+			out[i] = headerValue{Value: v, Changed: i >= len(other) || other[i] != v}
+		}
+		return out
 	}
-	sort.Slice(d.Headers, func(i, j int) bool { return strings.ToLower(d.Headers[i].Name) < strings.ToLower(d.Headers[j].Name) })
-	h.render(w, r, "diff", page{Title: "Diff", Nav: "log", D: d})
+	var out []headerPair
+	for k := range names {
+		out = append(out, headerPair{Name: k, A: side(ha[k], hb[k]), B: side(hb[k], ha[k]), Same: slices.Equal(ha[k], hb[k])})
+	}
+	sort.Slice(out, func(i, j int) bool { return headerLess(out[i].Name, out[j].Name) })
+	return out
 }
 
 // ---- subscriptions ----

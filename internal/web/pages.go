@@ -661,8 +661,18 @@ func sortedHeaders(h map[string][]string) []headerLine {
 			out = append(out, headerLine{k, v})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	// Stable: the values of one header stay in the order they were sent.
+	sort.SliceStable(out, func(i, j int) bool { return headerLess(out[i].Name, out[j].Name) })
 	return out
+}
+
+// headerLess orders header names case-insensitively, then exactly (so
+// "X-A" and "x-a" do not interleave).
+func headerLess(a, b string) bool {
+	if la, lb := strings.ToLower(a), strings.ToLower(b); la != lb {
+		return la < lb
+	}
+	return a < b
 }
 
 func statusClass(code int) string {

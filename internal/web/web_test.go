@@ -186,6 +186,59 @@ func TestDiffJSON(t *testing.T) {
 	}
 }
 
+// A header sent more than once shows every value on the diff page, in the
+// order sent, and the values that differ from the other side's at the same
+// position are marked.
+func TestDiffHeaderWithSeveralValues(t *testing.T) {
+	_, srv, st := newHandler(t)
+	received := func(id string, h map[string][]string) string {
+		t.Helper()
+		e := &store.Event{ID: id, Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+			Payload: []byte(`{}`), ContentType: "application/json", Verdict: "valid", Headers: h}
+		d := &store.Delivery{URL: "http://127.0.0.1:9/app", Status: store.DeliveryPending, MaxAttempts: 1, Schedule: "0s"}
+		if err := st.CreateEvent(context.Background(), e, []*store.Delivery{d}); err != nil {
+			t.Fatal(err)
+		}
+		return d.ID
+	}
+	a := received("evt_a", map[string][]string{"X-A": {"one", "two"}, "X-B": {"same", "same2"}, "X-C": {"k", "left"}})
+	b := received("evt_b", map[string][]string{"X-A": {"uno", "dos"}, "X-B": {"same", "same2"}, "X-C": {"k"}})
+	req, _ := http.NewRequest("GET", srv.URL+"/diff?a="+a+"&b="+b, nil)
+	code, body, _ := send(t, req)
+	if code != http.StatusOK {
+		t.Fatalf("GET /diff = %d: %s", code, body)
+	}
+	headers := body[strings.Index(body, "<h2>Headers</h2>"):]
+	for _, v := range []string{"one", "two", "uno", "dos"} {
+		if !strings.Contains(headers, ">"+v+"<") {
+			t.Errorf("the headers' diff does not show X-A's value %q", v)
+		}
+	}
+	row := regexp.MustCompile(`(?s)<tr class="(changed)?" data-testid="diff-header" data-name="([^"]*)">(.*?)</tr>`)
+	val := regexp.MustCompile(`<div class="hv( differs)?" data-testid="diff-header-([ab])">([^<]*)</div>`)
+	got := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(body, -1) {
+		s := m[1]
+		for _, v := range val.FindAllStringSubmatch(m[3], -1) {
+			mark := ""
+			if v[1] != "" {
+				mark = "*"
+			}
+			s += " " + v[2] + ":" + v[3] + mark
+		}
+		got[m[2]] = s
+	}
+	for name, want := range map[string]string{
+		"X-A": "changed a:one* a:two* b:uno* b:dos*",
+		"X-B": " a:same a:same2 b:same b:same2",
+		"X-C": "changed a:k a:left* b:k",
+	} {
+		if got[name] != want {
+			t.Errorf("diff row %s = %q, want %q", name, got[name], want)
+		}
+	}
+}
+
 func postForm(t *testing.T, srv *httptest.Server, h *web.Handler, path string, v url.Values) (int, string, http.Header) {
 	t.Helper()
 	v.Set("_csrf", h.CSRFToken())
