@@ -237,3 +237,34 @@ func TestOtherAPIsSubscriptionsAreNotBonds(t *testing.T) {
 		t.Fatalf("the Stripe endpoint is gone: %v", err)
 	}
 }
+
+// A subscription's id is a UUID, taken in any case as the CLI takes it:
+// GET, PATCH and DELETE with it in upper case find the subscription
+// (they answered 404).
+func TestIDAnyCase(t *testing.T) {
+	e := servetest.Start(t, nil)
+	hdr := map[string]string{"Identity": "i", "Authorization": "k"}
+	code, body := e.Do("POST", "/api/v0/webhooks", hdr, map[string]any{"events": []string{"card.created"}, "callback_url": "http://127.0.0.1:1/x"})
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["webhook_id"].(string)
+	up := strings.ToUpper(id)
+	if up == id {
+		t.Fatalf("id %s has no letter", id)
+	}
+	for _, p := range []string{"/api/v0/webhooks/", "/api/v0.1/webhooks/"} {
+		if code, body := e.Do("GET", p+up, hdr, nil); code != 200 || !strings.Contains(string(body), id) {
+			t.Fatalf("GET %s%s: %d %s, want the subscription %s", p, up, code, body, id)
+		}
+	}
+	if code, body := e.Do("PATCH", "/api/v0.1/webhooks/"+up, hdr, map[string]any{"description": "d"}); code != 200 || !strings.Contains(string(body), id) {
+		t.Fatalf("PATCH upper case: %d %s", code, body)
+	}
+	if code, body := e.Do("DELETE", "/api/v0/webhooks/"+up, hdr, nil); code != 200 || !strings.Contains(string(body), id) {
+		t.Fatalf("DELETE upper case: %d %s", code, body)
+	}
+	if code, body := e.Do("GET", "/api/v0/webhooks/"+id, hdr, nil); code != 404 {
+		t.Fatalf("after DELETE: %d %s", code, body)
+	}
+}
