@@ -39,10 +39,19 @@ type api struct{ s *provider.Services }
 // New returns Bond's API.
 func New(s *provider.Services) *provider.API {
 	a := &api{s: s}
-	return &provider.API{
+	var methods *provider.Methods
+	out := &provider.API{
 		Name:     "bond",
 		Prefixes: []string{"/api/v0/", "/api/v0.1/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
+			// A path Bond serves, with another method (PUT on a
+			// subscription): 405 with Allow, in Bond's shape.
+			if allowed := methods.Allowed(r); len(allowed) > 0 {
+				w.Header().Set("Allow", strings.Join(allowed, ", "))
+				fail(w, http.StatusMethodNotAllowed, "method_not_allowed",
+					"Method "+r.Method+" is not allowed on "+r.URL.Path+": use "+strings.Join(allowed, ", "))
+				return
+			}
 			fail(w, http.StatusNotFound, "route_not_found", "No route "+r.Method+" "+r.URL.Path)
 		},
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
@@ -66,6 +75,8 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/api/v0.1/simulate/kyc-fail", "Bond sandbox: emit kyc.verification.failure for {customer_id, program_id}", a.auth(a.simulate("kyc.verification.failure"))),
 		},
 	}
+	methods = provider.NewMethods(out.Routes)
+	return out
 }
 
 // auth requires Identity and Authorization on every call.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -266,5 +267,41 @@ func TestIDAnyCase(t *testing.T) {
 	}
 	if code, body := e.Do("GET", "/api/v0/webhooks/"+id, hdr, nil); code != 404 {
 		t.Fatalf("after DELETE: %d %s", code, body)
+	}
+}
+
+// A method Bond does not serve on a path it serves (PUT on a
+// subscription) is 405 with Allow, in Bond's envelope; it was 404
+// route_not_found, as if the path did not exist.
+func TestMethodNotAllowed(t *testing.T) {
+	e := servetest.Start(t, nil)
+	hdr := map[string]string{"Identity": "i", "Authorization": "k"}
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/api/v0/webhooks/00000000-0000-0000-0000-000000000000", "GET, HEAD, PATCH, DELETE"},
+		{"PUT", "/api/v0.1/webhooks/00000000-0000-0000-0000-000000000000/", "GET, HEAD, PATCH, DELETE"},
+		{"DELETE", "/api/v0.1/webhooks", "POST, GET, HEAD"},
+		{"GET", "/api/v0.1/simulate/kyc-pass", "POST"},
+	} {
+		req, _ := http.NewRequest(c.method, e.URL+c.path, strings.NewReader(`{}`))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != c.allow {
+			t.Fatalf("%s %s: %d Allow %q %s, want 405 Allow %q", c.method, c.path, resp.StatusCode, resp.Header.Get("Allow"), body, c.allow)
+		}
+		m := servetest.JSON(t, body)
+		if m["Status"] != float64(405) || m["Type"] != "Request Error" || m["Code"] != "method_not_allowed" || !strings.Contains(m["Message"].(string), "use "+c.allow) {
+			t.Fatalf("%s %s: %s, not Bond's envelope naming the methods", c.method, c.path, body)
+		}
+	}
+	// A path Bond does not serve is still 404.
+	if code, body := e.Do("PUT", "/api/v0.1/nothing", hdr, nil); code != 404 || !strings.Contains(string(body), "route_not_found") {
+		t.Fatalf("PUT on no route: %d %s", code, body)
 	}
 }
