@@ -178,8 +178,10 @@ func (in input) url() *string {
 	return in.CallbackURL
 }
 
-// status maps v0's enabled/disabled and v0.1's STATUS_* to hookctl's.
-func (in input) status() (string, error) {
+// status maps v0's enabled/disabled and v0.1's STATUS_* to hookctl's
+// (either is taken at either version); a value that is neither is refused
+// with the values of v, the ones its answers show.
+func (in input) status(v version) (string, error) {
 	if in.Status == nil {
 		return "", nil
 	}
@@ -188,6 +190,9 @@ func (in input) status() (string, error) {
 		return store.StatusEnabled, nil
 	case "DISABLED", "STATUS_DISABLED":
 		return store.StatusDisabled, nil
+	}
+	if v == v0 {
+		return "", fmt.Errorf("Invalid status %q: use %s or %s", *in.Status, store.StatusEnabled, store.StatusDisabled)
 	}
 	return "", fmt.Errorf("Invalid status %q: use STATUS_ENABLED or STATUS_DISABLED", *in.Status)
 }
@@ -286,7 +291,7 @@ func (a *api) create(v version) http.HandlerFunc {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
-		status, err := in.status()
+		status, err := in.status(v)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
@@ -374,7 +379,7 @@ func (a *api) update(v version) http.HandlerFunc {
 			}
 			return
 		}
-		status, err := in.status()
+		status, err := in.status(v)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return

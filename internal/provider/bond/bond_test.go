@@ -149,6 +149,11 @@ func TestBadInput(t *testing.T) {
 	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "the-key" })
 	good := map[string]string{"Identity": "i", "Authorization": "the-key"}
 	valid := map[string]any{"events": []string{"card.created"}, "callback_url": "http://127.0.0.1:1/x"}
+	code, body := e.Do("POST", "/api/v0/webhooks", good, valid)
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["webhook_id"].(string)
 	for _, tc := range []struct {
 		name   string
 		method string
@@ -167,14 +172,18 @@ func TestBadInput(t *testing.T) {
 		{"bad url", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "ftp://x"}, 400, "scheme"},
 		{"not json", "POST", "/api/v0.1/webhooks", good, "{nope", 400, "not valid JSON"},
 		{"wrong type", "POST", "/api/v0.1/webhooks", good, `{"events":"card.created","url":"http://x.test"}`, 400, "wrong type"},
-		{"bad status", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "http://x.test", "status": "ON"}, 400, "STATUS_ENABLED"},
+		{"bad status", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "http://x.test", "status": "ON"}, 400, `Invalid status \"ON\": use STATUS_ENABLED or STATUS_DISABLED`},
+		// v0's hint gives v0's own values, the ones its answers show
+		// (it gave v0.1's STATUS_ENABLED/STATUS_DISABLED).
+		{"bad v0 status", "POST", "/api/v0/webhooks", good, map[string]any{"events": []string{"card.created"}, "callback_url": "http://x.test", "status": "paused"}, 400, `Invalid status \"paused\": use enabled or disabled`},
+		{"bad v0 status at update", "PATCH", "/api/v0/webhooks/$ID", good, map[string]any{"status": "paused"}, 400, `Invalid status \"paused\": use enabled or disabled`},
 		{"empty patch", "PATCH", "/api/v0.1/webhooks/00000000-0000-0000-0000-000000000000", good, `{}`, 404, "not found"},
 		{"simulate without customer", "POST", "/api/v0.1/simulate/kyc-pass", good, `{}`, 400, "customer_id"},
 		{"unknown route", "GET", "/api/v0.1/nothing", good, nil, 404, "No route"},
 		{"too large", "POST", "/api/v0/webhooks", good, `{"description":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "1 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)
+			code, body := e.Do(tc.method, strings.ReplaceAll(tc.path, "$ID", id), tc.hdr, tc.body)
 			if code != tc.status || !strings.Contains(string(body), tc.msg) {
 				t.Fatalf("got %d %s; want %d containing %q", code, body, tc.status, tc.msg)
 			}
