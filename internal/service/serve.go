@@ -74,8 +74,11 @@ func FindOneByMetadata(ctx context.Context, st store.Store, kind, key, value str
 }
 
 // GetExact finds a subscription by its full ID (no prefix matching: the
-// provider APIs hand out whole ids).
+// provider APIs hand out whole ids). hookctl's UUIDs are taken in any
+// case, as the CLI takes them (4F1C… names 4f1c…); other ids (Stripe's
+// we_…) are case-sensitive.
 func GetExact(ctx context.Context, st store.Store, id string) (*store.Subscription, error) {
+	id = store.NormalizeIDPrefix(id)
 	s, err := st.GetSubscription(ctx, id)
 	if err != nil {
 		return nil, err

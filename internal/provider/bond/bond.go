@@ -39,10 +39,19 @@ type api struct{ s *provider.Services }
 // New returns Bond's API.
 func New(s *provider.Services) *provider.API {
 	a := &api{s: s}
-	return &provider.API{
+	var methods *provider.Methods
+	out := &provider.API{
 		Name:     "bond",
 		Prefixes: []string{"/api/v0/", "/api/v0.1/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
+			// A path Bond serves, with another method (PUT on a
+			// subscription): 405 with Allow, in Bond's shape.
+			if allowed := methods.Allowed(r); len(allowed) > 0 {
+				w.Header().Set("Allow", strings.Join(allowed, ", "))
+				fail(w, http.StatusMethodNotAllowed, "method_not_allowed",
+					"Method "+r.Method+" is not allowed on "+r.URL.Path+": use "+strings.Join(allowed, ", "))
+				return
+			}
 			fail(w, http.StatusNotFound, "route_not_found", "No route "+r.Method+" "+r.URL.Path)
 		},
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
@@ -66,6 +75,8 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/api/v0.1/simulate/kyc-fail", "Bond sandbox: emit kyc.verification.failure for {customer_id, program_id}", a.auth(a.simulate("kyc.verification.failure"))),
 		},
 	}
+	methods = provider.NewMethods(out.Routes)
+	return out
 }
 
 // auth requires Identity and Authorization on every call.
@@ -167,8 +178,10 @@ func (in input) url() *string {
 	return in.CallbackURL
 }
 
-// status maps v0's enabled/disabled and v0.1's STATUS_* to hookctl's.
-func (in input) status() (string, error) {
+// status maps v0's enabled/disabled and v0.1's STATUS_* to hookctl's
+// (either is taken at either version); a value that is neither is refused
+// with the values of v, the ones its answers show.
+func (in input) status(v version) (string, error) {
 	if in.Status == nil {
 		return "", nil
 	}
@@ -177,6 +190,9 @@ func (in input) status() (string, error) {
 		return store.StatusEnabled, nil
 	case "DISABLED", "STATUS_DISABLED":
 		return store.StatusDisabled, nil
+	}
+	if v == v0 {
+		return "", fmt.Errorf("Invalid status %q: use %s or %s", *in.Status, store.StatusEnabled, store.StatusDisabled)
 	}
 	return "", fmt.Errorf("Invalid status %q: use STATUS_ENABLED or STATUS_DISABLED", *in.Status)
 }
@@ -275,7 +291,7 @@ func (a *api) create(v version) http.HandlerFunc {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
-		status, err := in.status()
+		status, err := in.status(v)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
@@ -363,7 +379,7 @@ func (a *api) update(v version) http.HandlerFunc {
 			}
 			return
 		}
-		status, err := in.status()
+		status, err := in.status(v)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return

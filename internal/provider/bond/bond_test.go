@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -148,6 +149,11 @@ func TestBadInput(t *testing.T) {
 	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "the-key" })
 	good := map[string]string{"Identity": "i", "Authorization": "the-key"}
 	valid := map[string]any{"events": []string{"card.created"}, "callback_url": "http://127.0.0.1:1/x"}
+	code, body := e.Do("POST", "/api/v0/webhooks", good, valid)
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["webhook_id"].(string)
 	for _, tc := range []struct {
 		name   string
 		method string
@@ -166,14 +172,18 @@ func TestBadInput(t *testing.T) {
 		{"bad url", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "ftp://x"}, 400, "scheme"},
 		{"not json", "POST", "/api/v0.1/webhooks", good, "{nope", 400, "not valid JSON"},
 		{"wrong type", "POST", "/api/v0.1/webhooks", good, `{"events":"card.created","url":"http://x.test"}`, 400, "wrong type"},
-		{"bad status", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "http://x.test", "status": "ON"}, 400, "STATUS_ENABLED"},
+		{"bad status", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "http://x.test", "status": "ON"}, 400, `Invalid status \"ON\": use STATUS_ENABLED or STATUS_DISABLED`},
+		// v0's hint gives v0's own values, the ones its answers show
+		// (it gave v0.1's STATUS_ENABLED/STATUS_DISABLED).
+		{"bad v0 status", "POST", "/api/v0/webhooks", good, map[string]any{"events": []string{"card.created"}, "callback_url": "http://x.test", "status": "paused"}, 400, `Invalid status \"paused\": use enabled or disabled`},
+		{"bad v0 status at update", "PATCH", "/api/v0/webhooks/$ID", good, map[string]any{"status": "paused"}, 400, `Invalid status \"paused\": use enabled or disabled`},
 		{"empty patch", "PATCH", "/api/v0.1/webhooks/00000000-0000-0000-0000-000000000000", good, `{}`, 404, "not found"},
 		{"simulate without customer", "POST", "/api/v0.1/simulate/kyc-pass", good, `{}`, 400, "customer_id"},
 		{"unknown route", "GET", "/api/v0.1/nothing", good, nil, 404, "No route"},
 		{"too large", "POST", "/api/v0/webhooks", good, `{"description":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "1 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)
+			code, body := e.Do(tc.method, strings.ReplaceAll(tc.path, "$ID", id), tc.hdr, tc.body)
 			if code != tc.status || !strings.Contains(string(body), tc.msg) {
 				t.Fatalf("got %d %s; want %d containing %q", code, body, tc.status, tc.msg)
 			}
@@ -235,5 +245,72 @@ func TestOtherAPIsSubscriptionsAreNotBonds(t *testing.T) {
 	}
 	if _, err := e.Store.GetSubscription(t.Context(), id); err != nil {
 		t.Fatalf("the Stripe endpoint is gone: %v", err)
+	}
+}
+
+// A subscription's id is a UUID, taken in any case as the CLI takes it:
+// GET, PATCH and DELETE with it in upper case find the subscription
+// (they answered 404).
+func TestIDAnyCase(t *testing.T) {
+	e := servetest.Start(t, nil)
+	hdr := map[string]string{"Identity": "i", "Authorization": "k"}
+	code, body := e.Do("POST", "/api/v0/webhooks", hdr, map[string]any{"events": []string{"card.created"}, "callback_url": "http://127.0.0.1:1/x"})
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := servetest.JSON(t, body)["webhook_id"].(string)
+	up := strings.ToUpper(id)
+	if up == id {
+		t.Fatalf("id %s has no letter", id)
+	}
+	for _, p := range []string{"/api/v0/webhooks/", "/api/v0.1/webhooks/"} {
+		if code, body := e.Do("GET", p+up, hdr, nil); code != 200 || !strings.Contains(string(body), id) {
+			t.Fatalf("GET %s%s: %d %s, want the subscription %s", p, up, code, body, id)
+		}
+	}
+	if code, body := e.Do("PATCH", "/api/v0.1/webhooks/"+up, hdr, map[string]any{"description": "d"}); code != 200 || !strings.Contains(string(body), id) {
+		t.Fatalf("PATCH upper case: %d %s", code, body)
+	}
+	if code, body := e.Do("DELETE", "/api/v0/webhooks/"+up, hdr, nil); code != 200 || !strings.Contains(string(body), id) {
+		t.Fatalf("DELETE upper case: %d %s", code, body)
+	}
+	if code, body := e.Do("GET", "/api/v0/webhooks/"+id, hdr, nil); code != 404 {
+		t.Fatalf("after DELETE: %d %s", code, body)
+	}
+}
+
+// A method Bond does not serve on a path it serves (PUT on a
+// subscription) is 405 with Allow, in Bond's envelope; it was 404
+// route_not_found, as if the path did not exist.
+func TestMethodNotAllowed(t *testing.T) {
+	e := servetest.Start(t, nil)
+	hdr := map[string]string{"Identity": "i", "Authorization": "k"}
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/api/v0/webhooks/00000000-0000-0000-0000-000000000000", "GET, HEAD, PATCH, DELETE"},
+		{"PUT", "/api/v0.1/webhooks/00000000-0000-0000-0000-000000000000/", "GET, HEAD, PATCH, DELETE"},
+		{"DELETE", "/api/v0.1/webhooks", "POST, GET, HEAD"},
+		{"GET", "/api/v0.1/simulate/kyc-pass", "POST"},
+	} {
+		req, _ := http.NewRequest(c.method, e.URL+c.path, strings.NewReader(`{}`))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != c.allow {
+			t.Fatalf("%s %s: %d Allow %q %s, want 405 Allow %q", c.method, c.path, resp.StatusCode, resp.Header.Get("Allow"), body, c.allow)
+		}
+		m := servetest.JSON(t, body)
+		if m["Status"] != float64(405) || m["Type"] != "Request Error" || m["Code"] != "method_not_allowed" || !strings.Contains(m["Message"].(string), "use "+c.allow) {
+			t.Fatalf("%s %s: %s, not Bond's envelope naming the methods", c.method, c.path, body)
+		}
+	}
+	// A path Bond does not serve is still 404.
+	if code, body := e.Do("PUT", "/api/v0.1/nothing", hdr, nil); code != 404 || !strings.Contains(string(body), "route_not_found") {
+		t.Fatalf("PUT on no route: %d %s", code, body)
 	}
 }

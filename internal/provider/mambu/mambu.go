@@ -110,20 +110,13 @@ func New(s *provider.Services) *provider.API {
 
 // auth takes HTTP basic auth or an apiKey header: any non-empty
 // credentials, or with --api-key the key as the apiKey header or the
-// basic-auth password.
+// basic-auth password. A request refused says what is wrong with what it
+// sent.
 func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get("apiKey")
-		if key == "" {
-			if u, p, ok := r.BasicAuth(); ok && u != "" {
-				key = p
-				if a.s.APIKey == "" && key == "" {
-					key = u
-				}
-			}
-		}
-		if key == "" {
-			fail(w, v, http.StatusUnauthorized, 2, "INVALID_CREDENTIALS", "send HTTP basic auth or an apiKey header")
+		key, problem := a.credential(r)
+		if problem != "" {
+			fail(w, v, http.StatusUnauthorized, 2, "INVALID_CREDENTIALS", problem)
 			return
 		}
 		if !a.s.KeyOK(key) {
@@ -132,6 +125,34 @@ func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// credential is the key a request authenticates with: its apiKey
+// header, else its basic-auth password (without --api-key, the user name
+// when the password is empty). problem is, when there is none, what is
+// wrong with what the request sent.
+func (a *api) credential(r *http.Request) (key, problem string) {
+	if k := r.Header.Get("apiKey"); k != "" {
+		return k, ""
+	}
+	u, p, ok := r.BasicAuth()
+	switch {
+	case !ok && r.Header.Get("Authorization") != "":
+		scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if strings.EqualFold(scheme, "Basic") {
+			return "", "the Authorization header is not valid HTTP basic auth (base64 of user:password)"
+		}
+		return "", "the Authorization header is " + scheme + ", not HTTP basic auth: send basic auth (user:password) or an apiKey header"
+	case !ok:
+		return "", "send HTTP basic auth or an apiKey header"
+	case u == "":
+		return "", "HTTP basic auth without a user name: send user:password"
+	case p == "" && a.s.APIKey != "":
+		return "", "HTTP basic auth with an empty password: with serve --api-key the password is the API key (or send it as the apiKey header)"
+	case p == "":
+		return u, ""
+	}
+	return p, ""
 }
 
 // Message is a Mambu communication message.

@@ -1,6 +1,7 @@
 package mambu_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -324,4 +325,40 @@ func TestSearchSortingCriteria(t *testing.T) {
 // Message is the part of a Mambu message the tests read.
 type Message struct {
 	EncodedKey string `json:"encodedKey"`
+}
+
+// A request refused for its credentials is told what is wrong with what
+// it sent: with serve --api-key, basic auth with an empty password was
+// told to "send HTTP basic auth or an apiKey header" although it had.
+func TestAuthSaysWhatIsWrong(t *testing.T) {
+	b64 := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	e := servetest.Start(t, func(o *serve.Options) { o.APIKey = "k3y" })
+	for _, c := range []struct {
+		name   string
+		header map[string]string
+		code   int
+		want   string
+	}{
+		{"basic auth, empty password", map[string]string{"Authorization": b64("user:")}, 401, "HTTP basic auth with an empty password: with serve --api-key the password is the API key"},
+		{"basic auth, no user", map[string]string{"Authorization": b64(":k3y")}, 401, "HTTP basic auth without a user name"},
+		{"basic auth, wrong password", map[string]string{"Authorization": b64("user:nope")}, 401, "the credentials are not valid"},
+		{"not base64", map[string]string{"Authorization": "Basic !!!"}, 401, "the Authorization header is not valid HTTP basic auth"},
+		{"bearer", map[string]string{"Authorization": "Bearer k3y"}, 401, "the Authorization header is Bearer, not HTTP basic auth"},
+		{"nothing", nil, 401, "send HTTP basic auth or an apiKey header"},
+		{"basic auth, the key as password", map[string]string{"Authorization": b64("user:k3y")}, 200, ""},
+		{"apiKey header", map[string]string{"apiKey": "k3y"}, 200, ""},
+	} {
+		for _, path := range []string{"/api/communications/messages:search", "/api/notifications/messages/search"} {
+			code, body := e.Do("POST", path, c.header, `{}`)
+			if code != c.code || !strings.Contains(string(body), c.want) || code == 401 && !strings.Contains(string(body), "INVALID_CREDENTIALS") {
+				t.Errorf("%s, %s: %d %s, want %d with %q", c.name, path, code, body, c.code, c.want)
+			}
+		}
+	}
+	// Without --api-key any non-empty credential is taken, a user name
+	// alone too.
+	e = servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/communications/messages:search", map[string]string{"Authorization": b64("user:")}, `{}`); code != 200 {
+		t.Errorf("basic auth user: without --api-key: %d %s, want 200", code, body)
+	}
 }

@@ -382,8 +382,8 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "parameter_missing", "url", "Missing required param: url.")
 		return
 	}
-	events, _ := f.list("enabled_events")
-	if len(events) == 0 {
+	events, present := f.list("enabled_events")
+	if !present {
 		fail(w, http.StatusBadRequest, "parameter_missing", "enabled_events", "Missing required param: enabled_events.")
 		return
 	}
@@ -422,8 +422,24 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 // exactEvents refuses an enabled_events entry that is a pattern
 // (payment_intent.*): Stripe takes exact event names or "*" alone, and an
 // app that subscribes with a prefix here would be refused by Stripe.
+//
+// An empty list is refused as Stripe refuses it: stripe-go encodes one
+// (EnabledEvents: []*string{}) as enabled_events= (an empty string), which
+// Stripe takes for an attempt to unset the parameter, and enabled_events
+// cannot be unset; enabled_events[]= is the same empty value. An empty
+// name among others is not an event name.
 func exactEvents(w http.ResponseWriter, events []string) bool {
+	if len(events) == 0 || len(events) == 1 && events[0] == "" {
+		fail(w, http.StatusBadRequest, "parameter_invalid_empty", "enabled_events",
+			"You passed an empty string for 'enabled_events'. We assume empty values are an attempt to unset a parameter; however 'enabled_events' cannot be unset. You should remove 'enabled_events' from your request or supply a non-empty value.")
+		return false
+	}
 	for i, ev := range events {
+		if ev == "" {
+			fail(w, http.StatusBadRequest, "parameter_invalid_string", "enabled_events",
+				fmt.Sprintf("Invalid enabled_events[%d]: an empty string is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events.", i))
+			return false
+		}
 		if ev != "*" && strings.Contains(ev, "*") {
 			fail(w, http.StatusBadRequest, "parameter_invalid_string", "enabled_events",
 				fmt.Sprintf("Invalid enabled_events[%d]: %q is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events, no prefix wildcards.", i, ev))
@@ -517,10 +533,6 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		up.Description = &d
 	}
 	if ev, present := f.list("enabled_events"); present {
-		if len(ev) == 0 {
-			fail(w, http.StatusBadRequest, "parameter_invalid_empty", "enabled_events", "Invalid array: enabled_events cannot be empty.")
-			return
-		}
 		if !exactEvents(w, ev) {
 			return
 		}

@@ -181,7 +181,7 @@ func TestBadInput(t *testing.T) {
 		{"bad pattern", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=a*b", 400, "Invalid enabled_events"},
 		{"misspelt event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=payment_intent.succeded", 400, `did you mean \"payment_intent.succeeded\"`},
 		{"another provider's event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=card.created", 400, "Invalid enabled_events"},
-		{"empty event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=", 400, "Invalid enabled_events: the event list is empty"},
+		{"empty event", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=", 400, "You passed an empty string for 'enabled_events'"},
 		{"credentials in url", "POST", "/v1/webhook_endpoints", formH, "url=http://u:p@x.test&enabled_events[]=*", 400, "Invalid url"},
 		{"pattern matching nothing", "POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=nope.*", 400, "Invalid enabled_events"},
 		{"bad form", "POST", "/v1/webhook_endpoints", formH, "url=%zz", 400, "form-encoded"},
@@ -334,5 +334,54 @@ func TestEndpointsTakeStripeEvents(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatal("/v1/events does not list the stripe event")
+	}
+}
+
+// An empty enabled_events is Stripe's invalid_request_error on
+// enabled_events, at create and at update, however it is encoded:
+// stripe-go sends an empty slice as enabled_events= (Stripe takes an
+// empty string for an attempt to unset it, which it cannot be), and
+// enabled_events[]= is the same. The endpoint is left as it was. Before,
+// an update with it was accepted as a no-op.
+func TestEmptyEnabledEventsRefused(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sc := client(e)
+	ctx := t.Context()
+	we, err := sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{
+		URL: stripego.String(e.Recv.URL + "/stripe"), EnabledEvents: stripego.StringSlice([]string{"payment.succeeded"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEmpty := func(what string, err error) {
+		t.Helper()
+		var se *stripego.Error
+		if !errorsAs(err, &se) || se.HTTPStatusCode != 400 || se.Type != stripego.ErrorTypeInvalidRequest ||
+			se.Param != "enabled_events" || se.Code != "parameter_invalid_empty" {
+			t.Fatalf("%s: %v, want an invalid_request_error on enabled_events", what, err)
+		}
+	}
+	_, err = sc.V1WebhookEndpoints.Update(ctx, we.ID, &stripego.WebhookEndpointUpdateParams{EnabledEvents: stripego.StringSlice([]string{})})
+	wantEmpty("stripe-go update with an empty list", err)
+	_, err = sc.V1WebhookEndpoints.Create(ctx, &stripego.WebhookEndpointCreateParams{
+		URL: stripego.String(e.Recv.URL + "/stripe"), EnabledEvents: stripego.StringSlice([]string{})})
+	wantEmpty("stripe-go create with an empty list", err)
+	for _, form := range []string{"enabled_events=", "enabled_events[]=", "enabled_events[]", "enabled_events[0]=", "description=x&enabled_events="} {
+		code, body := e.Do("POST", "/v1/webhook_endpoints/"+we.ID, formH, form)
+		if code != 400 || !strings.Contains(string(body), `"param": "enabled_events"`) && !strings.Contains(string(body), `"param":"enabled_events"`) ||
+			!strings.Contains(string(body), "invalid_request_error") {
+			t.Fatalf("update %s: %d %s, want Stripe's invalid_request_error on enabled_events", form, code, body)
+		}
+		code, body = e.Do("POST", "/v1/webhook_endpoints", formH, "url=https://example.com/h&"+form)
+		if code != 400 || !strings.Contains(string(body), "enabled_events") || !strings.Contains(string(body), "invalid_request_error") {
+			t.Fatalf("create %s: %d %s, want Stripe's invalid_request_error on enabled_events", form, code, body)
+		}
+	}
+	code, body := e.Do("POST", "/v1/webhook_endpoints/"+we.ID, formH, "enabled_events[0]=payment.succeeded&enabled_events[1]=")
+	if code != 400 || !strings.Contains(string(body), "enabled_events[1]") {
+		t.Fatalf("an empty name among others: %d %s, want 400 naming enabled_events[1]", code, body)
+	}
+	got, err := sc.V1WebhookEndpoints.Retrieve(ctx, we.ID, nil)
+	if err != nil || len(got.EnabledEvents) != 1 || got.EnabledEvents[0] != "payment.succeeded" || got.Description != "" {
+		t.Fatalf("after the refused updates: %+v %v, want it unchanged", got, err)
 	}
 }

@@ -1,6 +1,7 @@
 package svix_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
@@ -32,5 +33,35 @@ func TestRefusedMessageCreatesNoApplication(t *testing.T) {
 	}
 	if code, out := e.Do("GET", "/api/v1/app/new", bearer, nil); code != 200 {
 		t.Fatalf("the application of a sent message: %d %s", code, out)
+	}
+}
+
+// A message's eventId is null, absent or Svix's 1 to 256 characters: an
+// empty one is Svix's 422 on body.eventId, as its other body rules are
+// (it was accepted, 202, and the message sent without one).
+func TestMessageEventIDLength(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, out := e.Do("POST", "/api/v1/app", bearer, `{"name":"A","uid":"a"}`); code != 201 {
+		t.Fatalf("app: %d %s", code, out)
+	}
+	for _, c := range []struct {
+		eventID string
+		want    int
+	}{
+		{`""`, 422},
+		{`"` + strings.Repeat("x", 257) + `"`, 422},
+		{`"` + strings.Repeat("é", 257) + `"`, 422},
+		{`"` + strings.Repeat("é", 256) + `"`, 202},
+		{`"` + strings.Repeat("x", 256) + `"`, 202},
+		{`"e"`, 202},
+		{`null`, 202},
+	} {
+		code, out := e.Do("POST", "/api/v1/app/a/msg", bearer, `{"eventType":"a.b","payload":{},"eventId":`+c.eventID+`}`)
+		if code != c.want {
+			t.Fatalf("eventId %.20s…: %d %s, want %d", c.eventID, code, out, c.want)
+		}
+		if code == 422 && (!strings.Contains(string(out), `"loc":["body","eventId"]`) || !strings.Contains(string(out), `"msg":"eventId must be 1 to 256 characters`)) {
+			t.Fatalf("eventId %.20s…: %s, want Svix's validation error on body.eventId", c.eventID, out)
+		}
 	}
 }

@@ -1616,8 +1616,10 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if in.EventID != nil && (len(*in.EventID) > 256 || strings.ContainsFunc(*in.EventID, isControl)) {
-		fail(w, http.StatusUnprocessableEntity, "validation", "eventId must be at most 256 characters, none of them a control character")
+	// eventId: null or absent, or Svix's 1 to 256 characters (an empty
+	// one is refused, not taken for none).
+	if in.EventID != nil && (*in.EventID == "" || utf8.RuneCountInString(*in.EventID) > 256 || strings.ContainsFunc(*in.EventID, isControl)) {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventId must be 1 to 256 characters, none of them a control character")
 		return
 	}
 	if len(in.Payload) == 0 || in.Payload[0] != '{' {
@@ -1629,7 +1631,7 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if in.EventID != nil && *in.EventID != "" {
+	if in.EventID != nil {
 		// An eventId is unique within the application: a second message
 		// with it is Svix's 409 conflict, not sent (a retry that must get
 		// the first answer back sends the same idempotency-key, as the
@@ -1656,7 +1658,7 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	if app.UID != nil {
 		ev.Headers[hdrAppUID] = []string{*app.UID}
 	}
-	if in.EventID != nil && *in.EventID != "" {
+	if in.EventID != nil {
 		ev.Headers[hdrEventID] = []string{*in.EventID}
 	}
 	if len(in.Channels) > 0 {
