@@ -477,27 +477,38 @@ func (a *api) search(v version) http.HandlerFunc {
 		// paginationDetails=ON: Items-Offset, Items-Limit and Items-Total
 		// response headers, as Mambu pages its searches.
 		details := strings.EqualFold(q.Get("paginationDetails"), "ON")
-		events := map[string]*store.Event{}
+		// Each event's type and provider, read once: the search walks
+		// every delivery in the store, so the payloads are not kept (only
+		// the messages of the page are read whole, to render them).
+		type eventKind struct {
+			typ   string
+			mambu bool
+		}
+		kinds := map[string]eventKind{}
 		out := []Message{}
 		skipped, total := 0, 0
 		for _, d := range ds {
 			if d.Kind != "" {
 				continue // listen forwards, probes, edited resends
 			}
-			ev, ok := events[d.EventID]
+			var ev *store.Event
+			k, ok := kinds[d.EventID]
 			if !ok {
 				if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil && !provider.IsNotFound(err) {
 					a.storeFail(w, v, err)
 					return
 				}
-				events[d.EventID] = ev
+				if ev != nil {
+					k = eventKind{typ: ev.Type, mambu: ev.Provider == mambuProvider}
+				}
+				kinds[d.EventID] = k
 			}
-			if ev == nil || ev.Provider != mambuProvider {
+			if !k.mambu {
 				continue // another provider's delivery
 			}
 			keep := true
 			for _, p := range preds {
-				if !p(d, ev.Type) {
+				if !p(d, k.typ) {
 					keep = false
 					break
 				}
@@ -515,6 +526,12 @@ func (a *api) search(v version) http.HandlerFunc {
 					break
 				}
 				continue // counting the rest for Items-Total
+			}
+			if ev == nil {
+				if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil {
+					a.storeFail(w, v, err)
+					return
+				}
 			}
 			out = append(out, render(d, ev))
 		}
