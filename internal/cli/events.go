@@ -10,10 +10,10 @@ import (
 	"github.com/hookctl/hookctl/internal/subscription"
 )
 
-// CheckEventFilter checks an --event filter (of deliveries list, replay)
-// as subscribe checks its patterns: one that can match nothing ('card*',
-// 'card.*.x', a space) is a usage error (exit 2) with the reason, not an
-// empty result. Names the catalog lacks are fine: the log holds events of
+// CheckEventFilter checks an --event filter (of deliveries list, events
+// log, replay) as subscribe checks its patterns: one that can match
+// nothing ('card*', 'card.*.x', a space) is a usage error (exit 2) with
+// the reason, not an empty result. Names the catalog lacks are fine: the log holds events of
 // any type.
 func CheckEventFilter(flag, pattern string) error {
 	if pattern == "" {

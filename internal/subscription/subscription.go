@@ -492,7 +492,7 @@ func (s *Service) ValidateEvents(items []string) ([]string, error) {
 			"the event list is empty")
 	}
 	for _, e := range events {
-		if err := checkPatternSyntax(e); err != nil {
+		if err := CheckPatternSyntax(e); err != nil {
 			return nil, err
 		}
 	}
@@ -531,9 +531,7 @@ func checkText(sub *store.Subscription) error {
 // not whether the catalog has it: an --event filter of the log, whose
 // events may be of types the catalog lacks (serve's APIs, fixtures).
 // The error is an *InputError (exit 2) with a hint.
-func CheckPatternSyntax(p string) error { return checkPatternSyntax(p) }
-
-func checkPatternSyntax(p string) error {
+func CheckPatternSyntax(p string) error {
 	hint := []string{"use exact names (card.created), a prefix pattern (card.*) or * for every event"}
 	if p == "*" {
 		return nil
@@ -714,7 +712,7 @@ func CheckImported(sub *store.Subscription) error {
 		if e == "" {
 			return wrap(errors.New("the event list has an empty name"))
 		}
-		if err := checkPatternSyntax(e); err != nil {
+		if err := CheckPatternSyntax(e); err != nil {
 			return wrap(err)
 		}
 	}
