@@ -138,11 +138,14 @@ func (e *Engine) target(ctx context.Context, d *store.Delivery, ev *store.Event)
 		if t.URL == "" {
 			t.URL = sub.CallbackURL
 		}
-		if t.URL != sub.CallbackURL {
-			// Sent elsewhere on purpose (replay --to), or claimed
-			// before its subscription moved: the store moves the
-			// unfinished deliveries with their subscription, so its row
-			// says which (one read, only when the two differ).
+		if t.URL != sub.CallbackURL && sub.UpdatedAt.After(d.UpdatedAt) {
+			// Claimed before its subscription changed, and elsewhere:
+			// the store moves the unfinished deliveries with their
+			// subscription (writing their updated_at), so the row says
+			// whether this copy is stale or the delivery was sent
+			// elsewhere on purpose (replay --to). One read, only then: a
+			// --to replay, whose requeue is newer than its subscription,
+			// reads nothing.
 			fresh, err := e.Store.GetDelivery(ctx, d.ID)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return nil, t, transientError{fmt.Errorf("reading delivery: %w", err)}
