@@ -260,3 +260,34 @@ func TestPTYListSaysMoreMatch(t *testing.T) {
 		t.Errorf("the whole list:\n%s", r.out)
 	}
 }
+
+// On a terminal: a delivery's credential header shows no more than its
+// subscription's mask (4 characters), and an --event filter that matches
+// nothing says why — a typo's did-you-mean after the empty result, a
+// pattern that can match nothing as a usage error (exit 2).
+func TestPTYMaskedCredentialAndEventFilterHints(t *testing.T) {
+	srv := receiverFailingEvery(t, 1)
+	e := newPTYEnv(t)
+	e.plain("subscribe", "--url", srv.URL+"/h", "--events", "card.*", "--header", "X-Auth-Token: abcdefghi")
+	if err := e.command(nil, "trigger", "card.created", "--no-retry").Run(); err == nil {
+		t.Fatal("trigger to a 500 receiver succeeded")
+	}
+	var ds []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("deliveries", "list", "-o", "json")), &ds); err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries list: %v %v", ds, err)
+	}
+	r := e.pty([]string{"NO_COLOR=1"}, "deliveries", "show", ds[0].ID)
+	if r.code != 0 || !strings.Contains(r.out, "X-Auth-Token: abcd…") || strings.Contains(r.out, "abcde") {
+		t.Errorf("deliveries show on a terminal (exit %d) does not mask X-Auth-Token as its subscription does:\n%s", r.code, r.out)
+	}
+	r = e.pty([]string{"NO_COLOR=1"}, "replay", "--failed", "--event", "card.craeted", "--yes")
+	if r.code != 0 || !strings.Contains(r.out, "Nothing to replay") || !strings.Contains(r.out, `no event type is called "card.craeted": did you mean "card.created"?`) {
+		t.Errorf("replay with a mistyped --event on a terminal (exit %d):\n%s", r.code, r.out)
+	}
+	r = e.pty([]string{"NO_COLOR=1"}, "deliveries", "list", "--event", "card*")
+	if r.code != 2 || !strings.Contains(r.out, `invalid --event: invalid event pattern "card*"`) {
+		t.Errorf("deliveries list --event 'card*' on a terminal (exit %d):\n%s", r.code, r.out)
+	}
+}
