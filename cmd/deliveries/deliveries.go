@@ -93,10 +93,56 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	return c
 }
 
-// eventTypes caches event types for a listing.
+// eventTypes caches the events (without payloads) of a listing's
+// deliveries. A store that reads many events in one query
+// (store.EventsGetter) is asked once per window of listWindow deliveries
+// instead of once per event: a page of 50 failed deliveries on
+// PostgreSQL read its ~30 events in 30 round trips.
 type eventTypes struct {
-	st store.Store
-	m  map[string]*store.Event
+	st   store.Store
+	m    map[string]*store.Event
+	next int // the index in the listing of the first delivery not yet loaded
+}
+
+const listWindow = 256
+
+// at returns the event of ds[i], loading the window from ds[i] first if
+// ds[i] is past the loaded ones.
+func (e *eventTypes) at(ctx context.Context, ds []*store.Delivery, i int) *store.Event {
+	if i >= e.next {
+		e.load(ctx, ds[i:min(i+listWindow, len(ds))])
+		e.next = i + listWindow
+	}
+	return e.get(ctx, ds[i].EventID)
+}
+
+func (e *eventTypes) load(ctx context.Context, ds []*store.Delivery) {
+	g, ok := e.st.(store.EventsGetter)
+	if !ok {
+		return
+	}
+	if len(e.m) > 2000 {
+		clear(e.m)
+	}
+	ids := make([]string, 0, len(ds))
+	seen := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		if _, ok := e.m[d.EventID]; !ok && !seen[d.EventID] {
+			seen[d.EventID] = true
+			ids = append(ids, d.EventID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	evs, err := g.GetEvents(ctx, ids)
+	if err != nil {
+		return // get reads them one by one and says what it cannot
+	}
+	for _, ev := range evs {
+		ev.Payload = nil
+		e.m[ev.ID] = ev
+	}
 }
 
 func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
@@ -145,8 +191,8 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	types := &eventTypes{st: st, m: map[string]*store.Event{}}
 	if ios.JSON() {
 		out := make([]delivery.DeliveryJSON, 0, len(ds))
-		for _, d := range ds {
-			ev := types.get(ctx, d.EventID)
+		for i, d := range ds {
+			ev := types.at(ctx, ds, i)
 			j := delivery.ToJSON(d, ev.Type, nil)
 			j.Source = store.DeliverySource(d, ev.Source)
 			out = append(out, j)
@@ -160,7 +206,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	}
 	s := ios.Styles()
 	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED")
-	for _, d := range ds {
+	for i, d := range ds {
 		id := d.ID
 		if ios.IsStdoutTTY() {
 			id = short(id)
@@ -171,7 +217,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		} else if d.LastError != "" {
 			last = "ERR"
 		}
-		ev := types.get(ctx, d.EventID)
+		ev := types.at(ctx, ds, i)
 		src := store.DeliverySource(d, ev.Source)
 		if d.OriginID != "" && ios.IsStdoutTTY() {
 			src += " ↳" + short(d.OriginID) // listen's forward of that delivery

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -539,10 +540,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	type eventInfo struct{ typ, source string }
 	types := map[string]eventInfo{}
 	moved := &movedSubs{}
-	add := func(d *store.Delivery) error {
-		if d.Status == store.DeliverySucceeded && !opts.Force {
-			return nil
-		}
+	emit := func(d *store.Delivery) error {
 		if opts.To == "" {
 			moved.note(d.SubscriptionID, d.URL)
 		}
@@ -580,6 +578,46 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		}
 		return nil
 	}
+	// Deliveries are listed in windows of 256 whose events are read in one
+	// query where the store can (a dry run of 100,000 failed deliveries on
+	// PostgreSQL made a round trip per event).
+	var window []*store.Delivery
+	flush := func() error {
+		if g, ok := st.(store.EventsGetter); ok && len(window) > 0 {
+			if len(types) > 1000 {
+				clear(types)
+			}
+			var ids []string
+			for _, d := range window {
+				if _, ok := types[d.EventID]; !ok && !slices.Contains(ids, d.EventID) {
+					ids = append(ids, d.EventID)
+				}
+			}
+			if len(ids) > 0 {
+				if evs, err := g.GetEvents(ctx, ids); err == nil {
+					for _, ev := range evs {
+						types[ev.ID] = eventInfo{ev.Type, ev.Source}
+					}
+				}
+			}
+		}
+		for _, d := range window {
+			if err := emit(d); err != nil {
+				return err
+			}
+		}
+		window = window[:0]
+		return nil
+	}
+	add := func(d *store.Delivery) error {
+		if d.Status == store.DeliverySucceeded && !opts.Force {
+			return nil
+		}
+		if window = append(window, d); len(window) == 256 {
+			return flush()
+		}
+		return nil
+	}
 	var err error
 	if bulk {
 		err = delivery.Walk(ctx, st, filter, add)
@@ -593,6 +631,9 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 				break
 			}
 		}
+	}
+	if err == nil {
+		err = flush()
 	}
 	if err != nil {
 		return err

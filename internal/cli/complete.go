@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -118,13 +120,13 @@ func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionF
 		if err != nil {
 			return nil, noFiles
 		}
-		types := map[string]string{}
 		prefix := strings.ToLower(toComplete)
+		ds = slices.DeleteFunc(ds, func(d *store.Delivery) bool {
+			return !strings.HasPrefix(d.ID, prefix) || containsString(args, d.ID)
+		})
+		types := eventTypesOf(ctx, st, ds)
 		var out []cobra.Completion
 		for _, d := range ds {
-			if !strings.HasPrefix(d.ID, prefix) || containsString(args, d.ID) {
-				continue
-			}
 			typ, ok := types[d.EventID]
 			if !ok {
 				if ev, err := st.GetEvent(ctx, d.EventID); err == nil {
@@ -136,6 +138,33 @@ func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionF
 		}
 		return out, noFiles
 	}
+}
+
+// eventTypesOf reads the types of the events of ds in one query where the
+// store can (a TAB that lists 500 deliveries made 500 round trips to a
+// PostgreSQL store); the caller reads what is missing one by one.
+func eventTypesOf(ctx context.Context, st store.Store, ds []*store.Delivery) map[string]string {
+	types := map[string]string{}
+	g, ok := st.(store.EventsGetter)
+	if !ok || len(ds) == 0 {
+		return types
+	}
+	ids := make([]string, 0, len(ds))
+	for _, d := range ds {
+		if _, ok := types[d.EventID]; !ok {
+			types[d.EventID] = ""
+			ids = append(ids, d.EventID)
+		}
+	}
+	clear(types)
+	evs, err := g.GetEvents(ctx, ids)
+	if err != nil {
+		return types
+	}
+	for _, ev := range evs {
+		types[ev.ID] = ev.Type
+	}
+	return types
 }
 
 // CompleteEventIDs completes the IDs of stored events (of the newest 500,
