@@ -57,6 +57,9 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
+			if err := cli.NonEmptyFlags(c, "subscription", "event"); err != nil {
+				return err
+			}
 			switch opts.Status {
 			case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
 			default:

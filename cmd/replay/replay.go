@@ -97,6 +97,9 @@ cannot be used, 130 when interrupted.`,
 			if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
 				return err
 			}
+			if err := cli.NonEmptyFlags(c, "subscription", "event", "to"); err != nil {
+				return err
+			}
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To, "--to")
 				if err != nil {
