@@ -255,7 +255,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	}
 	d, err := st.GetDelivery(ctx, opts.ID)
 	if err != nil {
-		return err
+		return cli.DeliveryOrEventID(ctx, st, opts.ID, err, "hookctl deliveries show", false)
 	}
 	ev, err := st.GetEvent(ctx, d.EventID)
 	if err != nil {

@@ -231,7 +231,7 @@ func run(ctx context.Context, opts *Options) error {
 		for _, id := range opts.IDs {
 			d, err := st.GetDelivery(ctx, id)
 			if err != nil {
-				return err
+				return cli.DeliveryOrEventID(ctx, st, id, err, "hookctl replay", true)
 			}
 			if d.Status == store.DeliverySucceeded && !opts.Force {
 				return cli.Failf("delivery %s already succeeded", d.ID).Hint("replay it anyway with --force")
