@@ -46,23 +46,5 @@ func NonEmptyIDs(kind string, v cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// NonEmptyFlags refuses (exit 2) a flag of names given with an empty or
-// blank value: --subscription "$SUB" with the variable unset would
-// otherwise read as the flag left out — every subscription, every event,
-// the delivery's own URL — and a replay --failed --yes or a trigger would
-// send to every endpoint instead of the one meant. A flag left out is
-// fine.
-func NonEmptyFlags(c *cobra.Command, names ...string) error {
-	for _, name := range names {
-		fl := c.Flags().Lookup(name)
-		if fl == nil || !fl.Changed || strings.TrimSpace(fl.Value.String()) != "" {
-			continue
-		}
-		return Usagef("empty --%s", name).
-			Hint("give it a value or leave the flag out (is a shell variable unset?)")
-	}
-	return nil
-}
-
 // NoArgs is cobra.NoArgs with exit 2.
 func NoArgs(c *cobra.Command, args []string) error { return Args(cobra.NoArgs)(c, args) }
