@@ -57,6 +57,9 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
+			if err := cli.NonEmptyFlags(c, "subscription", "event"); err != nil {
+				return err
+			}
 			switch opts.Status {
 			case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
 			default:
@@ -298,7 +301,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	}
 	d, err := st.GetDelivery(ctx, opts.ID)
 	if err != nil {
-		return err
+		return cli.DeliveryOrEventID(ctx, st, opts.ID, err, "hookctl deliveries show", false)
 	}
 	ev, err := st.GetEvent(ctx, d.EventID)
 	if err != nil {

@@ -34,6 +34,9 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
+			if err := cli.NonEmptyFlags(c, "event"); err != nil {
+				return err
+			}
 			switch opts.Source {
 			case "", store.SourceTriggered, store.SourceReceived, store.SourceCheck:
 			default:

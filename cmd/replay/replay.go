@@ -98,6 +98,9 @@ cannot be used, 130 when interrupted.`,
 			if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
 				return err
 			}
+			if err := cli.NonEmptyFlags(c, "subscription", "event", "to"); err != nil {
+				return err
+			}
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To, "--to")
 				if err != nil {
@@ -229,7 +232,7 @@ func run(ctx context.Context, opts *Options) error {
 		for _, id := range opts.IDs {
 			d, err := st.GetDelivery(ctx, id)
 			if err != nil {
-				return err
+				return cli.DeliveryOrEventID(ctx, st, id, err, "hookctl replay", true)
 			}
 			if d.Status == store.DeliverySucceeded && !opts.Force {
 				return cli.Failf("delivery %s already succeeded", d.ID).Hint("replay it anyway with --force")

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
@@ -181,8 +183,9 @@ dump twice changes nothing. Use - to read standard input.`,
 		Use:   "prune --older-than <time> [--dry-run] [--yes] [--vacuum]",
 		Short: "Delete events older than a time, with their deliveries and attempts",
 		Long: `Delete the history created before --older-than: events with their
-deliveries and attempts. An event with a delivery still pending stays (it
-is still being delivered), and subscriptions always stay. It deletes in
+deliveries and attempts. An event with a delivery still pending, or being
+replayed, stays (it is still being delivered), and subscriptions always
+stay. It deletes in
 batches of 5,000 events, each in its own transaction, so trigger, listen
 and workers sharing the store wait at most one batch.
 
@@ -466,6 +469,11 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	if name == "-" {
 		name = "stdin"
 	}
+	// A byte order mark says how the file is encoded: Windows
+	// PowerShell 5.1's '>' writes the export as UTF-16 with one, some
+	// editors put a UTF-8 one first. Either is read as the UTF-8 JSON
+	// the export wrote; without one, the bytes go through as they are.
+	in = transform.NewReader(in, unicode.BOMOverride(transform.Nop))
 	dec := json.NewDecoder(bufio.NewReaderSize(in, 64<<10))
 	var read counts
 	batch := make([]store.Record, 0, opts.BatchSize)

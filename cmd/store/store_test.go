@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	utf16pkg "unicode/utf16"
 
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
@@ -151,5 +152,74 @@ func TestPruneAsksOnATerminal(t *testing.T) {
 		if want := map[string]int{"n\n": 2, "y\n": 0}[tc.answer]; len(evs) != want {
 			t.Fatalf("%q: %d events left, want %d", tc.answer, len(evs), want)
 		}
+	}
+}
+
+// An export saved by Windows PowerShell 5.1 ('hookctl store export >
+// dump.jsonl' writes UTF-16 with a byte order mark) or by an editor that
+// adds a UTF-8 BOM imports as the export itself does: it was refused as
+// "record 1: invalid JSON: invalid character 'ÿ'" with the hint that the
+// file must be written by store export, which it was.
+func TestImportTakesAByteOrderMark(t *testing.T) {
+	ctx := context.Background()
+	src, srcIO := factory(t, filepath.Join(t.TempDir(), "src.db"))
+	st, err := src.Store(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &store.Subscription{CallbackURL: "http://127.0.0.1:3000/x", Events: []string{"*"}, Secret: "whsec_x", Description: "café ✓"}
+	if err := st.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	e := &store.Event{Type: "card.created", Payload: []byte(`{"name":"Zoë 💳"}`)}
+	if err := st.CreateEvent(ctx, e, []*store.Delivery{{SubscriptionID: sub.ID, URL: sub.CallbackURL}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(&Options{IO: srcIO, Store: src.Store, Ctx: ctx, Verb: "export"}); err != nil {
+		t.Fatal(err)
+	}
+	dump := srcIO.Out.(interface{ String() string }).String()
+	utf16 := func(bigEndian bool) string {
+		var b strings.Builder
+		put := func(u uint16) {
+			if bigEndian {
+				b.WriteByte(byte(u >> 8))
+				b.WriteByte(byte(u))
+			} else {
+				b.WriteByte(byte(u))
+				b.WriteByte(byte(u >> 8))
+			}
+		}
+		put(0xfeff)
+		for _, u := range utf16pkg.Encode([]rune(strings.ReplaceAll(dump, "\n", "\r\n"))) {
+			put(u)
+		}
+		return b.String()
+	}
+	for name, in := range map[string]string{
+		"utf-8 bom": "\xef\xbb\xbf" + dump,
+		"utf-16le":  utf16(false),
+		"utf-16be":  utf16(true),
+		"no bom":    dump,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dst, dstIO := factory(t, filepath.Join(t.TempDir(), "dst.db"))
+			dstIO.In = strings.NewReader(in)
+			if err := run(&Options{IO: dstIO, Store: dst.Store, Ctx: ctx, Verb: "import", File: "-", BatchSize: 10}); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := dst.Store(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ds.GetSubscription(ctx, sub.ID)
+			if err != nil || got.Description != sub.Description {
+				t.Fatalf("subscription: %+v %v", got, err)
+			}
+			ev, err := ds.GetEvent(ctx, e.ID)
+			if err != nil || string(ev.Payload) != string(e.Payload) {
+				t.Fatalf("event: %+v %v", ev, err)
+			}
+		})
 	}
 }

@@ -370,7 +370,9 @@ deliveries carry signatures made with both the new and the old secret
 without dropping events. Schemes that carry one signature per request
 (github, bond, mono, mambu, paystack, shopify, slack) go on signing with
 the old secret until the grace period ends, then with the new one: accept
-both before then. --grace 0 drops the old secret at once.`,
+both before then. --grace 0 drops the old secret at once. One previous
+secret is kept: rotating again within the grace stops the one before it
+at once (a warning says so).`,
 		Example: `  hookctl subscriptions rotate-secret 4f1c
   hookctl subscriptions rotate-secret 4f1c --grace 1h
   hookctl subscriptions rotate-secret 4f1c --grace 0 -o json`,
@@ -391,9 +393,15 @@ both before then. --grace 0 drops the old secret at once.`,
 			if err != nil {
 				return err
 			}
-			sub, err := svc.RotateSecret(opts.Ctx, opts.ID, opts.Grace, opts.Secret)
+			sub, cut, err := svc.Rotate(opts.Ctx, opts.ID, opts.Grace, opts.Secret)
 			if err != nil {
 				return err
+			}
+			if cut != nil {
+				// The promise of the earlier rotation ("keeps signing
+				// for 24h") no longer holds: say so.
+				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the secret before the old one (%s) was to sign until %s, an earlier rotation's grace: it no longer signs (a subscription keeps one previous secret)\n",
+					subscription.MaskSecret(cut.Secret), cut.Until.UTC().Format(time.RFC3339))
 			}
 			if opts.Grace > 0 {
 				Done(opts.IO, "New secret for %s; the old one keeps signing for %s", sub.ID, ui.FormatDuration(opts.Grace))

@@ -90,6 +90,9 @@ usage, 3 when the store cannot be used, 130 when interrupted.`,
 			if opts.Concurrency < 1 {
 				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
 			}
+			if err := cli.NonEmptyFlags(c, "url", "subscription"); err != nil {
+				return err
+			}
 			if opts.URL != "" && opts.SubscriptionID != "" {
 				return cli.Usagef("--url and --subscription cannot be used together")
 			}

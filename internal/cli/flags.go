@@ -155,6 +155,25 @@ func CheckNotEmpty(c interface{ Flags() *pflag.FlagSet }, name string) error {
 	return Usagef("--%s is empty", name).Hint("leave out --%s and hookctl generates one", name)
 }
 
+// NonEmptyFlags is CheckNotEmpty for flags hookctl does not fill in
+// itself: it refuses (exit 2) a flag of names given with an empty or
+// blank value: --subscription "$SUB" with the variable unset would
+// otherwise read as the flag left out — every subscription, every event,
+// the delivery's own URL — and a replay --failed --yes or a trigger would
+// send to every endpoint instead of the one meant. A flag left out is
+// fine.
+func NonEmptyFlags(c interface{ Flags() *pflag.FlagSet }, names ...string) error {
+	for _, name := range names {
+		fl := c.Flags().Lookup(name)
+		if fl == nil || !fl.Changed || strings.TrimSpace(fl.Value.String()) != "" {
+			continue
+		}
+		return Usagef("--%s is empty", name).
+			Hint("give it a value or leave the flag out (is a shell variable unset?)")
+	}
+	return nil
+}
+
 // PageLimit is the limit to ask the store for when a listing shows at most
 // limit rows (0 = all): one more, so the listing can tell whether more
 // matched (Truncated).

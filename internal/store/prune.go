@@ -7,8 +7,10 @@ import (
 
 // Pruner is implemented by stores that can drop old history
 // (`hookctl store prune`): events created before a time, with their
-// deliveries and attempts. An event with a delivery still pending stays
-// whole (it is still being delivered), and subscriptions always stay.
+// deliveries and attempts. An event with a delivery still pending, or
+// leased to a live process (a bulk replay leases a failed one in place:
+// MatchRequeuer), stays whole (it is still being delivered), and
+// subscriptions always stay.
 type Pruner interface {
 	// Prune deletes, in one transaction, up to limit such events (the
 	// oldest first; limit 0: all) with their deliveries and attempts, and
@@ -22,7 +24,7 @@ type Pruner interface {
 type PruneCounts struct {
 	Events, Deliveries, Attempts int64
 	// KeptPending: events created before the time kept because a
-	// delivery of theirs is pending.
+	// delivery of theirs is pending (or leased: being replayed).
 	KeptPending int64
 }
 

@@ -369,10 +369,28 @@ func (s *Service) Delete(ctx context.Context, idOrPrefix string) (*store.Subscri
 // one). The old secret keeps signing alongside it for grace (0 drops it at
 // once).
 func (s *Service) RotateSecret(ctx context.Context, idOrPrefix string, grace time.Duration, newSecret string) (*store.Subscription, error) {
+	sub, _, err := s.Rotate(ctx, idOrPrefix, grace, newSecret)
+	return sub, err
+}
+
+// CutSecret is a previous secret a rotation stopped before the end of the
+// grace period an earlier rotation gave it: a subscription keeps one
+// previous secret, so rotating again within the grace (or with --grace 0)
+// drops it.
+type CutSecret struct {
+	Secret string
+	Until  time.Time // when it was to stop signing
+}
+
+// Rotate is RotateSecret, also returning the previous secret it cut short
+// (nil when there was none still signing).
+func (s *Service) Rotate(ctx context.Context, idOrPrefix string, grace time.Duration, newSecret string) (*store.Subscription, *CutSecret, error) {
 	if grace < 0 {
-		return nil, inputErr(nil, "invalid --grace %s: it cannot be negative", grace)
+		return nil, nil, inputErr(nil, "invalid --grace %s: it cannot be negative", grace)
 	}
-	return store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+	var cut *CutSecret
+	sub, err := store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+		cut = nil
 		secret := newSecret
 		if secret != "" {
 			if err := validateSecret(sub.Scheme, secret); err != nil {
@@ -387,6 +405,9 @@ func (s *Service) RotateSecret(ctx context.Context, idOrPrefix string, grace tim
 				return err
 			}
 		}
+		if sub.PreviousSecret != "" && sub.PreviousSecret != secret && s.now().Before(sub.PreviousSecretExpiresAt) {
+			cut = &CutSecret{Secret: sub.PreviousSecret, Until: sub.PreviousSecretExpiresAt}
+		}
 		if grace > 0 {
 			sub.PreviousSecret = sub.Secret
 			sub.PreviousSecretExpiresAt = s.now().Add(grace).UTC().Truncate(time.Microsecond)
@@ -397,6 +418,10 @@ func (s *Service) RotateSecret(ctx context.Context, idOrPrefix string, grace tim
 		sub.Secret = secret
 		return nil
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return sub, cut, nil
 }
 
 // ActiveSecrets returns the secrets that sign for sub at now: the current

@@ -9,23 +9,34 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
+// busySQL is true for a delivery of the deliveries row alias (with its
+// dot) that is still being delivered at the time parameter now: pending,
+// or leased to a live process — a bulk replay leases a failed delivery in
+// place (RequeueMatching), so it stays failed until its attempt is
+// recorded.
+func busySQL(alias, now string) string {
+	return `(` + alias + `status = 'pending' OR (` + alias + `lease_owner <> '' AND ` + alias + `lease_expires_at > ` + now + `))`
+}
+
 // pruneWhere selects the events a prune may delete: created before $1, no
-// delivery pending.
-const pruneWhere = `e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')`
+// delivery being delivered at $2.
+var pruneWhere = `e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ` + busySQL("d.", "$2") + `)`
 
-const pruneKeptSQL = `SELECT count(*) FROM events e WHERE e.created_at < $1 AND EXISTS
-	(SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')`
+var pruneKeptSQL = `SELECT count(*) FROM events e WHERE e.created_at < $1 AND EXISTS
+	(SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ` + busySQL("d.", "$2") + `)`
 
-// pruneSQL deletes up to $2 events (the oldest first) with their
+// pruneSQL deletes up to $3 events (the oldest first) with their
 // deliveries and attempts in one statement. The events' deliveries are
-// locked first; one that was made pending meanwhile (a replay) is not
-// deleted, and then neither is its event (the FOR UPDATE re-reads it).
-const pruneSQL = `WITH ev AS (
-		SELECT e.id FROM events e WHERE ` + pruneWhere + ` ORDER BY e.seq LIMIT $2
+// locked first; one that was made pending or leased meanwhile (a replay)
+// is not deleted, and then neither is its event (the FOR UPDATE re-reads
+// it).
+var pruneSQL = `WITH ev AS (
+		SELECT e.id FROM events e WHERE ` + pruneWhere + ` ORDER BY e.seq LIMIT $3
 	), dl AS (
-		SELECT d.id, d.event_id, d.status FROM deliveries d WHERE d.event_id IN (SELECT id FROM ev) FOR UPDATE
+		SELECT d.id, d.event_id, d.status, d.lease_owner, d.lease_expires_at FROM deliveries d
+		WHERE d.event_id IN (SELECT id FROM ev) FOR UPDATE
 	), gone AS (
-		SELECT id FROM ev WHERE NOT EXISTS (SELECT 1 FROM dl WHERE dl.event_id = ev.id AND dl.status = 'pending')
+		SELECT id FROM ev WHERE NOT EXISTS (SELECT 1 FROM dl WHERE dl.event_id = ev.id AND ` + busySQL("dl.", "$2") + `)
 	), da AS (
 		DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM dl WHERE event_id IN (SELECT id FROM gone)) RETURNING 1
 	), dd AS (
@@ -38,25 +49,25 @@ const pruneSQL = `WITH ev AS (
 // Prune implements store.Pruner.
 func (db *DB) Prune(ctx context.Context, before time.Time, limit int, dryRun bool) (store.PruneCounts, error) {
 	var c store.PruneCounts
-	at := ts(before)
+	at, nowAt := ts(before), ts(now())
 	if dryRun {
 		err := db.pool.QueryRow(ctx, `WITH ev AS (SELECT e.id FROM events e WHERE `+pruneWhere+`),
 			dl AS (SELECT d.id FROM deliveries d WHERE d.event_id IN (SELECT id FROM ev))
 			SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM dl),
-				(SELECT count(*) FROM attempts a WHERE a.delivery_id IN (SELECT id FROM dl))`, at).Scan(&c.Events, &c.Deliveries, &c.Attempts)
+				(SELECT count(*) FROM attempts a WHERE a.delivery_id IN (SELECT id FROM dl))`, at, nowAt).Scan(&c.Events, &c.Deliveries, &c.Attempts)
 		if err != nil {
 			return c, db.wrap("prune", err)
 		}
-		return c, db.wrap("prune", db.pool.QueryRow(ctx, pruneKeptSQL, at).Scan(&c.KeptPending))
+		return c, db.wrap("prune", db.pool.QueryRow(ctx, pruneKeptSQL, at, nowAt).Scan(&c.KeptPending))
 	}
 	if limit <= 0 {
 		limit = 1 << 62
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, pruneSQL, at, limit).Scan(&c.Events, &c.Deliveries, &c.Attempts); err != nil {
+		if err := tx.QueryRow(ctx, pruneSQL, at, nowAt, limit).Scan(&c.Events, &c.Deliveries, &c.Attempts); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, pruneKeptSQL, at).Scan(&c.KeptPending)
+		return tx.QueryRow(ctx, pruneKeptSQL, at, nowAt).Scan(&c.KeptPending)
 	})
 	return c, db.wrap("prune", err)
 }

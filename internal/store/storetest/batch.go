@@ -24,6 +24,7 @@ var batchTests = []struct {
 	{"RequeueLeased", testRequeueLeased},
 	{"RequeueMatching", testRequeueMatching},
 	{"RequeueMatchingReclaim", testRequeueMatchingReclaim},
+	{"PruneKeepsReplayInFlight", testPruneKeepsReplayInFlight},
 	{"ExtendLeases", testExtendLeases},
 	{"GetEvents", testGetEvents},
 	{"ClaimDueEvents", testClaimDueEvents},
@@ -363,6 +364,57 @@ func testRequeueMatching(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(ds) != 0 || more {
 		t.Errorf("a second walk requeued %d (more %v), want none", len(ds), more)
+	}
+}
+
+// testPruneKeepsReplayInFlight: a failed delivery a bulk replay leased in
+// place (still failed, being sent) keeps its event from a prune, as a
+// pending one does: the replay is delivering it, and deleting it lost the
+// attempt the receiver got ('not recorded: delivery not found'). Once its
+// attempt is recorded, the event goes.
+func testPruneKeepsReplayInFlight(t *testing.T, s store.Store) {
+	mr, ok := s.(store.MatchRequeuer)
+	if !ok {
+		t.Skip("no store.MatchRequeuer")
+	}
+	p, ok := s.(store.Pruner)
+	if !ok {
+		t.Skip("not a Pruner")
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	e := newEvent("evt_replayed", "card.created")
+	e.CreatedAt = now.Add(-2 * time.Hour)
+	d := newDelivery("http://127.0.0.1/x")
+	d.NextAttemptAt = e.CreatedAt
+	must(t, s.CreateEvent(ctx, e, []*store.Delivery{d}))
+	if c, err := s.ClaimDue(ctx, "w", now, time.Minute, 10, ""); err != nil || len(c) != 1 {
+		t.Fatalf("claimed %d: %v", len(c), err)
+	}
+	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: e.CreatedAt}, store.DeliveryUpdate{Status: store.DeliveryFailed}))
+	ds, _, _, err := mr.RequeueMatching(ctx, store.DeliveryFilter{Status: store.DeliveryFailed}, 10,
+		store.Requeue{ExtraAttempts: 1, Now: now, RunID: "r1"}, "me", now.Add(time.Minute))
+	must(t, err)
+	if len(ds) != 1 {
+		t.Fatalf("requeued %d, want 1", len(ds))
+	}
+	cut := now.Add(-time.Hour)
+	want := store.PruneCounts{KeptPending: 1}
+	if c, err := p.Prune(ctx, cut, 0, true); err != nil || c != want {
+		t.Errorf("dry run during the replay: %+v %v, want %+v", c, err, want)
+	}
+	if c, err := p.Prune(ctx, cut, 0, false); err != nil || c != want {
+		t.Errorf("prune during the replay: %+v %v, want %+v", c, err, want)
+	}
+	if err := s.RecordAttempt(ctx, "me", &store.Attempt{DeliveryID: d.ID, Number: 2, StartedAt: now},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, RunID: "r1"}); err != nil {
+		t.Fatalf("the replay's attempt after a prune: %v", err)
+	}
+	if as, err := s.ListAttempts(ctx, d.ID); err != nil || len(as) != 2 {
+		t.Errorf("attempts after the replay: %d %v, want 2", len(as), err)
+	}
+	want = store.PruneCounts{Events: 1, Deliveries: 1, Attempts: 2}
+	if c, err := p.Prune(ctx, cut, 0, false); err != nil || c != want {
+		t.Errorf("prune after the replay: %+v %v, want %+v", c, err, want)
 	}
 }
 

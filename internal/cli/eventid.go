@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// DeliveryOrEventID returns err, the error of looking up a delivery by id,
+// said better when id is no delivery's but an event's (or a unique prefix
+// of one): the id trigger, replay, worker and listen print in brackets
+// after an event's type, which reads as the thing to replay. The error
+// then names the event and its deliveries' IDs, with the command that
+// takes them (cmd: "hookctl replay", which takes several, or "hookctl
+// deliveries show", one: many false). Any other error, or an id that
+// names no event either, is returned as is.
+func DeliveryOrEventID(ctx context.Context, st store.Store, id string, err error, cmd string, many bool) error {
+	var nf *store.NotFoundError
+	if !errors.As(err, &nf) || nf.Kind != "delivery" {
+		return err
+	}
+	e, gerr := st.GetEvent(ctx, id)
+	if gerr != nil {
+		return err
+	}
+	const show = 10
+	ds, lerr := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: e.ID, Limit: show + 1})
+	if lerr != nil {
+		return err
+	}
+	what := e.ID
+	if e.Type != "" {
+		what = e.Type + " " + e.ID
+	}
+	out := Failf("%q is not a delivery but an event: %s", id, what)
+	if len(ds) == 0 {
+		return out.Hint("it has no delivery: hookctl events show %s", e.ID)
+	}
+	ids := make([]string, 0, show)
+	for _, d := range ds[:min(len(ds), show)] {
+		ids = append(ids, d.ID)
+	}
+	switch {
+	case len(ids) == 1:
+		return out.Hint("its delivery: %s %s", cmd, ids[0])
+	case !many:
+		out = out.Hint("its deliveries: %s (%s ID)", strings.Join(ids, ", "), cmd)
+	default:
+		out = out.Hint("its deliveries: %s %s", cmd, strings.Join(ids, " "))
+	}
+	if len(ds) > show {
+		out = out.Hint("those are the first %d; all of them: hookctl events show %s", show, e.ID)
+	}
+	return out
+}
