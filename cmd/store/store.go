@@ -164,7 +164,9 @@ it private.`,
 		Short: "Import records written by 'store export' (skipping those already present)",
 		Long: `Import JSON lines written by 'hookctl store export' into the configured
 store. Records whose IDs already exist are skipped, so importing the same
-dump twice changes nothing. Use - to read standard input.`,
+dump twice changes nothing; a delivery already present is brought up to
+date from a newer copy (the same history exported again after a replay
+there), and its new attempts are added. Use - to read standard input.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -190,6 +191,18 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			}
 			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
 				(SELECT coalesce(max(seq), 0) FROM deliveries), 1))`); err != nil {
+				return err
+			}
+			// A stored delivery is brought up to date from a newer copy in
+			// the batch (the same history exported again after a replay or
+			// a retry there), as SQLite's import does: see refreshDelivery
+			// there.
+			if _, err := tx.Exec(ctx, `UPDATE deliveries d SET url = t.url, status = t.status, attempt_count = t.attempt_count,
+				max_attempts = t.max_attempts, schedule = t.schedule, next_attempt_at = t.next_attempt_at, last_error = t.last_error,
+				last_status = t.last_status, lease_owner = t.lease_owner, lease_expires_at = t.lease_expires_at, updated_at = t.updated_at
+				FROM (SELECT DISTINCT ON (id) * FROM hookctl_import_deliveries ORDER BY id, updated_at DESC) t
+				WHERE d.id = t.id AND d.updated_at < t.updated_at
+				AND (d.lease_owner = '' OR d.lease_expires_at IS NULL OR d.lease_expires_at < $1)`, time.Now()); err != nil {
 				return err
 			}
 		}

@@ -168,6 +168,21 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error { return importRecord(ctx, tx, r) })
 }
 
+// refreshDelivery brings a stored delivery up to date from an imported
+// copy that is newer (a later updated_at: the same history exported again
+// after a replay or a retry there): its URL, status, attempt count,
+// schedule, next attempt, last answer and lease, so that it agrees with
+// the attempts imported after it. An older or equal copy changes nothing,
+// nor does any copy while a process here holds the delivery's lease.
+func refreshDelivery(ctx context.Context, tx *sql.Tx, d *store.Delivery) error {
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET url = ?, status = ?, attempt_count = ?, max_attempts = ?,
+		schedule = ?, next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = ?, lease_expires_at = ?, updated_at = ?
+		WHERE id = ? AND updated_at < ? AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < ?)`,
+		d.URL, d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, tm(d.NextAttemptAt), d.LastError, d.LastStatus,
+		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.UpdatedAt), d.ID, tm(d.UpdatedAt), time.Now().UnixMicro())
+	return err
+}
+
 // ImportBatch implements store.BatchImporter: Import of each record in
 // order, in one transaction (store import's --batch-size records per
 // transaction: a failing record leaves none of its batch, as on
@@ -241,8 +256,10 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		return err
 	case r.Delivery != nil:
 		d := *r.Delivery
-		if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); ok || err != nil {
+		if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); err != nil {
 			return err
+		} else if ok {
+			return refreshDelivery(ctx, tx, &d)
 		}
 		if ok, err := exists(`SELECT 1 FROM events WHERE id = ?`, d.EventID); err != nil {
 			return err

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Prune", testPrune},
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 		{"ImportMissingReference", testImportMissingReference},
+		{"ImportRefreshesDelivery", testImportRefreshesDelivery},
 		{"UnstorableText", testUnstorableText},
 		{"Objects", testObjects},
 	}
