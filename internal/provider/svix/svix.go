@@ -216,7 +216,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PATCH", ep+"/headers", "Svix: change the endpoint's custom headers ({headers, deleteHeaders?})", a.auth(a.setHeaders(true))),
 			provider.R("GET", ep+"/msg", "Svix: the messages sent to the endpoint, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedMessages)),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
-			provider.R("GET", ep+"/stats", "Svix: the endpoint's deliveries by status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
+			provider.R("GET", ep+"/stats", "Svix: the messages sent to the endpoint by their latest delivery's status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
 			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
@@ -1392,16 +1392,20 @@ func (a *api) getSecret(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// endpointStats is Svix's EndpointStats: the endpoint's deliveries
-// (messages sent to it) by status, created in [since, until) when given.
-// A delivery being sent right now is still pending here (sending: 0).
+// endpointStats is Svix's EndpointStats: the messages sent to the
+// endpoint by the status of their latest delivery there, each message
+// once (a resend while the message was in flight, or to an endpoint it
+// had not gone to, made a second delivery of it), counted when its first
+// delivery there was made in [since, until) when those are given. A
+// delivery being sent right now is still pending here (sending: 0). The
+// endpoint's deliveries are read a page at a time, oldest first.
 func (a *api) endpointStats(w http.ResponseWriter, r *http.Request) {
 	_, sub, ok := a.appEndpoint(w, r)
 	if !ok {
 		return
 	}
-	f := store.DeliveryFilter{SubscriptionID: sub.ID}
-	for name, at := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+	var since, until time.Time
+	for name, at := range map[string]*time.Time{"since": &since, "until": &until} {
 		if v := r.URL.Query().Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
@@ -1411,9 +1415,36 @@ func (a *api) endpointStats(w http.ResponseWriter, r *http.Request) {
 			*at = t
 		}
 	}
-	n, err := a.s.Store.CountDeliveries(r.Context(), f)
-	if a.bad(w, err) {
-		return
+	type msgState struct {
+		first  time.Time
+		status string // the latest delivery's
+	}
+	msgs := map[string]*msgState{}
+	const page = 500
+	f := store.DeliveryFilter{SubscriptionID: sub.ID, Limit: page}
+	for {
+		ds, err := a.s.Store.ListDeliveries(r.Context(), f)
+		if a.bad(w, err) {
+			return
+		}
+		for _, d := range ds {
+			if m := msgs[d.EventID]; m != nil {
+				m.status = d.Status // oldest first: a later delivery
+			} else {
+				msgs[d.EventID] = &msgState{first: d.CreatedAt, status: d.Status}
+			}
+		}
+		if len(ds) < page {
+			break
+		}
+		f.AfterSeq = ds[len(ds)-1].Seq
+	}
+	n := map[string]int64{}
+	for _, m := range msgs {
+		if (!since.IsZero() && m.first.Before(since)) || (!until.IsZero() && !m.first.Before(until)) {
+			continue
+		}
+		n[m.status]++
 	}
 	provider.WriteJSON(w, http.StatusOK, map[string]int64{
 		"success": n[store.DeliverySucceeded], "pending": n[store.DeliveryPending], "sending": 0, "fail": n[store.DeliveryFailed], "canceled": 0})
