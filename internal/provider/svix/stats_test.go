@@ -1,13 +1,16 @@
 package svix_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	svixgo "github.com/svix/svix-webhooks/go"
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
@@ -79,5 +82,58 @@ func TestStatsCountMessages(t *testing.T) {
 	}
 	if st.Success != 1 || st.Fail != 0 || st.Pending != 0 {
 		t.Fatalf("stats %+v, want the one message once: success 1", *st)
+	}
+}
+
+// TestDestinationsIteratorAfterDelete: the iterator of GET
+// …/msg/{id}/endpoint/ keeps its place when the endpoint it names was
+// deleted between pages. Before, the next page started over from the
+// first endpoint, so a client paging to the end saw it again and looped.
+func TestDestinationsIteratorAfterDelete(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "Paging"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eps []string
+	for i := range 3 {
+		ep, err := sv.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: e.Recv.URL + "/" + string(rune('a'+i))}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eps = append(eps, ep.Id)
+	}
+	msg, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.created", Payload: map[string]any{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := uint64(1)
+	var seen []string
+	var it *string
+	for page := 0; ; page++ {
+		l, err := sv.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg.Id, &svixgo.MessageAttemptListAttemptedDestinationsOptions{Limit: &one, Iterator: it})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range l.Data {
+			seen = append(seen, d.Id)
+		}
+		if page == 1 {
+			// The endpoint this page ends with goes away before the next.
+			if err := sv.Endpoint.Delete(ctx, app.Id, l.Data[0].Id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if l.Done || page > 5 {
+			break
+		}
+		it = l.Iterator
+	}
+	slices.Sort(seen)
+	slices.Sort(eps)
+	if fmt.Sprint(seen) != fmt.Sprint(eps) {
+		t.Fatalf("pages of 1 listed %v, want %v, each endpoint once", seen, eps)
 	}
 }
