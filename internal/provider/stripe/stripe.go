@@ -285,6 +285,13 @@ const (
 // description or a URL over its limit, or more than maxMetaKeys keys in
 // the request (reporting whether all is well).
 func validFields(w http.ResponseWriter, f form, md map[string]string) bool {
+	// metadata is a hash: metadata[k]=v, or metadata= (empty) to unset
+	// every key. A value for the whole hash (metadata=team:payments, as
+	// curl users write it) is Stripe's "Invalid hash", not dropped.
+	if f.get("metadata") != "" {
+		fail(w, http.StatusBadRequest, "", "metadata", "Invalid hash: metadata is a hash of keys and values, sent as metadata[KEY]=VALUE (metadata= with no value unsets every key).")
+		return false
+	}
 	for _, p := range []string{"url", "description"} {
 		if n := utf8.RuneCountInString(f.get(p)); n > maxStringLen {
 			fail(w, http.StatusBadRequest, "", p, fmt.Sprintf("Invalid string: %s is %d characters long; it can have up to %d.", p, n, maxStringLen))
