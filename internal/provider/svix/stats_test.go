@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -135,5 +136,24 @@ func TestDestinationsIteratorAfterDelete(t *testing.T) {
 	slices.Sort(eps)
 	if fmt.Sprint(seen) != fmt.Sprint(eps) {
 		t.Fatalf("pages of 1 listed %v, want %v, each endpoint once", seen, eps)
+	}
+}
+
+// TestStatsBadTimeIsQuery: a bad since or until of GET …/stats/ is a
+// query parameter, and Svix's 422 says so (loc ["query", "since"]).
+// Before, loc was ["body", "since"], the place recover/'s since is.
+func TestStatsBadTimeIsQuery(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app/", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1"}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	for _, name := range []string{"since", "until"} {
+		code, body := e.Do("GET", "/api/v1/app/a/endpoint/e1/stats/?"+name+"=yesterday", bearer, nil)
+		if want := `"loc":["query","` + name + `"]`; code != 422 || !strings.Contains(string(body), want) {
+			t.Fatalf("%s=yesterday: %d %s, want 422 with %s", name, code, body, want)
+		}
 	}
 }

@@ -1409,7 +1409,8 @@ func (a *api) endpointStats(w http.ResponseWriter, r *http.Request) {
 		if v := r.URL.Query().Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				fail(w, http.StatusUnprocessableEntity, "validation", name+" must be an RFC 3339 time")
+				// A query parameter here (recover/'s since is the body's).
+				failValidation(w, []string{"query", name}, name+" must be an RFC 3339 time")
 				return
 			}
 			*at = t
