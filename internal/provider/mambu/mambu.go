@@ -349,14 +349,23 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 	case "TYPE":
 		return func(*store.Delivery, string) bool { return inVals("WEB_HOOK") }, nil
 	case "CREATIONDATE":
+		if !slices.Contains([]string{"AFTER", "BEFORE", "BETWEEN", "ON"}, op) {
+			return nil, fmt.Errorf("CREATION_DATE supports AFTER, BEFORE, BETWEEN and ON, not %q", op)
+		}
+		if str(c.Value) == "" {
+			return nil, fmt.Errorf("CREATION_DATE %s needs a value (a date, e.g. 2026-01-31 or 2026-01-31T10:00:00Z)", op)
+		}
 		first, err := parseDate(str(c.Value))
 		if err != nil {
 			return nil, err
 		}
 		var second time.Time
 		if op == "BETWEEN" {
+			if str(c.SecondValue) == "" {
+				return nil, errors.New("CREATION_DATE BETWEEN needs a secondValue, the end date (value is the start)")
+			}
 			if second, err = parseEnd(str(c.SecondValue)); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("secondValue: %w", err)
 			}
 		}
 		switch op {
