@@ -157,3 +157,20 @@ func TestStatsBadTimeIsQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointMetadataNULNamesTheKey: endpoint metadata holding a NUL is
+// Svix's 422 at body.metadata.KEY, the caller's key. Before, the message
+// named the key as hookctl keeps it, 'metadata "svix_meta:team"', a name
+// the caller never sent.
+func TestEndpointMetadataNULNamesTheKey(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app/", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	for _, md := range []map[string]string{{"team": "pay\x00ments"}, {"te\x00am": "payments"}} {
+		code, body := e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "metadata": md})
+		if code != 422 || strings.Contains(string(body), "svix_meta") || !strings.Contains(string(body), `"loc":["body","metadata","team"]`) {
+			t.Fatalf("metadata %q: %d %s, want 422 at body.metadata.team, in the caller's words", md, code, body)
+		}
+	}
+}

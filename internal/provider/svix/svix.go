@@ -861,6 +861,19 @@ func validEndpoint(w http.ResponseWriter, in endpointIn) bool {
 		failValidation(w, []string{"body", "filterTypes"}, "filterTypes can't be empty, it must have at least one item.")
 		return false
 	}
+	if in.Metadata != nil {
+		// Here, in the caller's own key: the store's check named the
+		// key as hookctl keeps it ("svix_meta:k").
+		keys := slices.Sorted(maps.Keys(*in.Metadata))
+		for _, k := range keys {
+			if !store.StorableText(k) || !store.StorableText((*in.Metadata)[k]) {
+				shown := strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")
+				failValidation(w, []string{"body", "metadata", shown},
+					fmt.Sprintf("metadata %q: keys and values cannot contain a NUL character (\\u0000) or bytes that are not UTF-8", shown))
+				return false
+			}
+		}
+	}
 	if in.Channels == nil {
 		return true
 	}
