@@ -1220,6 +1220,12 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) {
 			return
 		}
+		if in.UID != nil && !validUID(*in.UID) {
+			// As sent: "uid": "" is no uid (1 to 256 characters), as at
+			// create; a PATCH's null or a PUT without one removes it.
+			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+			return
+		}
 		if patch {
 			// A null in a PATCH clears the field, as in Svix (decoded, a
 			// null was a field not sent: nothing changed).

@@ -174,3 +174,30 @@ func TestEndpointMetadataNULNamesTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointEmptyUIDRefused: "uid": "" in an endpoint's PUT or PATCH is
+// Svix's 422 on body.uid, as at create (a uid is 1 to 256 characters),
+// and the endpoint keeps its uid; a PATCH's null removes it. Before, ""
+// was taken at PUT and PATCH and silently removed the uid (so the
+// endpoint was no longer found by it: PATCH …/e1/ then answered 404).
+func TestEndpointEmptyUIDRefused(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app/", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1"}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	for _, m := range []string{"PATCH", "PUT"} {
+		code, body := e.Do(m, "/api/v1/app/a/endpoint/e1/", bearer, map[string]any{"url": e.Recv.URL, "uid": ""})
+		if code != 422 || !strings.Contains(string(body), `"loc":["body","uid"]`) {
+			t.Fatalf("%s uid \"\": %d %s, want 422 at body.uid", m, code, body)
+		}
+		if code, body := e.Do("GET", "/api/v1/app/a/endpoint/e1/", bearer, nil); code != 200 || !strings.Contains(string(body), `"uid":"e1"`) {
+			t.Fatalf("after the refused %s: %d %s, want the endpoint with uid e1", m, code, body)
+		}
+	}
+	if code, body := e.Do("PATCH", "/api/v1/app/a/endpoint/e1/", bearer, `{"uid":null}`); code != 200 || strings.Contains(string(body), `"uid"`) {
+		t.Fatalf("PATCH uid null: %d %s, want the uid removed", code, body)
+	}
+}
