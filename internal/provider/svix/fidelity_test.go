@@ -1,6 +1,7 @@
 package svix_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -199,5 +200,65 @@ func TestEndpointEmptyUIDRefused(t *testing.T) {
 	}
 	if code, body := e.Do("PATCH", "/api/v1/app/a/endpoint/e1/", bearer, `{"uid":null}`); code != 200 || strings.Contains(string(body), `"uid"`) {
 		t.Fatalf("PATCH uid null: %d %s, want the uid removed", code, body)
+	}
+}
+
+// TestEndpointListIteratorAfterDelete: GET …/endpoint/?iterator= keeps its
+// place when the endpoint it names was deleted between pages, in either
+// order (the iterator stays the last endpoint's id, as Svix's). Before,
+// the list started over: e0, e1, then e0 again once e1 was deleted.
+func TestEndpointListIteratorAfterDelete(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app/", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	for i := range 5 {
+		if code, body := e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "uid": fmt.Sprint("e", i)}); code != 201 {
+			t.Fatalf("endpoint: %d %s", code, body)
+		}
+	}
+	type page struct {
+		Data []struct {
+			ID  string `json:"id"`
+			UID string `json:"uid"`
+		} `json:"data"`
+		Iterator *string `json:"iterator"`
+		Done     bool    `json:"done"`
+	}
+	for _, tc := range []struct {
+		order string
+		want  string
+	}{{"ascending", "[e0 e1 e2 e4]"}, {"descending", "[e4 e2 e1 e0]"}} {
+		var seen []string
+		q := "limit=1&order=" + tc.order
+		for n := 0; n < 10; n++ {
+			code, body := e.Do("GET", "/api/v1/app/a/endpoint/?"+q, bearer, nil)
+			var p page
+			if err := json.Unmarshal(body, &p); code != 200 || err != nil {
+				t.Fatalf("%s: %d %s", q, code, body)
+			}
+			for _, d := range p.Data {
+				seen = append(seen, d.UID)
+			}
+			if len(p.Data) == 1 && p.Data[0].UID == "e3" {
+				// The endpoint this page ends with goes away before the
+				// next page is read.
+				if code, body := e.Do("DELETE", "/api/v1/app/a/endpoint/"+p.Data[0].ID+"/", bearer, nil); code != 204 {
+					t.Fatalf("delete: %d %s", code, body)
+				}
+				seen = seen[:len(seen)-1]
+			}
+			if p.Done || p.Iterator == nil {
+				break
+			}
+			q = "limit=1&order=" + tc.order + "&iterator=" + *p.Iterator
+		}
+		if fmt.Sprint(seen) != tc.want {
+			t.Fatalf("%s, pages of 1 with e3 deleted after its page: %v, want %s", tc.order, seen, tc.want)
+		}
+		// e3 again, for the other order.
+		if code, body := e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "uid": "e3"}); code != 201 {
+			t.Fatalf("endpoint: %d %s", code, body)
+		}
 	}
 }

@@ -1129,8 +1129,9 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The page after the iterator's endpoint (from the start when it is
-	// not one of the application's), one more read to know if it is done.
+	// The page after the iterator's endpoint (after the place it stood
+	// when it was deleted since; from the start when it is not one of the
+	// application's), one more read to know if it is done.
 	// order=descending (as the libraries' ListOptions.order sends it)
 	// lists newest first; the default stays oldest first.
 	f := store.SubscriptionFilter{Limit: limit + 1}
@@ -1149,6 +1150,11 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
 		if a.bad(w, err) {
 			return
+		}
+		if len(c) == 0 {
+			if place := a.endpointPlace(r.Context(), app.ID, it); place != nil {
+				c = []*store.Subscription{place}
+			}
 		}
 		if len(c) == 0 {
 			prev = false
@@ -1311,13 +1317,14 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 }
 
 func (a *api) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
-	_, sub, ok := a.appEndpoint(w, r)
+	app, sub, ok := a.appEndpoint(w, r)
 	if !ok {
 		return
 	}
 	if _, err := a.s.Loose.Delete(r.Context(), sub.ID); a.bad(w, err) {
 		return
 	}
+	a.keepEndpointPlace(r.Context(), app.ID, sub)
 	w.WriteHeader(http.StatusNoContent)
 }
 
