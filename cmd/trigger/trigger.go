@@ -454,6 +454,14 @@ func run(ctx context.Context, opts *Options) error {
 			add(n)
 			return nil
 		}
+		// The fixture's pending_webhooks becomes the number of endpoints,
+		// unless the body is the caller's (--data) or the caller set it.
+		countEndpoints := build.Data == nil
+		for _, o := range build.Overrides {
+			if o.Path == "pending_webhooks" {
+				countEndpoints = false
+			}
+		}
 		for i := 0; i < opts.Count; i++ {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -470,6 +478,12 @@ func run(ctx context.Context, opts *Options) error {
 				ContentType: built.ContentType, Source: store.SourceTriggered}
 			for k := 0; k < opts.Duplicate; k++ {
 				ds := targets.deliveries(plan, opts, now())
+				if k == 0 && countEndpoints {
+					// A Stripe-style event's pending_webhooks: the number
+					// of endpoints it goes to (stored, so every attempt
+					// and replay sends these bytes).
+					ev.Payload = catalog.SetPendingWebhooks(ev.Provider, ev.Payload, len(ds))
+				}
 				for _, d := range ds {
 					if d.Method == "" && built.Method != "" && built.Method != "POST" {
 						d.Method = built.Method // Mambu-style PUT/PATCH

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -460,4 +461,26 @@ func rel(p string) string {
 func GitHubEventHeader(typ string) string {
 	name, _, _ := strings.Cut(typ, ".")
 	return name
+}
+
+// SetPendingWebhooks sets a Stripe-style event's top-level
+// pending_webhooks (Stripe: the number of endpoints that have not yet
+// received the event successfully) to n, in place: the other bytes, the
+// layout and the key order are kept. A body of another provider, or one
+// without a numeric pending_webhooks, is returned as it is.
+func SetPendingWebhooks(provider string, body []byte, n int) []byte {
+	if provider != "stripe" && provider != "saas" {
+		return body
+	}
+	v := gjson.GetBytes(body, "pending_webhooks")
+	if v.Type != gjson.Number || v.Index <= 0 || v.Index+len(v.Raw) > len(body) {
+		return body
+	}
+	if v.Raw == strconv.Itoa(n) {
+		return body
+	}
+	out := make([]byte, 0, len(body)+4)
+	out = append(out, body[:v.Index]...)
+	out = strconv.AppendInt(out, int64(n), 10)
+	return append(out, body[v.Index+len(v.Raw):]...)
 }

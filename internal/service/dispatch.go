@@ -80,6 +80,14 @@ type Published struct {
 // one transaction, and hands the deliveries to the engine when it runs.
 // ev.ID, Source and CreatedAt are filled in when empty.
 func (d *Dispatcher) Publish(ctx context.Context, ev *store.Event, t Target) (*Published, error) {
+	return d.publish(ctx, ev, t, false)
+}
+
+// publish is Publish; with countEndpoints (a catalog event), a
+// Stripe-style body's pending_webhooks is set to the number of endpoints
+// the event goes to, before it is stored: the bytes stored are the bytes
+// every delivery and every replay of it sends.
+func (d *Dispatcher) publish(ctx context.Context, ev *store.Event, t Target, countEndpoints bool) (*Published, error) {
 	if ev.Source == "" {
 		ev.Source = store.SourceTriggered
 	}
@@ -89,6 +97,9 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *store.Event, t Target) (*P
 	ds, err := d.deliveries(ctx, ev, t)
 	if err != nil {
 		return nil, err
+	}
+	if countEndpoints {
+		ev.Payload = catalog.SetPendingWebhooks(ev.Provider, ev.Payload, len(ds))
 	}
 	switch {
 	case d.Engine != nil && t.Manual:
@@ -208,7 +219,16 @@ func (d *Dispatcher) Trigger(ctx context.Context, in TriggerInput) (*Published, 
 	if t.Method == "" {
 		t.Method = et.Method
 	}
-	return d.Publish(ctx, ev, t)
+	// The fixture's pending_webhooks (a placeholder) becomes the number
+	// of endpoints, unless the body is the caller's (Data) or the caller
+	// set the field.
+	count := in.Data == nil
+	for _, o := range in.Overrides {
+		if o.Path == "pending_webhooks" {
+			count = false
+		}
+	}
+	return d.publish(ctx, ev, t, count)
 }
 
 // Replay puts deliveries back in the outbox, due now, with the bytes

@@ -135,6 +135,10 @@ type DeliveryFilter struct {
 	SubscriptionID string
 	EventID        string
 	RunID          string
+	// Provider selects the deliveries of events of this provider (mambu):
+	// a provider API's search reads its own deliveries, a page at a time,
+	// not every delivery of the store.
+	Provider string
 	// Source: sent, received or check (what a delivery is: see
 	// DeliverySource), or an event source (triggered).
 	Source string

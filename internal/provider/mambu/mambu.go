@@ -349,14 +349,23 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 	case "TYPE":
 		return func(*store.Delivery, string) bool { return inVals("WEB_HOOK") }, nil
 	case "CREATIONDATE":
+		if !slices.Contains([]string{"AFTER", "BEFORE", "BETWEEN", "ON"}, op) {
+			return nil, fmt.Errorf("CREATION_DATE supports AFTER, BEFORE, BETWEEN and ON, not %q", op)
+		}
+		if str(c.Value) == "" {
+			return nil, fmt.Errorf("CREATION_DATE %s needs a value (a date, e.g. 2026-01-31 or 2026-01-31T10:00:00Z)", op)
+		}
 		first, err := parseDate(str(c.Value))
 		if err != nil {
 			return nil, err
 		}
 		var second time.Time
 		if op == "BETWEEN" {
+			if str(c.SecondValue) == "" {
+				return nil, errors.New("CREATION_DATE BETWEEN needs a secondValue, the end date (value is the start)")
+			}
 			if second, err = parseEnd(str(c.SecondValue)); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("secondValue: %w", err)
 			}
 		}
 		switch op {
@@ -469,71 +478,78 @@ func (a *api) search(v version) http.HandlerFunc {
 				return
 			}
 		}
-		ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Newest: !oldestFirst})
-		if err != nil {
-			a.storeFail(w, v, err)
-			return
-		}
 		// paginationDetails=ON: Items-Offset, Items-Limit and Items-Total
 		// response headers, as Mambu pages its searches.
 		details := strings.EqualFold(q.Get("paginationDetails"), "ON")
-		// Each event's type and provider, read once: the search walks
-		// every delivery in the store, so the payloads are not kept (only
-		// the messages of the page are read whole, to render them).
-		type eventKind struct {
-			typ   string
-			mambu bool
-		}
-		kinds := map[string]eventKind{}
+		// The store reads Mambu's deliveries only (the deliveries of
+		// mambu events), a page at a time; each event's type is read once
+		// (the payloads are not kept: only the messages of the page are
+		// read whole, to render them).
+		types := map[string]string{}
 		out := []Message{}
 		skipped, total := 0, 0
-		for _, d := range ds {
-			if d.Kind != "" {
-				continue // listen forwards, probes, edited resends
+		const page = 200
+		f := store.DeliveryFilter{Provider: mambuProvider, Newest: !oldestFirst, Limit: page}
+	walk:
+		for {
+			ds, err := a.s.Store.ListDeliveries(r.Context(), f)
+			if err != nil {
+				a.storeFail(w, v, err)
+				return
 			}
-			var ev *store.Event
-			k, ok := kinds[d.EventID]
-			if !ok {
-				if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil && !provider.IsNotFound(err) {
-					a.storeFail(w, v, err)
-					return
+			for _, d := range ds {
+				if d.Kind != "" {
+					continue // listen forwards, probes, edited resends
 				}
-				if ev != nil {
-					k = eventKind{typ: ev.Type, mambu: ev.Provider == mambuProvider}
+				var ev *store.Event
+				typ, ok := types[d.EventID]
+				if !ok {
+					if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil && !provider.IsNotFound(err) {
+						a.storeFail(w, v, err)
+						return
+					}
+					if ev != nil {
+						typ = ev.Type
+					}
+					types[d.EventID] = typ
 				}
-				kinds[d.EventID] = k
-			}
-			if !k.mambu {
-				continue // another provider's delivery
-			}
-			keep := true
-			for _, p := range preds {
-				if !p(d, k.typ) {
-					keep = false
-					break
+				keep := true
+				for _, p := range preds {
+					if !p(d, typ) {
+						keep = false
+						break
+					}
 				}
-			}
-			if !keep {
-				continue
-			}
-			total++
-			if skipped < offset {
-				skipped++
-				continue
-			}
-			if len(out) == limit {
-				if !details {
-					break
+				if !keep {
+					continue
 				}
-				continue // counting the rest for Items-Total
-			}
-			if ev == nil {
-				if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil {
-					a.storeFail(w, v, err)
-					return
+				total++
+				if skipped < offset {
+					skipped++
+					continue
 				}
+				if len(out) == limit {
+					if !details {
+						break walk
+					}
+					continue // counting the rest for Items-Total
+				}
+				if ev == nil {
+					if ev, err = a.s.Store.GetEvent(r.Context(), d.EventID); err != nil {
+						a.storeFail(w, v, err)
+						return
+					}
+				}
+				out = append(out, render(d, ev))
 			}
-			out = append(out, render(d, ev))
+			if len(ds) < page {
+				break
+			}
+			if oldestFirst {
+				f.AfterSeq = ds[len(ds)-1].Seq
+			} else {
+				f.BeforeSeq = ds[len(ds)-1].Seq
+			}
 		}
 		if details {
 			w.Header().Set("Items-Offset", strconv.Itoa(offset))
@@ -685,7 +701,7 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed, Since: start})
+	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed, Since: start, Provider: mambuProvider})
 	if err != nil {
 		a.storeFail(w, v2, err)
 		return

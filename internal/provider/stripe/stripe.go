@@ -7,6 +7,7 @@
 package stripe
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
@@ -283,6 +285,13 @@ const (
 // description or a URL over its limit, or more than maxMetaKeys keys in
 // the request (reporting whether all is well).
 func validFields(w http.ResponseWriter, f form, md map[string]string) bool {
+	// metadata is a hash: metadata[k]=v, or metadata= (empty) to unset
+	// every key. A value for the whole hash (metadata=team:payments, as
+	// curl users write it) is Stripe's "Invalid hash", not dropped.
+	if f.get("metadata") != "" {
+		fail(w, http.StatusBadRequest, "", "metadata", "Invalid hash: metadata is a hash of keys and values, sent as metadata[KEY]=VALUE (metadata= with no value unsets every key).")
+		return false
+	}
 	for _, p := range []string{"url", "description"} {
 		if n := utf8.RuneCountInString(f.get(p)); n > maxStringLen {
 			fail(w, http.StatusBadRequest, "", p, fmt.Sprintf("Invalid string: %s is %d characters long; it can have up to %d.", p, n, maxStringLen))
@@ -718,8 +727,48 @@ func (a *api) event(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "resource_missing", "id", "No such event: '"+id+"' (its payload is not JSON)")
 		return
 	}
+	body, err := a.withPending(r.Context(), ev)
+	if a.bad(w, err, "") {
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(ev.Payload)
+	w.Write(body)
+}
+
+// withPending is an event's payload with pending_webhooks as Stripe
+// answers it when the event is read back: the number of endpoints that
+// have not yet received it successfully, now. An endpoint is a
+// subscription (or, for a delivery without one, its URL); it has received
+// the event once any delivery of it there succeeded (a replay that
+// succeeded counts, a listen forward or a check probe is no endpoint).
+// The bytes sent are not changed: each delivery carries the number of
+// endpoints the event was sent to.
+func (a *api) withPending(ctx context.Context, ev *store.Event) ([]byte, error) {
+	if !bytes.Contains(ev.Payload, []byte(`"pending_webhooks"`)) {
+		return ev.Payload, nil
+	}
+	ds, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{EventID: ev.ID})
+	if err != nil {
+		return nil, err
+	}
+	received := map[string]bool{}
+	for _, d := range ds {
+		if d.Kind == store.KindForward || d.Kind == store.KindProbe {
+			continue
+		}
+		key := "sub:" + d.SubscriptionID
+		if d.SubscriptionID == "" {
+			key = "url:" + d.URL
+		}
+		received[key] = received[key] || d.Status == store.DeliverySucceeded
+	}
+	n := 0
+	for _, ok := range received {
+		if !ok {
+			n++
+		}
+	}
+	return catalog.SetPendingWebhooks(ev.Provider, ev.Payload, n), nil
 }
 
 func (a *api) events(w http.ResponseWriter, r *http.Request) {
@@ -777,7 +826,11 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	// starting_after, newer before ending_before).
 	out := List{Object: "list", URL: "/v1/events", Data: []any{}, HasMore: more}
 	for _, e := range page {
-		out.Data = append(out.Data, json.RawMessage(e.Payload))
+		body, err := a.withPending(r.Context(), e)
+		if a.bad(w, err, "") {
+			return
+		}
+		out.Data = append(out.Data, json.RawMessage(body))
 	}
 	provider.WriteJSON(w, http.StatusOK, out)
 }

@@ -3,6 +3,8 @@ package svix
 import (
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/provider"
@@ -20,7 +22,12 @@ type MessageEndpoint struct {
 
 // listAttemptedDestinations lists the application's endpoints a message
 // went to (GET …/msg/{msg_id}/endpoint/), each once with its latest
-// delivery's status, in the order the message first went to them.
+// delivery's status, in the order the message first went to them. The
+// iterator is the page's last endpoint's id and its place in that order
+// (the Seq of the message's first delivery there: "ep_…~SEQ"), so the
+// next page starts after that place even when that endpoint was deleted
+// in between; an iterator that is only an endpoint's id (as pages gave it
+// before) is found by id among the endpoints listed.
 func (a *api) listAttemptedDestinations(w http.ResponseWriter, r *http.Request) {
 	app, ok := a.appOr404(w, r)
 	if !ok {
@@ -38,7 +45,10 @@ func (a *api) listAttemptedDestinations(w http.ResponseWriter, r *http.Request) 
 	if a.bad(w, err) {
 		return
 	}
+	// ds is oldest first (by Seq): a subscription's first delivery of
+	// the message gives its place.
 	latest := map[string]*store.Delivery{}
+	place := map[string]int64{}
 	var order []string
 	for _, d := range ds {
 		if d.SubscriptionID == "" {
@@ -46,12 +56,17 @@ func (a *api) listAttemptedDestinations(w http.ResponseWriter, r *http.Request) 
 		}
 		if _, seen := latest[d.SubscriptionID]; !seen {
 			order = append(order, d.SubscriptionID)
+			place[d.SubscriptionID] = d.Seq
 		}
 		if cur := latest[d.SubscriptionID]; cur == nil || d.Seq > cur.Seq {
 			latest[d.SubscriptionID] = d
 		}
 	}
-	var out []MessageEndpoint
+	type dest struct {
+		MessageEndpoint
+		place int64
+	}
+	var out []dest
 	for _, subID := range order {
 		sub, err := a.s.Store.GetSubscription(r.Context(), subID)
 		if provider.IsNotFound(err) {
@@ -65,23 +80,43 @@ func (a *api) listAttemptedDestinations(w http.ResponseWriter, r *http.Request) 
 		}
 		me := MessageEndpoint{Endpoint: render(sub)}
 		me.Status, me.StatusText, me.NextAttempt = deliveryStatus(latest[subID])
-		out = append(out, me)
+		out = append(out, dest{me, place[subID]})
 	}
 	if it := r.URL.Query().Get("iterator"); it != "" {
-		if i := slices.IndexFunc(out, func(m MessageEndpoint) bool { return m.ID == it }); i >= 0 {
+		if at, ok := destPlace(it); ok {
+			i := 0
+			for i < len(out) && out[i].place <= at {
+				i++
+			}
+			out = out[i:]
+		} else if i := slices.IndexFunc(out, func(m dest) bool { return m.ID == it }); i >= 0 {
 			out = out[i+1:]
 		}
 	}
 	done := len(out) <= limit
 	out = out[:min(limit, len(out))]
 	var next *string
+	page := []MessageEndpoint{}
+	for _, d := range out {
+		page = append(page, d.MessageEndpoint)
+	}
 	if len(out) > 0 {
-		next = &out[len(out)-1].ID
+		last := out[len(out)-1]
+		it := last.ID + "~" + strconv.FormatInt(last.place, 10)
+		next = &it
 	}
-	if out == nil {
-		out = []MessageEndpoint{}
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: page, Iterator: next, Done: done})
+}
+
+// destPlace reads the place a listAttemptedDestinations iterator
+// ("ep_…~SEQ") names.
+func destPlace(it string) (int64, bool) {
+	i := strings.LastIndexByte(it, '~')
+	if i < 0 {
+		return 0, false
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
+	n, err := strconv.ParseInt(it[i+1:], 10, 64)
+	return n, err == nil && n > 0
 }
 
 // EndpointMessage is Svix's EndpointMessageOut: a message sent to an

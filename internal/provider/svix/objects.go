@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -16,7 +17,45 @@ import (
 const (
 	kindApp       = "svix.app"
 	kindEventType = "svix.event_type"
+	// kindEndpointGone: where a deleted endpoint stood in its
+	// application's endpoint list (a goneEndpoint, by its ep_ id), so an
+	// iterator naming it still finds its place.
+	kindEndpointGone = "svix.endpoint_gone"
 )
+
+// goneEndpoint is a deleted endpoint's place in its application's
+// endpoint list: the list's order is (creation time, subscription id).
+type goneEndpoint struct {
+	App            string    `json:"app"`
+	SubscriptionID string    `json:"subscription_id"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// keepEndpointPlace records where a deleted endpoint stood. Only an
+// iterator reads it: failing to write it is not the delete's failure.
+func (a *api) keepEndpointPlace(ctx context.Context, appID string, sub *store.Subscription) {
+	b, err := json.Marshal(goneEndpoint{App: appID, SubscriptionID: sub.ID, CreatedAt: sub.CreatedAt})
+	if err != nil {
+		return
+	}
+	a.s.Store.ChangeObject(ctx, kindEndpointGone, sub.Metadata[MetaID], func(*store.Object) (*store.Object, error) {
+		return &store.Object{Data: b, Deleted: true, CreatedAt: sub.CreatedAt}, nil
+	})
+}
+
+// endpointPlace is where the endpoint an iterator names stood in the
+// application's list when it was deleted (nil when it is unknown).
+func (a *api) endpointPlace(ctx context.Context, appID, epID string) *store.Subscription {
+	o, err := a.s.Store.GetObject(ctx, kindEndpointGone, epID)
+	if err != nil || o.ID != epID {
+		return nil
+	}
+	var g goneEndpoint
+	if json.Unmarshal(o.Data, &g) != nil || g.App != appID || g.SubscriptionID == "" {
+		return nil
+	}
+	return &store.Subscription{ID: g.SubscriptionID, CreatedAt: g.CreatedAt}
+}
 
 func appObject(app *App) (*store.Object, error) {
 	b, err := json.Marshal(app)

@@ -216,7 +216,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PATCH", ep+"/headers", "Svix: change the endpoint's custom headers ({headers, deleteHeaders?})", a.auth(a.setHeaders(true))),
 			provider.R("GET", ep+"/msg", "Svix: the messages sent to the endpoint, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedMessages)),
 			provider.R("GET", ep+"/secret", "Svix: the endpoint's signing secret {key}", a.auth(a.getSecret)),
-			provider.R("GET", ep+"/stats", "Svix: the endpoint's deliveries by status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
+			provider.R("GET", ep+"/stats", "Svix: the messages sent to the endpoint by their latest delivery's status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
 			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
@@ -861,6 +861,19 @@ func validEndpoint(w http.ResponseWriter, in endpointIn) bool {
 		failValidation(w, []string{"body", "filterTypes"}, "filterTypes can't be empty, it must have at least one item.")
 		return false
 	}
+	if in.Metadata != nil {
+		// Here, in the caller's own key: the store's check named the
+		// key as hookctl keeps it ("svix_meta:k").
+		keys := slices.Sorted(maps.Keys(*in.Metadata))
+		for _, k := range keys {
+			if !store.StorableText(k) || !store.StorableText((*in.Metadata)[k]) {
+				shown := strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")
+				failValidation(w, []string{"body", "metadata", shown},
+					fmt.Sprintf("metadata %q: keys and values cannot contain a NUL character (\\u0000) or bytes that are not UTF-8", shown))
+				return false
+			}
+		}
+	}
 	if in.Channels == nil {
 		return true
 	}
@@ -1116,8 +1129,9 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The page after the iterator's endpoint (from the start when it is
-	// not one of the application's), one more read to know if it is done.
+	// The page after the iterator's endpoint (after the place it stood
+	// when it was deleted since; from the start when it is not one of the
+	// application's), one more read to know if it is done.
 	// order=descending (as the libraries' ListOptions.order sends it)
 	// lists newest first; the default stays oldest first.
 	f := store.SubscriptionFilter{Limit: limit + 1}
@@ -1136,6 +1150,11 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
 		if a.bad(w, err) {
 			return
+		}
+		if len(c) == 0 {
+			if place := a.endpointPlace(r.Context(), app.ID, it); place != nil {
+				c = []*store.Subscription{place}
+			}
 		}
 		if len(c) == 0 {
 			prev = false
@@ -1205,6 +1224,12 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) {
+			return
+		}
+		if in.UID != nil && !validUID(*in.UID) {
+			// As sent: "uid": "" is no uid (1 to 256 characters), as at
+			// create; a PATCH's null or a PUT without one removes it.
+			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
 			return
 		}
 		if patch {
@@ -1292,13 +1317,14 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 }
 
 func (a *api) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
-	_, sub, ok := a.appEndpoint(w, r)
+	app, sub, ok := a.appEndpoint(w, r)
 	if !ok {
 		return
 	}
 	if _, err := a.s.Loose.Delete(r.Context(), sub.ID); a.bad(w, err) {
 		return
 	}
+	a.keepEndpointPlace(r.Context(), app.ID, sub)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -1392,28 +1418,60 @@ func (a *api) getSecret(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// endpointStats is Svix's EndpointStats: the endpoint's deliveries
-// (messages sent to it) by status, created in [since, until) when given.
-// A delivery being sent right now is still pending here (sending: 0).
+// endpointStats is Svix's EndpointStats: the messages sent to the
+// endpoint by the status of their latest delivery there, each message
+// once (a resend while the message was in flight, or to an endpoint it
+// had not gone to, made a second delivery of it), counted when its first
+// delivery there was made in [since, until) when those are given. A
+// delivery being sent right now is still pending here (sending: 0). The
+// endpoint's deliveries are read a page at a time, oldest first.
 func (a *api) endpointStats(w http.ResponseWriter, r *http.Request) {
 	_, sub, ok := a.appEndpoint(w, r)
 	if !ok {
 		return
 	}
-	f := store.DeliveryFilter{SubscriptionID: sub.ID}
-	for name, at := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+	var since, until time.Time
+	for name, at := range map[string]*time.Time{"since": &since, "until": &until} {
 		if v := r.URL.Query().Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				fail(w, http.StatusUnprocessableEntity, "validation", name+" must be an RFC 3339 time")
+				// A query parameter here (recover/'s since is the body's).
+				failValidation(w, []string{"query", name}, name+" must be an RFC 3339 time")
 				return
 			}
 			*at = t
 		}
 	}
-	n, err := a.s.Store.CountDeliveries(r.Context(), f)
-	if a.bad(w, err) {
-		return
+	type msgState struct {
+		first  time.Time
+		status string // the latest delivery's
+	}
+	msgs := map[string]*msgState{}
+	const page = 500
+	f := store.DeliveryFilter{SubscriptionID: sub.ID, Limit: page}
+	for {
+		ds, err := a.s.Store.ListDeliveries(r.Context(), f)
+		if a.bad(w, err) {
+			return
+		}
+		for _, d := range ds {
+			if m := msgs[d.EventID]; m != nil {
+				m.status = d.Status // oldest first: a later delivery
+			} else {
+				msgs[d.EventID] = &msgState{first: d.CreatedAt, status: d.Status}
+			}
+		}
+		if len(ds) < page {
+			break
+		}
+		f.AfterSeq = ds[len(ds)-1].Seq
+	}
+	n := map[string]int64{}
+	for _, m := range msgs {
+		if (!since.IsZero() && m.first.Before(since)) || (!until.IsZero() && !m.first.Before(until)) {
+			continue
+		}
+		n[m.status]++
 	}
 	provider.WriteJSON(w, http.StatusOK, map[string]int64{
 		"success": n[store.DeliverySucceeded], "pending": n[store.DeliveryPending], "sending": 0, "fail": n[store.DeliveryFailed], "canceled": 0})

@@ -166,6 +166,20 @@ func (r *Receiver) Next(t testing.TB, within time.Duration) Received {
 	return Received{}
 }
 
+// Drain takes the requests received and not yet taken by Next, without
+// waiting.
+func (r *Receiver) Drain() []Received {
+	var out []Received
+	for {
+		select {
+		case rec := <-r.ch:
+			out = append(out, rec)
+		default:
+			return out
+		}
+	}
+}
+
 // None asserts that nothing arrives for d.
 func (r *Receiver) None(t testing.TB, d time.Duration) {
 	t.Helper()

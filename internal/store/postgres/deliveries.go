@@ -83,7 +83,7 @@ func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delive
 // deliveryWhere builds the FROM and WHERE of a delivery filter.
 func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	from = "deliveries d"
-	if f.EventPattern != "" || f.Source != "" {
+	if f.EventPattern != "" || f.Source != "" || f.Provider != "" {
 		from += " JOIN events e ON e.id = d.event_id"
 	}
 	conds := []string{"TRUE"}
@@ -101,6 +101,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 		conds = append(conds, c)
 	} else if f.Source != "" {
 		add("e.source = $%d", f.Source)
+	}
+	if f.Provider != "" {
+		add("e.provider = $%d", f.Provider)
 	}
 	if f.ExcludeLinked {
 		conds = append(conds, store.NotLinkedForwardClause)

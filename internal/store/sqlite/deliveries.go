@@ -72,7 +72,7 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 	if f.RunID == "" && (f.Status == store.DeliveryPending || f.Status == store.DeliveryFailed) {
 		from += " INDEXED BY " + map[string]string{store.DeliveryPending: "deliveries_due", store.DeliveryFailed: "deliveries_failed"}[f.Status]
 	}
-	if f.EventPattern != "" || f.Source != "" {
+	if f.EventPattern != "" || f.Source != "" || f.Provider != "" {
 		from += " JOIN events e ON e.seq = d.event_seq"
 	}
 	switch f.Status {
@@ -98,6 +98,10 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 	} else if f.Source != "" {
 		where = append(where, "e.source = ?")
 		args = append(args, f.Source)
+	}
+	if f.Provider != "" {
+		where = append(where, "e.provider = ?")
+		args = append(args, f.Provider)
 	}
 	if f.ExcludeLinked {
 		where = append(where, store.NotLinkedForwardClause)

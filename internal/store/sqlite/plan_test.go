@@ -120,3 +120,39 @@ func searchesOnly(t *testing.T, s *Store, name, index, q string, args []any) {
 		t.Errorf("%s: plan %q, want only a search of %s\n(%s)", name, got, index, q)
 	}
 }
+
+// A provider's deliveries (Mambu's message search) are read newest first
+// in Seq order, each delivery's event found by its primary key: no sort
+// and no pass over the events, so a page stops reading once it is full.
+// No index on the events' provider: one would need a schema migration,
+// which earlier hookctl versions refuse to open, and a page of the
+// newest deliveries needs none.
+func TestDeliveriesByProviderPlan(t *testing.T) {
+	s := openTemp(t)
+	for _, f := range []store.DeliveryFilter{
+		{Provider: "mambu", Newest: true, Limit: 201},
+		{Provider: "mambu", Newest: true, Limit: 201, BeforeSeq: 1000},
+		{Provider: "mambu", Limit: 201, AfterSeq: 1000},
+	} {
+		q, args := listDeliveriesSQL(f)
+		rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		got := strings.Join(plan, " | ")
+		if len(plan) != 2 || !strings.HasPrefix(plan[0], "SEARCH d USING INTEGER PRIMARY KEY") && plan[0] != "SCAN d" ||
+			plan[1] != "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)" {
+			t.Errorf("%+v: plan %q, want the deliveries in Seq order and each one's event by its key\n(%s)", f, got, q)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListAttemptRows", testListAttemptRows},
 		{"DeliveryPrefix", testDeliveryPrefix},
 		{"ListDeliveries", testListDeliveries},
+		{"DeliveriesByProvider", testDeliveriesByProvider},
 		{"Cursors", testCursors},
 		{"CountDeliveries", testCountDeliveries},
 		{"ClaimDue", testClaimDue},
@@ -939,6 +940,65 @@ func testListDeliveries(t *testing.T, s store.Store) {
 		if !reflect.DeepEqual(ids(got), tc.want) {
 			t.Errorf("%s: %v, want %v", name, ids(got), tc.want)
 		}
+	}
+}
+
+// testDeliveriesByProvider: Provider selects the deliveries of one
+// provider's events, in Seq order both ways, pages with the cursors, and
+// combines with the other criteria and with CountDeliveries.
+func testDeliveriesByProvider(t *testing.T, s store.Store) {
+	var mambu []*store.Delivery
+	for i := 0; i < 6; i++ {
+		e := newEvent(fmt.Sprintf("evt_p%d", i), "loan.disbursed")
+		if i%2 == 0 {
+			e.Provider = "mambu"
+		}
+		ds := []*store.Delivery{newDelivery("http://127.0.0.1/a"), newDelivery("http://127.0.0.1/b")}
+		must(t, s.CreateEvent(ctx, e, ds))
+		if e.Provider == "mambu" {
+			mambu = append(mambu, ds...)
+		}
+	}
+	got, err := s.ListDeliveries(ctx, store.DeliveryFilter{Provider: "mambu"})
+	must(t, err)
+	if !reflect.DeepEqual(ids(got), ids(mambu)) {
+		t.Errorf("provider mambu: %v, want %v", ids(got), ids(mambu))
+	}
+	// Newest first, a page at a time with BeforeSeq.
+	var seen []string
+	f := store.DeliveryFilter{Provider: "mambu", Newest: true, Limit: 4}
+	for pages := 0; pages < 10; pages++ {
+		page, err := s.ListDeliveries(ctx, f)
+		must(t, err)
+		for _, d := range page {
+			seen = append(seen, d.ID)
+		}
+		if len(page) < f.Limit {
+			break
+		}
+		f.BeforeSeq = page[len(page)-1].Seq
+	}
+	want := ids(mambu)
+	slices.Reverse(want)
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("provider mambu, newest first in pages of 4: %v, want %v", seen, want)
+	}
+	got, err = s.ListDeliveries(ctx, store.DeliveryFilter{Provider: "mambu", EventID: "evt_p2", Status: store.DeliveryPending})
+	must(t, err)
+	if !reflect.DeepEqual(ids(got), ids(mambu[2:4])) {
+		t.Errorf("provider with event and status: %v, want %v", ids(got), ids(mambu[2:4]))
+	}
+	for provider, want := range map[string]int64{"mambu": 6, "bond": 6, "stripe": 0} {
+		n, err := s.CountDeliveries(ctx, store.DeliveryFilter{Provider: provider})
+		must(t, err)
+		if n[store.DeliveryPending] != want {
+			t.Errorf("count of provider %s: %v, want %d pending", provider, n, want)
+		}
+	}
+	got, err = s.ListDeliveries(ctx, store.DeliveryFilter{Provider: "mono"})
+	must(t, err)
+	if len(got) != 0 {
+		t.Errorf("provider mono: %v, want none", ids(got))
 	}
 }
 
