@@ -135,6 +135,9 @@ type DeliveryFilter struct {
 	SubscriptionID string
 	EventID        string
 	RunID          string
+	// OriginID selects the deliveries derived from that one: its edited
+	// copies, and listen's forwards of it.
+	OriginID string
 	// Source: sent, received or check (what a delivery is: see
 	// DeliverySource), or an event source (triggered).
 	Source string
