@@ -147,6 +147,8 @@ type Server struct {
 	// a loop of proxies (listen A → listen B → A).
 	via    string
 	viaHop []string
+	// extraVia: a --header names Via (this listen's entry is added after it).
+	extraVia bool
 }
 
 // MaxHops bounds the Via entries a request forwarded by listen may
@@ -218,6 +220,7 @@ func NewServer(cfg Config) (*Server, error) {
 		for _, v := range vs {
 			s.extra = append(s.extra, headerKV{http.CanonicalHeaderKey(k), v})
 		}
+		s.extraVia = s.extraVia || http.CanonicalHeaderKey(k) == "Via"
 	}
 	if tg := cfg.Target; tg != nil && tg.User != nil && !slices.ContainsFunc(s.extra, func(kv headerKV) bool { return kv.k == "Authorization" }) {
 		// http://user:pass@host/…: HTTP Basic auth, as any client sends
@@ -735,6 +738,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		if kv.k == "Host" {
 			host = kv.v
 		}
+	}
+	if s.extraVia {
+		// --header 'Via: …' replaced the sender's entries, not this
+		// listen's own: without it a loop would go undetected.
+		hdr["Via"] = []string{strings.Join(hdr["Via"], ", ") + ", " + s.via}
 	}
 
 	var resp *http.Response

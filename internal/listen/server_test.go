@@ -924,3 +924,34 @@ func TestForwardViaHops(t *testing.T) {
 		t.Errorf("through another listen: %d %s", w.Code, w.Body)
 	}
 }
+
+// A --header 'Via: …' replaces the sender's Via entries, not this
+// listen's own: it is still added after them, so a loop is still caught.
+func TestForwardHeaderViaKeepsOwnEntry(t *testing.T) {
+	appSrv, seen := app(t, 200)
+	s, _, _ := newTestServer(t, appSrv.URL+"/hook", func(c *Config) { c.Headers = http.Header{"via": {"1.1 mine"}} })
+	body := []byte(`{"id":"evt_hv","type":"card.created"}`)
+	req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:5000"
+	sign(t, req, "s3cret", "evt_hv", body)
+	req.Header.Set("Via", "1.1 sender")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	g := seen()
+	via := g[0].header["Via"]
+	if len(via) != 1 || !strings.HasPrefix(via[0], "1.1 mine, 1.1 hookctl-") {
+		t.Fatalf("Via forwarded: %q, want the --header's then listen's", via)
+	}
+	// What comes back with it is refused.
+	req = httptest.NewRequest("POST", "/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_hv", body)
+	req.Header["Via"] = via
+	w = httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	if w.Code != http.StatusLoopDetected {
+		t.Errorf("the forward coming back: %d %s, want 508", w.Code, w.Body)
+	}
+}
