@@ -93,6 +93,13 @@ func TestListenForwardLoop(t *testing.T) {
 	if !strings.Contains(outA, `"kind":"rejected","event_id":"evt_loop_1"`) || !strings.Contains(outA, "forwarding loop: this request was already forwarded by this listen") {
 		t.Errorf("A's log has no rejected line for the loop:\n%s", outA)
 	}
+	// Kept as refused for the loop, not for its signature (it was valid).
+	if log := string(c.hookctl(0, "events", "log")); !strings.Contains(log, "none (forwarding loop)") || strings.Contains(log, "signature rejected") {
+		t.Errorf("events log:\n%s", log)
+	}
+	if comp := string(c.hookctl(0, "__complete", "events", "show", "rej_")); !strings.Contains(comp, "(forwarding loop)") {
+		t.Errorf("completion of rej_ ids:\n%s", comp)
+	}
 }
 
 // A request with more than 64 KiB of headers is answered 431 with the
