@@ -282,6 +282,9 @@ type showJSON struct {
 	// Linked are listen's forwards of this delivery to the app (one
 	// history: replaying this delivery replays them).
 	Linked []delivery.DeliveryJSON `json:"linked,omitempty"`
+	// EditedCopies are the copies of this delivery sent from the
+	// inspector's edit and resend (each its own event), newest first.
+	EditedCopies []delivery.DeliveryJSON `json:"edited_copies,omitempty"`
 }
 
 type eventJSON struct {
@@ -311,17 +314,19 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	// Forwards listen recorded for this delivery (same event, linked).
-	var linked []*store.Delivery
-	if d.Kind != store.KindForward {
-		same, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: d.EventID, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		for _, o := range same {
-			if o.OriginID == d.ID {
-				linked = append(linked, o)
-			}
+	// Forwards listen recorded for this delivery (same event, linked),
+	// and its edited copies (events of their own).
+	var linked, copies []*store.Delivery
+	derived, err := st.ListDeliveries(ctx, store.DeliveryFilter{OriginID: d.ID, Limit: 1000, Newest: true})
+	if err != nil {
+		return err
+	}
+	for _, o := range derived {
+		switch {
+		case o.Kind == store.KindEdited:
+			copies = append(copies, o)
+		case d.Kind != store.KindForward:
+			linked = append([]*store.Delivery{o}, linked...) // oldest first, as before
 		}
 	}
 	if ios.JSON() {
@@ -332,6 +337,11 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			oj := delivery.ToJSON(o, ev.Type, nil)
 			oj.Source = store.DeliverySource(o, ev.Source)
 			j.Linked = append(j.Linked, oj)
+		}
+		for _, o := range copies {
+			oj := delivery.ToJSON(o, ev.Type, nil)
+			oj.Source = store.DeliverySource(o, store.SourceTriggered)
+			j.EditedCopies = append(j.EditedCopies, oj)
 		}
 		if j.Attempts == nil {
 			j.Attempts = []delivery.AttemptJSON{}
@@ -366,6 +376,9 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			last = fmt.Sprintf("HTTP %d", o.LastStatus)
 		}
 		kv("Forwarded", fmt.Sprintf("by listen to %s: %s %s (delivery %s)", o.URL, s.DeliveryStatus(o.Status).Render(o.Status), last, o.ID))
+	}
+	for _, o := range copies {
+		kv("Edited copy", fmt.Sprintf("%s %s, sent %s", o.ID, s.DeliveryStatus(o.Status).Render(o.Status), ios.FormatTime(o.CreatedAt, now)))
 	}
 	kv("URL", d.URL)
 	kv("Status", s.DeliveryStatus(d.Status).Render(d.Status))

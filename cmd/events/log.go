@@ -149,6 +149,10 @@ func deliveryStates(ios *ui.IOStreams, e *store.EventSummary) string {
 	if e.Pending > 0 {
 		parts = append(parts, s.Pending.Render(fmt.Sprintf("%d pending", e.Pending)))
 	}
+	if len(parts) == 0 && strings.HasPrefix(e.Verdict, "invalid: forwarding loop") {
+		// Refused for coming back to the listen that forwarded it.
+		return s.Failure.Render("none (forwarding loop)")
+	}
 	if len(parts) == 0 && strings.HasPrefix(e.Verdict, "invalid") {
 		// A request listen refused: kept to be inspected, never forwarded.
 		return s.Failure.Render("none (signature rejected)")

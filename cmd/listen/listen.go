@@ -540,6 +540,9 @@ func limitsNote(st listen.Stats, lim httplimit.Stats) string {
 	if n := lim.BadFraming + lim.BadTarget; n > 0 {
 		parts = append(parts, count(n, "malformed request", "malformed requests")+" refused")
 	}
+	if lim.HeaderTooLarge > 0 {
+		parts = append(parts, count(lim.HeaderTooLarge, "request", "requests")+" with headers over 64 KiB answered 431")
+	}
 	if st.Filtered > 0 {
 		parts = append(parts, count(st.Filtered, "event", "events")+" not in --events (answered 200, not forwarded)")
 	}

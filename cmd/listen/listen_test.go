@@ -126,8 +126,8 @@ func TestLimitsNote(t *testing.T) {
 	if got := limitsNote(listen.Stats{}, httplimit.Stats{}); got != "" {
 		t.Fatalf("nothing happened: %q", got)
 	}
-	got := limitsNote(listen.Stats{Busy: 3, TooLarge: 1, Filtered: 2, RejectedUnkept: 7}, httplimit.Stats{RejectedConns: 5, RejectedPerIP: 1, BadFraming: 1})
-	want := "Also: 6 connections turned away (too many at once); 3 requests answered 503 busy (too many bodies in flight); 1 body over --max-body; 1 malformed request refused; 2 events not in --events (answered 200, not forwarded); 7 rejected requests not recorded (at most 100 at once, 20 a second, 1000 a run are kept)."
+	got := limitsNote(listen.Stats{Busy: 3, TooLarge: 1, Filtered: 2, RejectedUnkept: 7}, httplimit.Stats{RejectedConns: 5, RejectedPerIP: 1, BadFraming: 1, HeaderTooLarge: 2})
+	want := "Also: 6 connections turned away (too many at once); 3 requests answered 503 busy (too many bodies in flight); 1 body over --max-body; 1 malformed request refused; 2 requests with headers over 64 KiB answered 431; 2 events not in --events (answered 200, not forwarded); 7 rejected requests not recorded (at most 100 at once, 20 a second, 1000 a run are kept)."
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}

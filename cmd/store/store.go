@@ -533,6 +533,14 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 		if err == nil && r.Subscription != nil {
 			err = subscription.CheckImported(r.Subscription)
 		}
+		// A dump of a store from before URL schemes were kept in lower
+		// case: stored as the schema's migration keeps them.
+		if r.Subscription != nil {
+			r.Subscription.CallbackURL = subscription.LowerScheme(r.Subscription.CallbackURL)
+		}
+		if r.Delivery != nil {
+			r.Delivery.URL = subscription.LowerScheme(r.Delivery.URL)
+		}
 		if err != nil {
 			return cli.Usagef("%s: record %d: %v", name, n, err).
 				Hint("'hookctl store export' writes no such record: was the file edited?")

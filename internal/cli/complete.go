@@ -190,7 +190,10 @@ func CompleteEventIDs(c *cobra.Command, f *Factory, prefix string) []cobra.Compl
 			continue
 		}
 		desc := strings.TrimSpace(e.Source + " " + e.Type)
-		if strings.HasPrefix(e.Verdict, "invalid") {
+		switch {
+		case strings.HasPrefix(e.Verdict, "invalid: forwarding loop"):
+			desc += " (forwarding loop)"
+		case strings.HasPrefix(e.Verdict, "invalid"):
 			desc += " (signature rejected)"
 		}
 		out = append(out, cobra.CompletionWithDesc(e.ID, desc))

@@ -306,6 +306,10 @@ func (c *fastConn) serve() {
 		if err != nil {
 			return
 		}
+		if !ok && p.tooLarge && uc != nil {
+			uc.l.refuseHead(uc.Conn)
+			return
+		}
 		if !ok {
 			// Go's server takes it from here, head and all.
 			pre := make([]byte, 0, len(p.raw)+br.Buffered())
@@ -313,8 +317,11 @@ func (c *fastConn) serve() {
 			b, _ := br.Peek(br.Buffered())
 			pre = append(pre, b...)
 			c.Conn.SetReadDeadline(time.Time{})
-			if uc != nil {
-				uc.resniff(pre) // Go's server gets the framing check from here on
+			if uc != nil && uc.resniff(pre) {
+				// Go's server gets the framing check from here on; a head
+				// already over the cap is answered here.
+				uc.l.refuseHead(uc.Conn)
+				return
 			}
 			s.l.connState(c.Conn, http.StateNew)
 			if s.handoff.give(&replayConn{Conn: c.Conn, pre: pre}) {
@@ -355,6 +362,8 @@ type headParser struct {
 	url    *url.URL
 	cl     int64
 	close  bool
+	// tooLarge: the head is over the cap (read reports it with ok false).
+	tooLarge bool
 }
 
 // read reads a head. ok is false when the request is not one the lean
@@ -363,7 +372,7 @@ type headParser struct {
 func (p *headParser) read(br *bufio.Reader, maxHeader int) (ok bool, err error) {
 	p.raw = p.raw[:0]
 	p.lines = p.lines[:0]
-	p.cl, p.close = -1, false
+	p.cl, p.close, p.tooLarge = -1, false, false
 	first := true
 	simple := true
 	nCL, nHost := 0, 0
@@ -377,7 +386,8 @@ func (p *headParser) read(br *bufio.Reader, maxHeader int) (ok bool, err error) 
 			return false, err
 		}
 		if len(p.raw) > maxHeader {
-			return false, nil // Go's server answers 431
+			p.tooLarge = true // answered 431 with the reason (refuseHead)
+			return false, nil
 		}
 		if len(line) < 2 || line[len(line)-2] != '\r' {
 			return false, nil // bare LF

@@ -156,6 +156,7 @@ type Stats struct {
 	BadFraming      int64 `json:"bad_framing"`        // CL/TE conflicts refused
 	BadTarget       int64 `json:"bad_target"`         // non-path request targets refused
 	TooLarge        int64 `json:"too_large"`          // bodies over MaxBody
+	HeaderTooLarge  int64 `json:"header_too_large"`   // heads over MaxHeaderBytes (431)
 	PeakBudgetInUse int64 `json:"peak_budget_in_use"` // most body bytes reserved at once
 }
 

@@ -541,3 +541,64 @@ func TestGCPercent(t *testing.T) {
 		t.Fatalf("with GOGC=80 set, GCPercent(300) = %d and must leave the setting alone", got)
 	}
 }
+
+// A request whose line and headers are over MaxHeaderBytes is answered
+// 431 with the reason, as every other refusal is, and counted. Go's server
+// answered a bare "431 Request Header Fields Too Large" (text/plain, no
+// reason), counted nowhere, and only past MaxHeaderBytes+4096. Sent by
+// Go's client: one long header line, many short ones (the lean loop's own
+// check), and a chunked request (handed over to Go's server first).
+func TestHeadTooLargeSaysWhy(t *testing.T) { both(t, testHeadTooLargeSaysWhy) }
+
+func testHeadTooLargeSaysWhy(t *testing.T) {
+	lim := New(Config{})
+	addr := serve(t, lim, nil)
+	cases := map[string]func(h http.Header){
+		"one line":   func(h http.Header) { h.Set("X-Big", strings.Repeat("a", 70<<10)) },
+		"many lines": func(h http.Header) { fill(h, 30, 2500) },
+		"just over":  func(h http.Header) { fill(h, 33, 2000) }, // 66 KB: Go's server took it
+	}
+	want := 0
+	for name, set := range cases {
+		for _, chunked := range []bool{false, true} {
+			var body io.Reader = strings.NewReader("x")
+			if chunked {
+				body = io.MultiReader(strings.NewReader("x")) // no length: sent chunked
+			}
+			req, _ := http.NewRequest("POST", "http://"+addr+"/hook", body)
+			set(req.Header)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("%s (chunked %v): %v", name, chunked, err)
+				continue
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want++
+			if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge || resp.Header.Get("Content-Type") != "application/json" ||
+				!strings.Contains(string(got), `"reason":"the request line and headers are larger than 64 KiB, the most this server reads: send smaller headers"`) {
+				t.Errorf("%s (chunked %v): %d %q %s, want 431 with the reason", name, chunked, resp.StatusCode, resp.Header.Get("Content-Type"), got)
+			}
+		}
+	}
+	if n := lim.Stats().HeaderTooLarge; n != int64(want) {
+		t.Errorf("HeaderTooLarge = %d, want %d", n, want)
+	}
+	// Under the cap: served.
+	req, _ := http.NewRequest("POST", "http://"+addr+"/hook", strings.NewReader("x"))
+	fill(req.Header, 30, 2000)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("60 KB of headers: %d, want 200", resp.StatusCode)
+	}
+}
+
+func fill(h http.Header, n, size int) {
+	for i := range n {
+		h.Set(fmt.Sprintf("X-H%d", i), strings.Repeat("b", size))
+	}
+}

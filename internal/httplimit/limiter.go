@@ -28,7 +28,7 @@ type Limiter struct {
 	budgetWaiters int
 	budgetFree    chan struct{} // closed (and replaced) when budget is released to waiters
 
-	rejectedConns, rejectedPerIP, reaped, busy, badFraming, badTarget, tooLarge, peakBudget atomic.Int64
+	rejectedConns, rejectedPerIP, reaped, busy, badFraming, badTarget, tooLarge, headTooLarge, peakBudget atomic.Int64
 }
 
 // New builds a Limiter (zero Config fields take their defaults).
@@ -57,7 +57,7 @@ func (l *Limiter) Stats() Stats {
 	return Stats{
 		OpenConns: int64(open), RejectedConns: l.rejectedConns.Load(), RejectedPerIP: l.rejectedPerIP.Load(), ReapedIdle: l.reaped.Load(),
 		Busy: l.busy.Load(), BudgetInUse: used, BadFraming: l.badFraming.Load(), BadTarget: l.badTarget.Load(),
-		TooLarge: l.tooLarge.Load(), PeakBudgetInUse: l.peakBudget.Load(),
+		TooLarge: l.tooLarge.Load(), HeaderTooLarge: l.headTooLarge.Load(), PeakBudgetInUse: l.peakBudget.Load(),
 	}
 }
 
@@ -271,18 +271,62 @@ type conn struct {
 
 func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.sn.feed(p[:n])
+	if n > 0 && c.sn.feed(p[:n]) {
+		// A head over MaxHeaderBytes: answered here, with the reason,
+		// and the read fails as a closed connection does, so Go's server
+		// hangs up without an answer of its own.
+		c.l.refuseHead(c.Conn)
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: errHeadTooLarge}
 	}
 	return n, err
 }
 
 // resniff starts the framing check over at a request boundary, from the
-// bytes already read past it (the lean loop hands the connection over).
-func (c *conn) resniff(pre []byte) {
+// bytes already read past it (the lean loop hands the connection over);
+// it reports whether they are a head over MaxHeaderBytes already.
+func (c *conn) resniff(pre []byte) bool {
 	sn := newSniffer(c.l.cfg.MaxHeaderBytes)
-	sn.feed(pre)
+	tooLarge := sn.feed(pre)
 	c.sn = sn
+	return tooLarge
+}
+
+var errHeadTooLarge = errors.New("request head too large")
+
+// refuseHead answers a request whose line and headers are over
+// MaxHeaderBytes with 431 and the reason, as every other refusal says
+// why (Go's server answered a bare "431 Request Header Fields Too
+// Large"), then lets the client finish sending for up to a second so the
+// answer is not lost to a reset. The connection is not used after it.
+func (l *Limiter) refuseHead(c net.Conn) {
+	l.headTooLarge.Add(1)
+	reason := "the request line and headers are larger than " + sizeText(l.cfg.MaxHeaderBytes) + ", the most this server reads: send smaller headers"
+	body := `{"error":"request header fields too large","reason":` + strconv.Quote(reason) + "}\n"
+	c.SetDeadline(time.Now().Add(time.Second))
+	io.WriteString(c, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\n"+
+		"Connection: close\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	buf := make([]byte, 4096)
+	for total := 0; total < 4<<20; {
+		n, err := c.Read(buf)
+		total += n
+		if err != nil {
+			break
+		}
+	}
+}
+
+// sizeText is n bytes as people write it: 64 KiB, 1 MiB, 1000 bytes.
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + " KiB"
+	}
+	return strconv.Itoa(n) + " bytes"
 }
 
 func (c *conn) Close() error {

@@ -204,6 +204,8 @@ type sniffer struct {
 	inHead bool
 	skip   int64
 	q      []verdict
+	// tooLarge: a head grew past max (the connection is answered 431).
+	tooLarge bool
 
 	method, target string
 	http10         bool
@@ -219,11 +221,22 @@ type verdict struct{ method, target, reason string }
 // pipelined ahead of their answers.
 const maxVerdicts = 64
 
-func newSniffer(maxHeader int) *sniffer { return &sniffer{max: maxHeader + 4096} }
+// newSniffer checks heads of up to maxHeader bytes: a longer one is
+// refused (feed reports it) before Go's server reads on, which would
+// answer a bare 431 only past maxHeader+4096.
+func newSniffer(maxHeader int) *sniffer { return &sniffer{max: maxHeader} }
 
-func (s *sniffer) feed(p []byte) {
+// feed shows the sniffer bytes read from the connection; it reports
+// whether they took a request head past the cap (once: the check stops).
+func (s *sniffer) feed(p []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	was := s.tooLarge
+	s.scan(p)
+	return s.tooLarge && !was
+}
+
+func (s *sniffer) scan(p []byte) {
 	for len(p) > 0 && !s.off {
 		if s.skip > 0 {
 			k := s.skip
@@ -252,6 +265,7 @@ func (s *sniffer) feed(p []byte) {
 func (s *sniffer) add(b []byte) {
 	s.head += len(b)
 	if s.head > s.max {
+		s.tooLarge = true
 		s.stop()
 		return
 	}

@@ -139,6 +139,40 @@ type Server struct {
 	reloadedAt time.Time
 
 	hinted sync.Map // provider → a SenderHint was given
+
+	// via is this listener's Via entry, "1.1 hookctl-<random id>", added
+	// to every forward (RFC 9110 §7.6.3); viaHop is the same as a header
+	// value, shared by forwards that carry no Via of their own (never
+	// appended to). A request that comes back carrying it has gone round
+	// a loop of proxies (listen A → listen B → A).
+	via    string
+	viaHop []string
+	// extraVia: a --header names Via (this listen's entry is added after it).
+	extraVia bool
+}
+
+// MaxHops bounds the Via entries a request forwarded by listen may
+// already carry: a loop through proxies that each add their own entry
+// ends here even when none of them is this listener.
+const MaxHops = 20
+
+// loopReason says why a request carrying these Via values must not be
+// forwarded ("" when it may): it already went through this listener, or
+// through more than MaxHops proxies. Only this process knows its own id
+// (random, per server), so a sender cannot make listen refuse requests
+// other than its own.
+func (s *Server) loopReason(vias []string) string {
+	hops := 0
+	for _, v := range vias {
+		if strings.Contains(v, s.via[len("1.1 "):]) {
+			return "forwarding loop: this request was already forwarded by this listen (its Via header carries " + s.via[len("1.1 "):] + "): check --forward of the proxies it went through"
+		}
+		hops += strings.Count(v, ",") + 1
+	}
+	if hops >= MaxHops {
+		return fmt.Sprintf("forwarding loop: this request already went through %d proxies (Via header), the most listen forwards is %d", hops, MaxHops-1)
+	}
+	return ""
 }
 
 // hintedAlready reports whether provider's SenderHint was given: a flood
@@ -158,6 +192,10 @@ type headerKV struct{ k, v string }
 // NewServer checks cfg and builds the server.
 func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, seen: make(map[string]bool)}
+	var id [8]byte
+	rand.Read(id[:])
+	s.via = "1.1 hookctl-" + hex.EncodeToString(id[:])
+	s.viaHop = []string{s.via}
 	secrets := cfg.Secrets
 	s.secrets.Store(&secrets)
 	if cfg.Now == nil {
@@ -182,6 +220,7 @@ func NewServer(cfg Config) (*Server, error) {
 		for _, v := range vs {
 			s.extra = append(s.extra, headerKV{http.CanonicalHeaderKey(k), v})
 		}
+		s.extraVia = s.extraVia || http.CanonicalHeaderKey(k) == "Via"
 	}
 	if tg := cfg.Target; tg != nil && tg.User != nil && !slices.ContainsFunc(s.extra, func(kv headerKV) bool { return kv.k == "Authorization" }) {
 		// http://user:pass@host/…: HTTP Basic auth, as any client sends
@@ -379,6 +418,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusBadRequest, "bad request", "reading the body: "+err.Error(), "")
 		}
 		return
+	}
+	if vias := r.Header["Via"]; vias != nil && s.cfg.Target != nil {
+		// Only a request with a Via header pays for the check.
+		if reason := s.loopReason(vias); reason != "" {
+			s.rejected.Add(1)
+			meta := eventMeta(r.Header, body, "", s.cfg.Provider)
+			recordedAs := s.recordRejected(r, body, start, meta, reason)
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
+				Provider: meta.provider, Reason: reason, RecordedAs: recordedAs})
+			extra := `,"code":"loop_detected"`
+			if recordedAs != "" {
+				extra += `,"recorded_as":` + string(quote(recordedAs))
+			}
+			writeJSONError(w, http.StatusLoopDetected, "loop detected", reason, extra)
+			return
+		}
 	}
 
 	sc, providerSecret, verr := s.verify(r.Header, body, start)
@@ -664,6 +719,13 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 		hdr["X-Forwarded-Proto"] = []string{proto}
 	}
+	// This listener's Via entry, after any the request carries: a request
+	// that comes back with it is refused (loopReason).
+	if prior := r.Header["Via"]; len(prior) > 0 {
+		hdr["Via"] = []string{strings.Join(prior, ", ") + ", " + s.via}
+	} else {
+		hdr["Via"] = s.viaHop
+	}
 	host := s.cfg.Target.Host
 	for i, kv := range s.extra {
 		// A --header replaces the sender's header of that name; one given
@@ -676,6 +738,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		if kv.k == "Host" {
 			host = kv.v
 		}
+	}
+	if s.extraVia {
+		// --header 'Via: …' replaced the sender's entries, not this
+		// listen's own: without it a loop would go undetected.
+		hdr["Via"] = []string{strings.Join(hdr["Via"], ", ") + ", " + s.via}
 	}
 
 	var resp *http.Response

@@ -816,3 +816,142 @@ func TestSenderOf(t *testing.T) {
 		}
 	}
 }
+
+// Two listens forwarding to each other (A → B → A) ended only when the
+// connection limits ran out: every hop was a new request to the other,
+// hundreds of them, each verified (the same --secret) and forwarded on.
+// Each listen adds its own Via entry to what it forwards, and refuses a
+// request that already carries it: 508, recorded as rejected, never
+// forwarded again. The forwarded body and the sender's headers are
+// untouched (B verified A's forward with the same signature).
+func TestForwardLoopRefused(t *testing.T) {
+	lnA, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lnB, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, outA, logA := newTestServer(t, "http://"+lnB.Addr().String()+"/hook", nil)
+	b, outB, logB := newTestServer(t, "http://"+lnA.Addr().String()+"/hook", nil)
+	for _, p := range []struct {
+		ln net.Listener
+		h  http.Handler
+	}{{lnA, a}, {lnB, b}} {
+		srv := &http.Server{Handler: p.h}
+		go srv.Serve(p.ln)
+		t.Cleanup(func() { srv.Close() })
+	}
+
+	body := []byte(`{"id":"evt_loop","type":"card.created"}`)
+	req, _ := http.NewRequest("POST", "http://"+lnA.Addr().String()+"/hook", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_loop", body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusLoopDetected || !strings.Contains(string(got), `"reason":"forwarding loop: this request was already forwarded by this listen`) {
+		t.Fatalf("the sender got %d %s, want 508 and the reason", resp.StatusCode, got)
+	}
+	if n := a.Stats().Received; n != 2 {
+		t.Errorf("A received %d requests, want 2 (the sender's, then its own forward back from B)", n)
+	}
+	if st := b.Stats(); st.Received != 1 || st.Verified != 1 {
+		t.Errorf("B: %+v, want the one request A forwarded, verified", st)
+	}
+	if st := a.Stats(); st.Rejected != 1 || st.Verified != 1 {
+		t.Errorf("A: %+v, want 1 verified and 1 rejected", st)
+	}
+	var rejected *LogLine
+	for _, l := range logLines(t, logA, outA) {
+		if l.Kind == KindRejected {
+			rejected = &l
+		}
+	}
+	if rejected == nil || rejected.EventID != "evt_loop" || !strings.Contains(rejected.Reason, "forwarding loop") {
+		t.Errorf("A's log has no rejected line for the loop: %+v", rejected)
+	}
+	_ = logLines(t, logB, outB)
+}
+
+// A request whose Via header says it went through MaxHops proxies or more
+// is refused; one through fewer (and not through this listen) is
+// forwarded with this listen's entry after the others, its body and
+// signature as sent.
+func TestForwardViaHops(t *testing.T) {
+	appSrv, seen := app(t, 200)
+	s, _, _ := newTestServer(t, appSrv.URL+"/hook", nil)
+	body := []byte(`{"id":"evt_via","type":"card.created"}`)
+	send := func(via []string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		req.RemoteAddr = "127.0.0.1:5000"
+		sign(t, req, "s3cret", "evt_via", body)
+		req.Header["Via"] = via
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		return w
+	}
+	if w := send([]string{"1.1 tunnel, 1.1 proxy"}); w.Code != 200 {
+		t.Fatalf("through 2 proxies: %d %s", w.Code, w.Body)
+	}
+	g := seen()
+	if len(g) != 1 {
+		t.Fatalf("the app got %d requests", len(g))
+	}
+	via := g[0].header["Via"]
+	if len(via) != 1 || !strings.HasPrefix(via[0], "1.1 tunnel, 1.1 proxy, 1.1 hookctl-") {
+		t.Errorf("Via forwarded: %q, want the sender's entries then listen's", via)
+	}
+	if !bytes.Equal(g[0].body, body) || g[0].header.Get("X-Test-Signature") == "" {
+		t.Errorf("the forward changed the body or lost the signature: %q %v", g[0].body, g[0].header)
+	}
+	many := make([]string, 20)
+	for i := range many {
+		many[i] = "1.1 p" + strconv.Itoa(i)
+	}
+	w := send([]string{strings.Join(many, ", ")})
+	if w.Code != http.StatusLoopDetected || !strings.Contains(w.Body.String(), "already went through 20 proxies") {
+		t.Errorf("through %d proxies: %d %s, want 508", 20, w.Code, w.Body)
+	}
+	if len(seen()) != 1 {
+		t.Errorf("the refused request reached the app")
+	}
+	// Another listen's id is not this one's: forwarded.
+	if w := send([]string{"1.1 hookctl-0000000000000000"}); w.Code != 200 {
+		t.Errorf("through another listen: %d %s", w.Code, w.Body)
+	}
+}
+
+// A --header 'Via: …' replaces the sender's Via entries, not this
+// listen's own: it is still added after them, so a loop is still caught.
+func TestForwardHeaderViaKeepsOwnEntry(t *testing.T) {
+	appSrv, seen := app(t, 200)
+	s, _, _ := newTestServer(t, appSrv.URL+"/hook", func(c *Config) { c.Headers = http.Header{"via": {"1.1 mine"}} })
+	body := []byte(`{"id":"evt_hv","type":"card.created"}`)
+	req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:5000"
+	sign(t, req, "s3cret", "evt_hv", body)
+	req.Header.Set("Via", "1.1 sender")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	g := seen()
+	via := g[0].header["Via"]
+	if len(via) != 1 || !strings.HasPrefix(via[0], "1.1 mine, 1.1 hookctl-") {
+		t.Fatalf("Via forwarded: %q, want the --header's then listen's", via)
+	}
+	// What comes back with it is refused.
+	req = httptest.NewRequest("POST", "/", bytes.NewReader(body))
+	sign(t, req, "s3cret", "evt_hv", body)
+	req.Header["Via"] = via
+	w = httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	if w.Code != http.StatusLoopDetected {
+		t.Errorf("the forward coming back: %d %s, want 508", w.Code, w.Body)
+	}
+}

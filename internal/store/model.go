@@ -139,6 +139,9 @@ type DeliveryFilter struct {
 	// a provider API's search reads its own deliveries, a page at a time,
 	// not every delivery of the store.
 	Provider string
+	// OriginID selects the deliveries derived from that one: its edited
+	// copies, and listen's forwards of it.
+	OriginID string
 	// Source: sent, received or check (what a delivery is: see
 	// DeliverySource), or an event source (triggered).
 	Source string

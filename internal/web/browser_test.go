@@ -333,6 +333,14 @@ func TestBrowserInspector(t *testing.T) {
 	if last := got[len(got)-1]; !last.Valid || !strings.Contains(last.Body, `"status":"Frozen"`) {
 		t.Errorf("app got %+v, want the edited body with a valid signature", last)
 	}
+	// The copy links to its original, the original to its copy.
+	if href := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="origin"]').getAttribute('href')`)); href != "/deliveries/"+id {
+		t.Errorf("the copy's origin link = %q, want /deliveries/%s", href, id)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitVisible(`[data-testid="edited-copy"]`))
+	if href := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="edited-copy"]').getAttribute('href')`)); href != "/deliveries/"+editedID {
+		t.Errorf("the original's edited-copy link = %q, want /deliveries/%s", href, editedID)
+	}
 
 	// Diff names the changed field.
 	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/diff?a="+id+"&b="+editedID))

@@ -648,6 +648,9 @@ type detailData struct {
 	Curl      string
 	Origin    string
 	Derived   []*store.Delivery
+	// Copies are the edited copies sent from this delivery (their own
+	// events: not among Derived, which share this one's event).
+	Copies []*store.Delivery
 	// RefreshMS reloads the page of a pending delivery once its next
 	// attempt is due (0: no reload).
 	RefreshMS  int64
@@ -813,6 +816,13 @@ func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
 				if o.ID != dd.D.ID {
 					dd.Derived = append(dd.Derived, o)
 				}
+			}
+		}
+	}
+	if cs, err := h.st.ListDeliveries(r.Context(), store.DeliveryFilter{OriginID: dd.D.ID, Limit: 20, Newest: true}); err == nil {
+		for _, c := range cs {
+			if c.Kind == store.KindEdited {
+				dd.Copies = append(dd.Copies, c)
 			}
 		}
 	}

@@ -1317,3 +1317,45 @@ func TestReplayDisabledSubscriptionSaysSo(t *testing.T) {
 		t.Errorf("replay after enable: redirected to %s", loc)
 	}
 }
+
+// An edited copy and its original link to each other: the copy's page
+// names the original (and a diff with it), the original's page lists its
+// edited copies. The original's page did not: the copy is a new event,
+// so it was not among the other deliveries of the original's event, and
+// nothing on the original said an edited copy had been sent.
+func TestEditedCopyLinkedBothWays(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := pub.Deliveries[0].ID
+	var copies []string
+	for _, b := range []string{`{"a":2}`, `{"a":3}`} {
+		form := url.Values{"_csrf": {h.CSRFToken()}, "body": {b}}
+		req, _ := http.NewRequest("POST", srv.URL+"/deliveries/"+orig+"/resend", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		code, body, hdr := send(t, req)
+		if code != http.StatusSeeOther {
+			t.Fatalf("resend: %d %s", code, body)
+		}
+		copies = append(copies, strings.TrimPrefix(strings.SplitN(hdr.Get("Location"), "?", 2)[0], "/deliveries/"))
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/deliveries/"+orig, nil)
+	_, page, _ := send(t, req)
+	for _, c := range copies {
+		if !strings.Contains(page, `<a href="/deliveries/`+c+`" data-testid="edited-copy">`) || !strings.Contains(page, `/diff?a=`+orig+`&amp;b=`+c) {
+			t.Errorf("the original's page does not link its edited copy %s:\n%s", c, page)
+		}
+	}
+	if i, j := strings.Index(page, copies[1]), strings.Index(page, copies[0]); i < 0 || j < 0 || i > j {
+		t.Errorf("edited copies not listed newest first")
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/deliveries/"+copies[0], nil)
+	_, page, _ = send(t, req)
+	if !strings.Contains(page, `<dt>Edited copy of</dt><dd><a href="/deliveries/`+orig+`" data-testid="origin">`) || strings.Contains(page, `data-testid="edited-copy"`) {
+		t.Errorf("the copy's page does not link back to its original %s:\n%s", orig, page)
+	}
+}

@@ -114,6 +114,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	if f.EventID != "" {
 		add("d.event_id = $%d", pk(f.EventID))
 	}
+	if f.OriginID != "" {
+		add("d.origin_id = $%d", f.OriginID)
+	}
 	if f.RunID != "" {
 		add("d.run_id = $%d", f.RunID)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/store/storetest"
 )
 
 func openDB(t *testing.T, u string) *postgres.DB {
@@ -713,4 +714,21 @@ func TestDeleteSubscriptionStampsClientClock(t *testing.T) {
 	if got.Status != store.DeliveryFailed || !got.UpdatedAt.Equal(at) {
 		t.Errorf("after delete: %s, updated %s; want failed, updated %s (hookctl's clock)", got.Status, got.UpdatedAt, at)
 	}
+}
+
+// Subscriptions stored before URL schemes were kept in lower case (and
+// the deliveries that copied their URL) are lowered by schema version 11.
+func TestMigratesUpperCaseSchemes(t *testing.T) {
+	u := pgtest.URL(t)
+	db := openDB(t, u)
+	c := storetest.SeedUpperCaseSchemes(t, db)
+	if _, err := db.Pool().Exec(context.Background(), `DELETE FROM hookctl_schema_migrations WHERE version = 11`); err != nil {
+		t.Fatal(err)
+	}
+	again, err := postgres.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	storetest.CheckLowerCaseSchemes(t, again, c)
 }

@@ -118,6 +118,10 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		where = append(where, "d.run_id = ?")
 		args = append(args, f.RunID)
 	}
+	if f.OriginID != "" {
+		where = append(where, "d.origin_id = ?")
+		args = append(args, f.OriginID)
+	}
 	if !f.Since.IsZero() {
 		where = append(where, "d.created_at >= ?")
 		args = append(args, f.Since.UnixMicro())

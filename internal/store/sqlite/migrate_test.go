@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/storetest"
 )
 
 // A store written by schema version 1 (deliveries found their event by
@@ -83,4 +84,27 @@ func TestMigratesVersion1Store(t *testing.T) {
 	if ds, err := s.ListDeliveries(ctx, store.DeliveryFilter{EventID: "evt_a"}); err != nil || len(ds) != 3 {
 		t.Fatalf("deliveries of evt_a after a new one: %d (%v), want 3", len(ds), err)
 	}
+}
+
+// Subscriptions stored before URL schemes were kept in lower case (and
+// the deliveries that copied their URL) are lowered by schema version 8:
+// they were shown as HTTP://… and compared with lower-case URLs as stored.
+func TestMigratesUpperCaseSchemes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v7.db")
+	ctx := context.Background()
+	s, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.SeedUpperCaseSchemes(t, s)
+	if _, err := s.w.Exec(`PRAGMA user_version = 7`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckLowerCaseSchemes(t, s, c)
 }

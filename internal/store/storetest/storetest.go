@@ -1971,4 +1971,18 @@ func testOriginKindVerdict(t *testing.T, s store.Store) {
 	if exported == nil || exported.OriginID != od.ID || exported.Kind != store.KindForward || verdict == "" {
 		t.Errorf("export lost origin/kind/verdict: %+v %q", exported, verdict)
 	}
+	// By origin: the deliveries derived from od (the forward, and an
+	// edited copy of its own event), not od itself.
+	edEv := newEvent("evt_edited_copy", "card.created")
+	ed := newDelivery("http://127.0.0.1:1/listen")
+	ed.OriginID, ed.Kind = od.ID, store.KindEdited
+	must(t, s.CreateEvent(ctx, edEv, []*store.Delivery{ed}))
+	derived, err := s.ListDeliveries(ctx, store.DeliveryFilter{OriginID: od.ID, Newest: true})
+	must(t, err)
+	if len(derived) != 2 || derived[0].ID != ed.ID || derived[1].ID != fwd.ID {
+		t.Errorf("ListDeliveries by origin %s: %+v, want the edited copy then the forward", od.ID, derived)
+	}
+	if n, err := s.ListDeliveries(ctx, store.DeliveryFilter{OriginID: fwd.ID}); err != nil || len(n) != 0 {
+		t.Errorf("ListDeliveries by an origin nothing derives from: %d %v", len(n), err)
+	}
 }
