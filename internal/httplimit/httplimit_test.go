@@ -396,6 +396,14 @@ func FuzzSniffer(f *testing.F) {
 
 // When every slot is taken, an idle keep-alive connection makes room; a
 // connection in the middle of a request does not.
+// idleConns is how many connections the limiter holds as idle (closable
+// to make room).
+func idleConns(l *Limiter) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.idle)
+}
+
 func TestIdleConnectionMakesRoom(t *testing.T) { both(t, testIdleConnectionMakesRoom) }
 
 func testIdleConnectionMakesRoom(t *testing.T) {
@@ -410,6 +418,10 @@ func testIdleConnectionMakesRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
+	// The server marks the connection idle after it has written the
+	// answer: wait for that, or the new connection below may find no
+	// idle one to close (a 503 under load).
+	waitFor(t, func() bool { return idleConns(lim) == 1 })
 	busy := dial(t, addr, "")
 	defer busy.Close()
 	io.WriteString(busy, "POST /busy HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
@@ -465,7 +477,7 @@ func testIdleConnectionOfTheClientMakesRoom(t *testing.T) {
 	} else {
 		io.Copy(io.Discard, resp.Body)
 	}
-	waitFor(t, func() bool { return lim.Stats().OpenConns == 3 })
+	waitFor(t, func() bool { return lim.Stats().OpenConns == 3 && idleConns(lim) == 3 })
 	if resp := raw(t, addr, "127.0.0.2", "GET /new HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.HasSuffix(resp, "GET /new 0") {
 		t.Fatalf("a third connection from the address: %q", resp)
 	}
