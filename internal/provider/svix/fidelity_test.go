@@ -262,3 +262,25 @@ func TestEndpointListIteratorAfterDelete(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoverUntilBeforeSince: recover/ with until before since is a 422
+// at body.until, not a 202 that recovers nothing (a swapped pair).
+func TestRecoverUntilBeforeSince(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app/", bearer, map[string]any{"name": "A", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	if code, body := e.Do("POST", "/api/v1/app/a/endpoint/", bearer, map[string]any{"url": e.Recv.URL, "uid": "e1"}); code != 201 {
+		t.Fatalf("endpoint: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/api/v1/app/a/endpoint/e1/recover/", bearer,
+		map[string]any{"since": "2020-01-01T00:00:00Z", "until": "2019-01-01T00:00:00Z"})
+	if code != 422 || !strings.Contains(string(body), `"loc":["body","until"]`) || !strings.Contains(string(body), "before since") {
+		t.Fatalf("until before since: %d %s, want 422 at body.until", code, body)
+	}
+	code, body = e.Do("POST", "/api/v1/app/a/endpoint/e1/recover/", bearer,
+		map[string]any{"since": "2019-01-01T00:00:00Z", "until": "2020-01-01T00:00:00Z"})
+	if code != 202 {
+		t.Fatalf("a window in order: %d %s, want 202", code, body)
+	}
+}

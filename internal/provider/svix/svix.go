@@ -1518,6 +1518,13 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "since is required (an RFC 3339 time)")
 		return
 	}
+	if in.Until != nil && in.Until.Before(*in.Since) {
+		// A window that holds nothing: a swapped pair, not a recovery
+		// that found nothing to do.
+		fail(w, http.StatusUnprocessableEntity, "validation", "until must not be before since ("+
+			in.Until.UTC().Format(time.RFC3339)+" is before "+in.Since.UTC().Format(time.RFC3339)+")")
+		return
+	}
 	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID, Status: store.DeliveryFailed, Since: *in.Since})
 	if a.bad(w, err) {
 		return
