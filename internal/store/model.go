@@ -134,7 +134,10 @@ type DeliveryFilter struct {
 	EventPattern   string // exact type or pattern (card.*)
 	SubscriptionID string
 	EventID        string
-	RunID          string
+	// EventIDs selects the deliveries of any of these events (a page of
+	// events' deliveries in one read); empty does not filter.
+	EventIDs []string
+	RunID    string
 	// Provider selects the deliveries of events of this provider (mambu):
 	// a provider API's search reads its own deliveries, a page at a time,
 	// not every delivery of the store.

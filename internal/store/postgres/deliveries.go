@@ -114,6 +114,13 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	if f.EventID != "" {
 		add("d.event_id = $%d", pk(f.EventID))
 	}
+	if len(f.EventIDs) > 0 {
+		keys := make([]string, len(f.EventIDs))
+		for i, id := range f.EventIDs {
+			keys[i] = pk(id)
+		}
+		add("d.event_id = ANY($%d::text[])", keys)
+	}
 	if f.OriginID != "" {
 		add("d.origin_id = $%d", f.OriginID)
 	}

@@ -114,6 +114,11 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		where = append(where, "d.event_seq = (SELECT seq FROM events WHERE id = ?)")
 		args = append(args, f.EventID)
 	}
+	if len(f.EventIDs) > 0 {
+		ids, _ := json.Marshal(f.EventIDs)
+		where = append(where, "d.event_seq IN (SELECT seq FROM events WHERE id IN (SELECT value FROM json_each(?)))")
+		args = append(args, string(ids))
+	}
 	if f.RunID != "" {
 		where = append(where, "d.run_id = ?")
 		args = append(args, f.RunID)

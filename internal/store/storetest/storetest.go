@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateEventWithoutDeliveries", testCreateEventWithoutDeliveries},
 		{"ImportMissingReference", testImportMissingReference},
 		{"ImportRefreshesDelivery", testImportRefreshesDelivery},
+		{"DeliveriesOfEvents", testDeliveriesOfEvents},
 		{"UnstorableText", testUnstorableText},
 		{"Objects", testObjects},
 	}
