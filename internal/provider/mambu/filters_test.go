@@ -91,3 +91,21 @@ func TestEqualsCaseSensitive(t *testing.T) {
 		}
 	}
 }
+
+// TestResendByDateSaysWhatIsMissing: :resendAsyncByDate without its
+// startDate or endDate is Mambu's 400 INVALID_PARAMETERS saying the date
+// is missing. Before, it said 'startDate: invalid date ""', a date the
+// caller never sent.
+func TestResendByDateSaysWhatIsMissing(t *testing.T) {
+	e := servetest.Start(t, nil)
+	for _, tc := range []struct{ body, want string }{
+		{`{"endDate":"2026-01-31"}`, "startDate is required"},
+		{`{"startDate":"2026-01-01"}`, "endDate is required"},
+		{`{"startDate":"2026-01-01","endDate":"soon"}`, `endDate: invalid date \"soon\"`},
+	} {
+		code, body := e.Do("POST", "/api/communications/messages:resendAsyncByDate", basic, tc.body)
+		if code != 400 || !strings.Contains(string(body), "INVALID_PARAMETERS") || !strings.Contains(string(body), tc.want) || strings.Contains(string(body), `invalid date \"\"`) {
+			t.Errorf("%s: %d %s, want 400 saying %s", tc.body, code, body, tc.want)
+		}
+	}
+}

@@ -703,6 +703,12 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	for _, d := range []struct{ name, value string }{{"startDate", in.StartDate}, {"endDate", in.EndDate}} {
+		if d.value == "" {
+			fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", d.name+" is required (a date, e.g. 2026-01-31 or 2026-01-31T10:00:00Z)")
+			return
+		}
+	}
 	start, err := parseDate(in.StartDate)
 	if err != nil {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "startDate: "+err.Error())
