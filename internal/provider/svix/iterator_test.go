@@ -16,7 +16,8 @@ import (
 // shape that names nothing known reads from the first page, on every
 // list alike. Before, GET …/msg/?iterator=garbage started from the first
 // page while …/msg/{id}/endpoint/?iterator=ep_x~5 answered an empty,
-// finished page and the others each did as they pleased.
+// finished page and the others each did as they pleased; "-" read the
+// first page backwards, its order turned over.
 func TestMalformedIteratorIsRefused(t *testing.T) {
 	e := servetest.Start(t, nil)
 	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "a", "uid": "a"}); code != 201 {
@@ -54,7 +55,7 @@ func TestMalformedIteratorIsRefused(t *testing.T) {
 		"/api/v1/app/a/msg/" + msg + "/endpoint/":    "ep_NoSuchEndpoint00000000000000",
 	}
 	for list, unknown := range lists {
-		for _, it := range []string{"garbage", "-garbage", "x~5"} {
+		for _, it := range []string{"garbage", "-garbage", "x~5", "-"} {
 			code, body := e.Do("GET", list+"?iterator="+url.QueryEscape(it), bearer, nil)
 			var v struct {
 				Detail []struct {

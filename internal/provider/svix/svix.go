@@ -1077,10 +1077,11 @@ type listPage struct {
 
 // iteratorOf reads the iterator query parameter as Svix does
 // (ReversibleIterator): "-ID" asks for the page before ID (prev), "ID"
-// the page after it.
+// the page after it; "-" alone is no iterator of any list (the lists
+// refuse it), not a first page read backwards.
 func iteratorOf(r *http.Request) (id string, prev bool) {
 	it := r.URL.Query().Get("iterator")
-	if rest, ok := strings.CutPrefix(it, "-"); ok {
+	if rest, ok := strings.CutPrefix(it, "-"); ok && rest != "" {
 		return rest, true
 	}
 	return it, false
