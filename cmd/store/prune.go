@@ -19,6 +19,7 @@ type pruneJSON struct {
 	Events      int64     `json:"events"`
 	Deliveries  int64     `json:"deliveries"`
 	Attempts    int64     `json:"attempts"`
+	Objects     int64     `json:"objects"` // store.HistoryKinds tombstones: deleted Svix endpoints' places
 	KeptPending int64     `json:"kept_pending"`
 	Vacuumed    bool      `json:"vacuumed"`
 }
@@ -46,12 +47,13 @@ func runPrune(opts *Options, s store.Store) error {
 	}
 	ios := opts.IO
 	when := before.UTC().Format("2006-01-02 15:04:05 UTC")
-	what := fmt.Sprintf("%s, %s and %s created before %s", plural(count.Events, "event"), plural(count.Deliveries, "delivery"),
-		plural(count.Attempts, "attempt"), when)
+	what := fmt.Sprintf("%s, %s and %s created before %s%s", plural(count.Events, "event"), plural(count.Deliveries, "delivery"),
+		plural(count.Attempts, "attempt"), when, places(count.Objects))
 	out := pruneJSON{Before: before.UTC(), DryRun: opts.DryRun, KeptPending: count.KeptPending}
-	if opts.DryRun || count.Events == 0 {
-		out.Events, out.Deliveries, out.Attempts = count.Events, count.Deliveries, count.Attempts
-		if opts.DryRun && count.Events > 0 && !ios.JSON() {
+	nothing := count.Events == 0 && count.Objects == 0
+	if opts.DryRun || nothing {
+		out.Events, out.Deliveries, out.Attempts, out.Objects = count.Events, count.Deliveries, count.Attempts, count.Objects
+		if opts.DryRun && !nothing && !ios.JSON() {
 			fmt.Fprintf(ios.Out, "Would delete %s.\n", what)
 		}
 	} else {
@@ -76,13 +78,13 @@ func runPrune(opts *Options, s store.Store) error {
 				break
 			}
 		}
-		out.Events, out.Deliveries, out.Attempts, out.KeptPending = done.Events, done.Deliveries, done.Attempts, done.KeptPending
+		out.Events, out.Deliveries, out.Attempts, out.Objects, out.KeptPending = done.Events, done.Deliveries, done.Attempts, done.Objects, done.KeptPending
 		if !ios.JSON() {
-			fmt.Fprintf(ios.Out, "Deleted %s, %s and %s created before %s.\n", plural(done.Events, "event"),
-				plural(done.Deliveries, "delivery"), plural(done.Attempts, "attempt"), when)
+			fmt.Fprintf(ios.Out, "Deleted %s, %s and %s created before %s%s.\n", plural(done.Events, "event"),
+				plural(done.Deliveries, "delivery"), plural(done.Attempts, "attempt"), when, places(done.Objects))
 		}
 	}
-	if count.Events == 0 && !ios.JSON() { // the same words with --dry-run
+	if nothing && !ios.JSON() { // the same words with --dry-run
 		fmt.Fprintf(ios.Out, "Nothing to delete: no event created before %s.\n", when)
 	}
 	if out.KeptPending > 0 && !ios.JSON() {
@@ -104,6 +106,18 @@ func runPrune(opts *Options, s store.Store) error {
 		return ui.WriteJSON(ios.Out, out)
 	}
 	return nil
+}
+
+// places names the deleted Svix endpoints' places a prune deletes (the
+// store.HistoryKinds tombstones written before its time), "" for none.
+func places(n int64) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return ", and the place of 1 Svix endpoint deleted before then"
+	}
+	return fmt.Sprintf(", and the places of %d Svix endpoints deleted before then", n)
 }
 
 // plural writes n and the noun, with the noun's plural when n is not 1.

@@ -185,9 +185,10 @@ there), and its new attempts are added. Use - to read standard input.`,
 		Use:   "prune --older-than <time> [--dry-run] [--yes] [--vacuum]",
 		Short: "Delete events older than a time, with their deliveries and attempts",
 		Long: `Delete the history created before --older-than: events with their
-deliveries and attempts. An event with a delivery still pending, or being
-replayed, stays (it is still being delivered), and subscriptions always
-stay. It deletes in
+deliveries and attempts, and the places deleted Svix endpoints left in
+their endpoint lists before then (for an iterator naming one). An event
+with a delivery still pending, or being replayed, stays (it is still
+being delivered), and subscriptions always stay. It deletes in
 batches of 5,000 events, each in its own transaction, so trigger, listen
 and workers sharing the store wait at most one batch.
 

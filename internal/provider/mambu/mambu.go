@@ -313,17 +313,34 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 	vals := c.values()
 	inVals := func(s string) bool {
 		switch op {
-		case "EQUALS", "EQUALS_CASE_SENSITIVE", "":
-			return len(vals) > 0 && strings.EqualFold(vals[0], s)
+		case "EQUALS":
+			return strings.EqualFold(vals[0], s)
+		case "EQUALS_CASE_SENSITIVE":
+			return vals[0] == s
 		case "IN":
 			return slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, s) })
 		}
 		return false
 	}
+	// listed checks a field that takes EQUALS, EQUALS_CASE_SENSITIVE and
+	// IN: Mambu answers 400 for another operator and for a filter without
+	// the value(s) to compare, rather than a search that matches nothing.
+	listed := func(name, example string) error {
+		if op != "EQUALS" && op != "IN" && op != "EQUALS_CASE_SENSITIVE" {
+			return fmt.Errorf("%s supports EQUALS, EQUALS_CASE_SENSITIVE and IN, not %q", name, op)
+		}
+		if len(vals) == 0 {
+			if op == "IN" {
+				return fmt.Errorf("%s IN needs values, a list (e.g. %s)", name, example)
+			}
+			return fmt.Errorf("%s %s needs a value (e.g. %s)", name, op, example)
+		}
+		return nil
+	}
 	switch c.field() {
 	case "STATE":
-		if op != "EQUALS" && op != "IN" && op != "EQUALS_CASE_SENSITIVE" {
-			return nil, fmt.Errorf("STATE supports EQUALS and IN, not %q", op)
+		if err := listed("STATE", "FAILED"); err != nil {
+			return nil, err
 		}
 		for _, v := range vals {
 			switch strings.ToUpper(v) {
@@ -334,19 +351,24 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		}
 		return func(d *store.Delivery, _ string) bool { return inVals(state(d)) }, nil
 	case "EVENT":
-		if op != "EQUALS" && op != "IN" && op != "EQUALS_CASE_SENSITIVE" {
-			return nil, fmt.Errorf("EVENT supports EQUALS and IN, not %q", op)
+		if err := listed("EVENT", "CLIENT_CREATED"); err != nil {
+			return nil, err
 		}
 		return func(_ *store.Delivery, t string) bool { return inVals(t) }, nil
-	case "ENCODEDKEY", "REFERENCEID":
-		ref := c.field() == "REFERENCEID"
-		return func(d *store.Delivery, _ string) bool {
-			if ref {
-				return inVals(d.EventID)
-			}
-			return inVals(d.ID)
-		}, nil
+	case "ENCODEDKEY":
+		if err := listed("ENCODED_KEY", "a message's encodedKey"); err != nil {
+			return nil, err
+		}
+		return func(d *store.Delivery, _ string) bool { return inVals(d.ID) }, nil
+	case "REFERENCEID":
+		if err := listed("REFERENCE_ID", "a message's referenceId"); err != nil {
+			return nil, err
+		}
+		return func(d *store.Delivery, _ string) bool { return inVals(d.EventID) }, nil
 	case "TYPE":
+		if err := listed("TYPE", "WEB_HOOK"); err != nil {
+			return nil, err
+		}
 		return func(*store.Delivery, string) bool { return inVals("WEB_HOOK") }, nil
 	case "CREATIONDATE":
 		if !slices.Contains([]string{"AFTER", "BEFORE", "BETWEEN", "ON"}, op) {
@@ -680,6 +702,12 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 			fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
 		}
 		return
+	}
+	for _, d := range []struct{ name, value string }{{"startDate", in.StartDate}, {"endDate", in.EndDate}} {
+		if d.value == "" {
+			fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", d.name+" is required (a date, e.g. 2026-01-31 or 2026-01-31T10:00:00Z)")
+			return
+		}
 	}
 	start, err := parseDate(in.StartDate)
 	if err != nil {

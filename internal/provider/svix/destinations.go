@@ -83,6 +83,10 @@ func (a *api) listAttemptedDestinations(w http.ResponseWriter, r *http.Request) 
 		out = append(out, dest{me, place[subID]})
 	}
 	if it := r.URL.Query().Get("iterator"); it != "" {
+		if !strings.HasPrefix(it, "ep_") {
+			badIterator(w, it, `an ep_ id and its place, "ep_…~N"`)
+			return
+		}
 		if at, ok := destPlace(it); ok {
 			i := 0
 			for i < len(out) && out[i].place <= at {
@@ -155,7 +159,7 @@ func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
 // time, by Seq both ways: deliveries written together share a creation
 // time, so a time cursor skipped some and listed others twice.
 func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
-	_, sub, ok := a.appEndpoint(w, r)
+	app, sub, ok := a.appEndpoint(w, r)
 	if !ok {
 		return
 	}
@@ -182,6 +186,14 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		ds, err := sent(it)
 		if a.bad(w, err) {
 			return
+		}
+		if len(ds) == 0 {
+			if ok, err := a.msgIterator(ctx, app, it); a.bad(w, err) {
+				return
+			} else if !ok {
+				badIterator(w, r.URL.Query().Get("iterator"), "a msg_ id")
+				return
+			}
 		}
 		switch {
 		case len(ds) == 0:

@@ -19,8 +19,11 @@ const (
 	kindEventType = "svix.event_type"
 	// kindEndpointGone: where a deleted endpoint stood in its
 	// application's endpoint list (a goneEndpoint, by its ep_ id), so an
-	// iterator naming it still finds its place.
-	kindEndpointGone = "svix.endpoint_gone"
+	// iterator naming it still finds its place. A tombstone of
+	// store.HistoryKinds: `hookctl store prune` deletes it with the
+	// history of its time (an iterator naming it then reads from the
+	// first page), `store reset` with everything.
+	kindEndpointGone = store.KindSvixEndpointGone
 )
 
 // goneEndpoint is a deleted endpoint's place in its application's
@@ -31,14 +34,19 @@ type goneEndpoint struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// keepEndpointPlace records where a deleted endpoint stood. Only an
-// iterator reads it: failing to write it is not the delete's failure.
+// keepEndpointPlace records where a deleted endpoint stood, after the
+// delete. Its error is ignored on purpose: the endpoint is already
+// deleted, so answering the DELETE with a 500 would tell the caller it
+// failed (and its retry would get a 404); what is lost is only that an
+// iterator naming this endpoint reads from the first page, as before
+// places were kept. It is written even when the caller hangs up once the
+// delete is done.
 func (a *api) keepEndpointPlace(ctx context.Context, appID string, sub *store.Subscription) {
 	b, err := json.Marshal(goneEndpoint{App: appID, SubscriptionID: sub.ID, CreatedAt: sub.CreatedAt})
 	if err != nil {
 		return
 	}
-	a.s.Store.ChangeObject(ctx, kindEndpointGone, sub.Metadata[MetaID], func(*store.Object) (*store.Object, error) {
+	_, _ = a.s.Store.ChangeObject(context.WithoutCancel(ctx), kindEndpointGone, sub.Metadata[MetaID], func(*store.Object) (*store.Object, error) {
 		return &store.Object{Data: b, Deleted: true, CreatedAt: sub.CreatedAt}, nil
 	})
 }

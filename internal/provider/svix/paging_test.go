@@ -18,8 +18,9 @@ import (
 
 // Every page of GET …/endpoint (limit, iterator) is what cutting the
 // application's whole list, oldest first, gives, as the list did before
-// the store read pages itself: an iterator that is not one of the
-// application's endpoint ids starts from the beginning. Other
+// the store read pages itself: an endpoint id that is not one of the
+// application's starts from the beginning (one that is no endpoint id at
+// all, such as a uid, is a 422). Other
 // applications' endpoints and Stripe's are not in the list; an endpoint is
 // found by id or uid within its application only.
 func TestEndpointPagesAreCutsOfTheWholeList(t *testing.T) {
@@ -79,8 +80,13 @@ func TestEndpointPagesAreCutsOfTheWholeList(t *testing.T) {
 	if code, body := e.Do("GET", "/api/v1/app/a/endpoint/"+other, bearer, nil); code != 404 {
 		t.Fatalf("another application's endpoint: %d %s", code, body)
 	}
+	// An iterator is an endpoint id a page gave, never a uid: one that is
+	// no endpoint id at all is Svix's 422 at query.iterator.
+	if code, body := e.Do("GET", "/api/v1/app/a/endpoint?iterator=u1", bearer, nil); code != 422 || !strings.Contains(string(body), `"query","iterator"`) {
+		t.Fatalf("iterator=u1: %d %s, want 422 at query.iterator", code, body)
+	}
 	for _, limit := range []int{1, 2, 4, 50} {
-		for _, it := range append([]string{"", "ep_unknown", "u1", other}, ids...) {
+		for _, it := range append([]string{"", "ep_unknown", other}, ids...) {
 			q := url.Values{"limit": {fmt.Sprint(limit)}}
 			if it != "" {
 				q.Set("iterator", it)
@@ -305,8 +311,11 @@ func TestEndpointAttemptPagesReadOnlyTheirRows(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.q.Encode(), got, tc.want)
 		}
 	}
-	if got, _ := walk(url.Values{"limit": {"250"}, "iterator": {"atmpt_nope"}}); fmt.Sprint(got) != fmt.Sprint(all) {
-		t.Errorf("an iterator that is no attempt: %v", got)
+	if got, _ := walk(url.Values{"limit": {"250"}, "iterator": {"atmpt_0123456789abcdef0123456789abcdef_1"}}); fmt.Sprint(got) != fmt.Sprint(all) {
+		t.Errorf("an iterator naming no attempt: %v", got)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/attempt/endpoint/"+eps["a"]+"?iterator=atmpt_nope", bearer, nil); code != 422 || !strings.Contains(string(body), `"query","iterator"`) {
+		t.Errorf("an iterator that is no attempt id: %d %s, want 422 at query.iterator", code, body)
 	}
 }
 

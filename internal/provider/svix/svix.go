@@ -556,6 +556,10 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		ids[i] = app.ID
 	}
 	it, prev := iteratorOf(r)
+	if it != "" && !strings.HasPrefix(it, "app_") {
+		badIterator(w, r.URL.Query().Get("iterator"), "an app_ id")
+		return
+	}
 	start, end, done := cutPage(ids, it, prev, limit)
 	out = out[start:end]
 	var next, prevIt *string
@@ -1073,13 +1077,25 @@ type listPage struct {
 
 // iteratorOf reads the iterator query parameter as Svix does
 // (ReversibleIterator): "-ID" asks for the page before ID (prev), "ID"
-// the page after it.
+// the page after it; "-" alone is no iterator of any list (the lists
+// refuse it), not a first page read backwards.
 func iteratorOf(r *http.Request) (id string, prev bool) {
 	it := r.URL.Query().Get("iterator")
-	if rest, ok := strings.CutPrefix(it, "-"); ok {
+	if rest, ok := strings.CutPrefix(it, "-"); ok && rest != "" {
 		return rest, true
 	}
 	return it, false
+}
+
+// badIterator answers Svix's 422 at query.iterator for an iterator the
+// list cannot read: not of the shape its pages give (want, e.g. "an ep_
+// id"). An iterator is opaque and only ever one a page gave, so a
+// malformed one is the caller's mistake, said so, rather than a page
+// from the start or an empty one. One of the right shape that names
+// nothing known (deleted since, or pruned) still reads from the start,
+// or from the place a deleted endpoint kept.
+func badIterator(w http.ResponseWriter, it, want string) {
+	failValidation(w, []string{"query", "iterator"}, fmt.Sprintf("iterator %q is not one this list gives (%s): pass a page's iterator or prevIterator", it, want))
 }
 
 // prevIteratorOf is a page's prevIterator: "-" and its first item's id
@@ -1146,6 +1162,10 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	// "-id" (a prevIterator) reads the other way from id, and the page
 	// is turned back to the list's order.
 	it, prev := iteratorOf(r)
+	if it != "" && !strings.HasPrefix(it, "ep_") {
+		badIterator(w, r.URL.Query().Get("iterator"), "an ep_ id")
+		return
+	}
 	if it != "" {
 		c, err := a.endpointsOf(r.Context(), app, store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
 		if a.bad(w, err) {
@@ -1872,6 +1892,20 @@ func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator str
 	return evs, more, err
 }
 
+// msgIterator says whether it can be a message iterator of app's lists:
+// empty, of a message id's shape, or the id of one of app's messages
+// (a message stored with another id).
+func (a *api) msgIterator(ctx context.Context, app *App, it string) (bool, error) {
+	if it == "" || strings.HasPrefix(it, "msg_") {
+		return true, nil
+	}
+	e, err := a.s.Store.GetEvent(ctx, it)
+	if provider.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil && e.ID == it && first(e.Headers[hdrApp]) == app.ID, err
+}
+
 // eventIDWindow is how long a message's eventId is unique for.
 const eventIDWindow = 24 * time.Hour
 
@@ -1915,6 +1949,12 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it, prev := iteratorOf(r)
+	if ok, err := a.msgIterator(r.Context(), app, it); a.bad(w, err) {
+		return
+	} else if !ok {
+		badIterator(w, r.URL.Query().Get("iterator"), "a msg_ id")
+		return
+	}
 	evs, more, err := a.msgPage(r.Context(), app, lf, it, prev, limit)
 	if a.bad(w, err) {
 		return
@@ -2011,6 +2051,10 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	// "-id" (a prevIterator) reads the newer attempts just before id,
 	// nearest first, and the page is turned back to newest first.
 	it, prev := iteratorOf(r)
+	if _, ok := attemptKey(it); it != "" && !ok {
+		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id")
+		return
+	}
 	if k, ok := attemptKey(it); ok {
 		if prev {
 			f.After = &k

@@ -46,6 +46,10 @@ var pruneSQL = `WITH ev AS (
 	)
 	SELECT (SELECT count(*) FROM de), (SELECT count(*) FROM dd), (SELECT count(*) FROM da)`
 
+// pruneObjectsWhere selects the tombstones a prune deletes: of the kinds
+// $2 (store.HistoryKinds), written before $1.
+const pruneObjectsWhere = `deleted AND updated_at < $1 AND kind = ANY($2)`
+
 // Prune implements store.Pruner.
 func (db *DB) Prune(ctx context.Context, before time.Time, limit int, dryRun bool) (store.PruneCounts, error) {
 	var c store.PruneCounts
@@ -58,6 +62,9 @@ func (db *DB) Prune(ctx context.Context, before time.Time, limit int, dryRun boo
 		if err != nil {
 			return c, db.wrap("prune", err)
 		}
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM objects WHERE `+pruneObjectsWhere, at, store.HistoryKinds).Scan(&c.Objects); err != nil {
+			return c, db.wrap("prune", err)
+		}
 		return c, db.wrap("prune", db.pool.QueryRow(ctx, pruneKeptSQL, at, nowAt).Scan(&c.KeptPending))
 	}
 	if limit <= 0 {
@@ -67,6 +74,11 @@ func (db *DB) Prune(ctx context.Context, before time.Time, limit int, dryRun boo
 		if err := tx.QueryRow(ctx, pruneSQL, at, nowAt, limit).Scan(&c.Events, &c.Deliveries, &c.Attempts); err != nil {
 			return err
 		}
+		tag, err := tx.Exec(ctx, `DELETE FROM objects WHERE `+pruneObjectsWhere, at, store.HistoryKinds)
+		if err != nil {
+			return err
+		}
+		c.Objects = tag.RowsAffected()
 		return tx.QueryRow(ctx, pruneKeptSQL, at, nowAt).Scan(&c.KeptPending)
 	})
 	return c, db.wrap("prune", err)

@@ -32,6 +32,9 @@ func (s *Store) Prune(ctx context.Context, before time.Time, limit int, dryRun b
 		if err != nil {
 			return c, err
 		}
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM objects WHERE `+pruneObjectsWhere, at, historyKinds).Scan(&c.Objects); err != nil {
+			return c, err
+		}
 		return c, kept(s.r)
 	}
 	// deliveries.event_id still references events(id) but has no index
@@ -98,10 +101,28 @@ func (s *Store) Prune(ctx context.Context, before time.Time, limit int, dryRun b
 				}
 			}
 		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE `+pruneObjectsWhere, at, historyKinds)
+		if err != nil {
+			return err
+		}
+		if c.Objects, err = res.RowsAffected(); err != nil {
+			return err
+		}
 		return kept(tx)
 	})
 	return c, err
 }
+
+// pruneObjectsWhere selects the tombstones a prune deletes: of
+// store.HistoryKinds (a JSON list, the second argument), written before
+// the first.
+const pruneObjectsWhere = `deleted = 1 AND updated_at < ? AND kind IN (SELECT value FROM json_each(?))`
+
+// historyKinds is store.HistoryKinds as pruneObjectsWhere reads it.
+var historyKinds = func() string {
+	b, _ := json.Marshal(store.HistoryKinds)
+	return string(b)
+}()
 
 // Vacuum implements store.Vacuumer: it rewrites the file without the
 // space of deleted rows.

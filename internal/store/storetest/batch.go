@@ -25,6 +25,7 @@ var batchTests = []struct {
 	{"RequeueMatching", testRequeueMatching},
 	{"RequeueMatchingReclaim", testRequeueMatchingReclaim},
 	{"PruneKeepsReplayInFlight", testPruneKeepsReplayInFlight},
+	{"PruneHistoryObjects", testPruneHistoryObjects},
 	{"ExtendLeases", testExtendLeases},
 	{"GetEvents", testGetEvents},
 	{"ClaimDueEvents", testClaimDueEvents},
