@@ -424,7 +424,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if reason := s.loopReason(vias); reason != "" {
 			s.rejected.Add(1)
 			meta := eventMeta(r.Header, body, "", s.cfg.Provider)
-			recordedAs := s.recordRejected(r, body, start, meta, reason)
+			recordedAs := s.recordRejected(r, body, start, meta, store.VerdictRefused, reason)
 			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
 				Provider: meta.provider, Reason: reason, RecordedAs: recordedAs})
 			extra := `,"code":"loop_detected"`
@@ -453,7 +453,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			reason, code = ve.Msg, string(ve.Reason)
 		}
 		// Recorded first, so that the line names the rej_ id to look it up by.
-		recordedAs := s.recordRejected(r, body, start, meta, reason)
+		recordedAs := s.recordRejected(r, body, start, meta, store.VerdictInvalid, reason)
 		sender := SenderOf(r.Header.Get("User-Agent"))
 		if sender != nil && s.cfg.OnHint != nil && !s.hintedAlready(sender.Provider) {
 			var reason signature.Reason
@@ -553,11 +553,14 @@ const (
 	RejectedMaxBody   = 64 << 10 // bytes of a rejected body kept
 )
 
-// recordRejected keeps a request whose signature failed as a received
-// event with an "invalid: reason" verdict and no forward, under its own
-// id (rej_…: the id it claimed may arrive again validly signed, and that
-// one is the event), and returns that id; "" when it was not kept.
-func (s *Server) recordRejected(r *http.Request, body []byte, start time.Time, meta meta, reason string) string {
+// recordRejected keeps a request listen refused as a received event with
+// a "kind: reason" verdict and no forward, under its own id (rej_…: the id
+// it claimed may arrive again validly signed, and that one is the event),
+// and returns that id; "" when it was not kept. kind is
+// store.VerdictInvalid for a signature that failed, store.VerdictRefused
+// for a request refused before its signature was checked (a forwarding
+// loop): readers must not call that one's signature invalid.
+func (s *Server) recordRejected(r *http.Request, body []byte, start time.Time, meta meta, kind, reason string) string {
 	if s.cfg.Recorder == nil {
 		return ""
 	}
@@ -581,7 +584,7 @@ func (s *Server) recordRejected(r *http.Request, body []byte, start time.Time, m
 	var rnd [12]byte
 	rand.Read(rnd[:])
 	id := "rej_" + hex.EncodeToString(rnd[:])
-	verdict := "invalid: " + reason
+	verdict := kind + ": " + reason
 	if len(body) > RejectedMaxBody {
 		verdict += fmt.Sprintf(" (body of %d bytes: the first %s kept)", len(body), FormatSize(RejectedMaxBody))
 		body = body[:RejectedMaxBody]
