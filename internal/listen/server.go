@@ -387,7 +387,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if target, err = s.forwardTarget(r); err != nil {
 			s.rejected.Add(1)
-			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: err.Error(), EventID: "-"})
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: err.Error()})
 			httplimit.Refuse(w, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -406,7 +406,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// a reset (it is still writing; see Drain).
 			s.cfg.Limits.Drain(w, r, 4*s.cfg.MaxBody)
 			reason := fmt.Sprintf("the body is larger than %s (--max-body)", FormatSize(s.cfg.MaxBody))
-			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: reason, EventID: "-"})
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: reason})
 			writeJSONError(w, http.StatusRequestEntityTooLarge, "payload too large", reason, "")
 		case httplimit.IsBusy(err):
 			// Not logged line by line: under a flood the log would be the bottleneck.
@@ -414,7 +414,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", s.cfg.Limits.Config().RetryAfterHeader())
 			writeJSONError(w, http.StatusServiceUnavailable, "busy", "too many request bodies in flight; retry later", "")
 		default:
-			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: "reading the body: " + err.Error(), EventID: "-"})
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: "reading the body: " + err.Error()})
 			writeJSONError(w, http.StatusBadRequest, "bad request", "reading the body: "+err.Error(), "")
 		}
 		return
