@@ -63,13 +63,14 @@ func Main() int {
 func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	v, c := app.BuildVersion(version, commit)
 	f := &cli.Factory{
-		IOStreams: ios,
-		Version:   v,
-		Commit:    c,
-		BuildDate: date,
-		Now:       time.Now,
-		OpenStore: app.OpenStore,
-		StoreFile: app.SQLiteFile,
+		IOStreams:    ios,
+		Version:      v,
+		Commit:       c,
+		BuildDate:    date,
+		Now:          time.Now,
+		OpenStore:    app.OpenStore,
+		OpenExisting: app.OpenExistingStore,
+		StoreFile:    app.SQLiteFile,
 	}
 	defer f.Close()
 	root := newRootCmd(f, commandFor(args))
