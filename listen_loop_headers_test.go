@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,19 @@ func TestListenForwardLoop(t *testing.T) {
 	}
 	if comp := string(c.hookctl(0, "__complete", "events", "show", "rej_")); !strings.Contains(comp, "(forwarding loop)") {
 		t.Errorf("completion of rej_ ids:\n%s", comp)
+	}
+	// Its signature was never checked: events show and -o json say it
+	// was refused, not that its signature is invalid.
+	m := regexp.MustCompile(`"recorded_as":"(rej_[0-9a-f]+)"`).FindStringSubmatch(outA)
+	if m == nil {
+		t.Fatalf("A's log names no rej_ id:\n%s", outA)
+	}
+	if show := string(c.hookctl(0, "events", "show", m[1])); !strings.Contains(show, "Refused:    forwarding loop: this request was already forwarded") ||
+		!strings.Contains(show, "Signature:  not checked") || strings.Contains(show, "invalid") {
+		t.Errorf("events show %s:\n%s", m[1], show)
+	}
+	if js := string(c.hookctl(0, "events", "log", "-o", "json")); !strings.Contains(js, `"verdict": "refused: forwarding loop`) || strings.Contains(js, `"invalid`) {
+		t.Errorf("events log -o json:\n%s", js)
 	}
 }
 

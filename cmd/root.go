@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -62,13 +63,14 @@ func Main() int {
 func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	v, c := app.BuildVersion(version, commit)
 	f := &cli.Factory{
-		IOStreams: ios,
-		Version:   v,
-		Commit:    c,
-		BuildDate: date,
-		Now:       time.Now,
-		OpenStore: app.OpenStore,
-		StoreFile: app.SQLiteFile,
+		IOStreams:    ios,
+		Version:      v,
+		Commit:       c,
+		BuildDate:    date,
+		Now:          time.Now,
+		OpenStore:    app.OpenStore,
+		OpenExisting: app.OpenExistingStore,
+		StoreFile:    app.SQLiteFile,
 	}
 	defer f.Close()
 	root := newRootCmd(f, commandFor(args))
@@ -80,7 +82,32 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	if err == nil {
 		return cli.ExitOK
 	}
+	if f, ok := ios.Out.(*os.File); ok {
+		err = outputError(err, f.Name())
+	}
 	return reportError(ios.ErrOut, ctx, err)
+}
+
+// outputError is err as an environment problem (exit 3, with a hint) when
+// it is a failed write to stdout, named path: a full disk
+// (`hookctl store export > /dev/full`), a file too large, an I/O error.
+// The data could not be written; the command did not fail. An error that
+// already carries another code than 1 keeps it.
+func outputError(err error, path string) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Op != "write" || pe.Path != path {
+		return err
+	}
+	var ee *cli.ExitError
+	if errors.As(err, &ee) && ee.Code != cli.ExitFailed {
+		return err
+	}
+	var ce cli.CodeError
+	if errors.As(err, &ce) && ce.ExitCode() != cli.ExitFailed {
+		return err
+	}
+	return cli.WithCode(cli.ExitEnvironment, fmt.Errorf("writing the output (stdout): %w", pe.Err)).
+		Hint("the output is incomplete: free space where stdout goes, or send it elsewhere")
 }
 
 func reportError(w io.Writer, ctx context.Context, err error) int {

@@ -103,7 +103,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	if ios.JSON() {
 		out := make([]logJSON, 0, len(evs))
 		for _, e := range evs {
-			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: e.Verdict}
+			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: store.CanonicalVerdict(e.Verdict)}
 			j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
 			out = append(out, j)
 		}
@@ -149,13 +149,17 @@ func deliveryStates(ios *ui.IOStreams, e *store.EventSummary) string {
 	if e.Pending > 0 {
 		parts = append(parts, s.Pending.Render(fmt.Sprintf("%d pending", e.Pending)))
 	}
-	if len(parts) == 0 && strings.HasPrefix(e.Verdict, "invalid: forwarding loop") {
-		// Refused for coming back to the listen that forwarded it.
-		return s.Failure.Render("none (forwarding loop)")
-	}
-	if len(parts) == 0 && strings.HasPrefix(e.Verdict, "invalid") {
-		// A request listen refused: kept to be inspected, never forwarded.
-		return s.Failure.Render("none (signature rejected)")
+	if len(parts) == 0 {
+		switch kind, reason := store.ParseVerdict(e.Verdict); {
+		case kind == store.VerdictRefused && strings.HasPrefix(reason, "forwarding loop"):
+			// Refused for coming back to the listen that forwarded it.
+			return s.Failure.Render("none (forwarding loop)")
+		case kind == store.VerdictRefused:
+			return s.Failure.Render("none (refused)")
+		case kind == store.VerdictInvalid:
+			// A request whose signature failed: kept to be inspected, never forwarded.
+			return s.Failure.Render("none (signature rejected)")
+		}
 	}
 	if len(parts) == 0 {
 		return s.Muted.Render("none")

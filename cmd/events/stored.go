@@ -77,7 +77,7 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	headers := delivery.MaskHeaders(e.Headers)
 	if ios.JSON() {
 		j := storedJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt,
-			Verdict: e.Verdict, ContentType: e.ContentType, Headers: headers}
+			Verdict: store.CanonicalVerdict(e.Verdict), ContentType: e.ContentType, Headers: headers}
 		if json.Valid(e.Payload) && len(e.Payload) > 0 {
 			j.Payload = e.Payload
 			j.Body = json.RawMessage(e.Payload)
@@ -102,10 +102,15 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	}
 	kv("Type", typeLine)
 	kv("Source", e.Source)
-	switch {
-	case strings.HasPrefix(e.Verdict, "invalid"):
+	switch kind, reason := store.ParseVerdict(e.Verdict); kind {
+	case store.VerdictInvalid:
 		kv("Signature", s.Failure.Render(ui.Printable(e.Verdict, false)))
-	case e.Verdict != "":
+	case store.VerdictRefused:
+		// Refused before its signature was checked (a forwarding loop):
+		// not an invalid signature.
+		kv("Refused", s.Failure.Render(ui.Printable(reason, false)))
+		kv("Signature", s.Muted.Render("not checked"))
+	case store.VerdictValid:
 		kv("Signature", s.Success.Render(e.Verdict))
 	}
 	var parts []string

@@ -507,10 +507,18 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 		}
 		return err
 	}
+	cut := int64(0) // the record the file ends in the middle of
 	for n := int64(1); ; n++ {
 		var r store.Record
 		err := dec.Decode(&r)
 		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			// The file ends in the middle of a record: an export cut
+			// short (a full disk, an interrupted copy). What came before
+			// it is whole: written as usual, then the error.
+			cut = n
 			break
 		}
 		if err != nil {
@@ -570,10 +578,15 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	}}
 	res.Skipped = max(0, read.total()-res.Written.total())
 	if opts.IO.JSON() {
-		return ui.WriteJSON(opts.IO.Out, res)
+		err = ui.WriteJSON(opts.IO.Out, res)
+	} else {
+		_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%s already present, skipped)\n",
+			res.Written, after.Backend, store.MaskURL(after.Location), plural(res.Skipped, "record"))
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%s already present, skipped)\n",
-		res.Written, after.Backend, store.MaskURL(after.Location), plural(res.Skipped, "record"))
+	if err == nil && cut > 0 {
+		return cli.Usagef("%s: record %d: the last line is cut short: the file was truncated", name, cut).
+			Hint("the %s before it were imported as usual; export again (or copy the whole file) and import it: what is present is skipped", plural(cut-1, "record"))
+	}
 	return err
 }
 

@@ -3,6 +3,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -87,6 +88,16 @@ func run(ctx context.Context, opts *Options) error {
 	// A worker only sends what is stored: on a store path that does not
 	// exist (a typo) it would wait forever on a new, empty store.
 	st, err := opts.Factory.ExistingStore(ctx)
+	var none *store.NoStoreError
+	if errors.As(err, &none) {
+		// A PostgreSQL schema without a hookctl store: a worker started
+		// first on a fresh shared database (before any trigger) is
+		// plausible, so it creates the store and waits, as before; but a
+		// typo in search_path must not pass unseen.
+		if st, err = opts.Factory.Store(ctx); err == nil {
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: %s: created a new, empty one (check search_path in the store URL if you meant another)\n", none.Msg)
+		}
+	}
 	if err != nil {
 		return err
 	}

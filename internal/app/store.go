@@ -28,6 +28,21 @@ func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
 	return sqlite.Open(ctx, loc)
 }
 
+// OpenExistingStore is OpenStore for the commands that only read or change
+// what is stored: a PostgreSQL schema without a hookctl store is refused
+// (exit 3) instead of created. (A SQLite file the user named is checked by
+// cli.Factory.ExistingStore before opening.)
+func OpenExistingStore(ctx context.Context, dsn string) (store.Store, error) {
+	kind, loc, err := ResolveStore(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "postgres" {
+		return postgres.OpenExisting(ctx, loc)
+	}
+	return sqlite.Open(ctx, loc)
+}
+
 // SQLiteFile returns the SQLite file a store location names, "" for a
 // PostgreSQL store or a location ResolveStore refuses.
 func SQLiteFile(dsn string) string {

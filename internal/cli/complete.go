@@ -190,10 +190,12 @@ func CompleteEventIDs(c *cobra.Command, f *Factory, prefix string) []cobra.Compl
 			continue
 		}
 		desc := strings.TrimSpace(e.Source + " " + e.Type)
-		switch {
-		case strings.HasPrefix(e.Verdict, "invalid: forwarding loop"):
+		switch kind, reason := store.ParseVerdict(e.Verdict); {
+		case kind == store.VerdictRefused && strings.HasPrefix(reason, "forwarding loop"):
 			desc += " (forwarding loop)"
-		case strings.HasPrefix(e.Verdict, "invalid"):
+		case kind == store.VerdictRefused:
+			desc += " (refused)"
+		case kind == store.VerdictInvalid:
 			desc += " (signature rejected)"
 		}
 		out = append(out, cobra.CompletionWithDesc(e.ID, desc))

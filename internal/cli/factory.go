@@ -32,6 +32,11 @@ type Factory struct {
 	// (internal/app), replaced in tests.
 	OpenStore func(ctx context.Context, dsn string) (store.Store, error)
 
+	// OpenExisting is OpenStore for ExistingStore: it refuses a
+	// PostgreSQL schema without a hookctl store instead of creating it.
+	// nil: ExistingStore uses OpenStore.
+	OpenExisting func(ctx context.Context, dsn string) (store.Store, error)
+
 	// StoreFile returns the SQLite file a store location names, "" for
 	// PostgreSQL or a location that is not valid. Set by cmd.Main
 	// (internal/app); nil: ExistingStore checks no file.
@@ -43,6 +48,10 @@ type Factory struct {
 
 // Store opens (once) and returns the configured store.
 func (f *Factory) Store(ctx context.Context) (store.Store, error) {
+	return f.open(ctx, f.OpenStore)
+}
+
+func (f *Factory) open(ctx context.Context, open func(ctx context.Context, dsn string) (store.Store, error)) (store.Store, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.store != nil {
@@ -52,7 +61,7 @@ func (f *Factory) Store(ctx context.Context) (store.Store, error) {
 	if f.Config != nil {
 		dsn = f.Config.Store
 	}
-	s, err := f.OpenStore(ctx, dsn)
+	s, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -68,12 +77,17 @@ func (f *Factory) Store(ctx context.Context) (store.Store, error) {
 // new, empty store that passes for an empty history. The default store is
 // still created when missing: a first run lists nothing. Commands that
 // write (subscribe, trigger, listen, serve, store import) use Store, which
-// creates the file.
+// creates the file. On PostgreSQL, a schema without a hookctl store (a
+// typo in search_path) is likewise refused (exit 3, a *store.NoStoreError
+// inside), through OpenExisting.
 func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
 	if p := f.MissingStore(); p != "" {
 		return nil, Envf("no store at %s: the file does not exist", p).
 			Hint("check --store, HOOKCTL_STORE or the store setting (without any, hookctl uses %s)", config.DefaultStorePath(os.Getenv)).
 			Hint("hookctl subscribe, trigger and listen create a new store there")
+	}
+	if f.OpenExisting != nil {
+		return f.open(ctx, f.OpenExisting)
 	}
 	return f.Store(ctx)
 }

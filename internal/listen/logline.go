@@ -20,7 +20,9 @@ const (
 	KindFiltered = "filtered" // verified, not in --events: not forwarded
 )
 
-// LogLine is one line of the live log; -o json prints it as is.
+// LogLine is one line of the live log; -o json prints it as is. EventID
+// is "" (event_id left out) for a request refused before its id was known:
+// a bad path, a body over --max-body or one that could not be read.
 type LogLine struct {
 	Time       time.Time `json:"time"`
 	Kind       string    `json:"kind"`
@@ -397,7 +399,13 @@ func AppendText(b []byte, line LogLine, loc *time.Location) []byte {
 		}
 		b = append(b, ui.Cyan(typ)...)
 		b = append(b, " ["...)
-		b = append(b, ui.Printable(line.EventID, false)...)
+		if line.EventID == "" {
+			// Refused before its id was known (413, a bad path): -o json
+			// leaves event_id out; the terminal keeps its column.
+			b = append(b, '-')
+		} else {
+			b = append(b, ui.Printable(line.EventID, false)...)
+		}
 		b = append(b, "] "...)
 		if line.Kind == KindRejected {
 			msg := "rejected"

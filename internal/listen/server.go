@@ -387,7 +387,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if target, err = s.forwardTarget(r); err != nil {
 			s.rejected.Add(1)
-			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: err.Error(), EventID: "-"})
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: err.Error()})
 			httplimit.Refuse(w, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -406,7 +406,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// a reset (it is still writing; see Drain).
 			s.cfg.Limits.Drain(w, r, 4*s.cfg.MaxBody)
 			reason := fmt.Sprintf("the body is larger than %s (--max-body)", FormatSize(s.cfg.MaxBody))
-			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: reason, EventID: "-"})
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: reason})
 			writeJSONError(w, http.StatusRequestEntityTooLarge, "payload too large", reason, "")
 		case httplimit.IsBusy(err):
 			// Not logged line by line: under a flood the log would be the bottleneck.
@@ -414,7 +414,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", s.cfg.Limits.Config().RetryAfterHeader())
 			writeJSONError(w, http.StatusServiceUnavailable, "busy", "too many request bodies in flight; retry later", "")
 		default:
-			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: "reading the body: " + err.Error(), EventID: "-"})
+			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, Reason: "reading the body: " + err.Error()})
 			writeJSONError(w, http.StatusBadRequest, "bad request", "reading the body: "+err.Error(), "")
 		}
 		return
@@ -424,7 +424,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if reason := s.loopReason(vias); reason != "" {
 			s.rejected.Add(1)
 			meta := eventMeta(r.Header, body, "", s.cfg.Provider)
-			recordedAs := s.recordRejected(r, body, start, meta, reason)
+			recordedAs := s.recordRejected(r, body, start, meta, store.VerdictRefused, reason)
 			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
 				Provider: meta.provider, Reason: reason, RecordedAs: recordedAs})
 			extra := `,"code":"loop_detected"`
@@ -453,7 +453,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			reason, code = ve.Msg, string(ve.Reason)
 		}
 		// Recorded first, so that the line names the rej_ id to look it up by.
-		recordedAs := s.recordRejected(r, body, start, meta, reason)
+		recordedAs := s.recordRejected(r, body, start, meta, store.VerdictInvalid, reason)
 		sender := SenderOf(r.Header.Get("User-Agent"))
 		if sender != nil && s.cfg.OnHint != nil && !s.hintedAlready(sender.Provider) {
 			var reason signature.Reason
@@ -553,11 +553,14 @@ const (
 	RejectedMaxBody   = 64 << 10 // bytes of a rejected body kept
 )
 
-// recordRejected keeps a request whose signature failed as a received
-// event with an "invalid: reason" verdict and no forward, under its own
-// id (rej_…: the id it claimed may arrive again validly signed, and that
-// one is the event), and returns that id; "" when it was not kept.
-func (s *Server) recordRejected(r *http.Request, body []byte, start time.Time, meta meta, reason string) string {
+// recordRejected keeps a request listen refused as a received event with
+// a "kind: reason" verdict and no forward, under its own id (rej_…: the id
+// it claimed may arrive again validly signed, and that one is the event),
+// and returns that id; "" when it was not kept. kind is
+// store.VerdictInvalid for a signature that failed, store.VerdictRefused
+// for a request refused before its signature was checked (a forwarding
+// loop): readers must not call that one's signature invalid.
+func (s *Server) recordRejected(r *http.Request, body []byte, start time.Time, meta meta, kind, reason string) string {
 	if s.cfg.Recorder == nil {
 		return ""
 	}
@@ -581,7 +584,7 @@ func (s *Server) recordRejected(r *http.Request, body []byte, start time.Time, m
 	var rnd [12]byte
 	rand.Read(rnd[:])
 	id := "rej_" + hex.EncodeToString(rnd[:])
-	verdict := "invalid: " + reason
+	verdict := kind + ": " + reason
 	if len(body) > RejectedMaxBody {
 		verdict += fmt.Sprintf(" (body of %d bytes: the first %s kept)", len(body), FormatSize(RejectedMaxBody))
 		body = body[:RejectedMaxBody]

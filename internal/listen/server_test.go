@@ -392,6 +392,9 @@ func TestTextLines(t *testing.T) {
 			"2026-11-23 10:04:12  --> a.b [e] verified (stripe) duplicate\n"},
 		{LogLine{Time: tm, Kind: KindForward, Status: 502, Method: "POST", URL: "http://x/", DurationMS: 1.25, Error: "connection refused"},
 			"2026-11-23 10:04:12  <-- [502] POST http://x/ (1.2 ms) connection refused\n"},
+		// Refused before its id was known: the terminal shows "-" (-o json leaves event_id out).
+		{LogLine{Time: tm, Kind: KindRejected, Reason: "the body is larger than 64 bytes (--max-body)"},
+			"2026-11-23 10:04:12  --> (unknown type) [-] rejected: the body is larger than 64 bytes (--max-body)\n"},
 	} {
 		if got := string(AppendText(nil, tc.line, time.UTC)); got != tc.want {
 			t.Errorf("got  %q\nwant %q", got, tc.want)

@@ -38,6 +38,14 @@ func (e *AmbiguousError) Hints() []string {
 	return []string{"type more characters of the ID"}
 }
 
+// NoStoreError is a store location that holds no hookctl store, given to
+// a command that only reads or changes what is stored (a PostgreSQL schema
+// without hookctl's tables: a typo in search_path). It comes wrapped in an
+// EnvironmentError (exit 3, with a hint).
+type NoStoreError struct{ Msg string }
+
+func (e *NoStoreError) Error() string { return e.Msg }
+
 // EnvironmentError: the store cannot be used (unreadable, not a hookctl
 // store, written by a newer hookctl, server unreachable). Exit 3.
 type EnvironmentError struct {

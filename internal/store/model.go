@@ -4,7 +4,10 @@
 // storetest.
 package store
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Subscription statuses.
 const (
@@ -65,8 +68,10 @@ type Event struct {
 	Source      string // triggered | received
 	// Headers are the request headers a received event arrived with.
 	Headers map[string][]string
-	// Verdict is the signature verdict listen gave a received event:
-	// "valid", "invalid: <reason>", or "" when it was not verified.
+	// Verdict is the verdict listen gave a received event: "valid",
+	// "invalid: <reason>" (its signature failed), "refused: <reason>"
+	// (refused before its signature was checked: a forwarding loop), or ""
+	// when it was not verified. Read it with ParseVerdict.
 	Verdict   string `json:",omitempty"`
 	CreatedAt time.Time
 }
@@ -331,4 +336,43 @@ type Record struct {
 	Event        *Event        `json:"event,omitempty"`
 	Delivery     *Delivery     `json:"delivery,omitempty"`
 	Attempt      *Attempt      `json:"attempt,omitempty"`
+}
+
+// The kinds of a received event's verdict (Event.Verdict), as ParseVerdict
+// returns them; "" is an event listen did not verify.
+const (
+	VerdictValid   = "valid"
+	VerdictInvalid = "invalid" // its signature failed
+	VerdictRefused = "refused" // refused before its signature was checked
+)
+
+// ParseVerdict splits a stored verdict into its kind (VerdictValid,
+// VerdictInvalid, VerdictRefused, or "" when it was not verified) and its
+// reason. A forwarding loop recorded before refusals had their own kind
+// ("invalid: forwarding loop …") reads as refused: its signature was
+// never checked.
+func ParseVerdict(v string) (kind, reason string) {
+	switch {
+	case v == VerdictValid:
+		return VerdictValid, ""
+	case strings.HasPrefix(v, VerdictRefused):
+		return VerdictRefused, strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(v, VerdictRefused), ":"))
+	case strings.HasPrefix(v, VerdictInvalid):
+		reason = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(v, VerdictInvalid), ":"))
+		if strings.HasPrefix(reason, "forwarding loop") {
+			return VerdictRefused, reason
+		}
+		return VerdictInvalid, reason
+	}
+	return "", ""
+}
+
+// CanonicalVerdict is v as written today: an old forwarding loop's
+// "invalid: forwarding loop …" reads "refused: forwarding loop …"; any
+// other verdict is returned as it is.
+func CanonicalVerdict(v string) string {
+	if kind, reason := ParseVerdict(v); kind == VerdictRefused && !strings.HasPrefix(v, VerdictRefused) {
+		return VerdictRefused + ": " + reason
+	}
+	return v
 }

@@ -108,11 +108,11 @@ func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscrip
 	// listen's verdict for what it received: its forwards to the app and
 	// events it recorded without a forward.
 	if d.Kind == store.KindForward || e.Source == store.SourceReceived && len(atts) == 0 {
-		switch {
-		case e.Verdict == "valid":
+		switch kind, _ := store.ParseVerdict(e.Verdict); kind {
+		case store.VerdictValid:
 			return verdictView{Class: "ok", Text: "valid", Reason: "listen verified the signature when the event arrived"}
-		case strings.HasPrefix(e.Verdict, "invalid"):
-			return verdictView{Class: "bad", Text: "invalid", Reason: strings.TrimSpace(strings.TrimPrefix(e.Verdict, "invalid:"))}
+		case store.VerdictInvalid, store.VerdictRefused:
+			return rejectedVerdict(e.Verdict)
 		}
 		if d.Kind == store.KindForward {
 			return verdictView{Class: "muted", Text: "no verdict recorded", Reason: "listen forwarded this event without recording a verdict; the delivery it came in on shows its signature"}

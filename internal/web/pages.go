@@ -54,6 +54,9 @@ var funcs = template.FuncMap{
 	// which may hold "/", "?", "#" or "%" (a link's path is not escaped
 	// for them).
 	"seg": url.PathEscape,
+	// verdict: a stored verdict as written today (an old forwarding
+	// loop's "invalid: …" reads "refused: …").
+	"verdict": store.CanonicalVerdict,
 }
 
 func (h *Handler) parseTemplates() error {
@@ -194,14 +197,26 @@ type rowView struct {
 	seq   int64
 }
 
+// verdictOf is a row's verdict cell: "bad" for a request listen rejected,
+// whether its signature failed or it was refused before its signature was
+// checked (a forwarding loop: "refused: …", never "invalid").
 func verdictOf(v string) (text, class string) {
-	switch {
-	case v == "valid":
+	switch kind, _ := store.ParseVerdict(v); kind {
+	case store.VerdictValid:
 		return "valid", "ok"
-	case strings.HasPrefix(v, "invalid"):
-		return v, "bad"
+	case store.VerdictInvalid, store.VerdictRefused:
+		return store.CanonicalVerdict(v), "bad"
 	}
 	return "not verified", "muted"
+}
+
+// rejectedVerdict is the signature section of a rejected event's page.
+func rejectedVerdict(v string) verdictView {
+	kind, reason := store.ParseVerdict(v)
+	if kind == store.VerdictRefused {
+		return verdictView{Class: "bad", Text: "not checked: refused", Reason: reason}
+	}
+	return verdictView{Class: "bad", Text: "invalid", Reason: reason}
 }
 
 // eventView is a log row for an event that has no delivery: received by
@@ -587,7 +602,7 @@ func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
 	if e.Source == store.SourceReceived {
 		d.Verdict.Text, d.Verdict.Class = verdictOf(e.Verdict)
 		if d.Verdict.Class == "bad" {
-			d.Verdict.Text, d.Verdict.Reason = "invalid", strings.TrimSpace(strings.TrimPrefix(e.Verdict, "invalid:"))
+			d.Verdict = rejectedVerdict(e.Verdict)
 		}
 	} else {
 		d.Verdict = verdictView{Class: "muted", Text: "signed per delivery", Reason: "each delivery's page re-checks its signature"}

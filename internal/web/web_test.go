@@ -1359,3 +1359,44 @@ func TestEditedCopyLinkedBothWays(t *testing.T) {
 		t.Errorf("the copy's page does not link back to its original %s:\n%s", orig, page)
 	}
 }
+
+// A request listen refused as a forwarding loop was never checked for its
+// signature: the inspector says "refused", not "invalid", on the log, the
+// events list and the event's page, for a verdict written today
+// ("refused: …") and one stored before refusals had their own kind
+// ("invalid: forwarding loop …"). A failed signature still reads invalid.
+func TestRefusedIsNotAnInvalidSignature(t *testing.T) {
+	_, srv, st := newHandler(t)
+	const loop = "forwarding loop: this request was already forwarded by this listen"
+	for id, v := range map[string]string{"rej_new": "refused: " + loop, "rej_old": "invalid: " + loop, "rej_sig": "invalid: no matching signature"} {
+		ev := &store.Event{ID: id, Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+			Payload: []byte(`{}`), ContentType: "application/json", Verdict: v}
+		if err := st.CreateEvent(context.Background(), ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(path string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("%s: %d", path, code)
+		}
+		return body
+	}
+	for _, id := range []string{"rej_new", "rej_old"} {
+		page := get("/events/" + id)
+		if !strings.Contains(page, `data-testid="signature-verdict">not checked: refused<`) || !strings.Contains(page, loop) || strings.Contains(page, ">invalid<") {
+			t.Errorf("%s: the event page does not say refused:\n%s", id, page)
+		}
+	}
+	if page := get("/events/rej_sig"); !strings.Contains(page, `data-testid="signature-verdict">invalid<`) {
+		t.Errorf("rej_sig: the event page does not say invalid:\n%s", page)
+	}
+	for _, path := range []string{"/", "/events"} {
+		body := get(path)
+		if strings.Contains(body, "invalid: forwarding loop") || strings.Count(body, "refused: forwarding loop") < 2 || !strings.Contains(body, "invalid: no matching signature") {
+			t.Errorf("%s: verdicts:\n%s", path, body)
+		}
+	}
+}

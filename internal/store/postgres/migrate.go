@@ -72,6 +72,9 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		}
 		create = !found
 	}
+	if create && db.existing {
+		return 0, 0, db.noStore(target, "it does not exist")
+	}
 	if create {
 		if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{target}.Sanitize()); err != nil {
 			if isPrivilegeError(err) {
@@ -105,6 +108,9 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	var exists bool
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('hookctl_schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return 0, 0, db.wrap("migrate", err)
+	}
+	if !exists && db.existing {
+		return 0, 0, db.noStore(*schema, "it has no hookctl tables")
 	}
 	cur, latest := 0, LatestVersion()
 	if exists {
@@ -160,6 +166,17 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		cur, exists = m.Version, true
 	}
 	return from, cur, nil
+}
+
+// noStore is the error of OpenExisting for a schema without a hookctl
+// store: a command that only reads would otherwise create it and report
+// an empty history.
+func (db *DB) noStore(schema, why string) error {
+	return &store.EnvironmentError{
+		Err: &store.NoStoreError{Msg: fmt.Sprintf("no hookctl store in schema %q of PostgreSQL store %s: %s", schema, db.location, why)},
+		Hint: "check search_path in the store URL (a typo?); hookctl subscribe, trigger, listen, serve, " +
+			"store import and store migrate create the store",
+	}
 }
 
 func isPrivilegeError(err error) bool {

@@ -34,6 +34,9 @@ type DB struct {
 	secrets      []string // password, sslpassword: scrubbed from messages
 	searchPath   string   // from the URL, if any
 	user, dbname string
+	// existing: opened by OpenExisting, which refuses a schema without
+	// hookctl's tables instead of creating them.
+	existing bool
 }
 
 var (
@@ -54,8 +57,25 @@ func Open(ctx context.Context, rawURL string) (store.Store, error) {
 	return db, nil
 }
 
+// OpenExisting is Open for the commands that only read or change what is
+// stored (events log, deliveries, store export, …): a schema that has no
+// hookctl store (a typo in search_path) is an environment error wrapping a
+// *store.NoStoreError, not a new schema and empty tables that pass for an
+// empty history. An older store is still migrated.
+func OpenExisting(ctx context.Context, rawURL string) (store.Store, error) {
+	db, err := openDB(ctx, rawURL, true)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
 // OpenDB is Open returning the concrete store.
 func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
+	return openDB(ctx, rawURL, false)
+}
+
+func openDB(ctx context.Context, rawURL string, existing bool) (*DB, error) {
 	masked := store.MaskURL(rawURL)
 	secrets := store.DSNSecrets(rawURL)
 	clean := func(err error) string { return scrub(err.Error(), secrets) }
@@ -95,7 +115,7 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, &store.EnvironmentError{Err: fmt.Errorf("cannot open PostgreSQL store %s: %s", masked, clean(err))}
 	}
 	db := &DB{pool: pool, location: masked, secrets: secrets, searchPath: cfg.ConnConfig.RuntimeParams["search_path"],
-		user: cfg.ConnConfig.User, dbname: cfg.ConnConfig.Database}
+		user: cfg.ConnConfig.User, dbname: cfg.ConnConfig.Database, existing: existing}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, db.connectError(cfg, err)
