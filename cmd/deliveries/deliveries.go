@@ -349,7 +349,8 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		return ui.WriteJSON(ios.Out, j)
 	}
 	s := ios.Styles()
-	w := ios.Out
+	cw := &ui.CheckedWriter{W: ios.Out}
+	w := cw
 	now := opts.Factory.Now()
 	kv := func(k, v string) { fmt.Fprintf(w, "%s %s\n", s.Key.Render(fmt.Sprintf("%-13s", k+":")), v) }
 	fmt.Fprintln(w, s.Title.Render("Delivery "+d.ID))
@@ -443,7 +444,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			}
 		}
 	}
-	return nil
+	return cw.Err
 }
 
 // truncatedNote says that only the first MaxResponseBody bytes of an

@@ -89,7 +89,8 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 		return true, ui.WriteJSON(ios.Out, j)
 	}
 	s := ios.Styles()
-	w := ios.Out
+	cw := &ui.CheckedWriter{W: ios.Out}
+	w := cw
 	kv := func(k, v string) { fmt.Fprintf(w, "%s %s\n", s.Key.Render(fmt.Sprintf("%-11s", k+":")), v) }
 	fmt.Fprintln(w, s.Title.Render("Event "+ui.Printable(e.ID, false)))
 	typ := e.Type
@@ -148,5 +149,5 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	}
 	fmt.Fprintln(w, s.Header.Render(fmt.Sprintf("Body (%d bytes, %s)", len(e.Payload), e.ContentType)))
 	deliveries.WriteBody(w, e.Payload)
-	return true, nil
+	return true, cw.Err
 }
