@@ -2083,6 +2083,25 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		if a.bad(w, err) {
 			return
 		}
+		if g, ok := a.s.Store.(store.EventsGetter); ok && lf.needsEvent() {
+			// The rows' events in one read, not one per event.
+			var ids []string
+			for _, row := range rows {
+				if _, seen := events[row.EventID]; !seen {
+					events[row.EventID] = nil // unknown unless read below
+					ids = append(ids, row.EventID)
+				}
+			}
+			if len(ids) > 0 {
+				evs, err := g.GetEvents(ctx, ids)
+				if a.bad(w, err) {
+					return
+				}
+				for _, ev := range evs {
+					events[ev.ID] = ev
+				}
+			}
+		}
 		for _, row := range rows {
 			ev, seen := events[row.EventID]
 			if !seen && lf.needsEvent() {
