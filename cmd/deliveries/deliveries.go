@@ -120,31 +120,19 @@ func (e *eventTypes) at(ctx context.Context, ds []*store.Delivery, i int) *store
 }
 
 func (e *eventTypes) load(ctx context.Context, ds []*store.Delivery) {
-	g, ok := e.st.(store.EventsGetter)
-	if !ok {
-		return
-	}
 	if len(e.m) > 2000 {
 		clear(e.m)
 	}
-	ids := make([]string, 0, len(ds))
-	seen := make(map[string]bool, len(ds))
-	for _, d := range ds {
-		if _, ok := e.m[d.EventID]; !ok && !seen[d.EventID] {
-			seen[d.EventID] = true
-			ids = append(ids, d.EventID)
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.EventID
+	}
+	// An error: get reads them one by one and says what it cannot.
+	_ = store.LoadEvents(ctx, e.st, ids, e.m)
+	for _, id := range ids {
+		if ev := e.m[id]; ev != nil {
+			ev.Payload = nil
 		}
-	}
-	if len(ids) == 0 {
-		return
-	}
-	evs, err := g.GetEvents(ctx, ids)
-	if err != nil {
-		return // get reads them one by one and says what it cannot
-	}
-	for _, ev := range evs {
-		ev.Payload = nil
-		e.m[ev.ID] = ev
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -586,23 +585,19 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	// PostgreSQL made a round trip per event).
 	var window []*store.Delivery
 	flush := func() error {
-		if g, ok := st.(store.EventsGetter); ok && len(window) > 0 {
-			if len(types) > 1000 {
-				clear(types)
+		if len(types) > 1000 {
+			clear(types)
+		}
+		var ids []string
+		for _, d := range window {
+			if _, ok := types[d.EventID]; !ok {
+				ids = append(ids, d.EventID)
 			}
-			var ids []string
-			for _, d := range window {
-				if _, ok := types[d.EventID]; !ok && !slices.Contains(ids, d.EventID) {
-					ids = append(ids, d.EventID)
-				}
-			}
-			if len(ids) > 0 {
-				if evs, err := g.GetEvents(ctx, ids); err == nil {
-					for _, ev := range evs {
-						types[ev.ID] = eventInfo{ev.Type, ev.Source}
-					}
-				}
-			}
+		}
+		got := map[string]*store.Event{}
+		_ = store.LoadEvents(ctx, st, ids, got) // emit reads what is missing one by one
+		for _, ev := range got {
+			types[ev.ID] = eventInfo{ev.Type, ev.Source}
 		}
 		for _, d := range window {
 			if err := emit(d); err != nil {

@@ -144,25 +144,15 @@ func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionF
 // store can (a TAB that lists 500 deliveries made 500 round trips to a
 // PostgreSQL store); the caller reads what is missing one by one.
 func eventTypesOf(ctx context.Context, st store.Store, ds []*store.Delivery) map[string]string {
-	types := map[string]string{}
-	g, ok := st.(store.EventsGetter)
-	if !ok || len(ds) == 0 {
-		return types
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.EventID
 	}
-	ids := make([]string, 0, len(ds))
-	for _, d := range ds {
-		if _, ok := types[d.EventID]; !ok {
-			types[d.EventID] = ""
-			ids = append(ids, d.EventID)
-		}
-	}
-	clear(types)
-	evs, err := g.GetEvents(ctx, ids)
-	if err != nil {
-		return types
-	}
-	for _, ev := range evs {
-		types[ev.ID] = ev.Type
+	evs := map[string]*store.Event{}
+	_ = store.LoadEvents(ctx, st, ids, evs)
+	types := make(map[string]string, len(evs))
+	for id, ev := range evs {
+		types[id] = ev.Type
 	}
 	return types
 }

@@ -312,6 +312,34 @@ type EventsGetter interface {
 	GetEvents(ctx context.Context, ids []string) ([]*Event, error)
 }
 
+// LoadEvents reads the events of ids that m does not hold yet into m, in
+// one query, where st is an EventsGetter (a listing's events, instead of
+// a GetEvent per event). An ID that is read and not found is not added;
+// with another store it reads nothing: the caller reads what m lacks one
+// by one.
+func LoadEvents(ctx context.Context, st Store, ids []string, m map[string]*Event) error {
+	g, ok := st.(EventsGetter)
+	if !ok {
+		return nil
+	}
+	var want []string
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if _, ok := m[id]; !ok && !seen[id] {
+			seen[id] = true
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	evs, err := g.GetEvents(ctx, want)
+	for _, ev := range evs {
+		m[ev.ID] = ev
+	}
+	return err
+}
+
 // EventClaimer is implemented by stores that return, with a claim, the
 // claimed deliveries' events read in the same statement: one round trip
 // where ClaimDue and GetEvents take two. The deliveries are ClaimDue's;

@@ -2083,23 +2083,14 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		if a.bad(w, err) {
 			return
 		}
-		if g, ok := a.s.Store.(store.EventsGetter); ok && lf.needsEvent() {
+		if lf.needsEvent() {
 			// The rows' events in one read, not one per event.
-			var ids []string
-			for _, row := range rows {
-				if _, seen := events[row.EventID]; !seen {
-					events[row.EventID] = nil // unknown unless read below
-					ids = append(ids, row.EventID)
-				}
+			ids := make([]string, len(rows))
+			for i, row := range rows {
+				ids[i] = row.EventID
 			}
-			if len(ids) > 0 {
-				evs, err := g.GetEvents(ctx, ids)
-				if a.bad(w, err) {
-					return
-				}
-				for _, ev := range evs {
-					events[ev.ID] = ev
-				}
+			if a.bad(w, store.LoadEvents(ctx, a.s.Store, ids, events)) {
+				return
 			}
 		}
 		for _, row := range rows {
