@@ -12,24 +12,9 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/testutil/eventreads"
 	"github.com/hookctl/hookctl/internal/ui"
 )
-
-// countingStore counts the event reads of a listing.
-type countingStore struct {
-	store.Store
-	one, many int
-}
-
-func (s *countingStore) GetEvent(ctx context.Context, id string) (*store.Event, error) {
-	s.one++
-	return s.Store.GetEvent(ctx, id)
-}
-
-func (s *countingStore) GetEvents(ctx context.Context, ids []string) ([]*store.Event, error) {
-	s.many++
-	return s.Store.(store.EventsGetter).GetEvents(ctx, ids)
-}
 
 // TestListReadsEventsInWindows: deliveries list reads its deliveries'
 // events in one query per window of listWindow deliveries, not one per
@@ -38,7 +23,7 @@ func (s *countingStore) GetEvents(ctx context.Context, ids []string) ([]*store.E
 func TestListReadsEventsInWindows(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "s.db")
-	cs := &countingStore{}
+	cs := &eventreads.Store{}
 	open := func(ctx context.Context, dsn string) (store.Store, error) {
 		s, err := sqlite.Open(ctx, path)
 		cs.Store = s
@@ -74,7 +59,7 @@ func TestListReadsEventsInWindows(t *testing.T) {
 			ios.SetFormat(ui.FormatJSON)
 		}
 		f := &cli.Factory{IOStreams: ios, Now: time.Now, OpenStore: open}
-		cs.one, cs.many = 0, 0
+		cs.One, cs.Many = 0, 0
 		c := newListCmd(f, nil)
 		c.SetArgs(tc.args)
 		c.SetOut(ios.ErrOut)
@@ -83,8 +68,8 @@ func TestListReadsEventsInWindows(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Close()
-		if cs.one != 0 || cs.many != tc.reads {
-			t.Errorf("%v: %d single event reads and %d batch reads, want 0 and %d", tc.args, cs.one, cs.many, tc.reads)
+		if cs.One != 0 || cs.Many != tc.reads {
+			t.Errorf("%v: %d single event reads and %d batch reads, want 0 and %d", tc.args, cs.One, cs.Many, tc.reads)
 		}
 		// each row names its own delivery's event type
 		types := map[string]string{}

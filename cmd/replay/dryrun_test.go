@@ -12,24 +12,9 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/testutil/eventreads"
 	"github.com/hookctl/hookctl/internal/ui"
 )
-
-// countingStore counts the event reads of a dry run.
-type countingStore struct {
-	store.Store
-	one, many int
-}
-
-func (s *countingStore) GetEvent(ctx context.Context, id string) (*store.Event, error) {
-	s.one++
-	return s.Store.GetEvent(ctx, id)
-}
-
-func (s *countingStore) GetEvents(ctx context.Context, ids []string) ([]*store.Event, error) {
-	s.many++
-	return s.Store.(store.EventsGetter).GetEvents(ctx, ids)
-}
 
 // TestDryRunReadsEventsInWindows: replay --failed --dry-run lists every
 // failed delivery with its own event's type, in order, reading the
@@ -68,7 +53,7 @@ func TestDryRunReadsEventsInWindows(t *testing.T) {
 	}
 
 	for _, asJSON := range []bool{false, true} {
-		cs := &countingStore{}
+		cs := &eventreads.Store{}
 		ios, _, out, errOut := ui.Test()
 		if asJSON {
 			ios.SetFormat(ui.FormatJSON)
@@ -86,8 +71,8 @@ func TestDryRunReadsEventsInWindows(t *testing.T) {
 			t.Fatalf("json=%v: %v\n%s", asJSON, err, errOut)
 		}
 		f.Close()
-		if cs.one != 0 || cs.many != 3 {
-			t.Errorf("json=%v: %d single event reads and %d batch reads, want 0 and 3 (600 deliveries)", asJSON, cs.one, cs.many)
+		if cs.One != 0 || cs.Many != 3 {
+			t.Errorf("json=%v: %d single event reads and %d batch reads, want 0 and 3 (600 deliveries)", asJSON, cs.One, cs.Many)
 		}
 		var rows [][2]string
 		if asJSON {
