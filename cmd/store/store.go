@@ -369,8 +369,11 @@ func runInfo(opts *Options, s store.Store) error {
 type migrateJSON struct {
 	Backend  string `json:"backend"`
 	Location string `json:"location"`
-	From     int    `json:"from_version"`
-	To       int    `json:"to_version"`
+	// From is the version the store had when this command opened it
+	// (opening applies the migrations); 0 when the command created it.
+	From    int  `json:"from_version"`
+	To      int  `json:"to_version"`
+	Created bool `json:"created"`
 }
 
 func runMigrate(opts *Options, s store.Store) error {
@@ -384,12 +387,16 @@ func runMigrate(opts *Options, s store.Store) error {
 			return err
 		}
 	}
+	res.Created = res.From == 0
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, res)
 	}
-	if res.From == res.To {
+	switch {
+	case res.Created:
+		_, err = fmt.Fprintf(opts.IO.Out, "%s store %s created (schema version %d)\n", res.Backend, res.Location, res.To)
+	case res.From == res.To:
 		_, err = fmt.Fprintf(opts.IO.Out, "%s store %s is up to date (schema version %d)\n", res.Backend, res.Location, res.To)
-	} else {
+	default:
 		_, err = fmt.Fprintf(opts.IO.Out, "%s store %s migrated from schema version %d to %d\n", res.Backend, res.Location, res.From, res.To)
 	}
 	return err

@@ -221,5 +221,10 @@ func (db *DB) SchemaVersion(ctx context.Context) (current, latest int, err error
 	return v, LatestVersion(), db.wrap("schema version", err)
 }
 
-// Migrate implements store.Migrator.
-func (db *DB) Migrate(ctx context.Context) (from, to int, err error) { return db.migrate(ctx) }
+// Migrate implements store.Migrator: the version Open found (0 for a
+// store it created) or this call finds, whichever is older, and the one
+// the store has now. Open has applied the migrations already.
+func (db *DB) Migrate(ctx context.Context) (from, to int, err error) {
+	from, to, err = db.migrate(ctx)
+	return min(from, db.openedAt), to, err
+}

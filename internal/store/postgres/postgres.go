@@ -37,6 +37,9 @@ type DB struct {
 	// existing: opened by OpenExisting, which refuses a schema without
 	// hookctl's tables instead of creating them.
 	existing bool
+	// openedAt is the schema version open found (0: a new store), before
+	// the migrations it applied: Migrate reports them.
+	openedAt int
 }
 
 var (
@@ -120,7 +123,7 @@ func openDB(ctx context.Context, rawURL string, existing bool) (*DB, error) {
 		pool.Close()
 		return nil, db.connectError(cfg, err)
 	}
-	if _, _, err := db.migrate(ctx); err != nil {
+	if db.openedAt, _, err = db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

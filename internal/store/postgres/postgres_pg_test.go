@@ -732,3 +732,36 @@ func TestMigratesUpperCaseSchemes(t *testing.T) {
 	defer again.Close()
 	storetest.CheckLowerCaseSchemes(t, again, c)
 }
+
+// store migrate reports the migration that opening the store applied
+// (open migrates, so asking again found nothing left and read "up to
+// date" after every upgrade).
+func TestMigrateReportsWhatOpenApplied(t *testing.T) {
+	u := pgtest.URL(t)
+	ctx := context.Background()
+	db := openDB(t, u)
+	latest := postgres.LatestVersion()
+	if from, to, err := db.Migrate(ctx); err != nil || from != 0 || to != latest {
+		t.Fatalf("new store: Migrate = %d, %d, %v; want 0, %d", from, to, err, latest)
+	}
+	if _, err := db.Pool().Exec(ctx, `DELETE FROM hookctl_schema_migrations WHERE version = $1`, latest); err != nil {
+		t.Fatal(err)
+	}
+	again, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	m := again.(store.Migrator)
+	if from, to, err := m.Migrate(ctx); err != nil || from != latest-1 || to != latest {
+		t.Fatalf("store at %d: Migrate = %d, %d, %v; want %d, %d", latest-1, from, to, err, latest-1, latest)
+	}
+	third, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if from, to, err := third.(store.Migrator).Migrate(ctx); err != nil || from != latest || to != latest {
+		t.Fatalf("current store: Migrate = %d, %d, %v; want %d, %d", from, to, err, latest, latest)
+	}
+}

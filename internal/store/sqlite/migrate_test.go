@@ -108,3 +108,38 @@ func TestMigratesUpperCaseSchemes(t *testing.T) {
 	defer s.Close()
 	storetest.CheckLowerCaseSchemes(t, s, c)
 }
+
+// store migrate reports the migration that opening the store applied:
+// Open migrates, so Migrate returns the version Open found, not the one
+// it left (which read "up to date" after every upgrade).
+func TestMigrateReportsWhatOpenApplied(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v7.db")
+	ctx := context.Background()
+	s, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from, to, err := s.Migrate(ctx); err != nil || from != 0 || to != SchemaVersion() {
+		t.Fatalf("new store: Migrate = %d, %d, %v; want 0, %d", from, to, err, SchemaVersion())
+	}
+	if _, err := s.w.Exec(`PRAGMA user_version = 7`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from, to, err := s.Migrate(ctx); err != nil || from != 7 || to != SchemaVersion() {
+		t.Fatalf("store at 7: Migrate = %d, %d, %v; want 7, %d", from, to, err, SchemaVersion())
+	}
+	s.Close()
+	s, err = OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if from, to, err := s.Migrate(ctx); err != nil || from != to || to != SchemaVersion() {
+		t.Fatalf("current store: Migrate = %d, %d, %v; want %d, %d", from, to, err, SchemaVersion(), SchemaVersion())
+	}
+}

@@ -78,6 +78,9 @@ type Store struct {
 	// file is the store file as opened: Ping tells a file deleted or
 	// replaced since.
 	file os.FileInfo
+	// openedAt is the schema version Open found (0: a new store), before
+	// the migrations it applied: Migrate reports them.
+	openedAt int
 }
 
 // hotStatements are prepared at open: parsing SQL costs more than running
@@ -406,6 +409,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return err
 	}
+	s.openedAt = version
 	if version == latest {
 		return nil
 	}
@@ -421,6 +425,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.openedAt = version // another process may have migrated it meanwhile
 	if appID != ApplicationID && tables > 0 {
 		return notOurs(s.path, "it is a SQLite database of another application")
 	}
@@ -507,10 +512,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 }
 
 // Migrate implements store.Migrator: Open has applied the migrations
-// already, so it reports the version it finds.
+// already, so it reports the version Open found (0 for a store it
+// created) and the one the store has now.
 func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
 	v, _, err := s.SchemaVersion(ctx)
-	return v, v, err
+	return min(s.openedAt, v), v, err
 }
 
 // withTx runs fn in an immediate write transaction.
