@@ -467,7 +467,10 @@ func runExport(opts *Options, s store.Store) error {
 type importJSON struct {
 	Read    counts `json:"read"`
 	Written counts `json:"written"`
-	Skipped int64  `json:"skipped"`
+	// RefreshedDeliveries were already stored and brought up to date
+	// from a newer copy in the file; not counted in Skipped.
+	RefreshedDeliveries int64 `json:"refreshed_deliveries"`
+	Skipped             int64 `json:"skipped"`
 }
 
 func runImport(opts *Options, s store.Store, in io.Reader) error {
@@ -486,6 +489,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	in = transform.NewReader(in, unicode.BOMOverride(transform.Nop))
 	dec := json.NewDecoder(bufio.NewReaderSize(in, 64<<10))
 	var read counts
+	var refreshed int64
 	batch := make([]store.Record, 0, opts.BatchSize)
 	first := int64(1) // the record number of batch[0]
 	flush := func() error {
@@ -494,6 +498,13 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 		}
 		defer func() { first += int64(len(batch)); batch = batch[:0] }()
 		err := func() error {
+			if si, ok := s.(store.StatsImporter); ok {
+				stats, err := si.ImportBatchStats(opts.Ctx, batch)
+				if err == nil {
+					refreshed += stats.Refreshed
+				}
+				return err
+			}
 			if bi, ok := s.(store.BatchImporter); ok {
 				return bi.ImportBatch(opts.Ctx, batch)
 			}
@@ -583,12 +594,17 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 		Deliveries:    after.Deliveries - before.Deliveries,
 		Attempts:      after.Attempts - before.Attempts,
 	}}
-	res.Skipped = max(0, read.total()-res.Written.total())
+	res.RefreshedDeliveries = refreshed
+	res.Skipped = max(0, read.total()-res.Written.total()-refreshed)
 	if opts.IO.JSON() {
 		err = ui.WriteJSON(opts.IO.Out, res)
 	} else {
-		_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%s already present, skipped)\n",
-			res.Written, after.Backend, store.MaskURL(after.Location), plural(res.Skipped, "record"))
+		also := ""
+		if refreshed > 0 {
+			also = fmt.Sprintf("; %s brought up to date from a newer copy", plural(refreshed, "delivery"))
+		}
+		_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%s already present, skipped%s)\n",
+			res.Written, after.Backend, store.MaskURL(after.Location), plural(res.Skipped, "record"), also)
 	}
 	if err == nil && cut > 0 {
 		return cli.Usagef("%s: record %d: the last line is cut short: the file was truncated", name, cut).

@@ -30,6 +30,20 @@ type BatchImporter interface {
 	ImportBatch(ctx context.Context, records []Record) error
 }
 
+// ImportStats is what an import batch did besides inserting records.
+type ImportStats struct {
+	// Refreshed counts the deliveries already stored that a newer copy in
+	// the batch brought up to date (Import's refresh rule).
+	Refreshed int64
+}
+
+// StatsImporter is a BatchImporter that also says what the batch
+// refreshed: store import reports it instead of counting those records
+// as skipped.
+type StatsImporter interface {
+	ImportBatchStats(ctx context.Context, records []Record) (ImportStats, error)
+}
+
 // LeasingRequeuer is implemented by stores that can requeue deliveries
 // already leased to the caller: Requeue's semantics, plus lease_owner =
 // owner until the given time, returning the deliveries as requeued. A

@@ -101,6 +101,19 @@ func (db *DB) Import(ctx context.Context, r store.Record) error {
 // inserted from there (subscriptions, events, deliveries, attempts: the
 // order of an export); objects, a few, are written one by one.
 func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
+	_, err := db.ImportBatchStats(ctx, records)
+	return err
+}
+
+// ImportBatchStats implements store.StatsImporter: ImportBatch, saying
+// how many stored deliveries it refreshed.
+func (db *DB) ImportBatchStats(ctx context.Context, records []store.Record) (store.ImportStats, error) {
+	var stats store.ImportStats
+	err := db.importBatch(ctx, records, &stats)
+	return stats, err
+}
+
+func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *store.ImportStats) error {
 	var subs, evs, dels, atts [][]any
 	var objs []int
 	for i, r := range records {
@@ -197,14 +210,16 @@ func (db *DB) ImportBatch(ctx context.Context, records []store.Record) error {
 			// the batch (the same history exported again after a replay or
 			// a retry there), as SQLite's import does: see refreshDelivery
 			// there.
-			if _, err := tx.Exec(ctx, `UPDATE deliveries d SET url = t.url, status = t.status, attempt_count = t.attempt_count,
+			tag, err := tx.Exec(ctx, `UPDATE deliveries d SET url = t.url, status = t.status, attempt_count = t.attempt_count,
 				max_attempts = t.max_attempts, schedule = t.schedule, next_attempt_at = t.next_attempt_at, last_error = t.last_error,
 				last_status = t.last_status, lease_owner = t.lease_owner, lease_expires_at = t.lease_expires_at, updated_at = t.updated_at
 				FROM (SELECT DISTINCT ON (id) * FROM hookctl_import_deliveries ORDER BY id, updated_at DESC) t
 				WHERE d.id = t.id AND d.updated_at < t.updated_at
-				AND (d.lease_owner = '' OR d.lease_expires_at IS NULL OR d.lease_expires_at < $1)`, time.Now()); err != nil {
+				AND (d.lease_owner = '' OR d.lease_expires_at IS NULL OR d.lease_expires_at < $1)`, time.Now())
+			if err != nil {
 				return err
 			}
+			stats.Refreshed = tag.RowsAffected()
 		}
 		if len(atts) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)

@@ -46,6 +46,7 @@ var (
 	_ store.Store         = (*DB)(nil)
 	_ store.Migrator      = (*DB)(nil)
 	_ store.BatchImporter = (*DB)(nil)
+	_ store.StatsImporter = (*DB)(nil)
 )
 
 // Open connects to the PostgreSQL store at rawURL and applies pending

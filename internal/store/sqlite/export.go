@@ -157,7 +157,10 @@ func damaged(err error) error {
 	return nil
 }
 
-var _ store.BatchImporter = (*Store)(nil)
+var (
+	_ store.BatchImporter = (*Store)(nil)
+	_ store.StatsImporter = (*Store)(nil)
+)
 
 // Import writes one record as is, skipping it when its ID (for attempts:
 // delivery and number; for objects: kind and ID) exists. A live object
@@ -165,7 +168,7 @@ var _ store.BatchImporter = (*Store)(nil)
 // *store.ImportKeyError. A delivery keeps its Seq unless another
 // delivery has it.
 func (s *Store) Import(ctx context.Context, r store.Record) error {
-	return s.withTx(ctx, func(tx *sql.Tx) error { return importRecord(ctx, tx, r) })
+	return s.withTx(ctx, func(tx *sql.Tx) error { return importRecord(ctx, tx, r, new(store.ImportStats)) })
 }
 
 // refreshDelivery brings a stored delivery up to date from an imported
@@ -174,12 +177,17 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 // schedule, next attempt, last answer and lease, so that it agrees with
 // the attempts imported after it. An older or equal copy changes nothing,
 // nor does any copy while a process here holds the delivery's lease.
-func refreshDelivery(ctx context.Context, tx *sql.Tx, d *store.Delivery) error {
-	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET url = ?, status = ?, attempt_count = ?, max_attempts = ?,
+func refreshDelivery(ctx context.Context, tx *sql.Tx, d *store.Delivery, stats *store.ImportStats) error {
+	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET url = ?, status = ?, attempt_count = ?, max_attempts = ?,
 		schedule = ?, next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = ?, lease_expires_at = ?, updated_at = ?
 		WHERE id = ? AND updated_at < ? AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < ?)`,
 		d.URL, d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, tm(d.NextAttemptAt), d.LastError, d.LastStatus,
 		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.UpdatedAt), d.ID, tm(d.UpdatedAt), time.Now().UnixMicro())
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	stats.Refreshed += n
 	return err
 }
 
@@ -188,9 +196,18 @@ func refreshDelivery(ctx context.Context, tx *sql.Tx, d *store.Delivery) error {
 // transaction: a failing record leaves none of its batch, as on
 // PostgreSQL).
 func (s *Store) ImportBatch(ctx context.Context, records []store.Record) error {
-	return s.withTx(ctx, func(tx *sql.Tx) error {
+	_, err := s.ImportBatchStats(ctx, records)
+	return err
+}
+
+// ImportBatchStats implements store.StatsImporter: ImportBatch, saying
+// how many stored deliveries it refreshed.
+func (s *Store) ImportBatchStats(ctx context.Context, records []store.Record) (store.ImportStats, error) {
+	var stats store.ImportStats
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		stats = store.ImportStats{} // a retried transaction counts again
 		for i, r := range records {
-			if err := importRecord(ctx, tx, r); err != nil {
+			if err := importRecord(ctx, tx, r, &stats); err != nil {
 				var ke *store.ImportKeyError
 				if errors.As(err, &ke) {
 					ke.Record = i
@@ -200,9 +217,10 @@ func (s *Store) ImportBatch(ctx context.Context, records []store.Record) error {
 		}
 		return nil
 	})
+	return stats, err
 }
 
-func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
+func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.ImportStats) error {
 	exists := func(q string, args ...any) (bool, error) {
 		var one int
 		err := tx.QueryRowContext(ctx, q, args...).Scan(&one)
@@ -259,7 +277,7 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); err != nil {
 			return err
 		} else if ok {
-			return refreshDelivery(ctx, tx, &d)
+			return refreshDelivery(ctx, tx, &d, stats)
 		}
 		if ok, err := exists(`SELECT 1 FROM events WHERE id = ?`, d.EventID); err != nil {
 			return err
