@@ -54,7 +54,9 @@ U=http://127.0.0.1:$PORT
 SINK=$(cat "$W/sink.url")
 
 rate() { awk '/Requests\/sec/{printf "%.0f", $2}' "$1"; }
-p99() { awk '/ 99%+ in /{printf "%.1f ms", $3 * 1000}' "$1"; } # hey prints "99%% in"
+# hey prints "99%% in", and nothing for the 99th percentile of a run too
+# short to have one (the smoke run's): then "n/a", not an empty "(p99 )".
+p99() { awk '/ 99%+ in /{printf "%.1f ms", $3 * 1000; found = 1} END{if (!found) printf "n/a"}' "$1"; }
 
 check() { # FILE [STATUS]: fail loudly when hey saw errors, or answers other than 2xx (or than STATUS)
   local st bad=0
