@@ -134,9 +134,13 @@ func TestActionCheckSummary(t *testing.T) {
 	if code != 0 || !strings.Contains(summary, " 0 failed") {
 		t.Errorf("secret from HOOKCTL_SECRET: exit %d\n%s", code, summary)
 	}
-	// Bad usage stays an error.
-	if code, _, _ := runAction(t, env, map[string]string{"COMMAND": "deploy"}); code != 2 {
-		t.Errorf("unknown command: exit %d, want 2", code)
+	// Bad usage stays an error, and the exit-code output says so (a later
+	// step reading it found it empty: only a bad args input set it).
+	if code, _, outputs := runAction(t, env, map[string]string{"COMMAND": "deploy"}); code != 2 || !strings.Contains(outputs, "exit-code=2") {
+		t.Errorf("unknown command: exit %d, outputs %q; want 2 and exit-code=2", code, outputs)
+	}
+	if code, _, outputs := runAction(t, env, map[string]string{"COMMAND": "check", "ARGS": args}); code != 2 || !strings.Contains(outputs, "exit-code=2") {
+		t.Errorf("check without the url input: exit %d, outputs %q; want 2 and exit-code=2", code, outputs)
 	}
 }
 

@@ -41,7 +41,8 @@ while IFS= read -r -d '' a; do extra+=("$a"); done < "$json.args"
 case "$cmd" in
   check)
     if [ -z "${INPUT_URL:-}" ]; then
-      echo "hookctl: error: the check command needs the 'url' input" >&2; exit 2
+      echo "hookctl: error: the check command needs the 'url' input" >&2
+      echo "exit-code=2" >> "$output"; exit 2
     fi
     junit="${INPUT_JUNIT:-hookctl-check.xml}"
     "$hookctl" check "$INPUT_URL" ${extra[@]+"${extra[@]}"} --junit "$junit" -o json > "$json"
@@ -56,7 +57,8 @@ case "$cmd" in
     rc=$?
     ;;
   *)
-    echo "hookctl: error: unknown command \"$cmd\" (want check or trigger)" >&2; exit 2 ;;
+    echo "hookctl: error: unknown command \"$cmd\" (want check or trigger)" >&2
+    echo "exit-code=2" >> "$output"; exit 2 ;;
 esac
 echo "exit-code=$rc" >> "$output"
 
