@@ -199,9 +199,22 @@ func TestActionTriggerArgs(t *testing.T) {
 		t.Errorf("103 deliveries: exit %d, outputs %q, summary:\n%s", code, outputs, summary)
 	}
 	// Without a report, the summary says what the exit status means.
-	code, summary, _ = runAction(t, env, map[string]string{"COMMAND": "check", "URL": "http://127.0.0.1:1/hooks", "ARGS": "--scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	// No report was written, so the junit output names none (it named the
+	// default path, where an upload or a test reporter found no file), and
+	// a report an earlier run left there is not taken for this run's.
+	stale := filepath.Join(env.dir, "stale.xml")
+	if err := os.WriteFile(stale, []byte("<testsuites/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, summary, outputs = runAction(t, env, map[string]string{"COMMAND": "check", "URL": "http://127.0.0.1:1/hooks", "ARGS": "--scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "JUNIT": stale})
 	if code != 3 || !strings.Contains(summary, "hookctl exited 3 — the receiver (or the store) could not be reached") {
 		t.Errorf("unreachable receiver: exit %d, summary:\n%s", code, summary)
+	}
+	if strings.Contains(outputs, "junit=") || !strings.Contains(outputs, "exit-code=3") {
+		t.Errorf("unreachable receiver: outputs %q name a JUnit report that was not written", outputs)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("unreachable receiver: the earlier run's JUnit report is still there")
 	}
 	// An unclosed quote is bad usage, said plainly.
 	if code, _, outputs := runAction(t, env, map[string]string{"COMMAND": "trigger", "ARGS": "card.created --header 'X-Env: ci"}); code != 2 || !strings.Contains(outputs, "exit-code=2") {

@@ -45,9 +45,12 @@ case "$cmd" in
       echo "exit-code=2" >> "$output"; exit 2
     fi
     junit="${INPUT_JUNIT:-hookctl-check.xml}"
+    rm -f "$junit" # a report left by an earlier run is not this run's
     "$hookctl" check "$INPUT_URL" ${extra[@]+"${extra[@]}"} --junit "$junit" -o json > "$json"
     rc=$?
-    echo "junit=$junit" >> "$output"
+    # Only a report that was written: without one (the receiver unreachable,
+    # bad usage) a later step given this path found no file.
+    if [ -f "$junit" ]; then echo "junit=$junit" >> "$output"; fi
     ;;
   trigger)
     # The url input is the receiver for trigger too (its --url); it was
