@@ -134,9 +134,13 @@ func TestActionCheckSummary(t *testing.T) {
 	if code != 0 || !strings.Contains(summary, " 0 failed") {
 		t.Errorf("secret from HOOKCTL_SECRET: exit %d\n%s", code, summary)
 	}
-	// Bad usage stays an error.
-	if code, _, _ := runAction(t, env, map[string]string{"COMMAND": "deploy"}); code != 2 {
-		t.Errorf("unknown command: exit %d, want 2", code)
+	// Bad usage stays an error, and the exit-code output says so (a later
+	// step reading it found it empty: only a bad args input set it).
+	if code, _, outputs := runAction(t, env, map[string]string{"COMMAND": "deploy"}); code != 2 || !strings.Contains(outputs, "exit-code=2") {
+		t.Errorf("unknown command: exit %d, outputs %q; want 2 and exit-code=2", code, outputs)
+	}
+	if code, _, outputs := runAction(t, env, map[string]string{"COMMAND": "check", "ARGS": args}); code != 2 || !strings.Contains(outputs, "exit-code=2") {
+		t.Errorf("check without the url input: exit %d, outputs %q; want 2 and exit-code=2", code, outputs)
 	}
 }
 
@@ -195,9 +199,22 @@ func TestActionTriggerArgs(t *testing.T) {
 		t.Errorf("103 deliveries: exit %d, outputs %q, summary:\n%s", code, outputs, summary)
 	}
 	// Without a report, the summary says what the exit status means.
-	code, summary, _ = runAction(t, env, map[string]string{"COMMAND": "check", "URL": "http://127.0.0.1:1/hooks", "ARGS": "--scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	// No report was written, so the junit output names none (it named the
+	// default path, where an upload or a test reporter found no file), and
+	// a report an earlier run left there is not taken for this run's.
+	stale := filepath.Join(env.dir, "stale.xml")
+	if err := os.WriteFile(stale, []byte("<testsuites/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, summary, outputs = runAction(t, env, map[string]string{"COMMAND": "check", "URL": "http://127.0.0.1:1/hooks", "ARGS": "--scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "JUNIT": stale})
 	if code != 3 || !strings.Contains(summary, "hookctl exited 3 — the receiver (or the store) could not be reached") {
 		t.Errorf("unreachable receiver: exit %d, summary:\n%s", code, summary)
+	}
+	if strings.Contains(outputs, "junit=") || !strings.Contains(outputs, "exit-code=3") {
+		t.Errorf("unreachable receiver: outputs %q name a JUnit report that was not written", outputs)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("unreachable receiver: the earlier run's JUnit report is still there")
 	}
 	// An unclosed quote is bad usage, said plainly.
 	if code, _, outputs := runAction(t, env, map[string]string{"COMMAND": "trigger", "ARGS": "card.created --header 'X-Env: ci"}); code != 2 || !strings.Contains(outputs, "exit-code=2") {

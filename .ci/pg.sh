@@ -49,7 +49,7 @@ start() {
   # trust on the private socket for the setup below.
   as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     --pwfile="$dir/pwfile" --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 || {
-    cat "$dir/initdb.log" >&2; exit 3; }
+    cat "$dir/initdb.log" >&2; rm -rf "$dir"; exit 3; }
   for try in 1 2 3 4 5; do
     port=$(free_port)
     if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \

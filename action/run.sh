@@ -41,12 +41,16 @@ while IFS= read -r -d '' a; do extra+=("$a"); done < "$json.args"
 case "$cmd" in
   check)
     if [ -z "${INPUT_URL:-}" ]; then
-      echo "hookctl: error: the check command needs the 'url' input" >&2; exit 2
+      echo "hookctl: error: the check command needs the 'url' input" >&2
+      echo "exit-code=2" >> "$output"; exit 2
     fi
     junit="${INPUT_JUNIT:-hookctl-check.xml}"
+    rm -f "$junit" # a report left by an earlier run is not this run's
     "$hookctl" check "$INPUT_URL" ${extra[@]+"${extra[@]}"} --junit "$junit" -o json > "$json"
     rc=$?
-    echo "junit=$junit" >> "$output"
+    # Only a report that was written: without one (the receiver unreachable,
+    # bad usage) a later step given this path found no file.
+    if [ -f "$junit" ]; then echo "junit=$junit" >> "$output"; fi
     ;;
   trigger)
     # The url input is the receiver for trigger too (its --url); it was
@@ -56,7 +60,8 @@ case "$cmd" in
     rc=$?
     ;;
   *)
-    echo "hookctl: error: unknown command \"$cmd\" (want check or trigger)" >&2; exit 2 ;;
+    echo "hookctl: error: unknown command \"$cmd\" (want check or trigger)" >&2
+    echo "exit-code=2" >> "$output"; exit 2 ;;
 esac
 echo "exit-code=$rc" >> "$output"
 
