@@ -1,6 +1,8 @@
 package svix
 
 import (
+	"cmp"
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -123,6 +125,48 @@ func destPlace(it string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
+// pageMessages reads what listAttemptedMessages needs of a page of an
+// endpoint's deliveries: every delivery to the endpoint of the page's
+// messages (by message, oldest first) and the messages (absent or nil
+// when one is gone), in one read each. A store without batched event
+// reads is asked for each event.
+func (a *api) pageMessages(ctx context.Context, subID string, ds []*store.Delivery) (map[string][]*store.Delivery, map[string]*store.Event, error) {
+	sentTo := map[string][]*store.Delivery{}
+	events := map[string]*store.Event{}
+	if len(ds) == 0 {
+		return sentTo, events, nil
+	}
+	var ids []string
+	for _, d := range ds {
+		if _, seen := sentTo[d.EventID]; !seen {
+			sentTo[d.EventID] = nil
+			ids = append(ids, d.EventID)
+		}
+	}
+	all, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: subID, EventIDs: ids})
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortFunc(all, func(x, y *store.Delivery) int { return cmp.Compare(x.Seq, y.Seq) })
+	for _, d := range all {
+		sentTo[d.EventID] = append(sentTo[d.EventID], d)
+	}
+	if err := store.LoadEvents(ctx, a.s.Store, ids, events); err != nil {
+		return nil, nil, err
+	}
+	if _, batched := a.s.Store.(store.EventsGetter); batched {
+		return sentTo, events, nil // an event it did not give is gone
+	}
+	for _, id := range ids {
+		e, err := a.s.Store.GetEvent(ctx, id)
+		if err != nil && !provider.IsNotFound(err) {
+			return nil, nil, err
+		}
+		events[id] = e
+	}
+	return sentTo, events, nil
+}
+
 // EndpointMessage is Svix's EndpointMessageOut: a message sent to an
 // endpoint, with how its delivery there stands.
 type EndpointMessage struct {
@@ -212,20 +256,20 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		if a.bad(w, err) {
 			return
 		}
+		// The page's messages' deliveries to the endpoint and their
+		// events, each in one read, not two reads per message.
+		sentTo, events, err := a.pageMessages(ctx, sub.ID, ds)
+		if a.bad(w, err) {
+			return
+		}
 		for _, d := range ds {
-			all, err := sent(d.EventID)
-			if a.bad(w, err) {
-				return
-			}
+			all := sentTo[d.EventID]
 			if len(all) == 0 || all[0].ID != d.ID {
 				continue // listed at its first delivery
 			}
-			e, err := a.s.Store.GetEvent(ctx, d.EventID)
-			if provider.IsNotFound(err) {
+			e := events[d.EventID]
+			if e == nil {
 				continue
-			}
-			if a.bad(w, err) {
-				return
 			}
 			em := EndpointMessage{Message: renderMsg(e, r.URL.Query().Get("with_content") != "false")}
 			em.Status, em.StatusText, em.NextAttempt = deliveryStatus(all[len(all)-1])
