@@ -200,7 +200,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/api/v1/auth/app-portal-access/{app_id}", "Svix: an app portal link {url, token} (the url opens hookctl's inspector; {application?} creates the app)", a.auth(a.idem(a.appPortalAccess))),
 			provider.R("POST", "/api/v1/auth/dashboard-access/{app_id}", "Svix: the legacy dashboard link {url, token}", a.auth(a.idem(a.appPortalAccess))),
 			provider.R("POST", "/api/v1/event-type", "Svix: declare an event type ({name, description, schemas?, archived?}; 409 when it exists, unarchives an archived one)", a.auth(a.idem(a.createEventType))),
-			provider.R("GET", "/api/v1/event-type", "Svix: list event types (limit, iterator, include_archived, with_content)", a.auth(a.listEventTypes)),
+			provider.R("GET", "/api/v1/event-type", "Svix: list event types (limit, iterator, order, include_archived, with_content)", a.auth(a.listEventTypes)),
 			provider.R("GET", "/api/v1/event-type/{name}", "Svix: get an event type", a.auth(a.getEventType)),
 			provider.R("PUT", "/api/v1/event-type/{name}", "Svix: create or update an event type ({description, schemas?, archived?})", a.auth(a.updateEventType(false))),
 			provider.R("PATCH", "/api/v1/event-type/{name}", "Svix: patch an event type", a.auth(a.updateEventType(true))),
