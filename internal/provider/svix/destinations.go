@@ -167,6 +167,22 @@ func (a *api) pageMessages(ctx context.Context, subID string, ds []*store.Delive
 	return sentTo, events, nil
 }
 
+// endpointMsgPlace reads an iterator of an endpoint's message list:
+// "ID~SEQ", a message's id and its place there (the Seq of its first
+// delivery to the endpoint). ok is false for an id alone (as pages gave
+// it before; an iterator of another list is taken as its id).
+func endpointMsgPlace(it string) (id string, place int64, ok bool) {
+	i := strings.LastIndexByte(it, '~')
+	if i < 0 {
+		return it, 0, false
+	}
+	n, err := strconv.ParseInt(it[i+1:], 10, 64)
+	if err != nil || n < 1 {
+		return it[:i], 0, false
+	}
+	return it[:i], n, true
+}
+
 // EndpointMessage is Svix's EndpointMessageOut: a message sent to an
 // endpoint, with how its delivery there stands.
 type EndpointMessage struct {
@@ -196,7 +212,10 @@ func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
 // …/endpoint/{endpoint_id}/msg/), newest first, each once (Svix lists
 // messages, not deliveries: a resend while the message was in flight made
 // a second delivery of it) at the place of its first delivery there, with
-// its latest delivery's status; the iterator is the last message's id.
+// its latest delivery's status; the iterator is the last message's id
+// and its place ("msg_…~SEQ", the Seq of its first delivery there), so
+// the next page goes on from there when that message was pruned since
+// (an id alone, as pages gave them before, is found by its deliveries).
 // The query filters as Svix documents it: event_types, channel, tag,
 // status (the latest delivery's), before and after (the message's
 // creation). The store reads a page of the endpoint's deliveries at a
@@ -222,6 +241,24 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
 	it, prev := iteratorOf(r)
+	if id, place, ok := endpointMsgPlace(it); ok {
+		// A place: the message's first delivery to the endpoint, which
+		// holds when the message was pruned or deleted since.
+		if ok, err := a.msgIterator(ctx, app, id); a.bad(w, err) {
+			return
+		} else if !ok || id == "" {
+			badIterator(w, r.URL.Query().Get("iterator"), "a msg_ id and its place")
+			return
+		}
+		it = ""
+		if prev {
+			f.Newest, f.AfterSeq = false, place
+		} else {
+			f.BeforeSeq = place
+		}
+	} else {
+		it = id
+	}
 	if it != "" {
 		// From the iterator's message on (from the newest when the
 		// endpoint has none with that id); with "-id" (a prevIterator),
@@ -249,6 +286,7 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := []EndpointMessage{}
+	var places []int64 // out's messages' places: their first delivery's Seq
 	more := false
 	for !more {
 		f.Limit = limit + 1
@@ -281,6 +319,7 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			out = append(out, em)
+			places = append(places, d.Seq)
 		}
 		if len(ds) < f.Limit {
 			break
@@ -293,10 +332,12 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	if prev {
 		slices.Reverse(out)
+		slices.Reverse(places)
 	}
 	var next, prevIt *string
 	if len(out) > 0 {
-		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
+		n := out[len(out)-1].ID + "~" + strconv.FormatInt(places[len(places)-1], 10)
+		next, prevIt = &n, prevIteratorOf(out[0].ID+"~"+strconv.FormatInt(places[0], 10), len(out))
 	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: !more})
 }

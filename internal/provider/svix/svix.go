@@ -1091,9 +1091,11 @@ func iteratorOf(r *http.Request) (id string, prev bool) {
 // list cannot read: not of the shape its pages give (want, e.g. "an ep_
 // id"). An iterator is opaque and only ever one a page gave, so a
 // malformed one is the caller's mistake, said so, rather than a page
-// from the start or an empty one. One of the right shape that names
-// nothing known (deleted since, or pruned) still reads from the start,
-// or from the place a deleted endpoint kept.
+// from the start or an empty one. The iterators of messages and
+// attempts carry their place ("id~place"), which holds when the item is
+// pruned or deleted since; one that is an id alone (as pages gave them
+// before) and names nothing known still reads from the start, or from
+// the place a deleted endpoint kept.
 func badIterator(w http.ResponseWriter, it, want string) {
 	failValidation(w, []string{"query", "iterator"}, fmt.Sprintf("iterator %q is not one this list gives (%s): pass a page's iterator or prevIterator", it, want))
 }
@@ -1866,8 +1868,10 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 }
 
 // msgPage returns up to n of app's messages that lf keeps, newest first,
-// older than the message iterator ("", or one the store does not know:
-// from the newest), and whether more follow. The store selects by the
+// older than the message iterator ("": from the newest), and whether
+// more follow. The iterator is a place (see msgPlace); one that is only
+// an id (pages gave those before) is read from that message, and from
+// the newest when the store does not know it. The store selects by the
 // application's indexed header, the types and the time bounds, and pages
 // by its cursor; lf's exact rules (channels, an exclusive after) apply
 // here, reading on while they leave the page short.
@@ -1875,16 +1879,24 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 // With prev (a "-id" iterator), the page is the n messages just newer
 // than the iterator's, still newest first, and more says whether newer
 // ones follow.
-func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.Event, bool, error) {
+func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.EventSummary, bool, error) {
 	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
-		Since: lf.after, Until: lf.before, Before: iterator}
-	if prev && iterator != "" {
-		f.Before, f.After, f.Oldest = "", iterator, true
+		Since: lf.after, Until: lf.before}
+	id, at := msgPlace(iterator)
+	switch {
+	case at != nil && prev:
+		f.AfterAt, f.Oldest = at, true
+	case at != nil:
+		f.BeforeAt = at
+	case prev && id != "":
+		f.After, f.Oldest = id, true
+	default:
+		f.Before = id
 	}
-	evs, more, err := provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
-	if provider.IsNotFound(err) && iterator != "" {
+	evs, more, err := provider.EventPagePlaces(ctx, a.s.Store, f, n, lf.msgOK)
+	if provider.IsNotFound(err) && id != "" && at == nil {
 		f.Before, f.After, f.Oldest, prev = "", "", false, false
-		evs, more, err = provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
+		evs, more, err = provider.EventPagePlaces(ctx, a.s.Store, f, n, lf.msgOK)
 	}
 	if prev {
 		slices.Reverse(evs)
@@ -1892,10 +1904,47 @@ func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator str
 	return evs, more, err
 }
 
+// A message list's iterator is the message's id and its place in the
+// list, "ID~MICROS.SEQ" (its creation time in microseconds and the
+// store's creation order): Svix's ids sort by time, so an iterator keeps
+// its place when its message is pruned or deleted between pages; an id
+// alone would start the list over.
+func msgIteratorOf(e *store.EventSummary) string {
+	return e.ID + "~" + strconv.FormatInt(e.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(e.Seq, 10)
+}
+
+// minPlaceMicros is the earliest time an iterator's place may name (year
+// 1): the stores cannot compare with much earlier ones (PostgreSQL's
+// timestamps begin in 4713 BC), and no message or attempt is older.
+var minPlaceMicros = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+
+// msgPlace splits a message iterator into the id and the place (nil when
+// it is an id alone, or its place is not one msgIteratorOf writes).
+func msgPlace(it string) (string, *store.EventCursor) {
+	i := strings.LastIndexByte(it, '~')
+	if i < 0 {
+		return it, nil
+	}
+	us, seq, ok := strings.Cut(it[i+1:], ".")
+	t, err1 := strconv.ParseInt(us, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n < 1 || t < minPlaceMicros {
+		return it, nil
+	}
+	return it[:i], &store.EventCursor{CreatedAt: time.UnixMicro(t).UTC(), Seq: n}
+}
+
 // msgIterator says whether it can be a message iterator of app's lists:
 // empty, of a message id's shape, or the id of one of app's messages
 // (a message stored with another id).
 func (a *api) msgIterator(ctx context.Context, app *App, it string) (bool, error) {
+	if strings.Contains(it, "~") {
+		// A place msgIteratorOf wrote, of a message's id.
+		var at *store.EventCursor
+		if it, at = msgPlace(it); at == nil || it == "" {
+			return false, nil
+		}
+	}
 	if it == "" || strings.HasPrefix(it, "msg_") {
 		return true, nil
 	}
@@ -1961,12 +2010,12 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	}
 	data := []Message{}
 	for _, e := range evs {
-		data = append(data, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
+		data = append(data, renderMsg(&e.Event, r.URL.Query().Get("with_content") != "false"))
 	}
 	var next, prevIt *string
 	if len(evs) > 0 {
-		next = &evs[len(evs)-1].ID
-		prevIt = prevIteratorOf(evs[0].ID, len(evs))
+		n := msgIteratorOf(evs[len(evs)-1])
+		next, prevIt = &n, prevIteratorOf(msgIteratorOf(evs[0]), len(evs))
 	}
 	done := !more
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: done})
@@ -2027,6 +2076,34 @@ func attemptID(deliveryID string, n int) string {
 	return fmt.Sprintf("atmpt_%s_%d", strings.ReplaceAll(deliveryID, "-", ""), n)
 }
 
+// An attempt list's iterator is the attempt's id and its place in the
+// list, "atmpt_…~MICROS.SEQ" (its start in microseconds and its
+// delivery's Seq; the number is in the id): Svix's ids sort by time, so
+// an iterator keeps its place when its attempt is pruned between pages;
+// an id alone would start the list over.
+func attemptIteratorOf(row *store.AttemptRow) string {
+	return attemptID(row.DeliveryID, row.Number) + "~" + strconv.FormatInt(row.StartedAt.UnixMicro(), 10) + "." + strconv.FormatInt(row.DeliverySeq, 10)
+}
+
+// attemptPlace splits an attempt iterator into the id and its place (nil
+// for an id alone, as pages gave them before); ok is false for a place
+// attemptIteratorOf does not write.
+func attemptPlace(it string) (id string, at *store.AttemptCursor, ok bool) {
+	i := strings.LastIndexByte(it, '~')
+	if i < 0 {
+		return it, nil, true
+	}
+	id = it[:i]
+	k, isID := attemptKey(id)
+	us, seq, cut := strings.Cut(it[i+1:], ".")
+	t, err1 := strconv.ParseInt(us, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if !isID || !cut || err1 != nil || err2 != nil || n < 1 || t < minPlaceMicros {
+		return id, nil, false
+	}
+	return id, &store.AttemptCursor{StartedAt: time.UnixMicro(t).UTC(), DeliverySeq: n, Number: k.Number}, true
+}
+
 // attemptKey reads an attemptID back (false when it is not one).
 func attemptKey(id string) (store.AttemptKey, bool) {
 	rest, ok := strings.CutPrefix(id, "atmpt_")
@@ -2051,14 +2128,20 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	// "-id" (a prevIterator) reads the newer attempts just before id,
 	// nearest first, and the page is turned back to newest first.
 	it, prev := iteratorOf(r)
-	if _, ok := attemptKey(it); it != "" && !ok {
-		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id")
+	it, at, placeOK := attemptPlace(it)
+	if _, ok := attemptKey(it); it != "" && (!ok || !placeOK) {
+		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id and its place")
 		return
 	}
 	if k, ok := attemptKey(it); ok {
-		if prev {
+		switch {
+		case at != nil && prev:
+			f.AfterAt = at
+		case at != nil:
+			f.BeforeAt = at
+		case prev:
 			f.After = &k
-		} else {
+		default:
 			f.Before = &k
 		}
 	} else {
@@ -2067,6 +2150,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	ctx := r.Context()
 	events := map[string]*store.Event{}
 	data := []Attempt{}
+	var its []string // data's iterators (attemptIteratorOf)
 	more, batch, first := false, 0, true
 	if lf.filtersAttempts() {
 		batch = 64 // grows while the filters turn rows away
@@ -2108,24 +2192,28 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 					break
 				}
 				data = append(data, at)
+				its = append(its, attemptIteratorOf(row))
 			}
 		}
 		if len(rows) < f.Limit {
 			break
 		}
-		last := &store.AttemptKey{DeliveryID: rows[len(rows)-1].DeliveryID, Number: rows[len(rows)-1].Number}
+		// On from the last row's place (it may be pruned meanwhile).
+		last := rows[len(rows)-1]
+		at := &store.AttemptCursor{StartedAt: last.StartedAt, DeliverySeq: last.DeliverySeq, Number: last.Number}
 		if prev {
-			f.After = last
+			f.After, f.AfterAt = nil, at
 		} else {
-			f.Before = last
+			f.Before, f.BeforeAt = nil, at
 		}
 	}
 	if prev {
 		slices.Reverse(data)
+		slices.Reverse(its)
 	}
 	var next, prevIt *string
 	if len(data) > 0 {
-		next, prevIt = &data[len(data)-1].ID, prevIteratorOf(data[0].ID, len(data))
+		next, prevIt = &its[len(its)-1], prevIteratorOf(its[0], len(its))
 	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: !more})
 }
