@@ -2,6 +2,7 @@ package svix_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"testing"
@@ -118,6 +119,55 @@ func TestIteratorOfPrunedItemKeepsItsPlace(t *testing.T) {
 		// The page before that iterator: what is newer than m4 (m5).
 		if before, _, done := get(l, url.Values{"limit": {"2"}, "iterator": {"-" + l.it}}); !slices.Equal(before, []string{msgs[5]}) || !done {
 			t.Errorf("%s: before the pruned m4: %v done %v, want [m5] done", l.path, before, done)
+		}
+	}
+}
+
+// The application list's iterator keeps its place when the application
+// it names is deleted between pages (its tombstone keeps where it stood),
+// in either order and either way; it started the list over.
+func TestIteratorOfDeletedApplicationKeepsItsPlace(t *testing.T) {
+	e := servetest.Start(t, nil)
+	var apps []string // oldest first
+	for i := range 5 {
+		code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": fmt.Sprint("app", i)})
+		if code != 201 {
+			t.Fatalf("app: %d %s", code, body)
+		}
+		apps = append(apps, servetest.JSON(t, body)["id"].(string))
+	}
+	if code, body := e.Do("DELETE", "/api/v1/app/"+apps[1], bearer, nil); code != 204 {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	page := func(q url.Values) ([]string, bool) {
+		t.Helper()
+		code, body := e.Do("GET", "/api/v1/app?"+q.Encode(), bearer, nil)
+		var p struct {
+			Data []struct{ ID string }
+			Done bool
+		}
+		if code != 200 || json.Unmarshal(body, &p) != nil {
+			t.Fatalf("%s: %d %s", q.Encode(), code, body)
+		}
+		var ids []string
+		for _, d := range p.Data {
+			ids = append(ids, d.ID)
+		}
+		return ids, p.Done
+	}
+	for _, tc := range []struct {
+		q    url.Values
+		want []string
+		done bool
+	}{
+		{url.Values{"limit": {"2"}, "iterator": {apps[1]}}, []string{apps[2], apps[3]}, false},
+		{url.Values{"limit": {"2"}, "iterator": {"-" + apps[1]}}, []string{apps[0]}, true},
+		{url.Values{"limit": {"2"}, "iterator": {apps[1]}, "order": {"descending"}}, []string{apps[0]}, true},
+		{url.Values{"limit": {"2"}, "iterator": {"-" + apps[1]}, "order": {"descending"}}, []string{apps[3], apps[2]}, false},
+		{url.Values{"limit": {"2"}, "iterator": {"-" + apps[3]}}, []string{apps[0], apps[2]}, true},
+	} {
+		if got, done := page(tc.q); !slices.Equal(got, tc.want) || done != tc.done {
+			t.Errorf("%s: %v done %v, want %v done %v", tc.q.Encode(), got, done, tc.want, tc.done)
 		}
 	}
 }

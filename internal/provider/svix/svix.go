@@ -504,14 +504,18 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	}
 	known := map[string]bool{}
 	out := []*App{}
+	gone := map[string]bool{} // deleted applications: places in the list
 	for _, o := range objs {
 		known[o.ID] = true
-		if o.Deleted {
-			continue
-		}
 		app, err := objectApp(o)
+		if o.Deleted && err != nil {
+			continue // a tombstone without its application's data
+		}
 		if a.bad(w, err) {
 			return
+		}
+		if o.Deleted {
+			gone[app.ID] = true
 		}
 		out = append(out, app)
 	}
@@ -550,18 +554,30 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	}
 	// A page of limit after the iterator's application, or before it
 	// ("-id"; from the start when it names none); it was every
-	// application, done, whatever the limit.
-	ids := make([]string, len(out))
-	for i, app := range out {
-		ids[i] = app.ID
-	}
+	// application, done, whatever the limit. A deleted application keeps
+	// its place in the list (its tombstone), so the page after one deleted
+	// since goes on from there rather than from the start.
 	it, prev := iteratorOf(r)
 	if it != "" && !strings.HasPrefix(it, "app_") {
 		badIterator(w, r.URL.Query().Get("iterator"), "an app_ id")
 		return
 	}
-	start, end, done := cutPage(ids, it, prev, limit)
-	out = out[start:end]
+	if i := slices.IndexFunc(out, func(app *App) bool { return app.ID == it }); i >= 0 {
+		if prev {
+			out = out[:i]
+		} else {
+			out = out[i+1:]
+		}
+	} else {
+		prev = false
+	}
+	out = slices.DeleteFunc(out, func(app *App) bool { return gone[app.ID] })
+	done := len(out) <= limit
+	if prev {
+		out = out[max(0, len(out)-limit):] // the limit just before it
+	} else {
+		out = out[:min(limit, len(out))]
+	}
 	var next, prevIt *string
 	if len(out) > 0 {
 		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
@@ -1108,21 +1124,6 @@ func prevIteratorOf(firstID string, n int) *string {
 	}
 	p := "-" + firstID
 	return &p
-}
-
-// cutPage cuts the page of limit items of the whole list ids (its order)
-// that an iterator asks for: after id, or, with prev, the limit items
-// just before it; from the start when id is not in the list. It returns
-// the bounds and whether the list is done in the direction read.
-func cutPage(ids []string, id string, prev bool, limit int) (start, end int, done bool) {
-	i := slices.Index(ids, id)
-	if i < 0 || id == "" {
-		return 0, min(limit, len(ids)), len(ids) <= limit
-	}
-	if prev {
-		return max(0, i-limit), i, i <= limit
-	}
-	return i + 1, min(i+1+limit, len(ids)), len(ids)-(i+1) <= limit
 }
 
 func limitOf(w http.ResponseWriter, r *http.Request, def, max int) (int, bool) {
