@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -79,4 +80,42 @@ func checkSvixPlaces(t *testing.T, e *servetest.Env) {
 	if code, body := e.Do("GET", "/api/v1/app/a/msg?iterator=msg_x~9223372036854775807.1", auth, nil); code != 200 || len(servetest.JSON(t, body)["data"].([]any)) != 3 {
 		t.Errorf("after the latest place: %d %s, want the 3 messages", code, body)
 	}
+}
+
+// A message's timestamp in the create answer is the one GET and the list
+// give: it had nanoseconds that the store drops (SQLite) or rounds
+// (PostgreSQL), so the two disagreed, and a client using the answer's
+// timestamp as a list's before/after bound missed or kept the message.
+func TestSvixMessageTimestampIsTheStoredOne(t *testing.T) {
+	check := func(t *testing.T, e *servetest.Env) {
+		auth := map[string]string{"Authorization": "Bearer k"}
+		if code, body := e.Do("POST", "/api/v1/app", auth, map[string]any{"name": "a", "uid": "a"}); code != 201 {
+			t.Fatalf("app: %d %s", code, body)
+		}
+		for range 5 {
+			code, body := e.Do("POST", "/api/v1/app/a/msg", auth, map[string]any{"eventType": "a.b", "payload": map[string]any{}})
+			if code != 202 {
+				t.Fatalf("msg: %d %s", code, body)
+			}
+			m := servetest.JSON(t, body)
+			code, body = e.Do("GET", "/api/v1/app/a/msg/"+m["id"].(string), auth, nil)
+			if got := servetest.JSON(t, body)["timestamp"]; code != 200 || got != m["timestamp"] {
+				t.Fatalf("GET gives timestamp %v, the create answer %v", got, m["timestamp"])
+			}
+			// The message is the one at or after its own timestamp.
+			code, body = e.Do("GET", "/api/v1/app/a/msg?limit=1&after="+url.QueryEscape(m["timestamp"].(string)), auth, nil)
+			if data := servetest.JSON(t, body)["data"].([]any); code != 200 || len(data) != 0 {
+				t.Fatalf("after its own timestamp %v: %d %s, want none (after is exclusive)", m["timestamp"], code, body)
+			}
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) { check(t, servetest.Start(t, nil)) })
+	t.Run("postgres", func(t *testing.T) {
+		pgtest.ServerURL(t)
+		st, err := postgres.Open(context.Background(), pgtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, servetest.StartWith(t, st, nil))
+	})
 }

@@ -1742,7 +1742,11 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := &store.Event{ID: catalog.NewEventID("standard"), Type: in.EventType, Provider: "standard", Payload: in.Payload,
 		ContentType: "application/json", Source: store.SourceTriggered,
-		Headers: map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}}, CreatedAt: a.s.NowUTC()}
+		Headers: map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}},
+		// To the microsecond the stores keep (PostgreSQL rounds), so the
+		// answer's timestamp is the one GET, the lists and their
+		// before/after filters see.
+		CreatedAt: a.s.NowUTC().Truncate(time.Microsecond)}
 	if app.UID != nil {
 		ev.Headers[hdrAppUID] = []string{*app.UID}
 	}
