@@ -1889,6 +1889,10 @@ func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator str
 		Since: lf.after, Until: lf.before}
 	id, at := msgPlace(iterator)
 	switch {
+	case iterator == "" && lf.readsUp():
+		// after alone: the messages just after it, as Svix reads them
+		// (oldest first, turned back), paged on by the prevIterator.
+		f.Oldest, prev = true, true
 	case at != nil && prev:
 		f.AfterAt, f.Oldest = at, true
 	case at != nil:
@@ -2138,6 +2142,10 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id and its place")
 		return
 	}
+	if it == "" && lf.readsUp() {
+		// after alone: the attempts just after it (see readsUp).
+		f.AfterAt, prev = &store.AttemptCursor{StartedAt: lf.after}, true
+	}
 	if k, ok := attemptKey(it); ok {
 		switch {
 		case at != nil && prev:
@@ -2149,7 +2157,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		default:
 			f.Before = &k
 		}
-	} else {
+	} else if f.AfterAt == nil {
 		prev = false
 	}
 	ctx := r.Context()
@@ -2356,6 +2364,13 @@ func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) 
 	}
 	return lf, true
 }
+
+// readsUp says whether a list with no iterator reads up from after
+// rather than down from the newest: after without before, as Svix's
+// time-limited lists do (filter_and_paginate_time_limited). The page is
+// the limit items just after that time, newest first, its prevIterator
+// leads on to newer ones, and done says none is newer.
+func (lf listFilter) readsUp() bool { return !lf.after.IsZero() && lf.before.IsZero() }
 
 func (lf listFilter) timeOK(t time.Time) bool {
 	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after))
