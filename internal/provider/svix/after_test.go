@@ -17,7 +17,8 @@ import (
 // just after it, newest first, done when none is newer, and its
 // prevIterator leads on to the newer ones. It read down from the newest,
 // so a client polling with after and following prevIterator never saw
-// the items between after and the newest page. Messages and attempts.
+// the items between after and the newest page. Messages, attempts and
+// an endpoint's messages.
 func TestAfterReadsUpFromIt(t *testing.T) {
 	e := servetest.Start(t, func(o *serve.Options) { o.NoWorker = true })
 	ctx := t.Context()
@@ -56,6 +57,7 @@ func TestAfterReadsUpFromIt(t *testing.T) {
 	}{
 		{"/api/v1/app/a/msg", stamps[0], "id"},
 		{"/api/v1/app/a/attempt/endpoint/" + ep, base.Format(time.RFC3339Nano), "msgId"},
+		{"/api/v1/app/a/endpoint/" + ep + "/msg", stamps[0], "id"},
 	} {
 		get := func(q url.Values) ([]string, string, bool) {
 			t.Helper()

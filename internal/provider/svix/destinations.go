@@ -241,6 +241,12 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
 	it, prev := iteratorOf(r)
+	if it == "" && lf.readsUp() {
+		// after alone: the messages just after it (see readsUp), read
+		// oldest first from the deliveries made since (a message's first
+		// delivery is made with it).
+		prev, f.Newest, f.Since = true, false, lf.after
+	}
 	if id, place, ok := endpointMsgPlace(it); ok {
 		// A place: the message's first delivery to the endpoint, which
 		// holds when the message was pruned or deleted since.
