@@ -182,7 +182,20 @@ type AttemptFilter struct {
 	// order (newer), listed oldest first, the nearest first (a Svix
 	// prevIterator's page). An unknown one is a *NotFoundError.
 	After *AttemptKey
-	Limit int // 0 = no limit
+	// BeforeAt and AfterAt are Before and After given as the place an
+	// attempt stood in list order rather than by the attempt, which may
+	// be gone since (pruned): used when Before (After) is nil.
+	BeforeAt, AfterAt *AttemptCursor
+	Limit             int // 0 = no limit
+}
+
+// AttemptCursor is an attempt's place in ListAttemptRows' order: its
+// start, its delivery's Seq and its number (an AttemptRow's StartedAt,
+// DeliverySeq and Number: ListAttemptRows sets DeliverySeq).
+type AttemptCursor struct {
+	StartedAt   time.Time
+	DeliverySeq int64
+	Number      int
 }
 
 // AttemptKey names one attempt: its delivery and number.
@@ -220,6 +233,11 @@ type EventFilter struct {
 	// events older (newer) than that one in list order (CreatedAt, then
 	// creation order). An unknown ID is a *NotFoundError.
 	Before, After string
+	// BeforeAt and AfterAt are Before and After given as the place an
+	// event stood in list order (an EventSummary's CreatedAt and Seq)
+	// rather than by the event, which may be gone since (pruned): used
+	// when Before (After) is "".
+	BeforeAt, AfterAt *EventCursor
 	// Oldest lists oldest first (default: newest first).
 	Oldest bool
 	// NoCounts leaves the summaries' delivery counts at zero (cheaper).
@@ -232,6 +250,9 @@ type EventSummary struct {
 	Pending   int
 	Succeeded int
 	Failed    int
+	// Seq is the event's store-assigned creation order: with CreatedAt,
+	// its place in list order (an EventCursor).
+	Seq int64
 }
 
 // SubscriptionFilter selects subscriptions. Zero fields do not filter.

@@ -49,7 +49,7 @@ type Store interface {
 	ListAttempts(ctx context.Context, deliveryID string) ([]*Attempt, error)         // by Number
 	// ListAttemptRows lists attempts across deliveries, newest first
 	// (AttemptFilter's order), each with its delivery's event and
-	// subscription.
+	// subscription, and its DeliverySeq (its place: AttemptCursor).
 	ListAttemptRows(ctx context.Context, f AttemptFilter) ([]*AttemptRow, error)
 
 	// ClaimDue leases up to limit pending deliveries with NextAttemptAt <=

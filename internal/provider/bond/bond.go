@@ -5,6 +5,7 @@ package bond
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -171,6 +172,29 @@ type input struct {
 	Version     any       `json:"version"`
 }
 
+// checkVersion refuses a version v0.1 is not: its create and update take
+// an optional version, and this API is version "0.1" (a JSON number 0.1
+// is taken as the same). Answering "0.1" to a caller who asked for "0.2"
+// would change what they sent without a word. v0's objects have no
+// version.
+func (in input) checkVersion(v version) error {
+	if v == v0 || in.Version == nil {
+		return nil
+	}
+	switch ver := in.Version.(type) {
+	case string:
+		if ver == "0.1" {
+			return nil
+		}
+	case float64:
+		if ver == 0.1 {
+			return nil
+		}
+	}
+	shown, _ := json.Marshal(in.Version)
+	return fmt.Errorf("Unsupported version %s: this API is version 0.1 (send \"0.1\" or leave version out)", shown)
+}
+
 func (in input) url() *string {
 	if in.URL != nil {
 		return in.URL
@@ -286,6 +310,10 @@ func (a *api) create(v version) http.HandlerFunc {
 			fail(w, http.StatusBadRequest, "invalid_request", "events is required")
 			return
 		}
+		if err := in.checkVersion(v); err != nil {
+			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
 		events, err := a.expand(*in.Events)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
@@ -377,6 +405,10 @@ func (a *api) update(v version) http.HandlerFunc {
 			if !a.bad(w, errTooLargeOr(err)) {
 				fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			}
+			return
+		}
+		if err := in.checkVersion(v); err != nil {
+			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
 		status, err := in.status(v)

@@ -131,6 +131,11 @@ func TestV01Shapes(t *testing.T) {
 	if code != 200 || ws["status"] != "STATUS_DISABLED" || ws["url"] != e.Recv.URL+"/new" {
 		t.Fatalf("patch: %d %s", code, body)
 	}
+	// The version may be sent at update too, as a string or a number.
+	code, body = e.Do("PATCH", "/api/v0.1/webhooks/"+id, auth, map[string]any{"description": "d2", "version": 0.1})
+	if code != 200 || servetest.JSON(t, body)["webhook_subscription"].(map[string]any)["version"] != "0.1" {
+		t.Fatalf("patch with version 0.1: %d %s", code, body)
+	}
 	code, body = e.Do("GET", "/api/v0.1/webhooks/"+id, auth, nil)
 	if code != 200 {
 		t.Fatalf("get: %d %s", code, body)
@@ -177,6 +182,11 @@ func TestBadInput(t *testing.T) {
 		// (it gave v0.1's STATUS_ENABLED/STATUS_DISABLED).
 		{"bad v0 status", "POST", "/api/v0/webhooks", good, map[string]any{"events": []string{"card.created"}, "callback_url": "http://x.test", "status": "paused"}, 400, `Invalid status \"paused\": use enabled or disabled`},
 		{"bad v0 status at update", "PATCH", "/api/v0/webhooks/$ID", good, map[string]any{"status": "paused"}, 400, `Invalid status \"paused\": use enabled or disabled`},
+		// v0.1 is the only version: another is refused, naming the field,
+		// not created and answered as "0.1".
+		{"unsupported version", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "http://x.test", "version": "0.2"}, 400, `Unsupported version \"0.2\"`},
+		{"unsupported version number", "POST", "/api/v0.1/webhooks", good, map[string]any{"events": []string{"card.created"}, "url": "http://x.test", "version": 1}, 400, "Unsupported version 1"},
+		{"unsupported version at update", "PATCH", "/api/v0.1/webhooks/$ID", good, map[string]any{"description": "x", "version": "0.2"}, 400, `Unsupported version \"0.2\"`},
 		{"empty patch", "PATCH", "/api/v0.1/webhooks/00000000-0000-0000-0000-000000000000", good, `{}`, 404, "not found"},
 		{"simulate without customer", "POST", "/api/v0.1/simulate/kyc-pass", good, `{}`, 400, "customer_id"},
 		{"unknown route", "GET", "/api/v0.1/nothing", good, nil, 404, "No route"},
@@ -192,6 +202,11 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("not Bond's envelope: %s", body)
 			}
 		})
+	}
+	// The refused creates and update changed nothing.
+	code, body = e.Do("GET", "/api/v0.1/webhooks", good, nil)
+	if subs := servetest.JSON(t, body)["webhook_subscriptions"].([]any); code != 200 || len(subs) != 1 || subs[0].(map[string]any)["description"] != "" {
+		t.Fatalf("after the refused calls: %d %s", code, body)
 	}
 }
 

@@ -1,6 +1,8 @@
 package svix
 
 import (
+	"cmp"
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -123,6 +125,64 @@ func destPlace(it string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
+// pageMessages reads what listAttemptedMessages needs of a page of an
+// endpoint's deliveries: every delivery to the endpoint of the page's
+// messages (by message, oldest first) and the messages (absent or nil
+// when one is gone), in one read each. A store without batched event
+// reads is asked for each event.
+func (a *api) pageMessages(ctx context.Context, subID string, ds []*store.Delivery) (map[string][]*store.Delivery, map[string]*store.Event, error) {
+	sentTo := map[string][]*store.Delivery{}
+	events := map[string]*store.Event{}
+	if len(ds) == 0 {
+		return sentTo, events, nil
+	}
+	var ids []string
+	for _, d := range ds {
+		if _, seen := sentTo[d.EventID]; !seen {
+			sentTo[d.EventID] = nil
+			ids = append(ids, d.EventID)
+		}
+	}
+	all, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: subID, EventIDs: ids})
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortFunc(all, func(x, y *store.Delivery) int { return cmp.Compare(x.Seq, y.Seq) })
+	for _, d := range all {
+		sentTo[d.EventID] = append(sentTo[d.EventID], d)
+	}
+	if err := store.LoadEvents(ctx, a.s.Store, ids, events); err != nil {
+		return nil, nil, err
+	}
+	if _, batched := a.s.Store.(store.EventsGetter); batched {
+		return sentTo, events, nil // an event it did not give is gone
+	}
+	for _, id := range ids {
+		e, err := a.s.Store.GetEvent(ctx, id)
+		if err != nil && !provider.IsNotFound(err) {
+			return nil, nil, err
+		}
+		events[id] = e
+	}
+	return sentTo, events, nil
+}
+
+// endpointMsgPlace reads an iterator of an endpoint's message list:
+// "ID~SEQ", a message's id and its place there (the Seq of its first
+// delivery to the endpoint). ok is false for an id alone (as pages gave
+// it before; an iterator of another list is taken as its id).
+func endpointMsgPlace(it string) (id string, place int64, ok bool) {
+	i := strings.LastIndexByte(it, '~')
+	if i < 0 {
+		return it, 0, false
+	}
+	n, err := strconv.ParseInt(it[i+1:], 10, 64)
+	if err != nil || n < 1 {
+		return it[:i], 0, false
+	}
+	return it[:i], n, true
+}
+
 // EndpointMessage is Svix's EndpointMessageOut: a message sent to an
 // endpoint, with how its delivery there stands.
 type EndpointMessage struct {
@@ -152,7 +212,10 @@ func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
 // …/endpoint/{endpoint_id}/msg/), newest first, each once (Svix lists
 // messages, not deliveries: a resend while the message was in flight made
 // a second delivery of it) at the place of its first delivery there, with
-// its latest delivery's status; the iterator is the last message's id.
+// its latest delivery's status; the iterator is the last message's id
+// and its place ("msg_…~SEQ", the Seq of its first delivery there), so
+// the next page goes on from there when that message was pruned since
+// (an id alone, as pages gave them before, is found by its deliveries).
 // The query filters as Svix documents it: event_types, channel, tag,
 // status (the latest delivery's), before and after (the message's
 // creation). The store reads a page of the endpoint's deliveries at a
@@ -178,6 +241,30 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
 	it, prev := iteratorOf(r)
+	if it == "" && lf.readsUp() {
+		// after alone: the messages just after it (see readsUp), read
+		// oldest first from the deliveries made since (a message's first
+		// delivery is made with it).
+		prev, f.Newest, f.Since = true, false, lf.after
+	}
+	if id, place, ok := endpointMsgPlace(it); ok {
+		// A place: the message's first delivery to the endpoint, which
+		// holds when the message was pruned or deleted since.
+		if ok, err := a.msgIterator(ctx, app, id); a.bad(w, err) {
+			return
+		} else if !ok || id == "" {
+			badIterator(w, r.URL.Query().Get("iterator"), "a msg_ id and its place")
+			return
+		}
+		it = ""
+		if prev {
+			f.Newest, f.AfterSeq = false, place
+		} else {
+			f.BeforeSeq = place
+		}
+	} else {
+		it = id
+	}
 	if it != "" {
 		// From the iterator's message on (from the newest when the
 		// endpoint has none with that id); with "-id" (a prevIterator),
@@ -205,6 +292,7 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := []EndpointMessage{}
+	var places []int64 // out's messages' places: their first delivery's Seq
 	more := false
 	for !more {
 		f.Limit = limit + 1
@@ -212,20 +300,20 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 		if a.bad(w, err) {
 			return
 		}
+		// The page's messages' deliveries to the endpoint and their
+		// events, each in one read, not two reads per message.
+		sentTo, events, err := a.pageMessages(ctx, sub.ID, ds)
+		if a.bad(w, err) {
+			return
+		}
 		for _, d := range ds {
-			all, err := sent(d.EventID)
-			if a.bad(w, err) {
-				return
-			}
+			all := sentTo[d.EventID]
 			if len(all) == 0 || all[0].ID != d.ID {
 				continue // listed at its first delivery
 			}
-			e, err := a.s.Store.GetEvent(ctx, d.EventID)
-			if provider.IsNotFound(err) {
+			e := events[d.EventID]
+			if e == nil {
 				continue
-			}
-			if a.bad(w, err) {
-				return
 			}
 			em := EndpointMessage{Message: renderMsg(e, r.URL.Query().Get("with_content") != "false")}
 			em.Status, em.StatusText, em.NextAttempt = deliveryStatus(all[len(all)-1])
@@ -237,6 +325,7 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			out = append(out, em)
+			places = append(places, d.Seq)
 		}
 		if len(ds) < f.Limit {
 			break
@@ -249,10 +338,12 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	if prev {
 		slices.Reverse(out)
+		slices.Reverse(places)
 	}
 	var next, prevIt *string
 	if len(out) > 0 {
-		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
+		n := out[len(out)-1].ID + "~" + strconv.FormatInt(places[len(places)-1], 10)
+		next, prevIt = &n, prevIteratorOf(out[0].ID+"~"+strconv.FormatInt(places[0], 10), len(out))
 	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: !more})
 }

@@ -149,23 +149,64 @@ func (a *api) listEventTypes(w http.ResponseWriter, r *http.Request) {
 			out = append(out, c)
 		}
 	}
-	// By name, as Svix lists them; the iterator is the last name.
+	// By name, as Svix lists them. The iterator is the last name, the
+	// prevIterator "-" and the first; a name is a place in that order,
+	// so a page after (or before) an event type deleted since goes on
+	// from where it stood rather than from the start. A name may begin
+	// with "-": its forward iterator is "+" and the name ("+" is no
+	// name's character), so that it is not read as a prevIterator.
+	desc := q.Get("order") == "descending"
 	slices.SortFunc(out, func(x, y EventType) int { return strings.Compare(x.Name, y.Name) })
-	if q.Get("order") == "descending" {
+	if desc {
 		slices.Reverse(out)
 	}
-	if it := q.Get("iterator"); it != "" {
-		if i := slices.IndexFunc(out, func(x EventType) bool { return x.Name == it }); i >= 0 {
-			out = out[i+1:]
+	// before says whether name comes before at in the list's order.
+	before := func(name, at string) bool {
+		if desc {
+			return name > at
 		}
+		return name < at
 	}
-	done := len(out) <= limit
-	out = out[:min(limit, len(out))]
-	var next *string
+	it := q.Get("iterator")
+	at, prev := strings.CutPrefix(it, "-")
+	if !prev {
+		at, _ = strings.CutPrefix(it, "+")
+	}
+	if it != "" && !validName(at, 256, "") {
+		badIterator(w, it, "an event type's name")
+		return
+	}
+	var done bool
+	switch {
+	case it == "":
+		done = len(out) <= limit
+		out = out[:min(limit, len(out))]
+	case prev:
+		// The limit names just before at, in the list's order.
+		j := 0
+		for j < len(out) && before(out[j].Name, at) {
+			j++
+		}
+		done = j <= limit
+		out = out[max(0, j-limit):j]
+	default:
+		i := 0
+		for i < len(out) && (before(out[i].Name, at) || out[i].Name == at) {
+			i++
+		}
+		out = out[i:]
+		done = len(out) <= limit
+		out = out[:min(limit, len(out))]
+	}
+	var next, prevIt *string
 	if len(out) > 0 {
-		next = &out[len(out)-1].Name
+		n := out[len(out)-1].Name
+		if strings.HasPrefix(n, "-") {
+			n = "+" + n
+		}
+		next, prevIt = &n, prevIteratorOf(out[0].Name, len(out))
 	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, Done: done})
+	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: done})
 }
 
 func (a *api) getEventType(w http.ResponseWriter, r *http.Request) {

@@ -200,7 +200,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/api/v1/auth/app-portal-access/{app_id}", "Svix: an app portal link {url, token} (the url opens hookctl's inspector; {application?} creates the app)", a.auth(a.idem(a.appPortalAccess))),
 			provider.R("POST", "/api/v1/auth/dashboard-access/{app_id}", "Svix: the legacy dashboard link {url, token}", a.auth(a.idem(a.appPortalAccess))),
 			provider.R("POST", "/api/v1/event-type", "Svix: declare an event type ({name, description, schemas?, archived?}; 409 when it exists, unarchives an archived one)", a.auth(a.idem(a.createEventType))),
-			provider.R("GET", "/api/v1/event-type", "Svix: list event types (limit, iterator, include_archived, with_content)", a.auth(a.listEventTypes)),
+			provider.R("GET", "/api/v1/event-type", "Svix: list event types (limit, iterator, order, include_archived, with_content)", a.auth(a.listEventTypes)),
 			provider.R("GET", "/api/v1/event-type/{name}", "Svix: get an event type", a.auth(a.getEventType)),
 			provider.R("PUT", "/api/v1/event-type/{name}", "Svix: create or update an event type ({description, schemas?, archived?})", a.auth(a.updateEventType(false))),
 			provider.R("PATCH", "/api/v1/event-type/{name}", "Svix: patch an event type", a.auth(a.updateEventType(true))),
@@ -504,14 +504,18 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	}
 	known := map[string]bool{}
 	out := []*App{}
+	gone := map[string]bool{} // deleted applications: places in the list
 	for _, o := range objs {
 		known[o.ID] = true
-		if o.Deleted {
-			continue
-		}
 		app, err := objectApp(o)
+		if o.Deleted && err != nil {
+			continue // a tombstone without its application's data
+		}
 		if a.bad(w, err) {
 			return
+		}
+		if o.Deleted {
+			gone[app.ID] = true
 		}
 		out = append(out, app)
 	}
@@ -550,18 +554,30 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 	}
 	// A page of limit after the iterator's application, or before it
 	// ("-id"; from the start when it names none); it was every
-	// application, done, whatever the limit.
-	ids := make([]string, len(out))
-	for i, app := range out {
-		ids[i] = app.ID
-	}
+	// application, done, whatever the limit. A deleted application keeps
+	// its place in the list (its tombstone), so the page after one deleted
+	// since goes on from there rather than from the start.
 	it, prev := iteratorOf(r)
 	if it != "" && !strings.HasPrefix(it, "app_") {
 		badIterator(w, r.URL.Query().Get("iterator"), "an app_ id")
 		return
 	}
-	start, end, done := cutPage(ids, it, prev, limit)
-	out = out[start:end]
+	if i := slices.IndexFunc(out, func(app *App) bool { return app.ID == it }); i >= 0 {
+		if prev {
+			out = out[:i]
+		} else {
+			out = out[i+1:]
+		}
+	} else {
+		prev = false
+	}
+	out = slices.DeleteFunc(out, func(app *App) bool { return gone[app.ID] })
+	done := len(out) <= limit
+	if prev {
+		out = out[max(0, len(out)-limit):] // the limit just before it
+	} else {
+		out = out[:min(limit, len(out))]
+	}
 	var next, prevIt *string
 	if len(out) > 0 {
 		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
@@ -1091,9 +1107,11 @@ func iteratorOf(r *http.Request) (id string, prev bool) {
 // list cannot read: not of the shape its pages give (want, e.g. "an ep_
 // id"). An iterator is opaque and only ever one a page gave, so a
 // malformed one is the caller's mistake, said so, rather than a page
-// from the start or an empty one. One of the right shape that names
-// nothing known (deleted since, or pruned) still reads from the start,
-// or from the place a deleted endpoint kept.
+// from the start or an empty one. The iterators of messages and
+// attempts carry their place ("id~place"), which holds when the item is
+// pruned or deleted since; one that is an id alone (as pages gave them
+// before) and names nothing known still reads from the start, or from
+// the place a deleted endpoint kept.
 func badIterator(w http.ResponseWriter, it, want string) {
 	failValidation(w, []string{"query", "iterator"}, fmt.Sprintf("iterator %q is not one this list gives (%s): pass a page's iterator or prevIterator", it, want))
 }
@@ -1106,21 +1124,6 @@ func prevIteratorOf(firstID string, n int) *string {
 	}
 	p := "-" + firstID
 	return &p
-}
-
-// cutPage cuts the page of limit items of the whole list ids (its order)
-// that an iterator asks for: after id, or, with prev, the limit items
-// just before it; from the start when id is not in the list. It returns
-// the bounds and whether the list is done in the direction read.
-func cutPage(ids []string, id string, prev bool, limit int) (start, end int, done bool) {
-	i := slices.Index(ids, id)
-	if i < 0 || id == "" {
-		return 0, min(limit, len(ids)), len(ids) <= limit
-	}
-	if prev {
-		return max(0, i-limit), i, i <= limit
-	}
-	return i + 1, min(i+1+limit, len(ids)), len(ids)-(i+1) <= limit
 }
 
 func limitOf(w http.ResponseWriter, r *http.Request, def, max int) (int, bool) {
@@ -1739,7 +1742,11 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := &store.Event{ID: catalog.NewEventID("standard"), Type: in.EventType, Provider: "standard", Payload: in.Payload,
 		ContentType: "application/json", Source: store.SourceTriggered,
-		Headers: map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}}, CreatedAt: a.s.NowUTC()}
+		Headers: map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}},
+		// To the microsecond the stores keep (PostgreSQL rounds), so the
+		// answer's timestamp is the one GET, the lists and their
+		// before/after filters see.
+		CreatedAt: a.s.NowUTC().Truncate(time.Microsecond)}
 	if app.UID != nil {
 		ev.Headers[hdrAppUID] = []string{*app.UID}
 	}
@@ -1866,8 +1873,10 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 }
 
 // msgPage returns up to n of app's messages that lf keeps, newest first,
-// older than the message iterator ("", or one the store does not know:
-// from the newest), and whether more follow. The store selects by the
+// older than the message iterator ("": from the newest), and whether
+// more follow. The iterator is a place (see msgPlace); one that is only
+// an id (pages gave those before) is read from that message, and from
+// the newest when the store does not know it. The store selects by the
 // application's indexed header, the types and the time bounds, and pages
 // by its cursor; lf's exact rules (channels, an exclusive after) apply
 // here, reading on while they leave the page short.
@@ -1875,16 +1884,28 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 // With prev (a "-id" iterator), the page is the n messages just newer
 // than the iterator's, still newest first, and more says whether newer
 // ones follow.
-func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.Event, bool, error) {
+func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.EventSummary, bool, error) {
 	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
-		Since: lf.after, Until: lf.before, Before: iterator}
-	if prev && iterator != "" {
-		f.Before, f.After, f.Oldest = "", iterator, true
+		Since: lf.after, Until: lf.before}
+	id, at := msgPlace(iterator)
+	switch {
+	case iterator == "" && lf.readsUp():
+		// after alone: the messages just after it, as Svix reads them
+		// (oldest first, turned back), paged on by the prevIterator.
+		f.Oldest, prev = true, true
+	case at != nil && prev:
+		f.AfterAt, f.Oldest = at, true
+	case at != nil:
+		f.BeforeAt = at
+	case prev && id != "":
+		f.After, f.Oldest = id, true
+	default:
+		f.Before = id
 	}
-	evs, more, err := provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
-	if provider.IsNotFound(err) && iterator != "" {
+	evs, more, err := provider.EventPagePlaces(ctx, a.s.Store, f, n, lf.msgOK)
+	if provider.IsNotFound(err) && id != "" && at == nil {
 		f.Before, f.After, f.Oldest, prev = "", "", false, false
-		evs, more, err = provider.EventPage(ctx, a.s.Store, f, n, lf.msgOK)
+		evs, more, err = provider.EventPagePlaces(ctx, a.s.Store, f, n, lf.msgOK)
 	}
 	if prev {
 		slices.Reverse(evs)
@@ -1892,10 +1913,47 @@ func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator str
 	return evs, more, err
 }
 
+// A message list's iterator is the message's id and its place in the
+// list, "ID~MICROS.SEQ" (its creation time in microseconds and the
+// store's creation order): Svix's ids sort by time, so an iterator keeps
+// its place when its message is pruned or deleted between pages; an id
+// alone would start the list over.
+func msgIteratorOf(e *store.EventSummary) string {
+	return e.ID + "~" + strconv.FormatInt(e.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(e.Seq, 10)
+}
+
+// minPlaceMicros is the earliest time an iterator's place may name (year
+// 1): the stores cannot compare with much earlier ones (PostgreSQL's
+// timestamps begin in 4713 BC), and no message or attempt is older.
+var minPlaceMicros = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+
+// msgPlace splits a message iterator into the id and the place (nil when
+// it is an id alone, or its place is not one msgIteratorOf writes).
+func msgPlace(it string) (string, *store.EventCursor) {
+	i := strings.LastIndexByte(it, '~')
+	if i < 0 {
+		return it, nil
+	}
+	us, seq, ok := strings.Cut(it[i+1:], ".")
+	t, err1 := strconv.ParseInt(us, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n < 1 || t < minPlaceMicros {
+		return it, nil
+	}
+	return it[:i], &store.EventCursor{CreatedAt: time.UnixMicro(t).UTC(), Seq: n}
+}
+
 // msgIterator says whether it can be a message iterator of app's lists:
 // empty, of a message id's shape, or the id of one of app's messages
 // (a message stored with another id).
 func (a *api) msgIterator(ctx context.Context, app *App, it string) (bool, error) {
+	if strings.Contains(it, "~") {
+		// A place msgIteratorOf wrote, of a message's id.
+		var at *store.EventCursor
+		if it, at = msgPlace(it); at == nil || it == "" {
+			return false, nil
+		}
+	}
 	if it == "" || strings.HasPrefix(it, "msg_") {
 		return true, nil
 	}
@@ -1961,12 +2019,12 @@ func (a *api) listMsgs(w http.ResponseWriter, r *http.Request) {
 	}
 	data := []Message{}
 	for _, e := range evs {
-		data = append(data, renderMsg(e, r.URL.Query().Get("with_content") != "false"))
+		data = append(data, renderMsg(&e.Event, r.URL.Query().Get("with_content") != "false"))
 	}
 	var next, prevIt *string
 	if len(evs) > 0 {
-		next = &evs[len(evs)-1].ID
-		prevIt = prevIteratorOf(evs[0].ID, len(evs))
+		n := msgIteratorOf(evs[len(evs)-1])
+		next, prevIt = &n, prevIteratorOf(msgIteratorOf(evs[0]), len(evs))
 	}
 	done := !more
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: done})
@@ -2027,6 +2085,34 @@ func attemptID(deliveryID string, n int) string {
 	return fmt.Sprintf("atmpt_%s_%d", strings.ReplaceAll(deliveryID, "-", ""), n)
 }
 
+// An attempt list's iterator is the attempt's id and its place in the
+// list, "atmpt_…~MICROS.SEQ" (its start in microseconds and its
+// delivery's Seq; the number is in the id): Svix's ids sort by time, so
+// an iterator keeps its place when its attempt is pruned between pages;
+// an id alone would start the list over.
+func attemptIteratorOf(row *store.AttemptRow) string {
+	return attemptID(row.DeliveryID, row.Number) + "~" + strconv.FormatInt(row.StartedAt.UnixMicro(), 10) + "." + strconv.FormatInt(row.DeliverySeq, 10)
+}
+
+// attemptPlace splits an attempt iterator into the id and its place (nil
+// for an id alone, as pages gave them before); ok is false for a place
+// attemptIteratorOf does not write.
+func attemptPlace(it string) (id string, at *store.AttemptCursor, ok bool) {
+	i := strings.LastIndexByte(it, '~')
+	if i < 0 {
+		return it, nil, true
+	}
+	id = it[:i]
+	k, isID := attemptKey(id)
+	us, seq, cut := strings.Cut(it[i+1:], ".")
+	t, err1 := strconv.ParseInt(us, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if !isID || !cut || err1 != nil || err2 != nil || n < 1 || t < minPlaceMicros {
+		return id, nil, false
+	}
+	return id, &store.AttemptCursor{StartedAt: time.UnixMicro(t).UTC(), DeliverySeq: n, Number: k.Number}, true
+}
+
 // attemptKey reads an attemptID back (false when it is not one).
 func attemptKey(id string) (store.AttemptKey, bool) {
 	rest, ok := strings.CutPrefix(id, "atmpt_")
@@ -2051,22 +2137,33 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	// "-id" (a prevIterator) reads the newer attempts just before id,
 	// nearest first, and the page is turned back to newest first.
 	it, prev := iteratorOf(r)
-	if _, ok := attemptKey(it); it != "" && !ok {
-		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id")
+	it, at, placeOK := attemptPlace(it)
+	if _, ok := attemptKey(it); it != "" && (!ok || !placeOK) {
+		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id and its place")
 		return
 	}
+	if it == "" && lf.readsUp() {
+		// after alone: the attempts just after it (see readsUp).
+		f.AfterAt, prev = &store.AttemptCursor{StartedAt: lf.after}, true
+	}
 	if k, ok := attemptKey(it); ok {
-		if prev {
+		switch {
+		case at != nil && prev:
+			f.AfterAt = at
+		case at != nil:
+			f.BeforeAt = at
+		case prev:
 			f.After = &k
-		} else {
+		default:
 			f.Before = &k
 		}
-	} else {
+	} else if f.AfterAt == nil {
 		prev = false
 	}
 	ctx := r.Context()
 	events := map[string]*store.Event{}
 	data := []Attempt{}
+	var its []string // data's iterators (attemptIteratorOf)
 	more, batch, first := false, 0, true
 	if lf.filtersAttempts() {
 		batch = 64 // grows while the filters turn rows away
@@ -2108,24 +2205,28 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 					break
 				}
 				data = append(data, at)
+				its = append(its, attemptIteratorOf(row))
 			}
 		}
 		if len(rows) < f.Limit {
 			break
 		}
-		last := &store.AttemptKey{DeliveryID: rows[len(rows)-1].DeliveryID, Number: rows[len(rows)-1].Number}
+		// On from the last row's place (it may be pruned meanwhile).
+		last := rows[len(rows)-1]
+		at := &store.AttemptCursor{StartedAt: last.StartedAt, DeliverySeq: last.DeliverySeq, Number: last.Number}
 		if prev {
-			f.After = last
+			f.After, f.AfterAt = nil, at
 		} else {
-			f.Before = last
+			f.Before, f.BeforeAt = nil, at
 		}
 	}
 	if prev {
 		slices.Reverse(data)
+		slices.Reverse(its)
 	}
 	var next, prevIt *string
 	if len(data) > 0 {
-		next, prevIt = &data[len(data)-1].ID, prevIteratorOf(data[0].ID, len(data))
+		next, prevIt = &its[len(its)-1], prevIteratorOf(its[0], len(its))
 	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: data, Iterator: next, PrevIterator: prevIt, Done: !more})
 }
@@ -2263,6 +2364,13 @@ func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) 
 	}
 	return lf, true
 }
+
+// readsUp says whether a list with no iterator reads up from after
+// rather than down from the newest: after without before, as Svix's
+// time-limited lists do (filter_and_paginate_time_limited). The page is
+// the limit items just after that time, newest first, its prevIterator
+// leads on to newer ones, and done says none is newer.
+func (lf listFilter) readsUp() bool { return !lf.after.IsZero() && lf.before.IsZero() }
 
 func (lf listFilter) timeOK(t time.Time) bool {
 	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after))

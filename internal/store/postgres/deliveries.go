@@ -262,8 +262,13 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 	order := " ORDER BY a.started_at DESC, d.seq DESC, a.number DESC"
 	for _, c := range []struct {
 		key *store.AttemptKey
+		at  *store.AttemptCursor
 		cmp string
-	}{{f.Before, "<"}, {f.After, ">"}} {
+	}{{f.Before, f.BeforeAt, "<"}, {f.After, f.AfterAt, ">"}} {
+		if c.key == nil && c.at != nil {
+			where = append(where, "(a.started_at, d.seq, a.number) "+c.cmp+" ("+arg(c.at.StartedAt)+"::timestamptz, "+arg(c.at.DeliverySeq)+", "+arg(c.at.Number)+")")
+			continue
+		}
 		if c.key == nil {
 			continue
 		}
@@ -279,7 +284,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 		}
 		where = append(where, "(a.started_at, d.seq, a.number) "+c.cmp+" ("+arg(at)+"::timestamptz, "+arg(seq)+", "+arg(c.key.Number)+")")
 	}
-	if f.After != nil {
+	if f.After != nil || f.AfterAt != nil {
 		order = " ORDER BY a.started_at, d.seq, a.number"
 	}
 	keys := "SELECT a.delivery_id AS id, a.number AS n, a.started_at, d.seq FROM attempts a JOIN deliveries d ON d.id = a.delivery_id"
@@ -291,7 +296,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 		keys += " LIMIT " + arg(f.Limit)
 	}
 	q := `SELECT a.delivery_id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method, a.request_headers,
-		a.response_status, a.response_headers, a.response_body, a.error, a.manual, d.event_id, coalesce(d.subscription_id, '')
+		a.response_status, a.response_headers, a.response_body, a.error, a.manual, d.event_id, coalesce(d.subscription_id, ''), d.seq
 		FROM (` + keys + `) k JOIN attempts a ON a.delivery_id = k.id AND a.number = k.n JOIN deliveries d ON d.id = a.delivery_id` + order
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -301,11 +306,13 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 	out := []*store.AttemptRow{}
 	for rows.Next() {
 		var r store.AttemptRow
-		a, err := scanAttempt(rows, &r.EventID, &r.SubscriptionID)
+		var dseq int64
+		a, err := scanAttempt(rows, &r.EventID, &r.SubscriptionID, &dseq)
 		if err != nil {
 			return nil, db.wrap("list attempts", err)
 		}
 		r.Attempt = *a
+		r.DeliverySeq = dseq
 		out = append(out, &r)
 	}
 	return out, db.wrap("list attempts", rows.Err())

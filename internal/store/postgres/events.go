@@ -72,7 +72,7 @@ func (db *DB) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, er
 
 // ListEvents implements store.Store: newest first, with delivery states.
 func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
-	var before, after *store.EventCursor
+	before, after := f.BeforeAt, f.AfterAt
 	for _, c := range []struct {
 		id  string
 		pos **store.EventCursor
@@ -98,11 +98,11 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 	if f.Oldest {
 		order = " ORDER BY e.created_at, e.seq"
 	}
-	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0
+	q := `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0, e.seq
 		FROM (` + inner + `) e` + order
 	if !f.NoCounts {
 		q = `SELECT e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
-		coalesce(c.pending, 0), coalesce(c.succeeded, 0), coalesce(c.failed, 0)
+		coalesce(c.pending, 0), coalesce(c.succeeded, 0), coalesce(c.failed, 0), e.seq
 		FROM (` + inner + `) e
 		LEFT JOIN LATERAL (SELECT
 			count(*) FILTER (WHERE status = 'pending') AS pending,
@@ -118,7 +118,7 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 	out := []*store.EventSummary{}
 	for rows.Next() {
 		var sum store.EventSummary
-		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed)
+		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed, &sum.Seq)
 		if err != nil {
 			return nil, db.wrap("list events", err)
 		}

@@ -276,8 +276,14 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 	order := " ORDER BY a.started_at DESC, a.delivery_seq DESC, a.number DESC"
 	for _, c := range []struct {
 		key *store.AttemptKey
+		at  *store.AttemptCursor
 		cmp string
-	}{{f.Before, "<"}, {f.After, ">"}} {
+	}{{f.Before, f.BeforeAt, "<"}, {f.After, f.AfterAt, ">"}} {
+		if c.key == nil && c.at != nil {
+			where = append(where, "(a.started_at, a.delivery_seq, a.number) "+c.cmp+" (?, ?, ?)")
+			args = append(args, tm(c.at.StartedAt), c.at.DeliverySeq, c.at.Number)
+			continue
+		}
 		if c.key == nil {
 			continue
 		}
@@ -293,7 +299,7 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 		where = append(where, "(a.started_at, a.delivery_seq, a.number) "+c.cmp+" (?, ?, ?)")
 		args = append(args, at, seq, c.key.Number)
 	}
-	if f.After != nil {
+	if f.After != nil || f.AfterAt != nil {
 		order = " ORDER BY a.started_at, a.delivery_seq, a.number"
 	}
 	keys := "SELECT a.delivery_seq AS s, a.number AS n FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq"
@@ -305,7 +311,7 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 		keys += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	q := `SELECT ` + attemptSelCols + `, d.event_id, coalesce(d.subscription_id, '') FROM (` + keys + `) k
+	q := `SELECT ` + attemptSelCols + `, d.event_id, coalesce(d.subscription_id, ''), d.seq FROM (` + keys + `) k
 		JOIN attempts a ON a.delivery_seq = k.s AND a.number = k.n JOIN deliveries d ON d.seq = a.delivery_seq` + order
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -315,11 +321,13 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 	out := []*store.AttemptRow{}
 	for rows.Next() {
 		var r store.AttemptRow
-		a, err := scanAttempt(rows, &r.EventID, &r.SubscriptionID)
+		var dseq int64
+		a, err := scanAttempt(rows, &r.EventID, &r.SubscriptionID, &dseq)
 		if err != nil {
 			return nil, err
 		}
 		r.Attempt = *a
+		r.DeliverySeq = dseq
 		out = append(out, &r)
 	}
 	return out, rows.Err()

@@ -106,7 +106,7 @@ func (s *Store) GetEvent(ctx context.Context, idOrPrefix string) (*store.Event, 
 
 // ListEvents lists events newest first with the states of their deliveries.
 func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
-	var before, after *store.EventCursor
+	before, after := f.BeforeAt, f.AfterAt
 	for _, c := range []struct {
 		id  string
 		pos **store.EventCursor
@@ -124,12 +124,12 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 		}
 		*c.pos = &store.EventCursor{CreatedAt: time.UnixMicro(at), Seq: seq}
 	}
-	cols := `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0`
+	cols := `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0, e.seq`
 	if !f.NoCounts {
 		cols = `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),
-		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed')`
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed'), e.seq`
 	}
 	q, args, err := eventSQL.Query(cols, f, before, after)
 	if err != nil {
@@ -143,7 +143,7 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 	out := []*store.EventSummary{}
 	for rows.Next() {
 		var sum store.EventSummary
-		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed)
+		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed, &sum.Seq)
 		if err != nil {
 			return nil, err
 		}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ImportMissingReference", testImportMissingReference},
 		{"ImportRefreshesDelivery", testImportRefreshesDelivery},
 		{"DeliveriesOfEvents", testDeliveriesOfEvents},
+		{"CursorPlaces", testCursorPlaces},
 		{"UnstorableText", testUnstorableText},
 		{"Objects", testObjects},
 	}
