@@ -304,7 +304,7 @@ func run(ctx context.Context, opts *Options) error {
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		if opts.To == "" && r.Attempt != nil && r.Attempt.Manual && !r.NotSent && !r.LeaseLost && r.Delivery != nil {
-			moved.note(r.Delivery.SubscriptionID, r.Attempt.RequestURL) // the replay's own attempt
+			moved.note(r.Delivery, r.Attempt.RequestURL) // the replay's own attempt
 		}
 		if priors != nil { // attempted: no longer unsent
 			priorMu.Lock()
@@ -544,7 +544,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	moved := &movedSubs{}
 	emit := func(d *store.Delivery) error {
 		if opts.To == "" {
-			moved.note(d.SubscriptionID, d.URL)
+			moved.note(d, d.URL)
 		}
 		ei, ok := types[d.EventID]
 		if !ok {
