@@ -149,7 +149,10 @@ func bulkFlag(o *Options) string {
 func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (store.DeliveryFilter, error) {
 	// Listen's forwards of deliveries hookctl sent are replayed through
 	// their origin (which goes through listen again): each event once.
-	f := store.DeliveryFilter{EventPattern: o.EventPattern, Limit: o.Limit, ExcludeLinked: true}
+	// hookctl check's probes are test requests, some invalid on purpose
+	// (tampered, stale, wrong secret): resent freshly signed, the app
+	// would act on them. Named by ID, they are replayed.
+	f := store.DeliveryFilter{EventPattern: o.EventPattern, Limit: o.Limit, ExcludeLinked: true, ExcludeProbes: true}
 	if o.Failed {
 		f.Status = store.DeliveryFailed
 	} else {
