@@ -259,14 +259,23 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "Using subscription %s (%s)\n", sub.ID, sub.CallbackURL)
 	}
 	// Provider and scheme: each from the other when only one is known.
+	derived := false
 	switch {
 	case cfg.Provider == "" && cfg.Scheme == "":
 		return cli.Usagef("which provider or scheme does %s expect?", opts.URL).
 			Hint("pass --provider {%s} or --scheme S with --secret, or --subscription ID", strings.Join(catalog.Providers(), "|"))
 	case cfg.Provider == "":
-		cfg.Provider = providerFor(cat, cfg.Scheme)
+		cfg.Provider, derived = providerFor(cat, cfg.Scheme), true
 	}
 	et, err := baseEvent(cat, cfg.Provider, opts.Event)
+	if err != nil && derived {
+		// The scheme says how probes are signed, not whose events they
+		// are: an --event of another provider (bond:card.created, or a
+		// type only one provider has) is that provider's, as for trigger.
+		if other, lerr := cat.Lookup(opts.Event, ""); lerr == nil {
+			et, err, cfg.Provider = other, nil, other.Provider
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -1181,3 +1181,25 @@ func TestBurstHintSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// TestEventOfAnotherProviderWithScheme: --scheme says how the probes are
+// signed, not whose events they are. --event bond:card.created (what the
+// hint for card.created says to write) or card.created, which only bond
+// has, sends bond events signed with the stripe scheme, as trigger --url
+// --scheme stripe does. Was exit 2: "names provider bond but --provider
+// is stripe", a flag the user had not given.
+func TestEventOfAnotherProviderWithScheme(t *testing.T) {
+	rc := newReceiver(t, "stripe", stripeSecret, behaviour{})
+	for _, ev := range []string{"bond:card.created", "card.created"} {
+		r := hookctl(t, nil, "check", rc.srv.URL, "--scheme", "stripe", "--secret", stripeSecret, "--event", ev,
+			"--only", "accepts-valid,rejects-wrong-secret", "-o", "json")
+		if r.code != 0 || r.report == nil || r.report.Provider != "bond" || r.report.Event != "card.created" || r.report.Scheme != "stripe" {
+			t.Errorf("--scheme stripe --event %s: want exit 0, bond's card.created signed with stripe, got\n%s", ev, r.dump())
+		}
+	}
+	// A --provider given still conflicts with an event of another provider.
+	r := hookctl(t, nil, "check", rc.srv.URL, "--provider", "stripe", "--secret", stripeSecret, "--event", "bond:card.created")
+	if r.code != 2 || !strings.Contains(r.stderr, "names provider bond but --provider is stripe") {
+		t.Errorf("--provider stripe --event bond:card.created: want exit 2, got\n%s", r.dump())
+	}
+}

@@ -285,12 +285,15 @@ func run(ctx context.Context, opts *Options) error {
 	for _, d := range failed {
 		say("  %s  %s  %s  [%d]", d.ID[:8], st0.DeliveryStatus(d.Status).Render(d.Status), d.URL, d.LastStatus)
 	}
-	say("%s", cmd("hookctl replay --failed --yes"))
-	rrun := delivery.NewRunID()
+	// By ID: it is linked to trigger's delivery, whose retry got the
+	// event through, so `replay --failed` would leave it out.
 	ids := make([]string, len(failed))
+	short := make([]string, len(failed))
 	for i, d := range failed {
-		ids[i] = d.ID
+		ids[i], short[i] = d.ID, d.ID[:8]
 	}
+	say("%s", cmd("hookctl replay "+strings.Join(short, " ")))
+	rrun := delivery.NewRunID()
 	rrep := &delivery.Reporter{W: &prefixWriter{w: out, prefix: "  " + st0.Muted.Render("replay │") + " "}}
 	re := delivery.New(st, delivery.Config{Timeout: 5 * time.Second, Concurrency: 2, Version: f.Version, RunID: rrun, OnResult: rrep.Attempt})
 	rsch, _ := delivery.ParseSchedule("0s")

@@ -26,7 +26,14 @@ type movedSubs struct {
 // keeps flat memory).
 const maxMovedSubs = 64
 
-func (m *movedSubs) note(subID, url string) {
+// note counts d, sent (or to be sent) to url. A forward listen recorded
+// is left out: it goes to the app behind listen while its subscription
+// (listen's own) points at listen, by design, not because it moved.
+func (m *movedSubs) note(d *store.Delivery, url string) {
+	if d.Kind == store.KindForward {
+		return
+	}
+	subID := d.SubscriptionID
 	if subID == "" || url == "" {
 		return
 	}

@@ -149,7 +149,10 @@ func bulkFlag(o *Options) string {
 func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (store.DeliveryFilter, error) {
 	// Listen's forwards of deliveries hookctl sent are replayed through
 	// their origin (which goes through listen again): each event once.
-	f := store.DeliveryFilter{EventPattern: o.EventPattern, Limit: o.Limit, ExcludeLinked: true}
+	// hookctl check's probes are test requests, some invalid on purpose
+	// (tampered, stale, wrong secret): resent freshly signed, the app
+	// would act on them. Named by ID, they are replayed.
+	f := store.DeliveryFilter{EventPattern: o.EventPattern, Limit: o.Limit, ExcludeLinked: true, ExcludeProbes: true}
 	if o.Failed {
 		f.Status = store.DeliveryFailed
 	} else {
@@ -304,7 +307,7 @@ func run(ctx context.Context, opts *Options) error {
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		if opts.To == "" && r.Attempt != nil && r.Attempt.Manual && !r.NotSent && !r.LeaseLost && r.Delivery != nil {
-			moved.note(r.Delivery.SubscriptionID, r.Attempt.RequestURL) // the replay's own attempt
+			moved.note(r.Delivery, r.Attempt.RequestURL) // the replay's own attempt
 		}
 		if priors != nil { // attempted: no longer unsent
 			priorMu.Lock()
@@ -544,7 +547,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	moved := &movedSubs{}
 	emit := func(d *store.Delivery) error {
 		if opts.To == "" {
-			moved.note(d.SubscriptionID, d.URL)
+			moved.note(d, d.URL)
 		}
 		ei, ok := types[d.EventID]
 		if !ok {

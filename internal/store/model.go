@@ -157,6 +157,10 @@ type DeliveryFilter struct {
 	// sent itself (Kind forward with an OriginID): replaying the origin
 	// replays them, so bulk replay sends each event once.
 	ExcludeLinked bool
+	// ExcludeProbes leaves out hookctl check's probes (Kind probe): test
+	// requests, some invalid on purpose, that bulk replay must not resend
+	// freshly signed.
+	ExcludeProbes bool
 	Since         time.Time // created at or after
 	Until         time.Time // created before
 	AfterSeq      int64     // cursor: Seq > AfterSeq, ordered by Seq ascending

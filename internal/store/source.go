@@ -38,3 +38,6 @@ func DeliverySourceClause(source string) (clause string, ok bool) {
 
 // NotLinkedForwardClause leaves out forwards linked to an origin delivery.
 const NotLinkedForwardClause = "NOT (d.kind = 'forward' AND d.origin_id <> '')"
+
+// NotProbeClause leaves out hookctl check's probes.
+const NotProbeClause = "d.kind <> 'probe'"

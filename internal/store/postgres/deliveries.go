@@ -108,6 +108,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	if f.ExcludeLinked {
 		conds = append(conds, store.NotLinkedForwardClause)
 	}
+	if f.ExcludeProbes {
+		conds = append(conds, store.NotProbeClause)
+	}
 	if f.SubscriptionID != "" {
 		add("d.subscription_id = $%d", f.SubscriptionID)
 	}

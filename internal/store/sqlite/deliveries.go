@@ -106,6 +106,9 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 	if f.ExcludeLinked {
 		where = append(where, store.NotLinkedForwardClause)
 	}
+	if f.ExcludeProbes {
+		where = append(where, store.NotProbeClause)
+	}
 	if f.SubscriptionID != "" {
 		where = append(where, "d.subscription_id = ?")
 		args = append(args, f.SubscriptionID)

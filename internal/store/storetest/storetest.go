@@ -1955,6 +1955,15 @@ func testOriginKindVerdict(t *testing.T, s store.Store) {
 	if len(all) != 2 || slices.Contains(ids(all), fwd.ID) {
 		t.Errorf("ExcludeLinked: %v", ids(all))
 	}
+	// Bulk replay leaves check's probes out too.
+	noProbes, err := s.ListDeliveries(ctx, store.DeliveryFilter{ExcludeProbes: true, ExcludeLinked: true})
+	must(t, err)
+	if len(noProbes) != 1 || noProbes[0].ID != od.ID {
+		t.Errorf("ExcludeProbes: %v, want [%s]", ids(noProbes), od.ID)
+	}
+	if counts, err := s.CountDeliveries(ctx, store.DeliveryFilter{ExcludeProbes: true}); err != nil || counts[store.DeliveryPending] != 2 {
+		t.Errorf("count ExcludeProbes: %v %v", counts, err)
+	}
 	if got := store.DeliverySource(fwd, store.SourceTriggered); got != store.DeliveryReceived {
 		t.Errorf("DeliverySource(forward) = %s", got)
 	}
