@@ -460,7 +460,12 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		status[d.ID] = d.Status
 	}
 	if in.Failed {
-		ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed})
+		// What the CLI's replay --failed resends: not hookctl check's
+		// probes (refused on purpose: tampered, stale, unsigned), nor
+		// listen's forwards of deliveries hookctl sent (their sender
+		// retries them itself).
+		ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed,
+			ExcludeProbes: true, ExcludeLinked: true})
 		if err != nil {
 			c.storeFail(w, err)
 			return

@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -480,4 +481,34 @@ func TestControlReplaySaysWhatItSkipped(t *testing.T) {
 		t.Fatalf("forced replay: %d %s", code, body)
 	}
 	e.Recv.Next(t, 5*time.Second)
+}
+
+// The control API's replay of every failed delivery resends what the
+// CLI's replay --failed does: not hookctl check's probes, which receivers
+// refuse on purpose (a tampered or stale one resent with a fresh, valid
+// signature would be processed), nor listen's forwards of a delivery
+// hookctl sent.
+func TestControlReplayFailedLeavesProbesOut(t *testing.T) {
+	e := servetest.Start(t, nil)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Minute).UTC()
+	recs := []store.Record{
+		{Event: &store.Event{ID: "evt_probe", Type: "card.created", Provider: "bond", Payload: []byte(`{}`), Source: store.SourceTriggered, CreatedAt: at}},
+		{Event: &store.Event{ID: "evt_real", Type: "card.created", Provider: "bond", Payload: []byte(`{}`), Source: store.SourceTriggered, CreatedAt: at}},
+		{Delivery: &store.Delivery{ID: "d-probe", EventID: "evt_probe", URL: e.Recv.URL, Status: store.DeliveryFailed, Kind: store.KindProbe,
+			AttemptCount: 1, MaxAttempts: 1, Schedule: "0s", CreatedAt: at, UpdatedAt: at}},
+		{Delivery: &store.Delivery{ID: "d-real", EventID: "evt_real", URL: e.Recv.URL, Status: store.DeliveryFailed,
+			AttemptCount: 1, MaxAttempts: 1, Schedule: "0s", CreatedAt: at, UpdatedAt: at}},
+	}
+	for _, r := range recs {
+		if err := e.Store.Import(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, body := e.Do("POST", "/_hookctl/replay", nil, map[string]any{"failed": true})
+	if code != 200 || !strings.Contains(string(body), `"replayed":["d-real"]`) {
+		t.Fatalf("replay failed: %d %s, want d-real only", code, body)
+	}
+	e.Recv.Next(t, 5*time.Second)
+	e.Recv.None(t, 300*time.Millisecond)
 }
