@@ -335,6 +335,9 @@ func run(ctx context.Context, opts *Options) error {
 
 	var warnMu sync.Mutex
 	lastWarn := ""
+	// Deliveries created from here on are this run's (a second of margin
+	// for clocks that round).
+	started := time.Now().Add(-time.Second)
 	l, err := listen.Start(ctx, listen.Options{
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
@@ -462,7 +465,7 @@ func run(ctx context.Context, opts *Options) error {
 	default:
 		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s disabled; it comes back with the same secret next time.\n", l.Sub.ID)
 	}
-	if stats.ForwardFail > 0 {
+	if stats.ForwardFail > 0 && (left > 0 || replayable(ctx, st, l.Sub.ID, started)) {
 		cmd := "hookctl replay --failed --yes"
 		if opts.SkipVerify {
 			cmd += " --insecure" // the app's certificate is self-signed
@@ -473,6 +476,19 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", serr)
 	}
 	return nil
+}
+
+// replayable reports whether replay --failed would resend anything of
+// this run's: a failed forward of an event from elsewhere, or a failed
+// delivery hookctl sent through this listener (replaying it re-forwards).
+// A failed forward of a delivery hookctl retried to success is neither:
+// the hint to replay would find nothing. On a store error it says yes.
+func replayable(ctx context.Context, st store.Store, subID string, since time.Time) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	counts, err := st.CountDeliveries(ctx, store.DeliveryFilter{SubscriptionID: subID, Status: store.DeliveryFailed,
+		ExcludeLinked: true, ExcludeProbes: true, Since: since})
+	return err != nil || counts[store.DeliveryFailed] > 0
 }
 
 // readyLine is listen -o json's first stdout line.
