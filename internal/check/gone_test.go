@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // TestReceiverCrashing: a receiver that dies on the unsigned probe (as a
@@ -71,6 +74,56 @@ func TestReceiverCrashing(t *testing.T) {
 	for _, id := range []string{RejectsTamperedBody, AcceptsLargePayload, SurvivesBurst} {
 		if c := got[id]; !strings.HasPrefix(c.Detail, "not run: the receiver stopped accepting connections (the rejects-wrong-secret probe got dial tcp") {
 			t.Errorf("%s detail: %q", id, c.Detail)
+		}
+	}
+}
+
+type probeLog struct {
+	mu sync.Mutex
+	ds []*store.Delivery
+	as []*store.Attempt
+}
+
+func (l *probeLog) Record(_ context.Context, _ *store.Event, d *store.Delivery, a *store.Attempt) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ds, l.as = append(l.ds, d), append(l.as, a)
+	return nil
+}
+
+// The stale and future probes are signed as of ten minutes off, but
+// sent now: they are recorded as sent now (deliveries list showed one
+// probe dated ten minutes ahead, one ten minutes back).
+func TestProbesRecordedWhenSent(t *testing.T) {
+	cat, err := catalog.Load(catalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	et, err := cat.Lookup("card.created", "bond")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	log := &probeLog{}
+	before := time.Now()
+	if _, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "standard", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		Provider: "bond", Catalog: cat, Event: et, Burst: 2, Recorder: log}); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	if len(log.ds) < 5 {
+		t.Fatalf("%d probes recorded", len(log.ds))
+	}
+	for i, d := range log.ds {
+		if d.CreatedAt.Before(before.Add(-time.Second)) || d.CreatedAt.After(after.Add(time.Second)) {
+			t.Errorf("probe %d recorded at %v, outside the run (%v – %v)", i, d.CreatedAt, before, after)
+		}
+		if a := log.as[i]; !a.StartedAt.Equal(d.CreatedAt) {
+			t.Errorf("probe %d: attempt started %v, delivery created %v", i, a.StartedAt, d.CreatedAt)
 		}
 	}
 }

@@ -206,7 +206,16 @@ func firstBytes(b []byte) string {
 // and records one probe.
 func (r *runner) send(ctx context.Context, p probe) outcome {
 	s := *r.sender
+	var sentAt time.Time
 	if !p.signAt.IsZero() {
+		// Signed as of another time (a stale or future timestamp), sent
+		// now: the attempt and its delivery are recorded as sent now, not
+		// ten minutes off in deliveries list.
+		if now := s.Now; now != nil {
+			sentAt = now()
+		} else {
+			sentAt = time.Now()
+		}
 		at := p.signAt
 		s.Now = func() time.Time { return at }
 	}
@@ -217,6 +226,9 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	t := delivery.Target{URL: r.cfg.URL, Method: p.method, Scheme: r.cfg.Scheme, Secrets: secrets,
 		Headers: r.cfg.Headers, Alter: p.alter}
 	a, _, prepErr := s.Send(ctx, p.ev, t)
+	if !sentAt.IsZero() {
+		a.StartedAt = sentAt
+	}
 	if prepErr != nil && a.Error == "" {
 		a.Error = prepErr.Error()
 	}
