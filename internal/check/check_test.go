@@ -110,6 +110,9 @@ func TestRelatedPair(t *testing.T) {
 	for _, tc := range []struct{ provider, base, first, later string }{
 		{"bond", "card.created", "card.created", "card.status.active"},
 		{"saas", "subscription.created", "subscription.created", "subscription.updated"},
+		// GitHub's objects begin with "opened" (it said the github
+		// catalog had no related events and skipped the check).
+		{"github", "push", "issues.opened", "issues.edited"},
 	} {
 		et, err := cat.Lookup(tc.base, tc.provider)
 		if err != nil {
@@ -122,9 +125,16 @@ func TestRelatedPair(t *testing.T) {
 		bf, _ := cat.Build(f, catalog.BuildOptions{})
 		bl, _ := cat.Build(l, catalog.BuildOptions{})
 		rel := relate(bf.Body, bl.Body, bf.ID, bl.ID)
-		idPath := map[string]string{"bond": "card.card_id", "saas": "data.object.id"}[tc.provider]
+		idPath := map[string]string{"bond": "card.card_id", "saas": "data.object.id", "github": "issue.node_id"}[tc.provider]
 		if got, want := gjson.GetBytes(rel, idPath).Str, gjson.GetBytes(bl.Body, idPath).Str; got != want || got == "" {
 			t.Errorf("%s: related %s = %q, want %q\n%s", tc.provider, idPath, got, want, rel)
+		}
+		if tc.provider == "github" {
+			for _, p := range []string{"issue.id", "issue.number", "repository.id"} {
+				if got, want := gjson.GetBytes(rel, p).Raw, gjson.GetBytes(bl.Body, p).Raw; got != want {
+					t.Errorf("github: related %s = %s, want %s", p, got, want)
+				}
+			}
 		}
 		if tc.provider == "saas" && gjson.GetBytes(rel, "id").Str == gjson.GetBytes(bl.Body, "id").Str {
 			t.Error("the event ids were made equal")

@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
@@ -101,7 +102,8 @@ func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *cat
 	ets := c.List(base.Provider, "")
 	isFirst := func(t string) bool {
 		last := t[strings.LastIndexByte(t, '.')+1:]
-		return strings.Contains(last, "created") || strings.Contains(last, "connected") || strings.Contains(last, "initiated")
+		return strings.Contains(last, "created") || strings.Contains(last, "connected") || strings.Contains(last, "initiated") ||
+			last == "opened" // GitHub: issues.opened, pull_request.opened
 	}
 	group := func(t string) string {
 		g, _, _ := strings.Cut(t, ".")
@@ -109,7 +111,7 @@ func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *cat
 	}
 	rank := func(t string) int {
 		switch {
-		case strings.Contains(t, "updated"), strings.Contains(t, "active"):
+		case strings.Contains(t, "updated"), strings.Contains(t, "active"), strings.HasSuffix(t, ".edited"):
 			return 0
 		case strings.Contains(t, "deleted"), strings.Contains(t, "closed"), strings.Contains(t, "unlinked"):
 			return 2
@@ -174,12 +176,17 @@ func idLike(a, b string) bool {
 
 // relate makes the older event about the same objects as the newer one:
 // every id-like string at the same path (card id, customer id, …) is
-// copied from newer into older; the event ids stay their own.
+// copied from newer into older, and so are GitHub's numeric "id" and
+// "number" and its "node_id" strings; the event ids stay their own.
 func relate(older, newer []byte, olderID, newerID string) []byte {
 	if !gjson.ValidBytes(older) || !gjson.ValidBytes(newer) {
 		return older
 	}
-	leaves := map[string]string{}
+	type leaf struct {
+		key string // the last key of the path
+		v   gjson.Result
+	}
+	leaves := map[string]leaf{}
 	var walk func(prefix string, v gjson.Result)
 	walk = func(prefix string, v gjson.Result) {
 		v.ForEach(func(k, val gjson.Result) bool {
@@ -190,20 +197,28 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 			switch {
 			case val.IsObject() || val.IsArray():
 				walk(p, val)
-			case val.Type == gjson.String:
-				leaves[p] = val.Str
+			case val.Type == gjson.String || val.Type == gjson.Number:
+				leaves[p] = leaf{k.String(), val}
 			}
 			return true
 		})
 	}
 	walk("", gjson.ParseBytes(older))
 	out := older
-	for p, ov := range leaves {
+	for p, l := range leaves {
 		nv := gjson.GetBytes(newer, p)
-		if nv.Type != gjson.String || nv.Str == ov || ov == olderID || nv.Str == newerID || !idLike(ov, nv.Str) {
+		var set any
+		switch ov := l.v; {
+		case ov.Type == gjson.Number && nv.Type == gjson.Number && (l.key == "id" || l.key == "number") && nv.Raw != ov.Raw:
+			set = json.RawMessage(nv.Raw)
+		case ov.Type != gjson.String || nv.Type != gjson.String || nv.Str == ov.Str || ov.Str == olderID || nv.Str == newerID:
+			continue
+		case idLike(ov.Str, nv.Str), l.key == "node_id" && ov.Str != "" && nv.Str != "":
+			set = nv.Str
+		default:
 			continue
 		}
-		if o, err := sjson.SetBytes(out, p, nv.Str); err == nil {
+		if o, err := sjson.SetBytes(out, p, set); err == nil {
 			out = o
 		}
 	}
