@@ -122,6 +122,14 @@ func TestNewProvidersResolve(t *testing.T) {
 		{"issues", "", `did you mean "issues.opened"?`},
 		{"payment_intent.succeded", "", `did you mean "payment_intent.succeeded"?`},
 		{"customer.updatd", "stripe", `did you mean "customer.updated"?`},
+		// the exact name in another provider, not its equivalents there
+		{"payment_intent.succeeded", "bond", "payment_intent.succeeded is a stripe event: use stripe:payment_intent.succeeded"},
+		{"customer.updated", "bond", "customer.updated is a saas or stripe event: use saas:customer.updated or stripe:customer.updated"},
+		// an action the catalog has no sample for: the event's actions
+		{"release.created", "", `did you mean "release.published"?`},
+		{"check_run.created", "", `did you mean "check_run.completed"?`},
+		{"workflow_job.in_progress", "", `did you mean "workflow_job.completed", "workflow_job.queued"?`},
+		{"push.created", "github", `did you mean "push"?`},
 	} {
 		_, err := c.Lookup(tc.name, tc.provider)
 		var ce *Error
