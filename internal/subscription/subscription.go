@@ -112,6 +112,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 		if err := validateSecret(sub.Scheme, in.Secret); err != nil {
 			return nil, err
 		}
+		if err := s.checkAutoSecret(sub, in.Secret, "subscribe"); err != nil {
+			return nil, err
+		}
 		sub.Secret = in.Secret
 	} else if sub.Secret, err = signature.GenerateSecret(sub.Scheme); err != nil {
 		return nil, err
@@ -120,6 +123,47 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 		return nil, err
 	}
 	return sub, nil
+}
+
+// checkAutoSecret refuses a secret that a scheme "auto" subscription
+// cannot sign all its events with: auto signs each event as its provider
+// does (catalog.SchemeFor), so a secret such as "s3cret!" suits Bond's
+// events of a '*' subscription but no Standard Webhooks one, and every
+// ping delivery failed ("signing with standard: the secret must be
+// whsec_ followed by base64") after subscribe had taken it. given is the
+// command the secret came from (subscribe, rotate, update), for the hint.
+func (s *Service) checkAutoSecret(sub *store.Subscription, secret, given string) error {
+	if s.Catalog == nil || (sub.Scheme != "" && sub.Scheme != DefaultScheme) {
+		return nil
+	}
+	checked := map[string]bool{}
+	for _, et := range s.Catalog.List("", "") {
+		scheme := catalog.SchemeFor(et.Provider)
+		if checked[scheme] || (sub.Provider != "" && !slices.Contains(strings.Split(sub.Provider, ","), et.Provider)) ||
+			!slices.ContainsFunc(sub.Events, func(p string) bool { return catalog.Match(p, et.Type) }) {
+			continue
+		}
+		checked[scheme] = true
+		err := validateSecret(scheme, secret)
+		var ie *InputError
+		if !errors.As(err, &ie) {
+			continue
+		}
+		ie.Msg = strings.Replace(ie.Msg, "invalid secret for scheme "+scheme,
+			fmt.Sprintf("invalid secret for scheme %s, which signs the subscription's %s events (%s) under scheme auto", scheme, et.Provider, et.Type), 1)
+		switch given {
+		case "subscribe":
+			ie.Hint = []string{"leave out --secret and hookctl generates one that every scheme takes",
+				"or sign every event one way: --scheme SCHEME, or narrow --events or --provider"}
+		case "rotate":
+			ie.Hint = []string{"leave out --secret and hookctl generates one that every scheme takes",
+				fmt.Sprintf("or sign every event one way first: hookctl subscriptions update %s --scheme SCHEME", sub.ID)}
+		default:
+			ie.Hint = []string{fmt.Sprintf("give it a secret every scheme takes first: hookctl subscriptions rotate-secret %s (it generates one), then run this update again", sub.ID)}
+		}
+		return ie
+	}
+	return nil
 }
 
 // checkProviderEvents refuses events that the chosen provider never sends
@@ -311,6 +355,11 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 			return err
 		}
 	}
+	if in.Events != nil || len(in.AddEvents) > 0 || in.Scheme != nil {
+		if err := s.checkAutoSecret(sub, sub.Secret, "update"); err != nil {
+			return err
+		}
+	}
 	if len(in.Headers) > 0 || len(in.RemoveHeaders) > 0 {
 		set, err := ParseHeaders(in.Headers)
 		if err != nil {
@@ -394,6 +443,9 @@ func (s *Service) Rotate(ctx context.Context, idOrPrefix string, grace time.Dura
 		secret := newSecret
 		if secret != "" {
 			if err := validateSecret(sub.Scheme, secret); err != nil {
+				return err
+			}
+			if err := s.checkAutoSecret(sub, secret, "rotate"); err != nil {
 				return err
 			}
 			if secret == sub.Secret {
