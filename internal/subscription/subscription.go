@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
@@ -534,6 +535,13 @@ func ValidateURL(raw string) (string, error) {
 	if u.User != nil {
 		return "", inputErr([]string{"put credentials in a header instead: --header 'Authorization: Bearer …'"},
 			"invalid callback URL %q: it must not contain a user name or password", raw)
+	}
+	// url.Parse takes a space in the path or query ("http://h/my hook"),
+	// which no URL has (RFC 3986): the request then went to /my%20hook, a
+	// path the user never wrote. A pasted URL cut by a space is bad input.
+	if strings.ContainsFunc(raw, unicode.IsSpace) {
+		return "", inputErr([]string{"a URL has no spaces: write one as %20, or quote the whole URL if the shell split it"},
+			"invalid callback URL %q: it contains a space", raw)
 	}
 	return raw, nil
 }

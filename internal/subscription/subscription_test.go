@@ -41,6 +41,10 @@ func TestValidateURL(t *testing.T) {
 		"http://localhost:99999/x":    "port 99999 is not from 1 to 65535",
 		"http://localhost:0/x":        "port 0 is not from 1 to 65535",
 		"http://[::1]:65536/":         "port 65536",
+		// a space url.Parse lets through, sent as %20
+		"http://localhost:3000/my hook":  "it contains a space",
+		"http://localhost:3000/x?a=b c":  "it contains a space",
+		"http://localhost:3000/x\u00a0y": "it contains a space",
 	}
 	for u, want := range bad {
 		_, err := ValidateURL(u)
