@@ -389,7 +389,9 @@ at once (a warning says so).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			svc, err := existingService(opts.Ctx, opts.Factory, false)
+			// A given secret must suit every scheme an "auto"
+			// subscription's events are signed with: the catalog says which.
+			svc, err := existingService(opts.Ctx, opts.Factory, opts.Secret != "")
 			if err != nil {
 				return err
 			}

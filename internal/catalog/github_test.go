@@ -5,11 +5,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +125,14 @@ func TestNewProvidersResolve(t *testing.T) {
 		{"issues", "", `did you mean "issues.opened"?`},
 		{"payment_intent.succeded", "", `did you mean "payment_intent.succeeded"?`},
 		{"customer.updatd", "stripe", `did you mean "customer.updated"?`},
+		// the exact name in another provider, not its equivalents there
+		{"payment_intent.succeeded", "bond", "payment_intent.succeeded is a stripe event: use stripe:payment_intent.succeeded"},
+		{"customer.updated", "bond", "customer.updated is a saas or stripe event: use saas:customer.updated or stripe:customer.updated"},
+		// an action the catalog has no sample for: the event's actions
+		{"release.created", "", `did you mean "release.published"?`},
+		{"check_run.created", "", `did you mean "check_run.completed"?`},
+		{"workflow_job.in_progress", "", `did you mean "workflow_job.completed", "workflow_job.queued"?`},
+		{"push.created", "github", `did you mean "push"?`},
 	} {
 		_, err := c.Lookup(tc.name, tc.provider)
 		var ce *Error
@@ -138,4 +149,58 @@ func mustType(t *testing.T, c *Catalog, name string) *EventType {
 		t.Fatal(err)
 	}
 	return et
+}
+
+// TestGitHubSamplesConsistent: what one GitHub sample says about itself
+// holds. A user's avatar URL and noreply email carry that user's (fresh)
+// id; push, "Commits were pushed to a branch", has commits, the last of
+// them head_commit and after; a zero SHA stays zero (it marks a created
+// or deleted ref, not a commit).
+func TestGitHubSamplesConsistent(t *testing.T) {
+	c := mustLoad(t)
+	userID := regexp.MustCompile(`/u/(\d+)\?|^(\d+)\+[\w-]+@users\.noreply\.github\.com$`)
+	const zero = "0000000000000000000000000000000000000000"
+	for _, et := range c.List("github", "") {
+		ev, err := c.Build(et, BuildOptions{Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		if err := json.Unmarshal(ev.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(path string, v any)
+		walk = func(path string, v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				id, hasID := x["id"].(float64)
+				for k, y := range x {
+					if s, ok := y.(string); ok && hasID && (k == "avatar_url" || k == "email") {
+						if m := userID.FindStringSubmatch(s); m != nil && m[1]+m[2] != strconv.FormatInt(int64(id), 10) {
+							t.Errorf("%s: %s.%s = %q, but its id is %d", et.Type, path, k, s, int64(id))
+						}
+					}
+					walk(path+"."+k, y)
+				}
+			case []any:
+				for _, y := range x {
+					walk(path+"[]", y)
+				}
+			}
+		}
+		walk("", body)
+		if et.Type == "push" {
+			commits, _ := body["commits"].([]any)
+			head, _ := body["head_commit"].(map[string]any)
+			if len(commits) == 0 || head == nil || head["id"] != body["after"] || commits[len(commits)-1].(map[string]any)["id"] != body["after"] {
+				t.Errorf("push: %d commits, head_commit %v, after %v: want commits ending in head_commit = after", len(commits), head, body["after"])
+			}
+		}
+		if del, _ := body["deleted"].(bool); del && body["after"] != zero {
+			t.Errorf("%s: deleted, but after = %v, want the zero SHA", et.Type, body["after"])
+		}
+		if created, _ := body["created"].(bool); created && et.Type == "push" && body["before"] != zero {
+			t.Errorf("%s: created, but before = %v, want the zero SHA", et.Type, body["before"])
+		}
+	}
 }

@@ -130,15 +130,24 @@ func (c *Catalog) unknownEvent(typ, provider string) error {
 		msg = fmt.Sprintf("unknown event %q for provider %s", typ, provider)
 	}
 	e := &Error{Msg: msg}
-	if s := c.didYouMean(typ, provider); s != "" {
-		e.HintList = append(e.HintList, fmt.Sprintf("did you mean %s?", s))
-	} else if provider != "" {
+	// The exact name in another provider beats any near name but the
+	// asked provider's own equivalent (stripe:payment.succeeded →
+	// payment_intent.succeeded): asked for bond:payment_intent.succeeded,
+	// the answer is stripe's, not saas's payment.succeeded alone.
+	var elsewhere, providers []string
+	if provider != "" {
 		for _, et := range c.types {
 			if et.Type == typ {
-				e.HintList = append(e.HintList, fmt.Sprintf("%s is a %s event: use %s", typ, et.Provider, et.QualifiedName()))
-				break
+				elsewhere = append(elsewhere, et.QualifiedName())
+				providers = append(providers, et.Provider)
 			}
 		}
+	}
+	if s := c.didYouMean(typ, provider, len(elsewhere) > 0); s != "" {
+		e.HintList = append(e.HintList, fmt.Sprintf("did you mean %s?", s))
+	} else if len(elsewhere) > 0 {
+		e.HintList = append(e.HintList, fmt.Sprintf("%s is a %s event: use %s", typ,
+			strings.Join(providers, " or "), strings.Join(elsewhere, " or ")))
 	}
 	list := "run 'hookctl events list' to see every event type"
 	if provider != "" {
@@ -187,8 +196,9 @@ var equivalents = [][]string{
 // when it is in another provider than the one asked, or collides): an
 // equivalent name first, then a type that starts with typ+"." (GitHub's
 // event without its action), then the nearest by edit distance across
-// every provider.
-func (c *Catalog) didYouMean(typ, provider string) string {
+// every provider, then the same event's other actions (release.created →
+// release.published). With ownOnly, only an equivalent in provider.
+func (c *Catalog) didYouMean(typ, provider string, ownOnly bool) string {
 	show := func(et *EventType) string {
 		if provider != "" && et.Provider != provider {
 			return fmt.Sprintf("%q", et.QualifiedName())
@@ -227,6 +237,12 @@ func (c *Catalog) didYouMean(typ, provider string) string {
 				found = append(found, show(et))
 			}
 		}
+		if ownOnly {
+			if len(found) > 0 {
+				return strings.Join(found, " or ")
+			}
+			continue
+		}
 		if len(found) == 0 {
 			for _, alt := range group {
 				if et := find(alt); alt != typ && et != nil {
@@ -237,6 +253,9 @@ func (c *Catalog) didYouMean(typ, provider string) string {
 		if len(found) > 0 {
 			return strings.Join(found, " or ")
 		}
+	}
+	if ownOnly {
+		return ""
 	}
 	var withAction []string
 	for _, et := range c.types {
@@ -260,6 +279,22 @@ func (c *Catalog) didYouMean(typ, provider string) string {
 		if et := find(s); et != nil {
 			return show(et)
 		}
+	}
+	// The same event with an action the catalog has no sample for
+	// (GitHub's release.created, check_run.created; push.created): the
+	// event itself, or its actions that are there.
+	if i := strings.LastIndexByte(typ, '.'); i > 0 {
+		event := typ[:i]
+		var siblings []string
+		for _, et := range c.types {
+			if (provider == "" || et.Provider == provider) && (et.Type == event || strings.HasPrefix(et.Type, event+".")) {
+				siblings = append(siblings, show(et))
+			}
+		}
+		if len(siblings) > 3 {
+			siblings = append(siblings[:3], "…")
+		}
+		return strings.Join(siblings, ", ")
 	}
 	return ""
 }

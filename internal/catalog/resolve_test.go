@@ -44,7 +44,7 @@ func TestLookup(t *testing.T) {
 		{"kyc.verification.sucess", "", `unknown event "kyc.verification.sucess"`,
 			[]string{`did you mean "kyc.verification.success"?`, "run 'hookctl events list' to see every event type"}},
 		{"ping", "bond", `unknown event "ping" for provider bond`,
-			[]string{"ping is a standard event: use standard:ping", "run 'hookctl events list --provider bond' to see its event types"}},
+			[]string{"ping is a standard or github event: use standard:ping or github:ping", "run 'hookctl events list --provider bond' to see its event types"}},
 		{"bnd:card.created", "", `unknown provider "bnd"`, []string{`did you mean "bond"?`, "providers: bond, mono, mambu, saas, standard, stripe, github"}},
 		{"mono:card.created", "bond", `event "mono:card.created" names provider mono but --provider is bond`, []string{"drop one of them"}},
 		{"zzzzzz", "", `unknown event "zzzzzz"`, []string{"run 'hookctl events list' to see every event type"}},

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
@@ -112,6 +113,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 		if err := validateSecret(sub.Scheme, in.Secret); err != nil {
 			return nil, err
 		}
+		if err := s.checkAutoSecret(sub, in.Secret, "subscribe"); err != nil {
+			return nil, err
+		}
 		sub.Secret = in.Secret
 	} else if sub.Secret, err = signature.GenerateSecret(sub.Scheme); err != nil {
 		return nil, err
@@ -120,6 +124,47 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 		return nil, err
 	}
 	return sub, nil
+}
+
+// checkAutoSecret refuses a secret that a scheme "auto" subscription
+// cannot sign all its events with: auto signs each event as its provider
+// does (catalog.SchemeFor), so a secret such as "s3cret!" suits Bond's
+// events of a '*' subscription but no Standard Webhooks one, and every
+// ping delivery failed ("signing with standard: the secret must be
+// whsec_ followed by base64") after subscribe had taken it. given is the
+// command the secret came from (subscribe, rotate, update), for the hint.
+func (s *Service) checkAutoSecret(sub *store.Subscription, secret, given string) error {
+	if s.Catalog == nil || (sub.Scheme != "" && sub.Scheme != DefaultScheme) {
+		return nil
+	}
+	checked := map[string]bool{}
+	for _, et := range s.Catalog.List("", "") {
+		scheme := catalog.SchemeFor(et.Provider)
+		if checked[scheme] || (sub.Provider != "" && !slices.Contains(strings.Split(sub.Provider, ","), et.Provider)) ||
+			!slices.ContainsFunc(sub.Events, func(p string) bool { return catalog.Match(p, et.Type) }) {
+			continue
+		}
+		checked[scheme] = true
+		err := validateSecret(scheme, secret)
+		var ie *InputError
+		if !errors.As(err, &ie) {
+			continue
+		}
+		ie.Msg = strings.Replace(ie.Msg, "invalid secret for scheme "+scheme,
+			fmt.Sprintf("invalid secret for scheme %s, which signs the subscription's %s events (%s) under scheme auto", scheme, et.Provider, et.Type), 1)
+		switch given {
+		case "subscribe":
+			ie.Hint = []string{"leave out --secret and hookctl generates one that every scheme takes",
+				"or sign every event one way: --scheme SCHEME, or narrow --events or --provider"}
+		case "rotate":
+			ie.Hint = []string{"leave out --secret and hookctl generates one that every scheme takes",
+				fmt.Sprintf("or sign every event one way first: hookctl subscriptions update %s --scheme SCHEME", sub.ID)}
+		default:
+			ie.Hint = []string{fmt.Sprintf("give it a secret every scheme takes first: hookctl subscriptions rotate-secret %s (it generates one), then run this update again", sub.ID)}
+		}
+		return ie
+	}
+	return nil
 }
 
 // checkProviderEvents refuses events that the chosen provider never sends
@@ -311,6 +356,11 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 			return err
 		}
 	}
+	if in.Events != nil || len(in.AddEvents) > 0 || in.Scheme != nil {
+		if err := s.checkAutoSecret(sub, sub.Secret, "update"); err != nil {
+			return err
+		}
+	}
 	if len(in.Headers) > 0 || len(in.RemoveHeaders) > 0 {
 		set, err := ParseHeaders(in.Headers)
 		if err != nil {
@@ -394,6 +444,9 @@ func (s *Service) Rotate(ctx context.Context, idOrPrefix string, grace time.Dura
 		secret := newSecret
 		if secret != "" {
 			if err := validateSecret(sub.Scheme, secret); err != nil {
+				return err
+			}
+			if err := s.checkAutoSecret(sub, secret, "rotate"); err != nil {
 				return err
 			}
 			if secret == sub.Secret {
@@ -482,6 +535,13 @@ func ValidateURL(raw string) (string, error) {
 	if u.User != nil {
 		return "", inputErr([]string{"put credentials in a header instead: --header 'Authorization: Bearer …'"},
 			"invalid callback URL %q: it must not contain a user name or password", raw)
+	}
+	// url.Parse takes a space in the path or query ("http://h/my hook"),
+	// which no URL has (RFC 3986): the request then went to /my%20hook, a
+	// path the user never wrote. A pasted URL cut by a space is bad input.
+	if strings.ContainsFunc(raw, unicode.IsSpace) {
+		return "", inputErr([]string{"a URL has no spaces: write one as %20, or quote the whole URL if the shell split it"},
+			"invalid callback URL %q: it contains a space", raw)
 	}
 	return raw, nil
 }

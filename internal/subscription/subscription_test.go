@@ -5,10 +5,12 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
@@ -39,6 +41,10 @@ func TestValidateURL(t *testing.T) {
 		"http://localhost:99999/x":    "port 99999 is not from 1 to 65535",
 		"http://localhost:0/x":        "port 0 is not from 1 to 65535",
 		"http://[::1]:65536/":         "port 65536",
+		// a space url.Parse lets through, sent as %20
+		"http://localhost:3000/my hook":  "it contains a space",
+		"http://localhost:3000/x?a=b c":  "it contains a space",
+		"http://localhost:3000/x\u00a0y": "it contains a space",
 	}
 	for u, want := range bad {
 		_, err := ValidateURL(u)
@@ -286,5 +292,63 @@ func TestUpdateHints(t *testing.T) {
 	_, err = svc.Update(ctx, sub.ID, UpdateInput{})
 	if !errors.As(err, &ie) || !strings.Contains(strings.Join(ie.Hint, " "), "--method, --scheme") {
 		t.Errorf("nothing to update: %v %v", err, ie.Hint)
+	}
+}
+
+// TestAutoSecretSuitsEveryScheme: scheme auto signs each event as its
+// provider does, so a given secret must suit every scheme the
+// subscription's events are signed with. "s3cret!" signs Bond events but
+// no Standard Webhooks one: subscribe took it for '*', and every ping
+// delivery then failed to sign.
+func TestAutoSecretSuitsEveryScheme(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	cat, err := catalog.Load(catalog.Options{FixturesDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Catalog = cat
+	const raw = "s3cret!"
+	for _, in := range []CreateInput{
+		{URL: "http://x", Events: []string{"*"}, Secret: raw},
+		{URL: "http://x", Events: []string{"ping"}, Provider: "standard", Secret: raw},
+		{URL: "http://x", Events: []string{"loan.*"}, Secret: ":pw"},
+	} {
+		_, err := svc.Create(ctx, in)
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(ie.Msg, "under scheme auto") || len(ie.Hint) == 0 {
+			t.Errorf("Create(%v, %q): %v, want an invalid secret under scheme auto", in.Events, in.Secret, err)
+		}
+	}
+	// what every event it takes is signed with suits the secret: kept
+	bond, err := svc.Create(ctx, CreateInput{URL: "http://x", Events: []string{"card.*"}, Secret: raw})
+	if err != nil {
+		t.Fatalf("card.* with a raw secret: %v", err)
+	}
+	for _, in := range []CreateInput{
+		{URL: "http://x", Events: []string{"*"}, Provider: "bond,stripe", Secret: raw},
+		{URL: "http://x", Events: []string{"*"}, Scheme: "bond", Secret: raw},
+	} {
+		if _, err := svc.Create(ctx, in); err != nil {
+			t.Errorf("Create(%+v): %v", in, err)
+		}
+	}
+	// adding a standard event to it, or rotating a '*' one to such a
+	// secret, is refused and changes nothing
+	if _, err := svc.Update(ctx, bond.ID, UpdateInput{AddEvents: []string{"ping"}}); err == nil || !strings.Contains(err.Error(), "scheme standard") {
+		t.Errorf("update --add-events ping: %v", err)
+	}
+	all, err := svc.Create(ctx, CreateInput{URL: "http://x", Events: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RotateSecret(ctx, all.ID, 0, raw); err == nil || !strings.Contains(err.Error(), "scheme standard") {
+		t.Errorf("rotate-secret --secret %q on '*': %v", raw, err)
+	}
+	for id, want := range map[string]string{bond.ID: raw, all.ID: all.Secret} {
+		got, err := svc.Get(ctx, id)
+		if err != nil || got.Secret != want || slices.Contains(got.Events, "ping") {
+			t.Errorf("after refusals: %+v %v", got, err)
+		}
 	}
 }

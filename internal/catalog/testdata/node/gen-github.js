@@ -32,7 +32,10 @@ const want = [
   ["installation", "created", "A GitHub App was installed"],
 ];
 const byName = Object.fromEntries(ex.map(e => [e.name, e.examples]));
-const score = x => (x.repository ? 1 : 0) + (x.organization ? 2 : 0) + (x.installation ? 2 : 0);
+// A push with commits first: "Commits were pushed to a branch" (the first
+// examples are tag pushes and deletions with none).
+const score = x => (x.repository ? 1 : 0) + (x.organization ? 2 : 0) + (x.installation ? 2 : 0) +
+  (x.commits && x.commits.length ? 8 : 0);
 function pick(name, action) {
   let cands = byName[name].filter(x => (action ? x.action === action : true));
   if (cands.length === 0 && name === "issues" && action === "closed") {
@@ -81,7 +84,12 @@ function tmpl(v, key) {
       }
       return nodes.get(v);
     }
+    // A user's id inside its avatar URL and noreply email is that id.
+    v = v.replace(/(\/u\/|^)(\d{4,})(\?|\+[\w-]+@users\.noreply\.github\.com$)/, (m, a, id, b) =>
+      ids.has(Number(id)) ? a + ids.get(Number(id)) + b : m);
     return v.replace(sha40, s => {
+      // The zero SHA is no commit: a deleted ref's "after", a new one's "before".
+      if (/^0+$/.test(s)) return s;
       if (!shas.has(s)) shas.set(s, `{{hex 40 @sha${shas.size}}}`);
       return shas.get(s);
     });
@@ -112,11 +120,20 @@ function valid(name, action, x) {
   if (!ok) console.error(name, action, JSON.stringify(v.errors.slice(0, 4)));
   return ok;
 }
+// collectIds numbers the ids as tmpl meets them, before tmpl runs, so an
+// avatar URL or email that comes before its user's id refers to it.
+function collectIds(v, key) {
+  if (Array.isArray(v)) return v.forEach(x => collectIds(x, key));
+  if (v && typeof v === "object") return Object.entries(v).forEach(([k, x]) => collectIds(x, k));
+  if (typeof v === "number" && Number.isInteger(v) && v > 1000 && key && (key === "id" || key.endsWith("_id")) && !ids.has(v))
+    ids.set(v, `{{random_int 100000000 999999999 @id${ids.size}}}`);
+}
 const out = [];
 for (const [name, action, description] of want) {
   ids.clear(); nodes.clear(); shas.clear();
   const x = pick(name, action);
   inject(name, action, x);
+  collectIds(x);
   out.push({ type: action ? `${name}.${action}` : name, provider: "github", description, body: tmpl(x) });
 }
 process.stdout.write(JSON.stringify(out, null, 2) + "\n");
