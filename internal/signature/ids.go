@@ -44,11 +44,16 @@ func randBase62(n int) string {
 // RFC 3339 ("2021-02-25T15:02:10Z").
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(n, 0), nil
+	t, err := time.Time{}, error(nil)
+	if n, perr := strconv.ParseInt(s, 10, 64); perr == nil {
+		t = time.Unix(n, 0)
+	} else if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+		return time.Time{}, fmt.Errorf("invalid time %q: want unix seconds (1614265330) or RFC 3339 (2021-02-25T15:02:10Z)", s)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+	// Every scheme writes a timestamp as unix seconds, and none reads a
+	// negative one ("t=-5" is no signature a provider sends).
+	if t.Unix() < 0 {
+		return time.Time{}, fmt.Errorf("invalid time %q: before 1970 (unix seconds are not negative)", s)
 	}
-	return time.Time{}, fmt.Errorf("invalid time %q: want unix seconds (1614265330) or RFC 3339 (2021-02-25T15:02:10Z)", s)
+	return t, nil
 }
