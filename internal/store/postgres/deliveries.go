@@ -125,7 +125,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 		add("d.event_id = ANY($%d::text[])", keys)
 	}
 	if f.OriginID != "" {
-		add("d.origin_id = $%d", f.OriginID)
+		// "<> ''" keeps the partial index deliveries_origin usable by a
+		// generic plan (one that does not know the value), as on SQLite.
+		add("d.origin_id = $%d AND d.origin_id <> ''", f.OriginID)
 	}
 	if f.RunID != "" {
 		add("d.run_id = $%d", f.RunID)

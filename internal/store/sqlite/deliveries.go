@@ -127,7 +127,11 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		args = append(args, f.RunID)
 	}
 	if f.OriginID != "" {
-		where = append(where, "d.origin_id = ?")
+		// "<> ''" lets SQLite use the partial index deliveries_origin (it
+		// cannot tell that a bound value is not ''): without it,
+		// deliveries show of a delivery with no copies read the whole
+		// table (220 ms at 1M deliveries).
+		where = append(where, "d.origin_id = ? AND d.origin_id <> ''")
 		args = append(args, f.OriginID)
 	}
 	if !f.Since.IsZero() {
