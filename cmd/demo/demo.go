@@ -285,11 +285,15 @@ func run(ctx context.Context, opts *Options) error {
 	for _, d := range failed {
 		say("  %s  %s  %s  [%d]", d.ID[:8], st0.DeliveryStatus(d.Status).Render(d.Status), d.URL, d.LastStatus)
 	}
-	say("%s", cmd("hookctl replay --failed --yes"))
+	// By id: each is listen's forward of a delivery trigger sent, linked to
+	// it, and that delivery succeeded on its retry, so replay --failed
+	// (which resends a history once, by the delivery hookctl sent) has
+	// nothing to resend here.
 	rrun := delivery.NewRunID()
 	ids := make([]string, len(failed))
 	for i, d := range failed {
 		ids[i] = d.ID
+		say("%s", cmd("hookctl replay "+d.ID[:8]))
 	}
 	rrep := &delivery.Reporter{W: &prefixWriter{w: out, prefix: "  " + st0.Muted.Render("replay │") + " "}}
 	re := delivery.New(st, delivery.Config{Timeout: 5 * time.Second, Concurrency: 2, Version: f.Version, RunID: rrun, OnResult: rrep.Attempt})

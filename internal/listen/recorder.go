@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -763,7 +763,7 @@ func linkOrigins(ctx context.Context, st store.Store, batch []*Record) error {
 	for _, rec := range batch {
 		d := rec.Delivery
 		if d == nil || d.OriginID != "" || d.SubscriptionID == "" || rec.Attempt == nil ||
-			!strings.HasPrefix(firstHeader(rec.Attempt.RequestHeaders, "User-Agent"), "hookctl/") {
+			!delivery.FromHookctl(firstHeader(rec.Attempt.RequestHeaders, "User-Agent")) {
 			continue
 		}
 		ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{EventID: rec.Event.ID, SubscriptionID: d.SubscriptionID})
