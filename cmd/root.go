@@ -37,6 +37,7 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/textdist"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -382,8 +383,25 @@ func unknownSubcommand(c *cobra.Command, name string) error {
 		return e.Hint("did you mean %q?", to)
 	}
 	c.SuggestionsMinimumDistance = 2
+	suggested := map[string]bool{}
 	for _, s := range c.SuggestionsFor(name) {
+		suggested[s] = true
 		e = e.Hint("did you mean %q?", c.CommandPath()+" "+s)
+	}
+	// cobra compares names only: a typo of an alias (subscriptions sho,
+	// shw for show, get's alias) gets its command too.
+	low := strings.ToLower(name)
+	for _, sub := range c.Commands() {
+		if !sub.IsAvailableCommand() || suggested[sub.Name()] {
+			continue
+		}
+		for _, a := range sub.Aliases {
+			if strings.HasPrefix(strings.ToLower(a), low) || textdist.Distance(low, strings.ToLower(a)) <= c.SuggestionsMinimumDistance {
+				suggested[sub.Name()] = true
+				e = e.Hint("did you mean %q?", c.CommandPath()+" "+sub.Name())
+				break
+			}
+		}
 	}
 	return e.Hint("run '%s --help' for the commands", c.CommandPath())
 }

@@ -127,6 +127,10 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
 			}
+			if err := cli.NonEmptyFlags(c, "host"); err != nil {
+				return err
+			}
+			opts.Host = cli.UnbracketHost(opts.Host)
 			if listen.ForwardsToItself(opts.Target, opts.Host, opts.Port) {
 				// (each forward came back, was verified and forwarded
 				// again, until 256 connections were open)
@@ -365,7 +369,7 @@ func run(ctx context.Context, opts *Options) error {
 		},
 	})
 	if err != nil {
-		return err
+		return hostError(opts.Host, err)
 	}
 	uiURL := ""
 	if opts.UI != "" {
@@ -600,4 +604,21 @@ func looksLikeAddr(s string) bool {
 		}
 	}
 	return true
+}
+
+// hostError says when listen could not bind because of --host (a name
+// that does not resolve: bad input; an address this machine does not
+// have: the environment), as serve does; other errors are returned as
+// they are.
+func hostError(host string, err error) error {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return cli.Usagef("invalid --host %s: %s", host, dns.Err).
+			Hint("give an address of this machine: 127.0.0.1 (the default), ::1, or 0.0.0.0 for every interface")
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return cli.Envf("invalid --host %s: this machine has no such address", host).
+			Hint("--host must be an address of this machine: 127.0.0.1 (the default), ::1, or 0.0.0.0 for every interface")
+	}
+	return err
 }

@@ -4,6 +4,7 @@ package replay
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"strings"
@@ -276,6 +277,9 @@ func run(ctx context.Context, opts *Options) error {
 			}{Events: []delivery.EventJSON{}, Deliveries: []delivery.DeliveryJSON{}})
 		}
 		fmt.Fprintf(ios.ErrOut, "Nothing to replay: no %s delivery matches\n", strings.TrimPrefix(bulkFlag(opts), "--"))
+		if bulk {
+			linkedHint(ctx, ios.ErrOut, st, filter)
+		}
 		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 		return nil
 	}
@@ -651,8 +655,26 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		}
 	}
 	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
+	if bulk && total == 0 {
+		linkedHint(ctx, ios.ErrOut, st, filter)
+	}
 	moved.report(ctx, ios.ErrOut, st, "would go")
 	return nil
+}
+
+// linkedHint says why a bulk replay that found nothing leaves out the
+// failed rows deliveries list --status failed shows: listen's forwards of
+// deliveries hookctl sent are replayed through that delivery, once, and
+// only when it failed; one is resent alone by its id.
+func linkedHint(ctx context.Context, w io.Writer, st store.Store, f store.DeliveryFilter) {
+	f.ExcludeLinked = false
+	counts, err := st.CountDeliveries(ctx, f)
+	if err != nil || counts[f.Status] == 0 {
+		return
+	}
+	n := counts[f.Status]
+	fmt.Fprintf(w, "hookctl: hint: %d %s %s of listen %s left out: each is linked to the delivery hookctl sent, and replay --%s resends that one (once, through listen) when it is %s; resend a forward alone by its id: hookctl replay ID\n",
+		n, f.Status, plural(n, "forward", "forwards"), plural(n, "is", "are"), f.Status, f.Status)
 }
 
 func failedText(n int64) string {

@@ -80,6 +80,10 @@ binds 127.0.0.1; another --host needs --api-key.`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
 			}
+			if err := cli.NonEmptyFlags(c, "host"); err != nil {
+				return err
+			}
+			opts.Host = cli.UnbracketHost(opts.Host)
 			if !httplimit.IsLoopbackHost(opts.Host) && opts.APIKey == "" {
 				return cli.Usagef("--host %s exposes the APIs beyond this machine: it requires --api-key", opts.Host).
 					Hint("add --api-key KEY (clients then send it), or keep the default --host 127.0.0.1")

@@ -41,6 +41,13 @@ func TestFlags(t *testing.T) {
 			}},
 		{name: "public host with key", args: []string{"--host", "0.0.0.0", "--api-key", "k"}, check: func(t *testing.T, o *Options) {}},
 		{name: "localhost", args: []string{"--host", "localhost"}, check: func(t *testing.T, o *Options) {}},
+		// An IPv6 address written as in a URL is that address: loopback.
+		{name: "bracketed loopback", args: []string{"--host", "[::1]"}, check: func(t *testing.T, o *Options) {
+			if o.Host != "::1" {
+				t.Errorf("host %q, want ::1", o.Host)
+			}
+		}},
+		{name: "empty host", args: []string{"--host", ""}, wantErr: "--host is empty"},
 		{name: "public host without key", args: []string{"--host", "0.0.0.0"}, wantErr: "requires --api-key"},
 		{name: "bad port", args: []string{"--port", "-1"}, wantErr: "invalid --port -1"},
 		{name: "bad concurrency", args: []string{"-c", "0"}, wantErr: "--concurrency"},

@@ -174,6 +174,15 @@ func NonEmptyFlags(c interface{ Flags() *pflag.FlagSet }, names ...string) error
 	return nil
 }
 
+// UnbracketHost is a --host value as net.JoinHostPort wants it: an IPv6
+// address may be written as in a URL, [::1], and is then ::1.
+func UnbracketHost(host string) string {
+	if len(host) > 2 && strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		return host[1 : len(host)-1]
+	}
+	return host
+}
+
 // PageLimit is the limit to ask the store for when a listing shows at most
 // limit rows (0 = all): one more, so the listing can tell whether more
 // matched (Truncated).

@@ -39,7 +39,19 @@ func RelativeTime(t, now time.Time) string {
 	d := now.Sub(t)
 	future := d < 0
 	if future {
+		// A time ahead is said to the nearest unit: a 7-day grace read a
+		// moment after it was set is "in 7 days", not "in 6 days".
 		d = -d
+		switch {
+		case d < time.Minute:
+			d += time.Second / 2
+		case d < time.Hour:
+			d += time.Minute / 2
+		case d < 24*time.Hour:
+			d += time.Hour / 2
+		default:
+			d += 12 * time.Hour
+		}
 	}
 	var s string
 	switch {

@@ -95,6 +95,11 @@ func TestRelativeTime(t *testing.T) {
 		3 * time.Hour:    "3 hours ago",
 		-2 * time.Minute: "in 2 minutes",
 		49 * time.Hour:   "2 days ago",
+		// ahead: to the nearest unit (a grace of 7 days read a moment later)
+		-(7*24*time.Hour - time.Second):   "in 7 days",
+		-(3*time.Hour - time.Millisecond): "in 3 hours",
+		-(2*time.Minute - time.Second):    "in 2 minutes",
+		-(6*24*time.Hour + time.Hour):     "in 6 days",
 	} {
 		if got := RelativeTime(now.Add(-d), now); got != want {
 			t.Errorf("RelativeTime(-%v) = %q, want %q", d, got, want)

@@ -377,7 +377,11 @@ func (h *Handler) subsData(ctx context.Context, form url.Values) (subsData, erro
 	}
 	d := subsData{Subs: subs, Providers: catalog.Providers(), Schemes: signature.Names(), Form: form}
 	for _, et := range h.cat.All() {
-		d.Types = append(d.Types, et.Type)
+		// once each: ping, invoice.paid and customer.updated are
+		// several providers' events
+		if !slices.Contains(d.Types, et.Type) {
+			d.Types = append(d.Types, et.Type)
+		}
 	}
 	return d, nil
 }

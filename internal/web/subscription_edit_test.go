@@ -181,3 +181,32 @@ func TestBrowserSubscriptionEdit(t *testing.T) {
 		t.Errorf("stored after the edit: %+v", got)
 	}
 }
+
+// The event names the new-subscription form completes from are each
+// offered once, as the edit form's are: a name several providers send
+// (ping, invoice.paid, customer.updated) was listed once per provider.
+func TestSubscriptionFormOffersEachEventOnce(t *testing.T) {
+	_, srv, _ := newHandler(t)
+	for _, path := range []string{"/subscriptions"} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		code, body, _ := send(t, req)
+		if code != 200 {
+			t.Fatalf("%s: %d", path, code)
+		}
+		i := strings.Index(body, `<datalist id="event-types">`)
+		if i < 0 {
+			t.Fatalf("%s has no event datalist", path)
+		}
+		list := body[i : i+strings.Index(body[i:], "</datalist>")]
+		seen := map[string]bool{}
+		for _, opt := range strings.Split(list, "<option ")[1:] {
+			if seen[opt] {
+				t.Errorf("%s offers %s twice", path, opt)
+			}
+			seen[opt] = true
+		}
+		if !seen[`value="ping">`] {
+			t.Errorf("%s does not offer ping", path)
+		}
+	}
+}
