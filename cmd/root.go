@@ -383,25 +383,45 @@ func unknownSubcommand(c *cobra.Command, name string) error {
 		return e.Hint("did you mean %q?", to)
 	}
 	c.SuggestionsMinimumDistance = 2
+	low := strings.ToLower(name)
+	// closeness is how near name is to a command's name or alias: 0 for a
+	// prefix, else the edit distance; the closest is suggested first
+	// (cobra gives its suggestions in command order: "subscriptions lst"
+	// offered get before list).
+	closeness := func(word string) int {
+		word = strings.ToLower(word)
+		if strings.HasPrefix(word, low) {
+			return 0
+		}
+		return textdist.Distance(low, word)
+	}
+	type suggestion struct {
+		name string
+		dist int
+	}
+	var found []suggestion
 	suggested := map[string]bool{}
 	for _, s := range c.SuggestionsFor(name) {
 		suggested[s] = true
-		e = e.Hint("did you mean %q?", c.CommandPath()+" "+s)
+		found = append(found, suggestion{s, closeness(s)})
 	}
 	// cobra compares names only: a typo of an alias (subscriptions sho,
 	// shw for show, get's alias) gets its command too.
-	low := strings.ToLower(name)
 	for _, sub := range c.Commands() {
 		if !sub.IsAvailableCommand() || suggested[sub.Name()] {
 			continue
 		}
 		for _, a := range sub.Aliases {
-			if strings.HasPrefix(strings.ToLower(a), low) || textdist.Distance(low, strings.ToLower(a)) <= c.SuggestionsMinimumDistance {
+			if d := closeness(a); d <= c.SuggestionsMinimumDistance {
 				suggested[sub.Name()] = true
-				e = e.Hint("did you mean %q?", c.CommandPath()+" "+sub.Name())
+				found = append(found, suggestion{sub.Name(), d})
 				break
 			}
 		}
+	}
+	slices.SortStableFunc(found, func(a, b suggestion) int { return a.dist - b.dist })
+	for _, f := range found {
+		e = e.Hint("did you mean %q?", c.CommandPath()+" "+f.name)
 	}
 	return e.Hint("run '%s --help' for the commands", c.CommandPath())
 }
