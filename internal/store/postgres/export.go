@@ -308,7 +308,7 @@ func importObjects(ctx context.Context, tx pgx.Tx, records []store.Record, objs 
 		}
 		if o.Key != "" {
 			var other string
-			err := tx.QueryRow(ctx, `SELECT id FROM objects WHERE kind = $1 AND key = $2`, pt(o.Kind), pt(o.Key)).Scan(&other)
+			err := tx.QueryRow(ctx, `SELECT id FROM objects WHERE kind = $1 AND key = $2 AND key <> ''`, pt(o.Kind), pt(o.Key)).Scan(&other)
 			if err == nil {
 				return &store.ImportKeyError{Kind: o.Kind, ID: o.ID, Key: o.Key, Other: other, Record: i}, nil
 			}

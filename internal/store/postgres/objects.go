@@ -31,7 +31,7 @@ func scanObject(row pgx.Row) (*store.Object, error) {
 func (db *DB) GetObject(ctx context.Context, kind, idOrKey string) (*store.Object, error) {
 	o, err := scanObject(db.pool.QueryRow(ctx, `SELECT `+objectCols+` FROM objects WHERE kind = $1 AND id = $2`, pt(kind), pt(idOrKey)))
 	if errors.Is(err, pgx.ErrNoRows) && idOrKey != "" {
-		o, err = scanObject(db.pool.QueryRow(ctx, `SELECT `+objectCols+` FROM objects WHERE kind = $1 AND key = $2`, pt(kind), pt(idOrKey)))
+		o, err = scanObject(db.pool.QueryRow(ctx, `SELECT `+objectCols+` FROM objects WHERE kind = $1 AND key = $2 AND key <> ''`, pt(kind), pt(idOrKey)))
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: kind, ID: idOrKey}
@@ -116,7 +116,7 @@ func (db *DB) changeObject(ctx context.Context, kind, id string, fn func(*store.
 		key = o.Key
 		if o.Key != "" {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM objects WHERE kind = $1 AND key = $2 AND id <> $3`, pt(kind), pt(o.Key), pt(id)).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM objects WHERE kind = $1 AND key = $2 AND key <> '' AND id <> $3`, pt(kind), pt(o.Key), pt(id)).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {

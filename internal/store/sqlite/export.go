@@ -248,7 +248,7 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 		}
 		if o.Key != "" {
 			var other string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM objects WHERE kind = ? AND key = ?`, o.Kind, o.Key).Scan(&other)
+			err := tx.QueryRowContext(ctx, objectKeyHolderSQL, o.Kind, o.Key).Scan(&other)
 			if err == nil {
 				return &store.ImportKeyError{Kind: o.Kind, ID: o.ID, Key: o.Key, Other: other}
 			}

@@ -26,11 +26,21 @@ func scanObject(r scanner) (*store.Object, error) {
 	return &o, nil
 }
 
+// objectByKeySQL and keyTakenSQL read objects by their key: "key <> ”"
+// lets SQLite use the partial index objects_key (it cannot tell that a
+// bound value is not ”), instead of reading every object of the kind.
+var (
+	objectByKeySQL = `SELECT ` + objectCols + ` FROM objects WHERE kind = ? AND key = ? AND key <> ''`
+	keyTakenSQL    = `SELECT id FROM objects WHERE kind = ? AND key = ? AND key <> '' AND id <> ?`
+	// objectKeyHolderSQL: import's check of a key.
+	objectKeyHolderSQL = `SELECT id FROM objects WHERE kind = ? AND key = ? AND key <> ''`
+)
+
 // GetObject implements store.ObjectStore.
 func (s *Store) GetObject(ctx context.Context, kind, idOrKey string) (*store.Object, error) {
 	o, err := scanObject(s.r.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects WHERE kind = ? AND id = ?`, kind, idOrKey))
 	if errors.Is(err, sql.ErrNoRows) && idOrKey != "" {
-		o, err = scanObject(s.r.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects WHERE kind = ? AND key = ?`, kind, idOrKey))
+		o, err = scanObject(s.r.QueryRowContext(ctx, objectByKeySQL, kind, idOrKey))
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &store.NotFoundError{Kind: kind, ID: idOrKey}
@@ -85,7 +95,7 @@ func (s *Store) ChangeObject(ctx context.Context, kind, id string, fn func(*stor
 		}
 		if o.Key != "" {
 			var other string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM objects WHERE kind = ? AND key = ? AND id <> ?`, kind, o.Key, id).Scan(&other)
+			err := tx.QueryRowContext(ctx, keyTakenSQL, kind, o.Key, id).Scan(&other)
 			if err == nil {
 				return &store.KeyTakenError{Kind: kind, Key: o.Key}
 			}

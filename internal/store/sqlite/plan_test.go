@@ -189,3 +189,29 @@ func TestDeliveriesByOriginPlan(t *testing.T) {
 		}
 	}
 }
+
+// An object (a Svix application) found by its key (its uid) is read
+// through the partial index objects_key, not by reading every object of
+// its kind (a bound value alone does not let SQLite use the index).
+func TestObjectByKeyPlan(t *testing.T) {
+	s := openTemp(t)
+	for _, q := range []string{objectByKeySQL, keyTakenSQL, objectKeyHolderSQL} {
+		rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, "svix.app", "shop", "app_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if got := strings.Join(plan, " | "); !strings.Contains(got, "USING INDEX objects_key (kind=? AND key=?)") {
+			t.Errorf("plan %q, want a search of objects_key\n(%s)", got, q)
+		}
+	}
+}
