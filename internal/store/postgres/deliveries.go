@@ -91,7 +91,15 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 		*args = append(*args, v)
 		conds = append(conds, fmt.Sprintf(cond, len(*args)))
 	}
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+	case store.DeliveryPending, store.DeliveryFailed, store.DeliverySucceeded:
+		// A literal, as on SQLite: the partial indexes deliveries_failed
+		// and deliveries_due stay usable by a generic plan (a prepared
+		// statement run again and again in serve or the inspector),
+		// which cannot tell what a parameter holds.
+		conds = append(conds, "d.status = '"+f.Status+"'")
+	default:
 		add("d.status = $%d", f.Status)
 	}
 	if f.EventPattern != "" {
@@ -130,7 +138,7 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 		add("d.origin_id = $%d AND d.origin_id <> ''", f.OriginID)
 	}
 	if f.RunID != "" {
-		add("d.run_id = $%d", f.RunID)
+		add("d.run_id = $%d AND d.run_id <> ''", f.RunID) // the partial index deliveries_run
 	}
 	if !f.Since.IsZero() {
 		add("d.created_at >= $%d", ts(f.Since))

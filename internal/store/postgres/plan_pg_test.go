@@ -294,3 +294,67 @@ func TestSubscriptionIDsByteOrdered(t *testing.T) {
 	conn := planConn(t, db, "subscriptions")
 	scansIndex(t, conn, "id prefix", "subscriptions_pkey", `SELECT id FROM subscriptions WHERE id LIKE $1 ORDER BY id LIMIT 4`, []any{"ab%"})
 }
+
+// serve and the inspector run the same list queries again and again:
+// after five runs PostgreSQL may keep a generic plan, which cannot tell
+// what a parameter holds. The partial indexes must stay usable by one: a
+// status is a literal, and an origin or run id filter states the index's
+// condition (a generic plan of "status = $1" or "origin_id = $1" cannot
+// use them: deliveries show scanned every delivery for its copies).
+func TestGenericPlansUsePartialIndexes(t *testing.T) {
+	ctx := context.Background()
+	db := planDB(t)
+	for i := 0; i < 200; i++ {
+		ds := make([]*store.Delivery, 10)
+		for j := range ds {
+			ds[j] = &store.Delivery{URL: "http://x", Status: store.DeliverySucceeded, RunID: fmt.Sprintf("run-%d", i)}
+		}
+		ds[i%10].Status = store.DeliveryFailed
+		if err := db.CreateEvent(ctx, &store.Event{Type: "order.created", Payload: []byte(`{}`)}, ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := planConn(t, db, "deliveries")
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		name, index string
+		f           store.DeliveryFilter
+	}{
+		{"failed, newest first", "deliveries_failed", store.DeliveryFilter{Status: store.DeliveryFailed, Newest: true, Limit: 50}},
+		{"a delivery's copies", "deliveries_origin", store.DeliveryFilter{OriginID: "d-1", Newest: true, Limit: 1000}},
+		{"a run's deliveries", "deliveries_run", store.DeliveryFilter{RunID: "run-7"}},
+	} {
+		q, args := deliveryListQuery(tc.f)
+		name := fmt.Sprintf("generic_%d", i)
+		if _, err := conn.Exec(ctx, "PREPARE "+name+" AS "+q); err != nil {
+			t.Fatal(err)
+		}
+		// EXECUTE's arguments as literals (it takes no parameters itself).
+		lits := make([]string, len(args))
+		for j, a := range args {
+			switch v := a.(type) {
+			case string:
+				lits[j] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+			default:
+				lits[j] = fmt.Sprint(v)
+			}
+		}
+		exec := "EXPLAIN EXECUTE " + name
+		if len(lits) > 0 {
+			exec += "(" + strings.Join(lits, ", ") + ")"
+		}
+		rows, err := conn.Query(ctx, exec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := planText(t, rows)
+		if testing.Verbose() {
+			t.Logf("%s:\n%s", tc.name, got)
+		}
+		if !strings.Contains(got, tc.index) {
+			t.Errorf("%s: generic plan\n%s\nwant a scan of %s\n(%s)", tc.name, got, tc.index, q)
+		}
+	}
+}
