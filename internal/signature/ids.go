@@ -44,8 +44,8 @@ func randBase62(n int) string {
 // RFC 3339 ("2021-02-25T15:02:10Z").
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	t, err := time.Time{}, error(nil)
-	if n, perr := strconv.ParseInt(s, 10, 64); perr == nil {
+	var t time.Time
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		t = time.Unix(n, 0)
 	} else if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
 		return time.Time{}, fmt.Errorf("invalid time %q: want unix seconds (1614265330) or RFC 3339 (2021-02-25T15:02:10Z)", s)

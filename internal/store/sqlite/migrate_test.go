@@ -97,16 +97,24 @@ func TestMigratesUpperCaseSchemes(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := storetest.SeedUpperCaseSchemes(t, s)
-	if _, err := s.w.Exec(`PRAGMA user_version = 7`); err != nil {
+	s = reopenAt(t, s, path, 7)
+	defer s.Close()
+	storetest.CheckLowerCaseSchemes(t, s, c)
+}
+
+// reopenAt marks s as written at schema version v, closes it and opens
+// path again (which migrates it from v).
+func reopenAt(t *testing.T, s *Store, path string, v int) *Store {
+	t.Helper()
+	if _, err := s.w.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	s, err = OpenStore(ctx, path)
+	s, err := OpenStore(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	storetest.CheckLowerCaseSchemes(t, s, c)
+	return s
 }
 
 // store migrate reports the migration that opening the store applied:
@@ -122,22 +130,11 @@ func TestMigrateReportsWhatOpenApplied(t *testing.T) {
 	if from, to, err := s.Migrate(ctx); err != nil || from != 0 || to != SchemaVersion() {
 		t.Fatalf("new store: Migrate = %d, %d, %v; want 0, %d", from, to, err, SchemaVersion())
 	}
-	if _, err := s.w.Exec(`PRAGMA user_version = 7`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = OpenStore(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = reopenAt(t, s, path, 7)
 	if from, to, err := s.Migrate(ctx); err != nil || from != 7 || to != SchemaVersion() {
 		t.Fatalf("store at 7: Migrate = %d, %d, %v; want 7, %d", from, to, err, SchemaVersion())
 	}
-	s.Close()
-	s, err = OpenStore(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = reopenAt(t, s, path, SchemaVersion())
 	defer s.Close()
 	if from, to, err := s.Migrate(ctx); err != nil || from != to || to != SchemaVersion() {
 		t.Fatalf("current store: Migrate = %d, %d, %v; want %d, %d", from, to, err, SchemaVersion(), SchemaVersion())

@@ -101,6 +101,16 @@ func TestEventHeaderPlans(t *testing.T) {
 // searchesOnly checks that q's plan is one search of index.
 func searchesOnly(t *testing.T, s *Store, name, index, q string, args []any) {
 	t.Helper()
+	plan := queryPlan(t, s, q, args)
+	got := strings.Join(plan, " | ")
+	if len(plan) != 1 || !strings.Contains(got, "USING INDEX "+index) {
+		t.Errorf("%s: plan %q, want only a search of %s\n(%s)", name, got, index, q)
+	}
+}
+
+// queryPlan is EXPLAIN QUERY PLAN's detail lines for q.
+func queryPlan(t *testing.T, s *Store, q string, args []any) []string {
+	t.Helper()
 	rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		t.Fatal(err)
@@ -115,10 +125,10 @@ func searchesOnly(t *testing.T, s *Store, name, index, q string, args []any) {
 		}
 		plan = append(plan, detail)
 	}
-	got := strings.Join(plan, " | ")
-	if len(plan) != 1 || !strings.Contains(got, "USING INDEX "+index) {
-		t.Errorf("%s: plan %q, want only a search of %s\n(%s)", name, got, index, q)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return plan
 }
 
 // A provider's deliveries (Mambu's message search) are read newest first
@@ -135,20 +145,7 @@ func TestDeliveriesByProviderPlan(t *testing.T) {
 		{Provider: "mambu", Limit: 201, AfterSeq: 1000},
 	} {
 		q, args := listDeliveriesSQL(f)
-		rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, q, args)
 		got := strings.Join(plan, " | ")
 		if len(plan) != 2 || !strings.HasPrefix(plan[0], "SEARCH d USING INTEGER PRIMARY KEY") && plan[0] != "SCAN d" ||
 			plan[1] != "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)" {
@@ -169,20 +166,7 @@ func TestDeliveriesByOriginPlan(t *testing.T) {
 		{OriginID: "d-1"},
 	} {
 		q, args := listDeliveriesSQL(f)
-		rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, q, args)
 		got := strings.Join(plan, " | ")
 		if !strings.Contains(got, "SEARCH d USING INDEX deliveries_origin (origin_id=?)") {
 			t.Errorf("%+v: plan %q, want a search of deliveries_origin\n(%s)", f, got, q)
@@ -196,20 +180,7 @@ func TestDeliveriesByOriginPlan(t *testing.T) {
 func TestObjectByKeyPlan(t *testing.T) {
 	s := openTemp(t)
 	for _, q := range []string{objectByKeySQL, keyTakenSQL, objectKeyHolderSQL} {
-		rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, "svix.app", "shop", "app_1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, q, []any{"svix.app", "shop", "app_1"})
 		if got := strings.Join(plan, " | "); !strings.Contains(got, "USING INDEX objects_key (kind=? AND key=?)") {
 			t.Errorf("plan %q, want a search of objects_key\n(%s)", got, q)
 		}
