@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,5 +79,36 @@ func TestPTYShowRefusedAndEditedCopies(t *testing.T) {
 	cp := lines(e.pty(nil, "deliveries", "show", "0a1b2c3d-0000-4000-8000-0000000000d2"))
 	if got := value(cp["Origin"]); got != "edited resend of delivery 0a1b2c3d-0000-4000-8000-0000000000d1" {
 		t.Errorf("Origin line %q, want the original", cp["Origin"])
+	}
+}
+
+// On a terminal, store migrate says it created a store it just made (it
+// said "is up to date"), and store import says which stored deliveries a
+// newer copy brought up to date (it counted them as skipped).
+func TestPTYStoreMigrateAndImportSummaries(t *testing.T) {
+	e := newPTYEnv(t)
+	r := e.pty([]string{"NO_COLOR=1"}, "store", "migrate")
+	if r.code != 0 || !regexp.MustCompile(`sqlite store \S+hookctl\.db created \(schema version \d+\)`).MatchString(r.out) {
+		t.Fatalf("store migrate on a new store: exit %d\n%s", r.code, r.out)
+	}
+	if r = e.pty([]string{"NO_COLOR=1"}, "store", "migrate"); !strings.Contains(r.out, "is up to date") {
+		t.Errorf("store migrate again:\n%s", r.out)
+	}
+	ev := `{"event":{"ID":"evt_1","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-12-04T16:00:00Z"}}`
+	d := func(status string, n int, at string) string {
+		return `{"delivery":{"ID":"0a1b2c3d-0000-4000-8000-0000000000d1","EventID":"evt_1","URL":"http://127.0.0.1:9/h","Status":"` + status +
+			`","AttemptCount":` + strconv.Itoa(n) + `,"MaxAttempts":2,"Schedule":"0s","CreatedAt":"2026-12-04T16:00:00Z","UpdatedAt":"` + at + `"}}`
+	}
+	first, newer := filepath.Join(e.dir, "first.jsonl"), filepath.Join(e.dir, "newer.jsonl")
+	if err := os.WriteFile(first, []byte(ev+"\n"+d("failed", 1, "2026-12-04T16:00:00Z")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(newer, []byte(ev+"\n"+d("succeeded", 2, "2026-12-04T17:00:00Z")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.plain("store", "import", first)
+	r = e.pty([]string{"NO_COLOR=1"}, "store", "import", newer)
+	if r.code != 0 || !strings.Contains(r.out, "(1 record already present, skipped; 1 delivery brought up to date from a newer copy)") {
+		t.Errorf("store import of a newer copy: exit %d\n%s", r.code, r.out)
 	}
 }
