@@ -49,6 +49,11 @@ const MaxForm = 8 << 20 // an edited 1 MiB body, indented and form-encoded, fits
 // DefaultAddr is where `hookctl ui` and `listen --ui` serve by default.
 const DefaultAddr = "127.0.0.1:4040"
 
+// DefaultPoll is how often the live log looks for changes unless
+// Config.Poll says otherwise: a change reaches an open tab within a poll
+// and a push, well inside the 1 s the inspector promises.
+const DefaultPoll = 200 * time.Millisecond
+
 // Config is what the inspector works with.
 type Config struct {
 	Store   store.Store
@@ -61,7 +66,7 @@ type Config struct {
 	Addr string
 	// ExtraHosts are more Host values to accept (a name the user chose).
 	ExtraHosts []string
-	// Poll is how often the live log looks for changes (default 200ms).
+	// Poll is how often the live log looks for changes (DefaultPoll).
 	Poll    time.Duration
 	Now     func() time.Time
 	Version string
@@ -107,7 +112,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Poll <= 0 {
-		cfg.Poll = 200 * time.Millisecond
+		cfg.Poll = DefaultPoll
 	}
 	if cfg.Catalog == nil {
 		c, err := catalog.Load(catalog.Options{})
