@@ -1,0 +1,88 @@
+//go:build !windows
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// left2Dump is a store with two subscriptions, two events and two
+// deliveries, all made in 2020 (their relative times do not move while a
+// test runs).
+const left2Dump = `{"subscription":{"ID":"2c01e681-cd51-4f5e-920e-c345372e7371","CallbackURL":"http://127.0.0.1:9/h","Events":["card.*"],"Description":"cards","Status":"enabled","Secret":"whsec_ZM5U4rtOp4/hfKrCFE1CyVfGJU2vYPh/0kItRwFx5r8=","Scheme":"auto","CreatedAt":"2020-01-02T03:04:05Z","UpdatedAt":"2020-01-02T03:04:05Z"}}
+{"subscription":{"ID":"feaa607a-f403-47c9-9f76-c914e0262cad","CallbackURL":"http://127.0.0.1:9/h2","Events":["card.created","kyc.verification.success"],"Status":"disabled","Secret":"whsec_P3kc4+Ja9VoIEDOZLWkK0IAqmYdJ7k3n1R8DnpqKWgY=","Scheme":"auto","CreatedAt":"2020-01-02T03:04:05Z","UpdatedAt":"2020-01-02T03:04:05Z"}}
+{"event":{"ID":"evt_1","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2020-01-02T03:04:05Z"}}
+{"event":{"ID":"evt_2","Type":"kyc.verification.success","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2020-01-02T03:05:05Z"}}
+{"delivery":{"ID":"0a1b2c3d-0000-4000-8000-0000000000d1","EventID":"evt_1","SubscriptionID":"2c01e681-cd51-4f5e-920e-c345372e7371","URL":"http://127.0.0.1:9/h","Status":"failed","AttemptCount":1,"MaxAttempts":1,"Schedule":"0s","CreatedAt":"2020-01-02T03:04:05Z","UpdatedAt":"2020-01-02T03:04:05Z"}}
+{"delivery":{"ID":"0a1b2c3d-0000-4000-8000-0000000000d2","EventID":"evt_2","URL":"http://127.0.0.1:9/h2","Status":"succeeded","AttemptCount":1,"MaxAttempts":1,"Schedule":"0s","CreatedAt":"2020-01-02T03:05:05Z","UpdatedAt":"2020-01-02T03:05:05Z"}}
+`
+
+func left2Env(t *testing.T) *ptyEnv {
+	t.Helper()
+	e := newPTYEnv(t)
+	dump := filepath.Join(e.dir, "dump.jsonl")
+	if err := os.WriteFile(dump, []byte(left2Dump), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.plain("store", "import", dump)
+	return e
+}
+
+// On a terminal, an underlined text (a table's header cell, a URL, the
+// headings of show) is one SGR start and one reset: lipgloss v1 wrote
+// ESC[1;4;4mI ESC[0m ESC[1;4;4mD ESC[0m…, a start and a reset per rune,
+// about ten times the bytes. What the terminal shows is the same as
+// without colour, to the column.
+func TestPTYUnderlineOneSGRPerCell(t *testing.T) {
+	e := left2Env(t)
+	e.cols = 200 // nothing cut
+	sgr := regexp.MustCompile(`\x1b\[[0-9;]*m`)
+	for _, args := range [][]string{{"subscriptions", "list"}, {"deliveries", "list"}} {
+		colored := e.pty(nil, args...)
+		plain := e.pty([]string{"NO_COLOR=1"}, args...)
+		if colored.code != 0 || plain.code != 0 {
+			t.Fatalf("%v: exit %d / %d\n%s\n%s", args, colored.code, plain.code, colored.out, plain.out)
+		}
+		if strings.Contains(plain.out, "\x1b[") {
+			t.Errorf("%v with NO_COLOR: escape sequences: %q", args, plain.out)
+		}
+		if got := ansiSeq.ReplaceAllString(colored.out, ""); got != plain.out {
+			t.Errorf("%v: the coloured table reads\n%s\nwithout colour it reads\n%s", args, got, plain.out)
+		}
+		header := strings.SplitN(colored.out, "\n", 2)[0]
+		cells := regexp.MustCompile(`\S+(?: \S+)*`).FindAllString(strings.SplitN(plain.out, "\n", 2)[0], -1)
+		if len(cells) < 5 {
+			t.Fatalf("%v: header cells %q", args, cells)
+		}
+		var want strings.Builder
+		for _, c := range cells {
+			want.WriteString("\x1b[1;4m" + c + "\x1b[0m")
+		}
+		if got := strings.Join(strings.Fields(header), ""); got != strings.ReplaceAll(want.String(), " ", "") {
+			t.Errorf("%v: header line %q, want each of %q as one ESC[1;4m…ESC[0m", args, header, cells)
+		}
+		if n, want := len(sgr.FindAllString(header, -1)), 2*len(cells); n != want {
+			t.Errorf("%v: %d SGR sequences in the header line, want %d (a start and a reset per cell)", args, n, want)
+		}
+		if args[0] == "subscriptions" {
+			for _, u := range []string{"http://127.0.0.1:9/h ", "http://127.0.0.1:9/h2 "} {
+				if !strings.Contains(colored.out, "\x1b[34;4m"+strings.TrimSpace(u)+"\x1b[0m ") {
+					t.Errorf("subscriptions list: the URL %s is not one blue underlined run:\n%q", u, colored.out)
+				}
+			}
+		}
+	}
+
+	// A heading with spaces in it (events show's body) is one run too.
+	r := e.pty(nil, "events", "show", "evt_1")
+	if r.code != 0 || !strings.Contains(r.out, "\x1b[1;4mBody (2 bytes, application/json)\x1b[0m\n") {
+		t.Errorf("events show: the body heading is not one underlined run (exit %d):\n%q", r.code, r.out)
+	}
+	if r := e.pty([]string{"NO_COLOR=1"}, "events", "show", "evt_1"); !strings.Contains(r.out, "\nBody (2 bytes, application/json)\n") {
+		t.Errorf("events show with NO_COLOR:\n%q", r.out)
+	}
+}
