@@ -168,6 +168,15 @@ func formatHeaders(h map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
+// NoteCovered says on stderr which events a subscription's list left out
+// or replaced because a pattern of it covers them (in JSON mode too: the
+// JSON is the list as stored).
+func NoteCovered(ios *ui.IOStreams, covered []subscription.Covered) {
+	for _, c := range covered {
+		fmt.Fprintf(ios.ErrOut, "hookctl: note: %s\n", c)
+	}
+}
+
 // Done prints a success line on stderr; nothing in JSON mode, where the
 // JSON on stdout is the confirmation.
 func Done(ios *ui.IOStreams, format string, args ...any) {
