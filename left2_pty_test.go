@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// left2Dump is a store with two subscriptions, two events and two
+// left2Dump is a store with two subscriptions, two events and three
 // deliveries, all made in 2020 (their relative times do not move while a
 // test runs).
 const left2Dump = `{"subscription":{"ID":"2c01e681-cd51-4f5e-920e-c345372e7371","CallbackURL":"http://127.0.0.1:9/h","Events":["card.*"],"Description":"cards","Status":"enabled","Secret":"whsec_ZM5U4rtOp4/hfKrCFE1CyVfGJU2vYPh/0kItRwFx5r8=","Scheme":"auto","CreatedAt":"2020-01-02T03:04:05Z","UpdatedAt":"2020-01-02T03:04:05Z"}}
@@ -18,6 +18,7 @@ const left2Dump = `{"subscription":{"ID":"2c01e681-cd51-4f5e-920e-c345372e7371",
 {"event":{"ID":"evt_1","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2020-01-02T03:04:05Z"}}
 {"event":{"ID":"evt_2","Type":"kyc.verification.success","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2020-01-02T03:05:05Z"}}
 {"delivery":{"ID":"0a1b2c3d-0000-4000-8000-0000000000d1","EventID":"evt_1","SubscriptionID":"2c01e681-cd51-4f5e-920e-c345372e7371","URL":"http://127.0.0.1:9/h","Status":"failed","AttemptCount":1,"MaxAttempts":1,"Schedule":"0s","CreatedAt":"2020-01-02T03:04:05Z","UpdatedAt":"2020-01-02T03:04:05Z"}}
+{"delivery":{"ID":"0a1b2c3d-0000-4000-8000-0000000000d3","EventID":"evt_1","URL":"http://localhost:3000/webhooks/longer","Status":"succeeded","AttemptCount":1,"MaxAttempts":1,"Schedule":"0s","CreatedAt":"2020-01-02T03:04:06Z","UpdatedAt":"2020-01-02T03:04:06Z"}}
 {"delivery":{"ID":"0a1b2c3d-0000-4000-8000-0000000000d2","EventID":"evt_2","URL":"http://127.0.0.1:9/h2","Status":"succeeded","AttemptCount":1,"MaxAttempts":1,"Schedule":"0s","CreatedAt":"2020-01-02T03:05:05Z","UpdatedAt":"2020-01-02T03:05:05Z"}}
 `
 
@@ -84,5 +85,27 @@ func TestPTYUnderlineOneSGRPerCell(t *testing.T) {
 	}
 	if r := e.pty([]string{"NO_COLOR=1"}, "events", "show", "evt_1"); !strings.Contains(r.out, "\nBody (2 bytes, application/json)\n") {
 		t.Errorf("events show with NO_COLOR:\n%q", r.out)
+	}
+}
+
+// On a terminal, events show lists the event's deliveries in columns:
+// the URLs differ in length (a forward's, a subscription's) and the
+// times after them were out of line.
+func TestPTYEventsShowDeliveriesInColumns(t *testing.T) {
+	e := left2Env(t)
+	for _, env := range [][]string{{"NO_COLOR=1"}, nil} {
+		r := e.pty(env, "events", "show", "evt_1")
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.out)
+		}
+		var cols []int
+		for _, l := range strings.Split(ansiSeq.ReplaceAllString(r.out, ""), "\n") {
+			if strings.HasPrefix(l, "  0a1b2c3d-") {
+				cols = append(cols, strings.Index(l, "2020-01-02"))
+			}
+		}
+		if len(cols) != 2 || cols[0] < 0 || cols[0] != cols[1] {
+			t.Errorf("%v: the deliveries' times start at columns %v, want one column for both:\n%s", env, cols, r.out)
+		}
 	}
 }
