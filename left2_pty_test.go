@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // left2Dump is a store with two subscriptions, two events and three
@@ -106,6 +107,36 @@ func TestPTYEventsShowDeliveriesInColumns(t *testing.T) {
 		}
 		if len(cols) != 2 || cols[0] < 0 || cols[0] != cols[1] {
 			t.Errorf("%v: the deliveries' times start at columns %v, want one column for both:\n%s", env, cols, r.out)
+		}
+	}
+}
+
+// On a terminal too narrow for a table, the cells that are one value
+// (a status, the attempts, the last answer, a time) are never cut: the
+// delivery list at 75 columns showed "succeed…" and "2020-01…" while
+// the URL kept as much; the long cells (event, URL) give way instead.
+func TestPTYNarrowTableKeepsWholeValues(t *testing.T) {
+	e := left2Env(t)
+	e.cols = 75
+	r := e.pty([]string{"NO_COLOR=1"}, "deliveries", "list")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	lines := strings.Split(strings.TrimRight(r.out, "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want a header and 3 rows:\n%s", len(lines), r.out)
+	}
+	for _, l := range lines {
+		if w := utf8.RuneCountInString(l); w > 75 {
+			t.Errorf("a line %d wide on a 75-column terminal: %q", w, l)
+		}
+	}
+	for _, l := range lines[1:] {
+		if !regexp.MustCompile(`\s(succeeded|failed)\s+1/1\s+2020-01-02$|\s(succeeded|failed)\s+1/1\s+\S*\s+\S+\s+2020-01-02$`).MatchString(l) {
+			t.Errorf("row %q: its status, attempts or time was cut", l)
+		}
+		if !strings.Contains(l, "…") {
+			t.Errorf("row %q: nothing cut, yet it was too wide", l)
 		}
 	}
 }
