@@ -140,3 +140,27 @@ func TestPTYNarrowTableKeepsWholeValues(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal, a summary paints only the counts that happened: "0
+// pending" was yellow and "0 succeeded" green, catching the eye for
+// nothing; "3 succeeded" is green, a failure red.
+func TestPTYSummaryPaintsOnlyWhatHappened(t *testing.T) {
+	ok := receiverFailingEvery(t, 0)
+	e := newPTYEnv(t)
+	r := e.pty(nil, "trigger", "card.created", "--url", ok.URL+"/h", "--count", "3")
+	if r.code != 0 || !strings.Contains(r.out, "3 deliveries: \x1b[32m3 succeeded\x1b[0m, 0 failed, 0 pending (") {
+		t.Errorf("trigger --count 3 (exit %d): want only \"3 succeeded\" in colour:\n%q", r.code, r.out)
+	}
+	if strings.Contains(r.out, "\x1b[32m0 ok") {
+		t.Errorf("trigger --count 3: the progress line paints \"0 ok\":\n%q", r.out)
+	}
+	bad := receiverFailingEvery(t, 1)
+	r = e.pty(nil, "trigger", "card.created", "--url", bad.URL+"/h", "--no-retry")
+	if r.code == 0 || !strings.Contains(r.out, "1 delivery: 0 succeeded, \x1b[31m1 failed\x1b[0m, 0 pending (") {
+		t.Errorf("trigger to a failing receiver (exit %d): want only \"1 failed\" in colour:\n%q", r.code, r.out)
+	}
+	r = e.pty(nil, "replay", "--failed", "--yes")
+	if !strings.Contains(r.out, "replayed 1 delivery: 0 succeeded, \x1b[31m1 failed\x1b[0m, 0 pending (") {
+		t.Errorf("replay --failed (exit %d): want only \"1 failed\" in colour:\n%q", r.code, r.out)
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -133,6 +134,17 @@ func Yellow(s string) string { return paintYellow(s) }
 func Cyan(s string) string   { return paintCyan(s) }
 func Gray(s string) string   { return paintGray(s) }
 func Bold(s string) string   { return paintBold(s) }
+
+// PaintCount writes "N word" painted with paint when N > 0, plain when it
+// is 0: in "3 succeeded, 0 failed, 0 pending" only what happened is in
+// colour (a yellow "0 pending" caught the eye for nothing).
+func PaintCount(n int64, word string, paint func(string) string) string {
+	s := strconv.FormatInt(n, 10) + " " + word
+	if n > 0 {
+		return paint(s)
+	}
+	return s
+}
 
 // PaintStatus paints an HTTP status by class (see Styles.HTTPStatus).
 func PaintStatus(code int, s string) string {
