@@ -164,3 +164,26 @@ func TestPTYSummaryPaintsOnlyWhatHappened(t *testing.T) {
 		t.Errorf("replay --failed (exit %d): want only \"1 failed\" in colour:\n%q", r.code, r.out)
 	}
 }
+
+// On a terminal, a subscription's card says "none" for an empty
+// description or header list (the key alone, padded with spaces, read as
+// cut off); piped, the value stays empty for scripts.
+func TestPTYSubscriptionCardSaysNone(t *testing.T) {
+	e := left2Env(t)
+	r := e.pty([]string{"NO_COLOR=1"}, "subscriptions", "get", "feaa607a")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	for _, k := range []string{"Description", "Headers"} {
+		if !regexp.MustCompile(`(?m)^` + k + ` +none$`).MatchString(r.out) {
+			t.Errorf("no %q line saying none:\n%s", k, r.out)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^Description +cards$`).MatchString(e.pty([]string{"NO_COLOR=1"}, "subscriptions", "get", "2c01e681").out) {
+		t.Error("a description is not shown as it is")
+	}
+	if out := e.plain("subscriptions", "get", "feaa607a"); !regexp.MustCompile(`(?m)^Description\t$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^Headers\t$`).MatchString(out) {
+		t.Errorf("piped, the empty values are not empty:\n%s", out)
+	}
+}

@@ -119,9 +119,15 @@ func renderView(ios *ui.IOStreams, v subscription.View, reveal bool, at time.Tim
 	t := ui.NewTable(ios)
 	row := func(k, v string, style *lipgloss.Style) {
 		r := t.Row().Styled(k, st.Key)
-		if style != nil && v != "" {
+		switch {
+		case v == "" && ios.IsStdoutTTY():
+			// On a terminal an empty value says so ("Headers" and
+			// nothing after it read as cut off); piped, it stays
+			// empty for scripts.
+			r.Styled("none", st.Muted)
+		case style != nil && v != "":
 			r.Styled(v, *style)
-		} else {
+		default:
 			r.Cell(v)
 		}
 		r.End()
