@@ -187,3 +187,33 @@ func TestPTYSubscriptionCardSaysNone(t *testing.T) {
 		t.Errorf("piped, the empty values are not empty:\n%s", out)
 	}
 }
+
+// On an 80-column terminal the demo's sentences are wrapped to its width
+// between words (lines of 98 to 108 characters broke mid-word at the
+// edge and went on at column 0); piped, its lines stay as written. The
+// log lines (│), commands ($) and the rejected request's answer are
+// shown as they are.
+func TestPTYDemoWrapsSentences(t *testing.T) {
+	e := newPTYEnv(t)
+	e.cols = 80
+	r := e.pty([]string{"NO_COLOR=1"}, "demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	for _, l := range strings.Split(r.out, "\n") {
+		if strings.Contains(l, "│") || strings.HasPrefix(l, "  $ ") || strings.Contains(l, "wrong secret got") {
+			continue
+		}
+		if w := utf8.RuneCountInString(l); w > 80 {
+			t.Errorf("a line %d wide on an 80-column terminal: %q", w, l)
+		}
+	}
+	for _, want := range []string{"\n  should, it verifies each signature itself", "\nDemo finished in "} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("no %q:\n%s", want, r.out)
+		}
+	}
+	if out := e.plain("demo"); !strings.Contains(out, "Like your handler should, it verifies\n  each signature itself and ignores duplicates. It fails the first attempt of payment.succeeded on purpose.\n") {
+		t.Errorf("piped, the demo's lines changed:\n%s", out)
+	}
+}
