@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/catalog"
@@ -119,7 +120,24 @@ func run(ctx context.Context, opts *Options) error {
 	step := func(n int, title string) {
 		fmt.Fprintf(out, "\n%s %s\n", st0.Title.Render(fmt.Sprintf("Step %d/5", n)), st0.Bold.Render(title))
 	}
-	say := func(format string, args ...any) { fmt.Fprintf(out, "  "+format+"\n", args...) }
+	// On a terminal the tour's sentences are wrapped to its width (a
+	// line longer than the terminal broke mid-word at its edge and went
+	// on at column 0); piped, lines stay as written.
+	width := 0
+	if !asJSON {
+		width = opts.IO.StdoutWidth()
+	}
+	wrap := func(indent string, lines ...string) {
+		if width > 2*len(indent)+20 {
+			lines = strings.Split(ansi.Wordwrap(strings.Join(lines, " "), width-len(indent), ""), "\n")
+		}
+		for _, l := range lines {
+			fmt.Fprintf(out, "%s%s\n", indent, l)
+		}
+	}
+	say := func(format string, args ...any) { wrap("  ", fmt.Sprintf(format, args...)) }
+	// show writes a line that is not a sentence (a command, a row) as it is.
+	show := func(format string, args ...any) { fmt.Fprintf(out, "  "+format+"\n", args...) }
 	cmd := func(s string) string { return st0.Muted.Render("$ " + s) }
 	start := time.Now()
 
@@ -160,8 +178,8 @@ func run(ctx context.Context, opts *Options) error {
 		return cli.Envf("starting the sample app: %v", err)
 	}
 	defer app.Close()
-	say("A sample app listens on %s. Like your handler should, it verifies", st0.URL.Render(app.URL()))
-	say("each signature itself and ignores duplicates. It fails the first attempt of %s on purpose.", st0.EventType.Render(failType))
+	wrap("  ", fmt.Sprintf("A sample app listens on %s. Like your handler should, it verifies", st0.URL.Render(app.URL())),
+		fmt.Sprintf("each signature itself and ignores duplicates. It fails the first attempt of %s on purpose.", st0.EventType.Render(failType)))
 
 	// 2. listen
 	step(2, "hookctl listen: verify and forward to the app")
@@ -186,14 +204,14 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	say("%s", cmd("hookctl listen --forward "+strings.TrimPrefix(app.URL(), "http://")))
-	say("Listening on %s. It registered itself as a subscription for all events;", st0.URL.Render(l.URL()))
-	say("its signing secret (the one your app checks) is %s.", st0.Secret.Render(l.Sub.Secret))
+	show("%s", cmd("hookctl listen --forward "+strings.TrimPrefix(app.URL(), "http://")))
+	wrap("  ", fmt.Sprintf("Listening on %s. It registered itself as a subscription for all events;", st0.URL.Render(l.URL())),
+		fmt.Sprintf("its signing secret (the one your app checks) is %s.", st0.Secret.Render(l.Sub.Secret)))
 
 	// 3. trigger
 	step(3, "hookctl trigger: signed events from three providers, with retries")
 	for _, ev := range tour {
-		say("%s", cmd("hookctl trigger "+ev.typ))
+		show("%s", cmd("hookctl trigger "+ev.typ))
 	}
 	runID := delivery.NewRunID()
 	// The listener logs a forward once it has answered, so trigger may
@@ -262,7 +280,7 @@ func run(ctx context.Context, opts *Options) error {
 	rb, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	l.FlushLog() // the listener's "rejected" line belongs to this step
-	say("A request signed with the wrong secret got %s %s", st0.Failure.Render(fmt.Sprint(resp.StatusCode)), strings.TrimSpace(string(rb)))
+	show("A request signed with the wrong secret got %s %s", st0.Failure.Render(fmt.Sprint(resp.StatusCode)), strings.TrimSpace(string(rb)))
 
 	// 5. replay
 	step(5, "hookctl replay: resend what failed, after a fix")
@@ -281,9 +299,9 @@ func run(ctx context.Context, opts *Options) error {
 		return cli.Failf("the listener did not record the failed forward")
 	}
 	say("listen recorded every forward; the app's 500 is a failed delivery:")
-	say("%s", cmd("hookctl deliveries list --status failed"))
+	show("%s", cmd("hookctl deliveries list --status failed"))
 	for _, d := range failed {
-		say("  %s  %s  %s  [%d]", d.ID[:8], st0.DeliveryStatus(d.Status).Render(d.Status), d.URL, d.LastStatus)
+		show("  %s  %s  %s  [%d]", d.ID[:8], st0.DeliveryStatus(d.Status).Render(d.Status), d.URL, d.LastStatus)
 	}
 	// By ID: it is linked to trigger's delivery, whose retry got the
 	// event through, so `replay --failed` would leave it out.
@@ -292,7 +310,7 @@ func run(ctx context.Context, opts *Options) error {
 	for i, d := range failed {
 		ids[i], short[i] = d.ID, d.ID[:8]
 	}
-	say("%s", cmd("hookctl replay "+strings.Join(short, " ")))
+	show("%s", cmd("hookctl replay "+strings.Join(short, " ")))
 	rrun := delivery.NewRunID()
 	rrep := &delivery.Reporter{W: &prefixWriter{w: out, prefix: "  " + st0.Muted.Render("replay │") + " "}}
 	re := delivery.New(st, delivery.Config{Timeout: 5 * time.Second, Concurrency: 2, Version: f.Version, RunID: rrun, OnResult: rrep.Attempt})
@@ -341,10 +359,11 @@ func run(ctx context.Context, opts *Options) error {
 		"hookctl deliveries list --status failed",
 		"hookctl replay --failed --yes",
 	} {
-		say("%s", cmd(c))
+		show("%s", cmd(c))
 	}
-	fmt.Fprintf(out, "\n%s in %.1fs. Cleaned up: the app and listener are stopped%s.\n", st0.Success.Render("Demo finished"),
-		time.Since(start).Seconds(), map[bool]string{true: " and the temporary store removed", false: ""}[tmp != ""])
+	fmt.Fprintln(out)
+	wrap("", fmt.Sprintf("%s in %.1fs. Cleaned up: the app and listener are stopped%s.", st0.Success.Render("Demo finished"),
+		time.Since(start).Seconds(), map[bool]string{true: " and the temporary store removed", false: ""}[tmp != ""]))
 	planned := stats.Rejected == 1 && counts.Failed == 0 && rc.Succeeded == rc.Total && rc.Total > 0
 	if asJSON {
 		if err := ui.WriteJSONLine(opts.IO.Out, demoSummary{Kind: "summary", OK: planned, Received: stats.Received,

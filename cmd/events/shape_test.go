@@ -80,6 +80,7 @@ var (
 	reUUID    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	rePrefixd = regexp.MustCompile(`^[a-z]+(_test)?_[A-Za-z0-9]{8,}`)
 	reSHA     = regexp.MustCompile(`[0-9a-f]{40}`)
+	reCompare = regexp.MustCompile(`/compare/[0-9a-f]{12}\.\.\.[0-9a-f]{12}$`)
 	reNode    = regexp.MustCompile(`^[A-Za-z0-9_=+/-]{12,}$`)
 )
 
@@ -95,6 +96,7 @@ func mask(s, key string, now int64) string {
 	case key == "node_id" && reNode.MatchString(s):
 		return "<node_id>"
 	}
+	s = reCompare.ReplaceAllString(s, "/compare/<sha12>...<sha12>")
 	return reSHA.ReplaceAllString(s, "<sha>")
 }
 

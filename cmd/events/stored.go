@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/hookctl/hookctl/cmd/deliveries"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -132,9 +134,16 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 			return true, err
 		}
 		fmt.Fprintln(w)
-		for _, d := range ds {
+		// In columns: the URLs differ in length (a forward's, a
+		// subscription's), and the times after them were out of line.
+		urls, urlWidth := make([]string, len(ds)), 0
+		for i, d := range ds {
+			urls[i] = ui.Printable(d.URL, false)
+			urlWidth = max(urlWidth, lipgloss.Width(urls[i]))
+		}
+		for i, d := range ds {
 			fmt.Fprintf(w, "  %s  %s  %s  %s\n", s.ID.Render(d.ID), s.DeliveryStatus(d.Status).Render(fmt.Sprintf("%-9s", d.Status)),
-				d.URL, s.Muted.Render(ios.FormatTime(d.CreatedAt, now)))
+				urls[i]+strings.Repeat(" ", urlWidth-lipgloss.Width(urls[i])), s.Muted.Render(ios.FormatTime(d.CreatedAt, now)))
 		}
 		if int64(len(ds)) < total {
 			fmt.Fprintln(w, s.Muted.Render(fmt.Sprintf("  … and %d more", total-int64(len(ds)))))

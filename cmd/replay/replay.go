@@ -511,8 +511,8 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	} else {
 		fmt.Fprintf(ios.Out, "replayed %d %s: %s, %s, %s (%s)\n", replayed, plural(replayed, "delivery", "deliveries"),
-			ui.Green(fmt.Sprintf("%d succeeded", counts.Succeeded)), failedText(counts.Failed),
-			ui.Yellow(fmt.Sprintf("%d pending", counts.Pending)), ui.FormatDuration(time.Since(start)))
+			ui.PaintCount(counts.Succeeded, "succeeded", ui.Green), ui.PaintCount(counts.Failed, "failed", ui.Red),
+			ui.PaintCount(counts.Pending, "pending", ui.Yellow), ui.FormatDuration(time.Since(start)))
 	}
 	moved.report(rctx, ios.ErrOut, st, "went")
 	if counts.Pending > 0 {
@@ -675,14 +675,6 @@ func linkedHint(ctx context.Context, w io.Writer, st store.Store, f store.Delive
 	n := counts[f.Status]
 	fmt.Fprintf(w, "hookctl: hint: %d %s %s of listen %s left out: each is linked to the delivery hookctl sent, and replay --%s resends that one (once, through listen) when it is %s; resend a forward alone by its id: hookctl replay ID\n",
 		n, f.Status, plural(n, "forward", "forwards"), plural(n, "is", "are"), f.Status, f.Status)
-}
-
-func failedText(n int64) string {
-	s := fmt.Sprintf("%d failed", n)
-	if n > 0 {
-		return ui.Red(s)
-	}
-	return s
 }
 
 func plural(n int64, one, many string) string {

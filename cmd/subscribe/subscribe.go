@@ -114,6 +114,7 @@ func run(opts *Options) error {
 		return err
 	}
 	svc.Catalog = cat
+	var covered []subscription.Covered
 	sub, err := svc.Create(opts.Ctx, subscription.CreateInput{
 		URL:         opts.URL,
 		Events:      opts.Events,
@@ -123,10 +124,12 @@ func run(opts *Options) error {
 		Method:      opts.Method,
 		Headers:     opts.Headers,
 		Secret:      opts.Secret,
+		Covered:     &covered,
 	})
 	if err != nil {
 		return err
 	}
+	subscriptions.NoteCovered(opts.IO, covered)
 	if err := subscriptions.Render(opts.IO, sub, true, opts.Factory.Now()); err != nil {
 		return err
 	}

@@ -161,7 +161,11 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 		Use:   "update <id> [--url <url>] [--events <list>] [--add-events <list>] [--remove-events <list>] [--description <text>] [--header 'K: V']...",
 		Short: "Change a subscription's URL, events, description or headers",
 		Long: `Change a subscription. --events replaces the event list; --add-events and
---remove-events edit it. --header 'Name: value' sets a header,
+--remove-events edit it (the removals first). Nothing is stored twice: an
+added name that a pattern of the list covers (card.created under card.*) is
+left out, and an added pattern replaces the names it covers, with a note on
+stderr for each; an update that changes nothing says so and writes nothing.
+--header 'Name: value' sets a header,
 --remove-header Name drops one. Nothing is written unless every change is valid.`,
 		Example: `  hookctl subscriptions update 4f1c --url https://staging.example.com/webhooks
   hookctl subscriptions update 4f1c --add-events 'kyc.*' --remove-events card.created
@@ -204,11 +208,18 @@ func newUpdateCmd(f *cli.Factory, runF func(*UpdateOptions) error) *cobra.Comman
 			if err != nil {
 				return err
 			}
-			sub, err := svc.Update(opts.Ctx, opts.ID, opts.Input)
+			var covered []subscription.Covered
+			opts.Input.Covered = &covered
+			sub, changed, err := svc.Edit(opts.Ctx, opts.ID, opts.Input)
 			if err != nil {
 				return err
 			}
-			Done(opts.IO, "Updated subscription %s", sub.ID)
+			NoteCovered(opts.IO, covered)
+			if changed {
+				Done(opts.IO, "Updated subscription %s", sub.ID)
+			} else {
+				fmt.Fprintf(opts.IO.ErrOut, "No change to subscription %s\n", sub.ID)
+			}
 			return Render(opts.IO, sub, false, now(opts.Factory))
 		},
 	}

@@ -119,9 +119,15 @@ func renderView(ios *ui.IOStreams, v subscription.View, reveal bool, at time.Tim
 	t := ui.NewTable(ios)
 	row := func(k, v string, style *lipgloss.Style) {
 		r := t.Row().Styled(k, st.Key)
-		if style != nil && v != "" {
+		switch {
+		case v == "" && ios.IsStdoutTTY():
+			// On a terminal an empty value says so ("Headers" and
+			// nothing after it read as cut off); piped, it stays
+			// empty for scripts.
+			r.Styled("none", st.Muted)
+		case style != nil && v != "":
 			r.Styled(v, *style)
-		} else {
+		default:
 			r.Cell(v)
 		}
 		r.End()
@@ -166,6 +172,15 @@ func formatHeaders(h map[string]string) string {
 		parts[i] = k + ": " + h[k]
 	}
 	return strings.Join(parts, "; ")
+}
+
+// NoteCovered says on stderr which events a subscription's list left out
+// or replaced because a pattern of it covers them (in JSON mode too: the
+// JSON is the list as stored).
+func NoteCovered(ios *ui.IOStreams, covered []subscription.Covered) {
+	for _, c := range covered {
+		fmt.Fprintf(ios.ErrOut, "hookctl: note: %s\n", c)
+	}
 }
 
 // Done prints a success line on stderr; nothing in JSON mode, where the

@@ -562,16 +562,8 @@ func summaryLine(c delivery.Counts, elapsed time.Duration) string {
 		rate = fmt.Sprintf(", %.0f/s", float64(done)/secs)
 	}
 	return fmt.Sprintf("%d %s: %s, %s, %s (%s%s)", c.Total, plural(c.Total, "delivery", "deliveries"),
-		ui.Green(fmt.Sprintf("%d succeeded", c.Succeeded)), failed(c.Failed), ui.Yellow(fmt.Sprintf("%d pending", c.Pending)),
+		ui.PaintCount(c.Succeeded, "succeeded", ui.Green), ui.PaintCount(c.Failed, "failed", ui.Red), ui.PaintCount(c.Pending, "pending", ui.Yellow),
 		ui.FormatDuration(elapsed), rate)
-}
-
-func failed(n int64) string {
-	s := fmt.Sprintf("%d failed", n)
-	if n > 0 {
-		return ui.Red(s)
-	}
-	return s
 }
 
 func plural(n int64, one, many string) string {

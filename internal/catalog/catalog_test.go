@@ -229,6 +229,21 @@ func TestBondFields(t *testing.T) {
 				if !bondTime.MatchString(tx.Get("created_time").String()) {
 					t.Errorf("created_time %q", tx.Get("created_time").String())
 				}
+				// The merchant's category code is the ISO 18245 MCC of
+				// that kind of merchant (a grocer under 5812, eating
+				// places, was one of the pairs the sample could draw).
+				mccOf := map[string]string{"Whole Foods Market": "5411"} // Grocery Stores, Supermarkets
+				for range 20 {
+					ev, err := c.Build(et, BuildOptions{Now: t1})
+					if err != nil {
+						t.Fatal(err)
+					}
+					d := gjson.GetBytes(ev.Body, "transaction.details")
+					name, mcc := d.Get("merchant_name").String(), d.Get("merchant_category_code").String()
+					if want, ok := mccOf[name]; !ok || mcc != want {
+						t.Fatalf("merchant %q with MCC %q: want a merchant whose ISO 18245 MCC the test knows, and that MCC (%q)", name, mcc, want)
+					}
+				}
 			}
 			switch et.Type {
 			case "kyc.verification.document_required":

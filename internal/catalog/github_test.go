@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -190,6 +191,16 @@ func TestGitHubSamplesConsistent(t *testing.T) {
 		}
 		walk("", body)
 		if et.Type == "push" {
+			// A push onto an existing branch: GitHub's compare URL names
+			// the two heads by 12-character prefixes.
+			before, _ := body["before"].(string)
+			after, _ := body["after"].(string)
+			repo, _ := body["repository"].(map[string]any)
+			if len(before) != 40 || before == zero || len(after) != 40 || body["created"] != false ||
+				body["compare"] != fmt.Sprintf("%s/compare/%s...%s", repo["html_url"], before[:12], after[:12]) {
+				t.Errorf("push: before %v, after %v, created %v, compare %v: want a push onto a branch, compared as GitHub does (OWNER/REPO/compare/<before 12>...<after 12>)",
+					body["before"], body["after"], body["created"], body["compare"])
+			}
 			commits, _ := body["commits"].([]any)
 			head, _ := body["head_commit"].(map[string]any)
 			if len(commits) == 0 || head == nil || head["id"] != body["after"] || commits[len(commits)-1].(map[string]any)["id"] != body["after"] {

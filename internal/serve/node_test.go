@@ -125,6 +125,9 @@ func TestNodeSvixClient(t *testing.T) {
 	if r["resentId"] != r["msgId"] {
 		t.Fatalf("the resend delivered %v, want message %v", r["resentId"], r["msgId"])
 	}
+	if got := fmt.Sprint(r["typesWalked"], r["typeBefore"]); got != "[-early invoice.paid] [-early]" {
+		t.Fatalf("the event types one at a time, and the one before the page after -early: %s", got)
+	}
 	want := fmt.Sprintf("[map[endpointId:%[1]s status:0 triggerType:1] map[endpointId:%[1]s status:0 triggerType:0]]", r["endpointId"])
 	if got := fmt.Sprint(r["attempts"]); got != want {
 		t.Fatalf("attempts after a resend (newest first):\n got %s\nwant %s", got, want)

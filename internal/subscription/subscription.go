@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -75,6 +76,83 @@ type CreateInput struct {
 	// is delivered to it, not even between its creation and a status
 	// change.
 	Disabled bool
+	// Covered, when not nil, asks for an event list with nothing in it
+	// twice (see AddEvents) and receives what was left out and why; nil
+	// (the providers' APIs) keeps the list as given, as the provider
+	// would.
+	Covered *[]Covered
+}
+
+// Covered is an event name or pattern left out of a subscription's
+// event list because a pattern in the list already receives its events,
+// or (Replaced) an entry of the list that an added pattern took the place
+// of.
+type Covered struct {
+	Event    string // the name or pattern left out
+	By       string // the pattern that covers it
+	Replaced bool   // Event was in the list, and By (added) replaced it
+}
+
+func (c Covered) String() string {
+	if c.Replaced {
+		return fmt.Sprintf("%s covers %s, which it replaces", c.By, c.Event)
+	}
+	return fmt.Sprintf("%s is already covered by %s: not added", c.Event, c.By)
+}
+
+// covers reports whether the pattern p receives every event e (a name or
+// a pattern) receives, e being something else: * covers everything,
+// card.* covers card.created and card.virtual.*.
+func covers(p, e string) bool { return p != e && catalog.Match(p, e) }
+
+// AddEvents adds each of add to the event list list (which is left as
+// it is), so that nothing is in the result twice: an entry already there
+// is skipped; one that a pattern of the list covers (card.created under
+// card.*) is left out; a pattern that covers entries of the list
+// (card.* added to card.created,card.updated) takes the place of the
+// first and the others go. covered says what was left out or replaced.
+func AddEvents(list, add []string) (out []string, covered []Covered) {
+	out = slices.Clone(list)
+	for _, e := range add {
+		if slices.Contains(out, e) {
+			continue
+		}
+		if i := slices.IndexFunc(out, func(p string) bool { return covers(p, e) }); i >= 0 {
+			covered = append(covered, Covered{Event: e, By: out[i]})
+			continue
+		}
+		first := slices.IndexFunc(out, func(old string) bool { return covers(e, old) })
+		if first < 0 {
+			out = append(out, e)
+			continue
+		}
+		kept := out[:0:0]
+		for i, old := range out {
+			switch {
+			case i == first:
+				kept = append(kept, e)
+				covered = append(covered, Covered{Event: old, By: e, Replaced: true})
+			case covers(e, old):
+				covered = append(covered, Covered{Event: old, By: e, Replaced: true})
+			default:
+				kept = append(kept, old)
+			}
+		}
+		out = kept
+	}
+	return out, covered
+}
+
+// tidy returns the event list with nothing in it twice (see AddEvents),
+// and what it left out.
+func tidy(events []string) ([]string, []Covered) {
+	out, covered := AddEvents(nil, events)
+	for i := range covered {
+		// Of one list given at once, the covered entry is left out
+		// whatever its place.
+		covered[i].Replaced = false
+	}
+	return out, covered
 }
 
 // Create validates in and stores an enabled subscription with a fresh
@@ -93,6 +171,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 	}
 	if sub.Events, err = s.ValidateEvents(in.Events); err != nil {
 		return nil, err
+	}
+	if in.Covered != nil {
+		sub.Events, *in.Covered = tidy(sub.Events)
 	}
 	if sub.Provider, err = ValidateProvider(in.Provider); err != nil {
 		return nil, err
@@ -251,6 +332,10 @@ type UpdateInput struct {
 	RemoveHeaders []string // header names to drop
 	Method        *string
 	Scheme        *string
+	// Covered, when not nil, asks that an --events list too have nothing
+	// in it twice (the added events never do: see AddEvents) and
+	// receives what the update left out or replaced.
+	Covered *[]Covered
 }
 
 // Empty reports whether in changes nothing.
@@ -269,6 +354,35 @@ func (s *Service) Update(ctx context.Context, idOrPrefix string, in UpdateInput)
 	return store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
 		return s.apply(sub, in)
 	})
+}
+
+// Edit is Update that writes nothing when the subscription would stay
+// as it is (every added event already there or covered, the same URL…):
+// changed says which it was.
+func (s *Service) Edit(ctx context.Context, idOrPrefix string, in UpdateInput) (sub *store.Subscription, changed bool, err error) {
+	if in.Empty() {
+		sub, err = s.Update(ctx, idOrPrefix, in)
+		return sub, false, err
+	}
+	sub, err = store.UpdateSubscriptionFunc(ctx, s.Store, strings.TrimSpace(idOrPrefix), func(sub *store.Subscription) error {
+		before := *sub
+		if err := s.apply(sub, in); err != nil {
+			return err
+		}
+		changed = !sameSettings(&before, sub)
+		if !changed {
+			return store.ErrNoChange
+		}
+		return nil
+	})
+	return sub, changed, err
+}
+
+// sameSettings reports whether a and b agree on everything apply
+// changes.
+func sameSettings(a, b *store.Subscription) bool {
+	return a.CallbackURL == b.CallbackURL && slices.Equal(a.Events, b.Events) && a.Description == b.Description &&
+		a.Method == b.Method && a.Scheme == b.Scheme && maps.Equal(a.Headers, b.Headers)
 }
 
 // UpdateWith applies in (which may be empty) and then fn to the
@@ -303,23 +417,32 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 		}
 	}
 	events := sub.Events
+	var covered []Covered
 	if in.Events != nil {
 		events = SplitList(in.Events)
 		if len(events) == 0 {
 			return inputErr([]string{"subscribe to at least one event, e.g. --events 'card.*'"}, "the event list is empty")
 		}
-	}
-	for _, e := range SplitList(in.AddEvents) {
-		if !slices.Contains(events, e) {
-			events = append(slices.Clip(events), e)
+		if in.Covered != nil {
+			events, covered = tidy(events)
 		}
 	}
+	// The removals first: --add-events card.created --remove-events
+	// 'card.*' narrows card.* to card.created (card.* would cover it).
 	for _, e := range SplitList(in.RemoveEvents) {
 		i := slices.Index(events, e)
 		if i < 0 {
 			return inputErr([]string{"its events are: " + strings.Join(events, ", ")}, "the subscription has no event %q to remove", e)
 		}
 		events = slices.Delete(slices.Clone(events), i, i+1)
+	}
+	// What is added is never stored twice: not a name the list has, nor
+	// one a pattern of it covers; an added pattern replaces the names it
+	// covers.
+	events, added := AddEvents(events, SplitList(in.AddEvents))
+	covered = append(covered, added...)
+	if in.Covered != nil {
+		*in.Covered = covered // apply may run more than once
 	}
 	if len(events) == 0 {
 		return inputErr([]string{"a subscription needs at least one event; disable it instead: hookctl subscriptions disable " + sub.ID},

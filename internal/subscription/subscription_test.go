@@ -3,6 +3,7 @@ package subscription
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -350,5 +351,49 @@ func TestAutoSecretSuitsEveryScheme(t *testing.T) {
 		if err != nil || got.Secret != want || slices.Contains(got.Events, "ping") {
 			t.Errorf("after refusals: %+v %v", got, err)
 		}
+	}
+}
+
+// Nothing is in an event list twice: an added name a pattern covers is
+// left out, an added pattern replaces the names (and narrower patterns)
+// it covers, in the first one's place.
+func TestAddEventsNothingTwice(t *testing.T) {
+	for _, c := range []struct {
+		list, add, want []string
+		covered         string
+	}{
+		{[]string{"card.*"}, []string{"card.created"}, []string{"card.*"}, "[card.created is already covered by card.*: not added]"},
+		{[]string{"card.created"}, []string{"card.created", "card.created"}, []string{"card.created"}, "[]"},
+		{[]string{"kyc.verification.success", "card.created", "x.y", "card.status.*"}, []string{"card.*"},
+			[]string{"kyc.verification.success", "card.*", "x.y"}, "[card.* covers card.created, which it replaces card.* covers card.status.*, which it replaces]"},
+		{[]string{"card.*"}, []string{"card.status.*", "*"}, []string{"*"},
+			"[card.status.* is already covered by card.*: not added * covers card.*, which it replaces]"},
+		{[]string{"card.created"}, []string{"card.created.more"}, []string{"card.created", "card.created.more"}, "[]"},
+	} {
+		got, covered := AddEvents(c.list, c.add)
+		if !slices.Equal(got, c.want) || fmt.Sprint(covered) != c.covered {
+			t.Errorf("AddEvents(%q, %q) = %q, %v; want %q, %s", c.list, c.add, got, covered, c.want, c.covered)
+		}
+	}
+}
+
+// Edit writes nothing when the update changes nothing (UpdatedAt stays),
+// and says so; Update (the providers' APIs) keeps writing.
+func TestEditNoChange(t *testing.T) {
+	ctx := context.Background()
+	svc, now := newService(t)
+	sub, err := svc.Create(ctx, CreateInput{URL: "http://localhost:3000/hooks", Events: []string{"card.*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Hour)
+	var covered []Covered
+	got, changed, err := svc.Edit(ctx, sub.ID, UpdateInput{AddEvents: []string{"card.created"}, Covered: &covered})
+	if err != nil || changed || !got.UpdatedAt.Equal(sub.UpdatedAt) || !slices.Equal(got.Events, []string{"card.*"}) || len(covered) != 1 {
+		t.Fatalf("Edit adding a covered name: %+v changed=%v covered=%v err=%v", got, changed, covered, err)
+	}
+	got, changed, err = svc.Edit(ctx, sub.ID, UpdateInput{AddEvents: []string{"kyc.*"}, Covered: &covered})
+	if err != nil || !changed || !slices.Equal(got.Events, []string{"card.*", "kyc.*"}) || len(covered) != 0 {
+		t.Fatalf("Edit adding kyc.*: %+v changed=%v covered=%v err=%v", got, changed, covered, err)
 	}
 }

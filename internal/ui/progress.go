@@ -155,7 +155,7 @@ func (p *Progress) line(width int, rate, eta bool) string {
 		bar = " [" + bar + "]"
 	}
 	line := fmt.Sprintf("%s%s %d/%s  %s %s", p.label, bar, done, total,
-		Green(fmt.Sprintf("%d ok", p.ok)), failedText(p.failed))
+		PaintCount(p.ok, "ok", Green), PaintCount(p.failed, "failed", Red))
 	if p.now == nil || p.start.IsZero() {
 		return line
 	}
@@ -169,14 +169,6 @@ func (p *Progress) line(width int, rate, eta bool) string {
 		}
 	}
 	return line
-}
-
-func failedText(n int64) string {
-	s := fmt.Sprintf("%d failed", n)
-	if n > 0 {
-		return Red(s)
-	}
-	return s
 }
 
 func (p *Progress) draw(force bool) {

@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/charmbracelet/lipgloss"
 	"github.com/fatih/color"
+	"github.com/muesli/termenv"
 )
 
 // Palette: the only colours hookctl uses (ANSI 256 codes, readable on dark
@@ -42,7 +46,7 @@ type Styles struct {
 func NewStyles(r *lipgloss.Renderer) *Styles {
 	return &Styles{
 		r:         r,
-		Header:    r.NewStyle().Bold(true).Underline(true),
+		Header:    underlined(r, "1"),
 		Title:     r.NewStyle().Bold(true).Foreground(colorPurple),
 		Success:   r.NewStyle().Foreground(colorGreen),
 		Failure:   r.NewStyle().Foreground(colorRed),
@@ -52,11 +56,35 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 		Bold:      r.NewStyle().Bold(true),
 		EventType: r.NewStyle().Foreground(colorCyan),
 		ID:        r.NewStyle().Foreground(colorGray),
-		URL:       r.NewStyle().Foreground(colorBlue).Underline(true),
+		URL:       underlined(r, "34"),
 		Secret:    r.NewStyle().Foreground(colorYellow).Bold(true),
 		Key:       r.NewStyle().Bold(true),
 		Box:       r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(colorGray).Padding(0, 1),
 	}
+}
+
+// underlined returns a style that underlines text drawn with the SGR
+// attributes attrs ("1" bold, "34" blue: the palette's colorBlue on the
+// ANSI and ANSI256 profiles), as one start and one reset per line.
+// lipgloss v1 underlines rune by rune (each rune its own ESC[…m…ESC[0m,
+// about ten times the bytes, and it repeats the 4), so the style only
+// transforms the text and sets nothing lipgloss would draw; widths are
+// unaffected (lipgloss and ansi measure printable width). Without colour
+// the text is left as it is.
+func underlined(r *lipgloss.Renderer, attrs string) lipgloss.Style {
+	if r.ColorProfile() == termenv.Ascii {
+		return r.NewStyle()
+	}
+	start := "\x1b[" + attrs + ";4m"
+	return r.NewStyle().Transform(func(s string) string {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			if l != "" {
+				lines[i] = start + l + "\x1b[0m"
+			}
+		}
+		return strings.Join(lines, "\n")
+	})
 }
 
 // Renderer returns the lipgloss renderer these styles draw with.
@@ -106,6 +134,17 @@ func Yellow(s string) string { return paintYellow(s) }
 func Cyan(s string) string   { return paintCyan(s) }
 func Gray(s string) string   { return paintGray(s) }
 func Bold(s string) string   { return paintBold(s) }
+
+// PaintCount writes "N word" painted with paint when N > 0, plain when it
+// is 0: in "3 succeeded, 0 failed, 0 pending" only what happened is in
+// colour (a yellow "0 pending" caught the eye for nothing).
+func PaintCount(n int64, word string, paint func(string) string) string {
+	s := strconv.FormatInt(n, 10) + " " + word
+	if n > 0 {
+		return paint(s)
+	}
+	return s
+}
 
 // PaintStatus paints an HTTP status by class (see Styles.HTTPStatus).
 func PaintStatus(code int, s string) string {

@@ -101,7 +101,25 @@ func (t *Table) RenderTo(w io.Writer) error {
 		}
 	}
 	if tw := t.ios.StdoutWidth(); tw > 0 {
-		fitWidths(widths, t.headers, tw)
+		// A SOURCE cell is a word and a link ("received ↳9c28…"): the
+		// word stays whole, with an ellipsis for the rest.
+		least := make([]int, len(widths))
+		for i, h := range t.headers {
+			if h != "SOURCE" {
+				continue
+			}
+			for _, row := range t.rows {
+				if i < len(row) {
+					word, rest, _ := strings.Cut(row[i].text, " ")
+					w := lipgloss.Width(word)
+					if rest != "" {
+						w++
+					}
+					least[i] = max(least[i], w)
+				}
+			}
+		}
+		fitWidths(widths, t.headers, least, tw)
 	}
 	st := t.ios.Styles()
 	writeRow := func(cells []cell, header bool) {
@@ -138,43 +156,56 @@ func (t *Table) RenderTo(w io.Writer) error {
 	return err
 }
 
+// whole are the columns whose cells are one value each, never cut: an id
+// (ids are copied), a status, a count, a time ("1 minute …" and
+// "succeed…" read as nothing).
+var whole = map[string]bool{"ID": true, "STATUS": true, "ATTEMPTS": true, "LAST": true, "CREATED": true, "VERDICT": true}
+
 // fitWidths narrows the widest columns until a row fits in width
 // (columns two spaces apart), never below a column's header or 8
-// characters, and never an ID column (ids are copied): on a narrow
-// terminal the rows no longer wrap, the longest cells (URLs, types) are
-// cut with an ellipsis instead. When even that cannot fit, nothing is cut
-// (the rows wrap, with nothing lost).
-func fitWidths(widths []int, headers []string, width int) {
-	floor := func(i int) int {
-		f := 8
-		if i < len(headers) {
-			if headers[i] == "ID" {
-				return widths[i]
+// characters, nor an ID column (ids are copied): on a narrow terminal the
+// rows no longer wrap, the longest cells (URLs, types) are cut with an
+// ellipsis instead. Where there is room, a column also keeps its least
+// width (atLeast) and a column of whole values (see whole) is not cut at
+// all; where there is not, they give way in that order. When even that
+// cannot fit, nothing is cut (the rows wrap, with nothing lost).
+func fitWidths(widths []int, headers []string, atLeast []int, width int) {
+	for _, tier := range []struct{ least, whole bool }{{true, true}, {false, true}, {false, false}} {
+		floor := func(i int) int {
+			f := 8
+			if tier.least && i < len(atLeast) {
+				f = max(f, atLeast[i])
 			}
-			f = max(f, lipgloss.Width(headers[i]))
+			if i < len(headers) {
+				if headers[i] == "ID" || tier.whole && whole[headers[i]] {
+					return widths[i]
+				}
+				f = max(f, lipgloss.Width(headers[i]))
+			}
+			return min(f, widths[i])
 		}
-		return min(f, widths[i])
-	}
-	total, least := 2*(len(widths)-1), 2*(len(widths)-1)
-	for i, w := range widths {
-		total += w
-		least += floor(i)
-	}
-	if least > width {
-		return
-	}
-	for total > width {
-		widest := -1
+		total, least := 2*(len(widths)-1), 2*(len(widths)-1)
 		for i, w := range widths {
-			if w > floor(i) && (widest < 0 || w > widths[widest]) {
-				widest = i
+			total += w
+			least += floor(i)
+		}
+		if least > width {
+			continue
+		}
+		for total > width {
+			widest := -1
+			for i, w := range widths {
+				if w > floor(i) && (widest < 0 || w > widths[widest]) {
+					widest = i
+				}
 			}
+			if widest < 0 {
+				return // as narrow as it goes
+			}
+			widths[widest]--
+			total--
 		}
-		if widest < 0 {
-			return // as narrow as it goes: the rows wrap
-		}
-		widths[widest]--
-		total--
+		return
 	}
 }
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,6 +180,32 @@ func TestTableFitsTheTerminal(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 		if w := lipgloss.Width(line); w > 40 {
 			t.Errorf("a line %d wide on a 40-column terminal: %q", w, line)
+		}
+	}
+}
+
+// fitWidths keeps whole values (status, time) and a SOURCE's word where
+// there is room, gives them up in that order where there is not, and
+// never cuts an ID.
+func TestFitWidthsTiers(t *testing.T) {
+	headers := []string{"ID", "SOURCE", "URL", "STATUS", "CREATED"}
+	fit := func(width int) []int {
+		w := []int{8, 18, 31, 9, 13} // received ↳9c285120, …, succeeded, 2 minutes ago
+		fitWidths(w, headers, []int{0, 9, 0, 0, 0}, width)
+		return w
+	}
+	for _, c := range []struct {
+		width int
+		want  string
+	}{
+		{200, "[8 18 31 9 13]"}, // fits: nothing cut
+		{55, "[8 9 8 9 13]"},    // URL cut to 8, SOURCE to its word and an ellipsis
+		{54, "[8 8 8 9 13]"},    // SOURCE gives way
+		{50, "[8 8 8 9 9]"},     // then the whole values
+		{30, "[8 18 31 9 13]"},  // nothing fits: nothing cut, the rows wrap
+	} {
+		if got := fmt.Sprint(fit(c.width)); got != c.want {
+			t.Errorf("width %d: %s, want %s", c.width, got, c.want)
 		}
 	}
 }

@@ -153,8 +153,10 @@ func (a *api) listEventTypes(w http.ResponseWriter, r *http.Request) {
 	// prevIterator "-" and the first; a name is a place in that order,
 	// so a page after (or before) an event type deleted since goes on
 	// from where it stood rather than from the start. A name may begin
-	// with "-": its forward iterator is "+" and the name ("+" is no
-	// name's character), so that it is not read as a prevIterator.
+	// with "-": its forward iterator is "~" and the name ("~" is no
+	// name's character), so that it is not read as a prevIterator. It
+	// was "+", which a query string written by hand (curl, a browser)
+	// turns into a space: "+" and " " are read as "~" still.
 	desc := q.Get("order") == "descending"
 	slices.SortFunc(out, func(x, y EventType) int { return strings.Compare(x.Name, y.Name) })
 	if desc {
@@ -169,8 +171,8 @@ func (a *api) listEventTypes(w http.ResponseWriter, r *http.Request) {
 	}
 	it := q.Get("iterator")
 	at, prev := strings.CutPrefix(it, "-")
-	if !prev {
-		at, _ = strings.CutPrefix(it, "+")
+	if !prev && it != "" && strings.ContainsRune("~+ ", rune(it[0])) {
+		at = it[1:]
 	}
 	if it != "" && !validName(at, 256, "") {
 		badIterator(w, it, "an event type's name")
@@ -202,7 +204,7 @@ func (a *api) listEventTypes(w http.ResponseWriter, r *http.Request) {
 	if len(out) > 0 {
 		n := out[len(out)-1].Name
 		if strings.HasPrefix(n, "-") {
-			n = "+" + n
+			n = "~" + n
 		}
 		next, prevIt = &n, prevIteratorOf(out[0].Name, len(out))
 	}

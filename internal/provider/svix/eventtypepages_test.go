@@ -17,7 +17,7 @@ import (
 // its first name; it was always null) and "-name" reads the page just
 // before name, in either order. A name is a place: the page after one
 // archived or expunged since goes on from where it stood (it started
-// over). A name beginning with "-" is a forward iterator as "+name".
+// over). A name beginning with "-" is a forward iterator as "~name".
 func TestEventTypePages(t *testing.T) {
 	e := servetest.Start(t, nil)
 	names := []string{"-early", "a.one", "b.two", "c.three", "d.four", "e.five"} // by name
@@ -125,7 +125,7 @@ func TestEventTypePages(t *testing.T) {
 	// The official client reads prevIterator.
 	one := uint64(1)
 	l, err := client(t, e).EventType.List(t.Context(), &svixgo.EventTypeListOptions{Limit: &one})
-	if err != nil || l.PrevIterator == nil || *l.PrevIterator != "--early" || *l.Iterator != "+-early" {
+	if err != nil || l.PrevIterator == nil || *l.PrevIterator != "--early" || *l.Iterator != "~-early" {
 		t.Fatalf("svix-go: %+v %v", l, err)
 	}
 }

@@ -63,6 +63,53 @@ const ids = new Map(), nodes = new Map(), shas = new Map();
 let n = 0;
 const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 const sha40 = /\b[0-9a-f]{40}\b/g;
+const compare12 = /\/compare\/([0-9a-f]{12})\.\.\.([0-9a-f]{12})$/;
+// short holds the SHAs a compare URL names by a 12-character prefix: they
+// are templated in two parts, the prefix a value of its own.
+const short = new Map();
+function sha(s) {
+  if (!shas.has(s)) {
+    const n = shas.size;
+    shas.set(s, short.has(s.slice(0, 12)) ? `{{hex 12 @sha${n}}}{{hex 28 @sha${n}rest}}` : `{{hex 40 @sha${n}}}`);
+  }
+  return shas.get(s);
+}
+function sha12(p) {
+  if (!short.has(p)) throw new Error("compare URL names no SHA of the example: " + p);
+  return sha(short.get(p)).replace(/\}\}.*/, "}}");
+}
+// collectShort finds the SHAs a compare URL names (12-character prefixes of
+// SHAs in the example), before tmpl runs.
+function collectShort(v) {
+  const all = new Set();
+  const walk = y => {
+    if (Array.isArray(y)) return y.forEach(walk);
+    if (y && typeof y === "object") return Object.values(y).forEach(walk);
+    if (typeof y === "string") for (const m of y.matchAll(sha40)) all.add(m[0]);
+  };
+  walk(v);
+  const find = y => {
+    if (Array.isArray(y)) return y.forEach(find);
+    if (y && typeof y === "object") return Object.values(y).forEach(find);
+    const m = typeof y === "string" && y.match(compare12);
+    if (m) for (const p of [m[1], m[2]]) for (const s of all) if (s.startsWith(p)) short.set(p, s);
+  };
+  find(v);
+}
+// pushToBranch makes GitHub's push example (a new branch: before the zero
+// SHA, created, compare linking the one commit) a push of a commit onto an
+// existing branch, as its description says and as most pushes are: before
+// is the branch's previous head, and compare is GitHub's
+// https://github.com/OWNER/REPO/compare/<before 12>...<after 12>.
+function pushToBranch(x) {
+  const before = "a10867b14bb761a232cd80139fbd4c0d33264240";
+  x.before = before;
+  x.created = false;
+  x.compare = `${x.repository.html_url}/compare/${before.slice(0, 12)}...${x.after.slice(0, 12)}`;
+  for (const c of [...x.commits, x.head_commit]) {
+    c.message = "Update README.md"; c.added = []; c.modified = ["README.md"];
+  }
+}
 function tmpl(v, key) {
   if (Array.isArray(v)) return v.map(x => tmpl(x, key));
   if (v && typeof v === "object") {
@@ -87,11 +134,12 @@ function tmpl(v, key) {
     // A user's id inside its avatar URL and noreply email is that id.
     v = v.replace(/(\/u\/|^)(\d{4,})(\?|\+[\w-]+@users\.noreply\.github\.com$)/, (m, a, id, b) =>
       ids.has(Number(id)) ? a + ids.get(Number(id)) + b : m);
+    // A compare URL names its two commits by their first 12 characters.
+    v = v.replace(compare12, (m, a, b) => `/compare/${sha12(a)}...${sha12(b)}`);
     return v.replace(sha40, s => {
       // The zero SHA is no commit: a deleted ref's "after", a new one's "before".
       if (/^0+$/.test(s)) return s;
-      if (!shas.has(s)) shas.set(s, `{{hex 40 @sha${shas.size}}}`);
-      return shas.get(s);
+      return sha(s);
     });
   }
   return v;
@@ -130,10 +178,12 @@ function collectIds(v, key) {
 }
 const out = [];
 for (const [name, action, description] of want) {
-  ids.clear(); nodes.clear(); shas.clear();
+  ids.clear(); nodes.clear(); shas.clear(); short.clear();
   const x = pick(name, action);
+  if (name === "push") pushToBranch(x);
   inject(name, action, x);
   collectIds(x);
+  collectShort(x);
   out.push({ type: action ? `${name}.${action}` : name, provider: "github", description, body: tmpl(x) });
 }
 process.stdout.write(JSON.stringify(out, null, 2) + "\n");

@@ -3,7 +3,8 @@
 // receiver verifies the delivery with the library's Webhook and the
 // secret from GET …/secret/. It then resends the message to the endpoint
 // and lists the message's attempts (the first scheduled, the resend's
-// manual: triggerType). Prints one JSON line with what it saw.
+// manual: triggerType), and pages through the event types one at a time
+// (one named "-early"). Prints one JSON line with what it saw.
 const http = require('http');
 const { Svix, Webhook } = require('svix');
 
@@ -67,11 +68,27 @@ function receiver() {
   // Newest first: the resend's, then the first send's.
   const listed = (await attempts(2)).map((a) => ({ triggerType: a.triggerType, status: a.status, endpointId: a.endpointId }));
   await svix.endpoint.delete(app.id, ep.id);
+  // The event types one at a time by their iterators, through one named
+  // "-early" (its iterator is "~-early"), and back by prevIterator.
+  try {
+    await svix.eventType.create({ name: '-early', description: 'first by name' });
+  } catch (e) {
+    if (e.code !== 409) throw e;
+  }
+  const walked = [];
+  let page = await svix.eventType.list({ limit: 1 });
+  walked.push(...page.data.map((t) => t.name));
+  while (!page.done) {
+    page = await svix.eventType.list({ limit: 1, iterator: page.iterator });
+    walked.push(...page.data.map((t) => t.name));
+  }
+  const back = await svix.eventType.list({ limit: 1, iterator: (await svix.eventType.list({ limit: 1, iterator: '~-early' })).prevIterator });
   recv.srv.close();
   console.log(JSON.stringify({
     appId: app.id, endpointId: ep.id, gotUrl: got.url, listed: list.data.length, secretPrefix: secret.key.slice(0, 6),
     msgId: msg.id, deliveredId: delivery.headers['webhook-id'] || delivery.headers['svix-id'], body: delivery.body,
     verified, verifyError, messages: msgs.data.length, fetchedType: fetched.eventType,
     resentId: resent.headers['webhook-id'] || resent.headers['svix-id'], attempts: listed,
+    typesWalked: walked, typeBefore: back.data.map((t) => t.name),
   }));
 })().catch((e) => { console.error('svix client failed:', e); process.exit(1); });
