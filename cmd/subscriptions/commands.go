@@ -96,7 +96,13 @@ func runList(opts *ListOptions) error {
 	t := ui.NewTable(opts.IO, "ID", "URL", "EVENTS", "STATUS", "SECRET", "DESCRIPTION", "CREATED")
 	for _, s := range subs {
 		v := subscription.NewView(s, opts.Reveal, at)
-		t.Row().Styled(v.WebhookID, st.ID).Styled(v.CallbackURL, st.URL).Styled(strings.Join(v.Events, ","), st.EventType).
+		id := v.WebhookID
+		if opts.IO.IsStdoutTTY() && len(id) > 8 {
+			// As deliveries list: 8 characters find it (get, update, …
+			// take a prefix), and the URL and events keep their room.
+			id = id[:8]
+		}
+		t.Row().Styled(id, st.ID).Styled(v.CallbackURL, st.URL).Styled(strings.Join(v.Events, ","), st.EventType).
 			Styled(v.Status, st.DeliveryStatus(v.Status)).Styled(v.Secret, st.Muted).Cell(v.Description).
 			Styled(opts.IO.FormatTime(v.DateCreated, at), st.Muted).End()
 	}

@@ -432,6 +432,9 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 	for _, e := range SplitList(in.RemoveEvents) {
 		i := slices.Index(events, e)
 		if i < 0 {
+			if p := coveringPattern(events, e); p != "" {
+				return inputErr([]string{s.narrowHint(sub.ID, p, e)}, "the subscription has no event %q to remove: %s covers it, and a pattern cannot leave one event out", e, p)
+			}
 			return inputErr([]string{"its events are: " + strings.Join(events, ", ")}, "the subscription has no event %q to remove", e)
 		}
 		events = slices.Delete(slices.Clone(events), i, i+1)
@@ -938,4 +941,33 @@ func CheckImported(sub *store.Subscription) error {
 		return wrap(err)
 	}
 	return wrap(validateSecret(scheme, sub.Secret))
+}
+
+// coveringPattern returns the pattern of events (not e itself) that
+// covers the event name e, or "".
+func coveringPattern(events []string, e string) string {
+	for _, p := range events {
+		if p != e && catalog.Match(p, e) {
+			return p
+		}
+	}
+	return ""
+}
+
+// narrowHint says how to receive what pattern p covers but the event e:
+// the pattern replaced by the catalog's other names it covers.
+func (s *Service) narrowHint(id, p, e string) string {
+	var rest []string
+	if s.Catalog != nil {
+		for _, et := range s.Catalog.All() {
+			if et.Type != e && catalog.Match(p, et.Type) && !slices.Contains(rest, et.Type) {
+				rest = append(rest, et.Type)
+			}
+		}
+	}
+	if len(rest) == 0 || len(rest) > 8 { // none known, or too many to type
+		return fmt.Sprintf("replace %s with the events you want: hookctl subscriptions update %s --remove-events '%s' --add-events NAME,…", p, id, p)
+	}
+	slices.Sort(rest)
+	return fmt.Sprintf("replace %s with the events you want, e.g. every other one it covers: hookctl subscriptions update %s --remove-events '%s' --add-events %s", p, id, p, strings.Join(rest, ","))
 }
