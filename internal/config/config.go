@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -124,19 +125,31 @@ func Load(o Options) (*Config, error) {
 	} else {
 		c.File = filepath.Join(Dir(getenv), "config.yaml")
 	}
-	if o.ExplicitFile == "" {
-		if _, err := os.Stat(c.File); errors.Is(err, fs.ErrNotExist) {
-			// The usual case: no config file. Skip building a viper
-			// instance to find that out (cold start).
-			return c.resolveStore(getenv), nil
+	info, err := os.Stat(c.File)
+	if o.ExplicitFile == "" && errors.Is(err, fs.ErrNotExist) {
+		// A link to nothing (dotfiles not checked out) is not "no config
+		// file": it was read as one, and every setting silently fell
+		// back to its default.
+		if target, lerr := os.Readlink(c.File); lerr == nil {
+			return nil, &FileError{File: c.File, Err: fmt.Errorf("it is a symbolic link to %s, which does not exist", target), Config: c.resolveStore(getenv)}
 		}
+		// The usual case: no config file. Skip building a viper
+		// instance to find that out (cold start).
+		return c.resolveStore(getenv), nil
+	}
+	if err == nil && info.IsDir() {
+		// Skipped as if missing (viper's read failed with a path error).
+		c.FileExists = true
+		return nil, &FileError{File: c.File, Err: errors.New("it is a directory, not a file"), Config: c.resolveStore(getenv)}
 	}
 	fileV := viper.New()
 	fileV.SetConfigType("yaml")
 	fileV.SetConfigFile(c.File)
 	if err := fileV.ReadInConfig(); err != nil {
-		var pe *fs.PathError
-		if o.ExplicitFile != "" || !(errors.As(err, &pe) || os.IsNotExist(err)) {
+		// Only a file gone since the Stat above is no config file; one
+		// that cannot be read (permissions, an I/O error) is an error,
+		// not the defaults.
+		if o.ExplicitFile != "" || !errors.Is(err, fs.ErrNotExist) {
 			_, statErr := os.Stat(c.File)
 			c.FileExists = statErr == nil
 			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
@@ -360,7 +373,49 @@ type FileError struct {
 	Checked bool
 }
 
-func (e *FileError) Error() string { return fmt.Sprintf("reading %s: %v", e.File, e.Err) }
+func (e *FileError) Error() string {
+	return fmt.Sprintf("reading %s: %s", e.File, fileErrorText(e.Err))
+}
+
+// fileErrorText is err on one line, in hookctl's voice: without viper's
+// "While parsing config: " (capitalised, mid-sentence), the file's path
+// repeated by a path error, or the line breaks of YAML's list of
+// unmarshal errors ("yaml: unmarshal errors:\n  line 1: …").
+func fileErrorText(err error) string {
+	var cpe viper.ConfigParseError
+	if errors.As(err, &cpe) && cpe.Unwrap() != nil {
+		err = cpe.Unwrap()
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	msg := strings.TrimSpace(err.Error())
+	if rest, ok := strings.CutPrefix(msg, "yaml: unmarshal errors:"); ok {
+		msg = "yaml:"
+		for i, line := range strings.Split(strings.TrimSpace(rest), "\n") {
+			if i > 0 {
+				msg += ";"
+			}
+			msg += " " + strings.TrimSpace(line)
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	// The whole file is a list or a scalar: say what it must be instead
+	// of in Go's words (cannot unmarshal !!seq into map[string]interface {}).
+	// Compiled here, on an error only: not at every start.
+	notMapping := regexp.MustCompile(`cannot unmarshal !!(\w+) (?:` + "`[^`]*` " + `)?into map\[string\]interface \{\}`)
+	return notMapping.ReplaceAllStringFunc(msg, func(m string) string {
+		kind := notMapping.FindStringSubmatch(m)[1]
+		if name, ok := yamlKinds[kind]; ok {
+			kind = name
+		}
+		return "want key: value settings, not " + kind
+	})
+}
+
+var yamlKinds = map[string]string{"seq": "a list", "str": "a string", "int": "a number", "float": "a number", "bool": "a boolean"}
+
 func (e *FileError) Unwrap() error { return e.Err }
 
 // Set writes a setting to the config file; an empty value removes the
