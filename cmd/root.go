@@ -297,14 +297,16 @@ your app receives, and replays what failed. No account, no network.`,
 				// the version, the completion scripts: none reads a value.
 				cfg = fe.Config
 			}
-			if err := cfg.ApplyToFlags(cmd.Flags()); err != nil {
+			if err := cfg.ApplyToFlags(cmd.Flags()); err != nil && !isCompletionRequest(cmd) {
 				return cli.WithCode(cli.ExitUsage, err) // with its hints (did you mean …)
 			}
 			if cmd.Flags().Changed("store") || storeFlag != "" {
 				cfg.Store = storeFlag
 			}
-			switch output {
-			case ui.FormatTable, ui.FormatJSON:
+			switch {
+			case output == ui.FormatTable, output == ui.FormatJSON:
+			case isCompletionRequest(cmd):
+				output = ui.FormatTable // candidates are not rendered
 			default:
 				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json")
 			}
@@ -502,6 +504,17 @@ func worksWithoutConfig(cmd *cobra.Command) bool {
 	case "hookctl config path", "hookctl version", "hookctl completion":
 		return true
 	default:
-		return cmd.Parent() != nil && cmd.Parent().Name() == "completion"
+		return isCompletionRequest(cmd) || cmd.Parent() != nil && cmd.Parent().Name() == "completion"
 	}
+}
+
+// isCompletionRequest: cobra's hidden __complete (the shells' TAB). A
+// broken config file or a bad HOOKCTL_* value must not take every
+// completion away (not even `hookctl conf<TAB>`, the command that finds
+// the file to fix): candidates need no setting but the store, which
+// cli.CompletionStore resolves itself (and leaves alone when the config
+// file cannot be read). The command the user then runs reports the
+// problem.
+func isCompletionRequest(cmd *cobra.Command) bool {
+	return cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd
 }
