@@ -203,7 +203,9 @@ func (c *Config) Source(name string, getenv func(string) string) string {
 		fv := viper.New()
 		fv.SetConfigType("yaml")
 		fv.SetConfigFile(c.File)
-		if fv.ReadInConfig() == nil && fv.IsSet(name) {
+		// An empty value leaves its key unset (Load skips it): the
+		// default applies, not the file.
+		if fv.ReadInConfig() == nil && fv.IsSet(name) && fileString(fv.Get(name)) != "" {
 			return "file"
 		}
 	}
