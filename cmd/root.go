@@ -496,7 +496,11 @@ func usageArgs(c *cobra.Command) {
 // warn of what is still wrong. A file that is not YAML stays an error.
 func repairsConfig(cmd *cobra.Command, fe *config.FileError) bool {
 	p := cmd.CommandPath()
-	return (p == "hookctl config set" || p == "hookctl config unset") && fe.Config != nil && fe.Config.FileExists && fe.Checked
+	if p != "hookctl config set" && p != "hookctl config unset" || fe.Config == nil {
+		return false
+	}
+	// A link to a file not there yet (dotfiles): set writes through it.
+	return fe.Config.FileExists && fe.Checked || fe.Link != ""
 }
 
 func worksWithoutConfig(cmd *cobra.Command) bool {

@@ -131,7 +131,7 @@ func Load(o Options) (*Config, error) {
 		// file": it was read as one, and every setting silently fell
 		// back to its default.
 		if target, lerr := os.Readlink(c.File); lerr == nil {
-			return nil, &FileError{File: c.File, Err: fmt.Errorf("it is a symbolic link to %s, which does not exist", target), Config: c.resolveStore(getenv)}
+			return nil, &FileError{File: c.File, Err: fmt.Errorf("it is a symbolic link to %s, which does not exist", target), Config: c.resolveStore(getenv), Link: target}
 		}
 		// The usual case: no config file. Skip building a viper
 		// instance to find that out (cold start).
@@ -373,6 +373,9 @@ type FileError struct {
 	// Checked: the file is YAML, and Err is a key or value in it that
 	// hookctl refuses (Config then holds the other sources only).
 	Checked bool
+	// Link: the file is a symbolic link to Link, which does not exist
+	// (config set creates it).
+	Link string
 }
 
 func (e *FileError) Error() string {
