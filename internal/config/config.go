@@ -3,6 +3,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -453,10 +454,11 @@ func (c *Config) Set(name, value string) error {
 	if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
 		return err
 	}
-	if err := fv.WriteConfigAs(c.File); err != nil {
+	var data bytes.Buffer
+	if err := fv.WriteConfigTo(&data); err != nil {
 		return err
 	}
-	if err := os.Chmod(c.File, 0o600); err != nil {
+	if err := writePrivate(c.File, data.Bytes()); err != nil {
 		return err
 	}
 	c.FileExists = true
@@ -474,6 +476,36 @@ func (c *Config) Set(name, value string) error {
 		}
 	}
 	return nil
+}
+
+// writePrivate writes data to path with mode 0600 set before its first
+// byte: the file may hold a PostgreSQL password. (viper's WriteConfigAs
+// created the file 0644, or wrote an existing one as it was, and the
+// chmod came after: the password was readable by all until then, and for
+// good when the run died in between.) The file is written in place, so
+// a symbolic link (dotfiles) stays one.
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // FileProblem reports what is wrong in the config file (an unknown key,
