@@ -308,7 +308,9 @@ your app receives, and replays what failed. No account, no network.`,
 			case isCompletionRequest(cmd):
 				output = ui.FormatTable // candidates are not rendered
 			default:
-				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json")
+				// The usage hint every other flag error has.
+				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json").
+					Hint("run '%s --help' for usage", cmd.CommandPath())
 			}
 			f.Config = cfg
 			f.IOStreams.SetFormat(output)
