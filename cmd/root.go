@@ -280,6 +280,11 @@ your app receives, and replays what failed. No account, no network.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// --config "$CFG" with the variable unset read as no --config:
+			// the default file, perhaps naming another store.
+			if err := cli.NonEmptyFlags(cmd, "config"); err != nil {
+				return err
+			}
 			cfg, err := config.Load(config.Options{ExplicitFile: configFile})
 			if err != nil {
 				if errors.Is(err, config.ErrConfigNotFound) {
