@@ -94,6 +94,22 @@ func (s *IOStreams) CanPrompt() bool {
 	return s.stdinTTY && s.stdoutTTY && s.format != FormatJSON
 }
 
+// NoPromptJSON reports that CanPrompt is false only because of -o json:
+// stdin and stdout are terminals, but a script reads the output. A
+// refusal to go on without --yes then says so, not "not a terminal".
+func (s *IOStreams) NoPromptJSON() bool {
+	return s.stdinTTY && s.stdoutTTY && s.format == FormatJSON
+}
+
+// WhyNoPrompt says why CanPrompt is false, for a refusal to go on
+// without --yes: "-o json never prompts" or "not a terminal".
+func (s *IOStreams) WhyNoPrompt() string {
+	if s.NoPromptJSON() {
+		return "-o json never prompts"
+	}
+	return "not a terminal"
+}
+
 // SetFormat sets the output format (table or json).
 func (s *IOStreams) SetFormat(f string) { s.format = f }
 
