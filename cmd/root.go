@@ -86,7 +86,47 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	if f, ok := ios.Out.(*os.File); ok {
 		err = outputError(err, f.Name())
 	}
-	return reportError(ios.ErrOut, ctx, err)
+	return reportError(ios.ErrOut, ctx, configOriginHint(err, f.Config))
+}
+
+// configOriginHint adds to a usage error that names a value the user did
+// not type — a flag the configuration filled (HOOKCTL_PROVIDER=stripe:
+// unknown event "card.created" for provider stripe) — where it came from.
+func configOriginHint(err error, cfg *config.Config) error {
+	if cfg == nil || len(cfg.Filled()) == 0 {
+		return err
+	}
+	var ee *cli.ExitError
+	var ce cli.CodeError
+	switch {
+	case errors.As(err, &ee):
+		if ee.Code != cli.ExitUsage || ee.Err == nil {
+			return err
+		}
+	case errors.As(err, &ce):
+		if ce.ExitCode() != cli.ExitUsage {
+			return err
+		}
+	default:
+		return err
+	}
+	msg := err.Error()
+	var hints []string
+	for _, fl := range cfg.Filled() {
+		named := strings.Contains(msg, fl.Flag) || strings.Contains(msg, strings.ReplaceAll(fl.Flag, "-", " "))
+		if named && strings.Contains(msg, fl.Value) {
+			hints = append(hints, fmt.Sprintf("--%s %s comes from %s", fl.Flag, fl.Value, cfg.Origin(fl.Key)))
+		}
+	}
+	if len(hints) == 0 {
+		return err
+	}
+	// reportError puts the error's own hints (did you mean …) first.
+	out := cli.WithCode(cli.ExitUsage, err)
+	for _, h := range hints {
+		out = out.Hint("%s", h)
+	}
+	return out
 }
 
 // outputError is err as an environment problem (exit 3, with a hint) when

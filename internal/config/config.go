@@ -90,7 +90,19 @@ type Config struct {
 	Store string
 
 	getenv func(string) string
+
+	// filled: the flags ApplyToFlags set from the configuration.
+	filled []FilledFlag
 }
+
+// FilledFlag is a flag the user did not give that ApplyToFlags set from
+// the configuration: its name, its key and the value.
+type FilledFlag struct {
+	Flag, Key, Value string
+}
+
+// Filled lists the flags ApplyToFlags set from the configuration.
+func (c *Config) Filled() []FilledFlag { return c.filled }
 
 // Options controls Load.
 type Options struct {
@@ -250,12 +262,16 @@ func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
 			items := strings.Split(val, ",")
 			if err := sv.Replace(items); err != nil {
 				firstErr = fmt.Errorf("invalid %s %q: %w", c.Origin(k.Name), val, err)
+				return
 			}
+			c.filled = append(c.filled, FilledFlag{f.Name, k.Name, val})
 			return
 		}
 		if err := f.Value.Set(val); err != nil {
 			firstErr = fmt.Errorf("invalid %s %q: %w", c.Origin(k.Name), val, err)
+			return
 		}
+		c.filled = append(c.filled, FilledFlag{f.Name, k.Name, val})
 	})
 	return firstErr
 }
