@@ -86,7 +86,47 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	if f, ok := ios.Out.(*os.File); ok {
 		err = outputError(err, f.Name())
 	}
-	return reportError(ios.ErrOut, ctx, err)
+	return reportError(ios.ErrOut, ctx, configOriginHint(err, f.Config))
+}
+
+// configOriginHint adds to a usage error that names a value the user did
+// not type — a flag the configuration filled (HOOKCTL_PROVIDER=stripe:
+// unknown event "card.created" for provider stripe) — where it came from.
+func configOriginHint(err error, cfg *config.Config) error {
+	if cfg == nil || len(cfg.Filled()) == 0 {
+		return err
+	}
+	var ee *cli.ExitError
+	var ce cli.CodeError
+	switch {
+	case errors.As(err, &ee):
+		if ee.Code != cli.ExitUsage || ee.Err == nil {
+			return err
+		}
+	case errors.As(err, &ce):
+		if ce.ExitCode() != cli.ExitUsage {
+			return err
+		}
+	default:
+		return err
+	}
+	msg := err.Error()
+	var hints []string
+	for _, fl := range cfg.Filled() {
+		named := strings.Contains(msg, fl.Flag) || strings.Contains(msg, strings.ReplaceAll(fl.Flag, "-", " "))
+		if named && strings.Contains(msg, fl.Value) {
+			hints = append(hints, fmt.Sprintf("--%s %s comes from %s", fl.Flag, fl.Value, cfg.Origin(fl.Key)))
+		}
+	}
+	if len(hints) == 0 {
+		return err
+	}
+	// reportError puts the error's own hints (did you mean …) first.
+	out := cli.WithCode(cli.ExitUsage, err)
+	for _, h := range hints {
+		out = out.Hint("%s", h)
+	}
+	return out
 }
 
 // outputError is err as an environment problem (exit 3, with a hint) when
@@ -280,6 +320,11 @@ your app receives, and replays what failed. No account, no network.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// --config "$CFG" with the variable unset read as no --config:
+			// the default file, perhaps naming another store.
+			if err := cli.NonEmptyFlags(cmd, "config"); err != nil {
+				return err
+			}
 			cfg, err := config.Load(config.Options{ExplicitFile: configFile})
 			if err != nil {
 				if errors.Is(err, config.ErrConfigNotFound) {
@@ -297,16 +342,20 @@ your app receives, and replays what failed. No account, no network.`,
 				// the version, the completion scripts: none reads a value.
 				cfg = fe.Config
 			}
-			if err := cfg.ApplyToFlags(cmd.Flags()); err != nil {
+			if err := cfg.ApplyToFlags(cmd.Flags()); err != nil && !isCompletionRequest(cmd) {
 				return cli.WithCode(cli.ExitUsage, err) // with its hints (did you mean …)
 			}
 			if cmd.Flags().Changed("store") || storeFlag != "" {
 				cfg.Store = storeFlag
 			}
-			switch output {
-			case ui.FormatTable, ui.FormatJSON:
+			switch {
+			case output == ui.FormatTable, output == ui.FormatJSON:
+			case isCompletionRequest(cmd):
+				output = ui.FormatTable // candidates are not rendered
 			default:
-				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json")
+				// The usage hint every other flag error has.
+				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json").
+					Hint("run '%s --help' for usage", cmd.CommandPath())
 			}
 			f.Config = cfg
 			f.IOStreams.SetFormat(output)
@@ -494,7 +543,11 @@ func usageArgs(c *cobra.Command) {
 // warn of what is still wrong. A file that is not YAML stays an error.
 func repairsConfig(cmd *cobra.Command, fe *config.FileError) bool {
 	p := cmd.CommandPath()
-	return (p == "hookctl config set" || p == "hookctl config unset") && fe.Config != nil && fe.Config.FileExists && fe.Checked
+	if p != "hookctl config set" && p != "hookctl config unset" || fe.Config == nil {
+		return false
+	}
+	// A link to a file not there yet (dotfiles): set writes through it.
+	return fe.Config.FileExists && fe.Checked || fe.Link != ""
 }
 
 func worksWithoutConfig(cmd *cobra.Command) bool {
@@ -502,6 +555,17 @@ func worksWithoutConfig(cmd *cobra.Command) bool {
 	case "hookctl config path", "hookctl version", "hookctl completion":
 		return true
 	default:
-		return cmd.Parent() != nil && cmd.Parent().Name() == "completion"
+		return isCompletionRequest(cmd) || cmd.Parent() != nil && cmd.Parent().Name() == "completion"
 	}
+}
+
+// isCompletionRequest: cobra's hidden __complete (the shells' TAB). A
+// broken config file or a bad HOOKCTL_* value must not take every
+// completion away (not even `hookctl conf<TAB>`, the command that finds
+// the file to fix): candidates need no setting but the store, which
+// cli.CompletionStore resolves itself (and leaves alone when the config
+// file cannot be read). The command the user then runs reports the
+// problem.
+func isCompletionRequest(cmd *cobra.Command) bool {
+	return cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd
 }

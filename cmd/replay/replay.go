@@ -109,7 +109,11 @@ cannot be used, 130 when interrupted.`,
 				opts.To = u
 			}
 			if bulk && !opts.Yes && !opts.DryRun && !opts.IO.CanPrompt() {
-				return cli.Usagef("bulk replay without a terminal needs --yes").
+				without := "without a terminal"
+				if opts.IO.NoPromptJSON() {
+					without = "with -o json" // on a terminal, but never prompting
+				}
+				return cli.Usagef("bulk replay %s needs --yes", without).
 					Hint("preview first: hookctl replay %s --dry-run", bulkFlag(opts))
 			}
 			if runF != nil {

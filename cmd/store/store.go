@@ -206,7 +206,7 @@ while it runs). PostgreSQL reclaims the space with its autovacuum.`,
 					Hint("a duration ago (7d, 12h) or an RFC 3339 date: hookctl store prune --older-than 30d --dry-run")
 			}
 			if !prune.Yes && !prune.DryRun && !prune.IO.CanPrompt() {
-				return cli.Usagef("refusing to delete without confirmation: not a terminal").
+				return cli.Usagef("refusing to delete without confirmation: %s", prune.IO.WhyNoPrompt()).
 					Hint("add --yes to delete without asking, or --dry-run to count what would go")
 			}
 			return runE(prune)(c, args)

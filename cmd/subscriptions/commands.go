@@ -319,7 +319,7 @@ deleted"): nothing more is sent to the deleted subscription.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
 			if !opts.Yes && !opts.IO.CanPrompt() {
-				return cli.Usagef("refusing to delete without confirmation: not a terminal").
+				return cli.Usagef("refusing to delete without confirmation: %s", opts.IO.WhyNoPrompt()).
 					Hint("add --yes to delete without asking")
 			}
 			if runF != nil {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
-	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -205,7 +203,7 @@ func CompleteIDs(f *cli.Factory) cobra.CompletionFunc {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		st, ok := completionStore(c, f)
+		st, ok := cli.CompletionStore(c, f) // the one rule: never creates or fills a store
 		if !ok {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -222,33 +220,6 @@ func CompleteIDs(f *cli.Factory) cobra.CompletionFunc {
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
-}
-
-// completionStore opens the store named by --store, HOOKCTL_STORE or the
-// config file, as the command itself would (completion runs no hooks).
-func completionStore(c *cobra.Command, f *cli.Factory) (store.Store, bool) {
-	cfgFile, _ := c.Flags().GetString("config")
-	cfg, err := config.Load(config.Options{ExplicitFile: cfgFile})
-	if err != nil {
-		return nil, false
-	}
-	dsn := cfg.Store
-	if v, _ := c.Flags().GetString("store"); v != "" {
-		dsn = v
-	}
-	if !strings.Contains(dsn, "://") {
-		if _, err := os.Stat(config.ExpandHome(dsn)); err != nil {
-			return nil, false // no store yet: nothing to complete, and do not create one
-		}
-	}
-	if f.OpenStore == nil {
-		return nil, false
-	}
-	st, err := f.OpenStore(c.Context(), dsn)
-	if err != nil {
-		return nil, false
-	}
-	return st, true
 }
 
 // CompleteEvents completes comma-separated event names and patterns from

@@ -35,7 +35,8 @@ func CompleteSchemes() cobra.CompletionFunc {
 
 // CompletionStore opens the store named by --store, HOOKCTL_STORE or the
 // config file, as the command itself would (completion runs no hooks). It
-// never creates a store: without one there is nothing to complete.
+// never creates a store: without one (or with an empty file) there is
+// nothing to complete.
 func CompletionStore(c *cobra.Command, f *Factory) (store.Store, bool) {
 	cfgFile, _ := c.Flags().GetString("config")
 	cfg, err := config.Load(config.Options{ExplicitFile: cfgFile})
@@ -47,7 +48,9 @@ func CompletionStore(c *cobra.Command, f *Factory) (store.Store, bool) {
 		dsn = v
 	}
 	if !strings.Contains(dsn, "://") && !strings.Contains(dsn, "=") {
-		if _, err := os.Stat(config.ExpandHome(dsn)); err != nil {
+		// An empty file has nothing to complete, and opening it would
+		// make it a store (SQLite takes it for a new database).
+		if fi, err := os.Stat(config.ExpandHome(dsn)); err != nil || fi.Size() == 0 {
 			return nil, false
 		}
 	}

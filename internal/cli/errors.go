@@ -5,6 +5,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hookctl/hookctl/internal/textdist"
 )
@@ -97,8 +98,16 @@ type CodeError interface {
 }
 
 // Suggest returns e with a did-you-mean hint when one of valid is close
-// to word (textdist.Closest, the helper every unknown value uses).
+// to word (textdist.Closest, the helper every unknown value uses). word
+// was refused, so one of valid that differs from it only in case (JSON
+// for json) is the value meant: Closest, which compares case blind,
+// skips it as the same name.
 func (e *ExitError) Suggest(word string, valid ...string) *ExitError {
+	for _, v := range valid {
+		if v != word && strings.EqualFold(v, word) {
+			return e.Hint("did you mean %q?", v)
+		}
+	}
 	if s := textdist.Closest(word, valid); s != "" {
 		return e.Hint("did you mean %q?", s)
 	}

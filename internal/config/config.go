@@ -3,11 +3,13 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -88,7 +90,19 @@ type Config struct {
 	Store string
 
 	getenv func(string) string
+
+	// filled: the flags ApplyToFlags set from the configuration.
+	filled []FilledFlag
 }
+
+// FilledFlag is a flag the user did not give that ApplyToFlags set from
+// the configuration: its name, its key and the value.
+type FilledFlag struct {
+	Flag, Key, Value string
+}
+
+// Filled lists the flags ApplyToFlags set from the configuration.
+func (c *Config) Filled() []FilledFlag { return c.filled }
 
 // Options controls Load.
 type Options struct {
@@ -124,19 +138,31 @@ func Load(o Options) (*Config, error) {
 	} else {
 		c.File = filepath.Join(Dir(getenv), "config.yaml")
 	}
-	if o.ExplicitFile == "" {
-		if _, err := os.Stat(c.File); errors.Is(err, fs.ErrNotExist) {
-			// The usual case: no config file. Skip building a viper
-			// instance to find that out (cold start).
-			return c.resolveStore(getenv), nil
+	info, err := os.Stat(c.File)
+	if o.ExplicitFile == "" && errors.Is(err, fs.ErrNotExist) {
+		// A link to nothing (dotfiles not checked out) is not "no config
+		// file": it was read as one, and every setting silently fell
+		// back to its default.
+		if target, lerr := os.Readlink(c.File); lerr == nil {
+			return nil, &FileError{File: c.File, Err: fmt.Errorf("it is a symbolic link to %s, which does not exist", target), Config: c.resolveStore(getenv), Link: target}
 		}
+		// The usual case: no config file. Skip building a viper
+		// instance to find that out (cold start).
+		return c.resolveStore(getenv), nil
+	}
+	if err == nil && info.IsDir() {
+		// Skipped as if missing (viper's read failed with a path error).
+		c.FileExists = true
+		return nil, &FileError{File: c.File, Err: errors.New("it is a directory, not a file"), Config: c.resolveStore(getenv)}
 	}
 	fileV := viper.New()
 	fileV.SetConfigType("yaml")
 	fileV.SetConfigFile(c.File)
 	if err := fileV.ReadInConfig(); err != nil {
-		var pe *fs.PathError
-		if o.ExplicitFile != "" || !(errors.As(err, &pe) || os.IsNotExist(err)) {
+		// Only a file gone since the Stat above is no config file; one
+		// that cannot be read (permissions, an I/O error) is an error,
+		// not the defaults.
+		if o.ExplicitFile != "" || !errors.Is(err, fs.ErrNotExist) {
 			_, statErr := os.Stat(c.File)
 			c.FileExists = statErr == nil
 			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
@@ -190,7 +216,9 @@ func (c *Config) Source(name string, getenv func(string) string) string {
 		fv := viper.New()
 		fv.SetConfigType("yaml")
 		fv.SetConfigFile(c.File)
-		if fv.ReadInConfig() == nil && fv.IsSet(name) {
+		// An empty value leaves its key unset (Load skips it): the
+		// default applies, not the file.
+		if fv.ReadInConfig() == nil && fv.IsSet(name) && fileString(fv.Get(name)) != "" {
 			return "file"
 		}
 	}
@@ -234,12 +262,16 @@ func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
 			items := strings.Split(val, ",")
 			if err := sv.Replace(items); err != nil {
 				firstErr = fmt.Errorf("invalid %s %q: %w", c.Origin(k.Name), val, err)
+				return
 			}
+			c.filled = append(c.filled, FilledFlag{f.Name, k.Name, val})
 			return
 		}
 		if err := f.Value.Set(val); err != nil {
 			firstErr = fmt.Errorf("invalid %s %q: %w", c.Origin(k.Name), val, err)
+			return
 		}
+		c.filled = append(c.filled, FilledFlag{f.Name, k.Name, val})
 	})
 	return firstErr
 }
@@ -358,9 +390,54 @@ type FileError struct {
 	// Checked: the file is YAML, and Err is a key or value in it that
 	// hookctl refuses (Config then holds the other sources only).
 	Checked bool
+	// Link: the file is a symbolic link to Link, which does not exist
+	// (config set creates it).
+	Link string
 }
 
-func (e *FileError) Error() string { return fmt.Sprintf("reading %s: %v", e.File, e.Err) }
+func (e *FileError) Error() string {
+	return fmt.Sprintf("reading %s: %s", e.File, fileErrorText(e.Err))
+}
+
+// fileErrorText is err on one line, in hookctl's voice: without viper's
+// "While parsing config: " (capitalised, mid-sentence), the file's path
+// repeated by a path error, or the line breaks of YAML's list of
+// unmarshal errors ("yaml: unmarshal errors:\n  line 1: …").
+func fileErrorText(err error) string {
+	var cpe viper.ConfigParseError
+	if errors.As(err, &cpe) && cpe.Unwrap() != nil {
+		err = cpe.Unwrap()
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	msg := strings.TrimSpace(err.Error())
+	if rest, ok := strings.CutPrefix(msg, "yaml: unmarshal errors:"); ok {
+		msg = "yaml:"
+		for i, line := range strings.Split(strings.TrimSpace(rest), "\n") {
+			if i > 0 {
+				msg += ";"
+			}
+			msg += " " + strings.TrimSpace(line)
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	// The whole file is a list or a scalar: say what it must be instead
+	// of in Go's words (cannot unmarshal !!seq into map[string]interface {}).
+	// Compiled here, on an error only: not at every start.
+	notMapping := regexp.MustCompile(`cannot unmarshal !!(\w+) (?:` + "`[^`]*` " + `)?into map\[string\]interface \{\}`)
+	return notMapping.ReplaceAllStringFunc(msg, func(m string) string {
+		kind := notMapping.FindStringSubmatch(m)[1]
+		if name, ok := yamlKinds[kind]; ok {
+			kind = name
+		}
+		return "want key: value settings, not " + kind
+	})
+}
+
+var yamlKinds = map[string]string{"seq": "a list", "str": "a string", "int": "a number", "float": "a number", "bool": "a boolean"}
+
 func (e *FileError) Unwrap() error { return e.Err }
 
 // Set writes a setting to the config file; an empty value removes the
@@ -393,10 +470,11 @@ func (c *Config) Set(name, value string) error {
 	if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
 		return err
 	}
-	if err := fv.WriteConfigAs(c.File); err != nil {
+	var data bytes.Buffer
+	if err := fv.WriteConfigTo(&data); err != nil {
 		return err
 	}
-	if err := os.Chmod(c.File, 0o600); err != nil {
+	if err := writePrivate(c.File, data.Bytes()); err != nil {
 		return err
 	}
 	c.FileExists = true
@@ -414,6 +492,36 @@ func (c *Config) Set(name, value string) error {
 		}
 	}
 	return nil
+}
+
+// writePrivate writes data to path with mode 0600 set before its first
+// byte: the file may hold a PostgreSQL password. (viper's WriteConfigAs
+// created the file 0644, or wrote an existing one as it was, and the
+// chmod came after: the password was readable by all until then, and for
+// good when the run died in between.) The file is written in place, so
+// a symbolic link (dotfiles) stays one.
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // FileProblem reports what is wrong in the config file (an unknown key,

@@ -371,3 +371,25 @@ func TestExpandHome(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableFileIsAnError: a config.yaml hookctl may not read was
+// skipped as if there were none (every setting silently its default).
+func TestUnreadableFileIsAnError(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads a file of mode 0000")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(file, []byte("output: json\n"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOOKCTL_CONFIG_DIR": dir}
+	_, err := Load(Options{Getenv: func(k string) string { return env[k] }})
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("Load = %v, want a FileError", err)
+	}
+	if want := "reading " + file + ": permission denied"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}

@@ -32,7 +32,10 @@ type IOStreams struct {
 	stderrTTY bool
 
 	colorEnabled bool
-	format       string
+	// errColor: colour on stderr too, which must also be a terminal
+	// (stdout on one, stderr sent to a file: no escape codes there).
+	errColor bool
+	format   string
 
 	styles    *Styles
 	errStyles *Styles
@@ -91,6 +94,22 @@ func (s *IOStreams) CanPrompt() bool {
 	return s.stdinTTY && s.stdoutTTY && s.format != FormatJSON
 }
 
+// NoPromptJSON reports that CanPrompt is false only because of -o json:
+// stdin and stdout are terminals, but a script reads the output. A
+// refusal to go on without --yes then says so, not "not a terminal".
+func (s *IOStreams) NoPromptJSON() bool {
+	return s.stdinTTY && s.stdoutTTY && s.format == FormatJSON
+}
+
+// WhyNoPrompt says why CanPrompt is false, for a refusal to go on
+// without --yes: "-o json never prompts" or "not a terminal".
+func (s *IOStreams) WhyNoPrompt() string {
+	if s.NoPromptJSON() {
+		return "-o json never prompts"
+	}
+	return "not a terminal"
+}
+
 // SetFormat sets the output format (table or json).
 func (s *IOStreams) SetFormat(f string) { s.format = f }
 
@@ -106,20 +125,23 @@ func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled }
 // DecideColor makes the one colour decision and applies it to fatih/color
 // and to one lipgloss renderer per output stream. Off with NO_COLOR,
 // --no-color, CLICOLOR=0 or TERM=dumb; on with CLICOLOR_FORCE; otherwise on
-// only when stdout is a terminal.
+// only when stdout is a terminal, and on stderr only when stderr is one
+// too (hookctl … 2>log writes no escape codes into the log).
 func (s *IOStreams) DecideColor(noColorFlag bool) {
 	getenv := s.getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
 	enabled := s.stdoutTTY
+	errEnabled := s.stdoutTTY && s.stderrTTY
 	switch {
 	case noColorFlag, getenv("NO_COLOR") != "", getenv("CLICOLOR") == "0", getenv("TERM") == "dumb":
-		enabled = false
+		enabled, errEnabled = false, false
 	case getenv("CLICOLOR_FORCE") != "" && getenv("CLICOLOR_FORCE") != "0":
-		enabled = true
+		enabled, errEnabled = true, true
 	}
 	s.colorEnabled = enabled
+	s.errColor = errEnabled
 	color.NoColor = !enabled
 	// Styles are built on first use: most runs never render one.
 	s.styles, s.errStyles = nil, nil
@@ -149,7 +171,7 @@ func (s *IOStreams) Styles() *Styles {
 // ErrStyles returns the styles for stderr.
 func (s *IOStreams) ErrStyles() *Styles {
 	if s.errStyles == nil {
-		s.errStyles = NewStyles(newRenderer(s.ErrOut, s.colorEnabled))
+		s.errStyles = NewStyles(newRenderer(s.ErrOut, s.errColor))
 	}
 	return s.errStyles
 }

@@ -209,3 +209,28 @@ func TestFitWidthsTiers(t *testing.T) {
 		}
 	}
 }
+
+// TestErrStylesFollowStderr: stdout on a terminal and stderr sent to a
+// file (2>log) colours stdout only; CLICOLOR_FORCE colours both.
+func TestErrStylesFollowStderr(t *testing.T) {
+	defer func(old bool) { color.NoColor = old }(color.NoColor)
+	for _, tt := range []struct {
+		name       string
+		env        map[string]string
+		out, errTo bool
+	}{
+		{"stderr to a file", nil, true, false},
+		{"CLICOLOR_FORCE", map[string]string{"CLICOLOR_FORCE": "1"}, true, true},
+	} {
+		ios, _, _, _ := Test()
+		ios.SetTTY(true, true, false)
+		ios.SetGetenv(func(k string) string { return tt.env[k] })
+		ios.DecideColor(false)
+		if got := strings.Contains(ios.Styles().Success.Render("x"), "\x1b["); got != tt.out {
+			t.Errorf("%s: stdout styled = %v, want %v", tt.name, got, tt.out)
+		}
+		if got := strings.Contains(ios.ErrStyles().Success.Render("x"), "\x1b["); got != tt.errTo {
+			t.Errorf("%s: stderr styled = %v, want %v", tt.name, got, tt.errTo)
+		}
+	}
+}
