@@ -75,7 +75,7 @@ Keys:
   hookctl config path`,
 		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			return cli.Usagef("missing command").Hint("run 'hookctl config --help' for the commands")
+			return c.Help() // as events and deliveries: a group alone shows its commands
 		},
 	}
 	root.AddCommand(

@@ -24,7 +24,6 @@ func TestArgs(t *testing.T) {
 		{args: []string{"get", "colour"}, wantErr: `unknown config key "colour"`},
 		{args: []string{"set", "timeout"}, wantErr: "accepts 2 arg(s)"},
 		{args: []string{"get"}, wantErr: "accepts 1 arg(s)"},
-		{args: nil, wantErr: "missing command"},
 	} {
 		ios, _, _, _ := ui.Test()
 		var got *Options

@@ -74,7 +74,7 @@ Passwords in store URLs are masked in all output.`,
   hookctl store prune --older-than 30d --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			return cli.Usagef("missing subcommand").Hint("run 'hookctl store --help' for the subcommands: info, migrate, export, import, prune")
+			return c.Help() // as events and deliveries: a group alone shows its commands
 		},
 	}
 	mk := func(verb string) *Options {

@@ -37,7 +37,7 @@ takes an ID accepts a unique prefix of it.`,
   hookctl subscriptions delete 4f1c --yes`,
 		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			return cli.Usagef("missing command").Hint("run 'hookctl subscriptions --help' for the commands")
+			return c.Help() // as events and deliveries: a group alone shows its commands
 		},
 	}
 	c.AddCommand(newListCmd(f, nil), newGetCmd(f, nil), newUpdateCmd(f, nil), newStatusCmd(f, store.StatusEnabled, nil),
