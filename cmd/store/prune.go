@@ -49,7 +49,7 @@ func runPrune(opts *Options, s store.Store) error {
 	when := before.UTC().Format("2006-01-02 15:04:05 UTC")
 	what := fmt.Sprintf("%s, %s and %s created before %s%s", plural(count.Events, "event"), plural(count.Deliveries, "delivery"),
 		plural(count.Attempts, "attempt"), when, places(count.Objects))
-	out := pruneJSON{Before: before.UTC(), DryRun: opts.DryRun, KeptPending: count.KeptPending}
+	out := pruneJSON{Before: before.UTC().Truncate(time.Microsecond), DryRun: opts.DryRun, KeptPending: count.KeptPending}
 	nothing := count.Events == 0 && count.Objects == 0
 	if opts.DryRun || nothing {
 		out.Events, out.Deliveries, out.Attempts, out.Objects = count.Events, count.Deliveries, count.Attempts, count.Objects
