@@ -3,11 +3,15 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/check"
@@ -128,6 +132,163 @@ func TestPTYCheckHintsWrapped(t *testing.T) {
 		`(?m)^0 passed, 2 failed, 0 warnings, 1 skipped \(.*, run [0-9a-f-]{36}\)$`} {
 		if !regexp.MustCompile(re).MatchString(stderr.String()) {
 			t.Errorf("piped stderr does not match %s:\n%s", re, stderr.String())
+		}
+	}
+}
+
+// servePTY runs hookctl serve --port 0 with args on a pseudo-terminal
+// cols wide until its banner is out, calls during with the URL it
+// serves, stops it with sig and returns everything it wrote and its exit
+// code.
+func servePTY(t *testing.T, e *ptyEnv, cols uint16, env []string, sig os.Signal, during func(base string), args ...string) (string, int) {
+	t.Helper()
+	c := e.command(env, append([]string{"serve", "--port", "0"}, args...)...)
+	f, out := e.start(c, cols)
+	defer f.Close()
+	exited := false
+	defer func() {
+		if !exited {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
+	ready := regexp.MustCompile(`Point an SDK at (http://127\.0\.0\.1:\d+) `)
+	var m []string
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if m = ready.FindStringSubmatch(ansiSeq.ReplaceAllString(out.String(), "")); m != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not say where it serves:\n%s", out.String())
+		}
+	}
+	if during != nil {
+		during(m[1])
+	}
+	c.Process.Signal(sig)
+	werr := c.Wait()
+	exited = true
+	code := 0
+	if ee, ok := werr.(interface{ ExitCode() int }); ok && werr != nil {
+		code = ee.ExitCode()
+	}
+	// The child's output ends with it; what the terminal still holds is
+	// read until EIO.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "Stopped") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return strings.ReplaceAll(out.String(), "\r\n", "\n"), code
+}
+
+// On a terminal of 80 columns serve's banner says where it serves and
+// whether it delivers, then each API by the name the README gives it,
+// with its routes, the inspector's URL, and what an SDK takes, every
+// line within the terminal: it was one line of 112 characters ("Serving
+// bond, stripe, svix, mambu, hookctl on …"), broken mid-word at the
+// edge, that named the control API "hookctl" and neither the inspector
+// nor an SDK's base URL. Stopped by SIGHUP with nothing delivered, it
+// says so and for how long it served (it said "Stopped." only).
+func TestPTYServeBanner(t *testing.T) {
+	e := newPTYEnv(t)
+	for _, cols := range []uint16{80, 120} {
+		out, code := servePTY(t, e, cols, nil, syscall.SIGHUP, nil)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		lines := srv3Lines(out)
+		if bad := wider(lines, int(cols)); len(bad) > 0 {
+			t.Errorf("%d columns: lines wider than the terminal: %q", cols, bad)
+		}
+		base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(out)
+		text := strings.Join(lines, "\n")
+		for _, want := range []string{
+			"Ready! Serving on " + base + ", delivering in-process (^C to stop)\n",
+			"\n  Bond          /api/v0/webhooks, ",
+			"\n  Stripe-style  /v1/webhook_endpoints, /v1/events\n",
+			"\n  Svix          /api/v1/app/…",
+			"\n  Mambu         /api/notifications/…, /api/communications/…\n",
+			"\n  Control API   /_hookctl/… (every route: /_hookctl/openapi.json)\n",
+			"\n  Inspector     " + base + "/\n",
+			"\nPoint an SDK at " + base + " (Stripe's api_base, Svix's serverUrl).\n",
+			"Shutting down: finishing what is in flight… (^C again to quit at once)\n",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%d columns: the output lacks %q:\n%s", cols, want, out)
+			}
+		}
+		if !regexp.MustCompile(`\nStopped after \d+s: no deliveries attempted\.\n?$`).MatchString(text) {
+			t.Errorf("%d columns: no summary at the end:\n%s", cols, out)
+		}
+		if !strings.Contains(out, "\x1b[32mReady!\x1b[0m") || !strings.Contains(out, "\x1b[34;4m"+base+"/\x1b[0m") {
+			t.Errorf("%d columns: Ready! is not green or the inspector's URL is not a blue underlined link:\n%q", cols, out)
+		}
+	}
+
+	// Piped, the same lines without colour; --no-worker says who delivers.
+	c := e.command(nil, "serve", "--port", "0", "--no-worker")
+	var stderr strings.Builder
+	c.Stderr = &stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(stderr.String(), "serverUrl"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatalf("serve did not start:\n%s", stderr.String())
+		}
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "\x1b[") || !regexp.MustCompile(`^Ready! Serving on http://127\.0\.0\.1:\d+, not delivering: run 'hookctl worker' \(\^C to stop\)\n  Bond `).MatchString(stderr.String()) ||
+		!strings.Contains(stderr.String(), "\nStopped after 0s (--no-worker: nothing delivered here).\n") {
+		t.Errorf("piped with --no-worker:\n%s", stderr.String())
+	}
+}
+
+// When serve stops (SIGINT, SIGTERM) it sums up what its worker did, as
+// worker does, painting only the counts that happened, and repeats the
+// hint its failures share: it said "Stopped." whatever had happened.
+func TestPTYServeStopSummary(t *testing.T) {
+	ok := receiverFailingEvery(t, 0)
+	bad := receiverFailingEvery(t, 1)
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		e := newPTYEnv(t)
+		for _, u := range []string{ok.URL + "/ok", bad.URL + "/bad", "http://127.0.0.1:1/nobody"} {
+			e.plain("subscribe", "--url", u, "--events", "card.*")
+		}
+		out, code := servePTY(t, e, 80, nil, sig, func(base string) {
+			resp, err := http.Post(base+"/_hookctl/trigger", "application/json", strings.NewReader(`{"type":"card.created"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			// Until each delivery had its attempt (the next is an hour away).
+			var ds []struct {
+				AttemptCount int `json:"attempt_count"`
+			}
+			for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				ds = nil
+				json.Unmarshal([]byte(e.plain("deliveries", "list", "-o", "json")), &ds)
+				if len(ds) == 3 && ds[0].AttemptCount+ds[1].AttemptCount+ds[2].AttemptCount == 3 {
+					return
+				}
+			}
+			t.Errorf("the deliveries were not attempted: %+v", ds)
+		}, "--retry-schedule", "0s,1h")
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", sig, code, out)
+		}
+		text := strings.Join(srv3Lines(out), "\n")
+		if !regexp.MustCompile(`\nStopped after \d+s: 3 attempts; deliveries: 1 succeeded, 0 failed, 2 to retry\.\n`).MatchString(text) {
+			t.Errorf("%v: no summary of the attempts:\n%s", sig, out)
+		}
+		if !strings.Contains(out, "\x1b[32m1 succeeded\x1b[0m, 0 failed, \x1b[33m2 to retry\x1b[0m.") {
+			t.Errorf("%v: the summary's counts are not painted as they happened:\n%q", sig, out)
+		}
+		if !strings.Contains(text, "\nhookctl: hint: nothing listens at 127.0.0.1:1") {
+			t.Errorf("%v: no hint for the receiver that is not running:\n%s", sig, out)
 		}
 	}
 }
