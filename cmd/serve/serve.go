@@ -91,8 +91,13 @@ It binds 127.0.0.1; another --host needs --api-key.`,
 				return cli.Usagef("--host %s exposes the APIs beyond this machine: it requires --api-key", opts.Host).
 					Hint("add --api-key KEY (clients then send it), or keep the default --host 127.0.0.1")
 			}
-			if opts.Timeout <= 0 || opts.Concurrency < 1 {
-				return cli.Usagef("--timeout must be positive and --concurrency at least 1")
+			// Each flag on its own, as trigger and worker say it (one
+			// message named both, whichever was wrong).
+			if opts.Concurrency < 1 {
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+			}
+			if opts.Timeout <= 0 {
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			}
 			sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 			if err != nil {
