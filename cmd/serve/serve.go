@@ -120,6 +120,9 @@ It binds 127.0.0.1; another --host needs --api-key.`,
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "the in-process worker accepts any TLS certificate (https receivers with self-signed ones)")
 	trigger.AddRetryFlags(c, &opts.Retry)
+	// The schedule a delivery gets without these flags, shown in --help
+	// (it said nothing, beside an example that is not the default).
+	fl.Lookup("retry-schedule").DefValue = delivery.DefaultSchedule.String()
 	return c
 }
 
