@@ -292,3 +292,26 @@ func TestPTYServeStopSummary(t *testing.T) {
 		}
 	}
 }
+
+// Bound beyond loopback (--host 0.0.0.0 --api-key), serve's banner says
+// so: the URL it printed is this machine's, and nothing said that other
+// machines reach the APIs, with the key, while the inspector answers
+// this machine only.
+func TestPTYServeBoundBeyondLoopback(t *testing.T) {
+	e := newPTYEnv(t)
+	out, code := servePTY(t, e, 80, []string{"NO_COLOR=1"}, syscall.SIGINT, nil, "--host", "0.0.0.0", "--api-key", "k")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	lines := srv3Lines(out)
+	if bad := wider(lines, 80); len(bad) > 0 {
+		t.Errorf("lines wider than the terminal: %q", bad)
+	}
+	flat := strings.Join(strings.Fields(strings.Join(lines, " ")), " ")
+	if !strings.Contains(flat, "Bound to 0.0.0.0 (every address of this machine): other machines reach the APIs with the --api-key; the inspector answers this machine only.") {
+		t.Errorf("the banner does not say who else it serves:\n%s", out)
+	}
+	if out, _ := servePTY(t, e, 80, []string{"NO_COLOR=1"}, syscall.SIGINT, nil); strings.Contains(out, "Bound to") {
+		t.Errorf("on loopback:\n%s", out)
+	}
+}

@@ -224,6 +224,15 @@ func run(ctx context.Context, opts *Options) error {
 		width = ios.StderrWidth()
 	}
 	fmt.Fprintln(ios.ErrOut, banner(es, s.URL(), s.APIs(), opts.NoWorker, width))
+	if !httplimit.IsLoopbackHost(opts.Host) {
+		// The URL above is this machine's; say who else it serves.
+		bound := opts.Host
+		if ip := net.ParseIP(opts.Host); ip != nil && ip.IsUnspecified() {
+			bound += " (every address of this machine)"
+		}
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Bound to %s: other machines reach the APIs with the --api-key; the inspector answers this machine only.",
+			bound), width, "  "))
+	}
 	start := time.Now()
 	<-ctx.Done()
 	fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: finishing what is in flight… (^C again to quit at once)"))
