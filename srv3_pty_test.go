@@ -120,6 +120,10 @@ func TestPTYCheckHintsWrapped(t *testing.T) {
 			t.Errorf("terminal output lacks %q:\n%q", want, r.out)
 		}
 	}
+	// The line that says what is checked breaks between its parts only.
+	if !regexp.MustCompile(`(?m)^  deadline 10s\)…$`).MatchString(strings.Join(lines, "\n")) {
+		t.Errorf("the first line is not wrapped between its parts:\n%s", r.out)
+	}
 	if !regexp.MustCompile(`, run [0-9a-f]{8}\)\n`).MatchString(r.out) {
 		t.Errorf("summary: want the run's 8-character id:\n%s", r.out)
 	}

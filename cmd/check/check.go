@@ -369,7 +369,8 @@ func run(ctx context.Context, opts *Options) error {
 		if ios.IsStderrTTY() {
 			width = ios.StderrWidth()
 		}
-		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Checking %s (%s events, scheme %s, deadline %s)…", opts.URL, cfg.Provider, cfg.Scheme, cfg.Deadline), width, "  "))
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Checking %s (%s, %s, %s)…", opts.URL, ui.NoBreak(cfg.Provider+" events"),
+			ui.NoBreak("scheme "+cfg.Scheme), ui.NoBreak("deadline "+cfg.Deadline.String())), width, "  "))
 	}
 	rep, err := check.Run(ctx, cfg)
 	if err != nil {
