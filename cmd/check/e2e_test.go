@@ -1203,3 +1203,14 @@ func TestEventOfAnotherProviderWithScheme(t *testing.T) {
 		t.Errorf("--provider stripe --event bond:card.created: want exit 2, got\n%s", r.dump())
 	}
 }
+
+// A burst of one is "1 event at once", not "1 events".
+func TestBurstOfOneIsSingular(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	for burst, want := range map[string]string{"1": "1 event at once in ", "2": "2 events at once in "} {
+		r := hookctl(t, nil, "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "survives-burst", "--burst", burst, "-o", "json")
+		if r.code != 0 || len(r.report.Checks) != 1 || !strings.HasPrefix(r.report.Checks[0].Detail, want) {
+			t.Errorf("--burst %s: want evidence starting %q, got:\n%s", burst, want, r.dump())
+		}
+	}
+}
