@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd/trigger"
@@ -175,12 +177,44 @@ func list(opts *Options) error {
 	if ios.JSON() {
 		return ui.WriteJSON(ios.Out, map[string]any{"checks": check.Defs})
 	}
-	t := ui.NewTable(ios, "ID", "TITLE", "SENDS", "EXPECTS", "APPLIES TO")
 	st := ios.Styles()
+	if width := ios.StdoutWidth(); ios.IsStdoutTTY() && width > 0 && !listFits(width) {
+		// The table cut every sentence to a few words on a terminal of 80
+		// or 120 columns ("accepts a …", "schemes tha…"): each check is a
+		// card instead, its sentences wrapped between words.
+		for i, d := range check.Defs {
+			if i > 0 {
+				fmt.Fprintln(ios.Out)
+			}
+			fmt.Fprintln(ios.Out, ui.Wrap(st.Key.Render(d.ID)+"  "+d.Title, width, "  "))
+			for _, f := range [][2]string{{"sends", d.Sends}, {"expects", d.Expects}, {"applies to", d.Applies}} {
+				head := "  " + st.Muted.Render(f[0]) + strings.Repeat(" ", 12-len(f[0]))
+				fmt.Fprintln(ios.Out, ui.Wrap(head+f[1], width, strings.Repeat(" ", 14)))
+			}
+		}
+		return nil
+	}
+	t := ui.NewTable(ios, "ID", "TITLE", "SENDS", "EXPECTS", "APPLIES TO")
 	for _, d := range check.Defs {
 		t.Row().Styled(d.ID, st.Key).Cell(d.Title).Cell(d.Sends).Cell(d.Expects).Styled(d.Applies, st.Muted).End()
 	}
 	return t.Render()
+}
+
+// listFits reports whether check --list's table fits in width columns
+// with nothing cut.
+func listFits(width int) bool {
+	w := []int{len("ID"), len("TITLE"), len("SENDS"), len("EXPECTS"), len("APPLIES TO")}
+	for _, d := range check.Defs {
+		for i, c := range []string{d.ID, d.Title, d.Sends, d.Expects, d.Applies} {
+			w[i] = max(w[i], utf8.RuneCountInString(c))
+		}
+	}
+	total := 2 * (len(w) - 1)
+	for _, n := range w {
+		total += n
+	}
+	return total <= width
 }
 
 // providerFor picks the catalog provider whose events a scheme's probes
@@ -256,7 +290,11 @@ func run(ctx context.Context, opts *Options) error {
 			}
 			cfg.Provider = ps[0]
 		}
-		fmt.Fprintf(ios.ErrOut, "Using subscription %s (%s)\n", sub.ID, sub.CallbackURL)
+		width := 0
+		if ios.IsStderrTTY() {
+			width = ios.StderrWidth()
+		}
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Using subscription %s (%s)", sub.ID, sub.CallbackURL), width, "  "))
 	}
 	// Provider and scheme: each from the other when only one is known.
 	derived := false
@@ -327,7 +365,12 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if !ios.JSON() {
-		fmt.Fprintf(ios.ErrOut, "Checking %s (%s events, scheme %s, deadline %s)…\n", opts.URL, cfg.Provider, cfg.Scheme, cfg.Deadline)
+		width := 0
+		if ios.IsStderrTTY() {
+			width = ios.StderrWidth()
+		}
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Checking %s (%s, %s, %s)…", opts.URL, ui.NoBreak(cfg.Provider+" events"),
+			ui.NoBreak("scheme "+cfg.Scheme), ui.NoBreak("deadline "+cfg.Deadline.String())), width, "  "))
 	}
 	rep, err := check.Run(ctx, cfg)
 	if err != nil {
@@ -513,16 +556,7 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 	st := ios.Styles()
 	t := ui.NewTable(ios, "CHECK", "VERDICT", "EVIDENCE")
 	for _, c := range rep.Checks {
-		vs := st.Success
-		switch c.Verdict {
-		case check.Fail:
-			vs = st.Failure
-		case check.Warn:
-			vs = st.Warning
-		case check.Skip:
-			vs = st.Muted
-		}
-		t.Row().Cell(c.ID).Styled(string(c.Verdict), vs).Cell(c.Detail).End()
+		t.Row().Cell(c.ID).Styled(string(c.Verdict), verdictStyle(st, c.Verdict)).Cell(c.Detail).End()
 	}
 	if err := t.Render(); err != nil {
 		return err
@@ -530,33 +564,62 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 	// On a terminal the hints and the summary follow the table. Piped,
 	// stdout holds the rows only (tab-separated, as every piped table), so
 	// that cut -f2 or a while-read loop sees three fields a line; the hints
-	// and the summary go to stderr.
+	// and the summary go to stderr, as they were written: whole ids, one
+	// hint a line.
 	w := ios.Out
-	if !ios.IsStdoutTTY() {
+	tty := ios.IsStdoutTTY()
+	if !tty {
 		w = ios.ErrOut
+	}
+	// On a terminal a hint's verdict has its colour in the table, a hint
+	// is wrapped between words to the terminal's width (its lines broke
+	// mid-word at the edge), and ids are cut to 8 characters, as in
+	// every table (deliveries show takes the prefix).
+	width := 0
+	id := func(s string) string { return s }
+	if tty {
+		width = ios.StdoutWidth()
+		id = func(s string) string { return s[:min(len(s), 8)] }
 	}
 	for _, c := range rep.Checks {
 		if (c.Verdict == check.Fail || c.Verdict == check.Warn) && c.Hint != "" {
-			line := fmt.Sprintf("%s %s: %s", c.Verdict, c.ID, c.Hint)
-			if c.DeliveryID != "" {
-				line += fmt.Sprintf(" (hookctl deliveries show %s)", c.DeliveryID)
+			verdict := string(c.Verdict)
+			if tty {
+				verdict = verdictStyle(st, c.Verdict).Render(verdict)
 			}
-			fmt.Fprintln(w, line)
+			line := fmt.Sprintf("%s %s: %s", verdict, c.ID, c.Hint)
+			if c.DeliveryID != "" {
+				line += " " + ui.NoBreak(fmt.Sprintf("(hookctl deliveries show %s)", id(c.DeliveryID)))
+			}
+			fmt.Fprintln(w, ui.Wrap(line, width, "  "))
 		}
 	}
+	// Only the counts that happened are in colour ("0 passed" was green).
 	s := rep.Summary
 	parts := []string{fmt.Sprintf("%d passed", s.Passed), fmt.Sprintf("%d failed", s.Failed),
 		fmt.Sprintf("%d %s", s.Warnings, map[bool]string{true: "warning", false: "warnings"}[s.Warnings == 1]),
 		fmt.Sprintf("%d skipped", s.Skipped)}
-	if ios.IsStdoutTTY() {
-		parts[0] = st.Success.Render(parts[0])
-		if s.Failed > 0 {
-			parts[1] = st.Failure.Render(parts[1])
-		}
-		if s.Warnings > 0 {
-			parts[2] = st.Warning.Render(parts[2])
+	if tty {
+		for i, n := range []int{s.Passed, s.Failed, s.Warnings, s.Skipped} {
+			if n > 0 {
+				parts[i] = verdictStyle(st, []check.Verdict{check.Pass, check.Fail, check.Warn, check.Skip}[i]).Render(parts[i])
+			}
 		}
 	}
-	_, err := fmt.Fprintf(w, "%s (%s, run %s)\n", strings.Join(parts, ", "), rep.Elapsed.Round(time.Millisecond), rep.RunID)
+	_, err := fmt.Fprintf(w, "%s (%s, run %s)\n", strings.Join(parts, ", "), ui.FormatDuration(rep.Elapsed), id(rep.RunID))
 	return err
+}
+
+// verdictStyle is a verdict's colour: a pass green, a failure red, a
+// warning yellow, a skip muted.
+func verdictStyle(st *ui.Styles, v check.Verdict) lipgloss.Style {
+	switch v {
+	case check.Fail:
+		return st.Failure
+	case check.Warn:
+		return st.Warning
+	case check.Skip:
+		return st.Muted
+	}
+	return st.Success
 }

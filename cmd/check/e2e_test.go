@@ -519,8 +519,8 @@ func TestTerminalTable(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("got %s", r.dump())
 	}
-	for _, want := range []string{"accepts-valid", "\x1b[32mPASS\x1b[0m", "\x1b[31mFAIL\x1b[0m", "FAIL ignores-unknown-event: the receiver failed (500): see its log; answer 2xx to event types you do not handle",
-		"hookctl deliveries show", "1 failed\x1b[0m, 0 warnings, 3 skipped"} {
+	for _, want := range []string{"accepts-valid", "\x1b[32mPASS\x1b[0m", "\x1b[31mFAIL\x1b[0m", "\x1b[31mFAIL\x1b[0m ignores-unknown-event: the receiver failed (500): see its log; answer 2xx to event types you do not handle",
+		"hookctl deliveries show", "1 failed\x1b[0m, 0 warnings, ", "3 skipped\x1b[0m ("} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, r.stdout)
 		}
@@ -1201,5 +1201,16 @@ func TestEventOfAnotherProviderWithScheme(t *testing.T) {
 	r := hookctl(t, nil, "check", rc.srv.URL, "--provider", "stripe", "--secret", stripeSecret, "--event", "bond:card.created")
 	if r.code != 2 || !strings.Contains(r.stderr, "names provider bond but --provider is stripe") {
 		t.Errorf("--provider stripe --event bond:card.created: want exit 2, got\n%s", r.dump())
+	}
+}
+
+// A burst of one is "1 event at once", not "1 events".
+func TestBurstOfOneIsSingular(t *testing.T) {
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	for burst, want := range map[string]string{"1": "1 event at once in ", "2": "2 events at once in "} {
+		r := hookctl(t, nil, "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "survives-burst", "--burst", burst, "-o", "json")
+		if r.code != 0 || len(r.report.Checks) != 1 || !strings.HasPrefix(r.report.Checks[0].Detail, want) {
+			t.Errorf("--burst %s: want evidence starting %q, got:\n%s", burst, want, r.dump())
+		}
 	}
 }

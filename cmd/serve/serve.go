@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd/trigger"
@@ -67,9 +68,11 @@ events are really delivered to them, signed with the secret the API
 returned, by a delivery worker running in this process (--no-worker leaves
 that to 'hookctl worker'). Everything lives in the store, so 'hookctl
 subscriptions list', 'trigger', 'deliveries' and 'replay' see what the APIs
-did. Each attempt of the in-process worker is logged on stderr (with -o
-json: one {"kind":"attempt",…} line on stdout, after the ready line). It
-binds 127.0.0.1; another --host needs --api-key.`,
+did. On stderr it says where each API, the inspector and an SDK's base
+URL are; each attempt of the in-process worker is then a line (with -o
+json: one {"kind":"attempt",…} line on stdout, after the ready line);
+when it stops (Ctrl-C, SIGTERM, SIGHUP) it sums up what that worker did.
+It binds 127.0.0.1; another --host needs --api-key.`,
 		Example: `  hookctl serve
   hookctl serve --port 0 -o json
   hookctl serve --api-key sk_test_local --allow-reset --retry-schedule 0s,1s
@@ -88,8 +91,13 @@ binds 127.0.0.1; another --host needs --api-key.`,
 				return cli.Usagef("--host %s exposes the APIs beyond this machine: it requires --api-key", opts.Host).
 					Hint("add --api-key KEY (clients then send it), or keep the default --host 127.0.0.1")
 			}
-			if opts.Timeout <= 0 || opts.Concurrency < 1 {
-				return cli.Usagef("--timeout must be positive and --concurrency at least 1")
+			// Each flag on its own, as trigger and worker say it (one
+			// message named both, whichever was wrong).
+			if opts.Concurrency < 1 {
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+			}
+			if opts.Timeout <= 0 {
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			}
 			sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 			if err != nil {
@@ -112,6 +120,9 @@ binds 127.0.0.1; another --host needs --api-key.`,
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "the in-process worker accepts any TLS certificate (https receivers with self-signed ones)")
 	trigger.AddRetryFlags(c, &opts.Retry)
+	// The schedule a delivery gets without these flags, shown in --help
+	// (it said nothing, beside an example that is not the default).
+	fl.Lookup("retry-schedule").DefValue = delivery.DefaultSchedule.String()
 	return c
 }
 
@@ -154,10 +165,14 @@ func run(ctx context.Context, opts *Options) error {
 	// -o json a JSON line each on stdout after the ready line.
 	rep := &delivery.Reporter{W: ios.ErrOut}
 	var jsonMu sync.Mutex
+	tally := &attemptTally{pending: map[string]bool{}}
+	hints := &delivery.FailureHints{Max: 2}
 	onResult := func(r delivery.Result) {
+		hints.Note(r)
 		if r.LeaseLost || r.Err != nil {
 			return
 		}
+		tally.add(r)
 		if ios.JSON() {
 			j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
 				Outcome: "failed", Retry: r.Delivery.Status == store.DeliveryPending, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
@@ -204,22 +219,130 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	es := ios.ErrStyles()
-	worker := "delivering in-process"
-	if opts.NoWorker {
-		worker = "not delivering (--no-worker: run 'hookctl worker')"
+	width := 0
+	if ios.IsStderrTTY() {
+		width = ios.StderrWidth()
 	}
-	fmt.Fprintf(ios.ErrOut, "%s Serving %s on %s, %s (^C to stop)\n", es.Success.Render("Ready!"),
-		strings.Join(s.APIs(), ", "), es.Bold.Render(s.URL()), worker)
-	fmt.Fprintln(ios.ErrOut, es.Muted.Render("Routes: "+s.URL()+"/_hookctl/openapi.json"))
+	fmt.Fprintln(ios.ErrOut, banner(es, s.URL(), s.APIs(), opts.NoWorker, width))
+	if !httplimit.IsLoopbackHost(opts.Host) {
+		// The URL above is this machine's; say who else it serves.
+		bound := opts.Host
+		if ip := net.ParseIP(opts.Host); ip != nil && ip.IsUnspecified() {
+			bound += " (every address of this machine)"
+		}
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Bound to %s: other machines reach the APIs with the --api-key; the inspector answers this machine only.",
+			bound), width, "  "))
+	}
+	start := time.Now()
 	<-ctx.Done()
-	fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: finishing requests and deliveries in flight…"))
+	fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: finishing what is in flight… (^C again to quit at once)"))
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.Timeout+5*time.Second)
 	defer cancel()
 	if err := s.Shutdown(sctx); err != nil {
 		fmt.Fprintf(ios.ErrOut, "hookctl: warning: %v\n", err)
 	}
-	fmt.Fprintln(ios.ErrOut, "Stopped.")
+	fmt.Fprintln(ios.ErrOut, tally.summary(es, time.Since(start), opts.NoWorker))
+	// What the failed attempts had in common (nothing listening, a host
+	// that does not resolve), as trigger and worker say.
+	for _, h := range hints.List() {
+		fmt.Fprintf(ios.ErrOut, "hookctl: hint: %s\n", h)
+	}
 	return nil
+}
+
+// apiNames are the names the banner gives the APIs (their names in -o
+// json's ready line are lowercase ids: "hookctl" is the control API) and
+// the routes it shows for each.
+var apiNames = map[string][2]string{
+	"bond":    {"Bond", "/api/v0/webhooks, /api/v0.1/webhooks, /api/v0.1/simulate/…"},
+	"stripe":  {"Stripe-style", "/v1/webhook_endpoints, /v1/events"},
+	"svix":    {"Svix", "/api/v1/app/…, /api/v1/event-type/"},
+	"mambu":   {"Mambu", "/api/notifications/…, /api/communications/…"},
+	"hookctl": {"Control API", "/_hookctl/… (every route: /_hookctl/openapi.json)"},
+}
+
+// banner is what serve says on stderr once it listens: where it serves,
+// whether it delivers, each API with its routes, the inspector's URL and
+// how to point an SDK at it. On a terminal (width > 0) each line is
+// wrapped between words to its width. It said "Serving bond, stripe,
+// svix, mambu, hookctl on …" in one line of 112 characters, which broke
+// mid-word at 80 columns, named the control API "hookctl", and said
+// neither where the inspector was nor what an SDK takes.
+func banner(es *ui.Styles, base string, apis []string, noWorker bool, width int) string {
+	worker := "delivering in-process"
+	if noWorker {
+		worker = "not delivering: run 'hookctl worker'"
+	}
+	var b strings.Builder
+	b.WriteString(ui.Wrap(fmt.Sprintf("%s Serving on %s, %s (^C to stop)", es.Success.Render("Ready!"), es.Bold.Render(base), worker), width, "  "))
+	row := func(name, text string) {
+		b.WriteString("\n" + ui.Wrap(fmt.Sprintf("  %-12s  %s", name, text), width, strings.Repeat(" ", 16)))
+	}
+	for _, a := range apis {
+		n, ok := apiNames[a]
+		if !ok {
+			n = [2]string{a, ""}
+		}
+		row(n[0], n[1])
+	}
+	row("Inspector", es.URL.Render(base+"/"))
+	b.WriteString("\n" + ui.Wrap(fmt.Sprintf("Point an SDK at %s (Stripe's api_base, Svix's serverUrl).", base), width, "  "))
+	return b.String()
+}
+
+// attemptTally counts the in-process worker's attempts and where their
+// deliveries ended, for the summary serve prints when it stops (as
+// worker does): a delivery whose attempt left a retry is pending until a
+// later attempt here settles it.
+type attemptTally struct {
+	mu                          sync.Mutex
+	attempts, succeeded, failed int
+	pending                     map[string]bool
+}
+
+func (t *attemptTally) add(r delivery.Result) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !r.NotSent {
+		t.attempts++
+	}
+	id := r.Delivery.ID
+	switch r.Delivery.Status {
+	case store.DeliverySucceeded:
+		t.succeeded++
+		delete(t.pending, id)
+	case store.DeliveryFailed:
+		t.failed++
+		delete(t.pending, id)
+	default:
+		t.pending[id] = true
+	}
+}
+
+// summary is serve's last line: how long it served, and what the
+// in-process worker did (it said "Stopped." whatever had happened).
+func (t *attemptTally) summary(es *ui.Styles, served time.Duration, noWorker bool) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := "Stopped after " + ui.FormatDuration(served.Round(time.Second))
+	switch {
+	case noWorker:
+		return s + " (--no-worker: nothing delivered here)."
+	case t.attempts == 0 && t.succeeded+t.failed == 0:
+		return s + ": no deliveries attempted."
+	}
+	word := "attempts"
+	if t.attempts == 1 {
+		word = "attempt"
+	}
+	paint := func(n int, what string, st lipgloss.Style) string {
+		if n > 0 {
+			return st.Render(fmt.Sprintf("%d %s", n, what))
+		}
+		return fmt.Sprintf("%d %s", n, what)
+	}
+	return fmt.Sprintf("%s: %d %s; deliveries: %s, %s, %s.", s, t.attempts, word, paint(t.succeeded, "succeeded", es.Success),
+		paint(t.failed, "failed", es.Failure), paint(len(t.pending), "to retry", es.Pending))
 }
 
 // listenError says why the server could not listen, with a hint about the

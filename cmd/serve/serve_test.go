@@ -137,7 +137,7 @@ func TestReadyLineAndSIGHUP(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("SIGHUP did not stop the server")
 	}
-	if !strings.Contains(errOut.String(), "Stopped.") {
+	if !strings.Contains(errOut.String(), "Stopped after ") {
 		t.Fatalf("stderr: %s", errOut.String())
 	}
 	if _, err := http.Get(ready.URL + "/_hookctl/health"); err == nil {

@@ -889,7 +889,11 @@ func (r *runner) burst(ctx context.Context) error {
 			worst = o
 		}
 	}
-	detail := fmt.Sprintf("%d events at once in %s, slowest %s", n, ms(wall), ms(worst.a.Duration))
+	events := "events"
+	if n == 1 {
+		events = "event" // --burst 1
+	}
+	detail := fmt.Sprintf("%d %s at once in %s, slowest %s", n, events, ms(wall), ms(worst.a.Duration))
 	if bad == 0 && slow == 0 {
 		// What the burst added to the receiver's own time: the slowest
 		// valid event it answered alone (a handler that works 3 s before
