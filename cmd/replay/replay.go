@@ -139,6 +139,8 @@ cannot be used, 130 when interrupted.`,
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (an https app with a self-signed one, as listen --skip-verify)")
 	trigger.AddRetryFlags(c, &opts.Retry)
+	// Without the retry flags a replay sends each delivery once.
+	c.Flags().Lookup("retry-schedule").DefValue = delivery.Schedule{0}.String()
 	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
 	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
 	return c

@@ -200,7 +200,7 @@ func run(ctx context.Context, opts *Options) error {
 			if store.IsTransient(err) {
 				return // the store went away: StoreNotice says so, once
 			}
-			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, wait.Round(time.Millisecond))
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, ui.FormatDuration(wait))
 		},
 		StoreNotice: &delivery.StoreNotice{W: ios.ErrOut, Patience: 10 * time.Minute}})
 	if err != nil {

@@ -161,6 +161,8 @@ usage, 3 when the store cannot be used, 130 when interrupted.`,
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (an https receiver with a self-signed one)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every event and attempt of a bulk run on a terminal (default: a progress line and the failures)")
 	AddRetryFlags(c, &opts.Retry)
+	// The schedule a delivery gets without the retry flags, in --help.
+	fl.Lookup("retry-schedule").DefValue = delivery.DefaultSchedule.String()
 	_ = c.RegisterFlagCompletionFunc("provider", cli.CompleteProviders())
 	_ = c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
 	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))

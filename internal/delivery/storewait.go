@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // DefaultStorePatience is how long trigger and replay wait for a store
@@ -108,7 +109,7 @@ func (n *StoreNotice) notify(err error) {
 		return
 	}
 	n.down.Store(true)
-	fmt.Fprintf(n.W, "hookctl: warning: %v; waiting for the store (up to %s)\n", err, n.Patience)
+	fmt.Fprintf(n.W, "hookctl: warning: %v; waiting for the store (up to %s)\n", err, ui.FormatDuration(n.Patience))
 }
 
 func (n *StoreNotice) recovered(d time.Duration) {
@@ -118,7 +119,7 @@ func (n *StoreNotice) recovered(d time.Duration) {
 		return
 	}
 	n.down.Store(false)
-	fmt.Fprintf(n.W, "hookctl: the store is back after %s; the run goes on\n", d.Round(100*time.Millisecond))
+	fmt.Fprintf(n.W, "hookctl: the store is back after %s; the run goes on\n", ui.FormatDuration(d.Round(100*time.Millisecond)))
 }
 
 // Stored reports whether the events of a batch whose write failed are in

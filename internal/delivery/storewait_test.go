@@ -49,3 +49,14 @@ func TestStoreWait(t *testing.T) {
 		t.Error("a nil StoreWait retried")
 	}
 }
+
+// The notice says its patience as every other duration hookctl prints:
+// "10m", not Go's "10m0s".
+func TestStoreNoticePatienceReadable(t *testing.T) {
+	var out strings.Builder
+	n := &StoreNotice{W: &out, Patience: 10 * time.Minute}
+	n.notify(errors.New("connection refused"))
+	if got := out.String(); !strings.Contains(got, "waiting for the store (up to 10m)\n") {
+		t.Errorf("notice %q, want the patience as 10m", got)
+	}
+}
