@@ -240,3 +240,105 @@ func rgb(s string) (r, g, b, a float64, ok bool) {
 	}
 	return 0, 0, 0, 0, false
 }
+
+// contrastJS lists the text on the page whose colour on its background is
+// under WCAG AA: 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold).
+// Text of a disabled control is exempt, as WCAG has it.
+const contrastJS = `(function(){
+	function parse(c){ var m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null; var p = m[1].split(',').map(Number); return {r:p[0], g:p[1], b:p[2], a:p.length > 3 ? p[3] : 1}; }
+	function lum(c){ return [c.r, c.g, c.b].map(function(v){ v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }).reduce(function(s, v, i){ return s + v * [0.2126, 0.7152, 0.0722][i]; }, 0); }
+	function over(f, b){ return {r: f.r * f.a + b.r * (1 - f.a), g: f.g * f.a + b.g * (1 - f.a), b: f.b * f.a + b.b * (1 - f.a), a: 1}; }
+	function bg(el){ var layers = []; for (; el; el = el.parentElement) { var c = parse(getComputedStyle(el).backgroundColor); if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } } var b = {r:255, g:255, b:255, a:1}; for (var i = layers.length - 1; i >= 0; i--) b = over(layers[i], b); return b; }
+	function ratio(a, b){ var x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); }
+	var out = [], seen = {}, w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), n;
+	while ((n = w.nextNode())) {
+		var el = n.parentElement, text = n.textContent.trim();
+		if (!text || !el || el.closest('[disabled], svg, option, select, textarea, input')) continue;
+		var r = el.getBoundingClientRect(); if (r.width === 0 || r.height === 0) continue;
+		var cs = getComputedStyle(el); if (cs.visibility === 'hidden') continue;
+		var fg = parse(cs.color), b = bg(el); fg = over(fg, b);
+		var size = parseFloat(cs.fontSize), bold = parseInt(cs.fontWeight, 10) >= 700;
+		var need = size >= 24 || bold && size >= 18.66 ? 3 : 4.5, got = ratio(fg, b);
+		var key = el.tagName + '.' + el.className + ' ' + cs.color;
+		if (got < need && !seen[key]) { seen[key] = 1; out.push('"' + text.slice(0, 30) + '" (' + el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ') ' + cs.color + ' on ' + JSON.stringify(b) + ': ' + got.toFixed(2) + ':1'); }
+	}
+	// A chart bar is a graphic: 3:1 against the page.
+	document.querySelectorAll('svg.chart rect').forEach(function(rect){
+		var f = parse(getComputedStyle(rect).fill), got = f && ratio(f, {r:255, g:255, b:255});
+		if (f && got < 3 && !seen['rect.' + rect.getAttribute('class')]) { seen['rect.' + rect.getAttribute('class')] = 1; out.push('chart bar ' + rect.getAttribute('class') + ' ' + getComputedStyle(rect).fill + ': ' + got.toFixed(2) + ':1 on white'); }
+	});
+	return out;
+})()`
+
+// Every text of the inspector reads at WCAG AA contrast: the muted grey of
+// the navigation on the header's grey was 4.47:1, and the chart's pending
+// bars 2.58:1 on white.
+func TestBrowserTextContrast(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	l := seedLayout(t, e)
+	ctx := newBrowser(t, path)
+	for _, p := range l.pages() {
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitReady(`main`))
+		if low := get(t, ctx, chromedp.Evaluate[[]string](contrastJS)); len(low) > 0 {
+			t.Errorf("%s: text under WCAG AA contrast:\n\t%s", p, strings.Join(low, "\n\t"))
+		}
+	}
+}
+
+// hue is a computed colour's hue in degrees and its saturation (0 to 1).
+func hue(css string) (h, s float64) {
+	r, g, b, _, ok := rgb(css)
+	if !ok {
+		return -1, 0
+	}
+	r, g, b = r/255, g/255, b/255
+	mx, mn := max(r, g, b), min(r, g, b)
+	if mx == mn {
+		return 0, 0
+	}
+	d := mx - mn
+	switch mx {
+	case r:
+		h = 60 * (g - b) / d
+	case g:
+		h = 60 * ((b-r)/d + 2)
+	default:
+		h = 60 * ((r-g)/d + 4)
+	}
+	if h < 0 {
+		h += 360
+	}
+	return h, d / mx
+}
+
+// The inspector colours a status as the CLI does: succeeded green, failed
+// red, pending yellow, on the log, the events list, a delivery's page and
+// the overview's chart and legend. Pending was grey, as a disabled
+// subscription is (which stays grey: it is not waiting for anything).
+func TestBrowserStatusColoursMatchCLI(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	l := seedLayout(t, e)
+	ctx := newBrowser(t, path)
+	yellow := func(h, s float64) bool { return h >= 40 && h <= 60 && s > .5 }
+	green := func(h, s float64) bool { return h >= 100 && h <= 170 && s > .5 }
+	red := func(h, s float64) bool { return (h <= 15 || h >= 345) && s > .5 }
+	grey := func(_, s float64) bool { return s < .25 }
+	check := func(page, sel, prop, name string, want func(h, s float64) bool) {
+		t.Helper()
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+page), chromedp.WaitReady(sel))
+		c := get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`getComputedStyle(document.querySelector(%q))[%q]`, sel, prop)))
+		if h, s := hue(c); !want(h, s) {
+			t.Errorf("%s: %s is %s (hue %.0f°, saturation %.2f), want %s", page, sel, c, h, s, name)
+		}
+	}
+	check("/", `tr[data-delivery-id="`+l.pending+`"] .status`, "backgroundColor", "yellow", yellow)
+	check("/", `tr[data-delivery-id="`+l.ok+`"] .status`, "backgroundColor", "green", green)
+	check("/", `tr[data-delivery-id="`+l.failed+`"] .status`, "backgroundColor", "red", red)
+	check("/events", `[data-testid="event-deliveries"] .status.pending`, "backgroundColor", "yellow", yellow)
+	check("/deliveries/"+l.pending, `[data-testid="delivery-detail"] .bar .status`, "backgroundColor", "yellow", yellow)
+	check("/overview", `svg.chart rect.pend`, "fill", "yellow", yellow)
+	check("/overview", `.legend .sw.pend`, "backgroundColor", "yellow", yellow)
+	check("/subscriptions", `tr[data-subscription-id="`+l.off.ID+`"] [data-testid="status"]`, "backgroundColor", "grey", grey)
+}
