@@ -42,10 +42,13 @@ type page struct {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
 
 var funcs = template.FuncMap{
-	"short":  shortID,
-	"ago":    ago,
-	"ms":     fmtDuration,
-	"ts":     stamp,
+	"short": shortID,
+	"ago":   ago,
+	"ms":    fmtDuration,
+	"ts":    stamp,
+	// zone names this machine's time zone, where a page shows times of
+	// day on its clock (the log's Time column, the chart's axis).
+	"zone":   func() string { return time.Now().Format("MST") },
 	"join":   strings.Join,
 	"mask":   subscription.MaskSecret,
 	"list":   func(s ...string) []string { return s },

@@ -1400,3 +1400,44 @@ func TestRefusedIsNotAnInvalidSignature(t *testing.T) {
 		}
 	}
 }
+
+// Every time the inspector shows says its time zone: the edited copies of
+// a delivery were listed at "2026-12-04 21:35:37" (UTC, unsaid), the live
+// log's times of day and the chart's axis are on this machine's clock and
+// did not say which zone that is.
+func TestTimesSayTheirZone(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := pub.Deliveries[0].ID
+	code, body, _ := postForm(t, srv, h, "/deliveries/"+orig+"/resend", url.Values{"body": {`{"a":2}`}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("resend: %d %s", code, body)
+	}
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		_, page, _ := send(t, req)
+		return page
+	}
+	bare := regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d| [A-Z]{3})?`)
+	for _, p := range []string{"/deliveries/" + orig, "/events", "/overview"} {
+		page := get(p)
+		text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " ")
+		for _, m := range bare.FindAllStringSubmatch(text, -1) {
+			if m[2] == "" {
+				t.Errorf("%s shows %q without its time zone", p, m[0])
+			}
+		}
+	}
+	zone := time.Now().Format("MST")
+	if page := get("/"); !strings.Contains(page, ">Time ("+zone+")</th>") {
+		t.Errorf("the log's Time heading does not name the zone %s", zone)
+	}
+	if page := get("/overview"); !strings.Contains(page, "(times in "+zone+")") {
+		t.Errorf("the overview's chart does not name the zone %s of its axis", zone)
+	}
+}
