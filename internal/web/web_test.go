@@ -1441,3 +1441,29 @@ func TestTimesSayTheirZone(t *testing.T) {
 		t.Errorf("the overview's chart does not name the zone %s of its axis", zone)
 	}
 }
+
+// An empty page says what to do next: the events list said "No events
+// yet." and the subscriptions list "No subscriptions yet." with no way
+// forward, and the Trigger page said a type "goes to 0 enabled
+// subscription(s)" above a Send button that could only fail.
+func TestEmptyPagesSayWhatToDo(t *testing.T) {
+	_, srv, _ := newHandler(t)
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		_, page, _ := send(t, req)
+		return page
+	}
+	for _, c := range []struct{ path, want string }{
+		{"/events", "hookctl trigger card.created"},
+		{"/events", `<a href="/trigger">Trigger</a>`},
+		{"/subscriptions", "hookctl subscribe --url"},
+		{"/trigger?type=bond:card.created", `No enabled subscription takes bond:card.created: create one on the <a href="/subscriptions">Subscriptions</a> page.`},
+	} {
+		if page := get(c.path); !strings.Contains(page, c.want) {
+			t.Errorf("%s does not say %q", c.path, c.want)
+		}
+	}
+	if page := get("/events?type=card.created"); !strings.Contains(page, "No events match these filters.") {
+		t.Errorf("an events list filtered to nothing does not say so")
+	}
+}
