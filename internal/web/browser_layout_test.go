@@ -153,10 +153,19 @@ const overflowJS = `(function(){
 	return 'page ' + document.documentElement.scrollWidth + ' px wide in a ' + W + ' px window: ' + out.slice(0, 6).join(', ');
 })()`
 
+// squeezedJS names the table cells whose text a narrow column wraps a few
+// letters a line (an ID or a URL as a column of letters).
+const squeezedJS = `Array.from(document.querySelectorAll('td')).filter(function(td){
+	if (td.querySelector('pre, details, textarea, form')) return false;
+	var r = document.createRange(); r.selectNodeContents(td);
+	var lines = r.getBoundingClientRect().height / (parseFloat(getComputedStyle(td).lineHeight) || 20);
+	return lines > 4 && td.textContent.trim().length / lines < 8;
+}).map(function(td){ return td.textContent.trim().slice(0, 40) + ' (' + Math.round(td.getBoundingClientRect().width) + ' px wide)'; }).slice(0, 4)`
+
 // No page of the inspector scrolls sideways, on a phone (390 px), a small
 // laptop (1024 px) or a desktop (1280 px): a wide table scrolls in its
-// own box, and long URLs, IDs, header values and hex dumps stay inside
-// the page. On a phone the log, the events list, the overview and the
+// own box (its columns keep a readable width), and long URLs, IDs, header
+// values and hex dumps stay inside the page. On a phone the log, the events list, the overview and the
 // subscriptions were 900 to 1,400 px wide, a delivery's page 420 to
 // 730 px (its target URL and facts); at 1280 px the subscriptions list
 // was 1,383 px wide.
@@ -170,6 +179,9 @@ func TestBrowserNoPageScrollsSideways(t *testing.T) {
 			do(t, ctx, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitReady(`main`))
 			if msg := get(t, ctx, chromedp.Evaluate[string](overflowJS)); msg != "" {
 				t.Errorf("%d px: %s: %s", w[0], p, msg)
+			}
+			if tall := get(t, ctx, chromedp.Evaluate[[]string](squeezedJS)); len(tall) > 0 {
+				t.Errorf("%d px: %s: cells squeezed to a column of letters: %q", w[0], p, tall)
 			}
 		}
 	}
