@@ -375,3 +375,27 @@ func TestBrowserSubscriptionRowsKeepTheirLines(t *testing.T) {
 		t.Errorf("subscription rows broken over lines: %q", broken)
 	}
 }
+
+// On a phone (390 px) every row of the live log shows its time, type,
+// status and target without scrolling: the table was 1,035 px wide and
+// the status, attempts and signature were out of sight.
+func TestBrowserLogRowsFitAPhone(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	seedLayout(t, e)
+	ctx := newBrowser(t, path, chromedp.WindowSize(390, 844))
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(`[data-testid="delivery-row"]`))
+	out := get(t, ctx, chromedp.Evaluate[[]string](`(function(){
+		var W = document.documentElement.clientWidth, out = [];
+		document.querySelectorAll('#rows tr').forEach(function(tr){
+			[['time', 2], ['type', 4], ['target', 5], ['status', 6], ['signature', 9]].forEach(function(c){
+				var td = tr.children[c[1] - 1], b = td.getBoundingClientRect();
+				if (b.width === 0 || b.left < 0 || b.right > W) out.push(c[0] + ' of ' + (tr.dataset.deliveryId || tr.dataset.eventId) + ' at ' + Math.round(b.left) + '–' + Math.round(b.right) + ' px');
+			});
+		});
+		return out.slice(0, 6);
+	})()`))
+	if len(out) > 0 {
+		t.Errorf("log cells out of sight on a phone: %q", out)
+	}
+}
