@@ -399,3 +399,32 @@ func TestBrowserLogRowsFitAPhone(t *testing.T) {
 		t.Errorf("log cells out of sight on a phone: %q", out)
 	}
 }
+
+// A table's heading is aligned as its column: the numbers of the live
+// log (attempts, latency) and of the overview (attempts, mean, max) are
+// right-aligned, their headings were left-aligned, far from them.
+func TestBrowserHeadingsAlignWithTheirColumns(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	l := seedLayout(t, e)
+	ctx := newBrowser(t, path)
+	for _, p := range l.pages() {
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitReady(`main`))
+		off := get(t, ctx, chromedp.Evaluate[[]string](`(function(){
+			var out = [];
+			document.querySelectorAll('table').forEach(function(table){
+				var heads = table.querySelectorAll('thead th'), row = table.querySelector('tbody tr');
+				if (!heads.length || !row || row.children.length !== heads.length) return;
+				heads.forEach(function(th, i){
+					var a = getComputedStyle(th).textAlign, b = getComputedStyle(row.children[i]).textAlign;
+					var norm = function(x){ return x === 'start' ? 'left' : x === 'end' ? 'right' : x; };
+					if (norm(a) !== norm(b)) out.push((table.className || 'table') + ' "' + th.textContent + '" heading ' + a + ', column ' + b);
+				});
+			});
+			return out;
+		})()`))
+		if len(off) > 0 {
+			t.Errorf("%s: headings not aligned with their columns: %q", p, off)
+		}
+	}
+}
