@@ -428,3 +428,25 @@ func TestBrowserHeadingsAlignWithTheirColumns(t *testing.T) {
 		}
 	}
 }
+
+// A header's name and its value read on one line: the name (14 px) sat
+// lower than its value (12 px monospace), both aligned at their tops.
+func TestBrowserHeaderNamesShareTheirValuesLine(t *testing.T) {
+	path := needBrowser(t)
+	e := newEnv(t)
+	l := seedLayout(t, e)
+	ctx := newBrowser(t, path)
+	for _, p := range []string{"/deliveries/" + l.failed, "/events/" + l.rejected} {
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitVisible(`table.headers`))
+		off := get(t, ctx, chromedp.Evaluate[[]string](`(function(){
+			function baseline(cell){ var m = document.createElement('span'); m.style.cssText = 'display:inline-block;width:0;height:0'; cell.insertBefore(m, cell.firstChild); var y = m.getBoundingClientRect().bottom; m.remove(); return y; }
+			return Array.from(document.querySelectorAll('table.headers tr')).filter(function(tr){ return tr.offsetParent; }).map(function(tr){
+				var d = baseline(tr.children[1]) - baseline(tr.children[0]);
+				return Math.abs(d) > 1 ? tr.children[0].textContent + ' ' + d.toFixed(1) + ' px' : '';
+			}).filter(Boolean);
+		})()`))
+		if len(off) > 0 {
+			t.Errorf("%s: header names off their values' line: %q", p, off)
+		}
+	}
+}
