@@ -301,6 +301,25 @@ func logQuery(q url.Values) store.InspectQuery {
 	}
 }
 
+// unknownChoice says why a log query's status, source or provider can
+// match nothing (a hand-edited or old link: ?status=ok): the page showed
+// "No deliveries match these filters" under selects that read "any".
+func unknownChoice(q store.InspectQuery) string {
+	for _, c := range []struct {
+		name, v string
+		known   []string
+	}{
+		{"status", q.Status, []string{store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed}},
+		{"source", q.Source, []string{store.SourceTriggered, store.SourceReceived, store.SourceCheck}},
+		{"provider", q.Provider, catalog.Providers()},
+	} {
+		if c.v != "" && !slices.Contains(c.known, c.v) {
+			return fmt.Sprintf("unknown %s %q: use one of %s", c.name, c.v, strings.Join(c.known, ", "))
+		}
+	}
+	return ""
+}
+
 type logData struct {
 	Q          store.InspectQuery
 	Rows       []rowView
@@ -394,7 +413,9 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var invalid string
 	pg := &store.InspectPage{}
-	if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
+	if msg := unknownChoice(q); msg != "" {
+		invalid = msg // a status, source or provider the selects do not offer
+	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
 		invalid = inputMessage(err) // nothing can match: said, not an empty log
 	} else if pg, err = h.inspect(r.Context(), q); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)

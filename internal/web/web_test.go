@@ -1467,3 +1467,23 @@ func TestEmptyPagesSayWhatToDo(t *testing.T) {
 		t.Errorf("an events list filtered to nothing does not say so")
 	}
 }
+
+// A log link with a status, source or provider the page does not know
+// (?status=ok) says so, as an impossible type pattern does: it showed "No
+// deliveries match these filters" under selects that all read "any".
+func TestLogUnknownChoiceSaysWhy(t *testing.T) {
+	_, srv, _ := newHandler(t)
+	for q, want := range map[string]string{
+		"status=ok":        `unknown status &#34;ok&#34;: use one of pending, succeeded, failed`,
+		"source=sent":      `unknown source &#34;sent&#34;: use one of triggered, received, check`,
+		"provider=paypal":  `unknown provider &#34;paypal&#34;: use one of bond`,
+		"status=succeeded": `No deliveries match these filters`,
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/?"+q, nil)
+		code, page, _ := send(t, req)
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			i := strings.Index(page, `id="empty"`)
+			t.Errorf("/?%s: %d, want %q in the page; it says %.300s", q, code, want, page[max(i, 0):])
+		}
+	}
+}
