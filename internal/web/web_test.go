@@ -1487,3 +1487,21 @@ func TestLogUnknownChoiceSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// The Trigger page before a type is chosen says what to type: it was an
+// empty field and a Preview button, the catalog's names only in a list
+// that opens on typing.
+func TestTriggerPageSaysWhatToType(t *testing.T) {
+	_, srv, _ := newHandler(t)
+	req, _ := http.NewRequest("GET", srv.URL+"/trigger", nil)
+	_, page, _ := send(t, req)
+	for _, want := range []string{`data-testid="trigger-hint"`, `<a href="/trigger?type=bond:card.created">bond:card.created</a>`, "hookctl events list"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/trigger does not say %q", want)
+		}
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/trigger?type=bond:card.created", nil)
+	if _, page, _ = send(t, req); strings.Contains(page, `data-testid="trigger-hint"`) {
+		t.Errorf("the hint stays once a type is previewed")
+	}
+}
