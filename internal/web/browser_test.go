@@ -693,7 +693,7 @@ func TestBrowserTriggerErrorKeepsTheForm(t *testing.T) {
 	ctx := newBrowser(t, path)
 	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/trigger?type=bond:card.created"), chromedp.WaitVisible(`[data-testid="trigger-body"]`))
 	before := get(t, ctx, chromedp.Text(`form.stack p`))
-	if !strings.Contains(before, "goes to 1 enabled subscription(s)") {
+	if !strings.Contains(before, "goes to 1 enabled subscription unless") {
 		t.Fatalf("preview says %q, want 1 subscription", before)
 	}
 	get(t, ctx, chromedp.Evaluate[bool](`(function(){document.querySelector('[data-testid="trigger-body"]').value='{"broken": '; return true})()`))

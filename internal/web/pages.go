@@ -42,10 +42,13 @@ type page struct {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
 
 var funcs = template.FuncMap{
-	"short":  shortID,
-	"ago":    ago,
-	"ms":     fmtDuration,
-	"ts":     stamp,
+	"short": shortID,
+	"ago":   ago,
+	"ms":    fmtDuration,
+	"ts":    stamp,
+	// zone names this machine's time zone, where a page shows times of
+	// day on its clock (the log's Time column, the chart's axis).
+	"zone":   func() string { return time.Now().Format("MST") },
 	"join":   strings.Join,
 	"mask":   subscription.MaskSecret,
 	"list":   func(s ...string) []string { return s },
@@ -298,6 +301,25 @@ func logQuery(q url.Values) store.InspectQuery {
 	}
 }
 
+// unknownChoice says why a log query's status, source or provider can
+// match nothing (a hand-edited or old link: ?status=ok): the page showed
+// "No deliveries match these filters" under selects that read "any".
+func unknownChoice(q store.InspectQuery) string {
+	for _, c := range []struct {
+		name, v string
+		known   []string
+	}{
+		{"status", q.Status, []string{store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed}},
+		{"source", q.Source, []string{store.SourceTriggered, store.SourceReceived, store.SourceCheck}},
+		{"provider", q.Provider, catalog.Providers()},
+	} {
+		if c.v != "" && !slices.Contains(c.known, c.v) {
+			return fmt.Sprintf("unknown %s %q: use one of %s", c.name, c.v, strings.Join(c.known, ", "))
+		}
+	}
+	return ""
+}
+
 type logData struct {
 	Q          store.InspectQuery
 	Rows       []rowView
@@ -391,7 +413,9 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var invalid string
 	pg := &store.InspectPage{}
-	if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
+	if msg := unknownChoice(q); msg != "" {
+		invalid = msg // a status, source or provider the selects do not offer
+	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
 		invalid = inputMessage(err) // nothing can match: said, not an empty log
 	} else if pg, err = h.inspect(r.Context(), q); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)

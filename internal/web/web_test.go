@@ -1400,3 +1400,108 @@ func TestRefusedIsNotAnInvalidSignature(t *testing.T) {
 		}
 	}
 }
+
+// Every time the inspector shows says its time zone: the edited copies of
+// a delivery were listed at "2026-12-04 21:35:37" (UTC, unsaid), the live
+// log's times of day and the chart's axis are on this machine's clock and
+// did not say which zone that is.
+func TestTimesSayTheirZone(t *testing.T) {
+	h, srv, st := newHandler(t)
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := pub.Deliveries[0].ID
+	code, body, _ := postForm(t, srv, h, "/deliveries/"+orig+"/resend", url.Values{"body": {`{"a":2}`}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("resend: %d %s", code, body)
+	}
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		_, page, _ := send(t, req)
+		return page
+	}
+	bare := regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d| [A-Z]{3})?`)
+	for _, p := range []string{"/deliveries/" + orig, "/events", "/overview"} {
+		page := get(p)
+		text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " ")
+		for _, m := range bare.FindAllStringSubmatch(text, -1) {
+			if m[2] == "" {
+				t.Errorf("%s shows %q without its time zone", p, m[0])
+			}
+		}
+	}
+	zone := time.Now().Format("MST")
+	if page := get("/"); !strings.Contains(page, ">Time ("+zone+")</th>") {
+		t.Errorf("the log's Time heading does not name the zone %s", zone)
+	}
+	if page := get("/overview"); !strings.Contains(page, "(times in "+zone+")") {
+		t.Errorf("the overview's chart does not name the zone %s of its axis", zone)
+	}
+}
+
+// An empty page says what to do next: the events list said "No events
+// yet." and the subscriptions list "No subscriptions yet." with no way
+// forward, and the Trigger page said a type "goes to 0 enabled
+// subscription(s)" above a Send button that could only fail.
+func TestEmptyPagesSayWhatToDo(t *testing.T) {
+	_, srv, _ := newHandler(t)
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		_, page, _ := send(t, req)
+		return page
+	}
+	for _, c := range []struct{ path, want string }{
+		{"/events", "hookctl trigger card.created"},
+		{"/events", `<a href="/trigger">Trigger</a>`},
+		{"/subscriptions", "hookctl subscribe --url"},
+		{"/trigger?type=bond:card.created", `No enabled subscription takes bond:card.created: create one on the <a href="/subscriptions">Subscriptions</a> page.`},
+	} {
+		if page := get(c.path); !strings.Contains(page, c.want) {
+			t.Errorf("%s does not say %q", c.path, c.want)
+		}
+	}
+	if page := get("/events?type=card.created"); !strings.Contains(page, "No events match these filters.") {
+		t.Errorf("an events list filtered to nothing does not say so")
+	}
+}
+
+// A log link with a status, source or provider the page does not know
+// (?status=ok) says so, as an impossible type pattern does: it showed "No
+// deliveries match these filters" under selects that all read "any".
+func TestLogUnknownChoiceSaysWhy(t *testing.T) {
+	_, srv, _ := newHandler(t)
+	for q, want := range map[string]string{
+		"status=ok":        `unknown status &#34;ok&#34;: use one of pending, succeeded, failed`,
+		"source=sent":      `unknown source &#34;sent&#34;: use one of triggered, received, check`,
+		"provider=paypal":  `unknown provider &#34;paypal&#34;: use one of bond`,
+		"status=succeeded": `No deliveries match these filters`,
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/?"+q, nil)
+		code, page, _ := send(t, req)
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			i := strings.Index(page, `id="empty"`)
+			t.Errorf("/?%s: %d, want %q in the page; it says %.300s", q, code, want, page[max(i, 0):])
+		}
+	}
+}
+
+// The Trigger page before a type is chosen says what to type: it was an
+// empty field and a Preview button, the catalog's names only in a list
+// that opens on typing.
+func TestTriggerPageSaysWhatToType(t *testing.T) {
+	_, srv, _ := newHandler(t)
+	req, _ := http.NewRequest("GET", srv.URL+"/trigger", nil)
+	_, page, _ := send(t, req)
+	for _, want := range []string{`data-testid="trigger-hint"`, `<a href="/trigger?type=bond:card.created">bond:card.created</a>`, "hookctl events list"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/trigger does not say %q", want)
+		}
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/trigger?type=bond:card.created", nil)
+	if _, page, _ = send(t, req); strings.Contains(page, `data-testid="trigger-hint"`) {
+		t.Errorf("the hint stays once a type is previewed")
+	}
+}
