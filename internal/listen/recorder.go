@@ -680,7 +680,13 @@ func (r *Recorder) readOff() int64 { return r.jr.off - int64(r.br.Buffered()) }
 func (r *Recorder) storeBatch(batch []*Record) bool {
 	wait := 50 * time.Millisecond
 	for {
+		if !r.storeInPlace() {
+			return false
+		}
 		err := r.write(context.Background(), batch)
+		if err == nil && !r.storeInPlace() {
+			return false // written into a file deleted meanwhile: not stored
+		}
 		if err == nil {
 			r.failing.Store(false)
 			return true
@@ -699,6 +705,33 @@ func (r *Recorder) storeBatch(batch []*Record) bool {
 		}
 		wait = min(wait*2, retryMax)
 	}
+}
+
+// inPlacer is implemented by stores kept in a file (SQLite): InPlace
+// fails once the file was deleted, moved or replaced.
+type inPlacer interface{ InPlace() error }
+
+// storeInPlace reports whether the store is still where it was opened. A
+// SQLite file deleted while listen runs still takes writes (the open
+// descriptor keeps it alive) and loses them when the process ends: those
+// records are not stored. That does not heal in this process, so the
+// importer stops (as after Close's deadline, gaveUp): every record from
+// here on stays in the journal, answered and durable, for the next listen
+// or store command to import into the store then at the path.
+func (r *Recorder) storeInPlace() bool {
+	p, ok := r.st.(inPlacer)
+	if !ok {
+		return true
+	}
+	err := p.InPlace()
+	if err == nil {
+		return true
+	}
+	r.failing.Store(true)
+	if r.onErr != nil {
+		r.onErr(fmt.Errorf("%w: the events received from now on stay in the journal %s (answered, durable) and are imported into the store at that path by the next hookctl listen or store command; restart listen", err, r.j.path))
+	}
+	return false
 }
 
 // RecordsWriter is implemented by stores that write many records in one

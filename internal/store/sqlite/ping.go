@@ -14,6 +14,26 @@ import (
 // descriptor of the database would drop this process's SQLite locks.
 func (s *Store) Ping(ctx context.Context) error {
 	const hint = "check the store file's permissions and that it is still in place (hookctl store info)"
+	if err := s.InPlace(); err != nil {
+		return err
+	}
+	if err := accessRW(s.path); err != nil {
+		return envErr(hint, "store %s cannot be read and written by this process: %v", s.path, err)
+	}
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+		return envErr(hint, "store %s does not answer: %v", s.path, err)
+	}
+	return nil
+}
+
+// InPlace checks, with one stat, that the file this store opened is still
+// at its path: not deleted, moved or replaced. Writes to a file deleted
+// since would succeed and be lost with the process (the descriptor keeps
+// the unlinked file alive); listen checks this before it counts records
+// as stored and drops them from its journal.
+func (s *Store) InPlace() error {
+	const hint = "check the store file's permissions and that it is still in place (hookctl store info)"
 	fi, err := os.Stat(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return envErr(hint, "store %s: the file is gone (deleted or moved since hookctl opened it)", s.path)
@@ -23,13 +43,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	if s.file != nil && !os.SameFile(fi, s.file) {
 		return envErr(hint, "store %s: the file was replaced since hookctl opened it", s.path)
-	}
-	if err := accessRW(s.path); err != nil {
-		return envErr(hint, "store %s cannot be read and written by this process: %v", s.path, err)
-	}
-	var n int64
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
-		return envErr(hint, "store %s does not answer: %v", s.path, err)
 	}
 	return nil
 }
