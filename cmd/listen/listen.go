@@ -474,7 +474,7 @@ func run(ctx context.Context, opts *Options) error {
 		if opts.SkipVerify {
 			cmd += " --insecure" // the app's certificate is self-signed
 		}
-		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("hint: after a fix, re-forward failures with: "+cmd))
+		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("hookctl: hint: after a fix, re-forward failures with: "+cmd))
 	}
 	if serr != nil && !deleted {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %v\n", serr)
