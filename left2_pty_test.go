@@ -126,11 +126,7 @@ func TestPTYNarrowTableKeepsWholeValues(t *testing.T) {
 	if len(lines) != 4 {
 		t.Fatalf("%d lines, want a header and 3 rows:\n%s", len(lines), r.out)
 	}
-	for _, l := range lines {
-		if w := utf8.RuneCountInString(l); w > 75 {
-			t.Errorf("a line %d wide on a 75-column terminal: %q", w, l)
-		}
-	}
+	linesFit(t, lines, 75)
 	for _, l := range lines[1:] {
 		if !regexp.MustCompile(`\s(succeeded|failed)\s+1/1\s+2020-01-02$|\s(succeeded|failed)\s+1/1\s+\S*\s+\S+\s+2020-01-02$`).MatchString(l) {
 			t.Errorf("row %q: its status, attempts or time was cut", l)

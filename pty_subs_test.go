@@ -5,7 +5,6 @@ package main
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // On a terminal of ordinary width, subscriptions list shows 8-character
@@ -24,11 +23,7 @@ func TestPTYSubscriptionsListShortIDs(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("%d lines, want a header and 2 rows:\n%s", len(lines), r.out)
 	}
-	for _, l := range lines {
-		if w := utf8.RuneCountInString(l); w > 110 {
-			t.Errorf("a line %d wide on a 110-column terminal: %q", w, l)
-		}
-	}
+	linesFit(t, lines, 110)
 	for _, want := range []struct{ id, url string }{{"2c01e681", "http://127.0.0.1:9/h "}, {"feaa607a", "http://127.0.0.1:9/h2"}} {
 		found := false
 		for _, l := range lines[1:] {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 
@@ -92,6 +93,17 @@ func (e *ptyEnv) command(env []string, args ...string) *exec.Cmd {
 }
 
 // plain runs hookctl with pipes (no terminal) and returns its stdout.
+// linesFit fails the test for each line wider than a terminal of cols
+// columns (it would wrap there).
+func linesFit(t *testing.T, lines []string, cols int) {
+	t.Helper()
+	for _, l := range lines {
+		if w := utf8.RuneCountInString(l); w > cols {
+			t.Errorf("a line %d wide on a %d-column terminal: %q", w, cols, l)
+		}
+	}
+}
+
 func (e *ptyEnv) plain(args ...string) string {
 	e.t.Helper()
 	c := e.command(nil, args...)

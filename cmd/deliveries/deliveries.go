@@ -200,7 +200,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	for i, d := range ds {
 		id := d.ID
 		if ios.IsStdoutTTY() {
-			id = short(id)
+			id = ui.ShortID(id)
 		}
 		last := ""
 		if d.LastStatus != 0 {
@@ -211,7 +211,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		ev := types.at(ctx, ds, i)
 		src := store.DeliverySource(d, ev.Source)
 		if d.OriginID != "" && ios.IsStdoutTTY() {
-			src += " ↳" + short(d.OriginID) // listen's forward of that delivery
+			src += " ↳" + ui.ShortID(d.OriginID) // listen's forward of that delivery
 		} else if d.OriginID != "" {
 			src += ":" + d.OriginID
 		}
@@ -226,13 +226,6 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		cli.MoreHint(ios.ErrOut, opts.Limit, "delivery", "deliveries")
 	}
 	return nil
-}
-
-func short(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }
 
 // ShowOptions are the parsed flags of `deliveries show`.

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // movedSubs notes the URLs a replay sends each subscription's deliveries
@@ -74,14 +75,7 @@ func (m *movedSubs) report(ctx context.Context, w io.Writer, st store.Store, ver
 			}
 			n := m.urls[id][url]
 			fmt.Fprintf(w, "%d %s of subscription %s %s to %s, the URL %s sent to; the subscription's URL is now %s: add --to %s to send there\n",
-				n, plural(n, "delivery", "deliveries"), short(id), verb, url, plural(n, "it was", "they were"), s.CallbackURL, s.CallbackURL)
+				n, plural(n, "delivery", "deliveries"), ui.ShortID(id), verb, url, plural(n, "it was", "they were"), s.CallbackURL, s.CallbackURL)
 		}
 	}
-}
-
-func short(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }

@@ -97,10 +97,10 @@ func runList(opts *ListOptions) error {
 	for _, s := range subs {
 		v := subscription.NewView(s, opts.Reveal, at)
 		id := v.WebhookID
-		if opts.IO.IsStdoutTTY() && len(id) > 8 {
+		if opts.IO.IsStdoutTTY() {
 			// As deliveries list: 8 characters find it (get, update, …
 			// take a prefix), and the URL and events keep their room.
-			id = id[:8]
+			id = ui.ShortID(id)
 		}
 		t.Row().Styled(id, st.ID).Styled(v.CallbackURL, st.URL).Styled(strings.Join(v.Events, ","), st.EventType).
 			Styled(v.Status, st.DeliveryStatus(v.Status)).Styled(v.Secret, st.Muted).Cell(v.Description).

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // FailureHint says what to check when an attempt to target failed with
@@ -106,10 +107,7 @@ func subscriptionHint(r Result) string {
 	if r.Delivery == nil || r.Delivery.SubscriptionID == "" {
 		return ""
 	}
-	id := r.Delivery.SubscriptionID
-	if len(id) > 8 {
-		id = id[:8]
-	}
+	id := ui.ShortID(r.Delivery.SubscriptionID)
 	switch {
 	case r.Disabled:
 		return "its endpoint answered 410 Gone, so subscription " + id + " is disabled now: once the endpoint is back, hookctl subscriptions enable " + id + ", then replay"

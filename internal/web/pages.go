@@ -26,6 +26,7 @@ import (
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // page is what every template gets.
@@ -137,12 +138,7 @@ func notFoundOr500(err error) int {
 	return http.StatusInternalServerError
 }
 
-func shortID(s string) string {
-	if len(s) > 8 {
-		return s[:8]
-	}
-	return s
-}
+func shortID(s string) string { return ui.ShortID(s) }
 
 func ago(t time.Time) string {
 	if t.IsZero() {

@@ -239,6 +239,19 @@ func TestDiffHeaderWithSeveralValues(t *testing.T) {
 	}
 }
 
+// publishOne publishes a Bond card.created to a port nobody listens on
+// and returns what was published (one delivery).
+func publishOne(t *testing.T, st store.Store) *service.Published {
+	t.Helper()
+	d := &service.Dispatcher{Store: st}
+	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
+}
+
 func postForm(t *testing.T, srv *httptest.Server, h *web.Handler, path string, v url.Values) (int, string, http.Header) {
 	t.Helper()
 	v.Set("_csrf", h.CSRFToken())
@@ -750,12 +763,7 @@ func TestEditKeepsBodyBytes(t *testing.T) {
 // and resent an empty edited copy.
 func TestTooLargeForm(t *testing.T) {
 	h, srv, st := newHandler(t)
-	d := &service.Dispatcher{Store: st}
-	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
-		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := publishOne(t, st)
 	big := `{"pad":"` + strings.Repeat("x", 9<<20) + `"}`
 	for _, inHeader := range []bool{false, true} {
 		form := url.Values{"body": {big}}
@@ -1325,12 +1333,7 @@ func TestReplayDisabledSubscriptionSaysSo(t *testing.T) {
 // nothing on the original said an edited copy had been sent.
 func TestEditedCopyLinkedBothWays(t *testing.T) {
 	h, srv, st := newHandler(t)
-	d := &service.Dispatcher{Store: st}
-	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
-		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := publishOne(t, st)
 	orig := pub.Deliveries[0].ID
 	var copies []string
 	for _, b := range []string{`{"a":2}`, `{"a":3}`} {
@@ -1407,12 +1410,7 @@ func TestRefusedIsNotAnInvalidSignature(t *testing.T) {
 // did not say which zone that is.
 func TestTimesSayTheirZone(t *testing.T) {
 	h, srv, st := newHandler(t)
-	d := &service.Dispatcher{Store: st}
-	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
-		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := publishOne(t, st)
 	orig := pub.Deliveries[0].ID
 	code, body, _ := postForm(t, srv, h, "/deliveries/"+orig+"/resend", url.Values{"body": {`{"a":2}`}})
 	if code != http.StatusSeeOther {
