@@ -583,7 +583,8 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			return cli.Usagef("%s: record %d: an object needs %s", name, n, what).
 				Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
-		err = store.CheckImport(r)
+		v := dec.Version()
+		err = store.CheckImportNamed(r, func(kind, field string) string { return dump.FieldName(v, kind, field) })
 		if err == nil && r.Subscription != nil {
 			err = subscription.CheckImported(r.Subscription)
 		}

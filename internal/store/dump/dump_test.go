@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +145,41 @@ func TestEmptyLeftOut(t *testing.T) {
 	}
 	if want := `{"delivery":{"id":"d","event_id":"e","status":"pending","created_at":"2026-01-02T02:04:05Z"}}`; string(line) != want {
 		t.Errorf("got  %s\nwant %s", line, want)
+	}
+}
+
+// FieldName gives, for each Go field of a record, the name a version 2
+// line has it under.
+func TestFieldName(t *testing.T) {
+	tags := func(v any) map[string]bool {
+		out := map[string]bool{}
+		ty := reflect.TypeOf(v)
+		for i := 0; i < ty.NumField(); i++ {
+			out[strings.Split(ty.Field(i).Tag.Get("json"), ",")[0]] = true
+		}
+		return out
+	}
+	for kind, v := range map[string]struct {
+		line   any
+		fields []string
+	}{
+		"subscription": {subscription{}, []string{"ID", "CallbackURL", "CreatedAt", "UpdatedAt", "Status", "PreviousSecretExpiresAt"}},
+		"object":       {object{}, []string{"Kind", "ID", "Key", "CreatedAt", "UpdatedAt"}},
+		"event":        {event{}, []string{"ID", "Type", "CreatedAt", "ContentType"}},
+		"delivery":     {delivery{}, []string{"ID", "EventID", "SubscriptionID", "RunID", "OriginID", "CreatedAt", "UpdatedAt", "Status", "LeaseExpiresAt"}},
+		"attempt":      {attempt{}, []string{"DeliveryID", "StartedAt", "Number"}},
+	} {
+		names := tags(v.line)
+		for _, f := range v.fields {
+			if n := FieldName(2, kind, f); !names[n] {
+				t.Errorf("%s %s: %q is not a field of a version 2 line", kind, f, n)
+			}
+			if n := FieldName(1, kind, f); n != f {
+				t.Errorf("%s %s in version 1: %q", kind, f, n)
+			}
+		}
+	}
+	if n := FieldName(2, "subscription", "CreatedAt"); n != "date_created" {
+		t.Errorf("subscription CreatedAt: %q", n)
 	}
 }
