@@ -337,7 +337,11 @@ func TestListenLinksForwardToTriggerDelivery(t *testing.T) {
 	cmd.Wait()
 
 	type dl struct {
-		ID, EventID, SubscriptionID, Kind, OriginID string
+		ID             string `json:"id"`
+		EventID        string `json:"event_id"`
+		SubscriptionID string `json:"subscription_id"`
+		Kind           string `json:"kind"`
+		OriginID       string `json:"origin_id"`
 	}
 	var ds []dl
 	verdicts := map[string]string{}

@@ -27,6 +27,7 @@ import (
 	"github.com/hookctl/hookctl/internal/jsonmsg"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/dump"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -147,11 +148,14 @@ store explicitly, e.g. from a deploy job.`,
 	root.AddCommand(&cobra.Command{
 		Use:   "export",
 		Short: "Write every subscription, object, event, delivery and attempt as JSON lines",
-		Long: `Write the whole store to stdout as JSON lines, one record per line:
+		Long: `Write the whole store to stdout as JSON lines: a header line
+({"hookctl_dump":{"version":2,…}}), then one record per line:
 subscriptions, then objects (what serve's Svix API keeps: applications,
-deleted ones too, and event types), events, deliveries and attempts.
-Secrets are included (the dump is meant for 'hookctl store import'): keep
-it private.`,
+deleted ones too, and event types), events, deliveries and attempts. Fields
+have the names -o json gives them (webhook_id, event_id, …); empty ones
+are left out; bodies are kept byte for byte (payload as JSON, payload_text
+as a string, or payload_base64). Secrets are included (the dump is meant
+for 'hookctl store import'): keep it private.`,
 		Args: cobra.NoArgs,
 		Example: `  hookctl store export > dump.jsonl
   hookctl store export | gzip > dump.jsonl.gz`,
@@ -163,10 +167,12 @@ it private.`,
 		Use:   "import {<file>|-}",
 		Short: "Import records written by 'store export' (skipping those already present)",
 		Long: `Import JSON lines written by 'hookctl store export' into the configured
-store. Records whose IDs already exist are skipped, so importing the same
-dump twice changes nothing; a delivery already present is brought up to
-date from a newer copy (the same history exported again after a replay
-there), and its new attempts are added. Use - to read standard input.`,
+store: this version's format, and the one without a header line older
+versions wrote. Records whose IDs already exist are skipped, so importing
+the same dump twice changes nothing; a delivery already present is brought
+up to date from a newer copy (the same history exported again after a
+replay there), and its new attempts are added. Use - to read standard
+input.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
@@ -437,13 +443,18 @@ func (c counts) String() string {
 
 func runExport(opts *Options, s store.Store) error {
 	w := bufio.NewWriterSize(opts.IO.Out, 64<<10)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
 	var n counts
-	err := s.Export(opts.Ctx, func(r store.Record) error {
-		n.add(r)
-		return enc.Encode(r)
-	})
+	dw, err := dump.NewWriter(w, dump.Header{ExportedAt: now(), Store: dump.Backend(s)})
+	if err == nil {
+		err = s.Export(opts.Ctx, func(r store.Record) error {
+			n.add(r)
+			return dw.Write(r)
+		})
+	}
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
@@ -487,7 +498,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	// editors put a UTF-8 one first. Either is read as the UTF-8 JSON
 	// the export wrote; without one, the bytes go through as they are.
 	in = transform.NewReader(in, unicode.BOMOverride(transform.Nop))
-	dec := json.NewDecoder(bufio.NewReaderSize(in, 64<<10))
+	dec := dump.NewReader(bufio.NewReaderSize(in, 64<<10))
 	var read counts
 	var refreshed int64
 	batch := make([]store.Record, 0, opts.BatchSize)
@@ -527,8 +538,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	}
 	cut := int64(0) // the record the file ends in the middle of
 	for n := int64(1); ; n++ {
-		var r store.Record
-		err := dec.Decode(&r)
+		r, err := dec.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -539,13 +549,26 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			cut = n
 			break
 		}
-		if err != nil {
-			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) {
+		var fe *dump.FormatError
+		if errors.As(err, &fe) {
+			if fe.Version > dump.Version {
+				return cli.Usagef("%s: %v", name, err).
+					Hint("a newer hookctl wrote it: upgrade hookctl (hookctl version says which you have), then import it")
+			}
+			return cli.Usagef("%s: %v", name, err).Hint("the file must be JSON lines written by 'hookctl store export'")
+		}
+		var re *dump.RecordError
+		if errors.As(err, &re) {
+			if re.Type != nil {
 				// (json's own words name Go types: "cannot unmarshal array
 				// into Go value of type store.Record")
-				err = fmt.Errorf("%s where %s", jsonmsg.Found(typeErr), recordWant(typeErr))
+				err = fmt.Errorf("%s where %s", jsonmsg.Found(re.Type), recordWant(re.Type))
+				return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
 			}
+			return cli.Usagef("%s: record %d: %v", name, n, err).
+				Hint("'hookctl store export' writes no such record: was the file edited?")
+		}
+		if err != nil {
 			return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
 		if k := kinds(r); k != 1 {
@@ -553,10 +576,15 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 				Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
 		if o := r.Object; o != nil && (o.Kind == "" || o.ID == "") {
-			return cli.Usagef("%s: record %d: an object needs a Kind and an ID", name, n).
+			what := "a Kind and an ID"
+			if dec.Version() > 1 {
+				what = "a kind and an id"
+			}
+			return cli.Usagef("%s: record %d: an object needs %s", name, n, what).
 				Hint("the file must be JSON lines written by 'hookctl store export'")
 		}
-		err = store.CheckImport(r)
+		v := dec.Version()
+		err = store.CheckImportNamed(r, func(kind, field string) string { return dump.FieldName(v, kind, field) })
 		if err == nil && r.Subscription != nil {
 			err = subscription.CheckImported(r.Subscription)
 		}

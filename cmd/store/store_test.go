@@ -90,8 +90,8 @@ func TestRunExportImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	dump := srcIO.Out.(interface{ String() string }).String()
-	if n := strings.Count(dump, "\n"); n != 9 {
-		t.Fatalf("export wrote %d lines, want 9:\n%s", n, dump)
+	if n := strings.Count(dump, "\n"); n != 10 || !strings.HasPrefix(dump, `{"hookctl_dump":{"version":2,`) {
+		t.Fatalf("export wrote %d lines, want a header and 9 records:\n%s", n, dump)
 	}
 
 	dst, dstIO := factory(t, filepath.Join(t.TempDir(), "dst.db"))

@@ -405,3 +405,6 @@ func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) 
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, names, pgx.CopyFromRows(rows))
 	return err
 }
+
+// Backend names the backend in a dump's header.
+func (db *DB) Backend() string { return "postgres" }

@@ -313,3 +313,6 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 	}
 	return nil
 }
+
+// Backend names the backend in a dump's header.
+func (s *Store) Backend() string { return "sqlite" }

@@ -3,9 +3,11 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"sort"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/dump"
 )
 
 // Run runs the conformance suite. open must return a fresh, empty store
@@ -1768,8 +1771,24 @@ func testExportImport(t *testing.T, src, dst store.Store) {
 	if counts["subscription"] != 2 || counts["event"] != 3 || counts["delivery"] != 6 || counts["attempt"] != 2 || order != "seda" {
 		t.Fatalf("export: %v in order %q", counts, order)
 	}
+	// Through the file `store export` writes and `store import` reads.
+	var file bytes.Buffer
+	w, err := dump.NewWriter(&file, dump.Header{ExportedAt: base, Store: dump.Backend(src)})
+	must(t, err)
 	for _, r := range recs {
+		must(t, w.Write(r))
+	}
+	rd := dump.NewReader(bytes.NewReader(file.Bytes()))
+	for i := range recs {
+		r, err := rd.Next()
+		must(t, err)
+		if a, b := normalize(recs[i]), normalize(r); !reflect.DeepEqual(a, b) {
+			t.Errorf("record %d read back from the file differs:\n got %+v\nwant %+v", i, b, a)
+		}
 		must(t, dst.Import(ctx, r))
+	}
+	if _, err := rd.Next(); err != io.EOF {
+		t.Fatalf("the file after its records: %v", err)
 	}
 	// Importing twice skips what exists.
 	for _, r := range recs {
