@@ -75,18 +75,31 @@ func shellEnv(t *testing.T) (*ptyEnv, string) {
 // setup (one line) in it. The prompt is READY followed by a sign.
 func startShell(t *testing.T, e *ptyEnv, bin, shell, setup string) *shellSession {
 	t.Helper()
+	return startShellArgs(t, e, bin, shell, nil, setup)
+}
+
+// startShellArgs is startShell with the shell's arguments (nil: those that
+// read no start-up file).
+func startShellArgs(t *testing.T, e *ptyEnv, bin, shell string, args []string, setup string) *shellSession {
+	t.Helper()
 	path := needShell(t, shell)
-	var args []string
+	def := args == nil
 	switch shell {
 	case "bash":
-		args = []string{"--norc", "--noprofile", "-i"}
+		if def {
+			args = []string{"--norc", "--noprofile", "-i"}
+		}
 		// 'RE''ADY': the echo of the typed line is not the prompt.
 		setup += "; PS1='RE''ADY$ '"
 	case "zsh":
-		args = []string{"-f", "-i"}
+		if def {
+			args = []string{"-f", "-i"}
+		}
 		setup += "; PROMPT='RE''ADY%% '"
 	case "fish":
-		args = []string{"--no-config", "-i"}
+		if def {
+			args = []string{"--no-config", "-i"}
+		}
 		setup += "; set -g fish_autosuggestion_enabled 0; function fish_prompt; echo -n 'RE''ADY> '; end"
 	}
 	c := exec.Command(path, args...)
@@ -96,9 +109,6 @@ func startShell(t *testing.T, e *ptyEnv, bin, shell, setup string) *shellSession
 		"HOME=" + e.dir,
 		"TERM=xterm-256color",
 		"LANG=C.UTF-8",
-		"XDG_CONFIG_HOME=" + filepath.Join(e.dir, "xdg-config"),
-		"XDG_DATA_HOME=" + filepath.Join(e.dir, "xdg-data"),
-		"XDG_CACHE_HOME=" + filepath.Join(e.dir, "xdg-cache"),
 		"HOOKCTL_CONFIG_DIR=" + filepath.Join(e.dir, "config"),
 		"HOOKCTL_STORE=" + filepath.Join(e.dir, "hookctl.db"),
 	}
@@ -237,6 +247,74 @@ func TestShellsCompletion(t *testing.T) {
 			menu = s.expect("table")
 			if !strings.Contains(menu, "json") || strings.Contains(menu, "seed-export.json") || strings.Contains(menu, "hookctl.db") {
 				t.Errorf("%s: listen --output <TAB>:\n%s", shell, menu)
+			}
+		})
+	}
+}
+
+// The README's installation lines, run as written in a new home, make TAB
+// work in the next shell: bash's line in ~/.bashrc (after the system's
+// bash-completion), zsh's file in ~/.zfunc with the README's ~/.zshrc
+// lines (and no system start-up file: they are all it needs), fish's
+// file in ~/.config/fish/completions (which a new fish does not have:
+// the README's line without mkdir -p failed there).
+func TestShellsCompletionInstall(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	if i := strings.Index(section, "## Shell completion"); i >= 0 {
+		section = section[i:]
+	}
+	if i := strings.Index(section, "\n```\n"); i >= 0 {
+		section = section[:i]
+	}
+	readmeLine := func(t *testing.T, line string) string {
+		t.Helper()
+		if !strings.Contains(section, "\n"+line+"\n") {
+			t.Fatalf("README's Shell completion block has no line %q", line)
+		}
+		return line
+	}
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			e, bin := shellEnv(t)
+			write := func(name, text string) {
+				t.Helper()
+				if err := os.WriteFile(filepath.Join(e.dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var s *shellSession
+			switch shell {
+			case "bash":
+				// The system's bash-completion (Debian's
+				// /etc/bash.bashrc leaves it to the user), then the line.
+				write(".bashrc", "source "+bashCompletion+"\n"+readmeLine(t, "source <(hookctl completion bash)")+"\n")
+				s = startShellArgs(t, e, bin, shell, []string{"--noprofile", "-i"}, "true")
+			case "zsh":
+				once := readmeLine(t, "mkdir -p ~/.zfunc && hookctl completion zsh > ~/.zfunc/_hookctl")
+				startShell(t, e, bin, shell, once)
+				write(".zshenv", "unsetopt GLOBAL_RCS\n") // no /etc/zsh/zshrc (Debian's runs compinit)
+				write(".zshrc", readmeLine(t, "fpath=(~/.zfunc $fpath)")+"\n"+readmeLine(t, "autoload -Uz compinit && compinit")+"\n")
+				s = startShellArgs(t, e, bin, shell, []string{"-i"}, "true")
+			case "fish":
+				once := readmeLine(t, "mkdir -p ~/.config/fish/completions && hookctl completion fish > ~/.config/fish/completions/hookctl.fish")
+				startShell(t, e, bin, shell, once)
+				if _, err := os.Stat(filepath.Join(e.dir, ".config", "fish", "completions", "hookctl.fish")); err != nil {
+					t.Fatalf("the README's fish line wrote no script: %v", err)
+				}
+				// A plain fish: --no-config would load no completions.
+				s = startShellArgs(t, e, bin, shell, []string{"-i"}, "true")
+			}
+			for _, tc := range []struct{ keys, want string }{
+				{"hookctl tri\t", "hookctl trigger X"},
+				{"hookctl subscriptions show 2c\t", "hookctl subscriptions show 2c01e681-cd51-4f5e-920e-c345372e7371 X"},
+			} {
+				if got := s.line(tc.keys); got != tc.want {
+					t.Errorf("%s: %q shows %q, want %q", shell, tc.keys, got, tc.want)
+				}
 			}
 		})
 	}
