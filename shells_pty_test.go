@@ -167,6 +167,31 @@ func (s *shellSession) expect(want string) string {
 	}
 }
 
+// expectAll waits (at most 10 s) until the output since the last expect
+// holds each of wants, in any order (a menu's layout is the shell's).
+func (s *shellSession) expectAll(wants ...string) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		all := s.out.String()
+		text := screenText(all[s.mark:])
+		var missing []string
+		for _, w := range wants {
+			if !strings.Contains(text, w) {
+				missing = append(missing, w)
+			}
+		}
+		if len(missing) == 0 {
+			s.mark = len(all)
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s: no %q on the terminal; it shows:\n%s", s.name, missing, text)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // line returns the command line as the shell holds it after keys (typed
 // at the prompt, TABs in them) and an X, the start of the next word as the
 // user would type it (zsh takes back the space a completion added when
@@ -239,6 +264,12 @@ func TestShellsCompletion(t *testing.T) {
 			if strings.Contains(menu, "Completion ended") || strings.Contains(menu, "hookctl:") {
 				t.Errorf("%s: hookctl wrote on the terminal during TAB:\n%s", shell, menu)
 			}
+
+			// Event types with their description (fish shows the
+			// candidates without what is typed: …d.status.active).
+			s = startShell(t, e, bin, shell, setup)
+			s.send("hookctl trigger card.status." + tab)
+			s.expectAll("status.active", "Card status is now Active", "status.closed", "Card status is now Closed", "Card status is now Stolen")
 
 			// --output's values: table and json, and no file names
 			// (they would come before table).

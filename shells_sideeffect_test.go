@@ -87,6 +87,52 @@ func TestShellsCompletionCreatesNoStore(t *testing.T) {
 	}
 }
 
+// tree lists the files under dir with a digest of each.
+func tree(t *testing.T, dir string) map[string][32]byte {
+	t.Helper()
+	files := map[string][32]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			files[p] = [32]byte{}
+			return err
+		}
+		b, err := os.ReadFile(p)
+		files[p] = sha256.Sum256(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// On a store of the current schema, TABs change nothing on disk: not the
+// store (nor do they leave a -wal or -shm beside it), not the config
+// directory, nothing else in the home directory.
+func TestShellsCompletionChangesNothing(t *testing.T) {
+	e := left2Env(t)
+	before := tree(t, e.dir)
+	for _, req := range append(completeRequests, []string{"__complete", "config", "get", ""}, []string{"__complete", "tri"},
+		[]string{"__complete", "listen", "--scheme", ""}, []string{"__completeNoDesc", "replay", ""}) {
+		if out, _ := e.complete(nil, req...); req[1] != "tri" && req[1] != "listen" && req[1] != "config" && len(candidates(out)) == 0 {
+			t.Errorf("%v: no candidates", req)
+		}
+	}
+	after := tree(t, e.dir)
+	for p, sum := range after {
+		if b, ok := before[p]; !ok {
+			t.Errorf("TAB created %s", p)
+		} else if b != sum {
+			t.Errorf("TAB changed %s", p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			t.Errorf("TAB removed %s", p)
+		}
+	}
+}
+
 // An older store (schema 1, as the first hookctl wrote it) is left as it
 // is: TAB does not migrate it (the next command does, and says so), and
 // completes nothing from it.
