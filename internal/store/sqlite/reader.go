@@ -40,6 +40,7 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.Itoa(int(wait/time.Millisecond)))
 	q.Set("_pragma", "query_only(1)")
+	q.Set("mode", "rw") // never create the file (it may be gone since the check)
 	u := url.URL{Scheme: "file", Path: abs}
 	rc, err := sqlite3.NewConnector(u.String() + "?" + q.Encode())
 	if err != nil {
