@@ -60,6 +60,9 @@ func Main() int {
 	return Run(ctx, ios, os.Args[1:])
 }
 
+// completionDeadline bounds a shell's completion request (its TAB).
+const completionDeadline = time.Second
+
 // Run runs hookctl with args on ios and returns the exit code.
 func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	v, c := app.BuildVersion(version, commit)
@@ -71,9 +74,17 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		Now:          time.Now,
 		OpenStore:    app.OpenStore,
 		OpenExisting: app.OpenExistingStore,
+		OpenReader:   app.OpenReader,
 		StoreFile:    app.SQLiteFile,
 	}
 	defer f.Close()
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// A TAB never hangs: what the store cannot give in time
+		// (cli.CompletionStore) is left out of the candidates.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, completionDeadline)
+		defer cancel()
+	}
 	root := newRootCmd(f, commandFor(args))
 	root.SetArgs(args)
 	root.SetIn(ios.In)

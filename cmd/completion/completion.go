@@ -51,10 +51,10 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Short: "Print a shell completion script",
 		Long: `Print a completion script for your shell. Event types, subscription and
 delivery IDs complete dynamically, with a short description. Bash needs the
-bash-completion package.`,
-		Example: `  hookctl completion bash > /etc/bash_completion.d/hookctl
-  hookctl completion zsh > "${fpath[1]}/_hookctl"
-  hookctl completion fish > ~/.config/fish/completions/hookctl.fish`,
+bash-completion package, zsh needs compinit.`,
+		Example: `  source <(hookctl completion bash)     # in ~/.bashrc
+  mkdir -p ~/.zfunc && hookctl completion zsh > ~/.zfunc/_hookctl   # fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc
+  mkdir -p ~/.config/fish/completions && hookctl completion fish > ~/.config/fish/completions/hookctl.fish`,
 		ValidArgs: shells,
 		Args:      shellArg,
 		RunE: func(c *cobra.Command, args []string) error {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
@@ -41,6 +42,21 @@ func OpenExistingStore(ctx context.Context, dsn string) (store.Store, error) {
 		return postgres.OpenExisting(ctx, loc)
 	}
 	return sqlite.Open(ctx, loc)
+}
+
+// OpenReader opens an existing store of the current schema for reading
+// only (shell completion): nothing is created, migrated or converted, a
+// SQLite lock is waited for at most wait and a PostgreSQL server for as
+// long as ctx allows. An older store is refused, not migrated.
+func OpenReader(ctx context.Context, dsn string, wait time.Duration) (store.Store, error) {
+	kind, loc, err := ResolveStore(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "postgres" {
+		return postgres.OpenReader(ctx, loc)
+	}
+	return sqlite.OpenReader(ctx, loc, wait)
 }
 
 // SQLiteFile returns the SQLite file a store location names, "" for a

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -33,10 +34,18 @@ func CompleteSchemes() cobra.CompletionFunc {
 	return CompleteFixed(append([]string{"auto"}, signature.Names()...)...)
 }
 
+// CompletionWait is how long a TAB waits for a store: a SQLite lock held
+// by another process, a PostgreSQL server that does not answer. cmd.Run
+// gives the whole completion request a deadline of about a second; a
+// store that does not answer in time completes nothing.
+const CompletionWait = 500 * time.Millisecond
+
 // CompletionStore opens the store named by --store, HOOKCTL_STORE or the
-// config file, as the command itself would (completion runs no hooks). It
-// never creates a store: without one (or with an empty file) there is
-// nothing to complete.
+// config file for reading only, as the command itself would find it
+// (completion runs no hooks). A TAB has no side effects: it never creates
+// a store (without one, or with an empty file, there is nothing to
+// complete), never migrates an older one (it completes nothing from it
+// until a command migrates it) and waits at most CompletionWait for a lock.
 func CompletionStore(c *cobra.Command, f *Factory) (store.Store, bool) {
 	cfgFile, _ := c.Flags().GetString("config")
 	cfg, err := config.Load(config.Options{ExplicitFile: cfgFile})
@@ -54,10 +63,10 @@ func CompletionStore(c *cobra.Command, f *Factory) (store.Store, bool) {
 			return nil, false
 		}
 	}
-	if f.OpenStore == nil {
+	if f.OpenReader == nil {
 		return nil, false
 	}
-	st, err := f.OpenStore(c.Context(), dsn)
+	st, err := f.OpenReader(c.Context(), dsn, CompletionWait)
 	if err != nil {
 		return nil, false
 	}

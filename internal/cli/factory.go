@@ -37,6 +37,12 @@ type Factory struct {
 	// nil: ExistingStore uses OpenStore.
 	OpenExisting func(ctx context.Context, dsn string) (store.Store, error)
 
+	// OpenReader opens an existing store of the current schema for
+	// reading only, waiting at most wait for a lock (shell completion,
+	// which must not create, migrate or wait on a store). Set by cmd.Main
+	// (internal/app); nil: completion reads no store.
+	OpenReader func(ctx context.Context, dsn string, wait time.Duration) (store.Store, error)
+
 	// StoreFile returns the SQLite file a store location names, "" for
 	// PostgreSQL or a location that is not valid. Set by cmd.Main
 	// (internal/app); nil: ExistingStore checks no file.

@@ -67,7 +67,7 @@ func Open(ctx context.Context, rawURL string) (store.Store, error) {
 // *store.NoStoreError, not a new schema and empty tables that pass for an
 // empty history. An older store is still migrated.
 func OpenExisting(ctx context.Context, rawURL string) (store.Store, error) {
-	db, err := openDB(ctx, rawURL, true)
+	db, err := openDB(ctx, rawURL, true, false)
 	if err != nil {
 		return nil, err
 	}
@@ -76,10 +76,20 @@ func OpenExisting(ctx context.Context, rawURL string) (store.Store, error) {
 
 // OpenDB is Open returning the concrete store.
 func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
-	return openDB(ctx, rawURL, false)
+	return openDB(ctx, rawURL, false, false)
 }
 
-func openDB(ctx context.Context, rawURL string, existing bool) (*DB, error) {
+// OpenReader opens a store of the current schema for reading, for shell
+// completion: it creates, migrates and locks nothing, and refuses a
+// schema without a hookctl store or with an older or newer one. ctx bounds
+// the connection (its deadline, not the 5 s connect timeout).
+func OpenReader(ctx context.Context, rawURL string) (store.Store, error) {
+	return openDB(ctx, rawURL, true, true)
+}
+
+// openDB opens the store at rawURL; existing: refuse a schema without a
+// store; reader: refuse one not at the latest version, migrating nothing.
+func openDB(ctx context.Context, rawURL string, existing, reader bool) (*DB, error) {
 	masked := store.MaskURL(rawURL)
 	secrets := store.DSNSecrets(rawURL)
 	clean := func(err error) string { return scrub(err.Error(), secrets) }
@@ -123,6 +133,18 @@ func openDB(ctx context.Context, rawURL string, existing bool) (*DB, error) {
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, db.connectError(cfg, err)
+	}
+	if reader {
+		v, err := currentVersion(ctx, pool)
+		if err == nil && v != LatestVersion() {
+			err = fmt.Errorf("PostgreSQL store %s: schema %d, not %d", masked, v, LatestVersion())
+		}
+		if err != nil {
+			pool.Close()
+			return nil, db.wrap("open", err)
+		}
+		db.openedAt = v
+		return db, nil
 	}
 	if db.openedAt, _, err = db.migrate(ctx); err != nil {
 		pool.Close()
