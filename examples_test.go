@@ -48,9 +48,10 @@ import (
 //     answers 200; for check, an app that verifies signatures as a correct
 //     receiver does);
 //   - the placeholders an example shows become real values of the seeded
-//     store: delivery id 3f2a9c1e, subscription ids 4f1c/8d1c/3f2a, the
-//     rejected request rej_e65181e8, the secret whsec_…; $S, $SECRET, $SIG,
-//     $TEAM_STORE and $EDITOR are set in the environment;
+//     store: delivery id 3f2a9c1e (or del_…), event id evt_…, subscription
+//     ids 4f1c/8d1c/3f2a, the rejected request rej_e65181e8, the secret
+//     whsec_…; $S, $SECRET, $SIG, $TEAM_STORE and $EDITOR are set in the
+//     environment;
 //   - a postgres:// store URL becomes a fresh schema of
 //     HOOKCTL_TEST_POSTGRES holding the seeded store (skipped without a
 //     server); the system directories of the completion examples
@@ -65,7 +66,8 @@ import (
 // json; a file they redirect to must not be empty. Long-running ones
 // (listen, serve, worker, ui) must print their readiness line, serve one
 // real request (an event through listen to the app, with the headers
-// --header adds; a health check; the inspector's page; a pending delivery
+// --header adds; a health check and an API call with serve's --api-key;
+// the inspector's page; a pending delivery
 // the worker sends), and stop on SIGINT (sent to hookctl, as Ctrl-C would;
 // jq after it then ends by itself) with exit 0.
 func TestHelpExamplesRun(t *testing.T) {
@@ -281,6 +283,7 @@ type exampleSeed struct {
 	subID    string // the seeded subscription (to the app)
 	subSec   string // its secret
 	failedID string // a failed delivery to the app
+	eventID  string // its event
 	rejID    string // a request listen rejected
 }
 
@@ -330,14 +333,14 @@ func seedExamples(t *testing.T, bin string, app *exampleApp) *exampleSeed {
 	app.fail.Store(false)
 	run("", "trigger", "kyc.verification.success")
 	var dels []struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
+		ID      string `json:"id"`
+		EventID string `json:"event_id"`
 	}
 	json.Unmarshal([]byte(run("", "deliveries", "list", "--status", "failed", "-o", "json")), &dels)
 	if len(dels) == 0 {
 		t.Fatal("seeding: no failed delivery")
 	}
-	s.failedID = dels[0].ID
+	s.failedID, s.eventID = dels[0].ID, dels[0].EventID
 	s.rejID = seedRejected(t, bin, s.tmpl, env)
 	// The files the examples read.
 	files := map[string]string{
@@ -464,6 +467,8 @@ func (s *exampleSeed) rewrite(t *testing.T, ex helpExample, dir, appPort string)
 	line = regexp.MustCompile(`\blocalhost:(3000|3001|8080)\b`).ReplaceAllString(line, "127.0.0.1:"+appPort)
 	line = regexp.MustCompile(`(--forward )(3000|3001|8080)\b`).ReplaceAllString(line, "${1}"+appPort)
 	line = strings.ReplaceAll(line, "3f2a9c1e", s.failedID[:8])
+	line = strings.ReplaceAll(line, "del_…", s.failedID)
+	line = strings.ReplaceAll(line, "evt_…", s.eventID)
 	line = regexp.MustCompile(`\b(4f1c|8d1c|3f2a)\b`).ReplaceAllString(line, s.subID[:8])
 	line = strings.ReplaceAll(line, "whsec_…", s.secret)
 	line = regexp.MustCompile(`\brej_[0-9a-f]{8}\b`).ReplaceAllString(line, s.rejID[:12])
@@ -791,6 +796,18 @@ func (s *exampleSeed) runLong(t *testing.T, ex helpExample, line, dir string, en
 			t.Fatalf("%s: no URL in the readiness lines:\n%s", ex.line, all)
 		}
 		get(url + "/_hookctl/health")
+		// A Stripe API call, with the key the example sets (any key
+		// without --api-key); another key gets 401.
+		key := "sk_test_any"
+		if m := regexp.MustCompile(`--api-key (\S+)`).FindStringSubmatch(line); m != nil {
+			key = m[1]
+			if code := apiGet(url+"/v1/webhook_endpoints", "sk_test_other"); code != 401 {
+				t.Errorf("%s: GET /v1/webhook_endpoints with another key: %d, want 401", ex.line, code)
+			}
+		}
+		if code := apiGet(url+"/v1/webhook_endpoints", key); code != 200 {
+			t.Errorf("%s: GET /v1/webhook_endpoints with key %s: %d, want 200", ex.line, key, code)
+		}
 	case "ui":
 		if url == "" {
 			t.Fatalf("%s: no URL in the readiness lines:\n%s", ex.line, all)
@@ -823,6 +840,21 @@ func (s *exampleSeed) runLong(t *testing.T, ex helpExample, line, dir string, en
 		t.Errorf("%s: an error:\n%s", ex.line, errb.String())
 	}
 	checkOutput(t, ex, line, dir, out.String(), errb.String(), 0)
+}
+
+// apiGet GETs url with a Bearer key and returns the status (0: no answer).
+func apiGet(url, key string) int {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // hookctlPids returns pid if it is hookctl, else its hookctl children
