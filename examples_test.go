@@ -584,7 +584,11 @@ func (s *exampleSeed) runTerminal(t *testing.T, ex helpExample, line, dir string
 	}
 	defer f.Close()
 	var out syncbuf.Buffer
-	go io.Copy(&out, f) // ends with EIO when the child exits
+	copied := make(chan struct{})
+	go func() {
+		io.Copy(&out, f) // ends with EIO when the child exits
+		close(copied)
+	}()
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
 	from := 0 // what the last answer answered
@@ -612,6 +616,12 @@ func (s *exampleSeed) runTerminal(t *testing.T, ex helpExample, line, dir string
 		c.Process.Kill()
 		t.Fatalf("%s: still running 15s after its last answer:\n%s", ex.line, out.String())
 	}
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second):
+		t.Errorf("%s: the terminal's output did not end", ex.line)
+	}
+	t.Logf("on a terminal: %v\n%s", err, tail(out.String()))
 	if err != nil {
 		t.Fatalf("%s on a terminal: %v, want exit 0:\n%s", ex.line, err, out.String())
 	}
