@@ -56,7 +56,8 @@ import (
 //     HOOKCTL_TEST_POSTGRES holding the seeded store (skipped without a
 //     server); the system directories of the completion examples
 //     (/etc/bash_completion.d, zsh's ${fpath[1]}) become directories of
-//     the sandbox.
+//     the sandbox (whose HOME has fish's ~/.config/fish/completions, as
+//     fish makes it).
 //
 // Examples that ask on a terminal (exampleTerminal) run on a
 // pseudo-terminal with the answers the table types.
