@@ -168,8 +168,15 @@ func run(opts *Options) error {
 		if opts.IO.JSON() {
 			return ui.WriteJSON(out, e)
 		}
-		_, err := fmt.Fprintln(out, e.Value)
-		return err
+		if _, err := fmt.Fprintln(out, e.Value); err != nil {
+			return err
+		}
+		// An unset key with no default printed an empty line and
+		// nothing else (the help's `hookctl config get retry_schedule`).
+		if e.Value == "" && e.Source == "default" {
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s is not set: each command uses its own default; set one with: hookctl config set %s VALUE\n", k.Name, k.Name)
+		}
+		return nil
 	case "unset":
 		k, _ := config.LookupKey(opts.Key)
 		return unset(opts, cfg, k)

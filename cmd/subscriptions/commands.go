@@ -174,7 +174,7 @@ stderr for each; an update that changes nothing says so and writes nothing.
 --header 'Name: value' sets a header,
 --remove-header Name drops one. Nothing is written unless every change is valid.`,
 		Example: `  hookctl subscriptions update 4f1c --url https://staging.example.com/webhooks
-  hookctl subscriptions update 4f1c --add-events 'kyc.*' --remove-events card.created
+  hookctl subscriptions update 4f1c --add-events 'kyc.*' --remove-events kyc.verification.success
   hookctl subscriptions update 4f1c --header 'Authorization: Bearer t0k3n' --description staging`,
 		Args:              cli.IDArgs("subscription", 1),
 		ValidArgsFunction: CompleteIDs(f),

@@ -145,7 +145,7 @@ func renderView(ios *ui.IOStreams, v subscription.View, reveal bool, at time.Tim
 		row("Public key", v.PublicKey+" (receivers verify with it)", nil)
 	}
 	if v.PreviousSecret != "" {
-		row("Previous secret", fmt.Sprintf("%s (signs until %s)", v.PreviousSecret, ios.FormatTime(*v.PreviousSecretExpiresAt, at)), &st.Muted)
+		row("Previous secret", fmt.Sprintf("%s (%s)", v.PreviousSecret, previousSigns(ios.FormatTime(*v.PreviousSecretExpiresAt, at))), &st.Muted)
 	}
 	row("Scheme", v.Scheme, nil)
 	provider := v.Provider
@@ -157,6 +157,23 @@ func renderView(ios *ui.IOStreams, v subscription.View, reveal bool, at time.Tim
 	row("Headers", formatHeaders(v.Headers), nil)
 	row("Created", ios.FormatTime(v.DateCreated, at), &st.Muted)
 	return t.Render()
+}
+
+// previousSigns says how long a previous secret signs, when is the end of
+// its grace period as FormatTime renders it: a time ("signs until
+// 2026-12-06T00:20:54Z"), or on a terminal a relative one ("keeps signing
+// for 1 day"; it read "signs until in 1 day").
+func previousSigns(when string) string {
+	if rest, ok := strings.CutPrefix(when, "in "); ok {
+		return "keeps signing for " + rest
+	}
+	if rest, ok := strings.CutSuffix(when, " ago"); ok {
+		return "stopped signing " + rest + " ago"
+	}
+	if when == "just now" {
+		return "stops signing now"
+	}
+	return "signs until " + when
 }
 
 func formatHeaders(h map[string]string) string {
