@@ -36,7 +36,7 @@ import (
 
 // TestHelpExamplesRun runs every Example line of every command's --help
 // (the man pages carry the same lines) with the real binary, as a user
-// would paste it into a shell (`sh -c`), each in its own sandbox: a copy of
+// would paste it into a shell (`bash -c`: the completion example is bash's `source <(…)`), each in its own sandbox: a copy of
 // a seeded store, config directory and HOME, with HOOKCTL_STORE at the
 // default store's place under that HOME.
 //
@@ -72,8 +72,8 @@ import (
 // the worker sends), and stop on SIGINT (sent to hookctl, as Ctrl-C would;
 // jq after it then ends by itself) with exit 0.
 func TestHelpExamplesRun(t *testing.T) {
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("no sh")
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
 	}
 	bin := hookctlBinary(t)
 	app := newExampleApp(t)
@@ -532,6 +532,12 @@ func (s *exampleSeed) run(t *testing.T, ex helpExample, app *exampleApp) {
 		_, port, _ = strings.Cut(strictApp(t, []string{s.secret, s.subSec}, appDB), ":")
 	}
 	line := s.rewrite(t, ex, dir, port)
+	if strings.HasPrefix(line, "source ") {
+		// A line that sources a script (bash's completion) prints nothing
+		// by design: what it must do is register hookctl's completion in
+		// the shell that sourced it.
+		line += " && complete -p hookctl"
+	}
 	sig, err := signature.Lookup("stripe")
 	if err != nil {
 		t.Fatal(err)
@@ -557,7 +563,7 @@ func (s *exampleSeed) run(t *testing.T, ex helpExample, app *exampleApp) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c := exec.CommandContext(ctx, "sh", "-c", line)
+	c := exec.CommandContext(ctx, "bash", "-c", line)
 	c.Dir, c.Env = dir, env
 	var out, errb bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errb
@@ -577,7 +583,7 @@ func (s *exampleSeed) run(t *testing.T, ex helpExample, app *exampleApp) {
 
 // runTerminal runs an example on a pseudo-terminal, typing its answers.
 func (s *exampleSeed) runTerminal(t *testing.T, ex helpExample, line, dir string, env []string, port string, answers []exchange) {
-	c := exec.Command("sh", "-c", line)
+	c := exec.Command("bash", "-c", line)
 	c.Dir, c.Env = dir, append(env, "TERM=xterm-256color")
 	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
 	if err != nil {
@@ -702,7 +708,7 @@ func (s *exampleSeed) runLong(t *testing.T, ex helpExample, line, dir string, en
 		hookctl("trigger", "card.created", "--subscription", s.subID, "--wait", "1ns")
 	}
 	before := app.n.Load()
-	c := exec.Command("sh", "-c", line)
+	c := exec.Command("bash", "-c", line)
 	c.Dir, c.Env = dir, env
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out, errb syncbuf.Buffer
@@ -869,7 +875,7 @@ func apiGet(url, key string) int {
 }
 
 // hookctlPids returns pid if it is hookctl, else its hookctl children
-// (sh -c runs a pipeline's commands as its children).
+// (bash -c runs a pipeline's commands as its children).
 func hookctlPids(pid int) []int {
 	comm := func(p int) string {
 		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p))
