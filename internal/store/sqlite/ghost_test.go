@@ -68,20 +68,25 @@ func TestGuardWritesRefusesOnceTheFileIsGone(t *testing.T) {
 
 // A read connection opened once the file was deleted does not make a new,
 // empty file at the path (it did: its reads then met "no such table", and
-// the empty file took the deleted store's place); a guarded store says
-// the file is gone.
+// the empty file took the deleted store's place), and its error says the
+// file is gone (not "cannot be written: unable to open database file"),
+// guarded or not.
 func TestReadPoolDoesNotRecreateADeletedFile(t *testing.T) {
-	s := openTemp(t)
-	s.GuardWrites()
-	for _, x := range []string{"", "-wal", "-shm"} {
-		os.Remove(s.path + x)
-	}
-	s.r.SetMaxIdleConns(0) // the next read opens a new connection
-	_, err := s.ListSubscriptions(context.Background(), store.SubscriptionFilter{})
-	if !store.IsGone(err) {
-		t.Errorf("a read on a new connection once the file is gone: %v; want a store.IsGone error", err)
-	}
-	if _, err := os.Stat(s.path); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the store file is back at its path after a read (%v): a new connection created it", err)
+	for _, guard := range []bool{false, true} {
+		s := openTemp(t)
+		if guard {
+			s.GuardWrites()
+		}
+		for _, x := range []string{"", "-wal", "-shm"} {
+			os.Remove(s.path + x)
+		}
+		s.r.SetMaxIdleConns(0) // the next read opens a new connection
+		_, err := s.ListSubscriptions(context.Background(), store.SubscriptionFilter{})
+		if !store.IsGone(err) || !strings.Contains(err.Error(), s.path+": the file is gone") {
+			t.Errorf("guarded %v: a read on a new connection once the file is gone: %v; want a store.IsGone error", guard, err)
+		}
+		if _, err := os.Stat(s.path); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("guarded %v: the store file is back at its path after a read (%v): a new connection created it", guard, err)
+		}
 	}
 }

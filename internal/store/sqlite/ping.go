@@ -64,6 +64,11 @@ func (s *Store) gone() error {
 	if !s.guard {
 		return nil
 	}
+	return s.goneNow()
+}
+
+// goneNow is InPlace's error when the file is gone or replaced, else nil.
+func (s *Store) goneNow() error {
 	if err := s.InPlace(); store.IsGone(err) {
 		return err
 	}

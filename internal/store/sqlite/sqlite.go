@@ -606,10 +606,11 @@ func (s *Store) fault(err error) error {
 	if errors.As(err, &env) {
 		return err
 	}
-	if gerr := s.gone(); gerr != nil {
-		// (guarded stores) An error met once the file is gone or
-		// replaced — a read connection opened since cannot open it —
-		// is that: one stat, on errors only.
+	if gerr := s.goneNow(); gerr != nil {
+		// An error met once the file is gone or replaced — a read
+		// connection opened since cannot open it ("cannot be written:
+		// unable to open database file") — is that: one stat, on
+		// errors only.
 		return gerr
 	}
 	switch se.Code() & 0xff {
