@@ -55,13 +55,13 @@ func (s *Store) InPlace() error {
 // file is in place (InPlace, one stat) before it begins and after it
 // commits: one that finds it gone fails with a store.IsGone error instead
 // of succeeding into a file that is lost with the process (serve's APIs,
-// worker's attempts). Reads are not checked. Call it before the store is
-// shared between goroutines.
-func (s *Store) GuardWrites() { s.guard = true }
+// worker's attempts). Reads are not checked (a read error says the file
+// is gone when it is, guarded or not: fault).
+func (s *Store) GuardWrites() { s.guard.Store(true) }
 
 // gone is the guard's check: nil when writes are not guarded.
 func (s *Store) gone() error {
-	if !s.guard {
+	if !s.guard.Load() {
 		return nil
 	}
 	return s.goneNow()

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -79,7 +80,7 @@ type Store struct {
 	// replaced since.
 	file os.FileInfo
 	// guard: write transactions check the file is in place (GuardWrites).
-	guard bool
+	guard atomic.Bool
 	// openedAt is the schema version Open found (0: a new store), before
 	// the migrations it applied: Migrate reports them.
 	openedAt int
