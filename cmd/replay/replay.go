@@ -503,6 +503,12 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.Fail(err)
 	}
+	// A store file deleted or replaced during the run: its attempts went
+	// into a file lost with the process, and the counts would come from
+	// it (one stat, after the run, as trigger does).
+	if err := store.CheckInPlace(st); err != nil {
+		return fmt.Errorf("%w: what this replay recorded (its attempts) is lost with it, though the requests were sent", err)
+	}
 	rctx := context.WithoutCancel(ctx)
 	counts, err := delivery.CountRun(rctx, st, runID)
 	if err != nil {

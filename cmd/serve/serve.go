@@ -234,11 +234,19 @@ func run(ctx context.Context, opts *Options) error {
 			bound), width, "  "))
 	}
 	start := time.Now()
-	<-ctx.Done()
-	fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: finishing what is in flight… (^C again to quit at once)"))
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: finishing what is in flight… (^C again to quit at once)"))
+	case <-s.StoreGone():
+		// The store file was deleted or replaced: whatever serve
+		// acknowledged from now on would be lost, and that does not
+		// heal. It stops (exit 3) rather than answer 503 for ever.
+		fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: the store file is no longer in place (the APIs answer 503); finishing what is in flight…"))
+	}
+	gone := s.StoreGoneErr()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.Timeout+5*time.Second)
 	defer cancel()
-	if err := s.Shutdown(sctx); err != nil {
+	if err := s.Shutdown(sctx); err != nil && !(gone != nil && store.IsGone(err)) {
 		fmt.Fprintf(ios.ErrOut, "hookctl: warning: %v\n", err)
 	}
 	fmt.Fprintln(ios.ErrOut, tally.summary(es, time.Since(start), opts.NoWorker))
@@ -246,6 +254,9 @@ func run(ctx context.Context, opts *Options) error {
 	// that does not resolve), as trigger and worker say.
 	for _, h := range hints.List() {
 		fmt.Fprintf(ios.ErrOut, "hookctl: hint: %s\n", h)
+	}
+	if gone != nil {
+		return fmt.Errorf("%w: nothing more could be stored, so hookctl serve stopped", gone)
 	}
 	return nil
 }

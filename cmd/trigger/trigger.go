@@ -519,6 +519,13 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.Fail(err)
 	}
+	// A store file deleted or replaced during the run (an rm, a test
+	// suite's cleanup): SQLite took the run's writes into the file it has
+	// open, lost when trigger exits, and the counts below would come from
+	// it. One stat, after the run: its hot path checks nothing.
+	if err := store.CheckInPlace(st); err != nil {
+		return fmt.Errorf("%w: what this run recorded (its events, deliveries and attempts) is lost with it, though the requests were sent", err)
+	}
 	// Counts and the JSON document come from the store, not from memory.
 	rctx := context.WithoutCancel(ctx)
 	counts, err := delivery.CountRun(rctx, st, plan.RunID)

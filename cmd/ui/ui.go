@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/store"
 	iostreams "github.com/hookctl/hookctl/internal/ui"
 	"github.com/hookctl/hookctl/internal/web"
 )
@@ -85,6 +86,10 @@ func run(ctx context.Context, opts *Options) error {
 	if missing != "" {
 		fmt.Fprintf(ios.ErrOut, "hookctl: warning: no store at %s: created a new, empty one (check --store or HOOKCTL_STORE if you meant another)\n", missing)
 	}
+	// The page's actions (subscribe, trigger, replay, edit) write: once
+	// the store file is deleted or replaced they fail, naming it, instead
+	// of going into the deleted file and vanishing with the process.
+	store.GuardWrites(st)
 	cat, err := catalog.Load(catalog.Options{})
 	if err != nil {
 		return err

@@ -80,6 +80,9 @@ type attemptJSON struct {
 	Status  string `json:"status"`
 	Outcome string `json:"outcome"`
 	Retry   bool   `json:"retry"`
+	// NotRecorded: the attempt was made but the store did not record it
+	// (why); status is then the delivery's before the attempt.
+	NotRecorded string `json:"not_recorded,omitempty"`
 	delivery.AttemptJSON
 }
 
@@ -101,6 +104,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// A store file deleted or replaced under the worker (an rm, a test
+	// suite's cleanup) took every attempt it recorded from then on into
+	// a file lost with the process, and the worker reported them: now
+	// such a write fails, and the worker stops with exit 3.
+	store.GuardWrites(st)
 	var attempts, succeeded, failed, notSent, retried atomic.Int64
 	// The summary counts deliveries by where they ended: one that failed
 	// its attempt and then another was "1 failed, 1 to retry". awaiting
@@ -143,6 +151,9 @@ func run(ctx context.Context, opts *Options) error {
 				}
 				if r.Event != nil {
 					j.EventType = r.Event.Type
+				}
+				if r.Err != nil {
+					j.NotRecorded = r.Err.Error()
 				}
 				jsonMu <- struct{}{}
 				ui.WriteJSONLine(ios.Out, j)

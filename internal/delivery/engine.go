@@ -67,7 +67,8 @@ type Engine struct {
 	// OnClaimError, when set, makes the engine outlive store outages (a
 	// long-running worker): each failed claim is reported with the wait
 	// before the next try, which doubles from Poll up to 5 s. When nil,
-	// Run gives up after 20 consecutive failures (trigger, replay).
+	// Run gives up after 20 consecutive failures (trigger, replay). A
+	// store file deleted or replaced (store.IsGone) ends Run either way.
 	OnClaimError func(err error, wait time.Duration)
 	// StoreWait, when set (and OnClaimError is not), makes claims wait
 	// for a store that went away, within its patience, instead of giving
@@ -285,6 +286,12 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if store.IsGone(err) {
+				// The store file was deleted or replaced (a guarded
+				// SQLite store): nothing sent from here on could be
+				// recorded, and waiting does not bring it back.
+				return fmt.Errorf("claiming deliveries: %w", err)
 			}
 			claimErrs++
 			if e.OnClaimError == nil && e.StoreWait.Retry(ctx, err) {

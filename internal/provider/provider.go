@@ -303,14 +303,25 @@ const RetryAfter = "2"
 // StoreDownMsg is the message of that 503.
 const StoreDownMsg = "hookctl's store cannot be reached right now (a database restart or failover?); retry in a few seconds"
 
+// StoreGoneMsg ends the message of the 503 answered once the store's
+// file was deleted or replaced under hookctl serve (store.IsGone), after
+// the store's error (its path, gone or replaced): what the request would
+// have stored would be lost, so nothing is, and serve stops (exit 3).
+const StoreGoneMsg = "nothing can be stored, so hookctl serve stops: restart it"
+
 // ServerError is the one place where the APIs map an error their
 // handlers did not expect (a store failure) to an answer: 503 with
 // Retry-After (set on w here) when the store cannot be reached now but
 // may be again (store.IsTransient: a PostgreSQL restart or failover), so
 // clients and SDKs retry (stripe-node and Svix's libraries retry 5xx),
-// else 500 with msg. The caller writes status and message in its API's
-// envelope.
+// else 500 with msg; a store file deleted or replaced (store.IsGone) is a
+// 503 too, with StoreGoneMsg. The caller writes status and message in
+// its API's envelope.
 func ServerError(w http.ResponseWriter, err error, msg string) (status int, message string) {
+	if store.IsGone(err) {
+		w.Header().Set("Retry-After", RetryAfter)
+		return http.StatusServiceUnavailable, err.Error() + "; " + StoreGoneMsg
+	}
 	if store.IsTransient(err) {
 		w.Header().Set("Retry-After", RetryAfter)
 		return http.StatusServiceUnavailable, StoreDownMsg

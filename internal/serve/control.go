@@ -155,7 +155,9 @@ func (c *control) health(w http.ResponseWriter, r *http.Request) {
 		if status != http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", provider.RetryAfter)
 		}
-		msg += ": " + err.Error()
+		if !strings.Contains(msg, err.Error()) {
+			msg += ": " + err.Error()
+		}
 		var e ctlError
 		e.Error.Code, e.Error.Message = "store_unavailable", msg
 		provider.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "store": "unavailable",

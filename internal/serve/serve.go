@@ -125,7 +125,21 @@ type Server struct {
 	// caps, timeouts, framing checks and the body budget (httplimit, as
 	// for listen).
 	lim *httplimit.Limiter
+	// gone is the store's error once its file was found deleted or
+	// replaced (a SQLite store, watched by watchStore): every request
+	// but health is answered 503 from then on, and goneCh is closed so
+	// the command stops the server.
+	gone      atomic.Pointer[error]
+	goneCh    chan struct{}
+	stopWatch chan struct{}
+	watchDone chan struct{}
 }
+
+// watchEvery is how often serve checks that a SQLite store's file is still
+// in place (one stat). Writes check it themselves (store.GuardWrites):
+// the watch is for a server that writes nothing meanwhile, so it stops
+// within a moment of an rm all the same.
+const watchEvery = 250 * time.Millisecond
 
 // lazyHandler serves the handler set once the server listens (503 before).
 type lazyHandler struct{ h atomic.Pointer[http.Handler] }
@@ -181,7 +195,12 @@ func New(o Options) (*Server, error) {
 	if o.UIMaxBody <= 0 {
 		o.UIMaxBody = 8 << 20 // web.MaxForm, which cmd/serve passes
 	}
-	s := &Server{opts: o, faults: &service.Faults{}, cop: http.NewCrossOriginProtection()}
+	s := &Server{opts: o, faults: &service.Faults{}, cop: http.NewCrossOriginProtection(), goneCh: make(chan struct{})}
+	// What the APIs acknowledge must be kept: a write into a SQLite file
+	// deleted or replaced since it was opened succeeded, and was lost
+	// with the process (a test suite's subscriptions, messages and
+	// deliveries answered 2xx, then gone). Guarded, it fails instead.
+	store.GuardWrites(o.Store)
 	s.lim = httplimit.New(httplimit.Config{MaxBody: MaxBody, BodyBudget: max(BodyBudget, o.UIMaxBody+MaxBody), ReadHeaderTimeout: o.ReadHeaderTimeout,
 		// A request target that is not a path, or ambiguous framing: the
 		// API's (or the control API's) JSON 400, like every other refusal.
@@ -334,6 +353,13 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 			r = r.WithContext(ctx)
 			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		}
+		if p := s.gone.Load(); p != nil && r.URL.Path != "/_hookctl/health" {
+			// The store file is gone: nothing can be stored, and what
+			// would be read is what the deleted file held. Health still
+			// answers (503, naming the problem).
+			s.storeGone(w, r, *p)
+			return
+		}
 		if !cleanURL(r.URL) {
 			// No id, cursor or filter can hold these; PostgreSQL refuses
 			// them in a query (a store error, so a 500, before).
@@ -381,6 +407,55 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// storeGone answers a request once the store's file is gone: 503 with
+// Retry-After in the shape of the API it was for (plain text for the
+// inspector's pages).
+func (s *Server) storeGone(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := provider.ServerError(w, err, "")
+	switch a := s.answerer(r); {
+	case a == s.ctl:
+		ctlFail(w, status, "store_unavailable", msg)
+	case a != nil && a.Refused != nil:
+		a.Refused(w, r, status, msg)
+	default:
+		http.Error(w, "hookctl: "+msg, status)
+	}
+}
+
+// StoreGone is closed once the store's file was found deleted or replaced
+// (a SQLite store): the server answers 503 from then on, and should stop.
+func (s *Server) StoreGone() <-chan struct{} { return s.goneCh }
+
+// StoreGoneErr is the store's error once StoreGone is closed, else nil.
+func (s *Server) StoreGoneErr() error {
+	if p := s.gone.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// watchStore checks every watchEvery, while the server runs, that a
+// SQLite store's file is still in place; once it is not, it marks the
+// server gone (that does not heal: the file open is not the one at the
+// path any more).
+func (s *Server) watchStore(p store.InPlacer) {
+	defer close(s.watchDone)
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopWatch:
+			return
+		case <-t.C:
+		}
+		if err := p.InPlace(); store.IsGone(err) {
+			s.gone.Store(&err)
+			close(s.goneCh)
+			return
+		}
+	}
 }
 
 // hostAllowed reports whether a request's Host may be answered: on a
@@ -533,6 +608,10 @@ func (s *Server) Start(ctx context.Context) error {
 			s.engErr = s.engine.Run(ectx, nil)
 		}()
 	}
+	if p, ok := s.opts.Store.(store.InPlacer); ok {
+		s.stopWatch, s.watchDone = make(chan struct{}), make(chan struct{})
+		go s.watchStore(p)
+	}
 	go s.srv.Serve(s.lim.Listener(ln))
 	return nil
 }
@@ -565,6 +644,11 @@ func (s *Server) URL() string {
 // ctx ends), then stops the worker after its attempts in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopStreams()
+	if s.stopWatch != nil {
+		close(s.stopWatch)
+		<-s.watchDone
+		s.stopWatch = nil
+	}
 	var err error
 	if s.srv != nil {
 		err = s.srv.Shutdown(ctx)

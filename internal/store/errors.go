@@ -58,6 +58,46 @@ type EnvironmentError struct {
 	Transient bool
 }
 
+// ErrGone: the store's file was deleted, moved away or replaced since this
+// process opened it (SQLite). Writes into it would still succeed and be
+// lost with the process; it does not come back by itself. See IsGone.
+var ErrGone = errors.New("the store file is no longer in place")
+
+// IsGone reports whether err says the store's file is gone or was
+// replaced (errors.Is ErrGone): a long-running command stops, as nothing
+// it writes from then on can be kept.
+func IsGone(err error) bool { return errors.Is(err, ErrGone) }
+
+// WriteGuard is implemented by stores kept in a file (SQLite): see
+// GuardWrites.
+type WriteGuard interface{ GuardWrites() }
+
+// GuardWrites makes s refuse, with an IsGone error, every write made once
+// its file was deleted or replaced (and one committed into it meanwhile),
+// when s keeps a file; it changes nothing for other stores (PostgreSQL).
+// The long-running commands that acknowledge or report writes (serve,
+// worker) call it.
+func GuardWrites(s Store) {
+	if g, ok := s.(WriteGuard); ok {
+		g.GuardWrites()
+	}
+}
+
+// InPlacer is implemented by stores kept in a file (SQLite): InPlace
+// fails (IsGone) once the file was deleted, moved or replaced.
+type InPlacer interface{ InPlace() error }
+
+// CheckInPlace returns the IsGone error of a store kept in a file that
+// was deleted, moved or replaced since it was opened (one stat), else nil.
+func CheckInPlace(s Store) error {
+	if p, ok := s.(InPlacer); ok {
+		if err := p.InPlace(); IsGone(err) {
+			return err
+		}
+	}
+	return nil
+}
+
 // IsTransient reports whether err is a store that cannot be reached now
 // but may be again (an *EnvironmentError marked Transient): a long run
 // waits for it instead of giving up.

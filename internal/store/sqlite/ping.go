@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // pingHint is the hint of Ping's and InPlace's errors.
@@ -37,13 +40,48 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) InPlace() error {
 	fi, err := os.Stat(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return envErr(pingHint, "store %s: the file is gone (deleted or moved since hookctl opened it)", s.path)
+		return goneErr(fmt.Errorf("store %s: the file is gone (deleted or moved since hookctl opened it)", s.path))
 	}
 	if err != nil {
 		return envErr(pingHint, "store %s: %v", s.path, err)
 	}
 	if s.file != nil && !os.SameFile(fi, s.file) {
-		return envErr(pingHint, "store %s: the file was replaced since hookctl opened it", s.path)
+		return goneErr(fmt.Errorf("store %s: the file was replaced since hookctl opened it", s.path))
 	}
 	return nil
+}
+
+// GuardWrites makes every write transaction from now on check that the
+// file is in place (InPlace, one stat) before it begins and after it
+// commits: one that finds it gone fails with a store.IsGone error instead
+// of succeeding into a file that is lost with the process (serve's APIs,
+// worker's attempts). Reads are not checked (a read error says the file
+// is gone when it is, guarded or not: fault).
+func (s *Store) GuardWrites() { s.guard.Store(true) }
+
+// gone is the guard's check: nil when writes are not guarded.
+func (s *Store) gone() error {
+	if !s.guard.Load() {
+		return nil
+	}
+	return s.goneNow()
+}
+
+// goneNow is InPlace's error when the file is gone or replaced, else nil.
+func (s *Store) goneNow() error {
+	if err := s.InPlace(); store.IsGone(err) {
+		return err
+	}
+	return nil
+}
+
+// goneError is InPlace's error for a file deleted, moved or replaced:
+// store.IsGone tells it.
+type goneError struct{ error }
+
+func (e goneError) Unwrap() error        { return e.error }
+func (e goneError) Is(target error) bool { return target == store.ErrGone }
+
+func goneErr(err error) error {
+	return &store.EnvironmentError{Err: goneError{err}, Hint: pingHint}
 }

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -78,6 +79,8 @@ type Store struct {
 	// file is the store file as opened: Ping tells a file deleted or
 	// replaced since.
 	file os.FileInfo
+	// guard: write transactions check the file is in place (GuardWrites).
+	guard atomic.Bool
 	// openedAt is the schema version Open found (0: a new store), before
 	// the migrations it applied: Migrate reports them.
 	openedAt int
@@ -131,6 +134,12 @@ func dsn(path string, txlock string) string {
 		// memory, a few pages, instead of a temporary file written
 		// through system calls.
 		q.Set("_pragma", "temp_store(memory)")
+	} else {
+		// The read pool never creates the file (the writer does, at
+		// Open): a connection it opens once the file was deleted would
+		// make a new, empty one at the path, whose "no such table" a
+		// read then met, and which took the deleted store's place.
+		q.Set("mode", "rw")
 	}
 	u := url.URL{Scheme: "file", Path: path}
 	return u.String() + "?" + q.Encode()
@@ -561,6 +570,9 @@ func (s *Store) startCheckpointer() {
 func stmtContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := s.gone(); err != nil {
+		return err
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	err = s.fault(inTx(tx, err, fn))
 	if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
@@ -569,6 +581,11 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		// other cancelled call (a signal to trigger exited 1 with "sql:
 		// transaction has already been committed or rolled back").
 		return ctx.Err()
+	}
+	if err == nil {
+		// Committed into a file deleted or replaced meanwhile: lost
+		// with the process, so not stored.
+		err = s.gone()
 	}
 	return err
 }
@@ -589,6 +606,13 @@ func (s *Store) fault(err error) error {
 	var env *store.EnvironmentError
 	if errors.As(err, &env) {
 		return err
+	}
+	if gerr := s.goneNow(); gerr != nil {
+		// An error met once the file is gone or replaced — a read
+		// connection opened since cannot open it ("cannot be written:
+		// unable to open database file") — is that: one stat, on
+		// errors only.
+		return gerr
 	}
 	switch se.Code() & 0xff {
 	case sqlite3lib.SQLITE_FULL:
