@@ -21,10 +21,23 @@ var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 // deleted file, redirected to the result as if it were kept, and lost
 // them with the process. Now the action fails with a page naming the
 // file, and nothing is acknowledged.
+//
+// The same for `listen --ui`, whose inspector shares listen's store (not
+// guarded, to keep listen's own path free of the check): the inspector
+// itself checks the file before each action.
 func TestUIStoreFileGone(t *testing.T) {
+	for name, args := range map[string][]string{
+		"ui":     {"ui", "--addr", "127.0.0.1:0", "--no-open", "-o", "json"},
+		"listen": {"listen", "--port", "0", "--ui", "127.0.0.1:0", "-o", "json"},
+	} {
+		t.Run(name, func(t *testing.T) { testUIStoreFileGone(t, args) })
+	}
+}
+
+func testUIStoreFileGone(t *testing.T, args []string) {
 	g := newGhostEnv(t)
 	g.run("subscribe", "--url", "http://127.0.0.1:1/hooks", "--events", "card.created")
-	cmd := g.cmd("ui", "--addr", "127.0.0.1:0", "--no-open", "-o", "json")
+	cmd := g.cmd(args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -37,8 +50,11 @@ func TestUIStoreFileGone(t *testing.T) {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			var l struct{ Kind, URL string }
+			var l struct{ Kind, URL, UI string }
 			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Kind == "ready" {
+				if l.UI != "" { // listen's ready line: the inspector's URL
+					l.URL = l.UI
+				}
 				ready <- l.URL
 			}
 		}

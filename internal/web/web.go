@@ -264,6 +264,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "hookctl: refused: missing or wrong CSRF token (reload the page)", http.StatusForbidden)
 			return
 		}
+		// An action writes. Once a SQLite file was deleted or replaced
+		// under the process, the write would go into the deleted file and
+		// vanish with it: refuse, naming the file (one stat per action;
+		// `hookctl ui` also guards its store, `listen --ui` shares
+		// listen's, which is not guarded).
+		if err := store.CheckInPlace(h.st); err != nil {
+			msg := "hookctl: error: " + err.Error()
+			var h interface{ Hints() []string }
+			if errors.As(err, &h) {
+				for _, hint := range h.Hints() {
+					msg += "\nhookctl: hint: " + hint
+				}
+			}
+			w.Header().Set("Retry-After", "2")
+			http.Error(w, msg, http.StatusServiceUnavailable)
+			return
+		}
 	}
 	h.mux.ServeHTTP(w, r)
 }
