@@ -365,6 +365,32 @@ func checkUpgradedStore(t *testing.T, u *upgradeEnv, fromVersion, latest int, ol
 	}
 }
 
+// checkInfoFirst: store info as the first command on an old store
+// migrates it, as every command that opens a store does (README, "The
+// store"), and counts what the old binary exported.
+func checkInfoFirst(t *testing.T, u *upgradeEnv, latest int, oldExport string) {
+	t.Helper()
+	f, err := os.Open(oldExport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := readDump(t, f)
+	f.Close()
+	want := map[string]int{"schema_version": latest}
+	plural := map[string]string{"subscription": "subscriptions", "object": "objects", "event": "events",
+		"delivery": "deliveries", "attempt": "attempts"}
+	for k := range old {
+		want[plural[strings.Fields(k)[0]]]++
+	}
+	var info map[string]any
+	u.jsonOut(&info, "store", "info")
+	for k, w := range want {
+		if g, ok := info[k].(float64); !ok || int(g) != w {
+			t.Errorf("store info on the old store: %s = %v, want %d", k, info[k], w)
+		}
+	}
+}
+
 // TestUpgradeSQLiteStores: a SQLite store written by the last binary of
 // each older schema version opens, migrates and keeps every record.
 func TestUpgradeSQLiteStores(t *testing.T) {
@@ -375,9 +401,13 @@ func TestUpgradeSQLiteStores(t *testing.T) {
 			dir := t.TempDir()
 			db := filepath.Join(dir, "hookctl.db")
 			gunzipTo(t, fixtures[v], db)
-			u := newUpgradeEnv(t, dir, db)
-			checkUpgradedStore(t, u, v, latestSQLiteSchema,
-				filepath.Join("testdata", "upgrade", fmt.Sprintf("sqlite-v%d.export.jsonl", v)))
+			export := filepath.Join("testdata", "upgrade", fmt.Sprintf("sqlite-v%d.export.jsonl", v))
+			checkUpgradedStore(t, newUpgradeEnv(t, dir, db), v, latestSQLiteSchema, export)
+
+			dir2 := t.TempDir()
+			db2 := filepath.Join(dir2, "hookctl.db")
+			gunzipTo(t, fixtures[v], db2)
+			checkInfoFirst(t, newUpgradeEnv(t, dir2, db2), latestSQLiteSchema, export)
 		})
 	}
 }
@@ -420,11 +450,14 @@ func TestUpgradePostgresStores(t *testing.T) {
 	for _, v := range sortedKeys(fixtures) {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
 			t.Parallel()
+			export := filepath.Join("testdata", "upgrade", fmt.Sprintf("pg-v%d.export.jsonl", v))
 			storeURL := pgtest.URL(t)
 			restorePostgresDump(t, storeURL, fixtures[v])
-			u := newUpgradeEnv(t, t.TempDir(), storeURL)
-			checkUpgradedStore(t, u, v, latestPostgresSchema,
-				filepath.Join("testdata", "upgrade", fmt.Sprintf("pg-v%d.export.jsonl", v)))
+			checkUpgradedStore(t, newUpgradeEnv(t, t.TempDir(), storeURL), v, latestPostgresSchema, export)
+
+			storeURL2 := pgtest.URL(t)
+			restorePostgresDump(t, storeURL2, fixtures[v])
+			checkInfoFirst(t, newUpgradeEnv(t, t.TempDir(), storeURL2), latestPostgresSchema, export)
 		})
 	}
 }
