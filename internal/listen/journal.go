@@ -36,7 +36,23 @@ import (
 // are ignored. It is removed on a clean exit. A journal whose lock is
 // free was left by a listen that died: Recover imports it.
 
-const journalMagic = "hookctl-listen-journal v1"
+const (
+	journalName  = "hookctl-listen-journal"
+	journalMagic = journalName + " v1"
+)
+
+// JournalFormatError: a journal this hookctl cannot read, in another
+// format (a newer hookctl's). It is left as it is, for a hookctl that
+// reads it; nothing of it is imported.
+type JournalFormatError struct {
+	Path   string
+	Format string // what its header says it is
+}
+
+func (e *JournalFormatError) Error() string {
+	return fmt.Sprintf("the listen journal %s is in a format this hookctl does not read (%s): its received events were not imported; "+
+		"the file is left as it is, for the hookctl version that wrote it (a newer one, if this hookctl was downgraded) to import", e.Path, e.Format)
+}
 
 // headerPos is where the header's lap and from fields start: the last
 // 8+1+16+1 bytes of the header line.
@@ -223,8 +239,21 @@ func readJournalHeader(br *bufio.Reader, f *os.File) (journalHeader, error) {
 	}
 	fs := strings.Fields(strings.TrimPrefix(line, journalMagic))
 	bad := errors.New("not a hookctl listen journal")
-	if !strings.HasPrefix(line, journalMagic+" ") || len(fs) != 4 {
+	if !strings.HasPrefix(line, journalMagic+" ") {
+		if w := strings.Fields(line); len(w) >= 2 && w[0] == journalName {
+			// Another version's journal: whose store it is for cannot be
+			// told, so whoever looks hears of it.
+			return h, &JournalFormatError{Path: f.Name(), Format: w[0] + " " + w[1]}
+		}
 		return h, bad
+	}
+	if len(fs) != 4 {
+		// This version's name but another layout (an unreleased build's:
+		// no lap and start).
+		if len(fs) > 0 {
+			h.key = fs[0]
+		}
+		return h, &JournalFormatError{Path: f.Name(), Format: journalMagic + " with " + strconv.Itoa(len(fs)) + " header fields, not 4"}
 	}
 	h.key = fs[0]
 	var err1, err2 error
@@ -282,6 +311,9 @@ type Recovered struct {
 	// Damaged journals had unreadable records in the middle (a disk
 	// fault): imported around them and kept aside.
 	Damaged []*DamagedJournalError
+	// Unreadable journals are in a format this hookctl does not read:
+	// left as they are.
+	Unreadable []*JournalFormatError
 }
 
 // Report writes what Recover did for the person at the terminal: one line
@@ -303,6 +335,9 @@ func (rc Recovered) Report(w io.Writer) {
 	for _, d := range rc.Damaged {
 		fmt.Fprintf(w, "hookctl: warning: %v\n", d)
 	}
+	for _, u := range rc.Unreadable {
+		fmt.Fprintf(w, "hookctl: warning: %v\n", u)
+	}
 }
 
 // Recover imports every journal of the store key in dir left by a listen
@@ -323,6 +358,11 @@ func Recover(ctx context.Context, st store.Store, dir, key string) (Recovered, e
 		var de *DamagedJournalError
 		if errors.As(err, &de) {
 			rc.Damaged = append(rc.Damaged, de)
+			continue
+		}
+		var fe *JournalFormatError
+		if errors.As(err, &fe) {
+			rc.Unreadable = append(rc.Unreadable, fe)
 			continue
 		}
 		if err != nil {
@@ -350,6 +390,10 @@ func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64,
 	}
 	br := bufio.NewReaderSize(f, 64<<10)
 	h, err := readJournalHeader(br, f)
+	var fe *JournalFormatError
+	if errors.As(err, &fe) && (h.key == "" || h.key == key) {
+		return 0, false, false, fe // maybe this store's: say so
+	}
 	if err != nil || h.key != key {
 		return 0, false, false, nil // another store's, or not a journal
 	}
