@@ -418,6 +418,14 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s\n", es.Muted.Render(fmt.Sprintf("Listening on %s for %s (subscription %s). Try: hookctl trigger %s",
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
+	if !httplimit.IsLoopbackHost(opts.Host) {
+		// The URL above is this machine's; say who else can send to it.
+		bound := opts.Host
+		if ip := net.ParseIP(opts.Host); ip != nil && ip.IsUnspecified() {
+			bound += " (every address of this machine)"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: bound to %s: other machines can send to this listener; only requests signed with its secrets are accepted, the others are answered 401 and recorded\n", bound)
+	}
 	if uiURL != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "Inspector at %s\n", es.Bold.Render(uiURL))
 	}
