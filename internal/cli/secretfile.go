@@ -15,9 +15,15 @@ const SecretFileUsage = "read the secret from `file` instead (keeps it out of th
 // command line, which every user of the machine can read (ps) and the
 // shell keeps in its history; a file is not.
 func SecretFile(path string) ([]string, error) {
+	return ReadSecretFile("--secret-file", "secret", path)
+}
+
+// ReadSecretFile is SecretFile for another flag (serve's --api-key-file):
+// flag and noun (secret, key) name it in the errors.
+func ReadSecretFile(flag, noun, path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Usagef("reading --secret-file: %v", err)
+		return nil, Usagef("reading %s: %v", flag, err)
 	}
 	var out []string
 	for line := range strings.Lines(string(b)) {
@@ -26,7 +32,7 @@ func SecretFile(path string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, Usagef("--secret-file %s holds no secret", path)
+		return nil, Usagef("%s %s holds no %s", flag, path, noun)
 	}
 	return out, nil
 }
