@@ -174,6 +174,9 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	if err := checkFile(abs, false); err != nil {
 		return nil, err
 	}
+	if err := checkSidecars(abs); err != nil {
+		return nil, err
+	}
 	s := &Store{path: abs}
 	if s.w, err = sql.Open("sqlite", dsn(abs, "immediate")); err != nil {
 		return nil, envErr("", "opening store %s: %v", abs, err)
@@ -279,6 +282,33 @@ func isBusy(err error) bool {
 		}
 	}
 	return false
+}
+
+// checkSidecars refuses a -wal or -shm file that belongs to another user
+// than the store's own file. SQLite takes over such a file as it finds it
+// (it only refuses a symbolic link), so in a shared directory (--store
+// /tmp/hooks.db) one made beforehand by another user, open to them, would
+// receive every write, secrets included.
+func checkSidecars(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil // checkFile said what it had to
+	}
+	owner, ok := fileOwner(fi)
+	if !ok {
+		return nil
+	}
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		sfi, err := os.Lstat(side)
+		if err != nil {
+			continue
+		}
+		if o, ok := fileOwner(sfi); ok && o != owner {
+			return envErr(fmt.Sprintf("remove %s if it is not yours, or choose another location with --store", side),
+				"%s belongs to another user than the store %s: hookctl does not write its store there", side, path)
+		}
+	}
+	return nil
 }
 
 var sqliteHeader = []byte("SQLite format 3\x00")
