@@ -74,9 +74,9 @@ SKIP with its evidence; every probe is recorded in the store, so
 'hookctl deliveries show ID' shows the request and the answer behind it.
 
 The scheme and secret come from --subscription (or the one subscription
-whose URL is <url>), else from --scheme/--provider and --secret (default
-$HOOKCTL_SECRET, as for sign and verify: it keeps the secret out of the
-command line and CI logs).
+whose URL is <url>), else from --scheme/--provider and --secret or
+--secret-file (default $HOOKCTL_SECRET, as for sign and verify: a file or
+the environment keeps the secret out of the command line and CI logs).
 
 Exit status: 0 when no check failed (warnings allowed), 1 when a check
 failed, 2 for bad usage, 3 when the URL cannot be reached.`,
@@ -126,7 +126,14 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				return cli.Usagef("invalid --burst %d: want 1 to %d", opts.Burst, maxBurst)
 			}
 			opts.ProviderGiven, opts.SchemeGiven = c.Flags().Changed("provider"), c.Flags().Changed("scheme")
+			fromFile, err := cli.SecretFromFile(c, &opts.Secret)
+			if err != nil {
+				return err
+			}
 			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.SchemeGiven) {
+				if fromFile {
+					return cli.Usagef("--subscription cannot be used with --secret-file or --scheme (the subscription has its own)")
+				}
 				return cli.Usagef("--subscription cannot be used with --secret or --scheme (the subscription has its own)")
 			}
 			if opts.Scheme == "auto" {
@@ -153,6 +160,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	fl.StringVarP(&opts.Provider, "provider", "p", "", "`provider` whose events are sent: {"+strings.Join(catalog.Providers(), "|")+"}")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` (default: the provider's)")
 	fl.StringVar(&opts.Secret, "secret", "", "the receiver's signing `secret` (default $HOOKCTL_SECRET)")
+	fl.String("secret-file", "", cli.SecretFileUsage)
 	fl.StringVar(&opts.SubscriptionID, "subscription", "", "take URL scheme and secret from this subscription `id`")
 	fl.StringVar(&opts.Event, "event", "", "base event `type` of the probes (default: the provider's first)")
 	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)

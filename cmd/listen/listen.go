@@ -76,8 +76,8 @@ so 'hookctl trigger' in another terminal reaches it. Its signing secret stays
 the same for the same settings across restarts: put it in your app's .env.
 A request with a bad signature is answered 401 with the reason, never
 reaches the app, and is kept under a rej_ id ('hookctl events show rej_…').
---secret verifies a real provider's events (Stripe's endpoint secret, a
-GitHub webhook's secret); a rejected request whose User-Agent is Stripe's
+--secret (or --secret-file) verifies a real provider's events (Stripe's
+endpoint secret, a GitHub webhook's secret); a rejected request whose User-Agent is Stripe's
 or GitHub's gets a hint saying so. Every received event and its forward are recorded, so
 'hookctl deliveries list' shows them and 'hookctl replay' re-forwards failures.
 
@@ -174,6 +174,16 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Scheme != "" && opts.Scheme != "auto" && !slices.Contains(signature.Names(), opts.Scheme) {
 				return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
 			}
+			if fl := c.Flags().Lookup("secret-file"); fl.Changed {
+				if len(opts.Secrets) > 0 {
+					return cli.Usagef("give --secret or --secret-file, not both")
+				}
+				secrets, err := cli.SecretFile(fl.Value.String())
+				if err != nil {
+					return err
+				}
+				opts.Secrets = secrets
+			}
 			// A provider's --secret of the wrong form (or pasted with a
 			// space) would match nothing, and every one of its requests
 			// be refused as 'no matching signature'. With auto only the
@@ -223,6 +233,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard|stripe|github} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
+	fl.String("secret-file", "", "read the --secret(s) from `file` instead, one per line (keeps them out of the process list and shell history)")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request, repeatable")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "how long the app has to answer a forward")
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest request body accepted (`size`: 512KiB, 5MiB, bytes); larger gets 413")
@@ -407,6 +418,14 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s\n", es.Muted.Render(fmt.Sprintf("Listening on %s for %s (subscription %s). Try: hookctl trigger %s",
 		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
+	if !httplimit.IsLoopbackHost(opts.Host) {
+		// The URL above is this machine's; say who else can send to it.
+		bound := opts.Host
+		if ip := net.ParseIP(opts.Host); ip != nil && ip.IsUnspecified() {
+			bound += " (every address of this machine)"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: bound to %s: other machines can send to this listener; only requests signed with its secrets are accepted, the others are answered 401 and recorded\n", bound)
+	}
 	if uiURL != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "Inspector at %s\n", es.Bold.Render(uiURL))
 	}

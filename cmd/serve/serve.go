@@ -72,7 +72,7 @@ did. On stderr it says where each API, the inspector and an SDK's base
 URL are; each attempt of the in-process worker is then a line (with -o
 json: one {"kind":"attempt",…} line on stdout, after the ready line);
 when it stops (Ctrl-C, SIGTERM, SIGHUP) it sums up what that worker did.
-It binds 127.0.0.1; another --host needs --api-key.`,
+It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 		Example: `  hookctl serve
   hookctl serve --port 0 -o json
   hookctl serve --api-key sk_test_local --allow-reset --retry-schedule 0s,1s
@@ -87,6 +87,21 @@ It binds 127.0.0.1; another --host needs --api-key.`,
 				return err
 			}
 			opts.Host = cli.UnbracketHost(opts.Host)
+			if fl := c.Flags().Lookup("api-key-file"); fl.Changed {
+				// On the command line the key is readable by every user
+				// of the machine (ps); in a file it is not.
+				if c.Flags().Changed("api-key") {
+					return cli.Usagef("give --api-key or --api-key-file, not both")
+				}
+				keys, err := cli.ReadSecretFile("--api-key-file", "key", fl.Value.String())
+				if err != nil {
+					return err
+				}
+				if len(keys) > 1 {
+					return cli.Usagef("--api-key-file %s holds %d keys: serve takes one", fl.Value.String(), len(keys))
+				}
+				opts.APIKey = keys[0]
+			}
 			if !httplimit.IsLoopbackHost(opts.Host) && opts.APIKey == "" {
 				return cli.Usagef("--host %s exposes the APIs beyond this machine: it requires --api-key", opts.Host).
 					Hint("add --api-key KEY (clients then send it), or keep the default --host 127.0.0.1")
@@ -114,6 +129,7 @@ It binds 127.0.0.1; another --host needs --api-key.`,
 	fl.IntVarP(&opts.Port, "port", "p", 8788, "listen on `port` (0 = a free port)")
 	fl.StringVar(&opts.Host, "host", "127.0.0.1", "listen on `address` (anything but loopback requires --api-key)")
 	fl.StringVar(&opts.APIKey, "api-key", "", "accept only this `key` as the APIs' credential (default: any non-empty one)")
+	fl.String("api-key-file", "", "read the --api-key from `file` instead (keeps it out of the process list and shell history)")
 	fl.BoolVar(&opts.NoWorker, "no-worker", false, "do not deliver in this process (leave it to 'hookctl worker')")
 	fl.BoolVar(&opts.AllowReset, "allow-reset", false, "let POST /_hookctl/reset empty the store (test isolation)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on a delivery attempt after `duration`")

@@ -292,20 +292,7 @@ func (s *SecretFlags) Read(getenv func(string) string, optional bool) ([]string,
 		return s.Secrets, nil
 	}
 	if s.File != "" {
-		b, err := os.ReadFile(s.File)
-		if err != nil {
-			return nil, cli.Usagef("reading --secret-file: %v", err)
-		}
-		var out []string
-		for line := range strings.Lines(string(b)) {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				out = append(out, line)
-			}
-		}
-		if len(out) == 0 {
-			return nil, cli.Usagef("--secret-file %s holds no secret", s.File)
-		}
-		return out, nil
+		return cli.SecretFile(s.File)
 	}
 	if v := strings.TrimSpace(getenv("HOOKCTL_SECRET")); v != "" {
 		return []string{v}, nil

@@ -43,10 +43,10 @@ func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
 	c := &cobra.Command{
-		Use:   "subscribe --url <url> --events <list> [--description <text>] [--provider <p>] [--scheme <s>] [--header 'K: V']... [--secret <s>]",
+		Use:   "subscribe --url <url> --events <list> [--description <text>] [--provider <p>] [--scheme <s>] [--header 'K: V']... [--secret <s> | --secret-file <file>]",
 		Short: "Create a subscription: a callback URL for some events",
-		Long: `Create an enabled subscription with a fresh whsec_ secret (unless --secret is
-given) and print it once with the secret visible. Events are exact names
+		Long: `Create an enabled subscription with a fresh whsec_ secret (unless --secret or
+--secret-file is given) and print it once with the secret visible. Events are exact names
 (card.created), prefix patterns (card.*) or * for all, checked against the
 event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing.`,
 		Example: `  hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*,kyc.verification.success'
@@ -58,6 +58,9 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
 			opts.Ctx = c.Context()
 			opts.DescriptionSet = c.Flags().Changed("description")
 			if err := cli.CheckNotEmpty(c, "secret"); err != nil {
+				return err
+			}
+			if _, err := cli.SecretFromFile(c, &opts.Secret); err != nil {
 				return err
 			}
 			var missing []string
@@ -89,6 +92,7 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
 	fl.StringVar(&opts.Method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH} (default POST)")
 	fl.StringArrayVar(&opts.Headers, "header", nil, "`header` sent with every delivery: 'Name: value' (repeatable)")
 	fl.StringVar(&opts.Secret, "secret", "", "use this signing `secret` instead of generating one")
+	fl.String("secret-file", "", cli.SecretFileUsage)
 	// The configured default provider is for events; a subscription only
 	// filters by provider when asked.
 	fl.SetAnnotation("provider", config.FlagKeyAnnotation, []string{"-"})

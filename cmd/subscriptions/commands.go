@@ -379,12 +379,12 @@ type RotateOptions struct {
 func newRotateCmd(f *cli.Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{IO: f.IOStreams, Factory: f}
 	c := &cobra.Command{
-		Use:   "rotate-secret <id> [--grace <duration>] [--secret <secret>]",
+		Use:   "rotate-secret <id> [--grace <duration>] [--secret <secret> | --secret-file <file>]",
 		Short: "Give a subscription a new secret; the old one keeps signing during the grace period",
-		Long: `Generate a new signing secret (or set --secret). Until the grace period ends,
-deliveries carry signatures made with both the new and the old secret
-(Standard Webhooks allows several in one header), so receivers can switch
-without dropping events. Schemes that carry one signature per request
+		Long: `Generate a new signing secret (or set --secret or --secret-file). Until
+the grace period ends, deliveries carry signatures made with both the new
+and the old secret (Standard Webhooks allows several in one header), so
+receivers can switch without dropping events. Schemes that carry one signature per request
 (github, bond, mono, mambu, paystack, shopify, slack) go on signing with
 the old secret until the grace period ends, then with the new one: accept
 both before then. --grace 0 drops the old secret at once. One previous
@@ -401,6 +401,9 @@ at once (a warning says so).`,
 				return cli.Usagef("invalid --grace %s: it cannot be negative", opts.Grace)
 			}
 			if err := cli.CheckNotEmpty(c, "secret"); err != nil {
+				return err
+			}
+			if _, err := cli.SecretFromFile(c, &opts.Secret); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -432,5 +435,6 @@ at once (a warning says so).`,
 	}
 	c.Flags().DurationVar(&opts.Grace, "grace", subscription.DefaultGrace, "how long the old secret keeps signing (e.g. 24h, 7d; 0 = drop it now)")
 	c.Flags().StringVar(&opts.Secret, "secret", "", "use this `secret` instead of generating one")
+	c.Flags().String("secret-file", "", cli.SecretFileUsage)
 	return c
 }

@@ -96,9 +96,17 @@ usage, 3 when the store cannot be used, 130 when interrupted.`,
 			if opts.URL != "" && opts.SubscriptionID != "" {
 				return cli.Usagef("--url and --subscription cannot be used together")
 			}
-			opts.SecretGiven = c.Flags().Changed("secret")
+			fromFile, err := cli.SecretFromFile(c, &opts.Secret)
+			if err != nil {
+				return err
+			}
+			opts.SecretGiven = c.Flags().Changed("secret") || fromFile
 			if opts.URL == "" && opts.SecretGiven {
-				return cli.Usagef("--secret needs --url (subscriptions have their own secret)")
+				flag := "--secret"
+				if fromFile {
+					flag = "--secret-file"
+				}
+				return cli.Usagef("%s needs --url (subscriptions have their own secret)", flag)
 			}
 			// The config's scheme (not Changed) is only a default for --url.
 			if opts.URL == "" && c.Flags().Changed("scheme") {
@@ -149,6 +157,7 @@ usage, 3 when the store cannot be used, 130 when interrupted.`,
 	fl.StringVar(&opts.URL, "url", "", "send to this `url` with no subscription (ad hoc)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` for --url (default: the provider's)")
 	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default: a generated one, printed)")
+	fl.String("secret-file", "", cli.SecretFileUsage)
 	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
 	opts.Overrides.Register(fl)
 	fl.IntVarP(&opts.Count, "count", "n", 1, "send this `count` of events")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -72,7 +73,32 @@ func (f *Factory) open(ctx context.Context, open func(ctx context.Context, dsn s
 		return nil, err
 	}
 	f.store = s
+	f.warnLooseMode(s)
 	return s, nil
+}
+
+// warnLooseMode warns when other users may read or write the store's
+// file, which holds the subscriptions' signing secrets (as ssh warns about
+// a private key). hookctl creates its stores 0600; this is a file copied,
+// restored or created by hand with looser permissions.
+func (f *Factory) warnLooseMode(s store.Store) {
+	lm, ok := s.(interface {
+		Path() string
+		LooseMode() fs.FileMode
+	})
+	if !ok || f.IOStreams == nil || f.IOStreams.ErrOut == nil {
+		return
+	}
+	m := lm.LooseMode()
+	if m == 0 {
+		return
+	}
+	who := "read"
+	if m&0o044 == 0 {
+		who = "written"
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "hookctl: warning: store %s can be %s by other users (mode %04o), and it holds the subscriptions' signing secrets\n", lm.Path(), who, m)
+	fmt.Fprintf(f.IOStreams.ErrOut, "hookctl: hint: chmod 600 %s\n", lm.Path())
 }
 
 // ExistingStore is Store for the commands that only read the store or

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -98,6 +99,9 @@ func createJournal(dir, key string) (*journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, journalErr(dir, err)
 	}
+	if err := checkJournalDir(dir); err != nil {
+		return nil, err
+	}
 	path := filepath.Join(dir, fmt.Sprintf("listen-%d-%s.journal", os.Getpid(), uuid.NewString()[:8]))
 	w, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -155,6 +159,39 @@ type JournalError struct {
 }
 
 func journalErr(path string, err error) error { return &JournalError{Path: path, Err: err} }
+
+// checkJournalDir refuses a journal directory that belongs to another
+// user, and makes one of ours private (0700). Journals hold every received
+// event until the store has it; next to a store in a shared directory
+// (--store /tmp/hooks.db) the journal/ folder may have been made, or
+// replaced by a link, by someone else, who could then remove the journals
+// of events already acknowledged, or plant journals to be imported.
+func checkJournalDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return journalErr(dir, err)
+	}
+	if !ownedByMe(fi) {
+		return &JournalDirError{Dir: dir}
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return journalErr(dir, err)
+		}
+	}
+	return nil
+}
+
+// JournalDirError: the journal directory belongs to another user.
+type JournalDirError struct{ Dir string }
+
+func (e *JournalDirError) Error() string {
+	return fmt.Sprintf("the listen journal directory %s belongs to another user", e.Dir)
+}
+func (e *JournalDirError) ExitCode() int { return 3 }
+func (e *JournalDirError) Hints() []string {
+	return []string{"listen keeps every received event there until it is in the store: remove it if it is not yours, or use a store in a directory of your own (--store)"}
+}
 
 func (e *JournalError) Error() string {
 	return fmt.Sprintf("cannot write the listen journal %s: %v", e.Path, unwrapPathErr(e.Err))
@@ -314,6 +351,17 @@ type Recovered struct {
 	// Unreadable journals are in a format this hookctl does not read:
 	// left as they are.
 	Unreadable []*JournalFormatError
+	// Foreign journals belong to another user: not imported, left as
+	// they are.
+	Foreign []*ForeignJournalError
+}
+
+// ForeignJournalError: a journal file belongs to another user, so it was
+// not written by a listen of the user running hookctl and is not imported.
+type ForeignJournalError struct{ Path string }
+
+func (e *ForeignJournalError) Error() string {
+	return fmt.Sprintf("the listen journal %s belongs to another user: not imported", e.Path)
 }
 
 // Report writes what Recover did for the person at the terminal: one line
@@ -337,6 +385,9 @@ func (rc Recovered) Report(w io.Writer) {
 	}
 	for _, u := range rc.Unreadable {
 		fmt.Fprintf(w, "hookctl: warning: %v\n", u)
+	}
+	for _, f := range rc.Foreign {
+		fmt.Fprintf(w, "hookctl: warning: %v\n", f)
 	}
 }
 
@@ -363,6 +414,11 @@ func Recover(ctx context.Context, st store.Store, dir, key string) (Recovered, e
 		var fe *JournalFormatError
 		if errors.As(err, &fe) {
 			rc.Unreadable = append(rc.Unreadable, fe)
+			continue
+		}
+		var foreign *ForeignJournalError
+		if errors.As(err, &foreign) {
+			rc.Foreign = append(rc.Foreign, foreign)
 			continue
 		}
 		if err != nil {
@@ -396,6 +452,11 @@ func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64,
 	}
 	if err != nil || h.key != key {
 		return 0, false, false, nil // another store's, or not a journal
+	}
+	if fi, err := f.Stat(); err == nil && !ownedByMe(fi) {
+		// Not written by a listen of this user: planted in a shared
+		// directory, perhaps. Not imported, left where it is.
+		return 0, false, false, &ForeignJournalError{Path: path}
 	}
 	batch := make([]*Record, 0, maxBatch)
 	flush := func() error {

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,7 +171,10 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, envErr("choose another location with --store", "cannot create the store directory: %v", err)
 	}
-	if err := checkFile(abs); err != nil {
+	if err := checkFile(abs, false); err != nil {
+		return nil, err
+	}
+	if err := checkSidecars(abs); err != nil {
 		return nil, err
 	}
 	s := &Store{path: abs}
@@ -280,16 +284,57 @@ func isBusy(err error) bool {
 	return false
 }
 
+// checkSidecars refuses a -wal or -shm file that belongs to another user
+// than the store's own file. SQLite takes over such a file as it finds it
+// (it only refuses a symbolic link), so in a shared directory (--store
+// /tmp/hooks.db) one made beforehand by another user, open to them, would
+// receive every write, secrets included.
+func checkSidecars(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil // checkFile said what it had to
+	}
+	owner, ok := fileOwner(fi)
+	if !ok {
+		return nil
+	}
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		sfi, err := os.Lstat(side)
+		if err != nil {
+			continue
+		}
+		if o, ok := fileOwner(sfi); ok && o != owner {
+			return envErr(fmt.Sprintf("remove %s if it is not yours, or choose another location with --store", side),
+				"%s belongs to another user than the store %s: hookctl does not write its store there", side, path)
+		}
+	}
+	return nil
+}
+
 var sqliteHeader = []byte("SQLite format 3\x00")
 
 // checkFile creates the store file with mode 0600 when missing, and
 // refuses a file that is not a SQLite database, not a hookctl store, or was
 // written by a newer schema — without modifying it.
-func checkFile(path string) error {
+func checkFile(path string, retried bool) error {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		// O_EXCL: a name that appeared meanwhile is not overwritten, and a
+		// symbolic link at path (which Stat reports missing when it points
+		// nowhere) is not followed: a link planted in a shared directory
+		// (--store /tmp/hooks.db) must not make hookctl create a file
+		// holding secrets wherever it points.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
+				return envErr("point --store at the file itself, or create the file the link names first",
+					"store %s is a symbolic link to a file that does not exist: hookctl does not create a store through a link", path)
+			}
+			if !retried {
+				return checkFile(path, true) // created by another process meanwhile
+			}
+		}
 		if err != nil {
 			return envErr("choose another location with --store", "cannot create store %s: %v", path, err)
 		}
@@ -477,6 +522,21 @@ func (s *Store) wrapOpenErr(err error) error {
 
 // Path is the store file.
 func (s *Store) Path() string { return s.path }
+
+// LooseMode returns the store file's permission bits when users other
+// than its owner may read or write it, else 0: the file holds the
+// subscriptions' signing secrets, so commands warn about it (as ssh does
+// about a private key), and leave the choice of fixing it to the user.
+// Always 0 on Windows, whose permission bits say nothing about other users.
+func (s *Store) LooseMode() fs.FileMode {
+	if s.file == nil || runtime.GOOS == "windows" {
+		return 0
+	}
+	if m := s.file.Mode().Perm(); m&0o077 != 0 {
+		return m
+	}
+	return 0
+}
 
 // Close closes the store.
 func (s *Store) Close() error {
