@@ -528,3 +528,69 @@ func finalLine(s string) string {
 	s = strings.TrimSuffix(s, "\n")
 	return s[strings.LastIndex(s, "\n")+1:]
 }
+
+// TestContendFirstOpenOfOldStore: the first commands on a store an older
+// hookctl wrote (SQLite schemas 1-7) start at the same moment — two
+// `store migrate`, store info, trigger, deliveries list, store export,
+// subscriptions list. One of them migrates it, the others wait for it (or
+// find it migrated): none says the store is locked or fails, at most one
+// `store migrate` says it migrated, and every record the old binary
+// exported is still there afterwards.
+func TestContendFirstOpenOfOldStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	fixtures := upgradeFixtures(t, "sqlite-", ".db.gz")
+	for _, v := range sortedKeys(fixtures) {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			c := newCrashEnv(t)
+			gunzipTo(t, fixtures[v], filepath.Join(c.dir, "hookctl.db"))
+			old, err := os.Open(filepath.Join("testdata", "upgrade", fmt.Sprintf("sqlite-v%d.export.jsonl", v)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			oldRecs := readDump(t, old)
+			old.Close()
+			runs := c.runAll([][]string{
+				{"store", "migrate", "-o", "json"},
+				{"store", "migrate", "-o", "json"},
+				{"store", "info", "-o", "json"},
+				{"trigger", "card.created", "--no-retry", "--timeout", "1s", "--wait", "5s"},
+				{"deliveries", "list", "--limit", "0"},
+				{"store", "export"},
+				{"subscriptions", "list"},
+			})
+			migrated := 0
+			for i, r := range runs {
+				want := []int{0}
+				if i == 3 {
+					want = []int{0, 1} // the old store's subscriptions point nowhere
+				}
+				if lockErrors.MatchString(r.stdout+r.stderr) || !containsInt(want, r.code) {
+					t.Errorf("first open of a schema %d store: %s", v, r)
+				}
+				if i < 2 {
+					var out struct {
+						From int `json:"from_version"`
+						To   int `json:"to_version"`
+					}
+					if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.To != latestSQLiteSchema || out.From != v && out.From != latestSQLiteSchema {
+						t.Errorf("store migrate on a schema %d store printed (%v): %s", v, err, r)
+					}
+					if out.From == v {
+						migrated++
+					}
+				}
+			}
+			if migrated > 1 {
+				t.Errorf("both store migrate said they migrated the schema %d store", v)
+			}
+			now := c.storeExport()
+			for k := range oldRecs {
+				if _, ok := now[k]; !ok {
+					t.Errorf("schema %d store: %s is gone after the concurrent first open", v, k)
+				}
+			}
+		})
+	}
+}

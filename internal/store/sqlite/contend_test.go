@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,5 +67,32 @@ func TestBusyStoreIsSaidInWords(t *testing.T) {
 		case time.Since(start) < busyTimeout:
 			t.Errorf("%s gave up after %s, before the busy timeout %s", name, time.Since(start), busyTimeout)
 		}
+	}
+}
+
+// Opening a store of an older schema (its first open by this hookctl
+// migrates it) while another process holds the write lock past the busy
+// timeout: refused in words (exit 3), not "opening store …: database is
+// locked (5) (SQLITE_BUSY)".
+func TestBusyOldStoreOpenIsSaidInWords(t *testing.T) {
+	old := busyTimeout
+	busyTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { busyTimeout = old })
+	s := openTemp(t)
+	path := s.path
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion()-1)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	holdWriteLock(t, path)
+	_, err = OpenStore(context.Background(), path)
+	var env *store.EnvironmentError
+	if !errors.As(err, &env) || env.ExitCode() != 3 || !strings.Contains(err.Error(), path+" is locked by another process") || strings.Contains(err.Error(), "SQLITE_BUSY") {
+		t.Fatalf("opening an older store under another process's write lock: %v; want the lock said in words (exit 3)", err)
 	}
 }
