@@ -16,6 +16,13 @@ const pruneWhere = `e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d 
 
 // Prune implements store.Pruner.
 func (s *Store) Prune(ctx context.Context, before time.Time, limit int, dryRun bool) (store.PruneCounts, error) {
+	c, err := s.prune(ctx, before, limit, dryRun)
+	// The writer's errors (a store locked by another process past the
+	// busy timeout, a full disk) as the other writes say them (withTx).
+	return c, s.fault(err)
+}
+
+func (s *Store) prune(ctx context.Context, before time.Time, limit int, dryRun bool) (store.PruneCounts, error) {
 	var c store.PruneCounts
 	at := before.UnixMicro()
 	kept := func(q interface {
@@ -128,5 +135,5 @@ var historyKinds = func() string {
 // space of deleted rows.
 func (s *Store) Vacuum(ctx context.Context) error {
 	_, err := s.w.ExecContext(ctx, `VACUUM`)
-	return err
+	return s.fault(err)
 }

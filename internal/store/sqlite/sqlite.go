@@ -39,6 +39,9 @@ const ApplicationID = 0x686b6374
 // transaction before giving up.
 const BusyTimeout = 10 * time.Second
 
+// busyTimeout is BusyTimeout, shorter in tests.
+var busyTimeout = BusyTimeout
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -125,7 +128,7 @@ func (l *lazyStmt) close() error {
 
 func dsn(path string, txlock string) string {
 	q := url.Values{}
-	q.Set("_busy_timeout", strconv.Itoa(int(BusyTimeout/time.Millisecond)))
+	q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_txlock", txlock)
@@ -196,7 +199,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	// Several processes may open a fresh store at the same moment: the WAL
 	// switch takes an exclusive lock that the busy handler does not always
 	// wait for, so the setup is retried while the file is busy.
-	deadline := time.Now().Add(BusyTimeout)
+	deadline := time.Now().Add(busyTimeout)
 	for {
 		err := s.setup(ctx)
 		if err == nil {
@@ -381,7 +384,7 @@ func checkFile(path string, retried bool) error {
 	// Inspect read-only: a foreign database must not be converted to WAL.
 	q := url.Values{}
 	q.Set("mode", "ro")
-	q.Set("_busy_timeout", strconv.Itoa(int(BusyTimeout/time.Millisecond)))
+	q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
 	u := url.URL{Scheme: "file", Path: path}
 	// SQLite opens the WAL of a file whose header says WAL mode before it
 	// reads page 1, and a read-only connection leaves the -wal file it
@@ -511,6 +514,8 @@ func (s *Store) wrapOpenErr(err error) error {
 	var se *sqlite3.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
+		case sqlite3lib.SQLITE_BUSY:
+			return s.busy(err)
 		case sqlite3lib.SQLITE_NOTADB, sqlite3lib.SQLITE_CORRUPT:
 			return notOurs(s.path, "it cannot be read as a SQLite database ("+sqliteMessage(err)+")")
 		case sqlite3lib.SQLITE_CANTOPEN, sqlite3lib.SQLITE_PERM, sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_IOERR:
@@ -675,6 +680,8 @@ func (s *Store) fault(err error) error {
 		return gerr
 	}
 	switch se.Code() & 0xff {
+	case sqlite3lib.SQLITE_BUSY:
+		return s.busy(err)
 	case sqlite3lib.SQLITE_FULL:
 		return &store.EnvironmentError{Err: fmt.Errorf("store %s: the disk is full: %w", s.path, err), Transient: true,
 			Hint: "free space on the disk that holds " + filepath.Dir(s.path) + " (what was recorded before is kept), then run the command again"}
@@ -689,6 +696,32 @@ func (s *Store) fault(err error) error {
 			"store %s is damaged: %w", s.path, err)
 	}
 	return err
+}
+
+// busyError is SQLITE_BUSY once the busy timeout ran out: another
+// process (a store prune --vacuum, a store import, a sqlite3 shell left in
+// a transaction) held the store's write lock all that time. It says so in
+// words; the driver's error stays reachable (errors.As) but is not shown.
+type busyError struct {
+	path string
+	wait time.Duration
+	err  error
+}
+
+func (e *busyError) Error() string {
+	return fmt.Sprintf("store %s is locked by another process: its write lock was not released within %s", e.path, e.wait)
+}
+
+func (e *busyError) Unwrap() error { return e.err }
+
+// busy makes err, a SQLITE_BUSY met after the busy timeout, a transient
+// *store.EnvironmentError: trigger, replay, listen and worker wait for the
+// store (their store patience) and say so; a one-shot command exits 3 with
+// what to do, never with SQLite's "database is locked (5) (SQLITE_BUSY)"
+// and exit 1 (as subscriptions update, store prune and trigger did).
+func (s *Store) busy(err error) error {
+	return &store.EnvironmentError{Err: &busyError{path: s.path, wait: busyTimeout, err: err}, Transient: true,
+		Hint: "another hookctl command (store prune --vacuum, store import) or a program holding the file in a transaction (a sqlite3 shell, a database browser) is writing to it: let it finish, then run the command again"}
 }
 
 // inTx runs fn in tx (whose BeginTx returned err): committed when fn
