@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // TestFleetPastMaxConnections (HOOKCTL_PG_FAULT=1: it starts its own
@@ -141,5 +144,81 @@ func TestFleetPastMaxConnections(t *testing.T) {
 	}
 	if want := (codes[0] + 15) * 40; len(ds) < want {
 		t.Errorf("%d succeeded deliveries, want at least %d (40 per successful run)", len(ds), want)
+	}
+}
+
+// Two teams share one database, a schema each (search_path in the URL):
+// team B's worker claims none of team A's due deliveries, each team's
+// receiver gets its own events only, and each store lists its own.
+// hookctl uses no LISTEN/NOTIFY channel, so tables are all they share.
+func TestFleetTeamsInSchemas(t *testing.T) {
+	type team struct {
+		c    *crashEnv
+		mu   sync.Mutex
+		seen map[string]int
+		app  *httptest.Server
+	}
+	teams := [2]*team{}
+	for i := range teams {
+		tm := &team{c: pgEnv(t, pgtest.URL(t)), seen: map[string]int{}}
+		tm.app = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			tm.mu.Lock()
+			tm.seen[r.Header.Get("Webhook-Id")]++
+			tm.mu.Unlock()
+		}))
+		defer tm.app.Close()
+		tm.c.hookctl(0, "subscribe", "--url", tm.app.URL+"/hooks", "--events", "*", "--scheme", "standard")
+		teams[i] = tm
+	}
+	pending := func(tm *team) int {
+		return bytes.Count(tm.c.hookctl(0, "deliveries", "list", "--status", "pending", "--limit", "0"), []byte("\n"))
+	}
+	// Both teams' deliveries are pending, none sent (the first attempt
+	// is due in 1 s, and trigger stops waiting at once): a worker sends
+	// them.
+	for _, tm := range teams {
+		tm.c.hookctl(0, "trigger", "card.created", "--count", "30", "--retry-schedule", "1s", "--wait", "1ms")
+	}
+	a, b := teams[0], teams[1]
+	aPending := pending(a)
+	// Team B's worker drains team B's store.
+	w := b.c.cmd("hookctl", "worker", "--concurrency", "16")
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for pending(b) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("team B's worker did not drain team B's store in 60 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	w.Process.Signal(os.Interrupt)
+	w.Wait()
+	if got := pending(a); got != aPending || aPending != 30 {
+		t.Errorf("team A's pending deliveries went from %d to %d while only team B's worker ran", aPending, got)
+	}
+	a.mu.Lock()
+	aSeen := len(a.seen)
+	a.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if aSeen != 0 || len(b.seen) != 30 {
+		t.Fatalf("team B's worker sent %d requests to team A's receiver, %d to team B's", aSeen, len(b.seen))
+	}
+	var events []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(a.c.hookctl(0, "events", "log", "--limit", "0", "-o", "json"), &events); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if b.seen[e.ID] > 0 {
+			t.Errorf("team A's event %s reached team B's receiver", e.ID)
+		}
+	}
+	if len(events) != 30 {
+		t.Errorf("team A's store lists %d events, want its 30", len(events))
 	}
 }
