@@ -42,11 +42,13 @@ func (s *noSlotStore) ClaimDue(ctx context.Context, owner string, now time.Time,
 // run resumes and sends everything once; and a store that is not back
 // within the patience ends the run with its error, nothing more sent.
 func TestClaimOutageWithHandedOverWork(t *testing.T) {
-	t.Run("back", func(t *testing.T) { claimOutage(t, true) })
-	t.Run("not back", func(t *testing.T) { claimOutage(t, false) })
+	t.Run("back", func(t *testing.T) { claimOutage(t, true, false) })
+	t.Run("not back", func(t *testing.T) { claimOutage(t, false, false) })
+	// serve's engine: it never gives up on claims (OnClaimError).
+	t.Run("serve", func(t *testing.T) { claimOutage(t, true, true) })
 }
 
-func claimOutage(t *testing.T, back bool) {
+func claimOutage(t *testing.T, back, serveStyle bool) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
@@ -60,6 +62,10 @@ func claimOutage(t *testing.T, back bool) {
 		notice.Patience = 500 * time.Millisecond
 	}
 	e.StoreWait, e.RecordWait = notice.Wait(), notice.Wait()
+	if serveStyle {
+		notice.Patience = 10 * time.Minute
+		e.OnClaimError = func(error, time.Duration) {}
+	}
 	const n = 20
 	type result struct {
 		out Outcome
