@@ -95,7 +95,11 @@ type Engine struct {
 	recordErr atomic.Pointer[error]
 	// recordDown: the recorder is waiting for the store (RecordWait).
 	recordDown atomic.Bool
-	claimed    atomic.Int64 // claims made (attempts started)
+	// claimsGaveUp: claims waited for the store past StoreWait's
+	// patience and Run stopped: the workers waiting for the store send
+	// nothing more (their deliveries stay pending, for a worker).
+	claimsGaveUp atomic.Bool
+	claimed      atomic.Int64 // claims made (attempts started)
 	// handed-over deliveries given back unsent (lease too close to its
 	// end, taken by another process): Drive's back-pressure counts them
 	// as taken, or a producer waiting for this engine to claim them would
@@ -280,6 +284,34 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			limit += max(0, claimAhead*e.Concurrency-e.ownedLen())
 		}
 		ds, err := e.claim(ctx, limit)
+		// A store that went away (StoreWait) is waited for here, with
+		// the slots this claim holds: the workers send nothing while it
+		// is down (process) and keep theirs, so a claim that first
+		// waited for a free slot would never run to see it back, and
+		// the run hung, its leases renewed (a PostgreSQL server with no
+		// connection left for a moment, under handed-over work).
+		for err != nil && e.StoreWait != nil && store.IsTransient(err) && ctx.Err() == nil {
+			claimErrs++
+			if e.OnClaimError == nil {
+				if !e.StoreWait.Retry(ctx, err) {
+					if ctx.Err() != nil {
+						break
+					}
+					// Past the patience: trigger and replay stop.
+					e.claimsGaveUp.Store(true)
+					for range free {
+						<-slots
+					}
+					return fmt.Errorf("claiming deliveries: %w", err)
+				}
+			} else {
+				wait := claimBackoff(e.Poll, claimErrs)
+				e.StoreWait.Down(err)
+				e.OnClaimError(err, wait)
+				sleep(ctx, wait)
+			}
+			ds, err = e.claim(ctx, limit)
+		}
 		for range free - min(len(ds), free) {
 			<-slots
 		}
@@ -406,8 +438,12 @@ func (e *Engine) process(ctx context.Context, j job) {
 	// part of the run, waits for it), nothing more is sent: an attempt
 	// must be logged, and the recorder's queue let workers go on sending
 	// hundreds that then waited, or were lost with a run that gave up.
-	for (e.recordDown.Load() || e.RecordWait.Waiting()) && e.recordErr.Load() == nil {
+	for (e.recordDown.Load() || e.RecordWait.Waiting()) && e.recordErr.Load() == nil && !e.claimsGaveUp.Load() {
 		sleep(ctx, 10*time.Millisecond)
+	}
+	if e.claimsGaveUp.Load() {
+		e.release(j.d.ID)
+		return
 	}
 	d, ev := j.d, j.ev
 	res := Result{Delivery: d}
