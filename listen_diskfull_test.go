@@ -28,6 +28,7 @@ import (
 // Retry-After (never a 2xx for an event it could not make durable), and
 // every event it did answer 2xx is in the store afterwards.
 func TestListenDiskFull(t *testing.T) {
+	slowFaultTest(t, "listen on a file system filling up (~10 s)")
 	c := newCrashEnv(t)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

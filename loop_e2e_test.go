@@ -341,6 +341,7 @@ func testInterruptedReplay(t *testing.T, c *crashEnv) {
 // the next replay sends the rest, each once beyond what the killed one
 // had sent without recording.
 func TestKilledReplayLeavesNothingPendingPostgres(t *testing.T) {
+	slowFaultTest(t, "a replay of 1,500 killed on PostgreSQL (~7 s)")
 	c := pgEnv(t, pgtest.URL(t))
 	const n = 1500
 	app := newCountingReceiver(t, http.StatusOK, 20*time.Millisecond)

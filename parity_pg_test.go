@@ -505,6 +505,7 @@ func (m parityNames) norm(s string) string {
 // triggered and replayed through the binary give the same output on both
 // back ends (generated ids, secrets and times named by first appearance).
 func TestStoreParityLive(t *testing.T) {
+	slowFaultTest(t, "both stores driven side by side (~5 s)")
 	pgURL := pgtest.URL(t)
 	lite, pg := newCrashEnv(t), pgEnv(t, pgURL)
 	lite.env = append(lite.env, "XDG_DATA_HOME="+lite.dir+"/data")

@@ -185,6 +185,7 @@ func TestShellsCompletionLeavesOldStore(t *testing.T) {
 // second, not pgx's 5 s connect timeout; one that refuses costs nothing.
 // The candidates that need no store still come.
 func TestShellsCompletionUnansweredPostgres(t *testing.T) {
+	slowFaultTest(t, "TAB against a PostgreSQL that never answers (~4 s)")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -74,6 +74,7 @@ func TestReadOnlyStore(t *testing.T) {
 // with a hint, also from trigger, replay and worker (which flattened every
 // error from the delivery engine to exit 1 without its hints).
 func TestReadOnlyPostgresStore(t *testing.T) {
+	slowFaultTest(t, "a read-only PostgreSQL role (~4 s)")
 	u := pgtest.URL(t)
 	c := newCrashEnv(t)
 	run := func(wantCode int, args ...string) (string, string) {

@@ -252,11 +252,13 @@ func testSubscriptionChangeDuringTrigger(t *testing.T, c *crashEnv, action strin
 // on retrying the deleted endpoint — 272 requests after the delete
 // answered, 48 deliveries ending on "HTTP 500" instead.
 func TestSubscriptionDeletedDuringWorkerSQLite(t *testing.T) {
+	slowFaultTest(t, "a subscription deleted under a worker (~6 s)")
 	testSubscriptionDeletedDuringWorker(t, newCrashEnv(t))
 }
 
 // TestSubscriptionDeletedDuringWorkerPostgres is the same on PostgreSQL.
 func TestSubscriptionDeletedDuringWorkerPostgres(t *testing.T) {
+	slowFaultTest(t, "a subscription deleted under a worker (~6 s)")
 	testSubscriptionDeletedDuringWorker(t, pgEnv(t, pgtest.URL(t)))
 }
 

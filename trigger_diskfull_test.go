@@ -20,6 +20,7 @@ import (
 // and exited 1 with SQLite's bare "database or disk is full (13)".
 // Needs root to mount the tmpfs (CI runs as root); skipped otherwise.
 func TestTriggerDiskFullThenFreed(t *testing.T) {
+	slowFaultTest(t, "trigger on a full disk, then freed (~4 s)")
 	c := newCrashEnv(t)
 	mnt := c.storeOnTmpfs("64m")
 	app := newCountingReceiver(t, http.StatusOK, 0)
