@@ -371,6 +371,11 @@ your app receives, and replays what failed. No account, no network.`,
 			f.Config = cfg
 			f.IOStreams.SetFormat(output)
 			f.IOStreams.DecideColor(noColor)
+			if !isCompletionRequest(cmd) {
+				for _, w := range cfg.Warnings() {
+					fmt.Fprintln(f.IOStreams.ErrOut, "hookctl: "+w)
+				}
+			}
 			return nil
 		},
 	}

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -88,6 +90,11 @@ type Config struct {
 
 	// Store is the resolved store location ("" until resolved by the app).
 	Store string
+
+	// LooseSecretMode is the file's mode when other users may read or
+	// write it and it holds a password (a PostgreSQL URL's in store),
+	// else 0: Warnings says so, as ssh does of a private key.
+	LooseSecretMode fs.FileMode
 
 	getenv func(string) string
 
@@ -179,8 +186,40 @@ func Load(o Options) (*Config, error) {
 				}
 			}
 		}
+		if st, err := os.Stat(c.File); err == nil && st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" &&
+			hasPassword(fileString(fileV.Get("store"))) {
+			c.LooseSecretMode = st.Mode().Perm()
+		}
 	}
 	return c.resolveStore(getenv), nil
+}
+
+// hasPassword reports whether a store location is a URL with a password
+// (postgres://user:secret@host/db).
+func hasPassword(loc string) bool {
+	u, err := url.Parse(loc)
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, set := u.User.Password()
+	return set
+}
+
+// Warnings are the lines (without the "hookctl: " prefix) a command
+// prints about the configuration file before its work: today, a file
+// holding a password that other users may read or write.
+func (c *Config) Warnings() []string {
+	if c == nil || c.LooseSecretMode == 0 {
+		return nil
+	}
+	who := "read"
+	if c.LooseSecretMode&0o044 == 0 {
+		who = "written"
+	}
+	return []string{
+		fmt.Sprintf("warning: config file %s can be %s by other users (mode %04o), and its store URL holds a password", c.File, who, c.LooseSecretMode),
+		fmt.Sprintf("hint: chmod 600 %s", c.File),
+	}
 }
 
 func (c *Config) resolveStore(getenv func(string) string) *Config {
