@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // TestReplayStoreFileGone: a bulk `hookctl replay --failed` whose SQLite
@@ -45,31 +43,15 @@ func TestReplayStoreFileGone(t *testing.T) {
 		t.Fatalf("trigger to a failing receiver succeeded:\n%s", out)
 	}
 	replaying.Store(true)
-	cmd := g.cmd("replay", "--failed", "--yes", "--concurrency", "2")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	select {
-	case <-held:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the replay did not reach the receiver")
-	}
-	g.removeStore()
-	free()
-	if code := exitCode(cmd.Wait, 30*time.Second); code != 3 {
-		t.Fatalf("replay whose store file was deleted during the run: exit %d, want 3\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
-	}
+	out, errb := g.removeStoreDuring(g.cmd("replay", "--failed", "--yes", "--concurrency", "2"), held, free, "replay")
 	for _, want := range []string{"hookctl: error: store " + g.db + ": the file is gone",
 		"what this replay recorded (its attempts) is lost with it",
 		"hookctl: hint: check the store file's permissions and that it is still in place (hookctl store info)"} {
-		if !strings.Contains(errb.String(), want) {
-			t.Errorf("replay's stderr does not say %q:\n%s", want, errb.String())
+		if !strings.Contains(errb, want) {
+			t.Errorf("replay's stderr does not say %q:\n%s", want, errb)
 		}
 	}
-	if strings.Contains(out.String(), "replayed 20 deliveries") {
-		t.Errorf("replay printed a summary counted from the deleted file:\n%s", out.String())
+	if strings.Contains(out, "replayed 20 deliveries") {
+		t.Errorf("replay printed a summary counted from the deleted file:\n%s", out)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,25 @@ func TestTriggerStoreFileGone(t *testing.T) {
 	free := func() { releaseOnce.Do(func() { close(release) }) }
 	t.Cleanup(free)
 	g.run("subscribe", "--url", app.URL+"/hooks", "--events", "card.created")
-	cmd := g.cmd("trigger", "card.created", "--count", "20", "--concurrency", "2")
+	out, errb := g.removeStoreDuring(g.cmd("trigger", "card.created", "--count", "20", "--concurrency", "2"), held, free, "trigger")
+	for _, want := range []string{"hookctl: error: store " + g.db + ": the file is gone",
+		"what this run recorded (its events, deliveries and attempts) is lost with it",
+		"hookctl: hint: check the store file's permissions and that it is still in place (hookctl store info)"} {
+		if !strings.Contains(errb, want) {
+			t.Errorf("trigger's stderr does not say %q:\n%s", want, errb)
+		}
+	}
+	if strings.Contains(out, "20 deliveries: ") {
+		t.Errorf("trigger printed a summary counted from the deleted file:\n%s", out)
+	}
+}
+
+// removeStoreDuring starts cmd, waits until it has reached the receiver
+// (held), deletes the store file, lets the receiver answer (free) and
+// wants exit 3; it returns what cmd printed.
+func (g *ghostEnv) removeStoreDuring(cmd *exec.Cmd, held <-chan struct{}, free func(), what string) (stdout, stderr string) {
+	t := g.t
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -48,21 +67,12 @@ func TestTriggerStoreFileGone(t *testing.T) {
 	select {
 	case <-held:
 	case <-time.After(20 * time.Second):
-		t.Fatal("the run did not reach the receiver")
+		t.Fatalf("the %s did not reach the receiver", what)
 	}
 	g.removeStore()
 	free()
 	if code := exitCode(cmd.Wait, 30*time.Second); code != 3 {
-		t.Fatalf("trigger whose store file was deleted during the run: exit %d, want 3\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+		t.Fatalf("%s whose store file was deleted during the run: exit %d, want 3\nstdout:\n%s\nstderr:\n%s", what, code, out.String(), errb.String())
 	}
-	for _, want := range []string{"hookctl: error: store " + g.db + ": the file is gone",
-		"what this run recorded (its events, deliveries and attempts) is lost with it",
-		"hookctl: hint: check the store file's permissions and that it is still in place (hookctl store info)"} {
-		if !strings.Contains(errb.String(), want) {
-			t.Errorf("trigger's stderr does not say %q:\n%s", want, errb.String())
-		}
-	}
-	if strings.Contains(out.String(), "20 deliveries: ") {
-		t.Errorf("trigger printed a summary counted from the deleted file:\n%s", out.String())
-	}
+	return out.String(), errb.String()
 }
