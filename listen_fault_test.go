@@ -682,6 +682,12 @@ func TestWorkersThroughPostgresCrash(t *testing.T) {
 		if err := w.Wait(); err != nil {
 			t.Errorf("worker %d: %v\n%s", i, err, errs[i].String())
 		}
+		// The outage is said once per worker, as serve says it, not as a
+		// warning at every claim it failed.
+		out := errs[i].String()
+		if strings.Contains(out, "cannot claim deliveries") || strings.Count(out, "waiting for the store") != 1 || strings.Count(out, "the store is back") != 1 {
+			t.Errorf("worker %d did not say the outage once (a warning at every claim?):\n%s", i, out)
+		}
 	}
 	var info struct{ Attempts int64 }
 	if err := json.Unmarshal(c.hookctl(0, "store", "info", "-o", "json"), &info); err != nil {

@@ -165,12 +165,19 @@ func run(ctx context.Context, opts *Options) error {
 	e.Poll = opts.Poll
 	// A worker outlives store outages (a PostgreSQL restart): it backs off
 	// and says so on stderr instead of exiting.
+	// An outage (the server restarting, no connection left for a moment)
+	// is said once, when it starts and when it ends, as serve says it;
+	// another claim error at each claim it fails.
+	notice := &delivery.StoreNotice{W: ios.ErrOut, Patience: 10 * time.Minute}
 	e.OnClaimError = func(err error, wait time.Duration) {
+		if store.IsTransient(err) {
+			return // the notice says so, once
+		}
 		fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot claim deliveries (%v); retrying in %s\n", err, ui.FormatDuration(wait))
 	}
 	// The attempts it made are kept and recorded once the store is back,
 	// rather than dropped from the log and sent again later.
-	e.RecordWait = (&delivery.StoreNotice{W: ios.ErrOut, Patience: 10 * time.Minute}).Wait()
+	e.StoreWait, e.RecordWait = notice.Wait(), notice.Wait()
 	// A script that stopped reading the log (| head) does not end the
 	// worker in the middle of its attempts.
 	defer cli.SurviveClosedStdout()()
