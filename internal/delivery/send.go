@@ -254,7 +254,8 @@ func formBody(payload []byte) []byte { return []byte("payload=" + url.QueryEscap
 // RequestHeaders) carried for ev, as request builds it: the payload, or
 // payload=<payload> form-encoded when the headers ask for form content
 // and the payload is JSON. An attempt keeps its headers, not its body.
-// (A check probe's deliberately altered body is not rebuilt: its payload.)
+// (A check probe that alters the body records what it sent as its event's
+// payload.)
 func SentBody(ev *store.Event, reqHeaders map[string][]string) []byte {
 	for k, vs := range reqHeaders {
 		if strings.EqualFold(k, "Content-Type") && len(vs) > 0 {
