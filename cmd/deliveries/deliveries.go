@@ -272,7 +272,9 @@ To get the bytes themselves, for a pipe, a diff or a file:
 
 Piped, --body and --response write the bytes exactly, with no newline
 added; on a terminal their control characters are escaped and a final
-newline is added (as events show does). The signature in --curl's headers
+newline is added (as events show does); so are the control characters of
+a --curl command (a header as a sender sent it), with a note: redirect it
+to a file to get it as it runs. The signature in --curl's headers
 is the one that attempt sent: its timestamp may by now be outside the
 receiver's tolerance (Stripe and Standard Webhooks allow 5 minutes), and a
 receiver that remembers ids may refuse it as a duplicate. Credentials sent
@@ -591,7 +593,17 @@ func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*stor
 		if u == "" {
 			u = d.URL
 		}
-		_, err := fmt.Fprintln(ios.Out, delivery.CurlCommand(method, u, a.RequestHeaders, delivery.SentBody(ev, a.RequestHeaders)))
+		cmd := delivery.CurlCommand(method, u, a.RequestHeaders, delivery.SentBody(ev, a.RequestHeaders))
+		if ios.IsStdoutTTY() {
+			// A header as received (listen's forwards) may hold a C1
+			// control (CSI) that would drive the terminal: escaped here,
+			// it no longer runs, so say how to get the command itself.
+			if safe := ui.Printable(cmd, true); safe != cmd {
+				cmd = safe
+				fmt.Fprintf(ios.ErrOut, "hookctl: note: control characters in the command are escaped on a terminal: redirect it to a file to get it as it runs (hookctl deliveries show %s --curl > resend.sh)\n", d.ID)
+			}
+		}
+		_, err := fmt.Fprintln(ios.Out, cmd)
 		return err
 	}
 	if a.ResponseStatus == 0 {

@@ -99,3 +99,42 @@ func TestShowRawNoAttemptYet(t *testing.T) {
 		}
 	}
 }
+
+// --curl of an attempt whose headers hold a C1 control (a header as a
+// sender sent it, forwarded by listen): escaped on a terminal, with a note
+// saying how to get the command as it runs; piped, the command as it is.
+func TestShowCurlControlsOnTerminal(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	seed, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &store.Delivery{URL: "http://127.0.0.1:1/a", MaxAttempts: 1, NextAttemptAt: time.Now()}
+	if err := seed.(store.BatchCreator).CreateEvents(ctx, []*store.Event{{ID: "evt_c1", Type: "card.created", Provider: "bond", ContentType: "application/json", Payload: []byte(`{}`)}},
+		[][]*store.Delivery{{d}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.RecordAttempt(ctx, "", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: time.Now(), RequestURL: d.URL, RequestMethod: "POST",
+		RequestHeaders: map[string][]string{"X-Sender": {"a\u009b2Jb"}}, ResponseStatus: 200},
+		store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}); err != nil {
+		t.Fatal(err)
+	}
+	seed.Close()
+	open := func(ctx context.Context, dsn string) (store.Store, error) { return sqlite.Open(ctx, path) }
+	for _, tty := range []bool{false, true} {
+		ios, _, out, errOut := ui.Test()
+		ios.SetTTY(false, tty, false)
+		f := &cli.Factory{IOStreams: ios, Now: time.Now, OpenStore: open}
+		err := runShow(ctx, &ShowOptions{Factory: f, IO: ios, ID: d.ID, Raw: rawCurl})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, escaped := strings.Contains(out.String(), "-H 'X-Sender: a\u009b2Jb'"), strings.Contains(out.String(), `-H 'X-Sender: a\u009b2Jb'`)
+		note := strings.Contains(errOut.String(), "hookctl: note: control characters in the command are escaped on a terminal")
+		if raw == tty || escaped != tty || note != tty {
+			t.Errorf("tty %v: printed %q (stderr %q)", tty, out, errOut)
+		}
+	}
+}

@@ -19,9 +19,10 @@ const curlArgMax = 64 << 10
 // It is the inspector's "copy as curl" and `deliveries show --curl`.
 //
 // Every argument is single-quoted. A body that is not text (not UTF-8,
-// or with control characters: a NUL cannot be a shell argument, and a CR
-// does not survive a web page's HTML parser, which turns CR LF into LF) is
-// piped in from base64. A large text body, or one starting with "@" (curl
+// or with control characters: a NUL cannot be a shell argument, a CR does
+// not survive a web page's HTML parser, which turns CR LF into LF, and a
+// C1 control such as U+009B, CSI, would drive the terminal showing the
+// command) is piped in from base64. A large text body, or one starting with "@" (curl
 // would read the file it names), is piped in by printf, a shell builtin.
 // The URL is not globbed (--globoff: curl reads [] and {} in a URL as
 // ranges and sets and would send other requests). A header with an empty
@@ -29,7 +30,7 @@ const curlArgMax = 64 << 10
 // The command ends with curl's last argument, so more can be appended.
 func CurlCommand(method, u string, headers map[string][]string, body []byte) string {
 	var b strings.Builder
-	binary := !IsText(body) || bytes.IndexByte(body, '\r') >= 0
+	binary := !IsText(body) || bytes.IndexByte(body, '\r') >= 0 || hasC1(body)
 	stdin := binary || len(body) > curlArgMax || bytes.HasPrefix(body, []byte("@"))
 	switch {
 	case binary:
@@ -103,4 +104,14 @@ func IsText(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// hasC1 reports whether b holds a C1 control character (U+0080-U+009F).
+func hasC1(b []byte) bool {
+	for _, r := range string(b) {
+		if r >= 0x80 && r < 0xa0 {
+			return true
+		}
+	}
+	return false
 }

@@ -51,6 +51,7 @@ func TestCurlCommandResends(t *testing.T) {
 		"hostile": []byte("{\"a\":\"it's\"}\x00\xff\xfe$HOME `id` \"q\" \\n\n"),
 		"text":    []byte("{\"note\":\"it's $HOME `id` \\\"q\\\"\",\n\"é\":\"ü\"}"),
 		"crlf":    []byte("a=1\r\nb=2\r\n"),
+		"c1":      []byte("a \u009b2J b"), // CSI: piped in from base64, not printed
 		"at":      []byte("@/etc/passwd"),
 		"large":   []byte(big),
 		"empty":   {},
@@ -60,6 +61,9 @@ func TestCurlCommandResends(t *testing.T) {
 		mu.Unlock()
 		u := srv.URL + "/hooks/[1]/{a,b}?x=[2]&y={c,d}&z=it's"
 		cmdline := CurlCommand("POST", u, headers, body)
+		if name == "c1" && strings.Contains(cmdline, "\u009b") {
+			t.Errorf("c1: the command holds the body's CSI: %q", cmdline)
+		}
 		sh := exec.Command("sh") // the command on stdin, as pasted (a large one is over the limit of one argument)
 		sh.Stdin = strings.NewReader(cmdline + " -sS -o /dev/null\n")
 		out, err := sh.CombinedOutput()
