@@ -233,27 +233,104 @@ type ShowOptions struct {
 	Factory *cli.Factory
 	IO      *ui.IOStreams
 	ID      string
+	// Raw is what to print instead of the whole delivery: the request
+	// body (rawBody), an attempt's response body (rawResponse) or a curl
+	// command (rawCurl); "" prints the delivery.
+	Raw string
+	// Attempt is the attempt of --response and --curl (1 = the first);
+	// 0 = the last.
+	Attempt int
 }
+
+const (
+	rawBody     = "body"
+	rawResponse = "response"
+	rawCurl     = "curl"
+)
 
 func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{Factory: f}
-	return &cobra.Command{
-		Use:     "show <delivery-id>",
+	var body, response, curl bool
+	c := &cobra.Command{
+		Use:     "show <delivery-id> [{--body|--response|--curl}] [--attempt <n>]",
 		Aliases: []string{"get"},
 		Short:   "Show a delivery: the request as sent, then every attempt and its response",
+		Long: `Show a delivery: the request as sent, then every attempt and its response
+(control characters escaped). The id may be a unique prefix.
+
+To get the bytes themselves, for a pipe, a diff or a file:
+
+  --body      the request body as sent, byte for byte (the same for every
+              attempt; for a forward by listen, what listen received)
+  --response  the response body of the last attempt (--attempt n: of the
+              nth), as recorded: an attempt keeps the first 64 KiB of an
+              answer, and says so on stderr when it was cut
+  --curl      a curl command (POSIX sh) that sends the last attempt's
+              request again (--attempt n: the nth's): its method, URL,
+              every header as sent, the body byte for byte (any bytes:
+              one that is not text is piped in from base64)
+
+Piped, --body and --response write the bytes exactly, with no newline
+added; on a terminal their control characters are escaped and a final
+newline is added (as events show does); so are the control characters of
+a --curl command (a header as a sender sent it), with a note: redirect it
+to a file to get it as it runs. The signature in --curl's headers
+is the one that attempt sent: its timestamp may by now be outside the
+receiver's tolerance (Stripe and Standard Webhooks allow 5 minutes), and a
+receiver that remembers ids may refuse it as a duplicate. Credentials sent
+in clear (Authorization, X-Api-Key…) are masked there as everywhere hookctl
+shows a request: put the real value back before running it.`,
 		Example: `  hookctl deliveries show 3f2a9c1e
-  hookctl deliveries show 3f2a9c1e -o json | jq '.attempts[].response.status'`,
+  hookctl deliveries show 3f2a9c1e -o json | jq '.attempts[].response.status'
+  hookctl deliveries show 3f2a9c1e --body | jq .
+  hookctl deliveries show 3f2a9c1e --response --attempt 1
+  hookctl deliveries show 3f2a9c1e --curl > resend.sh`,
 		Args:              cli.IDArgs("delivery", 1),
 		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", false),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.ID = args[0]
+			var set []string
+			for _, r := range []struct {
+				on   bool
+				name string
+			}{{body, rawBody}, {response, rawResponse}, {curl, rawCurl}} {
+				if r.on {
+					set = append(set, "--"+r.name)
+					opts.Raw = r.name
+				}
+			}
+			if len(set) > 1 {
+				return cli.Usagef("%s cannot be used together: each prints one thing", strings.Join(set, " and "))
+			}
+			if c.Flags().Changed("attempt") {
+				if opts.Raw != rawResponse && opts.Raw != rawCurl {
+					return cli.Usagef("--attempt picks the attempt of --response or --curl").Hint("every attempt: hookctl deliveries show %s", opts.ID)
+				}
+				if opts.Attempt < 1 {
+					return cli.Usagef("invalid --attempt %d: attempts are numbered from 1", opts.Attempt)
+				}
+			}
+			// They print bytes, not a document: -o json on the command
+			// line with them is a contradiction; an output format from
+			// HOOKCTL_OUTPUT or the config file gives way (as sign's
+			// --format does).
+			if opts.Raw != "" && opts.IO.JSON() && c.Flags().Changed("output") {
+				return cli.Usagef("--%s and --output json cannot be used together", opts.Raw).
+					Hint("the whole delivery as JSON: hookctl deliveries show %s -o json", opts.ID)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return runShow(c.Context(), opts)
 		},
 	}
+	fl := c.Flags()
+	fl.BoolVar(&body, "body", false, "print the request body as sent, byte for byte")
+	fl.BoolVar(&response, "response", false, "print the response body of the last attempt (or of --attempt), as recorded")
+	fl.BoolVar(&curl, "curl", false, "print a curl command that sends the request of the last attempt (or of --attempt) again")
+	fl.IntVar(&opts.Attempt, "attempt", 0, "with --response or --curl: attempt `n` (1 = the first) instead of the last")
+	return c
 }
 
 // showJSON is `deliveries show -o json`.
@@ -294,6 +371,9 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	atts, err := st.ListAttempts(ctx, d.ID)
 	if err != nil {
 		return err
+	}
+	if opts.Raw != "" {
+		return showRaw(opts, d, ev, atts)
 	}
 	// Forwards listen recorded for this delivery (same event, linked),
 	// and its edited copies (events of their own).
@@ -472,4 +552,92 @@ func WriteBody(w io.Writer, b []byte) {
 	if !strings.HasSuffix(text, "\n") {
 		fmt.Fprintln(w)
 	}
+}
+
+// showRaw prints what --body, --response or --curl ask for.
+func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*store.Attempt) error {
+	ios := opts.IO
+	if opts.Raw == rawBody {
+		// The body is the same in every attempt (only the signature
+		// headers change); one not sent yet is the one that will be.
+		var h map[string][]string
+		if len(atts) > 0 {
+			h = atts[len(atts)-1].RequestHeaders
+		}
+		return writeRaw(ios, delivery.SentBody(ev, h))
+	}
+	if len(atts) == 0 {
+		what := "no response"
+		if opts.Raw == rawCurl {
+			what = "no request sent"
+		}
+		e := cli.Failf("delivery %s has no attempt yet: %s to show", d.ID, what)
+		if d.Status == store.DeliveryPending {
+			e = e.Hint("it is pending: its first attempt is due %s", ios.FormatTime(d.NextAttemptAt, opts.Factory.Now()))
+		}
+		return e
+	}
+	a := atts[len(atts)-1]
+	if opts.Attempt > 0 {
+		if opts.Attempt > len(atts) {
+			return cli.Failf("delivery %s has %s: no attempt %d", d.ID, plural(len(atts), "attempt"), opts.Attempt)
+		}
+		a = atts[opts.Attempt-1]
+	}
+	if opts.Raw == rawCurl {
+		method := a.RequestMethod
+		if method == "" {
+			method = http.MethodPost
+		}
+		u := a.RequestURL
+		if u == "" {
+			u = d.URL
+		}
+		cmd := delivery.CurlCommand(method, u, a.RequestHeaders, delivery.SentBody(ev, a.RequestHeaders))
+		if ios.IsStdoutTTY() {
+			// A header as received (listen's forwards) may hold a C1
+			// control (CSI) that would drive the terminal: escaped here,
+			// it no longer runs, so say how to get the command itself.
+			if safe := ui.Printable(cmd, true); safe != cmd {
+				cmd = safe
+				fmt.Fprintf(ios.ErrOut, "hookctl: note: control characters in the command are escaped on a terminal: redirect it to a file to get it as it runs (hookctl deliveries show %s --curl > resend.sh)\n", d.ID)
+			}
+		}
+		_, err := fmt.Fprintln(ios.Out, cmd)
+		return err
+	}
+	if a.ResponseStatus == 0 {
+		return cli.Failf("attempt %d of delivery %s got no response: %s", a.Number, d.ID, ui.Printable(a.Error, false))
+	}
+	if err := writeRaw(ios, a.ResponseBody); err != nil {
+		return err
+	}
+	if delivery.BodyTruncated(a) {
+		note := strings.TrimSuffix(strings.TrimPrefix(truncatedNote(a), "… ("), ")")
+		fmt.Fprintf(ios.ErrOut, "hookctl: note: the response was cut: %s\n", note)
+	}
+	return nil
+}
+
+// writeRaw writes b as it is to a pipe or a file. On a terminal its
+// control characters are escaped (a body must not drive the terminal
+// showing it) and a final newline is added, as events show does.
+func writeRaw(ios *ui.IOStreams, b []byte) error {
+	if !ios.IsStdoutTTY() {
+		_, err := ios.Out.Write(b)
+		return err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	cw := &ui.CheckedWriter{W: ios.Out}
+	WriteBody(cw, b)
+	return cw.Err
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

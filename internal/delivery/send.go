@@ -242,10 +242,30 @@ const FormContent = "application/x-www-form-urlencoded"
 func (s *Sender) request(ev *store.Event, t Target, now time.Time) (http.Header, []byte, error) {
 	body := ev.Payload
 	if wantsForm(t.Headers) && isJSON(ev.ContentType) {
-		body = []byte("payload=" + url.QueryEscape(string(ev.Payload)))
+		body = formBody(ev.Payload)
 	}
 	h, err := s.headers(ev, t, now, body)
 	return h, body, err
+}
+
+func formBody(payload []byte) []byte { return []byte("payload=" + url.QueryEscape(string(payload))) }
+
+// SentBody is the body a request with these headers (an attempt's
+// RequestHeaders) carried for ev, as request builds it: the payload, or
+// payload=<payload> form-encoded when the headers ask for form content
+// and the payload is JSON. An attempt keeps its headers, not its body.
+// (A check probe that alters the body records what it sent as its event's
+// payload.)
+func SentBody(ev *store.Event, reqHeaders map[string][]string) []byte {
+	for k, vs := range reqHeaders {
+		if strings.EqualFold(k, "Content-Type") && len(vs) > 0 {
+			if wantsForm(map[string]string{k: vs[0]}) && isJSON(ev.ContentType) {
+				return formBody(ev.Payload)
+			}
+			break
+		}
+	}
+	return ev.Payload
 }
 
 func wantsForm(headers map[string]string) bool {

@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -53,7 +52,7 @@ var funcs = template.FuncMap{
 	"join":   strings.Join,
 	"mask":   subscription.MaskSecret,
 	"list":   func(s ...string) []string { return s },
-	"istext": func(s string) bool { return isText([]byte(s)) },
+	"istext": func(s string) bool { return delivery.IsText([]byte(s)) },
 	// seg is an ID as one path segment: an event keeps its sender's id,
 	// which may hold "/", "?", "#" or "%" (a link's path is not escaped
 	// for them).
@@ -833,7 +832,7 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		dd.RefreshMS = min(max(wait, time.Second), 24*time.Hour).Milliseconds()
 	}
 	dd.Verdict = h.verdict(d, e, dd.Sub, atts)
-	dd.Curl = curlCommand(dd.Method, dd.URL, reqHeaders, e.Payload)
+	dd.Curl = delivery.CurlCommand(dd.Method, dd.URL, reqHeaders, delivery.SentBody(e, reqHeaders))
 	dd.Origin = d.OriginID
 	return dd, atts, nil
 }
@@ -889,57 +888,6 @@ func writeBody(w http.ResponseWriter, e *store.Event) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "event-"+e.ID+ext))
 	w.Write(e.Payload)
-}
-
-// curlArgMax is the largest body curlCommand passes as an argument: one
-// argument over 128 KiB (the kernel's MAX_ARG_STRLEN) fails to run.
-const curlArgMax = 64 << 10
-
-// curlCommand is the request as a shell command (single-quoted; secrets
-// that schemes send in clear stay masked). A body that is not text (not
-// UTF-8, or with control characters) cannot survive the page and the
-// clipboard, nor a NUL a shell argument, nor a CR the page's HTML parser
-// (it turns CR LF into LF): it is piped in from base64. A large text body,
-// or one starting with "@" (curl would read the file it names), is piped
-// in by printf, a shell builtin.
-func curlCommand(method, u string, headers map[string][]string, body []byte) string {
-	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-	var b strings.Builder
-	binary := !isText(body) || bytes.IndexByte(body, '\r') >= 0
-	stdin := binary || len(body) > curlArgMax || bytes.HasPrefix(body, []byte("@"))
-	switch {
-	case binary:
-		b.WriteString("echo " + base64.StdEncoding.EncodeToString(body) + " | base64 -d | ")
-	case stdin:
-		b.WriteString("printf %s " + q(string(body)) + " | ")
-	}
-	b.WriteString("curl -X " + method + " " + q(u))
-	for _, hl := range sortedHeaders(delivery.MaskHeaders(headers)) {
-		if strings.EqualFold(hl.Name, "Content-Length") || strings.EqualFold(hl.Name, "Accept-Encoding") {
-			continue
-		}
-		b.WriteString(" \\\n  -H " + q(hl.Name+": "+hl.Value))
-	}
-	if stdin {
-		b.WriteString(" \\\n  --data-binary @-")
-	} else {
-		b.WriteString(" \\\n  --data-binary " + q(string(body)))
-	}
-	return b.String()
-}
-
-// isText reports whether b is UTF-8 without control characters other
-// than tab, newline and carriage return.
-func isText(b []byte) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
-	for _, r := range string(b) {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // ---- replay, edit and resend ----
@@ -1019,7 +967,7 @@ func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Strings(hs)
 	h.render(w, r, "edit", page{Title: "Edit and resend", Nav: "log", D: editData{detailData: dd, Body: editBody(dd),
-		Headers: strings.Join(hs, "\n"), Binary: !isText(dd.E.Payload)}})
+		Headers: strings.Join(hs, "\n"), Binary: !delivery.IsText(dd.E.Payload)}})
 }
 
 func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {

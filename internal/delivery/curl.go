@@ -1,0 +1,117 @@
+package delivery
+
+import (
+	"bytes"
+	"encoding/base64"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// curlArgMax is the largest body CurlCommand passes as an argument: one
+// argument over 128 KiB (the kernel's MAX_ARG_STRLEN) fails to run.
+const curlArgMax = 64 << 10
+
+// CurlCommand is a request as a POSIX shell command that sends it again:
+// the method, the URL, every header as recorded (signatures included;
+// credentials that schemes send in clear masked, as MaskHeaders masks
+// them everywhere hookctl shows a request) and the body, byte for byte.
+// It is the inspector's "copy as curl" and `deliveries show --curl`.
+//
+// Every argument is single-quoted. A body that is not text (not UTF-8,
+// or with control characters: a NUL cannot be a shell argument, a CR does
+// not survive a web page's HTML parser, which turns CR LF into LF, and a
+// C1 control such as U+009B, CSI, would drive the terminal showing the
+// command) is piped in from base64. A large text body, or one starting with "@" (curl
+// would read the file it names), is piped in by printf, a shell builtin.
+// The URL is not globbed (--globoff: curl reads [] and {} in a URL as
+// ranges and sets and would send other requests). A header with an empty
+// value is passed as "Name;" (curl drops a header given as "Name:").
+// The command ends with curl's last argument, so more can be appended.
+func CurlCommand(method, u string, headers map[string][]string, body []byte) string {
+	var b strings.Builder
+	binary := !IsText(body) || bytes.IndexByte(body, '\r') >= 0 || hasC1(body)
+	stdin := binary || len(body) > curlArgMax || bytes.HasPrefix(body, []byte("@"))
+	switch {
+	case binary:
+		b.WriteString("echo " + base64.StdEncoding.EncodeToString(body) + " | base64 -d | ")
+	case stdin:
+		b.WriteString("printf %s " + shellQuote(string(body)) + " | ")
+	}
+	b.WriteString("curl -X " + shellWord(method) + " --globoff " + shellQuote(u))
+	masked := MaskHeaders(headers)
+	names := make([]string, 0, len(masked))
+	for k := range masked {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return headerLess(names[i], names[j]) })
+	for _, k := range names {
+		if strings.EqualFold(k, "Content-Length") || strings.EqualFold(k, "Accept-Encoding") {
+			continue
+		}
+		for _, v := range masked[k] { // the values of one header in the order sent
+			arg := k + ": " + v
+			if v == "" {
+				arg = k + ";"
+			}
+			b.WriteString(" \\\n  -H " + shellQuote(arg))
+		}
+	}
+	if stdin {
+		b.WriteString(" \\\n  --data-binary @-")
+	} else {
+		b.WriteString(" \\\n  --data-binary " + shellQuote(string(body)))
+	}
+	return b.String()
+}
+
+// shellQuote single-quotes s for a POSIX shell: everything inside single
+// quotes is literal; a quote in s ends the quoted string, is written
+// escaped (\') and a new quoted string begins.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// shellWord is s bare when it needs no quoting (POST), else quoted.
+func shellWord(s string) string {
+	if s == "" {
+		return "''"
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return shellQuote(s)
+		}
+	}
+	return s
+}
+
+// headerLess orders header names case-insensitively, then exactly (so
+// "X-A" and "x-a" do not interleave).
+func headerLess(a, b string) bool {
+	if la, lb := strings.ToLower(a), strings.ToLower(b); la != lb {
+		return la < lb
+	}
+	return a < b
+}
+
+// IsText reports whether b is UTF-8 without control characters other
+// than tab, newline and carriage return.
+func IsText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// hasC1 reports whether b holds a C1 control character (U+0080-U+009F).
+func hasC1(b []byte) bool {
+	for _, r := range string(b) {
+		if r >= 0x80 && r < 0xa0 {
+			return true
+		}
+	}
+	return false
+}
