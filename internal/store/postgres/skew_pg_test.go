@@ -215,3 +215,63 @@ func waitLeasesExpired(t *testing.T, u string) {
 		}
 	}
 }
+
+// A prune on a machine 3 s ahead keeps the delivery a live replay is
+// sending in place (leased, failed still) with its event, as an import
+// there does not overwrite a delivery a live worker holds with an older
+// copy's state.
+func TestSkewAheadPruneAndImportLeaveLiveLeases(t *testing.T) {
+	u := pgtest.URL(t)
+	ctx := context.Background()
+	live, ahead := newMachine(t, u, 0), newMachine(t, u, 3*time.Second)
+	lease := delivery.HeartbeatLease
+
+	// A failed delivery a live replay leased in place, and renews.
+	_, failed := newEvent(t, live.DB, 1, "", live.now())
+	if c, err := live.ClaimDue(ctx, "w", live.now(), lease, 10, ""); err != nil || len(c) != 1 {
+		t.Fatalf("claim: %d, %v", len(c), err)
+	}
+	err := live.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: failed[0].ID, Number: 1, ResponseStatus: 500},
+		store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 500, LastError: "HTTP 500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := store.Requeue{ExtraAttempts: 1, Now: live.now(), RunID: "replay"}
+	rq, _, _, err := live.RequeueMatching(ctx, store.DeliveryFilter{Status: store.DeliveryFailed}, 10, r, "replay", live.now().Add(lease))
+	if err != nil || len(rq) != 1 || rq[0].Status != store.DeliveryFailed {
+		t.Fatalf("replay in place: %+v, %v", rq, err)
+	}
+	if ext, err := live.ExtendLeases(ctx, "replay", ids(rq), live.now().Add(lease)); err != nil || len(ext) != 1 {
+		t.Fatalf("heartbeat: %v %v", ext, err)
+	}
+	restore := postgres.SetClock(ahead.now) // Prune's clock is the package's
+	c, err := ahead.Prune(ctx, ahead.now().Add(time.Hour), 0, false)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Deliveries != 0 {
+		t.Errorf("a prune 3 s ahead deleted %d deliveries, one of them being replayed (leased in place)", c.Deliveries)
+	}
+
+	// A pending delivery a live worker holds; an import brings a copy
+	// written later (elsewhere), unleased.
+	_, held := newEvent(t, live.DB, 1, "", live.now())
+	if c, err := live.ClaimDue(ctx, "live", live.now(), lease, 10, ""); err != nil || len(c) != 1 {
+		t.Fatalf("claim: %d, %v", len(c), err)
+	}
+	if ext, err := live.ExtendLeases(ctx, "live", ids(held), live.now().Add(lease)); err != nil || len(ext) != 1 {
+		t.Fatalf("heartbeat: %v %v", ext, err)
+	}
+	cp, err := live.GetDelivery(ctx, held[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.Status, cp.LeaseOwner, cp.LeaseExpiresAt, cp.UpdatedAt = store.DeliveryFailed, "", time.Time{}, cp.UpdatedAt.Add(time.Second)
+	if err := ahead.ImportBatch(ctx, []store.Record{{Delivery: cp}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := live.GetDelivery(ctx, held[0].ID); err != nil || d.LeaseOwner != "live" || d.Status != store.DeliveryPending {
+		t.Errorf("an import 3 s ahead overwrote a delivery a live worker holds: %+v, %v", d, err)
+	}
+}
