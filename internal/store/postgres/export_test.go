@@ -9,7 +9,3 @@ func SetClock(f func() time.Time) (restore func()) {
 	clock = f
 	return func() { clock = old }
 }
-
-// SetDBClock gives db its own clock (another machine's, that may
-// disagree with this one's).
-func SetDBClock(db *DB, f func() time.Time) { db.clock = f }

@@ -41,7 +41,7 @@ type DB struct {
 	// the migrations it applied: Migrate reports them.
 	openedAt int
 	// clock, when set, is this handle's clock instead of the package's
-	// (tests give two handles clocks that disagree: SetDBClock).
+	// (UseClock: tests give two handles clocks that disagree).
 	clock func() time.Time
 }
 
@@ -428,7 +428,11 @@ func now() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 
 var clock = time.Now
 
-// clockNow is this handle's clock: the package's unless a test set one.
+// UseClock gives this handle its own clock (tests: the clock of another
+// machine, which may disagree with this one's). Call it before use.
+func (db *DB) UseClock(f func() time.Time) { db.clock = f }
+
+// clockNow is this handle's clock: the package's unless UseClock set one.
 func (db *DB) clockNow() time.Time {
 	if db.clock != nil {
 		return db.clock().UTC().Truncate(time.Microsecond)

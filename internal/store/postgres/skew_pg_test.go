@@ -26,7 +26,7 @@ type machine struct {
 
 func newMachine(t *testing.T, u string, skew time.Duration) machine {
 	db := openDB(t, u)
-	postgres.SetDBClock(db, func() time.Time { return time.Now().Add(skew) })
+	db.UseClock(func() time.Time { return time.Now().Add(skew) })
 	return machine{db, skew}
 }
 
