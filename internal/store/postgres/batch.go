@@ -50,7 +50,8 @@ func tsp(t time.Time) *time.Time {
 
 // recordAttemptsSQL records a batch: deliveries still leased to $16 get
 // their update (lease released; the run, when given, see
-// store.DeliveryUpdate.RunID); every attempt whose delivery exists is
+// store.DeliveryUpdate.RunID; a retry's due time on the server's clock,
+// $17 being the recorder's: onServer); every attempt whose delivery exists is
 // kept, numbered after the delivery's others when a lease-lost attempt
 // took its number (a delivery just updated exists: only the others are
 // looked up). It returns, per input row, whether the update applied,
@@ -79,7 +80,7 @@ func recordSQL(insertCond, stored string) string {
 		AS t(delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
 			response_status, response_headers, response_body, error, status, next_at, last_error, last_status, run_id, manual, ord)
 	), upd AS (
-		UPDATE deliveries d SET status = i.status, attempt_count = d.attempt_count + 1, next_attempt_at = i.next_at,
+		UPDATE deliveries d SET status = i.status, attempt_count = d.attempt_count + 1, next_attempt_at = ` + onServer("i.next_at", "$17") + `,
 			last_error = i.last_error, last_status = i.last_status,
 			run_id = CASE WHEN i.run_id <> '' THEN i.run_id ELSE d.run_id END,
 			lease_owner = '', lease_expires_at = NULL, updated_at = $17
@@ -133,7 +134,7 @@ func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*stor
 		reqh, resph                                = make([]*string, n), make([]*string, n)
 		bodies                                     = make([][]byte, n)
 	)
-	at := now()
+	at := db.clockNow()
 	seen := make(map[string]struct{}, n)
 	for i, a := range attempts {
 		if _, dup := seen[a.DeliveryID]; dup {
@@ -228,9 +229,11 @@ func (db *DB) recordEach(ctx context.Context, owner string, attempts []*store.At
 }
 
 // createEventsSQL writes events (an existing ID is skipped) and then the
-// deliveries, as given (a delivery may come leased to its creator), in
-// input order, returning each delivery's seq.
-const createEventsSQL = `WITH ev AS (
+// deliveries, as given (a delivery may come leased to its creator) but
+// for their due time and lease end, moved onto the server's clock ($32:
+// the creator's, onServer), in input order, returning each delivery's
+// seq.
+var createEventsSQL = `WITH ev AS (
 		INSERT INTO events (` + eventCols + `)
 		SELECT t.id, t.type, t.provider, t.payload, t.content_type, t.source, t.headers::jsonb, t.created_at, t.verdict
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
@@ -242,8 +245,8 @@ const createEventsSQL = `WITH ev AS (
 		attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
 		lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
 	SELECT t.id, t.event_id, t.subscription_id, t.url, t.method, t.scheme, t.secret, t.headers::jsonb, t.status,
-		t.attempt_count, t.max_attempts, t.schedule, t.next_attempt_at, t.last_error, t.last_status, t.run_id,
-		t.lease_owner, t.lease_expires_at, t.created_at, t.updated_at, t.origin_id, t.kind
+		t.attempt_count, t.max_attempts, t.schedule, ` + onServer("t.next_attempt_at", "$32") + `, t.last_error, t.last_status, t.run_id,
+		t.lease_owner, ` + onServer("t.lease_expires_at", "$32") + `, t.created_at, t.updated_at, t.origin_id, t.kind
 	FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
 		$19::int[], $20::int[], $21::text[], $22::timestamptz[], $23::text[], $24::int[], $25::text[],
 		$26::text[], $27::timestamptz[], $28::timestamptz[], $29::timestamptz[], $30::text[], $31::text[])
@@ -262,7 +265,7 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 	if len(events) == 0 {
 		return nil
 	}
-	at := now()
+	at := db.clockNow()
 	ne, nd := len(events), 0
 	for i, e := range events {
 		store.PrepareEvent(e, deliveries[i], at)
@@ -301,7 +304,7 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 		eid, etype, eprov, epay, ectype, esrc, ehdr, ecreated, ever,
 		did, devent, dsub, durl, dmethod, dscheme, dsecret, dhdr, dstatus,
 		dcount, dmax, dschedule, dnext, dlerr, dlstatus, drun,
-		downer, dlease, dcreated, dupdated, dorigin, dkind)
+		downer, dlease, dcreated, dupdated, dorigin, dkind, at)
 	if err != nil {
 		return db.wrap("create events", err)
 	}
@@ -328,11 +331,13 @@ func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, unti
 	// SKIP LOCKED: a row locked now is being recorded by the caller's
 	// own recorder (which releases the lease); waiting for it could
 	// deadlock with that batch, which locks in another order.
-	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_expires_at = $3
+	// The lease's end on the server's clock ($4: this process's,
+	// onServer), which every claimer compares it with.
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_expires_at = `+onServer("$3", "$4")+`
 		WHERE id IN (SELECT id FROM deliveries
 			WHERE id = ANY($2::text[]) AND lease_owner = $1
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id`, owner, ids, ts(until))
+		RETURNING id`, owner, ids, ts(until), db.clockNow())
 	out, err := collectIDs(rows, err)
 	return out, db.wrap("extend leases", err)
 }
@@ -351,7 +356,7 @@ func (db *DB) ReturnUnsent(ctx context.Context, owner string, ids []string) ([]s
 			run_id = CASE WHEN status = 'pending' THEN '' ELSE run_id END,
 			lease_owner = '', lease_expires_at = NULL, updated_at = $3
 		WHERE id = ANY($2::text[]) AND lease_owner = $1 AND status IN ('pending', 'failed')
-		RETURNING id`, owner, ids, now())
+		RETURNING id`, owner, ids, db.clockNow())
 	out, err := collectIDs(rows, err)
 	return out, db.wrap("return unsent deliveries", err)
 }
@@ -384,7 +389,7 @@ func (db *DB) RestoreUnsent(ctx context.Context, owner string, prior []*store.De
 		FROM unnest($3::text[], $4::text[], $5::int[], $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
 			AS p(id, status, attempt_count, max_attempts, next_attempt_at, url, schedule, run_id)
 		WHERE d.id = p.id AND d.lease_owner = $1 AND d.status = 'pending' AND d.attempt_count = p.attempt_count
-		RETURNING d.id`, owner, now(), ids, statuses, counts, maxes, next, urls, schedules, runs)
+		RETURNING d.id`, owner, db.clockNow(), ids, statuses, counts, maxes, next, urls, schedules, runs)
 	out, err := collectIDs(rows, err)
 	return out, db.wrap("restore unsent deliveries", err)
 }
@@ -440,7 +445,7 @@ func (db *DB) WriteRecords(ctx context.Context, recs []store.Record) error {
 			b.Queue(eventInsert, eventArgs(r.Event)...)
 		case r.Delivery != nil:
 			d := r.Delivery
-			b.Queue(deliveryInsert, deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
+			b.Queue(deliveryInsertAsGiven, deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
 		case r.Attempt != nil:
 			b.Queue(attemptInsert, attemptArgs(r.Attempt)...)
 		}

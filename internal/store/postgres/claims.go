@@ -19,7 +19,10 @@ var (
 )
 
 // claimSQL leases up to $4 due deliveries to $1 until $2 ($3: now; $5:
-// the run, when given). The inner SELECT … FOR UPDATE SKIP LOCKED lets
+// the claimer's clock, for onServer; $6: the run, when given): the lease's
+// end, and the due times and lease ends it compares with now, are on the
+// server's clock, so claimers whose clocks disagree never take a lease
+// another still holds. The inner SELECT … FOR UPDATE SKIP LOCKED lets
 // concurrent claimers (any number of processes) pass over rows another
 // transaction is claiming instead of queueing behind it; the lease
 // condition is re-checked on the locked row version, so a row another
@@ -27,13 +30,14 @@ var (
 func claimSQL(run bool) string {
 	cond := ""
 	if run {
-		cond = " AND run_id = $5"
+		cond = " AND run_id = $6"
 	}
-	return `UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2
+	at := onServer("$3", "$5")
+	return `UPDATE deliveries SET lease_owner = $1, lease_expires_at = ` + onServer("$2", "$5") + `
 		WHERE id IN (
 			SELECT id FROM deliveries
-			WHERE status = 'pending' AND next_attempt_at <= $3
-			  AND (lease_owner = '' OR lease_expires_at <= $3)` + cond + `
+			WHERE status = 'pending' AND next_attempt_at <= ` + at + `
+			  AND (lease_owner = '' OR lease_expires_at <= ` + at + `)` + cond + `
 			ORDER BY next_attempt_at, seq
 			LIMIT $4
 			FOR UPDATE SKIP LOCKED)
@@ -82,8 +86,8 @@ func (db *DB) claim(ctx context.Context, q string, args []any, scan func(pgx.Row
 	return br.Close()
 }
 
-func claimArgs(owner string, at time.Time, lease time.Duration, limit int, runID string) []any {
-	args := []any{owner, ts(at.Add(lease)), ts(at), limit}
+func (db *DB) claimArgs(owner string, at time.Time, lease time.Duration, limit int, runID string) []any {
+	args := []any{owner, ts(at.Add(lease)), ts(at), limit, db.clockNow()}
 	if runID != "" {
 		args = append(args, runID)
 	}
@@ -96,13 +100,14 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, at time.Time, lease ti
 		return []*store.Delivery{}, nil
 	}
 	var out []*store.Delivery
-	err := db.claim(ctx, claimSQL(runID != ""), claimArgs(owner, at, lease, limit, runID), func(rows pgx.Rows) (err error) {
+	err := db.claim(ctx, claimSQL(runID != ""), db.claimArgs(owner, at, lease, limit, runID), func(rows pgx.Rows) (err error) {
 		out, err = collectDeliveries(rows)
 		return err
 	})
 	if err != nil {
 		return nil, db.wrap("claim deliveries", err)
 	}
+	leasedUntil(out, owner, at.Add(lease))
 	sortDue(out)
 	return out, nil
 }
@@ -117,7 +122,7 @@ func (db *DB) ClaimDueEvents(ctx context.Context, owner string, at time.Time, le
 	evs := []*store.Event{}
 	err := db.claim(ctx, `WITH c AS (`+claimSQL(runID != "")+`)
 		SELECT c.*, `+prefixCols("e.", eventCols)+` FROM c LEFT JOIN events e ON e.id = c.event_id`,
-		claimArgs(owner, at, lease, limit, runID), func(rows pgx.Rows) error {
+		db.claimArgs(owner, at, lease, limit, runID), func(rows pgx.Rows) error {
 			seen := map[string]bool{}
 			for rows.Next() {
 				var e store.Event
@@ -145,8 +150,23 @@ func (db *DB) ClaimDueEvents(ctx context.Context, owner string, at time.Time, le
 	if err != nil {
 		return nil, nil, db.wrap("claim deliveries", err)
 	}
+	leasedUntil(ds, owner, at.Add(lease))
 	sortDue(ds)
 	return ds, evs, nil
+}
+
+// leasedUntil gives the deliveries just leased to owner the lease's end
+// as the caller asked for it, on its clock, which its engine compares
+// with (the store keeps it on the server's: onServer).
+func leasedUntil(ds []*store.Delivery, owner string, until time.Time) {
+	if owner == "" {
+		return
+	}
+	for _, d := range ds {
+		if d.LeaseOwner == owner {
+			d.LeaseExpiresAt = until.UTC().Truncate(time.Microsecond)
+		}
+	}
 }
 
 // deadOwners is r.DeadOwners as a text[] parameter (never NULL).
@@ -176,18 +196,20 @@ func sortDue(out []*store.Delivery) {
 }
 
 // requeueSQL requeues the deliveries $1 (unless succeeded, or $10 forces
-// it), leased to $7 until $8 (” and NULL: free), in one statement.
-var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = $2,
+// it), due at $2, leased to $7 until $8 (” and NULL: free), in one
+// statement; $13 is the caller's clock (onServer).
+var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ` + onServer("$2", "$13") + `,
 		max_attempts = attempt_count + $3,
 		url = CASE WHEN $4::text <> '' THEN $4 ELSE url END,
 		schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
 		run_id = CASE WHEN $6::text <> '' THEN $6 ELSE run_id END,
-		lease_owner = $7, lease_expires_at = $8, updated_at = $9
-	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", "$2", "$12") + `
+		lease_owner = $7, lease_expires_at = ` + onServer("$8", "$13") + `, updated_at = $9
+	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", onServer("$2", "$13"), "$12") + `
 	RETURNING ` + deliveryCols
 
 // unheldSQL is store.Requeue.Unheld's condition on the deliveries row
-// alias (with its dot), given the Unheld, Now and DeadOwners parameters:
+// alias (with its dot), given the Unheld and DeadOwners parameters and
+// the time now (on the server's clock: onServer):
 // true unless a live process holds the delivery (a pending one it
 // claimed, or one RequeueMatching leased in place).
 func unheldSQL(alias, unheld, now, dead string) string {
@@ -246,31 +268,35 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	if limit <= 0 {
 		return []*store.Delivery{}, f.AfterSeq, false, nil
 	}
+	c := db.clockNow()
 	due := r.Now
 	if due.IsZero() {
-		due = time.Now()
+		due = c
 	}
 	var leaseUntil any
 	if owner != "" {
 		leaseUntil = ts(until)
 	}
-	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r), r.Reclaim}
+	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), r.Reclaim, c}
 	from, where := deliveryWhere(f, &args)
+	// $1 (now, and the due time of what is requeued) and $7 (the
+	// lease's end) on the server's clock; $13 is this process's.
+	at := onServer("$1", "$13")
 	where += " AND ($9::bool OR d.status <> 'succeeded') AND (" + reclaimSQL("d.", "$12", "$6") + " OR " +
-		unheldSQL("d.", "$10", "$1", "$11") + " AND " + notInPlaceSQL("d.", "$1", "$11") + ")"
+		unheldSQL("d.", "$10", at, "$11") + " AND " + notInPlaceSQL("d.", at, "$11") + ")"
 	const inPlace = `($6::text <> '' AND u.status <> 'pending')`
 	q := `WITH sel AS MATERIALIZED (
 			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
 		), upd AS (
 			UPDATE deliveries u SET status = CASE WHEN ` + inPlace + ` THEN u.status ELSE 'pending' END,
-				next_attempt_at = CASE WHEN ` + inPlace + ` THEN u.next_attempt_at ELSE $1 END,
+				next_attempt_at = CASE WHEN ` + inPlace + ` THEN u.next_attempt_at ELSE ` + at + ` END,
 				max_attempts = u.attempt_count + $2,
 				url = CASE WHEN $3::text <> '' THEN $3 ELSE u.url END,
 				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
 				run_id = CASE WHEN ` + inPlace + ` OR $5::text = '' THEN u.run_id ELSE $5 END,
-				lease_owner = $6, lease_expires_at = $7, updated_at = $8
+				lease_owner = $6, lease_expires_at = ` + onServer("$7", "$13") + `, updated_at = $8
 			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded') AND (` + reclaimSQL("u.", "$12", "$6") + ` OR
-				` + unheldSQL("u.", "$10", "$1", "$11") + ` AND ` + notInPlaceSQL("u.", "$1", "$11") + `)
+				` + unheldSQL("u.", "$10", at, "$11") + ` AND ` + notInPlaceSQL("u.", at, "$11") + `)
 			RETURNING ` + prefixCols("u.", deliveryCols) + `
 		)
 		SELECT * FROM upd ORDER BY seq`
@@ -286,6 +312,7 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	if err != nil {
 		return nil, 0, false, db.wrap("requeue", err)
 	}
+	leasedUntil(out, owner, until)
 	if len(out) > 0 {
 		return out, out[len(out)-1].Seq, true, nil
 	}
@@ -295,12 +322,13 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	// requeueable after the cursor.
 	args = args[:0]
 	from, where = deliveryWhere(f, &args)
-	args = append(args, r.Force, ts(due), r.Unheld, deadOwners(r), r.Reclaim, owner)
-	n := len(args)
+	args = append(args, r.Force, ts(due), r.Unheld, deadOwners(r), r.Reclaim, owner, c)
+	n := len(args) - 1
 	p := func(i int) string { return "$" + strconv.Itoa(i) }
+	at = onServer(p(n-4), p(n+1))
 	where += fmt.Sprintf(" AND ($%d::bool OR d.status <> 'succeeded')", n-5) +
 		" AND (" + reclaimSQL("d.", p(n-1), p(n)) + " OR " +
-		unheldSQL("d.", p(n-3), p(n-4), p(n-2)) + " AND " + notInPlaceSQL("d.", p(n-4), p(n-2)) + ")"
+		unheldSQL("d.", p(n-3), at, p(n-2)) + " AND " + notInPlaceSQL("d.", at, p(n-2)) + ")"
 	var more bool
 	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+from+` WHERE `+where+`)`, args...).Scan(&more); err != nil {
 		return nil, 0, false, db.wrap("requeue", err)
@@ -320,7 +348,7 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 	}
 	due := r.Now
 	if due.IsZero() {
-		due = time.Now()
+		due = db.clockNow()
 	}
 	extra := max(r.ExtraAttempts, 1)
 	var out []*store.Delivery
@@ -332,6 +360,7 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 	if err != nil {
 		return nil, db.wrap("requeue", err)
 	}
+	leasedUntil(out, owner, until)
 	// In the order asked.
 	pos := make(map[string]int, len(ids))
 	for i, id := range ids {
@@ -346,8 +375,9 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 // requeueTx is one try of requeue's transaction (a deadlock with a
 // recorder's batch is tried again: retryDeadlock).
 func (db *DB) requeueTx(ctx context.Context, ids []string, r store.Requeue, owner string, due time.Time, extra int, leaseUntil any, res *[]*store.Delivery) error {
+	c := db.clockNow()
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, now(), r.Force, r.Unheld, deadOwners(r))
+		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), c)
 		if err != nil {
 			return err
 		}

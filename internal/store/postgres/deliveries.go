@@ -18,8 +18,21 @@ const deliveryCols = `seq, id, event_id, subscription_id, url, method, scheme, s
 	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
 	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind`
 
-// deliveryInsert lets the store assign seq (DEFAULT).
-const deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+// deliveryInsert writes a new delivery (CreateEvent) and lets the store
+// assign seq (DEFAULT): its due time ($13) and lease end ($18, when it
+// comes leased to its creator) are moved onto the server's clock
+// (onServer), given its updated_at ($20), which store.PrepareEvent stamps
+// with the creator's clock.
+var deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ` + onServer("$13", "$20") + `, $14, $15, $16,
+		$17, ` + onServer("$18", "$20") + `, $19, $20, $21, $22)
+	RETURNING seq`
+
+// deliveryInsertAsGiven writes a delivery exactly as given (WriteRecords:
+// a record of what listen received).
+const deliveryInsertAsGiven = `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
 	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
@@ -332,10 +345,12 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 }
 
 // recordAttemptSQL stores an attempt and, while $13 still holds the
-// lease, applies the update (the run, when $19 gives one) and releases the lease: one statement, so one
-// round trip and one implicit transaction. The delivery row is locked
+// lease, applies the update (the run, when $19 gives one; the next due
+// time $15 on the server's clock, $18 being the recorder's: onServer) and
+// releases the lease: one statement, so one round trip and one implicit
+// transaction. The delivery row is locked
 // first (FOR UPDATE), which serialises recorders of one delivery.
-const recordAttemptSQL = `WITH d AS (
+var recordAttemptSQL = `WITH d AS (
 		SELECT id, lease_owner FROM deliveries WHERE id = $1 FOR UPDATE
 	), ins AS (
 		INSERT INTO attempts (` + attemptCols + `)
@@ -344,7 +359,7 @@ const recordAttemptSQL = `WITH d AS (
 		FROM d
 		RETURNING number
 	), upd AS (
-		UPDATE deliveries SET status = $14, attempt_count = attempt_count + 1, next_attempt_at = $15,
+		UPDATE deliveries SET status = $14, attempt_count = attempt_count + 1, next_attempt_at = ` + onServer("$15", "$18") + `,
 			last_error = $16, last_status = $17, run_id = CASE WHEN $19::text <> '' THEN $19 ELSE deliveries.run_id END,
 			lease_owner = '', lease_expires_at = NULL, updated_at = $18
 		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $13
@@ -356,10 +371,10 @@ const recordAttemptSQL = `WITH d AS (
 // delivery is updated (and its lease released) only while owner holds the
 // lease, else ErrLeaseLost.
 func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt, u store.DeliveryUpdate) error {
+	n := db.clockNow()
 	if a.StartedAt.IsZero() {
-		a.StartedAt = now()
+		a.StartedAt = n
 	}
-	n := now()
 	var next any
 	if u.Status == store.DeliveryPending {
 		next = ts(u.NextAttemptAt)

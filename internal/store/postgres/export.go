@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -215,7 +214,7 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 				last_status = t.last_status, lease_owner = t.lease_owner, lease_expires_at = t.lease_expires_at, updated_at = t.updated_at
 				FROM (SELECT DISTINCT ON (id) * FROM hookctl_import_deliveries ORDER BY id, updated_at DESC) t
 				WHERE d.id = t.id AND d.updated_at < t.updated_at
-				AND (d.lease_owner = '' OR d.lease_expires_at IS NULL OR d.lease_expires_at < $1)`, time.Now())
+				AND (d.lease_owner = '' OR d.lease_expires_at IS NULL OR d.lease_expires_at < `+onServer("$1", "$1")+`)`, db.clockNow())
 			if err != nil {
 				return err
 			}

@@ -230,7 +230,7 @@ func TestClaimPlanReadsDueInOrder(t *testing.T) {
 	} {
 		b := &pgx.Batch{}
 		b.Queue(claimSettings)
-		b.Queue("EXPLAIN "+claimSQL(tc.run != ""), claimArgs("w", time.Now(), time.Minute, 16, tc.run)...)
+		b.Queue("EXPLAIN "+claimSQL(tc.run != ""), db.claimArgs("w", time.Now(), time.Minute, 16, tc.run)...)
 		br := conn.SendBatch(ctx, b)
 		if _, err := br.Exec(); err != nil {
 			t.Fatal(err)

@@ -40,6 +40,9 @@ type DB struct {
 	// openedAt is the schema version open found (0: a new store), before
 	// the migrations it applied: Migrate reports them.
 	openedAt int
+	// clock, when set, is this handle's clock instead of the package's
+	// (UseClock: tests give two handles clocks that disagree).
+	clock func() time.Time
 }
 
 var (
@@ -410,11 +413,63 @@ func fromTs(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// now is the time every write stamps: hookctl's clock, never the
-// server's (clock is replaced by tests).
+// now is the time hookctl stamps its records with (an event's and a
+// delivery's created_at and updated_at, an attempt's started_at as the
+// sender measured it): this process's clock, as the user's machine tells
+// it (clock is replaced by tests).
+//
+// Lease ends and due times are another matter: several machines, whose
+// clocks need not agree, decide who holds a delivery and when it is due by
+// comparing them, so those are kept on the database server's clock (see
+// onServer). A machine whose clock runs ahead would otherwise see every
+// live worker's lease as expired and send its deliveries a second time,
+// and one behind would take over a crashed worker's deliveries late.
 func now() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 
 var clock = time.Now
+
+// UseClock gives this handle its own clock (tests: the clock of another
+// machine, which may disagree with this one's). Call it before use.
+func (db *DB) UseClock(f func() time.Time) { db.clock = f }
+
+// clockNow is this handle's clock: the package's unless UseClock set one.
+func (db *DB) clockNow() time.Time {
+	if db.clock != nil {
+		return db.clock().UTC().Truncate(time.Microsecond)
+	}
+	return now()
+}
+
+// skewTolerance is how far this process's clock may be from the server's
+// before the times it computes are moved onto the server's clock.
+// Within it, the times are stored exactly as computed (what a store on one
+// machine, and every test there, expects back). The measurement adds the
+// time the statement took to start on the server (the way there, a wait
+// for a connection, a stall of a loaded machine: 225 ms was seen under the
+// full test suite on two cores), which the tolerance must exceed; a skew
+// under it leaves a live lease at least 1 s of the 1.5 s margin it keeps
+// (delivery.HeartbeatLease, renewed every quarter of it).
+const skewTolerance = "interval '500 milliseconds'"
+
+// skewSQL is the server's clock minus this process's, given the
+// parameter c that holds this process's clock (clockNow) when the
+// statement was sent: now() is the start of the statement's transaction,
+// so the difference is the clocks' skew plus the time the statement took
+// to start; zero within skewTolerance.
+func skewSQL(c string) string {
+	return `(CASE WHEN now() - ` + c + `::timestamptz BETWEEN -` + skewTolerance + ` AND ` + skewTolerance +
+		` THEN interval '0' ELSE now() - ` + c + `::timestamptz END)`
+}
+
+// onServer is the time in the SQL expression t (a timestamptz this
+// process computed from its clock: "now", now plus a lease, a retry's due
+// time) on the server's clock, given c as for skewSQL: every lease end
+// and due time a statement writes or compares goes through it, so that
+// processes on machines whose clocks disagree take and honour each
+// other's leases as the server's one clock says.
+func onServer(t, c string) string {
+	return `(` + t + `::timestamptz + ` + skewSQL(c) + `)`
+}
 
 // jmap stores a map as jsonb, NULL when empty, given as JSON text (see
 // jsonList).

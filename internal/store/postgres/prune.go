@@ -10,12 +10,13 @@ import (
 )
 
 // busySQL is true for a delivery of the deliveries row alias (with its
-// dot) that is still being delivered at the time parameter now: pending,
-// or leased to a live process — a bulk replay leases a failed delivery in
+// dot) that is still being delivered at the time parameter now (this
+// process's clock, compared on the server's: onServer): pending, or
+// leased to a live process — a bulk replay leases a failed delivery in
 // place (RequeueMatching), so it stays failed until its attempt is
 // recorded.
 func busySQL(alias, now string) string {
-	return `(` + alias + `status = 'pending' OR (` + alias + `lease_owner <> '' AND ` + alias + `lease_expires_at > ` + now + `))`
+	return `(` + alias + `status = 'pending' OR (` + alias + `lease_owner <> '' AND ` + alias + `lease_expires_at > ` + onServer(now, now) + `))`
 }
 
 // pruneWhere selects the events a prune may delete: created before $1, no
