@@ -73,7 +73,8 @@ type Tailer struct {
 	OnReady func()
 
 	watch    map[string]*watched
-	top      int64 // the newest Seq read
+	undo     *tailUndo // what the current step changed, while it runs
+	top      int64     // the newest Seq read
 	down     time.Time
 	overflow bool
 }
@@ -200,8 +201,48 @@ func (t *Tailer) start(ctx context.Context) error {
 	return nil
 }
 
-// step reads what changed since the last tick and returns its items.
+// tailUndo is what a step changed in the watch: a step that fails (the
+// store went away in the middle of it) is undone, its items dropped, and
+// the next tick reads the same changes again, so nothing is lost.
+type tailUndo struct {
+	was     map[*watched]watched
+	added   []string
+	removed map[string]*watched
+}
+
+func (u *tailUndo) save(w *watched) {
+	if u == nil {
+		return
+	}
+	if _, ok := u.was[w]; !ok {
+		u.was[w] = *w
+	}
+}
+
+// step reads what changed since the last tick and returns its items; when
+// it fails, the watch is as it was before it.
 func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
+	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
+	t.undo = u
+	defer func() { t.undo = nil }()
+	items, err := t.read(ctx)
+	if err != nil {
+		for w, v := range u.was {
+			*w = v
+		}
+		for _, id := range u.added {
+			delete(t.watch, id)
+		}
+		for id, w := range u.removed {
+			t.watch[id] = w
+		}
+		return nil, err
+	}
+	return items, nil
+}
+
+// read is step's work.
+func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	q := store.InspectQuery{TypePattern: t.EventPattern, SubscriptionID: t.SubscriptionID}
 	// A filter can hide every new delivery: the cursor then moves to the
 	// newest as of before the filtered read, so the next range stays
@@ -238,12 +279,12 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 			}
 			items = append(items, got...)
 			if row.Status != store.DeliveryPending {
-				delete(t.watch, row.ID)
+				t.unwatch(row.ID)
 			}
 		}
 		for _, id := range ids {
 			if !found[id] {
-				delete(t.watch, id) // removed (a reset, a prune)
+				t.unwatch(id) // removed (a reset, a prune)
 			}
 		}
 	}
@@ -293,6 +334,16 @@ func (t *Tailer) keep(row *store.DeliveryRow, w *watched) {
 		return
 	}
 	t.watch[row.ID] = w
+	if t.undo != nil {
+		t.undo.added = append(t.undo.added, row.ID)
+	}
+}
+
+func (t *Tailer) unwatch(id string) {
+	if t.undo != nil {
+		t.undo.removed[id] = t.watch[id]
+	}
+	delete(t.watch, id)
 }
 
 // report returns what of row is to be reported now, as the Status filter
@@ -313,6 +364,7 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 	}
 	src := store.DeliverySource(row.Delivery, row.Source)
 	var items []TailItem
+	t.undo.save(w)
 	if !w.shown {
 		w.shown = true
 		items = append(items, TailItem{Row: row, Source: src})

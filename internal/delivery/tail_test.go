@@ -304,3 +304,22 @@ func TestTailStoreOutage(t *testing.T) {
 		t.Errorf("said %d more outages, %d more ends, %d more items", len(downs), len(backs), len(items))
 	}
 }
+
+// TestTailFailedStepLosesNothing: a tick that fails after it read a
+// watched delivery's new attempt (the range read failed) is undone: the
+// next tick shows that attempt, once.
+func TestTailFailedStepLosesNothing(t *testing.T) {
+	f := newTailFixture(t)
+	insp := &flakyInspector{Inspector: f.st.(store.Inspector)}
+	tl := f.tailer(func(tl *Tailer) { tl.Insp = insp })
+	id := f.deliver("card.created", "", 2)
+	wantItems(t, "new", f.step(tl), "card.created delivery sent")
+	f.attempt(id, 500, store.DeliveryPending)
+	insp.fail.Store(true)
+	if _, err := tl.step(f.ctx); err == nil {
+		t.Fatal("step: no error")
+	}
+	insp.fail.Store(false)
+	wantItems(t, "after the failed tick", f.step(tl), "card.created #1 500 pending")
+	wantItems(t, "then", f.step(tl))
+}
