@@ -1,4 +1,4 @@
-// Package deliveries implements `hookctl deliveries list|show`.
+// Package deliveries implements `hookctl deliveries list|show|tail`.
 package deliveries
 
 import (
