@@ -127,7 +127,7 @@ func (t *Tailer) Run(ctx context.Context) error {
 		case <-tick.C:
 		}
 		items, err := t.step(ctx)
-		if ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
@@ -145,10 +145,15 @@ func (t *Tailer) Run(ctx context.Context) error {
 			}
 			t.down = time.Time{}
 		}
+		// A tick read whole is printed whole, also when a signal came
+		// meanwhile; then the tail ends.
 		for _, it := range items {
 			if err := t.Emit(it); err != nil {
 				return err
 			}
+		}
+		if ctx.Err() != nil {
+			return nil
 		}
 	}
 }

@@ -323,3 +323,39 @@ func TestTailFailedStepLosesNothing(t *testing.T) {
 	wantItems(t, "after the failed tick", f.step(tl), "card.created #1 500 pending")
 	wantItems(t, "then", f.step(tl))
 }
+
+// cancelingInspector cancels the tail's context once a range read of new
+// deliveries returned rows: a signal arriving in the middle of a tick.
+type cancelingInspector struct {
+	store.Inspector
+	cancel context.CancelFunc
+}
+
+func (c *cancelingInspector) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	pg, err := c.Inspector.InspectDeliveries(context.WithoutCancel(ctx), q)
+	if err == nil && q.Tail && len(pg.Rows) > 0 {
+		c.cancel()
+	}
+	return pg, err
+}
+
+// TestTailSignalMidTick: what a tick read before the signal is printed,
+// then Run returns nil.
+func TestTailSignalMidTick(t *testing.T) {
+	f := newTailFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got []string
+	ready := make(chan struct{})
+	tl := &Tailer{Store: f.st, Insp: &cancelingInspector{Inspector: f.st.(store.Inspector), cancel: cancel}, Interval: MinTailInterval,
+		Emit:    func(it TailItem) error { got = append(got, describe(it)); return nil },
+		OnReady: func() { close(ready) }}
+	done := make(chan error, 1)
+	go func() { done <- tl.Run(ctx) }()
+	<-ready
+	f.deliver("card.created", "", 1)
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	wantItems(t, "printed", got, "card.created delivery sent")
+}
