@@ -348,3 +348,40 @@ func TestTailPostgresOutage(t *testing.T) {
 		t.Errorf("after the outage:\n%s", tl.out.String())
 	}
 }
+
+// TestTailStoreFileGone: a SQLite store file deleted, or replaced by
+// another, under a tail is no longer the log it follows (it read the old
+// file on and showed nothing more): exit 3 saying so.
+func TestTailStoreFileGone(t *testing.T) {
+	c := newCrashEnv(t)
+	db := filepath.Join(c.dir, "hookctl.db")
+	other := filepath.Join(c.dir, "other.db")
+	for _, tc := range []struct {
+		name, want string
+		change     func() error
+	}{
+		{"deleted", "the file is gone", func() error { return os.Remove(db) }},
+		{"replaced", "the file was replaced", func() error { return os.Rename(other, db) }},
+	} {
+		// A store (again) at db, and another one to move over it.
+		for _, st := range []string{db, other} {
+			c.hookctl(0, "subscribe", "--url", "http://127.0.0.1:1/hook", "--events", "card.*", "--store", st)
+		}
+		tl := startTail(c)
+		if err := tc.change(); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		select {
+		case err = <-tl.done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("tail still running 10s after the file was %s", tc.name)
+		}
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+			t.Errorf("%s: tail: %v, want exit 3", tc.name, err)
+		}
+		if !strings.Contains(tl.errb.String(), "hookctl: error: store "+db+": "+tc.want) || !strings.Contains(tl.errb.String(), "hookctl: hint:") {
+			t.Errorf("%s: tail said:\n%s", tc.name, tl.errb.String())
+		}
+	}
+}

@@ -51,7 +51,7 @@ latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
-created it). The attempts of at most 10000 pending deliveries are followed at
+created it), and so is a SQLite file deleted or replaced under it. The attempts of at most 10000 pending deliveries are followed at
 once; a delivery beyond that is printed with the attempts it had when found.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
@@ -190,6 +190,9 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		}
 		if writeErr != nil {
 			return writeErr // stdout: the root says which file
+		}
+		if store.IsGone(err) {
+			return cli.Envf("%v", err).Hint("nothing more is written to the file tail read: start tail again once a store is there (hookctl subscribe, trigger, listen and serve create one)")
 		}
 		var ce cli.CodeError
 		if errors.As(err, &ce) {

@@ -99,7 +99,8 @@ const (
 )
 
 // Run reports the log and follows it until ctx is done (then it returns
-// nil) or Emit fails.
+// nil), Emit fails, or the store's file is deleted or replaced (a
+// store.IsGone error).
 func (t *Tailer) Run(ctx context.Context) error {
 	if t.Interval <= 0 {
 		t.Interval = 250 * time.Millisecond
@@ -125,6 +126,11 @@ func (t *Tailer) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		}
+		// A store file deleted or replaced (SQLite) is no longer the
+		// log: one stat.
+		if err := store.CheckInPlace(t.Store); err != nil {
+			return err
 		}
 		items, err := t.step(ctx)
 		if err != nil && ctx.Err() != nil {
