@@ -73,6 +73,7 @@ type Tailer struct {
 	OnReady func()
 
 	watch    map[string]*watched
+	page     int // rows per range read (tailPage; tests make it small)
 	undo     *tailUndo // what the current step changed, while it runs
 	top      int64     // the newest Seq read
 	down     time.Time
@@ -300,9 +301,13 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 		}
 	}
 	top := t.top
-	fresh := 0
+	page := t.page
+	if page <= 0 {
+		page = tailPage
+	}
+	caughtUp := false // the last range read was not full: nothing more matches
 	for range tailPages {
-		q.AfterSeq, q.Limit, q.Tail = top, tailPage, true
+		q.AfterSeq, q.Limit, q.Tail = top, page, true
 		pg, err := t.Insp.InspectDeliveries(ctx, q)
 		if err != nil {
 			return nil, err
@@ -312,7 +317,6 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			if t.Source != "" && store.DeliverySource(row.Delivery, row.Source) != t.Source {
 				continue
 			}
-			fresh++
 			w := &watched{}
 			got, err := t.report(ctx, row, w)
 			if err != nil {
@@ -321,11 +325,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			items = append(items, got...)
 			t.keep(row, w)
 		}
-		if len(pg.Rows) < tailPage {
+		if len(pg.Rows) < page {
+			caughtUp = true
 			break
 		}
 	}
-	if fresh == 0 && newest > top {
+	// Only once caught up: after five full reads (a flood), the rows
+	// between top and newest are still to be read.
+	if caughtUp && newest > top {
 		top = newest
 	}
 	t.top = top

@@ -359,3 +359,21 @@ func TestTailSignalMidTick(t *testing.T) {
 	}
 	wantItems(t, "printed", got, "card.created delivery sent")
 }
+
+// TestTailFilteredFlood: with --event and --source, a tick that reads
+// its five full pages of rows (all left out by --source) goes on from
+// there, not from the newest delivery: the one that matches after them
+// is shown.
+func TestTailFilteredFlood(t *testing.T) {
+	f := newTailFixture(t)
+	tl := f.tailer(func(tl *Tailer) { tl.EventPattern = "card.*"; tl.Source = store.DeliveryReceived; tl.page = 2 })
+	for range 5*2 + 1 {
+		f.deliver("card.created", "", 1) // sent: left out
+	}
+	f.deliver("card.created", store.KindForward, 1)
+	var got []string
+	for range 3 {
+		got = append(got, f.step(tl)...)
+	}
+	wantItems(t, "after the flood", got, "card.created delivery received")
+}
