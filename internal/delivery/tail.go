@@ -73,7 +73,7 @@ type Tailer struct {
 	OnReady func()
 
 	watch    map[string]*watched
-	page     int // rows per range read (tailPage; tests make it small)
+	page     int       // rows per range read (tailPage; tests make it small)
 	undo     *tailUndo // what the current step changed, while it runs
 	top      int64     // the newest Seq read
 	down     time.Time
