@@ -65,11 +65,11 @@ import (
 // One-shot commands must exit 0 (or the exit code the example's comment
 // names: `# exit 3`), print something, no error, and valid JSON for -o
 // json; a file they redirect to must not be empty. Long-running ones
-// (listen, serve, worker, ui) must print their readiness line, serve one
-// real request (an event through listen to the app, with the headers
-// --header adds; a health check and an API call with serve's --api-key;
-// the inspector's page; a pending delivery
-// the worker sends), and stop on SIGINT (sent to hookctl, as Ctrl-C would;
+// (listen, serve, worker, ui, deliveries tail) must print their readiness
+// line, serve one real request (an event through listen to the app, with
+// the headers --header adds; a health check and an API call with serve's
+// --api-key; the inspector's page; a pending delivery the worker sends; a
+// delivery made by another process, which tail shows), and stop on SIGINT (sent to hookctl, as Ctrl-C would;
 // jq after it then ends by itself) with exit 0.
 func TestHelpExamplesRun(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
@@ -129,7 +129,7 @@ type helpExample struct {
 	line    string // as written (continuation lines joined), comment cut
 	comment string // the line's trailing # comment
 	target  string // the command path the line runs (first hookctl of the line)
-	long    string // "listen", "serve", "worker" or "ui" for long-running ones
+	long    string // "listen", "serve", "worker", "ui" or "tail" for long-running ones
 }
 
 // helpExamples walks the command tree and returns every example line once.
@@ -182,6 +182,10 @@ func helpExamples(t *testing.T) []helpExample {
 				}
 			case "hookctl serve", "hookctl worker", "hookctl ui":
 				ex.long = strings.TrimPrefix(ex.target, "hookctl ")
+			case "hookctl deliveries tail":
+				if !strings.Contains(line, "--timeout") {
+					ex.long = "tail"
+				}
 			}
 			out = append(out, ex)
 		}
@@ -832,6 +836,22 @@ func (s *exampleSeed) runLong(t *testing.T, ex helpExample, line, dir string, en
 		get(url)
 	case "worker":
 		waitApp()
+	case "tail":
+		// A delivery made by another process: the tail shows it (a
+		// line that filters it out or pipes it is only run).
+		tr := hookctl("trigger", "card.created", "--subscription", s.subID, "-o", "json")
+		m := regexp.MustCompile(`"event_id": "([^"]+)"`).FindStringSubmatch(tr)
+		if m == nil {
+			t.Fatalf("no event_id in trigger's output:\n%s", tr)
+		}
+		if !strings.Contains(line, "|") && !strings.Contains(line, "--status") {
+			for d := time.Now().Add(15 * time.Second); !strings.Contains(out.String(), m[1]); {
+				if time.Now().After(d) {
+					t.Fatalf("%s: event %s not shown\nstdout:\n%s\nstderr:\n%s", ex.line, m[1], out.String(), errb.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
 	}
 	// Ctrl-C, to hookctl: a pipe's other end (jq) then sees the end of
 	// its input and exits by itself.

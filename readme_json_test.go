@@ -423,7 +423,11 @@ func TestReadmeJSONKeysTable(t *testing.T) {
 			break
 		}
 		cols := strings.Split(strings.Trim(line, "|"), "|")
-		cmd := regexp.MustCompile("`([a-z ]+)`").FindStringSubmatch(cols[0])[1]
+		names := regexp.MustCompile("`([a-z ]+)`").FindAllStringSubmatch(cols[0], -1)
+		cmd := names[0][1]
+		if cmd == "deliveries tail" && len(names) > 1 {
+			cmd += " " + names[1][1] // its delivery lines, its attempt lines
+		}
 		spec := keySpec{optional: map[string]bool{}}
 		if strings.Contains(cols[1], "those of `deliveries list`") {
 			base := table["deliveries list"]
@@ -467,6 +471,12 @@ func TestReadmeJSONKeysTable(t *testing.T) {
 		"events log":      func() []byte { return first(c.hookctl(0, "events", "log", "-o", "json")) },
 		"deliveries list": func() []byte { return first(c.hookctl(0, "deliveries", "list", "-o", "json")) },
 		"deliveries show": func() []byte { return c.hookctl(0, "deliveries", "show", run.Deliveries[0].ID, "-o", "json") },
+		"deliveries tail delivery": func() []byte {
+			return tailLine(t, c.hookctl(0, "deliveries", "tail", "--timeout", "300ms", "-o", "json"), "delivery")
+		},
+		"deliveries tail attempt": func() []byte {
+			return tailLine(t, c.hookctl(0, "deliveries", "tail", "--timeout", "300ms", "-o", "json"), "attempt")
+		},
 	}
 	for cmd, out := range runs {
 		spec, ok := table[cmd]
@@ -487,4 +497,20 @@ func TestReadmeJSONKeysTable(t *testing.T) {
 			t.Errorf("%s -o json: keys %v, README lists %v", cmd, got, spec.keys)
 		}
 	}
+}
+
+// tailLine is the first of deliveries tail's JSON lines of this type.
+func tailLine(t *testing.T, out []byte, typ string) []byte {
+	t.Helper()
+	for _, l := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		var v struct{ Type string }
+		if err := json.Unmarshal(l, &v); err != nil {
+			t.Fatalf("deliveries tail -o json: a line that is not JSON: %v\n%s", err, l)
+		}
+		if v.Type == typ {
+			return l
+		}
+	}
+	t.Fatalf("deliveries tail -o json: no %s line:\n%s", typ, out)
+	return nil
 }

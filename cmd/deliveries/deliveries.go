@@ -1,4 +1,4 @@
-// Package deliveries implements `hookctl deliveries list|show`.
+// Package deliveries implements `hookctl deliveries list|show|tail`.
 package deliveries
 
 import (
@@ -29,7 +29,7 @@ sent and every attempt with its response.`,
 		Example: `  hookctl deliveries list --status failed
   hookctl deliveries show 3f2a9c1e`,
 	}
-	c.AddCommand(newListCmd(f, nil), newShowCmd(f, nil))
+	c.AddCommand(newListCmd(f, nil), newShowCmd(f, nil), newTailCmd(f, nil))
 	return c
 }
 

@@ -33,6 +33,9 @@ type Result struct {
 	// Err is a store error while recording (the delivery stays leased
 	// until its lease expires, then is retried: at-least-once).
 	Err error
+	// At is the time the retry delay of a line is counted from (zero:
+	// now): the end of an attempt printed later (deliveries tail).
+	At time.Time
 }
 
 // Engine is the outbox worker pool: it claims due pending deliveries with

@@ -138,7 +138,11 @@ func AttemptLine(stamp string, res Result) string {
 	case d.Status == store.DeliveryFailed:
 		b.WriteString(ui.Red("failed: " + ui.Printable(d.LastError, false)))
 	default:
-		in := time.Until(d.NextAttemptAt).Round(10 * time.Millisecond)
+		now := time.Now()
+		if !res.At.IsZero() {
+			now = res.At
+		}
+		in := d.NextAttemptAt.Sub(now).Round(10 * time.Millisecond)
 		b.WriteString(ui.Yellow("retry in " + ui.FormatDuration(max(in, 0))))
 		b.WriteString(": ")
 		b.WriteString(ui.Red(ui.Printable(d.LastError, false)))
@@ -150,6 +154,21 @@ func AttemptLine(stamp string, res Result) string {
 		fmt.Fprintf(&b, "  %s [%s]", ui.Printable(res.Event.Type, false), ui.Printable(res.Event.ID, false))
 	}
 	return b.String()
+}
+
+// DeliveryLine renders a delivery as the log's tail first sees it
+// (without the newline): `--> TYPE [EVENT ID] METHOD URL (source, provider)`.
+func DeliveryLine(stamp string, d *store.Delivery, ev *store.Event, source string) string {
+	method := d.Method
+	if method == "" {
+		method = "POST"
+	}
+	what := source
+	if ev.Provider != "" {
+		what += ", " + ev.Provider
+	}
+	return fmt.Sprintf("%s  --> %s [%s] %s %s (%s)", stamp, ui.Cyan(ui.Printable(ev.Type, false)), ui.Printable(ev.ID, false),
+		method, ui.Printable(d.URL, false), what)
 }
 
 func latency(d time.Duration) string {

@@ -33,6 +33,9 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	}
 	head := make([]byte, 100)
 	_, err = io.ReadFull(f, head)
+	// The file read: InPlace tells when it was deleted or replaced since
+	// (a long reader, deliveries tail, would read a file no one writes).
+	fi, _ := f.Stat()
 	f.Close()
 	if err != nil || !bytes.Equal(head[:len(sqliteHeader)], sqliteHeader) || badHeader(head) != "" {
 		return nil, fmt.Errorf("%s is not a SQLite database", abs)
@@ -46,7 +49,7 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: abs}
+	s := &Store{path: abs, file: fi}
 	s.r = sql.OpenDB(faultConnector{rc, s.fault})
 	s.r.SetMaxOpenConns(2)
 	var appID, version int

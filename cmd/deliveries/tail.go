@@ -1,0 +1,267 @@
+package deliveries
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
+)
+
+// TailOptions are the parsed flags of `deliveries tail`.
+type TailOptions struct {
+	Factory      *cli.Factory
+	IO           *ui.IOStreams
+	Status       string
+	EventPattern string
+	Subscription string
+	Source       string
+	Lines        int
+	Interval     time.Duration
+	Timeout      time.Duration
+}
+
+// maxTailLines is the most --lines takes (one read of the log).
+const maxTailLines = 1000
+
+// tailStoreWait is how long a read waits for a SQLite lock.
+const tailStoreWait = 2 * time.Second
+
+func newTailCmd(f *cli.Factory, runF func(*TailOptions) error) *cobra.Command {
+	opts := &TailOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "tail [flags]",
+		Short: "Follow the delivery log as deliveries are made, from any process",
+		Long: `Print the last deliveries of the log (--lines, oldest first), then follow it:
+every delivery created from then on by any process sharing the store (trigger,
+worker, serve, the inspector, replay; listen's forwards; check's probes) and
+every attempt of it as it is recorded, until interrupted (^C) or --timeout.
+
+Each line says what happened: --> a delivery, <-- an attempt with its status,
+latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
+-o json, one JSON object per line: "type": "delivery" or "attempt".
+
+The store is only read: tail creates, migrates and writes nothing, and a store
+that does not exist yet is an error (start tail once trigger, listen or serve
+created it), and so is a SQLite file deleted or replaced under it. The attempts of at most 10000 pending deliveries are followed at
+once; a delivery beyond that is printed with the attempts it had when found.`,
+		Example: `  hookctl deliveries tail
+  hookctl deliveries tail --status failed --event 'card.*'
+  hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			if err := cli.NonEmptyFlags(c, "subscription", "event"); err != nil {
+				return err
+			}
+			switch opts.Status {
+			case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
+			default:
+				return cli.Usagef("invalid --status %q: want pending, succeeded or failed", opts.Status).Suggest(opts.Status, "pending", "succeeded", "failed")
+			}
+			switch opts.Source {
+			case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
+			case store.SourceTriggered:
+				opts.Source = store.DeliverySent // the name before 'sent'
+			default:
+				return cli.Usagef("invalid --source %q: want sent, received or check", opts.Source).Suggest(opts.Source, "sent", "received", "check")
+			}
+			if opts.Lines < 0 || opts.Lines > maxTailLines {
+				return cli.Usagef("--lines must be between 0 and %d", maxTailLines)
+			}
+			if opts.Interval < delivery.MinTailInterval {
+				return cli.Usagef("--interval must be at least %s", delivery.MinTailInterval)
+			}
+			if opts.Timeout < 0 {
+				return cli.Usagef("--timeout must not be negative")
+			}
+			if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runTail(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Status, "status", "", "only deliveries in this `state`: {pending|succeeded|failed} (succeeded and failed ones print once settled)")
+	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
+	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
+	fl.StringVar(&opts.Source, "source", "", "only deliveries of this `source`: {sent|received|check} (sent by hookctl, forwarded by listen, probes of check)")
+	fl.IntVarP(&opts.Lines, "lines", "n", 10, "print the last `n` deliveries first (0 = none, at most 1000)")
+	fl.DurationVar(&opts.Interval, "interval", 250*time.Millisecond, "read the store every `duration` (at least 10ms)")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after `duration` with exit 0 (0 = follow until interrupted)")
+	_ = c.RegisterFlagCompletionFunc("status", cli.CompleteFixed(store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed))
+	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
+	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
+	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck))
+	return c
+}
+
+// openTailStore opens the configured store for reading only: a missing
+// SQLite file, or a store that cannot be read, is an environment error.
+func openTailStore(ctx context.Context, f *cli.Factory) (store.Store, string, error) {
+	dsn := ""
+	if f.Config != nil {
+		dsn = f.Config.Store
+	}
+	if f.OpenReader == nil {
+		return nil, "", cli.Envf("this build cannot open a store for reading")
+	}
+	name := store.MaskURL(dsn)
+	if f.StoreFile != nil {
+		if p := f.StoreFile(dsn); p != "" {
+			name = p
+			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+				return nil, "", cli.Envf("no store at %s: the file does not exist", p).
+					Hint("tail only reads a store: hookctl subscribe, trigger, listen and serve create it; start tail after them").
+					Hint("check --store, HOOKCTL_STORE or the store setting")
+			}
+		}
+	}
+	st, err := f.OpenReader(ctx, dsn, tailStoreWait)
+	if err != nil {
+		var ce cli.CodeError
+		if errors.As(err, &ce) {
+			return nil, "", err
+		}
+		return nil, "", cli.Envf("cannot read store %s: %v", name, err).
+			Hint("a store of an older hookctl is upgraded by any other command (hookctl deliveries list), then tail reads it")
+	}
+	return st, name, nil
+}
+
+func runTail(ctx context.Context, opts *TailOptions) error {
+	ios := opts.IO
+	st, name, err := openTailStore(ctx, opts.Factory)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	insp, ok := st.(store.Inspector)
+	if !ok {
+		return cli.Envf("store %s cannot be followed", name)
+	}
+	sub := ""
+	if opts.Subscription != "" {
+		s, err := st.GetSubscription(ctx, opts.Subscription)
+		if err != nil {
+			return err
+		}
+		sub = s.ID
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	printItem := tailPrinter(ios)
+	var writeErr error
+	emit := func(it delivery.TailItem) error {
+		writeErr = printItem(it)
+		return writeErr
+	}
+	t := &delivery.Tailer{Store: st, Insp: insp, Status: opts.Status, EventPattern: opts.EventPattern,
+		SubscriptionID: sub, Source: opts.Source, Lines: opts.Lines, Interval: opts.Interval, Emit: emit,
+		OnError: func(err error) {
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot read the delivery log (%v); waiting for the store\n", err)
+		},
+		OnBack: func(down time.Duration) {
+			fmt.Fprintf(ios.ErrOut, "hookctl: the store is back after %s; following on\n", ui.FormatDuration(down.Round(100*time.Millisecond)))
+		},
+		OnOverflow: func(n int) {
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: following the attempts of %d pending deliveries already; newer ones print with the attempts they had when found (hookctl deliveries show ID)\n", n)
+		},
+		// After the first read: what is written from then on is shown.
+		OnReady: func() { fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name) },
+	}
+	if err := t.Run(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if writeErr != nil {
+			return writeErr // stdout: the root says which file
+		}
+		if store.IsGone(err) {
+			return cli.Envf("%v", err).Hint("nothing more is written to the file tail read: start tail again once a store is there (hookctl subscribe, trigger, listen and serve create one)")
+		}
+		var ce cli.CodeError
+		if errors.As(err, &ce) {
+			return err
+		}
+		return cli.Envf("cannot read the delivery log of %s: %v", name, err)
+	}
+	return nil
+}
+
+// tailDeliveryJSON is a delivery line of `deliveries tail -o json`.
+type tailDeliveryJSON struct {
+	Type string `json:"type"` // "delivery"
+	delivery.DeliveryJSON
+}
+
+// tailAttemptJSON is an attempt line of `deliveries tail -o json`: the
+// attempt, its delivery and the delivery's state after it.
+type tailAttemptJSON struct {
+	Type       string `json:"type"` // "attempt"
+	DeliveryID string `json:"delivery_id"`
+	EventID    string `json:"event_id"`
+	EventType  string `json:"event_type,omitempty"`
+	Source     string `json:"source"`
+	// Status is the delivery's state after this attempt (pending while
+	// retries remain); Outcome is the attempt's own: succeeded, or failed
+	// with retry true when another attempt is scheduled.
+	Status        string     `json:"status"`
+	Outcome       string     `json:"outcome"`
+	Retry         bool       `json:"retry"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	MaxAttempts   int        `json:"max_attempts"`
+	delivery.AttemptJSON
+}
+
+// tailPrinter returns the function that prints one item: a line on a
+// terminal or a pipe (colour only on a terminal), a JSON object per line
+// with -o json. Each line is one write.
+func tailPrinter(ios *ui.IOStreams) func(delivery.TailItem) error {
+	return func(it delivery.TailItem) error {
+		row := it.Row
+		if ios.JSON() {
+			if it.Attempt == nil {
+				j := delivery.ToJSON(row.Delivery, row.EventType, nil)
+				j.Source = it.Source
+				return ui.WriteJSONLine(ios.Out, tailDeliveryJSON{Type: "delivery", DeliveryJSON: j})
+			}
+			s := it.State
+			j := tailAttemptJSON{Type: "attempt", DeliveryID: row.ID, EventID: row.EventID, EventType: row.EventType, Source: it.Source,
+				Status: s.Status, Outcome: "failed", Retry: s.Status == store.DeliveryPending, MaxAttempts: max(s.MaxAttempts, it.Attempt.Number),
+				AttemptJSON: delivery.AttemptToJSON(it.Attempt)}
+			if s.Status == store.DeliverySucceeded {
+				j.Outcome = "succeeded"
+			}
+			if j.Retry && !s.NextAttemptAt.IsZero() {
+				n := s.NextAttemptAt.UTC().Truncate(time.Microsecond)
+				j.NextAttemptAt = &n
+			}
+			return ui.WriteJSONLine(ios.Out, j)
+		}
+		stamp := it.At().Local().Format("2006-01-02 15:04:05")
+		ev := &store.Event{ID: row.EventID, Type: row.EventType, Provider: row.Provider}
+		var line string
+		if it.Attempt == nil {
+			line = delivery.DeliveryLine(stamp, row.Delivery, ev, it.Source)
+		} else {
+			line = delivery.AttemptLine(stamp, delivery.Result{Delivery: it.State, Event: ev, Attempt: it.Attempt, At: it.At()})
+		}
+		_, err := fmt.Fprintln(ios.Out, line+"  "+ui.Gray(ui.ShortID(row.ID)))
+		return err
+	}
+}

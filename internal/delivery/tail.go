@@ -1,0 +1,497 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// TailItem is one thing the delivery log's tail reports: a delivery
+// (Attempt nil), or one attempt of it. Row is the delivery as read when
+// the item was found; for an attempt, State is the delivery after that
+// attempt (its status, error and next attempt), which is Row's own state
+// for its latest attempt.
+type TailItem struct {
+	Row     *store.DeliveryRow
+	Attempt *store.Attempt
+	State   *store.Delivery
+	// Source is the delivery's source as deliveries list says it: sent,
+	// received or check.
+	Source string
+}
+
+// At is when the item happened: a delivery's creation, an attempt's end.
+func (it TailItem) At() time.Time {
+	if it.Attempt != nil {
+		return it.Attempt.StartedAt.Add(it.Attempt.Duration)
+	}
+	return it.Row.CreatedAt
+}
+
+// Tailer follows the delivery log: it reports the last Lines deliveries
+// that match, then every delivery created after it started (by any
+// process sharing the store) and every attempt of those as it is
+// recorded. Each tick is one range query by Seq after the newest
+// delivery seen, plus one read of the deliveries it reported that are
+// still pending (at most MaxWatch of them) and of the attempts of those
+// that made one since.
+type Tailer struct {
+	Store store.Store
+	Insp  store.Inspector
+	// Filters, as deliveries list takes them. Status selects what is
+	// reported: a delivery is born pending, so with succeeded or failed
+	// it is reported (with its attempts) once it settled so; with
+	// pending, it and its attempts that left it pending are.
+	Status         string
+	EventPattern   string
+	SubscriptionID string
+	Source         string // sent, received or check
+	// Lines is how many deliveries of the log to report first (at most
+	// 1000).
+	Lines int
+	// Interval is the time between two reads (default 250 ms).
+	Interval time.Duration
+	// MaxWatch bounds the pending deliveries whose attempts are followed
+	// (default DefaultTailWatch); beyond it a new delivery is reported
+	// with the attempts it had when found, and OnOverflow is told once.
+	MaxWatch int
+	// Emit hears each item, in order: a delivery before its attempts,
+	// attempts by number, a tick's items by the time they happened.
+	Emit func(TailItem) error
+	// OnError hears the first failed read of an outage and OnBack its end
+	// (the tail goes on reading at every tick meanwhile).
+	OnError    func(err error)
+	OnBack     func(down time.Duration)
+	OnOverflow func(max int)
+	// OnReady hears that the log was read up to now: whatever is written
+	// from then on is followed.
+	OnReady func()
+
+	watch    map[string]*watched
+	page     int       // rows per range read (tailPage; tests make it small)
+	undo     *tailUndo // what the current step changed, while it runs
+	top      int64     // the newest Seq read
+	down     time.Time
+	overflow bool
+}
+
+// DefaultTailWatch is how many pending deliveries a tail follows.
+const DefaultTailWatch = 10_000
+
+// MinTailInterval is the shortest Interval a tail takes.
+const MinTailInterval = 10 * time.Millisecond
+
+type watched struct {
+	printed int  // attempts reported
+	shown   bool // the delivery was reported
+}
+
+// tailPage is how many rows one range read returns; tailPages bounds the
+// reads of one tick (a flood is read over several ticks).
+const (
+	tailPage  = 1000
+	tailPages = 5
+	idsChunk  = 500
+)
+
+// Run reports the log and follows it until ctx is done (then it returns
+// nil), Emit fails, or the store's file is deleted or replaced (a
+// store.IsGone error).
+func (t *Tailer) Run(ctx context.Context) error {
+	if t.Interval <= 0 {
+		t.Interval = 250 * time.Millisecond
+	}
+	t.Interval = max(t.Interval, MinTailInterval)
+	if t.MaxWatch <= 0 {
+		t.MaxWatch = DefaultTailWatch
+	}
+	t.watch = map[string]*watched{}
+	if err := t.start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if t.OnReady != nil {
+		t.OnReady()
+	}
+	tick := time.NewTicker(t.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		// A store file deleted or replaced (SQLite) is no longer the
+		// log: one stat.
+		if err := store.CheckInPlace(t.Store); err != nil {
+			return err
+		}
+		items, err := t.step(ctx)
+		if err != nil && ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			if t.down.IsZero() {
+				t.down = time.Now()
+				if t.OnError != nil {
+					t.OnError(err)
+				}
+			}
+			continue
+		}
+		if !t.down.IsZero() {
+			if t.OnBack != nil {
+				t.OnBack(time.Since(t.down))
+			}
+			t.down = time.Time{}
+		}
+		// A tick read whole is printed whole, also when a signal came
+		// meanwhile; then the tail ends.
+		for _, it := range items {
+			if err := t.Emit(it); err != nil {
+				return err
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// start reads the cursor, then the last Lines deliveries below it, and
+// reports them.
+func (t *Tailer) start(ctx context.Context) error {
+	pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(pg.Rows) > 0 {
+		t.top = pg.Rows[0].Seq
+	}
+	if t.Lines <= 0 || t.top == 0 {
+		return nil
+	}
+	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Status: t.Status, EventPattern: t.EventPattern,
+		SubscriptionID: t.SubscriptionID, Source: t.Source, BeforeSeq: t.top + 1, Limit: min(t.Lines, 1000), Newest: true})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	rows, err := t.byIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
+	var items []TailItem
+	for _, row := range rows {
+		if t.Status != "" && row.Status != t.Status {
+			continue // it changed since the list
+		}
+		w := &watched{}
+		got, err := t.report(ctx, row, w)
+		if err != nil {
+			return err
+		}
+		items = append(items, got...)
+		t.keep(row, w)
+	}
+	for _, it := range items {
+		if err := t.Emit(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tailUndo is what a step changed in the watch: a step that fails (the
+// store went away in the middle of it) is undone, its items dropped, and
+// the next tick reads the same changes again, so nothing is lost.
+type tailUndo struct {
+	was     map[*watched]watched
+	added   []string
+	removed map[string]*watched
+}
+
+func (u *tailUndo) save(w *watched) {
+	if u == nil {
+		return
+	}
+	if _, ok := u.was[w]; !ok {
+		u.was[w] = *w
+	}
+}
+
+// step reads what changed since the last tick and returns its items; when
+// it fails, the watch is as it was before it.
+func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
+	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
+	t.undo = u
+	defer func() { t.undo = nil }()
+	items, err := t.read(ctx)
+	if err != nil {
+		for w, v := range u.was {
+			*w = v
+		}
+		for _, id := range u.added {
+			delete(t.watch, id)
+		}
+		for id, w := range u.removed {
+			t.watch[id] = w
+		}
+		return nil, err
+	}
+	return items, nil
+}
+
+// read is step's work.
+func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
+	q := store.InspectQuery{TypePattern: t.EventPattern, SubscriptionID: t.SubscriptionID}
+	// A filter can hide every new delivery: the cursor then moves to the
+	// newest as of before the filtered read, so the next range stays
+	// short (read after it, one stored in between would be skipped).
+	var newest int64
+	if q.Filtered() {
+		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(pg.Rows) > 0 {
+			newest = pg.Rows[0].Seq
+		}
+	}
+	// The pending deliveries already reported are read first: a new
+	// delivery found below is not read twice in one tick.
+	var items []TailItem
+	if len(t.watch) > 0 {
+		ids := make([]string, 0, len(t.watch))
+		for id := range t.watch {
+			ids = append(ids, id)
+		}
+		rows, err := t.byIDs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		found := make(map[string]bool, len(rows))
+		for _, row := range rows {
+			found[row.ID] = true
+			w := t.watch[row.ID]
+			got, err := t.report(ctx, row, w)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, got...)
+			if row.Status != store.DeliveryPending {
+				t.unwatch(row.ID)
+			}
+		}
+		for _, id := range ids {
+			if !found[id] {
+				t.unwatch(id) // removed (a reset, a prune)
+			}
+		}
+	}
+	top := t.top
+	page := t.page
+	if page <= 0 {
+		page = tailPage
+	}
+	caughtUp := false // the last range read was not full: nothing more matches
+	for range tailPages {
+		q.AfterSeq, q.Limit, q.Tail = top, page, true
+		pg, err := t.Insp.InspectDeliveries(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range pg.Rows {
+			top = row.Seq
+			if t.Source != "" && store.DeliverySource(row.Delivery, row.Source) != t.Source {
+				continue
+			}
+			w := &watched{}
+			got, err := t.report(ctx, row, w)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, got...)
+			t.keep(row, w)
+		}
+		if len(pg.Rows) < page {
+			caughtUp = true
+			break
+		}
+	}
+	// Only once caught up: after five full reads (a flood), the rows
+	// between top and newest are still to be read.
+	if caughtUp && newest > top {
+		top = newest
+	}
+	t.top = top
+	return inOrder(items), nil
+}
+
+// keep watches a reported delivery that is still pending, within MaxWatch.
+func (t *Tailer) keep(row *store.DeliveryRow, w *watched) {
+	if row.Status != store.DeliveryPending {
+		return
+	}
+	if len(t.watch) >= t.MaxWatch {
+		if !t.overflow && t.OnOverflow != nil {
+			t.OnOverflow(t.MaxWatch)
+		}
+		t.overflow = true
+		return
+	}
+	t.watch[row.ID] = w
+	if t.undo != nil {
+		t.undo.added = append(t.undo.added, row.ID)
+	}
+}
+
+func (t *Tailer) unwatch(id string) {
+	if t.undo != nil {
+		t.undo.removed[id] = t.watch[id]
+	}
+	delete(t.watch, id)
+}
+
+// report returns what of row is to be reported now, as the Status filter
+// says: the delivery (once) and its attempts up to row.AttemptCount not
+// reported yet (attempts recorded after row was read wait for the next
+// tick: their delivery's state is not known yet).
+func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched) ([]TailItem, error) {
+	switch t.Status {
+	case "":
+	case store.DeliveryPending:
+		if row.Status != store.DeliveryPending && !w.shown {
+			return nil, nil
+		}
+	default:
+		if row.Status != t.Status {
+			return nil, nil
+		}
+	}
+	src := store.DeliverySource(row.Delivery, row.Source)
+	var items []TailItem
+	t.undo.save(w)
+	if !w.shown {
+		w.shown = true
+		items = append(items, TailItem{Row: row, Source: src})
+	}
+	if row.AttemptCount <= w.printed {
+		return items, nil
+	}
+	atts, err := t.Store.ListAttempts(ctx, row.ID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return items, nil
+		}
+		return nil, err
+	}
+	for i, a := range atts {
+		if a.Number <= w.printed || a.Number > row.AttemptCount {
+			continue
+		}
+		var next *store.Attempt
+		if i+1 < len(atts) && atts[i+1].Number <= row.AttemptCount {
+			next = atts[i+1]
+		}
+		state := AttemptState(row.Delivery, a, next)
+		w.printed = a.Number
+		if t.Status == store.DeliveryPending && state.Status != store.DeliveryPending {
+			continue
+		}
+		items = append(items, TailItem{Row: row, Attempt: a, State: state, Source: src})
+	}
+	return items, nil
+}
+
+// byIDs reads rows by ID in chunks.
+func (t *Tailer) byIDs(ctx context.Context, ids []string) ([]*store.DeliveryRow, error) {
+	var out []*store.DeliveryRow
+	for len(ids) > 0 {
+		n := min(len(ids), idsChunk)
+		rows, err := t.Insp.InspectByIDs(ctx, ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// AttemptState is the delivery d as it stood right after attempt a: d
+// itself for its latest attempt; for an earlier one (next is the attempt
+// that followed it), pending with a's error when next was the schedule's
+// retry, settled when next was asked for (a replay of a settled
+// delivery).
+func AttemptState(d *store.Delivery, a, next *store.Attempt) *store.Delivery {
+	s := *d
+	if next == nil || a.Number >= d.AttemptCount {
+		return &s
+	}
+	s.AttemptCount, s.LastStatus = a.Number, a.ResponseStatus
+	s.LastError = a.Error
+	ok := a.Error == "" && a.ResponseStatus >= 200 && a.ResponseStatus < 300
+	if s.LastError == "" && !ok {
+		s.LastError = fmt.Sprintf("HTTP %d %s", a.ResponseStatus, http.StatusText(a.ResponseStatus))
+		if reason := bodyReason(a.ResponseBody); reason != "" && a.ResponseStatus >= 400 {
+			s.LastError += ": " + reason // as Decide says it
+		}
+	}
+	switch {
+	case ok:
+		s.Status, s.LastError = store.DeliverySucceeded, ""
+	case next.Manual:
+		s.Status = store.DeliveryFailed
+	default:
+		s.Status, s.NextAttemptAt = store.DeliveryPending, next.StartedAt
+	}
+	return &s
+}
+
+// inOrder sorts a tick's items by the time they happened, keeping each
+// delivery's own items in the order found (the delivery, then its
+// attempts by number) whatever the clocks of the processes that wrote
+// them say.
+func inOrder(items []TailItem) []TailItem {
+	type keyed struct {
+		at time.Time
+		it TailItem
+	}
+	last := map[string]time.Time{}
+	ks := make([]keyed, len(items))
+	for i, it := range items {
+		at := it.At()
+		if prev, ok := last[it.Row.ID]; ok && at.Before(prev) {
+			at = prev
+		}
+		last[it.Row.ID] = at
+		ks[i] = keyed{at, it}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return a.at.Compare(b.at) })
+	for i := range ks {
+		items[i] = ks[i].it
+	}
+	return items
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
