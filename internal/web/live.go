@@ -116,6 +116,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				newest = pg.Rows[0].Seq
 			}
 		}
+		caughtUp := false // the last range read was short: nothing more after it
 		for range 5 {
 			qq := tailQ
 			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
@@ -138,6 +139,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				batch.Top = pg.Rows[len(pg.Rows)-1].Seq
 			}
 			if len(pg.Rows) < 1000 {
+				caughtUp = true
 				break
 			}
 		}
@@ -160,7 +162,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		if len(fresh) == 0 && newest > batch.Top {
+		// Only once the reads caught up: after five full pages (a flood,
+		// every row of it still pending under a final-status filter) the
+		// rows between the cursor and the newest are still to be read.
+		if caughtUp && len(fresh) == 0 && newest > batch.Top {
 			batch.Top = newest // the next range stays short
 		}
 		// Updates of the pending rows this tab shows.

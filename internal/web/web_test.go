@@ -1503,3 +1503,61 @@ func TestTriggerPageSaysWhatToType(t *testing.T) {
 		t.Errorf("the hint stays once a type is previewed")
 	}
 }
+
+// A live log filtered on a final status and a type (status=failed&type=…) reads at most five
+// pages of new deliveries per tick. When all of them were still pending,
+// it moved its cursor to the newest delivery, past the rows it had not
+// read yet: a failed delivery stored after a flood of pending ones never
+// came. The cursor moves to the newest only once the reads caught up.
+func TestLiveStatusFilterFloodDoesNotSkip(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: st, Addr: srv.Listener.Addr().String(), Poll: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/live?status=failed&type=card.created", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	for { // the stream has started: its cursor is set
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(line, "event: hello") {
+			break
+		}
+	}
+	const flood = 5200 // more than a tick's five pages of 1000
+	later := time.Now().Add(time.Hour)
+	pend := make([]*store.Delivery, flood)
+	for i := range pend {
+		pend[i] = &store.Delivery{URL: "http://127.0.0.1:9/x", Scheme: "bond", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+			Status: store.DeliveryPending, MaxAttempts: 5, Schedule: "0s,1h", NextAttemptAt: later}
+	}
+	if err := st.CreateEvent(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"}, pend); err != nil {
+		t.Fatal(err)
+	}
+	failed := &store.Delivery{URL: "http://127.0.0.1:9/x", Scheme: "bond", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		Status: store.DeliveryFailed, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s"}
+	if err := st.CreateEvent(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"}, []*store.Delivery{failed}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(br) // until the timeout
+	if !strings.Contains(string(b), failed.ID) {
+		t.Errorf("failed delivery %s, stored after %d pending ones, never came on a status=failed&type=card.created stream", failed.ID, flood)
+	}
+}
