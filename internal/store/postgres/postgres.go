@@ -413,9 +413,12 @@ func connLostCode(code string) bool {
 // Info implements store.Store.
 func (db *DB) Info(ctx context.Context) (store.Info, error) {
 	info := store.Info{Backend: "postgres", Location: db.location}
+	// Each step is named for what failed: store migrate reads the info
+	// after the migration, which a statement_timeout that cancels the
+	// count (a large store) did not undo.
 	v, err := currentVersion(ctx, db.pool)
 	if err != nil {
-		return info, db.wrap("store info", err)
+		return info, db.wrap("read the schema version", err)
 	}
 	info.SchemaVersion = v
 	err = db.pool.QueryRow(ctx, `SELECT
@@ -424,7 +427,7 @@ func (db *DB) Info(ctx context.Context) (store.Info, error) {
 		(SELECT count(*) FROM deliveries),
 		(SELECT count(*) FROM attempts),
 		(SELECT count(*) FROM objects)`).Scan(&info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts, &info.Objects)
-	return info, db.wrap("store info", err)
+	return info, db.wrap(fmt.Sprintf("count the records (the schema is at version %d)", v), err)
 }
 
 // ts converts a time for a timestamptz column: NULL for the zero time,
