@@ -176,7 +176,7 @@ func TestStoreWaitGivesUp(t *testing.T) {
 			cmd.Stderr = &errb
 			err := cmd.Run()
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 3 || time.Since(start) > 5*time.Second ||
+			if !errors.As(err, &ee) || ee.ExitCode() != 3 || time.Since(start) > 10*time.Second ||
 				strings.Contains(errb.String(), "waiting") || !strings.Contains(errb.String(), "is PostgreSQL running") {
 				t.Errorf("%v: %v after %s, want exit 3 at once with the hint:\n%s", args, err, time.Since(start), errb.String())
 			}
@@ -197,7 +197,7 @@ func TestStoreWaitInterrupted(t *testing.T) {
 				p := startWaiting(t, c, name, "--store", storeURL, "--store-wait", "5m")
 				p.untilSays(t, pgwaitSays)
 				p.cmd.Process.Signal(sig)
-				if code := p.exit(t, 3*time.Second); code != 130 {
+				if code := p.exit(t, 10*time.Second); code != 130 { // not the 5 min wait
 					t.Errorf("exit %d, want 130", code)
 				}
 				lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
@@ -284,12 +284,23 @@ func TestOneShotWaitsForAConnection(t *testing.T) {
 	var once sync.Once
 	release := func() { once.Do(func() { held.Close(ctx) }) }
 	defer release()
-	deadline := time.Now().Add(4 * time.Second)
-	for !strings.Contains(errb.String(), "retrying for up to 5s") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Released once it said it waits (the old code exited 3 at once).
+	deadline := time.After(15 * time.Second)
+wait:
+	for !strings.Contains(errb.String(), "retrying for up to 5s") {
+		select {
+		case err = <-exited:
+			exited <- err
+			break wait
+		case <-deadline:
+			break wait
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	release()
-	err = cmd.Wait()
+	err = <-exited
 	out := errb.String()
 	if err != nil || strings.Count(out, "retrying for up to 5s") != 1 || !strings.Contains(out, "no connection left") &&
 		!strings.Contains(out, "too many connections") || !strings.Contains(out, "store reachable") {
