@@ -56,6 +56,9 @@ type Options struct {
 	SkipVerify  bool
 	// UI is where the web inspector serves ("" = not at all).
 	UI string
+	// StoreWait: how long to wait at start for a store server that
+	// cannot be reached yet (--store-wait).
+	StoreWait time.Duration
 }
 
 // NewCmd returns the command.
@@ -210,6 +213,9 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Timeout <= 0 {
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			}
+			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -238,6 +244,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "how long the app has to answer a forward")
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest request body accepted (`size`: 512KiB, 5MiB, bytes); larger gets 413")
 	fl.BoolVar(&opts.PrintSecret, "print-secret", false, "print the listener's signing secret and exit")
+	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	fl.BoolVar(&opts.Keep, "keep", false, "keep the subscription enabled after exit")
 	fl.StringVar(&opts.UI, "ui", "", "also serve the web inspector at `addr` (bare --ui: "+web.DefaultAddr+", the next free port if taken)")
 	fl.Lookup("ui").NoOptDefVal = web.DefaultAddr
@@ -289,6 +296,9 @@ func ParseSize(s string) (int64, error) {
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
+	// A PostgreSQL server not accepting connections yet (started beside
+	// listen) is waited for, up to --store-wait.
+	f.WaitForStore(opts.StoreWait)
 	st, err := f.Store(ctx)
 	if err != nil {
 		return err

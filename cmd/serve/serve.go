@@ -44,6 +44,7 @@ type Options struct {
 	Concurrency int
 	Insecure    bool
 	Retry       delivery.ScheduleOptions
+	StoreWait   time.Duration
 	schedule    delivery.Schedule
 }
 
@@ -114,6 +115,9 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 			if opts.Timeout <= 0 {
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			}
+			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
+				return err
+			}
 			sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 			if err != nil {
 				return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
@@ -135,6 +139,7 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on a delivery attempt after `duration`")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "the in-process worker accepts any TLS certificate (https receivers with self-signed ones)")
+	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	trigger.AddRetryFlags(c, &opts.Retry)
 	// The schedule a delivery gets without these flags, shown in --help
 	// (it said nothing, beside an example that is not the default).
@@ -169,6 +174,9 @@ func run(ctx context.Context, opts *Options) error {
 	// stops the server cleanly too.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
+	// A PostgreSQL server not accepting connections yet (started beside
+	// serve) is waited for, up to --store-wait.
+	opts.Factory.WaitForStore(opts.StoreWait)
 	st, err := opts.Factory.Store(ctx)
 	if err != nil {
 		return err

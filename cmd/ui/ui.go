@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,9 @@ type Options struct {
 	IO      *iostreams.IOStreams
 	Addr    string
 	NoOpen  bool
+	// StoreWait: how long to wait at start for a store server that
+	// cannot be reached yet (--store-wait).
+	StoreWait time.Duration
 	// Open opens a URL in the browser (tests replace it).
 	Open func(url string) error
 }
@@ -61,6 +65,9 @@ On a desktop it opens the browser, when run from a terminal and unless
 			if err := web.CheckAddr(opts.Addr); err != nil {
 				return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --addr: %w", err))
 			}
+			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -70,6 +77,7 @@ On a desktop it opens the browser, when run from a terminal and unless
 	fl := c.Flags()
 	fl.StringVar(&opts.Addr, "addr", web.DefaultAddr, "serve on `host:port` (the next free port when taken)")
 	fl.BoolVar(&opts.NoOpen, "no-open", false, "do not open the browser")
+	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	return c
 }
 
@@ -79,6 +87,9 @@ func run(ctx context.Context, opts *Options) error {
 	// it creates a store it is given; a new one is said so, not passed
 	// off as an empty history (a typo in --store).
 	missing := opts.Factory.MissingStore()
+	// A PostgreSQL server not accepting connections yet is waited for,
+	// up to --store-wait.
+	opts.Factory.WaitForStore(opts.StoreWait)
 	st, err := opts.Factory.Store(ctx)
 	if err != nil {
 		return err

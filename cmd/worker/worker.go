@@ -24,6 +24,7 @@ type Options struct {
 	Timeout     time.Duration
 	Poll        time.Duration
 	Insecure    bool
+	StoreWait   time.Duration
 }
 
 // NewCmd returns `hookctl worker`.
@@ -54,6 +55,9 @@ trigger left pending after --wait, and after a crash.`,
 			if opts.Poll <= 0 {
 				return cli.Usagef("invalid --poll %s: want a positive duration", opts.Poll)
 			}
+			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -65,6 +69,7 @@ trigger left pending after --wait, and after a crash.`,
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	fl.DurationVar(&opts.Poll, "poll", 200*time.Millisecond, "look for due deliveries every `duration` when idle")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (https receivers with self-signed ones)")
+	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	return c
 }
 
@@ -89,7 +94,10 @@ type attemptJSON struct {
 func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
 	// A worker only sends what is stored: on a store path that does not
-	// exist (a typo) it would wait forever on a new, empty store.
+	// exist (a typo) it would wait forever on a new, empty store. A
+	// PostgreSQL server not accepting connections yet (started beside it)
+	// is waited for, up to --store-wait.
+	opts.Factory.WaitForStore(opts.StoreWait)
 	st, err := opts.Factory.ExistingStore(ctx)
 	var none *store.NoStoreError
 	if errors.As(err, &none) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -51,6 +52,43 @@ type Factory struct {
 
 	mu    sync.Mutex
 	store store.Store
+
+	// storeWait is how long opening the store waits for a server that
+	// cannot be reached yet (store.IsUnreachable); waitSet: WaitForStore
+	// set it (a long-running command). Unset, only a server with no
+	// connection left is waited for, up to SlotWait.
+	storeWait time.Duration
+	waitSet   bool
+	// retryPause is the first pause between tries (doubled up to 2 s);
+	// tests shorten it.
+	retryPause time.Duration
+}
+
+// DefaultStoreWait is how long worker, serve, ui and listen wait at start
+// for a store server that cannot be reached yet (--store-wait, the
+// store_wait setting): long enough for a PostgreSQL container started
+// beside them to come up, short enough that a wrong host or port ends the
+// command (exit 3) within a minute, as trigger and replay give up on a
+// store that went away mid-run (delivery.DefaultStorePatience).
+const DefaultStoreWait = time.Minute
+
+// SlotWait is how long the other commands (trigger, replay, lists, …)
+// wait at start for a connection when the server has none left for them
+// (PostgreSQL's too many clients, 53300): a fleet's jobs that start in a
+// burst would otherwise fail for a slot freed a second later. Any other
+// unreachable server fails them at once.
+const SlotWait = 5 * time.Second
+
+// WaitForStore makes the store's opening wait up to d for a server that
+// cannot be reached yet (nothing listening, starting up, no connection
+// left, its name not resolving yet): said once on stderr, tried again
+// with a back-off, then "store reachable"; past d, the last error (exit
+// 3). 0 waits for nothing. The long-running commands call it before they
+// open the store. A store kept in a file (SQLite) is never waited for.
+func (f *Factory) WaitForStore(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.storeWait, f.waitSet = d, true
 }
 
 // Store opens (once) and returns the configured store.
@@ -68,13 +106,84 @@ func (f *Factory) open(ctx context.Context, open func(ctx context.Context, dsn s
 	if f.Config != nil {
 		dsn = f.Config.Store
 	}
-	s, err := open(ctx, dsn)
+	s, err := f.openWaiting(ctx, func() (store.Store, error) { return open(ctx, dsn) })
 	if err != nil {
 		return nil, err
 	}
 	f.store = s
 	f.warnLooseMode(s)
 	return s, nil
+}
+
+// openWaiting calls open until it succeeds or fails for good: a server
+// that cannot be reached yet is tried again for up to the store wait
+// (WaitForStore), or for a one-shot command up to SlotWait when it has no
+// connection left. The wait is said once on stderr, and its end.
+func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, error)) (store.Store, error) {
+	s, err := open()
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err() // interrupted while connecting
+	}
+	if err == nil || !store.IsUnreachable(err) {
+		return s, err
+	}
+	wait, flag := f.storeWait, true
+	if !f.waitSet {
+		if !store.IsNoConnectionLeft(err) {
+			return nil, err
+		}
+		wait, flag = SlotWait, false
+	}
+	if wait <= 0 {
+		return nil, err
+	}
+	var w io.Writer = io.Discard
+	if f.IOStreams != nil && f.IOStreams.ErrOut != nil {
+		w = f.IOStreams.ErrOut
+	}
+	if flag {
+		fmt.Fprintf(w, "hookctl: warning: %v; waiting for the store, retrying for up to %s (--store-wait); Ctrl-C to stop\n", err, ui.FormatDuration(wait))
+	} else {
+		fmt.Fprintf(w, "hookctl: warning: %v; retrying for up to %s\n", err, ui.FormatDuration(wait))
+	}
+	start := time.Now()
+	pause := f.retryPause
+	if pause <= 0 {
+		pause = 100 * time.Millisecond
+	}
+	for {
+		left := wait - time.Since(start)
+		if left <= 0 {
+			break
+		}
+		t := time.NewTimer(min(pause, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 2*time.Second)
+		s, err = open()
+		if ctx.Err() != nil {
+			if s != nil {
+				s.Close()
+			}
+			return nil, ctx.Err()
+		}
+		if err == nil {
+			fmt.Fprintf(w, "hookctl: store reachable after %s\n", ui.FormatDuration(time.Since(start).Round(100*time.Millisecond)))
+			return s, nil
+		}
+		if !store.IsUnreachable(err) || (!flag && !store.IsNoConnectionLeft(err)) {
+			return nil, err
+		}
+	}
+	e := WithCode(ExitEnvironment, fmt.Errorf("%w (gave up after waiting %s)", err, ui.FormatDuration(wait)))
+	if flag {
+		return nil, e.Hint("to wait longer, raise --store-wait (or the store_wait setting, HOOKCTL_STORE_WAIT)")
+	}
+	return nil, e
 }
 
 // warnLooseMode warns when other users may read or write the store's

@@ -212,3 +212,20 @@ func MoreHint(w io.Writer, limit int, one, many string) {
 	}
 	fmt.Fprintf(w, "hookctl: hint: showing the newest %s, and more match: --limit 0 shows them all\n", what)
 }
+
+// AddStoreWaitFlag adds --store-wait to a long-running command (worker,
+// serve, ui, listen): how long it waits at start for a store server that
+// cannot be reached yet (see Factory.WaitForStore). The store_wait
+// setting (HOOKCTL_STORE_WAIT) fills it.
+func AddStoreWaitFlag(fs *pflag.FlagSet, d *time.Duration) {
+	fs.DurationVar(d, "store-wait", DefaultStoreWait,
+		"at start, wait up to `duration` for a PostgreSQL server that cannot be reached yet (0: do not wait)")
+}
+
+// CheckStoreWait refuses a negative --store-wait (exit 2).
+func CheckStoreWait(d time.Duration) error {
+	if d < 0 {
+		return Usagef("invalid --store-wait %s: want 0 or a positive duration", d)
+	}
+	return nil
+}

@@ -72,6 +72,10 @@ func ValidateValue(name, value string) error {
 		if err != nil || d <= 0 {
 			return bad("want a positive duration such as 10s")
 		}
+	case "store_wait":
+		if d, err := ui.ParseDuration(value); err != nil || d < 0 {
+			return bad("want a duration such as 1m, or 0 not to wait")
+		}
 	case "retry_schedule":
 		for _, p := range strings.Split(value, ",") {
 			if d, err := ui.ParseDuration(strings.TrimSpace(p)); err != nil || d < 0 {

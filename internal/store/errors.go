@@ -56,6 +56,31 @@ type EnvironmentError struct {
 	// restarting, a failover, no connection left) and the same request
 	// may succeed later; see IsTransient.
 	Transient bool
+	// Unreachable: the store's server could not be reached when the store
+	// was opened and may be soon (not accepting connections yet, starting
+	// up, no connection left, its name not resolving yet); see
+	// IsUnreachable. Never set for a store kept in a file (SQLite).
+	Unreachable bool
+	// NoConnectionLeft: the server refused the connection because it has
+	// none left for this user and database (PostgreSQL's 53300).
+	NoConnectionLeft bool
+}
+
+// IsUnreachable reports whether err is a store server that could not be
+// reached when the store was opened but may be soon (an *EnvironmentError
+// marked Unreachable): the long-running commands wait for it at start
+// (--store-wait).
+func IsUnreachable(err error) bool {
+	var env *EnvironmentError
+	return errors.As(err, &env) && env.Unreachable
+}
+
+// IsNoConnectionLeft reports whether err is a store server that has no
+// connection left for this process now (an *EnvironmentError marked
+// NoConnectionLeft).
+func IsNoConnectionLeft(err error) bool {
+	var env *EnvironmentError
+	return errors.As(err, &env) && env.NoConnectionLeft
 }
 
 // ErrGone: the store's file was deleted, moved away or replaced since this

@@ -227,10 +227,42 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 	} else if tlsHint := tlsConnectHint(err); tlsHint != "" {
 		hint = tlsHint
 	}
+	unreachable := transientConnect(err)
 	return &store.EnvironmentError{
-		Err:  fmt.Errorf("cannot connect to PostgreSQL store %s: %s", db.location, msg),
-		Hint: hint,
+		Err:              fmt.Errorf("cannot connect to PostgreSQL store %s: %s", db.location, msg),
+		Hint:             hint,
+		Transient:        unreachable,
+		Unreachable:      unreachable,
+		NoConnectionLeft: pgErr != nil && pgErr.Code == "53300",
 	}
+}
+
+// transientConnect reports whether a failure to connect may pass by
+// itself, so that a command starting beside the server (docker-compose, a
+// CI job) may wait for it: nothing listening yet, the server starting up
+// or shutting down (57P03), no connection left (53300), the host name not
+// resolving yet, a timeout, the connection cut. A wrong password, a
+// missing database, pg_hba.conf, a permission, TLS settings the server
+// does not accept are not: they stay until someone changes them.
+func transientConnect(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P03", "53300", "53000", "57P01", "57P02":
+			// cannot_connect_now (starting up, shutting down, in
+			// recovery), too_many_connections, insufficient_resources,
+			// a shutdown under the connection.
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") && pgErr.Code != "08P01" // connection exceptions, not a protocol violation
+	}
+	if tlsConnectHint(err) != "" || errors.Is(err, context.Canceled) ||
+		errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.Is(err, context.DeadlineExceeded) || connLost(err) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
 }
 
 // serverTimeout names the server setting that cancelled a query
@@ -322,9 +354,10 @@ func (db *DB) wrap(op string, err error) error {
 		}
 		if pgErr.Code == "53300" { // too_many_connections: the pool could not grow
 			return &store.EnvironmentError{
-				Err:       fmt.Errorf("%s: PostgreSQL store %s has no connection left: %s", op, db.location, pgErr.Message),
-				Hint:      tooManyConnectionsHint,
-				Transient: true,
+				Err:              fmt.Errorf("%s: PostgreSQL store %s has no connection left: %s", op, db.location, pgErr.Message),
+				Hint:             tooManyConnectionsHint,
+				Transient:        true,
+				NoConnectionLeft: true,
 			}
 		}
 		if timeout := serverTimeout(pgErr); timeout != "" {
@@ -383,9 +416,12 @@ func connLostCode(code string) bool {
 // Info implements store.Store.
 func (db *DB) Info(ctx context.Context) (store.Info, error) {
 	info := store.Info{Backend: "postgres", Location: db.location}
+	// Each step is named for what failed: store migrate reads the info
+	// after the migration, which a statement_timeout that cancels the
+	// count (a large store) did not undo.
 	v, err := currentVersion(ctx, db.pool)
 	if err != nil {
-		return info, db.wrap("store info", err)
+		return info, db.wrap("read the schema version", err)
 	}
 	info.SchemaVersion = v
 	err = db.pool.QueryRow(ctx, `SELECT
@@ -394,7 +430,7 @@ func (db *DB) Info(ctx context.Context) (store.Info, error) {
 		(SELECT count(*) FROM deliveries),
 		(SELECT count(*) FROM attempts),
 		(SELECT count(*) FROM objects)`).Scan(&info.Subscriptions, &info.Events, &info.Deliveries, &info.Attempts, &info.Objects)
-	return info, db.wrap("store info", err)
+	return info, db.wrap(fmt.Sprintf("count the records (the schema is at version %d)", v), err)
 }
 
 // ts converts a time for a timestamptz column: NULL for the zero time,
