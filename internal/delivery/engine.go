@@ -100,6 +100,9 @@ type Engine struct {
 	// nothing more (their deliveries stay pending, for a worker).
 	claimsGaveUp atomic.Bool
 	claimed      atomic.Int64 // claims made (attempts started)
+	// unrecorded: requests sent whose attempt the store refused because
+	// its file is gone (store.IsGone): see SentUnrecorded.
+	unrecorded atomic.Int64
 	// handed-over deliveries given back unsent (lease too close to its
 	// end, taken by another process): Drive's back-pressure counts them
 	// as taken, or a producer waiting for this engine to claim them would
@@ -530,6 +533,9 @@ func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub 
 		res.LeaseLost = true
 	case rerr != nil:
 		res.Err = rerr
+		if !res.NotSent && store.IsGone(rerr) {
+			e.unrecorded.Add(1)
+		}
 	default:
 		nd := *d
 		nd.AttemptCount = res.Attempt.Number
@@ -583,6 +589,12 @@ func (e *Engine) Claimed() int64 { return e.claimed.Load() }
 // taken is how many deliveries this engine took off its queue: claimed
 // (sent) or given back to the outbox unsent.
 func (e *Engine) taken() int64 { return e.claimed.Load() + e.gaveBack.Load() }
+
+// SentUnrecorded is the number of requests this engine sent whose attempt
+// could not be recorded because the store's file was deleted or replaced
+// meanwhile (a guarded SQLite store, store.GuardWrites): the run stops at
+// the first such write, and these are what it sent without a record.
+func (e *Engine) SentUnrecorded() int64 { return e.unrecorded.Load() }
 
 // Finished is the number of deliveries this engine brought to a final state.
 func (e *Engine) Finished() int64 { return e.finished.Load() }
