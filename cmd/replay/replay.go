@@ -542,7 +542,7 @@ func run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("%w: what this replay recorded (its attempts) is lost with it, though the requests were sent", err)
 	}
 	rctx := context.WithoutCancel(ctx)
-	counts, err := delivery.CountRun(rctx, st, runID)
+	counts, err := e.CountRun(rctx) // what the run did, though a store prune deleted some
 	if err != nil {
 		return err
 	}
@@ -550,7 +550,7 @@ func run(ctx context.Context, opts *Options) error {
 	if ios.JSON() {
 		extra := map[string]any{"replayed": replayed, "elapsed_ms": time.Since(start).Milliseconds(), "interrupted": out.Cancelled,
 			"not_sent": notSent.Load()}
-		if err := delivery.WriteRunJSON(rctx, ios.Out, st, runID, extra); err != nil {
+		if err := delivery.WriteRunJSON(rctx, ios.Out, st, runID, counts, extra); err != nil {
 			return err
 		}
 	} else {

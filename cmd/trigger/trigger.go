@@ -543,14 +543,14 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	// Counts and the JSON document come from the store, not from memory.
 	rctx := context.WithoutCancel(ctx)
-	counts, err := delivery.CountRun(rctx, st, plan.RunID)
+	counts, err := e.CountRun(rctx) // what the run did, though a store prune deleted some
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
 	if ios.JSON() {
 		extra := map[string]any{"elapsed_ms": elapsed.Milliseconds(), "timed_out": out.TimedOut, "interrupted": out.Cancelled}
-		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, extra); err != nil {
+		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, counts, extra); err != nil {
 			return err
 		}
 	} else {

@@ -88,7 +88,10 @@ type Engine struct {
 	// a dropped connection); nil costs the normal path one comparison.
 	Intercept func(ctx context.Context, d *store.Delivery, send SendFunc) (*store.Attempt, http.Header, error)
 
-	finished atomic.Int64 // deliveries that reached a final state here
+	// Deliveries that reached a final state here, by state (Finished is
+	// their sum): a run's summary counts them, as deleted ones (a store
+	// prune meanwhile) are no longer in the store to count.
+	succeeded, failed atomic.Int64
 	// recordErr: a batch of attempts could not be recorded (the store
 	// refused it past RecordWait's patience). Run then stops sending:
 	// what it sent could not be logged, and would be sent again.
@@ -557,7 +560,11 @@ func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub 
 		e.OnResult(res)
 	}
 	if res.Final {
-		e.finished.Add(1)
+		if res.Delivery.Status == store.DeliverySucceeded {
+			e.succeeded.Add(1)
+		} else {
+			e.failed.Add(1)
+		}
 		e.Wake() // the run may be complete: let Run see it now
 	}
 }
@@ -597,7 +604,7 @@ func (e *Engine) taken() int64 { return e.claimed.Load() + e.gaveBack.Load() }
 func (e *Engine) SentUnrecorded() int64 { return e.unrecorded.Load() }
 
 // Finished is the number of deliveries this engine brought to a final state.
-func (e *Engine) Finished() int64 { return e.finished.Load() }
+func (e *Engine) Finished() int64 { return e.succeeded.Load() + e.failed.Load() }
 
 // Prime puts an event the caller just created into the engine's cache,
 // saving a read per delivery.
