@@ -36,6 +36,11 @@ import (
 // any frame of the new lap, and frames of an older lap after the new ones
 // are ignored. It is removed on a clean exit. A journal whose lock is
 // free was left by a listen that died: Recover imports it.
+//
+// Every version keeps "hookctl-listen-journal v<N> <store key>" at the
+// start of the header: a hookctl that cannot read a newer version's
+// journal still tells whose store it is for, and speaks of it only to
+// that store (isStoreKey).
 
 const (
 	journalName  = "hookctl-listen-journal"
@@ -218,6 +223,12 @@ type JournalInfo struct {
 	// Damaged: journals recovery imported around unreadable records and
 	// kept aside (….journal.damaged).
 	Damaged []string
+	// Unreadable: journals in a format this hookctl does not read (a
+	// newer hookctl's) that are this store's, or whose store cannot be
+	// told; UnreadableBytes is their size. Their events are not in the
+	// store: the hookctl version that wrote them imports them.
+	Unreadable      []string
+	UnreadableBytes int64
 }
 
 // Journals inspects the journals for the store key in dir (never fails:
@@ -231,6 +242,13 @@ func Journals(dir, key string) JournalInfo {
 		}
 		br := bufio.NewReaderSize(f, 64<<10)
 		h, err := readJournalHeader(br, f)
+		var fe *JournalFormatError
+		if errors.As(err, &fe) && (h.key == "" || h.key == key) {
+			ji.Unreadable = append(ji.Unreadable, path)
+			if fi, err := f.Stat(); err == nil {
+				ji.UnreadableBytes += fi.Size()
+			}
+		}
 		if err == nil && h.key == key {
 			ji.Files++
 			n, _ := scanFrames(br, h.lap, func(*Record) error { return nil })
@@ -278,8 +296,13 @@ func readJournalHeader(br *bufio.Reader, f *os.File) (journalHeader, error) {
 	bad := errors.New("not a hookctl listen journal")
 	if !strings.HasPrefix(line, journalMagic+" ") {
 		if w := strings.Fields(line); len(w) >= 2 && w[0] == journalName {
-			// Another version's journal: whose store it is for cannot be
-			// told, so whoever looks hears of it.
+			// Another version's journal: its store is the one its
+			// header names after the version, as in this one's; when it
+			// names none, whose it is cannot be told, so whoever looks
+			// hears of it.
+			if len(w) >= 3 && isStoreKey(w[2]) {
+				h.key = w[2]
+			}
 			return h, &JournalFormatError{Path: f.Name(), Format: w[0] + " " + w[1]}
 		}
 		return h, bad
@@ -306,6 +329,20 @@ func readJournalHeader(br *bufio.Reader, f *os.File) (journalHeader, error) {
 		br.Reset(f)
 	}
 	return h, nil
+}
+
+// isStoreKey reports whether s has the form of a StoreKey: 16 lower-case
+// hex digits.
+func isStoreKey(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // scanFrames calls fn for each frame of lap from br's position; it stops
