@@ -100,11 +100,11 @@ func (j *journal) setHeader(lap uint64, from int64) error {
 	return err
 }
 
-func createJournal(dir, key string) (*journal, error) {
+func createJournal(dir, key string, owner fileOwner) (*journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, journalErr(dir, err)
 	}
-	if err := checkJournalDir(dir); err != nil {
+	if err := checkJournalDir(dir, owner); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("listen-%d-%s.journal", os.Getpid(), uuid.NewString()[:8]))
@@ -118,6 +118,11 @@ func createJournal(dir, key string) (*journal, error) {
 		if err == nil {
 			err = errors.New("locked by another process")
 		}
+		return nil, journalErr(path, err)
+	}
+	if err := giveJournal(w, owner); err != nil {
+		w.Close()
+		os.Remove(path)
 		return nil, journalErr(path, err)
 	}
 	hdr0 := fmt.Sprintf("%s %s %d ", journalMagic, key, os.Getpid())
@@ -166,17 +171,18 @@ type JournalError struct {
 func journalErr(path string, err error) error { return &JournalError{Path: path, Err: err} }
 
 // checkJournalDir refuses a journal directory that belongs to another
-// user, and makes one of ours private (0700). Journals hold every received
+// user than the one hookctl runs as and the store's owner (ownedBy), and
+// makes one it accepts private (0700). Journals hold every received
 // event until the store has it; next to a store in a shared directory
 // (--store /tmp/hooks.db) the journal/ folder may have been made, or
 // replaced by a link, by someone else, who could then remove the journals
 // of events already acknowledged, or plant journals to be imported.
-func checkJournalDir(dir string) error {
+func checkJournalDir(dir string, owner fileOwner) error {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return journalErr(dir, err)
 	}
-	if !ownedByMe(fi) {
+	if !ownedBy(fi, owner) {
 		return &JournalDirError{Dir: dir}
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
@@ -191,7 +197,7 @@ func checkJournalDir(dir string) error {
 type JournalDirError struct{ Dir string }
 
 func (e *JournalDirError) Error() string {
-	return fmt.Sprintf("the listen journal directory %s belongs to another user", e.Dir)
+	return fmt.Sprintf("the listen journal directory %s belongs to another user than you and the store's owner", e.Dir)
 }
 func (e *JournalDirError) ExitCode() int { return 3 }
 func (e *JournalDirError) Hints() []string {
@@ -434,8 +440,9 @@ func (rc Recovered) Report(w io.Writer) {
 // is left alone.
 func Recover(ctx context.Context, st store.Store, dir, key string) (Recovered, error) {
 	var rc Recovered
+	owner := storeOwner(st)
 	for _, path := range journalFiles(dir) {
-		n, torn, done, err := recoverOne(ctx, st, path, key)
+		n, torn, done, err := recoverOne(ctx, st, path, key, owner)
 		rc.Events += n
 		if torn {
 			rc.Torn++
@@ -465,7 +472,7 @@ func Recover(ctx context.Context, st store.Store, dir, key string) (Recovered, e
 	return rc, nil
 }
 
-func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64, torn, done bool, err error) {
+func recoverOne(ctx context.Context, st store.Store, path, key string, owner fileOwner) (n int64, torn, done bool, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -490,9 +497,10 @@ func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64,
 	if err != nil || h.key != key {
 		return 0, false, false, nil // another store's, or not a journal
 	}
-	if fi, err := f.Stat(); err == nil && !ownedByMe(fi) {
-		// Not written by a listen of this user: planted in a shared
-		// directory, perhaps. Not imported, left where it is.
+	if fi, err := f.Stat(); err == nil && !ownedBy(fi, owner) {
+		// Not written by a listen of this user or of the store's owner:
+		// planted in a shared directory, perhaps. Not imported, left
+		// where it is.
 		return 0, false, false, &ForeignJournalError{Path: path}
 	}
 	batch := make([]*Record, 0, maxBatch)
