@@ -193,6 +193,10 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// A store file deleted or replaced during the run: every write checks
+	// it is in place (one stat per transaction, none per request), so the
+	// replay stops at the first one refused (as trigger does).
+	store.GuardWrites(st)
 	bulk := len(opts.IDs) == 0
 
 	// What to replay: explicit IDs (resolved now), or a filter walked
@@ -526,17 +530,19 @@ func run(ctx context.Context, opts *Options) error {
 	if showBar {
 		progress.Finish()
 	}
+	if store.IsGone(err) {
+		return delivery.StoppedGone(err, e, "what this replay recorded (its attempts) is lost with it")
+	}
 	if err != nil {
 		return cli.Fail(err)
 	}
-	// A store file deleted or replaced during the run: its attempts went
-	// into a file lost with the process, and the counts would come from
-	// it (one stat, after the run, as trigger does).
+	// A store file deleted or replaced after the run's last write: the
+	// counts would come from it (one stat, after the run, as trigger does).
 	if err := store.CheckInPlace(st); err != nil {
 		return fmt.Errorf("%w: what this replay recorded (its attempts) is lost with it, though the requests were sent", err)
 	}
 	rctx := context.WithoutCancel(ctx)
-	counts, err := delivery.CountRun(rctx, st, runID)
+	counts, err := e.CountRun(rctx) // what the run did, though a store prune deleted some
 	if err != nil {
 		return err
 	}
@@ -544,7 +550,7 @@ func run(ctx context.Context, opts *Options) error {
 	if ios.JSON() {
 		extra := map[string]any{"replayed": replayed, "elapsed_ms": time.Since(start).Milliseconds(), "interrupted": out.Cancelled,
 			"not_sent": notSent.Load()}
-		if err := delivery.WriteRunJSON(rctx, ios.Out, st, runID, extra); err != nil {
+		if err := delivery.WriteRunJSON(rctx, ios.Out, st, runID, counts, extra); err != nil {
 			return err
 		}
 	} else {

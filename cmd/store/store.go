@@ -324,6 +324,12 @@ type infoJSON struct {
 	// DamagedJournals: journals recovery imported around unreadable
 	// records and kept aside for inspection.
 	DamagedJournals []string `json:"damaged_journals,omitempty"`
+	// UnreadableJournals: journals of this store (or of no store that can
+	// be told) in a format this hookctl does not read (a newer
+	// hookctl's): their events are not in the store, nor in the pending
+	// bytes; UnreadableJournalBytes is their size.
+	UnreadableJournals     []string `json:"unreadable_journals,omitempty"`
+	UnreadableJournalBytes int64    `json:"unreadable_journal_bytes,omitempty"`
 }
 
 func runInfo(opts *Options, s store.Store) error {
@@ -346,6 +352,7 @@ func runInfo(opts *Options, s store.Store) error {
 		ji := listen.Journals(dir, key)
 		out.JournalDir, out.PendingJournalBytes, out.Journals = dir, ji.PendingBytes, ji.Files
 		out.DamagedJournals = ji.Damaged
+		out.UnreadableJournals, out.UnreadableJournalBytes = ji.Unreadable, ji.UnreadableBytes
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
@@ -365,6 +372,10 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("objects", strconv.FormatInt(out.Objects, 10))
 	if opts.Journal != nil {
 		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir))
+		if n := len(out.UnreadableJournals); n > 0 {
+			t.AddRow("unreadable journals", fmt.Sprintf("%d (%d bytes, in a format this hookctl does not read: not imported, not in the pending bytes)",
+				n, out.UnreadableJournalBytes))
+		}
 		for _, d := range out.DamagedJournals {
 			t.AddRow("damaged journal", d+" (imported around its unreadable records; kept for inspection, safe to delete)")
 		}

@@ -326,6 +326,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// A store file deleted or replaced during the run: every write checks
+	// it is in place (one stat per transaction: a batch of events, a
+	// group commit of attempts; none per request), so the run stops at
+	// the first one refused instead of sending what cannot be recorded.
+	store.GuardWrites(st)
 	plan := delivery.Plan{Schedule: sch, RunID: delivery.NewRunID(), Headers: opts.Headers, Method: opts.Method}
 	targets, err := resolveTargets(ctx, st, opts, et)
 	if err != nil {
@@ -525,26 +530,27 @@ func run(ctx context.Context, opts *Options) error {
 	if showBar {
 		progress.Finish()
 	}
+	if store.IsGone(err) {
+		return delivery.StoppedGone(err, e, "what this run recorded (its events, deliveries and attempts) is lost with it")
+	}
 	if err != nil {
 		return cli.Fail(err)
 	}
-	// A store file deleted or replaced during the run (an rm, a test
-	// suite's cleanup): SQLite took the run's writes into the file it has
-	// open, lost when trigger exits, and the counts below would come from
-	// it. One stat, after the run: its hot path checks nothing.
+	// A store file deleted or replaced after the run's last write: the
+	// counts below would come from it. One stat, after the run.
 	if err := store.CheckInPlace(st); err != nil {
 		return fmt.Errorf("%w: what this run recorded (its events, deliveries and attempts) is lost with it, though the requests were sent", err)
 	}
 	// Counts and the JSON document come from the store, not from memory.
 	rctx := context.WithoutCancel(ctx)
-	counts, err := delivery.CountRun(rctx, st, plan.RunID)
+	counts, err := e.CountRun(rctx) // what the run did, though a store prune deleted some
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
 	if ios.JSON() {
 		extra := map[string]any{"elapsed_ms": elapsed.Milliseconds(), "timed_out": out.TimedOut, "interrupted": out.Cancelled}
-		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, extra); err != nil {
+		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, counts, extra); err != nil {
 			return err
 		}
 	} else {

@@ -91,7 +91,10 @@ type Engine struct {
 	// a dropped connection); nil costs the normal path one comparison.
 	Intercept func(ctx context.Context, d *store.Delivery, send SendFunc) (*store.Attempt, http.Header, error)
 
-	finished atomic.Int64 // deliveries that reached a final state here
+	// Deliveries that reached a final state here, by state (Finished is
+	// their sum): a run's summary counts them, as deleted ones (a store
+	// prune meanwhile) are no longer in the store to count.
+	succeeded, failed atomic.Int64
 	// recordErr: a batch of attempts could not be recorded (the store
 	// refused it past RecordWait's patience). Run then stops sending:
 	// what it sent could not be logged, and would be sent again.
@@ -103,6 +106,9 @@ type Engine struct {
 	// nothing more (their deliveries stay pending, for a worker).
 	claimsGaveUp atomic.Bool
 	claimed      atomic.Int64 // claims made (attempts started)
+	// unrecorded: requests sent whose attempt the store refused because
+	// its file is gone (store.IsGone): see SentUnrecorded.
+	unrecorded atomic.Int64
 	// handed-over deliveries given back unsent (lease too close to its
 	// end, taken by another process): Drive's back-pressure counts them
 	// as taken, or a producer waiting for this engine to claim them would
@@ -533,6 +539,9 @@ func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub 
 		res.LeaseLost = true
 	case rerr != nil:
 		res.Err = rerr
+		if !res.NotSent && store.IsGone(rerr) {
+			e.unrecorded.Add(1)
+		}
 	default:
 		nd := *d
 		nd.AttemptCount = res.Attempt.Number
@@ -554,7 +563,11 @@ func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub 
 		e.OnResult(res)
 	}
 	if res.Final {
-		e.finished.Add(1)
+		if res.Delivery.Status == store.DeliverySucceeded {
+			e.succeeded.Add(1)
+		} else {
+			e.failed.Add(1)
+		}
 		e.Wake() // the run may be complete: let Run see it now
 	}
 }
@@ -587,8 +600,14 @@ func (e *Engine) Claimed() int64 { return e.claimed.Load() }
 // (sent) or given back to the outbox unsent.
 func (e *Engine) taken() int64 { return e.claimed.Load() + e.gaveBack.Load() }
 
+// SentUnrecorded is the number of requests this engine sent whose attempt
+// could not be recorded because the store's file was deleted or replaced
+// meanwhile (a guarded SQLite store, store.GuardWrites): the run stops at
+// the first such write, and these are what it sent without a record.
+func (e *Engine) SentUnrecorded() int64 { return e.unrecorded.Load() }
+
 // Finished is the number of deliveries this engine brought to a final state.
-func (e *Engine) Finished() int64 { return e.finished.Load() }
+func (e *Engine) Finished() int64 { return e.succeeded.Load() + e.failed.Load() }
 
 // Prime puts an event the caller just created into the engine's cache,
 // saving a read per delivery.

@@ -130,6 +130,26 @@ func CountRun(ctx context.Context, st store.Store, runID string) (Counts, error)
 	return c, nil
 }
 
+// CountRun counts the deliveries of the engine's run (its RunID) by
+// status, as the store has them and as the engine brought them to an end:
+// each is a lower bound of the run's real count — deliveries deleted
+// meanwhile (a `store prune` in another terminal; it deletes only final
+// ones) are gone from the store, and the engine does not know the ones
+// another process (a worker) finished — so each status takes the larger.
+// A summary then counts what the run did, whatever another process
+// deleted, instead of only what is left of it. Pending comes from the
+// store (a prune keeps every event with a pending delivery).
+func (e *Engine) CountRun(ctx context.Context) (Counts, error) {
+	c, err := CountRun(ctx, e.Store, e.RunID)
+	if err != nil {
+		return Counts{}, err
+	}
+	c.Succeeded = max(c.Succeeded, e.succeeded.Load())
+	c.Failed = max(c.Failed, e.failed.Load())
+	c.Total = c.Succeeded + c.Failed + c.Pending
+	return c, nil
+}
+
 // Walk streams the deliveries f selects in creation order through fn, a
 // page at a time (memory stays flat for any number).
 func Walk(ctx context.Context, st store.Store, f store.DeliveryFilter, fn func(*store.Delivery) error) error {

@@ -146,14 +146,11 @@ func MaskHeaders(h map[string][]string) map[string][]string {
 }
 
 // WriteRunJSON writes one run's document: its events, its deliveries with
-// their attempts, and the summary, streaming from the store (memory stays
-// flat for any run size).
-func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string, extra map[string]any) error {
+// their attempts, streaming from the store (memory stays flat for any run
+// size), and counts as its summary (Engine.CountRun: what the run did,
+// though a store prune may have deleted some of what it lists).
+func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string, counts Counts, extra map[string]any) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	counts, err := CountRun(ctx, st, runID)
-	if err != nil {
-		return err
-	}
 	put := func(s string) { bw.WriteString(s) }
 	item := func(v any) error {
 		b, err := json.MarshalIndent(v, "    ", "  ")
@@ -196,7 +193,7 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 	put("  \"events\": [")
 	n := 0
 	prev := ""
-	err = Walk(ctx, st, f, func(d *store.Delivery) error {
+	err := Walk(ctx, st, f, func(d *store.Delivery) error {
 		if d.EventID == prev {
 			return nil
 		}

@@ -36,6 +36,11 @@ import (
 // any frame of the new lap, and frames of an older lap after the new ones
 // are ignored. It is removed on a clean exit. A journal whose lock is
 // free was left by a listen that died: Recover imports it.
+//
+// Every version keeps "hookctl-listen-journal v<N> <store key>" at the
+// start of the header: a hookctl that cannot read a newer version's
+// journal still tells whose store it is for, and speaks of it only to
+// that store (isStoreKey).
 
 const (
 	journalName  = "hookctl-listen-journal"
@@ -95,11 +100,11 @@ func (j *journal) setHeader(lap uint64, from int64) error {
 	return err
 }
 
-func createJournal(dir, key string) (*journal, error) {
+func createJournal(dir, key string, owner fileOwner) (*journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, journalErr(dir, err)
 	}
-	if err := checkJournalDir(dir); err != nil {
+	if err := checkJournalDir(dir, owner); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("listen-%d-%s.journal", os.Getpid(), uuid.NewString()[:8]))
@@ -113,6 +118,11 @@ func createJournal(dir, key string) (*journal, error) {
 		if err == nil {
 			err = errors.New("locked by another process")
 		}
+		return nil, journalErr(path, err)
+	}
+	if err := giveJournal(w, owner); err != nil {
+		w.Close()
+		os.Remove(path)
 		return nil, journalErr(path, err)
 	}
 	hdr0 := fmt.Sprintf("%s %s %d ", journalMagic, key, os.Getpid())
@@ -161,17 +171,18 @@ type JournalError struct {
 func journalErr(path string, err error) error { return &JournalError{Path: path, Err: err} }
 
 // checkJournalDir refuses a journal directory that belongs to another
-// user, and makes one of ours private (0700). Journals hold every received
+// user than the one hookctl runs as and the store's owner (ownedBy), and
+// makes one it accepts private (0700). Journals hold every received
 // event until the store has it; next to a store in a shared directory
 // (--store /tmp/hooks.db) the journal/ folder may have been made, or
 // replaced by a link, by someone else, who could then remove the journals
 // of events already acknowledged, or plant journals to be imported.
-func checkJournalDir(dir string) error {
+func checkJournalDir(dir string, owner fileOwner) error {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return journalErr(dir, err)
 	}
-	if !ownedByMe(fi) {
+	if !ownedBy(fi, owner) {
 		return &JournalDirError{Dir: dir}
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
@@ -186,7 +197,7 @@ func checkJournalDir(dir string) error {
 type JournalDirError struct{ Dir string }
 
 func (e *JournalDirError) Error() string {
-	return fmt.Sprintf("the listen journal directory %s belongs to another user", e.Dir)
+	return fmt.Sprintf("the listen journal directory %s belongs to another user than you and the store's owner", e.Dir)
 }
 func (e *JournalDirError) ExitCode() int { return 3 }
 func (e *JournalDirError) Hints() []string {
@@ -218,6 +229,12 @@ type JournalInfo struct {
 	// Damaged: journals recovery imported around unreadable records and
 	// kept aside (….journal.damaged).
 	Damaged []string
+	// Unreadable: journals in a format this hookctl does not read (a
+	// newer hookctl's) that are this store's, or whose store cannot be
+	// told; UnreadableBytes is their size. Their events are not in the
+	// store: the hookctl version that wrote them imports them.
+	Unreadable      []string
+	UnreadableBytes int64
 }
 
 // Journals inspects the journals for the store key in dir (never fails:
@@ -231,6 +248,13 @@ func Journals(dir, key string) JournalInfo {
 		}
 		br := bufio.NewReaderSize(f, 64<<10)
 		h, err := readJournalHeader(br, f)
+		var fe *JournalFormatError
+		if errors.As(err, &fe) && (h.key == "" || h.key == key) {
+			ji.Unreadable = append(ji.Unreadable, path)
+			if fi, err := f.Stat(); err == nil {
+				ji.UnreadableBytes += fi.Size()
+			}
+		}
 		if err == nil && h.key == key {
 			ji.Files++
 			n, _ := scanFrames(br, h.lap, func(*Record) error { return nil })
@@ -278,8 +302,13 @@ func readJournalHeader(br *bufio.Reader, f *os.File) (journalHeader, error) {
 	bad := errors.New("not a hookctl listen journal")
 	if !strings.HasPrefix(line, journalMagic+" ") {
 		if w := strings.Fields(line); len(w) >= 2 && w[0] == journalName {
-			// Another version's journal: whose store it is for cannot be
-			// told, so whoever looks hears of it.
+			// Another version's journal: its store is the one its
+			// header names after the version, as in this one's; when it
+			// names none, whose it is cannot be told, so whoever looks
+			// hears of it.
+			if len(w) >= 3 && isStoreKey(w[2]) {
+				h.key = w[2]
+			}
 			return h, &JournalFormatError{Path: f.Name(), Format: w[0] + " " + w[1]}
 		}
 		return h, bad
@@ -306,6 +335,20 @@ func readJournalHeader(br *bufio.Reader, f *os.File) (journalHeader, error) {
 		br.Reset(f)
 	}
 	return h, nil
+}
+
+// isStoreKey reports whether s has the form of a StoreKey: 16 lower-case
+// hex digits.
+func isStoreKey(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // scanFrames calls fn for each frame of lap from br's position; it stops
@@ -397,8 +440,9 @@ func (rc Recovered) Report(w io.Writer) {
 // is left alone.
 func Recover(ctx context.Context, st store.Store, dir, key string) (Recovered, error) {
 	var rc Recovered
+	owner := storeOwner(st)
 	for _, path := range journalFiles(dir) {
-		n, torn, done, err := recoverOne(ctx, st, path, key)
+		n, torn, done, err := recoverOne(ctx, st, path, key, owner)
 		rc.Events += n
 		if torn {
 			rc.Torn++
@@ -428,7 +472,7 @@ func Recover(ctx context.Context, st store.Store, dir, key string) (Recovered, e
 	return rc, nil
 }
 
-func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64, torn, done bool, err error) {
+func recoverOne(ctx context.Context, st store.Store, path, key string, owner fileOwner) (n int64, torn, done bool, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -453,9 +497,10 @@ func recoverOne(ctx context.Context, st store.Store, path, key string) (n int64,
 	if err != nil || h.key != key {
 		return 0, false, false, nil // another store's, or not a journal
 	}
-	if fi, err := f.Stat(); err == nil && !ownedByMe(fi) {
-		// Not written by a listen of this user: planted in a shared
-		// directory, perhaps. Not imported, left where it is.
+	if fi, err := f.Stat(); err == nil && !ownedBy(fi, owner) {
+		// Not written by a listen of this user or of the store's owner:
+		// planted in a shared directory, perhaps. Not imported, left
+		// where it is.
 		return 0, false, false, &ForeignJournalError{Path: path}
 	}
 	batch := make([]*Record, 0, maxBatch)

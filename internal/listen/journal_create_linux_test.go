@@ -16,7 +16,7 @@ import (
 func TestCreateJournalHeaderWriteFails(t *testing.T) {
 	if dir := os.Getenv("HOOKCTL_TEST_JOURNAL_DIR"); dir != "" {
 		syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 10, Max: 10})
-		j, err := createJournal(dir, "key")
+		j, err := createJournal(dir, "key", fileOwner{})
 		if err == nil {
 			j.close(false)
 			os.Stdout.WriteString("created\n")

@@ -180,7 +180,7 @@ var (
 // and starts the recorder; onErr is told about store errors (each time the
 // store starts refusing) and journal write errors.
 func NewRecorder(st store.Store, dir, storeKey string, onErr func(error)) (*Recorder, error) {
-	j, err := createJournal(dir, storeKey)
+	j, err := createJournal(dir, storeKey, storeOwner(st))
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func TestJournalDirLooseMadePrivate(t *testing.T) {
 	if err := os.Chmod(dir, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	j, err := createJournal(dir, "k1")
+	j, err := createJournal(dir, "k1", fileOwner{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestJournalDirOfAnotherUserRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	asOtherUser(t, dir)
-	j, err := createJournal(dir, "k1")
+	j, err := createJournal(dir, "k1", fileOwner{})
 	if err == nil {
 		j.close(false)
 		t.Fatal("created a journal in another user's directory")
