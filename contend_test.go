@@ -379,23 +379,32 @@ func TestContendStoreLockedByAnotherProcess(t *testing.T) {
 	if _, err := tx.Exec(`CREATE TABLE lock_holder (x)`); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		wg       sync.WaitGroup
-		oneShots []contendRun
-		trigger  []contendRun
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		trigger = c.runAll([][]string{{"trigger", "card.created", "-o", "json"}})
-	}()
-	oneShots = c.runAll([][]string{
+	// trigger runs beside the one-shots; its stderr is read while it runs.
+	var tout, terr syncbuf.Buffer
+	tcmd := c.cmd("hookctl", "trigger", "card.created", "-o", "json")
+	tcmd.Stdout, tcmd.Stderr = &tout, &terr
+	if err := tcmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	oneShots := c.runAll([][]string{
 		{"subscriptions", "update", sub.ID, "--add-events", "card.status.lost"},
 		{"store", "prune", "--older-than", "0s", "--yes"},
 	})
-	// Both gave up: the lock is released; trigger is still waiting.
+	// Both gave up. The lock is released once trigger has said it waits
+	// (on a loaded machine its first write can start after theirs, so its
+	// own busy timeout ends later than theirs).
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(terr.String(), "waiting for the store") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	tx.Rollback()
-	wg.Wait()
+	code := 0
+	if err := tcmd.Wait(); err != nil {
+		code = -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+	}
+	trigger := []contendRun{{args: tcmd.Args[1:], code: code, stdout: tout.String(), stderr: terr.String()}}
 	for _, r := range oneShots {
 		if r.code != 3 || !strings.Contains(r.stderr, "is locked by another process") || !strings.Contains(r.stderr, "hint: ") || lockErrors.MatchString(r.stderr) {
 			t.Errorf("under a write lock held past the busy timeout: %s\nwant exit 3, the store said to be locked by another process in words, and a hint", r)
