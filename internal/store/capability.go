@@ -22,6 +22,15 @@ type Migrator interface {
 	Migrate(ctx context.Context) (from, to int, err error)
 }
 
+// Locator is implemented by both backends: which store this is, known
+// without a query. store migrate prints it instead of reading Info, whose
+// count of every record can fail (a statement_timeout on a large store)
+// after the migration succeeded.
+type Locator interface {
+	Backend() string  // sqlite | postgres, as Info's
+	Location() string // as Info's: a path, or the URL with its password masked
+}
+
 // BatchImporter is implemented by stores that import many records faster
 // together than one by one (PostgreSQL: COPY). Semantics are those of
 // Import applied to each record in order: records whose IDs exist are

@@ -48,6 +48,7 @@ type DB struct {
 var (
 	_ store.Store         = (*DB)(nil)
 	_ store.Migrator      = (*DB)(nil)
+	_ store.Locator       = (*DB)(nil)
 	_ store.BatchImporter = (*DB)(nil)
 	_ store.StatsImporter = (*DB)(nil)
 )
