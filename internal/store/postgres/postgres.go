@@ -207,7 +207,7 @@ func maskMalformedDSN(raw string, clean func(error) string) (string, func(error)
 func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 	msg := scrub(oneLine(err), db.secrets)
 	var pgErr *pgconn.PgError
-	hint := fmt.Sprintf("is PostgreSQL running and reachable at %s:%d? check --store or HOOKCTL_STORE", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	hint := fmt.Sprintf("is PostgreSQL running and reachable %s? check --store or HOOKCTL_STORE", serverAddress(cfg.ConnConfig.Host, cfg.ConnConfig.Port))
 	if errors.As(err, &pgErr) {
 		msg = pgErr.Message
 		switch {
@@ -236,6 +236,17 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 		Unreachable:      unreachable,
 		NoConnectionLeft: pgErr != nil && pgErr.Code == "53300",
 	}
+}
+
+// serverAddress says where a connection to host and port goes, as psql
+// does: "on socket /dir/.s.PGSQL.5432" for a directory (host=/dir, a
+// Unix-domain socket), "at host:port" otherwise ([::1]:5432 for IPv6).
+func serverAddress(host string, port uint16) string {
+	network, addr := pgconn.NetworkAddress(host, port)
+	if network == "unix" {
+		return "on socket " + addr
+	}
+	return "at " + addr
 }
 
 // transientConnect reports whether a failure to connect may pass by
