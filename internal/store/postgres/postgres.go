@@ -49,6 +49,7 @@ var (
 	_ store.Store         = (*DB)(nil)
 	_ store.Migrator      = (*DB)(nil)
 	_ store.Locator       = (*DB)(nil)
+	_ store.ClockSkewer   = (*DB)(nil)
 	_ store.BatchImporter = (*DB)(nil)
 	_ store.StatsImporter = (*DB)(nil)
 )
@@ -507,6 +508,19 @@ const skewTolerance = "interval '500 milliseconds'"
 func skewSQL(c string) string {
 	return `(CASE WHEN now() - ` + c + `::timestamptz BETWEEN -` + skewTolerance + ` AND ` + skewTolerance +
 		` THEN interval '0' ELSE now() - ` + c + `::timestamptz END)`
+}
+
+// ClockSkew implements store.ClockSkewer: the server's clock minus this
+// handle's, as onServer applies it (0 within skewTolerance). Commands that
+// show a due time or compare a lease end read from the store with their
+// clock add it to that clock.
+func (db *DB) ClockSkew(ctx context.Context) (time.Duration, error) {
+	var us int64
+	err := db.pool.QueryRow(ctx, `SELECT (extract(epoch FROM `+skewSQL("$1")+`) * 1000000)::bigint`, db.clockNow()).Scan(&us)
+	if err != nil {
+		return 0, db.wrap("read the server's clock", err)
+	}
+	return time.Duration(us) * time.Microsecond, nil
 }
 
 // onServer is the time in the SQL expression t (a timestamptz this
