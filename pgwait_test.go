@@ -270,6 +270,22 @@ func TestOneShotWaitsForAConnection(t *testing.T) {
 	roleURL := parsed.String()
 	c := pgEnv(t, roleURL)
 	c.hookctl(0, "store", "migrate")
+	// The server ends the backend of migrate's connection after the
+	// process has gone, not before: until then it still counts against
+	// the role's limit of 1.
+	for gone := time.Now().Add(10 * time.Second); ; {
+		var n int
+		if err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE usename = $1`, role).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(gone) {
+			t.Fatalf("store migrate's connection still open 10s after it exited")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	held, err := pgx.Connect(ctx, roleURL)
 	if err != nil {

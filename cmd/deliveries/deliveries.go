@@ -373,7 +373,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		return err
 	}
 	if opts.Raw != "" {
-		return showRaw(opts, d, ev, atts)
+		return showRaw(opts, d, ev, atts, func() time.Time { return opts.Factory.Now().Add(store.Skew(ctx, st)) })
 	}
 	// Forwards listen recorded for this delivery (same event, linked),
 	// and its edited copies (events of their own).
@@ -446,7 +446,9 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	kv("Status", s.DeliveryStatus(d.Status).Render(d.Status))
 	kv("Attempts", fmt.Sprintf("%d of %d (schedule %s)", d.AttemptCount, d.MaxAttempts, d.Schedule))
 	if d.Status == store.DeliveryPending {
-		kv("Next attempt", ios.FormatTime(d.NextAttemptAt, now))
+		// Due times are on the store's clock (PostgreSQL: the server's),
+		// which this machine's may be off from.
+		kv("Next attempt", ios.FormatTime(d.NextAttemptAt, now.Add(store.Skew(ctx, st))))
 	}
 	if d.LastError != "" {
 		kv("Last error", s.Failure.Render(ui.Printable(d.LastError, false)))
@@ -554,8 +556,9 @@ func WriteBody(w io.Writer, b []byte) {
 	}
 }
 
-// showRaw prints what --body, --response or --curl ask for.
-func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*store.Attempt) error {
+// showRaw prints what --body, --response or --curl ask for; dueNow is the
+// time now on the clock of the store's due times.
+func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*store.Attempt, dueNow func() time.Time) error {
 	ios := opts.IO
 	if opts.Raw == rawBody {
 		// The body is the same in every attempt (only the signature
@@ -573,7 +576,7 @@ func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*stor
 		}
 		e := cli.Failf("delivery %s has no attempt yet: %s to show", d.ID, what)
 		if d.Status == store.DeliveryPending {
-			e = e.Hint("it is pending: its first attempt is due %s", ios.FormatTime(d.NextAttemptAt, opts.Factory.Now()))
+			e = e.Hint("it is pending: its first attempt is due %s", ios.FormatTime(d.NextAttemptAt, dueNow()))
 		}
 		return e
 	}

@@ -208,6 +208,11 @@ func run(ctx context.Context, opts *Options) error {
 	// Unheld: a worker that claims a delivery after it was read here keeps
 	// it); the leases of holders found dead here are taken over.
 	dead := map[string]bool{}
+	// Lease ends are on the store's clock (PostgreSQL: the server's),
+	// which this machine's may be off from: compared with it as is, a
+	// machine ahead took a live holder's lease for run out.
+	skew := store.Skew(ctx, st)
+	leaseNow := func() time.Time { return opts.Factory.Now().Add(skew) }
 	// Interrupted, a replay puts what it requeued but did not send back
 	// as it was (store.UnsentRestorer): priors holds the deliveries of a
 	// replay of IDs or of --pending as read before their requeue, until
@@ -226,7 +231,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	noteDead := func(d *store.Delivery) {
-		if d.Status == store.DeliveryPending && d.LeaseOwner != "" && d.LeaseExpiresAt.After(opts.Factory.Now()) && !dead[d.LeaseOwner] {
+		if d.Status == store.DeliveryPending && d.LeaseOwner != "" && d.LeaseExpiresAt.After(leaseNow()) && !dead[d.LeaseOwner] {
 			dead[d.LeaseOwner] = true
 		}
 	}
@@ -256,7 +261,7 @@ func run(ctx context.Context, opts *Options) error {
 			// sending it right now) is not taken from it: the requeue
 			// would send a second copy at the same time and both would
 			// number their attempt alike. A dead holder's is taken over.
-			if delivery.LeaseHeld(d, opts.Factory.Now()) {
+			if delivery.LeaseHeld(d, leaseNow()) {
 				return cli.Failf("delivery %s is being sent by another process (%s) right now", d.ID, d.LeaseOwner).
 					Hint("wait for it (its lease runs until %s), then: hookctl deliveries show %s", d.LeaseExpiresAt.UTC().Format(time.RFC3339), d.ID)
 			}
@@ -498,7 +503,7 @@ func run(ctx context.Context, opts *Options) error {
 		err := delivery.Walk(ctx, st, filter, func(d *store.Delivery) error {
 			// --pending takes over what a dead process held, not what a
 			// live trigger or worker is sending right now.
-			if delivery.LeaseHeld(d, opts.Factory.Now()) {
+			if delivery.LeaseHeld(d, leaseNow()) {
 				held++
 				return nil
 			}

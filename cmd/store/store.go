@@ -394,12 +394,24 @@ type migrateJSON struct {
 }
 
 func runMigrate(opts *Options, s store.Store) error {
-	info, err := s.Info(opts.Ctx)
-	if err != nil {
-		return err
+	var res migrateJSON
+	var err error
+	l, lok := s.(store.Locator)
+	m, mok := s.(store.Migrator)
+	if lok && mok {
+		// Both backends: what it prints needs no count of the records
+		// (Info's), which on a large store can outlast a
+		// statement_timeout: the command failed after the migration had
+		// succeeded.
+		res.Backend, res.Location = l.Backend(), store.MaskURL(l.Location())
+	} else {
+		info, err := s.Info(opts.Ctx)
+		if err != nil {
+			return err
+		}
+		res = migrateJSON{Backend: info.Backend, Location: store.MaskURL(info.Location), From: info.SchemaVersion, To: info.SchemaVersion}
 	}
-	res := migrateJSON{Backend: info.Backend, Location: store.MaskURL(info.Location), From: info.SchemaVersion, To: info.SchemaVersion}
-	if m, ok := s.(store.Migrator); ok {
+	if mok {
 		if res.From, res.To, err = m.Migrate(opts.Ctx); err != nil {
 			return err
 		}

@@ -22,6 +22,37 @@ type Migrator interface {
 	Migrate(ctx context.Context) (from, to int, err error)
 }
 
+// Locator is implemented by both backends: which store this is, known
+// without a query. store migrate prints it instead of reading Info, whose
+// count of every record can fail (a statement_timeout on a large store)
+// after the migration succeeded.
+type Locator interface {
+	Backend() string  // sqlite | postgres, as Info's
+	Location() string // as Info's: a path, or the URL with its password masked
+}
+
+// ClockSkewer is implemented by stores that keep lease ends and due times
+// on a clock of their own (PostgreSQL: the server's, when this process's
+// is off by more than a tolerance).
+type ClockSkewer interface {
+	// ClockSkew is that clock minus this process's, as the store applies
+	// it to the times it writes (0 within its tolerance).
+	ClockSkew(ctx context.Context) (time.Duration, error)
+}
+
+// Skew is s's ClockSkew: what to add to this process's clock to compare it
+// with the lease ends and due times s returns. 0 for a store on this
+// process's clock, or when it cannot tell (the times are then shown, or
+// compared, as before: the store itself still decides who holds a lease).
+func Skew(ctx context.Context, s Store) time.Duration {
+	if c, ok := s.(ClockSkewer); ok {
+		if d, err := c.ClockSkew(ctx); err == nil {
+			return d
+		}
+	}
+	return 0
+}
+
 // BatchImporter is implemented by stores that import many records faster
 // together than one by one (PostgreSQL: COPY). Semantics are those of
 // Import applied to each record in order: records whose IDs exist are

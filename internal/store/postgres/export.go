@@ -407,3 +407,6 @@ func copyTemp(ctx context.Context, tx pgx.Tx, table, cols string, rows [][]any) 
 
 // Backend names the backend in a dump's header.
 func (db *DB) Backend() string { return "postgres" }
+
+// Location implements store.Locator: Info's location.
+func (db *DB) Location() string { return db.location }

@@ -48,6 +48,8 @@ type DB struct {
 var (
 	_ store.Store         = (*DB)(nil)
 	_ store.Migrator      = (*DB)(nil)
+	_ store.Locator       = (*DB)(nil)
+	_ store.ClockSkewer   = (*DB)(nil)
 	_ store.BatchImporter = (*DB)(nil)
 	_ store.StatsImporter = (*DB)(nil)
 )
@@ -206,7 +208,7 @@ func maskMalformedDSN(raw string, clean func(error) string) (string, func(error)
 func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 	msg := scrub(oneLine(err), db.secrets)
 	var pgErr *pgconn.PgError
-	hint := fmt.Sprintf("is PostgreSQL running and reachable at %s:%d? check --store or HOOKCTL_STORE", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	hint := fmt.Sprintf("is PostgreSQL running and reachable %s? check --store or HOOKCTL_STORE", serverAddress(cfg.ConnConfig.Host, cfg.ConnConfig.Port))
 	if errors.As(err, &pgErr) {
 		msg = pgErr.Message
 		switch {
@@ -235,6 +237,17 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 		Unreachable:      unreachable,
 		NoConnectionLeft: pgErr != nil && pgErr.Code == "53300",
 	}
+}
+
+// serverAddress says where a connection to host and port goes, as psql
+// does: "on socket /dir/.s.PGSQL.5432" for a directory (host=/dir, a
+// Unix-domain socket), "at host:port" otherwise ([::1]:5432 for IPv6).
+func serverAddress(host string, port uint16) string {
+	network, addr := pgconn.NetworkAddress(host, port)
+	if network == "unix" {
+		return "on socket " + addr
+	}
+	return "at " + addr
 }
 
 // transientConnect reports whether a failure to connect may pass by
@@ -495,6 +508,19 @@ const skewTolerance = "interval '500 milliseconds'"
 func skewSQL(c string) string {
 	return `(CASE WHEN now() - ` + c + `::timestamptz BETWEEN -` + skewTolerance + ` AND ` + skewTolerance +
 		` THEN interval '0' ELSE now() - ` + c + `::timestamptz END)`
+}
+
+// ClockSkew implements store.ClockSkewer: the server's clock minus this
+// handle's, as onServer applies it (0 within skewTolerance). Commands that
+// show a due time or compare a lease end read from the store with their
+// clock add it to that clock.
+func (db *DB) ClockSkew(ctx context.Context) (time.Duration, error) {
+	var us int64
+	err := db.pool.QueryRow(ctx, `SELECT (extract(epoch FROM `+skewSQL("$1")+`) * 1000000)::bigint`, db.clockNow()).Scan(&us)
+	if err != nil {
+		return 0, db.wrap("read the server's clock", err)
+	}
+	return time.Duration(us) * time.Microsecond, nil
 }
 
 // onServer is the time in the SQL expression t (a timestamptz this

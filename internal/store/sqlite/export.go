@@ -160,6 +160,7 @@ func damaged(err error) error {
 var (
 	_ store.BatchImporter = (*Store)(nil)
 	_ store.StatsImporter = (*Store)(nil)
+	_ store.Locator       = (*Store)(nil)
 )
 
 // Import writes one record as is, skipping it when its ID (for attempts:
@@ -316,3 +317,6 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 
 // Backend names the backend in a dump's header.
 func (s *Store) Backend() string { return "sqlite" }
+
+// Location implements store.Locator: Info's location.
+func (s *Store) Location() string { return s.path }

@@ -1702,6 +1702,10 @@ func testInfo(t *testing.T, s store.Store) {
 		info.Subscriptions != 2 || info.Events != 3 || info.Deliveries != 6 || info.Attempts != 1 {
 		t.Errorf("info: %+v", info)
 	}
+	// store migrate names the store by its Locator, without Info's count.
+	if l, ok := s.(store.Locator); !ok || l.Backend() != info.Backend || l.Location() != info.Location {
+		t.Errorf("Locator: %T implements it %v, want Info's backend %q and location %q", s, ok, info.Backend, info.Location)
+	}
 }
 
 // An imported delivery whose event, or attempt whose delivery, is in
