@@ -51,8 +51,9 @@ latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
-created it), and so is a SQLite file deleted or replaced under it. The attempts of at most 10000 pending deliveries are followed at
-once; a delivery beyond that is printed with the attempts it had when found.`,
+created it), and so is a SQLite file deleted or replaced under it. The
+attempts of at most 10000 pending deliveries are followed at once; a delivery
+beyond that is printed with the attempts it had when found.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
   hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,
