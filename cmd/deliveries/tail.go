@@ -129,7 +129,7 @@ func openTailStore(ctx context.Context, f *cli.Factory) (store.Store, string, er
 			}
 		}
 	}
-	st, err := f.OpenReader(ctx, dsn, tailStoreWait)
+	st, err := f.ReadStore(ctx, tailStoreWait) // waits for a connection slot, as one-shots do
 	if err != nil {
 		var ce cli.CodeError
 		if errors.As(err, &ce) {
@@ -145,6 +145,9 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 	ios := opts.IO
 	st, name, err := openTailStore(ctx, opts.Factory)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // ^C while waiting for a connection: as ^C later
+		}
 		return err
 	}
 	defer st.Close()
