@@ -3,6 +3,7 @@ package deliveries
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -373,7 +374,13 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		return err
 	}
 	if opts.Raw != "" {
-		return showRaw(opts, d, ev, atts, func() time.Time { return opts.Factory.Now().Add(store.Skew(ctx, st)) })
+		var next map[string][]string
+		if opts.Raw == rawBody && len(atts) == 0 {
+			if next, err = nextHeaders(ctx, st, d); err != nil {
+				return err
+			}
+		}
+		return showRaw(opts, d, ev, atts, next, func() time.Time { return opts.Factory.Now().Add(store.Skew(ctx, st)) })
 	}
 	// Forwards listen recorded for this delivery (same event, linked),
 	// and its edited copies (events of their own).
@@ -556,14 +563,37 @@ func WriteBody(w io.Writer, b []byte) {
 	}
 }
 
-// showRaw prints what --body, --response or --curl ask for; dueNow is the
-// time now on the clock of the store's due times.
-func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*store.Attempt, dueNow func() time.Time) error {
+// nextHeaders are the custom headers d's first attempt will send, as the
+// engine takes them: its subscription's, then the delivery's own. They
+// say whether the body goes form-encoded.
+func nextHeaders(ctx context.Context, st store.Store, d *store.Delivery) (map[string][]string, error) {
+	h := map[string][]string{}
+	if d.SubscriptionID != "" {
+		sub, err := st.GetSubscription(ctx, d.SubscriptionID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if sub != nil {
+			for k, v := range sub.Headers {
+				h[k] = []string{v}
+			}
+		}
+	}
+	for k, v := range d.Headers {
+		h[k] = []string{v}
+	}
+	return h, nil
+}
+
+// showRaw prints what --body, --response or --curl ask for; next are the
+// headers of a delivery not attempted yet (nextHeaders), for --body;
+// dueNow is the time now on the clock of the store's due times.
+func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*store.Attempt, next map[string][]string, dueNow func() time.Time) error {
 	ios := opts.IO
 	if opts.Raw == rawBody {
 		// The body is the same in every attempt (only the signature
 		// headers change); one not sent yet is the one that will be.
-		var h map[string][]string
+		h := next
 		if len(atts) > 0 {
 			h = atts[len(atts)-1].RequestHeaders
 		}

@@ -51,8 +51,9 @@ latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
-created it), and so is a SQLite file deleted or replaced under it. The attempts of at most 10000 pending deliveries are followed at
-once; a delivery beyond that is printed with the attempts it had when found.`,
+created it), and so is a SQLite file deleted or replaced under it. The
+attempts of at most 10000 pending deliveries are followed at once; a delivery
+beyond that is printed with the attempts it had when found.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
   hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,
@@ -128,7 +129,7 @@ func openTailStore(ctx context.Context, f *cli.Factory) (store.Store, string, er
 			}
 		}
 	}
-	st, err := f.OpenReader(ctx, dsn, tailStoreWait)
+	st, err := f.ReadStore(ctx, tailStoreWait) // waits for a connection slot, as one-shots do
 	if err != nil {
 		var ce cli.CodeError
 		if errors.As(err, &ce) {
@@ -144,6 +145,9 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 	ios := opts.IO
 	st, name, err := openTailStore(ctx, opts.Factory)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // ^C while waiting for a connection: as ^C later
+		}
 		return err
 	}
 	defer st.Close()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // DeliveryOrEventID returns err, the error of looking up a delivery by id,
@@ -30,13 +31,15 @@ func DeliveryOrEventID(ctx context.Context, st store.Store, id string, err error
 	if lerr != nil {
 		return err
 	}
-	what := e.ID
+	// A sender made the type and id: escaped, as everywhere hookctl
+	// prints them, so they cannot drive the terminal.
+	what := ui.Printable(e.ID, false)
 	if e.Type != "" {
-		what = e.Type + " " + e.ID
+		what = ui.Printable(e.Type, false) + " " + what
 	}
 	out := Failf("%q is not a delivery but an event: %s", id, what)
 	if len(ds) == 0 {
-		return out.Hint("it has no delivery: hookctl events show %s", e.ID)
+		return out.Hint("it has no delivery: hookctl events show %s", ui.Printable(e.ID, false))
 	}
 	ids := make([]string, 0, show)
 	for _, d := range ds[:min(len(ds), show)] {
@@ -51,7 +54,7 @@ func DeliveryOrEventID(ctx context.Context, st store.Store, id string, err error
 		out = out.Hint("its deliveries: %s %s", cmd, strings.Join(ids, " "))
 	}
 	if len(ds) > show {
-		out = out.Hint("those are the first %d; all of them: hookctl events show %s", show, e.ID)
+		out = out.Hint("those are the first %d; all of them: hookctl events show %s", show, ui.Printable(e.ID, false))
 	}
 	return out
 }

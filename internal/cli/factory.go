@@ -115,6 +115,20 @@ func (f *Factory) open(ctx context.Context, open func(ctx context.Context, dsn s
 	return s, nil
 }
 
+// ReadStore opens the configured store for reading only (OpenReader,
+// wait being its SQLite lock wait), waiting at start as the one-shot
+// commands do for a server with no connection left (SlotWait), or as
+// WaitForStore set. It is not kept: the caller closes it.
+func (f *Factory) ReadStore(ctx context.Context, wait time.Duration) (store.Store, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dsn := ""
+	if f.Config != nil {
+		dsn = f.Config.Store
+	}
+	return f.openWaiting(ctx, func() (store.Store, error) { return f.OpenReader(ctx, dsn, wait) })
+}
+
 // openWaiting calls open until it succeeds or fails for good: a server
 // that cannot be reached yet is tried again for up to the store wait
 // (WaitForStore), or for a one-shot command up to SlotWait when it has no

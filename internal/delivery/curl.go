@@ -26,7 +26,9 @@ const curlArgMax = 64 << 10
 // would read the file it names), is piped in by printf, a shell builtin.
 // The URL is not globbed (--globoff: curl reads [] and {} in a URL as
 // ranges and sets and would send other requests). A header with an empty
-// value is passed as "Name;" (curl drops a header given as "Name:").
+// value is passed as "Name;" (curl drops a header given as "Name:"), and
+// the headers curl adds of its own (Accept, Content-Type, Expect) are
+// dropped with "Name:" when the request did not have them.
 // The command ends with curl's last argument, so more can be appended.
 func CurlCommand(method, u string, headers map[string][]string, body []byte) string {
 	var b strings.Builder
@@ -57,6 +59,18 @@ func CurlCommand(method, u string, headers map[string][]string, body []byte) str
 			b.WriteString(" \\\n  -H " + shellQuote(arg))
 		}
 	}
+	// curl adds these of its own (Accept to every request, Content-Type
+	// to --data-binary, Expect to a large body): "Name:" drops the ones
+	// the attempt did not send, so the receiver gets its headers only.
+	var drop []string
+	for _, k := range []string{"Accept", "Content-Type", "Expect"} {
+		if !hasHeader(masked, k) {
+			drop = append(drop, "-H '"+k+":'")
+		}
+	}
+	if len(drop) > 0 {
+		b.WriteString(" \\\n  " + strings.Join(drop, " "))
+	}
 	if stdin {
 		b.WriteString(" \\\n  --data-binary @-")
 	} else {
@@ -81,6 +95,16 @@ func shellWord(s string) string {
 		}
 	}
 	return s
+}
+
+// hasHeader reports whether h has the header name, in any case.
+func hasHeader(h map[string][]string, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // headerLess orders header names case-insensitively, then exactly (so

@@ -179,6 +179,22 @@ func (db *DB) noStore(schema, why string) error {
 	}
 }
 
+// readerNoStore is OpenReader's noStore: the schema search_path puts
+// first does not exist, or has no hookctl tables.
+func (db *DB) readerNoStore(ctx context.Context, q querier) error {
+	schema, why := searchPathSchema(db.searchPath), "it does not exist"
+	var cur *string
+	if q.QueryRow(ctx, `SELECT current_schema()`).Scan(&cur) == nil && cur != nil {
+		schema, why = *cur, "it has no hookctl tables"
+	}
+	return db.noStore(schema, why)
+}
+
+func isUndefinedTable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42P01"
+}
+
 func isPrivilegeError(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "42501"

@@ -141,6 +141,13 @@ func openDB(ctx context.Context, rawURL string, existing, reader bool) (*DB, err
 	}
 	if reader {
 		v, err := currentVersion(ctx, pool)
+		if err != nil && isUndefinedTable(err) {
+			// No hookctl store on the path: say so as OpenExisting does,
+			// not with PostgreSQL's words about a missing table.
+			err = db.readerNoStore(ctx, pool)
+			pool.Close()
+			return nil, err
+		}
 		if err == nil && v != LatestVersion() {
 			err = fmt.Errorf("PostgreSQL store %s: schema %d, not %d", masked, v, LatestVersion())
 		}

@@ -1,0 +1,89 @@
+//go:build !windows
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+)
+
+// TestReviewTailWaitsForAConnection: deliveries tail started when the
+// PostgreSQL server has no connection left for its user (53300) waits for
+// one up to 5 s, as the one-shot commands do, says so once, and follows
+// the log once one is freed. Before, it exited 3 at once, though a tail
+// rides out an outage once started.
+func TestReviewTailWaitsForAConnection(t *testing.T) {
+	u := pgtest.URL(t)
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := fmt.Sprintf("hookctl_rvtail_%d", time.Now().UnixNano())
+	for _, q := range []string{
+		`CREATE ROLE ` + role + ` LOGIN PASSWORD 'rvtail-pw' CONNECTION LIMIT 1`,
+		`GRANT ALL ON SCHEMA ` + parsed.Query().Get("search_path") + ` TO ` + role,
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		admin.Exec(context.Background(), `DROP OWNED BY `+role+` CASCADE`)
+		admin.Exec(context.Background(), `DROP ROLE `+role)
+		admin.Close(context.Background())
+	})
+	parsed.User = url.UserPassword(role, "rvtail-pw")
+	roleURL := parsed.String()
+	c := pgEnv(t, roleURL)
+	c.hookctl(0, "store", "migrate")
+
+	held, err := pgx.Connect(ctx, roleURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb lockedBuffer
+	cmd := c.cmd("hookctl", "deliveries", "tail", "--timeout", "1s")
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { held.Close(ctx) }) }
+	defer release()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Released once it said it waits (the old code exited 3 at once).
+	deadline := time.After(15 * time.Second)
+wait:
+	for !strings.Contains(errb.String(), "retrying for up to 5s") {
+		select {
+		case err = <-exited:
+			exited <- err
+			break wait
+		case <-deadline:
+			break wait
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	release()
+	err = <-exited
+	out := errb.String()
+	if err != nil || strings.Count(out, "retrying for up to 5s") != 1 || !strings.Contains(out, "store reachable") ||
+		!strings.Contains(out, "(^C to stop)") {
+		t.Fatalf("deliveries tail with no connection left for a moment: %v, want exit 0 after one notice, then following:\n%s", err, out)
+	}
+}
