@@ -87,28 +87,42 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
-	// Settled rows this tab shows: the page it started on keeps the
-	// newest rows up to the cursor, so they are the newest up to it
-	// (their state as of now: a change from here on is sent).
-	settled := map[string]settledRow{}
-	qs := q
-	qs.AfterSeq, qs.Tail, qs.BeforeSeq, qs.Limit = 0, false, after+1, liveSettled
-	if pg, err := h.insp.InspectDeliveries(r.Context(), qs); err == nil {
-		for _, row := range pg.Rows {
-			if row.Status != store.DeliveryPending {
-				keepSettled(settled, row)
-			}
-		}
-	}
-	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d}\n\n", after)
-	fl.Flush()
 	// Pending rows this tab shows: re-read until they settle.
 	pending := map[string]string{} // id → last rendered state
 	for _, id := range r.URL.Query()["pending"] {
 		pending[id] = ""
-		delete(settled, id)
+	}
+	// Settled rows this tab shows: the page it started on keeps the
+	// newest rows up to the cursor, so they are the newest up to it. Their
+	// state as of now is what the tab shows, unless the page was rendered
+	// before a replay made one pending (that one is re-read as pending)
+	// or the stream reconnects (resync: the tab may have missed changes
+	// while it was away; each is sent once, at the first re-read).
+	settled := map[string]settledRow{}
+	resync := r.URL.Query().Get("resync") != ""
+	qs := q
+	qs.AfterSeq, qs.Tail, qs.BeforeSeq, qs.Limit = 0, false, after+1, liveSettled
+	if pg, err := h.insp.InspectDeliveries(r.Context(), qs); err == nil {
+		for _, row := range pg.Rows {
+			_, shown := pending[row.ID]
+			switch {
+			case shown:
+			case row.Status != store.DeliveryPending:
+				keepSettled(settled, row)
+				if resync {
+					settled[row.ID] = settledRow{seq: row.Seq}
+				}
+			case len(pending) < 2000:
+				pending[row.ID] = ""
+			}
+		}
 	}
 	checked := time.Now()
+	if resync {
+		checked = time.Time{}
+	}
+	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d}\n\n", after)
+	fl.Flush()
 	tick := time.NewTicker(h.cfg.Poll)
 	defer tick.Stop()
 	keepalive := time.NewTicker(15 * time.Second)

@@ -320,3 +320,107 @@ func TestBrowserLiveShowsReplay(t *testing.T) {
 		t.Errorf("the replayed row reads %q, want attempts 2/2, still picked, the one row", got)
 	}
 }
+
+// TestLiveStreamStartsAfterReplay: a page rendered while its row was
+// failed, whose stream starts once a replay made the row pending (the
+// page does not say it pending): the row is re-read as pending, and
+// updated.
+func TestLiveStreamStartsAfterReplay(t *testing.T) {
+	e := newLiveReplayEnv(t)
+	id := e.failed()
+	e.replay(id)
+	s := e.open("")
+	s.next("the row pending", updated(id, "pending"))
+	e.answer(id, 200)
+	s.next("the row succeeded", updated(id, "succeeded"))
+}
+
+// TestLiveResync: a tab that reconnects (resync=1: it may have missed a
+// replay while away) gets each settled row it shows once; a tab's first
+// stream does not, only the rows that change.
+func TestLiveResync(t *testing.T) {
+	e := newLiveReplayEnv(t)
+	a, b := e.failed(), e.failed()
+	plain := e.open("")
+	again := e.open("?resync=1")
+	again.all("both rows", updated(a, "failed"), updated(b, "failed"))
+	e.replay(b)
+	for _, u := range plain.next("the replayed row", updated(b, "pending")) {
+		if u.ID == a {
+			t.Errorf("the first stream sent the unchanged row %s: %+v", a, u)
+		}
+	}
+}
+
+// cutLive serves the inspector, and cuts its live streams on demand:
+// down cancels those open and refuses new ones (503) until up.
+type cutLive struct {
+	h       http.Handler
+	mu      sync.Mutex
+	down    bool
+	cancels []context.CancelFunc
+	urls    []string // the /live requests, as asked
+}
+
+func (c *cutLive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/live" {
+		c.h.ServeHTTP(w, r)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	c.mu.Lock()
+	c.urls = append(c.urls, r.URL.RawQuery)
+	down := c.down
+	c.cancels = append(c.cancels, cancel)
+	c.mu.Unlock()
+	if down {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	c.h.ServeHTTP(w, r.WithContext(ctx))
+}
+
+func (c *cutLive) setDown(down bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.down = down
+	if down {
+		for _, cancel := range c.cancels {
+			cancel()
+		}
+	}
+}
+
+// TestBrowserLiveReconnectShowsMissedReplay: a tab whose stream was cut
+// while a delivery it shows was replayed shows the replay's outcome once
+// it reconnects (it asks with resync=1), without a reload.
+func TestBrowserLiveReconnectShowsMissedReplay(t *testing.T) {
+	path := needBrowser(t)
+	e := newLiveReplayEnv(t) // for its store and helpers; its server is not used
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: e.st, Addr: srv.Listener.Addr().String(), Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := &cutLive{h: h}
+	srv.Config.Handler = cut
+	srv.Start()
+	t.Cleanup(srv.Close)
+	id := e.failed()
+	row := `tr[data-delivery-id="` + id + `"]`
+	ind := `[data-testid="live-indicator"]`
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(row+`[data-status="failed"]`), chromedp.WaitVisible(ind+`.on`))
+	cut.setDown(true)
+	do(t, ctx, 10*sec, chromedp.WaitVisible(ind+`.off`))
+	e.replay(id)
+	e.answer(id, 200)
+	cut.setDown(false)
+	do(t, ctx, 10*sec, chromedp.WaitVisible(ind+`.on`), chromedp.WaitVisible(row+`[data-status="succeeded"]`))
+	cut.mu.Lock()
+	defer cut.mu.Unlock()
+	if last := cut.urls[len(cut.urls)-1]; !strings.Contains(last, "resync=1") || strings.Contains(cut.urls[0], "resync") {
+		t.Errorf("/live asked as %q", cut.urls)
+	}
+}
