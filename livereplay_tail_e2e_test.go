@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // TestTailShowsReplay: the common workflow. A tail (text and -o json)
@@ -21,7 +23,15 @@ import (
 // attempts once, in order. Before, they printed nothing of a replay of a
 // delivery that had settled.
 func TestTailShowsReplay(t *testing.T) {
-	c := newCrashEnv(t)
+	testTailShowsReplay(t, newCrashEnv(t))
+}
+
+// TestTailShowsReplayPostgres is the same on PostgreSQL.
+func TestTailShowsReplayPostgres(t *testing.T) {
+	testTailShowsReplay(t, pgEnv(t, pgtest.URL(t)))
+}
+
+func testTailShowsReplay(t *testing.T, c *crashEnv) {
 	var fails atomic.Int32 // requests still to answer 500
 	fails.Store(1)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
