@@ -100,21 +100,30 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// while it was away; each is sent once, at the first re-read).
 	settled := map[string]settledRow{}
 	resync := r.URL.Query().Get("resync") != ""
+	// shown: how many rows the page has (deliveries and events), so no
+	// more are read than it can show.
 	qs := q
 	qs.AfterSeq, qs.Tail, qs.BeforeSeq, qs.Limit = 0, false, after+1, liveSettled
-	if pg, err := h.insp.InspectDeliveries(r.Context(), qs); err == nil {
-		for _, row := range pg.Rows {
-			_, shown := pending[row.ID]
-			switch {
-			case shown:
-			case row.Status != store.DeliveryPending:
-				keepSettled(settled, row)
-				if resync {
-					settled[row.ID] = settledRow{seq: row.Seq}
-				}
-			case len(pending) < 2000:
-				pending[row.ID] = ""
+	if n, err := strconv.Atoi(r.URL.Query().Get("shown")); err == nil && n >= 0 && n < liveSettled {
+		qs.Limit = n
+	}
+	var shownRows []*store.DeliveryRow
+	if qs.Limit > 0 {
+		if pg, err := h.insp.InspectDeliveries(r.Context(), qs); err == nil {
+			shownRows = pg.Rows
+		}
+	}
+	for _, row := range shownRows {
+		_, shown := pending[row.ID]
+		switch {
+		case shown:
+		case row.Status != store.DeliveryPending:
+			keepSettled(settled, row)
+			if resync {
+				settled[row.ID] = settledRow{seq: row.Seq}
 			}
+		case len(pending) < 2000:
+			pending[row.ID] = ""
 		}
 	}
 	checked := time.Now()

@@ -424,3 +424,16 @@ func TestBrowserLiveReconnectShowsMissedReplay(t *testing.T) {
 		t.Errorf("/live asked as %q", cut.urls)
 	}
 }
+
+// TestLiveShownBoundsTheRead: a page of one row (shown=1) has only the
+// newest settled row re-read, not the older ones it does not show.
+func TestLiveShownBoundsTheRead(t *testing.T) {
+	e := newLiveReplayEnv(t)
+	older, newest := e.failed(), e.failed()
+	s := e.open("?shown=1&resync=1")
+	for _, u := range s.next("the newest row", updated(newest, "failed")) {
+		if u.ID == older {
+			t.Errorf("a row the page does not show was sent: %+v", u)
+		}
+	}
+}

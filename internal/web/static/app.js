@@ -72,6 +72,7 @@
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
       var p = pendingIDs();
       if (p) url += "&" + p;
+      url += "&shown=" + tbody.rows.length;
       if (resync === true) url += "&resync=1";
       var mine = new EventSource(url);
       es = mine;
