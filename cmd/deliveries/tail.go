@@ -53,7 +53,12 @@ The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
 created it), and so is a SQLite file deleted or replaced under it. The
 attempts of at most 10000 pending deliveries are followed at once; a delivery
-beyond that is printed with the attempts it had when found.`,
+beyond that is printed with the attempts it had when found.
+
+A replay (hookctl replay ID, the inspector, serve's resend APIs) adds attempts
+to a delivery that had settled: tail re-reads the last 1000 settled deliveries
+it printed every second and prints a replay's attempts (and their retries)
+once each. The replay of a delivery it did not print is not shown.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
   hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,

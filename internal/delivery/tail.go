@@ -40,6 +40,14 @@ func (it TailItem) At() time.Time {
 // delivery seen, plus one read of the deliveries it reported that are
 // still pending (at most MaxWatch of them) and of the attempts of those
 // that made one since.
+//
+// A replay adds attempts to a delivery that had settled; its Seq does not
+// change. So every Recheck the tail also re-reads the last MaxDone
+// settled deliveries it reported (one read by ID, at most MaxDone rows)
+// and reports the attempts one of them made since, as it does a pending
+// one's; a delivery that is pending again is followed at every tick until
+// it settles. A replay of a delivery the tail never reported (older than
+// its backlog, or forgotten beyond MaxDone) is not shown.
 type Tailer struct {
 	Store store.Store
 	Insp  store.Inspector
@@ -60,6 +68,11 @@ type Tailer struct {
 	// (default DefaultTailWatch); beyond it a new delivery is reported
 	// with the attempts it had when found, and OnOverflow is told once.
 	MaxWatch int
+	// MaxDone bounds the settled deliveries re-read for replays (the
+	// last reported; default DefaultTailDone), Recheck is how often they
+	// are (default DefaultTailRecheck).
+	MaxDone int
+	Recheck time.Duration
 	// Emit hears each item, in order: a delivery before its attempts,
 	// attempts by number, a tick's items by the time they happened.
 	Emit func(TailItem) error
@@ -73,6 +86,8 @@ type Tailer struct {
 	OnReady func()
 
 	watch    map[string]*watched
+	done     *doneSet  // settled deliveries reported, for replays
+	checked  time.Time // the last re-read of done
 	page     int       // rows per range read (tailPage; tests make it small)
 	undo     *tailUndo // what the current step changed, while it runs
 	top      int64     // the newest Seq read
@@ -82,6 +97,13 @@ type Tailer struct {
 
 // DefaultTailWatch is how many pending deliveries a tail follows.
 const DefaultTailWatch = 10_000
+
+// DefaultTailDone is how many settled deliveries a tail re-reads for the
+// attempts of a replay, DefaultTailRecheck how often.
+const (
+	DefaultTailDone    = 1000
+	DefaultTailRecheck = time.Second
+)
 
 // MinTailInterval is the shortest Interval a tail takes.
 const MinTailInterval = 10 * time.Millisecond
@@ -109,6 +131,12 @@ func (t *Tailer) Run(ctx context.Context) error {
 	t.Interval = max(t.Interval, MinTailInterval)
 	if t.MaxWatch <= 0 {
 		t.MaxWatch = DefaultTailWatch
+	}
+	if t.MaxDone <= 0 {
+		t.MaxDone = DefaultTailDone
+	}
+	if t.Recheck <= 0 {
+		t.Recheck = DefaultTailRecheck
 	}
 	t.watch = map[string]*watched{}
 	if err := t.start(ctx); err != nil {
@@ -220,6 +248,9 @@ type tailUndo struct {
 	was     map[*watched]watched
 	added   []string
 	removed map[string]*watched
+	// done is the settled set before the step changed it (doneSaved).
+	done      *doneSet
+	doneSaved bool
 }
 
 func (u *tailUndo) save(w *watched) {
@@ -247,6 +278,9 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 		}
 		for id, w := range u.removed {
 			t.watch[id] = w
+		}
+		if u.doneSaved {
+			t.done = u.done
 		}
 		return nil, err
 	}
@@ -292,6 +326,7 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			items = append(items, got...)
 			if row.Status != store.DeliveryPending {
 				t.unwatch(row.ID)
+				t.settled(row.ID, w)
 			}
 		}
 		for _, id := range ids {
@@ -299,6 +334,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 				t.unwatch(id) // removed (a reset, a prune)
 			}
 		}
+	}
+	if t.done.len() > 0 && time.Since(t.checked) >= t.Recheck {
+		got, err := t.recheck(ctx)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, got...)
+		t.checked = time.Now()
 	}
 	top := t.top
 	page := t.page
@@ -339,9 +382,11 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	return inOrder(items), nil
 }
 
-// keep watches a reported delivery that is still pending, within MaxWatch.
+// keep watches a reported delivery that is still pending, within
+// MaxWatch; a settled one it reported is kept for replays.
 func (t *Tailer) keep(row *store.DeliveryRow, w *watched) {
 	if row.Status != store.DeliveryPending {
+		t.settled(row.ID, w)
 		return
 	}
 	if len(t.watch) >= t.MaxWatch {
@@ -355,6 +400,150 @@ func (t *Tailer) keep(row *store.DeliveryRow, w *watched) {
 	if t.undo != nil {
 		t.undo.added = append(t.undo.added, row.ID)
 	}
+}
+
+// settled keeps a settled delivery the tail reported among the last
+// MaxDone, whose attempts recheck follows (those of a replay).
+func (t *Tailer) settled(id string, w *watched) {
+	if !w.shown {
+		return // never reported: its replay is not either
+	}
+	t.saveDone()
+	if t.done == nil {
+		t.done = &doneSet{m: map[string]doneEntry{}}
+	}
+	t.done.add(id, w, max(t.MaxDone, 1))
+}
+
+// saveDone keeps the settled set as it was before the step changed it.
+func (t *Tailer) saveDone() {
+	if t.undo != nil && !t.undo.doneSaved {
+		t.undo.done, t.undo.doneSaved = t.done.clone(), true
+	}
+}
+
+// recheck re-reads the settled deliveries kept (at most MaxDone: one read
+// by ID, in chunks) and returns the attempts they made since they were
+// reported (a replay, and its retries). One pending again is followed at
+// every tick from then on (within MaxWatch) and comes back once settled.
+func (t *Tailer) recheck(ctx context.Context) ([]TailItem, error) {
+	ids := make([]string, 0, t.done.len())
+	for id := range t.done.m {
+		if t.watch[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	rows, err := t.byIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]bool, len(rows))
+	var items []TailItem
+	for _, row := range rows {
+		found[row.ID] = true
+		w := t.done.m[row.ID].w
+		if row.AttemptCount < w.printed {
+			continue // not what it was (an import over a reset): left alone
+		}
+		if row.AttemptCount == w.printed && row.Status != store.DeliveryPending {
+			continue
+		}
+		got, err := t.report(ctx, row, w)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, got...)
+		switch {
+		case row.Status == store.DeliveryPending && len(t.watch) < t.MaxWatch:
+			t.watch[row.ID] = w
+			if t.undo != nil {
+				t.undo.added = append(t.undo.added, row.ID)
+			}
+			t.saveDone()
+			t.done.remove(row.ID)
+		case row.Status != store.DeliveryPending && t.Status != "" && t.Status != store.DeliveryPending && row.Status != t.Status:
+			// Settled out of the --status filter: its attempts are
+			// not reported, now or with a later replay's.
+			t.undo.save(w)
+			w.printed = row.AttemptCount
+		}
+	}
+	for _, id := range ids {
+		if !found[id] {
+			t.saveDone()
+			t.done.remove(id) // removed (a reset, a prune)
+		}
+	}
+	return items, nil
+}
+
+// doneSet is the last settled deliveries a tail reported, by ID, the
+// oldest reported dropped beyond its bound.
+type doneSet struct {
+	m     map[string]doneEntry
+	order []doneRef // by the time added; entries replaced since are stale
+	n     uint64
+}
+
+type doneEntry struct {
+	w *watched
+	n uint64
+}
+
+type doneRef struct {
+	id string
+	n  uint64
+}
+
+func (d *doneSet) len() int {
+	if d == nil {
+		return 0
+	}
+	return len(d.m)
+}
+
+func (d *doneSet) add(id string, w *watched, bound int) {
+	d.n++
+	d.m[id] = doneEntry{w, d.n}
+	d.order = append(d.order, doneRef{id, d.n})
+	for len(d.m) > bound {
+		r := d.order[0]
+		d.order = d.order[1:]
+		if e, ok := d.m[r.id]; ok && e.n == r.n {
+			delete(d.m, r.id)
+		}
+	}
+	d.compact()
+}
+
+func (d *doneSet) remove(id string) {
+	delete(d.m, id)
+	d.compact()
+}
+
+// compact drops the stale references once they are most of order.
+func (d *doneSet) compact() {
+	if len(d.order) <= 2*len(d.m)+64 {
+		return
+	}
+	live := make([]doneRef, 0, len(d.m))
+	for _, r := range d.order {
+		if e, ok := d.m[r.id]; ok && e.n == r.n {
+			live = append(live, r)
+		}
+	}
+	d.order = live
+}
+
+func (d *doneSet) clone() *doneSet {
+	if d == nil {
+		return nil
+	}
+	c := &doneSet{m: make(map[string]doneEntry, len(d.m)), order: slices.Clone(d.order), n: d.n}
+	for id, e := range d.m {
+		c.m[id] = e
+	}
+	return c
 }
 
 func (t *Tailer) unwatch(id string) {

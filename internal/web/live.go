@@ -38,9 +38,30 @@ type rowUpdate struct {
 // slow to every other tick, so the page's work stays bounded.
 const liveMaxRows = 100
 
+// liveSettled is how many settled rows a stream re-reads for replays:
+// the page keeps its newest 200 rows (app.js MAX_ROWS), so at most that
+// many rows it shows are re-read, by ID in one query, every
+// liveRecheck.
+const (
+	liveSettled = 200
+	liveRecheck = time.Second
+)
+
+// settledRow is a settled row the tab shows: its state as last sent.
+type settledRow struct {
+	state string
+	seq   int64
+}
+
 // live streams the log's changes to one tab: every Poll it reads the
 // deliveries after the newest it sent (one indexed range query) and
 // re-reads the rows it sent that were still pending, and sends one batch.
+// A replay (the CLI, the inspector, serve's resend APIs) adds attempts to
+// a settled delivery without changing its Seq: every liveRecheck the
+// stream also re-reads the settled rows the tab shows (at most
+// liveSettled: those of the page it started on, then those it sent), and
+// updates one whose state or attempt count changed; one pending again is
+// re-read every Poll until it settles.
 func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok || h.insp == nil {
@@ -66,13 +87,51 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
-	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d}\n\n", after)
-	fl.Flush()
 	// Pending rows this tab shows: re-read until they settle.
 	pending := map[string]string{} // id → last rendered state
 	for _, id := range r.URL.Query()["pending"] {
 		pending[id] = ""
 	}
+	// Settled rows this tab shows: the page it started on keeps the
+	// newest rows up to the cursor, so they are the newest up to it. Their
+	// state as of now is what the tab shows, unless the page was rendered
+	// before a replay made one pending (that one is re-read as pending)
+	// or the stream reconnects (resync: the tab may have missed changes
+	// while it was away; each is sent once, at the first re-read).
+	settled := map[string]settledRow{}
+	resync := r.URL.Query().Get("resync") != ""
+	// shown: how many rows the page has (deliveries and events), so no
+	// more are read than it can show.
+	qs := q
+	qs.AfterSeq, qs.Tail, qs.BeforeSeq, qs.Limit = 0, false, after+1, liveSettled
+	if n, err := strconv.Atoi(r.URL.Query().Get("shown")); err == nil && n >= 0 && n < liveSettled {
+		qs.Limit = n
+	}
+	var shownRows []*store.DeliveryRow
+	if qs.Limit > 0 {
+		if pg, err := h.insp.InspectDeliveries(r.Context(), qs); err == nil {
+			shownRows = pg.Rows
+		}
+	}
+	for _, row := range shownRows {
+		_, shown := pending[row.ID]
+		switch {
+		case shown:
+		case row.Status != store.DeliveryPending:
+			keepSettled(settled, row)
+			if resync {
+				settled[row.ID] = settledRow{seq: row.Seq}
+			}
+		case len(pending) < 2000:
+			pending[row.ID] = ""
+		}
+	}
+	checked := time.Now()
+	if resync {
+		checked = time.Time{}
+	}
+	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d}\n\n", after)
+	fl.Flush()
 	tick := time.NewTicker(h.cfg.Poll)
 	defer tick.Stop()
 	keepalive := time.NewTicker(15 * time.Second)
@@ -194,6 +253,50 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 						pending[row.ID] = state
 					} else {
 						delete(pending, row.ID)
+						keepSettled(settled, row)
+					}
+				}
+			}
+		}
+		// Replays of the settled rows this tab shows: at most
+		// liveSettled rows, one read by ID, every liveRecheck.
+		if len(settled) > 0 && time.Since(checked) >= liveRecheck {
+			checked = time.Now()
+			ids := make([]string, 0, len(settled))
+			for id := range settled {
+				ids = append(ids, id)
+			}
+			if rows, err := h.insp.InspectByIDs(r.Context(), ids); err == nil {
+				found := make(map[string]bool, len(rows))
+				for _, row := range rows {
+					found[row.ID] = true
+					state := row.Status + strconv.Itoa(row.AttemptCount)
+					if state == settled[row.ID].state {
+						continue
+					}
+					if q.Status != "" && row.Status != q.Status {
+						// Out of the status filter (a failed row replayed
+						// in a status=failed log): gone from the page.
+						batch.Updates = append(batch.Updates, rowUpdate{ID: row.ID, Remove: true})
+						delete(settled, row.ID)
+						continue
+					}
+					buf.Reset()
+					if err := h.rowT.ExecuteTemplate(&buf, "row", h.rowView(row)); err == nil {
+						batch.Updates = append(batch.Updates, rowUpdate{ID: row.ID, HTML: buf.String()})
+					}
+					if row.Status == store.DeliveryPending && len(pending) < 2000 {
+						// Pending again: re-read every Poll until it
+						// settles, then it is kept here again.
+						pending[row.ID] = state
+						delete(settled, row.ID)
+						continue
+					}
+					settled[row.ID] = settledRow{state: state, seq: row.Seq}
+				}
+				for _, id := range ids {
+					if !found[id] {
+						delete(settled, id) // removed (a reset, a prune)
 					}
 				}
 			}
@@ -245,7 +348,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		for _, row := range fresh {
-			if row.Status == store.DeliveryPending && len(pending) < 2000 {
+			switch {
+			case row.Status != store.DeliveryPending:
+				keepSettled(settled, row)
+			case len(pending) < 2000:
 				pending[row.ID] = row.Status + strconv.Itoa(row.AttemptCount)
 			}
 		}
@@ -272,6 +378,23 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		fl.Flush()
 	}
+}
+
+// keepSettled keeps row among the settled rows a stream re-reads, with
+// the state the tab shows; beyond liveSettled the oldest (by Seq, as the
+// page drops them) is dropped.
+func keepSettled(settled map[string]settledRow, row *store.DeliveryRow) {
+	settled[row.ID] = settledRow{state: row.Status + strconv.Itoa(row.AttemptCount), seq: row.Seq}
+	if len(settled) <= liveSettled {
+		return
+	}
+	oldest, seq := "", int64(0)
+	for id, s := range settled {
+		if oldest == "" || s.seq < seq {
+			oldest, seq = id, s.seq
+		}
+	}
+	delete(settled, oldest)
 }
 
 // ---- overview ----

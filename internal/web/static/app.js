@@ -62,7 +62,9 @@
       if (es) { es.close(); es = null; }
       clearTimeout(retry);
     }
-    function connect() {
+    // resync: a reconnect, the rows may have changed meanwhile (a
+    // replay): the server sends each settled row it shows once.
+    function connect(resync) {
       stop();
       if (table.dataset.first !== "true") return;
       var filter = table.dataset.filter || "";
@@ -70,6 +72,8 @@
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
       var p = pendingIDs();
       if (p) url += "&" + p;
+      url += "&shown=" + tbody.rows.length;
+      if (resync === true) url += "&resync=1";
       var mine = new EventSource(url);
       es = mine;
       mine.addEventListener("hello", function () { setState("on", "live"); });
@@ -115,10 +119,10 @@
         if (es !== mine) return;
         setState("off", "reconnecting…");
         stop();
-        retry = setTimeout(connect, 1000);
+        retry = setTimeout(function () { connect(true); }, 1000);
       };
     }
-    live.restart = connect;
+    live.restart = function () { connect(false); };
     connect();
   }
 
