@@ -225,7 +225,7 @@ func AddStoreWaitFlag(fs *pflag.FlagSet, d *time.Duration) {
 // CheckStoreWait refuses a negative --store-wait (exit 2).
 func CheckStoreWait(d time.Duration) error {
 	if d < 0 {
-		return Usagef("invalid --store-wait %s: want 0 or a positive duration", d)
+		return Usagef("invalid --store-wait %s: want a duration such as 1m, or 0 not to wait", d)
 	}
 	return nil
 }

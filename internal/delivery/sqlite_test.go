@@ -99,14 +99,17 @@ func TestLeaseTakeover(t *testing.T) {
 	ctx := context.Background()
 	ev := &store.Event{ID: "evt_1", Type: "x", Payload: []byte("{}")}
 	Enqueue(ctx, st, ev, []*store.Delivery{Plan{}.AdHoc(srv.URL, "", "", time.Now())})
-	claimed, err := st.ClaimDue(ctx, "dead-owner", time.Now(), 300*time.Millisecond, 10, "")
+	// The lease runs from claimAt: the run below cannot end before
+	// claimAt + 300ms unless the delivery was taken early (start taken
+	// after the claim failed on a loaded machine, the claim itself late).
+	claimAt := time.Now()
+	claimed, err := st.ClaimDue(ctx, "dead-owner", claimAt, 300*time.Millisecond, 10, "")
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
 	e := newEngine(st, "", 1)
 	runCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	start := time.Now()
 	e.Run(runCtx, func() bool {
 		c, _ := st.CountDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryPending})
 		return c[store.DeliveryPending] == 0
@@ -114,7 +117,7 @@ func TestLeaseTakeover(t *testing.T) {
 	if len(rcv.reqs) != 1 {
 		t.Fatalf("receiver saw %d requests, want 1", len(rcv.reqs))
 	}
-	if time.Since(start) < 250*time.Millisecond {
+	if time.Since(claimAt) < 300*time.Millisecond {
 		t.Errorf("delivery taken before the lease expired")
 	}
 }
