@@ -206,14 +206,35 @@ func (t *Tailer) start(ctx context.Context) error {
 	if t.Lines <= 0 || t.top == 0 {
 		return nil
 	}
-	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Status: t.Status, EventPattern: t.EventPattern,
-		SubscriptionID: t.SubscriptionID, Source: t.Source, BeforeSeq: t.top + 1, Limit: min(t.Lines, 1000), Newest: true})
+	f := store.DeliveryFilter{EventPattern: t.EventPattern, SubscriptionID: t.SubscriptionID, Source: t.Source,
+		BeforeSeq: t.top + 1, Limit: min(t.Lines, 1000), Newest: true}
+	var ids []string
+	seen := map[string]bool{}
+	// With --status succeeded or failed, the backlog's pending deliveries
+	// (the last Lines of them) are followed too, as the follow path
+	// follows a new one: each is reported once it settled so. They are
+	// read first: one that settles between the two reads is in the
+	// second.
+	if t.Status == store.DeliverySucceeded || t.Status == store.DeliveryFailed {
+		pf := f
+		pf.Status = store.DeliveryPending
+		ds, err := t.Store.ListDeliveries(ctx, pf)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			ids, seen[d.ID] = append(ids, d.ID), true
+		}
+	}
+	f.Status = t.Status
+	ds, err := t.Store.ListDeliveries(ctx, f)
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
+	for _, d := range ds {
+		if !seen[d.ID] {
+			ids, seen[d.ID] = append(ids, d.ID), true
+		}
 	}
 	rows, err := t.byIDs(ctx, ids)
 	if err != nil {
@@ -222,9 +243,9 @@ func (t *Tailer) start(ctx context.Context) error {
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
 	var items []TailItem
 	for _, row := range rows {
-		if t.Status != "" && row.Status != t.Status {
-			continue // it changed since the list
-		}
+		// One that changed since the list is reported as report says
+		// (not at all when it left the filter); a pending one is
+		// followed.
 		w := &watched{}
 		got, err := t.report(ctx, row, w)
 		if err != nil {
