@@ -259,6 +259,9 @@ func (t *Tailer) start(ctx context.Context) error {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
+	for _, row := range rows {
+		t.gaps.Remove(row.Seq) // committed since the gaps were read: not new
+	}
 	var items []TailItem
 	for _, row := range rows {
 		// One that changed since the list is reported as report says

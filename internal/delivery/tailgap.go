@@ -80,6 +80,13 @@ func (g *SeqGaps) Add(seq int64) {
 	}
 }
 
+// Remove stops watching seq (a delivery read otherwise).
+func (g *SeqGaps) Remove(seq int64) {
+	if g != nil {
+		delete(g.holes, seq)
+	}
+}
+
 // AddBetween watches the seqs strictly between lo and hi (two seqs an
 // unfiltered range read returned one after the other), within MaxSeqGaps.
 func (g *SeqGaps) AddBetween(lo, hi int64) {

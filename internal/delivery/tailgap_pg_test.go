@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -88,3 +89,53 @@ func TestTailOutOfOrderCommitsPostgres(t *testing.T) {
 
 // The PostgreSQL store is the one whose seqs commit out of order.
 var _ SeqGapInspector = (*postgres.DB)(nil)
+
+// commitOnMissing is a PostgreSQL store that commits tx right after it
+// read the missing seqs: the slow writer's delivery commits between the
+// tail's read of its gaps and of its backlog.
+type commitOnMissing struct {
+	*postgres.DB
+	tx pgx.Tx
+}
+
+func (c *commitOnMissing) MissingSeqs(ctx context.Context, after, upto int64, max int) ([]int64, error) {
+	s, err := c.DB.MissingSeqs(ctx, after, upto, max)
+	if c.tx != nil {
+		if err := c.tx.Commit(ctx); err != nil {
+			return nil, err
+		}
+		c.tx = nil
+	}
+	return s, err
+}
+
+// TestTailBacklogGapOncePostgres: a delivery committed late, between the
+// tail's read of the gaps below its cursor and of its backlog, is
+// reported once, in the backlog.
+func TestTailBacklogGapOncePostgres(t *testing.T) {
+	u := pgtest.URL(t)
+	db, err := postgres.OpenDB(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := pgx.Connect(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(t.Context()) })
+	f := newTailFixtureOn(t, db)
+	first := f.deliver("card.first", "", 1)
+	tx, err := conn.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(t.Context(), `INSERT INTO deliveries (id, event_id, url, status, created_at, updated_at)
+		SELECT 'slow-writer-delivery', event_id, url, 'failed', now(), now() FROM deliveries WHERE id = $1`, first); err != nil {
+		t.Fatal(err)
+	}
+	f.deliver("card.second", "", 1)
+	tl := f.tailer(func(tl *Tailer) { tl.Insp = &commitOnMissing{DB: db, tx: tx} })
+	wantItems(t, "backlog", f.got, "card.first delivery sent", "card.first delivery sent", "card.second delivery sent")
+	wantItems(t, "not again", f.step(tl))
+}
