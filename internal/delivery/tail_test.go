@@ -26,12 +26,7 @@ type tailFixture struct {
 }
 
 func newTailFixture(t *testing.T) *tailFixture {
-	return newTailFixtureOn(t, openSQLite(t))
-}
-
-// newTailFixtureOn is a tailFixture on st.
-func newTailFixtureOn(t *testing.T, st store.Store) *tailFixture {
-	f := &tailFixture{t: t, ctx: context.Background(), st: st}
+	f := &tailFixture{t: t, ctx: context.Background(), st: openSQLite(t)}
 	f.sub = &store.Subscription{CallbackURL: "http://127.0.0.1:1/hook", Status: store.StatusEnabled, Events: []string{"*"}, Secret: "whsec_x", Scheme: "auto"}
 	if err := f.st.CreateSubscription(f.ctx, f.sub); err != nil {
 		t.Fatal(err)
