@@ -242,51 +242,8 @@ func TestStoreWaitNotForBadCredentials(t *testing.T) {
 // is freed. Before, it exited 3 at once: about half of a saturated fleet's
 // jobs failed at start.
 func TestOneShotWaitsForAConnection(t *testing.T) {
-	u := pgtest.URL(t)
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	role := fmt.Sprintf("hookctl_pgwait_%d", time.Now().UnixNano())
-	for _, q := range []string{
-		`CREATE ROLE ` + role + ` LOGIN PASSWORD 'pgwait-pw' CONNECTION LIMIT 1`,
-		`GRANT ALL ON SCHEMA ` + parsed.Query().Get("search_path") + ` TO ` + role,
-	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), `DROP OWNED BY `+role+` CASCADE`)
-		admin.Exec(context.Background(), `DROP ROLE `+role)
-		admin.Close(context.Background())
-	})
-	parsed.User = url.UserPassword(role, "pgwait-pw")
-	roleURL := parsed.String()
-	c := pgEnv(t, roleURL)
-	c.hookctl(0, "store", "migrate")
-	// The server ends the backend of migrate's connection after the
-	// process has gone, not before: until then it still counts against
-	// the role's limit of 1.
-	for gone := time.Now().Add(10 * time.Second); ; {
-		var n int
-		if err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE usename = $1`, role).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(gone) {
-			t.Fatalf("store migrate's connection still open 10s after it exited")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-
+	c, roleURL := oneConnectionRole(t, "pgwait")
 	held, err := pgx.Connect(ctx, roleURL)
 	if err != nil {
 		t.Fatal(err)
@@ -411,4 +368,55 @@ func TestStoreWaitThenWorks(t *testing.T) {
 	procs = down("ui")
 	get(ready(procs["ui"]) + "/")
 	stop(procs["ui"])
+}
+
+// oneConnectionRole makes a PostgreSQL role with a connection limit of 1
+// on the test's schema, a store migrated by it, and returns the env and
+// the role's URL once migrate's backend has ended (the server ends it
+// after the process has gone, not before: until then it still counts
+// against the limit).
+func oneConnectionRole(t *testing.T, prefix string) (*crashEnv, string) {
+	t.Helper()
+	u := pgtest.URL(t)
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := fmt.Sprintf("hookctl_%s_%d", prefix, time.Now().UnixNano())
+	for _, q := range []string{
+		`CREATE ROLE ` + role + ` LOGIN PASSWORD '` + prefix + `-pw' CONNECTION LIMIT 1`,
+		`GRANT ALL ON SCHEMA ` + parsed.Query().Get("search_path") + ` TO ` + role,
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		admin.Exec(context.Background(), `DROP OWNED BY `+role+` CASCADE`)
+		admin.Exec(context.Background(), `DROP ROLE `+role)
+		admin.Close(context.Background())
+	})
+	parsed.User = url.UserPassword(role, prefix+"-pw")
+	roleURL := parsed.String()
+	c := pgEnv(t, roleURL)
+	c.hookctl(0, "store", "migrate")
+	for gone := time.Now().Add(10 * time.Second); ; {
+		var n int
+		if err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE usename = $1`, role).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(gone) {
+			t.Fatalf("store migrate's connection still open 10s after it exited")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return c, roleURL
 }

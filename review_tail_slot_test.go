@@ -4,16 +4,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // TestReviewTailWaitsForAConnection: deliveries tail started when the
@@ -22,34 +18,8 @@ import (
 // the log once one is freed. Before, it exited 3 at once, though a tail
 // rides out an outage once started.
 func TestReviewTailWaitsForAConnection(t *testing.T) {
-	u := pgtest.URL(t)
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	role := fmt.Sprintf("hookctl_rvtail_%d", time.Now().UnixNano())
-	for _, q := range []string{
-		`CREATE ROLE ` + role + ` LOGIN PASSWORD 'rvtail-pw' CONNECTION LIMIT 1`,
-		`GRANT ALL ON SCHEMA ` + parsed.Query().Get("search_path") + ` TO ` + role,
-	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), `DROP OWNED BY `+role+` CASCADE`)
-		admin.Exec(context.Background(), `DROP ROLE `+role)
-		admin.Close(context.Background())
-	})
-	parsed.User = url.UserPassword(role, "rvtail-pw")
-	roleURL := parsed.String()
-	c := pgEnv(t, roleURL)
-	c.hookctl(0, "store", "migrate")
+	c, roleURL := oneConnectionRole(t, "rvtail")
 
 	held, err := pgx.Connect(ctx, roleURL)
 	if err != nil {

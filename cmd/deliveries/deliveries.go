@@ -61,17 +61,8 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 			if err := cli.NonEmptyFlags(c, "subscription", "event"); err != nil {
 				return err
 			}
-			switch opts.Status {
-			case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
-			default:
-				return cli.Usagef("invalid --status %q: want pending, succeeded or failed", opts.Status).Suggest(opts.Status, "pending", "succeeded", "failed")
-			}
-			switch opts.Source {
-			case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
-			case store.SourceTriggered:
-				opts.Source = store.DeliverySent // the name before 'sent'
-			default:
-				return cli.Usagef("invalid --source %q: want sent, received or check", opts.Source).Suggest(opts.Source, "sent", "received", "check")
+			if err := checkStatusSource(opts.Status, &opts.Source); err != nil {
+				return err
 			}
 			if opts.Limit < 0 {
 				return cli.Usagef("--limit must not be negative")
@@ -90,11 +81,35 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 	cli.MomentVar(fl, &opts.Since, "since", "only deliveries created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` deliveries (0 = all)")
+	completeFilterFlags(c, f)
+	return c
+}
+
+// checkStatusSource refuses a --status or --source the log does not have
+// (exit 2, with a suggestion) and takes 'triggered', the name before
+// 'sent', for sent. list and tail share it.
+func checkStatusSource(status string, source *string) error {
+	switch status {
+	case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
+	default:
+		return cli.Usagef("invalid --status %q: want pending, succeeded or failed", status).Suggest(status, "pending", "succeeded", "failed")
+	}
+	switch *source {
+	case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
+	case store.SourceTriggered:
+		*source = store.DeliverySent // the name before 'sent'
+	default:
+		return cli.Usagef("invalid --source %q: want sent, received or check", *source).Suggest(*source, "sent", "received", "check")
+	}
+	return nil
+}
+
+// completeFilterFlags completes the filter flags list and tail share.
+func completeFilterFlags(c *cobra.Command, f *cli.Factory) {
 	_ = c.RegisterFlagCompletionFunc("status", cli.CompleteFixed(store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed))
 	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
 	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
 	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck))
-	return c
 }
 
 // eventTypes caches the events (without payloads) of a listing's

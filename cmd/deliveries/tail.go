@@ -68,17 +68,8 @@ once each. The replay of a delivery it did not print is not shown.`,
 			if err := cli.NonEmptyFlags(c, "subscription", "event"); err != nil {
 				return err
 			}
-			switch opts.Status {
-			case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
-			default:
-				return cli.Usagef("invalid --status %q: want pending, succeeded or failed", opts.Status).Suggest(opts.Status, "pending", "succeeded", "failed")
-			}
-			switch opts.Source {
-			case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
-			case store.SourceTriggered:
-				opts.Source = store.DeliverySent // the name before 'sent'
-			default:
-				return cli.Usagef("invalid --source %q: want sent, received or check", opts.Source).Suggest(opts.Source, "sent", "received", "check")
+			if err := checkStatusSource(opts.Status, &opts.Source); err != nil {
+				return err
 			}
 			if opts.Lines < 0 || opts.Lines > maxTailLines {
 				return cli.Usagef("--lines must be between 0 and %d", maxTailLines)
@@ -106,10 +97,7 @@ once each. The replay of a delivery it did not print is not shown.`,
 	fl.IntVarP(&opts.Lines, "lines", "n", 10, "print the last `n` deliveries first (0 = none, at most 1000)")
 	fl.DurationVar(&opts.Interval, "interval", 250*time.Millisecond, "read the store every `duration` (at least 10ms)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after `duration` with exit 0 (0 = follow until interrupted)")
-	_ = c.RegisterFlagCompletionFunc("status", cli.CompleteFixed(store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed))
-	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventPatterns(f))
-	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
-	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck))
+	completeFilterFlags(c, f)
 	return c
 }
 
