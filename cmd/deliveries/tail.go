@@ -90,7 +90,7 @@ once each. The replay of a delivery it did not print is not shown.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&opts.Status, "status", "", "only deliveries in this `state`: {pending|succeeded|failed} (succeeded and failed ones print once settled)")
+	fl.StringVar(&opts.Status, "status", "", "only deliveries in this `state`: {pending|succeeded|failed} (succeeded and failed ones print once settled, also pending ones of --lines)")
 	fl.StringVar(&opts.EventPattern, "event", "", "only events of this type or `pattern` (card.*)")
 	fl.StringVar(&opts.Subscription, "subscription", "", "only deliveries of this subscription `id`")
 	fl.StringVar(&opts.Source, "source", "", "only deliveries of this `source`: {sent|received|check} (sent by hookctl, forwarded by listen, probes of check)")

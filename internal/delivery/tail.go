@@ -48,6 +48,12 @@ func (it TailItem) At() time.Time {
 // one's; a delivery that is pending again is followed at every tick until
 // it settles. A replay of a delivery the tail never reported (older than
 // its backlog, or forgotten beyond MaxDone) is not shown.
+//
+// On PostgreSQL a delivery's Seq is taken inside its transaction, so
+// deliveries commit out of Seq order: the Seqs missing below the cursor
+// (at most MaxSeqGaps) are re-read at every tick, one query, until a
+// delivery fills them or SeqGapGrace passed (SeqGaps). SQLite assigns
+// Seq in commit order: no such read.
 type Tailer struct {
 	Store store.Store
 	Insp  store.Inspector
@@ -91,6 +97,7 @@ type Tailer struct {
 	page     int       // rows per range read (tailPage; tests make it small)
 	undo     *tailUndo // what the current step changed, while it runs
 	top      int64     // the newest Seq read
+	gaps     *SeqGaps  // seqs missing below top (PostgreSQL), re-read
 	down     time.Time
 	overflow bool
 }
@@ -203,28 +210,63 @@ func (t *Tailer) start(ctx context.Context) error {
 	if len(pg.Rows) > 0 {
 		t.top = pg.Rows[0].Seq
 	}
+	// On PostgreSQL a delivery whose transaction is still open has a seq
+	// below the cursor: the seqs missing just below it are watched.
+	if t.gaps = NewSeqGaps(t.Insp); t.gaps != nil && t.top > 0 {
+		missing, err := t.gaps.Missing(ctx, max(t.top-MaxSeqGaps, 0), t.top)
+		if err != nil {
+			return err
+		}
+		for _, s := range missing {
+			t.gaps.Add(s)
+		}
+	}
 	if t.Lines <= 0 || t.top == 0 {
 		return nil
 	}
-	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Status: t.Status, EventPattern: t.EventPattern,
-		SubscriptionID: t.SubscriptionID, Source: t.Source, BeforeSeq: t.top + 1, Limit: min(t.Lines, 1000), Newest: true})
+	f := store.DeliveryFilter{EventPattern: t.EventPattern, SubscriptionID: t.SubscriptionID, Source: t.Source,
+		BeforeSeq: t.top + 1, Limit: min(t.Lines, 1000), Newest: true}
+	var ids []string
+	seen := map[string]bool{}
+	// With --status succeeded or failed, the backlog's pending deliveries
+	// (the last Lines of them) are followed too, as the follow path
+	// follows a new one: each is reported once it settled so. They are
+	// read first: one that settles between the two reads is in the
+	// second.
+	if t.Status == store.DeliverySucceeded || t.Status == store.DeliveryFailed {
+		pf := f
+		pf.Status = store.DeliveryPending
+		ds, err := t.Store.ListDeliveries(ctx, pf)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			ids, seen[d.ID] = append(ids, d.ID), true
+		}
+	}
+	f.Status = t.Status
+	ds, err := t.Store.ListDeliveries(ctx, f)
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
+	for _, d := range ds {
+		if !seen[d.ID] {
+			ids, seen[d.ID] = append(ids, d.ID), true
+		}
 	}
 	rows, err := t.byIDs(ctx, ids)
 	if err != nil {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
+	for _, row := range rows {
+		t.gaps.Remove(row.Seq) // committed since the gaps were read: not new
+	}
 	var items []TailItem
 	for _, row := range rows {
-		if t.Status != "" && row.Status != t.Status {
-			continue // it changed since the list
-		}
+		// One that changed since the list is reported as report says
+		// (not at all when it left the filter); a pending one is
+		// followed.
 		w := &watched{}
 		got, err := t.report(ctx, row, w)
 		if err != nil {
@@ -268,8 +310,10 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
 	t.undo = u
 	defer func() { t.undo = nil }()
+	gaps := t.gaps.clone()
 	items, err := t.read(ctx)
 	if err != nil {
+		t.gaps = gaps
 		for w, v := range u.was {
 			*w = v
 		}
@@ -301,6 +345,19 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 		}
 		if len(pg.Rows) > 0 {
 			newest = pg.Rows[0].Seq
+		}
+	}
+	// On PostgreSQL deliveries commit out of seq order: the seqs missing
+	// between the cursor and what this tick reads are re-read at the
+	// next ticks for SeqGapGrace (SeqGaps). A filtered read does not show
+	// the seqs the filter hides: those missing up to newest are read
+	// first (one committed after is in the range read, or a gap), and the
+	// range read stops at newest.
+	var missing []int64
+	if q.Filtered() && newest > t.top {
+		var err error
+		if missing, err = t.gaps.Missing(ctx, t.top, newest); err != nil {
+			return nil, err
 		}
 	}
 	// The pending deliveries already reported are read first: a new
@@ -343,12 +400,26 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		t.checked = time.Now()
 	}
+	late, err := t.gaps.Fill(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range late {
+		if err := t.fresh(ctx, row, &items); err != nil {
+			return nil, err
+		}
+	}
 	top := t.top
 	page := t.page
 	if page <= 0 {
 		page = tailPage
 	}
-	caughtUp := false // the last range read was not full: nothing more matches
+	caughtUp := false       // the last range read was not full: nothing more matches
+	var seen map[int64]bool // the seqs the filtered range read returned
+	if missing != nil {
+		seen = map[int64]bool{}
+	}
+reads:
 	for range tailPages {
 		q.AfterSeq, q.Limit, q.Tail = top, page, true
 		pg, err := t.Insp.InspectDeliveries(ctx, q)
@@ -356,17 +427,20 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			return nil, err
 		}
 		for _, row := range pg.Rows {
-			top = row.Seq
-			if t.Source != "" && store.DeliverySource(row.Delivery, row.Source) != t.Source {
-				continue
+			if t.gaps != nil && q.Filtered() && row.Seq > newest {
+				caughtUp = true // the next tick reads it, with its gaps
+				break reads
 			}
-			w := &watched{}
-			got, err := t.report(ctx, row, w)
-			if err != nil {
+			if !q.Filtered() {
+				t.gaps.AddBetween(top, row.Seq)
+			}
+			if seen != nil {
+				seen[row.Seq] = true
+			}
+			top = row.Seq
+			if err := t.fresh(ctx, row, &items); err != nil {
 				return nil, err
 			}
-			items = append(items, got...)
-			t.keep(row, w)
 		}
 		if len(pg.Rows) < page {
 			caughtUp = true
@@ -378,8 +452,29 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	if caughtUp && newest > top {
 		top = newest
 	}
+	for _, s := range missing {
+		if s <= top && !seen[s] {
+			t.gaps.Add(s)
+		}
+	}
 	t.top = top
 	return inOrder(items), nil
+}
+
+// fresh reports a delivery read for the first time (new, or one that
+// filled a gap), within the Source filter, and keeps it.
+func (t *Tailer) fresh(ctx context.Context, row *store.DeliveryRow, items *[]TailItem) error {
+	if t.Source != "" && store.DeliverySource(row.Delivery, row.Source) != t.Source {
+		return nil
+	}
+	w := &watched{}
+	got, err := t.report(ctx, row, w)
+	if err != nil {
+		return err
+	}
+	*items = append(*items, got...)
+	t.keep(row, w)
+	return nil
 }
 
 // keep watches a reported delivery that is still pending, within

@@ -26,7 +26,12 @@ type tailFixture struct {
 }
 
 func newTailFixture(t *testing.T) *tailFixture {
-	f := &tailFixture{t: t, ctx: context.Background(), st: openSQLite(t)}
+	return newTailFixtureOn(t, openSQLite(t))
+}
+
+// newTailFixtureOn is a tailFixture on st.
+func newTailFixtureOn(t *testing.T, st store.Store) *tailFixture {
+	f := &tailFixture{t: t, ctx: context.Background(), st: st}
 	f.sub = &store.Subscription{CallbackURL: "http://127.0.0.1:1/hook", Status: store.StatusEnabled, Events: []string{"*"}, Secret: "whsec_x", Scheme: "auto"}
 	if err := f.st.CreateSubscription(f.ctx, f.sub); err != nil {
 		t.Fatal(err)

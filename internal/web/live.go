@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -145,6 +146,29 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		tailQ.Status = ""
 	}
 	watch := map[string]bool{}
+	// On PostgreSQL deliveries commit out of seq order: the seqs missing
+	// below the cursor (at most delivery.MaxSeqGaps, for
+	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
+	// does; from the start, those just below the page's newest row.
+	gaps := delivery.NewSeqGaps(h.insp)
+	if gaps != nil && after > 0 {
+		if missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after); err == nil {
+			for _, s := range missing {
+				gaps.Add(s)
+			}
+		}
+	}
+	// found sorts a row read for the first time (new, or one that filled
+	// a gap): on the page, or watched until it settles.
+	var fresh []*store.DeliveryRow
+	found := func(row *store.DeliveryRow) {
+		switch {
+		case !watchFinal || row.Status == q.Status:
+			fresh = append(fresh, row)
+		case row.Status == store.DeliveryPending && len(watch) < 2000:
+			watch[row.ID] = true
+		}
+	}
 	var buf bytes.Buffer
 	flooded := false
 	for {
@@ -165,7 +189,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		batch := liveBatch{Top: after, ETop: etop}
 		// New rows, oldest first, up to a few thousand per tick.
-		var fresh []*store.DeliveryRow
+		fresh = nil
 		// A filter can hide every new delivery: the cursor then moves to
 		// the newest delivery as of before the filtered read (read after
 		// it, a matching one stored in between was skipped).
@@ -175,7 +199,23 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				newest = pg.Rows[0].Seq
 			}
 		}
+		// A filtered read does not show the seqs the filter hides: those
+		// missing up to newest are read first, and the range read stops
+		// at newest.
+		var missing []int64
+		var seen map[int64]bool // the seqs the filtered range read returned
+		if tailQ.Filtered() && newest > batch.Top {
+			if missing, _ = gaps.Missing(r.Context(), batch.Top, newest); missing != nil {
+				seen = map[int64]bool{}
+			}
+		}
+		if late, err := gaps.Fill(r.Context(), tailQ); err == nil {
+			for _, row := range late {
+				found(row)
+			}
+		}
 		caughtUp := false // the last range read was short: nothing more after it
+	reads:
 		for range 5 {
 			qq := tailQ
 			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
@@ -187,15 +227,18 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			for _, row := range pg.Rows {
-				switch {
-				case !watchFinal || row.Status == q.Status:
-					fresh = append(fresh, row)
-				case row.Status == store.DeliveryPending && len(watch) < 2000:
-					watch[row.ID] = true
+				if gaps != nil && tailQ.Filtered() && row.Seq > newest {
+					caughtUp = true // the next tick reads it, with its gaps
+					break reads
 				}
-			}
-			if len(pg.Rows) > 0 {
-				batch.Top = pg.Rows[len(pg.Rows)-1].Seq
+				if !tailQ.Filtered() {
+					gaps.AddBetween(batch.Top, row.Seq)
+				}
+				if seen != nil {
+					seen[row.Seq] = true
+				}
+				batch.Top = row.Seq
+				found(row)
 			}
 			if len(pg.Rows) < 1000 {
 				caughtUp = true
@@ -226,6 +269,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// rows between the cursor and the newest are still to be read.
 		if caughtUp && len(fresh) == 0 && newest > batch.Top {
 			batch.Top = newest // the next range stays short
+		}
+		for _, s := range missing {
+			if s <= batch.Top && !seen[s] {
+				gaps.Add(s)
+			}
 		}
 		// Updates of the pending rows this tab shows.
 		if len(pending) > 0 {

@@ -1,0 +1,141 @@
+package delivery
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+)
+
+// TestTailOutOfOrderCommitsPostgres: on PostgreSQL a delivery's seq is
+// taken inside its transaction, so a slow writer's delivery (lower seq)
+// commits after a quicker one's (higher seq) the tail already read past:
+// the tail still reports it, with or without a filter; a seq whose
+// transaction rolled back is watched no longer than SeqGapGrace.
+func TestTailOutOfOrderCommitsPostgres(t *testing.T) {
+	for _, pattern := range []string{"", "card.*"} {
+		t.Run("event="+pattern, func(t *testing.T) {
+			u := pgtest.URL(t)
+			db, err := postgres.OpenDB(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			conn, err := pgx.Connect(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close(t.Context()) })
+			f := newTailFixtureOn(t, db)
+			first := f.deliver("card.first", "", 1)
+			tl := f.tailer(func(tl *Tailer) { tl.Lines = 0; tl.EventPattern = pattern })
+			if tl.gaps == nil {
+				t.Fatal("the tail watches no seq gaps on PostgreSQL")
+			}
+			wantItems(t, "nothing yet", f.step(tl))
+
+			slow := func(id string) pgx.Tx {
+				tx, err := conn.Begin(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := tx.Exec(t.Context(), `INSERT INTO deliveries (id, event_id, url, status, created_at, updated_at)
+					SELECT $1, event_id, url, 'failed', now(), now() FROM deliveries WHERE id = $2`, id, first); err != nil {
+					t.Fatal(err)
+				}
+				return tx
+			}
+			tx := slow("slow-writer-delivery")
+			f.deliver("payment.hidden", "", 1)
+			f.deliver("card.second", "", 1)
+			f.deliver("payment.hidden", "", 1)
+			quick := []string{"payment.hidden delivery sent", "card.second delivery sent", "payment.hidden delivery sent"}
+			if pattern != "" {
+				quick = quick[1:2]
+			}
+			wantItems(t, "the quick writer's", f.step(tl), quick...)
+			if err := tx.Commit(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			wantItems(t, "the slow writer's, committed late", f.step(tl), "card.first delivery sent")
+			wantItems(t, "once", f.step(tl))
+			if n := tl.gaps.Len(); n != 0 {
+				t.Errorf("%d gaps watched after they were filled", n)
+			}
+
+			tx = slow("rolled-back-delivery")
+			f.deliver("card.third", "", 1)
+			wantItems(t, "the next", f.step(tl), "card.third delivery sent")
+			if err := tx.Rollback(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			wantItems(t, "rolled back", f.step(tl))
+			if n := tl.gaps.Len(); n != 1 {
+				t.Errorf("%d gaps watched, want the rolled-back one", n)
+			}
+			tl.gaps.grace = time.Millisecond
+			time.Sleep(2 * time.Millisecond)
+			wantItems(t, "expired", f.step(tl))
+			if n := tl.gaps.Len(); n != 0 {
+				t.Errorf("%d gaps watched after the grace", n)
+			}
+		})
+	}
+}
+
+// The PostgreSQL store is the one whose seqs commit out of order.
+var _ SeqGapInspector = (*postgres.DB)(nil)
+
+// commitOnMissing is a PostgreSQL store that commits tx right after it
+// read the missing seqs: the slow writer's delivery commits between the
+// tail's read of its gaps and of its backlog.
+type commitOnMissing struct {
+	*postgres.DB
+	tx pgx.Tx
+}
+
+func (c *commitOnMissing) MissingSeqs(ctx context.Context, after, upto int64, max int) ([]int64, error) {
+	s, err := c.DB.MissingSeqs(ctx, after, upto, max)
+	if c.tx != nil {
+		if err := c.tx.Commit(ctx); err != nil {
+			return nil, err
+		}
+		c.tx = nil
+	}
+	return s, err
+}
+
+// TestTailBacklogGapOncePostgres: a delivery committed late, between the
+// tail's read of the gaps below its cursor and of its backlog, is
+// reported once, in the backlog.
+func TestTailBacklogGapOncePostgres(t *testing.T) {
+	u := pgtest.URL(t)
+	db, err := postgres.OpenDB(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := pgx.Connect(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(t.Context()) })
+	f := newTailFixtureOn(t, db)
+	first := f.deliver("card.first", "", 1)
+	tx, err := conn.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(t.Context(), `INSERT INTO deliveries (id, event_id, url, status, created_at, updated_at)
+		SELECT 'slow-writer-delivery', event_id, url, 'failed', now(), now() FROM deliveries WHERE id = $1`, first); err != nil {
+		t.Fatal(err)
+	}
+	f.deliver("card.second", "", 1)
+	tl := f.tailer(func(tl *Tailer) { tl.Insp = &commitOnMissing{DB: db, tx: tx} })
+	wantItems(t, "backlog", f.got, "card.first delivery sent", "card.first delivery sent", "card.second delivery sent")
+	wantItems(t, "not again", f.step(tl))
+}
