@@ -2,9 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -81,6 +83,21 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	withEvents := eventsShown(q)
 	if withEvents && etop <= 0 {
 		etop, _ = h.insp.MaxEventSeq(r.Context())
+	}
+	// On PostgreSQL events, like deliveries, commit out of seq order: the
+	// event seqs missing below the event cursor are re-read at every tick
+	// (at most delivery.MaxSeqGaps, for delivery.SeqGapGrace); from the
+	// start, those just below the page's newest event.
+	var egaps *eventGaps
+	if withEvents {
+		egaps = newEventGaps(h.insp)
+	}
+	if egaps != nil && etop > 0 {
+		if missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop); err == nil {
+			for _, s := range missing {
+				egaps.add(s)
+			}
+		}
 	}
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
@@ -352,14 +369,30 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// Events without deliveries (listen received and did not forward).
 		var views []rowView
 		if withEvents {
+			eq := eventQuery(q)
+			if late, err := egaps.fill(r.Context(), eq); err == nil {
+				for _, e := range late {
+					views = append(views, eventView(e))
+				}
+			}
 			if maxE, err := h.insp.MaxEventSeq(r.Context()); err == nil && maxE > etop {
-				eq := eventQuery(q)
+				// The seqs missing in the new range, read before it: those
+				// the range read does not return are watched (one that
+				// commits later is below the cursor).
+				emissing, _ := egaps.missing(r.Context(), etop, maxE)
 				eq.Tail, eq.AfterSeq, eq.UpToSeq, eq.Limit = true, etop, maxE, 1000
 				if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+					seen := make(map[int64]bool, len(evs))
 					for _, e := range evs {
 						views = append(views, eventView(e))
+						seen[e.Seq] = true
 					}
 					batch.ETop = maxE
+					for _, s := range emissing {
+						if !seen[s] {
+							egaps.add(s)
+						}
+					}
 				}
 			}
 		}
@@ -443,6 +476,81 @@ func keepSettled(settled map[string]settledRow, row *store.DeliveryRow) {
 		}
 	}
 	delete(settled, oldest)
+}
+
+// eventGapInspector is implemented by stores whose events commit out of
+// seq order (PostgreSQL; see delivery.SeqGapInspector for deliveries).
+// SQLite does not implement it: its live log watches no event gaps, at no
+// cost per tick.
+type eventGapInspector interface {
+	// MissingEventSeqs returns the seqs in (after, upto] no event has
+	// now, at most max of them, lowest first.
+	MissingEventSeqs(ctx context.Context, after, upto int64, max int) ([]int64, error)
+	// InspectEventSeqs returns the events with these seqs that have no
+	// delivery and match q's filters, by seq.
+	InspectEventSeqs(ctx context.Context, q store.EventQuery, seqs []int64) ([]*store.EventRow, error)
+}
+
+// eventGaps is the event seqs missing below a live stream's event
+// cursor, each re-read every tick until an event fills it or
+// delivery.SeqGapGrace passed; at most delivery.MaxSeqGaps of them.
+// Its methods are no-ops on nil (a store without such gaps).
+type eventGaps struct {
+	insp  eventGapInspector
+	holes map[int64]time.Time // seq → when it was found missing
+}
+
+func newEventGaps(insp any) *eventGaps {
+	gi, ok := insp.(eventGapInspector)
+	if !ok {
+		return nil
+	}
+	return &eventGaps{insp: gi, holes: map[int64]time.Time{}}
+}
+
+// missing returns the event seqs in (after, upto] missing now.
+func (g *eventGaps) missing(ctx context.Context, after, upto int64) ([]int64, error) {
+	if g == nil || upto <= after {
+		return nil, nil
+	}
+	return g.insp.MissingEventSeqs(ctx, after, upto, delivery.MaxSeqGaps)
+}
+
+func (g *eventGaps) add(seq int64) {
+	if g == nil || len(g.holes) >= delivery.MaxSeqGaps || seq <= 0 {
+		return
+	}
+	if _, ok := g.holes[seq]; !ok {
+		g.holes[seq] = time.Now()
+	}
+}
+
+// fill re-reads the gaps and returns the events without deliveries that
+// filled them and match q, by seq; it drops those gaps and the expired
+// ones (read one last time).
+func (g *eventGaps) fill(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
+	if g == nil || len(g.holes) == 0 {
+		return nil, nil
+	}
+	seqs := make([]int64, 0, len(g.holes))
+	for s := range g.holes {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	rows, err := g.insp.InspectEventSeqs(ctx, q, seqs)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range rows {
+		delete(g.holes, e.Seq)
+	}
+	now := time.Now()
+	for s, at := range g.holes {
+		if now.Sub(at) > delivery.SeqGapGrace {
+			delete(g.holes, s)
+		}
+	}
+	return rows, nil
 }
 
 // ---- overview ----

@@ -1,0 +1,159 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/web"
+)
+
+// livegapEnv is an inspector on a fresh PostgreSQL schema, with a second
+// connection that plays a slow writer (a transaction left open).
+type livegapEnv struct {
+	t    *testing.T
+	ctx  context.Context
+	db   *postgres.DB
+	conn *pgx.Conn
+	srv  *httptest.Server
+}
+
+func newLivegapEnv(t *testing.T) *livegapEnv {
+	u := pgtest.URL(t)
+	ctx := context.Background()
+	db, err := postgres.OpenDB(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: db, Addr: srv.Listener.Addr().String(), Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &livegapEnv{t: t, ctx: ctx, db: db, conn: conn, srv: srv}
+}
+
+// publish stores an event of type typ with one delivery and returns the
+// delivery's ID.
+func (e *livegapEnv) publish(typ string) string {
+	d := &service.Dispatcher{Store: e.db}
+	pub, err := d.Publish(e.ctx, &store.Event{Type: typ, Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return pub.Deliveries[0].ID
+}
+
+// receive stores an event without deliveries (what listen received and
+// did not forward) and returns its ID.
+func (e *livegapEnv) receive(typ string) string {
+	ev := &store.Event{Type: typ, Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json", Source: store.SourceReceived}
+	if err := e.db.CreateEvent(e.ctx, ev, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	return ev.ID
+}
+
+// slowWriter begins a transaction that inserts sql (its seq is taken
+// now) and returns it uncommitted.
+func (e *livegapEnv) slowWriter(sql string, args ...any) pgx.Tx {
+	tx, err := e.conn.Begin(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { tx.Rollback(context.Background()) })
+	if _, err := tx.Exec(e.ctx, sql, args...); err != nil {
+		e.t.Fatal(err)
+	}
+	return tx
+}
+
+const slowEventSQL = `INSERT INTO events (id, type, provider, payload, content_type, source, created_at)
+	VALUES ('slow-writer-event', 'card.slow', 'bond', '\x7b7d', 'application/json', 'received', now())`
+
+const slowDeliverySQL = `INSERT INTO deliveries (id, event_id, url, status, created_at, updated_at)
+	SELECT 'slow-writer-delivery', event_id, url, 'failed', now(), now() FROM deliveries WHERE id = $1`
+
+// stream reads /live?query until ctx ends; wait waits for s on it.
+func (e *livegapEnv) stream(ctx context.Context, query string) (wait func(what, s string)) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/live?"+query, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { resp.Body.Close() })
+	var mu sync.Mutex
+	var got strings.Builder
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<22)
+		for sc.Scan() {
+			mu.Lock()
+			got.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+		}
+	}()
+	return func(what, s string) {
+		e.t.Helper()
+		for {
+			mu.Lock()
+			ok := strings.Contains(got.String(), s)
+			mu.Unlock()
+			if ok {
+				return
+			}
+			if ctx.Err() != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				e.t.Fatalf("no %s on the stream:\n%s", what, got.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// TestLiveOutOfOrderEventsPostgres: on PostgreSQL a slow writer's event
+// without deliveries (a lower seq) commits after a quicker one's the live
+// log already sent: the stream still sends it, with or without a filter.
+func TestLiveOutOfOrderEventsPostgres(t *testing.T) {
+	for _, filter := range []string{"", "type=card.*"} {
+		t.Run("filter="+filter, func(t *testing.T) {
+			e := newLivegapEnv(t)
+			e.receive("card.first")
+			sctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+			defer cancel()
+			wait := e.stream(sctx, filter)
+			wait("hello", "event: hello")
+
+			tx := e.slowWriter(slowEventSQL)
+			e.receive("payment.hidden")
+			quick := e.receive("card.second")
+			wait("quick writer's event", quick)
+			if err := tx.Commit(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			wait("slow writer's event (committed late)", "slow-writer-event")
+		})
+	}
+}
