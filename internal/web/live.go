@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -87,12 +88,19 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// On PostgreSQL events, like deliveries, commit out of seq order: the
 	// event seqs missing below the event cursor are re-read at every tick
 	// (at most delivery.MaxSeqGaps, for delivery.SeqGapGrace); from the
-	// start, those just below the page's newest event.
+	// start, those the page found missing when it was rendered (egaps:
+	// one that committed before this stream started is below its cursor)
+	// and those missing now just below the cursor.
 	var egaps *eventGaps
 	if withEvents {
 		egaps = newEventGaps(h.insp)
 	}
 	if egaps != nil && etop > 0 {
+		for _, s := range parseSeqs(r.URL.Query().Get("egaps")) {
+			if s <= etop {
+				egaps.add(s)
+			}
+		}
 		if missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop); err == nil {
 			for _, s := range missing {
 				egaps.add(s)
@@ -166,9 +174,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
 	// below the cursor (at most delivery.MaxSeqGaps, for
 	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
-	// does; from the start, those just below the page's newest row.
+	// does; from the start, those the page found missing when it was
+	// rendered (gaps: one that committed before this stream started is
+	// below its cursor, and no range read returns it) and those missing
+	// now just below the page's newest row.
 	gaps := delivery.NewSeqGaps(h.insp)
 	if gaps != nil && after > 0 {
+		for _, s := range parseSeqs(r.URL.Query().Get("gaps")) {
+			if s <= after {
+				gaps.Add(s)
+			}
+		}
 		if missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after); err == nil {
 			for _, s := range missing {
 				gaps.Add(s)
@@ -551,6 +567,54 @@ func (g *eventGaps) fill(ctx context.Context, q store.EventQuery) ([]*store.Even
 		}
 	}
 	return rows, nil
+}
+
+// formatSeqs writes seqs (ascending) as the page hands them to its
+// stream: runs as lo-hi, comma-separated ("7,9-12").
+func formatSeqs(seqs []int64) string {
+	var b strings.Builder
+	for i := 0; i < len(seqs); {
+		j := i
+		for j+1 < len(seqs) && seqs[j+1] == seqs[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(seqs[i], 10))
+		if j > i {
+			b.WriteString("-" + strconv.FormatInt(seqs[j], 10))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// parseSeqs reads formatSeqs' text, at most delivery.MaxSeqGaps seqs (a
+// hand-made URL cannot make a stream watch more); what does not parse is
+// skipped.
+func parseSeqs(s string) []int64 {
+	var out []int64
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseInt(lo, 10, 64)
+		if err != nil || a <= 0 {
+			continue
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseInt(hi, 10, 64); err != nil || b < a {
+				continue
+			}
+		}
+		for n := a; n <= b; n++ {
+			if len(out) >= delivery.MaxSeqGaps {
+				return out
+			}
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // ---- overview ----

@@ -3,8 +3,12 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -154,6 +158,74 @@ func TestLiveOutOfOrderEventsPostgres(t *testing.T) {
 				t.Fatal(err)
 			}
 			wait("slow writer's event (committed late)", "slow-writer-event")
+		})
+	}
+}
+
+var dataAttr = regexp.MustCompile(`data-(top|etop|gaps|egaps|filter)="([^"]*)"`)
+
+// livePage gets the log page at / ?query as the browser does and returns
+// the /live query its script connects with (app.js connect: the filter,
+// after, etop, and the seqs missing below them, gaps and egaps).
+func (e *livegapEnv) livePage(query string) string {
+	resp, err := http.Get(e.srv.URL + "/?" + query)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	i := strings.Index(string(b), `id="log"`)
+	if resp.StatusCode != 200 || i < 0 {
+		e.t.Fatalf("log page: %d\n%s", resp.StatusCode, b)
+	}
+	tag := string(b[i : i+strings.Index(string(b[i:]), ">")])
+	data := map[string]string{}
+	for _, m := range dataAttr.FindAllStringSubmatch(tag, -1) {
+		data[m[1]] = html.UnescapeString(m[2])
+	}
+	v, _ := url.ParseQuery(data["filter"])
+	v.Set("after", data["top"])
+	v.Set("etop", data["etop"])
+	if data["gaps"] != "" {
+		v.Set("gaps", data["gaps"])
+	}
+	if data["egaps"] != "" {
+		v.Set("egaps", data["egaps"])
+	}
+	v.Set("shown", "50")
+	return v.Encode()
+}
+
+// TestLivePageHandsItsGapsPostgres: a slow writer's delivery or event
+// (a lower seq) was not committed when the page was rendered and commits
+// before the page's stream starts: it is below the stream's cursors, and
+// was sent by no read; the page hands the seqs missing below them to the
+// stream, which sends it.
+func TestLivePageHandsItsGapsPostgres(t *testing.T) {
+	for _, c := range []struct{ name, filter string }{{"delivery", ""}, {"delivery", "type=card.*"}, {"event", ""}, {"event", "type=card.*"}} {
+		t.Run(c.name+"/filter="+c.filter, func(t *testing.T) {
+			e := newLivegapEnv(t)
+			first := e.publish("card.first")
+			e.receive("card.received")
+			var tx pgx.Tx
+			if c.name == "delivery" {
+				tx = e.slowWriter(slowDeliverySQL, first)
+				e.publish("payment.hidden")
+				e.publish("card.second")
+			} else {
+				tx = e.slowWriter(slowEventSQL)
+				e.receive("payment.hidden")
+				e.receive("card.second")
+			}
+			live := e.livePage(c.filter)
+			if err := tx.Commit(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			sctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+			defer cancel()
+			wait := e.stream(sctx, live)
+			wait("hello", "event: hello")
+			wait("slow writer's "+c.name+" (committed after the page, before its stream)", "slow-writer-"+c.name)
 		})
 	}
 }

@@ -70,6 +70,11 @@
       var filter = table.dataset.filter || "";
       var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
+      // The seqs the page found missing below its cursors (PostgreSQL):
+      // handed to the first stream only; it watches them from then on.
+      if (table.dataset.gaps) url += "&gaps=" + encodeURIComponent(table.dataset.gaps);
+      if (table.dataset.egaps) url += "&egaps=" + encodeURIComponent(table.dataset.egaps);
+      table.dataset.gaps = table.dataset.egaps = "";
       var p = pendingIDs();
       if (p) url += "&" + p;
       url += "&shown=" + tbody.rows.length;
@@ -151,6 +156,8 @@
           document.getElementById("server-time").textContent = "server " + b.server;
           table.dataset.top = String(b.top);
           table.dataset.etop = String(b.etop);
+          table.dataset.gaps = b.gaps || "";
+          table.dataset.egaps = b.egaps || "";
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
           picks();
