@@ -642,6 +642,7 @@ type overviewData struct {
 	Max       int64
 	Total     map[string]int64
 	Queue     []*store.Delivery
+	QueueNow  time.Time // the store's time, for the queue's due times (store.Skew)
 	Slowest   []store.EndpointLatency
 	Width     int
 	Height    int
@@ -713,6 +714,9 @@ func (h *Handler) overviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Bars = bars
 	d.Queue, _ = h.st.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryPending, Limit: 20})
+	if len(d.Queue) > 0 {
+		d.QueueNow = h.cfg.Now().Add(store.Skew(r.Context(), h.st))
+	}
 	d.Slowest, _ = h.insp.SlowestEndpoints(r.Context(), 5000, 10)
 	d.ElapsedMS = fmtDuration(time.Since(start))
 	h.render(w, r, "overview", page{Title: "Overview", D: d})

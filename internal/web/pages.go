@@ -44,6 +44,7 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z
 var funcs = template.FuncMap{
 	"short": shortID,
 	"ago":   ago,
+	"agoAt": agoAt,
 	"ms":    fmtDuration,
 	"ts":    stamp,
 	// zone names this machine's time zone, where a page shows times of
@@ -139,11 +140,16 @@ func notFoundOr500(err error) int {
 
 func shortID(s string) string { return ui.ShortID(s) }
 
-func ago(t time.Time) string {
+func ago(t time.Time) string { return agoAt(t, time.Now()) }
+
+// agoAt is ago as of now: a due time read from PostgreSQL is on the
+// server's clock, and compared with this machine's clock plus the two
+// clocks' difference (store.Skew).
+func agoAt(t, now time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	d := time.Since(t)
+	d := now.Sub(t)
 	switch {
 	case d < 0:
 		return "in " + (-d).Round(time.Second).String()
@@ -869,10 +875,13 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: string(a.ResponseBody), Error: a.Error, Manual: a.Manual})
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
-		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + ago(d.NextAttemptAt) + ")"
+		// The due time is on the store's clock (PostgreSQL: the
+		// server's), as deliveries show's Next attempt compares it.
+		now := h.cfg.Now().Add(store.Skew(ctx, h.st))
+		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + agoAt(d.NextAttemptAt, now) + ")"
 		// Reload when the attempt is due, not every second: a page that
 		// reloads wipes what the user types or opens in it.
-		wait := d.NextAttemptAt.Sub(h.cfg.Now()) + 500*time.Millisecond
+		wait := d.NextAttemptAt.Sub(now) + 500*time.Millisecond
 		dd.RefreshMS = min(max(wait, time.Second), 24*time.Hour).Milliseconds()
 	}
 	dd.Verdict = h.verdict(d, e, dd.Sub, atts)
