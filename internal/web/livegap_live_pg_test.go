@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookctl/hookctl/internal/service"
@@ -33,7 +34,10 @@ type livegapEnv struct {
 	srv  *httptest.Server
 }
 
-func newLivegapEnv(t *testing.T) *livegapEnv {
+func newLivegapEnv(t *testing.T) *livegapEnv { return newLivegapEnvWrapped(t, nil) }
+
+// newLivegapEnvWrapped serves the inspector through wrap.
+func newLivegapEnvWrapped(t *testing.T, wrap func(http.Handler) http.Handler) *livegapEnv {
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	db, err := postgres.OpenDB(ctx, u)
@@ -52,6 +56,9 @@ func newLivegapEnv(t *testing.T) *livegapEnv {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = h
+	if wrap != nil {
+		srv.Config.Handler = wrap(h)
+	}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &livegapEnv{t: t, ctx: ctx, db: db, conn: conn, srv: srv}
@@ -227,5 +234,54 @@ func TestLivePageHandsItsGapsPostgres(t *testing.T) {
 			wait("hello", "event: hello")
 			wait("slow writer's "+c.name+" (committed after the page, before its stream)", "slow-writer-"+c.name)
 		})
+	}
+}
+
+// TestBrowserLivePageHandsItsGapsPostgres: as
+// TestLivePageHandsItsGapsPostgres, in headless Chromium: the page's
+// script hands the seqs missing below its cursors to its stream (whose
+// start is held until the slow writer committed), and the slow writer's
+// delivery is shown without a reload.
+func TestBrowserLivePageHandsItsGapsPostgres(t *testing.T) {
+	path := needBrowser(t)
+	held := make(chan string, 4)
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	defer open()
+	e := newLivegapEnvWrapped(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/live" {
+				select {
+				case held <- r.URL.RawQuery:
+				default:
+				}
+				select {
+				case <-release:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	first := e.publish("card.first")
+	tx := e.slowWriter(slowDeliverySQL, first)
+	quick := e.publish("card.second")
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(`tr[data-delivery-id="`+quick+`"]`))
+	select {
+	case q := <-held:
+		t.Logf("the page's stream: /live?%s", q)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the page opened no stream")
+	}
+	if err := tx.Commit(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	open()
+	do(t, ctx, 10*sec, chromedp.WaitVisible(`tr[data-delivery-id="slow-writer-delivery"]`))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr[data-delivery-id]').length`)); n != 3 {
+		t.Errorf("%d delivery rows, want 3 (each once)", n)
 	}
 }
