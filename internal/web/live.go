@@ -27,6 +27,11 @@ type liveBatch struct {
 	Skipped int         `json:"skipped,omitempty"`
 	// Paging replaces the page's paging when rows were skipped.
 	Paging string `json:"paging,omitempty"`
+	// Gaps, EGaps: on PostgreSQL, the delivery and event seqs missing
+	// below Top and ETop the stream watches (formatSeqs), which the page
+	// hands to its next stream.
+	Gaps  string `json:"gaps"`
+	EGaps string `json:"egaps"`
 }
 
 type rowUpdate struct {
@@ -178,18 +183,30 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// rendered (gaps: one that committed before this stream started is
 	// below its cursor, and no range read returns it) and those missing
 	// now just below the page's newest row.
-	gaps := delivery.NewSeqGaps(h.insp)
+	// rec keeps the gaps watched, which each batch hands to the page for
+	// its next stream (a reconnect: one filled meanwhile is below its
+	// cursor).
+	var gaps *delivery.SeqGaps
+	rec := newGapRecorder(h.insp)
+	if rec != nil {
+		gaps = delivery.NewSeqGaps(rec)
+	}
 	if gaps != nil && after > 0 {
+		var start []int64
 		for _, s := range parseSeqs(r.URL.Query().Get("gaps")) {
 			if s <= after {
-				gaps.Add(s)
+				start = append(start, s)
 			}
 		}
 		if missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after); err == nil {
-			for _, s := range missing {
-				gaps.Add(s)
-			}
+			start = append(start, missing...)
 		}
+		slices.Sort(start)
+		start = slices.Compact(start)
+		for _, s := range start {
+			gaps.Add(s)
+		}
+		rec.watched = start[:min(len(start), gaps.Len())]
 	}
 	// found sorts a row read for the first time (new, or one that filled
 	// a gap): on the page, or watched until it settles.
@@ -204,6 +221,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	flooded := false
+	sentGaps, sentEGaps := r.URL.Query().Get("gaps"), r.URL.Query().Get("egaps")
 	for {
 		select {
 		case <-r.Context().Done():
@@ -465,10 +483,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		batch.Rows, batch.N = buf.String(), len(views)
-		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop {
+		// The gaps watched now (those the last re-read did not fill; the
+		// page keeps them for its next stream), sent when they change.
+		if rec != nil {
+			if gaps.Len() == 0 {
+				rec.watched = nil
+			}
+			batch.Gaps = formatSeqs(rec.watched)
+		}
+		batch.EGaps = egaps.String()
+		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop &&
+			batch.Gaps == sentGaps && batch.EGaps == sentEGaps {
 			continue
 		}
-		after, etop = batch.Top, batch.ETop
+		after, etop, sentGaps, sentEGaps = batch.Top, batch.ETop, batch.Gaps, batch.EGaps
 		b, _ := json.Marshal(batch)
 		if _, err := fmt.Fprintf(w, "event: rows\ndata: %s\n\n", b); err != nil {
 			return
@@ -567,6 +595,48 @@ func (g *eventGaps) fill(ctx context.Context, q store.EventQuery) ([]*store.Even
 		}
 	}
 	return rows, nil
+}
+
+// gapRecorder is the store's delivery.SeqGapInspector, which keeps the
+// seqs a SeqGaps.Fill re-read and did not find: the gaps it still
+// watches.
+type gapRecorder struct {
+	delivery.SeqGapInspector
+	watched []int64
+}
+
+func newGapRecorder(insp any) *gapRecorder {
+	gi, ok := insp.(delivery.SeqGapInspector)
+	if !ok {
+		return nil
+	}
+	return &gapRecorder{SeqGapInspector: gi}
+}
+
+func (g *gapRecorder) InspectSeqs(ctx context.Context, q store.InspectQuery, seqs []int64) ([]*store.DeliveryRow, error) {
+	rows, err := g.SeqGapInspector.InspectSeqs(ctx, q, seqs)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[int64]bool, len(rows))
+	for _, row := range rows {
+		found[row.Seq] = true
+	}
+	g.watched = slices.DeleteFunc(slices.Clone(seqs), func(s int64) bool { return found[s] })
+	return rows, nil
+}
+
+// String is the gaps watched (formatSeqs); "" on nil.
+func (g *eventGaps) String() string {
+	if g == nil || len(g.holes) == 0 {
+		return ""
+	}
+	seqs := make([]int64, 0, len(g.holes))
+	for s := range g.holes {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	return formatSeqs(seqs)
 }
 
 // formatSeqs writes seqs (ascending) as the page hands them to its

@@ -3,12 +3,14 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -108,6 +110,11 @@ const slowDeliverySQL = `INSERT INTO deliveries (id, event_id, url, status, crea
 
 // stream reads /live?query until ctx ends; wait waits for s on it.
 func (e *livegapEnv) stream(ctx context.Context, query string) (wait func(what, s string)) {
+	return e.streamOut(ctx, query, nil)
+}
+
+// streamOut is stream; *out, when out is not nil, returns what was read.
+func (e *livegapEnv) streamOut(ctx context.Context, query string, out *func() string) (wait func(what, s string)) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/live?"+query, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -116,6 +123,13 @@ func (e *livegapEnv) stream(ctx context.Context, query string) (wait func(what, 
 	e.t.Cleanup(func() { resp.Body.Close() })
 	var mu sync.Mutex
 	var got strings.Builder
+	if out != nil {
+		*out = func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			return got.String()
+		}
+	}
 	go func() {
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(nil, 1<<22)
@@ -281,6 +295,104 @@ func TestBrowserLivePageHandsItsGapsPostgres(t *testing.T) {
 	}
 	open()
 	do(t, ctx, 10*sec, chromedp.WaitVisible(`tr[data-delivery-id="slow-writer-delivery"]`))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr[data-delivery-id]').length`)); n != 3 {
+		t.Errorf("%d delivery rows, want 3 (each once)", n)
+	}
+}
+
+var lastBatch = regexp.MustCompile(`(?s).*event: rows\ndata: (\{[^\n]*\})\n`)
+
+// TestLiveReconnectKeepsItsGapsPostgres: a stream watches a slow
+// writer's delivery or event (a lower seq) missing below its cursors; the
+// stream is cut, the slow writer commits, and the page reconnects with
+// what its last batch said (top, etop, gaps, egaps, as app.js does): the
+// new stream sends the slow writer's row.
+func TestLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
+	for _, kind := range []string{"delivery", "event"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newLivegapEnv(t)
+			first := e.publish("card.first")
+			e.receive("card.received")
+			sctx, cut := context.WithTimeout(e.ctx, 10*time.Second)
+			defer cut()
+			var got func() string
+			wait := e.streamOut(sctx, "", &got)
+			wait("hello", "event: hello")
+			var tx pgx.Tx
+			var slow int64
+			if kind == "delivery" {
+				tx = e.slowWriter(slowDeliverySQL, first)
+				if err := tx.QueryRow(e.ctx, `SELECT seq FROM deliveries WHERE id = 'slow-writer-delivery'`).Scan(&slow); err != nil {
+					t.Fatal(err)
+				}
+				wait("quick writer's delivery", e.publish("card.second"))
+			} else {
+				tx = e.slowWriter(slowEventSQL)
+				if err := tx.QueryRow(e.ctx, `SELECT seq FROM events WHERE id = 'slow-writer-event'`).Scan(&slow); err != nil {
+					t.Fatal(err)
+				}
+				wait("quick writer's event", e.receive("card.second"))
+			}
+			field := map[string]string{"delivery": "gaps", "event": "egaps"}[kind]
+			wait("the watched gap in a batch", `"`+field+`":"`+strconv.FormatInt(slow, 10)+`"`)
+			cut()
+			m := lastBatch.FindStringSubmatch(got())
+			var b struct {
+				Top, ETop   int64
+				Gaps, EGaps string
+			}
+			if m == nil || json.Unmarshal([]byte(m[1]), &b) != nil {
+				t.Fatalf("no batch on the stream:\n%s", got())
+			}
+			if err := tx.Commit(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			v := url.Values{"after": {strconv.FormatInt(b.Top, 10)}, "etop": {strconv.FormatInt(b.ETop, 10)}, "resync": {"1"}}
+			if b.Gaps != "" {
+				v.Set("gaps", b.Gaps)
+			}
+			if b.EGaps != "" {
+				v.Set("egaps", b.EGaps)
+			}
+			rctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+			defer cancel()
+			wait = e.stream(rctx, v.Encode())
+			wait("slow writer's "+kind+" (committed while the stream was away)", "slow-writer-"+kind)
+		})
+	}
+}
+
+// TestBrowserLiveReconnectKeepsItsGapsPostgres: as
+// TestLiveReconnectKeepsItsGapsPostgres, in headless Chromium: the
+// page's stream watches a slow writer's delivery below its cursor, is
+// cut, the slow writer commits, and the page's script reconnects with the
+// gaps its last batch said: the row is shown, once, without a reload.
+func TestBrowserLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
+	path := needBrowser(t)
+	var cut *cutLive
+	e := newLivegapEnvWrapped(t, func(h http.Handler) http.Handler {
+		cut = &cutLive{h: h}
+		return cut
+	})
+	first := e.publish("card.first")
+	ind := `[data-testid="live-indicator"]`
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(`tr[data-delivery-id="`+first+`"]`), chromedp.WaitVisible(ind+`.on`))
+	tx := e.slowWriter(slowDeliverySQL, first)
+	var slow int64
+	if err := tx.QueryRow(e.ctx, `SELECT seq FROM deliveries WHERE id = 'slow-writer-delivery'`).Scan(&slow); err != nil {
+		t.Fatal(err)
+	}
+	quick := e.publish("card.second")
+	do(t, ctx, 10*sec, chromedp.WaitVisible(`tr[data-delivery-id="`+quick+`"]`))
+	get(t, ctx, chromedp.Poll[bool](`document.getElementById('log').dataset.gaps === '`+strconv.FormatInt(slow, 10)+`'`, chromedp.WithPollingTimeout(5*time.Second)))
+	cut.setDown(true)
+	do(t, ctx, 10*sec, chromedp.WaitVisible(ind+`.off`))
+	if err := tx.Commit(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	cut.setDown(false)
+	do(t, ctx, 10*sec, chromedp.WaitVisible(ind+`.on`), chromedp.WaitVisible(`tr[data-delivery-id="slow-writer-delivery"]`))
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr[data-delivery-id]').length`)); n != 3 {
 		t.Errorf("%d delivery rows, want 3 (each once)", n)
 	}

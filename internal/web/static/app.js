@@ -70,11 +70,11 @@
       var filter = table.dataset.filter || "";
       var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
-      // The seqs the page found missing below its cursors (PostgreSQL):
-      // handed to the first stream only; it watches them from then on.
+      // The seqs missing below its cursors (PostgreSQL: a row may commit
+      // there later), as the page found them or its last stream watched
+      // them: the stream watches them from its start.
       if (table.dataset.gaps) url += "&gaps=" + encodeURIComponent(table.dataset.gaps);
       if (table.dataset.egaps) url += "&egaps=" + encodeURIComponent(table.dataset.egaps);
-      table.dataset.gaps = table.dataset.egaps = "";
       var p = pendingIDs();
       if (p) url += "&" + p;
       url += "&shown=" + tbody.rows.length;
@@ -88,6 +88,8 @@
         var b = JSON.parse(ev.data);
         table.dataset.top = String(b.top);
         table.dataset.etop = String(b.etop);
+        table.dataset.gaps = b.gaps || "";
+        table.dataset.egaps = b.egaps || "";
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
           if (!tr) return;
