@@ -129,7 +129,13 @@
         retry = setTimeout(function () { connect(true); }, 1000);
       };
     }
-    live.restart = function () { connect(false); };
+    // A filter change: other rows, and the count of those streamed past
+    // is about the log before it.
+    live.restart = function () {
+      skippedTotal = 0;
+      skipped.textContent = "";
+      connect(false);
+    };
     connect();
   }
 
