@@ -2,10 +2,13 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -24,6 +27,11 @@ type liveBatch struct {
 	Skipped int         `json:"skipped,omitempty"`
 	// Paging replaces the page's paging when rows were skipped.
 	Paging string `json:"paging,omitempty"`
+	// Gaps, EGaps: on PostgreSQL, the delivery and event seqs missing
+	// below Top and ETop the stream watches (formatSeqs), which the page
+	// hands to its next stream.
+	Gaps  string `json:"gaps"`
+	EGaps string `json:"egaps"`
 }
 
 type rowUpdate struct {
@@ -81,6 +89,28 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	withEvents := eventsShown(q)
 	if withEvents && etop <= 0 {
 		etop, _ = h.insp.MaxEventSeq(r.Context())
+	}
+	// On PostgreSQL events, like deliveries, commit out of seq order: the
+	// event seqs missing below the event cursor are re-read at every tick
+	// (at most delivery.MaxSeqGaps, for delivery.SeqGapGrace); from the
+	// start, those the page found missing when it was rendered (egaps:
+	// one that committed before this stream started is below its cursor)
+	// and those missing now just below the cursor.
+	var egaps *eventGaps
+	if withEvents {
+		egaps = newEventGaps(h.insp)
+	}
+	if egaps != nil && etop > 0 {
+		for _, s := range parseSeqs(r.URL.Query().Get("egaps")) {
+			if s <= etop {
+				egaps.add(s)
+			}
+		}
+		if missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop); err == nil {
+			for _, s := range missing {
+				egaps.add(s)
+			}
+		}
 	}
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
@@ -149,14 +179,34 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
 	// below the cursor (at most delivery.MaxSeqGaps, for
 	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
-	// does; from the start, those just below the page's newest row.
-	gaps := delivery.NewSeqGaps(h.insp)
+	// does; from the start, those the page found missing when it was
+	// rendered (gaps: one that committed before this stream started is
+	// below its cursor, and no range read returns it) and those missing
+	// now just below the page's newest row.
+	// rec keeps the gaps watched, which each batch hands to the page for
+	// its next stream (a reconnect: one filled meanwhile is below its
+	// cursor).
+	var gaps *delivery.SeqGaps
+	rec := newGapRecorder(h.insp)
+	if rec != nil {
+		gaps = delivery.NewSeqGaps(rec)
+	}
 	if gaps != nil && after > 0 {
-		if missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after); err == nil {
-			for _, s := range missing {
-				gaps.Add(s)
+		var start []int64
+		for _, s := range parseSeqs(r.URL.Query().Get("gaps")) {
+			if s <= after {
+				start = append(start, s)
 			}
 		}
+		if missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after); err == nil {
+			start = append(start, missing...)
+		}
+		slices.Sort(start)
+		start = slices.Compact(start)
+		for _, s := range start {
+			gaps.Add(s)
+		}
+		rec.watched = start[:min(len(start), gaps.Len())]
 	}
 	// found sorts a row read for the first time (new, or one that filled
 	// a gap): on the page, or watched until it settles.
@@ -171,6 +221,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	flooded := false
+	sentGaps, sentEGaps := r.URL.Query().Get("gaps"), r.URL.Query().Get("egaps")
 	for {
 		select {
 		case <-r.Context().Done():
@@ -352,14 +403,30 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// Events without deliveries (listen received and did not forward).
 		var views []rowView
 		if withEvents {
+			eq := eventQuery(q)
+			if late, err := egaps.fill(r.Context(), eq); err == nil {
+				for _, e := range late {
+					views = append(views, eventView(e))
+				}
+			}
 			if maxE, err := h.insp.MaxEventSeq(r.Context()); err == nil && maxE > etop {
-				eq := eventQuery(q)
+				// The seqs missing in the new range, read before it: those
+				// the range read does not return are watched (one that
+				// commits later is below the cursor).
+				emissing, _ := egaps.missing(r.Context(), etop, maxE)
 				eq.Tail, eq.AfterSeq, eq.UpToSeq, eq.Limit = true, etop, maxE, 1000
 				if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+					seen := make(map[int64]bool, len(evs))
 					for _, e := range evs {
 						views = append(views, eventView(e))
+						seen[e.Seq] = true
 					}
 					batch.ETop = maxE
+					for _, s := range emissing {
+						if !seen[s] {
+							egaps.add(s)
+						}
+					}
 				}
 			}
 		}
@@ -416,10 +483,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		batch.Rows, batch.N = buf.String(), len(views)
-		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop {
+		// The gaps watched now (those the last re-read did not fill; the
+		// page keeps them for its next stream), sent when they change.
+		if rec != nil {
+			if gaps.Len() == 0 {
+				rec.watched = nil
+			}
+			batch.Gaps = formatSeqs(rec.watched)
+		}
+		batch.EGaps = egaps.String()
+		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop &&
+			batch.Gaps == sentGaps && batch.EGaps == sentEGaps {
 			continue
 		}
-		after, etop = batch.Top, batch.ETop
+		after, etop, sentGaps, sentEGaps = batch.Top, batch.ETop, batch.Gaps, batch.EGaps
 		b, _ := json.Marshal(batch)
 		if _, err := fmt.Fprintf(w, "event: rows\ndata: %s\n\n", b); err != nil {
 			return
@@ -443,6 +520,171 @@ func keepSettled(settled map[string]settledRow, row *store.DeliveryRow) {
 		}
 	}
 	delete(settled, oldest)
+}
+
+// eventGapInspector is implemented by stores whose events commit out of
+// seq order (PostgreSQL; see delivery.SeqGapInspector for deliveries).
+// SQLite does not implement it: its live log watches no event gaps, at no
+// cost per tick.
+type eventGapInspector interface {
+	// MissingEventSeqs returns the seqs in (after, upto] no event has
+	// now, at most max of them, lowest first.
+	MissingEventSeqs(ctx context.Context, after, upto int64, max int) ([]int64, error)
+	// InspectEventSeqs returns the events with these seqs that have no
+	// delivery and match q's filters, by seq.
+	InspectEventSeqs(ctx context.Context, q store.EventQuery, seqs []int64) ([]*store.EventRow, error)
+}
+
+// eventGaps is the event seqs missing below a live stream's event
+// cursor, each re-read every tick until an event fills it or
+// delivery.SeqGapGrace passed; at most delivery.MaxSeqGaps of them.
+// Its methods are no-ops on nil (a store without such gaps).
+type eventGaps struct {
+	insp  eventGapInspector
+	holes map[int64]time.Time // seq → when it was found missing
+}
+
+func newEventGaps(insp any) *eventGaps {
+	gi, ok := insp.(eventGapInspector)
+	if !ok {
+		return nil
+	}
+	return &eventGaps{insp: gi, holes: map[int64]time.Time{}}
+}
+
+// missing returns the event seqs in (after, upto] missing now.
+func (g *eventGaps) missing(ctx context.Context, after, upto int64) ([]int64, error) {
+	if g == nil || upto <= after {
+		return nil, nil
+	}
+	return g.insp.MissingEventSeqs(ctx, after, upto, delivery.MaxSeqGaps)
+}
+
+func (g *eventGaps) add(seq int64) {
+	if g == nil || len(g.holes) >= delivery.MaxSeqGaps || seq <= 0 {
+		return
+	}
+	if _, ok := g.holes[seq]; !ok {
+		g.holes[seq] = time.Now()
+	}
+}
+
+// fill re-reads the gaps and returns the events without deliveries that
+// filled them and match q, by seq; it drops those gaps and the expired
+// ones (read one last time).
+func (g *eventGaps) fill(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
+	if g == nil || len(g.holes) == 0 {
+		return nil, nil
+	}
+	seqs := make([]int64, 0, len(g.holes))
+	for s := range g.holes {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	rows, err := g.insp.InspectEventSeqs(ctx, q, seqs)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range rows {
+		delete(g.holes, e.Seq)
+	}
+	now := time.Now()
+	for s, at := range g.holes {
+		if now.Sub(at) > delivery.SeqGapGrace {
+			delete(g.holes, s)
+		}
+	}
+	return rows, nil
+}
+
+// gapRecorder is the store's delivery.SeqGapInspector, which keeps the
+// seqs a SeqGaps.Fill re-read and did not find: the gaps it still
+// watches.
+type gapRecorder struct {
+	delivery.SeqGapInspector
+	watched []int64
+}
+
+func newGapRecorder(insp any) *gapRecorder {
+	gi, ok := insp.(delivery.SeqGapInspector)
+	if !ok {
+		return nil
+	}
+	return &gapRecorder{SeqGapInspector: gi}
+}
+
+func (g *gapRecorder) InspectSeqs(ctx context.Context, q store.InspectQuery, seqs []int64) ([]*store.DeliveryRow, error) {
+	rows, err := g.SeqGapInspector.InspectSeqs(ctx, q, seqs)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[int64]bool, len(rows))
+	for _, row := range rows {
+		found[row.Seq] = true
+	}
+	g.watched = slices.DeleteFunc(slices.Clone(seqs), func(s int64) bool { return found[s] })
+	return rows, nil
+}
+
+// String is the gaps watched (formatSeqs); "" on nil.
+func (g *eventGaps) String() string {
+	if g == nil || len(g.holes) == 0 {
+		return ""
+	}
+	seqs := make([]int64, 0, len(g.holes))
+	for s := range g.holes {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	return formatSeqs(seqs)
+}
+
+// formatSeqs writes seqs (ascending) as the page hands them to its
+// stream: runs as lo-hi, comma-separated ("7,9-12").
+func formatSeqs(seqs []int64) string {
+	var b strings.Builder
+	for i := 0; i < len(seqs); {
+		j := i
+		for j+1 < len(seqs) && seqs[j+1] == seqs[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(seqs[i], 10))
+		if j > i {
+			b.WriteString("-" + strconv.FormatInt(seqs[j], 10))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// parseSeqs reads formatSeqs' text, at most delivery.MaxSeqGaps seqs (a
+// hand-made URL cannot make a stream watch more); what does not parse is
+// skipped.
+func parseSeqs(s string) []int64 {
+	var out []int64
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseInt(lo, 10, 64)
+		if err != nil || a <= 0 {
+			continue
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseInt(hi, 10, 64); err != nil || b < a {
+				continue
+			}
+		}
+		for n := a; n <= b; n++ {
+			if len(out) >= delivery.MaxSeqGaps {
+				return out
+			}
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // ---- overview ----
@@ -470,6 +712,7 @@ type overviewData struct {
 	Max       int64
 	Total     map[string]int64
 	Queue     []*store.Delivery
+	QueueNow  time.Time // the store's time, for the queue's due times (store.Skew)
 	Slowest   []store.EndpointLatency
 	Width     int
 	Height    int
@@ -541,6 +784,9 @@ func (h *Handler) overviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Bars = bars
 	d.Queue, _ = h.st.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryPending, Limit: 20})
+	if len(d.Queue) > 0 {
+		d.QueueNow = h.cfg.Now().Add(store.Skew(r.Context(), h.st))
+	}
 	d.Slowest, _ = h.insp.SlowestEndpoints(r.Context(), 5000, 10)
 	d.ElapsedMS = fmtDuration(time.Since(start))
 	h.render(w, r, "overview", page{Title: "Overview", D: d})

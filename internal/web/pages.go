@@ -44,6 +44,7 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z
 var funcs = template.FuncMap{
 	"short": shortID,
 	"ago":   ago,
+	"agoAt": agoAt,
 	"ms":    fmtDuration,
 	"ts":    stamp,
 	// zone names this machine's time zone, where a page shows times of
@@ -139,11 +140,16 @@ func notFoundOr500(err error) int {
 
 func shortID(s string) string { return ui.ShortID(s) }
 
-func ago(t time.Time) string {
+func ago(t time.Time) string { return agoAt(t, time.Now()) }
+
+// agoAt is ago as of now: a due time read from PostgreSQL is on the
+// server's clock, and compared with this machine's clock plus the two
+// clocks' difference (store.Skew).
+func agoAt(t, now time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	d := time.Since(t)
+	d := now.Sub(t)
 	switch {
 	case d < 0:
 		return "in " + (-d).Round(time.Second).String()
@@ -333,6 +339,10 @@ type logData struct {
 	// NextUntil bounds the next page's events (unix µs, exclusive) when
 	// this page ended at an event (0: the row at NextBefore bounds them).
 	NextUntil int64
+	// Gaps, EGaps: on PostgreSQL, the delivery and event seqs missing
+	// below TopSeq and EventTop when the page was read (formatSeqs), which
+	// its stream watches from its start.
+	Gaps, EGaps string
 }
 
 // NewestURL is the log's first page with these filters. Filter is an
@@ -406,6 +416,23 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			q.SubscriptionID = s.ID
 		}
 	}
+	// On PostgreSQL a delivery can commit after one with a higher seq:
+	// the seqs missing just below the newest delivery are read before the
+	// page (one that commits in between is on it, or missing here), and
+	// the page hands those still missing below its newest row to its
+	// stream, which reads only after that row (a delivery that commits
+	// between this read and the stream's start would be in no read).
+	var missing []int64
+	newest := int64(-1)
+	if g := delivery.NewSeqGaps(h.insp); g != nil && q.BeforeSeq == 0 {
+		if top, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil {
+			newest = 0
+			if len(top.Rows) > 0 {
+				newest = top.Rows[0].Seq
+			}
+			missing, _ = g.Missing(r.Context(), max(newest-delivery.MaxSeqGaps, 0), newest)
+		}
+	}
 	var invalid string
 	pg := &store.InspectPage{}
 	if msg := unknownChoice(q); msg != "" {
@@ -424,13 +451,29 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.First && d.TopSeq == 0 {
 		// Nothing matched: the stream starts from the newest delivery.
-		if top, err := h.inspect(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(top.Rows) > 0 {
+		if newest >= 0 {
+			d.TopSeq = newest // as of the read of the missing seqs
+		} else if top, err := h.inspect(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(top.Rows) > 0 {
 			d.TopSeq = top.Rows[0].Seq
 		}
+	}
+	if len(missing) > 0 {
+		onPage := make(map[int64]bool, len(pg.Rows))
+		for _, row := range pg.Rows {
+			onPage[row.Seq] = true
+		}
+		missing = slices.DeleteFunc(missing, func(s int64) bool { return s > d.TopSeq || onPage[s] })
+		d.Gaps = formatSeqs(missing)
 	}
 	if h.insp != nil && eventsShown(q) && invalid == "" {
 		// Events without deliveries in the page's time span.
 		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
+		// On PostgreSQL, the event seqs missing below the stream's event
+		// cursor, read before the page's events (as the deliveries').
+		var emissing []int64
+		if eg := newEventGaps(h.insp); eg != nil && d.First {
+			emissing, _ = eg.missing(r.Context(), max(d.EventTop-delivery.MaxSeqGaps, 0), d.EventTop)
+		}
 		eq := eventQuery(q)
 		if len(pg.Rows) == q.Limit {
 			eq.Since = pg.Rows[len(pg.Rows)-1].CreatedAt
@@ -466,6 +509,13 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 				d.Rows = append(d.Rows, eventView(e))
 			}
 			mergeRows(d.Rows)
+			if len(emissing) > 0 {
+				onPage := make(map[int64]bool, len(evs))
+				for _, e := range evs {
+					onPage[e.Seq] = true
+				}
+				d.EGaps = formatSeqs(slices.DeleteFunc(emissing, func(s int64) bool { return onPage[s] }))
+			}
 		}
 	}
 	if r.URL.Query().Get("fragment") == "1" {
@@ -511,7 +561,7 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
-		"top": d.TopSeq, "etop": d.EventTop, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": empty.String(), "server": d.ElapsedMS})
+		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": empty.String(), "server": d.ElapsedMS})
 }
 
 // ---- events ----
@@ -825,10 +875,13 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: string(a.ResponseBody), Error: a.Error, Manual: a.Manual})
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
-		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + ago(d.NextAttemptAt) + ")"
+		// The due time is on the store's clock (PostgreSQL: the
+		// server's), as deliveries show's Next attempt compares it.
+		now := h.cfg.Now().Add(store.Skew(ctx, h.st))
+		dd.NextRetry = d.NextAttemptAt.UTC().Format(time.RFC3339) + " (" + agoAt(d.NextAttemptAt, now) + ")"
 		// Reload when the attempt is due, not every second: a page that
 		// reloads wipes what the user types or opens in it.
-		wait := d.NextAttemptAt.Sub(h.cfg.Now()) + 500*time.Millisecond
+		wait := d.NextAttemptAt.Sub(now) + 500*time.Millisecond
 		dd.RefreshMS = min(max(wait, time.Second), 24*time.Hour).Milliseconds()
 	}
 	dd.Verdict = h.verdict(d, e, dd.Sub, atts)

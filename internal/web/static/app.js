@@ -70,6 +70,11 @@
       var filter = table.dataset.filter || "";
       var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
+      // The seqs missing below its cursors (PostgreSQL: a row may commit
+      // there later), as the page found them or its last stream watched
+      // them: the stream watches them from its start.
+      if (table.dataset.gaps) url += "&gaps=" + encodeURIComponent(table.dataset.gaps);
+      if (table.dataset.egaps) url += "&egaps=" + encodeURIComponent(table.dataset.egaps);
       var p = pendingIDs();
       if (p) url += "&" + p;
       url += "&shown=" + tbody.rows.length;
@@ -83,6 +88,8 @@
         var b = JSON.parse(ev.data);
         table.dataset.top = String(b.top);
         table.dataset.etop = String(b.etop);
+        table.dataset.gaps = b.gaps || "";
+        table.dataset.egaps = b.egaps || "";
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
           if (!tr) return;
@@ -122,7 +129,13 @@
         retry = setTimeout(function () { connect(true); }, 1000);
       };
     }
-    live.restart = function () { connect(false); };
+    // A filter change: other rows, and the count of those streamed past
+    // is about the log before it.
+    live.restart = function () {
+      skippedTotal = 0;
+      skipped.textContent = "";
+      connect(false);
+    };
     connect();
   }
 
@@ -151,6 +164,8 @@
           document.getElementById("server-time").textContent = "server " + b.server;
           table.dataset.top = String(b.top);
           table.dataset.etop = String(b.etop);
+          table.dataset.gaps = b.gaps || "";
+          table.dataset.egaps = b.egaps || "";
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
           picks();
