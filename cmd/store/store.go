@@ -48,6 +48,10 @@ type Options struct {
 	// SQLitePath is the SQLite file the store is, "" for PostgreSQL (nil:
 	// not checked).
 	SQLitePath func() string
+	// ReadStore opens the store for reading only: info and export, which
+	// only read, use it for a store this process may not write (nil: they
+	// refuse it).
+	ReadStore func(context.Context) (store.Store, error)
 
 	// prune: history created before OlderThan goes; DryRun only counts;
 	// Yes skips the question; Vacuum compacts a SQLite file after.
@@ -57,6 +61,11 @@ type Options struct {
 	Vacuum    bool
 	Now       func() time.Time
 }
+
+// readOnlyWait is how long info and export wait for another process's
+// lock on a store they open for reading only (as the store's own busy
+// timeout).
+const readOnlyWait = 5 * time.Second
 
 // NewCmd returns `hookctl store`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
@@ -80,12 +89,16 @@ Passwords in store URLs are masked in all output.`,
 	}
 	mk := func(verb string) *Options {
 		open := f.Store
+		var read func(context.Context) (store.Store, error)
 		if verb == "info" || verb == "export" || verb == "prune" {
 			// They read or trim what is there: a --store typo is an
 			// error, not a new empty store (migrate and import write).
 			open = f.ExistingStore
 		}
-		return &Options{IO: f.IOStreams, Store: open, Verb: verb, BatchSize: 1000, Now: f.Now,
+		if (verb == "info" || verb == "export") && f.OpenReader != nil {
+			read = func(ctx context.Context) (store.Store, error) { return f.ReadStore(ctx, readOnlyWait) }
+		}
+		return &Options{IO: f.IOStreams, Store: open, ReadStore: read, Verb: verb, BatchSize: 1000, Now: f.Now,
 			Journal: func(s store.Store) (string, string) {
 				dsn := ""
 				if f.Config != nil {
@@ -260,11 +273,24 @@ func run(opts *Options) error {
 		}
 	}
 	s, err := opts.Store(opts.Ctx)
+	readOnly := false
+	if errors.Is(err, store.ErrReadOnly) && opts.ReadStore != nil {
+		// A store this user may read but not write (a file, or a
+		// directory, without write permission): info and export only
+		// read, so they open it for reading. Journals are left for a
+		// command that can write the store.
+		if s, err = opts.ReadStore(opts.Ctx); err == nil {
+			defer s.Close()
+			readOnly = true
+		}
+	}
 	if err != nil {
 		return err
 	}
-	if err := recoverJournals(opts, s); err != nil {
-		return err
+	if !readOnly {
+		if err := recoverJournals(opts, s); err != nil {
+			return err
+		}
 	}
 	switch opts.Verb {
 	case "info":
