@@ -140,6 +140,10 @@ func openDB(ctx context.Context, rawURL string, existing, reader bool) (*DB, err
 		return nil, db.connectError(cfg, err)
 	}
 	if reader {
+		if err := db.storeLater(ctx, pool, db.firstSchema(ctx, pool)); err != nil {
+			pool.Close()
+			return nil, err
+		}
 		v, err := currentVersion(ctx, pool)
 		if err != nil && isUndefinedTable(err) {
 			// No hookctl store on the path: say so as OpenExisting does,
