@@ -262,6 +262,9 @@ __hookctl_handle_completion_types() {
         __hookctl_handle_standard_completion_case
         ;;
     esac
+
+    # hookctl: a comma needs no escape (--events a,b<TAB>)
+    if (( ${#COMPREPLY[@]} )); then COMPREPLY=("${COMPREPLY[@]//\\,/,}"); fi
 }
 
 __hookctl_handle_standard_completion_case() {
@@ -299,6 +302,7 @@ __hookctl_handle_standard_completion_case() {
         # Don't call "printf" in a sub-shell because it will be much slower
         # since we are in a loop.
         printf -v comp "%q" "${compline%%$tab*}" &>/dev/null || comp=$(printf "%q" "${compline%%$tab*}")
+        comp=${comp//\\,/,} # hookctl: a comma needs no escape
 
         # Only consider the completions that match
         [[ $comp == "$cur"* ]] || continue

@@ -8,6 +8,9 @@ package completion
 //go:generate go test . -run TestCompletionFiles -update
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -62,7 +65,7 @@ bash-completion package, zsh needs compinit.`,
 			out := f.IOStreams.Out
 			switch args[0] {
 			case "bash":
-				return root.GenBashCompletionV2(out, true)
+				return genBash(root, out)
 			case "zsh":
 				return root.GenZshCompletion(out)
 			case "fish":
@@ -72,4 +75,40 @@ bash-completion package, zsh needs compinit.`,
 			}
 		},
 	}
+}
+
+// genBash writes cobra's bash script, changed so that a comma-separated
+// flag value (--events card.created,card.st<TAB>) completes as typed:
+// cobra escapes each candidate with printf %q, which writes a comma as
+// "\,", so bash showed card.created\,card.status.active. A comma means
+// nothing to bash in a word (braces make a list, not commas), so the
+// escape is taken back where a candidate is compared with what was typed
+// and where it is inserted.
+func genBash(root *cobra.Command, out io.Writer) error {
+	var b bytes.Buffer
+	if err := root.GenBashCompletionV2(&b, true); err != nil {
+		return err
+	}
+	script := b.String()
+	name := root.Name()
+	for _, r := range []struct{ old, new string }{
+		{ // compared with $cur in the loop over candidates with descriptions
+			`printf -v comp "%q" "${compline%%$tab*}" &>/dev/null || comp=$(printf "%q" "${compline%%$tab*}")` + "\n",
+			`printf -v comp "%q" "${compline%%$tab*}" &>/dev/null || comp=$(printf "%q" "${compline%%$tab*}")` + "\n" +
+				"        comp=${comp//\\\\,/,} # hookctl: a comma needs no escape\n",
+		},
+		{ // inserted: every case ends in __NAME_handle_completion_types
+			"        __" + name + "_handle_standard_completion_case\n        ;;\n    esac\n",
+			"        __" + name + "_handle_standard_completion_case\n        ;;\n    esac\n\n" +
+				"    # hookctl: a comma needs no escape (--events a,b<TAB>)\n" +
+				"    if (( ${#COMPREPLY[@]} )); then COMPREPLY=(\"${COMPREPLY[@]//\\\\,/,}\"); fi\n",
+		},
+	} {
+		if strings.Count(script, r.old) != 1 {
+			return fmt.Errorf("cobra's bash completion script changed: cannot unescape commas (look for %q)", r.old)
+		}
+		script = strings.Replace(script, r.old, r.new, 1)
+	}
+	_, err := io.WriteString(out, script)
+	return err
 }

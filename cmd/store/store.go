@@ -48,6 +48,10 @@ type Options struct {
 	// SQLitePath is the SQLite file the store is, "" for PostgreSQL (nil:
 	// not checked).
 	SQLitePath func() string
+	// ReadStore opens the store for reading only: info and export, which
+	// only read, use it for a store this process may not write (nil: they
+	// refuse it).
+	ReadStore func(context.Context) (store.Store, error)
 
 	// prune: history created before OlderThan goes; DryRun only counts;
 	// Yes skips the question; Vacuum compacts a SQLite file after.
@@ -57,6 +61,11 @@ type Options struct {
 	Vacuum    bool
 	Now       func() time.Time
 }
+
+// readOnlyWait is how long info and export wait for another process's
+// lock on a store they open for reading only (as the store's own busy
+// timeout).
+const readOnlyWait = 5 * time.Second
 
 // NewCmd returns `hookctl store`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
@@ -80,12 +89,16 @@ Passwords in store URLs are masked in all output.`,
 	}
 	mk := func(verb string) *Options {
 		open := f.Store
+		var read func(context.Context) (store.Store, error)
 		if verb == "info" || verb == "export" || verb == "prune" {
 			// They read or trim what is there: a --store typo is an
 			// error, not a new empty store (migrate and import write).
 			open = f.ExistingStore
 		}
-		return &Options{IO: f.IOStreams, Store: open, Verb: verb, BatchSize: 1000, Now: f.Now,
+		if (verb == "info" || verb == "export") && f.OpenReader != nil {
+			read = func(ctx context.Context) (store.Store, error) { return f.ReadStore(ctx, readOnlyWait) }
+		}
+		return &Options{IO: f.IOStreams, Store: open, ReadStore: read, Verb: verb, BatchSize: 1000, Now: f.Now,
 			Journal: func(s store.Store) (string, string) {
 				dsn := ""
 				if f.Config != nil {
@@ -155,7 +168,13 @@ deleted ones too, and event types), events, deliveries and attempts. Fields
 have the names -o json gives them (webhook_id, event_id, …); empty ones
 are left out; bodies are kept byte for byte (payload as JSON, payload_text
 as a string, or payload_base64). Secrets are included (the dump is meant
-for 'hookctl store import'): keep it private.`,
+for 'hookctl store import'): keep it private.
+
+The dump is one consistent snapshot, read in one transaction for as long
+as the export runs. On SQLite, what other processes write meanwhile piles
+up in the store's -wal file until the export ends (about 7 MiB per 1,000
+events triggered meanwhile; it shrinks back afterwards): into a slow
+reader, export to a file first and read that.`,
 		Args: cobra.NoArgs,
 		Example: `  hookctl store export > dump.jsonl
   hookctl store export | gzip > dump.jsonl.gz`,
@@ -260,11 +279,24 @@ func run(opts *Options) error {
 		}
 	}
 	s, err := opts.Store(opts.Ctx)
+	readOnly := false
+	if errors.Is(err, store.ErrReadOnly) && opts.ReadStore != nil {
+		// A store this user may read but not write (a file, or a
+		// directory, without write permission): info and export only
+		// read, so they open it for reading. Journals are left for a
+		// command that can write the store.
+		if s, err = opts.ReadStore(opts.Ctx); err == nil {
+			defer s.Close()
+			readOnly = true
+		}
+	}
 	if err != nil {
 		return err
 	}
-	if err := recoverJournals(opts, s); err != nil {
-		return err
+	if !readOnly {
+		if err := recoverJournals(opts, s); err != nil {
+			return err
+		}
 	}
 	switch opts.Verb {
 	case "info":
@@ -508,9 +540,18 @@ type importJSON struct {
 }
 
 func runImport(opts *Options, s store.Store, in io.Reader) error {
-	before, err := s.Info(opts.Ctx)
-	if err != nil {
-		return err
+	// What was written comes from the batches themselves (StatsImporter):
+	// counting every table before and after could outlast a PostgreSQL
+	// statement_timeout on a large store, refusing an import that would
+	// work, or failing after every record was written. Only a store that
+	// cannot say is counted.
+	si, stats := s.(store.StatsImporter)
+	var before store.Info
+	if !stats {
+		var err error
+		if before, err = s.Info(opts.Ctx); err != nil {
+			return err
+		}
 	}
 	name := opts.File
 	if name == "-" {
@@ -522,7 +563,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	// the export wrote; without one, the bytes go through as they are.
 	in = transform.NewReader(in, unicode.BOMOverride(transform.Nop))
 	dec := dump.NewReader(bufio.NewReaderSize(in, 64<<10))
-	var read counts
+	var read, written counts
 	var refreshed int64
 	batch := make([]store.Record, 0, opts.BatchSize)
 	first := int64(1) // the record number of batch[0]
@@ -532,10 +573,15 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 		}
 		defer func() { first += int64(len(batch)); batch = batch[:0] }()
 		err := func() error {
-			if si, ok := s.(store.StatsImporter); ok {
-				stats, err := si.ImportBatchStats(opts.Ctx, batch)
+			if stats {
+				st, err := si.ImportBatchStats(opts.Ctx, batch)
 				if err == nil {
-					refreshed += stats.Refreshed
+					refreshed += st.Refreshed
+					written.Subscriptions += st.Written.Subscriptions
+					written.Objects += st.Written.Objects
+					written.Events += st.Written.Events
+					written.Deliveries += st.Written.Deliveries
+					written.Attempts += st.Written.Attempts
 				}
 				return err
 			}
@@ -634,19 +680,28 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 	if err := flush(); err != nil {
 		return importFailed(name, read, err)
 	}
-	after, err := s.Info(opts.Ctx)
-	if err != nil {
-		return err
+	backend, location := "", ""
+	if l, ok := s.(store.Locator); ok {
+		backend, location = l.Backend(), l.Location()
 	}
-	res := importJSON{Read: read, Written: counts{
-		Subscriptions: after.Subscriptions - before.Subscriptions,
-		Objects:       after.Objects - before.Objects,
-		Events:        after.Events - before.Events,
-		Deliveries:    after.Deliveries - before.Deliveries,
-		Attempts:      after.Attempts - before.Attempts,
-	}}
+	if !stats {
+		after, err := s.Info(opts.Ctx)
+		if err != nil {
+			return err
+		}
+		written = counts{
+			Subscriptions: after.Subscriptions - before.Subscriptions,
+			Objects:       after.Objects - before.Objects,
+			Events:        after.Events - before.Events,
+			Deliveries:    after.Deliveries - before.Deliveries,
+			Attempts:      after.Attempts - before.Attempts,
+		}
+		backend, location = after.Backend, after.Location
+	}
+	res := importJSON{Read: read, Written: written}
 	res.RefreshedDeliveries = refreshed
 	res.Skipped = max(0, read.total()-res.Written.total()-refreshed)
+	var err error
 	if opts.IO.JSON() {
 		err = ui.WriteJSON(opts.IO.Out, res)
 	} else {
@@ -655,7 +710,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			also = fmt.Sprintf("; %s brought up to date from a newer copy", plural(refreshed, "delivery"))
 		}
 		_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%s already present, skipped%s)\n",
-			res.Written, after.Backend, store.MaskURL(after.Location), plural(res.Skipped, "record"), also)
+			res.Written, backend, store.MaskURL(location), plural(res.Skipped, "record"), also)
 	}
 	if err == nil && cut > 0 {
 		return cli.Usagef("%s: record %d: the last line is cut short: the file was truncated", name, cut).

@@ -66,11 +66,22 @@ type ImportStats struct {
 	// Refreshed counts the deliveries already stored that a newer copy in
 	// the batch brought up to date (Import's refresh rule).
 	Refreshed int64
+	// Written counts, per kind, the records the batch inserted (those
+	// already stored are skipped): store import's summary comes from
+	// these, not from counting the store's tables, which on a large
+	// PostgreSQL store could outlast a statement_timeout after every
+	// record was written.
+	Written ImportCounts
+}
+
+// ImportCounts are records per kind.
+type ImportCounts struct {
+	Subscriptions, Objects, Events, Deliveries, Attempts int64
 }
 
 // StatsImporter is a BatchImporter that also says what the batch
-// refreshed: store import reports it instead of counting those records
-// as skipped.
+// wrote and refreshed: store import reports them instead of counting
+// the store before and after.
 type StatsImporter interface {
 	ImportBatchStats(ctx context.Context, records []Record) (ImportStats, error)
 }

@@ -46,6 +46,12 @@ type NoStoreError struct{ Msg string }
 
 func (e *NoStoreError) Error() string { return e.Msg }
 
+// ErrReadOnly is wrapped by the error of opening a store this process
+// may read but not write (a SQLite file, or its directory, it has no
+// write permission on): a command that only reads may open it for
+// reading instead.
+var ErrReadOnly = errors.New("read-only")
+
 // EnvironmentError: the store cannot be used (unreadable, not a hookctl
 // store, written by a newer hookctl, server unreachable). Exit 3.
 type EnvironmentError struct {

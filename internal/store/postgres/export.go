@@ -161,7 +161,7 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 		}
 		// The first record that fails is named, as SQLite's import, record
 		// by record, does: an object whose key is taken, or a reference.
-		keyErr, err := importObjects(ctx, tx, records, objs)
+		keyErr, err := importObjects(ctx, tx, records, objs, &stats.Written.Objects)
 		if err != nil {
 			return err
 		}
@@ -173,16 +173,20 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 			return keyErr
 		}
 		if len(subs) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionCols+`)
-				SELECT `+prefixCols("t.", subscriptionCols)+` FROM hookctl_import_subscriptions t ON CONFLICT (id) DO NOTHING`); err != nil {
+			tag, err := tx.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionCols+`)
+				SELECT `+prefixCols("t.", subscriptionCols)+` FROM hookctl_import_subscriptions t ON CONFLICT (id) DO NOTHING`)
+			if err != nil {
 				return err
 			}
+			stats.Written.Subscriptions = tag.RowsAffected()
 		}
 		if len(evs) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
-				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.ord ON CONFLICT (id) DO NOTHING`); err != nil {
+			tag, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
+				SELECT `+prefixCols("t.", eventCols)+` FROM hookctl_import_events t ORDER BY t.ord ON CONFLICT (id) DO NOTHING`)
+			if err != nil {
 				return err
 			}
+			stats.Written.Events = tag.RowsAffected()
 		}
 		if len(dels) > 0 {
 			// Keeping imported Seqs while other processes insert: hold off
@@ -197,10 +201,12 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 			cols := strings.Replace(deliveryCols, "seq, ", "", 1)
 			sel := strings.Replace(prefixCols("t.", cols), "t.subscription_id",
 				`(SELECT s.id FROM subscriptions s WHERE s.id = t.subscription_id)`, 1)
-			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (seq, `+cols+`)
-				SELECT t.seq, `+sel+` FROM hookctl_import_deliveries t WHERE t.seq > 0 ORDER BY t.ord`); err != nil {
+			tag, err := tx.Exec(ctx, `INSERT INTO deliveries (seq, `+cols+`)
+				SELECT t.seq, `+sel+` FROM hookctl_import_deliveries t WHERE t.seq > 0 ORDER BY t.ord`)
+			if err != nil {
 				return err
 			}
+			stats.Written.Deliveries = tag.RowsAffected()
 			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
 				(SELECT coalesce(max(seq), 0) FROM deliveries), 1))`); err != nil {
 				return err
@@ -209,7 +215,7 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 			// the batch (the same history exported again after a replay or
 			// a retry there), as SQLite's import does: see refreshDelivery
 			// there.
-			tag, err := tx.Exec(ctx, `UPDATE deliveries d SET url = t.url, status = t.status, attempt_count = t.attempt_count,
+			tag, err = tx.Exec(ctx, `UPDATE deliveries d SET url = t.url, status = t.status, attempt_count = t.attempt_count,
 				max_attempts = t.max_attempts, schedule = t.schedule, next_attempt_at = t.next_attempt_at, last_error = t.last_error,
 				last_status = t.last_status, lease_owner = t.lease_owner, lease_expires_at = t.lease_expires_at, updated_at = t.updated_at
 				FROM (SELECT DISTINCT ON (id) * FROM hookctl_import_deliveries ORDER BY id, updated_at DESC) t
@@ -221,10 +227,12 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 			stats.Refreshed = tag.RowsAffected()
 		}
 		if len(atts) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)
-				SELECT `+prefixCols("t.", attemptCols)+` FROM hookctl_import_attempts t ON CONFLICT (delivery_id, number) DO NOTHING`); err != nil {
+			tag, err := tx.Exec(ctx, `INSERT INTO attempts (`+attemptCols+`)
+				SELECT `+prefixCols("t.", attemptCols)+` FROM hookctl_import_attempts t ON CONFLICT (delivery_id, number) DO NOTHING`)
+			if err != nil {
 				return err
 			}
+			stats.Written.Attempts = tag.RowsAffected()
 		}
 		return nil
 	})
@@ -293,7 +301,7 @@ func importRefs(ctx context.Context, tx pgx.Tx, evs, dels, atts bool) (ord int64
 // another live object of its kind has (in the store or earlier in the
 // batch) and returns that as keyErr, with err nil: the caller names it
 // unless a record before it fails too.
-func importObjects(ctx context.Context, tx pgx.Tx, records []store.Record, objs []int) (keyErr *store.ImportKeyError, err error) {
+func importObjects(ctx context.Context, tx pgx.Tx, records []store.Record, objs []int, written *int64) (keyErr *store.ImportKeyError, err error) {
 	n := now()
 	for _, i := range objs {
 		o, _ := store.ImportForm(records[i].Object, n)
@@ -319,6 +327,7 @@ func importObjects(ctx context.Context, tx pgx.Tx, records []store.Record, objs 
 			pt(o.Kind), pt(o.ID), pt(o.Key), pt(string(o.Data)), o.Deleted, ts(o.CreatedAt), ts(o.UpdatedAt)); err != nil {
 			return nil, err
 		}
+		*written++
 	}
 	return nil, nil
 }

@@ -46,7 +46,8 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	// on the database). Without it, PostgreSQL would put the tables in the
 	// next schema of the path (public), and the day someone creates
 	// hookctl, every process would switch to an empty store there.
-	target := searchPathSchema(db.searchPath)
+	named := db.firstSchema(ctx, conn)
+	target := named
 	if target == "" && schema != nil {
 		target = *schema
 	}
@@ -62,16 +63,10 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		// Unlock on a fresh context so a cancelled ctx cannot leave the lock held.
 		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, lockClass, target)
 	}()
-	create := schema == nil && target != ""
-	if schema != nil && *schema != target && target != "" {
-		// Only when no hookctl store is on the path yet: a store an older
-		// hookctl made in public for this URL stays where it is.
-		var found bool
-		if err := conn.QueryRow(ctx, `SELECT to_regclass('hookctl_schema_migrations') IS NOT NULL`).Scan(&found); err != nil {
-			return 0, 0, db.wrap("migrate", err)
-		}
-		create = !found
+	if err := db.storeLater(ctx, conn, named); err != nil {
+		return 0, 0, err
 	}
+	create := target != "" && (schema == nil || *schema != target)
 	if create && db.existing {
 		return 0, 0, db.noStore(target, "it does not exist")
 	}
@@ -179,10 +174,51 @@ func (db *DB) noStore(schema, why string) error {
 	}
 }
 
+// firstSchema is the schema the server's search_path (the URL's
+// search_path or options=-c search_path=…, else the user's or database's
+// setting) names first; "" when it starts with $user or cannot be read.
+func (db *DB) firstSchema(ctx context.Context, q querier) string {
+	sp := db.searchPath
+	var server string
+	if q.QueryRow(ctx, `SELECT current_setting('search_path')`).Scan(&server) == nil {
+		sp = server
+	}
+	return searchPathSchema(sp)
+}
+
+// storeLater refuses a search_path whose first schema, named, holds no
+// hookctl store while a later schema on the path holds one: hookctl's
+// tables live in the first schema (an application's tables go where
+// search_path puts them first), and PostgreSQL, looking up each table on
+// the path, would read and write the later schema's store: another
+// team's, or the one an older hookctl made there when the first schema
+// did not exist yet. hookctl neither uses that store nor, silently,
+// starts an empty one beside it.
+func (db *DB) storeLater(ctx context.Context, q querier, named string) error {
+	if named == "" {
+		return nil
+	}
+	var later string
+	err := q.QueryRow(ctx, `SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = to_regclass('hookctl_schema_migrations')`).Scan(&later)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && later == named) {
+		return nil
+	}
+	if err != nil {
+		return db.wrap("open", err)
+	}
+	return &store.EnvironmentError{
+		Err: fmt.Errorf("PostgreSQL store %s: schema %q, the first of search_path, has no hookctl store, but schema %q later on the path has one: hookctl keeps its store in the first schema and does not use that one",
+			db.location, named, later),
+		Hint: fmt.Sprintf("to use the store in %q, name it first in search_path; to start a store in %q, run hookctl store migrate once with search_path=%s alone",
+			later, named, named),
+	}
+}
+
 // readerNoStore is OpenReader's noStore: the schema search_path puts
 // first does not exist, or has no hookctl tables.
 func (db *DB) readerNoStore(ctx context.Context, q querier) error {
-	schema, why := searchPathSchema(db.searchPath), "it does not exist"
+	schema, why := db.firstSchema(ctx, q), "it does not exist"
 	var cur *string
 	if q.QueryRow(ctx, `SELECT current_schema()`).Scan(&cur) == nil && cur != nil {
 		schema, why = *cur, "it has no hookctl tables"

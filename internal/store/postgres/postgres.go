@@ -140,6 +140,10 @@ func openDB(ctx context.Context, rawURL string, existing, reader bool) (*DB, err
 		return nil, db.connectError(cfg, err)
 	}
 	if reader {
+		if err := db.storeLater(ctx, pool, db.firstSchema(ctx, pool)); err != nil {
+			pool.Close()
+			return nil, err
+		}
 		v, err := currentVersion(ctx, pool)
 		if err != nil && isUndefinedTable(err) {
 			// No hookctl store on the path: say so as OpenExisting does,
@@ -236,6 +240,16 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 	} else if tlsHint := tlsConnectHint(err); tlsHint != "" {
 		hint = tlsHint
 	}
+	if hosts := serverAddresses(cfg); len(hosts) > 1 {
+		// Several hosts (postgres://a:5432,b:5433/db): pgx tries each in
+		// turn; say what each said, and name them all.
+		if each := perHost(err, db.secrets); each != "" {
+			msg = each
+		}
+		if pgErr == nil || strings.HasPrefix(hint, "is PostgreSQL running") {
+			hint = fmt.Sprintf("is PostgreSQL running and reachable %s? (each was tried) check --store or HOOKCTL_STORE", strings.Join(hosts, " or "))
+		}
+	}
 	unreachable := transientConnect(err)
 	return &store.EnvironmentError{
 		Err:              fmt.Errorf("cannot connect to PostgreSQL store %s: %s", db.location, msg),
@@ -244,6 +258,62 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 		Unreachable:      unreachable,
 		NoConnectionLeft: pgErr != nil && pgErr.Code == "53300",
 	}
+}
+
+// serverAddresses are where a connection with cfg goes, first the
+// URL's first host, then each other one (pgx's Fallbacks, which repeat a
+// host for each TLS mode), once each, as serverAddress says them.
+func serverAddresses(cfg *pgxpool.Config) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(host string, port uint16) {
+		if a := serverAddress(host, port); !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	add(cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	for _, fb := range cfg.ConnConfig.Fallbacks {
+		add(fb.Host, fb.Port)
+	}
+	return out
+}
+
+// perHost is what each host tried said, one after the other ("dial tcp
+// a:5432: connect: connection refused; b:5433: password authentication
+// failed for user …"), from the errors pgx joins when every host failed;
+// "" when err holds no such list.
+func perHost(err error, secrets []string) string {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) {
+		return ""
+	}
+	joined, ok := ce.Unwrap().(interface{ Unwrap() []error })
+	if !ok {
+		return ""
+	}
+	var parts []string
+	seen := map[string]bool{}
+	for _, e := range joined.Unwrap() {
+		var part string
+		var pgErr *pgconn.PgError
+		var op *net.OpError
+		switch {
+		case errors.As(e, &pgErr):
+			// pgx's own words start with the address it tried.
+			addr, _, _ := strings.Cut(e.Error(), " ")
+			part = addr + ": " + pgErr.Message
+		case errors.As(e, &op):
+			part = op.Error()
+		default:
+			part = oneLine(e)
+		}
+		if part = scrub(part, secrets); !seen[part] {
+			seen[part] = true
+			parts = append(parts, part)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // serverAddress says where a connection to host and port goes, as psql

@@ -606,8 +606,10 @@ func TestInsufficientPrivileges(t *testing.T) {
 // search_path=hookctl,public names the schema for hookctl's tables first:
 // when it does not exist it is created and the tables go there, not into
 // the next schema of the path (where the day someone created hookctl every
-// process would switch to an empty store). A store already on the path
-// (made there by an older hookctl) stays in use.
+// process would switch to an empty store). A store later on the path
+// (another team's, or one an older hookctl made there) is neither used
+// nor hidden by a new empty one: refused, naming both schemas, and no
+// schema is created.
 func TestSearchPathListCreatesFirstSchema(t *testing.T) {
 	ctx := context.Background()
 	fallback := pgtest.URL(t) // an existing, empty schema: the path's second
@@ -628,14 +630,14 @@ func TestSearchPathListCreatesFirstSchema(t *testing.T) {
 		t.Fatalf("tables created in %s, want %s (the first of search_path)", where, first)
 	}
 
-	// A store already in the second schema is kept.
+	// A store in the second schema: refused.
 	openDB(t, fallback)
 	other := fmt.Sprintf("hookctl_other_%d", time.Now().UnixNano())
 	newSchemaURL(t, other)
-	db = openDB(t, withPath(other+","+second))
-	var cur string
-	if err := db.Pool().QueryRow(ctx, `SELECT current_schema()`).Scan(&cur); err != nil || cur != second {
-		t.Fatalf("current_schema() = %q, %v; want the existing store's %s", cur, err, second)
+	_, err := postgres.OpenDB(ctx, withPath(other+","+second))
+	var env *store.EnvironmentError
+	if !errors.As(err, &env) || !strings.Contains(err.Error(), fmt.Sprintf(`schema %q, the first of search_path, has no hookctl store, but schema %q later on the path has one`, other, second)) {
+		t.Fatalf("open with a store later on the path: %v, want it refused naming %s and %s", err, other, second)
 	}
 	var n int
 	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname = $1`, other).Scan(&n); err != nil || n != 0 {

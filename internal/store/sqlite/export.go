@@ -233,12 +233,12 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 	switch {
 	case r.Subscription != nil:
 		sub := r.Subscription
-		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
+		res, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
 			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
 			jsonMap(sub.Metadata), tm(sub.CreatedAt), tm(sub.UpdatedAt))
-		return err
+		return counted(res, err, &stats.Written.Subscriptions)
 	case r.Object != nil:
 		o, ok := store.ImportForm(r.Object, time.Now())
 		if !ok {
@@ -261,18 +261,18 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 		if o.Deleted {
 			deleted = 1
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		res, err := tx.ExecContext(ctx, `INSERT INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			o.Kind, o.ID, o.Key, string(o.Data), deleted, tm(o.CreatedAt), tm(o.UpdatedAt))
-		return err
+		return counted(res, err, &stats.Written.Objects)
 	case r.Event != nil:
 		e := r.Event
 		payload := e.Payload
 		if payload == nil {
 			payload = []byte{}
 		}
-		_, err := tx.ExecContext(ctx, insertEventSQL, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
+		res, err := tx.ExecContext(ctx, insertEventSQL, e.ID, e.Type, e.Provider, payload, e.ContentType, e.Source,
 			jsonMap(e.Headers), tm(e.CreatedAt), e.Verdict)
-		return err
+		return counted(res, err, &stats.Written.Events)
 	case r.Delivery != nil:
 		d := *r.Delivery
 		if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, d.ID); err != nil {
@@ -300,7 +300,11 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 			}
 		}
 		var seq int64
-		return tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq)
+		if err := tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq); err != nil {
+			return err
+		}
+		stats.Written.Deliveries++
+		return nil
 	case r.Attempt != nil:
 		a := r.Attempt
 		if ok, err := exists(`SELECT 1 FROM deliveries WHERE id = ?`, a.DeliveryID); err != nil {
@@ -308,11 +312,21 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 		} else if !ok {
 			return &store.ImportRefError{Kind: "attempt", ID: strconv.Itoa(a.Number), RefKind: "delivery", RefID: a.DeliveryID}
 		}
-		_, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_seq, number) DO NOTHING`,
+		res, err := tx.ExecContext(ctx, insertAttemptSQL+` ON CONFLICT (delivery_seq, number) DO NOTHING`,
 			attemptArgs(a)...)
-		return err
+		return counted(res, err, &stats.Written.Attempts)
 	}
 	return nil
+}
+
+// counted adds the rows res inserted to n.
+func counted(res sql.Result, err error, n *int64) error {
+	if err != nil {
+		return err
+	}
+	k, err := res.RowsAffected()
+	*n += k
+	return err
 }
 
 // Backend names the backend in a dump's header.

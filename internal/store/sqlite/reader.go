@@ -14,6 +14,9 @@ import (
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
+
+	"github.com/hookctl/hookctl/internal/store"
 )
 
 // OpenReader opens the existing store at path for reading only, for shell
@@ -40,6 +43,9 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	if err != nil || !bytes.Equal(head[:len(sqliteHeader)], sqliteHeader) || badHeader(head) != "" {
 		return nil, fmt.Errorf("%s is not a SQLite database", abs)
 	}
+	if err := foreignSidecars(abs, fi, head); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.Itoa(int(wait/time.Millisecond)))
 	q.Set("_pragma", "query_only(1)")
@@ -64,8 +70,64 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	}
 	if err != nil {
 		s.Close()
+		var se *sqlite3.Error
+		if errors.As(err, &se) && se.Code() == sqlite3lib.SQLITE_READONLY_DIRECTORY {
+			// A WAL store is read through its -shm file, which SQLite
+			// creates beside it when the first connection opens it: in a
+			// directory this user cannot write, there is none to create.
+			// (immutable=1 would read it without, but then a writer with
+			// the rights this user lacks — the owner — could change the
+			// file under the reader: not safe to assume there is none.)
+			dir := filepath.Dir(abs)
+			return nil, envErr(fmt.Sprintf("make %s writable for this user, or copy the store elsewhere (with its -wal file if any) and read the copy with --store", dir),
+				"store %s cannot be read: SQLite needs to create %s-shm beside it and its directory %s is %w for this user", abs, filepath.Base(abs), dir, store.ErrReadOnly)
+		}
+		var env *store.EnvironmentError
+		if errors.As(err, &env) {
+			return nil, err // it names the store already
+		}
 		return nil, fmt.Errorf("store %s: %w", abs, err)
 	}
 	s.openedAt = version
+	writableSidecars(abs)
 	return s, nil
+}
+
+// foreignSidecars refuses to read a WAL store another user owns when its
+// -shm file is not there (no process has it open): SQLite would create
+// the -shm and -wal files, owned by this user, and a reader cannot
+// remove them when it is done; the owner's hookctl then refuses to write
+// the store through them (checkSidecars).
+func foreignSidecars(path string, fi os.FileInfo, head []byte) error {
+	if fi == nil || head[18] != 2 || head[19] != 2 { // not in WAL mode
+		return nil
+	}
+	owner, ok := fileOwner(fi)
+	if !ok || int64(owner) == int64(os.Getuid()) {
+		return nil
+	}
+	if _, err := os.Lstat(path + "-shm"); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return envErr("run hookctl as the store's owner, or copy the store elsewhere and read the copy with --store",
+		"store %s belongs to another user and no process has it open: reading it would leave %s-shm and %s-wal owned by this user beside it, through which its owner's hookctl does not write",
+		path, filepath.Base(path), filepath.Base(path))
+}
+
+// writableSidecars gives the -wal and -shm files of the store at path,
+// when this user owns them, the owner's write permission: SQLite creates
+// them with the store file's mode, and a reader of a file made read-only
+// (chmod 444) leaves them behind read-only too (a read-only connection
+// cannot remove them), so once the file is writable again every write
+// failed with "attempt to write a readonly database".
+func writableSidecars(path string) {
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		fi, err := os.Lstat(side)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o200 != 0 {
+			continue
+		}
+		if owner, ok := fileOwner(fi); ok && int64(owner) == int64(os.Getuid()) {
+			_ = os.Chmod(side, fi.Mode().Perm()|0o200)
+		}
+	}
 }

@@ -366,7 +366,7 @@ func checkFile(path string, retried bool) error {
 		f.Close()
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
 			return envErr(fmt.Sprintf("make it writable (chmod u+w %s) or choose another store with --store", path),
-				"store %s is read-only", path)
+				"store %s is %w", path, store.ErrReadOnly)
 		}
 		return envErr("check the file's permissions", "cannot open store %s for writing: %v", path, err)
 	} else {
