@@ -55,10 +55,10 @@ created it), and so is a SQLite file deleted or replaced under it. The
 attempts of at most 10000 pending deliveries are followed at once; a delivery
 beyond that is printed with the attempts it had when found.
 
-A replay (hookctl replay ID, the inspector, serve's resend APIs) adds attempts
-to a delivery that had settled: tail re-reads the last 1000 settled deliveries
-it printed every second and prints a replay's attempts (and their retries)
-once each. The replay of a delivery it did not print is not shown.`,
+A replay (hookctl replay, the inspector, serve's resend APIs) adds attempts to
+a delivery that had settled, and notes it in the store's log of requeues:
+tail reads that log too and prints a replay's attempts (and their retries)
+once each, within its filters, also of a delivery it never printed.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
   hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,
