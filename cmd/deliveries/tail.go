@@ -27,6 +27,9 @@ type TailOptions struct {
 	Lines        int
 	Interval     time.Duration
 	Timeout      time.Duration
+	// StoreWait is how long to wait at start for a PostgreSQL server that
+	// cannot be reached yet (--store-wait).
+	StoreWait time.Duration
 }
 
 // maxTailLines is the most --lines takes (one read of the log).
@@ -80,6 +83,9 @@ once each, within its filters, also of a delivery it never printed.`,
 			if opts.Timeout < 0 {
 				return cli.Usagef("--timeout must not be negative")
 			}
+			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
+				return err
+			}
 			if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
 				return err
 			}
@@ -97,6 +103,7 @@ once each, within its filters, also of a delivery it never printed.`,
 	fl.IntVarP(&opts.Lines, "lines", "n", 10, "print the last `n` deliveries first (0 = none, at most 1000)")
 	fl.DurationVar(&opts.Interval, "interval", 250*time.Millisecond, "read the store every `duration` (at least 10ms)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after `duration` with exit 0 (0 = follow until interrupted)")
+	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	completeFilterFlags(c, f)
 	return c
 }
@@ -136,6 +143,9 @@ func openTailStore(ctx context.Context, f *cli.Factory) (store.Store, string, er
 
 func runTail(ctx context.Context, opts *TailOptions) error {
 	ios := opts.IO
+	// Started beside PostgreSQL (a compose file, a CI job), tail waits
+	// for it as the other long-running commands do, up to --store-wait.
+	opts.Factory.WaitForStore(opts.StoreWait)
 	st, name, err := openTailStore(ctx, opts.Factory)
 	if err != nil {
 		if ctx.Err() != nil {
