@@ -38,7 +38,9 @@ func (it TailItem) At() time.Time {
 // process sharing the store) and every attempt of those as it is
 // recorded. Each tick is one range query by Seq after the newest
 // delivery seen, plus one read of the deliveries it reported that are
-// still pending (at most MaxWatch of them) and of the attempts of those
+// still pending (at most MaxWatch of them) and due — one whose retry is
+// not due yet cannot have made an attempt, and is read again when it is
+// (at most watchIdle later; nextRead) — and of the attempts of those
 // that made one since.
 //
 // A replay adds attempts to a delivery that had settled; its Seq does not
@@ -128,6 +130,43 @@ const MinTailInterval = 10 * time.Millisecond
 type watched struct {
 	printed int  // attempts reported
 	shown   bool // the delivery was reported
+	// next is when a pending one is read again (zero: at the next tick):
+	// no attempt is made of it before it is due (nextRead).
+	next time.Time
+}
+
+// watchIdle is the longest a followed pending delivery goes unread (a
+// safety net for clocks that disagree, and for one deleted meanwhile);
+// watchOverdue is how long past its due time one is read at every tick
+// (its attempt is being made), after which a busy or stopped worker's
+// backlog is read every Recheck.
+const (
+	watchIdle    = 5 * time.Second
+	watchOverdue = 2 * time.Second
+)
+
+// nextRead is when the pending delivery row, read at now, is read again:
+// no attempt is recorded before its due time, so a delivery waiting for
+// its retry costs nothing until then (at most watchIdle); one due is
+// read at every tick for watchOverdue, then every Recheck.
+func (t *Tailer) nextRead(row *store.DeliveryRow, now time.Time) time.Time {
+	due := row.NextAttemptAt
+	switch {
+	case due.IsZero():
+		return time.Time{}
+	case due.After(now):
+		return minTime(due, now.Add(watchIdle))
+	case now.Sub(due) < watchOverdue:
+		return time.Time{}
+	}
+	return now.Add(t.Recheck)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // tailPage is how many rows one range read returns; tailPages bounds the
@@ -378,11 +417,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// The pending deliveries already reported are read first: a new
 	// delivery found below is not read twice in one tick.
 	var items []TailItem
-	if len(t.watch) > 0 {
-		ids := make([]string, 0, len(t.watch))
-		for id := range t.watch {
+	now := time.Now()
+	var ids []string
+	for id, w := range t.watch {
+		if !now.Before(w.next) {
 			ids = append(ids, id)
 		}
+	}
+	if len(ids) > 0 {
 		rows, err := t.byIDs(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -399,7 +441,10 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			if row.Status != store.DeliveryPending {
 				t.unwatch(row.ID)
 				t.settled(row.ID, w)
+				continue
 			}
+			t.undo.save(w)
+			w.next = t.nextRead(row, now)
 		}
 		for _, id := range ids {
 			if !found[id] {
@@ -511,6 +556,7 @@ func (t *Tailer) keep(row *store.DeliveryRow, w *watched) {
 		t.overflow = true
 		return
 	}
+	w.next = t.nextRead(row, time.Now())
 	t.watch[row.ID] = w
 	if t.undo != nil {
 		t.undo.added = append(t.undo.added, row.ID)
@@ -665,7 +711,9 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 	since := map[string]int{}
 	var ids []string
 	for _, e := range es {
-		if t.watch[e.DeliveryID] != nil {
+		if w := t.watch[e.DeliveryID]; w != nil {
+			t.undo.save(w)
+			w.next = time.Time{} // requeued: read at the next tick
 			continue
 		}
 		if n, ok := since[e.DeliveryID]; !ok {
