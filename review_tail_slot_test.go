@@ -14,8 +14,8 @@ import (
 
 // TestReviewTailWaitsForAConnection: deliveries tail started when the
 // PostgreSQL server has no connection left for its user (53300) waits for
-// one up to 5 s, as the one-shot commands do, says so once, and follows
-// the log once one is freed. Before, it exited 3 at once, though a tail
+// one up to --store-wait (1m), as the other long-running commands do, says
+// so once, and follows the log once one is freed. Before, it exited 3 at once, though a tail
 // rides out an outage once started.
 func TestReviewTailWaitsForAConnection(t *testing.T) {
 	ctx := context.Background()
@@ -39,7 +39,7 @@ func TestReviewTailWaitsForAConnection(t *testing.T) {
 	// Released once it said it waits (the old code exited 3 at once).
 	deadline := time.After(15 * time.Second)
 wait:
-	for !strings.Contains(errb.String(), "retrying for up to 5s") {
+	for !strings.Contains(errb.String(), "retrying for up to 1m (--store-wait)") {
 		select {
 		case err = <-exited:
 			exited <- err
@@ -52,7 +52,7 @@ wait:
 	release()
 	err = <-exited
 	out := errb.String()
-	if err != nil || strings.Count(out, "retrying for up to 5s") != 1 || !strings.Contains(out, "store reachable") ||
+	if err != nil || strings.Count(out, "retrying for up to 1m (--store-wait)") != 1 || !strings.Contains(out, "store reachable") ||
 		!strings.Contains(out, "(^C to stop)") {
 		t.Fatalf("deliveries tail with no connection left for a moment: %v, want exit 0 after one notice, then following:\n%s", err, out)
 	}

@@ -44,8 +44,8 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 8
-	latestPostgresSchema = 11
+	latestSQLiteSchema   = 9
+	latestPostgresSchema = 12
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

@@ -27,6 +27,9 @@ type TailOptions struct {
 	Lines        int
 	Interval     time.Duration
 	Timeout      time.Duration
+	// StoreWait is how long to wait at start for a PostgreSQL server that
+	// cannot be reached yet (--store-wait).
+	StoreWait time.Duration
 }
 
 // maxTailLines is the most --lines takes (one read of the log).
@@ -55,10 +58,10 @@ created it), and so is a SQLite file deleted or replaced under it. The
 attempts of at most 10000 pending deliveries are followed at once; a delivery
 beyond that is printed with the attempts it had when found.
 
-A replay (hookctl replay ID, the inspector, serve's resend APIs) adds attempts
-to a delivery that had settled: tail re-reads the last 1000 settled deliveries
-it printed every second and prints a replay's attempts (and their retries)
-once each. The replay of a delivery it did not print is not shown.`,
+A replay (hookctl replay, the inspector, serve's resend APIs) adds attempts to
+a delivery that had settled, and notes it in the store's log of requeues:
+tail reads that log too and prints a replay's attempts (and their retries)
+once each, within its filters, also of a delivery it never printed.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
   hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,
@@ -80,6 +83,9 @@ once each. The replay of a delivery it did not print is not shown.`,
 			if opts.Timeout < 0 {
 				return cli.Usagef("--timeout must not be negative")
 			}
+			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
+				return err
+			}
 			if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
 				return err
 			}
@@ -97,6 +103,7 @@ once each. The replay of a delivery it did not print is not shown.`,
 	fl.IntVarP(&opts.Lines, "lines", "n", 10, "print the last `n` deliveries first (0 = none, at most 1000)")
 	fl.DurationVar(&opts.Interval, "interval", 250*time.Millisecond, "read the store every `duration` (at least 10ms)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after `duration` with exit 0 (0 = follow until interrupted)")
+	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	completeFilterFlags(c, f)
 	return c
 }
@@ -136,6 +143,9 @@ func openTailStore(ctx context.Context, f *cli.Factory) (store.Store, string, er
 
 func runTail(ctx context.Context, opts *TailOptions) error {
 	ios := opts.IO
+	// Started beside PostgreSQL (a compose file, a CI job), tail waits
+	// for it as the other long-running commands do, up to --store-wait.
+	opts.Factory.WaitForStore(opts.StoreWait)
 	st, name, err := openTailStore(ctx, opts.Factory)
 	if err != nil {
 		if ctx.Err() != nil {

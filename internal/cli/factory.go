@@ -64,12 +64,13 @@ type Factory struct {
 	retryPause time.Duration
 }
 
-// DefaultStoreWait is how long worker, serve, ui and listen wait at start
-// for a store server that cannot be reached yet (--store-wait, the
-// store_wait setting): long enough for a PostgreSQL container started
-// beside them to come up, short enough that a wrong host or port ends the
-// command (exit 3) within a minute, as trigger and replay give up on a
-// store that went away mid-run (delivery.DefaultStorePatience).
+// DefaultStoreWait is how long worker, serve, ui, listen and deliveries
+// tail wait at start for a store server that cannot be reached yet
+// (--store-wait, the store_wait setting): long enough for a PostgreSQL
+// container started beside them to come up, short enough that a wrong
+// host or port ends the command (exit 3) within a minute, as trigger and
+// replay give up on a store that went away mid-run
+// (delivery.DefaultStorePatience).
 const DefaultStoreWait = time.Minute
 
 // SlotWait is how long the other commands (trigger, replay, lists, …)

@@ -214,7 +214,7 @@ func MoreHint(w io.Writer, limit int, one, many string) {
 }
 
 // AddStoreWaitFlag adds --store-wait to a long-running command (worker,
-// serve, ui, listen): how long it waits at start for a store server that
+// serve, ui, listen, deliveries tail): how long it waits at start for a store server that
 // cannot be reached yet (see Factory.WaitForStore). The store_wait
 // setting (HOOKCTL_STORE_WAIT) fills it.
 func AddStoreWaitFlag(fs *pflag.FlagSet, d *time.Duration) {

@@ -59,8 +59,9 @@ func TestTailShowsReplayOfSettled(t *testing.T) {
 
 // TestTailReplayStatusFilterAndBound: with --status failed a replay that
 // succeeded is not reported and one that failed is, without the earlier
-// one's attempt; beyond MaxDone the oldest reported is not re-read; the
-// re-reads wait for Recheck.
+// one's attempt. On a store without a requeue log, beyond MaxDone the
+// oldest reported is not re-read and the re-reads wait for Recheck; with
+// one (SQLite's), both replays are reported at the next tick.
 func TestTailReplayStatusFilterAndBound(t *testing.T) {
 	f := newTailFixture(t)
 	id := f.deliver("card.failing", "", 1)
@@ -80,7 +81,13 @@ func TestTailReplayStatusFilterAndBound(t *testing.T) {
 	f2.attempt(a, 500, store.DeliveryFailed)
 	b := f2.deliver("card.b", "", 1)
 	f2.attempt(b, 500, store.DeliveryFailed)
-	tl = f2.tailer(func(tl *Tailer) { tl.MaxDone = 1; tl.Recheck = time.Hour })
+	logged := f2.tailer(func(tl *Tailer) { tl.MaxDone = 1; tl.Recheck = time.Hour })
+	tl = f2.tailer(func(tl *Tailer) {
+		tl.MaxDone = 1
+		tl.Recheck = time.Hour
+		// No requeue log: the store's other methods only.
+		tl.Store, tl.Insp = struct{ store.Store }{f2.st}, struct{ store.Inspector }{f2.st.(store.Inspector)}
+	})
 	if tl.done.len() != 1 {
 		t.Fatalf("keeping %d settled deliveries, want 1", tl.done.len())
 	}
@@ -89,9 +96,11 @@ func TestTailReplayStatusFilterAndBound(t *testing.T) {
 	f2.replay(b, 1)
 	f2.attempt(b, 200, store.DeliverySucceeded)
 	wantItems(t, "first tick re-reads", f2.step(tl), "card.b #2 200 succeeded")
+	wantItems(t, "from the requeue log", f2.step(logged), "card.a #2 200 succeeded", "card.b #2 200 succeeded")
 	f2.replay(b, 1)
 	f2.attempt(b, 500, store.DeliveryFailed)
 	wantItems(t, "before Recheck", f2.step(tl))
+	wantItems(t, "from the requeue log", f2.step(logged), "card.b #3 500 failed")
 	tl.checked = time.Time{}
 	wantItems(t, "at Recheck", f2.step(tl), "card.b #3 500 failed")
 }

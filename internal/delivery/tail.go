@@ -38,16 +38,25 @@ func (it TailItem) At() time.Time {
 // process sharing the store) and every attempt of those as it is
 // recorded. Each tick is one range query by Seq after the newest
 // delivery seen, plus one read of the deliveries it reported that are
-// still pending (at most MaxWatch of them) and of the attempts of those
+// still pending (at most MaxWatch of them) and due — one whose retry is
+// not due yet cannot have made an attempt, and is read again when it is
+// (at most watchIdle later; nextRead) — and of the attempts of those
 // that made one since.
 //
 // A replay adds attempts to a delivery that had settled; its Seq does not
-// change. So every Recheck the tail also re-reads the last MaxDone
-// settled deliveries it reported (one read by ID, at most MaxDone rows)
-// and reports the attempts one of them made since, as it does a pending
-// one's; a delivery that is pending again is followed at every tick until
-// it settles. A replay of a delivery the tail never reported (older than
-// its backlog, or forgotten beyond MaxDone) is not shown.
+// change. Each requeue (a replay, serve's resends) appends the delivery
+// and its attempt count to the store's requeue log (store.RequeueLog),
+// which the tail follows by id at every tick, as it follows deliveries by
+// Seq: a delivery requeued since is read (one read by ID), its attempts
+// above that count are reported once each, as a pending one's are, and
+// it is followed until it settles — also one the tail never reported
+// (older than its backlog), and one a replay sent within the tick. On
+// PostgreSQL the log's ids commit out of order too: the ids missing below
+// its cursor are re-read, as Seqs are (SeqGaps). Every Recheck the tail
+// also re-reads the last MaxDone settled deliveries it reported (one
+// read by ID, at most MaxDone rows) for their new attempts: on a store
+// without a requeue log, a replay's; with one, a replay's that found the
+// delivery still settled.
 //
 // On PostgreSQL a delivery's Seq is taken inside its transaction, so
 // deliveries commit out of Seq order: the Seqs missing below the cursor
@@ -92,12 +101,15 @@ type Tailer struct {
 	OnReady func()
 
 	watch    map[string]*watched
-	done     *doneSet  // settled deliveries reported, for replays
-	checked  time.Time // the last re-read of done
-	page     int       // rows per range read (tailPage; tests make it small)
-	undo     *tailUndo // what the current step changed, while it runs
-	top      int64     // the newest Seq read
-	gaps     *SeqGaps  // seqs missing below top (PostgreSQL), re-read
+	rq       store.RequeueLog // nil: the store keeps none
+	rqTop    int64            // the newest requeue log id read
+	rqGaps   *SeqGaps         // ids missing below rqTop (PostgreSQL)
+	done     *doneSet         // settled deliveries reported, for replays
+	checked  time.Time        // the last re-read of done
+	page     int              // rows per range read (tailPage; tests make it small)
+	undo     *tailUndo        // what the current step changed, while it runs
+	top      int64            // the newest Seq read
+	gaps     *SeqGaps         // seqs missing below top (PostgreSQL), re-read
 	down     time.Time
 	overflow bool
 }
@@ -118,6 +130,43 @@ const MinTailInterval = 10 * time.Millisecond
 type watched struct {
 	printed int  // attempts reported
 	shown   bool // the delivery was reported
+	// next is when a pending one is read again (zero: at the next tick):
+	// no attempt is made of it before it is due (nextRead).
+	next time.Time
+}
+
+// watchIdle is the longest a followed pending delivery goes unread (a
+// safety net for clocks that disagree, and for one deleted meanwhile);
+// watchOverdue is how long past its due time one is read at every tick
+// (its attempt is being made), after which a busy or stopped worker's
+// backlog is read every Recheck.
+const (
+	watchIdle    = 5 * time.Second
+	watchOverdue = 2 * time.Second
+)
+
+// nextRead is when the pending delivery row, read at now, is read again:
+// no attempt is recorded before its due time, so a delivery waiting for
+// its retry costs nothing until then (at most watchIdle); one due is
+// read at every tick for watchOverdue, then every Recheck.
+func (t *Tailer) nextRead(row *store.DeliveryRow, now time.Time) time.Time {
+	due := row.NextAttemptAt
+	switch {
+	case due.IsZero():
+		return time.Time{}
+	case due.After(now):
+		return minTime(due, now.Add(watchIdle))
+	case now.Sub(due) < watchOverdue:
+		return time.Time{}
+	}
+	return now.Add(t.Recheck)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // tailPage is how many rows one range read returns; tailPages bounds the
@@ -203,6 +252,11 @@ func (t *Tailer) Run(ctx context.Context) error {
 // start reads the cursor, then the last Lines deliveries below it, and
 // reports them.
 func (t *Tailer) start(ctx context.Context) error {
+	// The requeue log's cursor first: a requeue from then on is read,
+	// also of a delivery the backlog's reads below return.
+	if err := t.startRequeues(ctx); err != nil {
+		return err
+	}
 	pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 	if err != nil {
 		return err
@@ -310,10 +364,10 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
 	t.undo = u
 	defer func() { t.undo = nil }()
-	gaps := t.gaps.clone()
+	gaps, rqTop, rqGaps := t.gaps.clone(), t.rqTop, t.rqGaps.clone()
 	items, err := t.read(ctx)
 	if err != nil {
-		t.gaps = gaps
+		t.gaps, t.rqTop, t.rqGaps = gaps, rqTop, rqGaps
 		for w, v := range u.was {
 			*w = v
 		}
@@ -363,11 +417,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// The pending deliveries already reported are read first: a new
 	// delivery found below is not read twice in one tick.
 	var items []TailItem
-	if len(t.watch) > 0 {
-		ids := make([]string, 0, len(t.watch))
-		for id := range t.watch {
+	now := time.Now()
+	var ids []string
+	for id, w := range t.watch {
+		if !now.Before(w.next) {
 			ids = append(ids, id)
 		}
+	}
+	if len(ids) > 0 {
 		rows, err := t.byIDs(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -384,7 +441,10 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			if row.Status != store.DeliveryPending {
 				t.unwatch(row.ID)
 				t.settled(row.ID, w)
+				continue
 			}
+			t.undo.save(w)
+			w.next = t.nextRead(row, now)
 		}
 		for _, id := range ids {
 			if !found[id] {
@@ -392,6 +452,11 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			}
 		}
 	}
+	got, err := t.requeued(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, got...)
 	if t.done.len() > 0 && time.Since(t.checked) >= t.Recheck {
 		got, err := t.recheck(ctx)
 		if err != nil {
@@ -491,6 +556,7 @@ func (t *Tailer) keep(row *store.DeliveryRow, w *watched) {
 		t.overflow = true
 		return
 	}
+	w.next = t.nextRead(row, time.Now())
 	t.watch[row.ID] = w
 	if t.undo != nil {
 		t.undo.added = append(t.undo.added, row.ID)
@@ -572,6 +638,158 @@ func (t *Tailer) recheck(ctx context.Context) ([]TailItem, error) {
 	return items, nil
 }
 
+// startRequeues takes the requeue log's cursor (the store keeps one):
+// its newest id, and on PostgreSQL the ids missing just below it (a
+// requeue still committing).
+func (t *Tailer) startRequeues(ctx context.Context) error {
+	rq, ok := t.Store.(store.RequeueLog)
+	if !ok {
+		rq, ok = t.Insp.(store.RequeueLog)
+	}
+	if !ok {
+		return nil
+	}
+	top, err := rq.LastRequeue(ctx)
+	if err != nil {
+		return err
+	}
+	t.rq, t.rqTop = rq, top
+	if _, ok := rq.(store.RequeueGapLog); !ok {
+		return nil
+	}
+	t.rqGaps = newIDGaps()
+	from := max(top-MaxSeqGaps, 0)
+	es, err := rq.RequeuesAfter(ctx, from, MaxSeqGaps)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		t.rqGaps.AddBetween(from, e.ID)
+		from = e.ID
+	}
+	t.rqGaps.AddBetween(from, top+1)
+	return nil
+}
+
+// requeued reads the requeue log since the last tick (and on PostgreSQL
+// its gaps) and returns the attempts the deliveries requeued made since
+// (a replay's, and their retries), once each; one still pending is
+// followed at every tick (within MaxWatch) until it settles. A delivery
+// followed already, or not read yet as new (its Seq above the cursor, or
+// in a gap: it is reported whole when read), is left to that.
+func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
+	if t.rq == nil {
+		return nil, nil
+	}
+	var es []store.Requeued
+	if gl, ok := t.rq.(store.RequeueGapLog); ok && t.rqGaps.Len() > 0 {
+		got, err := gl.RequeuesIn(ctx, t.rqGaps.ids())
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range got {
+			t.rqGaps.Remove(e.ID)
+		}
+		t.rqGaps.expire()
+		es = append(es, got...)
+	}
+	for range tailPages {
+		got, err := t.rq.RequeuesAfter(ctx, t.rqTop, tailPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range got {
+			t.rqGaps.AddBetween(t.rqTop, e.ID)
+			t.rqTop = e.ID
+		}
+		es = append(es, got...)
+		if len(got) < tailPage {
+			break
+		}
+	}
+	// A delivery requeued twice: its attempts above the first count.
+	since := map[string]int{}
+	var ids []string
+	for _, e := range es {
+		if w := t.watch[e.DeliveryID]; w != nil {
+			t.undo.save(w)
+			w.next = time.Time{} // requeued: read at the next tick
+			continue
+		}
+		if n, ok := since[e.DeliveryID]; !ok {
+			since[e.DeliveryID] = e.Attempts
+			ids = append(ids, e.DeliveryID)
+		} else if e.Attempts < n {
+			since[e.DeliveryID] = e.Attempts
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := t.byIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
+	var items []TailItem
+	for _, row := range rows {
+		if row.Seq > t.top || t.gaps.Has(row.Seq) || !t.matches(row) {
+			continue
+		}
+		w := &watched{printed: since[row.ID], shown: true}
+		if e, ok := t.done.get(row.ID); ok {
+			w = e // reported: its attempts above those it reported
+		}
+		if row.AttemptCount < w.printed {
+			continue // not what it was (an import over a reset): left alone
+		}
+		got, err := t.report(ctx, row, w)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, got...)
+		switch {
+		case row.Status == store.DeliveryPending && len(t.watch) < t.MaxWatch:
+			t.watch[row.ID] = w
+			if t.undo != nil {
+				t.undo.added = append(t.undo.added, row.ID)
+			}
+			if t.done.has(row.ID) {
+				t.saveDone()
+				t.done.remove(row.ID)
+			}
+		case row.Status == store.DeliveryPending:
+			if !t.overflow && t.OnOverflow != nil {
+				t.OnOverflow(t.MaxWatch)
+			}
+			t.overflow = true
+		default:
+			if t.Status != "" && t.Status != store.DeliveryPending && row.Status != t.Status {
+				// Settled out of the --status filter: its attempts
+				// are not reported, now or with a later replay's.
+				t.undo.save(w)
+				w.printed = row.AttemptCount
+			}
+			// Kept for a replay that finds it settled (leased in
+			// place: its attempt comes later).
+			t.settled(row.ID, w)
+		}
+	}
+	return items, nil
+}
+
+// matches reports whether row is within the filters the store's reads do
+// not apply to it (those by ID): event type, subscription, source.
+func (t *Tailer) matches(row *store.DeliveryRow) bool {
+	if t.EventPattern != "" && !store.MatchEvent(t.EventPattern, row.EventType) {
+		return false
+	}
+	if t.SubscriptionID != "" && row.SubscriptionID != t.SubscriptionID {
+		return false
+	}
+	return t.Source == "" || store.DeliverySource(row.Delivery, row.Source) == t.Source
+}
+
 // doneSet is the last settled deliveries a tail reported, by ID, the
 // oldest reported dropped beyond its bound.
 type doneSet struct {
@@ -595,6 +813,19 @@ func (d *doneSet) len() int {
 		return 0
 	}
 	return len(d.m)
+}
+
+func (d *doneSet) get(id string) (*watched, bool) {
+	if d == nil {
+		return nil, false
+	}
+	e, ok := d.m[id]
+	return e.w, ok
+}
+
+func (d *doneSet) has(id string) bool {
+	_, ok := d.get(id)
+	return ok
 }
 
 func (d *doneSet) add(id string, w *watched, bound int) {

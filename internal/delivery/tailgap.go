@@ -114,13 +114,50 @@ func (g *SeqGaps) Fill(ctx context.Context, q store.InspectQuery) ([]*store.Deli
 	for _, row := range rows {
 		delete(g.holes, row.Seq)
 	}
+	g.expire()
+	return rows, nil
+}
+
+// newIDGaps returns gaps of another log whose ids commit out of order
+// (the requeue log on PostgreSQL: store.RequeueGapLog), read by its
+// follower: Add, AddBetween, Remove, ids and expire, not Fill.
+func newIDGaps() *SeqGaps {
+	return &SeqGaps{holes: map[int64]time.Time{}, grace: SeqGapGrace}
+}
+
+// Has reports whether seq is watched.
+func (g *SeqGaps) Has(seq int64) bool {
+	if g == nil {
+		return false
+	}
+	_, ok := g.holes[seq]
+	return ok
+}
+
+// ids returns the gaps watched, lowest first.
+func (g *SeqGaps) ids() []int64 {
+	if g.Len() == 0 {
+		return nil
+	}
+	out := make([]int64, 0, len(g.holes))
+	for s := range g.holes {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// expire drops the gaps watched for longer than the grace.
+func (g *SeqGaps) expire() {
+	if g == nil {
+		return
+	}
 	now := time.Now()
 	for s, at := range g.holes {
 		if now.Sub(at) > g.grace {
 			delete(g.holes, s)
 		}
 	}
-	return rows, nil
 }
 
 func (g *SeqGaps) clone() *SeqGaps {

@@ -113,6 +113,42 @@ type MatchRequeuer interface {
 	RequeueMatching(ctx context.Context, f DeliveryFilter, limit int, r Requeue, owner string, until time.Time) (ds []*Delivery, next int64, more bool, err error)
 }
 
+// RequeueLog is implemented by stores whose requeues (Requeue,
+// RequeueLeased, RequeueMatching: replay, serve's resends, a run's
+// handover) each append the delivery to a small log of their own, with an
+// increasing id: deliveries tail follows it by id, as it follows the
+// deliveries by seq, to show the replay of a delivery it never printed.
+// Only a requeue writes it (never a trigger, a claim or an attempt), and
+// it keeps the last RequeueLogKeep entries.
+type RequeueLog interface {
+	// LastRequeue returns the id of the newest entry (0: none).
+	LastRequeue(ctx context.Context) (int64, error)
+	// RequeuesAfter returns the entries with an id above after, lowest
+	// first, at most limit.
+	RequeuesAfter(ctx context.Context, after int64, limit int) ([]Requeued, error)
+}
+
+// RequeueGapLog is a RequeueLog whose entries commit out of id order
+// (PostgreSQL: the id is taken inside the requeue's transaction): a
+// follower re-reads the ids missing below its cursor for a while.
+type RequeueGapLog interface {
+	RequeueLog
+	// RequeuesIn returns the entries with these ids, lowest first.
+	RequeuesIn(ctx context.Context, ids []int64) ([]Requeued, error)
+}
+
+// Requeued is one entry of a RequeueLog: the delivery, and its attempt
+// count when it was requeued (its attempts above it are the replay's).
+type Requeued struct {
+	ID         int64
+	DeliveryID string
+	Attempts   int
+}
+
+// RequeueLogKeep is how many requeue log entries a store keeps: older
+// ones are deleted by the requeue that writes a newer one.
+const RequeueLogKeep = 100_000
+
 // MaskURL returns a store location fit for printing: the password of a
 // URL (user:password@host, or a password= query parameter) or of a libpq
 // key=value string (password=… or password='…') is replaced by "xxxxx", and

@@ -16,6 +16,7 @@ import (
 var (
 	_ store.EventClaimer  = (*DB)(nil)
 	_ store.MatchRequeuer = (*DB)(nil)
+	_ store.RequeueGapLog = (*DB)(nil)
 )
 
 // claimSQL leases up to $4 due deliveries to $1 until $2 ($3: now; $5:
@@ -198,14 +199,73 @@ func sortDue(out []*store.Delivery) {
 // requeueSQL requeues the deliveries $1 (unless succeeded, or $10 forces
 // it), due at $2, leased to $7 until $8 (” and NULL: free), in one
 // statement; $13 is the caller's clock (onServer).
-var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ` + onServer("$2", "$13") + `,
+// Each requeued delivery is appended to the requeue log (requeueLogCTE).
+var requeueSQL = `WITH u AS (UPDATE deliveries SET status = 'pending', next_attempt_at = ` + onServer("$2", "$13") + `,
 		max_attempts = attempt_count + $3,
 		url = CASE WHEN $4::text <> '' THEN $4 ELSE url END,
 		schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
 		run_id = CASE WHEN $6::text <> '' THEN $6 ELSE run_id END,
 		lease_owner = $7, lease_expires_at = ` + onServer("$8", "$13") + `, updated_at = $9
 	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", onServer("$2", "$13"), "$12") + `
-	RETURNING ` + deliveryCols
+	RETURNING ` + deliveryCols + `), ` + requeueLogCTE("u") + `
+	SELECT * FROM u`
+
+// requeueLogCTE is the WITH query that appends the deliveries the query
+// named from returns to the requeue log (store.RequeueLog), with their
+// attempt count as requeued.
+func requeueLogCTE(from string) string {
+	return `requeue_log AS (INSERT INTO requeues (delivery_id, attempts) SELECT id, attempt_count FROM ` + from + `)`
+}
+
+// pruneRequeues keeps the requeue log's last store.RequeueLogKeep
+// entries, after a requeue that appended some (one range of the primary
+// key). It is not part of the requeue: a failure leaves the entries for
+// the next one to delete.
+func (db *DB) pruneRequeues(ctx context.Context) {
+	_, _ = db.pool.Exec(ctx, `DELETE FROM requeues WHERE id <= (SELECT max(id) FROM requeues) - $1`, store.RequeueLogKeep)
+}
+
+// LastRequeue implements store.RequeueLog.
+func (db *DB) LastRequeue(ctx context.Context) (int64, error) {
+	var id *int64
+	if err := db.pool.QueryRow(ctx, `SELECT max(id) FROM requeues`).Scan(&id); err != nil {
+		return 0, db.wrap("inspect deliveries", err)
+	}
+	if id == nil {
+		return 0, nil
+	}
+	return *id, nil
+}
+
+// RequeuesAfter implements store.RequeueLog.
+func (db *DB) RequeuesAfter(ctx context.Context, after int64, limit int) ([]store.Requeued, error) {
+	return db.requeues(ctx, `SELECT id, delivery_id, attempts FROM requeues WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+}
+
+// RequeuesIn implements store.RequeueGapLog.
+func (db *DB) RequeuesIn(ctx context.Context, ids []int64) ([]store.Requeued, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return db.requeues(ctx, `SELECT id, delivery_id, attempts FROM requeues WHERE id = ANY($1) ORDER BY id`, ids)
+}
+
+func (db *DB) requeues(ctx context.Context, q string, args ...any) ([]store.Requeued, error) {
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("inspect deliveries", err)
+	}
+	defer rows.Close()
+	var out []store.Requeued
+	for rows.Next() {
+		var r store.Requeued
+		if err := rows.Scan(&r.ID, &r.DeliveryID, &r.Attempts); err != nil {
+			return nil, db.wrap("inspect deliveries", err)
+		}
+		out = append(out, r)
+	}
+	return out, db.wrap("inspect deliveries", rows.Err())
+}
 
 // unheldSQL is store.Requeue.Unheld's condition on the deliveries row
 // alias (with its dot), given the Unheld and DeadOwners parameters and
@@ -298,7 +358,7 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded') AND (` + reclaimSQL("u.", "$12", "$6") + ` OR
 				` + unheldSQL("u.", "$10", at, "$11") + ` AND ` + notInPlaceSQL("u.", at, "$11") + `)
 			RETURNING ` + prefixCols("u.", deliveryCols) + `
-		)
+		), ` + requeueLogCTE("upd") + `
 		SELECT * FROM upd ORDER BY seq`
 	var out []*store.Delivery
 	err := retryDeadlock(func() error {
@@ -314,6 +374,7 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	}
 	leasedUntil(out, owner, until)
 	if len(out) > 0 {
+		db.pruneRequeues(ctx)
 		return out, out[len(out)-1].Seq, true, nil
 	}
 	// Nothing requeued: nothing selected, or (rarely) every selected one
@@ -359,6 +420,9 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 	err := retryDeadlock(func() error { return db.requeueTx(ctx, ids, r, owner, due, extra, leaseUntil, &out) })
 	if err != nil {
 		return nil, db.wrap("requeue", err)
+	}
+	if len(out) > 0 {
+		db.pruneRequeues(ctx)
 	}
 	leasedUntil(out, owner, until)
 	// In the order asked.

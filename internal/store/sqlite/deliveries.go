@@ -536,7 +536,12 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 		if err != nil {
 			return err
 		}
+		logged, err := s.txStmt(ctx, tx, requeueLogSQL)
+		if err != nil {
+			return err
+		}
 		updatedAt := time.Now().UnixMicro()
+		n := 0
 		for i, id := range ids {
 			if i%64 == 63 && cancel.Err() != nil {
 				return cancel.Err()
@@ -544,6 +549,10 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 			d, err := scanDelivery(upd.QueryRowContext(ctx, now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
 				owner, untilUS, updatedAt, id, r.Force, r.Unheld, now.UnixMicro(), dead))
 			if err == nil {
+				if _, err := logged.ExecContext(ctx, d.ID, d.AttemptCount); err != nil {
+					return err
+				}
+				n++
 				each(d)
 				continue
 			}
@@ -564,6 +573,44 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 				return err
 			}
 		}
+		if n > 0 {
+			if _, err := tx.ExecContext(ctx, requeuePruneSQL, store.RequeueLogKeep); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+}
+
+// requeueLogSQL appends a requeued delivery to the requeue log
+// (store.RequeueLog); requeuePruneSQL keeps its last entries (a range of
+// the rowid: nothing to scan).
+const (
+	requeueLogSQL   = `INSERT INTO requeues (delivery_id, attempts) VALUES (?, ?)`
+	requeuePruneSQL = `DELETE FROM requeues WHERE id <= (SELECT max(id) FROM requeues) - ?`
+)
+
+// LastRequeue implements store.RequeueLog.
+func (s *Store) LastRequeue(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT max(id) FROM requeues`).Scan(&id)
+	return id.Int64, err
+}
+
+// RequeuesAfter implements store.RequeueLog: one range of the rowid.
+func (s *Store) RequeuesAfter(ctx context.Context, after int64, limit int) ([]store.Requeued, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, delivery_id, attempts FROM requeues WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Requeued
+	for rows.Next() {
+		var r store.Requeued
+		if err := rows.Scan(&r.ID, &r.DeliveryID, &r.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

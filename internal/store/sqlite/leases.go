@@ -14,6 +14,7 @@ var (
 	_ store.BatchRecorder       = (*Store)(nil)
 	_ store.BatchCreator        = (*Store)(nil)
 	_ store.LeasingRequeuer     = (*Store)(nil)
+	_ store.RequeueLog          = (*Store)(nil)
 	_ store.SubscriptionUpdater = (*Store)(nil)
 	_ store.UnsentReturner      = (*Store)(nil)
 	_ store.UnsentRestorer      = (*Store)(nil)

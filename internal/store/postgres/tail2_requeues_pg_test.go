@@ -1,0 +1,72 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+)
+
+// TestRequeueLogPostgres: each requeue (Requeue, RequeueLeased,
+// RequeueMatching, leasing in place too) appends the delivery and its
+// attempt count then to the requeue log, read by id (LastRequeue,
+// RequeuesAfter, RequeuesIn); the log keeps its last
+// store.RequeueLogKeep entries.
+func TestRequeueLogPostgres(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, pgtest.URL(t))
+	_, ds := newEvent(t, db, 4, "", time.Now())
+	if _, err := db.Pool().Exec(ctx, `UPDATE deliveries SET status = 'failed', attempt_count = 2, next_attempt_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := db.LastRequeue(ctx); err != nil || id != 0 {
+		t.Fatalf("LastRequeue of an empty log = %d, %v", id, err)
+	}
+	if _, err := db.Requeue(ctx, []string{ds[0].ID}, store.Requeue{ExtraAttempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RequeueLeased(ctx, []string{ds[1].ID}, store.Requeue{ExtraAttempts: 1}, "w", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// Leased in place (the owner's): failed still, appended all the same.
+	f := store.DeliveryFilter{Status: store.DeliveryFailed, AfterSeq: ds[1].Seq}
+	if got, _, _, err := db.RequeueMatching(ctx, f, 10, store.Requeue{ExtraAttempts: 1}, "w2", time.Now().Add(time.Minute)); err != nil || len(got) != 2 {
+		t.Fatalf("RequeueMatching = %d, %v", len(got), err)
+	}
+	got, err := db.RequeuesAfter(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("RequeuesAfter(0) = %+v, want 4 entries", got)
+	}
+	for i, r := range got {
+		if r.DeliveryID != ds[i].ID || r.Attempts != 2 || (i > 0 && r.ID <= got[i-1].ID) {
+			t.Errorf("entry %d = %+v, want %s with 2 attempts, ids rising", i, r, ds[i].ID)
+		}
+	}
+	if last, err := db.LastRequeue(ctx); err != nil || last != got[3].ID {
+		t.Fatalf("LastRequeue = %d, %v, want %d", last, err, got[3].ID)
+	}
+	if in, err := db.RequeuesIn(ctx, []int64{got[2].ID, got[0].ID, -1}); err != nil || len(in) != 2 || in[0] != got[0] || in[1] != got[2] {
+		t.Fatalf("RequeuesIn = %+v, %v", in, err)
+	}
+
+	// A full log: the next requeue deletes the oldest.
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO requeues (delivery_id, attempts) SELECT 'x', 0 FROM generate_series(1, $1)`, store.RequeueLogKeep); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Requeue(ctx, []string{ds[0].ID}, store.Requeue{ExtraAttempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var n, lo int64
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*), min(id) FROM requeues`).Scan(&n, &lo); err != nil {
+		t.Fatal(err)
+	}
+	last, _ := db.LastRequeue(ctx)
+	if n != store.RequeueLogKeep || lo != last-store.RequeueLogKeep+1 {
+		t.Errorf("the log keeps %d entries from %d to %d, want the last %d", n, lo, last, store.RequeueLogKeep)
+	}
+}
