@@ -13,6 +13,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // liveBatch is one Server-Sent Event of the live log: new rows (rendered
@@ -32,6 +33,15 @@ type liveBatch struct {
 	// hands to its next stream.
 	Gaps  string `json:"gaps"`
 	EGaps string `json:"egaps"`
+}
+
+// storeNotice is the Server-Sent Event (event: store) that tells the page
+// its stream cannot read the store (Down, with the error's one line) or
+// can again, in the words of hookctl deliveries tail (Text).
+type storeNotice struct {
+	Down  bool   `json:"down"`
+	Error string `json:"error,omitempty"`
+	Text  string `json:"text"`
 }
 
 type rowUpdate struct {
@@ -138,26 +148,39 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if n, err := strconv.Atoi(r.URL.Query().Get("shown")); err == nil && n >= 0 && n < liveSettled {
 		qs.Limit = n
 	}
-	var shownRows []*store.DeliveryRow
-	if qs.Limit > 0 {
-		if pg, err := h.insp.InspectDeliveries(r.Context(), qs); err == nil {
-			shownRows = pg.Rows
-		}
-	}
-	for _, row := range shownRows {
-		_, shown := pending[row.ID]
-		switch {
-		case shown:
-		case row.Status != store.DeliveryPending:
-			keepSettled(settled, row)
-			if resync {
-				settled[row.ID] = settledRow{seq: row.Seq}
-			}
-		case len(pending) < 2000:
-			pending[row.ID] = ""
-		}
-	}
+	// readShown reads them; when the read fails (the store is down) it is
+	// retried at every tick until it works, and the rows it then reads
+	// are sent once, as on a reconnect (one may have been replayed in the
+	// meantime): before, the page's settled rows were never re-read.
+	needShown := qs.Limit > 0
 	checked := time.Now()
+	readShown := func(retried bool) error {
+		pg, err := h.insp.InspectDeliveries(r.Context(), qs)
+		if err != nil {
+			return err
+		}
+		needShown = false
+		for _, row := range pg.Rows {
+			_, shown := pending[row.ID]
+			switch {
+			case shown:
+			case row.Status != store.DeliveryPending:
+				keepSettled(settled, row)
+				if resync || retried {
+					settled[row.ID] = settledRow{seq: row.Seq}
+				}
+			case len(pending) < 2000:
+				pending[row.ID] = ""
+			}
+		}
+		if resync || retried {
+			checked = time.Time{}
+		}
+		return nil
+	}
+	if needShown {
+		_ = readShown(false) // the first tick says an outage
+	}
 	if resync {
 		checked = time.Time{}
 	}
@@ -221,6 +244,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	flooded := false
+	var down time.Time // since when the store's reads fail; zero while they work
 	sentGaps, sentEGaps := r.URL.Query().Get("gaps"), r.URL.Query().Get("egaps")
 	for {
 		select {
@@ -239,6 +263,18 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		batch := liveBatch{Top: after, ETop: etop}
+		// The first failed read of this tick: an outage of the store
+		// (PostgreSQL stopped, a SQLite file unreadable), which the page
+		// is told of once when it starts and once when it ends.
+		var readErr error
+		failed := func(err error) {
+			if err != nil && readErr == nil && r.Context().Err() == nil {
+				readErr = err
+			}
+		}
+		if needShown {
+			failed(readShown(true))
+		}
 		// New rows, oldest first, up to a few thousand per tick.
 		fresh = nil
 		// A filter can hide every new delivery: the cursor then moves to
@@ -246,7 +282,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// it, a matching one stored in between was skipped).
 		var newest int64
 		if tailQ.Filtered() {
-			if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 {
+			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
+			failed(err)
+			if err == nil && len(pg.Rows) > 0 {
 				newest = pg.Rows[0].Seq
 			}
 		}
@@ -260,10 +298,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				seen = map[int64]bool{}
 			}
 		}
-		if late, err := gaps.Fill(r.Context(), tailQ); err == nil {
-			for _, row := range late {
-				found(row)
-			}
+		late, err := gaps.Fill(r.Context(), tailQ)
+		failed(err)
+		for _, row := range late {
+			found(row)
 		}
 		caughtUp := false // the last range read was short: nothing more after it
 	reads:
@@ -275,6 +313,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				if r.Context().Err() != nil {
 					return
 				}
+				failed(err)
 				break
 			}
 			for _, row := range pg.Rows {
@@ -301,7 +340,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			for id := range watch {
 				ids = append(ids, id)
 			}
-			if rows, err := h.insp.InspectByIDs(r.Context(), ids); err == nil {
+			rows, err := h.insp.InspectByIDs(r.Context(), ids)
+			failed(err)
+			if err == nil {
 				// Still pending stays watched; settled or gone (a reset) not.
 				watch = make(map[string]bool, len(ids))
 				for _, row := range rows {
@@ -333,6 +374,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				ids = append(ids, id)
 			}
 			rows, err := h.insp.InspectByIDs(r.Context(), ids)
+			failed(err)
 			if err == nil {
 				for _, row := range rows {
 					state := row.Status + strconv.Itoa(row.AttemptCount)
@@ -365,7 +407,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			for id := range settled {
 				ids = append(ids, id)
 			}
-			if rows, err := h.insp.InspectByIDs(r.Context(), ids); err == nil {
+			rows, err := h.insp.InspectByIDs(r.Context(), ids)
+			failed(err)
+			if err == nil {
 				found := make(map[string]bool, len(rows))
 				for _, row := range rows {
 					found[row.ID] = true
@@ -404,18 +448,22 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		var views []rowView
 		if withEvents {
 			eq := eventQuery(q)
-			if late, err := egaps.fill(r.Context(), eq); err == nil {
-				for _, e := range late {
-					views = append(views, eventView(e))
-				}
+			late, err := egaps.fill(r.Context(), eq)
+			failed(err)
+			for _, e := range late {
+				views = append(views, eventView(e))
 			}
-			if maxE, err := h.insp.MaxEventSeq(r.Context()); err == nil && maxE > etop {
+			maxE, err := h.insp.MaxEventSeq(r.Context())
+			failed(err)
+			if err == nil && maxE > etop {
 				// The seqs missing in the new range, read before it: those
 				// the range read does not return are watched (one that
 				// commits later is below the cursor).
 				emissing, _ := egaps.missing(r.Context(), etop, maxE)
 				eq.Tail, eq.AfterSeq, eq.UpToSeq, eq.Limit = true, etop, maxE, 1000
-				if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+				evs, err := h.insp.InspectEvents(r.Context(), eq)
+				failed(err)
+				if err == nil {
 					seen := make(map[int64]bool, len(evs))
 					for _, e := range evs {
 						views = append(views, eventView(e))
@@ -492,6 +540,28 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			batch.Gaps = formatSeqs(rec.watched)
 		}
 		batch.EGaps = egaps.String()
+		// An outage: said once when the reads start failing and once when
+		// they work again, in deliveries tail's words; the rows the page
+		// shows stay.
+		var notice *storeNotice
+		switch {
+		case readErr != nil && down.IsZero():
+			down = time.Now()
+			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
+			notice = &storeNotice{Down: true, Error: line,
+				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
+		case readErr == nil && !down.IsZero():
+			notice = &storeNotice{Text: fmt.Sprintf("the store is back after %s; following on",
+				ui.FormatDuration(time.Since(down).Round(100*time.Millisecond)))}
+			down = time.Time{}
+		}
+		if notice != nil {
+			b, _ := json.Marshal(notice)
+			if _, err := fmt.Fprintf(w, "event: store\ndata: %s\n\n", b); err != nil {
+				return
+			}
+			fl.Flush()
+		}
 		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop &&
 			batch.Gaps == sentGaps && batch.EGaps == sentEGaps {
 			continue

@@ -18,9 +18,10 @@
     var skippedTotal = 0;
     var es = null, retry = null;
 
-    function setState(cls, text) {
+    function setState(cls, text, title) {
       ind.className = "live " + cls;
       ind.textContent = text;
+      ind.title = title || "";
     }
     function pendingIDs() {
       var ids = [];
@@ -82,6 +83,15 @@
       var mine = new EventSource(url);
       es = mine;
       mine.addEventListener("hello", function () { setState("on", "live"); });
+      // The store cannot be read (PostgreSQL stopped, a SQLite file
+      // unreadable): said once when it starts and once when it ends, in
+      // deliveries tail's words; the rows shown stay.
+      mine.addEventListener("store", function (ev) {
+        if (es !== mine) return;
+        var n = JSON.parse(ev.data);
+        if (n.down) setState("down", "waiting for the store", n.text);
+        else setState("on", "live", n.text);
+      });
       mine.addEventListener("rows", function (ev) {
         if (es !== mine) return;
         var t0 = performance.now();
