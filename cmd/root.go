@@ -57,6 +57,7 @@ func Main() int {
 	// logged.
 	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	defer startCPUProfile(ios.ErrOut)()
 	return Run(ctx, ios, os.Args[1:])
 }
 

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -325,13 +324,6 @@ func run(ctx context.Context, opts *Options) error {
 	dsn := ""
 	if f.Config != nil {
 		dsn = f.Config.Store
-	}
-	// HOOKCTL_CPUPROFILE=file: a CPU profile of the whole run (hidden; for
-	// bench/listen.sh profiling).
-	if p := os.Getenv("HOOKCTL_CPUPROFILE"); p != "" {
-		if pf, err := os.Create(p); err == nil && pprof.StartCPUProfile(pf) == nil {
-			defer func() { pprof.StopCPUProfile(); pf.Close() }()
-		}
 	}
 	jdir, jkey := listen.JournalDir(st, config.DataDir(os.Getenv)), listen.StoreKey(st, dsn)
 	if err := RecoverJournals(ctx, opts.IO, st, jdir, jkey); err != nil {

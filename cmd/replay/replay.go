@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -523,13 +521,6 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer delivery.TuneGC()()
-	// HOOKCTL_CPUPROFILE=file: a CPU profile of the run (hidden; for
-	// profiling, as trigger and listen have).
-	if p := os.Getenv("HOOKCTL_CPUPROFILE"); p != "" {
-		if pf, err := os.Create(p); err == nil && pprof.StartCPUProfile(pf) == nil {
-			defer func() { pprof.StopCPUProfile(); pf.Close() }()
-		}
-	}
 	out, err := delivery.Drive(ctx, e, 0, produce)
 	rep.Flush()
 	if showBar {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"os"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -518,13 +516,6 @@ func run(ctx context.Context, opts *Options) error {
 		return flush()
 	}
 	defer delivery.TuneGC()()
-	// HOOKCTL_CPUPROFILE=file: a CPU profile of the run (hidden; for
-	// bench/trigger.sh profiling, as listen has).
-	if p := os.Getenv("HOOKCTL_CPUPROFILE"); p != "" {
-		if pf, err := os.Create(p); err == nil && pprof.StartCPUProfile(pf) == nil {
-			defer func() { pprof.StopCPUProfile(); pf.Close() }()
-		}
-	}
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
 	rep.Flush()
 	if showBar {
