@@ -161,7 +161,10 @@ func TestBrowserSubscriptionEdit(t *testing.T) {
 		chromedp.SetValue(`[data-testid="edit-url"]`, "ftp://nowhere"),
 		chromedp.SetValue(`[data-testid="edit-description"]`, "renamed"),
 		chromedp.Click(`[data-testid="subscription-save"]`),
-		chromedp.WaitVisible(`[data-testid="error"]`))
+		// The layout's error comes before the form in the page: under
+		// load Chrome shows it while the rest is still arriving.
+		chromedp.WaitVisible(`[data-testid="error"]`),
+		chromedp.WaitVisible(`[data-testid="edit-description"]`))
 	if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="edit-url"]').value+" "+document.querySelector('[data-testid="edit-description"]').value`)); v != "ftp://nowhere renamed" {
 		t.Errorf("the refused form shows %q, want the values typed", v)
 	}
@@ -169,7 +172,8 @@ func TestBrowserSubscriptionEdit(t *testing.T) {
 		chromedp.SetValue(`[data-testid="edit-url"]`, e.url+"/elsewhere"),
 		chromedp.Click(`[data-testid="edit-enabled"]`),
 		chromedp.Click(`[data-testid="subscription-save"]`),
-		chromedp.WaitVisible(`[data-testid="flash"]`))
+		chromedp.WaitVisible(`[data-testid="flash"]`),
+		chromedp.WaitVisible(`[data-testid="subscription-row"] [data-testid="status"]`))
 	if s := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="subscription-row"] [data-testid="status"]').textContent`)); s != "disabled" {
 		t.Errorf("status on the list after the edit: %q", s)
 	}
