@@ -238,10 +238,11 @@ func isPrivilegeError(err error) bool {
 
 // searchPathSchema is the schema the first entry of a search_path names,
 // as PostgreSQL reads it: a quoted name as written, an unquoted one folded
-// to lower case; "" for $user or nothing.
+// to lower case; "" for $user (written "$user", quoted, as the server
+// shows its default `"$user", public`, or bare) or nothing.
 func searchPathSchema(searchPath string) string {
 	first := strings.TrimSpace(strings.Split(searchPath, ",")[0])
-	if first == "" || strings.HasPrefix(first, "$") {
+	if first == "" || first == "$user" || first == `"$user"` {
 		return ""
 	}
 	if len(first) >= 2 && first[0] == '"' && first[len(first)-1] == '"' {
