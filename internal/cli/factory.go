@@ -59,6 +59,10 @@ type Factory struct {
 	// connection left is waited for, up to SlotWait.
 	storeWait time.Duration
 	waitSet   bool
+	// waitLimit, when set, is the command's own flag that ends the wait
+	// before --store-wait would (deliveries tail --timeout), named in the
+	// wait's notice and its hint instead.
+	waitLimit string
 	// retryPause is the first pause between tries (doubled up to 2 s);
 	// tests shorten it.
 	retryPause time.Duration
@@ -89,7 +93,21 @@ const SlotWait = 5 * time.Second
 func (f *Factory) WaitForStore(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.storeWait, f.waitSet = d, true
+	f.storeWait, f.waitSet, f.waitLimit = d, true, ""
+}
+
+// WaitForStoreWithin is WaitForStore(storeWait) for a command whose own
+// limit (flag, e.g. "--timeout") bounds its whole run, the wait included:
+// it waits min(storeWait, limit), and when limit is the shorter one the
+// notice and the hint past the wait name flag, not --store-wait. A limit
+// of 0 is no limit.
+func (f *Factory) WaitForStoreWithin(storeWait, limit time.Duration, flag string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.storeWait, f.waitSet, f.waitLimit = storeWait, true, ""
+	if limit > 0 && limit < storeWait {
+		f.storeWait, f.waitLimit = limit, flag
+	}
 }
 
 // Store opens (once) and returns the configured store.
@@ -156,8 +174,12 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 	if f.IOStreams != nil && f.IOStreams.ErrOut != nil {
 		w = f.IOStreams.ErrOut
 	}
+	limit := "--store-wait"
+	if f.waitLimit != "" {
+		limit = f.waitLimit
+	}
 	if flag {
-		fmt.Fprintf(w, "hookctl: warning: %v; waiting for the store, retrying for up to %s (--store-wait); Ctrl-C to stop\n", err, ui.FormatDuration(wait))
+		fmt.Fprintf(w, "hookctl: warning: %v; waiting for the store, retrying for up to %s (%s); Ctrl-C to stop\n", err, ui.FormatDuration(wait), limit)
 	} else {
 		fmt.Fprintf(w, "hookctl: warning: %v; retrying for up to %s\n", err, ui.FormatDuration(wait))
 	}
@@ -195,6 +217,9 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 		}
 	}
 	e := WithCode(ExitEnvironment, fmt.Errorf("%w (gave up after waiting %s)", err, ui.FormatDuration(wait)))
+	if flag && f.waitLimit != "" {
+		return nil, e.Hint("%s bounds the whole run, the wait for the store included: to wait longer, raise %s", f.waitLimit, f.waitLimit)
+	}
 	if flag {
 		return nil, e.Hint("to wait longer, raise --store-wait (or the store_wait setting, HOOKCTL_STORE_WAIT)")
 	}
