@@ -273,6 +273,36 @@ func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
 	return f.Store(ctx)
 }
 
+// ReadOnlyWait is how long a command that only reads waits for another
+// process's lock on a store it opens for reading only (as the store's own
+// busy timeout).
+const ReadOnlyWait = 5 * time.Second
+
+// ReadableStore is ExistingStore for the commands that only read (lists,
+// show, get, log): a store this user may read but not write (a SQLite
+// file or directory without write permission, store.ErrReadOnly) is
+// opened for reading only (OpenReader) instead of refused, and kept as
+// the factory's store. Only the read methods may be used on it.
+func (f *Factory) ReadableStore(ctx context.Context) (store.Store, error) {
+	s, err := f.ExistingStore(ctx)
+	if err == nil || !errors.Is(err, store.ErrReadOnly) || f.OpenReader == nil {
+		return s, err
+	}
+	r, err := f.ReadStore(ctx, ReadOnlyWait)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.store != nil { // opened meanwhile
+		r.Close()
+		return f.store, nil
+	}
+	f.store = r
+	f.warnLooseMode(r)
+	return r, nil
+}
+
 // MissingStore returns the SQLite file the user named (--store,
 // HOOKCTL_STORE, the store setting) when it does not exist and the store
 // is not open yet, else "": Store would create it.
