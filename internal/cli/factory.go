@@ -63,6 +63,9 @@ type Factory struct {
 	// before --store-wait would (deliveries tail --timeout), named in the
 	// wait's notice and its hint instead.
 	waitLimit string
+	// waited is how long the last opening waited for the store
+	// (StoreWaited).
+	waited time.Duration
 	// retryPause is the first pause between tries (doubled up to 2 s);
 	// tests shorten it.
 	retryPause time.Duration
@@ -209,7 +212,8 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 			return nil, ctx.Err()
 		}
 		if err == nil {
-			fmt.Fprintf(w, "hookctl: store reachable after %s\n", ui.FormatDuration(time.Since(start).Round(100*time.Millisecond)))
+			f.waited = time.Since(start)
+			fmt.Fprintf(w, "hookctl: store reachable after %s\n", ui.FormatDuration(f.waited.Round(100*time.Millisecond)))
 			return s, nil
 		}
 		if !store.IsUnreachable(err) || (!flag && !store.IsNoConnectionLeft(err)) {
@@ -277,6 +281,15 @@ func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
 // process's lock on a store it opens for reading only (as the store's own
 // busy timeout).
 const ReadOnlyWait = 5 * time.Second
+
+// StoreWaited is how long opening the store waited for an unreachable
+// server before it answered (0: it answered at once): deliveries tail
+// counts it toward its --timeout.
+func (f *Factory) StoreWaited() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.waited
+}
 
 // ReadableStore is ExistingStore for the commands that only read (lists,
 // show, get, log): a store this user may read but not write (a SQLite
