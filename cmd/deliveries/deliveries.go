@@ -179,7 +179,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
 		return err
 	}
-	st, err := opts.Factory.ExistingStore(ctx)
+	st, err := opts.Factory.ReadableStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -372,7 +372,7 @@ type eventJSON struct {
 
 func runShow(ctx context.Context, opts *ShowOptions) error {
 	ios := opts.IO
-	st, err := opts.Factory.ExistingStore(ctx)
+	st, err := opts.Factory.ReadableStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ once each, within its filters, also of a delivery it never printed.`,
 	fl.StringVar(&opts.Source, "source", "", "only deliveries of this `source`: {sent|received|check} (sent by hookctl, forwarded by listen, probes of check)")
 	fl.IntVarP(&opts.Lines, "lines", "n", 10, "print the last `n` deliveries first (0 = none, at most 1000)")
 	fl.DurationVar(&opts.Interval, "interval", 250*time.Millisecond, "read the store every `duration` (at least 10ms)")
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after `duration` with exit 0 (0 = follow until interrupted)")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after `duration` with exit 0, the time waited for the store included (0 = follow until interrupted)")
 	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	completeFilterFlags(c, f)
 	return c
@@ -144,8 +144,9 @@ func openTailStore(ctx context.Context, f *cli.Factory) (store.Store, string, er
 func runTail(ctx context.Context, opts *TailOptions) error {
 	ios := opts.IO
 	// Started beside PostgreSQL (a compose file, a CI job), tail waits
-	// for it as the other long-running commands do, up to --store-wait.
-	opts.Factory.WaitForStore(opts.StoreWait)
+	// for it as the other long-running commands do, up to --store-wait;
+	// --timeout bounds the whole run, the wait included.
+	opts.Factory.WaitForStoreWithin(opts.StoreWait, opts.Timeout, "--timeout")
 	st, name, err := openTailStore(ctx, opts.Factory)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -168,7 +169,10 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 	}
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		// The time waited for the store counts (the store answered
+		// within --timeout, or tail gave up above); opening a store that
+		// answers at once does not, so the first lines always print.
+		ctx, cancel = context.WithTimeout(ctx, opts.Timeout-opts.Factory.StoreWaited())
 		defer cancel()
 	}
 	printItem := tailPrinter(ios)

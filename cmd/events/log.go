@@ -91,7 +91,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	if f.Since, f.Until, err = cli.Window(opts.Since, opts.Until, now); err != nil {
 		return err
 	}
-	st, err := opts.Factory.ExistingStore(ctx)
+	st, err := opts.Factory.ReadableStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	if opts.Build.Data != nil || len(opts.Build.Overrides) > 0 {
 		return false, nil // overrides make a sample: the catalog's error stands
 	}
-	st, err := opts.Factory.ExistingStore(opts.Ctx)
+	st, err := opts.Factory.ReadableStore(opts.Ctx)
 	if err != nil {
 		return false, err
 	}

@@ -61,7 +61,7 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 func runList(opts *ListOptions) error {
 	// --event is checked against the catalog (a typo is refused with a
 	// suggestion, not answered with the * subscriptions).
-	svc, err := existingService(opts.Ctx, opts.Factory, strings.TrimSpace(opts.Event) != "")
+	svc, err := readerService(opts.Ctx, opts.Factory, strings.TrimSpace(opts.Event) != "")
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func newGetCmd(f *cli.Factory, runF func(*GetOptions) error) *cobra.Command {
 			if runF != nil {
 				return runF(opts)
 			}
-			svc, err := existingService(opts.Ctx, opts.Factory, false)
+			svc, err := readerService(opts.Ctx, opts.Factory, false)
 			if err != nil {
 				return err
 			}

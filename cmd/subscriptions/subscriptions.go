@@ -58,6 +58,12 @@ func existingService(ctx context.Context, f *cli.Factory, withCatalog bool) (*su
 	return newService(ctx, f, f.ExistingStore, withCatalog)
 }
 
+// readerService is existingService for list and get, which only read: a
+// store this user may read but not write is read (cli.ReadableStore).
+func readerService(ctx context.Context, f *cli.Factory, withCatalog bool) (*subscription.Service, error) {
+	return newService(ctx, f, f.ReadableStore, withCatalog)
+}
+
 func newService(ctx context.Context, f *cli.Factory, open func(context.Context) (store.Store, error), withCatalog bool) (*subscription.Service, error) {
 	st, err := open(ctx)
 	if err != nil {

@@ -59,6 +59,13 @@ type Factory struct {
 	// connection left is waited for, up to SlotWait.
 	storeWait time.Duration
 	waitSet   bool
+	// waitLimit, when set, is the command's own flag that ends the wait
+	// before --store-wait would (deliveries tail --timeout), named in the
+	// wait's notice and its hint instead.
+	waitLimit string
+	// waited is how long the last opening waited for the store
+	// (StoreWaited).
+	waited time.Duration
 	// retryPause is the first pause between tries (doubled up to 2 s);
 	// tests shorten it.
 	retryPause time.Duration
@@ -89,7 +96,21 @@ const SlotWait = 5 * time.Second
 func (f *Factory) WaitForStore(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.storeWait, f.waitSet = d, true
+	f.storeWait, f.waitSet, f.waitLimit = d, true, ""
+}
+
+// WaitForStoreWithin is WaitForStore(storeWait) for a command whose own
+// limit (flag, e.g. "--timeout") bounds its whole run, the wait included:
+// it waits min(storeWait, limit), and when limit is the shorter one the
+// notice and the hint past the wait name flag, not --store-wait. A limit
+// of 0 is no limit.
+func (f *Factory) WaitForStoreWithin(storeWait, limit time.Duration, flag string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.storeWait, f.waitSet, f.waitLimit = storeWait, true, ""
+	if limit > 0 && limit < storeWait {
+		f.storeWait, f.waitLimit = limit, flag
+	}
 }
 
 // Store opens (once) and returns the configured store.
@@ -156,8 +177,12 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 	if f.IOStreams != nil && f.IOStreams.ErrOut != nil {
 		w = f.IOStreams.ErrOut
 	}
+	limit := "--store-wait"
+	if f.waitLimit != "" {
+		limit = f.waitLimit
+	}
 	if flag {
-		fmt.Fprintf(w, "hookctl: warning: %v; waiting for the store, retrying for up to %s (--store-wait); Ctrl-C to stop\n", err, ui.FormatDuration(wait))
+		fmt.Fprintf(w, "hookctl: warning: %v; waiting for the store, retrying for up to %s (%s); Ctrl-C to stop\n", err, ui.FormatDuration(wait), limit)
 	} else {
 		fmt.Fprintf(w, "hookctl: warning: %v; retrying for up to %s\n", err, ui.FormatDuration(wait))
 	}
@@ -187,7 +212,8 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 			return nil, ctx.Err()
 		}
 		if err == nil {
-			fmt.Fprintf(w, "hookctl: store reachable after %s\n", ui.FormatDuration(time.Since(start).Round(100*time.Millisecond)))
+			f.waited = time.Since(start)
+			fmt.Fprintf(w, "hookctl: store reachable after %s\n", ui.FormatDuration(f.waited.Round(100*time.Millisecond)))
 			return s, nil
 		}
 		if !store.IsUnreachable(err) || (!flag && !store.IsNoConnectionLeft(err)) {
@@ -195,6 +221,9 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 		}
 	}
 	e := WithCode(ExitEnvironment, fmt.Errorf("%w (gave up after waiting %s)", err, ui.FormatDuration(wait)))
+	if flag && f.waitLimit != "" {
+		return nil, e.Hint("%s bounds the whole run, the wait for the store included: to wait longer, raise %s", f.waitLimit, f.waitLimit)
+	}
 	if flag {
 		return nil, e.Hint("to wait longer, raise --store-wait (or the store_wait setting, HOOKCTL_STORE_WAIT)")
 	}
@@ -246,6 +275,45 @@ func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
 		return f.open(ctx, f.OpenExisting)
 	}
 	return f.Store(ctx)
+}
+
+// ReadOnlyWait is how long a command that only reads waits for another
+// process's lock on a store it opens for reading only (as the store's own
+// busy timeout).
+const ReadOnlyWait = 5 * time.Second
+
+// StoreWaited is how long opening the store waited for an unreachable
+// server before it answered (0: it answered at once): deliveries tail
+// counts it toward its --timeout.
+func (f *Factory) StoreWaited() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.waited
+}
+
+// ReadableStore is ExistingStore for the commands that only read (lists,
+// show, get, log): a store this user may read but not write (a SQLite
+// file or directory without write permission, store.ErrReadOnly) is
+// opened for reading only (OpenReader) instead of refused, and kept as
+// the factory's store. Only the read methods may be used on it.
+func (f *Factory) ReadableStore(ctx context.Context) (store.Store, error) {
+	s, err := f.ExistingStore(ctx)
+	if err == nil || !errors.Is(err, store.ErrReadOnly) || f.OpenReader == nil {
+		return s, err
+	}
+	r, err := f.ReadStore(ctx, ReadOnlyWait)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.store != nil { // opened meanwhile
+		r.Close()
+		return f.store, nil
+	}
+	f.store = r
+	f.warnLooseMode(r)
+	return r, nil
 }
 
 // MissingStore returns the SQLite file the user named (--store,

@@ -37,6 +37,12 @@ func TestConnectErrorHints(t *testing.T) {
 			"check the user name and password"},
 		{"untrusted certificate", fmt.Errorf("failed to connect: tls error: %w", errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority")),
 			"sslrootcert=FILE"},
+		{"options= with + for a space", &pgconn.PgError{Severity: "FATAL", Code: "42704", Message: `unrecognized configuration parameter "search_path=x -c"`},
+			"options= takes -c name=value for each, spaces written %20"},
+		{"options= bad value", &pgconn.PgError{Severity: "FATAL", Code: "22023", Message: `invalid value for parameter "statement_timeout": "abc"`},
+			"a + is not a space there"},
+		{"options= not allowed", &pgconn.PgError{Severity: "FATAL", Code: "42501", Message: `permission denied to set parameter "log_min_messages"`},
+			"also PGOPTIONS"},
 		{"unreachable", errors.New("dial tcp 10.0.0.7:5433: connect: connection refused"),
 			"is PostgreSQL running and reachable at db.example:5433?"},
 	} {

@@ -236,6 +236,8 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 			hint = fmt.Sprintf("create the database first, e.g. createdb %s", cfg.ConnConfig.Database)
 		case pgErr.Code == "53300":
 			hint = tooManyConnectionsHint
+		case startupSettingRefused(pgErr):
+			hint = startupSettingHint
 		}
 	} else if tlsHint := tlsConnectHint(err); tlsHint != "" {
 		hint = tlsHint
@@ -258,6 +260,28 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 		Unreachable:      unreachable,
 		NoConnectionLeft: pgErr != nil && pgErr.Code == "53300",
 	}
+}
+
+// startupSettingHint is the hint for a setting the server refused when
+// the connection started: the URL's options= (or PGOPTIONS), or a query
+// parameter pgx sends as a setting of its own.
+const startupSettingHint = "check the settings the store URL sends: options= takes -c name=value for each, " +
+	"spaces written %20 (a + is not a space there: options=-c%20search_path%3Dx), " +
+	"a query parameter pgx does not know is sent as a setting of that name; also PGOPTIONS"
+
+// startupSettingRefused says whether the server refused a setting sent at
+// connection start: an unknown name (42704), a bad value (22023) or one
+// the role may not set (42501 "permission denied to set parameter").
+func startupSettingRefused(pgErr *pgconn.PgError) bool {
+	switch pgErr.Code {
+	case "42704":
+		return strings.Contains(pgErr.Message, "configuration parameter")
+	case "22023":
+		return strings.Contains(pgErr.Message, "parameter")
+	case "42501":
+		return strings.Contains(pgErr.Message, "set parameter")
+	}
+	return false
 }
 
 // serverAddresses are where a connection with cfg goes, first the
