@@ -749,6 +749,9 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		if w := t.watch[e.DeliveryID]; w != nil {
 			t.undo.save(w)
 			w.next = time.Time{} // requeued: read at the next tick
+			// Settled meanwhile and leased in place: followed for
+			// the replay's attempt too.
+			w.requeued, w.above = time.Now(), max(w.above, e.Attempts)
 			continue
 		}
 		if n, ok := since[e.DeliveryID]; !ok {

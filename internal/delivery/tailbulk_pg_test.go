@@ -75,3 +75,39 @@ func TestTailBulkReplayInPlacePostgres(t *testing.T) {
 		t.Errorf("still following %d deliveries after the grace", len(tl.watch))
 	}
 }
+
+// TestTailFollowedThenLeasedInPlacePostgres: a pending delivery the tail
+// follows, waiting for a retry an hour away, fails meanwhile and a
+// replay --failed leases it in place before the tail read it again: the
+// tail reports the failure, then the replay's attempt, with no re-read of
+// the settled deliveries (Recheck an hour) to find it.
+func TestTailFollowedThenLeasedInPlacePostgres(t *testing.T) {
+	db, err := postgres.OpenDB(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := newTailFixtureOn(t, db)
+	tl := f.tailer(func(tl *Tailer) { tl.Lines = 0; tl.Recheck = time.Hour })
+	id := f.deliver("card.w", "", 2)
+	wantItems(t, "new", f.step(tl), "card.w delivery sent")
+	f.retryAt(id, time.Now().Add(time.Hour))
+	wantItems(t, "its first attempt", f.step(tl), "card.w #1 500 pending")
+	f.attempt(id, 500, store.DeliveryFailed)
+
+	const owner = "replayer"
+	ds, _, _, err := db.RequeueMatching(f.ctx, store.DeliveryFilter{Status: store.DeliveryFailed}, 100,
+		store.Requeue{ExtraAttempts: 1, Now: time.Now()}, owner, time.Now().Add(time.Minute))
+	if err != nil || len(ds) != 1 || ds[0].Status != store.DeliveryFailed {
+		t.Fatalf("requeue in place: %v %v", ds, err)
+	}
+	wantItems(t, "requeued, not read yet", f.step(tl))
+	wantItems(t, "read", f.step(tl), "card.w #2 500 failed")
+	a := &store.Attempt{DeliveryID: id, Number: 3, StartedAt: time.Now(), Duration: time.Millisecond,
+		RequestURL: f.sub.CallbackURL, RequestMethod: "POST", ResponseStatus: 200}
+	if err := db.RecordAttempt(f.ctx, owner, a, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}); err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, "the replay's attempt", f.step(tl), "card.w #3 200 succeeded")
+	wantItems(t, "once", f.step(tl))
+}
