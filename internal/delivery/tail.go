@@ -50,13 +50,17 @@ func (it TailItem) At() time.Time {
 // Seq: a delivery requeued since is read (one read by ID), its attempts
 // above that count are reported once each, as a pending one's are, and
 // it is followed until it settles — also one the tail never reported
-// (older than its backlog), and one a replay sent within the tick. On
+// (older than its backlog), and one a replay sent within the tick. One
+// the requeue left settled (PostgreSQL's replay --failed leases a failed
+// delivery in place until its attempt is recorded) is followed as a
+// pending one is until it made an attempt above that count, or for
+// requeueGrace. On
 // PostgreSQL the log's ids commit out of order too: the ids missing below
 // its cursor are re-read, as Seqs are (SeqGaps). Every Recheck the tail
 // also re-reads the last MaxDone settled deliveries it reported (one
 // read by ID, at most MaxDone rows) for their new attempts: on a store
-// without a requeue log, a replay's; with one, a replay's that found the
-// delivery still settled.
+// without a requeue log, a replay's; with one, a replay's whose attempt
+// came after requeueGrace, or beyond MaxWatch.
 //
 // On PostgreSQL a delivery's Seq is taken inside its transaction, so
 // deliveries commit out of Seq order: the Seqs missing below the cursor
@@ -133,6 +137,30 @@ type watched struct {
 	// next is when a pending one is read again (zero: at the next tick):
 	// no attempt is made of it before it is due (nextRead).
 	next time.Time
+	// requeued is when a requeue log entry named it while it was not
+	// pending (PostgreSQL's replay --failed leases a failed delivery in
+	// place: it stays failed until its attempt is recorded), above the
+	// entry's attempt count: it is followed, whatever its status, until
+	// it made an attempt above that or requeueGrace passed (inPlace).
+	requeued time.Time
+	above    int
+}
+
+// requeueGrace is how long a delivery a requeue log entry named while it
+// was settled (leased in place) is followed for the replay's attempt.
+const requeueGrace = time.Minute
+
+// inPlace reports whether the settled row w follows is waiting for the
+// attempt of a requeue that leased it in place, and when it is read
+// again: at every tick for watchOverdue, then every Recheck.
+func (t *Tailer) inPlace(row *store.DeliveryRow, w *watched, now time.Time) (bool, time.Time) {
+	if w.requeued.IsZero() || row.AttemptCount > w.above || now.Sub(w.requeued) >= requeueGrace {
+		return false, time.Time{}
+	}
+	if now.Sub(w.requeued) < watchOverdue {
+		return true, time.Time{}
+	}
+	return true, now.Add(t.Recheck)
 }
 
 // watchIdle is the longest a followed pending delivery goes unread (a
@@ -439,6 +467,13 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			}
 			items = append(items, got...)
 			if row.Status != store.DeliveryPending {
+				if wait, next := t.inPlace(row, w, now); wait {
+					t.undo.save(w)
+					w.next = next
+					continue
+				}
+				t.undo.save(w)
+				w.requeued = time.Time{}
 				t.unwatch(row.ID)
 				t.settled(row.ID, w)
 				continue
@@ -714,6 +749,9 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		if w := t.watch[e.DeliveryID]; w != nil {
 			t.undo.save(w)
 			w.next = time.Time{} // requeued: read at the next tick
+			// Settled meanwhile and leased in place: followed for
+			// the replay's attempt too.
+			w.requeued, w.above = time.Now(), max(w.above, e.Attempts)
 			continue
 		}
 		if n, ok := since[e.DeliveryID]; !ok {
@@ -750,6 +788,21 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		switch {
 		case row.Status == store.DeliveryPending && len(t.watch) < t.MaxWatch:
+			t.watch[row.ID] = w
+			if t.undo != nil {
+				t.undo.added = append(t.undo.added, row.ID)
+			}
+			if t.done.has(row.ID) {
+				t.saveDone()
+				t.done.remove(row.ID)
+			}
+		case row.Status != store.DeliveryPending && row.AttemptCount <= since[row.ID] && len(t.watch) < t.MaxWatch:
+			// Leased in place (PostgreSQL's replay --failed): still
+			// settled, its attempt to come. Followed as a pending one
+			// is, not left to the bounded re-read of the settled ones
+			// (a bulk replay of more than MaxDone lost the oldest).
+			t.undo.save(w)
+			w.requeued, w.above, w.next = time.Now(), since[row.ID], time.Time{}
 			t.watch[row.ID] = w
 			if t.undo != nil {
 				t.undo.added = append(t.undo.added, row.ID)
