@@ -242,24 +242,8 @@ func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.E
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	args := []any{}
-	conds := []string{"NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)"}
-	add := func(format string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf(format, len(args)))
-	}
-	if q.Provider != "" {
-		add("e.provider = $%d", q.Provider)
-	}
-	if q.TypePattern != "" {
-		conds = append(conds, patternClause("e.type", q.TypePattern, &args))
-	}
-	if q.Source != "" {
-		add("e.source = $%d", q.Source)
-	}
-	if q.Search != "" {
-		add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
-	}
+	w := &where{}
+	w.eventsWithoutDeliveries(q)
 	// With a time bound the creation-time index serves the range; without
 	// one, the seq range (MinSeq) does.
 	order := "e.created_at DESC, e.seq DESC"
@@ -268,23 +252,60 @@ func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.E
 	}
 	if q.Tail {
 		order = "e.seq"
-		add("e.seq > $%d", q.AfterSeq)
+		w.add("e.seq > $%d", q.AfterSeq)
 		if q.UpToSeq > 0 {
-			add("e.seq <= $%d", q.UpToSeq)
+			w.add("e.seq <= $%d", q.UpToSeq)
 		}
 	} else {
 		if !q.Since.IsZero() {
-			add("e.created_at >= $%d", q.Since)
+			w.add("e.created_at >= $%d", q.Since)
 		}
 		if !q.Until.IsZero() {
-			add("e.created_at < $%d", q.Until)
+			w.add("e.created_at < $%d", q.Until)
 		}
 		if q.MinSeq > 0 {
-			add("e.seq > $%d", q.MinSeq)
+			w.add("e.seq > $%d", q.MinSeq)
 		}
 	}
+	return db.eventRows(ctx, w, fmt.Sprintf(`ORDER BY %s LIMIT %d`, order, q.Limit))
+}
+
+// where is a WHERE clause being built: its conditions, joined by AND, and
+// their arguments ($1…).
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends the condition format with $%d for v's argument number.
+func (w *where) add(format string, v any) {
+	w.args = append(w.args, v)
+	w.conds = append(w.conds, fmt.Sprintf(format, len(w.args)))
+}
+
+// eventsWithoutDeliveries adds the inspector's conditions on events e
+// without deliveries: q's provider, type pattern, source and search.
+func (w *where) eventsWithoutDeliveries(q store.EventQuery) {
+	w.conds = append(w.conds, "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)")
+	if q.Provider != "" {
+		w.add("e.provider = $%d", q.Provider)
+	}
+	if q.TypePattern != "" {
+		w.conds = append(w.conds, patternClause("e.type", q.TypePattern, &w.args))
+	}
+	if q.Source != "" {
+		w.add("e.source = $%d", q.Source)
+	}
+	if q.Search != "" {
+		w.add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
+	}
+}
+
+// eventRows reads the events e matching w, then tail (ORDER BY, LIMIT),
+// as the inspector's rows.
+func (db *DB) eventRows(ctx context.Context, w *where, tail string) ([]*store.EventRow, error) {
 	rows, err := db.pool.Query(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
-		FROM events e WHERE `+strings.Join(conds, " AND ")+fmt.Sprintf(` ORDER BY %s LIMIT %d`, order, q.Limit), args...)
+		FROM events e WHERE `+strings.Join(w.conds, " AND ")+" "+tail, w.args...)
 	if err != nil {
 		return nil, db.wrap("inspect events", err)
 	}

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -46,40 +44,7 @@ func (db *DB) InspectEventSeqs(ctx context.Context, q store.EventQuery, seqs []i
 	if len(seqs) == 0 {
 		return nil, nil
 	}
-	args := []any{seqs}
-	conds := []string{"e.seq = ANY($1)", "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)"}
-	add := func(format string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf(format, len(args)))
-	}
-	if q.Provider != "" {
-		add("e.provider = $%d", q.Provider)
-	}
-	if q.TypePattern != "" {
-		conds = append(conds, patternClause("e.type", q.TypePattern, &args))
-	}
-	if q.Source != "" {
-		add("e.source = $%d", q.Source)
-	}
-	if q.Search != "" {
-		add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
-	}
-	rows, err := db.pool.Query(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
-		FROM events e WHERE `+strings.Join(conds, " AND ")+` ORDER BY e.seq`, args...)
-	if err != nil {
-		return nil, db.wrap("inspect events", err)
-	}
-	defer rows.Close()
-	var out []*store.EventRow
-	for rows.Next() {
-		var e store.Event
-		var r store.EventRow
-		if err := rows.Scan(&r.Seq, &e.ID, &e.Type, &e.Provider, &e.ContentType, &e.Source, &e.Verdict, &e.CreatedAt); err != nil {
-			return nil, db.wrap("inspect events", err)
-		}
-		e.CreatedAt = e.CreatedAt.UTC()
-		r.Event = &e
-		out = append(out, &r)
-	}
-	return out, db.wrap("inspect events", rows.Err())
+	w := &where{conds: []string{"e.seq = ANY($1)"}, args: []any{seqs}}
+	w.eventsWithoutDeliveries(q)
+	return db.eventRows(ctx, w, "ORDER BY e.seq")
 }
