@@ -62,11 +62,6 @@ type Options struct {
 	Now       func() time.Time
 }
 
-// readOnlyWait is how long info and export wait for another process's
-// lock on a store they open for reading only (as the store's own busy
-// timeout).
-const readOnlyWait = 5 * time.Second
-
 // NewCmd returns `hookctl store`.
 func NewCmd(f *cli.Factory) *cobra.Command { return newCmd(f, nil) }
 
@@ -96,7 +91,7 @@ Passwords in store URLs are masked in all output.`,
 			open = f.ExistingStore
 		}
 		if (verb == "info" || verb == "export") && f.OpenReader != nil {
-			read = func(ctx context.Context) (store.Store, error) { return f.ReadStore(ctx, readOnlyWait) }
+			read = func(ctx context.Context) (store.Store, error) { return f.ReadStore(ctx, cli.ReadOnlyWait) }
 		}
 		return &Options{IO: f.IOStreams, Store: open, ReadStore: read, Verb: verb, BatchSize: 1000, Now: f.Now,
 			Journal: func(s store.Store) (string, string) {
