@@ -5,8 +5,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/testutil/pauseproxy"
 	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
 
@@ -250,62 +249,6 @@ func TestTailTerminal(t *testing.T) {
 	}
 }
 
-// pauseProxy forwards TCP connections to target; while down it drops
-// every connection and refuses new ones (the server restarting).
-type pauseProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	down  bool
-	conns []net.Conn
-}
-
-func newPauseProxy(t *testing.T, target string) *pauseProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pauseProxy{ln: ln}
-	t.Cleanup(func() { ln.Close(); p.setDown(true) })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.mu.Lock()
-			down := p.down
-			p.mu.Unlock()
-			if down {
-				c.Close()
-				continue
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-	return p
-}
-
-func (p *pauseProxy) setDown(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.conns = nil
-	}
-}
-
 // TestTailPostgresOutage: a tail whose PostgreSQL server goes away says
 // so once, however long it lasts, and once that it is back; what was
 // delivered meanwhile is shown then, once; ^C ends it with exit 0.
@@ -315,21 +258,21 @@ func TestTailPostgresOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newPauseProxy(t, u.Host)
+	proxy := pauseproxy.New(t, u.Host)
 	viaProxy := *u
-	viaProxy.Host = proxy.ln.Addr().String()
+	viaProxy.Host = proxy.Addr()
 	c := pgEnv(t, pgURL)
 	app := failOnce(t)
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hook", "--events", "card.*")
 	tailEnv := newCrashEnv(t)
 	tailEnv.env = append(tailEnv.env, "HOOKCTL_STORE="+viaProxy.String())
 	tl := startTail(tailEnv, "--lines", "0", "--interval", "20ms")
-	proxy.setDown(true)
+	proxy.SetDown(true)
 	tl.waitFor("the outage warning", func() bool { return strings.Contains(tl.errb.String(), "waiting for the store") })
 	// Delivered while the tail cannot read (trigger reaches the server).
 	c.hookctl(0, "trigger", "card.created", "--retry-schedule", "0s,50ms")
 	time.Sleep(200 * time.Millisecond) // ten failed reads of the tail
-	proxy.setDown(false)
+	proxy.SetDown(false)
 	tl.waitFor("the delivery and its attempts", func() bool { return len(tl.lines()) >= 3 })
 	tl.cmd.Process.Signal(syscall.SIGINT)
 	if err := <-tl.done; err != nil {

@@ -2,12 +2,9 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,64 +12,9 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/testutil/pauseproxy"
 	"github.com/hookctl/hookctl/internal/web"
 )
-
-// outageProxy forwards TCP to a PostgreSQL server; down closes the
-// connections open and refuses new ones until up, as a server stopped.
-type outageProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	down  bool
-	conns []net.Conn
-}
-
-func newOutageProxy(t *testing.T, target string) *outageProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &outageProxy{ln: ln}
-	t.Cleanup(func() { ln.Close(); p.setDown(true) })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.mu.Lock()
-			down := p.down
-			p.mu.Unlock()
-			if down {
-				c.Close()
-				continue
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-	return p
-}
-
-func (p *outageProxy) setDown(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.conns = nil
-	}
-}
 
 // TestLiveSaysStoreOutagePostgres: an inspector whose PostgreSQL server
 // goes away (its connections cut, new ones refused) says so once on its
@@ -85,9 +27,9 @@ func TestLiveSaysStoreOutagePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newOutageProxy(t, u.Host)
+	proxy := pauseproxy.New(t, u.Host)
 	viaProxy := *u
-	viaProxy.Host = proxy.ln.Addr().String()
+	viaProxy.Host = proxy.Addr()
 	ctx := context.Background()
 	writer, err := postgres.OpenDB(ctx, pgURL)
 	if err != nil {
@@ -119,7 +61,7 @@ func TestLiveSaysStoreOutagePostgres(t *testing.T) {
 	publish()
 	ch := openEvents(t, srv.URL+"/live")
 	nextEvent(t, ch, "hello")
-	proxy.setDown(true)
+	proxy.SetDown(true)
 	n := notice(t, first(nextEvent(t, ch, "store")))
 	if !n.Down || n.Error == "" || strings.Contains(n.Error, "\n") ||
 		n.Text != "cannot read the delivery log ("+n.Error+"); waiting for the store" {
@@ -128,7 +70,7 @@ func TestLiveSaysStoreOutagePostgres(t *testing.T) {
 	t.Logf("the outage: %s", n.Text)
 	during := publish()
 	time.Sleep(300 * time.Millisecond) // a few ticks of failed reads: said once
-	proxy.setDown(false)
+	proxy.SetDown(false)
 	ev, rows := nextEvent(t, ch, "store")
 	if n := notice(t, ev); n.Down || !outageBack.MatchString(n.Text) {
 		t.Errorf("its end said %+v, want %q", n, outageBack)
