@@ -20,30 +20,7 @@ import (
 // "is read-only"). A command that writes still refuses it.
 func TestReadersReadOnlySQLite(t *testing.T) {
 	bin := hookctlBinary(t)
-	dir, err := os.MkdirTemp("", "hookctl-readers-ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sd := filepath.Join(dir, "store")
-	if err := os.Mkdir(sd, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db := filepath.Join(sd, "hookctl.db")
-	root := os.Geteuid() == 0
-	if root {
-		// root writes whatever the mode bits say: run as nobody.
-		for _, p := range []string{dir, sd} {
-			if err := os.Chown(p, 65534, 65534); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, p := range []string{dir, filepath.Dir(bin)} {
-			if err := os.Chmod(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	dir, _, db, root := nobodyStoreDir(t, bin, "hookctl-readers-ro")
 	run := func(args ...string) (string, int) {
 		t.Helper()
 		c := exec.Command(bin, append([]string{"--store", db}, args...)...)

@@ -30,31 +30,7 @@ import (
 //     refused, none made (tail made them, root's).
 func TestStoreLeftReadOnlySQLite(t *testing.T) {
 	bin := hookctlBinary(t)
-	dir, err := os.MkdirTemp("", "hookctl-storeleft-ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Chmod(dir, 0o755); os.RemoveAll(dir) })
-	sd := filepath.Join(dir, "store")
-	if err := os.Mkdir(sd, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db := filepath.Join(sd, "hookctl.db")
-	root := os.Geteuid() == 0
-	if root {
-		// root reads and writes whatever the mode bits say: the owner is
-		// nobody, who must reach the binary and the directories.
-		for _, p := range []string{dir, sd} {
-			if err := os.Chown(p, 65534, 65534); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, p := range []string{dir, filepath.Dir(bin)} {
-			if err := os.Chmod(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	dir, sd, db, root := nobodyStoreDir(t, bin, "hookctl-storeleft-ro")
 	type result struct {
 		out  string
 		code int
@@ -154,4 +130,36 @@ func TestStoreLeftReadOnlySQLite(t *testing.T) {
 			t.Errorf("%s%s made by root's read", db, side)
 		}
 	}
+}
+
+// nobodyStoreDir makes a temporary directory holding an empty store
+// directory sd for the store file db. As root (who reads and writes
+// whatever the mode bits say), both belong to nobody, who must reach the
+// binary bin and the directories: the test runs hookctl as nobody.
+func nobodyStoreDir(t *testing.T, bin, prefix string) (dir, sd, db string, root bool) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755); os.RemoveAll(dir) })
+	sd = filepath.Join(dir, "store")
+	if err := os.Mkdir(sd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db = filepath.Join(sd, "hookctl.db")
+	root = os.Geteuid() == 0
+	if root {
+		for _, p := range []string{dir, sd} {
+			if err := os.Chown(p, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range []string{dir, filepath.Dir(bin)} {
+			if err := os.Chmod(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir, sd, db, root
 }
