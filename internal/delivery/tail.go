@@ -692,7 +692,7 @@ func (t *Tailer) startRequeues(ctx context.Context) error {
 	if _, ok := rq.(store.RequeueGapLog); !ok {
 		return nil
 	}
-	t.rqGaps = newIDGaps()
+	t.rqGaps = NewGapSet()
 	from := max(top-MaxSeqGaps, 0)
 	es, err := rq.RequeuesAfter(ctx, from, MaxSeqGaps)
 	if err != nil {
@@ -718,14 +718,14 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 	}
 	var es []store.Requeued
 	if gl, ok := t.rq.(store.RequeueGapLog); ok && t.rqGaps.Len() > 0 {
-		got, err := gl.RequeuesIn(ctx, t.rqGaps.ids())
+		got, err := gl.RequeuesIn(ctx, t.rqGaps.Seqs())
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range got {
 			t.rqGaps.Remove(e.ID)
 		}
-		t.rqGaps.expire()
+		t.rqGaps.Expire()
 		es = append(es, got...)
 	}
 	for range tailPages {

@@ -114,14 +114,15 @@ func (g *SeqGaps) Fill(ctx context.Context, q store.InspectQuery) ([]*store.Deli
 	for _, row := range rows {
 		delete(g.holes, row.Seq)
 	}
-	g.expire()
+	g.Expire()
 	return rows, nil
 }
 
-// newIDGaps returns gaps of another log whose ids commit out of order
-// (the requeue log on PostgreSQL: store.RequeueGapLog), read by its
-// follower: Add, AddBetween, Remove, ids and expire, not Fill.
-func newIDGaps() *SeqGaps {
+// NewGapSet returns gaps of another log whose ids or seqs commit out of
+// order (the requeue log on PostgreSQL: store.RequeueGapLog; the
+// inspector's events), re-read by their follower itself: Add,
+// AddBetween, Remove, Has, Seqs and Expire, not Missing or Fill.
+func NewGapSet() *SeqGaps {
 	return &SeqGaps{holes: map[int64]time.Time{}, grace: SeqGapGrace}
 }
 
@@ -134,8 +135,8 @@ func (g *SeqGaps) Has(seq int64) bool {
 	return ok
 }
 
-// ids returns the gaps watched, lowest first.
-func (g *SeqGaps) ids() []int64 {
+// Seqs returns the gaps watched, lowest first.
+func (g *SeqGaps) Seqs() []int64 {
 	if g.Len() == 0 {
 		return nil
 	}
@@ -147,8 +148,8 @@ func (g *SeqGaps) ids() []int64 {
 	return out
 }
 
-// expire drops the gaps watched for longer than the grace.
-func (g *SeqGaps) expire() {
+// Expire drops the gaps watched for longer than the grace.
+func (g *SeqGaps) Expire() {
 	if g == nil {
 		return
 	}

@@ -206,14 +206,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// rendered (gaps: one that committed before this stream started is
 	// below its cursor, and no range read returns it) and those missing
 	// now just below the page's newest row.
-	// rec keeps the gaps watched, which each batch hands to the page for
-	// its next stream (a reconnect: one filled meanwhile is below its
-	// cursor).
-	var gaps *delivery.SeqGaps
-	rec := newGapRecorder(h.insp)
-	if rec != nil {
-		gaps = delivery.NewSeqGaps(rec)
-	}
+	// Each batch hands the gaps watched to the page for its next stream
+	// (a reconnect: one filled meanwhile is below its cursor).
+	gaps := delivery.NewSeqGaps(h.insp)
 	if gaps != nil && after > 0 {
 		var start []int64
 		for _, s := range parseSeqs(r.URL.Query().Get("gaps")) {
@@ -229,7 +224,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		for _, s := range start {
 			gaps.Add(s)
 		}
-		rec.watched = start[:min(len(start), gaps.Len())]
 	}
 	// found sorts a row read for the first time (new, or one that filled
 	// a gap): on the page, or watched until it settles.
@@ -533,12 +527,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		batch.Rows, batch.N = buf.String(), len(views)
 		// The gaps watched now (those the last re-read did not fill; the
 		// page keeps them for its next stream), sent when they change.
-		if rec != nil {
-			if gaps.Len() == 0 {
-				rec.watched = nil
-			}
-			batch.Gaps = formatSeqs(rec.watched)
-		}
+		batch.Gaps = formatSeqs(gaps.Seqs())
 		batch.EGaps = egaps.String()
 		// An outage: said once when the reads start failing and once when
 		// they work again, in deliveries tail's words; the rows the page
@@ -607,11 +596,12 @@ type eventGapInspector interface {
 
 // eventGaps is the event seqs missing below a live stream's event
 // cursor, each re-read every tick until an event fills it or
-// delivery.SeqGapGrace passed; at most delivery.MaxSeqGaps of them.
-// Its methods are no-ops on nil (a store without such gaps).
+// delivery.SeqGapGrace passed; at most delivery.MaxSeqGaps of them
+// (delivery.SeqGaps' bookkeeping). Its methods are no-ops on nil (a store
+// without such gaps).
 type eventGaps struct {
-	insp  eventGapInspector
-	holes map[int64]time.Time // seq → when it was found missing
+	insp eventGapInspector
+	set  *delivery.SeqGaps
 }
 
 func newEventGaps(insp any) *eventGaps {
@@ -619,7 +609,7 @@ func newEventGaps(insp any) *eventGaps {
 	if !ok {
 		return nil
 	}
-	return &eventGaps{insp: gi, holes: map[int64]time.Time{}}
+	return &eventGaps{insp: gi, set: delivery.NewGapSet()}
 }
 
 // missing returns the event seqs in (after, upto] missing now.
@@ -631,11 +621,8 @@ func (g *eventGaps) missing(ctx context.Context, after, upto int64) ([]int64, er
 }
 
 func (g *eventGaps) add(seq int64) {
-	if g == nil || len(g.holes) >= delivery.MaxSeqGaps || seq <= 0 {
-		return
-	}
-	if _, ok := g.holes[seq]; !ok {
-		g.holes[seq] = time.Now()
+	if g != nil && seq > 0 {
+		g.set.Add(seq)
 	}
 }
 
@@ -643,70 +630,26 @@ func (g *eventGaps) add(seq int64) {
 // filled them and match q, by seq; it drops those gaps and the expired
 // ones (read one last time).
 func (g *eventGaps) fill(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
-	if g == nil || len(g.holes) == 0 {
+	if g == nil || g.set.Len() == 0 {
 		return nil, nil
 	}
-	seqs := make([]int64, 0, len(g.holes))
-	for s := range g.holes {
-		seqs = append(seqs, s)
-	}
-	slices.Sort(seqs)
-	rows, err := g.insp.InspectEventSeqs(ctx, q, seqs)
+	rows, err := g.insp.InspectEventSeqs(ctx, q, g.set.Seqs())
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range rows {
-		delete(g.holes, e.Seq)
+		g.set.Remove(e.Seq)
 	}
-	now := time.Now()
-	for s, at := range g.holes {
-		if now.Sub(at) > delivery.SeqGapGrace {
-			delete(g.holes, s)
-		}
-	}
-	return rows, nil
-}
-
-// gapRecorder is the store's delivery.SeqGapInspector, which keeps the
-// seqs a SeqGaps.Fill re-read and did not find: the gaps it still
-// watches.
-type gapRecorder struct {
-	delivery.SeqGapInspector
-	watched []int64
-}
-
-func newGapRecorder(insp any) *gapRecorder {
-	gi, ok := insp.(delivery.SeqGapInspector)
-	if !ok {
-		return nil
-	}
-	return &gapRecorder{SeqGapInspector: gi}
-}
-
-func (g *gapRecorder) InspectSeqs(ctx context.Context, q store.InspectQuery, seqs []int64) ([]*store.DeliveryRow, error) {
-	rows, err := g.SeqGapInspector.InspectSeqs(ctx, q, seqs)
-	if err != nil {
-		return nil, err
-	}
-	found := make(map[int64]bool, len(rows))
-	for _, row := range rows {
-		found[row.Seq] = true
-	}
-	g.watched = slices.DeleteFunc(slices.Clone(seqs), func(s int64) bool { return found[s] })
+	g.set.Expire()
 	return rows, nil
 }
 
 // String is the gaps watched (formatSeqs); "" on nil.
 func (g *eventGaps) String() string {
-	if g == nil || len(g.holes) == 0 {
+	if g == nil {
 		return ""
 	}
-	seqs := make([]int64, 0, len(g.holes))
-	for s := range g.holes {
-		seqs = append(seqs, s)
-	}
-	slices.Sort(seqs)
-	return formatSeqs(seqs)
+	return formatSeqs(g.set.Seqs())
 }
 
 // formatSeqs writes seqs (ascending) as the page hands them to its
