@@ -598,6 +598,19 @@ func (t *Tailer) keep(row *store.DeliveryRow, w *watched) {
 	}
 }
 
+// follow watches delivery id (recorded for a tick's undo) and stops
+// keeping it among the settled ones recheck reads, if it was.
+func (t *Tailer) follow(id string, w *watched) {
+	t.watch[id] = w
+	if t.undo != nil {
+		t.undo.added = append(t.undo.added, id)
+	}
+	if t.done.has(id) {
+		t.saveDone()
+		t.done.remove(id)
+	}
+}
+
 // settled keeps a settled delivery the tail reported among the last
 // MaxDone, whose attempts recheck follows (those of a replay).
 func (t *Tailer) settled(id string, w *watched) {
@@ -651,12 +664,7 @@ func (t *Tailer) recheck(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		switch {
 		case row.Status == store.DeliveryPending && len(t.watch) < t.MaxWatch:
-			t.watch[row.ID] = w
-			if t.undo != nil {
-				t.undo.added = append(t.undo.added, row.ID)
-			}
-			t.saveDone()
-			t.done.remove(row.ID)
+			t.follow(row.ID, w)
 		case row.Status != store.DeliveryPending && t.Status != "" && t.Status != store.DeliveryPending && row.Status != t.Status:
 			// Settled out of the --status filter: its attempts are
 			// not reported, now or with a later replay's.
@@ -788,14 +796,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		switch {
 		case row.Status == store.DeliveryPending && len(t.watch) < t.MaxWatch:
-			t.watch[row.ID] = w
-			if t.undo != nil {
-				t.undo.added = append(t.undo.added, row.ID)
-			}
-			if t.done.has(row.ID) {
-				t.saveDone()
-				t.done.remove(row.ID)
-			}
+			t.follow(row.ID, w)
 		case row.Status != store.DeliveryPending && row.AttemptCount <= since[row.ID] && len(t.watch) < t.MaxWatch:
 			// Leased in place (PostgreSQL's replay --failed): still
 			// settled, its attempt to come. Followed as a pending one
@@ -803,14 +804,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 			// (a bulk replay of more than MaxDone lost the oldest).
 			t.undo.save(w)
 			w.requeued, w.above, w.next = time.Now(), since[row.ID], time.Time{}
-			t.watch[row.ID] = w
-			if t.undo != nil {
-				t.undo.added = append(t.undo.added, row.ID)
-			}
-			if t.done.has(row.ID) {
-				t.saveDone()
-				t.done.remove(row.ID)
-			}
+			t.follow(row.ID, w)
 		case row.Status == store.DeliveryPending:
 			if !t.overflow && t.OnOverflow != nil {
 				t.OnOverflow(t.MaxWatch)
