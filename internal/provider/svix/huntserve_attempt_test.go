@@ -132,3 +132,46 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// A call of the official library that hookctl serve does not play
+// (Message.Precheck, Message.ExpungeContent) gets Svix's 404 saying the
+// route is not served, not "Entity not found", which sent its user
+// looking for a wrong id; a path served with another method says which
+// it takes.
+func TestHuntserveUnservedRouteSaysSo(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"precheck": func() error {
+			_, err := sv.Message.Precheck(ctx, app.Id, models.MessagePrecheckIn{EventType: "x.y"}, nil)
+			return err
+		},
+		"expunge": func() error { return sv.Message.ExpungeContent(ctx, app.Id, msg.Id) },
+	} {
+		err := call()
+		var se *svixgo.Error
+		if !errors.As(err, &se) || se.Status() != 404 || !strings.Contains(string(se.Body()), `"code":"not_found"`) ||
+			!strings.Contains(string(se.Body()), "hookctl serve has no route") || !strings.Contains(string(se.Body()), "/_hookctl/openapi.json") {
+			t.Errorf("%s: %v, want Svix's 404 naming the route hookctl does not serve", name, err)
+		}
+	}
+	code, body := e.Do("PUT", "/api/v1/app/"+app.Id+"/msg/"+msg.Id, bearer, map[string]any{})
+	if code != 404 || !strings.Contains(string(body), "(that path takes GET, HEAD)") {
+		t.Errorf("PUT on a message: %d %s", code, body)
+	}
+	// An id that names nothing on a route it serves is still Svix's
+	// "Entity not found".
+	code, body = e.Do("GET", "/api/v1/app/"+app.Id+"/msg/msg_nope", bearer, nil)
+	if code != 404 || !strings.Contains(string(body), `"detail":"Entity not found"`) {
+		t.Errorf("unknown message: %d %s", code, body)
+	}
+}

@@ -174,11 +174,21 @@ func New(s *provider.Services) *provider.API {
 	a := &api{s: s}
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
+	var methods *provider.Methods
 	out := &provider.API{
 		Name:         "svix",
 		Prefixes:     []string{"/api/v1/"},
 		Subscription: a.endpointOfAnyApp,
-		NotFound:     func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		NotFound: func(w http.ResponseWriter, r *http.Request) {
+			// A route hookctl does not serve (one of Svix's it does not
+			// play, a typo): Svix's 404, saying so, not "Entity not
+			// found", which reads as a wrong id.
+			msg := "hookctl serve has no route " + r.Method + " " + r.URL.Path
+			if allowed := methods.Allowed(r); len(allowed) > 0 {
+				msg += " (that path takes " + strings.Join(allowed, ", ") + ")"
+			}
+			fail(w, http.StatusNotFound, "not_found", msg+"; every route it serves: GET /_hookctl/openapi.json")
+		},
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			loc := "path"
 			if utf8.ValidString(r.URL.Path) && !strings.ContainsRune(r.URL.Path, 0) {
@@ -229,6 +239,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
 	}
+	methods = provider.NewMethods(out.Routes)
 	return out
 }
 
