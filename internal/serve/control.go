@@ -69,7 +69,7 @@ func (c *control) api() *provider.API {
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut; 400 for a pattern that can match nothing)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
-			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
+			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids: [...], force?: bool} or {failed: true, subscription?: hookctl's id, we_…, ep_… or uid, event?: a name or pattern} (not both: 400) → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
 			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
@@ -438,17 +438,54 @@ func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
 
 func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		IDs    []string `json:"ids"`
-		Failed bool     `json:"failed"`
-		Force  bool     `json:"force"`
+		IDs          []string `json:"ids"`
+		Failed       bool     `json:"failed"`
+		Force        bool     `json:"force"`
+		Subscription string   `json:"subscription"`
+		Event        string   `json:"event"`
 	}
 	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}
-	if len(in.IDs) == 0 && !in.Failed {
+	switch {
+	case len(in.IDs) == 0 && !in.Failed:
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "give ids (delivery ids) or failed: true")
 		return
+	case len(in.IDs) > 0 && in.Failed:
+		// As the CLI's replay refuses IDs with --failed: both sent every
+		// failed delivery in the store along with the ids.
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "give ids (delivery ids) or failed: true, not both (failed: true replays every failed delivery; narrow it with subscription or event)")
+		return
+	case len(in.IDs) > 0 && (in.Subscription != "" || in.Event != ""):
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "subscription and event narrow failed: true; with ids, give only the ids")
+		return
+	}
+	if !c.checkPattern(w, "event", in.Event) {
+		return
+	}
+	// subscription: as trigger, faults and deliveries take it; a deleted
+	// one's id, which its deliveries keep, is taken too.
+	subID := in.Subscription
+	if subID != "" {
+		sub, err := c.subscription(r.Context(), subID)
+		switch {
+		case err == nil:
+			subID = sub.ID
+		case provider.IsNotFound(err):
+			ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: subID, Limit: 1})
+			if err != nil {
+				c.storeFail(w, err)
+				return
+			}
+			if len(ds) == 0 {
+				ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("subscription %q not found: give hookctl's id (or a unique prefix of it), Stripe's we_…, Svix's ep_… or the endpoint's uid", subID))
+				return
+			}
+		default:
+			c.storeFail(w, err)
+			return
+		}
 	}
 	ids := []string{}
 	status := map[string]string{}
@@ -467,7 +504,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		// listen's forwards of deliveries hookctl sent (their sender
 		// retries them itself).
 		ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed,
-			ExcludeProbes: true, ExcludeLinked: true})
+			SubscriptionID: subID, EventPattern: in.Event, ExcludeProbes: true, ExcludeLinked: true})
 		if err != nil {
 			c.storeFail(w, err)
 			return
