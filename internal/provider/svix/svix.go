@@ -1527,7 +1527,8 @@ func (a *api) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	key := ""
 	if in.Key != nil {
 		if key = *in.Key; !validSecret(key) {
-			fail(w, http.StatusUnprocessableEntity, "validation", secretRule)
+			// The field is key here (secret on an endpoint).
+			fail(w, http.StatusUnprocessableEntity, "validation", "key"+strings.TrimPrefix(secretRule, "secret"))
 			return
 		}
 	}
