@@ -1,6 +1,7 @@
 package stripe_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -8,6 +9,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // GET /v1/events?delivery_success= filters as Stripe documents it: true
@@ -16,7 +19,19 @@ import (
 // listed every event, so a suite asking "what was not delivered?" was
 // told "everything".
 func TestHuntserveEventsDeliverySuccess(t *testing.T) {
-	e := servetest.Start(t, nil)
+	huntserveEventsDeliverySuccess(t, servetest.Start(t, nil))
+}
+
+func TestHuntserveEventsDeliverySuccessPostgres(t *testing.T) {
+	pgtest.ServerURL(t)
+	st, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	huntserveEventsDeliverySuccess(t, servetest.StartWith(t, st, nil))
+}
+
+func huntserveEventsDeliverySuccess(t *testing.T, e *servetest.Env) {
 	failing := servetest.NewReceiver(t)
 	failing.SetStatus(500)
 	sc := client(e)

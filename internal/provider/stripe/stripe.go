@@ -845,24 +845,20 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	// ending_before walks towards the newest: read oldest first from it,
 	// then show the page newest first.
 	f.Oldest = f.After != ""
-	var readErr error
-	page, more, err := provider.EventPage(r.Context(), a.s.Store, f, limit, func(e *store.Event) bool {
+	var st store.Store = a.s.Store
+	var withDs *eventDeliveries
+	if delivered != nil {
+		// Each batch of events read with its deliveries in one more read,
+		// not one per event.
+		withDs = &eventDeliveries{Store: a.s.Store, of: map[string][]*store.Delivery{}}
+		st = withDs
+	}
+	page, more, err := provider.EventPage(r.Context(), st, f, limit, func(e *store.Event) bool {
 		if !json.Valid(e.Payload) || !created(e.CreatedAt.Unix()) {
 			return false
 		}
-		if delivered == nil || readErr != nil {
-			return readErr == nil
-		}
-		ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: e.ID})
-		if err != nil {
-			readErr = err
-			return false
-		}
-		return (pendingEndpoints(ds) == 0) == *delivered
+		return delivered == nil || (pendingEndpoints(withDs.of[e.ID]) == 0) == *delivered
 	})
-	if err == nil {
-		err = readErr
-	}
 	if a.bad(w, err, "") {
 		return
 	}
@@ -898,6 +894,34 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 		out.Data = append(out.Data, json.RawMessage(body))
 	}
 	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+// eventDeliveries is a store whose event lists read the listed events'
+// deliveries too, in one read per list, into of (by event id): what
+// /v1/events?delivery_success= filters on.
+type eventDeliveries struct {
+	store.Store
+	of map[string][]*store.Delivery
+}
+
+// ListEvents implements store.Store.
+func (s *eventDeliveries) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
+	evs, err := s.Store.ListEvents(ctx, f)
+	if err != nil || len(evs) == 0 {
+		return evs, err
+	}
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	ds, err := s.Store.ListDeliveries(ctx, store.DeliveryFilter{EventIDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		s.of[d.EventID] = append(s.of[d.EventID], d)
+	}
+	return evs, nil
 }
 
 // createdFilter reads Stripe's created filter: created=N, or any of
