@@ -66,10 +66,10 @@ func (c *control) api() *provider.API {
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
-			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut; 400 for a pattern that can match nothing)", c.auth(c.events)),
-			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut)", c.auth(c.deliveries)),
+			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut: ?starting_after= the last id reads on; 400 for a pattern that can match nothing)", c.auth(c.events)),
+			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
-			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids?: [...], failed?: true, force?: bool} → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
+			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids: [...], force?: bool} or {failed: true, subscription?: hookctl's id, we_…, ep_… or uid, event?: a name or pattern} (not both: 400) → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
 			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
 			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
@@ -337,7 +337,14 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "source must be triggered, received or check")
 		return
 	}
-	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: q.Get("type"), Source: q.Get("source"), Limit: limit + 1})
+	// starting_after: the page after that event (the last of the page
+	// before, when has_more said there is more), as Stripe pages.
+	after := q.Get("starting_after")
+	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: q.Get("type"), Source: q.Get("source"), Before: after, Limit: limit + 1})
+	if after != "" && provider.IsNotFound(err) {
+		ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("starting_after: no event %q: give the id of the last event of the page before", after))
+		return
+	}
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -385,8 +392,26 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// starting_after: the page after that delivery (the last of the page
+	// before, when has_more said there is more), as Stripe pages.
+	var beforeSeq int64
+	if after := q.Get("starting_after"); after != "" {
+		d, err := c.svc.Store.GetDelivery(r.Context(), after)
+		if err == nil && d.ID != after {
+			err = store.ErrNotFound // a prefix: a cursor is an id
+		}
+		if provider.IsNotFound(err) {
+			ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("starting_after: no delivery %q: give the id of the last delivery of the page before", after))
+			return
+		}
+		if err != nil {
+			c.storeFail(w, err)
+			return
+		}
+		beforeSeq = d.Seq
+	}
 	ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
-		SubscriptionID: subID, EventID: q.Get("event_id"), Limit: limit + 1, Newest: true})
+		SubscriptionID: subID, EventID: q.Get("event_id"), Limit: limit + 1, Newest: true, BeforeSeq: beforeSeq})
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -438,17 +463,54 @@ func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
 
 func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		IDs    []string `json:"ids"`
-		Failed bool     `json:"failed"`
-		Force  bool     `json:"force"`
+		IDs          []string `json:"ids"`
+		Failed       bool     `json:"failed"`
+		Force        bool     `json:"force"`
+		Subscription string   `json:"subscription"`
+		Event        string   `json:"event"`
 	}
 	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
 		return
 	}
-	if len(in.IDs) == 0 && !in.Failed {
+	switch {
+	case len(in.IDs) == 0 && !in.Failed:
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "give ids (delivery ids) or failed: true")
 		return
+	case len(in.IDs) > 0 && in.Failed:
+		// As the CLI's replay refuses IDs with --failed: both sent every
+		// failed delivery in the store along with the ids.
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "give ids (delivery ids) or failed: true, not both (failed: true replays every failed delivery; narrow it with subscription or event)")
+		return
+	case len(in.IDs) > 0 && (in.Subscription != "" || in.Event != ""):
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "subscription and event narrow failed: true; with ids, give only the ids")
+		return
+	}
+	if !c.checkPattern(w, "event", in.Event) {
+		return
+	}
+	// subscription: as trigger, faults and deliveries take it; a deleted
+	// one's id, which its deliveries keep, is taken too.
+	subID := in.Subscription
+	if subID != "" {
+		sub, err := c.subscription(r.Context(), subID)
+		switch {
+		case err == nil:
+			subID = sub.ID
+		case provider.IsNotFound(err):
+			ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: subID, Limit: 1})
+			if err != nil {
+				c.storeFail(w, err)
+				return
+			}
+			if len(ds) == 0 {
+				ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("subscription %q not found: give hookctl's id (or a unique prefix of it), Stripe's we_…, Svix's ep_… or the endpoint's uid", subID))
+				return
+			}
+		default:
+			c.storeFail(w, err)
+			return
+		}
 	}
 	ids := []string{}
 	status := map[string]string{}
@@ -467,7 +529,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		// listen's forwards of deliveries hookctl sent (their sender
 		// retries them itself).
 		ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: store.DeliveryFailed,
-			ExcludeProbes: true, ExcludeLinked: true})
+			SubscriptionID: subID, EventPattern: in.Event, ExcludeProbes: true, ExcludeLinked: true})
 		if err != nil {
 			c.storeFail(w, err)
 			return

@@ -100,7 +100,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/v1/webhook_endpoints/{id}", "Stripe: update a webhook endpoint (url, enabled_events[], description, disabled, metadata[k]; Idempotency-Key)", a.auth(a.idem(a.update))),
 			provider.R("DELETE", "/v1/webhook_endpoints/{id}", "Stripe: delete a webhook endpoint", a.auth(a.delete)),
 			provider.R("GET", "/v1/events/{id}", "Stripe: retrieve an event hookctl sent", a.auth(a.event)),
-			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, types[], created[gt|gte|lt|lte], starting_after, ending_before)", a.auth(a.events)),
+			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, types[], created[gt|gte|lt|lte], delivery_success, starting_after, ending_before)", a.auth(a.events)),
 		},
 	}
 }
@@ -762,6 +762,12 @@ func hasPending(ev *store.Event) bool {
 
 // pendingBody is withPending's payload given the event's deliveries ds.
 func pendingBody(ev *store.Event, ds []*store.Delivery) []byte {
+	return catalog.SetPendingWebhooks(ev.Provider, ev.Payload, pendingEndpoints(ds))
+}
+
+// pendingEndpoints is the number of endpoints an event's deliveries ds
+// went to that have not received it successfully yet (see withPending).
+func pendingEndpoints(ds []*store.Delivery) int {
 	received := map[string]bool{}
 	for _, d := range ds {
 		if d.Kind == store.KindForward || d.Kind == store.KindProbe {
@@ -779,7 +785,7 @@ func pendingBody(ev *store.Event, ds []*store.Delivery) []byte {
 			n++
 		}
 	}
-	return catalog.SetPendingWebhooks(ev.Provider, ev.Payload, n)
+	return n
 }
 
 func (a *api) events(w http.ResponseWriter, r *http.Request) {
@@ -798,6 +804,21 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	created, since, until, ok := createdFilter(w, q)
 	if !ok {
 		return
+	}
+	// delivery_success: true keeps the events every endpoint has
+	// received, false those some endpoint has not (yet): pending_webhooks
+	// as read back is 0, or more.
+	var delivered *bool
+	if v := q.Get("delivery_success"); v != "" {
+		// Any case, as for disabled (older stripe-python sends "True").
+		switch b := strings.ToLower(v); b {
+		case "true", "false":
+			d := b == "true"
+			delivered = &d
+		default:
+			fail(w, http.StatusBadRequest, "parameter_invalid_boolean", "delivery_success", "Invalid boolean: "+v)
+			return
+		}
 	}
 	f := store.EventFilter{TypePattern: q.Get("type"), Types: types, Providers: strings.Split(Providers, ","), Source: store.SourceTriggered,
 		Since: since, Until: until}
@@ -824,8 +845,19 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	// ending_before walks towards the newest: read oldest first from it,
 	// then show the page newest first.
 	f.Oldest = f.After != ""
-	page, more, err := provider.EventPage(r.Context(), a.s.Store, f, limit, func(e *store.Event) bool {
-		return json.Valid(e.Payload) && created(e.CreatedAt.Unix())
+	var st store.Store = a.s.Store
+	var withDs *eventDeliveries
+	if delivered != nil {
+		// Each batch of events read with its deliveries in one more read,
+		// not one per event.
+		withDs = &eventDeliveries{Store: a.s.Store, of: map[string][]*store.Delivery{}}
+		st = withDs
+	}
+	page, more, err := provider.EventPage(r.Context(), st, f, limit, func(e *store.Event) bool {
+		if !json.Valid(e.Payload) || !created(e.CreatedAt.Unix()) {
+			return false
+		}
+		return delivered == nil || (pendingEndpoints(withDs.of[e.ID]) == 0) == *delivered
 	})
 	if a.bad(w, err, "") {
 		return
@@ -862,6 +894,34 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 		out.Data = append(out.Data, json.RawMessage(body))
 	}
 	provider.WriteJSON(w, http.StatusOK, out)
+}
+
+// eventDeliveries is a store whose event lists read the listed events'
+// deliveries too, in one read per list, into of (by event id): what
+// /v1/events?delivery_success= filters on.
+type eventDeliveries struct {
+	store.Store
+	of map[string][]*store.Delivery
+}
+
+// ListEvents implements store.Store.
+func (s *eventDeliveries) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.EventSummary, error) {
+	evs, err := s.Store.ListEvents(ctx, f)
+	if err != nil || len(evs) == 0 {
+		return evs, err
+	}
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	ds, err := s.Store.ListDeliveries(ctx, store.DeliveryFilter{EventIDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		s.of[d.EventID] = append(s.of[d.EventID], d)
+	}
+	return evs, nil
 }
 
 // createdFilter reads Stripe's created filter: created=N, or any of

@@ -174,11 +174,21 @@ func New(s *provider.Services) *provider.API {
 	a := &api{s: s}
 	p := "/api/v1/app/{app_id}"
 	ep := p + "/endpoint/{endpoint_id}"
-	return &provider.API{
+	var methods *provider.Methods
+	out := &provider.API{
 		Name:         "svix",
 		Prefixes:     []string{"/api/v1/"},
 		Subscription: a.endpointOfAnyApp,
-		NotFound:     func(w http.ResponseWriter, r *http.Request) { notFound(w) },
+		NotFound: func(w http.ResponseWriter, r *http.Request) {
+			// A route hookctl does not serve (one of Svix's it does not
+			// play, a typo): Svix's 404, saying so, not "Entity not
+			// found", which reads as a wrong id.
+			msg := "hookctl serve has no route " + r.Method + " " + r.URL.Path
+			if allowed := methods.Allowed(r); len(allowed) > 0 {
+				msg += " (that path takes " + strings.Join(allowed, ", ") + ")"
+			}
+			fail(w, http.StatusNotFound, "not_found", msg+"; every route it serves: GET /_hookctl/openapi.json")
+		},
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			loc := "path"
 			if utf8.ValidString(r.URL.Path) && !strings.ContainsRune(r.URL.Path, 0) {
@@ -223,11 +233,14 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types, channel, before, after)", a.auth(a.listMsgs)),
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
 			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message (limit, iterator, status, status_code_class, endpoint_id, event_types, channel, before, after)", a.auth(a.attemptsByMsg)),
-			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after)", a.auth(a.attemptsByEndpoint)),
+			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after, with_msg)", a.auth(a.attemptsByEndpoint)),
+			provider.R("GET", p+"/msg/{msg_id}/attempt/{attempt_id}", "Svix: one attempt of a message, by the atmpt_ id an attempt list gave", a.auth(a.getAttempt)),
 			provider.R("GET", p+"/msg/{msg_id}/endpoint", "Svix: the endpoints a message went to, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedDestinations)),
 			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
 	}
+	methods = provider.NewMethods(out.Routes)
+	return out
 }
 
 func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
@@ -1514,7 +1527,8 @@ func (a *api) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	key := ""
 	if in.Key != nil {
 		if key = *in.Key; !validSecret(key) {
-			fail(w, http.StatusUnprocessableEntity, "validation", secretRule)
+			// The field is key here (secret on an endpoint).
+			fail(w, http.StatusUnprocessableEntity, "validation", "key"+strings.TrimPrefix(secretRule, "secret"))
 			return
 		}
 	}
@@ -2057,6 +2071,9 @@ type Attempt struct {
 	Timestamp          time.Time `json:"timestamp"`
 	MsgID              string    `json:"msgId"`
 	EndpointID         string    `json:"endpointId"`
+	// Msg is the attempt's message, with with_msg=true (Svix's
+	// MessageAttemptOut.msg).
+	Msg *Message `json:"msg,omitempty"`
 }
 
 func renderAttempt(at *store.AttemptRow, endpointID string) Attempt {
@@ -2180,7 +2197,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		if a.bad(w, err) {
 			return
 		}
-		if lf.needsEvent() {
+		if lf.loadsEvent() {
 			// The rows' events in one read, not one per event.
 			ids := make([]string, len(rows))
 			for i, row := range rows {
@@ -2192,7 +2209,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		}
 		for _, row := range rows {
 			ev, seen := events[row.EventID]
-			if !seen && lf.needsEvent() {
+			if !seen && lf.loadsEvent() {
 				if ev, err = a.s.Store.GetEvent(ctx, row.EventID); err != nil && !provider.IsNotFound(err) {
 					a.bad(w, err)
 					return
@@ -2203,6 +2220,10 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 				if len(data) == limit {
 					more = true
 					break
+				}
+				if lf.withMsg && ev != nil {
+					m := renderMsg(ev, lf.withContent)
+					at.Msg = &m
 				}
 				data = append(data, at)
 				its = append(its, attemptIteratorOf(row))
@@ -2279,6 +2300,57 @@ func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
 	a.writeAttempts(w, r, store.AttemptFilter{SubscriptionID: sub.ID}, func(string) string { return ep }, lf)
 }
 
+// getAttempt answers one attempt of a message (GET
+// …/msg/{msg_id}/attempt/{attempt_id}, the libraries' MessageAttempt.get):
+// the attempt an attempt list named by its atmpt_ id, 404 when it is not
+// one of that message's (of that application's).
+func (a *api) getAttempt(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	e, err := a.msg(ctx, app, r.PathValue("msg_id"))
+	if a.bad(w, err) {
+		return
+	}
+	k, ok := attemptKey(r.PathValue("attempt_id"))
+	if !ok {
+		notFound(w)
+		return
+	}
+	d, err := a.s.Store.GetDelivery(ctx, k.DeliveryID)
+	if err == nil && (d.ID != k.DeliveryID || d.EventID != e.ID) {
+		err = &store.NotFoundError{Kind: "attempt", ID: r.PathValue("attempt_id")}
+	}
+	if a.bad(w, err) {
+		return
+	}
+	atts, err := a.s.Store.ListAttempts(ctx, d.ID)
+	if a.bad(w, err) {
+		return
+	}
+	i := slices.IndexFunc(atts, func(at *store.Attempt) bool { return at.Number == k.Number })
+	if i < 0 {
+		notFound(w)
+		return
+	}
+	// Its endpoint's ep_ id while the endpoint is there (an attempt to
+	// a deleted one has none, as in the lists).
+	ep := ""
+	if d.SubscriptionID != "" {
+		sub, err := a.s.Store.GetSubscription(ctx, d.SubscriptionID)
+		if err != nil && !provider.IsNotFound(err) {
+			a.bad(w, err)
+			return
+		}
+		if sub != nil && sub.ID == d.SubscriptionID && sub.Metadata[MetaApp] == app.ID {
+			ep = sub.Metadata[MetaID]
+		}
+	}
+	provider.WriteJSON(w, http.StatusOK, renderAttempt(&store.AttemptRow{Attempt: *atts[i], EventID: d.EventID, SubscriptionID: d.SubscriptionID}, ep))
+}
+
 func (a *api) resend(w http.ResponseWriter, r *http.Request) {
 	app, sub, ok := a.appEndpoint(w, r)
 	if !ok {
@@ -2323,11 +2395,16 @@ type listFilter struct {
 	status        int // -1: any; 0 success, 1 pending, 2 fail, 3 sending, 4 canceled
 	codeClass     int // -1: any; 0 no response, 100, 200, 300, 400, 500
 	endpoint      string
+	// withMsg: an attempt list answers each attempt's message (msg) too,
+	// with its payload unless withContent is false (with_msg=true,
+	// with_content=false).
+	withMsg, withContent bool
 }
 
 func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) {
 	q := r.URL.Query()
-	lf := listFilter{channel: q.Get("channel"), tag: q.Get("tag"), status: -1, codeClass: -1}
+	lf := listFilter{channel: q.Get("channel"), tag: q.Get("tag"), status: -1, codeClass: -1,
+		withMsg: q.Get("with_msg") == "true", withContent: q.Get("with_content") != "false"}
 	if lf.tag != "" && !validName(lf.tag, 128, `/\#`) {
 		failValidation(w, []string{"query", "tag"}, "tag must be 1 to 128 characters: letters, digits, '-', '_', '.', '/', '\\' or '#'")
 		return lf, false
@@ -2394,6 +2471,10 @@ func (lf listFilter) eventOK(e *store.Event) bool {
 func (lf listFilter) msgOK(e *store.Event) bool { return lf.eventOK(e) && lf.timeOK(e.CreatedAt) }
 
 func (lf listFilter) needsEvent() bool { return len(lf.types) > 0 || lf.channel != "" || lf.tag != "" }
+
+// loadsEvent: an attempt list reads its attempts' messages, to filter
+// them (needsEvent) or to answer them (withMsg).
+func (lf listFilter) loadsEvent() bool { return lf.needsEvent() || lf.withMsg }
 
 // filtersAttempts: some attempts may be left out (a page may need more
 // rows than it shows).
