@@ -70,7 +70,7 @@ var Defs = []Def{
 	{AcceptsRotatedSecret, "accepts several signatures (secret rotation)", "a valid event signed with an old and the current secret, the valid signature not first", "2xx", "schemes that carry several signatures (standard, stripe)"},
 	{AcknowledgesDuplicate, "acknowledges a duplicate", "the valid event again: same id, re-signed", "2xx", "all"},
 	{DedupesDuplicate, "acts on a duplicate once", "the valid event, then its duplicate, running --effect-cmd before and after each", "the effect changes after the first delivery and not after the duplicate", "all (needs --effect-cmd)"},
-	{ToleratesOutOfOrder, "tolerates events out of order", "two related events newest first (e.g. card.status.active before card.created)", "2xx for both", "providers with related events"},
+	{ToleratesOutOfOrder, "tolerates events out of order", "two related events newest first (e.g. card.status.active before card.created, stamped a minute earlier)", "2xx for both", "providers with related events"},
 	{IgnoresUnknownEvent, "ignores an unknown event type", "a well-signed event of a type the provider does not document", "2xx (4xx is a WARN)", "all"},
 	{AcceptsLargePayload, "accepts a large payload", "a valid event padded to 256 KiB", "2xx", "all"},
 	{SurvivesBurst, "survives a burst", "--burst valid events at once", "all 2xx within the deadline (the burst adding more than a quarter of it, and 1 s, to one event's time is a WARN)", "all"},

@@ -300,7 +300,13 @@ func (r *runner) record(ctx context.Context, p probe, o outcome) string {
 
 // build renders a fresh catalog event (new ids, now) for a probe.
 func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
-	built, err := r.cfg.Catalog.Build(et, catalog.BuildOptions{Now: r.now()})
+	return r.buildAt(et, r.now())
+}
+
+// buildAt renders a fresh catalog event whose times (occurred_at,
+// created, …) are at, for a probe sent now.
+func (r *runner) buildAt(et *catalog.EventType, at time.Time) (*store.Event, string, error) {
+	built, err := r.cfg.Catalog.Build(et, catalog.BuildOptions{Now: at})
 	if err != nil {
 		return nil, "", err
 	}
