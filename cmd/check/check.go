@@ -278,6 +278,10 @@ func run(ctx context.Context, opts *Options) error {
 			}
 		}
 		cfg.Secret = sub.Secret
+		// The secret before the last rotation: in its grace period it
+		// signs too; after it, the receiver must refuse it (checked
+		// against the effective scheme below).
+		cfg.PreviousSecret, cfg.PreviousUntil = sub.PreviousSecret, sub.PreviousSecretExpiresAt
 		cfg.Method = sub.Method
 		cfg.Headers = sub.Headers
 		if cfg.Provider == "" {
@@ -344,6 +348,9 @@ func run(ctx context.Context, opts *Options) error {
 		if err := signature.ValidateSigningSecret(cfg.Scheme, cfg.Secret); err != nil {
 			return cli.Usagef("--secret does not suit scheme %s: %v", cfg.Scheme, err)
 		}
+	}
+	if cfg.PreviousSecret != "" && signature.ValidateSigningSecret(cfg.Scheme, cfg.PreviousSecret) != nil {
+		cfg.PreviousSecret, cfg.PreviousUntil = "", time.Time{} // not one this scheme signs with
 	}
 	if opts.EffectCmd != "" {
 		cmdline := opts.EffectCmd

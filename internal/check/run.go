@@ -18,14 +18,20 @@ import (
 
 // Config is one run of the checks.
 type Config struct {
-	URL      string
-	Scheme   string // effective scheme name (never "auto")
-	Secret   string // current secret ("" only for unsigned Mambu)
-	Provider string
-	Catalog  *catalog.Catalog
-	Event    *catalog.EventType // base event of the probes
-	Method   string             // subscription's method ("" = each event's own)
-	Headers  map[string]string  // subscription's custom headers
+	URL    string
+	Scheme string // effective scheme name (never "auto")
+	Secret string // current secret ("" only for unsigned Mambu)
+	// PreviousSecret is the subscription's secret before its last
+	// rotation, and PreviousUntil the end of its grace period: until
+	// then deliveries are signed with it too (alone for a scheme that
+	// carries one signature), and after it the receiver must refuse it.
+	PreviousSecret string
+	PreviousUntil  time.Time
+	Provider       string
+	Catalog        *catalog.Catalog
+	Event          *catalog.EventType // base event of the probes
+	Method         string             // subscription's method ("" = each event's own)
+	Headers        map[string]string  // subscription's custom headers
 	// Deadline: valid events must be answered within it.
 	Deadline time.Duration
 	// Timeout is the hard limit of one request (0 = the larger of twice
@@ -486,8 +492,15 @@ func (r *runner) probes(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			what := "signed with another secret"
+			if r.retired() {
+				// The secret a receiver is likeliest to accept wrongly:
+				// the one it had before the rotation.
+				other = r.cfg.PreviousSecret
+				what = "signed with the previous secret, whose grace period ended " + r.cfg.PreviousUntil.UTC().Format(time.RFC3339)
+			}
 			o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other}})
-			r.rep.add(r.judgeReject(RejectsWrongSecret, o, "signed with another secret"))
+			r.rep.add(r.judgeReject(RejectsWrongSecret, o, what))
 		}
 	}
 	if !r.props.SignsBody {
@@ -524,7 +537,23 @@ func (r *runner) probes(ctx context.Context) error {
 			r.rep.add(r.judgeReject(RejectsFutureTimestamp, o, "signed 10m ahead (tolerance 5m)"))
 		}
 	}
-	if !r.props.MultiSig {
+	if !r.props.MultiSig && r.inGrace() {
+		// One signature per request: until the grace period ends the
+		// deliveries are signed with the previous secret alone (the
+		// last one given, as trigger signs them), after it with the
+		// current one, which the other probes use.
+		if r.runs(AcceptsRotatedSecret) {
+			ev, m, err := r.build(r.cfg.Event)
+			if err != nil {
+				return err
+			}
+			until := r.cfg.PreviousUntil.UTC().Format(time.RFC3339)
+			o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{r.cfg.Secret, r.cfg.PreviousSecret}})
+			r.valid(o)
+			r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "signed with the previous secret, as deliveries are until its grace period ends ("+until+")",
+				"scheme "+r.props.Name+" carries one signature, made with the previous secret until "+until+" and with the current one after: accept both until then"))
+		}
+	} else if !r.props.MultiSig {
 		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
 	} else if r.runs(AcceptsRotatedSecret) {
 		ev, m, err := r.build(r.cfg.Event)
@@ -688,6 +717,17 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
 }
 
+// inGrace: the subscription's previous secret still signs deliveries.
+func (r *runner) inGrace() bool {
+	return r.cfg.PreviousSecret != "" && r.cfg.PreviousSecret != r.cfg.Secret && r.now().Before(r.cfg.PreviousUntil)
+}
+
+// retired: the subscription has a previous secret whose grace period
+// has ended: the receiver must refuse it now.
+func (r *runner) retired() bool {
+	return r.cfg.PreviousSecret != "" && r.cfg.PreviousSecret != r.cfg.Secret && !r.cfg.PreviousUntil.IsZero() && !r.now().Before(r.cfg.PreviousUntil)
+}
+
 // acceptedHint is what to fix in a receiver that accepted the probe of
 // rejects-* check id: what that probe lacks, not verification in
 // general (a receiver that checks the signature and not its timestamp
@@ -698,6 +738,10 @@ func (r *runner) acceptedHint(id string) string {
 	case RejectsMissingSig:
 		return "accepted without " + strings.Join(headerNames(r.props.SigHeaders), ", ") + ": an attacker's request would be processed; refuse a request that lacks it (" + answer + ") instead of skipping the check"
 	case RejectsWrongSecret:
+		if r.retired() {
+			return "accepted a request signed with the previous secret, whose grace period ended " + r.cfg.PreviousUntil.UTC().Format(time.RFC3339) +
+				": whoever still holds it (a leaked secret is why one rotates) can send events; remove it from the receiver's configuration and " + answer + " when the signature does not match the current one"
+		}
 		return "accepted a request signed with another secret: an attacker's request would be processed; check it against the subscription's secret and " + answer + " when it does not match"
 	case RejectsTamperedBody:
 		return "accepted a body changed after signing: verify the signature over the raw body bytes as received, not over some of its fields, and " + answer + " when it does not match"
