@@ -452,7 +452,7 @@ func (r *runner) probes(ctx context.Context) error {
 			if moved {
 				r.rep.add(dup.result(DedupesDuplicate, Fail,
 					fmt.Sprintf("the duplicate took effect again: --effect-cmd printed %q, then %q after the first delivery, then %q after the duplicate", short(before), short(after), short(final)),
-					"de-duplicate by the event id ("+r.idWhere()+") before acting: store the ids you processed"))
+					"de-duplicate by "+r.dedupeKey()+" before acting: keep what you processed"))
 			} else {
 				r.rep.add(dup.result(DedupesDuplicate, Pass,
 					fmt.Sprintf("effect %q → %q after the first delivery, unchanged for %s after the duplicate", short(before), short(after), ms(r.cfg.Settle)), ""))
@@ -638,11 +638,24 @@ func (r *runner) probes(ctx context.Context) error {
 
 const largeSize = 256 << 10
 
-func (r *runner) idWhere() string {
+// dedupeKey is what identifies an event for de-duplication: the
+// scheme's id header, else what the provider's own events carry. The
+// Idempotency-Key header hookctl adds for schemes without an id header is
+// not named where the provider does not send it (Bond): a receiver keyed
+// on it passes here and de-duplicates nothing in production.
+func (r *runner) dedupeKey() string {
 	if h := delivery.IDHeader(r.props.Name); h != "" {
-		return h + " header"
+		return "the event id (" + h + " header)"
 	}
-	return "the event id in the body or the Idempotency-Key header"
+	switch r.cfg.Event.Provider {
+	case "bond":
+		return "the event name and occurred_at in the body (Bond's events carry no id, and Bond sends no Idempotency-Key header)"
+	case "stripe", "saas":
+		return "the event's id in the body (evt_…)"
+	case "mono":
+		return "the event_id in the body (where the event has one, else a hash of the body)"
+	}
+	return "the event id (in the body or the Idempotency-Key header)"
 }
 
 func headerNames(hs []string) []string {
