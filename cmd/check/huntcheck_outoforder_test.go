@@ -111,3 +111,46 @@ func TestOutOfOrderOlderEventIsOlder(t *testing.T) {
 		}
 	}
 }
+
+// TestOutOfOrderMonoSameAccount: Mono's pair is an account's
+// account_updated, then its account_connected, about the same account
+// (account_connected names it data.id, account_updated
+// data.account._id). A receiver refusing to connect an account it
+// already knows (409) fails; before, the two events were about two
+// unrelated accounts and it passed.
+func TestOutOfOrderMonoSameAccount(t *testing.T) {
+	const secret = "mono_sec_0123456789abcdef"
+	sch, err := signature.Lookup("mono")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	known := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := sch.Verify(signature.VerifyInput{Secrets: []string{secret}, Header: r.Header, Body: body, Now: time.Now()}); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch gjson.GetBytes(body, "event").Str {
+		case "mono.events.account_updated":
+			known[gjson.GetBytes(body, "data.account._id").Str] = true
+		case "mono.events.account_connected":
+			if id := gjson.GetBytes(body, "data.id").Str; known[id] {
+				http.Error(w, "account "+id+" is already connected", http.StatusConflict)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	r := hookctl(t, nil, "check", srv.URL, "--provider", "mono", "--secret", secret, "--only", check.ToleratesOutOfOrder, "-o", "json")
+	if r.code != 1 || r.report == nil || len(r.report.Checks) != 1 || r.report.Checks[0].Status != http.StatusConflict {
+		t.Fatalf("want tolerates-out-of-order to fail on the 409 of the same account, got\n%s", r.dump())
+	}
+	if d := r.report.Checks[0].Detail; !strings.HasPrefix(d, "mono.events.account_updated then mono.events.account_connected: ") {
+		t.Errorf("evidence %q", d)
+	}
+}

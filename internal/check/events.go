@@ -208,9 +208,8 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 		key string // the last key of the path
 		v   gjson.Result
 	}
-	leaves := map[string]leaf{}
-	var walk func(prefix string, v gjson.Result)
-	walk = func(prefix string, v gjson.Result) {
+	var walk func(leaves map[string]leaf, prefix string, v gjson.Result)
+	walk = func(leaves map[string]leaf, prefix string, v gjson.Result) {
 		v.ForEach(func(k, val gjson.Result) bool {
 			p := escapePath(k.String())
 			if prefix != "" {
@@ -218,14 +217,16 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 			}
 			switch {
 			case val.IsObject() || val.IsArray():
-				walk(p, val)
+				walk(leaves, p, val)
 			case val.Type == gjson.String || val.Type == gjson.Number:
 				leaves[p] = leaf{k.String(), val}
 			}
 			return true
 		})
 	}
-	walk("", gjson.ParseBytes(older))
+	leaves, newLeaves := map[string]leaf{}, map[string]leaf{}
+	walk(leaves, "", gjson.ParseBytes(older))
+	walk(newLeaves, "", gjson.ParseBytes(newer))
 	out := older
 	renamed := map[string]string{} // an id of older → newer's
 	for p, l := range leaves {
@@ -244,6 +245,29 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 		}
 		if o, err := sjson.SetBytes(out, p, set); err == nil {
 			out = o
+		}
+	}
+	// An object's id at another path: Mono's account_connected names the
+	// account data.id, its account_updated data.account._id. An "id" or
+	// "_id" of older at a path newer lacks takes the one id of the same
+	// kind under "id" or "_id" that newer has at a path older lacks.
+	isID := func(l leaf) bool { return (l.key == "id" || l.key == "_id") && l.v.Type == gjson.String }
+	for _, p := range slices.Sorted(maps.Keys(leaves)) {
+		l := leaves[p]
+		if !isID(l) || l.v.Str == olderID || renamed[l.v.Str] != "" || gjson.GetBytes(newer, p).Exists() {
+			continue
+		}
+		var cands []string
+		for np, nl := range newLeaves {
+			if isID(nl) && nl.v.Str != newerID && idLike(l.v.Str, nl.v.Str) && !gjson.GetBytes(older, np).Exists() {
+				cands = append(cands, nl.v.Str)
+			}
+		}
+		if len(cands) != 1 {
+			continue
+		}
+		if o, err := sjson.SetBytes(out, p, cands[0]); err == nil {
+			out, renamed[l.v.Str] = o, cands[0]
 		}
 	}
 	// The same ids inside other strings. Ids are random and long (8+

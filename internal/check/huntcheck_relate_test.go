@@ -46,3 +46,31 @@ func TestRelateRenamesEmbeddedIDs(t *testing.T) {
 		t.Errorf("the older event's id changed: %s", rel)
 	}
 }
+
+// TestRelateMonoAccount: Mono's account_connected names the account
+// data.id, its account_updated data.account._id; the older event of the
+// pair is about the newer one's account. Before, the two were about two
+// unrelated accounts, so the out-of-order probe sent nothing related.
+func TestRelateMonoAccount(t *testing.T) {
+	cat, err := catalog.Load(catalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := cat.Lookup("mono.events.account_connected", "mono")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, later := relatedPair(cat, base)
+	if first == nil || first.Type != "mono.events.account_connected" || later.Type != "mono.events.account_updated" {
+		t.Fatalf("mono pair: %v %v", first, later)
+	}
+	bf, _ := cat.Build(first, catalog.BuildOptions{})
+	bl, _ := cat.Build(later, catalog.BuildOptions{})
+	rel := relate(bf.Body, bl.Body, bf.ID, bl.ID)
+	if got, want := gjson.GetBytes(rel, "data.id").Str, gjson.GetBytes(bl.Body, "data.account._id").Str; got != want || want == "" {
+		t.Errorf("account_connected data.id = %q, want account_updated's data.account._id %q\n%s", got, want, rel)
+	}
+	if gjson.GetBytes(rel, "data.customer").Str == gjson.GetBytes(rel, "data.id").Str {
+		t.Errorf("the customer became the account: %s", rel)
+	}
+}
