@@ -27,11 +27,14 @@ type Config struct {
 	// carries one signature), and after it the receiver must refuse it.
 	PreviousSecret string
 	PreviousUntil  time.Time
-	Provider       string
-	Catalog        *catalog.Catalog
-	Event          *catalog.EventType // base event of the probes
-	Method         string             // subscription's method ("" = each event's own)
-	Headers        map[string]string  // subscription's custom headers
+	// SecretFrom says where Secret came from ("--secret", "subscription
+	// ID", …), for a hint when valid events are refused.
+	SecretFrom string
+	Provider   string
+	Catalog    *catalog.Catalog
+	Event      *catalog.EventType // base event of the probes
+	Method     string             // subscription's method ("" = each event's own)
+	Headers    map[string]string  // subscription's custom headers
 	// Deadline: valid events must be answered within it.
 	Deadline time.Duration
 	// Timeout is the hard limit of one request (0 = the larger of twice
@@ -397,7 +400,10 @@ func (r *runner) probes(ctx context.Context) error {
 	if r.on(AcceptsValid) {
 		hint := "verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"
 		if st := first.a.ResponseStatus; st == 400 || st == 401 || st == 403 { // a failed verification
-			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), with the subscription's secret, then answer 2xx"
+			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), then answer 2xx; and check that the receiver's secret is the one the probes were signed with"
+			if r.cfg.SecretFrom != "" {
+				hint += " (" + r.cfg.SecretFrom + ")"
+			}
 		}
 		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event", hint))
 	}
