@@ -399,11 +399,24 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if r.on(AcceptsValid) {
 		hint := "verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"
-		if st := first.a.ResponseStatus; st == 400 || st == 401 || st == 403 { // a failed verification
+		m := method
+		if m == "" {
+			m = "POST"
+		}
+		switch st := first.a.ResponseStatus; st {
+		case 400, 401, 403: // a failed verification
 			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), then answer 2xx; and check that the receiver's secret is the one the probes were signed with"
 			if r.cfg.SecretFrom != "" {
 				hint += " (" + r.cfg.SecretFrom + ")"
 			}
+		// Not a verdict on verification: the request did not reach the
+		// webhook handler (a typo in the path is the commonest cause).
+		case http.StatusNotFound:
+			hint = "nothing takes the request at this URL (404 Not Found): is its path the app's webhook route? A provider counts a 404 as a failed delivery and retries it"
+		case http.StatusMethodNotAllowed:
+			hint = fmt.Sprintf("the URL does not take %s requests (405 Method Not Allowed): is its path the app's webhook route, and does that route take %s?", m, m)
+		case http.StatusUnsupportedMediaType:
+			hint = fmt.Sprintf("the receiver refused the content type %s (415 Unsupported Media Type): accept the content type the provider sends (is the body parser limited to another one?)", base.ContentType)
 		}
 		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event", hint))
 	}
