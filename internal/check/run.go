@@ -583,10 +583,20 @@ func (r *runner) probes(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other, r.cfg.Secret}})
+		// The valid signature between two others: a receiver that
+		// checks only the first, or only the last, fails (a delivery in
+		// a rotation's grace period carries the current secret's first
+		// and the previous one's last: one checking only the last
+		// refused every such delivery, and passed with the valid
+		// signature last).
+		other2, err := OtherSecret(r.props.Name, r.cfg.Secret)
+		if err != nil {
+			return err
+		}
+		o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other, r.cfg.Secret, other2}})
 		r.valid(o)
-		r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "two signatures, the valid one second",
-			"check every signature in the header, not only the first"))
+		r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "three signatures, the valid one in the middle",
+			"check every signature in the header, not only the first or the last"))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
