@@ -38,16 +38,19 @@ type Options struct {
 	Scheme         string
 	Secret         string
 	SubscriptionID string
-	Event          string
-	FixturesDir    string
-	Only, Skip     []string
-	Selected       map[string]bool
-	Deadline       time.Duration
-	Burst          int
-	EffectCmd      string
-	Settle         time.Duration
-	JUnit          string
-	Insecure       bool
+	// SecretFrom: where Secret came from on the command line
+	// ("--secret", "--secret-file FILE"), "" when not given there.
+	SecretFrom  string
+	Event       string
+	FixturesDir string
+	Only, Skip  []string
+	Selected    map[string]bool
+	Deadline    time.Duration
+	Burst       int
+	EffectCmd   string
+	Settle      time.Duration
+	JUnit       string
+	Insecure    bool
 
 	// ProviderGiven, SchemeGiven: --provider, --scheme on the command
 	// line, not the configuration's defaults (config.yaml, HOOKCTL_*),
@@ -129,6 +132,12 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			fromFile, err := cli.SecretFromFile(c, &opts.Secret)
 			if err != nil {
 				return err
+			}
+			switch {
+			case fromFile:
+				opts.SecretFrom = "--secret-file " + c.Flags().Lookup("secret-file").Value.String()
+			case c.Flags().Changed("secret"):
+				opts.SecretFrom = "--secret"
 			}
 			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.SchemeGiven) {
 				if fromFile {
@@ -252,7 +261,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	cfg := check.Config{URL: opts.URL, Scheme: opts.Scheme, Secret: opts.Secret, Provider: opts.Provider,
+	cfg := check.Config{URL: opts.URL, Scheme: opts.Scheme, Secret: opts.Secret, SecretFrom: opts.SecretFrom, Provider: opts.Provider,
 		Catalog: cat, Deadline: opts.Deadline, Burst: opts.Burst, Settle: opts.Settle, Selected: opts.Selected,
 		Insecure: opts.Insecure, Recorder: check.StoreRecorder{Store: st}, Version: f.Version, Now: f.Now}
 
@@ -278,6 +287,11 @@ func run(ctx context.Context, opts *Options) error {
 			}
 		}
 		cfg.Secret = sub.Secret
+		cfg.SecretFrom = "subscription " + sub.ID + "'s secret: hookctl subscriptions get " + sub.ID + " --reveal"
+		// The secret before the last rotation: in its grace period it
+		// signs too; after it, the receiver must refuse it (checked
+		// against the effective scheme below).
+		cfg.PreviousSecret, cfg.PreviousUntil = sub.PreviousSecret, sub.PreviousSecretExpiresAt
 		cfg.Method = sub.Method
 		cfg.Headers = sub.Headers
 		if cfg.Provider == "" {
@@ -335,6 +349,7 @@ func run(ctx context.Context, opts *Options) error {
 	if cfg.Secret == "" {
 		// The environment, last: an explicit --secret or a subscription wins.
 		cfg.Secret = strings.TrimSpace(os.Getenv("HOOKCTL_SECRET"))
+		cfg.SecretFrom = "$HOOKCTL_SECRET"
 	}
 	if cfg.Secret == "" && cfg.Scheme != "mambu" {
 		return cli.Usagef("no secret to sign the probes with (scheme %s)", cfg.Scheme).
@@ -344,6 +359,9 @@ func run(ctx context.Context, opts *Options) error {
 		if err := signature.ValidateSigningSecret(cfg.Scheme, cfg.Secret); err != nil {
 			return cli.Usagef("--secret does not suit scheme %s: %v", cfg.Scheme, err)
 		}
+	}
+	if cfg.PreviousSecret != "" && signature.ValidateSigningSecret(cfg.Scheme, cfg.PreviousSecret) != nil {
+		cfg.PreviousSecret, cfg.PreviousUntil = "", time.Time{} // not one this scheme signs with
 	}
 	if opts.EffectCmd != "" {
 		cmdline := opts.EffectCmd

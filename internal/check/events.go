@@ -3,7 +3,9 @@ package check
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -118,11 +120,27 @@ func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *cat
 		}
 		return 1
 	}
+	// shared is how many leading name segments a and b have in common
+	// before their last: a later event of charge.dispute.created is
+	// charge.dispute.closed (the same dispute), not charge.updated (a
+	// charge: no object of one is the other's, and the pair was not
+	// related at all).
+	shared := func(a, b string) int {
+		sa, sb := strings.Split(a, "."), strings.Split(b, ".")
+		n := 0
+		for n < len(sa)-1 && n < len(sb)-1 && sa[n] == sb[n] {
+			n++
+		}
+		return n
+	}
 	pick := func(f *catalog.EventType) *catalog.EventType {
 		var best *catalog.EventType
 		for _, et := range ets {
-			if et != f && group(et.Type) == group(f.Type) && !isFirst(et.Type) &&
-				(best == nil || rank(et.Type) < rank(best.Type)) {
+			if et == f || group(et.Type) != group(f.Type) || isFirst(et.Type) {
+				continue
+			}
+			if best == nil || shared(et.Type, f.Type) > shared(best.Type, f.Type) ||
+				shared(et.Type, f.Type) == shared(best.Type, f.Type) && rank(et.Type) < rank(best.Type) {
 				best = et
 			}
 		}
@@ -177,7 +195,11 @@ func idLike(a, b string) bool {
 // relate makes the older event about the same objects as the newer one:
 // every id-like string at the same path (card id, customer id, …) is
 // copied from newer into older, and so are GitHub's numeric "id" and
-// "number" and its "node_id" strings; the event ids stay their own.
+// "number" and its "node_id" strings; the event ids stay their own. An
+// id copied is also replaced where the older event names it inside
+// another string (a subscription's items URL, a customer's document
+// upload link), so the older event's references agree with each other
+// as every catalog event's do.
 func relate(older, newer []byte, olderID, newerID string) []byte {
 	if !gjson.ValidBytes(older) || !gjson.ValidBytes(newer) {
 		return older
@@ -186,9 +208,8 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 		key string // the last key of the path
 		v   gjson.Result
 	}
-	leaves := map[string]leaf{}
-	var walk func(prefix string, v gjson.Result)
-	walk = func(prefix string, v gjson.Result) {
+	var walk func(leaves map[string]leaf, prefix string, v gjson.Result)
+	walk = func(leaves map[string]leaf, prefix string, v gjson.Result) {
 		v.ForEach(func(k, val gjson.Result) bool {
 			p := escapePath(k.String())
 			if prefix != "" {
@@ -196,15 +217,18 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 			}
 			switch {
 			case val.IsObject() || val.IsArray():
-				walk(p, val)
+				walk(leaves, p, val)
 			case val.Type == gjson.String || val.Type == gjson.Number:
 				leaves[p] = leaf{k.String(), val}
 			}
 			return true
 		})
 	}
-	walk("", gjson.ParseBytes(older))
+	leaves, newLeaves := map[string]leaf{}, map[string]leaf{}
+	walk(leaves, "", gjson.ParseBytes(older))
+	walk(newLeaves, "", gjson.ParseBytes(newer))
 	out := older
+	renamed := map[string]string{} // an id of older → newer's
 	for p, l := range leaves {
 		nv := gjson.GetBytes(newer, p)
 		var set any
@@ -215,11 +239,43 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 			continue
 		case idLike(ov.Str, nv.Str), l.key == "node_id" && ov.Str != "" && nv.Str != "":
 			set = nv.Str
+			renamed[ov.Str] = nv.Str
 		default:
 			continue
 		}
 		if o, err := sjson.SetBytes(out, p, set); err == nil {
 			out = o
+		}
+	}
+	// An object's id at another path: Mono's account_connected names the
+	// account data.id, its account_updated data.account._id. An "id" or
+	// "_id" of older at a path newer lacks takes the one id of the same
+	// kind under "id" or "_id" that newer has at a path older lacks.
+	isID := func(l leaf) bool { return (l.key == "id" || l.key == "_id") && l.v.Type == gjson.String }
+	for _, p := range slices.Sorted(maps.Keys(leaves)) {
+		l := leaves[p]
+		if !isID(l) || l.v.Str == olderID || renamed[l.v.Str] != "" || gjson.GetBytes(newer, p).Exists() {
+			continue
+		}
+		var cands []string
+		for np, nl := range newLeaves {
+			if isID(nl) && nl.v.Str != newerID && idLike(l.v.Str, nl.v.Str) && !gjson.GetBytes(older, np).Exists() {
+				cands = append(cands, nl.v.Str)
+			}
+		}
+		if len(cands) != 1 {
+			continue
+		}
+		if o, err := sjson.SetBytes(out, p, cands[0]); err == nil {
+			out, renamed[l.v.Str] = o, cands[0]
+		}
+	}
+	// The same ids inside other strings. Ids are random and long (8+
+	// characters of [A-Za-z0-9_-]), so a byte replacement finds only
+	// them, and never the event's own id (not renamed).
+	for _, old := range slices.Sorted(maps.Keys(renamed)) {
+		if len(old) >= 8 && !strings.ContainsAny(old, "\\\"") {
+			out = bytes.ReplaceAll(out, []byte(old), []byte(renamed[old]))
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,6 +54,9 @@ type outcome struct {
 	a          *store.Attempt
 	deliveryID string
 	scheme     string
+	// url is where the probe was sent (a redirect's Location is read
+	// against it).
+	url string
 	// gone: the receiver, reached before, refused this connection.
 	gone *hang
 }
@@ -136,13 +140,35 @@ func (o outcome) noAnswerHint() string {
 	case o.a.ResponseStatus == http.StatusTooManyRequests:
 		return "429 Too Many Requests: a rate limit answered (the app's or a proxy's), not the webhook handler, so this says nothing of how the handler treats the probe; exempt the webhook route from the limit (a provider retries a 429, in bursts)"
 	case o.redirect():
-		h := "providers do not follow redirects: give them the URL the receiver redirects to"
-		if l := o.location(); l != "" {
-			h += " (" + l + ")"
+		l := o.location()
+		if l == "" {
+			return "providers do not follow redirects: answer the request at this URL (the redirect names no Location)"
 		}
-		return h
+		to := resolveLocation(o.url, l)
+		if to == o.url {
+			// A redirect to the URL itself: "give them the URL it
+			// redirects to" named the URL they were given.
+			return "the receiver redirects the URL to itself (a client that followed it would loop), and providers do not follow redirects anyway: answer the request at this URL; look for what redirects it (a trailing-slash, HTTPS or login rule, a proxy)"
+		}
+		return "providers do not follow redirects: give them the URL the receiver redirects to (" + to + ")"
 	}
 	return ""
+}
+
+// resolveLocation is a redirect's Location read against the URL of the
+// request (a relative "/webhooks/" is on the same host), as a URL to pass
+// to a provider or to hookctl check; the Location as it is when either
+// does not parse.
+func resolveLocation(base, loc string) string {
+	b, err := url.Parse(base)
+	if err != nil {
+		return loc
+	}
+	l, err := url.Parse(loc)
+	if err != nil {
+		return loc
+	}
+	return b.ResolveReference(l).String()
 }
 
 // failedHint is hint after "the receiver failed (500): see its log" when
@@ -235,7 +261,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	if a.ResponseStatus != 0 {
 		r.reached.Store(true)
 	}
-	o := outcome{a: a, scheme: r.cfg.Scheme}
+	o := outcome{a: a, scheme: r.cfg.Scheme, url: r.cfg.URL}
 	if r.cfg.Recorder != nil {
 		o.deliveryID = r.record(ctx, p, o)
 	}
@@ -300,7 +326,13 @@ func (r *runner) record(ctx context.Context, p probe, o outcome) string {
 
 // build renders a fresh catalog event (new ids, now) for a probe.
 func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
-	built, err := r.cfg.Catalog.Build(et, catalog.BuildOptions{Now: r.now()})
+	return r.buildAt(et, r.now())
+}
+
+// buildAt renders a fresh catalog event whose times (occurred_at,
+// created, …) are at, for a probe sent now.
+func (r *runner) buildAt(et *catalog.EventType, at time.Time) (*store.Event, string, error) {
+	built, err := r.cfg.Catalog.Build(et, catalog.BuildOptions{Now: at})
 	if err != nil {
 		return nil, "", err
 	}

@@ -18,14 +18,23 @@ import (
 
 // Config is one run of the checks.
 type Config struct {
-	URL      string
-	Scheme   string // effective scheme name (never "auto")
-	Secret   string // current secret ("" only for unsigned Mambu)
-	Provider string
-	Catalog  *catalog.Catalog
-	Event    *catalog.EventType // base event of the probes
-	Method   string             // subscription's method ("" = each event's own)
-	Headers  map[string]string  // subscription's custom headers
+	URL    string
+	Scheme string // effective scheme name (never "auto")
+	Secret string // current secret ("" only for unsigned Mambu)
+	// PreviousSecret is the subscription's secret before its last
+	// rotation, and PreviousUntil the end of its grace period: until
+	// then deliveries are signed with it too (alone for a scheme that
+	// carries one signature), and after it the receiver must refuse it.
+	PreviousSecret string
+	PreviousUntil  time.Time
+	// SecretFrom says where Secret came from ("--secret", "subscription
+	// ID", …), for a hint when valid events are refused.
+	SecretFrom string
+	Provider   string
+	Catalog    *catalog.Catalog
+	Event      *catalog.EventType // base event of the probes
+	Method     string             // subscription's method ("" = each event's own)
+	Headers    map[string]string  // subscription's custom headers
 	// Deadline: valid events must be answered within it.
 	Deadline time.Duration
 	// Timeout is the hard limit of one request (0 = the larger of twice
@@ -390,8 +399,24 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if r.on(AcceptsValid) {
 		hint := "verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"
-		if st := first.a.ResponseStatus; st == 400 || st == 401 || st == 403 { // a failed verification
-			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), with the subscription's secret, then answer 2xx"
+		m := method
+		if m == "" {
+			m = "POST"
+		}
+		switch st := first.a.ResponseStatus; st {
+		case 400, 401, 403: // a failed verification
+			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), then answer 2xx; and check that the receiver's secret is the one the probes were signed with"
+			if r.cfg.SecretFrom != "" {
+				hint += " (" + r.cfg.SecretFrom + ")"
+			}
+		// Not a verdict on verification: the request did not reach the
+		// webhook handler (a typo in the path is the commonest cause).
+		case http.StatusNotFound:
+			hint = "nothing takes the request at this URL (404 Not Found): is its path the app's webhook route? A provider counts a 404 as a failed delivery and retries it"
+		case http.StatusMethodNotAllowed:
+			hint = fmt.Sprintf("the URL does not take %s requests (405 Method Not Allowed): is its path the app's webhook route, and does that route take %s?", m, m)
+		case http.StatusUnsupportedMediaType:
+			hint = fmt.Sprintf("the receiver refused the content type %s (415 Unsupported Media Type): accept the content type the provider sends (is the body parser limited to another one?)", base.ContentType)
 		}
 		r.rep.add(r.judgeValid(AcceptsValid, first, "a valid event", hint))
 	}
@@ -446,7 +471,7 @@ func (r *runner) probes(ctx context.Context) error {
 			if moved {
 				r.rep.add(dup.result(DedupesDuplicate, Fail,
 					fmt.Sprintf("the duplicate took effect again: --effect-cmd printed %q, then %q after the first delivery, then %q after the duplicate", short(before), short(after), short(final)),
-					"de-duplicate by the event id ("+r.idWhere()+") before acting: store the ids you processed"))
+					"de-duplicate by "+r.dedupeKey()+" before acting: keep what you processed"))
 			} else {
 				r.rep.add(dup.result(DedupesDuplicate, Pass,
 					fmt.Sprintf("effect %q → %q after the first delivery, unchanged for %s after the duplicate", short(before), short(after), ms(r.cfg.Settle)), ""))
@@ -486,8 +511,15 @@ func (r *runner) probes(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			what := "signed with another secret"
+			if r.retired() {
+				// The secret a receiver is likeliest to accept wrongly:
+				// the one it had before the rotation.
+				other = r.cfg.PreviousSecret
+				what = "signed with the previous secret, whose grace period ended " + r.cfg.PreviousUntil.UTC().Format(time.RFC3339)
+			}
 			o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other}})
-			r.rep.add(r.judgeReject(RejectsWrongSecret, o, "signed with another secret"))
+			r.rep.add(r.judgeReject(RejectsWrongSecret, o, what))
 		}
 	}
 	if !r.props.SignsBody {
@@ -524,7 +556,23 @@ func (r *runner) probes(ctx context.Context) error {
 			r.rep.add(r.judgeReject(RejectsFutureTimestamp, o, "signed 10m ahead (tolerance 5m)"))
 		}
 	}
-	if !r.props.MultiSig {
+	if !r.props.MultiSig && r.inGrace() {
+		// One signature per request: until the grace period ends the
+		// deliveries are signed with the previous secret alone (the
+		// last one given, as trigger signs them), after it with the
+		// current one, which the other probes use.
+		if r.runs(AcceptsRotatedSecret) {
+			ev, m, err := r.build(r.cfg.Event)
+			if err != nil {
+				return err
+			}
+			until := r.cfg.PreviousUntil.UTC().Format(time.RFC3339)
+			o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{r.cfg.Secret, r.cfg.PreviousSecret}})
+			r.valid(o)
+			r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "signed with the previous secret, as deliveries are until its grace period ends ("+until+")",
+				"scheme "+r.props.Name+" carries one signature, made with the previous secret until "+until+" and with the current one after: accept both until then"))
+		}
+	} else if !r.props.MultiSig {
 		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
 	} else if r.runs(AcceptsRotatedSecret) {
 		ev, m, err := r.build(r.cfg.Event)
@@ -535,10 +583,20 @@ func (r *runner) probes(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other, r.cfg.Secret}})
+		// The valid signature between two others: a receiver that
+		// checks only the first, or only the last, fails (a delivery in
+		// a rotation's grace period carries the current secret's first
+		// and the previous one's last: one checking only the last
+		// refused every such delivery, and passed with the valid
+		// signature last).
+		other2, err := OtherSecret(r.props.Name, r.cfg.Secret)
+		if err != nil {
+			return err
+		}
+		o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other, r.cfg.Secret, other2}})
 		r.valid(o)
-		r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "two signatures, the valid one second",
-			"check every signature in the header, not only the first"))
+		r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "three signatures, the valid one in the middle",
+			"check every signature in the header, not only the first or the last"))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -609,11 +667,24 @@ func (r *runner) probes(ctx context.Context) error {
 
 const largeSize = 256 << 10
 
-func (r *runner) idWhere() string {
+// dedupeKey is what identifies an event for de-duplication: the
+// scheme's id header, else what the provider's own events carry. The
+// Idempotency-Key header hookctl adds for schemes without an id header is
+// not named where the provider does not send it (Bond): a receiver keyed
+// on it passes here and de-duplicates nothing in production.
+func (r *runner) dedupeKey() string {
 	if h := delivery.IDHeader(r.props.Name); h != "" {
-		return h + " header"
+		return "the event id (" + h + " header)"
 	}
-	return "the event id in the body or the Idempotency-Key header"
+	switch r.cfg.Event.Provider {
+	case "bond":
+		return "the event name and occurred_at in the body (Bond's events carry no id, and Bond sends no Idempotency-Key header)"
+	case "stripe", "saas":
+		return "the event's id in the body (evt_…)"
+	case "mono":
+		return "the event_id in the body (where the event has one, else a hash of the body)"
+	}
+	return "the event id (in the body or the Idempotency-Key header)"
 }
 
 func headerNames(hs []string) []string {
@@ -688,6 +759,17 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
 }
 
+// inGrace: the subscription's previous secret still signs deliveries.
+func (r *runner) inGrace() bool {
+	return r.cfg.PreviousSecret != "" && r.cfg.PreviousSecret != r.cfg.Secret && r.now().Before(r.cfg.PreviousUntil)
+}
+
+// retired: the subscription has a previous secret whose grace period
+// has ended: the receiver must refuse it now.
+func (r *runner) retired() bool {
+	return r.cfg.PreviousSecret != "" && r.cfg.PreviousSecret != r.cfg.Secret && !r.cfg.PreviousUntil.IsZero() && !r.now().Before(r.cfg.PreviousUntil)
+}
+
 // acceptedHint is what to fix in a receiver that accepted the probe of
 // rejects-* check id: what that probe lacks, not verification in
 // general (a receiver that checks the signature and not its timestamp
@@ -698,6 +780,10 @@ func (r *runner) acceptedHint(id string) string {
 	case RejectsMissingSig:
 		return "accepted without " + strings.Join(headerNames(r.props.SigHeaders), ", ") + ": an attacker's request would be processed; refuse a request that lacks it (" + answer + ") instead of skipping the check"
 	case RejectsWrongSecret:
+		if r.retired() {
+			return "accepted a request signed with the previous secret, whose grace period ended " + r.cfg.PreviousUntil.UTC().Format(time.RFC3339) +
+				": whoever still holds it (a leaked secret is why one rotates) can send events; remove it from the receiver's configuration and " + answer + " when the signature does not match the current one"
+		}
 		return "accepted a request signed with another secret: an attacker's request would be processed; check it against the subscription's secret and " + answer + " when it does not match"
 	case RejectsTamperedBody:
 		return "accepted a body changed after signing: verify the signature over the raw body bytes as received, not over some of its fields, and " + answer + " when it does not match"
@@ -742,6 +828,12 @@ func (r *runner) watchEffect(ctx context.Context, base string, d time.Duration, 
 	}
 }
 
+// outOfOrderAge is how much older than the newer event the older event
+// of tolerates-out-of-order is: more than a second (Stripe's and Mono's
+// times are in seconds or milliseconds), well inside any signature
+// tolerance (the signature is made when it is sent).
+const outOfOrderAge = time.Minute
+
 func (r *runner) outOfOrder(ctx context.Context) error {
 	first, later := relatedPair(r.cfg.Catalog, r.cfg.Event)
 	if first == nil {
@@ -752,7 +844,13 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	evFirst, mFirst, err := r.build(first)
+	// The older event is older in its own body too (occurred_at,
+	// created, timestamp): built as of a minute before the newer one, as
+	// a delivery that was delayed or retried arrives. Built after it, it
+	// said it happened after the newer one, so a receiver that compares
+	// the events' times saw them in order, and one that fails an event
+	// older than what it has seen passed.
+	evFirst, mFirst, err := r.buildAt(first, r.now().Add(-outOfOrderAge))
 	if err != nil {
 		return err
 	}
