@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strconv"
 	"time"
 
@@ -48,10 +49,11 @@ type Options struct {
 	// SQLitePath is the SQLite file the store is, "" for PostgreSQL (nil:
 	// not checked).
 	SQLitePath func() string
-	// ReadStore opens the store for reading only: info and export, which
-	// only read, use it for a store this process may not write (nil: they
-	// refuse it).
-	ReadStore func(context.Context) (store.Store, error)
+	// Readable, when set, opens the store instead of Store, for reading
+	// only when this user may not write it (cli.Factory.Readable; nil:
+	// such a store is refused): info and export, which only read. Such a
+	// store gets no journal imported into it.
+	Readable func(context.Context) (s store.Store, readOnly bool, err error)
 
 	// prune: history created before OlderThan goes; DryRun only counts;
 	// Yes skips the question; Vacuum compacts a SQLite file after.
@@ -60,6 +62,9 @@ type Options struct {
 	Yes       bool
 	Vacuum    bool
 	Now       func() time.Time
+
+	// readOnly: the store was opened for reading only (Readable).
+	readOnly bool
 }
 
 // NewCmd returns `hookctl store`.
@@ -84,16 +89,18 @@ Passwords in store URLs are masked in all output.`,
 	}
 	mk := func(verb string) *Options {
 		open := f.Store
-		var read func(context.Context) (store.Store, error)
+		var readable func(context.Context) (store.Store, bool, error)
 		if verb == "info" || verb == "export" || verb == "prune" {
 			// They read or trim what is there: a --store typo is an
 			// error, not a new empty store (migrate and import write).
 			open = f.ExistingStore
 		}
-		if (verb == "info" || verb == "export") && f.OpenReader != nil {
-			read = func(ctx context.Context) (store.Store, error) { return f.ReadStore(ctx, cli.ReadOnlyWait) }
+		if verb == "info" || verb == "export" {
+			// They only read: a store this user may read but not write
+			// is read.
+			readable = f.Readable
 		}
-		return &Options{IO: f.IOStreams, Store: open, ReadStore: read, Verb: verb, BatchSize: 1000, Now: f.Now,
+		return &Options{IO: f.IOStreams, Store: open, Readable: readable, Verb: verb, BatchSize: 1000, Now: f.Now,
 			Journal: func(s store.Store) (string, string) {
 				dsn := ""
 				if f.Config != nil {
@@ -273,17 +280,13 @@ func run(opts *Options) error {
 			}
 		}
 	}
-	s, err := opts.Store(opts.Ctx)
+	var s store.Store
+	var err error
 	readOnly := false
-	if errors.Is(err, store.ErrReadOnly) && opts.ReadStore != nil {
-		// A store this user may read but not write (a file, or a
-		// directory, without write permission): info and export only
-		// read, so they open it for reading. Journals are left for a
-		// command that can write the store.
-		if s, err = opts.ReadStore(opts.Ctx); err == nil {
-			defer s.Close()
-			readOnly = true
-		}
+	if opts.Readable != nil {
+		s, readOnly, err = opts.Readable(opts.Ctx)
+	} else {
+		s, err = opts.Store(opts.Ctx)
 	}
 	if err != nil {
 		return err
@@ -292,7 +295,10 @@ func run(opts *Options) error {
 		if err := recoverJournals(opts, s); err != nil {
 			return err
 		}
+	} else {
+		opts.readOnly = true
 	}
+	warnJournalsLeft(opts, s)
 	switch opts.Verb {
 	case "info":
 		return runInfo(opts, s)
@@ -321,6 +327,89 @@ func recoverJournals(opts *Options, s store.Store) error {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is and is imported once the store takes it")
 	}
 	return nil
+}
+
+// warnJournalsLeft says when journals a listen left may hold received
+// events the store does not have, which this command did not import: the
+// store is read-only for this user (they are imported only by a command
+// that may write it; store info's counts and an export leave them out
+// until then), or the journal directory, or a journal in it, cannot be
+// read by this user (another user's, or root's).
+func warnJournalsLeft(opts *Options, s store.Store) {
+	if opts.Journal == nil {
+		return
+	}
+	dir, key := opts.Journal(s)
+	ji := listen.Journals(dir, key)
+	also := "store info's counts leave them out"
+	switch opts.Verb {
+	case "export":
+		also = "this export does not include them"
+	case "prune", "import", "migrate":
+		also = "this command did not see them"
+	}
+	if opts.readOnly && ji.OrphanedBytes > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s in %s left by a hookctl listen that did not finish %s %d bytes of received events not in the store yet: "+
+			"this user may not write the store, so they were not imported (%s)\n",
+			plural(int64(ji.Orphaned), "listen journal"), dir, map[bool]string{true: "hold", false: "holds"}[ji.Orphaned != 1], ji.OrphanedBytes, also)
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", importHint(s))
+	}
+	if ji.Denied {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the listen journal directory %s, or a journal in it, cannot be read by this user: "+
+			"received events a listen that did not finish left there, if any, are not in the store (%s)\n", dir, also)
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", deniedHint(dir, s))
+	}
+}
+
+// deniedHint says who may import the journals in dir, which this user
+// cannot read, of the store s.
+func deniedHint(dir string, s store.Store) string {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
+	}
+	uid, ok := fileOwner(fi)
+	switch {
+	case !ok:
+		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
+	case uid == 0:
+		owner := "OWNER"
+		if p, ok := s.(interface{ Path() string }); ok {
+			if sfi, err := os.Stat(p.Path()); err == nil {
+				if o, ok := fileOwner(sfi); ok {
+					owner = userName(o)
+				}
+			}
+		}
+		return fmt.Sprintf("an older hookctl run as root (sudo hookctl listen) made it root's: give it to the store's owner (sudo chown -R %s %s), then run 'hookctl store info' as them: it imports them", owner, dir)
+	case uid == os.Geteuid():
+		return fmt.Sprintf("a journal in it is another user's: run 'hookctl store info' as its owner (ls -l %s): it imports them", dir)
+	}
+	return fmt.Sprintf("run 'hookctl store info' as its owner (%s): it imports them", userName(uid))
+}
+
+// userName is the name of the user uid, else "uid N".
+func userName(uid int) string {
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		return u.Username
+	}
+	return "uid " + strconv.Itoa(uid)
+}
+
+// importHint says who may import the journals of a store this user may
+// not write: its owner, or this user once the file is writable.
+func importHint(s store.Store) string {
+	const run = "'hookctl store info'"
+	if p, ok := s.(interface{ Path() string }); ok {
+		if fi, err := os.Stat(p.Path()); err == nil {
+			if uid, ok := fileOwner(fi); ok && uid == os.Geteuid() {
+				return fmt.Sprintf("once you may write %s again (chmod u+w, or its file system mounted read-write), run %s: it imports them", p.Path(), run)
+			} else if ok {
+				return fmt.Sprintf("run %s as the store's owner (%s): it imports them", run, userName(uid))
+			}
+		}
+	}
+	return "run " + run + " as a user who may write the store: it imports them"
 }
 
 func unwrapPath(err error) error {
@@ -357,6 +446,13 @@ type infoJSON struct {
 	// bytes; UnreadableJournalBytes is their size.
 	UnreadableJournals     []string `json:"unreadable_journals,omitempty"`
 	UnreadableJournalBytes int64    `json:"unreadable_journal_bytes,omitempty"`
+	// JournalsDenied: the journal directory, or a journal in it, cannot
+	// be read by this user: the journal counts leave out what it holds.
+	JournalsDenied bool `json:"journals_permission_denied,omitempty"`
+	// ReadOnly: this user may not write the store, so it was read as it
+	// is: no journal was imported (the pending bytes are events it does
+	// not have).
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 func runInfo(opts *Options, s store.Store) error {
@@ -367,7 +463,7 @@ func runInfo(opts *Options, s store.Store) error {
 	out := infoJSON{
 		Backend: info.Backend, Location: store.MaskURL(info.Location), SchemaVersion: info.SchemaVersion,
 		Subscriptions: info.Subscriptions, Events: info.Events, Deliveries: info.Deliveries, Attempts: info.Attempts,
-		Objects: info.Objects,
+		Objects: info.Objects, ReadOnly: opts.readOnly,
 	}
 	if m, ok := s.(store.Migrator); ok {
 		if _, latest, err := m.SchemaVersion(opts.Ctx); err == nil {
@@ -380,6 +476,7 @@ func runInfo(opts *Options, s store.Store) error {
 		out.JournalDir, out.PendingJournalBytes, out.Journals = dir, ji.PendingBytes, ji.Files
 		out.DamagedJournals = ji.Damaged
 		out.UnreadableJournals, out.UnreadableJournalBytes = ji.Unreadable, ji.UnreadableBytes
+		out.JournalsDenied = ji.Denied
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
@@ -391,6 +488,9 @@ func runInfo(opts *Options, s store.Store) error {
 	t := ui.NewTable(opts.IO, "FIELD", "VALUE")
 	t.AddRow("backend", out.Backend)
 	t.AddRow("location", out.Location)
+	if out.ReadOnly {
+		t.AddRow("access", "read only: this user may not write the store (listen journals are not imported)")
+	}
 	t.AddRow("schema version", version)
 	t.AddRow("subscriptions", strconv.FormatInt(out.Subscriptions, 10))
 	t.AddRow("events", strconv.FormatInt(out.Events, 10))
@@ -398,7 +498,12 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("attempts", strconv.FormatInt(out.Attempts, 10))
 	t.AddRow("objects", strconv.FormatInt(out.Objects, 10))
 	if opts.Journal != nil {
-		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir))
+		pending := fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir)
+		if out.JournalsDenied {
+			pending = fmt.Sprintf("unknown: %s, or a journal in it, cannot be read by this user (%d bytes in %s it can read)",
+				out.JournalDir, out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"))
+		}
+		t.AddRow("pending journal bytes", pending)
 		if n := len(out.UnreadableJournals); n > 0 {
 			t.AddRow("unreadable journals", fmt.Sprintf("%d (%d bytes, in a format this hookctl does not read: not imported, not in the pending bytes)",
 				n, out.UnreadableJournalBytes))

@@ -52,6 +52,8 @@ type Factory struct {
 
 	mu    sync.Mutex
 	store store.Store
+	// readOnly: store was opened for reading only (Readable).
+	readOnly bool
 
 	// storeWait is how long opening the store waits for a server that
 	// cannot be reached yet (store.IsUnreachable); waitSet: WaitForStore
@@ -297,23 +299,37 @@ func (f *Factory) StoreWaited() time.Duration {
 // opened for reading only (OpenReader) instead of refused, and kept as
 // the factory's store. Only the read methods may be used on it.
 func (f *Factory) ReadableStore(ctx context.Context) (store.Store, error) {
-	s, err := f.ExistingStore(ctx)
-	if err == nil || !errors.Is(err, store.ErrReadOnly) || f.OpenReader == nil {
-		return s, err
+	s, _, err := f.Readable(ctx)
+	return s, err
+}
+
+// Readable is ReadableStore also saying whether the store it returns was
+// opened for reading only: a command that would write it besides reading
+// (store info and export import listen's journals first) must leave that
+// to a user who may write it.
+func (f *Factory) Readable(ctx context.Context) (s store.Store, readOnly bool, err error) {
+	s, err = f.ExistingStore(ctx)
+	if err == nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return s, f.readOnly && s == f.store, nil
+	}
+	if !errors.Is(err, store.ErrReadOnly) || f.OpenReader == nil {
+		return nil, false, err
 	}
 	r, err := f.ReadStore(ctx, ReadOnlyWait)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.store != nil { // opened meanwhile
 		r.Close()
-		return f.store, nil
+		return f.store, f.readOnly, nil
 	}
-	f.store = r
+	f.store, f.readOnly = r, true
 	f.warnLooseMode(r)
-	return r, nil
+	return r, true, nil
 }
 
 // MissingStore returns the SQLite file the user named (--store,
@@ -339,7 +355,7 @@ func (f *Factory) Close() error {
 	defer f.mu.Unlock()
 	if f.store != nil {
 		err := f.store.Close()
-		f.store = nil
+		f.store, f.readOnly = nil, false
 		return err
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -226,6 +227,12 @@ type JournalInfo struct {
 	Files        int   // journal files (of live and dead listeners)
 	PendingBytes int64 // record bytes in them not yet truncated away
 	Orphaned     int   // files left by a listen that is not running
+	// OrphanedBytes: the PendingBytes in the Orphaned files, what Recover
+	// would import.
+	OrphanedBytes int64
+	// Denied: the directory, or a journal in it, cannot be read by this
+	// user (permissions): the counts leave out what it holds.
+	Denied bool
 	// Damaged: journals recovery imported around unreadable records and
 	// kept aside (….journal.damaged).
 	Damaged []string
@@ -241,9 +248,17 @@ type JournalInfo struct {
 // a missing directory is no journal).
 func Journals(dir, key string) JournalInfo {
 	var ji JournalInfo
+	if d, err := os.Open(dir); err == nil {
+		_, err = d.Readdirnames(1)
+		d.Close()
+		ji.Denied = errors.Is(err, fs.ErrPermission)
+	} else {
+		ji.Denied = errors.Is(err, fs.ErrPermission)
+	}
 	for _, path := range journalFiles(dir) {
 		f, err := os.Open(path)
 		if err != nil {
+			ji.Denied = ji.Denied || errors.Is(err, fs.ErrPermission)
 			continue
 		}
 		br := bufio.NewReaderSize(f, 64<<10)
@@ -261,6 +276,7 @@ func Journals(dir, key string) JournalInfo {
 			ji.PendingBytes += n
 			if ok, _ := lockFile(f); ok {
 				ji.Orphaned++
+				ji.OrphanedBytes += n
 			}
 		}
 		f.Close()

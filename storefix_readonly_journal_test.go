@@ -1,0 +1,167 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
+// storefixPost sends listen a signed event per id and wants each
+// answered 2xx.
+func storefixPost(t *testing.T, ready readyLine, ids ...string) {
+	t.Helper()
+	sc, err := signature.Lookup("standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		body := []byte(`{"type":"card.created","data":{"id":"` + id + `"}}`)
+		h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", ready.URL+"/hooks", bytes.NewReader(body))
+		req.Header = h
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("listen answered %s to %s", resp.Status, id)
+		}
+	}
+}
+
+// storefixRun runs the hookctl binary bin as nobody when the test runs as
+// root (else as this user) in dir, and returns stdout, stderr and the exit
+// code.
+func storefixRun(t *testing.T, bin, dir string, asNobody bool, args ...string) (string, string, int) {
+	t.Helper()
+	c := exec.Command(bin, args...)
+	c.Dir = dir
+	c.Env = []string{"HOME=" + dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	if asNobody {
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	timer := time.AfterFunc(20*time.Second, func() { c.Process.Kill() })
+	defer timer.Stop()
+	err := c.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), errb.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), 0
+}
+
+// TestStorefixReadOnlyStoreJournalLeft: a listen that did not finish
+// left received events in its journal, and the store is read-only for
+// this user (chmod 400). store info and store export read the store
+// without importing the journal (they cannot write it), and they say so:
+// a warning naming the journal's bytes, that they were not imported (and
+// for export, that the dump does not include them), and a hint; store
+// info still counts the pending bytes and -o json says read_only. Before,
+// both were silent: the export passed for the whole history. Once the
+// store is writable again store info imports the events.
+func TestStorefixReadOnlyStoreJournalLeft(t *testing.T) {
+	bin := hookctlBinary(t)
+	dir, sd, db, root := nobodyStoreDir(t, bin, "hookctl-storefix-ro")
+	run := func(args ...string) (string, string, int) {
+		t.Helper()
+		return storefixRun(t, bin, dir, root, append([]string{"--store", db}, args...)...)
+	}
+	spare := filepath.Join(sd, "spare.db")
+	if out, errs, code := storefixRun(t, bin, dir, root, "--store", spare, "store", "migrate"); code != 0 {
+		t.Fatalf("store migrate: exit %d\n%s%s", code, out, errs)
+	}
+
+	// A listen whose store file is deleted under it keeps what it
+	// receives in its journal, and leaves the journal when it stops.
+	cmd := exec.Command(bin, "--store", db, "listen", "--port", "0", "-o", "json")
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	if root {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	ready, stderr, done := startJSONListen(t, cmd)
+	for _, side := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(db + side); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	storefixPost(t, ready, "msg_left_1", "msg_left_2")
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("listen: %v\n%s", err, stderr)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("listen did not stop\n%s", stderr)
+	}
+	if !strings.Contains(stderr.String(), "they are kept in") {
+		t.Fatalf("listen kept nothing in its journal:\n%s", stderr)
+	}
+	// The store back in place (another, empty one), read-only.
+	if err := os.Rename(spare, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(db, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(db, 0o600) })
+
+	warning := regexp.MustCompile(`(?m)^hookctl: warning: 1 listen journal in ` + regexp.QuoteMeta(filepath.Join(sd, "journal")) +
+		` left by a hookctl listen that did not finish holds (\d+) bytes of received events not in the store yet: this user may not write the store, so they were not imported \((.*)\)\nhookctl: hint: once you may write ` +
+		regexp.QuoteMeta(db) + ` again \(chmod u\+w, or its file system mounted read-write\), run 'hookctl store info': it imports them\n`)
+	out, errs, code := run("store", "info")
+	m := warning.FindStringSubmatch(errs)
+	if code != 0 || m == nil || m[2] != "store info's counts leave them out" {
+		t.Errorf("store info on a read-only store with a journal left: exit %d, no warning\n%s%s", code, out, errs)
+	} else if !strings.Contains(out, "pending journal bytes\t"+m[1]+" (1 listen journal in ") || !strings.Contains(out, "access\tread only") {
+		t.Errorf("store info does not show the %s pending bytes, read only:\n%s", m[1], out)
+	}
+	js, errs, code := run("store", "info", "-o", "json")
+	var doc struct {
+		ReadOnly bool  `json:"read_only"`
+		Pending  int64 `json:"pending_journal_bytes"`
+		Events   int64 `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil || !doc.ReadOnly || doc.Pending == 0 || doc.Events != 0 {
+		t.Errorf("store info -o json: exit %d, %+v (%v)\n%s%s", code, doc, err, js, errs)
+	}
+	out, errs, code = run("store", "export")
+	if m := warning.FindStringSubmatch(errs); code != 0 || m == nil || m[2] != "this export does not include them" || strings.Contains(out, "msg_left") {
+		t.Errorf("store export on a read-only store with a journal left: exit %d\n%s%s", code, out, errs)
+	}
+
+	if err := os.Chmod(db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = run("store", "info")
+	if code != 0 || !strings.Contains(errs, "Recovered 2 received events from 1 journal") || strings.Contains(errs, "warning") ||
+		!strings.Contains(out, "pending journal bytes\t0 (0 listen journals") || strings.Contains(out, "read only") {
+		t.Errorf("store info once the store is writable: exit %d\n%s%s", code, out, errs)
+	}
+	out, errs, code = run("store", "export")
+	if code != 0 || !strings.Contains(out, `"id":"msg_left_1"`) || !strings.Contains(out, `"id":"msg_left_2"`) {
+		t.Errorf("store export after the import: exit %d, the events left are not there\n%s%s", code, out, errs)
+	}
+}
