@@ -165,3 +165,96 @@ func TestStorefixReadOnlyStoreJournalLeft(t *testing.T) {
 		t.Errorf("store export after the import: exit %d, the events left are not there\n%s%s", code, out, errs)
 	}
 }
+
+// TestStorefixRootListenLeavesNoRootDir: root's listen on another user's
+// store (sudo hookctl listen --store ~alice/…) made the journal/ folder
+// next to it root's (0700), though it gives the journals in it to the
+// store's owner: then the owner's own listen refused to start (exit 3,
+// "the listen journal directory … belongs to another user") and her
+// store commands could not see the journal a killed listen of root's left
+// there, so it was never imported. The folder is given to the store's
+// owner now: after root's listen is killed, the owner's store info
+// imports and removes its journal, and the owner's listen runs.
+func TestStorefixRootListenLeavesNoRootDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run hookctl as root on another user's store")
+	}
+	bin := hookctlBinary(t)
+	dir, sd, db, _ := nobodyStoreDir(t, bin, "hookctl-storefix-rootdir")
+	if out, errs, code := storefixRun(t, bin, dir, true, "--store", db, "store", "migrate"); code != 0 {
+		t.Fatalf("store migrate: exit %d\n%s%s", code, out, errs)
+	}
+	listenAs := func(nobody bool) (*exec.Cmd, readyLine, *bytes.Buffer, chan error) {
+		t.Helper()
+		cmd := exec.Command(bin, "--store", db, "listen", "--port", "0", "-o", "json")
+		cmd.Dir = dir
+		cmd.Env = []string{"HOME=" + dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+		if nobody {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		}
+		ready, stderr, done := startJSONListen(t, cmd)
+		return cmd, ready, stderr, done
+	}
+	cmd, ready, _, done := listenAs(false)
+	storefixPost(t, ready, "msg_root_1")
+	cmd.Process.Kill()
+	<-done
+	jdir := filepath.Join(sd, "journal")
+	if js, _ := filepath.Glob(filepath.Join(jdir, "listen-*.journal")); len(js) != 1 {
+		t.Fatalf("journals left by root's killed listen: %v, want 1", js)
+	}
+	fi, err := os.Stat(jdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != 65534 {
+		t.Errorf("root's listen left %s owned by uid %d, not the store's owner", jdir, uid)
+	}
+
+	// As an older hookctl left it: root's. The owner's store commands
+	// say they cannot read it (store info said 0 pending bytes, 0
+	// journals), and how to give it to her; her listen says how too.
+	if err := os.Chown(jdir, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	chown := "sudo chown -R nobody " + jdir
+	out, errs, code := storefixRun(t, bin, dir, true, "--store", db, "store", "info")
+	if code != 0 || !strings.Contains(out, "pending journal bytes\tunknown: "+jdir+", or a journal in it, cannot be read by this user") ||
+		!strings.Contains(errs, "hookctl: warning: the listen journal directory "+jdir+", or a journal in it, cannot be read by this user") ||
+		!strings.Contains(errs, chown) {
+		t.Errorf("the owner's store info with a journal directory of root's: exit %d\n%s%s", code, out, errs)
+	}
+	js, _, _ := storefixRun(t, bin, dir, true, "--store", db, "store", "info", "-o", "json")
+	if !strings.Contains(js, `"journals_permission_denied": true`) {
+		t.Errorf("store info -o json with a journal directory of root's:\n%s", js)
+	}
+	if out, errs, code := storefixRun(t, bin, dir, true, "--store", db, "listen", "--port", "0"); code != 3 || !strings.Contains(errs, `sudo chown -R "$(id -un)" `+jdir) {
+		t.Errorf("the owner's listen with a journal directory of root's: exit %d\n%s%s", code, out, errs)
+	}
+	if err := os.Chown(jdir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+
+	out, errs, code = storefixRun(t, bin, dir, true, "--store", db, "store", "info")
+	if code != 0 || !strings.Contains(out, "pending journal bytes\t0 (0 listen journals") || strings.Contains(out, "unknown") || strings.Contains(errs, "warning") {
+		t.Errorf("the owner's store info after root's listen was killed: exit %d\n%s%s", code, out, errs)
+	}
+	if js, _ := filepath.Glob(filepath.Join(jdir, "listen-*.journal")); len(js) != 0 {
+		t.Errorf("the owner's store info left root's journal %v", js)
+	}
+	if out, errs, code := storefixRun(t, bin, dir, true, "--store", db, "events", "show", "msg_root_1"); code != 0 {
+		t.Errorf("the event root's listen received is not in the store: exit %d\n%s%s", code, out, errs)
+	}
+
+	cmd, _, stderr, done := listenAs(true)
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the owner's listen: %v\n%s", err, stderr)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the owner's listen did not stop\n%s", stderr)
+	}
+}

@@ -105,6 +105,9 @@ func createJournal(dir, key string, owner fileOwner) (*journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, journalErr(dir, err)
 	}
+	if err := giveJournalDir(dir, owner); err != nil {
+		return nil, journalErr(dir, err)
+	}
 	if err := checkJournalDir(dir, owner); err != nil {
 		return nil, err
 	}
@@ -184,7 +187,7 @@ func checkJournalDir(dir string, owner fileOwner) error {
 		return journalErr(dir, err)
 	}
 	if !ownedBy(fi, owner) {
-		return &JournalDirError{Dir: dir}
+		return &JournalDirError{Dir: dir, Root: ownedByRoot(fi)}
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
@@ -195,13 +198,20 @@ func checkJournalDir(dir string, owner fileOwner) error {
 }
 
 // JournalDirError: the journal directory belongs to another user.
-type JournalDirError struct{ Dir string }
+type JournalDirError struct {
+	Dir  string
+	Root bool // root's: made by an older hookctl run as root (sudo)
+}
 
 func (e *JournalDirError) Error() string {
 	return fmt.Sprintf("the listen journal directory %s belongs to another user than you and the store's owner", e.Dir)
 }
 func (e *JournalDirError) ExitCode() int { return 3 }
 func (e *JournalDirError) Hints() []string {
+	if e.Root {
+		return []string{"an older hookctl run as root (sudo hookctl listen) made it root's (it may hold journals of events received for this store): " +
+			"give it to yourself (sudo chown -R \"$(id -un)\" " + e.Dir + "), then run the command again"}
+	}
 	return []string{"listen keeps every received event there until it is in the store: remove it if it is not yours, or use a store in a directory of your own (--store)"}
 }
 
