@@ -193,7 +193,8 @@ versions wrote. Records whose IDs already exist are skipped, so importing
 the same dump twice changes nothing; a delivery already present is brought
 up to date from a newer copy (the same history exported again after a
 replay there), and its new attempts are added. Use - to read standard
-input.`,
+input. An input with nothing in it, not even the header line every
+export writes (an export that failed), is an error (exit 2).`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
@@ -268,6 +269,21 @@ func run(opts *Options) error {
 			}
 			in = f
 		}
+		// Nothing at all (not even the header line every export writes,
+		// for an empty store too): an export that failed, or was never
+		// run. `hookctl store export --store typo | hookctl store import -`
+		// printed "imported 0 …" and exited 0. Said before the store is
+		// opened (or created).
+		br := bufio.NewReaderSize(in, 64<<10)
+		if isBlank(br) {
+			name := opts.File
+			if name == "-" {
+				name = "stdin"
+			}
+			return cli.Usagef("%s is empty: no header line, no records; nothing imported", name).
+				Hint("'hookctl store export' writes a header line even for an empty store: did the export fail (its error comes first) or was the copy cut? export again and import its output")
+		}
+		in = br
 	}
 	// Exporting a SQLite file that is not there would create an empty
 	// store and export nothing, exit 0: a typo in --store would pass for
@@ -410,6 +426,24 @@ func importHint(s store.Store) string {
 		}
 	}
 	return "run " + run + " as a user who may write the store: it imports them"
+}
+
+// isBlank reports whether br holds nothing but white space, which it
+// consumes (JSON ignores it). A read error is left for the import to
+// meet and report.
+func isBlank(br *bufio.Reader) bool {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return errors.Is(err, io.EOF)
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		br.UnreadByte()
+		return false
+	}
 }
 
 func unwrapPath(err error) error {
