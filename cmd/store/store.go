@@ -53,7 +53,7 @@ type Options struct {
 	// only when this user may not write it (cli.Factory.Readable; nil:
 	// such a store is refused): info and export, which only read. Such a
 	// store gets no journal imported into it.
-	Readable func(context.Context) (s store.Store, readOnly bool, err error)
+	Readable func(context.Context) (s store.Store, readOnly error, err error)
 
 	// prune: history created before OlderThan goes; DryRun only counts;
 	// Yes skips the question; Vacuum compacts a SQLite file after.
@@ -63,8 +63,9 @@ type Options struct {
 	Vacuum    bool
 	Now       func() time.Time
 
-	// readOnly: the store was opened for reading only (Readable).
-	readOnly bool
+	// readOnly: why the store was opened for reading only (Readable),
+	// nil when it was not.
+	readOnly error
 }
 
 // NewCmd returns `hookctl store`.
@@ -89,7 +90,7 @@ Passwords in store URLs are masked in all output.`,
 	}
 	mk := func(verb string) *Options {
 		open := f.Store
-		var readable func(context.Context) (store.Store, bool, error)
+		var readable func(context.Context) (store.Store, error, error)
 		if verb == "info" || verb == "export" || verb == "prune" {
 			// They read or trim what is there: a --store typo is an
 			// error, not a new empty store (migrate and import write).
@@ -298,21 +299,18 @@ func run(opts *Options) error {
 	}
 	var s store.Store
 	var err error
-	readOnly := false
 	if opts.Readable != nil {
-		s, readOnly, err = opts.Readable(opts.Ctx)
+		s, opts.readOnly, err = opts.Readable(opts.Ctx)
 	} else {
 		s, err = opts.Store(opts.Ctx)
 	}
 	if err != nil {
 		return err
 	}
-	if !readOnly {
+	if opts.readOnly == nil {
 		if err := recoverJournals(opts, s); err != nil {
 			return err
 		}
-	} else {
-		opts.readOnly = true
 	}
 	warnJournalsLeft(opts, s)
 	switch opts.Verb {
@@ -364,11 +362,16 @@ func warnJournalsLeft(opts *Options, s store.Store) {
 	case "prune", "import", "migrate":
 		also = "this command did not see them"
 	}
-	if opts.readOnly && ji.OrphanedBytes > 0 {
+	if opts.readOnly != nil && ji.OrphanedBytes > 0 {
+		why, hint := "this user may not write the store", importHint(s)
+		if errors.Is(opts.readOnly, store.ErrDamaged) {
+			why = "the store is damaged"
+			hint = "move the damaged file away and import its export at its path (hookctl store import dump.jsonl): that store imports them"
+		}
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s in %s left by a hookctl listen that did not finish %s %d bytes of received events not in the store yet: "+
-			"this user may not write the store, so they were not imported (%s)\n",
-			plural(int64(ji.Orphaned), "listen journal"), dir, map[bool]string{true: "hold", false: "holds"}[ji.Orphaned != 1], ji.OrphanedBytes, also)
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", importHint(s))
+			"%s, so they were not imported (%s)\n",
+			plural(int64(ji.Orphaned), "listen journal"), dir, map[bool]string{true: "hold", false: "holds"}[ji.Orphaned != 1], ji.OrphanedBytes, why, also)
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", hint)
 	}
 	if ji.Denied {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the listen journal directory %s, or a journal in it, cannot be read by this user: "+
@@ -497,7 +500,7 @@ func runInfo(opts *Options, s store.Store) error {
 	out := infoJSON{
 		Backend: info.Backend, Location: store.MaskURL(info.Location), SchemaVersion: info.SchemaVersion,
 		Subscriptions: info.Subscriptions, Events: info.Events, Deliveries: info.Deliveries, Attempts: info.Attempts,
-		Objects: info.Objects, ReadOnly: opts.readOnly,
+		Objects: info.Objects, ReadOnly: opts.readOnly != nil,
 	}
 	if m, ok := s.(store.Migrator); ok {
 		if _, latest, err := m.SchemaVersion(opts.Ctx); err == nil {
@@ -523,7 +526,11 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("backend", out.Backend)
 	t.AddRow("location", out.Location)
 	if out.ReadOnly {
-		t.AddRow("access", "read only: this user may not write the store (listen journals are not imported)")
+		why := "this user may not write the store"
+		if errors.Is(opts.readOnly, store.ErrDamaged) {
+			why = "the store is damaged"
+		}
+		t.AddRow("access", "read only: "+why+" (listen journals are not imported)")
 	}
 	t.AddRow("schema version", version)
 	t.AddRow("subscriptions", strconv.FormatInt(out.Subscriptions, 10))

@@ -49,6 +49,11 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.Itoa(int(wait/time.Millisecond)))
 	q.Set("_pragma", "query_only(1)")
+	// A file cut short (shorter than its header says) is read as far as
+	// it goes, instead of refused as a whole ("database disk image is
+	// malformed"): what lies past the cut reads as damaged, which export
+	// skips. Only a writer must not take such a file.
+	q.Add("_pragma", "writable_schema(1)")
 	q.Set("mode", "rw") // never create the file (it may be gone since the check)
 	u := url.URL{Scheme: "file", Path: abs}
 	rc, err := sqlite3.NewConnector(u.String() + "?" + q.Encode())
