@@ -184,6 +184,24 @@ func TestStorefixRootListenLeavesNoRootDir(t *testing.T) {
 	if out, errs, code := storefixRun(t, bin, dir, true, "--store", db, "store", "migrate"); code != 0 {
 		t.Fatalf("store migrate: exit %d\n%s%s", code, out, errs)
 	}
+	// Root's reads and writes of her store leave nothing of root's (SQLite
+	// gives root's -wal and -shm to the file's owner), and her next
+	// write works.
+	for _, args := range [][]string{{"store", "info"}, {"store", "export"}, {"deliveries", "list"}, {"events", "log"},
+		{"store", "prune", "--older-than", "1d", "--yes", "--vacuum"}, {"subscribe", "--url", "http://127.0.0.1:1/root", "--events", "*"}} {
+		if out, errs, code := storefixRun(t, bin, dir, false, append([]string{"--store", db}, args...)...); code != 0 {
+			t.Fatalf("%s as root: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+		}
+		filepath.Walk(sd, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && fi.Sys().(*syscall.Stat_t).Uid == 0 {
+				t.Errorf("%s as root left %s, root's", strings.Join(args, " "), p)
+			}
+			return nil
+		})
+	}
+	if out, errs, code := storefixRun(t, bin, dir, true, "--store", db, "subscribe", "--url", "http://127.0.0.1:1/owner", "--events", "*"); code != 0 {
+		t.Fatalf("the owner's subscribe after root's commands: exit %d\n%s%s", code, out, errs)
+	}
 	listenAs := func(nobody bool) (*exec.Cmd, readyLine, *bytes.Buffer, chan error) {
 		t.Helper()
 		cmd := exec.Command(bin, "--store", db, "listen", "--port", "0", "-o", "json")
