@@ -8,6 +8,7 @@ package storecmd
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -194,8 +195,9 @@ versions wrote. Records whose IDs already exist are skipped, so importing
 the same dump twice changes nothing; a delivery already present is brought
 up to date from a newer copy (the same history exported again after a
 replay there), and its new attempts are added. Use - to read standard
-input. An input with nothing in it, not even the header line every
-export writes (an export that failed), is an error (exit 2).`,
+input. A dump compressed with gzip is read as it is. An input with
+nothing in it, not even the header line every export writes (an export
+that failed), is an error (exit 2).`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
@@ -203,6 +205,7 @@ export writes (an export that failed), is an error (exit 2).`,
 			return nil
 		},
 		Example: `  hookctl store import dump.jsonl
+  hookctl store import dump.jsonl.gz
   hookctl store export --store ~/.local/share/hookctl/hookctl.db | hookctl store import - --store "$TEAM_STORE"`,
 		RunE: runE(imp),
 	}
@@ -270,17 +273,30 @@ func run(opts *Options) error {
 			}
 			in = f
 		}
+		name := opts.File
+		if name == "-" {
+			name = "stdin"
+		}
+		br := bufio.NewReaderSize(in, 64<<10)
+		// A dump compressed with gzip (store export's --help shows
+		// `hookctl store export | gzip > dump.jsonl.gz`) is read through
+		// it: it was "invalid character '\x1f'". A gzip stream cut short
+		// ends as a cut file does (io.ErrUnexpectedEOF).
+		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			gz, err := gzip.NewReader(br)
+			if err != nil {
+				return cli.Usagef("%s: cannot read it as gzip: %v", name, err).
+					Hint("give the file 'hookctl store export' wrote, compressed with gzip or not")
+			}
+			defer gz.Close()
+			br = bufio.NewReaderSize(gz, 64<<10)
+		}
 		// Nothing at all (not even the header line every export writes,
 		// for an empty store too): an export that failed, or was never
 		// run. `hookctl store export --store typo | hookctl store import -`
 		// printed "imported 0 …" and exited 0. Said before the store is
 		// opened (or created).
-		br := bufio.NewReaderSize(in, 64<<10)
 		if isBlank(br) {
-			name := opts.File
-			if name == "-" {
-				name = "stdin"
-			}
 			return cli.Usagef("%s is empty: no header line, no records; nothing imported", name).
 				Hint("'hookctl store export' writes a header line even for an empty store: did the export fail (its error comes first) or was the copy cut? export again and import its output")
 		}
