@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // storefixPost sends listen a signed event per id and wants each
@@ -274,5 +276,59 @@ func TestStorefixRootListenLeavesNoRootDir(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("the owner's listen did not stop\n%s", stderr)
+	}
+}
+
+// TestStorefixReadOnlyOtherSchema: a store this user may only read, of
+// another schema than this hookctl's, is said in words with exit 3 by
+// the commands that read it: an older one (it was "store P: schema 8, not
+// 9", exit 1) with how to bring it up to date, a newer one as a writer
+// says it ("was written by a newer hookctl"; it was "schema 10, not 9",
+// exit 1).
+func TestStorefixReadOnlyOtherSchema(t *testing.T) {
+	bin := hookctlBinary(t)
+	dir, _, db, root := nobodyStoreDir(t, bin, "hookctl-storefix-schema")
+	run := func(args ...string) (string, string, int) {
+		t.Helper()
+		return storefixRun(t, bin, dir, root, append([]string{"--store", db}, args...)...)
+	}
+	if out, errs, code := run("subscribe", "--url", "http://127.0.0.1:1/h", "--events", "*"); code != 0 {
+		t.Fatalf("subscribe: exit %d\n%s%s", code, out, errs)
+	}
+	if _, err := os.Stat(db + "-wal"); err == nil {
+		t.Fatalf("%s-wal left: the header's user_version may not be the store's", db)
+	}
+	// user_version: 4 bytes at offset 60 of the database header.
+	setVersion := func(v int) {
+		t.Helper()
+		os.Chmod(db, 0o600) // as a user who is not root, its owner
+		defer os.Chmod(db, 0o400)
+		f, err := os.OpenFile(db, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteAt([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}, 60); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { os.Chmod(db, 0o600) })
+	latest := sqlite.SchemaVersion()
+	for _, tc := range []struct {
+		version int
+		want    string
+		hint    string
+	}{
+		{latest - 1, fmt.Sprintf("has schema %d, older than this hookctl's %d, and a reader does not migrate it", latest-1, latest), "hookctl store migrate"},
+		{latest + 1, fmt.Sprintf("was written by a newer hookctl (schema %d, this hookctl knows up to %d)", latest+1, latest), "upgrade hookctl"},
+	} {
+		setVersion(tc.version)
+		for _, args := range [][]string{{"store", "info"}, {"store", "export"}, {"deliveries", "list"}} {
+			out, errs, code := run(args...)
+			if code != 3 || !strings.Contains(errs, "hookctl: error: store "+db+" "+tc.want+"\n") || !strings.Contains(errs, "hookctl: hint: ") ||
+				!strings.Contains(errs, tc.hint) {
+				t.Errorf("%s on a read-only store of schema %d: exit %d, want 3 and %q\n%s%s", strings.Join(args, " "), tc.version, code, tc.want, out, errs)
+			}
+		}
 	}
 }

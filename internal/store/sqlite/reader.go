@@ -70,8 +70,13 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	case err != nil:
 	case appID != ApplicationID:
 		err = errors.New("not a hookctl store")
+	case version > SchemaVersion():
+		err = envErr("upgrade hookctl, or use another store with --store",
+			"store %s was written by a newer hookctl (schema %d, this hookctl knows up to %d)", abs, version, SchemaVersion())
 	case version != SchemaVersion():
-		err = fmt.Errorf("schema %d, not %d", version, SchemaVersion())
+		// It was "store P: schema 8, not 9", exit 1.
+		err = envErr("a command that writes it brings it up to date (hookctl store migrate), run as a user who may write it; or read it with the hookctl that wrote it",
+			"store %s has schema %d, older than this hookctl's %d, and a reader does not migrate it", abs, version, SchemaVersion())
 	}
 	if err != nil {
 		s.Close()
