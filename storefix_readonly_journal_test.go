@@ -284,7 +284,8 @@ func TestStorefixRootListenLeavesNoRootDir(t *testing.T) {
 // the commands that read it: an older one (it was "store P: schema 8, not
 // 9", exit 1) with how to bring it up to date, a newer one as a writer
 // says it ("was written by a newer hookctl"; it was "schema 10, not 9",
-// exit 1).
+// exit 1). The -wal and -shm those failed reads leave do not stop the
+// owner's writes once the file is writable again.
 func TestStorefixReadOnlyOtherSchema(t *testing.T) {
 	bin := hookctlBinary(t)
 	dir, _, db, root := nobodyStoreDir(t, bin, "hookctl-storefix-schema")
@@ -330,5 +331,16 @@ func TestStorefixReadOnlyOtherSchema(t *testing.T) {
 				t.Errorf("%s on a read-only store of schema %d: exit %d, want 3 and %q\n%s%s", strings.Join(args, " "), tc.version, code, tc.want, out, errs)
 			}
 		}
+	}
+	// The reads that failed left the -wal and -shm they made with the
+	// file's mode (0400): once the file is writable (and of this
+	// hookctl's schema) again, its owner writes it (it was "attempt to
+	// write a readonly database").
+	setVersion(latest)
+	if err := os.Chmod(db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := run("subscribe", "--url", "http://127.0.0.1:1/again", "--events", "*"); code != 0 {
+		t.Errorf("subscribe once the store is writable again: exit %d\n%s%s", code, out, errs)
 	}
 }

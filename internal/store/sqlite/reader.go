@@ -80,6 +80,10 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	}
 	if err != nil {
 		s.Close()
+		// The -wal and -shm the read made stay (a read-only connection
+		// cannot remove them) with the file's mode: writable for the
+		// owner, as after a read that succeeds.
+		writableSidecars(abs)
 		var se *sqlite3.Error
 		if errors.As(err, &se) && se.Code() == sqlite3lib.SQLITE_READONLY_DIRECTORY {
 			// A WAL store is read through its -shm file, which SQLite

@@ -181,6 +181,11 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	if err := checkSidecars(abs); err != nil {
 		return nil, err
 	}
+	// A reader of the file while it was read-only (chmod 400) may have
+	// left them read-only too (an older hookctl's, or one whose read
+	// failed): every write would fail with "attempt to write a readonly
+	// database".
+	writableSidecars(abs)
 	s := &Store{path: abs}
 	if s.w, err = sql.Open("sqlite", dsn(abs, "immediate")); err != nil {
 		return nil, envErr("", "opening store %s: %v", abs, err)
