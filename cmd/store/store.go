@@ -370,6 +370,10 @@ func warnJournalsLeft(opts *Options, s store.Store) {
 		return
 	}
 	dir, key := opts.Journal(s)
+	if opts.readOnly == nil && !listen.DirDenied(dir) {
+		// Recover imported what it found (or said why not).
+		return
+	}
 	ji := listen.Journals(dir, key)
 	also := "store info's counts leave them out"
 	switch opts.Verb {

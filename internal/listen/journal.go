@@ -258,13 +258,7 @@ type JournalInfo struct {
 // a missing directory is no journal).
 func Journals(dir, key string) JournalInfo {
 	var ji JournalInfo
-	if d, err := os.Open(dir); err == nil {
-		_, err = d.Readdirnames(1)
-		d.Close()
-		ji.Denied = errors.Is(err, fs.ErrPermission)
-	} else {
-		ji.Denied = errors.Is(err, fs.ErrPermission)
-	}
+	ji.Denied = DirDenied(dir)
 	for _, path := range journalFiles(dir) {
 		f, err := os.Open(path)
 		if err != nil {
@@ -303,6 +297,18 @@ func Journals(dir, key string) JournalInfo {
 		f.Close()
 	}
 	return ji
+}
+
+// DirDenied reports whether the journal directory dir exists but cannot
+// be listed by this user (permissions): its journals can be neither
+// counted nor imported.
+func DirDenied(dir string) bool {
+	d, err := os.Open(dir)
+	if err == nil {
+		_, err = d.Readdirnames(1)
+		d.Close()
+	}
+	return errors.Is(err, fs.ErrPermission)
 }
 
 func journalFiles(dir string) []string {
