@@ -277,6 +277,23 @@ func TestStorefixRootListenLeavesNoRootDir(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatalf("the owner's listen did not stop\n%s", stderr)
 	}
+
+	// A journal of root's in her folder (an older hookctl's), which she
+	// cannot open: not imported, said; her store commands work (they
+	// exited 3, "importing the listen journal …: permission denied").
+	rootJournal := filepath.Join(jdir, "listen-1-abcdef01.journal")
+	if err := os.WriteFile(rootJournal, []byte("hookctl-listen-journal v1 0000000000000000 1 00000000 0000000000000038\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"store", "info"}, {"store", "export"}} {
+		out, errs, code := storefixRun(t, bin, dir, true, append([]string{"--store", db}, args...)...)
+		if code != 0 || !strings.Contains(errs, "hookctl: warning: the listen journal "+rootJournal+" belongs to another user: not imported") {
+			t.Errorf("the owner's %s with a journal of root's she cannot open: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	if _, err := os.Stat(rootJournal); err != nil {
+		t.Errorf("root's journal: %v", err)
+	}
 }
 
 // TestStorefixReadOnlyOtherSchema: a store this user may only read, of
