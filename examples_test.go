@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -369,7 +370,13 @@ func seedExamples(t *testing.T, bin string, app *exampleApp) *exampleSeed {
 		t.Fatalf("seeding: sign: %v", err)
 	}
 	os.WriteFile(filepath.Join(s.tmpl, "headers.txt"), headers, 0o644)
-	os.WriteFile(filepath.Join(s.tmpl, "dump.jsonl"), []byte(run("", "store", "export")), 0o644)
+	dump := []byte(run("", "store", "export"))
+	os.WriteFile(filepath.Join(s.tmpl, "dump.jsonl"), dump, 0o644)
+	var gz bytes.Buffer // for store import dump.jsonl.gz
+	zw := gzip.NewWriter(&gz)
+	zw.Write(dump)
+	zw.Close()
+	os.WriteFile(filepath.Join(s.tmpl, "dump.jsonl.gz"), gz.Bytes(), 0o644)
 	if _, err := exec.LookPath("sqlite3"); err == nil {
 		if out, err := exec.Command("sqlite3", filepath.Join(s.tmpl, "app.db"), "create table events (id text)").CombinedOutput(); err != nil {
 			t.Fatalf("seeding: app.db: %v\n%s", err, out)

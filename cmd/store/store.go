@@ -8,12 +8,14 @@ package storecmd
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strconv"
 	"time"
 
@@ -48,10 +50,11 @@ type Options struct {
 	// SQLitePath is the SQLite file the store is, "" for PostgreSQL (nil:
 	// not checked).
 	SQLitePath func() string
-	// ReadStore opens the store for reading only: info and export, which
-	// only read, use it for a store this process may not write (nil: they
-	// refuse it).
-	ReadStore func(context.Context) (store.Store, error)
+	// Readable, when set, opens the store instead of Store, for reading
+	// only when this user may not write it (cli.Factory.Readable; nil:
+	// such a store is refused): info and export, which only read. Such a
+	// store gets no journal imported into it.
+	Readable func(context.Context) (s store.Store, readOnly error, err error)
 
 	// prune: history created before OlderThan goes; DryRun only counts;
 	// Yes skips the question; Vacuum compacts a SQLite file after.
@@ -60,6 +63,10 @@ type Options struct {
 	Yes       bool
 	Vacuum    bool
 	Now       func() time.Time
+
+	// readOnly: why the store was opened for reading only (Readable),
+	// nil when it was not.
+	readOnly error
 }
 
 // NewCmd returns `hookctl store`.
@@ -84,16 +91,18 @@ Passwords in store URLs are masked in all output.`,
 	}
 	mk := func(verb string) *Options {
 		open := f.Store
-		var read func(context.Context) (store.Store, error)
+		var readable func(context.Context) (store.Store, error, error)
 		if verb == "info" || verb == "export" || verb == "prune" {
 			// They read or trim what is there: a --store typo is an
 			// error, not a new empty store (migrate and import write).
 			open = f.ExistingStore
 		}
-		if (verb == "info" || verb == "export") && f.OpenReader != nil {
-			read = func(ctx context.Context) (store.Store, error) { return f.ReadStore(ctx, cli.ReadOnlyWait) }
+		if verb == "info" || verb == "export" {
+			// They only read: a store this user may read but not write
+			// is read.
+			readable = f.Readable
 		}
-		return &Options{IO: f.IOStreams, Store: open, ReadStore: read, Verb: verb, BatchSize: 1000, Now: f.Now,
+		return &Options{IO: f.IOStreams, Store: open, Readable: readable, Verb: verb, BatchSize: 1000, Now: f.Now,
 			Journal: func(s store.Store) (string, string) {
 				dsn := ""
 				if f.Config != nil {
@@ -186,7 +195,9 @@ versions wrote. Records whose IDs already exist are skipped, so importing
 the same dump twice changes nothing; a delivery already present is brought
 up to date from a newer copy (the same history exported again after a
 replay there), and its new attempts are added. Use - to read standard
-input.`,
+input. A dump compressed with gzip is read as it is. An input with
+nothing in it, not even the header line every export writes (an export
+that failed), is an error (exit 2).`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
@@ -194,6 +205,7 @@ input.`,
 			return nil
 		},
 		Example: `  hookctl store import dump.jsonl
+  hookctl store import dump.jsonl.gz
   hookctl store export --store ~/.local/share/hookctl/hookctl.db | hookctl store import - --store "$TEAM_STORE"`,
 		RunE: runE(imp),
 	}
@@ -261,6 +273,34 @@ func run(opts *Options) error {
 			}
 			in = f
 		}
+		name := opts.File
+		if name == "-" {
+			name = "stdin"
+		}
+		br := bufio.NewReaderSize(in, 64<<10)
+		// A dump compressed with gzip (store export's --help shows
+		// `hookctl store export | gzip > dump.jsonl.gz`) is read through
+		// it: it was "invalid character '\x1f'". A gzip stream cut short
+		// ends as a cut file does (io.ErrUnexpectedEOF).
+		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			gz, err := gzip.NewReader(br)
+			if err != nil {
+				return cli.Usagef("%s: cannot read it as gzip: %v", name, err).
+					Hint("give the file 'hookctl store export' wrote, compressed with gzip or not")
+			}
+			defer gz.Close()
+			br = bufio.NewReaderSize(gz, 64<<10)
+		}
+		// Nothing at all (not even the header line every export writes,
+		// for an empty store too): an export that failed, or was never
+		// run. `hookctl store export --store typo | hookctl store import -`
+		// printed "imported 0 …" and exited 0. Said before the store is
+		// opened (or created).
+		if isBlank(br) {
+			return cli.Usagef("%s is empty: no header line, no records; nothing imported", name).
+				Hint("'hookctl store export' writes a header line even for an empty store: did the export fail (its error comes first) or was the copy cut? export again and import its output")
+		}
+		in = br
 	}
 	// Exporting a SQLite file that is not there would create an empty
 	// store and export nothing, exit 0: a typo in --store would pass for
@@ -273,26 +313,22 @@ func run(opts *Options) error {
 			}
 		}
 	}
-	s, err := opts.Store(opts.Ctx)
-	readOnly := false
-	if errors.Is(err, store.ErrReadOnly) && opts.ReadStore != nil {
-		// A store this user may read but not write (a file, or a
-		// directory, without write permission): info and export only
-		// read, so they open it for reading. Journals are left for a
-		// command that can write the store.
-		if s, err = opts.ReadStore(opts.Ctx); err == nil {
-			defer s.Close()
-			readOnly = true
-		}
+	var s store.Store
+	var err error
+	if opts.Readable != nil {
+		s, opts.readOnly, err = opts.Readable(opts.Ctx)
+	} else {
+		s, err = opts.Store(opts.Ctx)
 	}
 	if err != nil {
 		return err
 	}
-	if !readOnly {
+	if opts.readOnly == nil {
 		if err := recoverJournals(opts, s); err != nil {
 			return err
 		}
 	}
+	warnJournalsLeft(opts, s)
 	switch opts.Verb {
 	case "info":
 		return runInfo(opts, s)
@@ -321,6 +357,116 @@ func recoverJournals(opts *Options, s store.Store) error {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is and is imported once the store takes it")
 	}
 	return nil
+}
+
+// warnJournalsLeft says when journals a listen left may hold received
+// events the store does not have, which this command did not import: the
+// store is read-only for this user (they are imported only by a command
+// that may write it; store info's counts and an export leave them out
+// until then), or the journal directory, or a journal in it, cannot be
+// read by this user (another user's, or root's).
+func warnJournalsLeft(opts *Options, s store.Store) {
+	if opts.Journal == nil {
+		return
+	}
+	dir, key := opts.Journal(s)
+	if opts.readOnly == nil && !listen.DirDenied(dir) {
+		// Recover imported what it found (or said why not).
+		return
+	}
+	ji := listen.Journals(dir, key)
+	also := "store info's counts leave them out"
+	switch opts.Verb {
+	case "export":
+		also = "this export does not include them"
+	case "prune", "import", "migrate":
+		also = "this command did not see them"
+	}
+	if opts.readOnly != nil && ji.OrphanedBytes > 0 {
+		why, hint := "this user may not write the store", importHint(s)
+		if errors.Is(opts.readOnly, store.ErrDamaged) {
+			why = "the store is damaged"
+			hint = "move the damaged file away and import its export at its path (hookctl store import dump.jsonl): that store imports them"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s in %s left by a hookctl listen that did not finish %s %d bytes of received events not in the store yet: "+
+			"%s, so they were not imported (%s)\n",
+			plural(int64(ji.Orphaned), "listen journal"), dir, map[bool]string{true: "hold", false: "holds"}[ji.Orphaned != 1], ji.OrphanedBytes, why, also)
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", hint)
+	}
+	if ji.Denied {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the listen journal directory %s, or a journal in it, cannot be read by this user: "+
+			"received events a listen that did not finish left there, if any, are not in the store (%s)\n", dir, also)
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", deniedHint(dir, s))
+	}
+}
+
+// deniedHint says who may import the journals in dir, which this user
+// cannot read, of the store s.
+func deniedHint(dir string, s store.Store) string {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
+	}
+	uid, ok := fileOwner(fi)
+	switch {
+	case !ok:
+		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
+	case uid == 0:
+		owner := "OWNER"
+		if p, ok := s.(interface{ Path() string }); ok {
+			if sfi, err := os.Stat(p.Path()); err == nil {
+				if o, ok := fileOwner(sfi); ok {
+					owner = userName(o)
+				}
+			}
+		}
+		return fmt.Sprintf("an older hookctl run as root (sudo hookctl listen) made it root's: give it to the store's owner (sudo chown -R %s %s), then run 'hookctl store info' as them: it imports them", owner, dir)
+	case uid == os.Geteuid():
+		return fmt.Sprintf("a journal in it is another user's: run 'hookctl store info' as its owner (ls -l %s): it imports them", dir)
+	}
+	return fmt.Sprintf("run 'hookctl store info' as its owner (%s): it imports them", userName(uid))
+}
+
+// userName is the name of the user uid, else "uid N".
+func userName(uid int) string {
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		return u.Username
+	}
+	return "uid " + strconv.Itoa(uid)
+}
+
+// importHint says who may import the journals of a store this user may
+// not write: its owner, or this user once the file is writable.
+func importHint(s store.Store) string {
+	const run = "'hookctl store info'"
+	if p, ok := s.(interface{ Path() string }); ok {
+		if fi, err := os.Stat(p.Path()); err == nil {
+			if uid, ok := fileOwner(fi); ok && uid == os.Geteuid() {
+				return fmt.Sprintf("once you may write %s again (chmod u+w, or its file system mounted read-write), run %s: it imports them", p.Path(), run)
+			} else if ok {
+				return fmt.Sprintf("run %s as the store's owner (%s): it imports them", run, userName(uid))
+			}
+		}
+	}
+	return "run " + run + " as a user who may write the store: it imports them"
+}
+
+// isBlank reports whether br holds nothing but white space, which it
+// consumes (JSON ignores it). A read error is left for the import to
+// meet and report.
+func isBlank(br *bufio.Reader) bool {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return errors.Is(err, io.EOF)
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		br.UnreadByte()
+		return false
+	}
 }
 
 func unwrapPath(err error) error {
@@ -357,6 +503,13 @@ type infoJSON struct {
 	// bytes; UnreadableJournalBytes is their size.
 	UnreadableJournals     []string `json:"unreadable_journals,omitempty"`
 	UnreadableJournalBytes int64    `json:"unreadable_journal_bytes,omitempty"`
+	// JournalsDenied: the journal directory, or a journal in it, cannot
+	// be read by this user: the journal counts leave out what it holds.
+	JournalsDenied bool `json:"journals_permission_denied,omitempty"`
+	// ReadOnly: this user may not write the store, so it was read as it
+	// is: no journal was imported (the pending bytes are events it does
+	// not have).
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 func runInfo(opts *Options, s store.Store) error {
@@ -367,7 +520,7 @@ func runInfo(opts *Options, s store.Store) error {
 	out := infoJSON{
 		Backend: info.Backend, Location: store.MaskURL(info.Location), SchemaVersion: info.SchemaVersion,
 		Subscriptions: info.Subscriptions, Events: info.Events, Deliveries: info.Deliveries, Attempts: info.Attempts,
-		Objects: info.Objects,
+		Objects: info.Objects, ReadOnly: opts.readOnly != nil,
 	}
 	if m, ok := s.(store.Migrator); ok {
 		if _, latest, err := m.SchemaVersion(opts.Ctx); err == nil {
@@ -380,6 +533,7 @@ func runInfo(opts *Options, s store.Store) error {
 		out.JournalDir, out.PendingJournalBytes, out.Journals = dir, ji.PendingBytes, ji.Files
 		out.DamagedJournals = ji.Damaged
 		out.UnreadableJournals, out.UnreadableJournalBytes = ji.Unreadable, ji.UnreadableBytes
+		out.JournalsDenied = ji.Denied
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
@@ -391,6 +545,13 @@ func runInfo(opts *Options, s store.Store) error {
 	t := ui.NewTable(opts.IO, "FIELD", "VALUE")
 	t.AddRow("backend", out.Backend)
 	t.AddRow("location", out.Location)
+	if out.ReadOnly {
+		why := "this user may not write the store"
+		if errors.Is(opts.readOnly, store.ErrDamaged) {
+			why = "the store is damaged"
+		}
+		t.AddRow("access", "read only: "+why+" (listen journals are not imported)")
+	}
 	t.AddRow("schema version", version)
 	t.AddRow("subscriptions", strconv.FormatInt(out.Subscriptions, 10))
 	t.AddRow("events", strconv.FormatInt(out.Events, 10))
@@ -398,7 +559,12 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("attempts", strconv.FormatInt(out.Attempts, 10))
 	t.AddRow("objects", strconv.FormatInt(out.Objects, 10))
 	if opts.Journal != nil {
-		t.AddRow("pending journal bytes", fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir))
+		pending := fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir)
+		if out.JournalsDenied {
+			pending = fmt.Sprintf("unknown: %s, or a journal in it, cannot be read by this user (%d bytes in %s it can read)",
+				out.JournalDir, out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"))
+		}
+		t.AddRow("pending journal bytes", pending)
 		if n := len(out.UnreadableJournals); n > 0 {
 			t.AddRow("unreadable journals", fmt.Sprintf("%d (%d bytes, in a format this hookctl does not read: not imported, not in the pending bytes)",
 				n, out.UnreadableJournalBytes))

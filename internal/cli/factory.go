@@ -52,6 +52,9 @@ type Factory struct {
 
 	mu    sync.Mutex
 	store store.Store
+	// readOnly: why store was opened for reading only (Readable), nil
+	// when it was not.
+	readOnly error
 
 	// storeWait is how long opening the store waits for a server that
 	// cannot be reached yet (store.IsUnreachable); waitSet: WaitForStore
@@ -293,27 +296,54 @@ func (f *Factory) StoreWaited() time.Duration {
 
 // ReadableStore is ExistingStore for the commands that only read (lists,
 // show, get, log): a store this user may read but not write (a SQLite
-// file or directory without write permission, store.ErrReadOnly) is
-// opened for reading only (OpenReader) instead of refused, and kept as
-// the factory's store. Only the read methods may be used on it.
+// file or directory without write permission, store.ErrReadOnly), or a
+// SQLite file too damaged to be opened for writing (cut short,
+// store.ErrDamaged, said in a warning), is opened for reading only
+// (OpenReader) instead of refused, and kept as the factory's store. Only
+// the read methods may be used on it.
 func (f *Factory) ReadableStore(ctx context.Context) (store.Store, error) {
-	s, err := f.ExistingStore(ctx)
-	if err == nil || !errors.Is(err, store.ErrReadOnly) || f.OpenReader == nil {
-		return s, err
+	s, _, err := f.Readable(ctx)
+	return s, err
+}
+
+// Readable is ReadableStore also saying why the store it returns was
+// opened for reading only (nil: it was not), the error that refused it
+// for writing (wrapping store.ErrReadOnly or store.ErrDamaged): a command
+// that would write it besides reading (store info and export import
+// listen's journals first) must leave that to a command that may.
+func (f *Factory) Readable(ctx context.Context) (s store.Store, readOnly error, err error) {
+	s, err = f.ExistingStore(ctx)
+	if err == nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if s != f.store {
+			return s, nil, nil
+		}
+		return s, f.readOnly, nil
 	}
+	if (!errors.Is(err, store.ErrReadOnly) && !errors.Is(err, store.ErrDamaged)) || f.OpenReader == nil {
+		return nil, nil, err
+	}
+	why := err
 	r, err := f.ReadStore(ctx, ReadOnlyWait)
 	if err != nil {
-		return nil, err
+		if errors.Is(why, store.ErrDamaged) {
+			return nil, nil, why // the reader cannot read it either: said as the damage
+		}
+		return nil, nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.store != nil { // opened meanwhile
 		r.Close()
-		return f.store, nil
+		return f.store, f.readOnly, nil
 	}
-	f.store = r
+	f.store, f.readOnly = r, why
+	if errors.Is(why, store.ErrDamaged) && f.IOStreams != nil && f.IOStreams.ErrOut != nil {
+		fmt.Fprintf(f.IOStreams.ErrOut, "hookctl: warning: %v; reading it as far as it can be read\n", why)
+	}
 	f.warnLooseMode(r)
-	return r, nil
+	return r, why, nil
 }
 
 // MissingStore returns the SQLite file the user named (--store,
@@ -339,7 +369,7 @@ func (f *Factory) Close() error {
 	defer f.mu.Unlock()
 	if f.store != nil {
 		err := f.store.Close()
-		f.store = nil
+		f.store, f.readOnly = nil, nil
 		return err
 	}
 	return nil

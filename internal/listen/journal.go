@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -104,6 +105,9 @@ func createJournal(dir, key string, owner fileOwner) (*journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, journalErr(dir, err)
 	}
+	if err := giveJournalDir(dir, owner); err != nil {
+		return nil, journalErr(dir, err)
+	}
 	if err := checkJournalDir(dir, owner); err != nil {
 		return nil, err
 	}
@@ -183,7 +187,7 @@ func checkJournalDir(dir string, owner fileOwner) error {
 		return journalErr(dir, err)
 	}
 	if !ownedBy(fi, owner) {
-		return &JournalDirError{Dir: dir}
+		return &JournalDirError{Dir: dir, Root: ownedByRoot(fi)}
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
@@ -194,13 +198,20 @@ func checkJournalDir(dir string, owner fileOwner) error {
 }
 
 // JournalDirError: the journal directory belongs to another user.
-type JournalDirError struct{ Dir string }
+type JournalDirError struct {
+	Dir  string
+	Root bool // root's: made by an older hookctl run as root (sudo)
+}
 
 func (e *JournalDirError) Error() string {
 	return fmt.Sprintf("the listen journal directory %s belongs to another user than you and the store's owner", e.Dir)
 }
 func (e *JournalDirError) ExitCode() int { return 3 }
 func (e *JournalDirError) Hints() []string {
+	if e.Root {
+		return []string{"an older hookctl run as root (sudo hookctl listen) made it root's (it may hold journals of events received for this store): " +
+			"give it to yourself (sudo chown -R \"$(id -un)\" " + e.Dir + "), then run the command again"}
+	}
 	return []string{"listen keeps every received event there until it is in the store: remove it if it is not yours, or use a store in a directory of your own (--store)"}
 }
 
@@ -226,6 +237,12 @@ type JournalInfo struct {
 	Files        int   // journal files (of live and dead listeners)
 	PendingBytes int64 // record bytes in them not yet truncated away
 	Orphaned     int   // files left by a listen that is not running
+	// OrphanedBytes: the PendingBytes in the Orphaned files, what Recover
+	// would import.
+	OrphanedBytes int64
+	// Denied: the directory, or a journal in it, cannot be read by this
+	// user (permissions): the counts leave out what it holds.
+	Denied bool
 	// Damaged: journals recovery imported around unreadable records and
 	// kept aside (….journal.damaged).
 	Damaged []string
@@ -241,9 +258,11 @@ type JournalInfo struct {
 // a missing directory is no journal).
 func Journals(dir, key string) JournalInfo {
 	var ji JournalInfo
+	ji.Denied = DirDenied(dir)
 	for _, path := range journalFiles(dir) {
 		f, err := os.Open(path)
 		if err != nil {
+			ji.Denied = ji.Denied || errors.Is(err, fs.ErrPermission)
 			continue
 		}
 		br := bufio.NewReaderSize(f, 64<<10)
@@ -261,6 +280,7 @@ func Journals(dir, key string) JournalInfo {
 			ji.PendingBytes += n
 			if ok, _ := lockFile(f); ok {
 				ji.Orphaned++
+				ji.OrphanedBytes += n
 			}
 		}
 		f.Close()
@@ -277,6 +297,18 @@ func Journals(dir, key string) JournalInfo {
 		f.Close()
 	}
 	return ji
+}
+
+// DirDenied reports whether the journal directory dir exists but cannot
+// be listed by this user (permissions): its journals can be neither
+// counted nor imported.
+func DirDenied(dir string) bool {
+	d, err := os.Open(dir)
+	if err == nil {
+		_, err = d.Readdirnames(1)
+		d.Close()
+	}
+	return errors.Is(err, fs.ErrPermission)
 }
 
 func journalFiles(dir string) []string {
@@ -477,6 +509,13 @@ func recoverOne(ctx context.Context, st store.Store, path, key string, owner fil
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return 0, false, false, nil // its listen finished meanwhile
+		}
+		if fi, lerr := os.Lstat(path); errors.Is(err, fs.ErrPermission) && lerr == nil && !ownedBy(fi, owner) {
+			// Another user's (root's, left by an older hookctl run with
+			// sudo), which this user cannot open: not imported, said, as
+			// one it could open; it stopped every store command (exit 3,
+			// "permission denied").
+			return 0, false, false, &ForeignJournalError{Path: path}
 		}
 		return 0, false, false, err
 	}

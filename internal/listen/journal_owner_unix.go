@@ -59,3 +59,31 @@ func giveJournal(f *os.File, o fileOwner) error {
 	}
 	return f.Chown(int(o.uid), int(o.gid))
 }
+
+// giveJournalDir makes the journal directory next to another user's
+// store theirs when root made it (root's listen on their store, `sudo
+// hookctl listen --store ~alice/…`): else it stays root's, private
+// (0700), and the owner's own listen refuses it ("belongs to another
+// user") while their store commands cannot see the journals in it, so
+// what a crashed listen of root's left there was never imported. Only a
+// directory itself (never what a symbolic link points to) owned by root
+// is given, and only by root.
+func giveJournalDir(dir string, o fileOwner) error {
+	if !o.ok || os.Geteuid() != 0 || o.uid == 0 {
+		return nil
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() {
+		return nil // checkJournalDir says what is wrong
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Uid != 0 {
+		return nil
+	}
+	return os.Lchown(dir, int(o.uid), int(o.gid))
+}
+
+// ownedByRoot reports whether the file belongs to root.
+func ownedByRoot(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == 0
+}

@@ -52,6 +52,12 @@ func (e *NoStoreError) Error() string { return e.Msg }
 // reading instead.
 var ErrReadOnly = errors.New("read-only")
 
+// ErrDamaged is wrapped by the error of opening a SQLite store whose file
+// is damaged so that it cannot be opened for writing (cut short: a copy
+// interrupted, a full disk): a command that only reads may open it for
+// reading instead, and read what can still be read (store export).
+var ErrDamaged = errors.New("damaged")
+
 // EnvironmentError: the store cannot be used (unreadable, not a hookctl
 // store, written by a newer hookctl, server unreachable). Exit 3.
 type EnvironmentError struct {

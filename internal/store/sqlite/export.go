@@ -52,6 +52,12 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 			return rows.Err()
 		}()
 		damage := damaged(err)
+		var bad unreadable
+		if damage == nil && errors.As(err, &bad) {
+			// A row that does not scan (a NULL in a NOT NULL column: a
+			// page of a file cut short, read as zeros) is damage too.
+			damage = errors.New("rows that do not read (a file cut short or damaged)")
+		}
 		if damage == nil {
 			return err
 		}
@@ -70,7 +76,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	if _, err := done(each("subscriptions", `SELECT `+subCols+` FROM subscriptions ORDER BY created_at, id`, nil, func(r *sql.Rows) error {
 		sub, err := scanSubscription(r)
 		if err != nil {
-			return err
+			return unreadable{err}
 		}
 		return fn(store.Record{Subscription: sub})
 	})); err != nil {
@@ -79,7 +85,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	if _, err := done(each("objects", `SELECT `+objectCols+` FROM objects ORDER BY kind, created_at, id`, nil, func(r *sql.Rows) error {
 		o, err := scanObject(r)
 		if err != nil {
-			return err
+			return unreadable{err}
 		}
 		return fn(store.Record{Object: o})
 	})); err != nil {
@@ -89,7 +95,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	eventsCut, err := done(each("events", `SELECT `+eventCols+`, seq FROM events ORDER BY seq`, nil, func(r *sql.Rows) error {
 		e, err := scanEvent(r, &lastEvent)
 		if err != nil {
-			return err
+			return unreadable{err}
 		}
 		return fn(store.Record{Event: e})
 	}))
@@ -107,7 +113,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	deliveriesCut, err := done(each("deliveries", `SELECT `+deliveryCols+` FROM deliveries d`+where+` ORDER BY seq`, args, func(r *sql.Rows) error {
 		d, err := scanDelivery(r)
 		if err != nil {
-			return err
+			return unreadable{err}
 		}
 		lastDelivery = d.Seq
 		return fn(store.Record{Delivery: d})
@@ -127,7 +133,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	if _, err := done(each("attempts", attemptSelect+where+` ORDER BY a.delivery_seq, a.number`, args, func(r *sql.Rows) error {
 		a, err := scanAttempt(r)
 		if err != nil {
-			return err
+			return unreadable{err}
 		}
 		return fn(store.Record{Attempt: a})
 	})); err != nil {
@@ -139,6 +145,12 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	}
 	return nil
 }
+
+// unreadable is a row Export could not scan into its record.
+type unreadable struct{ err error }
+
+func (u unreadable) Error() string { return u.err.Error() }
+func (u unreadable) Unwrap() error { return u.err }
 
 // errCut: a table of Export was cut short by damage (noted in its
 // ExportSkippedError).

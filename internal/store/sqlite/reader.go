@@ -49,6 +49,11 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.Itoa(int(wait/time.Millisecond)))
 	q.Set("_pragma", "query_only(1)")
+	// A file cut short (shorter than its header says) is read as far as
+	// it goes, instead of refused as a whole ("database disk image is
+	// malformed"): what lies past the cut reads as damaged, which export
+	// skips. Only a writer must not take such a file.
+	q.Add("_pragma", "writable_schema(1)")
 	q.Set("mode", "rw") // never create the file (it may be gone since the check)
 	u := url.URL{Scheme: "file", Path: abs}
 	rc, err := sqlite3.NewConnector(u.String() + "?" + q.Encode())
@@ -65,11 +70,20 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	case err != nil:
 	case appID != ApplicationID:
 		err = errors.New("not a hookctl store")
+	case version > SchemaVersion():
+		err = envErr("upgrade hookctl, or use another store with --store",
+			"store %s was written by a newer hookctl (schema %d, this hookctl knows up to %d)", abs, version, SchemaVersion())
 	case version != SchemaVersion():
-		err = fmt.Errorf("schema %d, not %d", version, SchemaVersion())
+		// It was "store P: schema 8, not 9", exit 1.
+		err = envErr("a command that writes it brings it up to date (hookctl store migrate), run as a user who may write it; or read it with the hookctl that wrote it",
+			"store %s has schema %d, older than this hookctl's %d, and a reader does not migrate it", abs, version, SchemaVersion())
 	}
 	if err != nil {
 		s.Close()
+		// The -wal and -shm the read made stay (a read-only connection
+		// cannot remove them) with the file's mode: writable for the
+		// owner, as after a read that succeeds.
+		writableSidecars(abs)
 		var se *sqlite3.Error
 		if errors.As(err, &se) && se.Code() == sqlite3lib.SQLITE_READONLY_DIRECTORY {
 			// A WAL store is read through its -shm file, which SQLite

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -180,6 +181,11 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	if err := checkSidecars(abs); err != nil {
 		return nil, err
 	}
+	// A reader of the file while it was read-only (chmod 400) may have
+	// left them read-only too (an older hookctl's, or one whose read
+	// failed): every write would fail with "attempt to write a readonly
+	// database".
+	writableSidecars(abs)
 	s := &Store{path: abs}
 	if s.w, err = sql.Open("sqlite", dsn(abs, "immediate")); err != nil {
 		return nil, envErr("", "opening store %s: %v", abs, err)
@@ -409,6 +415,15 @@ func checkFile(path string, retried bool) error {
 		for _, p := range created {
 			_ = os.Remove(p)
 		}
+		if binary.BigEndian.Uint32(head[68:72]) == ApplicationID {
+			// A hookctl store, damaged: said so, with what still
+			// reads it (a reader tolerates what a writer must not).
+			why := sqliteMessage(err)
+			if size, want := cutShort(head, st.Size()); want > 0 {
+				why = fmt.Sprintf("the file is cut short: %d bytes, its header says %d (an interrupted copy, a full disk)", size, want)
+			}
+			return envErr(damagedHint(path), "store %s is %w: %s", path, store.ErrDamaged, why)
+		}
 		return notOurs(path, "it cannot be read as a SQLite database ("+sqliteMessage(err)+")")
 	}
 	switch {
@@ -421,6 +436,31 @@ func checkFile(path string, retried bool) error {
 			"store %s was written by a newer hookctl (schema %d, this hookctl knows up to %d)", path, version, SchemaVersion())
 	}
 	return nil
+}
+
+// cutShort returns the file's size and the size its header gives when
+// the file is shorter (cut short), else 0, 0. The header's page count
+// is valid when its version-valid-for number is the change counter
+// (https://sqlite.org/fileformat.html, offsets 24, 28, 92).
+func cutShort(h []byte, size int64) (int64, int64) {
+	if !bytes.Equal(h[24:28], h[92:96]) {
+		return 0, 0
+	}
+	page := int64(h[16])<<8 | int64(h[17])
+	if page == 1 {
+		page = 65536
+	}
+	if want := int64(binary.BigEndian.Uint32(h[28:32])) * page; want > size {
+		return size, want
+	}
+	return 0, 0
+}
+
+// damagedHint is what to do with the damaged store at path: export what
+// can still be read (its reader reads it) and import that into a new
+// store.
+func damagedHint(path string) string {
+	return fmt.Sprintf("'hookctl store export --store %s > dump.jsonl' keeps what can still be read; import it into a new store (hookctl store import dump.jsonl --store NEW), or restore the file from a copy", path)
 }
 
 // badHeader checks the fields of a SQLite file's 100-byte header that
