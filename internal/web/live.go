@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,17 +90,26 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	}
 	q := logQuery(r.URL.Query())
 	q.BeforeSeq = 0
-	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	if after <= 0 {
-		if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 {
-			after = pg.Rows[0].Seq
-		}
+	// after and etop are the stream's cursors: the newest delivery and
+	// event seq the page shows (app.js hands them on). Without them the
+	// stream follows the log from now: from the newest seqs when it first
+	// reads the store, as deliveries tail starts (a stream opened while
+	// the store is down starts when it answers: before, it read the whole
+	// log from seq 1 then). after=0 is from the log's start (the page of
+	// an empty log).
+	after, fromNow, err := cursorParam(r.URL.Query(), "after")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
-	etop, _ := strconv.ParseInt(r.URL.Query().Get("etop"), 10, 64)
+	etop, eFromNow, err := cursorParam(r.URL.Query(), "etop")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	withEvents := eventsShown(q)
-	if withEvents && etop <= 0 {
-		etop, _ = h.insp.MaxEventSeq(r.Context())
-	}
+	eFromNow = eFromNow && withEvents
+	startedFromNow := fromNow
 	// On PostgreSQL events, like deliveries, commit out of seq order: the
 	// event seqs missing below the event cursor are re-read at every tick
 	// (at most delivery.MaxSeqGaps, for delivery.SeqGapGrace); from the
@@ -110,18 +120,16 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if withEvents {
 		egaps = newEventGaps(h.insp)
 	}
-	if egaps != nil && etop > 0 {
-		for _, s := range parseSeqs(r.URL.Query().Get("egaps")) {
-			if s <= etop {
-				egaps.add(s)
-			}
-		}
-		if missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop); err == nil {
-			for _, s := range missing {
-				egaps.add(s)
-			}
-		}
-	}
+	// On PostgreSQL deliveries commit out of seq order: the seqs missing
+	// below the cursor (at most delivery.MaxSeqGaps, for
+	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
+	// does; from the start, those the page found missing when it was
+	// rendered (gaps: one that committed before this stream started is
+	// below its cursor, and no range read returns it) and those missing
+	// now just below the page's newest row.
+	// Each batch hands the gaps watched to the page for its next stream
+	// (a reconnect: one filled meanwhile is below its cursor).
+	gaps := delivery.NewSeqGaps(h.insp)
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
@@ -142,9 +150,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	settled := map[string]settledRow{}
 	resync := r.URL.Query().Get("resync") != ""
 	// shown: how many rows the page has (deliveries and events), so no
-	// more are read than it can show.
+	// more are read than it can show (without it, the newest
+	// liveSettled up to the cursor).
 	qs := q
-	qs.AfterSeq, qs.Tail, qs.BeforeSeq, qs.Limit = 0, false, after+1, liveSettled
+	qs.AfterSeq, qs.Tail, qs.Limit = 0, false, liveSettled
 	if n, err := strconv.Atoi(r.URL.Query().Get("shown")); err == nil && n >= 0 && n < liveSettled {
 		qs.Limit = n
 	}
@@ -178,13 +187,74 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	}
-	if needShown {
-		_ = readShown(false) // the first tick says an outage
-	}
 	if resync {
 		checked = time.Time{}
 	}
-	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d}\n\n", after)
+	// open reads what the stream starts from: the newest delivery (the
+	// cursor of a stream from now; else a read that says the store
+	// answers), the newest event of a stream from now, and on PostgreSQL
+	// the gaps just below the cursors; then the rows the page shows. A
+	// read that fails (the store is down) is retried at every tick until
+	// it works; until then the stream reads nothing else.
+	opened := false
+	open := func() error {
+		if !opened {
+			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
+			if err != nil {
+				return err
+			}
+			if fromNow && len(pg.Rows) > 0 {
+				after = pg.Rows[0].Seq
+			}
+			fromNow = false
+			if eFromNow {
+				if etop, err = h.insp.MaxEventSeq(r.Context()); err != nil {
+					return err
+				}
+				eFromNow = false
+			}
+			// Watching a gap twice keeps it once (a retry).
+			if egaps != nil && etop > 0 {
+				missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop)
+				if err != nil {
+					return err
+				}
+				for _, s := range append(parseSeqs(r.URL.Query().Get("egaps")), missing...) {
+					if s <= etop {
+						egaps.add(s)
+					}
+				}
+			}
+			if gaps != nil && after > 0 {
+				missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after)
+				if err != nil {
+					return err
+				}
+				start := append(parseSeqs(r.URL.Query().Get("gaps")), missing...)
+				slices.Sort(start)
+				for _, s := range slices.Compact(start) {
+					if s <= after {
+						gaps.Add(s)
+					}
+				}
+			}
+			opened = true
+			qs.BeforeSeq = after + 1
+		}
+		return nil
+	}
+	// hello: the stream is open, from the cursor top; down when the store
+	// could not be read: the page then does not say "live" (the store
+	// event that follows says it waits for the store).
+	openErr := open()
+	if openErr == nil && needShown {
+		openErr = readShown(false) // retried at every tick
+	}
+	downJSON := ""
+	if openErr != nil {
+		downJSON = `,"down":true`
+	}
+	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d%s}\n\n", after, downJSON)
 	fl.Flush()
 	tick := time.NewTicker(h.cfg.Poll)
 	defer tick.Stop()
@@ -199,32 +269,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		tailQ.Status = ""
 	}
 	watch := map[string]bool{}
-	// On PostgreSQL deliveries commit out of seq order: the seqs missing
-	// below the cursor (at most delivery.MaxSeqGaps, for
-	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
-	// does; from the start, those the page found missing when it was
-	// rendered (gaps: one that committed before this stream started is
-	// below its cursor, and no range read returns it) and those missing
-	// now just below the page's newest row.
-	// Each batch hands the gaps watched to the page for its next stream
-	// (a reconnect: one filled meanwhile is below its cursor).
-	gaps := delivery.NewSeqGaps(h.insp)
-	if gaps != nil && after > 0 {
-		var start []int64
-		for _, s := range parseSeqs(r.URL.Query().Get("gaps")) {
-			if s <= after {
-				start = append(start, s)
-			}
-		}
-		if missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after); err == nil {
-			start = append(start, missing...)
-		}
-		slices.Sort(start)
-		start = slices.Compact(start)
-		for _, s := range start {
-			gaps.Add(s)
-		}
-	}
 	// found sorts a row read for the first time (new, or one that filled
 	// a gap): on the page, or watched until it settles.
 	var fresh []*store.DeliveryRow
@@ -239,6 +283,36 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	flooded := false
 	var down time.Time // since when the store's reads fail; zero while they work
+	// say tells of an outage (readErr, the first failed read of a tick:
+	// PostgreSQL stopped, a SQLite file unreadable) once when the reads
+	// start failing and once when they work again, in deliveries tail's
+	// words; the rows the page shows stay. false: the tab went away.
+	say := func(readErr error) bool {
+		var notice *storeNotice
+		switch {
+		case readErr != nil && down.IsZero():
+			down = time.Now()
+			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
+			notice = &storeNotice{Down: true, Error: line,
+				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
+		case readErr == nil && !down.IsZero():
+			notice = &storeNotice{Text: fmt.Sprintf("the store is back after %s; following on",
+				ui.FormatDuration(time.Since(down).Round(100*time.Millisecond)))}
+			down = time.Time{}
+		}
+		if notice == nil {
+			return true
+		}
+		b, _ := json.Marshal(notice)
+		if _, err := fmt.Fprintf(w, "event: store\ndata: %s\n\n", b); err != nil {
+			return false
+		}
+		fl.Flush()
+		return true
+	}
+	if openErr != nil && r.Context().Err() == nil && !say(openErr) {
+		return
+	}
 	sentGaps, sentEGaps := r.URL.Query().Get("gaps"), r.URL.Query().Get("egaps")
 	for {
 		select {
@@ -256,10 +330,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 		}
+		// A stream whose start could not read the store reads nothing
+		// else until it can.
+		if !opened {
+			if err := open(); err != nil {
+				if r.Context().Err() != nil || !say(err) {
+					return
+				}
+				continue
+			}
+		}
 		batch := liveBatch{Top: after, ETop: etop}
-		// The first failed read of this tick: an outage of the store
-		// (PostgreSQL stopped, a SQLite file unreadable), which the page
-		// is told of once when it starts and once when it ends.
+		// The first failed read of this tick: an outage of the store,
+		// which the page is told of once when it starts and once when it
+		// ends (say).
 		var readErr error
 		failed := func(err error) {
 			if err != nil && readErr == nil && r.Context().Err() == nil {
@@ -267,7 +351,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if needShown {
-			failed(readShown(true))
+			// A stream from now: the rows up to the cursor it took when
+			// the store first answered, as they were then (its client
+			// was sent none of them).
+			failed(readShown(!startedFromNow))
 		}
 		// New rows, oldest first, up to a few thousand per tick.
 		fresh = nil
@@ -529,27 +616,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// page keeps them for its next stream), sent when they change.
 		batch.Gaps = formatSeqs(gaps.Seqs())
 		batch.EGaps = egaps.String()
-		// An outage: said once when the reads start failing and once when
-		// they work again, in deliveries tail's words; the rows the page
-		// shows stay.
-		var notice *storeNotice
-		switch {
-		case readErr != nil && down.IsZero():
-			down = time.Now()
-			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
-			notice = &storeNotice{Down: true, Error: line,
-				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
-		case readErr == nil && !down.IsZero():
-			notice = &storeNotice{Text: fmt.Sprintf("the store is back after %s; following on",
-				ui.FormatDuration(time.Since(down).Round(100*time.Millisecond)))}
-			down = time.Time{}
-		}
-		if notice != nil {
-			b, _ := json.Marshal(notice)
-			if _, err := fmt.Fprintf(w, "event: store\ndata: %s\n\n", b); err != nil {
-				return
-			}
-			fl.Flush()
+		if !say(readErr) {
+			return
 		}
 		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop &&
 			batch.Gaps == sentGaps && batch.EGaps == sentEGaps {
@@ -803,4 +871,18 @@ func (h *Handler) overviewPage(w http.ResponseWriter, r *http.Request) {
 	d.Slowest, _ = h.insp.SlowestEndpoints(r.Context(), 5000, 10)
 	d.ElapsedMS = fmtDuration(time.Since(start))
 	h.render(w, r, "overview", page{Title: "Overview", D: d})
+}
+
+// cursorParam reads the cursor name (after, etop) of a /live request:
+// none (absent or empty) is from now; else a seq, 0 the log's start.
+func cursorParam(v url.Values, name string) (seq int64, fromNow bool, err error) {
+	s := v.Get(name)
+	if s == "" {
+		return 0, true, nil
+	}
+	seq, err = strconv.ParseInt(s, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, false, fmt.Errorf("invalid %s=%q: want a seq (0 or more), or no %s to follow the log from now", name, s, name)
+	}
+	return seq, false, nil
 }
