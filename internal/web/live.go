@@ -130,6 +130,18 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// Each batch hands the gaps watched to the page for its next stream
 	// (a reconnect: one filled meanwhile is below its cursor).
 	gaps := delivery.NewSeqGaps(h.insp)
+	// gaps watches at most delivery.MaxSeqGaps seqs, each for
+	// delivery.SeqGapGrace: a delivery whose transaction commits later
+	// than that (a slow writer while more newer deliveries commit than
+	// that, a long import) has a seq the stream no longer watched, and
+	// was never shown. slow is the seqs missing in the liveLateWindow
+	// seqs below the cursor that gaps does not watch (at most that many,
+	// so memory stays bounded): every liveRecheck they are read again,
+	// and a delivery that filled one is shown as a gap's is.
+	var slow *lateSeqs
+	if gi, ok := h.insp.(delivery.SeqGapInspector); ok && gaps != nil {
+		slow = &lateSeqs{insp: gi, gaps: gaps}
+	}
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
@@ -237,6 +249,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 						gaps.Add(s)
 					}
 				}
+			}
+			if err := slow.start(r.Context(), after); err != nil {
+				return err
 			}
 			opened = true
 			qs.BeforeSeq = after + 1
@@ -448,6 +463,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				gaps.Add(s)
 			}
 		}
+		if slow.due() {
+			rows, err := slow.check(r.Context(), tailQ, batch.Top)
+			failed(err)
+			for _, row := range rows {
+				found(row)
+			}
+		}
 		// Updates of the pending rows this tab shows.
 		if len(pending) > 0 {
 			ids := make([]string, 0, len(pending))
@@ -647,6 +669,68 @@ func keepSettled(settled map[string]settledRow, row *store.DeliveryRow) {
 		}
 	}
 	delete(settled, oldest)
+}
+
+// liveLateWindow is how many seqs below its cursor a live stream
+// re-reads every liveRecheck for deliveries committed later than its
+// gaps are watched (lateSeqs).
+const liveLateWindow = 10 * delivery.MaxSeqGaps
+
+// lateSeqs is the seqs missing below a live stream's cursor (within
+// liveLateWindow) that its gaps do not watch: taken by a transaction
+// still open (or rolled back, or deleted). Their methods are no-ops on
+// nil (a store whose seqs commit in order).
+type lateSeqs struct {
+	insp    delivery.SeqGapInspector
+	gaps    *delivery.SeqGaps
+	seqs    []int64 // ascending
+	checked time.Time
+}
+
+// unwatched reads the seqs missing in the window below top that gaps
+// does not watch.
+func (l *lateSeqs) unwatched(ctx context.Context, top int64) ([]int64, error) {
+	missing, err := l.insp.MissingSeqs(ctx, max(top-liveLateWindow, 0), top, liveLateWindow)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(missing, l.gaps.Has), nil
+}
+
+// start reads the seqs missing below the stream's first cursor.
+func (l *lateSeqs) start(ctx context.Context, top int64) error {
+	if l == nil || top <= 0 {
+		return nil
+	}
+	seqs, err := l.unwatched(ctx, top)
+	if err != nil {
+		return err
+	}
+	l.seqs, l.checked = seqs, time.Now()
+	return nil
+}
+
+func (l *lateSeqs) due() bool { return l != nil && time.Since(l.checked) >= liveRecheck }
+
+// check reads the missing seqs again (below top, the cursor now) and
+// returns the rows matching q that filled one since the last read.
+func (l *lateSeqs) check(ctx context.Context, q store.InspectQuery, top int64) ([]*store.DeliveryRow, error) {
+	now, err := l.unwatched(ctx, top)
+	if err != nil {
+		return nil, err
+	}
+	l.checked = time.Now()
+	var filled []int64
+	for _, s := range l.seqs {
+		if _, still := slices.BinarySearch(now, s); !still && s > top-liveLateWindow && !l.gaps.Has(s) {
+			filled = append(filled, s)
+		}
+	}
+	l.seqs = now
+	if len(filled) == 0 {
+		return nil, nil
+	}
+	return l.insp.InspectSeqs(ctx, q, filled)
 }
 
 // eventGapInspector is implemented by stores whose events commit out of
