@@ -210,6 +210,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// it works; until then the stream reads nothing else.
 	opened := false
 	open := func() error {
+		if err := store.CheckInPlace(h.st); err != nil {
+			return err
+		}
 		if !opened {
 			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
 			if err != nil {
@@ -310,6 +313,12 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
 			notice = &storeNotice{Down: true, Error: line,
 				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
+			if store.IsGone(readErr) {
+				// Only the file put back ends it: a new store at that
+				// path is another file, which this process does not read.
+				notice.Text = fmt.Sprintf("cannot read the delivery log (%s); waiting for the file to be put back, "+
+					"or restart hookctl to follow a new store there", line)
+			}
 		case readErr == nil && !down.IsZero():
 			notice = &storeNotice{Text: fmt.Sprintf("the store is back after %s; following on",
 				ui.FormatDuration(time.Since(down).Round(100*time.Millisecond)))}
@@ -344,6 +353,16 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				flooded = false
 				continue
 			}
+		}
+		// A store file deleted, moved or replaced (SQLite) is no longer
+		// the log (one stat, as deliveries tail does): the stream reads
+		// nothing from the file it has open, and says so until the file
+		// is back in place.
+		if err := store.CheckInPlace(h.st); err != nil {
+			if !say(err) {
+				return
+			}
+			continue
 		}
 		// A stream whose start could not read the store reads nothing
 		// else until it can.
