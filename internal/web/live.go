@@ -138,9 +138,14 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// seqs below the cursor that gaps does not watch (at most that many,
 	// so memory stays bounded): every liveRecheck they are read again,
 	// and a delivery that filled one is shown as a gap's is.
-	var slow *lateSeqs
-	if gi, ok := h.insp.(delivery.SeqGapInspector); ok && gaps != nil {
-		slow = &lateSeqs{insp: gi, gaps: gaps}
+	// The same for the events without a delivery (eslow).
+	var slow, eslow *lateSeqs
+	gi, _ := h.insp.(delivery.SeqGapInspector)
+	if gi != nil && gaps != nil {
+		slow = &lateSeqs{missing: gi.MissingSeqs, watched: gaps.Has}
+	}
+	if egaps != nil {
+		eslow = &lateSeqs{missing: egaps.insp.MissingEventSeqs, watched: egaps.set.Has}
 	}
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
@@ -254,6 +259,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if err := slow.start(r.Context(), after); err != nil {
+				return err
+			}
+			if err := eslow.start(r.Context(), etop); err != nil {
 				return err
 			}
 			opened = true
@@ -483,10 +491,14 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if slow.due() {
-			rows, err := slow.check(r.Context(), tailQ, batch.Top)
+			filled, err := slow.check(r.Context(), batch.Top)
 			failed(err)
-			for _, row := range rows {
-				found(row)
+			if len(filled) > 0 {
+				rows, err := gi.InspectSeqs(r.Context(), tailQ, filled)
+				failed(err)
+				for _, row := range rows {
+					found(row)
+				}
 			}
 		}
 		// Updates of the pending rows this tab shows.
@@ -599,6 +611,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					}
 				}
 			}
+			if eslow.due() {
+				filled, err := eslow.check(r.Context(), batch.ETop)
+				failed(err)
+				if len(filled) > 0 {
+					evs, err := egaps.insp.InspectEventSeqs(r.Context(), eventQuery(q), filled)
+					failed(err)
+					for _, e := range evs {
+						views = append(views, eventView(e))
+					}
+				}
+			}
 		}
 		// More than a batch draws: the newest rows (deliveries and events
 		// without one, in the order of the log's pages) are kept, the page
@@ -697,23 +720,24 @@ const liveLateWindow = 10 * delivery.MaxSeqGaps
 
 // lateSeqs is the seqs missing below a live stream's cursor (within
 // liveLateWindow) that its gaps do not watch: taken by a transaction
-// still open (or rolled back, or deleted). Their methods are no-ops on
-// nil (a store whose seqs commit in order).
+// still open (or rolled back, or deleted). Its methods are no-ops on nil
+// (a store whose seqs commit in order).
 type lateSeqs struct {
-	insp    delivery.SeqGapInspector
-	gaps    *delivery.SeqGaps
-	seqs    []int64 // ascending
+	// missing returns the seqs in (after, upto] missing now, at most max.
+	missing func(ctx context.Context, after, upto int64, max int) ([]int64, error)
+	watched func(seq int64) bool // by the stream's gaps
+	seqs    []int64              // ascending
 	checked time.Time
 }
 
-// unwatched reads the seqs missing in the window below top that gaps
-// does not watch.
+// unwatched reads the seqs missing in the window below top that the
+// gaps do not watch.
 func (l *lateSeqs) unwatched(ctx context.Context, top int64) ([]int64, error) {
-	missing, err := l.insp.MissingSeqs(ctx, max(top-liveLateWindow, 0), top, liveLateWindow)
+	missing, err := l.missing(ctx, max(top-liveLateWindow, 0), top, liveLateWindow)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(missing, l.gaps.Has), nil
+	return slices.DeleteFunc(missing, l.watched), nil
 }
 
 // start reads the seqs missing below the stream's first cursor.
@@ -732,8 +756,8 @@ func (l *lateSeqs) start(ctx context.Context, top int64) error {
 func (l *lateSeqs) due() bool { return l != nil && time.Since(l.checked) >= liveRecheck }
 
 // check reads the missing seqs again (below top, the cursor now) and
-// returns the rows matching q that filled one since the last read.
-func (l *lateSeqs) check(ctx context.Context, q store.InspectQuery, top int64) ([]*store.DeliveryRow, error) {
+// returns those filled since the last read.
+func (l *lateSeqs) check(ctx context.Context, top int64) ([]int64, error) {
 	now, err := l.unwatched(ctx, top)
 	if err != nil {
 		return nil, err
@@ -741,15 +765,12 @@ func (l *lateSeqs) check(ctx context.Context, q store.InspectQuery, top int64) (
 	l.checked = time.Now()
 	var filled []int64
 	for _, s := range l.seqs {
-		if _, still := slices.BinarySearch(now, s); !still && s > top-liveLateWindow && !l.gaps.Has(s) {
+		if _, still := slices.BinarySearch(now, s); !still && s > top-liveLateWindow && !l.watched(s) {
 			filled = append(filled, s)
 		}
 	}
 	l.seqs = now
-	if len(filled) == 0 {
-		return nil, nil
-	}
-	return l.insp.InspectSeqs(ctx, q, filled)
+	return filled, nil
 }
 
 // eventGapInspector is implemented by stores whose events commit out of

@@ -85,3 +85,31 @@ func TestLiveLateAfterGapGracePostgres(t *testing.T) {
 	}
 	wait("the slow writer's delivery", "slow-writer-delivery")
 }
+
+// TestLiveLateEventBelowGapWindowPostgres: the same for an event without
+// deliveries: a slow writer's (its seq taken first) commits after more
+// than delivery.MaxSeqGaps newer events did; a stream opened meanwhile
+// shows it once it commits. Before, it was never shown.
+func TestLiveLateEventBelowGapWindowPostgres(t *testing.T) {
+	e := newLivegapEnv(t)
+	e.receive("card.first")
+	tx := e.slowWriter(slowEventSQL)
+	c, err := pgx.Connect(e.ctx, e.conn.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(e.ctx, `INSERT INTO events (id, type, provider, payload, content_type, source, created_at)
+		SELECT 'bulk-' || g, 'card.bulk', 'bond', '\x7b7d', 'application/json', 'received', now() FROM generate_series(1, $1::int) g`,
+		delivery.MaxSeqGaps+200); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	defer cancel()
+	wait := e.stream(sctx, "")
+	wait("hello", "event: hello")
+	if err := tx.Commit(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wait("the slow writer's event", "slow-writer-event")
+}
