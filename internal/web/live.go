@@ -142,10 +142,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	var slow, eslow *lateSeqs
 	gi, _ := h.insp.(delivery.SeqGapInspector)
 	if gi != nil && gaps != nil {
-		slow = &lateSeqs{missing: gi.MissingSeqs, watched: gaps.Has}
+		slow = &lateSeqs{missing: gi.MissingSeqs, watched: func(s int64) bool { return gaps.Has(s) }}
 	}
 	if egaps != nil {
-		eslow = &lateSeqs{missing: egaps.insp.MissingEventSeqs, watched: egaps.set.Has}
+		eslow = &lateSeqs{missing: egaps.insp.MissingEventSeqs, watched: func(s int64) bool { return egaps.set.Has(s) }}
 	}
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
@@ -214,6 +214,15 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// read that fails (the store is down) is retried at every tick until
 	// it works; until then the stream reads nothing else.
 	opened := false
+	// cursorID is the delivery at the cursor (after), read again at
+	// every tick after the range read: gone, the log was emptied or cut
+	// back under the stream (serve's reset, store prune) and, on SQLite,
+	// its new deliveries take the seqs from 1 again, below the cursor
+	// (the range read may have returned some of them, above it): the
+	// stream drops what the tick read and starts over from the log's
+	// start (event: reset; the page reloads).
+	var cursorID string
+	cutBack := false
 	open := func() error {
 		if err := store.CheckInPlace(h.st); err != nil {
 			return err
@@ -223,8 +232,22 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
-			if fromNow && len(pg.Rows) > 0 {
-				after = pg.Rows[0].Seq
+			switch {
+			case fromNow && len(pg.Rows) > 0:
+				after, cursorID = pg.Rows[0].Seq, pg.Rows[0].ID
+			case fromNow:
+			case len(pg.Rows) == 0 || pg.Rows[0].Seq < after:
+				cutBack = after > 0 // the page's newest row is gone
+			case pg.Rows[0].Seq == after:
+				cursorID = pg.Rows[0].ID
+			default:
+				at, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{BeforeSeq: after + 1, Limit: 1})
+				if err != nil {
+					return err
+				}
+				if len(at.Rows) > 0 {
+					cursorID = at.Rows[0].ID
+				}
 			}
 			fromNow = false
 			if eFromNow {
@@ -382,7 +405,24 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 		}
+		if cutBack {
+			cutBack = false
+			after, etop, cursorID = 0, 0, ""
+			gaps = delivery.NewSeqGaps(h.insp)
+			if withEvents {
+				egaps = newEventGaps(h.insp)
+			}
+			slow.restart()
+			eslow.restart()
+			pending, settled, watch = map[string]string{}, map[string]settledRow{}, map[string]bool{}
+			sentGaps, sentEGaps = "", ""
+			if _, err := fmt.Fprint(w, "event: reset\ndata: {\"text\":\"the delivery log was emptied or cut back under this stream (serve's reset, store prune); following it from its start\"}\n\n"); err != nil {
+				return
+			}
+			fl.Flush()
+		}
 		batch := liveBatch{Top: after, ETop: etop}
+		tickCursor := cursorID
 		// The first failed read of this tick: an outage of the store,
 		// which the page is told of once when it starts and once when it
 		// ends (say).
@@ -404,11 +444,12 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// the newest delivery as of before the filtered read (read after
 		// it, a matching one stored in between was skipped).
 		var newest int64
+		var newestID string
 		if tailQ.Filtered() {
 			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
 			failed(err)
 			if err == nil && len(pg.Rows) > 0 {
-				newest = pg.Rows[0].Seq
+				newest, newestID = pg.Rows[0].Seq, pg.Rows[0].ID
 			}
 		}
 		// A filtered read does not show the seqs the filter hides: those
@@ -450,12 +491,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				if seen != nil {
 					seen[row.Seq] = true
 				}
-				batch.Top = row.Seq
+				batch.Top, cursorID = row.Seq, row.ID
 				found(row)
 			}
 			if len(pg.Rows) < 1000 {
 				caughtUp = true
 				break
+			}
+		}
+		if readErr == nil && tickCursor != "" {
+			rows, err := h.insp.InspectByIDs(r.Context(), []string{tickCursor})
+			failed(err)
+			if err == nil && len(rows) == 0 {
+				cutBack = true
+				continue
 			}
 		}
 		if len(watch) > 0 {
@@ -483,7 +532,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// every row of it still pending under a final-status filter) the
 		// rows between the cursor and the newest are still to be read.
 		if caughtUp && len(fresh) == 0 && newest > batch.Top {
-			batch.Top = newest // the next range stays short
+			batch.Top, cursorID = newest, newestID // the next range stays short
 		}
 		for _, s := range missing {
 			if s <= batch.Top && !seen[s] {
@@ -751,6 +800,13 @@ func (l *lateSeqs) start(ctx context.Context, top int64) error {
 	}
 	l.seqs, l.checked = seqs, time.Now()
 	return nil
+}
+
+// restart forgets the seqs read (the log was emptied).
+func (l *lateSeqs) restart() {
+	if l != nil {
+		l.seqs, l.checked = nil, time.Now()
+	}
 }
 
 func (l *lateSeqs) due() bool { return l != nil && time.Since(l.checked) >= liveRecheck }

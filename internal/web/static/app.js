@@ -100,6 +100,14 @@
         if (n.down) setState("down", "waiting for the store", n.text);
         else setState("on", "live", n.text);
       });
+      // The log was emptied or cut back under the page (serve's reset,
+      // store prune): its rows are gone, and the new ones take their
+      // seqs again; the page reloads to show the log as it is.
+      mine.addEventListener("reset", function () {
+        if (es !== mine) return;
+        stop();
+        location.reload();
+      });
       mine.addEventListener("rows", function (ev) {
         if (es !== mine) return;
         var t0 = performance.now();
