@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -61,6 +62,8 @@ var funcs = template.FuncMap{
 	// verdict: a stored verdict as written today (an old forwarding
 	// loop's "invalid: …" reads "refused: …").
 	"verdict": store.CanonicalVerdict,
+	// bodyview: a body's Pretty or Raw view, cut at bodyViewMax.
+	"bodyview": bodyView,
 }
 
 func (h *Handler) parseTemplates() error {
@@ -823,6 +826,24 @@ func indentXML(b []byte) (string, bool) {
 		return "", false
 	}
 	return buf.String(), true
+}
+
+// bodyViewMax bounds a body's Pretty and Raw views, as hexDump bounds
+// its Hex view: the page of a 6 MiB body was 19 MB of HTML and took 9 s
+// to show (headless Chromium). Download body has all of it.
+const bodyViewMax = 256 << 10
+
+// bodyView is a body's view s, cut at bodyViewMax (on a character's
+// start), saying how much more there is.
+func bodyView(s string) string {
+	if len(s) <= bodyViewMax {
+		return s
+	}
+	cut := bodyViewMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("\n… %d more bytes: Download body for all of it\n", len(s)-cut)
 }
 
 func hexDump(b []byte) string {
