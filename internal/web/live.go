@@ -237,7 +237,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				after, cursorID = pg.Rows[0].Seq, pg.Rows[0].ID
 			case fromNow:
 			case len(pg.Rows) == 0 || pg.Rows[0].Seq < after:
-				cutBack = after > 0 // the page's newest row is gone
+				// The page's newest row is gone (a cursor a script
+				// chose beyond the log is left as it is).
+				cutBack = after > 0 && r.URL.Query().Has("shown")
 			case pg.Rows[0].Seq == after:
 				cursorID = pg.Rows[0].ID
 			default:

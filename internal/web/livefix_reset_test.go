@@ -87,3 +87,29 @@ func TestBrowserLiveAfterStoreReset(t *testing.T) {
 		t.Errorf("after the reset the page shows %d rows, want the new one only", n)
 	}
 }
+
+// TestLiveResetBeforeStream: the log is emptied between the page's load
+// and the start of its stream: the page's newest row is gone when the
+// stream opens, which says so (event: reset) and sends the new
+// deliveries.
+func TestLiveResetBeforeStream(t *testing.T) {
+	e := newLiveReplayEnv(t)
+	for range 3 {
+		e.failed()
+	}
+	pg, err := e.st.(store.Inspector).InspectDeliveries(e.ctx, store.InspectQuery{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := strconv.FormatInt(pg.Rows[0].Seq, 10)
+	if err := e.st.(store.Resetter).Reset(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := e.failed()
+	ch := openEvents(t, e.url+"/live?after="+top+"&etop=0&shown=3")
+	nextEvent(t, ch, "hello")
+	nextEvent(t, ch, "reset")
+	if ev := first(nextEvent(t, ch, "rows")); !strings.Contains(ev.data, id) {
+		t.Errorf("the delivery stored after the reset is not sent: %.300s", ev.data)
+	}
+}
