@@ -407,6 +407,18 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 		}
+		// While the store is down, one read per tick says whether it is
+		// back; the tick's reads run once it is (a tick whose first reads
+		// failed and later ones worked sent rows before saying the store
+		// was back).
+		if !down.IsZero() {
+			if _, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err != nil {
+				if r.Context().Err() != nil {
+					return
+				}
+				continue
+			}
+		}
 		if cutBack {
 			cutBack = false
 			after, etop, cursorID = 0, 0, ""
