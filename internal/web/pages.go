@@ -414,9 +414,16 @@ func (h *Handler) inspect(ctx context.Context, q store.InspectQuery) (*store.Ins
 func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	q := logQuery(r.URL.Query())
+	var noSub string // a subscription filter naming none (an old link)
 	if q.SubscriptionID != "" {
-		if s, err := h.st.GetSubscription(r.Context(), q.SubscriptionID); err == nil {
+		s, err := h.st.GetSubscription(r.Context(), q.SubscriptionID)
+		switch {
+		case err == nil:
 			q.SubscriptionID = s.ID
+		case errors.Is(err, store.ErrNotFound):
+			// Said, not an empty log: a deleted subscription's deliveries
+			// stay in the log, without it, so none ever matches.
+			noSub = fmt.Sprintf("no subscription %q: deleted (its deliveries stay in the log, without it) or never made", q.SubscriptionID)
 		}
 	}
 	// On PostgreSQL a delivery can commit after one with a higher seq:
@@ -440,6 +447,8 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	pg := &store.InspectPage{}
 	if msg := unknownChoice(q); msg != "" {
 		invalid = msg // a status, source or provider the selects do not offer
+	} else if noSub != "" {
+		invalid = noSub
 	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
 		invalid = inputMessage(err) // nothing can match: said, not an empty log
 	} else if pg, err = h.inspect(r.Context(), q); err != nil {
