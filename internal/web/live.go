@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,17 +90,26 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	}
 	q := logQuery(r.URL.Query())
 	q.BeforeSeq = 0
-	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	if after <= 0 {
-		if pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(pg.Rows) > 0 {
-			after = pg.Rows[0].Seq
-		}
+	// after and etop are the stream's cursors: the newest delivery and
+	// event seq the page shows (app.js hands them on). Without them the
+	// stream follows the log from now: from the newest seqs when it first
+	// reads the store, as deliveries tail starts (a stream opened while
+	// the store is down starts when it answers: before, it read the whole
+	// log from seq 1 then). after=0 is from the log's start (the page of
+	// an empty log).
+	after, fromNow, err := cursorParam(r.URL.Query(), "after")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
-	etop, _ := strconv.ParseInt(r.URL.Query().Get("etop"), 10, 64)
+	etop, eFromNow, err := cursorParam(r.URL.Query(), "etop")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	withEvents := eventsShown(q)
-	if withEvents && etop <= 0 {
-		etop, _ = h.insp.MaxEventSeq(r.Context())
-	}
+	eFromNow = eFromNow && withEvents
+	startedFromNow := fromNow
 	// On PostgreSQL events, like deliveries, commit out of seq order: the
 	// event seqs missing below the event cursor are re-read at every tick
 	// (at most delivery.MaxSeqGaps, for delivery.SeqGapGrace); from the
@@ -110,17 +120,32 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if withEvents {
 		egaps = newEventGaps(h.insp)
 	}
-	if egaps != nil && etop > 0 {
-		for _, s := range parseSeqs(r.URL.Query().Get("egaps")) {
-			if s <= etop {
-				egaps.add(s)
-			}
-		}
-		if missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop); err == nil {
-			for _, s := range missing {
-				egaps.add(s)
-			}
-		}
+	// On PostgreSQL deliveries commit out of seq order: the seqs missing
+	// below the cursor (at most delivery.MaxSeqGaps, for
+	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
+	// does; from the start, those the page found missing when it was
+	// rendered (gaps: one that committed before this stream started is
+	// below its cursor, and no range read returns it) and those missing
+	// now just below the page's newest row.
+	// Each batch hands the gaps watched to the page for its next stream
+	// (a reconnect: one filled meanwhile is below its cursor).
+	gaps := delivery.NewSeqGaps(h.insp)
+	// gaps watches at most delivery.MaxSeqGaps seqs, each for
+	// delivery.SeqGapGrace: a delivery whose transaction commits later
+	// than that (a slow writer while more newer deliveries commit than
+	// that, a long import) has a seq the stream no longer watched, and
+	// was never shown. slow is the seqs missing in the liveLateWindow
+	// seqs below the cursor that gaps does not watch (at most that many,
+	// so memory stays bounded): every liveRecheck they are read again,
+	// and a delivery that filled one is shown as a gap's is.
+	// The same for the events without a delivery (eslow).
+	var slow, eslow *lateSeqs
+	gi, _ := h.insp.(delivery.SeqGapInspector)
+	if gi != nil && gaps != nil {
+		slow = &lateSeqs{missing: gi.MissingSeqs, watched: func(s int64) bool { return gaps.Has(s) }}
+	}
+	if egaps != nil {
+		eslow = &lateSeqs{missing: egaps.insp.MissingEventSeqs, watched: func(s int64) bool { return egaps.set.Has(s) }}
 	}
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
@@ -142,9 +167,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	settled := map[string]settledRow{}
 	resync := r.URL.Query().Get("resync") != ""
 	// shown: how many rows the page has (deliveries and events), so no
-	// more are read than it can show.
+	// more are read than it can show (without it, the newest
+	// liveSettled up to the cursor).
 	qs := q
-	qs.AfterSeq, qs.Tail, qs.BeforeSeq, qs.Limit = 0, false, after+1, liveSettled
+	qs.AfterSeq, qs.Tail, qs.Limit = 0, false, liveSettled
 	if n, err := strconv.Atoi(r.URL.Query().Get("shown")); err == nil && n >= 0 && n < liveSettled {
 		qs.Limit = n
 	}
@@ -178,13 +204,108 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	}
-	if needShown {
-		_ = readShown(false) // the first tick says an outage
-	}
 	if resync {
 		checked = time.Time{}
 	}
-	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d}\n\n", after)
+	// open reads what the stream starts from: the newest delivery (the
+	// cursor of a stream from now; else a read that says the store
+	// answers), the newest event of a stream from now, and on PostgreSQL
+	// the gaps just below the cursors; then the rows the page shows. A
+	// read that fails (the store is down) is retried at every tick until
+	// it works; until then the stream reads nothing else.
+	opened := false
+	// cursorID is the delivery at the cursor (after), read again at
+	// every tick after the range read: gone, the log was emptied or cut
+	// back under the stream (serve's reset, store prune) and, on SQLite,
+	// its new deliveries take the seqs from 1 again, below the cursor
+	// (the range read may have returned some of them, above it): the
+	// stream drops what the tick read and starts over from the log's
+	// start (event: reset; the page reloads).
+	var cursorID string
+	cutBack := false
+	open := func() error {
+		if err := store.CheckInPlace(h.st); err != nil {
+			return err
+		}
+		if !opened {
+			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
+			if err != nil {
+				return err
+			}
+			switch {
+			case fromNow && len(pg.Rows) > 0:
+				after, cursorID = pg.Rows[0].Seq, pg.Rows[0].ID
+			case fromNow:
+			case len(pg.Rows) == 0 || pg.Rows[0].Seq < after:
+				// The page's newest row is gone (a cursor a script
+				// chose beyond the log is left as it is).
+				cutBack = after > 0 && r.URL.Query().Has("shown")
+			case pg.Rows[0].Seq == after:
+				cursorID = pg.Rows[0].ID
+			default:
+				at, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{BeforeSeq: after + 1, Limit: 1})
+				if err != nil {
+					return err
+				}
+				if len(at.Rows) > 0 {
+					cursorID = at.Rows[0].ID
+				}
+			}
+			fromNow = false
+			if eFromNow {
+				if etop, err = h.insp.MaxEventSeq(r.Context()); err != nil {
+					return err
+				}
+				eFromNow = false
+			}
+			// Watching a gap twice keeps it once (a retry).
+			if egaps != nil && etop > 0 {
+				missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop)
+				if err != nil {
+					return err
+				}
+				for _, s := range append(parseSeqs(r.URL.Query().Get("egaps")), missing...) {
+					if s <= etop {
+						egaps.add(s)
+					}
+				}
+			}
+			if gaps != nil && after > 0 {
+				missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after)
+				if err != nil {
+					return err
+				}
+				start := append(parseSeqs(r.URL.Query().Get("gaps")), missing...)
+				slices.Sort(start)
+				for _, s := range slices.Compact(start) {
+					if s <= after {
+						gaps.Add(s)
+					}
+				}
+			}
+			if err := slow.start(r.Context(), after); err != nil {
+				return err
+			}
+			if err := eslow.start(r.Context(), etop); err != nil {
+				return err
+			}
+			opened = true
+			qs.BeforeSeq = after + 1
+		}
+		return nil
+	}
+	// hello: the stream is open, from the cursor top; down when the store
+	// could not be read: the page then does not say "live" (the store
+	// event that follows says it waits for the store).
+	openErr := open()
+	if openErr == nil && needShown {
+		openErr = readShown(false) // retried at every tick
+	}
+	downJSON := ""
+	if openErr != nil {
+		downJSON = `,"down":true`
+	}
+	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d%s}\n\n", after, downJSON)
 	fl.Flush()
 	tick := time.NewTicker(h.cfg.Poll)
 	defer tick.Stop()
@@ -199,32 +320,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		tailQ.Status = ""
 	}
 	watch := map[string]bool{}
-	// On PostgreSQL deliveries commit out of seq order: the seqs missing
-	// below the cursor (at most delivery.MaxSeqGaps, for
-	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
-	// does; from the start, those the page found missing when it was
-	// rendered (gaps: one that committed before this stream started is
-	// below its cursor, and no range read returns it) and those missing
-	// now just below the page's newest row.
-	// Each batch hands the gaps watched to the page for its next stream
-	// (a reconnect: one filled meanwhile is below its cursor).
-	gaps := delivery.NewSeqGaps(h.insp)
-	if gaps != nil && after > 0 {
-		var start []int64
-		for _, s := range parseSeqs(r.URL.Query().Get("gaps")) {
-			if s <= after {
-				start = append(start, s)
-			}
-		}
-		if missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after); err == nil {
-			start = append(start, missing...)
-		}
-		slices.Sort(start)
-		start = slices.Compact(start)
-		for _, s := range start {
-			gaps.Add(s)
-		}
-	}
 	// found sorts a row read for the first time (new, or one that filled
 	// a gap): on the page, or watched until it settles.
 	var fresh []*store.DeliveryRow
@@ -239,6 +334,42 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	flooded := false
 	var down time.Time // since when the store's reads fail; zero while they work
+	// say tells of an outage (readErr, the first failed read of a tick:
+	// PostgreSQL stopped, a SQLite file unreadable) once when the reads
+	// start failing and once when they work again, in deliveries tail's
+	// words; the rows the page shows stay. false: the tab went away.
+	say := func(readErr error) bool {
+		var notice *storeNotice
+		switch {
+		case readErr != nil && down.IsZero():
+			down = time.Now()
+			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
+			notice = &storeNotice{Down: true, Error: line,
+				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
+			if store.IsGone(readErr) {
+				// Only the file put back ends it: a new store at that
+				// path is another file, which this process does not read.
+				notice.Text = fmt.Sprintf("cannot read the delivery log (%s); waiting for the file to be put back, "+
+					"or restart hookctl to follow a new store there", line)
+			}
+		case readErr == nil && !down.IsZero():
+			notice = &storeNotice{Text: fmt.Sprintf("the store is back after %s; following on",
+				ui.FormatDuration(time.Since(down).Round(100*time.Millisecond)))}
+			down = time.Time{}
+		}
+		if notice == nil {
+			return true
+		}
+		b, _ := json.Marshal(notice)
+		if _, err := fmt.Fprintf(w, "event: store\ndata: %s\n\n", b); err != nil {
+			return false
+		}
+		fl.Flush()
+		return true
+	}
+	if openErr != nil && r.Context().Err() == nil && !say(openErr) {
+		return
+	}
 	sentGaps, sentEGaps := r.URL.Query().Get("gaps"), r.URL.Query().Get("egaps")
 	for {
 		select {
@@ -256,10 +387,59 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 		}
+		// A store file deleted, moved or replaced (SQLite) is no longer
+		// the log (one stat, as deliveries tail does): the stream reads
+		// nothing from the file it has open, and says so until the file
+		// is back in place.
+		if err := store.CheckInPlace(h.st); err != nil {
+			if !say(err) {
+				return
+			}
+			continue
+		}
+		// A stream whose start could not read the store reads nothing
+		// else until it can.
+		if !opened {
+			if err := open(); err != nil {
+				if r.Context().Err() != nil || !say(err) {
+					return
+				}
+				continue
+			}
+		}
+		// While the store is down, one read per tick says whether it is
+		// back; the tick's reads run once it is (a tick whose first reads
+		// failed and later ones worked sent rows before saying the store
+		// was back).
+		if !down.IsZero() {
+			if _, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err != nil {
+				if r.Context().Err() != nil {
+					return
+				}
+				continue
+			}
+		}
+		if cutBack {
+			cutBack = false
+			after, etop, cursorID = 0, 0, ""
+			gaps = delivery.NewSeqGaps(h.insp)
+			if withEvents {
+				egaps = newEventGaps(h.insp)
+			}
+			slow.restart()
+			eslow.restart()
+			pending, settled, watch = map[string]string{}, map[string]settledRow{}, map[string]bool{}
+			sentGaps, sentEGaps = "", ""
+			if _, err := fmt.Fprint(w, "event: reset\ndata: {\"text\":\"the delivery log was emptied or cut back under this stream (serve's reset, store prune); following it from its start\"}\n\n"); err != nil {
+				return
+			}
+			fl.Flush()
+		}
 		batch := liveBatch{Top: after, ETop: etop}
-		// The first failed read of this tick: an outage of the store
-		// (PostgreSQL stopped, a SQLite file unreadable), which the page
-		// is told of once when it starts and once when it ends.
+		tickCursor := cursorID
+		// The first failed read of this tick: an outage of the store,
+		// which the page is told of once when it starts and once when it
+		// ends (say).
 		var readErr error
 		failed := func(err error) {
 			if err != nil && readErr == nil && r.Context().Err() == nil {
@@ -267,7 +447,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if needShown {
-			failed(readShown(true))
+			// A stream from now: the rows up to the cursor it took when
+			// the store first answered, as they were then (its client
+			// was sent none of them).
+			failed(readShown(!startedFromNow))
 		}
 		// New rows, oldest first, up to a few thousand per tick.
 		fresh = nil
@@ -275,11 +458,12 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// the newest delivery as of before the filtered read (read after
 		// it, a matching one stored in between was skipped).
 		var newest int64
+		var newestID string
 		if tailQ.Filtered() {
 			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
 			failed(err)
 			if err == nil && len(pg.Rows) > 0 {
-				newest = pg.Rows[0].Seq
+				newest, newestID = pg.Rows[0].Seq, pg.Rows[0].ID
 			}
 		}
 		// A filtered read does not show the seqs the filter hides: those
@@ -321,12 +505,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				if seen != nil {
 					seen[row.Seq] = true
 				}
-				batch.Top = row.Seq
+				batch.Top, cursorID = row.Seq, row.ID
 				found(row)
 			}
 			if len(pg.Rows) < 1000 {
 				caughtUp = true
 				break
+			}
+		}
+		if readErr == nil && tickCursor != "" {
+			rows, err := h.insp.InspectByIDs(r.Context(), []string{tickCursor})
+			failed(err)
+			if err == nil && len(rows) == 0 {
+				cutBack = true
+				continue
 			}
 		}
 		if len(watch) > 0 {
@@ -354,11 +546,22 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// every row of it still pending under a final-status filter) the
 		// rows between the cursor and the newest are still to be read.
 		if caughtUp && len(fresh) == 0 && newest > batch.Top {
-			batch.Top = newest // the next range stays short
+			batch.Top, cursorID = newest, newestID // the next range stays short
 		}
 		for _, s := range missing {
 			if s <= batch.Top && !seen[s] {
 				gaps.Add(s)
+			}
+		}
+		if slow.due() {
+			filled, err := slow.check(r.Context(), batch.Top)
+			failed(err)
+			if len(filled) > 0 {
+				rows, err := gi.InspectSeqs(r.Context(), tailQ, filled)
+				failed(err)
+				for _, row := range rows {
+					found(row)
+				}
 			}
 		}
 		// Updates of the pending rows this tab shows.
@@ -471,6 +674,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					}
 				}
 			}
+			if eslow.due() {
+				filled, err := eslow.check(r.Context(), batch.ETop)
+				failed(err)
+				if len(filled) > 0 {
+					evs, err := egaps.insp.InspectEventSeqs(r.Context(), eventQuery(q), filled)
+					failed(err)
+					for _, e := range evs {
+						views = append(views, eventView(e))
+					}
+				}
+			}
 		}
 		// More than a batch draws: the newest rows (deliveries and events
 		// without one, in the order of the log's pages) are kept, the page
@@ -529,27 +743,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// page keeps them for its next stream), sent when they change.
 		batch.Gaps = formatSeqs(gaps.Seqs())
 		batch.EGaps = egaps.String()
-		// An outage: said once when the reads start failing and once when
-		// they work again, in deliveries tail's words; the rows the page
-		// shows stay.
-		var notice *storeNotice
-		switch {
-		case readErr != nil && down.IsZero():
-			down = time.Now()
-			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
-			notice = &storeNotice{Down: true, Error: line,
-				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
-		case readErr == nil && !down.IsZero():
-			notice = &storeNotice{Text: fmt.Sprintf("the store is back after %s; following on",
-				ui.FormatDuration(time.Since(down).Round(100*time.Millisecond)))}
-			down = time.Time{}
-		}
-		if notice != nil {
-			b, _ := json.Marshal(notice)
-			if _, err := fmt.Fprintf(w, "event: store\ndata: %s\n\n", b); err != nil {
-				return
-			}
-			fl.Flush()
+		if !say(readErr) {
+			return
 		}
 		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop &&
 			batch.Gaps == sentGaps && batch.EGaps == sentEGaps {
@@ -579,6 +774,73 @@ func keepSettled(settled map[string]settledRow, row *store.DeliveryRow) {
 		}
 	}
 	delete(settled, oldest)
+}
+
+// liveLateWindow is how many seqs below its cursor a live stream
+// re-reads every liveRecheck for deliveries committed later than its
+// gaps are watched (lateSeqs).
+const liveLateWindow = 10 * delivery.MaxSeqGaps
+
+// lateSeqs is the seqs missing below a live stream's cursor (within
+// liveLateWindow) that its gaps do not watch: taken by a transaction
+// still open (or rolled back, or deleted). Its methods are no-ops on nil
+// (a store whose seqs commit in order).
+type lateSeqs struct {
+	// missing returns the seqs in (after, upto] missing now, at most max.
+	missing func(ctx context.Context, after, upto int64, max int) ([]int64, error)
+	watched func(seq int64) bool // by the stream's gaps
+	seqs    []int64              // ascending
+	checked time.Time
+}
+
+// unwatched reads the seqs missing in the window below top that the
+// gaps do not watch.
+func (l *lateSeqs) unwatched(ctx context.Context, top int64) ([]int64, error) {
+	missing, err := l.missing(ctx, max(top-liveLateWindow, 0), top, liveLateWindow)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(missing, l.watched), nil
+}
+
+// start reads the seqs missing below the stream's first cursor.
+func (l *lateSeqs) start(ctx context.Context, top int64) error {
+	if l == nil || top <= 0 {
+		return nil
+	}
+	seqs, err := l.unwatched(ctx, top)
+	if err != nil {
+		return err
+	}
+	l.seqs, l.checked = seqs, time.Now()
+	return nil
+}
+
+// restart forgets the seqs read (the log was emptied).
+func (l *lateSeqs) restart() {
+	if l != nil {
+		l.seqs, l.checked = nil, time.Now()
+	}
+}
+
+func (l *lateSeqs) due() bool { return l != nil && time.Since(l.checked) >= liveRecheck }
+
+// check reads the missing seqs again (below top, the cursor now) and
+// returns those filled since the last read.
+func (l *lateSeqs) check(ctx context.Context, top int64) ([]int64, error) {
+	now, err := l.unwatched(ctx, top)
+	if err != nil {
+		return nil, err
+	}
+	l.checked = time.Now()
+	var filled []int64
+	for _, s := range l.seqs {
+		if _, still := slices.BinarySearch(now, s); !still && s > top-liveLateWindow && !l.watched(s) {
+			filled = append(filled, s)
+		}
+	}
+	l.seqs = now
+	return filled, nil
 }
 
 // eventGapInspector is implemented by stores whose events commit out of
@@ -803,4 +1065,18 @@ func (h *Handler) overviewPage(w http.ResponseWriter, r *http.Request) {
 	d.Slowest, _ = h.insp.SlowestEndpoints(r.Context(), 5000, 10)
 	d.ElapsedMS = fmtDuration(time.Since(start))
 	h.render(w, r, "overview", page{Title: "Overview", D: d})
+}
+
+// cursorParam reads the cursor name (after, etop) of a /live request:
+// none (absent or empty) is from now; else a seq, 0 the log's start.
+func cursorParam(v url.Values, name string) (seq int64, fromNow bool, err error) {
+	s := v.Get(name)
+	if s == "" {
+		return 0, true, nil
+	}
+	seq, err = strconv.ParseInt(s, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, false, fmt.Errorf("invalid %s=%q: want a seq (0 or more), or no %s to follow the log from now", name, s, name)
+	}
+	return seq, false, nil
 }

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
@@ -61,6 +62,8 @@ var funcs = template.FuncMap{
 	// verdict: a stored verdict as written today (an old forwarding
 	// loop's "invalid: …" reads "refused: …").
 	"verdict": store.CanonicalVerdict,
+	// bodyview: a body's Pretty or Raw view, cut at bodyViewMax.
+	"bodyview": bodyView,
 }
 
 func (h *Handler) parseTemplates() error {
@@ -411,9 +414,16 @@ func (h *Handler) inspect(ctx context.Context, q store.InspectQuery) (*store.Ins
 func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	q := logQuery(r.URL.Query())
+	var noSub string // a subscription filter naming none (an old link)
 	if q.SubscriptionID != "" {
-		if s, err := h.st.GetSubscription(r.Context(), q.SubscriptionID); err == nil {
+		s, err := h.st.GetSubscription(r.Context(), q.SubscriptionID)
+		switch {
+		case err == nil:
 			q.SubscriptionID = s.ID
+		case errors.Is(err, store.ErrNotFound):
+			// Said, not an empty log: a deleted subscription's deliveries
+			// stay in the log, without it, so none ever matches.
+			noSub = fmt.Sprintf("no subscription %q: deleted (its deliveries stay in the log, without it) or never made", q.SubscriptionID)
 		}
 	}
 	// On PostgreSQL a delivery can commit after one with a higher seq:
@@ -437,6 +447,8 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	pg := &store.InspectPage{}
 	if msg := unknownChoice(q); msg != "" {
 		invalid = msg // a status, source or provider the selects do not offer
+	} else if noSub != "" {
+		invalid = noSub
 	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
 		invalid = inputMessage(err) // nothing can match: said, not an empty log
 	} else if pg, err = h.inspect(r.Context(), q); err != nil {
@@ -823,6 +835,24 @@ func indentXML(b []byte) (string, bool) {
 		return "", false
 	}
 	return buf.String(), true
+}
+
+// bodyViewMax bounds a body's Pretty and Raw views, as hexDump bounds
+// its Hex view: the page of a 6 MiB body was 19 MB of HTML and took 9 s
+// to show (headless Chromium). Download body has all of it.
+const bodyViewMax = 256 << 10
+
+// bodyView is a body's view s, cut at bodyViewMax (on a character's
+// start), saying how much more there is.
+func bodyView(s string) string {
+	if len(s) <= bodyViewMax {
+		return s
+	}
+	cut := bodyViewMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("\n… %d more bytes: Download body for all of it\n", len(s)-cut)
 }
 
 func hexDump(b []byte) string {

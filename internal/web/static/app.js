@@ -82,7 +82,15 @@
       if (resync === true) url += "&resync=1";
       var mine = new EventSource(url);
       es = mine;
-      mine.addEventListener("hello", function () { setState("on", "live"); });
+      // "live" only once the stream has read the store: a stream that
+      // opens during an outage says so in its hello (down), and its
+      // store event says it waits for the store.
+      mine.addEventListener("hello", function (ev) {
+        if (es !== mine) return;
+        var h = {};
+        try { h = JSON.parse(ev.data); } catch (e) { /* not JSON: the store was read */ }
+        if (!h.down) setState("on", "live");
+      });
       // The store cannot be read (PostgreSQL stopped, a SQLite file
       // unreadable): said once when it starts and once when it ends, in
       // deliveries tail's words; the rows shown stay.
@@ -91,6 +99,14 @@
         var n = JSON.parse(ev.data);
         if (n.down) setState("down", "waiting for the store", n.text);
         else setState("on", "live", n.text);
+      });
+      // The log was emptied or cut back under the page (serve's reset,
+      // store prune): its rows are gone, and the new ones take their
+      // seqs again; the page reloads to show the log as it is.
+      mine.addEventListener("reset", function () {
+        if (es !== mine) return;
+        stop();
+        location.reload();
       });
       mine.addEventListener("rows", function (ev) {
         if (es !== mine) return;
