@@ -50,7 +50,10 @@ func (it TailItem) At() time.Time {
 // Seq: a delivery requeued since is read (one read by ID), its attempts
 // above that count are reported once each, as a pending one's are, and
 // it is followed until it settles — also one the tail never reported
-// (older than its backlog), and one a replay sent within the tick. One
+// (older than its backlog), and one a replay sent within the tick. The log
+// is read before the followed deliveries: one it names (a replay of a
+// delivery waiting for its retry) is read, its replay's attempt
+// reported, at the same tick. One
 // the requeue left settled (PostgreSQL's replay --failed leases a failed
 // delivery in place until its attempt is recorded) is followed as a
 // pending one is until it made an attempt above that count, or for
@@ -442,13 +445,19 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			return nil, err
 		}
 	}
-	// The pending deliveries already reported are read first: a new
-	// delivery found below is not read twice in one tick.
-	var items []TailItem
+	// The requeue log first: a followed delivery it names (a replay of
+	// one waiting for its retry) is due at once, and read below in this
+	// tick, its replay's attempt with it; one it read is not read again.
+	items, read, err := t.requeued(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Then the pending deliveries already reported, before the new ones:
+	// a new delivery found below is not read twice in one tick.
 	now := time.Now()
 	var ids []string
 	for id, w := range t.watch {
-		if !now.Before(w.next) {
+		if !now.Before(w.next) && !read[id] {
 			ids = append(ids, id)
 		}
 	}
@@ -487,11 +496,6 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			}
 		}
 	}
-	got, err := t.requeued(ctx)
-	if err != nil {
-		return nil, err
-	}
-	items = append(items, got...)
 	if t.done.len() > 0 && time.Since(t.checked) >= t.Recheck {
 		got, err := t.recheck(ctx)
 		if err != nil {
@@ -716,19 +720,21 @@ func (t *Tailer) startRequeues(ctx context.Context) error {
 
 // requeued reads the requeue log since the last tick (and on PostgreSQL
 // its gaps) and returns the attempts the deliveries requeued made since
-// (a replay's, and their retries), once each; one still pending is
-// followed at every tick (within MaxWatch) until it settles. A delivery
-// followed already, or not read yet as new (its Seq above the cursor, or
-// in a gap: it is reported whole when read), is left to that.
-func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
+// (a replay's, and their retries), once each, and the deliveries it read;
+// one still pending is followed at every tick (within MaxWatch) until it
+// settles. A delivery followed already is made due (read at this tick's
+// read of the followed ones, after this), one not read yet as new (its
+// Seq above the cursor, or in a gap: it is reported whole when read) is
+// left to that.
+func (t *Tailer) requeued(ctx context.Context) ([]TailItem, map[string]bool, error) {
 	if t.rq == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var es []store.Requeued
 	if gl, ok := t.rq.(store.RequeueGapLog); ok && t.rqGaps.Len() > 0 {
 		got, err := gl.RequeuesIn(ctx, t.rqGaps.Seqs())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, e := range got {
 			t.rqGaps.Remove(e.ID)
@@ -739,7 +745,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 	for range tailPages {
 		got, err := t.rq.RequeuesAfter(ctx, t.rqTop, tailPage)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, e := range got {
 			t.rqGaps.AddBetween(t.rqTop, e.ID)
@@ -756,7 +762,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 	for _, e := range es {
 		if w := t.watch[e.DeliveryID]; w != nil {
 			t.undo.save(w)
-			w.next = time.Time{} // requeued: read at the next tick
+			w.next = time.Time{} // requeued: read in this tick
 			// Settled meanwhile and leased in place: followed for
 			// the replay's attempt too.
 			w.requeued, w.above = time.Now(), max(w.above, e.Attempts)
@@ -770,15 +776,17 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	rows, err := t.byIDs(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
 	var items []TailItem
+	read := make(map[string]bool, len(rows))
 	for _, row := range rows {
+		read[row.ID] = true
 		if row.Seq > t.top || t.gaps.Has(row.Seq) || !t.matches(row) {
 			continue
 		}
@@ -791,7 +799,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		}
 		got, err := t.report(ctx, row, w)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		items = append(items, got...)
 		switch {
@@ -822,7 +830,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 			t.settled(row.ID, w)
 		}
 	}
-	return items, nil
+	return items, read, nil
 }
 
 // matches reports whether row is within the filters the store's reads do
