@@ -61,7 +61,9 @@ beyond that is printed with the attempts it had when found.
 A replay (hookctl replay, the inspector, serve's resend APIs) adds attempts to
 a delivery that had settled, and notes it in the store's log of requeues:
 tail reads that log too and prints a replay's attempts (and their retries)
-once each, within its filters, also of a delivery it never printed.`,
+once each, within its filters, also of a delivery it never printed. The log
+keeps the last 100000 replays: a tail that fell further behind (its output
+blocked, the process stopped) says on stderr how many it may not show.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
   hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,
@@ -191,6 +193,15 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		},
 		OnOverflow: func(n int) {
 			fmt.Fprintf(ios.ErrOut, "hookctl: warning: following the attempts of %d pending deliveries already; newer ones print with the attempts they had when found (hookctl deliveries show ID)\n", n)
+		},
+		OnLost: func(n int64, more bool) {
+			was := map[bool]string{true: "replay was", false: "replays were"}[n == 1]
+			if more {
+				fmt.Fprintf(ios.ErrOut, "hookctl: warning: %d more %s made while tail was behind, and the store no longer notes them\n", n, was)
+				return
+			}
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: %d %s made while tail was more than %d replays behind, and the store no longer notes them: their attempts may be missing here; hookctl deliveries list --status failed (or --status pending) shows where deliveries stand\n",
+				n, was, store.RequeueLogKeep)
 		},
 		// After the first read: what is written from then on is shown.
 		OnReady: func() { fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name) },

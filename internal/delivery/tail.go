@@ -106,6 +106,12 @@ type Tailer struct {
 	// OnReady hears that the log was read up to now: whatever is written
 	// from then on is followed.
 	OnReady func()
+	// OnLost hears that n requeue log entries (replays) the tail had not
+	// read yet were deleted (the log keeps its last RequeueLogKeep), so
+	// their attempts are not reported: once when the tail finds it fell
+	// that far behind, then (more) once for those lost after, while it
+	// was still behind, when it caught up or ends.
+	OnLost func(n int64, more bool)
 
 	watch    map[string]*watched
 	rq       store.RequeueLog // nil: the store keeps none
@@ -119,6 +125,12 @@ type Tailer struct {
 	gaps     *SeqGaps         // seqs missing below top (PostgreSQL), re-read
 	down     time.Time
 	overflow bool
+	// The requeue log entries deleted before the tail read them: found by
+	// this step (lostTick), by the steps since the first was said while
+	// still behind (lostMore); rqFull: the step's reads of the log were
+	// all full (more to read).
+	lostTick, lostMore int64
+	lostSaid, rqFull   bool
 }
 
 // DefaultTailWatch is how many pending deliveries a tail follows.
@@ -226,6 +238,7 @@ func (t *Tailer) Run(ctx context.Context) error {
 		t.Recheck = DefaultTailRecheck
 	}
 	t.watch = map[string]*watched{}
+	defer t.sayLost(true)
 	if err := t.start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -396,9 +409,11 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	t.undo = u
 	defer func() { t.undo = nil }()
 	gaps, rqTop, rqGaps := t.gaps.clone(), t.rqTop, t.rqGaps.clone()
+	t.lostTick, t.rqFull = 0, false
 	items, err := t.read(ctx)
 	if err != nil {
 		t.gaps, t.rqTop, t.rqGaps = gaps, rqTop, rqGaps
+		t.lostTick = 0
 		for w, v := range u.was {
 			*w = v
 		}
@@ -413,7 +428,31 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 		}
 		return nil, err
 	}
+	t.sayLost(false)
 	return items, nil
+}
+
+// sayLost tells OnLost what the step lost of the requeue log, before its
+// items: at once the first time, then once the tail caught up (or, end,
+// when it ends).
+func (t *Tailer) sayLost(end bool) {
+	n := t.lostTick
+	t.lostTick = 0
+	switch {
+	case n > 0 && !t.lostSaid:
+		t.lostSaid = true
+		if t.OnLost != nil {
+			t.OnLost(n, false)
+		}
+	case n > 0:
+		t.lostMore += n
+	}
+	if t.lostSaid && (end || !t.rqFull) {
+		if t.lostMore > 0 && t.OnLost != nil {
+			t.OnLost(t.lostMore, true)
+		}
+		t.lostSaid, t.lostMore = false, 0
+	}
 }
 
 // read is step's work.
@@ -742,10 +781,16 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, map[string]bool, err
 		t.rqGaps.Expire()
 		es = append(es, got...)
 	}
+	t.rqFull = true
 	for range tailPages {
 		got, err := t.rq.RequeuesAfter(ctx, t.rqTop, tailPage)
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(got) > 0 && got[0].ID > t.rqTop+1 {
+			if err := t.pruned(ctx, got[0].ID); err != nil {
+				return nil, nil, err
+			}
 		}
 		for _, e := range got {
 			t.rqGaps.AddBetween(t.rqTop, e.ID)
@@ -753,6 +798,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, map[string]bool, err
 		}
 		es = append(es, got...)
 		if len(got) < tailPage {
+			t.rqFull = false
 			break
 		}
 	}
@@ -831,6 +877,26 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, map[string]bool, err
 		}
 	}
 	return items, read, nil
+}
+
+// pruned is told that the oldest requeue log entry above the cursor is
+// first, not the next id: the ids between were deleted before the tail
+// read them (the log keeps its last RequeueLogKeep entries: those up to
+// its newest id less that were), or on PostgreSQL are still committing or
+// were rolled back (gaps, re-read for a while). Those up to the newest id
+// less RequeueLogKeep are counted lost (lostTick) and the cursor moves
+// past them: not watched as gaps. One read (the newest id), only when
+// first is not the next id.
+func (t *Tailer) pruned(ctx context.Context, first int64) error {
+	last, err := t.rq.LastRequeue(ctx)
+	if err != nil {
+		return err
+	}
+	if cut := min(first-1, last-store.RequeueLogKeep); cut > t.rqTop {
+		t.lostTick += cut - t.rqTop
+		t.rqTop = cut
+	}
+	return nil
 }
 
 // matches reports whether row is within the filters the store's reads do
