@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -54,7 +55,8 @@ latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
-created it), and so is a SQLite file deleted or replaced under it. The
+created it), and so is a SQLite file deleted or replaced under it. Piped to
+a reader that exits (| head -1), tail ends at its next read. The
 attempts of at most 10000 pending deliveries are followed at once; a delivery
 beyond that is printed with the attempts it had when found.
 
@@ -206,9 +208,26 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		// After the first read: what is written from then on is shown.
 		OnReady: func() { fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name) },
 	}
+	// A pipe whose reader exited (| head -1, | grep -m1) ends the tail
+	// at the next tick, not at its next line, which may never come.
+	if gone, ok := cli.ReaderGone(ios.Out); ok {
+		t.Out = func() error {
+			if gone() {
+				return errReaderGone
+			}
+			return nil
+		}
+	}
 	if err := t.Run(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, errReaderGone) {
+			// As the next line would end it: its write to the pipe,
+			// which SIGPIPE ends (141 in a shell); where SIGPIPE is
+			// ignored, the write's error.
+			_, err := io.WriteString(ios.Out, "\n")
+			return err
 		}
 		if writeErr != nil {
 			return writeErr // stdout: the root says which file
@@ -224,6 +243,9 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 	}
 	return nil
 }
+
+// errReaderGone ends a tail whose stdout is a pipe its reader closed.
+var errReaderGone = errors.New("the reader of stdout is gone")
 
 // tailDeliveryJSON is a delivery line of `deliveries tail -o json`.
 type tailDeliveryJSON struct {

@@ -106,6 +106,11 @@ type Tailer struct {
 	// OnReady hears that the log was read up to now: whatever is written
 	// from then on is followed.
 	OnReady func()
+	// Out, when set, is asked at each tick, before the store is read,
+	// whether what Emit writes to is still read: an error ends Run with
+	// it (a pipe whose reader exited: the tail would only end at its next
+	// line, which may never come).
+	Out func() error
 	// OnLost hears that n requeue log entries (replays) the tail had not
 	// read yet were deleted (the log keeps its last RequeueLogKeep), so
 	// their attempts are not reported: once when the tail finds it fell
@@ -221,7 +226,7 @@ const (
 )
 
 // Run reports the log and follows it until ctx is done (then it returns
-// nil), Emit fails, or the store's file is deleted or replaced (a
+// nil), Emit or Out fails, or the store's file is deleted or replaced (a
 // store.IsGone error).
 func (t *Tailer) Run(ctx context.Context) error {
 	if t.Interval <= 0 {
@@ -255,6 +260,11 @@ func (t *Tailer) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		}
+		if t.Out != nil {
+			if err := t.Out(); err != nil {
+				return err
+			}
 		}
 		// A store file deleted or replaced (SQLite) is no longer the
 		// log: one stat.
