@@ -55,8 +55,9 @@ latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
-created it), and so is a SQLite file deleted or replaced under it. Piped to
-a reader that exits (| head -1), tail ends at its next read. The
+created it), and so is a SQLite file deleted or replaced under it (or a
+PostgreSQL schema dropped). Piped to a reader that exits (| head -1), tail
+ends at its next read. The
 attempts of at most 10000 pending deliveries are followed at once; a delivery
 beyond that is printed with the attempts it had when found.
 
@@ -234,6 +235,10 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		}
 		if store.IsGone(err) {
 			return cli.Envf("%v", err).Hint("nothing more is written to the file tail read: start tail again once a store is there (hookctl subscribe, trigger, listen and serve create one)")
+		}
+		if store.IsTableGone(err) {
+			return cli.Envf("cannot read the delivery log of %s: %v", name, err).
+				Hint("the store's tables are gone (its schema dropped or reset): start tail again once a store is there (hookctl subscribe, trigger, listen and serve create one)")
 		}
 		var ce cli.CodeError
 		if errors.As(err, &ce) {

@@ -227,7 +227,7 @@ const (
 
 // Run reports the log and follows it until ctx is done (then it returns
 // nil), Emit or Out fails, or the store's file is deleted or replaced (a
-// store.IsGone error).
+// store.IsGone error), or its tables are (store.IsTableGone).
 func (t *Tailer) Run(ctx context.Context) error {
 	if t.Interval <= 0 {
 		t.Interval = 250 * time.Millisecond
@@ -274,6 +274,11 @@ func (t *Tailer) Run(ctx context.Context) error {
 		items, err := t.step(ctx)
 		if err != nil && ctx.Err() != nil {
 			return nil
+		}
+		if store.IsTableGone(err) {
+			// Its tables dropped (PostgreSQL: the schema dropped or
+			// reset): no outage, nothing more of this log.
+			return err
 		}
 		if err != nil {
 			if t.down.IsZero() {
