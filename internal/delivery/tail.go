@@ -69,7 +69,11 @@ func (it TailItem) At() time.Time {
 // deliveries commit out of Seq order: the Seqs missing below the cursor
 // (at most MaxSeqGaps) are re-read at every tick, one query, until a
 // delivery fills them or SeqGapGrace passed (SeqGaps). SQLite assigns
-// Seq in commit order: no such read.
+// Seq in commit order: no such read; but once the newest deliveries were
+// deleted (store prune) it gives their Seqs again: when a tick read
+// nothing new, the newest Seq is read (at most every Recheck; a filtered
+// tail reads it anyway), and when it is below the cursor the tail goes
+// on from the first delivery created since the one at its cursor (reuse).
 type Tailer struct {
 	Store store.Store
 	Insp  store.Inspector
@@ -118,16 +122,22 @@ type Tailer struct {
 	// was still behind, when it caught up or ends.
 	OnLost func(n int64, more bool)
 
-	watch    map[string]*watched
-	rq       store.RequeueLog // nil: the store keeps none
-	rqTop    int64            // the newest requeue log id read
-	rqGaps   *SeqGaps         // ids missing below rqTop (PostgreSQL)
-	done     *doneSet         // settled deliveries reported, for replays
-	checked  time.Time        // the last re-read of done
-	page     int              // rows per range read (tailPage; tests make it small)
-	undo     *tailUndo        // what the current step changed, while it runs
-	top      int64            // the newest Seq read
-	gaps     *SeqGaps         // seqs missing below top (PostgreSQL), re-read
+	watch   map[string]*watched
+	rq      store.RequeueLog // nil: the store keeps none
+	rqTop   int64            // the newest requeue log id read
+	rqGaps  *SeqGaps         // ids missing below rqTop (PostgreSQL)
+	done    *doneSet         // settled deliveries reported, for replays
+	checked time.Time        // the last re-read of done
+	page    int              // rows per range read (tailPage; tests make it small)
+	undo    *tailUndo        // what the current step changed, while it runs
+	top     int64            // the newest Seq read
+	topAt   time.Time        // when the delivery at top was created
+	// reused: when the newest Seq was last read to find SQLite giving
+	// the Seqs above it again (reuse), idle: the last range read found
+	// nothing new.
+	reused   time.Time
+	idle     bool
+	gaps     *SeqGaps // seqs missing below top (PostgreSQL), re-read
 	down     time.Time
 	overflow bool
 	// The requeue log entries deleted before the tail read them: found by
@@ -321,7 +331,7 @@ func (t *Tailer) start(ctx context.Context) error {
 		return err
 	}
 	if len(pg.Rows) > 0 {
-		t.top = pg.Rows[0].Seq
+		t.top, t.topAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
 	}
 	// On PostgreSQL a delivery whose transaction is still open has a seq
 	// below the cursor: the seqs missing just below it are watched.
@@ -477,13 +487,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// newest as of before the filtered read, so the next range stays
 	// short (read after it, one stored in between would be skipped).
 	var newest int64
+	var newestAt time.Time
 	if q.Filtered() {
 		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 		if err != nil {
 			return nil, err
 		}
 		if len(pg.Rows) > 0 {
-			newest = pg.Rows[0].Seq
+			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
 		}
 	}
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
@@ -567,7 +578,10 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			return nil, err
 		}
 	}
-	top := t.top
+	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestAt)
+	if err != nil {
+		return nil, err
+	}
 	page := t.page
 	if page <= 0 {
 		page = tailPage
@@ -595,7 +609,7 @@ reads:
 			if seen != nil {
 				seen[row.Seq] = true
 			}
-			top = row.Seq
+			top, topAt = row.Seq, row.CreatedAt
 			if err := t.fresh(ctx, row, &items); err != nil {
 				return nil, err
 			}
@@ -608,15 +622,56 @@ reads:
 	// Only once caught up: after five full reads (a flood), the rows
 	// between top and newest are still to be read.
 	if caughtUp && newest > top {
-		top = newest
+		top, topAt = newest, newestAt
 	}
 	for _, s := range missing {
 		if s <= top && !seen[s] {
 			t.gaps.Add(s)
 		}
 	}
-	t.top = top
+	t.idle = top == t.top
+	t.top, t.topAt = top, topAt
 	return inOrder(items), nil
+}
+
+// reuse returns the cursor the range read starts from: top, unless SQLite
+// gives the Seqs above the newest delivery again — those of deliveries
+// deleted (store prune deleted the newest ones): then the Seq below the
+// oldest delivery created after the one at top (the first one of those
+// made since the deletion), or the newest. A filtered read knows the
+// newest Seq (newest, created at newestAt); otherwise it is read after an
+// idle read, at most every Recheck. PostgreSQL never gives a Seq again (a
+// sequence): not read.
+func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestAt time.Time) (int64, time.Time, error) {
+	if t.gaps != nil || t.top == 0 {
+		return t.top, t.topAt, nil
+	}
+	if !filtered {
+		if !t.idle || time.Since(t.reused) < t.Recheck {
+			return t.top, t.topAt, nil
+		}
+		t.reused = time.Now()
+		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
+		if err != nil {
+			return 0, time.Time{}, err
+		}
+		if len(pg.Rows) > 0 {
+			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
+		}
+	}
+	if newest >= t.top {
+		return t.top, t.topAt, nil
+	}
+	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Since: t.topAt.Add(time.Microsecond), Limit: 1})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if len(ds) > 0 && ds[0].Seq <= newest {
+		// Its creation time: that of the first one read from there
+		// (the range read, or a filtered one's newest).
+		return ds[0].Seq - 1, t.topAt, nil
+	}
+	return newest, newestAt, nil
 }
 
 // fresh reports a delivery read for the first time (new, or one that
