@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -54,14 +55,18 @@ latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
-created it), and so is a SQLite file deleted or replaced under it. The
+created it), and so is a SQLite file deleted or replaced under it (or a
+PostgreSQL schema dropped). Piped to a reader that exits (| head -1), tail
+ends at its next read. The
 attempts of at most 10000 pending deliveries are followed at once; a delivery
 beyond that is printed with the attempts it had when found.
 
 A replay (hookctl replay, the inspector, serve's resend APIs) adds attempts to
 a delivery that had settled, and notes it in the store's log of requeues:
 tail reads that log too and prints a replay's attempts (and their retries)
-once each, within its filters, also of a delivery it never printed.`,
+once each, within its filters, also of a delivery it never printed. The log
+keeps the last 100000 replays: a tail that fell further behind (its output
+blocked, the process stopped) says on stderr how many it may not show.`,
 		Example: `  hookctl deliveries tail
   hookctl deliveries tail --status failed --event 'card.*'
   hookctl deliveries tail -o json | jq -c 'select(.type == "attempt") | {delivery_id, number, outcome}'`,
@@ -192,18 +197,48 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		OnOverflow: func(n int) {
 			fmt.Fprintf(ios.ErrOut, "hookctl: warning: following the attempts of %d pending deliveries already; newer ones print with the attempts they had when found (hookctl deliveries show ID)\n", n)
 		},
+		OnLost: func(n int64, more bool) {
+			was := map[bool]string{true: "replay was", false: "replays were"}[n == 1]
+			if more {
+				fmt.Fprintf(ios.ErrOut, "hookctl: warning: %d more %s made while tail was behind, and the store no longer notes them\n", n, was)
+				return
+			}
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: %d %s made while tail was more than %d replays behind, and the store no longer notes them: their attempts may be missing here; hookctl deliveries list --status failed (or --status pending) shows where deliveries stand\n",
+				n, was, store.RequeueLogKeep)
+		},
 		// After the first read: what is written from then on is shown.
 		OnReady: func() { fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name) },
+	}
+	// A pipe whose reader exited (| head -1, | grep -m1) ends the tail
+	// at the next tick, not at its next line, which may never come.
+	if gone, ok := cli.ReaderGone(ios.Out); ok {
+		t.Out = func() error {
+			if gone() {
+				return errReaderGone
+			}
+			return nil
+		}
 	}
 	if err := t.Run(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, errReaderGone) {
+			// As the next line would end it: its write to the pipe,
+			// which SIGPIPE ends (141 in a shell); where SIGPIPE is
+			// ignored, the write's error.
+			_, err := io.WriteString(ios.Out, "\n")
+			return err
 		}
 		if writeErr != nil {
 			return writeErr // stdout: the root says which file
 		}
 		if store.IsGone(err) {
 			return cli.Envf("%v", err).Hint("nothing more is written to the file tail read: start tail again once a store is there (hookctl subscribe, trigger, listen and serve create one)")
+		}
+		if store.IsTableGone(err) {
+			return cli.Envf("cannot read the delivery log of %s: %v", name, err).
+				Hint("the store's tables are gone (its schema dropped or reset): start tail again once a store is there (hookctl subscribe, trigger, listen and serve create one)")
 		}
 		var ce cli.CodeError
 		if errors.As(err, &ce) {
@@ -213,6 +248,9 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 	}
 	return nil
 }
+
+// errReaderGone ends a tail whose stdout is a pipe its reader closed.
+var errReaderGone = errors.New("the reader of stdout is gone")
 
 // tailDeliveryJSON is a delivery line of `deliveries tail -o json`.
 type tailDeliveryJSON struct {

@@ -64,8 +64,11 @@ type Factory struct {
 	waitSet   bool
 	// waitLimit, when set, is the command's own flag that ends the wait
 	// before --store-wait would (deliveries tail --timeout), named in the
-	// wait's notice and its hint instead.
+	// wait's notice and its hint instead; waitBoth: it ends the wait when
+	// --store-wait does (both are named: raising one alone waits no
+	// longer).
 	waitLimit string
+	waitBoth  bool
 	// waited is how long the last opening waited for the store
 	// (StoreWaited).
 	waited time.Duration
@@ -99,20 +102,21 @@ const SlotWait = 5 * time.Second
 func (f *Factory) WaitForStore(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.storeWait, f.waitSet, f.waitLimit = d, true, ""
+	f.storeWait, f.waitSet, f.waitLimit, f.waitBoth = d, true, "", false
 }
 
 // WaitForStoreWithin is WaitForStore(storeWait) for a command whose own
 // limit (flag, e.g. "--timeout") bounds its whole run, the wait included:
 // it waits min(storeWait, limit), and when limit is the shorter one the
-// notice and the hint past the wait name flag, not --store-wait. A limit
-// of 0 is no limit.
+// notice and the hint past the wait name flag, not --store-wait; when
+// both are equal they name both (to wait longer, both are to be raised).
+// A limit of 0 is no limit.
 func (f *Factory) WaitForStoreWithin(storeWait, limit time.Duration, flag string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.storeWait, f.waitSet, f.waitLimit = storeWait, true, ""
-	if limit > 0 && limit < storeWait {
-		f.storeWait, f.waitLimit = limit, flag
+	f.storeWait, f.waitSet, f.waitLimit, f.waitBoth = storeWait, true, "", false
+	if limit > 0 && limit <= storeWait {
+		f.storeWait, f.waitLimit, f.waitBoth = limit, flag, limit == storeWait
 	}
 }
 
@@ -181,7 +185,10 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 		w = f.IOStreams.ErrOut
 	}
 	limit := "--store-wait"
-	if f.waitLimit != "" {
+	switch {
+	case f.waitBoth:
+		limit = "--store-wait and " + f.waitLimit
+	case f.waitLimit != "":
 		limit = f.waitLimit
 	}
 	if flag {
@@ -224,6 +231,9 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 		}
 	}
 	e := WithCode(ExitEnvironment, fmt.Errorf("%w (gave up after waiting %s)", err, ui.FormatDuration(wait)))
+	if flag && f.waitBoth {
+		return nil, e.Hint("--store-wait and %s both end the wait for the store (%s bounds the whole run, the wait included): to wait longer, raise both", f.waitLimit, f.waitLimit)
+	}
 	if flag && f.waitLimit != "" {
 		return nil, e.Hint("%s bounds the whole run, the wait for the store included: to wait longer, raise %s", f.waitLimit, f.waitLimit)
 	}

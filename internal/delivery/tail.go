@@ -50,7 +50,10 @@ func (it TailItem) At() time.Time {
 // Seq: a delivery requeued since is read (one read by ID), its attempts
 // above that count are reported once each, as a pending one's are, and
 // it is followed until it settles — also one the tail never reported
-// (older than its backlog), and one a replay sent within the tick. One
+// (older than its backlog), and one a replay sent within the tick. The log
+// is read before the followed deliveries: one it names (a replay of a
+// delivery waiting for its retry) is read, its replay's attempt
+// reported, at the same tick. One
 // the requeue left settled (PostgreSQL's replay --failed leases a failed
 // delivery in place until its attempt is recorded) is followed as a
 // pending one is until it made an attempt above that count, or for
@@ -66,7 +69,11 @@ func (it TailItem) At() time.Time {
 // deliveries commit out of Seq order: the Seqs missing below the cursor
 // (at most MaxSeqGaps) are re-read at every tick, one query, until a
 // delivery fills them or SeqGapGrace passed (SeqGaps). SQLite assigns
-// Seq in commit order: no such read.
+// Seq in commit order: no such read; but once the newest deliveries were
+// deleted (store prune) it gives their Seqs again: when a tick read
+// nothing new, the newest Seq is read (at most every Recheck; a filtered
+// tail reads it anyway), and when it is below the cursor the tail goes
+// on from the first delivery created since the one at its cursor (reuse).
 type Tailer struct {
 	Store store.Store
 	Insp  store.Inspector
@@ -103,19 +110,42 @@ type Tailer struct {
 	// OnReady hears that the log was read up to now: whatever is written
 	// from then on is followed.
 	OnReady func()
+	// Out, when set, is asked at each tick, before the store is read,
+	// whether what Emit writes to is still read: an error ends Run with
+	// it (a pipe whose reader exited: the tail would only end at its next
+	// line, which may never come).
+	Out func() error
+	// OnLost hears that n requeue log entries (replays) the tail had not
+	// read yet were deleted (the log keeps its last RequeueLogKeep), so
+	// their attempts are not reported: once when the tail finds it fell
+	// that far behind, then (more) once for those lost after, while it
+	// was still behind, when it caught up or ends.
+	OnLost func(n int64, more bool)
 
-	watch    map[string]*watched
-	rq       store.RequeueLog // nil: the store keeps none
-	rqTop    int64            // the newest requeue log id read
-	rqGaps   *SeqGaps         // ids missing below rqTop (PostgreSQL)
-	done     *doneSet         // settled deliveries reported, for replays
-	checked  time.Time        // the last re-read of done
-	page     int              // rows per range read (tailPage; tests make it small)
-	undo     *tailUndo        // what the current step changed, while it runs
-	top      int64            // the newest Seq read
-	gaps     *SeqGaps         // seqs missing below top (PostgreSQL), re-read
+	watch   map[string]*watched
+	rq      store.RequeueLog // nil: the store keeps none
+	rqTop   int64            // the newest requeue log id read
+	rqGaps  *SeqGaps         // ids missing below rqTop (PostgreSQL)
+	done    *doneSet         // settled deliveries reported, for replays
+	checked time.Time        // the last re-read of done
+	page    int              // rows per range read (tailPage; tests make it small)
+	undo    *tailUndo        // what the current step changed, while it runs
+	top     int64            // the newest Seq read
+	topAt   time.Time        // when the delivery at top was created
+	// reused: when the newest Seq was last read to find SQLite giving
+	// the Seqs above it again (reuse), idle: the last range read found
+	// nothing new.
+	reused   time.Time
+	idle     bool
+	gaps     *SeqGaps // seqs missing below top (PostgreSQL), re-read
 	down     time.Time
 	overflow bool
+	// The requeue log entries deleted before the tail read them: found by
+	// this step (lostTick), by the steps since the first was said while
+	// still behind (lostMore); rqFull: the step's reads of the log were
+	// all full (more to read).
+	lostTick, lostMore int64
+	lostSaid, rqFull   bool
 }
 
 // DefaultTailWatch is how many pending deliveries a tail follows.
@@ -206,8 +236,8 @@ const (
 )
 
 // Run reports the log and follows it until ctx is done (then it returns
-// nil), Emit fails, or the store's file is deleted or replaced (a
-// store.IsGone error).
+// nil), Emit or Out fails, or the store's file is deleted or replaced (a
+// store.IsGone error), or its tables are (store.IsTableGone).
 func (t *Tailer) Run(ctx context.Context) error {
 	if t.Interval <= 0 {
 		t.Interval = 250 * time.Millisecond
@@ -223,6 +253,7 @@ func (t *Tailer) Run(ctx context.Context) error {
 		t.Recheck = DefaultTailRecheck
 	}
 	t.watch = map[string]*watched{}
+	defer t.sayLost(true)
 	if err := t.start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -240,6 +271,11 @@ func (t *Tailer) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
+		if t.Out != nil {
+			if err := t.Out(); err != nil {
+				return err
+			}
+		}
 		// A store file deleted or replaced (SQLite) is no longer the
 		// log: one stat.
 		if err := store.CheckInPlace(t.Store); err != nil {
@@ -248,6 +284,11 @@ func (t *Tailer) Run(ctx context.Context) error {
 		items, err := t.step(ctx)
 		if err != nil && ctx.Err() != nil {
 			return nil
+		}
+		if store.IsTableGone(err) {
+			// Its tables dropped (PostgreSQL: the schema dropped or
+			// reset): no outage, nothing more of this log.
+			return err
 		}
 		if err != nil {
 			if t.down.IsZero() {
@@ -290,7 +331,7 @@ func (t *Tailer) start(ctx context.Context) error {
 		return err
 	}
 	if len(pg.Rows) > 0 {
-		t.top = pg.Rows[0].Seq
+		t.top, t.topAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
 	}
 	// On PostgreSQL a delivery whose transaction is still open has a seq
 	// below the cursor: the seqs missing just below it are watched.
@@ -393,9 +434,11 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	t.undo = u
 	defer func() { t.undo = nil }()
 	gaps, rqTop, rqGaps := t.gaps.clone(), t.rqTop, t.rqGaps.clone()
+	t.lostTick, t.rqFull = 0, false
 	items, err := t.read(ctx)
 	if err != nil {
 		t.gaps, t.rqTop, t.rqGaps = gaps, rqTop, rqGaps
+		t.lostTick = 0
 		for w, v := range u.was {
 			*w = v
 		}
@@ -410,7 +453,31 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 		}
 		return nil, err
 	}
+	t.sayLost(false)
 	return items, nil
+}
+
+// sayLost tells OnLost what the step lost of the requeue log, before its
+// items: at once the first time, then once the tail caught up (or, end,
+// when it ends).
+func (t *Tailer) sayLost(end bool) {
+	n := t.lostTick
+	t.lostTick = 0
+	switch {
+	case n > 0 && !t.lostSaid:
+		t.lostSaid = true
+		if t.OnLost != nil {
+			t.OnLost(n, false)
+		}
+	case n > 0:
+		t.lostMore += n
+	}
+	if t.lostSaid && (end || !t.rqFull) {
+		if t.lostMore > 0 && t.OnLost != nil {
+			t.OnLost(t.lostMore, true)
+		}
+		t.lostSaid, t.lostMore = false, 0
+	}
 }
 
 // read is step's work.
@@ -420,13 +487,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// newest as of before the filtered read, so the next range stays
 	// short (read after it, one stored in between would be skipped).
 	var newest int64
+	var newestAt time.Time
 	if q.Filtered() {
 		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 		if err != nil {
 			return nil, err
 		}
 		if len(pg.Rows) > 0 {
-			newest = pg.Rows[0].Seq
+			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
 		}
 	}
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
@@ -442,13 +510,19 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			return nil, err
 		}
 	}
-	// The pending deliveries already reported are read first: a new
-	// delivery found below is not read twice in one tick.
-	var items []TailItem
+	// The requeue log first: a followed delivery it names (a replay of
+	// one waiting for its retry) is due at once, and read below in this
+	// tick, its replay's attempt with it; one it read is not read again.
+	items, read, err := t.requeued(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Then the pending deliveries already reported, before the new ones:
+	// a new delivery found below is not read twice in one tick.
 	now := time.Now()
 	var ids []string
 	for id, w := range t.watch {
-		if !now.Before(w.next) {
+		if !now.Before(w.next) && !read[id] {
 			ids = append(ids, id)
 		}
 	}
@@ -487,11 +561,6 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			}
 		}
 	}
-	got, err := t.requeued(ctx)
-	if err != nil {
-		return nil, err
-	}
-	items = append(items, got...)
 	if t.done.len() > 0 && time.Since(t.checked) >= t.Recheck {
 		got, err := t.recheck(ctx)
 		if err != nil {
@@ -509,7 +578,10 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			return nil, err
 		}
 	}
-	top := t.top
+	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestAt)
+	if err != nil {
+		return nil, err
+	}
 	page := t.page
 	if page <= 0 {
 		page = tailPage
@@ -537,7 +609,7 @@ reads:
 			if seen != nil {
 				seen[row.Seq] = true
 			}
-			top = row.Seq
+			top, topAt = row.Seq, row.CreatedAt
 			if err := t.fresh(ctx, row, &items); err != nil {
 				return nil, err
 			}
@@ -550,15 +622,56 @@ reads:
 	// Only once caught up: after five full reads (a flood), the rows
 	// between top and newest are still to be read.
 	if caughtUp && newest > top {
-		top = newest
+		top, topAt = newest, newestAt
 	}
 	for _, s := range missing {
 		if s <= top && !seen[s] {
 			t.gaps.Add(s)
 		}
 	}
-	t.top = top
+	t.idle = top == t.top
+	t.top, t.topAt = top, topAt
 	return inOrder(items), nil
+}
+
+// reuse returns the cursor the range read starts from: top, unless SQLite
+// gives the Seqs above the newest delivery again — those of deliveries
+// deleted (store prune deleted the newest ones): then the Seq below the
+// oldest delivery created after the one at top (the first one of those
+// made since the deletion), or the newest. A filtered read knows the
+// newest Seq (newest, created at newestAt); otherwise it is read after an
+// idle read, at most every Recheck. PostgreSQL never gives a Seq again (a
+// sequence): not read.
+func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestAt time.Time) (int64, time.Time, error) {
+	if t.gaps != nil || t.top == 0 {
+		return t.top, t.topAt, nil
+	}
+	if !filtered {
+		if !t.idle || time.Since(t.reused) < t.Recheck {
+			return t.top, t.topAt, nil
+		}
+		t.reused = time.Now()
+		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
+		if err != nil {
+			return 0, time.Time{}, err
+		}
+		if len(pg.Rows) > 0 {
+			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
+		}
+	}
+	if newest >= t.top {
+		return t.top, t.topAt, nil
+	}
+	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Since: t.topAt.Add(time.Microsecond), Limit: 1})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if len(ds) > 0 && ds[0].Seq <= newest {
+		// Its creation time: that of the first one read from there
+		// (the range read, or a filtered one's newest).
+		return ds[0].Seq - 1, t.topAt, nil
+	}
+	return newest, newestAt, nil
 }
 
 // fresh reports a delivery read for the first time (new, or one that
@@ -716,19 +829,21 @@ func (t *Tailer) startRequeues(ctx context.Context) error {
 
 // requeued reads the requeue log since the last tick (and on PostgreSQL
 // its gaps) and returns the attempts the deliveries requeued made since
-// (a replay's, and their retries), once each; one still pending is
-// followed at every tick (within MaxWatch) until it settles. A delivery
-// followed already, or not read yet as new (its Seq above the cursor, or
-// in a gap: it is reported whole when read), is left to that.
-func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
+// (a replay's, and their retries), once each, and the deliveries it read;
+// one still pending is followed at every tick (within MaxWatch) until it
+// settles. A delivery followed already is made due (read at this tick's
+// read of the followed ones, after this), one not read yet as new (its
+// Seq above the cursor, or in a gap: it is reported whole when read) is
+// left to that.
+func (t *Tailer) requeued(ctx context.Context) ([]TailItem, map[string]bool, error) {
 	if t.rq == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var es []store.Requeued
 	if gl, ok := t.rq.(store.RequeueGapLog); ok && t.rqGaps.Len() > 0 {
 		got, err := gl.RequeuesIn(ctx, t.rqGaps.Seqs())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, e := range got {
 			t.rqGaps.Remove(e.ID)
@@ -736,10 +851,16 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		t.rqGaps.Expire()
 		es = append(es, got...)
 	}
+	t.rqFull = true
 	for range tailPages {
 		got, err := t.rq.RequeuesAfter(ctx, t.rqTop, tailPage)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if len(got) > 0 && got[0].ID > t.rqTop+1 {
+			if err := t.pruned(ctx, got[0].ID); err != nil {
+				return nil, nil, err
+			}
 		}
 		for _, e := range got {
 			t.rqGaps.AddBetween(t.rqTop, e.ID)
@@ -747,6 +868,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		}
 		es = append(es, got...)
 		if len(got) < tailPage {
+			t.rqFull = false
 			break
 		}
 	}
@@ -756,7 +878,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 	for _, e := range es {
 		if w := t.watch[e.DeliveryID]; w != nil {
 			t.undo.save(w)
-			w.next = time.Time{} // requeued: read at the next tick
+			w.next = time.Time{} // requeued: read in this tick
 			// Settled meanwhile and leased in place: followed for
 			// the replay's attempt too.
 			w.requeued, w.above = time.Now(), max(w.above, e.Attempts)
@@ -770,15 +892,17 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	rows, err := t.byIDs(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
 	var items []TailItem
+	read := make(map[string]bool, len(rows))
 	for _, row := range rows {
+		read[row.ID] = true
 		if row.Seq > t.top || t.gaps.Has(row.Seq) || !t.matches(row) {
 			continue
 		}
@@ -791,7 +915,7 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 		}
 		got, err := t.report(ctx, row, w)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		items = append(items, got...)
 		switch {
@@ -822,7 +946,27 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, error) {
 			t.settled(row.ID, w)
 		}
 	}
-	return items, nil
+	return items, read, nil
+}
+
+// pruned is told that the oldest requeue log entry above the cursor is
+// first, not the next id: the ids between were deleted before the tail
+// read them (the log keeps its last RequeueLogKeep entries: those up to
+// its newest id less that were), or on PostgreSQL are still committing or
+// were rolled back (gaps, re-read for a while). Those up to the newest id
+// less RequeueLogKeep are counted lost (lostTick) and the cursor moves
+// past them: not watched as gaps. One read (the newest id), only when
+// first is not the next id.
+func (t *Tailer) pruned(ctx context.Context, first int64) error {
+	last, err := t.rq.LastRequeue(ctx)
+	if err != nil {
+		return err
+	}
+	if cut := min(first-1, last-store.RequeueLogKeep); cut > t.rqTop {
+		t.lostTick += cut - t.rqTop
+		t.rqTop = cut
+	}
+	return nil
 }
 
 // matches reports whether row is within the filters the store's reads do

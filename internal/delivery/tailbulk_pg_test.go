@@ -101,8 +101,8 @@ func TestTailFollowedThenLeasedInPlacePostgres(t *testing.T) {
 	if err != nil || len(ds) != 1 || ds[0].Status != store.DeliveryFailed {
 		t.Fatalf("requeue in place: %v %v", ds, err)
 	}
-	wantItems(t, "requeued, not read yet", f.step(tl))
-	wantItems(t, "read", f.step(tl), "card.w #2 500 failed")
+	wantItems(t, "requeued: read at the tick that reads its requeue", f.step(tl), "card.w #2 500 failed")
+	wantItems(t, "its attempt not made yet", f.step(tl))
 	a := &store.Attempt{DeliveryID: id, Number: 3, StartedAt: time.Now(), Duration: time.Millisecond,
 		RequestURL: f.sub.CallbackURL, RequestMethod: "POST", ResponseStatus: 200}
 	if err := db.RecordAttempt(f.ctx, owner, a, store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}); err != nil {

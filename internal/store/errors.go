@@ -105,6 +105,15 @@ var ErrGone = errors.New("the store file is no longer in place")
 // it writes from then on can be kept.
 func IsGone(err error) bool { return errors.Is(err, ErrGone) }
 
+// IsTableGone reports whether err is a read of a table the store's
+// database does not have (PostgreSQL's undefined_table, 42P01): once a
+// command read it, its schema was dropped or reset under it, and does not
+// come back by itself (a store created again is another log).
+func IsTableGone(err error) bool {
+	var e interface{ SQLState() string }
+	return errors.As(err, &e) && e.SQLState() == "42P01"
+}
+
 // WriteGuard is implemented by stores kept in a file (SQLite): see
 // GuardWrites.
 type WriteGuard interface{ GuardWrites() }

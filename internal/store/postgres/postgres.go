@@ -494,7 +494,7 @@ func (db *DB) wrap(op string, err error) error {
 				Hint: "point --store or HOOKCTL_STORE at the primary server (not a hot standby), or turn off default_transaction_read_only for this user or database",
 			}
 		}
-		return fmt.Errorf("%s: %s (SQLSTATE %s)", op, pgErr.Message, pgErr.Code)
+		return &stateError{msg: fmt.Sprintf("%s: %s (SQLSTATE %s)", op, pgErr.Message, pgErr.Code), code: pgErr.Code}
 	}
 	if pgconn.SafeToRetry(err) || isConnErr(err) || connLost(err) {
 		return &store.EnvironmentError{
@@ -505,6 +505,13 @@ func (db *DB) wrap(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %s", op, scrub(err.Error(), db.secrets))
 }
+
+// stateError is a server's error as wrap says it, which keeps its
+// SQLSTATE for the callers that tell them apart (store.IsTableGone).
+type stateError struct{ msg, code string }
+
+func (e *stateError) Error() string    { return e.msg }
+func (e *stateError) SQLState() string { return e.code }
 
 func isConnErr(err error) bool {
 	var ce *pgconn.ConnectError
