@@ -398,17 +398,14 @@ func (r *runner) probes(ctx context.Context) error {
 		r.refused = &first
 	}
 	if r.on(AcceptsValid) {
-		hint := "verify the signature over the raw body bytes with the subscription's secret, then answer 2xx"
+		hint := r.validHint()
 		m := method
 		if m == "" {
 			m = "POST"
 		}
 		switch st := first.a.ResponseStatus; st {
 		case 400, 401, 403: // a failed verification
-			hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), then answer 2xx; and check that the receiver's secret is the one the probes were signed with"
-			if r.cfg.SecretFrom != "" {
-				hint += " (" + r.cfg.SecretFrom + ")"
-			}
+			hint = r.refusedValidHint()
 		// Not a verdict on verification: the request did not reach the
 		// webhook handler (a typo in the path is the commonest cause).
 		case http.StatusNotFound:
@@ -511,12 +508,12 @@ func (r *runner) probes(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			what := "signed with another secret"
+			what := r.sentWith("another")
 			if r.retired() {
 				// The secret a receiver is likeliest to accept wrongly:
 				// the one it had before the rotation.
 				other = r.cfg.PreviousSecret
-				what = "signed with the previous secret, whose grace period ended " + r.cfg.PreviousUntil.UTC().Format(time.RFC3339)
+				what = r.sentWith("previous") + ", whose grace period ended " + r.cfg.PreviousUntil.UTC().Format(time.RFC3339)
 			}
 			o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{other}})
 			r.rep.add(r.judgeReject(RejectsWrongSecret, o, what))
@@ -569,8 +566,8 @@ func (r *runner) probes(ctx context.Context) error {
 			until := r.cfg.PreviousUntil.UTC().Format(time.RFC3339)
 			o := r.send(ctx, probe{ev: ev, method: m, secrets: []string{r.cfg.Secret, r.cfg.PreviousSecret}})
 			r.valid(o)
-			r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, "signed with the previous secret, as deliveries are until its grace period ends ("+until+")",
-				"scheme "+r.props.Name+" carries one signature, made with the previous secret until "+until+" and with the current one after: accept both until then"))
+			r.rep.add(r.judgeValid(AcceptsRotatedSecret, o, r.sentWith("previous")+", as deliveries are until its grace period ends ("+until+")",
+				r.rotatedHint(until)))
 		}
 	} else if !r.props.MultiSig {
 		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
@@ -780,11 +777,7 @@ func (r *runner) acceptedHint(id string) string {
 	case RejectsMissingSig:
 		return "accepted without " + strings.Join(headerNames(r.props.SigHeaders), ", ") + ": an attacker's request would be processed; refuse a request that lacks it (" + answer + ") instead of skipping the check"
 	case RejectsWrongSecret:
-		if r.retired() {
-			return "accepted a request signed with the previous secret, whose grace period ended " + r.cfg.PreviousUntil.UTC().Format(time.RFC3339) +
-				": whoever still holds it (a leaked secret is why one rotates) can send events; remove it from the receiver's configuration and " + answer + " when the signature does not match the current one"
-		}
-		return "accepted a request signed with another secret: an attacker's request would be processed; check it against the subscription's secret and " + answer + " when it does not match"
+		return r.wrongSecretHint(answer)
 	case RejectsTamperedBody:
 		return "accepted a body changed after signing: verify the signature over the raw body bytes as received, not over some of its fields, and " + answer + " when it does not match"
 	case RejectsStaleTimestamp:
