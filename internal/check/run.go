@@ -540,7 +540,11 @@ func (r *runner) probes(ctx context.Context) error {
 				return err
 			}
 			o := r.send(ctx, probe{ev: ev, method: m, signAt: r.now().Add(-probeSkew)})
-			r.rep.add(r.judgeReject(RejectsStaleTimestamp, o, "signed 10m ago (tolerance 5m)"))
+			res, err := r.tolerance(ctx, r.judgeReject(RejectsStaleTimestamp, o, "signed 10m ago (tolerance 5m)"), o, -1)
+			if err != nil {
+				return err
+			}
+			r.rep.add(res)
 		}
 		if !r.props.BoundsFuture {
 			r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" bounds only the age of a timestamp")
@@ -550,7 +554,11 @@ func (r *runner) probes(ctx context.Context) error {
 				return err
 			}
 			o := r.send(ctx, probe{ev: ev, method: m, signAt: r.now().Add(probeSkew)})
-			r.rep.add(r.judgeReject(RejectsFutureTimestamp, o, "signed 10m ahead (tolerance 5m)"))
+			res, err := r.tolerance(ctx, r.judgeReject(RejectsFutureTimestamp, o, "signed 10m ahead (tolerance 5m)"), o, 1)
+			if err != nil {
+				return err
+			}
+			r.rep.add(res)
 		}
 	}
 	if !r.props.MultiSig && r.inGrace() {
@@ -786,6 +794,44 @@ func (r *runner) acceptedHint(id string) string {
 		return "accepted a request signed 10 minutes ahead: checking the signature is not enough: also " + answer + " when the signed timestamp is more than 5 minutes in the future"
 	}
 	return "accepted: an attacker's request would be processed; verify the signature and " + answer
+}
+
+// farSkew is how far off the second probe of a stale or future
+// timestamp is signed, once the first, 10 minutes off, was accepted.
+const farSkew = 24 * time.Hour
+
+// tolerance tells, once a receiver accepted the probe signed 10 minutes
+// ago (dir -1) or ahead (dir 1), whether it checks the timestamp at all:
+// it sends one signed a day off. A receiver that refuses that one checks
+// the timestamp with a tolerance wider than the scheme's 5 minutes (15
+// minutes, an hour), and "checking the signature is not enough" sent its
+// developer after a check that is there; the hint now says what was seen.
+// res is the verdict on the first probe o, returned as is unless that
+// probe was accepted.
+func (r *runner) tolerance(ctx context.Context, res Result, o outcome, dir time.Duration) (Result, error) {
+	if st := o.a.ResponseStatus; res.Verdict != Fail || st < 200 || st >= 300 || r.hung.Load() != nil || ctx.Err() != nil {
+		return res, nil
+	}
+	ev, m, err := r.build(r.cfg.Event)
+	if err != nil {
+		return res, err
+	}
+	far := r.send(ctx, probe{ev: ev, method: m, signAt: r.now().Add(dir * farSkew)})
+	when, age := "ago", "old"
+	if dir > 0 {
+		when, age = "ahead", "in the future"
+	}
+	const answer = "answer 400 or 401"
+	switch st := far.a.ResponseStatus; {
+	case st >= 400 && st < 500 && st != http.StatusTooManyRequests:
+		res.Detail += "; signed 24h " + when + ": " + far.evidence()
+		res.Hint = fmt.Sprintf("accepted a timestamp 10 minutes %s but refused one 24 hours %s: the receiver checks the timestamp, with a tolerance wider than the scheme's 5 minutes (a captured request can be replayed for longer); %s when the signed timestamp is more than 5 minutes %s",
+			age, age, answer, age)
+	case st >= 200 && st < 300:
+		res.Detail += "; signed 24h " + when + ": " + far.evidence()
+		res.Hint += fmt.Sprintf(" (a timestamp 24 hours %s was accepted too: the timestamp is not checked at all)", age)
+	}
+	return res, nil
 }
 
 // watchEffect polls the effect command for up to d and returns as soon
