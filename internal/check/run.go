@@ -879,7 +879,7 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 		r.skip(ToleratesOutOfOrder, "the "+r.cfg.Event.Provider+" catalog has no related events to send out of order")
 		return nil
 	}
-	evLater, mLater, err := r.build(later)
+	evLater, mLater, bLater, err := r.buildWith(later, catalog.BuildOptions{Now: r.now(), Generated: true})
 	if err != nil {
 		return err
 	}
@@ -889,11 +889,14 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 	// said it happened after the newer one, so a receiver that compares
 	// the events' times saw them in order, and one that fails an event
 	// older than what it has seen passed.
-	evFirst, mFirst, err := r.buildAt(first, r.now().Add(-outOfOrderAge))
+	// Its {PLACEHOLDER}s that name objects (Mambu's client, account)
+	// take the newer one's values: the pair is about the same account
+	// whatever its format (a text template has no JSON paths to relate).
+	evFirst, mFirst, bFirst, err := r.buildWith(first, catalog.BuildOptions{Now: r.now().Add(-outOfOrderAge), Subject: bLater.Subject, Generated: true})
 	if err != nil {
 		return err
 	}
-	evFirst.Payload = relate(evFirst.Payload, evLater.Payload, evFirst.ID, evLater.ID)
+	evFirst.Payload = relateGenerated(evFirst.Payload, evLater.Payload, evFirst.ID, evLater.ID, bFirst.Generated, bLater.Generated)
 	o1 := r.send(ctx, probe{ev: evLater, method: mLater})
 	r.valid(o1)
 	// Unless the receiver hung on the first (then judged alone).
