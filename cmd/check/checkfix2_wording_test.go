@@ -58,10 +58,19 @@ func TestCheckfix2WordingFollowsScheme(t *testing.T) {
 			[]string{"carrying another secret in mono-webhook-secret: 200"},
 			[]string{"compare it with the subscription's secret"},
 			[]string{"signed", "signature"}},
+		{"mambu/rotation-skipped", lax.URL, []string{"--provider", "mambu", "--secret", mambuSecret}, check.AcceptsRotatedSecret,
+			[]string{"scheme mambu sends one user:password per request"}, nil, []string{"signature"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := hookctl(t, nil, append([]string{"check", tc.url, "--only", tc.id, "-o", "json"}, tc.args...)...)
+			if tc.id == check.AcceptsRotatedSecret {
+				// Skipped alone: none of the selected checks applies.
+				if r.code != 2 || !strings.Contains(r.stderr, tc.detail[0]) || strings.Contains(r.stderr, "signature") {
+					t.Errorf("want the skip to say %q, got\n%s", tc.detail[0], r.dump())
+				}
+				return
+			}
 			if r.code != 1 || r.report == nil || len(r.report.Checks) != 1 || r.report.Checks[0].Verdict != check.Fail {
 				t.Fatalf("want %s to fail, got\n%s", tc.id, r.dump())
 			}

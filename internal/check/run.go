@@ -578,7 +578,7 @@ func (r *runner) probes(ctx context.Context) error {
 				r.rotatedHint(until)))
 		}
 	} else if !r.props.MultiSig {
-		r.skip(AcceptsRotatedSecret, "scheme "+r.props.Name+" carries one signature per request")
+		r.skip(AcceptsRotatedSecret, r.oneCredentialWhy())
 	} else if r.runs(AcceptsRotatedSecret) {
 		ev, m, err := r.build(r.cfg.Event)
 		if err != nil {

@@ -104,3 +104,15 @@ func (r *runner) rotatedHint(until string) string {
 	}
 	return "scheme " + r.props.Name + " carries one signature, made with the previous secret until " + until + " and with the current one after: accept both until then"
 }
+
+// oneCredentialWhy is why accepts-rotated-secret does not apply outside
+// a rotation's grace period.
+func (r *runner) oneCredentialWhy() string {
+	switch r.props.Auth {
+	case AuthBasic, AuthSecret:
+		return "scheme " + r.props.Name + " sends one " + r.credential() + " per request"
+	case AuthNone:
+		return "scheme " + r.props.Name + " sends no signature or secret"
+	}
+	return "scheme " + r.props.Name + " carries one signature per request"
+}
