@@ -113,6 +113,16 @@ type Event struct {
 	ContentType string
 	Method      string // POST, PUT or PATCH
 	Body        []byte
+	// Subject are the values of the {PLACEHOLDER}s (Mambu-style
+	// templates) that name the objects the event is about: its client,
+	// account, loan, branch; not its notification id, its times or its
+	// transaction (each notification of a transaction is about a new
+	// one). BuildOptions{Subject: ev.Subject} builds another event about
+	// the same objects. Nil without such placeholders.
+	Subject map[string]string
+	// Generated are the byte ranges of Body its template generated, in
+	// order (BuildOptions.Generated; nil once --data or --set changed it).
+	Generated []Span
 }
 
 // Options controls Load.
@@ -218,6 +228,12 @@ type BuildOptions struct {
 	Now       time.Time
 	Overrides []Override
 	Data      []byte // replaces the whole body when set
+	// Subject renders the {PLACEHOLDER}s that name objects with these
+	// values (another event's Event.Subject): an event about the same
+	// client and account, its own id and times fresh.
+	Subject map[string]string
+	// Generated records Event.Generated.
+	Generated bool
 }
 
 // Build renders a fresh event of type et: new ids, the current time
@@ -245,6 +261,13 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 	var vars [16]rvar
 	r.vars = vars[:0]
 	r.now = now
+	r.record = o.Generated
+	if len(o.Subject) > 0 {
+		r.subject = make(map[string]string, len(o.Subject))
+		for k, v := range o.Subject {
+			r.subject["{"+k+"}"] = v
+		}
+	}
 	var body, sample []byte
 	if o.Data != nil {
 		if et.IsJSON() {
@@ -264,6 +287,17 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 	}
 	if v, ok := r.lookup("@event", body); ok {
 		ev.ID = string(v)
+	}
+	for _, v := range r.vars {
+		if v.subject {
+			if ev.Subject == nil {
+				ev.Subject = map[string]string{}
+			}
+			ev.Subject[strings.Trim(v.name, "{}")] = string(body[v.start:v.end])
+		}
+	}
+	if o.Data == nil && len(o.Overrides) == 0 {
+		ev.Generated = r.spans
 	}
 	if len(o.Overrides) > 0 {
 		if !et.IsJSON() {

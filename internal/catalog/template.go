@@ -300,6 +300,20 @@ type segment struct {
 	gen genFunc
 	// name is the @name the value is remembered under ("" = fresh each time).
 	name string
+	// time: the value is a time (now…), not a random one.
+	time bool
+	// subject: a {PLACEHOLDER} naming an object the event is about (a
+	// client, an account), not the event's own id, time or transaction.
+	subject bool
+}
+
+// Span is a byte range of a built body that its template generated (an
+// id, an amount, a name, a time), as opposed to the template's literal
+// text (a status the event type states).
+type Span struct {
+	Start, End int
+	// Time: a time (now…), not a random value.
+	Time bool
 }
 
 // template is a compiled body.
@@ -312,14 +326,26 @@ type template struct {
 type renderer struct {
 	now  time.Time
 	vars []rvar
+	// subject gives {PLACEHOLDER}s (keyed "{NAME}") that name objects the
+	// value another event rendered (BuildOptions.Subject).
+	subject map[string]string
+	// spans, when record is set, are the values the outermost template
+	// generated.
+	record bool
+	depth  int
+	spans  []Span
 }
 
 type rvar struct {
 	name       string
 	start, end int
+	subject    bool
 }
 
 func (r *renderer) lookup(name string, buf []byte) ([]byte, bool) {
+	if name == "" {
+		return nil, false
+	}
 	for _, v := range r.vars {
 		if v.name == name {
 			return buf[v.start:v.end], true
@@ -330,24 +356,32 @@ func (r *renderer) lookup(name string, buf []byte) ([]byte, bool) {
 
 // render appends the template's output to dst.
 func (t *template) render(r *renderer, dst []byte) []byte {
+	r.depth++
 	for i := range t.segs {
 		s := &t.segs[i]
 		if s.gen == nil {
 			dst = append(dst, s.lit...)
 			continue
 		}
-		if s.name != "" {
-			if v, ok := r.lookup(s.name, dst); ok {
-				dst = append(dst, v...)
-				continue
-			}
-			start := len(dst)
+		start := len(dst)
+		switch v, ok := r.lookup(s.name, dst); {
+		case s.name == "":
 			dst = s.gen(r, dst)
-			r.vars = append(r.vars, rvar{s.name, start, len(dst)})
-			continue
+		case ok:
+			dst = append(dst, v...)
+		default:
+			if v, ok := r.subject[s.name]; ok && s.subject {
+				dst = append(dst, v...)
+			} else {
+				dst = s.gen(r, dst)
+			}
+			r.vars = append(r.vars, rvar{s.name, start, len(dst), s.subject})
 		}
-		dst = s.gen(r, dst)
+		if r.record && r.depth == 1 {
+			r.spans = append(r.spans, Span{start, len(dst), s.time})
+		}
 	}
+	r.depth--
 	return dst
 }
 
@@ -389,7 +423,7 @@ func compileTemplate(src []byte, jsonQuotes bool, placeholders map[string]string
 				next++
 			}
 			flush()
-			t.segs = append(t.segs, segment{gen: gen, name: name})
+			t.segs = append(t.segs, segment{gen: gen, name: name, time: strings.HasPrefix(strings.TrimSpace(expr), "now")})
 			i = next
 			continue
 		}
@@ -415,7 +449,9 @@ func compileTemplate(src []byte, jsonQuotes bool, placeholders map[string]string
 					return nil, err
 				}
 				flush()
-				t.segs = append(t.segs, segment{gen: sub.render, name: "{" + ph + "}"})
+				isTime := strings.Contains(expr, "{{now")
+				t.segs = append(t.segs, segment{gen: sub.render, name: "{" + ph + "}", time: isTime,
+					subject: !isTime && !strings.Contains(expr, "@event") && !strings.HasPrefix(ph, "TRANSACTION_")})
 				i += n + 2
 				continue
 			}

@@ -201,12 +201,27 @@ func idLike(a, b string) bool {
 // upload link), so the older event's references agree with each other
 // as every catalog event's do.
 func relate(older, newer []byte, olderID, newerID string) []byte {
+	return relateGenerated(older, newer, olderID, newerID, nil, nil)
+}
+
+// relateGenerated is relate, and then makes every other field that
+// describes an object the two events share agree: an object is shared
+// when relate made one of its ids the newer one's (or the two had the
+// same already), and a field of it (or of an object inside it without an
+// id of its own) that the catalog generated at random in both events
+// (olderGen, newerGen: catalog.Event.Generated) takes the newer one's
+// value: a card's last four digits, a dispute's amount. What an event
+// type states (a status: literal in its template) and its times stay the
+// older event's own. Before, Bond's card.created and card.status.active
+// named one card_id with two last_four.
+func relateGenerated(older, newer []byte, olderID, newerID string, olderGen, newerGen []catalog.Span) []byte {
 	if !gjson.ValidBytes(older) || !gjson.ValidBytes(newer) {
 		return older
 	}
 	type leaf struct {
-		key string // the last key of the path
-		v   gjson.Result
+		key    string // the last key of the path
+		parent string // the path of the object or array holding it
+		v      gjson.Result
 	}
 	var walk func(leaves map[string]leaf, prefix string, v gjson.Result)
 	walk = func(leaves map[string]leaf, prefix string, v gjson.Result) {
@@ -219,7 +234,7 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 			case val.IsObject() || val.IsArray():
 				walk(leaves, p, val)
 			case val.Type == gjson.String || val.Type == gjson.Number:
-				leaves[p] = leaf{k.String(), val}
+				leaves[p] = leaf{k.String(), prefix, val}
 			}
 			return true
 		})
@@ -229,6 +244,7 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 	walk(newLeaves, "", gjson.ParseBytes(newer))
 	out := older
 	renamed := map[string]string{} // an id of older → newer's
+	shared := map[string]bool{}    // objects about the same object in both
 	for p, l := range leaves {
 		nv := gjson.GetBytes(newer, p)
 		var set any
@@ -245,6 +261,7 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 		}
 		if o, err := sjson.SetBytes(out, p, set); err == nil {
 			out = o
+			shared[l.parent] = true
 		}
 	}
 	// An object's id at another path: Mono's account_connected names the
@@ -268,14 +285,114 @@ func relate(older, newer []byte, olderID, newerID string) []byte {
 		}
 		if o, err := sjson.SetBytes(out, p, cands[0]); err == nil {
 			out, renamed[l.v.Str] = o, cands[0]
+			shared[l.parent] = true
 		}
 	}
+	out = relateFields(out, older, newer, olderID, newerID, olderGen, newerGen, shared)
 	// The same ids inside other strings. Ids are random and long (8+
 	// characters of [A-Za-z0-9_-]), so a byte replacement finds only
 	// them, and never the event's own id (not renamed).
 	for _, old := range slices.Sorted(maps.Keys(renamed)) {
 		if len(old) >= 8 && !strings.ContainsAny(old, "\\\"") {
 			out = bytes.ReplaceAll(out, []byte(old), []byte(renamed[old]))
+		}
+	}
+	return out
+}
+
+// isIDKey: a field named as an object's id (id, _id, card_id,
+// accountHolderKey is not one: a reference).
+func isIDKey(k string) bool {
+	return k == "id" || k == "_id" || strings.HasSuffix(k, "_id") || strings.HasSuffix(k, "Id") || k == "encodedKey"
+}
+
+// parentPath is the path of the object or array holding path p ("" at
+// the top).
+func parentPath(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '.' && (i == 0 || p[i-1] != '\\') {
+			return p[:i]
+		}
+	}
+	return ""
+}
+
+// generated says how the catalog made the value at path p of body:
+// 'r' random, 't' a time, 0 literal or unknown.
+func generated(body []byte, p string, spans []catalog.Span) byte {
+	v := gjson.GetBytes(body, p)
+	if !v.Exists() || v.Index <= 0 {
+		return 0
+	}
+	start, end := v.Index, v.Index+len(v.Raw)
+	kind := byte(0)
+	for _, s := range spans {
+		if s.Start < end && start < s.End {
+			if s.Time {
+				return 't'
+			}
+			kind = 'r'
+		}
+	}
+	return kind
+}
+
+// relateFields copies into out (older, its ids related) newer's value of
+// every field of a shared object that the catalog generated at random in
+// both events (see relateGenerated). The fields' object is the nearest
+// one holding them that has an id field.
+func relateFields(out, older, newer []byte, olderID, newerID string, olderGen, newerGen []catalog.Span, shared map[string]bool) []byte {
+	if len(olderGen) == 0 || len(newerGen) == 0 {
+		return out
+	}
+	hasID := map[string]bool{}
+	type leaf struct {
+		path, parent string
+		v            gjson.Result
+	}
+	var leaves []leaf
+	var walk func(prefix string, v gjson.Result)
+	walk = func(prefix string, v gjson.Result) {
+		v.ForEach(func(k, val gjson.Result) bool {
+			p := escapePath(k.String())
+			if prefix != "" {
+				p = prefix + "." + p
+			}
+			switch {
+			case val.IsObject() || val.IsArray():
+				walk(p, val)
+			case val.Type == gjson.String || val.Type == gjson.Number:
+				leaves = append(leaves, leaf{p, prefix, val})
+				if isIDKey(k.String()) {
+					hasID[prefix] = true
+					// The same id in both (a shared placeholder, an
+					// @name): the same object too.
+					if nv := gjson.GetBytes(newer, p); nv.Type == gjson.String && nv.Str == val.Str && val.Str != "" && val.Str != olderID && val.Str != newerID {
+						shared[prefix] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	walk("", gjson.ParseBytes(older))
+	for _, l := range leaves {
+		nv := gjson.GetBytes(newer, l.path)
+		if !nv.Exists() || nv.Raw == l.v.Raw || nv.Type != l.v.Type || l.v.Str == olderID || nv.Str == newerID {
+			continue
+		}
+		owner := l.parent
+		for !hasID[owner] && owner != "" {
+			owner = parentPath(owner)
+		}
+		if !hasID[owner] || !shared[owner] {
+			continue
+		}
+		if generated(older, l.path, olderGen) != 'r' || generated(newer, l.path, newerGen) != 'r' {
+			continue
+		}
+		if o, err := sjson.SetRawBytes(out, l.path, []byte(nv.Raw)); err == nil {
+			out = o
 		}
 	}
 	return out

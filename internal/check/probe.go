@@ -332,9 +332,16 @@ func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
 // buildAt renders a fresh catalog event whose times (occurred_at,
 // created, …) are at, for a probe sent now.
 func (r *runner) buildAt(et *catalog.EventType, at time.Time) (*store.Event, string, error) {
-	built, err := r.cfg.Catalog.Build(et, catalog.BuildOptions{Now: at})
+	ev, m, _, err := r.buildWith(et, catalog.BuildOptions{Now: at})
+	return ev, m, err
+}
+
+// buildWith renders a catalog event with o (o.Now: its times) for a
+// probe sent now, and returns the built event too.
+func (r *runner) buildWith(et *catalog.EventType, o catalog.BuildOptions) (*store.Event, string, *catalog.Event, error) {
+	built, err := r.cfg.Catalog.Build(et, o)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, ContentType: built.ContentType,
 		Payload: built.Body, Source: store.SourceCheck, CreatedAt: r.now()}
@@ -345,5 +352,5 @@ func (r *runner) buildAt(et *catalog.EventType, at time.Time) (*store.Event, str
 	if r.cfg.Method != "" {
 		m = r.cfg.Method
 	}
-	return ev, m, nil
+	return ev, m, built, nil
 }

@@ -27,7 +27,20 @@ type Props struct {
 	BoundsFuture bool
 	// MultiSig: one request carries several signatures (rotation).
 	MultiSig bool
+	// Auth is what the SigHeaders carry, for the wording of the checks:
+	// AuthSignature (made from the body and the secret), AuthSecret (the
+	// secret itself, e.g. Mono's mono-webhook-secret), AuthBasic (HTTP
+	// Basic credentials, Mambu's user:password), AuthNone (nothing).
+	Auth string
 }
+
+// What a scheme's requests carry to authenticate them (Props.Auth).
+const (
+	AuthNone      = ""
+	AuthSignature = "signature"
+	AuthSecret    = "secret"
+	AuthBasic     = "basic"
+)
 
 // probeSkew is how far outside the 5-minute tolerance stale and future
 // probes are signed.
@@ -75,6 +88,14 @@ func SchemeProps(name, secret string) (Props, error) {
 	}
 	sort.Strings(p.SigHeaders) // evidence names them in a stable order
 	p.SignsBody = !ok(h1, []byte(`{"probe":2}`), secrets...)
+	switch {
+	case p.SignsBody:
+		p.Auth = AuthSignature
+	case strings.HasPrefix(h1.Get("Authorization"), "Basic "):
+		p.Auth = AuthBasic
+	default:
+		p.Auth = AuthSecret
+	}
 	p.Timestamp = !ok(sign(secrets, now.Add(-probeSkew)), body, secrets...)
 	p.BoundsFuture = !ok(sign(secrets, now.Add(probeSkew)), body, secrets...)
 	// Signed with both, each verifies it alone (a scheme that carries one

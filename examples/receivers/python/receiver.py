@@ -3,8 +3,10 @@
 
 It verifies Bond-Signature (v2: HMAC-SHA256 of "{t}.{raw body}", keyed with
 the whole whsec_ secret) and its timestamp (300 s either way), answers at
-once, and processes each event once, in a worker thread, keyed by the
-Idempotency-Key header. Every processed event is appended to EVENTS_LOG, so
+once, and processes each event once, in a worker thread. Bond's events carry no id and Bond sends no
+Idempotency-Key header, so an event is known by its name and occurred_at
+(a retry sends the same body); one without occurred_at falls back to a hash
+of the body. Every processed event is appended to EVENTS_LOG, so
 `wc -l < processed.log` shows what the app did.
 
     WEBHOOK_SECRET=whsec_… PORT=8000 python3 receiver.py
@@ -26,7 +28,7 @@ TOLERANCE = 300  # seconds, in the past and in the future
 MAX_BODY = 1 << 20
 LOG = os.environ.get("EVENTS_LOG", "processed.log")
 
-seen = set()  # idempotency keys already accepted (use your database)
+seen = set()  # keys of the events already accepted (use your database)
 seen_lock = threading.Lock()
 work = queue.Queue()
 
@@ -53,6 +55,14 @@ def verify(header, body, now):
     if abs(now - ts) > TOLERANCE:
         return "timestamp outside the tolerance"
     return None
+
+
+def event_key(event, body):
+    """What identifies a Bond event: its name and occurred_at. Not the
+    Idempotency-Key header: Bond does not send one (hookctl adds it)."""
+    if isinstance(event, dict) and event.get("event") and event.get("occurred_at"):
+        return f'{event["event"]} {event["occurred_at"]}'
+    return hashlib.sha256(body).hexdigest()
 
 
 def process(event):
@@ -85,7 +95,7 @@ class Handler(BaseHTTPRequestHandler):
             event = json.loads(body)
         except ValueError:
             return self.answer(400, {"error": "body is not JSON"})
-        key = self.headers.get("Idempotency-Key") or hashlib.sha256(body).hexdigest()
+        key = event_key(event, body)
         with seen_lock:
             duplicate = key in seen
             seen.add(key)
