@@ -34,6 +34,8 @@ type listenFault struct {
 	midBurst func()
 	conns    int // senders at once (16 when 0)
 	pad      int // bytes of padding in each body
+	// ready, when set, runs once listen is ready, before the burst.
+	ready func()
 }
 
 // TestListenDurability: a burst of validly signed requests through
@@ -44,26 +46,26 @@ type listenFault struct {
 // HOOKCTL_LONG=1: 5,000 requests, three kill -9 rounds.
 func TestListenDurability(t *testing.T) {
 	runs := []listenFault{
-		{"kill-9", syscall.SIGKILL, 2000, 1, nil, 0, 0},
-		{"sigterm", syscall.SIGTERM, 2000, 1, nil, 0, 0},
-		{"sighup", syscall.SIGHUP, 2000, 1, nil, 0, 0},
+		{"kill-9", syscall.SIGKILL, 2000, 1, nil, 0, 0, nil},
+		{"sigterm", syscall.SIGTERM, 2000, 1, nil, 0, 0, nil},
+		{"sighup", syscall.SIGHUP, 2000, 1, nil, 0, 0, nil},
 		// Bodies larger than the journal writer's buffer, and groups of 64
 		// records (more than it holds), cross the journal's preallocated
 		// space between two syncs: they once came out as zeros.
-		{"kill-9-large-bodies", syscall.SIGKILL, 240, 1, nil, 64, 300 << 10},
-		{"sigterm-c64", syscall.SIGTERM, 6000, 1, nil, 64, 1500},
+		{"kill-9-large-bodies", syscall.SIGKILL, 240, 1, nil, 64, 300 << 10, nil},
+		{"sigterm-c64", syscall.SIGTERM, 6000, 1, nil, 64, 1500, nil},
 	}
 	if os.Getenv("HOOKCTL_LONG") == "1" {
 		runs = []listenFault{
-			{"kill-9", syscall.SIGKILL, 5000, 3, nil, 0, 0},
-			{"sigterm", syscall.SIGTERM, 5000, 1, nil, 0, 0},
-			{"sighup", syscall.SIGHUP, 5000, 1, nil, 0, 0},
-			{"kill-9-large-bodies", syscall.SIGKILL, 600, 3, nil, 64, 300 << 10},
-			{"kill-9-c64", syscall.SIGKILL, 20000, 1, nil, 64, 1500},
-			{"sigterm-c64", syscall.SIGTERM, 20000, 1, nil, 64, 1500},
+			{"kill-9", syscall.SIGKILL, 5000, 3, nil, 0, 0, nil},
+			{"sigterm", syscall.SIGTERM, 5000, 1, nil, 0, 0, nil},
+			{"sighup", syscall.SIGHUP, 5000, 1, nil, 0, 0, nil},
+			{"kill-9-large-bodies", syscall.SIGKILL, 600, 3, nil, 64, 300 << 10, nil},
+			{"kill-9-c64", syscall.SIGKILL, 20000, 1, nil, 64, 1500, nil},
+			{"sigterm-c64", syscall.SIGTERM, 20000, 1, nil, 64, 1500, nil},
 			// More body bytes at once than listen admits: some senders get
 			// 503 (never acknowledged), every 2xx is kept.
-			{"kill-9-256-conns-500k", syscall.SIGKILL, 1500, 1, nil, 256, 500 << 10},
+			{"kill-9-256-conns-500k", syscall.SIGKILL, 1500, 1, nil, 256, 500 << 10, nil},
 		}
 	}
 	for _, run := range runs {
@@ -142,6 +144,9 @@ func listenBurst(t *testing.T, c *crashEnv, app string, run listenFault, round i
 	t.Helper()
 	cmd := c.cmd("hookctl", "listen", "--port", "0", "--forward", app, "-o", "json")
 	ready, stderr, done := startJSONListen(t, cmd)
+	if run.ready != nil {
+		run.ready()
+	}
 
 	sc, err := signature.Lookup("standard")
 	if err != nil {
@@ -723,6 +728,14 @@ func TestWorkersThroughPostgresCrash(t *testing.T) {
 // damagedListenJournal kills listen in a burst and writes 300 zero bytes
 // into the middle of what its journal holds for the store; it returns the
 // environment and the ids answered 2xx.
+//
+// Another connection holds the store's write lock from listen's ready
+// line until the kill, so listen imports nothing meanwhile: every record
+// it answered for is still in the journal, whatever the machine's load.
+// Without the lock the importer ran beside the burst whenever it counted
+// too few requests per tick to call listen busy — on a loaded machine —
+// and left as little as nothing to import ("only 17210 journal bytes left
+// to import: the test proves nothing"; 8 runs of 20 under three busy loops).
 func damagedListenJournal(t *testing.T) (*crashEnv, map[string]bool) {
 	t.Helper()
 	c := newCrashEnv(t)
@@ -731,7 +744,10 @@ func damagedListenJournal(t *testing.T) (*crashEnv, map[string]bool) {
 		w.Write([]byte("ok"))
 	}))
 	defer app.Close()
-	acked := listenBurst(t, c, app.URL, listenFault{name: "damaged", sig: syscall.SIGKILL, requests: 3000, rounds: 1}, 0)
+	var release func()
+	acked := listenBurst(t, c, app.URL, listenFault{name: "damaged", sig: syscall.SIGKILL, requests: 3000, rounds: 1,
+		ready: func() { release = sigflakeHoldWriteLock(t, filepath.Join(c.dir, "hookctl.db")) }}, 0)
+	release()
 	journals, _ := filepath.Glob(filepath.Join(c.dir, "journal", "listen-*.journal"))
 	if len(journals) != 1 {
 		t.Fatalf("journals after kill -9: %v", journals)

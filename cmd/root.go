@@ -54,11 +54,12 @@ func Main() int {
 	// SIGHUP (the terminal closed, an SSH session dropped) stops a run as
 	// Ctrl-C does: trigger, replay and worker finish and record the
 	// attempts in flight instead of dying with requests sent but not
-	// logged.
+	// logged. A second signal quits at once (see signalContext); a
+	// command registers what to do first with cli.OnInterruptAgain.
 	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	defer startCPUProfile(ios.ErrOut)()
-	return Run(ctx, ios, os.Args[1:])
+	return Run(cli.WithInterrupter(ctx, ctx.(*signalContext)), ios, os.Args[1:])
 }
 
 // completionDeadline bounds a shell's completion request (its TAB).

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -334,22 +333,8 @@ func run(ctx context.Context, opts *Options) error {
 	// does not end listen at its next log line.
 	defer cli.SurviveClosedStdout()()
 
-	// SIGHUP (the terminal closed) stops listen like Ctrl-C and SIGTERM.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	firstSignal := make(chan time.Time, 1)
-	go func() {
-		select {
-		case <-sigs:
-		case <-ctx.Done():
-		}
-		firstSignal <- time.Now()
-		cancel()
-	}()
-
+	// Ctrl-C, SIGTERM and SIGHUP (the terminal closed) cancel ctx (the
+	// root's signal handling): listen drains, then stops.
 	var warnMu sync.Mutex
 	lastWarn := ""
 	// Deliveries created from here on are this run's (a second of margin
@@ -384,6 +369,14 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return hostError(opts.Host, err)
 	}
+	// A second signal (a second or more later: `timeout` and process-group
+	// kills deliver one twice at once) quits without waiting for the
+	// store: every event already answered is in the journal, imported by
+	// the next start. The root's handling exits (130) once this returns.
+	defer cli.OnInterruptAgain(ctx, func() {
+		n := l.Abandon()
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: interrupted again: quitting; %d received events not yet in the store stay in %s (imported on the next start)\n", n, l.Journal())
+	})()
 	uiURL := ""
 	if opts.UI != "" {
 		// The inspector over the same store; its replays and resends are
@@ -436,29 +429,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 
 	<-ctx.Done()
-	first := <-firstSignal
 	fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("Shutting down: finishing in-flight forwards… (^C again to quit at once)"))
-	// A second signal quits without waiting for the store: every event
-	// already answered is in the journal, imported by the next start.
-	// `timeout` and process-group kills deliver one signal twice at once:
-	// a repeat within a second is that, not the user insisting.
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-sigs:
-				if time.Since(first) < time.Second {
-					continue
-				}
-				n := l.Abandon()
-				fmt.Fprintf(opts.IO.ErrOut, "hookctl: interrupted again: quitting; %d received events not yet in the store stay in %s (imported on the next start)\n", n, l.Journal())
-				os.Exit(cli.ExitInterrupted)
-			}
-		}
-	}()
 	stats, serr := l.Shutdown(context.WithoutCancel(ctx))
 
 	written, left := l.RecordCounts()

@@ -1,0 +1,34 @@
+package cli
+
+import "context"
+
+// Interrupter is the root command's signal handling, as a command finds
+// it in its context: the first Ctrl-C, SIGTERM or SIGHUP cancels the
+// context (the command finishes what is in flight and stops cleanly); a
+// second one, a second or more later, ends the process at once with
+// ExitInterrupted. A command with something to save or say before that
+// (listen: what stays in its journal) registers it with OnInterruptAgain.
+type Interrupter interface {
+	// OnInterruptAgain registers fn to run when a second signal ends the
+	// process, before it exits; remove unregisters it. fn runs on the
+	// signal's goroutine and must not wait for the command's own (a
+	// remove called while the process is ending waits for the end).
+	OnInterruptAgain(fn func()) (remove func())
+}
+
+type interrupterKey struct{}
+
+// WithInterrupter returns ctx carrying in, for OnInterruptAgain.
+func WithInterrupter(ctx context.Context, in Interrupter) context.Context {
+	return context.WithValue(ctx, interrupterKey{}, in)
+}
+
+// OnInterruptAgain registers fn with the Interrupter in ctx (see
+// Interrupter); without one (a command run in-process, as tests do) it
+// does nothing. The returned function unregisters fn.
+func OnInterruptAgain(ctx context.Context, fn func()) (remove func()) {
+	if in, ok := ctx.Value(interrupterKey{}).(Interrupter); ok {
+		return in.OnInterruptAgain(fn)
+	}
+	return func() {}
+}
