@@ -509,11 +509,29 @@ func (r *Recorder) Close(ctx context.Context) int64 {
 }
 
 // Abandon stops at once: records not yet in the store stay in the journal
-// (they are imported by the next listen or store command).
+// (they are imported by the next listen or store command). It waits for
+// the importer at most abandonWait: a store write in progress (SQLite
+// waiting out another writer's lock, up to its busy timeout; PostgreSQL
+// not answering) is left behind, the journal as it is — every record in
+// it is already durable, and importing one the store has too writes
+// nothing (an event's id is its key), so nothing is lost either way.
 func (r *Recorder) Abandon() int64 {
 	r.deadline.Store(1)
-	return r.Close(context.Background())
+	r.once.Do(func() { close(r.stop) })
+	select {
+	case <-r.done:
+		return r.Close(context.Background())
+	case <-time.After(abandonWait):
+	}
+	left := r.Pending()
+	r.cmu.Lock()
+	r.leftover = left
+	r.cmu.Unlock()
+	return left
 }
+
+// abandonWait bounds how long Abandon waits for the importer's store write.
+var abandonWait = 500 * time.Millisecond
 
 // Pending is how many durable records are not in the store yet.
 func (r *Recorder) Pending() int64 {

@@ -1,0 +1,124 @@
+//go:build !windows
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/signature"
+)
+
+// A second ^C quits listen at once also while its importer waits for the
+// store: another process holding SQLite's write lock (a sqlite3 shell left
+// in a transaction) kept the importer's write waiting out the 10 s busy
+// timeout, and Abandon waited for that write and then for one more, so the
+// "quit at once" took ~18 s. Nothing answered 2xx may be lost on the way:
+// it stays in the journal and the next store command imports it.
+func TestSecondInterruptQuitsWhileStoreLocked(t *testing.T) {
+	got := make(chan struct{}, 1)
+	held := make(chan struct{})
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if strings.HasSuffix(r.URL.Path, "/hold") {
+			select {
+			case got <- struct{}{}:
+			default:
+			}
+			<-held
+		}
+	}))
+	t.Cleanup(app.Close)
+	t.Cleanup(func() { close(held) })
+	e := newPTYEnv(t)
+	c := e.command(nil, "listen", "--port", "0", "--forward", app.URL, "--timeout", "120s", "-o", "json")
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sigflakeStartIgnoringINT(t, c)
+	br := bufio.NewReader(stdout)
+	line, err := br.ReadBytes('\n')
+	var ready readyLine
+	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" {
+		t.Fatalf("first stdout line %q (%v):\n%s", line, err, p.stderr.String())
+	}
+	go io.Copy(io.Discard, br)
+	release := sigflakeHoldWriteLock(t, filepath.Join(e.dir, "hookctl.db"))
+
+	sc, err := signature.Lookup("standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(id, path string) (*http.Response, error) {
+		body := []byte(`{"type":"card.created"}`)
+		h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", ready.URL+path, bytes.NewReader(body))
+		req.Header = h
+		return http.DefaultClient.Do(req)
+	}
+	var acked []string
+	for i := range 5 {
+		id := fmt.Sprintf("msg_locked_%d", i)
+		resp, err := post(id, "/ok")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s answered %d", id, resp.StatusCode)
+		}
+		acked = append(acked, id)
+	}
+	go func() {
+		if resp, err := post("msg_locked_held", "/hold"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	sigflakeWaitGot(t, got, p)
+	time.Sleep(200 * time.Millisecond) // the importer is in its write, waiting for the lock
+	p.cmd.Process.Signal(syscall.SIGINT)
+	p.waitStderr("Shutting down: finishing in-flight forwards…")
+	start := time.Now()
+	code := p.interruptUntilExit()
+	took := time.Since(start)
+	if code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, p.stderr.String())
+	}
+	// The second signal counts a second or more after the first; quitting
+	// then must not wait out the store's busy timeout (10 s).
+	if took > 6*time.Second {
+		t.Errorf("the second ^C took %s to quit while the store was locked (it waited for the store's write)\n%s", took.Round(time.Millisecond), p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), " received events not yet in the store stay in ") {
+		t.Errorf("listen did not say what stays in its journal:\n%s", p.stderr.String())
+	}
+	release()
+	stored := map[string]bool{}
+	for _, l := range strings.Split(e.plain("store", "export"), "\n") {
+		var r struct {
+			Event *struct{ ID string } `json:"event"`
+		}
+		if json.Unmarshal([]byte(l), &r) == nil && r.Event != nil {
+			stored[r.Event.ID] = true
+		}
+	}
+	for _, id := range acked {
+		if !stored[id] {
+			t.Errorf("%s was answered 2xx before the signals and is not in the store", id)
+		}
+	}
+}
