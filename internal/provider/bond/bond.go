@@ -494,15 +494,20 @@ func (a *api) simulate(eventType string) http.HandlerFunc {
 		}
 		ti := service.TriggerInput{Type: eventType, Provider: "bond", Overrides: []catalog.Override{ov}}
 		p, err := a.s.Dispatch.Trigger(r.Context(), ti)
-		res := SimulateResult{Event: eventType, CustomerID: in.CustomerID, ProgramID: in.ProgramID}
-		switch {
-		case errors.Is(err, service.ErrNoTarget):
-			// Bond emits the event whether or not anyone subscribed.
-		case a.bad(w, err):
-			return
-		default:
-			res.EventID, res.Deliveries = p.Event.ID, len(p.Deliveries)
+		if errors.Is(err, service.ErrNoTarget) {
+			// Bond's sandbox runs the verification whether or not anyone
+			// subscribed: the event happens, with a real id, and is
+			// stored (events log shows it) with no delivery, as a Svix
+			// message nobody listens to yet is.
+			var ev *store.Event
+			if _, ev, err = a.s.Dispatch.Build(ti); err == nil {
+				p, err = a.s.Dispatch.PublishTo(r.Context(), ev, nil, service.Target{})
+			}
 		}
-		provider.WriteJSON(w, http.StatusOK, res)
+		if a.bad(w, err) {
+			return
+		}
+		provider.WriteJSON(w, http.StatusOK, SimulateResult{Event: eventType, EventID: p.Event.ID, CustomerID: in.CustomerID,
+			ProgramID: in.ProgramID, Deliveries: len(p.Deliveries)})
 	}
 }
