@@ -369,6 +369,9 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		if err := listed("TYPE", "WEB_HOOK"); err != nil {
 			return nil, err
 		}
+		if err := checkTypes(vals); err != nil {
+			return nil, err
+		}
 		return func(*store.Delivery, string) bool { return inVals("WEB_HOOK") }, nil
 	case "CREATIONDATE":
 		if !slices.Contains([]string{"AFTER", "BEFORE", "BETWEEN", "ON"}, op) {
@@ -723,6 +726,10 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate is before startDate")
 		return
 	}
+	if err := checkTypes(in.TemplateTypes); err != nil {
+		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "templateTypes: "+err.Error())
+		return
+	}
 	// Only webhooks exist here: a templateTypes list without WEB_HOOK
 	// selects nothing.
 	if len(in.TemplateTypes) > 0 && !slices.ContainsFunc(in.TemplateTypes, func(t string) bool { return strings.EqualFold(t, "WEB_HOOK") }) {
@@ -750,4 +757,20 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.requeue(w, r, v2, ids); ok {
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// messageTypes are Mambu's notification message types (a message's type,
+// resendAsyncByDate's templateTypes); hookctl serve sends WEB_HOOK only.
+var messageTypes = []string{"EMAIL", "SMS", "WEB_HOOK", "EVENT_STREAM", "TASK"}
+
+// checkTypes refuses a value that is no Mambu message type, as Mambu
+// refuses a value outside the enum (one it does not know would otherwise
+// select nothing, silently: a typo passes for "nothing to do").
+func checkTypes(vals []string) error {
+	for _, v := range vals {
+		if !slices.Contains(messageTypes, strings.ToUpper(strings.TrimSpace(v))) {
+			return fmt.Errorf("unknown type %q: use EMAIL, SMS, WEB_HOOK, EVENT_STREAM or TASK (hookctl serve sends WEB_HOOK only)", v)
+		}
+	}
+	return nil
 }
