@@ -351,10 +351,13 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		}
 		return func(d *store.Delivery, _ string) bool { return inVals(state(d)) }, nil
 	case "EVENT":
-		if err := listed("EVENT", "CLIENT_CREATED"); err != nil {
+		if err := listed("EVENT", "CLIENT_CREATED or client.created"); err != nil {
 			return nil, err
 		}
-		return func(_ *store.Delivery, t string) bool { return inVals(t) }, nil
+		// An event is named as Mambu names it (CLIENT_CREATED, as the
+		// notifications' bodies say) or as hookctl does (client.created,
+		// the message's event).
+		return func(_ *store.Delivery, t string) bool { return inVals(t) || inVals(mambuEventName(t)) }, nil
 	case "ENCODEDKEY":
 		if err := listed("ENCODED_KEY", "a message's encodedKey"); err != nil {
 			return nil, err
@@ -773,4 +776,10 @@ func checkTypes(vals []string) error {
 		}
 	}
 	return nil
+}
+
+// mambuEventName is a catalog event type as Mambu names its events:
+// client.created is CLIENT_CREATED.
+func mambuEventName(t string) string {
+	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(t))
 }
