@@ -195,6 +195,16 @@ func (in input) checkVersion(v version) error {
 	return fmt.Errorf("Unsupported version %s: this API is version 0.1 (send \"0.1\" or leave version out)", shown)
 }
 
+// checkURLs refuses a url and a callback_url that differ: v0 names the
+// field callback_url, v0.1 url, and either is taken at either version;
+// with both, keeping one would drop the other without a word.
+func (in input) checkURLs() error {
+	if in.URL != nil && in.CallbackURL != nil && strings.TrimSpace(*in.URL) != strings.TrimSpace(*in.CallbackURL) {
+		return fmt.Errorf("url %q and callback_url %q differ: send one of them", *in.URL, *in.CallbackURL)
+	}
+	return nil
+}
+
 func (in input) url() *string {
 	if in.URL != nil {
 		return in.URL
@@ -294,6 +304,10 @@ func (a *api) create(v version) http.HandlerFunc {
 				a.bad(w, err)
 				return
 			}
+			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
+		if err := in.checkURLs(); err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
@@ -408,6 +422,10 @@ func (a *api) update(v version) http.HandlerFunc {
 			return
 		}
 		if err := in.checkVersion(v); err != nil {
+			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
+		if err := in.checkURLs(); err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
