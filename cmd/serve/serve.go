@@ -84,7 +84,7 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
 			}
-			if err := cli.NonEmptyFlags(c, "host"); err != nil {
+			if err := cli.NonEmptyFlags(c, "host", "api-key", "api-key-file"); err != nil {
 				return err
 			}
 			opts.Host = cli.UnbracketHost(opts.Host)
@@ -102,6 +102,7 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 					return cli.Usagef("--api-key-file %s holds %d keys: serve takes one", fl.Value.String(), len(keys))
 				}
 				opts.APIKey = keys[0]
+				cli.WarnLooseSecretFile(f.IOStreams.ErrOut, "--api-key-file", fl.Value.String(), "the key the APIs accept")
 			}
 			if !httplimit.IsLoopbackHost(opts.Host) && opts.APIKey == "" {
 				return cli.Usagef("--host %s exposes the APIs beyond this machine: it requires --api-key", opts.Host).
@@ -133,7 +134,7 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 	fl.IntVarP(&opts.Port, "port", "p", 8788, "listen on `port` (0 = a free port)")
 	fl.StringVar(&opts.Host, "host", "127.0.0.1", "listen on `address` (anything but loopback requires --api-key)")
 	fl.StringVar(&opts.APIKey, "api-key", "", "accept only this `key` as the APIs' credential (default: any non-empty one)")
-	fl.String("api-key-file", "", "read the --api-key from `file` instead (keeps it out of the process list and shell history)")
+	fl.String("api-key-file", "", "read the --api-key from `file` instead (keeps it out of the process list and shell history; warns unless only you may read it)")
 	fl.BoolVar(&opts.NoWorker, "no-worker", false, "do not deliver in this process (leave it to 'hookctl worker')")
 	fl.BoolVar(&opts.AllowReset, "allow-reset", false, "let POST /_hookctl/reset empty the store (test isolation)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on a delivery attempt after `duration`")

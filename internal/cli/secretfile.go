@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"fmt"
+	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -62,4 +65,30 @@ func SecretFromFile(c interface{ Flags() *pflag.FlagSet }, secret *string) (bool
 	}
 	*secret = s[0]
 	return true, nil
+}
+
+// WarnLooseSecretFile warns on w (holds says what the file holds), with a chmod hint, when users other than
+// its owner may read or write the secret file at path (as ssh does about a
+// private key, and as hookctl does about a store or a config file holding
+// secrets): the key in it is theirs too. It warns and goes on, leaving the
+// fix to the user. Nothing on Windows, whose permission bits say nothing
+// about other users.
+func WarnLooseSecretFile(w io.Writer, flag, path, holds string) {
+	if runtime.GOOS == "windows" || w == nil {
+		return
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	m := fi.Mode().Perm()
+	if m&0o077 == 0 {
+		return
+	}
+	who := "read"
+	if m&0o044 == 0 {
+		who = "written"
+	}
+	fmt.Fprintf(w, "hookctl: warning: %s %s can be %s by other users (mode %04o), and it holds %s\n", flag, path, who, m, holds)
+	fmt.Fprintf(w, "hookctl: hint: chmod 600 %s\n", path)
 }

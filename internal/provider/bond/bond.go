@@ -195,6 +195,16 @@ func (in input) checkVersion(v version) error {
 	return fmt.Errorf("Unsupported version %s: this API is version 0.1 (send \"0.1\" or leave version out)", shown)
 }
 
+// checkURLs refuses a url and a callback_url that differ: v0 names the
+// field callback_url, v0.1 url, and either is taken at either version;
+// with both, keeping one would drop the other without a word.
+func (in input) checkURLs() error {
+	if in.URL != nil && in.CallbackURL != nil && strings.TrimSpace(*in.URL) != strings.TrimSpace(*in.CallbackURL) {
+		return fmt.Errorf("url %q and callback_url %q differ: send one of them", *in.URL, *in.CallbackURL)
+	}
+	return nil
+}
+
 func (in input) url() *string {
 	if in.URL != nil {
 		return in.URL
@@ -294,6 +304,10 @@ func (a *api) create(v version) http.HandlerFunc {
 				a.bad(w, err)
 				return
 			}
+			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
+		if err := in.checkURLs(); err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
@@ -411,6 +425,10 @@ func (a *api) update(v version) http.HandlerFunc {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
+		if err := in.checkURLs(); err != nil {
+			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
 		status, err := in.status(v)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
@@ -494,15 +512,20 @@ func (a *api) simulate(eventType string) http.HandlerFunc {
 		}
 		ti := service.TriggerInput{Type: eventType, Provider: "bond", Overrides: []catalog.Override{ov}}
 		p, err := a.s.Dispatch.Trigger(r.Context(), ti)
-		res := SimulateResult{Event: eventType, CustomerID: in.CustomerID, ProgramID: in.ProgramID}
-		switch {
-		case errors.Is(err, service.ErrNoTarget):
-			// Bond emits the event whether or not anyone subscribed.
-		case a.bad(w, err):
-			return
-		default:
-			res.EventID, res.Deliveries = p.Event.ID, len(p.Deliveries)
+		if errors.Is(err, service.ErrNoTarget) {
+			// Bond's sandbox runs the verification whether or not anyone
+			// subscribed: the event happens, with a real id, and is
+			// stored (events log shows it) with no delivery, as a Svix
+			// message nobody listens to yet is.
+			var ev *store.Event
+			if _, ev, err = a.s.Dispatch.Build(ti); err == nil {
+				p, err = a.s.Dispatch.PublishTo(r.Context(), ev, nil, service.Target{})
+			}
 		}
-		provider.WriteJSON(w, http.StatusOK, res)
+		if a.bad(w, err) {
+			return
+		}
+		provider.WriteJSON(w, http.StatusOK, SimulateResult{Event: eventType, EventID: p.Event.ID, CustomerID: in.CustomerID,
+			ProgramID: in.ProgramID, Deliveries: len(p.Deliveries)})
 	}
 }

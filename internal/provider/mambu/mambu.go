@@ -351,10 +351,13 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		}
 		return func(d *store.Delivery, _ string) bool { return inVals(state(d)) }, nil
 	case "EVENT":
-		if err := listed("EVENT", "CLIENT_CREATED"); err != nil {
+		if err := listed("EVENT", "CLIENT_CREATED or client.created"); err != nil {
 			return nil, err
 		}
-		return func(_ *store.Delivery, t string) bool { return inVals(t) }, nil
+		// An event is named as Mambu names it (CLIENT_CREATED, as the
+		// notifications' bodies say) or as hookctl does (client.created,
+		// the message's event).
+		return func(_ *store.Delivery, t string) bool { return inVals(t) || inVals(mambuEventName(t)) }, nil
 	case "ENCODEDKEY":
 		if err := listed("ENCODED_KEY", "a message's encodedKey"); err != nil {
 			return nil, err
@@ -367,6 +370,9 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		return func(d *store.Delivery, _ string) bool { return inVals(d.EventID) }, nil
 	case "TYPE":
 		if err := listed("TYPE", "WEB_HOOK"); err != nil {
+			return nil, err
+		}
+		if err := checkTypes(vals); err != nil {
 			return nil, err
 		}
 		return func(*store.Delivery, string) bool { return inVals("WEB_HOOK") }, nil
@@ -723,6 +729,10 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate is before startDate")
 		return
 	}
+	if err := checkTypes(in.TemplateTypes); err != nil {
+		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "templateTypes: "+err.Error())
+		return
+	}
 	// Only webhooks exist here: a templateTypes list without WEB_HOOK
 	// selects nothing.
 	if len(in.TemplateTypes) > 0 && !slices.ContainsFunc(in.TemplateTypes, func(t string) bool { return strings.EqualFold(t, "WEB_HOOK") }) {
@@ -750,4 +760,26 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.requeue(w, r, v2, ids); ok {
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// messageTypes are Mambu's notification message types (a message's type,
+// resendAsyncByDate's templateTypes); hookctl serve sends WEB_HOOK only.
+var messageTypes = []string{"EMAIL", "SMS", "WEB_HOOK", "EVENT_STREAM", "TASK"}
+
+// checkTypes refuses a value that is no Mambu message type, as Mambu
+// refuses a value outside the enum (one it does not know would otherwise
+// select nothing, silently: a typo passes for "nothing to do").
+func checkTypes(vals []string) error {
+	for _, v := range vals {
+		if !slices.Contains(messageTypes, strings.ToUpper(strings.TrimSpace(v))) {
+			return fmt.Errorf("unknown type %q: use EMAIL, SMS, WEB_HOOK, EVENT_STREAM or TASK (hookctl serve sends WEB_HOOK only)", v)
+		}
+	}
+	return nil
+}
+
+// mambuEventName is a catalog event type as Mambu names its events:
+// client.created is CLIENT_CREATED.
+func mambuEventName(t string) string {
+	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(t))
 }

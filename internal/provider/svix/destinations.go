@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/store"
@@ -17,9 +16,9 @@ import (
 // sent to, with how its delivery stands.
 type MessageEndpoint struct {
 	Endpoint
-	Status      int        `json:"status"` // 0 success, 1 pending, 2 fail
-	StatusText  string     `json:"statusText"`
-	NextAttempt *time.Time `json:"nextAttempt"`
+	Status      int    `json:"status"` // 0 success, 1 pending, 2 fail
+	StatusText  string `json:"statusText"`
+	NextAttempt *Time  `json:"nextAttempt"`
 }
 
 // listAttemptedDestinations lists the application's endpoints a message
@@ -187,14 +186,14 @@ func endpointMsgPlace(it string) (id string, place int64, ok bool) {
 // endpoint, with how its delivery there stands.
 type EndpointMessage struct {
 	Message
-	Status      int        `json:"status"` // 0 success, 1 pending, 2 fail
-	StatusText  string     `json:"statusText"`
-	NextAttempt *time.Time `json:"nextAttempt"`
+	Status      int    `json:"status"` // 0 success, 1 pending, 2 fail
+	StatusText  string `json:"statusText"`
+	NextAttempt *Time  `json:"nextAttempt"`
 }
 
 // deliveryStatus is a delivery's Svix MessageStatus, its text and, while
 // it is pending, when it is tried next.
-func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
+func deliveryStatus(d *store.Delivery) (int, string, *Time) {
 	switch d.Status {
 	case store.DeliverySucceeded:
 		return 0, "success", nil
@@ -204,7 +203,7 @@ func deliveryStatus(d *store.Delivery) (int, string, *time.Time) {
 	if d.NextAttemptAt.IsZero() {
 		return 1, "pending", nil
 	}
-	t := d.NextAttemptAt.UTC()
+	t := svixTime(d.NextAttemptAt)
 	return 1, "pending", &t
 }
 

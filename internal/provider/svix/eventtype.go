@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/store"
@@ -26,8 +25,8 @@ type EventType struct {
 	FeatureFlag  *string         `json:"featureFlag,omitempty"`
 	FeatureFlags []string        `json:"featureFlags,omitempty"`
 	GroupName    *string         `json:"groupName,omitempty"`
-	CreatedAt    time.Time       `json:"createdAt"`
-	UpdatedAt    time.Time       `json:"updatedAt"`
+	CreatedAt    Time            `json:"createdAt"`
+	UpdatedAt    Time            `json:"updatedAt"`
 }
 
 // eventTypeIn is EventTypeIn, EventTypeUpdate and EventTypePatch (name
@@ -105,7 +104,7 @@ func (a *api) createEventType(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in, false) || !in.check(w, true, true) {
 		return
 	}
-	now := a.s.NowUTC()
+	now := svixTime(a.s.NowUTC())
 	et, err := a.changeEventType(r.Context(), *in.Name, func(cur *EventType) (*EventType, error) {
 		et := &EventType{Name: *in.Name, CreatedAt: now}
 		if cur != nil {
@@ -231,7 +230,7 @@ func (a *api) updateEventType(patch bool) http.HandlerFunc {
 		if !a.decode(w, r, &in, patch) || !in.check(w, false, !patch) {
 			return
 		}
-		name, now := r.PathValue("name"), a.s.NowUTC()
+		name, now := r.PathValue("name"), svixTime(a.s.NowUTC())
 		if !validName(name, 256, "") {
 			fail(w, http.StatusUnprocessableEntity, "validation", "the event type's name must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
 			return
@@ -266,7 +265,7 @@ func (a *api) deleteEventType(w http.ResponseWriter, r *http.Request) {
 		case r.URL.Query().Get("expunge") == "true":
 			return nil, nil
 		}
-		cur.Archived, cur.UpdatedAt = true, a.s.NowUTC()
+		cur.Archived, cur.UpdatedAt = true, svixTime(a.s.NowUTC())
 		return cur, nil
 	})
 	if a.bad(w, err) {

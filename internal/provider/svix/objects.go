@@ -70,7 +70,7 @@ func appObject(app *App) (*store.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &store.Object{Data: b, CreatedAt: app.CreatedAt}
+	o := &store.Object{Data: b, CreatedAt: app.CreatedAt.Time}
 	if app.UID != nil {
 		o.Key = *app.UID
 	}
@@ -148,7 +148,7 @@ func etObject(et *EventType) (*store.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &store.Object{Data: b, CreatedAt: et.CreatedAt}, nil
+	return &store.Object{Data: b, CreatedAt: et.CreatedAt.Time}, nil
 }
 
 func objectET(o *store.Object) (*EventType, error) {

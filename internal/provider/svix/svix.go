@@ -137,8 +137,8 @@ type App struct {
 	// and read both): the same value, set by MarshalJSON.
 	ThrottleRate *int              `json:"throttleRate,omitempty"`
 	Metadata     map[string]string `json:"metadata"`
-	CreatedAt    time.Time         `json:"createdAt"`
-	UpdatedAt    time.Time         `json:"updatedAt"`
+	CreatedAt    Time              `json:"createdAt"`
+	UpdatedAt    Time              `json:"updatedAt"`
 }
 
 // MarshalJSON writes the application with throttleRate and rateLimit
@@ -372,7 +372,7 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 	if existing() {
 		return
 	}
-	now := a.s.NowUTC()
+	now := svixTime(a.s.NowUTC())
 	app := &App{ID: newID("app_"), UID: in.UID, Name: in.Name, Metadata: in.Metadata, RateLimit: in.RateLimit, CreatedAt: now, UpdatedAt: now}
 	if app.Metadata == nil {
 		app.Metadata = map[string]string{}
@@ -473,7 +473,7 @@ func (a *api) storedApp(ctx context.Context, idOrUID string) (*App, error) {
 }
 
 func restoredApp(id, uid, name string, created time.Time) *App {
-	app := &App{ID: id, Name: name, Metadata: map[string]string{}, CreatedAt: created.UTC(), UpdatedAt: created.UTC()}
+	app := &App{ID: id, Name: name, Metadata: map[string]string{}, CreatedAt: svixTime(created), UpdatedAt: svixTime(created)}
 	if uid != "" {
 		app.UID = &uid
 	}
@@ -557,7 +557,7 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(out, func(x, y *App) int {
-		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
+		if c := x.CreatedAt.Compare(y.CreatedAt.Time); c != 0 {
 			return c
 		}
 		return strings.Compare(x.ID, y.ID)
@@ -683,7 +683,7 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			if in.RateLimit != nil || !patch || clearRate {
 				cur.RateLimit = in.RateLimit
 			}
-			cur.UpdatedAt = a.s.NowUTC()
+			cur.UpdatedAt = svixTime(a.s.NowUTC())
 			return nil
 		})
 		if errors.Is(err, store.ErrKeyTaken) {
@@ -767,14 +767,14 @@ type Endpoint struct {
 	// ThrottleRate: Svix's current name for RateLimit, the same value.
 	ThrottleRate *int              `json:"throttleRate,omitempty"`
 	Metadata     map[string]string `json:"metadata"`
-	CreatedAt    time.Time         `json:"createdAt"`
-	UpdatedAt    time.Time         `json:"updatedAt"`
+	CreatedAt    Time              `json:"createdAt"`
+	UpdatedAt    Time              `json:"updatedAt"`
 }
 
 func render(s *store.Subscription) Endpoint {
 	e := Endpoint{ID: s.Metadata[MetaID], URL: s.CallbackURL, Description: s.Description, Version: 1,
 		Disabled: s.Status != store.StatusEnabled, Metadata: map[string]string{},
-		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+		CreatedAt: svixTime(s.CreatedAt), UpdatedAt: svixTime(s.UpdatedAt)}
 	if v, err := strconv.Atoi(s.Metadata[metaVersion]); err == nil {
 		e.Version = v
 	}
@@ -1589,7 +1589,7 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
-		"task": "endpoint.recover", "updatedAt": a.s.NowUTC()})
+		"task": "endpoint.recover", "updatedAt": svixTime(a.s.NowUTC())})
 }
 
 const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '.'"
@@ -1631,13 +1631,13 @@ type Message struct {
 	EventType string          `json:"eventType"`
 	Payload   json.RawMessage `json:"payload"`
 	Channels  []string        `json:"channels,omitempty"`
-	DeliverAt *time.Time      `json:"deliverAt,omitempty"`
+	DeliverAt *Time           `json:"deliverAt,omitempty"`
 	Tags      []string        `json:"tags,omitempty"`
-	Timestamp time.Time       `json:"timestamp"`
+	Timestamp Time            `json:"timestamp"`
 }
 
 func renderMsg(e *store.Event, withContent bool) Message {
-	m := Message{ID: e.ID, EventType: e.Type, Payload: json.RawMessage("{}"), Timestamp: e.CreatedAt.UTC()}
+	m := Message{ID: e.ID, EventType: e.Type, Payload: json.RawMessage("{}"), Timestamp: svixTime(e.CreatedAt)}
 	if withContent && json.Valid(e.Payload) {
 		m.Payload = e.Payload
 	}
@@ -1651,8 +1651,7 @@ func renderMsg(e *store.Event, withContent bool) Message {
 		m.Tags = strings.Split(c, ",")
 	}
 	if t, err := time.Parse(time.RFC3339Nano, first(e.Headers[hdrDeliverAt])); err == nil {
-		t = t.UTC()
-		m.DeliverAt = &t
+		m.DeliverAt = svixTimePtr(&t)
 	}
 	return m
 }
@@ -2060,17 +2059,17 @@ func (a *api) getMsg(w http.ResponseWriter, r *http.Request) {
 
 // Attempt is Svix's MessageAttemptOut.
 type Attempt struct {
-	ID                 string    `json:"id"`
-	URL                string    `json:"url"`
-	Response           string    `json:"response"`
-	ResponseStatusCode int       `json:"responseStatusCode"`
-	ResponseDurationMs int64     `json:"responseDurationMs"`
-	Status             int       `json:"status"`
-	StatusText         string    `json:"statusText"`
-	TriggerType        int       `json:"triggerType"`
-	Timestamp          time.Time `json:"timestamp"`
-	MsgID              string    `json:"msgId"`
-	EndpointID         string    `json:"endpointId"`
+	ID                 string `json:"id"`
+	URL                string `json:"url"`
+	Response           string `json:"response"`
+	ResponseStatusCode int    `json:"responseStatusCode"`
+	ResponseDurationMs int64  `json:"responseDurationMs"`
+	Status             int    `json:"status"`
+	StatusText         string `json:"statusText"`
+	TriggerType        int    `json:"triggerType"`
+	Timestamp          Time   `json:"timestamp"`
+	MsgID              string `json:"msgId"`
+	EndpointID         string `json:"endpointId"`
 	// Msg is the attempt's message, with with_msg=true (Svix's
 	// MessageAttemptOut.msg).
 	Msg *Message `json:"msg,omitempty"`
@@ -2079,7 +2078,7 @@ type Attempt struct {
 func renderAttempt(at *store.AttemptRow, endpointID string) Attempt {
 	out := Attempt{ID: attemptID(at.DeliveryID, at.Number), URL: at.RequestURL,
 		Response: string(at.ResponseBody), ResponseStatusCode: at.ResponseStatus, ResponseDurationMs: at.Duration.Milliseconds(),
-		Timestamp: at.StartedAt.UTC(), MsgID: at.EventID, EndpointID: endpointID}
+		Timestamp: svixTime(at.StartedAt), MsgID: at.EventID, EndpointID: endpointID}
 	if at.Error == "" && at.ResponseStatus >= 200 && at.ResponseStatus < 300 {
 		out.Status, out.StatusText = 0, "success"
 	} else {
@@ -2492,5 +2491,5 @@ func (lf listFilter) attemptOK(at Attempt, e *store.Event) bool {
 	if lf.endpoint != "" && at.EndpointID != lf.endpoint {
 		return false
 	}
-	return lf.timeOK(at.Timestamp) && (!lf.needsEvent() || lf.eventOK(e))
+	return lf.timeOK(at.Timestamp.Time) && (!lf.needsEvent() || lf.eventOK(e))
 }
