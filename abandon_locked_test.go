@@ -3,20 +3,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/hookctl/hookctl/internal/signature"
 )
 
 // A second ^C quits listen at once also while its importer waits for the
@@ -26,50 +18,9 @@ import (
 // "quit at once" took ~18 s. Nothing answered 2xx may be lost on the way:
 // it stays in the journal and the next store command imports it.
 func TestSecondInterruptQuitsWhileStoreLocked(t *testing.T) {
-	got := make(chan struct{}, 1)
-	held := make(chan struct{})
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		if strings.HasSuffix(r.URL.Path, "/hold") {
-			select {
-			case got <- struct{}{}:
-			default:
-			}
-			<-held
-		}
-	}))
-	t.Cleanup(app.Close)
-	t.Cleanup(func() { close(held) })
 	e := newPTYEnv(t)
-	c := e.command(nil, "listen", "--port", "0", "--forward", app.URL, "--timeout", "120s", "-o", "json")
-	stdout, err := c.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := sigflakeStartIgnoringINT(t, c)
-	br := bufio.NewReader(stdout)
-	line, err := br.ReadBytes('\n')
-	var ready readyLine
-	if err != nil || json.Unmarshal(line, &ready) != nil || ready.Kind != "ready" {
-		t.Fatalf("first stdout line %q (%v):\n%s", line, err, p.stderr.String())
-	}
-	go io.Copy(io.Discard, br)
+	p, got, post := sigflakeListen(t, e)
 	release := sigflakeHoldWriteLock(t, filepath.Join(e.dir, "hookctl.db"))
-
-	sc, err := signature.Lookup("standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	post := func(id, path string) (*http.Response, error) {
-		body := []byte(`{"type":"card.created"}`)
-		h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, _ := http.NewRequest("POST", ready.URL+path, bytes.NewReader(body))
-		req.Header = h
-		return http.DefaultClient.Do(req)
-	}
 	var acked []string
 	for i := range 5 {
 		id := fmt.Sprintf("msg_locked_%d", i)
@@ -107,15 +58,7 @@ func TestSecondInterruptQuitsWhileStoreLocked(t *testing.T) {
 		t.Errorf("listen did not say what stays in its journal:\n%s", p.stderr.String())
 	}
 	release()
-	stored := map[string]bool{}
-	for _, l := range strings.Split(e.plain("store", "export"), "\n") {
-		var r struct {
-			Event *struct{ ID string } `json:"event"`
-		}
-		if json.Unmarshal([]byte(l), &r) == nil && r.Event != nil {
-			stored[r.Event.ID] = true
-		}
-	}
+	stored := sigflakeExportedIDs(e)
 	for _, id := range acked {
 		if !stored[id] {
 			t.Errorf("%s was answered 2xx before the signals and is not in the store", id)

@@ -167,14 +167,18 @@ func TestSecondInterruptSIGINTIgnoredServe(t *testing.T) {
 // root's handling: the events already answered 2xx are kept (in the
 // store, or in the journal the next command imports), and it says what
 // stays in the journal.
-func TestSecondInterruptSIGINTIgnoredListen(t *testing.T) {
-	got := make(chan struct{}, 1)
+// sigflakeListen starts `hookctl listen -o json` (SIGINT ignored, as
+// sigflakeStartIgnoringINT) forwarding to an app whose /hold path holds
+// its request until the test ends (got is told of the first); post sends
+// a signed card.created with that id to path.
+func sigflakeListen(t *testing.T, e *ptyEnv) (p *sigflakeProc, got <-chan struct{}, post func(id, path string) (*http.Response, error)) {
+	gotc := make(chan struct{}, 1)
 	held := make(chan struct{})
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		if strings.HasSuffix(r.URL.Path, "/hold") {
 			select {
-			case got <- struct{}{}:
+			case gotc <- struct{}{}:
 			default:
 			}
 			<-held
@@ -182,13 +186,12 @@ func TestSecondInterruptSIGINTIgnoredListen(t *testing.T) {
 	}))
 	t.Cleanup(app.Close)
 	t.Cleanup(func() { close(held) }) // before app.Close: its handlers return first
-	e := newPTYEnv(t)
 	c := e.command(nil, "listen", "--port", "0", "--forward", app.URL, "--timeout", "120s", "-o", "json")
 	stdout, err := c.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := sigflakeStartIgnoringINT(t, c)
+	p = sigflakeStartIgnoringINT(t, c)
 	br := bufio.NewReader(stdout)
 	line, err := br.ReadBytes('\n')
 	var ready readyLine
@@ -201,7 +204,7 @@ func TestSecondInterruptSIGINTIgnoredListen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	post := func(id, path string) (*http.Response, error) {
+	post = func(id, path string) (*http.Response, error) {
 		body := []byte(`{"type":"card.created"}`)
 		h, err := sc.Sign(signature.SignInput{Secrets: []string{ready.Secret}, ID: id, Timestamp: time.Now(), Body: body})
 		if err != nil {
@@ -211,6 +214,26 @@ func TestSecondInterruptSIGINTIgnoredListen(t *testing.T) {
 		req.Header = h
 		return http.DefaultClient.Do(req)
 	}
+	return p, gotc, post
+}
+
+// sigflakeExportedIDs is the set of event ids `store export` writes.
+func sigflakeExportedIDs(e *ptyEnv) map[string]bool {
+	stored := map[string]bool{}
+	for _, l := range strings.Split(e.plain("store", "export"), "\n") {
+		var r struct {
+			Event *struct{ ID string } `json:"event"`
+		}
+		if json.Unmarshal([]byte(l), &r) == nil && r.Event != nil {
+			stored[r.Event.ID] = true
+		}
+	}
+	return stored
+}
+
+func TestSecondInterruptSIGINTIgnoredListen(t *testing.T) {
+	e := newPTYEnv(t)
+	p, got, post := sigflakeListen(t, e)
 	var acked []string
 	for i := range 3 {
 		id := fmt.Sprintf("msg_sigflake_%d", i)
@@ -239,15 +262,7 @@ func TestSecondInterruptSIGINTIgnoredListen(t *testing.T) {
 		t.Errorf("listen did not say what stays in its journal:\n%s", p.stderr.String())
 	}
 	// store export imports what the journal still holds.
-	stored := map[string]bool{}
-	for _, l := range strings.Split(e.plain("store", "export"), "\n") {
-		var r struct {
-			Event *struct{ ID string } `json:"event"`
-		}
-		if json.Unmarshal([]byte(l), &r) == nil && r.Event != nil {
-			stored[r.Event.ID] = true
-		}
-	}
+	stored := sigflakeExportedIDs(e)
 	for _, id := range acked {
 		if !stored[id] {
 			t.Errorf("%s was answered 2xx before the signals and is not in the store", id)
