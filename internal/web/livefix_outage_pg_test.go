@@ -1,20 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/hookctl/hookctl/internal/service"
-	"github.com/hookctl/hookctl/internal/store"
-	"github.com/hookctl/hookctl/internal/store/postgres"
-	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
-	"github.com/hookctl/hookctl/internal/testutil/pauseproxy"
-	"github.com/hookctl/hookctl/internal/web"
 )
 
 // TestLiveFromNowAfterOutagePostgres: /live without after= opened while
@@ -23,42 +12,7 @@ import (
 // from the newest delivery then: the log's history is not sent, a
 // delivery stored after is. Before, it sent the whole log from seq 1.
 func TestLiveFromNowAfterOutagePostgres(t *testing.T) {
-	pgURL := pgtest.URL(t)
-	u, err := url.Parse(pgURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := pauseproxy.New(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.Addr()
-	ctx := context.Background()
-	writer, err := postgres.OpenDB(ctx, pgURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { writer.Close() })
-	db, err := postgres.OpenDB(ctx, viaProxy.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewUnstartedServer(nil)
-	h, err := web.New(web.Config{Store: db, Addr: srv.Listener.Addr().String(), Poll: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
-	publish := func() string {
-		d := &service.Dispatcher{Store: writer}
-		pub, err := d.Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
-			service.Target{URL: "http://127.0.0.1:9/x", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pub.Deliveries[0].ID
-	}
+	srv, proxy, publish := pgOutageInspector(t)
 	old := []string{publish(), publish(), publish()}
 	proxy.SetDown(true)
 	ch := openEvents(t, srv.URL+"/live")
