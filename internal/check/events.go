@@ -218,30 +218,14 @@ func relateGenerated(older, newer []byte, olderID, newerID string, olderGen, new
 	if !gjson.ValidBytes(older) || !gjson.ValidBytes(newer) {
 		return older
 	}
-	type leaf struct {
-		key    string // the last key of the path
-		parent string // the path of the object or array holding it
-		v      gjson.Result
+	byPath := func(body []byte) map[string]jsonLeaf {
+		m := map[string]jsonLeaf{}
+		for _, l := range jsonLeaves(gjson.ParseBytes(body)) {
+			m[l.path] = l
+		}
+		return m
 	}
-	var walk func(leaves map[string]leaf, prefix string, v gjson.Result)
-	walk = func(leaves map[string]leaf, prefix string, v gjson.Result) {
-		v.ForEach(func(k, val gjson.Result) bool {
-			p := escapePath(k.String())
-			if prefix != "" {
-				p = prefix + "." + p
-			}
-			switch {
-			case val.IsObject() || val.IsArray():
-				walk(leaves, p, val)
-			case val.Type == gjson.String || val.Type == gjson.Number:
-				leaves[p] = leaf{k.String(), prefix, val}
-			}
-			return true
-		})
-	}
-	leaves, newLeaves := map[string]leaf{}, map[string]leaf{}
-	walk(leaves, "", gjson.ParseBytes(older))
-	walk(newLeaves, "", gjson.ParseBytes(newer))
+	leaves, newLeaves := byPath(older), byPath(newer)
 	out := older
 	renamed := map[string]string{} // an id of older → newer's
 	shared := map[string]bool{}    // objects about the same object in both
@@ -268,7 +252,7 @@ func relateGenerated(older, newer []byte, olderID, newerID string, olderGen, new
 	// account data.id, its account_updated data.account._id. An "id" or
 	// "_id" of older at a path newer lacks takes the one id of the same
 	// kind under "id" or "_id" that newer has at a path older lacks.
-	isID := func(l leaf) bool { return (l.key == "id" || l.key == "_id") && l.v.Type == gjson.String }
+	isID := func(l jsonLeaf) bool { return (l.key == "id" || l.key == "_id") && l.v.Type == gjson.String }
 	for _, p := range slices.Sorted(maps.Keys(leaves)) {
 		l := leaves[p]
 		if !isID(l) || l.v.Str == olderID || renamed[l.v.Str] != "" || gjson.GetBytes(newer, p).Exists() {
@@ -346,36 +330,17 @@ func relateFields(out, older, newer []byte, olderID, newerID string, olderGen, n
 		return out
 	}
 	hasID := map[string]bool{}
-	type leaf struct {
-		path, parent string
-		v            gjson.Result
-	}
-	var leaves []leaf
-	var walk func(prefix string, v gjson.Result)
-	walk = func(prefix string, v gjson.Result) {
-		v.ForEach(func(k, val gjson.Result) bool {
-			p := escapePath(k.String())
-			if prefix != "" {
-				p = prefix + "." + p
+	leaves := jsonLeaves(gjson.ParseBytes(older))
+	for _, l := range leaves {
+		if isIDKey(l.key) {
+			hasID[l.parent] = true
+			// The same id in both (a shared placeholder, an @name):
+			// the same object too.
+			if nv := gjson.GetBytes(newer, l.path); nv.Type == gjson.String && nv.Str == l.v.Str && l.v.Str != "" && l.v.Str != olderID && l.v.Str != newerID {
+				shared[l.parent] = true
 			}
-			switch {
-			case val.IsObject() || val.IsArray():
-				walk(p, val)
-			case val.Type == gjson.String || val.Type == gjson.Number:
-				leaves = append(leaves, leaf{p, prefix, val})
-				if isIDKey(k.String()) {
-					hasID[prefix] = true
-					// The same id in both (a shared placeholder, an
-					// @name): the same object too.
-					if nv := gjson.GetBytes(newer, p); nv.Type == gjson.String && nv.Str == val.Str && val.Str != "" && val.Str != olderID && val.Str != newerID {
-						shared[prefix] = true
-					}
-				}
-			}
-			return true
-		})
+		}
 	}
-	walk("", gjson.ParseBytes(older))
 	for _, l := range leaves {
 		nv := gjson.GetBytes(newer, l.path)
 		if !nv.Exists() || nv.Raw == l.v.Raw || nv.Type != l.v.Type || l.v.Str == olderID || nv.Str == newerID {
@@ -408,4 +373,34 @@ func escapePath(k string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// jsonLeaf is a string or number in a JSON document: its gjson path, its
+// last key, the path of the object or array holding it, and its value.
+type jsonLeaf struct {
+	path, key, parent string
+	v                 gjson.Result
+}
+
+// jsonLeaves lists v's strings and numbers, in document order.
+func jsonLeaves(v gjson.Result) []jsonLeaf {
+	var leaves []jsonLeaf
+	var walk func(prefix string, v gjson.Result)
+	walk = func(prefix string, v gjson.Result) {
+		v.ForEach(func(k, val gjson.Result) bool {
+			p := escapePath(k.String())
+			if prefix != "" {
+				p = prefix + "." + p
+			}
+			switch {
+			case val.IsObject() || val.IsArray():
+				walk(p, val)
+			case val.Type == gjson.String || val.Type == gjson.Number:
+				leaves = append(leaves, jsonLeaf{p, k.String(), prefix, val})
+			}
+			return true
+		})
+	}
+	walk("", v)
+	return leaves
 }
