@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/service"
@@ -319,7 +320,14 @@ func (h *Handler) diffPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
-	if lines, err := DiffJSON(d.A.E.Payload, d.B.E.Payload); err == nil {
+	// A body that is not UTF-8 is compared byte for byte: decoded as
+	// JSON, its bytes that are not UTF-8 all read U+FFFD, and two
+	// bodies that differ only there were "identical".
+	if !utf8.Valid(d.A.E.Payload) || !utf8.Valid(d.B.E.Payload) {
+		if !bytes.Equal(d.A.E.Payload, d.B.E.Payload) {
+			d.Lines = []diffLine{{Path: "(body)", Kind: "changed", A: d.A.Raw, B: d.B.Raw}}
+		}
+	} else if lines, err := DiffJSON(d.A.E.Payload, d.B.E.Payload); err == nil {
 		d.Lines, d.JSON = lines, true
 	} else if !bytes.Equal(d.A.E.Payload, d.B.E.Payload) {
 		d.Lines = []diffLine{{Path: "(body)", Kind: "changed", A: d.A.Raw, B: d.B.Raw}}

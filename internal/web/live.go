@@ -223,6 +223,18 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// start (event: reset; the page reloads).
 	var cursorID string
 	cutBack := false
+	// The same for a log of events without deliveries (what listen
+	// received and did not forward), which has no delivery to key on:
+	// ecursor is the newest such event the stream read at or below its
+	// event cursor (etop), read again at every tick that reads no
+	// delivery at the cursor (one read per tick at most, as that one);
+	// gone, or another event at its seq (SQLite takes the seqs from 1
+	// again), the log was emptied or cut back. Without one, the newest
+	// event's seq (read at every tick anyway) below etop says so; eSeen:
+	// etop is a seq the stream found in the log, not a script's cursor
+	// beyond it.
+	var ecursor *store.EventRow
+	eSeen := false
 	open := func() error {
 		if err := store.CheckInPlace(h.st); err != nil {
 			return err
@@ -252,11 +264,26 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			fromNow = false
-			if eFromNow {
-				if etop, err = h.insp.MaxEventSeq(r.Context()); err != nil {
+			if withEvents && (eFromNow || etop > 0) {
+				maxE, err := h.insp.MaxEventSeq(r.Context())
+				if err != nil {
 					return err
 				}
-				eFromNow = false
+				if eFromNow {
+					etop, eFromNow = maxE, false
+				}
+				switch {
+				case etop == 0:
+				case maxE < etop:
+					// The page's newest event is gone (a script's cursor
+					// beyond the log is left as it is).
+					cutBack = cutBack || r.URL.Query().Has("shown")
+				default:
+					eSeen = true
+					if ecursor, err = h.eventAt(r.Context(), etop); err != nil {
+						return err
+					}
+				}
 			}
 			// Watching a gap twice keeps it once (a retry).
 			if egaps != nil && etop > 0 {
@@ -422,6 +449,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		if cutBack {
 			cutBack = false
 			after, etop, cursorID = 0, 0, ""
+			ecursor, eSeen = nil, false
 			gaps = delivery.NewSeqGaps(h.insp)
 			if withEvents {
 				egaps = newEventGaps(h.insp)
@@ -650,8 +678,16 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			for _, e := range late {
 				views = append(views, eventView(e))
 			}
+			tickECursor := ecursor
 			maxE, err := h.insp.MaxEventSeq(r.Context())
 			failed(err)
+			if err == nil && maxE < etop && eSeen {
+				cutBack = true // the events were emptied or cut back
+				continue
+			}
+			if err == nil && maxE >= etop {
+				eSeen = true
+			}
 			if err == nil && maxE > etop {
 				// The seqs missing in the new range, read before it: those
 				// the range read does not return are watched (one that
@@ -666,12 +702,27 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 						views = append(views, eventView(e))
 						seen[e.Seq] = true
 					}
+					if len(evs) > 0 {
+						ecursor = evs[len(evs)-1]
+					}
 					batch.ETop = maxE
 					for _, s := range emissing {
 						if !seen[s] {
 							egaps.add(s)
 						}
 					}
+				}
+			}
+			// The event the stream read before this tick, when no
+			// delivery at the cursor was read: gone or replaced, the
+			// events were emptied or cut back (what this tick read is
+			// dropped, as for a delivery).
+			if readErr == nil && tickCursor == "" && tickECursor != nil {
+				ev, err := h.eventAt(r.Context(), tickECursor.Seq)
+				failed(err)
+				if err == nil && (ev == nil || ev.ID != tickECursor.ID) {
+					cutBack = true
+					continue
 				}
 			}
 			if eslow.due() {
@@ -757,6 +808,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		fl.Flush()
 	}
+}
+
+// eventAt reads the event without a delivery at seq, nil when there is
+// none (gone, or one with deliveries): one indexed read, without the
+// payload.
+func (h *Handler) eventAt(ctx context.Context, seq int64) (*store.EventRow, error) {
+	evs, err := h.insp.InspectEvents(ctx, store.EventQuery{Tail: true, AfterSeq: seq - 1, UpToSeq: seq, Limit: 1})
+	if err != nil || len(evs) == 0 || evs[0].Seq != seq {
+		return nil, err
+	}
+	return evs[0], nil
 }
 
 // keepSettled keeps row among the settled rows a stream re-reads, with

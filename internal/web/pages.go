@@ -50,11 +50,10 @@ var funcs = template.FuncMap{
 	"ts":    stamp,
 	// zone names this machine's time zone, where a page shows times of
 	// day on its clock (the log's Time column, the chart's axis).
-	"zone":   func() string { return time.Now().Format("MST") },
-	"join":   strings.Join,
-	"mask":   subscription.MaskSecret,
-	"list":   func(s ...string) []string { return s },
-	"istext": func(s string) bool { return delivery.IsText([]byte(s)) },
+	"zone": func() string { return time.Now().Format("MST") },
+	"join": strings.Join,
+	"mask": subscription.MaskSecret,
+	"list": func(s ...string) []string { return s },
 	// seg is an ID as one path segment: an event keeps its sender's id,
 	// which may hold "/", "?", "#" or "%" (a link's path is not escaped
 	// for them).
@@ -97,7 +96,29 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p 
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(buf.Bytes())
+	w.Write(validUTF8(buf.Bytes()))
+}
+
+// validUTF8 is a page as it is sent: charset=utf-8, so a byte that is not
+// UTF-8 (a received header's value, an ID a sender chose) is written as
+// \xff, as ui.Printable writes it, instead of making the page invalid
+// (a browser shows U+FFFD, and the byte is lost). The bodies are escaped
+// before (bodyText); this catches what else a store holds.
+func validUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n <= 1 {
+			out = fmt.Appendf(out, `\x%02x`, b[0])
+		} else {
+			out = append(out, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return out
 }
 
 // flashQuery is "flash=MSG&fs=MAC" for the redirect after an action: the
@@ -668,6 +689,7 @@ type eventData struct {
 	Raw        string
 	Hex        string
 	Size       int
+	BodyNote   string // why the body opens on Hex ("": it is text)
 	Verdict    verdictView
 }
 
@@ -677,8 +699,8 @@ func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
-	d := eventData{E: e, Headers: sortedHeaders(delivery.MaskHeaders(e.Headers)), Pretty: pretty(e.Payload, e.ContentType),
-		Raw: string(e.Payload), Hex: hexDump(e.Payload), Size: len(e.Payload)}
+	d := eventData{E: e, Headers: sortedHeaders(delivery.MaskHeaders(e.Headers)), Pretty: bodyText(pretty(e.Payload, e.ContentType)),
+		Raw: bodyText(string(e.Payload)), Hex: hexDump(e.Payload), Size: len(e.Payload), BodyNote: bodyNote(e.Payload)}
 	d.Deliveries, _ = h.st.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: e.ID, Limit: 50})
 	if e.Source == store.SourceReceived {
 		d.Verdict.Text, d.Verdict.Class = verdictOf(e.Verdict)
@@ -734,10 +756,11 @@ type detailData struct {
 	Method    string
 	URL       string
 	Headers   []headerLine
-	Pretty    string
+	Pretty    string // the body as shown (bodyText), as Raw
 	Raw       string
 	Hex       string
 	Size      int
+	BodyNote  string // why the body opens on Hex ("": it is text)
 	Verdict   verdictView
 	Attempts  []attemptView
 	NextRetry string
@@ -855,6 +878,31 @@ func bodyView(s string) string {
 	return s[:cut] + fmt.Sprintf("\n… %d more bytes: Download body for all of it\n", len(s)-cut)
 }
 
+// bodyText is a body (or a receiver's answer) as a page shows it in
+// text: its bytes that are not UTF-8 and its control characters escaped
+// (\xff, \x1b, \u009b) as deliveries show --body writes them
+// (ui.Printable), so the page stays valid UTF-8 and shows every byte.
+// What the edit page puts in its text field is not escaped (editBody):
+// it is sent back.
+func bodyText(s string) string { return ui.Printable(s, true) }
+
+// bodyNote says why a body opens on its Hex view: not UTF-8 (the first
+// byte that is not, and how Pretty and Raw show such bytes), or binary
+// (control bytes); "" for text.
+func bodyNote(b []byte) string {
+	if delivery.IsText(b) {
+		return ""
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return fmt.Sprintf(`not valid UTF-8 (byte 0x%02x at offset %d): shown in hex; Pretty and Raw write such bytes as \x%02x`, b[i], i, b[i])
+		}
+		i += n
+	}
+	return "binary body: shown in hex"
+}
+
 func hexDump(b []byte) string {
 	const max = 64 << 10
 	if len(b) > max {
@@ -877,7 +925,7 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		return nil, nil, err
 	}
 	dd := &detailData{D: d, E: e, Method: d.Method, URL: d.URL, Size: len(e.Payload),
-		Raw: string(e.Payload), Hex: hexDump(e.Payload), Pretty: pretty(e.Payload, e.ContentType)}
+		Raw: bodyText(string(e.Payload)), Hex: hexDump(e.Payload), Pretty: bodyText(pretty(e.Payload, e.ContentType)), BodyNote: bodyNote(e.Payload)}
 	if dd.Method == "" {
 		dd.Method = http.MethodPost
 	}
@@ -902,7 +950,7 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		dd.Attempts = append(dd.Attempts, attemptView{Number: a.Number, StartedAt: a.StartedAt, Duration: fmtDuration(a.Duration),
 			Method: a.RequestMethod, URL: a.RequestURL, RequestHeaders: sortedHeaders(delivery.MaskHeaders(a.RequestHeaders)),
 			Status: a.ResponseStatus, StatusClass: statusClass(a.ResponseStatus),
-			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: string(a.ResponseBody), Error: a.Error, Manual: a.Manual})
+			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: bodyText(string(a.ResponseBody)), Error: a.Error, Manual: a.Manual})
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
 		// The due time is on the store's clock (PostgreSQL: the
@@ -1030,9 +1078,9 @@ type editData struct {
 // change what is resent).
 func editBody(dd *detailData) string {
 	if t := bytes.TrimSpace(dd.E.Payload); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
-		return dd.Pretty
+		return pretty(dd.E.Payload, dd.E.ContentType)
 	}
-	return dd.Raw
+	return string(dd.E.Payload)
 }
 
 func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
