@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,11 +25,9 @@ import (
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
-	"github.com/hookctl/hookctl/internal/jsonmsg"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/dump"
-	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -197,7 +194,9 @@ up to date from a newer copy (the same history exported again after a
 replay there), and its new attempts are added. Use - to read standard
 input. A dump compressed with gzip is read as it is. An input with
 nothing in it, not even the header line every export writes (an export
-that failed), is an error (exit 2).`,
+that failed), is an error (exit 2). The header and the first batch are
+checked before the store is opened: a file that is not such a dump is
+refused (exit 2) without creating a store.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
@@ -257,8 +256,9 @@ func run(opts *Options) error {
 		return cli.Usagef("invalid --batch-size %d: want 1 or more", opts.BatchSize)
 	}
 	// Open the file before the store, so a typo is a usage error.
-	var in io.Reader
+	var src *source
 	if opts.Verb == "import" {
+		var in io.Reader
 		if opts.File == "-" {
 			in = opts.IO.In
 		} else {
@@ -300,7 +300,17 @@ func run(opts *Options) error {
 			return cli.Usagef("%s is empty: no header line, no records; nothing imported", name).
 				Hint("'hookctl store export' writes a header line even for an empty store: did the export fail (its error comes first) or was the copy cut? export again and import its output")
 		}
-		in = br
+		// A byte order mark says how the file is encoded: Windows
+		// PowerShell 5.1's '>' writes the export as UTF-16 with one, some
+		// editors put a UTF-8 one first. Either is read as the UTF-8 JSON
+		// the export wrote; without one, the bytes go through as they are.
+		src = newSource(name, bufio.NewReaderSize(transform.NewReader(br, unicode.BOMOverride(transform.Nop)), 64<<10))
+		// The header and the first batch are read and checked before the
+		// store is opened: a file that is no dump (a provider's event
+		// saved as stripe.json, an edited dump) creates no store.
+		if err := src.readAhead(opts.BatchSize); err != nil {
+			return err
+		}
 	}
 	// Exporting a SQLite file that is not there would create an empty
 	// store and export nothing, exit 0: a typo in --store would pass for
@@ -337,7 +347,7 @@ func run(opts *Options) error {
 	case "export":
 		return runExport(opts, s)
 	case "import":
-		return runImport(opts, s, in)
+		return runImport(opts, s, src)
 	case "prune":
 		return runPrune(opts, s)
 	}
@@ -700,7 +710,7 @@ type importJSON struct {
 	Skipped             int64 `json:"skipped"`
 }
 
-func runImport(opts *Options, s store.Store, in io.Reader) error {
+func runImport(opts *Options, s store.Store, src *source) error {
 	// What was written comes from the batches themselves (StatsImporter):
 	// counting every table before and after could outlast a PostgreSQL
 	// statement_timeout on a large store, refusing an import that would
@@ -714,16 +724,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			return err
 		}
 	}
-	name := opts.File
-	if name == "-" {
-		name = "stdin"
-	}
-	// A byte order mark says how the file is encoded: Windows
-	// PowerShell 5.1's '>' writes the export as UTF-16 with one, some
-	// editors put a UTF-8 one first. Either is read as the UTF-8 JSON
-	// the export wrote; without one, the bytes go through as they are.
-	in = transform.NewReader(in, unicode.BOMOverride(transform.Nop))
-	dec := dump.NewReader(bufio.NewReaderSize(in, 64<<10))
+	name := src.name
 	var read, written counts
 	var refreshed int64
 	batch := make([]store.Record, 0, opts.BatchSize)
@@ -767,68 +768,20 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 		return err
 	}
 	cut := int64(0) // the record the file ends in the middle of
-	for n := int64(1); ; n++ {
-		r, err := dec.Next()
+	for {
+		r, err := src.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, errCut) {
 			// The file ends in the middle of a record: an export cut
 			// short (a full disk, an interrupted copy). What came before
 			// it is whole: written as usual, then the error.
-			cut = n
+			cut = src.n
 			break
 		}
-		var fe *dump.FormatError
-		if errors.As(err, &fe) {
-			if fe.Version > dump.Version {
-				return cli.Usagef("%s: %v", name, err).
-					Hint("a newer hookctl wrote it: upgrade hookctl (hookctl version says which you have), then import it")
-			}
-			return cli.Usagef("%s: %v", name, err).Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		var re *dump.RecordError
-		if errors.As(err, &re) {
-			if re.Type != nil {
-				// (json's own words name Go types: "cannot unmarshal array
-				// into Go value of type store.Record")
-				err = fmt.Errorf("%s where %s", jsonmsg.Found(re.Type), recordWant(re.Type))
-				return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
-			}
-			return cli.Usagef("%s: record %d: %v", name, n, err).
-				Hint("'hookctl store export' writes no such record: was the file edited?")
-		}
 		if err != nil {
-			return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		if k := kinds(r); k != 1 {
-			return cli.Usagef("%s: record %d: want exactly one of subscription, object, event, delivery, attempt, got %d", name, n, k).
-				Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		if o := r.Object; o != nil && (o.Kind == "" || o.ID == "") {
-			what := "a Kind and an ID"
-			if dec.Version() > 1 {
-				what = "a kind and an id"
-			}
-			return cli.Usagef("%s: record %d: an object needs %s", name, n, what).
-				Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		v := dec.Version()
-		err = store.CheckImportNamed(r, func(kind, field string) string { return dump.FieldName(v, kind, field) })
-		if err == nil && r.Subscription != nil {
-			err = subscription.CheckImported(r.Subscription)
-		}
-		// A dump of a store from before URL schemes were kept in lower
-		// case: stored as the schema's migration keeps them.
-		if r.Subscription != nil {
-			r.Subscription.CallbackURL = subscription.LowerScheme(r.Subscription.CallbackURL)
-		}
-		if r.Delivery != nil {
-			r.Delivery.URL = subscription.LowerScheme(r.Delivery.URL)
-		}
-		if err != nil {
-			return cli.Usagef("%s: record %d: %v", name, n, err).
-				Hint("'hookctl store export' writes no such record: was the file edited?")
+			return err
 		}
 		read.add(r)
 		batch = append(batch, r)
@@ -898,13 +851,4 @@ func importFailed(name string, read counts, err error) error {
 	}
 	return cli.WithCode(code, fmt.Errorf("import %s stopped after %d records: %w", name, read.total(), err)).
 		Hint("records before the failing batch are kept; importing again skips them")
-}
-
-// recordWant is what an import record's JSON should have had where a
-// value of the wrong type was found.
-func recordWant(e *json.UnmarshalTypeError) string {
-	if e.Field == "" {
-		return "each line should be a JSON object"
-	}
-	return "field " + e.Field + " should be " + jsonmsg.Want(e.Type)
 }
