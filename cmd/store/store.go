@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,6 +65,9 @@ type Options struct {
 	// readOnly: why the store was opened for reading only (Readable),
 	// nil when it was not.
 	readOnly error
+	// foreign: the journals recovery left as another user's (not
+	// imported), said once by warnJournalsLeft.
+	foreign []string
 }
 
 // NewCmd returns `hookctl store`.
@@ -362,6 +366,12 @@ func recoverJournals(opts *Options, s store.Store) error {
 	}
 	dir, key := opts.Journal(s)
 	rc, err := listen.Recover(opts.Ctx, s, dir, key)
+	// Another user's journals are said by warnJournalsLeft, with what
+	// that means for this command and a hint, as for a read-only store.
+	for _, f := range rc.Foreign {
+		opts.foreign = append(opts.foreign, f.Path)
+	}
+	rc.Foreign = nil
 	rc.Report(opts.IO.ErrOut)
 	if err != nil {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is and is imported once the store takes it")
@@ -380,11 +390,16 @@ func warnJournalsLeft(opts *Options, s store.Store) {
 		return
 	}
 	dir, key := opts.Journal(s)
-	if opts.readOnly == nil && !listen.DirDenied(dir) {
+	dirDenied := listen.DirDenied(dir)
+	foreign := opts.foreign
+	var ji listen.JournalInfo
+	if opts.readOnly != nil {
+		ji = listen.Journals(dir, key)
+		foreign = ji.DeniedJournals
+	} else if !dirDenied && len(foreign) == 0 {
 		// Recover imported what it found (or said why not).
 		return
 	}
-	ji := listen.Journals(dir, key)
 	also := "store info's counts leave them out"
 	switch opts.Verb {
 	case "export":
@@ -403,11 +418,108 @@ func warnJournalsLeft(opts *Options, s store.Store) {
 			plural(int64(ji.Orphaned), "listen journal"), dir, map[bool]string{true: "hold", false: "holds"}[ji.Orphaned != 1], ji.OrphanedBytes, why, also)
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", hint)
 	}
-	if ji.Denied {
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the listen journal directory %s, or a journal in it, cannot be read by this user: "+
+	switch {
+	case dirDenied:
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the listen journal directory %s cannot be read by this user: "+
 			"received events a listen that did not finish left there, if any, are not in the store (%s)\n", dir, also)
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", deniedHint(dir, s))
+	case len(foreign) > 0:
+		// One statement for the journals of other users, whether the
+		// store is writable (recovery skipped them) or not: it was
+		// recovery's "belongs to another user: not imported" beside
+		// store info's "unknown" pending bytes, with no hint, or, on a
+		// read-only store, "the directory, or a journal in it" with
+		// "ls -l DIR".
+		what := "the listen journal " + foreign[0] + " belongs"
+		if len(foreign) > 1 {
+			what = fmt.Sprintf("%d listen journals in %s belong", len(foreign), dir)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s to another user (%s): not imported: received events a listen that did not finish left there, if any, are not in the store (%s)\n",
+			what, owners(foreign), also)
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", foreignHint(foreign, s, opts.readOnly != nil))
 	}
+}
+
+// owners names the owners of the files at paths, once each.
+func owners(paths []string) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		name := "unknown"
+		if fi, err := os.Lstat(p); err == nil {
+			if uid, ok := fileOwner(fi); ok {
+				name = userName(uid)
+			}
+		}
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// foreignHint says how the journals at paths, of other users, get
+// imported into the store s: given to the store's owner (this user for
+// a store with no file), whose store info imports them.
+func foreignHint(paths []string, s store.Store, readOnly bool) string {
+	me := os.Geteuid()
+	owner, ownerName := me, userName(me)
+	storePath := ""
+	if p, ok := s.(interface{ Path() string }); ok && p.Path() != "" {
+		storePath = p.Path()
+		if fi, err := os.Stat(storePath); err == nil {
+			if uid, ok := fileOwner(fi); ok {
+				owner, ownerName = uid, userName(uid)
+			}
+		}
+	}
+	it := "it"
+	if len(paths) > 1 {
+		it = "them"
+	}
+	them := it
+	run := "run 'hookctl store info'"
+	switch {
+	case owner != me:
+		run += " as " + ownerName
+	case readOnly && storePath != "":
+		run = fmt.Sprintf("once you may write %s again (chmod u+w), %s", storePath, run)
+	}
+	allOwner, allRoot := true, true
+	for _, p := range paths {
+		uid, ok := -1, false
+		if fi, err := os.Lstat(p); err == nil {
+			uid, ok = fileOwner(fi)
+		}
+		allOwner = allOwner && ok && uid == owner
+		allRoot = allRoot && ok && uid == 0
+	}
+	if allOwner {
+		// (this user is not the store's owner: a reader)
+		are := map[bool]string{true: "it is", false: "they are"}[len(paths) == 1]
+		return fmt.Sprintf("%s the store's owner's: %s: it imports %s", are, run, them)
+	}
+	why := ""
+	if allRoot {
+		why = "an older hookctl run as root (sudo hookctl listen) left " + it + ": "
+	}
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = shellQuote(p)
+	}
+	return fmt.Sprintf("%sgive %s to the store's owner (sudo chown %s %s), then %s: it imports %s",
+		why, it, ownerName, strings.Join(quoted, " "), strings.TrimPrefix(run, "then "), them)
+}
+
+// shellQuote quotes p for a POSIX shell when it needs it.
+func shellQuote(p string) string {
+	if strings.IndexFunc(p, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }
 
 // deniedHint says who may import the journals in dir, which this user
@@ -516,6 +628,9 @@ type infoJSON struct {
 	// JournalsDenied: the journal directory, or a journal in it, cannot
 	// be read by this user: the journal counts leave out what it holds.
 	JournalsDenied bool `json:"journals_permission_denied,omitempty"`
+	// DeniedJournals: the journals in it this user may not open (another
+	// user's), when the directory can be read.
+	DeniedJournals []string `json:"permission_denied_journals,omitempty"`
 	// ReadOnly: this user may not write the store, so it was read as it
 	// is: no journal was imported (the pending bytes are events it does
 	// not have).
@@ -544,6 +659,7 @@ func runInfo(opts *Options, s store.Store) error {
 		out.DamagedJournals = ji.Damaged
 		out.UnreadableJournals, out.UnreadableJournalBytes = ji.Unreadable, ji.UnreadableBytes
 		out.JournalsDenied = ji.Denied
+		out.DeniedJournals = ji.DeniedJournals
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
@@ -570,9 +686,13 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("objects", strconv.FormatInt(out.Objects, 10))
 	if opts.Journal != nil {
 		pending := fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir)
-		if out.JournalsDenied {
-			pending = fmt.Sprintf("unknown: %s, or a journal in it, cannot be read by this user (%d bytes in %s it can read)",
-				out.JournalDir, out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"))
+		switch {
+		case len(out.DeniedJournals) > 0:
+			pending = fmt.Sprintf("unknown: %s in %s %s another user's (see the warning); %d bytes in the %d it can read",
+				plural(int64(len(out.DeniedJournals)), "listen journal"), out.JournalDir,
+				map[bool]string{true: "is", false: "are"}[len(out.DeniedJournals) == 1], out.PendingJournalBytes, out.Journals)
+		case out.JournalsDenied:
+			pending = fmt.Sprintf("unknown: %s cannot be read by this user (see the warning)", out.JournalDir)
 		}
 		t.AddRow("pending journal bytes", pending)
 		if n := len(out.UnreadableJournals); n > 0 {
