@@ -10,13 +10,13 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,11 +26,9 @@ import (
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
-	"github.com/hookctl/hookctl/internal/jsonmsg"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/dump"
-	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -67,6 +65,9 @@ type Options struct {
 	// readOnly: why the store was opened for reading only (Readable),
 	// nil when it was not.
 	readOnly error
+	// foreign: the journals recovery left as another user's (not
+	// imported), said once by warnJournalsLeft.
+	foreign []string
 }
 
 // NewCmd returns `hookctl store`.
@@ -197,7 +198,9 @@ up to date from a newer copy (the same history exported again after a
 replay there), and its new attempts are added. Use - to read standard
 input. A dump compressed with gzip is read as it is. An input with
 nothing in it, not even the header line every export writes (an export
-that failed), is an error (exit 2).`,
+that failed), is an error (exit 2). The header and the first batch are
+checked before the store is opened: a file that is not such a dump is
+refused (exit 2) without creating a store.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
@@ -257,8 +260,9 @@ func run(opts *Options) error {
 		return cli.Usagef("invalid --batch-size %d: want 1 or more", opts.BatchSize)
 	}
 	// Open the file before the store, so a typo is a usage error.
-	var in io.Reader
+	var src *source
 	if opts.Verb == "import" {
+		var in io.Reader
 		if opts.File == "-" {
 			in = opts.IO.In
 		} else {
@@ -300,7 +304,17 @@ func run(opts *Options) error {
 			return cli.Usagef("%s is empty: no header line, no records; nothing imported", name).
 				Hint("'hookctl store export' writes a header line even for an empty store: did the export fail (its error comes first) or was the copy cut? export again and import its output")
 		}
-		in = br
+		// A byte order mark says how the file is encoded: Windows
+		// PowerShell 5.1's '>' writes the export as UTF-16 with one, some
+		// editors put a UTF-8 one first. Either is read as the UTF-8 JSON
+		// the export wrote; without one, the bytes go through as they are.
+		src = newSource(name, bufio.NewReaderSize(transform.NewReader(br, unicode.BOMOverride(transform.Nop)), 64<<10))
+		// The header and the first batch are read and checked before the
+		// store is opened: a file that is no dump (a provider's event
+		// saved as stripe.json, an edited dump) creates no store.
+		if err := src.readAhead(opts.BatchSize); err != nil {
+			return err
+		}
 	}
 	// Exporting a SQLite file that is not there would create an empty
 	// store and export nothing, exit 0: a typo in --store would pass for
@@ -337,7 +351,7 @@ func run(opts *Options) error {
 	case "export":
 		return runExport(opts, s)
 	case "import":
-		return runImport(opts, s, in)
+		return runImport(opts, s, src)
 	case "prune":
 		return runPrune(opts, s)
 	}
@@ -352,6 +366,12 @@ func recoverJournals(opts *Options, s store.Store) error {
 	}
 	dir, key := opts.Journal(s)
 	rc, err := listen.Recover(opts.Ctx, s, dir, key)
+	// Another user's journals are said by warnJournalsLeft, with what
+	// that means for this command and a hint, as for a read-only store.
+	for _, f := range rc.Foreign {
+		opts.foreign = append(opts.foreign, f.Path)
+	}
+	rc.Foreign = nil
 	rc.Report(opts.IO.ErrOut)
 	if err != nil {
 		return cli.WithCode(cli.ExitEnvironment, err).Hint("the journal stays where it is and is imported once the store takes it")
@@ -370,11 +390,16 @@ func warnJournalsLeft(opts *Options, s store.Store) {
 		return
 	}
 	dir, key := opts.Journal(s)
-	if opts.readOnly == nil && !listen.DirDenied(dir) {
+	dirDenied := listen.DirDenied(dir)
+	foreign := opts.foreign
+	var ji listen.JournalInfo
+	if opts.readOnly != nil {
+		ji = listen.Journals(dir, key)
+		foreign = ji.DeniedJournals
+	} else if !dirDenied && len(foreign) == 0 {
 		// Recover imported what it found (or said why not).
 		return
 	}
-	ji := listen.Journals(dir, key)
 	also := "store info's counts leave them out"
 	switch opts.Verb {
 	case "export":
@@ -393,11 +418,108 @@ func warnJournalsLeft(opts *Options, s store.Store) {
 			plural(int64(ji.Orphaned), "listen journal"), dir, map[bool]string{true: "hold", false: "holds"}[ji.Orphaned != 1], ji.OrphanedBytes, why, also)
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", hint)
 	}
-	if ji.Denied {
-		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the listen journal directory %s, or a journal in it, cannot be read by this user: "+
+	switch {
+	case dirDenied:
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: the listen journal directory %s cannot be read by this user: "+
 			"received events a listen that did not finish left there, if any, are not in the store (%s)\n", dir, also)
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", deniedHint(dir, s))
+	case len(foreign) > 0:
+		// One statement for the journals of other users, whether the
+		// store is writable (recovery skipped them) or not: it was
+		// recovery's "belongs to another user: not imported" beside
+		// store info's "unknown" pending bytes, with no hint, or, on a
+		// read-only store, "the directory, or a journal in it" with
+		// "ls -l DIR".
+		what := "the listen journal " + foreign[0] + " belongs"
+		if len(foreign) > 1 {
+			what = fmt.Sprintf("%d listen journals in %s belong", len(foreign), dir)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s to another user (%s): not imported: received events a listen that did not finish left there, if any, are not in the store (%s)\n",
+			what, owners(foreign), also)
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", foreignHint(foreign, s, opts.readOnly != nil))
 	}
+}
+
+// owners names the owners of the files at paths, once each.
+func owners(paths []string) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		name := "unknown"
+		if fi, err := os.Lstat(p); err == nil {
+			if uid, ok := fileOwner(fi); ok {
+				name = userName(uid)
+			}
+		}
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// foreignHint says how the journals at paths, of other users, get
+// imported into the store s: given to the store's owner (this user for
+// a store with no file), whose store info imports them.
+func foreignHint(paths []string, s store.Store, readOnly bool) string {
+	me := os.Geteuid()
+	owner, ownerName := me, userName(me)
+	storePath := ""
+	if p, ok := s.(interface{ Path() string }); ok && p.Path() != "" {
+		storePath = p.Path()
+		if fi, err := os.Stat(storePath); err == nil {
+			if uid, ok := fileOwner(fi); ok {
+				owner, ownerName = uid, userName(uid)
+			}
+		}
+	}
+	it := "it"
+	if len(paths) > 1 {
+		it = "them"
+	}
+	them := it
+	run := "run 'hookctl store info'"
+	switch {
+	case owner != me:
+		run += " as " + ownerName
+	case readOnly && storePath != "":
+		run = fmt.Sprintf("once you may write %s again (chmod u+w), %s", storePath, run)
+	}
+	allOwner, allRoot := true, true
+	for _, p := range paths {
+		uid, ok := -1, false
+		if fi, err := os.Lstat(p); err == nil {
+			uid, ok = fileOwner(fi)
+		}
+		allOwner = allOwner && ok && uid == owner
+		allRoot = allRoot && ok && uid == 0
+	}
+	if allOwner {
+		// (this user is not the store's owner: a reader)
+		are := map[bool]string{true: "it is", false: "they are"}[len(paths) == 1]
+		return fmt.Sprintf("%s the store's owner's: %s: it imports %s", are, run, them)
+	}
+	why := ""
+	if allRoot {
+		why = "an older hookctl run as root (sudo hookctl listen) left " + it + ": "
+	}
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = shellQuote(p)
+	}
+	return fmt.Sprintf("%sgive %s to the store's owner (sudo chown %s %s), then %s: it imports %s",
+		why, it, ownerName, strings.Join(quoted, " "), strings.TrimPrefix(run, "then "), them)
+}
+
+// shellQuote quotes p for a POSIX shell when it needs it.
+func shellQuote(p string) string {
+	if strings.IndexFunc(p, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }
 
 // deniedHint says who may import the journals in dir, which this user
@@ -506,6 +628,9 @@ type infoJSON struct {
 	// JournalsDenied: the journal directory, or a journal in it, cannot
 	// be read by this user: the journal counts leave out what it holds.
 	JournalsDenied bool `json:"journals_permission_denied,omitempty"`
+	// DeniedJournals: the journals in it this user may not open (another
+	// user's), when the directory can be read.
+	DeniedJournals []string `json:"permission_denied_journals,omitempty"`
 	// ReadOnly: this user may not write the store, so it was read as it
 	// is: no journal was imported (the pending bytes are events it does
 	// not have).
@@ -534,6 +659,7 @@ func runInfo(opts *Options, s store.Store) error {
 		out.DamagedJournals = ji.Damaged
 		out.UnreadableJournals, out.UnreadableJournalBytes = ji.Unreadable, ji.UnreadableBytes
 		out.JournalsDenied = ji.Denied
+		out.DeniedJournals = ji.DeniedJournals
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
@@ -560,9 +686,13 @@ func runInfo(opts *Options, s store.Store) error {
 	t.AddRow("objects", strconv.FormatInt(out.Objects, 10))
 	if opts.Journal != nil {
 		pending := fmt.Sprintf("%d (%s in %s)", out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"), out.JournalDir)
-		if out.JournalsDenied {
-			pending = fmt.Sprintf("unknown: %s, or a journal in it, cannot be read by this user (%d bytes in %s it can read)",
-				out.JournalDir, out.PendingJournalBytes, plural(int64(out.Journals), "listen journal"))
+		switch {
+		case len(out.DeniedJournals) > 0:
+			pending = fmt.Sprintf("unknown: %s in %s %s another user's (see the warning); %d bytes in the %d it can read",
+				plural(int64(len(out.DeniedJournals)), "listen journal"), out.JournalDir,
+				map[bool]string{true: "is", false: "are"}[len(out.DeniedJournals) == 1], out.PendingJournalBytes, out.Journals)
+		case out.JournalsDenied:
+			pending = fmt.Sprintf("unknown: %s cannot be read by this user (see the warning)", out.JournalDir)
 		}
 		t.AddRow("pending journal bytes", pending)
 		if n := len(out.UnreadableJournals); n > 0 {
@@ -700,7 +830,7 @@ type importJSON struct {
 	Skipped             int64 `json:"skipped"`
 }
 
-func runImport(opts *Options, s store.Store, in io.Reader) error {
+func runImport(opts *Options, s store.Store, src *source) error {
 	// What was written comes from the batches themselves (StatsImporter):
 	// counting every table before and after could outlast a PostgreSQL
 	// statement_timeout on a large store, refusing an import that would
@@ -714,16 +844,7 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 			return err
 		}
 	}
-	name := opts.File
-	if name == "-" {
-		name = "stdin"
-	}
-	// A byte order mark says how the file is encoded: Windows
-	// PowerShell 5.1's '>' writes the export as UTF-16 with one, some
-	// editors put a UTF-8 one first. Either is read as the UTF-8 JSON
-	// the export wrote; without one, the bytes go through as they are.
-	in = transform.NewReader(in, unicode.BOMOverride(transform.Nop))
-	dec := dump.NewReader(bufio.NewReaderSize(in, 64<<10))
+	name := src.name
 	var read, written counts
 	var refreshed int64
 	batch := make([]store.Record, 0, opts.BatchSize)
@@ -767,68 +888,20 @@ func runImport(opts *Options, s store.Store, in io.Reader) error {
 		return err
 	}
 	cut := int64(0) // the record the file ends in the middle of
-	for n := int64(1); ; n++ {
-		r, err := dec.Next()
+	for {
+		r, err := src.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, errCut) {
 			// The file ends in the middle of a record: an export cut
 			// short (a full disk, an interrupted copy). What came before
 			// it is whole: written as usual, then the error.
-			cut = n
+			cut = src.n
 			break
 		}
-		var fe *dump.FormatError
-		if errors.As(err, &fe) {
-			if fe.Version > dump.Version {
-				return cli.Usagef("%s: %v", name, err).
-					Hint("a newer hookctl wrote it: upgrade hookctl (hookctl version says which you have), then import it")
-			}
-			return cli.Usagef("%s: %v", name, err).Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		var re *dump.RecordError
-		if errors.As(err, &re) {
-			if re.Type != nil {
-				// (json's own words name Go types: "cannot unmarshal array
-				// into Go value of type store.Record")
-				err = fmt.Errorf("%s where %s", jsonmsg.Found(re.Type), recordWant(re.Type))
-				return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
-			}
-			return cli.Usagef("%s: record %d: %v", name, n, err).
-				Hint("'hookctl store export' writes no such record: was the file edited?")
-		}
 		if err != nil {
-			return cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		if k := kinds(r); k != 1 {
-			return cli.Usagef("%s: record %d: want exactly one of subscription, object, event, delivery, attempt, got %d", name, n, k).
-				Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		if o := r.Object; o != nil && (o.Kind == "" || o.ID == "") {
-			what := "a Kind and an ID"
-			if dec.Version() > 1 {
-				what = "a kind and an id"
-			}
-			return cli.Usagef("%s: record %d: an object needs %s", name, n, what).
-				Hint("the file must be JSON lines written by 'hookctl store export'")
-		}
-		v := dec.Version()
-		err = store.CheckImportNamed(r, func(kind, field string) string { return dump.FieldName(v, kind, field) })
-		if err == nil && r.Subscription != nil {
-			err = subscription.CheckImported(r.Subscription)
-		}
-		// A dump of a store from before URL schemes were kept in lower
-		// case: stored as the schema's migration keeps them.
-		if r.Subscription != nil {
-			r.Subscription.CallbackURL = subscription.LowerScheme(r.Subscription.CallbackURL)
-		}
-		if r.Delivery != nil {
-			r.Delivery.URL = subscription.LowerScheme(r.Delivery.URL)
-		}
-		if err != nil {
-			return cli.Usagef("%s: record %d: %v", name, n, err).
-				Hint("'hookctl store export' writes no such record: was the file edited?")
+			return err
 		}
 		read.add(r)
 		batch = append(batch, r)
@@ -898,13 +971,4 @@ func importFailed(name string, read counts, err error) error {
 	}
 	return cli.WithCode(code, fmt.Errorf("import %s stopped after %d records: %w", name, read.total(), err)).
 		Hint("records before the failing batch are kept; importing again skips them")
-}
-
-// recordWant is what an import record's JSON should have had where a
-// value of the wrong type was found.
-func recordWant(e *json.UnmarshalTypeError) string {
-	if e.Field == "" {
-		return "each line should be a JSON object"
-	}
-	return "field " + e.Field + " should be " + jsonmsg.Want(e.Type)
 }

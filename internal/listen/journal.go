@@ -243,6 +243,9 @@ type JournalInfo struct {
 	// Denied: the directory, or a journal in it, cannot be read by this
 	// user (permissions): the counts leave out what it holds.
 	Denied bool
+	// DeniedJournals: the journals in the directory this user may not
+	// open (another user's), counted in Denied.
+	DeniedJournals []string
 	// Damaged: journals recovery imported around unreadable records and
 	// kept aside (….journal.damaged).
 	Damaged []string
@@ -262,7 +265,10 @@ func Journals(dir, key string) JournalInfo {
 	for _, path := range journalFiles(dir) {
 		f, err := os.Open(path)
 		if err != nil {
-			ji.Denied = ji.Denied || errors.Is(err, fs.ErrPermission)
+			if errors.Is(err, fs.ErrPermission) {
+				ji.Denied = true
+				ji.DeniedJournals = append(ji.DeniedJournals, path)
+			}
 			continue
 		}
 		br := bufio.NewReaderSize(f, 64<<10)
