@@ -4,13 +4,10 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // TestStorefix2ForeignJournalOneWarning: a journal of another user
@@ -40,27 +37,7 @@ func TestStorefix2ForeignJournalOneWarning(t *testing.T) {
 	}
 	// The owner's listen, its store deleted under it, keeps two events
 	// in its journal; the journal then made root's (0600).
-	cmd := exec.Command(bin, "--store", db, "listen", "--port", "0", "-o", "json")
-	cmd.Dir = dir
-	cmd.Env = []string{"HOME=" + dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	ready, stderr, done := startJSONListen(t, cmd)
-	for _, side := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(db + side); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-	}
-	storefixPost(t, ready, "msg_root_1", "msg_root_2")
-	cmd.Process.Signal(os.Interrupt)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("listen: %v\n%s", err, stderr)
-		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("listen did not stop\n%s", stderr)
-	}
+	stderr := storefixJournalLeft(t, bin, dir, db, true, "msg_root_1", "msg_root_2")
 	jdir := filepath.Join(sd, "journal")
 	js, _ := filepath.Glob(filepath.Join(jdir, "listen-*.journal"))
 	if len(js) != 1 {

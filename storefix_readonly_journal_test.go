@@ -48,6 +48,37 @@ func storefixPost(t *testing.T, ready readyLine, ids ...string) {
 	}
 }
 
+// storefixJournalLeft runs `hookctl listen` on db (as nobody when
+// asNobody), deletes the store file under it, posts ids to it, so they
+// stay in its journal, and stops it with SIGINT; it returns its stderr.
+func storefixJournalLeft(t *testing.T, bin, dir, db string, asNobody bool, ids ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "--store", db, "listen", "--port", "0", "-o", "json")
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	if asNobody {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	ready, stderr, done := startJSONListen(t, cmd)
+	for _, side := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(db + side); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	storefixPost(t, ready, ids...)
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("listen: %v\n%s", err, stderr)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("listen did not stop\n%s", stderr)
+	}
+	return stderr.String()
+}
+
 // storefixRun runs the hookctl binary bin as nobody when the test runs as
 // root (else as this user) in dir, and returns stdout, stderr and the exit
 // code.
@@ -95,30 +126,8 @@ func TestStorefixReadOnlyStoreJournalLeft(t *testing.T) {
 
 	// A listen whose store file is deleted under it keeps what it
 	// receives in its journal, and leaves the journal when it stops.
-	cmd := exec.Command(bin, "--store", db, "listen", "--port", "0", "-o", "json")
-	cmd.Dir = dir
-	cmd.Env = []string{"HOME=" + dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config"), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
-	if root {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	}
-	ready, stderr, done := startJSONListen(t, cmd)
-	for _, side := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(db + side); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-	}
-	storefixPost(t, ready, "msg_left_1", "msg_left_2")
-	cmd.Process.Signal(os.Interrupt)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("listen: %v\n%s", err, stderr)
-		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("listen did not stop\n%s", stderr)
-	}
-	if !strings.Contains(stderr.String(), "they are kept in") {
+	stderr := storefixJournalLeft(t, bin, dir, db, root, "msg_left_1", "msg_left_2")
+	if !strings.Contains(stderr, "they are kept in") {
 		t.Fatalf("listen kept nothing in its journal:\n%s", stderr)
 	}
 	// The store back in place (another, empty one), read-only.
