@@ -48,21 +48,7 @@ func TestLiveAfterStoreReset(t *testing.T) {
 				ids = append(ids, e.failed())
 			}
 			nextEvent(t, ch, "reset")
-			var got strings.Builder
-			deadline := time.After(5 * time.Second)
-			for _, id := range ids {
-				for !strings.Contains(got.String(), id) {
-					select {
-					case ev, ok := <-ch:
-						if !ok {
-							t.Fatal("the stream ended")
-						}
-						got.WriteString(ev.data)
-					case <-deadline:
-						t.Fatalf("%s, stored after the reset, not sent in 5s: %.500s", id, got.String())
-					}
-				}
-			}
+			sentAfterReset(t, ch, ids)
 		})
 	}
 }
@@ -112,4 +98,26 @@ func TestLiveResetBeforeStream(t *testing.T) {
 	if ev := first(nextEvent(t, ch, "rows")); !strings.Contains(ev.data, id) {
 		t.Errorf("the delivery stored after the reset is not sent: %.300s", ev.data)
 	}
+}
+
+// sentAfterReset reads ch until each of ids (stored after a reset) was
+// sent, 5 s at most, and returns the data it read.
+func sentAfterReset(t *testing.T, ch <-chan sseEvent, ids []string) string {
+	t.Helper()
+	var got strings.Builder
+	deadline := time.After(5 * time.Second)
+	for _, id := range ids {
+		for !strings.Contains(got.String(), id) {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					t.Fatal("the stream ended")
+				}
+				got.WriteString(ev.data)
+			case <-deadline:
+				t.Fatalf("%s, stored after the reset, not sent in 5s: %.500s", id, got.String())
+			}
+		}
+	}
+	return got.String()
 }

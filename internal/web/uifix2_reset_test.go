@@ -85,23 +85,9 @@ func testLiveEventsOnlyReset(t *testing.T, newLiveReplayEnv func(t *testing.T) *
 				ids = append(ids, e.received())
 			}
 			nextEvent(t, ch, "reset")
-			var got strings.Builder
-			deadline := time.After(5 * time.Second)
-			for _, id := range ids {
-				for !strings.Contains(got.String(), id) {
-					select {
-					case ev, ok := <-ch:
-						if !ok {
-							t.Fatal("the stream ended")
-						}
-						got.WriteString(ev.data)
-					case <-deadline:
-						t.Fatalf("%s, stored after the reset, not sent in 5s: %.500s", id, got.String())
-					}
-				}
-			}
+			got := sentAfterReset(t, ch, ids)
 			for _, id := range old {
-				if strings.Contains(got.String(), id) {
+				if strings.Contains(got, id) {
 					t.Errorf("%s, deleted by the reset, was sent after it", id)
 				}
 			}
