@@ -447,7 +447,7 @@ func owners(paths []string) string {
 	for _, p := range paths {
 		name := "unknown"
 		if fi, err := os.Lstat(p); err == nil {
-			if uid, ok := fileOwner(fi); ok {
+			if uid, ok := store.FileOwner(fi); ok {
 				name = userName(uid)
 			}
 		}
@@ -469,7 +469,7 @@ func foreignHint(paths []string, s store.Store, readOnly bool) string {
 	if p, ok := s.(interface{ Path() string }); ok && p.Path() != "" {
 		storePath = p.Path()
 		if fi, err := os.Stat(storePath); err == nil {
-			if uid, ok := fileOwner(fi); ok {
+			if uid, ok := store.FileOwner(fi); ok {
 				owner, ownerName = uid, userName(uid)
 			}
 		}
@@ -490,7 +490,7 @@ func foreignHint(paths []string, s store.Store, readOnly bool) string {
 	for _, p := range paths {
 		uid, ok := -1, false
 		if fi, err := os.Lstat(p); err == nil {
-			uid, ok = fileOwner(fi)
+			uid, ok = store.FileOwner(fi)
 		}
 		allOwner = allOwner && ok && uid == owner
 		allRoot = allRoot && ok && uid == 0
@@ -529,7 +529,7 @@ func deniedHint(dir string, s store.Store) string {
 	if err != nil {
 		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
 	}
-	uid, ok := fileOwner(fi)
+	uid, ok := store.FileOwner(fi)
 	switch {
 	case !ok:
 		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
@@ -537,7 +537,7 @@ func deniedHint(dir string, s store.Store) string {
 		owner := "OWNER"
 		if p, ok := s.(interface{ Path() string }); ok {
 			if sfi, err := os.Stat(p.Path()); err == nil {
-				if o, ok := fileOwner(sfi); ok {
+				if o, ok := store.FileOwner(sfi); ok {
 					owner = userName(o)
 				}
 			}
@@ -563,7 +563,7 @@ func importHint(s store.Store) string {
 	const run = "'hookctl store info'"
 	if p, ok := s.(interface{ Path() string }); ok {
 		if fi, err := os.Stat(p.Path()); err == nil {
-			if uid, ok := fileOwner(fi); ok && uid == os.Geteuid() {
+			if uid, ok := store.FileOwner(fi); ok && uid == os.Geteuid() {
 				return fmt.Sprintf("once you may write %s again (chmod u+w, or its file system mounted read-write), run %s: it imports them", p.Path(), run)
 			} else if ok {
 				return fmt.Sprintf("run %s as the store's owner (%s): it imports them", run, userName(uid))

@@ -116,8 +116,8 @@ func foreignSidecars(path string, fi os.FileInfo, head []byte) error {
 	if fi == nil || head[18] != 2 || head[19] != 2 { // not in WAL mode
 		return nil
 	}
-	owner, ok := fileOwner(fi)
-	if !ok || int64(owner) == int64(os.Getuid()) {
+	owner, ok := store.FileOwner(fi)
+	if !ok || owner == os.Getuid() {
 		return nil
 	}
 	if _, err := os.Lstat(path + "-shm"); !errors.Is(err, os.ErrNotExist) {
@@ -140,7 +140,7 @@ func writableSidecars(path string) {
 		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o200 != 0 {
 			continue
 		}
-		if owner, ok := fileOwner(fi); ok && int64(owner) == int64(os.Getuid()) {
+		if owner, ok := store.FileOwner(fi); ok && owner == os.Getuid() {
 			_ = os.Chmod(side, fi.Mode().Perm()|0o200)
 		}
 	}

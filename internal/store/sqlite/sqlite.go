@@ -303,7 +303,7 @@ func checkSidecars(path string) error {
 	if err != nil {
 		return nil // checkFile said what it had to
 	}
-	owner, ok := fileOwner(fi)
+	owner, ok := store.FileOwner(fi)
 	if !ok {
 		return nil
 	}
@@ -312,7 +312,7 @@ func checkSidecars(path string) error {
 		if err != nil {
 			continue
 		}
-		if o, ok := fileOwner(sfi); ok && o != owner {
+		if o, ok := store.FileOwner(sfi); ok && o != owner {
 			return envErr(fmt.Sprintf("remove %s if it is not yours, or choose another location with --store", side),
 				"%s belongs to another user than the store %s: hookctl does not write its store there", side, path)
 		}

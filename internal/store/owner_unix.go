@@ -1,14 +1,14 @@
 //go:build unix
 
-package storecmd
+package store
 
 import (
 	"os"
 	"syscall"
 )
 
-// fileOwner returns the user id owning the file; false where unknown.
-func fileOwner(fi os.FileInfo) (int, bool) {
+// FileOwner returns the user id owning the file; false where unknown.
+func FileOwner(fi os.FileInfo) (int, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, false
