@@ -179,7 +179,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 				if len(opts.Secrets) > 0 {
 					return cli.Usagef("give --secret or --secret-file, not both")
 				}
-				secrets, err := cli.SecretFile(fl.Value.String())
+				secrets, err := cli.SecretFile(c.ErrOrStderr(), fl.Value.String())
 				if err != nil {
 					return err
 				}

@@ -16,9 +16,21 @@ const SecretFileUsage = "read the secret from `file` instead (keeps it out of th
 // SecretFile reads the secrets in a --secret-file: one per line, blank
 // lines and # comments skipped. A secret given with --secret is on the
 // command line, which every user of the machine can read (ps) and the
-// shell keeps in its history; a file is not.
-func SecretFile(path string) ([]string, error) {
-	return ReadSecretFile("--secret-file", "secret", path)
+// shell keeps in its history; a file is not, unless other users may read
+// it: then a warning with a chmod hint goes to w (WarnLooseSecretFile),
+// as serve's --api-key-file and a store or config file holding secrets
+// get.
+func SecretFile(w io.Writer, path string) ([]string, error) {
+	s, err := ReadSecretFile("--secret-file", "secret", path)
+	if err != nil {
+		return nil, err
+	}
+	holds := "a signing secret"
+	if len(s) > 1 {
+		holds = "signing secrets"
+	}
+	WarnLooseSecretFile(w, "--secret-file", path, holds)
+	return s, nil
 }
 
 // ReadSecretFile is SecretFile for another flag (serve's --api-key-file):
@@ -42,9 +54,13 @@ func ReadSecretFile(flag, noun, path string) ([]string, error) {
 
 // SecretFromFile is --secret-file for a command that takes one --secret:
 // when the file flag was given, it reads the one secret it holds into
-// *secret and reports true; --secret and --secret-file together are bad
-// usage.
-func SecretFromFile(c interface{ Flags() *pflag.FlagSet }, secret *string) (bool, error) {
+// *secret and reports true (warning on the command's stderr when other
+// users may read or write the file); --secret and --secret-file together
+// are bad usage.
+func SecretFromFile(c interface {
+	Flags() *pflag.FlagSet
+	ErrOrStderr() io.Writer
+}, secret *string) (bool, error) {
 	fl := c.Flags().Lookup("secret-file")
 	if fl == nil || !fl.Changed {
 		return false, nil
@@ -56,13 +72,14 @@ func SecretFromFile(c interface{ Flags() *pflag.FlagSet }, secret *string) (bool
 	if strings.TrimSpace(path) == "" {
 		return false, Usagef("--secret-file is empty")
 	}
-	s, err := SecretFile(path)
+	s, err := ReadSecretFile("--secret-file", "secret", path)
 	if err != nil {
 		return false, err
 	}
 	if len(s) > 1 {
 		return false, Usagef("--secret-file %s holds %d secrets: this command takes one", path, len(s))
 	}
+	WarnLooseSecretFile(c.ErrOrStderr(), "--secret-file", path, "a signing secret")
 	*secret = s[0]
 	return true, nil
 }
