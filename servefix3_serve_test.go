@@ -106,3 +106,42 @@ func TestServefix3MambuMessageAndWrongMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestServefix3ControlWrongMethod: a control route asked with another
+// method (GET /_hookctl/trigger, as a test suite's helper that forgot its
+// method does) is 405 with Allow, in the control API's envelope, naming
+// the methods; it was 404 not_found "no route GET /_hookctl/trigger",
+// the answer to a path that is not there. An unknown path stays 404.
+func TestServefix3ControlWrongMethod(t *testing.T) {
+	g := newGhostEnv(t)
+	base := strings.TrimSuffix(startServe(t, g.cmd("serve", "--port", "0", "--no-worker", "-o", "json")).URL, "/")
+	for _, c := range []struct{ method, path, allow string }{
+		{"GET", "/_hookctl/trigger", "POST"},
+		{"DELETE", "/_hookctl/replay", "POST"},
+		{"POST", "/_hookctl/deliveries/d-1", "GET, HEAD"},
+		{"PUT", "/_hookctl/faults", "GET, HEAD, POST, DELETE"},
+	} {
+		req, _ := http.NewRequest(c.method, base+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != c.allow || json.Unmarshal(b, &e) != nil ||
+			e.Error.Code != "method_not_allowed" || !strings.Contains(e.Error.Message, c.method+" is not allowed on "+c.path+": use "+c.allow) {
+			t.Errorf("%s %s: %d Allow %q %s; want 405 Allow %q, method_not_allowed naming them", c.method, c.path, resp.StatusCode, resp.Header.Get("Allow"), b, c.allow)
+		}
+	}
+	resp, err := http.Get(base + "/_hookctl/nothing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 || resp.Header.Get("Allow") != "" {
+		t.Errorf("GET /_hookctl/nothing: %d Allow %q, want 404", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+}
