@@ -504,6 +504,7 @@ func (a *api) search(v version) http.HandlerFunc {
 			return
 		}
 		var preds []func(*store.Delivery, names) bool
+		byName := false // an EVENT filter: each event's Mambu name is read from its body
 		for _, c := range cs {
 			p, err := c.check()
 			if err != nil {
@@ -511,6 +512,7 @@ func (a *api) search(v version) http.HandlerFunc {
 				return
 			}
 			preds = append(preds, p)
+			byName = byName || c.field() == "EVENT"
 		}
 		q := r.URL.Query()
 		offset, limit := 0, 50
@@ -557,7 +559,10 @@ func (a *api) search(v version) http.HandlerFunc {
 						return
 					}
 					if ev != nil {
-						typ = names{typ: ev.Type, mambu: EventName(ev)}
+						typ.typ = ev.Type
+						if byName {
+							typ.mambu = EventName(ev)
+						}
 					}
 					types[d.EventID] = typ
 				}
