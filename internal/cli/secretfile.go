@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -35,10 +36,22 @@ func SecretFile(w io.Writer, path string) ([]string, error) {
 
 // ReadSecretFile is SecretFile for another flag (serve's --api-key-file):
 // flag and noun (secret, key) name it in the errors.
+//
+// A UTF-8 byte order mark, which Windows editors put at the start of a
+// text file (Notepad, PowerShell's Set-Content -Encoding utf8), is not
+// part of the first secret: kept, it made a whsec_ secret "not base64"
+// and any other secret sign or compare wrong without a word. A UTF-16
+// file (PowerShell 5's > and Out-File) is refused, with a hint, for the
+// same reason.
 func ReadSecretFile(flag, noun, path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Usagef("reading %s: %v", flag, err)
+	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff")) || bytes.IndexByte(b, 0) >= 0 {
+		return nil, Usagef("%s %s is UTF-16 text (or holds NUL bytes): hookctl reads the %s as UTF-8 or ASCII", flag, path, noun).
+			Hint("save it as UTF-8 or ASCII (in PowerShell: Set-Content -Encoding ascii %s)", path)
 	}
 	var out []string
 	for line := range strings.Lines(string(b)) {
