@@ -274,7 +274,7 @@ type SecretFlags struct {
 // Register adds the flags to c.
 func (s *SecretFlags) Register(c *cobra.Command) {
 	c.Flags().StringArrayVar(&s.Secrets, "secret", nil, "signing `secret` (repeat for rotation; default $HOOKCTL_SECRET)")
-	c.Flags().StringVar(&s.File, "secret-file", "", "read the secret(s) from `file`, one per line")
+	c.Flags().StringVar(&s.File, "secret-file", "", "read the secret(s) from `file`, one per line (warns unless only you may read it)")
 }
 
 // Read returns the secrets given by flag, file or environment; optional

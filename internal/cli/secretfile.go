@@ -12,7 +12,7 @@ import (
 )
 
 // SecretFileUsage is the help of every --secret-file flag.
-const SecretFileUsage = "read the secret from `file` instead (keeps it out of the process list and shell history)"
+const SecretFileUsage = "read the secret from `file` instead (keeps it out of the process list and shell history; warns unless only you may read it)"
 
 // SecretFile reads the secrets in a --secret-file: one per line, blank
 // lines and # comments skipped. A secret given with --secret is on the
