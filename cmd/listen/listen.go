@@ -179,7 +179,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 				if len(opts.Secrets) > 0 {
 					return cli.Usagef("give --secret or --secret-file, not both")
 				}
-				secrets, err := cli.SecretFile(fl.Value.String())
+				secrets, err := cli.SecretFile(c.ErrOrStderr(), fl.Value.String())
 				if err != nil {
 					return err
 				}
@@ -237,7 +237,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 	fl.StringVar(&opts.Provider, "provider", "", "`provider` of the events: {bond|mono|mambu|saas|standard|stripe|github} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
-	fl.String("secret-file", "", "read the --secret(s) from `file` instead, one per line (keeps them out of the process list and shell history)")
+	fl.String("secret-file", "", "read the --secret(s) from `file` instead, one per line (keeps them out of the process list and shell history; warns unless only you may read it)")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request, repeatable")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "how long the app has to answer a forward")
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest request body accepted (`size`: 512KiB, 5MiB, bytes); larger gets 413")

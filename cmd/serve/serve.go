@@ -45,6 +45,7 @@ type Options struct {
 	Insecure    bool
 	Retry       delivery.ScheduleOptions
 	StoreWait   time.Duration
+	FixturesDir string
 	schedule    delivery.Schedule
 }
 
@@ -140,6 +141,9 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on a delivery attempt after `duration`")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "the in-process worker accepts any TLS certificate (https receivers with self-signed ones)")
+	// The event types of the catalog trigger and subscribe use: a
+	// fixtures_dir type was unknown to serve's APIs.
+	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
 	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	trigger.AddRetryFlags(c, &opts.Retry)
 	// The schedule a delivery gets without these flags, shown in --help
@@ -175,14 +179,16 @@ func run(ctx context.Context, opts *Options) error {
 	// stops the server cleanly too.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
+	// A fixture that does not load is bad usage, said before the store
+	// is waited for.
+	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
+	if err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
 	// A PostgreSQL server not accepting connections yet (started beside
 	// serve) is waited for, up to --store-wait.
 	opts.Factory.WaitForStore(opts.StoreWait)
 	st, err := opts.Factory.Store(ctx)
-	if err != nil {
-		return err
-	}
-	cat, err := catalog.Load(catalog.Options{})
 	if err != nil {
 		return err
 	}

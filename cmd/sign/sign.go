@@ -81,7 +81,7 @@ scheme's form is used; without --timestamp, now.`,
 				return cli.WithCode(cli.ExitUsage, err) // did you mean, and the valid schemes
 			}
 			opts.Scheme = s
-			if opts.Secrets, err = sf.Read(os.Getenv, s.Name() == "mambu"); err != nil {
+			if opts.Secrets, err = sf.Read(c.ErrOrStderr(), os.Getenv, s.Name() == "mambu"); err != nil {
 				return err
 			}
 			for _, secret := range opts.Secrets {
@@ -274,12 +274,12 @@ type SecretFlags struct {
 // Register adds the flags to c.
 func (s *SecretFlags) Register(c *cobra.Command) {
 	c.Flags().StringArrayVar(&s.Secrets, "secret", nil, "signing `secret` (repeat for rotation; default $HOOKCTL_SECRET)")
-	c.Flags().StringVar(&s.File, "secret-file", "", "read the secret(s) from `file`, one per line")
+	c.Flags().StringVar(&s.File, "secret-file", "", "read the secret(s) from `file`, one per line (warns unless only you may read it)")
 }
 
 // Read returns the secrets given by flag, file or environment; optional
-// allows none.
-func (s *SecretFlags) Read(getenv func(string) string, optional bool) ([]string, error) {
+// allows none. A file other users may read is warned about on w.
+func (s *SecretFlags) Read(w io.Writer, getenv func(string) string, optional bool) ([]string, error) {
 	if len(s.Secrets) > 0 && s.File != "" {
 		return nil, cli.Usagef("give --secret or --secret-file, not both")
 	}
@@ -292,7 +292,7 @@ func (s *SecretFlags) Read(getenv func(string) string, optional bool) ([]string,
 		return s.Secrets, nil
 	}
 	if s.File != "" {
-		return cli.SecretFile(s.File)
+		return cli.SecretFile(w, s.File)
 	}
 	if v := strings.TrimSpace(getenv("HOOKCTL_SECRET")); v != "" {
 		return []string{v}, nil

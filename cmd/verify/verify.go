@@ -85,7 +85,7 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 				opts.Scheme = s.Name()
 			}
 			var err error
-			if opts.Secrets, err = sf.Read(os.Getenv, opts.Scheme == "mambu"); err != nil {
+			if opts.Secrets, err = sf.Read(c.ErrOrStderr(), os.Getenv, opts.Scheme == "mambu"); err != nil {
 				return err
 			}
 			opts.Header = http.Header{}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -11,22 +12,46 @@ import (
 )
 
 // SecretFileUsage is the help of every --secret-file flag.
-const SecretFileUsage = "read the secret from `file` instead (keeps it out of the process list and shell history)"
+const SecretFileUsage = "read the secret from `file` instead (keeps it out of the process list and shell history; warns unless only you may read it)"
 
 // SecretFile reads the secrets in a --secret-file: one per line, blank
 // lines and # comments skipped. A secret given with --secret is on the
 // command line, which every user of the machine can read (ps) and the
-// shell keeps in its history; a file is not.
-func SecretFile(path string) ([]string, error) {
-	return ReadSecretFile("--secret-file", "secret", path)
+// shell keeps in its history; a file is not, unless other users may read
+// it: then a warning with a chmod hint goes to w (WarnLooseSecretFile),
+// as serve's --api-key-file and a store or config file holding secrets
+// get.
+func SecretFile(w io.Writer, path string) ([]string, error) {
+	s, err := ReadSecretFile("--secret-file", "secret", path)
+	if err != nil {
+		return nil, err
+	}
+	holds := "a signing secret"
+	if len(s) > 1 {
+		holds = "signing secrets"
+	}
+	WarnLooseSecretFile(w, "--secret-file", path, holds)
+	return s, nil
 }
 
 // ReadSecretFile is SecretFile for another flag (serve's --api-key-file):
 // flag and noun (secret, key) name it in the errors.
+//
+// A UTF-8 byte order mark, which Windows editors put at the start of a
+// text file (Notepad, PowerShell's Set-Content -Encoding utf8), is not
+// part of the first secret: kept, it made a whsec_ secret "not base64"
+// and any other secret sign or compare wrong without a word. A UTF-16
+// file (PowerShell 5's > and Out-File) is refused, with a hint, for the
+// same reason.
 func ReadSecretFile(flag, noun, path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Usagef("reading %s: %v", flag, err)
+	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff")) || bytes.IndexByte(b, 0) >= 0 {
+		return nil, Usagef("%s %s is UTF-16 text (or holds NUL bytes): hookctl reads the %s as UTF-8 or ASCII", flag, path, noun).
+			Hint("save it as UTF-8 or ASCII (in PowerShell: Set-Content -Encoding ascii %s)", path)
 	}
 	var out []string
 	for line := range strings.Lines(string(b)) {
@@ -42,9 +67,13 @@ func ReadSecretFile(flag, noun, path string) ([]string, error) {
 
 // SecretFromFile is --secret-file for a command that takes one --secret:
 // when the file flag was given, it reads the one secret it holds into
-// *secret and reports true; --secret and --secret-file together are bad
-// usage.
-func SecretFromFile(c interface{ Flags() *pflag.FlagSet }, secret *string) (bool, error) {
+// *secret and reports true (warning on the command's stderr when other
+// users may read or write the file); --secret and --secret-file together
+// are bad usage.
+func SecretFromFile(c interface {
+	Flags() *pflag.FlagSet
+	ErrOrStderr() io.Writer
+}, secret *string) (bool, error) {
 	fl := c.Flags().Lookup("secret-file")
 	if fl == nil || !fl.Changed {
 		return false, nil
@@ -56,13 +85,14 @@ func SecretFromFile(c interface{ Flags() *pflag.FlagSet }, secret *string) (bool
 	if strings.TrimSpace(path) == "" {
 		return false, Usagef("--secret-file is empty")
 	}
-	s, err := SecretFile(path)
+	s, err := ReadSecretFile("--secret-file", "secret", path)
 	if err != nil {
 		return false, err
 	}
 	if len(s) > 1 {
 		return false, Usagef("--secret-file %s holds %d secrets: this command takes one", path, len(s))
 	}
+	WarnLooseSecretFile(c.ErrOrStderr(), "--secret-file", path, "a signing secret")
 	*secret = s[0]
 	return true, nil
 }

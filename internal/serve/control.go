@@ -26,6 +26,7 @@ type control struct {
 	faults     *service.Faults
 	allowReset bool
 	server     *Server
+	methods    *provider.Methods // of the control API's routes
 }
 
 type ctlError struct {
@@ -42,7 +43,7 @@ func ctlFail(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func (c *control) api() *provider.API {
-	return &provider.API{
+	a := &provider.API{
 		Name:     "hookctl",
 		Prefixes: []string{"/_hookctl/"},
 		NotFound: c.notFound,
@@ -77,6 +78,8 @@ func (c *control) api() *provider.API {
 			provider.R("GET", "/_hookctl/openapi.json", "This server's routes as an OpenAPI 3.1 document", c.openapi),
 		},
 	}
+	c.methods = provider.NewMethods(a.Routes)
+	return a
 }
 
 func (c *control) auth(h http.HandlerFunc) http.HandlerFunc {
@@ -89,9 +92,27 @@ func (c *control) auth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// allowed is the methods of the control route at r's path (none when no
+// control route has it).
+func (c *control) allowed(r *http.Request) []string {
+	if c.methods == nil {
+		return nil
+	}
+	return c.methods.Allowed(r)
+}
+
 // notFound answers a request for no route of any API: the route a typo
 // away when there is one, and where the list of routes is.
 func (c *control) notFound(w http.ResponseWriter, r *http.Request) {
+	// A control route with another method (GET /_hookctl/trigger): 405
+	// with Allow, as HTTP (and Bond's and Mambu's APIs here) answer it,
+	// not the 404 of a path that does not exist.
+	if allowed := c.allowed(r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		ctlFail(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path+": use "+
+			strings.Join(allowed, ", ")+" (every route: GET /_hookctl/openapi.json)")
+		return
+	}
 	msg := "no route " + r.Method + " " + r.URL.Path
 	if near := c.nearRoute(r); near != "" {
 		msg += "; did you mean " + near + "?"

@@ -189,6 +189,8 @@ func TestUnknownRouteWithUIIsJSON404(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 	}
+	// A control route with another method is 405 with Allow
+	// (servefix3), not the 404 of a path that is not there.
 	for _, tc := range []struct {
 		method, path string
 		code         int
@@ -196,8 +198,8 @@ func TestUnknownRouteWithUIIsJSON404(t *testing.T) {
 	}{
 		{"POST", "/api/v2/webhooks", 404, `did you mean POST /api/v0/webhooks?`},
 		{"POST", "/_hookctl/trigge", 404, `did you mean POST /_hookctl/trigger?`},
-		{"DELETE", "/_hookctl/trigger", 404, `no route DELETE /_hookctl/trigger; did you mean POST /_hookctl/trigger?`},
-		{"PUT", "/_hookctl/faults", 404, `did you mean POST|GET|DELETE /_hookctl/faults?`},
+		{"DELETE", "/_hookctl/trigger", 405, `DELETE is not allowed on /_hookctl/trigger: use POST (every route: GET /_hookctl/openapi.json)`},
+		{"PUT", "/_hookctl/faults", 405, `PUT is not allowed on /_hookctl/faults: use GET, HEAD, POST, DELETE`},
 		{"DELETE", "/customers/1", 404, `no route DELETE /customers/1 (every route: GET /_hookctl/openapi.json)`},
 		{"GET", "/nope", 404, `the web inspector is at /`},
 	} {
@@ -205,8 +207,12 @@ func TestUnknownRouteWithUIIsJSON404(t *testing.T) {
 		var e struct {
 			Error struct{ Code, Message string }
 		}
-		if code != tc.code || ctype != "application/json" || json.Unmarshal([]byte(body), &e) != nil || e.Error.Code != "not_found" || !strings.Contains(e.Error.Message, tc.want) {
-			t.Errorf("%s %s: %d %s %s, want %d JSON not_found with %q", tc.method, tc.path, code, ctype, body, tc.code, tc.want)
+		wantCode := "not_found"
+		if tc.code == 405 {
+			wantCode = "method_not_allowed"
+		}
+		if code != tc.code || ctype != "application/json" || json.Unmarshal([]byte(body), &e) != nil || e.Error.Code != wantCode || !strings.Contains(e.Error.Message, tc.want) {
+			t.Errorf("%s %s: %d %s %s, want %d JSON %s with %q", tc.method, tc.path, code, ctype, body, tc.code, wantCode, tc.want)
 		}
 	}
 	if code, ctype, _ := do("GET", "/", ""); code != 200 || !strings.HasPrefix(ctype, "text/html") {

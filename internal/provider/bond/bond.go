@@ -136,31 +136,24 @@ type V01 struct {
 	UpdatedTime string   `json:"updated_time"`
 }
 
-func render(v version, s *store.Subscription) any {
+func (a *api) render(v version, s *store.Subscription) any {
 	if v == v0 {
 		return V0{DateCreated: s.CreatedAt.UTC().Format(bondTime), WebhookID: s.ID, CallbackURL: s.CallbackURL,
-			Description: s.Description, Events: nonNil(s.Events), Status: s.Status, Secret: s.Secret}
+			Description: s.Description, Events: a.shown(s.Events), Status: s.Status, Secret: s.Secret}
 	}
 	st := "STATUS_ENABLED"
 	if s.Status != store.StatusEnabled {
 		st = "STATUS_DISABLED"
 	}
-	return V01{ID: s.ID, URL: s.CallbackURL, Description: s.Description, Events: nonNil(s.Events), Version: "0.1",
+	return V01{ID: s.ID, URL: s.CallbackURL, Description: s.Description, Events: a.shown(s.Events), Version: "0.1",
 		Secret: s.Secret, Status: st, CreatedTime: s.CreatedAt.UTC().Format(bondTime), UpdatedTime: s.UpdatedAt.UTC().Format(bondTime)}
 }
 
-func one(v version, s *store.Subscription) any {
+func (a *api) one(v version, s *store.Subscription) any {
 	if v == v0 {
-		return render(v, s)
+		return a.render(v, s)
 	}
-	return map[string]any{"webhook_subscription": render(v, s)}
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	return map[string]any{"webhook_subscription": a.render(v, s)}
 }
 
 type input struct {
@@ -252,17 +245,28 @@ func (a *api) bad(w http.ResponseWriter, err error) bool {
 	return true
 }
 
-// expand turns Bond's event list into catalog event names: wildcards
-// (card.*, card*, *) become the concrete names they cover; unknown names
-// are reported together.
-func (a *api) expand(events []string) ([]string, error) {
-	if len(events) == 0 {
-		return nil, errors.New("events must list at least one event")
-	}
+// bondNames are the catalog's Bond event types, in its order.
+func (a *api) bondNames() []string {
 	var names []string
 	for _, et := range a.s.Catalog.List("bond", "") {
 		names = append(names, et.Type)
 	}
+	return names
+}
+
+// expand checks Bond's event list and returns what the subscription
+// stores. Wildcards are kept as the patterns hookctl subscribe stores
+// (* and card.*), so that they go on matching the event types the
+// catalog gains later (a new built-in, a --fixtures event), as a
+// wildcard subscription does at Bond; Bond's card* is card.* when the
+// types it covers are those, else the names it covers now (hookctl has
+// no pattern for a prefix within a name). A wildcard must cover some
+// Bond event; unknown names are reported together.
+func (a *api) expand(events []string) ([]string, error) {
+	if len(events) == 0 {
+		return nil, errors.New("events must list at least one event")
+	}
+	names := a.bondNames()
 	var out, unknown []string
 	add := func(n string) {
 		if !slices.Contains(out, n) {
@@ -271,29 +275,76 @@ func (a *api) expand(events []string) ([]string, error) {
 	}
 	for _, e := range events {
 		e = strings.TrimSpace(e)
-		if strings.HasSuffix(e, "*") {
-			prefix := strings.TrimSuffix(strings.TrimSuffix(e, "*"), ".")
-			n0 := len(out)
-			for _, n := range names {
-				if prefix == "" || n == prefix || strings.HasPrefix(n, prefix+".") || (!strings.HasSuffix(e, ".*") && strings.HasPrefix(n, prefix)) {
-					add(n)
-				}
-			}
-			if len(out) == n0 {
+		if !strings.HasSuffix(e, "*") {
+			if slices.Contains(names, e) {
+				add(e)
+			} else {
 				unknown = append(unknown, e)
 			}
 			continue
 		}
-		if slices.Contains(names, e) {
-			add(e)
-		} else {
+		prefix := strings.TrimSuffix(strings.TrimSuffix(e, "*"), ".")
+		var covered []string
+		dotted := true // every name covered is under prefix.
+		for _, n := range names {
+			switch {
+			case prefix == "" || strings.HasPrefix(n, prefix+"."):
+				covered = append(covered, n)
+			case n == prefix || (!strings.HasSuffix(e, ".*") && strings.HasPrefix(n, prefix)):
+				covered = append(covered, n)
+				dotted = false
+			}
+		}
+		switch {
+		case len(covered) == 0:
 			unknown = append(unknown, e)
+		case prefix == "":
+			add("*")
+		case dotted && !strings.Contains(prefix, "*"):
+			add(prefix + ".*")
+		default:
+			for _, n := range covered {
+				add(n)
+			}
 		}
 	}
 	if len(unknown) > 0 {
 		return nil, &subscription.InputError{Msg: "Unknown event(s): " + strings.Join(unknown, ", ")}
 	}
 	return out, nil
+}
+
+// shown is a subscription's event list as Bond answers it: each wildcard
+// (*, card.*) as the Bond event types it covers today, in the catalog's
+// order, after the names before it; one that covers none of Bond's (a
+// hookctl subscribe --events 'order.*' of any provider) as it is.
+func (a *api) shown(events []string) []string {
+	out := []string{}
+	add := func(n string) {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	var names []string
+	for _, e := range events {
+		if e != "*" && !strings.HasSuffix(e, ".*") {
+			add(e)
+			continue
+		}
+		if names == nil {
+			names = a.bondNames()
+		}
+		n0 := len(out)
+		for _, n := range names {
+			if catalog.Match(e, n) {
+				add(n)
+			}
+		}
+		if len(out) == n0 {
+			add(e)
+		}
+	}
+	return out
 }
 
 func (a *api) create(v version) http.HandlerFunc {
@@ -342,7 +393,10 @@ func (a *api) create(v version) http.HandlerFunc {
 		if in.Description != nil {
 			desc = *in.Description
 		}
-		sub, err := a.s.Subs.Create(r.Context(), subscription.CreateInput{URL: *u, Events: events, Description: desc, Provider: "bond",
+		// Covered: * and a name it covers are stored as * alone, as
+		// hookctl subscribe stores them.
+		var covered []subscription.Covered
+		sub, err := a.s.Subs.Create(r.Context(), subscription.CreateInput{URL: *u, Events: events, Covered: &covered, Description: desc, Provider: "bond",
 			Metadata: map[string]string{"created_by": "serve:bond", "identity": r.Header.Get("Identity")}, Disabled: status == store.StatusDisabled})
 		if a.bad(w, err) {
 			return
@@ -351,7 +405,7 @@ func (a *api) create(v version) http.HandlerFunc {
 		if v == v0 {
 			code = http.StatusOK
 		}
-		provider.WriteJSON(w, code, one(v, sub))
+		provider.WriteJSON(w, code, a.one(v, sub))
 	}
 }
 
@@ -372,7 +426,7 @@ func (a *api) list(v version) http.HandlerFunc {
 		}
 		items := []any{}
 		for _, s := range subs {
-			items = append(items, render(v, s))
+			items = append(items, a.render(v, s))
 		}
 		if v == v0 {
 			provider.WriteJSON(w, http.StatusOK, items)
@@ -403,7 +457,7 @@ func (a *api) find(w http.ResponseWriter, r *http.Request) (*store.Subscription,
 func (a *api) get(v version) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if sub, ok := a.find(w, r); ok {
-			provider.WriteJSON(w, http.StatusOK, one(v, sub))
+			provider.WriteJSON(w, http.StatusOK, a.one(v, sub))
 		}
 	}
 }
@@ -434,7 +488,8 @@ func (a *api) update(v version) http.HandlerFunc {
 			fail(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
-		up := subscription.UpdateInput{URL: in.url(), Description: in.Description}
+		var covered []subscription.Covered
+		up := subscription.UpdateInput{URL: in.url(), Description: in.Description, Covered: &covered}
 		if in.Events != nil {
 			if up.Events, err = a.expand(*in.Events); err != nil {
 				fail(w, http.StatusBadRequest, "invalid_request", err.Error())
@@ -455,7 +510,7 @@ func (a *api) update(v version) http.HandlerFunc {
 				return
 			}
 		}
-		provider.WriteJSON(w, http.StatusOK, one(v, sub))
+		provider.WriteJSON(w, http.StatusOK, a.one(v, sub))
 	}
 }
 
@@ -477,7 +532,7 @@ func (a *api) delete(v version) http.HandlerFunc {
 		if _, err := a.s.Subs.Delete(r.Context(), sub.ID); a.bad(w, err) {
 			return
 		}
-		provider.WriteJSON(w, http.StatusOK, one(v, sub))
+		provider.WriteJSON(w, http.StatusOK, a.one(v, sub))
 	}
 }
 

@@ -8,8 +8,10 @@
 package mambu
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
@@ -72,13 +74,23 @@ func fail(w http.ResponseWriter, v version, status, code int, reason, source str
 // New returns Mambu's API.
 func New(s *provider.Services) *provider.API {
 	a := &api{s: s}
-	return &provider.API{
+	var methods *provider.Methods
+	out := &provider.API{
 		Name:     "mambu",
 		Prefixes: []string{"/api/notifications/", "/api/communications/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
 			v := v2
 			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
 				v = v1
+			}
+			// A path Mambu serves with another method (GET on
+			// messages:search): 405 with Allow and Mambu's code for it
+			// (5 METHOD_NOT_IMPLEMENTED), not the unknown path's 404.
+			if allowed := methods.Allowed(r); len(allowed) > 0 {
+				w.Header().Set("Allow", strings.Join(allowed, ", "))
+				fail(w, v, http.StatusMethodNotAllowed, 5, "METHOD_NOT_IMPLEMENTED",
+					r.Method+" is not allowed on "+r.URL.Path+": use "+strings.Join(allowed, ", "))
+				return
 			}
 			fail(w, v, http.StatusNotFound, 3, "INVALID_API_OPERATION", r.Method+" "+r.URL.Path)
 		},
@@ -106,6 +118,8 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/api/communications/messages:resendAsyncByDate", "Mambu v2: resend failed messages created between {startDate, endDate}", a.auth(v2, a.resendByDate)),
 		},
 	}
+	methods = provider.NewMethods(out.Routes)
+	return out
 }
 
 // auth takes HTTP basic auth or an apiKey header: any non-empty
@@ -215,7 +229,7 @@ func render(d *store.Delivery, ev *store.Event) Message {
 	m := Message{EncodedKey: d.ID, Type: "WEB_HOOK", State: state(d), ReferenceID: d.EventID, Destination: d.URL,
 		CreationDate: d.CreatedAt.UTC().Format(mambuTime), NumRetries: max(0, d.AttemptCount-1)}
 	if ev != nil {
-		m.Event, m.Body = ev.Type, string(ev.Payload)
+		m.Event, m.Body = EventName(ev), string(ev.Payload)
 	}
 	if d.AttemptCount > 0 {
 		m.SendDate = d.UpdatedAt.UTC().Format(mambuTime)
@@ -307,8 +321,12 @@ func parseDate(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("invalid date %q: use ISO-8601, e.g. 2026-01-31T10:00:00Z", s)
 }
 
+// names are a message's event as hookctl names it (typ, the catalog
+// type) and as Mambu does (mambu, EventName).
+type names struct{ typ, mambu string }
+
 // check validates a constraint and returns its predicate.
-func (c constraint) check() (func(d *store.Delivery, evType string) bool, error) {
+func (c constraint) check() (func(d *store.Delivery, ev names) bool, error) {
 	op := c.op()
 	vals := c.values()
 	inVals := func(s string) bool {
@@ -349,25 +367,27 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 				return nil, fmt.Errorf("unknown state %q: use QUEUED, WAITING, SENDING, SENT or FAILED", v)
 			}
 		}
-		return func(d *store.Delivery, _ string) bool { return inVals(state(d)) }, nil
+		return func(d *store.Delivery, _ names) bool { return inVals(state(d)) }, nil
 	case "EVENT":
 		if err := listed("EVENT", "CLIENT_CREATED or client.created"); err != nil {
 			return nil, err
 		}
 		// An event is named as Mambu names it (CLIENT_CREATED, as the
-		// notifications' bodies say) or as hookctl does (client.created,
-		// the message's event).
-		return func(_ *store.Delivery, t string) bool { return inVals(t) || inVals(mambuEventName(t)) }, nil
+		// notifications' bodies and the message's event say) or as
+		// hookctl does (client.created, its catalog type).
+		return func(_ *store.Delivery, n names) bool {
+			return inVals(n.mambu) || inVals(n.typ) || inVals(mambuEventName(n.typ))
+		}, nil
 	case "ENCODEDKEY":
 		if err := listed("ENCODED_KEY", "a message's encodedKey"); err != nil {
 			return nil, err
 		}
-		return func(d *store.Delivery, _ string) bool { return inVals(d.ID) }, nil
+		return func(d *store.Delivery, _ names) bool { return inVals(d.ID) }, nil
 	case "REFERENCEID":
 		if err := listed("REFERENCE_ID", "a message's referenceId"); err != nil {
 			return nil, err
 		}
-		return func(d *store.Delivery, _ string) bool { return inVals(d.EventID) }, nil
+		return func(d *store.Delivery, _ names) bool { return inVals(d.EventID) }, nil
 	case "TYPE":
 		if err := listed("TYPE", "WEB_HOOK"); err != nil {
 			return nil, err
@@ -375,7 +395,7 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		if err := checkTypes(vals); err != nil {
 			return nil, err
 		}
-		return func(*store.Delivery, string) bool { return inVals("WEB_HOOK") }, nil
+		return func(*store.Delivery, names) bool { return inVals("WEB_HOOK") }, nil
 	case "CREATIONDATE":
 		if !slices.Contains([]string{"AFTER", "BEFORE", "BETWEEN", "ON"}, op) {
 			return nil, fmt.Errorf("CREATION_DATE supports AFTER, BEFORE, BETWEEN and ON, not %q", op)
@@ -398,15 +418,15 @@ func (c constraint) check() (func(d *store.Delivery, evType string) bool, error)
 		}
 		switch op {
 		case "AFTER":
-			return func(d *store.Delivery, _ string) bool { return d.CreatedAt.After(first) }, nil
+			return func(d *store.Delivery, _ names) bool { return d.CreatedAt.After(first) }, nil
 		case "BEFORE":
-			return func(d *store.Delivery, _ string) bool { return d.CreatedAt.Before(first) }, nil
+			return func(d *store.Delivery, _ names) bool { return d.CreatedAt.Before(first) }, nil
 		case "BETWEEN":
-			return func(d *store.Delivery, _ string) bool {
+			return func(d *store.Delivery, _ names) bool {
 				return !d.CreatedAt.Before(first) && !d.CreatedAt.After(second)
 			}, nil
 		case "ON":
-			return func(d *store.Delivery, _ string) bool {
+			return func(d *store.Delivery, _ names) bool {
 				y1, m1, d1 := d.CreatedAt.UTC().Date()
 				y2, m2, d2 := first.UTC().Date()
 				return y1 == y2 && m1 == m2 && d1 == d2
@@ -483,7 +503,8 @@ func (a *api) search(v version) http.HandlerFunc {
 			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
 			return
 		}
-		var preds []func(*store.Delivery, string) bool
+		var preds []func(*store.Delivery, names) bool
+		byName := false // an EVENT filter: each event's Mambu name is read from its body
 		for _, c := range cs {
 			p, err := c.check()
 			if err != nil {
@@ -491,6 +512,7 @@ func (a *api) search(v version) http.HandlerFunc {
 				return
 			}
 			preds = append(preds, p)
+			byName = byName || c.field() == "EVENT"
 		}
 		q := r.URL.Query()
 		offset, limit := 0, 50
@@ -513,7 +535,7 @@ func (a *api) search(v version) http.HandlerFunc {
 		// mambu events), a page at a time; each event's type is read once
 		// (the payloads are not kept: only the messages of the page are
 		// read whole, to render them).
-		types := map[string]string{}
+		types := map[string]names{}
 		out := []Message{}
 		skipped, total := 0, 0
 		const page = 200
@@ -537,7 +559,10 @@ func (a *api) search(v version) http.HandlerFunc {
 						return
 					}
 					if ev != nil {
-						typ = ev.Type
+						typ.typ = ev.Type
+						if byName {
+							typ.mambu = EventName(ev)
+						}
 					}
 					types[d.EventID] = typ
 				}
@@ -782,4 +807,65 @@ func checkTypes(vals []string) error {
 // client.created is CLIENT_CREATED.
 func mambuEventName(t string) string {
 	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(t))
+}
+
+// EventName is the event of a Mambu notification as Mambu names it, the
+// name a message's event shows (as Mambu's API does: LOAN_DISBURSED, not
+// hookctl's loan.disbursed): the one its body carries (a JSON body's
+// "event", an XML body's <event>, as the catalog's Mambu templates have
+// it), else the catalog type in Mambu's form (deposit.withdrawal is
+// DEPOSIT_WITHDRAWAL).
+func EventName(ev *store.Event) string {
+	if n := bodyEvent(ev.Payload); n != "" {
+		return n
+	}
+	return mambuEventName(ev.Type)
+}
+
+// bodyEvent is the event a notification body names at its top level: a
+// JSON object's "event" string, or the <event> element right under an
+// XML document's root; "" when it names none.
+func bodyEvent(b []byte) string {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return ""
+	}
+	if t[0] == '{' {
+		var v struct {
+			Event any `json:"event"`
+		}
+		if json.Unmarshal(t, &v) == nil {
+			if s, ok := v.Event.(string); ok {
+				return strings.TrimSpace(s)
+			}
+		}
+		return ""
+	}
+	if t[0] != '<' {
+		return ""
+	}
+	dec := xml.NewDecoder(bytes.NewReader(t))
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 2 && e.Name.Local == "event" {
+				var s string
+				if dec.DecodeElement(&s, &e) != nil {
+					return ""
+				}
+				return strings.TrimSpace(s)
+			}
+		case xml.EndElement:
+			depth--
+			if depth == 0 {
+				return ""
+			}
+		}
+	}
 }
