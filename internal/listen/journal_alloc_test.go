@@ -253,6 +253,14 @@ func abandonedJournal(t *testing.T, dir string, n int, rec func(int) *Record) *R
 	if left := r.Abandon(); left != int64(n) {
 		t.Fatalf("left %d in the journal, want %d", left, n)
 	}
+	// A listen that abandons its journal exits next, and its exit releases
+	// the journal's lock. Abandon returns after abandonWait even when the
+	// last fdatasync is still running (a loaded disk), with the journal
+	// open and locked; this process goes on, so wait for the recorder to
+	// stop and close the journal as the exit would (closing it twice, when
+	// Abandon did, is harmless).
+	<-r.done
+	r.j.close(false)
 	return r
 }
 
