@@ -54,6 +54,9 @@ type Options struct {
 	SkipVerify  bool
 	// UI is where the web inspector serves ("" = not at all).
 	UI string
+	// Catalog: the built-in catalog and fixtures_dir's types, for the
+	// inspector's Trigger and Subscriptions pages.
+	Catalog *catalog.Catalog
 	// StoreWait: how long to wait at start for a store server that
 	// cannot be reached yet (--store-wait).
 	StoreWait time.Duration
@@ -166,6 +169,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if _, err := (&subscription.Service{Catalog: cat}).ValidateEvents(evs); err != nil {
 				return cli.WithCode(cli.ExitUsage, err)
 			}
+			opts.Catalog = cat
 			// An unknown --provider would make a subscription no event matches.
 			p, err := subscription.ValidateProvider(opts.Provider)
 			if err != nil {
@@ -381,7 +385,7 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.UI != "" {
 		// The inspector over the same store; its replays and resends are
 		// sent by its own in-process worker.
-		u, stopUI, err := web.Start(ctx, opts.UI, web.Config{Store: st, Version: f.Version, Now: f.Now})
+		u, stopUI, err := web.Start(ctx, opts.UI, web.Config{Store: st, Catalog: opts.Catalog, Version: f.Version, Now: f.Now})
 		if err != nil {
 			l.Shutdown(context.WithoutCancel(ctx))
 			return cli.Envf("cannot serve the inspector at %s: %v", opts.UI, err).Hint("pick another address: --ui 127.0.0.1:4050")

@@ -34,6 +34,9 @@ type Options struct {
 	// StoreWait: how long to wait at start for a store server that
 	// cannot be reached yet (--store-wait).
 	StoreWait time.Duration
+	// FixturesDir: custom event fixtures (--fixtures, config
+	// fixtures_dir), the types the Trigger and Subscriptions pages offer.
+	FixturesDir string
 	// Open opens a URL in the browser (tests replace it).
 	Open func(url string) error
 }
@@ -77,6 +80,9 @@ On a desktop it opens the browser, when run from a terminal and unless
 	fl := c.Flags()
 	fl.StringVar(&opts.Addr, "addr", web.DefaultAddr, "serve on `host:port` (the next free port when taken)")
 	fl.BoolVar(&opts.NoOpen, "no-open", false, "do not open the browser")
+	// The event types trigger and subscribe know: a fixtures_dir type
+	// was missing from the Trigger and Subscriptions pages.
+	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
 	cli.AddStoreWaitFlag(fl, &opts.StoreWait)
 	return c
 }
@@ -87,6 +93,12 @@ func run(ctx context.Context, opts *Options) error {
 	// it creates a store it is given; a new one is said so, not passed
 	// off as an empty history (a typo in --store).
 	missing := opts.Factory.MissingStore()
+	// A fixture that does not load is bad usage, said before the store
+	// is opened or waited for.
+	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
+	if err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
 	// A PostgreSQL server not accepting connections yet is waited for,
 	// up to --store-wait.
 	opts.Factory.WaitForStore(opts.StoreWait)
@@ -101,10 +113,6 @@ func run(ctx context.Context, opts *Options) error {
 	// the store file is deleted or replaced they fail, naming it, instead
 	// of going into the deleted file and vanishing with the process.
 	store.GuardWrites(st)
-	cat, err := catalog.Load(catalog.Options{})
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	url, stopServer, err := web.Start(ctx, opts.Addr, web.Config{Store: st, Catalog: cat, Version: opts.Factory.Version})
