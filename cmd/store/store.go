@@ -179,8 +179,8 @@ The dump is one consistent snapshot, read in one transaction for as long
 as the export runs. On SQLite, what other processes write meanwhile piles
 up in the store's -wal file until the export ends (about 12 MiB per 1,000
 events triggered meanwhile; it shrinks back once the export is over and
-the store is next opened or written): into a slow reader, export to a
-file first and read that.`,
+another hookctl opens or writes the store). Into a slow
+reader, export to a file first and read that.`,
 		Args: cobra.NoArgs,
 		Example: `  hookctl store export > dump.jsonl
   hookctl store export | gzip > dump.jsonl.gz`,
