@@ -1019,7 +1019,7 @@ func importStopped(name string, next, last int64, stats bool, written counts, re
 	var ee *cli.ExitError
 	var he cli.HintError
 	bad := int64(0) // the record that stopped it, when known
-	if errors.As(err, &ee) {
+	if errors.As(err, &ee) && ee.Err != nil {
 		code = ee.Code
 		if strings.HasPrefix(ee.Err.Error(), name+": ") {
 			bad = next // source's: a record no store takes
