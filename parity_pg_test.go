@@ -390,7 +390,7 @@ func TestStoreParity(t *testing.T) {
 		}
 	}
 	a, _ := step(nil, "store", "import", taken)
-	refused(a, `stopped after 2 records: record 2: svix.app app_4: its key "shop" is taken by svix.app app_2Live`)
+	refused(a, `stopped: record 2: svix.app app_4: its key "shop" is taken by svix.app app_2Live`)
 	if err := os.WriteFile(taken, []byte(strings.Join([]string{
 		`{"event":{"ID":"evt_t","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-08T00:00:00Z"}}`,
 		`{"delivery":{"ID":"0ddd0000-0000-4000-8000-000000000000","EventID":"evt_none","URL":"http://127.0.0.1:9/l","Status":"failed","CreatedAt":"2026-01-08T00:00:00Z","UpdatedAt":"2026-01-08T00:00:00Z"}}`,

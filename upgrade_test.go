@@ -44,8 +44,8 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 9
-	latestPostgresSchema = 12
+	latestSQLiteSchema   = 10
+	latestPostgresSchema = 13
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

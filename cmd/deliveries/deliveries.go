@@ -284,7 +284,8 @@ To get the bytes themselves, for a pipe, a diff or a file:
   --curl      a curl command (POSIX sh) that sends the last attempt's
               request again (--attempt n: the nth's): its method, URL,
               every header as sent, the body byte for byte (any bytes:
-              one that is not text is piped in from base64)
+              one that is not text is piped in from base64); -k when
+              that attempt was sent with --insecure to an https URL
 
 Piped, --body and --response write the bytes exactly, with no newline
 added; on a terminal their control characters are escaped and a final
@@ -641,7 +642,9 @@ func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*stor
 		if u == "" {
 			u = d.URL
 		}
-		cmd := delivery.CurlCommand(method, u, a.RequestHeaders, delivery.SentBody(ev, a.RequestHeaders))
+		// -k when the attempt was sent with --insecure (to an https
+		// receiver): it reached it so, the command does too.
+		cmd := delivery.CurlCommandTLS(method, u, a.RequestHeaders, delivery.SentBody(ev, a.RequestHeaders), a.Insecure)
 		if ios.IsStdoutTTY() {
 			// A header as received (listen's forwards) may hold a C1
 			// control (CSI) that would drive the terminal: escaped here,

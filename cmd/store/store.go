@@ -177,8 +177,9 @@ for 'hookctl store import'): keep it private.
 
 The dump is one consistent snapshot, read in one transaction for as long
 as the export runs. On SQLite, what other processes write meanwhile piles
-up in the store's -wal file until the export ends (about 7 MiB per 1,000
-events triggered meanwhile; it shrinks back afterwards): into a slow
+up in the store's -wal file until the export ends (about 12 MiB per 1,000
+events triggered meanwhile; it shrinks back once the export is over and
+another hookctl opens or writes the store). Into a slow
 reader, export to a file first and read that.`,
 		Args: cobra.NoArgs,
 		Example: `  hookctl store export > dump.jsonl
@@ -200,7 +201,11 @@ input. A dump compressed with gzip is read as it is. An input with
 nothing in it, not even the header line every export writes (an export
 that failed), is an error (exit 2). The header and the first batch are
 checked before the store is opened: a file that is not such a dump is
-refused (exit 2) without creating a store.`,
+refused (exit 2) without creating a store. A bad record further on stops
+the import there: the records before it are in the store (each batch is
+one transaction), nothing after it is written, and the error says which
+(exit 2); fix or remove that record and import the file again: the
+records already there are skipped.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("store import needs one file (or - for stdin)").Hint("hookctl store import dump.jsonl")
@@ -853,7 +858,6 @@ func runImport(opts *Options, s store.Store, src *source) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		defer func() { first += int64(len(batch)); batch = batch[:0] }()
 		err := func() error {
 			if stats {
 				st, err := si.ImportBatchStats(opts.Ctx, batch)
@@ -876,16 +880,33 @@ func runImport(opts *Options, s store.Store, src *source) error {
 					if errors.As(err, &ke) {
 						ke.Record = i
 					}
+					var re *store.ImportRefError
+					if errors.As(err, &re) {
+						re.Record = i
+					}
 					return err
 				}
 			}
 			return nil
 		}()
+		if err == nil {
+			first += int64(len(batch))
+			batch = batch[:0]
+		}
 		var ke *store.ImportKeyError
-		if errors.As(err, &ke) {
-			return fmt.Errorf("record %d: %w", first+int64(ke.Record), err)
+		var re *store.ImportRefError
+		switch {
+		case errors.As(err, &ke):
+			return &recordError{n: first + int64(ke.Record), err: fmt.Errorf("record %d: %w", first+int64(ke.Record), err)}
+		case errors.As(err, &re):
+			return &recordError{n: first + int64(re.Record), err: fmt.Errorf("record %d: %w", first+int64(re.Record), err)}
 		}
 		return err
+	}
+	// stopped: what a failure after the first batch says, with the
+	// records before it that are in the store.
+	stopped := func(err error) error {
+		return importStopped(name, first, first+int64(len(batch))-1, stats, written, refreshed, err)
 	}
 	cut := int64(0) // the record the file ends in the middle of
 	for {
@@ -901,18 +922,26 @@ func runImport(opts *Options, s store.Store, src *source) error {
 			break
 		}
 		if err != nil {
-			return err
+			// A record no store takes, after the first batch (that one
+			// was checked before the store was opened): the records
+			// before it are written, as before a cut, and the error says
+			// so. It said only what was wrong with the record, as if
+			// nothing had been imported.
+			if ferr := flush(); ferr != nil {
+				return stopped(ferr)
+			}
+			return stopped(err)
 		}
 		read.add(r)
 		batch = append(batch, r)
 		if len(batch) >= opts.BatchSize {
 			if err := flush(); err != nil {
-				return importFailed(name, read, err)
+				return stopped(err)
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return importFailed(name, read, err)
+		return stopped(err)
 	}
 	backend, location := "", ""
 	if l, ok := s.(store.Locator); ok {
@@ -963,12 +992,105 @@ func kinds(r store.Record) int {
 	return n
 }
 
-func importFailed(name string, read counts, err error) error {
-	var ce cli.CodeError
+// recordError is a store's error about record n of the input.
+type recordError struct {
+	n   int64
+	err error
+}
+
+func (e *recordError) Error() string { return e.err.Error() }
+func (e *recordError) Unwrap() error { return e.err }
+
+// importStopped is store import's error when err stopped it after the
+// store was opened: records 1 to next-1 are in the store (written, or
+// already there), nothing from record next on was written (the failing
+// batch rolled back). One line says what stopped it and what is in the
+// store; one hint what to fix (err's own hint) and that importing the
+// file again skips what is there. It was err alone for a bad record
+// ("record 7: event ID is empty", as if nothing was imported), or
+// "stopped after N records" counting the batch that was not written.
+func importStopped(name string, next, last int64, stats bool, written counts, refreshed int64, err error) error {
 	code := cli.ExitFailed
+	var ce cli.CodeError
 	if errors.As(err, &ce) {
 		code = ce.ExitCode()
 	}
-	return cli.WithCode(code, fmt.Errorf("import %s stopped after %d records: %w", name, read.total(), err)).
-		Hint("records before the failing batch are kept; importing again skips them")
+	var hints []string
+	var ee *cli.ExitError
+	var he cli.HintError
+	bad := int64(0) // the record that stopped it, when known
+	if errors.As(err, &ee) && ee.Err != nil {
+		code = ee.Code
+		if strings.HasPrefix(ee.Err.Error(), name+": ") {
+			bad = next // source's: a record no store takes
+		}
+		if errors.As(ee.Err, &he) {
+			hints = append(hints, he.Hints()...)
+		}
+		hints = append(hints, ee.Hints...)
+		err = ee.Err
+	} else if errors.As(err, &he) {
+		hints = he.Hints()
+	}
+	msg := err.Error()
+	var re *recordError
+	if bad == 0 {
+		// A store's error: name the file and, when it says none, the
+		// records of the batch it refused.
+		at := ""
+		if errors.As(err, &re) {
+			bad = re.n
+		} else if last > next {
+			at = fmt.Sprintf(" in the batch of records %d-%d", next, last)
+		} else {
+			at = fmt.Sprintf(" at record %d", next)
+		}
+		msg = fmt.Sprintf("import %s stopped%s: %s", name, at, msg)
+	}
+	before := next - 1
+	recs := fmt.Sprintf("records 1-%d", before)
+	if before == 1 {
+		recs = "record 1"
+	}
+	in := fmt.Sprintf("%s %s in the store", recs, map[bool]string{true: "is", false: "are"}[before == 1])
+	if stats {
+		skipped := max(0, before-written.total()-refreshed)
+		in += fmt.Sprintf(" (%s written; %d already present)", written, skipped)
+	}
+	in += fmt.Sprintf(", nothing from record %d on was written", next)
+	again := recs + " " + map[bool]string{true: "is", false: "are"}[before == 1] + " skipped as already present"
+	if before == 0 {
+		in, again = "nothing was written", ""
+	}
+	switch {
+	case bad > 0 && again == "":
+		again = fmt.Sprintf("fix or remove record %d, then import the file again", bad)
+	case bad > 0:
+		again = fmt.Sprintf("fix or remove record %d, then import the file again: %s", bad, again)
+	case again == "":
+		again = "then import the file again"
+	default:
+		again = "then import the file again: " + again
+	}
+	hint := again
+	if len(hints) > 0 {
+		h := strings.Join(hints, "; ")
+		if strings.HasSuffix(h, "?") || strings.HasSuffix(h, ".") {
+			hint = h + " " + strings.ToUpper(again[:1]) + again[1:]
+		} else {
+			hint = h + "; " + again
+		}
+	}
+	return &cli.ExitError{Code: code, Err: &stopError{msg: msg + "; " + in, err: err}, Hints: []string{hint}}
 }
+
+// stopError is importStopped's message. It does not unwrap to the error
+// it names, whose hints it already says, but is still that error for
+// errors.Is (an interrupted import is said as one).
+type stopError struct {
+	msg string
+	err error
+}
+
+func (e *stopError) Error() string        { return e.msg }
+func (e *stopError) Is(target error) bool { return errors.Is(e.err, target) }

@@ -31,6 +31,14 @@ const curlArgMax = 64 << 10
 // dropped with "Name:" when the request did not have them.
 // The command ends with curl's last argument, so more can be appended.
 func CurlCommand(method, u string, headers map[string][]string, body []byte) string {
+	return CurlCommandTLS(method, u, headers, body, false)
+}
+
+// CurlCommandTLS is CurlCommand for a request that was sent accepting any
+// TLS certificate (store.Attempt.Insecure) when insecure: an https one
+// gets curl's -k, so the command reaches the receiver (one with a
+// self-signed certificate) as the attempt did.
+func CurlCommandTLS(method, u string, headers map[string][]string, body []byte, insecure bool) string {
 	var b strings.Builder
 	binary := !IsText(body) || bytes.IndexByte(body, '\r') >= 0 || hasC1(body)
 	stdin := binary || len(body) > curlArgMax || bytes.HasPrefix(body, []byte("@"))
@@ -40,7 +48,11 @@ func CurlCommand(method, u string, headers map[string][]string, body []byte) str
 	case stdin:
 		b.WriteString("printf %s " + shellQuote(string(body)) + " | ")
 	}
-	b.WriteString("curl -X " + shellWord(method) + " --globoff " + shellQuote(u))
+	b.WriteString("curl ")
+	if insecure && len(u) >= 6 && strings.EqualFold(u[:6], "https:") {
+		b.WriteString("-k ")
+	}
+	b.WriteString("-X " + shellWord(method) + " --globoff " + shellQuote(u))
 	masked := MaskHeaders(headers)
 	names := make([]string, 0, len(masked))
 	for k := range masked {

@@ -44,6 +44,9 @@ type Result struct {
 type Engine struct {
 	Store  store.Store
 	Sender *Sender
+	// Insecure: Sender accepts any TLS certificate (Config.Insecure);
+	// each attempt it sends is recorded so (store.Attempt.Insecure).
+	Insecure bool
 	// Owner identifies this process in leases (NewOwner by default).
 	Owner string
 	// Lease is how long a claimed delivery is ours (default timeout+5s).
@@ -511,6 +514,7 @@ func (e *Engine) process(ctx context.Context, j job) {
 	attempt.DeliveryID, attempt.DeliverySeq = d.ID, d.Seq
 	attempt.Number = d.AttemptCount + 1
 	attempt.Manual = j.manual
+	attempt.Insecure = e.Insecure && !res.NotSent
 	res.Attempt = attempt
 	u, disable := Decide(d, target.Scheme, attempt, respHeader, e.Now(), e.Jitter)
 	// A 410 disables the subscription only when it came from the
@@ -648,6 +652,7 @@ func New(st store.Store, c Config) *Engine {
 	return &Engine{
 		Store:       st,
 		Sender:      &Sender{Client: client, UserAgent: "hookctl/" + v},
+		Insecure:    c.Insecure,
 		Concurrency: c.Concurrency,
 		RunID:       c.RunID,
 		OnResult:    c.OnResult,

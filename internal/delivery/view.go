@@ -50,6 +50,9 @@ type AttemptJSON struct {
 	// Manual: asked for (a replay, a resend from serve or the inspector),
 	// not made by the delivery's schedule; absent for the schedule's.
 	Manual bool `json:"manual,omitempty"`
+	// Insecure: sent accepting any TLS certificate (--insecure); absent
+	// otherwise, and for attempts recorded before hookctl kept it.
+	Insecure bool `json:"insecure,omitempty"`
 }
 
 // RequestJSON is an attempt's request as sent (secrets masked).
@@ -112,6 +115,7 @@ func AttemptToJSON(a *store.Attempt) AttemptJSON {
 		Response: ResponseJSON{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody), BodyTruncated: BodyTruncated(a)},
 		Error:    a.Error,
 		Manual:   a.Manual,
+		Insecure: a.Insecure,
 	}
 }
 

@@ -516,11 +516,13 @@ func recoverOne(ctx context.Context, st store.Store, path, key string, owner fil
 		if errors.Is(err, os.ErrNotExist) {
 			return 0, false, false, nil // its listen finished meanwhile
 		}
-		if fi, lerr := os.Lstat(path); errors.Is(err, fs.ErrPermission) && lerr == nil && !ownedBy(fi, owner) {
-			// Another user's (root's, left by an older hookctl run with
-			// sudo), which this user cannot open: not imported, said, as
-			// one it could open; it stopped every store command (exit 3,
-			// "permission denied").
+		if fi, lerr := os.Lstat(path); errors.Is(err, fs.ErrPermission) && lerr == nil && !ownedBy(fi, fileOwner{}) {
+			// Another user's, which this user cannot open: root's (left
+			// by an older hookctl run with sudo), or the store's owner's
+			// when this user shares the store through its group (the
+			// owner's journals are 0600): not imported, said, as one it
+			// could open; it stopped every store command (exit 3,
+			// "permission denied"), for the store's owner's until now.
 			return 0, false, false, &ForeignJournalError{Path: path}
 		}
 		return 0, false, false, err

@@ -207,6 +207,9 @@ func ResolvePrefix(kind, idOrPrefix string, ids []string) (string, error) {
 type ImportRefError struct {
 	Kind, ID       string // delivery | attempt, and its id (an attempt's number)
 	RefKind, RefID string // event | delivery
+	// Record is the record's place (0-based) in the records given to the
+	// import (ImportBatch's slice; 0 for Import).
+	Record int
 }
 
 func (e *ImportRefError) Error() string {

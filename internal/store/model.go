@@ -131,6 +131,11 @@ type Attempt struct {
 	// APIs or the inspector), not made by the delivery's schedule (its
 	// first send, an automatic retry). Svix's triggerType 1.
 	Manual bool `json:",omitempty"`
+	// Insecure: the attempt was sent accepting any TLS certificate
+	// (trigger, worker, replay or serve --insecure), so a resend of it
+	// (deliveries show --curl) needs curl -k. False for attempts
+	// recorded before hookctl kept it.
+	Insecure bool `json:",omitempty"`
 }
 
 // DeliveryFilter selects deliveries. Zero fields do not filter.

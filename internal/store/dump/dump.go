@@ -282,6 +282,8 @@ type attempt struct {
 	Response   *response  `json:"response,omitempty"`
 	Error      string     `json:"error,omitempty"`
 	Manual     bool       `json:"manual,omitempty"`
+	// Insecure: sent accepting any TLS certificate (--insecure).
+	Insecure bool `json:"insecure,omitempty"`
 }
 
 type request struct {
@@ -330,7 +332,7 @@ func toLine(r store.Record) line {
 	case r.Attempt != nil:
 		a := r.Attempt
 		l.Attempt = &attempt{DeliveryID: a.DeliveryID, Number: a.Number, StartedAt: timePtr(a.StartedAt),
-			DurationMS: float64(a.Duration) / float64(time.Millisecond), Error: a.Error, Manual: a.Manual}
+			DurationMS: float64(a.Duration) / float64(time.Millisecond), Error: a.Error, Manual: a.Manual, Insecure: a.Insecure}
 		if a.RequestMethod != "" || a.RequestURL != "" || len(a.RequestHeaders) > 0 {
 			l.Attempt.Request = &request{Method: a.RequestMethod, URL: a.RequestURL, Headers: a.RequestHeaders}
 		}
@@ -379,7 +381,7 @@ func (l *line) record() (store.Record, error) {
 			return r, &RecordError{Err: fmt.Errorf("attempt %d of delivery %s: duration_ms %v is out of range", a.Number, a.DeliveryID, a.DurationMS)}
 		}
 		r.Attempt = &store.Attempt{DeliveryID: a.DeliveryID, Number: a.Number, StartedAt: timeOf(a.StartedAt),
-			Duration: time.Duration(math.Round(a.DurationMS * float64(time.Millisecond))), Error: a.Error, Manual: a.Manual}
+			Duration: time.Duration(math.Round(a.DurationMS * float64(time.Millisecond))), Error: a.Error, Manual: a.Manual, Insecure: a.Insecure}
 		if q := a.Request; q != nil {
 			r.Attempt.RequestMethod, r.Attempt.RequestURL, r.Attempt.RequestHeaders = q.Method, q.URL, q.Headers
 		}

@@ -76,9 +76,9 @@ func recordSQL(insertCond, stored string) string {
 	return `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[],
 			$7::text[], $8::int[], $9::text[], $10::bytea[], $11::text[],
-			$12::text[], $13::timestamptz[], $14::text[], $15::int[], $18::text[], $19::bool[]) WITH ORDINALITY
+			$12::text[], $13::timestamptz[], $14::text[], $15::int[], $18::text[], $19::bool[], $20::bool[]) WITH ORDINALITY
 		AS t(delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
-			response_status, response_headers, response_body, error, status, next_at, last_error, last_status, run_id, manual, ord)
+			response_status, response_headers, response_body, error, status, next_at, last_error, last_status, run_id, manual, insecure, ord)
 	), upd AS (
 		UPDATE deliveries d SET status = i.status, attempt_count = d.attempt_count + 1, next_attempt_at = ` + onServer("i.next_at", "$17") + `,
 			last_error = i.last_error, last_status = i.last_status,
@@ -91,7 +91,7 @@ func recordSQL(insertCond, stored string) string {
 		SELECT i.delivery_id,
 			GREATEST(i.number, coalesce((SELECT max(a.number) FROM attempts a WHERE a.delivery_id = i.delivery_id), 0) + 1),
 			i.started_at, i.duration_ns, i.request_url, i.request_method, i.request_headers::jsonb,
-			i.response_status, i.response_headers::jsonb, i.response_body, i.error, i.manual
+			i.response_status, i.response_headers::jsonb, i.response_body, i.error, i.manual, i.insecure
 		FROM input i LEFT JOIN upd u ON u.id = i.delivery_id
 		WHERE (u.id IS NOT NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.id = i.delivery_id))` + insertCond + `
 		ORDER BY i.ord
@@ -127,7 +127,7 @@ func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*stor
 	var (
 		ids, urls, methods, aerrs, statuses, lerrs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		runs                                       = make([]string, n)
-		manual                                     = make([]bool, n)
+		manual, insecure                           = make([]bool, n), make([]bool, n)
 		nums, rstatus, lstatus                     = make([]int32, n), make([]int32, n), make([]int32, n)
 		started, next                              = make([]*time.Time, n), make([]*time.Time, n)
 		durs                                       = make([]int64, n)
@@ -148,6 +148,7 @@ func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*stor
 		ids[i], nums[i], started[i], durs[i] = pt(a.DeliveryID), int32(a.Number), tsp(a.StartedAt), int64(a.Duration)
 		urls[i], methods[i], reqh[i], rstatus[i] = pt(a.RequestURL), pt(a.RequestMethod), headersJSON(a.RequestHeaders), int32(a.ResponseStatus)
 		resph[i], bodies[i], aerrs[i], manual[i] = headersJSON(a.ResponseHeaders), a.ResponseBody, pt(a.Error), a.Manual
+		insecure[i] = a.Insecure
 		statuses[i], lerrs[i], lstatus[i], runs[i] = u.Status, pt(u.LastError), int32(u.LastStatus), u.RunID
 		if u.Status == store.DeliveryPending {
 			next[i] = tsp(u.NextAttemptAt)
@@ -156,7 +157,7 @@ func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*stor
 			}
 		}
 	}
-	args := []any{ids, nums, started, durs, urls, methods, reqh, rstatus, resph, bodies, aerrs, statuses, next, lerrs, lstatus, owner, at, runs, manual}
+	args := []any{ids, nums, started, durs, urls, methods, reqh, rstatus, resph, bodies, aerrs, statuses, next, lerrs, lstatus, owner, at, runs, manual, insecure}
 	for try := 0; ; try++ {
 		clear(errs)
 		err := db.recordBatch(ctx, query, args, attempts, errs)

@@ -224,14 +224,14 @@ func (db *DB) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[
 }
 
 const attemptCols = `delivery_id, number, started_at, duration_ns, request_url, request_method, request_headers,
-	response_status, response_headers, response_body, error, manual`
+	response_status, response_headers, response_body, error, manual, insecure`
 
 func scanAttempt(row pgx.Row, extra ...any) (*store.Attempt, error) {
 	var a store.Attempt
 	var started *time.Time
 	var dur int64
 	err := row.Scan(append([]any{&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &a.RequestHeaders,
-		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error, &a.Manual}, extra...)...)
+		&a.ResponseStatus, &a.ResponseHeaders, &a.ResponseBody, &a.Error, &a.Manual, &a.Insecure}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -245,10 +245,10 @@ func scanAttempt(row pgx.Row, extra ...any) (*store.Attempt, error) {
 
 func attemptArgs(a *store.Attempt) []any {
 	return []any{pt(a.DeliveryID), a.Number, ts(a.StartedAt), int64(a.Duration), pt(a.RequestURL), pt(a.RequestMethod), jmap(a.RequestHeaders),
-		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, pt(a.Error), a.Manual}
+		a.ResponseStatus, jmap(a.ResponseHeaders), a.ResponseBody, pt(a.Error), a.Manual, a.Insecure}
 }
 
-const attemptInsert = `INSERT INTO attempts (` + attemptCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+const attemptInsert = `INSERT INTO attempts (` + attemptCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
 
 // ListAttempts implements store.Store: a delivery's attempts by number.
 func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Attempt, error) {
@@ -322,7 +322,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 		keys += " LIMIT " + arg(f.Limit)
 	}
 	q := `SELECT a.delivery_id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method, a.request_headers,
-		a.response_status, a.response_headers, a.response_body, a.error, a.manual, d.event_id, coalesce(d.subscription_id, ''), d.seq
+		a.response_status, a.response_headers, a.response_body, a.error, a.manual, a.insecure, d.event_id, coalesce(d.subscription_id, ''), d.seq
 		FROM (` + keys + `) k JOIN attempts a ON a.delivery_id = k.id AND a.number = k.n JOIN deliveries d ON d.id = a.delivery_id` + order
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -344,9 +344,9 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 	return out, db.wrap("list attempts", rows.Err())
 }
 
-// recordAttemptSQL stores an attempt and, while $13 still holds the
-// lease, applies the update (the run, when $19 gives one; the next due
-// time $15 on the server's clock, $18 being the recorder's: onServer) and
+// recordAttemptSQL stores an attempt and, while $14 still holds the
+// lease, applies the update (the run, when $20 gives one; the next due
+// time $16 on the server's clock, $19 being the recorder's: onServer) and
 // releases the lease: one statement, so one round trip and one implicit
 // transaction. The delivery row is locked
 // first (FOR UPDATE), which serialises recorders of one delivery.
@@ -355,14 +355,14 @@ var recordAttemptSQL = `WITH d AS (
 	), ins AS (
 		INSERT INTO attempts (` + attemptCols + `)
 		SELECT d.id, GREATEST($2::int, coalesce((SELECT max(number) FROM attempts a WHERE a.delivery_id = d.id), 0) + 1),
-			$3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+			$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
 		FROM d
 		RETURNING number
 	), upd AS (
-		UPDATE deliveries SET status = $14, attempt_count = attempt_count + 1, next_attempt_at = ` + onServer("$15", "$18") + `,
-			last_error = $16, last_status = $17, run_id = CASE WHEN $19::text <> '' THEN $19 ELSE deliveries.run_id END,
-			lease_owner = '', lease_expires_at = NULL, updated_at = $18
-		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $13
+		UPDATE deliveries SET status = $15, attempt_count = attempt_count + 1, next_attempt_at = ` + onServer("$16", "$19") + `,
+			last_error = $17, last_status = $18, run_id = CASE WHEN $20::text <> '' THEN $20 ELSE deliveries.run_id END,
+			lease_owner = '', lease_expires_at = NULL, updated_at = $19
+		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $14
 		RETURNING 1
 	)
 	SELECT (SELECT number FROM ins), EXISTS (SELECT 1 FROM upd)`

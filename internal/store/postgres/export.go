@@ -289,9 +289,9 @@ func importRefs(ctx context.Context, tx pgx.Tx, evs, dels, atts bool) (ord int64
 	case err != nil:
 		return 0, err
 	case kind == "delivery":
-		return ord, &store.ImportRefError{Kind: kind, ID: id, RefKind: "event", RefID: ref}
+		return ord, &store.ImportRefError{Kind: kind, ID: id, RefKind: "event", RefID: ref, Record: int(ord)}
 	default:
-		return ord, &store.ImportRefError{Kind: kind, ID: id, RefKind: "delivery", RefID: ref}
+		return ord, &store.ImportRefError{Kind: kind, ID: id, RefKind: "delivery", RefID: ref, Record: int(ord)}
 	}
 }
 

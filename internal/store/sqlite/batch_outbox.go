@@ -345,13 +345,13 @@ const recordSeqUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = at
 // insertAttemptNumberedSQL inserts an attempt under the number it was
 // made at, unless another (a lease-lost attempt) took that number.
 const insertAttemptNumberedSQL = `INSERT INTO attempts (` + attemptCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // insertNextAttemptSQL inserts an attempt numbered after the delivery's
 // others (the arguments are the delivery's seq, attemptArgs without the
 // delivery and the number, then the seq again).
 const insertNextAttemptSQL = `INSERT INTO attempts (` + attemptCols + `)
-	SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE delivery_seq = ?
+	SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE delivery_seq = ?
 	RETURNING number`
 
 // RecordAttempts records several attempts, each with its delivery update,

@@ -211,13 +211,13 @@ func (s *Store) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (ma
 // delivery is stored by its seq (attempts.delivery_seq), so reads join
 // deliveries for its ID (attemptSelect) and writes look the seq up.
 const attemptCols = `delivery_seq, number, started_at, duration_ns, request_url, request_method, request_headers,
-	response_status, response_headers, response_body, error, manual`
+	response_status, response_headers, response_body, error, manual, insecure`
 
 // attemptSelect reads attempts (alias a) with their delivery's ID, for
 // scanAttempt; append WHERE/ORDER BY.
 const (
 	attemptSelCols = `d.id, a.number, a.started_at, a.duration_ns, a.request_url, a.request_method,
-	a.request_headers, a.response_status, a.response_headers, a.response_body, a.error, a.manual`
+	a.request_headers, a.response_status, a.response_headers, a.response_body, a.error, a.manual, a.insecure`
 	attemptSelect = `SELECT ` + attemptSelCols + ` FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq`
 )
 
@@ -229,7 +229,7 @@ func scanAttempt(r scanner, extra ...any) (*store.Attempt, error) {
 		reqH, respH sql.NullString
 	)
 	if err := r.Scan(append([]any{&a.DeliveryID, &a.Number, &started, &dur, &a.RequestURL, &a.RequestMethod, &reqH,
-		&a.ResponseStatus, &respH, &a.ResponseBody, &a.Error, &a.Manual}, extra...)...); err != nil {
+		&a.ResponseStatus, &respH, &a.ResponseBody, &a.Error, &a.Manual, &a.Insecure}, extra...)...); err != nil {
 		return nil, err
 	}
 	var err error
@@ -407,11 +407,11 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 // insertAttemptSQL takes attemptArgs (the delivery by ID; a missing one
 // fails the NOT NULL constraint).
 const insertAttemptSQL = `INSERT INTO attempts (` + attemptCols + `)
-	VALUES ((SELECT seq FROM deliveries WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES ((SELECT seq FROM deliveries WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func attemptArgs(a *store.Attempt) []any {
 	return []any{a.DeliveryID, a.Number, tm(a.StartedAt), int64(a.Duration), a.RequestURL, a.RequestMethod,
-		jsonMap(a.RequestHeaders), a.ResponseStatus, jsonMap(a.ResponseHeaders), a.ResponseBody, a.Error, a.Manual}
+		jsonMap(a.RequestHeaders), a.ResponseStatus, jsonMap(a.ResponseHeaders), a.ResponseBody, a.Error, a.Manual, a.Insecure}
 }
 
 // RecordAttempt stores the attempt and, while owner holds the lease,

@@ -225,6 +225,10 @@ func (s *Store) ImportBatchStats(ctx context.Context, records []store.Record) (s
 				if errors.As(err, &ke) {
 					ke.Record = i
 				}
+				var re *store.ImportRefError
+				if errors.As(err, &re) {
+					re.Record = i
+				}
 				return err
 			}
 		}

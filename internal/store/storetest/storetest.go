@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseExpiry", testLeaseExpiry},
 		{"RecordAttempt", testRecordAttempt},
 		{"AttemptManual", testAttemptManual},
+		{"AttemptInsecure", testAttemptInsecure},
 		{"Requeue", testRequeue},
 		{"RequeueUnheld", testRequeueUnheld},
 		{"ReturnUnsent", testReturnUnsent},
@@ -1290,18 +1291,32 @@ func testLeaseExpiry(t *testing.T, s store.Store) {
 // kept by every way an attempt is written (RecordAttempt, a batch record,
 // Import) and read (ListAttempts, ListAttemptRows, Export).
 func testAttemptManual(t *testing.T, s store.Store) {
+	testAttemptFlag(t, s, "Manual", func(a *store.Attempt) *bool { return &a.Manual })
+}
+
+// testAttemptInsecure: whether an attempt was sent accepting any TLS
+// certificate (Attempt.Insecure) is kept as Manual is.
+func testAttemptInsecure(t *testing.T, s store.Store) {
+	testAttemptFlag(t, s, "Insecure", func(a *store.Attempt) *bool { return &a.Insecure })
+}
+
+// testAttemptFlag: the attempt's boolean flag (name, at field) is kept by
+// every way an attempt is written (RecordAttempt, a batch record, Import)
+// and read (ListAttempts, ListAttemptRows, Export); the others stay false.
+func testAttemptFlag(t *testing.T, s store.Store, name string, field func(*store.Attempt) *bool) {
 	ds := []*store.Delivery{newDelivery("http://127.0.0.1/a"), newDelivery("http://127.0.0.1/b"), newDelivery("http://127.0.0.1/c")}
 	must(t, s.CreateEvent(ctx, newEvent("evt_1", "card.created"), ds))
 	now := base.Add(time.Hour)
 	if got, err := s.ClaimDue(ctx, "w", now, time.Minute, 3, ""); err != nil || len(got) != 3 {
 		t.Fatalf("claimed %d: %v", len(got), err)
 	}
-	// One attempt each: the first by RecordAttempt (manual), the others
-	// in one batch when the store records batches (the second manual).
-	must(t, s.RecordAttempt(ctx, "w", &store.Attempt{DeliveryID: ds[0].ID, Number: 1, StartedAt: now, ResponseStatus: 200, Manual: true},
+	flagged := func(a *store.Attempt) *store.Attempt { *field(a) = true; return a }
+	// One attempt each: the first by RecordAttempt (flagged), the others
+	// in one batch when the store records batches (the second flagged).
+	must(t, s.RecordAttempt(ctx, "w", flagged(&store.Attempt{DeliveryID: ds[0].ID, Number: 1, StartedAt: now, ResponseStatus: 200}),
 		store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}))
 	rest := []*store.Attempt{
-		{DeliveryID: ds[1].ID, DeliverySeq: ds[1].Seq, Number: 1, StartedAt: now.Add(time.Second), ResponseStatus: 200, Manual: true},
+		flagged(&store.Attempt{DeliveryID: ds[1].ID, DeliverySeq: ds[1].Seq, Number: 1, StartedAt: now.Add(time.Second), ResponseStatus: 200}),
 		{DeliveryID: ds[2].ID, DeliverySeq: ds[2].Seq, Number: 1, StartedAt: now.Add(2 * time.Second), ResponseStatus: 200},
 	}
 	up := store.DeliveryUpdate{Status: store.DeliverySucceeded, LastStatus: 200}
@@ -1314,12 +1329,19 @@ func testAttemptManual(t *testing.T, s store.Store) {
 			must(t, s.RecordAttempt(ctx, "w", a, up))
 		}
 	}
+	flags := func(as []*store.Attempt) []bool {
+		out := make([]bool, len(as))
+		for i, a := range as {
+			out[i] = *field(a)
+		}
+		return out
+	}
 	want := map[string]bool{ds[0].ID: true, ds[1].ID: true, ds[2].ID: false}
 	for _, d := range ds {
 		as, err := s.ListAttempts(ctx, d.ID)
 		must(t, err)
-		if len(as) != 1 || as[0].Manual != want[d.ID] {
-			t.Errorf("ListAttempts(%s): Manual %v, want one attempt, Manual %v", d.URL, manuals(as), want[d.ID])
+		if len(as) != 1 || *field(as[0]) != want[d.ID] {
+			t.Errorf("ListAttempts(%s): %s %v, want one attempt, %s %v", d.URL, name, flags(as), name, want[d.ID])
 		}
 	}
 	rows, err := s.ListAttemptRows(ctx, store.AttemptFilter{EventID: "evt_1"})
@@ -1328,35 +1350,27 @@ func testAttemptManual(t *testing.T, s store.Store) {
 		t.Fatalf("ListAttemptRows: %d rows", len(rows))
 	}
 	for _, r := range rows {
-		if r.Manual != want[r.DeliveryID] {
-			t.Errorf("ListAttemptRows: %s Manual %v, want %v", r.DeliveryID, r.Manual, want[r.DeliveryID])
+		if *field(&r.Attempt) != want[r.DeliveryID] {
+			t.Errorf("ListAttemptRows: %s %s %v, want %v", r.DeliveryID, name, *field(&r.Attempt), want[r.DeliveryID])
 		}
 	}
 	exported := map[string]bool{}
 	must(t, s.Export(ctx, func(r store.Record) error {
 		if r.Attempt != nil {
-			exported[r.Attempt.DeliveryID] = r.Attempt.Manual
+			exported[r.Attempt.DeliveryID] = *field(r.Attempt)
 		}
 		return nil
 	}))
 	if !reflect.DeepEqual(exported, want) {
-		t.Errorf("Export: Manual by delivery %v, want %v", exported, want)
+		t.Errorf("Export: %s by delivery %v, want %v", name, exported, want)
 	}
-	// Import keeps it (a second attempt of the scheduled delivery).
-	must(t, s.Import(ctx, store.Record{Attempt: &store.Attempt{DeliveryID: ds[2].ID, Number: 2, StartedAt: now.Add(time.Minute), ResponseStatus: 200, Manual: true}}))
+	// Import keeps it (a second attempt of the unflagged delivery).
+	must(t, s.Import(ctx, store.Record{Attempt: flagged(&store.Attempt{DeliveryID: ds[2].ID, Number: 2, StartedAt: now.Add(time.Minute), ResponseStatus: 200})}))
 	as, err := s.ListAttempts(ctx, ds[2].ID)
 	must(t, err)
-	if len(as) != 2 || as[0].Manual || !as[1].Manual {
-		t.Errorf("after Import: Manual %v, want [false true] (the imported attempt 2 manual)", manuals(as))
+	if f := flags(as); len(f) != 2 || f[0] || !f[1] {
+		t.Errorf("after Import: %s %v, want [false true] (the imported attempt 2 flagged)", name, f)
 	}
-}
-
-func manuals(as []*store.Attempt) []bool {
-	out := make([]bool, len(as))
-	for i, a := range as {
-		out[i] = a.Manual
-	}
-	return out
 }
 
 func testRecordAttempt(t *testing.T, s store.Store) {
