@@ -213,6 +213,11 @@ func run(opts *Options) error {
 		st := opts.IO.ErrStyles()
 		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, shown, cfg.File)
 		warnFileProblem(opts, cfg)
+		if other := config.Excludes(k.Name); other != "" && cfg.InFile(other) {
+			// trigger and replay would refuse the two together.
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s is set in %s too: trigger and replay refuse the two together\n", other, cfg.File)
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: keep %s: hookctl config unset %s\n", k.Name, other)
+		}
 		if src := cfg.Source(k.Name, opts.Getenv); src == "env" {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: HOOKCTL_%s is set and overrides the file\n", strings.ToUpper(k.Name))
 		}
