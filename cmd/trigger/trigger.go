@@ -718,9 +718,68 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 			Hint("start it again: hookctl listen (it takes its subscription back), or send ad hoc with --url")
 	}
 	if len(out) == 0 {
+		if err := disabledTakers(ctx, st, et); err != nil {
+			return targets{}, err
+		}
 		return targets{}, cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
 			Hint("subscribe an endpoint: hookctl subscribe --url http://localhost:3000/webhooks --events %s", et.Type).
 			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
 	}
 	return targets{subs: out}, nil
+}
+
+// disabledTakers is the error for an event no enabled subscription takes
+// when disabled ones would: a listen that stopped (Ctrl-C disables its
+// subscription: the README's daily loop, trigger after listen was
+// stopped) is to be started again, another is to be enabled. Both were
+// told to subscribe an endpoint, which made a second subscription for
+// the same receiver. nil when no disabled subscription takes it.
+func disabledTakers(ctx context.Context, st store.Store, et *catalog.EventType) error {
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusDisabled, Event: et.Type})
+	if err != nil {
+		return nil // the plain error still holds
+	}
+	var listens, others []*store.Subscription
+	for _, s := range subs {
+		if !takes(s, et) {
+			continue
+		}
+		if s.Metadata[listen.MetaCreatedBy] == "listen" {
+			listens = append(listens, s)
+		} else {
+			others = append(others, s)
+		}
+	}
+	short := func(id string) string {
+		if len(id) > 8 {
+			return id[:8]
+		}
+		return id
+	}
+	switch {
+	case len(listens) > 0:
+		s := listens[0]
+		where := s.CallbackURL
+		if p := s.Metadata[listen.MetaPort]; p != "" {
+			where = ":" + p
+		}
+		e := cli.Failf("no enabled subscription matches %q: hookctl listen on %s stopped (its subscription %s is disabled until it runs again)", et.QualifiedName(), where, short(s.ID)).
+			Hint("start it again with the same settings (it takes its subscription back), or send ad hoc with --url")
+		if len(others) > 0 {
+			e = e.Hint("or enable another that takes it: hookctl subscriptions enable %s", short(others[0].ID))
+		}
+		return e
+	case len(others) > 0:
+		e := cli.Failf("no enabled subscription matches %q: subscription %s takes it but is disabled", et.QualifiedName(), short(others[0].ID)).
+			Hint("enable it: hookctl subscriptions enable %s", short(others[0].ID))
+		if len(others) > 1 {
+			more := fmt.Sprintf("%d more disabled subscriptions take", len(others)-1)
+			if len(others) == 2 {
+				more = "1 more disabled subscription takes"
+			}
+			e = e.Hint("%s it: hookctl subscriptions list --status disabled --event %s", more, et.Type)
+		}
+		return e.Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
+	}
+	return nil
 }
