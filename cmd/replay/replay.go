@@ -700,6 +700,9 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
 	if bulk && total == 0 {
 		linkedHint(ctx, ios.ErrOut, st, filter)
+		// The preview the bulk replay's hint asks for: the typo's hint
+		// the replay itself gives (it said nothing).
+		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 	}
 	moved.report(ctx, ios.ErrOut, st, "would go")
 	return nil
