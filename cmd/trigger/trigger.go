@@ -68,7 +68,8 @@ or 'hookctl replay --pending'.
 
 Exit status: 0 when every delivery succeeded (or is still pending after
 --wait), 1 when any delivery failed or no subscription matches, 2 for bad
-usage, 3 when the store cannot be used, 130 when interrupted.`,
+usage, 3 when the store cannot be used, 130 when interrupted, 141 when the
+reader of its stdout left (| head -1: the run stops as on Ctrl-C).`,
 		Example: `  hookctl trigger card.created
   hookctl trigger kyc.verification.success --set customer_id=cus_123 --header 'X-Env: test'
   hookctl trigger payment.succeeded --url http://localhost:3000/webhooks --scheme stripe --secret whsec_test_secret
@@ -351,7 +352,14 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "Signing with a generated %s secret: %s (pass --secret to choose one)\n", targets.scheme, secret)
 	}
 
-	rep := &delivery.Reporter{W: ios.Out}
+	// A reader that left the pipe (trigger … | head -1) stops the run as
+	// Ctrl-C does, instead of SIGPIPE ending it mid-attempt with requests
+	// sent and not recorded.
+	ctx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	defer cli.SurviveClosedStdout()()
+	stdout := &cli.StdoutWatch{W: ios.Out, Stop: stopRun}
+	rep := &delivery.Reporter{W: stdout}
 	if !ios.IsStdoutTTY() {
 		rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 	}
@@ -547,11 +555,16 @@ func run(ctx context.Context, opts *Options) error {
 	} else {
 		fmt.Fprintln(ios.Out, summaryLine(counts, elapsed))
 	}
+	if out.Cancelled && stdout.Closed() {
+		fmt.Fprintf(ios.ErrOut, "hookctl: stdout is closed (its reader left): the run stopped as on Ctrl-C after %d of %d events\n", created, int64(opts.Count)*int64(opts.Duplicate))
+	}
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' or 'hookctl replay --pending --yes' finishes %s\n",
 			counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	switch {
+	case out.Cancelled && stdout.Closed():
+		return cli.Silent(cli.ExitReaderGone)
 	case out.Cancelled:
 		return cli.Silent(cli.ExitInterrupted)
 	case targets.none():
