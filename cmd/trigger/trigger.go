@@ -321,6 +321,16 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)
 	}
+	// The body once, before anything else: --data that is not JSON, an
+	// override the body refuses, are usage errors said before the store
+	// is opened (or created), the subscriptions looked up and a secret
+	// generated and printed for nothing (they were found at the first
+	// event's build, after all that, or hidden behind 'no enabled
+	// subscription matches').
+	build.Now = f.Now()
+	if _, err := cat.Build(et, build); err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
 	st, err := f.Store(ctx)
 	if err != nil {
 		return err
