@@ -24,6 +24,11 @@ type Options struct {
 	Action string // list | get | set | path
 	Key    string
 	Value  string
+
+	// StoreFlag: --store was given on this command line. Its value is
+	// the resolved store (Config.Store), the store row's value, from
+	// "flag".
+	StoreFlag bool
 }
 
 // NewCmd returns `hookctl config`.
@@ -34,6 +39,7 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	exec := func(action string) func(c *cobra.Command, args []string) error {
 		return func(c *cobra.Command, args []string) error {
 			opts.Action = action
+			opts.StoreFlag = c.Flags().Changed("store")
 			if len(args) > 0 {
 				opts.Key = args[0]
 				if _, ok := config.LookupKey(opts.Key); !ok {
@@ -164,7 +170,7 @@ func run(opts *Options) error {
 		return err
 	case "get":
 		k, _ := config.LookupKey(opts.Key)
-		e := entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description}
+		e := resolved(opts, cfg, k)
 		if opts.IO.JSON() {
 			return ui.WriteJSON(out, e)
 		}
@@ -207,6 +213,11 @@ func run(opts *Options) error {
 		st := opts.IO.ErrStyles()
 		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, shown, cfg.File)
 		warnFileProblem(opts, cfg)
+		if other := config.Excludes(k.Name); other != "" && cfg.InFile(other) {
+			// trigger and replay would refuse the two together.
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s is set in %s too: trigger and replay refuse the two together\n", other, cfg.File)
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: keep %s: hookctl config unset %s\n", k.Name, other)
+		}
 		if src := cfg.Source(k.Name, opts.Getenv); src == "env" {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: HOOKCTL_%s is set and overrides the file\n", strings.ToUpper(k.Name))
 		}
@@ -214,7 +225,7 @@ func run(opts *Options) error {
 	}
 	var entries []entry
 	for _, k := range config.Keys {
-		entries = append(entries, entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description})
+		entries = append(entries, resolved(opts, cfg, k))
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(out, entries)
@@ -233,7 +244,7 @@ func unset(opts *Options, cfg *config.Config, k config.Key) error {
 	if err := cfg.Set(k.Name, ""); err != nil {
 		return cli.Envf("cannot write %s: %v", cfg.File, err)
 	}
-	e := entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description}
+	e := resolved(opts, cfg, k)
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, e)
 	}
@@ -252,14 +263,25 @@ func warnFileProblem(opts *Options, cfg *config.Config) {
 	}
 }
 
+// resolved is a key's entry for list and get: its value and where it
+// came from. The store given with --store is the flag's (the store every
+// command of this command line uses): it showed the flag's value as the
+// default, with a PostgreSQL URL's password in clear.
+func resolved(opts *Options, cfg *config.Config, k config.Key) entry {
+	if k.Name == "store" && opts.StoreFlag {
+		return entry{k.Name, store.MaskURL(cfg.Store), "flag", k.Description}
+	}
+	return entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description}
+}
+
 // value is a key's resolved value; the store shows the default path it
-// resolves to.
+// resolves to. A store URL's password is masked wherever it came from.
 func value(cfg *config.Config, key string) string {
 	if key == "store" {
 		if v := cfg.Get("store"); v != "" {
 			return store.MaskURL(v)
 		}
-		return cfg.Store
+		return store.MaskURL(cfg.Store)
 	}
 	return cfg.Get(key)
 }

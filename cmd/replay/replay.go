@@ -66,7 +66,8 @@ bar on a terminal and needs --yes when there is no terminal to confirm on
 
 Exit status: 0 when every replayed delivery succeeded, 1 when any is still
 failed (or a delivery is not found), 2 for bad usage, 3 when the store
-cannot be used, 130 when interrupted.`,
+cannot be used, 130 when interrupted, 141 when the reader of its stdout left
+(| head -1: the replay stops as on Ctrl-C).`,
 		Example: `  hookctl replay 3f2a9c1e
   hookctl replay --failed --yes
   hookctl replay --failed --since 1h --event 'card.*' --dry-run
@@ -314,9 +315,17 @@ func run(ctx context.Context, opts *Options) error {
 	runID := delivery.NewRunID()
 	progress := ios.NewProgress("replaying")
 	showBar := bulk && progress.Enabled() && !ios.JSON() && !opts.Verbose
+	// A reader that left the pipe (replay … | head -1) stops the replay
+	// as Ctrl-C does (what it requeued and did not send goes back),
+	// instead of SIGPIPE ending it mid-attempt with requests sent and
+	// not recorded.
+	ctx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	defer cli.SurviveClosedStdout()()
+	stdout := &cli.StdoutWatch{W: ios.Out, Stop: stopRun}
 	var rep *delivery.Reporter
 	if !ios.JSON() {
-		rep = &delivery.Reporter{W: ios.Out}
+		rep = &delivery.Reporter{W: stdout}
 		if !ios.IsStdoutTTY() {
 			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 		}
@@ -566,6 +575,9 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "%d %s not sent: %s %s; run the replay again to send %s\n", n, plural(n, "delivery", "deliveries"),
 			plural(n, "it is", "they are"), as, plural(n, "it", "them"))
 	}
+	if out.Cancelled && stdout.Closed() {
+		fmt.Fprintln(ios.ErrOut, "hookctl: stdout is closed (its reader left): the replay stopped as on Ctrl-C")
+	}
 	if held > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s left to the trigger, worker or replay sending %s right now\n", held, plural(held, "delivery", "deliveries"), plural(held, "it", "them"))
 	}
@@ -573,6 +585,8 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "%d %s deleted since the replay read %s (a store prune meanwhile): not replayed\n", gone, plural(gone, "delivery", "deliveries"), plural(gone, "it", "them"))
 	}
 	switch {
+	case out.Cancelled && stdout.Closed():
+		return cli.Silent(cli.ExitReaderGone)
 	case out.Cancelled:
 		return cli.Silent(cli.ExitInterrupted)
 	case counts.Failed > 0:
@@ -700,6 +714,9 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
 	if bulk && total == 0 {
 		linkedHint(ctx, ios.ErrOut, st, filter)
+		// The preview the bulk replay's hint asks for: the typo's hint
+		// the replay itself gives (it said nothing).
+		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 	}
 	moved.report(ctx, ios.ErrOut, st, "would go")
 	return nil

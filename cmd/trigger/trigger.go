@@ -68,7 +68,8 @@ or 'hookctl replay --pending'.
 
 Exit status: 0 when every delivery succeeded (or is still pending after
 --wait), 1 when any delivery failed or no subscription matches, 2 for bad
-usage, 3 when the store cannot be used, 130 when interrupted.`,
+usage, 3 when the store cannot be used, 130 when interrupted, 141 when the
+reader of its stdout left (| head -1: the run stops as on Ctrl-C).`,
 		Example: `  hookctl trigger card.created
   hookctl trigger kyc.verification.success --set customer_id=cus_123 --header 'X-Env: test'
   hookctl trigger payment.succeeded --url http://localhost:3000/webhooks --scheme stripe --secret whsec_test_secret
@@ -320,6 +321,16 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)
 	}
+	// The body once, before anything else: --data that is not JSON, an
+	// override the body refuses, are usage errors said before the store
+	// is opened (or created), the subscriptions looked up and a secret
+	// generated and printed for nothing (they were found at the first
+	// event's build, after all that, or hidden behind 'no enabled
+	// subscription matches').
+	build.Now = f.Now()
+	if _, err := cat.Build(et, build); err != nil {
+		return cli.WithCode(cli.ExitUsage, err)
+	}
 	st, err := f.Store(ctx)
 	if err != nil {
 		return err
@@ -351,7 +362,14 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "Signing with a generated %s secret: %s (pass --secret to choose one)\n", targets.scheme, secret)
 	}
 
-	rep := &delivery.Reporter{W: ios.Out}
+	// A reader that left the pipe (trigger … | head -1) stops the run as
+	// Ctrl-C does, instead of SIGPIPE ending it mid-attempt with requests
+	// sent and not recorded.
+	ctx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	defer cli.SurviveClosedStdout()()
+	stdout := &cli.StdoutWatch{W: ios.Out, Stop: stopRun}
+	rep := &delivery.Reporter{W: stdout}
 	if !ios.IsStdoutTTY() {
 		rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 	}
@@ -547,11 +565,16 @@ func run(ctx context.Context, opts *Options) error {
 	} else {
 		fmt.Fprintln(ios.Out, summaryLine(counts, elapsed))
 	}
+	if out.Cancelled && stdout.Closed() {
+		fmt.Fprintf(ios.ErrOut, "hookctl: stdout is closed (its reader left): the run stopped as on Ctrl-C after %d of %d events\n", created, int64(opts.Count)*int64(opts.Duplicate))
+	}
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' or 'hookctl replay --pending --yes' finishes %s\n",
 			counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	switch {
+	case out.Cancelled && stdout.Closed():
+		return cli.Silent(cli.ExitReaderGone)
 	case out.Cancelled:
 		return cli.Silent(cli.ExitInterrupted)
 	case targets.none():
@@ -718,9 +741,68 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 			Hint("start it again: hookctl listen (it takes its subscription back), or send ad hoc with --url")
 	}
 	if len(out) == 0 {
+		if err := disabledTakers(ctx, st, et); err != nil {
+			return targets{}, err
+		}
 		return targets{}, cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
 			Hint("subscribe an endpoint: hookctl subscribe --url http://localhost:3000/webhooks --events %s", et.Type).
 			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
 	}
 	return targets{subs: out}, nil
+}
+
+// disabledTakers is the error for an event no enabled subscription takes
+// when disabled ones would: a listen that stopped (Ctrl-C disables its
+// subscription: the README's daily loop, trigger after listen was
+// stopped) is to be started again, another is to be enabled. Both were
+// told to subscribe an endpoint, which made a second subscription for
+// the same receiver. nil when no disabled subscription takes it.
+func disabledTakers(ctx context.Context, st store.Store, et *catalog.EventType) error {
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusDisabled, Event: et.Type})
+	if err != nil {
+		return nil // the plain error still holds
+	}
+	var listens, others []*store.Subscription
+	for _, s := range subs {
+		if !takes(s, et) {
+			continue
+		}
+		if s.Metadata[listen.MetaCreatedBy] == "listen" {
+			listens = append(listens, s)
+		} else {
+			others = append(others, s)
+		}
+	}
+	short := func(id string) string {
+		if len(id) > 8 {
+			return id[:8]
+		}
+		return id
+	}
+	switch {
+	case len(listens) > 0:
+		s := listens[0]
+		where := s.CallbackURL
+		if p := s.Metadata[listen.MetaPort]; p != "" {
+			where = ":" + p
+		}
+		e := cli.Failf("no enabled subscription matches %q: hookctl listen on %s stopped (its subscription %s is disabled until it runs again)", et.QualifiedName(), where, short(s.ID)).
+			Hint("start it again with the same settings (it takes its subscription back), or send ad hoc with --url")
+		if len(others) > 0 {
+			e = e.Hint("or enable another that takes it: hookctl subscriptions enable %s", short(others[0].ID))
+		}
+		return e
+	case len(others) > 0:
+		e := cli.Failf("no enabled subscription matches %q: subscription %s takes it but is disabled", et.QualifiedName(), short(others[0].ID)).
+			Hint("enable it: hookctl subscriptions enable %s", short(others[0].ID))
+		if len(others) > 1 {
+			more := fmt.Sprintf("%d more disabled subscriptions take", len(others)-1)
+			if len(others) == 2 {
+				more = "1 more disabled subscription takes"
+			}
+			e = e.Hint("%s it: hookctl subscriptions list --status disabled --event %s", more, et.Type)
+		}
+		return e.Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
+	}
+	return nil
 }

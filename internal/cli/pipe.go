@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"errors"
+	"io"
 	"os"
 	"os/signal"
+	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -18,3 +22,34 @@ func SurviveClosedStdout() (stop func()) {
 	signal.Notify(ch, syscall.SIGPIPE)
 	return func() { signal.Stop(ch) }
 }
+
+// ExitReaderGone is the exit status of a run stopped because its stdout's
+// reader left: the status a shell shows for a process SIGPIPE ended.
+const ExitReaderGone = 141
+
+// StdoutWatch is the stdout of a command with an end whose stdout is its
+// live log (trigger, replay), with SurviveClosedStdout: the first write
+// its reader is no longer there for (`hookctl trigger … | head -1`) calls
+// Stop once, which stops the run as Ctrl-C does (the attempts in flight
+// are finished and recorded, the rest stays pending for a worker).
+// SIGPIPE ended the process in the middle of its attempts: requests the
+// receiver got were never recorded.
+type StdoutWatch struct {
+	W    io.Writer
+	Stop func()
+
+	once   sync.Once
+	closed atomic.Bool
+}
+
+func (s *StdoutWatch) Write(p []byte) (int, error) {
+	n, err := s.W.Write(p)
+	if err != nil && errors.Is(err, syscall.EPIPE) {
+		s.closed.Store(true)
+		s.once.Do(s.Stop)
+	}
+	return n, err
+}
+
+// Closed reports whether a write found the reader gone.
+func (s *StdoutWatch) Closed() bool { return s.closed.Load() }

@@ -46,6 +46,25 @@ var Keys = []Key{
 	{"store_wait", "1m", "how long worker, serve, ui, listen and deliveries tail wait at start for a PostgreSQL server not reachable yet (0: not at all)"},
 }
 
+// excludes pairs the keys that cannot be used together: the flags they
+// fill carry FlagExcludesAnnotation.
+var excludes = map[string]string{"retry_schedule": "retry_profile", "retry_profile": "retry_schedule"}
+
+// Excludes names the key that name cannot be used with, "" for none.
+func Excludes(name string) string { return excludes[name] }
+
+// InFile reports whether the config file sets name (to a value that is
+// not empty).
+func (c *Config) InFile(name string) bool {
+	if !c.FileExists {
+		return false
+	}
+	fv := viper.New()
+	fv.SetConfigType("yaml")
+	fv.SetConfigFile(c.File)
+	return fv.ReadInConfig() == nil && fv.IsSet(name) && fileString(fv.Get(name)) != ""
+}
+
 // FlagKeyAnnotation on a flag names the config key it is filled from when
 // that differs from the flag name (e.g. listen's --port ← listen_port).
 const FlagKeyAnnotation = "hookctl_config_key"
@@ -252,15 +271,10 @@ func (c *Config) Source(name string, getenv func(string) string) string {
 	if getenv("HOOKCTL_"+strings.ToUpper(name)) != "" {
 		return "env"
 	}
-	if c.FileExists {
-		fv := viper.New()
-		fv.SetConfigType("yaml")
-		fv.SetConfigFile(c.File)
-		// An empty value leaves its key unset (Load skips it): the
-		// default applies, not the file.
-		if fv.ReadInConfig() == nil && fv.IsSet(name) && fileString(fv.Get(name)) != "" {
-			return "file"
-		}
+	// An empty value leaves its key unset (Load skips it): the default
+	// applies, not the file.
+	if c.InFile(name) {
+		return "file"
 	}
 	return "default"
 }
@@ -288,6 +302,10 @@ func (c *Config) ApplyToFlags(fs *pflag.FlagSet) error {
 			return // not set anywhere but defaults: keep the flag's default
 		}
 		if c.excluded(fs, f, k) {
+			return
+		}
+		if err := c.clash(fs, f, k); err != nil {
+			firstErr = err
 			return
 		}
 		// The rules config set applies, named after where the value came
@@ -370,6 +388,79 @@ func (c *Config) excluded(fs *pflag.FlagSet, f *pflag.Flag, k Key) bool {
 		}
 	}
 	return false
+}
+
+// ClashError is two keys that exclude each other (retry_schedule and
+// retry_profile) set at the same level, both in the environment or both
+// in the config file, with no flag on the command line to choose: told
+// under their own names, not under flags the user never typed.
+type ClashError struct {
+	A, B string // the keys, in Keys order
+	Env  bool   // both from the environment (else both from File)
+	File string
+}
+
+func (e *ClashError) Error() string {
+	if e.Env {
+		return fmt.Sprintf("HOOKCTL_%s and HOOKCTL_%s are both set: they cannot be used together", strings.ToUpper(e.A), strings.ToUpper(e.B))
+	}
+	return fmt.Sprintf("%s and %s are both set in %s: they cannot be used together", e.A, e.B, e.File)
+}
+
+// Hints say how to keep one.
+func (e *ClashError) Hints() []string {
+	flags := fmt.Sprintf("--%s or --%s", strings.ReplaceAll(e.A, "_", "-"), strings.ReplaceAll(e.B, "_", "-"))
+	if e.Env {
+		return []string{fmt.Sprintf("unset one of them, or give %s on the command line (it sets the other aside)", flags)}
+	}
+	return []string{
+		fmt.Sprintf("keep one: hookctl config unset %s (or %s)", e.B, e.A),
+		fmt.Sprintf("or give %s on the command line (it sets the other aside)", flags),
+	}
+}
+
+// ExitCode: bad usage, as the two flags given together are.
+func (e *ClashError) ExitCode() int { return 2 }
+
+// clash reports a key that excludes k (through f's FlagExcludesAnnotation)
+// set at the same level as k, the environment or the file, whose flag is
+// not given either: both would fill their flags, and the command would
+// refuse them under the flags' names ("--retry-schedule and
+// --retry-profile cannot be used together") with nothing on the command
+// line to change. A level above the other's already set it aside
+// (excluded).
+func (c *Config) clash(fs *pflag.FlagSet, f *pflag.Flag, k Key) error {
+	getenv := c.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	fromEnv := func(name string) bool { return getenv("HOOKCTL_"+strings.ToUpper(name)) != "" }
+	for _, name := range f.Annotations[FlagExcludesAnnotation] {
+		other := fs.Lookup(name)
+		if other == nil || other.Changed {
+			continue
+		}
+		okey := strings.ReplaceAll(other.Name, "-", "_")
+		if a := other.Annotations[FlagKeyAnnotation]; len(a) > 0 {
+			okey = a[0]
+		}
+		ok, found := LookupKey(okey)
+		if !found || c.vals[ok.Name] == ok.Default || fromEnv(k.Name) != fromEnv(ok.Name) {
+			continue
+		}
+		a, b := k.Name, ok.Name
+		for _, key := range Keys {
+			if key.Name == b {
+				a, b = b, a // Keys order
+				break
+			}
+			if key.Name == a {
+				break
+			}
+		}
+		return &ClashError{A: a, B: b, Env: fromEnv(k.Name), File: c.File}
+	}
+	return nil
 }
 
 // Dir is the configuration directory: HOOKCTL_CONFIG_DIR, else
