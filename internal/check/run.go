@@ -673,10 +673,9 @@ func (r *runner) probes(ctx context.Context) error {
 const largeSize = 256 << 10
 
 // dedupeKey is what identifies an event for de-duplication: the
-// scheme's id header, else what the provider's own events carry. The
-// Idempotency-Key header hookctl adds for schemes without an id header is
-// not named where the provider does not send it (Bond): a receiver keyed
-// on it passes here and de-duplicates nothing in production.
+// scheme's id header, else what the provider's own events carry in the
+// body. A scheme without an id header gets none from hookctl either, as
+// from its provider: no header is named that production never sends.
 func (r *runner) dedupeKey() string {
 	if h := delivery.IDHeader(r.props.Name); h != "" {
 		return "the event id (" + h + " header)"
@@ -689,7 +688,7 @@ func (r *runner) dedupeKey() string {
 	case "mono":
 		return "the event_id in the body (where the event has one, else a hash of the body)"
 	}
-	return "the event id (in the body or the Idempotency-Key header)"
+	return "the event's id in the body"
 }
 
 func headerNames(hs []string) []string {
