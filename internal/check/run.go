@@ -878,7 +878,8 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 		r.skip(ToleratesOutOfOrder, "the "+r.cfg.Event.Provider+" catalog has no related events to send out of order")
 		return nil
 	}
-	evLater, mLater, bLater, err := r.buildWith(later, catalog.BuildOptions{Now: r.now(), Generated: true})
+	now := r.now() // one instant: the two events' times are a minute apart exactly
+	evLater, mLater, bLater, err := r.buildWith(later, catalog.BuildOptions{Now: now, Generated: true})
 	if err != nil {
 		return err
 	}
@@ -891,11 +892,15 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 	// Its {PLACEHOLDER}s that name objects (Mambu's client, account)
 	// take the newer one's values: the pair is about the same account
 	// whatever its format (a text template has no JSON paths to relate).
-	evFirst, mFirst, bFirst, err := r.buildWith(first, catalog.BuildOptions{Now: r.now().Add(-outOfOrderAge), Subject: bLater.Subject, Generated: true})
+	evFirst, mFirst, bFirst, err := r.buildWith(first, catalog.BuildOptions{Now: now.Add(-outOfOrderAge), Subject: bLater.Subject, Generated: true})
 	if err != nil {
 		return err
 	}
 	evFirst.Payload = relateGenerated(evFirst.Payload, evLater.Payload, evFirst.ID, evLater.ID, bFirst.Generated, bLater.Generated)
+	// The objects the two share existed at the older event: their times
+	// in the newer one are as of then (created), but when they last
+	// changed (updated_at).
+	evLater.Payload = ageSharedTimes(evLater.Payload, bLater.Generated, evFirst.Payload, evFirst.ID, evLater.ID, outOfOrderAge)
 	o1 := r.send(ctx, probe{ev: evLater, method: mLater})
 	r.valid(o1)
 	// Unless the receiver hung on the first (then judged alone).
