@@ -100,9 +100,100 @@ func unknownType(provider string, body []byte, ct, typ string) ([]byte, string, 
 
 // relatedPair finds two related events of base's provider: one that comes
 // first in an object's life (…created, …connected, …initiated) and a later
-// one about the same kind of object (…updated, …status.active). It
-// prefers a pair containing base.
+// one about the same kind of object (…updated, …status.active), in the
+// same format (one receiver's endpoint gets one format: a Mambu user
+// writes each template, JSON for a JSON endpoint). It prefers a pair
+// containing base. Without such a pair, a later event of another kind in
+// the same format that is about the first one's object: Mambu's
+// deposit.created names the client client.created creates (subjectPair).
 func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *catalog.EventType) {
+	if f, l := sameKindPair(c, base); f != nil {
+		return f, l
+	}
+	return subjectPair(c, base)
+}
+
+// sameFormat: a and b have one content type (JSON written either way).
+func sameFormat(a, b *catalog.EventType) bool {
+	ct := func(e *catalog.EventType) string {
+		if e.IsJSON() {
+			return catalog.ContentJSON
+		}
+		return strings.TrimSpace(strings.SplitN(e.ContentType, ";", 2)[0])
+	}
+	return ct(a) == ct(b)
+}
+
+func isFirstEvent(t string) bool {
+	last := t[strings.LastIndexByte(t, '.')+1:]
+	return strings.Contains(last, "created") || strings.Contains(last, "connected") || strings.Contains(last, "initiated") ||
+		last == "opened" // GitHub: issues.opened, pull_request.opened
+}
+
+func eventGroup(t string) string {
+	g, _, _ := strings.Cut(t, ".")
+	return g
+}
+
+// subjectPair pairs events whose templates name objects by {PLACEHOLDER}s
+// (Mambu's): a first event (client.created) and a later one of another
+// kind in the same format whose placeholders name the first one's object
+// by all its ids ({CLIENT_ID}, {CLIENT_KEY}): deposit.created, the account
+// of that client. Events that create an object of their own come first
+// among the later ones (an account opened for a client not yet known is
+// the common case), then base's pairs before others.
+func subjectPair(c *catalog.Catalog, base *catalog.EventType) (first, later *catalog.EventType) {
+	ets := c.List(base.Provider, "")
+	now := time.Unix(1700000000, 0)
+	subjects := map[*catalog.EventType]map[string]string{}
+	for _, et := range ets {
+		if ev, err := c.Build(et, catalog.BuildOptions{Now: now}); err == nil && len(ev.Subject) > 0 {
+			subjects[et] = ev.Subject
+		}
+	}
+	about := func(f, l *catalog.EventType) bool {
+		prefix := strings.ToUpper(eventGroup(f.Type)) + "_"
+		n := 0
+		for k := range subjects[f] {
+			if strings.HasPrefix(k, prefix) && (strings.HasSuffix(k, "_ID") || strings.HasSuffix(k, "_KEY")) {
+				if _, ok := subjects[l][k]; !ok {
+					return false
+				}
+				n++
+			}
+		}
+		return n > 0
+	}
+	score := func(f, l *catalog.EventType) int {
+		s := 0
+		if !isFirstEvent(l.Type) {
+			s += 2
+		}
+		if f != base && l != base {
+			s++
+		}
+		return s
+	}
+	best := -1
+	for _, f := range ets {
+		if !isFirstEvent(f.Type) || subjects[f] == nil {
+			continue
+		}
+		for _, l := range ets {
+			if l == f || eventGroup(l.Type) == eventGroup(f.Type) || !sameFormat(f, l) || !about(f, l) {
+				continue
+			}
+			if sc := score(f, l); best < 0 || sc < best {
+				first, later, best = f, l, sc
+			}
+		}
+	}
+	return first, later
+}
+
+// sameKindPair is relatedPair within one kind of object (the first part
+// of the event name: card, charge.dispute, issues).
+func sameKindPair(c *catalog.Catalog, base *catalog.EventType) (first, later *catalog.EventType) {
 	ets := c.List(base.Provider, "")
 	isFirst := func(t string) bool {
 		last := t[strings.LastIndexByte(t, '.')+1:]
@@ -138,7 +229,7 @@ func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *cat
 	pick := func(f *catalog.EventType) *catalog.EventType {
 		var best *catalog.EventType
 		for _, et := range ets {
-			if et == f || group(et.Type) != group(f.Type) || isFirst(et.Type) {
+			if et == f || group(et.Type) != group(f.Type) || isFirst(et.Type) || !sameFormat(et, f) {
 				continue
 			}
 			if best == nil || shared(et.Type, f.Type) > shared(best.Type, f.Type) ||
