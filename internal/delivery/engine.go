@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -496,6 +497,7 @@ func (e *Engine) process(ctx context.Context, j job) {
 	}
 	if err == nil {
 		err = e.idHeaders(ctx, d, ev, sub, &target)
+		slackRetryHeaders(d, &target)
 	}
 	if err != nil {
 		attempt = &store.Attempt{StartedAt: e.Now(), RequestURL: d.URL, Error: err.Error()}
@@ -721,4 +723,38 @@ func (e *Engine) idHeaders(ctx context.Context, d *store.Delivery, ev *store.Eve
 		break
 	}
 	return nil
+}
+
+// slackRetryHeaders adds what Slack sends on each retry of an event (its
+// Events API): X-Slack-Retry-Num, the retry's number (1 for the first
+// retry), and X-Slack-Retry-Reason, why the previous attempt failed
+// (http_error for an answer other than 2xx, http_timeout,
+// connection_failed, ssl_error, unknown_error). A first attempt has
+// neither. The subscription's or the delivery's own headers win.
+func slackRetryHeaders(d *store.Delivery, t *Target) {
+	if t.Scheme != "slack" || d.AttemptCount == 0 {
+		return
+	}
+	for k := range t.Headers {
+		if strings.EqualFold(k, "X-Slack-Retry-Num") || strings.EqualFold(k, "X-Slack-Retry-Reason") {
+			return
+		}
+	}
+	reason := "unknown_error"
+	e := strings.ToLower(d.LastError)
+	switch {
+	case d.LastStatus != 0:
+		reason = "http_error"
+	case strings.Contains(e, "timeout"):
+		reason = "http_timeout"
+	case strings.Contains(e, "certificate") || strings.Contains(e, "tls") || strings.Contains(e, "x509"):
+		reason = "ssl_error"
+	case strings.Contains(e, "refused") || strings.Contains(e, "dial") || strings.Contains(e, "no such host") || strings.Contains(e, "closed the connection") || strings.Contains(e, "reset"):
+		reason = "connection_failed"
+	}
+	if t.Headers == nil {
+		t.Headers = map[string]string{}
+	}
+	t.Headers["X-Slack-Retry-Num"] = strconv.Itoa(d.AttemptCount)
+	t.Headers["X-Slack-Retry-Reason"] = reason
 }
