@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -17,40 +16,43 @@ import (
 )
 
 // TestCheckfix2OutOfOrderMambuSameAccount: Mambu's out-of-order pair,
-// deposit.withdrawal (a text template) then deposit.created (JSON), is
-// about one deposit account of one client, and the creation is older
-// than the withdrawal. The receiver refuses (409) the creation of an
-// account it has seen a withdrawal from, when the account, its client
-// and the order of the two timestamps all agree, so the check fails on
-// its 409. Before, the two events were about two unrelated accounts and
-// clients (every placeholder filled afresh): the receiver took the
-// creation as a new account and the check passed.
+// deposit.created then client.created, is about one client (the account's
+// holder is the client the older event creates, by id and key), in one
+// format (JSON both: one endpoint's templates; it was a text template
+// then a JSON one), and the client's creation is older than the account's.
+// The receiver refuses (409) the creation of a client it has already seen
+// an account opened for, when the client's id and key and the order of
+// the two creation dates all agree, so the check fails on its 409.
+// Before, the pair was deposit.withdrawal (plain text) then
+// deposit.created: no one receiver of JSON templates read both.
 func TestCheckfix2OutOfOrderMambuSameAccount(t *testing.T) {
-	withdrawal := regexp.MustCompile(`^WITHDRAWAL \d+ on (\S+): \S+ \S+ withdrawn from deposit account (\S+) of client .+ \((\d+)\)\.`)
 	type seen struct {
-		client string
-		at     time.Time
+		key string
+		at  time.Time
 	}
 	var mu sync.Mutex
-	accounts := map[string]seen{}
+	clients := map[string]seen{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		defer mu.Unlock()
-		switch {
-		case strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain"):
-			m := withdrawal.FindStringSubmatch(string(body))
-			if m == nil {
-				http.Error(w, "unreadable withdrawal", http.StatusBadRequest)
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || !gjson.ValidBytes(body) {
+			http.Error(w, "this endpoint's templates are JSON", http.StatusUnsupportedMediaType)
+			return
+		}
+		switch gjson.GetBytes(body, "event").Str {
+		case "DEPOSIT_ACCOUNT_CREATED":
+			if gjson.GetBytes(body, "depositAccount.accountHolderKey").Str != gjson.GetBytes(body, "client.encodedKey").Str {
+				http.Error(w, "the account's holder is not its client", http.StatusBadRequest)
 				return
 			}
-			at, _ := time.Parse(time.RFC3339, m[1])
-			accounts[m[2]] = seen{m[3], at}
-		case gjson.GetBytes(body, "event").Str == "DEPOSIT_ACCOUNT_CREATED":
-			acct, client := gjson.GetBytes(body, "depositAccount.id").Str, gjson.GetBytes(body, "client.id").Str
-			at, _ := time.Parse(time.RFC3339, gjson.GetBytes(body, "timestamp").Str)
-			if s, ok := accounts[acct]; ok && s.client == client && at.Before(s.at) {
-				http.Error(w, "account "+acct+" already has a withdrawal", http.StatusConflict)
+			at, _ := time.Parse(time.RFC3339, gjson.GetBytes(body, "depositAccount.creationDate").Str)
+			clients[gjson.GetBytes(body, "client.id").Str] = seen{gjson.GetBytes(body, "client.encodedKey").Str, at}
+		case "CLIENT_CREATED":
+			id, key := gjson.GetBytes(body, "client.id").Str, gjson.GetBytes(body, "client.encodedKey").Str
+			at, _ := time.Parse(time.RFC3339, gjson.GetBytes(body, "client.creationDate").Str)
+			if s, ok := clients[id]; ok && s.key == key && at.Before(s.at) {
+				http.Error(w, "client "+id+" already has an account", http.StatusConflict)
 				return
 			}
 		}
@@ -59,9 +61,9 @@ func TestCheckfix2OutOfOrderMambuSameAccount(t *testing.T) {
 	defer srv.Close()
 	r := hookctl(t, nil, "check", srv.URL, "--provider", "mambu", "--only", check.ToleratesOutOfOrder, "-o", "json")
 	if r.code != 1 || r.report == nil || len(r.report.Checks) != 1 || r.report.Checks[0].Status != http.StatusConflict {
-		t.Fatalf("want tolerates-out-of-order to fail on the 409 of the same account, got\n%s", r.dump())
+		t.Fatalf("want tolerates-out-of-order to fail on the 409 of the same client, got\n%s", r.dump())
 	}
-	if d := r.report.Checks[0].Detail; !strings.HasPrefix(d, "deposit.withdrawal then deposit.created: ") {
+	if d := r.report.Checks[0].Detail; !strings.HasPrefix(d, "deposit.created then client.created: ") {
 		t.Errorf("evidence %q", d)
 	}
 }

@@ -221,13 +221,24 @@ func newReceiver(t *testing.T, scheme, secret string, b behaviour) *receiver {
 		if b.sleep > 0 {
 			time.Sleep(b.sleep)
 		}
-		var ev struct{ Type, Event string }
+		var ev struct {
+			ID, Type, Event string
+			OccurredAt      string `json:"occurred_at"`
+		}
 		json.Unmarshal(body, &ev)
 		if typ := ev.Type + ev.Event; strings.Contains(typ, "unknown") && b.unknownStatus != 0 {
 			http.Error(w, "unknown event type "+typ, b.unknownStatus)
 			return
 		}
 		id := signature.EventIDFromHeaders(r.Header)
+		if id == "" {
+			// No id header (Stripe, Bond… nor hookctl): the body's id,
+			// else (Bond) the event's name and occurred_at.
+			id = ev.ID
+			if id == "" {
+				id = ev.Event + " " + ev.OccurredAt
+			}
+		}
 		rc.mu.Lock()
 		dup := rc.seen[id]
 		rc.seen[id] = true

@@ -61,7 +61,10 @@ Schemes:
 The secret comes from --secret, --secret-file or $HOOKCTL_SECRET (keeps it
 out of shell history). Several --secret flags sign with each (rotation),
 where the scheme allows several signatures. Without --id, a fresh id in the
-scheme's form is used; without --timestamp, now.`,
+scheme's form is used where the scheme has an id header (webhook-id,
+svix-id, X-GitHub-Delivery, x-notifications-idempotency-key,
+X-Shopify-Webhook-Id); stripe, bond, mono, paystack and slack send none, as
+their providers do, and refuse --id. Without --timestamp, now.`,
 		Example: `  printf '{"type":"ping"}' | hookctl sign --scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
   hookctl sign --scheme stripe --secret whsec_test_secret --timestamp 1614265330 < event.json
   hookctl sign --scheme github --secret-file secret.txt --id 72d3162e-cc78-11e3-81ab-4c9367dc0958 --event push -o json < push.json
@@ -96,6 +99,12 @@ scheme's form is used; without --timestamp, now.`,
 					return cli.Usagef("invalid %s %q: it goes into a header and cannot contain a line break", v.flag, v.val)
 				}
 			}
+			if opts.ID != "" && signature.IDHeader(s.Name()) == "" {
+				// The provider sends no id header: hookctl does not make
+				// one up (a receiver keyed on it fails in production).
+				return cli.Usagef("--id: the %s scheme sends no id header, so there is nothing to put it in", s.Name()).
+					Hint("the event's id, where it has one, is in the body; schemes with an id header: standard, svix, standard-ed25519, github, mambu, shopify")
+			}
 			opts.Timestamp = f.Now()
 			if timestamp != "" {
 				if opts.Timestamp, err = signature.ParseTime(timestamp); err != nil {
@@ -128,7 +137,7 @@ scheme's form is used; without --timestamp, now.`,
 	fl := c.Flags()
 	fl.StringVar(&scheme, "scheme", "", "signature `scheme`: "+strings.Join(signature.Names(), ", ")+" (default standard)")
 	sf.Register(c)
-	fl.StringVar(&opts.ID, "id", "", "message/event `id` sent in the scheme's id header (default: a fresh one)")
+	fl.StringVar(&opts.ID, "id", "", "message/event `id` sent in the scheme's id header (default: a fresh one; schemes without one refuse it)")
 	fl.StringVar(&opts.EventType, "event", "", "event `type`, sent where the scheme has a header for it (X-GitHub-Event without the action: pull_request.opened sends pull_request; X-Shopify-Topic)")
 	fl.StringVar(&timestamp, "timestamp", "", "signing `time`: unix seconds or RFC 3339 (default now)")
 	fl.StringVar(&opts.Format, "format", FormatHeaders, "output `format`: {headers|json|curl}")
@@ -184,10 +193,6 @@ func run(opts *Options) error {
 	h, err := opts.Scheme.Sign(signature.SignInput{Secrets: opts.Secrets, ID: id, Timestamp: opts.Timestamp, Body: body, EventType: eventType})
 	if err != nil {
 		return secretError(err)
-	}
-	if idHeader == "" && id != "" {
-		// What hookctl's own deliveries do for schemes without an id header.
-		h.Set("Idempotency-Key", id)
 	}
 	lines := headerLines(h)
 	switch opts.Format {

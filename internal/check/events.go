@@ -6,8 +6,10 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -98,9 +100,100 @@ func unknownType(provider string, body []byte, ct, typ string) ([]byte, string, 
 
 // relatedPair finds two related events of base's provider: one that comes
 // first in an object's life (…created, …connected, …initiated) and a later
-// one about the same kind of object (…updated, …status.active). It
-// prefers a pair containing base.
+// one about the same kind of object (…updated, …status.active), in the
+// same format (one receiver's endpoint gets one format: a Mambu user
+// writes each template, JSON for a JSON endpoint). It prefers a pair
+// containing base. Without such a pair, a later event of another kind in
+// the same format that is about the first one's object: Mambu's
+// deposit.created names the client client.created creates (subjectPair).
 func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *catalog.EventType) {
+	if f, l := sameKindPair(c, base); f != nil {
+		return f, l
+	}
+	return subjectPair(c, base)
+}
+
+// sameFormat: a and b have one content type (JSON written either way).
+func sameFormat(a, b *catalog.EventType) bool {
+	ct := func(e *catalog.EventType) string {
+		if e.IsJSON() {
+			return catalog.ContentJSON
+		}
+		return strings.TrimSpace(strings.SplitN(e.ContentType, ";", 2)[0])
+	}
+	return ct(a) == ct(b)
+}
+
+func isFirstEvent(t string) bool {
+	last := t[strings.LastIndexByte(t, '.')+1:]
+	return strings.Contains(last, "created") || strings.Contains(last, "connected") || strings.Contains(last, "initiated") ||
+		last == "opened" // GitHub: issues.opened, pull_request.opened
+}
+
+func eventGroup(t string) string {
+	g, _, _ := strings.Cut(t, ".")
+	return g
+}
+
+// subjectPair pairs events whose templates name objects by {PLACEHOLDER}s
+// (Mambu's): a first event (client.created) and a later one of another
+// kind in the same format whose placeholders name the first one's object
+// by all its ids ({CLIENT_ID}, {CLIENT_KEY}): deposit.created, the account
+// of that client. Events that create an object of their own come first
+// among the later ones (an account opened for a client not yet known is
+// the common case), then base's pairs before others.
+func subjectPair(c *catalog.Catalog, base *catalog.EventType) (first, later *catalog.EventType) {
+	ets := c.List(base.Provider, "")
+	now := time.Unix(1700000000, 0)
+	subjects := map[*catalog.EventType]map[string]string{}
+	for _, et := range ets {
+		if ev, err := c.Build(et, catalog.BuildOptions{Now: now}); err == nil && len(ev.Subject) > 0 {
+			subjects[et] = ev.Subject
+		}
+	}
+	about := func(f, l *catalog.EventType) bool {
+		prefix := strings.ToUpper(eventGroup(f.Type)) + "_"
+		n := 0
+		for k := range subjects[f] {
+			if strings.HasPrefix(k, prefix) && (strings.HasSuffix(k, "_ID") || strings.HasSuffix(k, "_KEY")) {
+				if _, ok := subjects[l][k]; !ok {
+					return false
+				}
+				n++
+			}
+		}
+		return n > 0
+	}
+	score := func(f, l *catalog.EventType) int {
+		s := 0
+		if !isFirstEvent(l.Type) {
+			s += 2
+		}
+		if f != base && l != base {
+			s++
+		}
+		return s
+	}
+	best := -1
+	for _, f := range ets {
+		if !isFirstEvent(f.Type) || subjects[f] == nil {
+			continue
+		}
+		for _, l := range ets {
+			if l == f || eventGroup(l.Type) == eventGroup(f.Type) || !sameFormat(f, l) || !about(f, l) {
+				continue
+			}
+			if sc := score(f, l); best < 0 || sc < best {
+				first, later, best = f, l, sc
+			}
+		}
+	}
+	return first, later
+}
+
+// sameKindPair is relatedPair within one kind of object (the first part
+// of the event name: card, charge.dispute, issues).
+func sameKindPair(c *catalog.Catalog, base *catalog.EventType) (first, later *catalog.EventType) {
 	ets := c.List(base.Provider, "")
 	isFirst := func(t string) bool {
 		last := t[strings.LastIndexByte(t, '.')+1:]
@@ -136,7 +229,7 @@ func relatedPair(c *catalog.Catalog, base *catalog.EventType) (first, later *cat
 	pick := func(f *catalog.EventType) *catalog.EventType {
 		var best *catalog.EventType
 		for _, et := range ets {
-			if et == f || group(et.Type) != group(f.Type) || isFirst(et.Type) {
+			if et == f || group(et.Type) != group(f.Type) || isFirst(et.Type) || !sameFormat(et, f) {
 				continue
 			}
 			if best == nil || shared(et.Type, f.Type) > shared(best.Type, f.Type) ||
@@ -403,4 +496,103 @@ func jsonLeaves(v gjson.Result) []jsonLeaf {
 	}
 	walk("", v)
 	return leaves
+}
+
+// ageSharedTimes makes the times of the objects the newer event shares
+// with the older one (an object whose id the older event names too: the
+// dispute of charge.dispute.created and .closed, the account Mono's
+// account_connected names data.id and account_updated data.account._id,
+// the issue of issues.opened and .edited) agree with the older event: the
+// object existed when the older event happened, so every time the catalog
+// generated in it (created, created_at, a due date counted from its
+// creation) is as of the older event, age earlier; only a time that says
+// when it last changed (updated_at…) keeps the newer event's. The event's
+// own times (top level: created, occurred_at, timestamp) and the objects
+// only the newer event has (Mambu's new deposit account) stay as built.
+// Before, an object's created said one time in the older event and a
+// minute later in the newer one (Stripe's dispute), or after the older
+// event (Mono's account created_at).
+func ageSharedTimes(newer []byte, newerGen []catalog.Span, older []byte, olderID, newerID string, age time.Duration) []byte {
+	if len(newerGen) == 0 || !gjson.ValidBytes(newer) || !gjson.ValidBytes(older) {
+		return newer
+	}
+	olderIDs := map[string]bool{}
+	for _, l := range jsonLeaves(gjson.ParseBytes(older)) {
+		if isIDKey(l.key) && l.v.String() != "" && l.v.String() != olderID {
+			olderIDs[l.v.Raw] = true
+		}
+	}
+	leaves := jsonLeaves(gjson.ParseBytes(newer))
+	hasID, shared := map[string]bool{}, map[string]bool{}
+	for _, l := range leaves {
+		if isIDKey(l.key) {
+			hasID[l.parent] = true
+			if l.v.String() != newerID && olderIDs[l.v.Raw] {
+				shared[l.parent] = true
+			}
+		}
+	}
+	type change struct {
+		path string
+		raw  []byte
+	}
+	var changes []change
+	for _, l := range leaves {
+		if l.parent == "" || updateKey(l.key) || generated(newer, l.path, newerGen) != 't' {
+			continue
+		}
+		owner := l.parent
+		for !hasID[owner] && owner != "" {
+			owner = parentPath(owner)
+		}
+		if owner == "" || !shared[owner] {
+			continue
+		}
+		if raw, ok := shiftTime(l.v, -age); ok {
+			changes = append(changes, change{l.path, raw})
+		}
+	}
+	out := newer
+	for _, c := range changes {
+		if o, err := sjson.SetRawBytes(out, c.path, c.raw); err == nil {
+			out = o
+		}
+	}
+	return out
+}
+
+// updateKey: a field that says when an object last changed.
+func updateKey(k string) bool {
+	k = strings.ToLower(k)
+	return strings.Contains(k, "updat") || strings.Contains(k, "modif")
+}
+
+// timeLayouts are the catalog's time formats (catalog's now, now_micro,
+// now_ms, now_tz, now_date).
+var timeLayouts = []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.000000-07:00",
+	"2006-01-02T15:04:05.000Z07:00", "2006-01-02T15:04:05-07:00", "2006-01-02"}
+
+// shiftTime moves a time by d in its own format: unix seconds or
+// milliseconds (a JSON number), or a string in one of timeLayouts. ok is
+// false for anything else.
+func shiftTime(v gjson.Result, d time.Duration) ([]byte, bool) {
+	switch v.Type {
+	case gjson.Number:
+		n, err := strconv.ParseInt(v.Raw, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, false
+		}
+		if n > 1e11 { // milliseconds
+			return strconv.AppendInt(nil, n+d.Milliseconds(), 10), true
+		}
+		return strconv.AppendInt(nil, n+int64(d/time.Second), 10), true
+	case gjson.String:
+		for _, layout := range timeLayouts {
+			if t, err := time.Parse(layout, v.Str); err == nil && t.Format(layout) == v.Str {
+				b, _ := json.Marshal(t.Add(d).Format(layout))
+				return b, true
+			}
+		}
+	}
+	return nil, false
 }

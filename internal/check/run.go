@@ -673,10 +673,9 @@ func (r *runner) probes(ctx context.Context) error {
 const largeSize = 256 << 10
 
 // dedupeKey is what identifies an event for de-duplication: the
-// scheme's id header, else what the provider's own events carry. The
-// Idempotency-Key header hookctl adds for schemes without an id header is
-// not named where the provider does not send it (Bond): a receiver keyed
-// on it passes here and de-duplicates nothing in production.
+// scheme's id header, else what the provider's own events carry in the
+// body. A scheme without an id header gets none from hookctl either, as
+// from its provider: no header is named that production never sends.
 func (r *runner) dedupeKey() string {
 	if h := delivery.IDHeader(r.props.Name); h != "" {
 		return "the event id (" + h + " header)"
@@ -689,7 +688,7 @@ func (r *runner) dedupeKey() string {
 	case "mono":
 		return "the event_id in the body (where the event has one, else a hash of the body)"
 	}
-	return "the event id (in the body or the Idempotency-Key header)"
+	return "the event's id in the body"
 }
 
 func headerNames(hs []string) []string {
@@ -879,7 +878,8 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 		r.skip(ToleratesOutOfOrder, "the "+r.cfg.Event.Provider+" catalog has no related events to send out of order")
 		return nil
 	}
-	evLater, mLater, bLater, err := r.buildWith(later, catalog.BuildOptions{Now: r.now(), Generated: true})
+	now := r.now() // one instant: the two events' times are a minute apart exactly
+	evLater, mLater, bLater, err := r.buildWith(later, catalog.BuildOptions{Now: now, Generated: true})
 	if err != nil {
 		return err
 	}
@@ -892,11 +892,15 @@ func (r *runner) outOfOrder(ctx context.Context) error {
 	// Its {PLACEHOLDER}s that name objects (Mambu's client, account)
 	// take the newer one's values: the pair is about the same account
 	// whatever its format (a text template has no JSON paths to relate).
-	evFirst, mFirst, bFirst, err := r.buildWith(first, catalog.BuildOptions{Now: r.now().Add(-outOfOrderAge), Subject: bLater.Subject, Generated: true})
+	evFirst, mFirst, bFirst, err := r.buildWith(first, catalog.BuildOptions{Now: now.Add(-outOfOrderAge), Subject: bLater.Subject, Generated: true})
 	if err != nil {
 		return err
 	}
 	evFirst.Payload = relateGenerated(evFirst.Payload, evLater.Payload, evFirst.ID, evLater.ID, bFirst.Generated, bLater.Generated)
+	// The objects the two share existed at the older event: their times
+	// in the newer one are as of then (created), but when they last
+	// changed (updated_at).
+	evLater.Payload = ageSharedTimes(evLater.Payload, bLater.Generated, evFirst.Payload, evFirst.ID, evLater.ID, outOfOrderAge)
 	o1 := r.send(ctx, probe{ev: evLater, method: mLater})
 	r.valid(o1)
 	// Unless the receiver hung on the first (then judged alone).

@@ -6,8 +6,8 @@ import (
 )
 
 // IDHeader is the header a scheme carries the event id in (its
-// idempotency key); "" means the scheme has none and Idempotency-Key is
-// used.
+// idempotency key); "" means the scheme's provider sends none, and
+// neither does hookctl.
 func IDHeader(scheme string) string { return signature.IDHeader(scheme) }
 
 // SchemeFor is the scheme a provider signs its events with (subscriptions

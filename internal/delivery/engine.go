@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -496,6 +498,10 @@ func (e *Engine) process(ctx context.Context, j job) {
 			err = transientError{err}
 		}
 	}
+	if err == nil {
+		err = e.idHeaders(ctx, d, ev, sub, &target)
+		slackRetryHeaders(d, &target)
+	}
 	if err != nil {
 		attempt = &store.Attempt{StartedAt: e.Now(), RequestURL: d.URL, Error: err.Error()}
 		permanent = !isTransient(err)
@@ -662,3 +668,98 @@ func New(st store.Store, c Config) *Engine {
 
 // SendFunc sends one attempt (Sender.Send bound to its event and target).
 type SendFunc func() (*store.Attempt, http.Header, error)
+
+// ListenEventIDHeader carries the event id of a delivery to a listen
+// subscription (one `hookctl listen` made for itself) whose scheme has no
+// id header of its own (Bond, Mono, Stripe…): listen knows hookctl's own
+// event by it (one event, one history, the forward linked to the
+// delivery), then drops it: the app behind listen never sees it, nor any
+// other receiver. Between hookctl and its own listener only.
+const ListenEventIDHeader = "X-Hookctl-Event-Id"
+
+// legacyIDHeader is the header hookctl added to the deliveries of schemes
+// without an id header of their own until it sent what their provider
+// sends, and nothing more.
+const legacyIDHeader = "Idempotency-Key"
+
+// idHeaders adds to a delivery's headers, for a scheme without an id
+// header of its own: the event id for hookctl's own listener
+// (ListenEventIDHeader), and for a delivery that was already sent the
+// Idempotency-Key its first attempt carried, if an older hookctl sent one
+// (a retry or replay resends what was first sent). One read of the
+// attempts, only for a delivery sent before under such a scheme.
+func (e *Engine) idHeaders(ctx context.Context, d *store.Delivery, ev *store.Event, sub *store.Subscription, t *Target) error {
+	if ev.Source == store.SourceReceived || IDHeader(t.Scheme) != "" {
+		return nil
+	}
+	set := func(k, v string) {
+		for hk := range t.Headers {
+			if strings.EqualFold(hk, k) {
+				return // the subscription's or the delivery's own
+			}
+		}
+		if t.Headers == nil {
+			t.Headers = map[string]string{}
+		}
+		t.Headers[k] = v
+	}
+	if sub != nil && sub.Metadata["created_by"] == "listen" && t.URL == sub.CallbackURL { // listen.MetaCreatedBy
+		set(ListenEventIDHeader, ev.ID)
+	}
+	if d.AttemptCount == 0 {
+		return nil
+	}
+	as, err := e.Store.ListAttempts(ctx, d.ID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return transientError{fmt.Errorf("reading the first attempt: %w", err)}
+	}
+	for _, a := range as {
+		if len(a.RequestHeaders) == 0 {
+			continue // not sent
+		}
+		for k, vs := range a.RequestHeaders {
+			if strings.EqualFold(k, legacyIDHeader) && len(vs) > 0 {
+				set(legacyIDHeader, vs[0])
+			}
+		}
+		break
+	}
+	return nil
+}
+
+// slackRetryHeaders adds what Slack sends on each retry of an event (its
+// Events API): X-Slack-Retry-Num, the retry's number (1 for the first
+// retry), and X-Slack-Retry-Reason, why the previous attempt failed
+// (http_error for an answer other than 2xx, http_timeout,
+// connection_failed, ssl_error, unknown_error). A first attempt has
+// neither. The subscription's or the delivery's own headers win.
+func slackRetryHeaders(d *store.Delivery, t *Target) {
+	if t.Scheme != "slack" || d.AttemptCount == 0 {
+		return
+	}
+	for k := range t.Headers {
+		if strings.EqualFold(k, "X-Slack-Retry-Num") || strings.EqualFold(k, "X-Slack-Retry-Reason") {
+			return
+		}
+	}
+	reason := "unknown_error"
+	e := strings.ToLower(d.LastError)
+	switch {
+	case d.LastStatus != 0:
+		reason = "http_error"
+	case strings.Contains(e, "timeout"):
+		reason = "http_timeout"
+	case strings.Contains(e, "certificate") || strings.Contains(e, "tls") || strings.Contains(e, "x509"):
+		reason = "ssl_error"
+	case strings.Contains(e, "refused") || strings.Contains(e, "dial") || strings.Contains(e, "no such host") || strings.Contains(e, "closed the connection") || strings.Contains(e, "reset"):
+		reason = "connection_failed"
+	}
+	if t.Headers == nil {
+		t.Headers = map[string]string{}
+	}
+	t.Headers["X-Slack-Retry-Num"] = strconv.Itoa(d.AttemptCount)
+	t.Headers["X-Slack-Retry-Reason"] = reason
+}

@@ -57,7 +57,7 @@ func TestH1KeepAliveAndBytes(t *testing.T) {
 		mu.Lock()
 		got = append(got, b)
 		mu.Unlock()
-		if r.Header.Get("Idempotency-Key") == "" || r.Header.Get("User-Agent") != "hookctl/test" || r.ContentLength != int64(len(body)) {
+		if r.Header.Get("User-Agent") != "hookctl/test" || r.ContentLength != int64(len(body)) {
 			w.WriteHeader(400)
 			return
 		}

@@ -351,15 +351,15 @@ func (s *Sender) headers(ev *store.Event, t Target, now time.Time, body []byte) 
 		for k, vs := range sh {
 			h[http.CanonicalHeaderKey(k)] = vs
 		}
-		idh := IDHeader(t.Scheme)
-		if idh == "" {
-			idh = "Idempotency-Key"
-		}
-		if h.Get(idh) == "" {
+		// The event id goes in the scheme's own id header, and only
+		// there: a scheme whose provider sends none (Stripe, Bond, Mono,
+		// Paystack, Slack) gets none, as from the provider, so that a
+		// receiver keyed on a header the provider never sends fails here
+		// and not in production. Such a receiver finds the event's
+		// identity in the body (check's dedupes-duplicate names where).
+		if idh := IDHeader(t.Scheme); idh != "" && h.Get(idh) == "" {
 			h.Set(idh, ev.ID)
 		}
-	} else if h.Get("Idempotency-Key") == "" && ev.Source != store.SourceReceived {
-		h.Set("Idempotency-Key", ev.ID)
 	}
 	for k, v := range t.Headers {
 		h.Set(k, v)

@@ -381,6 +381,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := s.cfg.Now()
 	s.received.Add(1)
+	// The event id hookctl sends its own listener where the scheme has no
+	// id header (delivery.ListenEventIDHeader): it names the event, and
+	// goes no further (not recorded with the request, not forwarded).
+	hookctlID := strings.TrimSpace(r.Header.Get(delivery.ListenEventIDHeader))
+	r.Header.Del(delivery.ListenEventIDHeader)
 
 	target := ""
 	if s.cfg.Target != nil {
@@ -424,6 +429,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if reason := s.loopReason(vias); reason != "" {
 			s.rejected.Add(1)
 			meta := eventMeta(r.Header, body, "", s.cfg.Provider)
+			meta.hookctlID(hookctlID)
 			recordedAs := s.recordRejected(r, body, start, meta, store.VerdictRefused, reason)
 			s.cfg.Log.Log(LogLine{Time: start, Kind: KindRejected, EventID: meta.id, EventType: meta.typ,
 				Provider: meta.provider, Reason: reason, RecordedAs: recordedAs})
@@ -442,6 +448,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		schemeName = sc.Name()
 	}
 	meta := eventMeta(r.Header, body, schemeName, s.cfg.Provider)
+	meta.hookctlID(hookctlID)
 	if verr == nil && meta.typ == "" && s.cfg.EventType != nil && !strings.HasPrefix(meta.id, "rcv_") {
 		meta.typ = s.cfg.EventType(meta.id)
 	}
@@ -986,6 +993,16 @@ func isConnRefused(err error) bool {
 }
 
 type meta struct{ id, typ, provider string }
+
+// hookctlID names the event by the id hookctl sent its own listener
+// (delivery.ListenEventIDHeader), "" for none: hookctl's event id, where
+// the scheme carries none in a header (Bond's events have none in the
+// body either).
+func (m *meta) hookctlID(id string) {
+	if id != "" {
+		m.id = strings.Clone(id)
+	}
+}
 
 // providerSchemes maps hookctl's providers to their default scheme.
 var providerSchemes = map[string]string{"bond": "bond", "mono": "mono", "mambu": "mambu", "saas": "stripe", "standard": "standard", "stripe": "stripe", "github": "github"}

@@ -92,8 +92,9 @@ func get(h http.Header, key string) string {
 }
 
 // IDHeader returns the header in which the scheme carries the message id
-// (the receiver's idempotency key), or "" when the scheme has none — the
-// sender then adds an Idempotency-Key header itself.
+// (the receiver's idempotency key), or "" when the scheme's provider sends
+// none (stripe, bond, mono, paystack, slack: the id, where there is one,
+// is in the body), and then no id header is sent.
 func IDHeader(scheme string) string {
 	switch scheme {
 	case "standard", "standard-ed25519":

@@ -59,7 +59,7 @@ def verify(header, body, now):
 
 def event_key(event, body):
     """What identifies a Bond event: its name and occurred_at. Not the
-    Idempotency-Key header: Bond does not send one (hookctl adds it)."""
+    Idempotency-Key header: Bond does not send one (nor does hookctl)."""
     if isinstance(event, dict) and event.get("event") and event.get("occurred_at"):
         return f'{event["event"]} {event["occurred_at"]}'
     return hashlib.sha256(body).hexdigest()
