@@ -677,56 +677,29 @@ type SendFunc func() (*store.Attempt, http.Header, error)
 // other receiver. Between hookctl and its own listener only.
 const ListenEventIDHeader = "X-Hookctl-Event-Id"
 
-// legacyIDHeader is the header hookctl added to the deliveries of schemes
-// without an id header of their own until it sent what their provider
-// sends, and nothing more.
-const legacyIDHeader = "Idempotency-Key"
-
 // idHeaders adds to a delivery's headers, for a scheme without an id
-// header of its own: the event id for hookctl's own listener
-// (ListenEventIDHeader), and for a delivery that was already sent the
-// Idempotency-Key its first attempt carried, if an older hookctl sent one
-// (a retry or replay resends what was first sent). One read of the
-// attempts, only for a delivery sent before under such a scheme.
-func (e *Engine) idHeaders(ctx context.Context, d *store.Delivery, ev *store.Event, sub *store.Subscription, t *Target) error {
+// header of its own, the event id for hookctl's own listener
+// (ListenEventIDHeader). Nothing is read from the store: a delivery first
+// sent by an older hookctl, which added Idempotency-Key to these schemes,
+// is retried and replayed without it (re-signed, the body as first sent,
+// like every replay); reading its first attempt for the header would cost
+// a store read per attempt on the default provider's retries and replays.
+func (e *Engine) idHeaders(_ context.Context, _ *store.Delivery, ev *store.Event, sub *store.Subscription, t *Target) error {
 	if ev.Source == store.SourceReceived || IDHeader(t.Scheme) != "" {
 		return nil
 	}
-	set := func(k, v string) {
-		for hk := range t.Headers {
-			if strings.EqualFold(hk, k) {
-				return // the subscription's or the delivery's own
-			}
-		}
-		if t.Headers == nil {
-			t.Headers = map[string]string{}
-		}
-		t.Headers[k] = v
-	}
-	if sub != nil && sub.Metadata["created_by"] == "listen" && t.URL == sub.CallbackURL { // listen.MetaCreatedBy
-		set(ListenEventIDHeader, ev.ID)
-	}
-	if d.AttemptCount == 0 {
+	if sub == nil || sub.Metadata["created_by"] != "listen" || t.URL != sub.CallbackURL { // listen.MetaCreatedBy
 		return nil
 	}
-	as, err := e.Store.ListAttempts(ctx, d.ID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
+	for hk := range t.Headers {
+		if strings.EqualFold(hk, ListenEventIDHeader) {
+			return nil // the subscription's or the delivery's own
 		}
-		return transientError{fmt.Errorf("reading the first attempt: %w", err)}
 	}
-	for _, a := range as {
-		if len(a.RequestHeaders) == 0 {
-			continue // not sent
-		}
-		for k, vs := range a.RequestHeaders {
-			if strings.EqualFold(k, legacyIDHeader) && len(vs) > 0 {
-				set(legacyIDHeader, vs[0])
-			}
-		}
-		break
+	if t.Headers == nil {
+		t.Headers = map[string]string{}
 	}
+	t.Headers[ListenEventIDHeader] = ev.ID
 	return nil
 }
 
