@@ -371,6 +371,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		case readErr != nil && down.IsZero():
 			down = time.Now()
 			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
+			line = htmlJSON(line)
 			notice = &storeNotice{Down: true, Error: line,
 				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
 			if store.IsGone(readErr) {
@@ -802,6 +803,12 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		after, etop, sentGaps, sentEGaps = batch.Top, batch.ETop, batch.Gaps, batch.EGaps
+		// The HTML escaped as the page's (htmlJSON): one escaping of a
+		// byte that is not UTF-8 for both.
+		batch.Rows, batch.Paging = htmlJSON(batch.Rows), htmlJSON(batch.Paging)
+		for i := range batch.Updates {
+			batch.Updates[i].HTML = htmlJSON(batch.Updates[i].HTML)
+		}
 		b, _ := json.Marshal(batch)
 		if _, err := fmt.Fprintf(w, "event: rows\ndata: %s\n\n", b); err != nil {
 			return

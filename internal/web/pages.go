@@ -99,11 +99,15 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p 
 	w.Write(validUTF8(buf.Bytes()))
 }
 
-// validUTF8 is a page as it is sent: charset=utf-8, so a byte that is not
+// validUTF8 is HTML as it is sent: charset=utf-8, so a byte that is not
 // UTF-8 (a received header's value, an ID a sender chose) is written as
 // \xff, as ui.Printable writes it, instead of making the page invalid
 // (a browser shows U+FFFD, and the byte is lost). The bodies are escaped
-// before (bodyText); this catches what else a store holds.
+// before (bodyText); this catches what else a store holds. Every page
+// goes through it, and so does every piece of HTML sent as JSON (the live
+// log's rows, the log's fragments: htmlJSON), so a row reads the same
+// streamed in and in the page (encoding/json writes such a byte as
+// U+FFFD).
 func validUTF8(b []byte) []byte {
 	if utf8.Valid(b) {
 		return b
@@ -119,6 +123,15 @@ func validUTF8(b []byte) []byte {
 		b = b[n:]
 	}
 	return out
+}
+
+// htmlJSON is HTML that a page receives in JSON (the live log's rows,
+// a fragment), escaped as the pages are (validUTF8).
+func htmlJSON(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return string(validUTF8([]byte(s)))
 }
 
 // flashQuery is "flash=MSG&fs=MAC" for the redirect after an action: the
@@ -593,8 +606,8 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
-		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": empty.String(), "server": d.ElapsedMS})
+	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
+		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS})
 }
 
 // ---- events ----
