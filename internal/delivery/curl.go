@@ -40,6 +40,27 @@ func CurlCommand(method, u string, headers map[string][]string, body []byte) str
 	case stdin:
 		b.WriteString("printf %s " + shellQuote(string(body)) + " | ")
 	}
+	data := "--data-binary @-"
+	if !stdin {
+		data = "--data-binary " + shellQuote(string(body))
+	}
+	curlArgs(&b, method, u, headers, data)
+	return b.String()
+}
+
+// CurlCommandFile is CurlCommand with the body read from the file named
+// file (curl's --data-binary @file sends its bytes as they are): the
+// inspector's command for a body too large to hold in a page, next to a
+// link that downloads the body under that name.
+func CurlCommandFile(method, u string, headers map[string][]string, file string) string {
+	var b strings.Builder
+	curlArgs(&b, method, u, headers, "--data-binary "+shellQuote("@"+file))
+	return b.String()
+}
+
+// curlArgs writes curl's arguments: the method, the URL, the headers, and
+// data, the body's argument, last.
+func curlArgs(b *strings.Builder, method, u string, headers map[string][]string, data string) {
 	b.WriteString("curl -X " + shellWord(method) + " --globoff " + shellQuote(u))
 	masked := MaskHeaders(headers)
 	names := make([]string, 0, len(masked))
@@ -71,12 +92,7 @@ func CurlCommand(method, u string, headers map[string][]string, body []byte) str
 	if len(drop) > 0 {
 		b.WriteString(" \\\n  " + strings.Join(drop, " "))
 	}
-	if stdin {
-		b.WriteString(" \\\n  --data-binary @-")
-	} else {
-		b.WriteString(" \\\n  --data-binary " + shellQuote(string(body)))
-	}
-	return b.String()
+	b.WriteString(" \\\n  " + data)
 }
 
 // shellQuote single-quotes s for a POSIX shell: everything inside single

@@ -778,8 +778,14 @@ type detailData struct {
 	Attempts  []attemptView
 	NextRetry string
 	Curl      string
-	Origin    string
-	Derived   []*store.Delivery
+	// CurlFile: the body the command sends is over bodyViewMax, read
+	// from this file (downloaded from /deliveries/ID/sent-body under
+	// that name) rather than held in the command, which the page holds.
+	CurlFile string
+	CurlSize int
+	sent     []byte // the body the last attempt sent (delivery.SentBody)
+	Origin   string
+	Derived  []*store.Delivery
 	// Copies are the edited copies sent from this delivery (their own
 	// events: not among Derived, which share this one's event).
 	Copies []*store.Delivery
@@ -976,7 +982,18 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		dd.RefreshMS = min(max(wait, time.Second), 24*time.Hour).Milliseconds()
 	}
 	dd.Verdict = h.verdict(d, e, dd.Sub, atts)
-	dd.Curl = delivery.CurlCommand(dd.Method, dd.URL, reqHeaders, delivery.SentBody(e, reqHeaders))
+	// A body over bodyViewMax is not held in the command either: the
+	// page of a 6 MiB body held 8 MiB of base64 in its curl block while
+	// its views stopped at 256 KiB, and a paste that size hangs a
+	// terminal. The command reads it from a file the page links to, with
+	// the bytes sent (form-encoded when the attempt sent a form).
+	dd.sent = delivery.SentBody(e, reqHeaders)
+	if len(dd.sent) > bodyViewMax {
+		dd.CurlFile, dd.CurlSize = sentBodyFile(d.ID), len(dd.sent)
+		dd.Curl = delivery.CurlCommandFile(dd.Method, dd.URL, reqHeaders, dd.CurlFile)
+	} else {
+		dd.Curl = delivery.CurlCommand(dd.Method, dd.URL, reqHeaders, dd.sent)
+	}
 	dd.Origin = d.OriginID
 	return dd, atts, nil
 }
@@ -1005,6 +1022,31 @@ func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, "detail", page{Title: "Delivery " + shortID(dd.D.ID), Nav: "log", D: dd})
+}
+
+// sentBodyFile is the name of the file a delivery's curl command reads
+// its body from (CurlFile): hookctl's delivery IDs are letters, digits,
+// "_" and "-"; anything else (an imported ID) becomes "_".
+func sentBodyFile(id string) string {
+	return "body-" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, id) + ".bin"
+}
+
+// downloadSentBody is the body a delivery's last attempt sent, byte for
+// byte, under the name its curl command reads (CurlFile).
+func (h *Handler) downloadSentBody(w http.ResponseWriter, r *http.Request) {
+	dd, _, err := h.loadDetail(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", sentBodyFile(dd.D.ID)))
+	w.Write(dd.sent)
 }
 
 func (h *Handler) downloadBody(w http.ResponseWriter, r *http.Request) {
