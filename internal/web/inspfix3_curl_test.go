@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -80,5 +81,49 @@ func TestBrowserCopyAsCurlLargeBody(t *testing.T) {
 	}
 	if last := got[len(got)-1]; last.Body != string(body) || !last.Valid {
 		t.Errorf("the app received %d bytes (same: %v, valid signature %v: %s), want the %d stored", len(last.Body), last.Body == string(body), last.Valid, last.Err, len(body))
+	}
+}
+
+// TestBrowserCopyAsCurlHeaderBytes: a header value that is not UTF-8
+// (caf\xe9, as a sender sent it and the store keeps it) is sent again
+// with its bytes by the page's curl command: the page cannot hold the
+// byte (it shows \xe9), so the command writes it with printf. Before,
+// the page's command held the text \xe9, and curl sent those four
+// characters.
+func TestBrowserCopyAsCurlHeaderBytes(t *testing.T) {
+	path := needBrowser(t)
+	for _, tool := range []string{"sh", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to run the command", tool)
+		}
+	}
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	const raw = "caf\xe9 100% \\x41 'q' \xff"
+	// A request listen received and has not forwarded yet: the page's
+	// command is the request as received.
+	ev := &store.Event{ID: "evt_raw_header", Type: "card.created", Provider: "bond", Source: store.SourceReceived,
+		Payload: []byte(`{}`), ContentType: "application/json", Headers: map[string][]string{"X-Raw": {raw}, "Content-Type": {"application/json"}}}
+	d := &store.Delivery{URL: e.sub.CallbackURL, Status: store.DeliveryPending, MaxAttempts: 1, Kind: store.KindForward,
+		NextAttemptAt: time.Now().Add(time.Hour)}
+	if err := e.st.CreateEvent(context.Background(), ev, []*store.Delivery{d}); err != nil {
+		t.Fatal(err)
+	}
+	id := d.ID
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+id), chromedp.WaitReady(`#curl`))
+	cmdline := get(t, ctx, chromedp.Evaluate[string](`document.getElementById('curl').textContent`))
+	for _, shell := range []string{"sh", "bash"} {
+		if _, err := exec.LookPath(shell); err != nil {
+			continue
+		}
+		n := len(e.app.all())
+		sh := exec.Command(shell)
+		sh.Stdin = strings.NewReader(cmdline + " -sS -o /dev/null\n")
+		if out, err := sh.CombinedOutput(); err != nil {
+			t.Fatalf("%s: the command failed: %v: %s\n%s", shell, err, out, cmdline)
+		}
+		if got := e.app.all(); len(got) != n+1 || got[n].Raw != raw {
+			t.Errorf("%s: the command sent X-Raw %+v, want %q:\n%s", shell, got[n:], raw, cmdline)
+		}
 	}
 }
