@@ -45,7 +45,7 @@ import (
 
 const (
 	latestSQLiteSchema   = 9
-	latestPostgresSchema = 12
+	latestPostgresSchema = 13
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

@@ -34,6 +34,28 @@ type liveBatch struct {
 	// hands to its next stream.
 	Gaps  string `json:"gaps"`
 	EGaps string `json:"egaps"`
+	// Snap: on PostgreSQL (commitInspector), the transaction snapshot
+	// taken before the reads up to Top: the page hands Top and Snap to its
+	// next stream, which reads what committed below Top since.
+	Snap string `json:"snap,omitempty"`
+}
+
+// commitInspector is implemented by stores whose deliveries commit out of
+// seq order and that say which committed since a transaction snapshot
+// (PostgreSQL, schema 13). A live stream on one finds every delivery that
+// commits below its cursor, however far below and however late, with one
+// indexed read per tick: before each read up to its cursor it takes a
+// snapshot, and at the next tick reads the deliveries at or below that
+// cursor the snapshot did not see. The page hands the snapshot taken
+// before its own read (data-snap) to its stream, so a delivery that
+// commits below the page's rows between the page and the stream is sent
+// too. It replaces the seq gaps (delivery.SeqGaps, lateSeqs), which
+// watched a window of missing seqs below the cursor for a while.
+type commitInspector interface {
+	TxSnapshot(ctx context.Context) (string, error)
+	// InspectCommittedAfter: the newest q.Limit of them, and how many
+	// more there are.
+	InspectCommittedAfter(ctx context.Context, q store.InspectQuery, upto int64, snap string) (rows []*store.DeliveryRow, more int, err error)
 }
 
 // storeNotice is the Server-Sent Event (event: store) that tells the page
@@ -130,6 +152,18 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// Each batch hands the gaps watched to the page for its next stream
 	// (a reconnect: one filled meanwhile is below its cursor).
 	gaps := delivery.NewSeqGaps(h.insp)
+	ci, _ := h.insp.(commitInspector)
+	if ci != nil {
+		gaps = nil
+	}
+	// snap: the snapshot taken before the reads up to the cursor (after)
+	// the stream sent, with ci; lastSent, the seqs the last tick sent (a
+	// row committed between the snapshot and a read is in both reads).
+	snap := ""
+	if ci != nil {
+		snap = r.URL.Query().Get("snap")
+	}
+	var lastSent map[int64]bool
 	// gaps watches at most delivery.MaxSeqGaps seqs, each for
 	// delivery.SeqGapGrace: a delivery whose transaction commits later
 	// than that (a slow writer while more newer deliveries commit than
@@ -240,6 +274,16 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if !opened {
+			// The snapshot before the first read, unless the page handed
+			// the one taken before its own (a stream from the page's
+			// cursor): what committed below the cursor since is sent.
+			if ci != nil && (fromNow || snap == "") {
+				s, err := ci.TxSnapshot(r.Context())
+				if err != nil {
+					return err
+				}
+				snap = s
+			}
 			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
 			if err != nil {
 				return err
@@ -457,6 +501,12 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 			slow.restart()
 			eslow.restart()
+			if ci != nil {
+				gaps, snap, lastSent = nil, "", nil
+				if s, err := ci.TxSnapshot(r.Context()); err == nil {
+					snap = s
+				}
+			}
 			pending, settled, watch = map[string]string{}, map[string]settledRow{}, map[string]bool{}
 			sentGaps, sentEGaps = "", ""
 			if _, err := fmt.Fprint(w, "event: reset\ndata: {\"text\":\"the delivery log was emptied or cut back under this stream (serve's reset, store prune); following it from its start\"}\n\n"); err != nil {
@@ -510,6 +560,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		for _, row := range late {
 			found(row)
 		}
+		// The snapshot before this tick's reads up to the cursor; the
+		// deliveries that committed at or below the cursor since the last
+		// one are read after them (a row that commits in between is in
+		// this read or the next tick's).
+		tickSnap, tickTop := "", batch.Top
+		if ci != nil {
+			tickSnap, err = ci.TxSnapshot(r.Context())
+			failed(err)
+		}
+		sent := map[int64]bool{}
+		lateSkipped := 0
 		caughtUp := false // the last range read was short: nothing more after it
 	reads:
 		for range 5 {
@@ -535,6 +596,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					seen[row.Seq] = true
 				}
 				batch.Top, cursorID = row.Seq, row.ID
+				sent[row.Seq] = true
 				found(row)
 			}
 			if len(pg.Rows) < 1000 {
@@ -582,6 +644,32 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				gaps.Add(s)
 			}
 		}
+		if ci != nil && snap != "" && tickSnap != "" && readErr == nil {
+			lq := tailQ
+			lq.Limit = 1000
+			rows, more, err := ci.InspectCommittedAfter(r.Context(), lq, tickTop, snap)
+			failed(err)
+			if err == nil {
+				lateSkipped = more // a large transaction committed late: counted, not drawn
+				for _, row := range rows {
+					if !lastSent[row.Seq] && !sent[row.Seq] {
+						sent[row.Seq] = true
+						found(row)
+					}
+				}
+				snap, lastSent = tickSnap, sent
+			} else {
+				// Read again at the next tick, with the same snapshot:
+				// what this tick sent is not sent twice.
+				if lastSent == nil {
+					lastSent = map[int64]bool{}
+				}
+				for s := range sent {
+					lastSent[s] = true
+				}
+			}
+		}
+		batch.Snap = snap
 		if slow.due() {
 			filled, err := slow.check(r.Context(), batch.Top)
 			failed(err)
@@ -743,15 +831,15 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// shows them alone and its "older" link continues right below
 		// them, so those left out are on the next page, not a hole in the
 		// middle of the log.
-		if n := len(fresh) + len(views); n > liveMaxRows {
+		if n := len(fresh) + len(views); n > liveMaxRows || lateSkipped > 0 && n > 0 {
 			byID := make(map[string]*store.DeliveryRow, len(fresh))
 			for _, row := range fresh {
 				byID[row.ID] = row
 				views = append(views, h.rowView(row))
 			}
 			mergeRows(views)
-			kept := views[:liveMaxRows]
-			batch.Skipped = n - liveMaxRows
+			kept := views[:min(liveMaxRows, len(views))]
+			batch.Skipped = n - len(kept) + lateSkipped
 			flooded = true
 			// The next page: the deliveries older than the oldest kept
 			// (all up to the cursor when none is) and the events older

@@ -380,6 +380,9 @@ type logData struct {
 	// below TopSeq and EventTop when the page was read (formatSeqs), which
 	// its stream watches from its start.
 	Gaps, EGaps string
+	// Snap: with a commitInspector, the transaction snapshot taken before
+	// the page's reads, handed to its stream with TopSeq.
+	Snap string
 }
 
 // NewestURL is the log's first page with these filters. Filter is an
@@ -466,9 +469,18 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	// the page hands those still missing below its newest row to its
 	// stream, which reads only after that row (a delivery that commits
 	// between this read and the stream's start would be in no read).
+	// With a commitInspector (PostgreSQL) the page instead hands its
+	// stream the transaction snapshot taken before its reads: the stream
+	// reads every delivery at or below the page's newest row that the
+	// snapshot did not see, however far below (no window).
 	var missing []int64
 	newest := int64(-1)
-	if g := delivery.NewSeqGaps(h.insp); g != nil && q.BeforeSeq == 0 {
+	var snap string
+	ci, _ := h.insp.(commitInspector)
+	if ci != nil && q.BeforeSeq == 0 {
+		snap, _ = ci.TxSnapshot(r.Context()) // none: the stream takes its own
+	}
+	if g := delivery.NewSeqGaps(h.insp); g != nil && ci == nil && q.BeforeSeq == 0 {
 		if top, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil {
 			newest = 0
 			if len(top.Rows) > 0 {
@@ -489,7 +501,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0,
+	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0, Snap: snap,
 		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid}
 	for _, row := range pg.Rows {
 		d.Rows = append(d.Rows, h.rowView(row))
@@ -607,7 +619,7 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
-		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS})
+		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS})
 }
 
 // ---- events ----
