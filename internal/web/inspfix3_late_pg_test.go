@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestLiveLateFarBelowCursorPostgres: a slow writer's delivery (its seq
@@ -68,5 +70,62 @@ func TestLivePageHandsItsSnapshotPostgres(t *testing.T) {
 			wait("hello", "event: hello")
 			wait("the slow writer's delivery (committed after the page, before its stream)", "slow-writer-delivery")
 		})
+	}
+}
+
+// TestLiveLateEventFarBelowCursorPostgres: as
+// TestLiveLateFarBelowCursorPostgres for an event without deliveries (what
+// listen received and did not forward): committed after more than 10,000
+// newer events, it is shown. Before, it was never shown.
+func TestLiveLateEventFarBelowCursorPostgres(t *testing.T) {
+	e := newLivegapEnv(t)
+	e.receive("card.first")
+	tx := e.slowWriter(slowEventSQL)
+	e.bulkEvents(12000)
+	sctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	defer cancel()
+	wait := e.stream(sctx, "")
+	wait("hello", "event: hello")
+	e.receive("card.newer")
+	wait("a newer event", `"etop":`)
+	if err := tx.Commit(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wait("the slow writer's event", "slow-writer-event")
+}
+
+// TestLivePageHandsItsSnapshotEventPostgres: as
+// TestLivePageHandsItsSnapshotPostgres for an event without deliveries,
+// more than 1,000 seqs below the page's newest event. Before, it was never
+// shown.
+func TestLivePageHandsItsSnapshotEventPostgres(t *testing.T) {
+	e := newLivegapEnv(t)
+	e.receive("card.first")
+	tx := e.slowWriter(slowEventSQL)
+	e.bulkEvents(1500)
+	e.receive("card.second")
+	live := e.livePage("")
+	if err := tx.Commit(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	defer cancel()
+	wait := e.stream(sctx, live)
+	wait("hello", "event: hello")
+	wait("the slow writer's event (committed after the page, before its stream)", "slow-writer-event")
+}
+
+// bulkEvents commits n events without deliveries at once, on a
+// connection of its own (the env's holds the slow writer's transaction).
+func (e *livegapEnv) bulkEvents(n int) {
+	e.t.Helper()
+	c, err := pgx.Connect(e.ctx, e.conn.Config().ConnString())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(e.ctx, `INSERT INTO events (id, type, provider, payload, content_type, source, created_at)
+		SELECT 'bulk-' || g, 'card.bulk', 'bond', '\x7b7d', 'application/json', 'received', now() FROM generate_series(1, $1::int) g`, n); err != nil {
+		e.t.Fatal(err)
 	}
 }

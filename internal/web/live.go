@@ -139,7 +139,15 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// one that committed before this stream started is below its cursor)
 	// and those missing now just below the cursor.
 	var egaps *eventGaps
-	if withEvents {
+	// With a commitInspector that reads events too, they are found by
+	// transaction as the deliveries are (eci), and no event gap is kept.
+	var eci eventCommitInspector
+	if c, ok := h.insp.(eventCommitInspector); ok && withEvents {
+		if _, ok := h.insp.(commitInspector); ok {
+			eci = c
+		}
+	}
+	if withEvents && eci == nil {
 		egaps = newEventGaps(h.insp)
 	}
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
@@ -163,7 +171,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if ci != nil {
 		snap = r.URL.Query().Get("snap")
 	}
-	var lastSent map[int64]bool
+	var lastSent, lastSentE map[int64]bool
 	// gaps watches at most delivery.MaxSeqGaps seqs, each for
 	// delivery.SeqGapGrace: a delivery whose transaction commits later
 	// than that (a slow writer while more newer deliveries commit than
@@ -496,13 +504,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			after, etop, cursorID = 0, 0, ""
 			ecursor, eSeen = nil, false
 			gaps = delivery.NewSeqGaps(h.insp)
-			if withEvents {
+			if withEvents && eci == nil {
 				egaps = newEventGaps(h.insp)
 			}
 			slow.restart()
 			eslow.restart()
 			if ci != nil {
-				gaps, snap, lastSent = nil, "", nil
+				gaps, snap, lastSent, lastSentE = nil, "", nil, nil
 				if s, err := ci.TxSnapshot(r.Context()); err == nil {
 					snap = s
 				}
@@ -569,8 +577,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			tickSnap, err = ci.TxSnapshot(r.Context())
 			failed(err)
 		}
-		sent := map[int64]bool{}
+		sent, sentE := map[int64]bool{}, map[int64]bool{}
 		lateSkipped := 0
+		// lateOK: the reads by transaction worked (the snapshot moves on).
+		lateOK := ci != nil && snap != "" && tickSnap != ""
 		caughtUp := false // the last range read was short: nothing more after it
 	reads:
 		for range 5 {
@@ -644,32 +654,22 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				gaps.Add(s)
 			}
 		}
-		if ci != nil && snap != "" && tickSnap != "" && readErr == nil {
+		if lateOK && readErr == nil {
 			lq := tailQ
 			lq.Limit = 1000
 			rows, more, err := ci.InspectCommittedAfter(r.Context(), lq, tickTop, snap)
 			failed(err)
-			if err == nil {
-				lateSkipped = more // a large transaction committed late: counted, not drawn
-				for _, row := range rows {
-					if !lastSent[row.Seq] && !sent[row.Seq] {
-						sent[row.Seq] = true
-						found(row)
-					}
-				}
-				snap, lastSent = tickSnap, sent
-			} else {
-				// Read again at the next tick, with the same snapshot:
-				// what this tick sent is not sent twice.
-				if lastSent == nil {
-					lastSent = map[int64]bool{}
-				}
-				for s := range sent {
-					lastSent[s] = true
+			lateOK = err == nil
+			lateSkipped += more // a large transaction committed late: counted, not drawn
+			for _, row := range rows {
+				if !lastSent[row.Seq] && !sent[row.Seq] {
+					sent[row.Seq] = true
+					found(row)
 				}
 			}
+		} else {
+			lateOK = false
 		}
-		batch.Snap = snap
 		if slow.due() {
 			filled, err := slow.check(r.Context(), batch.Top)
 			failed(err)
@@ -762,6 +762,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		var views []rowView
 		if withEvents {
 			eq := eventQuery(q)
+			tickETop := batch.ETop
 			late, err := egaps.fill(r.Context(), eq)
 			failed(err)
 			for _, e := range late {
@@ -790,6 +791,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					for _, e := range evs {
 						views = append(views, eventView(e))
 						seen[e.Seq] = true
+						sentE[e.Seq] = true
 					}
 					if len(evs) > 0 {
 						ecursor = evs[len(evs)-1]
@@ -814,6 +816,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					continue
 				}
 			}
+			// The events without deliveries at or below the event cursor
+			// that committed since the last snapshot (as the deliveries').
+			if eci != nil && lateOK && readErr == nil && tickETop > 0 {
+				evs, more, err := eci.InspectEventsCommittedAfter(r.Context(), eq, tickETop, snap, 1000)
+				failed(err)
+				lateOK = err == nil
+				lateSkipped += more
+				for _, e := range evs {
+					if !lastSentE[e.Seq] && !sentE[e.Seq] {
+						sentE[e.Seq] = true
+						views = append(views, eventView(e))
+					}
+				}
+			}
 			if eslow.due() {
 				filled, err := eslow.check(r.Context(), batch.ETop)
 				failed(err)
@@ -826,6 +842,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+		// The snapshot moves on once both reads by transaction worked;
+		// else they are read again at the next tick with the same one,
+		// and what this tick sent is not sent twice.
+		if ci != nil {
+			if lateOK {
+				snap, lastSent, lastSentE = tickSnap, sent, sentE
+			} else {
+				lastSent, lastSentE = mergeSeqs(lastSent, sent), mergeSeqs(lastSentE, sentE)
+			}
+		}
+		batch.Snap = snap
 		// More than a batch draws: the newest rows (deliveries and events
 		// without one, in the order of the log's pages) are kept, the page
 		// shows them alone and its "older" link continues right below
@@ -903,6 +930,23 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		fl.Flush()
 	}
+}
+
+// eventCommitInspector: commitInspector's read for the events without
+// deliveries (PostgreSQL, schema 13).
+type eventCommitInspector interface {
+	InspectEventsCommittedAfter(ctx context.Context, q store.EventQuery, upto int64, snap string, limit int) (rows []*store.EventRow, more int, err error)
+}
+
+// mergeSeqs adds the seqs of b to a (a new map when a is nil).
+func mergeSeqs(a, b map[int64]bool) map[int64]bool {
+	if a == nil {
+		a = make(map[int64]bool, len(b))
+	}
+	for s := range b {
+		a[s] = true
+	}
+	return a
 }
 
 // eventAt reads the event without a delivery at seq, nil when there is

@@ -529,7 +529,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		// On PostgreSQL, the event seqs missing below the stream's event
 		// cursor, read before the page's events (as the deliveries').
 		var emissing []int64
-		if eg := newEventGaps(h.insp); eg != nil && d.First {
+		if eg := newEventGaps(h.insp); eg != nil && d.First && ci == nil {
 			emissing, _ = eg.missing(r.Context(), max(d.EventTop-delivery.MaxSeqGaps, 0), d.EventTop)
 		}
 		eq := eventQuery(q)

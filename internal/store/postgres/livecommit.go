@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -85,4 +86,32 @@ func parseTxSnapshot(s string) (xmax int64, xip []int64, err error) {
 		}
 	}
 	return xmax, xip, nil
+}
+
+// InspectEventsCommittedAfter is InspectCommittedAfter for the events
+// without deliveries that match q (as InspectEventSeqs): those with seq
+// <= upto that snap did not see, the newest limit of them by seq, and how
+// many more there are.
+func (db *DB) InspectEventsCommittedAfter(ctx context.Context, q store.EventQuery, upto int64, snap string, limit int) (rows []*store.EventRow, more int, err error) {
+	xmax, xip, err := parseTxSnapshot(snap)
+	if err != nil {
+		return nil, 0, err
+	}
+	w := &where{conds: []string{"e.seq <= $1", "(e.txid = ANY($2::bigint[]) OR e.txid >= $3)",
+		"NOT txid_visible_in_snapshot(e.txid, $4::txid_snapshot)"}, args: []any{upto, xip, xmax, snap}}
+	w.eventsWithoutDeliveries(q)
+	rows, err = db.eventRows(ctx, w, fmt.Sprintf("ORDER BY e.seq DESC LIMIT %d", limit+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	slices.Reverse(rows)
+	if len(rows) <= limit {
+		return rows, 0, nil
+	}
+	rows = rows[1:]
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM events e WHERE `+strings.Join(w.conds, " AND "), w.args...).Scan(&n); err != nil {
+		return nil, 0, db.wrap("inspect events", err)
+	}
+	return rows, max(n-limit, 0), nil
 }

@@ -1,4 +1,4 @@
--- Schema version 13: each delivery keeps the transaction that wrote it
+-- Schema version 13: each delivery (and event) keeps the transaction that wrote it
 -- (txid_current(), set by the default, so every writer of any hookctl
 -- version sets it). A delivery's seq is taken inside that transaction, so
 -- deliveries commit out of seq order; the inspector's live log finds those
@@ -12,3 +12,7 @@
 ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS txid bigint;
 ALTER TABLE deliveries ALTER COLUMN txid SET DEFAULT txid_current();
 CREATE INDEX IF NOT EXISTS deliveries_txid ON deliveries (txid) WHERE txid IS NOT NULL;
+-- The same for events (the live log's events without deliveries).
+ALTER TABLE events ADD COLUMN IF NOT EXISTS txid bigint;
+ALTER TABLE events ALTER COLUMN txid SET DEFAULT txid_current();
+CREATE INDEX IF NOT EXISTS events_txid ON events (txid) WHERE txid IS NOT NULL;
