@@ -45,7 +45,7 @@ import (
 
 const (
 	latestSQLiteSchema   = 10
-	latestPostgresSchema = 13
+	latestPostgresSchema = 14
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -48,6 +49,28 @@ func CurlCommandTLS(method, u string, headers map[string][]string, body []byte, 
 	case stdin:
 		b.WriteString("printf %s " + shellQuote(string(body)) + " | ")
 	}
+	data := "--data-binary @-"
+	if !stdin {
+		data = "--data-binary " + shellQuote(string(body))
+	}
+	curlArgs(&b, method, u, headers, data, insecure)
+	return b.String()
+}
+
+// CurlCommandFile is CurlCommand with the body read from the file named
+// file (curl's --data-binary @file sends its bytes as they are): the
+// inspector's command for a body too large to hold in a page, next to a
+// link that downloads the body under that name.
+func CurlCommandFile(method, u string, headers map[string][]string, file string, insecure bool) string {
+	var b strings.Builder
+	curlArgs(&b, method, u, headers, "--data-binary "+shellQuote("@"+file), insecure)
+	return b.String()
+}
+
+// curlArgs writes curl's arguments: -k for an https request sent
+// accepting any certificate (insecure), the method, the URL, the headers,
+// and data, the body's argument, last.
+func curlArgs(b *strings.Builder, method, u string, headers map[string][]string, data string, insecure bool) {
 	b.WriteString("curl ")
 	if insecure && len(u) >= 6 && strings.EqualFold(u[:6], "https:") {
 		b.WriteString("-k ")
@@ -68,7 +91,7 @@ func CurlCommandTLS(method, u string, headers map[string][]string, body []byte, 
 			if v == "" {
 				arg = k + ";"
 			}
-			b.WriteString(" \\\n  -H " + shellQuote(arg))
+			b.WriteString(" \\\n  -H " + shellArg(arg))
 		}
 	}
 	// curl adds these of its own (Accept to every request, Content-Type
@@ -83,18 +106,44 @@ func CurlCommandTLS(method, u string, headers map[string][]string, body []byte, 
 	if len(drop) > 0 {
 		b.WriteString(" \\\n  " + strings.Join(drop, " "))
 	}
-	if stdin {
-		b.WriteString(" \\\n  --data-binary @-")
-	} else {
-		b.WriteString(" \\\n  --data-binary " + shellQuote(string(body)))
-	}
-	return b.String()
+	b.WriteString(" \\\n  " + data)
 }
 
 // shellQuote single-quotes s for a POSIX shell: everything inside single
 // quotes is literal; a quote in s ends the quoted string, is written
 // escaped (\') and a new quoted string begins.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// shellArg is s as one shell argument: single-quoted when it is UTF-8;
+// else (a header value as a sender sent it, caf\xe9) "$(printf '…')"
+// with the bytes that are not UTF-8, and the control characters, written
+// \ooo, so the command is text and sends the bytes: a web page cannot
+// hold such a byte (the inspector would show \xe9, and a copy of the
+// command would send those four characters). A header holds no newline,
+// which the command substitution would drop at its end.
+func shellArg(s string) string {
+	if utf8.ValidString(s) {
+		return shellQuote(s)
+	}
+	var f strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+			for _, c := range []byte(s[i : i+n]) {
+				fmt.Fprintf(&f, "\\%03o", c)
+			}
+		case r == '%':
+			f.WriteString("%%")
+		case r == '\\':
+			f.WriteString(`\\`)
+		default:
+			f.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return `"$(printf ` + shellQuote(f.String()) + `)"`
+}
 
 // shellWord is s bare when it needs no quoting (POST), else quoted.
 func shellWord(s string) string {

@@ -68,6 +68,7 @@ type received struct {
 	Body  string
 	Valid bool
 	Err   string
+	Raw   string // the X-Raw header's bytes
 }
 
 func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +78,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	secrets := a.secrets
 	a.mu.Unlock()
 	err := sch.Verify(signature.VerifyInput{Secrets: secrets, Header: r.Header, Body: body, Now: time.Now()})
-	rec := received{Body: string(body), Valid: err == nil}
+	rec := received{Body: string(body), Valid: err == nil, Raw: r.Header.Get("X-Raw")}
 	if err != nil {
 		rec.Err = err.Error()
 	}

@@ -34,6 +34,28 @@ type liveBatch struct {
 	// hands to its next stream.
 	Gaps  string `json:"gaps"`
 	EGaps string `json:"egaps"`
+	// Snap: on PostgreSQL (commitInspector), the transaction snapshot
+	// taken before the reads up to Top: the page hands Top and Snap to its
+	// next stream, which reads what committed below Top since.
+	Snap string `json:"snap,omitempty"`
+}
+
+// commitInspector is implemented by stores whose deliveries commit out of
+// seq order and that say which committed since a transaction snapshot
+// (PostgreSQL, schema 14). A live stream on one finds every delivery that
+// commits below its cursor, however far below and however late, with one
+// indexed read per tick: before each read up to its cursor it takes a
+// snapshot, and at the next tick reads the deliveries at or below that
+// cursor the snapshot did not see. The page hands the snapshot taken
+// before its own read (data-snap) to its stream, so a delivery that
+// commits below the page's rows between the page and the stream is sent
+// too. It replaces the seq gaps (delivery.SeqGaps, lateSeqs), which
+// watched a window of missing seqs below the cursor for a while.
+type commitInspector interface {
+	TxSnapshot(ctx context.Context) (string, error)
+	// InspectCommittedAfter: the newest q.Limit of them, and how many
+	// more there are.
+	InspectCommittedAfter(ctx context.Context, q store.InspectQuery, upto int64, snap string) (rows []*store.DeliveryRow, more int, err error)
 }
 
 // storeNotice is the Server-Sent Event (event: store) that tells the page
@@ -117,7 +139,15 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// one that committed before this stream started is below its cursor)
 	// and those missing now just below the cursor.
 	var egaps *eventGaps
-	if withEvents {
+	// With a commitInspector that reads events too, they are found by
+	// transaction as the deliveries are (eci), and no event gap is kept.
+	var eci eventCommitInspector
+	if c, ok := h.insp.(eventCommitInspector); ok && withEvents {
+		if _, ok := h.insp.(commitInspector); ok {
+			eci = c
+		}
+	}
+	if withEvents && eci == nil {
 		egaps = newEventGaps(h.insp)
 	}
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
@@ -130,6 +160,18 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// Each batch hands the gaps watched to the page for its next stream
 	// (a reconnect: one filled meanwhile is below its cursor).
 	gaps := delivery.NewSeqGaps(h.insp)
+	ci, _ := h.insp.(commitInspector)
+	if ci != nil {
+		gaps = nil
+	}
+	// snap: the snapshot taken before the reads up to the cursor (after)
+	// the stream sent, with ci; lastSent, the seqs the last tick sent (a
+	// row committed between the snapshot and a read is in both reads).
+	snap := ""
+	if ci != nil {
+		snap = r.URL.Query().Get("snap")
+	}
+	var lastSent, lastSentE map[int64]bool
 	// gaps watches at most delivery.MaxSeqGaps seqs, each for
 	// delivery.SeqGapGrace: a delivery whose transaction commits later
 	// than that (a slow writer while more newer deliveries commit than
@@ -240,6 +282,16 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if !opened {
+			// The snapshot before the first read, unless the page handed
+			// the one taken before its own (a stream from the page's
+			// cursor): what committed below the cursor since is sent.
+			if ci != nil && (fromNow || snap == "") {
+				s, err := ci.TxSnapshot(r.Context())
+				if err != nil {
+					return err
+				}
+				snap = s
+			}
 			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
 			if err != nil {
 				return err
@@ -371,6 +423,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		case readErr != nil && down.IsZero():
 			down = time.Now()
 			line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
+			line = htmlJSON(line)
 			notice = &storeNotice{Down: true, Error: line,
 				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
 			if store.IsGone(readErr) {
@@ -451,11 +504,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			after, etop, cursorID = 0, 0, ""
 			ecursor, eSeen = nil, false
 			gaps = delivery.NewSeqGaps(h.insp)
-			if withEvents {
+			if withEvents && eci == nil {
 				egaps = newEventGaps(h.insp)
 			}
 			slow.restart()
 			eslow.restart()
+			if ci != nil {
+				gaps, snap, lastSent, lastSentE = nil, "", nil, nil
+				if s, err := ci.TxSnapshot(r.Context()); err == nil {
+					snap = s
+				}
+			}
 			pending, settled, watch = map[string]string{}, map[string]settledRow{}, map[string]bool{}
 			sentGaps, sentEGaps = "", ""
 			if _, err := fmt.Fprint(w, "event: reset\ndata: {\"text\":\"the delivery log was emptied or cut back under this stream (serve's reset, store prune); following it from its start\"}\n\n"); err != nil {
@@ -509,6 +568,19 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		for _, row := range late {
 			found(row)
 		}
+		// The snapshot before this tick's reads up to the cursor; the
+		// deliveries that committed at or below the cursor since the last
+		// one are read after them (a row that commits in between is in
+		// this read or the next tick's).
+		tickSnap, tickTop := "", batch.Top
+		if ci != nil {
+			tickSnap, err = ci.TxSnapshot(r.Context())
+			failed(err)
+		}
+		sent, sentE := map[int64]bool{}, map[int64]bool{}
+		lateSkipped := 0
+		// lateOK: the reads by transaction worked (the snapshot moves on).
+		lateOK := ci != nil && snap != "" && tickSnap != ""
 		caughtUp := false // the last range read was short: nothing more after it
 	reads:
 		for range 5 {
@@ -534,6 +606,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					seen[row.Seq] = true
 				}
 				batch.Top, cursorID = row.Seq, row.ID
+				sent[row.Seq] = true
 				found(row)
 			}
 			if len(pg.Rows) < 1000 {
@@ -580,6 +653,22 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			if s <= batch.Top && !seen[s] {
 				gaps.Add(s)
 			}
+		}
+		if lateOK && readErr == nil {
+			lq := tailQ
+			lq.Limit = 1000
+			rows, more, err := ci.InspectCommittedAfter(r.Context(), lq, tickTop, snap)
+			failed(err)
+			lateOK = err == nil
+			lateSkipped += more // a large transaction committed late: counted, not drawn
+			for _, row := range rows {
+				if !lastSent[row.Seq] && !sent[row.Seq] {
+					sent[row.Seq] = true
+					found(row)
+				}
+			}
+		} else {
+			lateOK = false
 		}
 		if slow.due() {
 			filled, err := slow.check(r.Context(), batch.Top)
@@ -673,6 +762,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		var views []rowView
 		if withEvents {
 			eq := eventQuery(q)
+			tickETop := batch.ETop
 			late, err := egaps.fill(r.Context(), eq)
 			failed(err)
 			for _, e := range late {
@@ -701,6 +791,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					for _, e := range evs {
 						views = append(views, eventView(e))
 						seen[e.Seq] = true
+						sentE[e.Seq] = true
 					}
 					if len(evs) > 0 {
 						ecursor = evs[len(evs)-1]
@@ -725,6 +816,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					continue
 				}
 			}
+			// The events without deliveries at or below the event cursor
+			// that committed since the last snapshot (as the deliveries').
+			if eci != nil && lateOK && readErr == nil && tickETop > 0 {
+				evs, more, err := eci.InspectEventsCommittedAfter(r.Context(), eq, tickETop, snap, 1000)
+				failed(err)
+				lateOK = err == nil
+				lateSkipped += more
+				for _, e := range evs {
+					if !lastSentE[e.Seq] && !sentE[e.Seq] {
+						sentE[e.Seq] = true
+						views = append(views, eventView(e))
+					}
+				}
+			}
 			if eslow.due() {
 				filled, err := eslow.check(r.Context(), batch.ETop)
 				failed(err)
@@ -737,20 +842,31 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+		// The snapshot moves on once both reads by transaction worked;
+		// else they are read again at the next tick with the same one,
+		// and what this tick sent is not sent twice.
+		if ci != nil {
+			if lateOK {
+				snap, lastSent, lastSentE = tickSnap, sent, sentE
+			} else {
+				lastSent, lastSentE = mergeSeqs(lastSent, sent), mergeSeqs(lastSentE, sentE)
+			}
+		}
+		batch.Snap = snap
 		// More than a batch draws: the newest rows (deliveries and events
 		// without one, in the order of the log's pages) are kept, the page
 		// shows them alone and its "older" link continues right below
 		// them, so those left out are on the next page, not a hole in the
 		// middle of the log.
-		if n := len(fresh) + len(views); n > liveMaxRows {
+		if n := len(fresh) + len(views); n > liveMaxRows || lateSkipped > 0 && n > 0 {
 			byID := make(map[string]*store.DeliveryRow, len(fresh))
 			for _, row := range fresh {
 				byID[row.ID] = row
 				views = append(views, h.rowView(row))
 			}
 			mergeRows(views)
-			kept := views[:liveMaxRows]
-			batch.Skipped = n - liveMaxRows
+			kept := views[:min(liveMaxRows, len(views))]
+			batch.Skipped = n - len(kept) + lateSkipped
 			flooded = true
 			// The next page: the deliveries older than the oldest kept
 			// (all up to the cursor when none is) and the events older
@@ -802,12 +918,35 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		after, etop, sentGaps, sentEGaps = batch.Top, batch.ETop, batch.Gaps, batch.EGaps
+		// The HTML escaped as the page's (htmlJSON): one escaping of a
+		// byte that is not UTF-8 for both.
+		batch.Rows, batch.Paging = htmlJSON(batch.Rows), htmlJSON(batch.Paging)
+		for i := range batch.Updates {
+			batch.Updates[i].HTML = htmlJSON(batch.Updates[i].HTML)
+		}
 		b, _ := json.Marshal(batch)
 		if _, err := fmt.Fprintf(w, "event: rows\ndata: %s\n\n", b); err != nil {
 			return
 		}
 		fl.Flush()
 	}
+}
+
+// eventCommitInspector: commitInspector's read for the events without
+// deliveries (PostgreSQL, schema 14).
+type eventCommitInspector interface {
+	InspectEventsCommittedAfter(ctx context.Context, q store.EventQuery, upto int64, snap string, limit int) (rows []*store.EventRow, more int, err error)
+}
+
+// mergeSeqs adds the seqs of b to a (a new map when a is nil).
+func mergeSeqs(a, b map[int64]bool) map[int64]bool {
+	if a == nil {
+		a = make(map[int64]bool, len(b))
+	}
+	for s := range b {
+		a[s] = true
+	}
+	return a
 }
 
 // eventAt reads the event without a delivery at seq, nil when there is

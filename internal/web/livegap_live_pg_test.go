@@ -183,7 +183,7 @@ func TestLiveOutOfOrderEventsPostgres(t *testing.T) {
 	}
 }
 
-var dataAttr = regexp.MustCompile(`data-(top|etop|gaps|egaps|filter)="([^"]*)"`)
+var dataAttr = regexp.MustCompile(`data-(top|etop|gaps|egaps|snap|filter)="([^"]*)"`)
 
 // livePage gets the log page at / ?query as the browser does and returns
 // the /live query its script connects with (app.js connect: the filter,
@@ -212,6 +212,9 @@ func (e *livegapEnv) livePage(query string) string {
 	}
 	if data["egaps"] != "" {
 		v.Set("egaps", data["egaps"])
+	}
+	if data["snap"] != "" {
+		v.Set("snap", data["snap"])
 	}
 	v.Set("shown", "50")
 	return v.Encode()
@@ -305,8 +308,9 @@ var lastBatch = regexp.MustCompile(`(?s).*event: rows\ndata: (\{[^\n]*\})\n`)
 // TestLiveReconnectKeepsItsGapsPostgres: a stream watches a slow
 // writer's delivery or event (a lower seq) missing below its cursors; the
 // stream is cut, the slow writer commits, and the page reconnects with
-// what its last batch said (top, etop, gaps, egaps, as app.js does): the
-// new stream sends the slow writer's row.
+// what its last batch said (top, etop, gaps, egaps, snap, as app.js
+// does): the new stream sends the slow writer's row. (Both are handed on
+// by the transaction snapshot, snap, taken while the slow writer ran.)
 func TestLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
 	for _, kind := range []string{"delivery", "event"} {
 		t.Run(kind, func(t *testing.T) {
@@ -333,13 +337,19 @@ func TestLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
 				}
 				wait("quick writer's event", e.receive("card.second"))
 			}
-			field := map[string]string{"delivery": "gaps", "event": "egaps"}[kind]
-			wait("the watched gap in a batch", `"`+field+`":"`+strconv.FormatInt(slow, 10)+`"`)
+			var xid int64
+			if err := tx.QueryRow(e.ctx, `SELECT txid_current()`).Scan(&xid); err != nil {
+				t.Fatal(err)
+			}
+			wait("the slow writer running in a batch's snapshot", `"snap":"`)
+			if m := lastBatch.FindStringSubmatch(got()); m == nil || !snapRunning(m[1], xid) {
+				t.Fatalf("the last batch's snapshot does not have the slow writer (%d) running (its seq %d below the cursor):\n%s", xid, slow, got())
+			}
 			cut()
 			m := lastBatch.FindStringSubmatch(got())
 			var b struct {
-				Top, ETop   int64
-				Gaps, EGaps string
+				Top, ETop         int64
+				Gaps, EGaps, Snap string
 			}
 			if m == nil || json.Unmarshal([]byte(m[1]), &b) != nil {
 				t.Fatalf("no batch on the stream:\n%s", got())
@@ -353,6 +363,9 @@ func TestLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
 			}
 			if b.EGaps != "" {
 				v.Set("egaps", b.EGaps)
+			}
+			if b.Snap != "" {
+				v.Set("snap", b.Snap)
 			}
 			rctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 			defer cancel()
@@ -383,9 +396,15 @@ func TestBrowserLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
 	if err := tx.QueryRow(e.ctx, `SELECT seq FROM deliveries WHERE id = 'slow-writer-delivery'`).Scan(&slow); err != nil {
 		t.Fatal(err)
 	}
+	var xid int64
+	if err := tx.QueryRow(e.ctx, `SELECT txid_current()`).Scan(&xid); err != nil {
+		t.Fatal(err)
+	}
 	quick := e.publish("card.second")
 	do(t, ctx, 10*sec, chromedp.WaitVisible(`tr[data-delivery-id="`+quick+`"]`))
-	get(t, ctx, chromedp.Poll[bool](`document.getElementById('log').dataset.gaps === '`+strconv.FormatInt(slow, 10)+`'`, chromedp.WithPollingTimeout(5*time.Second)))
+	// The page keeps the snapshot its stream took while the slow writer
+	// ran (its seq is below the page's cursor now).
+	get(t, ctx, chromedp.Poll[bool](`(document.getElementById('log').dataset.snap||'').split(':')[2].split(',').indexOf('`+strconv.FormatInt(xid, 10)+`') >= 0`, chromedp.WithPollingTimeout(5*time.Second)))
 	cut.setDown(true)
 	do(t, ctx, 10*sec, chromedp.WaitVisible(ind+`.off`))
 	if err := tx.Commit(e.ctx); err != nil {
@@ -396,4 +415,23 @@ func TestBrowserLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows tr[data-delivery-id]').length`)); n != 3 {
 		t.Errorf("%d delivery rows, want 3 (each once)", n)
 	}
+}
+
+// snapRunning reports whether the batch's snapshot (txid_current_snapshot
+// text, xmin:xmax:xip) has the transaction xid running.
+func snapRunning(batch string, xid int64) bool {
+	var b struct{ Snap string }
+	if json.Unmarshal([]byte(batch), &b) != nil {
+		return false
+	}
+	parts := strings.Split(b.Snap, ":")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, x := range strings.Split(parts[2], ",") {
+		if x == strconv.FormatInt(xid, 10) {
+			return true
+		}
+	}
+	return false
 }

@@ -99,11 +99,15 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p 
 	w.Write(validUTF8(buf.Bytes()))
 }
 
-// validUTF8 is a page as it is sent: charset=utf-8, so a byte that is not
+// validUTF8 is HTML as it is sent: charset=utf-8, so a byte that is not
 // UTF-8 (a received header's value, an ID a sender chose) is written as
 // \xff, as ui.Printable writes it, instead of making the page invalid
 // (a browser shows U+FFFD, and the byte is lost). The bodies are escaped
-// before (bodyText); this catches what else a store holds.
+// before (bodyText); this catches what else a store holds. Every page
+// goes through it, and so does every piece of HTML sent as JSON (the live
+// log's rows, the log's fragments: htmlJSON), so a row reads the same
+// streamed in and in the page (encoding/json writes such a byte as
+// U+FFFD).
 func validUTF8(b []byte) []byte {
 	if utf8.Valid(b) {
 		return b
@@ -119,6 +123,15 @@ func validUTF8(b []byte) []byte {
 		b = b[n:]
 	}
 	return out
+}
+
+// htmlJSON is HTML that a page receives in JSON (the live log's rows,
+// a fragment), escaped as the pages are (validUTF8).
+func htmlJSON(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return string(validUTF8([]byte(s)))
 }
 
 // flashQuery is "flash=MSG&fs=MAC" for the redirect after an action: the
@@ -367,6 +380,9 @@ type logData struct {
 	// below TopSeq and EventTop when the page was read (formatSeqs), which
 	// its stream watches from its start.
 	Gaps, EGaps string
+	// Snap: with a commitInspector, the transaction snapshot taken before
+	// the page's reads, handed to its stream with TopSeq.
+	Snap string
 }
 
 // NewestURL is the log's first page with these filters. Filter is an
@@ -453,9 +469,18 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	// the page hands those still missing below its newest row to its
 	// stream, which reads only after that row (a delivery that commits
 	// between this read and the stream's start would be in no read).
+	// With a commitInspector (PostgreSQL) the page instead hands its
+	// stream the transaction snapshot taken before its reads: the stream
+	// reads every delivery at or below the page's newest row that the
+	// snapshot did not see, however far below (no window).
 	var missing []int64
 	newest := int64(-1)
-	if g := delivery.NewSeqGaps(h.insp); g != nil && q.BeforeSeq == 0 {
+	var snap string
+	ci, _ := h.insp.(commitInspector)
+	if ci != nil && q.BeforeSeq == 0 {
+		snap, _ = ci.TxSnapshot(r.Context()) // none: the stream takes its own
+	}
+	if g := delivery.NewSeqGaps(h.insp); g != nil && ci == nil && q.BeforeSeq == 0 {
 		if top, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil {
 			newest = 0
 			if len(top.Rows) > 0 {
@@ -476,7 +501,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0,
+	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0, Snap: snap,
 		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid}
 	for _, row := range pg.Rows {
 		d.Rows = append(d.Rows, h.rowView(row))
@@ -504,7 +529,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		// On PostgreSQL, the event seqs missing below the stream's event
 		// cursor, read before the page's events (as the deliveries').
 		var emissing []int64
-		if eg := newEventGaps(h.insp); eg != nil && d.First {
+		if eg := newEventGaps(h.insp); eg != nil && d.First && ci == nil {
 			emissing, _ = eg.missing(r.Context(), max(d.EventTop-delivery.MaxSeqGaps, 0), d.EventTop)
 		}
 		eq := eventQuery(q)
@@ -593,8 +618,8 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(map[string]any{"rows": rows.String(), "paging": paging.String(),
-		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": empty.String(), "server": d.ElapsedMS})
+	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
+		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS})
 }
 
 // ---- events ----
@@ -765,8 +790,14 @@ type detailData struct {
 	Attempts  []attemptView
 	NextRetry string
 	Curl      string
-	Origin    string
-	Derived   []*store.Delivery
+	// CurlFile: the body the command sends is over bodyViewMax, read
+	// from this file (downloaded from /deliveries/ID/sent-body under
+	// that name) rather than held in the command, which the page holds.
+	CurlFile string
+	CurlSize int
+	sent     []byte // the body the last attempt sent (delivery.SentBody)
+	Origin   string
+	Derived  []*store.Delivery
 	// Copies are the edited copies sent from this delivery (their own
 	// events: not among Derived, which share this one's event).
 	Copies []*store.Delivery
@@ -933,9 +964,10 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		dd.Sub, _ = h.st.GetSubscription(ctx, d.SubscriptionID)
 	}
 	var reqHeaders map[string][]string
+	insecure := false // the attempt was sent accepting any certificate: curl -k
 	if len(atts) > 0 {
 		last := atts[len(atts)-1]
-		reqHeaders = last.RequestHeaders
+		reqHeaders, insecure = last.RequestHeaders, last.Insecure
 		if last.RequestMethod != "" {
 			dd.Method = last.RequestMethod
 		}
@@ -963,7 +995,18 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		dd.RefreshMS = min(max(wait, time.Second), 24*time.Hour).Milliseconds()
 	}
 	dd.Verdict = h.verdict(d, e, dd.Sub, atts)
-	dd.Curl = delivery.CurlCommand(dd.Method, dd.URL, reqHeaders, delivery.SentBody(e, reqHeaders))
+	// A body over bodyViewMax is not held in the command either: the
+	// page of a 6 MiB body held 8 MiB of base64 in its curl block while
+	// its views stopped at 256 KiB, and a paste that size hangs a
+	// terminal. The command reads it from a file the page links to, with
+	// the bytes sent (form-encoded when the attempt sent a form).
+	dd.sent = delivery.SentBody(e, reqHeaders)
+	if len(dd.sent) > bodyViewMax {
+		dd.CurlFile, dd.CurlSize = sentBodyFile(d.ID), len(dd.sent)
+		dd.Curl = delivery.CurlCommandFile(dd.Method, dd.URL, reqHeaders, dd.CurlFile, insecure)
+	} else {
+		dd.Curl = delivery.CurlCommandTLS(dd.Method, dd.URL, reqHeaders, dd.sent, insecure)
+	}
 	dd.Origin = d.OriginID
 	return dd, atts, nil
 }
@@ -992,6 +1035,31 @@ func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, "detail", page{Title: "Delivery " + shortID(dd.D.ID), Nav: "log", D: dd})
+}
+
+// sentBodyFile is the name of the file a delivery's curl command reads
+// its body from (CurlFile): hookctl's delivery IDs are letters, digits,
+// "_" and "-"; anything else (an imported ID) becomes "_".
+func sentBodyFile(id string) string {
+	return "body-" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, id) + ".bin"
+}
+
+// downloadSentBody is the body a delivery's last attempt sent, byte for
+// byte, under the name its curl command reads (CurlFile).
+func (h *Handler) downloadSentBody(w http.ResponseWriter, r *http.Request) {
+	dd, _, err := h.loadDetail(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, notFoundOr500(err), err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", sentBodyFile(dd.D.ID)))
+	w.Write(dd.sent)
 }
 
 func (h *Handler) downloadBody(w http.ResponseWriter, r *http.Request) {

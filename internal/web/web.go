@@ -200,6 +200,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /events/{id}/body", h.downloadEventBody)
 	m.HandleFunc("GET /deliveries/{id}", h.detailPage)
 	m.HandleFunc("GET /deliveries/{id}/body", h.downloadBody)
+	m.HandleFunc("GET /deliveries/{id}/sent-body", h.downloadSentBody)
 	m.HandleFunc("POST /deliveries/{id}/replay", h.replay)
 	m.HandleFunc("GET /deliveries/{id}/edit", h.editPage)
 	m.HandleFunc("POST /deliveries/{id}/resend", h.resend)

@@ -10,7 +10,10 @@
 // names: payload (the JSON itself, when the bytes are compact JSON the
 // file can hold as they are), payload_text (a JSON string, when they are
 // other UTF-8 text) or payload_base64 (anything else: binary, invalid
-// UTF-8); data_… and body_… likewise.
+// UTF-8); data_… and body_… likewise. The header names and values of
+// events and attempts that are not UTF-8 (a received request's obs-text)
+// are written as the stores keep them: "\u0001base64:" and their bytes in
+// base64 (store.HeaderBytesPrefix); everything else as it is.
 //
 // Version 1 is what hookctl wrote before: no header, Go's field names
 // (ID, CallbackURL, …), zero times as 0001-01-01T00:00:00Z, bodies as
@@ -319,7 +322,7 @@ func toLine(r store.Record) line {
 	case r.Event != nil:
 		e := r.Event
 		l.Event = &event{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: timePtr(e.CreatedAt),
-			Verdict: e.Verdict, ContentType: e.ContentType, Headers: e.Headers}
+			Verdict: e.Verdict, ContentType: e.ContentType, Headers: store.EncodeHeaderBytes(e.Headers)}
 		l.Event.Payload, l.Event.PayloadText, l.Event.PayloadBase64 = putBody(e.Payload)
 	case r.Delivery != nil:
 		d := r.Delivery
@@ -334,10 +337,10 @@ func toLine(r store.Record) line {
 		l.Attempt = &attempt{DeliveryID: a.DeliveryID, Number: a.Number, StartedAt: timePtr(a.StartedAt),
 			DurationMS: float64(a.Duration) / float64(time.Millisecond), Error: a.Error, Manual: a.Manual, Insecure: a.Insecure}
 		if a.RequestMethod != "" || a.RequestURL != "" || len(a.RequestHeaders) > 0 {
-			l.Attempt.Request = &request{Method: a.RequestMethod, URL: a.RequestURL, Headers: a.RequestHeaders}
+			l.Attempt.Request = &request{Method: a.RequestMethod, URL: a.RequestURL, Headers: store.EncodeHeaderBytes(a.RequestHeaders)}
 		}
 		if a.ResponseStatus != 0 || len(a.ResponseHeaders) > 0 || len(a.ResponseBody) > 0 {
-			resp := &response{Status: a.ResponseStatus, Headers: a.ResponseHeaders}
+			resp := &response{Status: a.ResponseStatus, Headers: store.EncodeHeaderBytes(a.ResponseHeaders)}
 			resp.Body, resp.BodyText, resp.BodyBase64 = putBody(a.ResponseBody)
 			l.Attempt.Response = resp
 		}
@@ -365,7 +368,7 @@ func (l *line) record() (store.Record, error) {
 	case l.Event != nil:
 		e := l.Event
 		r.Event = &store.Event{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: timeOf(e.CreatedAt),
-			Verdict: e.Verdict, ContentType: e.ContentType, Headers: e.Headers}
+			Verdict: e.Verdict, ContentType: e.ContentType, Headers: store.DecodeHeaderBytes(e.Headers)}
 		r.Event.Payload, err = getBody("payload", e.Payload, e.PayloadText, e.PayloadBase64)
 	case l.Delivery != nil:
 		d := l.Delivery
@@ -383,10 +386,10 @@ func (l *line) record() (store.Record, error) {
 		r.Attempt = &store.Attempt{DeliveryID: a.DeliveryID, Number: a.Number, StartedAt: timeOf(a.StartedAt),
 			Duration: time.Duration(math.Round(a.DurationMS * float64(time.Millisecond))), Error: a.Error, Manual: a.Manual, Insecure: a.Insecure}
 		if q := a.Request; q != nil {
-			r.Attempt.RequestMethod, r.Attempt.RequestURL, r.Attempt.RequestHeaders = q.Method, q.URL, q.Headers
+			r.Attempt.RequestMethod, r.Attempt.RequestURL, r.Attempt.RequestHeaders = q.Method, q.URL, store.DecodeHeaderBytes(q.Headers)
 		}
 		if p := a.Response; p != nil {
-			r.Attempt.ResponseStatus, r.Attempt.ResponseHeaders = p.Status, p.Headers
+			r.Attempt.ResponseStatus, r.Attempt.ResponseHeaders = p.Status, store.DecodeHeaderBytes(p.Headers)
 			r.Attempt.ResponseBody, err = getBody("response body", p.Body, p.BodyText, p.BodyBase64)
 		}
 	}

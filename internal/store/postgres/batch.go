@@ -32,6 +32,9 @@ func jtext[M ~map[string]V, V any](m M) *string {
 	if len(m) == 0 {
 		return nil
 	}
+	if h, ok := any(m).(map[string][]string); ok {
+		return headersJSON(h) // bytes that are not UTF-8 kept
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil

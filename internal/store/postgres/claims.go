@@ -142,7 +142,7 @@ func (db *DB) ClaimDueEvents(ctx context.Context, owner string, at time.Time, le
 				if e.Payload == nil {
 					e.Payload = []byte{}
 				}
-				e.Headers = nilIfEmpty(e.Headers)
+				e.Headers = store.DecodeHeaderBytes(nilIfEmpty(e.Headers))
 				e.CreatedAt = fromTs(created)
 				evs = append(evs, &e)
 			}

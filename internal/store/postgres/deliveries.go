@@ -235,7 +235,7 @@ func scanAttempt(row pgx.Row, extra ...any) (*store.Attempt, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.RequestHeaders, a.ResponseHeaders = nilIfEmpty(a.RequestHeaders), nilIfEmpty(a.ResponseHeaders)
+	a.RequestHeaders, a.ResponseHeaders = store.DecodeHeaderBytes(nilIfEmpty(a.RequestHeaders)), store.DecodeHeaderBytes(nilIfEmpty(a.ResponseHeaders))
 	if len(a.ResponseBody) == 0 {
 		a.ResponseBody = nil
 	}

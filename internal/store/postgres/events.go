@@ -23,7 +23,7 @@ func scanEvent(row pgx.Row, extra ...any) (*store.Event, error) {
 	if e.Payload == nil {
 		e.Payload = []byte{}
 	}
-	e.Headers = nilIfEmpty(e.Headers)
+	e.Headers = store.DecodeHeaderBytes(nilIfEmpty(e.Headers))
 	e.CreatedAt = fromTs(created)
 	return &e, nil
 }

@@ -32,16 +32,17 @@ func fromTm(v sql.NullInt64) time.Time {
 
 // jsonMap stores a map as JSON text, NULL when empty. Header maps (every
 // attempt has two) take a direct encoder that writes what json.Marshal
-// writes, without reflection.
+// writes, without reflection; their bytes that are not UTF-8 are kept
+// (store.EncodeHeaderBytes; fromJSONMap reads them back).
 func jsonMap[M ~map[string]V, V any](m M) any {
 	if len(m) == 0 {
 		return nil
 	}
 	switch m := any(m).(type) {
 	case map[string][]string:
-		return headerJSON(m)
+		return headerJSON(store.EncodeHeaderBytes(m))
 	case http.Header:
-		return headerJSON(m)
+		return headerJSON(store.EncodeHeaderBytes(m))
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -70,6 +71,9 @@ func fromJSONMap[V any](v sql.NullString) (map[string]V, error) {
 	}
 	if len(m) == 0 {
 		return nil, nil
+	}
+	if h, ok := any(m).(map[string][]string); ok {
+		store.DecodeHeaderBytes(h)
 	}
 	return m, nil
 }

@@ -76,6 +76,9 @@
       // them: the stream watches them from its start.
       if (table.dataset.gaps) url += "&gaps=" + encodeURIComponent(table.dataset.gaps);
       if (table.dataset.egaps) url += "&egaps=" + encodeURIComponent(table.dataset.egaps);
+      // PostgreSQL: the transaction snapshot taken before the reads up to
+      // its cursor: the stream sends what committed below it since.
+      if (table.dataset.snap) url += "&snap=" + encodeURIComponent(table.dataset.snap);
       var p = pendingIDs();
       if (p) url += "&" + p;
       url += "&shown=" + tbody.rows.length;
@@ -116,6 +119,7 @@
         table.dataset.etop = String(b.etop);
         table.dataset.gaps = b.gaps || "";
         table.dataset.egaps = b.egaps || "";
+        if (b.snap) table.dataset.snap = b.snap;
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
           if (!tr) return;
@@ -137,7 +141,19 @@
             tbody.innerHTML = b.rows;
             if (b.paging) document.getElementById("paging").innerHTML = b.paging;
           } else {
-            tbody.insertAdjacentHTML("afterbegin", b.rows);
+            // A row the page shows already (one that committed between
+            // a snapshot and a read, sent again by a reconnected stream)
+            // is not shown twice.
+            var fresh = document.createElement("tbody");
+            fresh.innerHTML = b.rows;
+            Array.prototype.slice.call(fresh.rows).forEach(function (tr) {
+              var sel = tr.dataset.deliveryId ? 'tr[data-delivery-id="' + CSS.escape(tr.dataset.deliveryId) + '"]'
+                : 'tr[data-event-id="' + CSS.escape(tr.dataset.eventId || "") + '"]';
+              if (tbody.querySelector(sel)) tr.remove();
+            });
+            var frag = document.createDocumentFragment();
+            while (fresh.firstChild) frag.appendChild(fresh.firstChild);
+            tbody.insertBefore(frag, tbody.firstChild);
             if (tbody.rows.length > MAX_ROWS) trim();
           }
         }
@@ -192,6 +208,7 @@
           table.dataset.etop = String(b.etop);
           table.dataset.gaps = b.gaps || "";
           table.dataset.egaps = b.egaps || "";
+          table.dataset.snap = b.snap || "";
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
           picks();

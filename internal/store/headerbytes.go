@@ -1,0 +1,103 @@
+package store
+
+import (
+	"encoding/base64"
+	"strings"
+	"unicode/utf8"
+)
+
+// HeaderBytesPrefix starts a header name or value that a store (both
+// backends' JSON header columns) or an export file keeps in base64
+// because it is not UTF-8 text: a received request's header values are
+// bytes (Go's server passes obs-text, 0x80-0xff, as received), which JSON
+// cannot hold (encoding/json writes such a byte as U+FFFD, and the byte
+// was lost). "\x01" cannot start a header that HTTP carried (a control
+// byte: Go's server and client refuse it), so a value stored with the
+// prefix is one EncodeHeaderBytes wrote; a value that starts with it
+// anyway (an import) is written in base64 too, so every value reads back
+// as it was written. Valid UTF-8, the usual case, is stored as before,
+// and old rows read as they are.
+const HeaderBytesPrefix = "\x01base64:"
+
+// headerNeedsBytes reports whether s is stored in base64.
+func headerNeedsBytes(s string) bool {
+	return !utf8.ValidString(s) || strings.HasPrefix(s, HeaderBytesPrefix)
+}
+
+// EncodeHeaderBytes is h as a store writes it in JSON: the names and
+// values that are not UTF-8 (or start with HeaderBytesPrefix) written as
+// HeaderBytesPrefix and their bytes in base64. h itself when there is
+// none (no copy); else a copy, h is left as it is.
+func EncodeHeaderBytes(h map[string][]string) map[string][]string {
+	found := false
+	for k, vs := range h {
+		if headerNeedsBytes(k) {
+			found = true
+			break
+		}
+		for _, v := range vs {
+			if headerNeedsBytes(v) {
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return h
+	}
+	enc := func(s string) string {
+		if headerNeedsBytes(s) {
+			return HeaderBytesPrefix + base64.StdEncoding.EncodeToString([]byte(s))
+		}
+		return s
+	}
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		var c []string
+		if vs != nil {
+			c = make([]string, len(vs))
+			for i, v := range vs {
+				c[i] = enc(v)
+			}
+		}
+		out[enc(k)] = c
+	}
+	return out
+}
+
+// DecodeHeaderBytes reads what EncodeHeaderBytes wrote, in place, and
+// returns h: the names and values written in base64 are their bytes
+// again. Anything else (old rows, text) is left as it is.
+func DecodeHeaderBytes(h map[string][]string) map[string][]string {
+	var renamed map[string][]string
+	for k, vs := range h {
+		for i, v := range vs {
+			if b, ok := headerBytes(v); ok {
+				vs[i] = b
+			}
+		}
+		if b, ok := headerBytes(k); ok {
+			if renamed == nil {
+				renamed = map[string][]string{}
+			}
+			delete(h, k)
+			renamed[b] = vs
+		}
+	}
+	for k, vs := range renamed {
+		h[k] = vs
+	}
+	return h
+}
+
+func headerBytes(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, HeaderBytesPrefix)
+	if !ok {
+		return "", false
+	}
+	b, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
