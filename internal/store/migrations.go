@@ -37,5 +37,13 @@ func LoadMigrations(fsys fs.FS, dir string) []Migration {
 		ms = append(ms, Migration{Version: v, Name: e.Name(), SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	// Versions are 1, 2, 3 … with none twice: two branches that each added
+	// a migration numbered 13 merged without a conflict, and a store would
+	// have recorded schema 13 after running only one of them.
+	for i, m := range ms {
+		if m.Version != i+1 {
+			panic(fmt.Sprintf("store: migration %s: want version %d (versions are numbered 1, 2, 3 … once each)", m.Name, i+1))
+		}
+	}
 	return ms
 }
