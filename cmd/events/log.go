@@ -39,6 +39,10 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 			}
 			switch opts.Source {
 			case "", store.SourceTriggered, store.SourceReceived, store.SourceCheck:
+			case store.DeliverySent:
+				// deliveries list/tail's name for what hookctl sent: the
+				// same events, as they take 'triggered' for 'sent'.
+				opts.Source = store.SourceTriggered
 			default:
 				return cli.Usagef("invalid --source %q: want triggered, received or check", opts.Source).Suggest(opts.Source, "triggered", "received", "check")
 			}
@@ -53,7 +57,7 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.TypePattern, "event", "", "only events of this type or `pattern` (card.*)")
-	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received|check}")
+	fl.StringVar(&opts.Source, "source", "", "only `source`: {triggered|received|check} (sent, as deliveries call it, is triggered)")
 	cli.MomentVar(fl, &opts.Since, "since", "only events created since this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	cli.MomentVar(fl, &opts.Until, "until", "only events created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 50, "show at most `n` events (0 = all)")
