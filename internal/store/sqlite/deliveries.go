@@ -407,9 +407,10 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 		q = claimRunSQL
 	}
 	var out []*store.Delivery
-	var passed bool // a live owner's expired lease was passed over
+	var passed bool    // a live owner's expired lease was passed over
+	var exhausted bool // every candidate was listed (none left unread)
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		passed = false
+		passed, exhausted = false, false
 		sel, err := s.txStmt(ctx, tx, q)
 		if err != nil {
 			return err
@@ -447,6 +448,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 				return err
 			}
 			if n < page {
+				exhausted = true
 				break
 			}
 		}
@@ -475,7 +477,14 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	if passed {
 		s.locks.pruneSeen(10 * lease)
 	}
-	s.forgetDead(ctx, dead)
+	// A claim of every due delivery (not one run's) that listed every
+	// candidate took all the dead owners' leases (they are all
+	// candidates): their lock files can go.
+	if exhausted && runID == "" {
+		for _, o := range dead {
+			s.locks.forget(o)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].NextAttemptAt.Equal(out[j].NextAttemptAt) {
 			return out[i].NextAttemptAt.Before(out[j].NextAttemptAt)
@@ -503,19 +512,6 @@ func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease 
 		return expires <= nowUS && s.locks.stalled(seq, holder, expires, lease)
 	}
 	return expires <= nowUS // no lock file: the wall-clock rule
-}
-
-// forgetDead removes the lock files of dead owners that hold no lease
-// any more.
-func (s *Store) forgetDead(ctx context.Context, dead []string) {
-	for _, o := range dead {
-		var left bool
-		err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_due
-			WHERE status = 'pending' AND lease_owner = ?)`, o).Scan(&left)
-		if err == nil && !left {
-			s.locks.forget(o)
-		}
-	}
 }
 
 // insertAttemptSQL takes attemptArgs (the delivery by ID; a missing one
