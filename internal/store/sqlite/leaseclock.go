@@ -58,6 +58,8 @@ type leaseLocks struct {
 	seen map[int64]stalledLease // live owners' leases seen expired, by delivery seq
 	dead []string               // dead owners found by the last scan
 	scan time.Duration          // when (mono) the last scan ran; 0: never
+	// closed: the Store was closed; no lock is taken any more.
+	closed bool
 }
 
 // stalledLease is a lease of a live owner seen expired: since when (on
@@ -90,8 +92,8 @@ func (l *leaseLocks) hold(owner string) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.mine[owner]; ok {
-		return
+	if _, ok := l.mine[owner]; ok || l.closed {
+		return // a goroutine still claiming after Close makes no file
 	}
 	l.mine[owner] = takeOwnerLock(l.dir, lockName(owner))
 }
@@ -223,6 +225,7 @@ func (l *leaseLocks) close() {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.closed = true
 	for owner, lk := range l.mine {
 		lk.release()
 		delete(l.mine, owner)

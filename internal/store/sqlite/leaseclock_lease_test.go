@@ -151,3 +151,15 @@ func TestLeaseclockReplayLeavesLiveOwner(t *testing.T) {
 		t.Fatalf("a dead owner's delivery was not requeued: %v %v", got, err)
 	}
 }
+
+// TestLeaseclockNoLockAfterClose: an engine still claiming after its
+// Store was closed (its goroutine not stopped yet) leaves no lock file
+// behind (a test's TempDir could not be removed: "directory not empty").
+func TestLeaseclockNoLockAfterClose(t *testing.T) {
+	a, _, _, _ := leaseclockStores(t)
+	a.Close()
+	a.locks.hold("late-owner")
+	if _, err := os.Stat(filepath.Join(a.locks.dir, lockName("late-owner"))); !os.IsNotExist(err) {
+		t.Fatalf("a lock file was made after Close: %v", err)
+	}
+}
