@@ -273,6 +273,10 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 	// expired, and soon after the kill. An attempt started before the kill
 	// is the victim's own: its last batch may still commit after the kill
 	// (the server finishes a statement its client no longer waits for).
+	// On SQLite a survivor takes them at once, lease or not: the victim's
+	// lock file beside the store is free, so it is known to be dead
+	// (leases are no longer trusted to wall clocks there).
+	sqliteStore := !strings.HasPrefix(storeURL, "postgres")
 	var takeover time.Duration
 	taken := 0
 	for id, until := range leases {
@@ -284,7 +288,7 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 			if a.StartedAt.Before(killedAt) {
 				continue
 			}
-			if a.StartedAt.Before(until) {
+			if a.StartedAt.Before(until) && !sqliteStore {
 				t.Errorf("delivery %s was sent at %v, before the killed worker's lease expired at %v", id, a.StartedAt, until)
 			}
 			takeover = max(takeover, a.StartedAt.Sub(killedAt))

@@ -65,6 +65,13 @@ func Main() int {
 // completionDeadline bounds a shell's completion request (its TAB).
 const completionDeadline = time.Second
 
+// Clock is the commands' wall clock (Factory.Now; the delivery engines of
+// worker, trigger and replay claim and renew leases by it). Only tests
+// replace it: the root package's test binary moves it to play a wall
+// clock that stepped (the lease tests); no flag, setting or environment
+// variable of hookctl reaches it.
+var Clock = time.Now
+
 // Run runs hookctl with args on ios and returns the exit code.
 func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	v, c := app.BuildVersion(version, commit)
@@ -73,7 +80,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		Version:      v,
 		Commit:       c,
 		BuildDate:    date,
-		Now:          time.Now,
+		Now:          Clock,
 		OpenStore:    app.OpenStore,
 		OpenExisting: app.OpenExistingStore,
 		OpenReader:   app.OpenReader,

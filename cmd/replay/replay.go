@@ -260,7 +260,7 @@ func run(ctx context.Context, opts *Options) error {
 			// sending it right now) is not taken from it: the requeue
 			// would send a second copy at the same time and both would
 			// number their attempt alike. A dead holder's is taken over.
-			if delivery.LeaseHeld(d, leaseNow()) {
+			if delivery.LeaseHeldOn(st, d, leaseNow()) {
 				return cli.Failf("delivery %s is being sent by another process (%s) right now", d.ID, d.LeaseOwner).
 					Hint("wait for it (its lease runs until %s), then: hookctl deliveries show %s", d.LeaseExpiresAt.UTC().Format(time.RFC3339), d.ID)
 			}
@@ -402,6 +402,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	e = delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
 		RunID: runID, OnResult: onResult, Unsent: unsent, Insecure: opts.Insecure})
+	e.Now = opts.Factory.Now
 	rq := store.Requeue{URL: opts.To, ExtraAttempts: len(sch), Schedule: sch.String(), RunID: runID, Force: opts.Force, Unheld: true}
 	if showBar {
 		progress.SetTotal(total, true)
@@ -510,7 +511,7 @@ func run(ctx context.Context, opts *Options) error {
 		err := delivery.Walk(ctx, st, filter, func(d *store.Delivery) error {
 			// --pending takes over what a dead process held, not what a
 			// live trigger or worker is sending right now.
-			if delivery.LeaseHeld(d, leaseNow()) {
+			if delivery.LeaseHeldOn(st, d, leaseNow()) {
 				held++
 				return nil
 			}

@@ -163,3 +163,15 @@ func LeaseHeld(d *store.Delivery, now time.Time) bool {
 	}
 	return ProcessAlive(pid)
 }
+
+// LeaseHeldOn is LeaseHeld on st: a pending delivery whose lease looks
+// over by now is still held while st knows its owner to be alive
+// (store.OwnerLiveness: SQLite's owner locks), as after a step forward
+// of this machine's wall clock.
+func LeaseHeldOn(st store.Store, d *store.Delivery, now time.Time) bool {
+	if LeaseHeld(d, now) {
+		return true
+	}
+	ol, ok := st.(store.OwnerLiveness)
+	return ok && d.Status == store.DeliveryPending && d.LeaseOwner != "" && ol.OwnerAlive(d.LeaseOwner)
+}

@@ -337,6 +337,15 @@ func UpdateSubscriptionFunc(ctx context.Context, st Store, idOrPrefix string, fn
 	return s, nil
 }
 
+// OwnerLiveness is implemented by stores that can tell whether a lease's
+// owner is alive whatever the lease's end says (SQLite: each owner holds
+// a lock on a file beside the store while it lives). OwnerAlive is true
+// only when the owner is known to be alive: a process whose wall clock
+// stepped forward must not take its lease for over.
+type OwnerLiveness interface {
+	OwnerAlive(owner string) bool
+}
+
 // LeaseExtender is implemented by stores whose leases a live worker can
 // extend (heartbeats): leases can then be short, so a crashed worker's
 // deliveries are taken over within seconds while a slow but live

@@ -37,6 +37,9 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 	for i, e := range events {
 		store.PrepareEvent(e, deliveries[i], now)
 	}
+	for _, ds := range deliveries {
+		s.holdLeases(ds)
+	}
 	// Arguments are built before the write lock is taken (see
 	// RecordAttempts): evArgs holds each distinct event's row (its seq,
 	// first, is set under the lock), dArgs each delivery's (seq first,

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -340,26 +342,36 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 	return out, rows.Err()
 }
 
-func claimQuery(byRun bool) string {
+// claimSelectQuery lists, in claim order, the due pending deliveries a
+// claim may take: free, under a lease expired by the claimer's clock, or
+// leased to a dead owner (the last JSON array); claimDue then decides
+// about the expired leases of live owners (leaseclock.go). It starts
+// after (next_attempt_at, seq): a claim that passed over such leases
+// reads on.
+func claimSelectQuery(byRun bool) string {
 	// The claim indexes are partial (status = 'pending'); name them, or the
 	// planner may pick another index and sort the whole queue.
 	idx := "deliveries_due"
 	if byRun {
 		idx = "deliveries_run"
 	}
-	q := `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
-		WHERE seq IN (SELECT seq FROM deliveries INDEXED BY ` + idx + `
-			WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_expires_at <= ?)`
+	q := `SELECT seq, next_attempt_at, lease_owner, coalesce(lease_expires_at, 0) FROM deliveries INDEXED BY ` + idx + `
+		WHERE status = 'pending' AND next_attempt_at <= ? AND (next_attempt_at, seq) > (?, ?)
+			AND (lease_owner = '' OR lease_expires_at <= ? OR lease_owner IN (SELECT value FROM json_each(?)))`
 	if byRun {
 		q += ` AND run_id = ?`
 	}
-	return q + ` ORDER BY next_attempt_at, seq LIMIT ?) RETURNING ` + deliveryColsBare
+	return q + ` ORDER BY next_attempt_at, seq LIMIT ?`
 }
 
 var (
-	claimSQL    = claimQuery(false)
-	claimRunSQL = claimQuery(true)
+	claimSQL    = claimSelectQuery(false)
+	claimRunSQL = claimSelectQuery(true)
 )
+
+// claimTakeSQL leases the deliveries chosen (their seqs as a JSON array).
+var claimTakeSQL = `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
+	WHERE seq IN (SELECT value FROM json_each(?)) RETURNING ` + deliveryColsBare
 
 const recordSelectSQL = `SELECT lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_seq = d.seq), 0)
 	FROM deliveries d WHERE id = ?`
@@ -368,24 +380,91 @@ const recordUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attem
 	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
 	updated_at = ? WHERE id = ?`
 
-// ClaimDue leases up to limit due pending deliveries to owner.
+// ClaimDue leases up to limit due pending deliveries to owner: free ones,
+// ones whose owner is dead (its lock is free), and ones whose lease
+// expired by now, unless their owner is alive (its lock is held) and has
+// not let the lease lapse for a whole lease on this process's monotonic
+// clock (leaseclock.go: a wall clock that steps forward does not hand a
+// live owner's deliveries to a second sender).
 func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
 	if limit <= 0 {
 		return []*store.Delivery{}, nil
 	}
+	s.locks.hold(owner)
+	dead := s.locks.deadOwners()
+	deadJSON := "[]"
+	if len(dead) > 0 {
+		b, err := json.Marshal(dead)
+		if err != nil {
+			return nil, err
+		}
+		deadJSON = string(b)
+	}
 	nowUS := now.UnixMicro()
 	until := now.Add(lease).UnixMicro()
-	q, args := claimSQL, []any{owner, until, nowUS, nowUS, limit}
+	q := claimSQL
 	if runID != "" {
-		q, args = claimRunSQL, []any{owner, until, nowUS, nowUS, runID, limit}
+		q = claimRunSQL
 	}
 	var out []*store.Delivery
+	var passed bool    // a live owner's expired lease was passed over
+	var exhausted bool // every candidate was listed (none left unread)
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		st, err := s.txStmt(ctx, tx, q)
+		passed, exhausted = false, false
+		sel, err := s.txStmt(ctx, tx, q)
 		if err != nil {
 			return err
 		}
-		rows, err := st.QueryContext(ctx, args...)
+		take := make([]int64, 0, limit)
+		states := map[string]ownerState{}
+		afterAt, afterSeq := int64(math.MinInt64), int64(math.MinInt64)
+		for len(take) < limit {
+			args := []any{nowUS, afterAt, afterSeq, nowUS, deadJSON}
+			if runID != "" {
+				args = append(args, runID)
+			}
+			page := limit - len(take)
+			rows, err := sel.QueryContext(ctx, append(args, page)...)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rows.Next() {
+				var seq, at, expires int64
+				var holder string
+				if err := rows.Scan(&seq, &at, &holder, &expires); err != nil {
+					rows.Close()
+					return err
+				}
+				n++
+				afterAt, afterSeq = at, seq
+				if s.takeable(holder, owner, expires, nowUS, seq, lease, dead, states) {
+					take = append(take, seq)
+				} else {
+					passed = true
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if n < page {
+				exhausted = true
+				break
+			}
+		}
+		if len(take) == 0 {
+			out = []*store.Delivery{}
+			return nil
+		}
+		list, err := json.Marshal(take)
+		if err != nil {
+			return err
+		}
+		upd, err := s.txStmt(ctx, tx, claimTakeSQL)
+		if err != nil {
+			return err
+		}
+		rows, err := upd.QueryContext(ctx, owner, until, string(list))
 		if err != nil {
 			return err
 		}
@@ -395,6 +474,17 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	if err != nil {
 		return nil, err
 	}
+	if passed {
+		s.locks.pruneSeen(10 * lease)
+	}
+	// A claim of every due delivery (not one run's) that listed every
+	// candidate took all the dead owners' leases (they are all
+	// candidates): their lock files can go.
+	if exhausted && runID == "" {
+		for _, o := range dead {
+			s.locks.forget(o)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].NextAttemptAt.Equal(out[j].NextAttemptAt) {
 			return out[i].NextAttemptAt.Before(out[j].NextAttemptAt)
@@ -402,6 +492,26 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 		return out[i].Seq < out[j].Seq
 	})
 	return out, nil
+}
+
+// takeable decides about one delivery the claim query listed, held by
+// holder until expires (µs).
+func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease time.Duration, dead []string, states map[string]ownerState) bool {
+	if holder == "" || holder == owner || slices.Contains(dead, holder) {
+		return true
+	}
+	st, ok := states[holder]
+	if !ok {
+		st = s.locks.state(holder)
+		states[holder] = st
+	}
+	switch st {
+	case ownerDead:
+		return true
+	case ownerLive:
+		return expires <= nowUS && s.locks.stalled(seq, holder, expires, lease)
+	}
+	return expires <= nowUS // no lock file: the wall-clock rule
 }
 
 // insertAttemptSQL takes attemptArgs (the delivery by ID; a missing one
@@ -497,7 +607,10 @@ func (s *Store) RequeueLeased(ctx context.Context, ids []string, r store.Requeue
 const requeueSelectSQL = `SELECT status FROM deliveries WHERE id = ?`
 
 // requeueSQL requeues one delivery unless it succeeded (the second
-// argument forces it) or, with r.Unheld, a live process holds it.
+// argument forces it) or, with r.Unheld, a live process holds it: its
+// lease has not expired and its owner is not among the dead (the first
+// JSON array), or its owner's lock is held (the second: a wall clock
+// stepped forward does not make a live owner's lease look over).
 var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 	max_attempts = attempt_count + ?,
 	url = CASE WHEN ? <> '' THEN ? ELSE url END,
@@ -505,8 +618,8 @@ var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 	run_id = CASE WHEN ? <> '' THEN ? ELSE run_id END,
 	lease_owner = ?, lease_expires_at = ?, updated_at = ?
 	WHERE id = ? AND (? OR status <> 'succeeded')
-	AND (NOT ? OR status <> 'pending' OR lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at <= ?
-		OR lease_owner IN (SELECT value FROM json_each(?)))
+	AND (NOT ? OR status <> 'pending' OR lease_owner = '' OR lease_owner IN (SELECT value FROM json_each(?))
+		OR ((lease_expires_at IS NULL OR lease_expires_at <= ?) AND lease_owner NOT IN (SELECT value FROM json_each(?))))
 	RETURNING ` + deliveryColsBare
 
 // requeue applies r to each delivery in one transaction, leased to owner
@@ -521,13 +634,27 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 	if owner != "" {
 		untilUS = until.UnixMicro()
 	}
-	dead := "[]"
-	if len(r.DeadOwners) > 0 {
-		b, err := json.Marshal(r.DeadOwners)
-		if err != nil {
-			return err
+	if owner != "" {
+		s.locks.hold(owner)
+	}
+	dead, live := "[]", "[]"
+	if r.Unheld {
+		lockLive, lockDead := s.locks.owners()
+		deadOwners := append(slices.Clip(r.DeadOwners), lockDead...)
+		if len(deadOwners) > 0 {
+			b, err := json.Marshal(deadOwners)
+			if err != nil {
+				return err
+			}
+			dead = string(b)
 		}
-		dead = string(b)
+		if len(lockLive) > 0 {
+			b, err := json.Marshal(lockLive)
+			if err != nil {
+				return err
+			}
+			live = string(b)
+		}
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		cancel := ctx
@@ -547,7 +674,7 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 				return cancel.Err()
 			}
 			d, err := scanDelivery(upd.QueryRowContext(ctx, now.UnixMicro(), extra, r.URL, r.URL, r.Schedule, r.Schedule, r.RunID, r.RunID,
-				owner, untilUS, updatedAt, id, r.Force, r.Unheld, now.UnixMicro(), dead))
+				owner, untilUS, updatedAt, id, r.Force, r.Unheld, dead, now.UnixMicro(), live))
 			if err == nil {
 				if _, err := logged.ExecContext(ctx, d.ID, d.AttemptCount); err != nil {
 					return err

@@ -56,6 +56,7 @@ func deliveryArgs(d *store.Delivery) []any {
 func (s *Store) CreateEvent(ctx context.Context, e *store.Event, deliveries []*store.Delivery) error {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	store.PrepareEvent(e, deliveries, now)
+	s.holdLeases(deliveries)
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		insEvent, err := s.txStmt(ctx, tx, insertEventSQL)
 		if err != nil {

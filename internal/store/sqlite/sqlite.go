@@ -89,12 +89,14 @@ type Store struct {
 	// openedAt is the schema version Open found (0: a new store), before
 	// the migrations it applied: Migrate reports them.
 	openedAt int
+	// locks: the lease owners' locks (leaseclock.go); nil on a reader.
+	locks *leaseLocks
 }
 
 // hotStatements are prepared at open: parsing SQL costs more than running
 // these small statements.
 func hotStatements() []string {
-	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL,
+	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, claimTakeSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL,
 		recordSeqUpdateSQL, insertAttemptNumberedSQL, insertDeliveryNumberedSQL, requeueSelectSQL, requeueSQL}
 }
 
@@ -186,7 +188,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	// failed): every write would fail with "attempt to write a readonly
 	// database".
 	writableSidecars(abs)
-	s := &Store{path: abs}
+	s := &Store{path: abs, locks: newLeaseLocks(abs)}
 	if s.w, err = sql.Open("sqlite", dsn(abs, "immediate")); err != nil {
 		return nil, envErr("", "opening store %s: %v", abs, err)
 	}
@@ -603,6 +605,7 @@ func (s *Store) Close() error {
 	if s.w != nil {
 		errs = append(errs, s.w.Close())
 	}
+	s.locks.close()
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,16 @@
+//go:build !unix
+
+package sqlite
+
+// No owner locks here (no flock): every owner is unknown, and leases keep
+// the wall-clock rule they always had.
+const lockSupported = false
+
+type ownerLock struct{}
+
+func takeOwnerLock(dir, name string) *ownerLock { return nil }
+func (o *ownerLock) release()                   {}
+func probeOwnerLock(path string) ownerState     { return ownerUnknown }
+func removeDeadLock(path string)                {}
+func readLockDir(dir string) ([]string, error)  { return nil, nil }
+func removeEmptyDir(dir string)                 {}
