@@ -214,12 +214,15 @@ func run(ctx context.Context, opts *Options) error {
 	leaseNow := func() time.Time { return opts.Factory.Now().Add(skew) }
 	// Interrupted, a replay puts what it requeued but did not send back
 	// as it was (store.UnsentRestorer): priors holds the deliveries of a
-	// replay of IDs or of --pending as read before their requeue, until
-	// an attempt is made. (--failed returns them failed, which they were:
-	// its bulk requeue on PostgreSQL reads nothing first.)
+	// replay of IDs, of --pending, or of --failed --to as read before
+	// their requeue, until an attempt is made. (A plain --failed returns
+	// them failed, which they were: its bulk requeue on PostgreSQL reads
+	// nothing first. With --to it reads each first: returned failed, the
+	// ones never sent kept the --to URL, and a later plain replay sent
+	// them there.)
 	var priorMu sync.Mutex
 	var priors map[string]*store.Delivery
-	if !opts.Failed {
+	if !opts.Failed || opts.To != "" {
 		priors = map[string]*store.Delivery{}
 	}
 	keepPrior := func(d *store.Delivery) {
@@ -472,7 +475,7 @@ func run(ctx context.Context, opts *Options) error {
 		if !bulk {
 			return requeue(ids)
 		}
-		if _, ok := st.(store.MatchRequeuer); ok && filter.Status != store.DeliveryPending {
+		if _, ok := st.(store.MatchRequeuer); ok && filter.Status != store.DeliveryPending && priors == nil {
 			// Select and requeue in one statement per batch.
 			f, left := filter, opts.Limit
 			for {
