@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/lateseq"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -68,7 +69,13 @@ func (it TailItem) At() time.Time {
 // On PostgreSQL a delivery's Seq is taken inside its transaction, so
 // deliveries commit out of Seq order: the Seqs missing below the cursor
 // (at most MaxSeqGaps) are re-read at every tick, one query, until a
-// delivery fills them or SeqGapGrace passed (SeqGaps). SQLite assigns
+// delivery fills them or SeqGapGrace passed (SeqGaps); every Recheck
+// the seqs missing in the lateseq.DefaultSize (10,000) below the cursor
+// that those do not watch (beyond MaxSeqGaps, or given up after the
+// grace) are read again, and a delivery that filled one since is
+// reported as a gap's is (lateseq.Window, which the inspector's live log
+// does too): a long transaction's delivery is shown whenever it commits,
+// within that many seqs of the cursor. SQLite assigns
 // Seq in commit order: no such read; but once the newest deliveries were
 // deleted (store prune) it gives their Seqs again: when a tick read
 // nothing new, the newest Seq is read (at most every Recheck; a filtered
@@ -135,9 +142,12 @@ type Tailer struct {
 	// reused: when the newest Seq was last read to find SQLite giving
 	// the Seqs above it again (reuse), idle: the last range read found
 	// nothing new.
-	reused   time.Time
-	idle     bool
-	gaps     *SeqGaps // seqs missing below top (PostgreSQL), re-read
+	reused time.Time
+	idle   bool
+	gaps   *SeqGaps // seqs missing below top (PostgreSQL), re-read
+	// late: the seqs missing further below top (PostgreSQL), beyond
+	// what gaps watch (their number, their grace), re-read every Recheck.
+	late     *lateseq.Window
 	down     time.Time
 	overflow bool
 	// The requeue log entries deleted before the tail read them: found by
@@ -343,6 +353,17 @@ func (t *Tailer) start(ctx context.Context) error {
 		for _, s := range missing {
 			t.gaps.Add(s)
 		}
+		// Those beyond the gaps' bound, and any left by a gap given up
+		// after SeqGapGrace, are re-read every Recheck (lateseq, as the
+		// inspector's live log does): a long transaction's delivery is
+		// shown once it commits, however many commit after it.
+		if gi, ok := t.Insp.(SeqGapInspector); ok {
+			t.late = &lateseq.Window{Missing: gi.MissingSeqs, Every: t.Recheck,
+				Watched: func(s int64) bool { return t.gaps.Has(s) }} // t.gaps: a failed step puts back a copy
+			if err := t.late.Start(ctx, t.top); err != nil {
+				return err
+			}
+		}
 	}
 	if t.Lines <= 0 || t.top == 0 {
 		return nil
@@ -384,6 +405,7 @@ func (t *Tailer) start(ctx context.Context) error {
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
 	for _, row := range rows {
 		t.gaps.Remove(row.Seq) // committed since the gaps were read: not new
+		t.late.Forget(row.Seq)
 	}
 	var items []TailItem
 	for _, row := range rows {
@@ -433,11 +455,11 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
 	t.undo = u
 	defer func() { t.undo = nil }()
-	gaps, rqTop, rqGaps := t.gaps.clone(), t.rqTop, t.rqGaps.clone()
+	gaps, rqTop, rqGaps, late := t.gaps.clone(), t.rqTop, t.rqGaps.clone(), t.late.Clone()
 	t.lostTick, t.rqFull = 0, false
 	items, err := t.read(ctx)
 	if err != nil {
-		t.gaps, t.rqTop, t.rqGaps = gaps, rqTop, rqGaps
+		t.gaps, t.rqTop, t.rqGaps, t.late = gaps, rqTop, rqGaps, late
 		t.lostTick = 0
 		for w, v := range u.was {
 			*w = v
@@ -569,13 +591,41 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		t.checked = time.Now()
 	}
+	var watched []int64
+	if t.late != nil {
+		watched = t.gaps.Seqs()
+	}
 	late, err := t.gaps.Fill(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	// The gaps given up after SeqGapGrace: to the late window.
+	for _, s := range watched {
+		if !t.gaps.Has(s) && !slices.ContainsFunc(late, func(r *store.DeliveryRow) bool { return r.Seq == s }) {
+			t.late.Add(s)
+		}
+	}
 	for _, row := range late {
 		if err := t.fresh(ctx, row, &items); err != nil {
 			return nil, err
+		}
+	}
+	if t.late.Due() {
+		// Committed later than the gaps watch (lateseq): read by seq.
+		filled, err := t.late.Check(ctx, t.top)
+		if err != nil {
+			return nil, err
+		}
+		if len(filled) > 0 {
+			rows, err := t.Insp.(SeqGapInspector).InspectSeqs(ctx, q, filled)
+			if err != nil {
+				return nil, err
+			}
+			for _, row := range rows {
+				if err := t.fresh(ctx, row, &items); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestAt)
@@ -604,7 +654,7 @@ reads:
 				break reads
 			}
 			if !q.Filtered() {
-				t.gaps.AddBetween(top, row.Seq)
+				t.gapsBetween(top, row.Seq)
 			}
 			if seen != nil {
 				seen[row.Seq] = true
@@ -626,12 +676,29 @@ reads:
 	}
 	for _, s := range missing {
 		if s <= top && !seen[s] {
-			t.gaps.Add(s)
+			t.gapsBetween(s-1, s+1)
 		}
 	}
 	t.idle = top == t.top
 	t.top, t.topAt = top, topAt
 	return inOrder(items), nil
+}
+
+// gapsBetween watches the seqs strictly between lo and hi (missing as the
+// cursor passed them): the first MaxSeqGaps at every tick (SeqGaps), those
+// beyond within the late window (the highest lateseq.DefaultSize).
+func (t *Tailer) gapsBetween(lo, hi int64) {
+	t.gaps.AddBetween(lo, hi)
+	if t.late == nil {
+		return
+	}
+	var rest []int64
+	for s := max(lo+1, hi-lateseq.DefaultSize); s < hi; s++ {
+		if !t.gaps.Has(s) {
+			rest = append(rest, s)
+		}
+	}
+	t.late.Add(rest...)
 }
 
 // reuse returns the cursor the range read starts from: top, unless SQLite
