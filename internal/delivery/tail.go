@@ -126,8 +126,13 @@ type Tailer struct {
 	// read yet were deleted (the log keeps its last RequeueLogKeep), so
 	// their attempts are not reported: once when the tail finds it fell
 	// that far behind, then (more) once for those lost after, while it
-	// was still behind, when it caught up or ends.
-	OnLost func(n int64, more bool)
+	// was still behind, when it caught up or ends. upTo: n is an upper
+	// bound, not the exact count: on PostgreSQL (store.RequeueGapLog) an
+	// id missing from the log may never have been a replay (a requeue's
+	// transaction rolled back took it, and nothing tells the two apart
+	// once pruned); SQLite's log (AUTOINCREMENT) takes an id only when
+	// the requeue commits, so n is exact there.
+	OnLost func(n int64, more, upTo bool)
 
 	watch   map[string]*watched
 	rq      store.RequeueLog // nil: the store keeps none
@@ -479,6 +484,14 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	return items, nil
 }
 
+// lostUpTo reports whether the counts OnLost hears are upper bounds: the
+// requeue log's ids commit out of order (PostgreSQL), where a rolled-back
+// requeue leaves an id no entry had.
+func (t *Tailer) lostUpTo() bool {
+	_, gaps := t.rq.(store.RequeueGapLog)
+	return gaps
+}
+
 // sayLost tells OnLost what the step lost of the requeue log, before its
 // items: at once the first time, then once the tail caught up (or, end,
 // when it ends).
@@ -489,14 +502,14 @@ func (t *Tailer) sayLost(end bool) {
 	case n > 0 && !t.lostSaid:
 		t.lostSaid = true
 		if t.OnLost != nil {
-			t.OnLost(n, false)
+			t.OnLost(n, false, t.lostUpTo())
 		}
 	case n > 0:
 		t.lostMore += n
 	}
 	if t.lostSaid && (end || !t.rqFull) {
 		if t.lostMore > 0 && t.OnLost != nil {
-			t.OnLost(t.lostMore, true)
+			t.OnLost(t.lostMore, true, t.lostUpTo())
 		}
 		t.lostSaid, t.lostMore = false, 0
 	}
