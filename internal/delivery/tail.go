@@ -79,8 +79,9 @@ func (it TailItem) At() time.Time {
 // Seq in commit order: no such read; but once the newest deliveries were
 // deleted (store prune) it gives their Seqs again: when a tick read
 // nothing new, the newest Seq is read (at most every Recheck; a filtered
-// tail reads it anyway), and when it is below the cursor the tail goes
-// on from the first delivery created since the one at its cursor (reuse).
+// tail reads it anyway), and when it is below the cursor (or at it, but
+// another delivery than the one read there) the tail goes on from the
+// newest delivery still there that it read, known by ID (reuse).
 type Tailer struct {
 	Store store.Store
 	Insp  store.Inspector
@@ -144,6 +145,11 @@ type Tailer struct {
 	undo    *tailUndo        // what the current step changed, while it runs
 	top     int64            // the newest Seq read
 	topAt   time.Time        // when the delivery at top was created
+	// known: the newest deliveries the log had as the cursor passed them
+	// (at most knownKeep, by Seq; SQLite only), the one at top last when
+	// read: their IDs tell, once SQLite gives deleted Seqs again, where
+	// the deliveries made since start (reuse).
+	known []seqID
 	// reused: when the newest Seq was last read to find SQLite giving
 	// the Seqs above it again (reuse), idle: the last range read found
 	// nothing new.
@@ -348,6 +354,16 @@ func (t *Tailer) start(ctx context.Context) error {
 	if len(pg.Rows) > 0 {
 		t.top, t.topAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
 	}
+	if NewSeqGaps(t.Insp) == nil && t.top > 0 {
+		// SQLite: the IDs of the newest deliveries, for reuse.
+		ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: t.top + 1, Limit: knownKeep, Newest: true})
+		if err != nil {
+			return err
+		}
+		for i := len(ds) - 1; i >= 0; i-- {
+			t.remember(ds[i].Seq, ds[i].ID)
+		}
+	}
 	// On PostgreSQL a delivery whose transaction is still open has a seq
 	// below the cursor: the seqs missing just below it are watched.
 	if t.gaps = NewSeqGaps(t.Insp); t.gaps != nil && t.top > 0 {
@@ -460,11 +476,11 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
 	t.undo = u
 	defer func() { t.undo = nil }()
-	gaps, rqTop, rqGaps, late := t.gaps.clone(), t.rqTop, t.rqGaps.clone(), t.late.Clone()
+	gaps, rqTop, rqGaps, late, known := t.gaps.clone(), t.rqTop, t.rqGaps.clone(), t.late.Clone(), t.known
 	t.lostTick, t.rqFull = 0, false
 	items, err := t.read(ctx)
 	if err != nil {
-		t.gaps, t.rqTop, t.rqGaps, t.late = gaps, rqTop, rqGaps, late
+		t.gaps, t.rqTop, t.rqGaps, t.late, t.known = gaps, rqTop, rqGaps, late, known
 		t.lostTick = 0
 		for w, v := range u.was {
 			*w = v
@@ -523,13 +539,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// short (read after it, one stored in between would be skipped).
 	var newest int64
 	var newestAt time.Time
+	var newestID string
 	if q.Filtered() {
 		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 		if err != nil {
 			return nil, err
 		}
 		if len(pg.Rows) > 0 {
-			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
+			newest, newestAt, newestID = pg.Rows[0].Seq, pg.Rows[0].CreatedAt, pg.Rows[0].ID
 		}
 	}
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
@@ -641,7 +658,7 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			}
 		}
 	}
-	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestAt)
+	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestID, newestAt)
 	if err != nil {
 		return nil, err
 	}
@@ -673,6 +690,7 @@ reads:
 				seen[row.Seq] = true
 			}
 			top, topAt = row.Seq, row.CreatedAt
+			t.remember(row.Seq, row.ID)
 			if err := t.fresh(ctx, row, &items); err != nil {
 				return nil, err
 			}
@@ -686,6 +704,7 @@ reads:
 	// between top and newest are still to be read.
 	if caughtUp && newest > top {
 		top, topAt = newest, newestAt
+		t.remember(newest, newestID)
 	}
 	for _, s := range missing {
 		if s <= top && !seen[s] {
@@ -715,14 +734,21 @@ func (t *Tailer) gapsBetween(lo, hi int64) {
 }
 
 // reuse returns the cursor the range read starts from: top, unless SQLite
-// gives the Seqs above the newest delivery again — those of deliveries
-// deleted (store prune deleted the newest ones): then the Seq below the
-// oldest delivery created after the one at top (the first one of those
-// made since the deletion), or the newest. A filtered read knows the
-// newest Seq (newest, created at newestAt); otherwise it is read after an
-// idle read, at most every Recheck. PostgreSQL never gives a Seq again (a
-// sequence): not read.
-func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestAt time.Time) (int64, time.Time, error) {
+// gives the Seqs above its newest delivery again — those of deliveries
+// deleted (store prune deleted the newest ones): seen when the newest
+// delivery is below top, or at top but not the one read there. Then the
+// deliveries made since are those above the newest delivery still there
+// that the tail read (known, by ID at the same Seq): its Seq. When none
+// of those is left and no delivery below them either, every delivery
+// there now was made since: 0. Creation times are not used for this
+// (another writer's clock, one waiting for the write lock, an import of
+// a dump give times that do not follow Seqs), except as a last resort
+// when all the last knownKeep deliveries the tail read were deleted and
+// an older one kept (see reuseByTime). A filtered read knows the newest
+// Seq (newest, its ID newestID, created at newestAt); otherwise it is
+// read after an idle read, at most every Recheck. PostgreSQL never gives
+// a Seq again (a sequence): not read.
+func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestID string, newestAt time.Time) (int64, time.Time, error) {
 	if t.gaps != nil || t.top == 0 {
 		return t.top, t.topAt, nil
 	}
@@ -736,22 +762,116 @@ func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestA
 			return 0, time.Time{}, err
 		}
 		if len(pg.Rows) > 0 {
-			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
+			newest, newestAt, newestID = pg.Rows[0].Seq, pg.Rows[0].CreatedAt, pg.Rows[0].ID
 		}
 	}
-	if newest >= t.top {
+	if newest > t.top || (newest == t.top && (newestID == "" || newestID == t.topID())) {
 		return t.top, t.topAt, nil
 	}
+	seq, at, ok, err := t.survivor(ctx)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if ok {
+		t.forgetAbove(seq)
+		return seq, at, nil
+	}
+	low := t.top + 1
+	if len(t.known) > 0 {
+		low = t.known[0].seq
+	}
+	t.forgetAbove(0)
+	older, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: low, Limit: 1})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if len(older) == 0 {
+		return 0, time.Time{}, nil // every delivery there was made since
+	}
+	return t.reuseByTime(ctx, newest, newestAt)
+}
+
+// reuseByTime is reuse's last resort, when none of the deliveries the tail
+// remembers is left and older ones are: the Seq below the oldest delivery
+// created after the one at top, or the newest. It assumes creation times
+// follow Seqs.
+func (t *Tailer) reuseByTime(ctx context.Context, newest int64, newestAt time.Time) (int64, time.Time, error) {
 	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Since: t.topAt.Add(time.Microsecond), Limit: 1})
 	if err != nil {
 		return 0, time.Time{}, err
 	}
 	if len(ds) > 0 && ds[0].Seq <= newest {
-		// Its creation time: that of the first one read from there
-		// (the range read, or a filtered one's newest).
 		return ds[0].Seq - 1, t.topAt, nil
 	}
 	return newest, newestAt, nil
+}
+
+// knownKeep is how many of the newest deliveries read a tail remembers
+// (reuse; SQLite).
+const knownKeep = 1000
+
+type seqID struct {
+	seq int64
+	id  string
+}
+
+// remember notes that the log had delivery id at seq as the cursor passed
+// it (SQLite; seq above those remembered).
+func (t *Tailer) remember(seq int64, id string) {
+	if t.gaps != nil || id == "" {
+		return
+	}
+	if n := len(t.known); n > 0 && t.known[n-1].seq >= seq {
+		return
+	}
+	t.known = append(t.known, seqID{seq, id})
+	if len(t.known) > 2*knownKeep {
+		t.known = t.known[len(t.known)-knownKeep:]
+	}
+}
+
+// topID is the ID of the delivery read at top ("" when not known).
+func (t *Tailer) topID() string {
+	if n := len(t.known); n > 0 && t.known[n-1].seq == t.top {
+		return t.known[n-1].id
+	}
+	return ""
+}
+
+// forgetAbove drops the remembered deliveries above seq (deleted). The
+// slice is clipped: a step that fails puts the one before back.
+func (t *Tailer) forgetAbove(seq int64) {
+	i, _ := slices.BinarySearchFunc(t.known, seq+1, func(k seqID, s int64) int { return cmpInt(k.seq, s) })
+	t.known = slices.Clip(t.known[:i])
+}
+
+// survivor returns the Seq (and creation time) of the newest remembered
+// delivery still in the log at its Seq: the deliveries made after a
+// deletion of the newest ones take the Seqs above the newest left. One
+// read by ID per idsChunk remembered, newest first, until one is found.
+func (t *Tailer) survivor(ctx context.Context) (int64, time.Time, bool, error) {
+	for hi := len(t.known); hi > 0; hi -= idsChunk {
+		lo := max(hi-idsChunk, 0)
+		ids := make([]string, 0, hi-lo)
+		at := make(map[string]int64, hi-lo)
+		for _, k := range t.known[lo:hi] {
+			ids, at[k.id] = append(ids, k.id), k.seq
+		}
+		rows, err := t.Insp.InspectByIDs(ctx, ids)
+		if err != nil {
+			return 0, time.Time{}, false, err
+		}
+		var best *store.DeliveryRow
+		for _, row := range rows {
+			if at[row.ID] == row.Seq && (best == nil || row.Seq > best.Seq) {
+				best = row
+			}
+		}
+		if best != nil {
+			return best.Seq, best.CreatedAt, true, nil
+		}
+	}
+	return 0, time.Time{}, false, nil
 }
 
 // fresh reports a delivery read for the first time (new, or one that
