@@ -106,7 +106,14 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	if f, ok := ios.Out.(*os.File); ok {
 		err = outputError(err, f.Name())
 	}
-	return reportError(ios.ErrOut, ctx, configOriginHint(err, f.Config))
+	code := reportError(ios.ErrOut, ctx, configOriginHint(err, f.Config))
+	if code == cli.ExitInterrupted {
+		// Stopped by a signal: 128 plus its number, as a shell says a
+		// process that signal ended (SIGTERM 143, SIGHUP 129), so a
+		// supervisor or script tells what stopped the run.
+		code = cli.InterruptedCode(ctx)
+	}
+	return code
 }
 
 // configOriginHint adds to a usage error that names a value the user did

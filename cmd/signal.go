@@ -22,7 +22,9 @@ import (
 // Once subscribed it keeps the signals until stop: the first asks the run
 // to stop cleanly (finish and record what is in flight, which can take up
 // to --timeout); a second one, doubledSignal or more later, ends the
-// process at once (exit 130), as the user expects of a second Ctrl-C,
+// process at once, as the user expects of a second Ctrl-C, with the code
+// a shell gives a process that signal's default action ended (128 plus
+// its number: SIGINT 130, SIGTERM 143, SIGHUP 129; cli.SignalExitCode),
 // after the hooks commands registered (cli.OnInterruptAgain: listen says
 // what stays in its journal). What was in flight stays pending under a
 // lease that expires, for a worker or replay --pending (as after kill -9).
@@ -46,6 +48,9 @@ type signalContext struct {
 	mu    sync.Mutex // held from a second signal until the exit
 	hooks map[int]func()
 	next  int
+
+	sigMu sync.Mutex
+	first os.Signal // the signal that began the stop (Signal)
 }
 
 // doubledSignal: a repeat of a signal this soon after the first is the
@@ -81,13 +86,16 @@ func (c *signalContext) handle() {
 	var first time.Time
 	for {
 		select {
-		case <-c.ch:
+		case sig := <-c.ch:
 			switch {
 			case first.IsZero():
 				first = c.now()
+				c.sigMu.Lock()
+				c.first = sig
+				c.sigMu.Unlock()
 				c.cancel()
 			case c.now().Sub(first) >= doubledSignal:
-				c.quit()
+				c.quit(sig)
 				return
 			}
 		case <-c.stopped:
@@ -96,9 +104,10 @@ func (c *signalContext) handle() {
 	}
 }
 
-// quit runs the hooks and exits. The lock stays held until the exit: a
-// command that returns meanwhile waits in its hook's remove.
-func (c *signalContext) quit() {
+// quit runs the hooks and exits with sig's code. The lock stays held
+// until the exit: a command that returns meanwhile waits in its hook's
+// remove.
+func (c *signalContext) quit(sig os.Signal) {
 	c.mu.Lock()
 	defer c.mu.Unlock() // only when exit returns (tests)
 	for i := range c.next {
@@ -106,7 +115,14 @@ func (c *signalContext) quit() {
 			fn()
 		}
 	}
-	c.exit(cli.ExitInterrupted)
+	c.exit(cli.SignalExitCode(sig))
+}
+
+// Signal implements cli.Interrupter: the first signal, nil before it.
+func (c *signalContext) Signal() os.Signal {
+	c.sigMu.Lock()
+	defer c.sigMu.Unlock()
+	return c.first
 }
 
 // OnInterruptAgain implements cli.Interrupter.

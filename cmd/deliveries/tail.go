@@ -197,14 +197,20 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		OnOverflow: func(n int) {
 			fmt.Fprintf(ios.ErrOut, "hookctl: warning: following the attempts of %d pending deliveries already; newer ones print with the attempts they had when found (hookctl deliveries show ID)\n", n)
 		},
-		OnLost: func(n int64, more bool) {
+		OnLost: func(n int64, more, upTo bool) {
 			was := map[bool]string{true: "replay was", false: "replays were"}[n == 1]
+			// On PostgreSQL the count is an upper bound: an id a
+			// rolled-back requeue took looks like a pruned entry.
+			count := fmt.Sprint(n)
+			if upTo {
+				count = "up to " + count
+			}
 			if more {
-				fmt.Fprintf(ios.ErrOut, "hookctl: warning: %d more %s made while tail was behind, and the store no longer notes them\n", n, was)
+				fmt.Fprintf(ios.ErrOut, "hookctl: warning: %s more %s made while tail was behind, and the store no longer notes them\n", count, was)
 				return
 			}
-			fmt.Fprintf(ios.ErrOut, "hookctl: warning: %d %s made while tail was more than %d replays behind, and the store no longer notes them: their attempts may be missing here; hookctl deliveries list --status failed (or --status pending) shows where deliveries stand\n",
-				n, was, store.RequeueLogKeep)
+			fmt.Fprintf(ios.ErrOut, "hookctl: warning: %s %s made while tail was more than %d replays behind, and the store no longer notes them: their attempts may be missing here; hookctl deliveries list --status failed (or --status pending) shows where deliveries stand\n",
+				count, was, store.RequeueLogKeep)
 		},
 		// After the first read: what is written from then on is shown.
 		OnReady: func() { fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name) },

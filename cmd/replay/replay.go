@@ -66,8 +66,9 @@ bar on a terminal and needs --yes when there is no terminal to confirm on
 
 Exit status: 0 when every replayed delivery succeeded, 1 when any is still
 failed (or a delivery is not found), 2 for bad usage, 3 when the store
-cannot be used, 130 when interrupted, 141 when the reader of its stdout left
-(| head -1: the replay stops as on Ctrl-C).`,
+cannot be used, 130 when interrupted (Ctrl-C; 143 after SIGTERM, 129 after
+SIGHUP), 141 when the reader of its stdout left (| head -1: the replay stops
+as on Ctrl-C).`,
 		Example: `  hookctl replay 3f2a9c1e
   hookctl replay --failed --yes
   hookctl replay --failed --since 1h --event 'card.*' --dry-run

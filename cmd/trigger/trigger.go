@@ -68,8 +68,9 @@ or 'hookctl replay --pending'.
 
 Exit status: 0 when every delivery succeeded (or is still pending after
 --wait), 1 when any delivery failed or no subscription matches, 2 for bad
-usage, 3 when the store cannot be used, 130 when interrupted, 141 when the
-reader of its stdout left (| head -1: the run stops as on Ctrl-C).`,
+usage, 3 when the store cannot be used, 130 when interrupted (Ctrl-C; 143
+after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
+(| head -1: the run stops as on Ctrl-C).`,
 		Example: `  hookctl trigger card.created
   hookctl trigger kyc.verification.success --set customer_id=cus_123 --header 'X-Env: test'
   hookctl trigger payment.succeeded --url http://localhost:3000/webhooks --scheme stripe --secret whsec_test_secret

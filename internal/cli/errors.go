@@ -16,6 +16,9 @@ const (
 	ExitFailed      = 1 // the operation failed or the thing was not found
 	ExitUsage       = 2 // bad usage or bad input
 	ExitEnvironment = 3 // store unreadable, port busy, …
+	// ExitInterrupted is the code of an interrupted command (Ctrl-C);
+	// stopped by another signal it is 128 plus its number (SIGTERM 143,
+	// SIGHUP 129; InterruptedCode, which the root applies).
 	ExitInterrupted = 130
 )
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/lateseq"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -68,12 +69,19 @@ func (it TailItem) At() time.Time {
 // On PostgreSQL a delivery's Seq is taken inside its transaction, so
 // deliveries commit out of Seq order: the Seqs missing below the cursor
 // (at most MaxSeqGaps) are re-read at every tick, one query, until a
-// delivery fills them or SeqGapGrace passed (SeqGaps). SQLite assigns
+// delivery fills them or SeqGapGrace passed (SeqGaps); every Recheck
+// the seqs missing in the lateseq.DefaultSize (10,000) below the cursor
+// that those do not watch (beyond MaxSeqGaps, or given up after the
+// grace) are read again, and a delivery that filled one since is
+// reported as a gap's is (lateseq.Window, which the inspector's live log
+// does too): a long transaction's delivery is shown whenever it commits,
+// within that many seqs of the cursor. SQLite assigns
 // Seq in commit order: no such read; but once the newest deliveries were
 // deleted (store prune) it gives their Seqs again: when a tick read
 // nothing new, the newest Seq is read (at most every Recheck; a filtered
-// tail reads it anyway), and when it is below the cursor the tail goes
-// on from the first delivery created since the one at its cursor (reuse).
+// tail reads it anyway), and when it is below the cursor (or at it, but
+// another delivery than the one read there) the tail goes on from the
+// newest delivery still there that it read, known by ID (reuse).
 type Tailer struct {
 	Store store.Store
 	Insp  store.Inspector
@@ -119,8 +127,13 @@ type Tailer struct {
 	// read yet were deleted (the log keeps its last RequeueLogKeep), so
 	// their attempts are not reported: once when the tail finds it fell
 	// that far behind, then (more) once for those lost after, while it
-	// was still behind, when it caught up or ends.
-	OnLost func(n int64, more bool)
+	// was still behind, when it caught up or ends. upTo: n is an upper
+	// bound, not the exact count: on PostgreSQL (store.RequeueGapLog) an
+	// id missing from the log may never have been a replay (a requeue's
+	// transaction rolled back took it, and nothing tells the two apart
+	// once pruned); SQLite's log (AUTOINCREMENT) takes an id only when
+	// the requeue commits, so n is exact there.
+	OnLost func(n int64, more, upTo bool)
 
 	watch   map[string]*watched
 	rq      store.RequeueLog // nil: the store keeps none
@@ -132,12 +145,20 @@ type Tailer struct {
 	undo    *tailUndo        // what the current step changed, while it runs
 	top     int64            // the newest Seq read
 	topAt   time.Time        // when the delivery at top was created
+	// known: the newest deliveries the log had as the cursor passed them
+	// (at most knownKeep, by Seq; SQLite only), the one at top last when
+	// read: their IDs tell, once SQLite gives deleted Seqs again, where
+	// the deliveries made since start (reuse).
+	known []seqID
 	// reused: when the newest Seq was last read to find SQLite giving
 	// the Seqs above it again (reuse), idle: the last range read found
 	// nothing new.
-	reused   time.Time
-	idle     bool
-	gaps     *SeqGaps // seqs missing below top (PostgreSQL), re-read
+	reused time.Time
+	idle   bool
+	gaps   *SeqGaps // seqs missing below top (PostgreSQL), re-read
+	// late: the seqs missing further below top (PostgreSQL), beyond
+	// what gaps watch (their number, their grace), re-read every Recheck.
+	late     *lateseq.Window
 	down     time.Time
 	overflow bool
 	// The requeue log entries deleted before the tail read them: found by
@@ -333,6 +354,16 @@ func (t *Tailer) start(ctx context.Context) error {
 	if len(pg.Rows) > 0 {
 		t.top, t.topAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
 	}
+	if NewSeqGaps(t.Insp) == nil && t.top > 0 {
+		// SQLite: the IDs of the newest deliveries, for reuse.
+		ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: t.top + 1, Limit: knownKeep, Newest: true})
+		if err != nil {
+			return err
+		}
+		for i := len(ds) - 1; i >= 0; i-- {
+			t.remember(ds[i].Seq, ds[i].ID)
+		}
+	}
 	// On PostgreSQL a delivery whose transaction is still open has a seq
 	// below the cursor: the seqs missing just below it are watched.
 	if t.gaps = NewSeqGaps(t.Insp); t.gaps != nil && t.top > 0 {
@@ -342,6 +373,17 @@ func (t *Tailer) start(ctx context.Context) error {
 		}
 		for _, s := range missing {
 			t.gaps.Add(s)
+		}
+		// Those beyond the gaps' bound, and any left by a gap given up
+		// after SeqGapGrace, are re-read every Recheck (lateseq, as the
+		// inspector's live log does): a long transaction's delivery is
+		// shown once it commits, however many commit after it.
+		if gi, ok := t.Insp.(SeqGapInspector); ok {
+			t.late = &lateseq.Window{Missing: gi.MissingSeqs, Every: t.Recheck,
+				Watched: func(s int64) bool { return t.gaps.Has(s) }} // t.gaps: a failed step puts back a copy
+			if err := t.late.Start(ctx, t.top); err != nil {
+				return err
+			}
 		}
 	}
 	if t.Lines <= 0 || t.top == 0 {
@@ -384,6 +426,7 @@ func (t *Tailer) start(ctx context.Context) error {
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
 	for _, row := range rows {
 		t.gaps.Remove(row.Seq) // committed since the gaps were read: not new
+		t.late.Forget(row.Seq)
 	}
 	var items []TailItem
 	for _, row := range rows {
@@ -433,11 +476,11 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
 	t.undo = u
 	defer func() { t.undo = nil }()
-	gaps, rqTop, rqGaps := t.gaps.clone(), t.rqTop, t.rqGaps.clone()
+	gaps, rqTop, rqGaps, late, known := t.gaps.clone(), t.rqTop, t.rqGaps.clone(), t.late.Clone(), t.known
 	t.lostTick, t.rqFull = 0, false
 	items, err := t.read(ctx)
 	if err != nil {
-		t.gaps, t.rqTop, t.rqGaps = gaps, rqTop, rqGaps
+		t.gaps, t.rqTop, t.rqGaps, t.late, t.known = gaps, rqTop, rqGaps, late, known
 		t.lostTick = 0
 		for w, v := range u.was {
 			*w = v
@@ -457,6 +500,14 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	return items, nil
 }
 
+// lostUpTo reports whether the counts OnLost hears are upper bounds: the
+// requeue log's ids commit out of order (PostgreSQL), where a rolled-back
+// requeue leaves an id no entry had.
+func (t *Tailer) lostUpTo() bool {
+	_, gaps := t.rq.(store.RequeueGapLog)
+	return gaps
+}
+
 // sayLost tells OnLost what the step lost of the requeue log, before its
 // items: at once the first time, then once the tail caught up (or, end,
 // when it ends).
@@ -467,14 +518,14 @@ func (t *Tailer) sayLost(end bool) {
 	case n > 0 && !t.lostSaid:
 		t.lostSaid = true
 		if t.OnLost != nil {
-			t.OnLost(n, false)
+			t.OnLost(n, false, t.lostUpTo())
 		}
 	case n > 0:
 		t.lostMore += n
 	}
 	if t.lostSaid && (end || !t.rqFull) {
 		if t.lostMore > 0 && t.OnLost != nil {
-			t.OnLost(t.lostMore, true)
+			t.OnLost(t.lostMore, true, t.lostUpTo())
 		}
 		t.lostSaid, t.lostMore = false, 0
 	}
@@ -488,13 +539,14 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// short (read after it, one stored in between would be skipped).
 	var newest int64
 	var newestAt time.Time
+	var newestID string
 	if q.Filtered() {
 		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 		if err != nil {
 			return nil, err
 		}
 		if len(pg.Rows) > 0 {
-			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
+			newest, newestAt, newestID = pg.Rows[0].Seq, pg.Rows[0].CreatedAt, pg.Rows[0].ID
 		}
 	}
 	// On PostgreSQL deliveries commit out of seq order: the seqs missing
@@ -569,16 +621,44 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		t.checked = time.Now()
 	}
+	var watched []int64
+	if t.late != nil {
+		watched = t.gaps.Seqs()
+	}
 	late, err := t.gaps.Fill(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	// The gaps given up after SeqGapGrace: to the late window.
+	for _, s := range watched {
+		if !t.gaps.Has(s) && !slices.ContainsFunc(late, func(r *store.DeliveryRow) bool { return r.Seq == s }) {
+			t.late.Add(s)
+		}
 	}
 	for _, row := range late {
 		if err := t.fresh(ctx, row, &items); err != nil {
 			return nil, err
 		}
 	}
-	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestAt)
+	if t.late.Due() {
+		// Committed later than the gaps watch (lateseq): read by seq.
+		filled, err := t.late.Check(ctx, t.top)
+		if err != nil {
+			return nil, err
+		}
+		if len(filled) > 0 {
+			rows, err := t.Insp.(SeqGapInspector).InspectSeqs(ctx, q, filled)
+			if err != nil {
+				return nil, err
+			}
+			for _, row := range rows {
+				if err := t.fresh(ctx, row, &items); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestID, newestAt)
 	if err != nil {
 		return nil, err
 	}
@@ -604,12 +684,13 @@ reads:
 				break reads
 			}
 			if !q.Filtered() {
-				t.gaps.AddBetween(top, row.Seq)
+				t.gapsBetween(top, row.Seq)
 			}
 			if seen != nil {
 				seen[row.Seq] = true
 			}
 			top, topAt = row.Seq, row.CreatedAt
+			t.remember(row.Seq, row.ID)
 			if err := t.fresh(ctx, row, &items); err != nil {
 				return nil, err
 			}
@@ -623,10 +704,11 @@ reads:
 	// between top and newest are still to be read.
 	if caughtUp && newest > top {
 		top, topAt = newest, newestAt
+		t.remember(newest, newestID)
 	}
 	for _, s := range missing {
 		if s <= top && !seen[s] {
-			t.gaps.Add(s)
+			t.gapsBetween(s-1, s+1)
 		}
 	}
 	t.idle = top == t.top
@@ -634,15 +716,39 @@ reads:
 	return inOrder(items), nil
 }
 
+// gapsBetween watches the seqs strictly between lo and hi (missing as the
+// cursor passed them): the first MaxSeqGaps at every tick (SeqGaps), those
+// beyond within the late window (the highest lateseq.DefaultSize).
+func (t *Tailer) gapsBetween(lo, hi int64) {
+	t.gaps.AddBetween(lo, hi)
+	if t.late == nil {
+		return
+	}
+	var rest []int64
+	for s := max(lo+1, hi-lateseq.DefaultSize); s < hi; s++ {
+		if !t.gaps.Has(s) {
+			rest = append(rest, s)
+		}
+	}
+	t.late.Add(rest...)
+}
+
 // reuse returns the cursor the range read starts from: top, unless SQLite
-// gives the Seqs above the newest delivery again — those of deliveries
-// deleted (store prune deleted the newest ones): then the Seq below the
-// oldest delivery created after the one at top (the first one of those
-// made since the deletion), or the newest. A filtered read knows the
-// newest Seq (newest, created at newestAt); otherwise it is read after an
-// idle read, at most every Recheck. PostgreSQL never gives a Seq again (a
-// sequence): not read.
-func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestAt time.Time) (int64, time.Time, error) {
+// gives the Seqs above its newest delivery again — those of deliveries
+// deleted (store prune deleted the newest ones): seen when the newest
+// delivery is below top, or at top but not the one read there. Then the
+// deliveries made since are those above the newest delivery still there
+// that the tail read (known, by ID at the same Seq): its Seq. When none
+// of those is left and no delivery below them either, every delivery
+// there now was made since: 0. Creation times are not used for this
+// (another writer's clock, one waiting for the write lock, an import of
+// a dump give times that do not follow Seqs), except as a last resort
+// when all the last knownKeep deliveries the tail read were deleted and
+// an older one kept (see reuseByTime). A filtered read knows the newest
+// Seq (newest, its ID newestID, created at newestAt); otherwise it is
+// read after an idle read, at most every Recheck. PostgreSQL never gives
+// a Seq again (a sequence): not read.
+func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestID string, newestAt time.Time) (int64, time.Time, error) {
 	if t.gaps != nil || t.top == 0 {
 		return t.top, t.topAt, nil
 	}
@@ -656,22 +762,116 @@ func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestA
 			return 0, time.Time{}, err
 		}
 		if len(pg.Rows) > 0 {
-			newest, newestAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
+			newest, newestAt, newestID = pg.Rows[0].Seq, pg.Rows[0].CreatedAt, pg.Rows[0].ID
 		}
 	}
-	if newest >= t.top {
+	if newest > t.top || (newest == t.top && (newestID == "" || newestID == t.topID())) {
 		return t.top, t.topAt, nil
 	}
+	seq, at, ok, err := t.survivor(ctx)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if ok {
+		t.forgetAbove(seq)
+		return seq, at, nil
+	}
+	low := t.top + 1
+	if len(t.known) > 0 {
+		low = t.known[0].seq
+	}
+	t.forgetAbove(0)
+	older, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: low, Limit: 1})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if len(older) == 0 {
+		return 0, time.Time{}, nil // every delivery there was made since
+	}
+	return t.reuseByTime(ctx, newest, newestAt)
+}
+
+// reuseByTime is reuse's last resort, when none of the deliveries the tail
+// remembers is left and older ones are: the Seq below the oldest delivery
+// created after the one at top, or the newest. It assumes creation times
+// follow Seqs.
+func (t *Tailer) reuseByTime(ctx context.Context, newest int64, newestAt time.Time) (int64, time.Time, error) {
 	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Since: t.topAt.Add(time.Microsecond), Limit: 1})
 	if err != nil {
 		return 0, time.Time{}, err
 	}
 	if len(ds) > 0 && ds[0].Seq <= newest {
-		// Its creation time: that of the first one read from there
-		// (the range read, or a filtered one's newest).
 		return ds[0].Seq - 1, t.topAt, nil
 	}
 	return newest, newestAt, nil
+}
+
+// knownKeep is how many of the newest deliveries read a tail remembers
+// (reuse; SQLite).
+const knownKeep = 1000
+
+type seqID struct {
+	seq int64
+	id  string
+}
+
+// remember notes that the log had delivery id at seq as the cursor passed
+// it (SQLite; seq above those remembered).
+func (t *Tailer) remember(seq int64, id string) {
+	if t.gaps != nil || id == "" {
+		return
+	}
+	if n := len(t.known); n > 0 && t.known[n-1].seq >= seq {
+		return
+	}
+	t.known = append(t.known, seqID{seq, id})
+	if len(t.known) > 2*knownKeep {
+		t.known = t.known[len(t.known)-knownKeep:]
+	}
+}
+
+// topID is the ID of the delivery read at top ("" when not known).
+func (t *Tailer) topID() string {
+	if n := len(t.known); n > 0 && t.known[n-1].seq == t.top {
+		return t.known[n-1].id
+	}
+	return ""
+}
+
+// forgetAbove drops the remembered deliveries above seq (deleted). The
+// slice is clipped: a step that fails puts the one before back.
+func (t *Tailer) forgetAbove(seq int64) {
+	i, _ := slices.BinarySearchFunc(t.known, seq+1, func(k seqID, s int64) int { return cmpInt(k.seq, s) })
+	t.known = slices.Clip(t.known[:i])
+}
+
+// survivor returns the Seq (and creation time) of the newest remembered
+// delivery still in the log at its Seq: the deliveries made after a
+// deletion of the newest ones take the Seqs above the newest left. One
+// read by ID per idsChunk remembered, newest first, until one is found.
+func (t *Tailer) survivor(ctx context.Context) (int64, time.Time, bool, error) {
+	for hi := len(t.known); hi > 0; hi -= idsChunk {
+		lo := max(hi-idsChunk, 0)
+		ids := make([]string, 0, hi-lo)
+		at := make(map[string]int64, hi-lo)
+		for _, k := range t.known[lo:hi] {
+			ids, at[k.id] = append(ids, k.id), k.seq
+		}
+		rows, err := t.Insp.InspectByIDs(ctx, ids)
+		if err != nil {
+			return 0, time.Time{}, false, err
+		}
+		var best *store.DeliveryRow
+		for _, row := range rows {
+			if at[row.ID] == row.Seq && (best == nil || row.Seq > best.Seq) {
+				best = row
+			}
+		}
+		if best != nil {
+			return best.Seq, best.CreatedAt, true, nil
+		}
+	}
+	return 0, time.Time{}, false, nil
 }
 
 // fresh reports a delivery read for the first time (new, or one that

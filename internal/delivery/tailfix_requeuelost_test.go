@@ -69,7 +69,12 @@ func testTailfixSaysRequeuesLost(t *testing.T, st store.Store, fill func(n int))
 	var said []string
 	tl := f.tailer(func(tl *Tailer) {
 		tl.Lines, tl.Recheck, tl.checked = 0, time.Hour, time.Now()
-		tl.OnLost = func(n int64, more bool) { said = append(said, fmt.Sprintf("%d lost, more %v", n, more)) }
+		tl.OnLost = func(n int64, more, upTo bool) {
+			if _, gaps := st.(store.RequeueGapLog); upTo != gaps {
+				t.Errorf("upTo %v on %T, want %v (an upper bound where ids commit out of order)", upTo, st, gaps)
+			}
+			said = append(said, fmt.Sprintf("%d lost, more %v", n, more))
+		}
 	})
 	replayed := func(typ string) {
 		f.replay(ids[typ], 1)
