@@ -273,7 +273,7 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 		if et.IsJSON() {
 			if err := validBody(ContentJSON, o.Data); err != nil {
 				return nil, &Error{Msg: "--data is not valid JSON: " + err.Error(),
-					HintList: []string{"check it with: jq . FILE"}}
+					HintList: []string{"check it with jq: jq . FILE for --data @FILE; inline, echo 'JSON' | jq . (single quotes keep the shell from eating its double quotes)"}}
 			}
 		}
 		body = o.Data
