@@ -250,14 +250,24 @@ func (c *Config) resolveStore(getenv func(string) string) *Config {
 	return c
 }
 
+// envFunc is the environment the Config reads (the process's unless a
+// test gave its own).
+func (c *Config) envFunc() func(string) string {
+	if c.getenv != nil {
+		return c.getenv
+	}
+	return os.Getenv
+}
+
+// fromEnv reports whether key name is set in the environment (HOOKCTL_NAME).
+func (c *Config) fromEnv(name string) bool {
+	return c.envFunc()("HOOKCTL_"+strings.ToUpper(name)) != ""
+}
+
 // IsDefaultStore reports whether Store is the default store file, not a
 // location the user named (--store, HOOKCTL_STORE, the store setting).
 func (c *Config) IsDefaultStore() bool {
-	getenv := c.getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	return c.Store == DefaultStorePath(getenv)
+	return c.Store == DefaultStorePath(c.envFunc())
 }
 
 // Get returns a key's resolved value (environment, file or default).
@@ -348,10 +358,7 @@ func (e *originError) Unwrap() error { return e.err }
 // environment variable (HOOKCTL_OUTPUT), else the key in the config file
 // ("output in /path/config.yaml"), else the key alone (its default).
 func (c *Config) Origin(name string) string {
-	getenv := c.getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := c.envFunc()
 	env := "HOOKCTL_" + strings.ToUpper(name)
 	switch {
 	case getenv(env) != "":
@@ -366,11 +373,7 @@ func (c *Config) Origin(name string) string {
 // it cannot be combined with: one given on the command line, or one whose
 // key comes from the environment while k comes only from the file.
 func (c *Config) excluded(fs *pflag.FlagSet, f *pflag.Flag, k Key) bool {
-	getenv := c.getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	fromEnv := func(name string) bool { return getenv("HOOKCTL_"+strings.ToUpper(name)) != "" }
+	fromEnv := c.fromEnv
 	for _, name := range f.Annotations[FlagExcludesAnnotation] {
 		other := fs.Lookup(name)
 		if other == nil {
@@ -430,11 +433,7 @@ func (e *ClashError) ExitCode() int { return 2 }
 // line to change. A level above the other's already set it aside
 // (excluded).
 func (c *Config) clash(fs *pflag.FlagSet, f *pflag.Flag, k Key) error {
-	getenv := c.getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	fromEnv := func(name string) bool { return getenv("HOOKCTL_"+strings.ToUpper(name)) != "" }
+	fromEnv := c.fromEnv
 	for _, name := range f.Annotations[FlagExcludesAnnotation] {
 		other := fs.Lookup(name)
 		if other == nil || other.Changed {
@@ -615,11 +614,7 @@ func (c *Config) Set(name, value string) error {
 			c.vals[k.Name] = k.Default
 		}
 		if k.Name == "store" {
-			getenv := c.getenv
-			if getenv == nil {
-				getenv = os.Getenv
-			}
-			c.resolveStore(getenv)
+			c.resolveStore(c.envFunc())
 		}
 	}
 	return nil
