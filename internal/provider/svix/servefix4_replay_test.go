@@ -1,6 +1,7 @@
 package svix_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // endpoint.replayMissing (the official Go library) sends an endpoint
@@ -20,7 +23,21 @@ import (
 // the endpoint's secret, the message's id as svix-id. Before, serve had no
 // route: the library's call was a 404 "hookctl serve has no route".
 func TestServefix4ReplayMissing(t *testing.T) {
-	e := servetest.Start(t, nil)
+	replayMissing(t, servetest.Start(t, nil))
+}
+
+// The same over PostgreSQL (HOOKCTL_TEST_POSTGRES; skipped without it):
+// the messages are read a page at a time through its event filter.
+func TestServefix4ReplayMissingPostgres(t *testing.T) {
+	pgtest.ServerURL(t)
+	st, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayMissing(t, servetest.StartWith(t, st, nil))
+}
+
+func replayMissing(t *testing.T, e *servetest.Env) {
 	sv := client(t, e)
 	ctx := t.Context()
 	declare(t, e, "order.created", "order.paid")
