@@ -35,7 +35,7 @@ func TestAPIsRefuseRebindingHosts(t *testing.T) {
 		{"/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer sk_test_anything"}, `"type":"invalid_request_error"`},
 		{"/api/v1/app", map[string]string{"Authorization": "Bearer testsk_anything"}, `"code":"forbidden"`},
 		{"/api/v0.1/webhooks", map[string]string{"Identity": "i", "Authorization": "k"}, `"Code":"forbidden"`},
-		{"/api/communications/messages/x", map[string]string{"apiKey": "k"}, `"errorReason":"FORBIDDEN"`},
+		{"/api/communications/messages/x", map[string]string{"apiKey": "k"}, `"errorCode":15,"errorSource":`},
 	}
 	for _, host := range []string{"evil.example:" + port, "evil.example", "127.0.0.1.nip.io:" + port, "localhost.evil.example:" + port} {
 		for _, rd := range reads {

@@ -474,6 +474,8 @@ func checkAnswer(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder
 	case "mambu1":
 		if !num(m, "returnCode") || !str(m, "returnStatus") {
 			fail("not Mambu v1's error envelope {returnCode, returnStatus}")
+		} else if c, _ := m["returnCode"].(float64); mambuCodes[m["returnStatus"].(string)] != int(c) {
+			fail("returnCode is not Mambu's code for its returnStatus")
 		}
 	case "mambu2":
 		es, _ := m["errors"].([]any)
@@ -483,6 +485,8 @@ func checkAnswer(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder
 		}
 		if !num(e, "errorCode") || !str(e, "errorReason") {
 			fail("not Mambu v2's error envelope {errors: [{errorCode, errorReason}]}")
+		} else if c, _ := e["errorCode"].(float64); mambuCodes[e["errorReason"].(string)] != int(c) {
+			fail("errorCode is not Mambu's code for its errorReason")
 		}
 	default:
 		e, _ := m["error"].(map[string]any)
@@ -712,4 +716,20 @@ func FuzzControl(f *testing.F) {
 	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte, auth bool, v string) {
 		e.fuzzOne(t, method, target, headers, body, ctlAuth, auth, v)
 	})
+}
+
+// mambuCodes are Mambu's generic response codes (its "API response and
+// error codes" page) by reason: an error's code must be its reason's.
+var mambuCodes = map[string]int{
+	"INVALID_BASIC_AUTHORIZATION":           1,
+	"INVALID_CREDENTIALS":                   2,
+	"INVALID_API_OPERATION":                 3,
+	"INVALID_PARAMETERS":                    4,
+	"METHOD_NOT_IMPLEMENTED":                5,
+	"INTERNAL_ERROR":                        6,
+	"INVALID_PAGINATION_OFFSET_VALUE":       11,
+	"OUT_OF_BOUNDS_PAGINATION_OFFSET_VALUE": 12,
+	"INVALID_PAGINATION_LIMIT_VALUE":        13,
+	"OUT_OF_BOUNDS_PAGINATION_LIMIT_VALUE":  14,
+	"INVALID_PERMISSIONS":                   15,
 }

@@ -61,14 +61,60 @@ type ErrorV1 struct {
 	ErrorSource  string `json:"errorSource,omitempty"`
 }
 
-// fail answers in the version's envelope; reason is Mambu's upper-case
-// reason (INVALID_PARAMETERS, …) and source the detail.
-func fail(w http.ResponseWriter, v version, status, code int, reason, source string) {
+// Mambu's generic response codes (its "API response and error codes"
+// page, codes 1-60, shared by v1 and v2). An error's code is always the
+// one Mambu gives its reason: fail takes the reason and looks its code up,
+// so the two cannot disagree.
+const (
+	invalidCredentials   = "INVALID_CREDENTIALS"                   // 2
+	invalidAPIOperation  = "INVALID_API_OPERATION"                 // 3: the API URI is incorrect
+	invalidParameters    = "INVALID_PARAMETERS"                    // 4
+	methodNotImplemented = "METHOD_NOT_IMPLEMENTED"                // 5
+	internalError        = "INTERNAL_ERROR"                        // 6
+	invalidOffsetValue   = "INVALID_PAGINATION_OFFSET_VALUE"       // 11: not an integer
+	offsetOutOfBounds    = "OUT_OF_BOUNDS_PAGINATION_OFFSET_VALUE" // 12: below 0
+	invalidLimitValue    = "INVALID_PAGINATION_LIMIT_VALUE"        // 13: not an integer
+	limitOutOfBounds     = "OUT_OF_BOUNDS_PAGINATION_LIMIT_VALUE"  // 14: below 1 or above the limit
+	invalidPermissions   = "INVALID_PERMISSIONS"                   // 15
+)
+
+var codes = map[string]int{
+	invalidCredentials:   2,
+	invalidAPIOperation:  3,
+	invalidParameters:    4,
+	methodNotImplemented: 5,
+	internalError:        6,
+	invalidOffsetValue:   11,
+	offsetOutOfBounds:    12,
+	invalidLimitValue:    13,
+	limitOutOfBounds:     14,
+	invalidPermissions:   15,
+}
+
+// fail answers in the version's envelope; reason is one of Mambu's
+// reasons above (its code goes with it) and source the detail.
+func fail(w http.ResponseWriter, v version, status int, reason, source string) {
+	code, ok := codes[reason]
+	if !ok {
+		panic("mambu: no Mambu code for " + reason)
+	}
 	if v == v1 {
 		provider.WriteJSON(w, status, ErrorV1{ReturnCode: code, ReturnStatus: reason, ErrorSource: source})
 		return
 	}
 	provider.WriteJSON(w, status, ErrorV2{Errors: []ErrorItem{{ErrorCode: code, ErrorSource: source, ErrorReason: reason}}})
+}
+
+// refusedReason is Mambu's reason for a request refused before its
+// handler (serve's framing, body and origin checks, the store gone).
+func refusedReason(status int) string {
+	switch status {
+	case http.StatusForbidden, http.StatusMisdirectedRequest:
+		return invalidPermissions
+	case http.StatusServiceUnavailable, http.StatusInternalServerError:
+		return internalError
+	}
+	return invalidParameters // 400 framing, 408 a body that never came, 413
 }
 
 // New returns Mambu's API.
@@ -88,25 +134,25 @@ func New(s *provider.Services) *provider.API {
 			// (5 METHOD_NOT_IMPLEMENTED), not the unknown path's 404.
 			if allowed := methods.Allowed(r); len(allowed) > 0 {
 				w.Header().Set("Allow", strings.Join(allowed, ", "))
-				fail(w, v, http.StatusMethodNotAllowed, 5, "METHOD_NOT_IMPLEMENTED",
+				fail(w, v, http.StatusMethodNotAllowed, methodNotImplemented,
 					r.Method+" is not allowed on "+r.URL.Path+": use "+strings.Join(allowed, ", "))
 				return
 			}
-			fail(w, v, http.StatusNotFound, 3, "INVALID_API_OPERATION", r.Method+" "+r.URL.Path)
+			fail(w, v, http.StatusNotFound, invalidAPIOperation, r.Method+" "+r.URL.Path)
 		},
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
 			v := v2
 			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
 				v = v1
 			}
-			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", msg)
+			fail(w, v, http.StatusBadRequest, invalidParameters, msg)
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			v := v2
 			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
 				v = v1
 			}
-			fail(w, v, status, 2, strings.ToUpper(provider.RefusedCode(status)), msg)
+			fail(w, v, status, refusedReason(status), msg)
 		},
 		Routes: []provider.Route{
 			provider.R("POST", "/api/notifications/messages/search", "Mambu v1: search notification messages (filter constraints on STATE, EVENT, CREATION_DATE, ENCODED_KEY; offset, limit, paginationDetails=ON)", a.auth(v1, a.search(v1))),
@@ -130,11 +176,11 @@ func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key, problem := a.credential(r)
 		if problem != "" {
-			fail(w, v, http.StatusUnauthorized, 2, "INVALID_CREDENTIALS", problem)
+			fail(w, v, http.StatusUnauthorized, invalidCredentials, problem)
 			return
 		}
 		if !a.s.KeyOK(key) {
-			fail(w, v, http.StatusUnauthorized, 2, "INVALID_CREDENTIALS", "the credentials are not valid")
+			fail(w, v, http.StatusUnauthorized, invalidCredentials, "the credentials are not valid")
 			return
 		}
 		h(w, r)
@@ -478,29 +524,31 @@ func decodeConstraints(b []byte) (cs []constraint, oldestFirst bool, err error) 
 	return append(obj.FilterConstraints, obj.FilterCriteria...), oldestFirst, nil
 }
 
+// notFound answers an encodedKey that names no message. Mambu has no
+// code of its own for a communication message not found: its answer is
+// the generic 4 INVALID_PARAMETERS (the key is the parameter that is
+// wrong) with 404, and errorSource names the key.
+func notFound(w http.ResponseWriter, v version, key string) {
+	fail(w, v, http.StatusNotFound, invalidParameters, "encodedKey "+strconv.Quote(key)+": no such message")
+}
+
+// storeFail answers a store error: Mambu's 6 INTERNAL_ERROR, with 503
+// and Retry-After while the store cannot be reached.
 func (a *api) storeFail(w http.ResponseWriter, v version, err error) {
-	if provider.IsNotFound(err) {
-		fail(w, v, http.StatusNotFound, 1, "INVALID_ENCODED_KEY", "message not found")
-		return
-	}
 	status, msg := provider.ServerError(w, err, "hookctl's store failed")
-	reason := "INTERNAL_SERVER_ERROR"
-	if status == http.StatusServiceUnavailable {
-		reason = "SERVICE_UNAVAILABLE"
-	}
-	fail(w, v, status, status, reason, msg)
+	fail(w, v, status, internalError, msg)
 }
 
 func (a *api) search(v version) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		b, err := provider.ReadBody(r)
 		if errors.Is(err, provider.ErrTooLarge) {
-			fail(w, v, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
+			fail(w, v, http.StatusRequestEntityTooLarge, invalidParameters, "the request body is over 1 MiB")
 			return
 		}
 		cs, oldestFirst, err := decodeConstraints(b)
 		if err != nil {
-			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+			fail(w, v, http.StatusBadRequest, invalidParameters, err.Error())
 			return
 		}
 		var preds []func(*store.Delivery, names) bool
@@ -508,7 +556,7 @@ func (a *api) search(v version) http.HandlerFunc {
 		for _, c := range cs {
 			p, err := c.check()
 			if err != nil {
-				fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+				fail(w, v, http.StatusBadRequest, invalidParameters, err.Error())
 				return
 			}
 			preds = append(preds, p)
@@ -517,14 +565,22 @@ func (a *api) search(v version) http.HandlerFunc {
 		q := r.URL.Query()
 		offset, limit := 0, 50
 		if s := q.Get("offset"); s != "" {
-			if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
-				fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "offset must be 0 or more")
+			if offset, err = strconv.Atoi(s); err != nil {
+				fail(w, v, http.StatusBadRequest, invalidOffsetValue, "offset "+strconv.Quote(s)+" is not an integer")
+				return
+			}
+			if offset < 0 {
+				fail(w, v, http.StatusBadRequest, offsetOutOfBounds, "offset must be 0 or more")
 				return
 			}
 		}
 		if s := q.Get("limit"); s != "" {
-			if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 1000 {
-				fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "limit must be between 1 and 1000")
+			if limit, err = strconv.Atoi(s); err != nil {
+				fail(w, v, http.StatusBadRequest, invalidLimitValue, "limit "+strconv.Quote(s)+" is not an integer")
+				return
+			}
+			if limit < 1 || limit > 1000 {
+				fail(w, v, http.StatusBadRequest, limitOutOfBounds, "limit must be between 1 and 1000")
 				return
 			}
 		}
@@ -614,7 +670,12 @@ func (a *api) search(v version) http.HandlerFunc {
 }
 
 func (a *api) get(w http.ResponseWriter, r *http.Request) {
-	d, ev, err := a.message(r.Context(), r.PathValue("encodedKey"))
+	key := r.PathValue("encodedKey")
+	d, ev, err := a.message(r.Context(), key)
+	if provider.IsNotFound(err) {
+		notFound(w, v2, key)
+		return
+	}
 	if err != nil {
 		a.storeFail(w, v2, err)
 		return
@@ -639,9 +700,9 @@ func (a *api) decodeResend(w http.ResponseWriter, r *http.Request, v version) (r
 	var in resendBody
 	if err := provider.DecodeJSON(r, &in, false); err != nil {
 		if errors.Is(err, provider.ErrTooLarge) {
-			fail(w, v, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
+			fail(w, v, http.StatusRequestEntityTooLarge, invalidParameters, "the request body is over 1 MiB")
 		} else {
-			fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+			fail(w, v, http.StatusBadRequest, invalidParameters, err.Error())
 		}
 		return in, false
 	}
@@ -653,14 +714,14 @@ func (a *api) decodeResend(w http.ResponseWriter, r *http.Request, v version) (r
 // failed ones); nothing is resent unless every key is good.
 func (a *api) resend(w http.ResponseWriter, r *http.Request, v version, keys []string) ([]string, bool) {
 	if len(keys) == 0 {
-		fail(w, v, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "give the encodedKeys of the messages to resend")
+		fail(w, v, http.StatusBadRequest, invalidParameters, "give the encodedKeys of the messages to resend")
 		return nil, false
 	}
 	var ids []string
 	for _, k := range keys {
 		d, _, err := a.message(r.Context(), k)
 		if provider.IsNotFound(err) {
-			fail(w, v, http.StatusNotFound, 1, "INVALID_ENCODED_KEY", "no message "+k)
+			notFound(w, v, k)
 			return nil, false
 		}
 		if err != nil {
@@ -668,7 +729,7 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request, v version, keys []s
 			return nil, false
 		}
 		if d.Status != store.DeliveryFailed {
-			fail(w, v, http.StatusBadRequest, 4, "INVALID_MESSAGE_STATE", "message "+k+" is "+state(d)+": only FAILED messages are resent")
+			fail(w, v, http.StatusBadRequest, invalidParameters, "message "+k+" is "+state(d)+": only FAILED messages are resent")
 			return nil, false
 		}
 		ids = append(ids, d.ID)
@@ -698,7 +759,7 @@ func (a *api) resendV1(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Action != "" && !strings.EqualFold(in.Action, "RESEND") {
-		fail(w, v1, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "unsupported action "+strconv.Quote(in.Action)+": use RESEND")
+		fail(w, v1, http.StatusBadRequest, invalidParameters, "unsupported action "+strconv.Quote(in.Action)+": use RESEND")
 		return
 	}
 	got, ok := a.resend(w, r, v1, in.keys())
@@ -728,34 +789,34 @@ func (a *api) resendByDate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := provider.DecodeJSON(r, &in, false); err != nil {
 		if errors.Is(err, provider.ErrTooLarge) {
-			fail(w, v2, http.StatusRequestEntityTooLarge, 4, "REQUEST_TOO_LARGE", "the request body is over 1 MiB")
+			fail(w, v2, http.StatusRequestEntityTooLarge, invalidParameters, "the request body is over 1 MiB")
 		} else {
-			fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", err.Error())
+			fail(w, v2, http.StatusBadRequest, invalidParameters, err.Error())
 		}
 		return
 	}
 	for _, d := range []struct{ name, value string }{{"startDate", in.StartDate}, {"endDate", in.EndDate}} {
 		if d.value == "" {
-			fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", d.name+" is required (a date, e.g. 2026-01-31 or 2026-01-31T10:00:00Z)")
+			fail(w, v2, http.StatusBadRequest, invalidParameters, d.name+" is required (a date, e.g. 2026-01-31 or 2026-01-31T10:00:00Z)")
 			return
 		}
 	}
 	start, err := parseDate(in.StartDate)
 	if err != nil {
-		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "startDate: "+err.Error())
+		fail(w, v2, http.StatusBadRequest, invalidParameters, "startDate: "+err.Error())
 		return
 	}
 	end, err := parseEnd(in.EndDate)
 	if err != nil {
-		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate: "+err.Error())
+		fail(w, v2, http.StatusBadRequest, invalidParameters, "endDate: "+err.Error())
 		return
 	}
 	if end.Before(start) {
-		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "endDate is before startDate")
+		fail(w, v2, http.StatusBadRequest, invalidParameters, "endDate is before startDate")
 		return
 	}
 	if err := checkTypes(in.TemplateTypes); err != nil {
-		fail(w, v2, http.StatusBadRequest, 4, "INVALID_PARAMETERS", "templateTypes: "+err.Error())
+		fail(w, v2, http.StatusBadRequest, invalidParameters, "templateTypes: "+err.Error())
 		return
 	}
 	// Only webhooks exist here: a templateTypes list without WEB_HOOK

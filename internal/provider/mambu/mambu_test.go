@@ -142,15 +142,15 @@ func TestBadInput(t *testing.T) {
 		{"bad state", "POST", "/api/communications/messages:search", key, `[{"field":"state","operator":"EQUALS","value":"LOST"}]`, 400, "unknown state"},
 		{"bad date", "POST", "/api/notifications/messages/search", key, `[{"filterSelection":"CREATION_DATE","filterElement":"AFTER","value":"yesterday"}]`, 400, "invalid date"},
 		{"bad limit", "POST", "/api/communications/messages:search?limit=0", key, `[]`, 400, "limit"},
-		{"unknown key", "GET", "/api/communications/messages/nope", key, nil, 404, "INVALID_ENCODED_KEY"},
+		{"unknown key", "GET", "/api/communications/messages/nope", key, nil, 404, `"errorCode":4,"errorSource":"encodedKey \"nope\": no such message","errorReason":"INVALID_PARAMETERS"`},
 		{"resend nothing", "POST", "/api/communications/messages:resend", key, `{}`, 400, "encodedKeys"},
-		{"resend unknown", "POST", "/api/communications/messages:resend", key, `{"messages":["nope"]}`, 404, "INVALID_ENCODED_KEY"},
+		{"resend unknown", "POST", "/api/communications/messages:resend", key, `{"messages":["nope"]}`, 404, `"errorCode":4,"errorSource":"encodedKey \"nope\": no such message"`},
 		{"v1 bad action", "POST", "/api/notifications/messages", key, `{"action":"DELETE","identifiers":["x"]}`, 400, "RESEND"},
 		{"by date bad", "POST", "/api/communications/messages:resendAsyncByDate", key, `{"startDate":"x","endDate":"y"}`, 400, "startDate"},
 		{"by date reversed", "POST", "/api/communications/messages:resendAsyncByDate", key, `{"startDate":"2026-02-01","endDate":"2026-01-01"}`, 400, "before"},
 		{"unknown route", "GET", "/api/communications/other", key, nil, 404, "INVALID_API_OPERATION"},
 		{"v1 unknown route", "GET", "/api/notifications/other", key, nil, 404, "returnStatus"},
-		{"too large", "POST", "/api/communications/messages:search", key, "[" + strings.Repeat(" ", 1<<20) + "]", 413, "REQUEST_TOO_LARGE"},
+		{"too large", "POST", "/api/communications/messages:search", key, "[" + strings.Repeat(" ", 1<<20) + "]", 413, `"errorCode":4,"errorSource":"the request body is over 1 MiB","errorReason":"INVALID_PARAMETERS"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)

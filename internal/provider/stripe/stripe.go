@@ -396,7 +396,7 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "parameter_missing", "enabled_events", "Missing required param: enabled_events.")
 		return
 	}
-	if !exactEvents(w, events) {
+	if !a.exactEvents(w, events) {
 		return
 	}
 	if !validFields(w, f, f.metadata()) {
@@ -430,32 +430,65 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 
 // exactEvents refuses an enabled_events entry that is a pattern
 // (payment_intent.*): Stripe takes exact event names or "*" alone, and an
-// app that subscribes with a prefix here would be refused by Stripe.
+// app that subscribes with a prefix here would be refused by Stripe. An
+// entry that is not an event of the catalog's Stripe providers (a typo,
+// another provider's card.created) is refused too. Each refusal names
+// the entry as Stripe does, in param and in the message:
+// enabled_events[3] (the bare enabled_events left a client with a long
+// list to guess which one).
 //
 // An empty list is refused as Stripe refuses it: stripe-go encodes one
 // (EnabledEvents: []*string{}) as enabled_events= (an empty string), which
 // Stripe takes for an attempt to unset the parameter, and enabled_events
 // cannot be unset; enabled_events[]= is the same empty value. An empty
 // name among others is not an event name.
-func exactEvents(w http.ResponseWriter, events []string) bool {
+func (a *api) exactEvents(w http.ResponseWriter, events []string) bool {
 	if len(events) == 0 || len(events) == 1 && events[0] == "" {
 		fail(w, http.StatusBadRequest, "parameter_invalid_empty", "enabled_events",
 			"You passed an empty string for 'enabled_events'. We assume empty values are an attempt to unset a parameter; however 'enabled_events' cannot be unset. You should remove 'enabled_events' from your request or supply a non-empty value.")
 		return false
 	}
 	for i, ev := range events {
-		if ev == "" {
-			fail(w, http.StatusBadRequest, "parameter_invalid_string", "enabled_events",
-				fmt.Sprintf("Invalid enabled_events[%d]: an empty string is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events.", i))
+		param := fmt.Sprintf("enabled_events[%d]", i)
+		invalid := func(msg string) bool {
+			fail(w, http.StatusBadRequest, "parameter_invalid_string", param, "Invalid "+param+": "+msg)
 			return false
 		}
-		if ev != "*" && strings.Contains(ev, "*") {
-			fail(w, http.StatusBadRequest, "parameter_invalid_string", "enabled_events",
-				fmt.Sprintf("Invalid enabled_events[%d]: %q is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events, no prefix wildcards.", i, ev))
-			return false
+		switch {
+		case ev == "":
+			return invalid("an empty string is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events.")
+		case ev == "*":
+			continue
+		case strings.Contains(ev, "*"):
+			return invalid(fmt.Sprintf("%q is not an event name; Stripe takes exact event names (payment_intent.succeeded) or '*' for all events, no prefix wildcards.", ev))
+		case a.stripeEvent(ev):
+			continue
 		}
+		if _, err := a.s.Subs.ValidateEvents([]string{ev}); err != nil {
+			if msg, ok := provider.InputMessage(err); ok {
+				return invalid(msg)
+			}
+		}
+		return invalid(fmt.Sprintf("%q is not an event a Stripe endpoint gets (hookctl's catalog has it for another provider); see the Stripe events: hookctl events list --provider stripe", ev))
 	}
 	return true
+}
+
+// stripeEvent reports whether name is an event type of the providers a
+// Stripe endpoint takes (Stripe's own and the saas ones, fixtures
+// included); true when there is no catalog to ask.
+func (a *api) stripeEvent(name string) bool {
+	if a.s.Catalog == nil {
+		return true
+	}
+	for p := range strings.SplitSeq(Providers, ",") {
+		for _, et := range a.s.Catalog.List(p, "") {
+			if et.Type == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func paramOf(err error) string {
@@ -542,7 +575,7 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		up.Description = &d
 	}
 	if ev, present := f.list("enabled_events"); present {
-		if !exactEvents(w, ev) {
+		if !a.exactEvents(w, ev) {
 			return
 		}
 		up.Events = ev

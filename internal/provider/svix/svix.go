@@ -229,6 +229,10 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", ep+"/stats", "Svix: the messages sent to the endpoint by their latest delivery's status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
+			provider.R("POST", ep+"/replay-missing", "Svix: send the endpoint the application's messages since {since, until?} it takes and never got", a.auth(a.idem(a.replayMissing))),
+			provider.R("POST", ep+"/send-example", "Svix: send the endpoint an example message {eventType, exampleIndex?} (the event type's schema example, else hookctl's catalog)", a.auth(a.idem(a.sendExample))),
+			provider.R("GET", ep+"/transformation", "Svix: the endpoint's transformation ({enabled: false}: serve runs none)", a.auth(a.transformation)),
+			provider.R("PATCH", ep+"/transformation", "Svix: set the endpoint's transformation (403: serve runs none; turning it off is a 204)", a.auth(a.transformation)),
 			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
 			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types, channel, before, after)", a.auth(a.listMsgs)),
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
@@ -1544,31 +1548,17 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var in struct {
-		Since *time.Time `json:"since"`
-		Until *time.Time `json:"until"`
-	}
-	if !a.decode(w, r, &in, false) {
+	since, until, ok := a.window(w, r)
+	if !ok {
 		return
 	}
-	if in.Since == nil {
-		fail(w, http.StatusUnprocessableEntity, "validation", "since is required (an RFC 3339 time)")
-		return
-	}
-	if in.Until != nil && in.Until.Before(*in.Since) {
-		// A window that holds nothing: a swapped pair, not a recovery
-		// that found nothing to do.
-		fail(w, http.StatusUnprocessableEntity, "validation", "until must not be before since ("+
-			in.Until.UTC().Format(time.RFC3339)+" is before "+in.Since.UTC().Format(time.RFC3339)+")")
-		return
-	}
-	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID, Status: store.DeliveryFailed, Since: *in.Since})
+	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: sub.ID, Status: store.DeliveryFailed, Since: since})
 	if a.bad(w, err) {
 		return
 	}
 	var ids []string
 	for _, d := range ds {
-		if in.Until != nil && d.CreatedAt.After(*in.Until) {
+		if until != nil && d.CreatedAt.After(*until) {
 			continue
 		}
 		// A message has failed for the endpoint when its latest delivery
