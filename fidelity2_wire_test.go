@@ -234,6 +234,41 @@ func TestGitHubHookHeadersAgree(t *testing.T) {
 		}
 	}
 
+	// A ping to both: GitHub pings one webhook at a time, and its body
+	// names the webhook (hook_id, hook.id) that every event to it names
+	// in X-GitHub-Hook-ID. One ping (one body) went to every subscription,
+	// its hook_id a random id none of them sends.
+	run = wireTrigger(c, 1, "github:ping")
+	if len(run.Events) != 2 || len(run.Deliveries) != 2 {
+		t.Fatalf("%d events, %d deliveries: want a ping per webhook", len(run.Events), len(run.Deliveries))
+	}
+	for _, path := range []string{"/a", "/b"} {
+		reqs := rec.at(path)
+		q := reqs[len(reqs)-1]
+		checkGitHubTarget(t, path, len(reqs), q)
+		var body struct {
+			HookID json.Number `json:"hook_id"`
+			Hook   struct {
+				Type string      `json:"type"`
+				ID   json.Number `json:"id"`
+				URL  string      `json:"url"`
+			} `json:"hook"`
+		}
+		if err := json.Unmarshal(q.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		hook := q.Header.Get("X-GitHub-Hook-ID")
+		if hook != hooks[path] || string(body.HookID) != hook || string(body.Hook.ID) != hook || !strings.HasSuffix(body.Hook.URL, "/hooks/"+hook) {
+			t.Errorf("%s ping: X-GitHub-Hook-ID %s, hook_id %s, hook.id %s, hook.url %s: want all %s, the webhook's id in its other events",
+				path, hook, body.HookID, body.Hook.ID, body.Hook.URL, hooks[path])
+		}
+		if body.Hook.Type != "Repository" {
+			t.Errorf("%s ping: hook.type %q, want Repository (the other events' target is a repository)", path, body.Hook.Type)
+		}
+	}
+	if a, b := rec.at("/a"), rec.at("/b"); a[len(a)-1].Header.Get("X-GitHub-Delivery") == b[len(b)-1].Header.Get("X-GitHub-Delivery") {
+		t.Errorf("two pings, one X-GitHub-Delivery %s: each ping is its own event", a[len(a)-1].Header.Get("X-GitHub-Delivery"))
+	}
 }
 
 // checkGitHubTarget: the request's installation target is the repository
