@@ -496,6 +496,15 @@ func run(ctx context.Context, opts *Options) error {
 				countEndpoints = false
 			}
 		}
+		// A GitHub ping names the webhook it goes to: each subscription
+		// gets its own, with its X-GitHub-Hook-ID in the body, unless the
+		// body is the caller's (--data) or the caller set the hook.
+		perHook := catalog.IsGitHubPing(et.Provider, et.Type) && build.Data == nil
+		for _, o := range build.Overrides {
+			if o.Path == "hook_id" || o.Path == "hook" || strings.HasPrefix(o.Path, "hook.") {
+				perHook = false
+			}
+		}
 		for i := 0; i < opts.Count; i++ {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -510,6 +519,7 @@ func run(ctx context.Context, opts *Options) error {
 			}
 			ev := &store.Event{ID: built.ID, Type: built.Type, Provider: built.Provider, Payload: built.Body,
 				ContentType: built.ContentType, Source: store.SourceTriggered}
+			pings := map[uint64]*store.Event{}
 			for k := 0; k < opts.Duplicate; k++ {
 				ds := targets.deliveries(plan, opts, now())
 				if k == 0 && countEndpoints {
@@ -523,10 +533,16 @@ func run(ctx context.Context, opts *Options) error {
 						d.Method = built.Method // Mambu-style PUT/PATCH
 					}
 				}
-				evs = append(evs, ev)
-				dss = append(dss, ds)
+				if perHook {
+					pevs, pdss := delivery.HookPings(ev, ds, pings)
+					evs = append(evs, pevs...)
+					dss = append(dss, pdss...)
+				} else {
+					evs = append(evs, ev)
+					dss = append(dss, ds)
+				}
 				// The first event goes out at once; then in batches.
-				if len(evs) == batchSize || i == 0 {
+				if len(evs) >= batchSize || i == 0 {
 					if err := flush(); err != nil {
 						return err
 					}

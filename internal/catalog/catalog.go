@@ -518,3 +518,45 @@ func SetPendingWebhooks(provider string, body []byte, n int) []byte {
 	out = strconv.AppendInt(out, int64(n), 10)
 	return append(out, body[v.Index+len(v.Raw):]...)
 }
+
+// IsGitHubPing reports whether an event is GitHub's ping, whose body
+// names the webhook it is sent to (hook_id, hook.id): one ping per
+// webhook, each with its own (SetGitHubHookID).
+func IsGitHubPing(provider, typ string) bool { return provider == "github" && typ == "ping" }
+
+// SetGitHubHookID makes a GitHub ping's body name the webhook hook (the
+// X-GitHub-Hook-ID of the subscription it goes to): hook_id, hook.id and
+// the hook's URLs (url, test_url, ping_url, deliveries_url), in place, the
+// other bytes and the key order kept. A body whose hook_id and hook.id
+// are not one number (not the catalog's ping) is returned as it is.
+func SetGitHubHookID(body []byte, hook uint64) []byte {
+	hid, id := gjson.GetBytes(body, "hook_id"), gjson.GetBytes(body, "hook.id")
+	if hid.Type != gjson.Number || id.Type != gjson.Number || hid.Raw != id.Raw || hid.Index <= 0 || id.Index <= 0 {
+		return body
+	}
+	old, neu := hid.Raw, strconv.FormatUint(hook, 10)
+	if old == neu {
+		return body
+	}
+	// Splice from the end of the body so the earlier index holds.
+	out := append([]byte(nil), body...)
+	first, second := hid, id
+	if first.Index > second.Index {
+		first, second = second, first
+	}
+	for _, v := range []gjson.Result{second, first} {
+		out = append(out[:v.Index:v.Index], append([]byte(neu), out[v.Index+len(v.Raw):]...)...)
+	}
+	for _, k := range []string{"url", "test_url", "ping_url", "deliveries_url"} {
+		v := gjson.GetBytes(out, "hook."+k)
+		if v.Type != gjson.String || v.Index <= 0 {
+			continue
+		}
+		u := strings.Replace(v.Raw, "/hooks/"+old+`"`, "/hooks/"+neu+`"`, 1)
+		u = strings.Replace(u, "/hooks/"+old+"/", "/hooks/"+neu+"/", 1)
+		if u != v.Raw {
+			out = append(out[:v.Index:v.Index], append([]byte(u), out[v.Index+len(v.Raw):]...)...)
+		}
+	}
+	return out
+}

@@ -159,6 +159,7 @@ func (e *Engine) target(ctx context.Context, d *store.Delivery, ev *store.Event)
 		headers[k] = v
 	}
 	t.Headers = headers
+	t.Endpoint = d.SubscriptionID
 	switch {
 	case d.Scheme != "":
 		t.Scheme = d.Scheme

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -75,7 +76,18 @@ func TestSchemeHeaderSets(t *testing.T) {
 		if a.ResponseStatus != 200 {
 			t.Fatalf("%s: %+v", scheme, a)
 		}
-		fmt.Fprintf(&out, "== %s (%s)\n%s", scheme, name, maskHeaders(got, ev.ID))
+		masked := maskHeaders(got, ev.ID)
+		var body struct {
+			Repository struct {
+				ID json.Number `json:"id"`
+			} `json:"repository"`
+		}
+		if json.Unmarshal(ev.Body, &body) == nil && body.Repository.ID != "" {
+			// The repository's id is fresh per build: the target header
+			// names it, and the golden file says so.
+			masked = strings.ReplaceAll(masked, ": "+string(body.Repository.ID)+"\n", ": <repository.id>\n")
+		}
+		fmt.Fprintf(&out, "== %s (%s)\n%s", scheme, name, masked)
 	}
 	compareGolden(t, "testdata/headers.golden", out.String())
 }

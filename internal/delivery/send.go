@@ -75,6 +75,10 @@ type Target struct {
 	Scheme  string            // effective scheme name; "" = not signed
 	Secrets []string          // current first, then a previous one in its grace period
 	Headers map[string]string // subscription's and delivery's custom headers
+	// Endpoint is the subscription's id ("" ad hoc): the provider headers
+	// that name the webhook or the delivery derive from it
+	// (signature.SignInput.Endpoint), the same on every attempt.
+	Endpoint string
 	// Alter, when set, may change the signed request before it is sent:
 	// edit the headers in place and return the body to send (hookctl
 	// check's negative probes: a signature removed, a body tampered with).
@@ -332,7 +336,8 @@ func (s *Sender) headers(ev *store.Event, t Target, now time.Time, body []byte) 
 		if len(secrets) == 0 && t.Scheme != "mambu" {
 			return nil, fmt.Errorf("no secret to sign with (scheme %s)", t.Scheme)
 		}
-		in := signature.SignInput{Secrets: secrets, ID: ev.ID, Timestamp: now, Body: body, EventType: eventHeaderType(ev)}
+		in := signature.SignInput{Secrets: secrets, ID: ev.ID, Timestamp: now, Body: body, EventType: eventHeaderType(ev),
+			Endpoint: t.Endpoint, EventTime: ev.CreatedAt}
 		sh, err := sch.Sign(in)
 		if err != nil {
 			return nil, fmt.Errorf("signing with %s: %w", t.Scheme, err)

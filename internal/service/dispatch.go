@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/catalog"
@@ -74,20 +75,26 @@ type Target struct {
 type Published struct {
 	Event      *store.Event
 	Deliveries []*store.Delivery
+	// Events are the events published: Event alone, or for a GitHub ping
+	// to several webhooks one ping each (Event the first), Deliveries
+	// those of all of them.
+	Events []*store.Event
 }
 
 // Publish stores ev (its exact payload) and one delivery per target, in
 // one transaction, and hands the deliveries to the engine when it runs.
 // ev.ID, Source and CreatedAt are filled in when empty.
 func (d *Dispatcher) Publish(ctx context.Context, ev *store.Event, t Target) (*Published, error) {
-	return d.publish(ctx, ev, t, false)
+	return d.publish(ctx, ev, t, false, false)
 }
 
 // publish is Publish; with countEndpoints (a catalog event), a
 // Stripe-style body's pending_webhooks is set to the number of endpoints
 // the event goes to, before it is stored: the bytes stored are the bytes
-// every delivery and every replay of it sends.
-func (d *Dispatcher) publish(ctx context.Context, ev *store.Event, t Target, countEndpoints bool) (*Published, error) {
+// every delivery and every replay of it sends. With perHook (a catalog
+// GitHub ping), each webhook gets a ping of its own naming it
+// (delivery.HookPings).
+func (d *Dispatcher) publish(ctx context.Context, ev *store.Event, t Target, countEndpoints, perHook bool) (*Published, error) {
 	if ev.Source == "" {
 		ev.Source = store.SourceTriggered
 	}
@@ -101,13 +108,19 @@ func (d *Dispatcher) publish(ctx context.Context, ev *store.Event, t Target, cou
 	if countEndpoints {
 		ev.Payload = catalog.SetPendingWebhooks(ev.Provider, ev.Payload, len(ds))
 	}
+	evs, dss := []*store.Event{ev}, [][]*store.Delivery{ds}
+	if perHook {
+		evs, dss = delivery.HookPings(ev, ds, map[uint64]*store.Event{})
+	}
 	switch {
 	case d.Engine != nil && t.Manual:
-		err = d.Engine.EnqueueManual(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
+		err = d.Engine.EnqueueManual(ctx, evs, dss)
 	case d.Engine != nil:
-		err = d.Engine.Enqueue(ctx, []*store.Event{ev}, [][]*store.Delivery{ds})
-	default:
+		err = d.Engine.Enqueue(ctx, evs, dss)
+	case len(evs) == 1:
 		err = delivery.Enqueue(ctx, d.Store, ev, ds)
+	default:
+		err = delivery.EnqueueBatch(ctx, d.Store, evs, dss)
 	}
 	if err != nil {
 		return nil, err
@@ -115,7 +128,7 @@ func (d *Dispatcher) publish(ctx context.Context, ev *store.Event, t Target, cou
 	if d.Engine != nil {
 		d.Engine.Wake()
 	}
-	return &Published{Event: ev, Deliveries: ds}, nil
+	return &Published{Event: ev, Deliveries: ds, Events: evs}, nil
 }
 
 // Subscribers returns the enabled subscriptions an event of this type and
@@ -223,12 +236,18 @@ func (d *Dispatcher) Trigger(ctx context.Context, in TriggerInput) (*Published, 
 	// of endpoints, unless the body is the caller's (Data) or the caller
 	// set the field.
 	count := in.Data == nil
+	// A GitHub ping names the webhook it goes to (its hook_id), unless
+	// the body is the caller's or the caller set the hook.
+	perHook := catalog.IsGitHubPing(ev.Provider, ev.Type) && in.Data == nil
 	for _, o := range in.Overrides {
 		if o.Path == "pending_webhooks" {
 			count = false
 		}
+		if o.Path == "hook_id" || o.Path == "hook" || strings.HasPrefix(o.Path, "hook.") {
+			perHook = false
+		}
 	}
-	return d.publish(ctx, ev, t, count)
+	return d.publish(ctx, ev, t, count, perHook)
 }
 
 // Replay puts deliveries back in the outbox, due now, with the bytes

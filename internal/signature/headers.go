@@ -112,12 +112,15 @@ func IDHeader(scheme string) string {
 }
 
 // idHeaders are the headers EventIDFromHeaders looks at, in order.
-var idHeaders = []string{hWebhookID, hSvixID, hGitHubDelivery, hMambuIdempotency, hShopifyWebhookID, hShopifyEventID, hIdempotencyKey}
+// Shopify's event id comes before its webhook id: the webhook id names
+// one delivery of the event (one per subscription), the event id the
+// event.
+var idHeaders = []string{hWebhookID, hSvixID, hGitHubDelivery, hMambuIdempotency, hShopifyEventID, hShopifyWebhookID, hIdempotencyKey}
 
 // EventIDFromHeaders returns the message id a request carries in any
 // scheme's id header (webhook-id, svix-id, X-GitHub-Delivery,
-// x-notifications-idempotency-key, X-Shopify-Webhook-Id,
-// X-Shopify-Event-Id, then Idempotency-Key), or "".
+// x-notifications-idempotency-key, X-Shopify-Event-Id,
+// X-Shopify-Webhook-Id, then Idempotency-Key), or "".
 func EventIDFromHeaders(h http.Header) string {
 	for _, k := range idHeaders {
 		if v := strings.TrimSpace(get(h, k)); v != "" {

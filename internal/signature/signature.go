@@ -42,6 +42,15 @@ type SignInput struct {
 	// EventType is sent where the scheme has a header for it
 	// (X-GitHub-Event, X-Shopify-Topic); optional.
 	EventType string
+	// Endpoint names the webhook the request is sent to (a subscription's
+	// id; "" for one sent ad hoc, which its secret then stands for): the
+	// provider headers that name the webhook or the delivery derive from
+	// it (Envelope: X-GitHub-Hook-ID; X-Shopify-Webhook-Id), so they stay
+	// the same on every retry and replay. Optional.
+	Endpoint string
+	// EventTime is when the event happened (X-Shopify-Triggered-At: the
+	// same on every retry); zero = Timestamp.
+	EventTime time.Time
 }
 
 // VerifyInput is what a scheme verifies.

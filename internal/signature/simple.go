@@ -170,8 +170,9 @@ func verifyBodyMAC(scheme string, in VerifyInput, algo *macAlgo, want []byte) er
 }
 
 // shopifyScheme is Shopify's: base64 HMAC-SHA256 of the body in
-// X-Shopify-Hmac-Sha256; X-Shopify-Webhook-Id carries the id and
-// X-Shopify-Topic the event type. No timestamp.
+// X-Shopify-Hmac-Sha256; X-Shopify-Webhook-Id carries the delivery's id
+// (ShopifyWebhookID) and X-Shopify-Topic the event type. No timestamp.
+// The event's own id goes in X-Shopify-Event-Id (Envelope).
 type shopifyScheme struct{}
 
 func (shopifyScheme) Name() string { return "shopify" }
@@ -184,8 +185,8 @@ func (s shopifyScheme) Sign(in SignInput) (http.Header, error) {
 	defer hmacSHA256.put(st)
 	h := http.Header{}
 	h.Set(hShopifyHmac, base64.StdEncoding.EncodeToString(bodyMAC(hmacSHA256, st, in.oneSecret(), in.Body)))
-	if in.ID != "" {
-		h.Set(hShopifyWebhookID, in.ID)
+	if id := ShopifyWebhookID(in); id != "" {
+		h.Set(hShopifyWebhookID, id)
 	}
 	if in.EventType != "" {
 		h.Set(hShopifyTopic, in.EventType)
