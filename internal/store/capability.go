@@ -135,6 +135,11 @@ type MatchRequeuer interface {
 type CommitReader interface {
 	// TxSnapshot is the server's transaction snapshot now, as text.
 	TxSnapshot(ctx context.Context) (string, error)
+	// InspectDeliveriesSnapshot is InspectDeliveries and TxSnapshot in
+	// one transaction: the snapshot is the one the read saw (taken
+	// before it, a delivery that committed in between was both read and
+	// not seen by the snapshot: sent again by a follower, as late).
+	InspectDeliveriesSnapshot(ctx context.Context, q InspectQuery) (*InspectPage, string, error)
 	// InspectCommittedAfter returns the deliveries with seq <= upto that
 	// match q's filters and that snap did not see (committed since it was
 	// taken): the newest q.Limit of them by seq, and how many more there

@@ -406,7 +406,8 @@ func TestBrowserLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
 }
 
 // snapRunning reports whether the batch's snapshot (txid_current_snapshot
-// text, xmin:xmax:xip) has the transaction xid running.
+// text, xmin:xmax:xip) does not see the transaction xid: running then, or
+// begun after it.
 func snapRunning(batch string, xid int64) bool {
 	var b struct{ Snap string }
 	if json.Unmarshal([]byte(batch), &b) != nil {
@@ -415,6 +416,11 @@ func snapRunning(batch string, xid int64) bool {
 	parts := strings.Split(b.Snap, ":")
 	if len(parts) != 3 {
 		return false
+	}
+	// Begun after the snapshot (the tick's snapshot came first, its read
+	// after the quick writer): not seen either.
+	if xmax, err := strconv.ParseInt(parts[1], 10, 64); err == nil && xid >= xmax {
+		return true
 	}
 	for _, x := range strings.Split(parts[2], ",") {
 		if x == strconv.FormatInt(xid, 10) {

@@ -461,15 +461,15 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	}
 	// On PostgreSQL a delivery can commit after one with a higher seq
 	// (store.CommitReader): the page hands its stream the transaction
-	// snapshot taken before its reads, and the stream reads every
-	// delivery at or below the page's newest row that the snapshot did
-	// not see, however far below (a delivery that commits between this
-	// read and the stream's start is below the stream's cursor).
+	// snapshot its read saw (one transaction: taken before the read, it
+	// missed a delivery committed in between, which the read returned or
+	// put on an older page, and the stream sent it again at the top), and
+	// the stream reads every delivery at or below the page's newest row
+	// that the snapshot did not see, however far below (a delivery that
+	// commits between this read and the stream's start is below the
+	// stream's cursor).
 	var snap string
 	ci, _ := h.insp.(store.CommitReader)
-	if ci != nil && q.BeforeSeq == 0 {
-		snap, _ = ci.TxSnapshot(r.Context()) // none: the stream takes its own
-	}
 	var invalid string
 	pg := &store.InspectPage{}
 	if msg := unknownChoice(q); msg != "" {
@@ -478,6 +478,11 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		invalid = noSub
 	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
 		invalid = inputMessage(err) // nothing can match: said, not an empty log
+	} else if ci != nil && q.BeforeSeq == 0 {
+		if pg, snap, err = ci.InspectDeliveriesSnapshot(r.Context(), q); err != nil {
+			h.fail(w, r, http.StatusInternalServerError, err)
+			return
+		}
 	} else if pg, err = h.inspect(r.Context(), q); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
