@@ -822,8 +822,8 @@ func (t *Tailer) survivor(ctx context.Context) (int64, time.Time, bool, error) {
 	return 0, time.Time{}, false, nil
 }
 
-// fresh reports a delivery read for the first time (new, or one that
-// filled a gap), within the Source filter, and keeps it.
+// fresh reports a delivery read for the first time (new, or one committed
+// late below the cursor), within the Source filter, and keeps it.
 func (t *Tailer) fresh(ctx context.Context, row *store.DeliveryRow, items *[]TailItem) error {
 	if t.Source != "" && store.DeliverySource(row.Delivery, row.Source) != t.Source {
 		return nil

@@ -311,8 +311,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		tailQ.Status = ""
 	}
 	watch := map[string]bool{}
-	// found sorts a row read for the first time (new, or one that filled
-	// a gap): on the page, or watched until it settles.
+	// found sorts a row read for the first time (new, or one committed
+	// late below the cursor): on the page, or watched until it settles.
 	var fresh []*store.DeliveryRow
 	found := func(row *store.DeliveryRow) {
 		switch {
