@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hookctl/hookctl/internal/lateseq"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -59,24 +58,21 @@ func (it TailItem) At() time.Time {
 // delivery in place until its attempt is recorded) is followed as a
 // pending one is until it made an attempt above that count, or for
 // requeueGrace. On
-// PostgreSQL the log's ids commit out of order too: the ids missing below
-// its cursor are re-read, as Seqs are (SeqGaps). Every Recheck the tail
+// PostgreSQL the log's ids commit out of order: the ids missing below its
+// cursor are re-read for a while (rqGaps). Every Recheck the tail
 // also re-reads the last MaxDone settled deliveries it reported (one
 // read by ID, at most MaxDone rows) for their new attempts: on a store
 // without a requeue log, a replay's; with one, a replay's whose attempt
 // came after requeueGrace, or beyond MaxWatch.
 //
 // On PostgreSQL a delivery's Seq is taken inside its transaction, so
-// deliveries commit out of Seq order: the Seqs missing below the cursor
-// (at most MaxSeqGaps) are re-read at every tick, one query, until a
-// delivery fills them or SeqGapGrace passed (SeqGaps); every Recheck
-// the seqs missing in the lateseq.DefaultSize (10,000) below the cursor
-// that those do not watch (beyond MaxSeqGaps, or given up after the
-// grace) are read again, and a delivery that filled one since is
-// reported as a gap's is (lateseq.Window, which the inspector's live log
-// does too): a long transaction's delivery is shown whenever it commits,
-// within that many seqs of the cursor. SQLite assigns
-// Seq in commit order: no such read; but once the newest deliveries were
+// deliveries commit out of Seq order (store.CommitReader): each tick takes
+// a transaction snapshot before its reads, and reads, after the range
+// read, the deliveries at or below the cursor the last tick's snapshot
+// did not see (one indexed read, as the inspector's live log does): a
+// long transaction's delivery, or an import's, is reported whenever it
+// commits, however far below the cursor, in the tick's time order. SQLite
+// assigns Seq in commit order: no such read; but once the newest deliveries were
 // deleted (store prune) it gives their Seqs again: when a tick read
 // nothing new, the newest Seq is read (at most every Recheck; a filtered
 // tail reads it anyway), and when it is below the cursor (or at it, but
@@ -138,7 +134,7 @@ type Tailer struct {
 	watch   map[string]*watched
 	rq      store.RequeueLog // nil: the store keeps none
 	rqTop   int64            // the newest requeue log id read
-	rqGaps  *SeqGaps         // ids missing below rqTop (PostgreSQL)
+	rqGaps  *idGaps          // ids missing below rqTop (PostgreSQL)
 	done    *doneSet         // settled deliveries reported, for replays
 	checked time.Time        // the last re-read of done
 	page    int              // rows per range read (tailPage; tests make it small)
@@ -155,10 +151,13 @@ type Tailer struct {
 	// nothing new.
 	reused time.Time
 	idle   bool
-	gaps   *SeqGaps // seqs missing below top (PostgreSQL), re-read
-	// late: the seqs missing further below top (PostgreSQL), beyond
-	// what gaps watch (their number, their grace), re-read every Recheck.
-	late     *lateseq.Window
+	// commits: the store's deliveries commit out of seq order
+	// (PostgreSQL); snap is the snapshot taken before the last reads up
+	// to top, lastSent the seqs those reads returned (a delivery that
+	// committed after the snapshot, read then, is not reported again).
+	commits  store.CommitReader
+	snap     string
+	lastSent map[int64]bool
 	down     time.Time
 	overflow bool
 	// The requeue log entries deleted before the tail read them: found by
@@ -347,6 +346,17 @@ func (t *Tailer) start(ctx context.Context) error {
 	if err := t.startRequeues(ctx); err != nil {
 		return err
 	}
+	// On PostgreSQL the transaction snapshot before the cursor: a
+	// delivery that commits below the cursor after it (its transaction
+	// still open now) is reported at the first tick, or in the backlog.
+	t.commits, _ = t.Insp.(store.CommitReader)
+	if t.commits != nil {
+		s, err := t.commits.TxSnapshot(ctx)
+		if err != nil {
+			return err
+		}
+		t.snap = s
+	}
 	pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 	if err != nil {
 		return err
@@ -354,7 +364,7 @@ func (t *Tailer) start(ctx context.Context) error {
 	if len(pg.Rows) > 0 {
 		t.top, t.topAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
 	}
-	if NewSeqGaps(t.Insp) == nil && t.top > 0 {
+	if t.commits == nil && t.top > 0 {
 		// SQLite: the IDs of the newest deliveries, for reuse.
 		ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: t.top + 1, Limit: knownKeep, Newest: true})
 		if err != nil {
@@ -362,28 +372,6 @@ func (t *Tailer) start(ctx context.Context) error {
 		}
 		for i := len(ds) - 1; i >= 0; i-- {
 			t.remember(ds[i].Seq, ds[i].ID)
-		}
-	}
-	// On PostgreSQL a delivery whose transaction is still open has a seq
-	// below the cursor: the seqs missing just below it are watched.
-	if t.gaps = NewSeqGaps(t.Insp); t.gaps != nil && t.top > 0 {
-		missing, err := t.gaps.Missing(ctx, max(t.top-MaxSeqGaps, 0), t.top)
-		if err != nil {
-			return err
-		}
-		for _, s := range missing {
-			t.gaps.Add(s)
-		}
-		// Those beyond the gaps' bound, and any left by a gap given up
-		// after SeqGapGrace, are re-read every Recheck (lateseq, as the
-		// inspector's live log does): a long transaction's delivery is
-		// shown once it commits, however many commit after it.
-		if gi, ok := t.Insp.(SeqGapInspector); ok {
-			t.late = &lateseq.Window{Missing: gi.MissingSeqs, Every: t.Recheck,
-				Watched: func(s int64) bool { return t.gaps.Has(s) }} // t.gaps: a failed step puts back a copy
-			if err := t.late.Start(ctx, t.top); err != nil {
-				return err
-			}
 		}
 	}
 	if t.Lines <= 0 || t.top == 0 {
@@ -424,9 +412,11 @@ func (t *Tailer) start(ctx context.Context) error {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b *store.DeliveryRow) int { return cmpInt(a.Seq, b.Seq) })
+	// One committed since the snapshot is in the first tick's read by
+	// transaction too: reported here, not again.
+	t.lastSent = make(map[int64]bool, len(rows))
 	for _, row := range rows {
-		t.gaps.Remove(row.Seq) // committed since the gaps were read: not new
-		t.late.Forget(row.Seq)
+		t.lastSent[row.Seq] = true
 	}
 	var items []TailItem
 	for _, row := range rows {
@@ -476,11 +466,11 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
 	t.undo = u
 	defer func() { t.undo = nil }()
-	gaps, rqTop, rqGaps, late, known := t.gaps.clone(), t.rqTop, t.rqGaps.clone(), t.late.Clone(), t.known
+	rqTop, rqGaps, known, snap, lastSent := t.rqTop, t.rqGaps.clone(), t.known, t.snap, t.lastSent
 	t.lostTick, t.rqFull = 0, false
 	items, err := t.read(ctx)
 	if err != nil {
-		t.gaps, t.rqTop, t.rqGaps, t.late, t.known = gaps, rqTop, rqGaps, late, known
+		t.rqTop, t.rqGaps, t.known, t.snap, t.lastSent = rqTop, rqGaps, known, snap, lastSent
 		t.lostTick = 0
 		for w, v := range u.was {
 			*w = v
@@ -534,6 +524,17 @@ func (t *Tailer) sayLost(end bool) {
 // read is step's work.
 func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	q := store.InspectQuery{TypePattern: t.EventPattern, SubscriptionID: t.SubscriptionID}
+	// On PostgreSQL the snapshot first, before every read up to the
+	// cursor: what commits at or below the cursor after it is read by
+	// transaction at the next tick (late).
+	var tickSnap string
+	tickTop := t.top
+	if t.commits != nil {
+		var err error
+		if tickSnap, err = t.commits.TxSnapshot(ctx); err != nil {
+			return nil, err
+		}
+	}
 	// A filter can hide every new delivery: the cursor then moves to the
 	// newest as of before the filtered read, so the next range stays
 	// short (read after it, one stored in between would be skipped).
@@ -549,26 +550,43 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			newest, newestAt, newestID = pg.Rows[0].Seq, pg.Rows[0].CreatedAt, pg.Rows[0].ID
 		}
 	}
-	// On PostgreSQL deliveries commit out of seq order: the seqs missing
-	// between the cursor and what this tick reads are re-read at the
-	// next ticks for SeqGapGrace (SeqGaps). A filtered read does not show
-	// the seqs the filter hides: those missing up to newest are read
-	// first (one committed after is in the range read, or a gap), and the
-	// range read stops at newest.
-	var missing []int64
-	if q.Filtered() && newest > t.top {
-		var err error
-		if missing, err = t.gaps.Missing(ctx, t.top, newest); err != nil {
-			return nil, err
+	// The deliveries at or below the cursor committed since the last
+	// snapshot (PostgreSQL): a slower transaction's, an import's. Read
+	// before the requeue log: one replayed since is followed from there.
+	// sent: the seqs this tick read (range and late).
+	sent := map[int64]bool{}
+	var items []TailItem
+	if t.commits != nil && t.snap != "" && tickTop > 0 {
+		lq := q
+		lq.Tail, lq.Limit = true, tailPage
+		for {
+			rows, _, err := t.commits.InspectCommittedAfter(ctx, lq, tickTop, t.snap)
+			if err != nil {
+				return nil, err
+			}
+			for _, row := range rows {
+				if t.lastSent[row.Seq] || sent[row.Seq] {
+					continue // read by the last tick, committed after its snapshot
+				}
+				sent[row.Seq] = true
+				if err := t.fresh(ctx, row, &items); err != nil {
+					return nil, err
+				}
+			}
+			if len(rows) < lq.Limit {
+				break
+			}
+			lq.AfterSeq = rows[len(rows)-1].Seq
 		}
 	}
-	// The requeue log first: a followed delivery it names (a replay of
-	// one waiting for its retry) is due at once, and read below in this
+	// The requeue log: a followed delivery it names (a replay of one
+	// waiting for its retry) is due at once, and read below in this
 	// tick, its replay's attempt with it; one it read is not read again.
-	items, read, err := t.requeued(ctx)
+	got, read, err := t.requeued(ctx, sent)
 	if err != nil {
 		return nil, err
 	}
+	items = append(items, got...)
 	// Then the pending deliveries already reported, before the new ones:
 	// a new delivery found below is not read twice in one tick.
 	now := time.Now()
@@ -621,43 +639,6 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		t.checked = time.Now()
 	}
-	var watched []int64
-	if t.late != nil {
-		watched = t.gaps.Seqs()
-	}
-	late, err := t.gaps.Fill(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	// The gaps given up after SeqGapGrace: to the late window.
-	for _, s := range watched {
-		if !t.gaps.Has(s) && !slices.ContainsFunc(late, func(r *store.DeliveryRow) bool { return r.Seq == s }) {
-			t.late.Add(s)
-		}
-	}
-	for _, row := range late {
-		if err := t.fresh(ctx, row, &items); err != nil {
-			return nil, err
-		}
-	}
-	if t.late.Due() {
-		// Committed later than the gaps watch (lateseq): read by seq.
-		filled, err := t.late.Check(ctx, t.top)
-		if err != nil {
-			return nil, err
-		}
-		if len(filled) > 0 {
-			rows, err := t.Insp.(SeqGapInspector).InspectSeqs(ctx, q, filled)
-			if err != nil {
-				return nil, err
-			}
-			for _, row := range rows {
-				if err := t.fresh(ctx, row, &items); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
 	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestID, newestAt)
 	if err != nil {
 		return nil, err
@@ -666,12 +647,7 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	if page <= 0 {
 		page = tailPage
 	}
-	caughtUp := false       // the last range read was not full: nothing more matches
-	var seen map[int64]bool // the seqs the filtered range read returned
-	if missing != nil {
-		seen = map[int64]bool{}
-	}
-reads:
+	caughtUp := false // the last range read was not full: nothing more matches
 	for range tailPages {
 		q.AfterSeq, q.Limit, q.Tail = top, page, true
 		pg, err := t.Insp.InspectDeliveries(ctx, q)
@@ -679,17 +655,8 @@ reads:
 			return nil, err
 		}
 		for _, row := range pg.Rows {
-			if t.gaps != nil && q.Filtered() && row.Seq > newest {
-				caughtUp = true // the next tick reads it, with its gaps
-				break reads
-			}
-			if !q.Filtered() {
-				t.gapsBetween(top, row.Seq)
-			}
-			if seen != nil {
-				seen[row.Seq] = true
-			}
 			top, topAt = row.Seq, row.CreatedAt
+			sent[row.Seq] = true
 			t.remember(row.Seq, row.ID)
 			if err := t.fresh(ctx, row, &items); err != nil {
 				return nil, err
@@ -706,31 +673,12 @@ reads:
 		top, topAt = newest, newestAt
 		t.remember(newest, newestID)
 	}
-	for _, s := range missing {
-		if s <= top && !seen[s] {
-			t.gapsBetween(s-1, s+1)
-		}
-	}
 	t.idle = top == t.top
 	t.top, t.topAt = top, topAt
+	if t.commits != nil {
+		t.snap, t.lastSent = tickSnap, sent
+	}
 	return inOrder(items), nil
-}
-
-// gapsBetween watches the seqs strictly between lo and hi (missing as the
-// cursor passed them): the first MaxSeqGaps at every tick (SeqGaps), those
-// beyond within the late window (the highest lateseq.DefaultSize).
-func (t *Tailer) gapsBetween(lo, hi int64) {
-	t.gaps.AddBetween(lo, hi)
-	if t.late == nil {
-		return
-	}
-	var rest []int64
-	for s := max(lo+1, hi-lateseq.DefaultSize); s < hi; s++ {
-		if !t.gaps.Has(s) {
-			rest = append(rest, s)
-		}
-	}
-	t.late.Add(rest...)
 }
 
 // reuse returns the cursor the range read starts from: top, unless SQLite
@@ -749,7 +697,7 @@ func (t *Tailer) gapsBetween(lo, hi int64) {
 // read after an idle read, at most every Recheck. PostgreSQL never gives
 // a Seq again (a sequence): not read.
 func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestID string, newestAt time.Time) (int64, time.Time, error) {
-	if t.gaps != nil || t.top == 0 {
+	if t.commits != nil || t.top == 0 {
 		return t.top, t.topAt, nil
 	}
 	if !filtered {
@@ -818,7 +766,7 @@ type seqID struct {
 // remember notes that the log had delivery id at seq as the cursor passed
 // it (SQLite; seq above those remembered).
 func (t *Tailer) remember(seq int64, id string) {
-	if t.gaps != nil || id == "" {
+	if t.commits != nil || id == "" {
 		return
 	}
 	if n := len(t.known); n > 0 && t.known[n-1].seq >= seq {
@@ -874,8 +822,8 @@ func (t *Tailer) survivor(ctx context.Context) (int64, time.Time, bool, error) {
 	return 0, time.Time{}, false, nil
 }
 
-// fresh reports a delivery read for the first time (new, or one that
-// filled a gap), within the Source filter, and keeps it.
+// fresh reports a delivery read for the first time (new, or one committed
+// late below the cursor), within the Source filter, and keeps it.
 func (t *Tailer) fresh(ctx context.Context, row *store.DeliveryRow, items *[]TailItem) error {
 	if t.Source != "" && store.DeliverySource(row.Delivery, row.Source) != t.Source {
 		return nil
@@ -1013,9 +961,9 @@ func (t *Tailer) startRequeues(ctx context.Context) error {
 	if _, ok := rq.(store.RequeueGapLog); !ok {
 		return nil
 	}
-	t.rqGaps = NewGapSet()
-	from := max(top-MaxSeqGaps, 0)
-	es, err := rq.RequeuesAfter(ctx, from, MaxSeqGaps)
+	t.rqGaps = newIDGaps()
+	from := max(top-maxIDGaps, 0)
+	es, err := rq.RequeuesAfter(ctx, from, maxIDGaps)
 	if err != nil {
 		return err
 	}
@@ -1033,9 +981,8 @@ func (t *Tailer) startRequeues(ctx context.Context) error {
 // one still pending is followed at every tick (within MaxWatch) until it
 // settles. A delivery followed already is made due (read at this tick's
 // read of the followed ones, after this), one not read yet as new (its
-// Seq above the cursor, or in a gap: it is reported whole when read) is
-// left to that.
-func (t *Tailer) requeued(ctx context.Context) ([]TailItem, map[string]bool, error) {
+// Seq above the cursor: it is reported whole when read) is left to that.
+func (t *Tailer) requeued(ctx context.Context, sent map[int64]bool) ([]TailItem, map[string]bool, error) {
 	if t.rq == nil {
 		return nil, nil, nil
 	}
@@ -1103,9 +1050,13 @@ func (t *Tailer) requeued(ctx context.Context) ([]TailItem, map[string]bool, err
 	read := make(map[string]bool, len(rows))
 	for _, row := range rows {
 		read[row.ID] = true
-		if row.Seq > t.top || t.gaps.Has(row.Seq) || !t.matches(row) {
+		if row.Seq > t.top || !t.matches(row) {
 			continue
 		}
+		// Its attempts from here: a read by transaction at the next
+		// tick (one committed just now, below the cursor) does not
+		// report it again.
+		sent[row.Seq] = true
 		w := &watched{printed: since[row.ID], shown: true}
 		if e, ok := t.done.get(row.ID); ok {
 			w = e // reported: its attempts above those it reported

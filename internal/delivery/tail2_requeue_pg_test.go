@@ -14,7 +14,7 @@ import (
 // id is taken inside its transaction: a slow requeue (lower id) commits
 // after a quick one (higher id) the tail already read past. The tail
 // still shows the slow one's replay; an id rolled back is watched no
-// longer than SeqGapGrace.
+// longer than idGapGrace.
 func TestTailReplayOutOfOrderPostgres(t *testing.T) {
 	u := pgtest.URL(t)
 	db, err := postgres.OpenDB(t.Context(), u)

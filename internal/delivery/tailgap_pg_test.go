@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,8 +13,8 @@ import (
 // TestTailOutOfOrderCommitsPostgres: on PostgreSQL a delivery's seq is
 // taken inside its transaction, so a slow writer's delivery (lower seq)
 // commits after a quicker one's (higher seq) the tail already read past:
-// the tail still reports it, with or without a filter; a seq whose
-// transaction rolled back is watched no longer than SeqGapGrace.
+// the tail still reports it (read by transaction), with or without a
+// filter, once; a transaction rolled back reports nothing.
 func TestTailOutOfOrderCommitsPostgres(t *testing.T) {
 	for _, pattern := range []string{"", "card.*"} {
 		t.Run("event="+pattern, func(t *testing.T) {
@@ -33,8 +32,8 @@ func TestTailOutOfOrderCommitsPostgres(t *testing.T) {
 			f := newTailFixtureOn(t, db)
 			first := f.deliver("card.first", "", 1)
 			tl := f.tailer(func(tl *Tailer) { tl.Lines = 0; tl.EventPattern = pattern })
-			if tl.gaps == nil {
-				t.Fatal("the tail watches no seq gaps on PostgreSQL")
+			if tl.commits == nil {
+				t.Fatal("the tail reads no late commits on PostgreSQL")
 			}
 			wantItems(t, "nothing yet", f.step(tl))
 
@@ -63,9 +62,6 @@ func TestTailOutOfOrderCommitsPostgres(t *testing.T) {
 			}
 			wantItems(t, "the slow writer's, committed late", f.step(tl), "card.first delivery sent")
 			wantItems(t, "once", f.step(tl))
-			if n := tl.gaps.Len(); n != 0 {
-				t.Errorf("%d gaps watched after they were filled", n)
-			}
 
 			tx = slow("rolled-back-delivery")
 			f.deliver("card.third", "", 1)
@@ -74,35 +70,24 @@ func TestTailOutOfOrderCommitsPostgres(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantItems(t, "rolled back", f.step(tl))
-			if n := tl.gaps.Len(); n != 1 {
-				t.Errorf("%d gaps watched, want the rolled-back one", n)
-			}
-			tl.gaps.grace = time.Millisecond
-			time.Sleep(2 * time.Millisecond)
-			wantItems(t, "expired", f.step(tl))
-			if n := tl.gaps.Len(); n != 0 {
-				t.Errorf("%d gaps watched after the grace", n)
-			}
+			wantItems(t, "still nothing", f.step(tl))
 		})
 	}
 }
 
-// The PostgreSQL store is the one whose seqs commit out of order.
-var _ SeqGapInspector = (*postgres.DB)(nil)
-
-// commitOnMissing is a PostgreSQL store that commits tx right after it
-// read the missing seqs: the slow writer's delivery commits between the
-// tail's read of its gaps and of its backlog.
-type commitOnMissing struct {
+// commitOnSnapshot is a PostgreSQL store that commits tx right after it
+// took a transaction snapshot: the slow writer's delivery commits between
+// the tail's first snapshot and its read of its backlog.
+type commitOnSnapshot struct {
 	*postgres.DB
 	tx pgx.Tx
 }
 
-func (c *commitOnMissing) MissingSeqs(ctx context.Context, after, upto int64, max int) ([]int64, error) {
-	s, err := c.DB.MissingSeqs(ctx, after, upto, max)
+func (c *commitOnSnapshot) TxSnapshot(ctx context.Context) (string, error) {
+	s, err := c.DB.TxSnapshot(ctx)
 	if c.tx != nil {
 		if err := c.tx.Commit(ctx); err != nil {
-			return nil, err
+			return "", err
 		}
 		c.tx = nil
 	}
@@ -110,8 +95,8 @@ func (c *commitOnMissing) MissingSeqs(ctx context.Context, after, upto int64, ma
 }
 
 // TestTailBacklogGapOncePostgres: a delivery committed late, between the
-// tail's read of the gaps below its cursor and of its backlog, is
-// reported once, in the backlog.
+// tail's first snapshot and its read of its backlog, is reported once, in
+// the backlog (not again by the first tick's read by transaction).
 func TestTailBacklogGapOncePostgres(t *testing.T) {
 	u := pgtest.URL(t)
 	db, err := postgres.OpenDB(t.Context(), u)
@@ -135,7 +120,7 @@ func TestTailBacklogGapOncePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.deliver("card.second", "", 1)
-	tl := f.tailer(func(tl *Tailer) { tl.Insp = &commitOnMissing{DB: db, tx: tx} })
+	tl := f.tailer(func(tl *Tailer) { tl.Insp = &commitOnSnapshot{DB: db, tx: tx} })
 	wantItems(t, "backlog", f.got, "card.first delivery sent", "card.first delivery sent", "card.second delivery sent")
 	wantItems(t, "not again", f.step(tl))
 }

@@ -113,6 +113,48 @@ type MatchRequeuer interface {
 	RequeueMatching(ctx context.Context, f DeliveryFilter, limit int, r Requeue, owner string, until time.Time) (ds []*Delivery, next int64, more bool, err error)
 }
 
+// CommitReader is implemented by stores whose deliveries commit out of
+// seq order (PostgreSQL: a seq is taken from a sequence inside the writing
+// transaction, so a slow import or a writer held mid-transaction commits
+// its row below the seq a follower already read past). A follower of the
+// log (deliveries tail, the inspector's live log) takes a snapshot
+// (TxSnapshot) before each read up to its cursor, and at its next read
+// asks for the rows at or below that cursor the snapshot did not see
+// (InspectCommittedAfter): one indexed read (schema 14's txid) that finds
+// a late commit however far below the cursor and however late.
+//
+// SQLite does not implement it, and needs nothing in its place: it has one
+// writer at a time, which takes a delivery's seq (the rowid: the highest
+// plus one) inside the transaction that commits it, so deliveries commit
+// in seq order; and store import places a delivery whose seq is below the
+// newest delivery's at the end of the log (the next seq), never below a
+// follower's cursor. What SQLite does have is deleted seqs given again
+// once store prune deleted the newest deliveries: deliveries tail checks
+// the IDs it read for that (Tailer's reuse), the live log the delivery at
+// its cursor.
+type CommitReader interface {
+	// TxSnapshot is the server's transaction snapshot now, as text.
+	TxSnapshot(ctx context.Context) (string, error)
+	// InspectDeliveriesSnapshot is InspectDeliveries and TxSnapshot in
+	// one transaction: the snapshot is the one the read saw (taken
+	// before it, a delivery that committed in between was both read and
+	// not seen by the snapshot: sent again by a follower, as late).
+	InspectDeliveriesSnapshot(ctx context.Context, q InspectQuery) (*InspectPage, string, error)
+	// InspectCommittedAfter returns the deliveries with seq <= upto that
+	// match q's filters and that snap did not see (committed since it was
+	// taken): the newest q.Limit of them by seq, and how many more there
+	// are; with q.Tail, the oldest q.Limit above q.AfterSeq by seq (more
+	// is 0: a full page says to read on from its last seq).
+	InspectCommittedAfter(ctx context.Context, q InspectQuery, upto int64, snap string) (rows []*DeliveryRow, more int, err error)
+}
+
+// EventCommitReader is CommitReader's read for the events without
+// deliveries (the inspector's live log shows them): the newest limit of
+// those with seq <= upto that snap did not see, and how many more.
+type EventCommitReader interface {
+	InspectEventsCommittedAfter(ctx context.Context, q EventQuery, upto int64, snap string, limit int) (rows []*EventRow, more int, err error)
+}
+
 // RequeueLog is implemented by stores whose requeues (Requeue,
 // RequeueLeased, RequeueMatching: replay, serve's resends, a run's
 // handover) each append the delivery to a small log of their own, with an

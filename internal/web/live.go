@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -29,34 +27,21 @@ type liveBatch struct {
 	Skipped int         `json:"skipped,omitempty"`
 	// Paging replaces the page's paging when rows were skipped.
 	Paging string `json:"paging,omitempty"`
-	// Gaps, EGaps: on PostgreSQL, the delivery and event seqs missing
-	// below Top and ETop the stream watches (formatSeqs), which the page
-	// hands to its next stream.
-	Gaps  string `json:"gaps"`
-	EGaps string `json:"egaps"`
-	// Snap: on PostgreSQL (commitInspector), the transaction snapshot
+	// Snap: on PostgreSQL (store.CommitReader), the transaction snapshot
 	// taken before the reads up to Top: the page hands Top and Snap to its
 	// next stream, which reads what committed below Top since.
 	Snap string `json:"snap,omitempty"`
 }
 
-// commitInspector is implemented by stores whose deliveries commit out of
-// seq order and that say which committed since a transaction snapshot
-// (PostgreSQL, schema 14). A live stream on one finds every delivery that
-// commits below its cursor, however far below and however late, with one
-// indexed read per tick: before each read up to its cursor it takes a
-// snapshot, and at the next tick reads the deliveries at or below that
-// cursor the snapshot did not see. The page hands the snapshot taken
-// before its own read (data-snap) to its stream, so a delivery that
-// commits below the page's rows between the page and the stream is sent
-// too. It replaces the seq gaps (delivery.SeqGaps, lateSeqs), which
-// watched a window of missing seqs below the cursor for a while.
-type commitInspector interface {
-	TxSnapshot(ctx context.Context) (string, error)
-	// InspectCommittedAfter: the newest q.Limit of them, and how many
-	// more there are.
-	InspectCommittedAfter(ctx context.Context, q store.InspectQuery, upto int64, snap string) (rows []*store.DeliveryRow, more int, err error)
-}
+// A live stream on a store whose deliveries commit out of seq order
+// (store.CommitReader: PostgreSQL) finds every delivery that commits below
+// its cursor, however far below and however late, with one indexed read
+// per tick: before each read up to its cursor it takes a snapshot, and at
+// the next tick reads the deliveries at or below that cursor the snapshot
+// did not see (and the events without deliveries:
+// store.EventCommitReader). The page hands the snapshot taken before its
+// own read (data-snap) to its stream, so a delivery that commits below the
+// page's rows between the page and the stream is sent too.
 
 // storeNotice is the Server-Sent Event (event: store) that tells the page
 // its stream cannot read the store (Down, with the error's one line) or
@@ -132,37 +117,12 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	withEvents := eventsShown(q)
 	eFromNow = eFromNow && withEvents
 	startedFromNow := fromNow
-	// On PostgreSQL events, like deliveries, commit out of seq order: the
-	// event seqs missing below the event cursor are re-read at every tick
-	// (at most delivery.MaxSeqGaps, for delivery.SeqGapGrace); from the
-	// start, those the page found missing when it was rendered (egaps:
-	// one that committed before this stream started is below its cursor)
-	// and those missing now just below the cursor.
-	var egaps *eventGaps
-	// With a commitInspector that reads events too, they are found by
-	// transaction as the deliveries are (eci), and no event gap is kept.
-	var eci eventCommitInspector
-	if c, ok := h.insp.(eventCommitInspector); ok && withEvents {
-		if _, ok := h.insp.(commitInspector); ok {
-			eci = c
-		}
-	}
-	if withEvents && eci == nil {
-		egaps = newEventGaps(h.insp)
-	}
-	// On PostgreSQL deliveries commit out of seq order: the seqs missing
-	// below the cursor (at most delivery.MaxSeqGaps, for
-	// delivery.SeqGapGrace) are re-read at every tick, as deliveries tail
-	// does; from the start, those the page found missing when it was
-	// rendered (gaps: one that committed before this stream started is
-	// below its cursor, and no range read returns it) and those missing
-	// now just below the page's newest row.
-	// Each batch hands the gaps watched to the page for its next stream
-	// (a reconnect: one filled meanwhile is below its cursor).
-	gaps := delivery.NewSeqGaps(h.insp)
-	ci, _ := h.insp.(commitInspector)
-	if ci != nil {
-		gaps = nil
+	// On PostgreSQL deliveries, and events, commit out of seq order: they
+	// are found by transaction (ci, eci).
+	ci, _ := h.insp.(store.CommitReader)
+	var eci store.EventCommitReader
+	if c, ok := h.insp.(store.EventCommitReader); ok && withEvents && ci != nil {
+		eci = c
 	}
 	// snap: the snapshot taken before the reads up to the cursor (after)
 	// the stream sent, with ci; lastSent, the seqs the last tick sent (a
@@ -172,23 +132,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		snap = r.URL.Query().Get("snap")
 	}
 	var lastSent, lastSentE map[int64]bool
-	// gaps watches at most delivery.MaxSeqGaps seqs, each for
-	// delivery.SeqGapGrace: a delivery whose transaction commits later
-	// than that (a slow writer while more newer deliveries commit than
-	// that, a long import) has a seq the stream no longer watched, and
-	// was never shown. slow is the seqs missing in the liveLateWindow
-	// seqs below the cursor that gaps does not watch (at most that many,
-	// so memory stays bounded): every liveRecheck they are read again,
-	// and a delivery that filled one is shown as a gap's is.
-	// The same for the events without a delivery (eslow).
-	var slow, eslow *lateSeqs
-	gi, _ := h.insp.(delivery.SeqGapInspector)
-	if gi != nil && gaps != nil {
-		slow = &lateSeqs{missing: gi.MissingSeqs, watched: func(s int64) bool { return gaps.Has(s) }}
-	}
-	if egaps != nil {
-		eslow = &lateSeqs{missing: egaps.insp.MissingEventSeqs, watched: func(s int64) bool { return egaps.set.Has(s) }}
-	}
 	// A stream outlives a server's WriteTimeout (serve: 60s), which cut it
 	// every minute: it ends when the tab goes away (the request context).
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
@@ -252,7 +195,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// open reads what the stream starts from: the newest delivery (the
 	// cursor of a stream from now; else a read that says the store
 	// answers), the newest event of a stream from now, and on PostgreSQL
-	// the gaps just below the cursors; then the rows the page shows. A
+	// the snapshot before them; then the rows the page shows. A
 	// read that fails (the store is down) is retried at every tick until
 	// it works; until then the stream reads nothing else.
 	opened := false
@@ -337,37 +280,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					}
 				}
 			}
-			// Watching a gap twice keeps it once (a retry).
-			if egaps != nil && etop > 0 {
-				missing, err := egaps.missing(r.Context(), max(etop-delivery.MaxSeqGaps, 0), etop)
-				if err != nil {
-					return err
-				}
-				for _, s := range append(parseSeqs(r.URL.Query().Get("egaps")), missing...) {
-					if s <= etop {
-						egaps.add(s)
-					}
-				}
-			}
-			if gaps != nil && after > 0 {
-				missing, err := gaps.Missing(r.Context(), max(after-delivery.MaxSeqGaps, 0), after)
-				if err != nil {
-					return err
-				}
-				start := append(parseSeqs(r.URL.Query().Get("gaps")), missing...)
-				slices.Sort(start)
-				for _, s := range slices.Compact(start) {
-					if s <= after {
-						gaps.Add(s)
-					}
-				}
-			}
-			if err := slow.start(r.Context(), after); err != nil {
-				return err
-			}
-			if err := eslow.start(r.Context(), etop); err != nil {
-				return err
-			}
 			opened = true
 			qs.BeforeSeq = after + 1
 		}
@@ -399,8 +311,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		tailQ.Status = ""
 	}
 	watch := map[string]bool{}
-	// found sorts a row read for the first time (new, or one that filled
-	// a gap): on the page, or watched until it settles.
+	// found sorts a row read for the first time (new, or one committed
+	// late below the cursor): on the page, or watched until it settles.
 	var fresh []*store.DeliveryRow
 	found := func(row *store.DeliveryRow) {
 		switch {
@@ -450,7 +362,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if openErr != nil && r.Context().Err() == nil && !say(openErr) {
 		return
 	}
-	sentGaps, sentEGaps := r.URL.Query().Get("gaps"), r.URL.Query().Get("egaps")
 	for {
 		select {
 		case <-r.Context().Done():
@@ -503,20 +414,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			cutBack = false
 			after, etop, cursorID = 0, 0, ""
 			ecursor, eSeen = nil, false
-			gaps = delivery.NewSeqGaps(h.insp)
-			if withEvents && eci == nil {
-				egaps = newEventGaps(h.insp)
-			}
-			slow.restart()
-			eslow.restart()
 			if ci != nil {
-				gaps, snap, lastSent, lastSentE = nil, "", nil, nil
+				snap, lastSent, lastSentE = "", nil, nil
 				if s, err := ci.TxSnapshot(r.Context()); err == nil {
 					snap = s
 				}
 			}
 			pending, settled, watch = map[string]string{}, map[string]settledRow{}, map[string]bool{}
-			sentGaps, sentEGaps = "", ""
 			if _, err := fmt.Fprint(w, "event: reset\ndata: {\"text\":\"the delivery log was emptied or cut back under this stream (serve's reset, store prune); following it from its start\"}\n\n"); err != nil {
 				return
 			}
@@ -553,27 +457,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				newest, newestID = pg.Rows[0].Seq, pg.Rows[0].ID
 			}
 		}
-		// A filtered read does not show the seqs the filter hides: those
-		// missing up to newest are read first, and the range read stops
-		// at newest.
-		var missing []int64
-		var seen map[int64]bool // the seqs the filtered range read returned
-		if tailQ.Filtered() && newest > batch.Top {
-			if missing, _ = gaps.Missing(r.Context(), batch.Top, newest); missing != nil {
-				seen = map[int64]bool{}
-			}
-		}
-		late, err := gaps.Fill(r.Context(), tailQ)
-		failed(err)
-		for _, row := range late {
-			found(row)
-		}
 		// The snapshot before this tick's reads up to the cursor; the
 		// deliveries that committed at or below the cursor since the last
 		// one are read after them (a row that commits in between is in
 		// this read or the next tick's).
 		tickSnap, tickTop := "", batch.Top
 		if ci != nil {
+			var err error
 			tickSnap, err = ci.TxSnapshot(r.Context())
 			failed(err)
 		}
@@ -582,7 +472,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// lateOK: the reads by transaction worked (the snapshot moves on).
 		lateOK := ci != nil && snap != "" && tickSnap != ""
 		caughtUp := false // the last range read was short: nothing more after it
-	reads:
 		for range 5 {
 			qq := tailQ
 			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
@@ -595,16 +484,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			for _, row := range pg.Rows {
-				if gaps != nil && tailQ.Filtered() && row.Seq > newest {
-					caughtUp = true // the next tick reads it, with its gaps
-					break reads
-				}
-				if !tailQ.Filtered() {
-					gaps.AddBetween(batch.Top, row.Seq)
-				}
-				if seen != nil {
-					seen[row.Seq] = true
-				}
 				batch.Top, cursorID = row.Seq, row.ID
 				sent[row.Seq] = true
 				found(row)
@@ -649,11 +528,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		if caughtUp && len(fresh) == 0 && newest > batch.Top {
 			batch.Top, cursorID = newest, newestID // the next range stays short
 		}
-		for _, s := range missing {
-			if s <= batch.Top && !seen[s] {
-				gaps.Add(s)
-			}
-		}
 		if lateOK && readErr == nil {
 			lq := tailQ
 			lq.Limit = 1000
@@ -669,17 +543,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		} else {
 			lateOK = false
-		}
-		if slow.due() {
-			filled, err := slow.check(r.Context(), batch.Top)
-			failed(err)
-			if len(filled) > 0 {
-				rows, err := gi.InspectSeqs(r.Context(), tailQ, filled)
-				failed(err)
-				for _, row := range rows {
-					found(row)
-				}
-			}
 		}
 		// Updates of the pending rows this tab shows.
 		if len(pending) > 0 {
@@ -763,11 +626,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		if withEvents {
 			eq := eventQuery(q)
 			tickETop := batch.ETop
-			late, err := egaps.fill(r.Context(), eq)
-			failed(err)
-			for _, e := range late {
-				views = append(views, eventView(e))
-			}
 			tickECursor := ecursor
 			maxE, err := h.insp.MaxEventSeq(r.Context())
 			failed(err)
@@ -779,29 +637,20 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				eSeen = true
 			}
 			if err == nil && maxE > etop {
-				// The seqs missing in the new range, read before it: those
-				// the range read does not return are watched (one that
-				// commits later is below the cursor).
-				emissing, _ := egaps.missing(r.Context(), etop, maxE)
+				// What commits in the new range after this read is below
+				// the cursor: read by transaction at the next tick.
 				eq.Tail, eq.AfterSeq, eq.UpToSeq, eq.Limit = true, etop, maxE, 1000
 				evs, err := h.insp.InspectEvents(r.Context(), eq)
 				failed(err)
 				if err == nil {
-					seen := make(map[int64]bool, len(evs))
 					for _, e := range evs {
 						views = append(views, eventView(e))
-						seen[e.Seq] = true
 						sentE[e.Seq] = true
 					}
 					if len(evs) > 0 {
 						ecursor = evs[len(evs)-1]
 					}
 					batch.ETop = maxE
-					for _, s := range emissing {
-						if !seen[s] {
-							egaps.add(s)
-						}
-					}
 				}
 			}
 			// The event the stream read before this tick, when no
@@ -826,17 +675,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				for _, e := range evs {
 					if !lastSentE[e.Seq] && !sentE[e.Seq] {
 						sentE[e.Seq] = true
-						views = append(views, eventView(e))
-					}
-				}
-			}
-			if eslow.due() {
-				filled, err := eslow.check(r.Context(), batch.ETop)
-				failed(err)
-				if len(filled) > 0 {
-					evs, err := egaps.insp.InspectEventSeqs(r.Context(), eventQuery(q), filled)
-					failed(err)
-					for _, e := range evs {
 						views = append(views, eventView(e))
 					}
 				}
@@ -906,18 +744,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		batch.Rows, batch.N = buf.String(), len(views)
-		// The gaps watched now (those the last re-read did not fill; the
-		// page keeps them for its next stream), sent when they change.
-		batch.Gaps = formatSeqs(gaps.Seqs())
-		batch.EGaps = egaps.String()
 		if !say(readErr) {
 			return
 		}
-		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop &&
-			batch.Gaps == sentGaps && batch.EGaps == sentEGaps {
+		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop {
 			continue
 		}
-		after, etop, sentGaps, sentEGaps = batch.Top, batch.ETop, batch.Gaps, batch.EGaps
+		after, etop = batch.Top, batch.ETop
 		// The HTML escaped as the page's (htmlJSON): one escaping of a
 		// byte that is not UTF-8 for both.
 		batch.Rows, batch.Paging = htmlJSON(batch.Rows), htmlJSON(batch.Paging)
@@ -930,12 +763,6 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		fl.Flush()
 	}
-}
-
-// eventCommitInspector: commitInspector's read for the events without
-// deliveries (PostgreSQL, schema 14).
-type eventCommitInspector interface {
-	InspectEventsCommittedAfter(ctx context.Context, q store.EventQuery, upto int64, snap string, limit int) (rows []*store.EventRow, more int, err error)
 }
 
 // mergeSeqs adds the seqs of b to a (a new map when a is nil).
@@ -975,192 +802,6 @@ func keepSettled(settled map[string]settledRow, row *store.DeliveryRow) {
 		}
 	}
 	delete(settled, oldest)
-}
-
-// liveLateWindow is how many seqs below its cursor a live stream
-// re-reads every liveRecheck for deliveries committed later than its
-// gaps are watched (lateSeqs).
-const liveLateWindow = 10 * delivery.MaxSeqGaps
-
-// lateSeqs is the seqs missing below a live stream's cursor (within
-// liveLateWindow) that its gaps do not watch: taken by a transaction
-// still open (or rolled back, or deleted). Its methods are no-ops on nil
-// (a store whose seqs commit in order).
-type lateSeqs struct {
-	// missing returns the seqs in (after, upto] missing now, at most max.
-	missing func(ctx context.Context, after, upto int64, max int) ([]int64, error)
-	watched func(seq int64) bool // by the stream's gaps
-	seqs    []int64              // ascending
-	checked time.Time
-}
-
-// unwatched reads the seqs missing in the window below top that the
-// gaps do not watch.
-func (l *lateSeqs) unwatched(ctx context.Context, top int64) ([]int64, error) {
-	missing, err := l.missing(ctx, max(top-liveLateWindow, 0), top, liveLateWindow)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(missing, l.watched), nil
-}
-
-// start reads the seqs missing below the stream's first cursor.
-func (l *lateSeqs) start(ctx context.Context, top int64) error {
-	if l == nil || top <= 0 {
-		return nil
-	}
-	seqs, err := l.unwatched(ctx, top)
-	if err != nil {
-		return err
-	}
-	l.seqs, l.checked = seqs, time.Now()
-	return nil
-}
-
-// restart forgets the seqs read (the log was emptied).
-func (l *lateSeqs) restart() {
-	if l != nil {
-		l.seqs, l.checked = nil, time.Now()
-	}
-}
-
-func (l *lateSeqs) due() bool { return l != nil && time.Since(l.checked) >= liveRecheck }
-
-// check reads the missing seqs again (below top, the cursor now) and
-// returns those filled since the last read.
-func (l *lateSeqs) check(ctx context.Context, top int64) ([]int64, error) {
-	now, err := l.unwatched(ctx, top)
-	if err != nil {
-		return nil, err
-	}
-	l.checked = time.Now()
-	var filled []int64
-	for _, s := range l.seqs {
-		if _, still := slices.BinarySearch(now, s); !still && s > top-liveLateWindow && !l.watched(s) {
-			filled = append(filled, s)
-		}
-	}
-	l.seqs = now
-	return filled, nil
-}
-
-// eventGapInspector is implemented by stores whose events commit out of
-// seq order (PostgreSQL; see delivery.SeqGapInspector for deliveries).
-// SQLite does not implement it: its live log watches no event gaps, at no
-// cost per tick.
-type eventGapInspector interface {
-	// MissingEventSeqs returns the seqs in (after, upto] no event has
-	// now, at most max of them, lowest first.
-	MissingEventSeqs(ctx context.Context, after, upto int64, max int) ([]int64, error)
-	// InspectEventSeqs returns the events with these seqs that have no
-	// delivery and match q's filters, by seq.
-	InspectEventSeqs(ctx context.Context, q store.EventQuery, seqs []int64) ([]*store.EventRow, error)
-}
-
-// eventGaps is the event seqs missing below a live stream's event
-// cursor, each re-read every tick until an event fills it or
-// delivery.SeqGapGrace passed; at most delivery.MaxSeqGaps of them
-// (delivery.SeqGaps' bookkeeping). Its methods are no-ops on nil (a store
-// without such gaps).
-type eventGaps struct {
-	insp eventGapInspector
-	set  *delivery.SeqGaps
-}
-
-func newEventGaps(insp any) *eventGaps {
-	gi, ok := insp.(eventGapInspector)
-	if !ok {
-		return nil
-	}
-	return &eventGaps{insp: gi, set: delivery.NewGapSet()}
-}
-
-// missing returns the event seqs in (after, upto] missing now.
-func (g *eventGaps) missing(ctx context.Context, after, upto int64) ([]int64, error) {
-	if g == nil || upto <= after {
-		return nil, nil
-	}
-	return g.insp.MissingEventSeqs(ctx, after, upto, delivery.MaxSeqGaps)
-}
-
-func (g *eventGaps) add(seq int64) {
-	if g != nil && seq > 0 {
-		g.set.Add(seq)
-	}
-}
-
-// fill re-reads the gaps and returns the events without deliveries that
-// filled them and match q, by seq; it drops those gaps and the expired
-// ones (read one last time).
-func (g *eventGaps) fill(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
-	if g == nil || g.set.Len() == 0 {
-		return nil, nil
-	}
-	rows, err := g.insp.InspectEventSeqs(ctx, q, g.set.Seqs())
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range rows {
-		g.set.Remove(e.Seq)
-	}
-	g.set.Expire()
-	return rows, nil
-}
-
-// String is the gaps watched (formatSeqs); "" on nil.
-func (g *eventGaps) String() string {
-	if g == nil {
-		return ""
-	}
-	return formatSeqs(g.set.Seqs())
-}
-
-// formatSeqs writes seqs (ascending) as the page hands them to its
-// stream: runs as lo-hi, comma-separated ("7,9-12").
-func formatSeqs(seqs []int64) string {
-	var b strings.Builder
-	for i := 0; i < len(seqs); {
-		j := i
-		for j+1 < len(seqs) && seqs[j+1] == seqs[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(seqs[i], 10))
-		if j > i {
-			b.WriteString("-" + strconv.FormatInt(seqs[j], 10))
-		}
-		i = j + 1
-	}
-	return b.String()
-}
-
-// parseSeqs reads formatSeqs' text, at most delivery.MaxSeqGaps seqs (a
-// hand-made URL cannot make a stream watch more); what does not parse is
-// skipped.
-func parseSeqs(s string) []int64 {
-	var out []int64
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.ParseInt(lo, 10, 64)
-		if err != nil || a <= 0 {
-			continue
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.ParseInt(hi, 10, 64); err != nil || b < a {
-				continue
-			}
-		}
-		for n := a; n <= b; n++ {
-			if len(out) >= delivery.MaxSeqGaps {
-				return out
-			}
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // ---- overview ----

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/hookctl/hookctl/internal/delivery"
 )
 
 // bulkDeliveries commits n deliveries at once (copies of the delivery
@@ -28,7 +26,7 @@ func (e *livegapEnv) bulkDeliveries(id string, n int) {
 }
 
 // TestLiveLateBelowGapWindowPostgres: a slow writer's delivery (its seq
-// taken first) commits after more than delivery.MaxSeqGaps newer
+// taken first) commits after more than 1000 newer
 // deliveries did: a stream that opened meanwhile, from now (curl) or
 // from the page's cursor, shows it once it commits. Before, the stream
 // watched only the seqs missing within MaxSeqGaps below its cursor and
@@ -39,7 +37,7 @@ func TestLiveLateBelowGapWindowPostgres(t *testing.T) {
 			e := newLivegapEnv(t)
 			first := e.publish("card.first")
 			tx := e.slowWriter(slowDeliverySQL, first)
-			e.bulkDeliveries(first, delivery.MaxSeqGaps+200)
+			e.bulkDeliveries(first, 1000+200)
 			query := ""
 			if from == "cursor" {
 				var top int64
@@ -61,17 +59,17 @@ func TestLiveLateBelowGapWindowPostgres(t *testing.T) {
 }
 
 // TestLiveLateAfterGapGracePostgres (HOOKCTL_LONG=1, ~13 s): a slow
-// writer's delivery commits later than delivery.SeqGapGrace after a
+// writer's delivery commits later than 10*time.Second after a
 // newer one the stream sent: the stream stopped watching its seq as a
 // gap then, and still shows it once it commits. Before, it was never
 // shown.
 func TestLiveLateAfterGapGracePostgres(t *testing.T) {
 	if os.Getenv("HOOKCTL_LONG") != "1" {
-		t.Skip("HOOKCTL_LONG=1: waits out delivery.SeqGapGrace")
+		t.Skip("HOOKCTL_LONG=1: waits out 10*time.Second")
 	}
 	e := newLivegapEnv(t)
 	first := e.publish("card.first")
-	sctx, cancel := context.WithTimeout(e.ctx, delivery.SeqGapGrace+10*time.Second)
+	sctx, cancel := context.WithTimeout(e.ctx, 10*time.Second+10*time.Second)
 	defer cancel()
 	wait := e.stream(sctx, "")
 	wait("hello", "event: hello")
@@ -79,7 +77,7 @@ func TestLiveLateAfterGapGracePostgres(t *testing.T) {
 	wait("the newer delivery", e.publish("card.second"))
 	// The transaction stays open past the grace (a precondition, not an
 	// assertion: the stream drops the gap then).
-	time.Sleep(delivery.SeqGapGrace + 2*time.Second)
+	time.Sleep(10*time.Second + 2*time.Second)
 	if err := tx.Commit(e.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +86,7 @@ func TestLiveLateAfterGapGracePostgres(t *testing.T) {
 
 // TestLiveLateEventBelowGapWindowPostgres: the same for an event without
 // deliveries: a slow writer's (its seq taken first) commits after more
-// than delivery.MaxSeqGaps newer events did; a stream opened meanwhile
+// than 1000 newer events did; a stream opened meanwhile
 // shows it once it commits. Before, it was never shown.
 func TestLiveLateEventBelowGapWindowPostgres(t *testing.T) {
 	e := newLivegapEnv(t)
@@ -101,7 +99,7 @@ func TestLiveLateEventBelowGapWindowPostgres(t *testing.T) {
 	defer c.Close(context.Background())
 	if _, err := c.Exec(e.ctx, `INSERT INTO events (id, type, provider, payload, content_type, source, created_at)
 		SELECT 'bulk-' || g, 'card.bulk', 'bond', '\x7b7d', 'application/json', 'received', now() FROM generate_series(1, $1::int) g`,
-		delivery.MaxSeqGaps+200); err != nil {
+		1000+200); err != nil {
 		t.Fatal(err)
 	}
 	sctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)

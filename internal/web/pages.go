@@ -376,11 +376,7 @@ type logData struct {
 	// NextUntil bounds the next page's events (unix µs, exclusive) when
 	// this page ended at an event (0: the row at NextBefore bounds them).
 	NextUntil int64
-	// Gaps, EGaps: on PostgreSQL, the delivery and event seqs missing
-	// below TopSeq and EventTop when the page was read (formatSeqs), which
-	// its stream watches from its start.
-	Gaps, EGaps string
-	// Snap: with a commitInspector, the transaction snapshot taken before
+	// Snap: with a store.CommitReader, the transaction snapshot taken before
 	// the page's reads, handed to its stream with TopSeq.
 	Snap string
 }
@@ -463,32 +459,17 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			noSub = fmt.Sprintf("no subscription %q: deleted (its deliveries stay in the log, without it) or never made", q.SubscriptionID)
 		}
 	}
-	// On PostgreSQL a delivery can commit after one with a higher seq:
-	// the seqs missing just below the newest delivery are read before the
-	// page (one that commits in between is on it, or missing here), and
-	// the page hands those still missing below its newest row to its
-	// stream, which reads only after that row (a delivery that commits
-	// between this read and the stream's start would be in no read).
-	// With a commitInspector (PostgreSQL) the page instead hands its
-	// stream the transaction snapshot taken before its reads: the stream
-	// reads every delivery at or below the page's newest row that the
-	// snapshot did not see, however far below (no window).
-	var missing []int64
-	newest := int64(-1)
+	// On PostgreSQL a delivery can commit after one with a higher seq
+	// (store.CommitReader): the page hands its stream the transaction
+	// snapshot its read saw (one transaction: taken before the read, it
+	// missed a delivery committed in between, which the read returned or
+	// put on an older page, and the stream sent it again at the top), and
+	// the stream reads every delivery at or below the page's newest row
+	// that the snapshot did not see, however far below (a delivery that
+	// commits between this read and the stream's start is below the
+	// stream's cursor).
 	var snap string
-	ci, _ := h.insp.(commitInspector)
-	if ci != nil && q.BeforeSeq == 0 {
-		snap, _ = ci.TxSnapshot(r.Context()) // none: the stream takes its own
-	}
-	if g := delivery.NewSeqGaps(h.insp); g != nil && ci == nil && q.BeforeSeq == 0 {
-		if top, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1}); err == nil {
-			newest = 0
-			if len(top.Rows) > 0 {
-				newest = top.Rows[0].Seq
-			}
-			missing, _ = g.Missing(r.Context(), max(newest-delivery.MaxSeqGaps, 0), newest)
-		}
-	}
+	ci, _ := h.insp.(store.CommitReader)
 	var invalid string
 	pg := &store.InspectPage{}
 	if msg := unknownChoice(q); msg != "" {
@@ -497,6 +478,11 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		invalid = noSub
 	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
 		invalid = inputMessage(err) // nothing can match: said, not an empty log
+	} else if ci != nil && q.BeforeSeq == 0 {
+		if pg, snap, err = ci.InspectDeliveriesSnapshot(r.Context(), q); err != nil {
+			h.fail(w, r, http.StatusInternalServerError, err)
+			return
+		}
 	} else if pg, err = h.inspect(r.Context(), q); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -509,29 +495,13 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.First && d.TopSeq == 0 {
 		// Nothing matched: the stream starts from the newest delivery.
-		if newest >= 0 {
-			d.TopSeq = newest // as of the read of the missing seqs
-		} else if top, err := h.inspect(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(top.Rows) > 0 {
+		if top, err := h.inspect(r.Context(), store.InspectQuery{Limit: 1}); err == nil && len(top.Rows) > 0 {
 			d.TopSeq = top.Rows[0].Seq
 		}
-	}
-	if len(missing) > 0 {
-		onPage := make(map[int64]bool, len(pg.Rows))
-		for _, row := range pg.Rows {
-			onPage[row.Seq] = true
-		}
-		missing = slices.DeleteFunc(missing, func(s int64) bool { return s > d.TopSeq || onPage[s] })
-		d.Gaps = formatSeqs(missing)
 	}
 	if h.insp != nil && eventsShown(q) && invalid == "" {
 		// Events without deliveries in the page's time span.
 		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
-		// On PostgreSQL, the event seqs missing below the stream's event
-		// cursor, read before the page's events (as the deliveries').
-		var emissing []int64
-		if eg := newEventGaps(h.insp); eg != nil && d.First && ci == nil {
-			emissing, _ = eg.missing(r.Context(), max(d.EventTop-delivery.MaxSeqGaps, 0), d.EventTop)
-		}
 		eq := eventQuery(q)
 		if len(pg.Rows) == q.Limit {
 			eq.Since = pg.Rows[len(pg.Rows)-1].CreatedAt
@@ -567,13 +537,6 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 				d.Rows = append(d.Rows, eventView(e))
 			}
 			mergeRows(d.Rows)
-			if len(emissing) > 0 {
-				onPage := make(map[int64]bool, len(evs))
-				for _, e := range evs {
-					onPage[e.Seq] = true
-				}
-				d.EGaps = formatSeqs(slices.DeleteFunc(emissing, func(s int64) bool { return onPage[s] }))
-			}
 		}
 	}
 	if r.URL.Query().Get("fragment") == "1" {
@@ -619,7 +582,7 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
-		"top": d.TopSeq, "etop": d.EventTop, "gaps": d.Gaps, "egaps": d.EGaps, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS})
+		"top": d.TopSeq, "etop": d.EventTop, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS})
 }
 
 // ---- events ----

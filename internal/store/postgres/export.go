@@ -87,7 +87,9 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 
 // Import implements store.Store: writes one record as is, skipping it when
 // its ID (for attempts: delivery and number; for objects: kind and ID)
-// exists. A delivery keeps its Seq unless another delivery has it; a
+// exists. A delivery keeps its Seq when it is above every stored
+// delivery's, else it takes the next one (the end of the log: never below
+// a follower's cursor, as SQLite's import); a
 // delivery whose subscription is not in the store keeps its history with
 // no subscription. A live object whose Key another live object of its
 // kind has is a *store.ImportKeyError.
@@ -335,10 +337,13 @@ func importObjects(ctx context.Context, tx pgx.Tx, records []store.Record, objs 
 // numberImport gives the batch's deliveries (rows of
 // hookctl_import_deliveries, in file order) their Seq as SQLite's import
 // does, one after the other: a delivery whose ID is stored already, or
-// came earlier in the batch, is skipped (Seq 0); one keeps its Seq unless
-// a delivery has it, else it gets the highest Seq so far plus one. (A file
-// of two stores' exports holds the same Seqs twice, and a written one may
-// have none.)
+// came earlier in the batch, is skipped (Seq 0); one keeps its Seq when it
+// is above the highest Seq so far, else it gets that plus one: an import
+// appends to the log, as a trigger does, so the seqs of a dump restored
+// after a prune (or of another store's) do not land below where a
+// follower (deliveries tail, the live log) has read. (A file of two
+// stores' exports holds the same Seqs twice, and a written one may have
+// none.)
 func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
 	ids := make([]string, len(dels))
 	seqs := make([]int64, len(dels))
@@ -350,19 +355,17 @@ func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
 		return err
 	}
 	stored := map[string]bool{}
-	taken := map[int64]bool{}
-	rows, err := tx.Query(ctx, `SELECT id, seq FROM deliveries WHERE id = ANY($1) OR seq = ANY($2)`, ids, seqs)
+	rows, err := tx.Query(ctx, `SELECT id FROM deliveries WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var id string
-		var seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return err
 		}
-		stored[id], taken[seq] = true, true
+		stored[id] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -375,11 +378,11 @@ func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
 		case stored[ids[i]]:
 			seqs[i] = 0
 			continue
-		case seqs[i] <= 0 || taken[seqs[i]]:
+		case seqs[i] <= top:
 			seqs[i] = top + 1
 		}
-		stored[ids[i]], taken[seqs[i]] = true, true
-		top = max(top, seqs[i])
+		stored[ids[i]] = true
+		top = seqs[i]
 	}
 	_, err = tx.Exec(ctx, `UPDATE hookctl_import_deliveries t SET seq = v.seq
 		FROM unnest($1::bigint[], $2::bigint[]) AS v(ord, seq) WHERE t.ord = v.ord`, ord, seqs)

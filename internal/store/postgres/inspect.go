@@ -77,6 +77,42 @@ func inspectWhere(q store.InspectQuery, args *[]any) []string {
 // InspectDeliveries pages the log by seq; a filtered query scans at most
 // q.Window seq values.
 func (db *DB) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	return db.inspectDeliveries(ctx, db.pool, q)
+}
+
+// rowsQuerier is the pool, or a transaction.
+type rowsQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// InspectDeliveriesSnapshot implements store.CommitReader: InspectDeliveries
+// and TxSnapshot in one read-only repeatable-read transaction, so the
+// snapshot is the one the read saw. Taken before the read, a snapshot
+// missed what committed between the two, which the read returned (or put
+// on an older page): a follower handed that snapshot sent it again, as
+// committed late.
+func (db *DB) InspectDeliveriesSnapshot(ctx context.Context, q store.InspectQuery) (*store.InspectPage, string, error) {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, "", db.wrap("inspect deliveries", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var snap string
+	if err := tx.QueryRow(ctx, `SELECT txid_current_snapshot()::text`).Scan(&snap); err != nil {
+		return nil, "", db.wrap("inspect deliveries", err)
+	}
+	page, err := db.inspectDeliveries(ctx, tx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, "", db.wrap("inspect deliveries", err)
+	}
+	return page, snap, nil
+}
+
+func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.InspectQuery) (*store.InspectPage, error) {
 	q = q.Normalize()
 	args := []any{}
 	conds := inspectWhere(q, &args)
@@ -87,7 +123,7 @@ func (db *DB) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*sto
 	}
 	if q.AfterSeq > 0 || q.Tail {
 		add("d.seq > $%d", q.AfterSeq)
-		rows, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+		rows, err := qr.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
 			fmt.Sprintf(` ORDER BY d.seq LIMIT %d`, q.Limit), args...)
 		if err != nil {
 			return nil, db.wrap("inspect deliveries", err)
@@ -98,7 +134,7 @@ func (db *DB) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*sto
 	top := q.BeforeSeq
 	if top <= 0 {
 		var maxSeq *int64
-		if err := db.pool.QueryRow(ctx, `SELECT max(seq) FROM deliveries`).Scan(&maxSeq); err != nil {
+		if err := qr.QueryRow(ctx, `SELECT max(seq) FROM deliveries`).Scan(&maxSeq); err != nil {
 			return nil, db.wrap("inspect deliveries", err)
 		}
 		if maxSeq != nil {
@@ -113,7 +149,7 @@ func (db *DB) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*sto
 		lo = top - q.Window
 		add("d.seq >= $%d", lo)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+	rows, err := qr.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
 		fmt.Sprintf(` ORDER BY d.seq DESC LIMIT %d`, q.Limit), args...)
 	if err != nil {
 		return nil, db.wrap("inspect deliveries", err)

@@ -10,16 +10,23 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// A delivery's seq is taken inside the transaction that writes it, so a
-// reader that has read up to seq N may later see a delivery with a lower
-// seq (tailgap.go). The inspector's live log finds them by transaction
-// (schema 14: deliveries.txid, the writer's txid_current()): it takes a
-// snapshot (TxSnapshot) before each read up to its cursor, and at the
-// next read asks for the deliveries at or below that cursor whose
-// transaction the snapshot did not see (InspectCommittedAfter): those
-// running then (its xip) or begun after it (>= its xmax). One indexed
-// read per tick that returns only such rows, however far below the
-// cursor their seq is and however long their transaction took.
+// A delivery's seq is taken from its sequence inside the transaction that
+// writes it, so transactions commit out of seq order: a reader that has
+// read up to seq N may later see a delivery with a lower seq (a slow
+// import, a writer held mid-transaction). The log's followers (deliveries
+// tail, the inspector's live log) find them by transaction
+// (store.CommitReader; schema 14: deliveries.txid, the writer's
+// txid_current()): each takes a snapshot (TxSnapshot) before its read up
+// to its cursor, and at its next read asks for the deliveries at or below
+// that cursor whose transaction the snapshot did not see
+// (InspectCommittedAfter): those running then (its xip) or begun after it
+// (>= its xmax). One indexed read per tick that returns only such rows,
+// however far below the cursor their seq is and however long their
+// transaction took.
+var (
+	_ store.CommitReader      = (*DB)(nil)
+	_ store.EventCommitReader = (*DB)(nil)
+)
 
 // TxSnapshot is the server's transaction snapshot now, as text
 // (txid_current_snapshot: "xmin:xmax:xip,…"), for InspectCommittedAfter.
@@ -32,10 +39,11 @@ func (db *DB) TxSnapshot(ctx context.Context) (string, error) {
 }
 
 // InspectCommittedAfter returns the deliveries with seq <= upto that
-// match q's filters (its cursor is not used) and that the transaction
-// snapshot snap (TxSnapshot's) did not see: committed since it was taken.
-// The newest q.Limit of them, by seq; more is how many others there are
-// (a large transaction, an import, committed late).
+// match q's filters and that the transaction snapshot snap (TxSnapshot's)
+// did not see: committed since it was taken. The newest q.Limit of them,
+// by seq; more is how many others there are (a large transaction, an
+// import, committed late). With q.Tail (deliveries tail, which prints
+// them all), the oldest q.Limit above q.AfterSeq, by seq, and more is 0.
 func (db *DB) InspectCommittedAfter(ctx context.Context, q store.InspectQuery, upto int64, snap string) (rows []*store.DeliveryRow, more int, err error) {
 	xmax, xip, err := parseTxSnapshot(snap)
 	if err != nil {
@@ -48,6 +56,17 @@ func (db *DB) InspectCommittedAfter(ctx context.Context, q store.InspectQuery, u
 	args := []any{upto, xip, xmax, snap}
 	conds := append([]string{"d.seq <= $1", "(d.txid = ANY($2::bigint[]) OR d.txid >= $3)",
 		"NOT txid_visible_in_snapshot(d.txid, $4::txid_snapshot)"}, inspectWhere(q, &args)...)
+	if q.Tail {
+		args = append(args, q.AfterSeq)
+		conds = append(conds, fmt.Sprintf("d.seq > $%d", len(args)))
+		res, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+			fmt.Sprintf(` ORDER BY d.seq LIMIT %d`, limit), args...)
+		if err != nil {
+			return nil, 0, db.wrap("inspect deliveries", err)
+		}
+		rows, err = collectInspectRows(res)
+		return rows, 0, db.wrap("inspect deliveries", err)
+	}
 	where := ` WHERE ` + strings.Join(conds, " AND ")
 	res, err := db.pool.Query(ctx, `SELECT * FROM (SELECT `+inspectCols+inspectFrom+where+
 		fmt.Sprintf(` ORDER BY d.seq DESC LIMIT %d) r ORDER BY seq`, limit+1), args...)
@@ -89,7 +108,8 @@ func parseTxSnapshot(s string) (xmax int64, xip []int64, err error) {
 }
 
 // InspectEventsCommittedAfter is InspectCommittedAfter for the events
-// without deliveries that match q (as InspectEventSeqs): those with seq
+// without deliveries that match q (as InspectEvents: provider, type,
+// source, search; its bounds and limit are not used): those with seq
 // <= upto that snap did not see, the newest limit of them by seq, and how
 // many more there are.
 func (db *DB) InspectEventsCommittedAfter(ctx context.Context, q store.EventQuery, upto int64, snap string, limit int) (rows []*store.EventRow, more int, err error) {

@@ -178,8 +178,11 @@ var (
 // Import writes one record as is, skipping it when its ID (for attempts:
 // delivery and number; for objects: kind and ID) exists. A live object
 // whose Key another live object of its kind has is a
-// *store.ImportKeyError. A delivery keeps its Seq unless another
-// delivery has it.
+// *store.ImportKeyError. A delivery keeps its Seq when it is above every
+// stored delivery's, else it takes the next one: an import appends to the
+// log, so a delivery restored after a prune (or another store's) is not
+// placed below where a follower of the log (deliveries tail, the live
+// log) has read, and seqs commit in order (store.CommitReader).
 func (s *Store) Import(ctx context.Context, r store.Record) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error { return importRecord(ctx, tx, r, new(store.ImportStats)) })
 }
@@ -302,10 +305,12 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 			return &store.ImportRefError{Kind: "delivery", ID: d.ID, RefKind: "event", RefID: d.EventID}
 		}
 		if d.Seq > 0 {
-			if ok, err := exists(`SELECT 1 FROM deliveries WHERE seq = ?`, d.Seq); err != nil {
+			var top int64
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&top); err != nil {
 				return err
-			} else if ok {
-				d.Seq = 0
+			}
+			if d.Seq <= top {
+				d.Seq = 0 // the next seq
 			}
 		}
 		if d.SubscriptionID != "" {

@@ -71,11 +71,6 @@
       var filter = table.dataset.filter || "";
       var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
-      // The seqs missing below its cursors (PostgreSQL: a row may commit
-      // there later), as the page found them or its last stream watched
-      // them: the stream watches them from its start.
-      if (table.dataset.gaps) url += "&gaps=" + encodeURIComponent(table.dataset.gaps);
-      if (table.dataset.egaps) url += "&egaps=" + encodeURIComponent(table.dataset.egaps);
       // PostgreSQL: the transaction snapshot taken before the reads up to
       // its cursor: the stream sends what committed below it since.
       if (table.dataset.snap) url += "&snap=" + encodeURIComponent(table.dataset.snap);
@@ -117,8 +112,6 @@
         var b = JSON.parse(ev.data);
         table.dataset.top = String(b.top);
         table.dataset.etop = String(b.etop);
-        table.dataset.gaps = b.gaps || "";
-        table.dataset.egaps = b.egaps || "";
         if (b.snap) table.dataset.snap = b.snap;
         (b.updates || []).forEach(function (u) {
           var tr = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"]');
@@ -206,8 +199,6 @@
           document.getElementById("server-time").textContent = "server " + b.server;
           table.dataset.top = String(b.top);
           table.dataset.etop = String(b.etop);
-          table.dataset.gaps = b.gaps || "";
-          table.dataset.egaps = b.egaps || "";
           table.dataset.snap = b.snap || "";
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
