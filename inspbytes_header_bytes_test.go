@@ -59,9 +59,10 @@ func (a *inspbytesApp) received() [][2]string {
 // trigger --header is sent byte for byte by every attempt (the first, and
 // the retry that reads the delivery back from the store), and again by a
 // replay from a store the export was imported into (SQLite and
-// PostgreSQL); subscriptions list -o json and deliveries show -o json
-// write such bytes "\u0001base64:"+base64 (the request's, and the
-// response's X-Resp: ok\xe9), and the human output escapes them (\xe9).
+// PostgreSQL); subscriptions list and update -o json and deliveries show
+// -o json write such bytes "\u0001base64:"+base64 (the request's, and
+// the response's X-Resp: ok\xe9), and the human output escapes them
+// (\xe9).
 // A value with a line break is still refused (exit 2, nothing stored).
 // Before, both stores kept these header sets as JSON, which turned each
 // such byte into U+FFFD: the app got "caf\uFFFD" from the subscription's
@@ -108,6 +109,16 @@ func TestInspbytesHeaderBytesSentAsGiven(t *testing.T) {
 			}
 			if show := string(c.hookctl(0, "subscriptions", "get", subs[0].WebhookID)); !strings.Contains(show, `X-Sub: caf\xe9`) {
 				t.Errorf("subscriptions get does not show the header escaped (caf\\xe9):\n%s", show)
+			}
+
+			var upd struct {
+				Headers map[string]string `json:"headers"`
+			}
+			if err := json.Unmarshal(c.hookctl(0, "subscriptions", "update", subs[0].WebhookID, "--header", "X-Upd: \xe9t\xe9", "-o", "json"), &upd); err != nil {
+				t.Fatal(err)
+			}
+			if upd.Headers["X-Upd"] != inspbytesEnc("\xe9t\xe9") || upd.Headers["X-Sub"] != inspbytesEnc(sub) {
+				t.Errorf("subscriptions update -o json: headers %q, want X-Upd %q and X-Sub %q", upd.Headers, inspbytesEnc("\xe9t\xe9"), inspbytesEnc(sub))
 			}
 
 			c.hookctl(0, "trigger", "card.created", "--header", "X-Raw: "+raw)
