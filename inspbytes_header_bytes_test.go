@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -213,7 +214,10 @@ func inspbytesNoHeader(b []byte) []byte {
 // listen received with a header value that is not UTF-8 (caf\xe9 \xff)
 // writes it "\u0001base64:"+base64, which gives the bytes back; events
 // show escapes it (caf\xe9 \xff). Both stores. Before, -o json wrote
-// "caf\uFFFD \uFFFD": the bytes were lost to a script.
+// "caf\uFFFD \uFFFD": the bytes were lost to a script. listen's own
+// --header sends obs-text as given (caf\xe9) and refuses a CR, LF or
+// other control character (exit 2, with a hint; a NUL cannot be in an
+// argument); before, it took them, and every forward failed.
 func TestInspbytesEventsShowJSONHeaderBytes(t *testing.T) {
 	if _, err := exec.LookPath("hookctl"); err != nil {
 		t.Skip("hookctl is not on PATH")
@@ -228,11 +232,27 @@ func TestInspbytesEventsShowJSONHeaderBytes(t *testing.T) {
 				}
 				c.env = append(c.env, "HOOKCTL_STORE="+pgtest.URL(t))
 			}
-			app := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			var mu sync.Mutex
+			var lat []string
+			app := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				lat = append(lat, r.Header.Get("X-Lat"))
+				mu.Unlock()
+			}))
 			defer app.Close()
 			port := mustFreePort(t)
 			const secret = "whsec_dGVzdHNlY3JldA=="
-			stop := startListen(t, c, port, "--forward", app.URL, "--scheme", "stripe", "--secret", secret)
+			for _, bad := range []string{"X-Bad: a\rb", "X-Bad: a\nb", "X-Bad: a\x1bb"} {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				cmd := exec.CommandContext(ctx, "hookctl", "listen", "--port", port, "--forward", app.URL, "--header", bad)
+				cmd.Env, cmd.Dir = c.env, c.dir
+				out, err := cmd.CombinedOutput() // the old code listened until killed
+				cancel()
+				if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "the value contains") || !strings.Contains(string(out), "hint:") {
+					t.Fatalf("listen --header %q: %v, want exit 2 saying what the value contains, with a hint:\n%s", bad, err, out)
+				}
+			}
+			stop := startListen(t, c, port, "--forward", app.URL, "--scheme", "stripe", "--secret", secret, "--header", "X-Lat: caf\xe9")
 			body := []byte(`{"id":"evt_inspbytes_1","object":"event","type":"charge.succeeded"}`)
 			sc, err := signature.Lookup("stripe")
 			if err != nil {
@@ -256,6 +276,11 @@ func TestInspbytesEventsShowJSONHeaderBytes(t *testing.T) {
 			if sout, serr := stop(); resp.StatusCode != 200 {
 				t.Fatalf("listen answered %d\n%s\n%s", resp.StatusCode, sout, serr)
 			}
+			mu.Lock()
+			if len(lat) != 1 || lat[0] != "caf\xe9" {
+				t.Errorf("listen's forward carried --header X-Lat %q, want %q", lat, "caf\xe9")
+			}
+			mu.Unlock()
 			var ev struct {
 				Headers map[string][]string `json:"headers"`
 			}
