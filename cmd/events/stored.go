@@ -29,6 +29,9 @@ func looksLikeEventID(s string) bool {
 	return len(s) >= 4 && strings.Trim(strings.ToLower(s), "0123456789abcdef-") == ""
 }
 
+// storedJSON is events show's -o json of a stored event. A header name or
+// value that is not UTF-8 is written "\u0001base64:" and its bytes in
+// base64 (store.EncodeHeaderBytes), as deliveries show -o json writes it.
 type storedJSON struct {
 	ID          string              `json:"id"`
 	Type        string              `json:"type"`
@@ -79,7 +82,7 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	headers := delivery.MaskHeaders(e.Headers)
 	if ios.JSON() {
 		j := storedJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt,
-			Verdict: store.CanonicalVerdict(e.Verdict), ContentType: e.ContentType, Headers: headers}
+			Verdict: store.CanonicalVerdict(e.Verdict), ContentType: e.ContentType, Headers: store.EncodeHeaderBytes(headers)}
 		if json.Valid(e.Payload) && len(e.Payload) > 0 {
 			j.Payload = e.Payload
 			j.Body = json.RawMessage(e.Payload)

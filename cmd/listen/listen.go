@@ -271,7 +271,19 @@ func parseHeaders(hs []string) (http.Header, error) {
 		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") {
 			return nil, cli.Usagef("invalid --header %q: want 'Key: Value'", s)
 		}
-		h.Add(k, strings.TrimSpace(v))
+		// As subscribe's --header: a line break, NUL or other control
+		// character would make every forward fail (net/http refuses to
+		// send it); bytes that are not UTF-8 (obs-text) are sent as given.
+		v = strings.TrimSpace(v)
+		if i := subscription.BadHeaderValue(v); i >= 0 {
+			what := fmt.Sprintf("the control character %#02x", v[i])
+			if strings.ContainsAny(v, "\r\n") {
+				what = "a line break"
+			}
+			return nil, cli.Usagef("invalid --header %q: the value contains %s", s, what).
+				Hint("write headers as 'Name: value' on one line, e.g. --header 'Authorization: Bearer dev'")
+		}
+		h.Add(k, v)
 	}
 	return h, nil
 }

@@ -55,7 +55,12 @@ type AttemptJSON struct {
 	Insecure bool `json:"insecure,omitempty"`
 }
 
-// RequestJSON is an attempt's request as sent (secrets masked).
+// RequestJSON is an attempt's request as sent (secrets masked). A header
+// name or value that is not UTF-8 (obs-text a sender or --header gave) is
+// written "\u0001base64:" and its bytes in base64
+// (store.EncodeHeaderBytes), as the export file writes it: JSON cannot
+// hold the bytes, and U+FFFD in their place lost them. So are
+// ResponseJSON's.
 type RequestJSON struct {
 	Method  string              `json:"method"`
 	URL     string              `json:"url"`
@@ -111,8 +116,8 @@ func storeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond
 func AttemptToJSON(a *store.Attempt) AttemptJSON {
 	return AttemptJSON{
 		Number: a.Number, StartedAt: storeTime(a.StartedAt), DurationMS: float64(a.Duration.Microseconds()) / 1000,
-		Request:  RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: MaskHeaders(a.RequestHeaders)},
-		Response: ResponseJSON{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody), BodyTruncated: BodyTruncated(a)},
+		Request:  RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: store.EncodeHeaderBytes(MaskHeaders(a.RequestHeaders))},
+		Response: ResponseJSON{Status: a.ResponseStatus, Headers: store.EncodeHeaderBytes(a.ResponseHeaders), Body: string(a.ResponseBody), BodyTruncated: BodyTruncated(a)},
 		Error:    a.Error,
 		Manual:   a.Manual,
 		Insecure: a.Insecure,

@@ -101,3 +101,56 @@ func headerBytes(s string) (string, bool) {
 	}
 	return string(b), true
 }
+
+// EncodeHeaderMap is EncodeHeaderBytes for a header set of one value per
+// name (a delivery's and a subscription's own headers, --header): the
+// names and values that are not UTF-8 (or start with HeaderBytesPrefix)
+// written as HeaderBytesPrefix and their bytes in base64. Both stores
+// write these sets in JSON with it, and the export file and -o json show
+// them so. h itself when there is none (no copy); else a copy.
+func EncodeHeaderMap(h map[string]string) map[string]string {
+	found := false
+	for k, v := range h {
+		if headerNeedsBytes(k) || headerNeedsBytes(v) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return h
+	}
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if headerNeedsBytes(k) {
+			k = HeaderBytesPrefix + base64.StdEncoding.EncodeToString([]byte(k))
+		}
+		if headerNeedsBytes(v) {
+			v = HeaderBytesPrefix + base64.StdEncoding.EncodeToString([]byte(v))
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// DecodeHeaderMap reads what EncodeHeaderMap wrote, in place, and returns
+// h. Anything else (old rows, text) is left as it is.
+func DecodeHeaderMap(h map[string]string) map[string]string {
+	var renamed map[string]string
+	for k, v := range h {
+		if b, ok := headerBytes(v); ok {
+			h[k] = b
+			v = b
+		}
+		if b, ok := headerBytes(k); ok {
+			if renamed == nil {
+				renamed = map[string]string{}
+			}
+			delete(h, k)
+			renamed[b] = v
+		}
+	}
+	for k, v := range renamed {
+		h[k] = v
+	}
+	return h
+}

@@ -17,10 +17,10 @@ import (
 // The PostgreSQL store keeps such text in this form rather than refusing
 // the record, and looks it up in the same form; SQLite keeps the bytes.
 // Bodies are kept byte for byte by both, and so are the headers of
-// events and attempts (names and values that are not UTF-8 in base64:
-// EncodeHeaderBytes), except a NUL byte in a header or metadata value
-// (only an imported file can put one there): PostgreSQL's jsonb cannot
-// hold it, so it is written \x00.
+// subscriptions, events, deliveries and attempts (names and values that
+// are not UTF-8 in base64: EncodeHeaderBytes, EncodeHeaderMap), except a
+// NUL byte in a header or metadata value (only an imported file can put
+// one there): PostgreSQL's jsonb cannot hold it, so it is written \x00.
 func StorableForm(s string) string {
 	if StorableText(s) {
 		return s

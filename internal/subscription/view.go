@@ -1,6 +1,8 @@
 package subscription
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -31,6 +33,25 @@ type View struct {
 	Method                  string            `json:"method"`
 	Headers                 map[string]string `json:"headers"`
 	Metadata                map[string]string `json:"metadata,omitempty"`
+}
+
+// MarshalJSON writes v with its header names and values that are not
+// UTF-8 (obs-text given with --header) as "\u0001base64:" and their bytes
+// in base64 (store.EncodeHeaderMap), as the export file and the other
+// commands' -o json write headers: JSON cannot hold the bytes, and U+FFFD
+// in their place lost them. The rest as encoding/json writes it (HTML
+// characters as the caller's encoder escapes them).
+func (v View) MarshalJSON() ([]byte, error) {
+	type plain View
+	p := plain(v)
+	p.Headers = store.EncodeHeaderMap(v.Headers)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // NewView renders sub; secrets are masked unless reveal. A previous secret

@@ -77,8 +77,11 @@ func (h *Handler) Resend(ctx context.Context, id string, body []byte, headers st
 	return h.disp.Publish(ctx, ev, t)
 }
 
-// unmaskHeaders puts back the stored value of each credential header
-// the edit page showed masked and the user left as shown.
+// unmaskHeaders puts back the stored value of each header the edit page
+// showed otherwise and the user left as shown: a credential masked, a
+// value that is not UTF-8 escaped (caf\xe9, as every page writes such a
+// byte: validUTF8), whose bytes the form cannot send back (it sent the
+// four characters \xe9).
 func unmaskHeaders(edited, stored map[string]string) {
 	canon := make(map[string]string, len(stored))
 	for k, v := range stored {
@@ -86,7 +89,11 @@ func unmaskHeaders(edited, stored map[string]string) {
 	}
 	masked := subscription.MaskCredentialHeaders(canon)
 	for k, v := range edited {
-		if sv, ok := canon[k]; ok && v != sv && v == masked[k] {
+		sv, ok := canon[k]
+		if !ok || v == sv {
+			continue
+		}
+		if v == masked[k] || v == string(validUTF8([]byte(masked[k]))) {
 			edited[k] = sv
 		}
 	}

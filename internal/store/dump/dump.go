@@ -11,9 +11,10 @@
 // file can hold as they are), payload_text (a JSON string, when they are
 // other UTF-8 text) or payload_base64 (anything else: binary, invalid
 // UTF-8); data_… and body_… likewise. The header names and values of
-// events and attempts that are not UTF-8 (a received request's obs-text)
-// are written as the stores keep them: "\u0001base64:" and their bytes in
-// base64 (store.HeaderBytesPrefix); everything else as it is.
+// subscriptions, events, deliveries and attempts that are not UTF-8 (a
+// received request's obs-text, a --header's) are written as the stores
+// keep them: "\u0001base64:" and their bytes in base64
+// (store.HeaderBytesPrefix); everything else as it is.
 //
 // Version 1 is what hookctl wrote before: no header, Go's field names
 // (ID, CallbackURL, …), zero times as 0001-01-01T00:00:00Z, bodies as
@@ -311,7 +312,7 @@ func toLine(r store.Record) line {
 		l.Subscription = &subscription{
 			WebhookID: s.ID, CallbackURL: s.CallbackURL, Description: s.Description, Events: s.Events, Status: s.Status,
 			Secret: s.Secret, PreviousSecret: s.PreviousSecret, PreviousSecretExpiresAt: timePtr(s.PreviousSecretExpiresAt),
-			Provider: s.Provider, Scheme: s.Scheme, Method: s.Method, Headers: s.Headers, Metadata: s.Metadata,
+			Provider: s.Provider, Scheme: s.Scheme, Method: s.Method, Headers: store.EncodeHeaderMap(s.Headers), Metadata: s.Metadata,
 			DateCreated: timePtr(s.CreatedAt), UpdatedAt: timePtr(s.UpdatedAt),
 		}
 	case r.Object != nil:
@@ -327,7 +328,7 @@ func toLine(r store.Record) line {
 	case r.Delivery != nil:
 		d := r.Delivery
 		l.Delivery = &delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, URL: d.URL,
-			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: d.Headers, Status: d.Status,
+			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: store.EncodeHeaderMap(d.Headers), Status: d.Status,
 			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: d.Schedule,
 			NextAttemptAt: timePtr(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
 			Kind: d.Kind, OriginID: d.OriginID, LeaseOwner: d.LeaseOwner, LeaseExpiresAt: timePtr(d.LeaseExpiresAt),
@@ -357,7 +358,7 @@ func (l *line) record() (store.Record, error) {
 		r.Subscription = &store.Subscription{
 			ID: s.WebhookID, CallbackURL: s.CallbackURL, Description: s.Description, Events: s.Events, Status: s.Status,
 			Secret: s.Secret, PreviousSecret: s.PreviousSecret, PreviousSecretExpiresAt: timeOf(s.PreviousSecretExpiresAt),
-			Provider: s.Provider, Scheme: s.Scheme, Method: s.Method, Headers: s.Headers, Metadata: s.Metadata,
+			Provider: s.Provider, Scheme: s.Scheme, Method: s.Method, Headers: store.DecodeHeaderMap(s.Headers), Metadata: s.Metadata,
 			CreatedAt: timeOf(s.DateCreated), UpdatedAt: timeOf(s.UpdatedAt),
 		}
 	case l.Object != nil:
@@ -373,7 +374,7 @@ func (l *line) record() (store.Record, error) {
 	case l.Delivery != nil:
 		d := l.Delivery
 		r.Delivery = &store.Delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, URL: d.URL,
-			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: d.Headers, Status: d.Status,
+			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: store.DecodeHeaderMap(d.Headers), Status: d.Status,
 			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: d.Schedule,
 			NextAttemptAt: timeOf(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
 			Kind: d.Kind, OriginID: d.OriginID, LeaseOwner: d.LeaseOwner, LeaseExpiresAt: timeOf(d.LeaseExpiresAt),

@@ -297,7 +297,7 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 		for _, d := range ds {
 			byID[d.ID] = d
 			did, devent, dsub, durl = append(did, pt(d.ID)), append(devent, pk(d.EventID)), append(dsub, nullStr(d.SubscriptionID)), append(durl, pt(d.URL))
-			dmethod, dscheme, dsecret, dhdr = append(dmethod, pt(d.Method)), append(dscheme, d.Scheme), append(dsecret, d.Secret), append(dhdr, jtext(d.Headers))
+			dmethod, dscheme, dsecret, dhdr = append(dmethod, pt(d.Method)), append(dscheme, d.Scheme), append(dsecret, d.Secret), append(dhdr, jtext(store.EncodeHeaderMap(d.Headers)))
 			dstatus, dcount, dmax, dschedule = append(dstatus, d.Status), append(dcount, int32(d.AttemptCount)), append(dmax, int32(d.MaxAttempts)), append(dschedule, d.Schedule)
 			dnext, dlerr, dlstatus, drun = append(dnext, tsp(d.NextAttemptAt)), append(dlerr, pt(d.LastError)), append(dlstatus, int32(d.LastStatus)), append(drun, d.RunID)
 			downer, dlease, dcreated, dupdated = append(downer, d.LeaseOwner), append(dlease, tsp(d.LeaseExpiresAt)), append(dcreated, tsp(d.CreatedAt)), append(dupdated, tsp(d.UpdatedAt))

@@ -39,7 +39,7 @@ const deliveryInsertAsGiven = `INSERT INTO deliveries (id, event_id, subscriptio
 	RETURNING seq`
 
 func deliveryArgs(d *store.Delivery) []any {
-	return []any{pt(d.ID), pk(d.EventID), nullStr(d.SubscriptionID), pt(d.URL), pt(d.Method), d.Scheme, d.Secret, jmap(d.Headers), d.Status,
+	return []any{pt(d.ID), pk(d.EventID), nullStr(d.SubscriptionID), pt(d.URL), pt(d.Method), d.Scheme, d.Secret, jmap(store.EncodeHeaderMap(d.Headers)), d.Status,
 		d.AttemptCount, d.MaxAttempts, d.Schedule, ts(d.NextAttemptAt), pt(d.LastError), d.LastStatus, d.RunID,
 		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), pt(d.OriginID), d.Kind}
 }
@@ -58,7 +58,7 @@ func scanDelivery(row pgx.Row, extra ...any) (*store.Delivery, error) {
 	if sub != nil {
 		d.SubscriptionID = *sub
 	}
-	d.Headers = nilIfEmpty(d.Headers)
+	d.Headers = store.DecodeHeaderMap(nilIfEmpty(d.Headers))
 	d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = fromTs(next), fromTs(lease), fromTs(created), fromTs(updated)
 	return &d, nil
 }

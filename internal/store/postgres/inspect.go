@@ -38,7 +38,7 @@ func collectInspectRows(rows pgx.Rows) ([]*store.DeliveryRow, error) {
 		if sub != nil {
 			d.SubscriptionID = *sub
 		}
-		d.Headers = nilIfEmpty(d.Headers)
+		d.Headers = store.DecodeHeaderMap(nilIfEmpty(d.Headers))
 		d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = fromTs(next), fromTs(lease), fromTs(created), fromTs(updated)
 		r.Delivery = &d
 		r.Latency = time.Duration(dur)

@@ -25,14 +25,14 @@ func scanSubscription(row pgx.Row) (*store.Subscription, error) {
 		return nil, err
 	}
 	s.Events = jlist(s.Events)
-	s.Headers, s.Metadata = nilIfEmpty(s.Headers), nilIfEmpty(s.Metadata)
+	s.Headers, s.Metadata = store.DecodeHeaderMap(nilIfEmpty(s.Headers)), nilIfEmpty(s.Metadata)
 	s.PreviousSecretExpiresAt, s.CreatedAt, s.UpdatedAt = fromTs(prevExp), fromTs(created), fromTs(updated)
 	return &s, nil
 }
 
 func subscriptionArgs(s *store.Subscription) []any {
 	return []any{s.ID, pt(s.CallbackURL), jsonList(s.Events), pt(s.Description), s.Status, pt(s.Secret), pt(s.PreviousSecret),
-		ts(s.PreviousSecretExpiresAt), pt(s.Provider), pt(s.Scheme), pt(s.Method), jmap(s.Headers), jmap(s.Metadata), ts(s.CreatedAt), ts(s.UpdatedAt)}
+		ts(s.PreviousSecretExpiresAt), pt(s.Provider), pt(s.Scheme), pt(s.Method), jmap(store.EncodeHeaderMap(s.Headers)), jmap(s.Metadata), ts(s.CreatedAt), ts(s.UpdatedAt)}
 }
 
 const subscriptionInsert = `INSERT INTO subscriptions (` + subscriptionCols + `)
@@ -144,7 +144,7 @@ func writeSubscription(ctx context.Context, q execer, s *store.Subscription) err
 		status = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, provider = $9,
 		scheme = $10, method = $11, headers = $12, metadata = $13, updated_at = $14
 		WHERE id = $1`, s.ID, s.CallbackURL, jsonList(s.Events), s.Description, s.Status, s.Secret, s.PreviousSecret,
-		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(s.Headers), jmap(s.Metadata), ts(s.UpdatedAt))
+		ts(s.PreviousSecretExpiresAt), s.Provider, s.Scheme, s.Method, jmap(store.EncodeHeaderMap(s.Headers)), jmap(s.Metadata), ts(s.UpdatedAt))
 	if err != nil {
 		return err
 	}

@@ -157,3 +157,14 @@ func lookupPrefix(ctx context.Context, q *sql.DB, kind, table, idOrPrefix string
 	}
 	return store.ResolvePrefix(kind, idOrPrefix, ids)
 }
+
+// headerMap stores a header set of one value per name (a delivery's or
+// subscription's own headers) as JSON text, NULL when empty, its bytes
+// that are not UTF-8 kept (store.EncodeHeaderMap; fromHeaderMap reads
+// them back). Before, JSON turned each such byte into U+FFFD.
+func headerMap(m map[string]string) any { return jsonMap(store.EncodeHeaderMap(m)) }
+
+func fromHeaderMap(v sql.NullString) (map[string]string, error) {
+	m, err := fromJSONMap[string](v)
+	return store.DecodeHeaderMap(m), err
+}

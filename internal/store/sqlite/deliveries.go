@@ -34,7 +34,7 @@ func scanDelivery(r scanner) (*store.Delivery, error) {
 		return nil, err
 	}
 	var err error
-	if d.Headers, err = fromJSONMap[string](headers); err != nil {
+	if d.Headers, err = fromHeaderMap(headers); err != nil {
 		return nil, err
 	}
 	d.SubscriptionID = sub.String

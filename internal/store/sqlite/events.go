@@ -46,7 +46,7 @@ func deliveryArgs(d *store.Delivery) []any {
 	if d.Seq > 0 {
 		seq = d.Seq
 	}
-	return []any{seq, d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, jsonMap(d.Headers),
+	return []any{seq, d.ID, d.EventID, nullStr(d.SubscriptionID), d.URL, d.Method, d.Scheme, d.Secret, headerMap(d.Headers),
 		d.Status, d.AttemptCount, d.MaxAttempts, d.Schedule, tm(d.NextAttemptAt), d.LastError, d.LastStatus, d.RunID,
 		d.LeaseOwner, tm(d.LeaseExpiresAt), tm(d.CreatedAt), tm(d.UpdatedAt), d.OriginID, d.Kind, d.EventID}
 }

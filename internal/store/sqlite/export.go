@@ -255,7 +255,7 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 		res, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
-			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
+			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, headerMap(sub.Headers),
 			jsonMap(sub.Metadata), tm(sub.CreatedAt), tm(sub.UpdatedAt))
 		return counted(res, err, &stats.Written.Subscriptions)
 	case r.Object != nil:

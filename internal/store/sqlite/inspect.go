@@ -38,7 +38,7 @@ func scanInspectRows(rows *sql.Rows) ([]*store.DeliveryRow, error) {
 			return nil, err
 		}
 		var err error
-		if d.Headers, err = fromJSONMap[string](headers); err != nil {
+		if d.Headers, err = fromHeaderMap(headers); err != nil {
 			return nil, err
 		}
 		d.SubscriptionID = sub.String

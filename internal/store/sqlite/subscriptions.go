@@ -31,7 +31,7 @@ func scanSubscription(r scanner) (*store.Subscription, error) {
 	if s.Events, err = fromJSONList(events); err != nil {
 		return nil, err
 	}
-	if s.Headers, err = fromJSONMap[string](headers); err != nil {
+	if s.Headers, err = fromHeaderMap(headers); err != nil {
 		return nil, err
 	}
 	if s.Metadata, err = fromJSONMap[string](metadata); err != nil {
@@ -62,7 +62,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub *store.Subscription)
 		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
-			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers), jsonMap(sub.Metadata),
+			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, headerMap(sub.Headers), jsonMap(sub.Metadata),
 			tm(sub.CreatedAt), tm(sub.UpdatedAt))
 		return err
 	})
@@ -191,7 +191,7 @@ func writeSubscription(ctx context.Context, tx *sql.Tx, sub *store.Subscription)
 		status = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?, provider = ?, scheme = ?,
 		method = ?, headers = ?, metadata = ?, updated_at = ? WHERE id = ?`,
 		sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
-		tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, jsonMap(sub.Headers),
+		tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, headerMap(sub.Headers),
 		jsonMap(sub.Metadata), tm(sub.UpdatedAt), sub.ID)
 	if err != nil {
 		return err
