@@ -101,12 +101,22 @@ func (p *leasefixProc) out() string { b, _ := os.ReadFile(p.log); return string(
 // and its output shown if the test failed.
 func leasefixStart(t *testing.T, bin, dir string, asNobody bool, args ...string) *leasefixProc {
 	t.Helper()
+	if asNobody {
+		return leasefixStartAs(t, bin, dir, 65534, 65534, args...)
+	}
+	return leasefixStartAs(t, bin, dir, -1, -1, args...)
+}
+
+// leasefixStartAs is leasefixStart as uid with the group gid and no
+// other (uid -1: as this user).
+func leasefixStartAs(t *testing.T, bin, dir string, uid, gid int, args ...string) *leasefixProc {
+	t.Helper()
 	c := exec.Command(bin, args...)
 	c.Dir = dir
 	user := "root"
-	if asNobody {
-		user = "nobody"
-		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if uid >= 0 {
+		user = strconv.Itoa(uid)
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{uint32(gid)}}}
 	}
 	c.Env = []string{"HOME=" + dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(dir, "config-"+user), "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
 	log, err := os.CreateTemp("", "leasefix-*.log")

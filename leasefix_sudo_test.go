@@ -3,7 +3,9 @@
 package main
 
 import (
+	"encoding/hex"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -109,5 +111,56 @@ func TestLeasefixForeignLockDirWarns(t *testing.T) {
 	hint := "hookctl: hint: sudo chown -R nobody " + locks
 	if err != nil || strings.Count(out, "hookctl: warning:") != 1 || !strings.Contains(out, warning) || !strings.Contains(out, hint) {
 		t.Errorf("worker as nobody beside root's lock directory: %v, want exit 0, one warning and its hint:\n%s", err, out)
+	}
+}
+
+// TestLeasefixGroupSharedStoreLocks: a store shared by a group (its
+// directory 2775, the store 0660, nobody's): the lock directory the
+// owner's worker made was 0700, so a member's worker (uid 1, group
+// nogroup) could not make its lock file there nor probe the owner's and
+// fell back to the wall clock without a word. Now the directory gets the
+// group's access (0770, the store's group) and the files the group's
+// read (0640): the member's worker takes its lock, and says nothing
+// about it.
+func TestLeasefixGroupSharedStoreLocks(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run hookctl as the store's owner and as a member of its group")
+	}
+	bin := hookctlBinary(t)
+	dir, sd, db, _ := nobodyStoreDir(t, bin, "hookctl-leasefix-group")
+	if err := os.Chmod(sd, 0o2775); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := storefixRun(t, bin, dir, true, "--store", db, "store", "migrate"); code != 0 {
+		t.Fatalf("store migrate: exit %d\n%s%s", code, out, errs)
+	}
+	if err := os.Chmod(db, 0o660); err != nil {
+		t.Fatal(err)
+	}
+	locks := db + "-leases"
+	owner := leasefixStart(t, bin, dir, true, "--store", db, "worker", "--poll", "20ms")
+	ownerLock := leasefixWaitLock(t, locks, owner.Process.Pid)
+	fi, err := os.Stat(locks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); fi.Mode().Perm() != 0o770 || st.Gid != 65534 {
+		t.Errorf("%s: mode %04o, gid %d; want 0770 and the store's group (65534)", locks, fi.Mode().Perm(), st.Gid)
+	}
+	member := leasefixStartAs(t, bin, dir, 1, 65534, "--store", db, "worker", "--poll", "20ms")
+	memberLock := leasefixWaitLock(t, locks, member.Process.Pid)
+	for _, o := range []string{ownerLock, memberLock} {
+		fi, err := os.Stat(filepath.Join(locks, hex.EncodeToString([]byte(o))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o640 {
+			t.Errorf("lock file of %s: mode %04o, want 0640 (the group may probe it)", o, fi.Mode().Perm())
+		}
+	}
+	for _, p := range []*leasefixProc{owner, member} {
+		if err := p.stop(t); err != nil || strings.Contains(p.out(), "lease lock") {
+			t.Errorf("%v: %v\n%s", p.Args, err, p.out())
+		}
 	}
 }
