@@ -640,6 +640,18 @@ type infoJSON struct {
 	// is: no journal was imported (the pending bytes are events it does
 	// not have).
 	ReadOnly bool `json:"read_only,omitempty"`
+	// LeaseLocks: the SQLite store's lease lock files (STORE-leases/),
+	// when there are any.
+	LeaseLocks *leaseLocksJSON `json:"lease_locks,omitempty"`
+}
+
+// leaseLocksJSON counts a SQLite store's lease lock files: of running
+// processes (their lock held), and of killed ones (free: the next worker
+// takes over what they leased and removes them).
+type leaseLocksJSON struct {
+	Dir     string `json:"dir"`
+	Running int    `json:"running"`
+	Dead    int    `json:"dead"`
 }
 
 func runInfo(opts *Options, s store.Store) error {
@@ -665,6 +677,13 @@ func runInfo(opts *Options, s store.Store) error {
 		out.UnreadableJournals, out.UnreadableJournalBytes = ji.Unreadable, ji.UnreadableBytes
 		out.JournalsDenied = ji.Denied
 		out.DeniedJournals = ji.DeniedJournals
+	}
+	if ll, ok := s.(interface {
+		LeaseLocks() (string, int, int, error)
+	}); ok {
+		if dir, running, dead, err := ll.LeaseLocks(); err == nil && running+dead > 0 {
+			out.LeaseLocks = &leaseLocksJSON{Dir: dir, Running: running, Dead: dead}
+		}
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(opts.IO.Out, out)
@@ -707,6 +726,15 @@ func runInfo(opts *Options, s store.Store) error {
 		for _, d := range out.DamagedJournals {
 			t.AddRow("damaged journal", d+" (imported around its unreadable records; kept for inspection, safe to delete)")
 		}
+	}
+	if ll := out.LeaseLocks; ll != nil {
+		v := fmt.Sprintf("%d running", ll.Running)
+		if ll.Dead == 1 {
+			v += ", 1 left by a killed process (the next worker takes over what it leased and removes it)"
+		} else if ll.Dead > 1 {
+			v += fmt.Sprintf(", %d left by killed processes (the next worker takes over what they leased and removes them)", ll.Dead)
+		}
+		t.AddRow("lease locks", v)
 	}
 	return t.Render()
 }

@@ -141,6 +141,9 @@ func (f *Factory) open(ctx context.Context, open func(ctx context.Context, dsn s
 	}
 	f.store = s
 	f.warnLooseMode(s)
+	if w, ok := s.(interface{ SetWarnings(io.Writer) }); ok && f.IOStreams != nil && f.IOStreams.ErrOut != nil {
+		w.SetWarnings(f.IOStreams.ErrOut) // a lease lock it cannot take (SQLite)
+	}
 	return s, nil
 }
 

@@ -134,6 +134,9 @@ func (e *Engine) Requeue(ctx context.Context, ids []string, r store.Requeue) (in
 // RequeueIDs is Requeue returning the IDs requeued, in the order asked.
 func (e *Engine) RequeueIDs(ctx context.Context, ids []string, r store.Requeue) ([]string, error) {
 	e.init()
+	if r.Unheld {
+		ids = e.notHeld(ids)
+	}
 	ctx, cancel, err := requeueContext(ctx)
 	if err != nil {
 		return nil, err
@@ -155,6 +158,32 @@ func (e *Engine) RequeueIDs(ctx context.Context, ids []string, r store.Requeue) 
 	}
 	e.handRequeued(ctx, ds)
 	return got, nil
+}
+
+// notHeld leaves out of ids the deliveries this engine holds: it is
+// sending them, or has them queued for its workers. A replay asked of the
+// engine that is sending the delivery (serve's resend and replay
+// endpoints, the inspector's Replay: Unheld) leaves it to that attempt:
+// the store tells other processes' live leases (on SQLite by their lock
+// files, whatever the clocks say), not the engine's own, whose lease looks
+// expired to its own wall clock once that steps forward; it was requeued
+// and sent a second time while its first attempt was in flight.
+func (e *Engine) notHeld(ids []string) []string {
+	if e.extender == nil {
+		return ids
+	}
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	if len(e.held) == 0 {
+		return ids
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if _, ok := e.held[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // requeueContext is the context of one requeue statement: ctx's values,
@@ -179,6 +208,16 @@ func requeueContext(ctx context.Context) (context.Context, context.CancelFunc, e
 // each now is manual (asked for); its retries, claimed later, are the
 // schedule's.
 func (e *Engine) handRequeued(ctx context.Context, ds []*store.Delivery) {
+	// One this engine holds (in flight, queued) is not handed twice: a
+	// bulk requeue that took it (its lease looked expired to a clock
+	// that stepped forward) leaves it to the attempt under way.
+	kept := ds[:0:0]
+	for _, d := range ds {
+		if !e.holding(d.ID) {
+			kept = append(kept, d)
+		}
+	}
+	ds = kept
 	jobs := make([]job, len(ds))
 	evs := e.requeuedEvents(ctx, ds)
 	for i, d := range ds {

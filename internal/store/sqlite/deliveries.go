@@ -343,9 +343,10 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 }
 
 // claimSelectQuery lists, in claim order, the due pending deliveries a
-// claim may take: free, under a lease expired by the claimer's clock, or
-// leased to a dead owner (the last JSON array); claimDue then decides
-// about the expired leases of live owners (leaseclock.go). It starts
+// claim may take: free, under a lease expired by the claimer's clock or
+// ending further than a lease from now (written by a clock ahead of this
+// one's), or leased to a dead owner (the last JSON array); claimDue then
+// decides about the leases of live owners (leaseclock.go). It starts
 // after (next_attempt_at, seq): a claim that passed over such leases
 // reads on.
 func claimSelectQuery(byRun bool) string {
@@ -357,7 +358,7 @@ func claimSelectQuery(byRun bool) string {
 	}
 	q := `SELECT seq, next_attempt_at, lease_owner, coalesce(lease_expires_at, 0) FROM deliveries INDEXED BY ` + idx + `
 		WHERE status = 'pending' AND next_attempt_at <= ? AND (next_attempt_at, seq) > (?, ?)
-			AND (lease_owner = '' OR lease_expires_at <= ? OR lease_owner IN (SELECT value FROM json_each(?)))`
+			AND (lease_owner = '' OR lease_expires_at <= ? OR lease_expires_at > ? OR lease_owner IN (SELECT value FROM json_each(?)))`
 	if byRun {
 		q += ` AND run_id = ?`
 	}
@@ -385,12 +386,15 @@ const recordUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attem
 // expired by now, unless their owner is alive (its lock is held) and has
 // not let the lease lapse for a whole lease on this process's monotonic
 // clock (leaseclock.go: a wall clock that steps forward does not hand a
-// live owner's deliveries to a second sender).
+// live owner's deliveries to a second sender). A live owner's lease that
+// ends further than a lease from now (its clock is ahead) is taken on the
+// same monotonic rule, before it ends: a stopped owner's far-future lease
+// does not keep its deliveries for as long as the clocks differ.
 func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
 	if limit <= 0 {
 		return []*store.Delivery{}, nil
 	}
-	s.locks.hold(owner)
+	s.holdLock(owner)
 	dead := s.locks.deadOwners()
 	deadJSON := "[]"
 	if len(dead) > 0 {
@@ -402,6 +406,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	}
 	nowUS := now.UnixMicro()
 	until := now.Add(lease).UnixMicro()
+	farUS := until // a lease ending later: its owner's clock is ahead
 	q := claimSQL
 	if runID != "" {
 		q = claimRunSQL
@@ -419,7 +424,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 		states := map[string]ownerState{}
 		afterAt, afterSeq := int64(math.MinInt64), int64(math.MinInt64)
 		for len(take) < limit {
-			args := []any{nowUS, afterAt, afterSeq, nowUS, deadJSON}
+			args := []any{nowUS, afterAt, afterSeq, nowUS, farUS, deadJSON}
 			if runID != "" {
 				args = append(args, runID)
 			}
@@ -509,7 +514,13 @@ func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease 
 	case ownerDead:
 		return true
 	case ownerLive:
-		return expires <= nowUS && s.locks.stalled(seq, holder, expires, lease)
+		// Expired by this clock, or ending further ahead than any lease
+		// it could write now (the owner's wall clock is ahead of this
+		// one's: a stopped owner's far-future end would keep its
+		// deliveries for as long as the clocks differ): taken once seen
+		// so, not renewed, for a whole lease on this monotonic clock. A
+		// live owner renews every quarter lease.
+		return (expires <= nowUS || expires > nowUS+lease.Microseconds()) && s.locks.stalled(seq, holder, expires, lease)
 	}
 	return expires <= nowUS // no lock file: the wall-clock rule
 }
@@ -635,7 +646,7 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 		untilUS = until.UnixMicro()
 	}
 	if owner != "" {
-		s.locks.hold(owner)
+		s.holdLock(owner)
 	}
 	dead, live := "[]", "[]"
 	if r.Unheld {

@@ -1,7 +1,14 @@
 package sqlite
 
 import (
+	"context"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -33,6 +40,17 @@ import (
 //   - an owner without a lock file (an older hookctl, a platform without
 //     flock, a directory it could not write) keeps the wall-clock rule.
 //
+// The directory and the files get their modes from the store file's (a
+// store its group may write makes them the group's too) and, made by
+// root for another user's store (`sudo hookctl worker`), its owner: else
+// that user's processes could not take their locks nor probe root's, and
+// silently fell back to the wall clock. A process that cannot take its
+// lock says so once on stderr (SetWarnings). Each Store sweeps, when it
+// takes its first lock, the files of dead owners that no pending
+// delivery names any more (processes killed with nothing leased: after a
+// crash only their leases keep them), so the directory does not grow with
+// every process ever killed.
+//
 // PostgreSQL needs none of this: its leases are compared with the
 // server's clock.
 
@@ -51,15 +69,43 @@ const deadScanEvery = 100 * time.Millisecond
 
 // leaseLocks is a Store's side of the owner locks.
 type leaseLocks struct {
-	dir  string                 // STORE-leases; "" where there are no locks
-	mono func() time.Duration   // monotonic clock (tests replace it)
-	mu   sync.Mutex             // guards the fields below
-	mine map[string]*ownerLock  // owners of this Store → their lock (nil: none could be taken)
-	seen map[int64]stalledLease // live owners' leases seen expired, by delivery seq
-	dead []string               // dead owners found by the last scan
-	scan time.Duration          // when (mono) the last scan ran; 0: never
+	dir   string                 // STORE-leases; "" where there are no locks
+	store string                 // the store file (its owner and modes: storeLockPerms)
+	mono  func() time.Duration   // monotonic clock (tests replace it)
+	mu    sync.Mutex             // guards the fields below
+	mine  map[string]*ownerLock  // owners of this Store → their lock (nil: none could be taken)
+	seen  map[int64]stalledLease // live owners' leases seen expired, by delivery seq
+	dead  []string               // dead owners found by the last scan
+	scan  time.Duration          // when (mono) the last scan ran; 0: never
 	// closed: the Store was closed; no lock is taken any more.
 	closed bool
+	perms  *lockPerms // the directory's and files' (read at the first lock)
+	swept  bool       // the dead owners' files were swept
+	warn   io.Writer  // where a lock that cannot be taken is said (nil: nowhere)
+	warned bool       // it was said
+}
+
+// LockProblem is why a process could not take its lease lock: its leases
+// fall back to the wall clock.
+type LockProblem struct {
+	Dir   string
+	Err   error
+	Owner string      // the directory's owner, when known
+	Mode  fs.FileMode // and mode
+	Hint  string
+}
+
+func (p *LockProblem) Error() string {
+	why := p.Err.Error()
+	var pe *fs.PathError
+	if errors.As(p.Err, &pe) {
+		why = pe.Err.Error()
+	}
+	if p.Owner != "" {
+		why += fmt.Sprintf("; the directory is %s's, mode %04o", p.Owner, p.Mode)
+	}
+	return fmt.Sprintf("cannot take a lease lock in %s (%s): this process's leases fall back to the wall clock "+
+		"(a killed process's deliveries wait for their lease to end; a clock step can send one twice)", p.Dir, why)
 }
 
 // stalledLease is a lease of a live owner seen expired: since when (on
@@ -73,7 +119,7 @@ type stalledLease struct {
 
 func newLeaseLocks(storePath string) *leaseLocks {
 	start := time.Now()
-	l := &leaseLocks{mono: func() time.Duration { return time.Since(start) }, mine: map[string]*ownerLock{}, seen: map[int64]stalledLease{}}
+	l := &leaseLocks{store: storePath, mono: func() time.Duration { return time.Since(start) }, mine: map[string]*ownerLock{}, seen: map[int64]stalledLease{}}
 	if lockSupported && storePath != "" && !strings.HasPrefix(storePath, ":memory:") {
 		l.dir = storePath + "-leases"
 	}
@@ -85,17 +131,114 @@ func newLeaseLocks(storePath string) *leaseLocks {
 func lockName(owner string) string { return hex.EncodeToString([]byte(owner)) }
 
 // hold takes owner's lock, once per owner and Store, before the first
-// lease it writes: its leases are never visible without it.
-func (l *leaseLocks) hold(owner string) {
+// lease it writes: its leases are never visible without it. It reports
+// whether this was the Store's first lock (its caller sweeps the dead
+// owners' files then).
+func (l *leaseLocks) hold(owner string) (first bool) {
 	if l == nil || l.dir == "" || owner == "" {
-		return
+		return false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.mine[owner]; ok || l.closed {
-		return // a goroutine still claiming after Close makes no file
+		return false // a goroutine still claiming after Close makes no file
 	}
-	l.mine[owner] = takeOwnerLock(l.dir, lockName(owner))
+	if l.perms == nil {
+		p := storeLockPerms(l.store)
+		l.perms = &p
+	}
+	lk, problem := takeOwnerLock(l.dir, lockName(owner), *l.perms)
+	l.mine[owner] = lk
+	if problem != nil && !l.warned && l.warn != nil {
+		l.warned = true
+		fmt.Fprintf(l.warn, "hookctl: warning: %v\n", problem)
+		if problem.Hint != "" {
+			fmt.Fprintf(l.warn, "hookctl: hint: %s\n", problem.Hint)
+		}
+	}
+	first = lk != nil && !l.swept
+	if first {
+		l.swept = true
+	}
+	return first
+}
+
+// SetWarnings makes the Store say on w (once) when this process cannot
+// take its lease lock (the commands pass their stderr).
+func (s *Store) SetWarnings(w io.Writer) {
+	s.locks.mu.Lock()
+	s.locks.warn = w
+	s.locks.mu.Unlock()
+}
+
+// holdLock takes owner's lock (leaseLocks.hold) and, at this Store's
+// first, removes the files of dead owners no pending delivery names: a
+// worker, trigger or replay killed while it held nothing, or whose
+// leases were all taken over since. Their files are free (no process
+// holds their lock: removeDeadLock takes it first) and no lease of theirs
+// is left to take over faster by them, so nothing is lost; a dead owner
+// still named keeps its file until a claim takes its leases (ClaimDue's
+// forget). One directory listing and one indexed read per process.
+func (s *Store) holdLock(owner string) {
+	if !s.locks.hold(owner) {
+		return
+	}
+	_, dead := s.locks.owners()
+	if len(dead) == 0 {
+		return
+	}
+	list, err := json.Marshal(dead)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT lease_owner FROM deliveries INDEXED BY deliveries_due
+		WHERE status = 'pending' AND lease_owner IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return
+	}
+	named := map[string]bool{}
+	for rows.Next() {
+		var o string
+		if rows.Scan(&o) == nil {
+			named[o] = true
+		}
+	}
+	if rows.Close() != nil || rows.Err() != nil {
+		return
+	}
+	for _, o := range dead {
+		if !named[o] {
+			s.locks.forget(o)
+		}
+	}
+}
+
+// LeaseLocks counts the files in the store's lease lock directory: of
+// running processes (their lock held), and of dead ones whose deliveries
+// are still leased to them (free: the next claim takes them over and
+// removes the file). dir is "" where there are no lock files.
+func (s *Store) LeaseLocks() (dir string, running, dead int, err error) {
+	if s.locks == nil || s.locks.dir == "" {
+		return "", 0, 0, nil
+	}
+	if _, err := os.Stat(s.locks.dir); errors.Is(err, fs.ErrNotExist) {
+		return s.locks.dir, 0, 0, nil
+	}
+	names, err := readLockDir(s.locks.dir)
+	if err != nil {
+		return s.locks.dir, 0, 0, err
+	}
+	for _, name := range names {
+		switch probeOwnerLock(filepath.Join(s.locks.dir, name)) {
+		case ownerLive:
+			running++
+		case ownerDead:
+			dead++
+		}
+	}
+	return s.locks.dir, running, dead, nil
 }
 
 var _ store.OwnerLiveness = (*Store)(nil)
@@ -110,7 +253,7 @@ func (s *Store) holdLeases(ds []*store.Delivery) {
 	last := ""
 	for _, d := range ds {
 		if d.LeaseOwner != "" && d.LeaseOwner != last {
-			s.locks.hold(d.LeaseOwner)
+			s.holdLock(d.LeaseOwner)
 			last = d.LeaseOwner
 		}
 	}

@@ -8,9 +8,12 @@ const lockSupported = false
 
 type ownerLock struct{}
 
-func takeOwnerLock(dir, name string) *ownerLock { return nil }
-func (o *ownerLock) release()                   {}
-func probeOwnerLock(path string) ownerState     { return ownerUnknown }
-func removeDeadLock(path string)                {}
-func readLockDir(dir string) ([]string, error)  { return nil, nil }
-func removeEmptyDir(dir string)                 {}
+type lockPerms struct{}
+
+func storeLockPerms(string) lockPerms                                        { return lockPerms{} }
+func takeOwnerLock(dir, name string, p lockPerms) (*ownerLock, *LockProblem) { return nil, nil }
+func (o *ownerLock) release()                                                {}
+func probeOwnerLock(path string) ownerState                                  { return ownerUnknown }
+func removeDeadLock(path string)                                             {}
+func readLockDir(dir string) ([]string, error)                               { return nil, nil }
+func removeEmptyDir(dir string)                                              {}

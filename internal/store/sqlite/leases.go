@@ -71,7 +71,7 @@ func (s *Store) RestoreUnsent(ctx context.Context, owner string, prior []*store.
 // ExtendLeases implements store.LeaseExtender: one statement (the IDs as
 // one JSON array) for all the caller's in-flight deliveries.
 func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
-	s.locks.hold(owner)
+	s.holdLock(owner)
 	return s.updateOwned(ctx, `UPDATE deliveries SET lease_expires_at = ?`, until.UnixMicro(), owner, ids)
 }
 
