@@ -102,6 +102,22 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				}
 				return list(opts)
 			}
+			// An empty value ("$UNSET") is said as such: an empty
+			// --secret read as none ("no secret to sign the probes
+			// with", hint: pass --secret), an empty --subscription as
+			// left out ("which provider or scheme …?"), --only '' as
+			// every check, --event '' as the provider's first.
+			if strings.TrimSpace(args[0]) == "" {
+				return cli.Usagef("empty URL").
+					Hint("give the receiver's URL: 3000, localhost:3000/webhooks or https://… (is a shell variable unset?)")
+			}
+			if err := cli.NonEmptyFlags(c, "secret", "subscription", "event", "junit"); err != nil {
+				return err
+			}
+			if c.Flags().Changed("only") && strings.TrimSpace(strings.Join(opts.Only, "")) == "" {
+				return cli.Usagef("--only is empty").
+					Hint("give it check ids (hookctl check --list) or leave the flag out (is a shell variable unset?)")
+			}
 			u, err := trigger.NormalizeURL(args[0], "")
 			if err != nil {
 				return cli.WithCode(cli.ExitUsage, err) // keeps its hint

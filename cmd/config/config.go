@@ -133,6 +133,9 @@ Keys:
 			RunE:    exec("path"),
 		},
 	)
+	if set, _, err := root.Find([]string{"set"}); err == nil && set != root {
+		set.SetFlagErrorFunc(setFlagError)
+	}
 	return root
 }
 
@@ -284,4 +287,19 @@ func value(cfg *config.Config, key string) string {
 		return store.MaskURL(cfg.Store)
 	}
 	return cfg.Get(key)
+}
+
+// setFlagError: config set store_wait -1s read the value as flags
+// ("unknown shorthand flag: '1' in -1s"): a value starting with '-'
+// goes after --, which the error now says.
+func setFlagError(c *cobra.Command, err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown shorthand flag: ") && c.Flags().NArg() == 1 {
+		if i := strings.LastIndex(msg, " in -"); i > 0 {
+			v := msg[i+len(" in "):]
+			return cli.Usagef("the value %s was read as flags: a value starting with '-' goes after --", v).
+				Hint("hookctl config set %s -- %s", c.Flags().Arg(0), v)
+		}
+	}
+	return cli.FlagError(c, err)
 }

@@ -2,6 +2,7 @@
 package sign
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -269,6 +270,9 @@ func SchemeCompletions(auto bool) []string {
 	return out
 }
 
+// ErrEmptySecret: --secret ” (often "$SECRET" with the variable unset).
+var ErrEmptySecret = errors.New("--secret is empty")
+
 // SecretFlags are --secret, --secret-file and $HOOKCTL_SECRET, shared by
 // sign and verify.
 type SecretFlags struct {
@@ -291,7 +295,8 @@ func (s *SecretFlags) Read(w io.Writer, getenv func(string) string, optional boo
 	if len(s.Secrets) > 0 {
 		for _, v := range s.Secrets {
 			if v == "" {
-				return nil, cli.Usagef("--secret is empty")
+				return nil, (&cli.ExitError{Code: cli.ExitUsage, Err: ErrEmptySecret}).
+					Hint("is a shell variable unset? give the secret itself, --secret-file FILE, or set HOOKCTL_SECRET")
 			}
 		}
 		return s.Secrets, nil

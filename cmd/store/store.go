@@ -68,6 +68,10 @@ type Options struct {
 	// foreign: the journals recovery left as another user's (not
 	// imported), said once by warnJournalsLeft.
 	foreign []string
+	// imported: import's result so far (the batches in the store), and
+	// whether its JSON document was printed.
+	imported      importJSON
+	importPrinted bool
 }
 
 // NewCmd returns `hookctl store`.
@@ -260,7 +264,20 @@ while it runs). PostgreSQL reclaims the space with its autovacuum.`,
 	return root
 }
 
-func run(opts *Options) error {
+func run(opts *Options) (err error) {
+	if opts.Verb == "import" && opts.IO.JSON() {
+		// -o json: a script gets its document whatever stopped the
+		// import, with the error and what is in the store; the error
+		// and its hint still go to stderr, with the same exit code.
+		defer func() {
+			if err != nil && !opts.importPrinted {
+				res := opts.imported
+				res.FirstUnwritten = max(res.FirstUnwritten, 1)
+				res.Error = err.Error()
+				_ = ui.WriteJSON(opts.IO.Out, res)
+			}
+		}()
+	}
 	if opts.Verb == "import" && opts.BatchSize < 1 {
 		return cli.Usagef("invalid --batch-size %d: want 1 or more", opts.BatchSize)
 	}
@@ -333,7 +350,6 @@ func run(opts *Options) error {
 		}
 	}
 	var s store.Store
-	var err error
 	if opts.Readable != nil {
 		s, opts.readOnly, err = opts.Readable(opts.Ctx)
 	} else {
@@ -861,6 +877,13 @@ type importJSON struct {
 	// from a newer copy in the file; not counted in Skipped.
 	RefreshedDeliveries int64 `json:"refreshed_deliveries"`
 	Skipped             int64 `json:"skipped"`
+	// An import that stopped (-o json prints this document then too):
+	// FirstUnwritten is the first record not written (the records before
+	// it are in the store: Read counts them, Written and Skipped split
+	// them; the file's bad record is it or one after it in its batch,
+	// named by Error, the error's line; a file cut short: the record cut).
+	FirstUnwritten int64  `json:"first_unwritten_record,omitempty"`
+	Error          string `json:"error,omitempty"`
 }
 
 func runImport(opts *Options, s store.Store, src *source) error {
@@ -882,6 +905,7 @@ func runImport(opts *Options, s store.Store, src *source) error {
 	var refreshed int64
 	batch := make([]store.Record, 0, opts.BatchSize)
 	first := int64(1) // the record number of batch[0]
+	var stored counts // the records of the batches written
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -919,6 +943,9 @@ func runImport(opts *Options, s store.Store, src *source) error {
 		}()
 		if err == nil {
 			first += int64(len(batch))
+			for _, r := range batch {
+				stored.add(r)
+			}
 			batch = batch[:0]
 		}
 		var ke *store.ImportKeyError
@@ -934,6 +961,13 @@ func runImport(opts *Options, s store.Store, src *source) error {
 	// stopped: what a failure after the first batch says, with the
 	// records before it that are in the store.
 	stopped := func(err error) error {
+		if !stats {
+			if after, ierr := s.Info(opts.Ctx); ierr == nil {
+				written = infoDiff(before, after)
+			}
+		}
+		opts.imported = importJSON{Read: stored, Written: written, RefreshedDeliveries: refreshed,
+			Skipped: max(0, stored.total()-written.total()-refreshed), FirstUnwritten: first}
 		return importStopped(name, first, first+int64(len(batch))-1, stats, written, refreshed, err)
 	}
 	cut := int64(0) // the record the file ends in the middle of
@@ -980,20 +1014,21 @@ func runImport(opts *Options, s store.Store, src *source) error {
 		if err != nil {
 			return err
 		}
-		written = counts{
-			Subscriptions: after.Subscriptions - before.Subscriptions,
-			Objects:       after.Objects - before.Objects,
-			Events:        after.Events - before.Events,
-			Deliveries:    after.Deliveries - before.Deliveries,
-			Attempts:      after.Attempts - before.Attempts,
-		}
+		written = infoDiff(before, after)
 		backend, location = after.Backend, after.Location
 	}
 	res := importJSON{Read: read, Written: written}
 	res.RefreshedDeliveries = refreshed
 	res.Skipped = max(0, read.total()-res.Written.total()-refreshed)
+	var cutErr error
+	if cut > 0 {
+		cutErr = cli.Usagef("%s: record %d: the last line is cut short: the file was truncated", name, cut).
+			Hint("the %s before it were imported as usual; export again (or copy the whole file) and import it: what is present is skipped", plural(cut-1, "record"))
+		res.FirstUnwritten, res.Error = cut, cutErr.Error()
+	}
 	var err error
 	if opts.IO.JSON() {
+		opts.importPrinted = true
 		err = ui.WriteJSON(opts.IO.Out, res)
 	} else {
 		also := ""
@@ -1003,11 +1038,21 @@ func runImport(opts *Options, s store.Store, src *source) error {
 		_, err = fmt.Fprintf(opts.IO.Out, "imported %s into %s store %s (%s already present, skipped%s)\n",
 			res.Written, backend, store.MaskURL(location), plural(res.Skipped, "record"), also)
 	}
-	if err == nil && cut > 0 {
-		return cli.Usagef("%s: record %d: the last line is cut short: the file was truncated", name, cut).
-			Hint("the %s before it were imported as usual; export again (or copy the whole file) and import it: what is present is skipped", plural(cut-1, "record"))
+	if err == nil && cutErr != nil {
+		return cutErr
 	}
 	return err
+}
+
+// infoDiff is what was written between two Infos of a store.
+func infoDiff(before, after store.Info) counts {
+	return counts{
+		Subscriptions: after.Subscriptions - before.Subscriptions,
+		Objects:       after.Objects - before.Objects,
+		Events:        after.Events - before.Events,
+		Deliveries:    after.Deliveries - before.Deliveries,
+		Attempts:      after.Attempts - before.Attempts,
+	}
 }
 
 func kinds(r store.Record) int {

@@ -39,6 +39,11 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 		Args: cli.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx = c.Context()
+			// --event "$TYPE" with the variable unset listed every
+			// subscription, as deliveries list's filters did.
+			if err := cli.NonEmptyFlags(c, "status", "event"); err != nil {
+				return err
+			}
 			switch opts.Status {
 			case "", store.StatusEnabled, store.StatusDisabled:
 			default:

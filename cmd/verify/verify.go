@@ -74,52 +74,64 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
   hookctl verify --secret "$S" --header-file headers.txt --ignore-timestamp -o json < body.json`,
 		Args: sign.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if opts.Scheme == "" {
-				opts.Scheme = "auto"
-			}
-			if opts.Scheme != "auto" {
-				s, err := signature.Lookup(opts.Scheme)
-				if err != nil {
-					return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
+			// -o json: a bad flag value gets the result document too
+			// ("valid": false and the error), as a secret of the wrong
+			// form does: a CI step with --secret "$UNSET" had an empty
+			// stdout to parse.
+			if err := func() error {
+				if opts.Scheme == "" {
+					opts.Scheme = "auto"
 				}
-				opts.Scheme = s.Name()
-			}
-			var err error
-			if opts.Secrets, err = sf.Read(c.ErrOrStderr(), os.Getenv, opts.Scheme == "mambu"); err != nil {
-				return err
-			}
-			opts.Header = http.Header{}
-			if headerFile != "" {
-				if opts.Header, err = readHeaderFile(headerFile); err != nil {
+				if opts.Scheme != "auto" {
+					s, err := signature.Lookup(opts.Scheme)
+					if err != nil {
+						return cli.WithCode(cli.ExitUsage, signature.UnknownScheme(opts.Scheme, true))
+					}
+					opts.Scheme = s.Name()
+				}
+				var err error
+				if opts.Secrets, err = sf.Read(c.ErrOrStderr(), os.Getenv, opts.Scheme == "mambu"); err != nil {
 					return err
 				}
-			}
-			for _, l := range headers {
-				name, value, err := ParseHeader(l)
-				if err != nil {
-					return cli.Usagef("%v", err).Hint(`write headers as --header 'Name: value'`)
+				opts.Header = http.Header{}
+				if headerFile != "" {
+					if opts.Header, err = readHeaderFile(headerFile); err != nil {
+						return err
+					}
 				}
-				opts.Header.Add(name, value)
-			}
-			if opts.Tolerance < 0 {
-				return cli.Usagef("--tolerance must not be negative").Hint("use --ignore-timestamp to skip the timestamp check")
-			}
-			if opts.Tolerance == 0 && c.Flags().Changed("tolerance") {
-				// 0 is how the flag's default (the scheme's window) is
-				// spelt inside: an explicit 0 silently meant 5 minutes.
-				return cli.Usagef("--tolerance must be positive, e.g. --tolerance 1s").Hint("leave it out for the scheme's own window (5m for most)")
-			}
-			if ignoreTimestamp {
-				if c.Flags().Changed("tolerance") {
-					return cli.Usagef("give --tolerance or --ignore-timestamp, not both")
+				for _, l := range headers {
+					name, value, err := ParseHeader(l)
+					if err != nil {
+						return cli.Usagef("%v", err).Hint(`write headers as --header 'Name: value'`)
+					}
+					opts.Header.Add(name, value)
 				}
-				opts.Tolerance = signature.NoTolerance
-			}
-			opts.Now = f.Now()
-			if now != "" {
-				if opts.Now, err = signature.ParseTime(now); err != nil {
-					return cli.Usagef("--now: %v", err)
+				if opts.Tolerance < 0 {
+					return cli.Usagef("--tolerance must not be negative").Hint("use --ignore-timestamp to skip the timestamp check")
 				}
+				if opts.Tolerance == 0 && c.Flags().Changed("tolerance") {
+					// 0 is how the flag's default (the scheme's window) is
+					// spelt inside: an explicit 0 silently meant 5 minutes.
+					return cli.Usagef("--tolerance must be positive, e.g. --tolerance 1s").Hint("leave it out for the scheme's own window (5m for most)")
+				}
+				if ignoreTimestamp {
+					if c.Flags().Changed("tolerance") {
+						return cli.Usagef("give --tolerance or --ignore-timestamp, not both")
+					}
+					opts.Tolerance = signature.NoTolerance
+				}
+				opts.Now = f.Now()
+				if now != "" {
+					if opts.Now, err = signature.ParseTime(now); err != nil {
+						return cli.Usagef("--now: %v", err)
+					}
+				}
+				return nil
+			}(); err != nil {
+				if opts.IO.JSON() {
+					_ = usageResult(opts, err)
+				}
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -251,6 +263,22 @@ func run(opts *Options) error {
 	}
 	err = s.Verify(signature.VerifyInput{Secrets: opts.Secrets, Header: opts.Header, Body: body, Now: opts.Now, Tolerance: opts.Tolerance})
 	return report(opts, s.Name(), err)
+}
+
+// usageResult is the -o json document of a bad flag value (exit 2): not
+// valid, the error, the scheme when one was named; an empty --secret is
+// reason invalid_secret, as a secret of the wrong form is.
+func usageResult(opts *Options, err error) error {
+	r := Result{Error: err.Error()}
+	if opts.Scheme != "auto" && opts.Scheme != "" {
+		if _, lerr := signature.Lookup(opts.Scheme); lerr == nil {
+			r.Scheme = opts.Scheme
+		}
+	}
+	if errors.Is(err, sign.ErrEmptySecret) {
+		r.Reason = string(signature.ReasonBadSecret)
+	}
+	return ui.WriteJSON(opts.IO.Out, r)
 }
 
 func writeResult(opts *Options, scheme string, err error) error {

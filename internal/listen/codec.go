@@ -73,7 +73,15 @@ func appendRecord(b []byte, rec *Record) []byte {
 	if rec.Delivery == nil || rec.Attempt == nil {
 		return append(b, 0)
 	}
-	b = append(b, 1)
+	// 1: a delivery follows; 2: one whose attempt was sent accepting any
+	// TLS certificate (Attempt.Insecure: listen --skip-verify). Only such
+	// a listen writes a 2, so its journals alone differ from those written
+	// before the flag was kept.
+	if rec.Attempt.Insecure {
+		b = append(b, 2)
+	} else {
+		b = append(b, 1)
+	}
 	d := rec.Delivery
 	b = appendStr(b, d.ID)
 	b = appendStr(b, d.Kind)
@@ -209,7 +217,7 @@ func decodeRecord(p []byte) (*Record, error) {
 	e.Headers = d.header()
 	e.CreatedAt = d.time()
 	e.Verdict = d.str()
-	if flag := d.take(1); d.err == nil && flag[0] == 1 {
+	if flag := d.take(1); d.err == nil && (flag[0] == 1 || flag[0] == 2) {
 		dl := &store.Delivery{}
 		dl.ID = d.str()
 		dl.Kind, dl.OriginID = d.str(), d.str()
@@ -219,7 +227,7 @@ func decodeRecord(p []byte) (*Record, error) {
 		dl.MaxAttempts = int(d.varint())
 		dl.Schedule = d.str()
 		dl.CreatedAt = d.time()
-		a := &store.Attempt{}
+		a := &store.Attempt{Insecure: flag[0] == 2}
 		a.Number = int(d.varint())
 		a.StartedAt = d.time()
 		a.Duration = time.Duration(d.varint())

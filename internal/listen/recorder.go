@@ -53,7 +53,10 @@ func (rec *Record) set(s *Server, method string, reqHeader http.Header, target s
 		MaxAttempts: 1, Schedule: "0s", CreatedAt: start,
 	}
 	a := &store.Attempt{Number: 1, StartedAt: start, Duration: dur, RequestURL: target,
-		RequestMethod: method, RequestHeaders: reqHeader, Error: errMsg}
+		RequestMethod: method, RequestHeaders: reqHeader, Error: errMsg,
+		// --skip-verify: sent accepting any TLS certificate, as trigger
+		// -k's attempts are recorded (deliveries show --curl adds -k).
+		Insecure: s.cfg.SkipVerify}
 	status := store.DeliveryFailed
 	if resp != nil {
 		a.ResponseStatus = resp.StatusCode
