@@ -227,7 +227,7 @@ func run(ctx context.Context, opts *Options) error {
 			if err != nil {
 				return err
 			}
-			built, err := cat.Build(et, catalog.BuildOptions{Now: f.Now()})
+			built, err := cat.Build(et, catalog.BuildOptions{Now: catalog.DistinctTime(f.Now())})
 			if err != nil {
 				return err
 			}

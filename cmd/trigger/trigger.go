@@ -514,7 +514,7 @@ func run(ctx context.Context, opts *Options) error {
 			if targets.none() {
 				return nil // every subscription of the run is gone
 			}
-			build.Now = now()
+			build.Now = catalog.DistinctTime(now())
 			built, err := cat.Build(et, build)
 			if err != nil {
 				return cli.WithCode(cli.ExitUsage, err)

@@ -329,22 +329,13 @@ func (r *runner) build(et *catalog.EventType) (*store.Event, string, error) {
 	return r.buildAt(et, r.freshTime())
 }
 
-// freshTime is now, to the microsecond the bodies carry, and later than
-// every fresh probe's before it: distinct events are distinct in their
-// own times too. A receiver told to recognise a Bond event by its name
-// and occurred_at (Bond sends no id) took two of a burst built in the
-// same microsecond for one event sent twice, and failed survives-burst
-// with its 500 for a "duplicate".
-func (r *runner) freshTime() time.Time {
-	at := r.now().Truncate(time.Microsecond)
-	r.timeMu.Lock()
-	defer r.timeMu.Unlock()
-	if !at.After(r.lastAt) {
-		at = r.lastAt.Add(time.Microsecond)
-	}
-	r.lastAt = at
-	return at
-}
+// freshTime is now as catalog.DistinctTime makes it: later than every
+// fresh probe's before it, so distinct events are distinct in their own
+// times too. A receiver told to recognise a Bond event by its name and
+// occurred_at (Bond sends no id) took two of a burst built in the same
+// microsecond for one event sent twice, and failed survives-burst with
+// its 500 for a "duplicate".
+func (r *runner) freshTime() time.Time { return catalog.DistinctTime(r.now()) }
 
 // buildAt renders a fresh catalog event whose times (occurred_at,
 // created, …) are at, for a probe sent now.

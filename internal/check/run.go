@@ -169,11 +169,6 @@ type runner struct {
 	latMu   sync.Mutex
 	slowest outcome // slowest valid probe
 	nValid  int
-
-	// timeMu guards lastAt: the time of the last fresh probe built
-	// (buildNow).
-	timeMu sync.Mutex
-	lastAt time.Time
 }
 
 func (r *runner) now() time.Time {

@@ -212,7 +212,7 @@ func (d *Dispatcher) Build(in TriggerInput) (*catalog.EventType, *store.Event, e
 	if err != nil {
 		return nil, nil, err
 	}
-	built, err := d.Catalog.Build(et, catalog.BuildOptions{Now: d.now(), Data: in.Data, Overrides: in.Overrides})
+	built, err := d.Catalog.Build(et, catalog.BuildOptions{Now: catalog.DistinctTime(d.now()), Data: in.Data, Overrides: in.Overrides})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -211,7 +211,7 @@ func (a *api) example(ctx context.Context, eventType string, idx int) (payload j
 			ct, lerr = a.s.Catalog.Lookup(eventType, "")
 		}
 		if lerr == nil {
-			built, err := a.s.Catalog.Build(ct, catalog.BuildOptions{Now: a.s.NowUTC()})
+			built, err := a.s.Catalog.Build(ct, catalog.BuildOptions{Now: catalog.DistinctTime(a.s.NowUTC())})
 			if err != nil {
 				return nil, "", err
 			}
