@@ -302,6 +302,12 @@ func (t *Tailer) Run(ctx context.Context) error {
 			return err
 		}
 		items, err := t.step(ctx)
+		for try := 0; try < 3 && store.IsConflict(err) && ctx.Err() == nil; try++ {
+			// The server broke a deadlock with another transaction (a
+			// schema dropped under tail, a concurrent writer): not an
+			// outage. The failed step was undone: read again at once.
+			items, err = t.step(ctx)
+		}
 		if err != nil && ctx.Err() != nil {
 			return nil
 		}

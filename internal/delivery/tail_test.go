@@ -382,3 +382,60 @@ func TestTailFilteredFlood(t *testing.T) {
 	}
 	wantItems(t, "after the flood", got, "card.created delivery received")
 }
+
+// conflictErr is a statement the server aborted to break a deadlock.
+type conflictErr struct{}
+
+func (conflictErr) Error() string    { return "inspect deliveries: deadlock detected (SQLSTATE 40P01)" }
+func (conflictErr) SQLState() string { return "40P01" }
+
+// conflictInspector fails the next n reads with a deadlock.
+type conflictInspector struct {
+	store.Inspector
+	n atomic.Int32
+}
+
+func (c *conflictInspector) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	if c.n.Add(-1) >= 0 {
+		return nil, conflictErr{}
+	}
+	return c.Inspector.InspectDeliveries(ctx, q)
+}
+
+// TestTailConflictIsNoOutage: a read PostgreSQL aborted to break a
+// deadlock (DROP SCHEMA under a running tail, a concurrent writer) is
+// read again at once, not said as the store going away ("waiting for the
+// store"): tail printed that, then ended on the dropped tables anyway.
+func TestTailConflictIsNoOutage(t *testing.T) {
+	f := newTailFixture(t)
+	insp := &conflictInspector{Inspector: f.st.(store.Inspector)}
+	items := make(chan string, 10)
+	downs := make(chan error, 10)
+	ready := make(chan struct{})
+	tl := &Tailer{Store: f.st, Insp: insp, Interval: MinTailInterval,
+		Emit:    func(it TailItem) error { items <- describe(it); return nil },
+		OnError: func(err error) { downs <- err }, OnReady: func() { close(ready) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tl.Run(ctx) }()
+	<-ready
+	insp.n.Store(2)
+	f.deliver("card.created", "", 1)
+	select {
+	case got := <-items:
+		if got != "card.created delivery sent" {
+			t.Errorf("after the deadlocks: %q", got)
+		}
+	case err := <-downs:
+		t.Errorf("a deadlock was said as an outage: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing printed")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if len(downs) != 0 {
+		t.Errorf("said %d outages", len(downs))
+	}
+}

@@ -114,6 +114,15 @@ func IsTableGone(err error) bool {
 	return errors.As(err, &e) && e.SQLState() == "42P01"
 }
 
+// IsConflict reports whether err is a statement the server aborted to
+// resolve a conflict with another transaction (PostgreSQL: a deadlock,
+// 40P01, or a serialization failure, 40001), not an outage: run again,
+// it may well succeed at once.
+func IsConflict(err error) bool {
+	var e interface{ SQLState() string }
+	return errors.As(err, &e) && (e.SQLState() == "40P01" || e.SQLState() == "40001")
+}
+
 // WriteGuard is implemented by stores kept in a file (SQLite): see
 // GuardWrites.
 type WriteGuard interface{ GuardWrites() }
