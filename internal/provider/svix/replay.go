@@ -133,12 +133,7 @@ func (a *api) sendExample(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in, false) {
 		return
 	}
-	if strings.TrimSpace(in.EventType) == "" {
-		fail(w, http.StatusUnprocessableEntity, "validation", "eventType is required")
-		return
-	}
-	if !validName(in.EventType, 256, "") {
-		fail(w, http.StatusUnprocessableEntity, "validation", "eventType must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
+	if !validEventType(w, in.EventType) {
 		return
 	}
 	idx := 0

@@ -1543,6 +1543,20 @@ func (a *api) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// validEventType answers 422 unless name is a message's event type by
+// Svix's rules for names (a NUL in one was a 500 on PostgreSQL).
+func validEventType(w http.ResponseWriter, name string) bool {
+	if strings.TrimSpace(name) == "" {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventType is required")
+		return false
+	}
+	if !validName(name, 256, "") {
+		fail(w, http.StatusUnprocessableEntity, "validation", "eventType must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
+		return false
+	}
+	return true
+}
+
 func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 	_, sub, ok := a.appEndpoint(w, r)
 	if !ok {
@@ -1673,13 +1687,7 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in, false) {
 		return
 	}
-	if strings.TrimSpace(in.EventType) == "" {
-		fail(w, http.StatusUnprocessableEntity, "validation", "eventType is required")
-		return
-	}
-	// Svix's rules for names (a NUL in one was a 500 on PostgreSQL).
-	if !validName(in.EventType, 256, "") {
-		fail(w, http.StatusUnprocessableEntity, "validation", "eventType must be 1 to 256 characters: letters, digits, '-', '_' or '.'")
+	if !validEventType(w, in.EventType) {
 		return
 	}
 	// A message's channels: null, or 1 to 5 (Svix's MessageIn rule; an
