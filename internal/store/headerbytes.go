@@ -45,22 +45,16 @@ func EncodeHeaderBytes(h map[string][]string) map[string][]string {
 	if !found {
 		return h
 	}
-	enc := func(s string) string {
-		if headerNeedsBytes(s) {
-			return HeaderBytesPrefix + base64.StdEncoding.EncodeToString([]byte(s))
-		}
-		return s
-	}
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
 		var c []string
 		if vs != nil {
 			c = make([]string, len(vs))
 			for i, v := range vs {
-				c[i] = enc(v)
+				c[i] = encodeHeaderString(v)
 			}
 		}
-		out[enc(k)] = c
+		out[encodeHeaderString(k)] = c
 	}
 	return out
 }
@@ -88,6 +82,15 @@ func DecodeHeaderBytes(h map[string][]string) map[string][]string {
 		h[k] = vs
 	}
 	return h
+}
+
+// encodeHeaderString is s as a store writes a header name or value:
+// HeaderBytesPrefix and its bytes in base64 when headerNeedsBytes, else s.
+func encodeHeaderString(s string) string {
+	if headerNeedsBytes(s) {
+		return HeaderBytesPrefix + base64.StdEncoding.EncodeToString([]byte(s))
+	}
+	return s
 }
 
 func headerBytes(s string) (string, bool) {
@@ -121,13 +124,7 @@ func EncodeHeaderMap(h map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(h))
 	for k, v := range h {
-		if headerNeedsBytes(k) {
-			k = HeaderBytesPrefix + base64.StdEncoding.EncodeToString([]byte(k))
-		}
-		if headerNeedsBytes(v) {
-			v = HeaderBytesPrefix + base64.StdEncoding.EncodeToString([]byte(v))
-		}
-		out[k] = v
+		out[encodeHeaderString(k)] = encodeHeaderString(v)
 	}
 	return out
 }
