@@ -1,0 +1,44 @@
+package cmd
+
+import (
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// flagInArgs reads -o as pflag would have, had it got that far.
+func TestClierrFlagInArgs(t *testing.T) {
+	root := &cobra.Command{Use: "hookctl"}
+	root.PersistentFlags().StringP("output", "o", "table", "")
+	sub := &cobra.Command{Use: "trigger", Run: func(*cobra.Command, []string) {}}
+	sub.Flags().StringP("data", "d", "", "")
+	sub.Flags().BoolP("yes", "y", false, "")
+	sub.Flags().IntP("count", "n", 1, "")
+	root.AddCommand(sub)
+	for _, tc := range []struct {
+		args []string
+		want string
+		ok   bool
+	}{
+		{[]string{"trigger", "--bogus", "-o", "json"}, "json", true},
+		{[]string{"-o", "json", "trigger"}, "json", true},
+		{[]string{"trigger", "-ojson"}, "json", true},
+		{[]string{"trigger", "-o=json"}, "json", true},
+		{[]string{"trigger", "--output=json"}, "json", true},
+		{[]string{"trigger", "-yo", "json"}, "json", true},
+		{[]string{"trigger", "-yojson"}, "json", true},
+		{[]string{"trigger", "-o", "json", "-o", "table"}, "table", true},
+		{[]string{"trigger", "--data", "-o", "json"}, "", false},
+		{[]string{"trigger", "-d", "-o", "json"}, "", false},
+		{[]string{"trigger", "-n", "-o", "json"}, "", false},
+		{[]string{"trigger", "--", "-o", "json"}, "", false},
+		{[]string{"trigger", "-y=true", "-o", "json"}, "json", true},
+		{[]string{"trigger", "-o"}, "", true},
+		{[]string{"trigger"}, "", false},
+	} {
+		got, ok := flagInArgs(sub, tc.args, "output")
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("flagInArgs(%q) = %q, %v; want %q, %v", tc.args, got, ok, tc.want, tc.ok)
+		}
+	}
+}
