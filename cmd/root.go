@@ -110,6 +110,11 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		err = outputError(err, f.Name())
 	}
 	rep := describeError(ctx, configOriginHint(err, f.Config))
+	if rep.code == cli.ExitUsage && rep.msg != "" && len(rep.hints) == 0 && ran != nil {
+		// Every usage error says where to read how to fix it, as a flag
+		// error does: a bad value that named no fix had no hint at all.
+		rep.hints = []string{fmt.Sprintf("run '%s --help' for usage", ran.CommandPath())}
+	}
 	rep.print(ios.ErrOut)
 	if rep.code == cli.ExitInterrupted {
 		// Stopped by a signal: 128 plus its number, as a shell says a
