@@ -134,6 +134,9 @@ func wantHumanError(t *testing.T, what string, r clierrRun, want string) {
 type clierrCommand struct {
 	path  []string // without "hookctl"
 	typed []*pflag.Flag
+	// badArgs are argument lists the command refuses before it runs:
+	// none when it needs some, too many, an unknown sub-command.
+	badArgs [][]string
 }
 
 // clierrTree walks the real command tree (the one every run builds).
@@ -150,6 +153,17 @@ func clierrTree(t *testing.T) []clierrCommand {
 			cc := clierrCommand{path: strings.Fields(c.CommandPath())[1:]}
 			if c.Flags().Lookup("output") == nil && c.InheritedFlags().Lookup("output") == nil {
 				t.Errorf("%s has no -o/--output", c.CommandPath())
+			}
+			if c.HasSubCommands() {
+				cc.badArgs = append(cc.badArgs, []string{"clierr-nope"})
+			} else if c.Args != nil {
+				// Asked of the validator itself: only a list it refuses
+				// is run, so nothing runs for real.
+				for _, a := range [][]string{nil, strings.Fields("a b c d e f g h i j k l")} {
+					if c.Args(c, a) != nil {
+						cc.badArgs = append(cc.badArgs, a)
+					}
+				}
 			}
 			c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
 				if clierrBadValue(f) != "" {
@@ -186,16 +200,30 @@ func clierrBadValue(f *pflag.Flag) string {
 // parse, exits 2; under -o json (also written after the bad flag, or as
 // --output=json) stdout is one JSON document with the error and exit
 // code, as a script parsing stdout needs; without it stderr has the
-// error and a hint, stdout nothing. Before, such a run under -o json
+// error and a hint, stdout nothing. So does every argument list a command
+// refuses before running (none, a dozen, an unknown sub-command). Before, such a run under -o json
 // printed nothing on stdout: cobra fails at the flags before the root
 // reads -o.
 func TestClierrSweep(t *testing.T) {
 	e := newClierrEnv(t)
+	nArgs := 0
+	defer func() {
+		t.Logf("%d refused argument lists", nArgs)
+		if nArgs < 20 {
+			t.Errorf("only %d refused argument lists found in the tree", nArgs)
+		}
+	}()
 	for _, c := range clierrTree(t) {
 		name := strings.Join(c.path, " ")
 		args := func(more ...string) []string { return append(append([]string(nil), c.path...), more...) }
 		wantJSONError(t, name+" --clierr-bogus -o json", e.run(nil, args("--clierr-bogus", "-o", "json")...), "unknown flag: --clierr-bogus")
 		wantHumanError(t, name+" --clierr-bogus", e.run(nil, args("--clierr-bogus")...), "unknown flag: --clierr-bogus")
+		for _, a := range c.badArgs {
+			r := e.run(nil, args(append(append([]string(nil), a...), "-o", "json")...)...)
+			wantJSONError(t, name+" "+strings.Join(a, " ")+" -o json", r, "")
+			wantHumanError(t, name+" "+strings.Join(a, " "), e.run(nil, args(a...)...), "")
+			nArgs++
+		}
 		for _, f := range c.typed {
 			bad := "--" + f.Name + "=" + clierrBadValue(f)
 			wantJSONError(t, name+" --output=json "+bad, e.run(nil, args("--output=json", bad)...), f.Name)
