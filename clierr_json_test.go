@@ -80,6 +80,14 @@ func TestClierrJSONErrors(t *testing.T) {
 		wantHumanError(t, "hookctl "+strings.Join(args, " "), e.run(nil, args...), "unknown flag: --bogus")
 	}
 
+	// A command whose -o json output is JSON lines gets its error
+	// document on one line.
+	r0 := e.run(nil, "listen", "--port", "99999", "-o", "json")
+	wantJSONError(t, "hookctl listen --port 99999 -o json", r0, "invalid --port 99999")
+	if strings.Count(r0.stdout, "\n") != 1 {
+		t.Errorf("listen -o json: the error document is not one line:\n%s", r0.stdout)
+	}
+
 	// A trigger that ran prints its own document, whose summary says
 	// what failed (exit 1): not a second one.
 	r := e.run(nil, "trigger", "card.created", "--url", "http://127.0.0.1:1/x", "--no-retry", "-o", "json")

@@ -1,9 +1,13 @@
 package cmd
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // flagInArgs reads -o as pflag would have, had it got that far.
@@ -39,6 +43,19 @@ func TestClierrFlagInArgs(t *testing.T) {
 		got, ok := flagInArgs(sub, tc.args, "output")
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("flagInArgs(%q) = %q, %v; want %q, %v", tc.args, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// Every command streams names is in the tree (a rename would print its
+// error document indented in a stream of JSON lines).
+func TestClierrStreamsExist(t *testing.T) {
+	ios, _, _, _ := ui.Test()
+	root := NewRootCmd(&cli.Factory{IOStreams: ios})
+	for path := range streams {
+		c, rest, err := root.Find(strings.Fields(path)[1:])
+		if err != nil || len(rest) > 0 || c.CommandPath() != path {
+			t.Errorf("streams names %q, not a command of the tree", path)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -116,4 +117,19 @@ func flagInArgs(c *cobra.Command, args []string, name string) (string, bool) {
 		}
 	}
 	return val, found
+}
+
+// streams are the commands whose -o json output is JSON lines: their
+// error document is one line too, so that a reader of lines reads it.
+var streams = map[string]bool{
+	"hookctl listen": true, "hookctl deliveries tail": true, "hookctl serve": true,
+	"hookctl ui": true, "hookctl worker": true, "hookctl demo": true,
+}
+
+func writeJSONError(w io.Writer, ran *cobra.Command, doc jsonError) {
+	if ran != nil && streams[ran.CommandPath()] {
+		_ = ui.WriteJSONLine(w, doc)
+		return
+	}
+	_ = ui.WriteJSON(w, doc)
 }

@@ -123,7 +123,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		rep.code = cli.InterruptedCode(ctx)
 	}
 	if rep.msg != "" && !ios.StdoutWritten() && jsonOutput(f, ran, args) {
-		_ = ui.WriteJSON(ios.Out, jsonError{Error: rep.msg, Hints: rep.hints, ExitCode: rep.code})
+		writeJSONError(ios.Out, ran, jsonError{Error: rep.msg, Hints: rep.hints, ExitCode: rep.code})
 	}
 	return rep.code
 }
