@@ -59,3 +59,22 @@ func TestClierrStreamsExist(t *testing.T) {
 		}
 	}
 }
+
+// A shell's TAB reads candidates from stdout: a completion request that
+// fails never gets the JSON error document, whatever -o its line holds.
+func TestClierrNoJSONErrorForCompletion(t *testing.T) {
+	ios, _, _, _ := ui.Test()
+	f := &cli.Factory{IOStreams: ios}
+	root := NewRootCmd(f)
+	// cobra adds __complete when it executes: the same command here.
+	c := &cobra.Command{Use: cobra.ShellCompRequestCmd, DisableFlagParsing: true, Run: func(*cobra.Command, []string) {}}
+	root.AddCommand(c)
+	args := []string{cobra.ShellCompRequestCmd, "trigger", "-o", "json", ""}
+	if jsonOutput(f, c, args) {
+		t.Error("a completion request's failure would print a JSON document among the candidates")
+	}
+	tr, _, _ := root.Find([]string{"trigger"})
+	if !jsonOutput(f, tr, []string{"trigger", "-o", "json"}) {
+		t.Error("trigger -o json: no JSON error")
+	}
+}

@@ -35,8 +35,8 @@ func jsonOutput(f *cli.Factory, ran *cobra.Command, args []string) bool {
 	if f.Config != nil {
 		return f.IOStreams.JSON()
 	}
-	if ran == nil {
-		return false
+	if ran == nil || isCompletionRequest(ran) {
+		return false // a shell's TAB reads candidates from stdout
 	}
 	if v, ok := flagInArgs(ran, args, "output"); ok {
 		return v == ui.FormatJSON
