@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,7 +83,11 @@ func TestMissingStoreIsNotCreated(t *testing.T) {
 			switch {
 			case slices.Contains(args, "json"):
 				// -o json: the error is stdout's one JSON document.
-				if !strings.Contains(stdout, `"error": "no store at `+typo+`: the file does not exist"`) || !strings.Contains(stdout, `"exit_code": 3`) {
+				var doc struct {
+					Error    string `json:"error"`
+					ExitCode int    `json:"exit_code"`
+				}
+				if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.Error != "no store at "+typo+": the file does not exist" || doc.ExitCode != 3 {
 					t.Errorf("%s: stdout is not the JSON error document:\n%s", name, stdout)
 				}
 			case stdout != "":
