@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +80,17 @@ func TestMissingStoreIsNotCreated(t *testing.T) {
 			if code != 3 {
 				t.Errorf("%s: exit %d, want 3\nstdout: %s\nstderr: %s", name, code, stdout, stderr)
 			}
-			if stdout != "" {
+			switch {
+			case slices.Contains(args, "json"):
+				// -o json: the error is stdout's one JSON document.
+				var doc struct {
+					Error    string `json:"error"`
+					ExitCode int    `json:"exit_code"`
+				}
+				if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.Error != "no store at "+typo+": the file does not exist" || doc.ExitCode != 3 {
+					t.Errorf("%s: stdout is not the JSON error document:\n%s", name, stdout)
+				}
+			case stdout != "":
 				t.Errorf("%s: stdout %q, want nothing", name, stdout)
 			}
 			if !strings.Contains(stderr, "hookctl: error: no store at "+typo+": the file does not exist\n") ||

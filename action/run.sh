@@ -72,6 +72,11 @@ try:
     doc = json.load(open(path))
 except Exception:
     doc = None
+# A run that failed before its report prints hookctl's JSON error document
+# instead (error, hints, exit_code): no report, but its error.
+failure = None
+if isinstance(doc, dict) and "exit_code" in doc and "error" in doc and "summary" not in doc:
+    failure, doc = doc, None
 icons = {"PASS": "✅", "FAIL": "❌", "WARN": "⚠️", "SKIP": "⏭️"}
 def cell(s):
     return str(s if s is not None else "").replace("|", "\\|").replace("\n", " ")[:200]
@@ -82,6 +87,9 @@ if doc is None:
                3: "the receiver (or the store) could not be reached", 130: "it was interrupted"}.get(rc, "")
     lines += [f"### hookctl {cmd}", "",
               f"hookctl exited {rc}{' — ' + meaning if meaning else ''}, without a report; its error is in the step's log."]
+    if failure:
+        lines += ["", f"`hookctl: error: {cell(failure.get('error'))}`"]
+        lines += [f"`hookctl: hint: {cell(h)}`" for h in failure.get("hints") or []]
 elif cmd == "check":
     s = doc.get("summary", {})
     lines += [f"### hookctl check `{cell(doc.get('url'))}` ({cell(doc.get('scheme'))})", "",

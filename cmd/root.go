@@ -94,26 +94,38 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		ctx, cancel = context.WithTimeout(ctx, completionDeadline)
 		defer cancel()
 	}
+	// Under -o json a failed command that printed nothing on stdout gets
+	// its error there as a JSON document (jsonError).
+	ios.WatchStdout()
 	root := newRootCmd(f, commandFor(args))
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	err := root.ExecuteContext(ctx)
+	ran, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return cli.ExitOK
 	}
-	if f, ok := ios.Out.(*os.File); ok {
+	if f, ok := ios.StdoutFile(); ok {
 		err = outputError(err, f.Name())
 	}
-	code := reportError(ios.ErrOut, ctx, configOriginHint(err, f.Config))
-	if code == cli.ExitInterrupted {
+	rep := describeError(ctx, configOriginHint(err, f.Config))
+	if rep.code == cli.ExitUsage && rep.msg != "" && len(rep.hints) == 0 && ran != nil {
+		// Every usage error says where to read how to fix it, as a flag
+		// error does: a bad value that named no fix had no hint at all.
+		rep.hints = []string{fmt.Sprintf("run '%s --help' for usage", ran.CommandPath())}
+	}
+	rep.print(ios.ErrOut)
+	if rep.code == cli.ExitInterrupted {
 		// Stopped by a signal: 128 plus its number, as a shell says a
 		// process that signal ended (SIGTERM 143, SIGHUP 129), so a
 		// supervisor or script tells what stopped the run.
-		code = cli.InterruptedCode(ctx)
+		rep.code = cli.InterruptedCode(ctx)
 	}
-	return code
+	if rep.msg != "" && !ios.StdoutWritten() && jsonOutput(f, ran, args) {
+		writeJSONError(ios.Out, ran, jsonError{Error: rep.msg, Hints: rep.hints, ExitCode: rep.code})
+	}
+	return rep.code
 }
 
 // configOriginHint adds to a usage error that names a value the user did
@@ -178,7 +190,33 @@ func outputError(err error, path string) error {
 		Hint("the output is incomplete: free space where stdout goes, or send it elsewhere")
 }
 
+// reportError prints err on w in hookctl's voice (the error line, then
+// its hints) and returns its exit code.
 func reportError(w io.Writer, ctx context.Context, err error) int {
+	rep := describeError(ctx, err)
+	rep.print(w)
+	return rep.code
+}
+
+// errorReport is what hookctl says of a failed run: the error line (""
+// when the command already said what happened), its hints, the exit code.
+type errorReport struct {
+	msg   string
+	hints []string
+	code  int
+}
+
+func (r errorReport) print(w io.Writer) {
+	if r.msg == "" {
+		return
+	}
+	fmt.Fprintf(w, "hookctl: error: %s\n", r.msg)
+	for _, h := range r.hints {
+		fmt.Fprintf(w, "hookctl: hint: %s\n", h)
+	}
+}
+
+func describeError(ctx context.Context, err error) errorReport {
 	code := cli.ExitFailed
 	var hints []string
 	var ee *cli.ExitError
@@ -189,7 +227,7 @@ func reportError(w io.Writer, ctx context.Context, err error) int {
 		code = ee.Code
 		hints = ee.Hints
 		if ee.Err == nil {
-			return code
+			return errorReport{code: code}
 		}
 		if errors.As(ee.Err, &he) {
 			hints = append(he.Hints(), hints...)
@@ -219,14 +257,9 @@ func reportError(w io.Writer, ctx context.Context, err error) int {
 	// A context error first: asking ctx would subscribe it to signals.
 	ctxErr := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	if ctxErr && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
-		fmt.Fprintln(w, "hookctl: error: interrupted")
-		return cli.ExitInterrupted
+		return errorReport{msg: "interrupted", code: cli.ExitInterrupted}
 	}
-	fmt.Fprintf(w, "hookctl: error: %s\n", err.Error())
-	for _, h := range hints {
-		fmt.Fprintf(w, "hookctl: hint: %s\n", h)
-	}
-	return code
+	return errorReport{msg: err.Error(), hints: hints, code: code}
 }
 
 // notFoundList is the command that lists the IDs of a kind of record,

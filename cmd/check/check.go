@@ -111,7 +111,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 				return cli.Usagef("empty URL").
 					Hint("give the receiver's URL: 3000, localhost:3000/webhooks or https://… (is a shell variable unset?)")
 			}
-			if err := cli.NonEmptyFlags(c, "secret", "subscription", "event", "junit"); err != nil {
+			if err := cli.NonEmptyFlags(c, "secret", "subscription", "event", "junit", "fixtures", "provider", "scheme"); err != nil {
 				return err
 			}
 			if c.Flags().Changed("only") && strings.TrimSpace(strings.Join(opts.Only, "")) == "" {

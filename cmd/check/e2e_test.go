@@ -994,7 +994,15 @@ func TestBurstBeyondOpenFilesLimit(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	}
-	if code != 3 || out.Len() != 0 ||
+	// -o json: the error is also stdout's one document, with its exit code.
+	var doc struct {
+		Error    string `json:"error"`
+		ExitCode int    `json:"exit_code"`
+	}
+	if jerr := json.Unmarshal(out.Bytes(), &doc); jerr != nil || doc.ExitCode != 3 || !strings.Contains(doc.Error, "too many open files") {
+		t.Errorf("stdout is not the JSON error document (exit_code 3) (%v):\n%s", jerr, out.String())
+	}
+	if code != 3 ||
 		!strings.Contains(errb.String(), "hookctl: error: hookctl could not send every probe for want of its own resources, so no verdict is given: ") ||
 		!strings.Contains(errb.String(), "too many open files") || !strings.Contains(errb.String(), "hookctl: hint: raise the limit of open files (ulimit -n)") {
 		t.Errorf("want exit 3 and the open files error, got %d (%v)\nstdout: %s\nstderr: %s", code, err, out.String(), errb.String())

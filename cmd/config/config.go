@@ -4,7 +4,9 @@ package configcmd
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -197,7 +199,7 @@ func run(opts *Options) error {
 			return unset(opts, cfg, k)
 		}
 		if err := config.ValidateValue(k.Name, opts.Value); err != nil {
-			return cli.WithCode(cli.ExitUsage, err)
+			return valueError(k, err)
 		}
 		if err := cfg.Set(k.Name, opts.Value); err != nil {
 			var uk *config.UnknownKeyError
@@ -211,10 +213,12 @@ func run(opts *Options) error {
 			shown = store.MaskURL(shown) // never echo a database password
 		}
 		if opts.IO.JSON() {
+			warnFixturesDir(opts, k, opts.Value)
 			return ui.WriteJSON(out, entry{k.Name, shown, "file", k.Description})
 		}
 		st := opts.IO.ErrStyles()
 		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, shown, cfg.File)
+		warnFixturesDir(opts, k, opts.Value)
 		warnFileProblem(opts, cfg)
 		if other := config.Excludes(k.Name); other != "" && cfg.InFile(other) {
 			// trigger and replay would refuse the two together.
@@ -302,4 +306,52 @@ func setFlagError(c *cobra.Command, err error) error {
 		}
 	}
 	return cli.FlagError(c, err)
+}
+
+// valueError is config set's refusal of a bad value: with the value meant
+// when one is close (strip: stripe), else an example of a good one: the
+// first choice, or the default.
+func valueError(k config.Key, err error) error {
+	e := cli.WithCode(cli.ExitUsage, err)
+	var he cli.HintError
+	if errors.As(err, &he) && len(he.Hints()) > 0 {
+		return e
+	}
+	switch c := config.ValueChoices(k.Name); {
+	case len(c) > 0:
+		return e.Hint("for example: hookctl config set %s %s", k.Name, c[0])
+	case k.Default != "":
+		return e.Hint("for example: hookctl config set %s %s (the default)", k.Name, k.Default)
+	}
+	return e.Hint("hookctl config unset %s goes back to the default", k.Name)
+}
+
+// warnFixturesDir says, when config set writes a fixtures_dir that is not
+// a directory (a typo, or one not made yet), that the commands reading
+// fixtures will refuse it: the value is written, as a directory may be
+// made after (a checkout, dotfiles shared between machines), but a typo
+// is said at once rather than at the next trigger. A relative path is
+// read from the directory each command runs in, as they read it.
+func warnFixturesDir(opts *Options, k config.Key, value string) {
+	if k.Name != "fixtures_dir" {
+		return
+	}
+	dir := config.ExpandHome(value)
+	fi, err := os.Stat(dir)
+	var what string
+	switch {
+	case err == nil && fi.IsDir():
+		return
+	case err == nil:
+		what = "is not a directory"
+	case errors.Is(err, fs.ErrNotExist):
+		what = "does not exist"
+	default:
+		what = "cannot be read (" + err.Error() + ")"
+	}
+	if !filepath.IsAbs(dir) {
+		what += " here"
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: fixtures directory %s %s: the commands that read fixtures (trigger, events, check, serve, ui) refuse it until it is one\n", dir, what)
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: create it, or unset the key: hookctl config unset fixtures_dir\n")
 }

@@ -58,14 +58,14 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			if err := cli.NonEmptyFlags(c, "subscription", "event"); err != nil {
+			if err := cli.NonEmptyFlags(c, "subscription", "event", "status", "source"); err != nil {
 				return err
 			}
 			if err := checkStatusSource(opts.Status, &opts.Source); err != nil {
 				return err
 			}
 			if opts.Limit < 0 {
-				return cli.Usagef("--limit must not be negative")
+				return cli.Usagef("--limit must not be negative").Hint("--limit N shows the newest N deliveries; --limit 0 shows them all")
 			}
 			if runF != nil {
 				return runF(opts)

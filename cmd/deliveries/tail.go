@@ -73,7 +73,7 @@ blocked, the process stopped) says on stderr how many it may not show.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			if err := cli.NonEmptyFlags(c, "subscription", "event"); err != nil {
+			if err := cli.NonEmptyFlags(c, "subscription", "event", "status", "source"); err != nil {
 				return err
 			}
 			if err := checkStatusSource(opts.Status, &opts.Source); err != nil {

@@ -38,6 +38,10 @@ of {type, provider, description, scheme, content_type, method, origin}.`,
   hookctl events list -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			// --provider "$P" with the variable unset listed every provider.
+			if err := cli.NonEmptyFlags(c, "provider", "search", "fixtures"); err != nil {
+				return err
+			}
 			if err := checkProvider(opts.Provider); err != nil {
 				return err
 			}

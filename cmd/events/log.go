@@ -34,7 +34,7 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			if err := cli.NonEmptyFlags(c, "event"); err != nil {
+			if err := cli.NonEmptyFlags(c, "event", "source"); err != nil {
 				return err
 			}
 			switch opts.Source {
@@ -44,10 +44,14 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 				// same events, as they take 'triggered' for 'sent'.
 				opts.Source = store.SourceTriggered
 			default:
-				return cli.Usagef("invalid --source %q: want triggered, received or check", opts.Source).Suggest(opts.Source, "triggered", "received", "check")
+				e := cli.Usagef("invalid --source %q: want triggered, received or check", opts.Source).Suggest(opts.Source, "triggered", "received", "check")
+				if len(e.Hints) == 0 {
+					e = e.Hint("leave --source out for the events of every source")
+				}
+				return e
 			}
 			if opts.Limit < 0 {
-				return cli.Usagef("--limit must not be negative")
+				return cli.Usagef("--limit must not be negative").Hint("--limit N shows the newest N events; --limit 0 shows them all")
 			}
 			if runF != nil {
 				return runF(opts)

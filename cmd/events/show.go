@@ -73,6 +73,9 @@ whole body (@file, @- for stdin). A missing path is created.`,
 			return out, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := cli.NonEmptyFlags(c, "provider", "fixtures"); err != nil {
+				return err
+			}
 			opts.Type, opts.Ctx = args[0], c.Context()
 			if opts.Ctx == nil {
 				opts.Ctx = context.Background()

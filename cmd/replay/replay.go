@@ -95,7 +95,7 @@ as on Ctrl-C).`,
 			case opts.Timeout <= 0:
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
 			case opts.Limit < 0:
-				return cli.Usagef("--limit must not be negative")
+				return cli.Usagef("--limit must not be negative").Hint("--limit N replays at most N deliveries; leave it out (or 0) for all that match")
 			}
 			if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
 				return err

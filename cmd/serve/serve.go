@@ -85,7 +85,7 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 			if opts.Port < 0 || opts.Port > 65535 {
 				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
 			}
-			if err := cli.NonEmptyFlags(c, "host", "api-key", "api-key-file"); err != nil {
+			if err := cli.NonEmptyFlags(c, "host", "api-key", "api-key-file", "fixtures"); err != nil {
 				return err
 			}
 			opts.Host = cli.UnbracketHost(opts.Host)

@@ -90,7 +90,7 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 			if opts.Concurrency < 1 {
 				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
 			}
-			if err := cli.NonEmptyFlags(c, "url", "subscription"); err != nil {
+			if err := cli.NonEmptyFlags(c, "url", "subscription", "provider", "scheme", "fixtures"); err != nil {
 				return err
 			}
 			if opts.URL != "" && opts.SubscriptionID != "" {

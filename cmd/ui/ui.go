@@ -62,6 +62,9 @@ On a desktop it opens the browser, when run from a terminal and unless
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
+			if err := cli.NonEmptyFlags(c, "fixtures"); err != nil {
+				return err
+			}
 			if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
 				return cli.Usagef("invalid --addr %q: want host:port", opts.Addr).Hint("e.g. --addr 127.0.0.1:4040")
 			}

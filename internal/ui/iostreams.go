@@ -204,7 +204,7 @@ func (s *IOStreams) StdoutWidth() int {
 	if w := s.TerminalWidth(); w > 0 {
 		return w
 	}
-	if f, ok := s.Out.(*os.File); ok && s.stdoutTTY {
+	if f, ok := s.StdoutFile(); ok && s.stdoutTTY {
 		if w, _, err := term.GetSize(f.Fd()); err == nil && w > 0 {
 			return w
 		}
