@@ -59,6 +59,14 @@ func TestLeasefixDeadLockFilesSwept(t *testing.T) {
 		t.Fatal(err)
 	}
 	heldOwner := d.LeaseOwner
+	// All four die at once: killed one by one, a worker still alive
+	// could take the dead holder's lease over (its lock is free) or sweep
+	// the dead idle workers' files before this test counts them.
+	for _, w := range workers {
+		if err := w.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, w := range workers {
 		leasefixKillWorker(t, w)
 	}
