@@ -620,6 +620,57 @@ func (c *Config) Set(name, value string) error {
 	return nil
 }
 
+// UnsetUnknown removes from the config file a key that is not a setting
+// (a typo such as outptu, listen-port for listen_port, a nested
+// listen.port), the key every other command refuses the file for, so
+// that `hookctl config unset` repairs it as it repairs a bad value. It
+// reports whether the file held the key; nothing is written when not.
+func (c *Config) UnsetUnknown(name string) (bool, error) {
+	if !c.FileExists {
+		return false, nil
+	}
+	fv := viper.New()
+	fv.SetConfigType("yaml")
+	fv.SetConfigFile(c.File)
+	if err := fv.ReadInConfig(); err != nil {
+		return false, fmt.Errorf("reading %s: %w", c.File, err)
+	}
+	settings := fv.AllSettings() // keys lowercased, as viper reads them
+	path := strings.Split(strings.ToLower(name), ".")
+	m := settings
+	var parents []map[string]any
+	for _, p := range path[:len(path)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			return false, nil
+		}
+		parents = append(parents, m)
+		m = next
+	}
+	leaf := path[len(path)-1]
+	if _, ok := m[leaf]; !ok {
+		return false, nil
+	}
+	delete(m, leaf)
+	for i := len(parents) - 1; i >= 0 && len(m) == 0; i-- {
+		delete(parents[i], path[i]) // a nested key's emptied parents go too
+		m = parents[i]
+	}
+	nv := viper.New()
+	nv.SetConfigType("yaml")
+	for k, v := range settings {
+		nv.Set(k, v)
+	}
+	var data bytes.Buffer
+	if err := nv.WriteConfigTo(&data); err != nil {
+		return false, err
+	}
+	if err := writePrivate(c.File, data.Bytes()); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // writePrivate writes data to path with mode 0600 set before its first
 // byte: the file may hold a PostgreSQL password. (viper's WriteConfigAs
 // created the file 0644, or wrote an existing one as it was, and the
