@@ -3,11 +3,13 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // README's output contract: on a terminal, "aligned, coloured tables";
@@ -53,5 +55,57 @@ func TestDocauditEventsLogColoursDeliveryStates(t *testing.T) {
 	}
 	if out := e.plain("events", "log"); !strings.Contains(out, "\t1 succeeded, 1 failed\t") || strings.Contains(out, "\x1b") || strings.Contains(out, `\x1b`) {
 		t.Errorf("events log piped: want a plain tab-separated cell '1 succeeded, 1 failed':\n%q", out)
+	}
+}
+
+// README (Subscriptions, Interactive) said the questions of plain
+// `hookctl subscribe` are plain lines "so they work with screen readers
+// and answers can be piped", next to "without a terminal, missing flags
+// are an error naming them" — and piped answers are refused (STYLE: never
+// prompt without a terminal), so the doc was wrong, not the product. It
+// now says what holds, which this test pins: answers pasted into the
+// terminal at once are taken a line at a time; answers piped in are an
+// error naming the missing flags, and nothing is stored.
+func TestDocauditSubscribeAnswersPastedNotPiped(t *testing.T) {
+	e := newPTYEnv(t)
+	c := e.command([]string{"NO_COLOR=1"}, "subscribe")
+	f, out := e.start(c, 120)
+	defer f.Close()
+	// every answer at once, before the first question is read
+	if _, err := f.WriteString("http://localhost:3000/pasted\n1\n0\npasted at once\n"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("subscribe with pasted answers: %v\n%s", err, out.String())
+		}
+	case <-time.After(60 * time.Second):
+		c.Process.Kill()
+		t.Fatalf("subscribe with pasted answers did not finish:\n%s", out.String())
+	}
+	var subs []struct {
+		URL         string   `json:"callback_url"`
+		Events      []string `json:"events"`
+		Description string   `json:"description"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("subscriptions", "list", "-o", "json")), &subs); err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 1 || subs[0].URL != "http://localhost:3000/pasted" || strings.Join(subs[0].Events, ",") != "account.*" ||
+		subs[0].Description != "pasted at once" {
+		t.Fatalf("subscription from pasted answers = %+v, want the URL, choice 1 (account.*) and the description typed\n%s", subs, out.String())
+	}
+
+	p := e.command(nil, "subscribe")
+	p.Stdin = strings.NewReader("http://localhost:3000/piped\ncard.created\n\npiped\n")
+	b, err := p.CombinedOutput()
+	if code := p.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(b), "missing --url and --events") {
+		t.Errorf("subscribe with piped answers: exit %d (%v), want 2 naming the missing flags:\n%s", code, err, b)
+	}
+	if got := e.plain("subscriptions", "list", "-o", "json"); strings.Contains(got, "/piped") {
+		t.Errorf("piped answers stored a subscription:\n%s", got)
 	}
 }
