@@ -74,3 +74,75 @@ func TestDocauditConfigUnsetRemovesUnknownKey(t *testing.T) {
 		t.Errorf("config unset nothere: exit %d, want 2 (unknown key):\n%s", code, stderr)
 	}
 }
+
+// README (Configuration): a key or value in config.yaml hookctl does not
+// read is "never silently ignored", nor is a config.yaml that is not
+// YAML. `hookctl config unset` of the file's last key left `{}` in it,
+// and a setting then appended by hand (`echo 'listen_port: 9000' >>
+// config.yaml`) was not read: yaml.v3 reads the first value, `{}`, and
+// ignores the rest, so every command ran on the default (8787) and
+// exit 0. Likewise a second document after `---`. Such a file is now
+// refused (exit 3, naming it), and an emptied file is empty.
+func TestDocauditConfigTrailingYAMLNotIgnored(t *testing.T) {
+	e := newPTYEnv(t)
+	file := filepath.Join(e.dir, "config", "config.yaml")
+	run := func(args ...string) (string, string, int) {
+		t.Helper()
+		c := e.command(nil, args...)
+		var out, errb bytes.Buffer
+		c.Stdout, c.Stderr = &out, &errb
+		err := c.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(out.String()), errb.String(), code
+	}
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if _, stderr, code := run("config", "set", "output", "json"); code != 0 {
+		t.Fatalf("config set: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := run("config", "unset", "output"); code != 0 {
+		t.Fatalf("config unset: exit %d\n%s", code, stderr)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("listen_port: 9000\n") // as `echo … >> config.yaml` does
+	f.Close()
+	if out, stderr, code := run("config", "get", "listen_port"); code != 0 || out != "9000" {
+		t.Errorf("after config unset of the last key (file %q) and a setting appended: config get listen_port = %q, exit %d; want 9000\n%s", b, out, code, stderr)
+	}
+
+	for _, c := range []struct{ name, text string }{
+		{"a setting after {}", "{}\nlisten_port: 9000\n"},
+		{"a second document", "listen_port: 9001\n---\noutput: json\n"},
+	} {
+		write(c.text)
+		out, stderr, code := run("config", "get", "listen_port")
+		if code != 3 || !strings.Contains(stderr, "hookctl: error: reading "+file) || !strings.Contains(stderr, "ignored") {
+			t.Errorf("%s: config get listen_port = %q, exit %d; want exit 3 naming %s and what it would ignore\n%s", c.name, out, code, file, stderr)
+		}
+		if _, stderr, code := run("events", "list"); code != 3 {
+			t.Errorf("%s: events list exit %d, want 3\n%s", c.name, code, stderr)
+		}
+	}
+	// A closing --- (an empty document) holds nothing to ignore.
+	write("listen_port: 9002\n---\n")
+	if out, stderr, code := run("config", "get", "listen_port"); code != 0 || out != "9002" {
+		t.Errorf("a file ending in ---: config get listen_port = %q, exit %d; want 9002\n%s", out, code, stderr)
+	}
+}

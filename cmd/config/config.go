@@ -278,7 +278,8 @@ func unsetUnknown(opts *Options) error {
 		return &config.UnknownKeyError{Name: opts.Key}
 	}
 	if opts.IO.JSON() {
-		return ui.WriteJSON(opts.IO.Out, map[string]any{"key": opts.Key, "removed": true, "file": cfg.File})
+		// the keys of set's and unset's document
+		return ui.WriteJSON(opts.IO.Out, entry{opts.Key, "", "removed", "not a setting hookctl reads"})
 	}
 	st := opts.IO.ErrStyles()
 	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s from %s (not a setting hookctl reads)\n", st.Success.Render("✓"), opts.Key, cfg.File)
