@@ -396,7 +396,11 @@ your app receives, and replays what failed. No account, no network.`,
 				}
 				if !worksWithoutConfig(cmd) && !repairsConfig(cmd, fe) {
 					// WithCode keeps the file error's own hints (did you mean …).
-					return cli.WithCode(cli.ExitEnvironment, err).Hint("fix the file or move it away ($EDITOR \"$(hookctl config path)\")")
+					ce := cli.WithCode(cli.ExitEnvironment, err)
+					if uk := (*config.UnknownKeyError)(nil); errors.As(err, &uk) {
+						ce = ce.Hint("remove it: hookctl config unset %s", uk.Name)
+					}
+					return ce.Hint("fix the file or move it away ($EDITOR \"$(hookctl config path)\")")
 				}
 				// Where the broken file is (what the user needs to fix it),
 				// the version, the completion scripts: none reads a value.

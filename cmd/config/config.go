@@ -45,6 +45,11 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 			if len(args) > 0 {
 				opts.Key = args[0]
 				if _, ok := config.LookupKey(opts.Key); !ok {
+					if action == "unset" && runF == nil {
+						// A key that is not a setting, in the file: the
+						// typo every other command refuses the file for.
+						return unsetUnknown(opts)
+					}
 					return &config.UnknownKeyError{Name: opts.Key}
 				}
 			}
@@ -257,6 +262,31 @@ func unset(opts *Options, cfg *config.Config, k config.Key) error {
 	}
 	st := opts.IO.ErrStyles()
 	fmt.Fprintf(opts.IO.ErrOut, "%s Unset %s in %s (now %q, from %s)\n", st.Success.Render("✓"), k.Name, cfg.File, e.Value, e.Source)
+	warnFileProblem(opts, cfg)
+	return nil
+}
+
+// unsetUnknown removes a key that is not a setting from the config file
+// (README: config unset repairs a file the other commands refuse);
+// one the file does not hold is the unknown key it is.
+func unsetUnknown(opts *Options) error {
+	cfg := opts.Config()
+	if cfg == nil {
+		return errors.New("configuration not loaded")
+	}
+	found, err := cfg.UnsetUnknown(opts.Key)
+	if err != nil {
+		return cli.Envf("cannot write %s: %v", cfg.File, err)
+	}
+	if !found {
+		return &config.UnknownKeyError{Name: opts.Key}
+	}
+	if opts.IO.JSON() {
+		// the keys of set's and unset's document
+		return ui.WriteJSON(opts.IO.Out, entry{opts.Key, "", "removed", "not a setting hookctl reads"})
+	}
+	st := opts.IO.ErrStyles()
+	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s from %s (not a setting hookctl reads)\n", st.Success.Render("✓"), opts.Key, cfg.File)
 	warnFileProblem(opts, cfg)
 	return nil
 }

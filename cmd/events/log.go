@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
@@ -133,7 +134,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	t := ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED")
 	for _, e := range evs {
 		t.Row().Styled(e.ID, s.ID).Styled(e.Type, s.EventType).Cell(e.Provider).Cell(e.Source).
-			Cell(deliveryStates(ios, e)).Cell(ios.FormatTime(e.CreatedAt, now)).End()
+			Spans(", ", deliveryStates(ios, e)...).Cell(ios.FormatTime(e.CreatedAt, now)).End()
 	}
 	if err := t.Render(); err != nil {
 		return err
@@ -144,33 +145,36 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	return nil
 }
 
-// deliveryStates renders "2 succeeded, 1 failed" (coloured on a terminal).
-func deliveryStates(ios *ui.IOStreams, e *store.EventSummary) string {
+// deliveryStates is "2 succeeded, 1 failed", each part coloured on a
+// terminal (the table styles them: a string styled here had its colour
+// codes escaped by the table, `\x1b[32m1 succeeded\x1b[0m`).
+func deliveryStates(ios *ui.IOStreams, e *store.EventSummary) []ui.Span {
 	s := ios.Styles()
-	var parts []string
+	span := func(text string, style lipgloss.Style) ui.Span { return ui.Span{Text: text, Style: &style} }
+	var parts []ui.Span
 	if e.Succeeded > 0 {
-		parts = append(parts, s.Success.Render(fmt.Sprintf("%d succeeded", e.Succeeded)))
+		parts = append(parts, span(fmt.Sprintf("%d succeeded", e.Succeeded), s.Success))
 	}
 	if e.Failed > 0 {
-		parts = append(parts, s.Failure.Render(fmt.Sprintf("%d failed", e.Failed)))
+		parts = append(parts, span(fmt.Sprintf("%d failed", e.Failed), s.Failure))
 	}
 	if e.Pending > 0 {
-		parts = append(parts, s.Pending.Render(fmt.Sprintf("%d pending", e.Pending)))
+		parts = append(parts, span(fmt.Sprintf("%d pending", e.Pending), s.Pending))
 	}
 	if len(parts) == 0 {
 		switch kind, reason := store.ParseVerdict(e.Verdict); {
 		case kind == store.VerdictRefused && strings.HasPrefix(reason, "forwarding loop"):
 			// Refused for coming back to the listen that forwarded it.
-			return s.Failure.Render("none (forwarding loop)")
+			return []ui.Span{span("none (forwarding loop)", s.Failure)}
 		case kind == store.VerdictRefused:
-			return s.Failure.Render("none (refused)")
+			return []ui.Span{span("none (refused)", s.Failure)}
 		case kind == store.VerdictInvalid:
 			// A request whose signature failed: kept to be inspected, never forwarded.
-			return s.Failure.Render("none (signature rejected)")
+			return []ui.Span{span("none (signature rejected)", s.Failure)}
 		}
 	}
 	if len(parts) == 0 {
-		return s.Muted.Render("none")
+		return []ui.Span{span("none", s.Muted)}
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }

@@ -411,27 +411,48 @@ func (r *rawFixture) setString(key, val string, line int) error {
 var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 func parseYAMLFixtures(file string, data []byte) ([]*rawFixture, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
-		if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, &FixtureError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
-		}
-		return nil, &FixtureError{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
-	}
-	if len(doc.Content) == 0 {
-		return nil, &FixtureError{File: file, Line: 1, Msg: "empty fixture file"}
-	}
-	root := doc.Content[0]
+	// Every document of the file (fixtures separated by ---), each one
+	// fixture or a list of them: yaml.Unmarshal read the first alone and
+	// silently dropped the others, and whatever followed a first value
+	// written in flow style ({type: a, …}).
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var items []*yaml.Node
-	switch root.Kind {
-	case yaml.SequenceNode:
-		items = root.Content
-	case yaml.MappingNode:
-		items = []*yaml.Node{root}
-	default:
-		return nil, &FixtureError{File: file, Line: root.Line, Msg: "want a fixture mapping or a list of them"}
+	docs, last := 0, 0
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			msg := err.Error()
+			if docs > 0 && strings.Contains(msg, "did not find expected <document start>") {
+				return nil, &FixtureError{File: file, Line: last, Msg: "invalid YAML: more follows the value on this line",
+					Hint: "write one fixture, a list of them, or fixtures separated by a line of ---"}
+			}
+			if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
+				line, _ := strconv.Atoi(m[1])
+				return nil, &FixtureError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+			}
+			return nil, &FixtureError{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+		}
+		docs++
+		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
+			continue // an empty document (a closing ---)
+		}
+		root := doc.Content[0]
+		last = root.Line
+		switch root.Kind {
+		case yaml.SequenceNode:
+			items = append(items, root.Content...)
+		case yaml.MappingNode:
+			items = append(items, root)
+		default:
+			return nil, &FixtureError{File: file, Line: root.Line, Msg: "want a fixture mapping or a list of them"}
+		}
+	}
+	if len(items) == 0 && last == 0 {
+		return nil, &FixtureError{File: file, Line: 1, Msg: "empty fixture file"}
 	}
 	var out []*rawFixture
 	for _, it := range items {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/internal/textdist"
 )
@@ -196,6 +198,11 @@ func Load(o Options) (*Config, error) {
 		}
 	} else {
 		c.FileExists = true
+		if err := trailingYAML(c.File); err != nil {
+			// Not Checked: config set would rewrite the file from the
+			// part read, dropping what follows it.
+			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
+		}
 		if err := checkFile(fileV); err != nil {
 			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv), Checked: true}
 		}
@@ -600,11 +607,11 @@ func (c *Config) Set(name, value string) error {
 	if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
 		return err
 	}
-	var data bytes.Buffer
-	if err := fv.WriteConfigTo(&data); err != nil {
+	data, err := yamlSettings(fv)
+	if err != nil {
 		return err
 	}
-	if err := writePrivate(c.File, data.Bytes()); err != nil {
+	if err := writePrivate(c.File, data); err != nil {
 		return err
 	}
 	c.FileExists = true
@@ -618,6 +625,104 @@ func (c *Config) Set(name, value string) error {
 		}
 	}
 	return nil
+}
+
+// trailingYAML refuses a config file with anything after its first YAML
+// value, which viper (yaml.v3's Unmarshal) reads no further than: a
+// setting appended to the "{}" an emptied file held, or a second
+// document after "---", was silently ignored, its default used.
+func trailingYAML(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	d := yaml.NewDecoder(bytes.NewReader(b))
+	var first yaml.Node
+	if err := d.Decode(&first); err != nil {
+		return nil // empty, or an error viper has already said
+	}
+	line := first.Line
+	if len(first.Content) > 0 {
+		line = first.Content[0].Line
+	}
+	for {
+		var next yaml.Node
+		switch err := d.Decode(&next); {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return fmt.Errorf("only the YAML value on line %d is read, and what follows it would be ignored: write the settings as key: value lines (a file with none is empty, not {})", line)
+		case len(next.Content) == 0 || next.Content[0].Tag == "!!null":
+			// an empty document (a closing ---) holds nothing to ignore
+		default:
+			return fmt.Errorf("a second YAML document (line %d, after ---) would be ignored: keep the settings in one", next.Line)
+		}
+	}
+}
+
+// UnsetUnknown removes from the config file a key that is not a setting
+// (a typo such as outptu, listen-port for listen_port, a nested
+// listen.port), the key every other command refuses the file for, so
+// that `hookctl config unset` repairs it as it repairs a bad value. It
+// reports whether the file held the key; nothing is written when not.
+func (c *Config) UnsetUnknown(name string) (bool, error) {
+	if !c.FileExists {
+		return false, nil
+	}
+	fv := viper.New()
+	fv.SetConfigType("yaml")
+	fv.SetConfigFile(c.File)
+	if err := fv.ReadInConfig(); err != nil {
+		return false, fmt.Errorf("reading %s: %w", c.File, err)
+	}
+	settings := fv.AllSettings() // keys lowercased, as viper reads them
+	path := strings.Split(strings.ToLower(name), ".")
+	m := settings
+	var parents []map[string]any
+	for _, p := range path[:len(path)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			return false, nil
+		}
+		parents = append(parents, m)
+		m = next
+	}
+	leaf := path[len(path)-1]
+	if _, ok := m[leaf]; !ok {
+		return false, nil
+	}
+	delete(m, leaf)
+	for i := len(parents) - 1; i >= 0 && len(m) == 0; i-- {
+		delete(parents[i], path[i]) // a nested key's emptied parents go too
+		m = parents[i]
+	}
+	nv := viper.New()
+	nv.SetConfigType("yaml")
+	for k, v := range settings {
+		nv.Set(k, v)
+	}
+	data, err := yamlSettings(nv)
+	if err != nil {
+		return false, err
+	}
+	if err := writePrivate(c.File, data); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// yamlSettings is the file's text for fv's settings: empty when there
+// are none (viper wrote "{}", after which a setting added by hand was
+// not read at all).
+func yamlSettings(fv *viper.Viper) ([]byte, error) {
+	if len(fv.AllSettings()) == 0 {
+		return nil, nil
+	}
+	var data bytes.Buffer
+	if err := fv.WriteConfigTo(&data); err != nil {
+		return nil, err
+	}
+	return data.Bytes(), nil
 }
 
 // writePrivate writes data to path with mode 0600 set before its first

@@ -19,6 +19,16 @@ type Table struct {
 type cell struct {
 	text  string
 	style *lipgloss.Style
+	// spans: a cell of several pieces, each with its own style ("1
+	// succeeded, 1 failed"); text is then their plain text.
+	spans []Span
+	sep   string
+}
+
+// Span is a piece of a cell with its own style (nil: plain).
+type Span struct {
+	Text  string
+	Style *lipgloss.Style
 }
 
 // NewTable starts a table with the given column headers.
@@ -56,6 +66,19 @@ func (r *Row) Styled(text string, style lipgloss.Style) *Row {
 	return r
 }
 
+// Spans adds a cell made of pieces joined by sep, each rendered with its
+// own style on a terminal. (A cell styled beforehand, with
+// Style.Render, would have its colour codes escaped as control
+// characters: the table escapes what it prints.)
+func (r *Row) Spans(sep string, spans ...Span) *Row {
+	texts := make([]string, len(spans))
+	for i, sp := range spans {
+		texts[i] = sp.Text
+	}
+	r.cells = append(r.cells, cell{text: strings.Join(texts, sep), spans: spans, sep: sep})
+	return r
+}
+
 // End finishes the row.
 func (r *Row) End() { r.t.rows = append(r.t.rows, r.cells) }
 
@@ -81,9 +104,23 @@ func (t *Table) RenderTo(w io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
+	st := t.ios.Styles()
 	for _, row := range t.rows {
 		for i := range row {
-			row[i].text = Printable(row[i].text, false)
+			if row[i].spans == nil {
+				row[i].text = Printable(row[i].text, false)
+				continue
+			}
+			// Each piece escaped, then styled: the colour codes are
+			// the table's own (widths and cuts below are ANSI-aware).
+			parts := make([]string, len(row[i].spans))
+			for j, sp := range row[i].spans {
+				parts[j] = Printable(sp.Text, false)
+				if sp.Style != nil {
+					parts[j] = sp.Style.Render(parts[j])
+				}
+			}
+			row[i].text = strings.Join(parts, Printable(row[i].sep, false))
 		}
 	}
 	widths := make([]int, len(t.headers))
@@ -121,7 +158,6 @@ func (t *Table) RenderTo(w io.Writer) error {
 		}
 		fitWidths(widths, t.headers, least, tw)
 	}
-	st := t.ios.Styles()
 	writeRow := func(cells []cell, header bool) {
 		for i, c := range cells {
 			text := c.text
