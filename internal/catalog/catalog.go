@@ -389,7 +389,7 @@ func (c *Catalog) keepsIdentity(et *EventType, sample, body []byte) error {
 		}
 		if other != "" {
 			if _, err := c.lookup(other, et.Provider); err == nil {
-				hints = append(hints, fmt.Sprintf("to send a %s event, name it instead: %s:%s (--data and --set work with it too)", other, et.Provider, other))
+				hints = append(hints, fmt.Sprintf("to send the %s event, name it instead: %s:%s (--data and --set work with it too)", other, et.Provider, other))
 			} else {
 				hints = append(hints, fmt.Sprintf("to send %q events, add a custom fixture of that type (see 'Custom fixtures' in the README)", other))
 			}
