@@ -63,8 +63,7 @@ func (a *api) replayMissing(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
-		"task": "endpoint.replay", "updatedAt": svixTime(a.s.NowUTC())})
+	a.finishTask(w, r, "endpoint.replay", len(missing))
 }
 
 // missing lists, oldest first, app's messages created in [since, until]

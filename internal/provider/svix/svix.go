@@ -206,6 +206,8 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PUT", p, "Svix: update an application ({name, uid?, metadata?})", a.auth(a.updateApp(false))),
 			provider.R("PATCH", p, "Svix: patch an application ({name?, uid?, metadata?})", a.auth(a.updateApp(true))),
 			provider.R("DELETE", p, "Svix: delete an application and its endpoints", a.auth(a.deleteApp)),
+			provider.R("GET", "/api/v1/background-task", "Svix: list background tasks (recover, replay-missing, bulk-replay; status, task, limit, iterator, order)", a.auth(a.listTasks)),
+			provider.R("GET", "/api/v1/background-task/{task_id}", "Svix: a background task {id, status, task, data: {messagesSent}, updatedAt}", a.auth(a.getTask)),
 			provider.R("GET", "/api/v1/health", "Svix: health check (204; no credential needed, as in Svix)", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
 			provider.R("POST", "/api/v1/auth/app-portal-access/{app_id}", "Svix: an app portal link {url, token} (the url opens hookctl's inspector; {application?} creates the app)", a.auth(a.idem(a.appPortalAccess))),
 			provider.R("POST", "/api/v1/auth/dashboard-access/{app_id}", "Svix: the legacy dashboard link {url, token}", a.auth(a.idem(a.appPortalAccess))),
@@ -229,6 +231,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", ep+"/stats", "Svix: the messages sent to the endpoint by their latest delivery's status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
+			provider.R("POST", ep+"/bulk-replay", "Svix: send the endpoint again the messages since {since, until?} it got, successful or failed (eventTypes?, channel?, tag?, status?, statusCodeClass?)", a.auth(a.idem(a.bulkReplay))),
 			provider.R("POST", ep+"/replay-missing", "Svix: send the endpoint the application's messages since {since, until?} it takes and never got", a.auth(a.idem(a.replayMissing))),
 			provider.R("POST", ep+"/send-example", "Svix: send the endpoint an example message {eventType, exampleIndex?} (the event type's schema example, else hookctl's catalog)", a.auth(a.idem(a.sendExample))),
 			provider.R("GET", ep+"/transformation", "Svix: the endpoint's transformation ({enabled: false}: serve runs none)", a.auth(a.transformation)),
@@ -1592,8 +1595,7 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
-		"task": "endpoint.recover", "updatedAt": svixTime(a.s.NowUTC())})
+	a.finishTask(w, r, "endpoint.recover", len(ids))
 }
 
 const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '.'"
