@@ -1049,8 +1049,11 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in endpointIn
-	if !a.decode(w, r, &in, false) {
+	if !a.decodeText(w, r, &in, false) {
 		return
+	}
+	if in.Headers != nil {
+		store.DecodeHeaderMap(*in.Headers) // "\u0001base64:…" values are bytes (headerbytes.go)
 	}
 	if in.URL == nil || strings.TrimSpace(*in.URL) == "" {
 		fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
@@ -1392,6 +1395,9 @@ func (a *api) getHeaders(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.Sort(out.Sensitive)
+	// A value that is not UTF-8 as the rest of hookctl's JSON writes it
+	// (headerbytes.go), not U+FFFD.
+	out.Headers = store.EncodeHeaderMap(out.Headers)
 	provider.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -1408,7 +1414,7 @@ func (a *api) setHeaders(patch bool) http.HandlerFunc {
 			Headers       *map[string]*string `json:"headers"`
 			DeleteHeaders []string            `json:"deleteHeaders"`
 		}
-		if !a.decode(w, r, &in, false) {
+		if !a.decodeText(w, r, &in, false) {
 			return
 		}
 		if in.Headers == nil {
@@ -1424,7 +1430,8 @@ func (a *api) setHeaders(patch bool) http.HandlerFunc {
 		for k, v := range *in.Headers {
 			switch {
 			case v != nil:
-				items = append(items, k+": "+*v)
+				// "\u0001base64:…" is the value's bytes (headerbytes.go).
+				items = append(items, k+": "+store.DecodeHeaderMap(map[string]string{k: *v})[k])
 			case !patch:
 				fail(w, http.StatusUnprocessableEntity, "validation", "headers: the value of "+strconv.Quote(k)+" is null (a PATCH removes a header so; a PUT sends the ones to keep)")
 				return
