@@ -1,6 +1,7 @@
 package svix_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +13,8 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // endpoint.bulkReplay (the official Go library) resends the messages
@@ -25,7 +28,21 @@ import (
 // replay-missing's tasks too). Before, serve had no route for either: a
 // 404 "hookctl serve has no route".
 func TestProvfixBulkReplay(t *testing.T) {
-	e := servetest.Start(t, nil)
+	bulkReplay(t, servetest.Start(t, nil))
+}
+
+// The same over PostgreSQL (HOOKCTL_TEST_POSTGRES; skipped without it):
+// the tasks are store objects there too.
+func TestProvfixBulkReplayPostgres(t *testing.T) {
+	pgtest.ServerURL(t)
+	st, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bulkReplay(t, servetest.StartWith(t, st, nil))
+}
+
+func bulkReplay(t *testing.T, e *servetest.Env) {
 	sv := client(t, e)
 	ctx := t.Context()
 	declare(t, e, "order.created", "order.paid")
