@@ -155,7 +155,9 @@ func (a *api) listTasks(w http.ResponseWriter, r *http.Request) {
 // 500), is sent to the endpoint again: its latest delivery requeued to
 // the endpoint's URL now, as resend/ does (a fresh delivery of the
 // stored bytes when that one is in flight). A message the endpoint never
-// got is replay-missing's, not this.
+// got is replay-missing's, not this; one whose delivery there has not
+// been attempted yet (queued, or scheduled by deliverAt) is left to go
+// out at its time.
 func (a *api) bulkReplay(w http.ResponseWriter, r *http.Request) {
 	_, sub, ok := a.appEndpoint(w, r)
 	if !ok {
@@ -250,6 +252,11 @@ func (a *api) bulkReplay(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			last := all[len(all)-1]
+			if last.Status == store.DeliveryPending && last.AttemptCount == 0 {
+				// Not sent yet (queued, or scheduled by deliverAt): it
+				// goes out at its time; a replay would send it early.
+				continue
+			}
 			if st, _, _ := deliveryStatus(last); lf.status >= 0 && st != lf.status {
 				continue
 			}
