@@ -155,9 +155,9 @@ func (a *api) listTasks(w http.ResponseWriter, r *http.Request) {
 // 500), is sent to the endpoint again: its latest delivery requeued to
 // the endpoint's URL now, as resend/ does (a fresh delivery of the
 // stored bytes when that one is in flight). A message the endpoint never
-// got is replay-missing's, not this; one whose delivery there has not
-// been attempted yet (queued, or scheduled by deliverAt) is left to go
-// out at its time.
+// got is replay-missing's, not this; one whose delivery there has no
+// attempt recorded yet (queued, scheduled by deliverAt, or its first
+// attempt in flight) is left to go out at its time.
 func (a *api) bulkReplay(w http.ResponseWriter, r *http.Request) {
 	_, sub, ok := a.appEndpoint(w, r)
 	if !ok {
@@ -253,8 +253,9 @@ func (a *api) bulkReplay(w http.ResponseWriter, r *http.Request) {
 			}
 			last := all[len(all)-1]
 			if last.Status == store.DeliveryPending && last.AttemptCount == 0 {
-				// Not sent yet (queued, or scheduled by deliverAt): it
-				// goes out at its time; a replay would send it early.
+				// Not sent yet (queued, scheduled by deliverAt, or its
+				// first attempt in flight): it goes out at its time; a
+				// replay would send it early, or twice.
 				continue
 			}
 			if st, _, _ := deliveryStatus(last); lf.status >= 0 && st != lf.status {
