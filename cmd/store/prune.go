@@ -19,7 +19,7 @@ type pruneJSON struct {
 	Events      int64     `json:"events"`
 	Deliveries  int64     `json:"deliveries"`
 	Attempts    int64     `json:"attempts"`
-	Objects     int64     `json:"objects"` // store.HistoryKinds tombstones: deleted Svix endpoints' places
+	Objects     int64     `json:"objects"` // store.HistoryKinds tombstones: deleted Svix endpoints' places, Svix background tasks
 	KeptPending int64     `json:"kept_pending"`
 	Vacuumed    bool      `json:"vacuumed"`
 }
@@ -115,9 +115,9 @@ func places(n int64) string {
 	case 0:
 		return ""
 	case 1:
-		return ", and the place of 1 Svix endpoint deleted before then"
+		return ", and 1 Svix record from before then (a deleted endpoint's place or a background task)"
 	}
-	return fmt.Sprintf(", and the places of %d Svix endpoints deleted before then", n)
+	return fmt.Sprintf(", and %d Svix records from before then (deleted endpoints' places, background tasks)", n)
 }
 
 // plural writes n and the noun, with the noun's plural when n is not 1.

@@ -44,11 +44,11 @@ func TestPruneDeletesOldEndpointPlaces(t *testing.T) {
 		return out.String()
 	}
 	if out := run("prune", "--older-than", "1d", "--dry-run"); !strings.Contains(out, "Would delete 0 events, 0 deliveries and 0 attempts created before ") ||
-		!strings.Contains(out, ", and the places of 2 Svix endpoints deleted before then.") {
+		!strings.Contains(out, ", and 2 Svix records from before then (deleted endpoints' places, background tasks).") {
 		t.Fatalf("dry run: %q", out)
 	}
 	if out := run("prune", "--older-than", "1d", "--yes"); !strings.Contains(out, "Deleted 0 events") ||
-		!strings.Contains(out, ", and the places of 2 Svix endpoints deleted before then.") {
+		!strings.Contains(out, ", and 2 Svix records from before then (deleted endpoints' places, background tasks).") {
 		t.Fatalf("prune: %s", out)
 	}
 	for id, gone := range map[string]bool{"ep_old": true, "ep_old2": true, "ep_recent": false} {

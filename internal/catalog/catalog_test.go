@@ -593,9 +593,11 @@ func TestBuildKeepsIdentity(t *testing.T) {
 }
 
 // TestMambuNotificationIDIsTheEventID: a Mambu notification's
-// notificationId (JSON, XML or text) is the id sent as
-// x-notifications-idempotency-key, and --set notificationId changes both;
-// the key was a fresh UUID unrelated to the notification it named.
+// notificationId (JSON, XML or text) is the event's id (sent as
+// x-notifications-idempotency-key when the event goes ad hoc; to a
+// subscription, the key is that subscription's own:
+// signature.MambuNotificationKey), and --set notificationId changes it;
+// the id was a fresh UUID unrelated to the event.
 func TestMambuNotificationIDIsTheEventID(t *testing.T) {
 	c := mustLoad(t)
 	for _, name := range []string{"loan.disbursed", "client.created", "deposit.created", "loan.repayment", "deposit.withdrawal"} {

@@ -751,7 +751,7 @@ func validBody(ct string, b []byte) error {
 // defaultPlaceholders are the Mambu-style placeholders every template may
 // use; a fixture's placeholders: add to or replace them.
 var defaultPlaceholders = map[string]string{
-	"NOTIFICATION_ID":      "{{uuid @event}}", // the idempotency key (x-notifications-idempotency-key)
+	"NOTIFICATION_ID":      "{{uuid @event}}", // the event id (each subscription's x-notifications-idempotency-key is its own: signature.MambuNotificationKey)
 	"EVENT_TIMESTAMP":      "{{now_tz}}",
 	"CURRENT_DATE":         "{{now_date}}",
 	"CLIENT_ID":            "{{digits 9}}",

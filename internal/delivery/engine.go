@@ -671,7 +671,8 @@ type SendFunc func() (*store.Attempt, http.Header, error)
 
 // ListenEventIDHeader carries the event id of a delivery to a listen
 // subscription (one `hookctl listen` made for itself) whose scheme has no
-// id header of its own (Bond, Mono, Stripe…): listen knows hookctl's own
+// id header of its own (Bond, Mono, Stripe…) or one that names the
+// delivery rather than the event (Mambu's notification key): listen knows hookctl's own
 // event by it (one event, one history, the forward linked to the
 // delivery), then drops it: the app behind listen never sees it, nor any
 // other receiver. Between hookctl and its own listener only.
@@ -685,7 +686,10 @@ const ListenEventIDHeader = "X-Hookctl-Event-Id"
 // like every replay); reading its first attempt for the header would cost
 // a store read per attempt on the default provider's retries and replays.
 func (e *Engine) idHeaders(_ context.Context, _ *store.Delivery, ev *store.Event, sub *store.Subscription, t *Target) error {
-	if ev.Source == store.SourceReceived || IDHeader(t.Scheme) != "" {
+	// Mambu's id header names the notification (one per subscription:
+	// signature.MambuNotificationKey), not the event: its listener needs
+	// the event id too.
+	if ev.Source == store.SourceReceived || IDHeader(t.Scheme) != "" && t.Scheme != "mambu" {
 		return nil
 	}
 	if sub == nil || sub.Metadata["created_by"] != "listen" || t.URL != sub.CallbackURL { // listen.MetaCreatedBy

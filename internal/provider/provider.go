@@ -227,6 +227,7 @@ func knownFields(v any, unknown string) string {
 func JSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
+	var pe *time.ParseError
 	switch {
 	case errors.As(err, &te):
 		if te.Field != "" {
@@ -235,6 +236,13 @@ func JSONError(err error) error {
 		return errors.New("the request body must be a JSON object")
 	case errors.As(err, &se):
 		return errors.New("the request body is not valid JSON")
+	case errors.As(err, &pe):
+		// A time field (since, until, deliverAt) of a valid body: say
+		// so, not that the JSON is bad. encoding/json does not name the
+		// field of a value its Unmarshaler refused.
+		return errors.New("a time must be an RFC 3339 string such as \"2026-12-06T07:40:00Z\": " + strconv.Quote(pe.Value) + " is not one")
+	case strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: "):
+		return errors.New("a time must be an RFC 3339 string such as \"2026-12-06T07:40:00Z\", not a number or another JSON value")
 	}
 	return errors.New("the request body is not valid JSON")
 }

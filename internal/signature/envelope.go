@@ -95,11 +95,28 @@ func GitHubHookID(endpoint string, secrets []string) uint64 {
 // one X-Shopify-Event-Id), and every retry and replay of one delivery
 // the same, as Shopify sends them. Ad hoc (no subscription: one
 // endpoint) it is the event's id.
-func ShopifyWebhookID(in SignInput) string {
+func ShopifyWebhookID(in SignInput) string { return deliveryUUID("hookctl shopify webhook id:", in) }
+
+// MambuNotificationKey is the x-notifications-idempotency-key of a
+// delivery: Mambu's key names one notification, the message one webhook
+// gets for an event (its communication history keeps one per webhook,
+// and a manual resend sends that message again), so it is a UUID derived
+// from the event's id and the subscription's (in.Endpoint): one event to
+// two subscriptions carries two keys, every retry and resend of one
+// delivery the same. Ad hoc (no subscription: one webhook) it is the
+// event's id.
+func MambuNotificationKey(in SignInput) string {
+	return deliveryUUID("hookctl mambu notification key:", in)
+}
+
+// deliveryUUID is a version-4-shaped UUID derived from label, the
+// subscription's id and the event's id; the event's id when there is no
+// subscription.
+func deliveryUUID(label string, in SignInput) string {
 	if in.Endpoint == "" || in.ID == "" {
 		return in.ID
 	}
-	sum := sha256.Sum256([]byte("hookctl shopify webhook id:" + in.Endpoint + "\x00" + in.ID))
+	sum := sha256.Sum256([]byte(label + in.Endpoint + "\x00" + in.ID))
 	var u uuid.UUID
 	copy(u[:], sum[:16])
 	u[6] = u[6]&0x0f | 0x40 // version 4, as Shopify's look

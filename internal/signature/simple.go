@@ -58,7 +58,8 @@ func ctEqualStrings(a, b string) bool {
 	return subtle.ConstantTimeByteEq(v, 0) == 1
 }
 
-// mambuScheme is Mambu's: nothing is signed. The message id goes in
+// mambuScheme is Mambu's: nothing is signed. The notification's key
+// (MambuNotificationKey: one per event and webhook) goes in
 // x-notifications-idempotency-key; a "user:password" secret adds HTTP Basic
 // auth, checked in constant time on verify. Any other secret means no auth.
 type mambuScheme struct{}
@@ -67,8 +68,8 @@ func (mambuScheme) Name() string { return "mambu" }
 
 func (s mambuScheme) Sign(in SignInput) (http.Header, error) {
 	h := http.Header{}
-	if in.ID != "" {
-		h.Set(hMambuIdempotency, in.ID)
+	if key := MambuNotificationKey(in); key != "" {
+		h.Set(hMambuIdempotency, key)
 	}
 	if len(in.Secrets) > 0 {
 		secret := in.oneSecret()

@@ -27,11 +27,17 @@ type Pruner interface {
 // application's endpoint list, so an iterator naming it keeps its place.
 const KindSvixEndpointGone = "svix.endpoint_gone"
 
+// KindSvixTask is the kind of the store object a Svix background task
+// (recover, replay-missing, bulk-replay) is recorded as, read back by
+// GET /api/v1/background-task/{id}: a tombstone of HistoryKinds, so a
+// prune deletes it with the history of its time.
+const KindSvixTask = "svix.background_task"
+
 // HistoryKinds are the kinds of tombstones that are history, as events
 // are: a prune deletes those written (deleted) before its time; a
 // reset deletes every object anyway. A Svix application's tombstone is
 // not history: it keeps its messages from bringing it back.
-var HistoryKinds = []string{KindSvixEndpointGone}
+var HistoryKinds = []string{KindSvixEndpointGone, KindSvixTask}
 
 // PruneCounts is what a prune deleted (or would delete).
 type PruneCounts struct {

@@ -833,7 +833,18 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 	// type, types[] (types[0]=…, as stripe-node sends it) and created[gt|
 	// gte|lt|lte] or created=N (unix seconds). The store selects and pages
 	// (a page reads about a page of rows, however many events it holds).
-	types, _ := form{v: q}.list("types")
+	types, hasTypes := form{v: q}.list("types")
+	// Stripe's rules for types (stripe-go's EventListParams.Types: "An
+	// array of up to 20 strings … You may pass either type or types, but
+	// not both"): both were taken, type winning, and any number of names.
+	switch {
+	case hasTypes && q.Get("type") != "":
+		fail(w, http.StatusBadRequest, "parameters_exclusive", "types", "You may pass either type or types, but not both.")
+		return
+	case len(types) > 20:
+		fail(w, http.StatusBadRequest, "", "types", fmt.Sprintf("Invalid array: types has %d names, at most 20 are allowed.", len(types)))
+		return
+	}
 	created, since, until, ok := createdFilter(w, q)
 	if !ok {
 		return

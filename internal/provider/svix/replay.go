@@ -58,13 +58,19 @@ func (a *api) replayMissing(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
+	now := a.s.NowUTC()
 	for _, ev := range missing {
-		if _, err := a.s.Dispatch.PublishTo(r.Context(), ev, []*store.Subscription{sub}, service.Target{Manual: true}); a.bad(w, err) {
+		target := service.Target{Manual: true}
+		// A message scheduled for later (deliverAt) goes to this
+		// endpoint at its time too, as to the others, not at once.
+		if at, err := time.Parse(time.RFC3339Nano, first(ev.Headers[hdrDeliverAt])); err == nil && at.After(now) {
+			target.NotBefore = at
+		}
+		if _, err := a.s.Dispatch.PublishTo(r.Context(), ev, []*store.Subscription{sub}, target); a.bad(w, err) {
 			return
 		}
 	}
-	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
-		"task": "endpoint.replay", "updatedAt": svixTime(a.s.NowUTC())})
+	a.finishTask(w, r, "endpoint.replay", len(missing))
 }
 
 // missing lists, oldest first, app's messages created in [since, until]

@@ -206,6 +206,8 @@ func New(s *provider.Services) *provider.API {
 			provider.R("PUT", p, "Svix: update an application ({name, uid?, metadata?})", a.auth(a.updateApp(false))),
 			provider.R("PATCH", p, "Svix: patch an application ({name?, uid?, metadata?})", a.auth(a.updateApp(true))),
 			provider.R("DELETE", p, "Svix: delete an application and its endpoints", a.auth(a.deleteApp)),
+			provider.R("GET", "/api/v1/background-task", "Svix: list background tasks (recover, replay-missing, bulk-replay; status, task, limit, iterator, order)", a.auth(a.listTasks)),
+			provider.R("GET", "/api/v1/background-task/{task_id}", "Svix: a background task {id, status, task, data: {messagesSent}, updatedAt}", a.auth(a.getTask)),
 			provider.R("GET", "/api/v1/health", "Svix: health check (204; no credential needed, as in Svix)", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
 			provider.R("POST", "/api/v1/auth/app-portal-access/{app_id}", "Svix: an app portal link {url, token} (the url opens hookctl's inspector; {application?} creates the app)", a.auth(a.idem(a.appPortalAccess))),
 			provider.R("POST", "/api/v1/auth/dashboard-access/{app_id}", "Svix: the legacy dashboard link {url, token}", a.auth(a.idem(a.appPortalAccess))),
@@ -229,6 +231,7 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", ep+"/stats", "Svix: the messages sent to the endpoint by their latest delivery's status {success, pending, sending, fail, canceled} (since, until)", a.auth(a.endpointStats)),
 			provider.R("POST", ep+"/secret/rotate", "Svix: rotate the endpoint's secret ({key?})", a.auth(a.idem(a.rotateSecret))),
 			provider.R("POST", ep+"/recover", "Svix: resend the endpoint's failed messages since {since, until?}", a.auth(a.idem(a.recover))),
+			provider.R("POST", ep+"/bulk-replay", "Svix: send the endpoint again the messages since {since, until?} it got, successful or failed (eventTypes?, channel?, tag?, status?, statusCodeClass?)", a.auth(a.idem(a.bulkReplay))),
 			provider.R("POST", ep+"/replay-missing", "Svix: send the endpoint the application's messages since {since, until?} it takes and never got", a.auth(a.idem(a.replayMissing))),
 			provider.R("POST", ep+"/send-example", "Svix: send the endpoint an example message {eventType, exampleIndex?} (the event type's schema example, else hookctl's catalog)", a.auth(a.idem(a.sendExample))),
 			provider.R("GET", ep+"/transformation", "Svix: the endpoint's transformation ({enabled: false}: serve runs none)", a.auth(a.transformation)),
@@ -1046,8 +1049,11 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in endpointIn
-	if !a.decode(w, r, &in, false) {
+	if !a.decodeText(w, r, &in, false) {
 		return
+	}
+	if in.Headers != nil {
+		store.DecodeHeaderMap(*in.Headers) // "\u0001base64:…" values are bytes (headerbytes.go)
 	}
 	if in.URL == nil || strings.TrimSpace(*in.URL) == "" {
 		fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
@@ -1389,6 +1395,9 @@ func (a *api) getHeaders(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.Sort(out.Sensitive)
+	// A value that is not UTF-8 as the rest of hookctl's JSON writes it
+	// (headerbytes.go), not U+FFFD.
+	out.Headers = store.EncodeHeaderMap(out.Headers)
 	provider.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -1405,7 +1414,7 @@ func (a *api) setHeaders(patch bool) http.HandlerFunc {
 			Headers       *map[string]*string `json:"headers"`
 			DeleteHeaders []string            `json:"deleteHeaders"`
 		}
-		if !a.decode(w, r, &in, false) {
+		if !a.decodeText(w, r, &in, false) {
 			return
 		}
 		if in.Headers == nil {
@@ -1421,7 +1430,8 @@ func (a *api) setHeaders(patch bool) http.HandlerFunc {
 		for k, v := range *in.Headers {
 			switch {
 			case v != nil:
-				items = append(items, k+": "+*v)
+				// "\u0001base64:…" is the value's bytes (headerbytes.go).
+				items = append(items, k+": "+store.DecodeHeaderMap(map[string]string{k: *v})[k])
 			case !patch:
 				fail(w, http.StatusUnprocessableEntity, "validation", "headers: the value of "+strconv.Quote(k)+" is null (a PATCH removes a header so; a PUT sends the ones to keep)")
 				return
@@ -1592,8 +1602,7 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	provider.WriteJSON(w, http.StatusAccepted, map[string]any{"id": newID("qtask_"), "status": "finished",
-		"task": "endpoint.recover", "updatedAt": svixTime(a.s.NowUTC())})
+	a.finishTask(w, r, "endpoint.recover", len(ids))
 }
 
 const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '.'"
