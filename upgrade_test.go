@@ -44,7 +44,7 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 10
+	latestSQLiteSchema   = 11
 	latestPostgresSchema = 14
 )
 
