@@ -45,7 +45,7 @@ import (
 
 const (
 	latestSQLiteSchema   = 11
-	latestPostgresSchema = 14
+	latestPostgresSchema = 15
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.
