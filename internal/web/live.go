@@ -259,8 +259,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				} else {
 					// The page's newest row is gone, newer ones stored
 					// since (a reset, then new deliveries: no seq is
-					// given again).
-					cutBack = r.URL.Query().Has("shown")
+					// given again); a page of an empty log (0) had none.
+					cutBack = after > 0 && r.URL.Query().Has("shown")
 				}
 			}
 			fromNow = false
