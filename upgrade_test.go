@@ -44,8 +44,8 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 10
-	latestPostgresSchema = 14
+	latestSQLiteSchema   = 11
+	latestPostgresSchema = 15
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

@@ -135,7 +135,11 @@ func (f *Factory) open(ctx context.Context, open func(ctx context.Context, dsn s
 	if f.Config != nil {
 		dsn = f.Config.Store
 	}
-	s, err := f.openWaiting(ctx, func() (store.Store, error) { return open(ctx, dsn) })
+	octx := ctx
+	if f.IOStreams != nil && f.IOStreams.ErrOut != nil {
+		octx = store.WithNotices(ctx, f.IOStreams.ErrOut) // a long migration says so
+	}
+	s, err := f.openWaiting(ctx, func() (store.Store, error) { return open(octx, dsn) })
 	if err != nil {
 		return nil, err
 	}

@@ -58,8 +58,10 @@ func (it TailItem) At() time.Time {
 // delivery in place until its attempt is recorded) is followed as a
 // pending one is until it made an attempt above that count, or for
 // requeueGrace. On
-// PostgreSQL the log's ids commit out of order: the ids missing below its
-// cursor are re-read for a while (rqGaps). Every Recheck the tail
+// PostgreSQL the log's ids commit out of order (store.RequeueCommitLog):
+// at each tick the entries at or below the log's cursor that the last
+// tick's snapshot did not see are read by transaction, as the deliveries
+// are (below): a requeue committed late is shown however late. Every Recheck the tail
 // also re-reads the last MaxDone settled deliveries it reported (one
 // read by ID, at most MaxDone rows) for their new attempts: on a store
 // without a requeue log, a replay's; with one, a replay's whose attempt
@@ -72,12 +74,9 @@ func (it TailItem) At() time.Time {
 // did not see (one indexed read, as the inspector's live log does): a
 // long transaction's delivery, or an import's, is reported whenever it
 // commits, however far below the cursor, in the tick's time order. SQLite
-// assigns Seq in commit order: no such read; but once the newest deliveries were
-// deleted (store prune) it gives their Seqs again: when a tick read
-// nothing new, the newest Seq is read (at most every Recheck; a filtered
-// tail reads it anyway), and when it is below the cursor (or at it, but
-// another delivery than the one read there) the tail goes on from the
-// newest delivery still there that it read, known by ID (reuse).
+// assigns Seq in commit order: no such read. Neither store gives a Seq
+// again, also once the newest deliveries were deleted (store prune, a
+// reset; SQLite since schema 11): what is made next is above the cursor.
 type Tailer struct {
 	Store store.Store
 	Insp  store.Inspector
@@ -124,33 +123,29 @@ type Tailer struct {
 	// their attempts are not reported: once when the tail finds it fell
 	// that far behind, then (more) once for those lost after, while it
 	// was still behind, when it caught up or ends. upTo: n is an upper
-	// bound, not the exact count: on PostgreSQL (store.RequeueGapLog) an
+	// bound, not the exact count: on PostgreSQL (store.RequeueCommitLog) an
 	// id missing from the log may never have been a replay (a requeue's
 	// transaction rolled back took it, and nothing tells the two apart
 	// once pruned); SQLite's log (AUTOINCREMENT) takes an id only when
 	// the requeue commits, so n is exact there.
 	OnLost func(n int64, more, upTo bool)
 
-	watch   map[string]*watched
-	rq      store.RequeueLog // nil: the store keeps none
-	rqTop   int64            // the newest requeue log id read
-	rqGaps  *idGaps          // ids missing below rqTop (PostgreSQL)
-	done    *doneSet         // settled deliveries reported, for replays
-	checked time.Time        // the last re-read of done
-	page    int              // rows per range read (tailPage; tests make it small)
-	undo    *tailUndo        // what the current step changed, while it runs
-	top     int64            // the newest Seq read
-	topAt   time.Time        // when the delivery at top was created
-	// known: the newest deliveries the log had as the cursor passed them
-	// (at most knownKeep, by Seq; SQLite only), the one at top last when
-	// read: their IDs tell, once SQLite gives deleted Seqs again, where
-	// the deliveries made since start (reuse).
-	known []seqID
-	// reused: when the newest Seq was last read to find SQLite giving
-	// the Seqs above it again (reuse), idle: the last range read found
-	// nothing new.
-	reused time.Time
-	idle   bool
+	watch map[string]*watched
+	rq    store.RequeueLog // nil: the store keeps none
+	rqTop int64            // the newest requeue log id read
+	// rqCommits: the log's entries commit out of id order (PostgreSQL),
+	// read by transaction: those at or below rqSnapTop (rqTop when snap
+	// was taken) that snap did not see; rqLastSent are the ids the last
+	// tick read (one that committed after snap, read then, is not read
+	// again).
+	rqCommits  store.RequeueCommitLog
+	rqSnapTop  int64
+	rqLastSent map[int64]bool
+	done       *doneSet  // settled deliveries reported, for replays
+	checked    time.Time // the last re-read of done
+	page       int       // rows per range read (tailPage; tests make it small)
+	undo       *tailUndo // what the current step changed, while it runs
+	top        int64     // the newest Seq read
 	// commits: the store's deliveries commit out of seq order
 	// (PostgreSQL); snap is the snapshot taken before the last reads up
 	// to top, lastSent the seqs those reads returned (a delivery that
@@ -347,14 +342,10 @@ func (t *Tailer) Run(ctx context.Context) error {
 // start reads the cursor, then the last Lines deliveries below it, and
 // reports them.
 func (t *Tailer) start(ctx context.Context) error {
-	// The requeue log's cursor first: a requeue from then on is read,
-	// also of a delivery the backlog's reads below return.
-	if err := t.startRequeues(ctx); err != nil {
-		return err
-	}
-	// On PostgreSQL the transaction snapshot before the cursor: a
-	// delivery that commits below the cursor after it (its transaction
-	// still open now) is reported at the first tick, or in the backlog.
+	// On PostgreSQL the transaction snapshot before the cursors: a
+	// delivery (or a requeue) that commits below its cursor after it
+	// (its transaction still open now) is reported at the first tick, or
+	// in the backlog.
 	t.commits, _ = t.Insp.(store.CommitReader)
 	if t.commits != nil {
 		s, err := t.commits.TxSnapshot(ctx)
@@ -363,22 +354,17 @@ func (t *Tailer) start(ctx context.Context) error {
 		}
 		t.snap = s
 	}
+	// The requeue log's cursor: a requeue from then on is read, also of
+	// a delivery the backlog's reads below return.
+	if err := t.startRequeues(ctx); err != nil {
+		return err
+	}
 	pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 	if err != nil {
 		return err
 	}
 	if len(pg.Rows) > 0 {
-		t.top, t.topAt = pg.Rows[0].Seq, pg.Rows[0].CreatedAt
-	}
-	if t.commits == nil && t.top > 0 {
-		// SQLite: the IDs of the newest deliveries, for reuse.
-		ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: t.top + 1, Limit: knownKeep, Newest: true})
-		if err != nil {
-			return err
-		}
-		for i := len(ds) - 1; i >= 0; i-- {
-			t.remember(ds[i].Seq, ds[i].ID)
-		}
+		t.top = pg.Rows[0].Seq
 	}
 	if t.Lines <= 0 || t.top == 0 {
 		return nil
@@ -472,11 +458,11 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 	u := &tailUndo{was: map[*watched]watched{}, removed: map[string]*watched{}}
 	t.undo = u
 	defer func() { t.undo = nil }()
-	rqTop, rqGaps, known, snap, lastSent := t.rqTop, t.rqGaps.clone(), t.known, t.snap, t.lastSent
+	rqTop, rqSnapTop, rqLastSent, snap, lastSent := t.rqTop, t.rqSnapTop, t.rqLastSent, t.snap, t.lastSent
 	t.lostTick, t.rqFull = 0, false
 	items, err := t.read(ctx)
 	if err != nil {
-		t.rqTop, t.rqGaps, t.known, t.snap, t.lastSent = rqTop, rqGaps, known, snap, lastSent
+		t.rqTop, t.rqSnapTop, t.rqLastSent, t.snap, t.lastSent = rqTop, rqSnapTop, rqLastSent, snap, lastSent
 		t.lostTick = 0
 		for w, v := range u.was {
 			*w = v
@@ -500,7 +486,7 @@ func (t *Tailer) step(ctx context.Context) ([]TailItem, error) {
 // requeue log's ids commit out of order (PostgreSQL), where a rolled-back
 // requeue leaves an id no entry had.
 func (t *Tailer) lostUpTo() bool {
-	_, gaps := t.rq.(store.RequeueGapLog)
+	_, gaps := t.rq.(store.RequeueCommitLog)
 	return gaps
 }
 
@@ -545,15 +531,13 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// newest as of before the filtered read, so the next range stays
 	// short (read after it, one stored in between would be skipped).
 	var newest int64
-	var newestAt time.Time
-	var newestID string
 	if q.Filtered() {
 		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
 		if err != nil {
 			return nil, err
 		}
 		if len(pg.Rows) > 0 {
-			newest, newestAt, newestID = pg.Rows[0].Seq, pg.Rows[0].CreatedAt, pg.Rows[0].ID
+			newest = pg.Rows[0].Seq
 		}
 	}
 	// The deliveries at or below the cursor committed since the last
@@ -588,7 +572,7 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// The requeue log: a followed delivery it names (a replay of one
 	// waiting for its retry) is due at once, and read below in this
 	// tick, its replay's attempt with it; one it read is not read again.
-	got, read, err := t.requeued(ctx, sent)
+	got, read, err := t.requeued(ctx, sent, tickSnap)
 	if err != nil {
 		return nil, err
 	}
@@ -645,10 +629,7 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 		items = append(items, got...)
 		t.checked = time.Now()
 	}
-	top, topAt, err := t.reuse(ctx, q.Filtered(), newest, newestID, newestAt)
-	if err != nil {
-		return nil, err
-	}
+	top := t.top
 	page := t.page
 	if page <= 0 {
 		page = tailPage
@@ -661,9 +642,8 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 			return nil, err
 		}
 		for _, row := range pg.Rows {
-			top, topAt = row.Seq, row.CreatedAt
+			top = row.Seq
 			sent[row.Seq] = true
-			t.remember(row.Seq, row.ID)
 			if err := t.fresh(ctx, row, &items); err != nil {
 				return nil, err
 			}
@@ -676,156 +656,13 @@ func (t *Tailer) read(ctx context.Context) ([]TailItem, error) {
 	// Only once caught up: after five full reads (a flood), the rows
 	// between top and newest are still to be read.
 	if caughtUp && newest > top {
-		top, topAt = newest, newestAt
-		t.remember(newest, newestID)
+		top = newest
 	}
-	t.idle = top == t.top
-	t.top, t.topAt = top, topAt
+	t.top = top
 	if t.commits != nil {
 		t.snap, t.lastSent = tickSnap, sent
 	}
 	return inOrder(items), nil
-}
-
-// reuse returns the cursor the range read starts from: top, unless SQLite
-// gives the Seqs above its newest delivery again — those of deliveries
-// deleted (store prune deleted the newest ones): seen when the newest
-// delivery is below top, or at top but not the one read there. Then the
-// deliveries made since are those above the newest delivery still there
-// that the tail read (known, by ID at the same Seq): its Seq. When none
-// of those is left and no delivery below them either, every delivery
-// there now was made since: 0. Creation times are not used for this
-// (another writer's clock, one waiting for the write lock, an import of
-// a dump give times that do not follow Seqs), except as a last resort
-// when all the last knownKeep deliveries the tail read were deleted and
-// an older one kept (see reuseByTime). A filtered read knows the newest
-// Seq (newest, its ID newestID, created at newestAt); otherwise it is
-// read after an idle read, at most every Recheck. PostgreSQL never gives
-// a Seq again (a sequence): not read.
-func (t *Tailer) reuse(ctx context.Context, filtered bool, newest int64, newestID string, newestAt time.Time) (int64, time.Time, error) {
-	if t.commits != nil || t.top == 0 {
-		return t.top, t.topAt, nil
-	}
-	if !filtered {
-		if !t.idle || time.Since(t.reused) < t.Recheck {
-			return t.top, t.topAt, nil
-		}
-		t.reused = time.Now()
-		pg, err := t.Insp.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
-		if err != nil {
-			return 0, time.Time{}, err
-		}
-		if len(pg.Rows) > 0 {
-			newest, newestAt, newestID = pg.Rows[0].Seq, pg.Rows[0].CreatedAt, pg.Rows[0].ID
-		}
-	}
-	if newest > t.top || (newest == t.top && (newestID == "" || newestID == t.topID())) {
-		return t.top, t.topAt, nil
-	}
-	seq, at, ok, err := t.survivor(ctx)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	if ok {
-		t.forgetAbove(seq)
-		return seq, at, nil
-	}
-	low := t.top + 1
-	if len(t.known) > 0 {
-		low = t.known[0].seq
-	}
-	t.forgetAbove(0)
-	older, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{BeforeSeq: low, Limit: 1})
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	if len(older) == 0 {
-		return 0, time.Time{}, nil // every delivery there was made since
-	}
-	return t.reuseByTime(ctx, newest, newestAt)
-}
-
-// reuseByTime is reuse's last resort, when none of the deliveries the tail
-// remembers is left and older ones are: the Seq below the oldest delivery
-// created after the one at top, or the newest. It assumes creation times
-// follow Seqs.
-func (t *Tailer) reuseByTime(ctx context.Context, newest int64, newestAt time.Time) (int64, time.Time, error) {
-	ds, err := t.Store.ListDeliveries(ctx, store.DeliveryFilter{Since: t.topAt.Add(time.Microsecond), Limit: 1})
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	if len(ds) > 0 && ds[0].Seq <= newest {
-		return ds[0].Seq - 1, t.topAt, nil
-	}
-	return newest, newestAt, nil
-}
-
-// knownKeep is how many of the newest deliveries read a tail remembers
-// (reuse; SQLite).
-const knownKeep = 1000
-
-type seqID struct {
-	seq int64
-	id  string
-}
-
-// remember notes that the log had delivery id at seq as the cursor passed
-// it (SQLite; seq above those remembered).
-func (t *Tailer) remember(seq int64, id string) {
-	if t.commits != nil || id == "" {
-		return
-	}
-	if n := len(t.known); n > 0 && t.known[n-1].seq >= seq {
-		return
-	}
-	t.known = append(t.known, seqID{seq, id})
-	if len(t.known) > 2*knownKeep {
-		t.known = t.known[len(t.known)-knownKeep:]
-	}
-}
-
-// topID is the ID of the delivery read at top ("" when not known).
-func (t *Tailer) topID() string {
-	if n := len(t.known); n > 0 && t.known[n-1].seq == t.top {
-		return t.known[n-1].id
-	}
-	return ""
-}
-
-// forgetAbove drops the remembered deliveries above seq (deleted). The
-// slice is clipped: a step that fails puts the one before back.
-func (t *Tailer) forgetAbove(seq int64) {
-	i, _ := slices.BinarySearchFunc(t.known, seq+1, func(k seqID, s int64) int { return cmpInt(k.seq, s) })
-	t.known = slices.Clip(t.known[:i])
-}
-
-// survivor returns the Seq (and creation time) of the newest remembered
-// delivery still in the log at its Seq: the deliveries made after a
-// deletion of the newest ones take the Seqs above the newest left. One
-// read by ID per idsChunk remembered, newest first, until one is found.
-func (t *Tailer) survivor(ctx context.Context) (int64, time.Time, bool, error) {
-	for hi := len(t.known); hi > 0; hi -= idsChunk {
-		lo := max(hi-idsChunk, 0)
-		ids := make([]string, 0, hi-lo)
-		at := make(map[string]int64, hi-lo)
-		for _, k := range t.known[lo:hi] {
-			ids, at[k.id] = append(ids, k.id), k.seq
-		}
-		rows, err := t.Insp.InspectByIDs(ctx, ids)
-		if err != nil {
-			return 0, time.Time{}, false, err
-		}
-		var best *store.DeliveryRow
-		for _, row := range rows {
-			if at[row.ID] == row.Seq && (best == nil || row.Seq > best.Seq) {
-				best = row
-			}
-		}
-		if best != nil {
-			return best.Seq, best.CreatedAt, true, nil
-		}
-	}
-	return 0, time.Time{}, false, nil
 }
 
 // fresh reports a delivery read for the first time (new, or one committed
@@ -949,8 +786,8 @@ func (t *Tailer) recheck(ctx context.Context) ([]TailItem, error) {
 }
 
 // startRequeues takes the requeue log's cursor (the store keeps one):
-// its newest id, and on PostgreSQL the ids missing just below it (a
-// requeue still committing).
+// its newest id, read after the snapshot (PostgreSQL: an entry below it
+// still committing is read by transaction at the first tick).
 func (t *Tailer) startRequeues(ctx context.Context) error {
 	rq, ok := t.Store.(store.RequeueLog)
 	if !ok {
@@ -963,46 +800,44 @@ func (t *Tailer) startRequeues(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t.rq, t.rqTop = rq, top
-	if _, ok := rq.(store.RequeueGapLog); !ok {
-		return nil
+	t.rq, t.rqTop, t.rqSnapTop = rq, top, top
+	if cl, ok := rq.(store.RequeueCommitLog); ok && t.commits != nil {
+		t.rqCommits = cl
 	}
-	t.rqGaps = newIDGaps()
-	from := max(top-maxIDGaps, 0)
-	es, err := rq.RequeuesAfter(ctx, from, maxIDGaps)
-	if err != nil {
-		return err
-	}
-	for _, e := range es {
-		t.rqGaps.AddBetween(from, e.ID)
-		from = e.ID
-	}
-	t.rqGaps.AddBetween(from, top+1)
 	return nil
 }
 
 // requeued reads the requeue log since the last tick (and on PostgreSQL
-// its gaps) and returns the attempts the deliveries requeued made since
+// the entries below its cursor committed since the last tick's snapshot,
+// tickSnap being this tick's) and returns the attempts the deliveries requeued made since
 // (a replay's, and their retries), once each, and the deliveries it read;
 // one still pending is followed at every tick (within MaxWatch) until it
 // settles. A delivery followed already is made due (read at this tick's
 // read of the followed ones, after this), one not read yet as new (its
 // Seq above the cursor: it is reported whole when read) is left to that.
-func (t *Tailer) requeued(ctx context.Context, sent map[int64]bool) ([]TailItem, map[string]bool, error) {
+func (t *Tailer) requeued(ctx context.Context, sent map[int64]bool, tickSnap string) ([]TailItem, map[string]bool, error) {
 	if t.rq == nil {
 		return nil, nil, nil
 	}
 	var es []store.Requeued
-	if gl, ok := t.rq.(store.RequeueGapLog); ok && t.rqGaps.Len() > 0 {
-		got, err := gl.RequeuesIn(ctx, t.rqGaps.Seqs())
-		if err != nil {
-			return nil, nil, err
+	rqSent := map[int64]bool{}
+	if t.rqCommits != nil && t.snap != "" && t.rqSnapTop > 0 {
+		for after := int64(0); ; {
+			got, err := t.rqCommits.RequeuesCommittedAfter(ctx, after, t.rqSnapTop, t.snap, tailPage)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, e := range got {
+				if !t.rqLastSent[e.ID] && !rqSent[e.ID] {
+					rqSent[e.ID] = true
+					es = append(es, e)
+				}
+			}
+			if len(got) < tailPage {
+				break
+			}
+			after = got[len(got)-1].ID
 		}
-		for _, e := range got {
-			t.rqGaps.Remove(e.ID)
-		}
-		t.rqGaps.Expire()
-		es = append(es, got...)
 	}
 	t.rqFull = true
 	for range tailPages {
@@ -1016,14 +851,21 @@ func (t *Tailer) requeued(ctx context.Context, sent map[int64]bool) ([]TailItem,
 			}
 		}
 		for _, e := range got {
-			t.rqGaps.AddBetween(t.rqTop, e.ID)
 			t.rqTop = e.ID
+			if !rqSent[e.ID] {
+				rqSent[e.ID] = true
+				es = append(es, e)
+			}
 		}
-		es = append(es, got...)
 		if len(got) < tailPage {
 			t.rqFull = false
 			break
 		}
+	}
+	if t.rqCommits != nil {
+		// This tick's snapshot was taken before these reads: the next
+		// tick reads what it did not see up to here.
+		t.rqSnapTop, t.rqLastSent = t.rqTop, rqSent
 	}
 	// A delivery requeued twice: its attempts above the first count.
 	since := map[string]int{}

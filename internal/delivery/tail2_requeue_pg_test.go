@@ -13,8 +13,8 @@ import (
 // TestTailReplayOutOfOrderPostgres: on PostgreSQL a requeue log entry's
 // id is taken inside its transaction: a slow requeue (lower id) commits
 // after a quick one (higher id) the tail already read past. The tail
-// still shows the slow one's replay; an id rolled back is watched no
-// longer than idGapGrace.
+// still shows the slow one's replay (read by transaction, schema 15); an
+// id rolled back is nothing.
 func TestTailReplayOutOfOrderPostgres(t *testing.T) {
 	u := pgtest.URL(t)
 	db, err := postgres.OpenDB(t.Context(), u)
@@ -33,8 +33,8 @@ func TestTailReplayOutOfOrderPostgres(t *testing.T) {
 	quick := f.deliver("card.quick", "", 1)
 	f.attempt(quick, 500, store.DeliveryFailed)
 	tl := f.tailer(func(tl *Tailer) { tl.Lines = 0 })
-	if tl.rqGaps == nil {
-		t.Fatal("the tail watches no requeue log gaps on PostgreSQL")
+	if tl.rqCommits == nil {
+		t.Fatal("the tail does not read the requeue log by transaction on PostgreSQL")
 	}
 	wantItems(t, "nothing", f.step(tl))
 
@@ -62,9 +62,6 @@ func TestTailReplayOutOfOrderPostgres(t *testing.T) {
 	f.attempt(slow, 200, store.DeliverySucceeded)
 	wantItems(t, "the slow replay, committed late", f.step(tl), "card.slow #2 200 succeeded")
 	wantItems(t, "once", f.step(tl))
-	if n := tl.rqGaps.Len(); n != 0 {
-		t.Errorf("%d requeue log gaps watched after they were filled", n)
-	}
 
 	tx = requeueSlowly(slow)
 	f.replay(quick, 1)
@@ -73,15 +70,8 @@ func TestTailReplayOutOfOrderPostgres(t *testing.T) {
 	}
 	f.attempt(quick, 200, store.DeliverySucceeded)
 	wantItems(t, "the next", f.step(tl), "card.quick #3 200 succeeded")
-	if n := tl.rqGaps.Len(); n != 1 {
-		t.Errorf("%d requeue log gaps watched, want the rolled-back one", n)
-	}
-	tl.rqGaps.grace = 0
-	wantItems(t, "expired", f.step(tl))
-	if n := tl.rqGaps.Len(); n != 0 {
-		t.Errorf("%d requeue log gaps watched after the grace", n)
-	}
+	wantItems(t, "then nothing", f.step(tl))
 }
 
 // The PostgreSQL store's requeue log commits out of order.
-var _ store.RequeueGapLog = (*postgres.DB)(nil)
+var _ store.RequeueCommitLog = (*postgres.DB)(nil)

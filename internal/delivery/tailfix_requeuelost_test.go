@@ -70,7 +70,7 @@ func testTailfixSaysRequeuesLost(t *testing.T, st store.Store, fill func(n int))
 	tl := f.tailer(func(tl *Tailer) {
 		tl.Lines, tl.Recheck, tl.checked = 0, time.Hour, time.Now()
 		tl.OnLost = func(n int64, more, upTo bool) {
-			if _, gaps := st.(store.RequeueGapLog); upTo != gaps {
+			if _, gaps := st.(store.RequeueCommitLog); upTo != gaps {
 				t.Errorf("upTo %v on %T, want %v (an upper bound where ids commit out of order)", upTo, st, gaps)
 			}
 			said = append(said, fmt.Sprintf("%d lost, more %v", n, more))

@@ -128,10 +128,11 @@ type MatchRequeuer interface {
 // plus one) inside the transaction that commits it, so deliveries commit
 // in seq order; and store import places a delivery whose seq is below the
 // newest delivery's at the end of the log (the next seq), never below a
-// follower's cursor. What SQLite does have is deleted seqs given again
-// once store prune deleted the newest deliveries: deliveries tail checks
-// the IDs it read for that (Tailer's reuse), the live log the delivery at
-// its cursor.
+// follower's cursor. Neither store gives a seq again, also once store
+// prune (or a reset) deleted the newest deliveries: PostgreSQL's is a
+// sequence, SQLite's an AUTOINCREMENT rowid (schema 11; before, the
+// highest left plus one), and an import numbers above the highest seq
+// ever given. A follower reads on from its cursor.
 type CommitReader interface {
 	// TxSnapshot is the server's transaction snapshot now, as text.
 	TxSnapshot(ctx context.Context) (string, error)
@@ -170,13 +171,19 @@ type RequeueLog interface {
 	RequeuesAfter(ctx context.Context, after int64, limit int) ([]Requeued, error)
 }
 
-// RequeueGapLog is a RequeueLog whose entries commit out of id order
-// (PostgreSQL: the id is taken inside the requeue's transaction): a
-// follower re-reads the ids missing below its cursor for a while.
-type RequeueGapLog interface {
+// RequeueCommitLog is a RequeueLog whose entries commit out of id order
+// (PostgreSQL: the id is taken inside the requeue's transaction), read as
+// CommitReader reads the deliveries: a follower takes a snapshot
+// (CommitReader.TxSnapshot) before each read of the log up to its cursor,
+// and at its next read asks for the entries at or below that cursor the
+// snapshot did not see (schema 15's txid): a requeue committed late is
+// found however late and however far below the cursor.
+type RequeueCommitLog interface {
 	RequeueLog
-	// RequeuesIn returns the entries with these ids, lowest first.
-	RequeuesIn(ctx context.Context, ids []int64) ([]Requeued, error)
+	// RequeuesCommittedAfter returns the entries with an id above after
+	// and at most upto that snap did not see (committed since it was
+	// taken), lowest first, at most limit.
+	RequeuesCommittedAfter(ctx context.Context, after, upto int64, snap string, limit int) ([]Requeued, error)
 }
 
 // Requeued is one entry of a RequeueLog: the delivery, and its attempt

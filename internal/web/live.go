@@ -201,11 +201,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	opened := false
 	// cursorID is the delivery at the cursor (after), read again at
 	// every tick after the range read: gone, the log was emptied or cut
-	// back under the stream (serve's reset, store prune) and, on SQLite,
-	// its new deliveries take the seqs from 1 again, below the cursor
-	// (the range read may have returned some of them, above it): the
-	// stream drops what the tick read and starts over from the log's
-	// start (event: reset; the page reloads).
+	// back under the stream (serve's reset, store prune): the rows the
+	// page shows are no longer the log's, and the stream drops what the
+	// tick read and starts over from the log's start (event: reset; the
+	// page reloads). (No seq is given again, on either store: what is
+	// stored after is above the cursor anyway.)
 	var cursorID string
 	cutBack := false
 	// The same for a log of events without deliveries (what listen
@@ -254,8 +254,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				if err != nil {
 					return err
 				}
-				if len(at.Rows) > 0 {
+				if len(at.Rows) > 0 && at.Rows[0].Seq == after {
 					cursorID = at.Rows[0].ID
+				} else {
+					// The page's newest row is gone, newer ones stored
+					// since (a reset, then new deliveries: no seq is
+					// given again); a page of an empty log (0) had none.
+					cutBack = after > 0 && r.URL.Query().Has("shown")
 				}
 			}
 			fromNow = false

@@ -14,8 +14,8 @@ import (
 
 // TestLiveAfterStoreReset: the log is emptied under an open stream
 // (serve --allow-reset's POST /_hookctl/reset between two tests of a
-// suite): on SQLite the new deliveries take the seqs from 1 again, below
-// the stream's cursor. The stream says so (event: reset) and follows the
+// suite): the stream's rows are gone (before SQLite schema 11 the new
+// deliveries also took the seqs from 1 again, below its cursor). The stream says so (event: reset) and follows the
 // log from its start: each new delivery is sent, also when more of them
 // were stored than the cursor was before. Before, none was ever sent.
 func TestLiveAfterStoreReset(t *testing.T) {

@@ -14,9 +14,9 @@ import (
 )
 
 var (
-	_ store.EventClaimer  = (*DB)(nil)
-	_ store.MatchRequeuer = (*DB)(nil)
-	_ store.RequeueGapLog = (*DB)(nil)
+	_ store.EventClaimer     = (*DB)(nil)
+	_ store.MatchRequeuer    = (*DB)(nil)
+	_ store.RequeueCommitLog = (*DB)(nil)
 )
 
 // claimSQL leases up to $4 due deliveries to $1 until $2 ($3: now; $5:
@@ -242,12 +242,20 @@ func (db *DB) RequeuesAfter(ctx context.Context, after int64, limit int) ([]stor
 	return db.requeues(ctx, `SELECT id, delivery_id, attempts FROM requeues WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
 }
 
-// RequeuesIn implements store.RequeueGapLog.
-func (db *DB) RequeuesIn(ctx context.Context, ids []int64) ([]store.Requeued, error) {
-	if len(ids) == 0 {
-		return nil, nil
+// RequeuesCommittedAfter implements store.RequeueCommitLog: the entries
+// in (after, upto] whose transaction the snapshot snap (TxSnapshot's) did
+// not see, those running then (its xip) or begun after it (>= its xmax),
+// as InspectCommittedAfter reads the deliveries (one read of the txid
+// index, schema 15).
+func (db *DB) RequeuesCommittedAfter(ctx context.Context, after, upto int64, snap string, limit int) ([]store.Requeued, error) {
+	xmax, xip, err := parseTxSnapshot(snap)
+	if err != nil {
+		return nil, err
 	}
-	return db.requeues(ctx, `SELECT id, delivery_id, attempts FROM requeues WHERE id = ANY($1) ORDER BY id`, ids)
+	return db.requeues(ctx, `SELECT id, delivery_id, attempts FROM requeues
+		WHERE id > $1 AND id <= $2 AND (txid = ANY($3::bigint[]) OR txid >= $4)
+		AND NOT txid_visible_in_snapshot(txid, $5::txid_snapshot)
+		ORDER BY id LIMIT $6`, after, upto, xip, xmax, snap, limit)
 }
 
 func (db *DB) requeues(ctx context.Context, q string, args ...any) ([]store.Requeued, error) {

@@ -87,8 +87,8 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 
 // Import implements store.Store: writes one record as is, skipping it when
 // its ID (for attempts: delivery and number; for objects: kind and ID)
-// exists. A delivery keeps its Seq when it is above every stored
-// delivery's, else it takes the next one (the end of the log: never below
+// exists. A delivery keeps its Seq when it is above every seq the
+// store gave (also to a delivery deleted since), else it takes the next one (the end of the log: never below
 // a follower's cursor, as SQLite's import); a
 // delivery whose subscription is not in the store keeps its history with
 // no subscription. A live object whose Key another live object of its
@@ -209,8 +209,7 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 				return err
 			}
 			stats.Written.Deliveries = tag.RowsAffected()
-			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(
-				(SELECT coalesce(max(seq), 0) FROM deliveries), 1))`); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), GREATEST(`+topDeliverySeq+`, 1))`); err != nil {
 				return err
 			}
 			// A stored delivery is brought up to date from a newer copy in
@@ -338,7 +337,8 @@ func importObjects(ctx context.Context, tx pgx.Tx, records []store.Record, objs 
 // hookctl_import_deliveries, in file order) their Seq as SQLite's import
 // does, one after the other: a delivery whose ID is stored already, or
 // came earlier in the batch, is skipped (Seq 0); one keeps its Seq when it
-// is above the highest Seq so far, else it gets that plus one: an import
+// is above the highest Seq given so far (topDeliverySeq), else it gets
+// that plus one: an import
 // appends to the log, as a trigger does, so the seqs of a dump restored
 // after a prune (or of another store's) do not land below where a
 // follower (deliveries tail, the live log) has read. (A file of two
@@ -351,7 +351,7 @@ func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
 		seqs[i], ids[i] = d[0].(int64), d[1].(string)
 	}
 	var top int64
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&top); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT `+topDeliverySeq).Scan(&top); err != nil {
 		return err
 	}
 	stored := map[string]bool{}
@@ -388,6 +388,15 @@ func numberImport(ctx context.Context, tx pgx.Tx, dels [][]any) error {
 		FROM unnest($1::bigint[], $2::bigint[]) AS v(ord, seq) WHERE t.ord = v.ord`, ord, seqs)
 	return err
 }
+
+// topDeliverySeq is, in SQL, the highest delivery seq ever given: the
+// identity's last value (also once the deliveries holding it were deleted:
+// a prune of the newest, a reset), or the highest stored (an import's
+// own). An import numbers from it and moves the identity to it, never
+// back: setting it to the highest stored gave a pruned delivery's seq
+// again to the next trigger.
+const topDeliverySeq = `GREATEST((SELECT coalesce(max(seq), 0) FROM deliveries),
+	coalesce(pg_sequence_last_value(pg_get_serial_sequence('deliveries', 'seq')::regclass), 0))`
 
 // copyTemp loads rows with COPY into hookctl_import_<table>, a temporary
 // table with table's columns and no constraints, dropped at commit.

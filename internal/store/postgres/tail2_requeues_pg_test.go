@@ -12,7 +12,8 @@ import (
 // TestRequeueLogPostgres: each requeue (Requeue, RequeueLeased,
 // RequeueMatching, leasing in place too) appends the delivery and its
 // attempt count then to the requeue log, read by id (LastRequeue,
-// RequeuesAfter, RequeuesIn); the log keeps its last
+// RequeuesAfter) and by transaction (RequeuesCommittedAfter, schema
+// 15's txid); the log keeps its last
 // store.RequeueLogKeep entries.
 func TestRequeueLogPostgres(t *testing.T) {
 	ctx := context.Background()
@@ -23,6 +24,10 @@ func TestRequeueLogPostgres(t *testing.T) {
 	}
 	if id, err := db.LastRequeue(ctx); err != nil || id != 0 {
 		t.Fatalf("LastRequeue of an empty log = %d, %v", id, err)
+	}
+	before, err := db.TxSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if _, err := db.Requeue(ctx, []string{ds[0].ID}, store.Requeue{ExtraAttempts: 1}); err != nil {
 		t.Fatal(err)
@@ -50,8 +55,18 @@ func TestRequeueLogPostgres(t *testing.T) {
 	if last, err := db.LastRequeue(ctx); err != nil || last != got[3].ID {
 		t.Fatalf("LastRequeue = %d, %v, want %d", last, err, got[3].ID)
 	}
-	if in, err := db.RequeuesIn(ctx, []int64{got[2].ID, got[0].ID, -1}); err != nil || len(in) != 2 || in[0] != got[0] || in[1] != got[2] {
-		t.Fatalf("RequeuesIn = %+v, %v", in, err)
+	if in, err := db.RequeuesCommittedAfter(ctx, 0, got[3].ID, before, 10); err != nil || len(in) != 4 || in[0] != got[0] || in[3] != got[3] {
+		t.Fatalf("RequeuesCommittedAfter the snapshot before them = %+v, %v, want all 4", in, err)
+	}
+	if in, err := db.RequeuesCommittedAfter(ctx, got[0].ID, got[2].ID, before, 1); err != nil || len(in) != 1 || in[0] != got[1] {
+		t.Fatalf("RequeuesCommittedAfter (%d, %d], limit 1 = %+v, %v, want %+v", got[0].ID, got[2].ID, in, err, got[1])
+	}
+	after, err := db.TxSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, err := db.RequeuesCommittedAfter(ctx, 0, got[3].ID, after, 10); err != nil || len(in) != 0 {
+		t.Fatalf("RequeuesCommittedAfter a snapshot that saw them = %+v, %v, want none", in, err)
 	}
 
 	// A full log: the next requeue deletes the oldest.

@@ -179,7 +179,8 @@ var (
 // delivery and number; for objects: kind and ID) exists. A live object
 // whose Key another live object of its kind has is a
 // *store.ImportKeyError. A delivery keeps its Seq when it is above every
-// stored delivery's, else it takes the next one: an import appends to the
+// seq the store gave (also to a delivery deleted since), else it takes
+// the next one: an import appends to the
 // log, so a delivery restored after a prune (or another store's) is not
 // placed below where a follower of the log (deliveries tail, the live
 // log) has read, and seqs commit in order (store.CommitReader).
@@ -306,7 +307,7 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 		}
 		if d.Seq > 0 {
 			var top int64
-			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&top); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT `+topDeliverySeq).Scan(&top); err != nil {
 				return err
 			}
 			if d.Seq <= top {
