@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,10 @@ type countingReader struct {
 	r    io.Reader
 	n    int64
 	head bool
+	// timedOut: a read of this exchange failed at the deadline. The
+	// parser may not say so: bufio.Reader.ReadLine hands back a line cut
+	// by the deadline without its error, and the cut is then "malformed".
+	timedOut bool
 }
 
 // MaxResponseHeaderBytes bounds what is read of a response's head (its
@@ -71,6 +76,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		c.timedOut = true
+	}
 	return n, err
 }
 
@@ -165,7 +173,7 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { pc.c.SetDeadline(time.Unix(1, 0)) })
 	}
-	pc.cr.n = 0
+	pc.cr.n, pc.cr.timedOut = 0, false
 	// The head is read under MaxResponseHeaderBytes, counted from here
 	// (nothing is read before the request is written).
 	pc.cr.head = true
@@ -212,6 +220,11 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 			err = ctx.Err()
 		} else if pc.cr.n >= MaxResponseHeaderBytes {
 			err = errHeadTooLarge // whatever the parser made of the cut
+		} else if pc.cr.timedOut {
+			// A head still arriving at the deadline (a receiver that
+			// trickles it) is a timeout, not the "malformed MIME header
+			// line" the parser made of the line the deadline cut.
+			err = os.ErrDeadlineExceeded
 		}
 		return nil, err
 	}
