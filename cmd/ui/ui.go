@@ -141,6 +141,10 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	<-ctx.Done()
+	// The worker finishes its attempts in flight and records them; with
+	// the store away, it waits for it (StoreNotice above) rather than
+	// lose them: said, so a stop that takes a while is not a hang.
+	fmt.Fprintln(ios.ErrOut, "Shutting down: finishing what is in flight… (^C again to quit at once)")
 	stopServer()
 	fmt.Fprintln(ios.ErrOut, "Inspector stopped")
 	return nil
