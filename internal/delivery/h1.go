@@ -173,7 +173,7 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { pc.c.SetDeadline(time.Unix(1, 0)) })
 	}
-	pc.cr.n, pc.cr.timedOut = 0, false
+	pc.cr.n = 0
 	// The head is read under MaxResponseHeaderBytes, counted from here
 	// (nothing is read before the request is written).
 	pc.cr.head = true
@@ -204,6 +204,9 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 		}
 	}
 	var resp *http.Response
+	// (What the peek above read of an early answer does not count: a
+	// write that failed keeps its own error.)
+	pc.cr.timedOut = false
 	for err == nil {
 		resp, err = readResponse(pc.br, req)
 		// An informational answer (103 Early Hints) precedes the real one.
