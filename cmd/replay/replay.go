@@ -406,7 +406,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	e = delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
 		RunID: runID, OnResult: onResult, Unsent: unsent, Insecure: opts.Insecure})
-	e.Now = opts.Factory.Now
+	e.Now = delivery.SteadyClock(opts.Factory.Now)
 	rq := store.Requeue{URL: opts.To, ExtraAttempts: len(sch), Schedule: sch.String(), RunID: runID, Force: opts.Force, Unheld: true}
 	if showBar {
 		progress.SetTotal(total, true)

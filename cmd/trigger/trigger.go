@@ -412,7 +412,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: f.Version, RunID: plan.RunID,
 		OnResult: onResult, Insecure: opts.Insecure})
-	e.Now = f.Now
+	e.Now = delivery.SteadyClock(f.Now)
 	// A shared store that goes away for a while (a PostgreSQL restart or
 	// failover) is waited for, not given up on at once.
 	notice := &delivery.StoreNotice{W: opts.IO.ErrOut, Patience: delivery.DefaultStorePatience}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	iostreams "github.com/hookctl/hookctl/internal/ui"
 	"github.com/hookctl/hookctl/internal/web"
@@ -118,7 +119,10 @@ func run(ctx context.Context, opts *Options) error {
 	store.GuardWrites(st)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	url, stopServer, err := web.Start(ctx, opts.Addr, web.Config{Store: st, Catalog: cat, Version: opts.Factory.Version})
+	// Its worker says on stderr, once, when the store goes away and when
+	// it is back (as serve and worker say it).
+	url, stopServer, err := web.Start(ctx, opts.Addr, web.Config{Store: st, Catalog: cat, Version: opts.Factory.Version,
+		StoreNotice: &delivery.StoreNotice{W: ios.ErrOut, Patience: 10 * time.Minute}})
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return cli.Envf("cannot serve on %s: %v", opts.Addr, err).Hint("pick another address with --addr 127.0.0.1:PORT")
@@ -140,6 +144,10 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	<-ctx.Done()
+	// The worker finishes its attempts in flight and records them; with
+	// the store away, it waits for it (StoreNotice above) rather than
+	// lose them: said, so a stop that takes a while is not a hang.
+	fmt.Fprintln(ios.ErrOut, "Shutting down: finishing what is in flight… (^C again to quit at once)")
 	stopServer()
 	fmt.Fprintln(ios.ErrOut, "Inspector stopped")
 	return nil

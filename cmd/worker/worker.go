@@ -171,7 +171,7 @@ func run(ctx context.Context, opts *Options) error {
 			rep.Attempt(r)
 		}})
 	e.Poll = opts.Poll
-	e.Now = opts.Factory.Now
+	e.Now = delivery.SteadyClock(opts.Factory.Now)
 	// A worker outlives store outages (a PostgreSQL restart): it backs off
 	// and says so on stderr instead of exiting.
 	// An outage (the server restarting, no connection left for a moment)

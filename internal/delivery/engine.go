@@ -59,7 +59,7 @@ type Engine struct {
 	RunID string
 	// Poll is how often an idle engine looks for due deliveries (default 100ms).
 	Poll time.Duration
-	// Now is the clock (time.Now by default).
+	// Now is the clock (SteadyClock(time.Now) by default).
 	Now func() time.Time
 	// Jitter spreads retry delays (Jitter by default).
 	Jitter func(time.Duration) time.Duration
@@ -189,7 +189,7 @@ func (e *Engine) init() {
 			e.Poll = 100 * time.Millisecond
 		}
 		if e.Now == nil {
-			e.Now = time.Now
+			e.Now = SteadyClock(time.Now)
 		}
 		if e.Jitter == nil {
 			e.Jitter = Jitter

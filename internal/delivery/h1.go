@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,10 @@ type countingReader struct {
 	r    io.Reader
 	n    int64
 	head bool
+	// timedOut: a read of this exchange failed at the deadline. The
+	// parser may not say so: bufio.Reader.ReadLine hands back a line cut
+	// by the deadline without its error, and the cut is then "malformed".
+	timedOut bool
 }
 
 // MaxResponseHeaderBytes bounds what is read of a response's head (its
@@ -71,6 +76,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		c.timedOut = true
+	}
 	return n, err
 }
 
@@ -196,6 +204,9 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 		}
 	}
 	var resp *http.Response
+	// (What the peek above read of an early answer does not count: a
+	// write that failed keeps its own error.)
+	pc.cr.timedOut = false
 	for err == nil {
 		resp, err = readResponse(pc.br, req)
 		// An informational answer (103 Early Hints) precedes the real one.
@@ -212,6 +223,11 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 			err = ctx.Err()
 		} else if pc.cr.n >= MaxResponseHeaderBytes {
 			err = errHeadTooLarge // whatever the parser made of the cut
+		} else if pc.cr.timedOut {
+			// A head still arriving at the deadline (a receiver that
+			// trickles it) is a timeout, not the "malformed MIME header
+			// line" the parser made of the line the deadline cut.
+			err = os.ErrDeadlineExceeded
 		}
 		return nil, err
 	}

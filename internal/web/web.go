@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -70,6 +71,11 @@ type Config struct {
 	Poll    time.Duration
 	Now     func() time.Time
 	Version string
+	// StoreNotice, for the worker Start runs, says on its writer when the
+	// store goes away and when it is back, and bounds how long the worker
+	// waits for it (its Patience); nil: a notice that says nothing, with
+	// 10 minutes of patience, as serve's.
+	StoreNotice *delivery.StoreNotice
 }
 
 // Handler serves the inspector.
@@ -319,8 +325,28 @@ func Start(ctx context.Context, addr string, cfg Config) (url string, stop func(
 	if cfg.Dispatcher == nil {
 		e := delivery.New(cfg.Store, delivery.Config{Version: cfg.Version})
 		e.OnClaimError = func(error, time.Duration) {}
+		// Through a store outage (a PostgreSQL restart, a full disk) the
+		// worker waits, keeps the attempts it made and records them once
+		// the store is back, as serve's does. Without these, the first
+		// attempt it could not record stopped it for the rest of the
+		// process, silently: those deliveries stayed pending, leased, and
+		// nothing triggered, replayed or resent from the page went out.
+		notice := cfg.StoreNotice
+		if notice == nil {
+			notice = &delivery.StoreNotice{W: io.Discard}
+		}
+		if notice.Patience <= 0 {
+			notice.Patience = 10 * time.Minute
+		}
+		e.StoreWait, e.RecordWait = notice.Wait(), notice.Wait()
 		cfg.Dispatcher = &service.Dispatcher{Store: cfg.Store, Catalog: cfg.Catalog, Engine: e, Now: cfg.Now}
-		go func() { defer close(engineDone); _ = e.Run(ctx, nil) }()
+		go func() {
+			defer close(engineDone)
+			if err := e.Run(ctx, nil); err != nil && ctx.Err() == nil && notice.W != nil {
+				// Past its patience: said, not swallowed.
+				fmt.Fprintf(notice.W, "hookctl: error: the inspector's worker stopped: %v; nothing more is delivered until it is restarted\n", err)
+			}
+		}()
 	} else {
 		close(engineDone)
 	}
