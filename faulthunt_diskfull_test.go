@@ -17,7 +17,8 @@ import (
 // TestFaulthuntServeAndUIDiskFullThenFreed (root, for the tmpfs; ~1 s): `hookctl serve` and `hookctl ui` on one SQLite store whose file
 // system fills up while both take triggers and deliver them, then has
 // space again. While full, serve's control API answers 503 with
-// Retry-After and the inspector a 503 page (never a 500), and their
+// Retry-After and the inspector a 503 page (never a 500), both saying
+// the disk is full (they said "a database restart or failover?"), and their
 // workers wait; once space is back both take triggers again, every
 // trigger they acknowledged is stored and delivered, once, and nothing is
 // left pending. The inspector's worker stopped for good at the first
@@ -62,6 +63,10 @@ func TestFaulthuntServeAndUIDiskFullThenFreed(t *testing.T) {
 			if resp.Header.Get("Retry-After") == "" {
 				t.Errorf("503 without Retry-After: %.300s", b)
 			}
+			// It says why: the disk, not a database restart.
+			if !strings.Contains(string(b), "the disk that holds it is full") || strings.Contains(string(b), "failover") {
+				t.Errorf("serve's 503 with the disk full does not say so: %.300s", b)
+			}
 		default:
 			t.Fatalf("serve's trigger answered %d: %.500s\n%s", resp.StatusCode, b, srv.stderr.String())
 		}
@@ -74,6 +79,9 @@ func TestFaulthuntServeAndUIDiskFullThenFreed(t *testing.T) {
 		case http.StatusSeeOther:
 			uiAcked++
 		case http.StatusServiceUnavailable:
+			if !strings.Contains(body, "the disk that holds it is full") || strings.Contains(body, "failover") {
+				t.Errorf("the inspector's 503 with the disk full does not say so: %.300s", body)
+			}
 		default:
 			t.Fatalf("the inspector's trigger answered %d: %.500s\n%s", code, body, ui.stderr.String())
 		}

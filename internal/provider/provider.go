@@ -308,8 +308,12 @@ func R(method, path, summary string, h http.HandlerFunc) Route {
 // store cannot be reached: about a PostgreSQL restart.
 const RetryAfter = "2"
 
-// StoreDownMsg is the message of that 503.
-const StoreDownMsg = "hookctl's store cannot be reached right now (a database restart or failover?); retry in a few seconds"
+// StoreDownMsg is the message of that 503: what keeps the store from
+// being used (store.TransientReason: it cannot be reached, its disk is
+// full …), and to retry.
+func StoreDownMsg(err error) string {
+	return "hookctl's store " + store.TransientReason(err) + "; retry in a few seconds"
+}
 
 // StoreGoneMsg ends the message of the 503 answered once the store's
 // file was deleted or replaced under hookctl serve (store.IsGone), after
@@ -332,7 +336,7 @@ func ServerError(w http.ResponseWriter, err error, msg string) (status int, mess
 	}
 	if store.IsTransient(err) {
 		w.Header().Set("Retry-After", RetryAfter)
-		return http.StatusServiceUnavailable, StoreDownMsg
+		return http.StatusServiceUnavailable, StoreDownMsg(err)
 	}
 	return http.StatusInternalServerError, msg
 }

@@ -76,6 +76,24 @@ type EnvironmentError struct {
 	// NoConnectionLeft: the server refused the connection because it has
 	// none left for this user and database (PostgreSQL's 53300).
 	NoConnectionLeft bool
+	// Reason says in a few words, with no path or server address, what
+	// keeps a Transient store from being used now ("the disk that holds
+	// it is full"): the servers' 503 answers and pages give it to their
+	// clients (TransientReason). Empty: it cannot be reached.
+	Reason string
+}
+
+// TransientReason completes "hookctl's store …" for an API client or a
+// page while err (IsTransient) keeps the store from being used: what its
+// Reason says, else that it cannot be reached (a PostgreSQL restart or
+// failover). A full disk said as a failover sent users looking at a
+// database that was fine.
+func TransientReason(err error) string {
+	var env *EnvironmentError
+	if errors.As(err, &env) && env.Reason != "" {
+		return env.Reason
+	}
+	return "cannot be reached right now (a database restart or failover?)"
 }
 
 // IsUnreachable reports whether err is a store server that could not be

@@ -153,15 +153,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err e
 		// page works again once it is back, without a restart.
 		w.Header().Set("Retry-After", "2")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		h.render(w, r, "error", page{Title: "Store unavailable", Error: storeDownMsg})
+		h.render(w, r, "error", page{Title: "Store unavailable", Error: "hookctl's store " + store.TransientReason(err) + ": reload this page in a few seconds."})
 		return
 	}
 	w.WriteHeader(status)
 	h.render(w, r, "error", page{Title: "Error", Error: err.Error()})
 }
-
-// storeDownMsg is the inspector's page while its store cannot be reached.
-const storeDownMsg = "hookctl's store cannot be reached right now (a database restart or failover?): reload this page in a few seconds."
 
 func notFoundOr500(err error) int {
 	var nf *store.NotFoundError

@@ -472,6 +472,7 @@ func (db *DB) wrap(op string, err error) error {
 				Hint:             tooManyConnectionsHint,
 				Transient:        true,
 				NoConnectionLeft: true,
+				Reason:           "has no PostgreSQL connection left (max_connections)",
 			}
 		}
 		if timeout := serverTimeout(pgErr); timeout != "" {

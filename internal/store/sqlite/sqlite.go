@@ -804,10 +804,12 @@ func (s *Store) fault(err error) error {
 		return s.busy(err)
 	case sqlite3lib.SQLITE_FULL:
 		return &store.EnvironmentError{Err: fmt.Errorf("store %s: the disk is full: %w", s.path, err), Transient: true,
-			Hint: "free space on the disk that holds " + filepath.Dir(s.path) + " (what was recorded before is kept), then run the command again"}
+			Reason: "cannot record anything: the disk that holds it is full",
+			Hint:   "free space on the disk that holds " + filepath.Dir(s.path) + " (what was recorded before is kept), then run the command again"}
 	case sqlite3lib.SQLITE_IOERR:
 		return &store.EnvironmentError{Err: fmt.Errorf("store %s: an I/O error: %w", s.path, err), Transient: true,
-			Hint: "check the disk that holds " + filepath.Dir(s.path) + " (space, errors in the system log)"}
+			Reason: "met an I/O error on its disk",
+			Hint:   "check the disk that holds " + filepath.Dir(s.path) + " (space, errors in the system log)"}
 	case sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_PERM, sqlite3lib.SQLITE_CANTOPEN:
 		return envErr("check the file and its directory are writable, or use another store with --store",
 			"store %s cannot be written: %w", s.path, err)
@@ -841,7 +843,8 @@ func (e *busyError) Unwrap() error { return e.err }
 // and exit 1 (as subscriptions update, store prune and trigger did).
 func (s *Store) busy(err error) error {
 	return &store.EnvironmentError{Err: &busyError{path: s.path, wait: busyTimeout, err: err}, Transient: true,
-		Hint: "another hookctl command (store prune --vacuum, store import) or a program holding the file in a transaction (a sqlite3 shell, a database browser) is writing to it: let it finish, then run the command again"}
+		Reason: "is locked by another process (a store prune --vacuum or import, a sqlite3 shell)",
+		Hint:   "another hookctl command (store prune --vacuum, store import) or a program holding the file in a transaction (a sqlite3 shell, a database browser) is writing to it: let it finish, then run the command again"}
 }
 
 // inTx runs fn in tx (whose BeginTx returned err): committed when fn
