@@ -760,11 +760,13 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	err = s.fault(inTx(tx, err, fn))
-	if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
-		// ctx ended between the last statement and the commit, and
-		// database/sql rolled the transaction back: say so, as for any
-		// other cancelled call (a signal to trigger exited 1 with "sql:
-		// transaction has already been committed or rolled back").
+	if ctx.Err() != nil && (errors.Is(err, sql.ErrTxDone) || err != nil && strings.Contains(err.Error(), "sql: statement is closed")) {
+		// ctx ended during the transaction, and database/sql rolled it
+		// back: the commit then fails with ErrTxDone, and a statement
+		// still to run with "statement is closed" (its transaction's
+		// copy of a prepared statement is closed with it). Say so, as
+		// for any other cancelled call: a signal to trigger exited 1
+		// with those instead of 128 plus the signal's number.
 		return ctx.Err()
 	}
 	if err == nil {
