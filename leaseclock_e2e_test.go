@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -256,10 +257,41 @@ func TestLeaseclockStoppedOwnerTakenOver(t *testing.T) {
 	if owner == nil {
 		t.Fatalf("evt_stopped is in flight, leased to %q, not to a worker", d.LeaseOwner)
 	}
-	if err := owner.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	leaseclockStopOutsideWrite(t, path, owner)
 	stopped := time.Now()
 	rcv.waitArrivals(t, "evt_stopped", 2, 20*time.Second)
 	t.Logf("taken over from the stopped worker after %v", time.Since(stopped).Round(time.Millisecond))
+}
+
+// leaseclockStopOutsideWrite stops w (SIGSTOP, as Ctrl-Z does) at a
+// moment it does not hold the store's write lock. Stopped inside one of
+// its write transactions (a lease heartbeat, a claim: a few milliseconds
+// each, longer on a loaded machine) it holds SQLite's one write lock, and
+// no other process can write until it continues: what these tests are
+// about (its leases taken over) cannot happen then. So when a write
+// transaction on another connection cannot start within 200 ms, w is
+// continued and stopped again a little later.
+func leaseclockStopOutsideWrite(t *testing.T, path string, w *exec.Cmd) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_busy_timeout=200&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for i := 0; ; i++ {
+		if err := w.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.Begin()
+		if err == nil {
+			tx.Rollback()
+			return
+		}
+		if i == 50 {
+			t.Fatalf("worker %d held the store's write lock at each of 50 stops: %v", w.Process.Pid, err)
+		}
+		w.Process.Signal(syscall.SIGCONT)
+		time.Sleep(time.Duration(10+i*7%40) * time.Millisecond)
+	}
 }

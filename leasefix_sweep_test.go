@@ -131,9 +131,7 @@ func TestLeasefixStoppedOwnerClockAheadTakenOver(t *testing.T) {
 	if !strings.Contains(d.LeaseOwner, ":"+strconv.Itoa(ahead.Process.Pid)+":") || time.Until(d.LeaseExpiresAt) < 50*time.Minute {
 		t.Fatalf("evt_ahead leased to %q until %v, want the worker an hour ahead, an hour from now", d.LeaseOwner, d.LeaseExpiresAt)
 	}
-	if err := ahead.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	leaseclockStopOutsideWrite(t, path, ahead)
 	stopped := time.Now()
 	leaseclockWorker(t, path, 0)
 	t.Cleanup(rcv.free) // before the workers stop (cleanups run last first)
