@@ -592,15 +592,24 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		prev = false
 	}
 	out = slices.DeleteFunc(out, func(app *App) bool { return gone[app.ID] })
+	writeIDPage(w, out, prev, limit, func(app *App) string { return app.ID })
+}
+
+// writeIDPage answers a list page of out, the items after the iterator
+// (before it when prev) in order: the first limit of them (the last limit
+// when prev: the page just before it), with the iterators of its last and
+// first items.
+func writeIDPage[T any](w http.ResponseWriter, out []T, prev bool, limit int, id func(T) string) {
 	done := len(out) <= limit
 	if prev {
-		out = out[max(0, len(out)-limit):] // the limit just before it
+		out = out[max(0, len(out)-limit):]
 	} else {
 		out = out[:min(limit, len(out))]
 	}
 	var next, prevIt *string
 	if len(out) > 0 {
-		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
+		last := id(out[len(out)-1])
+		next, prevIt = &last, prevIteratorOf(id(out[0]), len(out))
 	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: done})
 }

@@ -134,17 +134,7 @@ func (a *api) listTasks(w http.ResponseWriter, r *http.Request) {
 			out = append(out, t)
 		}
 	}
-	done := len(out) <= limit
-	if prev {
-		out = out[max(0, len(out)-limit):]
-	} else {
-		out = out[:min(limit, len(out))]
-	}
-	var next, prevIt *string
-	if len(out) > 0 {
-		next, prevIt = &out[len(out)-1].ID, prevIteratorOf(out[0].ID, len(out))
-	}
-	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: done})
+	writeIDPage(w, out, prev, limit, func(t Task) string { return t.ID })
 }
 
 // bulkReplay is Svix's endpoint.bulkReplay: every message created in
