@@ -162,7 +162,11 @@ func (f *Factory) ReadStore(ctx context.Context, wait time.Duration) (store.Stor
 	if f.Config != nil {
 		dsn = f.Config.Store
 	}
-	return f.openWaiting(ctx, func() (store.Store, error) { return f.OpenReader(ctx, dsn, wait) })
+	octx := ctx
+	if f.IOStreams != nil && f.IOStreams.ErrOut != nil {
+		octx = store.WithNotices(ctx, f.IOStreams.ErrOut) // waiting for another process's upgrade says so
+	}
+	return f.openWaiting(ctx, func() (store.Store, error) { return f.OpenReader(octx, dsn, wait) })
 }
 
 // openWaiting calls open until it succeeds or fails for good: a server

@@ -5,10 +5,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -56,8 +59,8 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	// schema's the tables go to, whether this process found it already
 	// created or is about to create it: one that starts just after another
 	// created the schema waits for that one's migration.
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, lockClass, target); err != nil {
-		return 0, 0, db.wrap("migrate: lock", err)
+	if err := db.lockMigrations(ctx, conn, target); err != nil {
+		return 0, 0, err
 	}
 	defer func() {
 		// Unlock on a fresh context so a cancelled ctx cannot leave the lock held.
@@ -280,4 +283,58 @@ func (db *DB) SchemaVersion(ctx context.Context) (current, latest int, err error
 func (db *DB) Migrate(ctx context.Context) (from, to int, err error) {
 	from, to, err = db.migrate(ctx)
 	return min(from, db.openedAt), to, err
+}
+
+// MigrationWait is how long a process waits for another's migration of
+// the store (the lock it holds while it migrates) before it gives up.
+const MigrationWait = 15 * time.Minute
+
+// migrationWait and migrationQuiet are MigrationWait and how long the
+// lock may be held before the wait is said (two processes opening the
+// store at once hold it for milliseconds), shorter in tests.
+var migrationWait, migrationQuiet = MigrationWait, time.Second
+
+// lockMigrations takes the migration lock of schema target on conn. While
+// another process holds it (it migrates the store, which can take a
+// while) it waits, polling, interruptible by ctx, up to migrationWait,
+// and says so once on store.Notices(ctx) after migrationQuiet, and when
+// the wait ends. Before, pg_advisory_lock waited without a word and
+// without a limit.
+func (db *DB) lockMigrations(ctx context.Context, conn *pgxpool.Conn, target string) error {
+	start := time.Now()
+	said := false
+	var w io.Writer = io.Discard
+	if n := store.Notices(ctx); n != nil {
+		w = n
+	}
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		var got bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, lockClass, target).Scan(&got); err != nil {
+			return db.wrap("migrate: lock", err)
+		}
+		if got {
+			if said {
+				fmt.Fprintf(w, "hookctl: the migration of PostgreSQL store %s ended after %s; going on\n", db.location, time.Since(start).Round(100*time.Millisecond))
+			}
+			return nil
+		}
+		waited := time.Since(start)
+		if waited >= migrationWait {
+			return &store.EnvironmentError{
+				Err:  fmt.Errorf("PostgreSQL store %s is still being migrated by another hookctl after %s", db.location, migrationWait),
+				Hint: "let that migration finish (hookctl store migrate; pg_stat_activity shows its session), then run the command again",
+			}
+		}
+		if !said && waited >= migrationQuiet {
+			said = true
+			fmt.Fprintf(w, "hookctl: PostgreSQL store %s is being migrated by another hookctl; waiting for it to finish (up to %s; Ctrl-C to stop waiting, which leaves the migration running)\n", db.location, migrationWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }

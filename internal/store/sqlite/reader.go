@@ -66,6 +66,13 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 	var appID, version int
 	err = s.r.QueryRowContext(ctx, `SELECT (SELECT application_id FROM pragma_application_id),
 		(SELECT user_version FROM pragma_user_version)`).Scan(&appID, &version)
+	if err == nil && appID == ApplicationID && version > 0 && version < SchemaVersion() && s.upgrader() != 0 {
+		// Another process is upgrading it: read it once it is done.
+		if err = s.waitUpgrade(ctx, version, SchemaVersion()); err == nil {
+			err = s.r.QueryRowContext(ctx, `SELECT (SELECT application_id FROM pragma_application_id),
+				(SELECT user_version FROM pragma_user_version)`).Scan(&appID, &version)
+		}
+	}
 	switch {
 	case err != nil:
 	case appID != ApplicationID:
