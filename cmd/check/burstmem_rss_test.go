@@ -19,12 +19,14 @@ import (
 
 	"github.com/hookctl/hookctl/internal/check"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // burstPeakRSS runs `hookctl check --only survives-burst --burst n` (the
 // real binary, a fresh SQLite store) against url and returns its peak
 // resident set (the kernel's ru_maxrss, in bytes) and report.
-func burstPeakRSS(t *testing.T, url string, n int) (int64, *check.Report) {
+func burstPeakRSS(t *testing.T, url string, n int, stored func(db string)) (int64, *check.Report) {
 	t.Helper()
 	dir := t.TempDir()
 	c := exec.Command(os.Args[0], "check", url, "--provider", "bond", "--secret", bondSecret,
@@ -44,6 +46,9 @@ func burstPeakRSS(t *testing.T, url string, n int) (int64, *check.Report) {
 	ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
 		t.Skip("no rusage")
+	}
+	if stored != nil {
+		stored(filepath.Join(dir, "hookctl.db"))
 	}
 	return int64(ru.Maxrss) << 10, rep // kilobytes on Linux
 }
@@ -84,11 +89,37 @@ func TestBurstmemRSSFlatInBurst(t *testing.T) {
 	const n = 2000
 	smallURL := answering(t, []byte("ok"))
 	bigURL := answering(t, bytes.Repeat([]byte("x"), delivery.MaxResponseBody+1024))
-	small, rep := burstPeakRSS(t, smallURL, n)
+	small, rep := burstPeakRSS(t, smallURL, n, nil)
 	if len(rep.Checks) != 1 || rep.Checks[0].Verdict == check.Fail {
 		t.Fatalf("--burst %d, small answers: want survives-burst to pass, got %+v", n, rep.Checks)
 	}
-	large, rep := burstPeakRSS(t, bigURL, n)
+	// The store has every answer as the attempt cap (64 KiB) allows,
+	// read back from the spool where it waited.
+	want := bytes.Repeat([]byte("x"), delivery.MaxResponseBody)
+	large, rep := burstPeakRSS(t, bigURL, n, func(db string) {
+		st, err := sqlite.Open(t.Context(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		whole, other := 0, 0
+		if err := st.Export(t.Context(), func(r store.Record) error {
+			if r.Attempt != nil {
+				if bytes.Equal(r.Attempt.ResponseBody, want) {
+					whole++
+				} else {
+					other++
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// (the burst, and the valid event sent alone first)
+		if whole < n || other != 0 {
+			t.Errorf("the store has %d attempts with the answer's first 64 KiB and %d others, want %d or more and 0", whole, other, n)
+		}
+	})
 	if len(rep.Checks) != 1 || rep.Checks[0].Verdict == check.Fail || !strings.HasPrefix(rep.Checks[0].Body, "xxxx") || len(rep.Checks[0].Body) > 100 {
 		t.Fatalf("--burst %d, large answers: want survives-burst to pass with an excerpt of the answer, got %+v", n, rep.Checks)
 	}
@@ -97,5 +128,4 @@ func TestBurstmemRSSFlatInBurst(t *testing.T) {
 	if grow := large - small; grow > 64<<20 {
 		t.Errorf("--burst %d answered 65 KiB peaked %d MB above the same burst answered 2 bytes (%d MB): check holds the probes' answers in memory", n, grow>>20, small>>20)
 	}
-	// The store has every answer as the attempt cap (64 KiB) allows.
 }

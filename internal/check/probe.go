@@ -168,6 +168,9 @@ func (g *groupRecorder) spoolFile() *os.File {
 			g.spoolErr = err
 			return nil
 		}
+		// Unlinked at once where the system allows it (not Windows):
+		// gone with the process, however it ends; close removes it too.
+		os.Remove(f.Name())
 		g.spool = f
 	}
 	return g.spool
