@@ -178,7 +178,7 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		}
 		return a, nil, nil
 	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
+	body, rerr := readResponseBody(resp)
 	// Drain a little more so the connection can be reused, then close.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 256<<10))
 	resp.Body.Close()
@@ -193,6 +193,23 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		}
 	}
 	return a, resp.Header, nil
+}
+
+// readResponseBody reads the first MaxResponseBody bytes of resp's body
+// into one buffer of the size the answer gives (its Content-Length, up to
+// MaxResponseBody): io.ReadAll grew its buffer by appending, leaving up
+// to twice the answer in garbage and a buffer larger than the answer
+// (with hookctl check's burst, thousands of answers are read at once).
+func readResponseBody(resp *http.Response) ([]byte, error) {
+	lr := io.LimitReader(resp.Body, MaxResponseBody)
+	if resp.ContentLength <= 0 {
+		return io.ReadAll(lr) // chunked, or no length said
+	}
+	buf := make([]byte, min(resp.ContentLength, MaxResponseBody))
+	// An answer shorter than its Content-Length is the body reader's
+	// io.ErrUnexpectedEOF (a connection closed early), as with ReadAll.
+	n, err := io.ReadFull(lr, buf)
+	return buf[:n], err
 }
 
 // newRequest is http.NewRequestWithContext for a body in memory. A
