@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/url"
@@ -14,24 +13,8 @@ import (
 
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
-
-type migwaitBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *migwaitBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *migwaitBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // migwaitMigrating holds, on its own session, the migration lock of the
 // store at storeURL, as another hookctl migrating it does; the returned
@@ -66,7 +49,7 @@ func TestMigwaitPostgresWaitsForMigration(t *testing.T) {
 	migrationQuiet = 0
 	t.Cleanup(func() { migrationQuiet = oldQ })
 	release := migwaitMigrating(t, storeURL)
-	var notes migwaitBuffer
+	var notes syncbuf.Buffer
 	type result struct {
 		s   store.Store
 		err error

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,29 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
-
-type migwaitBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *migwaitBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *migwaitBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // migwaitMark writes the marker of an upgrade of path by process pid.
 func migwaitMark(t *testing.T, path string, pid int) {
@@ -73,7 +55,7 @@ func TestMigwaitUpgradeGivesUp(t *testing.T) {
 	writeSchema10(t, path, 10)
 	pid := migwaitLivePID(t)
 	migwaitMark(t, path, pid)
-	var notes migwaitBuffer
+	var notes syncbuf.Buffer
 	ctx := store.WithNotices(context.Background(), &notes)
 	for _, open := range []struct {
 		name string
@@ -129,7 +111,7 @@ func TestMigwaitDeadUpgrader(t *testing.T) {
 		t.Fatal(err)
 	}
 	migwaitMark(t, path, c.Process.Pid)
-	var notes migwaitBuffer
+	var notes syncbuf.Buffer
 	s, err := OpenStore(store.WithNotices(context.Background(), &notes), path)
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +150,7 @@ func TestMigwaitReaderWaitsForUpgrade(t *testing.T) {
 	}
 	pid := migwaitLivePID(t)
 	migwaitMark(t, path, pid)
-	var notes migwaitBuffer
+	var notes syncbuf.Buffer
 	type result struct {
 		s   *Store
 		err error
