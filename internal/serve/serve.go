@@ -35,6 +35,10 @@ import (
 
 var errNoReset = errors.New("this store cannot be reset")
 
+// errNoExpunge: the store (a wrapper around one, in tests) cannot
+// expunge content.
+var errNoExpunge = errors.New("this store cannot expunge content")
+
 // MaxBody is the largest request body accepted (413 above).
 const MaxBody = 1 << 20
 

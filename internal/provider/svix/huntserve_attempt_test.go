@@ -134,7 +134,7 @@ func jsonOf(t *testing.T, v any) string {
 }
 
 // A call of the official library that hookctl serve does not play
-// (Message.Precheck, Message.ExpungeContent) gets Svix's 404 saying the
+// (Message.Precheck, Message.ExpungeAllContents) gets Svix's 404 saying the
 // route is not served, not "Entity not found", which sent its user
 // looking for a wrong id; a path served with another method says which
 // it takes.
@@ -155,7 +155,10 @@ func TestHuntserveUnservedRouteSaysSo(t *testing.T) {
 			_, err := sv.Message.Precheck(ctx, app.Id, models.MessagePrecheckIn{EventType: "x.y"}, nil)
 			return err
 		},
-		"expunge": func() error { return sv.Message.ExpungeContent(ctx, app.Id, msg.Id) },
+		"expunge-all-contents": func() error {
+			_, err := sv.Message.ExpungeAllContents(ctx, app.Id, nil)
+			return err
+		},
 	} {
 		err := call()
 		var se *svixgo.Error

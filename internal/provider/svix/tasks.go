@@ -238,7 +238,7 @@ func (a *api) bulkReplay(w http.ResponseWriter, r *http.Request) {
 		for _, d := range fresh {
 			e := evs[d.EventID]
 			all := sentTo[d.EventID]
-			if e == nil || len(all) == 0 || e.CreatedAt.Before(*in.Since) || in.Until != nil && e.CreatedAt.After(*in.Until) || !lf.eventOK(e) {
+			if e == nil || expunged(e) || len(all) == 0 || e.CreatedAt.Before(*in.Since) || in.Until != nil && e.CreatedAt.After(*in.Until) || !lf.eventOK(e) {
 				continue
 			}
 			last := all[len(all)-1]
