@@ -1,6 +1,7 @@
 package svix
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
@@ -103,4 +104,49 @@ func (a *api) expungeAttempt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// expungeAllMsgs is Svix's message.expungeAllContents (POST
+// …/msg/expunge-all-contents, 202): every message of the application is
+// expunged as expungeMsg expunges one, before the answer, a task
+// application.purge_content whose data.messagesPurged is the number of
+// messages expunged now (one expunged before is not counted again).
+func (a *api) expungeAllMsgs(w http.ResponseWriter, r *http.Request) {
+	app, ok := a.appOr404(w, r)
+	if !ok {
+		return
+	}
+	x, ok := a.s.Store.(store.ContentExpunger)
+	if !ok {
+		fail(w, http.StatusNotImplemented, "not_implemented", "this store cannot expunge messages' content")
+		return
+	}
+	// Once begun, the purge goes on when the caller hangs up: a
+	// half-purged application is not what anyone asked for.
+	ctx := context.WithoutCancel(r.Context())
+	const page = 200
+	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID},
+		Oldest: true, Limit: page, NoCounts: true}
+	at, n := a.s.NowUTC(), 0
+	for {
+		evs, err := a.s.Store.ListEvents(ctx, f)
+		if a.bad(w, err) {
+			return
+		}
+		for _, e := range evs {
+			if expunged(&e.Event) {
+				continue
+			}
+			if err := x.ExpungeEvent(ctx, e.ID, at); err != nil && !provider.IsNotFound(err) {
+				a.bad(w, err) // a message deleted meanwhile (pruned) is no failure
+				return
+			}
+			n++
+		}
+		if len(evs) < page {
+			break
+		}
+		f.After = evs[len(evs)-1].ID
+	}
+	a.finishTaskData(w, r, "application.purge_content", map[string]any{"messagesPurged": n})
 }

@@ -239,6 +239,8 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
 			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types, channel, before, after)", a.auth(a.listMsgs)),
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
+			provider.R("POST", p+"/msg/expunge-all-contents", "Svix: expunge every message's payload of the application (a task application.purge_content, data.messagesPurged)", a.auth(a.idem(a.expungeAllMsgs))),
+			provider.R("POST", p+"/msg/precheck/active", "Svix: whether an enabled endpoint of the application takes a message ({eventType, channels?}) → {active}", a.auth(a.idem(a.precheck))),
 			provider.R("DELETE", p+"/msg/{msg_id}/content", "Svix: expunge a message's payload (it reads {\"expired\":true}; not resent, recovered or replayed since; its unsent deliveries fail)", a.auth(a.expungeMsg)),
 			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message (limit, iterator, status, status_code_class, endpoint_id, event_types, channel, before, after)", a.auth(a.attemptsByMsg)),
 			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after, with_msg)", a.auth(a.attemptsByEndpoint)),
