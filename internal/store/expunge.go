@@ -7,8 +7,10 @@ import (
 
 // HeaderExpunged marks, in an event's Headers, an event whose payload
 // was expunged (ContentExpunger.ExpungeEvent): its one value is when,
-// RFC 3339 in UTC. Its Payload is then empty.
-const HeaderExpunged = "X-Hookctl-Expunged"
+// RFC 3339 in UTC. Its Payload is then empty. The name holds a colon,
+// which no HTTP header name can: a received request's headers (listen
+// keeps them as the event's) can never mark it.
+const HeaderExpunged = "hookctl:expunged"
 
 // ExpungedError is the LastError of the pending deliveries an expunge
 // stopped, and the error of an attempt a process would have sent of an
@@ -33,7 +35,7 @@ func (e *Event) Expunged() (time.Time, bool) {
 // ContentExpunger is implemented by both backends: forgetting what an
 // event said, or what an endpoint answered (Svix's expunge-content,
 // for a message sent with sensitive content by mistake). No migration:
-// the marker lives in the event's headers.
+// the marker lives in the event's headers (HeaderExpunged).
 type ContentExpunger interface {
 	// ExpungeEvent empties the event's payload (the exact id, not a
 	// prefix), marks it expunged (HeaderExpunged, at) and, in the same
