@@ -36,8 +36,8 @@ import (
 var errNoReset = errors.New("this store cannot be reset")
 
 // errNoExpunge: the store (a wrapper around one, in tests) cannot
-// expunge content.
-var errNoExpunge = errors.New("this store cannot expunge content")
+// expunge content (the Svix API answers 501).
+var errNoExpunge = fmt.Errorf("this store cannot expunge content: %w", errors.ErrUnsupported)
 
 // MaxBody is the largest request body accepted (413 above).
 const MaxBody = 1 << 20

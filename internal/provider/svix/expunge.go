@@ -2,6 +2,7 @@ package svix
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 
@@ -39,15 +40,37 @@ func (a *api) expungeMsg(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
+	x, ok := a.expunger(w)
+	if !ok {
+		return
+	}
+	if err := x.ExpungeEvent(r.Context(), e.ID, a.s.NowUTC()); !a.expungeFailed(w, err) {
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// expunger is the store's store.ContentExpunger; without one, the answer
+// is a 501.
+func (a *api) expunger(w http.ResponseWriter) (store.ContentExpunger, bool) {
 	x, ok := a.s.Store.(store.ContentExpunger)
 	if !ok {
-		fail(w, http.StatusNotImplemented, "not_implemented", "this store cannot expunge a message's content")
-		return
+		unsupported(w)
 	}
-	if a.bad(w, x.ExpungeEvent(r.Context(), e.ID, a.s.NowUTC())) {
-		return
+	return x, ok
+}
+
+func unsupported(w http.ResponseWriter) {
+	fail(w, http.StatusNotImplemented, "not_implemented", "this store cannot expunge content")
+}
+
+// expungeFailed answers err (501 when the store behind a wrapper cannot
+// expunge); it reports whether it did.
+func (a *api) expungeFailed(w http.ResponseWriter, err error) bool {
+	if errors.Is(err, errors.ErrUnsupported) {
+		unsupported(w)
+		return true
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return a.bad(w, err)
 }
 
 // expungeAttempt is Svix's messageAttempt.expungeContent (DELETE
@@ -90,9 +113,8 @@ func (a *api) expungeAttempt(w http.ResponseWriter, r *http.Request) {
 		attemptGone()
 		return
 	}
-	x, ok := a.s.Store.(store.ContentExpunger)
+	x, ok := a.expunger(w)
 	if !ok {
-		fail(w, http.StatusNotImplemented, "not_implemented", "this store cannot expunge an attempt's content")
 		return
 	}
 	err = x.ExpungeAttemptBody(ctx, d.ID, k.Number)
@@ -100,7 +122,7 @@ func (a *api) expungeAttempt(w http.ResponseWriter, r *http.Request) {
 		attemptGone()
 		return
 	}
-	if a.bad(w, err) {
+	if a.expungeFailed(w, err) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -116,9 +138,8 @@ func (a *api) expungeAllMsgs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	x, ok := a.s.Store.(store.ContentExpunger)
+	x, ok := a.expunger(w)
 	if !ok {
-		fail(w, http.StatusNotImplemented, "not_implemented", "this store cannot expunge messages' content")
 		return
 	}
 	// Once begun, the purge goes on when the caller hangs up: a
@@ -138,7 +159,7 @@ func (a *api) expungeAllMsgs(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if err := x.ExpungeEvent(ctx, e.ID, at); err != nil && !provider.IsNotFound(err) {
-				a.bad(w, err) // a message deleted meanwhile (pruned) is no failure
+				a.expungeFailed(w, err) // a message deleted meanwhile (pruned) is no failure
 				return
 			}
 			n++

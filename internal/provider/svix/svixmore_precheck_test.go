@@ -190,3 +190,35 @@ func TestSvixmorePrecheck(t *testing.T) {
 		t.Errorf("no credential: %d %s", code, body)
 	}
 }
+
+// A store that cannot expunge (a wrapper that hides the backend's
+// store.ContentExpunger, as tests use) is a 501 not_implemented saying
+// so, in Svix's envelope, and the message keeps its payload: not a 500
+// "store failed", nor a 204 that expunged nothing.
+func TestSvixmoreExpungeUnsupportedStore(t *testing.T) {
+	e, _ := servetest.StartCounting(t, nil)
+	sv := client(t, e)
+	ctx := t.Context()
+	app, err := sv.Application.Create(ctx, models.ApplicationIn{Name: "a"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := sv.Message.Create(ctx, app.Id, models.MessageIn{EventType: "x.y", Payload: map[string]any{"n": 1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"message": func() error { return sv.Message.ExpungeContent(ctx, app.Id, msg.Id) },
+		"all": func() error {
+			_, err := sv.Message.ExpungeAllContents(ctx, app.Id, nil)
+			return err
+		},
+	} {
+		if code, body := svixmoreStatus(call()); code != 501 || !strings.Contains(body, `"code":"not_implemented"`) || !strings.Contains(body, "cannot expunge") {
+			t.Errorf("%s: %d %s, want 501 not_implemented", name, code, body)
+		}
+	}
+	if m, err := sv.Message.Get(ctx, app.Id, msg.Id, nil); err != nil || m.Payload["n"] != float64(1) {
+		t.Errorf("the message: %+v %v", m, err)
+	}
+}
