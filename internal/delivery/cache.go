@@ -42,6 +42,12 @@ func (c *lru[V]) put(k string, v V) {
 	c.m[k] = v
 }
 
+func (c *lru[V]) del(k string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k) // its slot in keys is reused in turn
+}
+
 // primeClaimed reads the events of claimed deliveries that are not cached
 // in one query when the store can (store.EventsGetter), instead of one
 // read per delivery. A failure is left to the per-delivery read.

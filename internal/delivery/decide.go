@@ -22,6 +22,10 @@ func (t transientError) Unwrap() error { return t.error }
 // subscription is disabled.
 var errSubscriptionDisabled = errors.New("not sent: the subscription is disabled")
 
+// errExpunged is the attempt not made because the event's payload was
+// expunged.
+var errExpunged = errors.New(store.ExpungedError)
+
 func isTransient(err error) bool {
 	var t transientError
 	return errors.As(err, &t)
@@ -193,6 +197,13 @@ func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
 	}
 	e.events.put(id, ev)
 	return ev, nil
+}
+
+// ForgetEvent drops an event from the engine's cache: its payload was
+// expunged (store.ContentExpunger), and a replay of it must read it so.
+func (e *Engine) ForgetEvent(id string) {
+	e.init()
+	e.events.del(id)
 }
 
 // Forget drops a subscription from the engine's cache, so a change made

@@ -474,6 +474,13 @@ func (e *Engine) process(ctx context.Context, j job) {
 	}
 	if err == nil {
 		res.Event = ev
+		if _, expunged := ev.Expunged(); expunged {
+			// Its payload was expunged (a replay or resend of it since):
+			// nothing is sent, the attempt is recorded unsent.
+			err = errExpunged
+		}
+	}
+	if err == nil {
 		sub, target, err = e.target(ctx, d, ev)
 	}
 	if err == nil && d.SubscriptionID != "" && sub == nil {

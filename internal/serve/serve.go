@@ -35,6 +35,10 @@ import (
 
 var errNoReset = errors.New("this store cannot be reset")
 
+// errNoExpunge: the store (a wrapper around one, in tests) cannot
+// expunge content (the Svix API answers 501).
+var errNoExpunge = fmt.Errorf("this store cannot expunge content: %w", errors.ErrUnsupported)
+
 // MaxBody is the largest request body accepted (413 above).
 const MaxBody = 1 << 20
 

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
@@ -45,4 +46,27 @@ func (f forgetful) Reset(ctx context.Context) error {
 		return errNoReset
 	}
 	return r.Reset(ctx)
+}
+
+// ExpungeEvent implements store.ContentExpunger when the store does: the
+// event is dropped from the engine's cache too, so a replay of it in
+// this process reads it expunged (nothing sent), not the payload cached
+// when it was first sent.
+func (f forgetful) ExpungeEvent(ctx context.Context, id string, at time.Time) error {
+	x, ok := f.Store.(store.ContentExpunger)
+	if !ok {
+		return errNoExpunge
+	}
+	err := x.ExpungeEvent(ctx, id, at)
+	f.engine.ForgetEvent(id)
+	return err
+}
+
+// ExpungeAttemptBody implements store.ContentExpunger when the store does.
+func (f forgetful) ExpungeAttemptBody(ctx context.Context, deliveryID string, number int) error {
+	x, ok := f.Store.(store.ContentExpunger)
+	if !ok {
+		return errNoExpunge
+	}
+	return x.ExpungeAttemptBody(ctx, deliveryID, number)
 }

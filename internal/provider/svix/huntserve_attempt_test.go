@@ -134,7 +134,7 @@ func jsonOf(t *testing.T, v any) string {
 }
 
 // A call of the official library that hookctl serve does not play
-// (Message.Precheck, Message.ExpungeContent) gets Svix's 404 saying the
+// (Statistics.AggregateEventTypes, EventType.ImportOpenapi) gets Svix's 404 saying the
 // route is not served, not "Entity not found", which sent its user
 // looking for a wrong id; a path served with another method says which
 // it takes.
@@ -151,11 +151,14 @@ func TestHuntserveUnservedRouteSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, call := range map[string]func() error{
-		"precheck": func() error {
-			_, err := sv.Message.Precheck(ctx, app.Id, models.MessagePrecheckIn{EventType: "x.y"}, nil)
+		"stats-event-types": func() error {
+			_, err := sv.Statistics.AggregateEventTypes(ctx)
 			return err
 		},
-		"expunge": func() error { return sv.Message.ExpungeContent(ctx, app.Id, msg.Id) },
+		"import-openapi": func() error {
+			_, err := sv.EventType.ImportOpenapi(ctx, models.EventTypeImportOpenApiIn{}, nil)
+			return err
+		},
 	} {
 		err := call()
 		var se *svixgo.Error

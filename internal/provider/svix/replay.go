@@ -94,8 +94,8 @@ func (a *api) missing(ctx context.Context, app *App, sub *store.Subscription, si
 			if c := first(e.Headers[hdrChan]); c != "" {
 				channels = strings.Split(c, ",")
 			}
-			if !takes(sub, e.Type, channels) {
-				continue
+			if !takes(sub, e.Type, channels) || expunged(&e.Event) {
+				continue // not taken, or nothing to send (expunged)
 			}
 			ds, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: sub.ID, EventID: e.ID, Limit: 1})
 			if err != nil {

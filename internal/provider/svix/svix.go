@@ -239,9 +239,13 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", p+"/msg", "Svix: send a message ({eventType, payload, eventId?, channels?}) to matching endpoints", a.auth(a.idem(a.createMsg))),
 			provider.R("GET", p+"/msg", "Svix: list messages (limit, iterator, event_types, channel, before, after)", a.auth(a.listMsgs)),
 			provider.R("GET", p+"/msg/{msg_id}", "Svix: get a message", a.auth(a.getMsg)),
+			provider.R("POST", p+"/msg/expunge-all-contents", "Svix: expunge every message's payload of the application (a task application.purge_content, data.messagesPurged)", a.auth(a.idem(a.expungeAllMsgs))),
+			provider.R("POST", p+"/msg/precheck/active", "Svix: whether an enabled endpoint of the application takes a message ({eventType, channels?}) → {active}", a.auth(a.idem(a.precheck))),
+			provider.R("DELETE", p+"/msg/{msg_id}/content", "Svix: expunge a message's payload (it reads {\"expired\":true}; not resent, recovered or replayed since; its unsent deliveries fail)", a.auth(a.expungeMsg)),
 			provider.R("GET", p+"/attempt/msg/{msg_id}", "Svix: attempts of a message (limit, iterator, status, status_code_class, endpoint_id, event_types, channel, before, after)", a.auth(a.attemptsByMsg)),
 			provider.R("GET", p+"/attempt/endpoint/{endpoint_id}", "Svix: attempts to an endpoint (limit, iterator, status, status_code_class, event_types, channel, before, after, with_msg)", a.auth(a.attemptsByEndpoint)),
 			provider.R("GET", p+"/msg/{msg_id}/attempt/{attempt_id}", "Svix: one attempt of a message, by the atmpt_ id an attempt list gave", a.auth(a.getAttempt)),
+			provider.R("DELETE", p+"/msg/{msg_id}/attempt/{attempt_id}/content", "Svix: expunge an attempt's response body (it reads \"EXPUNGED\")", a.auth(a.expungeAttempt)),
 			provider.R("GET", p+"/msg/{msg_id}/endpoint", "Svix: the endpoints a message went to, with its delivery's status (limit, iterator)", a.auth(a.listAttemptedDestinations)),
 			provider.R("POST", p+"/msg/{msg_id}/endpoint/{endpoint_id}/resend", "Svix: resend a message to an endpoint", a.auth(a.idem(a.resend))),
 		},
@@ -1589,7 +1593,7 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
-	var ids []string
+	var ids, evIDs []string
 	for _, d := range ds {
 		if until != nil && d.CreatedAt.After(*until) {
 			continue
@@ -1604,8 +1608,30 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(latest) == 1 && latest[0].ID == d.ID {
 			ids = append(ids, d.ID)
+			evIDs = append(evIDs, d.EventID)
 		}
 	}
+	// A message whose payload was expunged is not recovered (Svix's
+	// worker drops it: there is nothing to send).
+	events := map[string]*store.Event{}
+	if err := store.LoadEvents(r.Context(), a.s.Store, evIDs, events); a.bad(w, err) {
+		return
+	}
+	kept := ids[:0]
+	for i, id := range ids {
+		e := events[evIDs[i]]
+		if e == nil {
+			var err error
+			if e, err = a.s.Store.GetEvent(r.Context(), evIDs[i]); err != nil && !provider.IsNotFound(err) {
+				a.bad(w, err)
+				return
+			}
+		}
+		if e == nil || !expunged(e) {
+			kept = append(kept, id)
+		}
+	}
+	ids = kept
 	if len(ids) > 0 {
 		if _, err := a.s.Dispatch.Replay(r.Context(), ids, store.Requeue{}); a.bad(w, err) {
 			return
@@ -1660,7 +1686,11 @@ type Message struct {
 
 func renderMsg(e *store.Event, withContent bool) Message {
 	m := Message{ID: e.ID, EventType: e.Type, Payload: json.RawMessage("{}"), Timestamp: svixTime(e.CreatedAt)}
-	if withContent && json.Valid(e.Payload) {
+	switch {
+	case !withContent:
+	case expunged(e):
+		m.Payload = json.RawMessage(expiredPayload)
+	case json.Valid(e.Payload):
 		m.Payload = e.Payload
 	}
 	if v := first(e.Headers[hdrEventID]); v != "" {
@@ -2373,6 +2403,10 @@ func (a *api) resend(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := a.msg(r.Context(), app, r.PathValue("msg_id"))
 	if a.bad(w, err) {
+		return
+	}
+	if expunged(e) {
+		missingPayload(w)
 		return
 	}
 	ds, err := a.s.Store.ListDeliveries(r.Context(), store.DeliveryFilter{EventID: e.ID, SubscriptionID: sub.ID})

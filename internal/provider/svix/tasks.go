@@ -39,7 +39,12 @@ type Task struct {
 // finishTask records a finished task that sent n messages and answers
 // its ReplayOut/RecoverOut (202), as Svix answers these routes.
 func (a *api) finishTask(w http.ResponseWriter, r *http.Request, kind string, n int) {
-	t := Task{ID: newID("qtask_"), Status: "finished", Task: kind, Data: map[string]any{"messagesSent": n},
+	a.finishTaskData(w, r, kind, map[string]any{"messagesSent": n})
+}
+
+// finishTaskData is finishTask with the task's data given.
+func (a *api) finishTaskData(w http.ResponseWriter, r *http.Request, kind string, data map[string]any) {
+	t := Task{ID: newID("qtask_"), Status: "finished", Task: kind, Data: data,
 		UpdatedAt: svixTime(a.s.NowUTC())}
 	b, err := json.Marshal(t)
 	if a.bad(w, err) {
@@ -238,7 +243,7 @@ func (a *api) bulkReplay(w http.ResponseWriter, r *http.Request) {
 		for _, d := range fresh {
 			e := evs[d.EventID]
 			all := sentTo[d.EventID]
-			if e == nil || len(all) == 0 || e.CreatedAt.Before(*in.Since) || in.Until != nil && e.CreatedAt.After(*in.Until) || !lf.eventOK(e) {
+			if e == nil || expunged(e) || len(all) == 0 || e.CreatedAt.Before(*in.Since) || in.Until != nil && e.CreatedAt.After(*in.Until) || !lf.eventOK(e) {
 				continue
 			}
 			last := all[len(all)-1]

@@ -69,7 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UnstorableText", testUnstorableText},
 		{"Objects", testObjects},
 	}
-	for _, tc := range append(append(tests, batchTests...), seqTests...) {
+	for _, tc := range append(append(append(tests, batchTests...), seqTests...), expungeTests...) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
