@@ -1,11 +1,15 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -94,5 +98,70 @@ func TestRelauditActionInstallBadVersion(t *testing.T) {
 	// part of it.
 	if code, out, _, _ := install(t, []string{"HOOKCTL_RELEASES_URL=" + base}, " v1.2.3\n"); code != 0 || !strings.Contains(out, "hookctl 1.2.3 (fake release)") {
 		t.Errorf("version \" v1.2.3\\n\": exit %d\n%s", code, out)
+	}
+}
+
+// TestRelauditActionFailOnFailureValue: the fail-on-failure input is true
+// or false, in any case (False passes the step on a failed delivery); any
+// other value is bad input, said before anything is sent (exit 2). "flase"
+// or "no" were taken as true without a word: the step failed though the
+// user meant it not to.
+func TestRelauditActionFailOnFailureValue(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("SKIP: python3 is not installed; the action's scripts need it")
+	}
+	env := newCrashEnv(t)
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		hits.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	wd, _ := os.Getwd()
+	run := func(fof string) (int, string, string) {
+		t.Helper()
+		out := filepath.Join(env.dir, "output.txt")
+		os.Remove(out)
+		cmd := env.cmd("bash", filepath.Join(wd, "action", "run.sh"))
+		cmd.Env = append(cmd.Env, "GITHUB_OUTPUT="+out, "GITHUB_STEP_SUMMARY="+filepath.Join(env.dir, "summary.md"),
+			"GITHUB_ACTION_PATH="+wd, "RUNNER_TEMP="+env.dir, "INPUT_COMMAND=trigger", "INPUT_URL="+srv.URL,
+			"INPUT_ARGS=card.created --no-retry", "INPUT_FAIL_ON_FAILURE="+fof)
+		b, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("run.sh: %v\n%s", err, b)
+		}
+		o, _ := os.ReadFile(out)
+		return code, string(b), string(o)
+	}
+	for _, tc := range []struct {
+		fof     string
+		code    int
+		outputs string
+	}{
+		{"true", 1, "exit-code=1"},
+		{"false", 0, "exit-code=1"},
+		{"False", 0, "exit-code=1"},
+		{"FALSE", 0, "exit-code=1"},
+	} {
+		if code, b, o := run(tc.fof); code != tc.code || !strings.Contains(o, tc.outputs) {
+			t.Errorf("fail-on-failure %q: exit %d, outputs %q, want exit %d and %s\n%s", tc.fof, code, o, tc.code, tc.outputs, b)
+		}
+	}
+	sent := hits.Load()
+	if sent != 4 {
+		t.Fatalf("the receiver got %d requests for 4 runs", sent)
+	}
+	for _, fof := range []string{"flase", "no", "0"} {
+		code, b, o := run(fof)
+		if want := `hookctl: error: the fail-on-failure input is "` + fof + `": want true or false`; code != 2 || !strings.Contains(b, want) || !strings.Contains(o, "exit-code=2") {
+			t.Errorf("fail-on-failure %q: exit %d, outputs %q, want exit 2, exit-code=2 and %q\n%s", fof, code, o, want, b)
+		}
+	}
+	if n := hits.Load(); n != sent {
+		t.Errorf("a run with a bad fail-on-failure sent %d requests", n-sent)
 	}
 }
