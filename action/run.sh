@@ -22,6 +22,15 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "hookctl: error: the action's run step needs python3 on the runner (to split args and write the summary)" >&2
   echo "exit-code=3" >> "$output"; exit 3
 fi
+# fail-on-failure is true or false (any case, as GitHub writes booleans);
+# anything else ("flase", "no") was taken as true without a word.
+fof=$(printf '%s' "${INPUT_FAIL_ON_FAILURE:-true}" | tr '[:upper:]' '[:lower:]' | tr -d '[:space:]')
+case "$fof" in
+  true|false) ;;
+  *)
+    echo "hookctl: error: the fail-on-failure input is \"${INPUT_FAIL_ON_FAILURE}\": want true or false" >&2
+    echo "exit-code=2" >> "$output"; exit 2 ;;
+esac
 extra=()
 if ! python3 - "${INPUT_ARGS:-}" > "$json.args" <<'PY'
 import shlex, sys
@@ -120,5 +129,5 @@ with open(output, "a") as f:
         f.write(f"{k}={counts.get(k, 0)}\n")
 PY
 
-if [ "$rc" = 1 ] && [ "${INPUT_FAIL_ON_FAILURE:-true}" = false ]; then exit 0; fi
+if [ "$rc" = 1 ] && [ "$fof" = false ]; then exit 0; fi
 exit "$rc"

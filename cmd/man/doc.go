@@ -18,7 +18,10 @@ import (
 
 // Generate writes one page per command of root into dir. The tree is
 // changed on the way (its texts are escaped for Markdown), so pass a tree
-// built for this and thrown away after.
+// built for this and thrown away after. hdr's Title is not used: each
+// page's title is its own command's (HOOKCTL-TRIGGER), which man shows
+// in the page's header and footer; one title for every page made `man
+// hookctl-trigger` read HOOKCTL(1) at the top, as if it were the root's.
 //
 // cobra/doc feeds the usage line, the descriptions and the flags' usage
 // through a Markdown renderer (go-md2man), which read our help texts as
@@ -49,7 +52,9 @@ func Generate(root *cobra.Command, hdr *doc.GenManHeader, dir string) error {
 		}
 	}
 	walk(root)
-	return doc.GenManTree(root, hdr, dir)
+	h := *hdr
+	h.Title = "" // cobra/doc names each page after its command when empty
+	return doc.GenManTree(root, &h, dir)
 }
 
 // Escape makes s read literally in Markdown: the characters Markdown gives

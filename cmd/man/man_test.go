@@ -32,7 +32,7 @@ func generate(t *testing.T, dir string) {
 	t.Setenv("HOOKCTL_STORE", filepath.Join(t.TempDir(), "unused.db"))
 	ios, _, _, _ := ui.Test()
 	root := cmd.NewRootCmd(&cli.Factory{IOStreams: ios, Version: "dev", Commit: "unknown", Now: time.Now})
-	hdr := &doc.GenManHeader{Title: "HOOKCTL", Section: "1", Source: "hookctl", Manual: "hookctl manual", Date: &manDate}
+	hdr := &doc.GenManHeader{Section: "1", Source: "hookctl", Manual: "hookctl manual", Date: &manDate}
 	if err := man.Generate(root, hdr, dir); err != nil {
 		t.Fatal(err)
 	}
