@@ -79,9 +79,11 @@ func (r StoreRecorder) RecordBatch(ctx context.Context, ps []ProbeRecord) error 
 // file is as large as the most answers that waited at once, not as all
 // the answers of the burst (--burst 10000 answered 64 KiB grew it to
 // 655 MB: RAM where the temporary directory is a tmpfs). A store slower
-// than the answers still has most of a burst's answers waiting at once.
+// than the answers still has most of a burst's answers waiting at once:
+// the file is in dir (check puts it beside a SQLite store).
 type groupRecorder struct {
 	rec     BatchRecorder
+	dir     string // of the spool ("": the temporary directory)
 	mu      sync.Mutex
 	queue   []*pendingRecord
 	writing bool
@@ -176,7 +178,10 @@ func (g *groupRecorder) takeSlot() (*os.File, int64) {
 		return nil, 0
 	}
 	if g.spool == nil {
-		f, err := os.CreateTemp("", "hookctl-check-*.spool")
+		f, err := os.CreateTemp(g.dir, "hookctl-check-*.spool")
+		if err != nil && g.dir != "" {
+			f, err = os.CreateTemp("", "hookctl-check-*.spool")
+		}
 		if err != nil {
 			g.spoolErr = err
 			return nil, 0

@@ -35,6 +35,7 @@ type lockstepRecorder struct {
 	cond     *sync.Cond
 	recorded int
 	spool    string // /proc/self/fd/N of the spool, once found
+	spoolDir string // the directory it is in
 	spoolMax int64
 }
 
@@ -46,6 +47,9 @@ func (l *lockstepRecorder) RecordBatch(ctx context.Context, ps []ProbeRecord) er
 	l.cond.Broadcast()
 	if l.spool == "" {
 		l.spool = findSpool()
+		if target, lerr := os.Readlink(l.spool); l.spool != "" && lerr == nil {
+			l.spoolDir = filepath.Dir(strings.TrimSuffix(target, " (deleted)"))
+		}
 	}
 	if l.spool != "" {
 		if fi, serr := os.Stat(l.spool); serr == nil && fi.Size() > l.spoolMax {
@@ -165,5 +169,44 @@ func TestSpoolfixSpoolBoundedByWaiting(t *testing.T) {
 	}
 	if bound := int64(waiting) * spoolSlot; size > bound {
 		t.Errorf("the spool grew to %d KiB, over the room of the %d answers that could wait at once (%d KiB): it grows with the burst, not with what waits", size>>10, waiting, bound>>10)
+	}
+}
+
+// TestSpoolfixSpoolDirFallback: a burst whose SpoolDir cannot take the
+// spool (gone, read-only) spools in the temporary directory instead, and
+// every answer reaches the store.
+func TestSpoolfixSpoolDirFallback(t *testing.T) {
+	cat, err := catalog.Load(catalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	et, err := cat.Lookup("card.created", "bond")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rec := &lockstepRecorder{StoreRecorder: StoreRecorder{Store: st}}
+	rec.cond = sync.NewCond(&rec.mu)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Write(answerFor(body))
+	}))
+	defer srv.Close()
+	const n = 20
+	if _, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "bond", Secret: "whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB",
+		Provider: "bond", Catalog: cat, Event: et, Burst: n, Deadline: 30 * time.Second,
+		Selected: map[string]bool{SurvivesBurst: true}, Recorder: rec, SpoolDir: filepath.Join(tmp, "gone")}); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.spoolDir != tmp || rec.recorded < n {
+		t.Errorf("spool in %q (want the temporary directory %q), %d probes recorded (want %d or more)", rec.spoolDir, tmp, rec.recorded, n)
 	}
 }
