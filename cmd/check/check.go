@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -266,6 +268,24 @@ func providerFor(cat *catalog.Catalog, scheme string) string {
 	return "standard"
 }
 
+// spoolDir is where a burst's answers wait for the store: beside a
+// SQLite store, on the disk that receives them anyway (the store grows
+// by as much), not in a temporary directory that may be a tmpfs, i.e.
+// RAM (--burst 10000 answered 64 KiB at once has ~620 MB waiting). ""
+// (the temporary directory) for PostgreSQL, a store in memory, and on
+// Windows, where the file cannot be removed while open and a check
+// that was killed would leave it beside the store.
+func spoolDir(f *cli.Factory) string {
+	if f.StoreFile == nil || f.Config == nil || runtime.GOOS == "windows" {
+		return ""
+	}
+	p := f.StoreFile(f.Config.Store)
+	if p == "" || strings.Contains(p, ":memory:") || strings.Contains(p, "mode=memory") {
+		return ""
+	}
+	return filepath.Dir(p)
+}
+
 func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
 	f := opts.Factory
@@ -279,7 +299,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	cfg := check.Config{URL: opts.URL, Scheme: opts.Scheme, Secret: opts.Secret, SecretFrom: opts.SecretFrom, Provider: opts.Provider,
 		Catalog: cat, Deadline: opts.Deadline, Burst: opts.Burst, Settle: opts.Settle, Selected: opts.Selected,
-		Insecure: opts.Insecure, Recorder: check.StoreRecorder{Store: st}, Version: f.Version, Now: f.Now}
+		Insecure: opts.Insecure, Recorder: check.StoreRecorder{Store: st}, SpoolDir: spoolDir(f), Version: f.Version, Now: f.Now}
 
 	sub, err := findSubscription(ctx, st, opts)
 	if err != nil {

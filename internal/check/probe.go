@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -74,35 +73,51 @@ func (r StoreRecorder) RecordBatch(ctx context.Context, ps []ProbeRecord) error 
 // each queued for the store's lock holding its answer (up to 64 KiB),
 // and that queue, not the burst, set check's memory (--burst 2000
 // answered 64 KiB: 235-285 MB; now ~130-150 MB, ~75 MB answered "ok").
+//
+// The spool is cut in slots of spoolSlot bytes, one per waiting answer;
+// a slot read back for the store is free for the next answer, so the
+// file is as large as the most answers that waited at once, not as all
+// the answers of the burst (--burst 10000 answered 64 KiB grew it to
+// 655 MB: RAM where the temporary directory is a tmpfs). A store slower
+// than the answers still has most of a burst's answers waiting at once:
+// the file is in dir (check puts it beside a SQLite store).
 type groupRecorder struct {
 	rec     BatchRecorder
+	dir     string // of the spool ("": the temporary directory)
 	mu      sync.Mutex
 	queue   []*pendingRecord
 	writing bool
 
-	spoolMu  sync.Mutex
-	spool    *os.File // nil until a probe waits with a large answer
-	spoolErr error
-	spoolEnd atomic.Int64
+	spoolMu  sync.Mutex // the spool's, apart: no probe waits for the queue to spool its answer
+	spool    *os.File   // nil until a probe waits with a large answer
+	spoolErr error      // the spool could not be made or written: answers wait in memory
+	free     []int64    // slots read back, to be written again
+	slots    int64      // slots the spool has
 }
 
 // spoolMin: answers this long or longer wait in the spool file.
 const spoolMin = 4 << 10
 
+// spoolSlot is the room of one answer in the spool: an attempt records
+// at most delivery.MaxResponseBody of it. An answer shorter than that
+// leaves the rest of its slot unwritten (a hole in the file).
+const spoolSlot = delivery.MaxResponseBody
+
 // maxRecordBatch bounds the probes read back from the spool at once.
 const maxRecordBatch = 16
 
 type pendingRecord struct {
-	p         ProbeRecord
-	off, size int64 // its answer in the spool (size 0: in p)
-	done      chan error
+	p    ProbeRecord
+	slot int64 // its answer's slot in the spool
+	size int   // its answer's length there (0: the answer is in p)
+	done chan error
 }
 
 func (g *groupRecorder) Record(ctx context.Context, ev *store.Event, d *store.Delivery, a *store.Attempt) error {
 	pr := &pendingRecord{p: ProbeRecord{Event: ev, Delivery: d, Attempt: a}, done: make(chan error, 1)}
 	// The answer waits on disk, not in memory, for its turn (a page
 	// cache write and read: cheap beside the store's transaction).
-	if len(a.ResponseBody) >= spoolMin {
+	if n := len(a.ResponseBody); n >= spoolMin && n <= spoolSlot {
 		g.toSpool(pr)
 	}
 	g.mu.Lock()
@@ -129,68 +144,90 @@ func (g *groupRecorder) Record(ctx context.Context, ev *store.Event, d *store.De
 	return <-pr.done
 }
 
-// toSpool moves pr's answer to the spool file (false: it stays in
-// memory, the spool could not be written). Answers are written at
-// places reserved for each, concurrently: a burst's probes do not wait
-// for each other holding their answers.
-func (g *groupRecorder) toSpool(pr *pendingRecord) bool {
-	f := g.spoolFile()
+// toSpool moves pr's answer to a free slot of the spool file (where it
+// cannot, the answer stays in memory). Answers are written concurrently,
+// each in its own slot: a burst's probes do not wait for each other
+// holding their answers.
+func (g *groupRecorder) toSpool(pr *pendingRecord) {
+	g.spoolMu.Lock()
+	f, slot := g.takeSlot()
+	g.spoolMu.Unlock()
 	if f == nil {
-		return false
+		return
 	}
 	body := pr.p.Attempt.ResponseBody
-	size := int64(len(body))
-	off := g.spoolEnd.Add(size) - size
-	if _, err := f.WriteAt(body, off); err != nil {
+	if _, err := f.WriteAt(body, slot*spoolSlot); err != nil {
 		g.spoolMu.Lock()
 		g.spoolErr = err
+		g.free = append(g.free, slot)
 		g.spoolMu.Unlock()
-		return false
+		return
 	}
-	pr.off, pr.size = off, size
+	pr.slot, pr.size = slot, len(body)
 	a := *pr.p.Attempt // the caller's outcome keeps its own copy
 	a.ResponseBody = nil
 	pr.p.Attempt = &a
-	return true
 }
 
-// spoolFile is the spool file, created on first use; nil when it cannot
-// be (or could not be written).
-func (g *groupRecorder) spoolFile() *os.File {
-	g.spoolMu.Lock()
-	defer g.spoolMu.Unlock()
+// takeSlot is the spool file, created on first use, and a slot of it for
+// one answer: one read back before, else a new one at its end. The file
+// is nil when it cannot be made (or could not be written). g.spoolMu is
+// held.
+func (g *groupRecorder) takeSlot() (*os.File, int64) {
 	if g.spoolErr != nil {
-		return nil
+		return nil, 0
 	}
 	if g.spool == nil {
-		f, err := os.CreateTemp("", "hookctl-check-*.spool")
+		f, err := os.CreateTemp(g.dir, "hookctl-check-*.spool")
+		if err != nil && g.dir != "" {
+			f, err = os.CreateTemp("", "hookctl-check-*.spool")
+		}
 		if err != nil {
 			g.spoolErr = err
-			return nil
+			return nil, 0
 		}
 		// Unlinked at once where the system allows it (not Windows):
 		// gone with the process, however it ends; close removes it too.
 		os.Remove(f.Name())
 		g.spool = f
 	}
-	return g.spool
+	if n := len(g.free); n > 0 {
+		slot := g.free[n-1]
+		g.free = g.free[:n-1]
+		return g.spool, slot
+	}
+	g.slots++
+	return g.spool, g.slots - 1
 }
 
-// write records batch, its answers read back from the spool.
+// write records batch, its answers read back from the spool; their
+// slots are free again once read.
 func (g *groupRecorder) write(ctx context.Context, batch []*pendingRecord) error {
 	ps := make([]ProbeRecord, len(batch))
+	var err error
 	for i, b := range batch {
 		ps[i] = b.p
-		if b.size == 0 {
+		if b.size == 0 || err != nil {
 			continue
 		}
 		body := make([]byte, b.size)
-		if _, err := g.spool.ReadAt(body, b.off); err != nil {
-			return fmt.Errorf("reading back an answer: %w", err)
+		if _, rerr := g.spool.ReadAt(body, b.slot*spoolSlot); rerr != nil {
+			err = fmt.Errorf("reading back an answer: %w", rerr)
+			continue
 		}
 		a := *b.p.Attempt
 		a.ResponseBody = body
 		ps[i].Attempt = &a
+	}
+	g.spoolMu.Lock()
+	for _, b := range batch {
+		if b.size > 0 {
+			g.free = append(g.free, b.slot)
+		}
+	}
+	g.spoolMu.Unlock()
+	if err != nil {
+		return err
 	}
 	return g.rec.RecordBatch(ctx, ps)
 }

@@ -49,6 +49,10 @@ type Config struct {
 	Selected map[string]bool // nil = every check
 	Insecure bool
 	Recorder Recorder
+	// SpoolDir is where a burst's answers wait for the Recorder in a
+	// temporary file ("", or when the file cannot be created there: the
+	// system's temporary directory).
+	SpoolDir string
 	RunID    string
 	Version  string
 	Now      func() time.Time
@@ -229,7 +233,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.runID = delivery.NewRunID()
 	}
 	if br, ok := cfg.Recorder.(BatchRecorder); ok {
-		g := &groupRecorder{rec: br}
+		g := &groupRecorder{rec: br, dir: cfg.SpoolDir}
 		defer g.close()
 		r.cfg.Recorder = g
 	}
