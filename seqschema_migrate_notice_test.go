@@ -41,7 +41,7 @@ func TestSeqschemaLongMigrationSaysSo(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("store migrate: %v\n%s", err, errb.String())
 	}
-	if want := "hookctl: upgrading store " + db + " from schema 10 to 12: rebuilding its tables of 60000 deliveries and 1 events"; !strings.Contains(errb.String(), want) {
+	if want := "hookctl: upgrading store " + db + " from schema 10 to 12: rebuilding its tables of 60000 deliveries and 1 event"; !strings.Contains(errb.String(), want) {
 		t.Errorf("stderr %q does not say %q", errb.String(), want)
 	}
 	if !strings.Contains(errb.String(), "hookctl: store upgraded to schema 12 in ") {

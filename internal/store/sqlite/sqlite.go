@@ -668,7 +668,11 @@ func (s *Store) sayRebuild(ctx context.Context, tx *sql.Tx, rs []rebuilt, versio
 			return nil, err
 		}
 		total += n
-		what = append(what, fmt.Sprintf("%d %s", n, r.table))
+		noun := r.table
+		if one, ok := map[string]string{"deliveries": "delivery", "events": "event"}[r.table]; ok && n == 1 {
+			noun = one
+		}
+		what = append(what, fmt.Sprintf("%d %s", n, noun))
 		took = append(took, fmt.Sprintf("1,000,000 %s took %s", r.table, r.took))
 	}
 	if total < rebuildNotice {
