@@ -14,9 +14,10 @@ import (
 
 // TestListenUILiveAfterEventsPruned: `hookctl listen --ui` records what
 // it receives (no --forward: events without deliveries); the inspector's
-// live log is open; `hookctl store prune` deletes them all; on SQLite the
-// next request's event takes seq 1 again, below the stream's event
-// cursor. The stream says so (event: reset: the page reloads) and sends
+// live log is open; `hookctl store prune` deletes them all (before
+// SQLite schema 12 the next request's event took seq 1 again, below the
+// stream's event cursor; now it is above it, and the event at the cursor
+// is gone). The stream says so (event: reset: the page reloads) and sends
 // the new event. Before, it said nothing and never sent it (the reset
 // check keyed on a delivery, and there was none).
 func TestListenUILiveAfterEventsPruned(t *testing.T) {

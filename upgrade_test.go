@@ -44,7 +44,7 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 11
+	latestSQLiteSchema   = 12
 	latestPostgresSchema = 15
 )
 

@@ -213,8 +213,9 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// ecursor is the newest such event the stream read at or below its
 	// event cursor (etop), read again at every tick that reads no
 	// delivery at the cursor (one read per tick at most, as that one);
-	// gone, or another event at its seq (SQLite takes the seqs from 1
-	// again), the log was emptied or cut back. Without one, the newest
+	// gone, the log was emptied or cut back (no event seq is given
+	// again, on either store: storetest's EventSeqNeverReused, SQLite
+	// schema 12). Without one, the newest
 	// event's seq (read at every tick anyway) below etop says so; eSeen:
 	// etop is a seq the stream found in the log, not a script's cursor
 	// beyond it.
@@ -282,6 +283,14 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 					eSeen = true
 					if ecursor, err = h.eventAt(r.Context(), etop); err != nil {
 						return err
+					}
+					if ecursor == nil && maxE > etop && after == 0 && r.URL.Query().Has("shown") {
+						// A page of events alone (after=0: no
+						// delivery) whose newest is gone, newer ones
+						// stored since (a reset or a prune, then new
+						// events: no seq is given again), as for a
+						// delivery above.
+						cutBack = true
 					}
 				}
 			}
@@ -659,13 +668,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			// The event the stream read before this tick, when no
-			// delivery at the cursor was read: gone or replaced, the
-			// events were emptied or cut back (what this tick read is
-			// dropped, as for a delivery).
+			// delivery at the cursor was read: gone, the events were
+			// emptied or cut back (what this tick read is dropped, as
+			// for a delivery).
 			if readErr == nil && tickCursor == "" && tickECursor != nil {
 				ev, err := h.eventAt(r.Context(), tickECursor.Seq)
 				failed(err)
-				if err == nil && (ev == nil || ev.ID != tickECursor.ID) {
+				if err == nil && ev == nil {
 					cutBack = true
 					continue
 				}

@@ -98,10 +98,12 @@ func testLiveEventsOnlyReset(t *testing.T, newLiveReplayEnv func(t *testing.T) *
 // TestLiveEventsOnlyResetBeforeStream: a log of events without
 // deliveries emptied between the page's load and its stream's start:
 // the page's newest event is gone when the stream opens, which says so
-// (event: reset) and sends the new events. SQLite only: on PostgreSQL the
-// new events' seqs are above the page's cursor (as for deliveries, see
-// TestLiveResetBeforeStream), so they are sent, and nothing at the start
-// tells the page's events were deleted.
+// (event: reset) and sends the new events. The new events' seqs are
+// above the page's cursor (no seq is given again: SQLite schema 12, as
+// PostgreSQL always did), so the stream's open tells the page's newest
+// event is gone by reading it, as for a delivery (see
+// TestLiveResetBeforeStream); on SQLite before schema 12 the new event
+// took seq 1 again, below the cursor.
 func TestLiveEventsOnlyResetBeforeStream(t *testing.T) {
 	e := newLiveReplayEnv(t)
 	for range 3 {

@@ -79,7 +79,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 		cancel := ctx
 		ctx := stmtContext(ctx)
 		var lastEv, lastD int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT max(seq) FROM events), 0), `+topDeliverySeq).
+		if err := tx.QueryRowContext(ctx, `SELECT `+topEventSeq+`, `+topDeliverySeq).
 			Scan(&lastEv, &lastD); err != nil {
 			return err
 		}

@@ -38,11 +38,18 @@ const insertDeliveryNumberedSQL = `INSERT INTO deliveries (seq, id, event_id, su
 	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, event_seq)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT seq FROM events WHERE id = ?))`
 
-// topDeliverySeq is, in SQL, the highest delivery seq ever taken (schema
-// 11: AUTOINCREMENT keeps it in sqlite_sequence, also once the deliveries
-// holding it were deleted), or the highest stored: a delivery written with
-// its own seq takes one above it, never a deleted one's.
-const topDeliverySeq = `max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'), 0), coalesce((SELECT max(seq) FROM deliveries), 0))`
+// topSeq is, in SQL, the highest seq of table (deliveries, events) ever
+// taken (schemas 11 and 12: AUTOINCREMENT keeps it in sqlite_sequence,
+// also once the rows holding it were deleted), or the highest stored: a
+// row written with its own seq takes one above it, never a deleted one's.
+func topSeq(table string) string {
+	return `max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '` + table + `'), 0), coalesce((SELECT max(seq) FROM ` + table + `), 0))`
+}
+
+var (
+	topDeliverySeq = topSeq("deliveries")
+	topEventSeq    = topSeq("events")
+)
 
 // insertDeliverySQL is insertDeliveryNumberedSQL reading the seq back.
 const insertDeliverySQL = insertDeliveryNumberedSQL + ` RETURNING seq`

@@ -2,6 +2,11 @@
 
 package sqlite
 
+import (
+	"errors"
+	"os"
+)
+
 // No owner locks here (no flock): every owner is unknown, and leases keep
 // the wall-clock rule they always had.
 const lockSupported = false
@@ -17,3 +22,8 @@ func probeOwnerLock(path string) ownerState                                  { r
 func removeDeadLock(path string)                                             {}
 func readLockDir(dir string) ([]string, error)                               { return nil, nil }
 func removeEmptyDir(dir string)                                              {}
+
+// createLocked: no flock here.
+func createLocked(string, os.FileMode, []byte, func(*os.File)) (*os.File, error) {
+	return nil, errors.ErrUnsupported
+}

@@ -135,39 +135,69 @@ func takeOwnerLock(dir, name string, p lockPerms) (*ownerLock, *LockProblem) {
 			return nil, lockDirProblem(dir, p, err)
 		}
 		fixLockDir(dir, p)
-		b := make([]byte, 8)
-		rand.Read(b)
-		tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(b))
-		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, p.fileMode)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, lockDirProblem(dir, p, err)
-		}
-		// The umask may have taken the group's read; root's file is
-		// the store owner's, or they could not probe it.
-		f.Chmod(p.fileMode)
-		if os.Geteuid() == 0 && p.uid > 0 {
-			f.Chown(p.uid, p.gid)
-		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			f.Close()
-			os.Remove(tmp)
-			return nil, &LockProblem{Dir: dir, Err: err}
-		}
 		path := filepath.Join(dir, name)
-		err = os.Rename(tmp, path)
+		f, err := createLocked(path, p.fileMode, nil, func(f *os.File) {
+			// The umask may have taken the group's read; root's file is
+			// the store owner's, or they could not probe it.
+			f.Chmod(p.fileMode)
+			if os.Geteuid() == 0 && p.uid > 0 {
+				f.Chown(p.uid, p.gid)
+			}
+		})
 		if err == nil {
 			return &ownerLock{f: f, path: path}, nil
 		}
-		f.Close()
-		os.Remove(tmp)
+		var fe *flockError
+		if errors.As(err, &fe) {
+			return nil, &LockProblem{Dir: dir, Err: fe.err}
+		}
 		if !errors.Is(err, os.ErrNotExist) {
 			return nil, lockDirProblem(dir, p, err)
 		}
 	}
 	return nil, nil
+}
+
+// flockError is a flock that failed (createLocked).
+type flockError struct{ err error }
+
+func (e *flockError) Error() string { return "flock: " + e.err.Error() }
+
+// createLocked creates path holding data, with an exclusive flock held
+// until the returned file is closed (or the process dies), so that no
+// process ever sees it unlocked: it is created and locked under a
+// temporary name beside it, then renamed over path. fix (nil: none)
+// gives the new file its modes and owner before it is locked. The
+// owner locks of leases and the marker of a store's upgrade are made so.
+func createLocked(path string, mode os.FileMode, data []byte, fix func(*os.File)) (*os.File, error) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+hex.EncodeToString(b))
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return nil, err
+	}
+	if fix != nil {
+		fix(f)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, &flockError{err}
+	}
+	if len(data) > 0 {
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			os.Remove(tmp)
+			return nil, err
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	return f, nil
 }
 
 // release removes the file, then lets the lock go.

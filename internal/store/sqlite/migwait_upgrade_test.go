@@ -16,12 +16,31 @@ import (
 	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
 
-// migwaitMark writes the marker of an upgrade of path by process pid.
+// migwaitMark writes the marker of an upgrade of path by process pid,
+// not locked: what an upgrader that died left.
 func migwaitMark(t *testing.T, path string, pid int) {
 	t.Helper()
 	if err := os.WriteFile(upgradeMarker(path), []byte(fmt.Sprintln(pid)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// migwaitHold writes the marker of an upgrade of path by process pid and
+// holds its lock until the test ends, as that process would for its
+// upgrade (flock locks belong to an open file: this test's stands for
+// the other process's). Where there is no flock, the marker is written
+// unlocked (its PID then says).
+func migwaitHold(t *testing.T, path string, pid int) {
+	t.Helper()
+	f, err := createLocked(upgradeMarker(path), 0o600, []byte(fmt.Sprintln(pid)), nil)
+	if errors.Is(err, errors.ErrUnsupported) {
+		migwaitMark(t, path, pid)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
 }
 
 // migwaitLivePID is a live process other than this one: a sleep that
@@ -54,7 +73,7 @@ func TestMigwaitUpgradeGivesUp(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	writeSchema10(t, path, 10)
 	pid := migwaitLivePID(t)
-	migwaitMark(t, path, pid)
+	migwaitHold(t, path, pid)
 	var notes syncbuf.Buffer
 	ctx := store.WithNotices(context.Background(), &notes)
 	for _, open := range []struct {
@@ -149,7 +168,7 @@ func TestMigwaitReaderWaitsForUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := migwaitLivePID(t)
-	migwaitMark(t, path, pid)
+	migwaitHold(t, path, pid)
 	var notes syncbuf.Buffer
 	type result struct {
 		s   *Store

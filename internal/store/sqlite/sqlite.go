@@ -502,13 +502,13 @@ func sqliteMessage(err error) string {
 
 // migrate applies the missing migrations in one immediate transaction
 // (several processes opening a fresh store at once apply them once).
-// A migration that rebuilds a table (its SQL says
-// hookctl:foreign-keys-off) runs with foreign keys off, as SQLite's
-// table rebuild asks (DROP TABLE would otherwise delete through the
-// attempts' references): they can only be switched outside a
-// transaction, so on the writer's one connection, around it. Rebuilding
-// a large delivery table takes a while: it is said on the writer
-// store.Notices(ctx) gives, before and after.
+// A migration that rebuilds a table (its SQL says hookctl:rebuilds
+// TABLE, which rebuilds lists) runs with foreign keys off, as SQLite's table rebuild
+// asks (DROP TABLE would otherwise delete through the references to
+// it): they can only be switched outside a transaction, so on the
+// writer's one connection, around it. Rebuilding large tables takes a
+// while: it is said on the writer store.Notices(ctx) gives, before and
+// after (sayRebuild).
 func (s *Store) migrate(ctx context.Context) error {
 	ms := migrations()
 	latest := ms[len(ms)-1].Version
@@ -531,13 +531,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	fkOff := false
-	for _, m := range ms {
-		if m.Version > version && strings.Contains(m.SQL, "hookctl:foreign-keys-off") {
-			fkOff = true
-		}
-	}
-	if fkOff {
+	if len(rebuilds(ms, version)) > 0 {
 		// A larger page cache while the indexes are built (they are
 		// sorted in it): rebuilding 1M deliveries took 18 s of CPU
 		// with the default 2 MiB, 12 s with 64 MiB (218 MB RSS).
@@ -590,7 +584,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		// Named for the commands that wait for it meanwhile.
 		defer s.markUpgrade()()
 	}
-	done, err := s.sayRebuild(ctx, tx, version, latest)
+	done, err := s.sayRebuild(ctx, tx, rebuilds(ms, version), version, latest)
 	if err != nil {
 		return err
 	}
@@ -615,32 +609,82 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// seqSchema is the schema version that rebuilds the delivery table
-// (0011: seqs never given again).
-const seqSchema = 11
+// rebuilt is a table a migration rebuilds (its SQL says
+// hookctl:rebuilds TABLE: schema 11 deliveries, 12 events, each to give
+// its seqs with AUTOINCREMENT) and what rebuilding 1,000,000 of its rows
+// took, for the notice.
+type rebuilt struct {
+	table string
+	took  string
+}
 
-// rebuildNotice is how many deliveries make the rebuild of schema
-// seqSchema worth saying (about a second on a busy 2-core machine).
+// rebuildTook is, per table a migration rebuilds, what 1,000,000 of its
+// rows took on a busy 2-core machine (bench/README.md).
+var rebuildTook = map[string]string{
+	"deliveries": "25 s", // schema 11, bench/cmd/seed -per-event 10
+	"events":     "19 s", // schema 12, bench/cmd/seed -per-event 1
+}
+
+// rebuilds returns the tables the migrations above version rebuild, in
+// the migrations' order.
+func rebuilds(ms []migration, version int) []rebuilt {
+	var out []rebuilt
+	for _, m := range ms {
+		if m.Version <= version {
+			continue
+		}
+		for _, line := range strings.Split(m.SQL, "\n") {
+			_, rest, ok := strings.Cut(line, "hookctl:rebuilds ")
+			if !ok {
+				continue
+			}
+			if f := strings.Fields(rest); len(f) > 0 {
+				table := strings.TrimRight(f[0], ").,;")
+				out = append(out, rebuilt{table: table, took: rebuildTook[table]})
+			}
+		}
+	}
+	return out
+}
+
+// rebuildNotice is how many rows the tables a migration rebuilds must
+// hold for it to be said (about a second on a busy 2-core machine).
 var rebuildNotice int64 = 50_000
 
 // sayRebuild says, on store.Notices(ctx), that the migration from
-// version to latest rebuilds a delivery table of at least rebuildNotice
-// rows, and returns what says it is done.
-func (s *Store) sayRebuild(ctx context.Context, tx *sql.Tx, version, latest int) (func(), error) {
+// version to latest rebuilds tables (rs) of at least rebuildNotice rows
+// in all, and returns what says it is done. A new store (version 0) has
+// nothing to rebuild.
+func (s *Store) sayRebuild(ctx context.Context, tx *sql.Tx, rs []rebuilt, version, latest int) (func(), error) {
 	w := store.Notices(ctx)
-	if w == nil || version >= seqSchema || version == 0 {
+	if w == nil || len(rs) == 0 || version == 0 {
 		return func() {}, nil
 	}
-	var n int64
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries`).Scan(&n); err != nil {
-		return nil, err
+	var total int64
+	var what, took []string
+	for _, r := range rs {
+		var n int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+r.table).Scan(&n); err != nil {
+			return nil, err
+		}
+		total += n
+		noun := r.table
+		if one, ok := map[string]string{"deliveries": "delivery", "events": "event"}[r.table]; ok && n == 1 {
+			noun = one
+		}
+		what = append(what, fmt.Sprintf("%d %s", n, noun))
+		took = append(took, fmt.Sprintf("1,000,000 %s took %s", r.table, r.took))
 	}
-	if n < rebuildNotice {
+	if total < rebuildNotice {
 		return func() {}, nil
+	}
+	tables, size := "table", "table's"
+	if len(rs) > 1 {
+		tables, size = "tables", "tables'"
 	}
 	start := time.Now()
-	fmt.Fprintf(w, "hookctl: upgrading store %s from schema %d to %d: rebuilding its table of %d deliveries, once, so that a delivery's position in the log is never given again (1,000,000 took 25 s on a busy 2-core machine; the file grows by about the table's size, space later writes reuse). Interrupted, the upgrade is undone and starts over at the next command\n",
-		s.path, version, latest, n)
+	fmt.Fprintf(w, "hookctl: upgrading store %s from schema %d to %d: rebuilding its %s of %s, once, so that a position in the log is never given again (%s on a busy 2-core machine; the file grows by about the %s size, space later writes reuse). Interrupted, the upgrade is undone and starts over at the next command\n",
+		s.path, version, latest, tables, strings.Join(what, " and "), strings.Join(took, ", "), size)
 	return func() {
 		fmt.Fprintf(w, "hookctl: store upgraded to schema %d in %s\n", latest, time.Since(start).Round(100*time.Millisecond))
 	}, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -24,35 +25,71 @@ var upgradeWait = UpgradeWait
 // ended.
 const upgradePoll = 100 * time.Millisecond
 
-// upgradeMarker is the file beside the store that names, while it
-// migrates the store, the process doing it (its PID): a command that finds
-// the store's write lock taken by an upgrade says who holds it and waits
-// for it, instead of giving up after the busy timeout with the store
-// "locked by another process". It is only a name: the write lock is what
-// keeps a second process from migrating or writing meanwhile, and a marker
-// left by a process that died (kill -9: SQLite undoes its upgrade) is
-// ignored.
+// upgradeMarker is the file beside the store that says, while a process
+// migrates the store, that an upgrade is under way: a command that finds
+// the store's write lock taken by an upgrade says so and waits for it,
+// instead of giving up after the busy timeout with the store "locked by
+// another process". The upgrading process holds an exclusive flock on
+// it for the whole upgrade (createLocked, as a lease owner's lock file):
+// the lock, not the PID the file holds, says whether the upgrade is
+// under way, so a marker left by a process that died (kill -9: SQLite
+// undoes its upgrade) is ignored also once its PID is another live
+// process's, and one of a process in another PID namespace (a container
+// sharing the volume: its PID means nothing here, or this process's own)
+// is waited for. The PID is only named in the messages. Where there is
+// no flock (Windows) the marker is a plain file and its PID, alive or
+// not, says it, as it did everywhere before. It is only a name: the
+// write lock is what keeps a second process from migrating or writing
+// meanwhile.
 func upgradeMarker(path string) string { return path + "-upgrading" }
 
+// markersHeld are the upgrade markers this process holds the lock of: a
+// lock held is another process's upgrade unless it is one of these.
+var markersHeld sync.Map // marker path → struct{}
+
 // markUpgrade writes the marker of this process's upgrade of the store
-// (whose write lock it holds) and returns what removes it.
+// (whose write lock it holds), locked, and returns what removes it and
+// lets the lock go.
 func (s *Store) markUpgrade() func() {
 	m := upgradeMarker(s.path)
-	if err := os.WriteFile(m, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
+	if f, err := createLocked(m, 0o600, pid, nil); err == nil {
+		markersHeld.Store(m, struct{}{})
+		return func() {
+			os.Remove(m)
+			markersHeld.Delete(m)
+			f.Close()
+		}
+	}
+	if err := os.WriteFile(m, pid, 0o600); err != nil {
 		return func() {} // only a name: the upgrade goes on without it
 	}
 	return func() { os.Remove(m) }
 }
 
-// upgrader returns the PID of another live process upgrading the store,
-// or 0.
+// upgrader returns the PID of another process upgrading the store (as
+// its marker names it: -1 when it names none), or 0.
 func (s *Store) upgrader() int {
-	b, err := os.ReadFile(upgradeMarker(s.path))
+	m := upgradeMarker(s.path)
+	b, err := os.ReadFile(m)
 	if err != nil {
 		return 0
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 || pid == os.Getpid() || !processAlive(pid) {
+	if err != nil || pid <= 0 {
+		pid = -1
+	}
+	switch probeOwnerLock(m) {
+	case ownerLive:
+		if _, mine := markersHeld.Load(m); mine {
+			return 0
+		}
+		return pid
+	case ownerDead:
+		return 0 // its process is gone, whatever now has its PID
+	}
+	// No flock here, or the marker cannot be probed: its PID says.
+	if pid <= 0 || pid == os.Getpid() || !processAlive(pid) {
 		return 0
 	}
 	return pid

@@ -16,6 +16,7 @@ var seqTests = []struct {
 	fn   func(t *testing.T, s store.Store)
 }{
 	{"SeqNeverReused", testSeqNeverReused},
+	{"EventSeqNeverReused", testEventSeqNeverReused},
 }
 
 // testSeqNeverReused: a delivery's seq is never given again, also once

@@ -7,8 +7,9 @@
 -- every insert takes one above it, whatever path writes the row. Adding
 -- it takes a rebuild of the table: the rows are copied in seq order
 -- (their seqs, which attempts refer to, kept), then the indexes built.
--- It runs with foreign keys off (the store turns them off around a
--- migration that says so on this line: hookctl:foreign-keys-off).
+-- The store runs a migration that says it rebuilds a table (on this
+-- line: hookctl:rebuilds deliveries) with foreign keys off, and says on
+-- stderr when the table is large.
 CREATE TABLE deliveries_v11 (
     seq              INTEGER PRIMARY KEY AUTOINCREMENT,
     id               TEXT NOT NULL UNIQUE,
