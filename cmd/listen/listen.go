@@ -134,6 +134,14 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if err := cli.NonEmptyFlags(c, "host"); err != nil {
 				return err
 			}
+			// Left out, --provider is any provider and --scheme auto; an
+			// empty value ("$UNSET") is refused rather than read so.
+			if err := cli.NonEmptyAny(c, "provider", "any provider", catalog.Providers()); err != nil {
+				return err
+			}
+			if err := cli.NonEmptyAny(c, "scheme", "auto, each request's scheme detected from its headers", append([]string{"auto"}, signature.Names()...)); err != nil {
+				return err
+			}
 			opts.Host = cli.UnbracketHost(opts.Host)
 			if listen.ForwardsToItself(opts.Target, opts.Host, opts.Port) {
 				// (each forward came back, was verified and forwarded

@@ -174,6 +174,24 @@ func NonEmptyFlags(c interface{ Flags() *pflag.FlagSet }, names ...string) error
 	return nil
 }
 
+// NonEmptyAny refuses (exit 2) a filter flag given with an empty or blank
+// value where leaving the flag out means "any" (listen's and subscribe's
+// --provider, --scheme): --provider "$P" with the variable unset must not
+// silently widen to every provider. anyMeans says what leaving the flag
+// out does ("any provider"); valid lists the values it takes.
+func NonEmptyAny(c interface{ Flags() *pflag.FlagSet }, name, anyMeans string, valid []string) error {
+	fl := c.Flags().Lookup(name)
+	if fl == nil || !fl.Changed || strings.TrimSpace(fl.Value.String()) != "" {
+		return nil
+	}
+	e := Usagef("--%s is empty", name).
+		Hint("leave out --%s for %s (is a shell variable unset?)", name, anyMeans)
+	if len(valid) > 0 {
+		e = e.Hint("or give one of: %s", strings.Join(valid, ", "))
+	}
+	return e
+}
+
 // UnbracketHost is a --host value as net.JoinHostPort wants it: an IPv6
 // address may be written as in a URL, [::1], and is then ::1.
 func UnbracketHost(host string) string {
