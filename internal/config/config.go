@@ -187,7 +187,15 @@ func Load(o Options) (*Config, error) {
 	fileV := viper.New()
 	fileV.SetConfigType("yaml")
 	fileV.SetConfigFile(c.File)
-	if err := fileV.ReadInConfig(); err != nil {
+	// The file is read once: viper parses these bytes and trailingYAML
+	// looks for a second document in them (each read the file itself, so
+	// every command read it twice). os.ReadFile fails as viper's read did
+	// (the same *fs.PathError).
+	b, err := os.ReadFile(c.File)
+	if err == nil {
+		err = fileV.ReadConfig(bytes.NewReader(b))
+	}
+	if err != nil {
 		// Only a file gone since the Stat above is no config file; one
 		// that cannot be read (permissions, an I/O error) is an error,
 		// not the defaults.
@@ -198,7 +206,7 @@ func Load(o Options) (*Config, error) {
 		}
 	} else {
 		c.FileExists = true
-		if err := trailingYAML(c.File); err != nil {
+		if err := trailingYAML(b); err != nil {
 			// Not Checked: config set would rewrite the file from the
 			// part read, dropping what follows it.
 			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
@@ -631,11 +639,7 @@ func (c *Config) Set(name, value string) error {
 // value, which viper (yaml.v3's Unmarshal) reads no further than: a
 // setting appended to the "{}" an emptied file held, or a second
 // document after "---", was silently ignored, its default used.
-func trailingYAML(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
+func trailingYAML(b []byte) error {
 	d := yaml.NewDecoder(bytes.NewReader(b))
 	var first yaml.Node
 	if err := d.Decode(&first); err != nil {
