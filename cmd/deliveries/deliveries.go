@@ -92,14 +92,16 @@ func checkStatusSource(status string, source *string) error {
 	switch status {
 	case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
 	default:
-		return cli.Usagef("invalid --status %q: want pending, succeeded or failed", status).Suggest(status, "pending", "succeeded", "failed")
+		return cli.Usagef("invalid --status %q: want pending, succeeded or failed", status).Suggest(status, "pending", "succeeded", "failed").
+			Hint("leave --status out for deliveries of every status")
 	}
 	switch *source {
 	case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
 	case store.SourceTriggered:
 		*source = store.DeliverySent // the name before 'sent'
 	default:
-		return cli.Usagef("invalid --source %q: want sent, received or check", *source).Suggest(*source, "sent", "received", "check")
+		return cli.Usagef("invalid --source %q: want sent, received or check", *source).Suggest(*source, "sent", "received", "check").
+			Hint("leave --source out for deliveries of every source")
 	}
 	return nil
 }
@@ -318,14 +320,16 @@ shows a request: put the real value back before running it.`,
 				}
 			}
 			if len(set) > 1 {
-				return cli.Usagef("%s cannot be used together: each prints one thing", strings.Join(set, " and "))
+				return cli.Usagef("%s cannot be used together: each prints one thing", strings.Join(set, " and ")).
+					Hint("give one of --body, --response and --curl, or none for the whole delivery")
 			}
 			if c.Flags().Changed("attempt") {
 				if opts.Raw != rawResponse && opts.Raw != rawCurl {
 					return cli.Usagef("--attempt picks the attempt of --response or --curl").Hint("every attempt: hookctl deliveries show %s", opts.ID)
 				}
 				if opts.Attempt < 1 {
-					return cli.Usagef("invalid --attempt %d: attempts are numbered from 1", opts.Attempt)
+					return cli.Usagef("invalid --attempt %d: attempts are numbered from 1", opts.Attempt).
+						Hint("e.g. --attempt 1 (the first); leave it out for the last; the attempts are listed by: hookctl deliveries show %s", opts.ID)
 				}
 			}
 			// They print bytes, not a document: -o json on the command

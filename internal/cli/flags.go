@@ -243,7 +243,8 @@ func AddStoreWaitFlag(fs *pflag.FlagSet, d *time.Duration) {
 // CheckStoreWait refuses a negative --store-wait (exit 2).
 func CheckStoreWait(d time.Duration) error {
 	if d < 0 {
-		return Usagef("invalid --store-wait %s: want a duration such as 1m, or 0 not to wait", d)
+		return Usagef("invalid --store-wait %s: want a duration such as 1m, or 0 not to wait", d).
+			Hint("e.g. --store-wait 1m (the default), or --store-wait 0 to fail at once")
 	}
 	return nil
 }
