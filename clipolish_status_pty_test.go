@@ -69,6 +69,24 @@ func TestClipolishStatusColourByOutcome(t *testing.T) {
 		t.Errorf("deliveries tail says an attempt answered 202 under bond succeeded:\n%s", r.out)
 	}
 
+	// So do tail's JSON lines: every attempt's outcome is failed.
+	outcomes := 0
+	for _, l := range strings.Split(strings.TrimSpace(e.plain("deliveries", "tail", "--timeout", "1s", "-o", "json")), "\n") {
+		var a struct{ Type, Outcome string }
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatalf("deliveries tail -o json: %v: %q", err, l)
+		}
+		if a.Type == "attempt" {
+			outcomes++
+			if a.Outcome != "failed" {
+				t.Errorf("deliveries tail -o json: an attempt answered 202 under bond has outcome %q: %s", a.Outcome, l)
+			}
+		}
+	}
+	if outcomes != 3 {
+		t.Errorf("deliveries tail -o json: %d attempt lines, want 3", outcomes)
+	}
+
 	r = e.pty(nil, "deliveries", "show", id)
 	if r.code != 0 {
 		t.Fatalf("deliveries show: exit %d\n%s", r.code, r.out)
