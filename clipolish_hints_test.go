@@ -181,6 +181,14 @@ func TestClipolishUsageHintsSpecific(t *testing.T) {
 		{[]string{"store", "import", filepath.Join(e.dir, "nope.jsonl")}, "cannot read", "give the file hookctl store export wrote", true},
 		{[]string{"store", "import", "-", "--batch-size", "0"}, "invalid --batch-size 0", "e.g. --batch-size 1000", true},
 		{[]string{"verify", "--secret", "whsec_YWJj", "--header-file", filepath.Join(e.dir, "nope")}, "reading --header-file", "give the file 'hookctl sign' wrote", true},
+		// Usage errors not made by Usagef.
+		{[]string{"ui", "--addr", "127.0.0.1:nope"}, "invalid --addr", "e.g. --addr 127.0.0.1:4040", false},
+		{[]string{"listen", "--ui=127.0.0.1:nope"}, "invalid --ui", "give host:port, e.g. --ui=127.0.0.1:5050", false},
+		{[]string{"trigger", "card.created", "--url", "ftp://x"}, "invalid --url", "e.g. --url http://localhost:3000/webhooks", false},
+		{[]string{"replay", "abc", "--to", "ftp://x"}, "invalid --to", "e.g. --to http://localhost:3000/webhooks", false},
+		{[]string{"check", "ftp://x", "--secret", "whsec_YWJj"}, `invalid URL "ftp://x"`, "e.g. hookctl check http://localhost:3000/webhooks", false},
+		{[]string{"trigger", "card.created", "--retry-schedule", "x"}, "in retry schedule", "e.g. --retry-schedule 0s,5s,5m,30m,2h", false},
+		{[]string{"serve", "--retry-profile", "zzzz"}, `unknown retry profile "zzzz"`, "e.g. --retry-schedule 0s,5s,5m,30m,2h", false},
 		// Arguments: the usage line and an example, not only --help.
 		{[]string{"trigger"}, "accepts 1 arg(s), received 0", "usage: hookctl trigger <event-type>", false},
 		{[]string{"deliveries", "show"}, "accepts 1 arg(s), received 0", "e.g. hookctl deliveries show ", false},

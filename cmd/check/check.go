@@ -120,7 +120,8 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			}
 			u, err := trigger.NormalizeURL(args[0], "")
 			if err != nil {
-				return cli.WithCode(cli.ExitUsage, err) // keeps its hint
+				return cli.WithCode(cli.ExitUsage, err).
+					Hint("give the receiver's URL, e.g. hookctl check http://localhost:3000/webhooks, or a port alone: 3000")
 			}
 			opts.URL = u
 			sel, err := check.Select(opts.Only, opts.Skip)

@@ -153,7 +153,8 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			}
 			if opts.UI != "" {
 				if err := web.CheckAddr(opts.UI); err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --ui: %w", err))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --ui: %w", err)).
+						Hint("give host:port, e.g. --ui=127.0.0.1:5050, or a bare --ui for %s", web.DefaultAddr)
 				}
 			}
 			if opts.PrintSecret && opts.Port == 0 {

@@ -111,7 +111,8 @@ as on Ctrl-C).`,
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To, "--to")
 				if err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err)).
+						Hint("e.g. --to http://localhost:3000/webhooks, or a port alone: --to 3000")
 				}
 				opts.To = u
 			}
@@ -188,7 +189,7 @@ func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
 	sch, err := opts.Retry.Resolve(delivery.Schedule{0})
 	if err != nil {
-		return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
+		return cli.RetryUsage(err) // with did you mean for a profile
 	}
 	now := opts.Factory.Now()
 	if _, _, err := cli.Window(opts.Since, opts.Until, now); err != nil {

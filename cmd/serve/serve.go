@@ -127,7 +127,7 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 			}
 			sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 			if err != nil {
-				return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
+				return cli.RetryUsage(err) // with did you mean for a profile
 			}
 			opts.schedule = sch
 			if runF != nil {

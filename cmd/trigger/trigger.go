@@ -121,7 +121,8 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 			if opts.URL != "" {
 				u, err := NormalizeURL(opts.URL, "--url")
 				if err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err)).
+						Hint("e.g. --url http://localhost:3000/webhooks, or a port alone: --url 3000")
 				}
 				opts.URL = u
 			}
@@ -312,7 +313,7 @@ func run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
 	sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 	if err != nil {
-		return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
+		return cli.RetryUsage(err) // with did you mean for a profile
 	}
 	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
 	if err != nil {

@@ -192,6 +192,14 @@ func NonEmptyAny(c interface{ Flags() *pflag.FlagSet }, name, anyMeans string, v
 	return e
 }
 
+// RetryUsage is a refused --retry-schedule, --retry-profile, --no-retry
+// or --time-scale (delivery.ScheduleOptions.Resolve) as a usage error,
+// with its own hints (did you mean, for a profile) and what to give.
+func RetryUsage(err error) *ExitError {
+	return WithCode(ExitUsage, err).
+		Hint("e.g. --retry-schedule 0s,5s,5m,30m,2h (one delay per attempt), --retry-profile bond or --no-retry")
+}
+
 // UnbracketHost is a --host value as net.JoinHostPort wants it: an IPv6
 // address may be written as in a URL, [::1], and is then ::1.
 func UnbracketHost(host string) string {
