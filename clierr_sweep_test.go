@@ -221,7 +221,13 @@ func TestClierrSweep(t *testing.T) {
 		for _, a := range c.badArgs {
 			r := e.run(nil, args(append(append([]string(nil), a...), "-o", "json")...)...)
 			wantJSONError(t, name+" "+strings.Join(a, " ")+" -o json", r, "")
-			wantHumanError(t, name+" "+strings.Join(a, " "), e.run(nil, args(a...)...), "")
+			hr := e.run(nil, args(a...)...)
+			wantHumanError(t, name+" "+strings.Join(a, " "), hr, "")
+			// (clipolish) and a hint saying what to type, not only the
+			// generic "run '… --help' for usage|the commands".
+			if !clipolishHasSpecificHint(hr.stderr) {
+				t.Errorf("%s %s: only the generic hint:\n%s", name, strings.Join(a, " "), hr.stderr)
+			}
 			nArgs++
 		}
 		for _, f := range c.typed {

@@ -145,7 +145,6 @@ func TestClipolishUsageHintsSpecific(t *testing.T) {
 	if err := os.WriteFile(secrets, []byte("whsec_YWJj\nwhsec_ZGVm\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	generic := regexp.MustCompile(`^run 'hookctl[^']*--help' for (usage|the commands)$`)
 	for _, tc := range []struct {
 		args      []string
 		err, hint string
@@ -203,7 +202,7 @@ func TestClipolishUsageHintsSpecific(t *testing.T) {
 				hints = append(hints, h)
 			}
 		}
-		if len(hints) == 0 || generic.MatchString(hints[0]) {
+		if len(hints) == 0 || clipolishGeneric.MatchString(hints[0]) {
 			t.Errorf("%s: only the generic hint (or none) first: %q", what, hints)
 		}
 		if !slices.ContainsFunc(hints, func(h string) bool { return strings.Contains(h, tc.hint) }) {
@@ -218,4 +217,18 @@ func TestClipolishUsageHintsSpecific(t *testing.T) {
 			t.Errorf("%s -o json: the document's hints do not say %q:\n%s", what, tc.hint, j.stdout)
 		}
 	}
+}
+
+// clipolishGeneric is the hint every usage error had at least.
+var clipolishGeneric = regexp.MustCompile(`^run 'hookctl[^']*--help' for (usage|the commands)$`)
+
+// clipolishHasSpecificHint reports whether stderr has a hint line other
+// than the generic one.
+func clipolishHasSpecificHint(stderr string) bool {
+	for _, l := range strings.Split(stderr, "\n") {
+		if h, ok := strings.CutPrefix(l, "hookctl: hint: "); ok && !clipolishGeneric.MatchString(h) {
+			return true
+		}
+	}
+	return false
 }
