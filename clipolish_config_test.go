@@ -15,7 +15,8 @@ import (
 	"time"
 )
 
-// TestClipolishConfigReadOnce: the config file is read once per command.
+// TestClipolishConfigReadOnce: the config file is read once per command
+// (config list and get included).
 // It was read twice (viper's read, then trailingYAML's look for a second
 // document), so a config file that can be read only once, a pipe as in
 // --config <(…), had its second document silently ignored (the second
@@ -72,6 +73,20 @@ func TestClipolishConfigReadOnce(t *testing.T) {
 	for _, e := range list {
 		if e.Provider != "stripe" {
 			t.Fatalf("events list with provider: stripe in the piped config listed a %q event", e.Provider)
+		}
+	}
+
+	// config list says where each value came from as it read the file:
+	// it read the file again per key (InFile), found the pipe empty and
+	// called provider's stripe a default.
+	out, errOut, code = run("provider: stripe\n", "config", "list", "-o", "json")
+	var entries []struct{ Key, Value, Source string }
+	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil {
+		t.Fatalf("config list -o json with a piped config: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	for _, en := range entries {
+		if want := map[bool]string{true: "file", false: "default"}[en.Key == "provider"]; en.Key != "store" && en.Source != want {
+			t.Errorf("config list with a piped config: %s = %q from %s, want from %s", en.Key, en.Value, en.Source, want)
 		}
 	}
 

@@ -61,6 +61,11 @@ func (c *Config) InFile(name string) bool {
 	if !c.FileExists {
 		return false
 	}
+	if c.inFile != nil {
+		// As Load read the file (config list asks for every key: it
+		// read the file once per key).
+		return c.inFile[strings.ToLower(name)]
+	}
 	fv := viper.New()
 	fv.SetConfigType("yaml")
 	fv.SetConfigFile(c.File)
@@ -122,6 +127,10 @@ type Config struct {
 
 	// filled: the flags ApplyToFlags set from the configuration.
 	filled []FilledFlag
+
+	// inFile holds, once Load has read the file, the keys it sets to a
+	// value that is not empty (InFile); nil: read the file to know.
+	inFile map[string]bool
 }
 
 // FilledFlag is a flag the user did not give that ApplyToFlags set from
@@ -214,11 +223,15 @@ func Load(o Options) (*Config, error) {
 		if err := checkFile(fileV); err != nil {
 			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv), Checked: true}
 		}
+		c.inFile = make(map[string]bool, len(Keys))
 		for _, k := range Keys {
-			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-				if v := fileString(fileV.Get(k.Name)); v != "" { // empty: unset
-					vals[k.Name] = v
-				}
+			if !fileV.IsSet(k.Name) {
+				continue
+			}
+			v := fileString(fileV.Get(k.Name))
+			c.inFile[k.Name] = v != "" // empty: unset
+			if v != "" && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
+				vals[k.Name] = v
 			}
 		}
 		if st, err := os.Stat(c.File); err == nil && st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" &&
@@ -623,6 +636,9 @@ func (c *Config) Set(name, value string) error {
 		return err
 	}
 	c.FileExists = true
+	if c.inFile != nil {
+		c.inFile[k.Name] = value != ""
+	}
 	if c.getenv == nil || c.getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
 		c.vals[k.Name] = value // the environment still wins over the file
 		if value == "" {
@@ -712,6 +728,7 @@ func (c *Config) UnsetUnknown(name string) (bool, error) {
 	if err := writePrivate(c.File, data); err != nil {
 		return false, err
 	}
+	c.inFile = nil // InFile reads the file as it is now
 	return true, nil
 }
 
