@@ -233,7 +233,12 @@ func TestClierrSweep(t *testing.T) {
 		for _, f := range c.typed {
 			bad := "--" + f.Name + "=" + clierrBadValue(f)
 			wantJSONError(t, name+" --output=json "+bad, e.run(nil, args("--output=json", bad)...), f.Name)
-			wantHumanError(t, name+" "+bad, e.run(nil, args(bad)...), f.Name)
+			br := e.run(nil, args(bad)...)
+			wantHumanError(t, name+" "+bad, br, f.Name)
+			// (clipolish) and the flag's usage and default as a hint.
+			if !strings.Contains(br.stderr, "hookctl: hint: --"+f.Name+": ") {
+				t.Errorf("%s %s: no hint saying what --%s takes:\n%s", name, bad, f.Name, br.stderr)
+			}
 		}
 	}
 }
