@@ -31,10 +31,10 @@ func TestClierrHints(t *testing.T) {
 		{[]string{"config", "set", "provider", "strip"}, `invalid value "strip" for provider`, `did you mean "stripe"?`},
 		{[]string{"config", "set", "listen_port", "99999"}, `invalid value "99999" for listen_port`, "for example: hookctl config set listen_port 8787 (the default)"},
 		{[]string{"completion", "nope"}, `no completion script for shell "nope"`, "'hookctl completion --help' says where each goes"},
-		// A usage error that names no fix gets the usage hint flag errors have.
-		{[]string{"trigger", "card.created", "--count", "0"}, "invalid --count 0: want 1 or more", "run 'hookctl trigger --help' for usage"},
-		{[]string{"worker", "--poll", "0s"}, "invalid --poll 0s: want a positive duration", "run 'hookctl worker --help' for usage"},
-		{[]string{"sign", "--secret", "a", "--secret-file", "b"}, "give --secret or --secret-file, not both", "run 'hookctl sign --help' for usage"},
+		// These had only the usage hint flag errors have; each says what to give now (clipolish).
+		{[]string{"trigger", "card.created", "--count", "0"}, "invalid --count 0: want 1 or more", "e.g. --count 100 to send 100 events"},
+		{[]string{"worker", "--poll", "0s"}, "invalid --poll 0s: want a positive duration", "e.g. --poll 200ms (the default)"},
+		{[]string{"sign", "--secret", "a", "--secret-file", "b"}, "give --secret or --secret-file, not both", "keep one of them"},
 		{[]string{"events", "list", "--provider", ""}, "--provider is empty", "is a shell variable unset?"},
 		{[]string{"events", "list", "-p", " "}, "--provider is empty", "is a shell variable unset?"},
 		{[]string{"events", "list", "--search", ""}, "--search is empty", "is a shell variable unset?"},

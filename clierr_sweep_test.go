@@ -221,13 +221,24 @@ func TestClierrSweep(t *testing.T) {
 		for _, a := range c.badArgs {
 			r := e.run(nil, args(append(append([]string(nil), a...), "-o", "json")...)...)
 			wantJSONError(t, name+" "+strings.Join(a, " ")+" -o json", r, "")
-			wantHumanError(t, name+" "+strings.Join(a, " "), e.run(nil, args(a...)...), "")
+			hr := e.run(nil, args(a...)...)
+			wantHumanError(t, name+" "+strings.Join(a, " "), hr, "")
+			// (clipolish) and a hint saying what to type, not only the
+			// generic "run '… --help' for usage|the commands".
+			if !clipolishHasSpecificHint(hr.stderr) {
+				t.Errorf("%s %s: only the generic hint:\n%s", name, strings.Join(a, " "), hr.stderr)
+			}
 			nArgs++
 		}
 		for _, f := range c.typed {
 			bad := "--" + f.Name + "=" + clierrBadValue(f)
 			wantJSONError(t, name+" --output=json "+bad, e.run(nil, args("--output=json", bad)...), f.Name)
-			wantHumanError(t, name+" "+bad, e.run(nil, args(bad)...), f.Name)
+			br := e.run(nil, args(bad)...)
+			wantHumanError(t, name+" "+bad, br, f.Name)
+			// (clipolish) and the flag's usage and default as a hint.
+			if !strings.Contains(br.stderr, "hookctl: hint: --"+f.Name+": ") {
+				t.Errorf("%s %s: no hint saying what --%s takes:\n%s", name, bad, f.Name, br.stderr)
+			}
 		}
 	}
 }

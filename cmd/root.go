@@ -541,6 +541,19 @@ func unknownSubcommand(c *cobra.Command, name string) error {
 	for _, f := range found {
 		e = e.Hint("did you mean %q?", c.CommandPath()+" "+f.name)
 	}
+	if len(found) == 0 {
+		// A group's few commands, named: the --help hint alone said
+		// nothing of what to type.
+		var names []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() && sub.Name() != "help" {
+				names = append(names, sub.Name())
+			}
+		}
+		if len(names) > 0 {
+			e = e.Hint("%s takes: %s", c.CommandPath(), strings.Join(names, ", "))
+		}
+	}
 	return e.Hint("run '%s --help' for the commands", c.CommandPath())
 }
 

@@ -122,7 +122,8 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			}
 			u, err := trigger.NormalizeURL(args[0], "")
 			if err != nil {
-				return cli.WithCode(cli.ExitUsage, err) // keeps its hint
+				return cli.WithCode(cli.ExitUsage, err).
+					Hint("give the receiver's URL, e.g. hookctl check http://localhost:3000/webhooks, or a port alone: 3000")
 			}
 			opts.URL = u
 			sel, err := check.Select(opts.Only, opts.Skip)
@@ -139,12 +140,14 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 					Hint("e.g. --effect-cmd 'wc -l < processed.log' or a row count of your database")
 			}
 			if opts.Deadline < 0 || opts.Deadline == 0 && c.Flags().Changed("deadline") {
-				return cli.Usagef("invalid --deadline %s: want a positive duration", opts.Deadline)
+				return cli.Usagef("invalid --deadline %s: want a positive duration", opts.Deadline).
+					Hint("e.g. --deadline 5s; leave it out for the provider's timeout (10s or 15s)")
 			}
 			if opts.Burst < 1 || opts.Burst > maxBurst {
 				// (each request of the burst is built and sent at once:
 				// 2,000,000 held 4 GB and did not stop on a signal)
-				return cli.Usagef("invalid --burst %d: want 1 to %d", opts.Burst, maxBurst)
+				return cli.Usagef("invalid --burst %d: want 1 to %d", opts.Burst, maxBurst).
+					Hint("e.g. --burst 50 (the default); at most %d requests are sent at once", maxBurst)
 			}
 			opts.ProviderGiven, opts.SchemeGiven = c.Flags().Changed("provider"), c.Flags().Changed("scheme")
 			fromFile, err := cli.SecretFromFile(c, &opts.Secret)
@@ -159,9 +162,11 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			}
 			if opts.SubscriptionID != "" && (opts.Secret != "" || opts.SchemeGiven) {
 				if fromFile {
-					return cli.Usagef("--subscription cannot be used with --secret-file or --scheme (the subscription has its own)")
+					return cli.Usagef("--subscription cannot be used with --secret-file or --scheme (the subscription has its own)").
+						Hint("drop --secret-file and --scheme to check with the subscription's secret and scheme, or drop --subscription")
 				}
-				return cli.Usagef("--subscription cannot be used with --secret or --scheme (the subscription has its own)")
+				return cli.Usagef("--subscription cannot be used with --secret or --scheme (the subscription has its own)").
+					Hint("drop --secret and --scheme to check with the subscription's secret and scheme, or drop --subscription")
 			}
 			if opts.Scheme == "auto" {
 				opts.Scheme = ""
@@ -393,7 +398,8 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if cfg.Secret != "" {
 		if err := signature.ValidateSigningSecret(cfg.Scheme, cfg.Secret); err != nil {
-			return cli.Usagef("--secret does not suit scheme %s: %v", cfg.Scheme, err)
+			return cli.Usagef("--secret does not suit scheme %s: %v", cfg.Scheme, err).
+				Hint("give the secret as the receiver has it for %s (whsec_… for standard and svix), or pick its --scheme", cfg.Scheme)
 		}
 	}
 	if cfg.PreviousSecret != "" && signature.ValidateSigningSecret(cfg.Scheme, cfg.PreviousSecret) != nil {
@@ -415,7 +421,8 @@ func run(ctx context.Context, opts *Options) error {
 		_, statErr := os.Stat(opts.JUnit)
 		fh, err := os.OpenFile(opts.JUnit, os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
-			return cli.Usagef("cannot write --junit %s: %v", opts.JUnit, err)
+			return cli.Usagef("cannot write --junit %s: %v", opts.JUnit, err).
+				Hint("give --junit a path in a directory that exists and you may write to, e.g. --junit report.xml")
 		}
 		fh.Close()
 		if os.IsNotExist(statErr) {
@@ -570,7 +577,8 @@ func baseEvent(cat *catalog.Catalog, provider, event string) (*catalog.EventType
 	}
 	ets := cat.List(provider, "")
 	if len(ets) == 0 {
-		return nil, cli.Usagef("the catalog has no %s events", provider)
+		return nil, cli.Usagef("the catalog has no %s events", provider).
+			Hint("list the providers with events: hookctl events list; or add fixtures with --fixtures DIR")
 	}
 	for _, et := range ets {
 		// A JSON event sent with POST: the most common shape.
@@ -607,9 +615,11 @@ func effect(ctx context.Context, cmdline string, limit time.Duration) (string, e
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
-			return "", cli.Usagef("--effect-cmd failed: %v: %s", err, strings.TrimSpace(string(ee.Stderr)))
+			return "", cli.Usagef("--effect-cmd failed: %v: %s", err, strings.TrimSpace(string(ee.Stderr))).
+				Hint("--effect-cmd must exit 0 and print what the app did; try it in a shell first: sh -c %q", cmdline)
 		}
-		return "", cli.Usagef("--effect-cmd failed: %v", err)
+		return "", cli.Usagef("--effect-cmd failed: %v", err).
+			Hint("--effect-cmd must exit 0 and print what the app did; try it in a shell first: sh -c %q", cmdline)
 	}
 	return string(out), nil
 }

@@ -92,14 +92,16 @@ func checkStatusSource(status string, source *string) error {
 	switch status {
 	case "", store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed:
 	default:
-		return cli.Usagef("invalid --status %q: want pending, succeeded or failed", status).Suggest(status, "pending", "succeeded", "failed")
+		return cli.Usagef("invalid --status %q: want pending, succeeded or failed", status).Suggest(status, "pending", "succeeded", "failed").
+			Hint("leave --status out for deliveries of every status")
 	}
 	switch *source {
 	case "", store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck:
 	case store.SourceTriggered:
 		*source = store.DeliverySent // the name before 'sent'
 	default:
-		return cli.Usagef("invalid --source %q: want sent, received or check", *source).Suggest(*source, "sent", "received", "check")
+		return cli.Usagef("invalid --source %q: want sent, received or check", *source).Suggest(*source, "sent", "received", "check").
+			Hint("leave --source out for deliveries of every source")
 	}
 	return nil
 }
@@ -233,7 +235,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		}
 		t.Row().Styled(id, s.ID).Cell(src).Styled(ev.Type, s.EventType).
 			Styled(d.Status, s.DeliveryStatus(d.Status)).Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).
-			Styled(last, s.HTTPStatus(d.LastStatus)).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
+			Styled(last, s.AttemptStatus(d.LastStatus, lastAttemptFailed(d))).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
 	}
 	if err := t.Render(); err != nil {
 		return err
@@ -318,14 +320,16 @@ shows a request: put the real value back before running it.`,
 				}
 			}
 			if len(set) > 1 {
-				return cli.Usagef("%s cannot be used together: each prints one thing", strings.Join(set, " and "))
+				return cli.Usagef("%s cannot be used together: each prints one thing", strings.Join(set, " and ")).
+					Hint("give one of --body, --response and --curl, or none for the whole delivery")
 			}
 			if c.Flags().Changed("attempt") {
 				if opts.Raw != rawResponse && opts.Raw != rawCurl {
 					return cli.Usagef("--attempt picks the attempt of --response or --curl").Hint("every attempt: hookctl deliveries show %s", opts.ID)
 				}
 				if opts.Attempt < 1 {
-					return cli.Usagef("invalid --attempt %d: attempts are numbered from 1", opts.Attempt)
+					return cli.Usagef("invalid --attempt %d: attempts are numbered from 1", opts.Attempt).
+						Hint("e.g. --attempt 1 (the first); leave it out for the last; the attempts are listed by: hookctl deliveries show %s", opts.ID)
 				}
 			}
 			// They print bytes, not a document: -o json on the command
@@ -497,7 +501,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	fmt.Fprintln(w)
 	WriteBody(w, ev.Payload)
 
-	for _, a := range atts {
+	for i, a := range atts {
 		fmt.Fprintln(w)
 		code := "ERR"
 		if a.ResponseStatus != 0 {
@@ -508,7 +512,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			trigger = "  " + s.Muted.Render("manual") // asked for: a replay, a resend
 		}
 		fmt.Fprintf(w, "%s  %s  %s %s  %s  %s%s\n", s.Header.Render(fmt.Sprintf("Attempt %d", a.Number)),
-			s.HTTPStatus(a.ResponseStatus).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
+			s.AttemptStatus(a.ResponseStatus, attemptFailed(d, atts, i)).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
 			a.Duration.Round(100*time.Microsecond), ios.FormatTime(a.StartedAt, now), trigger)
 		if a.Number > 1 {
 			// The signature changes per attempt: show what was sent.
@@ -691,4 +695,22 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// lastAttemptFailed reports whether d's last attempt failed: the delivery
+// failed, or waits for a retry after an error. A 2xx answer a provider's
+// rules count as failed (Bond's 202) is then not shown green.
+func lastAttemptFailed(d *store.Delivery) bool {
+	return d.Status == store.DeliveryFailed || (d.Status == store.DeliveryPending && d.LastError != "")
+}
+
+// attemptFailed reports whether atts[i], an attempt of d, failed: the
+// last one as lastAttemptFailed says, an earlier one as deliveries tail
+// tells it (delivery.AttemptState: retried by the schedule, or settled
+// by an answer d's scheme does not count as delivered).
+func attemptFailed(d *store.Delivery, atts []*store.Attempt, i int) bool {
+	if i == len(atts)-1 {
+		return lastAttemptFailed(d)
+	}
+	return delivery.AttemptState(d, atts[i], atts[i+1]).Status != store.DeliverySucceeded
 }

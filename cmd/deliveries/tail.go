@@ -80,13 +80,16 @@ blocked, the process stopped) says on stderr how many it may not show.`,
 				return err
 			}
 			if opts.Lines < 0 || opts.Lines > maxTailLines {
-				return cli.Usagef("--lines must be between 0 and %d", maxTailLines)
+				return cli.Usagef("--lines must be between 0 and %d", maxTailLines).
+					Hint("e.g. --lines 10 (the default); --lines 0 prints no past deliveries, only new ones")
 			}
 			if opts.Interval < delivery.MinTailInterval {
-				return cli.Usagef("--interval must be at least %s", delivery.MinTailInterval)
+				return cli.Usagef("--interval must be at least %s", delivery.MinTailInterval).
+					Hint("e.g. --interval 250ms (the default) or --interval 1s")
 			}
 			if opts.Timeout < 0 {
-				return cli.Usagef("--timeout must not be negative")
+				return cli.Usagef("--timeout must not be negative").
+					Hint("e.g. --timeout 30s to stop after 30 seconds; leave it out (or 0) to follow until ^C")
 			}
 			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
 				return err

@@ -129,9 +129,18 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 				opts.Target = u
 			}
 			if opts.Port < 0 || opts.Port > 65535 {
-				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
+				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port).
+					Hint("e.g. --port 8787 (the default), or --port 0 for a free port")
 			}
 			if err := cli.NonEmptyFlags(c, "host"); err != nil {
+				return err
+			}
+			// Left out, --provider is any provider and --scheme auto; an
+			// empty value ("$UNSET") is refused rather than read so.
+			if err := cli.NonEmptyAny(c, "provider", "any provider", catalog.Providers()); err != nil {
+				return err
+			}
+			if err := cli.NonEmptyAny(c, "scheme", "auto, each request's scheme detected from its headers", append([]string{"auto"}, signature.Names()...)); err != nil {
 				return err
 			}
 			opts.Host = cli.UnbracketHost(opts.Host)
@@ -144,7 +153,8 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			}
 			if opts.UI != "" {
 				if err := web.CheckAddr(opts.UI); err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --ui: %w", err))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --ui: %w", err)).
+						Hint("give host:port, e.g. --ui=127.0.0.1:5050, or a bare --ui for %s", web.DefaultAddr)
 				}
 			}
 			if opts.PrintSecret && opts.Port == 0 {
@@ -181,7 +191,8 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			}
 			if fl := c.Flags().Lookup("secret-file"); fl.Changed {
 				if len(opts.Secrets) > 0 {
-					return cli.Usagef("give --secret or --secret-file, not both")
+					return cli.Usagef("give --secret or --secret-file, not both").
+						Hint("--secret takes the secret itself, --secret-file a file of secrets, one per line: keep one of them")
 				}
 				secrets, err := cli.SecretFile(c.ErrOrStderr(), fl.Value.String())
 				if err != nil {
@@ -213,7 +224,8 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			}
 			opts.MaxBody = n
 			if opts.Timeout <= 0 {
-				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout).
+					Hint("e.g. --timeout 10s (the default): how long the app has to answer a forward")
 			}
 			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
 				return err
@@ -269,7 +281,8 @@ func parseHeaders(hs []string) (http.Header, error) {
 		k, v, ok := strings.Cut(s, ":")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") {
-			return nil, cli.Usagef("invalid --header %q: want 'Key: Value'", s)
+			return nil, cli.Usagef("invalid --header %q: want 'Key: Value'", s).
+				Hint("e.g. --header 'Authorization: Bearer t0k3n' (a name, a colon, the value)")
 		}
 		// As subscribe's --header: a line break, NUL or other control
 		// character would make every forward fail (net/http refuses to

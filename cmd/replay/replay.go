@@ -85,15 +85,20 @@ as on Ctrl-C).`,
 				return cli.Usagef("nothing to replay: give delivery IDs, --failed or --pending").
 					Hint("find them with: hookctl deliveries list --status failed")
 			case len(args) > 0 && bulk:
-				return cli.Usagef("give delivery IDs or --failed/--pending, not both")
+				return cli.Usagef("give delivery IDs or --failed/--pending, not both").
+					Hint("replay these deliveries: hookctl replay ID...; or every failed one: hookctl replay --failed")
 			case opts.Failed && opts.Pending:
-				return cli.Usagef("--failed and --pending cannot be used together: run them one after the other")
+				return cli.Usagef("--failed and --pending cannot be used together: run them one after the other").
+					Hint("hookctl replay --failed, then hookctl replay --pending")
 			case !bulk && (opts.EventPattern != "" || opts.Subscription != "" || !opts.Since.IsZero() || !opts.Until.IsZero() || opts.Limit != 0):
-				return cli.Usagef("--event, --subscription, --since, --until and --limit filter a bulk replay: add --failed or --pending")
+				return cli.Usagef("--event, --subscription, --since, --until and --limit filter a bulk replay: add --failed or --pending").
+					Hint("e.g. hookctl replay --failed --event 'card.*' --since 1h")
 			case opts.Concurrency < 1:
-				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency).
+					Hint("e.g. --concurrency 8 (the default)")
 			case opts.Timeout <= 0:
-				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout).
+					Hint("e.g. --timeout 10s (the default) or --timeout 30s")
 			case opts.Limit < 0:
 				return cli.Usagef("--limit must not be negative").Hint("--limit N replays at most N deliveries; leave it out (or 0) for all that match")
 			}
@@ -106,7 +111,8 @@ as on Ctrl-C).`,
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To, "--to")
 				if err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err)).
+						Hint("e.g. --to http://localhost:3000/webhooks, or a port alone: --to 3000")
 				}
 				opts.To = u
 			}
@@ -183,7 +189,7 @@ func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
 	sch, err := opts.Retry.Resolve(delivery.Schedule{0})
 	if err != nil {
-		return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
+		return cli.RetryUsage(err) // with did you mean for a profile
 	}
 	now := opts.Factory.Now()
 	if _, _, err := cli.Window(opts.Since, opts.Until, now); err != nil {

@@ -83,7 +83,8 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			if opts.Port < 0 || opts.Port > 65535 {
-				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port)
+				return cli.Usagef("invalid --port %d: want 0-65535 (0 = a free port)", opts.Port).
+					Hint("e.g. --port 8788 (the default), or --port 0 for a free port")
 			}
 			if err := cli.NonEmptyFlags(c, "host", "api-key", "api-key-file", "fixtures"); err != nil {
 				return err
@@ -93,14 +94,16 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 				// On the command line the key is readable by every user
 				// of the machine (ps); in a file it is not.
 				if c.Flags().Changed("api-key") {
-					return cli.Usagef("give --api-key or --api-key-file, not both")
+					return cli.Usagef("give --api-key or --api-key-file, not both").
+						Hint("--api-key-file keeps the key out of ps: keep it and drop --api-key")
 				}
 				keys, err := cli.ReadSecretFile("--api-key-file", "key", fl.Value.String())
 				if err != nil {
 					return err
 				}
 				if len(keys) > 1 {
-					return cli.Usagef("--api-key-file %s holds %d keys: serve takes one", fl.Value.String(), len(keys))
+					return cli.Usagef("--api-key-file %s holds %d keys: serve takes one", fl.Value.String(), len(keys)).
+						Hint("leave one key in %s (lines starting with # are comments)", fl.Value.String())
 				}
 				opts.APIKey = keys[0]
 				cli.WarnLooseSecretFile(f.IOStreams.ErrOut, "--api-key-file", fl.Value.String(), "the key the APIs accept")
@@ -112,17 +115,19 @@ It binds 127.0.0.1; another --host needs --api-key (or --api-key-file).`,
 			// Each flag on its own, as trigger and worker say it (one
 			// message named both, whichever was wrong).
 			if opts.Concurrency < 1 {
-				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency).
+					Hint("e.g. --concurrency 8 (the default)")
 			}
 			if opts.Timeout <= 0 {
-				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout).
+					Hint("e.g. --timeout 10s (the default) or --timeout 30s")
 			}
 			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
 				return err
 			}
 			sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 			if err != nil {
-				return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
+				return cli.RetryUsage(err) // with did you mean for a profile
 			}
 			opts.schedule = sch
 			if runF != nil {

@@ -97,7 +97,8 @@ their providers do, and refuse --id. Without --timestamp, now.`,
 			// --header-file would read) a header the user never asked for.
 			for _, v := range []struct{ flag, val string }{{"--id", opts.ID}, {"--event", opts.EventType}} {
 				if strings.ContainsAny(v.val, "\r\n\x00") {
-					return cli.Usagef("invalid %s %q: it goes into a header and cannot contain a line break", v.flag, v.val)
+					return cli.Usagef("invalid %s %q: it goes into a header and cannot contain a line break", v.flag, v.val).
+						Hint("give %s on one line, e.g. %s evt_123", v.flag, v.flag)
 				}
 			}
 			if opts.ID != "" && signature.IDHeader(s.Name()) == "" {
@@ -109,13 +110,15 @@ their providers do, and refuse --id. Without --timestamp, now.`,
 			opts.Timestamp = f.Now()
 			if timestamp != "" {
 				if opts.Timestamp, err = signature.ParseTime(timestamp); err != nil {
-					return cli.Usagef("--timestamp: %v", err)
+					return cli.Usagef("--timestamp: %v", err).
+						Hint("e.g. --timestamp 1700000000 (Unix seconds) or --timestamp 2026-11-30T12:00:00Z")
 				}
 			}
 			switch opts.Format {
 			case FormatHeaders, FormatJSON, FormatCurl:
 			default:
-				return cli.Usagef("invalid --format %q: want headers, json or curl", opts.Format)
+				return cli.Usagef("invalid --format %q: want headers, json or curl", opts.Format).
+					Hint("e.g. --format curl for a curl command line; --format headers is the default")
 			}
 			// -o json means --format json, but an explicit --format wins
 			// over an output format from HOOKCTL_OUTPUT or the config file
@@ -126,7 +129,8 @@ their providers do, and refuse --id. Without --timestamp, now.`,
 				case !c.Flags().Changed("format"):
 					opts.Format = FormatJSON
 				case c.Flags().Changed("output"):
-					return cli.Usagef("--format %s and --output json cannot be used together", opts.Format)
+					return cli.Usagef("--format %s and --output json cannot be used together", opts.Format).
+						Hint("drop -o json for --format %s, or drop --format for the JSON document", opts.Format)
 				}
 			}
 			if runF != nil {
@@ -290,7 +294,8 @@ func (s *SecretFlags) Register(c *cobra.Command) {
 // allows none. A file other users may read is warned about on w.
 func (s *SecretFlags) Read(w io.Writer, getenv func(string) string, optional bool) ([]string, error) {
 	if len(s.Secrets) > 0 && s.File != "" {
-		return nil, cli.Usagef("give --secret or --secret-file, not both")
+		return nil, cli.Usagef("give --secret or --secret-file, not both").
+			Hint("--secret takes the secret itself, --secret-file a file of secrets, one per line: keep one of them")
 	}
 	if len(s.Secrets) > 0 {
 		for _, v := range s.Secrets {

@@ -279,7 +279,8 @@ func run(opts *Options) (err error) {
 		}()
 	}
 	if opts.Verb == "import" && opts.BatchSize < 1 {
-		return cli.Usagef("invalid --batch-size %d: want 1 or more", opts.BatchSize)
+		return cli.Usagef("invalid --batch-size %d: want 1 or more", opts.BatchSize).
+			Hint("e.g. --batch-size 1000 (the default)")
 	}
 	// Open the file before the store, so a typo is a usage error.
 	var src *source
@@ -290,7 +291,8 @@ func run(opts *Options) (err error) {
 		} else {
 			f, err := os.Open(opts.File)
 			if err != nil {
-				return cli.Usagef("cannot read %s: %v", opts.File, unwrapPath(err))
+				return cli.Usagef("cannot read %s: %v", opts.File, unwrapPath(err)).
+					Hint("give the file hookctl store export wrote, or - to read standard input")
 			}
 			defer f.Close()
 			if fi, err := f.Stat(); err == nil && fi.IsDir() {

@@ -13,6 +13,7 @@ import (
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -58,6 +59,14 @@ event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing
 			opts.Ctx = c.Context()
 			opts.DescriptionSet = c.Flags().Changed("description")
 			if err := cli.CheckNotEmpty(c, "secret"); err != nil {
+				return err
+			}
+			// Left out, --provider is any provider and --scheme auto; an
+			// empty value ("$UNSET") is refused rather than read so.
+			if err := cli.NonEmptyAny(c, "provider", "any provider", catalog.Providers()); err != nil {
+				return err
+			}
+			if err := cli.NonEmptyAny(c, "scheme", "auto, each event signed as its provider does", append([]string{"auto"}, signature.Names()...)); err != nil {
 				return err
 			}
 			if _, err := cli.SecretFromFile(c, &opts.Secret); err != nil {

@@ -47,7 +47,8 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 			switch opts.Status {
 			case "", store.StatusEnabled, store.StatusDisabled:
 			default:
-				return cli.Usagef("invalid --status %q: want enabled or disabled", opts.Status).Suggest(opts.Status, "enabled", "disabled")
+				return cli.Usagef("invalid --status %q: want enabled or disabled", opts.Status).Suggest(opts.Status, "enabled", "disabled").
+					Hint("leave --status out for every subscription")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -403,7 +404,8 @@ at once (a warning says so).`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx, opts.ID = c.Context(), args[0]
 			if opts.Grace < 0 {
-				return cli.Usagef("invalid --grace %s: it cannot be negative", opts.Grace)
+				return cli.Usagef("invalid --grace %s: it cannot be negative", opts.Grace).
+					Hint("e.g. --grace 24h (the default), or --grace 0 to drop the old secret now")
 			}
 			if err := cli.CheckNotEmpty(c, "secret"); err != nil {
 				return err

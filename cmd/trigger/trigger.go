@@ -82,19 +82,23 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 			opts.IO = f.IOStreams
 			opts.EventType = args[0]
 			if opts.Count < 1 {
-				return cli.Usagef("invalid --count %d: want 1 or more", opts.Count)
+				return cli.Usagef("invalid --count %d: want 1 or more", opts.Count).
+					Hint("e.g. --count 100 to send 100 events; leave it out for one")
 			}
 			if opts.Duplicate < 1 {
-				return cli.Usagef("invalid --duplicate %d: want 1 or more", opts.Duplicate)
+				return cli.Usagef("invalid --duplicate %d: want 1 or more", opts.Duplicate).
+					Hint("e.g. --duplicate 2 to send each event twice with the same id; leave it out for once")
 			}
 			if opts.Concurrency < 1 {
-				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency).
+					Hint("e.g. --concurrency 8 (the default)")
 			}
 			if err := cli.NonEmptyFlags(c, "url", "subscription", "provider", "scheme", "fixtures"); err != nil {
 				return err
 			}
 			if opts.URL != "" && opts.SubscriptionID != "" {
-				return cli.Usagef("--url and --subscription cannot be used together")
+				return cli.Usagef("--url and --subscription cannot be used together").
+					Hint("--url sends ad hoc, --subscription to that subscription's URL: keep one of them")
 			}
 			fromFile, err := cli.SecretFromFile(c, &opts.Secret)
 			if err != nil {
@@ -106,7 +110,8 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 				if fromFile {
 					flag = "--secret-file"
 				}
-				return cli.Usagef("%s needs --url (subscriptions have their own secret)", flag)
+				return cli.Usagef("%s needs --url (subscriptions have their own secret)", flag).
+					Hint("add --url URL to sign with this secret, or drop %s to send to the subscriptions", flag)
 			}
 			// The config's scheme (not Changed) is only a default for --url.
 			if opts.URL == "" && c.Flags().Changed("scheme") {
@@ -116,7 +121,8 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 			if opts.URL != "" {
 				u, err := NormalizeURL(opts.URL, "--url")
 				if err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err)).
+						Hint("e.g. --url http://localhost:3000/webhooks, or a port alone: --url 3000")
 				}
 				opts.URL = u
 			}
@@ -133,10 +139,12 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 				opts.Method = strings.ToUpper(strings.TrimSpace(opts.Method))
 			}
 			if opts.Timeout <= 0 {
-				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout).
+					Hint("e.g. --timeout 10s (the default) or --timeout 30s")
 			}
 			if opts.Wait < 0 {
-				return cli.Usagef("invalid --wait %s: want a positive duration, or 0 to wait until every delivery is final", opts.Wait)
+				return cli.Usagef("invalid --wait %s: want a positive duration, or 0 to wait until every delivery is final", opts.Wait).
+					Hint("e.g. --wait 30s; leave it out (or 0) to wait until every delivery is final")
 			}
 			// A subscription's --header rules (a valid name, no line break,
 			// not a header hookctl sets): a bad one is refused, not mangled.
@@ -305,7 +313,7 @@ func run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
 	sch, err := opts.Retry.Resolve(delivery.DefaultSchedule)
 	if err != nil {
-		return cli.WithCode(cli.ExitUsage, err) // with did you mean for a profile
+		return cli.RetryUsage(err) // with did you mean for a profile
 	}
 	cat, err := catalog.Load(catalog.Options{FixturesDir: opts.FixturesDir})
 	if err != nil {

@@ -70,7 +70,7 @@ On a desktop it opens the browser, when run from a terminal and unless
 				return cli.Usagef("invalid --addr %q: want host:port", opts.Addr).Hint("e.g. --addr 127.0.0.1:4040")
 			}
 			if err := web.CheckAddr(opts.Addr); err != nil {
-				return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --addr: %w", err))
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --addr: %w", err)).Hint("e.g. --addr 127.0.0.1:4040")
 			}
 			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
 				return err

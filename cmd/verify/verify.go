@@ -116,14 +116,16 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 				}
 				if ignoreTimestamp {
 					if c.Flags().Changed("tolerance") {
-						return cli.Usagef("give --tolerance or --ignore-timestamp, not both")
+						return cli.Usagef("give --tolerance or --ignore-timestamp, not both").
+							Hint("--ignore-timestamp accepts any age, --tolerance 10m a bounded one: keep one of them")
 					}
 					opts.Tolerance = signature.NoTolerance
 				}
 				opts.Now = f.Now()
 				if now != "" {
 					if opts.Now, err = signature.ParseTime(now); err != nil {
-						return cli.Usagef("--now: %v", err)
+						return cli.Usagef("--now: %v", err).
+							Hint("e.g. --now 1700000000 (Unix seconds) or --now 2026-11-30T12:00:00Z")
 					}
 				}
 				return nil
@@ -172,7 +174,8 @@ func ParseHeader(line string) (name, value string, err error) {
 func readHeaderFile(path string) (http.Header, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, cli.Usagef("reading --header-file: %v", err)
+		return nil, cli.Usagef("reading --header-file: %v", err).
+			Hint("give the file 'hookctl sign' wrote its headers to, e.g. hookctl sign … > headers.txt")
 	}
 	h := http.Header{}
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
@@ -199,7 +202,8 @@ func readHeaderFile(path string) (http.Header, error) {
 		for k, v := range signed.Headers {
 			name, value, err := ParseHeader(k + ": " + v)
 			if err != nil {
-				return nil, cli.Usagef("--header-file %s: %v", path, err)
+				return nil, cli.Usagef("--header-file %s: %v", path, err).
+					Hint("give the headers as 'hookctl sign' prints them: \"Name: value\" lines, or its -o json output")
 			}
 			h.Add(name, value)
 		}

@@ -47,13 +47,16 @@ trigger left pending after --wait, and after a crash.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			if opts.Concurrency < 1 {
-				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency)
+				return cli.Usagef("invalid --concurrency %d: want 1 or more", opts.Concurrency).
+					Hint("e.g. --concurrency 8 (the default)")
 			}
 			if opts.Timeout <= 0 {
-				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout)
+				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout).
+					Hint("e.g. --timeout 10s (the default) or --timeout 30s")
 			}
 			if opts.Poll <= 0 {
-				return cli.Usagef("invalid --poll %s: want a positive duration", opts.Poll)
+				return cli.Usagef("invalid --poll %s: want a positive duration", opts.Poll).
+					Hint("e.g. --poll 200ms (the default) or --poll 1s")
 			}
 			if err := cli.CheckStoreWait(opts.StoreWait); err != nil {
 				return err

@@ -16,7 +16,13 @@ func Args(v cobra.PositionalArgs) cobra.PositionalArgs {
 			if errors.As(err, &ee) {
 				return err // already says what to do
 			}
-			return Usagef("%v", err).Hint("run '%s --help' for usage", c.CommandPath())
+			// The command's usage line and first example say what it
+			// takes; the --help hint alone did not.
+			e := Usagef("%v", err).Hint("usage: %s", c.UseLine())
+			if ex := firstExample(c.Example); ex != "" {
+				e = e.Hint("e.g. %s", ex)
+			}
+			return e.Hint("run '%s --help' for usage", c.CommandPath())
 		}
 		return nil
 	}
@@ -48,3 +54,14 @@ func NonEmptyIDs(kind string, v cobra.PositionalArgs) cobra.PositionalArgs {
 
 // NoArgs is cobra.NoArgs with exit 2.
 func NoArgs(c *cobra.Command, args []string) error { return Args(cobra.NoArgs)(c, args) }
+
+// firstExample is the first line of a command's Example text, trimmed
+// ("" when it has none).
+func firstExample(example string) string {
+	for line := range strings.Lines(example) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			return line
+		}
+	}
+	return ""
+}

@@ -174,6 +174,32 @@ func NonEmptyFlags(c interface{ Flags() *pflag.FlagSet }, names ...string) error
 	return nil
 }
 
+// NonEmptyAny refuses (exit 2) a filter flag given with an empty or blank
+// value where leaving the flag out means "any" (listen's and subscribe's
+// --provider, --scheme): --provider "$P" with the variable unset must not
+// silently widen to every provider. anyMeans says what leaving the flag
+// out does ("any provider"); valid lists the values it takes.
+func NonEmptyAny(c interface{ Flags() *pflag.FlagSet }, name, anyMeans string, valid []string) error {
+	fl := c.Flags().Lookup(name)
+	if fl == nil || !fl.Changed || strings.TrimSpace(fl.Value.String()) != "" {
+		return nil
+	}
+	e := Usagef("--%s is empty", name).
+		Hint("leave out --%s for %s (is a shell variable unset?)", name, anyMeans)
+	if len(valid) > 0 {
+		e = e.Hint("or give one of: %s", strings.Join(valid, ", "))
+	}
+	return e
+}
+
+// RetryUsage is a refused --retry-schedule, --retry-profile, --no-retry
+// or --time-scale (delivery.ScheduleOptions.Resolve) as a usage error,
+// with its own hints (did you mean, for a profile) and what to give.
+func RetryUsage(err error) *ExitError {
+	return WithCode(ExitUsage, err).
+		Hint("e.g. --retry-schedule 0s,5s,5m,30m,2h (one delay per attempt), --retry-profile bond or --no-retry")
+}
+
 // UnbracketHost is a --host value as net.JoinHostPort wants it: an IPv6
 // address may be written as in a URL, [::1], and is then ::1.
 func UnbracketHost(host string) string {
@@ -225,7 +251,8 @@ func AddStoreWaitFlag(fs *pflag.FlagSet, d *time.Duration) {
 // CheckStoreWait refuses a negative --store-wait (exit 2).
 func CheckStoreWait(d time.Duration) error {
 	if d < 0 {
-		return Usagef("invalid --store-wait %s: want a duration such as 1m, or 0 not to wait", d)
+		return Usagef("invalid --store-wait %s: want a duration such as 1m, or 0 not to wait", d).
+			Hint("e.g. --store-wait 1m (the default), or --store-wait 0 to fail at once")
 	}
 	return nil
 }

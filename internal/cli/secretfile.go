@@ -46,7 +46,8 @@ func SecretFile(w io.Writer, path string) ([]string, error) {
 func ReadSecretFile(flag, noun, path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Usagef("reading %s: %v", flag, err)
+		return nil, Usagef("reading %s: %v", flag, err).
+			Hint("give %s a file that exists and you may read, one secret per line", flag)
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff")) || bytes.IndexByte(b, 0) >= 0 {
@@ -60,7 +61,8 @@ func ReadSecretFile(flag, noun, path string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, Usagef("%s %s holds no %s", flag, path, noun)
+		return nil, Usagef("%s %s holds no %s", flag, path, noun).
+			Hint("put the %s on a line of its own (lines starting with # are comments)", noun)
 	}
 	return out, nil
 }
@@ -79,18 +81,21 @@ func SecretFromFile(c interface {
 		return false, nil
 	}
 	if c.Flags().Changed("secret") {
-		return false, Usagef("give --secret or --secret-file, not both")
+		return false, Usagef("give --secret or --secret-file, not both").
+			Hint("--secret takes the secret itself, --secret-file a file of secrets, one per line: keep one of them")
 	}
 	path := fl.Value.String()
 	if strings.TrimSpace(path) == "" {
-		return false, Usagef("--secret-file is empty")
+		return false, Usagef("--secret-file is empty").
+			Hint("give it a file path or leave the flag out (is a shell variable unset?)")
 	}
 	s, err := ReadSecretFile("--secret-file", "secret", path)
 	if err != nil {
 		return false, err
 	}
 	if len(s) > 1 {
-		return false, Usagef("--secret-file %s holds %d secrets: this command takes one", path, len(s))
+		return false, Usagef("--secret-file %s holds %d secrets: this command takes one", path, len(s)).
+			Hint("leave one secret in %s (lines starting with # are comments)", path)
 	}
 	WarnLooseSecretFile(c.ErrOrStderr(), "--secret-file", path, "a signing secret")
 	*secret = s[0]

@@ -22,6 +22,9 @@ func FlagError(c *cobra.Command, err error) error {
 		// --limit abc: what the flag wants, not strconv.ParseInt's words.
 		e = Usagef("%s%s", strings.TrimSuffix(err.Error(), ne.Error()), numReason(ne))
 	}
+	if errors.As(err, &ive) && ive.GetFlag() != nil {
+		e = e.Hint("%s", flagHint(ive.GetFlag()))
+	}
 	if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
 		name, _, _ = strings.Cut(name, "=")
 		suggested := SuggestFlags(c, name)
@@ -92,4 +95,18 @@ func SuggestFlags(c *cobra.Command, name string) []string {
 		out = out[:3]
 	}
 	return out
+}
+
+// flagHint says what a flag given a value its type cannot read is for
+// and what it takes: its usage line, with its default.
+func flagHint(f *pflag.Flag) string {
+	_, usage := pflag.UnquoteUsage(f)
+	h := "--" + f.Name + ": " + usage
+	switch {
+	case f.Value.Type() == "bool":
+		h += " (give it alone, or --" + f.Name + "=false)"
+	case f.DefValue != "" && f.DefValue != "0" && f.DefValue != "[]":
+		h += " (default " + f.DefValue + ")"
+	}
+	return h
 }

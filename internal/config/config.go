@@ -61,6 +61,11 @@ func (c *Config) InFile(name string) bool {
 	if !c.FileExists {
 		return false
 	}
+	if c.inFile != nil {
+		// As Load read the file (config list asks for every key: it
+		// read the file once per key).
+		return c.inFile[strings.ToLower(name)]
+	}
 	fv := viper.New()
 	fv.SetConfigType("yaml")
 	fv.SetConfigFile(c.File)
@@ -122,6 +127,10 @@ type Config struct {
 
 	// filled: the flags ApplyToFlags set from the configuration.
 	filled []FilledFlag
+
+	// inFile holds, once Load has read the file, the keys it sets to a
+	// value that is not empty (InFile); nil: read the file to know.
+	inFile map[string]bool
 }
 
 // FilledFlag is a flag the user did not give that ApplyToFlags set from
@@ -187,7 +196,15 @@ func Load(o Options) (*Config, error) {
 	fileV := viper.New()
 	fileV.SetConfigType("yaml")
 	fileV.SetConfigFile(c.File)
-	if err := fileV.ReadInConfig(); err != nil {
+	// The file is read once: viper parses these bytes and trailingYAML
+	// looks for a second document in them (each read the file itself, so
+	// every command read it twice). os.ReadFile fails as viper's read did
+	// (the same *fs.PathError).
+	b, err := os.ReadFile(c.File)
+	if err == nil {
+		err = fileV.ReadConfig(bytes.NewReader(b))
+	}
+	if err != nil {
 		// Only a file gone since the Stat above is no config file; one
 		// that cannot be read (permissions, an I/O error) is an error,
 		// not the defaults.
@@ -198,7 +215,7 @@ func Load(o Options) (*Config, error) {
 		}
 	} else {
 		c.FileExists = true
-		if err := trailingYAML(c.File); err != nil {
+		if err := trailingYAML(b); err != nil {
 			// Not Checked: config set would rewrite the file from the
 			// part read, dropping what follows it.
 			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv)}
@@ -206,11 +223,15 @@ func Load(o Options) (*Config, error) {
 		if err := checkFile(fileV); err != nil {
 			return nil, &FileError{File: c.File, Err: err, Config: c.resolveStore(getenv), Checked: true}
 		}
+		c.inFile = make(map[string]bool, len(Keys))
 		for _, k := range Keys {
-			if fileV.IsSet(k.Name) && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-				if v := fileString(fileV.Get(k.Name)); v != "" { // empty: unset
-					vals[k.Name] = v
-				}
+			if !fileV.IsSet(k.Name) {
+				continue
+			}
+			v := fileString(fileV.Get(k.Name))
+			c.inFile[k.Name] = v != "" // empty: unset
+			if v != "" && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
+				vals[k.Name] = v
 			}
 		}
 		if st, err := os.Stat(c.File); err == nil && st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" &&
@@ -615,6 +636,9 @@ func (c *Config) Set(name, value string) error {
 		return err
 	}
 	c.FileExists = true
+	if c.inFile != nil {
+		c.inFile[k.Name] = value != ""
+	}
 	if c.getenv == nil || c.getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
 		c.vals[k.Name] = value // the environment still wins over the file
 		if value == "" {
@@ -631,11 +655,7 @@ func (c *Config) Set(name, value string) error {
 // value, which viper (yaml.v3's Unmarshal) reads no further than: a
 // setting appended to the "{}" an emptied file held, or a second
 // document after "---", was silently ignored, its default used.
-func trailingYAML(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
+func trailingYAML(b []byte) error {
 	d := yaml.NewDecoder(bytes.NewReader(b))
 	var first yaml.Node
 	if err := d.Decode(&first); err != nil {
@@ -708,6 +728,7 @@ func (c *Config) UnsetUnknown(name string) (bool, error) {
 	if err := writePrivate(c.File, data); err != nil {
 		return false, err
 	}
+	c.inFile = nil // InFile reads the file as it is now
 	return true, nil
 }
 

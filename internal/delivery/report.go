@@ -126,7 +126,12 @@ func AttemptLine(stamp string, res Result) string {
 	var b strings.Builder
 	b.WriteString(stamp)
 	b.WriteString("  <-- ")
-	b.WriteString(ui.PaintStatus(a.ResponseStatus, "["+code+"]"))
+	// The status is coloured by the attempt's outcome: a 2xx answer that
+	// left the delivery not succeeded (Bond's 202: failed, or retried) is
+	// no green beside a red "failed". A lease lost or a result not
+	// recorded says nothing of the outcome: by class.
+	failed := !res.LeaseLost && res.Err == nil && d != nil && d.Status != store.DeliverySucceeded
+	b.WriteString(ui.PaintAttemptStatus(a.ResponseStatus, failed, "["+code+"]"))
 	fmt.Fprintf(&b, " %s %s (%s) attempt %d/%d ", method, a.RequestURL, latency(a.Duration), a.Number, max(d.MaxAttempts, a.Number))
 	switch {
 	case res.LeaseLost:

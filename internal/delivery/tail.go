@@ -1147,9 +1147,27 @@ func AttemptState(d *store.Delivery, a, next *store.Attempt) *store.Delivery {
 	}
 	s.AttemptCount, s.LastStatus = a.Number, a.ResponseStatus
 	s.LastError = a.Error
-	ok := a.Error == "" && a.ResponseStatus >= 200 && a.ResponseStatus < 300
+	// An attempt the schedule retried failed, whatever its status (a 2xx
+	// Bond or Mono do not accept: Bond's 202 was said "succeeded", in
+	// green). One followed by an attempt asked for (a replay) settled the
+	// delivery: succeeded when its answer counts as delivered under the
+	// delivery's own scheme (an ad-hoc delivery's; a subscription's
+	// deliveries, which carry none, by the 2xx rule).
+	scheme := d.Scheme
+	if scheme == "auto" {
+		scheme = ""
+	}
+	ok := next.Manual && a.Error == "" && Success(scheme, a.ResponseStatus)
 	if s.LastError == "" && !ok {
 		s.LastError = fmt.Sprintf("HTTP %d %s", a.ResponseStatus, http.StatusText(a.ResponseStatus))
+		if a.ResponseStatus >= 200 && a.ResponseStatus < 300 {
+			switch scheme {
+			case "bond":
+				s.LastError += " (Bond accepts only 200 or 201)"
+			case "mono":
+				s.LastError += " (Mono accepts only 200)"
+			}
+		}
 		if reason := bodyReason(a.ResponseBody); reason != "" && a.ResponseStatus >= 400 {
 			s.LastError += ": " + reason // as Decide says it
 		}

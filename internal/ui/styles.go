@@ -103,6 +103,17 @@ func (s *Styles) HTTPStatus(code int) lipgloss.Style {
 	}
 }
 
+// AttemptStatus returns the style for an attempt's HTTP status: by class
+// (HTTPStatus), except that a 2xx answer the attempt failed with (a
+// provider's rules count it as failed: Bond accepts only 200 or 201, Mono
+// only 200) is in the failure's style, not green beside a red "failed".
+func (s *Styles) AttemptStatus(code int, failed bool) lipgloss.Style {
+	if failed && code >= 200 && code < 300 {
+		return s.Failure
+	}
+	return s.HTTPStatus(code)
+}
+
 // DeliveryStatus returns the style for a delivery status word.
 func (s *Styles) DeliveryStatus(status string) lipgloss.Style {
 	switch status {
@@ -144,6 +155,16 @@ func PaintCount(n int64, word string, paint func(string) string) string {
 		return paint(s)
 	}
 	return s
+}
+
+// PaintAttemptStatus paints an attempt's HTTP status as
+// Styles.AttemptStatus styles it: by class, but red for a 2xx answer the
+// attempt failed with (Bond's 202).
+func PaintAttemptStatus(code int, failed bool, s string) string {
+	if failed && code >= 200 && code < 300 {
+		return Red(s)
+	}
+	return PaintStatus(code, s)
 }
 
 // PaintStatus paints an HTTP status by class (see Styles.HTTPStatus).
