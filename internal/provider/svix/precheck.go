@@ -23,15 +23,8 @@ func (a *api) precheck(w http.ResponseWriter, r *http.Request) {
 	if !validEventType(w, in.EventType) {
 		return
 	}
-	if n := len(in.Channels); in.Channels != nil && (n < 1 || n > 5) {
-		failValidation(w, []string{"body", "channels"}, "Channels must have at least 1 and at most 5 items, or be set to null.")
+	if !validMsgChannels(w, in.Channels) {
 		return
-	}
-	for _, c := range in.Channels {
-		if !validName(c, 128, ":") {
-			fail(w, http.StatusUnprocessableEntity, "validation", "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")
-			return
-		}
 	}
 	app, ok := a.appOr404(w, r)
 	if !ok {

@@ -1738,17 +1738,8 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 	if !validEventType(w, in.EventType) {
 		return
 	}
-	// A message's channels: null, or 1 to 5 (Svix's MessageIn rule; an
-	// endpoint may have 10).
-	if n := len(in.Channels); in.Channels != nil && (n < 1 || n > 5) {
-		failValidation(w, []string{"body", "channels"}, "Channels must have at least 1 and at most 5 items, or be set to null.")
+	if !validMsgChannels(w, in.Channels) {
 		return
-	}
-	for _, c := range in.Channels {
-		if !validName(c, 128, ":") {
-			fail(w, http.StatusUnprocessableEntity, "validation", "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")
-			return
-		}
 	}
 	if !validTags(w, in.Tags) {
 		return
@@ -2542,4 +2533,21 @@ func (lf listFilter) attemptOK(at Attempt, e *store.Event) bool {
 		return false
 	}
 	return lf.timeOK(at.Timestamp.Time) && (!lf.needsEvent() || lf.eventOK(e))
+}
+
+// validMsgChannels refuses a message's channels unless null, or 1 to 5
+// valid names (Svix's MessageIn rule; an endpoint may have 10): message
+// create and precheck read them alike.
+func validMsgChannels(w http.ResponseWriter, channels []string) bool {
+	if n := len(channels); channels != nil && (n < 1 || n > 5) {
+		failValidation(w, []string{"body", "channels"}, "Channels must have at least 1 and at most 5 items, or be set to null.")
+		return false
+	}
+	for _, c := range channels {
+		if !validName(c, 128, ":") {
+			fail(w, http.StatusUnprocessableEntity, "validation", "a channel must be 1 to 128 characters: letters, digits, '-', '_', '.' or ':'")
+			return false
+		}
+	}
+	return true
 }
