@@ -45,18 +45,7 @@ func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.
 	}
 	u.LastError = a.Error
 	if u.LastError == "" {
-		u.LastError = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
-		if status >= 200 && status < 300 {
-			switch scheme {
-			case "bond":
-				u.LastError += " (Bond accepts only 200 or 201)"
-			case "mono":
-				u.LastError += " (Mono accepts only 200)"
-			}
-		}
-		if reason := bodyReason(a.ResponseBody); reason != "" && status >= 400 {
-			u.LastError += ": " + reason // the receiver's own words (listen: "invalid signature: …")
-		}
+		u.LastError = statusError(scheme, a)
 	}
 	switch {
 	case status == http.StatusGone:
@@ -295,4 +284,26 @@ func bodyReason(body []byte) string {
 		line = line[:cut] + "…"
 	}
 	return line
+}
+
+// statusError is the error of an attempt answered with a status its
+// scheme does not accept: the status, why a 2xx is not enough for Bond or
+// Mono, and for a 4xx or 5xx the receiver's own words (listen: "invalid
+// signature: …"). Decide records it; AttemptState says it again for an
+// attempt read back.
+func statusError(scheme string, a *store.Attempt) string {
+	status := a.ResponseStatus
+	msg := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+	if status >= 200 && status < 300 {
+		switch scheme {
+		case "bond":
+			msg += " (Bond accepts only 200 or 201)"
+		case "mono":
+			msg += " (Mono accepts only 200)"
+		}
+	}
+	if reason := bodyReason(a.ResponseBody); reason != "" && status >= 400 {
+		msg += ": " + reason
+	}
+	return msg
 }

@@ -3,8 +3,6 @@ package delivery
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
@@ -1159,18 +1157,7 @@ func AttemptState(d *store.Delivery, a, next *store.Attempt) *store.Delivery {
 	}
 	ok := next.Manual && a.Error == "" && Success(scheme, a.ResponseStatus)
 	if s.LastError == "" && !ok {
-		s.LastError = fmt.Sprintf("HTTP %d %s", a.ResponseStatus, http.StatusText(a.ResponseStatus))
-		if a.ResponseStatus >= 200 && a.ResponseStatus < 300 {
-			switch scheme {
-			case "bond":
-				s.LastError += " (Bond accepts only 200 or 201)"
-			case "mono":
-				s.LastError += " (Mono accepts only 200)"
-			}
-		}
-		if reason := bodyReason(a.ResponseBody); reason != "" && a.ResponseStatus >= 400 {
-			s.LastError += ": " + reason // as Decide says it
-		}
+		s.LastError = statusError(scheme, a) // as Decide says it
 	}
 	switch {
 	case ok:
