@@ -133,6 +133,13 @@ func TestBurstcapReadAnswerSpoolFails(t *testing.T) {
 			t.Fatal("the spool's failure was not noted")
 		}
 	}
+	// Cut short on its way to the spool: in memory, with the cut.
+	g = &groupRecorder{spool: ro}
+	body := pattern(3*readChunk + 100)
+	kept, sp, err := g.readAnswer(&cutReader{bytes.NewReader(body), io.ErrUnexpectedEOF}, spoolSlot)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || sp.size != 0 || !bytes.Equal(kept, body) {
+		t.Fatalf("cut short: err %v, spooled %d, kept %d bytes; want io.ErrUnexpectedEOF and the %d bytes in memory", err, sp.size, len(kept), len(body))
+	}
 }
 
 // TestBurstcapCutShortLargeAnswerRecorded: a probe whose 64 KiB answer

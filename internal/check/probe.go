@@ -251,7 +251,7 @@ func (g *groupRecorder) readAnswer(r io.Reader, size int64) (kept []byte, sp spo
 	for {
 		if n > 0 {
 			if _, werr := f.WriteAt(buf[:n], off+size); werr != nil {
-				return g.unspool(f, slot, size, buf[:n], r, werr)
+				return g.unspool(f, slot, size, buf[:n], r, err, werr)
 			}
 			size += int64(n)
 		}
@@ -268,8 +268,9 @@ func (g *groupRecorder) readAnswer(r io.Reader, size int64) (kept []byte, sp spo
 
 // unspool is readAnswer's answer in memory after the spool failed
 // (werr) with written bytes of it in slot: those read back, then chunk,
-// then the rest of r. No answer is spooled from then on.
-func (g *groupRecorder) unspool(f *os.File, slot, written int64, chunk []byte, r io.Reader, werr error) ([]byte, spooled, error) {
+// then the rest of r unless the read that gave chunk ended (readErr:
+// its error, returned). No answer is spooled from then on.
+func (g *groupRecorder) unspool(f *os.File, slot, written int64, chunk []byte, r io.Reader, readErr, werr error) ([]byte, spooled, error) {
 	body := make([]byte, written, written+int64(len(chunk)))
 	_, rerr := f.ReadAt(body, slot*spoolSlot)
 	g.spoolMu.Lock()
@@ -280,6 +281,12 @@ func (g *groupRecorder) unspool(f *os.File, slot, written int64, chunk []byte, r
 		return nil, spooled{lost: fmt.Errorf("writing an answer to the spool: %w; reading it back: %w", werr, rerr)}, nil
 	}
 	body = append(body, chunk...)
+	if readErr != nil {
+		if readErr == io.EOF {
+			readErr = nil
+		}
+		return body, spooled{}, readErr
+	}
 	rest, err := io.ReadAll(r)
 	return append(body, rest...), spooled{}, err
 }
