@@ -94,6 +94,15 @@ type Sender struct {
 	// Lookup finds a signature scheme (signature.Lookup by default).
 	Lookup func(name string) (signature.Scheme, error)
 	Now    func() time.Time
+	// ReadBody, when set, reads the response body in place of Send:
+	// r is the body's first MaxResponseBody bytes, size its
+	// Content-Length (-1: not said), and what it returns is the
+	// attempt's ResponseBody. The attempt's Duration includes it, as it
+	// includes reading the body. (hookctl check writes a burst's
+	// answers to a spool file as they arrive and keeps only their
+	// start: thousands of answers read at once were all in memory at
+	// once.)
+	ReadBody func(r io.Reader, size int64) ([]byte, error)
 }
 
 // FromHookctl reports whether a User-Agent is one hookctl sends with:
@@ -178,14 +187,20 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		}
 		return a, nil, nil
 	}
-	body, rerr := readResponseBody(resp)
+	var respBody []byte
+	var rerr error
+	if s.ReadBody != nil {
+		respBody, rerr = s.ReadBody(io.LimitReader(resp.Body, MaxResponseBody), resp.ContentLength)
+	} else {
+		respBody, rerr = readResponseBody(resp)
+	}
 	// Drain a little more so the connection can be reused, then close.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 256<<10))
 	resp.Body.Close()
 	a.Duration = time.Since(start)
 	a.ResponseStatus = resp.StatusCode
 	a.ResponseHeaders = resp.Header
-	a.ResponseBody = body
+	a.ResponseBody = respBody
 	if rerr != nil {
 		a.Error = "reading response: " + describeError(rerr, s.Client.Timeout)
 		if closedEarly(rerr) {
