@@ -176,8 +176,11 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 	pc.cr.n = 0
 	// The head is read under MaxResponseHeaderBytes, counted from here
 	// (nothing is read before the request is written).
+	// It is reset on every way out before the connection can go back to
+	// the pool: a deferred reset ran after a body-less answer had pooled
+	// it, on a connection another worker may already be using, and
+	// lifted the limit from that worker's head (a data race).
 	pc.cr.head = true
-	defer func() { pc.cr.head = false }()
 	err := write(pc.bw)
 	if err == nil {
 		err = pc.bw.Flush()
@@ -190,6 +193,7 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 		// sent, on a connection that is not reused.
 		pc.c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 		if resp, rerr := http.ReadResponse(pc.br, req); rerr == nil && resp.StatusCode >= 200 {
+			pc.cr.head = false
 			if stop != nil {
 				stop()
 			}
@@ -216,6 +220,7 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 		break
 	}
 	if err != nil {
+		pc.cr.head = false
 		if stop != nil {
 			stop()
 		}
