@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -21,11 +22,24 @@ const expungeDeliveriesSQL = `UPDATE deliveries SET
 	lease_owner = '', lease_expires_at = NULL, updated_at = ?2
 	WHERE event_id = ?3 AND (status = 'pending' OR (status = 'failed' AND lease_owner <> ''))`
 
-// ExpungeEvent implements store.ContentExpunger.
+// ExpungeEvent implements store.ContentExpunger. The payload's bytes are
+// gone from the store's files too, not only from its rows: the
+// transaction runs with secure_delete on (SQLite then overwrites with
+// zeros the row's old cell and the overflow pages it frees; off, the
+// store's default, they stayed readable with `strings STORE.db` until
+// reused), and the WAL, which still held the frames that wrote the
+// payload, is checkpointed into the database file and truncated after
+// it (truncateWAL).
 func (s *Store) ExpungeEvent(ctx context.Context, id string, at time.Time) error {
-	return s.withTx(ctx, func(tx *sql.Tx) error {
+	expunged := false
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		restore, err := secureDelete(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer restore()
 		var headers sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT headers FROM events WHERE id = ?`, id).Scan(&headers)
+		err = tx.QueryRowContext(ctx, `SELECT headers FROM events WHERE id = ?`, id).Scan(&headers)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &store.NotFoundError{Kind: "event", ID: id}
 		}
@@ -44,10 +58,44 @@ func (s *Store) ExpungeEvent(ctx context.Context, id string, at time.Time) error
 			if _, err := tx.ExecContext(ctx, `UPDATE events SET payload = x'', headers = ? WHERE id = ?`, jsonMap(h), id); err != nil {
 				return err
 			}
+			expunged = true
 		}
 		_, err = tx.ExecContext(ctx, expungeDeliveriesSQL, store.ExpungedError, tm(time.Now()), id)
 		return err
 	})
+	if err == nil && expunged {
+		s.truncateWAL(ctx)
+	}
+	return err
+}
+
+// secureDelete turns secure_delete on for the rest of tx (the writer's
+// connection) and returns what puts the connection's setting back: the
+// zeroing happens as the statements change pages, so the setting is
+// needed only while they run, and the store's other writes keep theirs.
+func secureDelete(ctx context.Context, tx *sql.Tx) (restore func(), err error) {
+	var was int
+	if err := tx.QueryRowContext(ctx, `PRAGMA secure_delete`).Scan(&was); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return nil, err
+	}
+	return func() {
+		tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA secure_delete = %d`, was))
+	}, nil
+}
+
+// truncateWAL copies the WAL into the database file and empties it
+// (wal_checkpoint(TRUNCATE)), so no frame written before an expunge keeps
+// the payload it expunged: SQLite reuses a WAL from its start, and an old
+// frame beyond what it rewrote stayed in the file. A reader still on an
+// older snapshot (a long export) keeps the checkpoint from completing;
+// the WAL is then truncated when the writer next starts it over. Best
+// effort: the expunge itself is committed.
+func (s *Store) truncateWAL(ctx context.Context) {
+	var busy, log, done int
+	s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done)
 }
 
 // ExpungeAttemptBody implements store.ContentExpunger.
