@@ -10,7 +10,25 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-var _ store.ContentExpunger = (*Store)(nil)
+var (
+	_ store.ContentExpunger = (*Store)(nil)
+	_ store.ExpungeMarker   = (*Store)(nil)
+)
+
+// expungeMarkSQL moves the expunge mark forward (store.ExpungeMarker):
+// its updated_at, by at least one even when the clock did not.
+const expungeMarkSQL = `INSERT INTO objects (kind, id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+	ON CONFLICT (kind, id) DO UPDATE SET updated_at = max(objects.updated_at + 1, excluded.updated_at)`
+
+// ExpungeMark implements store.ExpungeMarker.
+func (s *Store) ExpungeMark(ctx context.Context) (int64, error) {
+	var mark int64
+	err := s.r.QueryRowContext(ctx, `SELECT updated_at FROM objects WHERE kind = ? AND id = ?`, store.ObjectKindExpunge, store.ExpungeMarkID).Scan(&mark)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return mark, s.fault(err)
+}
 
 // expungeDeliveriesSQL stops an expunged event's pending deliveries:
 // failed, and no longer leased (as orphanDeliveriesSQL does), so a
@@ -59,6 +77,9 @@ func (s *Store) ExpungeEvent(ctx context.Context, id string, at time.Time) error
 				return err
 			}
 			expunged = true
+			if _, err := tx.ExecContext(ctx, expungeMarkSQL, store.ObjectKindExpunge, store.ExpungeMarkID, tm(time.Now())); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, expungeDeliveriesSQL, store.ExpungedError, tm(time.Now()), id)
 		return err
