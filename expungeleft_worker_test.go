@@ -164,6 +164,11 @@ func testExpungeleftWorker(t *testing.T, dir, storeArg string) {
 		if m["error"] == store.ExpungedError {
 			unsent++
 		}
+		// Neither attempt is recorded (the expunge took both leases):
+		// the lines say so, and promise no retry.
+		if nr, _ := m["not_recorded"].(string); !strings.HasPrefix(nr, "lease lost") || m["retry"] != false {
+			t.Errorf("the worker's line of an attempt whose lease the expunge took: not_recorded %q, retry %v; want lease lost, false", m["not_recorded"], m["retry"])
+		}
 	}
 	if unsent != 1 {
 		t.Errorf("the worker's attempts: %v; want one %q", got, store.ExpungedError)
