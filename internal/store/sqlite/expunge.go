@@ -110,14 +110,29 @@ func secureDelete(ctx context.Context, tx *sql.Tx) (restore func(), err error) {
 // truncateWAL copies the WAL into the database file and empties it
 // (wal_checkpoint(TRUNCATE)), so no frame written before an expunge keeps
 // the payload it expunged: SQLite reuses a WAL from its start, and an old
-// frame beyond what it rewrote stayed in the file. A reader still on an
-// older snapshot (a long export) keeps the checkpoint from completing;
-// the WAL is then truncated when the writer next starts it over. Best
-// effort: the expunge itself is committed.
+// frame beyond what it rewrote stayed in the file. Such a checkpoint
+// waits for the readers of older snapshots and holds the other writers
+// meanwhile: it waits at most truncateWait (not the store's 10 s busy
+// timeout), and a reader still there then (a long export) leaves the WAL
+// to be emptied when the writer next starts it over. Best effort: the
+// expunge itself is committed.
 func (s *Store) truncateWAL(ctx context.Context) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, truncateWait.Milliseconds())); err != nil {
+		return
+	}
 	var busy, log, done int
-	s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done)
+	conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done)
+	conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout.Milliseconds()))
 }
+
+// truncateWait bounds how long an expunge's WAL truncation waits for
+// older readers (and holds the store's writers).
+const truncateWait = time.Second
 
 // ExpungeAttemptBody implements store.ContentExpunger.
 func (s *Store) ExpungeAttemptBody(ctx context.Context, deliveryID string, number int) error {
