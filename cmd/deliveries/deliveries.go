@@ -235,7 +235,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		}
 		t.Row().Styled(id, s.ID).Cell(src).Styled(ev.Type, s.EventType).
 			Styled(d.Status, s.DeliveryStatus(d.Status)).Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).
-			Styled(last, s.AttemptStatus(d.LastStatus, lastAttemptFailed(d))).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
+			Styled(last, s.AttemptStatus(d.LastStatus, delivery.LastAttemptFailed(d))).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
 	}
 	if err := t.Render(); err != nil {
 		return err
@@ -501,6 +501,16 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	fmt.Fprintln(w)
 	WriteBody(w, ev.Payload)
 
+	// An attempt's status is red when it failed under the scheme the
+	// delivery is sent with: a subscription's (its deliveries carry
+	// none), else the event's provider's for "auto".
+	subScheme := ""
+	if d.Scheme == "" && d.SubscriptionID != "" {
+		if sb, err := st.GetSubscription(ctx, d.SubscriptionID); err == nil && sb != nil {
+			subScheme = sb.Scheme
+		}
+	}
+	scheme := delivery.SentScheme(d, subScheme, ev.Provider)
 	for i, a := range atts {
 		fmt.Fprintln(w)
 		code := "ERR"
@@ -512,7 +522,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			trigger = "  " + s.Muted.Render("manual") // asked for: a replay, a resend
 		}
 		fmt.Fprintf(w, "%s  %s  %s %s  %s  %s%s\n", s.Header.Render(fmt.Sprintf("Attempt %d", a.Number)),
-			s.AttemptStatus(a.ResponseStatus, attemptFailed(d, atts, i)).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
+			s.AttemptStatus(a.ResponseStatus, delivery.AttemptFailed(d, atts, i, scheme)).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
 			a.Duration.Round(100*time.Microsecond), ios.FormatTime(a.StartedAt, now), trigger)
 		if a.Number > 1 {
 			// The signature changes per attempt: show what was sent.
@@ -695,22 +705,4 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// lastAttemptFailed reports whether d's last attempt failed: the delivery
-// failed, or waits for a retry after an error. A 2xx answer a provider's
-// rules count as failed (Bond's 202) is then not shown green.
-func lastAttemptFailed(d *store.Delivery) bool {
-	return d.Status == store.DeliveryFailed || (d.Status == store.DeliveryPending && d.LastError != "")
-}
-
-// attemptFailed reports whether atts[i], an attempt of d, failed: the
-// last one as lastAttemptFailed says, an earlier one as deliveries tail
-// tells it (delivery.AttemptState: retried by the schedule, or settled
-// by an answer d's scheme does not count as delivered).
-func attemptFailed(d *store.Delivery, atts []*store.Attempt, i int) bool {
-	if i == len(atts)-1 {
-		return lastAttemptFailed(d)
-	}
-	return delivery.AttemptState(d, atts[i], atts[i+1]).Status != store.DeliverySucceeded
 }

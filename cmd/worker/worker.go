@@ -163,8 +163,13 @@ func run(ctx context.Context, opts *Options) error {
 				if r.Event != nil {
 					j.EventType = r.Event.Type
 				}
-				if r.Err != nil {
+				switch {
+				case r.Err != nil:
 					j.NotRecorded = r.Err.Error()
+				case r.LeaseLost:
+					// Not recorded either: its line said "pending", retry
+					// true, of a delivery an expunge had failed.
+					j.NotRecorded, j.Retry = delivery.LeaseLostNote, false
 				}
 				jsonMu <- struct{}{}
 				ui.WriteJSONLine(ios.Out, j)

@@ -75,6 +75,6 @@ func (e *Engine) primeClaimed(ctx context.Context, ds []*store.Delivery) {
 		return
 	}
 	for _, ev := range evs {
-		e.events.put(ev.ID, ev)
+		e.putEvent(ev)
 	}
 }

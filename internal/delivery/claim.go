@@ -14,7 +14,7 @@ func (e *Engine) claim(ctx context.Context, limit int) ([]*store.Delivery, error
 	if ec, ok := e.Store.(store.EventClaimer); ok {
 		ds, evs, err := ec.ClaimDueEvents(ctx, e.Owner, e.Now(), e.Lease, limit, e.RunID)
 		for _, ev := range evs {
-			e.events.put(ev.ID, ev)
+			e.putEvent(ev)
 		}
 		return ds, err
 	}

@@ -173,9 +173,14 @@ func (e *Engine) target(ctx context.Context, d *store.Delivery, ev *store.Event)
 	return sub, t, nil
 }
 
+// event is the event id for an attempt starting now: the cached copy,
+// read again when it may predate an expunge (expunge.go).
 func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
-	if ev, ok := e.events.get(id); ok {
-		return ev, nil
+	if c, ok := e.events.get(id); ok {
+		if e.suspect(ctx, c.at) {
+			return e.fresh(ctx, c.ev)
+		}
+		return c.ev, nil
 	}
 	ev, err := e.Store.GetEvent(ctx, id)
 	if err != nil {
@@ -184,7 +189,7 @@ func (e *Engine) event(ctx context.Context, id string) (*store.Event, error) {
 		}
 		return nil, fmt.Errorf("reading event: %w", err)
 	}
-	e.events.put(id, ev)
+	e.putEvent(ev)
 	return ev, nil
 }
 

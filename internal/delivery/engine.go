@@ -139,9 +139,15 @@ type Engine struct {
 	wake     chan struct{}
 	recordCh chan recordReq // group-commit recorder, while Run runs
 	initOnce sync.Once
-	events   *lru[*store.Event]
-	subsMu   sync.Mutex
-	subs     map[string]cachedSub
+	events   *lru[cachedEvent]
+	// eventRereads counts the events read again at send time because the
+	// copy at hand was older than eventTTL (expunge.go).
+	eventRereads atomic.Int64
+	markReads    atomic.Int64
+	expMu        sync.Mutex
+	exp          expungeState
+	subsMu       sync.Mutex
+	subs         map[string]cachedSub
 }
 
 type cachedSub struct {
@@ -198,7 +204,7 @@ func (e *Engine) init() {
 			e.SchemeFor = SchemeFor
 		}
 		e.wake = make(chan struct{}, 1)
-		e.events = newLRU[*store.Event](Lead(e.Concurrency) + 4*e.Concurrency)
+		e.events = newLRU[cachedEvent](Lead(e.Concurrency) + 4*e.Concurrency)
 		e.subs = map[string]cachedSub{}
 	})
 }
@@ -403,6 +409,9 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 type job struct {
 	d  *store.Delivery
 	ev *store.Event
+	// read is when ev was read from the store (or created): one read
+	// before the store's expunge mark changed is read again (expunge.go).
+	read time.Time
 	// manual: the delivery was handed over by a requeue (Requeue,
 	// RequeueMatching: a replay, a resend) or by EnqueueManual, so the
 	// attempt made of it now is one somebody asked for
@@ -469,7 +478,10 @@ func (e *Engine) process(ctx context.Context, j job) {
 		permanent  bool // retrying cannot help: fail now
 	)
 	var err error
-	if ev == nil {
+	if ev != nil && e.suspect(ctx, j.read) {
+		ev, err = e.fresh(ctx, ev)
+	}
+	if ev == nil && err == nil {
 		ev, err = e.event(ctx, d.EventID)
 	}
 	if err == nil {
@@ -630,7 +642,7 @@ func (e *Engine) Finished() int64 { return e.succeeded.Load() + e.failed.Load() 
 // saving a read per delivery.
 func (e *Engine) Prime(ev *store.Event) {
 	e.init()
-	e.events.put(ev.ID, ev)
+	e.putEvent(ev)
 }
 
 // Config is what commands choose about an engine.

@@ -42,7 +42,7 @@ func (e *Engine) enqueue(ctx context.Context, events []*store.Event, deliveries 
 				// Only what is due now (a schedule may start later).
 				if d.LeaseOwner == "" && !d.NextAttemptAt.After(now) && (manual || room > 0) {
 					d.LeaseOwner, d.LeaseExpiresAt = e.Owner, until
-					leased = append(leased, job{d: d, ev: events[i], manual: manual})
+					leased = append(leased, job{d: d, ev: events[i], read: time.Now(), manual: manual})
 					room--
 				}
 			}
@@ -220,8 +220,9 @@ func (e *Engine) handRequeued(ctx context.Context, ds []*store.Delivery) {
 	ds = kept
 	jobs := make([]job, len(ds))
 	evs := e.requeuedEvents(ctx, ds)
+	read := time.Now()
 	for i, d := range ds {
-		jobs[i] = job{d: d, ev: evs[d.EventID], manual: true}
+		jobs[i] = job{d: d, ev: evs[d.EventID], read: read, manual: true}
 	}
 	e.hold(ds)
 	e.hand(jobs)

@@ -135,7 +135,7 @@ func AttemptLine(stamp string, res Result) string {
 	fmt.Fprintf(&b, " %s %s (%s) attempt %d/%d ", method, a.RequestURL, latency(a.Duration), a.Number, max(d.MaxAttempts, a.Number))
 	switch {
 	case res.LeaseLost:
-		b.WriteString(ui.Yellow("lease lost: another worker owns this delivery now"))
+		b.WriteString(ui.Yellow(LeaseLostNote))
 	case res.Err != nil:
 		b.WriteString(ui.Red("not recorded: " + res.Err.Error()))
 	case d.Status == store.DeliverySucceeded:
@@ -188,3 +188,9 @@ func latency(d time.Duration) string {
 		return d.Round(100 * time.Millisecond).String()
 	}
 }
+
+// LeaseLostNote says why an attempt was not recorded when the delivery's
+// lease was taken from the process that made it: by another worker once
+// the lease ran out, or by the store when the delivery was settled
+// elsewhere (its event's payload expunged, its subscription deleted).
+const LeaseLostNote = "lease lost: the delivery was taken from this process (another worker, or settled elsewhere: an expunge, a deleted subscription)"

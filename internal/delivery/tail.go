@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -153,6 +154,10 @@ type Tailer struct {
 	lastSent map[int64]bool
 	down     time.Time
 	overflow bool
+	// subSchemes: the schemes of the subscriptions of the rows reported
+	// (sentScheme), by subscription id.
+	schemesMu  sync.Mutex
+	subSchemes map[string]string
 	// The requeue log entries deleted before the tail read them: found by
 	// this step (lostTick), by the steps since the first was said while
 	// still behind (lostMore); rqFull: the step's reads of the log were
@@ -1108,7 +1113,7 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 		if i+1 < len(atts) && atts[i+1].Number <= row.AttemptCount {
 			next = atts[i+1]
 		}
-		state := AttemptState(row.Delivery, a, next)
+		state := AttemptStateIn(row.Delivery, a, next, t.sentScheme(ctx, row))
 		w.printed = a.Number
 		if t.Status == store.DeliveryPending && state.Status != store.DeliveryPending {
 			continue
@@ -1139,6 +1144,39 @@ func (t *Tailer) byIDs(ctx context.Context, ids []string) ([]*store.DeliveryRow,
 // retry, settled when next was asked for (a replay of a settled
 // delivery).
 func AttemptState(d *store.Delivery, a, next *store.Attempt) *store.Delivery {
+	scheme := d.Scheme
+	if scheme == "auto" {
+		scheme = ""
+	}
+	return AttemptStateIn(d, a, next, scheme)
+}
+
+// SentScheme is the scheme d's attempts are sent and judged by, as the
+// engine resolves it (target): the delivery's own (an ad-hoc one's), else
+// its subscription's (subScheme; a subscription's deliveries carry none),
+// "auto" (or a subscription's scheme not known) being the event's
+// provider's (provider).
+func SentScheme(d *store.Delivery, subScheme, provider string) string {
+	s := d.Scheme
+	if s == "" && d.SubscriptionID != "" {
+		s = subScheme
+		if s == "" {
+			s = "auto"
+		}
+	}
+	if s == "auto" {
+		s = SchemeFor(provider)
+	}
+	return s
+}
+
+// AttemptStateIn is AttemptState judging a's answer by scheme, the one
+// d's attempts are sent with (SentScheme). AttemptState judged a
+// subscription's deliveries, which carry no scheme, by the 2xx rule: a
+// Bond subscription's 202 (failed when it was recorded, in red) read
+// "succeeded", in green, in deliveries tail, deliveries show and the
+// inspector once a replay followed it.
+func AttemptStateIn(d *store.Delivery, a, next *store.Attempt, scheme string) *store.Delivery {
 	s := *d
 	if next == nil || a.Number >= d.AttemptCount {
 		return &s
@@ -1149,12 +1187,7 @@ func AttemptState(d *store.Delivery, a, next *store.Attempt) *store.Delivery {
 	// Bond or Mono do not accept: Bond's 202 was said "succeeded", in
 	// green). One followed by an attempt asked for (a replay) settled the
 	// delivery: succeeded when its answer counts as delivered under the
-	// delivery's own scheme (an ad-hoc delivery's; a subscription's
-	// deliveries, which carry none, by the 2xx rule).
-	scheme := d.Scheme
-	if scheme == "auto" {
-		scheme = ""
-	}
+	// scheme it was sent with.
 	ok := next.Manual && a.Error == "" && Success(scheme, a.ResponseStatus)
 	if s.LastError == "" && !ok {
 		s.LastError = statusError(scheme, a) // as Decide says it
@@ -1204,4 +1237,46 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// LastAttemptFailed reports whether d's latest attempt failed: the
+// delivery failed, or waits for a retry after an error. A 2xx answer a
+// provider's rules count as failed (Bond's 202) is then not shown green.
+func LastAttemptFailed(d *store.Delivery) bool {
+	return d.Status == store.DeliveryFailed || (d.Status == store.DeliveryPending && d.LastError != "")
+}
+
+// AttemptFailed reports whether atts[i], an attempt of d (its attempts in
+// order), failed: the latest as LastAttemptFailed says, an earlier one as
+// deliveries tail tells it (AttemptStateIn with scheme, SentScheme's).
+// deliveries show and the inspector colour an attempt's status by it.
+func AttemptFailed(d *store.Delivery, atts []*store.Attempt, i int, scheme string) bool {
+	if i == len(atts)-1 {
+		return LastAttemptFailed(d)
+	}
+	return AttemptStateIn(d, atts[i], atts[i+1], scheme).Status != store.DeliverySucceeded
+}
+
+// sentScheme is SentScheme for a row of the log, its subscription's
+// scheme read once per subscription for the tail's life (one deleted
+// since, or unreadable: the provider's).
+func (t *Tailer) sentScheme(ctx context.Context, row *store.DeliveryRow) string {
+	if row.Scheme != "" || row.SubscriptionID == "" {
+		return SentScheme(row.Delivery, "", row.Provider)
+	}
+	t.schemesMu.Lock()
+	sc, ok := t.subSchemes[row.SubscriptionID]
+	t.schemesMu.Unlock()
+	if !ok {
+		if sub, err := t.Store.GetSubscription(ctx, row.SubscriptionID); err == nil && sub != nil {
+			sc = sub.Scheme
+		}
+		t.schemesMu.Lock()
+		if t.subSchemes == nil {
+			t.subSchemes = map[string]string{}
+		}
+		t.subSchemes[row.SubscriptionID] = sc
+		t.schemesMu.Unlock()
+	}
+	return SentScheme(row.Delivery, sc, row.Provider)
 }

@@ -32,6 +32,24 @@ func (e *Event) Expunged() (time.Time, bool) {
 	return at, true
 }
 
+// ObjectKindExpunge is the kind of the one object (id ExpungeMarkID) whose
+// updated_at ContentExpunger.ExpungeEvent moves forward in its
+// transaction: the store's expunge mark (ExpungeMarker).
+const (
+	ObjectKindExpunge = "hookctl.expunge"
+	ExpungeMarkID     = "mark"
+)
+
+// ExpungeMarker is implemented by both backends: a value that changes
+// whenever an event's payload is expunged (0 before the first), read in
+// one indexed point query. A long-running engine reads it every so often
+// and reads again, before sending, the events it cached before it
+// changed (delivery's expungeCheck): a worker beside the `hookctl serve`
+// that expunged sent the payload it held.
+type ExpungeMarker interface {
+	ExpungeMark(ctx context.Context) (int64, error)
+}
+
 // ContentExpunger is implemented by both backends: forgetting what an
 // event said, or what an endpoint answered (Svix's expunge-content,
 // for a message sent with sensitive content by mistake). No migration:

@@ -938,10 +938,21 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 		reqHeaders = e.Headers
 	}
 	dd.Headers = sortedHeaders(delivery.MaskHeaders(reqHeaders))
-	for _, a := range atts {
+	// A 2xx is red ("bad") when the attempt failed under the scheme the
+	// delivery is sent with (Bond's 202), as in deliveries show.
+	subScheme := ""
+	if dd.Sub != nil {
+		subScheme = dd.Sub.Scheme
+	}
+	scheme := delivery.SentScheme(d, subScheme, e.Provider)
+	for i, a := range atts {
+		class := statusClass(a.ResponseStatus)
+		if class == "ok" && delivery.AttemptFailed(d, atts, i, scheme) {
+			class = "bad"
+		}
 		dd.Attempts = append(dd.Attempts, attemptView{Number: a.Number, StartedAt: a.StartedAt, Duration: fmtDuration(a.Duration),
 			Method: a.RequestMethod, URL: a.RequestURL, RequestHeaders: sortedHeaders(delivery.MaskHeaders(a.RequestHeaders)),
-			Status: a.ResponseStatus, StatusClass: statusClass(a.ResponseStatus),
+			Status: a.ResponseStatus, StatusClass: class,
 			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: bodyText(string(a.ResponseBody)), Error: a.Error, Manual: a.Manual})
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {

@@ -10,7 +10,28 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-var _ store.ContentExpunger = (*DB)(nil)
+var (
+	_ store.ContentExpunger = (*DB)(nil)
+	_ store.ExpungeMarker   = (*DB)(nil)
+)
+
+// expungeMarkSQL moves the expunge mark forward (store.ExpungeMarker):
+// its updated_at, by at least a microsecond even when the clock did not.
+const expungeMarkSQL = `INSERT INTO objects (kind, id, created_at, updated_at) VALUES ($1, $2, $3, $3)
+	ON CONFLICT (kind, id) DO UPDATE SET updated_at = greatest(objects.updated_at + interval '1 microsecond', excluded.updated_at)`
+
+// ExpungeMark implements store.ExpungeMarker.
+func (db *DB) ExpungeMark(ctx context.Context) (int64, error) {
+	var at time.Time
+	err := db.pool.QueryRow(ctx, `SELECT updated_at FROM objects WHERE kind = $1 AND id = $2`, store.ObjectKindExpunge, store.ExpungeMarkID).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, db.wrap("read the expunge mark", err)
+	}
+	return at.UnixMicro(), nil
+}
 
 // expungeEventSQL empties an event's payload and marks it expunged
 // ($2: store.HeaderExpunged, $3: when), once.
@@ -40,10 +61,16 @@ func (db *DB) ExpungeEvent(ctx context.Context, id string, at time.Time) error {
 				}
 				return err
 			}
-			if _, err := tx.Exec(ctx, expungeEventSQL, pk(id), store.HeaderExpunged, at.UTC().Format(time.RFC3339Nano)); err != nil {
+			tag, err := tx.Exec(ctx, expungeEventSQL, pk(id), store.HeaderExpunged, at.UTC().Format(time.RFC3339Nano))
+			if err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, expungeDeliveriesSQL, pk(id), store.ExpungedError, now())
+			if tag.RowsAffected() > 0 {
+				if _, err := tx.Exec(ctx, expungeMarkSQL, store.ObjectKindExpunge, store.ExpungeMarkID, now()); err != nil {
+					return err
+				}
+			}
+			_, err = tx.Exec(ctx, expungeDeliveriesSQL, pk(id), store.ExpungedError, now())
 			return err
 		})
 	})

@@ -142,6 +142,13 @@ func dsn(path string, txlock string) string {
 		// memory, a few pages, instead of a temporary file written
 		// through system calls.
 		q.Set("_pragma", "temp_store(memory)")
+		// What the writer deletes or moves within a page (an updated
+		// row's old cell, cells a page split moved away) is overwritten
+		// with zeros where that costs no I/O: an expunged payload
+		// (ExpungeEvent, which turns secure_delete fully on for its own
+		// transaction) leaves no stale copy behind in the event pages'
+		// free space, where the page splits that stored it had left one.
+		q.Add("_pragma", "secure_delete(fast)")
 	} else {
 		// The read pool never creates the file (the writer does, at
 		// Open): a connection it opens once the file was deleted would
