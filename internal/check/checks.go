@@ -46,6 +46,7 @@ const (
 	RejectsMissingSig      = "rejects-missing-signature"
 	RejectsWrongSecret     = "rejects-wrong-secret"
 	RejectsTamperedBody    = "rejects-tampered-body"
+	VerifiesRawBody        = "verifies-raw-body"
 	RejectsStaleTimestamp  = "rejects-stale-timestamp"
 	RejectsFutureTimestamp = "rejects-future-timestamp"
 	AcceptsRotatedSecret   = "accepts-rotated-secret"
@@ -65,6 +66,7 @@ var Defs = []Def{
 	{RejectsMissingSig, "rejects a request without signature", "a valid event with the signature header(s) removed", "4xx", "schemes that send a signature or secret"},
 	{RejectsWrongSecret, "rejects a wrong secret", "a valid event signed with another secret (a subscription's previous secret once its rotation grace period has ended)", "4xx", "schemes that send a signature or secret"},
 	{RejectsTamperedBody, "rejects a tampered body", "a signed event whose body is changed after signing", "4xx", "schemes that sign the body"},
+	{VerifiesRawBody, "verifies the raw body, not re-serialised JSON", "a valid event whose JSON text changes when parsed and serialised again (a field with an escaped \\u00e9 and \\/ beside a raw é)", "2xx", "schemes that sign the body, JSON events"},
 	{RejectsStaleTimestamp, "rejects a stale timestamp", "a valid event signed 10 minutes ago", "4xx", "schemes with a signed timestamp (standard, stripe, bond, slack)"},
 	{RejectsFutureTimestamp, "rejects a timestamp in the future", "a valid event signed 10 minutes ahead", "4xx", "schemes whose verification bounds the future (standard, bond, slack)"},
 	{AcceptsRotatedSecret, "accepts several signatures (secret rotation)", "a valid event signed with two old secrets and the current one, the valid signature in the middle (one signature per request: a subscription's previous secret, during its rotation grace period)", "2xx", "schemes that carry several signatures (standard, stripe); every scheme during a subscription's rotation grace period"},
