@@ -10,7 +10,8 @@
 // answer), defaultlimit (express's 100kb body limit), missingok (skips
 // verification when the signature header is missing), and for stripe
 // firstsig (hand-written: the first v1 signature, compared with ===),
-// notolerance (constructEvent's tolerance 0) and hourtolerance (3600).
+// notolerance (constructEvent's tolerance 0), hourtolerance (3600) and
+// uncaught (constructEvent's exception left to express: a 500).
 //
 // It listens on 127.0.0.1 (a free port), prints {"port": N} on stdout and
 // appends one line to EFFECT for each event it processes.
@@ -117,10 +118,15 @@ if (SDK === "svix") {
     } else {
       // tolerance: 0 skips the timestamp (as documented), 3600 is an hour.
       const tolerance = has("notolerance") ? 0 : has("hourtolerance") ? 3600 : undefined;
-      try {
+      if (has("uncaught")) {
+        // No try/catch: express answers the exception with a 500.
         event = stripe.webhooks.constructEvent(payloadOf(req), header, SECRET, tolerance);
-      } catch (err) {
-        return refuse(res, err);
+      } else {
+        try {
+          event = stripe.webhooks.constructEvent(payloadOf(req), header, SECRET, tolerance);
+        } catch (err) {
+          return refuse(res, err);
+        }
       }
     }
     await processEvent(event.id);
