@@ -158,7 +158,7 @@ const (
 // refused (Stripe's events are pretty-printed), so every check of one,
 // and the rejects-* checks, whose 400 proves nothing then.
 var stripeRefusesAll = []string{check.AcceptsRotatedSecret, check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate,
-	check.DedupesDuplicate, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret,
+	check.DedupesDuplicate, check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret,
 	check.SurvivesBurst, check.ToleratesOutOfOrder, check.VerifiesRawBody}
 
 type sdkCase struct {
@@ -184,7 +184,10 @@ type sdkCase struct {
 // It found that a receiver verifying the signature over
 // JSON.stringify(express.json()'s object) passed every check with svix
 // and @octokit/webhooks: their compact events survive the round trip
-// byte for byte; verifies-raw-body catches it (reserialize cases).
+// byte for byte; verifies-raw-body catches it (reserialize cases). And
+// that one comparing with crypto.timingSafeEqual without a length check
+// passed every check, though any request with a short signature header
+// makes it fail: rejects-malformed-signature catches it.
 func TestSDKReceivers(t *testing.T) {
 	fast := []string{"--burst", "10", "--effect-wait", "1s"}
 	cases := []sdkCase{
@@ -192,7 +195,7 @@ func TestSDKReceivers(t *testing.T) {
 		{name: "svix-reserialized", sdk: "svix", variant: "reserialize", failed: []string{check.VerifiesRawBody},
 			hints: map[string]string{check.VerifiesRawBody: "it verifies a re-serialised body (JSON.stringify(req.body) after express.json()"}},
 		{name: "svix-200-on-bad-signature", sdk: "svix", variant: "always200", failed: []string{
-			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
+			check.RejectsFutureTimestamp, check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
 			hints: map[string]string{check.RejectsWrongSecret: "accepted a request signed with another secret",
 				check.RejectsStaleTimestamp: "the timestamp is not checked at all"}},
 		{name: "svix-nodedupe", sdk: "svix", variant: "nodedupe", failed: []string{check.DedupesDuplicate},
@@ -204,6 +207,12 @@ func TestSDKReceivers(t *testing.T) {
 			hints: map[string]string{check.VerifiesRawBody: "verify the signature over the raw body bytes"}},
 		{name: "octokit-unsigned-accepted", sdk: "octokit", variant: "missingok", failed: []string{check.RejectsMissingSig},
 			hints: map[string]string{check.RejectsMissingSig: "accepted without x-hub-signature, x-hub-signature-256"}},
+		// The comparison GitHub's docs showed: crypto.timingSafeEqual,
+		// which throws on a header of another length (a 500 in express),
+		// behind a guard for a missing one. It passed every check before
+		// rejects-malformed-signature.
+		{name: "octokit-timingsafeequal-unchecked-length", sdk: "octokit", variant: "timingsafe", failed: []string{check.RejectsMalformedSig},
+			hints: map[string]string{check.RejectsMalformedSig: "Node's crypto.timingSafeEqual"}},
 		{name: "octokit-middleware", sdk: "octokit-middleware"},
 		{name: "octokit-middleware-nodedupe", sdk: "octokit-middleware", variant: "nodedupe", failed: []string{check.DedupesDuplicate},
 			hints: map[string]string{check.DedupesDuplicate: "X-GitHub-Delivery"}},
@@ -219,7 +228,7 @@ func TestSDKReceivers(t *testing.T) {
 		// constructEvent's exception left to express: a 500 to every
 		// request that fails verification, which the provider retries.
 		{name: "stripe-uncaught-exception", sdk: "stripe", variant: "uncaught", failed: []string{
-			check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
+			check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
 			hints: map[string]string{check.RejectsWrongSecret: "a 5xx makes the provider retry it for days: answer 400 or 401"}},
 		// 1.5 s of work before the answer, deadline 1 s: it cannot be
 		// in time, however fast the machine.
@@ -232,7 +241,7 @@ func TestSDKReceivers(t *testing.T) {
 		{name: "python-tolerance-none", sdk: "python", variant: "threads+notolerance", failed: []string{check.RejectsStaleTimestamp},
 			hints: map[string]string{check.RejectsStaleTimestamp: "the timestamp is not checked at all"}},
 		{name: "python-200-on-bad-signature", sdk: "python", variant: "threads+always200", failed: []string{
-			check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret}},
+			check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret}},
 		{name: "python-nodedupe", sdk: "python", variant: "threads+nodedupe", failed: []string{check.DedupesDuplicate},
 			hints: map[string]string{check.DedupesDuplicate: "the event's id in the body (evt_…)"}},
 	}

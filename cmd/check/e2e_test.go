@@ -313,7 +313,7 @@ func TestBrokenReceivers(t *testing.T) {
 	}{
 		{name: "correct", code: 0, effect: true},
 		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
-			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
+			check.RejectsFutureTimestamp, check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
 			hints: map[string]string{check.RejectsMissingSig: "accepted without bond-signature: an attacker's request would be processed; refuse a request that lacks it",
 				check.RejectsWrongSecret: "check it against the subscription's secret", check.RejectsTamperedBody: "over the raw body bytes"}},
 		{name: "500-to-duplicates", b: behaviour{dup500: true}, code: 1, failed: []string{check.AcknowledgesDuplicate}},
@@ -351,7 +351,7 @@ func TestBrokenReceivers(t *testing.T) {
 		// fail, saying why (a 429 passed them as a rejection), and so
 		// does ignores-unknown-event (it warned, as of a 4xx).
 		{name: "rate-limited", b: behaviour{noVerify: true, limit: 3}, code: 1, failed: []string{
-			check.AcceptsLargePayload, check.IgnoresUnknownEvent, check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp,
+			check.AcceptsLargePayload, check.IgnoresUnknownEvent, check.RejectsFutureTimestamp, check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp,
 			check.RejectsTamperedBody, check.RejectsWrongSecret, check.SurvivesBurst, check.ToleratesOutOfOrder, check.VerifiesRawBody},
 			hints: map[string]string{check.RejectsWrongSecret: "429 Too Many Requests: a rate limit answered", check.IgnoresUnknownEvent: "429 Too Many Requests",
 				check.SurvivesBurst: "429 Too Many Requests", check.RejectsMissingSig: "accepted without bond-signature"}},

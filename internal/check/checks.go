@@ -46,6 +46,7 @@ const (
 	RejectsMissingSig      = "rejects-missing-signature"
 	RejectsWrongSecret     = "rejects-wrong-secret"
 	RejectsTamperedBody    = "rejects-tampered-body"
+	RejectsMalformedSig    = "rejects-malformed-signature"
 	VerifiesRawBody        = "verifies-raw-body"
 	RejectsStaleTimestamp  = "rejects-stale-timestamp"
 	RejectsFutureTimestamp = "rejects-future-timestamp"
@@ -66,6 +67,7 @@ var Defs = []Def{
 	{RejectsMissingSig, "rejects a request without signature", "a valid event with the signature header(s) removed", "4xx", "schemes that send a signature or secret"},
 	{RejectsWrongSecret, "rejects a wrong secret", "a valid event signed with another secret (a subscription's previous secret once its rotation grace period has ended)", "4xx", "schemes that send a signature or secret"},
 	{RejectsTamperedBody, "rejects a tampered body", "a signed event whose body is changed after signing", "4xx", "schemes that sign the body"},
+	{RejectsMalformedSig, "rejects a malformed signature", "a valid event whose signature header(s) are cut to half their length", "4xx (a 5xx or a crash fails)", "schemes that send a signature or secret"},
 	{VerifiesRawBody, "verifies the raw body, not re-serialised JSON", "a valid event whose JSON text changes when parsed and serialised again (a field with an escaped \\u00e9 and \\/ beside a raw é)", "2xx", "schemes that sign the body, JSON events"},
 	{RejectsStaleTimestamp, "rejects a stale timestamp", "a valid event signed 10 minutes ago", "4xx", "schemes with a signed timestamp (standard, stripe, bond, slack)"},
 	{RejectsFutureTimestamp, "rejects a timestamp in the future", "a valid event signed 10 minutes ahead", "4xx", "schemes whose verification bounds the future (standard, bond, slack)"},

@@ -539,6 +539,9 @@ func (r *runner) probes(ctx context.Context) error {
 		o := r.send(ctx, probe{ev: ev, method: m, sent: bad, alter: func(_ http.Header, _ []byte) []byte { return bad }})
 		r.rep.add(r.judgeReject(RejectsTamperedBody, o, "body changed after signing"))
 	}
+	if err := r.malformedSig(ctx); err != nil {
+		return err
+	}
 	if err := r.rawBody(ctx); err != nil {
 		return err
 	}
