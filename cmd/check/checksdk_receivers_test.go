@@ -187,7 +187,9 @@ type sdkCase struct {
 // byte for byte; verifies-raw-body catches it (reserialize cases). And
 // that one comparing with crypto.timingSafeEqual without a length check
 // passed every check, though any request with a short signature header
-// makes it fail: rejects-malformed-signature catches it.
+// makes it fail: rejects-malformed-signature catches it. And that one
+// answering 400 and processing the event all the same passed every
+// check: ignores-rejected watches --effect-cmd across those probes.
 func TestSDKReceivers(t *testing.T) {
 	fast := []string{"--burst", "10", "--effect-wait", "1s"}
 	cases := []sdkCase{
@@ -196,8 +198,14 @@ func TestSDKReceivers(t *testing.T) {
 			hints: map[string]string{check.VerifiesRawBody: "it verifies a re-serialised body (JSON.stringify(req.body) after express.json()"}},
 		{name: "svix-200-on-bad-signature", sdk: "svix", variant: "always200", failed: []string{
 			check.RejectsFutureTimestamp, check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
-			hints: map[string]string{check.RejectsWrongSecret: "accepted a request signed with another secret",
-				check.RejectsStaleTimestamp: "the timestamp is not checked at all"}},
+			// It drops them after answering: --effect-cmd says so, and the
+			// hints say what the 200 costs, not that it acted on them.
+			hints: map[string]string{check.RejectsWrongSecret: "the app did not act on this request (--effect-cmd unchanged, see ignores-rejected) but answered it 200",
+				check.RejectsStaleTimestamp: "the app did not act on this request"}},
+		// 400 to a failed verification, then on to process the event (no
+		// return after the answer): every rejects-* check passed it.
+		{name: "svix-400-then-processed", sdk: "svix", variant: "noreturn", failed: []string{check.IgnoresRejected},
+			hints: map[string]string{check.IgnoresRejected: "return after sending the 400 or 401"}},
 		{name: "svix-nodedupe", sdk: "svix", variant: "nodedupe", failed: []string{check.DedupesDuplicate},
 			hints: map[string]string{check.DedupesDuplicate: "de-duplicate by the event id (webhook-id header)"}},
 		{name: "svix-express-default-limit", sdk: "svix", variant: "defaultlimit", failed: []string{check.AcceptsLargePayload},

@@ -486,6 +486,10 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 
 	// Negative checks: signed by trigger's code, then altered.
+	mark, err := r.markEffect(ctx, dedupe && changed)
+	if err != nil {
+		return err
+	}
 	if len(r.props.SigHeaders) == 0 {
 		why := "scheme " + r.props.Name + " sends no signature or secret"
 		if r.props.Name == "mambu" {
@@ -542,9 +546,6 @@ func (r *runner) probes(ctx context.Context) error {
 	if err := r.malformedSig(ctx); err != nil {
 		return err
 	}
-	if err := r.rawBody(ctx); err != nil {
-		return err
-	}
 	if !r.props.Timestamp {
 		r.skip(RejectsStaleTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 		r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" signs no timestamp")
@@ -575,6 +576,12 @@ func (r *runner) probes(ctx context.Context) error {
 			}
 			r.rep.add(res)
 		}
+	}
+	if err := r.judgeRejectedEffect(ctx, mark); err != nil {
+		return err
+	}
+	if err := r.rawBody(ctx); err != nil {
+		return err
 	}
 	if !r.props.MultiSig && r.inGrace() {
 		// One signature per request: until the grace period ends the

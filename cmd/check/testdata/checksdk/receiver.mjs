@@ -8,7 +8,9 @@
 // JSON.stringify of express.json()'s object), always200 (answers 200 to a
 // failed verification), nodedupe, slow (SLOW_MS of work before the
 // answer), defaultlimit (express's 100kb body limit), missingok (skips
-// verification when the signature header is missing), and for stripe
+// verification when the signature header is missing), noreturn (svix:
+// answers 400 to a failed verification, then goes on and processes the
+// event), and for stripe
 // firstsig (hand-written: the first v1 signature, compared with ===),
 // notolerance (constructEvent's tolerance 0), hourtolerance (3600) and
 // uncaught (constructEvent's exception left to express: a 500); for
@@ -69,10 +71,14 @@ if (SDK === "svix") {
     try {
       evt = wh.verify(payloadOf(req), req.headers);
     } catch (err) {
-      return refuse(res, err);
+      if (has("noreturn")) {
+        refuse(res, err); // …and no return: the handler goes on
+      } else {
+        return refuse(res, err);
+      }
     }
     await processEvent(req.headers["webhook-id"] || req.headers["svix-id"]);
-    res.json({ received: true, type: evt.type });
+    if (!res.headersSent) res.json({ received: true, type: evt.type });
   });
 } else if (SDK === "octokit") {
   const webhooks = new Webhooks({ secret: SECRET });
