@@ -134,8 +134,9 @@ func TestRejectedButActedOn(t *testing.T) {
 	}
 }
 
-// TestRejectedNeedsEffect: without --effect-cmd, or with dedupes-duplicate
-// left out, ignores-rejected is skipped, saying why.
+// TestRejectedNeedsEffect: without --effect-cmd, with dedupes-duplicate
+// left out, with an output the first event did not change or one still
+// moving after the duplicate, ignores-rejected is skipped, saying why.
 func TestRejectedNeedsEffect(t *testing.T) {
 	cat, err := catalog.Load(catalog.Options{})
 	if err != nil {
@@ -148,6 +149,12 @@ func TestRejectedNeedsEffect(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	effect := func(context.Context) (string, error) { return "0", nil }
+	// counter changes on every run: the first event takes effect, and so
+	// does its duplicate (dedupes-duplicate fails).
+	counter := func() func(context.Context) (string, error) {
+		var n atomic.Int64
+		return func(context.Context) (string, error) { return fmt.Sprint(n.Add(1)), nil }
+	}
 	for _, tc := range []struct {
 		effect func(context.Context) (string, error)
 		sel    map[string]bool
@@ -156,6 +163,7 @@ func TestRejectedNeedsEffect(t *testing.T) {
 		{nil, map[string]bool{AcceptsValid: true, DedupesDuplicate: true, RejectsWrongSecret: true, IgnoresRejected: true}, "no --effect-cmd to observe what the app did"},
 		{effect, map[string]bool{AcceptsValid: true, RejectsWrongSecret: true, IgnoresRejected: true}, "needs dedupes-duplicate"},
 		{effect, map[string]bool{AcceptsValid: true, DedupesDuplicate: true, RejectsWrongSecret: true, IgnoresRejected: true}, "the first valid event did not change --effect-cmd's output"},
+		{counter(), map[string]bool{AcceptsValid: true, DedupesDuplicate: true, RejectsWrongSecret: true, IgnoresRejected: true}, "needs dedupes-duplicate to pass"},
 	} {
 		rep, err := Run(context.Background(), Config{URL: srv.URL, Scheme: "standard", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Provider: "standard",
 			Catalog: cat, Event: et, Settle: 100 * time.Millisecond, Effect: tc.effect, Selected: tc.sel})

@@ -25,9 +25,10 @@ type effectMark struct {
 var rejectedIDs = []string{RejectsMissingSig, RejectsWrongSecret, RejectsTamperedBody, RejectsMalformedSig, RejectsStaleTimestamp, RejectsFutureTimestamp}
 
 // markEffect reads --effect-cmd's output before the rejects-* probes.
-// settled: the first valid event changed it and its duplicate was
-// watched (dedupes-duplicate ran), so the command shows what the app did
-// and the app is done with the valid events.
+// settled: the first valid event changed it (the command shows what the
+// app did); and dedupes-duplicate passed: the output held still for
+// --effect-wait after the duplicate, so the app is done with the valid
+// events.
 func (r *runner) markEffect(ctx context.Context, settled bool) (effectMark, error) {
 	switch {
 	case !r.on(IgnoresRejected):
@@ -46,6 +47,11 @@ func (r *runner) markEffect(ctx context.Context, settled bool) (effectMark, erro
 	case !settled:
 		r.skip(IgnoresRejected, "the first valid event did not change --effect-cmd's output (see dedupes-duplicate): nothing to compare with")
 		return effectMark{}, nil
+	case !r.passed(DedupesDuplicate):
+		// The duplicate changed the output: the app may still be acting
+		// on the valid events, and a change would be blamed on the probes.
+		r.skip(IgnoresRejected, "needs dedupes-duplicate to pass: --effect-cmd's output must hold still after the valid events before it can show what the probes did")
+		return effectMark{}, nil
 	}
 	out, err := r.cfg.Effect(ctx)
 	if errors.Is(err, ErrEffectTimeout) {
@@ -56,6 +62,11 @@ func (r *runner) markEffect(ctx context.Context, settled bool) (effectMark, erro
 		return effectMark{}, nil
 	}
 	return effectMark{ok: true, before: out}, nil
+}
+
+// passed reports whether check id has a PASS in the report so far.
+func (r *runner) passed(id string) bool {
+	return slices.ContainsFunc(r.rep.Checks, func(c Result) bool { return c.ID == id && c.Verdict == Pass })
 }
 
 // judgeRejectedEffect watches --effect-cmd for --effect-wait after the
