@@ -37,7 +37,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HOOKCTL_CHECK_TEST_AS_HOOKCTL") == "1" {
 		os.Exit(cmd.Main())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeSDKModules() // checksdk_receivers_test.go: its npm install
+	os.Exit(code)
 }
 
 type result struct {
@@ -311,7 +313,7 @@ func TestBrokenReceivers(t *testing.T) {
 	}{
 		{name: "correct", code: 0, effect: true},
 		{name: "never-verifies", b: behaviour{noVerify: true}, code: 1, failed: []string{
-			check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
+			check.RejectsFutureTimestamp, check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp, check.RejectsTamperedBody, check.RejectsWrongSecret},
 			hints: map[string]string{check.RejectsMissingSig: "accepted without bond-signature: an attacker's request would be processed; refuse a request that lacks it",
 				check.RejectsWrongSecret: "check it against the subscription's secret", check.RejectsTamperedBody: "over the raw body bytes"}},
 		{name: "500-to-duplicates", b: behaviour{dup500: true}, code: 1, failed: []string{check.AcknowledgesDuplicate}},
@@ -340,7 +342,8 @@ func TestBrokenReceivers(t *testing.T) {
 		// Bond counts only 200 and 201 as delivered (delivery.Success):
 		// a 202 is retried, so it fails every check of a valid event.
 		{name: "202-to-valid", b: behaviour{okStatus: http.StatusAccepted}, code: 1, failed: []string{
-			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder,
+			check.VerifiesRawBody},
 			hint: "Bond counts only 200 and 201 as delivered and retries a 202: answer 200"},
 		{name: "201-to-valid", b: behaviour{okStatus: http.StatusCreated}, code: 0},
 		// It verifies nothing, and a rate limit answers 429 from the
@@ -348,8 +351,8 @@ func TestBrokenReceivers(t *testing.T) {
 		// fail, saying why (a 429 passed them as a rejection), and so
 		// does ignores-unknown-event (it warned, as of a 4xx).
 		{name: "rate-limited", b: behaviour{noVerify: true, limit: 3}, code: 1, failed: []string{
-			check.AcceptsLargePayload, check.IgnoresUnknownEvent, check.RejectsFutureTimestamp, check.RejectsMissingSig, check.RejectsStaleTimestamp,
-			check.RejectsTamperedBody, check.RejectsWrongSecret, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			check.AcceptsLargePayload, check.IgnoresUnknownEvent, check.RejectsFutureTimestamp, check.RejectsMalformedSig, check.RejectsMissingSig, check.RejectsStaleTimestamp,
+			check.RejectsTamperedBody, check.RejectsWrongSecret, check.SurvivesBurst, check.ToleratesOutOfOrder, check.VerifiesRawBody},
 			hints: map[string]string{check.RejectsWrongSecret: "429 Too Many Requests: a rate limit answered", check.IgnoresUnknownEvent: "429 Too Many Requests",
 				check.SurvivesBurst: "429 Too Many Requests", check.RejectsMissingSig: "accepted without bond-signature"}},
 		// 200, then the connection closed before the body's end: not
@@ -357,7 +360,8 @@ func TestBrokenReceivers(t *testing.T) {
 		// (the hints said "verify the signature over the raw body
 		// bytes … then answer 2xx", the burst "10 answered 200").
 		{name: "cut-short", b: behaviour{cutShort: true}, code: 1, failed: []string{
-			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder},
+			check.AcceptsLargePayload, check.AcceptsValid, check.AcknowledgesDuplicate, check.IgnoresUnknownEvent, check.SurvivesBurst, check.ToleratesOutOfOrder,
+			check.VerifiesRawBody},
 			hints: map[string]string{check.AcceptsValid: "the answer (200) was cut short", check.AcknowledgesDuplicate: "the answer (200) was cut short",
 				check.SurvivesBurst: "the answer (200) was cut short"},
 			details: map[string]string{check.SurvivesBurst: "10 got an answer cut short"}},
@@ -531,7 +535,7 @@ func TestTerminalTable(t *testing.T) {
 		t.Fatalf("got %s", r.dump())
 	}
 	for _, want := range []string{"accepts-valid", "\x1b[32mPASS\x1b[0m", "\x1b[31mFAIL\x1b[0m", "\x1b[31mFAIL\x1b[0m ignores-unknown-event: the receiver failed (500): see its log; answer 2xx to event types you do not handle",
-		"hookctl deliveries show", "1 failed\x1b[0m, 0 warnings, ", "3 skipped\x1b[0m ("} {
+		"hookctl deliveries show", "1 failed\x1b[0m, 0 warnings, ", "4 skipped\x1b[0m ("} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, r.stdout)
 		}

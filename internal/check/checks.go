@@ -46,6 +46,9 @@ const (
 	RejectsMissingSig      = "rejects-missing-signature"
 	RejectsWrongSecret     = "rejects-wrong-secret"
 	RejectsTamperedBody    = "rejects-tampered-body"
+	RejectsMalformedSig    = "rejects-malformed-signature"
+	VerifiesRawBody        = "verifies-raw-body"
+	IgnoresRejected        = "ignores-rejected"
 	RejectsStaleTimestamp  = "rejects-stale-timestamp"
 	RejectsFutureTimestamp = "rejects-future-timestamp"
 	AcceptsRotatedSecret   = "accepts-rotated-secret"
@@ -65,8 +68,11 @@ var Defs = []Def{
 	{RejectsMissingSig, "rejects a request without signature", "a valid event with the signature header(s) removed", "4xx", "schemes that send a signature or secret"},
 	{RejectsWrongSecret, "rejects a wrong secret", "a valid event signed with another secret (a subscription's previous secret once its rotation grace period has ended)", "4xx", "schemes that send a signature or secret"},
 	{RejectsTamperedBody, "rejects a tampered body", "a signed event whose body is changed after signing", "4xx", "schemes that sign the body"},
+	{RejectsMalformedSig, "rejects a malformed signature", "a valid event whose signature header(s) are cut to half their length", "4xx (a 5xx or a crash fails)", "schemes that send a signature or secret"},
 	{RejectsStaleTimestamp, "rejects a stale timestamp", "a valid event signed 10 minutes ago", "4xx", "schemes with a signed timestamp (standard, stripe, bond, slack)"},
 	{RejectsFutureTimestamp, "rejects a timestamp in the future", "a valid event signed 10 minutes ahead", "4xx", "schemes whose verification bounds the future (standard, bond, slack)"},
+	{IgnoresRejected, "does not act on requests that fail verification", "no request of its own: --effect-cmd before and after the rejects-* probes", "the effect unchanged, whatever they were answered (when some were accepted, a change is theirs: SKIP)", "schemes that send a signature or secret (needs --effect-cmd and a PASS of dedupes-duplicate)"},
+	{VerifiesRawBody, "verifies the raw body, not re-serialised JSON", "a valid event whose JSON text changes when parsed and serialised again (a field with an escaped \\u00e9 and \\/ beside a raw é)", "2xx", "schemes that sign the body, JSON events"},
 	{AcceptsRotatedSecret, "accepts several signatures (secret rotation)", "a valid event signed with two old secrets and the current one, the valid signature in the middle (one signature per request: a subscription's previous secret, during its rotation grace period)", "2xx", "schemes that carry several signatures (standard, stripe); every scheme during a subscription's rotation grace period"},
 	{AcknowledgesDuplicate, "acknowledges a duplicate", "the valid event again: same id, re-signed", "2xx", "all"},
 	{DedupesDuplicate, "acts on a duplicate once", "the valid event, then its duplicate, running --effect-cmd before and after each", "the effect changes after the first delivery and not after the duplicate", "all (needs --effect-cmd)"},

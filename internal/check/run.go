@@ -486,6 +486,10 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 
 	// Negative checks: signed by trigger's code, then altered.
+	mark, err := r.markEffect(ctx, dedupe && changed)
+	if err != nil {
+		return err
+	}
 	if len(r.props.SigHeaders) == 0 {
 		why := "scheme " + r.props.Name + " sends no signature or secret"
 		if r.props.Name == "mambu" {
@@ -539,6 +543,9 @@ func (r *runner) probes(ctx context.Context) error {
 		o := r.send(ctx, probe{ev: ev, method: m, sent: bad, alter: func(_ http.Header, _ []byte) []byte { return bad }})
 		r.rep.add(r.judgeReject(RejectsTamperedBody, o, "body changed after signing"))
 	}
+	if err := r.malformedSig(ctx); err != nil {
+		return err
+	}
 	if !r.props.Timestamp {
 		r.skip(RejectsStaleTimestamp, "scheme "+r.props.Name+" signs no timestamp")
 		r.skip(RejectsFutureTimestamp, "scheme "+r.props.Name+" signs no timestamp")
@@ -569,6 +576,12 @@ func (r *runner) probes(ctx context.Context) error {
 			}
 			r.rep.add(res)
 		}
+	}
+	if err := r.judgeRejectedEffect(ctx, mark); err != nil {
+		return err
+	}
+	if err := r.rawBody(ctx); err != nil {
+		return err
 	}
 	if !r.props.MultiSig && r.inGrace() {
 		// One signature per request: until the grace period ends the
