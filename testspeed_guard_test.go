@@ -28,6 +28,7 @@ var testGates = []string{"HOOKCTL_LONG", "HOOKCTL_PG_FAULT", "HOOKCTL_MULTIWORKE
 // its package. A test parked behind a gate that no line of .ci/test names
 // would never run anywhere.
 func TestEveryGatedTestRunsInCI(t *testing.T) {
+	t.Parallel()
 	lines := ciRunLines(t, ".ci/test")
 	if len(lines) == 0 {
 		t.Fatal("no `VAR=1 go test -run '...' PKG` line in .ci/test: the parser no longer reads it")
