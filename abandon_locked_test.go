@@ -18,6 +18,7 @@ import (
 // "quit at once" took ~18 s. Nothing answered 2xx may be lost on the way:
 // it stays in the journal and the next store command imports it.
 func TestSecondInterruptQuitsWhileStoreLocked(t *testing.T) {
+	t.Parallel()
 	e := newPTYEnv(t)
 	p, got, post := sigflakeListen(t, e)
 	release := sigflakeHoldWriteLock(t, filepath.Join(e.dir, "hookctl.db"))

@@ -81,6 +81,7 @@ func runAction(t *testing.T, env *crashEnv, inputs map[string]string) (code int,
 }
 
 func TestActionCheckSummary(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("SKIP: python3 is not installed; the action's summary needs it")
 	}
@@ -151,6 +152,7 @@ func TestActionCheckSummary(t *testing.T) {
 // failed with "accepts 1 arg(s), received 3", and only the first line of a
 // multi-line input was read.
 func TestActionTriggerArgs(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("SKIP: python3 is not installed; the action's scripts need it")
 	}
@@ -261,6 +263,7 @@ func fakeRelease(t *testing.T, version string, tamper bool) string {
 // copy of a release: a version with or without its v, 'latest', and an
 // archive that does not match its checksum (refused, nothing installed).
 func TestActionInstallRelease(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
 		t.Skip("SKIP: the install script's tar.gz path runs on Linux and macOS")
 	}

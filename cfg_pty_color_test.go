@@ -67,6 +67,7 @@ func runStdoutPTY(t *testing.T, e *ptyEnv, env []string, args ...string) (stdout
 // escape codes into the file. Each switch the README names turns colour
 // off on the terminal too.
 func TestPTYColourFollowsEachStream(t *testing.T) {
+	t.Parallel()
 	e := newPTYEnv(t)
 	args := []string{"subscribe", "--url", "http://127.0.0.1:9/h", "--events", "card.*"}
 	out, errOut, code := runStdoutPTY(t, e, nil, args...)

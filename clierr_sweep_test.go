@@ -205,6 +205,7 @@ func clierrBadValue(f *pflag.Flag) string {
 // printed nothing on stdout: cobra fails at the flags before the root
 // reads -o.
 func TestClierrSweep(t *testing.T) {
+	t.Parallel()
 	e := newClierrEnv(t)
 	nArgs := 0
 	defer func() {

@@ -23,6 +23,7 @@ import (
 // only the root's generic "run 'hookctl … --help' for usage". A new one
 // without a hint fails here, naming its file and line.
 func TestClipolishEveryUsagefHinted(t *testing.T) {
+	t.Parallel()
 	fset := token.NewFileSet()
 	calls := 0
 	var bare []string
@@ -140,6 +141,7 @@ func clipolishIsUsagef(c *ast.CallExpr) bool {
 // follow a specific hint, never stand alone; a missing or extra argument
 // gives the command's usage line and an example.
 func TestClipolishUsageHintsSpecific(t *testing.T) {
+	t.Parallel()
 	e := newClierrEnv(t)
 	secrets := filepath.Join(e.dir, "two-secrets")
 	if err := os.WriteFile(secrets, []byte("whsec_YWJj\nwhsec_ZGVm\n"), 0o600); err != nil {

@@ -17,6 +17,7 @@ import (
 // a red "failed" (deliveries tail even said the retried attempts had
 // "succeeded"). A 200 Bond accepts stays green.
 func TestClipolishStatusColourByOutcome(t *testing.T) {
+	t.Parallel()
 	answer := func(code int) *httptest.Server {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(code)

@@ -24,12 +24,14 @@ var addedEvents = []string{
 // TestConcurrentSubscriptionEditsSQLite: concurrent `subscriptions …`
 // processes editing one subscription lose none of each other's changes.
 func TestConcurrentSubscriptionEditsSQLite(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	testConcurrentEdits(t, c)
 }
 
 // TestConcurrentSubscriptionEditsPostgres is the same on PostgreSQL.
 func TestConcurrentSubscriptionEditsPostgres(t *testing.T) {
+	t.Parallel()
 	testConcurrentEdits(t, pgEnv(t, pgtest.URL(t)))
 }
 

@@ -126,6 +126,7 @@ type contendCommand struct {
 // cutoff, none of them pending; an export taken during the writes imports
 // into a new store.
 func TestContendMatrix(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -353,6 +354,7 @@ func containsString(s []string, v string) bool {
 // records its event once the lock is released. Before, each of them
 // exited 1 with SQLite's "database is locked (5) (SQLITE_BUSY)".
 func TestContendStoreLockedByAnotherProcess(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -459,6 +461,7 @@ func seedDeliveries(t *testing.T, path string, n int) {
 // began with. The WAL cannot start over while that reader is open: its
 // growth is measured and logged (the figure is in the report).
 func TestContendExportLargeStoreWhileTriggering(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -551,6 +554,7 @@ func finalLine(s string) string {
 // `store migrate` says it migrated, and every record the old binary
 // exported is still there afterwards.
 func TestContendFirstOpenOfOldStore(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}

@@ -164,6 +164,7 @@ var eventLine = regexp.MustCompile(`--> card\.created \[([0-9a-f-]{36})\]`)
 // is lost, `replay --pending` / `worker` finish the rest, and the receiver
 // saw every event id at least once.
 func TestCrashSafety(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test: skipped with -short")
 	}

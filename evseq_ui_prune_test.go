@@ -60,6 +60,7 @@ func evseqDump(t *testing.T, path, at string, ids []string, pending ...string) {
 // cursor of 3): the stream, whose delivery at the cursor was still
 // there, sent only the third and never the other two.
 func TestEvseqUILiveAfterNewestEventsPruned(t *testing.T) {
+	t.Parallel()
 	g := newGhostEnv(t)
 	first := filepath.Join(g.dir, "first.jsonl")
 	evseqDump(t, first, "2020-01-02T03:04:05Z", []string{"evt_pruned_1", "evt_pruned_2"}, "evt_kept")

@@ -73,6 +73,7 @@ import (
 // delivery made by another process, which tail shows), and stop on SIGINT (sent to hookctl, as Ctrl-C would;
 // jq after it then ends by itself) with exit 0.
 func TestHelpExamplesRun(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}

@@ -57,6 +57,7 @@ func faulthuntTestClock() {
 // does not go back with the wall clock (delivery.SteadyClock): the retry
 // goes out 3 s after the first attempt and succeeds.
 func TestFaulthuntRetryThroughClockSetBack(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	clock := filepath.Join(c.dir, "clock")
 	if err := os.WriteFile(clock, []byte("0s"), 0o644); err != nil {

@@ -20,6 +20,7 @@ import (
 // one still pending: the receiver sees every acknowledged event, and
 // nothing is left pending.
 func TestFaulthuntServeKilled(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	app := newCountingReceiver(t, http.StatusOK, 20*time.Millisecond)
 	c.hookctl(0, "subscribe", "--url", app.URL+"/hooks", "--events", "*", "--scheme", "standard")

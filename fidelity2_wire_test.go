@@ -121,6 +121,7 @@ func wireTrigger(c *crashEnv, attempts int, args ...string) wireRun {
 // duplicate here and not in production, and stamped Triggered-At afresh
 // on every attempt.
 func TestShopifyIDsPerDeliveryAndEvent(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	rec := newWireReceiver(t)
 	subA, secretA := wireSubscribe(c, "--url", rec.URL+"/a", "--events", "payment.succeeded", "--scheme", "shopify")
@@ -187,6 +188,7 @@ func TestShopifyIDsPerDeliveryAndEvent(t *testing.T) {
 // webhook a new id) and the target id from the hook id (never the
 // payload's repository).
 func TestGitHubHookHeadersAgree(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	rec := newWireReceiver(t)
 	subA, _ := wireSubscribe(c, "--url", rec.URL+"/a", "--events", "*", "--provider", "github")

@@ -152,6 +152,7 @@ func TestFleetPastMaxConnections(t *testing.T) {
 // receiver gets its own events only, and each store lists its own.
 // hookctl uses no LISTEN/NOTIFY channel, so tables are all they share.
 func TestFleetTeamsInSchemas(t *testing.T) {
+	t.Parallel()
 	type team struct {
 		c    *crashEnv
 		mu   sync.Mutex

@@ -132,6 +132,7 @@ func (w ghostWrite) do(base string) (int, http.Header, string, error) {
 // naming the store), and serve stops by itself with exit 3, the store's
 // path and the hint on stderr.
 func TestServeStoreFileGone(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		how  func(*ghostEnv)

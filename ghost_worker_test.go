@@ -66,6 +66,7 @@ func (l *lockedBuffer) String() string {
 // attempt made meanwhile (which its JSON line says was not recorded), and
 // when idle at its next claim.
 func TestWorkerStoreFileGone(t *testing.T) {
+	t.Parallel()
 	t.Run("attempt in flight", func(t *testing.T) {
 		g := newGhostEnv(t)
 		// The first request (trigger's attempt) fails; the next (the

@@ -36,6 +36,7 @@ import (
 // issue's sizes (3,000 × 1 MiB, then 10,000 idle connections) and waits
 // for the header and body timeouts to cut the slow clients.
 func TestListenHostileClients(t *testing.T) {
+	slowFaultTest(t, "listen against hostile clients (~7 s; .ci/test runs the long variant, 3,000 × 1 MiB)")
 	if testing.Short() {
 		t.Skip("hostile-client test: skipped with -short")
 	}

@@ -84,6 +84,7 @@ func TestTriggerReaderGoneStopsCleanly(t *testing.T) {
 // and did not send goes back to failed), every request the receiver got
 // is recorded, exit 141; SIGPIPE ended it mid-attempt.
 func TestReplayReaderGoneStopsCleanly(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	down := newCountingReceiver(t, http.StatusInternalServerError, 0)
 	c.hookctl(1, "trigger", "card.created", "--url", down.URL+"/h", "--count", "1000", "--no-retry",

@@ -70,6 +70,7 @@ func (a *inspbytesApp) received() [][2]string {
 // header on the first attempt and from --header on the retry, and -o json
 // printed U+FFFD.
 func TestInspbytesHeaderBytesSentAsGiven(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("hookctl"); err != nil {
 		t.Skip("hookctl is not on PATH")
 	}
@@ -219,6 +220,7 @@ func inspbytesNoHeader(b []byte) []byte {
 // other control character (exit 2, with a hint; a NUL cannot be in an
 // argument); before, it took them, and every forward failed.
 func TestInspbytesEventsShowJSONHeaderBytes(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("hookctl"); err != nil {
 		t.Skip("hookctl is not on PATH")
 	}

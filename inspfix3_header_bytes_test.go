@@ -24,6 +24,7 @@ import (
 // Before, the stores kept the headers as JSON, which turned the byte
 // into U+FFFD: show printed "caf�" and --curl sent EF BF BD.
 func TestHeaderBytesKeptAsSent(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("hookctl"); err != nil {
 		t.Skip("hookctl is not on PATH")
 	}

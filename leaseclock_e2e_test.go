@@ -173,6 +173,7 @@ func leaseclockWorker(t *testing.T, path string, ahead time.Duration) *exec.Cmd 
 // second one due 2.5 s after the first by its own clock), and the
 // delivery is sent once.
 func TestLeaseclockWorkerClockStepNoDuplicate(t *testing.T) {
+	t.Parallel()
 	rcv := newLeaseclockReceiver("evt_slow")
 	path, st, sub := leaseclockSetup(t, rcv)
 	ctx := context.Background()
@@ -237,6 +238,7 @@ func TestLeaseclockWorkerClockStepNoDuplicate(t *testing.T) {
 // longer renews its lease: another worker still takes the delivery over
 // and sends it.
 func TestLeaseclockStoppedOwnerTakenOver(t *testing.T) {
+	t.Parallel()
 	rcv := newLeaseclockReceiver("evt_stopped")
 	path, st, sub := leaseclockSetup(t, rcv)
 	ctx := context.Background()

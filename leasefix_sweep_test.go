@@ -119,6 +119,7 @@ func TestLeasefixDeadLockFilesSwept(t *testing.T) {
 // claimer's monotonic clock (a live owner renews every quarter lease):
 // the delivery is sent again within seconds.
 func TestLeasefixStoppedOwnerClockAheadTakenOver(t *testing.T) {
+	t.Parallel()
 	rcv := newLeaseclockReceiver("evt_ahead")
 	path, st, sub := leaseclockSetup(t, rcv)
 	ahead := leaseclockWorker(t, path, time.Hour)

@@ -40,6 +40,7 @@ func left2Env(t *testing.T) *ptyEnv {
 // about ten times the bytes. What the terminal shows is the same as
 // without colour, to the column.
 func TestPTYUnderlineOneSGRPerCell(t *testing.T) {
+	t.Parallel()
 	e := left2Env(t)
 	e.cols = 200 // nothing cut
 	sgr := regexp.MustCompile(`\x1b\[[0-9;]*m`)
@@ -190,6 +191,7 @@ func TestPTYSubscriptionCardSaysNone(t *testing.T) {
 // log lines (│), commands ($) and the rejected request's answer are
 // shown as they are.
 func TestPTYDemoWrapsSentences(t *testing.T) {
+	t.Parallel()
 	e := newPTYEnv(t)
 	e.cols = 80
 	r := e.pty([]string{"NO_COLOR=1"}, "demo")

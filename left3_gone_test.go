@@ -108,6 +108,7 @@ func TestTriggerStopsWhenStoreGone(t *testing.T) {
 
 // TestReplayStopsWhenStoreGone: the same for `replay --failed`.
 func TestReplayStopsWhenStoreGone(t *testing.T) {
+	t.Parallel()
 	g := newGhostEnv(t)
 	r := &goneReceiver{t: t, db: g.db, at: 20}
 	r.fail.Store(true)

@@ -56,6 +56,7 @@ func (r *pruneReceiver) deletedSome() {
 // summary) count only what prune left of the run: "102 deliveries: 102
 // succeeded" for a run of 200. The summary counts what the run did.
 func TestTriggerSummaryThroughPrune(t *testing.T) {
+	t.Parallel()
 	g := newGhostEnv(t)
 	r := &pruneReceiver{t: t, g: g, at: 100}
 	app := httptest.NewServer(r)
@@ -91,6 +92,7 @@ func TestTriggerSummaryThroughPrune(t *testing.T) {
 
 // TestReplaySummaryThroughPrune: the same for `replay --failed`.
 func TestReplaySummaryThroughPrune(t *testing.T) {
+	t.Parallel()
 	g := newGhostEnv(t)
 	r := &pruneReceiver{t: t, g: g, at: 100}
 	r.fail.Store(true)

@@ -45,6 +45,7 @@ type listenFault struct {
 // the journal a killed listen left behind): compared as id sets.
 // HOOKCTL_LONG=1: 5,000 requests, three kill -9 rounds.
 func TestListenDurability(t *testing.T) {
+	t.Parallel()
 	runs := []listenFault{
 		{"kill-9", syscall.SIGKILL, 2000, 1, nil, 0, 0, nil},
 		{"sigterm", syscall.SIGTERM, 2000, 1, nil, 0, 0, nil},
@@ -526,6 +527,7 @@ func TestListenTerminalLogCoalesced(t *testing.T) {
 // store command imports every record around the damage, warns with the
 // offset, keeps the file aside, and store info lists it.
 func TestListenDamagedJournalRecovered(t *testing.T) {
+	t.Parallel()
 	c, acked := damagedListenJournal(t)
 	var out, errb bytes.Buffer
 	info := c.cmd("hookctl", "store", "info")

@@ -19,6 +19,7 @@ import (
 // again, below the stream's cursor. The stream says so (event: reset:
 // the page reloads) and sends them. Before, it never sent one again.
 func TestServeLiveLogAfterReset(t *testing.T) {
+	t.Parallel()
 	g := newGhostEnv(t)
 	g.run("subscribe", "--url", "http://127.0.0.1:1/hooks", "--events", "card.created")
 	p := startServe(t, g.cmd("serve", "--allow-reset", "--port", "0", "-o", "json"))

@@ -19,6 +19,7 @@ import (
 // any more (deliveries tail stops there; a new store at that path is
 // another file). Fails on the old code: the stream said nothing.
 func TestUILiveSaysStoreFileGone(t *testing.T) {
+	t.Parallel()
 	for name, args := range map[string][]string{
 		"ui":     {"ui", "--addr", "127.0.0.1:0", "--no-open", "-o", "json"},
 		"listen": {"listen", "--port", "0", "--ui", "127.0.0.1:0", "-o", "json"},

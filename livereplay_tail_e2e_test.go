@@ -23,11 +23,13 @@ import (
 // attempts once, in order. Before, they printed nothing of a replay of a
 // delivery that had settled.
 func TestTailShowsReplay(t *testing.T) {
+	t.Parallel()
 	testTailShowsReplay(t, newCrashEnv(t))
 }
 
 // TestTailShowsReplayPostgres is the same on PostgreSQL.
 func TestTailShowsReplayPostgres(t *testing.T) {
+	t.Parallel()
 	testTailShowsReplay(t, pgEnv(t, pgtest.URL(t)))
 }
 

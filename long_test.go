@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// slowFaultTest skips a slow fault-injection test (several seconds: a
+// slowFaultTest skips a slow test (several seconds: a hostile-client run, a
 // full disk, a killed run, a store changed under a worker) unless
 // HOOKCTL_LONG=1, so `go test ./...` stays within a few minutes on a
 // 2-core machine. .ci/test runs every one of them (its HOOKCTL_LONG

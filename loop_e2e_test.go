@@ -61,6 +61,7 @@ func newHoldingReceiver(t *testing.T) *holdingReceiver {
 // request, the log had no attempt, and the delivery was sent again after
 // the lease expired.
 func TestWorkerSIGHUPFinishesInFlight(t *testing.T) {
+	t.Parallel()
 	srv := newHoldingReceiver(t)
 	got, release := srv.got, srv.release
 	e := newPTYEnv(t)
@@ -159,6 +160,7 @@ func TestReplayRefusesADeliveryInFlight(t *testing.T) {
 // second copy at the same time (the worker's attempt then ended "lease
 // lost").
 func TestReplayPendingLeavesLiveLeases(t *testing.T) {
+	t.Parallel()
 	srv := newHoldingReceiver(t)
 	got, release, requests := srv.got, srv.release, &srv.requests
 	e := newPTYEnv(t)
@@ -198,6 +200,7 @@ func TestReplayPendingLeavesLiveLeases(t *testing.T) {
 // ignored, so nothing short of kill -9 stopped a run stuck on a slow
 // receiver. What was in flight stays pending, for a worker.
 func TestTriggerSecondInterruptStopsAtOnce(t *testing.T) {
+	t.Parallel()
 	srv := newHoldingReceiver(t)
 	got := srv.got
 	e := newPTYEnv(t)
@@ -248,11 +251,13 @@ func TestTriggerSecondInterruptStopsAtOnce(t *testing.T) {
 // first run's results were lost ("lease lost"). The requeue now skips what a
 // live process holds, in its own statement.
 func TestConcurrentReplaysSendEachOnceSQLite(t *testing.T) {
+	t.Parallel()
 	testConcurrentReplays(t, newCrashEnv(t))
 }
 
 // TestConcurrentReplaysSendEachOncePostgres is the same on PostgreSQL.
 func TestConcurrentReplaysSendEachOncePostgres(t *testing.T) {
+	t.Parallel()
 	testConcurrentReplays(t, pgEnv(t, pgtest.URL(t)))
 }
 
@@ -302,12 +307,14 @@ func testConcurrentReplays(t *testing.T, c *crashEnv) {
 // running anywhere on the store sent it all after the Ctrl-C that meant
 // "stop".
 func TestInterruptedReplayLeavesUnsentFailedSQLite(t *testing.T) {
+	t.Parallel()
 	testInterruptedReplay(t, newCrashEnv(t))
 }
 
 // TestInterruptedReplayLeavesUnsentFailedPostgres is the same on
 // PostgreSQL.
 func TestInterruptedReplayLeavesUnsentFailedPostgres(t *testing.T) {
+	t.Parallel()
 	testInterruptedReplay(t, pgEnv(t, pgtest.URL(t)))
 }
 
@@ -390,12 +397,14 @@ func (c *crashEnv) statusCounts() map[string]int {
 // its budget and run — instead of pending and due now for any worker to
 // send after the Ctrl-C.
 func TestInterruptedReplayOfIDsLeavesUnsentAsBeforeSQLite(t *testing.T) {
+	t.Parallel()
 	testInterruptedReplayOfIDs(t, newCrashEnv(t), false)
 }
 
 // TestInterruptedReplayOfIDsLeavesUnsentAsBeforePostgres is the same on
 // PostgreSQL, with -o json.
 func TestInterruptedReplayOfIDsLeavesUnsentAsBeforePostgres(t *testing.T) {
+	t.Parallel()
 	testInterruptedReplayOfIDs(t, pgEnv(t, pgtest.URL(t)), true)
 }
 
@@ -507,12 +516,14 @@ func testInterruptedReplayOfIDs(t *testing.T, c *crashEnv, asJSON bool) {
 // not sent keeps its own retry time and budget (and run), instead of
 // being due now with one attempt left for any worker to send at once.
 func TestInterruptedReplayPendingKeepsScheduleSQLite(t *testing.T) {
+	t.Parallel()
 	testInterruptedReplayPending(t, newCrashEnv(t))
 }
 
 // TestInterruptedReplayPendingKeepsSchedulePostgres is the same on
 // PostgreSQL.
 func TestInterruptedReplayPendingKeepsSchedulePostgres(t *testing.T) {
+	t.Parallel()
 	testInterruptedReplayPending(t, pgEnv(t, pgtest.URL(t)))
 }
 

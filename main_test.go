@@ -17,7 +17,7 @@ import (
 // scripts run as real processes: hookctl itself (the same Main as the
 // release binary) and test receivers.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(parallelDefault{m}, map[string]func(){
 		"hookctl":      func() { leaseclockTestClock(); faulthuntTestClock(); os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
 		"seedsubs":     func() { os.Exit(seedSubscriptions()) },

@@ -105,6 +105,7 @@ func migwaitUpgrading(t *testing.T, c *crashEnv) (pid int, resume func() error) 
 // and then runs on the upgraded store: every delivery is listed, and a
 // worker started meanwhile runs on and stops cleanly.
 func TestMigwaitCommandWaitsForUpgrade(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("holds an upgrade for 12 s")
 	}
@@ -194,6 +195,7 @@ func TestMigwaitCommandWaitsForUpgrade(t *testing.T) {
 // process's upgrade ends it at once with a clear message; the upgrade
 // goes on and loses nothing.
 func TestMigwaitInterruptedWait(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	const n = 60000
 	migwaitOldStore(t, c, n)

@@ -201,6 +201,7 @@ var (
 // SQLite file and a fresh PostgreSQL schema and diffs what the user sees:
 // the two back ends must not differ but for the store's name and location.
 func TestStoreParity(t *testing.T) {
+	t.Parallel()
 	pgURL := pgtest.URL(t)
 	lite, pg := newCrashEnv(t), pgEnv(t, pgURL)
 	lite.env = append(lite.env, "XDG_DATA_HOME="+lite.dir+"/data")

@@ -19,6 +19,7 @@ import (
 // Info, which counts every record, to print the backend and location:
 // the migration succeeded and the command exited 3.
 func TestStoreMigrateNeedsNoCount(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	c := pgEnv(t, u)

@@ -245,6 +245,7 @@ func TestStoreWaitNotForBadCredentials(t *testing.T) {
 // is freed. Before, it exited 3 at once: about half of a saturated fleet's
 // jobs failed at start.
 func TestOneShotWaitsForAConnection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, roleURL := oneConnectionRole(t, "pgwait")
 	held, err := pgx.Connect(ctx, roleURL)

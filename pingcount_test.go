@@ -22,6 +22,7 @@ import (
 // for (up to twice M here). N now counts the events asked for: the
 // deliveries in the store are the webhooks times N.
 func TestTriggerPingStopCountsEventsAsked(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	rec := newCountingReceiver(t, http.StatusOK, 20*time.Millisecond)
 	wireSubscribe(c, "--url", rec.URL+"/a", "--events", "ping", "--provider", "github")

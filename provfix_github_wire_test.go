@@ -13,6 +13,7 @@ import (
 // repository up by id (or kept its installation target) met a new
 // repository with every event.
 func TestProvfixGitHubRepositoryStable(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	rec := newWireReceiver(t)
 	wireSubscribe(c, "--url", rec.URL+"/a", "--events", "*", "--provider", "github")

@@ -15,6 +15,7 @@ import (
 // behind two webhooks (or one receiver keyed across them) dropped the
 // second notification as a duplicate only here.
 func TestProvfixMambuKeyPerNotification(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	rec := newWireReceiver(t)
 	wireSubscribe(c, "--url", rec.URL+"/a", "--events", "loan.disbursed")

@@ -23,6 +23,7 @@ import (
 // piped, the same run has no escape codes. The receiver accepts anything
 // (it never verifies), so the rejects-* checks fail.
 func TestPTYCheckTable(t *testing.T) {
+	t.Parallel()
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)

@@ -37,6 +37,7 @@ func countMatches(out, re string) int {
 // On a terminal, one delivery prints one attempt line (the final flush
 // used to write the last line again: issue 20 item 1).
 func TestPTYOneAttemptLinePerDelivery(t *testing.T) {
+	t.Parallel()
 	srv := receiverFailingEvery(t, 0)
 	e := newPTYEnv(t)
 	r := e.pty([]string{"NO_COLOR=1"}, "trigger", "card.created", "--url", srv.URL+"/h")
@@ -71,6 +72,7 @@ func TestPTYOneAttemptLinePerDelivery(t *testing.T) {
 // failures and the summary; -v brings the per-delivery lines back; piped
 // output keeps them (issue 20 item 12).
 func TestPTYBulkTriggerProgress(t *testing.T) {
+	t.Parallel()
 	srv := receiverFailingEvery(t, 10)
 	e := newPTYEnv(t)
 	r := e.pty([]string{"NO_COLOR=1"}, "trigger", "card.created", "--url", srv.URL+"/h", "--count", "200", "--no-retry")

@@ -86,6 +86,7 @@ func TestPTYShowRefusedAndEditedCopies(t *testing.T) {
 // said "is up to date"), and store import says which stored deliveries a
 // newer copy brought up to date (it counted them as skipped).
 func TestPTYStoreMigrateAndImportSummaries(t *testing.T) {
+	t.Parallel()
 	e := newPTYEnv(t)
 	r := e.pty([]string{"NO_COLOR=1"}, "store", "migrate")
 	if r.code != 0 || !regexp.MustCompile(`sqlite store \S+hookctl\.db created \(schema version \d+\)`).MatchString(r.out) {

@@ -13,6 +13,7 @@ import (
 // whole. The 36-character id cut the URLs of this list at 110 columns
 // (and a typical list's to "http://…" at 100).
 func TestPTYSubscriptionsListShortIDs(t *testing.T) {
+	t.Parallel()
 	e := left2Env(t)
 	e.cols = 110
 	r := e.pty([]string{"NO_COLOR=1"}, "subscriptions", "list")

@@ -196,6 +196,7 @@ func TestPTYNoTerminalProbe(t *testing.T) {
 // says so on the terminal: the warning with the offset and the kept file,
 // and store info's row for it.
 func TestPTYDamagedJournalReported(t *testing.T) {
+	t.Parallel()
 	c, _ := damagedListenJournal(t)
 	r := (&ptyEnv{t: t, dir: c.dir}).pty(nil, "store", "info")
 	if r.code != 0 {

@@ -406,6 +406,7 @@ func waitLine(t *testing.T, s *syncWriter, n int) string {
 // (a bracketed one may be absent), in the listed order, and every
 // unbracketed key is printed.
 func TestReadmeJSONKeysTable(t *testing.T) {
+	t.Parallel()
 	s := readme(t)
 	i := strings.Index(s, "  | command | keys |\n")
 	if i < 0 {

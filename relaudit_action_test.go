@@ -107,6 +107,7 @@ func TestRelauditActionInstallBadVersion(t *testing.T) {
 // or "no" were taken as true without a word: the step failed though the
 // user meant it not to.
 func TestRelauditActionFailOnFailureValue(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("SKIP: python3 is not installed; the action's scripts need it")
 	}

@@ -20,6 +20,7 @@ import (
 // --failed` sent them there. The ones it did send keep the --to URL
 // (their last attempt went there).
 func TestReplayFailedToInterruptedKeepsURL(t *testing.T) {
+	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			c := newCrashEnv(t)

@@ -19,6 +19,7 @@ import (
 // so once, and follows the log once one is freed. Before, it exited 3 at once, though a tail
 // rides out an outage once started.
 func TestReviewTailWaitsForAConnection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, roleURL := oneConnectionRole(t, "rvtail")
 

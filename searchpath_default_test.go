@@ -20,6 +20,7 @@ import (
 // was read as a schema of that name: every command exited 3 with 'user
 // postgres may not use schema "$user", the first of search_path'.
 func TestFreshDatabaseDefaultSearchPath(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, u)

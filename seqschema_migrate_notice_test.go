@@ -15,6 +15,7 @@ import (
 // takes a while: the command says so on stderr before and after, and
 // with -o json its stdout stays the one JSON document.
 func TestSeqschemaLongMigrationSaysSo(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	c.hookctl(0, "store", "migrate")
 	db := filepath.Join(c.dir, "hookctl.db")

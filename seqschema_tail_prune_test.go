@@ -52,6 +52,7 @@ func seqschemaDump(t *testing.T, path, typ, at string, seq int, statuses ...stri
 // positions were given again, tail found none of the deliveries it
 // remembered, fell back on creation times and skipped the imported ones.
 func TestSeqschemaTailAfterPruneOfAllReadSQLite(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	t.Cleanup(app.Close)

@@ -143,6 +143,7 @@ func wantUnhealthy(t *testing.T, base, when string, names ...string) {
 // and the problem (it answered 200), and it is 200 again once the file is
 // readable again; one moved away stops serve (exit 3).
 func TestServeHealthSQLiteUnreadable(t *testing.T) {
+	t.Parallel()
 	bin := hookctlBinary(t)
 	dir, err := os.MkdirTemp("", "hookctl-health")
 	if err != nil {

@@ -29,6 +29,7 @@ import (
 // serve, 2,000 such bodies held 3.7 GB of RSS. HOOKCTL_LONG=1 uses the
 // issue's sizes (3,000 × 1 MiB, then 10,000 idle connections).
 func TestServeHostileClients(t *testing.T) {
+	slowFaultTest(t, "serve against hostile clients (~9 s; .ci/test runs the long variant, 3,000 × 1 MiB)")
 	if testing.Short() {
 		t.Skip("hostile-client test: skipped with -short")
 	}

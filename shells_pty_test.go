@@ -215,6 +215,7 @@ func (s *shellSession) line(keys string) string {
 // types, subscription ids with their description, enum flags and files,
 // and leaves the prompt as it was.
 func TestShellsCompletion(t *testing.T) {
+	t.Parallel()
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		t.Run(shell, func(t *testing.T) {
 			e, bin := shellEnv(t)
@@ -290,6 +291,7 @@ func TestShellsCompletion(t *testing.T) {
 // file in ~/.config/fish/completions (which a new fish does not have:
 // the README's line without mkdir -p failed there).
 func TestShellsCompletionInstall(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)

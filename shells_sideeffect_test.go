@@ -255,6 +255,7 @@ func TestShellsCompletionBesideWriter(t *testing.T) {
 // An empty PostgreSQL schema stays empty: TAB creates no hookctl tables
 // there (it did: completion opened the store as subscribe does).
 func TestShellsCompletionPostgresCreatesNothing(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	e := newPTYEnv(t)
 	for _, req := range completeRequests {

@@ -93,6 +93,7 @@ func (c *crashEnv) showRun(wantCode int, stdin []byte, name string, args ...stri
 // form body that was sent, not the stored JSON. On SQLite and, when a
 // server is configured, PostgreSQL.
 func TestShowBodyResponseCurl(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"sh", "curl", "base64"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("no %s to run the command", tool)

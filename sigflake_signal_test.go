@@ -125,6 +125,7 @@ func sigflakeWaitGot(t *testing.T, got <-chan struct{}, p *sigflakeProc) {
 }
 
 func TestSecondInterruptSIGINTIgnoredTrigger(t *testing.T) {
+	t.Parallel()
 	srv := newHoldingReceiver(t)
 	e := newPTYEnv(t)
 	p := sigflakeStartIgnoringINT(t, e.command(nil, "trigger", "card.created", "--url", srv.URL+"/h", "--no-retry", "--timeout", "120s"))
@@ -139,6 +140,7 @@ func TestSecondInterruptSIGINTIgnoredTrigger(t *testing.T) {
 }
 
 func TestSecondInterruptSIGINTIgnoredWorker(t *testing.T) {
+	t.Parallel()
 	srv := newHoldingReceiver(t)
 	e := newPTYEnv(t)
 	e.plain("trigger", "card.created", "--url", srv.URL+"/h", "--retry-schedule", "1s", "--wait", "1ms")
@@ -151,6 +153,7 @@ func TestSecondInterruptSIGINTIgnoredWorker(t *testing.T) {
 }
 
 func TestSecondInterruptSIGINTIgnoredServe(t *testing.T) {
+	t.Parallel()
 	srv := newHoldingReceiver(t)
 	e := newPTYEnv(t)
 	e.plain("trigger", "card.created", "--url", srv.URL+"/h", "--retry-schedule", "1s", "--wait", "1ms")
@@ -232,6 +235,7 @@ func sigflakeExportedIDs(e *ptyEnv) map[string]bool {
 }
 
 func TestSecondInterruptSIGINTIgnoredListen(t *testing.T) {
+	t.Parallel()
 	e := newPTYEnv(t)
 	p, got, post := sigflakeListen(t, e)
 	var acked []string

@@ -21,6 +21,7 @@ import (
 // read, the store not opened). A whole import has neither key. Before,
 // stdout was empty whenever the import failed.
 func TestSmallfixImportJSONOnError(t *testing.T) {
+	t.Parallel()
 	dump := storefix3Dump(t)
 	type result struct {
 		Read           map[string]int64 `json:"read"`

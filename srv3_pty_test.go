@@ -255,6 +255,7 @@ func TestPTYServeBanner(t *testing.T) {
 // worker does, painting only the counts that happened, and repeats the
 // hint its failures share: it said "Stopped." whatever had happened.
 func TestPTYServeStopSummary(t *testing.T) {
+	t.Parallel()
 	ok := receiverFailingEvery(t, 0)
 	bad := receiverFailingEvery(t, 1)
 	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {

@@ -23,6 +23,7 @@ import (
 // flight. Now they go on serving and delivering (the log is no longer
 // written, said once on stderr) and stop cleanly on Ctrl-C.
 func TestListenAndWorkerOutliveAClosedStdout(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	app := newCountingReceiver(t, http.StatusOK, 0)
 

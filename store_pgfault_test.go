@@ -116,6 +116,7 @@ func (p *cutProxy) cut() {
 // the connection ending under a query was exit 1 with a bare "export:
 // unexpected EOF" or "import: conn closed".
 func TestStoreExportImportWhenPostgresGoesAway(t *testing.T) {
+	t.Parallel()
 	src := pgtest.URL(t)
 	c := pgEnv(t, src)
 	// Enough history that export outruns a pipe nobody reads.

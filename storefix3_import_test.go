@@ -49,6 +49,7 @@ func storefix3Dump(t *testing.T) []string {
 // counted) with "records before the failing batch are kept" as a second
 // hint.
 func TestStorefix3ImportStopsSaysWhatIsIn(t *testing.T) {
+	t.Parallel()
 	dump := storefix3Dump(t)
 	bad := map[string]string{
 		"invalid": `{"event":{"ID":"","Type":"card.created","Provider":"bond","Payload":"e30=","ContentType":"application/json","Source":"triggered","CreatedAt":"2026-01-02T03:10:00Z"}}`,

@@ -25,6 +25,7 @@ import (
 // store import into another store. Before, no attempt said it and the
 // command never had -k: run, it failed on the certificate.
 func TestStorefix3CurlInsecure(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	tlsApp := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

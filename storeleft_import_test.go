@@ -22,6 +22,7 @@ import (
 // table before (a timeout there refused an import that would work) and
 // after (the import was done, the command exited 3 as if it failed).
 func TestStoreImportNeedsNoCount(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	c := pgEnv(t, u)

@@ -29,6 +29,7 @@ import (
 //     open: reading it would leave sidecars its owner's hookctl refuses;
 //     refused, none made (tail made them, root's).
 func TestStoreLeftReadOnlySQLite(t *testing.T) {
+	t.Parallel()
 	bin := hookctlBinary(t)
 	dir, sd, db, root := nobodyStoreDir(t, bin, "hookctl-storeleft-ro")
 	type result struct {

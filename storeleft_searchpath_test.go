@@ -25,6 +25,7 @@ import (
 // store of its own (store migrate with search_path=teama alone), the same
 // path uses it.
 func TestStoreLeftSearchPathFirstSchema(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	parsed, err := url.Parse(u)

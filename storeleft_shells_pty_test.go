@@ -14,6 +14,7 @@ import (
 // (card.created\,card.status.active), and the next TAB after it completed
 // nothing.
 func TestStoreLeftCommaListCompletion(t *testing.T) {
+	t.Parallel()
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		t.Run(shell, func(t *testing.T) {
 			e, bin := shellEnv(t)

@@ -164,22 +164,26 @@ const inFlight = 8
 // subscription's foreign key: "hookctl: error: constraint failed: FOREIGN
 // KEY constraint failed (787)".
 func TestSubscriptionDeletedDuringTriggerSQLite(t *testing.T) {
+	t.Parallel()
 	testSubscriptionChangeDuringTrigger(t, newCrashEnv(t), "delete")
 }
 
 // TestSubscriptionDeletedDuringTriggerPostgres is the same on PostgreSQL.
 func TestSubscriptionDeletedDuringTriggerPostgres(t *testing.T) {
+	t.Parallel()
 	testSubscriptionChangeDuringTrigger(t, pgEnv(t, pgtest.URL(t)), "delete")
 }
 
 // TestSubscriptionDisabledDuringTriggerSQLite: the same with `subscriptions
 // disable` ("receives nothing until enabled").
 func TestSubscriptionDisabledDuringTriggerSQLite(t *testing.T) {
+	t.Parallel()
 	testSubscriptionChangeDuringTrigger(t, newCrashEnv(t), "disable")
 }
 
 // TestSubscriptionDisabledDuringTriggerPostgres is the same on PostgreSQL.
 func TestSubscriptionDisabledDuringTriggerPostgres(t *testing.T) {
+	t.Parallel()
 	testSubscriptionChangeDuringTrigger(t, pgEnv(t, pgtest.URL(t)), "disable")
 }
 
@@ -324,6 +328,7 @@ func testSubscriptionDeletedDuringWorker(t *testing.T, c *crashEnv) {
 // new URL. The trigger read its subscriptions once, at its start, and sent
 // every event to the old URL (the new one got nothing).
 func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
+	t.Parallel()
 	const n = 2000
 	c := newCrashEnv(t)
 	old := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond, holdAfter(100))
@@ -352,6 +357,7 @@ func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
 // subscription, says so, and with no subscription left stops (exit 1). It
 // went on sending all 2000 to a subscription that no longer took them.
 func TestSubscriptionEventsChangedDuringTrigger(t *testing.T) {
+	t.Parallel()
 	const n = 2000
 	c := newCrashEnv(t)
 	rcv := newCountingReceiver(t, http.StatusOK, 5*time.Millisecond, holdAfter(100))
@@ -387,6 +393,7 @@ func TestSubscriptionEventsChangedDuringTrigger(t *testing.T) {
 // the trigger ends with all delivered. (A subscription disabled otherwise
 // fails its deliveries at once: TestSubscriptionDisabledDuringTrigger.)
 func TestListenRestartedDuringTrigger(t *testing.T) {
+	t.Parallel()
 	const n = 2000
 	c := newCrashEnv(t)
 	app := newCountingReceiver(t, http.StatusOK, 2*time.Millisecond)

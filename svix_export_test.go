@@ -26,6 +26,7 @@ import (
 // again (from its message) and had lost the others' details and the
 // event types.
 func TestServeSvixStateMovesWithExport(t *testing.T) {
+	t.Parallel()
 	lite := func(t *testing.T) (string, string) {
 		dir := t.TempDir()
 		return dir, filepath.Join(dir, "hookctl.db")

@@ -26,6 +26,7 @@ import (
 // in each server's memory: after a restart the deleted application came
 // back from its message and the event types were gone.
 func TestServeSvixStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
 		testSvixStateSurvivesRestart(t, dir, filepath.Join(dir, "hookctl.db"))

@@ -26,6 +26,7 @@ import (
 // is printed. Before, a tail printed nothing of a replay of a delivery it
 // had not printed.
 func TestTailShowsReplayOfUnprinted(t *testing.T) {
+	t.Parallel()
 	testTailShowsReplayOfUnprinted(t, newCrashEnv(t))
 }
 
@@ -33,6 +34,7 @@ func TestTailShowsReplayOfUnprinted(t *testing.T) {
 // (whose bulk replay leases a failed delivery in place: it stays failed
 // until its attempt is recorded).
 func TestTailShowsReplayOfUnprintedPostgres(t *testing.T) {
+	t.Parallel()
 	testTailShowsReplayOfUnprinted(t, pgEnv(t, pgtest.URL(t)))
 }
 

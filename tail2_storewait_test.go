@@ -61,6 +61,7 @@ func (p *tailProc) exitCode(limit time.Duration) int {
 // trigger's delivery and attempt print. Before, it exited 3 at once (and
 // --store-wait was an unknown flag, exit 2).
 func TestTailStoreWaitThenWorks(t *testing.T) {
+	t.Parallel()
 	real := pgtest.URL(t)
 	c := pgEnv(t, real)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
@@ -127,6 +128,7 @@ func TestTailStoreWaitThenWorks(t *testing.T) {
 // negative wait is bad usage (exit 2); ^C during the wait exits 0, as ^C
 // later does.
 func TestTailStoreWaitGivesUp(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	closed := closedPGURL(t)
 	p := startTailOn(c, closed, "--store-wait", "300ms")

@@ -122,6 +122,7 @@ func (p *tailProc) lines() []string {
 // --status filter (printed once settled) and with an --event filter that
 // hides them; each ends on its signal with exit 0.
 func TestTailFollowsTriggerSQLite(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	testTailFollowsTrigger(t, c)
 	// tail only reads: the store of another file is never created.
@@ -141,6 +142,7 @@ func TestTailFollowsTriggerSQLite(t *testing.T) {
 
 // TestTailFollowsTriggerPostgres is the same on PostgreSQL.
 func TestTailFollowsTriggerPostgres(t *testing.T) {
+	t.Parallel()
 	testTailFollowsTrigger(t, pgEnv(t, pgtest.URL(t)))
 }
 
@@ -230,6 +232,7 @@ func testTailFollowsTrigger(t *testing.T, c *crashEnv) {
 // TestTailTerminal: on a terminal the lines are coloured (the status by
 // its class), and not with NO_COLOR; --timeout ends the tail with exit 0.
 func TestTailTerminal(t *testing.T) {
+	t.Parallel()
 	e := newPTYEnv(t)
 	app := failOnce(t)
 	e.plain("subscribe", "--url", app.URL+"/hook", "--events", "card.*")
@@ -261,6 +264,7 @@ func TestTailTerminal(t *testing.T) {
 // so once, however long it lasts, and once that it is back; what was
 // delivered meanwhile is shown then, once; ^C ends it with exit 0.
 func TestTailPostgresOutage(t *testing.T) {
+	t.Parallel()
 	pgURL := pgtest.URL(t)
 	u, err := url.Parse(pgURL)
 	if err != nil {
@@ -304,6 +308,7 @@ func TestTailPostgresOutage(t *testing.T) {
 // another, under a tail is no longer the log it follows (it read the old
 // file on and showed nothing more): exit 3 saying so.
 func TestTailStoreFileGone(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	db := filepath.Join(c.dir, "hookctl.db")
 	other := filepath.Join(c.dir, "other.db")

@@ -15,6 +15,7 @@ import (
 // ones the positions in the log of those deleted: tail still prints them.
 // Before, it printed nothing until the log grew past where it was.
 func TestTailfixFollowsAfterPruneSQLite(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	t.Cleanup(app.Close)

@@ -27,6 +27,7 @@ func TestTailfixEndsWhenPipeReaderGone(t *testing.T) {
 
 // TestTailfixEndsWhenPipeReaderGonePostgres is the same on PostgreSQL.
 func TestTailfixEndsWhenPipeReaderGonePostgres(t *testing.T) {
+	t.Parallel()
 	testTailfixEndsWhenPipeReaderGone(t, pgEnv(t, pgtest.URL(t)))
 }
 

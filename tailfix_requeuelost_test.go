@@ -27,6 +27,7 @@ import (
 // after, still in the log. Before, it said nothing of the replay it
 // left out.
 func TestTailfixSaysReplaysLostSQLite(t *testing.T) {
+	t.Parallel()
 	c := newCrashEnv(t)
 	testTailfixSaysReplaysLost(t, c, func(n int) {
 		db, err := sql.Open("sqlite", "file:"+filepath.Join(c.dir, "hookctl.db"))
@@ -44,6 +45,7 @@ func TestTailfixSaysReplaysLostSQLite(t *testing.T) {
 // TestTailfixSaysReplaysLostPostgres is the same on PostgreSQL, where the
 // count is an upper bound ("up to 2": see TestTailsigLostCountUpToPostgres).
 func TestTailfixSaysReplaysLostPostgres(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	testTailfixSaysReplaysLost(t, pgEnv(t, u), func(n int) {
 		conn, err := pgx.Connect(t.Context(), u)

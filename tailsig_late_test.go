@@ -25,6 +25,7 @@ import (
 // it: tail prints it. Before, it never did; the inspector's live log
 // already re-read 10,000 seqs below its cursor every second.
 func TestTailsigLateCommitBeyondGapsPostgres(t *testing.T) {
+	t.Parallel()
 	testTailsigLateCommit(t, func(conn *pgx.Conn) {
 		// 1,001 seqs taken and rolled back: gaps the tail watches
 		// first, up to its bound, before the long transaction's.

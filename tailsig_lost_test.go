@@ -17,6 +17,7 @@ import (
 // replays were made" for 2 replays and 3 rolled-back requeues). It now
 // says the count is an upper bound: "up to 5 replays".
 func TestTailsigLostCountUpToPostgres(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	testTailfixSaysReplaysLost(t, pgEnv(t, u), func(n int) {
 		conn, err := pgx.Connect(t.Context(), u)

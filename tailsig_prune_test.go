@@ -29,6 +29,7 @@ import (
 // was at the cursor's position, another delivery than the one read
 // there).
 func TestTailsigImportAfterPruneSQLite(t *testing.T) {
+	t.Parallel()
 	for _, before := range []int{4, 3} {
 		t.Run(fmt.Sprint(before), func(t *testing.T) {
 			c := newCrashEnv(t)

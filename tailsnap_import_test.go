@@ -26,6 +26,7 @@ import (
 // however far below: the imported delivery is printed, once, and so is
 // the trigger after it.
 func TestTailsnapImportBelowCursor(t *testing.T) {
+	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			c := newCrashEnv(t)

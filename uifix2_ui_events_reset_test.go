@@ -21,6 +21,7 @@ import (
 // the new event. Before, it said nothing and never sent it (the reset
 // check keyed on a delivery, and there was none).
 func TestListenUILiveAfterEventsPruned(t *testing.T) {
+	t.Parallel()
 	g := newGhostEnv(t)
 	cmd := g.cmd("listen", "--port", "0", "--ui", "127.0.0.1:0", "-o", "json")
 	stdout, err := cmd.StdoutPipe()

@@ -22,11 +22,13 @@ import (
 // Worker 1 said "20 to retry" for deliveries worker 2 had finished, and
 // worker 2 counted its 10 unsent failures as attempts ("20 attempts").
 func TestWorkerSummaryCountsOtherWorkersSQLite(t *testing.T) {
+	t.Parallel()
 	testWorkerSummary(t, newCrashEnv(t))
 }
 
 // TestWorkerSummaryCountsOtherWorkersPostgres is the same on PostgreSQL.
 func TestWorkerSummaryCountsOtherWorkersPostgres(t *testing.T) {
+	t.Parallel()
 	testWorkerSummary(t, pgEnv(t, pgtest.URL(t)))
 }
 

@@ -837,6 +837,7 @@ func rawReceiver(t *testing.T, serve func(net.Conn)) net.Listener {
 // answers fails check in one request timeout, not one per probe, and the
 // verdicts name the probe that hung.
 func TestHangingReceiver(t *testing.T) {
+	t.Parallel()
 	ln := rawReceiver(t, func(c net.Conn) { io.Copy(io.Discard, c) }) // reads, never answers
 	only := []string{check.AcceptsValid, check.RespondsFast, check.RejectsMissingSig, check.RejectsWrongSecret}
 	start := time.Now()
@@ -875,6 +876,7 @@ func TestHangingReceiver(t *testing.T) {
 // A check not run because of it (dedupes-duplicate, without --effect-cmd)
 // is skipped as it would have been, not failed.
 func TestStalledBodyIsAHang(t *testing.T) {
+	t.Parallel()
 	ln := rawReceiver(t, func(c net.Conn) {
 		defer c.Close()
 		c.Read(make([]byte, 64<<10)) // the request (small)
@@ -1117,6 +1119,7 @@ hookctl: hint: fix it: hookctl subscriptions update ` + sub.ID + ` --header 'X-T
 // and then hangs: a check sending several probes (tolerates-out-of-order
 // sends two) waits out one timeout, not one per probe.
 func TestReceiverHangingAfterFirst(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body) // then a closed connection ends the context

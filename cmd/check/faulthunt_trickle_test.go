@@ -17,6 +17,7 @@ import (
 // said the receiver spoke broken HTTP and sent it every other probe, each
 // waiting out the whole request timeout (100 s for a run that ends in 8).
 func TestFaulthuntHeadStalledMidLineIsAHang(t *testing.T) {
+	t.Parallel()
 	ln := rawReceiver(t, func(c net.Conn) {
 		defer c.Close()
 		c.Read(make([]byte, 64<<10)) // the request (small)

@@ -40,6 +40,7 @@ const inert = `(function(){
 // subscription's URL, events and description; the URL itself — stays
 // text on every page, in the live log's streamed rows too, and is shown.
 func TestBrowserHostileContentStaysInert(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -149,6 +150,7 @@ func TestBrowserHostileContentStaysInert(t *testing.T) {
 // the page cannot read the APIs from its rebound origin, nor make the
 // server deliver with a cross-site form post (text/plain, no preflight).
 func TestBrowserServeRefusesOtherSites(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := servetest.Start(t, nil)
 	if _, err := (&subscription.Service{Store: e.Store}).Create(context.Background(), subscription.CreateInput{URL: e.Recv.URL + "/hook", Events: []string{"card.*"}}); err != nil {

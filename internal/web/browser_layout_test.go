@@ -170,6 +170,7 @@ const squeezedJS = `Array.from(document.querySelectorAll('td')).filter(function(
 // 730 px (its target URL and facts); at 1280 px the subscriptions list
 // was 1,383 px wide.
 func TestBrowserNoPageScrollsSideways(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	l := seedLayout(t, e)
@@ -191,6 +192,7 @@ func TestBrowserNoPageScrollsSideways(t *testing.T) {
 // its fixed columns took more than the window, the target column got no
 // width at all and its heading was drawn over the Status heading.
 func TestBrowserLogKeepsTargetColumn(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	seedLayout(t, e)
@@ -226,6 +228,7 @@ type thBox struct {
 // cell without text (the diff pick) is not cut at all: its checkbox was
 // clipped on the right.
 func TestBrowserCutCellsHaveTheirText(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	seedLayout(t, e)
@@ -286,6 +289,7 @@ const contrastJS = `(function(){
 // the navigation on the header's grey was 4.47:1, and the chart's pending
 // bars 2.58:1 on white.
 func TestBrowserTextContrast(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	l := seedLayout(t, e)
@@ -329,6 +333,7 @@ func hue(css string) (h, s float64) {
 // the overview's chart and legend. Pending was grey, as a disabled
 // subscription is (which stays grey: it is not waiting for anything).
 func TestBrowserStatusColoursMatchCLI(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	l := seedLayout(t, e)
@@ -359,6 +364,7 @@ func TestBrowserStatusColoursMatchCLI(t *testing.T) {
 // by its disclosure marker (it broke after "whsec_Dz6D…"), and a row's
 // actions stay on one line.
 func TestBrowserSubscriptionRowsKeepTheirLines(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	seedLayout(t, e)
@@ -380,6 +386,7 @@ func TestBrowserSubscriptionRowsKeepTheirLines(t *testing.T) {
 // status and target without scrolling: the table was 1,035 px wide and
 // the status, attempts and signature were out of sight.
 func TestBrowserLogRowsFitAPhone(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	seedLayout(t, e)
@@ -404,6 +411,7 @@ func TestBrowserLogRowsFitAPhone(t *testing.T) {
 // log (attempts, latency) and of the overview (attempts, mean, max) are
 // right-aligned, their headings were left-aligned, far from them.
 func TestBrowserHeadingsAlignWithTheirColumns(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	l := seedLayout(t, e)
@@ -432,6 +440,7 @@ func TestBrowserHeadingsAlignWithTheirColumns(t *testing.T) {
 // A header's name and its value read on one line: the name (14 px) sat
 // lower than its value (12 px monospace), both aligned at their tops.
 func TestBrowserHeaderNamesShareTheirValuesLine(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	l := seedLayout(t, e)

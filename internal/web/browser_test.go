@@ -470,6 +470,7 @@ func contains(s []string, x string) bool {
 // every second (which wiped what the user typed in "Diff with" and closed
 // what they opened); it reloads when the retry is due.
 func TestBrowserPendingDetailIsUsable(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -506,6 +507,7 @@ func TestBrowserPendingDetailIsUsable(t *testing.T) {
 // retries (or succeeds on a retry) must still stream into status=failed
 // (status=succeeded) when it gets there.
 func TestBrowserLiveStatusFilter(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -530,6 +532,7 @@ func TestBrowserLiveStatusFilter(t *testing.T) {
 // signature column its verdict in full: "triggered forward" was clipped
 // to "triggered f…", so a forward looked like the delivery it came from.
 func TestBrowserRowLabelsFit(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -554,6 +557,7 @@ func TestBrowserRowLabelsFit(t *testing.T) {
 // over the kernel's limit), and a body starting with "@" made curl read
 // a file of that name instead.
 func TestBrowserCopyAsCurlRuns(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	for _, tool := range []string{"bash", "curl", "base64"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -603,6 +607,7 @@ func TestBrowserCopyAsCurlRuns(t *testing.T) {
 // CR LF, and the HTML parser drops a newline right after <textarea>, which
 // lost a body's leading blank line.
 func TestBrowserEditKeepsLineEndings(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -644,6 +649,7 @@ func TestBrowserEditKeepsLineEndings(t *testing.T) {
 // middle of the log, the "older" link skipped them too, and deliveries
 // created at the same instant streamed in oldest first.
 func TestBrowserLiveFloodHasNoHole(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -689,6 +695,7 @@ func TestBrowserLiveFloodHasNoHole(t *testing.T) {
 // as it was, and still says how many subscriptions the event goes to: it
 // said "goes to 0 enabled subscription(s)", as if none would get it.
 func TestBrowserTriggerErrorKeepsTheForm(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -714,6 +721,7 @@ func TestBrowserTriggerErrorKeepsTheForm(t *testing.T) {
 // filter query was escaped into the link (/?status%3dfailed&before=…), so
 // the next page showed every delivery, of any status, filters reset.
 func TestBrowserPagingKeepsFilters(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -754,6 +762,7 @@ func TestBrowserPagingKeepsFilters(t *testing.T) {
 // parser drops a newline right after <pre>, so a body starting with one
 // was shown without it (and the Raw tab was not the raw body).
 func TestBrowserBodyTabsKeepLeadingNewline(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -778,6 +787,7 @@ func TestBrowserBodyTabsKeepLeadingNewline(t *testing.T) {
 // retry, the final status): the update replaced the row and dropped the
 // tick, while the Diff button still held the pick.
 func TestBrowserLiveUpdateKeepsPick(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -806,6 +816,7 @@ func TestBrowserLiveUpdateKeepsPick(t *testing.T) {
 // With status=pending, a row leaves the live log when its delivery
 // settles: it stayed, showing "failed" in a log filtered on pending.
 func TestBrowserLivePendingFilterDropsSettled(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -849,6 +860,7 @@ func TestBrowserLivePendingFilterDropsSettled(t *testing.T) {
 // with fewer than 50 rows), so the rows dropped were on no page: 240
 // deliveries streamed into a page of 10, and "older" was missing.
 func TestBrowserLiveTrimKeepsOlderLink(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -885,6 +897,7 @@ func TestBrowserLiveTrimKeepsOlderLink(t *testing.T) {
 // before, so after filtering to failed deliveries it diffed two
 // succeeded ones no longer on the page.
 func TestBrowserDiffFollowsPicks(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -908,6 +921,7 @@ func TestBrowserDiffFollowsPicks(t *testing.T) {
 // Typing a type filter that can match nothing says why under the log
 // (the filter fetch's message), and clearing it brings the rows back.
 func TestBrowserInvalidTypeFilter(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -927,6 +941,7 @@ func TestBrowserInvalidTypeFilter(t *testing.T) {
 // They were buttons marked role="tab" that only a click switched: the
 // arrow keys a screen reader announces for tabs did nothing.
 func TestBrowserBodyTabsKeyboard(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -957,6 +972,7 @@ func TestBrowserBodyTabsKeyboard(t *testing.T) {
 // for a delivery to page from and, finding none, kept every row: the
 // table grew without bound, and the oldest rows had no link.
 func TestBrowserLiveTrimEventsOnly(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

@@ -77,6 +77,7 @@ func TestUnknownTypeShown(t *testing.T) {
 // edit page's headers label broke around its <code> and the subscription
 // form's checkbox sat alone, centred above its text.
 func TestBrowserFormLabels(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -279,6 +280,7 @@ func TestBinaryBodyOpensOnHex(t *testing.T) {
 // In the browser, a binary body's page opens on Hex and its tabs still
 // switch views.
 func TestBrowserBinaryBodyTabs(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)
@@ -328,6 +330,7 @@ func TestXMLPrettyDeclarationLine(t *testing.T) {
 // differ only in their path (127.0.0.1:PORT/webhooks, …/stripe), and the
 // cell cut it off ("2f1c9a0b http://127.0.0.1:4…").
 func TestBrowserTargetPathVisible(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

@@ -157,6 +157,7 @@ func pageSizes(pages [][]string) []int {
 // 100 on the first page; "older" shows the other 30 with the filter kept
 // in the address, "newer" the first page again.
 func TestBrowserEventsPaging(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

@@ -22,6 +22,7 @@ import (
 // kept the value as U+FFFD (the app got EF BF BD), and the form sent back
 // the escape's characters (a backslash, x, e, 9).
 func TestBrowserInspbytesEditKeepsHeaderBytes(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

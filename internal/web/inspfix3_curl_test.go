@@ -24,6 +24,7 @@ import (
 // the block held the whole body (a 300 KiB binary body: 400 KiB of
 // base64 in the page, a 6 MiB body 8 MiB).
 func TestBrowserCopyAsCurlLargeBody(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	for _, tool := range []string{"bash", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -91,6 +92,7 @@ func TestBrowserCopyAsCurlLargeBody(t *testing.T) {
 // the page's command held the text \xe9, and curl sent those four
 // characters.
 func TestBrowserCopyAsCurlHeaderBytes(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	for _, tool := range []string{"sh", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {

@@ -18,6 +18,7 @@ import (
 // turned the byte into U+FFFD: the live row said "card.�" and the page
 // "card.\xff".
 func TestBrowserLiveRowEscapesAsThePage(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

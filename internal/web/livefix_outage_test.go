@@ -144,6 +144,7 @@ func newOutageServer(t *testing.T) (*liveReplayEnv, *outageStore, *httptest.Serv
 // store", never through "live": every state the indicator takes is
 // recorded. Before, the new stream's hello said "live" for one poll.
 func TestBrowserLiveReconnectDuringOutage(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e, out, srv := newOutageServer(t)
 	id := e.failed()

@@ -58,6 +58,7 @@ func TestLiveAfterStoreReset(t *testing.T) {
 // reset is shown. Before, the page kept the deleted rows and never
 // showed a new one (its cursor was above the new seqs).
 func TestBrowserLiveAfterStoreReset(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newLiveReplayEnv(t)
 	old := []string{e.failed(), e.failed()}

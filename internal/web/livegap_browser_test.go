@@ -16,6 +16,7 @@ import (
 // filter change shows other rows, and the notice, which was about the
 // rows of the log before it, goes (it stayed, counting on from there).
 func TestBrowserLiveFilterChangeClearsSkipped(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

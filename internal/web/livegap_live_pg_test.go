@@ -254,6 +254,7 @@ func TestLivePageHandsItsGapsPostgres(t *testing.T) {
 // start is held until the slow writer committed), and the slow writer's
 // delivery is shown without a reload.
 func TestBrowserLivePageHandsItsGapsPostgres(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	held := make(chan string, 4)
 	release := make(chan struct{})
@@ -369,6 +370,7 @@ func TestLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
 // cut, the slow writer commits, and the page's script reconnects with the
 // snapshot its last batch said: the row is shown, once, without a reload.
 func TestBrowserLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	var cut *cutLive
 	e := newLivegapEnvWrapped(t, func(h http.Handler) http.Handler {

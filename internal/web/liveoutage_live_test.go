@@ -262,6 +262,7 @@ func first(ev sseEvent, _ []sseEvent) sseEvent { return ev }
 // store is back, with the delivery stored meanwhile shown. Before, it
 // said "live" all along.
 func TestBrowserLiveSaysStoreOutage(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e, out := newOutageEnv(t)
 	id := e.failed()

@@ -276,6 +276,7 @@ func TestLiveReplayLeavesStatusFilter(t *testing.T) {
 // picked for a diff stays picked. Before, it stayed "failed" until the
 // page was reloaded.
 func TestBrowserLiveShowsReplay(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	// The app fails the first request; it holds the next until the row
@@ -396,6 +397,7 @@ func (c *cutLive) setDown(down bool) {
 // while a delivery it shows was replayed shows the replay's outcome once
 // it reconnects (it asks with resync=1), without a reload.
 func TestBrowserLiveReconnectShowsMissedReplay(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newLiveReplayEnv(t) // for its store and helpers; its server is not used
 	srv := httptest.NewUnstartedServer(nil)

@@ -149,6 +149,7 @@ func TestSubscriptionEditForm(t *testing.T) {
 // the form with what was typed kept, then saved (the page's own CSRF
 // token), back on the list with the change.
 func TestBrowserSubscriptionEdit(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

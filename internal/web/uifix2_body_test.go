@@ -94,6 +94,7 @@ func TestBodyNotUTF8Escaped(t *testing.T) {
 // byte that is not UTF-8 opens on Hex with the note that says why, and
 // its Pretty view shows the byte as \xff, not U+FFFD.
 func TestBrowserBodyNotUTF8(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

@@ -131,6 +131,7 @@ func TestLiveEventsOnlyResetBeforeStream(t *testing.T) {
 // rows and never showed a new one (its event cursor was above the new
 // seqs).
 func TestBrowserLiveEventsOnlyReset(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	r := &liveReplayEnv{t: t, ctx: context.Background(), st: e.st}

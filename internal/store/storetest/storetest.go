@@ -71,12 +71,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tc := range append(append(append(tests, batchTests...), seqTests...), expungeTests...) {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each test has a store of its own
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
 			tc.fn(t, s)
 		})
 	}
 	t.Run("ExportImport", func(t *testing.T) {
+		t.Parallel()
 		src := open(t)
 		t.Cleanup(func() { src.Close() })
 		dst := open(t)
@@ -84,6 +86,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		testExportImport(t, src, dst)
 	})
 	t.Run("ExportImportObjects", func(t *testing.T) {
+		t.Parallel()
 		src := open(t)
 		t.Cleanup(func() { src.Close() })
 		dst := open(t)
