@@ -297,8 +297,12 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 		}
 	}
 	t.Logf("TAKEOVER: %d of the killed worker's %d leased deliveries were taken over, all within %v of the kill", taken, orphaned, takeover.Round(time.Millisecond))
-	if takeover > 3*time.Second {
-		t.Errorf("takeover took %v, want ≤ 3s", takeover.Round(time.Millisecond))
+	limit := 3 * time.Second
+	if raceBuild { // .ci/test's -race run: race-built workers run several times slower
+		limit = 10 * time.Second
+	}
+	if takeover > limit {
+		t.Errorf("takeover took %v, want ≤ %v", takeover.Round(time.Millisecond), limit)
 	}
 
 	// Stop the survivors like Ctrl-C: they finish in-flight attempts and exit 0.
