@@ -297,7 +297,10 @@ func runMultiWorker(t *testing.T, storeURL string, nworkers, events int) {
 		}
 	}
 	t.Logf("TAKEOVER: %d of the killed worker's %d leased deliveries were taken over, all within %v of the kill", taken, orphaned, takeover.Round(time.Millisecond))
-	if takeover > 3*time.Second {
+	// Not under -race (.ci/test's race run checks this test for races and
+	// lost deliveries): race-built workers on the loaded 2-core VM took
+	// 5 s and 22 s.
+	if takeover > 3*time.Second && !raceBuild {
 		t.Errorf("takeover took %v, want ≤ 3s", takeover.Round(time.Millisecond))
 	}
 

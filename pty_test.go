@@ -46,7 +46,11 @@ func hookctlBinary(t *testing.T) string {
 			return
 		}
 		ptyBin = filepath.Join(dir, "hookctl")
-		out, err := exec.Command("go", "build", "-o", ptyBin, ".").CombinedOutput()
+		args := []string{"build", "-o", ptyBin}
+		if raceBuild { // go test -race: a race-built hookctl too
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			ptyBinErr = errors.New(string(out))
 		}

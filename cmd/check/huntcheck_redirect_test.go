@@ -33,13 +33,16 @@ func TestRedirectHintNamesWhere(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var loc string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body)
 				w.Header().Set("Location", loc)
 				w.WriteHeader(http.StatusTemporaryRedirect)
 			}))
+			// loc is set before the server starts serving: set after, the
+			// handler's read of it raced with the write (go test -race).
+			loc = tc.location("http://" + srv.Listener.Addr().String())
+			srv.Start()
 			defer srv.Close()
-			loc = tc.location(srv.URL)
 			r := hookctl(t, nil, "check", srv.URL+"/webhooks", "--provider", "bond", "--secret", bondSecret,
 				"--only", "accepts-valid,rejects-wrong-secret,survives-burst", "--burst", "3", "-o", "json")
 			if r.code != 1 || r.report == nil || len(r.verdicts(check.Fail)) != 3 {

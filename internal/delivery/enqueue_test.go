@@ -48,7 +48,9 @@ func TestEnqueueHandsOverLeased(t *testing.T) {
 	ctx := context.Background()
 	runID := NewRunID()
 	e := newEngine(cc, runID, 8)
-	now, later := Plan{Schedule: Schedule{0}, RunID: runID}, Plan{Schedule: Schedule{200 * time.Millisecond}, RunID: runID}
+	// Due later: after the checks below, also under -race on a loaded
+	// machine (at 200 ms the engine had claimed them already, 2 of 3 runs).
+	now, later := Plan{Schedule: Schedule{0}, RunID: runID}, Plan{Schedule: Schedule{3 * time.Second}, RunID: runID}
 	var dueNow, dueLater []*store.Delivery
 	out, err := Drive(ctx, e, 10*time.Second, func(ctx context.Context, add func(int)) error {
 		var evs []*store.Event

@@ -190,12 +190,16 @@ func TestH1HTTPSDelegated(t *testing.T) {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failing handshake
 	srv.StartTLS()
 	defer srv.Close()
-	c := NewHTTPClient(2*time.Second, 1)
-	s := &Sender{Client: c, UserAgent: "hookctl/test", Lookup: fakeLookup}
+	s := &Sender{Client: NewHTTPClient(30*time.Second, 1), UserAgent: "hookctl/test", Lookup: fakeLookup}
 	if a := signedAttempt(s, srv.URL, "{}", nil); !strings.Contains(a.Error, "certificate") {
 		t.Errorf("attempt error %q, want a certificate error (sent through net/http)", a.Error)
 	}
+	// A client of its own that trusts the server: setting the first one's
+	// TLS config raced with its dial, still running when the attempt had
+	// timed out (go test -race on a loaded machine).
+	c := NewHTTPClient(30*time.Second, 1)
 	c.Transport.(*h1Transport).fallback.(*http.Transport).TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+	s = &Sender{Client: c, UserAgent: "hookctl/test", Lookup: fakeLookup}
 	if a := signedAttempt(s, srv.URL, "{}", nil); a.ResponseStatus != 200 || a.Error != "" {
 		t.Errorf("attempt over TLS: %+v", a)
 	}

@@ -72,6 +72,10 @@ func newRecorder(t testing.TB, st store.Store) *Recorder {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Stopped with its test (a second Close is harmless): a recorder left
+	// running read rewindAt while TestJournalRewoundOnceImported set it, a
+	// data race under -race.
+	t.Cleanup(func() { r.Close(context.Background()) })
 	return r
 }
 
