@@ -489,7 +489,11 @@ func testInterruptedReplayOfIDs(t *testing.T, c *crashEnv, asJSON bool) {
 		}
 	}
 	if again != sent || notSent == 0 {
-		t.Errorf("%d deliveries sent again (the receiver got %d), %d not sent\n%s", again, sent, notSent, stderr)
+		// Which events arrived more often than their deliveries have
+		// attempts (a request sent but not recorded, or sent twice)?
+		events, twice := app.counts()
+		t.Errorf("%d deliveries sent again (the receiver got %d; %d events, %d of them more than once), %d not sent\n%s",
+			again, sent, events, twice, notSent, stderr)
 	}
 	if asJSON {
 		var doc struct {
@@ -585,7 +589,11 @@ func testInterruptedReplayPending(t *testing.T, c *crashEnv) {
 		}
 	}
 	if again != sent || notSent == 0 {
-		t.Errorf("%d deliveries sent again (the receiver got %d), %d not sent\n%s", again, sent, notSent, stderr)
+		// Which events arrived more often than their deliveries have
+		// attempts (a request sent but not recorded, or sent twice)?
+		events, twice := app.counts()
+		t.Errorf("%d deliveries sent again (the receiver got %d; %d events, %d of them more than once), %d not sent\n%s",
+			again, sent, events, twice, notSent, stderr)
 	}
 	if !regexp.MustCompile(`\n\d+ deliveries not sent: they are as before the replay`).MatchString("\n" + stderr) {
 		t.Errorf("stderr does not say what was not sent:\n%s", stderr)
