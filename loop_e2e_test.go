@@ -494,6 +494,28 @@ func testInterruptedReplayOfIDs(t *testing.T, c *crashEnv, asJSON bool) {
 		events, twice := app.counts()
 		t.Errorf("%d deliveries sent again (the receiver got %d; %d events, %d of them more than once), %d not sent\n%s",
 			again, sent, events, twice, notSent, stderr)
+		// Each delivery's event arrived once per 2xx attempt: the trigger's
+		// (the succeeded ones) and the replay's (those sent again). The
+		// receiver counts ids (a body's hash without an id header), so compare
+		// how many bodies arrived once, twice, ... with what the states
+		// say: more twice than succeeded-and-replayed, or any three times,
+		// is a request sent twice; more once than expected, a replay that
+		// sent a failed one and did not record it.
+		want := map[int]int{}
+		for id, d := range after {
+			b := before[id]
+			n := 0
+			if b.Status == "succeeded" {
+				n++
+			}
+			if d.AttemptCount == b.AttemptCount+1 {
+				n++
+			}
+			if n > 0 {
+				want[n]++
+			}
+		}
+		t.Errorf("bodies received n times (n: how many): got %v, the delivery states say %v", app.histogram(), want)
 	}
 	if asJSON {
 		var doc struct {

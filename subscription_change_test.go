@@ -100,6 +100,18 @@ func (r *countingReceiver) requests(after time.Time) (all, later int) {
 	return len(r.at), later
 }
 
+// histogram is, for each n, how many ids (Webhook-Ids, or bodies' hashes)
+// arrived n times.
+func (r *countingReceiver) histogram() map[int]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := map[int]int{}
+	for _, k := range r.got {
+		h[k]++
+	}
+	return h
+}
+
 // counts is how many events arrived, and how many of them more than once.
 func (r *countingReceiver) counts() (events, twice int) {
 	r.mu.Lock()
