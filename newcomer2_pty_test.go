@@ -1,0 +1,87 @@
+//go:build !windows
+
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A newcomer runs plain `hookctl subscribe` on a terminal and, asked for
+// the events, types their names as --events takes them
+// ("card.created,kyc.*", or "*" for all). The picker took any text that
+// was not numbers for a filter: the names were listed, nothing was
+// chosen, and the empty line that should finish answered "choose at least
+// one event" again and again (only the numbers chose). A name typed whole
+// now toggles that choice, as its number does; other text still filters.
+func TestNewcomer2SubscribePickerTakesNamesTyped(t *testing.T) {
+	t.Parallel()
+	e := newPTYEnv(t)
+	c := e.command([]string{"NO_COLOR=1"}, "subscribe")
+	f, out := e.start(c, 120)
+	defer f.Close()
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	// waitFor polls the terminal's output for one of want (in order of
+	// preference) after the answers so far, and returns the one seen.
+	waitFor := func(want ...string) string {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			s := out.String()
+			for _, w := range want {
+				if strings.Contains(s, w) {
+					return w
+				}
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("subscribe ended (%v) before asking %q:\n%s", err, want, out.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		c.Process.Kill()
+		t.Fatalf("no %q on the terminal:\n%s", want, out.String())
+		return ""
+	}
+	answer := func(s string) {
+		t.Helper()
+		if _, err := f.WriteString(s + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor("Callback URL")
+	answer("http://localhost:3000/typed")
+	waitFor("finishes (1-")
+	answer("card.created,kyc.*") // the names, as --events takes them
+	answer("")                   // done
+	if got := waitFor("Description", "choose at least one event"); got != "Description" {
+		c.Process.Kill()
+		t.Fatalf("event names typed whole were not chosen (the empty line answered %q):\n%s", got, out.String())
+	}
+	answer("typed names")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("subscribe: %v\n%s", err, out.String())
+		}
+	case <-time.After(60 * time.Second):
+		c.Process.Kill()
+		t.Fatalf("subscribe did not finish:\n%s", out.String())
+	}
+	var subs []struct {
+		URL    string   `json:"callback_url"`
+		Events []string `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("subscriptions", "list", "-o", "json")), &subs); err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 1 || subs[0].URL != "http://localhost:3000/typed" || strings.Join(subs[0].Events, ",") != "card.created,kyc.*" {
+		t.Fatalf("subscription = %+v, want the URL and the events typed (card.created, kyc.*)\n%s", subs, out.String())
+	}
+	if !strings.Contains(out.String(), "selected card.created") || !strings.Contains(out.String(), "selected kyc.*") {
+		t.Errorf("the terminal did not say what was chosen:\n%s", out.String())
+	}
+}
