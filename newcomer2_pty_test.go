@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +84,50 @@ func TestNewcomer2SubscribePickerTakesNamesTyped(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "selected card.created") || !strings.Contains(out.String(), "selected kyc.*") {
 		t.Errorf("the terminal did not say what was chosen:\n%s", out.String())
+	}
+}
+
+// On an ordinary 80-column terminal the cards of one thing cut their
+// values to the width: `subscriptions get` (and `subscribe`, which
+// prints the same card) showed "…/payments-provid…" and
+// "…, transa…" — not the URL nor the events it was asked for — and
+// `store info` cut the store's own path. A card's value is now whole on a
+// terminal (a longer line wraps), as it is piped.
+func TestNewcomer2RecordCardsWholeOnTerminal(t *testing.T) {
+	t.Parallel()
+	e := newPTYEnv(t)
+	e.cols = 80
+	url := "http://localhost:3000/api/v2/integrations/webhooks/payments-provider/callback"
+	events := "card.*,kyc.verification.success,kyc.verification.failure,transactions"
+	e.plain("subscribe", "--url", url, "--events", events)
+	var subs []struct {
+		ID string `json:"webhook_id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("subscriptions", "list", "-o", "json")), &subs); err != nil || len(subs) != 1 {
+		t.Fatalf("subscriptions list -o json: %v, %d subscriptions", err, len(subs))
+	}
+	for _, args := range [][]string{{"subscriptions", "get", subs[0].ID[:8]}, {"store", "info"}} {
+		r := e.pty([]string{"NO_COLOR=1"}, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
+		}
+		for _, l := range strings.Split(r.out, "\n") {
+			if strings.Contains(l, "…") && !strings.HasPrefix(l, "Secret ") { // a masked secret is whsec_AbCd…xY=
+				t.Errorf("%v on an 80-column terminal cut a value: %q", args, l)
+			}
+		}
+		var want []string
+		if args[0] == "store" {
+			want = []string{filepath.Join(e.dir, "hookctl.db")}
+		} else {
+			want = []string{url, strings.ReplaceAll(events, ",", ", ")}
+		}
+		// A value longer than the line wraps; joined back, it is whole.
+		joined := strings.ReplaceAll(r.out, "\n", "")
+		for _, w := range want {
+			if !strings.Contains(joined, w) {
+				t.Errorf("%v on an 80-column terminal: no %q whole:\n%s", args, w, r.out)
+			}
+		}
 	}
 }

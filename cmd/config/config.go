@@ -243,7 +243,7 @@ func run(opts *Options) error {
 		return ui.WriteJSON(out, entries)
 	}
 	st := opts.IO.Styles()
-	t := ui.NewTable(opts.IO, "KEY", "VALUE", "SOURCE")
+	t := ui.NewTable(opts.IO, "KEY", "VALUE", "SOURCE").Record()
 	for _, e := range entries {
 		t.Row().Styled(e.Key, st.Key).Cell(e.Value).Styled(e.Source, st.Muted).End()
 	}

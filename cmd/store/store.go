@@ -710,7 +710,7 @@ func runInfo(opts *Options, s store.Store) error {
 	if out.LatestSchemaVersion != 0 {
 		version = fmt.Sprintf("%d (latest %d)", out.SchemaVersion, out.LatestSchemaVersion)
 	}
-	t := ui.NewTable(opts.IO, "FIELD", "VALUE")
+	t := ui.NewTable(opts.IO, "FIELD", "VALUE").Record()
 	t.AddRow("backend", out.Backend)
 	t.AddRow("location", out.Location)
 	if out.ReadOnly {
