@@ -4,6 +4,8 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,6 +130,60 @@ func TestNewcomer2RecordCardsWholeOnTerminal(t *testing.T) {
 			if !strings.Contains(joined, w) {
 				t.Errorf("%v on an 80-column terminal: no %q whole:\n%s", args, w, r.out)
 			}
+		}
+	}
+}
+
+// `hookctl sign` and `verify` say "reading the body from stdin (end with
+// Ctrl-D)" when stdin is a terminal, but `trigger --data @-`, `events
+// show --data @-` and `store import -` sat silent waiting for it: run in a
+// terminal without a pipe, they looked hung. They now say what they read
+// before reading it.
+func TestNewcomer2StdinReadersSaySoOnTerminal(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	e := newPTYEnv(t)
+	e.plain("subscribe", "--url", srv.URL, "--events", "card.created")
+	dump := e.plain("store", "export")
+	for _, tc := range []struct {
+		args   []string
+		input  string
+		notice string
+		after  string // printed once the input was read
+	}{
+		{[]string{"trigger", "card.created", "--data", "@-", "--url", srv.URL}, `{"event":"card.created","card":{"card_id":"c1"}}`,
+			"hookctl: reading --data from stdin (end with Ctrl-D)", "1 delivery: 1 succeeded"},
+		{[]string{"events", "show", "card.created", "--data", "@-"}, `{"event":"card.created","card":{"card_id":"c2"}}`,
+			"hookctl: reading --data from stdin (end with Ctrl-D)", `"card_id": "c2"`},
+		{[]string{"store", "import", "-", "--store", filepath.Join(e.dir, "copy.db")}, strings.TrimRight(dump, "\n"),
+			"hookctl: reading the dump from stdin (end with Ctrl-D)", "imported 1 subscription"},
+	} {
+		c := e.command([]string{"NO_COLOR=1"}, tc.args...)
+		f, out := e.start(c, 200)
+		// The input, then Ctrl-D at the start of a line: end of input.
+		if _, err := f.WriteString(tc.input + "\n\x04"); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- c.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%v: %v\n%s", tc.args, err, out.String())
+			}
+		case <-time.After(60 * time.Second):
+			c.Process.Kill()
+			t.Errorf("%v did not finish:\n%s", tc.args, out.String())
+		}
+		f.Close()
+		s := out.String()
+		n, a := strings.Index(s, tc.notice), strings.Index(s, tc.after)
+		if a < 0 {
+			t.Errorf("%v: no %q:\n%s", tc.args, tc.after, s)
+		}
+		if n < 0 || n > a {
+			t.Errorf("%v on a terminal did not say %q before reading stdin:\n%s", tc.args, tc.notice, s)
 		}
 	}
 }

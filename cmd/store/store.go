@@ -287,6 +287,9 @@ func run(opts *Options) (err error) {
 	if opts.Verb == "import" {
 		var in io.Reader
 		if opts.File == "-" {
+			if opts.IO.IsStdinTTY() {
+				fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading the dump from stdin (end with Ctrl-D)")
+			}
 			in = opts.IO.In
 		} else {
 			f, err := os.Open(opts.File)
