@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -57,5 +58,51 @@ func TestNewcomer2CheckOnlySkipCompleteCheckIDs(t *testing.T) {
 		if strings.HasPrefix(l, "accepts-valid,accepts-valid") {
 			t.Errorf("check --only accepts-valid,<TAB> offers accepts-valid again: %q", l)
 		}
+	}
+}
+
+// `hookctl subscriptions update ID --remove-events <TAB>` offered the
+// whole catalog (160 names and patterns), though only the subscription's
+// own events can be removed (any other is refused: "the subscription has
+// no event … to remove"), and --remove-header <TAB> listed files. They
+// now complete what that subscription has: its events (after those
+// already in the list), its header names.
+func TestNewcomer2UpdateRemoveCompletesOwnValues(t *testing.T) {
+	t.Parallel()
+	e := newPTYEnv(t)
+	e.plain("subscribe", "--url", "http://localhost:3000/hooks", "--events", "card.*,kyc.verification.success,transactions",
+		"--header", "X-Env: ci", "--header", "Authorization: Bearer t0k3n")
+	var subs []struct {
+		ID string `json:"webhook_id"`
+	}
+	if err := json.Unmarshal([]byte(e.plain("subscriptions", "list", "-o", "json")), &subs); err != nil || len(subs) != 1 {
+		t.Fatalf("subscriptions list -o json: %v, %d subscriptions", err, len(subs))
+	}
+	id := subs[0].ID[:8]
+	complete := func(args ...string) string {
+		t.Helper()
+		out, err := e.command(nil, append([]string{"__complete"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("hookctl __complete %q: %v", args, err)
+		}
+		return string(out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"subscriptions", "update", id, "--remove-events", ""}, "card.*\nkyc.verification.success\ntransactions\n:6\n"},
+		{[]string{"subscriptions", "update", id, "--remove-events", "card.*,"}, "card.*,kyc.verification.success\ncard.*,transactions\n:6\n"},
+		{[]string{"subscriptions", "update", id, "--remove-header", ""}, "Authorization\nX-Env\n:4\n"},
+		{[]string{"subscriptions", "update", id, "--remove-header", "x-"}, "X-Env\n:4\n"},
+	} {
+		if got := complete(tc.args...); got != tc.want {
+			t.Errorf("%q<TAB> =\n%s\nwant\n%s", tc.args, got, tc.want)
+		}
+	}
+	// Without the id (or with one no store has), --remove-events still
+	// completes names from the catalog, as --events does.
+	if got := complete("subscriptions", "update", "--remove-events", "card.cre"); !strings.HasPrefix(got, "card.created\n") {
+		t.Errorf("--remove-events card.cre<TAB> without an id = %q, want the catalog's card.created", got)
 	}
 }
