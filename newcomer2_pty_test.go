@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +202,32 @@ func TestNewcomer2StdinReadersSaySoOnTerminal(t *testing.T) {
 		if n < 0 || n > a {
 			t.Errorf("%v on a terminal did not say %q before reading stdin:\n%s", tc.args, tc.notice, s)
 		}
+	}
+}
+
+// `hookctl events log` on a terminal left the TYPE cell of a request
+// listen rejected before it could tell its type blank (a missing column,
+// to the eye), where `events show` of it and listen's own line say
+// "(unknown type)". The terminal now says so too; piped, the cell stays
+// empty for scripts.
+func TestNewcomer2EventsLogNamesUnknownType(t *testing.T) {
+	t.Parallel()
+	e := newPTYEnv(t)
+	dump := filepath.Join(e.dir, "dump.jsonl")
+	if err := os.WriteFile(dump, []byte(`{"hookctl_dump":{"version":2,"exported_at":"2026-12-06T17:07:31Z","store":"sqlite"}}
+{"event":{"id":"rej_59a6c392b3e625c9e7a9f4b7","source":"received","created_at":"2026-12-06T16:38:12.155458Z","verdict":"invalid: no signature header of a known scheme (use --scheme to name it)","content_type":"application/json","headers":{"Content-Type":["application/json"]},"payload":{}}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.plain("store", "import", dump)
+	r := e.pty([]string{"NO_COLOR=1"}, "events", "log")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	if !regexp.MustCompile(`(?m)^rej_59a6c392b3e625c9e7a9f4b7  \(unknown type\)  +received  +none \(signature rejected\)`).MatchString(r.out) {
+		t.Errorf("events log on a terminal does not name the rejected request's type unknown:\n%s", r.out)
+	}
+	if got := e.plain("events", "log"); !strings.HasPrefix(got, "rej_59a6c392b3e625c9e7a9f4b7\t\t\treceived\t") {
+		t.Errorf("piped, the row changed: %q", got)
 	}
 }
