@@ -209,7 +209,26 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 	_ = c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
 	_ = c.RegisterFlagCompletionFunc("subscription", cli.CompleteSubscriptionIDs(f))
 	_ = c.RegisterFlagCompletionFunc("event", cli.CompleteEventTypes(f))
+	_ = c.RegisterFlagCompletionFunc("only", completeCheckIDs)
+	_ = c.RegisterFlagCompletionFunc("skip", completeCheckIDs)
 	return c
+}
+
+// completeCheckIDs completes --only and --skip: the check ids, with what
+// each checks, after those already in the comma-separated list.
+func completeCheckIDs(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	done, cur := "", toComplete
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		done, cur = toComplete[:i+1], toComplete[i+1:]
+	}
+	given := strings.Split(done, ",")
+	var out []cobra.Completion
+	for _, d := range check.Defs {
+		if strings.HasPrefix(d.ID, cur) && !slices.Contains(given, d.ID) {
+			out = append(out, cobra.CompletionWithDesc(done+d.ID, d.Title))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
 func list(opts *Options) error {

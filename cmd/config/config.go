@@ -243,7 +243,7 @@ func run(opts *Options) error {
 		return ui.WriteJSON(out, entries)
 	}
 	st := opts.IO.Styles()
-	t := ui.NewTable(opts.IO, "KEY", "VALUE", "SOURCE")
+	t := ui.NewTable(opts.IO, "KEY", "VALUE", "SOURCE").Record()
 	for _, e := range entries {
 		t.Row().Styled(e.Key, st.Key).Cell(e.Value).Styled(e.Source, st.Muted).End()
 	}
@@ -253,6 +253,17 @@ func run(opts *Options) error {
 // unset removes a key from the config file (config set with an empty
 // value).
 func unset(opts *Options, cfg *config.Config, k config.Key) error {
+	if !cfg.InFile(k.Name) {
+		// Nothing to remove: say so, and write nothing (it created an
+		// empty config file and said "✓ Unset store in …" of a key
+		// that was never set), as an update that changes nothing does.
+		e := resolved(opts, cfg, k)
+		if opts.IO.JSON() {
+			return ui.WriteJSON(opts.IO.Out, e)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "%s is not set in %s: nothing to unset (it is %q, from %s)\n", k.Name, cfg.File, e.Value, e.Source)
+		return nil
+	}
 	if err := cfg.Set(k.Name, ""); err != nil {
 		return cli.Envf("cannot write %s: %v", cfg.File, err)
 	}

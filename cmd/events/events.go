@@ -12,6 +12,9 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "events <command>",
 		Short: "Browse the event catalog and the log of events sent and received",
+		Example: `  hookctl events list --provider stripe
+  hookctl events show card.created
+  hookctl events log --source received`,
 	}
 	c.AddCommand(newListCmd(f, nil), newShowCmd(f, nil), newLogCmd(f, nil))
 	return c

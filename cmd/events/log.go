@@ -133,7 +133,16 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	s := ios.Styles()
 	t := ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED")
 	for _, e := range evs {
-		t.Row().Styled(e.ID, s.ID).Styled(e.Type, s.EventType).Cell(e.Provider).Cell(e.Source).
+		r := t.Row().Styled(e.ID, s.ID)
+		if e.Type == "" && ios.IsStdoutTTY() {
+			// A request listen rejected before it could tell the type:
+			// named as events show and listen's line name it (a blank
+			// cell read as a missing column); piped, it stays empty.
+			r.Styled("(unknown type)", s.Muted)
+		} else {
+			r.Styled(e.Type, s.EventType)
+		}
+		r.Cell(e.Provider).Cell(e.Source).
 			Spans(", ", deliveryStates(ios, e)...).Cell(ios.FormatTime(e.CreatedAt, now)).End()
 	}
 	if err := t.Render(); err != nil {

@@ -83,6 +83,9 @@ whole body (@file, @- for stdin). A missing path is created.`,
 			if err := checkProvider(opts.Provider); err != nil {
 				return err
 			}
+			if ov.ReadsStdin() && opts.IO.IsStdinTTY() {
+				fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading --data from stdin (end with Ctrl-D)")
+			}
 			bo, err := ov.Resolve(opts.IO.In)
 			if err != nil {
 				return err

@@ -287,6 +287,9 @@ func run(opts *Options) (err error) {
 	if opts.Verb == "import" {
 		var in io.Reader
 		if opts.File == "-" {
+			if opts.IO.IsStdinTTY() {
+				fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading the dump from stdin (end with Ctrl-D)")
+			}
 			in = opts.IO.In
 		} else {
 			f, err := os.Open(opts.File)
@@ -710,7 +713,7 @@ func runInfo(opts *Options, s store.Store) error {
 	if out.LatestSchemaVersion != 0 {
 		version = fmt.Sprintf("%d (latest %d)", out.SchemaVersion, out.LatestSchemaVersion)
 	}
-	t := ui.NewTable(opts.IO, "FIELD", "VALUE")
+	t := ui.NewTable(opts.IO, "FIELD", "VALUE").Record()
 	t.AddRow("backend", out.Backend)
 	t.AddRow("location", out.Location)
 	if out.ReadOnly {

@@ -181,7 +181,7 @@ func prompt(opts *Options, cat *catalog.Catalog) error {
 			events, err := p.MultiSelect(ctx, "Events", "Choose the events this subscription receives.", options,
 				func(v []string) error {
 					if len(v) == 0 {
-						return errors.New("choose at least one event")
+						return errors.New("choose at least one event: type its number or its name (card.created, card.*, *)")
 					}
 					return nil
 				})

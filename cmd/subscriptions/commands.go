@@ -3,6 +3,8 @@ package subscriptions
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -247,9 +249,11 @@ stderr for each; an update that changes nothing says so and writes nothing.
 	// Only an explicit --scheme counts (the configured default fills the
 	// variable but does not mark the flag changed).
 	fl.StringVar(&scheme, "scheme", "", "signature `scheme` (auto signs each event as its provider does)")
-	for _, name := range []string{"events", "add-events", "remove-events"} {
+	for _, name := range []string{"events", "add-events"} {
 		c.RegisterFlagCompletionFunc(name, CompleteEvents(f))
 	}
+	c.RegisterFlagCompletionFunc("remove-events", completeOwn(f, func(s *store.Subscription) []string { return s.Events }, true, CompleteEvents(f)))
+	c.RegisterFlagCompletionFunc("remove-header", completeOwn(f, func(s *store.Subscription) []string { return slices.Sorted(maps.Keys(s.Headers)) }, false, nil))
 	c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"POST", "PUT", "PATCH"}, cobra.ShellCompDirectiveNoFileComp))
 	c.RegisterFlagCompletionFunc("scheme", cli.CompleteSchemes())
 	return c
@@ -444,4 +448,49 @@ at once (a warning says so).`,
 	c.Flags().StringVar(&opts.Secret, "secret", "", "use this `secret` instead of generating one")
 	c.Flags().String("secret-file", "", cli.SecretFileUsage)
 	return c
+}
+
+// completeOwn completes a flag that takes away what the subscription
+// named by the first argument has (--remove-events: its events;
+// --remove-header: its header names): only those can be removed, so the
+// catalog's 160 names (and an error for each but its own) are not offered.
+// With commaList (--remove-events takes a comma-separated list) the values
+// already in the list are left out. Without an id, or one no store knows,
+// it falls back to otherwise (nil: nothing).
+func completeOwn(f *cli.Factory, own func(*store.Subscription) []string, commaList bool, otherwise cobra.CompletionFunc) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		fallback := func() ([]cobra.Completion, cobra.ShellCompDirective) {
+			if otherwise == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return otherwise(c, args, toComplete)
+		}
+		if len(args) == 0 {
+			return fallback()
+		}
+		st, ok := cli.CompletionStore(c, f)
+		if !ok {
+			return fallback()
+		}
+		defer st.Close()
+		sub, err := st.GetSubscription(c.Context(), args[0])
+		if err != nil {
+			return fallback()
+		}
+		done, cur := "", toComplete
+		if i := strings.LastIndex(toComplete, ","); commaList && i >= 0 {
+			done, cur = toComplete[:i+1], toComplete[i+1:]
+		}
+		given := strings.Split(done, ",")
+		var out []cobra.Completion
+		for _, v := range own(sub) {
+			if strings.HasPrefix(strings.ToLower(v), strings.ToLower(cur)) && !slices.Contains(given, v) {
+				out = append(out, done+v)
+			}
+		}
+		if commaList {
+			return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }

@@ -120,7 +120,7 @@ func renderView(ios *ui.IOStreams, v subscription.View, reveal bool, at time.Tim
 		return ui.WriteJSON(ios.Out, v)
 	}
 	st := ios.Styles()
-	t := ui.NewTable(ios)
+	t := ui.NewTable(ios).Record()
 	row := func(k, v string, style *lipgloss.Style) {
 		r := t.Row().Styled(k, st.Key)
 		switch {

@@ -326,6 +326,9 @@ func run(ctx context.Context, opts *Options) error {
 	if note != "" {
 		fmt.Fprintf(ios.ErrOut, "hookctl: note: %s\n", note)
 	}
+	if opts.Overrides.ReadsStdin() && ios.IsStdinTTY() {
+		fmt.Fprintln(ios.ErrOut, "hookctl: reading --data from stdin (end with Ctrl-D)")
+	}
 	build, err := opts.Overrides.Resolve(ios.In)
 	if err != nil {
 		return cli.WithCode(cli.ExitUsage, err)

@@ -305,6 +305,10 @@ func (f *OverrideFlags) Register(fs *pflag.FlagSet) {
 	fs.Var(&dataValue{f}, "data", "replace the whole body: `@file`, @- for stdin, or inline JSON")
 }
 
+// ReadsStdin reports whether --data @- reads the body from standard input
+// (the caller says so first when that is a terminal, as sign does).
+func (f *OverrideFlags) ReadsStdin() bool { return f.Data == "@-" }
+
 // Changed reports whether any override or --data was given.
 func (f *OverrideFlags) Changed() bool { return len(f.raw) > 0 || f.Data != "" || f.dataSet }
 

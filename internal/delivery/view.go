@@ -177,7 +177,7 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 	for _, k := range slices.Sorted(maps.Keys(extra)) {
 		v := extra[k]
 		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(v)
+		vb, err := json.MarshalIndent(v, "  ", "  ")
 		if err != nil {
 			return err
 		}
@@ -251,7 +251,9 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 	if n > 0 {
 		put("\n  ")
 	}
-	sb, _ := json.Marshal(counts)
+	// Indented as the rest of the document is (it was the one compact
+	// object in it).
+	sb, _ := json.MarshalIndent(counts, "  ", "  ")
 	put("],\n  \"summary\": " + string(sb) + "\n}\n")
 	return bw.Flush()
 }

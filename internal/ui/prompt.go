@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -92,8 +93,10 @@ func (p *Prompter) Input(ctx context.Context, title, description, placeholder st
 }
 
 // MultiSelect asks for several of options. Each answer line is one or more
-// numbers (toggling those options), a filter text (listing the options that
-// contain it), or 0 / an empty line to finish.
+// numbers or option values, comma- or space-separated (toggling those
+// options: "card.created" or "*" typed whole chooses it, as --events takes
+// it), any other text a filter (listing the options that contain it), or
+// 0 / an empty line to finish.
 func (p *Prompter) MultiSelect(ctx context.Context, title, description string, options []Option, validate func([]string) error) ([]string, error) {
 	chosen := make([]bool, len(options))
 	show := func(filter string) {
@@ -123,7 +126,7 @@ func (p *Prompter) MultiSelect(ctx context.Context, title, description string, o
 	}
 	show("")
 	for {
-		fmt.Fprintf(p.out, "Numbers toggle a choice, text filters, 0 or an empty line finishes (1-%d)> ", len(options))
+		fmt.Fprintf(p.out, "Numbers or names toggle a choice, other text filters, 0 or an empty line finishes (1-%d)> ", len(options))
 		line, err := p.readLine(ctx)
 		if err != nil {
 			return nil, err
@@ -144,20 +147,26 @@ func (p *Prompter) MultiSelect(ctx context.Context, title, description string, o
 			}
 			return out, nil
 		}
-		fields := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' })
-		numbers := true
+		fields := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+		// Each field a number or an option's value typed whole: the
+		// options to toggle. Anything else makes the line a filter.
+		picks := make([]int, 0, len(fields))
 		for _, f := range fields {
-			if n, err := strconv.Atoi(f); err != nil || n < 1 || n > len(options) {
-				numbers = false
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				n = slices.IndexFunc(options, func(o Option) bool { return o.Value == f }) + 1
+			}
+			if n < 1 || n > len(options) {
+				picks = nil
 				break
 			}
+			picks = append(picks, n)
 		}
-		if !numbers {
+		if len(picks) == 0 {
 			show(line)
 			continue
 		}
-		for _, f := range fields {
-			n, _ := strconv.Atoi(f)
+		for _, n := range picks {
 			chosen[n-1] = !chosen[n-1]
 			state := "selected"
 			if !chosen[n-1] {

@@ -14,6 +14,18 @@ type Table struct {
 	ios     *IOStreams
 	headers []string
 	rows    [][]cell
+	// record: a card of one thing's fields (see Record), never cut.
+	record bool
+}
+
+// Record marks the table as the card of one thing (a subscription, the
+// store, the settings): a field and its value per row. Its values are
+// never cut to the terminal's width: a long line wraps, as the same value
+// piped is whole. (Cut, "subscriptions get" at 80 columns showed neither
+// the whole URL nor the whole event list it was asked for.)
+func (t *Table) Record() *Table {
+	t.record = true
+	return t
 }
 
 type cell struct {
@@ -137,7 +149,7 @@ func (t *Table) RenderTo(w io.Writer) error {
 			}
 		}
 	}
-	if tw := t.ios.StdoutWidth(); tw > 0 {
+	if tw := t.ios.StdoutWidth(); tw > 0 && !t.record {
 		// A SOURCE cell is a word and a link ("received ↳9c28…"): the
 		// word stays whole, with an ellipsis for the rest.
 		least := make([]int, len(widths))
