@@ -524,7 +524,7 @@ func testInterruptedReplayOfIDs(t *testing.T, c *crashEnv, asJSON bool) {
 		// replay (an attempt of the first trigger that gave up on its
 		// timeout and reached the receiver late).
 		stored := map[string][]*store.Attempt{}
-		for _, r := range c.storeExport() {
+		for _, r := range readDump(t, bytes.NewReader(c.hookctl(0, "store", "export"))) {
 			if r.Attempt != nil {
 				stored[r.Attempt.DeliveryID] = append(stored[r.Attempt.DeliveryID], r.Attempt)
 			}
