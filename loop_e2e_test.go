@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
@@ -516,6 +517,30 @@ func testInterruptedReplayOfIDs(t *testing.T, c *crashEnv, asJSON bool) {
 			}
 		}
 		t.Errorf("bodies received n times (n: how many): got %v, the delivery states say %v", app.histogram(), want)
+		// The store keeps an attempt recorded under a lost lease (the
+		// request went out, then the delivery was put back as unsent or
+		// taken by another claim): more attempts than its count says. A
+		// body received more often with none such was not sent by the
+		// replay (an attempt of the first trigger that gave up on its
+		// timeout and reached the receiver late).
+		stored := map[string][]*store.Attempt{}
+		for _, r := range readDump(t, bytes.NewReader(c.hookctl(0, "store", "export"))) {
+			if r.Attempt != nil {
+				stored[r.Attempt.DeliveryID] = append(stored[r.Attempt.DeliveryID], r.Attempt)
+			}
+		}
+		for id, d := range after {
+			if as := stored[id]; len(as) > d.AttemptCount {
+				last := as[0]
+				for _, a := range as {
+					if a.Number > last.Number {
+						last = a
+					}
+				}
+				t.Errorf("delivery %s: %d attempts stored, its count says %d (was %s %q); the last: manual %v, status %d, error %q",
+					id, len(as), d.AttemptCount, before[id].Status, before[id].LastError, last.Manual, last.ResponseStatus, last.Error)
+			}
+		}
 	}
 	if asJSON {
 		var doc struct {

@@ -124,6 +124,10 @@ type Engine struct {
 	ownedMu   sync.Mutex
 	owned     []job // deliveries created leased to this engine, not yet sent
 	ownedHead int
+	// letGo: with Unsent, the pending deliveries given back to the claim
+	// path unsent while still leased here (their lease could not be
+	// renewed), until claimed back (under ownedMu; see giveBack).
+	letGo map[string]*store.Delivery
 
 	// Lease heartbeats (leases.go), when the store can extend leases.
 	extender store.LeaseExtender
@@ -135,6 +139,12 @@ type Engine struct {
 	held       map[string]time.Time // delivery ID → lease end
 	lateRetry  time.Time            // no lease renewal before (renewLate; the dispatcher's)
 	heartbeats atomic.Int64
+
+	// While a claim runs (claiming > 0), the deliveries whose attempt was
+	// recorded meanwhile, with their attempt count after it (under
+	// heldMu; see claim).
+	claiming      int
+	settledDuring map[string]int
 
 	wake     chan struct{}
 	recordCh chan recordReq // group-commit recorder, while Run runs
@@ -303,7 +313,7 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		if e.extender != nil {
 			limit += max(0, claimAhead*e.Concurrency-e.ownedLen())
 		}
-		ds, err := e.claim(ctx, limit)
+		ds, claimedAll, err := e.claim(ctx, limit)
 		// A store that went away (StoreWait) is waited for here, with
 		// the slots this claim holds: the workers send nothing while it
 		// is down (process) and keep theirs, so a claim that first
@@ -330,7 +340,7 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 				e.OnClaimError(err, wait)
 				sleep(ctx, wait)
 			}
-			ds, err = e.claim(ctx, limit)
+			ds, claimedAll, err = e.claim(ctx, limit)
 		}
 		for range free - min(len(ds), free) {
 			<-slots
@@ -364,23 +374,16 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 		}
 		claimErrs = 0
 		e.StoreWait.Ok()
-		full = len(ds) >= free
+		full = claimedAll >= free
 		sent := 0
 		var ahead []job
+		// (What the claim only renewed, ours already, is not in ds:
+		// the slots it would have taken were given back above.)
 		for i, d := range ds {
-			already := e.holding(d.ID)
-			e.hold([]*store.Delivery{d})
-			switch {
-			case already:
-				// Already ours and in flight (heartbeats missed its
-				// lease): the claim only renewed it.
-				if i < free {
-					<-slots
-				}
-			case i < free:
+			if i < free {
 				work <- job{d: d}
 				sent++
-			default:
+			} else {
 				ahead = append(ahead, job{d: d})
 			}
 		}
@@ -390,7 +393,7 @@ func (e *Engine) Run(ctx context.Context, done func() bool) error {
 			e.owned = append(e.owned, ahead...)
 			e.ownedMu.Unlock()
 		}
-		if len(ds) == 0 {
+		if claimedAll == 0 {
 			if done != nil && len(slots) == 0 && e.ownedLen() == 0 && done() {
 				return nil
 			}
@@ -562,7 +565,7 @@ func (e *Engine) process(ctx context.Context, j job) {
 func (e *Engine) settle(ctx context.Context, res Result, d *store.Delivery, sub *store.Subscription, u store.DeliveryUpdate, disable bool, rerr error) {
 	// Recorded: the store released the lease. Lost, or not recorded:
 	// it is no longer kept alive, and ends on its own.
-	e.release(d.ID)
+	e.settled(d.ID, d.AttemptCount+1, rerr == nil)
 	switch {
 	case errors.Is(rerr, store.ErrLeaseLost):
 		res.LeaseLost = true

@@ -91,19 +91,31 @@ func (e *Engine) releaseOwned() {
 	e.ownedMu.Lock()
 	jobs := e.owned[e.ownedHead:]
 	e.owned, e.ownedHead = nil, 0
+	letGo := e.letGo
+	e.letGo = nil
 	e.ownedMu.Unlock()
-	if len(jobs) == 0 {
+	// Given back to the claim path and not claimed back (then it would be
+	// held: queued, in flight or waiting to be recorded): still leased
+	// here and unsent, it goes to Unsent too. (The store puts back only
+	// what is still leased here and unsent.)
+	var back []*store.Delivery
+	for id, d := range letGo {
+		if !e.holding(id) {
+			back = append(back, d)
+		}
+	}
+	if len(jobs) == 0 && len(back) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if e.Unsent != nil {
-		ds := make([]*store.Delivery, len(jobs))
+		ds := make([]*store.Delivery, len(jobs), len(jobs)+len(back))
 		for i, j := range jobs {
 			e.release(j.d.ID)
 			ds[i] = j.d
 		}
-		e.Unsent(ctx, ds)
+		e.Unsent(ctx, append(ds, back...))
 		return
 	}
 	byBudget := map[int][]string{}
@@ -287,14 +299,20 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 	var late []job
 	for _, j := range jobs {
 		if e.leaseEnd(j.d).Before(margin) {
-			if j.d.Status != store.DeliveryPending && e.extender != nil {
-				// Leased in place (store.MatchRequeuer): not pending,
-				// so no claim takes it back; renew the lease first.
+			if e.extender != nil {
+				// Renew the lease first (heartbeats missed it: the
+				// store or the machine stalled). Given back to the
+				// claim path instead, a pending one was let go while
+				// still leased here, and a Run stopped before its lease
+				// ended (Ctrl-C) neither sent it nor handed it to
+				// Unsent: an interrupted replay left it pending and due
+				// now for any worker. One leased in place
+				// (store.MatchRequeuer) is not pending: no claim would
+				// take it back at all.
 				late = append(late, j)
 				continue
 			}
-			e.release(j.d.ID) // the claim path takes it once the lease ends
-			e.gaveBack.Add(1)
+			e.giveBack(j) // the claim path takes it once the lease ends
 			continue
 		}
 		work <- j
@@ -304,13 +322,61 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 		if now := e.Now(); now.Before(e.lateRetry) {
 			// The store did not answer the last renewal: not again
 			// before a heartbeat's interval has passed.
-			e.requeueLate(late)
+			e.notRenewed(late)
 		} else {
 			sent += e.renewLate(work, late)
 		}
 	}
 	e.claimed.Add(int64(sent))
 	return sent
+}
+
+// giveBack leaves a handed-over delivery whose lease could not be renewed
+// to the claim path (this engine's, or another process's once the lease
+// ends). With Unsent, a pending one is noted (letGo) until claimed back:
+// a Run that stops first hands it to Unsent with the queued ones.
+func (e *Engine) giveBack(j job) {
+	e.release(j.d.ID)
+	e.gaveBack.Add(1)
+	if e.Unsent == nil || j.d.Status != store.DeliveryPending {
+		return
+	}
+	e.ownedMu.Lock()
+	if e.letGo == nil {
+		e.letGo = map[string]*store.Delivery{}
+	}
+	e.letGo[j.d.ID] = j.d
+	e.ownedMu.Unlock()
+}
+
+// claimedBack forgets the deliveries a claim took back (giveBack).
+func (e *Engine) claimedBack(ds []*store.Delivery) {
+	e.ownedMu.Lock()
+	if len(e.letGo) > 0 {
+		for _, d := range ds {
+			delete(e.letGo, d.ID)
+		}
+	}
+	e.ownedMu.Unlock()
+}
+
+// notRenewed deals with late jobs whose lease the store did not renew:
+// the pending ones are given back to the claim path (giveBack: a store
+// that stays away must not keep them queued here for ever; a run's
+// back-pressure counts them as taken), the others (leased in place: no
+// claim takes them back) go back to the head of the owned queue.
+func (e *Engine) notRenewed(late []job) {
+	var kept []job
+	for _, j := range late {
+		if j.d.Status == store.DeliveryPending {
+			e.giveBack(j)
+		} else {
+			kept = append(kept, j)
+		}
+	}
+	if len(kept) > 0 {
+		e.requeueLate(kept)
+	}
 }
 
 // requeueLate puts late jobs back at the head of the owned queue.
@@ -321,12 +387,12 @@ func (e *Engine) requeueLate(late []job) {
 	e.ownedMu.Unlock()
 }
 
-// renewLate extends the leases of deliveries leased in place whose lease
-// is close to its end (heartbeats failed: the store was away) and hands
+// renewLate extends the leases of handed-over deliveries whose lease is
+// close to its end (heartbeats failed: the store was away) and hands
 // those still this engine's to the workers; one another process took
-// since is forgotten. When the store does not answer, they go back to the
-// head of the owned queue, and the next renewal waits a heartbeat's
-// interval (only the dispatching goroutine calls it).
+// since is forgotten. When the store does not answer, notRenewed deals
+// with them, and the next renewal waits a heartbeat's interval (only the
+// dispatching goroutine calls it).
 func (e *Engine) renewLate(work chan<- job, late []job) int {
 	ids := make([]string, len(late))
 	for i, j := range late {
@@ -340,7 +406,7 @@ func (e *Engine) renewLate(work chan<- job, late []job) int {
 	cancel()
 	if err != nil {
 		e.lateRetry = e.Now().Add(max(e.Lease/4, 10*time.Millisecond))
-		e.requeueLate(late)
+		e.notRenewed(late)
 		return 0
 	}
 	ours := make(map[string]bool, len(got))

@@ -70,6 +70,62 @@ func (e *Engine) leaseEnd(d *store.Delivery) time.Time {
 	return t
 }
 
+// beginClaim starts noting the deliveries settled while a claim runs
+// (settled); endClaim stops it once no claim runs.
+func (e *Engine) beginClaim() {
+	e.heldMu.Lock()
+	e.claiming++
+	if e.settledDuring == nil {
+		e.settledDuring = map[string]int{}
+	}
+	e.heldMu.Unlock()
+}
+
+func (e *Engine) endClaim() {
+	e.heldMu.Lock()
+	if e.claiming--; e.claiming == 0 {
+		e.settledDuring = nil
+	}
+	e.heldMu.Unlock()
+}
+
+// settled forgets the lease of a delivery whose attempt was settled, and
+// notes, while a claim runs, the attempt count a recorded attempt left it
+// with: a copy the claim read before has fewer (adopt).
+func (e *Engine) settled(id string, count int, recorded bool) {
+	e.heldMu.Lock()
+	delete(e.held, id)
+	if recorded && e.claiming > 0 {
+		e.settledDuring[id] = count
+	}
+	e.heldMu.Unlock()
+}
+
+// adopt sorts what a claim leased, at once with the settles (heldMu): one
+// the engine holds already gets the claim's lease end and is left out,
+// one settled since the claim began with more attempts than the claim's
+// copy is left out (its record released the lease), the rest are held and
+// returned.
+func (e *Engine) adopt(ds []*store.Delivery) []*store.Delivery {
+	out := ds[:0:0]
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	for _, d := range ds {
+		if _, ok := e.held[d.ID]; ok {
+			e.held[d.ID] = d.LeaseExpiresAt
+			continue
+		}
+		if n, ok := e.settledDuring[d.ID]; ok && d.AttemptCount < n {
+			continue
+		}
+		if e.held != nil {
+			e.held[d.ID] = d.LeaseExpiresAt
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
 // release forgets a lease: the delivery was recorded (its lease released
 // by the store), requeued, or left to expire.
 func (e *Engine) release(ids ...string) {
