@@ -224,7 +224,7 @@ func TestNewcomer2EventsLogNamesUnknownType(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.out)
 	}
-	if !regexp.MustCompile(`(?m)^rej_59a6c392b3e625c9e7a9f4b7  \(unknown type\)  +received  +none \(signature rejected\)`).MatchString(r.out) {
+	if !regexp.MustCompile(`(?m)^rej_59a6  \(unknown type\)  +received  +none \(signature rejected\)`).MatchString(r.out) {
 		t.Errorf("events log on a terminal does not name the rejected request's type unknown:\n%s", r.out)
 	}
 	if got := e.plain("events", "log"); !strings.HasPrefix(got, "rej_59a6c392b3e625c9e7a9f4b7\t\t\treceived\t") {

@@ -214,12 +214,19 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		return nil
 	}
 	s := ios.Styles()
-	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED")
+	// On a narrow terminal SOURCE, CREATED, ATTEMPTS and LAST give way
+	// (in that order) before the id, event type, status or URL is cut.
+	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
+		Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST")
+	ids := make([]string, len(ds))
 	for i, d := range ds {
-		id := d.ID
-		if ios.IsStdoutTTY() {
-			id = ui.ShortID(id)
-		}
+		ids[i] = d.ID
+	}
+	if ios.IsStdoutTTY() {
+		ids = ui.ShortIDs(ids) // a prefix unique among the rows: show, replay… take it
+	}
+	for i, d := range ds {
+		id := ids[i]
 		last := ""
 		if d.LastStatus != 0 {
 			last = fmt.Sprint(d.LastStatus)

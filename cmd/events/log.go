@@ -131,9 +131,22 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 		return nil
 	}
 	s := ios.Styles()
-	t := ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED")
-	for _, e := range evs {
-		r := t.Row().Styled(e.ID, s.ID)
+	// On a narrow terminal SOURCE, PROVIDER and CREATED give way (in that
+	// order) before the id, type or deliveries are cut.
+	t := ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED").
+		Drop("SOURCE", "PROVIDER", "CREATED")
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	if ios.IsStdoutTTY() {
+		// A prefix unique among the rows, as deliveries list shows
+		// ids: events show takes a unique prefix. (The whole 36
+		// characters wrapped the log at 80 columns.)
+		ids = ui.ShortIDs(ids)
+	}
+	for i, e := range evs {
+		r := t.Row().Styled(ids[i], s.ID)
 		if e.Type == "" && ios.IsStdoutTTY() {
 			// A request listen rejected before it could tell the type:
 			// named as events show and listen's line name it (a blank

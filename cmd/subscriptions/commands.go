@@ -101,15 +101,23 @@ func runList(opts *ListOptions) error {
 		return nil
 	}
 	st := opts.IO.Styles()
-	t := ui.NewTable(opts.IO, "ID", "URL", "EVENTS", "STATUS", "SECRET", "DESCRIPTION", "CREATED")
-	for _, s := range subs {
+	// On a narrow terminal the masked SECRET, CREATED and DESCRIPTION
+	// give way (in that order) before the id, URL, events or status is cut.
+	t := ui.NewTable(opts.IO, "ID", "URL", "EVENTS", "STATUS", "SECRET", "DESCRIPTION", "CREATED").
+		Drop("SECRET", "CREATED", "DESCRIPTION")
+	ids := make([]string, len(subs))
+	for i, s := range subs {
+		ids[i] = subscription.NewView(s, opts.Reveal, at).WebhookID
+	}
+	if opts.IO.IsStdoutTTY() {
+		// As deliveries list: a prefix unique among the rows finds it
+		// (get, update, … take a prefix), and the URL and events keep
+		// their room.
+		ids = ui.ShortIDs(ids)
+	}
+	for i, s := range subs {
 		v := subscription.NewView(s, opts.Reveal, at)
-		id := v.WebhookID
-		if opts.IO.IsStdoutTTY() {
-			// As deliveries list: 8 characters find it (get, update, …
-			// take a prefix), and the URL and events keep their room.
-			id = ui.ShortID(id)
-		}
+		id := ids[i]
 		t.Row().Styled(id, st.ID).Styled(v.CallbackURL, st.URL).Styled(strings.Join(v.Events, ","), st.EventType).
 			Styled(v.Status, st.DeliveryStatus(v.Status)).Styled(v.Secret, st.Muted).Cell(v.Description).
 			Styled(opts.IO.FormatTime(v.DateCreated, at), st.Muted).End()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -16,6 +17,19 @@ type Table struct {
 	rows    [][]cell
 	// record: a card of one thing's fields (see Record), never cut.
 	record bool
+	// drop: the columns a terminal too narrow leaves out, first first
+	// (see Drop).
+	drop []string
+}
+
+// Drop names the table's secondary columns, the least important first:
+// on a terminal too narrow for the rows, they are cut to their floor,
+// then left out one by one in this order, before a primary column (every
+// other one: the id, the type, the URL, the status) is cut at all. Piped
+// output keeps every column.
+func (t *Table) Drop(headers ...string) *Table {
+	t.drop = headers
+	return t
 }
 
 // Record marks the table as the card of one thing (a subscription, the
@@ -149,6 +163,7 @@ func (t *Table) RenderTo(w io.Writer) error {
 			}
 		}
 	}
+	var hidden []bool
 	if tw := t.ios.StdoutWidth(); tw > 0 && !t.record {
 		// A SOURCE cell is a word and a link ("received ↳9c28…"): the
 		// word stays whole, with an ellipsis for the rest.
@@ -168,10 +183,19 @@ func (t *Table) RenderTo(w io.Writer) error {
 				}
 			}
 		}
-		fitWidths(widths, t.headers, least, tw)
+		hidden = fitWidths(widths, t.headers, least, t.drop, tw)
 	}
 	writeRow := func(cells []cell, header bool) {
+		last := -1
+		for i := range cells {
+			if i >= len(hidden) || !hidden[i] {
+				last = i
+			}
+		}
 		for i, c := range cells {
+			if i < len(hidden) && hidden[i] {
+				continue
+			}
 			text := c.text
 			if lipgloss.Width(text) > widths[i] {
 				text = ansi.Truncate(text, widths[i], "…")
@@ -184,7 +208,7 @@ func (t *Table) RenderTo(w io.Writer) error {
 				text = c.style.Render(text)
 			}
 			b.WriteString(text)
-			if i < len(cells)-1 {
+			if i < last {
 				b.WriteString(strings.Repeat(" ", pad+2))
 			}
 		}
@@ -209,52 +233,89 @@ func (t *Table) RenderTo(w io.Writer) error {
 // "succeed…" read as nothing).
 var whole = map[string]bool{"ID": true, "STATUS": true, "ATTEMPTS": true, "LAST": true, "CREATED": true, "VERDICT": true}
 
-// fitWidths narrows the widest columns until a row fits in width
-// (columns two spaces apart), never below a column's header or 8
-// characters, nor an ID column (ids are copied): on a narrow terminal the
-// rows no longer wrap, the longest cells (URLs, types) are cut with an
-// ellipsis instead. Where there is room, a column also keeps its least
-// width (atLeast) and a column of whole values (see whole) is not cut at
-// all; where there is not, they give way in that order. When even that
-// cannot fit, nothing is cut (the rows wrap, with nothing lost).
-func fitWidths(widths []int, headers []string, atLeast []int, width int) {
-	for _, tier := range []struct{ least, whole bool }{{true, true}, {false, true}, {false, false}} {
-		floor := func(i int) int {
-			f := 8
-			if tier.least && i < len(atLeast) {
-				f = max(f, atLeast[i])
-			}
-			if i < len(headers) {
-				if headers[i] == "ID" || tier.whole && whole[headers[i]] {
-					return widths[i]
-				}
-				f = max(f, lipgloss.Width(headers[i]))
-			}
-			return min(f, widths[i])
+// primaryFloor is the least width a primary column (one Drop does not
+// name: a URL, an event type) is cut to: "http://l…" read as nothing.
+const primaryFloor = 16
+
+// fitWidths fits a row in width (columns two spaces apart) and returns
+// the columns to leave out. In order, until a row fits: the secondary
+// columns (drop) are cut, the widest first, to their floor (8 characters,
+// their header, atLeast); then they are left out one at a time, the first
+// of drop first (the others whole again); then the primary columns are
+// cut, the widest first, to primaryFloor. A column of whole values (see
+// whole) and an ID column (ids are copied) are never cut. When even that
+// cannot fit, what is left is not cut (the rows wrap, with nothing lost).
+// (Before, one floor of 8 for every column: at 80 columns a URL and an
+// event type were cut to 8 while SOURCE and CREATED kept their width,
+// and at 60, where the floors did not fit, nothing was cut and every row
+// wrapped.)
+func fitWidths(widths []int, headers []string, atLeast []int, drop []string, width int) []bool {
+	natural := slices.Clone(widths)
+	hidden := make([]bool, len(widths))
+	header := func(i int) string {
+		if i < len(headers) {
+			return headers[i]
 		}
-		total, least := 2*(len(widths)-1), 2*(len(widths)-1)
+		return ""
+	}
+	secondary := func(i int) bool { return slices.Contains(drop, header(i)) }
+	floor := func(i int) int {
+		h := header(i)
+		if h == "ID" || whole[h] {
+			return natural[i]
+		}
+		f := max(8, lipgloss.Width(h))
+		if i < len(atLeast) {
+			f = max(f, atLeast[i])
+		}
+		if !secondary(i) {
+			f = max(f, primaryFloor)
+		}
+		return min(f, natural[i])
+	}
+	total := func() int {
+		sum, n := 0, 0
 		for i, w := range widths {
-			total += w
-			least += floor(i)
+			if !hidden[i] {
+				sum += w
+				n++
+			}
 		}
-		if least > width {
-			continue
-		}
-		for total > width {
+		return sum + 2*max(n-1, 0)
+	}
+	// shrink cuts the widest of the columns picked, a character at a
+	// time, until a row fits (true) or they are all at their floor.
+	shrink := func(pick func(int) bool) bool {
+		for total() > width {
 			widest := -1
 			for i, w := range widths {
-				if w > floor(i) && (widest < 0 || w > widths[widest]) {
+				if !hidden[i] && pick(i) && w > floor(i) && (widest < 0 || w > widths[widest]) {
 					widest = i
 				}
 			}
 			if widest < 0 {
-				return // as narrow as it goes
+				return false
 			}
 			widths[widest]--
-			total--
 		}
-		return
+		return true
 	}
+	for _, h := range append(slices.Clone(drop), "") {
+		if shrink(secondary) {
+			return hidden
+		}
+		i := slices.Index(headers, h)
+		if h == "" || i < 0 || i >= len(widths) {
+			continue
+		}
+		hidden[i] = true
+		copy(widths, natural)
+	}
+	if shrink(func(int) bool { return true }) {
+		return hidden
+	}
+	copy(widths, natural)
+	return hidden
 }
 
 // sanitizeCell keeps a piped cell on its line and in its column, and

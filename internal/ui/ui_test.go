@@ -184,27 +184,32 @@ func TestTableFitsTheTerminal(t *testing.T) {
 	}
 }
 
-// fitWidths keeps whole values (status, time) and a SOURCE's word where
-// there is room, gives them up in that order where there is not, and
-// never cuts an ID.
+// fitWidths cuts the secondary columns to their floor, then leaves them
+// out (the first named first), before it cuts a primary column, and then
+// not below primaryFloor; it never cuts an ID or a whole value.
 func TestFitWidthsTiers(t *testing.T) {
 	headers := []string{"ID", "SOURCE", "URL", "STATUS", "CREATED"}
-	fit := func(width int) []int {
+	fit := func(width int) string {
 		w := []int{8, 18, 31, 9, 13} // received ↳9c285120, …, succeeded, 2 minutes ago
-		fitWidths(w, headers, []int{0, 9, 0, 0, 0}, width)
-		return w
+		hidden := fitWidths(w, headers, []int{0, 9, 0, 0, 0}, []string{"SOURCE", "CREATED"}, width)
+		return fmt.Sprint(w, hidden)
 	}
 	for _, c := range []struct {
 		width int
 		want  string
 	}{
-		{200, "[8 18 31 9 13]"}, // fits: nothing cut
-		{55, "[8 9 8 9 13]"},    // URL cut to 8, SOURCE to its word and an ellipsis
-		{54, "[8 8 8 9 13]"},    // SOURCE gives way
-		{50, "[8 8 8 9 9]"},     // then the whole values
-		{30, "[8 18 31 9 13]"},  // nothing fits: nothing cut, the rows wrap
+		{200, "[8 18 31 9 13] [false false false false false]"}, // fits: nothing cut
+		{80, "[8 11 31 9 13] [false false false false false]"},  // 87 wide: SOURCE cut first…
+		{78, "[8 9 31 9 13] [false false false false false]"},   // …to its word and an ellipsis
+		{77, "[8 18 31 9 13] [false true false false false]"},   // then SOURCE left out, the URL whole
+		{67, "[8 18 31 9 13] [false true false false false]"},
+		{66, "[8 18 31 9 13] [false true false false true]"}, // then CREATED
+		{52, "[8 18 31 9 13] [false true false false true]"},
+		{51, "[8 18 30 9 13] [false true false false true]"}, // only then the URL is cut…
+		{37, "[8 18 16 9 13] [false true false false true]"}, // …not below 16
+		{36, "[8 18 31 9 13] [false true false false true]"}, // nothing fits: what is left wraps, whole
 	} {
-		if got := fmt.Sprint(fit(c.width)); got != c.want {
+		if got := fit(c.width); got != c.want {
 			t.Errorf("width %d: %s, want %s", c.width, got, c.want)
 		}
 	}
