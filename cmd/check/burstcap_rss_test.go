@@ -79,7 +79,6 @@ func atOnce(t *testing.T, body []byte, n int, wait time.Duration) string {
 // in flight cost (goroutines, connections: the small answers' burst) is
 // the burst's own. It takes 10,000 connections on each side for ~30 s.
 func TestBurstcapRSSFlatWhenAnsweredAtOnce(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("sends bursts of 10,000")
 	}

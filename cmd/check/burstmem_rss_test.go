@@ -126,7 +126,6 @@ func answering(t *testing.T, body []byte) string {
 // connection, buffers, goroutines: the small answers' burst) is the
 // burst's own.
 func TestBurstmemRSSFlatInBurst(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("sends bursts of 2,000")
 	}
