@@ -25,6 +25,7 @@ import (
 // deliveries were two keys and the event was processed twice (and its
 // docstring promised de-duplication by a header Bond never sends).
 func TestCheckfix2PythonExampleKeysOnBondFields(t *testing.T) {
+	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("SKIP: python3 not found: the Python example receiver is not checked")

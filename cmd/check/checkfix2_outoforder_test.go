@@ -26,6 +26,7 @@ import (
 // Before, the pair was deposit.withdrawal (plain text) then
 // deposit.created: no one receiver of JSON templates read both.
 func TestCheckfix2OutOfOrderMambuSameAccount(t *testing.T) {
+	t.Parallel()
 	type seen struct {
 		key string
 		at  time.Time
@@ -75,6 +76,7 @@ func TestCheckfix2OutOfOrderMambuSameAccount(t *testing.T) {
 // Before, card.created carried card.status.active's card_id but other
 // last_four, and the check failed a correct receiver.
 func TestCheckfix2OutOfOrderBondSameCard(t *testing.T) {
+	t.Parallel()
 	sch, err := signature.Lookup("bond")
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 // not check the timestamp keeps that hint, with the day-old probe as
 // evidence. Before, both got the same hint.
 func TestCheckfix2WideTolerance(t *testing.T) {
+	t.Parallel()
 	sch, err := signature.Lookup("bond")
 	if err != nil {
 		t.Fatal(err)

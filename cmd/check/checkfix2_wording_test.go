@@ -18,6 +18,7 @@ import (
 // subscription's secret"; one refusing the right password, to "verify the
 // signature over the raw body bytes, before any JSON parsing".
 func TestCheckfix2WordingFollowsScheme(t *testing.T) {
+	t.Parallel()
 	const mambuSecret = "hookctl:s3cret-password"
 	const monoSecret = "mono_sec_0123456789abcdef"
 	// Takes any request that carries credentials at all: the wrong

@@ -191,6 +191,7 @@ type sdkCase struct {
 // answering 400 and processing the event all the same passed every
 // check: ignores-rejected watches --effect-cmd across those probes.
 func TestSDKReceivers(t *testing.T) {
+	t.Parallel()
 	fast := []string{"--burst", "10", "--effect-wait", "1s"}
 	cases := []sdkCase{
 		{name: "svix", sdk: "svix"},

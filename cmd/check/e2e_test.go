@@ -29,6 +29,7 @@ import (
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/testutil/testpar"
 )
 
 // The test binary doubles as hookctl: the end-to-end tests exec it as a
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HOOKCTL_CHECK_TEST_AS_HOOKCTL") == "1" {
 		os.Exit(cmd.Main())
 	}
-	code := m.Run()
+	code := testpar.Run(m, checkParallel)
 	removeSDKModules() // checksdk_receivers_test.go: its npm install
 	os.Exit(code)
 }
@@ -299,6 +300,7 @@ func runAgainst(t *testing.T, url string, extra ...string) result {
 
 // TestBrokenReceivers: each broken receiver fails exactly its checks.
 func TestBrokenReceivers(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		b        behaviour
@@ -411,6 +413,7 @@ func TestBrokenReceivers(t *testing.T) {
 // TestFailingProbeIsRecorded: the delivery behind a failing check shows
 // the request and the receiver's answer.
 func TestFailingProbeIsRecorded(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{dup500: true})
 	dir := t.TempDir()
 	env := []string{"HOOKCTL_STORE=" + filepath.Join(dir, "shared.db")}
@@ -428,6 +431,7 @@ func TestFailingProbeIsRecorded(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -488,6 +492,7 @@ func TestBadInput(t *testing.T) {
 // GitHub Action passes it so, out of the logged command line); --secret
 // wins over it.
 func TestSecretFromEnvironment(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{})
 	r := hookctl(t, []string{"HOOKCTL_SECRET=" + bondSecret}, "check", rc.srv.URL, "--provider", "bond", "--only", "accepts-valid", "-o", "json")
 	if r.code != 0 || r.report == nil || len(r.report.Checks) != 1 || r.report.Checks[0].Verdict != check.Pass {
@@ -501,6 +506,7 @@ func TestSecretFromEnvironment(t *testing.T) {
 
 // The report names its run's length as trigger and replay do: elapsed_ms.
 func TestReportElapsedMS(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{})
 	r := hookctl(t, nil, "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid", "-o", "json")
 	var doc map[string]any
@@ -513,6 +519,7 @@ func TestReportElapsedMS(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	r := hookctl(t, nil, "check", "--list")
 	for _, id := range check.IDs() {
 		if !strings.Contains(r.stdout, id) {
@@ -529,6 +536,7 @@ func TestList(t *testing.T) {
 // TestTerminalTable: on a terminal the verdicts are coloured and the
 // summary line and hints are printed.
 func TestTerminalTable(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{unknownStatus: 500})
 	r := hookctl(t, []string{"HOOKCTL_FORCE_TTY=1", "CLICOLOR_FORCE=1", "NO_COLOR="}, append([]string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret}, fast...)...)
 	if r.code != 1 {
@@ -546,6 +554,7 @@ func TestTerminalTable(t *testing.T) {
 // tab-separated fields each; the hints and the summary are on stderr (they
 // were printed among the rows, so 'cut -f2' read them as verdicts).
 func TestPipedRowsOnly(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{unknownStatus: 500})
 	r := hookctl(t, nil, append([]string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret}, fast...)...)
 	if r.code != 1 {
@@ -569,6 +578,7 @@ func TestPipedRowsOnly(t *testing.T) {
 
 // TestMambu: template methods (PUT XML, PATCH text) and Basic auth.
 func TestMambu(t *testing.T) {
+	t.Parallel()
 	secret := "hookctl:s3cret-password"
 	rc := newReceiver(t, "mambu", secret, behaviour{})
 	r := runAgainst(t, rc.srv.URL, "--provider", "mambu", "--secret", secret, "--effect-cmd", "wc -l < "+rc.effect)
@@ -621,6 +631,7 @@ func repoRoot(t *testing.T) string {
 // TestExampleReceivers: every example receiver passes every applicable
 // check, dedupes-duplicate included through its own effect command.
 func TestExampleReceivers(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	examples := filepath.Join(root, "examples", "receivers")
 	cases := []struct {
@@ -687,6 +698,7 @@ func TestExampleReceivers(t *testing.T) {
 // redirect, answer 500 to everything or sit behind TLS get verdicts (or an
 // unreachable error) whose explanation names what they did.
 func TestMisbehavingConnections(t *testing.T) {
+	t.Parallel()
 	hint := func(r result, id string) string {
 		t.Helper()
 		for _, c := range r.report.Checks {
@@ -794,6 +806,7 @@ func TestMisbehavingConnections(t *testing.T) {
 // request, correctly signed ones included, fails the rejects-* checks:
 // its 401 to a bad signature proves nothing.
 func TestReceiverRefusingEverything(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 	}))
@@ -915,6 +928,7 @@ func TestStalledBodyIsAHang(t *testing.T) {
 // TestUnknownHost: a host that does not resolve is unreachable (exit 3)
 // with a hint to check the URL, not to start the receiver.
 func TestUnknownHost(t *testing.T) {
+	t.Parallel()
 	r := hookctl(t, nil, "check", "http://nosuch-receiver.invalid/hooks", "--provider", "bond", "--secret", bondSecret, "--only", "accepts-valid")
 	if r.code != 3 || !strings.Contains(r.stderr, "hookctl: hint: could not resolve nosuch-receiver.invalid: check the URL\n") ||
 		strings.Contains(r.stderr, "is the receiver running") {
@@ -925,6 +939,7 @@ func TestUnknownHost(t *testing.T) {
 // TestH2COnlyReceiver: a receiver speaking only HTTP/2 without TLS cannot
 // take a provider's HTTP/1.1 request: exit 3, saying so.
 func TestH2COnlyReceiver(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	srv.Config.Protocols = new(http.Protocols)
 	srv.Config.Protocols.SetUnencryptedHTTP2(true)
@@ -943,6 +958,7 @@ func TestH2COnlyReceiver(t *testing.T) {
 // closes the connection (Node's and Python's): it was judged as a
 // receiver that refuses valid events, or crashes on them.
 func TestTLSReceiverAtHTTPURL(t *testing.T) {
+	t.Parallel()
 	answers := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer answers.Close()
 	closes, err := net.Listen("tcp", "127.0.0.1:0")
@@ -983,6 +999,7 @@ func TestTLSReceiverAtHTTPURL(t *testing.T) {
 // why); it failed survives-burst, blaming the receiver ("did it exit or
 // crash?").
 func TestBurstBeyondOpenFilesLimit(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("ulimit -n in sh")
 	}
@@ -1019,6 +1036,7 @@ func TestBurstBeyondOpenFilesLimit(t *testing.T) {
 // read (a header with a control character) is told so, not asked
 // whether it crashes (it answered).
 func TestMalformedAnswer(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -1061,6 +1079,7 @@ func TestMalformedAnswer(t *testing.T) {
 // usage error ("cannot be used with --secret or --scheme"), and the
 // subscription of the URL was not looked for.
 func TestConfiguredSchemeGivesWayToSubscription(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{})
 	path := filepath.Join(t.TempDir(), "hookctl.db")
 	st, err := sqlite.Open(t.Context(), path)
@@ -1092,6 +1111,7 @@ func TestConfiguredSchemeGivesWayToSubscription(t *testing.T) {
 // control character (stored before --header refused them) is named
 // before any probe is sent, not answered 400 as if the signature failed.
 func TestSubscriptionHeaderInvalid(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
@@ -1155,6 +1175,7 @@ func TestReceiverHangingAfterFirst(t *testing.T) {
 // asked "which provider or scheme" and hinted at --subscription, which
 // had been given. Two subscriptions on one URL are each named.
 func TestSubscriptionWithSchemeAuto(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{})
 	path := filepath.Join(t.TempDir(), "hookctl.db")
 	st, err := sqlite.Open(t.Context(), path)
@@ -1186,6 +1207,7 @@ func TestSubscriptionWithSchemeAuto(t *testing.T) {
 // "acknowledge first and queue the work"; evidence bytes that are not
 // UTF-8 show as U+FFFD, as -o json shows them elsewhere (they were "?").
 func TestBurstHintSaysWhy(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Location", "/elsewhere")
@@ -1215,6 +1237,7 @@ func TestBurstHintSaysWhy(t *testing.T) {
 // --scheme stripe does. Was exit 2: "names provider bond but --provider
 // is stripe", a flag the user had not given.
 func TestEventOfAnotherProviderWithScheme(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "stripe", stripeSecret, behaviour{})
 	for _, ev := range []string{"bond:card.created", "card.created"} {
 		r := hookctl(t, nil, "check", rc.srv.URL, "--scheme", "stripe", "--secret", stripeSecret, "--event", ev,
@@ -1232,6 +1255,7 @@ func TestEventOfAnotherProviderWithScheme(t *testing.T) {
 
 // A burst of one is "1 event at once", not "1 events".
 func TestBurstOfOneIsSingular(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, "bond", bondSecret, behaviour{})
 	for burst, want := range map[string]string{"1": "1 event at once in ", "2": "2 events at once in "} {
 		r := hookctl(t, nil, "check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--only", "survives-burst", "--burst", burst, "-o", "json")

@@ -15,6 +15,7 @@ import (
 // TestEffectTimeout: an effect command that never exits is killed at the
 // limit with a clear error, not waited for.
 func TestEffectTimeout(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("sh")
 	}

@@ -21,6 +21,7 @@ import (
 // (here a shell waiting on a background sleep) ends check with exit 130
 // at once and kills what the command started.
 func TestInterruptDuringEffectCmd(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	dir := t.TempDir()

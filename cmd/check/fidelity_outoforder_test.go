@@ -27,6 +27,7 @@ import (
 // Mono's account_updated said the account was created a minute after
 // account_connected connected it.
 func TestFidelityOutOfOrderObjectTimes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ provider, scheme, secret, obj, created, updated string }{
 		{"stripe", "stripe", stripeSecret, "data.object.id", "data.object.created", ""},
 		{"github", "github", "It's a Secret to Everybody", "issue.id", "issue.created_at", "issue.updated_at"},

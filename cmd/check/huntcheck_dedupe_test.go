@@ -14,6 +14,7 @@ import (
 // receiver keyed on it passed check and de-duplicated nothing against
 // Bond. For Stripe it names the event's evt_ id.
 func TestDedupeHintNamesProviderKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ provider, scheme, secret, want string }{
 		{"bond", "bond", bondSecret, "de-duplicate by the event name and occurred_at in the body (Bond's events carry no id, and Bond sends no Idempotency-Key header) before acting"},
 		{"stripe", "stripe", stripeSecret, "de-duplicate by the event's id in the body (evt_…) before acting"},

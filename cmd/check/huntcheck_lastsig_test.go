@@ -43,6 +43,7 @@ func lastSignatureOnly(h http.Header) {
 // new secret refuses every one of them; with the valid signature last
 // ("two signatures, the valid one second") it passed.
 func TestRotationProbeCatchesLastSignatureOnly(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ provider, scheme, secret string }{
 		{"standard", "standard", stdSecret},
 		{"stripe", "stripe", stripeSecret},

@@ -74,6 +74,7 @@ func orderedReceiver(t *testing.T, scheme, secret string, refuseOlder bool) *htt
 // Stripe pair was charge.updated then charge.dispute.created, about two
 // unrelated objects: the refusing receivers passed.
 func TestOutOfOrderOlderEventIsOlder(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ provider, scheme, secret, pair string }{
 		{"bond", "bond", bondSecret, "card.status.active then card.created"},
 		{"stripe", "stripe", stripeSecret, "charge.dispute.closed then charge.dispute.created"},
@@ -119,6 +120,7 @@ func TestOutOfOrderOlderEventIsOlder(t *testing.T) {
 // already knows (409) fails; before, the two events were about two
 // unrelated accounts and it passed.
 func TestOutOfOrderMonoSameAccount(t *testing.T) {
+	t.Parallel()
 	const secret = "mono_sec_0123456789abcdef"
 	sch, err := signature.Lookup("mono")
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 // the URL it was already given ("give them the URL the receiver
 // redirects to (/webhooks)").
 func TestRedirectHintNamesWhere(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		location func(srv string) string // the Location the receiver answers

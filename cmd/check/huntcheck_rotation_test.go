@@ -69,6 +69,7 @@ func rotatedSubscription(t *testing.T, url, scheme, provider, cur, prev string, 
 // secret: a receiver still accepting it fails, told to remove it. Before,
 // the probe used a random secret and such a receiver passed.
 func TestCheckSubscriptionRotation(t *testing.T) {
+	t.Parallel()
 	const (
 		ghOld = "It's a Secret to Everybody"
 		ghNew = "a new secret, rotated"

@@ -17,6 +17,7 @@ import (
 // subscription's secret", which sent the developer after a signature
 // that was never looked at.
 func TestValidEventMissedTheRoute(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhooks", func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

@@ -18,6 +18,7 @@ import (
 // newcomer, a check given another secret than the app's, was never
 // named: the hint spoke only of JSON parsing before verification.
 func TestRefusedValidEventNamesTheSecret(t *testing.T) {
+	t.Parallel()
 	const other = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // not the receiver's
 	rc := newReceiver(t, "standard", stdSecret, behaviour{})
 	dir := t.TempDir()

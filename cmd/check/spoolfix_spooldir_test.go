@@ -39,6 +39,7 @@ func spoolOf(pid int) string {
 // ~620 MB), and /tmp is a tmpfs, i.e. RAM, on many systems (Debian 13's
 // default). The store's disk receives the answers anyway.
 func TestSpoolfixSpoolBesideTheStore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storeDir, tmp := filepath.Join(dir, "store"), filepath.Join(dir, "tmp")
 	for _, d := range []string{storeDir, tmp} {

@@ -504,6 +504,7 @@ func TestEngineCancelFinishesInFlight(t *testing.T) {
 }
 
 func TestEngineTimeout(t *testing.T) {
+	t.Parallel()
 	rcv := &receiver{delay: 2 * time.Second}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()

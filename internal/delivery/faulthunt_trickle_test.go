@@ -15,6 +15,7 @@ import (
 // check took for a receiver speaking broken HTTP, so it went on sending
 // every probe to it, each waiting out the whole timeout.
 func TestFaulthuntHeadCutByTimeoutIsTimeout(t *testing.T) {
+	t.Parallel()
 	for name, head := range map[string]string{
 		"header line":  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow",
 		"status line":  "HTTP/1.1 20",

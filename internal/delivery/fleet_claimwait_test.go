@@ -42,6 +42,7 @@ func (s *noSlotStore) ClaimDue(ctx context.Context, owner string, now time.Time,
 // run resumes and sends everything once; and a store that is not back
 // within the patience ends the run with its error, nothing more sent.
 func TestClaimOutageWithHandedOverWork(t *testing.T) {
+	t.Parallel()
 	t.Run("back", func(t *testing.T) { claimOutage(t, true, false) })
 	t.Run("not back", func(t *testing.T) { claimOutage(t, false, false) })
 	// serve's engine: it never gives up on claims (OnClaimError).

@@ -228,6 +228,7 @@ func TestH1ResponseBodies(t *testing.T) {
 // Timeouts, refused connections, redirects and the Host header behave as
 // with net/http's client.
 func TestH1ErrorsRedirectsHost(t *testing.T) {
+	t.Parallel()
 	var host atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {

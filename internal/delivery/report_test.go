@@ -32,6 +32,7 @@ func (l *lockedBuf) get() (string, int) {
 // A buffered reporter writes many lines in one write, and never holds a
 // line longer than Buffer.
 func TestReporterBuffered(t *testing.T) {
+	t.Parallel()
 	w := &lockedBuf{}
 	// Long enough that a loaded machine does not flush between the ten
 	// lines (50 ms could: then two writes, or a write before the check).

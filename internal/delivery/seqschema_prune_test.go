@@ -18,6 +18,7 @@ import (
 // delivery created after its cursor's and went on from the newest: both
 // were never reported.
 func TestSeqschemaPruneOfAllReadSQLite(t *testing.T) {
+	t.Parallel()
 	f := newTailFixture(t)
 	f.deliver("card.kept", "", 1) // pending: prune keeps it
 	const n = 1005

@@ -17,6 +17,7 @@ import (
 // re-read only the ids missing within 1,000 below its cursor, for 10 s:
 // this one was never read and its replay never shown.
 func TestSeqschemaLateRequeueBeyondGapsPostgres(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	db, err := postgres.OpenDB(t.Context(), u)
 	if err != nil {

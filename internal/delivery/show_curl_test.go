@@ -19,6 +19,7 @@ import (
 // {a,b} sent two requests, a [] none) and a header with an empty value
 // (curl dropped "Name:").
 func TestCurlCommandResends(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"sh", "curl", "base64"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("no %s to run the command", tool)

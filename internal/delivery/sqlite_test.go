@@ -28,6 +28,7 @@ func openSQLite(t testing.TB) store.Store {
 // delivery final, attempts recorded; then a requeue appends attempts to
 // the same deliveries.
 func TestDriveOnSQLite(t *testing.T) {
+	t.Parallel()
 	rcv := &receiver{statuses: []int{500, 500}}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()

@@ -14,6 +14,7 @@ import (
 // EnvironmentError), within its patience, and a StoreNotice tells one
 // outage once however many waits share it.
 func TestStoreWait(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	down := &store.EnvironmentError{Err: errors.New("store unreachable"), Transient: true}
 	var out strings.Builder

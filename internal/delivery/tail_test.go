@@ -143,6 +143,7 @@ func wantItems(t *testing.T, what string, got []string, want ...string) {
 // attempts exactly once, in order, with the state each left it in — also
 // when two attempts were recorded between two reads.
 func TestTailFollowsAttemptsOnce(t *testing.T) {
+	t.Parallel()
 	f := newTailFixture(t)
 	old1 := f.deliver("card.old1", "", 2)
 	f.attempt(old1, 200, store.DeliverySucceeded)
@@ -273,6 +274,7 @@ func (f *flakyInspector) InspectDeliveries(ctx context.Context, q store.InspectQ
 // TestTailStoreOutage: reads that fail for a while are said once, their
 // end once, and what was written meanwhile is shown after, once.
 func TestTailStoreOutage(t *testing.T) {
+	t.Parallel()
 	f := newTailFixture(t)
 	insp := &flakyInspector{Inspector: f.st.(store.Inspector)}
 	items := make(chan string, 10)
@@ -314,6 +316,7 @@ func TestTailStoreOutage(t *testing.T) {
 // watched delivery's new attempt (the range read failed) is undone: the
 // next tick shows that attempt, once.
 func TestTailFailedStepLosesNothing(t *testing.T) {
+	t.Parallel()
 	f := newTailFixture(t)
 	insp := &flakyInspector{Inspector: f.st.(store.Inspector)}
 	tl := f.tailer(func(tl *Tailer) { tl.Insp = insp })

@@ -18,6 +18,7 @@ import (
 // deliveries, which lost the oldest) is shown once. One whose attempt
 // never comes is followed no longer than requeueGrace.
 func TestTailBulkReplayInPlacePostgres(t *testing.T) {
+	t.Parallel()
 	db, err := postgres.OpenDB(t.Context(), pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)

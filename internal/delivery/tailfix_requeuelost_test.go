@@ -15,6 +15,7 @@ import (
 )
 
 func TestTailfixSaysRequeuesLostSQLite(t *testing.T) {
+	t.Parallel()
 	st := openSQLite(t)
 	path := st.(interface{ Path() string }).Path()
 	testTailfixSaysRequeuesLost(t, st, func(n int) {
@@ -31,6 +32,7 @@ func TestTailfixSaysRequeuesLostSQLite(t *testing.T) {
 }
 
 func TestTailfixSaysRequeuesLostPostgres(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	st, err := postgres.Open(context.Background(), u)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 // the tail still reports it (read by transaction), with or without a
 // filter, once; a transaction rolled back reports nothing.
 func TestTailOutOfOrderCommitsPostgres(t *testing.T) {
+	t.Parallel()
 	for _, pattern := range []string{"", "card.*"} {
 		t.Run("event="+pattern, func(t *testing.T) {
 			u := pgtest.URL(t)

@@ -12,6 +12,7 @@ import (
 // starts is followed, and reported with its attempts once it settled so;
 // one that settles otherwise is not.
 func TestTailStatusFollowsPendingBacklog(t *testing.T) {
+	t.Parallel()
 	for _, status := range []string{store.DeliveryFailed, store.DeliverySucceeded} {
 		t.Run(status, func(t *testing.T) {
 			f := newTailFixture(t)

@@ -140,10 +140,15 @@ func newEnv(t *testing.T) *env {
 	return &env{st: st, disp: &service.Dispatcher{Store: st, Catalog: cat}, url: strings.TrimSuffix(u, "/"), sub: sub, app: a}
 }
 
-// newBrowser starts headless Chromium (extra: more allocator options,
-// such as flags).
+// newBrowser gives a test its own tab in a browser context of its own
+// (cookies, storage and cache apart) in the package's shared headless
+// Chromium (testspeed2_browser_test.go); with extra allocator options
+// (flags, a window size), a Chromium of its own.
 func newBrowser(t *testing.T, path string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
+	if len(extra) == 0 {
+		return sharedBrowserTab(t, path)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1280, 900), chromedp.NoSandbox)
 	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -218,6 +223,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 const sec = time.Second
 
 func TestBrowserInspector(t *testing.T) {
+	t.Parallel()
 	path := needBrowser(t)
 	e := newEnv(t)
 	ctx := newBrowser(t, path)

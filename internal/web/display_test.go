@@ -21,6 +21,7 @@ import (
 // A latency between one second and a minute is shown in seconds: the
 // log's latency column fits "1.53 s" and cut "1532.4 ms" to "1532.4 …".
 func TestLatencyInSeconds(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ctx := context.Background()
 	d := &service.Dispatcher{Store: st}
@@ -54,6 +55,7 @@ func TestLatencyInSeconds(t *testing.T) {
 // An event listen could not read (no type, no provider) shows
 // "(unknown type)" in the log, the events list and its page, not ":".
 func TestUnknownTypeShown(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ev := &store.Event{ID: "rej_untyped", Source: store.SourceReceived, Payload: []byte{0, 1, 2, 0xff}, ContentType: "application/octet-stream",
 		Verdict: "invalid: no signature header of a known scheme"}
@@ -112,6 +114,7 @@ func TestBrowserFormLabels(t *testing.T) {
 // The events list says what its delivery counts are ("1 pending"), and
 // "none" for an event with no delivery, not three bare coloured numbers.
 func TestEventsDeliveryCounts(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ctx := context.Background()
 	d := &service.Dispatcher{Store: st}
@@ -150,6 +153,7 @@ func TestEventsDeliveryCounts(t *testing.T) {
 // Stripe. The textarea's CR LF line ends do not reach the wire; a bond
 // body stays compact.
 func TestTriggerAndResendKeepProviderLayout(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	ctx := context.Background()
 	cat, _ := catalog.Load(catalog.Options{})
@@ -228,6 +232,7 @@ func TestTriggerAndResendKeepProviderLayout(t *testing.T) {
 // view it opened on) it was replacement characters and invisible control
 // bytes. A text body still opens on Pretty.
 func TestBinaryBodyOpensOnHex(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ctx := context.Background()
 	bin := []byte{0, 1, 2, 'b', 'i', 'n', 0xff}
@@ -306,6 +311,7 @@ func TestBrowserBinaryBodyTabs(t *testing.T) {
 // under the declaration, as the document has it (Mambu's loan.repayment
 // showed "<?xml …?><notification>").
 func TestXMLPrettyDeclarationLine(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	body := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<notification>\n  <event>LOAN_REPAYMENT</event>\n</notification>\n"
@@ -360,6 +366,7 @@ func TestBrowserTargetPathVisible(t *testing.T) {
 // line ends: the browser submits the textarea with CR LF, which went out
 // as the body (edit and resend already put LF back).
 func TestTriggerTextBodyKeepsLF(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	ctx := context.Background()
 	cat, _ := catalog.Load(catalog.Options{})
@@ -398,6 +405,7 @@ func TestTriggerTextBodyKeepsLF(t *testing.T) {
 // date and UTC time, as the detail page shows it: a row of another day, or
 // of a server in another time zone than the reader, said only "09:40:05.000".
 func TestLogRowTimeHasDateAndZone(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	pub, err := (&service.Dispatcher{Store: st}).Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
 		Payload: []byte(`{}`), ContentType: "application/json"},

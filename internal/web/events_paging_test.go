@@ -49,6 +49,7 @@ func eventsPageOf(t *testing.T, base, path string) ([]string, map[string]string)
 // card event once, in list order, no other type, the same pages both
 // ways.
 func TestEventsPageIsPaged(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

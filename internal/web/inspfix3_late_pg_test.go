@@ -17,6 +17,7 @@ import (
 // below its cursor every second (liveLateWindow) and never showed it (a
 // reload did).
 func TestLiveLateFarBelowCursorPostgres(t *testing.T) {
+	t.Parallel()
 	for _, from := range []string{"now", "cursor"} {
 		t.Run(from, func(t *testing.T) {
 			e := newLivegapEnv(t)
@@ -53,6 +54,7 @@ func TestLiveLateFarBelowCursorPostgres(t *testing.T) {
 // 1,000 below its top, and the stream's own re-read found the seq filled,
 // not missing: the delivery was never shown.
 func TestLivePageHandsItsSnapshotPostgres(t *testing.T) {
+	t.Parallel()
 	for _, filter := range []string{"", "type=card.*"} {
 		t.Run("filter="+filter, func(t *testing.T) {
 			e := newLivegapEnv(t)
@@ -78,6 +80,7 @@ func TestLivePageHandsItsSnapshotPostgres(t *testing.T) {
 // listen received and did not forward): committed after more than 10,000
 // newer events, it is shown. Before, it was never shown.
 func TestLiveLateEventFarBelowCursorPostgres(t *testing.T) {
+	t.Parallel()
 	e := newLivegapEnv(t)
 	e.receive("card.first")
 	tx := e.slowWriter(slowEventSQL)
@@ -99,6 +102,7 @@ func TestLiveLateEventFarBelowCursorPostgres(t *testing.T) {
 // more than 1,000 seqs below the page's newest event. Before, it was never
 // shown.
 func TestLivePageHandsItsSnapshotEventPostgres(t *testing.T) {
+	t.Parallel()
 	e := newLivegapEnv(t)
 	e.receive("card.first")
 	tx := e.slowWriter(slowEventSQL)

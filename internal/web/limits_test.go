@@ -22,6 +22,7 @@ import (
 // is 413. Before, each request's ParseForm held up to web.MaxForm, for any
 // number of requests.
 func TestStartFormsUnderBudget(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookctl.db"))

@@ -18,6 +18,7 @@ import (
 // event's pages. Before, each view held the whole body: the page of a
 // 6 MiB body was 19 MB of HTML and took 9 s to show in Chromium.
 func TestBigBodyViewsBounded(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	body := `{"data":"` + strings.Repeat("é", 3<<19) + `"}` // 3 MiB, two bytes a character
 	d := &service.Dispatcher{Store: st}

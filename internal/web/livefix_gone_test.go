@@ -20,6 +20,7 @@ import (
 // and kept "live" on a file nothing writes to any more (deliveries tail
 // stops there).
 func TestLiveSaysStoreFileGone(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hookctl.db")
 	st, err := sqlite.Open(context.Background(), path)

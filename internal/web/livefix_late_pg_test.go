@@ -32,6 +32,7 @@ func (e *livegapEnv) bulkDeliveries(id string, n int) {
 // watched only the seqs missing within MaxSeqGaps below its cursor and
 // the delivery was never shown (a reload showed it).
 func TestLiveLateBelowGapWindowPostgres(t *testing.T) {
+	t.Parallel()
 	for _, from := range []string{"now", "cursor"} {
 		t.Run(from, func(t *testing.T) {
 			e := newLivegapEnv(t)
@@ -64,6 +65,7 @@ func TestLiveLateBelowGapWindowPostgres(t *testing.T) {
 // gap then, and still shows it once it commits. Before, it was never
 // shown.
 func TestLiveLateAfterGapGracePostgres(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("HOOKCTL_LONG") != "1" {
 		t.Skip("HOOKCTL_LONG=1: waits out 10*time.Second")
 	}
@@ -89,6 +91,7 @@ func TestLiveLateAfterGapGracePostgres(t *testing.T) {
 // than 1000 newer events did; a stream opened meanwhile
 // shows it once it commits. Before, it was never shown.
 func TestLiveLateEventBelowGapWindowPostgres(t *testing.T) {
+	t.Parallel()
 	e := newLivegapEnv(t)
 	e.receive("card.first")
 	tx := e.slowWriter(slowEventSQL)

@@ -15,6 +15,7 @@ import (
 // without it, so none ever matches. One that exists is filtered as
 // before, by a prefix too.
 func TestLogFilterDeletedSubscription(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ctx := context.Background()
 	var ids []string

@@ -12,6 +12,7 @@ import (
 // from the newest delivery then: the log's history is not sent, a
 // delivery stored after is. Before, it sent the whole log from seq 1.
 func TestLiveFromNowAfterOutagePostgres(t *testing.T) {
+	t.Parallel()
 	srv, proxy, publish := pgOutageInspector(t)
 	old := []string{publish(), publish(), publish()}
 	proxy.SetDown(true)

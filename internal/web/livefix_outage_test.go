@@ -41,6 +41,7 @@ type helloJSON struct {
 // Before, the cursors stayed 0 and the first read after the outage sent
 // the whole log from seq 1 (deliveries and events without one).
 func TestLiveFromNowAfterOutage(t *testing.T) {
+	t.Parallel()
 	e, out := newOutageEnv(t)
 	var old []string
 	for range 3 {
@@ -90,6 +91,7 @@ func TestLiveFromNowAfterOutage(t *testing.T) {
 // TestLiveCursorParams: after= and etop= are seqs; one that is not is a
 // 400 with a one-line reason, not a stream from some other place.
 func TestLiveCursorParams(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	for _, q := range []string{"after=x", "after=-1", "etop=1e3"} {
 		resp, err := http.Get(e.url + "/live?" + q)
@@ -110,6 +112,7 @@ func TestLiveCursorParams(t *testing.T) {
 // between the page and its stream is sent. Before, 0 meant "from now"
 // and that delivery was never shown.
 func TestLiveAfterZeroIsTheStart(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	id := e.failed() // stored after the page of the empty log was read
 	ch := openEvents(t, e.url+"/live?after=0&etop=0&shown=0")

@@ -19,6 +19,7 @@ import (
 // log from its start: each new delivery is sent, also when more of them
 // were stored than the cursor was before. Before, none was ever sent.
 func TestLiveAfterStoreReset(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		query func(e *liveReplayEnv) string
@@ -80,6 +81,7 @@ func TestBrowserLiveAfterStoreReset(t *testing.T) {
 // stream opens, which says so (event: reset) and sends the new
 // deliveries.
 func TestLiveResetBeforeStream(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	for range 3 {
 		e.failed()

@@ -162,6 +162,7 @@ func (e *livegapEnv) streamOut(ctx context.Context, query string, out *func() st
 // without deliveries (a lower seq) commits after a quicker one's the live
 // log already sent: the stream still sends it, with or without a filter.
 func TestLiveOutOfOrderEventsPostgres(t *testing.T) {
+	t.Parallel()
 	for _, filter := range []string{"", "type=card.*"} {
 		t.Run("filter="+filter, func(t *testing.T) {
 			e := newLivegapEnv(t)
@@ -220,6 +221,7 @@ func (e *livegapEnv) livePage(query string) string {
 // was sent by no read; the page hands the snapshot taken before its reads
 // to the stream, which sends it.
 func TestLivePageHandsItsGapsPostgres(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, filter string }{{"delivery", ""}, {"delivery", "type=card.*"}, {"event", ""}, {"event", "type=card.*"}} {
 		t.Run(c.name+"/filter="+c.filter, func(t *testing.T) {
 			e := newLivegapEnv(t)
@@ -307,6 +309,7 @@ var lastBatch = regexp.MustCompile(`(?s).*event: rows\ndata: (\{[^\n]*\})\n`)
 // stream sends the slow writer's row (handed on by the transaction
 // snapshot, snap, taken while the slow writer ran).
 func TestLiveReconnectKeepsItsGapsPostgres(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"delivery", "event"} {
 		t.Run(kind, func(t *testing.T) {
 			e := newLivegapEnv(t)

@@ -23,6 +23,7 @@ import (
 // does: TestShowNextAttemptOnMachineAhead) and reloads the page then, not
 // in 30 minutes; the overview's queue says so too.
 func TestDetailNextRetryOnMachineAhead(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	db, err := postgres.OpenDB(ctx, u)

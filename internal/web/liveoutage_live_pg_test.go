@@ -22,6 +22,7 @@ import (
 // delivery stored meanwhile (by a writer that still reaches the server)
 // is sent then. Before, the stream just went quiet.
 func TestLiveSaysStoreOutagePostgres(t *testing.T) {
+	t.Parallel()
 	srv, proxy, publish := pgOutageInspector(t)
 	publish()
 	ch := openEvents(t, srv.URL+"/live")

@@ -191,6 +191,7 @@ var outageBack = regexp.MustCompile(`^the store is back after [0-9.]+m?s; follow
 // delivery stored meanwhile is sent then. Before, the stream just went
 // quiet and the page kept saying "live".
 func TestLiveSaysStoreOutage(t *testing.T) {
+	t.Parallel()
 	e, out := newOutageEnv(t)
 	e.failed()
 	ch := openEvents(t, e.url+"/live")
@@ -222,6 +223,7 @@ func TestLiveSaysStoreOutage(t *testing.T) {
 // Before, that read was never retried and the replay showed only after
 // a reload.
 func TestLiveRetriesShownRowsAfterOutage(t *testing.T) {
+	t.Parallel()
 	e, out := newOutageEnv(t)
 	id := e.failed()
 	pg, err := e.st.(store.Inspector).InspectDeliveries(e.ctx, store.InspectQuery{Limit: 1})

@@ -214,6 +214,7 @@ func updated(id, status string) func(liveBatchJSON) bool {
 // outcome and attempt count. Before, the stream re-read only the rows
 // that were pending and the row stayed "failed" until a reload.
 func TestLiveShowsReplayOfSettledRow(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	onPage := e.failed()
 	s := e.open("")
@@ -255,6 +256,7 @@ func TestLiveShowsReplayOfSettledRow(t *testing.T) {
 // replayed is no longer failed: it leaves the page, as a pending row that
 // settled otherwise does.
 func TestLiveReplayLeavesStatusFilter(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	id := e.failed()
 	s := e.open("?status=failed")
@@ -327,6 +329,7 @@ func TestBrowserLiveShowsReplay(t *testing.T) {
 // page does not say it pending): the row is re-read as pending, and
 // updated.
 func TestLiveStreamStartsAfterReplay(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	id := e.failed()
 	e.replay(id)
@@ -340,6 +343,7 @@ func TestLiveStreamStartsAfterReplay(t *testing.T) {
 // replay while away) gets each settled row it shows once; a tab's first
 // stream does not, only the rows that change.
 func TestLiveResync(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	a, b := e.failed(), e.failed()
 	plain := e.open("")
@@ -430,6 +434,7 @@ func TestBrowserLiveReconnectShowsMissedReplay(t *testing.T) {
 // TestLiveShownBoundsTheRead: a page of one row (shown=1) has only the
 // newest settled row re-read, not the older ones it does not show.
 func TestLiveShownBoundsTheRead(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	older, newest := e.failed(), e.failed()
 	s := e.open("?shown=1&resync=1")

@@ -22,6 +22,7 @@ import (
 // paint and filter changes in a real browser, and the live log under
 // 1,000 deliveries/s. HOOKCTL_WEB_SCALE_STORE=path runs it (bench/web.sh).
 func TestScale(t *testing.T) {
+	t.Parallel()
 	path := os.Getenv("HOOKCTL_WEB_SCALE_STORE")
 	if path == "" {
 		t.Skip("set HOOKCTL_WEB_SCALE_STORE to a seeded store (bench/web.sh)")

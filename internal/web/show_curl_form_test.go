@@ -20,6 +20,7 @@ import (
 // that verifies. It sent the stored JSON, which the signature did not
 // match.
 func TestCopyAsCurlFormBody(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"sh", "curl", "base64"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("no %s to run the command", tool)

@@ -23,6 +23,7 @@ import (
 // is written; a post without the CSRF token or from another origin is
 // refused.
 func TestSubscriptionEditForm(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	ctx := context.Background()
 	cat, _ := catalog.Load(catalog.Options{})
@@ -191,6 +192,7 @@ func TestBrowserSubscriptionEdit(t *testing.T) {
 // offered once, as the edit form's are: a name several providers send
 // (ping, invoice.paid, customer.updated) was listed once per provider.
 func TestSubscriptionFormOffersEachEventOnce(t *testing.T) {
+	t.Parallel()
 	_, srv, _ := newHandler(t)
 	for _, path := range []string{"/subscriptions"} {
 		req, _ := http.NewRequest("GET", srv.URL+path, nil)

@@ -23,6 +23,7 @@ import (
 // delivery (a lower seq) commits after a quicker one's the live log
 // already sent: the stream still sends it, with or without a filter.
 func TestLiveOutOfOrderCommitsPostgres(t *testing.T) {
+	t.Parallel()
 	for _, filter := range []string{"", "type=card.*"} {
 		t.Run("filter="+filter, func(t *testing.T) {
 			u := pgtest.URL(t)

@@ -88,6 +88,7 @@ func (c *commitAfterSnapshot) InspectDeliveries(ctx context.Context, q store.Ins
 // is the read's): the delivery commits after both, and the stream sends it
 // (a late commit, once); it never sends one the page's read saw.
 func TestTailsnapLivePageSnapshotRacePostgres(t *testing.T) {
+	t.Parallel()
 	u := pgtest.URL(t)
 	ctx := context.Background()
 	db, err := postgres.OpenDB(ctx, u)

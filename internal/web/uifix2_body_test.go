@@ -26,6 +26,7 @@ import (
 // said "The bodies are identical" (JSON decoding read both bytes as
 // U+FFFD).
 func TestBodyNotUTF8Escaped(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ctx := context.Background()
 	d := &service.Dispatcher{Store: st}

@@ -105,6 +105,7 @@ func testLiveEventsOnlyReset(t *testing.T, newLiveReplayEnv func(t *testing.T) *
 // TestLiveResetBeforeStream); on SQLite before schema 12 the new event
 // took seq 1 again, below the cursor.
 func TestLiveEventsOnlyResetBeforeStream(t *testing.T) {
+	t.Parallel()
 	e := newLiveReplayEnv(t)
 	for range 3 {
 		e.received()

