@@ -1,9 +1,9 @@
 package main
 
 import (
-	"flag"
-	"strconv"
 	"testing"
+
+	"github.com/hookctl/hookctl/internal/testutil/testpar"
 )
 
 // rootParallel is how many of this package's parallel tests run at once
@@ -16,19 +16,8 @@ import (
 const rootParallel = 4
 
 // parallelDefault runs the tests with -parallel rootParallel unless the
-// command line set -parallel (or GOMAXPROCS is larger already).
+// command line set -parallel (or GOMAXPROCS is larger already): testscript
+// takes it for its testing.M.
 type parallelDefault struct{ m *testing.M }
 
-func (p parallelDefault) Run() int {
-	if !flag.Parsed() {
-		flag.Parse()
-	}
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
-	if f := flag.Lookup("test.parallel"); f != nil && !set {
-		if n, err := strconv.Atoi(f.Value.String()); err == nil && n < rootParallel {
-			f.Value.Set(strconv.Itoa(rootParallel))
-		}
-	}
-	return p.m.Run()
-}
+func (p parallelDefault) Run() int { return testpar.Run(p.m, rootParallel) }

@@ -23,11 +23,7 @@ func (r *runner) malformedSig(ctx context.Context) error {
 		return nil
 	}
 	if len(r.props.SigHeaders) == 0 {
-		why := "scheme " + r.props.Name + " sends no signature or secret"
-		if r.props.Name == "mambu" {
-			why += " (give a user:password --secret for HTTP Basic auth)"
-		}
-		r.skip(RejectsMalformedSig, why)
+		r.skip(RejectsMalformedSig, r.unsignedWhy())
 		return nil
 	}
 	if !r.begin(RejectsMalformedSig) {

@@ -491,10 +491,7 @@ func (r *runner) probes(ctx context.Context) error {
 		return err
 	}
 	if len(r.props.SigHeaders) == 0 {
-		why := "scheme " + r.props.Name + " sends no signature or secret"
-		if r.props.Name == "mambu" {
-			why += " (give a user:password --secret for HTTP Basic auth)"
-		}
+		why := r.unsignedWhy()
 		r.skip(RejectsMissingSig, why)
 		r.skip(RejectsWrongSecret, why)
 	} else {

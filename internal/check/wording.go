@@ -116,3 +116,14 @@ func (r *runner) oneCredentialWhy() string {
 	}
 	return "scheme " + r.props.Name + " carries one signature per request"
 }
+
+// unsignedWhy is why the checks that alter a signature do not apply to a
+// scheme that sends none (mambu's: unless a user:password --secret turns
+// on HTTP Basic auth).
+func (r *runner) unsignedWhy() string {
+	why := "scheme " + r.props.Name + " sends no signature or secret"
+	if r.props.Name == "mambu" {
+		why += " (give a user:password --secret for HTTP Basic auth)"
+	}
+	return why
+}
