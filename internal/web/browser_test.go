@@ -170,16 +170,25 @@ func do(t *testing.T, ctx context.Context, timeout time.Duration, steps ...chrom
 	}
 }
 
-// get runs one browser action that returns a value.
+// get runs one browser action that returns a value. An action sent with
+// the id of an execution context the page has just replaced (a navigation
+// whose new context chromedp had not yet heard of; seen once in CI, with
+// the browser shared by parallel tests: "Cannot find context with
+// specified id") never ran, and is sent again until the deadline.
 func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(c, a)
-	if err != nil {
-		t.Fatal(err)
+	for {
+		v, err := chromedp.Run(c, a)
+		if err == nil {
+			return v
+		}
+		if !strings.Contains(err.Error(), "Cannot find context with specified id") || c.Err() != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return v
 }
 
 func (e *env) trigger(t *testing.T) *service.Published {
