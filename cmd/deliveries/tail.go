@@ -50,8 +50,10 @@ worker, serve, the inspector, replay; listen's forwards; check's probes) and
 every attempt of it as it is recorded, until interrupted (^C) or --timeout.
 
 Each line says what happened: --> a delivery, <-- an attempt with its status,
-latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
--o json, one JSON object per line: "type": "delivery" or "attempt".
+latency, attempt n/N and what follows (succeeded, retry in 2s, failed); an
+attempt made before a replay raised the budget says attempt n (attempts do
+not keep the budget they were made under). With -o json, one JSON object per
+line: "type": "delivery" or "attempt".
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
@@ -317,7 +319,7 @@ func tailPrinter(ios *ui.IOStreams) func(delivery.TailItem) error {
 		if it.Attempt == nil {
 			line = delivery.DeliveryLine(stamp, row.Delivery, ev, it.Source)
 		} else {
-			line = delivery.AttemptLine(stamp, delivery.Result{Delivery: it.State, Event: ev, Attempt: it.Attempt, At: it.At()})
+			line = delivery.AttemptLine(stamp, delivery.Result{Delivery: it.State, Event: ev, Attempt: it.Attempt, At: it.At(), BudgetRaised: it.BudgetRaised})
 		}
 		_, err := fmt.Fprintln(ios.Out, line+"  "+ui.Gray(ui.ShortID(row.ID)))
 		return err

@@ -22,6 +22,11 @@ type TailItem struct {
 	// Source is the delivery's source as deliveries list says it: sent,
 	// received or check.
 	Source string
+	// BudgetRaised: an attempt asked for (a replay, a resend) followed
+	// this one, and replays add attempts to the budget: State's
+	// MaxAttempts is the budget now, not the one this attempt was made
+	// under, which attempts do not keep.
+	BudgetRaised bool
 }
 
 // At is when the item happened: a delivery's creation, an attempt's end.
@@ -1105,6 +1110,12 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 		}
 		return nil, err
 	}
+	lastAsked := 0 // the number of the last attempt asked for
+	for _, a := range atts {
+		if a.Manual && a.Number <= row.AttemptCount {
+			lastAsked = max(lastAsked, a.Number)
+		}
+	}
 	for i, a := range atts {
 		if a.Number <= w.printed || a.Number > row.AttemptCount {
 			continue
@@ -1118,7 +1129,7 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 		if t.Status == store.DeliveryPending && state.Status != store.DeliveryPending {
 			continue
 		}
-		items = append(items, TailItem{Row: row, Attempt: a, State: state, Source: src})
+		items = append(items, TailItem{Row: row, Attempt: a, State: state, Source: src, BudgetRaised: a.Number < lastAsked})
 	}
 	return items, nil
 }
