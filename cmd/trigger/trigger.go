@@ -398,7 +398,7 @@ func run(ctx context.Context, opts *Options) error {
 	progress := ios.NewProgress("triggering")
 	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
 		ios.IsStdoutTTY() && progress.Enabled()
-	hints := &delivery.FailureHints{Max: 2}
+	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		rep.Attempt(r)

@@ -109,6 +109,10 @@ type Tailer struct {
 	// Emit hears each item, in order: a delivery before its attempts,
 	// attempts by number, a tick's items by the time they happened.
 	Emit func(TailItem) error
+	// Batch, when set, hears the items of each read before Emit hears
+	// them one by one (the last Lines deliveries are one read): deliveries
+	// tail shortens their ids to prefixes unique among all of them.
+	Batch func([]TailItem)
 	// OnError hears the first failed read of an outage and OnBack its end
 	// (the tail goes on reading at every tick meanwhile).
 	OnError    func(err error)
@@ -336,6 +340,9 @@ func (t *Tailer) Run(ctx context.Context) error {
 		}
 		// A tick read whole is printed whole, also when a signal came
 		// meanwhile; then the tail ends.
+		if t.Batch != nil && len(items) > 0 {
+			t.Batch(items)
+		}
 		for _, it := range items {
 			if err := t.Emit(it); err != nil {
 				return err
@@ -430,6 +437,9 @@ func (t *Tailer) start(ctx context.Context) error {
 		}
 		items = append(items, got...)
 		t.keep(row, w)
+	}
+	if t.Batch != nil && len(items) > 0 {
+		t.Batch(items)
 	}
 	for _, it := range items {
 		if err := t.Emit(it); err != nil {
