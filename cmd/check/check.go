@@ -645,7 +645,9 @@ func effect(ctx context.Context, cmdline string, limit time.Duration) (string, e
 
 func render(ios *ui.IOStreams, rep *check.Report) error {
 	st := ios.Styles()
-	t := ui.NewTable(ios, "CHECK", "VERDICT", "EVIDENCE")
+	// On a narrow terminal EVIDENCE is cut, then left out (the hints
+	// under the table say what failed), before a check's name or verdict.
+	t := ui.NewTable(ios, "CHECK", "VERDICT", "EVIDENCE").Drop("EVIDENCE")
 	for _, c := range rep.Checks {
 		t.Row().Cell(c.ID).Styled(string(c.Verdict), verdictStyle(st, c.Verdict)).Cell(c.Detail).End()
 	}
@@ -697,7 +699,7 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 			}
 		}
 	}
-	_, err := fmt.Fprintf(w, "%s (%s, run %s)\n", strings.Join(parts, ", "), ui.FormatDuration(rep.Elapsed), id(rep.RunID))
+	_, err := fmt.Fprintln(w, ui.Wrap(fmt.Sprintf("%s (%s, run %s)", strings.Join(parts, ", "), ui.FormatDuration(rep.Elapsed), id(rep.RunID)), width, "  "))
 	return err
 }
 

@@ -1,6 +1,10 @@
 package ui
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 // StreamIDs gives each id of a stream the shortest prefix (8 characters
 // at least) no id seen before shares, and the same id the same prefix.
@@ -18,6 +22,36 @@ func TestPolish3StreamIDs(t *testing.T) {
 	} {
 		if got := s.Short(c.in); got != c.want {
 			t.Errorf("Short(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// DropLast's columns are left out, in order, only when the primary
+// columns cut to their floor still do not fit; when even that does not
+// fit, none is (the rows wrap).
+func TestPolish3FitWidthsDropLast(t *testing.T) {
+	headers := []string{"ID", "EVENT", "STATUS", "ATTEMPTS", "URL"}
+	natural := []int{10, 24, 9, 8, 29}
+	for _, c := range []struct {
+		width  int
+		hidden string
+	}{
+		{120, ""},
+		{60, "ATTEMPTS"},       // EVENT and URL cut, both kept
+		{40, "ATTEMPTS EVENT"}, // the primaries at 16 do not fit
+		{20, "ATTEMPTS"},       // nothing fits: EVENT is back
+	} {
+		w := append([]int(nil), natural...)
+		hidden := fitWidths(w, headers, nil, []string{"ATTEMPTS"}, c.width, "EVENT")
+		var got []string
+		for i, h := range hidden {
+			if h {
+				got = append(got, headers[i])
+			}
+		}
+		slices.Sort(got)
+		if strings.Join(got, " ") != c.hidden {
+			t.Errorf("width %d: hidden %q, want %q (widths %v)", c.width, got, c.hidden, w)
 		}
 	}
 }
