@@ -576,7 +576,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	moved.report(rctx, ios.ErrOut, st, "went")
 	if counts.Pending > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: \"hookctl worker\" finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	if n := notSent.Load(); n > 0 {
 		as := "failed as before"

@@ -318,7 +318,7 @@ var apiNames = map[string][2]string{
 func banner(es *ui.Styles, base string, apis []string, noWorker bool, width int) string {
 	worker := "delivering in-process"
 	if noWorker {
-		worker = "not delivering: run 'hookctl worker'"
+		worker = "not delivering: run \"hookctl worker\""
 	}
 	var b strings.Builder
 	b.WriteString(ui.Wrap(fmt.Sprintf("%s Serving on %s, %s (^C to stop)", es.Success.Render("Ready!"), es.Bold.Render(base), worker), width, "  "))

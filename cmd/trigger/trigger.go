@@ -601,7 +601,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "hookctl: stdout is closed (its reader left): the run stopped as on Ctrl-C after %d of %d events\n", created, int64(opts.Count)*int64(opts.Duplicate))
 	}
 	if counts.Pending > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' or 'hookctl replay --pending --yes' finishes %s\n",
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: \"hookctl worker\" or \"hookctl replay --pending --yes\" finishes %s\n",
 			counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	switch {
