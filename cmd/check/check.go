@@ -667,12 +667,28 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 	// On a terminal a hint's verdict has its colour in the table, a hint
 	// is wrapped between words to the terminal's width (its lines broke
 	// mid-word at the edge), and ids are cut to 8 characters, as in
-	// every table (deliveries show takes the prefix).
+	// every table (deliveries show takes the prefix): to prefixes no
+	// other delivery id the hints name shares.
 	width := 0
 	id := func(s string) string { return s }
 	if tty {
 		width = ios.StdoutWidth()
-		id = func(s string) string { return s[:min(len(s), 8)] }
+		var ids []string
+		for _, c := range rep.Checks {
+			if c.DeliveryID != "" {
+				ids = append(ids, c.DeliveryID)
+			}
+		}
+		short := map[string]string{}
+		for i, p := range ui.ShortIDs(ids) {
+			short[ids[i]] = p
+		}
+		id = func(s string) string {
+			if p, ok := short[s]; ok {
+				return p
+			}
+			return ui.ShortID(s) // the run's id
+		}
 	}
 	for _, c := range rep.Checks {
 		if (c.Verdict == check.Fail || c.Verdict == check.Warn) && c.Hint != "" {
