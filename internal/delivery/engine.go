@@ -38,6 +38,11 @@ type Result struct {
 	// At is the time the retry delay of a line is counted from (zero:
 	// now): the end of an attempt printed later (deliveries tail).
 	At time.Time
+	// BudgetRaised: a replay raised the delivery's attempt budget after
+	// this attempt (deliveries tail printing a past one), so
+	// Delivery.MaxAttempts is not the budget it was made under: the line
+	// says "attempt n", not n/N.
+	BudgetRaised bool
 }
 
 // Engine is the outbox worker pool: it claims due pending deliveries with
