@@ -177,7 +177,7 @@ func TestNewcomer2StdinReadersSaySoOnTerminal(t *testing.T) {
 			"hookctl: reading the dump from stdin (end with Ctrl-D)", "imported 1 subscription"},
 	} {
 		c := e.command([]string{"NO_COLOR=1"}, tc.args...)
-		f, out := e.start(c, 200)
+		f, out, drained := e.startDrained(c, 200)
 		// The input, then Ctrl-D at the start of a line: end of input.
 		if _, err := f.WriteString(tc.input + "\n\x04"); err != nil {
 			t.Fatal(err)
@@ -192,6 +192,13 @@ func TestNewcomer2StdinReadersSaySoOnTerminal(t *testing.T) {
 		case <-time.After(60 * time.Second):
 			c.Process.Kill()
 			t.Errorf("%v did not finish:\n%s", tc.args, out.String())
+		}
+		// Its last lines may still be in the terminal when Wait returns:
+		// read once the copy has them all.
+		select {
+		case <-drained:
+		case <-time.After(10 * time.Second):
+			t.Errorf("%v: the terminal's output did not end", tc.args)
 		}
 		f.Close()
 		s := out.String()

@@ -124,13 +124,27 @@ func (e *ptyEnv) plain(args ...string) string {
 // it writes there while it runs; the caller waits for c and closes f.
 func (e *ptyEnv) start(c *exec.Cmd, cols uint16) (f *os.File, out *syncbuf.Buffer) {
 	e.t.Helper()
+	f, out, _ = e.startDrained(c, cols)
+	return f, out
+}
+
+// startDrained is start, with drained closed once every byte the child
+// wrote is in out (the copy ended: EIO once the child exited). A test
+// that reads out after the child exited waits for it: Wait returns
+// before the copy has read the terminal's last writes.
+func (e *ptyEnv) startDrained(c *exec.Cmd, cols uint16) (f *os.File, out *syncbuf.Buffer, drained <-chan struct{}) {
+	e.t.Helper()
 	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: cols})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	out = &syncbuf.Buffer{}
-	go io.Copy(out, f) // ends with EIO when the child exits
-	return f, out
+	done := make(chan struct{})
+	go func() {
+		io.Copy(out, f) // ends with EIO when the child exits
+		close(done)
+	}()
+	return f, out, done
 }
 
 // pty runs hookctl on a fresh pseudo-terminal.
