@@ -98,7 +98,13 @@ func TestPTYCheckCtrlCDuringEffectCmd(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("exit %v, want 130\n%s", err, output())
 	}
-	// It says so on the terminal (it exited 130 without a word).
+	// It says so on the terminal (it exited 130 without a word). Polled:
+	// Wait returns before the pty copy has read the last writes (and the
+	// copy ends only when the effect's child, which holds the terminal
+	// too, is gone).
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(output(), "interrupted") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(output(), "interrupted") {
 		t.Errorf("no word of the interruption on the terminal:\n%s", output())
 	}
