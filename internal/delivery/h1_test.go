@@ -526,14 +526,14 @@ func endlessHeaders(t *testing.T, informational bool) (url string, written *atom
 func TestH1EndlessResponseHeadersCutOff(t *testing.T) {
 	for _, informational := range []bool{false, true} {
 		url, written := endlessHeaders(t, informational)
-		s := &Sender{Client: NewHTTPClient(5*time.Second, 1)}
-		start := time.Now()
+		// The receiver writes headers for ever: only the cut-off ends the
+		// attempt before the client's timeout, whose error would not name
+		// it. (A bound on the elapsed time, 2 s, was overrun on a loaded
+		// machine: "took 3.54s", the cut-off working.)
+		s := &Sender{Client: NewHTTPClient(time.Minute, 1)}
 		st, _, e := sendOnce(t, s, url, []byte(`{}`))
 		if st != 0 || !strings.Contains(e, "response headers exceed 1 MiB") {
 			t.Errorf("informational %v: status %d, error %q; want the 1 MiB cut-off", informational, st, e)
-		}
-		if took := time.Since(start); took > 2*time.Second {
-			t.Errorf("informational %v: took %s", informational, took)
 		}
 		time.Sleep(50 * time.Millisecond)
 		if n := written.Load(); n > 32<<20 { // socket buffers hold a few MiB more
