@@ -27,14 +27,16 @@ func TestFlakehunt2InterruptedReplayStoreSlowPutsBack(t *testing.T) {
 	t.Parallel()
 	c := newCrashEnv(t)
 	const n = 60
-	// The first request is answered, the others held until the store is
-	// locked and the replay interrupted: the replay is surely mid-run.
+	// The first request is answered, the others held until the put-back
+	// is done: the replay is surely mid-run when interrupted, and sends
+	// nothing more before it sees the interrupt.
 	app := newCountingReceiver(t, http.StatusOK, 0, holdAfter(1))
 	app.fail.Store(true)
 	c.hookctl(1, "trigger", "card.created", "--count", strconv.Itoa(n), "--url", app.URL+"/h", "--no-retry")
 	app.fail.Store(false)
 	before := c.deliveryStates()
-	args := []string{"replay", "--no-retry"}
+	// The held requests wait for the receiver, not for their timeout.
+	args := []string{"replay", "--no-retry", "--concurrency", "4", "--timeout", "2m"}
 	for id, d := range before {
 		if d.Status != "failed" {
 			t.Fatalf("delivery %s %s before the replay, want failed", id, d.Status)
@@ -69,9 +71,9 @@ func TestFlakehunt2InterruptedReplayStoreSlowPutsBack(t *testing.T) {
 	// engine gave it.
 	unlock := sigflakeHoldWriteLock(t, filepath.Join(c.dir, "hookctl.db"))
 	rp.Process.Signal(syscall.SIGINT)
-	app.release()
 	time.Sleep(8 * time.Second) // how long the store is away (the fault, not a wait for an event)
 	unlock()
+	app.release() // the requests in flight end and are recorded
 	var err error
 	select {
 	case err = <-exited:
