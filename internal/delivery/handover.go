@@ -258,21 +258,19 @@ func requeueContext(ctx context.Context) (context.Context, context.CancelFunc, e
 func (e *Engine) handRequeued(ctx context.Context, ds []*store.Delivery) {
 	// One this engine holds (in flight, queued) is not handed twice: a
 	// bulk requeue that took it (its lease looked expired to a clock
-	// that stepped forward) leaves it to the attempt under way.
-	kept := ds[:0:0]
-	for _, d := range ds {
-		if !e.holding(d.ID) {
-			kept = append(kept, d)
-		}
-	}
-	ds = kept
+	// that stepped forward) leaves it to the attempt under way. The rest
+	// are held at once, before their events are read: held only after
+	// (as before), their lease, renewed by no heartbeat meanwhile, could
+	// end during a slow read, and this engine's own claim took and sent
+	// them, then they were handed over and sent again, or put back by
+	// Unsent at a Ctrl-C while the claim's copy was in flight.
+	ds = e.holdNew(ds)
 	jobs := make([]job, len(ds))
 	evs := e.requeuedEvents(ctx, ds)
 	read := time.Now()
 	for i, d := range ds {
 		jobs[i] = job{d: d, ev: evs[d.EventID], read: read, manual: true}
 	}
-	e.hold(ds)
 	e.hand(jobs)
 }
 
