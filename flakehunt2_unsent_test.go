@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"net/http"
 	"os/exec"
@@ -69,7 +70,7 @@ func TestFlakehunt2InterruptedReplayStoreSlowPutsBack(t *testing.T) {
 	// The store stops answering writes, then Ctrl-C: the put-back of the
 	// unsent deliveries waits for the store, for longer than the 5 s the
 	// engine gave it.
-	unlock := sigflakeHoldWriteLock(t, filepath.Join(c.dir, "hookctl.db"))
+	unlock := flakehunt2HoldWriteLock(t, filepath.Join(c.dir, "hookctl.db"))
 	rp.Process.Signal(syscall.SIGINT)
 	time.Sleep(8 * time.Second) // how long the store is away (the fault, not a wait for an event)
 	unlock()
@@ -109,5 +110,38 @@ func TestFlakehunt2InterruptedReplayStoreSlowPutsBack(t *testing.T) {
 	}
 	if !regexp.MustCompile(`\n` + strconv.Itoa(notSent) + ` deliveries not sent: they are as before the replay`).MatchString("\n" + stderr) {
 		t.Errorf("stderr does not say the %d deliveries not sent are as before:\n%s", notSent, stderr)
+	}
+}
+
+// flakehunt2HoldWriteLock is sigflakeHoldWriteLock trying again while the
+// store is busy (the replay's own writes: under load one can hold the
+// lock when the test asks for it) instead of failing at once.
+func flakehunt2HoldWriteLock(t *testing.T, path string) (release func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		tx, err := db.Begin()
+		if err == nil {
+			if _, err = tx.Exec(`CREATE TABLE lock_holder (x)`); err == nil {
+				done := false
+				release = func() {
+					if !done {
+						done = true
+						tx.Rollback()
+					}
+				}
+				t.Cleanup(release)
+				return release
+			}
+			tx.Rollback()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("could not take the store's write lock in 60s: %v", err)
+		}
 	}
 }
