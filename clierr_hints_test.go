@@ -30,7 +30,7 @@ func TestClierrHints(t *testing.T) {
 		{[]string{"config", "set", "provider", "nope"}, `invalid value "nope" for provider`, "for example: hookctl config set provider bond"},
 		{[]string{"config", "set", "provider", "strip"}, `invalid value "strip" for provider`, `did you mean "stripe"?`},
 		{[]string{"config", "set", "listen_port", "99999"}, `invalid value "99999" for listen_port`, "for example: hookctl config set listen_port 8787 (the default)"},
-		{[]string{"completion", "nope"}, `no completion script for shell "nope"`, "'hookctl completion --help' says where each goes"},
+		{[]string{"completion", "nope"}, `no completion script for shell "nope"`, `"hookctl completion --help" says where each goes`},
 		// These had only the usage hint flag errors have; each says what to give now (clipolish).
 		{[]string{"trigger", "card.created", "--count", "0"}, "invalid --count 0: want 1 or more", "e.g. --count 100 to send 100 events"},
 		{[]string{"worker", "--poll", "0s"}, "invalid --poll 0s: want a positive duration", "e.g. --poll 200ms (the default)"},

@@ -181,7 +181,7 @@ func TestClipolishUsageHintsSpecific(t *testing.T) {
 		{[]string{"check", "http://127.0.0.1:1/", "--subscription", "abc", "--secret", "whsec_YWJj"}, "--subscription cannot be used with --secret", "drop --secret and --scheme", false},
 		{[]string{"store", "import", filepath.Join(e.dir, "nope.jsonl")}, "cannot read", "give the file hookctl store export wrote", true},
 		{[]string{"store", "import", "-", "--batch-size", "0"}, "invalid --batch-size 0", "e.g. --batch-size 1000", true},
-		{[]string{"verify", "--secret", "whsec_YWJj", "--header-file", filepath.Join(e.dir, "nope")}, "reading --header-file", "give the file 'hookctl sign' wrote", true},
+		{[]string{"verify", "--secret", "whsec_YWJj", "--header-file", filepath.Join(e.dir, "nope")}, "reading --header-file", `give the file "hookctl sign" wrote`, true},
 		// Usage errors not made by Usagef.
 		{[]string{"ui", "--addr", "127.0.0.1:nope"}, "invalid --addr", "e.g. --addr 127.0.0.1:4040", false},
 		{[]string{"listen", "--ui=127.0.0.1:nope"}, "invalid --ui", "give host:port, e.g. --ui=127.0.0.1:5050", false},
@@ -222,7 +222,7 @@ func TestClipolishUsageHintsSpecific(t *testing.T) {
 }
 
 // clipolishGeneric is the hint every usage error had at least.
-var clipolishGeneric = regexp.MustCompile(`^run 'hookctl[^']*--help' for (usage|the commands)$`)
+var clipolishGeneric = regexp.MustCompile(`^run "hookctl[^"]*--help" for (usage|the commands)$`)
 
 // clipolishHasSpecificHint reports whether stderr has a hint line other
 // than the generic one.

@@ -75,7 +75,7 @@ func testTailShowsReplay(t *testing.T, c *crashEnv) {
 
 	text.stop(syscall.SIGINT)
 	pats := []string{
-		`  --> card\.created \[[^]]+\] POST http://127\.0\.0\.1:\d+/hook \(sent, \w+\)  [0-9a-f]{8}$`,
+		`  --> card\.created \[[^]]+\] POST http://127\.0\.0\.1:\d+/hook \(sent, \w+\)  [0-9a-f-]{36}$`, // piped: the whole id
 		`  <-- \[500\] POST \S+/hook \(.+\) attempt 1/1 failed: HTTP 500 Internal Server Error: broken  card\.created`,
 		`  <-- \[200\] POST \S+/hook \(.+\) attempt 2/2 succeeded  card\.created`,
 		`  <-- \[500\] POST \S+/hook \(.+\) attempt 3/4 retry in \S+: HTTP 500 Internal Server Error: broken  card\.created`,

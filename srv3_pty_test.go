@@ -245,7 +245,7 @@ func TestPTYServeBanner(t *testing.T) {
 	if err := c.Wait(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, stderr.String())
 	}
-	if strings.Contains(stderr.String(), "\x1b[") || !regexp.MustCompile(`^Ready! Serving on http://127\.0\.0\.1:\d+, not delivering: run 'hookctl worker' \(\^C to stop\)\n  Bond `).MatchString(stderr.String()) ||
+	if strings.Contains(stderr.String(), "\x1b[") || !regexp.MustCompile(`^Ready! Serving on http://127\.0\.0\.1:\d+, not delivering: run "hookctl worker" \(\^C to stop\)\n  Bond `).MatchString(stderr.String()) ||
 		!strings.Contains(stderr.String(), "\nStopped after 0s (--no-worker: nothing delivered here).\n") {
 		t.Errorf("piped with --no-worker:\n%s", stderr.String())
 	}

@@ -57,7 +57,7 @@ func TestStorefix2ForeignJournalOneWarning(t *testing.T) {
 	warning := "hookctl: warning: the listen journal " + journal + " belongs to another user (root): not imported: " +
 		"received events a listen that did not finish left there, if any, are not in the store ("
 	hint := regexp.MustCompile(`(?m)^hookctl: hint: an older hookctl run as root \(sudo hookctl listen\) left it: give it to the store's owner \(sudo chown nobody ` +
-		regexp.QuoteMeta(journal) + `\), then (once you may write ` + regexp.QuoteMeta(db) + ` again \(chmod u\+w\), )?run 'hookctl store info': it imports it$`)
+		regexp.QuoteMeta(journal) + `\), then (once you may write ` + regexp.QuoteMeta(db) + ` again \(chmod u\+w\), )?run "hookctl store info": it imports it$`)
 	row := "pending journal bytes\tunknown: 1 listen journal in " + jdir + " is another user's (see the warning); 0 bytes in the 0 it can read\n"
 	check := func(what string, readOnly bool) {
 		t.Helper()

@@ -105,7 +105,7 @@ func TestStorefix3GroupMemberOwnersJournal(t *testing.T) {
 	}
 	warning := "hookctl: warning: the listen journal " + js[0] + " belongs to another user (nobody): not imported: " +
 		"received events a listen that did not finish left there, if any, are not in the store ("
-	hint := "hookctl: hint: it is the store's owner's: run 'hookctl store info' as nobody: it imports it\n"
+	hint := "hookctl: hint: it is the store's owner's: run \"hookctl store info\" as nobody: it imports it\n"
 	for _, args := range [][]string{
 		{"store", "info"}, {"store", "export"}, {"store", "prune", "--older-than", "1d", "--yes"}, {"store", "migrate"},
 	} {

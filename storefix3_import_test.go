@@ -60,8 +60,8 @@ func TestStorefix3ImportStopsSaysWhatIsIn(t *testing.T) {
 		"orphan":  "hookctl: error: import %s stopped: record 7: delivery d0000000-0000-4000-8000-0000000000ff: its event evt_nowhere is neither earlier in the input nor in the store; ",
 	}
 	wantHint := map[string]string{
-		"invalid": "hookctl: hint: 'hookctl store export' writes no such record: was the file edited? Fix or remove record 7, then import the file again: records 1-6 are skipped as already present\n",
-		"orphan":  "hookctl: hint: import a whole 'hookctl store export' (subscriptions, objects, events, deliveries, attempts, in that order); fix or remove record 7, then import the file again: records 1-6 are skipped as already present\n",
+		"invalid": "hookctl: hint: \"hookctl store export\" writes no such record: was the file edited? Fix or remove record 7, then import the file again: records 1-6 are skipped as already present\n",
+		"orphan":  "hookctl: hint: import a whole \"hookctl store export\" (subscriptions, objects, events, deliveries, attempts, in that order); fix or remove record 7, then import the file again: records 1-6 are skipped as already present\n",
 	}
 	in := "records 1-6 are in the store (2 subscriptions, 3 objects, 1 event, 0 deliveries, 0 attempts written; 0 already present), nothing from record 7 on was written\n"
 	for _, backend := range []string{"sqlite", "postgres"} {

@@ -141,7 +141,7 @@ func TestStorefixReadOnlyStoreJournalLeft(t *testing.T) {
 
 	warning := regexp.MustCompile(`(?m)^hookctl: warning: 1 listen journal in ` + regexp.QuoteMeta(filepath.Join(sd, "journal")) +
 		` left by a hookctl listen that did not finish holds (\d+) bytes of received events not in the store yet: this user may not write the store, so they were not imported \((.*)\)\nhookctl: hint: once you may write ` +
-		regexp.QuoteMeta(db) + ` again \(chmod u\+w, or its file system mounted read-write\), run 'hookctl store info': it imports them\n`)
+		regexp.QuoteMeta(db) + ` again \(chmod u\+w, or its file system mounted read-write\), run "hookctl store info": it imports them\n`)
 	out, errs, code := run("store", "info")
 	m := warning.FindStringSubmatch(errs)
 	if code != 0 || m == nil || m[2] != "store info's counts leave them out" {

@@ -92,10 +92,10 @@ func testTailShowsReplayOfUnprinted(t *testing.T, c *crashEnv) {
 	// Two more re-reads of the settled deliveries: nothing twice.
 	time.Sleep(2500 * time.Millisecond)
 
-	short := func(id string) string { return id[:8] }
+	short := func(id string) string { return id } // piped: the whole id
 	pats := []string{
 		`  <-- \[200\] POST \S+/hook \(.+\) attempt 2/2 succeeded  card\.created \[[^]]+\]  ` + short(replayed) + `$`,
-		`  <-- \[200\] POST \S+/hook \(.+\) attempt 2/2 succeeded  card\.status\.active \[[^]]+\]  [0-9a-f]{8}$`,
+		`  <-- \[200\] POST \S+/hook \(.+\) attempt 2/2 succeeded  card\.status\.active \[[^]]+\]  [0-9a-f-]{36}$`,
 		`  <-- \[500\] POST \S+/hook \(.+\) attempt 3/4 retry in \S+: HTTP 500 Internal Server Error: broken  card\.created \[[^]]+\]  ` + short(replayed) + `$`,
 		`  <-- \[200\] POST \S+/hook \(.+\) attempt 4/4 succeeded  card\.created \[[^]]+\]  ` + short(replayed) + `$`,
 	}

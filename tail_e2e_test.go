@@ -201,10 +201,10 @@ func testTailFollowsTrigger(t *testing.T, c *crashEnv) {
 	textTail.stop(syscall.SIGTERM)
 	lines := textTail.lines()
 	pats := []string{
-		`  --> card\.status\.active \[[^]]+\] POST http://127\.0\.0\.1:\d+/hook \(sent, \w+\)  [0-9a-f]{8}$`,
+		`  --> card\.status\.active \[[^]]+\] POST http://127\.0\.0\.1:\d+/hook \(sent, \w+\)  [0-9a-f-]{36}$`, // piped: the whole id
 		`  <-- \[500\] POST \S+/hook \(.+\) attempt 1/2 retry in \S+: HTTP 500 Internal Server Error: not yet  card\.status\.active`,
 		`  <-- \[200\] POST \S+/hook \(.+\) attempt 2/2 succeeded  card\.status\.active`,
-		`  --> card\.created \[[^]]+\] POST http://127\.0\.0\.1:\d+/hook \(sent, \w+\)  [0-9a-f]{8}$`,
+		`  --> card\.created \[[^]]+\] POST http://127\.0\.0\.1:\d+/hook \(sent, \w+\)  [0-9a-f-]{36}$`, // piped: the whole id
 		`  <-- \[500\] POST \S+/hook \(.+\) attempt 1/2 retry in \S+: HTTP 500 Internal Server Error: not yet  card\.created`,
 		`  <-- \[200\] POST \S+/hook \(.+\) attempt 2/2 succeeded  card\.created`,
 	}

@@ -113,7 +113,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	if rep.code == cli.ExitUsage && rep.msg != "" && len(rep.hints) == 0 && ran != nil {
 		// Every usage error says where to read how to fix it, as a flag
 		// error does: a bad value that named no fix had no hint at all.
-		rep.hints = []string{fmt.Sprintf("run '%s --help' for usage", ran.CommandPath())}
+		rep.hints = []string{fmt.Sprintf("run \"%s --help\" for usage", ran.CommandPath())}
 	}
 	rep.print(ios.ErrOut)
 	if rep.code == cli.ExitInterrupted {
@@ -242,7 +242,7 @@ func describeError(ctx context.Context, err error) errorReport {
 		for _, f := range strings.Fields(sugg) {
 			hints = append(hints, fmt.Sprintf("did you mean %q?", f))
 		}
-		hints = append(hints, "run 'hookctl --help' for the commands")
+		hints = append(hints, "run \"hookctl --help\" for the commands")
 	}
 	if ee == nil && errors.As(err, &he) {
 		hints = he.Hints()
@@ -251,7 +251,7 @@ func describeError(ctx context.Context, err error) errorReport {
 	if len(hints) == 0 && errors.As(err, &nf) {
 		// An ID that names nothing: where to find the right one.
 		if list := notFoundList[nf.Kind]; list != "" {
-			hints = append(hints, "list them with `"+list+"`")
+			hints = append(hints, "list them with \""+list+"\"")
 		}
 	}
 	// A context error first: asking ctx would subscribe it to signals.
@@ -419,7 +419,7 @@ your app receives, and replays what failed. No account, no network.`,
 			default:
 				// The usage hint every other flag error has.
 				return cli.Usagef("invalid --output %q: want table or json", output).Suggest(output, "table", "json").
-					Hint("run '%s --help' for usage", cmd.CommandPath())
+					Hint("run \"%s --help\" for usage", cmd.CommandPath())
 			}
 			f.Config = cfg
 			f.IOStreams.SetFormat(output)
@@ -554,7 +554,7 @@ func unknownSubcommand(c *cobra.Command, name string) error {
 			e = e.Hint("%s takes: %s", c.CommandPath(), strings.Join(names, ", "))
 		}
 	}
-	return e.Hint("run '%s --help' for the commands", c.CommandPath())
+	return e.Hint("run \"%s --help\" for the commands", c.CommandPath())
 }
 
 // newHelpCmd is cobra's help command, except that an unknown topic is bad
@@ -581,7 +581,7 @@ func newHelpCmd() *cobra.Command {
 			cmd, rest, err := c.Root().Find(args)
 			if err != nil || cmd == nil || len(rest) > 0 {
 				return cli.Usagef("unknown help topic %q", strings.Join(args, " ")).
-					Hint("run 'hookctl --help' for the commands")
+					Hint("run \"hookctl --help\" for the commands")
 			}
 			cmd.InitDefaultHelpFlag()
 			cmd.InitDefaultVersionFlag()

@@ -645,7 +645,9 @@ func effect(ctx context.Context, cmdline string, limit time.Duration) (string, e
 
 func render(ios *ui.IOStreams, rep *check.Report) error {
 	st := ios.Styles()
-	t := ui.NewTable(ios, "CHECK", "VERDICT", "EVIDENCE")
+	// On a narrow terminal EVIDENCE is cut, then left out (the hints
+	// under the table say what failed), before a check's name or verdict.
+	t := ui.NewTable(ios, "CHECK", "VERDICT", "EVIDENCE").Drop("EVIDENCE")
 	for _, c := range rep.Checks {
 		t.Row().Cell(c.ID).Styled(string(c.Verdict), verdictStyle(st, c.Verdict)).Cell(c.Detail).End()
 	}
@@ -665,12 +667,28 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 	// On a terminal a hint's verdict has its colour in the table, a hint
 	// is wrapped between words to the terminal's width (its lines broke
 	// mid-word at the edge), and ids are cut to 8 characters, as in
-	// every table (deliveries show takes the prefix).
+	// every table (deliveries show takes the prefix): to prefixes no
+	// other delivery id the hints name shares.
 	width := 0
 	id := func(s string) string { return s }
 	if tty {
 		width = ios.StdoutWidth()
-		id = func(s string) string { return s[:min(len(s), 8)] }
+		var ids []string
+		for _, c := range rep.Checks {
+			if c.DeliveryID != "" {
+				ids = append(ids, c.DeliveryID)
+			}
+		}
+		short := map[string]string{}
+		for i, p := range ui.ShortIDs(ids) {
+			short[ids[i]] = p
+		}
+		id = func(s string) string {
+			if p, ok := short[s]; ok {
+				return p
+			}
+			return ui.ShortID(s) // the run's id
+		}
 	}
 	for _, c := range rep.Checks {
 		if (c.Verdict == check.Fail || c.Verdict == check.Warn) && c.Hint != "" {
@@ -697,7 +715,7 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 			}
 		}
 	}
-	_, err := fmt.Fprintf(w, "%s (%s, run %s)\n", strings.Join(parts, ", "), ui.FormatDuration(rep.Elapsed), id(rep.RunID))
+	_, err := fmt.Fprintln(w, ui.Wrap(fmt.Sprintf("%s (%s, run %s)", strings.Join(parts, ", "), ui.FormatDuration(rep.Elapsed), id(rep.RunID)), width, "  "))
 	return err
 }
 

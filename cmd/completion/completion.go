@@ -44,7 +44,7 @@ func shellArg(c *cobra.Command, args []string) error {
 			return err.Hint("did you mean %q?", s)
 		}
 	}
-	return err.Hint("hookctl completion bash, zsh, fish or powershell; 'hookctl completion --help' says where each goes")
+	return err.Hint("hookctl completion bash, zsh, fish or powershell; \"hookctl completion --help\" says where each goes")
 }
 
 // NewCmd returns `hookctl completion {bash|zsh|fish|powershell}`.

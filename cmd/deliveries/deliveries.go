@@ -218,12 +218,28 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	// (in that order) before the id, event type, status or URL is cut.
 	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
 		Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST")
-	ids := make([]string, len(ds))
+	// On a terminal, ids and origin ids (listen's forwards: ↳ the
+	// delivery forwarded) are cut to prefixes unique among all of them:
+	// show, replay… take one.
+	ids := make([]string, len(ds), 2*len(ds))
+	origins := make([]string, len(ds))
 	for i, d := range ds {
 		ids[i] = d.ID
+		origins[i] = d.OriginID
 	}
 	if ios.IsStdoutTTY() {
-		ids = ui.ShortIDs(ids) // a prefix unique among the rows: show, replay… take it
+		var named []int // the rows with an origin
+		for i, o := range origins {
+			if o != "" {
+				named = append(named, i)
+				ids = append(ids, o)
+			}
+		}
+		ids = ui.ShortIDs(ids)
+		for k, i := range named {
+			origins[i] = ids[len(ds)+k]
+		}
+		ids = ids[:len(ds)]
 	}
 	for i, d := range ds {
 		id := ids[i]
@@ -236,7 +252,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		ev := types.at(ctx, ds, i)
 		src := store.DeliverySource(d, ev.Source)
 		if d.OriginID != "" && ios.IsStdoutTTY() {
-			src += " ↳" + ui.ShortID(d.OriginID) // listen's forward of that delivery
+			src += " ↳" + origins[i] // listen's forward of that delivery
 		} else if d.OriginID != "" {
 			src += ":" + d.OriginID
 		}

@@ -50,8 +50,10 @@ worker, serve, the inspector, replay; listen's forwards; check's probes) and
 every attempt of it as it is recorded, until interrupted (^C) or --timeout.
 
 Each line says what happened: --> a delivery, <-- an attempt with its status,
-latency, attempt n/N and what follows (succeeded, retry in 2s, failed). With
--o json, one JSON object per line: "type": "delivery" or "attempt".
+latency, attempt n/N and what follows (succeeded, retry in 2s, failed); an
+attempt made before a replay raised the budget says attempt n (attempts do
+not keep the budget they were made under). With -o json, one JSON object per
+line: "type": "delivery" or "attempt".
 
 The store is only read: tail creates, migrates and writes nothing, and a store
 that does not exist yet is an error (start tail once trigger, listen or serve
@@ -183,14 +185,14 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout-opts.Factory.StoreWaited())
 		defer cancel()
 	}
-	printItem := tailPrinter(ios)
+	printItem, seeBatch := tailPrinter(ios)
 	var writeErr error
 	emit := func(it delivery.TailItem) error {
 		writeErr = printItem(it)
 		return writeErr
 	}
 	t := &delivery.Tailer{Store: st, Insp: insp, Status: opts.Status, EventPattern: opts.EventPattern,
-		SubscriptionID: sub, Source: opts.Source, Lines: opts.Lines, Interval: opts.Interval, Emit: emit,
+		SubscriptionID: sub, Source: opts.Source, Lines: opts.Lines, Interval: opts.Interval, Emit: emit, Batch: seeBatch,
 		OnError: func(err error) {
 			fmt.Fprintf(ios.ErrOut, "hookctl: warning: cannot read the delivery log (%v); waiting for the store\n", err)
 		},
@@ -289,8 +291,22 @@ type tailAttemptJSON struct {
 // tailPrinter returns the function that prints one item: a line on a
 // terminal or a pipe (colour only on a terminal), a JSON object per line
 // with -o json. Each line is one write.
-func tailPrinter(ios *ui.IOStreams) func(delivery.TailItem) error {
-	return func(it delivery.TailItem) error {
+//
+// On a terminal a line ends with the delivery's id cut to a prefix no
+// other id of its read (batch hears each read's items first) nor printed
+// before shares (show, replay… take a unique prefix); piped, with the
+// whole id.
+func tailPrinter(ios *ui.IOStreams) (printItem func(delivery.TailItem) error, batch func([]delivery.TailItem)) {
+	var short *ui.StreamIDs
+	if ios.IsStdoutTTY() && !ios.JSON() {
+		short = &ui.StreamIDs{}
+		batch = func(items []delivery.TailItem) {
+			for _, it := range items {
+				short.See(it.Row.ID)
+			}
+		}
+	}
+	printItem = func(it delivery.TailItem) error {
 		row := it.Row
 		if ios.JSON() {
 			if it.Attempt == nil {
@@ -317,9 +333,14 @@ func tailPrinter(ios *ui.IOStreams) func(delivery.TailItem) error {
 		if it.Attempt == nil {
 			line = delivery.DeliveryLine(stamp, row.Delivery, ev, it.Source)
 		} else {
-			line = delivery.AttemptLine(stamp, delivery.Result{Delivery: it.State, Event: ev, Attempt: it.Attempt, At: it.At()})
+			line = delivery.AttemptLine(stamp, delivery.Result{Delivery: it.State, Event: ev, Attempt: it.Attempt, At: it.At(), BudgetRaised: it.BudgetRaised})
 		}
-		_, err := fmt.Fprintln(ios.Out, line+"  "+ui.Gray(ui.ShortID(row.ID)))
+		id := row.ID
+		if short != nil {
+			id = short.Short(id)
+		}
+		_, err := fmt.Fprintln(ios.Out, line+"  "+ui.Gray(id))
 		return err
 	}
+	return printItem, batch
 }

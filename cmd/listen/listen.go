@@ -294,7 +294,7 @@ func parseHeaders(hs []string) (http.Header, error) {
 				what = "a line break"
 			}
 			return nil, cli.Usagef("invalid --header %q: the value contains %s", s, what).
-				Hint("write headers as 'Name: value' on one line, e.g. --header 'Authorization: Bearer dev'")
+				Hint("write headers as \"Name: value\" on one line, e.g. --header 'Authorization: Bearer dev'")
 		}
 		h.Add(k, v)
 	}

@@ -340,7 +340,7 @@ func run(ctx context.Context, opts *Options) error {
 			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 		}
 	}
-	hints := &delivery.FailureHints{Max: 2}
+	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
 	moved := &movedSubs{}
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
@@ -596,7 +596,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	moved.report(rctx, ios.ErrOut, st, "went")
 	if counts.Pending > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: \"hookctl worker\" finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	if n := notSent.Load(); n > 0 {
 		as := "failed as before"
@@ -637,7 +637,16 @@ func run(ctx context.Context, opts *Options) error {
 func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids []string, filter store.DeliveryFilter, total int64) error {
 	ios := opts.IO
 	var list []delivery.DeliveryJSON
-	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL")
+	// On a narrow terminal ATTEMPTS gives way, then the event type and
+	// the URL are cut (to 16 or more), then the event type is left out,
+	// before the id or the status is cut. The ids are cut to prefixes
+	// unique among the rows (replay takes one) once every row is known.
+	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL").Drop("ATTEMPTS").DropLast("EVENT")
+	type dryRow struct {
+		d        *store.Delivery
+		typ, url string
+	}
+	var rows []dryRow
 	type eventInfo struct{ typ, source string }
 	types := map[string]eventInfo{}
 	moved := &movedSubs{}
@@ -667,17 +676,26 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 			list = append(list, j)
 			return nil
 		}
+		if ios.IsStdoutTTY() {
+			rows = append(rows, dryRow{d, typ, url})
+			return nil
+		}
 		// Streamed: a row at a time, so any number lists with flat memory.
 		row := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL")
-		if ios.IsStdoutTTY() {
-			row = t
+		dryRunRow(row, ios, d, d.ID, typ, url)
+		return row.Render()
+	}
+	// On a terminal the rows are rendered as one table (aligned, fitted),
+	// their ids cut to prefixes unique among them.
+	fillTable := func() {
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.d.ID
 		}
-		row.Row().Cell(d.ID).Styled(typ, ios.Styles().EventType).Styled(d.Status, ios.Styles().DeliveryStatus(d.Status)).
-			Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).Cell(url).End()
-		if !ios.IsStdoutTTY() {
-			return row.Render()
+		ids = ui.ShortIDs(ids)
+		for i, r := range rows {
+			dryRunRow(t, ios, r.d, ids[i], r.typ, r.url)
 		}
-		return nil
 	}
 	// Deliveries are listed in windows of 256 whose events are read in one
 	// query where the store can (a dry run of 100,000 failed deliveries on
@@ -741,12 +759,13 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		}
 		return ui.WriteJSON(ios.Out, map[string]any{"dry_run": true, "count": len(list), "deliveries": list})
 	}
+	fillTable()
 	if ios.IsStdoutTTY() && t.Len() > 0 {
 		if err := t.Render(); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(ios.ErrOut, "Dry run: %d %s would be replayed; nothing sent\n", total, plural(total, "delivery", "deliveries"))
+	fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Dry run: %d %s would be replayed; nothing sent", total, plural(total, "delivery", "deliveries")), ios.StderrWidth(), "  "))
 	if bulk && total == 0 {
 		linkedHint(ctx, ios.ErrOut, st, filter)
 		// The preview the bulk replay's hint asks for: the typo's hint
@@ -755,6 +774,12 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	}
 	moved.report(ctx, ios.ErrOut, st, "would go")
 	return nil
+}
+
+// dryRunRow adds d's row (its id shown as id) to a dry run's table.
+func dryRunRow(t *ui.Table, ios *ui.IOStreams, d *store.Delivery, id, typ, url string) {
+	t.Row().Cell(id).Styled(typ, ios.Styles().EventType).Styled(d.Status, ios.Styles().DeliveryStatus(d.Status)).
+		Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).Cell(url).End()
 }
 
 // linkedHint says why a bulk replay that found nothing leaves out the

@@ -202,7 +202,7 @@ func run(ctx context.Context, opts *Options) error {
 	rep := &delivery.Reporter{W: ios.ErrOut}
 	var jsonMu sync.Mutex
 	tally := &attemptTally{pending: map[string]bool{}}
-	hints := &delivery.FailureHints{Max: 2}
+	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		if r.LeaseLost || r.Err != nil {
@@ -318,7 +318,7 @@ var apiNames = map[string][2]string{
 func banner(es *ui.Styles, base string, apis []string, noWorker bool, width int) string {
 	worker := "delivering in-process"
 	if noWorker {
-		worker = "not delivering: run 'hookctl worker'"
+		worker = "not delivering: run \"hookctl worker\""
 	}
 	var b strings.Builder
 	b.WriteString(ui.Wrap(fmt.Sprintf("%s Serving on %s, %s (^C to stop)", es.Success.Render("Ready!"), es.Bold.Render(base), worker), width, "  "))

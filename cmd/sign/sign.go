@@ -248,7 +248,7 @@ func shellQuote(s string) string {
 // errors to exit 1.
 func secretError(err error) error {
 	if ve, ok := err.(*signature.VerifyError); ok && ve.Reason == signature.ReasonBadSecret {
-		return cli.Usagef("%v", err).Hint("generate one in the scheme's form with 'hookctl subscribe', or see 'hookctl sign --help'")
+		return cli.Usagef("%v", err).Hint("generate one in the scheme's form with \"hookctl subscribe\", or see \"hookctl sign --help\"")
 	}
 	return cli.Failf("%v", err)
 }

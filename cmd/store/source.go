@@ -96,7 +96,7 @@ func (s *source) read() (store.Record, error) {
 			return r, cli.Usagef("%s: %v", name, err).
 				Hint("a newer hookctl wrote it: upgrade hookctl (hookctl version says which you have), then import it")
 		}
-		return r, cli.Usagef("%s: %v", name, err).Hint("the file must be JSON lines written by 'hookctl store export'")
+		return r, cli.Usagef("%s: %v", name, err).Hint("the file must be JSON lines written by \"hookctl store export\"")
 	}
 	var re *dump.RecordError
 	if errors.As(err, &re) {
@@ -104,17 +104,17 @@ func (s *source) read() (store.Record, error) {
 			// (json's own words name Go types: "cannot unmarshal array
 			// into Go value of type store.Record")
 			err = fmt.Errorf("%s where %s", jsonmsg.Found(re.Type), recordWant(re.Type))
-			return r, cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
+			return r, cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by \"hookctl store export\"")
 		}
 		return r, cli.Usagef("%s: record %d: %v", name, n, err).
-			Hint("'hookctl store export' writes no such record: was the file edited?")
+			Hint("\"hookctl store export\" writes no such record: was the file edited?")
 	}
 	if err != nil {
-		return r, cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by 'hookctl store export'")
+		return r, cli.Usagef("%s: record %d: invalid JSON: %v", name, n, err).Hint("the file must be JSON lines written by \"hookctl store export\"")
 	}
 	if k := kinds(r); k != 1 {
 		return r, cli.Usagef("%s: record %d: want exactly one of subscription, object, event, delivery, attempt, got %d", name, n, k).
-			Hint("the file must be JSON lines written by 'hookctl store export'")
+			Hint("the file must be JSON lines written by \"hookctl store export\"")
 	}
 	if o := r.Object; o != nil && (o.Kind == "" || o.ID == "") {
 		what := "a Kind and an ID"
@@ -122,7 +122,7 @@ func (s *source) read() (store.Record, error) {
 			what = "a kind and an id"
 		}
 		return r, cli.Usagef("%s: record %d: an object needs %s", name, n, what).
-			Hint("the file must be JSON lines written by 'hookctl store export'")
+			Hint("the file must be JSON lines written by \"hookctl store export\"")
 	}
 	v := dec.Version()
 	err = store.CheckImportNamed(r, func(kind, field string) string { return dump.FieldName(v, kind, field) })
@@ -139,7 +139,7 @@ func (s *source) read() (store.Record, error) {
 	}
 	if err != nil {
 		return r, cli.Usagef("%s: record %d: %v", name, n, err).
-			Hint("'hookctl store export' writes no such record: was the file edited?")
+			Hint("\"hookctl store export\" writes no such record: was the file edited?")
 	}
 	return r, nil
 }

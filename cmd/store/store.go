@@ -300,7 +300,7 @@ func run(opts *Options) (err error) {
 			defer f.Close()
 			if fi, err := f.Stat(); err == nil && fi.IsDir() {
 				return cli.Usagef("cannot read %s: it is a directory", opts.File).
-					Hint("give the file 'hookctl store export' wrote, or - for stdin")
+					Hint("give the file \"hookctl store export\" wrote, or - for stdin")
 			}
 			in = f
 		}
@@ -317,7 +317,7 @@ func run(opts *Options) (err error) {
 			gz, err := gzip.NewReader(br)
 			if err != nil {
 				return cli.Usagef("%s: cannot read it as gzip: %v", name, err).
-					Hint("give the file 'hookctl store export' wrote, compressed with gzip or not")
+					Hint("give the file \"hookctl store export\" wrote, compressed with gzip or not")
 			}
 			defer gz.Close()
 			br = bufio.NewReaderSize(gz, 64<<10)
@@ -329,7 +329,7 @@ func run(opts *Options) (err error) {
 		// opened (or created).
 		if isBlank(br) {
 			return cli.Usagef("%s is empty: no header line, no records; nothing imported", name).
-				Hint("'hookctl store export' writes a header line even for an empty store: did the export fail (its error comes first) or was the copy cut? export again and import its output")
+				Hint("\"hookctl store export\" writes a header line even for an empty store: did the export fail (its error comes first) or was the copy cut? export again and import its output")
 		}
 		// A byte order mark says how the file is encoded: Windows
 		// PowerShell 5.1's '>' writes the export as UTF-16 with one, some
@@ -505,7 +505,7 @@ func foreignHint(paths []string, s store.Store, readOnly bool) string {
 		it = "them"
 	}
 	them := it
-	run := "run 'hookctl store info'"
+	run := "run \"hookctl store info\""
 	switch {
 	case owner != me:
 		run += " as " + ownerName
@@ -553,12 +553,12 @@ func shellQuote(p string) string {
 func deniedHint(dir string, s store.Store) string {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
+		return "run \"hookctl store info\" as the user whose listen wrote them: it imports them"
 	}
 	uid, ok := store.FileOwner(fi)
 	switch {
 	case !ok:
-		return "run 'hookctl store info' as the user whose listen wrote them: it imports them"
+		return "run \"hookctl store info\" as the user whose listen wrote them: it imports them"
 	case uid == 0:
 		owner := "OWNER"
 		if p, ok := s.(interface{ Path() string }); ok {
@@ -568,11 +568,11 @@ func deniedHint(dir string, s store.Store) string {
 				}
 			}
 		}
-		return fmt.Sprintf("an older hookctl run as root (sudo hookctl listen) made it root's: give it to the store's owner (sudo chown -R %s %s), then run 'hookctl store info' as them: it imports them", owner, dir)
+		return fmt.Sprintf("an older hookctl run as root (sudo hookctl listen) made it root's: give it to the store's owner (sudo chown -R %s %s), then run \"hookctl store info\" as them: it imports them", owner, dir)
 	case uid == os.Geteuid():
-		return fmt.Sprintf("a journal in it is another user's: run 'hookctl store info' as its owner (ls -l %s): it imports them", dir)
+		return fmt.Sprintf("a journal in it is another user's: run \"hookctl store info\" as its owner (ls -l %s): it imports them", dir)
 	}
-	return fmt.Sprintf("run 'hookctl store info' as its owner (%s): it imports them", userName(uid))
+	return fmt.Sprintf("run \"hookctl store info\" as its owner (%s): it imports them", userName(uid))
 }
 
 // userName is the name of the user uid, else "uid N".
@@ -586,7 +586,7 @@ func userName(uid int) string {
 // importHint says who may import the journals of a store this user may
 // not write: its owner, or this user once the file is writable.
 func importHint(s store.Store) string {
-	const run = "'hookctl store info'"
+	const run = "\"hookctl store info\""
 	if p, ok := s.(interface{ Path() string }); ok {
 		if fi, err := os.Stat(p.Path()); err == nil {
 			if uid, ok := store.FileOwner(fi); ok && uid == os.Geteuid() {

@@ -398,7 +398,7 @@ func run(ctx context.Context, opts *Options) error {
 	progress := ios.NewProgress("triggering")
 	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
 		ios.IsStdoutTTY() && progress.Enabled()
-	hints := &delivery.FailureHints{Max: 2}
+	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		rep.Attempt(r)
@@ -601,7 +601,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "hookctl: stdout is closed (its reader left): the run stopped as on Ctrl-C after %d of %d events\n", created, int64(opts.Count)*int64(opts.Duplicate))
 	}
 	if counts.Pending > 0 {
-		fmt.Fprintf(ios.ErrOut, "%d %s still pending: 'hookctl worker' or 'hookctl replay --pending --yes' finishes %s\n",
+		fmt.Fprintf(ios.ErrOut, "%d %s still pending: \"hookctl worker\" or \"hookctl replay --pending --yes\" finishes %s\n",
 			counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
 	switch {

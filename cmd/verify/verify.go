@@ -175,7 +175,7 @@ func readHeaderFile(path string) (http.Header, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, cli.Usagef("reading --header-file: %v", err).
-			Hint("give the file 'hookctl sign' wrote its headers to, e.g. hookctl sign … > headers.txt")
+			Hint("give the file \"hookctl sign\" wrote its headers to, e.g. hookctl sign … > headers.txt")
 	}
 	h := http.Header{}
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
@@ -194,7 +194,7 @@ func readHeaderFile(path string) (http.Header, error) {
 				s, ok := v.(string)
 				if !ok {
 					return nil, cli.Usagef("--header-file %s: the value of %q is not a string", path, k).
-						Hint(`give an object of header names and values, or 'hookctl sign -o json' output ({"headers": {…}})`)
+						Hint(`give an object of header names and values, or "hookctl sign -o json" output ({"headers": {…}})`)
 				}
 				signed.Headers[k] = s
 			}
@@ -220,9 +220,9 @@ func readHeaderFile(path string) (http.Header, error) {
 		if err != nil {
 			e := cli.Usagef("--header-file %s:%d: %v", path, n, err)
 			if strings.HasPrefix(strings.TrimSpace(line), "-H ") {
-				return nil, e.Hint("that is 'hookctl sign --format curl' output, for curl: write the file with --format headers (or -o json)")
+				return nil, e.Hint("that is \"hookctl sign --format curl\" output, for curl: write the file with --format headers (or -o json)")
 			}
-			return nil, e.Hint("one 'Name: value' per line, as 'hookctl sign' prints them")
+			return nil, e.Hint("one \"Name: value\" per line, as \"hookctl sign\" prints them")
 		}
 		h.Add(name, value)
 	}

@@ -79,7 +79,7 @@ func (c *Catalog) lookup(name, provider string) (*EventType, error) {
 		return nil, c.unknownProvider(provider)
 	}
 	if typ == "" {
-		return nil, &Error{Msg: "empty event type", HintList: []string{"run 'hookctl events list' to see every event type"}}
+		return nil, &Error{Msg: "empty event type", HintList: []string{"run \"hookctl events list\" to see every event type"}}
 	}
 	var found []*EventType
 	for _, et := range c.types {
@@ -149,9 +149,9 @@ func (c *Catalog) unknownEvent(typ, provider string) error {
 		e.HintList = append(e.HintList, fmt.Sprintf("%s is a %s event: use %s", typ,
 			strings.Join(providers, " or "), strings.Join(elsewhere, " or ")))
 	}
-	list := "run 'hookctl events list' to see every event type"
+	list := "run \"hookctl events list\" to see every event type"
 	if provider != "" {
-		list = "run 'hookctl events list --provider " + provider + "' to see its event types"
+		list = "run \"hookctl events list --provider " + provider + "\" to see its event types"
 	}
 	e.HintList = append(e.HintList, list)
 	return e
@@ -345,7 +345,7 @@ func (c *Catalog) validatePattern(p string) error {
 		if s := suggest(p, c.prefixPatterns()); s != "" {
 			e.HintList = append(e.HintList, fmt.Sprintf("did you mean %q?", s))
 		}
-		e.HintList = append(e.HintList, "run 'hookctl events list' to see every event type")
+		e.HintList = append(e.HintList, "run \"hookctl events list\" to see every event type")
 		return e
 	}
 	if strings.ContainsAny(p, "*?") {

@@ -40,14 +40,14 @@ func TestLookup(t *testing.T) {
 		{"card.created", "", `event "card.created" exists in several providers`,
 			[]string{"use a qualified name: bond:card.created, standard:card.created", "or pass --provider bond"}},
 		{"card.create", "", `unknown event "card.create"`,
-			[]string{`did you mean "card.created"?`, "run 'hookctl events list' to see every event type"}},
+			[]string{`did you mean "card.created"?`, `run "hookctl events list" to see every event type`}},
 		{"kyc.verification.sucess", "", `unknown event "kyc.verification.sucess"`,
-			[]string{`did you mean "kyc.verification.success"?`, "run 'hookctl events list' to see every event type"}},
+			[]string{`did you mean "kyc.verification.success"?`, `run "hookctl events list" to see every event type`}},
 		{"ping", "bond", `unknown event "ping" for provider bond`,
-			[]string{"ping is a standard or github event: use standard:ping or github:ping", "run 'hookctl events list --provider bond' to see its event types"}},
+			[]string{"ping is a standard or github event: use standard:ping or github:ping", `run "hookctl events list --provider bond" to see its event types`}},
 		{"bnd:card.created", "", `unknown provider "bnd"`, []string{`did you mean "bond"?`, "providers: bond, mono, mambu, saas, standard, stripe, github"}},
 		{"mono:card.created", "bond", `event "mono:card.created" names provider mono but --provider is bond`, []string{"drop one of them"}},
-		{"zzzzzz", "", `unknown event "zzzzzz"`, []string{"run 'hookctl events list' to see every event type"}},
+		{"zzzzzz", "", `unknown event "zzzzzz"`, []string{`run "hookctl events list" to see every event type`}},
 	} {
 		et, err := c.Lookup(tc.name, tc.provider)
 		if err == nil {

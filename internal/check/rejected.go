@@ -34,7 +34,7 @@ func (r *runner) markEffect(ctx context.Context, settled bool) (effectMark, erro
 	case !r.on(IgnoresRejected):
 		return effectMark{}, nil
 	case len(r.props.SigHeaders) == 0:
-		r.skip(IgnoresRejected, "scheme "+r.props.Name+" sends no signature or secret")
+		r.skip(IgnoresRejected, r.unsignedWhy())
 		return effectMark{}, nil
 	case r.cfg.Effect == nil:
 		r.skip(IgnoresRejected, "no --effect-cmd to observe what the app did")

@@ -22,7 +22,7 @@ func Args(v cobra.PositionalArgs) cobra.PositionalArgs {
 			if ex := firstExample(c.Example); ex != "" {
 				e = e.Hint("e.g. %s", ex)
 			}
-			return e.Hint("run '%s --help' for usage", c.CommandPath())
+			return e.Hint("run \"%s --help\" for usage", c.CommandPath())
 		}
 		return nil
 	}

@@ -37,7 +37,7 @@ func FlagError(c *cobra.Command, err error) error {
 			}
 		}
 	}
-	return e.Hint("run '%s --help' for usage", c.CommandPath())
+	return e.Hint("run \"%s --help\" for usage", c.CommandPath())
 }
 
 // flagSynonyms are flags people bring from other tools, and what hookctl

@@ -38,6 +38,11 @@ type Result struct {
 	// At is the time the retry delay of a line is counted from (zero:
 	// now): the end of an attempt printed later (deliveries tail).
 	At time.Time
+	// BudgetRaised: a replay raised the delivery's attempt budget after
+	// this attempt (deliveries tail printing a past one), so
+	// Delivery.MaxAttempts is not the budget it was made under: the line
+	// says "attempt n", not n/N.
+	BudgetRaised bool
 }
 
 // Engine is the outbox worker pool: it claims due pending deliveries with
@@ -136,13 +141,22 @@ type Engine struct {
 
 	// Lease heartbeats (leases.go), when the store can extend leases.
 	extender store.LeaseExtender
+	// renewer: the extender tells apart the rows it could not look at
+	// (store.LeaseRenewer: PostgreSQL's, locked by another transaction).
+	renewer store.LeaseRenewer
 	// extendMu: one lease extension at a time (the heartbeat's, a late
 	// renewal's). Each skips rows another has locked (SKIP LOCKED), and
-	// a renewal takes a row it did not get back for another process's.
-	extendMu   sync.Mutex
-	heldMu     sync.Mutex
-	held       map[string]time.Time // delivery ID → lease end
-	lateRetry  time.Time            // no lease renewal before (renewLate; the dispatcher's)
+	// a renewal takes a row it did not get back, nor as busy, for
+	// another process's.
+	extendMu  sync.Mutex
+	heldMu    sync.Mutex
+	held      map[string]time.Time // delivery ID → lease end
+	lateRetry time.Time            // no lease renewal before (renewLate; the dispatcher's)
+	// lateBusy: the last renewal answered, but could not look at some
+	// rows (busy): until lateRetry late jobs wait in the queue rather
+	// than be given back as when the store did not answer (the
+	// dispatcher's).
+	lateBusy   bool
 	heartbeats atomic.Int64
 
 	// While a claim runs (claiming > 0), the deliveries whose attempt was
@@ -192,6 +206,7 @@ func (e *Engine) init() {
 		}
 		if ext, ok := e.Store.(store.LeaseExtender); ok {
 			e.extender = ext
+			e.renewer, _ = ext.(store.LeaseRenewer)
 			e.held = map[string]time.Time{}
 		}
 		if e.Lease <= 0 && e.extender != nil {

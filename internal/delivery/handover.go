@@ -354,9 +354,14 @@ func (e *Engine) dispatchOwned(work chan<- job, n int) int {
 	}
 	if len(late) > 0 {
 		if now := e.Now(); now.Before(e.lateRetry) {
-			// The store did not answer the last renewal: not again
-			// before a heartbeat's interval has passed.
-			e.notRenewed(late)
+			// The store did not answer the last renewal, or could not
+			// look at some of its rows: not again before a heartbeat's
+			// interval has passed.
+			if e.lateBusy {
+				e.waitLate(late)
+			} else {
+				e.notRenewed(late)
+			}
 		} else {
 			sent += e.renewLate(work, late)
 		}
@@ -413,6 +418,20 @@ func (e *Engine) notRenewed(late []job) {
 	}
 }
 
+// waitLate puts late jobs the store could not look at (busy: another
+// transaction had their rows locked) back at the end of the owned queue,
+// still held: they are this engine's as far as it knows, so they are
+// neither sent (their lease is not confirmed: another process may have
+// taken it) nor given back (a pending one would wait for its lease to end
+// and a claim; one leased in place would never be sent). The heartbeat
+// renews them once the rows are free, or the next renewal (renewLate)
+// finds them taken. At the end: the jobs behind them are not held up.
+func (e *Engine) waitLate(late []job) {
+	e.ownedMu.Lock()
+	e.owned = append(e.owned, late...)
+	e.ownedMu.Unlock()
+}
+
 // requeueLate puts late jobs back at the head of the owned queue.
 func (e *Engine) requeueLate(late []job) {
 	e.ownedMu.Lock()
@@ -426,7 +445,13 @@ func (e *Engine) requeueLate(late []job) {
 // those still this engine's to the workers; one another process took
 // since is forgotten. When the store does not answer, notRenewed deals
 // with them, and the next renewal waits a heartbeat's interval (only the
-// dispatching goroutine calls it).
+// dispatching goroutine calls it). One the store could not look at (busy:
+// its row locked by another transaction) is not another process's: it
+// waits in the queue (waitLate), and so do the late ones until the next
+// renewal, a heartbeat's interval later. Taken for another process's, it
+// was forgotten while still leased here: a pending one waited for its
+// lease to end and a claim (and an interrupted replay did not put it
+// back), one leased in place was never sent.
 func (e *Engine) renewLate(work chan<- job, late []job) int {
 	ids := make([]string, len(late))
 	for i, j := range late {
@@ -434,12 +459,10 @@ func (e *Engine) renewLate(work chan<- job, late []job) int {
 	}
 	until := e.Now().Add(e.Lease)
 	ctx, cancel := context.WithTimeout(context.Background(), max(e.Lease/4, time.Second))
-	e.extendMu.Lock()
-	got, err := e.extender.ExtendLeases(ctx, e.Owner, ids, until)
-	e.extendMu.Unlock()
+	got, busy, err := e.extend(ctx, ids, until)
 	cancel()
 	if err != nil {
-		e.lateRetry = e.Now().Add(max(e.Lease/4, 10*time.Millisecond))
+		e.lateRetry, e.lateBusy = e.Now().Add(max(e.Lease/4, 10*time.Millisecond)), false
 		e.notRenewed(late)
 		return 0
 	}
@@ -452,15 +475,30 @@ func (e *Engine) renewLate(work chan<- job, late []job) int {
 		}
 	}
 	e.heldMu.Unlock()
+	var waiting map[string]bool
+	if len(busy) > 0 {
+		waiting = make(map[string]bool, len(busy))
+		for _, id := range busy {
+			waiting[id] = true
+		}
+		e.lateRetry, e.lateBusy = e.Now().Add(max(e.Lease/4, 10*time.Millisecond)), true
+	}
 	sent := 0
+	var wait []job
 	for _, j := range late {
-		if !ours[j.d.ID] {
+		switch {
+		case ours[j.d.ID]:
+			work <- j
+			sent++
+		case waiting[j.d.ID]:
+			wait = append(wait, j)
+		default:
 			e.release(j.d.ID)
 			e.gaveBack.Add(1)
-			continue
 		}
-		work <- j
-		sent++
+	}
+	if len(wait) > 0 {
+		e.waitLate(wait)
 	}
 	return sent
 }

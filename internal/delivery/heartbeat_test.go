@@ -121,16 +121,23 @@ type failingExtender struct {
 }
 
 func (f *failingExtender) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
+	renewed, _, err := f.RenewLeases(ctx, owner, ids, until)
+	return renewed, err
+}
+
+// RenewLeases is the one the engine calls (store.LeaseRenewer, which the
+// PostgreSQL store implements).
+func (f *failingExtender) RenewLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, []string, error) {
 	f.calls.Add(1)
 	if f.fail.Load() {
-		return nil, errors.New("store away")
+		return nil, nil, errors.New("store away")
 	}
 	if f.inFlight.Add(1) > 1 {
 		f.overlaps.Add(1)
 	}
 	defer f.inFlight.Add(-1)
 	time.Sleep(f.slow)
-	return f.DB.ExtendLeases(ctx, owner, ids, until)
+	return f.DB.RenewLeases(ctx, owner, ids, until)
 }
 
 // TestInPlaceLeaseRenewedAfterMissedHeartbeats: failed deliveries a

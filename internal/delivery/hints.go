@@ -63,9 +63,15 @@ func FailureHint(target, errText string) string {
 // attempts (Note from OnResult, from any goroutine), at most max, in the
 // order first seen.
 type FailureHints struct {
-	Max   int
-	mu    sync.Mutex
-	hints []string
+	Max int
+	// ShortIDs: the ids the hints name (a subscription's) are cut to
+	// prefixes unique among them (ui.ShortIDs), for a terminal; else
+	// (piped, -o json) they are whole.
+	ShortIDs bool
+	mu       sync.Mutex
+	hints    []string
+	// ids are the ids the hints name, whole, in the order named.
+	ids []string
 }
 
 // Note records r's hint when it is a failed attempt that was sent, or
@@ -75,7 +81,7 @@ func (h *FailureHints) Note(r Result) {
 		return
 	}
 	if hint := subscriptionHint(r); hint != "" {
-		h.add(hint)
+		h.add(hint, r.Delivery.SubscriptionID)
 		return
 	}
 	if r.NotSent {
@@ -107,7 +113,7 @@ func subscriptionHint(r Result) string {
 	if r.Delivery == nil || r.Delivery.SubscriptionID == "" {
 		return ""
 	}
-	id := ui.ShortID(r.Delivery.SubscriptionID)
+	id := r.Delivery.SubscriptionID // List shortens it
 	switch {
 	case r.Disabled:
 		return "its endpoint answered 410 Gone, so subscription " + id + " is disabled now: once the endpoint is back, hookctl subscriptions enable " + id + ", then replay"
@@ -146,7 +152,7 @@ func redirectHint(a *store.Attempt) string {
 	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", a.RequestURL, a.ResponseStatus, loc)
 }
 
-func (h *FailureHints) add(hint string) {
+func (h *FailureHints) add(hint string, ids ...string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.hints) >= max(h.Max, 1) {
@@ -158,11 +164,25 @@ func (h *FailureHints) add(hint string) {
 		}
 	}
 	h.hints = append(h.hints, hint)
+	h.ids = append(h.ids, ids...)
 }
 
-// List is what was noted.
+// List is what was noted: with ShortIDs, the ids named cut to prefixes
+// no other id named shares.
 func (h *FailureHints) List() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]string(nil), h.hints...)
+	out := append([]string(nil), h.hints...)
+	if !h.ShortIDs || len(h.ids) == 0 {
+		return out
+	}
+	short := ui.ShortIDs(h.ids)
+	for i := range out {
+		for k, id := range h.ids {
+			if id != short[k] {
+				out[i] = strings.ReplaceAll(out[i], id, short[k])
+			}
+		}
+	}
+	return out
 }

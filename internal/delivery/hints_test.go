@@ -80,7 +80,7 @@ func TestFailureHintsSubscriptionAndRedirect(t *testing.T) {
 		{"3xx without Location", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 304}}, nil},
 		{"Location with a control character", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 302, ResponseHeaders: map[string][]string{"Location": {"/a\x1b[2J"}}}}, nil},
 	} {
-		var h FailureHints
+		h := FailureHints{ShortIDs: true} // a terminal's hints
 		h.Note(tc.r)
 		if got := h.List(); !reflect.DeepEqual(got, tc.want) && (len(got) != 0 || len(tc.want) != 0) {
 			t.Errorf("%s: hints %q\nwant %q", tc.name, got, tc.want)

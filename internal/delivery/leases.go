@@ -191,9 +191,10 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 			// Bounded by the interval: a store that does not answer
 			// in time gets another chance at the next tick.
 			hctx, cancel := context.WithTimeout(ctx, max(interval, time.Second))
-			e.extendMu.Lock()
-			got, err := e.extender.ExtendLeases(hctx, e.Owner, ids, until)
-			e.extendMu.Unlock()
+			// One the store could not look at (busy: locked by another
+			// transaction) keeps its lease end here, and is tried again
+			// at the next tick.
+			got, _, err := e.extend(hctx, ids, until)
 			cancel()
 			e.heartbeats.Add(1)
 			if err != nil {
@@ -212,6 +213,20 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 		close(stop)
 		<-done
 	}
+}
+
+// extend extends the leases of ids to until, one extension at a time
+// (extendMu): the IDs renewed and, when the store tells them apart
+// (store.LeaseRenewer), the busy ones it could not look at, still this
+// engine's as far as it knows. The rest are no longer this engine's.
+func (e *Engine) extend(ctx context.Context, ids []string, until time.Time) (renewed, busy []string, err error) {
+	e.extendMu.Lock()
+	defer e.extendMu.Unlock()
+	if e.renewer != nil {
+		return e.renewer.RenewLeases(ctx, e.Owner, ids, until)
+	}
+	renewed, err = e.extender.ExtendLeases(ctx, e.Owner, ids, until)
+	return renewed, nil, err
 }
 
 // Heartbeats is the number of lease-extension statements this engine ran.

@@ -132,7 +132,11 @@ func AttemptLine(stamp string, res Result) string {
 	// recorded says nothing of the outcome: by class.
 	failed := !res.LeaseLost && res.Err == nil && d != nil && d.Status != store.DeliverySucceeded
 	b.WriteString(ui.PaintAttemptStatus(a.ResponseStatus, failed, "["+code+"]"))
-	fmt.Fprintf(&b, " %s %s (%s) attempt %d/%d ", method, a.RequestURL, latency(a.Duration), a.Number, max(d.MaxAttempts, a.Number))
+	if res.BudgetRaised {
+		fmt.Fprintf(&b, " %s %s (%s) attempt %d ", method, a.RequestURL, latency(a.Duration), a.Number)
+	} else {
+		fmt.Fprintf(&b, " %s %s (%s) attempt %d/%d ", method, a.RequestURL, latency(a.Duration), a.Number, max(d.MaxAttempts, a.Number))
+	}
 	switch {
 	case res.LeaseLost:
 		b.WriteString(ui.Yellow(LeaseLostNote))

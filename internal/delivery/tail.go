@@ -22,6 +22,11 @@ type TailItem struct {
 	// Source is the delivery's source as deliveries list says it: sent,
 	// received or check.
 	Source string
+	// BudgetRaised: an attempt asked for (a replay, a resend) followed
+	// this one, and replays add attempts to the budget: State's
+	// MaxAttempts is the budget now, not the one this attempt was made
+	// under, which attempts do not keep.
+	BudgetRaised bool
 }
 
 // At is when the item happened: a delivery's creation, an attempt's end.
@@ -104,6 +109,10 @@ type Tailer struct {
 	// Emit hears each item, in order: a delivery before its attempts,
 	// attempts by number, a tick's items by the time they happened.
 	Emit func(TailItem) error
+	// Batch, when set, hears the items of each read before Emit hears
+	// them one by one (the last Lines deliveries are one read): deliveries
+	// tail shortens their ids to prefixes unique among all of them.
+	Batch func([]TailItem)
 	// OnError hears the first failed read of an outage and OnBack its end
 	// (the tail goes on reading at every tick meanwhile).
 	OnError    func(err error)
@@ -331,6 +340,9 @@ func (t *Tailer) Run(ctx context.Context) error {
 		}
 		// A tick read whole is printed whole, also when a signal came
 		// meanwhile; then the tail ends.
+		if t.Batch != nil && len(items) > 0 {
+			t.Batch(items)
+		}
 		for _, it := range items {
 			if err := t.Emit(it); err != nil {
 				return err
@@ -425,6 +437,9 @@ func (t *Tailer) start(ctx context.Context) error {
 		}
 		items = append(items, got...)
 		t.keep(row, w)
+	}
+	if t.Batch != nil && len(items) > 0 {
+		t.Batch(items)
 	}
 	for _, it := range items {
 		if err := t.Emit(it); err != nil {
@@ -1105,6 +1120,12 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 		}
 		return nil, err
 	}
+	lastAsked := 0 // the number of the last attempt asked for
+	for _, a := range atts {
+		if a.Manual && a.Number <= row.AttemptCount {
+			lastAsked = max(lastAsked, a.Number)
+		}
+	}
 	for i, a := range atts {
 		if a.Number <= w.printed || a.Number > row.AttemptCount {
 			continue
@@ -1118,7 +1139,7 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 		if t.Status == store.DeliveryPending && state.Status != store.DeliveryPending {
 			continue
 		}
-		items = append(items, TailItem{Row: row, Attempt: a, State: state, Source: src})
+		items = append(items, TailItem{Row: row, Attempt: a, State: state, Source: src, BudgetRaised: a.Number < lastAsked})
 	}
 	return items, nil
 }

@@ -276,7 +276,7 @@ func NotRunning(s *store.Subscription) string {
 	if len(short) > 8 {
 		short = short[:8]
 	}
-	msg := fmt.Sprintf("hookctl listen on :%s is not running — start it or `hookctl subscriptions disable %s`", port, short)
+	msg := fmt.Sprintf("hookctl listen on :%s is not running — start it or \"hookctl subscriptions disable %s\"", port, short)
 	if !delivery.ProcessAlive(pid) {
 		return msg
 	}

@@ -135,7 +135,7 @@ func decodeStandardKey(dst []byte, secret string) ([]byte, error) {
 	}
 	n, err := enc.Decode(dst, in)
 	if err != nil || n == 0 {
-		return nil, badSecret("standard", "the secret must be whsec_ followed by base64 (e.g. one made by 'hookctl subscribe')")
+		return nil, badSecret("standard", "the secret must be whsec_ followed by base64 (e.g. one made by \"hookctl subscribe\")")
 	}
 	return dst[:n], nil
 }

@@ -403,8 +403,23 @@ type LeaseExtender interface {
 	// ExtendLeases moves the lease of each delivery in ids still leased
 	// to owner (and still pending) to until, in one statement, and
 	// returns the IDs it extended: a delivery missing from the result is
-	// no longer the caller's.
+	// no longer the caller's, unless the store is also a LeaseRenewer
+	// (which tells those it could not look at apart).
 	ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error)
+}
+
+// LeaseRenewer is implemented by lease extenders that pass over a
+// delivery they cannot look at now (PostgreSQL: a row another
+// transaction has locked, FOR UPDATE SKIP LOCKED, so one locked row does
+// not hold up the renewal of all the others): RenewLeases is
+// ExtendLeases returning those apart. renewed are the IDs whose lease
+// now ends at until; busy were leased to owner as the statement began
+// but could not be renewed (locked, or changed since by a transaction
+// that committed meanwhile): still the caller's, perhaps, and their
+// lease not moved, so the caller tries again. A delivery in neither is
+// no longer the caller's.
+type LeaseRenewer interface {
+	RenewLeases(ctx context.Context, owner string, ids []string, until time.Time) (renewed, busy []string, err error)
 }
 
 // UnsentReturner is implemented by stores that can put back, as failed,

@@ -244,7 +244,7 @@ func (e *ImportRefError) Error() string {
 }
 func (e *ImportRefError) ExitCode() int { return 2 }
 func (e *ImportRefError) Hints() []string {
-	return []string{"import a whole 'hookctl store export' (subscriptions, objects, events, deliveries, attempts, in that order)"}
+	return []string{"import a whole \"hookctl store export\" (subscriptions, objects, events, deliveries, attempts, in that order)"}
 }
 
 // ImportKeyError: an imported live object's Key is the Key of another

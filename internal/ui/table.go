@@ -20,6 +20,18 @@ type Table struct {
 	// drop: the columns a terminal too narrow leaves out, first first
 	// (see Drop).
 	drop []string
+	// dropLast: the primary columns left out when the others at their
+	// floor still do not fit (see DropLast).
+	dropLast []string
+}
+
+// DropLast names primary columns a terminal may still leave out, first
+// first, when the secondary ones are gone and every primary column cut to
+// its floor still does not fit: the row keeps what identifies it (an id,
+// a status) on one line rather than wrapping every row.
+func (t *Table) DropLast(headers ...string) *Table {
+	t.dropLast = headers
+	return t
 }
 
 // Drop names the table's secondary columns, the least important first:
@@ -183,7 +195,7 @@ func (t *Table) RenderTo(w io.Writer) error {
 				}
 			}
 		}
-		hidden = fitWidths(widths, t.headers, least, t.drop, tw)
+		hidden = fitWidths(widths, t.headers, least, t.drop, tw, t.dropLast...)
 	}
 	writeRow := func(cells []cell, header bool) {
 		last := -1
@@ -229,9 +241,9 @@ func (t *Table) RenderTo(w io.Writer) error {
 }
 
 // whole are the columns whose cells are one value each, never cut: an id
-// (ids are copied), a status, a count, a time ("1 minute …" and
-// "succeed…" read as nothing).
-var whole = map[string]bool{"ID": true, "STATUS": true, "ATTEMPTS": true, "LAST": true, "CREATED": true, "VERDICT": true}
+// (ids are copied), a check's name (check --only takes it), a status, a
+// count, a time ("1 minute …" and "succeed…" read as nothing).
+var whole = map[string]bool{"ID": true, "STATUS": true, "ATTEMPTS": true, "LAST": true, "CREATED": true, "VERDICT": true, "CHECK": true}
 
 // primaryFloor is the least width a primary column (one Drop does not
 // name: a URL, an event type) is cut to: "http://l…" read as nothing.
@@ -244,12 +256,14 @@ const primaryFloor = 16
 // of drop first (the others whole again); then the primary columns are
 // cut, the widest first, to primaryFloor. A column of whole values (see
 // whole) and an ID column (ids are copied) are never cut. When even that
-// cannot fit, what is left is not cut (the rows wrap, with nothing lost).
+// cannot fit, the columns of last (DropLast) are left out one at a time,
+// the primary ones cut again; when nothing fits, what is left is not cut
+// (the rows wrap, with nothing lost).
 // (Before, one floor of 8 for every column: at 80 columns a URL and an
 // event type were cut to 8 while SOURCE and CREATED kept their width,
 // and at 60, where the floors did not fit, nothing was cut and every row
 // wrapped.)
-func fitWidths(widths []int, headers []string, atLeast []int, drop []string, width int) []bool {
+func fitWidths(widths []int, headers []string, atLeast []int, drop []string, width int, last ...string) []bool {
 	natural := slices.Clone(widths)
 	hidden := make([]bool, len(widths))
 	header := func(i int) string {
@@ -313,6 +327,22 @@ func fitWidths(widths []int, headers []string, atLeast []int, drop []string, wid
 	}
 	if shrink(func(int) bool { return true }) {
 		return hidden
+	}
+	for _, h := range last {
+		i := slices.Index(headers, h)
+		if i < 0 || i >= len(widths) {
+			continue
+		}
+		hidden[i] = true
+		copy(widths, natural)
+		if shrink(func(int) bool { return true }) {
+			return hidden
+		}
+	}
+	for _, h := range last {
+		if i := slices.Index(headers, h); i >= 0 && i < len(hidden) {
+			hidden[i] = false // nothing fits: every row wraps, with nothing lost
+		}
 	}
 	copy(widths, natural)
 	return hidden

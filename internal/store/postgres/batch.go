@@ -326,24 +326,73 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 	return db.wrap("create events", rows.Err())
 }
 
-// ExtendLeases implements store.LeaseExtender: one statement for all the
-// caller's in-flight deliveries.
+var _ store.LeaseRenewer = (*DB)(nil)
+
+// ExtendLeases implements store.LeaseExtender: RenewLeases without the
+// busy ones (missing from the result: not renewed).
 func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
-	if len(ids) == 0 {
-		return []string{}, nil
-	}
-	// SKIP LOCKED: a row locked now is being recorded by the caller's
-	// own recorder (which releases the lease); waiting for it could
-	// deadlock with that batch, which locks in another order.
-	// The lease's end on the server's clock ($4: this process's,
-	// onServer), which every claimer compares it with.
-	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET lease_expires_at = `+onServer("$3", "$4")+`
+	renewed, _, err := db.RenewLeases(ctx, owner, ids, until)
+	return renewed, err
+}
+
+// renewLeasesSQL extends the leases of the deliveries $2 still leased to
+// $1 until $3 ($4: the caller's clock, onServer), and returns each it
+// extended with true and each it passed over while leased to $1 in the
+// statement's snapshot with false.
+//
+// SKIP LOCKED: a row locked now is being recorded by the caller's own
+// recorder (which releases the lease), or is locked by another
+// transaction (a claim's, a requeue's, a prune's, an expunge's); waiting
+// for it could deadlock with the recorder's batch, which locks in another
+// order, and would hold up every other renewal. A row passed over is not
+// lost: the second part reads it as of the statement's start, and one
+// still leased to $1 then is returned as busy, for the caller to try
+// again (it took every row it did not get back for another process's and
+// forgot it: a replayed delivery leased in place was never sent). That
+// part runs only when some row was not renewed (a one-time filter), so a
+// heartbeat that renews everything reads the rows once, as before, and
+// then reads only the rows not renewed.
+// The lease's end is on the server's clock, which every claimer compares
+// it with.
+var renewLeasesSQL = `WITH upd AS (UPDATE deliveries SET lease_expires_at = ` + onServer("$3", "$4") + `
 		WHERE id IN (SELECT id FROM deliveries
 			WHERE id = ANY($2::text[]) AND lease_owner = $1
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id`, owner, ids, ts(until), db.clockNow())
-	out, err := collectIDs(rows, err)
-	return out, db.wrap("extend leases", err)
+		RETURNING id)
+	SELECT id, true FROM upd
+	UNION ALL
+	SELECT d.id, false FROM deliveries d
+		WHERE (SELECT count(*) FROM upd) < cardinality($2::text[])
+		  AND d.id = ANY(ARRAY(SELECT unnest($2::text[]) EXCEPT SELECT id FROM upd)) AND d.lease_owner = $1`
+
+// RenewLeases implements store.LeaseRenewer: one statement for all the
+// caller's in-flight deliveries (renewLeasesSQL).
+func (db *DB) RenewLeases(ctx context.Context, owner string, ids []string, until time.Time) (renewed, busy []string, err error) {
+	renewed = []string{}
+	if len(ids) == 0 {
+		return renewed, nil, nil
+	}
+	rows, err := db.pool.Query(ctx, renewLeasesSQL, owner, ids, ts(until), db.clockNow())
+	if err != nil {
+		return nil, nil, db.wrap("extend leases", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var ok bool
+		if err := rows.Scan(&id, &ok); err != nil {
+			return nil, nil, db.wrap("extend leases", err)
+		}
+		if ok {
+			renewed = append(renewed, id)
+		} else {
+			busy = append(busy, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, db.wrap("extend leases", err)
+	}
+	return renewed, busy, nil
 }
 
 var _ store.UnsentReturner = (*DB)(nil)

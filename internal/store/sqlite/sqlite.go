@@ -470,7 +470,7 @@ func cutShort(h []byte, size int64) (int64, int64) {
 // can still be read (its reader reads it) and import that into a new
 // store.
 func damagedHint(path string) string {
-	return fmt.Sprintf("'hookctl store export --store %s > dump.jsonl' keeps what can still be read; import it into a new store (hookctl store import dump.jsonl --store NEW), or restore the file from a copy", path)
+	return fmt.Sprintf("\"hookctl store export --store %s > dump.jsonl\" keeps what can still be read; import it into a new store (hookctl store import dump.jsonl --store NEW), or restore the file from a copy", path)
 }
 
 // badHeader checks the fields of a SQLite file's 100-byte header that
@@ -884,7 +884,7 @@ func (s *Store) fault(err error) error {
 		return envErr("check the file and its directory are writable, or use another store with --store",
 			"store %s cannot be written: %w", s.path, err)
 	case sqlite3lib.SQLITE_CORRUPT, sqlite3lib.SQLITE_NOTADB:
-		return envErr("`hookctl store export > dump.jsonl` keeps what can still be read; import it into a new store: hookctl store import dump.jsonl --store NEW",
+		return envErr("\"hookctl store export > dump.jsonl\" keeps what can still be read; import it into a new store: hookctl store import dump.jsonl --store NEW",
 			"store %s is damaged: %w", s.path, err)
 	}
 	return err
