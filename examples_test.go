@@ -744,6 +744,10 @@ func (s *exampleSeed) runLong(t *testing.T, ex helpExample, line, dir string, en
 		switch {
 		case !exReadyLine.MatchString(all):
 			return false
+		case ex.long == "listen" && strings.Contains(line, "--ui"):
+			// The inspector's line comes after the subscription's:
+			// read once that one was in, it could be missing yet.
+			return exReadySub.MatchString(all) && exUIURL.MatchString(all)
 		case ex.long == "listen":
 			return exReadySub.MatchString(all)
 		case ex.long == "serve" || ex.long == "ui":

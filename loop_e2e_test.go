@@ -590,12 +590,18 @@ func testInterruptedReplayPending(t *testing.T, c *crashEnv) {
 			t.Fatalf("trigger: %v\n%s", err, out)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	var before map[string]deliveryJSON
+	// What the trigger left unsent: its first attempt, by a worker that
+	// runs until every delivery made it. (It ran in 1 s windows for at
+	// most 30 s: a race-built run at load ~19 made 146 of the 500 first
+	// attempts in that time, most of each window spent starting.)
+	w := c.cmd("hookctl", "worker")
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		before = c.deliveryStates()
 		k := 0
-		for _, d := range before {
+		for _, d := range c.deliveryStates() {
 			if d.Status == "pending" && d.AttemptCount == 1 {
 				k++
 			}
@@ -604,15 +610,15 @@ func testInterruptedReplayPending(t *testing.T, c *crashEnv) {
 			break
 		}
 		if time.Now().After(deadline) {
+			w.Process.Kill()
+			w.Wait()
 			t.Fatalf("%d of %d deliveries pending after one attempt", k, n)
 		}
-		// What the trigger left unsent: its first attempt, by a worker.
-		w := c.cmd("hookctl", "worker")
-		w.Start()
-		time.Sleep(time.Second)
-		w.Process.Signal(syscall.SIGINT)
-		w.Wait()
+		time.Sleep(100 * time.Millisecond)
 	}
+	w.Process.Signal(syscall.SIGINT)
+	w.Wait()
+	before := c.deliveryStates() // none is due for an hour: as the replay finds them
 	app.fail.Store(false)
 	_, stderr := c.interruptReplay(app, 40, "--pending", "--yes", "--no-retry")
 	sent, _ := app.requests(time.Time{})

@@ -372,13 +372,19 @@ func run(ctx context.Context, opts *Options) error {
 	// (UnsentRestorer: failed, succeeded, or pending on its own schedule);
 	// any other (--failed, or one attempted here and claimed again for a
 	// retry) is failed, its budget spent (UnsentReturner).
+	//
+	// The engine calls unsent again while the store's error is transient
+	// (within its patience): what a try put back is no longer leased here,
+	// so the next puts back only the rest. What was never put back (the
+	// store failed past its patience) is said on stderr (notPutBack).
 	var notSent atomic.Int64
 	var e *delivery.Engine
-	var unsent func(ctx context.Context, ds []*store.Delivery)
+	var unsent func(ctx context.Context, ds []*store.Delivery) error
+	var notPut notPutBack
 	restorer, _ := st.(store.UnsentRestorer)
 	returner, _ := st.(store.UnsentReturner)
 	if restorer != nil || returner != nil {
-		unsent = func(ctx context.Context, ds []*store.Delivery) {
+		unsent = func(ctx context.Context, ds []*store.Delivery) error {
 			var prior []*store.Delivery
 			rest := make([]string, 0, len(ds))
 			priorMu.Lock()
@@ -390,12 +396,21 @@ func run(ctx context.Context, opts *Options) error {
 				}
 			}
 			priorMu.Unlock()
+			var failed error
+			var put []string
 			if len(prior) > 0 {
 				got, err := restorer.RestoreUnsent(ctx, e.Owner, prior)
+				if store.IsTransient(err) && ctx.Err() == nil {
+					// Tried again as a whole, not returned failed
+					// (a succeeded one would no longer be as before).
+					notPut.note(ds, nil, err)
+					return err
+				}
 				back := make(map[string]bool, len(got))
 				for _, id := range got {
 					back[id] = true
 				}
+				put = append(put, got...)
 				notSent.Add(int64(len(got)))
 				for _, p := range prior {
 					if err != nil || !back[p.ID] {
@@ -404,10 +419,15 @@ func run(ctx context.Context, opts *Options) error {
 				}
 			}
 			if len(rest) > 0 && returner != nil {
-				if got, err := returner.ReturnUnsent(ctx, e.Owner, rest); err == nil {
-					notSent.Add(int64(len(got)))
-				}
+				got, err := returner.ReturnUnsent(ctx, e.Owner, rest)
+				put = append(put, got...)
+				notSent.Add(int64(len(got)))
+				failed = err
+			} else if len(rest) > 0 {
+				failed = errors.New("the store cannot return deliveries unsent")
 			}
+			notPut.note(ds, put, failed)
+			return failed
 		}
 	}
 	e = delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version,
@@ -585,6 +605,10 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		fmt.Fprintf(ios.ErrOut, "%d %s not sent: %s %s; run the replay again to send %s\n", n, plural(n, "delivery", "deliveries"),
 			plural(n, "it is", "they are"), as, plural(n, "it", "them"))
+	}
+	if n, err := notPut.left(); n > 0 {
+		fmt.Fprintf(ios.ErrOut, "hookctl: warning: %d %s not sent could not be put back as before the replay (%v): %s pending, leased to this replay until %s lease ends, then a worker sends %s; hookctl deliveries list --status pending lists %s\n",
+			n, plural(n, "delivery", "deliveries"), err, plural(n, "it stays", "they stay"), plural(n, "its", "their"), plural(n, "it", "them"), plural(n, "it", "them"))
 	}
 	if out.Cancelled && stdout.Closed() {
 		fmt.Fprintln(ios.ErrOut, "hookctl: stdout is closed (its reader left): the replay stopped as on Ctrl-C")
@@ -778,4 +802,50 @@ func plural(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// notPutBack is what an interrupted replay could not put back as it was
+// (its Unsent failed past the store's patience): the deliveries of tries
+// that failed, less those any try put back, and the last error.
+type notPutBack struct {
+	mu     sync.Mutex
+	failed map[string]bool
+	back   map[string]bool
+	err    error
+}
+
+// note records one try at putting back ds: put are those it put back,
+// err its error (nil: the rest were no longer this replay's to put back).
+func (n *notPutBack) note(ds []*store.Delivery, put []string, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.failed == nil {
+		n.failed, n.back = map[string]bool{}, map[string]bool{}
+	}
+	for _, id := range put {
+		n.back[id] = true
+	}
+	for _, d := range ds {
+		if err != nil {
+			n.failed[d.ID] = true
+		} else {
+			delete(n.failed, d.ID)
+		}
+	}
+	if err != nil {
+		n.err = err
+	}
+}
+
+// left returns how many deliveries were not put back, and why.
+func (n *notPutBack) left() (int64, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var k int64
+	for id := range n.failed {
+		if !n.back[id] {
+			k++
+		}
+	}
+	return k, n.err
 }

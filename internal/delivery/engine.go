@@ -75,8 +75,13 @@ type Engine struct {
 	// Unsent, when set, takes the deliveries Run was handed but did not
 	// send when it stopped (Ctrl-C, --wait), still leased to the engine,
 	// instead of the default release (free and due now, for a worker):
-	// an interrupted replay puts them back as they were.
-	Unsent func(ctx context.Context, ds []*store.Delivery)
+	// an interrupted replay puts them back as they were. It returns the
+	// store's error when it did not put them all back; a transient one
+	// (store.IsTransient) makes the engine call it again with the same
+	// deliveries, within the store's patience (putBackPatience), so it
+	// must put back only what is still leased here and unsent. What it
+	// could not put back in the end is its to report.
+	Unsent func(ctx context.Context, ds []*store.Delivery) error
 	// OnClaimError, when set, makes the engine outlive store outages (a
 	// long-running worker): each failed claim is reported with the wait
 	// before the next try, which doubles from Poll up to 5 s. When nil,
@@ -670,7 +675,7 @@ type Config struct {
 	Version     string        // for User-Agent: hookctl/VERSION
 	RunID       string        // claim only this run's deliveries
 	OnResult    func(Result)
-	Unsent      func(ctx context.Context, ds []*store.Delivery) // see Engine.Unsent
+	Unsent      func(ctx context.Context, ds []*store.Delivery) error // see Engine.Unsent
 	// Insecure accepts any TLS certificate (replay --insecure: an https
 	// app with a self-signed one, as listen --skip-verify forwards to).
 	Insecure bool

@@ -104,25 +104,30 @@ func TestH1NoRetryAfterPartialResponse(t *testing.T) {
 // The total timeout covers the body too; what arrived is kept.
 func TestH1TimeoutReadingBody(t *testing.T) {
 	release := make(chan struct{})
+	var ended atomic.Bool // the handler ended the response
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "10")
 		io.WriteString(w, "12345")
 		w.(http.Flusher).Flush()
 		select {
 		case <-release:
-		case <-time.After(3 * time.Second):
+		case <-time.After(time.Minute):
 		}
+		ended.Store(true)
 	}))
 	defer srv.Close()
 	defer close(release)
 	s := &Sender{Client: NewHTTPClient(200*time.Millisecond, 1), UserAgent: "hookctl/test", Lookup: fakeLookup}
-	start := time.Now()
 	a := signedAttempt(s, srv.URL, "{}", nil)
 	if a.Error != "reading response: timeout after 200ms" || a.ResponseStatus != 200 || string(a.ResponseBody) != "12345" {
 		t.Errorf("attempt: status %d, body %q, error %q", a.ResponseStatus, a.ResponseBody, a.Error)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("timed out after %s", d)
+	// The timeout ended the attempt, not the receiver: it still holds the
+	// response open. (This was a bound on the elapsed time, 1 s for the
+	// 200 ms timeout, which a loaded machine overran: "timed out after
+	// 2.43s".)
+	if ended.Load() {
+		t.Error("the attempt ended when the receiver ended the response, not at its timeout")
 	}
 }
 

@@ -107,17 +107,23 @@ func (e *Engine) releaseOwned() {
 	if len(jobs) == 0 && len(back) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	if e.Unsent != nil {
 		ds := make([]*store.Delivery, len(jobs), len(jobs)+len(back))
 		for i, j := range jobs {
 			e.release(j.d.ID)
 			ds[i] = j.d
 		}
-		e.Unsent(ctx, append(ds, back...))
+		ds = append(ds, back...)
+		ctx, cancel := context.WithTimeout(context.Background(), e.putBackPatience())
+		defer cancel()
+		putBack(ctx, func(ctx context.Context) error { return e.Unsent(ctx, ds) })
 		return
 	}
+	// The default release is one try: a failure leaves them leased here,
+	// and a worker takes them when the lease ends (not retried: a store
+	// Requeue takes a delivery whoever holds it by then).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	byBudget := map[int][]string{}
 	for _, j := range jobs {
 		e.release(j.d.ID)
@@ -125,8 +131,38 @@ func (e *Engine) releaseOwned() {
 		byBudget[left] = append(byBudget[left], j.d.ID)
 	}
 	for left, ids := range byBudget {
-		// A failure leaves them leased: they are taken when it ends.
 		e.Store.Requeue(ctx, ids, store.Requeue{ExtraAttempts: left, Now: e.Now()})
+	}
+}
+
+// putBackPatience bounds how long a stopped Run tries to hand what it was
+// handed and did not send to Unsent (releaseOwned): the patience the run gives
+// a store that went away (StoreWait's; DefaultStorePatience without
+// one), the bound of every other write it waits for. It was a fixed 5 s,
+// which a store slow to answer (another process holding SQLite's write
+// lock; a race-built replay at load ~40) ran out: the put-back was
+// dropped without a word, and an interrupted replay left what it had not
+// sent pending, leased to it and then due for any worker. A second
+// Ctrl-C still quits at once.
+func (e *Engine) putBackPatience() time.Duration {
+	if e.StoreWait != nil && e.StoreWait.Patience > 0 {
+		return e.StoreWait.Patience
+	}
+	return DefaultStorePatience
+}
+
+// putBack runs f until it succeeds, fails otherwise than transiently (a
+// store that cannot be reached or is locked: store.IsTransient), or ctx
+// ends, waiting between tries as StoreWait does. f must be safe to run
+// again after a failure (Unsent puts back only what is still leased here
+// and unsent).
+func putBack(ctx context.Context, f func(ctx context.Context) error) {
+	for tries := 0; ; tries++ {
+		err := f(ctx)
+		if err == nil || !store.IsTransient(err) || ctx.Err() != nil {
+			return
+		}
+		sleep(ctx, min(100*time.Millisecond<<min(tries, 5), 2*time.Second))
 	}
 }
 
@@ -222,21 +258,19 @@ func requeueContext(ctx context.Context) (context.Context, context.CancelFunc, e
 func (e *Engine) handRequeued(ctx context.Context, ds []*store.Delivery) {
 	// One this engine holds (in flight, queued) is not handed twice: a
 	// bulk requeue that took it (its lease looked expired to a clock
-	// that stepped forward) leaves it to the attempt under way.
-	kept := ds[:0:0]
-	for _, d := range ds {
-		if !e.holding(d.ID) {
-			kept = append(kept, d)
-		}
-	}
-	ds = kept
+	// that stepped forward) leaves it to the attempt under way. The rest
+	// are held at once, before their events are read: held only after
+	// (as before), their lease, renewed by no heartbeat meanwhile, could
+	// end during a slow read, and this engine's own claim took and sent
+	// them, then they were handed over and sent again, or put back by
+	// Unsent at a Ctrl-C while the claim's copy was in flight.
+	ds = e.holdNew(ds)
 	jobs := make([]job, len(ds))
 	evs := e.requeuedEvents(ctx, ds)
 	read := time.Now()
 	for i, d := range ds {
 		jobs[i] = job{d: d, ev: evs[d.EventID], read: read, manual: true}
 	}
-	e.hold(ds)
 	e.hand(jobs)
 }
 

@@ -33,6 +33,25 @@ func (e *Engine) hold(ds []*store.Delivery) {
 	e.heldMu.Unlock()
 }
 
+// holdNew holds those of ds the engine does not hold yet and returns
+// them; one it holds already (in flight, queued) is left out. Without
+// heartbeats (no held map) it returns ds.
+func (e *Engine) holdNew(ds []*store.Delivery) []*store.Delivery {
+	if e.extender == nil || len(ds) == 0 {
+		return ds
+	}
+	out := ds[:0:0]
+	e.heldMu.Lock()
+	for _, d := range ds {
+		if _, ok := e.held[d.ID]; !ok {
+			e.held[d.ID] = d.LeaseExpiresAt
+			out = append(out, d)
+		}
+	}
+	e.heldMu.Unlock()
+	return out
+}
+
 // holding reports whether the engine already holds id (a claim that
 // re-leased one of its own in-flight deliveries must not send it again).
 func (e *Engine) holding(id string) bool {

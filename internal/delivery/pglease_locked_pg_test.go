@@ -291,7 +291,7 @@ func TestPgleaseLockedRowInPlaceReplaySent(t *testing.T) {
 func TestPgleaseLockedRowInterruptedReplayPutBack(t *testing.T) {
 	f := newPgleaseFixture(t)
 	e := f.e
-	e.Unsent = func(ctx context.Context, ds []*store.Delivery) {
+	e.Unsent = func(ctx context.Context, ds []*store.Delivery) error {
 		ids := make([]string, len(ds))
 		for i, d := range ds {
 			ids[i] = d.ID
@@ -299,6 +299,7 @@ func TestPgleaseLockedRowInterruptedReplayPutBack(t *testing.T) {
 		if _, err := f.st.ReturnUnsent(ctx, e.Owner, ids); err != nil {
 			t.Errorf("return unsent: %v", err)
 		}
+		return nil
 	}
 	rctx, cancel := context.WithCancel(f.ctx)
 	defer cancel()

@@ -218,12 +218,13 @@ func testShortLeaseHandedOver(t *testing.T, deaf bool) {
 		sent[r.Delivery.ID] = !r.NotSent && r.Err == nil && !r.LeaseLost
 		mu.Unlock()
 	}
-	e.Unsent = func(_ context.Context, ds []*store.Delivery) {
+	e.Unsent = func(_ context.Context, ds []*store.Delivery) error {
 		mu.Lock()
 		for _, d := range ds {
 			unsent[d.ID] = true
 		}
 		mu.Unlock()
+		return nil
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
