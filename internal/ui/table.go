@@ -314,28 +314,31 @@ func fitWidths(widths []int, headers []string, atLeast []int, drop []string, wid
 		}
 		return true
 	}
+	// hide leaves column h out and starts again from the natural widths
+	// (false: no such column).
+	hide := func(h string) bool {
+		i := slices.Index(headers, h)
+		if i < 0 || i >= len(widths) {
+			return false
+		}
+		hidden[i] = true
+		copy(widths, natural)
+		return true
+	}
+	all := func(int) bool { return true }
 	for _, h := range append(slices.Clone(drop), "") {
 		if shrink(secondary) {
 			return hidden
 		}
-		i := slices.Index(headers, h)
-		if h == "" || i < 0 || i >= len(widths) {
-			continue
+		if h != "" {
+			hide(h)
 		}
-		hidden[i] = true
-		copy(widths, natural)
 	}
-	if shrink(func(int) bool { return true }) {
+	if shrink(all) {
 		return hidden
 	}
 	for _, h := range last {
-		i := slices.Index(headers, h)
-		if i < 0 || i >= len(widths) {
-			continue
-		}
-		hidden[i] = true
-		copy(widths, natural)
-		if shrink(func(int) bool { return true }) {
+		if hide(h) && shrink(all) {
 			return hidden
 		}
 	}
