@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,16 +14,34 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// claimCounter counts what the engine had to claim from the store.
+// claimCounter counts what the engine had to claim from the store, and
+// which deliveries.
 type claimCounter struct {
 	store.Store
 	claimed atomic.Int64
+	mu      sync.Mutex
+	ids     map[string]int // delivery ID → times claimed
 }
 
 func (c *claimCounter) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*store.Delivery, error) {
 	ds, err := c.Store.ClaimDue(ctx, owner, now, lease, limit, runID)
+	c.mu.Lock()
+	if c.ids == nil {
+		c.ids = map[string]int{}
+	}
+	for _, d := range ds {
+		c.ids[d.ID]++
+	}
+	c.mu.Unlock()
 	c.claimed.Add(int64(len(ds)))
 	return ds, err
+}
+
+// times is how many times the delivery id was claimed.
+func (c *claimCounter) times(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[id]
 }
 
 // Deliveries enqueued through a running engine are written leased to it
@@ -48,10 +67,17 @@ func TestEnqueueHandsOverLeased(t *testing.T) {
 	ctx := context.Background()
 	runID := NewRunID()
 	e := newEngine(cc, runID, 8)
-	// Due later: after the checks below, also under -race on a loaded
-	// machine (at 200 ms the engine had claimed them already, 2 of 3 runs).
-	now, later := Plan{Schedule: Schedule{0}, RunID: runID}, Plan{Schedule: Schedule{3 * time.Second}, RunID: runID}
+	// Due later: after the checks below on most runs. Those made after
+	// they fell due (race-built on the loaded 2-core VM, the five sends
+	// took more than 3 s once) cannot tell a claim of a due-later one
+	// from its due claim: they check what holds whenever they run (no
+	// handed-over delivery is ever claimed; a due-later one is not leased
+	// before it is due), and the end checks each due-later one was
+	// claimed once.
+	const laterBy = 3 * time.Second
+	now, later := Plan{Schedule: Schedule{0}, RunID: runID}, Plan{Schedule: Schedule{laterBy}, RunID: runID}
 	var dueNow, dueLater []*store.Delivery
+	created := time.Now() // the due-later ones are due at created+laterBy or after
 	out, err := Drive(ctx, e, 10*time.Second, func(ctx context.Context, add func(int)) error {
 		var evs []*store.Event
 		var dss [][]*store.Delivery
@@ -83,15 +109,21 @@ func TestEnqueueHandsOverLeased(t *testing.T) {
 		}
 		for _, d := range dueLater {
 			got, err := cc.GetDelivery(ctx, d.ID)
+			read := time.Now() // the lease was read before this
 			if err != nil {
 				return err
 			}
-			if got.LeaseOwner != "" {
-				return fmt.Errorf("delivery %s due later is leased to %q at creation", d.ID, got.LeaseOwner)
+			if got.LeaseOwner != "" && read.Before(created.Add(laterBy)) {
+				return fmt.Errorf("delivery %s due later is leased to %q before it is due", d.ID, got.LeaseOwner)
 			}
 		}
-		if n := cc.claimed.Load(); n != 0 {
-			return fmt.Errorf("%d deliveries were claimed, want none yet", n)
+		for _, d := range dueNow {
+			if n := cc.times(d.ID); n != 0 {
+				return fmt.Errorf("handed-over delivery %s was claimed %d times, want none", d.ID, n)
+			}
+		}
+		if n := cc.claimed.Load(); n != 0 && time.Since(created) < laterBy {
+			return fmt.Errorf("%d deliveries were claimed before any was due, want none", n)
 		}
 		close(gate)
 		return nil
@@ -105,6 +137,11 @@ func TestEnqueueHandsOverLeased(t *testing.T) {
 	}
 	if n := cc.claimed.Load(); n != 5 {
 		t.Errorf("claimed %d deliveries from the store, want the 5 due later", n)
+	}
+	for _, d := range dueLater {
+		if n := cc.times(d.ID); n != 1 {
+			t.Errorf("delivery %s due later was claimed %d times, want once", d.ID, n)
+		}
 	}
 	if h := hits.Load(); h != 10 {
 		t.Errorf("receiver saw %d requests, want 10 (each delivery once)", h)
