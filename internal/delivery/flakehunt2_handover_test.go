@@ -50,15 +50,7 @@ func TestFlakehunt2RequeueHandOverNotClaimedTwice(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	var ids []string
-	for i := range 2 {
-		// Due in an hour: only the requeue below makes them due.
-		d := Plan{}.AdHoc(srv.URL+"/"+string(rune('a'+i)), "", "", time.Now().Add(time.Hour))
-		if err := Enqueue(ctx, base, &store.Event{ID: "evt_" + d.ID, Type: "x", Payload: []byte("{}")}, []*store.Delivery{d}); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, d.ID)
-	}
+	ids := enqueueDueInAnHour(t, ctx, base, srv.URL+"/a", srv.URL+"/b")
 	st := &slowEventsStore{claimHookStore: base}
 	e := newEngine(st, "", 2)
 	var ahead atomic.Int64
@@ -82,21 +74,8 @@ func TestFlakehunt2RequeueHandOverNotClaimedTwice(t *testing.T) {
 		case <-time.After(3 * time.Second): // the fixed engine's claim takes nothing
 		}
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(rctx, nil)
-	}()
-	for deadline := time.Now().Add(30 * time.Second); !e.running.Load(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("Run did not start in 30s")
-		}
-	}
-	if got, err := e.RequeueIDs(ctx, ids, store.Requeue{ExtraAttempts: 1, Schedule: "0s", Now: time.Now()}); err != nil || len(got) != len(ids) {
-		t.Fatalf("requeued %v, %v", got, err)
-	}
+	cancel, done := startRun(t, ctx, e, true)
+	requeueAll(t, ctx, e, ids, time.Now())
 	// Until both are recorded and the engine holds nothing more.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		settled := 0

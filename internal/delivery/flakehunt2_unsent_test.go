@@ -30,14 +30,7 @@ func TestFlakehunt2UnsentRetriedWhileStoreTransient(t *testing.T) {
 			st := openClaimHookStore(t)
 			rcv, url := newHoldFirst(t)
 			ctx := context.Background()
-			var ids []string
-			for range 3 {
-				d := Plan{}.AdHoc(url, "", "", time.Now().Add(time.Hour))
-				if err := Enqueue(ctx, st, &store.Event{ID: "evt_" + d.ID, Type: "x", Payload: []byte("{}")}, []*store.Delivery{d}); err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, d.ID)
-			}
+			ids := enqueueDueInAnHour(t, ctx, st, url, url, url)
 			e := newEngine(st, "", 1)
 			e.StoreWait = &StoreWait{Patience: time.Minute}
 			var mu sync.Mutex
@@ -55,21 +48,8 @@ func TestFlakehunt2UnsentRetriedWhileStoreTransient(t *testing.T) {
 				}
 				return nil
 			}
-			rctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				e.Run(rctx, nil)
-			}()
-			for deadline := time.Now().Add(30 * time.Second); !e.running.Load(); time.Sleep(time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatal("Run did not start in 30s")
-				}
-			}
-			if got, err := e.RequeueIDs(ctx, ids, store.Requeue{ExtraAttempts: 1, Schedule: "0s", Now: time.Now()}); err != nil || len(got) != len(ids) {
-				t.Fatalf("requeued %v, %v", got, err)
-			}
+			cancel, done := startRun(t, ctx, e, true)
+			requeueAll(t, ctx, e, ids, time.Now())
 			// One in flight at the receiver, two queued: Ctrl-C.
 			waitChan(t, rcv.arrived, "the first request")
 			cancel()

@@ -197,15 +197,7 @@ func testShortLeaseHandedOver(t *testing.T, deaf bool) {
 	st.deaf.Store(deaf)
 	rcv, url := newHoldFirst(t)
 	ctx := context.Background()
-	var ids []string
-	for range 3 {
-		// Due in an hour: only the requeue below makes them due.
-		d := Plan{}.AdHoc(url, "", "", time.Now().Add(time.Hour))
-		if err := Enqueue(ctx, st, &store.Event{ID: "evt_" + d.ID, Type: "x", Payload: []byte("{}")}, []*store.Delivery{d}); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, d.ID)
-	}
+	ids := enqueueDueInAnHour(t, ctx, st, url, url, url)
 	e := newEngine(st, "", 1)
 	e.Lease = time.Hour // no heartbeat runs during the test
 	var ahead atomic.Int64
@@ -226,17 +218,8 @@ func testShortLeaseHandedOver(t *testing.T, deaf bool) {
 		mu.Unlock()
 		return nil
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(rctx, nil)
-	}()
-	got, err := e.RequeueIDs(ctx, ids, store.Requeue{ExtraAttempts: 1, Schedule: "0s", Now: e.Now()})
-	if err != nil || len(got) != len(ids) {
-		t.Fatalf("requeued %v, %v", got, err)
-	}
+	cancel, done := startRun(t, ctx, e, false)
+	requeueAll(t, ctx, e, ids, e.Now())
 	waitChan(t, rcv.arrived, "the first request")
 	// The leases of the two still queued now look close to their end;
 	// Ctrl-C comes as the engine starts its next claim.
