@@ -460,11 +460,12 @@ func seedDeliveries(t *testing.T, path string, n int) {
 // readers do not block the writer), and exports exactly the snapshot it
 // began with. The WAL cannot start over while that reader is open: its
 // growth is measured and logged (the figure is in the report).
+//
+// Long (~40 s of CPU seeding and exporting the store): HOOKCTL_LONG=1, as
+// .ci/test runs it.
 func TestContendExportLargeStoreWhileTriggering(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("short")
-	}
+	slowFaultTest(t, "a 100,000-delivery store exported while trigger runs")
 	c := newCrashEnv(t)
 	db := filepath.Join(c.dir, "hookctl.db")
 	const seeded = 100_000
