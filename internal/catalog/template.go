@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,9 +32,19 @@ type funcSpec struct {
 // genFunc appends a generated value to dst.
 type genFunc func(r *renderer, dst []byte) []byte
 
-var funcs map[string]*funcSpec
+var (
+	funcsOnce sync.Once
+	funcs     map[string]*funcSpec
+)
 
-func init() {
+// funcTable is the template functions by name, made on first use (not at
+// package init, which every process pays for).
+func funcTable() map[string]*funcSpec {
+	funcsOnce.Do(initFuncs)
+	return funcs
+}
+
+func initFuncs() {
 	funcs = map[string]*funcSpec{
 		"uuid":          {minArgs: 0, maxArgs: 0, usage: "uuid", compile: func([]string) (genFunc, error) { return genUUID, nil }},
 		"hex":           {minArgs: 1, maxArgs: 1, usage: "hex N", compile: charsFunc(hexChars, "")},
@@ -58,8 +69,8 @@ func init() {
 
 // FuncNames lists the template functions custom fixtures may use.
 func FuncNames() []string {
-	names := make([]string, 0, len(funcs))
-	for n := range funcs {
+	names := make([]string, 0, len(funcTable()))
+	for n := range funcTable() {
 		names = append(names, n)
 	}
 	sortStrings(names)
@@ -507,7 +518,7 @@ func compileCall(expr string) (genFunc, string, bool, error) {
 		return nil, "", false, &TemplateError{Text: text, Msg: "empty template call", Hint: "functions: " + strings.Join(FuncNames(), ", ")}
 	}
 	name := ""
-	if spec, ok := funcs[fields[0]]; ok && spec.refs {
+	if spec, ok := funcTable()[fields[0]]; ok && spec.refs {
 		// every @argument is a reference
 	} else if last := fields[len(fields)-1]; strings.HasPrefix(last, "@") {
 		if len(last) == 1 {
@@ -519,7 +530,7 @@ func compileCall(expr string) (genFunc, string, bool, error) {
 	if len(fields) == 0 {
 		return nil, "", false, &TemplateError{Text: text, Msg: "missing function name"}
 	}
-	spec, ok := funcs[fields[0]]
+	spec, ok := funcTable()[fields[0]]
 	if !ok {
 		te := &TemplateError{Text: text, Msg: fmt.Sprintf("unknown template function %q", fields[0])}
 		if s := suggest(fields[0], FuncNames()); s != "" {

@@ -79,14 +79,14 @@ func TestResolveSchedule(t *testing.T) {
 }
 
 func TestProfiles(t *testing.T) {
-	mono := Profiles["mono"]
+	mono := Profiles()["mono"]
 	if len(mono) != 25 || mono[1] != 30*time.Second || mono[2] != time.Minute || mono.Max() != 4*time.Hour {
 		t.Errorf("mono profile = %s: want 25 attempts, first retry 30s, doubling, capped at 4h", mono)
 	}
-	if b := Profiles["bond"]; len(b) != 9 || b.Total() > 72*time.Hour {
+	if b := Profiles()["bond"]; len(b) != 9 || b.Total() > 72*time.Hour {
 		t.Errorf("bond profile = %s: want 1+8 attempts within 3 days", b)
 	}
-	if len(Profiles["mambu"]) != 5 {
+	if len(Profiles()["mambu"]) != 5 {
 		t.Errorf("mambu profile: want 5 attempts")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/textdist"
@@ -30,21 +31,24 @@ var DefaultSchedule = Schedule{0, time.Second, 2 * time.Second, 4 * time.Second,
 // Profiles are real providers' retry schedules (PROVIDERS.md). Where a
 // provider does not publish exact delays the schedule follows what it
 // does publish (number of attempts, back-off shape, overall span).
-var Profiles = map[string]Schedule{
-	// Bond: exponential back-off for up to 3 days, ~8 retries.
-	"bond": mustParse("0s,1m,5m,30m,2h,6h,12h,24h,24h"),
-	// Mono: first retry after 30 s, doubling, capped at 4 h, 25 attempts.
-	"mono": monoSchedule(),
-	// Mambu: 5 attempts with growing delays, then FAILED.
-	"mambu": mustParse("0s,1m,5m,15m,30m"),
-	// Svix: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
-	"svix": mustParse("0s,5s,5m,30m,2h,5h,10h,10h"),
-}
+// Made on first use: parsing them at package init cost every process.
+var Profiles = sync.OnceValue(func() map[string]Schedule {
+	return map[string]Schedule{
+		// Bond: exponential back-off for up to 3 days, ~8 retries.
+		"bond": mustParse("0s,1m,5m,30m,2h,6h,12h,24h,24h"),
+		// Mono: first retry after 30 s, doubling, capped at 4 h, 25 attempts.
+		"mono": monoSchedule(),
+		// Mambu: 5 attempts with growing delays, then FAILED.
+		"mambu": mustParse("0s,1m,5m,15m,30m"),
+		// Svix: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+		"svix": mustParse("0s,5s,5m,30m,2h,5h,10h,10h"),
+	}
+})
 
 // ProfileNames lists the retry profiles, sorted.
 func ProfileNames() []string {
-	names := make([]string, 0, len(Profiles))
-	for n := range Profiles {
+	names := make([]string, 0, len(Profiles()))
+	for n := range Profiles() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -186,7 +190,7 @@ func (o ScheduleOptions) Resolve(def Schedule) (Schedule, error) {
 		}
 		sch = s
 	case o.Profile != "":
-		s, ok := Profiles[strings.ToLower(o.Profile)]
+		s, ok := Profiles()[strings.ToLower(o.Profile)]
 		if !ok {
 			return nil, &UnknownProfileError{Name: o.Profile}
 		}

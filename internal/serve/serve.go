@@ -37,7 +37,15 @@ var errNoReset = errors.New("this store cannot be reset")
 
 // errNoExpunge: the store (a wrapper around one, in tests) cannot
 // expunge content (the Svix API answers 501).
-var errNoExpunge = fmt.Errorf("this store cannot expunge content: %w", errors.ErrUnsupported)
+// A type, not fmt.Errorf at package init (every process paid for it).
+var errNoExpunge error = noExpungeError{}
+
+type noExpungeError struct{}
+
+func (noExpungeError) Error() string {
+	return "this store cannot expunge content: " + errors.ErrUnsupported.Error()
+}
+func (noExpungeError) Unwrap() error { return errors.ErrUnsupported }
 
 // MaxBody is the largest request body accepted (413 above).
 const MaxBody = 1 << 20

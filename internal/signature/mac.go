@@ -26,9 +26,10 @@ type macAlgo struct {
 	pool        sync.Pool
 }
 
-func newMacAlgo(newHash func() hash.Hash) *macAlgo {
-	h := newHash()
-	a := &macAlgo{size: h.Size(), block: h.BlockSize()}
+// newMacAlgo takes the hash's sizes as constants: making a hash to ask
+// them cost every process (package init) three hash allocations.
+func newMacAlgo(newHash func() hash.Hash, size, block int) *macAlgo {
+	a := &macAlgo{size: size, block: block}
 	a.pool.New = func() any {
 		return &macState{h: newHash(), key: make([]byte, 0, 128), msg: make([]byte, 0, 128), text: make([]byte, 0, 256)}
 	}
@@ -36,9 +37,9 @@ func newMacAlgo(newHash func() hash.Hash) *macAlgo {
 }
 
 var (
-	hmacSHA256 = newMacAlgo(sha256.New)
-	hmacSHA512 = newMacAlgo(sha512.New)
-	hmacSHA1   = newMacAlgo(sha1.New)
+	hmacSHA256 = newMacAlgo(sha256.New, sha256.Size, sha256.BlockSize)
+	hmacSHA512 = newMacAlgo(sha512.New, sha512.Size, sha512.BlockSize)
+	hmacSHA1   = newMacAlgo(sha1.New, sha1.Size, sha1.BlockSize)
 )
 
 func (a *macAlgo) get() *macState { return a.pool.Get().(*macState) }

@@ -29,6 +29,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -402,17 +403,19 @@ func (l *line) record() (store.Record, error) {
 
 // fieldNames are version 2's names of the Go fields of store's records
 // (by kind) whose names differ from the Go name in lower case.
-var fieldNames = map[string]map[string]string{
-	"subscription": {"ID": "webhook_id", "CallbackURL": "callback_url", "PreviousSecret": "previous_secret",
-		"PreviousSecretExpiresAt": "previous_secret_expires_at", "CreatedAt": "date_created", "UpdatedAt": "updated_at"},
-	"object": {"CreatedAt": "created_at", "UpdatedAt": "updated_at"},
-	"event":  {"ContentType": "content_type", "CreatedAt": "created_at"},
-	"delivery": {"EventID": "event_id", "SubscriptionID": "subscription_id", "AttemptCount": "attempt_count",
-		"MaxAttempts": "max_attempts", "NextAttemptAt": "next_attempt_at", "LastError": "last_error", "LastStatus": "last_status",
-		"RunID": "run_id", "LeaseOwner": "lease_owner", "LeaseExpiresAt": "lease_expires_at", "CreatedAt": "created_at",
-		"UpdatedAt": "updated_at", "OriginID": "origin_id"},
-	"attempt": {"DeliveryID": "delivery_id", "StartedAt": "started_at"},
-}
+var fieldNames = sync.OnceValue(func() map[string]map[string]string {
+	return map[string]map[string]string{
+		"subscription": {"ID": "webhook_id", "CallbackURL": "callback_url", "PreviousSecret": "previous_secret",
+			"PreviousSecretExpiresAt": "previous_secret_expires_at", "CreatedAt": "date_created", "UpdatedAt": "updated_at"},
+		"object": {"CreatedAt": "created_at", "UpdatedAt": "updated_at"},
+		"event":  {"ContentType": "content_type", "CreatedAt": "created_at"},
+		"delivery": {"EventID": "event_id", "SubscriptionID": "subscription_id", "AttemptCount": "attempt_count",
+			"MaxAttempts": "max_attempts", "NextAttemptAt": "next_attempt_at", "LastError": "last_error", "LastStatus": "last_status",
+			"RunID": "run_id", "LeaseOwner": "lease_owner", "LeaseExpiresAt": "lease_expires_at", "CreatedAt": "created_at",
+			"UpdatedAt": "updated_at", "OriginID": "origin_id"},
+		"attempt": {"DeliveryID": "delivery_id", "StartedAt": "started_at"},
+	}
+})
 
 // FieldName is the name a file of format version names the Go field of a
 // record of kind (subscription, object, event, delivery, attempt) by, for
@@ -421,7 +424,7 @@ func FieldName(version int, kind, field string) string {
 	if version < 2 {
 		return field
 	}
-	if n, ok := fieldNames[kind][field]; ok {
+	if n, ok := fieldNames()[kind][field]; ok {
 		return n
 	}
 	return strings.ToLower(field)

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,15 +62,19 @@ func tsp(t time.Time) *time.Time {
 // whether the delivery exists, the attempt's number, and whether the
 // attempt was stored already (always false here; see
 // recordAttemptsAgainSQL).
-var recordAttemptsSQL = recordSQL("", "FALSE")
+var recordAttemptsSQL = sync.OnceValue(func() string {
+	return recordSQL("", "FALSE")
+})
 
 // recordAttemptsAgainSQL is recordAttemptsSQL for a batch sent again after
 // the server committed it but went away before saying so (the recorder
 // waits for a store that went away and tries again): an attempt already
 // stored is not inserted a second time. Only for a retry: the look-ups
 // cost four times the batch's time.
-var recordAttemptsAgainSQL = recordSQL(`
+var recordAttemptsAgainSQL = sync.OnceValue(func() string {
+	return recordSQL(`
 			AND NOT EXISTS (SELECT 1 FROM attempts a WHERE `+sameAttempt+`)`, `EXISTS (SELECT 1 FROM attempts a WHERE `+sameAttempt+`)`)
+})
 
 // sameAttempt: the stored attempt a is the input row i.
 const sameAttempt = `a.delivery_id = i.delivery_id AND a.started_at = i.started_at
@@ -108,14 +113,14 @@ func recordSQL(insertCond, stored string) string {
 // attempt, all in one statement. A batch naming one delivery twice (never
 // the engine's) is recorded one by one.
 func (db *DB) RecordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error) {
-	return db.recordAttempts(ctx, owner, attempts, updates, recordAttemptsSQL)
+	return db.recordAttempts(ctx, owner, attempts, updates, recordAttemptsSQL())
 }
 
 var _ store.AgainRecorder = (*DB)(nil)
 
 // RecordAttemptsAgain implements store.AgainRecorder.
 func (db *DB) RecordAttemptsAgain(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate) ([]error, error) {
-	return db.recordAttempts(ctx, owner, attempts, updates, recordAttemptsAgainSQL)
+	return db.recordAttempts(ctx, owner, attempts, updates, recordAttemptsAgainSQL())
 }
 
 func (db *DB) recordAttempts(ctx context.Context, owner string, attempts []*store.Attempt, updates []store.DeliveryUpdate, query string) ([]error, error) {
@@ -237,7 +242,8 @@ func (db *DB) recordEach(ctx context.Context, owner string, attempts []*store.At
 // for their due time and lease end, moved onto the server's clock ($32:
 // the creator's, onServer), in input order, returning each delivery's
 // seq.
-var createEventsSQL = `WITH ev AS (
+var createEventsSQL = sync.OnceValue(func() string {
+	return `WITH ev AS (
 		INSERT INTO events (` + eventCols + `)
 		SELECT t.id, t.type, t.provider, t.payload, t.content_type, t.source, t.headers::jsonb, t.created_at, t.verdict
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
@@ -259,6 +265,7 @@ var createEventsSQL = `WITH ev AS (
 		lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, ord)
 	ORDER BY t.ord
 	RETURNING id, seq`
+})
 
 // CreateEvents implements store.BatchCreator: CreateEvent for each event,
 // all in one statement.
@@ -304,7 +311,7 @@ func (db *DB) CreateEvents(ctx context.Context, events []*store.Event, deliverie
 			dorigin, dkind = append(dorigin, pt(d.OriginID)), append(dkind, d.Kind)
 		}
 	}
-	rows, err := db.pool.Query(ctx, createEventsSQL,
+	rows, err := db.pool.Query(ctx, createEventsSQL(),
 		eid, etype, eprov, epay, ectype, esrc, ehdr, ecreated, ever,
 		did, devent, dsub, durl, dmethod, dscheme, dsecret, dhdr, dstatus,
 		dcount, dmax, dschedule, dnext, dlerr, dlstatus, drun,
@@ -354,7 +361,8 @@ func (db *DB) ExtendLeases(ctx context.Context, owner string, ids []string, unti
 // then reads only the rows not renewed.
 // The lease's end is on the server's clock, which every claimer compares
 // it with.
-var renewLeasesSQL = `WITH upd AS (UPDATE deliveries SET lease_expires_at = ` + onServer("$3", "$4") + `
+var renewLeasesSQL = sync.OnceValue(func() string {
+	return `WITH upd AS (UPDATE deliveries SET lease_expires_at = ` + onServer("$3", "$4") + `
 		WHERE id IN (SELECT id FROM deliveries
 			WHERE id = ANY($2::text[]) AND lease_owner = $1
 			FOR UPDATE SKIP LOCKED)
@@ -364,6 +372,7 @@ var renewLeasesSQL = `WITH upd AS (UPDATE deliveries SET lease_expires_at = ` + 
 	SELECT d.id, false FROM deliveries d
 		WHERE (SELECT count(*) FROM upd) < cardinality($2::text[])
 		  AND d.id = ANY(ARRAY(SELECT unnest($2::text[]) EXCEPT SELECT id FROM upd)) AND d.lease_owner = $1`
+})
 
 // RenewLeases implements store.LeaseRenewer: one statement for all the
 // caller's in-flight deliveries (renewLeasesSQL).
@@ -372,7 +381,7 @@ func (db *DB) RenewLeases(ctx context.Context, owner string, ids []string, until
 	if len(ids) == 0 {
 		return renewed, nil, nil
 	}
-	rows, err := db.pool.Query(ctx, renewLeasesSQL, owner, ids, ts(until), db.clockNow())
+	rows, err := db.pool.Query(ctx, renewLeasesSQL(), owner, ids, ts(until), db.clockNow())
 	if err != nil {
 		return nil, nil, db.wrap("extend leases", err)
 	}

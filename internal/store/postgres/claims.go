@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -200,7 +201,8 @@ func sortDue(out []*store.Delivery) {
 // it), due at $2, leased to $7 until $8 (” and NULL: free), in one
 // statement; $13 is the caller's clock (onServer).
 // Each requeued delivery is appended to the requeue log (requeueLogCTE).
-var requeueSQL = `WITH u AS (UPDATE deliveries SET status = 'pending', next_attempt_at = ` + onServer("$2", "$13") + `,
+var requeueSQL = sync.OnceValue(func() string {
+	return `WITH u AS (UPDATE deliveries SET status = 'pending', next_attempt_at = ` + onServer("$2", "$13") + `,
 		max_attempts = attempt_count + $3,
 		url = CASE WHEN $4::text <> '' THEN $4 ELSE url END,
 		schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
@@ -209,6 +211,7 @@ var requeueSQL = `WITH u AS (UPDATE deliveries SET status = 'pending', next_atte
 	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", onServer("$2", "$13"), "$12") + `
 	RETURNING ` + deliveryCols + `), ` + requeueLogCTE("u") + `
 	SELECT * FROM u`
+})
 
 // requeueLogCTE is the WITH query that appends the deliveries the query
 // named from returns to the requeue log (store.RequeueLog), with their
@@ -449,7 +452,7 @@ func (db *DB) requeue(ctx context.Context, ids []string, r store.Requeue, owner 
 func (db *DB) requeueTx(ctx context.Context, ids []string, r store.Requeue, owner string, due time.Time, extra int, leaseUntil any, res *[]*store.Delivery) error {
 	c := db.clockNow()
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, requeueSQL, ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), c)
+		rows, err := tx.Query(ctx, requeueSQL(), ids, ts(due), extra, r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), c)
 		if err != nil {
 			return err
 		}

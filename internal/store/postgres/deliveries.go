@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,12 +24,14 @@ const deliveryCols = `seq, id, event_id, subscription_id, url, method, scheme, s
 // comes leased to its creator) are moved onto the server's clock
 // (onServer), given its updated_at ($20), which store.PrepareEvent stamps
 // with the creator's clock.
-var deliveryInsert = `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
+var deliveryInsert = sync.OnceValue(func() string {
+	return `INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
 	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ` + onServer("$13", "$20") + `, $14, $15, $16,
 		$17, ` + onServer("$18", "$20") + `, $19, $20, $21, $22)
 	RETURNING seq`
+})
 
 // deliveryInsertAsGiven writes a delivery exactly as given (WriteRecords:
 // a record of what listen received).
@@ -350,7 +353,8 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 // releases the lease: one statement, so one round trip and one implicit
 // transaction. The delivery row is locked
 // first (FOR UPDATE), which serialises recorders of one delivery.
-var recordAttemptSQL = `WITH d AS (
+var recordAttemptSQL = sync.OnceValue(func() string {
+	return `WITH d AS (
 		SELECT id, lease_owner FROM deliveries WHERE id = $1 FOR UPDATE
 	), ins AS (
 		INSERT INTO attempts (` + attemptCols + `)
@@ -366,6 +370,7 @@ var recordAttemptSQL = `WITH d AS (
 		RETURNING 1
 	)
 	SELECT (SELECT number FROM ins), EXISTS (SELECT 1 FROM upd)`
+})
 
 // RecordAttempt implements store.Store: the attempt is always kept; the
 // delivery is updated (and its lease released) only while owner holds the
@@ -386,7 +391,7 @@ func (db *DB) RecordAttempt(ctx context.Context, owner string, a *store.Attempt,
 	for try := 0; ; try++ {
 		var number *int
 		var applied bool
-		err := db.pool.QueryRow(ctx, recordAttemptSQL, args...).Scan(&number, &applied)
+		err := db.pool.QueryRow(ctx, recordAttemptSQL(), args...).Scan(&number, &applied)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && try < 3 {
 			// A concurrent recorder of the same delivery (one whose lease

@@ -46,7 +46,7 @@ func (db *DB) CreateEvent(ctx context.Context, e *store.Event, deliveries []*sto
 		b := &pgx.Batch{}
 		b.Queue(eventInsert, eventArgs(e)...)
 		for _, d := range deliveries {
-			b.Queue(deliveryInsert, deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
+			b.Queue(deliveryInsert(), deliveryArgs(d)...).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Seq) })
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,8 +14,10 @@ import (
 
 var _ store.Inspector = (*DB)(nil)
 
-var inspectCols = prefixCols("d.", deliveryCols) + `, e.type, e.provider, e.source, e.verdict,
+var inspectCols = sync.OnceValue(func() string {
+	return prefixCols("d.", deliveryCols) + `, e.type, e.provider, e.source, e.verdict,
 	COALESCE((SELECT a.duration_ns FROM attempts a WHERE a.delivery_id = d.id AND a.number = d.attempt_count), 0)`
+})
 
 const inspectFrom = ` FROM deliveries d JOIN events e ON e.id = d.event_id`
 
@@ -123,7 +126,7 @@ func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.Ins
 	}
 	if q.AfterSeq > 0 || q.Tail {
 		add("d.seq > $%d", q.AfterSeq)
-		rows, err := qr.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+		rows, err := qr.Query(ctx, `SELECT `+inspectCols()+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
 			fmt.Sprintf(` ORDER BY d.seq LIMIT %d`, q.Limit), args...)
 		if err != nil {
 			return nil, db.wrap("inspect deliveries", err)
@@ -149,7 +152,7 @@ func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.Ins
 		lo = top - q.Window
 		add("d.seq >= $%d", lo)
 	}
-	rows, err := qr.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+	rows, err := qr.Query(ctx, `SELECT `+inspectCols()+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
 		fmt.Sprintf(` ORDER BY d.seq DESC LIMIT %d`, q.Limit), args...)
 	if err != nil {
 		return nil, db.wrap("inspect deliveries", err)
@@ -173,7 +176,7 @@ func (db *DB) InspectByIDs(ctx context.Context, ids []string) ([]*store.Delivery
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE d.id = ANY($1)`, ids)
+	rows, err := db.pool.Query(ctx, `SELECT `+inspectCols()+inspectFrom+` WHERE d.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, db.wrap("inspect deliveries", err)
 	}

@@ -59,7 +59,7 @@ func (db *DB) InspectCommittedAfter(ctx context.Context, q store.InspectQuery, u
 	if q.Tail {
 		args = append(args, q.AfterSeq)
 		conds = append(conds, fmt.Sprintf("d.seq > $%d", len(args)))
-		res, err := db.pool.Query(ctx, `SELECT `+inspectCols+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
+		res, err := db.pool.Query(ctx, `SELECT `+inspectCols()+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
 			fmt.Sprintf(` ORDER BY d.seq LIMIT %d`, limit), args...)
 		if err != nil {
 			return nil, 0, db.wrap("inspect deliveries", err)
@@ -68,7 +68,7 @@ func (db *DB) InspectCommittedAfter(ctx context.Context, q store.InspectQuery, u
 		return rows, 0, db.wrap("inspect deliveries", err)
 	}
 	where := ` WHERE ` + strings.Join(conds, " AND ")
-	res, err := db.pool.Query(ctx, `SELECT * FROM (SELECT `+inspectCols+inspectFrom+where+
+	res, err := db.pool.Query(ctx, `SELECT * FROM (SELECT `+inspectCols()+inspectFrom+where+
 		fmt.Sprintf(` ORDER BY d.seq DESC LIMIT %d) r ORDER BY seq`, limit+1), args...)
 	if err != nil {
 		return nil, 0, db.wrap("inspect deliveries", err)

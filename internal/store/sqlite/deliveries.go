@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -20,7 +21,9 @@ const deliveryCols = `d.seq, d.id, d.event_id, d.subscription_id, d.url, d.metho
 	d.lease_owner, d.lease_expires_at, d.created_at, d.updated_at, d.origin_id, d.kind`
 
 // deliveryColsBare is deliveryCols without the table alias (RETURNING).
-var deliveryColsBare = strings.ReplaceAll(deliveryCols, "d.", "")
+var deliveryColsBare = sync.OnceValue(func() string {
+	return strings.ReplaceAll(deliveryCols, "d.", "")
+})
 
 func scanDelivery(r scanner) (*store.Delivery, error) {
 	var (
@@ -371,8 +374,10 @@ var (
 )
 
 // claimTakeSQL leases the deliveries chosen (their seqs as a JSON array).
-var claimTakeSQL = `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
-	WHERE seq IN (SELECT value FROM json_each(?)) RETURNING ` + deliveryColsBare
+var claimTakeSQL = sync.OnceValue(func() string {
+	return `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
+	WHERE seq IN (SELECT value FROM json_each(?)) RETURNING ` + deliveryColsBare()
+})
 
 const recordSelectSQL = `SELECT lease_owner, coalesce((SELECT max(number) FROM attempts WHERE delivery_seq = d.seq), 0)
 	FROM deliveries d WHERE id = ?`
@@ -465,7 +470,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 		if err != nil {
 			return err
 		}
-		upd, err := s.txStmt(ctx, tx, claimTakeSQL)
+		upd, err := s.txStmt(ctx, tx, claimTakeSQL())
 		if err != nil {
 			return err
 		}
@@ -622,7 +627,8 @@ const requeueSelectSQL = `SELECT status FROM deliveries WHERE id = ?`
 // lease has not expired and its owner is not among the dead (the first
 // JSON array), or its owner's lock is held (the second: a wall clock
 // stepped forward does not make a live owner's lease look over).
-var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
+var requeueSQL = sync.OnceValue(func() string {
+	return `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 	max_attempts = attempt_count + ?,
 	url = CASE WHEN ? <> '' THEN ? ELSE url END,
 	schedule = CASE WHEN ? <> '' THEN ? ELSE schedule END,
@@ -631,7 +637,8 @@ var requeueSQL = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 	WHERE id = ? AND (? OR status <> 'succeeded')
 	AND (NOT ? OR status <> 'pending' OR lease_owner = '' OR lease_owner IN (SELECT value FROM json_each(?))
 		OR ((lease_expires_at IS NULL OR lease_expires_at <= ?) AND lease_owner NOT IN (SELECT value FROM json_each(?))))
-	RETURNING ` + deliveryColsBare
+	RETURNING ` + deliveryColsBare()
+})
 
 // requeue applies r to each delivery in one transaction, leased to owner
 // ("" = free), and calls each with the requeued delivery.
@@ -670,7 +677,7 @@ func (s *Store) requeue(ctx context.Context, ids []string, r store.Requeue, owne
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		cancel := ctx
 		ctx := stmtContext(ctx)
-		upd, err := s.txStmt(ctx, tx, requeueSQL)
+		upd, err := s.txStmt(ctx, tx, requeueSQL())
 		if err != nil {
 			return err
 		}

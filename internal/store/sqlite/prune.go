@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -39,7 +40,7 @@ func (s *Store) prune(ctx context.Context, before time.Time, limit int, dryRun b
 		if err != nil {
 			return c, err
 		}
-		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM objects WHERE `+pruneObjectsWhere, at, historyKinds).Scan(&c.Objects); err != nil {
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM objects WHERE `+pruneObjectsWhere, at, historyKinds()).Scan(&c.Objects); err != nil {
 			return c, err
 		}
 		return c, kept(s.r)
@@ -108,7 +109,7 @@ func (s *Store) prune(ctx context.Context, before time.Time, limit int, dryRun b
 				}
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE `+pruneObjectsWhere, at, historyKinds)
+		res, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE `+pruneObjectsWhere, at, historyKinds())
 		if err != nil {
 			return err
 		}
@@ -126,10 +127,12 @@ func (s *Store) prune(ctx context.Context, before time.Time, limit int, dryRun b
 const pruneObjectsWhere = `deleted = 1 AND updated_at < ? AND kind IN (SELECT value FROM json_each(?))`
 
 // historyKinds is store.HistoryKinds as pruneObjectsWhere reads it.
-var historyKinds = func() string {
+// Made on first use: json.Marshal at package init cost every process
+// (hookctl --help too) encoding/json's first-use work.
+var historyKinds = sync.OnceValue(func() string {
 	b, _ := json.Marshal(store.HistoryKinds)
 	return string(b)
-}()
+})
 
 // Vacuum implements store.Vacuumer: it rewrites the file without the
 // space of deleted rows.

@@ -97,8 +97,8 @@ type Store struct {
 // hotStatements are prepared at open: parsing SQL costs more than running
 // these small statements.
 func hotStatements() []string {
-	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, claimTakeSQL, recordSelectSQL, insertAttemptSQL, recordUpdateSQL,
-		recordSeqUpdateSQL, insertAttemptNumberedSQL, insertDeliveryNumberedSQL, requeueSelectSQL, requeueSQL}
+	return []string{insertEventSQL, insertDeliverySQL, claimSQL, claimRunSQL, claimTakeSQL(), recordSelectSQL, insertAttemptSQL, recordUpdateSQL,
+		recordSeqUpdateSQL, insertAttemptNumberedSQL, insertDeliveryNumberedSQL, requeueSelectSQL, requeueSQL()}
 }
 
 // txStmt returns a prepared statement for q bound to tx.
