@@ -395,6 +395,108 @@ func (db *DB) RenewLeases(ctx context.Context, owner string, ids []string, until
 	return renewed, busy, nil
 }
 
+var _ store.LeaseWaiter = (*DB)(nil)
+
+// waitLockLeaseSQL locks the row of one delivery ($1) still leased to
+// $2, waiting for a transaction that holds it (no SKIP LOCKED); the owner
+// is checked again on the row as the holder left it.
+const waitLockLeaseSQL = `SELECT id FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR NO KEY UPDATE`
+
+// waitRenewLeaseSQL then renews the locked row's lease: $3 after the
+// caller's clock ($4, onServer) at the renewal, not at the transaction's
+// start (now()), as the wait may have been long. (A single UPDATE that
+// waits computes its new row before it waits: after a wait longer than
+// the lease, it set a lease that had ended already.)
+var waitRenewLeaseSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
+		WHERE id = $1 AND lease_owner = $2
+		RETURNING id`
+
+// WaitRenewLease implements store.LeaseWaiter: one transaction (a
+// pipelined batch: lock_timeout set locally to wait, 0 for none, and the
+// row's lease-wait lock taken, then waitLockLeaseSQL and
+// waitRenewLeaseSQL). The lease-wait
+// lock, held until the renewal commits, keeps claims off the row
+// (leaseEndedSQL) even once its lease ended: while the renewal waits, and
+// in the instant after the lock's holder ends, before the renewal runs. A row still locked when lock_timeout ends, or whose
+// wait the deadlock detector or a statement_timeout ended, is busy.
+func (db *DB) WaitRenewLease(ctx context.Context, owner, id string, lease, wait time.Duration) (renewed, busy bool, err error) {
+	timeout := "0"
+	if wait > 0 {
+		timeout = fmt.Sprintf("%dms", max(wait.Milliseconds(), 1))
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('lock_timeout', $1, true), pg_advisory_xact_lock(`+leaseWaitClassSQL+`, hashtext($2))`, timeout, id)
+	b.Queue(waitLockLeaseSQL, id, owner)
+	b.Queue(waitRenewLeaseSQL, id, owner, lease.Microseconds(), db.clockNow())
+	br := db.pool.SendBatch(ctx, b)
+	_, err = br.Exec()
+	var got string
+	if err == nil {
+		err = br.QueryRow().Scan(&got)
+	}
+	if err == nil {
+		err = br.QueryRow().Scan(&got)
+		renewed = err == nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = nil
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err, renewed = cerr, false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "55P03" || pgErr.Code == "40P01" || pgErr.Code == "57014") && ctx.Err() == nil {
+		return false, true, nil
+	}
+	if err != nil {
+		return false, false, db.wrap("extend leases", err)
+	}
+	return renewed, false, nil
+}
+
+// holdLeasesSQL locks the rows of the deliveries $1 still leased to $2
+// that no other transaction has locked: FOR NO KEY UPDATE takes ROW SHARE
+// on the table, which a `store import`'s SHARE ROW EXCLUSIVE lock does
+// not hold up (an UPDATE's ROW EXCLUSIVE waits for it).
+const holdLeasesSQL = `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED`
+
+// holdRenewSQL renews the leases of the rows holdLeasesSQL locked in the
+// same transaction (a row this transaction locked is not skipped; one
+// another locked since is), $3 after the caller's clock ($4, onServer) at
+// the renewal.
+var holdRenewSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
+		WHERE id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED)
+		RETURNING id`
+
+// HoldRenewLeases implements store.LeaseWaiter: one transaction (a
+// pipelined batch: no lock_timeout, holdLeasesSQL, holdRenewSQL).
+func (db *DB) HoldRenewLeases(ctx context.Context, owner string, ids []string, lease time.Duration) ([]string, error) {
+	if len(ids) == 0 {
+		return []string{}, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('lock_timeout', '0', true)`)
+	b.Queue(holdLeasesSQL, ids, owner)
+	b.Queue(holdRenewSQL, ids, owner, lease.Microseconds(), db.clockNow())
+	br := db.pool.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, db.wrap("extend leases", err)
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, db.wrap("extend leases", err)
+	}
+	rows, err := br.Query()
+	out, err := collectIDs(rows, err)
+	if err == nil {
+		err = br.Close()
+	}
+	if err != nil {
+		return nil, db.wrap("extend leases", err)
+	}
+	return out, nil
+}
+
 var _ store.UnsentReturner = (*DB)(nil)
 
 // ReturnUnsent implements store.UnsentReturner: one statement for all of
