@@ -411,38 +411,37 @@ var waitRenewLeaseSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("
 		WHERE id = $1 AND lease_owner = $2
 		RETURNING id`
 
-// WaitRenewLease implements store.LeaseWaiter: one transaction (a
-// pipelined batch: lock_timeout set locally to wait, 0 for none, and the
-// row's lease-wait lock taken, then waitLockLeaseSQL and
-// waitRenewLeaseSQL). The lease-wait
-// lock, held until the renewal commits, keeps claims off the row
+// WaitRenewLease implements store.LeaseWaiter: one transaction
+// (lock_timeout set locally to wait, 0 for none, and the row's lease-wait
+// lock taken, then waitLockLeaseSQL and waitRenewLeaseSQL), each statement
+// its own round trip: parsing an UPDATE locks its table, and a pipeline
+// parses its statements before it runs the first. The lease-wait lock,
+// held until the renewal commits, keeps claims off the row
 // (leaseEndedSQL) even once its lease ended: while the renewal waits, and
-// in the instant after the lock's holder ends, before the renewal runs. A row still locked when lock_timeout ends, or whose
-// wait the deadlock detector or a statement_timeout ended, is busy.
+// in the instant after the lock's holder ends, before the renewal runs.
+// A row still locked when lock_timeout ends, or whose wait the deadlock
+// detector or a statement_timeout ended, is busy.
 func (db *DB) WaitRenewLease(ctx context.Context, owner, id string, lease, wait time.Duration) (renewed, busy bool, err error) {
 	timeout := "0"
 	if wait > 0 {
 		timeout = fmt.Sprintf("%dms", max(wait.Milliseconds(), 1))
 	}
-	b := &pgx.Batch{}
-	b.Queue(`SELECT set_config('lock_timeout', $1, true), pg_advisory_xact_lock(`+leaseWaitClassSQL+`, hashtext($2))`, timeout, id)
-	b.Queue(waitLockLeaseSQL, id, owner)
-	b.Queue(waitRenewLeaseSQL, id, owner, lease.Microseconds(), db.clockNow())
-	br := db.pool.SendBatch(ctx, b)
-	_, err = br.Exec()
-	var got string
-	if err == nil {
-		err = br.QueryRow().Scan(&got)
-	}
-	if err == nil {
-		err = br.QueryRow().Scan(&got)
-		renewed = err == nil
-	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true), pg_advisory_xact_lock(`+leaseWaitClassSQL+`, hashtext($2))`, timeout, id); err != nil {
+			return err
+		}
+		var got string
+		if err := tx.QueryRow(ctx, waitLockLeaseSQL, id, owner).Scan(&got); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, waitRenewLeaseSQL, id, owner, lease.Microseconds(), db.clockNow()).Scan(&got); err != nil {
+			return err
+		}
+		renewed = true
+		return nil
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = nil
-	}
-	if cerr := br.Close(); err == nil && cerr != nil {
-		err, renewed = cerr, false
+		return false, false, nil
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && (pgErr.Code == "55P03" || pgErr.Code == "40P01" || pgErr.Code == "57014") && ctx.Err() == nil {
@@ -468,29 +467,27 @@ var holdRenewSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", 
 		WHERE id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED)
 		RETURNING id`
 
-// HoldRenewLeases implements store.LeaseWaiter: one transaction (a
-// pipelined batch: no lock_timeout, holdLeasesSQL, holdRenewSQL).
+// HoldRenewLeases implements store.LeaseWaiter: one transaction (no
+// lock_timeout, holdLeasesSQL, then holdRenewSQL), each statement its own
+// round trip: parsing the UPDATE takes the table lock an import holds up,
+// and a pipeline parses its statements before it runs the first (the
+// rows were not locked while it waited).
 func (db *DB) HoldRenewLeases(ctx context.Context, owner string, ids []string, lease time.Duration) ([]string, error) {
+	out := []string{}
 	if len(ids) == 0 {
-		return []string{}, nil
+		return out, nil
 	}
-	b := &pgx.Batch{}
-	b.Queue(`SELECT set_config('lock_timeout', '0', true)`)
-	b.Queue(holdLeasesSQL, ids, owner)
-	b.Queue(holdRenewSQL, ids, owner, lease.Microseconds(), db.clockNow())
-	br := db.pool.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return nil, db.wrap("extend leases", err)
-	}
-	if _, err := br.Exec(); err != nil {
-		return nil, db.wrap("extend leases", err)
-	}
-	rows, err := br.Query()
-	out, err := collectIDs(rows, err)
-	if err == nil {
-		err = br.Close()
-	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', '0', true)`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, holdLeasesSQL, ids, owner); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, holdRenewSQL, ids, owner, lease.Microseconds(), db.clockNow())
+		out, err = collectIDs(rows, err)
+		return err
+	})
 	if err != nil {
 		return nil, db.wrap("extend leases", err)
 	}
