@@ -149,7 +149,7 @@ type Engine struct {
 	// deliveries a renewal waits for now, each with its cancel (under
 	// heldMu).
 	waiter  store.LeaseWaiter
-	waiting map[string]context.CancelFunc
+	waiting map[string]*context.CancelFunc
 	// extendMu: one lease extension at a time (the heartbeat's, a late
 	// renewal's). Each skips rows another has locked (SKIP LOCKED), and
 	// a renewal takes a row it did not get back, nor as busy, for

@@ -265,7 +265,7 @@ func (e *Engine) waitBusy(ctx context.Context, wg *sync.WaitGroup, busy []string
 	defer e.heldMu.Unlock()
 	for id, stop := range e.waiting {
 		if _, ok := e.held[id]; !ok {
-			stop()
+			(*stop)()
 			delete(e.waiting, id)
 		}
 	}
@@ -279,10 +279,11 @@ func (e *Engine) waitBusy(ctx context.Context, wg *sync.WaitGroup, busy []string
 			continue
 		}
 		if e.waiting == nil {
-			e.waiting = map[string]context.CancelFunc{}
+			e.waiting = map[string]*context.CancelFunc{}
 		}
 		wctx, stop := context.WithCancel(ctx)
-		e.waiting[id] = stop
+		mine := &stop
+		e.waiting[id] = mine
 		e.busyWaits.Add(1)
 		wg.Add(1)
 		go func() {
@@ -293,7 +294,7 @@ func (e *Engine) waitBusy(ctx context.Context, wg *sync.WaitGroup, busy []string
 				e.renewed([]string{id}, until)
 			}
 			e.heldMu.Lock()
-			if e.waiting[id] != nil && wctx.Err() == nil {
+			if e.waiting[id] == mine {
 				delete(e.waiting, id)
 			}
 			e.heldMu.Unlock()
