@@ -427,7 +427,8 @@ func (db *DB) WaitRenewLease(ctx context.Context, owner, id string, lease, wait 
 		timeout = fmt.Sprintf("%dms", max(wait.Milliseconds(), 1))
 	}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true), pg_advisory_xact_lock(`+leaseWaitClassSQL+`, hashtext($2))`, timeout, id); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $3, true),
+				pg_advisory_xact_lock(`+leaseWaitClassSQL+`, hashtext($2))`, timeout, id, idleLimit(lease)); err != nil {
 			return err
 		}
 		var got string
@@ -467,6 +468,15 @@ var holdRenewSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", 
 		WHERE id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED)
 		RETURNING id`
 
+// idleLimit is the idle_in_transaction_session_timeout of a waiting
+// renewal's transaction: it holds a row (or its lease-wait lock) that
+// claims pass over, and a client cut off from the server between two of
+// its statements (a network that drops, no FIN) would otherwise leave the
+// session holding them until TCP keepalive ends it, hours later.
+func idleLimit(lease time.Duration) string {
+	return fmt.Sprintf("%dms", max(2*lease, 5*time.Second).Milliseconds())
+}
+
 // HoldRenewLeases implements store.LeaseWaiter: one transaction (no
 // lock_timeout, holdLeasesSQL, then holdRenewSQL), each statement its own
 // round trip: parsing the UPDATE takes the table lock an import holds up,
@@ -478,7 +488,7 @@ func (db *DB) HoldRenewLeases(ctx context.Context, owner string, ids []string, l
 		return out, nil
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', '0', true)`); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', '0', true), set_config('idle_in_transaction_session_timeout', $1, true)`, idleLimit(lease)); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, holdLeasesSQL, ids, owner); err != nil {
