@@ -144,6 +144,12 @@ type Engine struct {
 	// renewer: the extender tells apart the rows it could not look at
 	// (store.LeaseRenewer: PostgreSQL's, locked by another transaction).
 	renewer store.LeaseRenewer
+	// waiter: the renewer can also wait for a busy row's lock
+	// (store.LeaseWaiter; the heartbeat's, see waitBusy), waiting: the
+	// deliveries a renewal waits for now, each with its cancel (under
+	// heldMu).
+	waiter  store.LeaseWaiter
+	waiting map[string]*context.CancelFunc
 	// extendMu: one lease extension at a time (the heartbeat's, a late
 	// renewal's). Each skips rows another has locked (SKIP LOCKED), and
 	// a renewal takes a row it did not get back, nor as busy, for
@@ -158,6 +164,9 @@ type Engine struct {
 	// dispatcher's).
 	lateBusy   bool
 	heartbeats atomic.Int64
+	busyWaits  atomic.Int64 // waiting renewals of busy leases started (waitBusy)
+	heldGuards atomic.Int64 // renewals holding the rows started (holdLeases)
+	guarding   atomic.Bool  // one runs
 
 	// While a claim runs (claiming > 0), the deliveries whose attempt was
 	// recorded meanwhile, with their attempt count after it (under
@@ -207,6 +216,9 @@ func (e *Engine) init() {
 		if ext, ok := e.Store.(store.LeaseExtender); ok {
 			e.extender = ext
 			e.renewer, _ = ext.(store.LeaseRenewer)
+			if e.renewer != nil {
+				e.waiter, _ = ext.(store.LeaseWaiter)
+			}
 			e.held = map[string]time.Time{}
 		}
 		if e.Lease <= 0 && e.extender != nil {

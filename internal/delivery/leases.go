@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -172,6 +173,11 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		var ids []string
+		var busyBefore map[string]bool
+		var waiters sync.WaitGroup
+		defer waiters.Wait()
+		wctx, wcancel := context.WithCancel(ctx)
+		defer wcancel()
 		for {
 			select {
 			case <-stop:
@@ -193,26 +199,137 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 			hctx, cancel := context.WithTimeout(ctx, max(interval, time.Second))
 			// One the store could not look at (busy: locked by another
 			// transaction) keeps its lease end here, and is tried again
-			// at the next tick.
-			got, _, err := e.extend(hctx, ids, until)
+			// at the next tick, or waited for (waitBusy).
+			got, busy, err := e.extend(hctx, ids, until)
+			late := hctx.Err() != nil
 			cancel()
 			e.heartbeats.Add(1)
 			if err != nil {
+				if late {
+					e.holdLeases(wctx, &waiters, ids)
+				}
 				continue
 			}
-			e.heldMu.Lock()
-			for _, id := range got {
-				if _, ok := e.held[id]; ok {
-					e.held[id] = until
-				}
-			}
-			e.heldMu.Unlock()
+			e.renewed(got, until)
+			busyBefore = e.waitBusy(wctx, &waiters, busy, busyBefore, interval)
 		}
 	}()
 	return func() {
 		close(stop)
 		<-done
 	}
+}
+
+// renewed moves the lease end of the held ones of ids to until.
+func (e *Engine) renewed(ids []string, until time.Time) {
+	e.heldMu.Lock()
+	for _, id := range ids {
+		if _, ok := e.held[id]; ok {
+			e.held[id] = until
+		}
+	}
+	e.heldMu.Unlock()
+}
+
+// maxBusyWaits is how many busy leases an engine waits for at once (each
+// waiting renewal holds one of the store's connections).
+const maxBusyWaits = 4
+
+// waitBusy starts a renewal waiting for the row lock (store.LeaseWaiter)
+// of each busy delivery of a heartbeat (its row locked by another
+// transaction: a large UPDATE, a prune, a requeue) that was busy at the
+// heartbeat before too, or whose lease would end before the next one; it
+// stops the waits of deliveries no longer held (settled), and returns the
+// busy ones, for the next heartbeat.
+//
+// Passed over at every heartbeat, a row locked for longer than the rest
+// of its lease saw its lease end on the server while its owner was alive
+// and sending it; once the lock went, another worker's claim (or this
+// engine's) took it and sent it again. A renewal waiting for the lock is
+// queued on the row: while it waits a claim skips the row (it is locked),
+// and when the lock is released the renewal, first in the row's queue,
+// renews it, unless the holder changed its owner (then it is lost, as
+// before). It waits with no time limit (stopped when the delivery is
+// settled or the heartbeats stop): waits bounded by a heartbeat's
+// interval left a gap between one and the next, and a lock released in
+// that gap left the ended lease to the first claim. The heartbeat goes on
+// meanwhile for everything else. A store that cannot wait (no
+// LeaseWaiter) leaves them to the next heartbeat.
+func (e *Engine) waitBusy(ctx context.Context, wg *sync.WaitGroup, busy []string, before map[string]bool, interval time.Duration) map[string]bool {
+	if e.waiter == nil {
+		return nil
+	}
+	now := make(map[string]bool, len(busy))
+	soon := e.Now().Add(2 * interval)
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	for id, stop := range e.waiting {
+		if _, ok := e.held[id]; !ok {
+			(*stop)()
+			delete(e.waiting, id)
+		}
+	}
+	for _, id := range busy {
+		end, ok := e.held[id]
+		if !ok {
+			continue
+		}
+		now[id] = true
+		if _, ok := e.waiting[id]; ok || !(before[id] || end.Before(soon)) || len(e.waiting) >= maxBusyWaits {
+			continue
+		}
+		if e.waiting == nil {
+			e.waiting = map[string]*context.CancelFunc{}
+		}
+		wctx, stop := context.WithCancel(ctx)
+		mine := &stop
+		e.waiting[id] = mine
+		e.busyWaits.Add(1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			until := e.Now().Add(e.Lease)
+			renewed, _, err := e.waiter.WaitRenewLease(wctx, e.Owner, id, e.Lease, 0)
+			if err == nil && renewed {
+				e.renewed([]string{id}, until)
+			}
+			e.heldMu.Lock()
+			if e.waiting[id] == mine {
+				delete(e.waiting, id)
+			}
+			e.heldMu.Unlock()
+			stop()
+		}()
+	}
+	return now
+}
+
+// holdLeases starts, unless one runs, a renewal of ids that holds their
+// rows and waits as long as it takes (store.LeaseWaiter's
+// HoldRenewLeases), after a heartbeat that did not end in time: a table
+// lock held it up (PostgreSQL's `store import` locks the deliveries
+// table until it commits), and every lease held may end meanwhile. The
+// claims of the other workers wait for the same lock, and when it went
+// the first to run took the leases that had ended, and sent those
+// deliveries again while this engine was sending them. The rows this
+// renewal holds are skipped by those claims, and renewed once the lock
+// goes. A store that is away fails it at once (the heartbeat goes on).
+func (e *Engine) holdLeases(ctx context.Context, wg *sync.WaitGroup, ids []string) {
+	if e.waiter == nil || !e.guarding.CompareAndSwap(false, true) {
+		return
+	}
+	ids = append([]string(nil), ids...)
+	e.heldGuards.Add(1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer e.guarding.Store(false)
+		until := e.Now().Add(e.Lease)
+		got, err := e.waiter.HoldRenewLeases(ctx, e.Owner, ids, e.Lease)
+		if err == nil {
+			e.renewed(got, until)
+		}
+	}()
 }
 
 // extend extends the leases of ids to until, one extension at a time

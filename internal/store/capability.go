@@ -422,6 +422,32 @@ type LeaseRenewer interface {
 	RenewLeases(ctx context.Context, owner string, ids []string, until time.Time) (renewed, busy []string, err error)
 }
 
+// LeaseWaiter is implemented by lease renewers that can also renew a
+// busy delivery by waiting for the transaction that holds its row
+// (PostgreSQL: an UPDATE of that one row without SKIP LOCKED, so it holds
+// no other row while it waits): WaitRenewLease waits up to wait (no limit
+// when wait <= 0: until ctx is done) and, once the lock is released,
+// renews the lease if id is still leased to owner, for lease from then.
+// busy: the lock was still held when the wait ended. Neither: id is no
+// longer owner's (the holder changed it). While the renewal waits it is
+// queued on the row, first after the holder, and a claim (which skips a
+// locked row) cannot take it when the lock goes: a delivery whose row
+// another transaction keeps locked past its lease is not sent twice.
+//
+// HoldRenewLeases is for a heartbeat that could not run in time (a
+// table lock held it up: PostgreSQL's `store import` locks the
+// deliveries table until it commits): it locks at once the rows of ids
+// still leased to owner that no other transaction has locked (a row lock
+// does not wait for that table lock, and a claim skips a locked row), then
+// waits as long as it takes (until ctx is done) to renew their leases, for
+// lease from then, and returns those it renewed. A claim held up by the
+// same table lock cannot take them when it goes, although their leases
+// ended meanwhile.
+type LeaseWaiter interface {
+	WaitRenewLease(ctx context.Context, owner, id string, lease, wait time.Duration) (renewed, busy bool, err error)
+	HoldRenewLeases(ctx context.Context, owner string, ids []string, lease time.Duration) ([]string, error)
+}
+
 // UnsentReturner is implemented by stores that can put back, as failed,
 // deliveries a replay requeued and never sent (it was interrupted): each
 // of ids still leased to owner and pending (or leased in place by

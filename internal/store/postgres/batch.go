@@ -404,6 +404,115 @@ func (db *DB) RenewLeases(ctx context.Context, owner string, ids []string, until
 	return renewed, busy, nil
 }
 
+var _ store.LeaseWaiter = (*DB)(nil)
+
+// waitLockLeaseSQL locks the row of one delivery ($1) still leased to
+// $2, waiting for a transaction that holds it (no SKIP LOCKED); the owner
+// is checked again on the row as the holder left it.
+const waitLockLeaseSQL = `SELECT id FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR NO KEY UPDATE`
+
+// waitRenewLeaseSQL then renews the locked row's lease: $3 after the
+// caller's clock ($4, onServer) at the renewal, not at the transaction's
+// start (now()), as the wait may have been long. (A single UPDATE that
+// waits computes its new row before it waits: after a wait longer than
+// the lease, it set a lease that had ended already.)
+var waitRenewLeaseSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
+		WHERE id = $1 AND lease_owner = $2
+		RETURNING id`
+
+// WaitRenewLease implements store.LeaseWaiter: one transaction
+// (lock_timeout set locally to wait, 0 for none, and the row's lease-wait
+// lock taken, then waitLockLeaseSQL and waitRenewLeaseSQL), each statement
+// its own round trip: parsing an UPDATE locks its table, and a pipeline
+// parses its statements before it runs the first. The lease-wait lock,
+// held until the renewal commits, keeps claims off the row
+// (leaseEndedSQL) even once its lease ended: while the renewal waits, and
+// in the instant after the lock's holder ends, before the renewal runs.
+// A row still locked when lock_timeout ends, or whose wait the deadlock
+// detector or a statement_timeout ended, is busy.
+func (db *DB) WaitRenewLease(ctx context.Context, owner, id string, lease, wait time.Duration) (renewed, busy bool, err error) {
+	timeout := "0"
+	if wait > 0 {
+		timeout = fmt.Sprintf("%dms", max(wait.Milliseconds(), 1))
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $3, true),
+				pg_advisory_xact_lock(`+leaseWaitClassSQL+`, hashtext($2))`, timeout, id, idleLimit(lease)); err != nil {
+			return err
+		}
+		var got string
+		if err := tx.QueryRow(ctx, waitLockLeaseSQL, id, owner).Scan(&got); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, waitRenewLeaseSQL, id, owner, lease.Microseconds(), db.clockNow()).Scan(&got); err != nil {
+			return err
+		}
+		renewed = true
+		return nil
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, false, nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "55P03" || pgErr.Code == "40P01" || pgErr.Code == "57014") && ctx.Err() == nil {
+		return false, true, nil
+	}
+	if err != nil {
+		return false, false, db.wrap("extend leases", err)
+	}
+	return renewed, false, nil
+}
+
+// holdLeasesSQL locks the rows of the deliveries $1 still leased to $2
+// that no other transaction has locked: FOR NO KEY UPDATE takes ROW SHARE
+// on the table, which a `store import`'s SHARE ROW EXCLUSIVE lock does
+// not hold up (an UPDATE's ROW EXCLUSIVE waits for it).
+const holdLeasesSQL = `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED`
+
+// holdRenewSQL renews the leases of the rows holdLeasesSQL locked in the
+// same transaction (a row this transaction locked is not skipped; one
+// another locked since is), $3 after the caller's clock ($4, onServer) at
+// the renewal.
+var holdRenewSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
+		WHERE id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED)
+		RETURNING id`
+
+// idleLimit is the idle_in_transaction_session_timeout of a waiting
+// renewal's transaction: it holds a row (or its lease-wait lock) that
+// claims pass over, and a client cut off from the server between two of
+// its statements (a network that drops, no FIN) would otherwise leave the
+// session holding them until TCP keepalive ends it, hours later.
+func idleLimit(lease time.Duration) string {
+	return fmt.Sprintf("%dms", max(2*lease, 5*time.Second).Milliseconds())
+}
+
+// HoldRenewLeases implements store.LeaseWaiter: one transaction (no
+// lock_timeout, holdLeasesSQL, then holdRenewSQL), each statement its own
+// round trip: parsing the UPDATE takes the table lock an import holds up,
+// and a pipeline parses its statements before it runs the first (the
+// rows were not locked while it waited).
+func (db *DB) HoldRenewLeases(ctx context.Context, owner string, ids []string, lease time.Duration) ([]string, error) {
+	out := []string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', '0', true), set_config('idle_in_transaction_session_timeout', $1, true)`, idleLimit(lease)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, holdLeasesSQL, ids, owner); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, holdRenewSQL, ids, owner, lease.Microseconds(), db.clockNow())
+		out, err = collectIDs(rows, err)
+		return err
+	})
+	if err != nil {
+		return nil, db.wrap("extend leases", err)
+	}
+	return out, nil
+}
+
 var _ store.UnsentReturner = (*DB)(nil)
 
 // ReturnUnsent implements store.UnsentReturner: one statement for all of

@@ -39,12 +39,32 @@ func claimSQL(run bool) string {
 		WHERE id IN (
 			SELECT id FROM deliveries
 			WHERE status = 'pending' AND next_attempt_at <= ` + at + `
-			  AND (lease_owner = '' OR lease_expires_at <= ` + at + `)` + cond + `
+			  AND (lease_owner = '' OR ` + leaseEndedSQL(at) + `)` + cond + `
 			ORDER BY next_attempt_at, seq
 			LIMIT $4
 			FOR UPDATE SKIP LOCKED)
 		RETURNING ` + deliveryCols
 }
+
+// leaseEndedSQL is true for a row whose lease ended by now, unless its
+// owner is waiting to renew it (WaitRenewLease holds the row's lease-wait
+// lock): the owner is alive, its renewal only held up by another
+// transaction's lock on the row. A renewal waiting for a row lock does
+// not keep a claim off the row when the lock goes: PostgreSQL's row-lock
+// queue orders only the transactions that found the row locked, and a
+// claim that reads it in the instant after the holder ends, before the
+// woken renewal has run, finds it free and takes it. The try-lock
+// (shared, held until the claim commits) runs only for a row whose lease
+// ended (CASE), so a claim takes no lock for the others.
+func leaseEndedSQL(now string) string {
+	return `CASE WHEN lease_expires_at <= ` + now + ` THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(id)) ELSE false END`
+}
+
+// leaseWaitClass is the first key of a delivery's lease-wait lock (the
+// second: hashtext of its ID), an advisory lock.
+const leaseWaitClass = 0x6c656173 // "leas"
+
+var leaseWaitClassSQL = strconv.Itoa(leaseWaitClass)
 
 // claimSettings is sent before each claim, in the same pipeline and so the
 // same implicit transaction: it tells the planner to read the due
