@@ -416,9 +416,11 @@ const waitLockLeaseSQL = `SELECT id FROM deliveries WHERE id = $1 AND lease_owne
 // start (now()), as the wait may have been long. (A single UPDATE that
 // waits computes its new row before it waits: after a wait longer than
 // the lease, it set a lease that had ended already.)
-var waitRenewLeaseSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
+var waitRenewLeaseSQL = sync.OnceValue(func() string {
+	return `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
 		WHERE id = $1 AND lease_owner = $2
 		RETURNING id`
+})
 
 // WaitRenewLease implements store.LeaseWaiter: one transaction
 // (lock_timeout set locally to wait, 0 for none, and the row's lease-wait
@@ -429,8 +431,13 @@ var waitRenewLeaseSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("
 // (leaseEndedSQL) even once its lease ended: while the renewal waits, and
 // in the instant after the lock's holder ends, before the renewal runs.
 // A row still locked when lock_timeout ends, or whose wait the deadlock
-// detector or a statement_timeout ended, is busy.
+// detector or a statement_timeout ended, is busy; so is one no wait slot
+// is free for (waitSlots: not waited for).
 func (db *DB) WaitRenewLease(ctx context.Context, owner, id string, lease, wait time.Duration) (renewed, busy bool, err error) {
+	if !db.takeWaitSlot() {
+		return false, true, nil
+	}
+	defer db.giveWaitSlot()
 	timeout := "0"
 	if wait > 0 {
 		timeout = fmt.Sprintf("%dms", max(wait.Milliseconds(), 1))
@@ -444,7 +451,7 @@ func (db *DB) WaitRenewLease(ctx context.Context, owner, id string, lease, wait 
 		if err := tx.QueryRow(ctx, waitLockLeaseSQL, id, owner).Scan(&got); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, waitRenewLeaseSQL, id, owner, lease.Microseconds(), db.clockNow()).Scan(&got); err != nil {
+		if err := tx.QueryRow(ctx, waitRenewLeaseSQL(), id, owner, lease.Microseconds(), db.clockNow()).Scan(&got); err != nil {
 			return err
 		}
 		renewed = true
@@ -463,6 +470,19 @@ func (db *DB) WaitRenewLease(ctx context.Context, owner, id string, lease, wait 
 	return renewed, false, nil
 }
 
+// takeWaitSlot takes one of the connections a waiting renewal may hold
+// (waitSlots), if one is free.
+func (db *DB) takeWaitSlot() bool {
+	select {
+	case db.waitSlots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (db *DB) giveWaitSlot() { <-db.waitSlots }
+
 // holdLeasesSQL locks the rows of the deliveries $1 still leased to $2
 // that no other transaction has locked: FOR NO KEY UPDATE takes ROW SHARE
 // on the table, which a `store import`'s SHARE ROW EXCLUSIVE lock does
@@ -473,9 +493,11 @@ const holdLeasesSQL = `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND 
 // same transaction (a row this transaction locked is not skipped; one
 // another locked since is), $3 after the caller's clock ($4, onServer) at
 // the renewal.
-var holdRenewSQL = `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
+var holdRenewSQL = sync.OnceValue(func() string {
+	return `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
 		WHERE id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED)
 		RETURNING id`
+})
 
 // idleLimit is the idle_in_transaction_session_timeout of a waiting
 // renewal's transaction: it holds a row (or its lease-wait lock) that
@@ -493,9 +515,10 @@ func idleLimit(lease time.Duration) string {
 // rows were not locked while it waited).
 func (db *DB) HoldRenewLeases(ctx context.Context, owner string, ids []string, lease time.Duration) ([]string, error) {
 	out := []string{}
-	if len(ids) == 0 {
+	if len(ids) == 0 || !db.takeWaitSlot() {
 		return out, nil
 	}
+	defer db.giveWaitSlot()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', '0', true), set_config('idle_in_transaction_session_timeout', $1, true)`, idleLimit(lease)); err != nil {
 			return err
@@ -503,7 +526,7 @@ func (db *DB) HoldRenewLeases(ctx context.Context, owner string, ids []string, l
 		if _, err := tx.Exec(ctx, holdLeasesSQL, ids, owner); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, holdRenewSQL, ids, owner, lease.Microseconds(), db.clockNow())
+		rows, err := tx.Query(ctx, holdRenewSQL(), ids, owner, lease.Microseconds(), db.clockNow())
 		out, err = collectIDs(rows, err)
 		return err
 	})

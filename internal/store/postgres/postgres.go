@@ -43,6 +43,12 @@ type DB struct {
 	// clock, when set, is this handle's clock instead of the package's
 	// (UseClock: tests give two handles clocks that disagree).
 	clock func() time.Time
+	// waitSlots bounds the connections the lease renewals that wait for a
+	// lock hold at once (WaitRenewLease, HoldRenewLeases): a quarter of
+	// the pool, at most 4, so they never take the connections the claims,
+	// records and the lock's holder itself need (a pool_max_conns under 4
+	// leaves none: those renewals are not waited for).
+	waitSlots chan struct{}
 }
 
 var (
@@ -134,7 +140,8 @@ func openDB(ctx context.Context, rawURL string, existing, reader bool) (*DB, err
 		return nil, &store.EnvironmentError{Err: fmt.Errorf("cannot open PostgreSQL store %s: %s", masked, clean(err))}
 	}
 	db := &DB{pool: pool, location: masked, secrets: secrets, searchPath: cfg.ConnConfig.RuntimeParams["search_path"],
-		user: cfg.ConnConfig.User, dbname: cfg.ConnConfig.Database, existing: existing}
+		user: cfg.ConnConfig.User, dbname: cfg.ConnConfig.Database, existing: existing,
+		waitSlots: make(chan struct{}, min(4, int(cfg.MaxConns)/4))}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, db.connectError(cfg, err)
