@@ -202,7 +202,7 @@ func run(ctx context.Context, opts *Options) error {
 	rep := &delivery.Reporter{W: ios.ErrOut}
 	var jsonMu sync.Mutex
 	tally := &attemptTally{pending: map[string]bool{}}
-	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
+	hints := &delivery.FailureHints{Max: 2}
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		if r.LeaseLost || r.Err != nil {

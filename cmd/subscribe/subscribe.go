@@ -148,7 +148,9 @@ func run(opts *Options) error {
 	}
 	if !opts.IO.JSON() {
 		subscriptions.Done(opts.IO, "Created subscription %s", sub.ID)
-		fmt.Fprintf(opts.IO.ErrOut, "Keep the secret: it signs every delivery. Show it again with: hookctl subscriptions get %s --reveal\n", sub.ID[:8])
+		// The whole id: a command to copy must work later too, when a
+		// prefix may name more than one subscription.
+		fmt.Fprintf(opts.IO.ErrOut, "Keep the secret: it signs every delivery. Show it again with: hookctl subscriptions get %s --reveal\n", sub.ID)
 	}
 	return nil
 }
