@@ -215,9 +215,12 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	}
 	s := ios.Styles()
 	// On a narrow terminal SOURCE, CREATED, ATTEMPTS and LAST give way
-	// (in that order) before the id, event type, status or URL is cut.
+	// (in that order) before the id, event type, status or URL is cut;
+	// where the event type and URL cut to 16 still do not fit (40
+	// columns), the event type is left out, as replay --dry-run's: the
+	// id and the status say what became of a delivery, the URL where.
 	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
-		Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST")
+		Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST").DropLast("EVENT")
 	// On a terminal, ids and origin ids (listen's forwards: ↳ the
 	// delivery forwarded) are cut to prefixes unique among all of them:
 	// show, replay… take one.

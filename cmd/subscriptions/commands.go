@@ -102,9 +102,12 @@ func runList(opts *ListOptions) error {
 	}
 	st := opts.IO.Styles()
 	// On a narrow terminal the masked SECRET, CREATED and DESCRIPTION
-	// give way (in that order) before the id, URL, events or status is cut.
+	// give way (in that order) before the id, URL, events or status is cut;
+	// where the URL and events cut to 16 still do not fit (40 columns),
+	// the events are left out: the id, the URL and the status name a
+	// subscription (subscriptions get shows its events).
 	t := ui.NewTable(opts.IO, "ID", "URL", "EVENTS", "STATUS", "SECRET", "DESCRIPTION", "CREATED").
-		Drop("SECRET", "CREATED", "DESCRIPTION")
+		Drop("SECRET", "CREATED", "DESCRIPTION").DropLast("EVENTS")
 	ids := make([]string, len(subs))
 	for i, s := range subs {
 		ids[i] = subscription.NewView(s, opts.Reveal, at).WebhookID
