@@ -298,7 +298,7 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "show <delivery-id> [{--body|--response|--curl}] [--attempt <n>]",
 		Aliases: []string{"get"},
-		Short:   "Show a delivery: the request as sent, then every attempt and its response",
+		Short:   "Show a delivery: the request sent, every attempt and its response",
 		Long: `Show a delivery: the request as sent, then every attempt and its response
 (control characters escaped). The id may be a unique prefix.
 

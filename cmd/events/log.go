@@ -28,7 +28,7 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 	opts := &LogOptions{Factory: f}
 	c := &cobra.Command{
 		Use:   "log [flags]",
-		Short: "List events sent and received, newest first, with their delivery states",
+		Short: "List events sent and received, newest first, with delivery states",
 		Example: `  hookctl events log
   hookctl events log --event 'card.*' --since 1h
   hookctl events log --source received --limit 10 -o json`,

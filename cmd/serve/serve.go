@@ -56,7 +56,7 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	c := &cobra.Command{
 		Use:   "serve [flags]",
-		Short: "Run the providers' APIs locally (Bond, Stripe-style, Svix, Mambu)",
+		Short: "Run the providers' APIs locally: Bond, Stripe-style, Svix, Mambu",
 		Long: `Serve the providers' subscription and resend APIs on one local port, so an
 app's own API client can be tested without a sandbox: Bond (/api/v0/webhooks,
 /api/v0.1/webhooks, /api/v0.1/simulate/kyc-pass|kyc-fail), Stripe-style

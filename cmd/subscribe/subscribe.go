@@ -46,10 +46,11 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "subscribe --url <url> --events <list> [--description <text>] [--provider <p>] [--scheme <s>] [--header 'K: V']... [--secret <s> | --secret-file <file>]",
 		Short: "Create a subscription: a callback URL for some events",
-		Long: `Create an enabled subscription with a fresh whsec_ secret (unless --secret or
---secret-file is given) and print it once with the secret visible. Events are exact names
-(card.created), prefix patterns (card.*) or * for all, checked against the
-event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing.`,
+		Long: `Create an enabled subscription with a fresh whsec_ secret (unless --secret
+or --secret-file is given) and print it once with the secret visible. Events
+are exact names (card.created), prefix patterns (card.*) or * for all,
+checked against the event catalog. On a terminal, plain 'hookctl subscribe'
+asks for what is missing.`,
 		Example: `  hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*,kyc.verification.success'
   hookctl subscribe --url https://app.example.com/hooks --events '*' --description staging --header 'Authorization: Bearer t0k3n'
   hookctl subscribe --url http://localhost:3000/webhooks --events 'invoice.*' --scheme stripe -o json

@@ -401,7 +401,7 @@ func newRotateCmd(f *cli.Factory, runF func(*RotateOptions) error) *cobra.Comman
 	opts := &RotateOptions{IO: f.IOStreams, Factory: f}
 	c := &cobra.Command{
 		Use:   "rotate-secret <id> [--grace <duration>] [--secret <secret> | --secret-file <file>]",
-		Short: "Give a subscription a new secret; the old one keeps signing during the grace period",
+		Short: "Give a subscription a new secret; the old one signs for --grace",
 		Long: `Generate a new signing secret (or set --secret or --secret-file). Until
 the grace period ends, deliveries carry signatures made with both the new
 and the old secret (Standard Webhooks allows several in one header), so
