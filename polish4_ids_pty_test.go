@@ -136,3 +136,31 @@ func TestPolish4TriggerHintCommandsRun(t *testing.T) {
 		polish4Runs(t, e, "410 hint", m[1])
 	})
 }
+
+// subscriptions list --status disabled on a terminal cut its ids to
+// prefixes unique among its rows only: the disabled subscription showed
+// as "7c0ffee1", which the enabled one left out of the list shares, and
+// "hookctl subscriptions enable 7c0ffee1" failed as ambiguous. The
+// prefixes are unique among every subscription now.
+func TestPolish4FilteredListIDsResolve(t *testing.T) {
+	t.Parallel()
+	const taker, other = "7c0ffee1-1111-4a51-9d0e-1f2a3b4c5d6e", "7c0ffee1-2222-4c3b-8a1f-6e5d4c3b2a19"
+	e := newPTYEnv(t)
+	polish4Import(t, e, polish4Sub(taker, "http://127.0.0.1:9/a", `"card.*"`, "disabled")+
+		polish4Sub(other, "http://127.0.0.1:9/b", `"list.created"`, "enabled"))
+	for _, args := range [][]string{
+		{"subscriptions", "list", "--status", "disabled"},
+		{"subscriptions", "list", "--event", "card.created"},
+	} {
+		r := e.pty([]string{"NO_COLOR=1"}, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
+		}
+		_, rows := tablefitCells(t, r.out)
+		if len(rows) != 1 {
+			t.Fatalf("%v: %d rows, want 1\n%s", args, len(rows), r.out)
+		}
+		polish4Runs(t, e, strings.Join(args, " "), "subscriptions get "+rows[0]["ID"])
+	}
+	polish4Runs(t, e, "enable", "subscriptions enable "+taker)
+}

@@ -115,8 +115,20 @@ func runList(opts *ListOptions) error {
 	if opts.IO.IsStdoutTTY() {
 		// As deliveries list: a prefix unique among the rows finds it
 		// (get, update, … take a prefix), and the URL and events keep
-		// their room.
-		ids = ui.ShortIDs(ids)
+		// their room. A filtered list's prefixes are unique among every
+		// subscription: one the filter left out may share the rows'
+		// (--status disabled showed "5b1d0e3a", which enable refused as
+		// naming an enabled one too).
+		all := ids
+		if opts.Status != "" || opts.Event != "" {
+			if every, err := svc.List(opts.Ctx, "", ""); err == nil {
+				all = append([]string(nil), ids...)
+				for _, s := range every {
+					all = append(all, s.ID)
+				}
+			}
+		}
+		ids = ui.ShortIDs(all)[:len(ids)]
 	}
 	for i, s := range subs {
 		v := subscription.NewView(s, opts.Reveal, at)
