@@ -164,3 +164,31 @@ func TestPolish4FilteredListIDsResolve(t *testing.T) {
 	}
 	polish4Runs(t, e, "enable", "subscriptions enable "+taker)
 }
+
+// deliveries list --status failed on a terminal cut its ids to prefixes
+// unique among its rows only: the failed delivery showed as "9f8e7d6c",
+// which a succeeded one the filter left out shares, and "hookctl
+// deliveries show 9f8e7d6c" (or replay) failed as ambiguous. The same
+// for the newest rows of a list with --limit. Each prefix shown now
+// names one delivery of the store.
+func TestPolish4DeliveriesListIDsResolve(t *testing.T) {
+	t.Parallel()
+	e := tablefitEnv(t)
+	for _, args := range [][]string{
+		{"deliveries", "list", "--status", "failed"},
+		{"deliveries", "list", "--limit", "1", "--event", "kyc.*"},
+	} {
+		r := e.pty([]string{"NO_COLOR=1"}, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
+		}
+		_, rows := tablefitCells(t, r.out)
+		if len(rows) != 1 {
+			t.Fatalf("%v: %d rows, want 1\n%s", args, len(rows), r.out)
+		}
+		if !strings.HasPrefix("9f8e7d6c-a1b2-4c3d-8e4f-5a6b7c8d9e0f", rows[0]["ID"]) {
+			t.Fatalf("%v: id %q, want a prefix of the failed delivery's\n%s", args, rows[0]["ID"], r.out)
+		}
+		polish4Runs(t, e, strings.Join(args, " "), "deliveries show "+rows[0]["ID"])
+	}
+}
