@@ -419,7 +419,7 @@ func TestListenKilledSubscriptionTakenOver(t *testing.T) {
 	if err := list.Run(); err != nil {
 		t.Fatal(err)
 	}
-	want := "hookctl listen on :" + port + " is not running — start it or \"hookctl subscriptions disable " + first.SubscriptionID[:8] + "\""
+	want := "hookctl listen on :" + port + " is not running — start it or \"hookctl subscriptions disable " + first.SubscriptionID + "\""
 	if !strings.Contains(errb.String(), want) {
 		t.Fatalf("subscriptions list stderr:\n%s\nwant %q", errb.String(), want)
 	}

@@ -296,10 +296,10 @@ var subcommands = []subcommand{
 	{groupWebhooks, []string{"listen"}, "Receive, verify and forward webhooks to your app", listen.NewCmd},
 	{groupWebhooks, []string{"replay"}, "Resend deliveries with the exact body first sent", replay.NewCmd},
 	{groupWebhooks, []string{"worker"}, "Deliver pending deliveries until interrupted", worker.NewCmd},
-	{groupWebhooks, []string{"serve"}, "Run the providers' APIs locally (Bond, Stripe-style, Svix, Mambu)", serve.NewCmd},
+	{groupWebhooks, []string{"serve"}, "Run the providers' APIs locally: Bond, Stripe-style, Svix, Mambu", serve.NewCmd},
 	{groupWebhooks, []string{"demo"}, "A self-contained tour: receiver, listen, trigger, retry, replay", demo.NewCmd},
-	{groupWebhooks, []string{"check"}, "Check that a webhook receiver verifies, acknowledges and de-duplicates correctly", checkcmd.NewCmd},
-	{groupWebhooks, []string{"ui"}, "Open the web inspector: live log, detail, replay, edit and resend, diff", uicmd.NewCmd},
+	{groupWebhooks, []string{"check"}, "Check that a receiver verifies, acknowledges and de-duplicates", checkcmd.NewCmd},
+	{groupWebhooks, []string{"ui"}, "Open the web inspector: live log, replay, edit and resend, diff", uicmd.NewCmd},
 	{groupManage, []string{"subscribe"}, "Create a subscription: a callback URL for some events", subscribe.NewCmd},
 	{groupManage, []string{"subscriptions", "subscription", "subs"}, "List, show, change, rotate and delete subscriptions", subscriptions.NewCmd},
 	{groupManage, []string{"events"}, "Browse the event catalog and the log of events sent and received", events.NewCmd},
@@ -374,7 +374,7 @@ your app receives, and replays what failed. No account, no network.`,
 		Example: `  hookctl demo
   hookctl listen --forward localhost:3000/webhooks
   hookctl trigger card.created
-  hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*,kyc.verification.success'
+  hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*,kyc.*'
   hookctl replay --failed --yes`,
 		Version:       f.Version,
 		SilenceErrors: true,

@@ -70,7 +70,7 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	c := &cobra.Command{
 		Use:   "check <url> [flags]",
-		Short: "Check that a webhook receiver verifies, acknowledges and de-duplicates correctly",
+		Short: "Check that a receiver verifies, acknowledges and de-duplicates",
 		Long: `Send a receiver probes built by the same code as 'hookctl trigger' (valid,
 unsigned, wrongly signed, tampered, stale, duplicated, out of order, of an
 unknown type, large, in a burst) and judge each answer against the rules

@@ -153,7 +153,9 @@ func keyList() string {
 		if k.Default != "" {
 			def = " (default " + k.Default + ")"
 		}
-		fmt.Fprintf(&b, "  %-15s %s%s\n", k.Name, k.Description, def)
+		// Wrapped to the 80 columns the help's other paragraphs keep to,
+		// under the description.
+		b.WriteString(ui.Wrap(fmt.Sprintf("  %-15s %s%s", k.Name, k.Description, def), 80, strings.Repeat(" ", 18)) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -215,9 +215,12 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	}
 	s := ios.Styles()
 	// On a narrow terminal SOURCE, CREATED, ATTEMPTS and LAST give way
-	// (in that order) before the id, event type, status or URL is cut.
+	// (in that order) before the id, event type, status or URL is cut;
+	// where the event type and URL cut to 16 still do not fit (40
+	// columns), the event type is left out, as replay --dry-run's: the
+	// id and the status say what became of a delivery, the URL where.
 	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
-		Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST")
+		Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST").DropLast("EVENT")
 	// On a terminal, ids and origin ids (listen's forwards: ↳ the
 	// delivery forwarded) are cut to prefixes unique among all of them:
 	// show, replay… take one.
@@ -235,7 +238,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 				ids = append(ids, o)
 			}
 		}
-		ids = ui.ShortIDs(ids)
+		ids = storeUnique(ctx, st, ids, ui.ShortIDs(ids))
 		for k, i := range named {
 			origins[i] = ids[len(ds)+k]
 		}
@@ -269,6 +272,37 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	return nil
 }
 
+// storeUnique lengthens each prefix of short (of the whole ids) that
+// names another delivery of the store too: the list shows the newest
+// rows, or those a filter keeps, and one left out may share a prefix
+// unique among the rows ("deliveries show 9f8e7d6c" then failed as
+// ambiguous). One lookup by prefix per row; a lookup that fails
+// otherwise leaves the prefix as it is.
+func storeUnique(ctx context.Context, st store.Store, whole, short []string) []string {
+	for i, p := range short {
+		for p != whole[i] {
+			d, err := st.GetDelivery(ctx, p)
+			var amb *store.AmbiguousError
+			if err == nil && d.ID == whole[i] || !errors.As(err, &amb) {
+				break
+			}
+			n := len(p) + 1
+			for _, m := range amb.Matches {
+				common := 0
+				for common < len(m) && common < len(whole[i]) && m[common] == whole[i][common] {
+					common++
+				}
+				if m != whole[i] {
+					n = max(n, common+1)
+				}
+			}
+			p = whole[i][:min(n, len(whole[i]))]
+		}
+		short[i] = p
+	}
+	return short
+}
+
 // ShowOptions are the parsed flags of `deliveries show`.
 type ShowOptions struct {
 	Factory *cli.Factory
@@ -295,7 +329,7 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "show <delivery-id> [{--body|--response|--curl}] [--attempt <n>]",
 		Aliases: []string{"get"},
-		Short:   "Show a delivery: the request as sent, then every attempt and its response",
+		Short:   "Show a delivery: the request sent, every attempt and its response",
 		Long: `Show a delivery: the request as sent, then every attempt and its response
 (control characters escaped). The id may be a unique prefix.
 

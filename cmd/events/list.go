@@ -89,7 +89,10 @@ func runList(opts *ListOptions) error {
 		return writeListJSON(opts.IO.Out, items)
 	}
 	st := opts.IO.Styles()
-	t := ui.NewTable(opts.IO, "TYPE", "PROVIDER", "DESCRIPTION")
+	// Where the type and the description cut to 16 do not fit beside the
+	// provider (40 columns), the description is left out: the type (what
+	// trigger takes) and its provider stay.
+	t := ui.NewTable(opts.IO, "TYPE", "PROVIDER", "DESCRIPTION").DropLast("DESCRIPTION")
 	for _, et := range types {
 		t.Row().Styled(et.Type, st.EventType).Cell(et.Provider).Styled(et.Description, st.Muted).End()
 	}

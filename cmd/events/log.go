@@ -28,7 +28,7 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
 	opts := &LogOptions{Factory: f}
 	c := &cobra.Command{
 		Use:   "log [flags]",
-		Short: "List events sent and received, newest first, with their delivery states",
+		Short: "List events sent and received, newest first, with delivery states",
 		Example: `  hookctl events log
   hookctl events log --event 'card.*' --since 1h
   hookctl events log --source received --limit 10 -o json`,
@@ -132,9 +132,12 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	}
 	s := ios.Styles()
 	// On a narrow terminal SOURCE, PROVIDER and CREATED give way (in that
-	// order) before the id, type or deliveries are cut.
+	// order) before the id, type or deliveries are cut; where the type cut
+	// to 16 and the deliveries still do not fit (40 columns), the
+	// deliveries are left out: the id and the type say which event it is
+	// (events show <id> lists its deliveries).
 	t := ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED").
-		Drop("SOURCE", "PROVIDER", "CREATED")
+		Drop("SOURCE", "PROVIDER", "CREATED").DropLast("DELIVERIES")
 	ids := make([]string, len(evs))
 	for i, e := range evs {
 		ids[i] = e.ID

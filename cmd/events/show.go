@@ -33,7 +33,7 @@ func newShowCmd(f *cli.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Aliases: []string{"get"},
 		Use:     "show {<event-type>|<event-id>} [--provider <provider>] [--set <path=value>]... [--data @<file>]",
-		Short:   "Print a fresh sample of an event type, or an event sent or received",
+		Short:   "Print a fresh sample of an event type, or a sent or received event",
 		Long: `Build a fresh sample of an event type (new ids, the current time, in the
 provider's own formats) with any overrides applied, and print it.
 

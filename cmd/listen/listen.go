@@ -81,9 +81,10 @@ the same for the same settings across restarts: put it in your app's .env.
 A request with a bad signature is answered 401 with the reason, never
 reaches the app, and is kept under a rej_ id ('hookctl events show rej_…').
 --secret (or --secret-file) verifies a real provider's events (Stripe's
-endpoint secret, a GitHub webhook's secret); a rejected request whose User-Agent is Stripe's
-or GitHub's gets a hint saying so. Every received event and its forward are recorded, so
-'hookctl deliveries list' shows them and 'hookctl replay' re-forwards failures.
+endpoint secret, a GitHub webhook's secret); a rejected request whose
+User-Agent is Stripe's or GitHub's gets a hint saying so. Every received
+event and its forward are recorded, so 'hookctl deliveries list' shows them
+and 'hookctl replay' re-forwards failures.
 
 The target is normalised: 3000 means http://localhost:3000 and
 localhost:3000/webhooks means http://localhost:3000/webhooks; the incoming

@@ -340,7 +340,7 @@ func run(ctx context.Context, opts *Options) error {
 			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 		}
 	}
-	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
+	hints := &delivery.FailureHints{Max: 2}
 	moved := &movedSubs{}
 	onResult := func(r delivery.Result) {
 		hints.Note(r)

@@ -56,7 +56,7 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	c := &cobra.Command{
 		Use:   "serve [flags]",
-		Short: "Run the providers' APIs locally (Bond, Stripe-style, Svix, Mambu)",
+		Short: "Run the providers' APIs locally: Bond, Stripe-style, Svix, Mambu",
 		Long: `Serve the providers' subscription and resend APIs on one local port, so an
 app's own API client can be tested without a sandbox: Bond (/api/v0/webhooks,
 /api/v0.1/webhooks, /api/v0.1/simulate/kyc-pass|kyc-fail), Stripe-style
@@ -202,7 +202,7 @@ func run(ctx context.Context, opts *Options) error {
 	rep := &delivery.Reporter{W: ios.ErrOut}
 	var jsonMu sync.Mutex
 	tally := &attemptTally{pending: map[string]bool{}}
-	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
+	hints := &delivery.FailureHints{Max: 2}
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		if r.LeaseLost || r.Err != nil {
@@ -272,12 +272,12 @@ func run(ctx context.Context, opts *Options) error {
 	start := time.Now()
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: finishing what is in flight… (^C again to quit at once)"))
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(es.Muted.Render("Shutting down: finishing what is in flight… (^C again to quit at once)"), width, "  "))
 	case <-s.StoreGone():
 		// The store file was deleted or replaced: whatever serve
 		// acknowledged from now on would be lost, and that does not
 		// heal. It stops (exit 3) rather than answer 503 for ever.
-		fmt.Fprintln(ios.ErrOut, es.Muted.Render("Shutting down: the store file is no longer in place (the APIs answer 503); finishing what is in flight…"))
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(es.Muted.Render("Shutting down: the store file is no longer in place (the APIs answer 503); finishing what is in flight…"), width, "  "))
 	}
 	gone := s.StoreGoneErr()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.Timeout+5*time.Second)
@@ -285,7 +285,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err := s.Shutdown(sctx); err != nil && !(gone != nil && store.IsGone(err)) {
 		fmt.Fprintf(ios.ErrOut, "hookctl: warning: %v\n", err)
 	}
-	fmt.Fprintln(ios.ErrOut, tally.summary(es, time.Since(start), opts.NoWorker))
+	fmt.Fprintln(ios.ErrOut, ui.Wrap(tally.summary(es, time.Since(start), opts.NoWorker), width, "  "))
 	// What the failed attempts had in common (nothing listening, a host
 	// that does not resolve), as trigger and worker say.
 	for _, h := range hints.List() {

@@ -81,9 +81,9 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "store <command>",
 		Short: "Inspect, migrate, export, import and prune the store",
-		Long: `Inspect, migrate, export, import and prune the store: the SQLite file (default) or
-a shared PostgreSQL database (--store postgres://…, or HOOKCTL_STORE).
-Passwords in store URLs are masked in all output.`,
+		Long: `Inspect, migrate, export, import and prune the store: the SQLite file
+(default) or a shared PostgreSQL database (--store postgres://…, or
+HOOKCTL_STORE). Passwords in store URLs are masked in all output.`,
 		Example: `  hookctl store info
   hookctl store info --store 'postgres://hookctl:secret@db.internal/hookctl'
   hookctl store export > dump.jsonl
@@ -169,7 +169,7 @@ store explicitly, e.g. from a deploy job.`,
 	export := mk("export")
 	root.AddCommand(&cobra.Command{
 		Use:   "export",
-		Short: "Write every subscription, object, event, delivery and attempt as JSON lines",
+		Short: "Write every record of the store as JSON lines (a dump)",
 		Long: `Write the whole store to stdout as JSON lines: a header line
 ({"hookctl_dump":{"version":2,…}}), then one record per line:
 subscriptions, then objects (what serve's Svix API keeps: applications,
@@ -194,7 +194,7 @@ reader, export to a file first and read that.`,
 	imp := mk("import")
 	importCmd := &cobra.Command{
 		Use:   "import {<file>|-}",
-		Short: "Import records written by 'store export' (skipping those already present)",
+		Short: "Import records written by 'store export' (skipping those present)",
 		Long: `Import JSON lines written by 'hookctl store export' into the configured
 store: this version's format, and the one without a header line older
 versions wrote. Records whose IDs already exist are skipped, so importing
@@ -227,7 +227,7 @@ records already there are skipped.`,
 	prune := mk("prune")
 	pruneCmd := &cobra.Command{
 		Use:   "prune --older-than <time> [--dry-run] [--yes] [--vacuum]",
-		Short: "Delete events older than a time, with their deliveries and attempts",
+		Short: "Delete events older than a time with their deliveries and attempts",
 		Long: `Delete the history created before --older-than: events with their
 deliveries and attempts, and the places deleted Svix endpoints left in
 their endpoint lists before then (for an iterator naming one). An event

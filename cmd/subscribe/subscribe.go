@@ -46,10 +46,11 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "subscribe --url <url> --events <list> [--description <text>] [--provider <p>] [--scheme <s>] [--header 'K: V']... [--secret <s> | --secret-file <file>]",
 		Short: "Create a subscription: a callback URL for some events",
-		Long: `Create an enabled subscription with a fresh whsec_ secret (unless --secret or
---secret-file is given) and print it once with the secret visible. Events are exact names
-(card.created), prefix patterns (card.*) or * for all, checked against the
-event catalog. On a terminal, plain 'hookctl subscribe' asks for what is missing.`,
+		Long: `Create an enabled subscription with a fresh whsec_ secret (unless --secret
+or --secret-file is given) and print it once with the secret visible. Events
+are exact names (card.created), prefix patterns (card.*) or * for all,
+checked against the event catalog. On a terminal, plain 'hookctl subscribe'
+asks for what is missing.`,
 		Example: `  hookctl subscribe --url http://localhost:3000/webhooks --events 'card.*,kyc.verification.success'
   hookctl subscribe --url https://app.example.com/hooks --events '*' --description staging --header 'Authorization: Bearer t0k3n'
   hookctl subscribe --url http://localhost:3000/webhooks --events 'invoice.*' --scheme stripe -o json
@@ -148,7 +149,9 @@ func run(opts *Options) error {
 	}
 	if !opts.IO.JSON() {
 		subscriptions.Done(opts.IO, "Created subscription %s", sub.ID)
-		fmt.Fprintf(opts.IO.ErrOut, "Keep the secret: it signs every delivery. Show it again with: hookctl subscriptions get %s --reveal\n", sub.ID[:8])
+		// The whole id: a command to copy must work later too, when a
+		// prefix may name more than one subscription.
+		fmt.Fprintf(opts.IO.ErrOut, "Keep the secret: it signs every delivery. Show it again with: hookctl subscriptions get %s --reveal\n", sub.ID)
 	}
 	return nil
 }

@@ -102,9 +102,12 @@ func runList(opts *ListOptions) error {
 	}
 	st := opts.IO.Styles()
 	// On a narrow terminal the masked SECRET, CREATED and DESCRIPTION
-	// give way (in that order) before the id, URL, events or status is cut.
+	// give way (in that order) before the id, URL, events or status is cut;
+	// where the URL and events cut to 16 still do not fit (40 columns),
+	// the events are left out: the id, the URL and the status name a
+	// subscription (subscriptions get shows its events).
 	t := ui.NewTable(opts.IO, "ID", "URL", "EVENTS", "STATUS", "SECRET", "DESCRIPTION", "CREATED").
-		Drop("SECRET", "CREATED", "DESCRIPTION")
+		Drop("SECRET", "CREATED", "DESCRIPTION").DropLast("EVENTS")
 	ids := make([]string, len(subs))
 	for i, s := range subs {
 		ids[i] = subscription.NewView(s, opts.Reveal, at).WebhookID
@@ -112,8 +115,20 @@ func runList(opts *ListOptions) error {
 	if opts.IO.IsStdoutTTY() {
 		// As deliveries list: a prefix unique among the rows finds it
 		// (get, update, … take a prefix), and the URL and events keep
-		// their room.
-		ids = ui.ShortIDs(ids)
+		// their room. A filtered list's prefixes are unique among every
+		// subscription: one the filter left out may share the rows'
+		// (--status disabled showed "5b1d0e3a", which enable refused as
+		// naming an enabled one too).
+		all := ids
+		if opts.Status != "" || opts.Event != "" {
+			if every, err := svc.List(opts.Ctx, "", ""); err == nil {
+				all = append([]string(nil), ids...)
+				for _, s := range every {
+					all = append(all, s.ID)
+				}
+			}
+		}
+		ids = ui.ShortIDs(all)[:len(ids)]
 	}
 	for i, s := range subs {
 		v := subscription.NewView(s, opts.Reveal, at)
@@ -398,7 +413,7 @@ func newRotateCmd(f *cli.Factory, runF func(*RotateOptions) error) *cobra.Comman
 	opts := &RotateOptions{IO: f.IOStreams, Factory: f}
 	c := &cobra.Command{
 		Use:   "rotate-secret <id> [--grace <duration>] [--secret <secret> | --secret-file <file>]",
-		Short: "Give a subscription a new secret; the old one keeps signing during the grace period",
+		Short: "Give a subscription a new secret; the old one signs for --grace",
 		Long: `Generate a new signing secret (or set --secret or --secret-file). Until
 the grace period ends, deliveries carry signatures made with both the new
 and the old secret (Standard Webhooks allows several in one header), so

@@ -398,7 +398,7 @@ func run(ctx context.Context, opts *Options) error {
 	progress := ios.NewProgress("triggering")
 	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
 		ios.IsStdoutTTY() && progress.Enabled()
-	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
+	hints := &delivery.FailureHints{Max: 2}
 	onResult := func(r delivery.Result) {
 		hints.Note(r)
 		rep.Attempt(r)
@@ -805,12 +805,8 @@ func disabledTakers(ctx context.Context, st store.Store, et *catalog.EventType) 
 			others = append(others, s)
 		}
 	}
-	short := func(id string) string {
-		if len(id) > 8 {
-			return id[:8]
-		}
-		return id
-	}
+	// Whole ids below: the hints are commands to copy, and a prefix of 8
+	// may name another subscription too (the command would fail).
 	switch {
 	case len(listens) > 0:
 		s := listens[0]
@@ -818,15 +814,15 @@ func disabledTakers(ctx context.Context, st store.Store, et *catalog.EventType) 
 		if p := s.Metadata[listen.MetaPort]; p != "" {
 			where = ":" + p
 		}
-		e := cli.Failf("no enabled subscription matches %q: hookctl listen on %s stopped (its subscription %s is disabled until it runs again)", et.QualifiedName(), where, short(s.ID)).
+		e := cli.Failf("no enabled subscription matches %q: hookctl listen on %s stopped (its subscription %s is disabled until it runs again)", et.QualifiedName(), where, s.ID).
 			Hint("start it again with the same settings (it takes its subscription back), or send ad hoc with --url")
 		if len(others) > 0 {
-			e = e.Hint("or enable another that takes it: hookctl subscriptions enable %s", short(others[0].ID))
+			e = e.Hint("or enable another that takes it: hookctl subscriptions enable %s", others[0].ID)
 		}
 		return e
 	case len(others) > 0:
-		e := cli.Failf("no enabled subscription matches %q: subscription %s takes it but is disabled", et.QualifiedName(), short(others[0].ID)).
-			Hint("enable it: hookctl subscriptions enable %s", short(others[0].ID))
+		e := cli.Failf("no enabled subscription matches %q: subscription %s takes it but is disabled", et.QualifiedName(), others[0].ID).
+			Hint("enable it: hookctl subscriptions enable %s", others[0].ID)
 		if len(others) > 1 {
 			more := fmt.Sprintf("%d more disabled subscriptions take", len(others)-1)
 			if len(others) == 2 {

@@ -49,7 +49,7 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{Factory: f, Open: openBrowser}
 	c := &cobra.Command{
 		Use:   "ui [flags]",
-		Short: "Open the web inspector: live log, detail, replay, edit and resend, diff",
+		Short: "Open the web inspector: live log, replay, edit and resend, diff",
 		Long: `Serve the web inspector for the store on 127.0.0.1 (the next free port when
 --addr's is taken): every event, delivery and attempt live, the signature
 verdict and the app's answer, replay, edit and resend, diff, copy as curl,

@@ -129,7 +129,7 @@ func run(ctx context.Context, opts *Options) error {
 	// subscription disabled meanwhile) is "not sent".
 	awaiting := newRetrySet(st)
 	rep := &delivery.Reporter{W: ios.Out}
-	hints := &delivery.FailureHints{Max: 2, ShortIDs: ios.IsStderrTTY() && !ios.JSON()} // ids whole off a terminal
+	hints := &delivery.FailureHints{Max: 2}
 	var jsonMu = make(chan struct{}, 1)
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version, Insecure: opts.Insecure,
 		OnResult: func(r delivery.Result) {

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/store"
-	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // FailureHint says what to check when an attempt to target failed with
@@ -64,14 +63,12 @@ func FailureHint(target, errText string) string {
 // order first seen.
 type FailureHints struct {
 	Max int
-	// ShortIDs: the ids the hints name (a subscription's) are cut to
-	// prefixes unique among them (ui.ShortIDs), for a terminal; else
-	// (piped, -o json) they are whole.
-	ShortIDs bool
-	mu       sync.Mutex
-	hints    []string
-	// ids are the ids the hints name, whole, in the order named.
-	ids []string
+	// The ids the hints name (a subscription's) are whole, on a terminal
+	// too: a hint's command is copied, and a prefix unique among the ids
+	// named may name another subscription of the store (the command would
+	// fail as ambiguous).
+	mu    sync.Mutex
+	hints []string
 }
 
 // Note records r's hint when it is a failed attempt that was sent, or
@@ -81,7 +78,7 @@ func (h *FailureHints) Note(r Result) {
 		return
 	}
 	if hint := subscriptionHint(r); hint != "" {
-		h.add(hint, r.Delivery.SubscriptionID)
+		h.add(hint)
 		return
 	}
 	if r.NotSent {
@@ -113,7 +110,7 @@ func subscriptionHint(r Result) string {
 	if r.Delivery == nil || r.Delivery.SubscriptionID == "" {
 		return ""
 	}
-	id := r.Delivery.SubscriptionID // List shortens it
+	id := r.Delivery.SubscriptionID
 	switch {
 	case r.Disabled:
 		return "its endpoint answered 410 Gone, so subscription " + id + " is disabled now: once the endpoint is back, hookctl subscriptions enable " + id + ", then replay"
@@ -152,7 +149,7 @@ func redirectHint(a *store.Attempt) string {
 	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", a.RequestURL, a.ResponseStatus, loc)
 }
 
-func (h *FailureHints) add(hint string, ids ...string) {
+func (h *FailureHints) add(hint string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.hints) >= max(h.Max, 1) {
@@ -164,25 +161,11 @@ func (h *FailureHints) add(hint string, ids ...string) {
 		}
 	}
 	h.hints = append(h.hints, hint)
-	h.ids = append(h.ids, ids...)
 }
 
-// List is what was noted: with ShortIDs, the ids named cut to prefixes
-// no other id named shares.
+// List is what was noted.
 func (h *FailureHints) List() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := append([]string(nil), h.hints...)
-	if !h.ShortIDs || len(h.ids) == 0 {
-		return out
-	}
-	short := ui.ShortIDs(h.ids)
-	for i := range out {
-		for k, id := range h.ids {
-			if id != short[k] {
-				out[i] = strings.ReplaceAll(out[i], id, short[k])
-			}
-		}
-	}
-	return out
+	return append([]string(nil), h.hints...)
 }

@@ -66,9 +66,9 @@ func TestFailureHintsSubscriptionAndRedirect(t *testing.T) {
 		want []string
 	}{
 		{"410 disabled it", Result{Delivery: sub, Disabled: true, Final: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 410}},
-			[]string{"its endpoint answered 410 Gone, so subscription 5a0e0efb is disabled now: once the endpoint is back, hookctl subscriptions enable 5a0e0efb, then replay"}},
+			[]string{"its endpoint answered 410 Gone, so subscription 5a0e0efb-7910-4853-8ab8-1c26f471181c is disabled now: once the endpoint is back, hookctl subscriptions enable 5a0e0efb-7910-4853-8ab8-1c26f471181c, then replay"}},
 		{"disabled, not sent", Result{Delivery: sub, NotSent: true, Final: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", Error: errSubscriptionDisabled.Error()}},
-			[]string{"subscription 5a0e0efb is disabled, so nothing was sent to it: hookctl subscriptions enable 5a0e0efb, then replay"}},
+			[]string{"subscription 5a0e0efb-7910-4853-8ab8-1c26f471181c is disabled, so nothing was sent to it: hookctl subscriptions enable 5a0e0efb-7910-4853-8ab8-1c26f471181c, then replay"}},
 		// a stopped listen's subscription: its deliveries keep their schedule
 		{"disabled, not final", Result{Delivery: sub, NotSent: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", Error: errSubscriptionDisabled.Error()}}, nil},
 		{"ad-hoc 410", Result{Delivery: adhoc, Final: true, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 410}}, nil},
@@ -80,7 +80,7 @@ func TestFailureHintsSubscriptionAndRedirect(t *testing.T) {
 		{"3xx without Location", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 304}}, nil},
 		{"Location with a control character", Result{Delivery: adhoc, Attempt: &store.Attempt{RequestURL: "http://127.0.0.1:9/h", ResponseStatus: 302, ResponseHeaders: map[string][]string{"Location": {"/a\x1b[2J"}}}}, nil},
 	} {
-		h := FailureHints{ShortIDs: true} // a terminal's hints
+		h := FailureHints{}
 		h.Note(tc.r)
 		if got := h.List(); !reflect.DeepEqual(got, tc.want) && (len(got) != 0 || len(tc.want) != 0) {
 			t.Errorf("%s: hints %q\nwant %q", tc.name, got, tc.want)

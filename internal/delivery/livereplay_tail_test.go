@@ -8,10 +8,11 @@ import (
 )
 
 // replay requeues a settled delivery as `hookctl replay ID` does, with
-// room for extra attempts.
+// room for extra attempts (and a schedule of as many, as replay's).
 func (f *tailFixture) replay(id string, extra int) {
 	f.t.Helper()
-	got, err := f.st.Requeue(f.ctx, []string{id}, store.Requeue{ExtraAttempts: extra, Force: true, Now: time.Now()})
+	sch := make(Schedule, extra)
+	got, err := f.st.Requeue(f.ctx, []string{id}, store.Requeue{ExtraAttempts: extra, Schedule: sch.String(), Force: true, Now: time.Now()})
 	if err != nil || len(got) != 1 {
 		f.t.Fatalf("requeue %s: %v %v", id, got, err)
 	}

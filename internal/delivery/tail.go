@@ -1126,6 +1126,7 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 			lastAsked = max(lastAsked, a.Number)
 		}
 	}
+	base := requeueBase(row.Delivery)
 	for i, a := range atts {
 		if a.Number <= w.printed || a.Number > row.AttemptCount {
 			continue
@@ -1134,14 +1135,47 @@ func (t *Tailer) report(ctx context.Context, row *store.DeliveryRow, w *watched)
 		if i+1 < len(atts) && atts[i+1].Number <= row.AttemptCount {
 			next = atts[i+1]
 		}
-		state := AttemptStateIn(row.Delivery, a, next, t.sentScheme(ctx, row))
+		var state *store.Delivery
+		if a.Number == base && (next == nil || !next.Manual) {
+			// The last attempt before the requeue, which has sent
+			// nothing yet or whose attempt a worker claimed (not marked
+			// asked for): what that attempt left the delivery (failed,
+			// or succeeded for a forced replay), as when a replay's
+			// attempt follows it, not "retry in" (the schedule did not
+			// retry it).
+			d := *row.Delivery
+			d.AttemptCount = max(d.AttemptCount, a.Number+1)
+			state = AttemptStateIn(&d, a, &store.Attempt{Number: a.Number + 1, Manual: true}, t.sentScheme(ctx, row))
+		} else {
+			state = AttemptStateIn(row.Delivery, a, next, t.sentScheme(ctx, row))
+		}
 		w.printed = a.Number
 		if t.Status == store.DeliveryPending && state.Status != store.DeliveryPending {
 			continue
 		}
-		items = append(items, TailItem{Row: row, Attempt: a, State: state, Source: src, BudgetRaised: a.Number < lastAsked})
+		items = append(items, TailItem{Row: row, Attempt: a, State: state, Source: src, BudgetRaised: a.Number < lastAsked || a.Number <= base})
 	}
 	return items, nil
+}
+
+// requeueBase is how many attempts d had made when a requeue (a replay,
+// a resend) last raised its budget, 0 for one never requeued: a requeue
+// sets the budget to the attempts made plus its schedule's length and
+// the schedule to its own, where a delivery's first budget is its
+// schedule's length (NewDelivery) and a hand-over's requeue gives back
+// what was left of it. Its attempts up to the base were made under a
+// smaller budget, whether the requeue has sent nothing yet (no attempt
+// follows them) or a worker claimed its attempt (not Manual).
+func requeueBase(d *store.Delivery) int {
+	sch, err := ParseSchedule(d.Schedule)
+	if err != nil {
+		return 0
+	}
+	base := d.MaxAttempts - len(sch)
+	if base <= 0 || base > d.AttemptCount {
+		return 0
+	}
+	return base
 }
 
 // byIDs reads rows by ID in chunks.

@@ -272,11 +272,8 @@ func NotRunning(s *store.Subscription) string {
 		return ""
 	}
 	port := s.Metadata[MetaPort]
-	short := s.ID
-	if len(short) > 8 {
-		short = short[:8]
-	}
-	msg := fmt.Sprintf("hookctl listen on :%s is not running — start it or \"hookctl subscriptions disable %s\"", port, short)
+	// The whole id: a prefix may name another subscription too.
+	msg := fmt.Sprintf("hookctl listen on :%s is not running — start it or \"hookctl subscriptions disable %s\"", port, s.ID)
 	if !delivery.ProcessAlive(pid) {
 		return msg
 	}

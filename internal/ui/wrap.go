@@ -13,10 +13,18 @@ import (
 // With no room to speak of (width 0: not a terminal, or a width unknown)
 // s is left as it is; a word longer than a line stays whole, and so does
 // a run of words joined by non-breaking spaces (U+00A0, written back as
-// spaces): a command to copy is kept on one line.
+// spaces): a command to copy is kept on one line. A word is not broken at
+// its hyphens either: ansi.Wordwrap breaks after any "-", which cut an id
+// ("9f8e7d6c-5b4a-4392-" / "8170- 6f5e…", a space put into it) and a
+// flag ("--" / "deadline") over two lines.
 func Wrap(s string, width int, indent string) string {
-	return strings.ReplaceAll(wrap(s, width, indent), nbsp, " ")
+	s = strings.ReplaceAll(s, "-", hyphen)
+	return strings.NewReplacer(nbsp, " ", hyphen, "-").Replace(wrap(s, width, indent))
 }
+
+// hyphen stands for "-" while Wrap wraps: a character one column wide
+// that ansi.Wordwrap does not break after (one of Unicode's private use).
+const hyphen = "\ue000"
 
 // nbsp joins words Wrap keeps on one line.
 const nbsp = "\u00a0"
