@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/check"
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
 
 // srv3Lines returns the lines of a terminal's output without colour.
@@ -230,8 +231,10 @@ func TestPTYServeBanner(t *testing.T) {
 
 	// Piped, the same lines without colour; --no-worker says who delivers.
 	c := e.command(nil, "serve", "--port", "0", "--no-worker")
-	var stderr strings.Builder
-	c.Stderr = &stderr
+	// Read while the command's copier writes it: a strings.Builder here
+	// was a data race (race-built, flakehunt3).
+	stderr := &syncbuf.Buffer{}
+	c.Stderr = stderr
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
+	"github.com/hookctl/hookctl/internal/testutil/syncbuf"
 )
 
 // countingReceiver counts the requests it gets per event id (Webhook-Id,
@@ -413,22 +414,29 @@ func TestListenRestartedDuringTrigger(t *testing.T) {
 	listen := func() *exec.Cmd {
 		t.Helper()
 		cmd := c.cmd("hookctl", "listen", "--port", port, "--forward", app.URL+"/app", "-o", "json")
+		stderr := &syncbuf.Buffer{}
+		cmd.Stderr = stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(10 * time.Second)
+		// Its stderr says why when it does not start: race-built beside
+		// two CPU hogs the restarted one exited, its store "locked by
+		// another process" (the trigger's writes) for 10 s (flakehunt3).
+		began := time.Now()
+		deadline := began.Add(10 * time.Second)
 		for {
 			resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
 			if err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
+					t.Logf("listen answered after %s", time.Since(began).Round(time.Millisecond))
 					return cmd
 				}
 			}
 			if time.Now().After(deadline) {
 				cmd.Process.Kill()
 				cmd.Wait()
-				t.Fatal("listen did not start")
+				t.Fatalf("listen did not start within 10 s:\n%s", stderr.String())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}

@@ -426,7 +426,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 			return err
 		}
 		take := make([]int64, 0, limit)
-		states := map[string]ownerState{}
+		states := map[string]ownerProbe{}
 		afterAt, afterSeq := int64(math.MinInt64), int64(math.MinInt64)
 		for len(take) < limit {
 			args := []any{nowUS, afterAt, afterSeq, nowUS, farUS, deadJSON}
@@ -504,18 +504,25 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	return out, nil
 }
 
+// ownerProbe is what a claim found of a lease owner's lock (once per
+// owner and claim): its state and, for a live owner, its heartbeat.
+type ownerProbe struct {
+	state ownerState
+	beat  int64
+}
+
 // takeable decides about one delivery the claim query listed, held by
 // holder until expires (µs).
-func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease time.Duration, dead []string, states map[string]ownerState) bool {
+func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease time.Duration, dead []string, states map[string]ownerProbe) bool {
 	if holder == "" || holder == owner || slices.Contains(dead, holder) {
 		return true
 	}
-	st, ok := states[holder]
+	p, ok := states[holder]
 	if !ok {
-		st = s.locks.state(holder)
-		states[holder] = st
+		p.state, p.beat = s.locks.probe(holder)
+		states[holder] = p
 	}
-	switch st {
+	switch p.state {
 	case ownerDead:
 		return true
 	case ownerLive:
@@ -523,9 +530,11 @@ func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease 
 		// it could write now (the owner's wall clock is ahead of this
 		// one's: a stopped owner's far-future end would keep its
 		// deliveries for as long as the clocks differ): taken once seen
-		// so, not renewed, for a whole lease on this monotonic clock. A
-		// live owner renews every quarter lease.
-		return (expires <= nowUS || expires > nowUS+lease.Microseconds()) && s.locks.stalled(seq, holder, expires, lease)
+		// so, not renewed, its heartbeat not beating, for a whole lease
+		// on this monotonic clock. A live owner renews every quarter
+		// lease, and its heartbeat beats even when the store refuses the
+		// renewal (a full disk: leaseclock.go).
+		return (expires <= nowUS || expires > nowUS+lease.Microseconds()) && s.locks.stalled(seq, holder, expires, p.beat, lease)
 	}
 	return expires <= nowUS // no lock file: the wall-clock rule
 }

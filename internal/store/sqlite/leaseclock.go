@@ -33,10 +33,16 @@ import (
 //     than waiting for the lease to end);
 //   - an owner whose lock is held is alive: its lease is taken over only
 //     once this process has seen it expired, and not renewed, for a full
-//     lease period on its own monotonic clock (an owner stopped with
-//     Ctrl-Z or SIGSTOP still loses its work, a live owner whose heartbeats
-//     renew it every quarter lease never does, whatever the wall clocks
-//     say);
+//     lease period on its own monotonic clock, its lock file untouched
+//     meanwhile (an owner stopped with Ctrl-Z or SIGSTOP still loses its
+//     work, a live owner whose heartbeats renew it every quarter lease
+//     never does, whatever the wall clocks say). Each heartbeat touches
+//     the owner's lock file (its modification time) before it renews the
+//     leases, so a live owner whose renewals the store refuses (a full
+//     disk, which refuses every process's writes) keeps its work too: its
+//     lease lapsed, and once space was back the other processes' first
+//     claim took it and sent again what the owner had sent and was about
+//     to record;
 //   - an owner without a lock file (an older hookctl, a platform without
 //     flock, a directory it could not write) keeps the wall-clock rule.
 //
@@ -113,6 +119,7 @@ func (p *LockProblem) Error() string {
 type stalledLease struct {
 	owner    string
 	until    int64
+	beat     int64 // the owner's lock file's modification time then
 	since    time.Duration
 	lastSeen time.Duration
 }
@@ -269,10 +276,30 @@ func (l *leaseLocks) holding(owner string) bool {
 
 // state probes another owner's lock.
 func (l *leaseLocks) state(owner string) ownerState {
+	st, _ := l.probe(owner)
+	return st
+}
+
+// probe is state and, for a live owner, its heartbeat (probeOwnerBeat).
+func (l *leaseLocks) probe(owner string) (ownerState, int64) {
 	if l == nil || l.dir == "" || owner == "" || l.holding(owner) {
-		return ownerUnknown
+		return ownerUnknown, 0
 	}
-	return probeOwnerLock(filepath.Join(l.dir, lockName(owner)))
+	return probeOwnerBeat(filepath.Join(l.dir, lockName(owner)))
+}
+
+// beat touches owner's lock file, when this Store holds it: owner's
+// heartbeat is running (ExtendLeases, before it writes). Other
+// processes see a live owner's lease expired and not renewed only as
+// stalled while the file is not touched (stalled).
+func (l *leaseLocks) beat(owner string) {
+	if l == nil || l.dir == "" {
+		return
+	}
+	l.mu.Lock()
+	lk := l.mine[owner]
+	l.mu.Unlock()
+	lk.beat()
 }
 
 // deadOwners lists the owners whose lock file is free (at most every
@@ -329,15 +356,16 @@ func (l *leaseLocks) forget(owner string) {
 
 // stalled reports whether the lease of delivery seq, held by the live
 // owner until until (already past by this process's wall clock), has
-// been seen so, unchanged, for at least lease on this process's
-// monotonic clock; it records the sighting.
-func (l *leaseLocks) stalled(seq int64, owner string, until int64, lease time.Duration) bool {
+// been seen so, unchanged and its owner's heartbeat not beating (beat:
+// its lock file's modification time, probeOwnerBeat), for at least lease
+// on this process's monotonic clock; it records the sighting.
+func (l *leaseLocks) stalled(seq int64, owner string, until, beat int64, lease time.Duration) bool {
 	now := l.mono()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s, ok := l.seen[seq]
-	if !ok || s.owner != owner || s.until != until {
-		s = stalledLease{owner: owner, until: until, since: now}
+	if !ok || s.owner != owner || s.until != until || s.beat != beat {
+		s = stalledLease{owner: owner, until: until, beat: beat, since: now}
 	}
 	s.lastSeen = now
 	l.seen[seq] = s

@@ -19,6 +19,8 @@ func storeLockPerms(string) lockPerms                                        { r
 func takeOwnerLock(dir, name string, p lockPerms) (*ownerLock, *LockProblem) { return nil, nil }
 func (o *ownerLock) release()                                                {}
 func probeOwnerLock(path string) ownerState                                  { return ownerUnknown }
+func probeOwnerBeat(path string) (ownerState, int64)                         { return ownerUnknown, 0 }
+func (o *ownerLock) beat()                                                   {}
 func removeDeadLock(path string)                                             {}
 func readLockDir(dir string) ([]string, error)                               { return nil, nil }
 func removeEmptyDir(dir string)                                              {}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 const lockSupported = true
@@ -209,22 +210,44 @@ func (o *ownerLock) release() {
 	o.f.Close()
 }
 
+// beat sets the lock file's modification time to now: the owner's
+// heartbeat ran (leaseLocks.beat). It needs no room on the disk.
+func (o *ownerLock) beat() {
+	if o == nil {
+		return
+	}
+	now := time.Now()
+	os.Chtimes(o.path, now, now)
+}
+
 // probeOwnerLock tells whether the lock file at path is held (a shared
 // probe: probers do not exclude one another).
 func probeOwnerLock(path string) ownerState {
+	st, _ := probeOwnerBeat(path)
+	return st
+}
+
+// probeOwnerBeat is probeOwnerLock and the lock file's modification time
+// (UnixNano; 0 when unknown): it changes at each of a live owner's
+// heartbeats (ownerLock.beat).
+func probeOwnerBeat(path string) (ownerState, int64) {
 	f, err := os.Open(path)
 	if err != nil {
-		return ownerUnknown
+		return ownerUnknown, 0
 	}
 	defer f.Close()
 	err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
 	if err == nil {
-		return ownerDead // closing f lets it go
+		return ownerDead, 0 // closing f lets it go
 	}
 	if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN) {
-		return ownerLive
+		var beat int64
+		if fi, err := f.Stat(); err == nil {
+			beat = fi.ModTime().UnixNano()
+		}
+		return ownerLive, beat
 	}
-	return ownerUnknown
+	return ownerUnknown, 0
 }
 
 // removeDeadLock removes a dead owner's lock file: under an exclusive

@@ -69,9 +69,13 @@ func (s *Store) RestoreUnsent(ctx context.Context, owner string, prior []*store.
 }
 
 // ExtendLeases implements store.LeaseExtender: one statement (the IDs as
-// one JSON array) for all the caller's in-flight deliveries.
+// one JSON array) for all the caller's in-flight deliveries. It first
+// touches owner's lock file (the heartbeat beats), which needs no room on
+// the disk: a renewal the store refuses (a full disk) does not make a
+// live owner's leases look stalled to other processes (leaseclock.go).
 func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
 	s.holdLock(owner)
+	s.locks.beat(owner)
 	return s.updateOwned(ctx, `UPDATE deliveries SET lease_expires_at = ?`, until.UnixMicro(), owner, ids)
 }
 
