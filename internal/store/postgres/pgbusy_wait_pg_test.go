@@ -10,9 +10,10 @@ import (
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
-// pgbusyWaiting polls until a session waits for a lock of the kind given
-// (pg_locks: not granted), failing the test after a generous timeout.
-func pgbusyWaiting(t *testing.T, look *pgx.Conn, locktype string) {
+// pgbusyWaiting polls until at least want sessions wait for a lock of
+// the kind given (pg_locks: not granted), failing the test after a
+// generous timeout.
+func pgbusyWaiting(t *testing.T, look *pgx.Conn, locktype string, want int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -20,14 +21,26 @@ func pgbusyWaiting(t *testing.T, look *pgx.Conn, locktype string) {
 		if err := look.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = $1 AND NOT granted`, locktype).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 {
+		if n >= want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no session waits for a %s lock", locktype)
+			t.Fatalf("%d sessions wait for a %s lock, want %d", n, locktype, want)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// pgbusyConnect is a connection of its own to the test's schema (u),
+// closed when the test ends.
+func pgbusyConnect(t *testing.T, u string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }
 
 // TestPgbusyClaimPassesOverWaitingRenewal: a claim does not take a
@@ -54,16 +67,8 @@ func TestPgbusyClaimPassesOverWaitingRenewal(t *testing.T) {
 	}
 	waited, bounded, given := ds[0].ID, ds[1].ID, ds[2].ID
 
-	look, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer look.Close(ctx)
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	look := pgbusyConnect(t, u)
+	conn := pgbusyConnect(t, u)
 
 	// A wait bounded by lock_timeout ends busy while the lock is held.
 	tx, err := conn.Begin(ctx)
@@ -96,7 +101,7 @@ func TestPgbusyClaimPassesOverWaitingRenewal(t *testing.T) {
 		r.renewed, r.busy, r.err = db.WaitRenewLease(ctx, "w", waited, time.Hour, 0)
 		done <- r
 	}()
-	pgbusyWaiting(t, look, "transactionid")
+	pgbusyWaiting(t, look, "transactionid", 1)
 	q, args := db.ClaimInTx("other", time.Now(), time.Minute, 10)
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
@@ -152,7 +157,7 @@ func TestPgbusyClaimPassesOverWaitingRenewal(t *testing.T) {
 		r.renewed, r.busy, r.err = db.WaitRenewLease(ctx, "w", given, time.Hour, 0)
 		done <- r
 	}()
-	pgbusyWaiting(t, look, "transactionid")
+	pgbusyWaiting(t, look, "transactionid", 1)
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -181,16 +186,8 @@ func TestPgbusyHoldRenewUnderTableLock(t *testing.T) {
 	if claimed, err := db.ClaimDue(ctx, "w", now.Add(-time.Hour), time.Second, 2, ""); err != nil || len(claimed) != 2 {
 		t.Fatalf("claim: %d, %v", len(claimed), err)
 	}
-	look, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer look.Close(ctx)
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	look := pgbusyConnect(t, u)
+	conn := pgbusyConnect(t, u)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +205,7 @@ func TestPgbusyHoldRenewUnderTableLock(t *testing.T) {
 		got, err := db.HoldRenewLeases(ctx, "w", ids(ds), time.Hour)
 		done <- result{got, err}
 	}()
-	pgbusyWaiting(t, look, "relation")
+	pgbusyWaiting(t, look, "relation", 1)
 	q, args := db.ClaimInTx("other", time.Now(), time.Minute, 10)
 	tag, err := tx.Exec(ctx, q, args...)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
@@ -26,11 +24,7 @@ func TestWaitRenewLeaseSlotsBoundedByPool(t *testing.T) {
 	if claimed, err := db.ClaimDue(ctx, "w", now.Add(-time.Hour), time.Second, 6, ""); err != nil || len(claimed) != 6 {
 		t.Fatalf("claim: %d, %v", len(claimed), err)
 	}
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgbusyConnect(t, u)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -54,25 +48,7 @@ func TestWaitRenewLeaseSlotsBoundedByPool(t *testing.T) {
 			done <- struct{}{}
 		}()
 	}
-	look, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer look.Close(ctx)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var n int
-		if err := look.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d renewals wait for the lock, want 4", n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	pgbusyWaiting(t, pgbusyConnect(t, u), "transactionid", 4)
 	// The fifth is not waited for: busy, at once (a bounded context shows
 	// a wait as its deadline's error).
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
