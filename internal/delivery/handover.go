@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -48,16 +50,33 @@ func (e *Engine) enqueue(ctx context.Context, events []*store.Event, deliveries 
 			}
 		}
 	}
+	// Held before they are written (with their IDs, given here as the
+	// store would give them), as handRequeued's are: a claim of this
+	// engine's that runs between the write and the hold and takes them
+	// (their lease ended during a write slower than the lease; on SQLite
+	// also one that read its clock before this Enqueue did, before the
+	// store stopped taking an owner's own live leases) only renews them
+	// (adopt). Held only after the write, the claim's copy was not known
+	// as held, and each was sent by the claim and again from the
+	// hand-over queue (TestEnqueueHandsOverLeased, race-built;
+	// TestOwnleaseHandOverSentOnce). Heartbeats meanwhile renew none of
+	// the rows not yet written and keep their lease end.
+	held := make([]*store.Delivery, len(leased))
+	for i, j := range leased {
+		if j.d.ID == "" {
+			j.d.ID = uuid.NewString() // as the store would (store.PrepareEvent): held by it
+		}
+		held[i] = j.d
+	}
+	e.hold(held)
 	if err := EnqueueBatch(ctx, e.Store, events, deliveries); err != nil {
 		// Nothing was written: the caller may try again (trigger does,
 		// without a subscription deleted meanwhile), leased afresh.
 		for _, j := range leased {
+			e.release(j.d.ID)
 			j.d.LeaseOwner, j.d.LeaseExpiresAt = "", time.Time{}
 		}
 		return err
-	}
-	for _, j := range leased {
-		e.hold([]*store.Delivery{j.d})
 	}
 	if len(leased) < len(events) {
 		for _, ev := range events {

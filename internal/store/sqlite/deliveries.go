@@ -514,7 +514,17 @@ type ownerProbe struct {
 // takeable decides about one delivery the claim query listed, held by
 // holder until expires (µs).
 func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease time.Duration, dead []string, states map[string]ownerProbe) bool {
-	if holder == "" || holder == owner || slices.Contains(dead, holder) {
+	if holder == owner {
+		// The claimer's own lease is taken back once it ended (a
+		// delivery its engine left to the claim path). One not ended
+		// is its engine's (queued or in flight), listed only as ending
+		// further ahead than this claim's lease: its engine wrote it
+		// after this claim read its clock (an Enqueue's hand-over, a
+		// heartbeat), by microseconds. Taken, the engine sent it twice
+		// when it did not yet know it held it.
+		return expires <= nowUS
+	}
+	if holder == "" || slices.Contains(dead, holder) {
 		return true
 	}
 	p, ok := states[holder]
