@@ -197,12 +197,27 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 			// Bounded by the interval: a store that does not answer
 			// in time gets another chance at the next tick.
 			hctx, cancel := context.WithTimeout(ctx, max(interval, time.Second))
+			// A beat not answered in half an interval (one statement,
+			// a millisecond or so) is most likely held up by a table
+			// lock: the rows are held from then (holdLeases), not
+			// only once the beat timed out, a second later, which was
+			// after the end of a lease that had less than that left
+			// when the lock was taken; a claim waiting for the same
+			// lock took it when the lock went.
+			fired := make(chan struct{})
+			early := time.AfterFunc(interval/2, func() {
+				defer close(fired)
+				e.holdLeases(wctx, &waiters, ids)
+			})
 			// One the store could not look at (busy: locked by another
 			// transaction) keeps its lease end here, and is tried again
 			// at the next tick, or waited for (waitBusy).
 			got, busy, err := e.extend(hctx, ids, until)
 			late := hctx.Err() != nil
 			cancel()
+			if !early.Stop() {
+				<-fired
+			}
 			e.heartbeats.Add(1)
 			if err != nil {
 				if late {
@@ -306,7 +321,8 @@ func (e *Engine) waitBusy(ctx context.Context, wg *sync.WaitGroup, busy []string
 
 // holdLeases starts, unless one runs, a renewal of ids that holds their
 // rows and waits as long as it takes (store.LeaseWaiter's
-// HoldRenewLeases), after a heartbeat that did not end in time: a table
+// HoldRenewLeases), while a heartbeat is slow to answer (half an
+// interval), and again after one that did not end in time: a table
 // lock held it up (PostgreSQL's `store import` locks the deliveries
 // table until it commits), and every lease held may end meanwhile. The
 // claims of the other workers wait for the same lock, and when it went

@@ -486,8 +486,23 @@ func (db *DB) giveWaitSlot() { <-db.waitSlots }
 // holdLeasesSQL locks the rows of the deliveries $1 still leased to $2
 // that no other transaction has locked: FOR NO KEY UPDATE takes ROW SHARE
 // on the table, which a `store import`'s SHARE ROW EXCLUSIVE lock does
-// not hold up (an UPDATE's ROW EXCLUSIVE waits for it).
-const holdLeasesSQL = `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED`
+// not hold up (an UPDATE's ROW EXCLUSIVE waits for it). It takes each
+// row's lease-wait lock first (heldLeaseSQL), as WaitRenewLease does:
+// the import passes over a row whose lease ended while that lock is held
+// (leaseEndedSQL) instead of waiting for the row, which this renewal
+// holds while it waits for the import's table lock — a deadlock that
+// PostgreSQL broke after deadlock_timeout by failing the import, or this
+// renewal (and the import then freed the row of a live owner for any
+// claim to send again).
+var holdLeasesSQL = sync.OnceValue(func() string {
+	return `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND ` + heldLeaseSQL + ` FOR NO KEY UPDATE SKIP LOCKED`
+})
+
+// heldLeaseSQL is true for a row leased to $2 whose lease-wait lock this
+// transaction holds or takes now (a try: one an import or a claim holds
+// is passed over, as its lease ended and they are taking it; a waiting
+// renewal of the same owner holds the others).
+var heldLeaseSQL = `CASE WHEN lease_owner = $2 THEN pg_try_advisory_xact_lock(` + leaseWaitClassSQL + `, hashtext(id)) ELSE false END`
 
 // holdRenewSQL renews the leases of the rows holdLeasesSQL locked in the
 // same transaction (a row this transaction locked is not skipped; one
@@ -495,7 +510,7 @@ const holdLeasesSQL = `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND 
 // the renewal.
 var holdRenewSQL = sync.OnceValue(func() string {
 	return `UPDATE deliveries SET lease_expires_at = ` + onServer("$4", "$4") + ` + (clock_timestamp() - now()) + $3 * interval '1 microsecond'
-		WHERE id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND lease_owner = $2 FOR NO KEY UPDATE SKIP LOCKED)
+		WHERE id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND ` + heldLeaseSQL + ` FOR NO KEY UPDATE SKIP LOCKED)
 		RETURNING id`
 })
 
@@ -523,7 +538,7 @@ func (db *DB) HoldRenewLeases(ctx context.Context, owner string, ids []string, l
 		if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', '0', true), set_config('idle_in_transaction_session_timeout', $1, true)`, idleLimit(lease)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, holdLeasesSQL, ids, owner); err != nil {
+		if _, err := tx.Exec(ctx, holdLeasesSQL(), ids, owner); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, holdRenewSQL(), ids, owner, lease.Microseconds(), db.clockNow())

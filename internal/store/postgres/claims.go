@@ -39,25 +39,29 @@ func claimSQL(run bool) string {
 		WHERE id IN (
 			SELECT id FROM deliveries
 			WHERE status = 'pending' AND next_attempt_at <= ` + at + `
-			  AND (lease_owner = '' OR ` + leaseEndedSQL(at) + `)` + cond + `
+			  AND (lease_owner = '' OR ` + leaseEndedSQL("", at) + `)` + cond + `
 			ORDER BY next_attempt_at, seq
 			LIMIT $4
 			FOR UPDATE SKIP LOCKED)
 		RETURNING ` + deliveryCols
 }
 
-// leaseEndedSQL is true for a row whose lease ended by now, unless its
-// owner is waiting to renew it (WaitRenewLease holds the row's lease-wait
-// lock): the owner is alive, its renewal only held up by another
-// transaction's lock on the row. A renewal waiting for a row lock does
-// not keep a claim off the row when the lock goes: PostgreSQL's row-lock
-// queue orders only the transactions that found the row locked, and a
-// claim that reads it in the instant after the holder ends, before the
-// woken renewal has run, finds it free and takes it. The try-lock
-// (shared, held until the claim commits) runs only for a row whose lease
-// ended (CASE), so a claim takes no lock for the others.
-func leaseEndedSQL(now string) string {
-	return `CASE WHEN lease_expires_at <= ` + now + ` THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(id)) ELSE false END`
+// leaseEndedSQL is true for a row (alias, with its dot) whose lease ended
+// by now, unless its owner is waiting to renew it (WaitRenewLease, or
+// HoldRenewLeases, holds the row's lease-wait lock): the owner is alive,
+// its renewal only held up by another transaction's lock on the row or
+// the table. A renewal waiting for a row lock does not keep a claim off
+// the row when the lock goes: PostgreSQL's row-lock queue orders only the
+// transactions that found the row locked, and a claim that reads it in
+// the instant after the holder ends, before the woken renewal has run,
+// finds it free and takes it. The try-lock (shared, held until the
+// statement's transaction commits, so a renewal that starts meanwhile
+// waits for it or passes over the row) runs only for a row whose lease
+// ended (CASE), so a claim takes no lock for the others: one per row
+// whose owner's lease ran out, each an entry of the server's lock table
+// until the commit.
+func leaseEndedSQL(alias, now string) string {
+	return `CASE WHEN ` + alias + `lease_expires_at <= ` + now + ` THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(` + alias + `id)) ELSE false END`
 }
 
 // leaseWaitClass is the first key of a delivery's lease-wait lock (the
@@ -319,10 +323,18 @@ func reclaimSQL(alias, reclaim, owner string) string {
 	return `(` + reclaim + `::bool AND ` + owner + `::text <> '' AND ` + alias + `lease_owner = ` + owner + `::text AND ` + alias + `status <> 'pending')`
 }
 
-// freeSQL is true when no live process holds the row's lease.
+// freeSQL is true when no live process holds the row's lease: none, or
+// one whose owner is dead, or one that ended and whose owner is not
+// waiting to renew it (leaseEndedSQL, last: its lock is taken only when
+// the rest is false). Without that last check a requeue (replay's
+// Unheld, or one of a delivery leased in place) that read the row in the
+// instant after another transaction's lock on it went, before the
+// owner's woken renewal ran, took the delivery from its live owner, which
+// was sending it: leased to the replayer or freed for a claim, it was
+// sent a second time.
 func freeSQL(alias, now, dead string) string {
-	return alias + `lease_owner = '' OR ` + alias + `lease_expires_at IS NULL OR ` + alias + `lease_expires_at <= ` + now + ` OR ` +
-		alias + `lease_owner = ANY(` + dead + `::text[])`
+	return alias + `lease_owner = '' OR ` + alias + `lease_expires_at IS NULL OR ` + alias + `lease_owner = ANY(` + dead + `::text[]) OR ` +
+		leaseEndedSQL(alias, now)
 }
 
 // Requeue implements store.Store: one statement for all of ids (after a

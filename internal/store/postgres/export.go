@@ -221,7 +221,7 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 				last_status = t.last_status, lease_owner = t.lease_owner, lease_expires_at = t.lease_expires_at, updated_at = t.updated_at
 				FROM (SELECT DISTINCT ON (id) * FROM hookctl_import_deliveries ORDER BY id, updated_at DESC) t
 				WHERE d.id = t.id AND d.updated_at < t.updated_at
-				AND (d.lease_owner = '' OR d.lease_expires_at IS NULL OR d.lease_expires_at < `+onServer("$1", "$1")+`)`, db.clockNow())
+				AND `+importFreeSQL(onServer("$1", "$1")), db.clockNow())
 			if err != nil {
 				return err
 			}
@@ -253,6 +253,24 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 		return db.wrap("import", err)
 	}
 	return nil
+}
+
+// importFreeSQL is true for a stored delivery (d) that the newer copy in
+// an import's batch (t) may refresh: one no live process holds, its lease
+// none or ended by now, and not one whose owner waits to renew it (the
+// row's lease-wait lock held: leaseEndedSQL's try-lock). A renewal
+// waiting for its row lock, or holding its rows (HoldRenewLeases), waits
+// next for the table lock the import holds: the import waiting for the
+// row was a deadlock, broken after deadlock_timeout by failing the
+// import (its batch undone) or the renewal (the import then gave a
+// delivery in flight to the next claim). The CASE names t, so that the
+// try-lock runs only for a row that joins a copy in the batch and is
+// older than it (a condition on d alone is evaluated as the table is
+// read: a lock for every ended lease in the store).
+func importFreeSQL(now string) string {
+	return `CASE WHEN d.lease_owner = '' OR d.lease_expires_at IS NULL THEN true
+		WHEN d.lease_expires_at < ` + now + ` AND d.updated_at < t.updated_at THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(d.id))
+		ELSE false END`
 }
 
 // importRefs checks, before anything is inserted, that each delivery's
