@@ -92,7 +92,7 @@ func TestPolish5NoticeWriter(t *testing.T) {
 		{"hookctl: error: x\n" + long, 60, false},
 		{"\x1b[2m" + strings.TrimSuffix(long, "\n") + "\x1b[0m\n", 60, false},
 		{long, 0, true},
-		{strings.TrimSuffix(long, "\n"), 60, true},                 // a partial line
+		{strings.TrimSuffix(long, "\n"), 60, true},                     // a partial line
 		{"Delete 3 deliveries? " + strings.Repeat("x ", 50), 60, true}, // a prompt
 		{"Ready! " + strings.Repeat("word ", 30) + "\n", 60, true},     // not a notice
 		{"hookctl: hint: short\n", 60, true},
