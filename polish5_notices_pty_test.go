@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -192,4 +193,99 @@ func polish5DiskFull(t *testing.T) (*ptyEnv, []string) {
 		t.Fatal(err)
 	}
 	return e, env
+}
+
+// Other lines a terminal broke mid-word, at 60 and 80 columns: subscribe's
+// "Keep the secret … Show it again with: hookctl subscriptions get <id>
+// --reveal" (133 columns), subscriptions list's "No subscriptions.
+// Create one with: …" (102), store prune's "Would delete …" (91), events
+// show's header (100). Each fits now, the command in it whole (and it
+// runs); piped, each is one line as before.
+func TestPolish5LinesFit(t *testing.T) {
+	t.Parallel()
+	for _, cols := range []int{60, 80} {
+		e := tablefitEnv(t)
+		e.cols = uint16(cols)
+		empty := newPTYEnv(t)
+		empty.cols = uint16(cols)
+		for _, tc := range []struct {
+			e    *ptyEnv
+			args []string
+			want string // a command it prints, which must run ("" none)
+			fits int    // the narrowest terminal it fits (subscribe's secret, whole, is 63 columns)
+		}{
+			{e, []string{"subscribe", "--url", "http://127.0.0.1:9/a", "--events", "card.created"}, `hookctl (subscriptions get \S+ --reveal)`, 80},
+			{empty, []string{"subscriptions", "list"}, `hookctl (subscribe --url \S+ --events '\*')`, 60},
+			{e, []string{"store", "prune", "--older-than", "0s", "--dry-run"}, "", 60},
+			{e, []string{"events", "show", "card.created"}, "", 80}, // at 60 the JSON body does not fit
+		} {
+			// The default store of an empty HOME reads as empty.
+			r := tc.e.pty([]string{"NO_COLOR=1", "HOOKCTL_STORE=" + map[bool]string{true: "", false: filepath.Join(tc.e.dir, "hookctl.db")}[tc.e == empty]}, tc.args...)
+			what := fmt.Sprintf("%v at %d columns", tc.args, cols)
+			if r.code != 0 {
+				t.Fatalf("%s: exit %d\n%s", what, r.code, r.out)
+			}
+			if cols >= tc.fits {
+				polish5Fits(t, what, r.out, cols)
+			}
+			if tc.want == "" {
+				continue
+			}
+			m := regexp.MustCompile(`(?m)^\s*` + tc.want + `\s*$`).FindStringSubmatch(r.out)
+			if m == nil {
+				t.Errorf("%s: no line holding the whole command %s:\n%s", what, tc.want, r.out)
+				continue
+			}
+			if tc.args[0] == "subscribe" {
+				polish4Runs(t, tc.e, what, strings.ReplaceAll(m[1], "'", ""))
+			}
+		}
+	}
+	// Piped: one line each, as before.
+	e := tablefitEnv(t)
+	c := e.command(nil, "subscribe", "--url", "http://127.0.0.1:9/a", "--events", "card.created")
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^Keep the secret: .* Show it again with: hookctl subscriptions get \S+ --reveal$`).MatchString(stderr.String()) {
+		t.Errorf("subscribe piped: the reveal line is not one line:\n%s", stderr.String())
+	}
+	if out := e.plain("store", "prune", "--older-than", "0s", "--dry-run"); !regexp.MustCompile(`^Would delete .* UTC\.\n$`).MatchString(out) {
+		t.Errorf("store prune --dry-run piped: %q, want one line", out)
+	}
+}
+
+// The descriptions of sign's and verify's schemes (up to 145 columns) and
+// subscriptions rotate-secret's (90) fit 80 columns, as the other
+// commands' help (TestPolish4HelpFits80).
+func TestPolish5HelpFits80(t *testing.T) {
+	t.Parallel()
+	e := newPTYEnv(t)
+	e.cols = 80
+	for _, args := range [][]string{{"sign", "--help"}, {"verify", "--help"}, {"subscriptions", "rotate-secret", "--help"}} {
+		r := e.pty([]string{"NO_COLOR=1"}, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
+		}
+		var prose []string
+		skip := false
+		for _, l := range polish3Lines(r.out) {
+			switch {
+			case l == "Usage:", l == "Examples:", l == "Flags:", l == "Global Flags:":
+				skip = true
+				continue
+			case strings.HasSuffix(l, ":") && !strings.HasPrefix(l, " "):
+				skip = false
+			}
+			if !skip {
+				prose = append(prose, l)
+			}
+		}
+		if len(prose) < 5 {
+			t.Fatalf("%v: no description read:\n%s", args, r.out)
+		}
+		linesFit(t, prose, 80)
+	}
 }

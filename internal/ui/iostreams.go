@@ -220,6 +220,24 @@ func (s *IOStreams) StdoutWidth() int {
 	return 0
 }
 
+// ErrWidth is the width to wrap stderr's lines to: the terminal's, 0
+// (not wrapped) when stderr is not a terminal, whatever COLUMNS says
+// (piped, a line stays whole for grep).
+func (s *IOStreams) ErrWidth() int {
+	if !s.stderrTTY {
+		return 0
+	}
+	return s.StderrWidth()
+}
+
+// OutWidth is ErrWidth for stdout.
+func (s *IOStreams) OutWidth() int {
+	if !s.stdoutTTY {
+		return 0
+	}
+	return s.StdoutWidth()
+}
+
 // TerminalWidth returns the COLUMNS width, or 0 when unknown.
 func (s *IOStreams) TerminalWidth() int {
 	if v := s.env("COLUMNS"); v != "" {
