@@ -13,7 +13,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -287,5 +289,60 @@ func TestPolish5HelpFits80(t *testing.T) {
 			t.Fatalf("%v: no description read:\n%s", args, r.out)
 		}
 		linesFit(t, prose, 80)
+	}
+}
+
+// listen's banner ("Ready! Forwarding to … Your webhook signing secret is
+// …": 120 columns and more; "Listening on … (subscription <id>). Try:
+// hookctl trigger card.created": 125) and its last lines ("Subscription
+// <id> disabled; …": 105), and worker's summary (82), at 60 and 80
+// columns: each fits, the secret and the command to try whole.
+func TestPolish5ListenWorkerLinesFit(t *testing.T) {
+	t.Parallel()
+	for _, cols := range []int{60, 80} {
+		for _, tc := range []struct {
+			args  []string
+			ready string
+			end   string
+		}{
+			{[]string{"listen", "--port", "0", "--forward", "127.0.0.1:9"}, "Listening on", "disabled"},
+			{[]string{"worker"}, "delivering due deliveries", "Worker stopped"},
+		} {
+			e := newPTYEnv(t)
+			e.plain("subscribe", "--url", "http://127.0.0.1:9/a", "--events", "card.created")
+			c := e.command([]string{"NO_COLOR=1"}, tc.args...)
+			f, out, drained := e.startDrained(c, uint16(cols))
+			done := make(chan error, 1)
+			go func() { done <- c.Wait() }()
+			what := fmt.Sprintf("%s at %d columns", tc.args[0], cols)
+			for deadline := time.Now().Add(60 * time.Second); !strings.Contains(out.String(), tc.ready); {
+				if time.Now().After(deadline) {
+					c.Process.Kill()
+					t.Fatalf("%s: not started:\n%s", what, out.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			c.Process.Signal(syscall.SIGINT)
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				c.Process.Kill()
+				t.Fatalf("%s: did not stop:\n%s", what, out.String())
+			}
+			select {
+			case <-drained:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: the terminal's output did not end", what)
+			}
+			f.Close()
+			s := strings.ReplaceAll(out.String(), "\r\n", "\n")
+			if !strings.Contains(s, tc.end) {
+				t.Errorf("%s: no %q:\n%s", what, tc.end, s)
+			}
+			polish5Fits(t, what, s, cols)
+			if tc.args[0] == "listen" && !regexp.MustCompile(`(?m)^  (whsec_\S+) `).MatchString(s) && !regexp.MustCompile(`is (whsec_\S+) `).MatchString(s) {
+				t.Errorf("%s: the secret is not whole on a line:\n%s", what, s)
+			}
+		}
 	}
 }
