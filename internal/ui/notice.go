@@ -63,7 +63,12 @@ func firstLine(p []byte) string {
 // value (--port 0), and a hookctl command named in the text stays on one
 // line (a command cut over two lines ran its first half when pasted).
 // A command longer than a line stays whole on a line of its own.
+// With no width (piped: 0) or a line that fits, line is returned as it
+// is, byte for byte.
 func WrapNotice(line string, width int) string {
+	if width <= 0 || ansi.StringWidth(line) <= width {
+		return line
+	}
 	return Wrap(keepWhole(line), width, "  ")
 }
 
