@@ -18,7 +18,7 @@ import (
 // release binary) and test receivers.
 func TestMain(m *testing.M) {
 	testscript.Main(parallelDefault{m}, map[string]func(){
-		"hookctl":      func() { leaseclockTestClock(); faulthuntTestClock(); os.Exit(cmd.Main()) },
+		"hookctl":      func() { leaseclockTestClock(); faulthuntTestClock(); polish5TestUUIDs(); os.Exit(cmd.Main()) },
 		"testreceiver": func() { os.Exit(receiver.Main()) },
 		"seedsubs":     func() { os.Exit(seedSubscriptions()) },
 		"demoapp":      func() { os.Exit(demoApp()) },

@@ -49,7 +49,7 @@ func polish4Runs(t *testing.T, e *ptyEnv, what, command string) {
 func TestPolish4SubscribeRevealCommand(t *testing.T) {
 	t.Parallel()
 	e := newPTYEnv(t)
-	re := regexp.MustCompile(`Show it again with: hookctl (subscriptions get (\S+) --reveal)`)
+	re := regexp.MustCompile(`Show it again with:\s+hookctl (subscriptions get (\S+) --reveal)`) // wrapped on a terminal (polish5)
 	r := e.pty([]string{"NO_COLOR=1"}, "subscribe", "--url", "http://127.0.0.1:9/h", "--events", "card.created")
 	if r.code != 0 {
 		t.Fatalf("subscribe on a terminal: exit %d\n%s", r.code, r.out)

@@ -481,7 +481,7 @@ func run(ctx context.Context, opts *Options) error {
 		if err := ui.WriteJSON(ios.Out, rep); err != nil {
 			return err
 		}
-	} else if err := render(ios, rep); err != nil {
+	} else if err := render(ctx, ios, st, rep); err != nil {
 		return err
 	}
 	if opts.JUnit != "" {
@@ -643,7 +643,7 @@ func effect(ctx context.Context, cmdline string, limit time.Duration) (string, e
 	return string(out), nil
 }
 
-func render(ios *ui.IOStreams, rep *check.Report) error {
+func render(ctx context.Context, ios *ui.IOStreams, db store.Store, rep *check.Report) error {
 	st := ios.Styles()
 	// On a narrow terminal EVIDENCE is cut, then left out (the hints
 	// under the table say what failed), before a check's name or verdict.
@@ -668,7 +668,8 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 	// is wrapped between words to the terminal's width (its lines broke
 	// mid-word at the edge), and ids are cut to 8 characters, as in
 	// every table (deliveries show takes the prefix): to prefixes no
-	// other delivery id the hints name shares.
+	// other delivery of the store shares (the store holds every check
+	// run's deliveries, and the deliveries of trigger, replay…).
 	width := 0
 	id := func(s string) string { return s }
 	if tty {
@@ -680,7 +681,7 @@ func render(ios *ui.IOStreams, rep *check.Report) error {
 			}
 		}
 		short := map[string]string{}
-		for i, p := range ui.ShortIDs(ids) {
+		for i, p := range cli.ShortDeliveryIDs(ctx, db, ids) {
 			short[ids[i]] = p
 		}
 		id = func(s string) string {

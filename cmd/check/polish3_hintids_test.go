@@ -1,11 +1,14 @@
 package check
 
 import (
+	"context"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hookctl/hookctl/internal/check"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -18,10 +21,17 @@ func TestPolish3CheckHintIDsUnique(t *testing.T) {
 		{ID: check.RejectsWrongSecret, Verdict: check.Fail, Hint: "refuse it", DeliveryID: "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"},
 		{ID: check.RejectsTamperedBody, Verdict: check.Fail, Hint: "refuse it too", DeliveryID: "9f8e7d6c-a1b2-4c3d-8e4f-5a6b7c8d9e0f"},
 	}}
+	// An empty store: the prefixes are unique there (polish5's test in
+	// the root package has a store that holds another delivery).
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	for _, tty := range []bool{true, false} {
 		ios, _, out, errOut := ui.Test()
 		ios.SetTTY(false, tty, tty)
-		if err := render(ios, rep); err != nil {
+		if err := render(context.Background(), ios, st, rep); err != nil {
 			t.Fatal(err)
 		}
 		text := out.String() + errOut.String()

@@ -238,7 +238,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 				ids = append(ids, o)
 			}
 		}
-		ids = storeUnique(ctx, st, ids, ui.ShortIDs(ids))
+		ids = cli.ShortDeliveryIDs(ctx, st, ids)
 		for k, i := range named {
 			origins[i] = ids[len(ds)+k]
 		}
@@ -270,37 +270,6 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		cli.MoreHint(ios.ErrOut, opts.Limit, "delivery", "deliveries")
 	}
 	return nil
-}
-
-// storeUnique lengthens each prefix of short (of the whole ids) that
-// names another delivery of the store too: the list shows the newest
-// rows, or those a filter keeps, and one left out may share a prefix
-// unique among the rows ("deliveries show 9f8e7d6c" then failed as
-// ambiguous). One lookup by prefix per row; a lookup that fails
-// otherwise leaves the prefix as it is.
-func storeUnique(ctx context.Context, st store.Store, whole, short []string) []string {
-	for i, p := range short {
-		for p != whole[i] {
-			d, err := st.GetDelivery(ctx, p)
-			var amb *store.AmbiguousError
-			if err == nil && d.ID == whole[i] || !errors.As(err, &amb) {
-				break
-			}
-			n := len(p) + 1
-			for _, m := range amb.Matches {
-				common := 0
-				for common < len(m) && common < len(whole[i]) && m[common] == whole[i][common] {
-					common++
-				}
-				if m != whole[i] {
-					n = max(n, common+1)
-				}
-			}
-			p = whole[i][:min(n, len(whole[i]))]
-		}
-		short[i] = p
-	}
-	return short
 }
 
 // ShowOptions are the parsed flags of `deliveries show`.

@@ -300,15 +300,18 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	say("listen recorded every forward; the app's 500 is a failed delivery:")
 	show("%s", cmd("hookctl deliveries list --status failed"))
-	for _, d := range failed {
-		show("  %s  %s  %s  [%d]", d.ID[:8], st0.DeliveryStatus(d.Status).Render(d.Status), d.URL, d.LastStatus)
-	}
 	// By ID: it is linked to trigger's delivery, whose retry got the
-	// event through, so `replay --failed` would leave it out.
+	// event through, so `replay --failed` would leave it out. Each id
+	// cut to a prefix unique in the store, as deliveries list shows it:
+	// 8 characters could name a delivery of an earlier demo too (--store
+	// kept), and the replay command printed failed as ambiguous.
 	ids := make([]string, len(failed))
-	short := make([]string, len(failed))
 	for i, d := range failed {
-		ids[i], short[i] = d.ID, d.ID[:8]
+		ids[i] = d.ID
+	}
+	short := cli.ShortDeliveryIDs(ctx, st, ids)
+	for i, d := range failed {
+		show("  %s  %s  %s  [%d]", short[i], st0.DeliveryStatus(d.Status).Render(d.Status), d.URL, d.LastStatus)
 	}
 	show("%s", cmd("hookctl replay "+strings.Join(short, " ")))
 	rrun := delivery.NewRunID()

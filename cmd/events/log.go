@@ -143,10 +143,11 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 		ids[i] = e.ID
 	}
 	if ios.IsStdoutTTY() {
-		// A prefix unique among the rows, as deliveries list shows
-		// ids: events show takes a unique prefix. (The whole 36
-		// characters wrapped the log at 80 columns.)
-		ids = ui.ShortIDs(ids)
+		// A prefix unique in the store, as deliveries list shows ids:
+		// events show takes a unique prefix. (The whole 36 characters
+		// wrapped the log at 80 columns; a prefix unique among the rows
+		// only named an event a filter or --limit left out too.)
+		ids = cli.ShortEventIDs(ctx, st, ids)
 	}
 	for i, e := range evs {
 		r := t.Row().Styled(ids[i], s.ID)

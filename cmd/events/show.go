@@ -161,7 +161,9 @@ func runShow(opts *ShowOptions) error {
 		return ui.WriteJSON(opts.IO.Out, showEvent{ev.ID, ev.Type, ev.Provider, ev.Scheme, ev.ContentType, ev.Method, body})
 	case opts.IO.IsStdoutTTY():
 		es := opts.IO.ErrStyles()
-		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(fmt.Sprintf("%s · %s %s · scheme %s · id %s", et.QualifiedName(), ev.Method, ev.ContentType, ev.Scheme, ev.ID)))
+		// Wrapped to the terminal (100 columns with an event id).
+		head := fmt.Sprintf("%s · %s %s · scheme %s · %s", et.QualifiedName(), ev.Method, ev.ContentType, ev.Scheme, ui.NoBreak("id "+ev.ID))
+		fmt.Fprintln(opts.IO.ErrOut, ui.Wrap(es.Muted.Render(head), opts.IO.ErrWidth(), "  "))
 		if et.IsJSON() {
 			return opts.IO.WriteJSONBody(opts.IO.Out, ev.Body)
 		}

@@ -432,17 +432,21 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.Target != nil {
 		target = opts.Target.Redacted() // a password in the URL is not printed
 	}
+	// On a terminal the banner and the lines at the end are wrapped to
+	// it (the banner was 120 columns and more), a secret, an id and the
+	// command to try whole; piped, one line each.
+	width := opts.IO.ErrWidth()
 	if pk := publicKey(l.Sub); pk != "" {
 		// The app behind listen verifies v1a signatures with the public
 		// key; the whsk_ private key signs and should stay with the sender.
-		fmt.Fprintf(opts.IO.ErrOut, "%s Forwarding to %s. Your webhook signing key is %s; your app verifies with its public key %s (^C to quit)\n",
-			es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret), es.Secret.Render(pk))
+		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice(fmt.Sprintf("%s Forwarding to %s. Your webhook signing key is %s; your app verifies with its public key %s (^C to quit)",
+			es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret), es.Secret.Render(pk)), width))
 	} else {
-		fmt.Fprintf(opts.IO.ErrOut, "%s Forwarding to %s. Your webhook signing secret is %s (^C to quit)\n",
-			es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret))
+		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice(fmt.Sprintf("%s Forwarding to %s. Your webhook signing secret is %s (^C to quit)",
+			es.Success.Render("Ready!"), es.Bold.Render(target), es.Secret.Render(l.Sub.Secret)), width))
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s\n", es.Muted.Render(fmt.Sprintf("Listening on %s for %s (subscription %s). Try: hookctl trigger %s",
-		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))))
+	fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice(es.Muted.Render(fmt.Sprintf("Listening on %s for %s (subscription %s). Try: hookctl trigger %s",
+		l.URL(), strings.Join(opts.Events, ","), l.Sub.ID, exampleEvent(opts.Events))), width))
 	if !httplimit.IsLoopbackHost(opts.Host) {
 		// The URL above is this machine's; say who else can send to it.
 		bound := opts.Host
@@ -459,7 +463,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 
 	<-ctx.Done()
-	fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render("Shutting down: finishing in-flight forwards… (^C again to quit at once)"))
+	fmt.Fprintln(opts.IO.ErrOut, ui.Wrap(es.Muted.Render("Shutting down: finishing in-flight forwards… (^C again to quit at once)"), width, "  "))
 	stats, serr := l.Shutdown(context.WithoutCancel(ctx))
 
 	written, left := l.RecordCounts()
@@ -469,7 +473,7 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.Target == nil {
 		sum = fmt.Sprintf("Received %d, verified %d, rejected %d.", stats.Received, stats.Verified, stats.Rejected)
 	}
-	fmt.Fprintln(opts.IO.ErrOut, es.Bold.Render(sum))
+	fmt.Fprintln(opts.IO.ErrOut, ui.Wrap(es.Bold.Render(sum), width, "  "))
 	if note := limitsNote(stats, l.Limits()); note != "" {
 		fmt.Fprintln(opts.IO.ErrOut, es.Muted.Render(note))
 	}
@@ -485,11 +489,11 @@ func run(ctx context.Context, opts *Options) error {
 	deleted := errors.Is(serr, store.ErrNotFound)
 	switch {
 	case deleted:
-		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s was deleted while listen ran; the next hookctl listen makes a new one, with a new secret (give it to your app).\n", l.Sub.ID)
+		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice(fmt.Sprintf("Subscription %s was deleted while listen ran; the next hookctl listen makes a new one, with a new secret (give it to your app).", l.Sub.ID), width))
 	case opts.Keep:
-		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s stays enabled (--keep).\n", l.Sub.ID)
+		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice(fmt.Sprintf("Subscription %s stays enabled (--keep).", l.Sub.ID), width))
 	default:
-		fmt.Fprintf(opts.IO.ErrOut, "Subscription %s disabled; it comes back with the same secret next time.\n", l.Sub.ID)
+		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice(fmt.Sprintf("Subscription %s disabled; it comes back with the same secret next time.", l.Sub.ID), width))
 	}
 	if stats.ForwardFail > 0 && (left > 0 || replayable(ctx, st, l.Sub.ID, started)) {
 		cmd := "hookctl replay --failed --yes"

@@ -640,7 +640,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	// On a narrow terminal ATTEMPTS gives way, then the event type and
 	// the URL are cut (to 16 or more), then the event type is left out,
 	// before the id or the status is cut. The ids are cut to prefixes
-	// unique among the rows (replay takes one) once every row is known.
+	// unique in the store (replay takes one) once every row is known.
 	t := ui.NewTable(ios, "ID", "EVENT", "STATUS", "ATTEMPTS", "URL").Drop("ATTEMPTS").DropLast("EVENT")
 	type dryRow struct {
 		d        *store.Delivery
@@ -686,13 +686,15 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		return row.Render()
 	}
 	// On a terminal the rows are rendered as one table (aligned, fitted),
-	// their ids cut to prefixes unique among them.
+	// their ids cut to prefixes unique in the store (replay and
+	// deliveries show take one; a delivery the dry run leaves out, a
+	// succeeded one, may share a prefix unique among the rows).
 	fillTable := func() {
 		ids := make([]string, len(rows))
 		for i, r := range rows {
 			ids[i] = r.d.ID
 		}
-		ids = ui.ShortIDs(ids)
+		ids = cli.ShortDeliveryIDs(ctx, st, ids)
 		for i, r := range rows {
 			dryRunRow(t, ios, r.d, ids[i], r.typ, r.url)
 		}

@@ -253,11 +253,13 @@ func secretError(err error) error {
 	return cli.Failf("%v", err)
 }
 
-// SchemeHelp is the table of schemes for help text.
+// SchemeHelp is the table of schemes for help text: each description
+// wrapped to the 80 columns the help's other paragraphs keep to, under
+// itself (its lines were up to 145 columns).
 func SchemeHelp() string {
 	var b strings.Builder
 	for _, n := range signature.Names() {
-		fmt.Fprintf(&b, "  %-17s %s\n", n, signature.Describe(n))
+		b.WriteString(ui.Wrap(fmt.Sprintf("  %-17s %s", n, signature.Describe(n)), 80, strings.Repeat(" ", 20)) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -54,7 +54,7 @@ func runPrune(opts *Options, s store.Store) error {
 	if opts.DryRun || nothing {
 		out.Events, out.Deliveries, out.Attempts, out.Objects = count.Events, count.Deliveries, count.Attempts, count.Objects
 		if opts.DryRun && !nothing && !ios.JSON() {
-			fmt.Fprintf(ios.Out, "Would delete %s.\n", what)
+			fmt.Fprintln(ios.Out, ui.WrapNotice(fmt.Sprintf("Would delete %s.", what), ios.OutWidth()))
 		}
 	} else {
 		if !opts.Yes {
@@ -80,16 +80,16 @@ func runPrune(opts *Options, s store.Store) error {
 		}
 		out.Events, out.Deliveries, out.Attempts, out.Objects, out.KeptPending = done.Events, done.Deliveries, done.Attempts, done.Objects, done.KeptPending
 		if !ios.JSON() {
-			fmt.Fprintf(ios.Out, "Deleted %s, %s and %s created before %s%s.\n", plural(done.Events, "event"),
-				plural(done.Deliveries, "delivery"), plural(done.Attempts, "attempt"), when, places(done.Objects))
+			fmt.Fprintln(ios.Out, ui.WrapNotice(fmt.Sprintf("Deleted %s, %s and %s created before %s%s.", plural(done.Events, "event"),
+				plural(done.Deliveries, "delivery"), plural(done.Attempts, "attempt"), when, places(done.Objects)), ios.OutWidth()))
 		}
 	}
 	if nothing && !ios.JSON() { // the same words with --dry-run
-		fmt.Fprintf(ios.Out, "Nothing to delete: no event created before %s.\n", when)
+		fmt.Fprintln(ios.Out, ui.WrapNotice(fmt.Sprintf("Nothing to delete: no event created before %s.", when), ios.OutWidth()))
 	}
 	if out.KeptPending > 0 && !ios.JSON() {
-		fmt.Fprintf(ios.ErrOut, "Kept %s created before then: %s still pending.\n", plural(out.KeptPending, "event"),
-			map[bool]string{true: "its delivery is", false: "their deliveries are"}[out.KeptPending == 1])
+		fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("Kept %s created before then: %s still pending.", plural(out.KeptPending, "event"),
+			map[bool]string{true: "its delivery is", false: "their deliveries are"}[out.KeptPending == 1]), ios.ErrWidth()))
 	}
 	if opts.Vacuum && !opts.DryRun {
 		v, ok := s.(store.Vacuumer)

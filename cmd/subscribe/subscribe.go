@@ -151,7 +151,9 @@ func run(opts *Options) error {
 		subscriptions.Done(opts.IO, "Created subscription %s", sub.ID)
 		// The whole id: a command to copy must work later too, when a
 		// prefix may name more than one subscription.
-		fmt.Fprintf(opts.IO.ErrOut, "Keep the secret: it signs every delivery. Show it again with: hookctl subscriptions get %s --reveal\n", sub.ID)
+		// On a terminal wrapped to it (133 columns), the command on one
+		// line of its own.
+		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice(fmt.Sprintf("Keep the secret: it signs every delivery. Show it again with: hookctl subscriptions get %s --reveal", sub.ID), opts.IO.ErrWidth()))
 	}
 	return nil
 }

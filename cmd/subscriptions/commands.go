@@ -97,7 +97,7 @@ func runList(opts *ListOptions) error {
 			fmt.Fprintln(opts.IO.ErrOut, "No subscriptions match")
 			return nil
 		}
-		fmt.Fprintln(opts.IO.ErrOut, "No subscriptions. Create one with: hookctl subscribe --url http://localhost:3000/webhooks --events '*'")
+		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice("No subscriptions. Create one with: hookctl subscribe --url http://localhost:3000/webhooks --events '*'", opts.IO.ErrWidth()))
 		return nil
 	}
 	st := opts.IO.Styles()
@@ -417,12 +417,12 @@ func newRotateCmd(f *cli.Factory, runF func(*RotateOptions) error) *cobra.Comman
 		Long: `Generate a new signing secret (or set --secret or --secret-file). Until
 the grace period ends, deliveries carry signatures made with both the new
 and the old secret (Standard Webhooks allows several in one header), so
-receivers can switch without dropping events. Schemes that carry one signature per request
-(github, bond, mono, mambu, paystack, shopify, slack) go on signing with
-the old secret until the grace period ends, then with the new one: accept
-both before then. --grace 0 drops the old secret at once. One previous
-secret is kept: rotating again within the grace stops the one before it
-at once (a warning says so).`,
+receivers can switch without dropping events. Schemes that carry one
+signature per request (github, bond, mono, mambu, paystack, shopify,
+slack) go on signing with the old secret until the grace period ends,
+then with the new one: accept both before then. --grace 0 drops the old
+secret at once. One previous secret is kept: rotating again within the
+grace stops the one before it at once (a warning says so).`,
 		Example: `  hookctl subscriptions rotate-secret 4f1c
   hookctl subscriptions rotate-secret 4f1c --grace 1h
   hookctl subscriptions rotate-secret 4f1c --grace 0 -o json`,

@@ -198,15 +198,18 @@ func run(ctx context.Context, opts *Options) error {
 	// A script that stopped reading the log (| head) does not end the
 	// worker in the middle of its attempts.
 	defer cli.SurviveClosedStdout()()
-	fmt.Fprintf(ios.ErrOut, "Worker %s delivering due deliveries, %d at a time (^C to stop)\n", e.OwnerID(), opts.Concurrency)
+	// On a terminal its lines are wrapped to it (the summary: 82
+	// columns and more), piped one line each.
+	width := ios.ErrWidth()
+	fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("Worker %s delivering due deliveries, %d at a time (^C to stop)", e.OwnerID(), opts.Concurrency), width))
 	start := time.Now()
 	err = e.Run(ctx, nil)
 	// What another process did meanwhile: a delivery this worker left to
 	// retry that another worker (or replay) finished, or that was
 	// removed, is no longer "to retry".
 	elsewhere := awaiting.finish(context.WithoutCancel(ctx))
-	fmt.Fprintln(ios.ErrOut, summary(time.Since(start), attempts.Load(), succeeded.Load(), failed.Load(), notSent.Load(),
-		retried.Load()-elsewhere, elsewhere))
+	fmt.Fprintln(ios.ErrOut, ui.WrapNotice(summary(time.Since(start), attempts.Load(), succeeded.Load(), failed.Load(), notSent.Load(),
+		retried.Load()-elsewhere, elsewhere), width))
 	// What the failed attempts had in common (nothing listening, a host
 	// that does not resolve, an untrusted certificate), as trigger says.
 	for _, h := range hints.List() {

@@ -41,6 +41,8 @@ type IOStreams struct {
 	errStyles *Styles
 	prompter  *Prompter
 	getenv    func(string) string
+	// errFile is the process's stderr (System), for its terminal's size.
+	errFile *os.File
 }
 
 // System returns streams bound to the process's stdin, stdout and stderr.
@@ -58,6 +60,12 @@ func System() *IOStreams {
 		stderrTTY: forced || isTerminal(os.Stderr),
 		format:    FormatTable,
 		getenv:    os.Getenv,
+		errFile:   os.Stderr,
+	}
+	if s.stderrTTY {
+		// On a terminal hookctl's errors, hints and warnings are
+		// wrapped to its width; piped, they stay one line each.
+		s.ErrOut = &noticeWriter{w: os.Stderr, width: s.StderrWidth}
 	}
 	s.DecideColor(false)
 	return s
@@ -190,7 +198,7 @@ func (s *IOStreams) StderrWidth() int {
 	if w := s.TerminalWidth(); w > 0 {
 		return w
 	}
-	if f, ok := s.ErrOut.(*os.File); ok && s.stderrTTY {
+	if f := s.errFile; f != nil && s.stderrTTY {
 		if w, _, err := term.GetSize(f.Fd()); err == nil && w > 0 {
 			return w
 		}
@@ -210,6 +218,24 @@ func (s *IOStreams) StdoutWidth() int {
 		}
 	}
 	return 0
+}
+
+// ErrWidth is the width to wrap stderr's lines to: the terminal's, 0
+// (not wrapped) when stderr is not a terminal, whatever COLUMNS says
+// (piped, a line stays whole for grep).
+func (s *IOStreams) ErrWidth() int {
+	if !s.stderrTTY {
+		return 0
+	}
+	return s.StderrWidth()
+}
+
+// OutWidth is ErrWidth for stdout.
+func (s *IOStreams) OutWidth() int {
+	if !s.stdoutTTY {
+		return 0
+	}
+	return s.StdoutWidth()
 }
 
 // TerminalWidth returns the COLUMNS width, or 0 when unknown.
