@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
 
+	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
@@ -227,6 +229,19 @@ func TestShellsCompletionUnansweredPostgres(t *testing.T) {
 
 // A process in the middle of a write transaction (listen, worker) does
 // not hold up a TAB: the ids come at once.
+//
+// A TAB held up by the writer's lock waits CompletionWait (500 ms) for it
+// and then completes nothing, or comes that much later. "At once" is
+// measured against the same TAB without the writer, in turns, the fastest
+// of each: a fixed bound of 1 s on the whole process failed at every run
+// race-built beside two CPU hogs (load ~20), where starting and ending a
+// race-built hookctl alone took 1.05–1.5 s, the ids right each time, and
+// the fastest of three differed by up to 550 ms either way. Rounds go on
+// until the fastest TAB beside the writer is within CompletionWait/2 of
+// the fastest alone (a TAB that waits never is, however many rounds:
+// they only make the fastest alone faster), at most maxRounds. There the
+// TAB's own deadline (1 s from its start) also ran out once, alone: it
+// completed nothing.
 func TestShellsCompletionBesideWriter(t *testing.T) {
 	e := left2Env(t)
 	path := filepath.Join(e.dir, "hookctl.db")
@@ -235,20 +250,45 @@ func TestShellsCompletionBesideWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	tx, err := db.BeginTx(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
+	const want = "[2c01e681-cd51-4f5e-920e-c345372e7371 feaa607a-f403-47c9-9f76-c914e0262cad]"
+	const maxRounds = 12
+	tab := func() (ok bool, took time.Duration) {
+		out, took := e.complete(nil, "__complete", "subscriptions", "show", "")
+		return fmt.Sprint(candidates(out)) == want, took
 	}
-	defer tx.Rollback()
-	if _, err := tx.Exec(`UPDATE subscriptions SET description = 'being edited'`); err != nil {
-		t.Fatal(err)
+	var alone, beside []time.Duration // the TABs that completed the ids
+	for round := 1; ; round++ {
+		if ok, took := tab(); ok {
+			alone = append(alone, took)
+		}
+		func() {
+			tx, err := db.BeginTx(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if _, err := tx.Exec(`UPDATE subscriptions SET description = 'being edited'`); err != nil {
+				t.Fatal(err)
+			}
+			if ok, took := tab(); ok {
+				beside = append(beside, took)
+			}
+		}()
+		if len(alone) > 0 && len(beside) > 0 && slices.Min(beside)-slices.Min(alone) < cli.CompletionWait/2 {
+			t.Logf("round %d: the fastest TAB alone %v, beside a writer %v", round, slices.Min(alone), slices.Min(beside))
+			return
+		}
+		if round == maxRounds {
+			break
+		}
 	}
-	out, took := e.complete(nil, "__complete", "subscriptions", "show", "")
-	if c := candidates(out); fmt.Sprint(c) != "[2c01e681-cd51-4f5e-920e-c345372e7371 feaa607a-f403-47c9-9f76-c914e0262cad]" {
-		t.Errorf("subscriptions show <TAB> beside a writer: %v", c)
-	}
-	if took > time.Second {
-		t.Errorf("took %v beside a writer", took)
+	switch {
+	case len(beside) == 0:
+		t.Errorf("subscriptions show <TAB> beside a writer: no ids in %d tries (alone: %d of %d)", maxRounds, len(alone), maxRounds)
+	case len(alone) == 0:
+		t.Errorf("subscriptions show <TAB>: no ids in %d tries, without a writer", maxRounds)
+	default:
+		t.Errorf("beside a writer the fastest TAB of %d took %v, alone %v: it waited for the writer's lock", maxRounds, slices.Min(beside), slices.Min(alone))
 	}
 }
 

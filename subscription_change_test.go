@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -127,7 +128,9 @@ func (r *countingReceiver) counts() (events, twice int) {
 
 func (r *countingReceiver) waitRequests(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: race-built at load ~40 a trigger's first 100 requests
+	// took over 30 s (its start, its first batch of events).
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if all, _ := r.requests(time.Time{}); all >= n {
 			return
@@ -355,7 +358,20 @@ func TestSubscriptionURLChangedDuringTrigger(t *testing.T) {
 	old.waitRequests(t, 100)
 	c.hookctl(0, "subscriptions", "update", sub.ID, "--url", moved.URL+"/h")
 	old.release()
-	if err := tr.wait(t, 60*time.Second); err != nil {
+	sent := func() int {
+		a, _ := old.requests(time.Time{})
+		b, _ := moved.requests(time.Time{})
+		return a + b
+	}
+	status := func() string {
+		a, _ := old.requests(time.Time{})
+		b, _ := moved.requests(time.Time{})
+		return fmt.Sprintf("%d requests at the old URL, %d at the new one", a, b)
+	}
+	// The trigger's pace is the machine's: race-built at load ~30 it sent
+	// some 6 requests a second (2000 take minutes; 60 s for the whole run
+	// failed it while it was sending); one stuck sends nothing at all.
+	if err := tr.waitProgressing(t, 15*time.Second, 10*time.Minute, sent, status); err != nil {
 		t.Fatalf("trigger: %v\n%s", err, stderr.String())
 	}
 	a, _ := old.requests(time.Time{})

@@ -247,13 +247,52 @@ func TestDriveFinishesWhenQueuedDeliveriesAreTakenOver(t *testing.T) {
 	const lease = 400 * time.Millisecond
 	a := newEngine(deafExtender{raw}, runID, 1)
 	a.Lease = lease
+	// The stuck attempt waits for the gate, not for newEngine's 2 s HTTP
+	// timeout: race-built on the loaded VM the other worker took longer
+	// than that, and the attempt timed out with the queue half taken.
+	a.Sender.Client = NewHTTPClient(time.Minute, 1)
 	lead := Lead(1)
 	total := lead + 40
 	plan := Plan{Schedule: Schedule{0}, RunID: runID}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// The run is stopped when it makes no progress, not at a fixed time:
+	// the hang this test is about makes none at all (the producer waits
+	// for ever, nothing is sent), while race-built beside two CPU hogs
+	// the run took 21–44 s, sending all along, and a 20 s budget failed
+	// it at its deadline (5 runs in 17). Progress is a request received,
+	// a delivery enqueued or taken off the engine's queue; the longest
+	// pause between two there was 3.5 s.
+	const stallAfter = 30 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	var enqueued atomic.Int64
+	var stalled atomic.Bool
+	var longest time.Duration // the longest pause in the progress (the watcher's until watchDone)
+	stopWatch := make(chan struct{})
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		last, since := int64(-1), time.Now()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopWatch:
+				return
+			case <-tick.C:
+			}
+			longest = max(longest, time.Since(since))
+			if p := int64(hits.Load()) + enqueued.Load() + a.taken(); p != last {
+				last, since = p, time.Now()
+			} else if time.Since(since) > stallAfter {
+				stalled.Store(true)
+				cancel()
+				return
+			}
+		}
+	}()
 	var other *Engine
 	otherDone := make(chan struct{})
+	driven := make(chan struct{}) // Drive returned
 	go func() {
 		defer close(otherDone)
 		// Once the first attempt is stuck and the queued leases have
@@ -263,14 +302,27 @@ func TestDriveFinishesWhenQueuedDeliveriesAreTakenOver(t *testing.T) {
 		}
 		time.Sleep(lease + 100*time.Millisecond)
 		other = newEngine(raw, "", 8)
+		// Its attempts are not what is tested: newEngine's 2 s timeout
+		// failed one (a single-attempt schedule) at load ~40.
+		other.Sender.Client = NewHTTPClient(time.Minute, 8)
 		octx, ocancel := context.WithCancel(ctx)
 		defer ocancel()
 		go func() {
-			for other.Finished() < int64(lead-1) && ctx.Err() == nil {
-				time.Sleep(5 * time.Millisecond)
+		wait:
+			for other.Finished() < int64(lead-1) {
+				select {
+				case <-driven:
+					break wait
+				case <-ctx.Done():
+					break wait
+				case <-time.After(5 * time.Millisecond):
+				}
 			}
 			close(gate) // the stuck attempt answers; the engine dispatches its stale queue
-			time.Sleep(2 * time.Second)
+			select {
+			case <-time.After(2 * time.Second):
+			case <-driven:
+			}
 			ocancel()
 		}()
 		other.Run(octx, nil)
@@ -286,19 +338,32 @@ func TestDriveFinishesWhenQueuedDeliveriesAreTakenOver(t *testing.T) {
 			if err := a.Enqueue(pctx, evs, dss); err != nil {
 				return err
 			}
+			enqueued.Add(int64(len(evs)))
 			add(len(evs))
 		}
 		return nil
 	})
+	close(stopWatch)
+	<-watchDone
+	close(driven)
 	<-otherDone
+	t.Logf("the longest pause in the run's progress: %v", longest.Round(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Cancelled || out.Enqueued != int64(total) {
-		t.Fatalf("run: %+v; want every one of %d enqueued and the run finished (it hung until the test's deadline)", out, total)
+		why := "stopped at the test's deadline"
+		if stalled.Load() {
+			why = fmt.Sprintf("it hung: no progress for %v", stallAfter)
+		}
+		t.Fatalf("run: %+v; want every one of %d enqueued and the run finished (%s; %d requests received, the engine took %d)", out, total, why, hits.Load(), a.taken())
 	}
 	n, err := raw.CountDeliveries(context.Background(), store.DeliveryFilter{RunID: runID})
 	if err != nil || n[store.DeliverySucceeded] != int64(total) {
 		t.Errorf("deliveries by status: %v (%v), want %d succeeded", n, err, total)
+		failed, _ := raw.ListDeliveries(context.Background(), store.DeliveryFilter{RunID: runID, Status: store.DeliveryFailed})
+		for _, d := range failed {
+			t.Logf("failed: %s after %d attempts: %s", d.ID, d.AttemptCount, d.LastError)
+		}
 	}
 }

@@ -31,10 +31,17 @@ func TestLeaseclockSteppedClockLeavesLiveDeliverySQLite(t *testing.T) {
 		return st
 	}
 	stA, stB := open(), open()
-	// The attempt lasts over three leases: without its renewals seen, the
-	// second engine would take it over after one.
-	const lease = 300 * time.Millisecond
-	rcv := &receiver{delay: time.Second}
+	// The lease is the one engines take (HeartbeatLease), and the attempt
+	// lasts over two: without its renewals seen, the second engine would
+	// take it over after one. A live owner keeps its lease through a
+	// pause of its heartbeat shorter than the lease less a beat's
+	// interval; a 300 ms lease (a beat every 75 ms) was shorter than the
+	// pauses of a race-built test process beside two CPU hogs: the
+	// owner's heartbeat once did not run for 870 ms while the second
+	// engine's claims went on, and that engine took the live owner's
+	// delivery (1 run in 30). A 2 s lease outlasts pauses up to 1.5 s.
+	const lease = HeartbeatLease
+	rcv := &receiver{delay: 5 * time.Second}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
 	if err := Enqueue(ctx, stA, &store.Event{ID: "evt_step", Type: "x", Payload: []byte("{}")},
@@ -43,6 +50,7 @@ func TestLeaseclockSteppedClockLeavesLiveDeliverySQLite(t *testing.T) {
 	}
 	a := newEngine(stA, "", 1)
 	a.Lease = lease
+	a.Sender.Client = NewHTTPClient(time.Minute, 1) // the attempt outlasts newEngine's 2 s timeout
 	var results, lost atomic.Int32
 	a.OnResult = func(r Result) {
 		results.Add(1)
@@ -50,7 +58,7 @@ func TestLeaseclockSteppedClockLeavesLiveDeliverySQLite(t *testing.T) {
 			lost.Add(1)
 		}
 	}
-	actx, acancel := context.WithTimeout(ctx, 10*time.Second)
+	actx, acancel := context.WithTimeout(ctx, 30*time.Second)
 	defer acancel()
 	aDone := make(chan struct{})
 	go func() {
