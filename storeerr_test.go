@@ -91,6 +91,30 @@ func TestStoreerrCutShortReads(t *testing.T) {
 	}
 }
 
+// TestStoreerrCutShortTablesRead: a store cut short past its schema (its
+// last page lost) is still read as far as it goes: the check that the
+// schema's tables are there does not refuse it.
+func TestStoreerrCutShortTablesRead(t *testing.T) {
+	c := newCrashEnv(t)
+	out := c.hookctl(0, "subscribe", "--url", "http://127.0.0.1:9/hooks", "--events", "*", "-o", "json")
+	data, err := os.ReadFile(filepath.Join(c.dir, "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(c.dir, "cut.db")
+	if err := os.WriteFile(cut, data[:len(data)-4096], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd := c.cmd("hookctl", "subscriptions", "list", "--store", cut)
+	cmd.Stderr = &errb
+	list, err := cmd.Output()
+	if err != nil || !strings.Contains(errb.String(), "reading it as far as it can be read") ||
+		!strings.Contains(string(list), "http://127.0.0.1:9/hooks") {
+		t.Fatalf("subscriptions list on a store missing its last page: %v\nstdout: %s\nstderr: %s\n(subscribe said %s)", err, list, errb.String(), out)
+	}
+}
+
 // storeerrNoEmptyReason fails when an error line ends with a colon (a
 // reason left empty).
 func storeerrNoEmptyReason(t *testing.T, stderr string) {
