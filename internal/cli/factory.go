@@ -348,6 +348,9 @@ func (f *Factory) Readable(ctx context.Context) (s store.Store, readOnly error, 
 	why := err
 	r, err := f.ReadStore(ctx, ReadOnlyWait)
 	if err != nil {
+		if errors.Is(err, store.ErrDamaged) {
+			return nil, nil, err // the reader found what it cannot read (no tables): its hint fits
+		}
 		if errors.Is(why, store.ErrDamaged) {
 			return nil, nil, why // the reader cannot read it either: said as the damage
 		}

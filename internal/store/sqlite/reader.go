@@ -73,6 +73,17 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 				(SELECT user_version FROM pragma_user_version)`).Scan(&appID, &version)
 		}
 	}
+	var tables int
+	if err == nil && appID == ApplicationID {
+		// A file cut short may lose the pages of its schema (read with
+		// writable_schema, they are skipped): every read then failed with
+		// "SQL logic error: no such table: subscriptions (1)", exit 1.
+		// pragma_table_list lists the schema as the connection loaded it;
+		// sqlite_master itself would be read to its end, past the cut,
+		// and refuse a file whose tables still read in part (export).
+		err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_list WHERE schema = 'main' AND type = 'table'
+			AND name IN ('subscriptions', 'events', 'deliveries', 'attempts', 'objects')`).Scan(&tables)
+	}
 	switch {
 	case err != nil:
 	case appID != ApplicationID:
@@ -84,6 +95,17 @@ func OpenReader(ctx context.Context, path string, wait time.Duration) (*Store, e
 		// It was "store P: schema 8, not 9", exit 1.
 		err = envErr("a command that writes it brings it up to date (hookctl store migrate), run as a user who may write it; or read it with the hookctl that wrote it",
 			"store %s has schema %d, older than this hookctl's %d, and a reader does not migrate it", abs, version, SchemaVersion())
+	case tables < 5: // the current schema has the five
+		why := "its tables are missing"
+		if fi != nil {
+			if size, want := cutShort(head, fi.Size()); want > 0 {
+				why = fmt.Sprintf("the file is cut short: %d bytes, its header says %d (an interrupted copy, a full disk)", size, want)
+			}
+		}
+		// Nothing of it can be read, so the damaged hint's export would
+		// not help.
+		err = envErr(fmt.Sprintf("restore the file from a copy, or move it away (mv %s %s.damaged) to start a new store there", abs, abs),
+			"store %s is %w: %s, and its tables cannot be found", abs, store.ErrDamaged, why)
 	}
 	if err != nil {
 		s.Close()

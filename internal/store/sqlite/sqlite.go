@@ -425,6 +425,12 @@ func checkFile(path string, retried bool) error {
 		for _, p := range created {
 			_ = os.Remove(p)
 		}
+		if ferr := diskFault(path, err); ferr != nil {
+			// The disk, not the file: on a full disk the probe cannot
+			// size the -shm file (SQLITE_IOERR_SHMSIZE), which was
+			// said as "store … is damaged: " with no reason.
+			return ferr
+		}
 		if binary.BigEndian.Uint32(head[68:72]) == ApplicationID {
 			// A hookctl store, damaged: said so, with what still
 			// reads it (a reader tolerates what a writer must not).
@@ -499,10 +505,19 @@ func notOurs(path, why string) error {
 		"%s is not a hookctl store: %s", path, why)
 }
 
+// sqliteMessage is SQLite's error in words, never empty: ErrorCodeString
+// has no entry for most extended result codes (SQLITE_IOERR_SHMSIZE), and
+// a bare "(SQLITE_IOERR_READ)" for some; SQLite's own message says more.
 func sqliteMessage(err error) string {
 	var se *sqlite3.Error
 	if errors.As(err, &se) {
-		return strings.TrimSpace(sqlite3.ErrorCodeString[se.Code()])
+		if m := strings.TrimSpace(sqlite3.ErrorCodeString[se.Code()]); m != "" && !strings.HasPrefix(m, "(") {
+			return m
+		}
+		if m := strings.TrimSpace(se.Error()); m != "" {
+			return m
+		}
+		return fmt.Sprintf("SQLite error %d", se.Code())
 	}
 	return err.Error()
 }
@@ -703,9 +718,16 @@ func (s *Store) wrapOpenErr(err error) error {
 		switch se.Code() & 0xff {
 		case sqlite3lib.SQLITE_BUSY:
 			return s.busy(err)
+		case sqlite3lib.SQLITE_FULL:
+			// A new store on a full disk: it was "opening store …:
+			// database or disk is full (13)" with no hint.
+			return diskFault(s.path, err)
 		case sqlite3lib.SQLITE_NOTADB, sqlite3lib.SQLITE_CORRUPT:
 			return notOurs(s.path, "it cannot be read as a SQLite database ("+sqliteMessage(err)+")")
 		case sqlite3lib.SQLITE_CANTOPEN, sqlite3lib.SQLITE_PERM, sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_IOERR:
+			if se.Code() == sqlite3lib.SQLITE_IOERR_SHMSIZE {
+				return diskFault(s.path, err)
+			}
 			return envErr("check the file and its directory are writable", "cannot open store %s: %s", s.path, sqliteMessage(err))
 		}
 	}
@@ -869,17 +891,12 @@ func (s *Store) fault(err error) error {
 		// errors only.
 		return gerr
 	}
+	if ferr := diskFault(s.path, err); ferr != nil {
+		return ferr
+	}
 	switch se.Code() & 0xff {
 	case sqlite3lib.SQLITE_BUSY:
 		return s.busy(err)
-	case sqlite3lib.SQLITE_FULL:
-		return &store.EnvironmentError{Err: fmt.Errorf("store %s: the disk is full: %w", s.path, err), Transient: true,
-			Reason: "cannot record anything: the disk that holds it is full",
-			Hint:   "free space on the disk that holds " + filepath.Dir(s.path) + " (what was recorded before is kept), then run the command again"}
-	case sqlite3lib.SQLITE_IOERR:
-		return &store.EnvironmentError{Err: fmt.Errorf("store %s: an I/O error: %w", s.path, err), Transient: true,
-			Reason: "met an I/O error on its disk",
-			Hint:   "check the disk that holds " + filepath.Dir(s.path) + " (space, errors in the system log)"}
 	case sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_PERM, sqlite3lib.SQLITE_CANTOPEN:
 		return envErr("check the file and its directory are writable, or use another store with --store",
 			"store %s cannot be written: %w", s.path, err)
@@ -888,6 +905,29 @@ func (s *Store) fault(err error) error {
 			"store %s is damaged: %w", s.path, err)
 	}
 	return err
+}
+
+// diskFault is fault's error for a full disk or an I/O error in err (a
+// Transient *store.EnvironmentError), else nil; also what opening the
+// store says when it meets one. SQLITE_IOERR_SHMSIZE is the full disk
+// too: SQLite could not give the -shm file the size it needs (ENOSPC),
+// which is how opening a store on a full disk first fails.
+func diskFault(path string, err error) error {
+	var se *sqlite3.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch {
+	case se.Code()&0xff == sqlite3lib.SQLITE_FULL || se.Code() == sqlite3lib.SQLITE_IOERR_SHMSIZE:
+		return &store.EnvironmentError{Err: fmt.Errorf("store %s: the disk is full: %w", path, err), Transient: true,
+			Reason: "cannot record anything: the disk that holds it is full",
+			Hint:   "free space on the disk that holds " + filepath.Dir(path) + " (what was recorded before is kept), then run the command again"}
+	case se.Code()&0xff == sqlite3lib.SQLITE_IOERR:
+		return &store.EnvironmentError{Err: fmt.Errorf("store %s: an I/O error: %w", path, err), Transient: true,
+			Reason: "met an I/O error on its disk",
+			Hint:   "check the disk that holds " + filepath.Dir(path) + " (space, errors in the system log)"}
+	}
+	return nil
 }
 
 // busyError is SQLITE_BUSY once the busy timeout ran out: another
