@@ -181,6 +181,33 @@ func TestListenstartForeignTurnstileIgnored(t *testing.T) {
 	}
 }
 
+// The turnstile gets the store file's modes (as SQLite gives its -wal
+// and -shm): private for a private store; a store its group may write
+// shares it with the group, whose members' writers take turns too.
+func TestListenstartTurnstileModes(t *testing.T) {
+	s := openTemp(t)
+	path := s.path
+	s.Close()
+	for _, mode := range []os.FileMode{0o600, 0o660} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(turnstilePath(path))
+		s, err := OpenStore(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(turnstilePath(path))
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != mode {
+			t.Errorf("store mode %04o: turnstile mode %04o, want the same", mode, fi.Mode().Perm())
+		}
+	}
+}
+
 // BenchmarkListenstartTwoBusyWriters is two stores on one file (two
 // processes' writers) each committing small transactions back to back:
 // the transactions both commit per second in all (ns/op per

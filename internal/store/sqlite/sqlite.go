@@ -63,8 +63,8 @@ func SchemaVersion() int {
 type Store struct {
 	path string
 	// w is the write pool: one connection, BEGIN IMMEDIATE transactions, so
-	// goroutines of this process queue in Go and other processes wait on
-	// the busy timeout.
+	// goroutines of this process queue in Go and other processes wait,
+	// taking turns (turnstile.go), up to the busy timeout.
 	w *sql.DB
 	// r serves reads (WAL readers never block the writer).
 	r *sql.DB

@@ -41,9 +41,14 @@ import (
 // poll SQLite's lock alone, as before.
 
 // turnSlice is the writer connection's busy timeout: how long one try of
-// BEGIN waits in SQLite's busy handler (which polls at 0, 1, 3, 8, 18 ms
-// and at the end) before the turnstile's holder beats and tries again.
-const turnSlice = 25 * time.Millisecond
+// BEGIN waits in SQLite's busy handler (which polls at 0, 1, 3 ms and at
+// the end) before the turnstile's holder tries again. Short, so the lock
+// is found free soon after the busy writer lets it go: every hand-over
+// between two busy writers costs that delay.
+const turnSlice = 5 * time.Millisecond
+
+// turnBeatEvery is how often the turnstile's holder beats while it waits.
+const turnBeatEvery = 100 * time.Millisecond
 
 // turnPoll is how often a writer waiting at the turnstile tries it.
 const turnPoll = 2 * time.Millisecond
@@ -95,12 +100,17 @@ func (t *turnstile) wait(ctx context.Context, try func() error) error {
 	} else if err := ctx.Err(); err != nil {
 		return err
 	}
+	beat := time.Now()
 	for {
 		err := try()
-		if err == nil || !isBusy(err) || ctx.Err() != nil || !time.Now().Before(deadline) {
+		now := time.Now()
+		if err == nil || !isBusy(err) || ctx.Err() != nil || !now.Before(deadline) {
 			return err
 		}
-		t.beat()
+		if now.Sub(beat) >= turnBeatEvery {
+			t.beat()
+			beat = now
+		}
 	}
 }
 
