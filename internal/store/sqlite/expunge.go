@@ -127,7 +127,7 @@ func (s *Store) truncateWAL(ctx context.Context) {
 	}
 	var busy, log, done int
 	conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done)
-	conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout.Milliseconds()))
+	conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA busy_timeout = %d`, writerBusyTimeout().Milliseconds()))
 }
 
 // truncateWait bounds how long an expunge's WAL truncation waits for

@@ -137,6 +137,15 @@ var historyKinds = sync.OnceValue(func() string {
 // Vacuum implements store.Vacuumer: it rewrites the file without the
 // space of deleted rows.
 func (s *Store) Vacuum(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, `VACUUM`)
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return s.fault(err)
+	}
+	defer conn.Close()
+	// It takes the write lock as a transaction does: in its turn.
+	err = s.turns.wait(ctx, func() error {
+		_, err := conn.ExecContext(ctx, `VACUUM`)
+		return err
+	})
 	return s.fault(err)
 }

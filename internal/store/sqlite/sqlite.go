@@ -63,8 +63,8 @@ func SchemaVersion() int {
 type Store struct {
 	path string
 	// w is the write pool: one connection, BEGIN IMMEDIATE transactions, so
-	// goroutines of this process queue in Go and other processes wait on
-	// the busy timeout.
+	// goroutines of this process queue in Go and other processes wait,
+	// taking turns (turnstile.go), up to the busy timeout.
 	w *sql.DB
 	// r serves reads (WAL readers never block the writer).
 	r *sql.DB
@@ -92,6 +92,8 @@ type Store struct {
 	openedAt int
 	// locks: the lease owners' locks (leaseclock.go); nil on a reader.
 	locks *leaseLocks
+	// turns: the writers' turnstile (turnstile.go); nil on a reader.
+	turns *turnstile
 }
 
 // hotStatements are prepared at open: parsing SQL costs more than running
@@ -132,7 +134,13 @@ func (l *lazyStmt) close() error {
 
 func dsn(path string, txlock string) string {
 	q := url.Values{}
-	q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
+	if txlock == "immediate" {
+		// The writer waits for another process's write lock in slices,
+		// taking its turn (turnstile.go).
+		q.Set("_busy_timeout", strconv.Itoa(int(writerBusyTimeout()/time.Millisecond)))
+	} else {
+		q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
+	}
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_txlock", txlock)
@@ -196,10 +204,13 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	// failed): every write would fail with "attempt to write a readonly
 	// database".
 	writableSidecars(abs)
-	s := &Store{path: abs, locks: newLeaseLocks(abs)}
-	if s.w, err = sql.Open("sqlite", dsn(abs, "immediate")); err != nil {
+	s := &Store{path: abs, locks: newLeaseLocks(abs), turns: openTurnstile(abs)}
+	wc, err := sqlite3.NewConnector(dsn(abs, "immediate"))
+	if err != nil {
+		s.turns.close()
 		return nil, envErr("", "opening store %s: %v", abs, err)
 	}
+	s.w = sql.OpenDB(turnConnector{wc, s.turns})
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxIdleTime(0)
@@ -207,6 +218,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	rc, err := sqlite3.NewConnector(dsn(abs, "deferred"))
 	if err != nil {
 		s.w.Close()
+		s.turns.close()
 		return nil, envErr("", "opening store %s: %v", abs, err)
 	}
 	s.r = sql.OpenDB(faultConnector{rc, s.fault})
@@ -773,6 +785,7 @@ func (s *Store) Close() error {
 		errs = append(errs, s.w.Close())
 	}
 	s.locks.close()
+	s.turns.close()
 	return errors.Join(errs...)
 }
 
