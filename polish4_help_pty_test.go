@@ -28,20 +28,7 @@ func TestPolish4HelpFits80(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
 		}
-		var prose []string
-		skip := false
-		for _, l := range polish3Lines(r.out) {
-			switch {
-			case l == "Usage:", l == "Examples:", l == "Flags:", l == "Global Flags:":
-				skip = true
-				continue
-			case strings.HasSuffix(l, ":") && !strings.HasPrefix(l, " "):
-				skip = false // a list of commands, Keys:
-			}
-			if !skip {
-				prose = append(prose, l)
-			}
-		}
+		prose := helpProse(r.out)
 		if len(prose) < 2 {
 			t.Fatalf("%v: no description read:\n%s", args, r.out)
 		}
@@ -51,4 +38,24 @@ func TestPolish4HelpFits80(t *testing.T) {
 			t.Logf("%v:\n%s", args, r.out)
 		}
 	}
+}
+
+// helpProse is a help page's description and lists (of commands, of
+// keys), without its usage line, examples and flags.
+func helpProse(out string) []string {
+	var prose []string
+	skip := false
+	for _, l := range polish3Lines(out) {
+		switch {
+		case l == "Usage:", l == "Examples:", l == "Flags:", l == "Global Flags:":
+			skip = true
+			continue
+		case strings.HasSuffix(l, ":") && !strings.HasPrefix(l, " "):
+			skip = false // a list of commands, Keys:
+		}
+		if !skip {
+			prose = append(prose, l)
+		}
+	}
+	return prose
 }

@@ -3,8 +3,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,9 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/creack/pty"
 )
 
 // polish5PTY runs the test binary as hookctl (testscript put it on
@@ -28,31 +23,7 @@ func polish5PTY(t *testing.T, e *ptyEnv, env []string, args ...string) ptyResult
 	}
 	c := e.command(env, args...)
 	c.Path, c.Args = bin, append([]string{"hookctl"}, args...)
-	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: e.cols})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var buf bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		io.Copy(&buf, f)
-		close(done)
-	}()
-	werr := c.Wait()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("pty output did not end")
-	}
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(werr, &ee) {
-		code = ee.ExitCode()
-	} else if werr != nil {
-		t.Fatal(werr)
-	}
-	return ptyResult{out: strings.ReplaceAll(buf.String(), "\r\n", "\n"), code: code}
+	return e.ptyRun(c)
 }
 
 // events log on a terminal cut its ids to prefixes unique among its rows

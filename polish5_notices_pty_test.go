@@ -271,20 +271,7 @@ func TestPolish5HelpFits80(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
 		}
-		var prose []string
-		skip := false
-		for _, l := range polish3Lines(r.out) {
-			switch {
-			case l == "Usage:", l == "Examples:", l == "Flags:", l == "Global Flags:":
-				skip = true
-				continue
-			case strings.HasSuffix(l, ":") && !strings.HasPrefix(l, " "):
-				skip = false
-			}
-			if !skip {
-				prose = append(prose, l)
-			}
-		}
+		prose := helpProse(r.out)
 		if len(prose) < 5 {
 			t.Fatalf("%v: no description read:\n%s", args, r.out)
 		}

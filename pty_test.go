@@ -149,9 +149,15 @@ func (e *ptyEnv) startDrained(c *exec.Cmd, cols uint16) (f *os.File, out *syncbu
 
 // pty runs hookctl on a fresh pseudo-terminal.
 func (e *ptyEnv) pty(env []string, args ...string) ptyResult {
+	e.t.Helper()
+	return e.ptyRun(e.command(env, args...))
+}
+
+// ptyRun runs c (e.command's, perhaps changed) on a fresh pseudo-terminal
+// e.cols wide (120 unset) and returns its output and exit code.
+func (e *ptyEnv) ptyRun(c *exec.Cmd) ptyResult {
 	t := e.t
 	t.Helper()
-	c := e.command(env, args...)
 	start := time.Now()
 	cols := e.cols
 	if cols == 0 {
