@@ -149,3 +149,52 @@ func pglocksPendingHalf(t *testing.T, db *postgres.DB) {
 		t.Fatal(err)
 	}
 }
+
+// TestPglocksRequeueMatchingWalksPastWaitingRenewals: a batch whose
+// every delivery is kept by its owner's waiting renewal (the lease-wait
+// lock held: TestPgbusy2RequeuePassesOverWaitingRenewal) is not requeued,
+// and the replay walks on past it to the next batch, in a call or two:
+// the batch is picked by the lease's end alone now, and a walk-on that
+// left the cursor where it was picked the same batch again and again for
+// as long as the renewals waited.
+func TestPglocksRequeueMatchingWalksPastWaitingRenewals(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.URL(t)
+	db := openDB(t, u)
+	pglocksSeed(t, db, 6, store.DeliveryFailed, "")
+	all, err := db.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryFailed})
+	if err != nil || len(all) != 6 {
+		t.Fatalf("seeded: %d, %v", len(all), err)
+	}
+	waiting := pgbusyConnect(t, u)
+	tx, err := waiting.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, d := range all[:3] {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, postgres.LeaseWaitClass, d.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := store.DeliveryFilter{Status: store.DeliveryFailed}
+	r := store.Requeue{ExtraAttempts: 1, Now: time.Now(), RunID: "run_replay", Unheld: true}
+	var requeued []string
+	for calls := 0; ; calls++ {
+		if calls == 4 {
+			t.Fatalf("after %d calls: requeued %v, cursor %d; want the last 3, walked past the first 3", calls, requeued, f.AfterSeq)
+		}
+		got, next, more, err := db.RequeueMatching(ctx, f, 3, r, "here:1:00000004", time.Now().Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		requeued = append(requeued, ids(got)...)
+		f.AfterSeq = next
+		if !more {
+			break
+		}
+	}
+	if want := ids(all[3:]); len(requeued) != 3 || requeued[0] != want[0] || requeued[2] != want[2] {
+		t.Errorf("requeued %v; want %v (the first 3 kept by their owner's waiting renewal)", requeued, want)
+	}
+}
