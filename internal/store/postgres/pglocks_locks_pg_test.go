@@ -198,3 +198,34 @@ func TestPglocksRequeueMatchingWalksPastWaitingRenewals(t *testing.T) {
 		t.Errorf("requeued %v; want %v (the first 3 kept by their owner's waiting renewal)", requeued, want)
 	}
 }
+
+// TestPglocksImportOverManyEndedLeases: `store import` refreshing tens of
+// thousands of stored deliveries whose lease ended (a newer export of
+// the same history) tries the lease-wait lock only of the rows its batch
+// refreshes (importFreeSQL's CASE names the batch), so each transaction
+// holds at most a batch of locks (1,000 by default), whatever the store
+// holds. A guard: this held before too.
+func TestPglocksImportOverManyEndedLeases(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, pgtest.URL(t))
+	n := pglocksRows(t, db)
+	pglocksSeed(t, db, n, store.DeliveryPending, "")
+	all, err := db.ListDeliveries(ctx, store.DeliveryFilter{})
+	if err != nil || len(all) != n {
+		t.Fatalf("seeded: %d, %v", len(all), err)
+	}
+	const batch = 1000
+	for i := 0; i < len(all); i += batch {
+		recs := make([]store.Record, 0, batch)
+		for _, d := range all[i:min(i+batch, len(all))] {
+			newer := *d
+			newer.UpdatedAt = d.UpdatedAt.Add(time.Minute)
+			newer.Status, newer.LeaseOwner, newer.LeaseExpiresAt, newer.LastError = store.DeliveryFailed, "", time.Time{}, "refreshed"
+			recs = append(recs, store.Record{Delivery: &newer})
+		}
+		st, err := db.ImportBatchStats(ctx, recs)
+		if err != nil || st.Refreshed != int64(len(recs)) {
+			t.Fatalf("import of records %d–%d over %d ended leases: refreshed %d, %v; want %d", i, i+len(recs), n, st.Refreshed, err, len(recs))
+		}
+	}
+}
