@@ -57,12 +57,12 @@ func claimSQL(run bool) string {
 				ORDER BY next_attempt_at, seq
 				LIMIT $4
 				FOR UPDATE SKIP LOCKED) c
-			WHERE c.lease_owner = '' OR ` + leaseEndedSQL("c.", "c.id", at) + `)
+			WHERE c.lease_owner = '' OR ` + leaseEndedSQL("c.", at) + `)
 		RETURNING ` + deliveryCols
 }
 
-// leaseEndedSQL is true for a row (alias, with its dot; key: its ID)
-// whose lease ended by now, unless its owner is waiting to renew it
+// leaseEndedSQL is true for a row (alias, with its dot) whose lease
+// ended by now, unless its owner is waiting to renew it
 // (WaitRenewLease, or HoldRenewLeases, holds the row's lease-wait lock):
 // the owner is alive, its renewal only held up by another transaction's
 // lock on the row or the table. A renewal waiting for a row lock does not
@@ -77,11 +77,9 @@ func claimSQL(run bool) string {
 // the server's lock table until the commit — shared by every session
 // (max_locks_per_transaction × connections), so a statement must try
 // only a bounded set of rows (the batch it takes: see claimSQL,
-// RequeueMatching), never every row a scan reads. key names the row's ID
-// through another relation of a join (the batch's) so that the planner
-// can evaluate it only on the rows that join, not as the table is read.
-func leaseEndedSQL(alias, key, now string) string {
-	return `CASE WHEN ` + alias + `lease_expires_at <= ` + now + ` THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(` + key + `)) ELSE false END`
+// RequeueMatching), never every row a scan reads.
+func leaseEndedSQL(alias, now string) string {
+	return `CASE WHEN ` + alias + `lease_expires_at <= ` + now + ` THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(` + alias + `id)) ELSE false END`
 }
 
 // leaseRanOutSQL is leaseEndedSQL without the try-lock: true for a row
@@ -259,7 +257,7 @@ var requeueSQL = sync.OnceValue(func() string {
 		schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
 		run_id = CASE WHEN $6::text <> '' THEN $6 ELSE run_id END,
 		lease_owner = $7, lease_expires_at = ` + onServer("$8", "$13") + `, updated_at = $9
-	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", "$12", leaseEndedSQL("", "id", onServer("$2", "$13"))) + `
+	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", "$12", leaseEndedSQL("", onServer("$2", "$13"))) + `
 	RETURNING ` + deliveryCols + `), ` + requeueLogCTE("u") + `
 	SELECT * FROM u`
 })
@@ -407,33 +405,7 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	if owner != "" {
 		leaseUntil = ts(until)
 	}
-	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), r.Reclaim, c}
-	from, where := deliveryWhere(f, &args)
-	// $1 (now, and the due time of what is requeued) and $7 (the
-	// lease's end) on the server's clock; $13 is this process's.
-	at := onServer("$1", "$13")
-	// sel picks the batch by the lease's end alone (requeueMatchSQL with
-	// leaseRanOutSQL); upd decides on each of it with the try-lock of
-	// the lease-wait lock, keyed by sel's ID so that it runs only on the
-	// rows that join the batch (see leaseEndedSQL): tried in sel's WHERE,
-	// it ran for every row the scan read, and a sort by seq (a status
-	// filter: the rows of deliveries_failed, say) read them all.
-	where += requeueMatchSQL("d.", "$9", "$12", "$6", "$10", "$11", leaseRanOutSQL("d.", at))
-	const inPlace = `($6::text <> '' AND u.status <> 'pending')`
-	q := `WITH sel AS MATERIALIZED (
-			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
-		), upd AS (
-			UPDATE deliveries u SET status = CASE WHEN ` + inPlace + ` THEN u.status ELSE 'pending' END,
-				next_attempt_at = CASE WHEN ` + inPlace + ` THEN u.next_attempt_at ELSE ` + at + ` END,
-				max_attempts = u.attempt_count + $2,
-				url = CASE WHEN $3::text <> '' THEN $3 ELSE u.url END,
-				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
-				run_id = CASE WHEN ` + inPlace + ` OR $5::text = '' THEN u.run_id ELSE $5 END,
-				lease_owner = $6, lease_expires_at = ` + onServer("$7", "$13") + `, updated_at = $8
-			FROM sel WHERE u.id = sel.id` + requeueMatchSQL("u.", "$9", "$12", "$6", "$10", "$11", leaseEndedSQL("u.", "sel.id", at)) + `
-			RETURNING ` + prefixCols("u.", deliveryCols) + `
-		), ` + requeueLogCTE("upd") + `
-		SELECT * FROM upd ORDER BY seq`
+	q, args := requeueMatchingSQL(f, limit, []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), r.Reclaim, c})
 	var out []*store.Delivery
 	err := retryDeadlock(func() error {
 		rows, err := db.pool.Query(ctx, q, args...)
@@ -459,18 +431,18 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	// the batch if none of it is (each kept by a waiting renewal: picked
 	// again and again, the replay went round in circles while it waited).
 	args = args[:0]
-	from, where = deliveryWhere(f, &args)
+	from, where := deliveryWhere(f, &args)
 	args = append(args, r.Force, ts(due), r.Unheld, deadOwners(r), r.Reclaim, owner, c)
 	n := len(args) - 1
 	p := func(i int) string { return "$" + strconv.Itoa(i) }
-	at = onServer(p(n-4), p(n+1))
+	at := onServer(p(n-4), p(n+1))
 	where += requeueMatchSQL("d.", p(n-5), p(n-1), p(n), p(n-3), p(n-2), leaseRanOutSQL("d.", at))
 	var top, first *int64
 	if err := db.pool.QueryRow(ctx, `WITH w AS MATERIALIZED (
 			SELECT d.id, d.seq FROM `+from+` WHERE `+where+` ORDER BY d.seq LIMIT `+strconv.Itoa(limit)+`
 		)
-		SELECT (SELECT max(seq) FROM w), (SELECT min(w.seq) FROM w JOIN deliveries x ON x.id = w.id
-			WHERE TRUE`+requeueMatchSQL("x.", p(n-5), p(n-1), p(n), p(n-3), p(n-2), leaseEndedSQL("x.", "w.id", at))+`)`, args...).Scan(&top, &first); err != nil {
+		SELECT (SELECT max(seq) FROM w), (SELECT min(x.seq) FROM deliveries x WHERE x.id = ANY(ARRAY(SELECT id FROM w))`+
+		requeueMatchSQL("x.", p(n-5), p(n-1), p(n), p(n-3), p(n-2), leaseEndedSQL("x.", at))+`)`, args...).Scan(&top, &first); err != nil {
 		return nil, 0, false, db.wrap("requeue", err)
 	}
 	switch {
@@ -480,6 +452,44 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 		return out, *top, true, nil
 	}
 	return out, f.AfterSeq, false, nil
+}
+
+// requeueMatchingSQL is RequeueMatching's statement for the batch of
+// at most limit deliveries f selects, and its arguments: args (its 13
+// own: the due time, extra attempts, URL, schedule, run, owner, lease
+// end, updated_at, Force, Unheld, DeadOwners, Reclaim, the caller's
+// clock) then the filter's.
+func requeueMatchingSQL(f store.DeliveryFilter, limit int, args []any) (string, []any) {
+	from, where := deliveryWhere(f, &args)
+	// $1 (now, and the due time of what is requeued) and $7 (the
+	// lease's end) on the server's clock; $13 is this process's.
+	at := onServer("$1", "$13")
+	// sel picks the batch by the lease's end alone (requeueMatchSQL with
+	// leaseRanOutSQL); upd decides on each of it with the try-lock of
+	// the lease-wait lock: tried in sel's WHERE, it ran for every row
+	// the scan read, and a sort by seq (a status filter: the rows of
+	// deliveries_failed, say) read them all. upd reads the batch's rows
+	// by ID (= ANY, the primary key), as requeueSQL does, so that the
+	// try-lock runs only on them: joined to sel instead (FROM sel), with
+	// the try-lock keyed by sel's ID to keep it off the other rows, the
+	// planner chose a hash join over the whole table read at every batch.
+	where += requeueMatchSQL("d.", "$9", "$12", "$6", "$10", "$11", leaseRanOutSQL("d.", at))
+	const inPlace = `($6::text <> '' AND u.status <> 'pending')`
+	q := `WITH sel AS MATERIALIZED (
+			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
+		), upd AS (
+			UPDATE deliveries u SET status = CASE WHEN ` + inPlace + ` THEN u.status ELSE 'pending' END,
+				next_attempt_at = CASE WHEN ` + inPlace + ` THEN u.next_attempt_at ELSE ` + at + ` END,
+				max_attempts = u.attempt_count + $2,
+				url = CASE WHEN $3::text <> '' THEN $3 ELSE u.url END,
+				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
+				run_id = CASE WHEN ` + inPlace + ` OR $5::text = '' THEN u.run_id ELSE $5 END,
+				lease_owner = $6, lease_expires_at = ` + onServer("$7", "$13") + `, updated_at = $8
+			WHERE u.id = ANY(ARRAY(SELECT id FROM sel))` + requeueMatchSQL("u.", "$9", "$12", "$6", "$10", "$11", leaseEndedSQL("u.", at)) + `
+			RETURNING ` + prefixCols("u.", deliveryCols) + `
+		), ` + requeueLogCTE("upd") + `
+		SELECT * FROM upd ORDER BY seq`
+	return q, args
 }
 
 // requeueMatchSQL is RequeueMatching's condition on the row alias (with
