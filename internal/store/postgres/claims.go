@@ -41,7 +41,11 @@ var (
 // claim ran out of the server's lock table ("out of shared memory",
 // max_locks_per_transaction) and nothing was ever taken over. A candidate
 // whose owner waits to renew it stays locked, untaken, until the claim
-// commits (the renewal then renews it), and the claim takes fewer.
+// commits (the renewal then renews it), and the claim takes fewer. (The
+// row is locked before its lease-wait lock is tried, the other way round
+// from before: a HoldRenewLeases that takes that lock in between passes
+// over the locked row, renewing it at its owner's next heartbeat, where
+// before the claim that tried first took the row.)
 func claimSQL(run bool) string {
 	cond := ""
 	if run {
