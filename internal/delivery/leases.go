@@ -194,9 +194,9 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 				continue
 			}
 			until := e.Now().Add(e.Lease)
-			// Bounded by the interval: a store that does not answer
-			// in time gets another chance at the next tick.
-			hctx, cancel := context.WithTimeout(ctx, max(interval, time.Second))
+			// Bounded: a store that does not answer in time gets
+			// another chance at the next tick (renewLimit).
+			hctx, cancel := context.WithTimeout(ctx, renewLimit(e.Lease, interval))
 			// A beat not answered in half an interval (one statement,
 			// a millisecond or so) is most likely held up by a table
 			// lock: the rows are held from then (holdLeases), not
@@ -233,6 +233,19 @@ func (e *Engine) startHeartbeat(ctx context.Context) func() {
 		close(stop)
 		<-done
 	}
+}
+
+// renewLimit is how long one heartbeat's renewal may take (every
+// heartbeat interval, lease/4): a second, or the interval when longer —
+// but never more than half the lease. A heartbeat starts with three
+// quarters of the lease left; a renewal given a second with a lease
+// under 1.33 s ran past the end of the leases it was renewing (a
+// connection that hung: nothing was tried again meanwhile, the ticks
+// dropped), and another worker's claim took them while they were being
+// sent. Half the lease is the default lease's own proportion (a second
+// of 2 s), so that lease keeps its limit.
+func renewLimit(lease, interval time.Duration) time.Duration {
+	return max(interval, min(time.Second, lease/2))
 }
 
 // renewed moves the lease end of the held ones of ids to until.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"sync"
@@ -29,6 +28,24 @@ var (
 // transaction is claiming instead of queueing behind it; the lease
 // condition is re-checked on the locked row version, so a row another
 // claimer leased first is never taken twice.
+//
+// The candidates are picked by the lease's end alone (free, or ended),
+// in due order, at most $4 of them, and locked; only then is the
+// lease-wait lock of those whose lease ended tried (leaseEndedSQL, in the
+// outer WHERE: a subquery with a LIMIT is planned apart, and a condition
+// with a volatile function is never pushed into one). The try-lock in
+// the candidates' own WHERE ran for every row the scan read before the
+// LIMIT: a claim of a run (deliveries_run_due, then an incremental sort
+// of the rows due at the same time) read all its due rows, and with tens
+// of thousands of ended leases (the fleet of another host killed) each
+// claim ran out of the server's lock table ("out of shared memory",
+// max_locks_per_transaction) and nothing was ever taken over. A candidate
+// whose owner waits to renew it stays locked, untaken, until the claim
+// commits (the renewal then renews it), and the claim takes fewer. (The
+// row is locked before its lease-wait lock is tried, the other way round
+// from before: a HoldRenewLeases that takes that lock in between passes
+// over the locked row, renewing it at its owner's next heartbeat, where
+// before the claim that tried first took the row.)
 func claimSQL(run bool) string {
 	cond := ""
 	if run {
@@ -37,31 +54,43 @@ func claimSQL(run bool) string {
 	at := onServer("$3", "$5")
 	return `UPDATE deliveries SET lease_owner = $1, lease_expires_at = ` + onServer("$2", "$5") + `
 		WHERE id IN (
-			SELECT id FROM deliveries
-			WHERE status = 'pending' AND next_attempt_at <= ` + at + `
-			  AND (lease_owner = '' OR ` + leaseEndedSQL("", at) + `)` + cond + `
-			ORDER BY next_attempt_at, seq
-			LIMIT $4
-			FOR UPDATE SKIP LOCKED)
+			SELECT c.id FROM (
+				SELECT id, lease_owner, lease_expires_at FROM deliveries
+				WHERE status = 'pending' AND next_attempt_at <= ` + at + `
+				  AND (lease_owner = '' OR ` + leaseRanOutSQL("", at) + `)` + cond + `
+				ORDER BY next_attempt_at, seq
+				LIMIT $4
+				FOR UPDATE SKIP LOCKED) c
+			WHERE c.lease_owner = '' OR ` + leaseEndedSQL("c.", at) + `)
 		RETURNING ` + deliveryCols
 }
 
-// leaseEndedSQL is true for a row (alias, with its dot) whose lease ended
-// by now, unless its owner is waiting to renew it (WaitRenewLease, or
-// HoldRenewLeases, holds the row's lease-wait lock): the owner is alive,
-// its renewal only held up by another transaction's lock on the row or
-// the table. A renewal waiting for a row lock does not keep a claim off
-// the row when the lock goes: PostgreSQL's row-lock queue orders only the
-// transactions that found the row locked, and a claim that reads it in
-// the instant after the holder ends, before the woken renewal has run,
-// finds it free and takes it. The try-lock (shared, held until the
-// statement's transaction commits, so a renewal that starts meanwhile
-// waits for it or passes over the row) runs only for a row whose lease
-// ended (CASE), so a claim takes no lock for the others: one per row
-// whose owner's lease ran out, each an entry of the server's lock table
-// until the commit.
+// leaseEndedSQL is true for a row (alias, with its dot) whose lease
+// ended by now, unless its owner is waiting to renew it
+// (WaitRenewLease, or HoldRenewLeases, holds the row's lease-wait lock):
+// the owner is alive, its renewal only held up by another transaction's
+// lock on the row or the table. A renewal waiting for a row lock does not
+// keep a claim off the row when the lock goes: PostgreSQL's row-lock
+// queue orders only the transactions that found the row locked, and a
+// claim that reads it in the instant after the holder ends, before the
+// woken renewal has run, finds it free and takes it. The try-lock
+// (shared, held until the statement's transaction commits, so a renewal
+// that starts meanwhile waits for it or passes over the row) runs only
+// for a row whose lease ended (CASE), so a statement takes no lock for
+// the others: one per row whose owner's lease ran out, each an entry of
+// the server's lock table until the commit — shared by every session
+// (max_locks_per_transaction × connections), so a statement must try
+// only a bounded set of rows (the batch it takes: see claimSQL,
+// RequeueMatching), never every row a scan reads.
 func leaseEndedSQL(alias, now string) string {
 	return `CASE WHEN ` + alias + `lease_expires_at <= ` + now + ` THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(` + alias + `id)) ELSE false END`
+}
+
+// leaseRanOutSQL is leaseEndedSQL without the try-lock: true for a row
+// whose lease ended by now, renewal waiting or not. It picks the
+// candidates, on which leaseEndedSQL then decides.
+func leaseRanOutSQL(alias, now string) string {
+	return alias + `lease_expires_at <= ` + now
 }
 
 // leaseWaitClass is the first key of a delivery's lease-wait lock (the
@@ -232,7 +261,7 @@ var requeueSQL = sync.OnceValue(func() string {
 		schedule = CASE WHEN $5::text <> '' THEN $5 ELSE schedule END,
 		run_id = CASE WHEN $6::text <> '' THEN $6 ELSE run_id END,
 		lease_owner = $7, lease_expires_at = ` + onServer("$8", "$13") + `, updated_at = $9
-	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", onServer("$2", "$13"), "$12") + `
+	WHERE id = ANY($1::text[]) AND ($10::bool OR status <> 'succeeded') AND ` + unheldSQL("", "$11", "$12", leaseEndedSQL("", onServer("$2", "$13"))) + `
 	RETURNING ` + deliveryCols + `), ` + requeueLogCTE("u") + `
 	SELECT * FROM u`
 })
@@ -304,17 +333,18 @@ func (db *DB) requeues(ctx context.Context, q string, args ...any) ([]store.Requ
 
 // unheldSQL is store.Requeue.Unheld's condition on the deliveries row
 // alias (with its dot), given the Unheld and DeadOwners parameters and
-// the time now (on the server's clock: onServer):
+// ended, the row's lease ended (on the server's clock: onServer) and
+// free to take (leaseEndedSQL; leaseRanOutSQL to pick candidates):
 // true unless a live process holds the delivery (a pending one it
 // claimed, or one RequeueMatching leased in place).
-func unheldSQL(alias, unheld, now, dead string) string {
-	return `(NOT ` + unheld + `::bool OR ` + freeSQL(alias, now, dead) + `)`
+func unheldSQL(alias, unheld, dead, ended string) string {
+	return `(NOT ` + unheld + `::bool OR ` + freeSQL(alias, dead, ended) + `)`
 }
 
 // notInPlaceSQL is true unless the row is a delivery RequeueMatching
 // leased in place to a live process: a replay is sending it.
-func notInPlaceSQL(alias, now, dead string) string {
-	return `(` + alias + `status = 'pending' OR ` + freeSQL(alias, now, dead) + `)`
+func notInPlaceSQL(alias, dead, ended string) string {
+	return `(` + alias + `status = 'pending' OR ` + freeSQL(alias, dead, ended) + `)`
 }
 
 // reclaimSQL is true for a row the owner leased in place that a retry
@@ -324,17 +354,16 @@ func reclaimSQL(alias, reclaim, owner string) string {
 }
 
 // freeSQL is true when no live process holds the row's lease: none, or
-// one whose owner is dead, or one that ended and whose owner is not
-// waiting to renew it (leaseEndedSQL, last: its lock is taken only when
+// one whose owner is dead, or one that ended (ended: leaseEndedSQL, and
+// then also not waiting to be renewed; last: its lock is taken only when
 // the rest is false). Without that last check a requeue (replay's
 // Unheld, or one of a delivery leased in place) that read the row in the
 // instant after another transaction's lock on it went, before the
 // owner's woken renewal ran, took the delivery from its live owner, which
 // was sending it: leased to the replayer or freed for a claim, it was
 // sent a second time.
-func freeSQL(alias, now, dead string) string {
-	return alias + `lease_owner = '' OR ` + alias + `lease_expires_at IS NULL OR ` + alias + `lease_owner = ANY(` + dead + `::text[]) OR ` +
-		leaseEndedSQL(alias, now)
+func freeSQL(alias, dead, ended string) string {
+	return alias + `lease_owner = '' OR ` + alias + `lease_expires_at IS NULL OR ` + alias + `lease_owner = ANY(` + dead + `::text[]) OR ` + ended
 }
 
 // Requeue implements store.Store: one statement for all of ids (after a
@@ -380,29 +409,7 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	if owner != "" {
 		leaseUntil = ts(until)
 	}
-	args := []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), r.Reclaim, c}
-	from, where := deliveryWhere(f, &args)
-	// $1 (now, and the due time of what is requeued) and $7 (the
-	// lease's end) on the server's clock; $13 is this process's.
-	at := onServer("$1", "$13")
-	where += " AND ($9::bool OR d.status <> 'succeeded') AND (" + reclaimSQL("d.", "$12", "$6") + " OR " +
-		unheldSQL("d.", "$10", at, "$11") + " AND " + notInPlaceSQL("d.", at, "$11") + ")"
-	const inPlace = `($6::text <> '' AND u.status <> 'pending')`
-	q := `WITH sel AS MATERIALIZED (
-			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
-		), upd AS (
-			UPDATE deliveries u SET status = CASE WHEN ` + inPlace + ` THEN u.status ELSE 'pending' END,
-				next_attempt_at = CASE WHEN ` + inPlace + ` THEN u.next_attempt_at ELSE ` + at + ` END,
-				max_attempts = u.attempt_count + $2,
-				url = CASE WHEN $3::text <> '' THEN $3 ELSE u.url END,
-				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
-				run_id = CASE WHEN ` + inPlace + ` OR $5::text = '' THEN u.run_id ELSE $5 END,
-				lease_owner = $6, lease_expires_at = ` + onServer("$7", "$13") + `, updated_at = $8
-			FROM sel WHERE u.id = sel.id AND ($9::bool OR u.status <> 'succeeded') AND (` + reclaimSQL("u.", "$12", "$6") + ` OR
-				` + unheldSQL("u.", "$10", at, "$11") + ` AND ` + notInPlaceSQL("u.", at, "$11") + `)
-			RETURNING ` + prefixCols("u.", deliveryCols) + `
-		), ` + requeueLogCTE("upd") + `
-		SELECT * FROM upd ORDER BY seq`
+	q, args := requeueMatchingSQL(f, limit, []any{ts(due), max(r.ExtraAttempts, 1), r.URL, r.Schedule, r.RunID, owner, leaseUntil, c, r.Force, r.Unheld, deadOwners(r), r.Reclaim, c})
 	var out []*store.Delivery
 	err := retryDeadlock(func() error {
 		rows, err := db.pool.Query(ctx, q, args...)
@@ -421,23 +428,81 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 		return out, out[len(out)-1].Seq, true, nil
 	}
 	// Nothing requeued: nothing selected, or (rarely) every selected one
-	// succeeded or was taken by a live process meanwhile — it is not
-	// selected again, so walk on if the filter still selects something
-	// requeueable after the cursor.
+	// succeeded, was taken by a live process, or is waiting to be renewed
+	// by its owner meanwhile. Walk on to the first row of the next batch
+	// that is requeueable now (the batch picked as sel picks it, decided
+	// on as upd decides, so that it takes no more locks than upd), or past
+	// the batch if none of it is (each kept by a waiting renewal: picked
+	// again and again, the replay went round in circles while it waited).
 	args = args[:0]
-	from, where = deliveryWhere(f, &args)
+	from, where := deliveryWhere(f, &args)
 	args = append(args, r.Force, ts(due), r.Unheld, deadOwners(r), r.Reclaim, owner, c)
 	n := len(args) - 1
 	p := func(i int) string { return "$" + strconv.Itoa(i) }
-	at = onServer(p(n-4), p(n+1))
-	where += fmt.Sprintf(" AND ($%d::bool OR d.status <> 'succeeded')", n-5) +
-		" AND (" + reclaimSQL("d.", p(n-1), p(n)) + " OR " +
-		unheldSQL("d.", p(n-3), at, p(n-2)) + " AND " + notInPlaceSQL("d.", at, p(n-2)) + ")"
-	var more bool
-	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+from+` WHERE `+where+`)`, args...).Scan(&more); err != nil {
+	at := onServer(p(n-4), p(n+1))
+	where += requeueMatchSQL("d.", p(n-5), p(n-1), p(n), p(n-3), p(n-2), leaseRanOutSQL("d.", at))
+	var top, first *int64
+	if err := db.pool.QueryRow(ctx, `WITH w AS MATERIALIZED (
+			SELECT d.id, d.seq FROM `+from+` WHERE `+where+` ORDER BY d.seq LIMIT `+strconv.Itoa(limit)+`
+		)
+		SELECT (SELECT max(seq) FROM w), (SELECT min(x.seq) FROM deliveries x WHERE x.id = ANY(ARRAY(SELECT id FROM w))`+
+		requeueMatchSQL("x.", p(n-5), p(n-1), p(n), p(n-3), p(n-2), leaseEndedSQL("x.", at))+`)`, args...).Scan(&top, &first); err != nil {
 		return nil, 0, false, db.wrap("requeue", err)
 	}
-	return out, f.AfterSeq, more, nil
+	switch {
+	case first != nil:
+		return out, *first - 1, true, nil
+	case top != nil:
+		return out, *top, true, nil
+	}
+	return out, f.AfterSeq, false, nil
+}
+
+// requeueMatchingSQL is RequeueMatching's statement for the batch of
+// at most limit deliveries f selects, and its arguments: args (its 13
+// own: the due time, extra attempts, URL, schedule, run, owner, lease
+// end, updated_at, Force, Unheld, DeadOwners, Reclaim, the caller's
+// clock) then the filter's.
+func requeueMatchingSQL(f store.DeliveryFilter, limit int, args []any) (string, []any) {
+	from, where := deliveryWhere(f, &args)
+	// $1 (now, and the due time of what is requeued) and $7 (the
+	// lease's end) on the server's clock; $13 is this process's.
+	at := onServer("$1", "$13")
+	// sel picks the batch by the lease's end alone (requeueMatchSQL with
+	// leaseRanOutSQL); upd decides on each of it with the try-lock of
+	// the lease-wait lock: tried in sel's WHERE, it ran for every row
+	// the scan read, and a sort by seq (a status filter: the rows of
+	// deliveries_failed, say) read them all. upd reads the batch's rows
+	// by ID (= ANY, the primary key), as requeueSQL does, so that the
+	// try-lock runs only on them: joined to sel instead (FROM sel), with
+	// the try-lock keyed by sel's ID to keep it off the other rows, the
+	// planner chose a hash join over the whole table read at every batch.
+	where += requeueMatchSQL("d.", "$9", "$12", "$6", "$10", "$11", leaseRanOutSQL("d.", at))
+	const inPlace = `($6::text <> '' AND u.status <> 'pending')`
+	q := `WITH sel AS MATERIALIZED (
+			SELECT d.id FROM ` + from + ` WHERE ` + where + ` ORDER BY d.seq LIMIT ` + strconv.Itoa(limit) + `
+		), upd AS (
+			UPDATE deliveries u SET status = CASE WHEN ` + inPlace + ` THEN u.status ELSE 'pending' END,
+				next_attempt_at = CASE WHEN ` + inPlace + ` THEN u.next_attempt_at ELSE ` + at + ` END,
+				max_attempts = u.attempt_count + $2,
+				url = CASE WHEN $3::text <> '' THEN $3 ELSE u.url END,
+				schedule = CASE WHEN $4::text <> '' THEN $4 ELSE u.schedule END,
+				run_id = CASE WHEN ` + inPlace + ` OR $5::text = '' THEN u.run_id ELSE $5 END,
+				lease_owner = $6, lease_expires_at = ` + onServer("$7", "$13") + `, updated_at = $8
+			WHERE u.id = ANY(ARRAY(SELECT id FROM sel))` + requeueMatchSQL("u.", "$9", "$12", "$6", "$10", "$11", leaseEndedSQL("u.", at)) + `
+			RETURNING ` + prefixCols("u.", deliveryCols) + `
+		), ` + requeueLogCTE("upd") + `
+		SELECT * FROM upd ORDER BY seq`
+	return q, args
+}
+
+// requeueMatchSQL is RequeueMatching's condition on the row alias (with
+// its dot), after the filter's, given its parameters (Force, Reclaim,
+// the owner, Unheld, DeadOwners) and ended, the lease's end condition:
+// leaseRanOutSQL to pick the candidates, leaseEndedSQL to decide.
+func requeueMatchSQL(alias, force, reclaim, owner, unheld, dead, ended string) string {
+	return " AND (" + force + "::bool OR " + alias + "status <> 'succeeded') AND (" + reclaimSQL(alias, reclaim, owner) + " OR " +
+		unheldSQL(alias, unheld, dead, ended) + " AND " + notInPlaceSQL(alias, dead, ended) + ")"
 }
 
 // RequeueLeased implements store.LeasingRequeuer: Requeue, leasing the

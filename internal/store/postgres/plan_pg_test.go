@@ -253,6 +253,15 @@ func TestClaimPlanReadsDueInOrder(t *testing.T) {
 			strings.Contains(got, "Incremental Sort") && !strings.Contains(got, "Presorted Key: deliveries_1.next_attempt_at") {
 			t.Errorf("%s: plan\n%s\nwant %s read in order, no full sort", tc.name, got, tc.index)
 		}
+		// The lease-wait lock is tried only on the batch, above its
+		// LIMIT (claimSQL): tried as the index is read, a claim of a run
+		// took one for every due row of the incremental sort's group.
+		lines := strings.Split(got, "\n")
+		for i, l := range lines {
+			if strings.Contains(l, "pg_try_advisory") && (i == 0 || !strings.HasPrefix(lines[i-1], "->  Subquery Scan on c ")) {
+				t.Errorf("%s: plan\n%s\nwant the lease-wait lock tried only above the LIMIT (Subquery Scan on c)", tc.name, got)
+			}
+		}
 	}
 	// The claims themselves: the oldest due first, a run's own only.
 	got, err := db.ClaimDue(ctx, "w", time.Now(), time.Minute, 16, "run-1")
