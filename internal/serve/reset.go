@@ -1,0 +1,114 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// resetGate keeps POST /_hookctl/reset apart from the in-process worker's
+// sends, so a test suite that resets between two tests gets nothing of
+// the first test after the reset's answer. The worker holds deliveries in
+// memory (claimed, or handed over by a trigger) and a delay fault holds
+// one for seconds: without the gate they were sent after the reset had
+// emptied the store and answered, into the next test's receiver.
+//
+// Each send holds the gate shared; a reset ends the delay faults, waits
+// for the sends in flight (up to the delivery timeout), and holds it
+// alone while it empties the store. A send that then finds its delivery
+// gone sends nothing.
+type resetGate struct {
+	mu    sync.RWMutex // shared by each send, held alone by a reset
+	one   sync.Mutex   // one reset at a time
+	store store.Store
+	now   func() time.Time
+	state atomic.Pointer[gateState]
+}
+
+type gateState struct {
+	resets int
+	at     time.Time     // when the last reset ended
+	begun  chan struct{} // closed when the next reset begins
+}
+
+func newResetGate(st store.Store, now func() time.Time) *resetGate {
+	if now == nil {
+		now = time.Now
+	}
+	g := &resetGate{store: st, now: now}
+	g.state.Store(&gateState{begun: make(chan struct{})})
+	return g
+}
+
+// errResetNotSent: the delivery was emptied out of the store by a reset
+// before its request went out.
+var errResetNotSent = errors.New("not sent: the store was reset (POST /_hookctl/reset) before it went out")
+
+// reset runs fn (the store's reset) with no send in flight and none
+// starting.
+func (g *resetGate) reset(fn func() error) error {
+	g.one.Lock()
+	defer g.one.Unlock()
+	old := g.state.Load()
+	close(old.begun) // ends the delay faults, which then send nothing
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	err := fn()
+	g.state.Store(&gateState{resets: old.resets + 1, at: g.now(), begun: make(chan struct{})})
+	return err
+}
+
+// wrap is the engine's Intercept: next (the faults) around a send that
+// checks, before it goes out, that no reset took its delivery.
+func (g *resetGate) wrap(next func(context.Context, *store.Delivery, delivery.SendFunc) (*store.Attempt, http.Header, error)) func(context.Context, *store.Delivery, delivery.SendFunc) (*store.Attempt, http.Header, error) {
+	return func(ctx context.Context, d *store.Delivery, send delivery.SendFunc) (*store.Attempt, http.Header, error) {
+		before := g.state.Load()
+		g.mu.RLock()
+		defer g.mu.RUnlock()
+		st := g.state.Load()
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-st.begun:
+				cancel()
+			case <-sctx.Done():
+			}
+		}()
+		guarded := func() (*store.Attempt, http.Header, error) {
+			if g.taken(ctx, d, before, st) {
+				a := &store.Attempt{StartedAt: g.now(), RequestURL: d.URL, Error: errResetNotSent.Error()}
+				return a, nil, errResetNotSent
+			}
+			return send()
+		}
+		return next(sctx, d, guarded)
+	}
+}
+
+// taken reports whether a reset took d (or is about to): one began while
+// the send waited (a delay fault), or one ended since d was made and the
+// store no longer has it (the worker held it in memory across the reset).
+func (g *resetGate) taken(ctx context.Context, d *store.Delivery, before, st *gateState) bool {
+	select {
+	case <-st.begun:
+		return true
+	default:
+	}
+	if st.resets == 0 {
+		return false
+	}
+	// A delivery made after the last reset ended cannot have been taken
+	// by it; the second of margin covers a store's own clock.
+	if before == st && d.CreatedAt.After(st.at.Add(time.Second)) {
+		return false
+	}
+	_, err := g.store.GetDelivery(ctx, d.ID)
+	return errors.Is(err, store.ErrNotFound)
+}
