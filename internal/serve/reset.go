@@ -22,7 +22,8 @@ import (
 // Each send holds the gate shared; a reset ends the delay faults, waits
 // for the sends in flight (up to the delivery timeout), and holds it
 // alone while it empties the store. A send that then finds its delivery
-// gone sends nothing.
+// gone sends nothing; nor does one a delay fault held while its
+// subscription was deleted or disabled (removed).
 type resetGate struct {
 	mu    sync.RWMutex // shared by each send, held alone by a reset
 	one   sync.Mutex   // one reset at a time
@@ -81,15 +82,47 @@ func (g *resetGate) wrap(next func(context.Context, *store.Delivery, delivery.Se
 			case <-sctx.Done():
 			}
 		}()
+		entered := time.Now()
 		guarded := func() (*store.Attempt, http.Header, error) {
+			err := error(nil)
 			if g.taken(ctx, d, before, st) {
-				a := &store.Attempt{StartedAt: g.now(), RequestURL: d.URL, Error: errResetNotSent.Error()}
-				return a, nil, errResetNotSent
+				err = errResetNotSent
+			} else if time.Since(entered) > heldFor {
+				err = g.removed(ctx, d)
+			}
+			if err != nil {
+				return &store.Attempt{StartedAt: g.now(), RequestURL: d.URL, Error: err.Error()}, nil, err
 			}
 			return send()
 		}
 		return next(sctx, d, guarded)
 	}
+}
+
+// heldFor is how long a send must have been held (by a delay fault)
+// before its subscription is read again.
+const heldFor = 10 * time.Millisecond
+
+// removed is why a send held by a delay fault must not go out: its
+// subscription was deleted or disabled meanwhile (nil: send it). The
+// worker checks that before the attempt starts; a delay fault comes
+// after that check, and its request went out to the removed endpoint
+// when the delay ended.
+func (g *resetGate) removed(ctx context.Context, d *store.Delivery) error {
+	if d.SubscriptionID == "" {
+		return nil
+	}
+	sub, err := g.store.GetSubscription(ctx, d.SubscriptionID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errors.New("not sent: its subscription was deleted while a delay fault held it")
+	case err == nil && sub.Status == store.StatusDisabled && sub.CallbackURL == d.URL && sub.Metadata["created_by"] != "listen":
+		// (A stopped listen's subscription is disabled until it runs
+		// again: the worker sends to it, and retries, as to any endpoint
+		// that is down.)
+		return errors.New("not sent: its subscription was disabled while a delay fault held it")
+	}
+	return nil
 }
 
 // taken reports whether a reset took d (or is about to): one began while
