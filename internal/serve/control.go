@@ -71,7 +71,7 @@ func (c *control) api() *provider.API {
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts (?wait=10s: answered once it succeeded or failed, or still pending when the wait ends; up to 1m)", c.auth(c.delivery)),
 			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids: [...], force?: bool} or {failed: true, subscription?: hookctl's id, we_…, ep_… or uid, event?: a name or pattern} (not both: 400) → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
-			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries) once the attempts in flight end; nothing the worker held is sent after it; needs --allow-reset", c.auth(c.reset)),
+			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries) once the attempts in flight end (up to 2 s); nothing the worker held is sent after it; needs --allow-reset", c.auth(c.reset)),
 			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
 			provider.R("DELETE", "/_hookctl/faults", "Disarm every fault", c.auth(c.clearFaults)),

@@ -19,18 +19,26 @@ import (
 // one for seconds: without the gate they were sent after the reset had
 // emptied the store and answered, into the next test's receiver.
 //
-// Each send holds the gate shared; a reset ends the delay faults, waits
-// for the sends in flight (up to the delivery timeout), and holds it
-// alone while it empties the store. A send that then finds its delivery
-// gone sends nothing; nor does one a delay fault held while its
-// subscription was deleted or disabled (removed).
+// A reset ends the delay faults, keeps new sends waiting, waits a moment
+// (resetWait) for the sends in flight, and empties the store. A send
+// that then finds its delivery gone sends nothing; nor does one a delay
+// fault held while its subscription was deleted or disabled (removed).
+// The wait is bounded: a receiver that hangs (a test of hookctl's
+// timeout) holds its attempt up to --timeout, and a reset held that long
+// failed a test suite's hook (Jest gives it 5 s); that request reached
+// the receiver before the reset began.
 type resetGate struct {
-	mu    sync.RWMutex // shared by each send, held alone by a reset
-	one   sync.Mutex   // one reset at a time
-	store store.Store
-	now   func() time.Time
-	state atomic.Pointer[gateState]
+	mu       sync.Mutex
+	inflight int           // sends past enter
+	resume   chan struct{} // while a reset runs: closed when it ends
+	one      sync.Mutex    // one reset at a time
+	store    store.Store
+	now      func() time.Time
+	state    atomic.Pointer[gateState]
 }
+
+// resetWait bounds a reset's wait for the sends in flight.
+const resetWait = 2 * time.Second
 
 type gateState struct {
 	resets int
@@ -51,17 +59,52 @@ func newResetGate(st store.Store, now func() time.Time) *resetGate {
 // before its request went out.
 var errResetNotSent = errors.New("not sent: the store was reset (POST /_hookctl/reset) before it went out")
 
-// reset runs fn (the store's reset) with no send in flight and none
-// starting.
+// enter counts a send in flight, once no reset runs.
+func (g *resetGate) enter() {
+	for {
+		g.mu.Lock()
+		ch := g.resume
+		if ch == nil {
+			g.inflight++
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		<-ch
+	}
+}
+
+func (g *resetGate) leave() {
+	g.mu.Lock()
+	g.inflight--
+	g.mu.Unlock()
+}
+
+// reset runs fn (the store's reset) with no send starting, once the
+// sends in flight ended (or resetWait passed).
 func (g *resetGate) reset(fn func() error) error {
 	g.one.Lock()
 	defer g.one.Unlock()
+	resume := make(chan struct{})
+	g.mu.Lock()
+	g.resume = resume
+	g.mu.Unlock()
 	old := g.state.Load()
 	close(old.begun) // ends the delay faults, which then send nothing
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	for deadline := time.Now().Add(resetWait); ; time.Sleep(5 * time.Millisecond) {
+		g.mu.Lock()
+		n := g.inflight
+		g.mu.Unlock()
+		if n == 0 || !time.Now().Before(deadline) {
+			break
+		}
+	}
 	err := fn()
 	g.state.Store(&gateState{resets: old.resets + 1, at: g.now(), begun: make(chan struct{})})
+	g.mu.Lock()
+	g.resume = nil
+	g.mu.Unlock()
+	close(resume)
 	return err
 }
 
@@ -70,8 +113,8 @@ func (g *resetGate) reset(fn func() error) error {
 func (g *resetGate) wrap(next func(context.Context, *store.Delivery, delivery.SendFunc) (*store.Attempt, http.Header, error)) func(context.Context, *store.Delivery, delivery.SendFunc) (*store.Attempt, http.Header, error) {
 	return func(ctx context.Context, d *store.Delivery, send delivery.SendFunc) (*store.Attempt, http.Header, error) {
 		before := g.state.Load()
-		g.mu.RLock()
-		defer g.mu.RUnlock()
+		g.enter()
+		defer g.leave()
 		st := g.state.Load()
 		sctx, cancel := context.WithCancel(ctx)
 		defer cancel()
