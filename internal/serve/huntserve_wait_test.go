@@ -62,6 +62,24 @@ func TestHuntserveDeliveryWait(t *testing.T) {
 	if took < 600*time.Millisecond || took > 20*time.Second {
 		t.Errorf("?wait=30s answered after %s: want once the 700 ms delay was over", took)
 	}
+	// The list by event id (a Svix message's, whose deliveries a test
+	// does not know): once none is pending, whatever ?status= shows.
+	e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "delay_ms": 700})
+	code, body := e.Do("POST", "/_hookctl/trigger", nil, map[string]any{"type": "card.created"})
+	var trig struct {
+		Event struct{ ID string }
+	}
+	if json.Unmarshal(body, &trig); code != 201 || trig.Event.ID == "" {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	code, body = e.Do("GET", "/_hookctl/deliveries?status=succeeded&wait=30s&event_id="+trig.Event.ID, nil, nil)
+	var list struct{ Data []struct{ Status string } }
+	if json.Unmarshal(body, &list); code != 200 || len(list.Data) != 1 || list.Data[0].Status != "succeeded" {
+		t.Fatalf("deliveries?event_id=…&status=succeeded&wait=30s: %d %s, want its delivery succeeded", code, body)
+	}
+	if code, body := e.Do("GET", "/_hookctl/deliveries?wait=soon", nil, nil); code != 400 || !strings.Contains(string(body), "wait") {
+		t.Errorf("deliveries?wait=soon: %d %s, want 400 about wait", code, body)
+	}
 	// Failing, its retry an hour off: still pending when the wait ends.
 	e.Recv.SetStatus(500)
 	id = trigger()
