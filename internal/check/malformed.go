@@ -50,7 +50,7 @@ func (r *runner) malformedSig(ctx context.Context) error {
 	st := o.a.ResponseStatus
 	switch {
 	case res.Verdict != Fail:
-	case st >= 200 && st < 300:
+	case st >= 200 && st < 300 && r.refusalBody(o) == "": // else judgeReject's hint: refused in its body
 		res.Hint = "accepted a request whose " + names + " " + was + " cut short: an attacker's request would be processed; compare the whole value with the one you compute and answer 400 or 401 when it does not match"
 	case st >= 500:
 		res.Hint = o.failedHint("a malformed signature header made the receiver fail: a comparison that throws on different lengths (Node's crypto.timingSafeEqual) does, so anyone can make it fail; compare the lengths first, and answer 400 or 401 to a request that fails verification")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -169,6 +170,10 @@ type runner struct {
 	// refused is the first valid probe when it got a 4xx: a rejects-*
 	// check's 4xx then proves nothing.
 	refused *outcome
+	// acceptedBody is the start of the first valid probe's 2xx answer:
+	// a rejects-* probe answered 2xx with another body that reads as a
+	// refusal was refused in the body only (refusalBody).
+	acceptedBody string
 
 	latMu   sync.Mutex
 	slowest outcome // slowest valid probe
@@ -405,6 +410,9 @@ func (r *runner) probes(ctx context.Context) error {
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
 		r.refused = &first
+	}
+	if first.ok() {
+		r.acceptedBody = firstBytes(first.a.ResponseBody)
 	}
 	if r.on(AcceptsValid) {
 		hint := r.validHint()
@@ -769,6 +777,13 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	case st >= 400 && st < 500:
 		return o.result(id, Pass, detail, "")
 	case st >= 200 && st < 300:
+		if b := r.refusalBody(o); b != "" {
+			// It verified and refused, in its body only: "an attacker's
+			// request would be processed" sent its developer looking for
+			// a verification that is there. The status is what is wrong.
+			return o.result(id, Fail, detail, fmt.Sprintf("it answered %d with a body that reads as a refusal (%s), but the provider reads only the status: a %d is a delivered event, so a forged or broken request never shows as a failed delivery; answer 400 or 401 to a request that fails verification",
+				st, b, st))
+		}
 		return o.result(id, Fail, detail, r.acceptedHint(id))
 	case st >= 500:
 		return o.result(id, Fail, detail, o.failedHint("a 5xx makes the provider retry it for days: answer 400 or 401 to a request that fails verification"))
@@ -780,6 +795,20 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
+}
+
+// refusalWords are what an answer that refuses a request says.
+var refusalWords = regexp.MustCompile(`(?i)invalid|unauthori[sz]ed|forbidden|denied|reject|refused|\berror\b|fail|mismatch|not verified|bad request|no signatures? found`)
+
+// refusalBody is the start of o's answer when it reads as a refusal and
+// is not what the receiver answers a valid event ("" otherwise): a
+// receiver that answers {"error":null} to everything says nothing by it.
+func (r *runner) refusalBody(o outcome) string {
+	b := firstBytes(o.a.ResponseBody)
+	if b == "" || b == r.acceptedBody || !refusalWords.MatchString(b) {
+		return ""
+	}
+	return b
 }
 
 // inGrace: the subscription's previous secret still signs deliveries.
@@ -829,6 +858,9 @@ const farSkew = 24 * time.Hour
 func (r *runner) tolerance(ctx context.Context, res Result, o outcome, dir time.Duration) (Result, error) {
 	if st := o.a.ResponseStatus; res.Verdict != Fail || st < 200 || st >= 300 || r.hung.Load() != nil || ctx.Err() != nil {
 		return res, nil
+	}
+	if r.refusalBody(o) != "" {
+		return res, nil // refused in its body: the status is what to fix
 	}
 	ev, m, err := r.build(r.cfg.Event)
 	if err != nil {

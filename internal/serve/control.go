@@ -68,10 +68,10 @@ func (c *control) api() *provider.API {
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
 			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut: ?starting_after= the last id reads on; 400 for a pattern that can match nothing)", c.auth(c.events)),
-			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on)", c.auth(c.deliveries)),
-			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts", c.auth(c.delivery)),
+			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on; ?wait=10s: once none of them is pending, up to 1m)", c.auth(c.deliveries)),
+			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts (?wait=10s: answered once it succeeded or failed, or still pending when the wait ends; up to 1m)", c.auth(c.delivery)),
 			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids: [...], force?: bool} or {failed: true, subscription?: hookctl's id, we_…, ep_… or uid, event?: a name or pattern} (not both: 400) → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
-			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries); needs --allow-reset", c.auth(c.reset)),
+			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries) once the attempts in flight end (up to 2 s); nothing the worker held is sent after it; needs --allow-reset", c.auth(c.reset)),
 			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
 			provider.R("DELETE", "/_hookctl/faults", "Disarm every fault", c.auth(c.clearFaults)),
@@ -380,6 +380,42 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 	provider.WriteJSON(w, http.StatusOK, map[string]any{"data": out, "has_more": more})
 }
 
+// waitSettled waits, for ?wait=, until no delivery f lists regardless of
+// its status is pending, the wait ends, or the server shuts down. It
+// answers (and reports false) a bad wait or a store error.
+func (c *control) waitSettled(w http.ResponseWriter, r *http.Request, f store.DeliveryFilter) bool {
+	wait, ok := waitParam(r.URL.Query().Get("wait"))
+	if !ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "wait must be a duration up to 1m (wait=10s, or seconds: wait=10): how long to wait for the deliveries to succeed or fail")
+		return false
+	}
+	if wait <= 0 {
+		return true
+	}
+	f.Status = store.DeliveryPending
+	f.Limit = 1
+	deadline := time.Now().Add(wait)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ds, err := c.svc.Store.ListDeliveries(r.Context(), f)
+		if err != nil {
+			c.storeFail(w, err)
+			return false
+		}
+		if len(ds) == 0 || !time.Now().Before(deadline) {
+			return true
+		}
+		select {
+		case <-tick.C:
+		case <-r.Context().Done():
+			return false
+		case <-c.server.streams.Done():
+			return true
+		}
+	}
+}
+
 func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, ok := limitParam(r, 100, 1000)
@@ -431,8 +467,15 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		}
 		beforeSeq = d.Seq
 	}
-	ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
-		SubscriptionID: subID, EventID: q.Get("event_id"), Limit: limit + 1, Newest: true, BeforeSeq: beforeSeq})
+	f := store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
+		SubscriptionID: subID, EventID: q.Get("event_id"), Limit: limit + 1, Newest: true, BeforeSeq: beforeSeq}
+	// ?wait=: the list once the deliveries the other filters match are
+	// no longer pending (or the wait ends): a Svix message's
+	// (?event_id=msg_…) or a subscription's, in one request.
+	if !c.waitSettled(w, r, f) {
+		return
+	}
+	ds, err := c.svc.Store.ListDeliveries(r.Context(), f)
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -468,8 +511,36 @@ func (c *control) checkPattern(w http.ResponseWriter, param, pattern string) boo
 	return true
 }
 
+// maxWait bounds ?wait= on a delivery: a test's own timeout is shorter.
+const maxWait = time.Minute
+
 func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
+	wait, ok := waitParam(r.URL.Query().Get("wait"))
+	if !ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "wait must be a duration up to 1m (wait=10s, or seconds: wait=10): how long to wait for the delivery to succeed or fail")
+		return
+	}
 	d, err := c.svc.Store.GetDelivery(r.Context(), r.PathValue("id"))
+	// ?wait=: answered once the delivery succeeded or failed (or still
+	// pending when the wait ends), so a test suite asserts on its outcome
+	// with one request instead of a sleep-and-poll loop.
+	if err == nil && wait > 0 && d.Status == store.DeliveryPending {
+		deadline := time.Now().Add(wait)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for err == nil && d.Status == store.DeliveryPending && time.Now().Before(deadline) {
+			select {
+			case <-tick.C:
+			case <-r.Context().Done():
+				return
+			case <-c.server.streams.Done():
+				// Shutting down: answer what it is now.
+				deadline = time.Time{}
+				continue
+			}
+			d, err = c.svc.Store.GetDelivery(r.Context(), d.ID)
+		}
+	}
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -480,6 +551,26 @@ func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	provider.WriteJSON(w, http.StatusOK, delivery.ToJSON(d, "", as))
+}
+
+// waitParam reads ?wait=: a Go duration (10s, 500ms) or a number of
+// seconds, from 0 to maxWait; "" is no wait.
+func waitParam(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, true
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		n, nerr := strconv.ParseFloat(v, 64)
+		if nerr != nil || n != n { // NaN
+			return 0, false
+		}
+		d = time.Duration(n * float64(time.Second))
+		if n > maxWait.Seconds() {
+			d = maxWait + 1
+		}
+	}
+	return d, d >= 0 && d <= maxWait
 }
 
 func (c *control) replay(w http.ResponseWriter, r *http.Request) {
@@ -598,7 +689,14 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusForbidden, "reset_disabled", "reset empties the store: start hookctl serve with --allow-reset to allow it")
 		return
 	}
-	if err := service.Reset(r.Context(), c.svc.Store); err != nil {
+	reset := func() error { return service.Reset(r.Context(), c.svc.Store) }
+	if g := c.server.gate; g != nil {
+		// Nothing the worker held before the reset is sent after it: the
+		// next test's receiver gets only the next test's events.
+		inner := reset
+		reset = func() error { return g.reset(inner) }
+	}
+	if err := reset(); err != nil {
 		c.storeFail(w, err)
 		return
 	}

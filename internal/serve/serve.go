@@ -145,6 +145,9 @@ type Server struct {
 	goneCh    chan struct{}
 	stopWatch chan struct{}
 	watchDone chan struct{}
+	// gate keeps a reset apart from the worker's sends (nil without a
+	// worker).
+	gate *resetGate
 }
 
 // watchEvery is how often serve checks that a SQLite store's file is still
@@ -230,7 +233,8 @@ func New(o Options) (*Server, error) {
 	disp := &service.Dispatcher{Store: o.Store, Catalog: o.Catalog, Schedule: o.Schedule, Now: o.Now}
 	if !o.NoWorker {
 		s.engine = delivery.New(o.Store, delivery.Config{Timeout: o.Timeout, Concurrency: o.Concurrency, Version: o.Version, OnResult: o.OnResult, Insecure: o.Insecure})
-		s.engine.Intercept = s.faults.Intercept
+		s.gate = newResetGate(o.Store, o.Now)
+		s.engine.Intercept = s.gate.wrap(s.faults.Intercept)
 		s.engine.OnClaimError = o.OnClaimError
 		if s.engine.OnClaimError == nil {
 			s.engine.OnClaimError = func(error, time.Duration) {}

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -194,6 +195,12 @@ func parseForm(r *http.Request) (form, error) {
 	body, err := provider.ReadBody(r)
 	if err != nil {
 		return form{}, err
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); len(body) > 0 && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		// A body sent as JSON (fetch or axios by hand): Stripe's own
+		// answer, which names the fix. Read as a form, the JSON text was
+		// one unknown parameter, `{"url":"…","enabled_events":`.
+		return form{}, errors.New("Invalid request (check that your POST content type is application/x-www-form-urlencoded). If you have any questions, we can help at https://support.stripe.com/.")
 	}
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
