@@ -44,7 +44,7 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 12
+	latestSQLiteSchema   = 13
 	latestPostgresSchema = 15
 )
 

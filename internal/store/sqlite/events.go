@@ -138,14 +138,7 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 		}
 		*c.pos = &store.EventCursor{CreatedAt: time.UnixMicro(at), Seq: seq}
 	}
-	cols := `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0, e.seq`
-	if !f.NoCounts {
-		cols = `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
-		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
-		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),
-		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed'), e.seq`
-	}
-	q, args, err := eventSQL.Query(cols, f, before, after)
+	q, args, err := listEventsSQL(f, before, after)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +158,33 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.E
 		out = append(out, &sum)
 	}
 	return out, rows.Err()
+}
+
+// listEventsSQL is ListEvents' query for f, with before and after the
+// positions of f.Before and f.After (nil when unset).
+func listEventsSQL(f store.EventFilter, before, after *store.EventCursor) (string, []any, error) {
+	cols := `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict, 0, 0, 0, e.seq`
+	if !f.NoCounts {
+		cols = `e.id, e.type, e.provider, e.payload, e.content_type, e.source, e.headers, e.created_at, e.verdict,
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),
+		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed'), e.seq`
+	}
+	// The page's seqs first, then its rows and counts: with cols in the
+	// filtered, ordered query SQLite read every matching event and ran
+	// the three counts for each before sorting them (a type of 200,000
+	// events: 3 s); the seqs alone come from an index when the filter is
+	// on type and position only (events_type_created).
+	inner, args, err := eventSQL.Query("e.seq", f, before, after)
+	if err != nil {
+		return "", nil, err
+	}
+	order := " ORDER BY e.created_at DESC, e.seq DESC"
+	if f.Oldest {
+		order = " ORDER BY e.created_at, e.seq"
+	}
+	q := `SELECT ` + cols + ` FROM events e WHERE e.seq IN (` + inner + `)` + order
+	return q, args, nil
 }
 
 var eventSQL = store.EventSQL{
