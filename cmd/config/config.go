@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/store"
@@ -226,6 +227,7 @@ func run(opts *Options) error {
 		st := opts.IO.ErrStyles()
 		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, shown, cfg.File)
 		warnFixturesDir(opts, cfg, k, opts.Value)
+		noteRelativeStore(opts, cfg, k, opts.Value)
 		warnFileProblem(opts, cfg)
 		if other := config.Excludes(k.Name); other != "" && cfg.InFile(other) {
 			// trigger and replay would refuse the two together.
@@ -367,6 +369,28 @@ func valueError(cfg *config.Config, k config.Key, err error) error {
 		return e.Hint("for example: %s (the default)", cfg.Command("set "+k.Name+" "+k.Default))
 	}
 	return e.Hint("%s goes back to the default", cfg.Command("unset "+k.Name))
+}
+
+// noteRelativeStore says, when config set writes a store that is a
+// relative SQLite path, that each command reads it from the directory it
+// runs in: from another one, subscriptions list found "no store", and
+// subscribe, trigger and listen made a new, empty store there, which
+// looked like lost subscriptions. Relative may be meant (a store per
+// project), so it is a note with the absolute path, not a refusal.
+func noteRelativeStore(opts *Options, cfg *config.Config, k config.Key, value string) {
+	if k.Name != "store" {
+		return
+	}
+	p := app.SQLiteFile(value)
+	if p == "" || filepath.IsAbs(p) {
+		return
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: note: store %s is a relative path: each command uses %s in the directory it runs in (here, %s)\n", p, p, abs)
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: for one store wherever hookctl runs: %s\n", cfg.Command("set store "+config.ShellArg(abs)))
 }
 
 // warnFixturesDir says, when config set writes a fixtures_dir that is not
