@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -800,13 +801,36 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 	}
 	if len(out) == 0 {
 		if err := disabledTakers(ctx, st, et); err != nil {
-			return targets{}, err
+			return targets{}, otherProvider(err, subs, et)
 		}
-		return targets{}, cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
+		return targets{}, otherProvider(cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
 			Hint("subscribe an endpoint: hookctl subscribe --url http://localhost:3000/webhooks --events %s", et.Type).
-			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
+			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type), subs, et)
 	}
 	return targets{subs: out}, nil
+}
+
+// otherProvider adds to err, when an enabled subscription takes the
+// event's name but only from another provider (subscribe --provider
+// stripe --events customer.updated; trigger customer.updated is the SaaS
+// event), the qualified name that reaches it: the error said no
+// subscription matched, and the note that the name has another
+// provider's event was easily missed above it.
+func otherProvider(err error, subs []*store.Subscription, et *catalog.EventType) error {
+	var e *cli.ExitError
+	if !errors.As(err, &e) {
+		return err
+	}
+	for _, s := range subs {
+		// One provider, and the name itself (subscribe checked that this
+		// provider sends it; a pattern may cover names it does not).
+		if s.Status != store.StatusEnabled || s.Provider == "" || strings.Contains(s.Provider, ",") ||
+			delivery.ProviderIn(s.Provider, et.Provider) || !slices.Contains(s.Events, et.Type) {
+			continue
+		}
+		return e.Hint("subscription %s takes %s's %s only: hookctl trigger %s:%s", s.ID, s.Provider, et.Type, s.Provider, et.Type)
+	}
+	return err
 }
 
 // disabledTakers is the error for an event no enabled subscription takes
