@@ -397,10 +397,17 @@ your app receives, and replays what failed. No account, no network.`,
 				if !worksWithoutConfig(cmd) && !repairsConfig(cmd, fe) {
 					// WithCode keeps the file error's own hints (did you mean …).
 					ce := cli.WithCode(cli.ExitEnvironment, err)
+					// A file given with --config is named: the commands
+					// without it read and change the default file.
+					explicit := configFile != ""
 					if uk := (*config.UnknownKeyError)(nil); errors.As(err, &uk) {
-						ce = ce.Hint("remove it: hookctl config unset %s", uk.Name)
+						ce = ce.Hint("remove it: %s", config.Command(fe.File, explicit, "unset "+uk.Name))
 					}
-					return ce.Hint("fix the file or move it away ($EDITOR \"$(hookctl config path)\")")
+					edit := `$EDITOR "$(hookctl config path)"`
+					if explicit {
+						edit = "$EDITOR " + config.ShellArg(fe.File)
+					}
+					return ce.Hint("fix the file or move it away (%s)", edit)
 				}
 				// Where the broken file is (what the user needs to fix it),
 				// the version, the completion scripts: none reads a value.

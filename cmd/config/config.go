@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/store"
@@ -192,7 +193,7 @@ func run(opts *Options) error {
 		// An unset key with no default printed an empty line and
 		// nothing else (the help's `hookctl config get retry_schedule`).
 		if e.Value == "" && e.Source == "default" {
-			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s is not set: each command uses its own default; set one with: hookctl config set %s VALUE\n", k.Name, k.Name)
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s is not set: each command uses its own default; set one with: %s\n", k.Name, cfg.Command("set "+k.Name+" VALUE"))
 		}
 		return nil
 	case "unset":
@@ -206,7 +207,7 @@ func run(opts *Options) error {
 			return unset(opts, cfg, k)
 		}
 		if err := config.ValidateValue(k.Name, opts.Value); err != nil {
-			return valueError(k, err)
+			return valueError(cfg, k, err)
 		}
 		if err := cfg.Set(k.Name, opts.Value); err != nil {
 			var uk *config.UnknownKeyError
@@ -220,17 +221,18 @@ func run(opts *Options) error {
 			shown = store.MaskURL(shown) // never echo a database password
 		}
 		if opts.IO.JSON() {
-			warnFixturesDir(opts, k, opts.Value)
+			warnFixturesDir(opts, cfg, k, opts.Value)
 			return ui.WriteJSON(out, entry{k.Name, shown, "file", k.Description})
 		}
 		st := opts.IO.ErrStyles()
 		fmt.Fprintf(opts.IO.ErrOut, "%s Set %s to %q in %s\n", st.Success.Render("✓"), k.Name, shown, cfg.File)
-		warnFixturesDir(opts, k, opts.Value)
+		warnFixturesDir(opts, cfg, k, opts.Value)
+		noteRelativeStore(opts, cfg, k, opts.Value)
 		warnFileProblem(opts, cfg)
 		if other := config.Excludes(k.Name); other != "" && cfg.InFile(other) {
 			// trigger and replay would refuse the two together.
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s is set in %s too: trigger and replay refuse the two together\n", other, cfg.File)
-			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: keep %s: hookctl config unset %s\n", k.Name, other)
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: keep %s: %s\n", k.Name, cfg.Command("unset "+other))
 		}
 		if src := cfg.Source(k.Name, opts.Getenv); src == "env" {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: HOOKCTL_%s is set and overrides the file\n", strings.ToUpper(k.Name))
@@ -354,7 +356,7 @@ func setFlagError(c *cobra.Command, err error) error {
 // valueError is config set's refusal of a bad value: with the value meant
 // when one is close (strip: stripe), else an example of a good one: the
 // first choice, or the default.
-func valueError(k config.Key, err error) error {
+func valueError(cfg *config.Config, k config.Key, err error) error {
 	e := cli.WithCode(cli.ExitUsage, err)
 	var he cli.HintError
 	if errors.As(err, &he) && len(he.Hints()) > 0 {
@@ -362,11 +364,33 @@ func valueError(k config.Key, err error) error {
 	}
 	switch c := config.ValueChoices(k.Name); {
 	case len(c) > 0:
-		return e.Hint("for example: hookctl config set %s %s", k.Name, c[0])
+		return e.Hint("for example: %s", cfg.Command("set "+k.Name+" "+c[0]))
 	case k.Default != "":
-		return e.Hint("for example: hookctl config set %s %s (the default)", k.Name, k.Default)
+		return e.Hint("for example: %s (the default)", cfg.Command("set "+k.Name+" "+k.Default))
 	}
-	return e.Hint("hookctl config unset %s goes back to the default", k.Name)
+	return e.Hint("%s goes back to the default", cfg.Command("unset "+k.Name))
+}
+
+// noteRelativeStore says, when config set writes a store that is a
+// relative SQLite path, that each command reads it from the directory it
+// runs in: from another one, subscriptions list found "no store", and
+// subscribe, trigger and listen made a new, empty store there, which
+// looked like lost subscriptions. Relative may be meant (a store per
+// project), so it is a note with the absolute path, not a refusal.
+func noteRelativeStore(opts *Options, cfg *config.Config, k config.Key, value string) {
+	if k.Name != "store" {
+		return
+	}
+	p := app.SQLiteFile(value)
+	if p == "" || filepath.IsAbs(p) {
+		return
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: note: store %s is a relative path: each command uses %s in the directory it runs in (here, %s)\n", p, p, abs)
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: for one store wherever hookctl runs: %s\n", cfg.Command("set store "+config.ShellArg(abs)))
 }
 
 // warnFixturesDir says, when config set writes a fixtures_dir that is not
@@ -375,7 +399,7 @@ func valueError(k config.Key, err error) error {
 // made after (a checkout, dotfiles shared between machines), but a typo
 // is said at once rather than at the next trigger. A relative path is
 // read from the directory each command runs in, as they read it.
-func warnFixturesDir(opts *Options, k config.Key, value string) {
+func warnFixturesDir(opts *Options, cfg *config.Config, k config.Key, value string) {
 	if k.Name != "fixtures_dir" {
 		return
 	}
@@ -396,5 +420,5 @@ func warnFixturesDir(opts *Options, k config.Key, value string) {
 		what += " here"
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: fixtures directory %s %s: the commands that read fixtures (trigger, events, check, serve, ui) refuse it until it is one\n", dir, what)
-	fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: create it, or unset the key: hookctl config unset fixtures_dir\n")
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: create it, or unset the key: %s\n", cfg.Command("unset fixtures_dir"))
 }

@@ -561,7 +561,13 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer delivery.TuneGC()()
+	say := func(line string) { fmt.Fprintln(ios.ErrOut, line) }
+	if showBar {
+		say = func(line string) { progress.Above(func() { fmt.Fprintln(ios.ErrOut, line) }) }
+	}
+	stopNotice := cli.StoppingNotice(ctx, say, "the attempts in flight", opts.Timeout)
 	out, err := delivery.Drive(ctx, e, 0, produce)
+	stopNotice()
 	rep.Flush()
 	if showBar {
 		progress.Finish()

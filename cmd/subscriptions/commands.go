@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
@@ -59,7 +60,7 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&opts.Status, "status", "", "only subscriptions with this `status`: {enabled|disabled}")
-	c.Flags().StringVar(&opts.Event, "event", "", "only subscriptions that receive this event `type`")
+	c.Flags().StringVar(&opts.Event, "event", "", "only subscriptions that receive this event `type` (provider:type for one provider's)")
 	c.Flags().BoolVar(&opts.Reveal, "reveal", false, "show the secrets instead of masking them")
 	c.RegisterFlagCompletionFunc("status", cobra.FixedCompletions([]string{store.StatusEnabled, store.StatusDisabled}, cobra.ShellCompDirectiveNoFileComp))
 	c.RegisterFlagCompletionFunc("event", CompleteEvents(f))
@@ -73,9 +74,27 @@ func runList(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	subs, err := svc.List(opts.Ctx, opts.Status, opts.Event)
+	// A provider-qualified name (stripe:customer.updated), as trigger
+	// and events show take it, lists the subscriptions that receive that
+	// provider's event: those of any provider or of that one, as trigger
+	// chooses them. It was refused as a pattern, and the plain name
+	// listed a subscription of another provider too.
+	event, provider := opts.Event, ""
+	if strings.Contains(event, ":") && svc.Catalog != nil {
+		et, err := svc.Catalog.Lookup(strings.TrimSpace(event), "")
+		if err != nil {
+			return err
+		}
+		event, provider = et.Type, et.Provider
+	}
+	subs, err := svc.List(opts.Ctx, opts.Status, event)
 	if err != nil {
 		return err
+	}
+	if provider != "" {
+		subs = slices.DeleteFunc(subs, func(s *store.Subscription) bool {
+			return s.Provider != "" && !delivery.ProviderIn(s.Provider, provider)
+		})
 	}
 	for _, s := range subs {
 		if s.Status == store.StatusEnabled {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +37,8 @@ type Options struct {
 	URL            string
 	Scheme         string
 	Secret         string
-	SecretGiven    bool // --secret was on the command line (even empty)
+	SecretGiven    bool   // --secret was on the command line (even empty), or --secret-file or $HOOKCTL_SECRET gave one
+	SecretFrom     string // where: --secret, --secret-file or $HOOKCTL_SECRET
 	FixturesDir    string
 	Overrides      catalog.OverrideFlags // --set, --set-string, --set-json, --unset, --data
 	Count          int
@@ -105,13 +108,25 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 				return err
 			}
 			opts.SecretGiven = c.Flags().Changed("secret") || fromFile
+			opts.SecretFrom = "--secret"
+			if fromFile {
+				opts.SecretFrom = "--secret-file"
+			}
 			if opts.URL == "" && opts.SecretGiven {
-				flag := "--secret"
-				if fromFile {
-					flag = "--secret-file"
-				}
+				flag := opts.SecretFrom
 				return cli.Usagef("%s needs --url (subscriptions have their own secret)", flag).
 					Hint("add --url URL to sign with this secret, or drop %s to send to the subscriptions", flag)
+			}
+			// As for sign, verify and check, $HOOKCTL_SECRET is the
+			// secret when neither flag gives one: a CI job keeps its
+			// receiver's secret out of the logged command line, and the
+			// one it set for check signs trigger --url's requests too,
+			// instead of a generated secret the receiver refuses.
+			// Subscriptions sign with their own: it is not read for them.
+			if opts.URL != "" && !opts.SecretGiven {
+				if v := strings.TrimSpace(os.Getenv("HOOKCTL_SECRET")); v != "" {
+					opts.Secret, opts.SecretGiven, opts.SecretFrom = v, true, "$HOOKCTL_SECRET"
+				}
 			}
 			// The config's scheme (not Changed) is only a default for --url.
 			if opts.URL == "" && c.Flags().Changed("scheme") {
@@ -164,7 +179,7 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 	fl.StringVar(&opts.SubscriptionID, "subscription", "", "send only to this subscription `id` (or unique prefix)")
 	fl.StringVar(&opts.URL, "url", "", "send to this `url` with no subscription (ad hoc)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` for --url (default: the provider's)")
-	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default: a generated one, printed)")
+	fl.StringVar(&opts.Secret, "secret", "", "signing `secret` for --url (default $HOOKCTL_SECRET, else a generated one, printed)")
 	fl.String("secret-file", "", cli.SecretFileUsage)
 	catalog.RegisterFixturesFlag(fl, &opts.FixturesDir)
 	opts.Overrides.Register(fl)
@@ -236,18 +251,24 @@ func (t *timeScale) Type() string   { return "float" }
 // validateSigningSecret checks an ad hoc --secret against the scheme that
 // signs with it: a usage error (exit 2) when it cannot sign. Mambu signs
 // nothing and takes an optional user:password, so empty is fine there.
-func validateSigningSecret(scheme, secret string) error {
+func validateSigningSecret(scheme, secret, from string) error {
 	if scheme == "mambu" && secret == "" {
 		return nil
 	}
-	hint := fmt.Sprintf("leave out --secret and hookctl generates a %s secret", scheme)
+	if from == "" {
+		from = "--secret"
+	}
+	hint := fmt.Sprintf("leave out %s and hookctl generates a %s secret", from, scheme)
+	if from == "$HOOKCTL_SECRET" {
+		hint = fmt.Sprintf("give the receiver's %s secret with --secret or --secret-file, or unset HOOKCTL_SECRET and hookctl generates one", scheme)
+	}
 	if err := signature.ValidateSigningSecret(scheme, secret); err != nil {
 		msg := err.Error()
 		var ve *signature.VerifyError
 		if errors.As(err, &ve) && ve.Msg != "" {
 			msg = ve.Msg
 		}
-		return cli.Usagef("invalid --secret for scheme %s: %s", scheme, msg).Hint("%s", hint)
+		return cli.Usagef("invalid %s for scheme %s: %s", from, scheme, msg).Hint("%s", hint)
 	}
 	return nil
 }
@@ -361,7 +382,7 @@ func run(ctx context.Context, opts *Options) error {
 		// A secret the scheme cannot sign with is bad input, found before
 		// anything is stored or sent (not a failed delivery); an empty
 		// --secret "$UNSET" is not silently replaced by a generated one.
-		if err := validateSigningSecret(targets.scheme, opts.Secret); err != nil {
+		if err := validateSigningSecret(targets.scheme, opts.Secret, opts.SecretFrom); err != nil {
 			return err
 		}
 	}
@@ -566,7 +587,13 @@ func run(ctx context.Context, opts *Options) error {
 		return flush()
 	}
 	defer delivery.TuneGC()()
+	say := func(line string) { fmt.Fprintln(ios.ErrOut, line) }
+	if showBar {
+		say = func(line string) { progress.Above(func() { fmt.Fprintln(ios.ErrOut, line) }) }
+	}
+	stopNotice := cli.StoppingNotice(ctx, say, "the attempts in flight", opts.Timeout)
 	out, err := delivery.Drive(ctx, e, opts.Wait, produce)
+	stopNotice()
 	rep.Flush()
 	if showBar {
 		progress.Finish()
@@ -774,13 +801,36 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 	}
 	if len(out) == 0 {
 		if err := disabledTakers(ctx, st, et); err != nil {
-			return targets{}, err
+			return targets{}, otherProvider(err, subs, et)
 		}
-		return targets{}, cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
+		return targets{}, otherProvider(cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
 			Hint("subscribe an endpoint: hookctl subscribe --url http://localhost:3000/webhooks --events %s", et.Type).
-			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
+			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type), subs, et)
 	}
 	return targets{subs: out}, nil
+}
+
+// otherProvider adds to err, when an enabled subscription takes the
+// event's name but only from another provider (subscribe --provider
+// stripe --events customer.updated; trigger customer.updated is the SaaS
+// event), the qualified name that reaches it: the error said no
+// subscription matched, and the note that the name has another
+// provider's event was easily missed above it.
+func otherProvider(err error, subs []*store.Subscription, et *catalog.EventType) error {
+	var e *cli.ExitError
+	if !errors.As(err, &e) {
+		return err
+	}
+	for _, s := range subs {
+		// One provider, and the name itself (subscribe checked that this
+		// provider sends it; a pattern may cover names it does not).
+		if s.Status != store.StatusEnabled || s.Provider == "" || strings.Contains(s.Provider, ",") ||
+			delivery.ProviderIn(s.Provider, et.Provider) || !slices.Contains(s.Events, et.Type) {
+			continue
+		}
+		return e.Hint("subscription %s takes %s's %s only: hookctl trigger %s:%s", s.ID, s.Provider, et.Type, s.Provider, et.Type)
+	}
+	return err
 }
 
 // disabledTakers is the error for an event no enabled subscription takes

@@ -203,7 +203,9 @@ func run(ctx context.Context, opts *Options) error {
 	width := ios.ErrWidth()
 	fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("Worker %s delivering due deliveries, %d at a time (^C to stop)", e.OwnerID(), opts.Concurrency), width))
 	start := time.Now()
+	stopNotice := cli.StoppingNotice(ctx, func(line string) { fmt.Fprintln(ios.ErrOut, ui.WrapNotice(line, width)) }, "the attempts in flight", opts.Timeout)
 	err = e.Run(ctx, nil)
+	stopNotice()
 	// What another process did meanwhile: a delivery this worker left to
 	// retry that another worker (or replay) finished, or that was
 	// removed, is no longer "to retry".

@@ -420,6 +420,13 @@ func CompleteTypes(prefix string) []string {
 // suggest returns the candidate closest to s by edit distance, or "" when
 // none is close enough to be a typo.
 func suggest(s string, cands []string) string {
+	// A name typed in another case (caps lock, CHARGE.SUCCEEDED copied
+	// from a constant) is that name, however far apart by edit distance.
+	for _, c := range cands {
+		if c != s && strings.EqualFold(c, s) {
+			return c
+		}
+	}
 	best, bestD := "", 1<<30
 	for _, c := range cands {
 		if c == s {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -291,9 +292,15 @@ func (f *Factory) warnLooseMode(s store.Store) {
 // inside), through OpenExisting.
 func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
 	if p := f.MissingStore(); p != "" {
-		return nil, Envf("no store at %s: the file does not exist", p).
-			Hint("check --store, HOOKCTL_STORE or the store setting (without any, hookctl uses %s)", config.DefaultStorePath(os.Getenv)).
-			Hint("hookctl subscribe, trigger and listen create a new store there")
+		e := Envf("no store at %s: the file does not exist", p).
+			Hint("check --store, HOOKCTL_STORE or the store setting (without any, hookctl uses %s)", config.DefaultStorePath(os.Getenv))
+		// A relative path (store: hooks.db in the config file) is read
+		// from the directory the command runs in: the store made in
+		// another one is not missing, it is elsewhere.
+		if abs, err := filepath.Abs(p); err == nil && !filepath.IsAbs(p) {
+			e = e.Hint("%s is a relative path, read from the directory hookctl runs in (here, %s): run it where the store is, or give an absolute path", p, abs)
+		}
+		return nil, e.Hint("hookctl subscribe, trigger and listen create a new store there")
 	}
 	if f.OpenExisting != nil {
 		return f.open(ctx, f.OpenExisting)

@@ -2,8 +2,13 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"sync"
 	"syscall"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // Interrupter is the root command's signal handling, as a command finds
@@ -58,4 +63,66 @@ func OnInterruptAgain(ctx context.Context, fn func()) (remove func()) {
 		return in.OnInterruptAgain(fn)
 	}
 	return func() {}
+}
+
+// stoppingNoticeAfter is how long a command may still be at work after the
+// first signal before StoppingNotice says why it has not ended: a stop
+// with nothing in flight ends well within it, unannounced.
+var stoppingNoticeAfter = 300 * time.Millisecond
+
+// StoppingNotice says, once the first signal in ctx's Interrupter came and
+// the command is still at work stoppingNoticeAfter later, that it is
+// finishing what is in flight and how to stop at once: a trigger, replay
+// or worker waits up to --timeout (10 s by default) for an attempt a slow
+// receiver holds, and without a word the user presses Ctrl-C again, which
+// leaves that attempt unrecorded (sent, and sent again by a worker). As
+// listen, serve and ui say on their first signal. say prints the line
+// (through a progress bar when one is drawn); what is in flight and the
+// longest wait are the command's. The returned function, called when the
+// command returns, stops the notice; one being printed is finished first,
+// so it never follows the command's summary.
+func StoppingNotice(ctx context.Context, say func(line string), inFlight string, wait time.Duration) (done func()) {
+	in, ok := ctx.Value(interrupterKey{}).(Interrupter)
+	if !ok {
+		return func() {}
+	}
+	var mu sync.Mutex
+	finished := false
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-stop:
+			return
+		}
+		sig := in.Signal()
+		if sig == nil {
+			return // not a signal: the run ended, or its stdout's reader left
+		}
+		t := time.NewTimer(stoppingNoticeAfter)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-stop:
+			return
+		}
+		again := "^C again"
+		if sig != os.Interrupt {
+			again = "a second signal"
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished {
+			say(fmt.Sprintf("Stopping: finishing %s (up to %s)… (%s to quit at once)", inFlight, ui.FormatDuration(wait), again))
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(stop)
+			mu.Lock()
+			finished = true
+			mu.Unlock()
+		})
+	}
 }

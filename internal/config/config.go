@@ -112,6 +112,8 @@ type Config struct {
 	vals map[string]string
 	// File is the config file in use (it may not exist).
 	File string
+	// Explicit: File was given with --config (Command names it).
+	Explicit bool
 	// FileExists reports whether File was read.
 	FileExists bool
 
@@ -169,7 +171,7 @@ func Load(o Options) (*Config, error) {
 	}
 	c := &Config{vals: vals, getenv: getenv}
 	if o.ExplicitFile != "" {
-		c.File = o.ExplicitFile
+		c.File, c.Explicit = o.ExplicitFile, true
 		if _, err := os.Stat(o.ExplicitFile); err != nil {
 			return nil, fmt.Errorf("%w: %s", ErrConfigNotFound, o.ExplicitFile)
 		}
@@ -426,9 +428,10 @@ func (c *Config) excluded(fs *pflag.FlagSet, f *pflag.Flag, k Key) bool {
 // in the config file, with no flag on the command line to choose: told
 // under their own names, not under flags the user never typed.
 type ClashError struct {
-	A, B string // the keys, in Keys order
-	Env  bool   // both from the environment (else both from File)
-	File string
+	A, B     string // the keys, in Keys order
+	Env      bool   // both from the environment (else both from File)
+	File     string
+	Explicit bool // File was given with --config
 }
 
 func (e *ClashError) Error() string {
@@ -445,7 +448,7 @@ func (e *ClashError) Hints() []string {
 		return []string{fmt.Sprintf("unset one of them, or give %s on the command line (it sets the other aside)", flags)}
 	}
 	return []string{
-		fmt.Sprintf("keep one: hookctl config unset %s (or %s)", e.B, e.A),
+		fmt.Sprintf("keep one: %s (or %s)", Command(e.File, e.Explicit, "unset "+e.B), e.A),
 		fmt.Sprintf("or give %s on the command line (it sets the other aside)", flags),
 	}
 }
@@ -485,7 +488,7 @@ func (c *Config) clash(fs *pflag.FlagSet, f *pflag.Flag, k Key) error {
 				break
 			}
 		}
-		return &ClashError{A: a, B: b, Env: fromEnv(k.Name), File: c.File}
+		return &ClashError{A: a, B: b, Env: fromEnv(k.Name), File: c.File, Explicit: c.Explicit}
 	}
 	return nil
 }
@@ -846,4 +849,29 @@ func fileString(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// Command is the command line that runs `hookctl config ARGS` on this
+// configuration's file, for a hint: with --config FILE when the file was
+// given so, as `hookctl config ARGS` alone would read or change the
+// default file instead (config unset saying the key is not set there).
+func (c *Config) Command(args string) string { return Command(c.File, c.Explicit, args) }
+
+// Command is Config.Command for a file known by its path: explicit when
+// it was given with --config.
+func Command(file string, explicit bool, args string) string {
+	if !explicit {
+		return "hookctl config " + args
+	}
+	return "hookctl --config " + ShellArg(file) + " config " + args
+}
+
+// ShellArg quotes s for a POSIX shell when it needs it (a path in a hint).
+func ShellArg(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r == '~' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
