@@ -491,7 +491,16 @@ func TestListenRestartedDuringTrigger(t *testing.T) {
 		l2.cmd.Process.Signal(syscall.SIGTERM)
 		<-l2.exited
 	}()
-	if err := tr.wait(t, 60*time.Second); err != nil {
+	// The trigger's pace is the machine's: race-built beside two CPU
+	// hogs (load 15-20) 2000 events sent straight to a receiver took
+	// 50 s, and through listen 55-80 s, sending all along; 60 s for the
+	// run failed it while it was sending. One stuck sends nothing.
+	sent := func() int {
+		all, _ := app.requests(time.Time{})
+		return all
+	}
+	status := func() string { return fmt.Sprintf("%d requests at the app", sent()) }
+	if err := tr.waitProgressing(t, 15*time.Second, 10*time.Minute, sent, status); err != nil {
 		t.Fatalf("trigger: %v\n%s", err, tail(stderr.String()))
 	}
 	app.mu.Lock()

@@ -325,9 +325,11 @@ func ParseSize(s string) (int64, error) {
 func run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
 	// A PostgreSQL server not accepting connections yet (started beside
-	// listen) is waited for, up to --store-wait.
+	// listen), or a SQLite store whose write lock another process holds
+	// (a store import, a sqlite3 shell inside a transaction: listen
+	// writes as it starts), is waited for, up to --store-wait.
 	f.WaitForStore(opts.StoreWait)
-	st, err := f.Store(ctx)
+	st, err := f.WritableStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -96,10 +96,14 @@ const SlotWait = 5 * time.Second
 
 // WaitForStore makes the store's opening wait up to d for a server that
 // cannot be reached yet (nothing listening, starting up, no connection
-// left, its name not resolving yet): said once on stderr, tried again
+// left, its name not resolving yet), or for a SQLite store whose write
+// lock another process held for all of the busy timeout (a store import
+// or prune --vacuum, a sqlite3 shell inside a transaction, a migration
+// to run meanwhile: store.IsLocked): said once on stderr, tried again
 // with a back-off, then "store reachable"; past d, the last error (exit
 // 3). 0 waits for nothing. The long-running commands call it before they
-// open the store. A store kept in a file (SQLite) is never waited for.
+// open the store; the one-shot commands' opening gives up after the busy
+// timeout, as their writes do.
 func (f *Factory) WaitForStore(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -136,11 +140,7 @@ func (f *Factory) open(ctx context.Context, open func(ctx context.Context, dsn s
 	if f.Config != nil {
 		dsn = f.Config.Store
 	}
-	octx := ctx
-	if f.IOStreams != nil && f.IOStreams.ErrOut != nil {
-		octx = store.WithNotices(ctx, f.IOStreams.ErrOut) // a long migration says so
-	}
-	s, err := f.openWaiting(ctx, func() (store.Store, error) { return open(octx, dsn) })
+	s, err := f.openWaiting(ctx, func(ctx context.Context) (store.Store, error) { return open(withNotices(ctx, f.IOStreams), dsn) })
 	if err != nil {
 		return nil, err
 	}
@@ -163,30 +163,64 @@ func (f *Factory) ReadStore(ctx context.Context, wait time.Duration) (store.Stor
 	if f.Config != nil {
 		dsn = f.Config.Store
 	}
-	octx := ctx
-	if f.IOStreams != nil && f.IOStreams.ErrOut != nil {
-		octx = store.WithNotices(ctx, f.IOStreams.ErrOut) // waiting for another process's upgrade says so
+	return f.openWaiting(ctx, func(ctx context.Context) (store.Store, error) {
+		return f.OpenReader(withNotices(ctx, f.IOStreams), dsn, wait)
+	})
+}
+
+// withNotices is ctx with the store's notices going to stderr: a long
+// migration, or the wait for another process's upgrade, says so.
+func withNotices(ctx context.Context, ios *ui.IOStreams) context.Context {
+	if ios != nil && ios.ErrOut != nil {
+		return store.WithNotices(ctx, ios.ErrOut)
 	}
-	return f.openWaiting(ctx, func() (store.Store, error) { return f.OpenReader(octx, dsn, wait) })
+	return ctx
+}
+
+// WritableStore is Store for a long-running command that writes as soon
+// as it starts (listen: its journals' import, its subscription): a SQLite
+// store is opened only once a write transaction can begin, so a write
+// lock another process holds at start (a store import, a sqlite3 shell
+// inside BEGIN IMMEDIATE) is waited for up to --store-wait (WaitForStore)
+// as an unreachable server is, instead of failing the command's first
+// write after the busy timeout (exit 3).
+func (f *Factory) WritableStore(ctx context.Context) (store.Store, error) {
+	return f.open(ctx, func(ctx context.Context, dsn string) (store.Store, error) {
+		s, err := f.OpenStore(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		if w, ok := s.(interface{ CheckWritable(context.Context) error }); ok {
+			if err := w.CheckWritable(ctx); err != nil {
+				s.Close()
+				return nil, err
+			}
+		}
+		return s, nil
+	})
 }
 
 // openWaiting calls open until it succeeds or fails for good: a server
-// that cannot be reached yet is tried again for up to the store wait
-// (WaitForStore), or for a one-shot command up to SlotWait when it has no
-// connection left. The wait is said once on stderr, and its end.
-func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, error)) (store.Store, error) {
-	s, err := open()
+// that cannot be reached yet, or a SQLite store locked by another process
+// (store.IsLocked), is tried again for up to the store wait
+// (WaitForStore), or for a one-shot command up to SlotWait when a server
+// has no connection left. The wait is said once on stderr, and its end.
+func (f *Factory) openWaiting(ctx context.Context, open func(ctx context.Context) (store.Store, error)) (store.Store, error) {
+	s, err := open(ctx)
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err() // interrupted while connecting
 	}
-	if err == nil || !store.IsUnreachable(err) {
+	waitable := func(err error) bool {
+		if f.waitSet {
+			return store.IsUnreachable(err) || store.IsLocked(err)
+		}
+		return store.IsUnreachable(err) && store.IsNoConnectionLeft(err)
+	}
+	if err == nil || !waitable(err) {
 		return s, err
 	}
 	wait, flag := f.storeWait, true
 	if !f.waitSet {
-		if !store.IsNoConnectionLeft(err) {
-			return nil, err
-		}
 		wait, flag = SlotWait, false
 	}
 	if wait <= 0 {
@@ -226,19 +260,32 @@ func (f *Factory) openWaiting(ctx context.Context, open func() (store.Store, err
 		case <-t.C:
 		}
 		pause = min(2*pause, 2*time.Second)
-		s, err = open()
+		tctx, cancel := ctx, context.CancelFunc(func() {})
+		if store.IsLocked(err) {
+			// A try waits for the lock in SQLite's busy handler (at the
+			// writers' turnstile, up to the busy timeout): no longer than
+			// the wait has left.
+			tctx, cancel = context.WithDeadline(ctx, start.Add(wait))
+		}
+		var terr error
+		s, terr = open(tctx)
+		expired := tctx.Err() != nil
+		cancel()
 		if ctx.Err() != nil {
 			if s != nil {
 				s.Close()
 			}
 			return nil, ctx.Err()
 		}
-		if err == nil {
+		if terr == nil {
 			f.waited = time.Since(start)
 			fmt.Fprintf(w, "hookctl: store reachable after %s\n", ui.FormatDuration(f.waited.Round(100*time.Millisecond)))
 			return s, nil
 		}
-		if !store.IsUnreachable(err) || (!flag && !store.IsNoConnectionLeft(err)) {
+		if expired {
+			break // still locked when the wait ran out: said as the lock
+		}
+		if err = terr; !waitable(err) {
 			return nil, err
 		}
 	}

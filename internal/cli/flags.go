@@ -241,11 +241,12 @@ func MoreHint(w io.Writer, limit int, one, many string) {
 
 // AddStoreWaitFlag adds --store-wait to a long-running command (worker,
 // serve, ui, listen, deliveries tail): how long it waits at start for a store server that
-// cannot be reached yet (see Factory.WaitForStore). The store_wait
-// setting (HOOKCTL_STORE_WAIT) fills it.
+// cannot be reached yet, or a SQLite store another process keeps locked
+// (see Factory.WaitForStore). The store_wait setting (HOOKCTL_STORE_WAIT)
+// fills it.
 func AddStoreWaitFlag(fs *pflag.FlagSet, d *time.Duration) {
 	fs.DurationVar(d, "store-wait", DefaultStoreWait,
-		"at start, wait up to `duration` for a PostgreSQL server that cannot be reached yet (0: do not wait)")
+		"at start, wait up to `duration` for a PostgreSQL server that cannot be reached yet, or a SQLite store another process keeps locked (0: do not wait)")
 }
 
 // CheckStoreWait refuses a negative --store-wait (exit 2).

@@ -45,7 +45,7 @@ var Keys = []Key{
 	{"retry_schedule", "", "retry schedule, e.g. 0s,5s,5m,30m,2h"},
 	{"retry_profile", "", "retry profile: bond, mono, mambu or svix"},
 	{"timeout", "10s", "HTTP timeout for deliveries and forwards"},
-	{"store_wait", "1m", "how long worker, serve, ui, listen and deliveries tail wait at start for a PostgreSQL server not reachable yet (0: not at all)"},
+	{"store_wait", "1m", "how long worker, serve, ui, listen and deliveries tail wait at start for a PostgreSQL server not reachable yet, or a SQLite store another process keeps locked (0: not at all)"},
 }
 
 // excludes pairs the keys that cannot be used together: the flags they

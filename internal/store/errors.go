@@ -76,6 +76,10 @@ type EnvironmentError struct {
 	// NoConnectionLeft: the server refused the connection because it has
 	// none left for this user and database (PostgreSQL's 53300).
 	NoConnectionLeft bool
+	// Locked: another process held the store's write lock for all of the
+	// busy timeout (SQLite: a store import or prune --vacuum, a sqlite3
+	// shell inside a transaction); see IsLocked.
+	Locked bool
 	// Reason says in a few words, with no path or server address, what
 	// keeps a Transient store from being used now ("the disk that holds
 	// it is full"): the servers' 503 answers and pages give it to their
@@ -111,6 +115,15 @@ func IsUnreachable(err error) bool {
 func IsNoConnectionLeft(err error) bool {
 	var env *EnvironmentError
 	return errors.As(err, &env) && env.NoConnectionLeft
+}
+
+// IsLocked reports whether err is a store whose write lock another
+// process held for all of the busy timeout (an *EnvironmentError marked
+// Locked): the long-running commands wait for it at start, as for an
+// unreachable server (--store-wait); the others exit 3.
+func IsLocked(err error) bool {
+	var env *EnvironmentError
+	return errors.As(err, &env) && env.Locked
 }
 
 // ErrGone: the store's file was deleted, moved away or replaced since this

@@ -816,7 +816,17 @@ func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
 	return min(s.openedAt, v), v, err
 }
 
-// withTx runs fn in an immediate write transaction.
+// CheckWritable begins and ends an empty write transaction: it fails as
+// a write would (store.IsLocked, after the busy timeout) while another
+// process holds the store's write lock. listen, which writes as soon as
+// it starts (its journals' import, its subscription), opens the store
+// with it (cli.Factory.WritableStore), so a lock held at start (a store
+// import, a sqlite3 shell inside BEGIN IMMEDIATE) is waited for up to
+// --store-wait instead of failing its first write after the busy timeout.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	return s.withTx(ctx, func(*sql.Tx) error { return nil })
+}
+
 // walSizeLimit is the size the WAL is truncated to when it starts over
 // (PRAGMA journal_size_limit).
 var walSizeLimit int64 = 64 << 20
@@ -857,6 +867,7 @@ func (s *Store) startCheckpointer() {
 // the transaction itself still ends with the caller's context.
 func stmtContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
+// withTx runs fn in an immediate write transaction.
 func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := s.gone(); err != nil {
 		return err
@@ -961,11 +972,13 @@ func (e *busyError) Unwrap() error { return e.err }
 
 // busy makes err, a SQLITE_BUSY met after the busy timeout, a transient
 // *store.EnvironmentError: trigger, replay, listen and worker wait for the
-// store (their store patience) and say so; a one-shot command exits 3 with
+// store (their store patience) and say so; met at start (opening, a
+// migration, CheckWritable), a long-running command waits for it up to
+// --store-wait (store.IsLocked); a one-shot command exits 3 with
 // what to do, never with SQLite's "database is locked (5) (SQLITE_BUSY)"
 // and exit 1 (as subscriptions update, store prune and trigger did).
 func (s *Store) busy(err error) error {
-	return &store.EnvironmentError{Err: &busyError{path: s.path, wait: busyTimeout, err: err}, Transient: true,
+	return &store.EnvironmentError{Err: &busyError{path: s.path, wait: busyTimeout, err: err}, Transient: true, Locked: true,
 		Reason: "is locked by another process (a store prune --vacuum or import, a sqlite3 shell)",
 		Hint:   "another hookctl command (store prune --vacuum, store import) or a program holding the file in a transaction (a sqlite3 shell, a database browser) is writing to it: let it finish, then run the command again"}
 }
