@@ -797,15 +797,18 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 	return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification")
 }
 
-// refusalWords are what an answer that refuses a request says.
-var refusalWords = regexp.MustCompile(`(?i)invalid|unauthori[sz]ed|forbidden|denied|reject|refused|\berror\b|fail|mismatch|not verified|bad request|no signatures? found`)
+// refusalWords are what an answer that refuses a request says (compiled
+// on first use: every hookctl command would pay for it at start).
+var refusalWords = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)invalid|unauthori[sz]ed|forbidden|denied|reject|refused|\berror\b|fail|mismatch|not verified|bad request|no signatures? found`)
+})
 
 // refusalBody is the start of o's answer when it reads as a refusal and
 // is not what the receiver answers a valid event ("" otherwise): a
 // receiver that answers {"error":null} to everything says nothing by it.
 func (r *runner) refusalBody(o outcome) string {
 	b := firstBytes(o.a.ResponseBody)
-	if b == "" || b == r.acceptedBody || !refusalWords.MatchString(b) {
+	if b == "" || b == r.acceptedBody || !refusalWords().MatchString(b) {
 		return ""
 	}
 	return b
