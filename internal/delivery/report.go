@@ -281,12 +281,9 @@ type Fit struct {
 	methodW int
 }
 
-// urlFloor is the least width a URL is cut to ("http://l…" read as
-// nothing), errFloor an error's (with its ": ").
-const (
-	urlFloor = 16
-	errFloor = 14
-)
+// urlFloor is the least width a URL is cut to when the line has room for
+// a retry's delay beside it ("http://l…" read as nothing).
+const urlFloor = 16
 
 func (f *Fit) id(shorten func(string) string, id string) string {
 	if shorten == nil || id == "" {
@@ -410,12 +407,10 @@ func (f *Fit) AttemptLine(stamp string, res Result) string {
 		if noURL {
 			rem++ // no space after the URL
 		}
-		// The error first (to its floor), then the event whole, then
-		// the rest of the error.
+		// The error first (why the line is read), then the event whole
+		// where there is room left (trigger's line above names it).
 		d := min(width(detail), max(rem, 0))
-		if t := width(tail); t <= rem-min(width(detail), errFloor) {
-			d = min(width(detail), rem-t)
-		} else {
+		if width(tail) > rem-d {
 			tail = ""
 		}
 		if d < min(width(detail), 6) {
