@@ -230,3 +230,49 @@ func TestPolish6MovedSubscriptionID(t *testing.T) {
 		}
 	}
 }
+
+// events show's lines of an event's deliveries were whole on a terminal:
+// 131 columns for a long URL, wrapped at 80. They fit now: the delivery
+// ids cut to prefixes unique in the store (every delivery's UUID here
+// starts with the same 8 characters), which deliveries show takes, the
+// URL by its middle, the time left out where it has no room. Piped, the
+// lines are whole. (The body is data, printed as received.)
+func TestPolish6EventsShowFits(t *testing.T) {
+	t.Parallel()
+	app := polish6App(t)
+	env := []string{"NO_COLOR=1", polish5UUIDEnv + "=7c0ffee1"}
+	e := newPTYEnv(t)
+	long := app.URL + "/a/rather/long/path/to/the/receivers/webhook/endpoint/"
+	polish6Piped(t, e, env, "subscribe", "--url", long+"ok", "--events", "card.created")
+	polish6Piped(t, e, env, "subscribe", "--url", long+"fail", "--events", "card.*")
+	out, _ := polish6Piped(t, e, env, "trigger", "card.created", "--no-retry")
+	m := regexp.MustCompile(`--> card\.created \[([0-9a-f-]{36})\]`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("trigger: no event id:\n%s", out)
+	}
+	piped, _ := polish6Piped(t, e, env, "events", "show", m[1])
+	if !regexp.MustCompile(`(?m)^  7c0ffee1-[0-9a-f-]{27}  failed +` + regexp.QuoteMeta(long+"fail")).MatchString(piped) {
+		t.Fatalf("events show piped: the delivery lines are not whole:\n%s", piped)
+	}
+	row := regexp.MustCompile(`(?m)^  ([0-9a-f-]+)  (succeeded|failed) +(\S+)`)
+	for _, cols := range []uint16{80, 60} {
+		e.cols = cols
+		what := fmt.Sprintf("events show at %d columns", cols)
+		r := e.pty([]string{"NO_COLOR=1"}, "events", "show", m[1])
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", what, r.code, r.out)
+		}
+		head, _, _ := strings.Cut(r.out, "\nBody (")
+		polish5Fits(t, what, head, int(cols))
+		rows := row.FindAllStringSubmatch(head, -1)
+		if len(rows) != 2 {
+			t.Fatalf("%s: want 2 delivery lines:\n%s", what, r.out)
+		}
+		for _, d := range rows {
+			if !strings.Contains(d[3], "…") {
+				t.Errorf("%s: URL %q not cut by its middle", what, d[3])
+			}
+			polish4Runs(t, e, what, "deliveries show "+d[1])
+		}
+	}
+}
