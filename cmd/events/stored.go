@@ -1,9 +1,11 @@
 package events
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -139,14 +141,22 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 		fmt.Fprintln(w)
 		// In columns: the URLs differ in length (a forward's, a
 		// subscription's), and the times after them were out of line.
-		urls, urlWidth := make([]string, len(ds)), 0
+		urls, ids, times := make([]string, len(ds)), make([]string, len(ds)), make([]string, len(ds))
 		for i, d := range ds {
-			urls[i] = ui.Printable(d.URL, false)
-			urlWidth = max(urlWidth, lipgloss.Width(urls[i]))
+			urls[i], ids[i], times[i] = ui.Printable(d.URL, false), d.ID, ios.FormatTime(d.CreatedAt, now)
+		}
+		fitDeliveryLines(opts.Ctx, ios, st, ids, urls, times)
+		urlWidth := 0
+		for _, u := range urls {
+			urlWidth = max(urlWidth, lipgloss.Width(u))
 		}
 		for i, d := range ds {
-			fmt.Fprintf(w, "  %s  %s  %s  %s\n", s.ID.Render(d.ID), s.DeliveryStatus(d.Status).Render(fmt.Sprintf("%-9s", d.Status)),
-				urls[i]+strings.Repeat(" ", urlWidth-lipgloss.Width(urls[i])), s.Muted.Render(ios.FormatTime(d.CreatedAt, now)))
+			line := fmt.Sprintf("  %s  %s  %s", s.ID.Render(ids[i]), s.DeliveryStatus(d.Status).Render(fmt.Sprintf("%-9s", d.Status)),
+				urls[i]+strings.Repeat(" ", urlWidth-lipgloss.Width(urls[i])))
+			if times[i] != "" {
+				line += "  " + s.Muted.Render(times[i])
+			}
+			fmt.Fprintln(w, line)
 		}
 		if int64(len(ds)) < total {
 			fmt.Fprintln(w, s.Muted.Render(fmt.Sprintf("  … and %d more", total-int64(len(ds)))))
@@ -162,4 +172,36 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	fmt.Fprintln(w, s.Header.Render(fmt.Sprintf("Body (%d bytes, %s)", len(e.Payload), e.ContentType)))
 	deliveries.WriteBody(w, e.Payload)
 	return true, cw.Err
+}
+
+// fitDeliveryLines fits the lines of an event's deliveries to a terminal
+// (its width; piped, they stay whole): ids cut to prefixes unique in the
+// store (deliveries show takes one), URLs by their middle to no less
+// than 16 columns, then the times left out. (Whole, a line was 131
+// columns and wrapped at 80.)
+func fitDeliveryLines(ctx context.Context, ios *ui.IOStreams, st store.Store, ids, urls, times []string) {
+	width := ios.OutWidth()
+	if width <= 0 || len(ids) == 0 {
+		return
+	}
+	copy(ids, cli.ShortDeliveryIDs(ctx, st, slices.Clone(ids)))
+	most := func(ss []string) (n int) {
+		for _, s := range ss {
+			n = max(n, lipgloss.Width(s))
+		}
+		return n
+	}
+	room := func() int {
+		n := width - 2 - most(ids) - 2 - 9 - 2
+		if most(times) > 0 {
+			n -= 2 + most(times)
+		}
+		return n
+	}
+	if room() < min(most(urls), 16) {
+		clear(times)
+	}
+	for i, u := range urls {
+		urls[i] = ui.ElideMiddle(u, max(room(), 16))
+	}
 }

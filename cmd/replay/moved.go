@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -60,8 +61,10 @@ func (m *movedSubs) note(d *store.Delivery, url string) {
 // report says, for each subscription whose URL is now another than the
 // one its deliveries were sent to, where they went and how to send them
 // to the new URL. A deleted subscription says nothing: its deliveries
-// have no other URL.
-func (m *movedSubs) report(ctx context.Context, w io.Writer, st store.Store, verb string) {
+// have no other URL. The subscription is named by a prefix unique in the
+// store (a fixed 8 characters could name two: "replay --subscription"
+// then failed as ambiguous); on a terminal (width > 0) the line wraps.
+func (m *movedSubs) report(ctx context.Context, w io.Writer, width int, st store.Store, verb string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, id := range slices.Sorted(maps.Keys(m.urls)) {
@@ -74,8 +77,13 @@ func (m *movedSubs) report(ctx context.Context, w io.Writer, st store.Store, ver
 				continue
 			}
 			n := m.urls[id][url]
-			fmt.Fprintf(w, "%d %s of subscription %s %s to %s, the URL %s sent to; the subscription's URL is now %s: add --to %s to send there\n",
-				n, plural(n, "delivery", "deliveries"), ui.ShortID(id), verb, url, plural(n, "it was", "they were"), s.CallbackURL, s.CallbackURL)
+			short, to := cli.ShortSubscriptionIDs(ctx, st, []string{id})[0], "--to "+s.CallbackURL
+			if width > 0 {
+				to = ui.NoBreak(to)
+			}
+			line := fmt.Sprintf("%d %s of subscription %s %s to %s, the URL %s sent to; the subscription's URL is now %s: add %s to send there",
+				n, plural(n, "delivery", "deliveries"), short, verb, url, plural(n, "it was", "they were"), s.CallbackURL, to)
+			fmt.Fprintln(w, ui.Wrap(line, width, "  "))
 		}
 	}
 }

@@ -335,7 +335,7 @@ func run(ctx context.Context, opts *Options) error {
 	stdout := &cli.StdoutWatch{W: ios.Out, Stop: stopRun}
 	var rep *delivery.Reporter
 	if !ios.JSON() {
-		rep = &delivery.Reporter{W: stdout}
+		rep = &delivery.Reporter{W: stdout, Fit: cli.AttemptFit(ctx, ios, st, ios.OutWidth)}
 		if !ios.IsStdoutTTY() {
 			rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 		}
@@ -596,11 +596,11 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(ios.Out, "replayed %d %s: %s, %s, %s (%s)\n", replayed, plural(replayed, "delivery", "deliveries"),
+		fmt.Fprintln(ios.Out, ui.Wrap(fmt.Sprintf("replayed %d %s: %s, %s, %s (%s)", replayed, plural(replayed, "delivery", "deliveries"),
 			ui.PaintCount(counts.Succeeded, "succeeded", ui.Green), ui.PaintCount(counts.Failed, "failed", ui.Red),
-			ui.PaintCount(counts.Pending, "pending", ui.Yellow), ui.FormatDuration(time.Since(start)))
+			ui.PaintCount(counts.Pending, "pending", ui.Yellow), ui.FormatDuration(time.Since(start))), ios.OutWidth(), "  "))
 	}
-	moved.report(rctx, ios.ErrOut, st, "went")
+	moved.report(rctx, ios.ErrOut, ios.ErrWidth(), st, "went")
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: \"hookctl worker\" finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
@@ -780,7 +780,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		// the replay itself gives (it said nothing).
 		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 	}
-	moved.report(ctx, ios.ErrOut, st, "would go")
+	moved.report(ctx, ios.ErrOut, ios.ErrWidth(), st, "would go")
 	return nil
 }
 

@@ -69,7 +69,7 @@ their providers do, and refuse --id. Without --timestamp, now.`,
 		Example: `  printf '{"type":"ping"}' | hookctl sign --scheme standard --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
   hookctl sign --scheme stripe --secret whsec_test_secret --timestamp 1614265330 < event.json
   hookctl sign --scheme github --secret-file secret.txt --id 72d3162e-cc78-11e3-81ab-4c9367dc0958 --event push -o json < push.json
-  eval "curl -sS $(hookctl sign --scheme bond --secret "$SECRET" --format curl < body.json) --data-binary @body.json http://localhost:3000/webhooks"`,
+  eval curl -sS --data-binary @body.json http://localhost:3000/webhooks "$(hookctl sign --scheme bond --secret "$S" --format curl < body.json)"`,
 		Args: NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			// A configured scheme of auto (verify's, subscribe's default)

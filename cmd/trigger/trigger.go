@@ -402,7 +402,7 @@ func run(ctx context.Context, opts *Options) error {
 	defer stopRun()
 	defer cli.SurviveClosedStdout()()
 	stdout := &cli.StdoutWatch{W: ios.Out, Stop: stopRun}
-	rep := &delivery.Reporter{W: stdout}
+	rep := &delivery.Reporter{W: stdout, Fit: cli.AttemptFit(ctx, ios, st, ios.OutWidth)}
 	if !ios.IsStdoutTTY() {
 		rep.Buffer = 100 * time.Millisecond // a pipe or file: fewer writes
 	}
@@ -622,7 +622,7 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	} else {
-		fmt.Fprintln(ios.Out, summaryLine(counts, elapsed))
+		fmt.Fprintln(ios.Out, ui.Wrap(summaryLine(counts, elapsed), ios.OutWidth(), "  "))
 	}
 	if out.Cancelled && stdout.Closed() {
 		fmt.Fprintf(ios.ErrOut, "hookctl: stdout is closed (its reader left): the run stopped as on Ctrl-C after %d of %d events\n", created, int64(opts.Count)*int64(opts.Duplicate))

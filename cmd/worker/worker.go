@@ -128,7 +128,7 @@ func run(ctx context.Context, opts *Options) error {
 	// are the requests sent: a delivery failed without one (its
 	// subscription disabled meanwhile) is "not sent".
 	awaiting := newRetrySet(st)
-	rep := &delivery.Reporter{W: ios.Out}
+	rep := &delivery.Reporter{W: ios.Out, Fit: cli.AttemptFit(ctx, ios, st, ios.OutWidth)}
 	hints := &delivery.FailureHints{Max: 2}
 	var jsonMu = make(chan struct{}, 1)
 	e := delivery.New(st, delivery.Config{Timeout: opts.Timeout, Concurrency: opts.Concurrency, Version: opts.Factory.Version, Insecure: opts.Insecure,

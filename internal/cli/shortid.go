@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -34,6 +35,33 @@ func ShortEventIDs(ctx context.Context, st store.Store, ids []string) []string {
 		}
 		return e.ID, nil
 	})
+}
+
+// ShortSubscriptionIDs is ShortDeliveryIDs for subscription ids
+// (subscriptions get, replay --subscription… take a unique prefix).
+func ShortSubscriptionIDs(ctx context.Context, st store.Store, ids []string) []string {
+	return storeUnique(ids, ui.ShortIDs(ids), func(p string) (string, error) {
+		s, err := st.GetSubscription(ctx, p)
+		if err != nil {
+			return "", err
+		}
+		return s.ID, nil
+	})
+}
+
+// AttemptFit is the layout of a run's live log (trigger, replay, worker)
+// on a terminal: lines fitted to width (the terminal's, asked per line),
+// ids cut to prefixes unique in st. Nil when stdout is not a terminal
+// (piped, the lines stay whole, byte for byte).
+func AttemptFit(ctx context.Context, ios *ui.IOStreams, st store.Store, width func() int) *delivery.Fit {
+	if !ios.IsStdoutTTY() || ios.JSON() {
+		return nil
+	}
+	return &delivery.Fit{
+		Width:          width,
+		EventID:        func(id string) string { return ShortEventIDs(ctx, st, []string{id})[0] },
+		SubscriptionID: func(id string) string { return ShortSubscriptionIDs(ctx, st, []string{id})[0] },
+	}
 }
 
 // storeUnique lengthens each prefix of short (of the whole ids) that
