@@ -278,6 +278,7 @@ func TestReadmeTriggerJSONKeys(t *testing.T) {
 		t.Fatal("README has no trigger **Output:** paragraph")
 	}
 	para, _, _ = strings.Cut(para, "\n\n")
+	para, _, _ = strings.Cut(para, "\n- **") // the next item of the list
 	_, para, _ = strings.Cut(para, "`-o json` prints one document instead:")
 	var named []string
 	for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(para, -1) {
