@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/cli"
@@ -185,7 +186,7 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout-opts.Factory.StoreWaited())
 		defer cancel()
 	}
-	printItem, seeBatch := tailPrinter(ios)
+	printItem, seeBatch := tailPrinter(ctx, ios, st)
 	var writeErr error
 	emit := func(it delivery.TailItem) error {
 		writeErr = printItem(it)
@@ -296,8 +297,35 @@ type tailAttemptJSON struct {
 // other id of its read (batch hears each read's items first) nor printed
 // before shares (show, replay… take a unique prefix); piped, with the
 // whole id.
-func tailPrinter(ios *ui.IOStreams) (printItem func(delivery.TailItem) error, batch func([]delivery.TailItem)) {
+//
+// On a terminal an attempt's line fits its width as trigger's do
+// (delivery.Fit: the URL cut by its middle, the error by its end, the
+// event's id a prefix unique in st), with room kept for the delivery's
+// id, and so does a delivery's (fitDeliveryLine); whole, they were 150–240
+// columns, and wrapped mid-word at 80. Piped, the lines are whole, byte
+// for byte as before.
+func tailPrinter(ctx context.Context, ios *ui.IOStreams, st store.Store) (printItem func(delivery.TailItem) error, batch func([]delivery.TailItem)) {
 	var short *ui.StreamIDs
+	// fitWidth is the room of the line being printed: the terminal's
+	// width, asked per line (the window may be resized), less the id
+	// after it. Lines are printed one at a time (Emit).
+	fitWidth := 0
+	fit := cli.AttemptFit(ctx, ios, st, func() int { return fitWidth })
+	// eventID is the prefix of an event's id unique in st, as the
+	// attempt lines show it (one lookup per event; a long tail forgets
+	// them now and then).
+	eventIDs := map[string]string{}
+	eventID := func(id string) string {
+		p, ok := eventIDs[id]
+		if !ok {
+			if len(eventIDs) >= 10_000 {
+				clear(eventIDs)
+			}
+			p = cli.ShortEventIDs(ctx, st, []string{id})[0]
+			eventIDs[id] = p
+		}
+		return p
+	}
 	if ios.IsStdoutTTY() && !ios.JSON() {
 		short = &ui.StreamIDs{}
 		batch = func(items []delivery.TailItem) {
@@ -329,18 +357,80 @@ func tailPrinter(ios *ui.IOStreams) (printItem func(delivery.TailItem) error, ba
 		}
 		stamp := it.At().Local().Format("2006-01-02 15:04:05")
 		ev := &store.Event{ID: row.EventID, Type: row.EventType, Provider: row.Provider}
-		var line string
-		if it.Attempt == nil {
-			line = delivery.DeliveryLine(stamp, row.Delivery, ev, it.Source)
-		} else {
-			line = delivery.AttemptLine(stamp, delivery.Result{Delivery: it.State, Event: ev, Attempt: it.Attempt, At: it.At(), BudgetRaised: it.BudgetRaised})
-		}
 		id := row.ID
 		if short != nil {
 			id = short.Short(id)
+		}
+		var line string
+		if fit != nil {
+			fitWidth = 0 // unknown: whole
+			if w := ios.OutWidth(); w > 0 {
+				fitWidth = max(w-len("  ")-len(id), 1)
+			}
+		}
+		if it.Attempt == nil {
+			if fit != nil && fitWidth > 0 {
+				line = fitDeliveryLine(stamp, row.Delivery, ev, it.Source, fitWidth, eventID)
+			} else {
+				line = delivery.DeliveryLine(stamp, row.Delivery, ev, it.Source)
+			}
+		} else {
+			res := delivery.Result{Delivery: it.State, Event: ev, Attempt: it.Attempt, At: it.At(), BudgetRaised: it.BudgetRaised}
+			if fit != nil {
+				line = fit.AttemptLine(stamp, res)
+			} else {
+				line = delivery.AttemptLine(stamp, res)
+			}
 		}
 		_, err := fmt.Fprintln(ios.Out, line+"  "+ui.Gray(id))
 		return err
 	}
 	return printItem, batch
+}
+
+// fitDeliveryLine is delivery.DeliveryLine fitted to width columns on a
+// terminal: the event's id a prefix unique in the store (eventID), then,
+// as far as needed, the provider left out, the method too (POST, mostly)
+// when the URL has no room for 16 columns, the URL cut by its middle (to
+// 8 columns at least) and the event's type by its end (to 12); the
+// source (sent, received, check) stays whole.
+func fitDeliveryLine(stamp string, d *store.Delivery, ev *store.Event, source string, width int, eventID func(string) string) string {
+	const urlFloor = 16
+	method := d.Method
+	if method == "" {
+		method = "POST"
+	}
+	typ := ui.Printable(ev.Type, false)
+	id := ui.Printable(ev.ID, false)
+	if id != "" {
+		id = eventID(id)
+	}
+	url := ui.Printable(d.URL, false)
+	what := source
+	if ev.Provider != "" {
+		what += ", " + ev.Provider
+	}
+	w := ansi.StringWidth
+	// The columns of all but the URL (and the type, cut last).
+	others := func() int {
+		n := w(stamp) + len("  --> ") + w(typ) + len(" [] ") + w(id) + len(" ()") + w(what)
+		if method != "" {
+			n += w(method) + 1
+		}
+		return n
+	}
+	if others()+w(url) > width {
+		what = source
+	}
+	if others()+min(w(url), urlFloor) > width {
+		method = ""
+	}
+	url = ui.ElideMiddle(url, max(width-others(), 8))
+	if over := others() + w(url) - width; over > 0 {
+		typ = ui.CutEnd(typ, max(w(typ)-over, 12))
+	}
+	if method != "" {
+		method += " "
+	}
+	return fmt.Sprintf("%s  --> %s [%s] %s%s (%s)", stamp, ui.Cyan(typ), id, method, url, what)
 }
