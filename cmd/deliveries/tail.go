@@ -311,21 +311,6 @@ func tailPrinter(ctx context.Context, ios *ui.IOStreams, st store.Store) (printI
 	// after it. Lines are printed one at a time (Emit).
 	fitWidth := 0
 	fit := cli.AttemptFit(ctx, ios, st, func() int { return fitWidth })
-	// eventID is the prefix of an event's id unique in st, as the
-	// attempt lines show it (one lookup per event; a long tail forgets
-	// them now and then).
-	eventIDs := map[string]string{}
-	eventID := func(id string) string {
-		p, ok := eventIDs[id]
-		if !ok {
-			if len(eventIDs) >= 10_000 {
-				clear(eventIDs)
-			}
-			p = cli.ShortEventIDs(ctx, st, []string{id})[0]
-			eventIDs[id] = p
-		}
-		return p
-	}
 	if ios.IsStdoutTTY() && !ios.JSON() {
 		short = &ui.StreamIDs{}
 		batch = func(items []delivery.TailItem) {
@@ -370,7 +355,7 @@ func tailPrinter(ctx context.Context, ios *ui.IOStreams, st store.Store) (printI
 		}
 		if it.Attempt == nil {
 			if fit != nil && fitWidth > 0 {
-				line = fitDeliveryLine(stamp, row.Delivery, ev, it.Source, fitWidth, eventID)
+				line = fitDeliveryLine(stamp, row.Delivery, ev, it.Source, fitWidth, fit.ShortEventID)
 			} else {
 				line = delivery.DeliveryLine(stamp, row.Delivery, ev, it.Source)
 			}

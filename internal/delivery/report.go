@@ -307,6 +307,11 @@ func (f *Fit) id(shorten func(string) string, id string) string {
 	return p
 }
 
+// ShortEventID is the event id as the fitted lines show it (EventID's
+// prefix, remembered): for a line of the caller's own beside them
+// (deliveries tail's delivery lines).
+func (f *Fit) ShortEventID(id string) string { return f.id(f.EventID, id) }
+
 func (f *Fit) width() int {
 	if f.Width == nil {
 		return 0
