@@ -386,7 +386,7 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 func (c *control) waitSettled(w http.ResponseWriter, r *http.Request, f store.DeliveryFilter) bool {
 	wait, ok := waitParam(r.URL.Query().Get("wait"))
 	if !ok {
-		ctlFail(w, http.StatusBadRequest, "invalid_request", "wait must be a duration up to 1m (wait=10s, or seconds: wait=10): how long to wait for the deliveries to succeed or fail")
+		badWait(w, "deliveries")
 		return false
 	}
 	if wait <= 0 {
@@ -394,26 +394,42 @@ func (c *control) waitSettled(w http.ResponseWriter, r *http.Request, f store.De
 	}
 	f.Status = store.DeliveryPending
 	f.Limit = 1
+	var err error
+	alive := c.pollFor(r, wait, func() bool {
+		var ds []*store.Delivery
+		ds, err = c.svc.Store.ListDeliveries(r.Context(), f)
+		return err != nil || len(ds) == 0
+	})
+	if err != nil {
+		c.storeFail(w, err)
+		return false
+	}
+	return alive
+}
+
+// pollFor calls settled, then every 50 ms again, until it reports true,
+// wait has passed or the server shuts down (true), or the request went
+// away (false): ?wait='s loop, for one delivery and for a list.
+func (c *control) pollFor(r *http.Request, wait time.Duration, settled func() bool) bool {
 	deadline := time.Now().Add(wait)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	for {
-		ds, err := c.svc.Store.ListDeliveries(r.Context(), f)
-		if err != nil {
-			c.storeFail(w, err)
-			return false
-		}
-		if len(ds) == 0 || !time.Now().Before(deadline) {
-			return true
-		}
+	for !settled() && time.Now().Before(deadline) {
 		select {
 		case <-tick.C:
 		case <-r.Context().Done():
 			return false
 		case <-c.server.streams.Done():
-			return true
+			return true // shutting down: answer what it is now
 		}
 	}
+	return true
+}
+
+// badWait answers a ?wait= that is not a duration up to maxWait (what:
+// "delivery" or "deliveries").
+func badWait(w http.ResponseWriter, what string) {
+	ctlFail(w, http.StatusBadRequest, "invalid_request", "wait must be a duration up to 1m (wait=10s, or seconds: wait=10): how long to wait for the "+what+" to succeed or fail")
 }
 
 func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
@@ -517,7 +533,7 @@ const maxWait = time.Minute
 func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
 	wait, ok := waitParam(r.URL.Query().Get("wait"))
 	if !ok {
-		ctlFail(w, http.StatusBadRequest, "invalid_request", "wait must be a duration up to 1m (wait=10s, or seconds: wait=10): how long to wait for the delivery to succeed or fail")
+		badWait(w, "delivery")
 		return
 	}
 	d, err := c.svc.Store.GetDelivery(r.Context(), r.PathValue("id"))
@@ -525,20 +541,15 @@ func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
 	// pending when the wait ends), so a test suite asserts on its outcome
 	// with one request instead of a sleep-and-poll loop.
 	if err == nil && wait > 0 && d.Status == store.DeliveryPending {
-		deadline := time.Now().Add(wait)
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for err == nil && d.Status == store.DeliveryPending && time.Now().Before(deadline) {
-			select {
-			case <-tick.C:
-			case <-r.Context().Done():
-				return
-			case <-c.server.streams.Done():
-				// Shutting down: answer what it is now.
-				deadline = time.Time{}
-				continue
+		first := true
+		if !c.pollFor(r, wait, func() bool {
+			if !first { // the read above is the first look
+				d, err = c.svc.Store.GetDelivery(r.Context(), d.ID)
 			}
-			d, err = c.svc.Store.GetDelivery(r.Context(), d.ID)
+			first = false
+			return err != nil || d.Status != store.DeliveryPending
+		}) {
+			return
 		}
 	}
 	if err != nil {
