@@ -532,20 +532,10 @@ func foreignHint(paths []string, s store.Store, readOnly bool) string {
 	}
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
-		quoted[i] = shellQuote(p)
+		quoted[i] = config.ShellArg(p)
 	}
 	return fmt.Sprintf("%sgive %s to the store's owner (sudo chown %s %s), then %s: it imports %s",
 		why, it, ownerName, strings.Join(quoted, " "), strings.TrimPrefix(run, "then "), them)
-}
-
-// shellQuote quotes p for a POSIX shell when it needs it.
-func shellQuote(p string) string {
-	if strings.IndexFunc(p, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0 {
-		return p
-	}
-	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }
 
 // deniedHint says who may import the journals in dir, which this user

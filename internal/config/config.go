@@ -866,10 +866,11 @@ func Command(file string, explicit bool, args string) string {
 	return "hookctl --config " + ShellArg(file) + " config " + args
 }
 
-// ShellArg quotes s for a POSIX shell when it needs it (a path in a hint).
+// ShellArg quotes s for a POSIX shell when it needs it (a path in a
+// hint). A ~ is quoted: at the start of a word the shell expands it.
 func ShellArg(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r == '~' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	}) < 0 {
 		return s
 	}
