@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -182,6 +184,62 @@ func TestHelpExitStatusMatchesReadme(t *testing.T) {
 		}
 		if strings.Join(codes, ",") != strings.Join(readme, ",") {
 			t.Errorf("%s: --help lists exit codes %v, README %v", name, codes, readme)
+		}
+	}
+}
+
+// TestReadmeContents: README's table of contents lists every section
+// (## and ### headings outside code blocks) in order, nested as they are,
+// each linked to GitHub's anchor of its heading; and every #anchor link in
+// README names a heading. A section added, renamed or moved without its
+// entry fails here.
+func TestReadmeContents(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	var want []string
+	anchors := map[string]bool{}
+	inBlock := false
+	heading := regexp.MustCompile(`^(##|###) (.+)$`)
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inBlock = !inBlock
+			continue
+		}
+		m := heading.FindStringSubmatch(line)
+		if inBlock || m == nil {
+			continue
+		}
+		// GitHub's anchor: lower case, punctuation dropped, spaces to dashes.
+		a := strings.ToLower(m[2])
+		a = regexp.MustCompile(`[^\p{L}\p{N}_\- ]`).ReplaceAllString(a, "")
+		a = strings.ReplaceAll(a, " ", "-")
+		if anchors[a] {
+			t.Errorf("two headings have the anchor #%s", a)
+		}
+		anchors[a] = true
+		indent := ""
+		if m[1] == "###" {
+			indent = "  "
+		}
+		want = append(want, fmt.Sprintf("%s- [%s](#%s)", indent, m[2], a))
+	}
+	if len(want) < 20 {
+		t.Fatalf("found only %d headings in README.md", len(want))
+	}
+	_, toc, ok := strings.Cut(s, "\n**Contents**\n\n")
+	if !ok {
+		t.Fatal("README has no **Contents** list")
+	}
+	toc, _, _ = strings.Cut(toc, "\n\n")
+	if got := strings.Split(toc, "\n"); !slices.Equal(got, want) {
+		t.Errorf("README's contents:\n%s\nwant (its headings):\n%s", toc, strings.Join(want, "\n"))
+	}
+	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(s, -1) {
+		if !anchors[m[1]] {
+			t.Errorf("README links to #%s, which no heading has", m[1])
 		}
 	}
 }
