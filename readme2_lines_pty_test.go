@@ -116,3 +116,43 @@ func compareLogLines(t *testing.T, name string, readme []string, out string) {
 			strings.Join(got, "\n"), strings.Join(want, "\n"), out)
 	}
 }
+
+// TestTailLinesOnATerminalOfUnknownWidth: on a terminal that gives no
+// width (a pseudo-terminal of 0 columns: `script` without a size, some
+// CI runners), deliveries tail's delivery line names its event by the
+// prefix its attempt lines give it, as trigger's lines do there; it
+// named it whole (`[6b70a6f4-faf5-4786-854b-7bafd5af8db5]`) beside
+// attempt lines saying `[6b70a6f4]`.
+func TestTailLinesOnATerminalOfUnknownWidth(t *testing.T) {
+	t.Parallel()
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer ok.Close()
+	e := newPTYEnv(t)
+	e.plain("subscribe", "--url", ok.URL+"/webhooks", "--events", "card.*")
+	e.plain("trigger", "card.created")
+	c := e.command(nil, "deliveries", "tail", "--timeout", "1s")
+	f, out, drained := e.startDrained(c, 0)
+	defer f.Close()
+	if err := c.Wait(); err != nil {
+		t.Fatalf("deliveries tail: %v\n%s", err, out.String())
+	}
+	<-drained
+	text := logANSI.ReplaceAllString(out.String(), "")
+	var sent, attempt string
+	for _, l := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		switch {
+		case strings.Contains(l, "  --> "):
+			sent = l
+		case strings.Contains(l, "  <-- "):
+			attempt = l
+		}
+	}
+	prefix := regexp.MustCompile(`card\.created \[([0-9a-f-]+)\]`)
+	ms, ma := prefix.FindStringSubmatch(sent), prefix.FindStringSubmatch(attempt)
+	if ms == nil || ma == nil {
+		t.Fatalf("no delivery or attempt line naming the event:\n%s", text)
+	}
+	if ms[1] != ma[1] || logUUID.MatchString(ms[1]) {
+		t.Errorf("the delivery line names the event %q, its attempt line %q: want the same prefix\n%s", ms[1], ma[1], text)
+	}
+}
