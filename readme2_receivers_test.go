@@ -15,14 +15,19 @@ import (
 	"time"
 )
 
-// TestReadmeExampleReceiversAsWritten: the README's lines for the example
-// receivers work as a newcomer types them, in a checkout: the receiver's
-// command and then its check, both in a shell at the checkout's root (the
-// Node line once cd'ed into its directory, so its processed.log was not
-// where the check's --effect-cmd read it: exit 2). Only the secret
-// placeholder is filled in and the port made a free one.
+// TestReadmeExampleReceiversAsWritten: the READMEs' lines for the example
+// receivers work as a newcomer types them, in a checkout: README.md's
+// receiver command and then its check, both in a shell at the checkout's
+// root (the Node line once cd'ed into its directory, so its processed.log
+// was not where the check's --effect-cmd read it: exit 2), and
+// examples/receivers/README.md's, both in the example's directory (or the
+// root, where its Run says so). Only the secret placeholder is filled in
+// and the port made a free one.
 func TestReadmeExampleReceiversAsWritten(t *testing.T) {
 	t.Parallel()
+	type example struct{ name, dir, start, check string }
+	var examples []example
+
 	s := readme(t)
 	_, list, ok := strings.Cut(s, "`examples/receivers/` holds small receivers")
 	if !ok {
@@ -30,26 +35,51 @@ func TestReadmeExampleReceiversAsWritten(t *testing.T) {
 	}
 	list, _, _ = strings.Cut(list, "\n\n```")
 	line := regexp.MustCompile("(?m)^- (\\w+) \\([^)]*\\): `([^`]+)`, then `([^`]+)`$")
-	found := line.FindAllStringSubmatch(list, -1)
-	if len(found) != 3 {
-		t.Fatalf("want the 3 example receivers' lines, found %d in:\n%s", len(found), list)
+	for _, m := range line.FindAllStringSubmatch(list, -1) {
+		examples = append(examples, example{"README/" + m[1], ".", m[2], m[3]})
+	}
+	if len(examples) != 3 {
+		t.Fatalf("want the 3 example receivers' lines, found %d in:\n%s", len(examples), list)
+	}
+	b, err := os.ReadFile("examples/receivers/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `(\\w+)/` \\|[^|]*\\|[^|]*\\| `([^`]+)`([^|]*)\\| `([^`]+)` \\|$")
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		dir := filepath.Join("examples/receivers", m[1])
+		if strings.Contains(m[3], "from the repository root") {
+			dir = "."
+		}
+		examples = append(examples, example{"examples/" + m[1], dir, m[2], m[4]})
+	}
+	if len(examples) != 6 {
+		t.Fatalf("want the 3 rows of examples/receivers/README.md's table too, found %d", len(examples)-3)
 	}
 	bin := hookctlBinary(t)
 
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // suits standard, stripe and bond
 	port := regexp.MustCompile(`PORT=\d+`)
 	url := regexp.MustCompile(`http://localhost:\d+/webhooks`)
-	for _, m := range found {
-		name, start, check := m[1], m[2], m[3]
+	for _, ex := range examples {
+		name, start, check := ex.name, ex.start, ex.check
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			need := map[string][]string{"Node": {"node", "npm"}, "Python": {"python3"}, "Go": {"go"}}[name]
+			var need []string
+			switch {
+			case strings.Contains(start, "npm "):
+				need = []string{"node", "npm"}
+			case strings.Contains(start, "python3 "):
+				need = []string{"python3"}
+			default:
+				need = []string{"go"}
+			}
 			for _, tool := range need {
 				if _, err := exec.LookPath(tool); err != nil {
 					t.Skipf("SKIP: %s not found: the %s example's README line is not run", tool, name)
 				}
 			}
-			// A checkout of its own (each writes processed.log at its root):
+			// A checkout of its own (each writes processed.log where it runs):
 			// the examples (no node_modules, no processed.log) and the
 			// module files `go run ./examples/receivers/go` needs.
 			root := t.TempDir()
@@ -61,7 +91,7 @@ func TestReadmeExampleReceiversAsWritten(t *testing.T) {
 			}
 			start = port.ReplaceAllString(strings.ReplaceAll(start, "whsec_…", secret), "PORT=0")
 			recv := exec.Command("bash", "-c", start)
-			recv.Dir = root
+			recv.Dir = filepath.Join(root, ex.dir)
 			recv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // go run's and npm's children too
 			out, err := recv.StdoutPipe()
 			if err != nil {
@@ -96,14 +126,14 @@ func TestReadmeExampleReceiversAsWritten(t *testing.T) {
 			if got == "" {
 				syscall.Kill(-recv.Process.Pid, syscall.SIGKILL)
 				recv.Wait()
-				if name == "Node" && strings.Contains(stderr.String(), "npm error") {
+				if strings.Contains(stderr.String(), "npm error") {
 					t.Skipf("SKIP: npm install failed (offline?), the Node example's README line is not run:\n%s", stderr.String())
 				}
 				t.Fatalf("$ %s\nprinted no \"listening on\" line; stderr:\n%s", start, stderr.String())
 			}
 			check = url.ReplaceAllString(strings.ReplaceAll(check, "whsec_…", secret), got)
 			c := exec.Command("bash", "-c", check)
-			c.Dir = root
+			c.Dir = filepath.Join(root, ex.dir)
 			c.Env = append(os.Environ(),
 				"PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
 				"HOOKCTL_CONFIG_DIR="+t.TempDir(), "HOOKCTL_STORE="+filepath.Join(t.TempDir(), "hookctl.db"))
@@ -111,7 +141,7 @@ func TestReadmeExampleReceiversAsWritten(t *testing.T) {
 			c.Stdout, c.Stderr = &cout, &cerr
 			err = c.Run()
 			if err != nil || !regexp.MustCompile(`(?m)^dedupes-duplicate\tPASS\t`).MatchString(cout.String()) {
-				t.Fatalf("README's %s lines, run at the checkout's root:\n$ %s\n$ %s\n%v\n%s%s", name, start, check, err, cout.String(), cerr.String())
+				t.Fatalf("%s's lines, run in %s:\n$ %s\n$ %s\n%v\n%s%s", name, ex.dir, start, check, err, cout.String(), cerr.String())
 			}
 		})
 	}
