@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -240,6 +241,53 @@ func TestReadmeContents(t *testing.T) {
 	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(s, -1) {
 		if !anchors[m[1]] {
 			t.Errorf("README links to #%s, which no heading has", m[1])
+		}
+	}
+}
+
+// TestReadmeNamesRealTests: every test README.md names as evidence
+// (`TestMultiWorkerSQLite`, or `TestPgbusy*` for a family) is a test
+// function of the module, so a renamed or deleted test cannot leave a
+// claim pointing at nothing.
+func TestReadmeNamesRealTests(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs := map[string]bool{}
+	decl := regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]*)\(`)
+	err = filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".") && path != "..") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, "_test.go") {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
+				funcs[m[1]] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := regexp.MustCompile(`\bTest[A-Z][A-Za-z0-9_]*\*?`).FindAllString(string(b), -1)
+	if len(named) < 20 {
+		t.Fatalf("README names only %d tests", len(named))
+	}
+	for _, name := range named {
+		if prefix, family := strings.CutSuffix(name, "*"); family {
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(funcs)), func(f string) bool { return strings.HasPrefix(f, prefix) }) {
+				t.Errorf("README names the tests %s: none is a test function", name)
+			}
+		} else if !funcs[name] {
+			t.Errorf("README names %s, which is no test function", name)
 		}
 	}
 }
