@@ -1,11 +1,15 @@
 package cmd
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,16 +91,28 @@ func TestReadmeCommandsParse(t *testing.T) {
 }
 
 // TestReadmeExitCodes: README's exit-code table lists every exit code
-// internal/cli defines (the Exit… constants, read from the source, so a
-// new one cannot go undocumented), and no other.
+// internal/cli defines (the Exit… constants, read from the source of
+// every file of the package — ExitReaderGone lives in pipe.go, not
+// beside the others — so a new one cannot go undocumented), and no other.
 func TestReadmeExitCodes(t *testing.T) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "../internal/cli/errors.go", nil, 0)
+	files, err := filepath.Glob("../internal/cli/*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	fset := token.NewFileSet()
+	var decls []ast.Decl
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decls = append(decls, f.Decls...)
+	}
 	defined := map[string]string{} // code → constant
-	for _, d := range f.Decls {
+	for _, d := range decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.CONST {
 			continue
@@ -169,6 +185,109 @@ func TestHelpExitStatusMatchesReadme(t *testing.T) {
 		}
 		if strings.Join(codes, ",") != strings.Join(readme, ",") {
 			t.Errorf("%s: --help lists exit codes %v, README %v", name, codes, readme)
+		}
+	}
+}
+
+// TestReadmeContents: README's table of contents lists every section
+// (## and ### headings outside code blocks) in order, nested as they are,
+// each linked to GitHub's anchor of its heading; and every #anchor link in
+// README names a heading. A section added, renamed or moved without its
+// entry fails here.
+func TestReadmeContents(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	var want []string
+	anchors := map[string]bool{}
+	inBlock := false
+	heading := regexp.MustCompile(`^(##|###) (.+)$`)
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inBlock = !inBlock
+			continue
+		}
+		m := heading.FindStringSubmatch(line)
+		if inBlock || m == nil {
+			continue
+		}
+		// GitHub's anchor: lower case, punctuation dropped, spaces to dashes.
+		a := strings.ToLower(m[2])
+		a = regexp.MustCompile(`[^\p{L}\p{N}_\- ]`).ReplaceAllString(a, "")
+		a = strings.ReplaceAll(a, " ", "-")
+		if anchors[a] {
+			t.Errorf("two headings have the anchor #%s", a)
+		}
+		anchors[a] = true
+		indent := ""
+		if m[1] == "###" {
+			indent = "  "
+		}
+		want = append(want, fmt.Sprintf("%s- [%s](#%s)", indent, m[2], a))
+	}
+	if len(want) < 20 {
+		t.Fatalf("found only %d headings in README.md", len(want))
+	}
+	_, toc, ok := strings.Cut(s, "\n**Contents**\n\n")
+	if !ok {
+		t.Fatal("README has no **Contents** list")
+	}
+	toc, _, _ = strings.Cut(toc, "\n\n")
+	if got := strings.Split(toc, "\n"); !slices.Equal(got, want) {
+		t.Errorf("README's contents:\n%s\nwant (its headings):\n%s", toc, strings.Join(want, "\n"))
+	}
+	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(s, -1) {
+		if !anchors[m[1]] {
+			t.Errorf("README links to #%s, which no heading has", m[1])
+		}
+	}
+}
+
+// TestReadmeNamesRealTests: every test README.md names as evidence
+// (`TestMultiWorkerSQLite`, or `TestPgbusy*` for a family) is a test
+// function of the module, so a renamed or deleted test cannot leave a
+// claim pointing at nothing.
+func TestReadmeNamesRealTests(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs := map[string]bool{}
+	decl := regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]*)\(`)
+	err = filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".") && path != "..") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, "_test.go") {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
+				funcs[m[1]] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := regexp.MustCompile(`\bTest[A-Z][A-Za-z0-9_]*\*?`).FindAllString(string(b), -1)
+	if len(named) < 20 {
+		t.Fatalf("README names only %d tests", len(named))
+	}
+	for _, name := range named {
+		if prefix, family := strings.CutSuffix(name, "*"); family {
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(funcs)), func(f string) bool { return strings.HasPrefix(f, prefix) }) {
+				t.Errorf("README names the tests %s: none is a test function", name)
+			}
+		} else if !funcs[name] {
+			t.Errorf("README names %s, which is no test function", name)
 		}
 	}
 }

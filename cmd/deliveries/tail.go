@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"time"
 
@@ -354,8 +355,15 @@ func tailPrinter(ctx context.Context, ios *ui.IOStreams, st store.Store) (printI
 			}
 		}
 		if it.Attempt == nil {
-			if fit != nil && fitWidth > 0 {
-				line = fitDeliveryLine(stamp, row.Delivery, ev, it.Source, fitWidth, fit.ShortEventID)
+			if fit != nil {
+				// A terminal that gives no width (0 columns): nothing cut,
+				// but the event named by the prefix its attempt lines give
+				// it, as trigger's lines do there.
+				width := fitWidth
+				if width <= 0 {
+					width = math.MaxInt32
+				}
+				line = fitDeliveryLine(stamp, row.Delivery, ev, it.Source, width, fit.ShortEventID)
 			} else {
 				line = delivery.DeliveryLine(stamp, row.Delivery, ev, it.Source)
 			}
