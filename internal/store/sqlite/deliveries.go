@@ -161,11 +161,15 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 // ListDeliveries lists deliveries by Seq (ascending, or descending with
 // f.Newest).
 func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	q, args := listDeliveriesSQL(f)
 	if typePage(f) {
 		return s.listTypePage(ctx, f)
 	}
-	q, args := listDeliveriesSQL(f)
-	return s.queryDeliveries(ctx, q, args)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
 }
 
 func (s *Store) queryDeliveries(ctx context.Context, q string, args []any) ([]*store.Delivery, error) {
