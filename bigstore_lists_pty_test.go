@@ -15,7 +15,7 @@ import (
 // page, never narrow).
 func TestBigstoreListsPagedOnATerminal(t *testing.T) {
 	e := newPTYEnv(t)
-	seedBigstore(t, e.dir+"/hookctl.db", 2500)
+	seedBigstore(t, e.dir+"/hookctl.db", 2500, 2000)
 	e.cols = 100
 	for _, args := range [][]string{{"events", "log", "--limit", "0"}, {"deliveries", "list", "--limit", "0"}} {
 		r := e.pty([]string{"NO_COLOR=1"}, args...)

@@ -92,7 +92,7 @@ type logJSON struct {
 func runLog(c *cobra.Command, opts *LogOptions) error {
 	ctx := c.Context()
 	ios := opts.IO
-	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source}
+	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, NoPayload: true}
 	if err := cli.CheckEventFilter("--event", opts.TypePattern); err != nil {
 		return err
 	}
