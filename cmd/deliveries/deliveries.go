@@ -172,7 +172,7 @@ func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
 
 func runList(ctx context.Context, opts *ListOptions) error {
 	ios := opts.IO
-	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Limit: cli.PageLimit(opts.Limit), Newest: true}
+	f := store.DeliveryFilter{Status: opts.Status, EventPattern: opts.EventPattern, Source: opts.Source, Newest: true}
 	if err := cli.CheckEventFilter("--event", opts.EventPattern); err != nil {
 		return err
 	}
@@ -192,35 +192,77 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		}
 		f.SubscriptionID = s.ID
 	}
-	ds, err := st.ListDeliveries(ctx, f)
-	if err != nil {
-		return err
-	}
-	ds, more := cli.Truncated(ds, opts.Limit)
+	// A page at a time (cli.ListPage deliveries, then the older ones):
+	// --limit 0 over any store holds one page. -o json is the same
+	// array, written as it is read.
+	pg := cli.NewPager(opts.Limit)
 	types := &eventTypes{st: st, m: map[string]*store.Event{}}
-	if ios.JSON() {
-		out := make([]delivery.DeliveryJSON, 0, len(ds))
-		for i, d := range ds {
-			ev := types.at(ctx, ds, i)
-			j := delivery.ToJSON(d, ev.Type, nil)
-			j.Source = store.DeliverySource(d, ev.Source)
-			out = append(out, j)
+	var (
+		arr *ui.JSONArray
+		t   *ui.Table
+	)
+	for n := pg.Ask(); n > 0; n = pg.Ask() {
+		f.Limit = n
+		ds, err := st.ListDeliveries(ctx, f)
+		if err != nil {
+			return err
 		}
-		return ui.WriteJSON(ios.Out, out)
+		ds = cli.Rows(pg, ds)
+		if len(ds) > 0 {
+			f.BeforeSeq = ds[len(ds)-1].Seq
+		}
+		types.next = 0 // the window indexes this page
+		if ios.JSON() {
+			if arr == nil {
+				arr = ui.NewJSONArray(ios.Out)
+			}
+			for i, d := range ds {
+				ev := types.at(ctx, ds, i)
+				j := delivery.ToJSON(d, ev.Type, nil)
+				j.Source = store.DeliverySource(d, ev.Source)
+				if err := arr.Add(j); err != nil {
+					return err
+				}
+			}
+			if err := arr.Flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		if pg.Shown() == 0 {
+			fmt.Fprintln(ios.ErrOut, "No deliveries match")
+			cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
+			return nil
+		}
+		if len(ds) == 0 {
+			continue // the last page was full: nothing after it
+		}
+		if t == nil {
+			// On a narrow terminal SOURCE, CREATED, ATTEMPTS and LAST give way
+			// (in that order) before the id, event type, status or URL is cut;
+			// where the event type and URL cut to 16 still do not fit (40
+			// columns), the event type is left out, as replay --dry-run's: the
+			// id and the status say what became of a delivery, the URL where.
+			t = ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
+				Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST").DropLast("EVENT")
+		}
+		if err := listRows(ctx, ios, st, t, types, ds, now); err != nil {
+			return err
+		}
 	}
-	if len(ds) == 0 {
-		fmt.Fprintln(ios.ErrOut, "No deliveries match")
-		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
-		return nil
+	if arr != nil {
+		return arr.Close()
 	}
+	if pg.More() {
+		cli.MoreHint(ios.ErrOut, opts.Limit, "delivery", "deliveries")
+	}
+	return nil
+}
+
+// listRows writes a page of the list's rows (Flush: the table holds one
+// page at a time).
+func listRows(ctx context.Context, ios *ui.IOStreams, st store.Store, t *ui.Table, types *eventTypes, ds []*store.Delivery, now time.Time) error {
 	s := ios.Styles()
-	// On a narrow terminal SOURCE, CREATED, ATTEMPTS and LAST give way
-	// (in that order) before the id, event type, status or URL is cut;
-	// where the event type and URL cut to 16 still do not fit (40
-	// columns), the event type is left out, as replay --dry-run's: the
-	// id and the status say what became of a delivery, the URL where.
-	t := ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
-		Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST").DropLast("EVENT")
 	// On a terminal, ids and origin ids (listen's forwards: ↳ the
 	// delivery forwarded) are cut to prefixes unique among all of them:
 	// show, replay… take one.
@@ -263,13 +305,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 			Styled(d.Status, s.DeliveryStatus(d.Status)).Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).
 			Styled(last, s.AttemptStatus(d.LastStatus, delivery.LastAttemptFailed(d))).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
 	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	if more {
-		cli.MoreHint(ios.ErrOut, opts.Limit, "delivery", "deliveries")
-	}
-	return nil
+	return t.Flush()
 }
 
 // ShowOptions are the parsed flags of `deliveries show`.

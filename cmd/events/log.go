@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ type logJSON struct {
 func runLog(c *cobra.Command, opts *LogOptions) error {
 	ctx := c.Context()
 	ios := opts.IO
-	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, Limit: cli.PageLimit(opts.Limit)}
+	f := store.EventFilter{TypePattern: opts.TypePattern, Source: opts.Source, NoPayload: true}
 	if err := cli.CheckEventFilter("--event", opts.TypePattern); err != nil {
 		return err
 	}
@@ -104,40 +105,82 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	if err != nil {
 		return err
 	}
-	evs, err := st.ListEvents(ctx, f)
-	if err != nil {
-		return err
-	}
-	evs, more := cli.Truncated(evs, opts.Limit)
-	if ios.JSON() {
-		out := make([]logJSON, 0, len(evs))
-		for _, e := range evs {
-			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: store.CanonicalVerdict(e.Verdict)}
-			j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
-			out = append(out, j)
+	// A page at a time (cli.ListPage events, then the next older ones
+	// from the last one's place): --limit 0 over any store holds one
+	// page. -o json is the same array, written as it is read.
+	pg := cli.NewPager(opts.Limit)
+	var (
+		arr *ui.JSONArray
+		t   *ui.Table
+	)
+	for n := pg.Ask(); n > 0; n = pg.Ask() {
+		f.Limit = n
+		evs, err := st.ListEvents(ctx, f)
+		if err != nil {
+			return err
 		}
-		return ui.WriteJSON(ios.Out, out)
-	}
-	if len(evs) == 0 {
-		// "yet" only when nothing narrowed the list: a filter that
-		// matches nothing says so instead of calling the log empty.
-		if opts.TypePattern != "" || opts.Source != "" || !opts.Since.IsZero() || !opts.Until.IsZero() {
-			fmt.Fprintln(ios.ErrOut, "No events match")
-			cli.EventTypoHint(ios.ErrOut, opts.TypePattern)
+		evs = cli.Rows(pg, evs)
+		if len(evs) > 0 {
+			last := evs[len(evs)-1]
+			f.BeforeAt = &store.EventCursor{CreatedAt: last.CreatedAt, Seq: last.Seq}
+		}
+		if ios.JSON() {
+			if arr == nil {
+				arr = ui.NewJSONArray(ios.Out)
+			}
+			for _, e := range evs {
+				j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: store.CanonicalVerdict(e.Verdict)}
+				j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
+				if err := arr.Add(j); err != nil {
+					return err
+				}
+			}
+			if err := arr.Flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		if pg.Shown() == 0 {
+			// "yet" only when nothing narrowed the list: a filter that
+			// matches nothing says so instead of calling the log empty.
+			if opts.TypePattern != "" || opts.Source != "" || !opts.Since.IsZero() || !opts.Until.IsZero() {
+				fmt.Fprintln(ios.ErrOut, "No events match")
+				cli.EventTypoHint(ios.ErrOut, opts.TypePattern)
+				return nil
+			}
+			fmt.Fprintln(ios.ErrOut, "No events yet")
+			fmt.Fprintln(ios.ErrOut, "hookctl: hint: send one: hookctl trigger card.created")
 			return nil
 		}
-		fmt.Fprintln(ios.ErrOut, "No events yet")
-		fmt.Fprintln(ios.ErrOut, "hookctl: hint: send one: hookctl trigger card.created")
-		return nil
+		if t == nil {
+			// On a narrow terminal SOURCE, PROVIDER and CREATED give way (in that
+			// order) before the id, type or deliveries are cut; where the type cut
+			// to 16 and the deliveries still do not fit (40 columns), the
+			// deliveries are left out: the id and the type say which event it is
+			// (events show <id> lists its deliveries).
+			t = ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED").
+				Drop("SOURCE", "PROVIDER", "CREATED").DropLast("DELIVERIES")
+		}
+		if len(evs) == 0 {
+			continue // the last page was full: nothing after it
+		}
+		if err := logRows(ctx, ios, st, t, evs, now); err != nil {
+			return err
+		}
 	}
+	if arr != nil {
+		return arr.Close()
+	}
+	if pg.More() {
+		cli.MoreHint(ios.ErrOut, opts.Limit, "event", "events")
+	}
+	return nil
+}
+
+// logRows writes a page of the log's rows (Flush: the table holds one
+// page at a time).
+func logRows(ctx context.Context, ios *ui.IOStreams, st store.Store, t *ui.Table, evs []*store.EventSummary, now time.Time) error {
 	s := ios.Styles()
-	// On a narrow terminal SOURCE, PROVIDER and CREATED give way (in that
-	// order) before the id, type or deliveries are cut; where the type cut
-	// to 16 and the deliveries still do not fit (40 columns), the
-	// deliveries are left out: the id and the type say which event it is
-	// (events show <id> lists its deliveries).
-	t := ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED").
-		Drop("SOURCE", "PROVIDER", "CREATED").DropLast("DELIVERIES")
 	ids := make([]string, len(evs))
 	for i, e := range evs {
 		ids[i] = e.ID
@@ -162,13 +205,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 		r.Cell(e.Provider).Cell(e.Source).
 			Spans(", ", deliveryStates(ios, e)...).Cell(ios.FormatTime(e.CreatedAt, now)).End()
 	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	if more {
-		cli.MoreHint(ios.ErrOut, opts.Limit, "event", "events")
-	}
-	return nil
+	return t.Flush()
 }
 
 // deliveryStates is "2 succeeded, 1 failed", each part coloured on a

@@ -251,6 +251,11 @@ type EventFilter struct {
 	Oldest bool
 	// NoCounts leaves the summaries' delivery counts at zero (cheaper).
 	NoCounts bool
+	// NoPayload leaves the summaries' Payload and Headers empty: a
+	// listing that shows neither (events log) reads no bodies, so a page
+	// of it is small whatever the events carry (1,000 bodies of listen's
+	// 1 MiB limit: 1 GB).
+	NoPayload bool
 }
 
 // EventSummary is an event with the states of its deliveries.

@@ -23,6 +23,10 @@ type Table struct {
 	// dropLast: the primary columns left out when the others at their
 	// floor still do not fit (see DropLast).
 	dropLast []string
+	// flushed: Flush has written rows (and the header) already; seen:
+	// the widest cell of each column in them (see Flush).
+	flushed bool
+	seen    []int
 }
 
 // DropLast names primary columns a terminal may still leave out, first
@@ -161,9 +165,12 @@ func (t *Table) RenderTo(w io.Writer) error {
 			row[i].text = strings.Join(parts, Printable(row[i].sep, false))
 		}
 	}
-	widths := make([]int, len(t.headers))
+	widths := make([]int, max(len(t.headers), len(t.seen)))
 	for i, h := range t.headers {
 		widths[i] = lipgloss.Width(h)
+	}
+	for i, w := range t.seen {
+		widths[i] = max(widths[i], w)
 	}
 	for _, row := range t.rows {
 		for i, c := range row {
@@ -175,6 +182,7 @@ func (t *Table) RenderTo(w io.Writer) error {
 			}
 		}
 	}
+	t.seen = slices.Clone(widths)
 	var hidden []bool
 	if tw := t.ios.StdoutWidth(); tw > 0 && !t.record {
 		// A SOURCE cell is a word and a link ("received ↳9c28…"): the
@@ -226,7 +234,7 @@ func (t *Table) RenderTo(w io.Writer) error {
 		}
 		b.WriteByte('\n')
 	}
-	if len(t.headers) > 0 {
+	if len(t.headers) > 0 && !t.flushed {
 		hc := make([]cell, len(t.headers))
 		for i, h := range t.headers {
 			hc[i] = cell{text: h}
@@ -237,6 +245,19 @@ func (t *Table) RenderTo(w io.Writer) error {
 		writeRow(row, false)
 	}
 	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Flush writes the rows added since the last Flush (the header with the
+// first) and forgets them: a listing of any length is written a page at
+// a time, in memory bounded by the page. Piped, the output is the same as
+// one Render of every row. On a terminal each page is aligned on its own
+// cells and those of the pages before it (a column widens at the page
+// with a wider cell; it never narrows).
+func (t *Table) Flush() error {
+	err := t.Render()
+	t.flushed = true
+	t.rows = t.rows[:0]
 	return err
 }
 

@@ -162,11 +162,88 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 // f.Newest).
 func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
 	q, args := listDeliveriesSQL(f)
+	if typePage(f) {
+		return s.listTypePage(ctx, f)
+	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	return scanDeliveries(rows)
+}
+
+func (s *Store) queryDeliveries(ctx context.Context, q string, args []any) ([]*store.Delivery, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
+}
+
+// A page of the deliveries of an event type, newest first (deliveries
+// list --event, serve's ?event=): SQLite found every event of the type
+// through events_type_created, their deliveries, and sorted them all for
+// the page (100,000 deliveries of one type in 500,000: 0.12–0.64 s). No
+// index orders deliveries by their event's type, so the page is read one
+// of two ways, by how many events the type has (counted in the index, up
+// to typeFewEvents):
+//   - fewer: as before, through the events (a few thousand to sort);
+//   - more: deliveries newest first from the cursor, each event looked
+//     up by its seq, over the newest typeWindow deliveries only (a type
+//     of 1 in 5 fills a page of 50 in ~250 rows); a page the window
+//     does not fill is finished through the events, below the window.
+//
+// The second is bounded by the window and then by the first: never a
+// scan of the whole table for a type whose events are all old.
+var (
+	typeFewEvents = 10_000
+	typeWindow    = int64(20_000) // vars: tests set them small
+)
+
+// typePage reports whether f is a page of a type's deliveries that
+// listTypePage reads (no narrower filter: an event, a run, an origin).
+func typePage(f store.DeliveryFilter) bool {
+	return f.EventPattern != "" && f.EventPattern != "*" && f.Newest && f.Limit > 0 &&
+		f.EventID == "" && len(f.EventIDs) == 0 && f.RunID == "" && f.OriginID == ""
+}
+
+func (s *Store) listTypePage(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	c, a := patternClause("type", f.EventPattern)
+	var events int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE `+c+` LIMIT ?)`, append(a, typeFewEvents)...).Scan(&events)
+	if err != nil {
+		return nil, err
+	}
+	if events < typeFewEvents {
+		q, args := listDeliveriesSQL(f)
+		return s.queryDeliveries(ctx, q, args)
+	}
+	top := f.BeforeSeq - 1
+	if f.BeforeSeq <= 0 {
+		if err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM deliveries`).Scan(&top); err != nil {
+			return nil, err
+		}
+	}
+	win := f
+	win.AfterSeq = max(f.AfterSeq, top-typeWindow)
+	q, args := typeWindowSQL(win)
+	out, err := s.queryDeliveries(ctx, q, args)
+	if err != nil || len(out) >= f.Limit || win.AfterSeq == f.AfterSeq {
+		return out, err
+	}
+	rest := f
+	rest.BeforeSeq, rest.Limit = win.AfterSeq+1, f.Limit-len(out)
+	q, args = listDeliveriesSQL(rest)
+	more, err := s.queryDeliveries(ctx, q, args)
+	return append(out, more...), err
+}
+
+// typeWindowSQL is listDeliveriesSQL(f) with the deliveries read first,
+// newest first (CROSS JOIN keeps SQLite's join order), and each one's
+// event looked up by its seq: f's seq range bounds the rows read.
+func typeWindowSQL(f store.DeliveryFilter) (string, []any) {
+	q, args := listDeliveriesSQL(f)
+	return strings.Replace(q, " JOIN events e ON ", " CROSS JOIN events e ON ", 1), args
 }
 
 func listDeliveriesSQL(f store.DeliveryFilter) (string, []any) {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
@@ -169,6 +170,9 @@ func listEventsSQL(f store.EventFilter, before, after *store.EventCursor) (strin
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending'),
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'succeeded'),
 		(SELECT count(*) FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'failed'), e.seq`
+	}
+	if f.NoPayload {
+		cols = strings.Replace(strings.Replace(cols, "e.payload", "x''", 1), "e.headers", "NULL", 1)
 	}
 	// The page's seqs first, then its rows and counts: with cols in the
 	// filtered, ordered query SQLite read every matching event and ran
