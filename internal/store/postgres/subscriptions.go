@@ -264,10 +264,11 @@ func (db *DB) deleteSubscription(ctx context.Context, tx pgx.Tx, id string, n *i
 // updated_at is hookctl's clock ($2), as for every other write: the
 // server's clock may differ from the client's, and a store shared by
 // several machines orders its changes by the clock of whoever made them.
-// Each keeps the subscription's id (deleted_subscription_id), so its
-// history stays findable by it once ON DELETE SET NULL cleared
-// subscription_id.
+// Each keeps the subscription's id as deleted_subscription_id, so its
+// history stays findable by it, and loses subscription_id here rather
+// than by ON DELETE SET NULL: that would write each row a second time.
 const orphanDeliveriesSQL = `UPDATE deliveries d SET
+		subscription_id = NULL,
 		deleted_subscription_id = s.id,
 		scheme = CASE WHEN d.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE d.scheme END,
 		secret = CASE WHEN d.scheme = '' THEN s.secret ELSE d.secret END,

@@ -142,10 +142,11 @@ func metaExpr(k string) string { return `json_extract(metadata, '$."` + k + `"')
 // method and headers, its own winning — and a pending one stops: failed,
 // and no longer leased, so a process sending it right now cannot record
 // it back to pending (a retry to the deleted endpoint) or to succeeded.
-// Each keeps the subscription's id (deleted_subscription_id), so its
-// history stays findable by it once ON DELETE SET NULL cleared
-// subscription_id.
+// Each keeps the subscription's id as deleted_subscription_id, so its
+// history stays findable by it, and loses subscription_id here rather
+// than by ON DELETE SET NULL: that would write each row a second time.
 const orphanDeliveriesSQL = `UPDATE deliveries SET
+		subscription_id = NULL,
 		deleted_subscription_id = ?2,
 		scheme = CASE WHEN deliveries.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE deliveries.scheme END,
 		secret = CASE WHEN deliveries.scheme = '' THEN s.secret ELSE deliveries.secret END,
