@@ -44,8 +44,8 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 13
-	latestPostgresSchema = 15
+	latestSQLiteSchema   = 14
+	latestPostgresSchema = 16
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

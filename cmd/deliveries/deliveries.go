@@ -186,11 +186,10 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	if opts.Subscription != "" {
-		s, err := st.GetSubscription(ctx, opts.Subscription)
-		if err != nil {
+		// A deleted subscription's deliveries keep its id.
+		if f.SubscriptionID, _, err = store.SubscriptionFilterID(ctx, st, opts.Subscription); err != nil {
 			return err
 		}
-		f.SubscriptionID = s.ID
 	}
 	// A page at a time (cli.ListPage deliveries, then the older ones):
 	// --limit 0 over any store holds one page. -o json is the same
@@ -509,7 +508,10 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	// must not be able to drive the terminal showing it.
 	kv("Event", fmt.Sprintf("%s [%s] (%s, %s)", s.EventType.Render(ui.Printable(ev.Type, false)), ui.Printable(ev.ID, false), ev.Provider, ev.Source))
 	sub := d.SubscriptionID
-	if sub == "" {
+	switch {
+	case d.DeletedSubscriptionID != "":
+		sub = d.DeletedSubscriptionID + " (deleted)"
+	case sub == "":
 		sub = "(none: ad hoc)"
 	}
 	kv("Subscription", sub)

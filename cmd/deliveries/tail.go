@@ -173,11 +173,10 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 	}
 	sub := ""
 	if opts.Subscription != "" {
-		s, err := st.GetSubscription(ctx, opts.Subscription)
-		if err != nil {
+		// A deleted subscription's deliveries keep its id.
+		if sub, _, err = store.SubscriptionFilterID(ctx, st, opts.Subscription); err != nil {
 			return err
 		}
-		sub = s.ID
 	}
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc

@@ -173,14 +173,14 @@ func (o *Options) filter(ctx context.Context, st store.Store, now time.Time) (st
 	} else {
 		f.Status = store.DeliveryPending
 	}
+	var err error
 	if o.Subscription != "" {
-		s, err := st.GetSubscription(ctx, o.Subscription)
-		if err != nil {
+		// A deleted subscription's deliveries keep its id (and are
+		// replayed as they were sent: see store.Store.DeleteSubscription).
+		if f.SubscriptionID, _, err = store.SubscriptionFilterID(ctx, st, o.Subscription); err != nil {
 			return f, err
 		}
-		f.SubscriptionID = s.ID
 	}
-	var err error
 	f.Since, f.Until, err = cli.Window(o.Since, o.Until, now)
 	return f, err
 }

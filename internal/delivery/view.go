@@ -17,26 +17,29 @@ import (
 // DeliveryJSON is the stable JSON shape of a delivery (trigger, replay,
 // deliveries list/show).
 type DeliveryJSON struct {
-	ID             string        `json:"id"`
-	EventID        string        `json:"event_id"`
-	EventType      string        `json:"event_type,omitempty"`
-	SubscriptionID string        `json:"subscription_id,omitempty"`
-	URL            string        `json:"url"`
-	Method         string        `json:"method"`
-	Status         string        `json:"status"`
-	AttemptCount   int           `json:"attempt_count"`
-	MaxAttempts    int           `json:"max_attempts"`
-	Schedule       string        `json:"schedule"`
-	NextAttemptAt  *time.Time    `json:"next_attempt_at,omitempty"`
-	LastStatus     int           `json:"last_status,omitempty"`
-	LastError      string        `json:"last_error,omitempty"`
-	RunID          string        `json:"run_id,omitempty"`
-	Source         string        `json:"source,omitempty"` // sent | received | check
-	Kind           string        `json:"kind,omitempty"`   // forward | edited | probe
-	OriginID       string        `json:"origin_id,omitempty"`
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
-	Attempts       []AttemptJSON `json:"attempts,omitempty"`
+	ID             string `json:"id"`
+	EventID        string `json:"event_id"`
+	EventType      string `json:"event_type,omitempty"`
+	SubscriptionID string `json:"subscription_id,omitempty"`
+	// DeletedSubscriptionID: the subscription the delivery belonged to,
+	// deleted since (subscription_id is then absent).
+	DeletedSubscriptionID string        `json:"deleted_subscription_id,omitempty"`
+	URL                   string        `json:"url"`
+	Method                string        `json:"method"`
+	Status                string        `json:"status"`
+	AttemptCount          int           `json:"attempt_count"`
+	MaxAttempts           int           `json:"max_attempts"`
+	Schedule              string        `json:"schedule"`
+	NextAttemptAt         *time.Time    `json:"next_attempt_at,omitempty"`
+	LastStatus            int           `json:"last_status,omitempty"`
+	LastError             string        `json:"last_error,omitempty"`
+	RunID                 string        `json:"run_id,omitempty"`
+	Source                string        `json:"source,omitempty"` // sent | received | check
+	Kind                  string        `json:"kind,omitempty"`   // forward | edited | probe
+	OriginID              string        `json:"origin_id,omitempty"`
+	CreatedAt             time.Time     `json:"created_at"`
+	UpdatedAt             time.Time     `json:"updated_at"`
+	Attempts              []AttemptJSON `json:"attempts,omitempty"`
 }
 
 // AttemptJSON is the JSON shape of one attempt.
@@ -88,8 +91,8 @@ type EventJSON struct {
 // ToJSON converts a delivery (and its attempts, when given).
 func ToJSON(d *store.Delivery, eventType string, attempts []*store.Attempt) DeliveryJSON {
 	j := DeliveryJSON{
-		ID: d.ID, EventID: d.EventID, EventType: eventType, SubscriptionID: d.SubscriptionID, URL: d.URL,
-		Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
+		ID: d.ID, EventID: d.EventID, EventType: eventType, SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID,
+		URL: d.URL, Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
 		Schedule: d.Schedule, LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID, Kind: d.Kind, OriginID: d.OriginID,
 		CreatedAt: storeTime(d.CreatedAt), UpdatedAt: storeTime(d.UpdatedAt),
 	}

@@ -110,7 +110,11 @@ const (
 // listen subscription of the same port that no listener uses (disabled, or
 // its listener killed or its terminal closed) is reused instead of adding
 // another: one listen subscription per port, whatever --events. Taken over
-// with another scheme, it gets a fresh secret of that scheme.
+// with another scheme, it gets a fresh secret of that scheme. A
+// subscription of that key on another port that a listener still serves
+// is never taken (listen --port 0 twice at once: the key names port 0, so
+// the second took the first's subscription, whose events then went to
+// the second): another is used or made instead.
 func EnsureSubscription(ctx context.Context, st store.Store, key, callback string, events []string, provider, scheme string, enable bool) (*store.Subscription, bool, error) {
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{})
 	if err != nil {
@@ -123,7 +127,7 @@ func EnsureSubscription(ctx context.Context, st store.Store, key, callback strin
 	port := callbackPort(callback)
 	var found *store.Subscription
 	for _, s := range subs {
-		if s.Metadata[MetaCreatedBy] == "listen" && s.Metadata[MetaListenKey] == key {
+		if s.Metadata[MetaCreatedBy] == "listen" && s.Metadata[MetaListenKey] == key && !servedElsewhere(s, port) {
 			found = s
 			break
 		}
@@ -224,6 +228,24 @@ func portFree(s *store.Subscription, port string) bool {
 		return false // another machine's (a shared store)
 	}
 	return s.Status == store.StatusDisabled || NotRunning(s) != ""
+}
+
+// servedElsewhere: s is a listen subscription of another port than port
+// that its listener may still serve: enabled, and its listener running,
+// or on another machine (a shared store), where that cannot be told. On
+// the same port, its listener is gone (this process bound the port).
+func servedElsewhere(s *store.Subscription, port string) bool {
+	p := s.Metadata[MetaPort]
+	if p == "" {
+		p = callbackPort(s.CallbackURL)
+	}
+	if p == port || p == "" || p == "0" || s.Status != store.StatusEnabled || s.Metadata[MetaPID] == "" {
+		return false
+	}
+	if host, _ := os.Hostname(); s.Metadata[MetaHost] != host {
+		return true
+	}
+	return NotRunning(s) == ""
 }
 
 // CallbackURL is the base URL a listener on host:port is reached at

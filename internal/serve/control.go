@@ -460,6 +460,10 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 			subID = sub.ID
 		case provider.IsNotFound(err):
 			unknownSub = true
+			// A deleted one's id or prefix: its deliveries keep it.
+			if id, deleted, err := store.SubscriptionFilterID(r.Context(), c.svc.Store, subID); err == nil && deleted {
+				subID = id
+			}
 		default:
 			c.storeFail(w, err)
 			return

@@ -16,6 +16,15 @@ type forgetful struct {
 	engine *delivery.Engine
 }
 
+// DeletedSubscriptionID forwards store.DeletedSubscriptions (the wrapper
+// hides what the store implements beyond store.Store).
+func (f forgetful) DeletedSubscriptionID(ctx context.Context, idOrPrefix string) (string, error) {
+	if d, ok := f.Store.(store.DeletedSubscriptions); ok {
+		return d.DeletedSubscriptionID(ctx, idOrPrefix)
+	}
+	return "", &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+}
+
 func (f forgetful) UpdateSubscription(ctx context.Context, s *store.Subscription) error {
 	err := f.Store.UpdateSubscription(ctx, s)
 	f.engine.Forget(s.ID)

@@ -539,3 +539,37 @@ func LoadEvents(ctx context.Context, st Store, ids []string, m map[string]*Event
 type EventClaimer interface {
 	ClaimDueEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, runID string) ([]*Delivery, []*Event, error)
 }
+
+// DeletedSubscriptions is implemented by both backends: the deliveries
+// of a deleted subscription keep its id (Delivery.DeletedSubscriptionID),
+// so they can still be selected by it.
+type DeletedSubscriptions interface {
+	// DeletedSubscriptionID returns the id of a deleted subscription that
+	// deliveries keep, given it or a unique prefix: a *NotFoundError
+	// (Kind "subscription") for none, an *AmbiguousError for several.
+	DeletedSubscriptionID(ctx context.Context, idOrPrefix string) (string, error)
+}
+
+// SubscriptionFilterID resolves what a user gave to select a
+// subscription's deliveries (--subscription, a filter of the inspector):
+// an existing subscription's id, else that of a deleted one whose
+// deliveries remain (deleted true). Unknown to both, it is
+// GetSubscription's error.
+func SubscriptionFilterID(ctx context.Context, s Store, idOrPrefix string) (id string, deleted bool, err error) {
+	sub, err := s.GetSubscription(ctx, idOrPrefix)
+	if err == nil {
+		return sub.ID, false, nil
+	}
+	d, ok := s.(DeletedSubscriptions)
+	if !ok || !errors.Is(err, ErrNotFound) {
+		return "", false, err
+	}
+	id, derr := d.DeletedSubscriptionID(ctx, idOrPrefix)
+	if derr != nil {
+		if errors.Is(derr, ErrNotFound) {
+			return "", false, err
+		}
+		return "", false, derr
+	}
+	return id, true, nil
+}

@@ -62,6 +62,7 @@ func CheckImportNamed(r Record, name func(kind, field string) string) error {
 		d := r.Delivery
 		errs = append(errs, long("delivery "+name("delivery", "ID"), d.ID, MaxKeyLen),
 			long("delivery "+name("delivery", "SubscriptionID"), d.SubscriptionID, MaxKeyLen),
+			long("delivery "+name("delivery", "DeletedSubscriptionID"), d.DeletedSubscriptionID, MaxKeyLen),
 			long("delivery "+name("delivery", "RunID"), d.RunID, MaxKeyLen), long("delivery "+name("delivery", "OriginID"), d.OriginID, MaxKeyLen))
 	case r.Attempt != nil:
 		errs = append(errs, long("attempt "+name("attempt", "DeliveryID"), r.Attempt.DeliveryID, MaxKeyLen))

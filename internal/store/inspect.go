@@ -56,12 +56,14 @@ type EventRow struct {
 // InspectQuery selects deliveries for the inspector. Zero fields do not
 // filter.
 type InspectQuery struct {
-	Status         string
-	Provider       string
-	TypePattern    string // exact type or prefix pattern (card.*)
-	SubscriptionID string
-	Source         string // triggered | received | check
-	Search         string // substring of the event's payload
+	Status      string
+	Provider    string
+	TypePattern string // exact type or prefix pattern (card.*)
+	// SubscriptionID and DeletedSubscriptionID: as DeliveryFilter's.
+	SubscriptionID        string
+	DeletedSubscriptionID string
+	Source                string // triggered | received | check
+	Search                string // substring of the event's payload
 	// BeforeSeq pages to older rows (Seq < BeforeSeq; 0 = from the newest).
 	BeforeSeq int64
 	// AfterSeq > 0 (or Tail) returns rows with Seq > AfterSeq, oldest
@@ -134,5 +136,5 @@ func (q InspectQuery) Normalize() InspectQuery {
 
 // Filtered reports whether q narrows the log beyond paging.
 func (q InspectQuery) Filtered() bool {
-	return q.Status != "" || q.Provider != "" || q.TypePattern != "" || q.SubscriptionID != "" || q.Source != "" || q.Search != ""
+	return q.Status != "" || q.Provider != "" || q.TypePattern != "" || q.SubscriptionID != "" || q.DeletedSubscriptionID != "" || q.Source != "" || q.Search != ""
 }

@@ -82,14 +82,18 @@ type Delivery struct {
 	Seq            int64  // store-assigned, increasing: creation order and cursor
 	EventID        string
 	SubscriptionID string // "" for ad-hoc --url deliveries and listen forwards
-	URL            string
-	Method         string            // "" = POST
-	Scheme         string            // scheme for ad-hoc deliveries ("" = from subscription)
-	Secret         string            // secret for ad-hoc deliveries
-	Headers        map[string]string // extra headers (--header) for this delivery
-	Status         string            // pending | succeeded | failed
-	AttemptCount   int
-	MaxAttempts    int
+	// DeletedSubscriptionID is the subscription this delivery belonged to
+	// once it was deleted (SubscriptionID is then ""): its history stays
+	// findable by that id (DeliveryFilter.SubscriptionID).
+	DeletedSubscriptionID string `json:",omitempty"`
+	URL                   string
+	Method                string            // "" = POST
+	Scheme                string            // scheme for ad-hoc deliveries ("" = from subscription)
+	Secret                string            // secret for ad-hoc deliveries
+	Headers               map[string]string // extra headers (--header) for this delivery
+	Status                string            // pending | succeeded | failed
+	AttemptCount          int
+	MaxAttempts           int
 	// Schedule is the retry schedule as Go durations joined by commas
 	// ("0s,1s,2s,4s,8s"); attempt n waits Schedule[n-1] after attempt n-1.
 	Schedule      string
@@ -140,10 +144,16 @@ type Attempt struct {
 
 // DeliveryFilter selects deliveries. Zero fields do not filter.
 type DeliveryFilter struct {
-	Status         string
-	EventPattern   string // exact type or pattern (card.*)
+	Status       string
+	EventPattern string // exact type or pattern (card.*)
+	// SubscriptionID selects a subscription's deliveries, also once it
+	// was deleted: a store moves an id no subscription has to
+	// DeletedSubscriptionID (each has its own index).
 	SubscriptionID string
-	EventID        string
+	// DeletedSubscriptionID selects the deliveries of a deleted
+	// subscription (their DeletedSubscriptionID).
+	DeletedSubscriptionID string
+	EventID               string
 	// EventIDs selects the deliveries of any of these events (a page of
 	// events' deliveries in one read); empty does not filter.
 	EventIDs []string
@@ -181,8 +191,10 @@ type DeliveryFilter struct {
 // AttemptFilter selects attempts across deliveries (ListAttemptRows).
 // Zero fields do not filter.
 type AttemptFilter struct {
-	SubscriptionID string
-	EventID        string
+	// SubscriptionID and DeletedSubscriptionID: as DeliveryFilter's.
+	SubscriptionID        string
+	DeletedSubscriptionID string
+	EventID               string
 	// Before is an exclusive cursor: only attempts after this one in list
 	// order (newest first: StartedAt, then the delivery's creation order
 	// and the attempt's number). An unknown one is a *NotFoundError.

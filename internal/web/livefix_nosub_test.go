@@ -40,7 +40,7 @@ func TestLogFilterDeletedSubscription(t *testing.T) {
 	} {
 		req, _ := http.NewRequest("GET", srv.URL+"/?"+c.query, nil)
 		code, body, _ := send(t, req)
-		said := strings.Contains(body, `data-testid="filter-error">no subscription &#34;`) && strings.Contains(body, "deleted (its deliveries stay in the log, without it)")
+		said := strings.Contains(body, `data-testid="filter-error">no subscription &#34;`) && strings.Contains(body, "never made, or deleted before any delivery")
 		if code != 200 || said != c.said {
 			t.Errorf("/?%s: %d, says no subscription %v, want %v", c.query, code, said, c.said)
 		}

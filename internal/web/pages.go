@@ -446,14 +446,14 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	q := logQuery(r.URL.Query())
 	var noSub string // a subscription filter naming none (an old link)
 	if q.SubscriptionID != "" {
-		s, err := h.st.GetSubscription(r.Context(), q.SubscriptionID)
+		// A deleted subscription's deliveries keep its id: they match.
+		id, _, err := store.SubscriptionFilterID(r.Context(), h.st, q.SubscriptionID)
 		switch {
 		case err == nil:
-			q.SubscriptionID = s.ID
+			q.SubscriptionID = id
 		case errors.Is(err, store.ErrNotFound):
-			// Said, not an empty log: a deleted subscription's deliveries
-			// stay in the log, without it, so none ever matches.
-			noSub = fmt.Sprintf("no subscription %q: deleted (its deliveries stay in the log, without it) or never made", q.SubscriptionID)
+			// Said, not an empty log.
+			noSub = fmt.Sprintf("no subscription %q: never made, or deleted before any delivery", q.SubscriptionID)
 		}
 	}
 	// On PostgreSQL a delivery can commit after one with a higher seq

@@ -251,29 +251,32 @@ type event struct {
 
 // The names are those of `deliveries show -o json`.
 type delivery struct {
-	ID             string            `json:"id,omitempty"`
-	Seq            int64             `json:"seq,omitempty"`
-	EventID        string            `json:"event_id,omitempty"`
-	SubscriptionID string            `json:"subscription_id,omitempty"`
-	URL            string            `json:"url,omitempty"`
-	Method         string            `json:"method,omitempty"`
-	Scheme         string            `json:"scheme,omitempty"`
-	Secret         string            `json:"secret,omitempty"`
-	Headers        map[string]string `json:"headers,omitempty"`
-	Status         string            `json:"status,omitempty"`
-	AttemptCount   int               `json:"attempt_count,omitempty"`
-	MaxAttempts    int               `json:"max_attempts,omitempty"`
-	Schedule       string            `json:"schedule,omitempty"`
-	NextAttemptAt  *time.Time        `json:"next_attempt_at,omitempty"`
-	LastStatus     int               `json:"last_status,omitempty"`
-	LastError      string            `json:"last_error,omitempty"`
-	RunID          string            `json:"run_id,omitempty"`
-	Kind           string            `json:"kind,omitempty"`
-	OriginID       string            `json:"origin_id,omitempty"`
-	LeaseOwner     string            `json:"lease_owner,omitempty"`
-	LeaseExpiresAt *time.Time        `json:"lease_expires_at,omitempty"`
-	CreatedAt      *time.Time        `json:"created_at,omitempty"`
-	UpdatedAt      *time.Time        `json:"updated_at,omitempty"`
+	ID             string `json:"id,omitempty"`
+	Seq            int64  `json:"seq,omitempty"`
+	EventID        string `json:"event_id,omitempty"`
+	SubscriptionID string `json:"subscription_id,omitempty"`
+	// The id of the deleted subscription the delivery belonged to (added
+	// to format 2, unreleased; a dump written before has none).
+	DeletedSubscriptionID string            `json:"deleted_subscription_id,omitempty"`
+	URL                   string            `json:"url,omitempty"`
+	Method                string            `json:"method,omitempty"`
+	Scheme                string            `json:"scheme,omitempty"`
+	Secret                string            `json:"secret,omitempty"`
+	Headers               map[string]string `json:"headers,omitempty"`
+	Status                string            `json:"status,omitempty"`
+	AttemptCount          int               `json:"attempt_count,omitempty"`
+	MaxAttempts           int               `json:"max_attempts,omitempty"`
+	Schedule              string            `json:"schedule,omitempty"`
+	NextAttemptAt         *time.Time        `json:"next_attempt_at,omitempty"`
+	LastStatus            int               `json:"last_status,omitempty"`
+	LastError             string            `json:"last_error,omitempty"`
+	RunID                 string            `json:"run_id,omitempty"`
+	Kind                  string            `json:"kind,omitempty"`
+	OriginID              string            `json:"origin_id,omitempty"`
+	LeaseOwner            string            `json:"lease_owner,omitempty"`
+	LeaseExpiresAt        *time.Time        `json:"lease_expires_at,omitempty"`
+	CreatedAt             *time.Time        `json:"created_at,omitempty"`
+	UpdatedAt             *time.Time        `json:"updated_at,omitempty"`
 }
 
 // The names are those of the attempts of `deliveries show -o json`;
@@ -328,7 +331,7 @@ func toLine(r store.Record) line {
 		l.Event.Payload, l.Event.PayloadText, l.Event.PayloadBase64 = putBody(e.Payload)
 	case r.Delivery != nil:
 		d := r.Delivery
-		l.Delivery = &delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, URL: d.URL,
+		l.Delivery = &delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID, URL: d.URL,
 			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: store.EncodeHeaderMap(d.Headers), Status: d.Status,
 			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: d.Schedule,
 			NextAttemptAt: timePtr(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
@@ -374,7 +377,7 @@ func (l *line) record() (store.Record, error) {
 		r.Event.Payload, err = getBody("payload", e.Payload, e.PayloadText, e.PayloadBase64)
 	case l.Delivery != nil:
 		d := l.Delivery
-		r.Delivery = &store.Delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, URL: d.URL,
+		r.Delivery = &store.Delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID, URL: d.URL,
 			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: store.DecodeHeaderMap(d.Headers), Status: d.Status,
 			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: d.Schedule,
 			NextAttemptAt: timeOf(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
@@ -409,7 +412,7 @@ var fieldNames = sync.OnceValue(func() map[string]map[string]string {
 			"PreviousSecretExpiresAt": "previous_secret_expires_at", "CreatedAt": "date_created", "UpdatedAt": "updated_at"},
 		"object": {"CreatedAt": "created_at", "UpdatedAt": "updated_at"},
 		"event":  {"ContentType": "content_type", "CreatedAt": "created_at"},
-		"delivery": {"EventID": "event_id", "SubscriptionID": "subscription_id", "AttemptCount": "attempt_count",
+		"delivery": {"EventID": "event_id", "SubscriptionID": "subscription_id", "DeletedSubscriptionID": "deleted_subscription_id", "AttemptCount": "attempt_count",
 			"MaxAttempts": "max_attempts", "NextAttemptAt": "next_attempt_at", "LastError": "last_error", "LastStatus": "last_status",
 			"RunID": "run_id", "LeaseOwner": "lease_owner", "LeaseExpiresAt": "lease_expires_at", "CreatedAt": "created_at",
 			"UpdatedAt": "updated_at", "OriginID": "origin_id"},

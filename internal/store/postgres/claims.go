@@ -400,6 +400,9 @@ func (db *DB) RequeueMatching(ctx context.Context, f store.DeliveryFilter, limit
 	if limit <= 0 {
 		return []*store.Delivery{}, f.AfterSeq, false, nil
 	}
+	if err := db.subscriptionSide(ctx, &f.SubscriptionID, &f.DeletedSubscriptionID); err != nil {
+		return nil, 0, false, err
+	}
 	c := db.clockNow()
 	due := r.Now
 	if due.IsZero() {

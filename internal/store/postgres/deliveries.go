@@ -17,7 +17,7 @@ import (
 
 const deliveryCols = `seq, id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 	attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind`
+	lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, deleted_subscription_id`
 
 // deliveryInsert writes a new delivery (CreateEvent) and lets the store
 // assign seq (DEFAULT): its due time ($13) and lease end ($18, when it
@@ -47,19 +47,43 @@ func deliveryArgs(d *store.Delivery) []any {
 		d.LeaseOwner, ts(d.LeaseExpiresAt), ts(d.CreatedAt), ts(d.UpdatedAt), pt(d.OriginID), d.Kind}
 }
 
+// subscriptionSide moves a subscription filter's id to its deleted side
+// (deleted_subscription_id, store.Delivery.DeletedSubscriptionID) when no
+// subscription has it: its deliveries, if any, belong to a deleted one
+// (import links those of a subscription imported again). A query never
+// asks for either side (d.subscription_id = $1 OR …): the rows of one
+// side would then be sorted for every page, not read in order from its
+// index.
+func (db *DB) subscriptionSide(ctx context.Context, id, deleted *string) error {
+	if *id == "" || *deleted != "" {
+		return nil
+	}
+	var live bool
+	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subscriptions WHERE id = $1)`, pt(*id)).Scan(&live); err != nil {
+		return db.wrap("find subscription", err)
+	}
+	if !live {
+		*id, *deleted = "", *id
+	}
+	return nil
+}
+
 // scanDelivery scans deliveryCols, then extra (columns that follow).
 func scanDelivery(row pgx.Row, extra ...any) (*store.Delivery, error) {
 	var d store.Delivery
-	var sub *string
+	var sub, deletedSub *string
 	var next, lease, created, updated *time.Time
 	err := row.Scan(append([]any{&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
 		&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
-		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind}, extra...)...)
+		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind, &deletedSub}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
 	if sub != nil {
 		d.SubscriptionID = *sub
+	}
+	if deletedSub != nil {
+		d.DeletedSubscriptionID = *deletedSub
 	}
 	d.Headers = store.DecodeHeaderMap(nilIfEmpty(d.Headers))
 	d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = fromTs(next), fromTs(lease), fromTs(created), fromTs(updated)
@@ -138,6 +162,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	if f.SubscriptionID != "" {
 		add("d.subscription_id = $%d", f.SubscriptionID)
 	}
+	if f.DeletedSubscriptionID != "" {
+		add("d.deleted_subscription_id = $%d", f.DeletedSubscriptionID)
+	}
 	if f.EventID != "" {
 		add("d.event_id = $%d", pk(f.EventID))
 	}
@@ -174,6 +201,9 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 // ListDeliveries implements store.Store: by Seq ascending, or descending
 // with f.Newest.
 func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	if err := db.subscriptionSide(ctx, &f.SubscriptionID, &f.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	q, args := deliveryListQuery(f)
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -207,6 +237,9 @@ func prefixCols(prefix, cols string) string {
 
 // CountDeliveries implements store.Store: counts by status.
 func (db *DB) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[string]int64, error) {
+	if err := db.subscriptionSide(ctx, &f.SubscriptionID, &f.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	args := []any{}
 	from, where := deliveryWhere(f, &args)
 	rows, err := db.pool.Query(ctx, `SELECT d.status, count(*) FROM `+from+` WHERE `+where+` GROUP BY d.status`, args...)
@@ -274,6 +307,9 @@ func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]*store.Att
 // ListAttemptRows implements store.Store. The newest attempts are found
 // by their keys first (narrow rows to sort), then read whole.
 func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*store.AttemptRow, error) {
+	if err := db.subscriptionSide(ctx, &f.SubscriptionID, &f.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	var (
 		where []string
 		args  []any
@@ -284,6 +320,9 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 	}
 	if f.SubscriptionID != "" {
 		where = append(where, "d.subscription_id = "+arg(f.SubscriptionID))
+	}
+	if f.DeletedSubscriptionID != "" {
+		where = append(where, "d.deleted_subscription_id = "+arg(f.DeletedSubscriptionID))
 	}
 	if f.EventID != "" {
 		where = append(where, "d.event_id = "+arg(pk(f.EventID)))

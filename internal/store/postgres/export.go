@@ -140,7 +140,7 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 			if d.ID == "" || d.EventID == "" {
 				return fmt.Errorf("import: record %d: delivery without an id or event id", i+1)
 			}
-			dels = append(dels, append(append([]any{d.Seq}, deliveryArgs(d)...), int64(i)))
+			dels = append(dels, append(append([]any{d.Seq}, deliveryArgs(d)...), nullStr(d.DeletedSubscriptionID), int64(i)))
 		case r.Attempt != nil:
 			if r.Attempt.DeliveryID == "" {
 				return fmt.Errorf("import: record %d: attempt without a delivery id", i+1)
@@ -181,6 +181,15 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 				return err
 			}
 			stats.Written.Subscriptions = tag.RowsAffected()
+			// A subscription deleted here and imported again gets its
+			// deliveries back: a delivery keeps a deleted subscription's
+			// id only while no subscription has it (ListDeliveries'
+			// filter looks on one side: subscriptionSide).
+			if _, err := tx.Exec(ctx, `UPDATE deliveries d SET subscription_id = d.deleted_subscription_id, deleted_subscription_id = NULL
+				FROM hookctl_import_subscriptions t JOIN subscriptions s ON s.id = t.id
+				WHERE d.deleted_subscription_id = t.id`); err != nil {
+				return err
+			}
 		}
 		if len(evs) > 0 {
 			tag, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
@@ -201,8 +210,15 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 				return err
 			}
 			cols := strings.Replace(deliveryCols, "seq, ", "", 1)
-			sel := strings.Replace(prefixCols("t.", cols), "t.subscription_id",
-				`(SELECT s.id FROM subscriptions s WHERE s.id = t.subscription_id)`, 1)
+			// A delivery whose subscription is not here was deleted
+			// before the export: it keeps the id as a deleted one's. A
+			// deleted subscription's is linked to it if it is here
+			// (imported again), as SQLite's import does.
+			sel := strings.NewReplacer("t.subscription_id,",
+				`(SELECT s.id FROM subscriptions s WHERE s.id = coalesce(t.subscription_id, t.deleted_subscription_id)),`,
+				"t.deleted_subscription_id", `CASE WHEN NOT EXISTS (SELECT 1 FROM subscriptions s
+					WHERE s.id = coalesce(t.subscription_id, t.deleted_subscription_id)) THEN coalesce(t.deleted_subscription_id, t.subscription_id) END`,
+			).Replace(prefixCols("t.", cols))
 			tag, err := tx.Exec(ctx, `INSERT INTO deliveries (seq, `+cols+`)
 				SELECT t.seq, `+sel+` FROM hookctl_import_deliveries t WHERE t.seq > 0 ORDER BY t.ord`)
 			if err != nil {

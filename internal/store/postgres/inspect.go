@@ -27,19 +27,22 @@ func collectInspectRows(rows pgx.Rows) ([]*store.DeliveryRow, error) {
 	for rows.Next() {
 		var (
 			d                             store.Delivery
-			sub                           *string
+			sub, deletedSub               *string
 			next, lease, created, updated *time.Time
 			r                             store.DeliveryRow
 			dur                           int64
 		)
 		if err := rows.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &d.Headers, &d.Status,
 			&d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
-			&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind,
+			&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind, &deletedSub,
 			&r.EventType, &r.Provider, &r.Source, &r.Verdict, &dur); err != nil {
 			return nil, err
 		}
 		if sub != nil {
 			d.SubscriptionID = *sub
+		}
+		if deletedSub != nil {
+			d.DeletedSubscriptionID = *deletedSub
 		}
 		d.Headers = store.DecodeHeaderMap(nilIfEmpty(d.Headers))
 		d.NextAttemptAt, d.LeaseExpiresAt, d.CreatedAt, d.UpdatedAt = fromTs(next), fromTs(lease), fromTs(created), fromTs(updated)
@@ -67,6 +70,9 @@ func inspectWhere(q store.InspectQuery, args *[]any) []string {
 	}
 	if q.SubscriptionID != "" {
 		add("d.subscription_id = $%d", q.SubscriptionID)
+	}
+	if q.DeletedSubscriptionID != "" {
+		add("d.deleted_subscription_id = $%d", q.DeletedSubscriptionID)
 	}
 	if q.Source != "" {
 		add("e.source = $%d", q.Source)
@@ -117,6 +123,9 @@ func (db *DB) InspectDeliveriesSnapshot(ctx context.Context, q store.InspectQuer
 
 func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.InspectQuery) (*store.InspectPage, error) {
 	q = q.Normalize()
+	if err := db.subscriptionSide(ctx, &q.SubscriptionID, &q.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	args := []any{}
 	conds := inspectWhere(q, &args)
 	page := &store.InspectPage{}

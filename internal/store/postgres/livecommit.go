@@ -53,6 +53,9 @@ func (db *DB) InspectCommittedAfter(ctx context.Context, q store.InspectQuery, u
 	if limit <= 0 {
 		limit = 1000
 	}
+	if err := db.subscriptionSide(ctx, &q.SubscriptionID, &q.DeletedSubscriptionID); err != nil {
+		return nil, 0, err
+	}
 	args := []any{upto, xip, xmax, snap}
 	conds := append([]string{"d.seq <= $1", "(d.txid = ANY($2::bigint[]) OR d.txid >= $3)",
 		"NOT txid_visible_in_snapshot(d.txid, $4::txid_snapshot)"}, inspectWhere(q, &args)...)

@@ -264,7 +264,12 @@ func (db *DB) deleteSubscription(ctx context.Context, tx pgx.Tx, id string, n *i
 // updated_at is hookctl's clock ($2), as for every other write: the
 // server's clock may differ from the client's, and a store shared by
 // several machines orders its changes by the clock of whoever made them.
+// Each keeps the subscription's id as deleted_subscription_id, so its
+// history stays findable by it, and loses subscription_id here rather
+// than by ON DELETE SET NULL: that would write each row a second time.
 const orphanDeliveriesSQL = `UPDATE deliveries d SET
+		subscription_id = NULL,
+		deleted_subscription_id = s.id,
 		scheme = CASE WHEN d.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE d.scheme END,
 		secret = CASE WHEN d.scheme = '' THEN s.secret ELSE d.secret END,
 		method = CASE WHEN d.method = '' THEN s.method ELSE d.method END,
@@ -275,3 +280,29 @@ const orphanDeliveriesSQL = `UPDATE deliveries d SET
 		lease_expires_at = CASE WHEN d.status = 'pending' THEN NULL ELSE d.lease_expires_at END,
 		updated_at = $2
 	FROM subscriptions s WHERE s.id = $1 AND d.subscription_id = s.id`
+
+// DeletedSubscriptionID implements store.DeletedSubscriptions: the ids
+// are read one at a time from deliveries_deleted_subscription (the next
+// above the last), so a deleted subscription of many deliveries costs no
+// more than one of a few.
+func (db *DB) DeletedSubscriptionID(ctx context.Context, idOrPrefix string) (string, error) {
+	if idOrPrefix == "" {
+		return "", &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+	}
+	p := store.NormalizeIDPrefix(idOrPrefix)
+	var ids []string
+	last := ""
+	for len(ids) < 4 {
+		var id *string
+		if err := db.pool.QueryRow(ctx, `SELECT min(deleted_subscription_id) FROM deliveries
+			WHERE deleted_subscription_id LIKE $1 AND deleted_subscription_id > $2`, likeEscape(pk(p))+"%", last).Scan(&id); err != nil {
+			return "", db.wrap("find subscription", err)
+		}
+		if id == nil {
+			break
+		}
+		ids = append(ids, *id)
+		last = *id
+	}
+	return store.ResolvePrefix("subscription", p, ids)
+}

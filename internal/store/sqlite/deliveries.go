@@ -18,7 +18,33 @@ import (
 
 const deliveryCols = `d.seq, d.id, d.event_id, d.subscription_id, d.url, d.method, d.scheme, d.secret, d.headers,
 	d.status, d.attempt_count, d.max_attempts, d.schedule, d.next_attempt_at, d.last_error, d.last_status, d.run_id,
-	d.lease_owner, d.lease_expires_at, d.created_at, d.updated_at, d.origin_id, d.kind`
+	d.lease_owner, d.lease_expires_at, d.created_at, d.updated_at, d.origin_id, d.kind, d.deleted_subscription_id`
+
+// deletedSubscriptionClause selects a deleted subscription's deliveries
+// through deliveries_deleted_subscription (partial: "= ?" implies NOT
+// NULL). A query never asks for either side (d.subscription_id = ? OR
+// …): the rows of one side would then be sorted for every page, not read
+// in order from its index (0.9 s instead of 13 ms for the newest 10 of a
+// subscription of 100,000 deliveries). The store picks the side:
+// subscriptionSide.
+const deletedSubscriptionClause = `d.deleted_subscription_id = ?`
+
+// subscriptionSide moves a subscription filter's id to its deleted side
+// when no subscription has it: its deliveries, if any, belong to a
+// deleted one (import links those of a subscription imported again).
+func (s *Store) subscriptionSide(ctx context.Context, id, deleted *string) error {
+	if *id == "" || *deleted != "" {
+		return nil
+	}
+	var live bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM subscriptions WHERE id = ?)`, *id).Scan(&live); err != nil {
+		return err
+	}
+	if !live {
+		*id, *deleted = "", *id
+	}
+	return nil
+}
 
 // deliveryColsBare is deliveryCols without the table alias (RETURNING).
 var deliveryColsBare = sync.OnceValue(func() string {
@@ -28,19 +54,19 @@ var deliveryColsBare = sync.OnceValue(func() string {
 func scanDelivery(r scanner) (*store.Delivery, error) {
 	var (
 		d                             store.Delivery
-		sub, headers                  sql.NullString
+		sub, deletedSub, headers      sql.NullString
 		next, lease, created, updated sql.NullInt64
 	)
 	if err := r.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &headers,
 		&d.Status, &d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
-		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind); err != nil {
+		&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind, &deletedSub); err != nil {
 		return nil, err
 	}
 	var err error
 	if d.Headers, err = fromHeaderMap(headers); err != nil {
 		return nil, err
 	}
-	d.SubscriptionID = sub.String
+	d.SubscriptionID, d.DeletedSubscriptionID = sub.String, deletedSub.String
 	d.NextAttemptAt, d.LeaseExpiresAt = fromTm(next), fromTm(lease)
 	d.CreatedAt, d.UpdatedAt = fromTm(created), fromTm(updated)
 	return &d, nil
@@ -118,6 +144,10 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 		where = append(where, "d.subscription_id = ?")
 		args = append(args, f.SubscriptionID)
 	}
+	if f.DeletedSubscriptionID != "" {
+		where = append(where, deletedSubscriptionClause)
+		args = append(args, f.DeletedSubscriptionID)
+	}
 	if f.EventID != "" {
 		where = append(where, "d.event_seq = (SELECT seq FROM events WHERE id = ?)")
 		args = append(args, f.EventID)
@@ -161,6 +191,9 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 // ListDeliveries lists deliveries by Seq (ascending, or descending with
 // f.Newest).
 func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.Delivery, error) {
+	if err := s.subscriptionSide(ctx, &f.SubscriptionID, &f.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	q, args := listDeliveriesSQL(f)
 	if typePage(f) {
 		return s.listTypePage(ctx, f)
@@ -266,6 +299,9 @@ func listDeliveriesSQL(f store.DeliveryFilter) (string, []any) {
 
 // CountDeliveries counts the deliveries f selects, by status.
 func (s *Store) CountDeliveries(ctx context.Context, f store.DeliveryFilter) (map[string]int64, error) {
+	if err := s.subscriptionSide(ctx, &f.SubscriptionID, &f.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	from, where, args := deliveryWhere(f)
 	q := `SELECT d.status, count(*) FROM ` + from
 	if len(where) > 0 {
@@ -350,6 +386,9 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*store.A
 // ListAttemptRows implements store.Store. The newest attempts are found
 // by their keys first (narrow rows to sort), then read whole.
 func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*store.AttemptRow, error) {
+	if err := s.subscriptionSide(ctx, &f.SubscriptionID, &f.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	var (
 		where []string
 		args  []any
@@ -357,6 +396,10 @@ func (s *Store) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*
 	if f.SubscriptionID != "" {
 		where = append(where, "d.subscription_id = ?")
 		args = append(args, f.SubscriptionID)
+	}
+	if f.DeletedSubscriptionID != "" {
+		where = append(where, deletedSubscriptionClause)
+		args = append(args, f.DeletedSubscriptionID)
 	}
 	if f.EventID != "" {
 		where = append(where, "d.event_seq = (SELECT seq FROM events WHERE id = ?)")

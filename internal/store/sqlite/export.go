@@ -258,7 +258,16 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
 			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, headerMap(sub.Headers),
 			jsonMap(sub.Metadata), tm(sub.CreatedAt), tm(sub.UpdatedAt))
-		return counted(res, err, &stats.Written.Subscriptions)
+		if err := counted(res, err, &stats.Written.Subscriptions); err != nil {
+			return err
+		}
+		// A subscription deleted here and imported again gets its
+		// deliveries back: a delivery keeps a deleted subscription's id
+		// only while no subscription has it (ListDeliveries' filter
+		// looks on one side: subscriptionSide).
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET subscription_id = ?1, deleted_subscription_id = NULL
+			WHERE deleted_subscription_id = ?1 AND EXISTS (SELECT 1 FROM subscriptions WHERE id = ?1)`, sub.ID)
+		return err
 	case r.Object != nil:
 		o, ok := store.ImportForm(r.Object, time.Now())
 		if !ok {
@@ -314,16 +323,33 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 				d.Seq = 0 // the next seq
 			}
 		}
+		if d.SubscriptionID == "" && d.DeletedSubscriptionID != "" {
+			// A deleted subscription's: linked to it if it is here
+			// (imported again), else kept as a deleted one's below.
+			d.SubscriptionID, d.DeletedSubscriptionID = d.DeletedSubscriptionID, ""
+		}
 		if d.SubscriptionID != "" {
 			if ok, err := exists(`SELECT 1 FROM subscriptions WHERE id = ?`, d.SubscriptionID); err != nil {
 				return err
 			} else if !ok {
-				d.SubscriptionID = "" // its subscription was deleted before the export
+				// Its subscription was deleted before the export: the
+				// delivery keeps the id as a deleted one's.
+				if d.DeletedSubscriptionID == "" {
+					d.DeletedSubscriptionID = d.SubscriptionID
+				}
+				d.SubscriptionID = ""
 			}
 		}
 		var seq int64
 		if err := tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq); err != nil {
 			return err
+		}
+		if d.DeletedSubscriptionID != "" {
+			// Apart from insertDeliverySQL, which new deliveries (never
+			// of a deleted subscription) share.
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET deleted_subscription_id = ? WHERE seq = ?`, d.DeletedSubscriptionID, seq); err != nil {
+				return err
+			}
 		}
 		stats.Written.Deliveries++
 		return nil

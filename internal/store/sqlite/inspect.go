@@ -26,14 +26,14 @@ func scanInspectRows(rows *sql.Rows) ([]*store.DeliveryRow, error) {
 	for rows.Next() {
 		var (
 			d                             store.Delivery
-			sub, headers                  sql.NullString
+			sub, deletedSub, headers      sql.NullString
 			next, lease, created, updated sql.NullInt64
 			r                             store.DeliveryRow
 			dur                           int64
 		)
 		if err := rows.Scan(&d.Seq, &d.ID, &d.EventID, &sub, &d.URL, &d.Method, &d.Scheme, &d.Secret, &headers,
 			&d.Status, &d.AttemptCount, &d.MaxAttempts, &d.Schedule, &next, &d.LastError, &d.LastStatus, &d.RunID,
-			&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind,
+			&d.LeaseOwner, &lease, &created, &updated, &d.OriginID, &d.Kind, &deletedSub,
 			&r.EventType, &r.Provider, &r.Source, &r.Verdict, &dur); err != nil {
 			return nil, err
 		}
@@ -41,7 +41,7 @@ func scanInspectRows(rows *sql.Rows) ([]*store.DeliveryRow, error) {
 		if d.Headers, err = fromHeaderMap(headers); err != nil {
 			return nil, err
 		}
-		d.SubscriptionID = sub.String
+		d.SubscriptionID, d.DeletedSubscriptionID = sub.String, deletedSub.String
 		d.NextAttemptAt, d.LeaseExpiresAt = fromTm(next), fromTm(lease)
 		d.CreatedAt, d.UpdatedAt = fromTm(created), fromTm(updated)
 		r.Delivery = &d
@@ -70,6 +70,10 @@ func inspectWhere(q store.InspectQuery) (where []string, args []any) {
 		where = append(where, "d.subscription_id = ?")
 		args = append(args, q.SubscriptionID)
 	}
+	if q.DeletedSubscriptionID != "" {
+		where = append(where, deletedSubscriptionClause)
+		args = append(args, q.DeletedSubscriptionID)
+	}
 	if q.Source != "" {
 		where = append(where, "e.source = ?")
 		args = append(args, q.Source)
@@ -85,6 +89,9 @@ func inspectWhere(q store.InspectQuery) (where []string, args []any) {
 // q.Window seq values.
 func (s *Store) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
 	q = q.Normalize()
+	if err := s.subscriptionSide(ctx, &q.SubscriptionID, &q.DeletedSubscriptionID); err != nil {
+		return nil, err
+	}
 	where, args := inspectWhere(q)
 	page := &store.InspectPage{}
 	if q.AfterSeq > 0 || q.Tail {

@@ -113,6 +113,13 @@ func reopenAt(t *testing.T, s *Store, path string, v int) *Store {
 			t.Fatal(err)
 		}
 	}
+	if v < 14 {
+		// Version 14 added deliveries.deleted_subscription_id and its
+		// index: the same.
+		if _, err := s.w.Exec(`DROP INDEX deliveries_deleted_subscription; ALTER TABLE deliveries DROP COLUMN deleted_subscription_id`); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.w.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
 		t.Fatal(err)
 	}

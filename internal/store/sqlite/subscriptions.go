@@ -142,7 +142,12 @@ func metaExpr(k string) string { return `json_extract(metadata, '$."` + k + `"')
 // method and headers, its own winning — and a pending one stops: failed,
 // and no longer leased, so a process sending it right now cannot record
 // it back to pending (a retry to the deleted endpoint) or to succeeded.
+// Each keeps the subscription's id as deleted_subscription_id, so its
+// history stays findable by it, and loses subscription_id here rather
+// than by ON DELETE SET NULL: that would write each row a second time.
 const orphanDeliveriesSQL = `UPDATE deliveries SET
+		subscription_id = NULL,
+		deleted_subscription_id = ?2,
 		scheme = CASE WHEN deliveries.scheme = '' THEN (CASE WHEN s.scheme = '' THEN 'auto' ELSE s.scheme END) ELSE deliveries.scheme END,
 		secret = CASE WHEN deliveries.scheme = '' THEN s.secret ELSE deliveries.secret END,
 		method = CASE WHEN deliveries.method = '' THEN s.method ELSE deliveries.method END,
@@ -252,4 +257,30 @@ func (s *Store) DeleteSubscription(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// DeletedSubscriptionID implements store.DeletedSubscriptions: the ids
+// are read one at a time from deliveries_deleted_subscription (the next
+// above the last), so a deleted subscription of many deliveries costs no
+// more than one of a few.
+func (s *Store) DeletedSubscriptionID(ctx context.Context, idOrPrefix string) (string, error) {
+	if idOrPrefix == "" {
+		return "", &store.NotFoundError{Kind: "subscription", ID: idOrPrefix}
+	}
+	p := store.NormalizeIDPrefix(idOrPrefix)
+	lo, hi := prefixRange(p)
+	var ids []string
+	for len(ids) < 4 {
+		var id sql.NullString
+		if err := s.r.QueryRowContext(ctx, `SELECT min(deleted_subscription_id) FROM deliveries
+			WHERE deleted_subscription_id >= ? AND deleted_subscription_id < ?`, lo, hi).Scan(&id); err != nil {
+			return "", err
+		}
+		if !id.Valid {
+			break
+		}
+		ids = append(ids, id.String)
+		lo = id.String + "\x00"
+	}
+	return store.ResolvePrefix("subscription", p, ids)
 }

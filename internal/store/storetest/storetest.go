@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubscriptionFilter", testSubscriptionFilter},
 		{"SubscriptionMetaFilter", testSubscriptionMetaFilter},
 		{"DeleteSubscriptionKeepsDeliveries", testDeleteSubscriptionKeepsDeliveries},
+		{"DeletedSubscriptionHistory", testDeletedSubscriptionHistory},
 		{"MovedSubscriptionMovesDeliveries", testMovedSubscriptionMovesDeliveries},
 		{"CreateEvent", testCreateEvent},
 		{"CreateEventIdempotent", testCreateEventIdempotent},
