@@ -700,7 +700,18 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusForbidden, "reset_disabled", "reset empties the store: start hookctl serve with --allow-reset to allow it")
 		return
 	}
-	reset := func() error { return service.Reset(r.Context(), c.svc.Store) }
+	// The workers of other processes (`hookctl worker` beside
+	// --no-worker) are waited for through the store, within the same
+	// resetWait as this process's own sends.
+	deadline := time.Now().Add(resetWait)
+	except := ""
+	if c.server.engine != nil {
+		except = c.server.engine.OwnerID()
+	}
+	reset := func() error {
+		holdForReset(r.Context(), c.svc.Store, except, deadline)
+		return service.Reset(r.Context(), c.svc.Store)
+	}
 	if g := c.server.gate; g != nil {
 		// Nothing the worker held before the reset is sent after it: the
 		// next test's receiver gets only the next test's events.
