@@ -168,6 +168,7 @@ func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscrip
 			Body: e.Payload, Now: last.StartedAt, Tolerance: signature.NoTolerance})
 		if err == nil {
 			v.Class, v.Text, v.Secret = "ok", "valid", c.name+" ("+maskSecret(c.secret)+")"
+			v.key, v.signedAt, v.number = c.secret, last.StartedAt, last.Number
 			v.Reason = "attempt " + fmt.Sprint(last.Number) + " carries a " + scheme + " signature made with the " + c.name
 			return v
 		}

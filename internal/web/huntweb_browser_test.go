@@ -1,0 +1,100 @@
+package web_test
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hookctl/hookctl/internal/signature"
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// No page of the inspector scrolls sideways on the narrowest phones in
+// use (360 px: many Android phones' CSS width), as at 390 px
+// (TestBrowserNoPageScrollsSideways).
+func TestHuntwebBrowserNoPageScrollsSidewaysAt360(t *testing.T) {
+	t.Parallel()
+	path := needBrowser(t)
+	e := newEnv(t)
+	l := seedLayout(t, e)
+	ctx := newBrowser(t, path, chromedp.WindowSize(360, 780))
+	for _, p := range l.pages() {
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitReady(`main`))
+		if msg := get(t, ctx, chromedp.Evaluate[string](overflowJS)); msg != "" {
+			t.Errorf("360 px: %s: %s", p, msg)
+		}
+		if tall := get(t, ctx, chromedp.Evaluate[[]string](squeezedJS)); len(tall) > 0 {
+			t.Errorf("360 px: %s: cells squeezed to a column of letters: %q", p, tall)
+		}
+	}
+}
+
+// Copy as curl of a delivery attempted a while ago (a failure of the
+// morning, looked at after lunch) is accepted by the app: the command
+// carried the attempt's own signature, whose timestamp every receiver
+// that checks it (bond's 300 s here) refused as too old, so the curl
+// reproduced a different failure than the one being debugged. It now
+// carries a signature made when the page was read, and says so.
+func TestHuntwebBrowserCopyAsCurlOfAnOldAttempt(t *testing.T) {
+	t.Parallel()
+	path := needBrowser(t)
+	for _, tool := range []string{"bash", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to run the command", tool)
+		}
+	}
+	e := newEnv(t)
+	ctx := context.Background()
+	body := []byte(`{"event":"card.created","card":{"status":"Active"}}`)
+	ev := &store.Event{ID: "evt_huntweb_morning", Type: "card.created", Provider: "bond", Payload: body,
+		ContentType: "application/json", Source: store.SourceTriggered, CreatedAt: time.Now().Add(-3 * time.Hour)}
+	// Due in a day: the inspector's own worker leaves it alone.
+	d := &store.Delivery{ID: "d-huntweb-morning", EventID: ev.ID, SubscriptionID: e.sub.ID, URL: e.sub.CallbackURL,
+		Status: store.DeliveryPending, MaxAttempts: 1, Schedule: "0s", NextAttemptAt: time.Now().Add(24 * time.Hour)}
+	if err := e.st.CreateEvent(ctx, ev, []*store.Delivery{d}); err != nil {
+		t.Fatal(err)
+	}
+	// The attempt of three hours ago, signed then, as the worker signs.
+	at := time.Now().Add(-3 * time.Hour)
+	sch, _ := signature.ForProvider("bond")
+	h, err := sch.Sign(signature.SignInput{Secrets: []string{e.sub.Secret}, ID: ev.ID, Timestamp: at, Body: body, Endpoint: e.sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "hookctl/test")
+	if _, err := e.st.ClaimDue(ctx, "huntweb", time.Now().Add(25*time.Hour), time.Minute, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.RecordAttempt(ctx, "huntweb", &store.Attempt{DeliveryID: d.ID, Number: 1, StartedAt: at, RequestURL: d.URL,
+		RequestMethod: "POST", RequestHeaders: h, ResponseStatus: 500, Duration: 12 * time.Millisecond},
+		store.DeliveryUpdate{Status: store.DeliveryFailed, LastStatus: 500, LastError: "HTTP 500"}); err != nil {
+		t.Fatal(err)
+	}
+	bctx := newBrowser(t, path)
+	do(t, bctx, 10*sec, chromedp.Navigate(e.url+"/deliveries/"+d.ID), chromedp.WaitReady(`#curl`))
+	if v := get(t, bctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="signature-verdict"]').textContent`)); v != "valid" {
+		t.Fatalf("the attempt's signature reads %q, want valid", v)
+	}
+	cmdline := get(t, bctx, chromedp.Evaluate[string](`document.getElementById('curl').textContent`))
+	sh := exec.Command("bash")
+	sh.Stdin = strings.NewReader(cmdline + " -sS -o /dev/null\n")
+	if out, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("the command failed: %v: %s", err, out)
+	}
+	got := e.app.all()
+	if len(got) != 1 {
+		t.Fatalf("the app received %d requests, want 1", len(got))
+	}
+	if !got[0].Valid || got[0].Body != string(body) {
+		t.Errorf("the app refused the copied command: %s", got[0].Err)
+	}
+	note := get(t, bctx, chromedp.Evaluate[string](`(function(){var n=document.querySelector('[data-testid="curl-signed"]');return n?n.textContent:""})()`))
+	if !strings.Contains(note, "Signed now") || !strings.Contains(note, "5 min") || !strings.Contains(note, "reload the page") {
+		t.Errorf("the page says %q about the command's signature", note)
+	}
+}
