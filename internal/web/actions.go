@@ -602,9 +602,23 @@ func (h *Handler) triggerPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := page{Title: "Trigger", D: d}
 	if err != nil {
-		p.Error = err.Error()
+		p.Error = withHints(err)
 	}
 	h.render(w, r, "trigger", p)
+}
+
+// withHints is an error as the page says it: with the hints the CLI
+// prints under it (an unknown event type's "did you mean"), which the
+// page dropped, leaving "unknown event" and no way on.
+func withHints(err error) string {
+	msg := err.Error()
+	var hh interface{ Hints() []string }
+	if errors.As(err, &hh) {
+		if hs := hh.Hints(); len(hs) > 0 {
+			msg += ": " + strings.Join(hs, "; ")
+		}
+	}
+	return msg
 }
 
 func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
@@ -649,7 +663,7 @@ func (h *Handler) triggerError(w http.ResponseWriter, r *http.Request, typ, body
 		return
 	}
 	d, _ := h.triggerData(r.Context(), typ, body, subID)
-	msg := err.Error()
+	msg := withHints(err)
 	if errors.Is(err, service.ErrNoTarget) {
 		msg += ": create a subscription first (Subscriptions page) or pick one"
 	}

@@ -98,3 +98,19 @@ func TestHuntwebBrowserCopyAsCurlOfAnOldAttempt(t *testing.T) {
 		t.Errorf("the page says %q about the command's signature", note)
 	}
 }
+
+// A mistyped event type on the trigger page (typed in its form, or a
+// link) says what the CLI says under the error: the type it probably
+// meant. The page said only `unknown event "card.creatd" for provider
+// bond`, with no way on.
+func TestHuntwebBrowserTriggerUnknownTypeSuggests(t *testing.T) {
+	t.Parallel()
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/trigger?type=bond:card.creatd"), chromedp.WaitReady(`main`))
+	msg := get(t, ctx, chromedp.Evaluate[string](`(function(){var n=document.querySelector('[data-testid="error"]');return n?n.textContent:""})()`))
+	if !strings.Contains(msg, `unknown event "card.creatd"`) || !strings.Contains(msg, `did you mean "card.created"?`) {
+		t.Errorf("the trigger page says %q", msg)
+	}
+}
