@@ -21,12 +21,13 @@ type Resetter interface {
 // store, into the next test's receiver. A reset calls HoldForReset until
 // it reports no lease (or its patience ends), then Reset.
 type ResetHolder interface {
-	// HoldForReset keeps every pending delivery that is not leased now
-	// from being claimed before until (its next attempt moves there:
-	// the reset that follows deletes it; a reset that does not, only
-	// delays it), and returns how many deliveries are leased, the lease
-	// not ended, to an owner other than except (the caller's own
-	// worker, which the caller stops itself): sends in flight, or held
-	// by a worker to be sent.
+	// HoldForReset keeps the pending deliveries that are not leased now
+	// from being claimed before until (their next attempt moves there:
+	// the reset that follows deletes them; a reset that does not, only
+	// delays them; a store may hold only those due soon, as it is called
+	// again every few milliseconds while the reset waits), and returns
+	// how many pending deliveries are leased, the lease not ended, to an
+	// owner other than except (the caller's own worker, which the caller
+	// stops itself): sends in flight, or held by a worker to be sent.
 	HoldForReset(ctx context.Context, except string, until time.Time) (leased int, err error)
 }

@@ -49,21 +49,24 @@ func (db *DB) Reset(ctx context.Context) error {
 
 // HoldForReset implements store.ResetHolder. Leases and due times are
 // on the server's clock (claimSQL), and so is the hold: until is taken
-// as a wait from the client's now. Rows another transaction has locked
-// (a claim taking them) are passed over, and counted when leased.
+// as a wait from the client's now. Only the rows due within a second
+// are held (the next call, 10 ms later, holds those due then), so a
+// row held is not written again at each call. Rows another transaction
+// has locked (a claim taking them) are passed over, and counted when
+// leased. The pending rows are read by the claims' partial indexes.
 func (db *DB) HoldForReset(ctx context.Context, except string, until time.Time) (int, error) {
 	hold := max(time.Until(until), 0)
 	var n int
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE deliveries SET next_attempt_at = now() + $1::interval
 			WHERE id IN (SELECT id FROM deliveries
-				WHERE status = 'pending' AND next_attempt_at < now() + $1::interval
+				WHERE status = 'pending' AND next_attempt_at < now() + interval '1 second'
 					AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at <= now())
 				FOR UPDATE SKIP LOCKED)`, hold); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, `SELECT count(*) FROM deliveries
-			WHERE lease_owner <> '' AND lease_owner <> $1 AND lease_expires_at > now()`, except).Scan(&n)
+			WHERE status = 'pending' AND lease_owner <> '' AND lease_owner <> $1 AND lease_expires_at > now()`, except).Scan(&n)
 	})
 	return n, db.wrap("reset", err)
 }

@@ -29,7 +29,8 @@ func (s *Store) Reset(ctx context.Context) error {
 }
 
 // HoldForReset implements store.ResetHolder. Leases are compared with
-// this process's clock, as a claim's are.
+// this process's clock, as a claim's are. A row held (due at until) is
+// not written again by the next call.
 func (s *Store) HoldForReset(ctx context.Context, except string, until time.Time) (int, error) {
 	now := time.Now().UnixMicro()
 	var n int
@@ -40,7 +41,7 @@ func (s *Store) HoldForReset(ctx context.Context, except string, until time.Time
 			return err
 		}
 		return tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries
-			WHERE lease_owner <> '' AND lease_owner <> ? AND lease_expires_at > ?`, except, now).Scan(&n)
+			WHERE status = 'pending' AND lease_owner <> '' AND lease_owner <> ? AND lease_expires_at > ?`, except, now).Scan(&n)
 	})
 	return n, err
 }
