@@ -118,7 +118,10 @@ func TestHuntwebResetWithSeparateWorker(t *testing.T) {
 				resetAt := time.Now()
 				d := resetAt.Sub(start)
 				longest = max(longest, d)
-				if d > 4*time.Second {
+				// The hold waits 2 s at most, then the reset goes on: this
+				// catches a wait that never ends, with room for a loaded
+				// machine's TRUNCATE (the figure is logged below).
+				if d > 10*time.Second {
 					t.Errorf("reset took %s", d)
 				}
 				// A delivery the worker held goes out within
