@@ -607,6 +607,34 @@ func (h *Handler) triggerPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, "trigger", p)
 }
 
+// jsonErrorAt says where in body (as the textarea shows it) a syntax
+// error is: " at line L, column C" ("" when err does not say). The
+// error's offset counts from the body's first non-space byte (lead). The
+// page said only "unexpected end of JSON input" or "invalid character
+// '}'…" of a body of 20 lines.
+func jsonErrorAt(body []byte, lead int, err error) string {
+	// json.Compact's and json.Indent's errors carry no offset; a
+	// decode's check of the same bytes does.
+	var v any
+	if derr := json.Unmarshal(body[lead:], &v); derr != nil {
+		err = derr
+	}
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	off := min(lead+int(se.Offset), len(body))
+	before := body[:off]
+	// The offset is just past the byte that was wrong (or the end):
+	// its line and column are those of that byte.
+	if len(before) > 0 && off > lead {
+		before = before[:len(before)-1]
+	}
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	return fmt.Sprintf(" at line %d, column %d", line, col)
+}
+
 // withHints is an error as the page says it: with the hints the CLI
 // prints under it (an unknown event type's "did you mean"), which the
 // page dropped, leaving "unknown event" and no way on.
@@ -641,7 +669,7 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 			// (Stripe pretty-printed, the others compact).
 			w2, err := catalog.WireJSON(provider, t)
 			if err != nil {
-				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON: %v", err))
+				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON%s: %v", jsonErrorAt(b, len(b)-len(bytes.TrimLeft(b, " \t\r\n")), err), err))
 				return
 			}
 			b = w2

@@ -114,3 +114,27 @@ func TestHuntwebBrowserTriggerUnknownTypeSuggests(t *testing.T) {
 		t.Errorf("the trigger page says %q", msg)
 	}
 }
+
+// A trigger body that is not valid JSON is refused saying where, as
+// the textarea shows it: the page said only "unexpected end of JSON
+// input" or "invalid character '}' looking for beginning of object key
+// string", and the user searched 20 lines for it.
+func TestHuntwebBrowserTriggerBadJSONSaysWhere(t *testing.T) {
+	t.Parallel()
+	path := needBrowser(t)
+	e := newEnv(t)
+	ctx := newBrowser(t, path)
+	for _, c := range []struct{ body, want string }{
+		{"{\n  \"event\": \"card.created\",\n  \"card\": {\"status\": \"Active\",}\n}\n", "at line 3, column 31"},
+		{"\n{\n  \"event\": \"card.created\",\n  \"note\": \"café\" \"x\"\n}", "at line 4, column 18"},
+		{"{\n  \"event\": \"card.created\",\n", "at line 2, column 27"},
+	} {
+		do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/trigger?type=bond:card.created"), chromedp.WaitReady(`[data-testid="trigger-body"]`))
+		do(t, ctx, 10*sec, chromedp.SetValue(`[data-testid="trigger-body"]`, c.body),
+			chromedp.Submit(`[data-testid="trigger-body"]`), chromedp.WaitReady(`[data-testid="error"]`))
+		msg := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="error"]').textContent`))
+		if !strings.Contains(msg, "the body is not valid JSON "+c.want+":") {
+			t.Errorf("body %q: the page says %q, want %q", c.body, msg, c.want)
+		}
+	}
+}
