@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -136,5 +140,65 @@ func TestHuntwebBrowserTriggerBadJSONSaysWhere(t *testing.T) {
 		if !strings.Contains(msg, "the body is not valid JSON "+c.want+":") {
 			t.Errorf("body %q: the page says %q, want %q", c.body, msg, c.want)
 		}
+	}
+}
+
+// The inspector itself (`hookctl ui`, `listen --ui`), not serve's APIs
+// (TestBrowserServeRefusesOtherSites): a page rebound to its address
+// (evil.example resolving to 127.0.0.1) reads no page and replays
+// nothing, even with the CSRF token in hand (a token copied from a page
+// it could not read is the worst case); a page of another site that
+// posts the replay form with the token gets a refusal. Nothing reaches
+// the app. (A guard: it passed before.)
+func TestHuntwebBrowserInspectorRefusesOtherSites(t *testing.T) {
+	t.Parallel()
+	path := needBrowser(t)
+	e := newEnv(t)
+	pub, err := e.disp.Publish(context.Background(), &store.Event{Type: "card.created", Provider: "bond",
+		Payload: []byte(`{"event":"card.created"}`), ContentType: "application/json"}, service.Target{SubscriptionID: e.sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pub.Deliveries[0].ID
+	e.waitDelivery(t, id, 1)
+	sent := len(e.app.all())
+	// The token, as a page of the inspector holds it.
+	ctx := newBrowser(t, path, chromedp.Flag("host-resolver-rules", "MAP evil.example 127.0.0.1"))
+	do(t, ctx, 10*sec, chromedp.Navigate(e.url+"/"), chromedp.WaitReady(`main`))
+	tok := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('meta[name="csrf-token"]').content`))
+	port := e.url[strings.LastIndex(e.url, ":")+1:]
+
+	// Rebinding: same-origin to the page, any header it likes.
+	do(t, ctx, 10*sec, chromedp.Navigate("http://evil.example:"+port+"/"), chromedp.WaitReady(`body`))
+	probe := `(async function(){
+	  var r1 = await fetch('/deliveries/` + id + `');
+	  var r2 = await fetch('/deliveries/` + id + `/replay', {method: 'POST', headers: {'X-CSRF-Token': '` + tok + `', 'Content-Type': 'application/x-www-form-urlencoded'}, body: '_csrf=` + tok + `'});
+	  var r3 = await fetch('/live');
+	  return r1.status + ' ' + r2.status + ' ' + r3.status + ' ' + (await r1.text()).slice(0, 200);
+	})()`
+	got := get(t, ctx, chromedp.Evaluate[string](probe, chromedp.EvalAwaitPromise))
+	if !strings.HasPrefix(got, "421 421 421 ") {
+		t.Errorf("a rebound page read or drove the inspector: %s", got)
+	}
+
+	// Cross-site: a form of another site posts the replay, token and all.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, `<!doctype html><form id=f method=post action="`+e.url+`/deliveries/`+id+`/replay">`+
+			`<input name=_csrf value="`+tok+`"></form><script>document.getElementById('f').submit()</script>`)
+	}))
+	defer evil.Close()
+	evilURL := "http://evil.example:" + evil.URL[strings.LastIndex(evil.URL, ":")+1:] + "/"
+	do(t, ctx, 10*sec, chromedp.Navigate(evilURL))
+	get(t, ctx, chromedp.Poll[bool](`location.href.indexOf('/replay') > 0 && document.readyState === 'complete'`, chromedp.WithPollingTimeout(5*time.Second)))
+	if txt := get(t, ctx, chromedp.Text(`body`)); !strings.Contains(txt, "cross-origin request") {
+		t.Errorf("the cross-site replay was answered %q", txt)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(e.app.all()); n != sent {
+		t.Errorf("pages of another site made the app receive %d request(s)", n-sent)
+	}
+	if d, err := e.st.GetDelivery(context.Background(), id); err != nil || d.AttemptCount != 1 {
+		t.Errorf("the delivery after the hostile pages: %+v, %v", d, err)
 	}
 }
