@@ -129,6 +129,12 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		return cli.Envf("cannot serve the inspector: %v", err)
 	}
+	if _, want, err := net.SplitHostPort(opts.Addr); err == nil && want != "0" && want != strconv.Itoa(urlPort(url)) {
+		// Said: a second ui (over another store) moved on to the next
+		// port, and the tab or bookmark at the first showed the first
+		// one's store as if it were this one's.
+		fmt.Fprintf(ios.ErrOut, "hookctl: warning: %s is taken (another inspector, perhaps over another store): this one is at %s\n", opts.Addr, url)
+	}
 	if ios.JSON() {
 		// The same ready line as listen's and serve's: kind, url, port.
 		if err := iostreams.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: url, Port: urlPort(url)}); err != nil {

@@ -71,7 +71,7 @@ func (c *control) api() *provider.API {
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on; ?wait=10s: once none of them is pending, up to 1m)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts (?wait=10s: answered once it succeeded or failed, or still pending when the wait ends; up to 1m)", c.auth(c.delivery)),
 			provider.R("POST", "/_hookctl/replay", "Replay deliveries: {ids: [...], force?: bool} or {failed: true, subscription?: hookctl's id, we_…, ep_… or uid, event?: a name or pattern} (not both: 400) → the ids requeued (replayed) and the ids given that were not, each with its reason (skipped: a succeeded one needs force)", c.auth(c.replay)),
-			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries) once the attempts in flight end (up to 2 s); nothing the worker held is sent after it; needs --allow-reset", c.auth(c.reset)),
+			provider.R("POST", "/_hookctl/reset", "Empty the store (subscriptions, events, deliveries) once the attempts in flight end (up to 2 s); nothing a worker held (serve's, or a hookctl worker's on the same store) is sent after it; needs --allow-reset", c.auth(c.reset)),
 			provider.R("POST", "/_hookctl/faults", "Inject a fault into the next N attempts to a subscription: {subscription, count, status?, delay_ms?, drop?} (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid)", c.auth(c.armFault)),
 			provider.R("GET", "/_hookctl/faults", "Faults still armed", c.auth(c.listFaults)),
 			provider.R("DELETE", "/_hookctl/faults", "Disarm every fault", c.auth(c.clearFaults)),
@@ -704,7 +704,18 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusForbidden, "reset_disabled", "reset empties the store: start hookctl serve with --allow-reset to allow it")
 		return
 	}
-	reset := func() error { return service.Reset(r.Context(), c.svc.Store) }
+	// The workers of other processes (`hookctl worker` beside
+	// --no-worker) are waited for through the store, within the same
+	// resetWait as this process's own sends.
+	deadline := time.Now().Add(resetWait)
+	except := ""
+	if c.server.engine != nil {
+		except = c.server.engine.OwnerID()
+	}
+	reset := func() error {
+		holdForReset(r.Context(), c.svc.Store, except, deadline)
+		return service.Reset(r.Context(), c.svc.Store)
+	}
 	if g := c.server.gate; g != nil {
 		// Nothing the worker held before the reset is sent after it: the
 		// next test's receiver gets only the next test's events.

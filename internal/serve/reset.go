@@ -37,8 +37,45 @@ type resetGate struct {
 	state    atomic.Pointer[gateState]
 }
 
-// resetWait bounds a reset's wait for the sends in flight.
+// resetWait bounds a reset's wait for the sends in flight (this
+// process's, and other processes' workers': holdForReset).
 const resetWait = 2 * time.Second
+
+// holdForReset waits, until deadline, for the deliveries the workers of
+// other processes hold (claimed: in flight, or queued in memory behind
+// their sends; a CI fleet's `hookctl worker` beside `serve --no-worker`)
+// to be sent and recorded, while no other delivery can be claimed
+// (store.ResetHolder): they went out after the reset had emptied the
+// store and answered, into the next test's receiver (a few a round of
+// trigger-then-reset, TestHuntwebResetWithSeparateWorker). except is
+// this process's own worker, which the gate stops. Past the deadline
+// (a receiver that hangs) the reset goes on: a worker sends nothing it
+// still holds once it sees the store's expunge mark move (the reset
+// moves it), within delivery's expungeCheck; nor anything whose
+// subscription is gone. The cost is one statement every 10 ms while a
+// reset waits, none on a worker's sends.
+func holdForReset(ctx context.Context, st store.Store, except string, deadline time.Time) {
+	h, ok := st.(store.ResetHolder)
+	if !ok {
+		return
+	}
+	// The hold outlasts the wait by a margin for the reset itself; a
+	// reset that fails only delays the deliveries by as much.
+	until := deadline.Add(5 * time.Second)
+	for {
+		n, err := h.HoldForReset(ctx, except, until)
+		if err != nil || n == 0 || !time.Now().Before(deadline) {
+			return
+		}
+		t := time.NewTimer(10 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}
 
 type gateState struct {
 	resets int

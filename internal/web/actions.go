@@ -168,6 +168,7 @@ func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscrip
 			Body: e.Payload, Now: last.StartedAt, Tolerance: signature.NoTolerance})
 		if err == nil {
 			v.Class, v.Text, v.Secret = "ok", "valid", c.name+" ("+maskSecret(c.secret)+")"
+			v.key, v.signedAt, v.number = c.secret, last.StartedAt, last.Number
 			v.Reason = "attempt " + fmt.Sprint(last.Number) + " carries a " + scheme + " signature made with the " + c.name
 			return v
 		}
@@ -601,9 +602,51 @@ func (h *Handler) triggerPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := page{Title: "Trigger", D: d}
 	if err != nil {
-		p.Error = err.Error()
+		p.Error = withHints(err)
 	}
 	h.render(w, r, "trigger", p)
+}
+
+// jsonErrorAt says where in body (as the textarea shows it) a syntax
+// error is: " at line L, column C" ("" when err does not say). The
+// error's offset counts from the body's first non-space byte (lead). The
+// page said only "unexpected end of JSON input" or "invalid character
+// '}'…" of a body of 20 lines.
+func jsonErrorAt(body []byte, lead int, err error) string {
+	// json.Compact's and json.Indent's errors carry no offset; a
+	// decode's check of the same bytes does.
+	var v any
+	if derr := json.Unmarshal(body[lead:], &v); derr != nil {
+		err = derr
+	}
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	off := min(lead+int(se.Offset), len(body))
+	before := body[:off]
+	// The offset is just past the byte that was wrong (or the end):
+	// its line and column are those of that byte.
+	if len(before) > 0 && off > lead {
+		before = before[:len(before)-1]
+	}
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	return fmt.Sprintf(" at line %d, column %d", line, col)
+}
+
+// withHints is an error as the page says it: with the hints the CLI
+// prints under it (an unknown event type's "did you mean"), which the
+// page dropped, leaving "unknown event" and no way on.
+func withHints(err error) string {
+	msg := err.Error()
+	var hh interface{ Hints() []string }
+	if errors.As(err, &hh) {
+		if hs := hh.Hints(); len(hs) > 0 {
+			msg += ": " + strings.Join(hs, "; ")
+		}
+	}
+	return msg
 }
 
 func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
@@ -626,7 +669,7 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 			// (Stripe pretty-printed, the others compact).
 			w2, err := catalog.WireJSON(provider, t)
 			if err != nil {
-				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON: %v", err))
+				h.triggerError(w, r, typ, body, subID, fmt.Errorf("the body is not valid JSON%s: %v", jsonErrorAt(b, len(b)-len(bytes.TrimLeft(b, " \t\r\n")), err), err))
 				return
 			}
 			b = w2
@@ -648,7 +691,7 @@ func (h *Handler) triggerError(w http.ResponseWriter, r *http.Request, typ, body
 		return
 	}
 	d, _ := h.triggerData(r.Context(), typ, body, subID)
-	msg := err.Error()
+	msg := withHints(err)
 	if errors.Is(err, service.ErrNoTarget) {
 		msg += ": create a subscription first (Subscriptions page) or pick one"
 	}

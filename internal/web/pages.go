@@ -24,6 +24,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -732,6 +733,11 @@ type verdictView struct {
 	Scheme string
 	Secret string
 	Age    string
+	// key is the secret the signature verified with, signedAt when the
+	// attempt was signed (valid only: curlSigned).
+	key      string
+	signedAt time.Time
+	number   int // the attempt's
 }
 
 type detailData struct {
@@ -755,9 +761,12 @@ type detailData struct {
 	// that name) rather than held in the command, which the page holds.
 	CurlFile string
 	CurlSize int
-	sent     []byte // the body the last attempt sent (delivery.SentBody)
-	Origin   string
-	Derived  []*store.Delivery
+	// CurlSigned: the command carries a signature made now, not the
+	// attempt's, which a receiver refuses as too old (curlSigned).
+	CurlSigned string
+	sent       []byte // the body the last attempt sent (delivery.SentBody)
+	Origin     string
+	Derived    []*store.Delivery
 	// Copies are the edited copies sent from this delivery (their own
 	// events: not among Derived, which share this one's event).
 	Copies []*store.Delivery
@@ -972,6 +981,7 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 	// terminal. The command reads it from a file the page links to, with
 	// the bytes sent (form-encoded when the attempt sent a form).
 	dd.sent = delivery.SentBody(e, reqHeaders)
+	reqHeaders, dd.CurlSigned = curlSigned(dd.Verdict, d, e, reqHeaders, dd.sent, h.cfg.Now())
 	if len(dd.sent) > bodyViewMax {
 		dd.CurlFile, dd.CurlSize = sentBodyFile(d.ID), len(dd.sent)
 		dd.Curl = delivery.CurlCommandFile(dd.Method, dd.URL, reqHeaders, dd.CurlFile, insecure)
@@ -980,6 +990,47 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 	}
 	dd.Origin = d.OriginID
 	return dd, atts, nil
+}
+
+// curlSigned gives copy as curl a signature made now when the attempt's
+// is older than its scheme's timestamp tolerance (bond's and Stripe's
+// 300 s, Standard Webhooks' 5 min): the command sent the recorded one,
+// and every receiver that checks the timestamp refused it as too old
+// (the developer debugging a failure of the morning got a 400 of
+// another kind). Only the headers the scheme signs are made again, with
+// the secret the attempt's signature verified with; the note says so,
+// and until when the new one is valid. Headers of a signature that did
+// not verify, or of a scheme without a timestamp, are left as recorded.
+func curlSigned(v verdictView, d *store.Delivery, e *store.Event, headers map[string][]string, body []byte, now time.Time) (map[string][]string, string) {
+	tol := signature.DefaultTolerance(v.Scheme)
+	if v.key == "" || tol <= 0 || now.Sub(v.signedAt) <= tol {
+		return headers, ""
+	}
+	sch, err := signature.Lookup(v.Scheme)
+	if err != nil {
+		return headers, ""
+	}
+	sh, err := sch.Sign(signature.SignInput{Secrets: []string{v.key}, ID: e.ID, Timestamp: now, Body: body,
+		Endpoint: d.SubscriptionID, EventTime: e.CreatedAt})
+	if err != nil {
+		return headers, ""
+	}
+	out := make(map[string][]string, len(headers))
+	for k, vs := range headers {
+		if _, signed := sh[http.CanonicalHeaderKey(k)]; !signed {
+			out[k] = vs
+		}
+	}
+	for k, vs := range sh {
+		out[k] = vs
+	}
+	until := now.Add(tol).UTC().Format("15:04:05")
+	within := fmt.Sprintf("%d s", int(tol.Seconds()))
+	if tol%time.Minute == 0 {
+		within = fmt.Sprintf("%d min", int(tol.Minutes()))
+	}
+	return out, fmt.Sprintf("Signed now: attempt %d's own signature (%s) is older than the %s a %s receiver accepts, which would refuse it. This one is valid until %s UTC; reload the page for a fresh one.",
+		v.number, strings.TrimPrefix(v.Age, "signed "), within, v.Scheme, until)
 }
 
 func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
