@@ -376,7 +376,7 @@ func run(ctx context.Context, opts *Options) error {
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody, Keep: opts.Keep, SkipVerify: opts.SkipVerify, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
-		Terminal: opts.IO.IsStdoutTTY(), JournalDir: jdir, StoreKey: jkey,
+		Terminal: opts.IO.IsStdoutTTY(), Fit: cli.ListenFit(ctx, opts.IO, st), JournalDir: jdir, StoreKey: jkey,
 		OnLogError: func(err error) {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: stdout is closed (%v): listen goes on without its live log (every event is in the store: hookctl events log)\n", err)
 		},
