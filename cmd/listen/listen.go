@@ -125,7 +125,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Forward != "" {
 				u, err := listen.NormalizeTarget(opts.Forward)
 				if err != nil {
-					return cli.Usagef("%v", err).Hint("e.g. --forward 3000 or --forward localhost:3000/webhooks")
+					return cli.Usagef("%v", err).Hint("e.g. --forward 3000 (or :3000: localhost), --forward localhost:3000/webhooks or --forward http://app.internal:3000")
 				}
 				opts.Target = u
 			}
