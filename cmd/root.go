@@ -442,6 +442,7 @@ your app receives, and replays what failed. No account, no network.`,
 	root.SetVersionTemplate("hookctl {{.Version}}\n")
 	// --help on a terminal fits its width (help goes to stdout).
 	root.SetUsageFunc(cli.WrappedUsage(f.IOStreams.OutWidth, root.UsageFunc()))
+	root.SetHelpFunc(cli.WrappedHelp(f.IOStreams.OutWidth, root.HelpFunc()))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		// `subscriptions create --url …`: the unknown command, not its flag, is the mistake.
 		if c.HasSubCommands() && c.HasParent() && c.Flags().NArg() > 0 {

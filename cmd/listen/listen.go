@@ -125,7 +125,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 			if opts.Forward != "" {
 				u, err := listen.NormalizeTarget(opts.Forward)
 				if err != nil {
-					return cli.Usagef("%v", err).Hint("e.g. --forward 3000 or --forward localhost:3000/webhooks")
+					return cli.Usagef("%v", err).Hint("e.g. --forward 3000 (or :3000: localhost), --forward localhost:3000/webhooks or --forward http://app.internal:3000")
 				}
 				opts.Target = u
 			}
@@ -255,7 +255,7 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme` to verify, or auto to detect it from the headers (default auto)")
 	fl.StringArrayVar(&opts.Secrets, "secret", nil, "also accept signatures made with this `secret` (a real provider's), repeatable")
 	fl.String("secret-file", "", "read the --secret(s) from `file` instead, one per line (keeps them out of the process list and shell history; warns unless only you may read it)")
-	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request, repeatable")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "add `'Key: Value'` to every forwarded request (repeatable, each name once: a list as 'Key: a, b')")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "how long the app has to answer a forward")
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest request body accepted (`size`: 512KiB, 5MiB, bytes); larger gets 413")
 	fl.BoolVar(&opts.PrintSecret, "print-secret", false, "print the listener's signing secret and exit")
@@ -296,6 +296,11 @@ func parseHeaders(hs []string) (http.Header, error) {
 			}
 			return nil, cli.Usagef("invalid --header %q: the value contains %s", s, what).
 				Hint("write headers as \"Name: value\" on one line, e.g. --header 'Authorization: Bearer dev'")
+		}
+		if prev := h.Get(k); h.Values(k) != nil {
+			// As subscribe's and trigger's --header: once each.
+			msg, hint := subscription.RepeatedHeader(http.CanonicalHeaderKey(k), prev, v)
+			return nil, cli.Usagef("%s", msg).Hint("%s", hint)
 		}
 		h.Add(k, v)
 	}
@@ -376,7 +381,7 @@ func run(ctx context.Context, opts *Options) error {
 		Host: opts.Host, Port: opts.Port, Target: opts.Target, Events: opts.Events, Provider: opts.Provider,
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody, Keep: opts.Keep, SkipVerify: opts.SkipVerify, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
-		Terminal: opts.IO.IsStdoutTTY(), JournalDir: jdir, StoreKey: jkey,
+		Terminal: opts.IO.IsStdoutTTY(), Fit: cli.ListenFit(ctx, opts.IO, st), JournalDir: jdir, StoreKey: jkey,
 		OnLogError: func(err error) {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: stdout is closed (%v): listen goes on without its live log (every event is in the store: hookctl events log)\n", err)
 		},

@@ -75,7 +75,7 @@ as on Ctrl-C).`,
   hookctl replay --failed --subscription 8d1c --to http://localhost:3001/webhooks --yes
   hookctl replay 3f2a9c1e --force --retry-schedule 0s,1s,5s`,
 		Args:              cli.NonEmptyIDs("delivery", cobra.ArbitraryArgs),
-		ValidArgsFunction: cli.CompleteDeliveryIDs(f, "", true),
+		ValidArgsFunction: cli.CompleteReplayIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.IDs = args

@@ -187,7 +187,7 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 8, "`n` deliveries in flight at once")
 	fl.IntVar(&opts.Duplicate, "duplicate", 1, "send each event `k` times with the same id (tests idempotent handlers)")
 	fl.DurationVar(&opts.Wait, "wait", 0, "stop waiting after `duration` (0 = until every delivery is final)")
-	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request `header` 'Key: Value' (repeatable)")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "extra request `header` 'Key: Value' (repeatable, each name once: a list as 'Key: a, b')")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP `method`: POST, PUT or PATCH (default: the subscription's, else POST)")
 	fl.DurationVar(&opts.Timeout, "timeout", delivery.DefaultTimeout, "give up on an attempt after `duration` (connect and total)")
 	fl.BoolVarP(&opts.Insecure, "insecure", "k", false, "accept any TLS certificate (an https receiver with a self-signed one)")

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +30,10 @@ type Options struct {
 	Header    http.Header
 	Tolerance time.Duration // 0 = the scheme's default; signature.NoTolerance = no check
 	Now       time.Time
+	// Dump is the body a raw HTTP request given as --header-file held
+	// after its headers (nil: none); DumpFile names that file.
+	Dump     []byte
+	DumpFile string
 }
 
 // NewCmd returns the command.
@@ -65,7 +71,14 @@ Schemes:
 ` + sign.SchemeHelp() + `
 
 Several --secret flags (or lines of --secret-file) are tried in turn, as
-during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
+during a secret rotation. For standard-ed25519 give the whpk_ public key.
+
+--header-file also takes a raw HTTP request as saved (nc -l, a proxy):
+its request line (POST /path HTTP/1.1) is skipped, its headers end at
+the first blank line, and the body after them (cut to its Content-Length)
+is verified when nothing is piped on stdin or stdin is empty; a body
+piped on stdin is verified instead, with a note that the file's is
+ignored.`,
 		Example: `  printf '{"test": 2432232314}' | hookctl verify --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
       -H 'webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek' -H 'webhook-timestamp: 1614265330' \
       -H 'webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' --now 1614265330
@@ -95,9 +108,10 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 				}
 				opts.Header = http.Header{}
 				if headerFile != "" {
-					if opts.Header, err = readHeaderFile(headerFile); err != nil {
+					if opts.Header, opts.Dump, err = readHeaderFile(headerFile); err != nil {
 						return err
 					}
+					opts.DumpFile = headerFile
 				}
 				for _, l := range headers {
 					name, value, err := ParseHeader(l)
@@ -145,7 +159,7 @@ during a secret rotation. For standard-ed25519 give the whpk_ public key.`,
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature `scheme`: auto, "+strings.Join(signature.Names(), ", ")+" (default auto)")
 	sf.Register(c)
 	fl.StringArrayVarP(&headers, "header", "H", nil, "request header as `'Name: value'` (repeatable)")
-	fl.StringVar(&headerFile, "header-file", "", "read request headers from `file`: 'Name: value' lines or the JSON of 'hookctl sign -o json' (as sign prints them)")
+	fl.StringVar(&headerFile, "header-file", "", "read request headers from `file`: 'Name: value' lines, the JSON of 'hookctl sign -o json' (as sign prints them), or a raw HTTP request (its body used when stdin has none)")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "accepted timestamp `age`, e.g. 10m (default: the scheme's, 5m for most)")
 	fl.BoolVar(&ignoreTimestamp, "ignore-timestamp", false, "do not check the timestamp (verify an old recorded request)")
 	fl.StringVar(&now, "now", "", "check the timestamp against this `time` (unix seconds or RFC 3339) instead of now")
@@ -171,10 +185,10 @@ func ParseHeader(line string) (name, value string, err error) {
 // skipped) or its JSON (-o json, which output: json in the config makes
 // sign's default: an object whose "headers" maps names to values, or that
 // map alone).
-func readHeaderFile(path string) (http.Header, error) {
+func readHeaderFile(path string) (http.Header, []byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, cli.Usagef("reading --header-file: %v", err).
+		return nil, nil, cli.Usagef("reading --header-file: %v", err).
 			Hint("give the file \"hookctl sign\" wrote its headers to, e.g. hookctl sign … > headers.txt")
 	}
 	h := http.Header{}
@@ -184,7 +198,7 @@ func readHeaderFile(path string) (http.Header, error) {
 		}
 		var flat map[string]any
 		if err := json.Unmarshal(t, &flat); err != nil {
-			return nil, cli.Usagef("--header-file %s: invalid JSON: %v", path, err).
+			return nil, nil, cli.Usagef("--header-file %s: invalid JSON: %v", path, err).
 				Hint("give the headers as 'hookctl sign' prints them: \"Name: value\" lines, or its -o json output")
 		}
 		_ = json.Unmarshal(t, &signed)
@@ -193,7 +207,7 @@ func readHeaderFile(path string) (http.Header, error) {
 			for k, v := range flat {
 				s, ok := v.(string)
 				if !ok {
-					return nil, cli.Usagef("--header-file %s: the value of %q is not a string", path, k).
+					return nil, nil, cli.Usagef("--header-file %s: the value of %q is not a string", path, k).
 						Hint(`give an object of header names and values, or "hookctl sign -o json" output ({"headers": {…}})`)
 				}
 				signed.Headers[k] = s
@@ -202,17 +216,30 @@ func readHeaderFile(path string) (http.Header, error) {
 		for k, v := range signed.Headers {
 			name, value, err := ParseHeader(k + ": " + v)
 			if err != nil {
-				return nil, cli.Usagef("--header-file %s: %v", path, err).
+				return nil, nil, cli.Usagef("--header-file %s: %v", path, err).
 					Hint("give the headers as 'hookctl sign' prints them: \"Name: value\" lines, or its -o json output")
 			}
 			h.Add(name, value)
 		}
-		return h, nil
+		return h, nil, nil
 	}
 	n := 0
+	dump := false // the file is a raw request: its request line came first
+	off := 0      // where the next line starts
 	for line := range strings.Lines(string(b)) {
 		n++
+		off += len(line)
 		line = strings.TrimRight(line, "\r\n")
+		if n == 1 && requestLine.MatchString(line) {
+			// A raw request (nc -l, a proxy's or the inspector's raw
+			// view): its request line, then its headers up to a blank
+			// line, then its body.
+			dump = true
+			continue
+		}
+		if dump && line == "" {
+			return h, dumpBody(b[off:], h), nil
+		}
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -220,13 +247,37 @@ func readHeaderFile(path string) (http.Header, error) {
 		if err != nil {
 			e := cli.Usagef("--header-file %s:%d: %v", path, n, err)
 			if strings.HasPrefix(strings.TrimSpace(line), "-H ") {
-				return nil, e.Hint("that is \"hookctl sign --format curl\" output, for curl: write the file with --format headers (or -o json)")
+				return nil, nil, e.Hint("that is \"hookctl sign --format curl\" output, for curl: write the file with --format headers (or -o json)")
 			}
-			return nil, e.Hint("one \"Name: value\" per line, as \"hookctl sign\" prints them")
+			return nil, nil, e.Hint("one \"Name: value\" per line, as \"hookctl sign\" prints them")
 		}
 		h.Add(name, value)
 	}
-	return h, nil
+	return h, nil, nil
+}
+
+func nbytes(n int) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return strconv.Itoa(n) + " bytes"
+}
+
+// requestLine is an HTTP/1 request line: POST /webhooks HTTP/1.1.
+var requestLine = regexp.MustCompile(`^[A-Z]+ \S+ HTTP/\d(\.\d)?$`)
+
+// dumpBody is the body of a raw request after its headers h: as many
+// bytes as its Content-Length says where it says (an editor's or a
+// capture's trailing newline is not the request's), nil when there are
+// none.
+func dumpBody(b []byte, h http.Header) []byte {
+	if n, err := strconv.Atoi(h.Get("Content-Length")); err == nil && n >= 0 && n <= len(b) {
+		b = b[:n]
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // Result is the JSON output (-o json).
@@ -239,12 +290,30 @@ type Result struct {
 }
 
 func run(opts *Options) error {
-	if opts.IO.IsStdinTTY() {
-		fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading the body from stdin (end with Ctrl-D)")
-	}
-	body, err := io.ReadAll(opts.IO.In)
-	if err != nil {
-		return cli.Failf("reading the body from stdin: %v", err)
+	var body []byte
+	switch {
+	case opts.Dump != nil && opts.IO.IsStdinTTY():
+		// Nothing piped: the request's own body, said so.
+		body = opts.Dump
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: verifying the body in %s (%s after its headers)\n", opts.DumpFile, nbytes(len(body)))
+	default:
+		if opts.IO.IsStdinTTY() {
+			fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading the body from stdin (end with Ctrl-D)")
+		}
+		var err error
+		if body, err = io.ReadAll(opts.IO.In); err != nil {
+			return cli.Failf("reading the body from stdin: %v", err)
+		}
+		switch {
+		case opts.Dump == nil || bytes.Equal(body, opts.Dump):
+		case len(body) == 0:
+			// An empty stdin (a script's </dev/null, CI) and a request
+			// with its body: the request's.
+			body = opts.Dump
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: stdin is empty: verifying the body in %s (%s after its headers)\n", opts.DumpFile, nbytes(len(body)))
+		default:
+			fmt.Fprintf(opts.IO.ErrOut, "hookctl: note: verifying the body from stdin (%s); the body in %s (%s after its headers) is ignored\n", nbytes(len(body)), opts.DumpFile, nbytes(len(opts.Dump)))
+		}
 	}
 	var s signature.Scheme
 	if opts.Scheme == "auto" {
@@ -265,7 +334,7 @@ func run(opts *Options) error {
 			return cli.Usagef("%v", err).Hint("check the secret given for the %s scheme", s.Name())
 		}
 	}
-	err = s.Verify(signature.VerifyInput{Secrets: opts.Secrets, Header: opts.Header, Body: body, Now: opts.Now, Tolerance: opts.Tolerance})
+	err := s.Verify(signature.VerifyInput{Secrets: opts.Secrets, Header: opts.Header, Body: body, Now: opts.Now, Tolerance: opts.Tolerance})
 	return report(opts, s.Name(), err)
 }
 

@@ -118,6 +118,18 @@ func completeEventTypes(f *Factory, qualified bool) cobra.CompletionFunc {
 // status, event type and URL; status filters them ("" = any). When many
 // is false only the first argument completes.
 func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionFunc {
+	return completeDeliveryIDs(f, status, many, false)
+}
+
+// CompleteReplayIDs completes replay's delivery ids: the failed ones
+// first (what is replayed), then the others, each newest first, in that
+// order in the shell's menu (the shells sorted them by id: a succeeded
+// delivery came before the failed one it was asked for).
+func CompleteReplayIDs(f *Factory) cobra.CompletionFunc {
+	return completeDeliveryIDs(f, "", true, true)
+}
+
+func completeDeliveryIDs(f *Factory, status string, many, failedFirst bool) cobra.CompletionFunc {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 && !many {
 			return nil, noFiles
@@ -128,9 +140,25 @@ func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionF
 		}
 		defer st.Close()
 		ctx := c.Context()
-		ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{Status: status, Newest: true, Limit: 500})
+		const limit = 500
+		var ds []*store.Delivery
+		directive := noFiles
+		if failedFirst {
+			directive |= cobra.ShellCompDirectiveKeepOrder
+			failed, err := st.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryFailed, Newest: true, Limit: limit})
+			if err != nil {
+				return nil, noFiles
+			}
+			ds = failed
+		}
+		rest, err := st.ListDeliveries(ctx, store.DeliveryFilter{Status: status, Newest: true, Limit: limit})
 		if err != nil {
 			return nil, noFiles
+		}
+		for _, d := range rest {
+			if len(ds) < limit && (!failedFirst || d.Status != store.DeliveryFailed) {
+				ds = append(ds, d)
+			}
 		}
 		prefix := strings.ToLower(toComplete)
 		ds = slices.DeleteFunc(ds, func(d *store.Delivery) bool {
@@ -148,7 +176,7 @@ func CompleteDeliveryIDs(f *Factory, status string, many bool) cobra.CompletionF
 			}
 			out = append(out, cobra.CompletionWithDesc(d.ID, strings.TrimSpace(d.Status+" "+typ+" "+d.URL)))
 		}
-		return out, noFiles
+		return out, directive
 	}
 }
 

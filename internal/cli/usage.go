@@ -34,7 +34,7 @@ func WrappedUsage(width func() int, def func(*cobra.Command) error) func(*cobra.
 }
 
 // writeUsage is cobra's defaultUsageFunc (v1.10) with the usage line,
-// the examples and the flags fitted to width.
+// the examples, the commands' summaries and the flags fitted to width.
 func writeUsage(w *strings.Builder, c *cobra.Command, width int) {
 	w.WriteString("Usage:")
 	if c.Runnable() {
@@ -52,7 +52,9 @@ func writeUsage(w *strings.Builder, c *cobra.Command, width int) {
 		w.WriteString(wrapExamples(c.Example, width))
 	}
 	line := func(sub *cobra.Command) {
-		fmt.Fprintf(w, "\n  %-*s %s", sub.NamePadding(), sub.Name(), sub.Short)
+		// The summary under its column where it is wider than the line.
+		lead := fmt.Sprintf("  %-*s ", sub.NamePadding(), sub.Name())
+		fmt.Fprintf(w, "\n%s", strings.Join(fill(strings.Fields(sub.Short), lead, strings.Repeat(" ", len(lead)), width), "\n"))
 	}
 	shown := func(sub *cobra.Command) bool { return sub.IsAvailableCommand() || sub.Name() == "help" }
 	if c.HasAvailableSubCommands() {

@@ -50,7 +50,10 @@ type Options struct {
 	// Terminal: Out is a person's terminal (the live log is coalesced
 	// under a burst).
 	Terminal bool
-	Now      func() time.Time
+	// Fit lays the live log out for the terminal (with Terminal, not
+	// JSON; nil: the lines whole).
+	Fit *Fit
+	Now func() time.Time
 	// OnRecordError is told when the store refuses a record.
 	OnRecordError func(error)
 	// OnLogError is told the first error writing the live log to Out
@@ -388,6 +391,7 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	l.Sub, l.Created = sub, created
 	if o.Terminal && !o.JSON {
 		l.log = NewTerminalLogger(o.Out)
+		l.log.Fit = o.Fit
 	} else {
 		l.log = NewLogger(o.Out, o.JSON)
 	}

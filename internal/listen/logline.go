@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -79,6 +81,9 @@ type Logger struct {
 	// it are dropped.
 	OnWriteError func(error)
 	failed       bool
+	// Fit, when set before the first line, lays the text lines out for
+	// a terminal (nil: AppendText's lines, byte for byte).
+	Fit *Fit
 
 	// Coalescing (a terminal under a burst): at most coalesceLines lines
 	// per second, then one summary line of what was left out.
@@ -362,7 +367,189 @@ func (l *Logger) Append(b []byte, line LogLine) []byte {
 	if l.json {
 		return AppendJSON(b, line)
 	}
+	if l.Fit != nil {
+		return l.Fit.AppendText(b, line, l.local)
+	}
 	return AppendText(b, line, l.local)
+}
+
+// Fit lays the live log's text lines out for a terminal, each within its
+// width, as trigger's attempt lines are (delivery.Fit): unfitted, an
+// event line with a UUID or a forward to a path of some length was
+// 92–104 columns and wrapped on an 80-column terminal. The event id is
+// cut to EventID's prefix (one that events show takes); then, where the
+// line is still too wide, a rejection's rej_ record takes the sender's
+// id's place in the brackets, the scheme is left out, the URL cut by its
+// middle, an error, a reason or the type by its end, and on a narrow
+// terminal the date goes; the status, the latency and the outcome stay
+// whole. Used by the Logger's one writer goroutine only.
+type Fit struct {
+	// Width is the terminal's width, asked per line (the window may be
+	// resized); 0 leaves the line whole.
+	Width func() int
+	// EventID shortens an event id to a prefix that names the event in
+	// the store (nil: the id whole). It is asked before the event may be
+	// recorded.
+	EventID func(id string) string
+
+	short map[string]string // id → EventID's prefix
+}
+
+func (f *Fit) width() int {
+	if f.Width == nil {
+		return 0
+	}
+	return f.Width()
+}
+
+func (f *Fit) eventID(id string) string {
+	if f.EventID == nil || id == "" {
+		return id
+	}
+	if p, ok := f.short[id]; ok {
+		return p
+	}
+	if f.short == nil || len(f.short) >= 10_000 {
+		f.short = map[string]string{}
+	}
+	p := f.EventID(id)
+	f.short[id] = p
+	return p
+}
+
+// AppendText is the package's AppendText fitted.
+func (f *Fit) AppendText(b []byte, line LogLine, loc *time.Location) []byte {
+	w := f.width()
+	t := line.Time.In(loc)
+	stamp := t.Format("2006-01-02 15:04:05")
+	if w <= 0 {
+		return append(b, f.layout(line, stamp, 0, 0)...)
+	}
+	// Cut nothing below 16 columns (shorter, a URL or a reason reads as
+	// nothing); on a terminal too narrow for that
+	// (60 columns), without the date (a live log's lines are today's),
+	// then to a lower floor.
+	var s string
+	for _, try := range []struct {
+		stamp string
+		floor int
+	}{{stamp, 16}, {t.Format("15:04:05"), 16}, {t.Format("15:04:05"), 8}} {
+		if s = f.layout(line, try.stamp, try.floor, w); ansi.StringWidth(s[:len(s)-1]) <= w { // less the newline
+			break
+		}
+	}
+	return append(b, s...)
+}
+
+// layout renders line (with its newline) within w columns (0: whole),
+// cutting nothing below floor columns.
+func (f *Fit) layout(line LogLine, stamp string, floor, w int) string {
+	width := ansi.StringWidth
+	if line.Kind == KindForward {
+		code := "[" + strconv.Itoa(line.Status) + "]"
+		method := " " + ui.Printable(line.Method, false) + " "
+		head := len(stamp) + len("  <-- ") + len(code) + width(method)
+		url := ui.Printable(line.URL, false)
+		lat := " (" + string(appendMS(nil, line.DurationMS)) + " ms)"
+		msg := ui.Printable(line.Error, false)
+		if w > 0 {
+			// The error first (why the line is read; the URL is the
+			// same --forward target on every line), then the URL.
+			sep := 0
+			if msg != "" {
+				sep = 1
+			}
+			url = ui.ElideMiddle(url, max(floor, w-head-width(lat)-sep-width(msg)))
+			if msg != "" {
+				msg = ui.CutEnd(msg, max(floor, w-head-width(url)-width(lat)-sep))
+			}
+		}
+		s := stamp + "  <-- " + ui.PaintStatus(line.Status, code) + method + url + lat
+		if msg != "" {
+			s += " " + ui.Red(msg)
+		}
+		return s + "\n"
+	}
+	rejected := line.Kind == KindRejected
+	typ := ui.Printable(line.EventType, false)
+	if typ == "" {
+		typ = "(unknown type)"
+	}
+	id := "-" // refused before its id was known
+	if line.EventID != "" {
+		id = ui.Printable(line.EventID, false)
+		// A rejected request's id is its sender's, not recorded (its
+		// record is RecordedAs): no prefix of it names anything.
+		if !rejected {
+			id = f.eventID(id)
+		}
+	}
+	word, scheme, note, reason, recorded, rej := "verified", "", "", "", "", ""
+	if rejected {
+		word = "rejected"
+		if line.RecordedAs != "" {
+			rej = f.eventID(line.RecordedAs)
+			recorded = " (recorded as " + rej + ")"
+		}
+	} else if line.Duplicate {
+		note = " duplicate"
+	} else if line.Retry {
+		note = " retry"
+	}
+	if line.Scheme != "" {
+		scheme = " (" + line.Scheme + ")"
+	}
+	if rejected || line.Kind == KindFiltered {
+		reason = ui.Printable(line.Reason, false)
+	}
+	prefix := ": "
+	if line.Kind == KindFiltered {
+		prefix = " filtered: "
+	}
+	if w > 0 {
+		over := func() int {
+			n := len(stamp) + len("  --> ") + width(typ) + len(" [] ") + width(id) + width(word) + width(scheme) + width(note) + width(recorded)
+			if reason != "" {
+				n += len(prefix) + width(reason)
+			}
+			return n - w
+		}
+		// A rejection's record goes into the brackets, in place of the
+		// sender's id (no record has it: events show takes the rej_
+		// one); then the scheme goes (events show says it); then the
+		// reason and the type are cut by their end.
+		if over() > 0 && recorded != "" {
+			id, recorded = rej, ""
+		}
+		if over() > 0 {
+			scheme = ""
+		}
+		if o := over(); o > 0 && reason != "" {
+			reason = ui.CutEnd(reason, max(floor, width(reason)-o))
+		}
+		if o := over(); o > 0 {
+			typ = ui.CutEnd(typ, max(floor, width(typ)-o))
+		}
+		if o := over(); o > 0 && rejected && line.RecordedAs == "" && id != "-" {
+			id = ui.CutEnd(id, max(floor, width(id)-o))
+		}
+	}
+	s := stamp + "  --> " + ui.Cyan(typ) + " [" + id + "] "
+	if rejected {
+		msg := word + scheme
+		if reason != "" {
+			msg += prefix + reason
+		}
+		return s + ui.Red(msg) + recorded + "\n"
+	}
+	s += ui.Green(word) + scheme
+	if note != "" {
+		s += " " + ui.Yellow(note[1:])
+	}
+	if reason != "" {
+		s += " " + ui.Yellow(prefix[1:]+reason)
+	}
+	return s + "\n"
 }
 
 // AppendText formats line for a terminal:

@@ -55,6 +55,13 @@ func NormalizeTarget(s string) (*url.URL, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("invalid forward target %q: no host", s)
 	}
+	if u.Hostname() == "" {
+		// http://:3000 was taken, forwarded to http://:3000 (Go dials
+		// the local host): what "http://$APP_HOST:3000" with the variable
+		// unset gives, silently sent to this machine. The shorthand
+		// ":3000" says localhost on purpose; a URL names its host.
+		return nil, fmt.Errorf("invalid forward target %q: no host name before the port (an empty variable?)", s)
+	}
 	if strings.HasPrefix(u.Hostname(), "-") {
 		// No host name starts with '-': this is a flag taken as the value
 		// (listen --forward --help forwarded to http://--help).

@@ -853,9 +853,25 @@ func ParseHeaders(items []string) (map[string]string, error) {
 		if slices.Contains(reservedHeaders, name) {
 			return nil, inputErr(nil, "header %q is set by hookctl and cannot be overridden", name)
 		}
+		if _, ok := h[name]; ok {
+			// The last one silently won. A subscription keeps one value
+			// per header; HTTP's own way to give a list is one field,
+			// comma-separated (RFC 9110 5.3), which a receiver reads as it
+			// reads repeated fields.
+			msg, hint := RepeatedHeader(name, h[name], value)
+			return nil, inputErr([]string{hint}, "%s", msg)
+		}
 		h[name] = value
 	}
 	return h, nil
+}
+
+// RepeatedHeader is the error and its hint for a header given twice
+// (--header, by any command that sends one): refused rather than one of
+// them kept silently, or both sent, which a subscription cannot keep.
+func RepeatedHeader(name, first, second string) (msg, hint string) {
+	return fmt.Sprintf("header %s given twice (%q, then %q): a request carries each header once", name, first, second),
+		fmt.Sprintf("give it once; for a list of values, comma-separated as HTTP joins them: --header '%s: %s, %s'", name, first, second)
 }
 
 // BadHeaderValue is the index of the first byte of v that HTTP forbids in
