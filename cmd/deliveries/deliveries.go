@@ -194,68 +194,40 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	// A page at a time (cli.ListPage deliveries, then the older ones):
 	// --limit 0 over any store holds one page. -o json is the same
 	// array, written as it is read.
-	pg := cli.NewPager(opts.Limit)
 	types := &eventTypes{st: st, m: map[string]*store.Event{}}
-	var (
-		arr *ui.JSONArray
-		t   *ui.Table
-	)
-	for n := pg.Ask(); n > 0; n = pg.Ask() {
-		f.Limit = n
-		ds, err := st.ListDeliveries(ctx, f)
-		if err != nil {
-			return err
-		}
-		ds = cli.Rows(pg, ds)
-		if len(ds) > 0 {
-			f.BeforeSeq = ds[len(ds)-1].Seq
-		}
-		types.next = 0 // the window indexes this page
-		if ios.JSON() {
-			if arr == nil {
-				arr = ui.NewJSONArray(ios.Out)
+	return cli.PagedList[*store.Delivery]{
+		Limit: opts.Limit,
+		Read: func(n int) ([]*store.Delivery, error) {
+			f.Limit = n
+			ds, err := st.ListDeliveries(ctx, f)
+			if len(ds) > 0 {
+				f.BeforeSeq = ds[len(ds)-1].Seq
 			}
-			for i, d := range ds {
-				ev := types.at(ctx, ds, i)
-				j := delivery.ToJSON(d, ev.Type, nil)
-				j.Source = store.DeliverySource(d, ev.Source)
-				if err := arr.Add(j); err != nil {
-					return err
-				}
-			}
-			if err := arr.Flush(); err != nil {
-				return err
-			}
-			continue
-		}
-		if pg.Shown() == 0 {
+			types.next = 0 // the window indexes this page
+			return ds, err
+		},
+		JSON: func(ds []*store.Delivery, i int) any {
+			ev := types.at(ctx, ds, i)
+			j := delivery.ToJSON(ds[i], ev.Type, nil)
+			j.Source = store.DeliverySource(ds[i], ev.Source)
+			return j
+		},
+		Empty: func() {
 			fmt.Fprintln(ios.ErrOut, "No deliveries match")
 			cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
-			return nil
-		}
-		if len(ds) == 0 {
-			continue // the last page was full: nothing after it
-		}
-		if t == nil {
-			// On a narrow terminal SOURCE, CREATED, ATTEMPTS and LAST give way
-			// (in that order) before the id, event type, status or URL is cut;
-			// where the event type and URL cut to 16 still do not fit (40
-			// columns), the event type is left out, as replay --dry-run's: the
-			// id and the status say what became of a delivery, the URL where.
-			t = ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
+		},
+		// On a narrow terminal SOURCE, CREATED, ATTEMPTS and LAST give way
+		// (in that order) before the id, event type, status or URL is cut;
+		// where the event type and URL cut to 16 still do not fit (40
+		// columns), the event type is left out, as replay --dry-run's: the
+		// id and the status say what became of a delivery, the URL where.
+		Table: func() *ui.Table {
+			return ui.NewTable(ios, "ID", "SOURCE", "EVENT", "STATUS", "ATTEMPTS", "LAST", "URL", "CREATED").
 				Drop("SOURCE", "CREATED", "ATTEMPTS", "LAST").DropLast("EVENT")
-		}
-		if err := listRows(ctx, ios, st, t, types, ds, now); err != nil {
-			return err
-		}
-	}
-	if arr != nil {
-		return arr.Close()
-	}
-	if pg.More() {
-		cli.MoreHint(ios.ErrOut, opts.Limit, "delivery", "deliveries")
-	}
-	return nil
+		},
+		Rows: func(t *ui.Table, ds []*store.Delivery) error { return listRows(ctx, ios, st, t, types, ds, now) },
+		One:  "delivery", Many: "deliveries",
+	}.Write(ios)
 }
 
 // listRows writes a page of the list's rows (Flush: the table holds one

@@ -108,73 +108,46 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 	// A page at a time (cli.ListPage events, then the next older ones
 	// from the last one's place): --limit 0 over any store holds one
 	// page. -o json is the same array, written as it is read.
-	pg := cli.NewPager(opts.Limit)
-	var (
-		arr *ui.JSONArray
-		t   *ui.Table
-	)
-	for n := pg.Ask(); n > 0; n = pg.Ask() {
-		f.Limit = n
-		evs, err := st.ListEvents(ctx, f)
-		if err != nil {
-			return err
-		}
-		evs = cli.Rows(pg, evs)
-		if len(evs) > 0 {
-			last := evs[len(evs)-1]
-			f.BeforeAt = &store.EventCursor{CreatedAt: last.CreatedAt, Seq: last.Seq}
-		}
-		if ios.JSON() {
-			if arr == nil {
-				arr = ui.NewJSONArray(ios.Out)
+	return cli.PagedList[*store.EventSummary]{
+		Limit: opts.Limit,
+		Read: func(n int) ([]*store.EventSummary, error) {
+			f.Limit = n
+			evs, err := st.ListEvents(ctx, f)
+			if len(evs) > 0 {
+				last := evs[len(evs)-1]
+				f.BeforeAt = &store.EventCursor{CreatedAt: last.CreatedAt, Seq: last.Seq}
 			}
-			for _, e := range evs {
-				j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: store.CanonicalVerdict(e.Verdict)}
-				j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
-				if err := arr.Add(j); err != nil {
-					return err
-				}
-			}
-			if err := arr.Flush(); err != nil {
-				return err
-			}
-			continue
-		}
-		if pg.Shown() == 0 {
+			return evs, err
+		},
+		JSON: func(evs []*store.EventSummary, i int) any {
+			e := evs[i]
+			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: store.CanonicalVerdict(e.Verdict)}
+			j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
+			return j
+		},
+		Empty: func() {
 			// "yet" only when nothing narrowed the list: a filter that
 			// matches nothing says so instead of calling the log empty.
 			if opts.TypePattern != "" || opts.Source != "" || !opts.Since.IsZero() || !opts.Until.IsZero() {
 				fmt.Fprintln(ios.ErrOut, "No events match")
 				cli.EventTypoHint(ios.ErrOut, opts.TypePattern)
-				return nil
+				return
 			}
 			fmt.Fprintln(ios.ErrOut, "No events yet")
 			fmt.Fprintln(ios.ErrOut, "hookctl: hint: send one: hookctl trigger card.created")
-			return nil
-		}
-		if t == nil {
-			// On a narrow terminal SOURCE, PROVIDER and CREATED give way (in that
-			// order) before the id, type or deliveries are cut; where the type cut
-			// to 16 and the deliveries still do not fit (40 columns), the
-			// deliveries are left out: the id and the type say which event it is
-			// (events show <id> lists its deliveries).
-			t = ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED").
+		},
+		// On a narrow terminal SOURCE, PROVIDER and CREATED give way (in that
+		// order) before the id, type or deliveries are cut; where the type cut
+		// to 16 and the deliveries still do not fit (40 columns), the
+		// deliveries are left out: the id and the type say which event it is
+		// (events show <id> lists its deliveries).
+		Table: func() *ui.Table {
+			return ui.NewTable(ios, "ID", "TYPE", "PROVIDER", "SOURCE", "DELIVERIES", "CREATED").
 				Drop("SOURCE", "PROVIDER", "CREATED").DropLast("DELIVERIES")
-		}
-		if len(evs) == 0 {
-			continue // the last page was full: nothing after it
-		}
-		if err := logRows(ctx, ios, st, t, evs, now); err != nil {
-			return err
-		}
-	}
-	if arr != nil {
-		return arr.Close()
-	}
-	if pg.More() {
-		cli.MoreHint(ios.ErrOut, opts.Limit, "event", "events")
-	}
-	return nil
+		},
+		Rows: func(t *ui.Table, evs []*store.EventSummary) error { return logRows(ctx, ios, st, t, evs, now) },
+		One:  "event", Many: "events",
+	}.Write(ios)
 }
 
 // logRows writes a page of the log's rows (Flush: the table holds one

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -230,7 +231,7 @@ func readHeaderFile(path string) (http.Header, []byte, error) {
 		n++
 		off += len(line)
 		line = strings.TrimRight(line, "\r\n")
-		if n == 1 && requestLine.MatchString(line) {
+		if n == 1 && requestLine().MatchString(line) {
 			// A raw request (nc -l, a proxy's or the inspector's raw
 			// view): its request line, then its headers up to a blank
 			// line, then its body.
@@ -264,7 +265,7 @@ func nbytes(n int) string {
 }
 
 // requestLine is an HTTP/1 request line: POST /webhooks HTTP/1.1.
-var requestLine = regexp.MustCompile(`^[A-Z]+ \S+ HTTP/\d(\.\d)?$`)
+var requestLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]+ \S+ HTTP/\d(\.\d)?$`) })
 
 // dumpBody is the body of a raw request after its headers h: as many
 // bytes as its Content-Length says where it says (an editor's or a

@@ -4,6 +4,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/charmbracelet/x/ansi"
@@ -46,7 +47,7 @@ func WrappedHelp(width func() int, def func(*cobra.Command, []string)) func(*cob
 
 // defEntry is a definition list's first line: an indent, a name (words
 // one space apart), two blanks or more, the description.
-var defEntry = regexp.MustCompile(`^( +)(\S+(?: \S+)*)( {2,})(\S.*)$`)
+var defEntry = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^( +)(\S+(?: \S+)*)( {2,})(\S.*)$`) })
 
 // Reflow fits text's prose to width (see WrappedHelp); what fits stays
 // as written.
@@ -81,7 +82,7 @@ func Reflow(text string, width int) string {
 			}
 			i = j
 		default:
-			m := defEntry.FindStringSubmatch(l)
+			m := defEntry().FindStringSubmatch(l)
 			if m == nil {
 				out = append(out, l) // a command, code: as written
 				i++

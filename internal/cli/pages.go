@@ -1,5 +1,7 @@
 package cli
 
+import "github.com/hookctl/hookctl/internal/ui"
+
 // ListPage is how many rows a listing reads from the store at a time: a
 // listing of any length (--limit 0) holds one page, not every row (events
 // log --limit 0 over 500,000 events held 626 MB).
@@ -48,4 +50,74 @@ func Rows[T any](p *Pager, rows []T) []T {
 	}
 	p.shown += len(rows)
 	return rows
+}
+
+// PagedList is a listing (events log, deliveries list) written a page
+// at a time: a table on stdout, or -o json's array written as it is read.
+type PagedList[T any] struct {
+	// Limit is the listing's --limit (0: all).
+	Limit int
+	// Read reads the next page of at most limit rows, moving its cursor
+	// past them.
+	Read func(limit int) ([]T, error)
+	// JSON is the -o json element of page[i].
+	JSON func(page []T, i int) any
+	// Empty says, on stderr, that nothing matched (table output).
+	Empty func()
+	// Table makes the table, before the first row.
+	Table func() *ui.Table
+	// Rows adds a page's rows to the table and flushes it.
+	Rows func(t *ui.Table, page []T) error
+	// One and Many name a row, for the hint that more rows matched.
+	One, Many string
+}
+
+// Write writes the listing to ios.
+func (l PagedList[T]) Write(ios *ui.IOStreams) error {
+	pg := NewPager(l.Limit)
+	var (
+		arr *ui.JSONArray
+		t   *ui.Table
+	)
+	for n := pg.Ask(); n > 0; n = pg.Ask() {
+		page, err := l.Read(n)
+		if err != nil {
+			return err
+		}
+		page = Rows(pg, page)
+		if ios.JSON() {
+			if arr == nil {
+				arr = ui.NewJSONArray(ios.Out)
+			}
+			for i := range page {
+				if err := arr.Add(l.JSON(page, i)); err != nil {
+					return err
+				}
+			}
+			if err := arr.Flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		if pg.Shown() == 0 {
+			l.Empty()
+			return nil
+		}
+		if len(page) == 0 {
+			continue // the last page was full: nothing after it
+		}
+		if t == nil {
+			t = l.Table()
+		}
+		if err := l.Rows(t, page); err != nil {
+			return err
+		}
+	}
+	if arr != nil {
+		return arr.Close()
+	}
+	if pg.More() {
+		MoreHint(ios.ErrOut, l.Limit, l.One, l.Many)
+	}
+	return nil
 }
