@@ -352,9 +352,9 @@ func (l *Logger) summary(b []byte) []byte {
 // left out (their names, with their counts when several), at most three
 // listed, then " …", and tail (", all 200"). Within w columns (0: whole)
 // as listen's other lines on a terminal are (Fit): fewer types are
-// listed, down to one, whose name is then cut by its end; the count of
-// what was left out and the statuses stay whole as long as they fit,
-// then the line is cut by its end.
+// listed, down to one, whose name is then cut by its end (to 16 columns
+// at least); the count of what was left out and the statuses stay whole
+// as long as they fit, then the line is cut by its end.
 func fitSummary(head string, names []string, tail string, w int) string {
 	line := func(k, cut int) string {
 		s := head
@@ -383,7 +383,12 @@ func fitSummary(head string, names []string, tail string, w int) string {
 	if o := ansi.StringWidth(s) - w; o > 0 && k == 1 {
 		s = line(1, max(16, ansi.StringWidth(names[0])-o))
 	}
-	return ui.CutEnd(s, w)
+	if ansi.StringWidth(s) > w {
+		// Narrower than the count and the statuses: the line as it
+		// reads, cut once (not a cut name followed by a cut list).
+		s = ui.CutEnd(line(k, 0), w)
+	}
+	return s
 }
 
 // appendCount writes n with thousands separators (1,234).
