@@ -123,7 +123,7 @@ func ResignAttempt(d *store.Delivery, e *store.Event, sub *store.Subscription, a
 	}
 	scheme := SchemeOf(d, sub, e)
 	if signature.DefaultTolerance(scheme) <= 0 || now.Sub(a.StartedAt) <= signature.DefaultTolerance(scheme) {
-		return nil // nothing to verify for
+		return nil // still fresh, or a scheme without a timestamp: no need to verify
 	}
 	sch, err := signature.Lookup(scheme)
 	if err != nil {
