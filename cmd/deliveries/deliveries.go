@@ -327,9 +327,12 @@ added; on a terminal their control characters are escaped and a final
 newline is added (as events show does); so are the control characters of
 a --curl command (a header as a sender sent it), with a note: redirect it
 to a file to get it as it runs. The signature in --curl's headers
-is the one that attempt sent: its timestamp may by now be outside the
-receiver's tolerance (Stripe and Standard Webhooks allow 5 minutes), and a
-receiver that remembers ids may refuse it as a duplicate. Credentials sent
+is the one that attempt sent while it is within its scheme's timestamp
+tolerance (Stripe and Standard Webhooks allow 5 minutes); once older, a
+receiver that checks the timestamp would refuse it, so the command carries
+one made now, with the same scheme and the secret the attempt's verifies
+with, and a note on stderr says until when it is valid. A receiver that
+remembers ids may refuse it as a duplicate. Credentials sent
 in clear (Authorization, X-Api-Key…) are masked there as everywhere hookctl
 shows a request: put the real value back before running it.`,
 		Example: `  hookctl deliveries show 3f2a9c1e
@@ -433,7 +436,15 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 				return err
 			}
 		}
-		return showRaw(opts, d, ev, atts, next, func() time.Time { return opts.Factory.Now().Add(store.Skew(ctx, st)) })
+		// --curl signs afresh with the secret the attempt's signature
+		// verifies with: the subscription's (gone: the delivery's own).
+		var sub *store.Subscription
+		if opts.Raw == rawCurl && d.SubscriptionID != "" {
+			if sub, err = st.GetSubscription(ctx, d.SubscriptionID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return showRaw(opts, d, ev, atts, next, sub, func() time.Time { return opts.Factory.Now().Add(store.Skew(ctx, st)) })
 	}
 	// Forwards listen recorded for this delivery (same event, linked),
 	// and its edited copies (events of their own).
@@ -652,9 +663,10 @@ func nextHeaders(ctx context.Context, st store.Store, d *store.Delivery) (map[st
 }
 
 // showRaw prints what --body, --response or --curl ask for; next are the
-// headers of a delivery not attempted yet (nextHeaders), for --body;
-// dueNow is the time now on the clock of the store's due times.
-func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*store.Attempt, next map[string][]string, dueNow func() time.Time) error {
+// headers of a delivery not attempted yet (nextHeaders), for --body; sub
+// is d's subscription (nil: none, or deleted), for --curl; dueNow is the
+// time now on the clock of the store's due times.
+func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*store.Attempt, next map[string][]string, sub *store.Subscription, dueNow func() time.Time) error {
 	ios := opts.IO
 	if opts.Raw == rawBody {
 		// The body is the same in every attempt (only the signature
@@ -694,7 +706,21 @@ func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*stor
 		}
 		// -k when the attempt was sent with --insecure (to an https
 		// receiver): it reached it so, the command does too.
-		cmd := delivery.CurlCommandTLS(method, u, a.RequestHeaders, delivery.SentBody(ev, a.RequestHeaders), a.Insecure)
+		headers, body := a.RequestHeaders, delivery.SentBody(ev, a.RequestHeaders)
+		// The attempt's own signature, older than its scheme's
+		// tolerance, is refused by a receiver that checks the timestamp
+		// (a failure other than the one being debugged): signed afresh,
+		// as the inspector's copy as curl is. The receiver's clock is
+		// this machine's, not the store's.
+		now := opts.Factory.Now()
+		if r := delivery.ResignAttempt(d, ev, sub, a, body, now); r != nil {
+			headers = r.Headers
+			fmt.Fprintf(ios.ErrOut, "hookctl: note: signed now: attempt %d's own signature, made %s, is older than the %s a %s receiver accepts\n",
+				a.Number, ui.RelativeTime(a.StartedAt, now), r.Within(), delivery.SchemeOf(d, sub, ev))
+			fmt.Fprintf(ios.ErrOut, "hookctl: note: this one is valid until %s UTC: for a fresh one, run hookctl deliveries show %s --curl again\n",
+				r.Until.UTC().Format("15:04:05"), d.ID)
+		}
+		cmd := delivery.CurlCommandTLS(method, u, headers, body, a.Insecure)
 		if ios.IsStdoutTTY() {
 			// A header as received (listen's forwards) may hold a C1
 			// control (CSI) that would drive the terminal: escaped here,

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/cmd/subscriptions"
+	uicmd "github.com/hookctl/hookctl/cmd/ui"
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
@@ -424,6 +425,7 @@ func run(ctx context.Context, opts *Options) error {
 			return cli.Envf("cannot serve the inspector at %s: %v", opts.UI, err).Hint("pick another address: --ui 127.0.0.1:4050")
 		}
 		defer stopUI()
+		uicmd.WarnPortTaken(opts.IO.ErrOut, opts.UI, u)
 		uiURL = u
 	}
 	if opts.IO.JSON() {

@@ -100,7 +100,7 @@ asks for what is missing.`,
 	fl.StringVar(&opts.Provider, "provider", "", "only events of this `provider`: {"+strings.Join(catalog.Providers(), "|")+"} (default any)")
 	fl.StringVar(&opts.Scheme, "scheme", subscription.DefaultScheme, "signature `scheme`; auto signs each event as its provider does")
 	fl.StringVar(&opts.Method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH} (default POST)")
-	fl.StringArrayVar(&opts.Headers, "header", nil, "`header` sent with every delivery: 'Name: value' (repeatable, each name once: a list as 'Name: a, b')")
+	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "`header` sent with every delivery: 'Name: value' (repeatable, each name once: a list as 'Name: a, b')")
 	fl.StringVar(&opts.Secret, "secret", "", "use this signing `secret` instead of generating one")
 	fl.String("secret-file", "", cli.SecretFileUsage)
 	// The configured default provider is for events; a subscription only

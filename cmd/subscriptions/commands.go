@@ -285,7 +285,7 @@ stderr for each; an update that changes nothing says so and writes nothing.
 	fl.StringSliceVar(&opts.Input.AddEvents, "add-events", nil, "add a comma-separated `list` of events or patterns")
 	fl.StringSliceVar(&opts.Input.RemoveEvents, "remove-events", nil, "remove a comma-separated `list` of events or patterns")
 	fl.StringVar(&description, "description", "", "new description `text`")
-	fl.StringArrayVar(&opts.Input.Headers, "header", nil, "set a `header` sent with every delivery: 'Name: value' (repeatable, each name once: a list as 'Name: a, b')")
+	fl.StringArrayVarP(&opts.Input.Headers, "header", "H", nil, "set a `header` sent with every delivery: 'Name: value' (repeatable, each name once: a list as 'Name: a, b')")
 	fl.StringArrayVar(&opts.Input.RemoveHeaders, "remove-header", nil, "drop a header by `name` (repeatable)")
 	fl.StringVar(&method, "method", "", "HTTP `method` of deliveries: {POST|PUT|PATCH}")
 	// Only an explicit --scheme counts (the configured default fills the

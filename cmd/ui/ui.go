@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	neturl "net/url"
 	"os"
@@ -129,12 +130,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		return cli.Envf("cannot serve the inspector: %v", err)
 	}
-	if _, want, err := net.SplitHostPort(opts.Addr); err == nil && want != "0" && want != strconv.Itoa(urlPort(url)) {
-		// Said: a second ui (over another store) moved on to the next
-		// port, and the tab or bookmark at the first showed the first
-		// one's store as if it were this one's.
-		fmt.Fprintf(ios.ErrOut, "hookctl: warning: %s is taken (another inspector, perhaps over another store): this one is at %s\n", opts.Addr, url)
-	}
+	WarnPortTaken(ios.ErrOut, opts.Addr, url)
 	if ios.JSON() {
 		// The same ready line as listen's and serve's: kind, url, port.
 		if err := iostreams.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: url, Port: urlPort(url)}); err != nil {
@@ -157,6 +153,17 @@ func run(ctx context.Context, opts *Options) error {
 	stopServer()
 	fmt.Fprintln(ios.ErrOut, "Inspector stopped")
 	return nil
+}
+
+// WarnPortTaken says on w when the inspector asked for at addr serves at
+// url, another port (web.Start moves on to the next free one): a second
+// ui or listen --ui (over another store) moved silently, and the tab or
+// bookmark at the first port showed the other one's store as if it were
+// this one's. Port 0 asked for any.
+func WarnPortTaken(w io.Writer, addr, url string) {
+	if _, want, err := net.SplitHostPort(addr); err == nil && want != "0" && want != strconv.Itoa(urlPort(url)) {
+		fmt.Fprintf(w, "hookctl: warning: %s is taken (another inspector, perhaps over another store): this one is at %s\n", addr, url)
+	}
 }
 
 // shouldOpen: the browser opens for a person at a terminal on a desktop,

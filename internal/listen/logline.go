@@ -294,60 +294,101 @@ func (l *Logger) skip(line LogLine) {
 }
 
 // summary appends "… 1,234 more card.created, all 200" for what the
-// window left out (nothing when nothing was).
+// window left out (nothing when nothing was), fitted to a terminal's
+// width with Fit (fitSummary).
 func (l *Logger) summary(b []byte) []byte {
 	if l.nskipped == 0 && len(l.statuses) == 0 {
 		return b
 	}
-	b = append(b, "… "...)
-	b = appendCount(b, l.nskipped)
-	b = append(b, " more"...)
+	head := string(appendCount([]byte("… "), l.nskipped)) + " more"
 	types := make([]string, 0, len(l.skipped))
 	for t := range l.skipped {
 		types = append(types, t)
 	}
 	slices.Sort(types)
+	names := make([]string, len(types))
 	for i, t := range types {
-		if i == 3 {
-			b = append(b, " …"...)
-			break
-		}
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, ' ')
+		var n []byte
 		if len(types) > 1 {
-			b = appendCount(b, l.skipped[t])
-			b = append(b, ' ')
+			n = append(appendCount(n, l.skipped[t]), ' ')
 		}
-		b = append(b, ui.Printable(t, false)...)
+		names[i] = string(n) + ui.Printable(t, false)
 	}
 	codes := make([]int, 0, len(l.statuses))
 	for c := range l.statuses {
 		codes = append(codes, c)
 	}
 	slices.Sort(codes)
+	var tail []byte
 	switch {
 	case len(codes) == 1:
-		b = append(b, ", all "...)
-		b = strconv.AppendInt(b, int64(codes[0]), 10)
+		tail = append(tail, ", all "...)
+		tail = strconv.AppendInt(tail, int64(codes[0]), 10)
 	case len(codes) > 1:
 		for i, c := range codes {
 			if i == 0 {
-				b = append(b, "; "...)
+				tail = append(tail, "; "...)
 			} else {
-				b = append(b, ", "...)
+				tail = append(tail, ", "...)
 			}
-			b = appendCount(b, l.statuses[c])
-			b = append(b, " × "...)
-			b = strconv.AppendInt(b, int64(c), 10)
+			tail = appendCount(tail, l.statuses[c])
+			tail = append(tail, " × "...)
+			tail = strconv.AppendInt(tail, int64(c), 10)
 		}
 	}
+	w := 0
+	if l.Fit != nil {
+		w = l.Fit.width()
+	}
+	b = append(b, fitSummary(head, names, string(tail), w)...)
 	b = append(b, '\n')
 	clear(l.skipped)
 	clear(l.statuses)
 	l.nskipped = 0
 	return b
+}
+
+// fitSummary joins a summary's parts: head ("… 1,234 more"), the types
+// left out (their names, with their counts when several), at most three
+// listed, then " …", and tail (", all 200"). Within w columns (0: whole)
+// as listen's other lines on a terminal are (Fit): fewer types are
+// listed, down to one, whose name is then cut by its end (to 16 columns
+// at least); the count of what was left out and the statuses stay whole
+// as long as they fit, then the line is cut by its end.
+func fitSummary(head string, names []string, tail string, w int) string {
+	line := func(k, cut int) string {
+		s := head
+		for i, n := range names[:k] {
+			if i > 0 {
+				s += ","
+			}
+			if cut > 0 {
+				n = ui.CutEnd(n, cut)
+			}
+			s += " " + n
+		}
+		if k < len(names) {
+			s += " …"
+		}
+		return s + tail
+	}
+	k := min(3, len(names))
+	s := line(k, 0)
+	if w <= 0 {
+		return s
+	}
+	for ; k > 1 && ansi.StringWidth(s) > w; k-- {
+		s = line(k-1, 0)
+	}
+	if o := ansi.StringWidth(s) - w; o > 0 && k == 1 {
+		s = line(1, max(16, ansi.StringWidth(names[0])-o))
+	}
+	if ansi.StringWidth(s) > w {
+		// Narrower than the count and the statuses: the line as it
+		// reads, cut once (not a cut name followed by a cut list).
+		s = ui.CutEnd(line(k, 0), w)
+	}
+	return s
 }
 
 // appendCount writes n with thousands separators (1,234).

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
@@ -127,13 +128,7 @@ func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscrip
 		}
 		return verdictView{Class: "muted", Text: "not verified", Reason: "listen had no secret for this event"}
 	}
-	scheme := d.Scheme
-	if scheme == "" && sub != nil {
-		scheme = sub.Scheme
-	}
-	if scheme == "" || scheme == "auto" {
-		scheme = catalog.SchemeFor(e.Provider)
-	}
+	scheme := delivery.SchemeOf(d, sub, e)
 	v := verdictView{Scheme: scheme}
 	if len(atts) == 0 {
 		v.Class, v.Text, v.Reason = "muted", "not sent yet", "the request is signed when it is sent"
@@ -145,36 +140,18 @@ func (h *Handler) verdict(d *store.Delivery, e *store.Event, sub *store.Subscrip
 		v.Class, v.Text, v.Reason = "muted", "unknown scheme", err.Error()
 		return v
 	}
-	type cand struct{ name, secret string }
-	var cands []cand
-	if sub != nil {
-		cands = append(cands, cand{"current secret", sub.Secret})
-		if sub.PreviousSecret != "" {
-			cands = append(cands, cand{"previous secret", sub.PreviousSecret})
-		}
-	} else if d.Secret != "" {
-		// No subscription (trigger --url, or deleted): the delivery kept
-		// the secret it was signed with.
-		cands = append(cands, cand{"delivery's own secret", d.Secret})
-	}
+	cands := delivery.SigningSecrets(d, sub)
 	v.Age = "signed " + ago(last.StartedAt)
 	if len(cands) == 0 {
 		v.Class, v.Text, v.Reason = "muted", "not verified", "no secret is known for this delivery"
 		return v
 	}
-	var firstErr error
-	for _, c := range cands {
-		err := sch.Verify(signature.VerifyInput{Secrets: []string{c.secret}, Header: http.Header(last.RequestHeaders),
-			Body: e.Payload, Now: last.StartedAt, Tolerance: signature.NoTolerance})
-		if err == nil {
-			v.Class, v.Text, v.Secret = "ok", "valid", c.name+" ("+maskSecret(c.secret)+")"
-			v.key, v.signedAt, v.number = c.secret, last.StartedAt, last.Number
-			v.Reason = "attempt " + fmt.Sprint(last.Number) + " carries a " + scheme + " signature made with the " + c.name
-			return v
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
+	c, ok, firstErr := delivery.SignedWith(sch, cands, last, e.Payload)
+	if ok {
+		v.Class, v.Text, v.Secret = "ok", "valid", c.Name+" ("+maskSecret(c.Value)+")"
+		v.key, v.signedAt, v.number = c.Value, last.StartedAt, last.Number
+		v.Reason = "attempt " + fmt.Sprint(last.Number) + " carries a " + scheme + " signature made with the " + c.Name
+		return v
 	}
 	v.Class, v.Text, v.Reason = "bad", "invalid", firstErr.Error()
 	return v

@@ -24,7 +24,6 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
-	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
@@ -993,44 +992,18 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 }
 
 // curlSigned gives copy as curl a signature made now when the attempt's
-// is older than its scheme's timestamp tolerance (bond's and Stripe's
-// 300 s, Standard Webhooks' 5 min): the command sent the recorded one,
-// and every receiver that checks the timestamp refused it as too old
-// (the developer debugging a failure of the morning got a 400 of
-// another kind). Only the headers the scheme signs are made again, with
-// the secret the attempt's signature verified with; the note says so,
-// and until when the new one is valid. Headers of a signature that did
-// not verify, or of a scheme without a timestamp, are left as recorded.
+// is older than its scheme's timestamp tolerance (delivery.ResignStale,
+// which deliveries show --curl shares): the command sent the recorded
+// one, and every receiver that checks the timestamp refused it as too
+// old (the developer debugging a failure of the morning got a 400 of
+// another kind). The note says so, and until when the new one is valid.
 func curlSigned(v verdictView, d *store.Delivery, e *store.Event, headers map[string][]string, body []byte, now time.Time) (map[string][]string, string) {
-	tol := signature.DefaultTolerance(v.Scheme)
-	if v.key == "" || tol <= 0 || now.Sub(v.signedAt) <= tol {
+	r := delivery.ResignStale(v.Scheme, v.key, v.signedAt, d, e, headers, body, now)
+	if r == nil {
 		return headers, ""
 	}
-	sch, err := signature.Lookup(v.Scheme)
-	if err != nil {
-		return headers, ""
-	}
-	sh, err := sch.Sign(signature.SignInput{Secrets: []string{v.key}, ID: e.ID, Timestamp: now, Body: body,
-		Endpoint: d.SubscriptionID, EventTime: e.CreatedAt})
-	if err != nil {
-		return headers, ""
-	}
-	out := make(map[string][]string, len(headers))
-	for k, vs := range headers {
-		if _, signed := sh[http.CanonicalHeaderKey(k)]; !signed {
-			out[k] = vs
-		}
-	}
-	for k, vs := range sh {
-		out[k] = vs
-	}
-	until := now.Add(tol).UTC().Format("15:04:05")
-	within := fmt.Sprintf("%d s", int(tol.Seconds()))
-	if tol%time.Minute == 0 {
-		within = fmt.Sprintf("%d min", int(tol.Minutes()))
-	}
-	return out, fmt.Sprintf("Signed now: attempt %d's own signature (%s) is older than the %s a %s receiver accepts, which would refuse it. This one is valid until %s UTC; reload the page for a fresh one.",
-		v.number, strings.TrimPrefix(v.Age, "signed "), within, v.Scheme, until)
+	return r.Headers, fmt.Sprintf("Signed now: attempt %d's own signature (%s) is older than the %s a %s receiver accepts, which would refuse it. This one is valid until %s UTC; reload the page for a fresh one.",
+		v.number, strings.TrimPrefix(v.Age, "signed "), r.Within(), v.Scheme, r.Until.UTC().Format("15:04:05"))
 }
 
 func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
