@@ -31,7 +31,9 @@ func TestPTYLogLinesWholeAt80Columns(t *testing.T) {
 		t.Fatalf("no event line with an event id on an 80-column terminal:\n%s", r.out)
 	}
 	polish4Runs(t, e, "trigger's event line", "events show "+id[1])
-	if !regexp.MustCompile(`<-- \[200\] POST http:\S*…\S*/orders +\(.*\) attempt 1/5 succeeded`).MatchString(r.out) {
+	// The latency is padded to 8 columns on a terminal ("(24 ms)  attempt"
+	// lines up with "(1.2 ms) attempt"): one space or more.
+	if !regexp.MustCompile(`<-- \[200\] POST http:\S*…\S*/orders +\(.*\) +attempt 1/5 succeeded`).MatchString(r.out) {
 		t.Fatalf("the attempt line on an 80-column terminal is not fitted (URL %s):\n%s", url, r.out)
 	}
 	// Piped: whole.
