@@ -27,7 +27,8 @@ type Inspector interface {
 	// InspectEvents returns events that have no delivery at all (what
 	// listen received without forwarding it, or rejected): created in
 	// [Since, Until) newest first (by the creation-time index), or with
-	// Seq > AfterSeq oldest first when q.Tail. Payloads are left out.
+	// Seq > AfterSeq oldest first when q.Tail (and in [Since, Until) when
+	// given). Payloads are left out.
 	InspectEvents(ctx context.Context, q EventQuery) ([]*EventRow, error)
 	// MaxEventSeq is the newest event's Seq (0 for none).
 	MaxEventSeq(ctx context.Context) (int64, error)
@@ -64,6 +65,12 @@ type InspectQuery struct {
 	DeletedSubscriptionID string
 	Source                string // triggered | received | check
 	Search                string // substring of the event's payload
+	// Since and Until bound the deliveries' creation time: [Since, Until),
+	// as deliveries list --since/--until (zero: unbounded). The stores
+	// turn them into a range of Seq through the creation-time index
+	// (InspectRangeSlack), so a range far back is read where it is, not
+	// scanned to from the newest delivery.
+	Since, Until time.Time
 	// BeforeSeq pages to older rows (Seq < BeforeSeq; 0 = from the newest).
 	BeforeSeq int64
 	// AfterSeq > 0 (or Tail) returns rows with Seq > AfterSeq, oldest
@@ -75,6 +82,16 @@ type InspectQuery struct {
 	// set (0 = DefaultInspectWindow; the search uses half of it).
 	Window int64
 }
+
+// InspectRangeSlack is how far out of creation order (by Seq) a delivery
+// may be stored and still be found by a time range (InspectQuery.Since,
+// Until): the stores read the Seq range from the last delivery created
+// before Since-InspectRangeSlack to the first created at or after
+// Until+InspectRangeSlack, and keep the rows created in [Since, Until)
+// (writers stamp created_at just before they insert, so concurrent ones
+// store a few out of order; rows imported long after their creation
+// time may fall outside it).
+const InspectRangeSlack = 2 * time.Second
 
 // DefaultInspectWindow is how far back (in Seq) one filtered query looks.
 const DefaultInspectWindow = 50_000
@@ -134,7 +151,15 @@ func (q InspectQuery) Normalize() InspectQuery {
 	return q
 }
 
-// Filtered reports whether q narrows the log beyond paging.
+// Filtered reports whether q narrows the log beyond paging (a time range
+// included).
 func (q InspectQuery) Filtered() bool {
+	return q.FilteredBeyondTime() || !q.Since.IsZero() || !q.Until.IsZero()
+}
+
+// FilteredBeyondTime reports whether q filters on anything but the time
+// range: the rows of a range alone are dense in its Seq range, and a
+// query reads them without a scan window.
+func (q InspectQuery) FilteredBeyondTime() bool {
 	return q.Status != "" || q.Provider != "" || q.TypePattern != "" || q.SubscriptionID != "" || q.DeletedSubscriptionID != "" || q.Source != "" || q.Search != ""
 }
