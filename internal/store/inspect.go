@@ -68,7 +68,7 @@ type InspectQuery struct {
 	// Since and Until bound the deliveries' creation time: [Since, Until),
 	// as deliveries list --since/--until (zero: unbounded). The stores
 	// turn them into a range of Seq through the creation-time index
-	// (InspectRangeSlack), so a range far back is read where it is, not
+	// (InspectRangeExact), so a range far back is read where it is, not
 	// scanned to from the newest delivery.
 	Since, Until time.Time
 	// BeforeSeq pages to older rows (Seq < BeforeSeq; 0 = from the newest).
@@ -83,15 +83,21 @@ type InspectQuery struct {
 	Window int64
 }
 
-// InspectRangeSlack is how far out of creation order (by Seq) a delivery
-// may be stored and still be found by a time range (InspectQuery.Since,
-// Until): the stores read the Seq range from the last delivery created
-// before Since-InspectRangeSlack to the first created at or after
-// Until+InspectRangeSlack, and keep the rows created in [Since, Until)
-// (writers stamp created_at just before they insert, so concurrent ones
-// store a few out of order; rows imported long after their creation
-// time may fall outside it).
-const InspectRangeSlack = 2 * time.Second
+// A time range (InspectQuery.Since, Until) is read as a range of Seq,
+// found in the creation-time index, and the rows created in [Since,
+// Until) in it are kept. A range of at most InspectRangeExact deliveries
+// gets its exact lowest and highest Seq (one read of at most that many
+// index entries): whatever order its deliveries were stored in (an
+// import of older ones). A larger one is taken from the last delivery
+// created before Since-InspectRangeSlack to the first created at or after
+// Until+InspectRangeSlack (two lookups): writers stamp created_at just
+// before they insert, so concurrent ones store a few out of order, by
+// less than that; a delivery stored later than that after its creation
+// time (imported) may be left out of such a range.
+const (
+	InspectRangeExact = 5000
+	InspectRangeSlack = 2 * time.Second
+)
 
 // DefaultInspectWindow is how far back (in Seq) one filtered query looks.
 const DefaultInspectWindow = 50_000

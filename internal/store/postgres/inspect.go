@@ -93,10 +93,30 @@ func inspectWhere(q store.InspectQuery, args *[]any) []string {
 }
 
 // createdSeqs is the seq range [lo, hi) that holds the deliveries
-// created in [since, until), read from the creation-time index with
-// store.InspectRangeSlack on either side (0: no bound on that side): two
-// lookups, whatever the size of the log.
+// created in [since, until) (0: no bound on that side), read from the
+// creation-time index (store.InspectRangeExact): exact for a range of
+// few deliveries, else with store.InspectRangeSlack on either side (two
+// lookups).
 func createdSeqs(ctx context.Context, qr rowsQuerier, since, until time.Time) (lo, hi int64, err error) {
+	if since.IsZero() && until.IsZero() {
+		return 0, 0, nil
+	}
+	w := &where{}
+	if !since.IsZero() {
+		w.add("created_at >= $%d", since)
+	}
+	if !until.IsZero() {
+		w.add("created_at < $%d", until)
+	}
+	var first, last *int64
+	var n int
+	if err := qr.QueryRow(ctx, `SELECT min(seq), max(seq), count(*) FROM (SELECT seq FROM deliveries WHERE `+
+		strings.Join(w.conds, " AND ")+fmt.Sprintf(` LIMIT %d) r`, store.InspectRangeExact+1), w.args...).Scan(&first, &last, &n); err != nil {
+		return 0, 0, err
+	}
+	if n > 0 && n <= store.InspectRangeExact {
+		return *first, *last + 1, nil
+	}
 	if !since.IsZero() {
 		var seq int64
 		err := qr.QueryRow(ctx, `SELECT seq FROM deliveries WHERE created_at < $1 ORDER BY created_at DESC, seq DESC LIMIT 1`,

@@ -96,10 +96,31 @@ func inspectWhere(q store.InspectQuery) (where []string, args []any) {
 }
 
 // createdSeqs is the seq range [lo, hi) that holds the deliveries
-// created in [since, until), read from the creation-time index with
-// store.InspectRangeSlack on either side (0: no bound on that side): two
-// lookups, whatever the size of the log.
+// created in [since, until) (0: no bound on that side), read from the
+// creation-time index (store.InspectRangeExact): exact for a range of
+// few deliveries (read from the index alone: seq is its rowid), else
+// with store.InspectRangeSlack on either side (two lookups).
 func (s *Store) createdSeqs(ctx context.Context, since, until time.Time) (lo, hi int64, err error) {
+	if since.IsZero() && until.IsZero() {
+		return 0, 0, nil
+	}
+	var conds []string
+	var args []any
+	if !since.IsZero() {
+		conds, args = append(conds, "created_at >= ?"), append(args, since.UnixMicro())
+	}
+	if !until.IsZero() {
+		conds, args = append(conds, "created_at < ?"), append(args, until.UnixMicro())
+	}
+	var first, last sql.NullInt64
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT min(seq), max(seq), count(*) FROM (SELECT seq FROM deliveries INDEXED BY deliveries_created
+		WHERE `+strings.Join(conds, " AND ")+` LIMIT ?)`, append(args, store.InspectRangeExact+1)...).Scan(&first, &last, &n); err != nil {
+		return 0, 0, err
+	}
+	if n > 0 && n <= store.InspectRangeExact {
+		return first.Int64, last.Int64 + 1, nil
+	}
 	if !since.IsZero() {
 		var seq sql.NullInt64
 		err := s.r.QueryRowContext(ctx, `SELECT seq FROM deliveries INDEXED BY deliveries_created

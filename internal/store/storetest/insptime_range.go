@@ -143,4 +143,20 @@ func RunInspectTimeRange(t *testing.T, open func(t *testing.T) store.Store) {
 	if got := evIDs(in.InspectEvents(ctx, store.EventQuery{Tail: true, Since: at(10)})); !slices.Equal(got, []string{"evt-range-lone-15"}) {
 		t.Errorf("event tail since 10s: %v", got)
 	}
+	// 3.5 s, stored last (an import of an older delivery): a range of few
+	// deliveries has their exact seqs, whatever their order.
+	e := newEvent("evt-range-imported", "card.created")
+	e.CreatedAt = at(3).Add(500 * time.Millisecond)
+	d := newDelivery("http://127.0.0.1:1/range")
+	d.CreatedAt = e.CreatedAt
+	d.Status, d.AttemptCount, d.LastStatus = store.DeliverySucceeded, 1, 200
+	must(t, s.CreateEvent(ctx, e, []*store.Delivery{d}))
+	check("imported", store.InspectQuery{Since: at(3), Until: at(5), Limit: 50}, []int{-1, 4, 3})
+	check("imported, type", store.InspectQuery{TypePattern: "kyc.*", Since: at(2), Until: at(5), Limit: 50}, []int{3})
+	check("imported, until", store.InspectQuery{Until: at(2), Limit: 50}, []int{1, 0})
+	tail = read(store.InspectQuery{Tail: true, AfterSeq: read(store.InspectQuery{Since: at(5), Until: at(6), Limit: 1}).Rows[0].Seq,
+		Until: at(9), Limit: 100})
+	if got := rowsOf(tail); !slices.Equal(got, []int{6, 7, 8, -1}) {
+		t.Errorf("tail to 9s, imported: rows %v", got)
+	}
 }

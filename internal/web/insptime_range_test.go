@@ -1,0 +1,310 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// insptimeSeed stores n deliveries (one event each, type card.created)
+// created at each of the times, a millisecond apart, and an event without
+// deliveries (received, rejected) at each time; it returns the delivery
+// IDs by time and the events' IDs.
+func insptimeSeed(t *testing.T, st store.Store, n int, times ...time.Time) (ids map[time.Time][]string, lone []string) {
+	t.Helper()
+	ctx := context.Background()
+	ids = map[time.Time][]string{}
+	for _, at := range times {
+		for i := range n {
+			c := at.Add(time.Duration(i) * time.Millisecond)
+			e := &store.Event{ID: fmt.Sprintf("evt_insptime_%d_%03d", at.UnixNano(), i), Type: "card.created", Provider: "bond",
+				Payload: []byte(`{}`), ContentType: "application/json", Source: store.SourceTriggered, CreatedAt: c}
+			d := &store.Delivery{URL: "http://127.0.0.1:9/x", Status: store.DeliveryFailed, MaxAttempts: 1, AttemptCount: 1,
+				CreatedAt: c, UpdatedAt: c}
+			if err := st.CreateEvent(ctx, e, []*store.Delivery{d}); err != nil {
+				t.Fatal(err)
+			}
+			ids[at] = append(ids[at], d.ID)
+		}
+		e := &store.Event{ID: fmt.Sprintf("evt_insptime_lone_%d", at.UnixNano()), Type: "card.created", Provider: "bond", Payload: []byte(`{}`),
+			ContentType: "application/json", Source: store.SourceReceived, Verdict: "invalid: no matching signature",
+			CreatedAt: at.Add(time.Duration(n) * time.Millisecond)}
+		if err := st.CreateEvent(ctx, e, nil); err != nil {
+			t.Fatal(err)
+		}
+		lone = append(lone, e.ID)
+	}
+	return ids, lone
+}
+
+var insptimeRowRE = regexp.MustCompile(`<tr data-testid="(?:delivery|event)-row" data-(?:delivery|event)-id="([^"]+)"`)
+
+func insptimeGet(t *testing.T, base, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	code, body, _ := send(t, req)
+	return code, body
+}
+
+func insptimeRows(body string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range insptimeRowRE.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = true
+	}
+	return out
+}
+
+// TestInsptimeLogTimeRange: the log's time range (?from=&to=, as
+// deliveries list --since/--until reads them: 2h, 1h, RFC 3339) shows
+// the deliveries and the events without deliveries created in it and no
+// others, says what it stands for, and a range that ended opens no
+// stream (data-notlive, the indicator says so); one with only a start
+// streams. Before, from and to were ignored: the log showed every row.
+func TestInsptimeLogTimeRange(t *testing.T) {
+	t.Parallel()
+	_, srv, st := newHandler(t)
+	now := time.Now()
+	old, mid, recent := now.Add(-3*time.Hour), now.Add(-90*time.Minute), now.Add(-5*time.Minute)
+	ids, lone := insptimeSeed(t, st, 3, old, mid, recent)
+	want := func(name, path string, in []string, notLive bool) string {
+		t.Helper()
+		code, body := insptimeGet(t, srv.URL, path)
+		if code != 200 {
+			t.Fatalf("%s: GET %s: %d", name, path, code)
+		}
+		got := insptimeRows(body)
+		wantSet := map[string]bool{}
+		for _, id := range in {
+			wantSet[id] = true
+		}
+		for id := range got {
+			if !wantSet[id] {
+				t.Errorf("%s: row %s is outside the range", name, id)
+			}
+		}
+		for id := range wantSet {
+			if !got[id] {
+				t.Errorf("%s: row %s of the range is missing", name, id)
+			}
+		}
+		if has := strings.Contains(body, `data-notlive="not live`); has != notLive {
+			t.Errorf("%s: not live %v, want %v", name, has, notLive)
+		}
+		return body
+	}
+	body := want("2h to 1h", "/?from=2h&to=1h", append(append([]string{}, ids[mid]...), lone[1]), true)
+	if !strings.Contains(body, `data-testid="live-indicator" id="live" aria-live="polite">not live: the time range ended`) {
+		t.Errorf("2h to 1h: the indicator does not say the page is not live")
+	}
+	if !strings.Contains(body, `value="2h"`) || !strings.Contains(body, `value="1h"`) {
+		t.Errorf("2h to 1h: the form does not keep the range as given")
+	}
+	if !regexp.MustCompile(`data-testid="range">created from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z to `).MatchString(body) {
+		t.Errorf("2h to 1h: the page does not say what the range stands for")
+	}
+	want("since 10m", "/?from=10m", append(append([]string{}, ids[recent]...), lone[2]), false)
+	want("to 2h", "/?to=2h", append(append([]string{}, ids[old]...), lone[0]), true)
+	// RFC 3339 times (UTC) and a date.
+	rfc := "/?" + url.Values{"from": {mid.Add(-time.Minute).UTC().Format(time.RFC3339)}, "to": {mid.Add(time.Minute).UTC().Format(time.RFC3339)}}.Encode()
+	want("RFC 3339", rfc, append(append([]string{}, ids[mid]...), lone[1]), true)
+	tomorrow := now.AddDate(0, 0, 1).Format("2006-01-02")
+	want("a date to come", "/?to="+tomorrow, append(append(append(append([]string{}, ids[old]...), ids[mid]...), ids[recent]...), lone...), false)
+	// With another filter: a status the range's rows do not have.
+	want("status", "/?from=2h&to=1h&status=succeeded", nil, true)
+	// Old links: the events' paging cursor until= is not the range.
+	want("until cursor", fmt.Sprintf("/?until=%d", now.Add(time.Minute).UnixMicro()),
+		append(append(append(append([]string{}, ids[old]...), ids[mid]...), ids[recent]...), lone...), false)
+	// The fragment a filter change fetches says it too.
+	_, js := insptimeGet(t, srv.URL, "/?from=2h&to=1h&fragment=1")
+	var frag struct {
+		Filter, NotLive, Range string
+		RangeInvalid           bool
+	}
+	if err := json.Unmarshal([]byte(js), &frag); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := url.ParseQuery(frag.Filter)
+	if !strings.HasPrefix(frag.NotLive, "not live") || frag.Range == "" || f.Get("from") == "" || f.Get("to") == "" {
+		t.Errorf("fragment: %+v", frag)
+	}
+}
+
+// TestInsptimeLogBadRangeSaysWhy: a range the page cannot read is said
+// where the rows go (the CLI's words), with the field marked, not a 500
+// and not the whole log; its page opens no stream.
+func TestInsptimeLogBadRangeSaysWhy(t *testing.T) {
+	t.Parallel()
+	_, srv, st := newHandler(t)
+	insptimeSeed(t, st, 2, time.Now().Add(-time.Minute))
+	for path, msg := range map[string]string{
+		"/?from=yesterday":   `From: invalid time &#34;yesterday&#34;: want a duration ago (1h, 7d) or an RFC 3339 date or time`,
+		"/?to=14:05":         `To: invalid time &#34;14:05&#34;`,
+		"/?from=1h&to=2h":    `To (`,
+		"/?from=-5m":         `From: invalid time &#34;-5m&#34;`,
+		"/?from=2026-13-40":  `From: invalid time &#34;2026-13-40&#34;`,
+		"/?from=1h&to=1h":    `is not after From`,
+		"/?from=1h&status=x": `unknown status`,
+	} {
+		code, body := insptimeGet(t, srv.URL, path)
+		if code != 200 || !strings.Contains(body, `data-testid="filter-error"`) || !strings.Contains(body, msg) || len(insptimeRows(body)) != 0 {
+			t.Errorf("GET %s: %d, rows %d; want the message %q, no rows", path, code, len(insptimeRows(body)), msg)
+			continue
+		}
+		if strings.Contains(path, "status") {
+			continue
+		}
+		if !strings.Contains(body, `aria-invalid="true"`) || !strings.Contains(body, `data-notlive="not live: the time range cannot be read"`) {
+			t.Errorf("GET %s: the field is not marked or the page would stream", path)
+		}
+	}
+}
+
+// TestInsptimeLogPagingKeepsRange: the older pages of a range keep it
+// (as the times it stood for), and end with it: 60 deliveries in the
+// range, 3 on either side, are 50 then 10 (and the event), none of the
+// others.
+func TestInsptimeLogPagingKeepsRange(t *testing.T) {
+	t.Parallel()
+	_, srv, st := newHandler(t)
+	now := time.Now()
+	old, mid, recent := now.Add(-3*time.Hour), now.Add(-90*time.Minute), now.Add(-5*time.Minute)
+	insptimeSeed(t, st, 3, old, recent)
+	ids, lone := insptimeSeed(t, st, 60, mid)
+	older := regexp.MustCompile(`href="(/\?[^"]*before=\d+[^"]*)" data-testid="older"`)
+	seen := map[string]int{}
+	next := "/?from=2h&to=1h"
+	pages := 0
+	for ; next != "" && pages < 10; pages++ {
+		code, body := insptimeGet(t, srv.URL, next)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", next, code)
+		}
+		for id := range insptimeRows(body) {
+			seen[id]++
+		}
+		next = ""
+		if m := older.FindStringSubmatch(body); m != nil {
+			next = html.UnescapeString(m[1])
+			v, _ := url.ParseQuery(strings.TrimPrefix(next, "/?"))
+			if _, err := time.Parse(time.RFC3339Nano, v.Get("from")); err != nil {
+				t.Errorf("older link %s: from is not the range's start: %v", next, err)
+			}
+			if _, err := time.Parse(time.RFC3339Nano, v.Get("to")); err != nil {
+				t.Errorf("older link %s: to is not the range's end: %v", next, err)
+			}
+		}
+	}
+	if pages != 2 {
+		t.Errorf("%d pages, want 2", pages)
+	}
+	for _, id := range append(ids[mid], lone...) {
+		if seen[id] != 1 {
+			t.Errorf("row %s shown %d times, want once", id, seen[id])
+		}
+	}
+	if len(seen) != 61 {
+		t.Errorf("%d rows over the pages, want the range's 60 deliveries and its event", len(seen))
+	}
+}
+
+// TestInsptimeLiveStopsAtRangeEnd: the live stream of a range whose end
+// is to come sends a new delivery (the store's tail reads the range);
+// the stream of a range that ended sends nothing, even if a script opens
+// one (the tail stops at the range's end): rows published after it are
+// read by a stream without the range first, so the ranged one has read
+// past them by the time it is asked.
+func TestInsptimeLiveStopsAtRangeEnd(t *testing.T) {
+	t.Parallel()
+	_, srv, st := newHandler(t)
+	insptimeSeed(t, st, 1, time.Now().Add(-time.Hour))
+	open := func(q url.Values) (<-chan string, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/live?"+q.Encode(), nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := make(chan string, 100)
+		go func() {
+			defer resp.Body.Close()
+			defer close(lines)
+			buf := make([]byte, 1<<16)
+			for {
+				n, err := resp.Body.Read(buf)
+				if n > 0 {
+					lines <- string(buf[:n])
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		return lines, cancel
+	}
+	past := url.Values{"from": {time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339Nano)}, "to": {time.Now().Add(-30 * time.Minute).UTC().Format(time.RFC3339Nano)}}
+	future := url.Values{"from": {time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339Nano)}, "to": {time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)}}
+	pastC, stopPast := open(past)
+	defer stopPast()
+	futureC, stopFuture := open(future)
+	defer stopFuture()
+	for _, c := range []<-chan string{pastC, futureC} {
+		waitFor(t, c, "event: hello")
+	}
+	ids, _ := insptimeSeed(t, st, 1, time.Now())
+	var id string
+	for _, v := range ids {
+		id = v[0]
+	}
+	waitFor(t, futureC, id)
+	// The past range's stream: one more tick after the row was stored
+	// and read by the other stream, then its output is read up to a
+	// keepalive-free marker: a second delivery it must not send either,
+	// read by the future stream.
+	ids2, _ := insptimeSeed(t, st, 1, time.Now())
+	for _, v := range ids2 {
+		waitFor(t, futureC, v[0])
+	}
+	deadline := time.After(500 * time.Millisecond)
+	for {
+		select {
+		case s, ok := <-pastC:
+			if !ok {
+				return
+			}
+			if strings.Contains(s, id) || strings.Contains(s, "event: rows") && strings.Contains(s, "delivery-row") {
+				t.Fatalf("the stream of a range that ended sent a new row: %s", s)
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func waitFor(t *testing.T, c <-chan string, what string) {
+	t.Helper()
+	var got strings.Builder
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case s, ok := <-c:
+			if !ok {
+				t.Fatalf("stream ended before %q: %s", what, got.String())
+			}
+			got.WriteString(s)
+			if strings.Contains(got.String(), what) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no %q on the stream: %s", what, got.String())
+		}
+	}
+}
