@@ -72,12 +72,16 @@ func insptimeRows(body string) map[string]bool {
 func TestInsptimeLogTimeRange(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
+	insptimeLogTimeRange(t, srv.URL, st)
+}
+
+func insptimeLogTimeRange(t *testing.T, base string, st store.Store) {
 	now := time.Now()
 	old, mid, recent := now.Add(-3*time.Hour), now.Add(-90*time.Minute), now.Add(-5*time.Minute)
 	ids, lone := insptimeSeed(t, st, 3, old, mid, recent)
 	want := func(name, path string, in []string, notLive bool) string {
 		t.Helper()
-		code, body := insptimeGet(t, srv.URL, path)
+		code, body := insptimeGet(t, base, path)
 		if code != 200 {
 			t.Fatalf("%s: GET %s: %d", name, path, code)
 		}
@@ -124,7 +128,7 @@ func TestInsptimeLogTimeRange(t *testing.T) {
 	want("until cursor", fmt.Sprintf("/?until=%d", now.Add(time.Minute).UnixMicro()),
 		append(append(append(append([]string{}, ids[old]...), ids[mid]...), ids[recent]...), lone...), false)
 	// The fragment a filter change fetches says it too.
-	_, js := insptimeGet(t, srv.URL, "/?from=2h&to=1h&fragment=1")
+	_, js := insptimeGet(t, base, "/?from=2h&to=1h&fragment=1")
 	var frag struct {
 		Filter, NotLive, Range string
 		RangeInvalid           bool
@@ -175,6 +179,10 @@ func TestInsptimeLogBadRangeSaysWhy(t *testing.T) {
 func TestInsptimeLogPagingKeepsRange(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
+	insptimeLogPagingKeepsRange(t, srv.URL, st)
+}
+
+func insptimeLogPagingKeepsRange(t *testing.T, base string, st store.Store) {
 	now := time.Now()
 	old, mid, recent := now.Add(-3*time.Hour), now.Add(-90*time.Minute), now.Add(-5*time.Minute)
 	insptimeSeed(t, st, 3, old, recent)
@@ -184,7 +192,7 @@ func TestInsptimeLogPagingKeepsRange(t *testing.T) {
 	next := "/?from=2h&to=1h"
 	pages := 0
 	for ; next != "" && pages < 10; pages++ {
-		code, body := insptimeGet(t, srv.URL, next)
+		code, body := insptimeGet(t, base, next)
 		if code != 200 {
 			t.Fatalf("GET %s: %d", next, code)
 		}
