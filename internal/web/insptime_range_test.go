@@ -131,7 +131,7 @@ func insptimeLogTimeRange(t *testing.T, base string, st store.Store) {
 	_, js := insptimeGet(t, base, "/?from=2h&to=1h&fragment=1")
 	var frag struct {
 		Filter, NotLive, Range string
-		RangeInvalid           bool
+		RangeBad               string
 	}
 	if err := json.Unmarshal([]byte(js), &frag); err != nil {
 		t.Fatal(err)
@@ -143,31 +143,34 @@ func insptimeLogTimeRange(t *testing.T, base string, st store.Store) {
 }
 
 // TestInsptimeLogBadRangeSaysWhy: a range the page cannot read is said
-// where the rows go (the CLI's words), with the field marked, not a 500
-// and not the whole log; its page opens no stream.
+// where the rows go (the CLI's words), with the field at fault marked,
+// not a 500 and not the whole log; its page opens no stream.
 func TestInsptimeLogBadRangeSaysWhy(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
 	insptimeSeed(t, st, 2, time.Now().Add(-time.Minute))
-	for path, msg := range map[string]string{
-		"/?from=yesterday":   `From: invalid time &#34;yesterday&#34;: want a duration ago (1h, 7d) or an RFC 3339 date or time`,
-		"/?to=14:05":         `To: invalid time &#34;14:05&#34;`,
-		"/?from=1h&to=2h":    `To (`,
-		"/?from=-5m":         `From: invalid time &#34;-5m&#34;`,
-		"/?from=2026-13-40":  `From: invalid time &#34;2026-13-40&#34;`,
-		"/?from=1h&to=1h":    `is not after From`,
-		"/?from=1h&status=x": `unknown status`,
+	for _, c := range []struct{ path, msg, bad string }{
+		{"/?from=yesterday", `From: invalid time &#34;yesterday&#34;: want a duration ago (1h, 7d) or an RFC 3339 date or time`, "from"},
+		{"/?to=14:05", `To: invalid time &#34;14:05&#34;`, "to"},
+		{"/?from=1h&to=2h", `To (`, "from to"},
+		{"/?from=-5m", `From: invalid time &#34;-5m&#34;`, "from"},
+		{"/?from=2026-13-40&to=1h", `From: invalid time &#34;2026-13-40&#34;`, "from"},
+		{"/?from=1h&to=1h", `is not after From`, "from to"},
+		{"/?from=1h&status=x", `unknown status`, ""},
 	} {
-		code, body := insptimeGet(t, srv.URL, path)
-		if code != 200 || !strings.Contains(body, `data-testid="filter-error"`) || !strings.Contains(body, msg) || len(insptimeRows(body)) != 0 {
-			t.Errorf("GET %s: %d, rows %d; want the message %q, no rows", path, code, len(insptimeRows(body)), msg)
+		code, body := insptimeGet(t, srv.URL, c.path)
+		if code != 200 || !strings.Contains(body, `data-testid="filter-error"`) || !strings.Contains(body, c.msg) || len(insptimeRows(body)) != 0 {
+			t.Errorf("GET %s: %d, rows %d; want the message %q, no rows", c.path, code, len(insptimeRows(body)), c.msg)
 			continue
 		}
-		if strings.Contains(path, "status") {
-			continue
+		for _, f := range []string{"from", "to"} {
+			marked := regexp.MustCompile(`name="` + f + `"[^>]*aria-invalid="true"`).MatchString(body)
+			if want := strings.Contains(c.bad, f); marked != want {
+				t.Errorf("GET %s: field %s marked %v, want %v", c.path, f, marked, want)
+			}
 		}
-		if !strings.Contains(body, `aria-invalid="true"`) || !strings.Contains(body, `data-notlive="not live: the time range cannot be read"`) {
-			t.Errorf("GET %s: the field is not marked or the page would stream", path)
+		if c.bad != "" && !strings.Contains(body, `data-notlive="not live: the time range cannot be read"`) {
+			t.Errorf("GET %s: the page would stream", c.path)
 		}
 	}
 }

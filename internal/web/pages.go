@@ -332,7 +332,7 @@ func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 // cannot read is left out (logRange says why: the page shows it).
 func logQuery(q url.Values) store.InspectQuery {
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
-	since, until, _ := logRange(q, time.Now())
+	since, until, _, _ := logRange(q, time.Now())
 	return store.InspectQuery{
 		Status: q.Get("status"), Provider: q.Get("provider"), TypePattern: strings.TrimSpace(q.Get("type")),
 		SubscriptionID: strings.TrimSpace(q.Get("subscription")), Source: q.Get("source"), Search: q.Get("q"),
@@ -351,9 +351,10 @@ const (
 )
 
 // logRange reads the log's time range from the URL, resolved against
-// now; msg says what is wrong with it ("": nothing), and the range is
-// then left out.
-func logRange(q url.Values, now time.Time) (since, until time.Time, msg string) {
+// now; msg says what is wrong with it ("": nothing), and bad names the
+// fields at fault ("from", "to" or "from to"): the range is then left
+// out.
+func logRange(q url.Values, now time.Time) (since, until time.Time, msg, bad string) {
 	var m [2]cli.Moment
 	for i, name := range []string{rangeFrom, rangeTo} {
 		s := strings.TrimSpace(q.Get(name))
@@ -366,16 +367,16 @@ func logRange(q url.Values, now time.Time) (since, until time.Time, msg string) 
 			if name == rangeTo {
 				label = "To"
 			}
-			return time.Time{}, time.Time{}, label + ": " + err.Error()
+			return time.Time{}, time.Time{}, label + ": " + err.Error(), name
 		}
 		m[i] = v
 	}
 	since, until = m[0].Time(now), m[1].Time(now)
 	if !since.IsZero() && !until.IsZero() && !until.After(since) {
 		return time.Time{}, time.Time{}, fmt.Sprintf("To (%s) is not after From (%s): no time is in between; From is the earlier time (a larger duration ago: From 2h, To 1h)",
-			stamp(until), stamp(since))
+			stamp(until), stamp(since)), rangeFrom + " " + rangeTo
 	}
-	return since, until, ""
+	return since, until, "", ""
 }
 
 // rangeText is the time range as the page shows it under its filters:
@@ -434,16 +435,20 @@ type logData struct {
 	// the page's reads, handed to its stream with TopSeq.
 	Snap string
 	// From and To are the time range as given (the form shows them);
-	// Range is what it stands for (rangeText), RangeInvalid set when it
-	// cannot be read (Invalid says why).
-	From, To     string
-	Range        string
-	RangeInvalid bool
+	// Range is what it stands for (rangeText); RangeBad names the fields
+	// that cannot be read (logRange; Invalid says why).
+	From, To string
+	Range    string
+	RangeBad string
 	// NotLive says why the first page opens no stream ("": it does): its
 	// time range ended (a window in the past gets no new rows), or
 	// cannot be read.
 	NotLive string
 }
+
+// BadFrom and BadTo report whether the form's From or To cannot be read.
+func (d logData) BadFrom() bool { return strings.Contains(d.RangeBad, rangeFrom) }
+func (d logData) BadTo() bool   { return strings.Contains(d.RangeBad, rangeTo) }
 
 // NewestURL is the log's first page with these filters. Filter is an
 // encoded query already: written into an href as a string, html/template
@@ -523,8 +528,8 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	q := logQuery(r.URL.Query())
 	// The range read once, against one clock: the rows, the events and
 	// the links agree on it.
-	var rangeMsg string
-	q.Since, q.Until, rangeMsg = logRange(r.URL.Query(), h.cfg.Now())
+	var rangeMsg, rangeBad string
+	q.Since, q.Until, rangeMsg, rangeBad = logRange(r.URL.Query(), h.cfg.Now())
 	var noSub string // a subscription filter naming none (an old link)
 	if q.SubscriptionID != "" {
 		// A deleted subscription's deliveries keep its id: they match.
@@ -570,7 +575,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0, Snap: snap,
 		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid,
 		From: strings.TrimSpace(r.URL.Query().Get(rangeFrom)), To: strings.TrimSpace(r.URL.Query().Get(rangeTo)),
-		Range: rangeText(q), RangeInvalid: rangeMsg != ""}
+		Range: rangeText(q), RangeBad: rangeBad}
 	switch {
 	case rangeMsg != "":
 		// Its stream would follow the log without the range.
@@ -681,7 +686,7 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
 		"top": d.TopSeq, "etop": d.EventTop, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS,
-		"notLive": d.NotLive, "range": d.Range, "rangeInvalid": d.RangeInvalid})
+		"notLive": d.NotLive, "range": d.Range, "rangeBad": d.RangeBad})
 }
 
 // ---- events ----

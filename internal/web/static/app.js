@@ -208,7 +208,7 @@
           var rng = document.getElementById("range");
           if (rng) { rng.textContent = b.range || ""; rng.hidden = !b.range; }
           form.querySelectorAll('input[data-apply="change"]').forEach(function (i) {
-            if (b.rangeInvalid) i.setAttribute("aria-invalid", "true");
+            if ((" " + (b.rangeBad || "") + " ").indexOf(" " + i.name + " ") >= 0) i.setAttribute("aria-invalid", "true");
             else i.removeAttribute("aria-invalid");
           });
           picks();
