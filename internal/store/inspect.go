@@ -38,7 +38,7 @@ type Inspector interface {
 type EventQuery struct {
 	Since, Until time.Time // zero: unbounded
 	AfterSeq     int64
-	UpToSeq      int64 // with Tail: Seq <= UpToSeq (0 = no bound)
+	UpToSeq      int64 // Seq <= UpToSeq (0 = no bound)
 	MinSeq       int64 // without Tail: Seq > MinSeq (bounds the scan when Since is zero)
 	Tail         bool
 	Provider     string

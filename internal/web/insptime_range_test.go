@@ -302,3 +302,44 @@ func TestInsptimeLiveStopsAtRangeEnd(t *testing.T) {
 		t.Errorf("a range that ended: the stream's first batch has top %d (want %d or more) and rows %q, want none", got, top, rows)
 	}
 }
+
+// TestInsptimeLogRangeEndFindsOlderEvents: a range with an end and no
+// start whose deliveries do not fill a page shows the events without
+// deliveries before its end even when more than the page's event window
+// (5,000) came after it: the window is the newest events before the end.
+// Before, it was the newest 5,000 of all, all after the end: the event
+// in the range was not shown.
+func TestInsptimeLogRangeEndFindsOlderEvents(t *testing.T) {
+	t.Parallel()
+	_, srv, st := newHandler(t)
+	_, lone := insptimeSeed(t, st, 1, time.Now().Add(-3*time.Hour))
+	bc, ok := st.(store.BatchCreator)
+	if !ok {
+		t.Fatalf("%T is not a store.BatchCreator", st)
+	}
+	now := time.Now()
+	var evs []*store.Event
+	for i := range 5200 {
+		evs = append(evs, &store.Event{ID: fmt.Sprintf("evt_insptime_after_%04d", i), Type: "card.created", Provider: "bond", Payload: []byte(`{}`),
+			ContentType: "application/json", Source: store.SourceReceived, Verdict: "valid", CreatedAt: now.Add(time.Duration(i) * time.Microsecond)})
+	}
+	if err := bc.CreateEvents(context.Background(), evs, make([][]*store.Delivery, len(evs))); err != nil {
+		t.Fatal(err)
+	}
+	code, body := insptimeGet(t, srv.URL, "/?to=2h")
+	rows := insptimeRows(body)
+	if code != 200 || !rows[lone[0]] {
+		t.Errorf("/?to=2h: %d, %d rows; the event before the range's end is missing", code, len(rows))
+	}
+	for id := range rows {
+		if strings.HasPrefix(id, "evt_insptime_after_") {
+			t.Errorf("/?to=2h shows %s, created after the range's end", id)
+			break
+		}
+	}
+	// Nothing before the end: no rows, no error.
+	code, body = insptimeGet(t, srv.URL, "/?to=5h")
+	if code != 200 || len(insptimeRows(body)) != 0 || strings.Contains(body, `data-testid="filter-error"`) {
+		t.Errorf("/?to=5h: %d, %d rows", code, len(insptimeRows(body)))
+	}
+}

@@ -600,14 +600,24 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		// Events without deliveries in the page's time span.
 		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
 		eq := eventQuery(q)
+		noEvents := false
 		if len(pg.Rows) == q.Limit {
 			if at := pg.Rows[len(pg.Rows)-1].CreatedAt; at.After(eq.Since) {
 				eq.Since = at
 			}
 		} else if eq.Since.IsZero() {
 			// No time bound from the page or its range: look at the
-			// newest events only.
-			eq.MinSeq = d.EventTop - eventWindow
+			// newest events only; for a range with an end, the newest
+			// before it (those after it may be more than the window).
+			top := d.EventTop
+			if !q.Until.IsZero() {
+				top = 0
+				if evs, err := h.st.ListEvents(r.Context(), store.EventFilter{Until: q.Until, Limit: 1, NoCounts: true}); err == nil && len(evs) > 0 {
+					top = evs[0].Seq
+				}
+				eq.UpToSeq, noEvents = top, top == 0
+			}
+			eq.MinSeq = top - eventWindow
 		}
 		if !d.First {
 			// Up to where the newer page stopped: its last row (seq
@@ -627,7 +637,12 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		if !q.Until.IsZero() && (eq.Until.IsZero() || q.Until.Before(eq.Until)) {
 			eq.Until = q.Until // the page's bound, within the range
 		}
-		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+		var evs []*store.EventRow
+		var err error
+		if !noEvents {
+			evs, err = h.insp.InspectEvents(r.Context(), eq)
+		}
+		if err == nil {
 			if len(evs) == eq.Limit {
 				// More events in the page's span than it shows (a burst
 				// of rejected requests): the page ends at the oldest one

@@ -379,13 +379,11 @@ func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.E
 	if q.Tail {
 		order = "e.seq"
 		w.add("e.seq > $%d", q.AfterSeq)
-		if q.UpToSeq > 0 {
-			w.add("e.seq <= $%d", q.UpToSeq)
-		}
-	} else {
-		if q.MinSeq > 0 {
-			w.add("e.seq > $%d", q.MinSeq)
-		}
+	} else if q.MinSeq > 0 {
+		w.add("e.seq > $%d", q.MinSeq)
+	}
+	if q.UpToSeq > 0 {
+		w.add("e.seq <= $%d", q.UpToSeq)
 	}
 	return db.eventRows(ctx, w, fmt.Sprintf(`ORDER BY %s LIMIT %d`, order, q.Limit))
 }

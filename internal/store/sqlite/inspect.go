@@ -363,11 +363,11 @@ func (s *Store) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store
 	if q.Tail {
 		order = "e.seq"
 		add("e.seq > ?", q.AfterSeq)
-		if q.UpToSeq > 0 {
-			add("e.seq <= ?", q.UpToSeq)
-		}
 	} else if q.MinSeq > 0 {
 		add("e.seq > ?", q.MinSeq)
+	}
+	if q.UpToSeq > 0 {
+		add("e.seq <= ?", q.UpToSeq)
 	}
 	// The time range holds in the tail too (the inspector's log over a
 	// range that ends), where the seq range leads (unary +).

@@ -143,6 +143,19 @@ func RunInspectTimeRange(t *testing.T, open func(t *testing.T) store.Store) {
 	if got := evIDs(in.InspectEvents(ctx, store.EventQuery{Tail: true, Since: at(10)})); !slices.Equal(got, []string{"evt-range-lone-15"}) {
 		t.Errorf("event tail since 10s: %v", got)
 	}
+	// A seq window below a seq (UpToSeq without Tail): the newest events
+	// before a time, not the newest of all.
+	lone, err := in.InspectEvents(ctx, store.EventQuery{Until: at(10)})
+	must(t, err)
+	if len(lone) != 1 {
+		t.Fatalf("events until 10s: %d", len(lone))
+	}
+	if got := evIDs(in.InspectEvents(ctx, store.EventQuery{UpToSeq: lone[0].Seq, MinSeq: lone[0].Seq - 1})); !slices.Equal(got, []string{"evt-range-lone-03"}) {
+		t.Errorf("events in (seq-1, seq]: %v", got)
+	}
+	if got := evIDs(in.InspectEvents(ctx, store.EventQuery{UpToSeq: lone[0].Seq - 1})); !slices.Equal(got, []string{}) {
+		t.Errorf("events up to the seq below the first lone one: %v", got)
+	}
 	// 3.5 s, stored last (an import of an older delivery): a range of few
 	// deliveries has their exact seqs, whatever their order.
 	e := newEvent("evt-range-imported", "card.created")
