@@ -27,7 +27,8 @@ type Inspector interface {
 	// InspectEvents returns events that have no delivery at all (what
 	// listen received without forwarding it, or rejected): created in
 	// [Since, Until) newest first (by the creation-time index), or with
-	// Seq > AfterSeq oldest first when q.Tail. Payloads are left out.
+	// Seq > AfterSeq oldest first when q.Tail (and in [Since, Until) when
+	// given). Payloads are left out.
 	InspectEvents(ctx context.Context, q EventQuery) ([]*EventRow, error)
 	// MaxEventSeq is the newest event's Seq (0 for none).
 	MaxEventSeq(ctx context.Context) (int64, error)
@@ -37,7 +38,7 @@ type Inspector interface {
 type EventQuery struct {
 	Since, Until time.Time // zero: unbounded
 	AfterSeq     int64
-	UpToSeq      int64 // with Tail: Seq <= UpToSeq (0 = no bound)
+	UpToSeq      int64 // Seq <= UpToSeq (0 = no bound)
 	MinSeq       int64 // without Tail: Seq > MinSeq (bounds the scan when Since is zero)
 	Tail         bool
 	Provider     string
@@ -64,6 +65,12 @@ type InspectQuery struct {
 	DeletedSubscriptionID string
 	Source                string // triggered | received | check
 	Search                string // substring of the event's payload
+	// Since and Until bound the deliveries' creation time: [Since, Until),
+	// as deliveries list --since/--until (zero: unbounded). The stores
+	// turn them into a range of Seq through the creation-time index
+	// (InspectRangeExact), so a range far back is read where it is, not
+	// scanned to from the newest delivery.
+	Since, Until time.Time
 	// BeforeSeq pages to older rows (Seq < BeforeSeq; 0 = from the newest).
 	BeforeSeq int64
 	// AfterSeq > 0 (or Tail) returns rows with Seq > AfterSeq, oldest
@@ -75,6 +82,22 @@ type InspectQuery struct {
 	// set (0 = DefaultInspectWindow; the search uses half of it).
 	Window int64
 }
+
+// A time range (InspectQuery.Since, Until) is read as a range of Seq,
+// found in the creation-time index, and the rows created in [Since,
+// Until) in it are kept. A range of at most InspectRangeExact deliveries
+// gets its exact lowest and highest Seq (one read of at most that many
+// index entries): whatever order its deliveries were stored in (an
+// import of older ones). A larger one is taken from the last delivery
+// created before Since-InspectRangeSlack to the first created at or after
+// Until+InspectRangeSlack (two lookups): writers stamp created_at just
+// before they insert, so concurrent ones store a few out of order, by
+// less than that; a delivery stored later than that after its creation
+// time (imported) may be left out of such a range.
+const (
+	InspectRangeExact = 5000
+	InspectRangeSlack = 2 * time.Second
+)
 
 // DefaultInspectWindow is how far back (in Seq) one filtered query looks.
 const DefaultInspectWindow = 50_000
@@ -134,7 +157,15 @@ func (q InspectQuery) Normalize() InspectQuery {
 	return q
 }
 
-// Filtered reports whether q narrows the log beyond paging.
+// Filtered reports whether q narrows the log beyond paging (a time range
+// included).
 func (q InspectQuery) Filtered() bool {
+	return q.FilteredBeyondTime() || !q.Since.IsZero() || !q.Until.IsZero()
+}
+
+// FilteredBeyondTime reports whether q filters on anything but the time
+// range: the rows of a range alone are dense in its Seq range, and a
+// query reads them without a scan window.
+func (q InspectQuery) FilteredBeyondTime() bool {
 	return q.Status != "" || q.Provider != "" || q.TypePattern != "" || q.SubscriptionID != "" || q.DeletedSubscriptionID != "" || q.Source != "" || q.Search != ""
 }

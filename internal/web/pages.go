@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
+	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
@@ -278,7 +279,8 @@ const eventWindow = 5000
 func eventsShown(q store.InspectQuery) bool { return q.Status == "" && q.SubscriptionID == "" }
 
 func eventQuery(q store.InspectQuery) store.EventQuery {
-	return store.EventQuery{Provider: q.Provider, TypePattern: q.TypePattern, Source: q.Source, Search: q.Search, Limit: q.Limit}
+	return store.EventQuery{Provider: q.Provider, TypePattern: q.TypePattern, Source: q.Source, Search: q.Search, Limit: q.Limit,
+		Since: q.Since, Until: q.Until}
 }
 
 // mergeRows orders delivery and event rows newest first: by time, and
@@ -326,14 +328,70 @@ func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 	return v
 }
 
-// logQuery reads the live log's filters from the URL.
+// logQuery reads the live log's filters from the URL. A time range it
+// cannot read is left out (logRange says why: the page shows it).
 func logQuery(q url.Values) store.InspectQuery {
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	since, until, _, _ := logRange(q, time.Now())
 	return store.InspectQuery{
 		Status: q.Get("status"), Provider: q.Get("provider"), TypePattern: strings.TrimSpace(q.Get("type")),
 		SubscriptionID: strings.TrimSpace(q.Get("subscription")), Source: q.Get("source"), Search: q.Get("q"),
-		BeforeSeq: before, Limit: 50,
+		Since: since, Until: until, BeforeSeq: before, Limit: 50,
 	}
+}
+
+// The log's time range is ?from= and ?to= (the deliveries created in
+// [from, to)), read as deliveries list reads --since and --until (a
+// duration ago: 15m, 2h, 7d; an RFC 3339 date or time, in this machine's
+// time zone when it gives none): ?until= is the paging cursor of the
+// events without deliveries, and ?before= and ?after= are cursors too.
+const (
+	rangeFrom = "from"
+	rangeTo   = "to"
+)
+
+// logRange reads the log's time range from the URL, resolved against
+// now; msg says what is wrong with it ("": nothing), and bad names the
+// fields at fault ("from", "to" or "from to"): the range is then left
+// out.
+func logRange(q url.Values, now time.Time) (since, until time.Time, msg, bad string) {
+	var m [2]cli.Moment
+	for i, name := range []string{rangeFrom, rangeTo} {
+		s := strings.TrimSpace(q.Get(name))
+		if s == "" {
+			continue
+		}
+		v, err := cli.ParseMoment(s)
+		if err != nil {
+			label := "From"
+			if name == rangeTo {
+				label = "To"
+			}
+			return time.Time{}, time.Time{}, label + ": " + err.Error(), name
+		}
+		m[i] = v
+	}
+	since, until = m[0].Time(now), m[1].Time(now)
+	if !since.IsZero() && !until.IsZero() && !until.After(since) {
+		return time.Time{}, time.Time{}, fmt.Sprintf("To (%s) is not after From (%s): no time is in between; From is the earlier time (a larger duration ago: From 2h, To 1h)",
+			stamp(until), stamp(since)), rangeFrom + " " + rangeTo
+	}
+	return since, until, "", ""
+}
+
+// rangeText is the time range as the page shows it under its filters:
+// the times "15m" or "2h" stand for, in UTC to the millisecond as the
+// rows' times show.
+func rangeText(q store.InspectQuery) string {
+	switch {
+	case q.Since.IsZero() && q.Until.IsZero():
+		return ""
+	case q.Until.IsZero():
+		return "created since " + stamp(q.Since)
+	case q.Since.IsZero():
+		return "created before " + stamp(q.Until)
+	}
+	return "created from " + stamp(q.Since) + " to " + stamp(q.Until)
 }
 
 // unknownChoice says why a log query's status, source or provider can
@@ -376,7 +434,21 @@ type logData struct {
 	// Snap: with a store.CommitReader, the transaction snapshot taken before
 	// the page's reads, handed to its stream with TopSeq.
 	Snap string
+	// From and To are the time range as given (the form shows them);
+	// Range is what it stands for (rangeText); RangeBad names the fields
+	// that cannot be read (logRange; Invalid says why).
+	From, To string
+	Range    string
+	RangeBad string
+	// NotLive says why the first page opens no stream ("": it does): its
+	// time range ended (a window in the past gets no new rows), or
+	// cannot be read.
+	NotLive string
 }
+
+// BadFrom and BadTo report whether the form's From or To cannot be read.
+func (d logData) BadFrom() bool { return strings.Contains(d.RangeBad, rangeFrom) }
+func (d logData) BadTo() bool   { return strings.Contains(d.RangeBad, rangeTo) }
 
 // NewestURL is the log's first page with these filters. Filter is an
 // encoded query already: written into an href as a string, html/template
@@ -423,6 +495,10 @@ func (d *logData) cutAtEvent(pg *store.InspectPage, cut time.Time, before int64)
 	d.NextUntil = cut.UnixMicro()
 }
 
+// filterValues are q's filters as a query. The time range is written as
+// the times it stood for when the page was read (RFC 3339, UTC, to the
+// microsecond): the next page of "the last 15 minutes" goes on in the
+// same window, and the page's stream filters by it.
 func filterValues(q store.InspectQuery) url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"status": q.Status, "provider": q.Provider, "type": q.TypePattern,
@@ -430,6 +506,12 @@ func filterValues(q store.InspectQuery) url.Values {
 		if s != "" {
 			v.Set(k, s)
 		}
+	}
+	if !q.Since.IsZero() {
+		v.Set(rangeFrom, q.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !q.Until.IsZero() {
+		v.Set(rangeTo, q.Until.UTC().Format(time.RFC3339Nano))
 	}
 	return v
 }
@@ -444,6 +526,10 @@ func (h *Handler) inspect(ctx context.Context, q store.InspectQuery) (*store.Ins
 func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	q := logQuery(r.URL.Query())
+	// The range read once, against one clock: the rows, the events and
+	// the links agree on it.
+	var rangeMsg, rangeBad string
+	q.Since, q.Until, rangeMsg, rangeBad = logRange(r.URL.Query(), h.cfg.Now())
 	var noSub string // a subscription filter naming none (an old link)
 	if q.SubscriptionID != "" {
 		// A deleted subscription's deliveries keep its id: they match.
@@ -471,6 +557,8 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	pg := &store.InspectPage{}
 	if msg := unknownChoice(q); msg != "" {
 		invalid = msg // a status, source or provider the selects do not offer
+	} else if rangeMsg != "" {
+		invalid = rangeMsg // said, not a log without the range
 	} else if noSub != "" {
 		invalid = noSub
 	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
@@ -485,7 +573,19 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0, Snap: snap,
-		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid}
+		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid,
+		From: strings.TrimSpace(r.URL.Query().Get(rangeFrom)), To: strings.TrimSpace(r.URL.Query().Get(rangeTo)),
+		Range: rangeText(q), RangeBad: rangeBad}
+	switch {
+	case rangeMsg != "":
+		// Its stream would follow the log without the range.
+		d.NotLive = "not live: the time range cannot be read"
+	case !q.Until.IsZero() && !q.Until.After(h.cfg.Now()):
+		// A window in the past: no new row can be in it, and the page
+		// opens no stream (one would add none; the store's tail stops at
+		// the range's end anyway).
+		d.NotLive = "not live: the time range ended " + agoAt(q.Until, h.cfg.Now())
+	}
 	for _, row := range pg.Rows {
 		d.Rows = append(d.Rows, h.rowView(row))
 		d.TopSeq = max(d.TopSeq, row.Seq)
@@ -500,11 +600,24 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		// Events without deliveries in the page's time span.
 		d.EventTop, _ = h.insp.MaxEventSeq(r.Context())
 		eq := eventQuery(q)
+		noEvents := false
 		if len(pg.Rows) == q.Limit {
-			eq.Since = pg.Rows[len(pg.Rows)-1].CreatedAt
-		} else {
-			// No time bound from the page: look at the newest events only.
-			eq.MinSeq = d.EventTop - eventWindow
+			if at := pg.Rows[len(pg.Rows)-1].CreatedAt; at.After(eq.Since) {
+				eq.Since = at
+			}
+		} else if eq.Since.IsZero() {
+			// No time bound from the page or its range: look at the
+			// newest events only; for a range with an end, the newest
+			// before it (those after it may be more than the window).
+			top := d.EventTop
+			if !q.Until.IsZero() {
+				top = 0
+				if evs, err := h.st.ListEvents(r.Context(), store.EventFilter{Until: q.Until, Limit: 1, NoCounts: true}); err == nil && len(evs) > 0 {
+					top = evs[0].Seq
+				}
+				eq.UpToSeq, noEvents = top, top == 0
+			}
+			eq.MinSeq = top - eventWindow
 		}
 		if !d.First {
 			// Up to where the newer page stopped: its last row (seq
@@ -521,7 +634,15 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 			// events than a page shows): this one goes on right below it.
 			eq.Until = time.UnixMicro(until)
 		}
-		if evs, err := h.insp.InspectEvents(r.Context(), eq); err == nil {
+		if !q.Until.IsZero() && (eq.Until.IsZero() || q.Until.Before(eq.Until)) {
+			eq.Until = q.Until // the page's bound, within the range
+		}
+		var evs []*store.EventRow
+		var err error
+		if !noEvents {
+			evs, err = h.insp.InspectEvents(r.Context(), eq)
+		}
+		if err == nil {
 			if len(evs) == eq.Limit {
 				// More events in the page's span than it shows (a burst
 				// of rejected requests): the page ends at the oldest one
@@ -579,7 +700,8 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
-		"top": d.TopSeq, "etop": d.EventTop, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS})
+		"top": d.TopSeq, "etop": d.EventTop, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS,
+		"notLive": d.NotLive, "range": d.Range, "rangeBad": d.RangeBad})
 }
 
 // ---- events ----

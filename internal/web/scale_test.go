@@ -45,6 +45,30 @@ func TestScale(t *testing.T) {
 
 	pages := []string{"/", "/?status=failed", "/?type=card.created", "/?type=kyc.*", "/?provider=mono",
 		"/?q=e5e3a1d2", "/?q=no-such-text", "/?status=failed&type=transactions", "/overview"}
+	// Time ranges (From, To) in the middle of the store's span: an hour,
+	// an hour with filters, everything since (half the store) and
+	// everything before; labelled MID (the middle's time) in the output.
+	labels := map[string]string{}
+	if in, ok := st.(store.Inspector); ok {
+		newest, err1 := in.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
+		oldest, err2 := in.InspectDeliveries(ctx, store.InspectQuery{Tail: true, Limit: 1})
+		if err1 == nil && err2 == nil && len(newest.Rows) > 0 && len(oldest.Rows) > 0 {
+			o, n := oldest.Rows[0].CreatedAt, newest.Rows[0].CreatedAt
+			mid := o.Add(n.Sub(o) / 2).UTC()
+			m, h := mid.Format(time.RFC3339), mid.Add(time.Hour).Format(time.RFC3339)
+			for _, r := range []struct{ path, label string }{
+				{"/?from=" + m + "&to=" + h, "/?from=MID&to=MID+1h"},
+				{"/?from=" + m + "&to=" + h + "&status=failed", "/?from=MID&to=MID+1h&status=failed"},
+				{"/?from=" + m + "&to=" + h + "&q=no-such-text", "/?from=MID&to=MID+1h&q=no-such-text"},
+				{"/?from=" + m, "/?from=MID"},
+				{"/?to=" + m, "/?to=MID"},
+				{"/?to=" + m + "&type=kyc.*", "/?to=MID&type=kyc.*"},
+			} {
+				pages = append(pages, r.path)
+				labels[r.path] = r.label
+			}
+		}
+	}
 	for _, p := range pages {
 		var ds []time.Duration
 		for range 7 {
@@ -60,7 +84,11 @@ func TestScale(t *testing.T) {
 			ds = append(ds, time.Since(start))
 		}
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		fmt.Printf("server  %-36s median %6.1f ms  max %6.1f ms\n", p, ms(ds[3]), ms(ds[6]))
+		label := p
+		if l, ok := labels[p]; ok {
+			label = l
+		}
+		fmt.Printf("server  %-36s median %6.1f ms  max %6.1f ms\n", label, ms(ds[3]), ms(ds[6]))
 	}
 
 	bp := browserPath()

@@ -80,7 +80,66 @@ func inspectWhere(q store.InspectQuery, args *[]any) []string {
 	if q.Search != "" {
 		add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
 	}
+	// An expression keeps the creation-time index out: the scan is by
+	// seq, bounded by createdSeqs (the planner read a wide range through
+	// it and sorted it).
+	if !q.Since.IsZero() {
+		add("(d.created_at + interval '0') >= $%d", q.Since)
+	}
+	if !q.Until.IsZero() {
+		add("(d.created_at + interval '0') < $%d", q.Until)
+	}
 	return conds
+}
+
+// createdSeqs is the seq range [lo, hi) that holds the deliveries
+// created in [since, until) (0: no bound on that side), read from the
+// creation-time index (store.InspectRangeExact): exact for a range of
+// few deliveries, else with store.InspectRangeSlack on either side (two
+// lookups).
+func createdSeqs(ctx context.Context, qr rowsQuerier, since, until time.Time) (lo, hi int64, err error) {
+	if since.IsZero() && until.IsZero() {
+		return 0, 0, nil
+	}
+	w := &where{}
+	if !since.IsZero() {
+		w.add("created_at >= $%d", since)
+	}
+	if !until.IsZero() {
+		w.add("created_at < $%d", until)
+	}
+	var first, last *int64
+	var n int
+	if err := qr.QueryRow(ctx, `SELECT min(seq), max(seq), count(*) FROM (SELECT seq FROM deliveries WHERE `+
+		strings.Join(w.conds, " AND ")+fmt.Sprintf(` LIMIT %d) r`, store.InspectRangeExact+1), w.args...).Scan(&first, &last, &n); err != nil {
+		return 0, 0, err
+	}
+	if n > 0 && n <= store.InspectRangeExact {
+		return *first, *last + 1, nil
+	}
+	if !since.IsZero() {
+		var seq int64
+		err := qr.QueryRow(ctx, `SELECT seq FROM deliveries WHERE created_at < $1 ORDER BY created_at DESC, seq DESC LIMIT 1`,
+			since.Add(-store.InspectRangeSlack)).Scan(&seq)
+		switch {
+		case err == nil:
+			lo = seq + 1
+		case err != pgx.ErrNoRows:
+			return 0, 0, err
+		}
+	}
+	if !until.IsZero() {
+		var seq int64
+		err := qr.QueryRow(ctx, `SELECT seq FROM deliveries WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1`,
+			until.Add(store.InspectRangeSlack)).Scan(&seq)
+		switch {
+		case err == nil:
+			hi = seq
+		case err != pgx.ErrNoRows:
+			return 0, 0, err
+		}
+	}
+	return lo, hi, nil
 }
 
 // InspectDeliveries pages the log by seq; a filtered query scans at most
@@ -133,8 +192,16 @@ func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.Ins
 		args = append(args, v)
 		conds = append(conds, fmt.Sprintf(format, len(args)))
 	}
+	rangeLo, rangeHi, err := createdSeqs(ctx, qr, q.Since, q.Until)
+	if err != nil {
+		return nil, db.wrap("inspect deliveries", err)
+	}
 	if q.AfterSeq > 0 || q.Tail {
-		add("d.seq > $%d", q.AfterSeq)
+		add("d.seq > $%d", max(q.AfterSeq, rangeLo-1))
+		if rangeHi > 0 {
+			// A range that ended: the tail reads no further than it.
+			add("d.seq < $%d", rangeHi)
+		}
 		rows, err := qr.Query(ctx, `SELECT `+inspectCols()+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
 			fmt.Sprintf(` ORDER BY d.seq LIMIT %d`, q.Limit), args...)
 		if err != nil {
@@ -155,10 +222,21 @@ func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.Ins
 			top = 1
 		}
 	}
+	if rangeHi > 0 {
+		top = min(top, rangeHi)
+	}
 	add("d.seq < $%d", top)
-	lo := int64(0)
-	if q.Filtered() && top-q.Window > 0 {
-		lo = top - q.Window
+	// lo: the lowest seq scanned; windowed: a filter's scan window, not
+	// the time range (or the log's start), set it.
+	lo, windowed := rangeLo, false
+	if q.FilteredBeyondTime() && top-q.Window > lo {
+		lo, windowed = top-q.Window, true
+	}
+	if top <= lo {
+		page.ScannedFrom = lo
+		return page, nil // the range holds nothing below the cursor
+	}
+	if lo > 0 {
 		add("d.seq >= $%d", lo)
 	}
 	rows, err := qr.Query(ctx, `SELECT `+inspectCols()+inspectFrom+` WHERE `+strings.Join(conds, " AND ")+
@@ -174,7 +252,7 @@ func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.Ins
 	case len(page.Rows) == q.Limit:
 		page.NextBefore = page.Rows[len(page.Rows)-1].Seq
 		page.ScannedFrom = page.NextBefore
-	case lo > 1:
+	case windowed && lo > 1:
 		page.NextBefore, page.Partial = lo, true
 	}
 	return page, nil
@@ -301,19 +379,11 @@ func (db *DB) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.E
 	if q.Tail {
 		order = "e.seq"
 		w.add("e.seq > $%d", q.AfterSeq)
-		if q.UpToSeq > 0 {
-			w.add("e.seq <= $%d", q.UpToSeq)
-		}
-	} else {
-		if !q.Since.IsZero() {
-			w.add("e.created_at >= $%d", q.Since)
-		}
-		if !q.Until.IsZero() {
-			w.add("e.created_at < $%d", q.Until)
-		}
-		if q.MinSeq > 0 {
-			w.add("e.seq > $%d", q.MinSeq)
-		}
+	} else if q.MinSeq > 0 {
+		w.add("e.seq > $%d", q.MinSeq)
+	}
+	if q.UpToSeq > 0 {
+		w.add("e.seq <= $%d", q.UpToSeq)
 	}
 	return db.eventRows(ctx, w, fmt.Sprintf(`ORDER BY %s LIMIT %d`, order, q.Limit))
 }
@@ -332,7 +402,8 @@ func (w *where) add(format string, v any) {
 }
 
 // eventsWithoutDeliveries adds the inspector's conditions on events e
-// without deliveries: q's provider, type pattern, source and search.
+// without deliveries: q's provider, type pattern, source, search and
+// time range.
 func (w *where) eventsWithoutDeliveries(q store.EventQuery) {
 	w.conds = append(w.conds, "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)")
 	if q.Provider != "" {
@@ -346,6 +417,14 @@ func (w *where) eventsWithoutDeliveries(q store.EventQuery) {
 	}
 	if q.Search != "" {
 		w.add("position($%d::bytea in e.payload) > 0", []byte(q.Search))
+	}
+	// The time range holds in the tail too (the inspector's log over a
+	// range that ends).
+	if !q.Since.IsZero() {
+		w.add("e.created_at >= $%d", q.Since)
+	}
+	if !q.Until.IsZero() {
+		w.add("e.created_at < $%d", q.Until)
 	}
 }
 

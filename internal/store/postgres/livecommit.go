@@ -112,7 +112,7 @@ func parseTxSnapshot(s string) (xmax int64, xip []int64, err error) {
 
 // InspectEventsCommittedAfter is InspectCommittedAfter for the events
 // without deliveries that match q (as InspectEvents: provider, type,
-// source, search; its bounds and limit are not used): those with seq
+// source, search, time range; its seq bounds and limit are not used): those with seq
 // <= upto that snap did not see, the newest limit of them by seq, and how
 // many more there are.
 func (db *DB) InspectEventsCommittedAfter(ctx context.Context, q store.EventQuery, upto int64, snap string, limit int) (rows []*store.EventRow, more int, err error) {

@@ -82,7 +82,68 @@ func inspectWhere(q store.InspectQuery) (where []string, args []any) {
 		where = append(where, "instr(e.payload, ?) > 0")
 		args = append(args, []byte(q.Search))
 	}
+	// Unary + keeps the creation-time index out: the scan is by seq,
+	// bounded by createdSeqs.
+	if !q.Since.IsZero() {
+		where = append(where, "+d.created_at >= ?")
+		args = append(args, q.Since.UnixMicro())
+	}
+	if !q.Until.IsZero() {
+		where = append(where, "+d.created_at < ?")
+		args = append(args, q.Until.UnixMicro())
+	}
 	return where, args
+}
+
+// createdSeqs is the seq range [lo, hi) that holds the deliveries
+// created in [since, until) (0: no bound on that side), read from the
+// creation-time index (store.InspectRangeExact): exact for a range of
+// few deliveries (read from the index alone: seq is its rowid), else
+// with store.InspectRangeSlack on either side (two lookups).
+func (s *Store) createdSeqs(ctx context.Context, since, until time.Time) (lo, hi int64, err error) {
+	if since.IsZero() && until.IsZero() {
+		return 0, 0, nil
+	}
+	var conds []string
+	var args []any
+	if !since.IsZero() {
+		conds, args = append(conds, "created_at >= ?"), append(args, since.UnixMicro())
+	}
+	if !until.IsZero() {
+		conds, args = append(conds, "created_at < ?"), append(args, until.UnixMicro())
+	}
+	var first, last sql.NullInt64
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT min(seq), max(seq), count(*) FROM (SELECT seq FROM deliveries INDEXED BY deliveries_created
+		WHERE `+strings.Join(conds, " AND ")+` LIMIT ?)`, append(args, store.InspectRangeExact+1)...).Scan(&first, &last, &n); err != nil {
+		return 0, 0, err
+	}
+	if n > 0 && n <= store.InspectRangeExact {
+		return first.Int64, last.Int64 + 1, nil
+	}
+	if !since.IsZero() {
+		var seq sql.NullInt64
+		err := s.r.QueryRowContext(ctx, `SELECT seq FROM deliveries INDEXED BY deliveries_created
+			WHERE created_at < ? ORDER BY created_at DESC, seq DESC LIMIT 1`, since.Add(-store.InspectRangeSlack).UnixMicro()).Scan(&seq)
+		if err != nil && err != sql.ErrNoRows {
+			return 0, 0, err
+		}
+		if seq.Valid {
+			lo = seq.Int64 + 1
+		}
+	}
+	if !until.IsZero() {
+		var seq sql.NullInt64
+		err := s.r.QueryRowContext(ctx, `SELECT seq FROM deliveries INDEXED BY deliveries_created
+			WHERE created_at >= ? ORDER BY created_at, seq LIMIT 1`, until.Add(store.InspectRangeSlack).UnixMicro()).Scan(&seq)
+		if err != nil && err != sql.ErrNoRows {
+			return 0, 0, err
+		}
+		if seq.Valid {
+			hi = seq.Int64
+		}
+	}
+	return lo, hi, nil
 }
 
 // InspectDeliveries pages the log by seq; a filtered query scans at most
@@ -94,9 +155,18 @@ func (s *Store) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*s
 	}
 	where, args := inspectWhere(q)
 	page := &store.InspectPage{}
+	rangeLo, rangeHi, err := s.createdSeqs(ctx, q.Since, q.Until)
+	if err != nil {
+		return nil, err
+	}
 	if q.AfterSeq > 0 || q.Tail {
 		where = append(where, "d.seq > ?")
-		args = append(args, q.AfterSeq)
+		args = append(args, max(q.AfterSeq, rangeLo-1))
+		if rangeHi > 0 {
+			// A range that ended: the tail reads no further than it.
+			where = append(where, "d.seq < ?")
+			args = append(args, rangeHi)
+		}
 		query := `SELECT ` + inspectCols + inspectFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY d.seq LIMIT ?`
 		rows, err := s.r.QueryContext(ctx, query, append(args, q.Limit)...)
 		if err != nil {
@@ -113,11 +183,22 @@ func (s *Store) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*s
 		}
 		top = maxSeq.Int64 + 1
 	}
+	if rangeHi > 0 {
+		top = min(top, rangeHi)
+	}
 	where = append(where, "d.seq < ?")
 	args = append(args, top)
-	lo := int64(0)
-	if q.Filtered() && top-q.Window > 0 {
-		lo = top - q.Window
+	// lo: the lowest seq scanned; windowed: a filter's scan window, not
+	// the time range (or the log's start), set it.
+	lo, windowed := rangeLo, false
+	if q.FilteredBeyondTime() && top-q.Window > lo {
+		lo, windowed = top-q.Window, true
+	}
+	if top <= lo {
+		page.ScannedFrom = lo
+		return page, nil // the range holds nothing below the cursor
+	}
+	if lo > 0 {
 		where = append(where, "d.seq >= ?")
 		args = append(args, lo)
 	}
@@ -134,7 +215,7 @@ func (s *Store) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*s
 	case len(page.Rows) == q.Limit:
 		page.NextBefore = page.Rows[len(page.Rows)-1].Seq
 		page.ScannedFrom = page.NextBefore
-	case lo > 1:
+	case windowed && lo > 1:
 		page.NextBefore, page.Partial = lo, true
 	}
 	return page, nil
@@ -282,19 +363,23 @@ func (s *Store) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store
 	if q.Tail {
 		order = "e.seq"
 		add("e.seq > ?", q.AfterSeq)
-		if q.UpToSeq > 0 {
-			add("e.seq <= ?", q.UpToSeq)
-		}
-	} else {
-		if !q.Since.IsZero() {
-			add("e.created_at >= ?", q.Since.UnixMicro())
-		}
-		if !q.Until.IsZero() {
-			add("e.created_at < ?", q.Until.UnixMicro())
-		}
-		if q.MinSeq > 0 {
-			add("e.seq > ?", q.MinSeq)
-		}
+	} else if q.MinSeq > 0 {
+		add("e.seq > ?", q.MinSeq)
+	}
+	if q.UpToSeq > 0 {
+		add("e.seq <= ?", q.UpToSeq)
+	}
+	// The time range holds in the tail too (the inspector's log over a
+	// range that ends), where the seq range leads (unary +).
+	created := "e.created_at"
+	if q.Tail {
+		created = "+e.created_at"
+	}
+	if !q.Since.IsZero() {
+		add(created+" >= ?", q.Since.UnixMicro())
+	}
+	if !q.Until.IsZero() {
+		add(created+" < ?", q.Until.UnixMicro())
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT e.seq, e.id, e.type, e.provider, e.content_type, e.source, e.verdict, e.created_at
 		FROM events e WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, q.Limit)...)

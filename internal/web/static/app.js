@@ -68,6 +68,8 @@
     function connect(resync) {
       stop();
       if (table.dataset.first !== "true") return;
+      // A time range that ended (or cannot be read): no stream, said.
+      if (table.dataset.notlive) { setState("paused", table.dataset.notlive); return; }
       var filter = table.dataset.filter || "";
       var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
@@ -182,7 +184,7 @@
     if (!form || !table || !window.fetch) return;
     var tbody = document.getElementById("rows");
     var timer = null, seq = 0;
-    function apply() {
+    function apply(push) {
       var clean = new URLSearchParams();
       new FormData(form).forEach(function (v, k) { if (v) clean.append(k, v); });
       var qs = clean.toString();
@@ -202,20 +204,37 @@
           table.dataset.snap = b.snap || "";
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
+          table.dataset.notlive = b.notLive || "";
+          var rng = document.getElementById("range");
+          if (rng) { rng.textContent = b.range || ""; rng.hidden = !b.range; }
+          form.querySelectorAll('input[data-apply="change"]').forEach(function (i) {
+            if ((" " + (b.rangeBad || "") + " ").indexOf(" " + i.name + " ") >= 0) i.setAttribute("aria-invalid", "true");
+            else i.removeAttribute("aria-invalid");
+          });
           picks();
-          history.replaceState(null, "", "/" + (qs ? "?" + qs : ""));
+          // A change made (a select, Enter, a field left) is a step the
+          // back button goes back to; typing in a field replaces it.
+          var url = "/" + (qs ? "?" + qs : "");
+          if (push && location.pathname + location.search !== url) history.pushState(null, "", url);
+          else history.replaceState(null, "", url);
           window.__filterMs = performance.now() - t0;
           live.restart();
         })
         .catch(function () { form.submit(); });
     }
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); apply(); });
-    form.addEventListener("change", function (ev) { if (ev.target.tagName === "SELECT") apply(); });
-    form.addEventListener("input", function (ev) {
-      if (ev.target.tagName !== "INPUT") return;
-      clearTimeout(timer);
-      timer = setTimeout(apply, 250);
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); clearTimeout(timer); apply(true); });
+    // The time range applies once given (Enter, or the field left): a
+    // time half typed is not one.
+    form.addEventListener("change", function (ev) {
+      if (ev.target.tagName === "SELECT" || ev.target.dataset.apply === "change") { clearTimeout(timer); apply(true); }
     });
+    form.addEventListener("input", function (ev) {
+      if (ev.target.tagName !== "INPUT" || ev.target.dataset.apply === "change") return;
+      clearTimeout(timer);
+      timer = setTimeout(function () { apply(false); }, 250);
+    });
+    // Back and forward: the page of the filters in the address.
+    window.addEventListener("popstate", function () { location.reload(); });
   }
 
   // The Diff button diffs the two rows the page shows picked; picks()
