@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteSubscriptionKeepsDeliveries", testDeleteSubscriptionKeepsDeliveries},
 		{"DeletedSubscriptionHistory", testDeletedSubscriptionHistory},
 		{"SubleftAmbiguousPrefix", testSubleftAmbiguousPrefix},
+		{"SubleftCreatedAgain", testSubleftCreatedAgain},
 		{"MovedSubscriptionMovesDeliveries", testMovedSubscriptionMovesDeliveries},
 		{"CreateEvent", testCreateEvent},
 		{"CreateEventIdempotent", testCreateEventIdempotent},
