@@ -476,8 +476,14 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 			return
 		case provider.IsNotFound(err):
 			unknownSub = true
-			// A deleted one's id or prefix: its deliveries keep it.
-			if id, deleted, err := store.SubscriptionFilterID(r.Context(), c.svc.Store, subID); err == nil && deleted {
+			// A deleted one's id or prefix: its deliveries keep it. A
+			// prefix of several deleted ones is said, as of live ones.
+			id, deleted, ferr := store.SubscriptionFilterID(r.Context(), c.svc.Store, subID)
+			if errors.As(ferr, new(*store.AmbiguousError)) {
+				c.storeFail(w, ferr)
+				return
+			}
+			if ferr == nil && deleted {
 				subID = id
 			}
 		default:

@@ -15,8 +15,9 @@ import (
 // subscription= with a prefix that starts a live subscription's id and a
 // deleted one's (its deliveries keep it) answers 404 saying the prefix is
 // ambiguous, naming each (live; deleted, with its deliveries), as for a
-// prefix of two live ones (which answered "not found" before). It listed
-// the live one's deliveries alone. The live one's whole id lists them.
+// prefix of two live ones or two deleted ones (which answered "not
+// found" before). It listed the live one's deliveries alone. The live
+// one's whole id lists them.
 func TestSubleftControlPrefixOfLiveAndDeleted(t *testing.T) {
 	e := servetest.Start(t, nil)
 	ctx := context.Background()
@@ -75,4 +76,21 @@ func TestSubleftControlPrefixOfLiveAndDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	ambiguous("5b1e7", live.ID+" (live)", again.ID+" (live)", gone.ID+" (deleted, 1 delivery)")
+	// Two deleted ones: the same, each with its deliveries (it answered
+	// "not found" before).
+	gone2 := &store.Subscription{ID: "5b1e7b10-0000-4000-8000-000000000005", CallbackURL: e.Recv.URL, Events: []string{"*"},
+		Status: store.StatusDisabled, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Scheme: "auto"}
+	if err := e.Store.CreateSubscription(ctx, gone2); err != nil {
+		t.Fatal(err)
+	}
+	ev2 := &store.Event{ID: "evt_subleft2", Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json",
+		Source: "triggered", CreatedAt: now}
+	if err := e.Store.CreateEvent(ctx, ev2, []*store.Delivery{{SubscriptionID: gone2.ID, URL: gone2.CallbackURL, Status: store.DeliveryFailed,
+		MaxAttempts: 1, CreatedAt: now, UpdatedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store.DeleteSubscription(ctx, gone2.ID); err != nil {
+		t.Fatal(err)
+	}
+	ambiguous("5b1e7b", gone.ID+" (deleted, 1 delivery)", gone2.ID+" (deleted, 1 delivery)")
 }

@@ -574,6 +574,10 @@ func SubscriptionFilterID(ctx context.Context, s Store, idOrPrefix string) (id s
 			return "", false, err
 		}
 		id, derr := d.DeletedSubscriptionID(ctx, idOrPrefix)
+		if errors.As(derr, &amb) {
+			// Of deleted ones alone: each noted with its deliveries.
+			return "", false, ambiguousLiveDeleted(ctx, s, idOrPrefix, nil, amb.Matches)
+		}
 		if derr != nil {
 			if errors.Is(derr, ErrNotFound) {
 				return "", false, err

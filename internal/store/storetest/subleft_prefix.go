@@ -83,4 +83,7 @@ func testSubleftAmbiguousPrefix(t *testing.T, s store.Store) {
 	must(t, s.CreateEvent(ctx, newEvent("evt_subleft3", "card.created"), []*store.Delivery{d}))
 	must(t, s.DeleteSubscription(ctx, third.ID))
 	ambiguous("5b1e7", livePart, gonePart, third.ID+" (deleted, 1 delivery)")
+	// Deleted ones alone: each with its deliveries too.
+	must(t, s.DeleteSubscription(ctx, live.ID))
+	ambiguous("5b1e7", live.ID+" (deleted, 1 delivery)", gonePart, third.ID+" (deleted, 1 delivery)")
 }
