@@ -457,11 +457,33 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		sub, err := c.subscription(r.Context(), subID)
 		switch {
 		case err == nil:
+			// A prefix of its id that starts a deleted one's too is
+			// ambiguous, as one of two live ones is (below).
+			if sub.ID != subID && strings.HasPrefix(sub.ID, store.NormalizeIDPrefix(subID)) {
+				if err := store.AmbiguousWithDeleted(r.Context(), c.svc.Store, subID, sub.ID); err != nil {
+					c.storeFail(w, err)
+					return
+				}
+			}
 			subID = sub.ID
+		case errors.As(err, new(*store.AmbiguousError)):
+			// A prefix of several: said, naming them (and the deleted
+			// ones it starts too), not a list of none.
+			if _, _, ferr := store.SubscriptionFilterID(r.Context(), c.svc.Store, subID); ferr != nil {
+				err = ferr
+			}
+			c.storeFail(w, err)
+			return
 		case provider.IsNotFound(err):
 			unknownSub = true
-			// A deleted one's id or prefix: its deliveries keep it.
-			if id, deleted, err := store.SubscriptionFilterID(r.Context(), c.svc.Store, subID); err == nil && deleted {
+			// A deleted one's id or prefix: its deliveries keep it. A
+			// prefix of several deleted ones is said, as of live ones.
+			id, deleted, ferr := store.SubscriptionFilterID(r.Context(), c.svc.Store, subID)
+			if errors.As(ferr, new(*store.AmbiguousError)) {
+				c.storeFail(w, ferr)
+				return
+			}
+			if ferr == nil && deleted {
 				subID = id
 			}
 		default:
@@ -623,7 +645,23 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 		sub, err := c.subscription(r.Context(), subID)
 		switch {
 		case err == nil:
+			// A prefix of its id that starts a deleted one's too is
+			// ambiguous, as one of two live ones is (below).
+			if sub.ID != subID && strings.HasPrefix(sub.ID, store.NormalizeIDPrefix(subID)) {
+				if err := store.AmbiguousWithDeleted(r.Context(), c.svc.Store, subID, sub.ID); err != nil {
+					c.storeFail(w, err)
+					return
+				}
+			}
 			subID = sub.ID
+		case errors.As(err, new(*store.AmbiguousError)):
+			// A prefix of several: said, naming them (and the deleted
+			// ones it starts too), not a list of none.
+			if _, _, ferr := store.SubscriptionFilterID(r.Context(), c.svc.Store, subID); ferr != nil {
+				err = ferr
+			}
+			c.storeFail(w, err)
+			return
 		case provider.IsNotFound(err):
 			ds, err := c.svc.Store.ListDeliveries(r.Context(), store.DeliveryFilter{SubscriptionID: subID, Limit: 1})
 			if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -554,22 +555,139 @@ type DeletedSubscriptions interface {
 // subscription's deliveries (--subscription, a filter of the inspector):
 // an existing subscription's id, else that of a deleted one whose
 // deliveries remain (deleted true). Unknown to both, it is
-// GetSubscription's error.
+// GetSubscription's error. A prefix that starts both a live
+// subscription's id and a deleted one's is an *AmbiguousError saying
+// which is which, as two live ones are (AmbiguousWithDeleted); the whole
+// id of a live subscription never is, nor that of a deleted one.
 func SubscriptionFilterID(ctx context.Context, s Store, idOrPrefix string) (id string, deleted bool, err error) {
 	sub, err := s.GetSubscription(ctx, idOrPrefix)
-	if err == nil {
-		return sub.ID, false, nil
-	}
-	d, ok := s.(DeletedSubscriptions)
-	if !ok || !errors.Is(err, ErrNotFound) {
-		return "", false, err
-	}
-	id, derr := d.DeletedSubscriptionID(ctx, idOrPrefix)
-	if derr != nil {
-		if errors.Is(derr, ErrNotFound) {
+	var live []string
+	var amb *AmbiguousError
+	switch {
+	case err == nil:
+		live = []string{sub.ID}
+	case errors.As(err, &amb):
+		live = amb.Matches
+	default:
+		d, ok := s.(DeletedSubscriptions)
+		if !ok || !errors.Is(err, ErrNotFound) {
 			return "", false, err
 		}
-		return "", false, derr
+		id, derr := d.DeletedSubscriptionID(ctx, idOrPrefix)
+		if errors.As(derr, &amb) {
+			// Of deleted ones alone: each noted with its deliveries.
+			return "", false, ambiguousLiveDeleted(ctx, s, idOrPrefix, nil, amb.Matches)
+		}
+		if derr != nil {
+			if errors.Is(derr, ErrNotFound) {
+				return "", false, err
+			}
+			return "", false, derr
+		}
+		return id, true, nil
 	}
-	return id, true, nil
+	if sub != nil && exactly(live, idOrPrefix) {
+		return sub.ID, false, nil
+	}
+	gone, gerr := deletedMatches(ctx, s, idOrPrefix)
+	switch {
+	case gerr != nil:
+		return "", false, gerr
+	case len(gone) == 0 && sub != nil:
+		return sub.ID, false, nil
+	case len(gone) == 0:
+		return "", false, err
+	case exactly(gone, idOrPrefix):
+		// A deleted one's whole id that live ids only start with (ids
+		// of other lengths, imported): an exact match wins.
+		return NormalizeIDPrefix(idOrPrefix), true, nil
+	}
+	return "", false, ambiguousLiveDeleted(ctx, s, idOrPrefix, live, gone)
+}
+
+// AmbiguousWithDeleted is nil unless idOrPrefix, a prefix of the id of
+// the live subscription liveID, also starts the id of a deleted
+// subscription whose deliveries remain: then an *AmbiguousError (exit
+// 2) listing both, each with its note ("live", "deleted, N
+// deliveries"). A live subscription's whole id is never ambiguous.
+// Matching the live one by prefix, a filter took it and left the deleted
+// one's deliveries out without a word.
+func AmbiguousWithDeleted(ctx context.Context, s Store, idOrPrefix, liveID string) error {
+	live := []string{liveID}
+	if exactly(live, idOrPrefix) {
+		return nil
+	}
+	gone, err := deletedMatches(ctx, s, idOrPrefix)
+	if err != nil || len(gone) == 0 || exactly(gone, idOrPrefix) {
+		return err
+	}
+	return ambiguousLiveDeleted(ctx, s, idOrPrefix, live, gone)
+}
+
+// exactly: one of ids is idOrPrefix (as given, or as ids are stored).
+func exactly(ids []string, idOrPrefix string) bool {
+	p := NormalizeIDPrefix(idOrPrefix)
+	for _, id := range ids {
+		if id == idOrPrefix || id == p {
+			return true
+		}
+	}
+	return false
+}
+
+// deletedMatches lists the ids of deleted subscriptions (their
+// deliveries keep them) that idOrPrefix starts, up to three and "…" for
+// more, or the one it is exactly; none for a store without them.
+func deletedMatches(ctx context.Context, s Store, idOrPrefix string) ([]string, error) {
+	d, ok := s.(DeletedSubscriptions)
+	if !ok {
+		return nil, nil
+	}
+	id, err := d.DeletedSubscriptionID(ctx, idOrPrefix)
+	var amb *AmbiguousError
+	switch {
+	case err == nil:
+		return []string{id}, nil
+	case errors.As(err, &amb):
+		return amb.Matches, nil
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	}
+	return nil, err
+}
+
+// ambiguousLiveDeleted is the *AmbiguousError of a prefix that starts the
+// ids live (of live subscriptions) and gone (of deleted ones), each
+// noted: "live", or "deleted, N deliveries" (counted).
+func ambiguousLiveDeleted(ctx context.Context, s Store, idOrPrefix string, live, gone []string) error {
+	out := &AmbiguousError{Kind: "subscription", Prefix: idOrPrefix}
+	add := func(id, note string) {
+		if id == "…" {
+			note = ""
+		}
+		out.Matches, out.Notes = append(out.Matches, id), append(out.Notes, note)
+	}
+	for _, id := range live {
+		add(id, "live")
+	}
+	for _, id := range gone {
+		if id == "…" {
+			add(id, "")
+			continue
+		}
+		counts, err := s.CountDeliveries(ctx, DeliveryFilter{DeletedSubscriptionID: id})
+		if err != nil {
+			return err
+		}
+		var n int64
+		for _, c := range counts {
+			n += c
+		}
+		if n == 1 {
+			add(id, "deleted, 1 delivery")
+		} else {
+			add(id, fmt.Sprintf("deleted, %d deliveries", n))
+		}
+	}
+	return out
 }

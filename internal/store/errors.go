@@ -28,10 +28,25 @@ type AmbiguousError struct {
 	Kind    string
 	Prefix  string
 	Matches []string // a few of the matching IDs
+	// Notes, when set, says what each of Matches is, in the same order
+	// ("live", "deleted, 3 deliveries"; "" for none): a subscription
+	// filter's prefix that starts a live subscription's id and a deleted
+	// one's (SubscriptionFilterID).
+	Notes []string
 }
 
 func (e *AmbiguousError) Error() string {
-	return fmt.Sprintf("%s ID prefix %q is ambiguous: it matches %s", e.Kind, e.Prefix, strings.Join(e.Matches, ", "))
+	ms := e.Matches
+	if len(e.Notes) > 0 {
+		ms = make([]string, len(e.Matches))
+		for i, m := range e.Matches {
+			ms[i] = m
+			if i < len(e.Notes) && e.Notes[i] != "" {
+				ms[i] += " (" + e.Notes[i] + ")"
+			}
+		}
+	}
+	return fmt.Sprintf("%s ID prefix %q is ambiguous: it matches %s", e.Kind, e.Prefix, strings.Join(ms, ", "))
 }
 func (e *AmbiguousError) ExitCode() int { return 2 }
 func (e *AmbiguousError) Hints() []string {

@@ -540,6 +540,11 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, store.ErrNotFound):
 			// Said, not an empty log.
 			noSub = fmt.Sprintf("no subscription %q: never made, or deleted before any delivery", q.SubscriptionID)
+		case errors.As(err, new(*store.AmbiguousError)):
+			// A prefix of two live ones, or of a live one and a deleted
+			// one: said with each, not an empty log (nor the live one's
+			// alone).
+			noSub = err.Error() + ": type more characters of the ID"
 		}
 	}
 	// On PostgreSQL a delivery can commit after one with a higher seq

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -231,13 +232,19 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 			// A stored delivery is brought up to date from a newer copy in
 			// the batch (the same history exported again after a replay or
 			// a retry there), as SQLite's import does: see refreshDelivery
-			// there.
+			// there. One whose lease ended is refreshed only if the import
+			// could lock its row without waiting and no renewal holds or
+			// awaits its lease-wait lock: importEnded, then
+			// importFreeSQL.
+			if err := importEnded(ctx, tx, db.clockNow()); err != nil {
+				return err
+			}
 			tag, err = tx.Exec(ctx, `UPDATE deliveries d SET url = t.url, status = t.status, attempt_count = t.attempt_count,
 				max_attempts = t.max_attempts, schedule = t.schedule, next_attempt_at = t.next_attempt_at, last_error = t.last_error,
 				last_status = t.last_status, lease_owner = t.lease_owner, lease_expires_at = t.lease_expires_at, updated_at = t.updated_at
 				FROM (SELECT DISTINCT ON (id) * FROM hookctl_import_deliveries ORDER BY id, updated_at DESC) t
 				WHERE d.id = t.id AND d.updated_at < t.updated_at
-				AND `+importFreeSQL(onServer("$1", "$1")), db.clockNow())
+				AND `+importFreeSQL)
 			if err != nil {
 				return err
 			}
@@ -271,23 +278,52 @@ func (db *DB) importBatch(ctx context.Context, records []store.Record, stats *st
 	return nil
 }
 
+// importEnded locks, without waiting (SKIP LOCKED), the stored
+// deliveries whose lease ended by now and that a newer copy in the
+// import's batch would refresh, and lists them in hookctl_import_ended
+// (a temporary table, dropped at commit): the ones importFreeSQL may
+// refresh. A row another transaction holds is passed over: the owner's
+// renewal (HoldRenewLeases, WaitRenewLease) holding it while it waits
+// for the table lock the import holds. The import waiting for that row
+// was a deadlock, broken after deadlock_timeout by failing the import
+// (its batch undone) or the renewal (the import then gave a delivery in
+// flight to the next claim). A row lock is kept in the row itself, not
+// in the server's lock table: the import locks any number of rows.
+// now is the caller's clock (onServer).
+func importEnded(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	for _, q := range []string{`DROP TABLE IF EXISTS hookctl_import_ended`,
+		`CREATE TEMP TABLE hookctl_import_ended (id text PRIMARY KEY) ON COMMIT DROP`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO hookctl_import_ended (id)
+		SELECT d.id FROM deliveries d JOIN (SELECT id, max(updated_at) AS updated_at FROM hookctl_import_deliveries GROUP BY id) t
+			ON d.id = t.id
+		WHERE d.lease_owner <> '' AND d.lease_expires_at < `+onServer("$1", "$1")+` AND d.updated_at < t.updated_at
+		FOR NO KEY UPDATE OF d SKIP LOCKED`, now)
+	return err
+}
+
 // importFreeSQL is true for a stored delivery (d) that the newer copy in
 // an import's batch (t) may refresh: one no live process holds, its lease
-// none or ended by now, and not one whose owner waits to renew it (the
-// row's lease-wait lock held: leaseEndedSQL's try-lock). A renewal
-// waiting for its row lock, or holding its rows (HoldRenewLeases), waits
-// next for the table lock the import holds: the import waiting for the
-// row was a deadlock, broken after deadlock_timeout by failing the
-// import (its batch undone) or the renewal (the import then gave a
-// delivery in flight to the next claim). The CASE names t, so that the
-// try-lock runs only for a row that joins a copy in the batch and is
-// older than it (a condition on d alone is evaluated as the table is
-// read: a lock for every ended lease in the store).
-func importFreeSQL(now string) string {
-	return `CASE WHEN d.lease_owner = '' OR d.lease_expires_at IS NULL THEN true
-		WHEN d.lease_expires_at < ` + now + ` AND d.updated_at < t.updated_at THEN pg_try_advisory_xact_lock_shared(` + leaseWaitClassSQL + `, hashtext(d.id))
-		ELSE false END`
-}
+// none, or ended and its row locked by importEnded, unless its owner
+// waits to renew it (holds or awaits the row's lease-wait lock, as
+// leaseEndedSQL's try-lock would find: read once from pg_locks). The
+// rows were locked first: a renewal that takes the lease-wait lock after
+// pg_locks was read then waits for the import's row lock and sees the
+// row as the import left it, as it waited for the import's lease-wait
+// lock before. The import takes no lock for each row: it tried each
+// one's lease-wait lock, an entry of the server's lock table held until
+// the commit (max_locks_per_transaction × connections, shared by every
+// session), and a batch refreshing some 14,000 deliveries whose lease
+// ended (a newer export of a store that had as many in flight) failed
+// with "out of shared memory" whatever was retried.
+var importFreeSQL = `(d.lease_owner = '' OR d.lease_expires_at IS NULL
+		OR (EXISTS (SELECT 1 FROM hookctl_import_ended e WHERE e.id = d.id)
+			AND (hashtext(d.id)::bigint & 4294967295) NOT IN (SELECT l.objid::bigint FROM pg_locks l
+				WHERE l.locktype = 'advisory' AND l.classid = ` + leaseWaitClassSQL + ` AND l.objsubid = 2 AND l.mode = 'ExclusiveLock'
+				AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))))`
 
 // importRefs checks, before anything is inserted, that each delivery's
 // event and each attempt's delivery is in the store or earlier in the batch

@@ -201,10 +201,11 @@ func TestPglocksRequeueMatchingWalksPastWaitingRenewals(t *testing.T) {
 
 // TestPglocksImportOverManyEndedLeases: `store import` refreshing tens of
 // thousands of stored deliveries whose lease ended (a newer export of
-// the same history) tries the lease-wait lock only of the rows its batch
-// refreshes (importFreeSQL's CASE names the batch), so each transaction
-// holds at most a batch of locks (1,000 by default), whatever the store
-// holds. A guard: this held before too.
+// the same history), 1,000 at a time, refreshes them all: it tried the
+// lease-wait lock only of the rows its batch refreshed, at most a batch
+// of locks per transaction; it takes none now (importEnded, and
+// TestSubleftImportOneBatchOverManyEndedLeases for one batch of all).
+// A guard: this held before too.
 func TestPglocksImportOverManyEndedLeases(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, pgtest.URL(t))

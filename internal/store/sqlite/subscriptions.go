@@ -64,9 +64,24 @@ func (s *Store) CreateSubscription(ctx context.Context, sub *store.Subscription)
 			sub.ID, sub.CallbackURL, jsonList(sub.Events), sub.Description, sub.Status, sub.Secret, sub.PreviousSecret,
 			tm(sub.PreviousSecretExpiresAt), sub.Provider, sub.Scheme, sub.Method, headerMap(sub.Headers), jsonMap(sub.Metadata),
 			tm(sub.CreatedAt), tm(sub.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, relinkDeletedSQL, sub.ID)
 		return err
 	})
 }
+
+// relinkDeletedSQL gives a subscription created with a deleted one's id
+// (?1) that one's deliveries back, as store import does when it imports
+// it again: a delivery keeps a deleted subscription's id only while no
+// subscription has it, as the filters look on one side only
+// (subscriptionSide), and a replay of the subscription's failed
+// deliveries then resends them to it. (No command gives an id to
+// CreateSubscription: subscribe, listen and serve's APIs leave it to the
+// store; this keeps the rule for any caller.)
+const relinkDeletedSQL = `UPDATE deliveries SET subscription_id = ?1, deleted_subscription_id = NULL
+	WHERE deleted_subscription_id = ?1`
 
 // GetSubscription finds a subscription by ID or unique prefix.
 func (s *Store) GetSubscription(ctx context.Context, idOrPrefix string) (*store.Subscription, error) {

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubscriptionMetaFilter", testSubscriptionMetaFilter},
 		{"DeleteSubscriptionKeepsDeliveries", testDeleteSubscriptionKeepsDeliveries},
 		{"DeletedSubscriptionHistory", testDeletedSubscriptionHistory},
+		{"SubleftAmbiguousPrefix", testSubleftAmbiguousPrefix},
+		{"SubleftCreatedAgain", testSubleftCreatedAgain},
 		{"MovedSubscriptionMovesDeliveries", testMovedSubscriptionMovesDeliveries},
 		{"CreateEvent", testCreateEvent},
 		{"CreateEventIdempotent", testCreateEventIdempotent},
