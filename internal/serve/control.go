@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,7 +67,7 @@ func (c *control) api() *provider.API {
 		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
-			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?: the body (JSON; an XML or text event's as a JSON string; null: the catalog's), subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut: ?starting_after= the last id reads on; 400 for a pattern that can match nothing)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on; ?wait=10s: once none of them is pending, up to 1m)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts (?wait=10s: answered once it succeeded or failed, or still pending when the wait ends; up to 1m)", c.auth(c.delivery)),
@@ -278,7 +279,12 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "type is required, e.g. {\"type\": \"card.created\"}")
 		return
 	}
-	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: in.Data}
+	data, msg := c.triggerData(in.Type, in.Provider, in.Data, len(in.Set) > 0)
+	if msg != "" {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		return
+	}
+	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: data}
 	// set: a JSON string sets a string, any other JSON value sets that
 	// value (the JSON API's types, unlike the CLI's --set guessing).
 	for k, v := range in.Set {
@@ -326,6 +332,45 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		out.Deliveries = append(out.Deliveries, j)
 	}
 	provider.WriteJSON(w, http.StatusCreated, out)
+}
+
+// triggerData is the body a trigger's data gives (nil: the catalog's), or
+// why it cannot be sent. JSON null is no data, as a client that always
+// sends the field (Python's data=None) means it. An XML or plain-text
+// event's body is a JSON string, sent as its text (its quotes and escapes
+// are JSON's, not the body's); another JSON value cannot be such a body,
+// nor can set edit one. An event type the catalog does not have is left
+// to the trigger, which says so.
+func (c *control) triggerData(typ, prov string, data json.RawMessage, set bool) ([]byte, string) {
+	if t := bytes.TrimSpace(data); len(t) == 0 || string(t) == "null" {
+		data = nil
+	}
+	if c.svc.Catalog == nil {
+		return data, ""
+	}
+	et, err := c.svc.Catalog.Lookup(typ, prov)
+	if err != nil || et.IsJSON() {
+		return data, ""
+	}
+	if set {
+		return nil, fmt.Sprintf("set needs a JSON body, but %s is %s: give the whole body as data (a JSON string)", et.QualifiedName(), et.ContentType)
+	}
+	if data == nil {
+		return nil, ""
+	}
+	var text string
+	if json.Unmarshal(data, &text) != nil {
+		return nil, fmt.Sprintf("data: %s is %s: give its body as a JSON string, e.g. \"data\": %q", et.QualifiedName(), et.ContentType, example(et.ContentType))
+	}
+	return []byte(text), ""
+}
+
+// example is a body of contentType, for a message.
+func example(contentType string) string {
+	if strings.Contains(contentType, "xml") {
+		return "<notification>…</notification>"
+	}
+	return "the body's text"
 }
 
 func limitParam(r *http.Request, def, max int) (int, bool) {
