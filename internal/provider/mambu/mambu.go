@@ -368,8 +368,9 @@ func parseDate(s string) (time.Time, error) {
 }
 
 // names are a message's event as hookctl names it (typ, the catalog
-// type) and as Mambu does (mambu, EventName).
-type names struct{ typ, mambu string }
+// type), as Mambu does (mambu, EventName) and as its body does (body,
+// bodyEvent; "" when it names none).
+type names struct{ typ, mambu, body string }
 
 // check validates a constraint and returns its predicate.
 func (c constraint) check() (func(d *store.Delivery, ev names) bool, error) {
@@ -422,7 +423,7 @@ func (c constraint) check() (func(d *store.Delivery, ev names) bool, error) {
 		// notifications' bodies and the message's event say) or as
 		// hookctl does (client.created, its catalog type).
 		return func(_ *store.Delivery, n names) bool {
-			return inVals(n.mambu) || inVals(n.typ) || inVals(mambuEventName(n.typ))
+			return inVals(n.mambu) || inVals(n.typ) || inVals(mambuEventName(n.typ)) || (n.body != "" && inVals(n.body))
 		}, nil
 	case "ENCODEDKEY":
 		if err := listed("ENCODED_KEY", "a message's encodedKey"); err != nil {
@@ -617,7 +618,7 @@ func (a *api) search(v version) http.HandlerFunc {
 					if ev != nil {
 						typ.typ = ev.Type
 						if byName {
-							typ.mambu = EventName(ev)
+							typ.mambu, typ.body = EventName(ev), bodyEvent(ev.Payload)
 						}
 					}
 					types[d.EventID] = typ
@@ -870,13 +871,30 @@ func mambuEventName(t string) string {
 	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(t))
 }
 
+// mambuEvents are Mambu's names of the catalog's built-in Mambu event
+// types: values of the event enum of Mambu's API (v2 Communicationmessage
+// event: CLIENT_CREATED, LOAN_DISBURSEMENT, SAVINGS_CREATED, …), which a
+// client generated from Mambu's OpenAPI document reads a message's event
+// into. The templates' bodies name them otherwise (LOAN_DISBURSED,
+// DEPOSIT_ACCOUNT_CREATED; a body is whatever its template writes).
+var mambuEvents = map[string]string{
+	"client.created":     "CLIENT_CREATED",
+	"loan.disbursed":     "LOAN_DISBURSEMENT",
+	"loan.repayment":     "LOAN_REPAYMENT",
+	"deposit.created":    "SAVINGS_CREATED",
+	"deposit.withdrawal": "SAVINGS_WITHDRAWAL",
+}
+
 // EventName is the event of a Mambu notification as Mambu names it, the
-// name a message's event shows (as Mambu's API does: LOAN_DISBURSED, not
-// hookctl's loan.disbursed): the one its body carries (a JSON body's
-// "event", an XML body's <event>, as the catalog's Mambu templates have
-// it), else the catalog type in Mambu's form (deposit.withdrawal is
-// DEPOSIT_WITHDRAWAL).
+// name a message's event shows (as Mambu's API does: LOAN_DISBURSEMENT,
+// not hookctl's loan.disbursed): Mambu's name of a built-in type
+// (mambuEvents); for another (a --fixtures event) the one its body
+// carries (a JSON body's "event", an XML body's <event>), else the catalog
+// type in Mambu's form (payment.made is PAYMENT_MADE).
 func EventName(ev *store.Event) string {
+	if n, ok := mambuEvents[ev.Type]; ok {
+		return n
+	}
 	if n := bodyEvent(ev.Payload); n != "" {
 		return n
 	}
