@@ -462,6 +462,11 @@ func (c constraint) check() (func(d *store.Delivery, ev names) bool, error) {
 			if second, err = parseEnd(str(c.SecondValue)); err != nil {
 				return nil, fmt.Errorf("secondValue: %w", err)
 			}
+			// Swapped ends would match nothing, passing for "no
+			// messages then" (resendAsyncByDate refuses them too).
+			if second.Before(first) {
+				return nil, fmt.Errorf("CREATION_DATE BETWEEN: secondValue %q is before value %q (value is the start, secondValue the end)", str(c.SecondValue), str(c.Value))
+			}
 		}
 		switch op {
 		case "AFTER":
