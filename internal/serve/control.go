@@ -265,11 +265,11 @@ func toEventJSON(e *store.Event) eventJSON {
 
 func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Type         string                     `json:"type"`
-		Provider     string                     `json:"provider"`
-		Set          map[string]json.RawMessage `json:"set"`
-		Data         json.RawMessage            `json:"data"`
-		Subscription string                     `json:"subscription"`
+		Type         string          `json:"type"`
+		Provider     string          `json:"provider"`
+		Set          json.RawMessage `json:"set"`
+		Data         json.RawMessage `json:"data"`
+		Subscription string          `json:"subscription"`
 	}
 	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
@@ -279,7 +279,12 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "type is required, e.g. {\"type\": \"card.created\"}")
 		return
 	}
-	data, msg := c.triggerData(in.Type, in.Provider, in.Data, len(in.Set) > 0)
+	set, err := setEntries(in.Set)
+	if err != nil {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	data, msg := c.triggerData(in.Type, in.Provider, in.Data, len(set) > 0)
 	if msg != "" {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
 		return
@@ -287,16 +292,16 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: data}
 	// set: a JSON string sets a string, any other JSON value sets that
 	// value (the JSON API's types, unlike the CLI's --set guessing).
-	for k, v := range in.Set {
-		op, val := catalog.OpSetJSON, string(v)
+	for _, kv := range set {
+		op, val := catalog.OpSetJSON, string(kv.value)
 		var str string
-		if json.Unmarshal(v, &str) == nil {
+		if json.Unmarshal(kv.value, &str) == nil {
 			op, val = catalog.OpSetString, str
 		}
-		ov, err := catalog.ParseOverride(op, k+"="+val)
+		ov, err := catalog.ParseOverride(op, kv.path+"="+val)
 		if err != nil {
-			msg, _ := provider.InputMessage(err)
-			if msg == "" {
+			msg, ok := apiInputMessage(err)
+			if !ok {
 				msg = err.Error()
 			}
 			ctlFail(w, http.StatusBadRequest, "invalid_request", "set: "+msg)
@@ -317,6 +322,10 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusUnprocessableEntity, "no_subscription", "no enabled subscription takes "+in.Type+": create one first")
 		return
 	}
+	if msg, ok := apiInputMessage(err); ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		return
+	}
 	if errors.Is(err, service.ErrSubscriptionDisabled) {
 		ctlFail(w, http.StatusConflict, "subscription_disabled", fmt.Sprintf("subscription %s is disabled: enable it first (its provider API, or hookctl subscriptions enable %s)", ti.Target.SubscriptionID, ti.Target.SubscriptionID))
 		return
@@ -332,6 +341,63 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		out.Deliveries = append(out.Deliveries, j)
 	}
 	provider.WriteJSON(w, http.StatusCreated, out)
+}
+
+// setEntry is one entry of a trigger's set: a path and its JSON value.
+type setEntry struct {
+	path  string
+	value json.RawMessage
+}
+
+// setEntries reads a trigger's set (a JSON object, or null) in the order
+// its body gives it: the entries are applied in that order, so that
+// {"card": 5, "card.x": 1} is refused the same way every time (a Go map
+// applied them in a random order: the same request was refused or sent).
+func setEntries(raw json.RawMessage) ([]setEntry, error) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
+		return nil, nil
+	}
+	wrong := errors.New("field set has the wrong type: want an object, {\"path\": JSON value}")
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, wrong
+	}
+	var out []setEntry
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, wrong
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, wrong
+		}
+		out = append(out, setEntry{path: tok.(string), value: v})
+	}
+	return out, nil
+}
+
+// cliWords are the CLI's flags in the catalog's messages, as the control
+// API's trigger names what they do: its set, data and provider.
+var cliWords = strings.NewReplacer("--set-string ", "set ", "--set-json ", "set ", "--set ", "set ",
+	"--set, --set-string, --set-json and --unset", "set", "--data", "data", "--provider", "provider")
+
+// apiInputMessage is InputMessage in the control API's words: a catalog
+// error's message and hints with the CLI's flags named as the API's
+// fields (the hints that still name a flag are left out, as
+// InputMessage leaves them out).
+func apiInputMessage(err error) (string, bool) {
+	var ce *catalog.Error
+	if !errors.As(err, &ce) {
+		return provider.InputMessage(err)
+	}
+	msg := cliWords.Replace(ce.Msg)
+	for _, h := range ce.HintList {
+		if h = cliWords.Replace(h); !strings.Contains(h, "--") {
+			msg += "; " + h
+		}
+	}
+	return msg, true
 }
 
 // triggerData is the body a trigger's data gives (nil: the catalog's), or
