@@ -850,7 +850,7 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Subscription string `json:"subscription"`
-		Count        int    `json:"count"`
+		Count        *int   `json:"count"`
 		Status       int    `json:"status"`
 		DelayMS      int64  `json:"delay_ms"`
 		Drop         bool   `json:"drop"`
@@ -859,8 +859,11 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 		c.badBody(w, err)
 		return
 	}
-	if in.Count == 0 {
-		in.Count = 1
+	// Left out (or null), count is 1; an explicit 0 is refused with the
+	// other counts out of range (it armed one fault, as if 1 was sent).
+	count := 1
+	if in.Count != nil {
+		count = *in.Count
 	}
 	if in.Subscription != "" {
 		sub, err := c.subscription(r.Context(), in.Subscription)
@@ -870,7 +873,7 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Subscription = sub.ID
 	}
-	f, err := c.faults.Arm(service.Fault{SubscriptionID: in.Subscription, Count: in.Count, Status: in.Status,
+	f, err := c.faults.Arm(service.Fault{SubscriptionID: in.Subscription, Count: count, Status: in.Status,
 		Delay: time.Duration(in.DelayMS) * time.Millisecond, Drop: in.Drop})
 	if err != nil {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", err.Error())

@@ -1,0 +1,30 @@
+package serve_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/serve/servetest"
+)
+
+// TestHuntprovFaultCountZero: POST /_hookctl/faults with "count": 0 is a
+// 400 (count must be between 1 and 1000), as -1 is; before, it armed a
+// fault for the next attempt, as if count 1 had been sent, and the test
+// suite's next delivery failed. A count left out is still 1.
+func TestHuntprovFaultCountZero(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sub := subscribe(t, e, "*")
+	code, body := e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "count": 0, "status": 503})
+	if code != 400 || !strings.Contains(string(body), "count must be between 1 and 1000") {
+		t.Fatalf("count 0: %d %s, want 400", code, body)
+	}
+	if _, body := e.Do("GET", "/_hookctl/faults", nil, nil); !strings.Contains(string(body), `"data":[]`) {
+		t.Fatalf("count 0 armed a fault: %s", body)
+	}
+	for _, req := range []string{`{"subscription":"` + sub.ID + `","status":503}`, `{"subscription":"` + sub.ID + `","status":503,"count":null}`} {
+		code, body = e.Do("POST", "/_hookctl/faults", nil, req)
+		if code != 201 || !strings.Contains(string(body), `"count":1,`) {
+			t.Fatalf("%s: %d %s, want 201 with count 1", req, code, body)
+		}
+	}
+}
