@@ -498,6 +498,9 @@ func decodeConstraints(b []byte) (cs []constraint, oldestFirst bool, err error) 
 	if t == "" {
 		return nil, false, nil
 	}
+	if err := provider.CheckUTF8(b); err != nil {
+		return nil, false, err
+	}
 	if strings.HasPrefix(t, "[") {
 		if err := json.Unmarshal(b, &cs); err != nil {
 			return nil, false, provider.JSONError(err)
