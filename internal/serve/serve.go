@@ -657,8 +657,12 @@ func (s *Server) URL() string {
 }
 
 // Shutdown stops accepting requests, lets those in flight finish (until
-// ctx ends), then stops the worker after its attempts in flight.
+// ctx ends), then stops the worker after its attempts in flight (those a
+// delay fault holds are sent at once).
 func (s *Server) Shutdown(ctx context.Context) error {
+	// A send a delay fault holds goes out now: stopping waited the delay
+	// out (up to 5 minutes), past a test suite's teardown.
+	s.faults.EndDelays()
 	s.stopStreams()
 	if s.stopWatch != nil {
 		close(s.stopWatch)
