@@ -865,6 +865,13 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 	if in.Count != nil {
 		count = *in.Count
 	}
+	// In delay_ms's own unit, before it becomes a Duration: the message
+	// named a "delay" in Go's units (0s, 5m), and a huge delay_ms
+	// overflowed into a short delay that was taken.
+	if in.DelayMS < 0 || in.DelayMS > maxFaultDelayMS {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("delay_ms must be between 0 and %d (5 minutes)", maxFaultDelayMS))
+		return
+	}
 	if in.Subscription != "" {
 		sub, err := c.subscription(r.Context(), in.Subscription)
 		if err != nil {
@@ -881,6 +888,10 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 	}
 	provider.WriteJSON(w, http.StatusCreated, faultJSON(f))
 }
+
+// maxFaultDelayMS is the longest delay_ms a fault takes (service.Faults'
+// 5 minutes).
+const maxFaultDelayMS = 5 * 60 * 1000
 
 func faultJSON(f service.Fault) map[string]any {
 	return map[string]any{"subscription": f.SubscriptionID, "count": f.Count, "remaining": f.Remaining,

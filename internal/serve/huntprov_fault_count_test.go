@@ -28,3 +28,22 @@ func TestHuntprovFaultCountZero(t *testing.T) {
 		}
 	}
 }
+
+// TestHuntprovFaultDelayMS: a delay_ms out of range is refused naming
+// delay_ms in milliseconds; before, the message said "delay must be
+// between 0s and 5m", and a delay_ms so large that it overflowed a
+// Duration (18446744073710 ms) wrapped into a delay of under a
+// millisecond and was armed (201).
+func TestHuntprovFaultDelayMS(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sub := subscribe(t, e, "*")
+	for _, ms := range []int64{-1, 300001, 18446744073710} {
+		code, body := e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "delay_ms": ms})
+		if code != 400 || !strings.Contains(string(body), "delay_ms must be between 0 and 300000 (5 minutes)") {
+			t.Errorf("delay_ms %d: %d %s, want 400 naming delay_ms", ms, code, body)
+		}
+	}
+	if code, body := e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "delay_ms": 300000}); code != 201 {
+		t.Errorf("delay_ms 300000: %d %s", code, body)
+	}
+}
