@@ -159,9 +159,9 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),
 			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria; sortingCriteria on creationDate, ASC or DESC (the default); offset, limit, paginationDetails=ON)", a.auth(v2, a.search(v2))),
 			provider.R("GET", "/api/communications/messages/{encodedKey}", "Mambu v2: get one message", a.auth(v2, a.get)),
-			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202)", a.auth(v2, a.resendKeys(http.StatusAccepted))),
-			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]}", a.auth(v2, a.resendKeys(http.StatusOK))),
-			provider.R("POST", "/api/communications/messages:resendAsyncByDate", "Mambu v2: resend failed messages created between {startDate, endDate}", a.auth(v2, a.resendByDate)),
+			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202; an Idempotency-Key sent again replays the first answer)", a.auth(v2, a.idem(a.resendKeys(http.StatusAccepted)))),
+			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]} (Idempotency-Key as :resend)", a.auth(v2, a.idem(a.resendKeys(http.StatusOK)))),
+			provider.R("POST", "/api/communications/messages:resendAsyncByDate", "Mambu v2: resend failed messages created between {startDate, endDate} (Idempotency-Key as :resend)", a.auth(v2, a.idem(a.resendByDate))),
 		},
 	}
 	methods = provider.NewMethods(out.Routes)
@@ -185,6 +185,21 @@ func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// idem replays a v2 resend sent again with the same Idempotency-Key, as
+// Mambu's API v2 takes one on its POSTs: a client that retries a resend
+// whose answer it lost gets the first answer, not a second resend (which
+// is refused: the message is no longer FAILED). The key with another
+// request is a 400 INVALID_PARAMETERS.
+func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
+	return a.s.Idempotency.Wrap("mambu", "Idempotency-Key", func(r *http.Request) string {
+		key, _ := a.credential(r)
+		return key
+	}, func(w http.ResponseWriter, r *http.Request) {
+		fail(w, v2, http.StatusBadRequest, invalidParameters, "Idempotency-Key "+strconv.Quote(r.Header.Get("Idempotency-Key"))+
+			" was sent with another request: use a new key for a new request")
+	}, h)
 }
 
 // credential is the key a request authenticates with: its apiKey
