@@ -322,12 +322,12 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusUnprocessableEntity, "no_subscription", "no enabled subscription takes "+in.Type+": create one first")
 		return
 	}
-	if msg, ok := apiInputMessage(err); ok {
-		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
-		return
-	}
 	if errors.Is(err, service.ErrSubscriptionDisabled) {
 		ctlFail(w, http.StatusConflict, "subscription_disabled", fmt.Sprintf("subscription %s is disabled: enable it first (its provider API, or hookctl subscriptions enable %s)", ti.Target.SubscriptionID, ti.Target.SubscriptionID))
+		return
+	}
+	if msg, ok := apiInputMessage(err); err != nil && ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
 		return
 	}
 	if err != nil {
