@@ -868,6 +868,12 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 	// In delay_ms's own unit, before it becomes a Duration: the message
 	// named a "delay" in Go's units (0s, 5m), and a huge delay_ms
 	// overflowed into a short delay that was taken.
+	// A dropped connection has no status: the status was dropped
+	// without a word (and the fault listed with it).
+	if in.Drop && in.Status != 0 {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "give status or drop, not both: a dropped connection has no status (delay_ms goes with either)")
+		return
+	}
 	if in.DelayMS < 0 || in.DelayMS > maxFaultDelayMS {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("delay_ms must be between 0 and %d (5 minutes)", maxFaultDelayMS))
 		return

@@ -47,3 +47,22 @@ func TestHuntprovFaultDelayMS(t *testing.T) {
 		t.Errorf("delay_ms 300000: %d %s", code, body)
 	}
 }
+
+// TestHuntprovFaultDropAndStatus: a fault with both drop and status is a
+// 400; before, it was armed and listed with its status, and the status
+// was never used (the answer is thrown away, recorded as a dropped
+// connection). delay_ms goes with either.
+func TestHuntprovFaultDropAndStatus(t *testing.T) {
+	e := servetest.Start(t, nil)
+	sub := subscribe(t, e, "*")
+	code, body := e.Do("POST", "/_hookctl/faults", nil, map[string]any{"subscription": sub.ID, "drop": true, "status": 500})
+	if code != 400 || !strings.Contains(string(body), "give status or drop, not both") {
+		t.Fatalf("drop and status: %d %s, want 400", code, body)
+	}
+	for _, f := range []map[string]any{{"drop": true, "delay_ms": 10}, {"status": 503, "delay_ms": 10}} {
+		f["subscription"] = sub.ID
+		if code, body := e.Do("POST", "/_hookctl/faults", nil, f); code != 201 {
+			t.Errorf("%v: %d %s", f, code, body)
+		}
+	}
+}
