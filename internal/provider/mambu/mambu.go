@@ -296,10 +296,23 @@ func render(d *store.Delivery, ev *store.Event) Message {
 		m.SendDate = d.UpdatedAt.UTC().Format(mambuTime)
 	}
 	if d.Status == store.DeliveryFailed {
-		m.FailureReason = "WEBHOOK_NOTIFICATION_FAILED"
+		m.FailureReason = failureReason(d)
 		m.FailureCause = d.LastError
 	}
 	return m
+}
+
+// failureReason is a FAILED message's reason as Mambu's failureReason
+// enum names it (a client generated from Mambu's OpenAPI document reads it
+// into that enum): INVALID_HTTP_RESPONSE when the receiver answered with
+// a status that is not a success, HTTP_ERROR_WHILE_SENDING when no answer
+// came (a refused connection, a timeout, a request not sent).
+// failureCause says which.
+func failureReason(d *store.Delivery) string {
+	if d.LastStatus > 0 {
+		return "INVALID_HTTP_RESPONSE"
+	}
+	return "HTTP_ERROR_WHILE_SENDING"
 }
 
 // constraint is one filter of either version: v1 {filterSelection,
