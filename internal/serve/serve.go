@@ -267,7 +267,8 @@ func New(o Options) (*Server, error) {
 		Dispatch: disp,
 		APIKey:   o.APIKey,
 		Now:      o.Now,
-		// Stripe's and Svix's libraries retry POSTs with one key.
+		// Stripe's and Svix's libraries retry POSTs with one key (and
+		// Mambu's v2 resends take one).
 		Idempotency: &provider.Idempotency{Now: o.Now},
 	}
 	s.apis = []*provider.API{bond.New(svc), stripe.New(svc), svix.New(svc), mambu.New(svc)}
