@@ -13,9 +13,11 @@ import (
 // TestServefix3MambuMessageAndWrongMethod runs hookctl serve and asks
 // Mambu's API as a Mambu client does.
 //
-// A message's event is Mambu's name for it, the one its body carries
-// (LOAN_DISBURSED), in GET …/messages/{encodedKey} as in the searches
-// (servefix3_mambu_event_name.txtar); it was hookctl's loan.disbursed.
+// A message's event is Mambu's name for it, the value of Mambu's event
+// enum (LOAN_DISBURSEMENT), in GET …/messages/{encodedKey} as in the
+// searches (servefix3_mambu_event_name.txtar); it was hookctl's
+// loan.disbursed, then the name its template's body writes
+// (LOAN_DISBURSED), which Mambu's enum does not have.
 //
 // A method Mambu does not serve on one of its paths (GET on
 // messages:search, DELETE on a message) is 405 with Allow and Mambu's
@@ -54,8 +56,8 @@ func TestServefix3MambuMessageAndWrongMethod(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal(b, &msg) != nil || msg.EncodedKey != key {
 		t.Fatalf("GET the message: %d %s", resp.StatusCode, b)
 	}
-	if msg.Event != "LOAN_DISBURSED" || !strings.Contains(msg.Body, `"event":"LOAN_DISBURSED"`) {
-		t.Errorf("GET the message: event %q, want LOAN_DISBURSED, the name its body carries: %s", msg.Event, b)
+	if msg.Event != "LOAN_DISBURSEMENT" || !strings.Contains(msg.Body, `"event":"LOAN_DISBURSED"`) {
+		t.Errorf("GET the message: event %q, want LOAN_DISBURSEMENT, Mambu's name (its body the template's): %s", msg.Event, b)
 	}
 
 	for _, c := range []struct {

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/httplimit"
@@ -161,10 +162,23 @@ func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
 		}
 		return errors.New("the request body is empty: send a JSON object")
 	}
+	if err := CheckUTF8(b); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return JSONError(err)
 	}
 	return nil
+}
+
+// CheckUTF8 refuses a JSON body holding bytes that are not UTF-8 (a
+// client sending Latin-1), as the providers do: encoding/json would take
+// each for U+FFFD, and "Zoë" would be stored and sent as "Zo\uFFFD".
+func CheckUTF8(b []byte) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	return errors.New("the request body is not valid JSON: it holds bytes that are not UTF-8 (JSON is sent as UTF-8)")
 }
 
 // DecodeJSONStrict is DecodeJSON refusing fields v does not have, for
@@ -177,6 +191,9 @@ func DecodeJSONStrict(r *http.Request, v any) error {
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return errors.New("the request body is empty: send a JSON object")
+	}
+	if err := CheckUTF8(b); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

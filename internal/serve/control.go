@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,7 +67,7 @@ func (c *control) api() *provider.API {
 		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
-			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?, subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?: the body (JSON; an XML or text event's as a JSON string; null: the catalog's), subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut: ?starting_after= the last id reads on; 400 for a pattern that can match nothing)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on; ?wait=10s: once none of them is pending, up to 1m)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts (?wait=10s: answered once it succeeded or failed, or still pending when the wait ends; up to 1m)", c.auth(c.delivery)),
@@ -264,11 +265,11 @@ func toEventJSON(e *store.Event) eventJSON {
 
 func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Type         string                     `json:"type"`
-		Provider     string                     `json:"provider"`
-		Set          map[string]json.RawMessage `json:"set"`
-		Data         json.RawMessage            `json:"data"`
-		Subscription string                     `json:"subscription"`
+		Type         string          `json:"type"`
+		Provider     string          `json:"provider"`
+		Set          json.RawMessage `json:"set"`
+		Data         json.RawMessage `json:"data"`
+		Subscription string          `json:"subscription"`
 	}
 	if err := provider.DecodeJSONStrict(r, &in); err != nil {
 		c.badBody(w, err)
@@ -278,19 +279,29 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", "type is required, e.g. {\"type\": \"card.created\"}")
 		return
 	}
-	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: in.Data}
+	set, err := setEntries(in.Set)
+	if err != nil {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	data, msg := c.triggerData(in.Type, in.Provider, in.Data, len(set) > 0)
+	if msg != "" {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		return
+	}
+	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: data}
 	// set: a JSON string sets a string, any other JSON value sets that
 	// value (the JSON API's types, unlike the CLI's --set guessing).
-	for k, v := range in.Set {
-		op, val := catalog.OpSetJSON, string(v)
+	for _, kv := range set {
+		op, val := catalog.OpSetJSON, string(kv.value)
 		var str string
-		if json.Unmarshal(v, &str) == nil {
+		if json.Unmarshal(kv.value, &str) == nil {
 			op, val = catalog.OpSetString, str
 		}
-		ov, err := catalog.ParseOverride(op, k+"="+val)
+		ov, err := catalog.ParseOverride(op, kv.path+"="+val)
 		if err != nil {
-			msg, _ := provider.InputMessage(err)
-			if msg == "" {
+			msg, ok := apiInputMessage(err)
+			if !ok {
 				msg = err.Error()
 			}
 			ctlFail(w, http.StatusBadRequest, "invalid_request", "set: "+msg)
@@ -315,6 +326,10 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusConflict, "subscription_disabled", fmt.Sprintf("subscription %s is disabled: enable it first (its provider API, or hookctl subscriptions enable %s)", ti.Target.SubscriptionID, ti.Target.SubscriptionID))
 		return
 	}
+	if msg, ok := apiInputMessage(err); err != nil && ok {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
+		return
+	}
 	if err != nil {
 		c.storeFail(w, err)
 		return
@@ -326,6 +341,102 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		out.Deliveries = append(out.Deliveries, j)
 	}
 	provider.WriteJSON(w, http.StatusCreated, out)
+}
+
+// setEntry is one entry of a trigger's set: a path and its JSON value.
+type setEntry struct {
+	path  string
+	value json.RawMessage
+}
+
+// setEntries reads a trigger's set (a JSON object, or null) in the order
+// its body gives it: the entries are applied in that order, so that
+// {"card": 5, "card.x": 1} is refused the same way every time (a Go map
+// applied them in a random order: the same request was refused or sent).
+func setEntries(raw json.RawMessage) ([]setEntry, error) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
+		return nil, nil
+	}
+	wrong := errors.New("field set has the wrong type: want an object, {\"path\": JSON value}")
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, wrong
+	}
+	var out []setEntry
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, wrong
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, wrong
+		}
+		out = append(out, setEntry{path: tok.(string), value: v})
+	}
+	return out, nil
+}
+
+// cliWords are the CLI's flags in the catalog's messages, as the control
+// API's trigger names what they do: its set, data and provider.
+var cliWords = strings.NewReplacer("--set-string ", "set ", "--set-json ", "set ", "--set ", "set ",
+	"--set, --set-string, --set-json and --unset", "set", "--data", "data", "--provider", "provider")
+
+// apiInputMessage is InputMessage in the control API's words: a catalog
+// error's message and hints with the CLI's flags named as the API's
+// fields (the hints that still name a flag are left out, as
+// InputMessage leaves them out).
+func apiInputMessage(err error) (string, bool) {
+	var ce *catalog.Error
+	if !errors.As(err, &ce) {
+		return provider.InputMessage(err)
+	}
+	msg := cliWords.Replace(ce.Msg)
+	for _, h := range ce.HintList {
+		if h = cliWords.Replace(h); !strings.Contains(h, "--") {
+			msg += "; " + h
+		}
+	}
+	return msg, true
+}
+
+// triggerData is the body a trigger's data gives (nil: the catalog's), or
+// why it cannot be sent. JSON null is no data, as a client that always
+// sends the field (Python's data=None) means it. An XML or plain-text
+// event's body is a JSON string, sent as its text (its quotes and escapes
+// are JSON's, not the body's); another JSON value cannot be such a body,
+// nor can set edit one. An event type the catalog does not have is left
+// to the trigger, which says so.
+func (c *control) triggerData(typ, prov string, data json.RawMessage, set bool) ([]byte, string) {
+	if t := bytes.TrimSpace(data); len(t) == 0 || string(t) == "null" {
+		data = nil
+	}
+	if c.svc.Catalog == nil {
+		return data, ""
+	}
+	et, err := c.svc.Catalog.Lookup(typ, prov)
+	if err != nil || et.IsJSON() {
+		return data, ""
+	}
+	if set {
+		return nil, fmt.Sprintf("set needs a JSON body, but %s is %s: give the whole body as data (a JSON string)", et.QualifiedName(), et.ContentType)
+	}
+	if data == nil {
+		return nil, ""
+	}
+	var text string
+	if json.Unmarshal(data, &text) != nil {
+		return nil, fmt.Sprintf("data: %s is %s: give its body as a JSON string, e.g. \"data\": %q", et.QualifiedName(), et.ContentType, example(et.ContentType))
+	}
+	return []byte(text), ""
+}
+
+// example is a body of contentType, for a message.
+func example(contentType string) string {
+	if strings.Contains(contentType, "xml") {
+		return "<notification>…</notification>"
+	}
+	return "the body's text"
 }
 
 func limitParam(r *http.Request, def, max int) (int, bool) {
@@ -777,7 +888,7 @@ func (c *control) reset(w http.ResponseWriter, r *http.Request) {
 func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Subscription string `json:"subscription"`
-		Count        int    `json:"count"`
+		Count        *int   `json:"count"`
 		Status       int    `json:"status"`
 		DelayMS      int64  `json:"delay_ms"`
 		Drop         bool   `json:"drop"`
@@ -786,8 +897,24 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 		c.badBody(w, err)
 		return
 	}
-	if in.Count == 0 {
-		in.Count = 1
+	// Left out (or null), count is 1; an explicit 0 is refused with the
+	// other counts out of range (it armed one fault, as if 1 was sent).
+	count := 1
+	if in.Count != nil {
+		count = *in.Count
+	}
+	// In delay_ms's own unit, before it becomes a Duration: the message
+	// named a "delay" in Go's units (0s, 5m), and a huge delay_ms
+	// overflowed into a short delay that was taken.
+	// A dropped connection has no status: the status was dropped
+	// without a word (and the fault listed with it).
+	if in.Drop && in.Status != 0 {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", "give status or drop, not both: a dropped connection has no status (delay_ms goes with either)")
+		return
+	}
+	if in.DelayMS < 0 || in.DelayMS > maxFaultDelayMS {
+		ctlFail(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("delay_ms must be between 0 and %d (5 minutes)", maxFaultDelayMS))
+		return
 	}
 	if in.Subscription != "" {
 		sub, err := c.subscription(r.Context(), in.Subscription)
@@ -797,7 +924,7 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Subscription = sub.ID
 	}
-	f, err := c.faults.Arm(service.Fault{SubscriptionID: in.Subscription, Count: in.Count, Status: in.Status,
+	f, err := c.faults.Arm(service.Fault{SubscriptionID: in.Subscription, Count: count, Status: in.Status,
 		Delay: time.Duration(in.DelayMS) * time.Millisecond, Drop: in.Drop})
 	if err != nil {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", err.Error())
@@ -805,6 +932,10 @@ func (c *control) armFault(w http.ResponseWriter, r *http.Request) {
 	}
 	provider.WriteJSON(w, http.StatusCreated, faultJSON(f))
 }
+
+// maxFaultDelayMS is the longest delay_ms a fault takes (service.Faults'
+// 5 minutes).
+const maxFaultDelayMS = 5 * 60 * 1000
 
 func faultJSON(f service.Fault) map[string]any {
 	return map[string]any{"subscription": f.SubscriptionID, "count": f.Count, "remaining": f.Remaining,

@@ -267,7 +267,8 @@ func New(o Options) (*Server, error) {
 		Dispatch: disp,
 		APIKey:   o.APIKey,
 		Now:      o.Now,
-		// Stripe's and Svix's libraries retry POSTs with one key.
+		// Stripe's and Svix's libraries retry POSTs with one key (and
+		// Mambu's v2 resends take one).
 		Idempotency: &provider.Idempotency{Now: o.Now},
 	}
 	s.apis = []*provider.API{bond.New(svc), stripe.New(svc), svix.New(svc), mambu.New(svc)}
@@ -657,8 +658,12 @@ func (s *Server) URL() string {
 }
 
 // Shutdown stops accepting requests, lets those in flight finish (until
-// ctx ends), then stops the worker after its attempts in flight.
+// ctx ends), then stops the worker after its attempts in flight (those a
+// delay fault holds are sent at once).
 func (s *Server) Shutdown(ctx context.Context) error {
+	// A send a delay fault holds goes out now: stopping waited the delay
+	// out (up to 5 minutes), past a test suite's teardown.
+	s.faults.EndDelays()
 	s.stopStreams()
 	if s.stopWatch != nil {
 		close(s.stopWatch)

@@ -33,6 +33,28 @@ type Fault struct {
 type Faults struct {
 	mu    sync.RWMutex
 	armed map[string]*Fault
+	// ended is closed by EndDelays (made on first use).
+	ended   chan struct{}
+	endOnce sync.Once
+}
+
+// endedCh is the channel EndDelays closes.
+func (fs *Faults) endedCh() chan struct{} {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.ended == nil {
+		fs.ended = make(chan struct{})
+	}
+	return fs.ended
+}
+
+// EndDelays ends the delays under way and those to come: each send a
+// delay fault holds goes out at once. A server stopping calls it, so
+// that it finishes what is in flight without waiting out a delay of up
+// to 5 minutes.
+func (fs *Faults) EndDelays() {
+	ch := fs.endedCh()
+	fs.endOnce.Do(func() { close(ch) })
 }
 
 // Arm sets the fault for f.SubscriptionID (replacing any before).
@@ -110,6 +132,8 @@ func (fs *Faults) Intercept(ctx context.Context, d *store.Delivery, send deliver
 		select {
 		case <-t.C:
 		case <-ctx.Done():
+			t.Stop()
+		case <-fs.endedCh():
 			t.Stop()
 		}
 	}

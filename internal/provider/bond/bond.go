@@ -17,6 +17,7 @@ import (
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Error is Bond's error envelope.
@@ -267,19 +268,27 @@ func (a *api) expand(events []string) ([]string, error) {
 		return nil, errors.New("events must list at least one event")
 	}
 	names := a.bondNames()
-	var out, unknown []string
+	var out, unknown, empty, near []string
 	add := func(n string) {
 		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
-	for _, e := range events {
+	for i, e := range events {
 		e = strings.TrimSpace(e)
+		if e == "" {
+			// (null is "" too): "Unknown event(s): " named nothing.
+			empty = append(empty, fmt.Sprintf("events[%d]", i))
+			continue
+		}
 		if !strings.HasSuffix(e, "*") {
 			if slices.Contains(names, e) {
 				add(e)
 			} else {
 				unknown = append(unknown, e)
+				if n := textdist.Closest(e, names); n != "" && !slices.Contains(near, n) {
+					near = append(near, n)
+				}
 			}
 			continue
 		}
@@ -308,8 +317,19 @@ func (a *api) expand(events []string) ([]string, error) {
 			}
 		}
 	}
+	var msgs []string
 	if len(unknown) > 0 {
-		return nil, &subscription.InputError{Msg: "Unknown event(s): " + strings.Join(unknown, ", ")}
+		m := "Unknown event(s): " + strings.Join(unknown, ", ")
+		if len(near) > 0 {
+			m += "; did you mean " + strings.Join(near, ", ") + "?"
+		}
+		msgs = append(msgs, m)
+	}
+	if len(empty) > 0 {
+		msgs = append(msgs, strings.Join(empty, ", ")+" empty: each entry names a Bond event (kyc.verification.success) or a wildcard (card.*)")
+	}
+	if len(msgs) > 0 {
+		return nil, &subscription.InputError{Msg: strings.Join(msgs, "; ")}
 	}
 	return out, nil
 }

@@ -159,9 +159,9 @@ func New(s *provider.Services) *provider.API {
 			provider.R("POST", "/api/notifications/messages", "Mambu v1: {action: RESEND, identifiers: [encodedKey…]} resends failed messages", a.auth(v1, a.resendV1)),
 			provider.R("POST", "/api/communications/messages:search", "Mambu v2: search communication messages (filterCriteria; sortingCriteria on creationDate, ASC or DESC (the default); offset, limit, paginationDetails=ON)", a.auth(v2, a.search(v2))),
 			provider.R("GET", "/api/communications/messages/{encodedKey}", "Mambu v2: get one message", a.auth(v2, a.get)),
-			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202)", a.auth(v2, a.resendKeys(http.StatusAccepted))),
-			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]}", a.auth(v2, a.resendKeys(http.StatusOK))),
-			provider.R("POST", "/api/communications/messages:resendAsyncByDate", "Mambu v2: resend failed messages created between {startDate, endDate}", a.auth(v2, a.resendByDate)),
+			provider.R("POST", "/api/communications/messages:resend", "Mambu v2: resend failed messages {messages: [encodedKey…]} (202; an Idempotency-Key sent again replays the first answer)", a.auth(v2, a.idem(a.resendKeys(http.StatusAccepted)))),
+			provider.R("POST", "/api/communications/messages:resendAsyncByKeys", "Mambu v2: resend failed messages by key {messages: [...]} (Idempotency-Key as :resend)", a.auth(v2, a.idem(a.resendKeys(http.StatusOK)))),
+			provider.R("POST", "/api/communications/messages:resendAsyncByDate", "Mambu v2: resend failed messages created between {startDate, endDate} (Idempotency-Key as :resend)", a.auth(v2, a.idem(a.resendByDate))),
 		},
 	}
 	methods = provider.NewMethods(out.Routes)
@@ -185,6 +185,21 @@ func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// idem replays a v2 resend sent again with the same Idempotency-Key, as
+// Mambu's API v2 takes one on its POSTs: a client that retries a resend
+// whose answer it lost gets the first answer, not a second resend (which
+// is refused: the message is no longer FAILED). The key with another
+// request is a 400 INVALID_PARAMETERS.
+func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
+	return a.s.Idempotency.Wrap("mambu", "Idempotency-Key", func(r *http.Request) string {
+		key, _ := a.credential(r)
+		return key
+	}, func(w http.ResponseWriter, r *http.Request) {
+		fail(w, v2, http.StatusBadRequest, invalidParameters, "Idempotency-Key "+strconv.Quote(r.Header.Get("Idempotency-Key"))+
+			" was sent with another request: use a new key for a new request")
+	}, h)
 }
 
 // credential is the key a request authenticates with: its apiKey
@@ -281,10 +296,23 @@ func render(d *store.Delivery, ev *store.Event) Message {
 		m.SendDate = d.UpdatedAt.UTC().Format(mambuTime)
 	}
 	if d.Status == store.DeliveryFailed {
-		m.FailureReason = "WEBHOOK_NOTIFICATION_FAILED"
+		m.FailureReason = failureReason(d)
 		m.FailureCause = d.LastError
 	}
 	return m
+}
+
+// failureReason is a FAILED message's reason as Mambu's failureReason
+// enum names it (a client generated from Mambu's OpenAPI document reads it
+// into that enum): INVALID_HTTP_RESPONSE when the receiver answered with
+// a status that is not a success, HTTP_ERROR_WHILE_SENDING when no answer
+// came (a refused connection, a timeout, a request not sent).
+// failureCause says which.
+func failureReason(d *store.Delivery) string {
+	if d.LastStatus > 0 {
+		return "INVALID_HTTP_RESPONSE"
+	}
+	return "HTTP_ERROR_WHILE_SENDING"
 }
 
 // constraint is one filter of either version: v1 {filterSelection,
@@ -368,8 +396,9 @@ func parseDate(s string) (time.Time, error) {
 }
 
 // names are a message's event as hookctl names it (typ, the catalog
-// type) and as Mambu does (mambu, EventName).
-type names struct{ typ, mambu string }
+// type), as Mambu does (mambu, EventName) and as its body does (body,
+// bodyEvent; "" when it names none).
+type names struct{ typ, mambu, body string }
 
 // check validates a constraint and returns its predicate.
 func (c constraint) check() (func(d *store.Delivery, ev names) bool, error) {
@@ -422,7 +451,7 @@ func (c constraint) check() (func(d *store.Delivery, ev names) bool, error) {
 		// notifications' bodies and the message's event say) or as
 		// hookctl does (client.created, its catalog type).
 		return func(_ *store.Delivery, n names) bool {
-			return inVals(n.mambu) || inVals(n.typ) || inVals(mambuEventName(n.typ))
+			return inVals(n.mambu) || inVals(n.typ) || inVals(mambuEventName(n.typ)) || (n.body != "" && inVals(n.body))
 		}, nil
 	case "ENCODEDKEY":
 		if err := listed("ENCODED_KEY", "a message's encodedKey"); err != nil {
@@ -461,6 +490,11 @@ func (c constraint) check() (func(d *store.Delivery, ev names) bool, error) {
 			if second, err = parseEnd(str(c.SecondValue)); err != nil {
 				return nil, fmt.Errorf("secondValue: %w", err)
 			}
+			// Swapped ends would match nothing, passing for "no
+			// messages then" (resendAsyncByDate refuses them too).
+			if second.Before(first) {
+				return nil, fmt.Errorf("CREATION_DATE BETWEEN: secondValue %q is before value %q (value is the start, secondValue the end)", str(c.SecondValue), str(c.Value))
+			}
 		}
 		switch op {
 		case "AFTER":
@@ -491,6 +525,9 @@ func decodeConstraints(b []byte) (cs []constraint, oldestFirst bool, err error) 
 	t := strings.TrimSpace(string(b))
 	if t == "" {
 		return nil, false, nil
+	}
+	if err := provider.CheckUTF8(b); err != nil {
+		return nil, false, err
 	}
 	if strings.HasPrefix(t, "[") {
 		if err := json.Unmarshal(b, &cs); err != nil {
@@ -617,7 +654,7 @@ func (a *api) search(v version) http.HandlerFunc {
 					if ev != nil {
 						typ.typ = ev.Type
 						if byName {
-							typ.mambu = EventName(ev)
+							typ.mambu, typ.body = EventName(ev), bodyEvent(ev.Payload)
 						}
 					}
 					types[d.EventID] = typ
@@ -870,13 +907,30 @@ func mambuEventName(t string) string {
 	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(t))
 }
 
+// mambuEvents are Mambu's names of the catalog's built-in Mambu event
+// types: values of the event enum of Mambu's API (v2 Communicationmessage
+// event: CLIENT_CREATED, LOAN_DISBURSEMENT, SAVINGS_CREATED, …), which a
+// client generated from Mambu's OpenAPI document reads a message's event
+// into. The templates' bodies name them otherwise (LOAN_DISBURSED,
+// DEPOSIT_ACCOUNT_CREATED; a body is whatever its template writes).
+var mambuEvents = map[string]string{
+	"client.created":     "CLIENT_CREATED",
+	"loan.disbursed":     "LOAN_DISBURSEMENT",
+	"loan.repayment":     "LOAN_REPAYMENT",
+	"deposit.created":    "SAVINGS_CREATED",
+	"deposit.withdrawal": "SAVINGS_WITHDRAWAL",
+}
+
 // EventName is the event of a Mambu notification as Mambu names it, the
-// name a message's event shows (as Mambu's API does: LOAN_DISBURSED, not
-// hookctl's loan.disbursed): the one its body carries (a JSON body's
-// "event", an XML body's <event>, as the catalog's Mambu templates have
-// it), else the catalog type in Mambu's form (deposit.withdrawal is
-// DEPOSIT_WITHDRAWAL).
+// name a message's event shows (as Mambu's API does: LOAN_DISBURSEMENT,
+// not hookctl's loan.disbursed): Mambu's name of a built-in type
+// (mambuEvents); for another (a --fixtures event) the one its body
+// carries (a JSON body's "event", an XML body's <event>), else the catalog
+// type in Mambu's form (payment.made is PAYMENT_MADE).
 func EventName(ev *store.Event) string {
+	if n, ok := mambuEvents[ev.Type]; ok {
+		return n
+	}
 	if n := bodyEvent(ev.Payload); n != "" {
 		return n
 	}
