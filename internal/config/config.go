@@ -760,6 +760,15 @@ func writePrivate(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	// --config /dev/null (or a named pipe): nothing to keep settings in,
+	// and chmod would have made /dev/null 0600 for every user (as root).
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return err
+		}
+		return errors.New("not a regular file: settings cannot be kept there")
+	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		return err

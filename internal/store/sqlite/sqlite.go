@@ -344,6 +344,23 @@ func checkSidecars(path string) error {
 
 var sqliteHeader = []byte("SQLite format 3\x00")
 
+// fileKind names what a path that is not a regular file or a directory
+// is, for an error message.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	default:
+		return "not a file"
+	}
+}
+
 // checkFile creates the store file with mode 0600 when missing, and
 // refuses a file that is not a SQLite database, not a hookctl store, or was
 // written by a newer schema — without modifying it.
@@ -374,6 +391,13 @@ func checkFile(path string, retried bool) error {
 		return envErr("", "cannot read store %s: %v", path, err)
 	case st.IsDir():
 		return envErr("point --store at a file, e.g. "+filepath.Join(path, "hookctl.db"), "store %s is a directory", path)
+	case !st.Mode().IsRegular():
+		// A device (/dev/null), a named pipe or a socket: SQLite cannot
+		// keep a database there, and the empty-file branch below would
+		// have chmodded it to 0600 (as root, /dev/null for every user on
+		// the machine) and then hung opening a pipe.
+		return envErr("point --store at a regular file, or leave it out for the default store",
+			"store %s is not a regular file (%s)", path, fileKind(st.Mode()))
 	case st.Size() == 0:
 		// Freshly created (perhaps by another process, or by the user's
 		// touch): ours to initialise. It will hold secrets, so it gets the
