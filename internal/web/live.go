@@ -299,6 +299,24 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	}
+	// The store's changes, as the Handler's one poller sees them
+	// (livehub.go): readGen is the hub's gen as of before the stream's
+	// last reads; once it moved, something was committed since and the
+	// stream reads again. Between changes an idle stream (nothing
+	// pending, nothing left to read, the store answering) reads nothing.
+	readGen := h.hub.join(r.Context())
+	defer h.hub.leave()
+	// dirty: the last tick left something to read without any new commit
+	// (a flood read in part, a failed read, the first tick: what
+	// committed between the page and this stream).
+	dirty := true
+	// checkedGen: the gen as of the last re-read of the settled rows (a
+	// replay commits: once gen moved past it they are re-read, at most
+	// every liveRecheck).
+	checkedGen := readGen
+	recheck := time.NewTimer(liveRecheck)
+	recheck.Stop()
+	defer recheck.Stop()
 	// hello: the stream is open, from the cursor top; down when the store
 	// could not be read: the page then does not say "live" (the store
 	// event that follows says it waits for the store).
@@ -377,6 +395,21 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for {
+		// A stream with something to follow at every Poll (pending rows,
+		// the store down, a start or a flood not read through) ticks as
+		// it always did; an idle one waits for the hub to see a change,
+		// and for the re-read of its settled rows that a change made due.
+		var tickC, recheckC <-chan time.Time
+		var wakeC <-chan struct{}
+		if !opened || !down.IsZero() || needShown || cutBack || flooded || dirty || len(pending) > 0 || len(watch) > 0 {
+			tickC = tick.C
+		} else {
+			wakeC = h.hub.wait(readGen)
+			if len(settled) > 0 && checkedGen != readGen {
+				recheck.Reset(time.Until(checked.Add(liveRecheck)))
+				recheckC = recheck.C
+			}
+		}
 		select {
 		case <-r.Context().Done():
 			return
@@ -386,12 +419,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 			fl.Flush()
 			continue
-		case <-tick.C:
+		case <-tickC:
 			if flooded {
 				flooded = false
 				continue
 			}
+		case <-wakeC:
+		case <-recheckC:
 		}
+		// The gen before this tick's reads: a commit after them moves it.
+		tickGen := h.hub.current()
+		readGen = tickGen
 		// A store file deleted, moved or replaced (SQLite) is no longer
 		// the log (one stat, as deliveries tail does): the stream reads
 		// nothing from the file it has open, and says so until the file
@@ -601,6 +639,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			rows, err := h.insp.InspectByIDs(r.Context(), ids)
 			failed(err)
 			if err == nil {
+				checkedGen = tickGen
 				found := make(map[string]bool, len(rows))
 				for _, row := range rows {
 					found[row.ID] = true
@@ -758,6 +797,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		batch.Rows, batch.N = buf.String(), len(views)
+		// Read again at the next tick whatever the hub says: a read that
+		// failed (retried at every tick, as before), five full pages
+		// read (more after them), the reads by transaction that did not
+		// work (PostgreSQL: read again with the same snapshot).
+		dirty = readErr != nil || !caughtUp || ci != nil && !lateOK
 		if !say(readErr) {
 			return
 		}

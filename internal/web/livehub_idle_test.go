@@ -1,0 +1,126 @@
+package web_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
+	"github.com/hookctl/hookctl/internal/web"
+)
+
+// countingStore counts the live log's reads of the store (the inspector
+// queries) and of its change mark.
+type countingStore struct {
+	inspectorStore
+	reads, marks atomic.Int64
+}
+
+func (s *countingStore) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*store.InspectPage, error) {
+	s.reads.Add(1)
+	return s.inspectorStore.InspectDeliveries(ctx, q)
+}
+
+func (s *countingStore) InspectByIDs(ctx context.Context, ids []string) ([]*store.DeliveryRow, error) {
+	s.reads.Add(1)
+	return s.inspectorStore.InspectByIDs(ctx, ids)
+}
+
+func (s *countingStore) InspectEvents(ctx context.Context, q store.EventQuery) ([]*store.EventRow, error) {
+	s.reads.Add(1)
+	return s.inspectorStore.InspectEvents(ctx, q)
+}
+
+func (s *countingStore) MaxEventSeq(ctx context.Context) (int64, error) {
+	s.reads.Add(1)
+	return s.inspectorStore.MaxEventSeq(ctx)
+}
+
+func (s *countingStore) ChangeMark(ctx context.Context) (string, error) {
+	s.marks.Add(1)
+	return s.inspectorStore.(store.ChangeMarker).ChangeMark(ctx)
+}
+
+// TestLivehubIdleTabsReadNothing: 50 idle tabs (live streams on a store
+// of settled rows, nothing written) cost the store one read of its
+// change mark per poll in all, not ~2 reads per tab per poll plus a
+// re-read of the tab's settled rows every second; and once something is
+// written, every tab still gets it (a new row, then a replay of a
+// settled row it shows).
+func TestLivehubIdleTabsReadNothing(t *testing.T) {
+	t.Parallel()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cs := &countingStore{inspectorStore: st.(inspectorStore)}
+	srv := httptest.NewUnstartedServer(nil)
+	const poll = 20 * time.Millisecond
+	h, err := web.New(web.Config{Store: cs, Addr: srv.Listener.Addr().String(), Poll: poll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := &liveReplayEnv{t: t, ctx: context.Background(), st: st, url: srv.URL}
+	var settled []string
+	for range 20 {
+		settled = append(settled, e.failed())
+	}
+	const tabs = 50
+	streams := make([]*liveStream, tabs)
+	for i := range streams {
+		streams[i] = e.open("") // from now: the 20 failed rows are the tab's settled rows
+	}
+	// The streams' first ticks (each reads once after it starts: what
+	// committed between its page and itself): until 5 polls in a row saw
+	// no read; then a quiet window of at least 50 polls of the change
+	// mark (about a second; bounded on a loaded machine).
+	deadline := time.Now().Add(10 * time.Second)
+	for quiet, last := 0, int64(-1); quiet < 5 && time.Now().Before(deadline); {
+		m := cs.marks.Load()
+		time.Sleep(poll)
+		for cs.marks.Load() == m && time.Now().Before(deadline) {
+			time.Sleep(poll / 4)
+		}
+		if r := cs.reads.Load(); r == last {
+			quiet++
+		} else {
+			quiet, last = 0, r
+		}
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	reads0, marks0, start := cs.reads.Load(), cs.marks.Load(), time.Now()
+	for cs.marks.Load()-marks0 < 50 && time.Now().Before(deadline) {
+		time.Sleep(poll)
+	}
+	reads, marks, took := cs.reads.Load()-reads0, cs.marks.Load()-marks0, time.Since(start)
+	t.Logf("%d idle tabs over %v (poll %v): %d store reads, %d change-mark reads", tabs, took.Round(time.Millisecond), poll, reads, marks)
+	if marks < 50 {
+		t.Errorf("%d change-mark reads in %v: want one per poll (the hub's poller)", marks, took.Round(time.Millisecond))
+	}
+	if reads > tabs {
+		t.Errorf("%d store reads by %d idle tabs in %v: want none (fewer than one per tab)", reads, tabs, took.Round(time.Millisecond))
+	}
+
+	// A new row reaches every tab; so does a replay of a settled one.
+	row := e.failed()
+	for _, s := range streams {
+		s.next("the new row", func(b liveBatchJSON) bool { return strings.Contains(b.Rows, row) })
+	}
+	e.replay(settled[3])
+	for _, s := range streams {
+		s.next("the replayed row pending", updated(settled[3], "pending"))
+	}
+	e.answer(settled[3], 200)
+	for _, s := range streams {
+		s.next("the replay's outcome", updated(settled[3], "succeeded"))
+	}
+}
