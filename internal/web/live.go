@@ -88,7 +88,14 @@ type settledRow struct {
 // stream also re-reads the settled rows the tab shows (at most
 // liveSettled: those of the page it started on, then those it sent), and
 // updates one whose state or attempt count changed; one pending again is
-// re-read every Poll until it settles.
+// re-read every Poll until it settles. A replay commits, so the store's
+// change mark moves: the settled rows are re-read once it did (at most
+// every liveRecheck), not while nothing changes.
+//
+// All this happens only when there is something to read: a stream with
+// no pending rows, its start done and the store answering reads nothing
+// until the Handler's poller (liveHub) sees the store's change mark move,
+// whoever committed (this process's worker or actions, another process).
 func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok || h.insp == nil {
