@@ -112,15 +112,36 @@ func TestLivehubIdleTabsReadNothing(t *testing.T) {
 
 	// A new row reaches every tab; so does a replay of a settled one.
 	row := e.failed()
-	for _, s := range streams {
-		s.next("the new row", func(b liveBatchJSON) bool { return strings.Contains(b.Rows, row) })
-	}
+	waitAll(t, streams, "the new row", func(b liveBatchJSON) bool { return strings.Contains(b.Rows, row) })
 	e.replay(settled[3])
-	for _, s := range streams {
-		s.next("the replayed row pending", updated(settled[3], "pending"))
-	}
+	waitAll(t, streams, "the replayed row pending", updated(settled[3], "pending"))
 	e.answer(settled[3], 200)
-	for _, s := range streams {
-		s.next("the replay's outcome", updated(settled[3], "succeeded"))
+	waitAll(t, streams, "the replay's outcome", updated(settled[3], "succeeded"))
+}
+
+// waitAll waits until every stream sent a batch that says cond: 50 tabs
+// that all read the store at once, on a loaded machine (or under the
+// race detector, pure-Go SQLite's queries many times slower), take
+// longer than one tab's 5 s.
+func waitAll(t *testing.T, streams []*liveStream, what string, cond func(liveBatchJSON) bool) {
+	t.Helper()
+	start := time.Now()
+	timeout := time.After(60 * time.Second)
+	for i, s := range streams {
+	next:
+		for {
+			select {
+			case b, ok := <-s.batches:
+				if !ok {
+					t.Fatalf("tab %d: the stream ended before %s", i, what)
+				}
+				if cond(b) {
+					break next
+				}
+			case <-timeout:
+				t.Fatalf("tab %d of %d: no %s in 60 s", i, len(streams), what)
+			}
+		}
 	}
+	t.Logf("%s: in all %d tabs after %v", what, len(streams), time.Since(start).Round(time.Millisecond))
 }
