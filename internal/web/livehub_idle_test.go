@@ -52,8 +52,10 @@ func (s *countingStore) ChangeMark(ctx context.Context) (string, error) {
 // re-read of the tab's settled rows every second; and once something is
 // written, every tab still gets it (a new row, then a replay of a
 // settled row it shows).
+//
+// Serial: 50 tabs reading at once load the machine for the package's
+// parallel tests (and theirs would blur the counts' window).
 func TestLivehubIdleTabsReadNothing(t *testing.T) {
-	t.Parallel()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -144,4 +146,79 @@ func waitAll(t *testing.T, streams []*liveStream, what string, cond func(liveBat
 		}
 	}
 	t.Logf("%s: in all %d tabs after %v", what, len(streams), time.Since(start).Round(time.Millisecond))
+}
+
+// TestLivehubPollerStopsWithLastTab: the change-mark poller runs while a
+// tab is open: it stops when the last stream ends (no reads of the store
+// by an inspector nobody looks at) and starts again with the next one.
+//
+// Serial: it judges the poller stopped when 25 polls pass without a read.
+func TestLivehubPollerStopsWithLastTab(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hookctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cs := &countingStore{inspectorStore: st.(inspectorStore)}
+	srv := httptest.NewUnstartedServer(nil)
+	const poll = 20 * time.Millisecond
+	h, err := web.New(web.Config{Store: cs, Addr: srv.Listener.Addr().String(), Poll: poll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// marksMove waits until the mark was read n more times (want true),
+	// or until it was read no more over 25 polls (want false).
+	marksMove := func(n int64) bool {
+		deadline := time.Now().Add(10 * time.Second)
+		m0 := cs.marks.Load()
+		for time.Now().Before(deadline) {
+			last := cs.marks.Load()
+			time.Sleep(25 * poll)
+			now := cs.marks.Load()
+			if now-m0 >= n {
+				return true
+			}
+			if now == last {
+				return false
+			}
+		}
+		return true
+	}
+	e := &liveReplayEnv{t: t, ctx: context.Background(), st: st, url: srv.URL}
+	if marksMove(1) {
+		t.Fatal("the change mark is read with no tab open")
+	}
+	var cancels []context.CancelFunc
+	for range 3 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancels = append(cancels, cancel)
+		e.ctx = ctx
+		e.open("")
+	}
+	if !marksMove(10) {
+		t.Fatal("the change mark is not read with 3 tabs open")
+	}
+	for _, cancel := range cancels[:2] {
+		cancel()
+	}
+	if !marksMove(10) {
+		t.Fatal("the change mark is no longer read with 1 tab of 3 still open")
+	}
+	cancels[2]()
+	// The server sees each stream end (its request context) once the
+	// connection closes; then the poller stops.
+	deadline := time.Now().Add(10 * time.Second)
+	for marksMove(1) {
+		if time.Now().After(deadline) {
+			t.Fatal("the change mark is still read 10 s after the last tab closed")
+		}
+	}
+	e.ctx = context.Background()
+	e.open("")
+	if !marksMove(10) {
+		t.Fatal("the change mark is not read again with a new tab")
+	}
 }
