@@ -150,6 +150,26 @@ type CommitReader interface {
 	InspectCommittedAfter(ctx context.Context, q InspectQuery, upto int64, snap string) (rows []*DeliveryRow, more int, err error)
 }
 
+// ChangeMarker is implemented by stores that can tell cheaply whether
+// anything was committed since a previous look: ChangeMark returns an
+// opaque mark that differs from every earlier one once any transaction
+// (of this process or another) committed a change since it was read; the
+// same mark again means nothing was committed in between. A mark may
+// also move with nothing of interest committed (false alarms are fine, a
+// missed commit is not). The inspector's live log reads it once per poll
+// for all its open tabs, which read the log only when it moved.
+//
+// SQLite: PRAGMA data_version on a connection of its own that never
+// writes (the value moves when any other connection commits, the
+// store's own writer included). PostgreSQL: the transaction snapshot
+// (xmin:xmax:xip), which moves when any transaction that wrote commits:
+// xmax alone does not (a writer that took its xid before a later one
+// committed leaves xmax where it was when it commits; it only leaves
+// the xip list).
+type ChangeMarker interface {
+	ChangeMark(ctx context.Context) (string, error)
+}
+
 // EventCommitReader is CommitReader's read for the events without
 // deliveries (the inspector's live log shows them): the newest limit of
 // those with seq <= upto that snap did not see, and how many more.

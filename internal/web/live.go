@@ -88,7 +88,14 @@ type settledRow struct {
 // stream also re-reads the settled rows the tab shows (at most
 // liveSettled: those of the page it started on, then those it sent), and
 // updates one whose state or attempt count changed; one pending again is
-// re-read every Poll until it settles.
+// re-read every Poll until it settles. A replay commits, so the store's
+// change mark moves: the settled rows are re-read once it did (at most
+// every liveRecheck), not while nothing changes.
+//
+// All this happens only when there is something to read: a stream with
+// no pending rows, its start done and the store answering reads nothing
+// until the Handler's poller (liveHub) sees the store's change mark move,
+// whoever committed (this process's worker or actions, another process).
 func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok || h.insp == nil {
@@ -299,6 +306,24 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	}
+	// The store's changes, as the Handler's one poller sees them
+	// (livehub.go): readGen is the hub's gen as of before the stream's
+	// last reads; once it moved, something was committed since and the
+	// stream reads again. Between changes an idle stream (nothing
+	// pending, nothing left to read, the store answering) reads nothing.
+	readGen := h.hub.join(r.Context())
+	defer h.hub.leave()
+	// dirty: the last tick left something to read without any new commit
+	// (a flood read in part, a failed read, the first tick: what
+	// committed between the page and this stream).
+	dirty := true
+	// checkedGen: the gen as of the last re-read of the settled rows (a
+	// replay commits: once gen moved past it they are re-read, at most
+	// every liveRecheck).
+	checkedGen := readGen
+	recheck := time.NewTimer(liveRecheck)
+	recheck.Stop()
+	defer recheck.Stop()
 	// hello: the stream is open, from the cursor top; down when the store
 	// could not be read: the page then does not say "live" (the store
 	// event that follows says it waits for the store).
@@ -377,6 +402,21 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for {
+		// A stream with something to follow at every Poll (pending rows,
+		// the store down, a start or a flood not read through) ticks as
+		// it always did; an idle one waits for the hub to see a change,
+		// and for the re-read of its settled rows that a change made due.
+		var tickC, recheckC <-chan time.Time
+		var wakeC <-chan struct{}
+		if !opened || !down.IsZero() || needShown || cutBack || flooded || dirty || len(pending) > 0 || len(watch) > 0 {
+			tickC = tick.C
+		} else {
+			wakeC = h.hub.wait(readGen)
+			if len(settled) > 0 && checkedGen != readGen {
+				recheck.Reset(time.Until(checked.Add(liveRecheck)))
+				recheckC = recheck.C
+			}
+		}
 		select {
 		case <-r.Context().Done():
 			return
@@ -386,12 +426,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 			fl.Flush()
 			continue
-		case <-tick.C:
+		case <-tickC:
 			if flooded {
 				flooded = false
 				continue
 			}
+		case <-wakeC:
+		case <-recheckC:
 		}
+		// The gen before this tick's reads: a commit after them moves it.
+		tickGen := h.hub.current()
+		readGen = tickGen
 		// A store file deleted, moved or replaced (SQLite) is no longer
 		// the log (one stat, as deliveries tail does): the stream reads
 		// nothing from the file it has open, and says so until the file
@@ -601,6 +646,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			rows, err := h.insp.InspectByIDs(r.Context(), ids)
 			failed(err)
 			if err == nil {
+				checkedGen = tickGen
 				found := make(map[string]bool, len(rows))
 				for _, row := range rows {
 					found[row.ID] = true
@@ -758,6 +804,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		batch.Rows, batch.N = buf.String(), len(views)
+		// Read again at the next tick whatever the hub says: a read that
+		// failed (retried at every tick, as before), five full pages
+		// read (more after them), the reads by transaction that did not
+		// work (PostgreSQL: read again with the same snapshot).
+		dirty = readErr != nil || !caughtUp || ci != nil && !lateOK
 		if !say(readErr) {
 			return
 		}

@@ -97,6 +97,8 @@ type Handler struct {
 	// 0.0.0.0): the inspector has no login, so it refuses every request.
 	remote bool
 	cop    *http.CrossOriginProtection
+	// hub wakes the live streams when the store changed (livehub.go).
+	hub *liveHub
 }
 
 // New builds the inspector's handler. Mount it at "/" (it answers its own
@@ -133,6 +135,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{cfg: cfg, st: cfg.Store, cat: cfg.Catalog, disp: cfg.Dispatcher,
 		subs: &subscription.Service{Store: cfg.Store, Catalog: cfg.Catalog, Now: cfg.Now}}
 	h.insp, _ = cfg.Store.(store.Inspector)
+	h.hub = newLiveHub(cfg.Store, cfg.Poll)
 	tok := make([]byte, 24)
 	if _, err := rand.Read(tok); err != nil {
 		return nil, err

@@ -138,3 +138,21 @@ func (db *DB) InspectEventsCommittedAfter(ctx context.Context, q store.EventQuer
 	}
 	return rows, max(n-limit, 0), nil
 }
+
+var _ store.ChangeMarker = (*DB)(nil)
+
+// ChangeMark is the server's transaction snapshot now, as text
+// (store.ChangeMarker): it moves when any transaction that wrote (that
+// has an xid) commits, this process's or another's. Not its xmax alone:
+// xmax is one past the newest completed xid, so a writer whose xid is
+// below a transaction that completed after it took it (in the xip list)
+// commits without moving xmax; the xip list loses it then. Transactions
+// of other databases of the server move it too (false alarms, fine); a
+// read-only transaction (the live log's own reads) does not.
+func (db *DB) ChangeMark(ctx context.Context) (string, error) {
+	var s string
+	if err := db.pool.QueryRow(ctx, `SELECT txid_current_snapshot()::text`).Scan(&s); err != nil {
+		return "", db.wrap("read the change mark", err)
+	}
+	return s, nil
+}

@@ -94,6 +94,9 @@ type Store struct {
 	locks *leaseLocks
 	// turns: the writers' turnstile (turnstile.go); nil on a reader.
 	turns *turnstile
+	// mark: ChangeMark's connection (changemark.go), under markMu.
+	markMu sync.Mutex
+	mark   changeMark
 }
 
 // hotStatements are prepared at open: parsing SQL costs more than running
@@ -801,7 +804,7 @@ func (s *Store) Close() error {
 	for _, st := range s.bulk {
 		errs = append(errs, st.Close())
 	}
-	errs = append(errs, s.eventByID.close(), s.subByID.close())
+	errs = append(errs, s.eventByID.close(), s.subByID.close(), s.closeMark())
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/store"
+)
+
+// BenchmarkLivehubChangeMarkSQLite: what the inspector's poller reads
+// once per poll for all its tabs (ChangeMark), beside one of the reads
+// each tab made at every poll before (the range after its cursor,
+// nothing new: the idle case).
+func BenchmarkLivehubChangeMarkSQLite(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	defer s.Close()
+	for range 100 {
+		ev := &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"}
+		d := &store.Delivery{URL: "http://127.0.0.1:9/x", Status: store.DeliveryFailed, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s"}
+		if err := s.CreateEvent(ctx, ev, []*store.Delivery{d}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pg, err := s.InspectDeliveries(ctx, store.InspectQuery{Limit: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	top := pg.Rows[0].Seq
+	b.Run("ChangeMark", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.ChangeMark(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("TabRangeRead", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.InspectDeliveries(ctx, store.InspectQuery{AfterSeq: top, Limit: 1000, Tail: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
