@@ -49,8 +49,10 @@ func TestHuntcli3ArgCountsSaid(t *testing.T) {
 		hint string
 	}{
 		{[]string{"store", "export", "dump.jsonl"}, `hookctl store export takes no arguments, got "dump.jsonl"`, "e.g. hookctl store export > dump.jsonl"},
-		{[]string{"events", "log", "card.created"}, `hookctl events log takes no arguments, got "card.created"`, "to filter by it: hookctl events log --event card.created"},
-		{[]string{"deliveries", "list", "card.*"}, `hookctl deliveries list takes no arguments, got "card.*"`, "to filter by it: hookctl deliveries list --event 'card.*'"},
+		{[]string{"events", "log", "card.created"}, `hookctl events log takes no arguments, got "card.created"`, `did you mean "hookctl events log --event card.created"?`},
+		{[]string{"deliveries", "list", "card.*"}, `hookctl deliveries list takes no arguments, got "card.*"`, `did you mean "hookctl deliveries list --event 'card.*'"?`},
+		{[]string{"subscribe", "http://localhost:3000/webhooks", "--events", "card.*"}, `hookctl subscribe takes no arguments, got "http://localhost:3000/webhooks"`, `did you mean "hookctl subscribe --url http://localhost:3000/webhooks"?`},
+		{[]string{"listen", "3000"}, `hookctl listen takes no arguments, got "3000"`, `did you mean "hookctl listen --forward 3000"?`},
 		{[]string{"config", "set", "timeout"}, `hookctl config set takes 2 arguments (<key> <value>), got "timeout"`, "e.g. hookctl config set listen_port 9000"},
 		{[]string{"config", "get"}, "hookctl config get takes 1 argument (<key>), got none", "usage: hookctl config get <key> [flags]"},
 		{[]string{"trigger", "card.created", "kyc.verification.success"}, `hookctl trigger takes 1 argument (<event-type>), got "card.created" "kyc.verification.success"`, "e.g. hookctl trigger card.created"},

@@ -26,9 +26,10 @@ func Args(v cobra.PositionalArgs) cobra.PositionalArgs {
 			// takes; the --help hint alone did not.
 			e := Usagef("%s", argCountText(c, args, err))
 			if f := c.Annotations[ArgFlag]; f != "" && len(args) == 1 && c.Flags().Lookup(f) != nil &&
-				strings.ContainsAny(args[0], ".*:") {
-				// hookctl events log card.created: the filter meant.
-				e = e.Hint("to filter by it: %s --%s %s", c.CommandPath(), f, config.ShellArg(args[0]))
+				(f != "event" || strings.ContainsAny(args[0], ".*:")) {
+				// hookctl events log card.created, subscribe URL: the
+				// flag meant (an event ID is no --event).
+				e = e.Hint("did you mean %q?", c.CommandPath()+" --"+f+" "+config.ShellArg(args[0]))
 			}
 			e = e.Hint("usage: %s", c.UseLine())
 			if ex := firstExample(c.Example); ex != "" {
@@ -80,7 +81,8 @@ func firstExample(example string) string {
 
 // ArgFlag is the annotation naming the flag an argument given to a
 // command that takes none was most likely meant for (events log's
-// --event): its error's hint then says so.
+// --event, subscribe's --url, listen's --forward): its error's hint then
+// says so.
 const ArgFlag = "hookctl_arg_flag"
 
 // cobraArgCount matches cobra's argument-count errors (ExactArgs,
