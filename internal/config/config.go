@@ -205,6 +205,13 @@ func Load(o Options) (*Config, error) {
 	b, err := os.ReadFile(c.File)
 	if err == nil {
 		err = fileV.ReadConfig(bytes.NewReader(b))
+		var cpe viper.ConfigParseError
+		if errors.As(err, &cpe) && cpe.Unwrap() != nil {
+			// The line an editor shows: yaml.v3's parser counts from 0.
+			if msg := cpe.Unwrap().Error(); YAMLErrorLine(msg, b) != msg {
+				err = errors.New(YAMLErrorLine(msg, b))
+			}
+		}
 	}
 	if err != nil {
 		// Only a file gone since the Stat above is no config file; one
