@@ -44,6 +44,12 @@ func SecretFile(w io.Writer, path string) ([]string, error) {
 // file (PowerShell 5's > and Out-File) is refused, with a hint, for the
 // same reason.
 func ReadSecretFile(flag, noun, path string) ([]string, error) {
+	if path == "-" {
+		// Not standard input: sign and verify read the body there, and
+		// "open -: no such file or directory" said nothing of why.
+		return nil, Usagef("%s -: hookctl reads no %s from standard input, only from a file", flag, noun).
+			Hint("give %s a file (chmod 600), or a command's output: %s <(printf '%%s\\n' \"$SECRET\")", flag, flag)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Usagef("reading %s: %v", flag, err).
