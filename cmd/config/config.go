@@ -184,6 +184,7 @@ func run(opts *Options) error {
 	case "get":
 		k, _ := config.LookupKey(opts.Key)
 		e := resolved(opts, cfg, k)
+		warnBadEnv(opts, k)
 		if opts.IO.JSON() {
 			return ui.WriteJSON(out, e)
 		}
@@ -242,6 +243,7 @@ func run(opts *Options) error {
 	var entries []entry
 	for _, k := range config.Keys {
 		entries = append(entries, resolved(opts, cfg, k))
+		warnBadEnv(opts, k)
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(out, entries)
@@ -313,6 +315,24 @@ func warnFileProblem(opts *Options, cfg *config.Config) {
 	if err := cfg.FileProblem(); err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s still has a problem: %v (other commands refuse the file until it is fixed)\n", cfg.File, err)
 	}
+}
+
+// warnBadEnv warns on stderr when the HOOKCTL_* variable of k holds a
+// value every command that reads k refuses (exit 2): config list and get
+// showed HOOKCTL_LISTEN_PORT=abc as the value "from env", exit 0, and the
+// one place to look said nothing of it.
+func warnBadEnv(opts *Options, k config.Key) {
+	env := "HOOKCTL_" + strings.ToUpper(k.Name)
+	v := opts.Getenv(env)
+	var ve *config.ValueError
+	if v == "" || !errors.As(config.ValidateValue(k.Name, v), &ve) {
+		return
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: invalid %s %q: %s (the commands that read %s refuse it)\n", env, v, ve.Reason, k.Name)
+	for _, h := range ve.Hints() {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", h)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: fix it, or unset %s\n", env)
 }
 
 // resolved is a key's entry for list and get: its value and where it
