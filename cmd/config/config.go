@@ -215,7 +215,7 @@ func run(opts *Options) error {
 			if errors.As(err, &uk) {
 				return err
 			}
-			return cli.Envf("cannot write %s: %v", cfg.File, err)
+			return writeError(cfg, err)
 		}
 		shown := opts.Value
 		if k.Name == "store" {
@@ -271,7 +271,7 @@ func unset(opts *Options, cfg *config.Config, k config.Key) error {
 		return nil
 	}
 	if err := cfg.Set(k.Name, ""); err != nil {
-		return cli.Envf("cannot write %s: %v", cfg.File, err)
+		return writeError(cfg, err)
 	}
 	e := resolved(opts, cfg, k)
 	if opts.IO.JSON() {
@@ -293,7 +293,7 @@ func unsetUnknown(opts *Options) error {
 	}
 	found, err := cfg.UnsetUnknown(opts.Key)
 	if err != nil {
-		return cli.Envf("cannot write %s: %v", cfg.File, err)
+		return writeError(cfg, err)
 	}
 	if !found {
 		return &config.UnknownKeyError{Name: opts.Key}
@@ -315,6 +315,21 @@ func warnFileProblem(opts *Options, cfg *config.Config) {
 	if err := cfg.FileProblem(); err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s still has a problem: %v (other commands refuse the file until it is fixed)\n", cfg.File, err)
 	}
+}
+
+// writeError is a config file that could not be written (exit 3), with
+// what to do: it said only "cannot write …: permission denied".
+func writeError(cfg *config.Config, err error) error {
+	e := cli.Envf("cannot write %s: %v", cfg.File, err)
+	other := "keep the settings elsewhere: HOOKCTL_CONFIG_DIR=DIR (or --config FILE)"
+	if cfg.Explicit {
+		other = "name a file you may write with --config FILE"
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return e.Hint("this user may not write it or its directory: check their permissions (ls -ld %s)", config.ShellArg(filepath.Dir(cfg.File))).
+			Hint("or %s", other)
+	}
+	return e.Hint("%s", other)
 }
 
 // warnBadEnv warns on stderr when the HOOKCTL_* variable of k holds a
