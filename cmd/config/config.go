@@ -14,6 +14,7 @@ import (
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -209,6 +210,18 @@ func run(opts *Options) error {
 		}
 		if err := config.ValidateValue(k.Name, opts.Value); err != nil {
 			return valueError(cfg, k, err)
+		}
+		if k.Name == "forward" {
+			// What listen refuses (ftp://x, localhost:abc) was written,
+			// and every listen then failed on it.
+			if _, err := listen.NormalizeTarget(opts.Value); err != nil {
+				reason := err.Error()
+				if _, r, ok := strings.Cut(reason, `": `); ok && strings.HasPrefix(reason, "invalid forward target ") {
+					reason = r
+				}
+				return cli.Usagef("invalid value %q for forward: %s", opts.Value, reason).
+					Hint("for example: %s (localhost:3000/webhooks, or a full http(s) URL)", cfg.Command("set forward 3000"))
+			}
 		}
 		if err := cfg.Set(k.Name, opts.Value); err != nil {
 			var uk *config.UnknownKeyError
