@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookctl/hookctl/cmd/sign"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -200,7 +201,7 @@ func readHeaderFile(path string) (http.Header, []byte, error) {
 		return nil, nil, cli.Usagef("--header-file -: the headers cannot come from standard input, which holds the body").
 			Hint("give the file \"hookctl sign\" wrote its headers to (hookctl sign … > headers.txt), a command's output (--header-file <(…)), or -H 'Name: value'")
 	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(config.ExpandHome(path)) // --header-file=~/…: the home directory's
 	if err != nil {
 		return nil, nil, cli.Usagef("reading --header-file: %v", err).
 			Hint("give the file \"hookctl sign\" wrote its headers to, e.g. hookctl sign … > headers.txt")

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/hookctl/hookctl/internal/config"
 )
 
 // SecretFileUsage is the help of every --secret-file flag.
@@ -50,7 +52,9 @@ func ReadSecretFile(flag, noun, path string) ([]string, error) {
 		return nil, Usagef("%s -: hookctl reads no %s from standard input, only from a file", flag, noun).
 			Hint("give %s a file (chmod 600), or a command's output: %s <(printf '%%s\\n' \"$SECRET\")", flag, flag)
 	}
-	b, err := os.ReadFile(path)
+	// --secret-file=~/… (no shell expands a ~ after =): the home
+	// directory's, as --store=~/… and --fixtures=~/… are.
+	b, err := os.ReadFile(config.ExpandHome(path))
 	if err != nil {
 		return nil, Usagef("reading %s: %v", flag, err).
 			Hint("give %s a file that exists and you may read, one secret per line", flag)
@@ -118,7 +122,7 @@ func WarnLooseSecretFile(w io.Writer, flag, path, holds string) {
 	if runtime.GOOS == "windows" || w == nil {
 		return
 	}
-	fi, err := os.Stat(path)
+	fi, err := os.Stat(config.ExpandHome(path))
 	if err != nil || !fi.Mode().IsRegular() {
 		return
 	}
