@@ -191,9 +191,9 @@ func TestClipolishUsageHintsSpecific(t *testing.T) {
 		{[]string{"trigger", "card.created", "--retry-schedule", "x"}, "in retry schedule", "e.g. --retry-schedule 0s,5s,5m,30m,2h", false},
 		{[]string{"serve", "--retry-profile", "zzzz"}, `unknown retry profile "zzzz"`, "e.g. --retry-schedule 0s,5s,5m,30m,2h", false},
 		// Arguments: the usage line and an example, not only --help.
-		{[]string{"trigger"}, "accepts 1 arg(s), received 0", "usage: hookctl trigger <event-type>", false},
-		{[]string{"deliveries", "show"}, "accepts 1 arg(s), received 0", "e.g. hookctl deliveries show ", false},
-		{[]string{"version", "extra"}, "unknown command", "usage: hookctl version", false},
+		{[]string{"trigger"}, "hookctl trigger takes 1 argument (<event-type>), got none", "usage: hookctl trigger <event-type>", false},
+		{[]string{"deliveries", "show"}, "hookctl deliveries show takes 1 argument (<delivery-id>), got none", "e.g. hookctl deliveries show ", false},
+		{[]string{"version", "extra"}, `hookctl version takes no arguments, got "extra"`, "usage: hookctl version", false},
 	} {
 		what := "hookctl " + strings.Join(tc.args, " ")
 		r := e.run(nil, tc.args...)

@@ -103,6 +103,12 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	ran, err := root.ExecuteContextC(ctx)
+	if werr := ios.StdoutWriteError(); err == nil && werr != nil && !errors.Is(werr, syscall.EPIPE) {
+		// Help (cobra's help cannot fail) to a full disk: exit 3 as any
+		// output that could not be written, not 0. A reader that left
+		// (EPIPE) stays what it was.
+		err = werr
+	}
 	if err == nil {
 		return cli.ExitOK
 	}
@@ -590,8 +596,25 @@ func newHelpCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			cmd, rest, err := c.Root().Find(args)
 			if err != nil || cmd == nil || len(rest) > 0 {
-				return cli.Usagef("unknown help topic %q", strings.Join(args, " ")).
-					Hint("run \"hookctl --help\" for the commands")
+				e := cli.Usagef("unknown help topic %q", strings.Join(args, " "))
+				// help stor, help store exprot: the topic meant, as
+				// hookctl stor and hookctl store exprot suggest it.
+				parent, word := c.Root(), args[0]
+				if cmd != nil && err == nil && len(rest) > 0 {
+					parent, word = cmd, rest[0]
+				}
+				if parent.SuggestionsMinimumDistance <= 0 {
+					parent.SuggestionsMinimumDistance = 2 // cobra's default, set only for its own errors
+				}
+				sugg := parent.SuggestionsFor(word)
+				// The closest first (cobra gives them in command order).
+				slices.SortStableFunc(sugg, func(a, b string) int {
+					return textdist.Distance(word, a) - textdist.Distance(word, b)
+				})
+				for _, s := range sugg {
+					e = e.Hint("did you mean %q?", strings.TrimPrefix(parent.CommandPath()+" "+s, "hookctl "))
+				}
+				return e.Hint("run \"%s --help\" for the commands", parent.CommandPath())
 			}
 			cmd.InitDefaultHelpFlag()
 			cmd.InitDefaultVersionFlag()

@@ -457,7 +457,7 @@ func TestBadInput(t *testing.T) {
 		{"no-secret", []string{"check", rc.srv.URL, "--provider", "bond"}, 2, []string{"no secret to sign the probes with"}},
 		{"no-scheme", []string{"check", rc.srv.URL, "--secret", bondSecret}, 2, []string{"which provider or scheme",
 			"--provider {bond|mono|mambu|saas|standard|stripe|github}"}}, // every provider check takes (stripe and github were missing)
-		{"no-url", []string{"check"}, 2, []string{"accepts 1 arg"}},
+		{"no-url", []string{"check"}, 2, []string{"hookctl check takes 1 argument (<url>), got none"}},
 		// Was found after every probe had run, the report lost, exit 3.
 		{"junit-unwritable", []string{"check", rc.srv.URL, "--provider", "bond", "--secret", bondSecret, "--junit", "/nonexistent-dir/check.xml"}, 2,
 			[]string{"hookctl: error: cannot write --junit /nonexistent-dir/check.xml"}},

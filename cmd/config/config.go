@@ -14,6 +14,7 @@ import (
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -184,6 +185,7 @@ func run(opts *Options) error {
 	case "get":
 		k, _ := config.LookupKey(opts.Key)
 		e := resolved(opts, cfg, k)
+		warnBadEnv(opts, k)
 		if opts.IO.JSON() {
 			return ui.WriteJSON(out, e)
 		}
@@ -209,12 +211,24 @@ func run(opts *Options) error {
 		if err := config.ValidateValue(k.Name, opts.Value); err != nil {
 			return valueError(cfg, k, err)
 		}
+		if k.Name == "forward" {
+			// What listen refuses (ftp://x, localhost:abc) was written,
+			// and every listen then failed on it.
+			if _, err := listen.NormalizeTarget(opts.Value); err != nil {
+				reason := err.Error()
+				if _, r, ok := strings.Cut(reason, `": `); ok && strings.HasPrefix(reason, "invalid forward target ") {
+					reason = r
+				}
+				return cli.Usagef("invalid value %q for forward: %s", opts.Value, reason).
+					Hint("for example: %s (localhost:3000/webhooks, or a full http(s) URL)", cfg.Command("set forward 3000"))
+			}
+		}
 		if err := cfg.Set(k.Name, opts.Value); err != nil {
 			var uk *config.UnknownKeyError
 			if errors.As(err, &uk) {
 				return err
 			}
-			return cli.Envf("cannot write %s: %v", cfg.File, err)
+			return writeError(cfg, err)
 		}
 		shown := opts.Value
 		if k.Name == "store" {
@@ -242,6 +256,7 @@ func run(opts *Options) error {
 	var entries []entry
 	for _, k := range config.Keys {
 		entries = append(entries, resolved(opts, cfg, k))
+		warnBadEnv(opts, k)
 	}
 	if opts.IO.JSON() {
 		return ui.WriteJSON(out, entries)
@@ -269,7 +284,7 @@ func unset(opts *Options, cfg *config.Config, k config.Key) error {
 		return nil
 	}
 	if err := cfg.Set(k.Name, ""); err != nil {
-		return cli.Envf("cannot write %s: %v", cfg.File, err)
+		return writeError(cfg, err)
 	}
 	e := resolved(opts, cfg, k)
 	if opts.IO.JSON() {
@@ -291,7 +306,7 @@ func unsetUnknown(opts *Options) error {
 	}
 	found, err := cfg.UnsetUnknown(opts.Key)
 	if err != nil {
-		return cli.Envf("cannot write %s: %v", cfg.File, err)
+		return writeError(cfg, err)
 	}
 	if !found {
 		return &config.UnknownKeyError{Name: opts.Key}
@@ -313,6 +328,39 @@ func warnFileProblem(opts *Options, cfg *config.Config) {
 	if err := cfg.FileProblem(); err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s still has a problem: %v (other commands refuse the file until it is fixed)\n", cfg.File, err)
 	}
+}
+
+// writeError is a config file that could not be written (exit 3), with
+// what to do: it said only "cannot write …: permission denied".
+func writeError(cfg *config.Config, err error) error {
+	e := cli.Envf("cannot write %s: %v", cfg.File, err)
+	other := "keep the settings elsewhere: HOOKCTL_CONFIG_DIR=DIR (or --config FILE)"
+	if cfg.Explicit {
+		other = "name a file you may write with --config FILE"
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return e.Hint("this user may not write it or its directory: check their permissions (ls -ld %s)", config.ShellArg(filepath.Dir(cfg.File))).
+			Hint("or %s", other)
+	}
+	return e.Hint("%s", other)
+}
+
+// warnBadEnv warns on stderr when the HOOKCTL_* variable of k holds a
+// value every command that reads k refuses (exit 2): config list and get
+// showed HOOKCTL_LISTEN_PORT=abc as the value "from env", exit 0, and the
+// one place to look said nothing of it.
+func warnBadEnv(opts *Options, k config.Key) {
+	env := "HOOKCTL_" + strings.ToUpper(k.Name)
+	v := opts.Getenv(env)
+	var ve *config.ValueError
+	if v == "" || !errors.As(config.ValidateValue(k.Name, v), &ve) {
+		return
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: invalid %s %q: %s (the commands that read %s refuse it)\n", env, v, ve.Reason, k.Name)
+	for _, h := range ve.Hints() {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: %s\n", h)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "hookctl: hint: fix it, or unset %s\n", env)
 }
 
 // resolved is a key's entry for list and get: its value and where it

@@ -22,8 +22,8 @@ func TestArgs(t *testing.T) {
 		{args: []string{"set", "timeout", "3s"}, action: "set", key: "timeout", value: "3s"},
 		{args: []string{"path"}, action: "path"},
 		{args: []string{"get", "colour"}, wantErr: `unknown config key "colour"`},
-		{args: []string{"set", "timeout"}, wantErr: "accepts 2 arg(s)"},
-		{args: []string{"get"}, wantErr: "accepts 1 arg(s)"},
+		{args: []string{"set", "timeout"}, wantErr: `config set takes 2 arguments (<key> <value>), got "timeout"`},
+		{args: []string{"get"}, wantErr: "config get takes 1 argument (<key>), got none"},
 	} {
 		ios, _, _, _ := ui.Test()
 		var got *Options

@@ -56,6 +56,8 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
   hookctl deliveries list --status failed --since 1h
   hookctl deliveries list --event 'card.*' --subscription 8d1c --limit 5 -o json`,
 		Args: cobra.NoArgs,
+		// events log card.created: its error's hint says --event.
+		Annotations: map[string]string{cli.ArgFlag: "event"},
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			if err := cli.NonEmptyFlags(c, "subscription", "event", "status", "source"); err != nil {

@@ -34,6 +34,8 @@ func newLogCmd(f *cli.Factory, runF func(*LogOptions) error) *cobra.Command {
   hookctl events log --event 'card.*' --since 1h
   hookctl events log --source received --limit 10 -o json`,
 		Args: cobra.NoArgs,
+		// events log card.created: its error's hint says --event.
+		Annotations: map[string]string{cli.ArgFlag: "event"},
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			if err := cli.NonEmptyFlags(c, "event", "source"); err != nil {

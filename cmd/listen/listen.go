@@ -113,6 +113,8 @@ the journal for the next start. GET /healthz answers 200 once ready.`,
   hookctl listen --forward 3000 --header 'Authorization: Bearer dev'
   hookctl listen --forward 3000 --ui
   hookctl listen --print-secret`,
+		// listen 3000: its error's hint says --forward.
+		Annotations: map[string]string{cli.ArgFlag: "forward"},
 		// `--ui ADDR` with a space: pflag gives an optional-value flag its
 		// bare default and leaves ADDR as an argument; take it back.
 		Args: func(c *cobra.Command, args []string) error {

@@ -183,6 +183,12 @@ func run(opts *Options) error {
 		return cli.Failf("reading the body from stdin: %v", err)
 	}
 	name := opts.Scheme.Name()
+	if len(body) == 0 && name != "mono" && name != "mambu" {
+		// A script that forgot to pipe the body (CI's stdin is empty)
+		// got headers for an empty body without a word, which its
+		// receiver then refused for the body it did send.
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: note: stdin was empty: these headers sign an empty body (give it on stdin: hookctl sign … < body.json)\n")
+	}
 	idHeader := signature.IDHeader(name)
 	id := opts.ID
 	if id == "" && idHeader != "" {

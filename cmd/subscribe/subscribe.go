@@ -56,6 +56,8 @@ asks for what is missing.`,
   hookctl subscribe --url http://localhost:3000/webhooks --events 'invoice.*' --scheme stripe -o json
   hookctl subscribe`,
 		Args: cli.NoArgs,
+		// subscribe URL: its error's hint says --url.
+		Annotations: map[string]string{cli.ArgFlag: "url"},
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ctx = c.Context()
 			opts.DescriptionSet = c.Flags().Changed("description")

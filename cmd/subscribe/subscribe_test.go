@@ -43,7 +43,7 @@ func TestFlags(t *testing.T) {
 					t.Error("no prompt on a terminal")
 				}
 			}},
-		{name: "arguments", args: []string{"http://x"}, wantErr: "unknown command"},
+		{name: "arguments", args: []string{"http://x"}, wantErr: `subscribe takes no arguments, got "http://x"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, _, _ := ui.Test()

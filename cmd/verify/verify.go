@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookctl/hookctl/cmd/sign"
 	"github.com/hookctl/hookctl/internal/cli"
+	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -176,7 +177,14 @@ func ParseHeader(line string) (name, value string, err error) {
 	name, value, ok := strings.Cut(line, ":")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
-		return "", "", fmt.Errorf("invalid header %q: want 'Name: value'", line)
+		// A long line (a body's, given as a header file) is cut: it
+		// was printed whole.
+		shown := line
+		if r := []rune(line); len(r) > 60 {
+			shown = string(r[:60])
+			return "", "", fmt.Errorf("invalid header %q… (%s): want 'Name: value'", shown, nbytes(len(line)))
+		}
+		return "", "", fmt.Errorf("invalid header %q: want 'Name: value'", shown)
 	}
 	return name, strings.TrimSpace(value), nil
 }
@@ -187,10 +195,23 @@ func ParseHeader(line string) (name, value string, err error) {
 // sign's default: an object whose "headers" maps names to values, or that
 // map alone).
 func readHeaderFile(path string) (http.Header, []byte, error) {
-	b, err := os.ReadFile(path)
+	if path == "-" {
+		// The body is read from stdin: "open -: no such file or
+		// directory" said nothing of why the headers cannot be.
+		return nil, nil, cli.Usagef("--header-file -: the headers cannot come from standard input, which holds the body").
+			Hint("give the file \"hookctl sign\" wrote its headers to (hookctl sign … > headers.txt), a command's output (--header-file <(…)), or -H 'Name: value'")
+	}
+	b, err := os.ReadFile(config.ExpandHome(path)) // --header-file=~/…: the home directory's
 	if err != nil {
 		return nil, nil, cli.Usagef("reading --header-file: %v", err).
 			Hint("give the file \"hookctl sign\" wrote its headers to, e.g. hookctl sign … > headers.txt")
+	}
+	if bytes.IndexByte(headerPart(b), 0) >= 0 {
+		// A binary file (a gzipped body, a program): its first "line"
+		// was printed whole in the error, thousands of escapes. (A raw
+		// request's body may be anything: only its head is looked at.)
+		return nil, nil, cli.Usagef("--header-file %s is not text: it holds bytes no header file has (%s)", path, nbytes(len(b))).
+			Hint("give the file \"hookctl sign\" wrote its headers to (\"Name: value\" lines, or its -o json); the body goes on stdin")
 	}
 	h := http.Header{}
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
@@ -255,6 +276,17 @@ func readHeaderFile(path string) (http.Header, []byte, error) {
 		h.Add(name, value)
 	}
 	return h, nil, nil
+}
+
+// headerPart is b up to its first blank line: a raw request's head, or
+// a whole file of headers.
+func headerPart(b []byte) []byte {
+	for _, sep := range []string{"\n\n", "\r\n\r\n"} {
+		if i := bytes.Index(b, []byte(sep)); i >= 0 {
+			b = b[:i]
+		}
+	}
+	return b
 }
 
 func nbytes(n int) string {

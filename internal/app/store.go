@@ -76,6 +76,13 @@ func ResolveStore(dsn string) (kind, loc string, err error) {
 	if store.IsKeyValueDSN(s) {
 		return "postgres", s, nil
 	}
+	if len(s) > 5 && strings.EqualFold(s[:5], "file:") && !strings.HasPrefix(s[5:], "//") {
+		// SQLite's URI form without an authority (file:/abs/hooks.db,
+		// file:hooks.db): it was a relative path, so subscribe made
+		// ./file:/abs/hooks.db, directories and all, and other commands
+		// found no store at the path given.
+		return sqliteURIPath(s, s[5:])
+	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok || strings.ContainsAny(scheme, `/\`) {
 		return "sqlite", config.ExpandHome(dsn), nil // a path (perhaps with :// further on)
@@ -84,13 +91,24 @@ func ResolveStore(dsn string) (kind, loc string, err error) {
 	case "postgres", "postgresql":
 		return "postgres", lower + "://" + rest, nil
 	case "sqlite", "sqlite3", "file":
-		return "sqlite", config.ExpandHome(rest), nil
+		return sqliteURIPath(s, rest)
 	}
 	e := cli.Usagef("unknown store scheme %q in %s: hookctl stores in SQLite or PostgreSQL", scheme, store.MaskURL(s))
 	if near(strings.ToLower(scheme), "postgres") || near(strings.ToLower(scheme), "postgresql") {
 		e = e.Hint("did you mean %q?", store.MaskURL("postgres://"+rest))
 	}
 	return "", "", e.Hint("use a SQLite file path, a postgres:// URL or a key=value string (host=… dbname=…)")
+}
+
+// sqliteURIPath is the SQLite file a URI (uri) names by path: that path,
+// unless the URI has parameters (?mode=ro, ?cache=shared), which hookctl
+// does not read: they became part of the file's name.
+func sqliteURIPath(uri, path string) (kind, loc string, err error) {
+	if p, query, ok := strings.Cut(path, "?"); ok {
+		return "", "", cli.Usagef("store %s: hookctl reads no SQLite URI parameters (?%s)", uri, query).
+			Hint("give the store file's path: --store %s", config.ShellArg(p))
+	}
+	return "sqlite", config.ExpandHome(path), nil
 }
 
 // near reports an edit distance of at most 2.

@@ -306,6 +306,12 @@ func (c *Catalog) Build(et *EventType, o BuildOptions) (*Event, error) {
 		}
 		var err error
 		if body, err = ApplyOverrides(body, o.Overrides); err != nil {
+			if ce, ok := err.(*Error); ok {
+				// The hint's "hookctl events show TYPE": this type.
+				for i, h := range ce.HintList {
+					ce.HintList[i] = strings.ReplaceAll(h, "hookctl events show TYPE", "hookctl events show "+et.QualifiedName())
+				}
+			}
 			return nil, err
 		}
 		if o.Data == nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/tidwall/gjson"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/signature"
 )
 
@@ -425,7 +426,8 @@ func parseYAMLFixtures(file string, data []byte) ([]*rawFixture, error) {
 			break
 		}
 		if err != nil {
-			msg := err.Error()
+			// The line an editor shows: yaml.v3's parser counts from 0.
+			msg := config.YAMLErrorLine(err.Error(), data)
 			if docs > 0 && strings.Contains(msg, "did not find expected <document start>") {
 				return nil, &FixtureError{File: file, Line: last, Msg: "invalid YAML: more follows the value on this line",
 					Hint: "write one fixture, a list of them, or fixtures separated by a line of ---"}

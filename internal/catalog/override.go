@@ -13,6 +13,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/hookctl/hookctl/internal/config"
+	"github.com/hookctl/hookctl/internal/textdist"
 )
 
 // Override operations.
@@ -146,8 +147,13 @@ func ApplyOverrides(body []byte, ovs []Override) ([]byte, error) {
 			body, err = sjson.SetRawBytes(body, o.Path, []byte(o.Value))
 		case OpUnset:
 			if !gjson.GetBytes(body, o.Path).Exists() {
-				return nil, &Error{Msg: fmt.Sprintf("--unset %s: the body has no such field", o.Path),
-					HintList: []string{"see the body and its paths: hookctl events show TYPE"}}
+				e := &Error{Msg: fmt.Sprintf("--unset %s: the body has no such field", o.Path)}
+				if near := nearPath(body, o.Path); near != "" {
+					e.HintList = append(e.HintList, fmt.Sprintf("did you mean --unset %s?", near))
+				}
+				// Build names the type in place of TYPE.
+				e.HintList = append(e.HintList, "see the body and its paths: hookctl events show TYPE")
+				return nil, e
 			}
 			body, err = sjson.DeleteBytes(body, o.Path)
 		default:
@@ -187,6 +193,43 @@ func checkParents(body []byte, o Override) error {
 		}
 	}
 	return nil
+}
+
+// nearPath is the field of body a --unset path with no field was most
+// likely meant for: one whose path ends with it (last_four for
+// card.last_four), else one at most two edits away (card.last_fuor), ""
+// when none is. Array elements are left out: their indexes are typed.
+func nearPath(body []byte, path string) string {
+	var paths []string
+	var walk func(prefix string, v gjson.Result, depth int)
+	walk = func(prefix string, v gjson.Result, depth int) {
+		if !v.IsObject() || depth > 8 || len(paths) > 2000 {
+			return
+		}
+		v.ForEach(func(k, val gjson.Result) bool {
+			key := strings.NewReplacer(".", `\.`, "*", `\*`, "?", `\?`).Replace(k.String())
+			p := key
+			if prefix != "" {
+				p = prefix + "." + key
+			}
+			paths = append(paths, p)
+			walk(p, val, depth+1)
+			return true
+		})
+	}
+	walk("", gjson.ParseBytes(body), 0)
+	for _, p := range paths {
+		if strings.HasSuffix(p, "."+path) {
+			return p
+		}
+	}
+	best, bestD := "", 3
+	for _, p := range paths {
+		if d := textdist.Distance(strings.ToLower(path), strings.ToLower(p)); d < bestD {
+			best, bestD = p, d
+		}
+	}
+	return best
 }
 
 // splitPath splits a path at its unescaped dots, keeping the escapes (each

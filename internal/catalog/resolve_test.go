@@ -206,7 +206,7 @@ func TestCustomFixtureErrors(t *testing.T) {
 		want, hint          string
 	}{
 		{"bad json", "a.json", "{\n  \"type\": \"x\",\n  \"body\": {\"a\": }\n}\n", "a.json:3: invalid JSON (column 17): invalid character '}' looking for beginning of value", ""},
-		{"bad yaml", "a.yaml", "type: x\nbody:\n  a: [1\n", "a.yaml:2: invalid YAML: did not find expected ',' or ']'", ""},
+		{"bad yaml", "a.yaml", "type: x\nbody:\n  a: [1\n", "a.yaml:3: invalid YAML: did not find expected ',' or ']'", ""},
 		{"unknown function", "a.yaml", "type: x\nbody:\n  a: \"{{uuidd}}\"\n", `a.yaml:3: unknown template function "uuidd" in "{{uuidd}}"`, "did you mean {{uuid}}?"},
 		{"bad args", "a.json", `{"type": "x", "body": {"a": "{{hex x}}"}}`, `a.json:1: want a length between 1 and 256, got "x" in "{{hex x}}"`, "usage: {{hex N [@name]}}"},
 		{"unclosed", "a.yaml", "type: x\nbody:\n  a: \"{{uuid\"\n", `a.yaml:3: unclosed {{ in "{{uuid\"}"`, ""},

@@ -2,9 +2,15 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/internal/config"
 )
 
 // Args wraps a cobra positional-argument validator so that its errors are
@@ -18,7 +24,14 @@ func Args(v cobra.PositionalArgs) cobra.PositionalArgs {
 			}
 			// The command's usage line and first example say what it
 			// takes; the --help hint alone did not.
-			e := Usagef("%v", err).Hint("usage: %s", c.UseLine())
+			e := Usagef("%s", argCountText(c, args, err))
+			if f := c.Annotations[ArgFlag]; f != "" && len(args) == 1 && c.Flags().Lookup(f) != nil &&
+				(f != "event" || strings.ContainsAny(args[0], ".*:")) {
+				// hookctl events log card.created, subscribe URL: the
+				// flag meant (an event ID is no --event).
+				e = e.Hint("did you mean %q?", c.CommandPath()+" --"+f+" "+config.ShellArg(args[0]))
+			}
+			e = e.Hint("usage: %s", c.UseLine())
 			if ex := firstExample(c.Example); ex != "" {
 				e = e.Hint("e.g. %s", ex)
 			}
@@ -64,4 +77,82 @@ func firstExample(example string) string {
 		}
 	}
 	return ""
+}
+
+// ArgFlag is the annotation naming the flag an argument given to a
+// command that takes none was most likely meant for (events log's
+// --event, subscribe's --url, listen's --forward): its error's hint then
+// says so.
+const ArgFlag = "hookctl_arg_flag"
+
+// cobraArgCount matches cobra's argument-count errors (ExactArgs,
+// MinimumNArgs, MaximumNArgs, RangeArgs) and NoArgs's.
+var cobraArgCount = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:accepts (\d+)|requires at least (\d+)|accepts at most (\d+)|accepts between (\d+) and (\d+)) arg\(s\), (?:only )?received \d+$|^unknown command ".*" for ".*"$`)
+})
+
+// argCountText is err, an argument validator's error, in hookctl's words
+// when it is one of cobra's own about the count: "accepts 1 arg(s),
+// received 0" named neither the command nor what it takes, and NoArgs's
+// "unknown command \"dump.jsonl\" for \"hookctl store export\"" called an
+// argument a command (store export has none). Now: "hookctl store export
+// takes no arguments, got \"dump.jsonl\"", "hookctl config get takes 1
+// argument (<key>), got none".
+func argCountText(c *cobra.Command, args []string, err error) string {
+	m := cobraArgCount().FindStringSubmatch(err.Error())
+	if m == nil {
+		return err.Error()
+	}
+	n := func(s string) int { v, _ := strconv.Atoi(s); return v }
+	var takes string
+	switch {
+	case m[1] != "":
+		takes = argCount(n(m[1]))
+	case m[2] != "":
+		takes = "at least " + argCount(n(m[2]))
+	case m[3] != "":
+		takes = "at most " + argCount(n(m[3]))
+	case m[4] != "":
+		takes = fmt.Sprintf("%d to %d arguments", n(m[4]), n(m[5]))
+	default:
+		takes = "no arguments"
+	}
+	if p := argPlaceholders(c.Use); p != "" && takes != "no arguments" {
+		takes += " (" + p + ")"
+	}
+	got := "none"
+	if len(args) > 0 {
+		q := make([]string, 0, 3)
+		for i, a := range args {
+			if i == 3 {
+				q = append(q, "…")
+				break
+			}
+			q = append(q, strconv.Quote(a))
+		}
+		got = strings.Join(q, " ")
+	}
+	return fmt.Sprintf("%s takes %s, got %s", c.CommandPath(), takes, got)
+}
+
+func argCount(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return strconv.Itoa(n) + " arguments"
+}
+
+// argPlaceholders is what a command's Use line says its arguments are
+// (<key> <value>, {<event-type>|<event-id>}): the words after its name up
+// to the first flag or optional part.
+func argPlaceholders(use string) string {
+	words := strings.Fields(use)
+	var p []string
+	for _, w := range words[min(1, len(words)):] {
+		if !strings.HasPrefix(w, "<") && !strings.HasPrefix(w, "{") {
+			break
+		}
+		p = append(p, w)
+	}
+	return strings.Join(p, " ")
 }

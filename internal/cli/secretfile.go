@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/hookctl/hookctl/internal/config"
 )
 
 // SecretFileUsage is the help of every --secret-file flag.
@@ -44,7 +46,15 @@ func SecretFile(w io.Writer, path string) ([]string, error) {
 // file (PowerShell 5's > and Out-File) is refused, with a hint, for the
 // same reason.
 func ReadSecretFile(flag, noun, path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	if path == "-" {
+		// Not standard input: sign and verify read the body there, and
+		// "open -: no such file or directory" said nothing of why.
+		return nil, Usagef("%s -: hookctl reads no %s from standard input, only from a file", flag, noun).
+			Hint("give %s a file (chmod 600), or a command's output: %s <(printf '%%s\\n' \"$SECRET\")", flag, flag)
+	}
+	// --secret-file=~/… (no shell expands a ~ after =): the home
+	// directory's, as --store=~/… and --fixtures=~/… are.
+	b, err := os.ReadFile(config.ExpandHome(path))
 	if err != nil {
 		return nil, Usagef("reading %s: %v", flag, err).
 			Hint("give %s a file that exists and you may read, one secret per line", flag)
@@ -112,7 +122,7 @@ func WarnLooseSecretFile(w io.Writer, flag, path, holds string) {
 	if runtime.GOOS == "windows" || w == nil {
 		return
 	}
-	fi, err := os.Stat(path)
+	fi, err := os.Stat(config.ExpandHome(path))
 	if err != nil || !fi.Mode().IsRegular() {
 		return
 	}

@@ -171,8 +171,10 @@ func Load(o Options) (*Config, error) {
 	}
 	c := &Config{vals: vals, getenv: getenv}
 	if o.ExplicitFile != "" {
-		c.File, c.Explicit = o.ExplicitFile, true
-		if _, err := os.Stat(o.ExplicitFile); err != nil {
+		// --config=~/… (no shell expands a ~ after =): the home
+		// directory, as --store=~/… is.
+		c.File, c.Explicit = expandHome(getenv, o.ExplicitFile), true
+		if _, err := os.Stat(c.File); err != nil {
 			return nil, fmt.Errorf("%w: %s", ErrConfigNotFound, o.ExplicitFile)
 		}
 	} else {
@@ -205,6 +207,13 @@ func Load(o Options) (*Config, error) {
 	b, err := os.ReadFile(c.File)
 	if err == nil {
 		err = fileV.ReadConfig(bytes.NewReader(b))
+		var cpe viper.ConfigParseError
+		if errors.As(err, &cpe) && cpe.Unwrap() != nil {
+			// The line an editor shows: yaml.v3's parser counts from 0.
+			if msg := cpe.Unwrap().Error(); YAMLErrorLine(msg, b) != msg {
+				err = errors.New(YAMLErrorLine(msg, b))
+			}
+		}
 	}
 	if err != nil {
 		// Only a file gone since the Stat above is no config file; one
@@ -497,7 +506,10 @@ func (c *Config) clash(fs *pflag.FlagSet, f *pflag.Flag, k Key) error {
 // $XDG_CONFIG_HOME/hookctl, else ~/.config/hookctl.
 func Dir(getenv func(string) string) string {
 	if d := getenv("HOOKCTL_CONFIG_DIR"); d != "" {
-		return d
+		// ~/… set where no shell expands it (an env file, a unit's
+		// Environment=): the home directory, not a directory "~" made
+		// under the one each command runs in.
+		return expandHome(getenv, d)
 	}
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
 		return filepath.Join(d, "hookctl")
@@ -518,11 +530,14 @@ func DataDir(getenv func(string) string) string {
 // directory: a path in config.yaml, in a variable set by CI (env: blocks
 // do not expand ~) or given as --store=~/… reaches hookctl unexpanded, and
 // would name a directory called ~ in whatever directory hookctl runs in.
-func ExpandHome(path string) string {
+func ExpandHome(path string) string { return expandHome(os.Getenv, path) }
+
+// expandHome is ExpandHome with the home directory from getenv.
+func expandHome(getenv func(string) string, path string) string {
 	if path != "~" && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(path, "~"+string(filepath.Separator)) {
 		return path
 	}
-	return filepath.Join(home(os.Getenv), path[1:])
+	return filepath.Join(home(getenv), path[1:])
 }
 
 // DefaultStorePath is the default SQLite store file.

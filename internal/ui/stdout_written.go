@@ -16,13 +16,19 @@ import (
 type watchedOut struct {
 	w     io.Writer
 	wrote atomic.Bool
+	// failed is the first write error (StdoutWriteError).
+	failed atomic.Pointer[error]
 }
 
 func (o *watchedOut) Write(p []byte) (int, error) {
 	if len(p) > 0 {
 		o.wrote.Store(true)
 	}
-	return o.w.Write(p)
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.failed.CompareAndSwap(nil, &err)
+	}
+	return n, err
 }
 
 // SyscallConn is the file's, so that cli.ReaderGone still tells a pipe
@@ -47,6 +53,18 @@ func (s *IOStreams) WatchStdout() {
 func (s *IOStreams) StdoutWritten() bool {
 	o, ok := s.Out.(*watchedOut)
 	return ok && o.wrote.Load()
+}
+
+// StdoutWriteError is the first error a write to Out met since
+// WatchStdout (nil when none, or when it was not called): what a command
+// that cannot return one (cobra's help) left unsaid.
+func (s *IOStreams) StdoutWriteError() error {
+	if o, ok := s.Out.(*watchedOut); ok {
+		if e := o.failed.Load(); e != nil {
+			return *e
+		}
+	}
+	return nil
 }
 
 // StdoutFile is the file Out writes to, when it is one.
