@@ -163,6 +163,17 @@ func (q InspectQuery) Filtered() bool {
 	return q.FilteredBeyondTime() || !q.Since.IsZero() || !q.Until.IsZero()
 }
 
+// ScanFloor is the lowest seq a page read below top scans (both stores):
+// the time range's lowest seq (rangeLo; 0: the log's start), or, when q
+// filters on more than time, the scan window's floor if that is higher;
+// windowed says the window set it (a page that ends there is Partial).
+func (q InspectQuery) ScanFloor(top, rangeLo int64) (lo int64, windowed bool) {
+	if q.FilteredBeyondTime() && top-q.Window > rangeLo {
+		return top - q.Window, true
+	}
+	return rangeLo, false
+}
+
 // FilteredBeyondTime reports whether q filters on anything but the time
 // range: the rows of a range alone are dense in its Seq range, and a
 // query reads them without a scan window.

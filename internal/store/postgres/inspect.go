@@ -226,12 +226,7 @@ func (db *DB) inspectDeliveries(ctx context.Context, qr rowsQuerier, q store.Ins
 		top = min(top, rangeHi)
 	}
 	add("d.seq < $%d", top)
-	// lo: the lowest seq scanned; windowed: a filter's scan window, not
-	// the time range (or the log's start), set it.
-	lo, windowed := rangeLo, false
-	if q.FilteredBeyondTime() && top-q.Window > lo {
-		lo, windowed = top-q.Window, true
-	}
+	lo, windowed := q.ScanFloor(top, rangeLo)
 	if top <= lo {
 		page.ScannedFrom = lo
 		return page, nil // the range holds nothing below the cursor

@@ -188,12 +188,7 @@ func (s *Store) InspectDeliveries(ctx context.Context, q store.InspectQuery) (*s
 	}
 	where = append(where, "d.seq < ?")
 	args = append(args, top)
-	// lo: the lowest seq scanned; windowed: a filter's scan window, not
-	// the time range (or the log's start), set it.
-	lo, windowed := rangeLo, false
-	if q.FilteredBeyondTime() && top-q.Window > lo {
-		lo, windowed = top-q.Window, true
-	}
+	lo, windowed := q.ScanFloor(top, rangeLo)
 	if top <= lo {
 		page.ScannedFrom = lo
 		return page, nil // the range holds nothing below the cursor
