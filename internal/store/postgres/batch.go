@@ -241,7 +241,10 @@ func (db *DB) recordEach(ctx context.Context, owner string, attempts []*store.At
 // deliveries, as given (a delivery may come leased to its creator) but
 // for their due time and lease end, moved onto the server's clock ($32:
 // the creator's, onServer), in input order, returning each delivery's
-// seq.
+// seq. A delivery's event_type (schema 17) is that of the event this
+// statement writes (ev: the insert into deliveries cannot read it back
+// from events, one snapshot); for an event already stored it is left
+// NULL, and the trigger (migration 17) reads the stored one's.
 var createEventsSQL = sync.OnceValue(func() string {
 	return `WITH ev AS (
 		INSERT INTO events (` + eventCols + `)
@@ -250,19 +253,22 @@ var createEventsSQL = sync.OnceValue(func() string {
 			WITH ORDINALITY AS t(id, type, provider, payload, content_type, source, headers, created_at, verdict, ord)
 		ORDER BY t.ord
 		ON CONFLICT (id) DO NOTHING
+		RETURNING id, type
 	)
 	INSERT INTO deliveries (id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 		attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
-		lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind)
+		lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, event_type)
 	SELECT t.id, t.event_id, t.subscription_id, t.url, t.method, t.scheme, t.secret, t.headers::jsonb, t.status,
 		t.attempt_count, t.max_attempts, t.schedule, ` + onServer("t.next_attempt_at", "$32") + `, t.last_error, t.last_status, t.run_id,
-		t.lease_owner, ` + onServer("t.lease_expires_at", "$32") + `, t.created_at, t.updated_at, t.origin_id, t.kind
+		t.lease_owner, ` + onServer("t.lease_expires_at", "$32") + `, t.created_at, t.updated_at, t.origin_id, t.kind,
+		ev.type
 	FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
 		$19::int[], $20::int[], $21::text[], $22::timestamptz[], $23::text[], $24::int[], $25::text[],
 		$26::text[], $27::timestamptz[], $28::timestamptz[], $29::timestamptz[], $30::text[], $31::text[])
 		WITH ORDINALITY AS t(id, event_id, subscription_id, url, method, scheme, secret, headers, status,
 		attempt_count, max_attempts, schedule, next_attempt_at, last_error, last_status, run_id,
 		lease_owner, lease_expires_at, created_at, updated_at, origin_id, kind, ord)
+	LEFT JOIN ev ON ev.id = t.event_id
 	ORDER BY t.ord
 	RETURNING id, seq`
 })

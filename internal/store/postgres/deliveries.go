@@ -123,7 +123,10 @@ func (db *DB) GetDelivery(ctx context.Context, idOrPrefix string) (*store.Delive
 // deliveryWhere builds the FROM and WHERE of a delivery filter.
 func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 	from = "deliveries d"
-	if f.EventPattern != "" || f.Source != "" || f.Provider != "" {
+	// The event's type is on the delivery (event_type, schema 17): a
+	// type's page is a range of deliveries_event_type from the cursor,
+	// with no lookup of each newer delivery's event.
+	if f.Source != "" || f.Provider != "" {
 		from += " JOIN events e ON e.id = d.event_id"
 	}
 	conds := []string{"TRUE"}
@@ -143,7 +146,7 @@ func deliveryWhere(f store.DeliveryFilter, args *[]any) (from, where string) {
 		add("d.status = $%d", f.Status)
 	}
 	if f.EventPattern != "" {
-		conds = append(conds, patternClause("e.type", f.EventPattern, args))
+		conds = append(conds, patternClause("d.event_type", f.EventPattern, args))
 	}
 	if c, ok := store.DeliverySourceClause(f.Source); ok {
 		conds = append(conds, c)
