@@ -45,7 +45,7 @@ import (
 
 const (
 	latestSQLiteSchema   = 14
-	latestPostgresSchema = 16
+	latestPostgresSchema = 17
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.
