@@ -428,8 +428,13 @@ func checkFile(path string, retried bool) error {
 		w.Close()
 	}
 	head := make([]byte, 100)
-	_, err = io.ReadFull(f, head)
+	n, err := io.ReadFull(f, head)
 	f.Close()
+	// Shorter than a SQLite header but its start: a store cut short (a
+	// copy or a disk that ran out mid-write), not someone else's file.
+	if err != nil && n > 0 && (bytes.HasPrefix(head[:n], sqliteHeader) || bytes.HasPrefix(sqliteHeader, head[:n])) {
+		return notOurs(path, fmt.Sprintf("it is a SQLite file cut short (%d bytes, less than its 100-byte header): restore it from a backup, or start a new store and load an export of the old one with hookctl store import", n))
+	}
 	if err != nil || !bytes.Equal(head[:len(sqliteHeader)], sqliteHeader) {
 		return notOurs(path, "it is not a SQLite database")
 	}

@@ -197,6 +197,24 @@ func TestRefusesForeignFiles(t *testing.T) {
 		"directory": {func(t *testing.T, path string) {
 			os.Mkdir(path, 0o700)
 		}, "is a directory"},
+		// A real store cut inside its 100-byte header (a copy or a full
+		// disk stopped there): said so, not "not a SQLite database".
+		"store cut short": {func(t *testing.T, path string) {
+			s, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			if err := os.Truncate(path, 60); err != nil {
+				t.Fatal(err)
+			}
+			for _, side := range []string{"-wal", "-shm"} {
+				os.Remove(path + side)
+			}
+		}, "it is a SQLite file cut short (60 bytes"},
+		"store cut in its magic": {func(t *testing.T, path string) {
+			os.WriteFile(path, []byte("SQLit"), 0o600)
+		}, "cut short (5 bytes"},
 	} {
 		cases[name] = tc
 	}
