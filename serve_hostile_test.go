@@ -61,10 +61,13 @@ func TestServeHostileClients(t *testing.T) {
 	rss := sampleRSS(serve.Process.Pid)
 	baseRSS := vmRSS(serve.Process.Pid)
 
-	api := func(client *http.Client, method, path string, body []byte) (int, []byte, error) {
+	api := func(client *http.Client, method, path string, body []byte, idemKey string) (int, []byte, error) {
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer testsk_hostile")
 		req.Header.Set("Content-Type", "application/json")
+		if idemKey != "" {
+			req.Header.Set("idempotency-key", idemKey)
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, nil, err
@@ -75,7 +78,11 @@ func TestServeHostileClients(t *testing.T) {
 	}
 
 	// The legitimate client: one application after another, each retried
-	// (after a short pause) on 429, 503 and a dropped connection.
+	// (after a short pause) on 429, 503 and a dropped connection, with one
+	// idempotency key per application as Svix's SDKs send: a connection
+	// dropped after serve created the application (the storm's load
+	// shedding can close it before the answer is read) gets the first
+	// answer again on the retry, not a 409 for the uid it took.
 	stopLegit := make(chan struct{})
 	legitDone := make(chan struct{})
 	var (
@@ -100,7 +107,7 @@ func TestServeHostileClients(t *testing.T) {
 			var last string
 			ok := false
 			for attempt := 0; attempt < 12 && !ok; attempt++ {
-				code, b, err := api(client, "POST", "/api/v1/app/", body)
+				code, b, err := api(client, "POST", "/api/v1/app/", body, fmt.Sprintf("legit-%d", i))
 				if attempt == 0 {
 					firstCodes[code]++
 				}
@@ -275,7 +282,7 @@ func TestServeHostileClients(t *testing.T) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	names := map[string]bool{}
 	for iter := ""; ; {
-		code, b, err := api(client, "GET", "/api/v1/app/?limit=250"+iter, nil)
+		code, b, err := api(client, "GET", "/api/v1/app/?limit=250"+iter, nil, "")
 		if err != nil || code != 200 {
 			t.Fatalf("listing applications after the storm: %d %v %s", code, err, b)
 		}
