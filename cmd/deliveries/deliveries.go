@@ -120,8 +120,8 @@ func completeFilterFlags(c *cobra.Command, f *cli.Factory) {
 // no payload or headers) of a listing's deliveries, read in one query per
 // window of listWindow deliveries instead of once per event: a page of 50
 // failed deliveries on PostgreSQL read its ~30 events in 30 round trips,
-// and a listing of 100,000 spent most of its time reading whole events
-// (payloads included) for two short columns.
+// and a listing of 100,000 read every event whole (payload and headers
+// sent and decoded) for two short columns.
 type eventTypes struct {
 	st   store.Store
 	m    map[string]*store.EventHead
