@@ -116,22 +116,23 @@ func completeFilterFlags(c *cobra.Command, f *cli.Factory) {
 	_ = c.RegisterFlagCompletionFunc("source", cli.CompleteFixed(store.DeliverySent, store.DeliveryReceived, store.DeliveryCheck))
 }
 
-// eventTypes caches the events (without payloads) of a listing's
-// deliveries. A store that reads many events in one query
-// (store.EventsGetter) is asked once per window of listWindow deliveries
-// instead of once per event: a page of 50 failed deliveries on
-// PostgreSQL read its ~30 events in 30 round trips.
+// eventTypes caches the event heads (type, source; store.GetEventHeads:
+// no payload or headers) of a listing's deliveries, read in one query per
+// window of listWindow deliveries instead of once per event: a page of 50
+// failed deliveries on PostgreSQL read its ~30 events in 30 round trips,
+// and a listing of 100,000 read every event whole (payload and headers
+// sent and decoded) for two short columns.
 type eventTypes struct {
 	st   store.Store
-	m    map[string]*store.Event
+	m    map[string]*store.EventHead
 	next int // the index in the listing of the first delivery not yet loaded
 }
 
 const listWindow = 256
 
-// at returns the event of ds[i], loading the window from ds[i] first if
-// ds[i] is past the loaded ones.
-func (e *eventTypes) at(ctx context.Context, ds []*store.Delivery, i int) *store.Event {
+// at returns the event head of ds[i], loading the window from ds[i]
+// first if ds[i] is past the loaded ones.
+func (e *eventTypes) at(ctx context.Context, ds []*store.Delivery, i int) *store.EventHead {
 	if i >= e.next {
 		e.load(ctx, ds[i:min(i+listWindow, len(ds))])
 		e.next = i + listWindow
@@ -148,28 +149,22 @@ func (e *eventTypes) load(ctx context.Context, ds []*store.Delivery) {
 		ids[i] = d.EventID
 	}
 	// An error: get reads them one by one and says what it cannot.
-	_ = store.LoadEvents(ctx, e.st, ids, e.m)
-	for _, id := range ids {
-		if ev := e.m[id]; ev != nil {
-			ev.Payload = nil
-		}
-	}
+	_ = store.LoadEventHeads(ctx, e.st, ids, e.m)
 }
 
-func (e *eventTypes) get(ctx context.Context, id string) *store.Event {
-	if ev, ok := e.m[id]; ok {
-		return ev
+func (e *eventTypes) get(ctx context.Context, id string) *store.EventHead {
+	if h, ok := e.m[id]; ok {
+		return h
 	}
-	ev, err := e.st.GetEvent(ctx, id)
-	if err != nil {
-		ev = &store.Event{ID: id}
+	h := &store.EventHead{ID: id}
+	if ev, err := e.st.GetEvent(ctx, id); err == nil {
+		h = &store.EventHead{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, Source: ev.Source, CreatedAt: ev.CreatedAt}
 	}
-	ev.Payload = nil
 	if len(e.m) > 2000 {
 		clear(e.m)
 	}
-	e.m[id] = ev
-	return ev
+	e.m[id] = h
+	return h
 }
 
 func runList(ctx context.Context, opts *ListOptions) error {
@@ -196,7 +191,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	// A page at a time (cli.ListPage deliveries, then the older ones):
 	// --limit 0 over any store holds one page. -o json is the same
 	// array, written as it is read.
-	types := &eventTypes{st: st, m: map[string]*store.Event{}}
+	types := &eventTypes{st: st, m: map[string]*store.EventHead{}}
 	return cli.PagedList[*store.Delivery]{
 		Limit: opts.Limit,
 		Read: func(n int) ([]*store.Delivery, error) {

@@ -705,9 +705,9 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 			dryRunRow(t, ios, r.d, ids[i], r.typ, r.url)
 		}
 	}
-	// Deliveries are listed in windows of 256 whose events are read in one
-	// query where the store can (a dry run of 100,000 failed deliveries on
-	// PostgreSQL made a round trip per event).
+	// Deliveries are listed in windows of 256 whose events' heads (type,
+	// source: no payload) are read in one query (a dry run of 100,000
+	// failed deliveries on PostgreSQL made a round trip per event).
 	var window []*store.Delivery
 	flush := func() error {
 		if len(types) > 1000 {
@@ -719,8 +719,8 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 				ids = append(ids, d.EventID)
 			}
 		}
-		got := map[string]*store.Event{}
-		_ = store.LoadEvents(ctx, st, ids, got) // emit reads what is missing one by one
+		got := map[string]*store.EventHead{}
+		_ = store.LoadEventHeads(ctx, st, ids, got) // emit reads what is missing one by one
 		for _, ev := range got {
 			types[ev.ID] = eventInfo{ev.Type, ev.Source}
 		}

@@ -180,16 +180,16 @@ func completeDeliveryIDs(f *Factory, status string, many, failedFirst bool) cobr
 	}
 }
 
-// eventTypesOf reads the types of the events of ds in one query where the
-// store can (a TAB that lists 500 deliveries made 500 round trips to a
-// PostgreSQL store); the caller reads what is missing one by one.
+// eventTypesOf reads the types of the events of ds in one query, without
+// their payloads (a TAB that lists 500 deliveries made 500 round trips to
+// a PostgreSQL store); the caller reads what is missing one by one.
 func eventTypesOf(ctx context.Context, st store.Store, ds []*store.Delivery) map[string]string {
 	ids := make([]string, len(ds))
 	for i, d := range ds {
 		ids[i] = d.EventID
 	}
-	evs := map[string]*store.Event{}
-	_ = store.LoadEvents(ctx, st, ids, evs)
+	evs := map[string]*store.EventHead{}
+	_ = store.LoadEventHeads(ctx, st, ids, evs)
 	types := make(map[string]string, len(evs))
 	for id, ev := range evs {
 		types[id] = ev.Type

@@ -187,19 +187,23 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 		put("  " + string(kb) + ": " + string(vb) + ",\n")
 	}
 	f := store.DeliveryFilter{RunID: runID}
-	types := map[string]string{} // bounded below
-	var last *store.Event
-	eventOf := func(id string) *store.Event {
-		if last != nil && last.ID == id {
-			return last
+	// Each event's head (store.GetEventHeads: its payload is not read),
+	// kept for the deliveries' section (bounded: a run of more events
+	// reads again those it let go).
+	heads := map[string]*store.EventHead{}
+	eventOf := func(id string) *store.EventHead {
+		if h, ok := heads[id]; ok {
+			return h
 		}
-		ev, err := st.GetEvent(ctx, id)
-		if err != nil {
-			return &store.Event{ID: id}
+		h := &store.EventHead{ID: id}
+		if hs, err := st.GetEventHeads(ctx, []string{id}); err == nil && len(hs) > 0 {
+			h = hs[0]
 		}
-		ev.Payload = nil
-		last = ev
-		return ev
+		if len(heads) > 10000 {
+			clear(heads)
+		}
+		heads[id] = h
+		return h
 	}
 	// Events, in order of first delivery.
 	put("  \"events\": [")
@@ -210,14 +214,10 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 			return nil
 		}
 		prev = d.EventID
-		if _, dup := types[d.EventID]; dup {
+		if _, dup := heads[d.EventID]; dup {
 			return nil
 		}
 		ev := eventOf(d.EventID)
-		if len(types) > 10000 {
-			clear(types)
-		}
-		types[d.EventID] = ev.Type
 		if n > 0 {
 			put(",")
 		}

@@ -552,6 +552,28 @@ func LoadEvents(ctx context.Context, st Store, ids []string, m map[string]*Event
 	return err
 }
 
+// LoadEventHeads reads the heads (GetEventHeads) of the events of ids
+// that m does not hold yet into m, in one query. An ID that is read and
+// not found is not added.
+func LoadEventHeads(ctx context.Context, st Store, ids []string, m map[string]*EventHead) error {
+	var want []string
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if _, ok := m[id]; !ok && !seen[id] {
+			seen[id] = true
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	hs, err := st.GetEventHeads(ctx, want)
+	for _, h := range hs {
+		m[h.ID] = h
+	}
+	return err
+}
+
 // EventClaimer is implemented by stores that return, with a claim, the
 // claimed deliveries' events read in the same statement: one round trip
 // where ClaimDue and GetEvents take two. The deliveries are ClaimDue's;

@@ -76,6 +76,17 @@ type Event struct {
 	CreatedAt time.Time
 }
 
+// EventHead is an event without its payload or headers (GetEventHeads):
+// a listing of 100,000 deliveries read its events whole, payloads
+// included, only for their types and sources.
+type EventHead struct {
+	ID        string
+	Type      string
+	Provider  string
+	Source    string
+	CreatedAt time.Time
+}
+
 // Delivery is one event to one URL, with its retry state.
 type Delivery struct {
 	ID             string // UUID v4

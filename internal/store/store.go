@@ -41,6 +41,11 @@ type Store interface {
 	CreateEvent(ctx context.Context, e *Event, deliveries []*Delivery) error
 	GetEvent(ctx context.Context, idOrPrefix string) (*Event, error)
 	ListEvents(ctx context.Context, f EventFilter) ([]*EventSummary, error) // newest first
+	// GetEventHeads reads the events of ids (whole ids, no prefixes)
+	// without their payloads or headers, in one query: what a listing of
+	// deliveries shows of each delivery's event (its type, its source).
+	// Unknown ids are left out; the order is the store's.
+	GetEventHeads(ctx context.Context, ids []string) ([]*EventHead, error)
 
 	// Deliveries.
 	GetDelivery(ctx context.Context, idOrPrefix string) (*Delivery, error)

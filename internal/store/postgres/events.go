@@ -145,3 +145,32 @@ var eventSQL = store.EventSQL{
 // store.ValidHeaderKey) in SQL: migration 6 indexes this very expression
 // for serve's keys.
 func headerExpr(k string) string { return `(headers->'` + k + `'->>0)` }
+
+// GetEventHeads implements store.Store: the columns a listing shows, in
+// one query for all of ids; no payload or headers cross the wire (nor
+// are a TOASTed payload's chunks read).
+func (db *DB) GetEventHeads(ctx context.Context, ids []string) ([]*store.EventHead, error) {
+	if len(ids) == 0 {
+		return []*store.EventHead{}, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = pk(id)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, type, provider, source, created_at FROM events WHERE id = ANY($1::text[])`, keys)
+	if err != nil {
+		return nil, db.wrap("get events", err)
+	}
+	defer rows.Close()
+	out := make([]*store.EventHead, 0, len(ids))
+	for rows.Next() {
+		var h store.EventHead
+		var created *time.Time
+		if err := rows.Scan(&h.ID, &h.Type, &h.Provider, &h.Source, &created); err != nil {
+			return nil, db.wrap("get events", err)
+		}
+		h.CreatedAt = fromTs(created)
+		out = append(out, &h)
+	}
+	return out, db.wrap("get events", rows.Err())
+}

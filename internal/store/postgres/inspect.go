@@ -66,7 +66,12 @@ func inspectWhere(q store.InspectQuery, args *[]any) []string {
 		add("e.provider = $%d", q.Provider)
 	}
 	if q.TypePattern != "" {
-		conds = append(conds, patternClause("e.type", q.TypePattern, args))
+		// The delivery's own copy of its event's type (event_type,
+		// schema 17): the rows of other types are left out as they are
+		// read, and only the page's events are looked up; on e.type every
+		// delivery scanned read its event first (5 lookups per row shown
+		// for a type of 1 in 5).
+		conds = append(conds, patternClause("d.event_type", q.TypePattern, args))
 	}
 	if q.SubscriptionID != "" {
 		add("d.subscription_id = $%d", q.SubscriptionID)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -206,3 +207,31 @@ var eventSQL = store.EventSQL{
 // store.ValidHeaderKey) in SQL: migration 5 indexes this very expression
 // for serve's keys. It names the column unqualified, as the index does.
 func headerExpr(k string) string { return `json_extract(headers, '$."` + k + `"[0]')` }
+
+// GetEventHeads implements store.Store: the columns a listing shows, in
+// one query (the IDs as a JSON array); no payload or headers are read.
+func (s *Store) GetEventHeads(ctx context.Context, ids []string) ([]*store.EventHead, error) {
+	if len(ids) == 0 {
+		return []*store.EventHead{}, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, type, provider, source, created_at FROM events WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]*store.EventHead, 0, len(ids))
+	for rows.Next() {
+		var h store.EventHead
+		var created sql.NullInt64
+		if err := rows.Scan(&h.ID, &h.Type, &h.Provider, &h.Source, &created); err != nil {
+			return nil, err
+		}
+		h.CreatedAt = fromTm(created)
+		out = append(out, &h)
+	}
+	return out, rows.Err()
+}

@@ -1,5 +1,6 @@
 // Package eventreads wraps a store to count how it is asked for events:
-// tests of listings check they read a page's events in one query.
+// tests of listings check they read a page's events in one query, and
+// only the columns they show.
 package eventreads
 
 import (
@@ -8,11 +9,11 @@ import (
 	"github.com/hookctl/hookctl/internal/store"
 )
 
-// Store counts GetEvent (One) and GetEvents (Many) calls; the wrapped
-// store must be a store.EventsGetter.
+// Store counts GetEvent (One), GetEvents (Many) and GetEventHeads (Heads)
+// calls; the wrapped store must be a store.EventsGetter.
 type Store struct {
 	store.Store
-	One, Many int
+	One, Many, Heads int
 }
 
 func (s *Store) GetEvent(ctx context.Context, id string) (*store.Event, error) {
@@ -23,4 +24,9 @@ func (s *Store) GetEvent(ctx context.Context, id string) (*store.Event, error) {
 func (s *Store) GetEvents(ctx context.Context, ids []string) ([]*store.Event, error) {
 	s.Many++
 	return s.Store.(store.EventsGetter).GetEvents(ctx, ids)
+}
+
+func (s *Store) GetEventHeads(ctx context.Context, ids []string) ([]*store.EventHead, error) {
+	s.Heads++
+	return s.Store.GetEventHeads(ctx, ids)
 }
