@@ -271,9 +271,16 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 
 // idem replays a POST sent again with the same idempotency-key header,
 // which the official libraries put on every POST (auto_<uuid>) and keep
-// when they retry after a timeout or a 5xx.
+// when they retry after a timeout or a 5xx. Svix keys it by the token and
+// the request's URL as well (svix-server's IdempotencyKey hashes the auth
+// token, the key and the URI): the same key sent to another path (a key
+// derived from an order id, used to create the application, then its
+// endpoint, or to send one message to two applications) is another
+// request, not a conflict.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
-	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", provider.BearerToken, func(w http.ResponseWriter, r *http.Request) {
+	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", func(r *http.Request) string {
+		return provider.BearerToken(r) + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
+	}, func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusConflict, "conflict", "This idempotency-key was used with another request")
 	}, h)
 }
