@@ -115,11 +115,34 @@ func apiKey(r *http.Request) string {
 	return provider.BearerToken(r)
 }
 
+// wrongKind is Stripe's refusal of a key that is no API secret key, and
+// its code: a publishable key (pk_…, the browser's) or a webhook signing
+// secret (whsec_…, the receiver's), the two keys mixed up with it. serve
+// took any key without --api-key, so code sending one of them passed
+// here and failed at Stripe (stripe-python's AuthenticationError).
+func wrongKind(key string) (msg, code string) {
+	switch {
+	case strings.HasPrefix(key, "pk_test_") || strings.HasPrefix(key, "pk_live_"):
+		return "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.", "secret_key_required"
+	case strings.HasPrefix(key, "whsec_"):
+		shown := "whsec_****"
+		if len(key) >= len("whsec_")+8 {
+			shown += key[len(key)-4:]
+		}
+		return "Invalid API Key provided: " + shown + ". That is a webhook signing secret, which verifies the events sent to an endpoint; the API takes a secret key (sk_test_…).", ""
+	}
+	return "", ""
+}
+
 func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := apiKey(r)
 		if key == "" {
 			fail(w, http.StatusUnauthorized, "", "", "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+			return
+		}
+		if msg, code := wrongKind(key); msg != "" {
+			fail(w, http.StatusUnauthorized, code, "", msg)
 			return
 		}
 		if !a.s.KeyOK(key) {
