@@ -261,6 +261,13 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 			fail(w, http.StatusUnauthorized, "authentication_failed", "Authorization header is missing: send 'Authorization: Bearer <token>'")
 			return
 		}
+		if strings.HasPrefix(tok, "whsec_") {
+			// An endpoint's signing secret sent as the token (the two
+			// are mixed up): Svix refuses it, serve took any token.
+			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token: that is an endpoint's signing secret (whsec_…), "+
+				"which verifies the messages sent to it; the API takes your auth token (Authorization: Bearer testsk_…)")
+			return
+		}
 		if !a.s.KeyOK(tok) {
 			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token")
 			return
