@@ -1102,6 +1102,12 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 // more than this.
 const metaInflateMax = 1 << 20
 
+// metaInflating bounds the gzip'd bodies inflated at once (metaBody): a
+// burst of small bombs holds at most this many metaInflateMax buffers;
+// one over it goes unnamed (its type unknown, its id the body's hash), as
+// it was before bodies were inflated.
+var metaInflating = make(chan struct{}, 4)
+
 // metaBody is the body eventMeta reads the id and type from: the body as
 // received, or for one sent with Content-Encoding: gzip (a sender that
 // compresses its webhooks) its first metaInflateMax bytes inflated. Only
@@ -1112,6 +1118,12 @@ func metaBody(h http.Header, body []byte) []byte {
 		return body
 	}
 	if ce := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding"))); ce != "gzip" && ce != "x-gzip" {
+		return body
+	}
+	select {
+	case metaInflating <- struct{}{}:
+		defer func() { <-metaInflating }()
+	default:
 		return body
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(body))
