@@ -272,8 +272,34 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token")
 			return
 		}
+		if !boolQuery(w, r) {
+			return
+		}
 		h(w, r)
 	}
+}
+
+// boolQueries are the boolean query parameters of Svix's routes.
+var boolQueries = [...]string{"with_content", "include_archived", "get_if_exists", "with_msg", "expunge"}
+
+// boolQuery refuses a boolean query parameter that is not true or false,
+// as Svix's query parsing does (422): read as "not false" (or "true"),
+// with_content=False (Python's str(False), sent by requests) returned the
+// payloads it asked to leave out, and with_content=flase too.
+func boolQuery(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.RawQuery == "" {
+		return true
+	}
+	q := r.URL.Query()
+	for _, k := range boolQueries {
+		for _, v := range q[k] {
+			if v != "true" && v != "false" {
+				failValidation(w, []string{"query", k}, fmt.Sprintf("%s must be true or false, not %q", k, v))
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // idem replays a POST sent again with the same idempotency-key header,
