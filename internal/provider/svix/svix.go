@@ -261,6 +261,12 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 			fail(w, http.StatusUnauthorized, "authentication_failed", "Authorization header is missing: send 'Authorization: Bearer <token>'")
 			return
 		}
+		if h := r.Header.Get("Authorization"); len(h) > 6 && strings.EqualFold(h[:6], "basic ") {
+			// curl -u TOKEN: — Svix takes the token as a Bearer only;
+			// taken whole, "Basic …" was any token serve accepts.
+			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token: Svix takes the token as 'Authorization: Bearer <token>', not HTTP Basic auth")
+			return
+		}
 		if strings.HasPrefix(tok, "whsec_") {
 			// An endpoint's signing secret sent as the token (the two
 			// are mixed up): Svix refuses it, serve took any token.
