@@ -5,6 +5,7 @@ package listen
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -1031,6 +1032,8 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 		m.provider = schemeProvider(scheme)
 	}
 	m.id = signature.EventIDFromHeaders(h)
+	raw := body
+	body = metaBody(h, body)
 	// One pass over the top-level keys (bodies are not always JSON: then
 	// nothing is found and the headers or a hash name the event).
 	var bodyID, eventID, action string
@@ -1082,7 +1085,7 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 		}
 	}
 	if m.id == "" {
-		sum := sha256.Sum256(body)
+		sum := sha256.Sum256(raw)
 		m.id = "rcv_" + hex.EncodeToString(sum[:12])
 	} else {
 		// A copy: the id outlives the request (the duplicate check's
@@ -1092,6 +1095,46 @@ func eventMeta(h http.Header, body []byte, scheme, provider string) meta {
 		m.id = strings.Clone(m.id)
 	}
 	return m
+}
+
+// metaInflateMax is how much of a gzip-coded body eventMeta inflates to
+// find its id and type: they are top-level keys, and a bomb costs no
+// more than this.
+const metaInflateMax = 1 << 20
+
+// metaInflating bounds the gzip'd bodies inflated at once (metaBody): a
+// burst of small bombs holds at most this many metaInflateMax buffers;
+// one over it goes unnamed (its type unknown, its id the body's hash), as
+// it was before bodies were inflated.
+var metaInflating = make(chan struct{}, 4)
+
+// metaBody is the body eventMeta reads the id and type from: the body as
+// received, or for one sent with Content-Encoding: gzip (a sender that
+// compresses its webhooks) its first metaInflateMax bytes inflated. Only
+// the log line and the record read it: what is verified, stored and
+// forwarded are the bytes received, Content-Encoding and all.
+func metaBody(h http.Header, body []byte) []byte {
+	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		return body
+	}
+	if ce := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding"))); ce != "gzip" && ce != "x-gzip" {
+		return body
+	}
+	select {
+	case metaInflating <- struct{}{}:
+		defer func() { <-metaInflating }()
+	default:
+		return body
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return body
+	}
+	out, _ := io.ReadAll(io.LimitReader(zr, metaInflateMax))
+	if len(out) == 0 {
+		return body
+	}
+	return out
 }
 
 // FormatSize prints a byte count the way --max-body takes it.

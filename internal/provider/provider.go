@@ -99,8 +99,8 @@ type API struct {
 // RefusedCode is the error code an API's Refused writes for status: a
 // request refused before routing for where it comes from (403, 421), its
 // framing, target or unreadable body (400, httplimit), a body that did not
-// arrive in time (408), or because the server's body budget is spent
-// (503, retried after Retry-After).
+// arrive in time (408), because the server's body budget is spent
+// (503, retried after Retry-After), or its Content-Encoding (415).
 func RefusedCode(status int) string {
 	switch status {
 	case http.StatusBadRequest:
@@ -109,6 +109,8 @@ func RefusedCode(status int) string {
 		return "request_timeout"
 	case http.StatusServiceUnavailable:
 		return "service_unavailable"
+	case http.StatusUnsupportedMediaType:
+		return "unsupported_media_type"
 	}
 	return "forbidden"
 }

@@ -62,6 +62,8 @@ func (c *control) api() *provider.API {
 				code = "request_timeout"
 			case http.StatusServiceUnavailable:
 				code = "busy"
+			case http.StatusUnsupportedMediaType:
+				code = "unsupported_media_type"
 			}
 			ctlFail(w, status, code, msg)
 		},

@@ -328,6 +328,19 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 				return
 			}
 		}
+		if enc := bodyEncoding(r); enc != "" && s.apiOf(r.URL.Path) != nil {
+			// A compressed body (Content-Encoding: gzip): no API serve
+			// plays takes one (Stripe's and Svix's document none, and
+			// Svix's own server has no request decompression), and read
+			// as it was it was answered "not valid JSON" (or Stripe's
+			// "unknown parameter" of binary). Refused before it is read:
+			// a gzip bomb costs nothing. RFC 9110 §12.5.3: the 415 names
+			// the codings taken in Accept-Encoding.
+			w.Header().Set("Accept-Encoding", "identity")
+			s.refuse(w, r, http.StatusUnsupportedMediaType, "the request body is sent with Content-Encoding: "+enc+
+				", which this API does not take: send the body uncompressed, without a Content-Encoding header")
+			return
+		}
 		ui := s.uiPath(r.URL.Path)
 		// Every body is read here, under the budget all requests share,
 		// before a handler sees it: handlers read bodies whole, so
@@ -424,6 +437,24 @@ func (s *Server) wrap(mux http.Handler) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// bodyEncoding is the Content-Encoding of a request that has a body, ""
+// when it has none or no coding but identity (the absence of one).
+func bodyEncoding(r *http.Request) string {
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return ""
+	}
+	vals := r.Header.Values("Content-Encoding")
+	var codings []string
+	for _, v := range vals {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				codings = append(codings, c)
+			}
+		}
+	}
+	return strings.Join(codings, ", ")
 }
 
 // storeGone answers a request once the store's file is gone: 503 with

@@ -22,14 +22,23 @@ const (
 	PublicKeyPrefix  = "whpk_"
 )
 
+// BondSecretBytes is how many random bytes a generated Bond secret holds:
+// Bond issues whsec_ and 32 base64 characters (24 bytes). Secrets of
+// another length (hookctl's older 44-character ones) sign and verify the
+// same: Bond's scheme keys the HMAC with the whole string.
+const BondSecretBytes = 24
+
 // maxKeyLen is the largest decoded key handled without allocating.
 const maxKeyLen = 96
 
 // GenerateSecret returns a fresh secret in the scheme's expected form, read
 // from crypto/rand:
 //
-//   - standard, stripe, bond, github, mono, "auto" and "": whsec_ + base64
+//   - standard, stripe, github, mono, "auto" and "": whsec_ + base64
 //     of 32 random bytes (one secret then works for every HMAC scheme)
+//   - bond: whsec_ + base64 of 24 random bytes, 32 characters, the form
+//     Bond issues (its docs' whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB); it
+//     is a Standard Webhooks secret too (24 to 64 bytes)
 //   - standard-ed25519: a whsk_ private key (PublicKey gives its whpk_)
 //   - paystack: sk_test_ + 40 hex digits, like Paystack's secret keys
 //   - slack: 32 hex digits, like Slack signing secrets
@@ -52,6 +61,8 @@ func GenerateSecret(scheme string) (string, error) {
 		return hex.EncodeToString(b), nil
 	case "mambu":
 		return "hookctl:" + base64.RawURLEncoding.EncodeToString(b[:24]), nil
+	case "bond":
+		return SecretPrefix + base64.StdEncoding.EncodeToString(b[:BondSecretBytes]), nil
 	}
 	return SecretPrefix + base64.StdEncoding.EncodeToString(b), nil
 }

@@ -198,13 +198,24 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*store.Subscripti
 			return nil, err
 		}
 		sub.Secret = in.Secret
-	} else if sub.Secret, err = signature.GenerateSecret(sub.Scheme); err != nil {
+	} else if sub.Secret, err = signature.GenerateSecret(secretScheme(sub)); err != nil {
 		return nil, err
 	}
 	if err := s.Store.CreateSubscription(ctx, sub); err != nil {
 		return nil, err
 	}
 	return sub, nil
+}
+
+// secretScheme is the scheme whose form a generated secret of sub takes:
+// its own, but Bond's for a scheme auto subscription to Bond's events
+// alone (serve's Bond API makes those), so that its secret looks like the
+// ones Bond issues (whsec_ and 32 characters, not hookctl's 44).
+func secretScheme(sub *store.Subscription) string {
+	if (sub.Scheme == "" || sub.Scheme == DefaultScheme) && sub.Provider == "bond" {
+		return "bond"
+	}
+	return sub.Scheme
 }
 
 // checkAutoSecret refuses a secret that a scheme "auto" subscription
@@ -580,7 +591,7 @@ func (s *Service) Rotate(ctx context.Context, idOrPrefix string, grace time.Dura
 			}
 		} else {
 			var err error
-			if secret, err = signature.GenerateSecret(sub.Scheme); err != nil {
+			if secret, err = signature.GenerateSecret(secretScheme(sub)); err != nil {
 				return err
 			}
 		}

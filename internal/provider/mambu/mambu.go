@@ -248,6 +248,12 @@ type Message struct {
 
 const mambuTime = "2006-01-02T15:04:05Z07:00"
 
+// state is a message's Mambu state: SENT, FAILED, else QUEUED until the
+// first attempt of its sending (its first send, or a resend's) and
+// WAITING for a retry after one that failed. Mambu's resends enqueue
+// (its API names them enqueue-by-keys and enqueue-by-date) and start a
+// fresh retry cycle: a resent message is queued, not waiting for a
+// retry; it showed WAITING, the state of its old attempts.
 func state(d *store.Delivery) string {
 	switch d.Status {
 	case store.DeliverySucceeded:
@@ -255,10 +261,22 @@ func state(d *store.Delivery) string {
 	case store.DeliveryFailed:
 		return StateFailed
 	}
-	if d.AttemptCount > 0 {
+	if d.AttemptCount > cycleStart(d) {
 		return StateWaiting
 	}
 	return StateQueued
+}
+
+// cycleStart is how many attempts a delivery had when its current
+// sending began: 0 for a first send; for a resend (requeued with its
+// schedule's attempts added: MaxAttempts = attempts then + the
+// schedule's) the attempts before it.
+func cycleStart(d *store.Delivery) int {
+	sch, err := delivery.ParseSchedule(d.Schedule)
+	if err != nil || len(sch) == 0 {
+		return 0
+	}
+	return max(0, d.MaxAttempts-len(sch))
 }
 
 // message reads the delivery key names when it is a Mambu message: a

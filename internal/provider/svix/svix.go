@@ -261,19 +261,65 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 			fail(w, http.StatusUnauthorized, "authentication_failed", "Authorization header is missing: send 'Authorization: Bearer <token>'")
 			return
 		}
+		if h := r.Header.Get("Authorization"); len(h) > 6 && strings.EqualFold(h[:6], "basic ") {
+			// curl -u TOKEN: — Svix takes the token as a Bearer only;
+			// taken whole, "Basic …" was any token serve accepts.
+			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token: Svix takes the token as 'Authorization: Bearer <token>', not HTTP Basic auth")
+			return
+		}
+		if strings.HasPrefix(tok, "whsec_") {
+			// An endpoint's signing secret sent as the token (the two
+			// are mixed up): Svix refuses it, serve took any token.
+			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token: that is an endpoint's signing secret (whsec_…), "+
+				"which verifies the messages sent to it; the API takes your auth token (Authorization: Bearer testsk_…)")
+			return
+		}
 		if !a.s.KeyOK(tok) {
 			fail(w, http.StatusUnauthorized, "authentication_failed", "Invalid token")
+			return
+		}
+		if !boolQuery(w, r) {
 			return
 		}
 		h(w, r)
 	}
 }
 
+// boolQueries are the boolean query parameters of Svix's routes.
+var boolQueries = [...]string{"with_content", "include_archived", "get_if_exists", "with_msg", "expunge"}
+
+// boolQuery refuses a boolean query parameter that is not true or false,
+// as Svix's query parsing does (422): read as "not false" (or "true"),
+// with_content=False (Python's str(False), sent by requests) returned the
+// payloads it asked to leave out, and with_content=flase too.
+func boolQuery(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.RawQuery == "" {
+		return true
+	}
+	q := r.URL.Query()
+	for _, k := range boolQueries {
+		for _, v := range q[k] {
+			if v != "true" && v != "false" {
+				failValidation(w, []string{"query", k}, fmt.Sprintf("%s must be true or false, not %q", k, v))
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // idem replays a POST sent again with the same idempotency-key header,
 // which the official libraries put on every POST (auto_<uuid>) and keep
-// when they retry after a timeout or a 5xx.
+// when they retry after a timeout or a 5xx. Svix keys it by the token and
+// the request's URL as well (svix-server's IdempotencyKey hashes the auth
+// token, the key and the URI): the same key sent to another path (a key
+// derived from an order id, used to create the application, then its
+// endpoint, or to send one message to two applications) is another
+// request, not a conflict.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
-	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", provider.BearerToken, func(w http.ResponseWriter, r *http.Request) {
+	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", func(r *http.Request) string {
+		return provider.BearerToken(r) + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
+	}, func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusConflict, "conflict", "This idempotency-key was used with another request")
 	}, h)
 }
