@@ -3,13 +3,25 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // checkLaterSchemas checks, on a store an older binary wrote and the
@@ -192,4 +204,174 @@ func checkLaterSchemas(t *testing.T, u *upgradeEnv, old map[string]store.Record)
 	if len(after) != len(wantAfter)+1 {
 		t.Errorf("deliveries list --event card.created after a trigger on the upgraded store: %d deliveries, want %d", len(after), len(wantAfter)+1)
 	}
+}
+
+// TestUpgfixInspectorOnUpgradedStores: the inspector (hookctl ui) on a
+// store that a binary of SQLite 8-14 / PostgreSQL 11-16 wrote and the
+// current one migrated: its log shows every delivery the old binary
+// exported, its filters by type and by a subscription deleted before the
+// upgrade find theirs, and its live log sends a delivery written after
+// the upgrade (PostgreSQL's rows from before schema 14 have no txid, the
+// live log's marker; SQLite's seqs became AUTOINCREMENT in 11 and 12).
+func TestUpgfixInspectorOnUpgradedStores(t *testing.T) {
+	type fixture struct{ name, store, export string }
+	var fs []fixture
+	sqliteFixtures := upgradeFixtures(t, "sqlite-", ".db.gz")
+	for _, v := range sortedKeys(sqliteFixtures) {
+		if v >= 8 {
+			fs = append(fs, fixture{fmt.Sprintf("sqlite-v%d", v), sqliteFixtures[v],
+				filepath.Join("testdata", "upgrade", fmt.Sprintf("sqlite-v%d.export.jsonl", v))})
+		}
+	}
+	if os.Getenv("HOOKCTL_TEST_POSTGRES") != "" {
+		pgFixtures := upgradeFixtures(t, "pg-", ".sql")
+		for _, v := range sortedKeys(pgFixtures) {
+			if v >= 11 {
+				fs = append(fs, fixture{fmt.Sprintf("pg-v%d", v), pgFixtures[v],
+					filepath.Join("testdata", "upgrade", fmt.Sprintf("pg-v%d.export.jsonl", v))})
+			}
+		}
+	}
+	href := regexp.MustCompile(`href="/deliveries/([0-9a-f-]{36})"`)
+	for _, fx := range fs {
+		t.Run(fx.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			storeArg := filepath.Join(dir, "hookctl.db")
+			if strings.HasPrefix(fx.name, "pg-") {
+				storeArg = pgtest.URL(t)
+				restorePostgresDump(t, storeArg, fx.store)
+			} else {
+				gunzipTo(t, fx.store, storeArg)
+			}
+			f, err := os.Open(fx.export)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := readDump(t, f)
+			f.Close()
+			u := newUpgradeEnv(t, dir, storeArg)
+			u.ok("store", "migrate")
+			base := upgfixStartUI(t, u)
+
+			page := func(query string) map[string]bool {
+				t.Helper()
+				resp, err := http.Get(base + "/" + query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET /%s: %s\n%s", query, resp.Status, b)
+				}
+				ids := map[string]bool{}
+				for _, m := range href.FindAllStringSubmatch(string(b), -1) {
+					ids[m[1]] = true
+				}
+				return ids
+			}
+			check := func(query string, keep func(d *store.Delivery) bool) {
+				t.Helper()
+				got := page(query)
+				n := 0
+				for _, r := range old {
+					if d := r.Delivery; d != nil && keep(d) {
+						n++
+						if !got[d.ID] {
+							t.Errorf("the inspector's log /%s does not show delivery %s", query, d.ID)
+						}
+					}
+				}
+				if n == 0 {
+					t.Fatalf("no delivery of the old store for /%s", query)
+				}
+				if len(got) != n {
+					t.Errorf("the inspector's log /%s shows %d deliveries, want %d", query, len(got), n)
+				}
+			}
+			check("", func(*store.Delivery) bool { return true })
+			check("?type=card.created", func(d *store.Delivery) bool {
+				e := old["event "+d.EventID].Event
+				return e != nil && e.Type == "card.created"
+			})
+			for _, r := range old {
+				if d := r.Delivery; d != nil && d.DeletedSubscriptionID != "" {
+					id := d.DeletedSubscriptionID
+					check("?subscription="+id, func(d *store.Delivery) bool { return d.DeletedSubscriptionID == id })
+				}
+			}
+
+			// The live log sends a delivery written after the upgrade.
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+"/live", nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			sc := bufio.NewScanner(resp.Body)
+			sc.Buffer(nil, 8<<20)
+			for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: hello") {
+			}
+			to, _ := upgradeReceiver(t)
+			var trig struct {
+				Deliveries []struct {
+					ID string `json:"id"`
+				} `json:"deliveries"`
+			}
+			u.jsonOut(&trig, "trigger", "card.created", "--url", to, "--secret", "whsec_plJ3nmyCDGBKInavdOK15jsl", "--no-retry")
+			if len(trig.Deliveries) != 1 {
+				t.Fatalf("trigger -o json: %d deliveries", len(trig.Deliveries))
+			}
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), `data-delivery-id=\"`+trig.Deliveries[0].ID) {
+					return
+				}
+			}
+			t.Errorf("the live log on the upgraded store did not send delivery %s, triggered after the upgrade (%v)", trig.Deliveries[0].ID, sc.Err())
+		})
+	}
+}
+
+// upgfixStartUI starts hookctl ui on u's store and returns its base URL.
+func upgfixStartUI(t *testing.T, u *upgradeEnv) string {
+	t.Helper()
+	c := exec.Command(u.bin, "ui", "--addr", "127.0.0.1:0", "--no-open", "-o", "json")
+	c.Dir = u.dir
+	c.Env = []string{"HOME=" + u.dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(u.dir, "config"),
+		"XDG_DATA_HOME=" + filepath.Join(u.dir, "data"), "HOOKCTL_STORE=" + u.store,
+		"PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var l struct{ Kind, URL string }
+			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Kind == "ready" {
+				ready <- strings.TrimSuffix(l.URL, "/")
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case base, ok := <-ready:
+		if !ok {
+			t.Fatalf("hookctl ui exited before it was ready\n%s", stderr.String())
+		}
+		return base
+	case <-time.After(60 * time.Second):
+		t.Fatalf("hookctl ui not ready in 60s\n%s", stderr.String())
+	}
+	return ""
 }
