@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,14 +207,16 @@ func checkLaterSchemas(t *testing.T, u *upgradeEnv, old map[string]store.Record)
 	}
 }
 
-// TestUpgfixInspectorOnUpgradedStores: the inspector (hookctl ui) on a
-// store that a binary of SQLite 8-14 / PostgreSQL 11-16 wrote and the
-// current one migrated: its log shows every delivery the old binary
-// exported, its filters by type and by a subscription deleted before the
-// upgrade find theirs, and its live log sends a delivery written after
-// the upgrade (PostgreSQL's rows from before schema 14 have no txid, the
-// live log's marker; SQLite's seqs became AUTOINCREMENT in 11 and 12).
-func TestUpgfixInspectorOnUpgradedStores(t *testing.T) {
+// TestUpgfixLiveViewsOnUpgradedStores: the inspector (hookctl ui) and
+// deliveries tail on a store that a binary of SQLite 8-14 / PostgreSQL
+// 11-16 wrote and the current one migrated: the inspector's log shows
+// every delivery the old binary exported, its filters by type and by a
+// subscription deleted before the upgrade find theirs, its live log
+// sends a delivery written after the upgrade (PostgreSQL's rows from
+// before schema 14 have no txid, the live log's marker; SQLite's seqs
+// became AUTOINCREMENT in 11 and 12), and tail shows a replay of an old
+// delivery.
+func TestUpgfixLiveViewsOnUpgradedStores(t *testing.T) {
 	type fixture struct{ name, store, export string }
 	var fs []fixture
 	sqliteFixtures := upgradeFixtures(t, "sqlite-", ".db.gz")
@@ -325,14 +328,88 @@ func TestUpgfixInspectorOnUpgradedStores(t *testing.T) {
 			if len(trig.Deliveries) != 1 {
 				t.Fatalf("trigger -o json: %d deliveries", len(trig.Deliveries))
 			}
-			for sc.Scan() {
-				if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), `data-delivery-id=\"`+trig.Deliveries[0].ID) {
-					return
+			sent := false
+			for !sent && sc.Scan() {
+				sent = strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), `data-delivery-id=\"`+trig.Deliveries[0].ID)
+			}
+			if !sent {
+				t.Errorf("the live log on the upgraded store did not send delivery %s, triggered after the upgrade (%v)", trig.Deliveries[0].ID, sc.Err())
+			}
+
+			// deliveries tail shows the replay of a delivery the old
+			// binary sent (the requeue log: SQLite 9 / PostgreSQL 12, its
+			// txid PostgreSQL 15), as it does on a store made today.
+			var replayed string
+			for _, r := range old {
+				if d := r.Delivery; d != nil && d.Status == store.DeliverySucceeded && d.Kind == "" && d.SubscriptionID != "" {
+					replayed = d.ID
 				}
 			}
-			t.Errorf("the live log on the upgraded store did not send delivery %s, triggered after the upgrade (%v)", trig.Deliveries[0].ID, sc.Err())
+			if replayed == "" {
+				t.Fatal("the old store has no succeeded delivery of a subscription to replay")
+			}
+			tail := upgfixStart(t, u, "deliveries", "tail", "-n", "0", "--timeout", "90s", "-o", "json")
+			if !tail.waitStderr("Following", 60*time.Second) {
+				t.Fatalf("deliveries tail did not start following in 60s\n%s", tail.stderr())
+			}
+			u.ok("replay", replayed, "--force", "--yes", "--no-retry", "--to", to)
+			if !tail.waitStdout(`"delivery_id":"`+replayed+`"`, 60*time.Second) {
+				t.Errorf("deliveries tail on the upgraded store did not show the replay of %s in 60s\nstdout: %s\nstderr: %s",
+					replayed, tail.stdout(), tail.stderr())
+			}
 		})
 	}
+}
+
+// upgfixProc is a hookctl process of the test, its output gathered.
+type upgfixProc struct {
+	mu       sync.Mutex
+	out, err bytes.Buffer
+}
+
+func (p *upgfixProc) stdout() string { p.mu.Lock(); defer p.mu.Unlock(); return p.out.String() }
+func (p *upgfixProc) stderr() string { p.mu.Lock(); defer p.mu.Unlock(); return p.err.String() }
+
+// wait polls get until it contains s, for at most d.
+func (p *upgfixProc) wait(get func() string, s string, d time.Duration) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(get(), s) {
+			return true
+		}
+	}
+	return strings.Contains(get(), s)
+}
+
+func (p *upgfixProc) waitStdout(s string, d time.Duration) bool { return p.wait(p.stdout, s, d) }
+func (p *upgfixProc) waitStderr(s string, d time.Duration) bool { return p.wait(p.stderr, s, d) }
+
+type upgfixWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w upgfixWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(b)
+}
+
+// upgfixStart starts hookctl with args on u's store; it is killed when
+// the test ends.
+func upgfixStart(t *testing.T, u *upgradeEnv, args ...string) *upgfixProc {
+	t.Helper()
+	c := exec.Command(u.bin, args...)
+	c.Dir = u.dir
+	c.Env = []string{"HOME=" + u.dir, "HOOKCTL_CONFIG_DIR=" + filepath.Join(u.dir, "config"),
+		"XDG_DATA_HOME=" + filepath.Join(u.dir, "data"), "HOOKCTL_STORE=" + u.store,
+		"PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	p := &upgfixProc{}
+	c.Stdout, c.Stderr = upgfixWriter{&p.mu, &p.out}, upgfixWriter{&p.mu, &p.err}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	return p
 }
 
 // upgfixStartUI starts hookctl ui on u's store and returns its base URL.
