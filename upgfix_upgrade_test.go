@@ -489,3 +489,25 @@ func TestUpgfixImportOldExports(t *testing.T) {
 		})
 	}
 }
+
+// checkUnsignedRecovered: the unsigned request an old listen journalled
+// (journal-vN/unsigned.body, N >= 8) is recovered with its body and its
+// X-Raw header byte for byte, neither of them UTF-8, and the verdict
+// that it was not signed.
+func checkUnsignedRecovered(t *testing.T, recs map[string]store.Record, body []byte) {
+	t.Helper()
+	for _, r := range recs {
+		e := r.Event
+		if e == nil || !bytes.Equal(e.Payload, body) {
+			continue
+		}
+		if e.Source != store.SourceReceived || !strings.HasPrefix(e.Verdict, "invalid") {
+			t.Errorf("the recovered unsigned request: source %q, verdict %q, want received, invalid: …", e.Source, e.Verdict)
+		}
+		if got := e.Headers["X-Raw"]; len(got) != 1 || got[0] != "caf\xe9 \xff" {
+			t.Errorf("the recovered unsigned request's X-Raw header: %q, want %q", got, "caf\xe9 \xff")
+		}
+		return
+	}
+	t.Errorf("no recovered event has the unsigned request's body %q", body)
+}

@@ -132,6 +132,13 @@ journal_fixture() {
 		HOOKCTL_STORE=$work/j$v/trigger.db $bin trigger "$ty" --url "http://127.0.0.1:$lp/" \
 			--secret whsec_plJ3nmyCDGBKInavdOK15jsl --no-retry >/dev/null 2>&1
 	done
+	if [ "$v" -ge 8 ]; then
+		# and an unsigned request whose body and X-Raw header are not
+		# UTF-8 (answered 401, journalled): unsigned.body is its body
+		printf 'caf\xe9 \xff\xfe\x00\x01 not UTF-8\r\n' >"$work/unsigned.body"
+		curl -s -o /dev/null --data-binary @"$work/unsigned.body" -H 'Content-Type: application/octet-stream' \
+			-H "$(printf 'X-Raw: caf\xe9 \xff')" "http://127.0.0.1:$lp/binary"
+	fi
 	kill -KILL "$lpid"
 	wait "$lpid" || true
 	exec {LOCK[1]}>&-
@@ -142,6 +149,7 @@ journal_fixture() {
 	gzip -9n <"$HOOKCTL_STORE" >"$out/hookctl.db.gz"
 	if [ -s "$HOOKCTL_STORE-wal" ]; then gzip -9n <"$HOOKCTL_STORE-wal" >"$out/hookctl.db-wal.gz"; fi
 	for f in "$jdir"/journal/*.journal; do gzip -9n <"$f" >"$out/journal/$(basename "$f").gz"; done
+	if [ "$v" -ge 8 ]; then cp "$work/unsigned.body" "$out/unsigned.body"; fi
 	echo "$HOOKCTL_STORE" >"$out/store-path.txt"
 	HOOKCTL_STORE=$work/j$v/trigger.db $bin store export >"$out/sent.export.jsonl"
 	rm -rf "$jdir"
@@ -167,6 +175,10 @@ env_for() { # env_for NAME: a fresh data and config directory
 	export XDG_DATA_HOME=$work/$1/data HOOKCTL_CONFIG_DIR=$work/$1/cfg NO_COLOR=1
 }
 
+# PARTS="journal": only those kinds of fixtures (stores: sqlite-* and
+# pg-*; journal: journal-*; config: config-*), default all three.
+has_part() { case " ${PARTS:-stores journal config} " in *" $1 "*) return 0 ;; esac; return 1; }
+
 grep -v '^#' "$here/commits.txt" | while read -r commit sv pv; do
 	bin=$BIN_DIR/hookctl-${commit:0:12}
 	# ONLY="f3f03ab 651e646": those commits' fixtures only (7-hex prefixes)
@@ -176,18 +188,20 @@ grep -v '^#' "$here/commits.txt" | while read -r commit sv pv; do
 	next_pv=$(grep -v '^#' "$here/commits.txt" | awk -v c="$commit" 'f{print $3; exit} $1==c{f=1}')
 	# SQLite: the last commit of each version
 	if [ "$next_sv" != "$sv" ]; then
-		env_for "s$sv"
-		export HOOKCTL_STORE=$work/s$sv/hookctl.db
-		scenario "$bin" "$sv"
-		[ ! -e "$HOOKCTL_STORE-wal" ] || [ ! -s "$HOOKCTL_STORE-wal" ] || { echo "WAL left for v$sv" >&2; exit 1; }
-		$bin store export >"$here/sqlite-v$sv.export.jsonl"
-		gzip -9n <"$HOOKCTL_STORE" >"$here/sqlite-v$sv.db.gz"
-		echo "sqlite v$sv: $commit" >&2
-		if [ "$sv" -ge 3 ]; then journal_fixture "$bin" "$sv"; fi
-		config_fixture "$bin" "$sv"
+		if has_part stores; then
+			env_for "s$sv"
+			export HOOKCTL_STORE=$work/s$sv/hookctl.db
+			scenario "$bin" "$sv"
+			[ ! -e "$HOOKCTL_STORE-wal" ] || [ ! -s "$HOOKCTL_STORE-wal" ] || { echo "WAL left for v$sv" >&2; exit 1; }
+			$bin store export >"$here/sqlite-v$sv.export.jsonl"
+			gzip -9n <"$HOOKCTL_STORE" >"$here/sqlite-v$sv.db.gz"
+			echo "sqlite v$sv: $commit" >&2
+		fi
+		if [ "$sv" -ge 3 ] && has_part journal; then journal_fixture "$bin" "$sv"; fi
+		if has_part config; then config_fixture "$bin" "$sv"; fi
 	fi
 	# PostgreSQL: the last commit of each version
-	if [ "$next_pv" != "$pv" ] && [ -n "${HOOKCTL_TEST_POSTGRES:-}" ]; then
+	if [ "$next_pv" != "$pv" ] && [ -n "${HOOKCTL_TEST_POSTGRES:-}" ] && has_part stores; then
 		env_for "p$pv"
 		schema=hookctl_upgrade_fixture
 		psql_url=${HOOKCTL_TEST_POSTGRES}
