@@ -217,6 +217,7 @@ func checkLaterSchemas(t *testing.T, u *upgradeEnv, old map[string]store.Record)
 // became AUTOINCREMENT in 11 and 12), and tail shows a replay of an old
 // delivery.
 func TestUpgfixLiveViewsOnUpgradedStores(t *testing.T) {
+	slowFaultTest(t, "the inspector and tail on every upgraded fixture")
 	type fixture struct{ name, store, export string }
 	var fs []fixture
 	sqliteFixtures := upgradeFixtures(t, "sqlite-", ".db.gz")
@@ -466,6 +467,7 @@ func upgfixStartReady(t *testing.T, u *upgradeEnv, args ...string) string {
 // field for field. With PostgreSQL, each export goes to the other
 // backend (a SQLite export into PostgreSQL, and back), else to SQLite.
 func TestUpgfixImportOldExports(t *testing.T) {
+	slowFaultTest(t, "every old export imported")
 	exports, err := filepath.Glob(filepath.Join("testdata", "upgrade", "*-v*.export.jsonl"))
 	if err != nil || len(exports) == 0 {
 		t.Fatalf("no testdata/upgrade/*-v*.export.jsonl (%v)", err)
@@ -526,6 +528,7 @@ func checkUnsignedRecovered(t *testing.T, recs map[string]store.Record, body []b
 // found by its eventId (SQLite 12 rebuilt the events table and the
 // indexes serve reads them by).
 func TestUpgfixServeOnUpgradedStores(t *testing.T) {
+	slowFaultTest(t, "serve on every upgraded fixture")
 	type fixture struct{ name, store, export string }
 	var fs []fixture
 	sqliteFixtures := upgradeFixtures(t, "sqlite-", ".db.gz")
