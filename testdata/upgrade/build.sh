@@ -10,6 +10,8 @@ repo=$(git rev-parse --show-toplevel)
 while read -r commit _; do
 	[ -n "$commit" ] || continue
 	case $commit in \#*) continue ;; esac
+	# ONLY="f3f03ab 651e646": build those commits only (7-hex prefixes)
+	if [ -n "${ONLY:-}" ]; then case " $ONLY " in *" ${commit:0:7} "*) ;; *) continue ;; esac; fi
 	out=$BIN_DIR/hookctl-${commit:0:12}
 	[ -x "$out" ] && continue
 	wt=/tmp/upg-${commit:0:12}

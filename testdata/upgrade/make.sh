@@ -28,16 +28,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-coproc RECV { exec python3 "$here/receiver.py"; }
+# A self-signed certificate for the TLS receiver (trigger --insecure).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-keyout "$work/tls.key" -out "$work/tls.crt" >/dev/null 2>&1
+coproc RECV { exec python3 "$here/receiver.py" "$work/tls.crt" "$work/tls.key"; }
 pids+=("$RECV_PID")
-read -r OK FAIL <&"${RECV[0]}"
+read -r OK FAIL TLS <&"${RECV[0]}"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "nothing on port $1" >&2; return 1; }
 
-# scenario BIN: records into $HOOKCTL_STORE what a user of BIN would have.
+# scenario BIN SV: records into $HOOKCTL_STORE what a user of BIN (whose
+# newest SQLite schema is SV) would have. From SQLite schema 8 on (the
+# fixtures added after schema 7's) it also records what the later schemas
+# store: a subscription deleted after its deliveries, an attempt sent with
+# --insecure to an https receiver, a replay (the requeue log), check's
+# probes, and a received event whose body and a header are not UTF-8.
 scenario() {
-	local bin=$1 s1 s3 lp lpid
+	local bin=$1 sv=$2 s1 s3 s4 lp lpid
 	s1=$($bin subscribe --url "http://127.0.0.1:$OK/hooks" --events 'card.*' --description 'ok receiver' \
 		--header 'Authorization: Bearer t0k3n' --header 'X-Env: upgrade' \
 		--secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw -o json | jq -r .webhook_id)
@@ -46,6 +54,11 @@ scenario() {
 	s3=$($bin subscribe --url "http://127.0.0.1:$OK/disabled" --events 'kyc.*' --description 'disabled one' -o json | jq -r .webhook_id)
 	$bin subscriptions disable "$s3" >/dev/null
 	$bin subscriptions rotate-secret "$s1" >/dev/null
+	if [ "$sv" -ge 8 ]; then
+		# deleted below, once card.created went to it
+		s4=$($bin subscribe --url "http://127.0.0.1:$OK/gone" --events 'card.*' --description 'deleted one' \
+			--secret whsec_4Dlc9DGpNdG3aCT0tJrMfb4JYWIoCRMW -o json | jq -r .webhook_id)
+	fi
 	# succeeded (ok receiver) and failed after 2 attempts (failing receiver)
 	$bin trigger card.created --retry-schedule 0s,10ms >/dev/null 2>&1 || true
 	# pending: one failed attempt, the next one an hour away
@@ -57,6 +70,11 @@ scenario() {
 	wait_port "$lp"
 	$bin trigger card.status.lost --url "http://127.0.0.1:$lp/" --secret whsec_plJ3nmyCDGBKInavdOK15jsl --no-retry >/dev/null 2>&1 || true
 	$bin trigger card.status.stolen --url "http://127.0.0.1:$lp/" --secret whsec_wrongwrongwrongwrongwrong0 --no-retry >/dev/null 2>&1 || true
+	if [ "$sv" -ge 8 ]; then
+		# unsigned, a body and a header value that are not UTF-8: recorded, answered 401
+		printf 'caf\xe9 \xff\xfe\x00\x01 not UTF-8\r\n' | curl -s -o /dev/null --data-binary @- \
+			-H 'Content-Type: application/octet-stream' -H "$(printf 'X-Raw: caf\xe9 \xff')" "http://127.0.0.1:$lp/binary" || true
+	fi
 	kill -INT "$lpid"
 	wait "$lpid" || true
 	# serve's Svix objects (stored since SQLite schema 7 / PostgreSQL 10)
@@ -73,6 +91,21 @@ scenario() {
 		sleep 1 # the in-process worker delivers the message
 		kill -INT "$spid"
 		wait "$spid" || true
+	fi
+	if [ "$sv" -ge 8 ]; then
+		# an attempt sent accepting any TLS certificate (recorded since SQLite 10 / PostgreSQL 13)
+		$bin trigger card.created --url "https://127.0.0.1:$TLS/secure" --secret whsec_plJ3nmyCDGBKInavdOK15jsl \
+			--insecure --no-retry >/dev/null 2>&1 || true
+		# a replay of a succeeded delivery: a manual attempt, the requeue log (SQLite 9 / PostgreSQL 12)
+		local okd
+		okd=$($bin deliveries list --status succeeded --subscription "$s1" -o json | jq -r '.[0].id')
+		$bin replay "$okd" --force --yes --no-retry >/dev/null 2>&1 || true
+		# check's probes (kind probe, events of source check); the receiver
+		# answers 200 to everything, so rejects-missing-signature fails
+		$bin check "http://127.0.0.1:$OK/check" --provider bond --secret whsec_plJ3nmyCDGBKInavdOK15jsl \
+			--only accepts-valid,rejects-missing-signature >/dev/null 2>&1 || true
+		# the subscription's deliveries stay; since SQLite 14 / PostgreSQL 16 they keep its id
+		$bin subscriptions delete "$s4" --yes >/dev/null
 	fi
 	$bin store info >/dev/null
 }
@@ -99,6 +132,13 @@ journal_fixture() {
 		HOOKCTL_STORE=$work/j$v/trigger.db $bin trigger "$ty" --url "http://127.0.0.1:$lp/" \
 			--secret whsec_plJ3nmyCDGBKInavdOK15jsl --no-retry >/dev/null 2>&1
 	done
+	if [ "$v" -ge 8 ]; then
+		# and an unsigned request whose body and X-Raw header are not
+		# UTF-8 (answered 401, journalled): unsigned.body is its body
+		printf 'caf\xe9 \xff\xfe\x00\x01 not UTF-8\r\n' >"$work/unsigned.body"
+		curl -s -o /dev/null --data-binary @"$work/unsigned.body" -H 'Content-Type: application/octet-stream' \
+			-H "$(printf 'X-Raw: caf\xe9 \xff')" "http://127.0.0.1:$lp/binary"
+	fi
 	kill -KILL "$lpid"
 	wait "$lpid" || true
 	exec {LOCK[1]}>&-
@@ -109,6 +149,7 @@ journal_fixture() {
 	gzip -9n <"$HOOKCTL_STORE" >"$out/hookctl.db.gz"
 	if [ -s "$HOOKCTL_STORE-wal" ]; then gzip -9n <"$HOOKCTL_STORE-wal" >"$out/hookctl.db-wal.gz"; fi
 	for f in "$jdir"/journal/*.journal; do gzip -9n <"$f" >"$out/journal/$(basename "$f").gz"; done
+	if [ "$v" -ge 8 ]; then cp "$work/unsigned.body" "$out/unsigned.body"; fi
 	echo "$HOOKCTL_STORE" >"$out/store-path.txt"
 	HOOKCTL_STORE=$work/j$v/trigger.db $bin store export >"$out/sent.export.jsonl"
 	rm -rf "$jdir"
@@ -134,33 +175,40 @@ env_for() { # env_for NAME: a fresh data and config directory
 	export XDG_DATA_HOME=$work/$1/data HOOKCTL_CONFIG_DIR=$work/$1/cfg NO_COLOR=1
 }
 
+# PARTS="journal": only those kinds of fixtures (stores: sqlite-* and
+# pg-*; journal: journal-*; config: config-*), default all three.
+has_part() { case " ${PARTS:-stores journal config} " in *" $1 "*) return 0 ;; esac; return 1; }
+
 grep -v '^#' "$here/commits.txt" | while read -r commit sv pv; do
 	bin=$BIN_DIR/hookctl-${commit:0:12}
+	# ONLY="f3f03ab 651e646": those commits' fixtures only (7-hex prefixes)
+	if [ -n "${ONLY:-}" ]; then case " $ONLY " in *" ${commit:0:7} "*) ;; *) continue ;; esac; fi
 	[ -x "$bin" ] || { echo "no $bin: run build.sh" >&2; exit 1; }
-	[ -z "${ONLY:-}" ] || [ "$ONLY" = "${commit:0:7}" ] || continue
 	next_sv=$(grep -v '^#' "$here/commits.txt" | awk -v c="$commit" 'f{print $2; exit} $1==c{f=1}')
 	next_pv=$(grep -v '^#' "$here/commits.txt" | awk -v c="$commit" 'f{print $3; exit} $1==c{f=1}')
 	# SQLite: the last commit of each version
 	if [ "$next_sv" != "$sv" ]; then
-		env_for "s$sv"
-		export HOOKCTL_STORE=$work/s$sv/hookctl.db
-		scenario "$bin"
-		[ ! -e "$HOOKCTL_STORE-wal" ] || [ ! -s "$HOOKCTL_STORE-wal" ] || { echo "WAL left for v$sv" >&2; exit 1; }
-		$bin store export >"$here/sqlite-v$sv.export.jsonl"
-		gzip -9n <"$HOOKCTL_STORE" >"$here/sqlite-v$sv.db.gz"
-		echo "sqlite v$sv: $commit" >&2
-		if [ "$sv" -ge 3 ]; then journal_fixture "$bin" "$sv"; fi
-		config_fixture "$bin" "$sv"
+		if has_part stores; then
+			env_for "s$sv"
+			export HOOKCTL_STORE=$work/s$sv/hookctl.db
+			scenario "$bin" "$sv"
+			[ ! -e "$HOOKCTL_STORE-wal" ] || [ ! -s "$HOOKCTL_STORE-wal" ] || { echo "WAL left for v$sv" >&2; exit 1; }
+			$bin store export >"$here/sqlite-v$sv.export.jsonl"
+			gzip -9n <"$HOOKCTL_STORE" >"$here/sqlite-v$sv.db.gz"
+			echo "sqlite v$sv: $commit" >&2
+		fi
+		if [ "$sv" -ge 3 ] && has_part journal; then journal_fixture "$bin" "$sv"; fi
+		if has_part config; then config_fixture "$bin" "$sv"; fi
 	fi
 	# PostgreSQL: the last commit of each version
-	if [ "$next_pv" != "$pv" ] && [ -n "${HOOKCTL_TEST_POSTGRES:-}" ]; then
+	if [ "$next_pv" != "$pv" ] && [ -n "${HOOKCTL_TEST_POSTGRES:-}" ] && has_part stores; then
 		env_for "p$pv"
 		schema=hookctl_upgrade_fixture
 		psql_url=${HOOKCTL_TEST_POSTGRES}
 		"$PGBIN/psql" -q "$psql_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
 		sep='?'; case $psql_url in *\?*) sep='&' ;; esac
 		export HOOKCTL_STORE="$psql_url${sep}search_path=$schema"
-		scenario "$bin"
+		scenario "$bin" "$sv"
 		$bin store export >"$here/pg-v$pv.export.jsonl"
 		"$PGBIN/pg_dump" --no-owner --no-privileges --inserts --schema="$schema" "$psql_url" |
 			grep -v '^\\' | grep -v '^-- Dumped' >"$here/pg-v$pv.sql"
