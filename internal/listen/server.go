@@ -131,6 +131,11 @@ type Server struct {
 
 	mu   sync.Mutex
 	seen map[string]bool // event id → last forward succeeded
+	// inflight counts the requests of each event id being handled: a
+	// copy that arrives while the first is still with the app is a
+	// duplicate too (trigger --duplicate, a provider's retry of a slow
+	// answer), though the first has not been marked seen yet.
+	inflight map[string]int
 
 	// secrets are the subscription's secrets in use (cfg.Secrets, then
 	// what ReloadSecrets read); reloadMu guards reloadedAt.
@@ -191,7 +196,7 @@ type headerKV struct{ k, v string }
 
 // NewServer checks cfg and builds the server.
 func NewServer(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, seen: make(map[string]bool)}
+	s := &Server{cfg: cfg, seen: make(map[string]bool), inflight: make(map[string]int)}
 	var id [8]byte
 	rand.Read(id[:])
 	s.via = "1.1 hookctl-" + hex.EncodeToString(id[:])
@@ -499,7 +504,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !seen && len(s.seen) >= 100000 {
 		clear(s.seen)
 	}
+	if !seen && s.inflight[meta.id] > 0 {
+		// The first copy is still being handled: its outcome is not
+		// known yet, and this one is no retry of a failure.
+		seen, prevOK = true, true
+	}
+	s.inflight[meta.id]++
 	s.mu.Unlock()
+	defer s.handled(meta.id)
 	kind, note := KindEvent, ""
 	if !s.wanted(meta.typ) {
 		// --events filters what is forwarded, as stripe listen --events
@@ -619,6 +631,17 @@ func (s *Server) wanted(typ string) bool {
 		}
 	}
 	return false
+}
+
+// handled ends a request's count in inflight.
+func (s *Server) handled(id string) {
+	s.mu.Lock()
+	if n := s.inflight[id] - 1; n > 0 {
+		s.inflight[id] = n
+	} else {
+		delete(s.inflight, id)
+	}
+	s.mu.Unlock()
 }
 
 func (s *Server) markSeen(id string, ok bool) {
