@@ -138,6 +138,7 @@ func redirectHint(a *store.Attempt) string {
 	if loc == "" {
 		return ""
 	}
+	rawLoc := loc
 	if u, err := url.Parse(a.RequestURL); err == nil {
 		if l, err := u.Parse(loc); err == nil {
 			loc = l.String()
@@ -146,7 +147,29 @@ func redirectHint(a *store.Attempt) string {
 	if !utf8.ValidString(loc) || strings.ContainsFunc(loc, unicode.IsControl) {
 		return ""
 	}
+	if viaListen(a) {
+		// The 3xx is the app's, passed on by listen as it came: a
+		// relative Location is the app's path, not one of listen's.
+		hostPort := a.RequestURL
+		if u, err := url.Parse(a.RequestURL); err == nil && u.Host != "" {
+			hostPort = u.Host
+		}
+		return fmt.Sprintf("hookctl listen at %s forwarded it to your app, which answered %d, redirecting to %s: webhooks do not follow redirects; point listen's --forward at the URL your app expects (listen's log names it)",
+			hostPort, a.ResponseStatus, rawLoc)
+	}
 	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", a.RequestURL, a.ResponseStatus, loc)
+}
+
+// viaListen: the attempt went to a subscription hookctl listen made for
+// itself (it carries the header only listen reads), so its answer is
+// the app's behind listen.
+func viaListen(a *store.Attempt) bool {
+	for k := range a.RequestHeaders {
+		if strings.EqualFold(k, ListenEventIDHeader) {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *FailureHints) add(hint string) {

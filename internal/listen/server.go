@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -85,7 +87,8 @@ type Config struct {
 	EventType func(id string) string
 	// OnHint, when set, hears once per provider that a rejected request
 	// looks like it came from that provider (its User-Agent), with what
-	// to do to verify that provider's events (SenderHint).
+	// to do to verify that provider's events (SenderHint); and once per
+	// place the app redirects a forward to, where (redirected).
 	OnHint func(string)
 }
 
@@ -819,6 +822,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		return
 	}
 	defer resp.Body.Close()
+	s.redirected(r, target, resp)
 	// The forward's log line comes once the sender has been answered: it
 	// says whether the answer reached the sender.
 	if rec == nil {
@@ -872,6 +876,40 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 	}
 	s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, senderError(gone, werr), rec.Delivery.ID)
+}
+
+// redirected tells (OnHint, once per place it redirects to) that the app
+// answered a forward with a redirect: the sender gets the 3xx and its
+// Location as the app sent them, which the sender cannot tell from
+// listen's own (a relative Location reads against listen's URL), and no
+// provider follows it. The hint names the app's URL it redirects to and,
+// for a request to listen's root, the --forward that reaches it.
+func (s *Server) redirected(r *http.Request, target string, resp *http.Response) {
+	if s.cfg.OnHint == nil || resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return
+	}
+	if u, err := url.Parse(target); err == nil {
+		if l, err := u.Parse(loc); err == nil {
+			l.User = nil
+			loc = l.String()
+		}
+	}
+	if !utf8.ValidString(loc) || strings.ContainsFunc(loc, unicode.IsControl) {
+		return
+	}
+	if _, done := s.hinted.LoadOrStore("redirect "+loc, true); done {
+		return
+	}
+	fix := "point --forward at the URL your app expects, or change the app's route"
+	if (r.URL.Path == "" || r.URL.Path == "/") && r.URL.RawQuery == "" {
+		fix = "hookctl listen --forward " + loc
+	}
+	s.cfg.OnHint(fmt.Sprintf("your app answered %d to %s %s, redirecting to %s: senders do not follow redirects, nor does listen: %s",
+		resp.StatusCode, r.Method, target, loc, fix))
 }
 
 // senderGone reports whether the sender has hung up (its own timeout ran
