@@ -114,6 +114,9 @@ func subscriptionHint(r Result) string {
 	switch {
 	case r.Disabled:
 		return "its endpoint answered 410 Gone, so subscription " + id + " is disabled now: once the endpoint is back, hookctl subscriptions enable " + id + ", then replay"
+	case r.NotSent && r.Final && r.Attempt.Error == errSubscriptionDisabled.Error() && r.StoppedListen != "":
+		// Enabled by hand, it would send to a port nothing listens at.
+		return "hookctl listen on " + r.StoppedListen + " stopped, so nothing was sent to its subscription " + id + ": start it again with the same settings (it takes its subscription back), then replay"
 	case r.NotSent && r.Final && r.Attempt.Error == errSubscriptionDisabled.Error():
 		// Final: a stopped listen's subscription (disabled until it
 		// starts again) keeps its deliveries on their schedule instead.
