@@ -38,6 +38,17 @@ func FailureHint(target, errText string) string {
 			if strings.Contains(errText, "connection refused") {
 				return "hookctl listen at " + hostPort + " could not reach the app it forwards to (connection refused): is your app running? (start it, then replay)"
 			}
+			// listen's reason, when its answer says it: what to change in
+			// listen (a CI log may hold trigger's output, not listen's).
+			if strings.Contains(errText, "x509: ") || strings.Contains(errText, "tls: failed to verify certificate") {
+				return "hookctl listen at " + hostPort + " does not trust the TLS certificate of the app it forwards to: for a self-signed one, start listen with --skip-verify (then replay)"
+			}
+			const within = "did not answer within "
+			if i := strings.Index(errText, within); i >= 0 {
+				if d, _, ok := strings.Cut(errText[i+len(within):], " (--timeout)"); ok && len(d) < 20 {
+					return "the app behind hookctl listen at " + hostPort + " did not answer within listen's --timeout (" + d + "): make it answer sooner (acknowledge first, then work), or start listen with a longer --timeout"
+				}
+			}
 			return "hookctl listen at " + hostPort + " answered 502: the app it forwards to did not answer (see listen's log)"
 		}
 		return ""
