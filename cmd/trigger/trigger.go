@@ -773,6 +773,15 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 		if err != nil {
 			return targets{}, err
 		}
+		if s.Status != store.StatusEnabled && s.Metadata[listen.MetaCreatedBy] == "listen" {
+			// Enabled by hand, it would send to a port nothing listens at.
+			where := s.CallbackURL
+			if p := s.Metadata[listen.MetaPort]; p != "" {
+				where = ":" + p
+			}
+			return targets{}, cli.Failf("subscription %s is disabled: hookctl listen on %s stopped (its subscription is disabled until it runs again)", s.ID, where).
+				Hint("start it again with the same settings (it takes its subscription back), or send ad hoc with --url")
+		}
 		if s.Status != store.StatusEnabled {
 			return targets{}, cli.Failf("subscription %s is disabled", s.ID).Hint("enable it: hookctl subscriptions enable %s", s.ID)
 		}

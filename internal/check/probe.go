@@ -666,6 +666,10 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	case o.noResponse() && !strings.Contains(o.a.Error, "malformed "):
 		stage := r.stage
 		r.dropped.CompareAndSwap(nil, &stage)
+		// It took the connection: reached, though it gave no answer. A
+		// receiver that dies on the very first probe is then gone for
+		// the probes after it, not unreachable for each in turn.
+		r.reached.Store(true)
 	}
 	return o
 }

@@ -29,6 +29,10 @@ type Result struct {
 	// NotSent: no request was made (the subscription is disabled, the
 	// event or the target could not be read); the attempt records why.
 	NotSent bool
+	// StoppedListen: not sent because the subscription is that of a
+	// hookctl listen that stopped (disabled until it runs again): where
+	// it listened (":8787", else its URL), for a hint to start it again.
+	StoppedListen string
 	// LeaseLost: another worker took the delivery meanwhile; this
 	// attempt was kept but decided nothing.
 	LeaseLost bool
@@ -550,6 +554,10 @@ func (e *Engine) process(ctx context.Context, j job) {
 		err = errSubscriptionDisabled
 		if sub.Metadata["created_by"] == "listen" { // listen.MetaCreatedBy
 			err = transientError{err}
+			res.StoppedListen = sub.CallbackURL
+			if p := sub.Metadata["listen_port"]; p != "" { // listen.MetaPort
+				res.StoppedListen = ":" + p
+			}
 		}
 	}
 	if err == nil {

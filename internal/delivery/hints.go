@@ -38,6 +38,17 @@ func FailureHint(target, errText string) string {
 			if strings.Contains(errText, "connection refused") {
 				return "hookctl listen at " + hostPort + " could not reach the app it forwards to (connection refused): is your app running? (start it, then replay)"
 			}
+			// listen's reason, when its answer says it: what to change in
+			// listen (a CI log may hold trigger's output, not listen's).
+			if strings.Contains(errText, "x509: ") || strings.Contains(errText, "tls: failed to verify certificate") {
+				return "hookctl listen at " + hostPort + " does not trust the TLS certificate of the app it forwards to: for a self-signed one, start listen with --skip-verify (then replay)"
+			}
+			const within = "did not answer within "
+			if i := strings.Index(errText, within); i >= 0 {
+				if d, _, ok := strings.Cut(errText[i+len(within):], " (--timeout)"); ok && len(d) < 20 {
+					return "the app behind hookctl listen at " + hostPort + " did not answer within listen's --timeout (" + d + "): make it answer sooner (acknowledge first, then work), or start listen with a longer --timeout"
+				}
+			}
 			return "hookctl listen at " + hostPort + " answered 502: the app it forwards to did not answer (see listen's log)"
 		}
 		return ""
@@ -114,6 +125,9 @@ func subscriptionHint(r Result) string {
 	switch {
 	case r.Disabled:
 		return "its endpoint answered 410 Gone, so subscription " + id + " is disabled now: once the endpoint is back, hookctl subscriptions enable " + id + ", then replay"
+	case r.NotSent && r.Final && r.Attempt.Error == errSubscriptionDisabled.Error() && r.StoppedListen != "":
+		// Enabled by hand, it would send to a port nothing listens at.
+		return "hookctl listen on " + r.StoppedListen + " stopped, so nothing was sent to its subscription " + id + ": start it again with the same settings (it takes its subscription back), then replay"
 	case r.NotSent && r.Final && r.Attempt.Error == errSubscriptionDisabled.Error():
 		// Final: a stopped listen's subscription (disabled until it
 		// starts again) keeps its deliveries on their schedule instead.
@@ -138,6 +152,7 @@ func redirectHint(a *store.Attempt) string {
 	if loc == "" {
 		return ""
 	}
+	rawLoc := loc
 	if u, err := url.Parse(a.RequestURL); err == nil {
 		if l, err := u.Parse(loc); err == nil {
 			loc = l.String()
@@ -146,7 +161,29 @@ func redirectHint(a *store.Attempt) string {
 	if !utf8.ValidString(loc) || strings.ContainsFunc(loc, unicode.IsControl) {
 		return ""
 	}
+	if viaListen(a) {
+		// The 3xx is the app's, passed on by listen as it came: a
+		// relative Location is the app's path, not one of listen's.
+		hostPort := a.RequestURL
+		if u, err := url.Parse(a.RequestURL); err == nil && u.Host != "" {
+			hostPort = u.Host
+		}
+		return fmt.Sprintf("hookctl listen at %s forwarded it to your app, which answered %d, redirecting to %s: webhooks do not follow redirects; point listen's --forward at the URL your app expects (listen's log names it)",
+			hostPort, a.ResponseStatus, rawLoc)
+	}
 	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", a.RequestURL, a.ResponseStatus, loc)
+}
+
+// viaListen: the attempt went to a subscription hookctl listen made for
+// itself (it carries the header only listen reads), so its answer is
+// the app's behind listen.
+func viaListen(a *store.Attempt) bool {
+	for k := range a.RequestHeaders {
+		if strings.EqualFold(k, ListenEventIDHeader) {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *FailureHints) add(hint string) {

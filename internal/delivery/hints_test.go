@@ -45,6 +45,10 @@ func TestFailureHints(t *testing.T) {
 		{"http://127.0.0.1:8787/", `HTTP 502 Bad Gateway: {"error":"the app did not answer","reason":"connection refused: is your app running? (dial tcp 127.0.0.1:3000: connect: connection refused)"}`,
 			"hookctl listen at 127.0.0.1:8787 could not reach the app it forwards to (connection refused): is your app running? (start it, then replay)"},
 		{"http://127.0.0.1:8787/", `HTTP 502 Bad Gateway: {"error":"the app did not answer","reason":"the app did not answer within 10s (--timeout)"}`,
+			"the app behind hookctl listen at 127.0.0.1:8787 did not answer within listen's --timeout (10s): make it answer sooner (acknowledge first, then work), or start listen with a longer --timeout"},
+		{"http://127.0.0.1:8787/", `HTTP 502 Bad Gateway: {"error":"the app did not answer","reason":"tls: failed to verify certificate: x509: certificate signed by unknown au…`,
+			"hookctl listen at 127.0.0.1:8787 does not trust the TLS certificate of the app it forwards to: for a self-signed one, start listen with --skip-verify (then replay)"},
+		{"http://127.0.0.1:8787/", `HTTP 502 Bad Gateway: {"error":"the app did not answer","reason":"the app closed the connection without an HTTP answer: does it crash on this request? (see its log)"}`,
 			"hookctl listen at 127.0.0.1:8787 answered 502: the app it forwards to did not answer (see listen's log)"},
 		// any other answer quoting a refused connection: the receiver is up
 		{"http://127.0.0.1:8080/h", `HTTP 503 Service Unavailable: upstream connect error: dial tcp 10.0.0.1:80: connect: connection refused`, ""},

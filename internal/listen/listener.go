@@ -319,15 +319,58 @@ func NotRunning(s *store.Subscription) string {
 type PortInUseError struct {
 	Addr string
 	Err  error
+	// ListenPID: the port is another hookctl listen's of this store, on
+	// this machine, still running (0: what holds it is not known).
+	ListenPID int
 }
 
 func (e *PortInUseError) Error() string {
+	if e.ListenPID != 0 {
+		return fmt.Sprintf("cannot listen on %s: another hookctl listen (pid %d) is running there", e.Addr, e.ListenPID)
+	}
 	return fmt.Sprintf("cannot listen on %s: the port is in use", e.Addr)
 }
 func (e *PortInUseError) Unwrap() error { return e.Err }
 func (e *PortInUseError) ExitCode() int { return 3 }
 func (e *PortInUseError) Hints() []string {
+	if e.ListenPID != 0 {
+		return []string{fmt.Sprintf("its events reach it already (its secret: hookctl listen --port %s --print-secret); to start this one instead, stop it (Ctrl-C in its terminal, or kill %d), or pick another port: hookctl listen --port 0 (a free port) or --port <n>",
+			portOf(e.Addr), e.ListenPID)}
+	}
 	return []string{"stop what uses it, or pick another port: hookctl listen --port 0 (a free port) or --port <n>"}
+}
+
+func portOf(addr string) string {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return p
+}
+
+// listenHolding is the pid of a running hookctl listen of this store, on
+// this machine, whose subscription says it listens on port (0: none
+// known): what a taken port is most often taken by.
+func listenHolding(ctx context.Context, st store.Store, port int) int {
+	if st == nil {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled})
+	if err != nil {
+		return 0
+	}
+	host, _ := os.Hostname()
+	for _, s := range subs {
+		if s.Metadata[MetaCreatedBy] != "listen" || s.Metadata[MetaPort] != strconv.Itoa(port) || s.Metadata[MetaHost] != host {
+			continue
+		}
+		if pid, err := strconv.Atoi(s.Metadata[MetaPID]); err == nil && pid > 0 && pid != os.Getpid() && delivery.ProcessAlive(pid) {
+			return pid
+		}
+	}
+	return 0
 }
 
 // Listener is a running receiver.
@@ -363,7 +406,11 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, &PortInUseError{Addr: addr, Err: err}
+			e := &PortInUseError{Addr: addr, Err: err}
+			if o.Port != 0 {
+				e.ListenPID = listenHolding(ctx, o.Store, o.Port)
+			}
+			return nil, e
 		}
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}

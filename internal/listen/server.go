@@ -26,6 +26,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -86,7 +88,8 @@ type Config struct {
 	EventType func(id string) string
 	// OnHint, when set, hears once per provider that a rejected request
 	// looks like it came from that provider (its User-Agent), with what
-	// to do to verify that provider's events (SenderHint).
+	// to do to verify that provider's events (SenderHint); and once per
+	// place the app redirects a forward to, where (redirected).
 	OnHint func(string)
 }
 
@@ -132,6 +135,11 @@ type Server struct {
 
 	mu   sync.Mutex
 	seen map[string]bool // event id → last forward succeeded
+	// inflight counts the requests of each event id being handled: a
+	// copy that arrives while the first is still with the app is a
+	// duplicate too (trigger --duplicate, a provider's retry of a slow
+	// answer), though the first has not been marked seen yet.
+	inflight map[string]int
 
 	// secrets are the subscription's secrets in use (cfg.Secrets, then
 	// what ReloadSecrets read); reloadMu guards reloadedAt.
@@ -192,7 +200,7 @@ type headerKV struct{ k, v string }
 
 // NewServer checks cfg and builds the server.
 func NewServer(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, seen: make(map[string]bool)}
+	s := &Server{cfg: cfg, seen: make(map[string]bool), inflight: make(map[string]int)}
 	var id [8]byte
 	rand.Read(id[:])
 	s.via = "1.1 hookctl-" + hex.EncodeToString(id[:])
@@ -500,7 +508,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !seen && len(s.seen) >= 100000 {
 		clear(s.seen)
 	}
+	if !seen && s.inflight[meta.id] > 0 {
+		// The first copy is still being handled: its outcome is not
+		// known yet, and this one is no retry of a failure.
+		seen, prevOK = true, true
+	}
+	s.inflight[meta.id]++
 	s.mu.Unlock()
+	defer s.handled(meta.id)
 	kind, note := KindEvent, ""
 	if !s.wanted(meta.typ) {
 		// --events filters what is forwarded, as stripe listen --events
@@ -620,6 +635,17 @@ func (s *Server) wanted(typ string) bool {
 		}
 	}
 	return false
+}
+
+// handled ends a request's count in inflight.
+func (s *Server) handled(id string) {
+	s.mu.Lock()
+	if n := s.inflight[id] - 1; n > 0 {
+		s.inflight[id] = n
+	} else {
+		delete(s.inflight, id)
+	}
+	s.mu.Unlock()
 }
 
 func (s *Server) markSeen(id string, ok bool) {
@@ -797,6 +823,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		return
 	}
 	defer resp.Body.Close()
+	s.redirected(r, target, resp)
 	// The forward's log line comes once the sender has been answered: it
 	// says whether the answer reached the sender.
 	if rec == nil {
@@ -850,6 +877,40 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, target string, 
 		}
 	}
 	s.forwarded(r, target, dur, meta, resp.StatusCode, errMsg, senderError(gone, werr), rec.Delivery.ID)
+}
+
+// redirected tells (OnHint, once per place it redirects to) that the app
+// answered a forward with a redirect: the sender gets the 3xx and its
+// Location as the app sent them, which the sender cannot tell from
+// listen's own (a relative Location reads against listen's URL), and no
+// provider follows it. The hint names the app's URL it redirects to and,
+// for a request to listen's root, the --forward that reaches it.
+func (s *Server) redirected(r *http.Request, target string, resp *http.Response) {
+	if s.cfg.OnHint == nil || resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return
+	}
+	if u, err := url.Parse(target); err == nil {
+		if l, err := u.Parse(loc); err == nil {
+			l.User = nil
+			loc = l.String()
+		}
+	}
+	if !utf8.ValidString(loc) || strings.ContainsFunc(loc, unicode.IsControl) {
+		return
+	}
+	if _, done := s.hinted.LoadOrStore("redirect "+loc, true); done {
+		return
+	}
+	fix := "point --forward at the URL your app expects, or change the app's route"
+	if (r.URL.Path == "" || r.URL.Path == "/") && r.URL.RawQuery == "" {
+		fix = "hookctl listen --forward " + loc
+	}
+	s.cfg.OnHint(fmt.Sprintf("your app answered %d to %s %s, redirecting to %s: senders do not follow redirects, nor does listen: %s",
+		resp.StatusCode, r.Method, target, loc, fix))
 }
 
 // senderGone reports whether the sender has hung up (its own timeout ran
