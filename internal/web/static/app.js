@@ -176,11 +176,43 @@
     connect();
   }
 
+  // markFaults marks the form's fields named in bad (space-separated)
+  // invalid, described by the page's message, and no others.
+  function markFaults(form, bad) {
+    form.querySelectorAll("input[name], select[name]").forEach(function (i) {
+      if ((" " + (bad || "") + " ").indexOf(" " + i.name + " ") >= 0) {
+        i.setAttribute("aria-invalid", "true");
+        i.setAttribute("aria-describedby", "filter-error");
+      } else {
+        i.removeAttribute("aria-invalid");
+        i.removeAttribute("aria-describedby");
+      }
+    });
+  }
+
+  // A filter form without the live log (the events page) loads its page
+  // with the filters given, as the log's applies them: a choice made or
+  // a time given at once, a typed pattern on Enter; the address holds
+  // the filters given, not every empty field.
+  function plainFilters(form) {
+    function go() {
+      var clean = new URLSearchParams();
+      new FormData(form).forEach(function (v, k) { if (v) clean.append(k, v); });
+      var qs = clean.toString();
+      location.assign(form.getAttribute("action") + (qs ? "?" + qs : ""));
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); go(); });
+    form.addEventListener("change", function (ev) {
+      if (ev.target.tagName === "SELECT" || ev.target.dataset.apply === "change") go();
+    });
+  }
+
   // Filter changes fetch the rows (the same server templates, as JSON)
   // instead of loading a new page.
   function filters() {
     var form = document.querySelector('form.filters[role="search"]');
     var table = document.getElementById("log");
+    if (form && !table) { plainFilters(form); return; }
     if (!form || !table || !window.fetch) return;
     var tbody = document.getElementById("rows");
     var timer = null, seq = 0;
@@ -207,10 +239,7 @@
           table.dataset.notlive = b.notLive || "";
           var rng = document.getElementById("range");
           if (rng) { rng.textContent = b.range || ""; rng.hidden = !b.range; }
-          form.querySelectorAll('input[data-apply="change"]').forEach(function (i) {
-            if ((" " + (b.rangeBad || "") + " ").indexOf(" " + i.name + " ") >= 0) i.setAttribute("aria-invalid", "true");
-            else i.removeAttribute("aria-invalid");
-          });
+          markFaults(form, b.bad);
           picks();
           // A change made (a select, Enter, a field left) is a step the
           // back button goes back to; typing in a field replaces it.
