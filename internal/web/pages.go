@@ -425,6 +425,10 @@ type logData struct {
 	// time range ended (a window in the past gets no new rows), or
 	// cannot be read.
 	NotLive string
+	// Ended: NotLive because the time range ended. The page still
+	// opens a stream while it shows pending rows, which reads no new rows
+	// and updates those until they settle (live: ended mode).
+	Ended bool
 	// Bad names every field at fault (RangeBad's, a type pattern that
 	// cannot match, a choice the form does not offer): filterForm.Bad.
 	Bad string
@@ -570,6 +574,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		// opens no stream (one would add none; the store's tail stops at
 		// the range's end anyway).
 		d.NotLive = "not live: the time range ended " + agoAt(q.Until, h.cfg.Now())
+		d.Ended = true
 	}
 	for _, row := range pg.Rows {
 		d.Rows = append(d.Rows, h.rowView(row))
@@ -679,7 +684,7 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
 		"top": d.TopSeq, "etop": d.EventTop, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS,
-		"notLive": d.NotLive, "range": d.Range, "rangeBad": d.RangeBad, "bad": d.Bad})
+		"notLive": d.NotLive, "range": d.Range, "rangeBad": d.RangeBad, "bad": d.Bad, "ended": d.Ended})
 }
 
 // ---- events ----

@@ -68,8 +68,14 @@
     function connect(resync) {
       stop();
       if (table.dataset.first !== "true") return;
-      // A time range that ended (or cannot be read): no stream, said.
-      if (table.dataset.notlive) { setState("paused", table.dataset.notlive); return; }
+      // A time range that cannot be read: no stream, said. One that
+      // ended: no new rows, said; while the page shows pending rows a
+      // stream updates them until they settle (the server sends no new
+      // rows, then done).
+      if (table.dataset.notlive) {
+        setState("paused", table.dataset.notlive, table.dataset.ended === "true" ? "no new rows: the time range ended; pending rows shown update until they settle" : "");
+        if (table.dataset.ended !== "true" || !pendingIDs()) return;
+      }
       var filter = table.dataset.filter || "";
       var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
@@ -89,7 +95,23 @@
         if (es !== mine) return;
         var h = {};
         try { h = JSON.parse(ev.data); } catch (e) { /* not JSON: the store was read */ }
-        if (!h.down) setState("on", "live");
+        if (h.ended) ended(h.ended);
+        else if (!h.down) setState("on", "live");
+      });
+      // The range's end passed: no new rows from now on (the stream
+      // still updates the pending rows shown, then says done).
+      function ended(text) {
+        table.dataset.notlive = text;
+        table.dataset.ended = "true";
+        setState("paused", text, "no new rows: the time range ended; pending rows shown update until they settle");
+      }
+      mine.addEventListener("ended", function (ev) {
+        if (es !== mine) return;
+        ended(JSON.parse(ev.data).text);
+      });
+      mine.addEventListener("done", function () {
+        if (es !== mine) return;
+        stop();
       });
       // The store cannot be read (PostgreSQL stopped, a SQLite file
       // unreadable): said once when it starts and once when it ends, in
@@ -98,6 +120,7 @@
         if (es !== mine) return;
         var n = JSON.parse(ev.data);
         if (n.down) setState("down", "waiting for the store", n.text);
+        else if (table.dataset.ended === "true") setState("paused", table.dataset.notlive, n.text);
         else setState("on", "live", n.text);
       });
       // The log was emptied or cut back under the page (serve's reset,
@@ -237,6 +260,7 @@
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
           table.dataset.notlive = b.notLive || "";
+          table.dataset.ended = b.ended ? "true" : "";
           var rng = document.getElementById("range");
           if (rng) { rng.textContent = b.range || ""; rng.hidden = !b.range; }
           markFaults(form, b.bad);
