@@ -56,6 +56,10 @@ func inspevSeedEvents(t *testing.T, st store.Store, n int, times ...time.Time) m
 func TestInspevEventsFilters(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
+	inspevEventsFilters(t, srv.URL, st)
+}
+
+func inspevEventsFilters(t *testing.T, base string, st store.Store) {
 	now := time.Now()
 	old, mid, recent := now.Add(-3*time.Hour), now.Add(-90*time.Minute), now.Add(-5*time.Minute)
 	inspevSeedEvents(t, st, 2, old, recent)
@@ -63,7 +67,7 @@ func TestInspevEventsFilters(t *testing.T) {
 	want := append([]string{}, ids["0 card.created bond invalid"]...)
 	var seen []string
 	next := "/events?type=card.*&provider=bond&verdict=rejected&from=2h&to=1h"
-	code, body := insptimeGet(t, srv.URL, next)
+	code, body := insptimeGet(t, base, next)
 	if code != 200 {
 		t.Fatalf("GET %s: %d", next, code)
 	}
@@ -78,7 +82,7 @@ func TestInspevEventsFilters(t *testing.T) {
 		if pages > 5 {
 			t.Fatal("more than 5 pages")
 		}
-		got, links := eventsPageOf(t, srv.URL, next)
+		got, links := eventsPageOf(t, base, next)
 		seen = append(seen, got...)
 		next = links["older"]
 		if next != "" {
@@ -110,7 +114,7 @@ func TestInspevEventsFilters(t *testing.T) {
 		}
 		next := "/events?verdict=" + filter + "&from=2h&to=1h"
 		for pages := 0; next != "" && pages < 6; pages++ {
-			got, links := eventsPageOf(t, srv.URL, next)
+			got, links := eventsPageOf(t, base, next)
 			seen = append(seen, got...)
 			next = links["older"]
 		}
@@ -130,6 +134,10 @@ func TestInspevEventsFilters(t *testing.T) {
 func TestInspevEventsBadFilters(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
+	inspevEventsBadFilters(t, srv.URL, st)
+}
+
+func inspevEventsBadFilters(t *testing.T, base string, st store.Store) {
 	inspevSeedEvents(t, st, 1, time.Now().Add(-time.Minute))
 	for _, c := range []struct{ path, msg, field string }{
 		{"/events?type=card*", `card*`, "type"},
@@ -141,7 +149,7 @@ func TestInspevEventsBadFilters(t *testing.T) {
 		{"/events?source=sent2", `unknown source &#34;sent2&#34;`, "source"},
 		{"/events?type=card.%00", `Type holds a NUL`, "type"},
 	} {
-		code, body := insptimeGet(t, srv.URL, c.path)
+		code, body := insptimeGet(t, base, c.path)
 		if code != 200 || !strings.Contains(body, `id="filter-error" data-testid="filter-error"`) || !strings.Contains(body, c.msg) {
 			t.Errorf("GET %s: %d; want 200 with the message %q: %.3000s", c.path, code, c.msg, body)
 			continue

@@ -108,10 +108,14 @@ func inspevNext(t *testing.T, ch <-chan inspevSSE) inspevSSE {
 func TestInspevLiveEndsWhenToPasses(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
+	inspevLiveEnds(t, srv.URL, st)
+}
+
+func inspevLiveEnds(t *testing.T, base string, st store.Store) {
 	first, cursor := inspevPending(t, st, time.Now().Add(-time.Minute))
 	inspevSettle(t, st, first)
 	to := time.Now().Add(time.Second)
-	ch := inspevStream(t, srv.URL, url.Values{"from": {time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano)},
+	ch := inspevStream(t, base, url.Values{"from": {time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano)},
 		"to": {to.UTC().Format(time.RFC3339Nano)}, "after": {fmt.Sprint(cursor)}, "etop": {"0"}})
 	if ev := inspevNext(t, ch); ev.name != "hello" || strings.Contains(ev.data, "ended") {
 		t.Fatalf("first event %+v, want a hello not ended", ev)
@@ -159,8 +163,12 @@ func TestInspevLiveEndsWhenToPasses(t *testing.T) {
 func TestInspevLivePastWindowUpdatesPending(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
+	inspevPastWindow(t, srv.URL, st)
+}
+
+func inspevPastWindow(t *testing.T, base string, st store.Store) {
 	id, seq := inspevPending(t, st, time.Now().Add(-90*time.Minute))
-	ch := inspevStream(t, srv.URL, url.Values{"from": {"2h"}, "to": {"1h"}, "after": {fmt.Sprint(seq)}, "etop": {"0"},
+	ch := inspevStream(t, base, url.Values{"from": {"2h"}, "to": {"1h"}, "after": {fmt.Sprint(seq)}, "etop": {"0"},
 		"pending": {id}, "shown": {"1"}})
 	if ev := inspevNext(t, ch); ev.name != "hello" || !strings.Contains(ev.data, `"ended":"not live: the time range ended at `) {
 		t.Fatalf("first event %+v, want a hello that says the range ended", ev)
