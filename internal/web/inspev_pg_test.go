@@ -14,7 +14,8 @@ import (
 
 // TestInspevPostgres: the events page's filters and the live log's end
 // of range (TestInspevEventsFilters, TestInspevEventsBadFilters,
-// TestInspevLiveEndsWhenToPasses, TestInspevLivePastWindowUpdatesPending)
+// TestInspevLiveEndsWhenToPasses, TestInspevLivePastWindowUpdatesPending,
+// TestInspevEventsLive, TestInspevEventsLiveRangeEnds)
 // on PostgreSQL.
 func TestInspevPostgres(t *testing.T) {
 	t.Parallel()
@@ -23,6 +24,8 @@ func TestInspevPostgres(t *testing.T) {
 		"events-bad":     inspevEventsBadFilters,
 		"live-ends":      inspevLiveEnds,
 		"past-window":    inspevPastWindow,
+		"events-live":    inspevEventsLive,
+		"events-ended":   inspevEventsLiveRangeEnds,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

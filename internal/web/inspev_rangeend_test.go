@@ -53,9 +53,15 @@ type inspevSSE struct{ name, data string }
 // closed when the stream ends.
 func inspevStream(t *testing.T, base string, q url.Values) <-chan inspevSSE {
 	t.Helper()
+	return inspevStreamAt(t, base+"/live?"+q.Encode())
+}
+
+// inspevStreamAt is inspevStream of any stream's URL.
+func inspevStreamAt(t *testing.T, u string) <-chan inspevSSE {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/live?"+q.Encode(), nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -708,6 +708,22 @@ type eventsData struct {
 	Range                      string
 	OlderURL, NewerURL, Newest template.URL
 	Paged                      bool // not the first page
+	// Live is the first page's stream (/live/events with the filters;
+	// "": none, an older page or filters that match nothing); NotLive
+	// says the range ended (the stream opens only while the page shows
+	// pending deliveries).
+	Live, NotLive string
+}
+
+// Pending reports whether the page shows an event with pending
+// deliveries.
+func (d eventsData) Pending() bool {
+	for _, e := range d.Events {
+		if e.Pending > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // eventsFilter reads the events page's filters from its address: the
@@ -753,6 +769,33 @@ func (h *Handler) eventsFilter(q url.Values) (f store.EventFilter, filter url.Va
 		filter.Set(rangeTo, f.Until.UTC().Format(time.RFC3339Nano))
 	}
 	return f, filter, form, invalid
+}
+
+// readEvents reads the page of events f selects (f.Limit one more than
+// a page) into d, with its paging links.
+func (h *Handler) readEvents(ctx context.Context, f store.EventFilter, filter url.Values, d *eventsData) error {
+	evs, err := h.st.ListEvents(ctx, f)
+	if err != nil {
+		return err
+	}
+	more := len(evs) > eventsPageSize
+	evs = evs[:min(len(evs), eventsPageSize)]
+	if f.Oldest {
+		slices.Reverse(evs)
+	}
+	d.Events, d.OlderURL, d.NewerURL = evs, "", ""
+	if len(evs) > 0 {
+		// Older: more after this page, or (a newer page) the cursor and
+		// what is before it. Newer: the cursor and what is after it (an
+		// older page), or more (a newer page).
+		if more && f.After == "" || f.After != "" {
+			d.OlderURL = eventsURL(filter, "before", evs[len(evs)-1].ID)
+		}
+		if f.Before != "" || f.After != "" && more {
+			d.NewerURL = eventsURL(filter, "after", evs[0].ID)
+		}
+	}
+	return nil
 }
 
 // eventsURL is the events list with these filters and a cursor (before or
@@ -809,26 +852,17 @@ func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, "events", page{Title: "Events", D: d})
 		return
 	}
-	evs, err := h.st.ListEvents(r.Context(), f)
-	if err != nil {
+	if err := h.readEvents(r.Context(), f, filter, &d); err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
-	more := len(evs) > eventsPageSize
-	evs = evs[:min(len(evs), eventsPageSize)]
-	if f.Oldest {
-		slices.Reverse(evs)
-	}
-	d.Events = evs
-	if len(evs) > 0 {
-		// Older: more after this page, or (a newer page) the cursor and
-		// what is before it. Newer: the cursor and what is after it (an
-		// older page), or more (a newer page).
-		if more && f.After == "" || f.After != "" {
-			d.OlderURL = eventsURL(filter, "before", evs[len(evs)-1].ID)
+	if !d.Paged {
+		d.Live = "/live/events"
+		if len(filter) > 0 {
+			d.Live += "?" + filter.Encode()
 		}
-		if f.Before != "" || f.After != "" && more {
-			d.NewerURL = eventsURL(filter, "after", evs[0].ID)
+		if !f.Until.IsZero() && !f.Until.After(h.cfg.Now()) {
+			d.NotLive = "not live: the time range ended " + agoAt(f.Until, h.cfg.Now())
 		}
 	}
 	h.render(w, r, "events", page{Title: "Events", D: d})

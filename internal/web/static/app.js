@@ -230,6 +230,67 @@
     });
   }
 
+  // The events page's first page, live: the server sends the page again
+  // (its rows and paging, rendered by the page's templates) when it
+  // changed. A range that ended opens a stream only while an event shown
+  // has pending deliveries, and the stream ends once none has.
+  function eventsLive() {
+    var table = document.getElementById("events");
+    if (!table || !table.dataset.live) return;
+    var tbody = document.getElementById("event-rows");
+    var ind = document.getElementById("live");
+    var es = null, retry = null, over = false;
+    var endedTitle = "no new events: the time range ended; pending deliveries shown update until they settle";
+    function setState(cls, text, title) {
+      ind.className = "live " + cls;
+      ind.textContent = text;
+      ind.title = title || "";
+    }
+    function stop() {
+      if (es) { es.close(); es = null; }
+      clearTimeout(retry);
+    }
+    function connect() {
+      stop();
+      if (over) return;
+      if (table.dataset.notlive) {
+        setState("paused", table.dataset.notlive, endedTitle);
+        if (!tbody.querySelector('tr[data-pending="true"]')) return;
+      }
+      var mine = new EventSource(table.dataset.live);
+      es = mine;
+      mine.addEventListener("hello", function (ev) {
+        if (es !== mine) return;
+        var h = JSON.parse(ev.data);
+        if (h.ended) { table.dataset.notlive = h.ended; setState("paused", h.ended, endedTitle); }
+        else setState("on", "live");
+      });
+      mine.addEventListener("page", function (ev) {
+        if (es !== mine) return;
+        var b = JSON.parse(ev.data);
+        tbody.innerHTML = b.rows;
+        document.getElementById("event-paging").innerHTML = b.paging;
+      });
+      mine.addEventListener("ended", function (ev) {
+        if (es !== mine) return;
+        table.dataset.notlive = JSON.parse(ev.data).text;
+        setState("paused", table.dataset.notlive, endedTitle);
+      });
+      mine.addEventListener("done", function () {
+        if (es !== mine) return;
+        over = true;
+        stop();
+      });
+      mine.onerror = function () {
+        if (es !== mine) return;
+        if (!table.dataset.notlive) setState("off", "reconnecting…");
+        stop();
+        retry = setTimeout(connect, 1000);
+      };
+    }
+    connect();
+  }
+
   // Filter changes fetch the rows (the same server templates, as JSON)
   // instead of loading a new page.
   function filters() {
@@ -373,6 +434,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    liveLog(); filters(); diffPicker(); copyButtons(); tabs(); confirms(); refresh();
+    liveLog(); eventsLive(); filters(); diffPicker(); copyButtons(); tabs(); confirms(); refresh();
   });
 })();
