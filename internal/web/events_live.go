@@ -36,7 +36,7 @@ func (h *Handler) eventsLive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	f, filter, _, invalid := h.eventsFilter(r.URL.Query())
+	f, filter, form, invalid := h.eventsFilter(r.URL.Query())
 	if invalid != "" {
 		http.Error(w, invalid, http.StatusBadRequest)
 		return
@@ -66,7 +66,7 @@ func (h *Handler) eventsLive(w http.ResponseWriter, r *http.Request) {
 	// send reads the page and sends it if it changed; false: the tab
 	// went away.
 	send := func() bool {
-		d := eventsData{}
+		d := eventsData{Form: form} // an empty page says "match these filters" as the page does
 		if err := h.readEvents(r.Context(), f, filter, &d); err != nil {
 			failed = r.Context().Err() == nil
 			return r.Context().Err() == nil

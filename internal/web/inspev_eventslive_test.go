@@ -147,6 +147,11 @@ func inspevEventsLiveRangeEnds(t *testing.T, base string, st store.Store) {
 	if code, body, _ := send(t, req); code != 400 || !strings.Contains(body, "card*") {
 		t.Errorf("a type that cannot match: %d %s", code, body)
 	}
+	// Filters that match nothing: the page says so, as the page does.
+	ch = inspevStreamAt(t, base+"/live/events?type=loan.*")
+	if rows, ok := inspevPage(t, ch, seen); !ok || !strings.Contains(rows, "No events match these filters.") {
+		t.Errorf("an empty filtered page: %v %.300s", ok, rows)
+	}
 }
 
 // TestBrowserInspevEventsLive: in headless Chromium the events page's
