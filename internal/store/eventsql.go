@@ -58,6 +58,13 @@ func (d EventSQL) Query(cols string, f EventFilter, before, after *EventCursor) 
 	if len(f.Providers) > 0 {
 		in("e.provider", f.Providers)
 	}
+	if f.Verdict != "" {
+		c, err := verdictClause(f.Verdict)
+		if err != nil {
+			return "", nil, err
+		}
+		where = append(where, c)
+	}
 	switch f.Source {
 	case "":
 	case SourceTriggered, SourceReceived, SourceCheck:
@@ -117,4 +124,29 @@ func ValidHeaderKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// verdictClause is EventFilter.Verdict's condition on e.verdict, as
+// ParseVerdict reads a verdict: by its exact first bytes (substr, the
+// same in both stores; LIKE is case-insensitive in SQLite), an old
+// forwarding loop's "invalid: forwarding loop …" being refused.
+func verdictClause(kind string) (string, error) {
+	const (
+		valid   = "e.verdict = 'valid'"
+		refused = "(substr(e.verdict, 1, 7) = 'refused' OR substr(e.verdict, 1, 24) = 'invalid: forwarding loop')"
+		invalid = "(substr(e.verdict, 1, 7) = 'invalid' AND substr(e.verdict, 1, 24) <> 'invalid: forwarding loop')"
+	)
+	switch kind {
+	case VerdictValid:
+		return valid, nil
+	case VerdictInvalid:
+		return invalid, nil
+	case VerdictRefused:
+		return refused, nil
+	case VerdictRejected:
+		return "substr(e.verdict, 1, 7) IN ('invalid', 'refused')", nil
+	case VerdictNone:
+		return "e.verdict <> 'valid' AND substr(e.verdict, 1, 7) NOT IN ('invalid', 'refused')", nil
+	}
+	return "", fmt.Errorf("store: unknown verdict filter %q: want one of %s", kind, strings.Join(VerdictFilters(), ", "))
 }

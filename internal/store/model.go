@@ -255,6 +255,12 @@ type EventFilter struct {
 	Types []string
 	// Providers: the event's Provider is one of these.
 	Providers []string
+	// Verdict: only events whose verdict (Event.Verdict, read as
+	// ParseVerdict reads it) is of this kind: VerdictValid,
+	// VerdictInvalid, VerdictRefused, VerdictRejected (invalid or
+	// refused) or VerdictNone (not verified: sent, or received without a
+	// check); "" any. Another value is an error.
+	Verdict string
 	// Header: for every key (a ValidHeaderKey), the first value of the
 	// event's stored header equals the one given. hookctl serve keeps its
 	// APIs' ids there (a Svix message's application and eventId); the
@@ -403,6 +409,17 @@ const (
 	VerdictInvalid = "invalid" // its signature failed
 	VerdictRefused = "refused" // refused before its signature was checked
 )
+
+// Verdict kinds an EventFilter selects besides those of ParseVerdict.
+const (
+	VerdictRejected = "rejected" // invalid or refused: listen did not forward it
+	VerdictNone     = "none"     // not verified ("" from ParseVerdict)
+)
+
+// VerdictFilters are the values of EventFilter.Verdict (but "").
+func VerdictFilters() []string {
+	return []string{VerdictValid, VerdictRejected, VerdictInvalid, VerdictRefused, VerdictNone}
+}
 
 // ParseVerdict splits a stored verdict into its kind (VerdictValid,
 // VerdictInvalid, VerdictRefused, or "" when it was not verified) and its

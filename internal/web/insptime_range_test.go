@@ -228,10 +228,11 @@ func insptimeLogPagingKeepsRange(t *testing.T, base string, st store.Store) {
 }
 
 // TestInsptimeLiveStopsAtRangeEnd: a live stream (as a script opens
-// one: the page of a range that ended opens none) from a cursor below
-// two new deliveries sends them when its range's end is to come, and
-// none when its range ended: its first batch moves its cursor past them
-// (top) with no rows.
+// one: the page of a range that ended opens one only for its pending
+// rows) from a cursor below two new deliveries sends them when its
+// range's end is to come, and none when its range ended: it says so in
+// its hello and ends (event: done) with no rows (inspev: before, its
+// first batch moved its cursor past them with no rows, and it went on).
 func TestInsptimeLiveStopsAtRangeEnd(t *testing.T) {
 	t.Parallel()
 	_, srv, st := newHandler(t)
@@ -257,7 +258,7 @@ func TestInsptimeLiveStopsAtRangeEnd(t *testing.T) {
 		}
 	}
 	// batch reads the stream's first rows batch.
-	batch := func(from, to time.Time) (rows string, gotTop int64) {
+	batch := func(from, to time.Time) (rows string, gotTop int64, done bool) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -283,23 +284,29 @@ func TestInsptimeLiveStopsAtRangeEnd(t *testing.T) {
 					if err := json.Unmarshal([]byte(line), &lb); err != nil {
 						t.Fatal(err)
 					}
-					return lb.Rows, lb.Top
+					return lb.Rows, lb.Top, false
 				}
+			}
+			if strings.Contains(buf.String(), "event: done\n") {
+				if !strings.Contains(buf.String(), `"ended":"not live: the time range ended at `) {
+					t.Errorf("a stream that ended does not say so in its hello: %s", buf.String())
+				}
+				return "", 0, true
 			}
 			if err != nil {
 				t.Fatalf("no rows batch: %v: %s", err, buf.String())
 			}
 		}
 	}
-	rows, got := batch(time.Now().Add(-2*time.Hour), time.Now().Add(time.Hour))
+	rows, got, _ := batch(time.Now().Add(-2*time.Hour), time.Now().Add(time.Hour))
 	for _, id := range newIDs {
 		if !strings.Contains(rows, id) {
 			t.Errorf("a range to come: the stream did not send delivery %s (top %d)", id, got)
 		}
 	}
-	rows, got = batch(time.Now().Add(-2*time.Hour), time.Now().Add(-30*time.Minute))
-	if rows != "" || got < top {
-		t.Errorf("a range that ended: the stream's first batch has top %d (want %d or more) and rows %q, want none", got, top, rows)
+	rows, _, done := batch(time.Now().Add(-2*time.Hour), time.Now().Add(-30*time.Minute))
+	if rows != "" || !done {
+		t.Errorf("a range that ended: the stream sent rows %q (done %v), want none and done", rows, done)
 	}
 }
 

@@ -313,6 +313,22 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	// pending, nothing left to read, the store answering) reads nothing.
 	readGen := h.hub.join(r.Context())
 	defer h.hub.leave()
+	// A time range with an end: once it passed (and the slack a delivery
+	// created before it may take to be stored, store.InspectRangeSlack),
+	// no new row can be in it. The stream then reads no new rows, says
+	// the range ended (event: ended) and follows the rows the page shows
+	// that are pending until they settle (a past window's page opens a
+	// stream for them alone), then ends (event: done: the page does not
+	// reconnect).
+	var rangeEnd time.Time
+	ended := false
+	if !q.Until.IsZero() {
+		rangeEnd = q.Until.Add(store.InspectRangeSlack)
+		ended = !h.cfg.Now().Before(rangeEnd)
+	}
+	endTimer := time.NewTimer(time.Hour)
+	endTimer.Stop()
+	defer endTimer.Stop()
 	// dirty: the last tick left something to read without any new commit
 	// (a flood read in part, a failed read, the first tick: what
 	// committed between the page and this stream).
@@ -334,6 +350,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	downJSON := ""
 	if openErr != nil {
 		downJSON = `,"down":true`
+	}
+	if ended {
+		b, _ := json.Marshal(endedText(q.Until))
+		downJSON += `,"ended":` + string(b)
 	}
 	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"top\":%d%s}\n\n", after, downJSON)
 	fl.Flush()
@@ -406,9 +426,22 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// the store down, a start or a flood not read through) ticks as
 		// it always did; an idle one waits for the hub to see a change,
 		// and for the re-read of its settled rows that a change made due.
-		var tickC, recheckC <-chan time.Time
+		if ended && opened && !needShown && !cutBack && len(pending) == 0 && len(watch) == 0 {
+			// Nothing of the range's is left to change.
+			fmt.Fprint(w, "event: done\ndata: {}\n\n")
+			fl.Flush()
+			return
+		}
+		var tickC, recheckC, endC <-chan time.Time
 		var wakeC <-chan struct{}
-		if !opened || !down.IsZero() || needShown || cutBack || flooded || dirty || len(pending) > 0 || len(watch) > 0 {
+		// Until the range's end a timer wakes the stream for it; once it
+		// passed, the stream ticks until a tick read up to it.
+		pastEnd := !ended && !rangeEnd.IsZero() && !h.cfg.Now().Before(rangeEnd)
+		if !ended && !rangeEnd.IsZero() && !pastEnd {
+			endTimer.Reset(rangeEnd.Sub(h.cfg.Now()))
+			endC = endTimer.C
+		}
+		if !opened || !down.IsZero() || needShown || cutBack || flooded || dirty || pastEnd || len(pending) > 0 || len(watch) > 0 {
 			tickC = tick.C
 		} else {
 			wakeC = h.hub.wait(readGen)
@@ -433,7 +466,12 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			}
 		case <-wakeC:
 		case <-recheckC:
+		case <-endC:
 		}
+		endTimer.Stop()
+		// endNow: this tick is the last that reads new rows (the range's
+		// end and its slack passed).
+		endNow := !ended && !rangeEnd.IsZero() && !h.cfg.Now().Before(rangeEnd)
 		// The gen before this tick's reads: a commit after them moves it.
 		tickGen := h.hub.current()
 		readGen = tickGen
@@ -509,7 +547,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// it, a matching one stored in between was skipped).
 		var newest int64
 		var newestID string
-		if tailQ.Filtered() {
+		if tailQ.Filtered() && !ended {
 			pg, err := h.insp.InspectDeliveries(r.Context(), store.InspectQuery{Limit: 1})
 			failed(err)
 			if err == nil && len(pg.Rows) > 0 {
@@ -521,7 +559,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// one are read after them (a row that commits in between is in
 		// this read or the next tick's).
 		tickSnap, tickTop := "", batch.Top
-		if ci != nil {
+		if ci != nil && !ended {
 			var err error
 			tickSnap, err = ci.TxSnapshot(r.Context())
 			failed(err)
@@ -530,8 +568,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		lateSkipped := 0
 		// lateOK: the reads by transaction worked (the snapshot moves on).
 		lateOK := ci != nil && snap != "" && tickSnap != ""
-		caughtUp := false // the last range read was short: nothing more after it
-		for range 5 {
+		caughtUp := ended // the last range read was short: nothing more after it
+		for i := 0; i < 5 && !ended; i++ {
 			qq := tailQ
 			qq.AfterSeq, qq.Limit, qq.Tail = batch.Top, 1000, true
 			pg, err := h.insp.InspectDeliveries(r.Context(), qq)
@@ -552,7 +590,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
-		if readErr == nil && tickCursor != "" {
+		if readErr == nil && tickCursor != "" && !ended {
 			rows, err := h.insp.InspectByIDs(r.Context(), []string{tickCursor})
 			failed(err)
 			if err == nil && len(rows) == 0 {
@@ -633,6 +671,19 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 						keepSettled(settled, row)
 					}
 				}
+				if ended && len(rows) < len(ids) {
+					// Gone (a prune): nothing to wait for (an ended
+					// stream ends once none is pending).
+					seen := make(map[string]bool, len(rows))
+					for _, row := range rows {
+						seen[row.ID] = true
+					}
+					for _, id := range ids {
+						if !seen[id] {
+							delete(pending, id)
+						}
+					}
+				}
 			}
 		}
 		// Replays of the settled rows this tab shows: at most
@@ -683,7 +734,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 		// Events without deliveries (listen received and did not forward).
 		var views []rowView
-		if withEvents {
+		if withEvents && !ended {
 			eq := eventQuery(q)
 			tickETop := batch.ETop
 			tickECursor := ecursor
@@ -808,11 +859,28 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		// failed (retried at every tick, as before), five full pages
 		// read (more after them), the reads by transaction that did not
 		// work (PostgreSQL: read again with the same snapshot).
-		dirty = readErr != nil || !caughtUp || ci != nil && !lateOK
+		dirty = readErr != nil || !caughtUp || ci != nil && !lateOK && !ended
 		if !say(readErr) {
 			return
 		}
+		// The range's end passed and this tick read up to it: said after
+		// the tick's rows (an ended event with the indicator's words).
+		sayEnded := func() bool {
+			if !endNow || readErr != nil || !caughtUp {
+				return true
+			}
+			ended = true
+			b, _ := json.Marshal(map[string]string{"text": endedText(q.Until)})
+			if _, err := fmt.Fprintf(w, "event: ended\ndata: %s\n\n", b); err != nil {
+				return false
+			}
+			fl.Flush()
+			return true
+		}
 		if batch.Rows == "" && len(batch.Updates) == 0 && batch.Top == after && batch.ETop == etop {
+			if !sayEnded() {
+				return
+			}
 			continue
 		}
 		after, etop = batch.Top, batch.ETop
@@ -827,7 +895,16 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fl.Flush()
+		if !sayEnded() {
+			return
+		}
 	}
+}
+
+// endedText is what the live log's indicator says once its time range
+// ended (until): the time of day on this machine's clock, as the rows'.
+func endedText(until time.Time) string {
+	return "not live: the time range ended at " + until.Local().Format("15:04:05")
 }
 
 // mergeSeqs adds the seqs of b to a (a new map when a is nil).

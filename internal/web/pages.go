@@ -394,25 +394,6 @@ func rangeText(q store.InspectQuery) string {
 	return "created from " + stamp(q.Since) + " to " + stamp(q.Until)
 }
 
-// unknownChoice says why a log query's status, source or provider can
-// match nothing (a hand-edited or old link: ?status=ok): the page showed
-// "No deliveries match these filters" under selects that read "any".
-func unknownChoice(q store.InspectQuery) string {
-	for _, c := range []struct {
-		name, v string
-		known   []string
-	}{
-		{"status", q.Status, []string{store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed}},
-		{"source", q.Source, []string{store.SourceTriggered, store.SourceReceived, store.SourceCheck}},
-		{"provider", q.Provider, catalog.Providers()},
-	} {
-		if c.v != "" && !slices.Contains(c.known, c.v) {
-			return fmt.Sprintf("unknown %s %q: use one of %s", c.name, c.v, strings.Join(c.known, ", "))
-		}
-	}
-	return ""
-}
-
 type logData struct {
 	Q          store.InspectQuery
 	Rows       []rowView
@@ -444,11 +425,14 @@ type logData struct {
 	// time range ended (a window in the past gets no new rows), or
 	// cannot be read.
 	NotLive string
+	// Ended: NotLive because the time range ended. The page still
+	// opens a stream while it shows pending rows, which reads no new rows
+	// and updates those until they settle (live: ended mode).
+	Ended bool
+	// Bad names every field at fault (RangeBad's, a type pattern that
+	// cannot match, a choice the form does not offer): filterForm.Bad.
+	Bad string
 }
-
-// BadFrom and BadTo report whether the form's From or To cannot be read.
-func (d logData) BadFrom() bool { return strings.Contains(d.RangeBad, rangeFrom) }
-func (d logData) BadTo() bool   { return strings.Contains(d.RangeBad, rangeTo) }
 
 // NewestURL is the log's first page with these filters. Filter is an
 // encoded query already: written into an href as a string, html/template
@@ -558,16 +542,16 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	// stream's cursor).
 	var snap string
 	ci, _ := h.insp.(store.CommitReader)
-	var invalid string
+	var invalid, bad string
 	pg := &store.InspectPage{}
-	if msg := unknownChoice(q); msg != "" {
-		invalid = msg // a status, source or provider the selects do not offer
+	if msg, field := choiceFault([2]string{"status", q.Status}, [2]string{"source", q.Source}, [2]string{"provider", q.Provider}); msg != "" {
+		invalid, bad = msg, field // a status, source or provider the selects do not offer
 	} else if rangeMsg != "" {
-		invalid = rangeMsg // said, not a log without the range
+		invalid, bad = rangeMsg, rangeBad // said, not a log without the range
 	} else if noSub != "" {
-		invalid = noSub
+		invalid, bad = noSub, "subscription"
 	} else if err := subscription.CheckPatternSyntax(q.TypePattern); q.TypePattern != "" && err != nil {
-		invalid = inputMessage(err) // nothing can match: said, not an empty log
+		invalid, bad = inputMessage(err), "type" // nothing can match: said, not an empty log
 	} else if ci != nil && q.BeforeSeq == 0 {
 		if pg, snap, err = ci.InspectDeliveriesSnapshot(r.Context(), q); err != nil {
 			h.fail(w, r, http.StatusInternalServerError, err)
@@ -580,7 +564,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 	d := logData{Q: q, NextBefore: pg.NextBefore, Partial: pg.Partial, First: q.BeforeSeq == 0, Snap: snap,
 		Filter: filterValues(q).Encode(), Providers: catalog.Providers(), Invalid: invalid,
 		From: strings.TrimSpace(r.URL.Query().Get(rangeFrom)), To: strings.TrimSpace(r.URL.Query().Get(rangeTo)),
-		Range: rangeText(q), RangeBad: rangeBad}
+		Range: rangeText(q), RangeBad: rangeBad, Bad: bad}
 	switch {
 	case rangeMsg != "":
 		// Its stream would follow the log without the range.
@@ -590,6 +574,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		// opens no stream (one would add none; the store's tail stops at
 		// the range's end anyway).
 		d.NotLive = "not live: the time range ended " + agoAt(q.Until, h.cfg.Now())
+		d.Ended = true
 	}
 	for _, row := range pg.Rows {
 		d.Rows = append(d.Rows, h.rowView(row))
@@ -667,14 +652,7 @@ func (h *Handler) logPage(w http.ResponseWriter, r *http.Request) {
 		h.logFragment(w, d)
 		return
 	}
-	seen := map[string]bool{}
-	for _, et := range h.cat.All() {
-		if !seen[et.Type] {
-			seen[et.Type] = true
-			d.Types = append(d.Types, et.Type)
-		}
-	}
-	sort.Strings(d.Types)
+	d.Types = h.typeNames()
 	d.Subs, _ = h.st.ListSubscriptions(r.Context(), store.SubscriptionFilter{})
 	d.ElapsedMS = fmtDuration(time.Since(start))
 	if r.URL.Query().Get("fragment") == "1" {
@@ -706,7 +684,7 @@ func (h *Handler) logFragment(w http.ResponseWriter, d logData) {
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(map[string]any{"rows": htmlJSON(rows.String()), "paging": htmlJSON(paging.String()),
 		"top": d.TopSeq, "etop": d.EventTop, "snap": d.Snap, "filter": d.Filter, "first": d.First, "empty": len(d.Rows) == 0, "emptyHTML": htmlJSON(empty.String()), "server": d.ElapsedMS,
-		"notLive": d.NotLive, "range": d.Range, "rangeBad": d.RangeBad})
+		"notLive": d.NotLive, "range": d.Range, "rangeBad": d.RangeBad, "bad": d.Bad, "ended": d.Ended})
 }
 
 // ---- events ----
@@ -717,21 +695,115 @@ const eventsPageSize = 100
 // eventsData is one page of the events list, newest first, and the links
 // to the pages around it (empty: none), which keep the page's filters.
 type eventsData struct {
-	Events                     []*store.EventSummary
-	Type, Source               string
+	Events []*store.EventSummary
+	Form   filterForm
+	// Filter is the filters as a query string (the time range as the
+	// times it stood for), which the paging links keep.
+	Filter string
+	// Invalid says why the filters can match nothing (a type pattern
+	// that cannot match, a choice the form does not offer, a time range
+	// that cannot be read): said where the rows go, the field marked.
+	Invalid string
+	// Range is what the time range stands for (rangeText).
+	Range                      string
 	OlderURL, NewerURL, Newest template.URL
 	Paged                      bool // not the first page
+	// Live is the first page's stream (/live/events with the filters;
+	// "": none, an older page or filters that match nothing); NotLive
+	// says the range ended (the stream opens only while the page shows
+	// pending deliveries).
+	Live, NotLive string
+}
+
+// Pending reports whether the page shows an event with pending
+// deliveries.
+func (d eventsData) Pending() bool {
+	for _, e := range d.Events {
+		if e.Pending > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// eventsFilter reads the events page's filters from its address: the
+// store's filter, the same as a query string (filterValues' rules), the
+// form, and what is wrong with them ("": nothing).
+func (h *Handler) eventsFilter(q url.Values) (f store.EventFilter, filter url.Values, form filterForm, invalid string) {
+	form = filterForm{Action: "/events", Source: q.Get("source"), Provider: q.Get("provider"), Type: strings.TrimSpace(q.Get("type")),
+		Verdict: q.Get("verdict"), From: strings.TrimSpace(q.Get(rangeFrom)), To: strings.TrimSpace(q.Get(rangeTo)),
+		Sources: sources(), Providers: catalog.Providers(), Types: h.typeNames(), Verdicts: verdictChoices()}
+	f = store.EventFilter{TypePattern: form.Type, Source: form.Source, Verdict: form.Verdict, NoPayload: true}
+	if form.Provider != "" {
+		f.Providers = []string{form.Provider}
+	}
+	filter = url.Values{}
+	for k, v := range map[string]string{"type": form.Type, "source": form.Source, "provider": form.Provider, "verdict": form.Verdict} {
+		if v != "" {
+			filter.Set(k, v)
+		}
+	}
+	form.Clear = len(filter) > 0 || form.From != "" || form.To != ""
+	for _, c := range [][2]string{{"type", form.Type}, {"source", form.Source}, {"provider", form.Provider}, {"verdict", form.Verdict},
+		{rangeFrom, form.From}, {rangeTo, form.To}} {
+		if !store.StorableText(c[1]) {
+			// No store holds it (PostgreSQL refuses it in a query).
+			form.Bad = c[0]
+			return f, filter, form, strings.ToUpper(c[0][:1]) + c[0][1:] + " holds a NUL or bytes that are not UTF-8: nothing can match it"
+		}
+	}
+	var msg, bad string
+	f.Since, f.Until, msg, bad = logRange(q, h.cfg.Now())
+	switch m, field := choiceFault([2]string{"source", form.Source}, [2]string{"provider", form.Provider}, [2]string{"verdict", form.Verdict}); {
+	case m != "":
+		invalid, form.Bad = m, field
+	case msg != "":
+		invalid, form.Bad = msg, bad
+	case form.Type != "" && subscription.CheckPatternSyntax(form.Type) != nil:
+		invalid, form.Bad = inputMessage(subscription.CheckPatternSyntax(form.Type)), "type"
+	}
+	if !f.Since.IsZero() {
+		filter.Set(rangeFrom, f.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.Until.IsZero() {
+		filter.Set(rangeTo, f.Until.UTC().Format(time.RFC3339Nano))
+	}
+	return f, filter, form, invalid
+}
+
+// readEvents reads the page of events f selects (f.Limit one more than
+// a page) into d, with its paging links.
+func (h *Handler) readEvents(ctx context.Context, f store.EventFilter, filter url.Values, d *eventsData) error {
+	evs, err := h.st.ListEvents(ctx, f)
+	if err != nil {
+		return err
+	}
+	more := len(evs) > eventsPageSize
+	evs = evs[:min(len(evs), eventsPageSize)]
+	if f.Oldest {
+		slices.Reverse(evs)
+	}
+	d.Events, d.OlderURL, d.NewerURL = evs, "", ""
+	if len(evs) > 0 {
+		// Older: more after this page, or (a newer page) the cursor and
+		// what is before it. Newer: the cursor and what is after it (an
+		// older page), or more (a newer page).
+		if more && f.After == "" || f.After != "" {
+			d.OlderURL = eventsURL(filter, "before", evs[len(evs)-1].ID)
+		}
+		if f.Before != "" || f.After != "" && more {
+			d.NewerURL = eventsURL(filter, "after", evs[0].ID)
+		}
+	}
+	return nil
 }
 
 // eventsURL is the events list with these filters and a cursor (before or
 // after an event ID; "" for the newest page).
-func eventsURL(typ, source, cursor, id string) template.URL {
+func eventsURL(filter url.Values, cursor, id string) template.URL {
 	v := url.Values{}
-	if typ != "" {
-		v.Set("type", typ)
-	}
-	if source != "" {
-		v.Set("source", source)
+	for k, vs := range filter {
+		v[k] = vs
 	}
 	if cursor != "" {
 		v.Set(cursor, id)
@@ -745,13 +817,20 @@ func eventsURL(typ, source, cursor, id string) template.URL {
 // eventsPage lists events newest first, a page at a time: ?before=ID
 // (older than that event) and ?after=ID (newer) walk the store's own list
 // order (created_at, then seq) by keyset, so a page costs the same far
-// back as at the top and events arriving meanwhile do not shift it.
+// back as at the top and events arriving meanwhile do not shift it. Its
+// filters are the log's that events have (type, source, provider, the
+// time range) and the verdict; one that can match nothing is said, not
+// an empty list.
 func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := eventsData{Type: strings.TrimSpace(q.Get("type")), Source: q.Get("source")}
-	f := store.EventFilter{TypePattern: d.Type, Source: d.Source, Limit: eventsPageSize + 1}
+	f, filter, form, invalid := h.eventsFilter(q)
+	f.Limit = eventsPageSize + 1
+	d := eventsData{Form: form, Filter: filter.Encode(), Invalid: invalid}
+	if invalid == "" {
+		d.Range = rangeText(store.InspectQuery{Since: f.Since, Until: f.Until})
+	}
 	before, after := q.Get("before"), q.Get("after")
-	for _, v := range []string{d.Type, d.Source, before, after} {
+	for _, v := range []string{before, after} {
 		if !store.StorableText(v) {
 			// No store holds it (PostgreSQL refuses it in a query).
 			h.fail(w, r, http.StatusBadRequest, errors.New("the page's address holds a NUL or bytes that are not UTF-8"))
@@ -765,29 +844,25 @@ func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
 		// The page just newer than the cursor: read oldest first from it.
 		f.After, f.Oldest = after, true
 	}
-	evs, err := h.st.ListEvents(r.Context(), f)
-	if err != nil {
+	d.Paged = f.Before != "" || f.After != ""
+	if d.Paged {
+		d.Newest = eventsURL(filter, "", "")
+	}
+	if invalid != "" {
+		h.render(w, r, "events", page{Title: "Events", D: d})
+		return
+	}
+	if err := h.readEvents(r.Context(), f, filter, &d); err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
 	}
-	more := len(evs) > eventsPageSize
-	evs = evs[:min(len(evs), eventsPageSize)]
-	if f.Oldest {
-		slices.Reverse(evs)
-	}
-	d.Events, d.Paged = evs, f.Before != "" || f.After != ""
-	if d.Paged {
-		d.Newest = eventsURL(d.Type, d.Source, "", "")
-	}
-	if len(evs) > 0 {
-		// Older: more after this page, or (a newer page) the cursor and
-		// what is before it. Newer: the cursor and what is after it (an
-		// older page), or more (a newer page).
-		if more && f.After == "" || f.After != "" {
-			d.OlderURL = eventsURL(d.Type, d.Source, "before", evs[len(evs)-1].ID)
+	if !d.Paged {
+		d.Live = "/live/events"
+		if len(filter) > 0 {
+			d.Live += "?" + filter.Encode()
 		}
-		if f.Before != "" || f.After != "" && more {
-			d.NewerURL = eventsURL(d.Type, d.Source, "after", evs[0].ID)
+		if !f.Until.IsZero() && !f.Until.After(h.cfg.Now()) {
+			d.NotLive = "not live: the time range ended " + agoAt(f.Until, h.cfg.Now())
 		}
 	}
 	h.render(w, r, "events", page{Title: "Events", D: d})

@@ -205,6 +205,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /{$}", h.logPage)
 	m.HandleFunc("GET /live", h.live)
 	m.HandleFunc("GET /events", h.eventsPage)
+	m.HandleFunc("GET /live/events", h.eventsLive) // not under /events/: an event may be called "live"
 	m.HandleFunc("GET /events/{id}", h.eventPage)
 	m.HandleFunc("GET /events/{id}/body", h.downloadEventBody)
 	m.HandleFunc("GET /deliveries/{id}", h.detailPage)

@@ -68,8 +68,14 @@
     function connect(resync) {
       stop();
       if (table.dataset.first !== "true") return;
-      // A time range that ended (or cannot be read): no stream, said.
-      if (table.dataset.notlive) { setState("paused", table.dataset.notlive); return; }
+      // A time range that cannot be read: no stream, said. One that
+      // ended: no new rows, said; while the page shows pending rows a
+      // stream updates them until they settle (the server sends no new
+      // rows, then done).
+      if (table.dataset.notlive) {
+        setState("paused", table.dataset.notlive, table.dataset.ended === "true" ? "no new rows: the time range ended; pending rows shown update until they settle" : "");
+        if (table.dataset.ended !== "true" || !pendingIDs()) return;
+      }
       var filter = table.dataset.filter || "";
       var url = "/live?" + filter + (filter ? "&" : "") + "after=" + encodeURIComponent(table.dataset.top || "0") +
         "&etop=" + encodeURIComponent(table.dataset.etop || "0");
@@ -89,7 +95,23 @@
         if (es !== mine) return;
         var h = {};
         try { h = JSON.parse(ev.data); } catch (e) { /* not JSON: the store was read */ }
-        if (!h.down) setState("on", "live");
+        if (h.ended) ended(h.ended);
+        else if (!h.down) setState("on", "live");
+      });
+      // The range's end passed: no new rows from now on (the stream
+      // still updates the pending rows shown, then says done).
+      function ended(text) {
+        table.dataset.notlive = text;
+        table.dataset.ended = "true";
+        setState("paused", text, "no new rows: the time range ended; pending rows shown update until they settle");
+      }
+      mine.addEventListener("ended", function (ev) {
+        if (es !== mine) return;
+        ended(JSON.parse(ev.data).text);
+      });
+      mine.addEventListener("done", function () {
+        if (es !== mine) return;
+        stop();
       });
       // The store cannot be read (PostgreSQL stopped, a SQLite file
       // unreadable): said once when it starts and once when it ends, in
@@ -98,6 +120,7 @@
         if (es !== mine) return;
         var n = JSON.parse(ev.data);
         if (n.down) setState("down", "waiting for the store", n.text);
+        else if (table.dataset.ended === "true") setState("paused", table.dataset.notlive, n.text);
         else setState("on", "live", n.text);
       });
       // The log was emptied or cut back under the page (serve's reset,
@@ -176,11 +199,104 @@
     connect();
   }
 
+  // markFaults marks the form's fields named in bad (space-separated)
+  // invalid, described by the page's message, and no others.
+  function markFaults(form, bad) {
+    form.querySelectorAll("input[name], select[name]").forEach(function (i) {
+      if ((" " + (bad || "") + " ").indexOf(" " + i.name + " ") >= 0) {
+        i.setAttribute("aria-invalid", "true");
+        i.setAttribute("aria-describedby", "filter-error");
+      } else {
+        i.removeAttribute("aria-invalid");
+        i.removeAttribute("aria-describedby");
+      }
+    });
+  }
+
+  // A filter form without the live log (the events page) loads its page
+  // with the filters given, as the log's applies them: a choice made or
+  // a time given at once, a typed pattern on Enter; the address holds
+  // the filters given, not every empty field.
+  function plainFilters(form) {
+    function go() {
+      var clean = new URLSearchParams();
+      new FormData(form).forEach(function (v, k) { if (v) clean.append(k, v); });
+      var qs = clean.toString();
+      location.assign(form.getAttribute("action") + (qs ? "?" + qs : ""));
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); go(); });
+    form.addEventListener("change", function (ev) {
+      if (ev.target.tagName === "SELECT" || ev.target.dataset.apply === "change") go();
+    });
+  }
+
+  // The events page's first page, live: the server sends the page again
+  // (its rows and paging, rendered by the page's templates) when it
+  // changed. A range that ended opens a stream only while an event shown
+  // has pending deliveries, and the stream ends once none has.
+  function eventsLive() {
+    var table = document.getElementById("events");
+    if (!table || !table.dataset.live) return;
+    var tbody = document.getElementById("event-rows");
+    var ind = document.getElementById("live");
+    var es = null, retry = null, over = false;
+    var endedTitle = "no new events: the time range ended; pending deliveries shown update until they settle";
+    function setState(cls, text, title) {
+      ind.className = "live " + cls;
+      ind.textContent = text;
+      ind.title = title || "";
+    }
+    function stop() {
+      if (es) { es.close(); es = null; }
+      clearTimeout(retry);
+    }
+    function connect() {
+      stop();
+      if (over) return;
+      if (table.dataset.notlive) {
+        setState("paused", table.dataset.notlive, endedTitle);
+        if (!tbody.querySelector('tr[data-pending="true"]')) return;
+      }
+      var mine = new EventSource(table.dataset.live);
+      es = mine;
+      mine.addEventListener("hello", function (ev) {
+        if (es !== mine) return;
+        var h = JSON.parse(ev.data);
+        if (h.ended) { table.dataset.notlive = h.ended; setState("paused", h.ended, endedTitle); }
+        else setState("on", "live");
+      });
+      mine.addEventListener("page", function (ev) {
+        if (es !== mine) return;
+        var b = JSON.parse(ev.data);
+        tbody.innerHTML = b.rows;
+        document.getElementById("event-paging").innerHTML = b.paging;
+      });
+      mine.addEventListener("ended", function (ev) {
+        if (es !== mine) return;
+        table.dataset.notlive = JSON.parse(ev.data).text;
+        setState("paused", table.dataset.notlive, endedTitle);
+      });
+      mine.addEventListener("done", function () {
+        if (es !== mine) return;
+        over = true;
+        stop();
+      });
+      mine.onerror = function () {
+        if (es !== mine) return;
+        if (!table.dataset.notlive) setState("off", "reconnecting…");
+        stop();
+        retry = setTimeout(connect, 1000);
+      };
+    }
+    connect();
+  }
+
   // Filter changes fetch the rows (the same server templates, as JSON)
   // instead of loading a new page.
   function filters() {
     var form = document.querySelector('form.filters[role="search"]');
     var table = document.getElementById("log");
+    if (form && !table) { plainFilters(form); return; }
     if (!form || !table || !window.fetch) return;
     var tbody = document.getElementById("rows");
     var timer = null, seq = 0;
@@ -205,12 +321,10 @@
           table.dataset.filter = b.filter;
           table.dataset.first = "true";
           table.dataset.notlive = b.notLive || "";
+          table.dataset.ended = b.ended ? "true" : "";
           var rng = document.getElementById("range");
           if (rng) { rng.textContent = b.range || ""; rng.hidden = !b.range; }
-          form.querySelectorAll('input[data-apply="change"]').forEach(function (i) {
-            if ((" " + (b.rangeBad || "") + " ").indexOf(" " + i.name + " ") >= 0) i.setAttribute("aria-invalid", "true");
-            else i.removeAttribute("aria-invalid");
-          });
+          markFaults(form, b.bad);
           picks();
           // A change made (a select, Enter, a field left) is a step the
           // back button goes back to; typing in a field replaces it.
@@ -320,6 +434,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    liveLog(); filters(); diffPicker(); copyButtons(); tabs(); confirms(); refresh();
+    liveLog(); eventsLive(); filters(); diffPicker(); copyButtons(); tabs(); confirms(); refresh();
   });
 })();
