@@ -258,12 +258,6 @@ func CheckStoreWait(d time.Duration) error {
 	return nil
 }
 
-// pathValues are the names a flag's usage gives its value (`file` in
-// "config `file`") when that value is a file, a directory, a URL or an
-// address: a value there that looks like a flag is a value left out.
-var pathValues = map[string]bool{"file": true, "path": true, "dir": true, "url": true, "target": true,
-	"addr": true, "address": true, "host:port": true}
-
 // TakesPath reports whether fl, a string flag, takes a file, a directory,
 // a URL or an address (--store, --config, --secret-file, --fixtures,
 // --url, --forward, --addr …), by the name its usage gives the value.
@@ -271,8 +265,14 @@ func TakesPath(fl *pflag.Flag) bool {
 	if fl.Value.Type() != "string" {
 		return false
 	}
-	name, _ := pflag.UnquoteUsage(fl)
-	return pathValues[strings.ToLower(name)]
+	// The names a flag's usage gives its value (`file` in "config
+	// `file`") when that value is a file, a directory, a URL or an
+	// address: a value there that looks like a flag is a value left out.
+	switch name, _ := pflag.UnquoteUsage(fl); strings.ToLower(name) {
+	case "file", "path", "dir", "url", "target", "addr", "address", "host:port":
+		return true
+	}
+	return false
 }
 
 // LooksLikeFlag reports whether s reads as a flag: -x…, --xyz… ("-"
