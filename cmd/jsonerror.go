@@ -54,11 +54,27 @@ func jsonOutput(f *cli.Factory, ran *cobra.Command, args []string) bool {
 }
 
 // flagInArgs returns the value the flag name (of c or a parent) was last
-// given in args, reading them as pflag does: up to "--", --name value,
-// --name=value, -x value, -xvalue, -x=value and clusters of boolean
-// shorthands (-yo json); a flag's value is not read as a flag
-// (--data -o is --data "-o"). An unknown flag is taken to have no value.
+// given in args, read as pflag reads them (eachFlagInArgs).
 func flagInArgs(c *cobra.Command, args []string, name string) (string, bool) {
+	var val string
+	found := false
+	eachFlagInArgs(c, args, func(fl *pflag.Flag, v string, _ bool) bool {
+		if fl.Name == name {
+			val, found = v, true
+		}
+		return true
+	})
+	return val, found
+}
+
+// eachFlagInArgs calls fn with each flag of c (or a parent) given in
+// args and its value, reading them as pflag does: up to "--", --name
+// value, --name=value, -x value, -xvalue, -x=value and clusters of
+// boolean shorthands (-yo json); a flag's value is not read as a flag
+// (--data -o is --data "-o"). An unknown flag is taken to have no value.
+// next says the value is the argument after the flag's (--name value,
+// -x value), not joined to it; fn returns false to stop.
+func eachFlagInArgs(c *cobra.Command, args []string, fn func(fl *pflag.Flag, v string, next bool) bool) {
 	lookup := func(fn func(*pflag.FlagSet) *pflag.Flag) *pflag.Flag {
 		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags(), c.InheritedFlags()} {
 			if fl := fn(fs); fl != nil {
@@ -67,8 +83,6 @@ func flagInArgs(c *cobra.Command, args []string, name string) (string, bool) {
 		}
 		return nil
 	}
-	var val string
-	found := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -83,12 +97,13 @@ func flagInArgs(c *cobra.Command, args []string, name string) (string, bool) {
 			if fl == nil {
 				continue
 			}
+			next := false
 			if !hasValue && fl.NoOptDefVal == "" && i+1 < len(args) {
 				i++
-				v = args[i]
+				v, next = args[i], true
 			}
-			if fl.Name == name {
-				val, found = v, true
+			if !fn(fl, v, next) {
+				return
 			}
 			continue
 		}
@@ -106,17 +121,17 @@ func flagInArgs(c *cobra.Command, args []string, name string) (string, bool) {
 				continue
 			}
 			v := strings.TrimPrefix(rest, "=")
+			next := false
 			if rest == "" && i+1 < len(args) {
 				i++
-				v = args[i]
+				v, next = args[i], true
 			}
-			if fl.Name == name {
-				val, found = v, true
+			if !fn(fl, v, next) {
+				return
 			}
 			break
 		}
 	}
-	return val, found
 }
 
 // streams are the commands whose -o json output is JSON lines: their
@@ -132,4 +147,29 @@ func writeJSONError(w io.Writer, ran *cobra.Command, doc jsonError) {
 		return
 	}
 	_ = ui.WriteJSON(w, doc)
+}
+
+// flagAsValue refuses (exit 2, cli.MissingValue) a flag taking a path or
+// a URL (cli.TakesPath) whose value, the argument after it, is a flag:
+// `hookctl --store -o json events list` took "-o" for the store (and json
+// for an unknown command), `subscribe --url x --store --no-color` made a
+// SQLite store named "--no-color". Checked once, before cobra runs, for
+// every such flag of the command args name (the root's when they name
+// none); ran is that command.
+func flagAsValue(root *cobra.Command, args []string) (ran *cobra.Command, err error) {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		return nil, nil // a TAB completes a half-typed value
+	}
+	c, _, ferr := root.Find(args)
+	if ferr != nil || c == nil {
+		c = root
+	}
+	eachFlagInArgs(c, args, func(fl *pflag.Flag, v string, next bool) bool {
+		if next && cli.LooksLikeFlag(v) && cli.TakesPath(fl) {
+			err = cli.MissingValue(fl, v)
+			return false
+		}
+		return true
+	})
+	return c, err
 }

@@ -102,7 +102,10 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	ran, err := root.ExecuteContextC(ctx)
+	ran, err := flagAsValue(root, args)
+	if err == nil {
+		ran, err = root.ExecuteContextC(ctx)
+	}
 	if werr := ios.StdoutWriteError(); err == nil && werr != nil && !errors.Is(werr, syscall.EPIPE) {
 		// Help (cobra's help cannot fail) to a full disk: exit 3 as any
 		// output that could not be written, not 0. A reader that left

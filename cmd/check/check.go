@@ -122,8 +122,7 @@ failed, 2 for bad usage, 3 when the URL cannot be reached.`,
 			}
 			u, err := trigger.NormalizeURL(args[0], "")
 			if err != nil {
-				return cli.WithCode(cli.ExitUsage, err).
-					Hint("give the receiver's URL, e.g. hookctl check http://localhost:3000/webhooks, or a port alone: 3000")
+				return trigger.URLError(err, "", "give the receiver's URL, e.g. hookctl check http://localhost:3000/webhooks, or a port alone: 3000")
 			}
 			opts.URL = u
 			sel, err := check.Select(opts.Only, opts.Skip)

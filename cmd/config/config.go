@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/internal/app"
 	"github.com/hookctl/hookctl/internal/cli"
@@ -29,10 +30,11 @@ type Options struct {
 	Key    string
 	Value  string
 
-	// StoreFlag: --store was given on this command line. Its value is
-	// the resolved store (Config.Store), the store row's value, from
-	// "flag".
-	StoreFlag bool
+	// Flags are the settings given as flags on this command line (the
+	// global --store, -o/--output, --no-color): key → the flag's value,
+	// shown from "flag" (flags > env > file > default). The store's
+	// value is the resolved store (Config.Store), masked.
+	Flags map[string]string
 }
 
 // NewCmd returns `hookctl config`.
@@ -43,7 +45,7 @@ func newCmd(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	exec := func(action string) func(c *cobra.Command, args []string) error {
 		return func(c *cobra.Command, args []string) error {
 			opts.Action = action
-			opts.StoreFlag = c.Flags().Changed("store")
+			opts.Flags = flagKeys(c.Flags())
 			if len(args) > 0 {
 				opts.Key = args[0]
 				if _, ok := config.LookupKey(opts.Key); !ok {
@@ -367,11 +369,35 @@ func warnBadEnv(opts *Options, k config.Key) {
 // came from. The store given with --store is the flag's (the store every
 // command of this command line uses): it showed the flag's value as the
 // default, with a PostgreSQL URL's password in clear.
+//
+// So is any setting given as a flag: config list -o table --no-color with
+// output: json and no_color: true in the file said "json" and "true",
+// from file; config get output -o table printed json.
 func resolved(opts *Options, cfg *config.Config, k config.Key) entry {
-	if k.Name == "store" && opts.StoreFlag {
-		return entry{k.Name, store.MaskURL(cfg.Store), "flag", k.Description}
+	if v, ok := opts.Flags[k.Name]; ok {
+		if k.Name == "store" {
+			v = store.MaskURL(cfg.Store)
+		}
+		return entry{k.Name, v, "flag", k.Description}
 	}
 	return entry{k.Name, value(cfg, k.Name), cfg.Source(k.Name, opts.Getenv), k.Description}
+}
+
+// flagKeys are the settings fs's flags given on the command line set
+// (a flag fills the key of its name, '-' for '_', or of its
+// config.FlagKeyAnnotation), with the flags' values.
+func flagKeys(fs *pflag.FlagSet) map[string]string {
+	m := map[string]string{}
+	fs.Visit(func(f *pflag.Flag) {
+		name := f.Name
+		if a := f.Annotations[config.FlagKeyAnnotation]; len(a) > 0 {
+			name = a[0]
+		}
+		if k, ok := config.LookupKey(name); ok {
+			m[k.Name] = f.Value.String()
+		}
+	})
+	return m
 }
 
 // value is a key's resolved value; the store shows the default path it

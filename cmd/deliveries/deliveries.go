@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -406,6 +407,9 @@ type eventJSON struct {
 	Source      string `json:"source"`
 	ContentType string `json:"content_type"`
 	Body        string `json:"body"`
+	// BodyBase64: the body's exact bytes when they are not UTF-8 (Body
+	// then holds U+FFFD in their place; jsonenc.BodyBase64).
+	BodyBase64 []byte `json:"body_base64,omitempty"`
 }
 
 func runShow(ctx context.Context, opts *ShowOptions) error {
@@ -460,7 +464,8 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	}
 	if ios.JSON() {
 		j := showJSON{DeliveryJSON: delivery.ToJSON(d, ev.Type, atts),
-			Event: eventJSON{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, Source: ev.Source, ContentType: ev.ContentType, Body: string(ev.Payload)}}
+			Event: eventJSON{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, Source: ev.Source, ContentType: ev.ContentType, Body: string(ev.Payload),
+				BodyBase64: jsonenc.BodyBase64(ev.Payload)}}
 		j.Source = store.DeliverySource(d, ev.Source)
 		for _, o := range linked {
 			oj := delivery.ToJSON(o, ev.Type, nil)

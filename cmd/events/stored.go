@@ -14,6 +14,7 @@ import (
 	"github.com/hookctl/hookctl/cmd/deliveries"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -45,8 +46,12 @@ type storedJSON struct {
 	Headers     map[string][]string `json:"headers,omitempty"`
 	// Body is the payload as events show TYPE gives a sample's: JSON when
 	// it is JSON, else a string. Payload repeats a JSON body under the
-	// name it had first (kept for scripts that read it).
+	// name it had first (kept for scripts that read it). A payload that
+	// is not UTF-8 is a string (with U+FFFD in place of those bytes: as
+	// JSON itself the document was not valid JSON) and BodyBase64 holds
+	// its exact bytes (jsonenc.BodyBase64).
 	Body       any             `json:"body"`
+	BodyBase64 []byte          `json:"body_base64,omitempty"`
 	Payload    json.RawMessage `json:"payload,omitempty"`
 	Deliveries struct {
 		Pending   int `json:"pending"`
@@ -85,7 +90,8 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 	if ios.JSON() {
 		j := storedJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt,
 			Verdict: store.CanonicalVerdict(e.Verdict), ContentType: e.ContentType, Headers: store.EncodeHeaderBytes(headers)}
-		if json.Valid(e.Payload) && len(e.Payload) > 0 {
+		j.BodyBase64 = jsonenc.BodyBase64(e.Payload)
+		if json.Valid(e.Payload) && len(e.Payload) > 0 && j.BodyBase64 == nil {
 			j.Payload = e.Payload
 			j.Body = json.RawMessage(e.Payload)
 		} else {

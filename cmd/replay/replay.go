@@ -111,8 +111,7 @@ as on Ctrl-C).`,
 			if opts.To != "" {
 				u, err := trigger.NormalizeURL(opts.To, "--to")
 				if err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --to: %w", err)).
-						Hint("e.g. --to http://localhost:3000/webhooks, or a port alone: --to 3000")
+					return trigger.URLError(err, "--to", "e.g. --to http://localhost:3000/webhooks, or a port alone: --to 3000")
 				}
 				opts.To = u
 			}

@@ -136,8 +136,7 @@ after SIGTERM, 129 after SIGHUP), 141 when the reader of its stdout left
 			if opts.URL != "" {
 				u, err := NormalizeURL(opts.URL, "--url")
 				if err != nil {
-					return cli.WithCode(cli.ExitUsage, fmt.Errorf("invalid --url: %w", err)).
-						Hint("e.g. --url http://localhost:3000/webhooks, or a port alone: --url 3000")
+					return URLError(err, "--url", "e.g. --url http://localhost:3000/webhooks, or a port alone: --url 3000")
 				}
 				opts.URL = u
 			}
@@ -271,6 +270,46 @@ func validateSigningSecret(scheme, secret, from string) error {
 		return cli.Usagef("invalid %s for scheme %s: %s", from, scheme, msg).Hint("%s", hint)
 	}
 	return nil
+}
+
+// URLError is NormalizeURL's error as a usage error for the URL given as
+// flag ("" for an argument): named by the flag, not as a subscription's
+// callback URL ("invalid --url: invalid callback URL …" said both), with
+// the error's own hints, and example only when it has none: a bare word
+// got two "e.g." hints, the second contradicting the first. The hint to
+// send credentials with --header is trigger's alone: replay and check
+// have no --header.
+func URLError(err error, flag, example string) *cli.ExitError {
+	what := "URL"
+	if flag != "" {
+		what = flag
+	}
+	msg := err.Error()
+	cut := false
+	for _, p := range []string{"invalid callback URL ", "invalid URL "} {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			msg, cut = "invalid "+what+" "+rest, true
+			break
+		}
+	}
+	if !cut {
+		msg = "invalid " + what + ": " + msg
+	}
+	e := cli.WithCode(cli.ExitUsage, errors.New(msg))
+	var he cli.HintError
+	given := 0
+	if errors.As(err, &he) {
+		for _, h := range he.Hints() {
+			if flag != "--url" && strings.Contains(h, "--header") {
+				continue
+			}
+			e, given = e.Hint("%s", h), given+1
+		}
+	}
+	if given == 0 {
+		e = e.Hint("%s", example)
+	}
+	return e
 }
 
 // NormalizeURL accepts 3000, localhost:3000/hooks or a full http(s) URL.

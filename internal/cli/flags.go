@@ -257,3 +257,41 @@ func CheckStoreWait(d time.Duration) error {
 	}
 	return nil
 }
+
+// TakesPath reports whether fl, a string flag, takes a file, a directory,
+// a URL or an address (--store, --config, --secret-file, --fixtures,
+// --url, --forward, --addr …), by the name its usage gives the value.
+func TakesPath(fl *pflag.Flag) bool {
+	if fl.Value.Type() != "string" {
+		return false
+	}
+	// The names a flag's usage gives its value (`file` in "config
+	// `file`") when that value is a file, a directory, a URL or an
+	// address: a value there that looks like a flag is a value left out.
+	switch name, _ := pflag.UnquoteUsage(fl); strings.ToLower(name) {
+	case "file", "path", "dir", "url", "target", "addr", "address", "host:port":
+		return true
+	}
+	return false
+}
+
+// LooksLikeFlag reports whether s reads as a flag: -x…, --xyz… ("-"
+// (stdin), "--" and "-1" do not).
+func LooksLikeFlag(s string) bool {
+	letter := func(i int) bool {
+		return len(s) > i && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
+	}
+	return strings.HasPrefix(s, "--") && letter(2) || strings.HasPrefix(s, "-") && letter(1)
+}
+
+// MissingValue is the usage error (exit 2) for a flag taking a path or a
+// URL that was given the next flag as its value (--store -o json took
+// "-o" for the store, and json for a command): almost always the value
+// was left out (a shell variable unset). A path that does start with '-'
+// goes after '=' (--store=-o), where it is not refused.
+func MissingValue(fl *pflag.Flag, v string) *ExitError {
+	what, _ := pflag.UnquoteUsage(fl)
+	return Usagef("--%s has no value: the argument after it, %q, is a flag", fl.Name, v).
+		Hint("give its %s: --%s <%s> (is a shell variable unset?)", what, fl.Name, what).
+		Hint("if %q is really the %s meant, write --%s=%s", v, what, fl.Name, v)
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 )
@@ -75,6 +76,9 @@ type ResponseJSON struct {
 	Status  int                 `json:"status"`
 	Headers map[string][]string `json:"headers,omitempty"`
 	Body    string              `json:"body"`
+	// BodyBase64: the body's exact bytes when they are not UTF-8 (Body
+	// then holds U+FFFD in their place; jsonenc.BodyBase64).
+	BodyBase64 []byte `json:"body_base64,omitempty"`
 	// BodyTruncated: the body filled the MaxResponseBody an attempt
 	// keeps; what followed, if anything, was not recorded.
 	BodyTruncated bool `json:"body_truncated,omitempty"`
@@ -119,8 +123,9 @@ func storeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond
 func AttemptToJSON(a *store.Attempt) AttemptJSON {
 	return AttemptJSON{
 		Number: a.Number, StartedAt: storeTime(a.StartedAt), DurationMS: float64(a.Duration.Microseconds()) / 1000,
-		Request:  RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: store.EncodeHeaderBytes(MaskHeaders(a.RequestHeaders))},
-		Response: ResponseJSON{Status: a.ResponseStatus, Headers: store.EncodeHeaderBytes(a.ResponseHeaders), Body: string(a.ResponseBody), BodyTruncated: BodyTruncated(a)},
+		Request: RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: store.EncodeHeaderBytes(MaskHeaders(a.RequestHeaders))},
+		Response: ResponseJSON{Status: a.ResponseStatus, Headers: store.EncodeHeaderBytes(a.ResponseHeaders), Body: string(a.ResponseBody),
+			BodyBase64: jsonenc.BodyBase64(a.ResponseBody), BodyTruncated: BodyTruncated(a)},
 		Error:    a.Error,
 		Manual:   a.Manual,
 		Insecure: a.Insecure,

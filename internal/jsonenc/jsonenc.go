@@ -107,3 +107,18 @@ func HeaderSize(m map[string][]string) int {
 	}
 	return n + n/8
 }
+
+// BodyBase64 is what hookctl's JSON documents give as "body_base64"
+// beside a body (a `json:"body_base64,omitempty"` []byte field, written
+// in base64 as `store export` writes a body): nil when b is UTF-8, so the
+// field is absent and the document is as it always was; else b itself.
+// A JSON string cannot hold bytes that are not UTF-8 (encoding/json
+// writes U+FFFD in their place, and JSON embedded as it is would make the
+// document invalid): the body's "body" then keeps that lossy text, and
+// body_base64 the exact bytes (`jq -r .body_base64 | base64 -d`).
+func BodyBase64(b []byte) []byte {
+	if utf8.Valid(b) {
+		return nil
+	}
+	return b
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
@@ -250,14 +251,19 @@ type eventJSON struct {
 	CreatedAt time.Time       `json:"created_at"`
 	Payload   json.RawMessage `json:"payload,omitempty"`
 	Body      string          `json:"body,omitempty"` // a non-JSON payload
-	Pending   *int            `json:"pending,omitempty"`
-	Succeeded *int            `json:"succeeded,omitempty"`
-	Failed    *int            `json:"failed,omitempty"`
+	// BodyBase64: the payload's exact bytes when they are not UTF-8
+	// (then never payload: body holds U+FFFD in their place;
+	// jsonenc.BodyBase64).
+	BodyBase64 []byte `json:"body_base64,omitempty"`
+	Pending    *int   `json:"pending,omitempty"`
+	Succeeded  *int   `json:"succeeded,omitempty"`
+	Failed     *int   `json:"failed,omitempty"`
 }
 
 func toEventJSON(e *store.Event) eventJSON {
 	j := eventJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt.UTC()}
-	if json.Valid(e.Payload) {
+	j.BodyBase64 = jsonenc.BodyBase64(e.Payload)
+	if json.Valid(e.Payload) && j.BodyBase64 == nil {
 		j.Payload = e.Payload
 	} else {
 		j.Body = string(e.Payload)

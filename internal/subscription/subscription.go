@@ -510,7 +510,13 @@ func (s *Service) apply(sub *store.Subscription, in UpdateInput) error {
 		for _, name := range in.RemoveHeaders {
 			key := http.CanonicalHeaderKey(strings.TrimSpace(name))
 			if _, ok := h[key]; !ok {
-				return inputErr(nil, "the subscription has no header %q to remove", name)
+				// As --remove-events says which it has (the hint was
+				// only the usage's).
+				hint := "it has no headers"
+				if len(sub.Headers) > 0 {
+					hint = "its headers are: " + strings.Join(slices.Sorted(maps.Keys(sub.Headers)), ", ")
+				}
+				return inputErr([]string{hint}, "the subscription has no header %q to remove", name)
 			}
 			delete(h, key)
 		}
