@@ -534,14 +534,7 @@ func LoadEvents(ctx context.Context, st Store, ids []string, m map[string]*Event
 	if !ok {
 		return nil
 	}
-	var want []string
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if _, ok := m[id]; !ok && !seen[id] {
-			seen[id] = true
-			want = append(want, id)
-		}
-	}
+	want := notIn(ids, m)
 	if len(want) == 0 {
 		return nil
 	}
@@ -552,10 +545,8 @@ func LoadEvents(ctx context.Context, st Store, ids []string, m map[string]*Event
 	return err
 }
 
-// LoadEventHeads reads the heads (GetEventHeads) of the events of ids
-// that m does not hold yet into m, in one query. An ID that is read and
-// not found is not added.
-func LoadEventHeads(ctx context.Context, st Store, ids []string, m map[string]*EventHead) error {
+// notIn is ids that m does not hold, each once, in their order.
+func notIn[V any](ids []string, m map[string]V) []string {
 	var want []string
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -564,6 +555,14 @@ func LoadEventHeads(ctx context.Context, st Store, ids []string, m map[string]*E
 			want = append(want, id)
 		}
 	}
+	return want
+}
+
+// LoadEventHeads reads the heads (GetEventHeads) of the events of ids
+// that m does not hold yet into m, in one query. An ID that is read and
+// not found is not added.
+func LoadEventHeads(ctx context.Context, st Store, ids []string, m map[string]*EventHead) error {
+	want := notIn(ids, m)
 	if len(want) == 0 {
 		return nil
 	}
