@@ -40,44 +40,52 @@ func TestStartFormsUnderBudget(t *testing.T) {
 		return fmt.Sprintf("POST /trigger HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", addr, n)
 	}
 	chunk := []byte(strings.Repeat("a", 64<<10))
-	// Two clients send 6 MiB of an 8 MiB form and hold: the reservation
-	// grows by doubling, so each holds 8 MiB of the 16 MiB budget.
-	for range 2 {
+	// Three clients each send 6 MiB of an 8 MiB form and hold: the
+	// reservation grows by doubling, so two of them hold the 16 MiB
+	// budget and the third is answered 503 at once. Which one is third is
+	// the server's reading order (on a loaded machine the first two may
+	// not be read before the third is sent): the test waits for the
+	// answer on any of them.
+	type answer struct {
+		i    int
+		resp *http.Response
+		err  error
+	}
+	answers := make(chan answer, 3)
+	var start time.Time
+	for i := range 3 {
+		if i == 2 {
+			time.Sleep(200 * time.Millisecond) // the first two are most likely read
+			start = time.Now()
+		}
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		c.Write([]byte(head(web.MaxForm)))
-		for sent := 0; sent < 6<<20; sent += len(chunk) {
-			if _, err := c.Write(chunk); err != nil {
-				t.Fatal(err)
+		c.SetReadDeadline(time.Now().Add(15 * time.Second))
+		go func() {
+			c.Write([]byte(head(web.MaxForm)))
+			for sent := 0; sent < 6<<20; sent += len(chunk) {
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
 			}
-		}
-	}
-	time.Sleep(200 * time.Millisecond) // their bytes are read and reserved
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	start := time.Now()
-	go func() {
-		c.Write([]byte(head(web.MaxForm)))
-		for sent := 0; sent < 6<<20; sent += len(chunk) {
-			if _, err := c.Write(chunk); err != nil {
-				return
+		}()
+		go func() {
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err == nil {
+				resp.Body.Close()
 			}
-		}
-	}()
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("a third form while the budget is taken: %v", err)
+			answers <- answer{i, resp, err}
+		}()
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("a third form while the budget is taken: %s (Retry-After %q), want 503 with Retry-After", resp.Status, resp.Header.Get("Retry-After"))
+	a := <-answers
+	if a.err != nil {
+		t.Fatalf("a third form while the budget is taken: no answer on any of the three: %v", a.err)
+	}
+	if a.resp.StatusCode != http.StatusServiceUnavailable || a.resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a third form while the budget is taken: %s (Retry-After %q) on form %d, want 503 with Retry-After", a.resp.Status, a.resp.Header.Get("Retry-After"), a.i+1)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the busy answer took %s", d)
@@ -91,7 +99,7 @@ func TestStartFormsUnderBudget(t *testing.T) {
 	defer c2.Close()
 	c2.Write([]byte(head(web.MaxForm * 5)))
 	c2.SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err = http.ReadResponse(bufio.NewReader(c2), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(c2), nil)
 	if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a form over web.MaxForm: %v %v, want 413", resp, err)
 	}
