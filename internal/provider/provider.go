@@ -152,7 +152,9 @@ func ReadBody(r *http.Request) ([]byte, error) {
 }
 
 // DecodeJSON reads the body into v. An empty body decodes as {} when
-// allowEmpty. Errors are phrased for API users (no Go type names).
+// allowEmpty. Errors are phrased for API users (no Go type names). Keys
+// match v's fields case-sensitively (UnmarshalExact), as the providers'
+// APIs read them.
 func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
 	b, err := ReadBody(r)
 	if err != nil {
@@ -167,7 +169,7 @@ func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
 	if err := CheckUTF8(b); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := UnmarshalExact(b, v); err != nil {
 		return JSONError(err)
 	}
 	return nil

@@ -1921,7 +1921,7 @@ func (a *api) msgApp(w http.ResponseWriter, r *http.Request) (*App, bool) {
 	var in struct {
 		Application *appIn `json:"application"`
 	}
-	if json.Unmarshal(body, &in) != nil || in.Application == nil {
+	if provider.UnmarshalExact(body, &in) != nil || in.Application == nil {
 		notFound(w)
 		return nil, false
 	}
