@@ -155,13 +155,20 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 
 // idem replays a POST sent again with the same Idempotency-Key (what
 // Stripe's libraries send with every POST they may retry); the key with
-// other parameters is Stripe's idempotency_error.
+// other parameters, or on another endpoint, is Stripe's idempotency_error.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
 	return a.s.Idempotency.Wrap("stripe", "Idempotency-Key", apiKey, func(w http.ResponseWriter, r *http.Request) {
 		var e ErrorBody
 		e.Error.Type = "idempotency_error"
-		e.Error.Message = "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" +
-			r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		if first := provider.IdemFirstPath(r); first != "" && first != r.URL.Path {
+			// Stripe's words for a key reused on another endpoint: the
+			// first path, then this one.
+			e.Error.Message = "Keys for idempotent requests can only be used for the same endpoint they were first used for ('" + first + "' vs '" + r.URL.Path +
+				"'). Try using a key other than '" + r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		} else {
+			e.Error.Message = "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" +
+				r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		}
 		provider.WriteJSON(w, http.StatusBadRequest, e)
 	}, h)
 }
