@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -324,15 +323,8 @@ func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
 	}, h)
 }
 
-func newID(prefix string) string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 27)
-	rand.Read(b)
-	for i := range b {
-		b[i] = chars[int(b[i])%len(chars)]
-	}
-	return prefix + string(b)
-}
+// newID is prefix and a KSUID of now, as Svix's ids are (ksuid.go).
+func newID(prefix string) string { return prefix + newKSUID(time.Now()) }
 
 // bad answers err in Svix's envelope; it reports whether it did.
 func (a *api) bad(w http.ResponseWriter, err error) bool {
@@ -637,6 +629,18 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 			out = out[:i]
 		} else {
 			out = out[i+1:]
+		}
+	} else if at, ok := ksuidTime(it, "app_"); ok {
+		// An id that names no application: its place is its time, as in
+		// Svix, which pages by comparing ids (ksuid.go).
+		i := slices.IndexFunc(out, func(app *App) bool { return app.CreatedAt.After(at) != descending })
+		if i < 0 {
+			i = len(out)
+		}
+		if prev {
+			out = out[:i]
+		} else {
+			out = out[i:]
 		}
 	} else {
 		prev = false
@@ -1260,6 +1264,11 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 			if place := a.endpointPlace(r.Context(), app.ID, it); place != nil {
 				c = []*store.Subscription{place}
 			}
+		}
+		if at, ok := ksuidTime(it, "ep_"); len(c) == 0 && ok {
+			// An id that names no endpoint: its place is its time, as in
+			// Svix, which pages by comparing ids (ksuid.go).
+			c = []*store.Subscription{{CreatedAt: at}}
 		}
 		if len(c) == 0 {
 			prev = false
