@@ -269,6 +269,24 @@ func unknownParam(w http.ResponseWriter, f form, known ...string) bool {
 	return true
 }
 
+// expandRefused refuses an expand (expand[]=…, expand[0]=…), as Stripe
+// does: expand is checked against the object's expandable fields, and
+// neither a webhook_endpoint nor an event has one (application is a
+// plain id), so Stripe answers any of them 400 "This property cannot be
+// expanded (application)." (its own words; no code, no param). Serve
+// took it and answered the object unexpanded, so a client expanding a
+// field passed here and failed at Stripe.
+func expandRefused(w http.ResponseWriter, f form) bool {
+	vals, _ := f.list("expand")
+	for _, v := range vals {
+		if v != "" {
+			fail(w, http.StatusBadRequest, "", "", "This property cannot be expanded ("+v+").")
+			return true
+		}
+	}
+	return false
+}
+
 // createdBounds are the keys created[…] takes.
 var createdBounds = []string{"created[gt]", "created[gte]", "created[lt]", "created[lte]"}
 
@@ -281,7 +299,7 @@ func query(h http.HandlerFunc, known ...string) http.HandlerFunc {
 	known = append(known, "expand")
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if unknownParam(w, form{v: q}, known...) {
+		if unknownParam(w, form{v: q}, known...) || expandRefused(w, form{v: q}) {
 			return
 		}
 		for k := range q {
@@ -441,7 +459,7 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if unknownParam(w, f, "url", "enabled_events", "api_version", "connect", "description", "metadata", "expand") {
+	if unknownParam(w, f, "url", "enabled_events", "api_version", "connect", "description", "metadata", "expand") || expandRefused(w, f) {
 		return
 	}
 	if strings.TrimSpace(f.get("url")) == "" {
@@ -629,7 +647,7 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if unknownParam(w, f, "url", "enabled_events", "description", "disabled", "metadata", "expand") {
+	if unknownParam(w, f, "url", "enabled_events", "description", "disabled", "metadata", "expand") || expandRefused(w, f) {
 		return
 	}
 	var up subscription.UpdateInput
