@@ -13,8 +13,9 @@ import (
 // ksuidEpoch, the other 16 random; so they sort by time, and Svix's
 // lists page by comparing ids (svix-server's apply_pagination: the page
 // after an iterator is the items whose id sorts after it, whether or not
-// one has that id). newID makes them so; ksuidTime reads an id's time
-// back: the place in a list of an iterator that names nothing known.
+// one has that id; only the prefix is checked). newID makes them so
+// (Svix's KsuidMs spends one random byte on milliseconds); idPlace finds
+// where an iterator that names nothing known stands.
 const (
 	ksuidAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	ksuidEpoch    = 1400000000
@@ -26,6 +27,10 @@ func newKSUID(t time.Time) string {
 	var b [20]byte
 	binary.BigEndian.PutUint32(b[:4], uint32(max(t.Unix()-ksuidEpoch, 0)))
 	rand.Read(b[4:])
+	return ksuidString(b)
+}
+
+func ksuidString(b [20]byte) string {
 	n := new(big.Int).SetBytes(b[:])
 	out := []byte(strings.Repeat("0", ksuidLen))
 	base, mod := big.NewInt(62), new(big.Int)
@@ -36,27 +41,35 @@ func newKSUID(t time.Time) string {
 	return string(out)
 }
 
-// ksuidTime is the time of an id that is prefix and a KSUID (false for
-// any other: hookctl's ids before it made KSUIDs were random characters,
-// most of which are over the 20 bytes a KSUID holds).
-func ksuidTime(id, prefix string) (time.Time, bool) {
+// idPlace is where an id that names nothing stands in a list ordered by
+// creation time, as Svix places it: Svix checks only an iterator's
+// prefix and compares it with its ids as strings, and its ids (KSUIDs,
+// the alphabet in ASCII order, one length) sort as their times do; so
+// the place is the latest second whose first KSUID (random part zero)
+// sorts at or before the id, whatever the id is made of ("ep_garbage"
+// sorts after every KSUID: after every endpoint). false without the
+// prefix.
+func idPlace(id, prefix string) (time.Time, bool) {
 	s, ok := strings.CutPrefix(id, prefix)
-	if !ok || len(s) != ksuidLen {
+	if !ok || s == "" {
 		return time.Time{}, false
 	}
-	n := new(big.Int)
-	base := big.NewInt(62)
-	for i := range len(s) {
-		d := strings.IndexByte(ksuidAlphabet, s[i])
-		if d < 0 {
-			return time.Time{}, false
+	first := func(sec int64) string {
+		var b [20]byte
+		binary.BigEndian.PutUint32(b[:4], uint32(sec))
+		return ksuidString(b)
+	}
+	lo, hi := int64(0), int64(1<<32-1) // first(lo) <= s, unless s is below every KSUID
+	if s >= first(hi) {
+		lo = hi
+	}
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if first(mid) <= s {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
-		n.Mul(n, base).Add(n, big.NewInt(int64(d)))
 	}
-	if n.BitLen() > 160 {
-		return time.Time{}, false
-	}
-	var b [20]byte
-	n.FillBytes(b[:])
-	return time.Unix(int64(binary.BigEndian.Uint32(b[:4]))+ksuidEpoch, 0).UTC(), true
+	return time.Unix(lo+ksuidEpoch, 0).UTC(), true
 }

@@ -630,9 +630,9 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		} else {
 			out = out[i+1:]
 		}
-	} else if at, ok := ksuidTime(it, "app_"); ok {
-		// An id that names no application: its place is its time, as in
-		// Svix, which pages by comparing ids (ksuid.go).
+	} else if at, ok := idPlace(it, "app_"); ok {
+		// An id that names no application: where it sorts among the
+		// ids, as in Svix, which pages by comparing them (ksuid.go).
 		i := slices.IndexFunc(out, func(app *App) bool { return app.CreatedAt.After(at) != descending })
 		if i < 0 {
 			i = len(out)
@@ -1265,9 +1265,17 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 				c = []*store.Subscription{place}
 			}
 		}
-		if at, ok := ksuidTime(it, "ep_"); len(c) == 0 && ok {
-			// An id that names no endpoint: its place is its time, as in
-			// Svix, which pages by comparing ids (ksuid.go).
+		if len(c) == 0 {
+			// Another application's endpoint: its own place, as Svix
+			// compares ids whoever's they are.
+			c, err = a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
+			if a.bad(w, err) {
+				return
+			}
+		}
+		if at, ok := idPlace(it, "ep_"); len(c) == 0 && ok {
+			// An id that names no endpoint: where it sorts among the ids,
+			// as in Svix, which pages by comparing them (ksuid.go).
 			c = []*store.Subscription{{CreatedAt: at}}
 		}
 		if len(c) == 0 {
