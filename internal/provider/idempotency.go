@@ -76,7 +76,11 @@ func (c *Idempotency) Reset() {
 
 // Wrap makes h idempotent on the header named: scope and the caller's
 // credential (credential(r)) keep keys of different APIs and clients
-// apart. Requests without the header run as they are.
+// apart. Requests without the header run as they are. A key sent again
+// with another method, path or body is answered by conflict; with a nil
+// conflict the key alone names the request, and the answer kept is
+// replayed whatever the body (as svix-server does: its cache key is the
+// token, the key and the URI, and nothing of the body).
 func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) string, conflict IdemConflict, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(header)
@@ -112,7 +116,7 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 		}
 		defer e.mu.Unlock()
 		if e.done {
-			if e.fingerprint != fp {
+			if e.fingerprint != fp && conflict != nil {
 				conflict(w, r.WithContext(context.WithValue(r.Context(), idemFirstPathKey{}, e.path)))
 				return
 			}

@@ -314,13 +314,13 @@ func boolQuery(w http.ResponseWriter, r *http.Request) bool {
 // token, the key and the URI): the same key sent to another path (a key
 // derived from an order id, used to create the application, then its
 // endpoint, or to send one message to two applications) is another
-// request, not a conflict.
+// request, not a conflict. Nothing of the body is in that key: the key
+// sent again to the same URL with another body gets the first answer
+// again (its message is not sent), as from Svix; serve answered 409.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
 	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", func(r *http.Request) string {
 		return provider.BearerToken(r) + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
-	}, func(w http.ResponseWriter, r *http.Request) {
-		fail(w, http.StatusConflict, "conflict", "This idempotency-key was used with another request")
-	}, h)
+	}, nil, h)
 }
 
 // newID is prefix and a KSUID of now, as Svix's ids are (ksuid.go).
