@@ -390,8 +390,8 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 		failValidation(w, []string{"body", "name"}, lowControl)
 		return
 	}
-	if in.UID != nil && !validUID(*in.UID) {
-		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+	if in.UID != nil && uidProblem(*in.UID, "app_") != "" {
+		failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "app_"))
 		return
 	}
 	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) {
@@ -720,8 +720,8 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			failValidation(w, []string{"body", "name"}, lowControl)
 			return
 		}
-		if in.UID != nil && !validUID(*in.UID) {
-			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+		if in.UID != nil && uidProblem(*in.UID, "app_") != "" {
+			failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "app_"))
 			return
 		}
 		if in.UID != nil && *in.UID != r.PathValue("app_id") {
@@ -1122,8 +1122,8 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
 		return
 	}
-	if in.UID != nil && !validUID(*in.UID) {
-		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+	if in.UID != nil && uidProblem(*in.UID, "ep_") != "" {
+		failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "ep_"))
 		return
 	}
 	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) || !a.checkFilterTypes(w, r, in) {
@@ -1348,10 +1348,10 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) {
 			return
 		}
-		if in.UID != nil && !validUID(*in.UID) {
+		if in.UID != nil && uidProblem(*in.UID, "ep_") != "" {
 			// As sent: "uid": "" is no uid (1 to 256 characters), as at
 			// create; a PATCH's null or a PUT without one removes it.
-			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+			failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "ep_"))
 			return
 		}
 		if patch {
@@ -1397,8 +1397,8 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		if in.UID != nil && *in.UID != "" { // "" removes the uid
-			if !validUID(*in.UID) {
-				fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+			if uidProblem(*in.UID, "ep_") != "" {
+				failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "ep_"))
 				return
 			}
 			a.uidMu.Lock()
@@ -1708,6 +1708,21 @@ const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '
 // validUID applies Svix's rule for an application's or endpoint's uid
 // (it is used in URL paths in place of the id).
 func validUID(s string) bool { return validName(s, 256, "") }
+
+// uidProblem is what is wrong with an application's (idPrefix "app_") or
+// endpoint's ("ep_") uid, "" when nothing: Svix's rule, and no uid
+// beginning as the ids do (svix-server's BaseUid: "Uids are not allowed
+// to have the same prefix as the ID"), which serve took: an endpoint
+// with uid "ep_x" answered to {endpoint_id} ep_x as if it were an id.
+func uidProblem(s, idPrefix string) string {
+	if !validUID(s) {
+		return uidRule
+	}
+	if strings.HasPrefix(s, idPrefix) {
+		return "Uids are not allowed to have the same prefix as the ID. Prefix with _?"
+	}
+	return ""
+}
 
 // validName: 1 to max characters, letters, digits, '-', '_', '.' and the
 // extra ones given.
