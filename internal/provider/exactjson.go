@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"encoding"
 	"encoding/json"
 	"reflect"
@@ -23,16 +22,15 @@ func UnmarshalExact(b []byte, v any) error {
 	if t == nil || t.Kind() != reflect.Pointer {
 		return json.Unmarshal(b, v)
 	}
-	var renames []span
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := exactWalk(dec, b, t.Elem(), &renames); err != nil || len(renames) == 0 {
+	w := exactWalker{b: b}
+	if !w.value(t.Elem()) || len(w.renames) == 0 {
 		// A body the walk cannot read is left to json.Unmarshal, which
 		// says what is wrong with it.
 		return json.Unmarshal(b, v)
 	}
 	out := make([]byte, 0, len(b))
 	last := 0
-	for _, s := range renames {
+	for _, s := range w.renames {
 		out = append(out, b[last:s.from]...)
 		out = append(out, `""`...)
 		last = s.to
@@ -49,104 +47,196 @@ var (
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
+var decodesItselfCache sync.Map // reflect.Type → bool
+
 // decodesItself: t (or *t) reads its own JSON.
 func decodesItself(t reflect.Type) bool {
-	return t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) ||
+	if v, ok := decodesItselfCache.Load(t); ok {
+		return v.(bool)
+	}
+	d := t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) ||
 		t.Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType)
+	decodesItselfCache.Store(t, d)
+	return d
 }
 
-// exactWalk reads one value of dec, decoded into a t, and notes in
-// renames each key of a struct's object that names one of its fields in
-// another case only.
-func exactWalk(dec *json.Decoder, b []byte, t reflect.Type, renames *[]span) error {
+// exactWalker reads a JSON body in place (no copy: a 1 MiB payload is
+// skipped, not decoded) against the type it is decoded into, and notes
+// in renames each key of a struct's object that names one of its fields
+// in another case only. It checks no more of the syntax than it needs
+// to find its way: json.Unmarshal reads the body afterwards and reports
+// what is wrong with it; false when it lost its way.
+type exactWalker struct {
+	b       []byte
+	i       int
+	renames []span
+}
+
+func (w *exactWalker) ws() {
+	for w.i < len(w.b) {
+		switch w.b[w.i] {
+		case ' ', '\t', '\r', '\n':
+			w.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek is the next byte after spaces (0 at the end).
+func (w *exactWalker) peek() byte {
+	w.ws()
+	if w.i < len(w.b) {
+		return w.b[w.i]
+	}
+	return 0
+}
+
+// str reads a string at w.i (its opening quote) and says whether it holds
+// an escape.
+func (w *exactWalker) str() (escaped, ok bool) {
+	for w.i++; w.i < len(w.b); w.i++ {
+		switch w.b[w.i] {
+		case '\\':
+			escaped = true
+			w.i++
+		case '"':
+			w.i++
+			return escaped, true
+		}
+	}
+	return escaped, false
+}
+
+// skip reads past one value of any type.
+func (w *exactWalker) skip() bool {
+	depth := 0
+	for {
+		switch w.peek() {
+		case 0:
+			return false
+		case '"':
+			if _, ok := w.str(); !ok {
+				return false
+			}
+		case '{', '[':
+			depth++
+			w.i++
+		case '}', ']':
+			depth--
+			w.i++
+			if depth < 0 {
+				return false
+			}
+		case ',', ':':
+			if depth == 0 {
+				return false
+			}
+			w.i++
+		default: // a number or a literal
+			for w.i < len(w.b) && !endsLiteral(w.b[w.i]) {
+				w.i++
+			}
+		}
+		if depth == 0 {
+			return true
+		}
+	}
+}
+
+// endsLiteral: c is no part of a number or a literal.
+func endsLiteral(c byte) bool {
+	switch c {
+	case ',', ':', '{', '}', '[', ']', '"', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
+}
+
+// value reads one value decoded into a t.
+func (w *exactWalker) value(t reflect.Type) bool {
 	for t != nil && t.Kind() == reflect.Pointer && !decodesItself(t) {
 		t = t.Elem()
 	}
 	if t == nil || decodesItself(t) {
-		return skipValue(dec)
+		return w.skip()
 	}
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
-	default:
-		return skipValue(dec)
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil // a scalar (null, or a type error json.Unmarshal reports)
-	}
+	c := w.peek()
 	switch {
-	case d == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
-		for dec.More() {
-			if err := exactWalk(dec, b, t.Elem(), renames); err != nil {
-				return err
+	case c == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+		w.i++
+		if w.peek() == ']' {
+			w.i++
+			return true
+		}
+		for {
+			if !w.value(t.Elem()) {
+				return false
+			}
+			switch w.peek() {
+			case ',':
+				w.i++
+			case ']':
+				w.i++
+				return true
+			default:
+				return false
 			}
 		}
-	case d == '{' && t.Kind() == reflect.Map:
-		for dec.More() {
-			if _, err := dec.Token(); err != nil {
-				return err
-			}
-			if err := exactWalk(dec, b, t.Elem(), renames); err != nil {
-				return err
-			}
+	case c == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
+		var fields structFields
+		if t.Kind() == reflect.Struct {
+			fields = exactFields(t)
 		}
-	case d == '{' && t.Kind() == reflect.Struct:
-		fields := exactFields(t)
-		for dec.More() {
-			before := int(dec.InputOffset())
-			tok, err := dec.Token()
-			if err != nil {
-				return err
+		w.i++
+		if w.peek() == '}' {
+			w.i++
+			return true
+		}
+		for {
+			if w.peek() != '"' {
+				return false
 			}
-			key, _ := tok.(string)
-			after := int(dec.InputOffset())
-			ft, exact := fields.byName[key]
-			if !exact {
-				ft = nil
-				if fields.folds(key) {
-					// Only a comma and spaces come before the key's quote.
-					q := bytes.IndexByte(b[before:after], '"')
-					if q < 0 {
-						return errNoQuote
-					}
-					*renames = append(*renames, span{before + q, after})
+			from := w.i
+			escaped, ok := w.str()
+			if !ok {
+				return false
+			}
+			to := w.i // the key's bytes, quotes included: b[from:to]
+			if w.peek() != ':' {
+				return false
+			}
+			w.i++
+			var vt reflect.Type
+			if t.Kind() == reflect.Map {
+				vt = t.Elem()
+			} else {
+				key := string(w.b[from+1 : to-1])
+				if escaped && json.Unmarshal(w.b[from:to], &key) != nil {
+					return false
+				}
+				ft, exact := fields.byName[key]
+				if exact {
+					vt = ft
+				} else if fields.folds(key) {
+					w.renames = append(w.renames, span{from, to})
 				}
 			}
-			if err := exactWalk(dec, b, ft, renames); err != nil {
-				return err
+			if !w.value(vt) {
+				return false
 			}
-		}
-	default:
-		// [ for a struct, { for a slice: a type error json.Unmarshal
-		// reports; read past it.
-		for dec.More() {
-			if d == '{' {
-				if _, err := dec.Token(); err != nil {
-					return err
-				}
-			}
-			if err := skipValue(dec); err != nil {
-				return err
+			switch w.peek() {
+			case ',':
+				w.i++
+			case '}':
+				w.i++
+				return true
+			default:
+				return false
 			}
 		}
 	}
-	_, err = dec.Token() // the closing delimiter
-	return err
-}
-
-var errNoQuote = jsonErr("a key without its quote")
-
-type jsonErr string
-
-func (e jsonErr) Error() string { return string(e) }
-
-func skipValue(dec *json.Decoder) error {
-	var raw json.RawMessage
-	return dec.Decode(&raw)
+	return w.skip()
 }
 
 // structFields is a struct's JSON field names, as encoding/json reads

@@ -88,3 +88,35 @@ func TestSvixleftDecodeJSONMatchesKeysExactly(t *testing.T) {
 		}
 	}
 }
+
+// TestSvixleftUnmarshalExactAgreesWithEncodingJSON: where every key is
+// exact, UnmarshalExact decodes what json.Unmarshal decodes, and a body
+// json.Unmarshal refuses is refused with the same error, whatever the
+// walk makes of it (escapes, nesting, numbers, literals, spaces, bodies
+// cut short).
+func TestSvixleftUnmarshalExactAgreesWithEncodingJSON(t *testing.T) {
+	bodies := []string{
+		`{}`, ` { } `, `{"url":"a\"b\\","uid":"\u00e9\ud83d\ude00","items":[],"byKey":{}}`,
+		`{"items":[{"name":"x"},{"name":"y","extra":[1,2.5e-3,-0,true,false,null,{"a":[[]]}]}],"loose":[1,{"b":"]}"}]}`,
+		"{\n\t\"payload\" : {\"x\": \"}\" , \"y\":[\"{\",\"[\"]},\r\n\"metadata\":{\"k\":\"v\"}}",
+		`{"ptr":null,"nested":{"a":null,"b":[null,{"name":"z"}]},"payload":[1,"2",{"3":4}]}`,
+		`{"tag":"t","url":null}`, `{"\u0075rl":"escaped key"}`,
+		// Refused by json.Unmarshal, however far the walk gets.
+		`{"url":"a"`, `{"url":"a",}`, `{"url" "a"}`, `{"items":[1,]}`, `{"url":tru}`, `{"url":"a"}x`, `{"a":1}}`, `[`, `"x`, ``, `nul`,
+		`{"items":{"name":1}}`, `{"url":5}`, `{"items":[{"name":5}]}`, `{"payload":}`, `{"payload":{"a":1]}`,
+	}
+	for _, body := range bodies {
+		var want, got exactIn
+		werr := json.Unmarshal([]byte(body), &want)
+		gerr := provider.UnmarshalExact([]byte(body), &got)
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Errorf("%q: error %v, json.Unmarshal's %v", body, gerr, werr)
+			continue
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(got)
+		if string(wj) != string(gj) {
+			t.Errorf("%q: decoded %s, json.Unmarshal %s", body, gj, wj)
+		}
+	}
+}
