@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -17,13 +18,30 @@ import (
 // decoding; every other byte, the payload's included, is left as it was.
 // Map keys and values decoded by a type's own UnmarshalJSON are not
 // touched.
-func UnmarshalExact(b []byte, v any) error {
+func UnmarshalExact(b []byte, v any) error { return unmarshalExact(b, v, false) }
+
+// UnmarshalExactUnique is UnmarshalExact refusing an object that gives
+// one of its struct's fields twice (a *DuplicateFieldError), as serde's
+// derived decoders do (Svix); encoding/json, Python's json and Jackson
+// keep the last.
+func UnmarshalExactUnique(b []byte, v any) error { return unmarshalExact(b, v, true) }
+
+// DuplicateFieldError is a field an object of the body gives twice.
+type DuplicateFieldError struct{ Field string }
+
+func (e *DuplicateFieldError) Error() string { return "duplicate field `" + e.Field + "`" }
+
+func unmarshalExact(b []byte, v any, unique bool) error {
 	t := reflect.TypeOf(v)
 	if t == nil || t.Kind() != reflect.Pointer {
 		return json.Unmarshal(b, v)
 	}
-	w := exactWalker{b: b}
-	if !w.value(t.Elem()) || len(w.renames) == 0 {
+	w := exactWalker{b: b, unique: unique}
+	ok := w.value(t.Elem())
+	if ok && w.dup != "" && json.Valid(b) {
+		return &DuplicateFieldError{Field: w.dup}
+	}
+	if !ok || len(w.renames) == 0 {
 		// A body the walk cannot read is left to json.Unmarshal, which
 		// says what is wrong with it.
 		return json.Unmarshal(b, v)
@@ -70,6 +88,9 @@ type exactWalker struct {
 	b       []byte
 	i       int
 	renames []span
+	// unique: note in dup the first field an object gives twice.
+	unique bool
+	dup    string
 }
 
 func (w *exactWalker) ws() {
@@ -185,6 +206,7 @@ func (w *exactWalker) value(t reflect.Type) bool {
 		}
 	case c == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
 		var fields structFields
+		var seen []string // the fields this object gave (unique)
 		if t.Kind() == reflect.Struct {
 			fields = exactFields(t)
 		}
@@ -216,6 +238,12 @@ func (w *exactWalker) value(t reflect.Type) bool {
 					return false
 				}
 				ft, exact := fields.byName[key]
+				if exact && w.unique && w.dup == "" {
+					if slices.Contains(seen, key) {
+						w.dup = key
+					}
+					seen = append(seen, key)
+				}
 				if exact {
 					vt = ft
 				} else if fields.folds(key) {

@@ -120,3 +120,28 @@ func TestSvixleftUnmarshalExactAgreesWithEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestSvixleftUnmarshalExactUniqueRefusesAFieldGivenTwice: serde's
+// derived decoders (Svix) refuse an object giving one of the struct's
+// fields twice; encoding/json kept the last. Keys of maps, keys in
+// another case and payloads are not fields, and bad JSON is reported as
+// such first. UnmarshalExact (Bond, Mambu: last wins) takes them.
+func TestSvixleftUnmarshalExactUniqueRefusesAFieldGivenTwice(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"url":"a","uid":"u","url":"b"}`:                    "duplicate field `url`",
+		`{"items":[{"name":"a"},{"name":"b","name":"c"}]}`:   "duplicate field `name`",
+		`{"tag":"a","tag":"b"}`:                              "duplicate field `tag`",
+		`{"url":"a","URL":"b","metadata":{"k":"1","k":"2"}}`: "<nil>",
+		`{"payload":{"a":1,"a":2},"byKey":{"k":{},"k":{}}}`:  "<nil>",
+		`{"url":"a","url":"b"`:                               "unexpected end of JSON input",
+	} {
+		var in exactIn
+		if got := fmt.Sprint(provider.UnmarshalExactUnique([]byte(body), &in)); got != want {
+			t.Errorf("%s: %s, want %s", body, got, want)
+		}
+	}
+	var in exactIn
+	if err := provider.UnmarshalExact([]byte(`{"url":"a","url":"b"}`), &in); err != nil || *in.URL != "b" {
+		t.Errorf("UnmarshalExact of a field given twice: %v %v, want the last", err, in.URL)
+	}
+}

@@ -22,3 +22,14 @@ func TestSvixleftFieldNamesAreCaseSensitive(t *testing.T) {
 		t.Errorf(`v0 {"Callback_URL"}: %d %s, want 400 callback_url is required`, code, body)
 	}
 }
+
+// TestSvixleftFieldGivenTwiceKeepsTheLast: Bond's API is Python, whose
+// json module keeps the last of a key given twice; serve does too (only
+// Svix refuses it).
+func TestSvixleftFieldGivenTwiceKeepsTheLast(t *testing.T) {
+	e := servetest.Start(t, nil)
+	code, body := e.Do("POST", "/api/v0.1/webhooks", auth, `{"url": "`+e.Recv.URL+`/a", "url": "`+e.Recv.URL+`/b", "events": ["card.created"]}`)
+	if code != 201 || !strings.Contains(string(body), `"url":"`+e.Recv.URL+`/b"`) {
+		t.Errorf("v0.1 with url twice: %d %s, want 201 with the last url", code, body)
+	}
+}

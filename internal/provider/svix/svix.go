@@ -349,9 +349,14 @@ func (a *api) bad(w http.ResponseWriter, err error) bool {
 
 // decode reads a JSON body; errors are answered (422 as Svix does).
 func (a *api) decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) bool {
-	err := provider.DecodeJSON(r, v, allowEmpty)
+	err := provider.DecodeJSONUnique(r, v, allowEmpty)
 	if err == nil {
 		return true
+	}
+	if dup := (*provider.DuplicateFieldError)(nil); errors.As(err, &dup) {
+		// serde's derived decoders refuse a field given twice.
+		failValidation(w, []string{"body", dup.Field}, err.Error())
+		return false
 	}
 	if errors.Is(err, provider.ErrTooLarge) {
 		a.bad(w, err)

@@ -51,3 +51,26 @@ func TestSvixleftFieldNamesAreCaseSensitive(t *testing.T) {
 		t.Errorf("msg with capitalised payload keys: %d %s", code, body)
 	}
 }
+
+// TestSvixleftFieldGivenTwiceIsRefused: Svix (serde) answers 422 to an
+// object giving a field twice ({"url": a, "url": b}); serve kept the
+// last one and created the endpoint.
+func TestSvixleftFieldGivenTwiceIsRefused(t *testing.T) {
+	e := servetest.Start(t, nil)
+	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "a", "uid": "a"}); code != 201 {
+		t.Fatalf("app: %d %s", code, body)
+	}
+	code, body := e.Do("POST", "/api/v1/app/a/endpoint", bearer, `{"url": "`+e.Recv.URL+`/a", "url": "`+e.Recv.URL+`/b"}`)
+	var v struct {
+		Detail []struct {
+			Loc []string `json:"loc"`
+			Msg string   `json:"msg"`
+		} `json:"detail"`
+	}
+	if code != 422 || json.Unmarshal(body, &v) != nil || len(v.Detail) != 1 || strings.Join(v.Detail[0].Loc, ".") != "body.url" || v.Detail[0].Msg != "duplicate field `url`" {
+		t.Errorf("endpoint with url twice: %d %s, want 422 at body.url", code, body)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/endpoint", bearer, nil); code != 200 || !strings.Contains(string(body), `"data":[]`) {
+		t.Errorf("after the refused create: %d %s, want no endpoint", code, body)
+	}
+}
