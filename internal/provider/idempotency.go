@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
@@ -35,6 +36,7 @@ type idemEntry struct {
 	mu          sync.Mutex // held while the first request runs
 	done        bool
 	fingerprint [32]byte
+	path        string // the first request's path (IdemFirstPath)
 	status      int
 	header      http.Header
 	body        []byte
@@ -47,6 +49,16 @@ type idemEntry struct {
 // IdemConflict answers a key reused with another request (method, path or
 // body), in the provider's envelope.
 type IdemConflict func(w http.ResponseWriter, r *http.Request)
+
+type idemFirstPathKey struct{}
+
+// IdemFirstPath is, in an IdemConflict, the path of the request the key
+// was first used with ("" outside one): a key reused on another endpoint
+// is refused in other words than one reused with other parameters.
+func IdemFirstPath(r *http.Request) string {
+	p, _ := r.Context().Value(idemFirstPathKey{}).(string)
+	return p
+}
 
 func (c *Idempotency) now() time.Time {
 	if c.Now != nil {
@@ -64,7 +76,11 @@ func (c *Idempotency) Reset() {
 
 // Wrap makes h idempotent on the header named: scope and the caller's
 // credential (credential(r)) keep keys of different APIs and clients
-// apart. Requests without the header run as they are.
+// apart. Requests without the header run as they are. A key sent again
+// with another method, path or body is answered by conflict; with a nil
+// conflict the key alone names the request, and the answer kept is
+// replayed whatever the body (as svix-server does: its cache key is the
+// token, the key and the URI, and nothing of the body).
 func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) string, conflict IdemConflict, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(header)
@@ -100,8 +116,8 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 		}
 		defer e.mu.Unlock()
 		if e.done {
-			if e.fingerprint != fp {
-				conflict(w, r)
+			if e.fingerprint != fp && conflict != nil {
+				conflict(w, r.WithContext(context.WithValue(r.Context(), idemFirstPathKey{}, e.path)))
 				return
 			}
 			for k, v := range e.header {
@@ -115,7 +131,7 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r)
 		if rec.status >= 200 && rec.status < 300 {
-			e.done, e.fingerprint = true, fp
+			e.done, e.fingerprint, e.path = true, fp, r.URL.Path
 			e.status, e.header, e.body = rec.status, w.Header().Clone(), bytes.Clone(rec.body.Bytes())
 			c.kept(e, idemEntryCost(k, e))
 		} else {

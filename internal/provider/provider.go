@@ -152,8 +152,20 @@ func ReadBody(r *http.Request) ([]byte, error) {
 }
 
 // DecodeJSON reads the body into v. An empty body decodes as {} when
-// allowEmpty. Errors are phrased for API users (no Go type names).
+// allowEmpty. Errors are phrased for API users (no Go type names). Keys
+// match v's fields case-sensitively (UnmarshalExact), as the providers'
+// APIs read them.
 func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
+	return decodeJSON(r, v, allowEmpty, UnmarshalExact)
+}
+
+// DecodeJSONUnique is DecodeJSON refusing a field given twice in one
+// object (UnmarshalExactUnique: a *DuplicateFieldError), as Svix does.
+func DecodeJSONUnique(r *http.Request, v any, allowEmpty bool) error {
+	return decodeJSON(r, v, allowEmpty, UnmarshalExactUnique)
+}
+
+func decodeJSON(r *http.Request, v any, allowEmpty bool, unmarshal func([]byte, any) error) error {
 	b, err := ReadBody(r)
 	if err != nil {
 		return err
@@ -167,7 +179,11 @@ func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
 	if err := CheckUTF8(b); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := unmarshal(b, v); err != nil {
+		var dup *DuplicateFieldError
+		if errors.As(err, &dup) {
+			return err
+		}
 		return JSONError(err)
 	}
 	return nil

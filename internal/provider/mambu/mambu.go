@@ -548,7 +548,7 @@ func decodeConstraints(b []byte) (cs []constraint, oldestFirst bool, err error) 
 		return nil, false, err
 	}
 	if strings.HasPrefix(t, "[") {
-		if err := json.Unmarshal(b, &cs); err != nil {
+		if err := provider.UnmarshalExact(b, &cs); err != nil {
 			return nil, false, provider.JSONError(err)
 		}
 		return cs, false, nil
@@ -561,7 +561,7 @@ func decodeConstraints(b []byte) (cs []constraint, oldestFirst bool, err error) 
 			Order string `json:"order"`
 		} `json:"sortingCriteria"`
 	}
-	if err := json.Unmarshal(b, &obj); err != nil {
+	if err := provider.UnmarshalExact(b, &obj); err != nil {
 		return nil, false, provider.JSONError(err)
 	}
 	if sc := obj.SortingCriteria; sc != nil {

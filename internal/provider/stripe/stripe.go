@@ -86,12 +86,15 @@ func New(s *provider.Services) *provider.API {
 			return sub, err
 		},
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
+			setRequestID(w)
 			fail(w, http.StatusNotFound, "", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")
 		},
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
+			setRequestID(w)
 			fail(w, http.StatusBadRequest, "", "", msg)
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			setRequestID(w)
 			fail(w, status, "", "", msg)
 		},
 		Routes: []provider.Route{
@@ -104,6 +107,28 @@ func New(s *provider.Services) *provider.API {
 			provider.R("GET", "/v1/events", "Stripe: list events hookctl sent (limit, type, types[], created[gt|gte|lt|lte], delivery_success, starting_after, ending_before)", a.auth(query(a.events, "limit", "starting_after", "ending_before", "type", "types", "created", "delivery_success"))),
 		},
 	}
+}
+
+// setRequestID gives the answer Stripe's Request-Id header (req_ and 14
+// characters), which Stripe sends with every answer, errors included,
+// and the libraries hand to their callers (stripe-python's
+// StripeError.request_id and last_response.request_id, stripe-node's
+// requestId), which apps log with a failure; serve sent none.
+func setRequestID(w http.ResponseWriter) {
+	if w.Header().Get("Request-Id") == "" {
+		w.Header().Set("Request-Id", "req_"+randAlnum(14))
+	}
+}
+
+// randAlnum is n random letters and digits (ids and request ids).
+func randAlnum(n int) string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return string(b)
 }
 
 // apiKey is the caller's key: bearer, or basic auth's user (curl -u
@@ -136,6 +161,7 @@ func wrongKind(key string) (msg, code string) {
 
 func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		setRequestID(w)
 		key := apiKey(r)
 		if key == "" {
 			fail(w, http.StatusUnauthorized, "", "", "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
@@ -155,13 +181,45 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 
 // idem replays a POST sent again with the same Idempotency-Key (what
 // Stripe's libraries send with every POST they may retry); the key with
-// other parameters is Stripe's idempotency_error.
+// other parameters, or on another endpoint, is Stripe's idempotency_error.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
+	wrapped := a.idemWrap(h)
+	return func(w http.ResponseWriter, r *http.Request) {
+		wrapped(&replayIDs{ResponseWriter: w, fresh: w.Header().Get("Request-Id")}, r)
+	}
+}
+
+// replayIDs gives a replayed answer (Idempotent-Replayed: true) its own
+// Request-Id, and the first answer's as Original-Request, as Stripe
+// does; the replay had copied the first answer's Request-Id.
+type replayIDs struct {
+	http.ResponseWriter
+	fresh string
+}
+
+func (w *replayIDs) WriteHeader(status int) {
+	if h := w.Header(); h.Get("Idempotent-Replayed") == "true" && w.fresh != "" {
+		h.Set("Original-Request", h.Get("Request-Id"))
+		h.Set("Request-Id", w.fresh)
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *replayIDs) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (a *api) idemWrap(h http.HandlerFunc) http.HandlerFunc {
 	return a.s.Idempotency.Wrap("stripe", "Idempotency-Key", apiKey, func(w http.ResponseWriter, r *http.Request) {
 		var e ErrorBody
 		e.Error.Type = "idempotency_error"
-		e.Error.Message = "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" +
-			r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		if first := provider.IdemFirstPath(r); first != "" && first != r.URL.Path {
+			// Stripe's words for a key reused on another endpoint: the
+			// first path, then this one.
+			e.Error.Message = "Keys for idempotent requests can only be used for the same endpoint they were first used for ('" + first + "' vs '" + r.URL.Path +
+				"'). Try using a key other than '" + r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		} else {
+			e.Error.Message = "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" +
+				r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
+		}
 		provider.WriteJSON(w, http.StatusBadRequest, e)
 	}, h)
 }
@@ -262,6 +320,24 @@ func unknownParam(w http.ResponseWriter, f form, known ...string) bool {
 	return true
 }
 
+// expandRefused refuses an expand (expand[]=…, expand[0]=…), as Stripe
+// does: expand is checked against the object's expandable fields, and
+// neither a webhook_endpoint nor an event has one (application is a
+// plain id), so Stripe answers any of them 400 "This property cannot be
+// expanded (application)." (its own words; no code, no param). Serve
+// took it and answered the object unexpanded, so a client expanding a
+// field passed here and failed at Stripe.
+func expandRefused(w http.ResponseWriter, f form) bool {
+	vals, _ := f.list("expand")
+	for _, v := range vals {
+		if v != "" {
+			fail(w, http.StatusBadRequest, "", "", "This property cannot be expanded ("+v+").")
+			return true
+		}
+	}
+	return false
+}
+
 // createdBounds are the keys created[…] takes.
 var createdBounds = []string{"created[gt]", "created[gte]", "created[lt]", "created[lte]"}
 
@@ -274,7 +350,7 @@ func query(h http.HandlerFunc, known ...string) http.HandlerFunc {
 	known = append(known, "expand")
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if unknownParam(w, form{v: q}, known...) {
+		if unknownParam(w, form{v: q}, known...) || expandRefused(w, form{v: q}) {
 			return
 		}
 		for k := range q {
@@ -416,15 +492,7 @@ func (a *api) bad(w http.ResponseWriter, err error, param string) bool {
 	return true
 }
 
-func newID(prefix string) string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 24)
-	rand.Read(b)
-	for i := range b {
-		b[i] = chars[int(b[i])%len(chars)]
-	}
-	return prefix + string(b)
-}
+func newID(prefix string) string { return prefix + randAlnum(24) }
 
 func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	f, err := parseForm(r)
@@ -434,7 +502,7 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if unknownParam(w, f, "url", "enabled_events", "api_version", "connect", "description", "metadata", "expand") {
+	if unknownParam(w, f, "url", "enabled_events", "api_version", "connect", "description", "metadata", "expand") || expandRefused(w, f) {
 		return
 	}
 	if strings.TrimSpace(f.get("url")) == "" {
@@ -622,7 +690,7 @@ func (a *api) update(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if unknownParam(w, f, "url", "enabled_events", "description", "disabled", "metadata", "expand") {
+	if unknownParam(w, f, "url", "enabled_events", "description", "disabled", "metadata", "expand") || expandRefused(w, f) {
 		return
 	}
 	var up subscription.UpdateInput

@@ -222,7 +222,7 @@ func TestBadInput(t *testing.T) {
 	// An update with a parameter Stripe does not take (status=disabled
 	// for disabled=true) is refused, not answered 200 with nothing
 	// changed.
-	code, body = e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&metadata[a]=b&expand[]=x")
+	code, body = e.Do("POST", "/v1/webhook_endpoints", formH, "url=http://x.test&enabled_events[]=*&metadata[a]=b")
 	if code != 200 {
 		t.Fatalf("create: %d %s", code, body)
 	}

@@ -14,7 +14,8 @@ import (
 // cannot read (not of the shape its pages give) with Svix's 422 at
 // query.iterator naming it, forwards or back ("-…"); one of the right
 // shape that names nothing known reads from the first page, on every
-// list alike. Before, GET …/msg/?iterator=garbage started from the first
+// list alike (an app_ or ep_ one from where it sorts among the ids, as
+// Svix reads it: TestSvixleftUnknownIteratorKeepsItsPlace). Before, GET …/msg/?iterator=garbage started from the first
 // page while …/msg/{id}/endpoint/?iterator=ep_x~5 answered an empty,
 // finished page and the others each did as they pleased; "-" read the
 // first page backwards, its order turned over.
@@ -46,8 +47,8 @@ func TestMalformedIteratorIsRefused(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	lists := map[string]string{ // list: a well-formed iterator naming nothing
-		"/api/v1/app/":                               "app_NoSuchApplication0000000000",
-		"/api/v1/app/a/endpoint/":                    "ep_NoSuchEndpoint00000000000000",
+		"/api/v1/app/":                               "app_" + ksuid2020, // sorts before every app
+		"/api/v1/app/a/endpoint/":                    "ep_" + ksuid2020,
 		"/api/v1/app/a/msg/":                         "msg_NoSuchMessage0000000000000",
 		"/api/v1/app/a/attempt/msg/" + msg + "/":     "atmpt_0123456789abcdef0123456789abcdef_1",
 		"/api/v1/app/a/attempt/endpoint/" + ep + "/": "atmpt_0123456789abcdef0123456789abcdef_1",

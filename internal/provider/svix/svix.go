@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -315,24 +314,17 @@ func boolQuery(w http.ResponseWriter, r *http.Request) bool {
 // token, the key and the URI): the same key sent to another path (a key
 // derived from an order id, used to create the application, then its
 // endpoint, or to send one message to two applications) is another
-// request, not a conflict.
+// request, not a conflict. Nothing of the body is in that key: the key
+// sent again to the same URL with another body gets the first answer
+// again (its message is not sent), as from Svix; serve answered 409.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
 	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", func(r *http.Request) string {
 		return provider.BearerToken(r) + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
-	}, func(w http.ResponseWriter, r *http.Request) {
-		fail(w, http.StatusConflict, "conflict", "This idempotency-key was used with another request")
-	}, h)
+	}, nil, h)
 }
 
-func newID(prefix string) string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 27)
-	rand.Read(b)
-	for i := range b {
-		b[i] = chars[int(b[i])%len(chars)]
-	}
-	return prefix + string(b)
-}
+// newID is prefix and a KSUID of now, as Svix's ids are (ksuid.go).
+func newID(prefix string) string { return prefix + newKSUID(time.Now()) }
 
 // bad answers err in Svix's envelope; it reports whether it did.
 func (a *api) bad(w http.ResponseWriter, err error) bool {
@@ -357,9 +349,14 @@ func (a *api) bad(w http.ResponseWriter, err error) bool {
 
 // decode reads a JSON body; errors are answered (422 as Svix does).
 func (a *api) decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) bool {
-	err := provider.DecodeJSON(r, v, allowEmpty)
+	err := provider.DecodeJSONUnique(r, v, allowEmpty)
 	if err == nil {
 		return true
+	}
+	if dup := (*provider.DuplicateFieldError)(nil); errors.As(err, &dup) {
+		// serde's derived decoders refuse a field given twice.
+		failValidation(w, []string{"body", dup.Field}, err.Error())
+		return false
 	}
 	if errors.Is(err, provider.ErrTooLarge) {
 		a.bad(w, err)
@@ -398,8 +395,8 @@ func (a *api) createAppFrom(w http.ResponseWriter, r *http.Request, in appIn, ge
 		failValidation(w, []string{"body", "name"}, lowControl)
 		return
 	}
-	if in.UID != nil && !validUID(*in.UID) {
-		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+	if in.UID != nil && uidProblem(*in.UID, "app_") != "" {
+		failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "app_"))
 		return
 	}
 	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) {
@@ -638,6 +635,18 @@ func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
 		} else {
 			out = out[i+1:]
 		}
+	} else if at, ok := idPlace(it, "app_"); ok {
+		// An id that names no application: where it sorts among the
+		// ids, as in Svix, which pages by comparing them (ksuid.go).
+		i := slices.IndexFunc(out, func(app *App) bool { return app.CreatedAt.After(at) != descending })
+		if i < 0 {
+			i = len(out)
+		}
+		if prev {
+			out = out[:i]
+		} else {
+			out = out[i:]
+		}
 	} else {
 		prev = false
 	}
@@ -716,8 +725,8 @@ func (a *api) updateApp(patch bool) http.HandlerFunc {
 			failValidation(w, []string{"body", "name"}, lowControl)
 			return
 		}
-		if in.UID != nil && !validUID(*in.UID) {
-			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+		if in.UID != nil && uidProblem(*in.UID, "app_") != "" {
+			failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "app_"))
 			return
 		}
 		if in.UID != nil && *in.UID != r.PathValue("app_id") {
@@ -1118,8 +1127,8 @@ func (a *api) createEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnprocessableEntity, "validation", "url is required")
 		return
 	}
-	if in.UID != nil && !validUID(*in.UID) {
-		fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+	if in.UID != nil && uidProblem(*in.UID, "ep_") != "" {
+		failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "ep_"))
 		return
 	}
 	if !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) || !a.checkFilterTypes(w, r, in) {
@@ -1262,6 +1271,19 @@ func (a *api) listEndpoints(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if len(c) == 0 {
+			// Another application's endpoint: its own place, as Svix
+			// compares ids whoever's they are.
+			c, err = a.s.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{Meta: map[string]string{MetaID: it}, Limit: 1})
+			if a.bad(w, err) {
+				return
+			}
+		}
+		if at, ok := idPlace(it, "ep_"); len(c) == 0 && ok {
+			// An id that names no endpoint: where it sorts among the ids,
+			// as in Svix, which pages by comparing them (ksuid.go).
+			c = []*store.Subscription{{CreatedAt: at}}
+		}
+		if len(c) == 0 {
 			prev = false
 		} else {
 			if prev {
@@ -1331,10 +1353,10 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 		if !a.decode(w, r, &in, patch) || !validRateLimit(w, &in.RateLimit, in.ThrottleRate) || !validEndpoint(w, in) {
 			return
 		}
-		if in.UID != nil && !validUID(*in.UID) {
+		if in.UID != nil && uidProblem(*in.UID, "ep_") != "" {
 			// As sent: "uid": "" is no uid (1 to 256 characters), as at
 			// create; a PATCH's null or a PUT without one removes it.
-			fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+			failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "ep_"))
 			return
 		}
 		if patch {
@@ -1380,8 +1402,8 @@ func (a *api) updateEndpoint(patch bool) http.HandlerFunc {
 			return
 		}
 		if in.UID != nil && *in.UID != "" { // "" removes the uid
-			if !validUID(*in.UID) {
-				fail(w, http.StatusUnprocessableEntity, "validation", uidRule)
+			if uidProblem(*in.UID, "ep_") != "" {
+				failValidation(w, []string{"body", "uid"}, uidProblem(*in.UID, "ep_"))
 				return
 			}
 			a.uidMu.Lock()
@@ -1692,6 +1714,21 @@ const uidRule = "uid must be 1 to 256 characters: letters, digits, '-', '_' or '
 // (it is used in URL paths in place of the id).
 func validUID(s string) bool { return validName(s, 256, "") }
 
+// uidProblem is what is wrong with an application's (idPrefix "app_") or
+// endpoint's ("ep_") uid, "" when nothing: Svix's rule, and no uid
+// beginning as the ids do (svix-server's BaseUid: "Uids are not allowed
+// to have the same prefix as the ID"), which serve took: an endpoint
+// with uid "ep_x" answered to {endpoint_id} ep_x as if it were an id.
+func uidProblem(s, idPrefix string) string {
+	if !validUID(s) {
+		return uidRule
+	}
+	if strings.HasPrefix(s, idPrefix) {
+		return "Uids are not allowed to have the same prefix as the ID. Prefix with _?"
+	}
+	return ""
+}
+
 // validName: 1 to max characters, letters, digits, '-', '_', '.' and the
 // extra ones given.
 func validName(s string, max int, extra string) bool {
@@ -1921,7 +1958,7 @@ func (a *api) msgApp(w http.ResponseWriter, r *http.Request) (*App, bool) {
 	var in struct {
 		Application *appIn `json:"application"`
 	}
-	if json.Unmarshal(body, &in) != nil || in.Application == nil {
+	if provider.UnmarshalExact(body, &in) != nil || in.Application == nil {
 		notFound(w)
 		return nil, false
 	}
