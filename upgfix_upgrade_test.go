@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
@@ -31,9 +34,10 @@ import (
 // migration; SQLite 13's events index), the source filters, the
 // subscription filter also for deliveries of subscriptions deleted
 // before the upgrade (SQLite 14 / PostgreSQL 16) or after it, curl -k
-// for attempts sent with --insecure (SQLite 10 / PostgreSQL 13), and a
-// delivery written after the upgrade found by its event's type. old is
-// the old binary's own export of the store.
+// for attempts sent with --insecure (SQLite 10 / PostgreSQL 13), a
+// delivery written after the upgrade found by its event's type, and the
+// events filters' indexes (SQLite 15 / PostgreSQL 18; checkEvidxSchema).
+// old is the old binary's own export of the store.
 func checkLaterSchemas(t *testing.T, u *upgradeEnv, old map[string]store.Record) {
 	events := map[string]*store.Event{}
 	subs := map[string]*store.Subscription{}
@@ -204,6 +208,106 @@ func checkLaterSchemas(t *testing.T, u *upgradeEnv, old map[string]store.Record)
 	wantAfter := want(func(d *store.Delivery) bool { return eventType(d) == "card.created" })
 	if len(after) != len(wantAfter)+1 {
 		t.Errorf("deliveries list --event card.created after a trigger on the upgraded store: %d deliveries, want %d", len(after), len(wantAfter)+1)
+	}
+
+	checkEvidxSchema(t, u, events)
+}
+
+// evidxIndexes are the events filters' indexes of SQLite 15 and
+// PostgreSQL 18.
+var evidxIndexes = []string{"events_provider_created", "events_source_created", "events_verdict_rejected", "events_verdict_valid"}
+
+// checkEvidxSchema checks, on an upgraded store, the events filters'
+// indexes (SQLite 15 / PostgreSQL 18) and that events log --source finds
+// the old store's received and check events through them; on PostgreSQL,
+// that the delivery trigger reads the store's own events whatever the
+// session's search_path (18 qualified it), in a transaction rolled back.
+// events are the old binary's exported events by id.
+func checkEvidxSchema(t *testing.T, u *upgradeEnv, events map[string]*store.Event) {
+	t.Helper()
+	ctx := context.Background()
+	var names []string
+	if strings.HasPrefix(u.store, "postgres") {
+		conn, err := pgx.Connect(ctx, u.store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		rows, err := conn.Query(ctx, `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'events'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eventID string
+		for id := range events {
+			eventID = id
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		var (
+			typ    *string
+			schema string
+		)
+		err = tx.QueryRow(ctx, `SELECT current_schema(), set_config('search_path', '', true)`).Scan(&schema, new(string))
+		if err == nil {
+			err = tx.QueryRow(ctx, `INSERT INTO `+pgx.Identifier{schema}.Sanitize()+`.deliveries (id, event_id, url, created_at, updated_at)
+				VALUES ('d_evidx_upgrade', $1, 'http://x', now(), now()) RETURNING event_type`, eventID).Scan(&typ)
+		}
+		if err != nil {
+			t.Errorf("a delivery inserted with an empty search_path on the upgraded store: %v", err)
+		} else if typ == nil || *typ != events[eventID].Type {
+			t.Errorf("a delivery inserted with an empty search_path on the upgraded store: event_type %v, want %q", typ, events[eventID].Type)
+		}
+	} else {
+		db, err := sql.Open("sqlite", "file:"+u.store+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, n)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range evidxIndexes {
+		if !slices.Contains(names, want) {
+			t.Errorf("the upgraded store has no index %s on events (it has %v)", want, names)
+		}
+	}
+	for _, src := range []string{store.SourceReceived, store.SourceCheck} {
+		var evs []struct{ ID string }
+		u.jsonOut(&evs, "events", "log", "--limit", "0", "--source", src)
+		got, want := []string{}, []string{}
+		for _, e := range evs {
+			got = append(got, e.ID)
+		}
+		for id, e := range events {
+			if e.Source == src {
+				want = append(want, id)
+			}
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("events log --source %s after the upgrade: %v, want %v", src, got, want)
+		}
 	}
 }
 

@@ -44,8 +44,8 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 14
-	latestPostgresSchema = 17
+	latestSQLiteSchema   = 15
+	latestPostgresSchema = 18
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

@@ -130,11 +130,18 @@ func ValidHeaderKey(k string) bool {
 // ParseVerdict reads a verdict: by its exact first bytes (substr, the
 // same in both stores; LIKE is case-insensitive in SQLite), an old
 // forwarding loop's "invalid: forwarding loop …" being refused.
+//
+// valid and rejected are, term for term, the conditions of the partial
+// indexes events_verdict_valid and events_verdict_rejected (SQLite schema
+// 15, PostgreSQL 18): both stores use a partial index only when the query
+// states its condition, so invalid and refused, subsets of rejected,
+// state rejected too and then narrow it.
 func verdictClause(kind string) (string, error) {
 	const (
-		valid   = "e.verdict = 'valid'"
-		refused = "(substr(e.verdict, 1, 7) = 'refused' OR substr(e.verdict, 1, 24) = 'invalid: forwarding loop')"
-		invalid = "(substr(e.verdict, 1, 7) = 'invalid' AND substr(e.verdict, 1, 24) <> 'invalid: forwarding loop')"
+		valid    = "e.verdict = 'valid'"
+		rejected = "substr(e.verdict, 1, 7) IN ('invalid', 'refused')"
+		refused  = rejected + " AND (substr(e.verdict, 1, 7) = 'refused' OR substr(e.verdict, 1, 24) = 'invalid: forwarding loop')"
+		invalid  = rejected + " AND substr(e.verdict, 1, 7) = 'invalid' AND substr(e.verdict, 1, 24) <> 'invalid: forwarding loop'"
 	)
 	switch kind {
 	case VerdictValid:
@@ -144,7 +151,7 @@ func verdictClause(kind string) (string, error) {
 	case VerdictRefused:
 		return refused, nil
 	case VerdictRejected:
-		return "substr(e.verdict, 1, 7) IN ('invalid', 'refused')", nil
+		return rejected, nil
 	case VerdictNone:
 		return "e.verdict <> 'valid' AND substr(e.verdict, 1, 7) NOT IN ('invalid', 'refused')", nil
 	}

@@ -91,9 +91,34 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 		}
 		*c.pos = &pos
 	}
-	inner, args, err := eventSQL.Query("e.*", f, before, after)
+	q, args, err := listEventsQuery(f, before, after)
 	if err != nil {
 		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap("list events", err)
+	}
+	defer rows.Close()
+	out := []*store.EventSummary{}
+	for rows.Next() {
+		var sum store.EventSummary
+		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed, &sum.Seq)
+		if err != nil {
+			return nil, db.wrap("list events", err)
+		}
+		sum.Event = *e
+		out = append(out, &sum)
+	}
+	return out, db.wrap("list events", rows.Err())
+}
+
+// listEventsQuery is ListEvents' query for f, with before and after the
+// positions of f.Before and f.After (nil when unset).
+func listEventsQuery(f store.EventFilter, before, after *store.EventCursor) (string, []any, error) {
+	inner, args, err := eventSQL.Query("e.*", f, before, after)
+	if err != nil {
+		return "", nil, err
 	}
 	order := " ORDER BY e.created_at DESC, e.seq DESC"
 	if f.Oldest {
@@ -115,22 +140,7 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]*store.Eve
 		// Neither column read: the bodies stay in their TOAST tables.
 		q = strings.Replace(strings.Replace(q, "e.payload", "''::bytea", 1), "e.headers", "NULL::jsonb", 1)
 	}
-	rows, err := db.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, db.wrap("list events", err)
-	}
-	defer rows.Close()
-	out := []*store.EventSummary{}
-	for rows.Next() {
-		var sum store.EventSummary
-		e, err := scanEvent(rows, &sum.Pending, &sum.Succeeded, &sum.Failed, &sum.Seq)
-		if err != nil {
-			return nil, db.wrap("list events", err)
-		}
-		sum.Event = *e
-		out = append(out, &sum)
-	}
-	return out, db.wrap("list events", rows.Err())
+	return q, args, nil
 }
 
 var eventSQL = store.EventSQL{

@@ -101,7 +101,9 @@ func inspectWhere(q store.InspectQuery, args *[]any) []string {
 // created in [since, until) (0: no bound on that side), read from the
 // creation-time index (store.InspectRangeExact): exact for a range of
 // few deliveries, else with store.InspectRangeSlack on either side (two
-// lookups).
+// lookups), the lookups skipping the deliveries stored late
+// (deliveries_late, schema 18) and the range widened to those created in
+// it.
 func createdSeqs(ctx context.Context, qr rowsQuerier, since, until time.Time) (lo, hi int64, err error) {
 	if since.IsZero() && until.IsZero() {
 		return 0, 0, nil
@@ -124,7 +126,8 @@ func createdSeqs(ctx context.Context, qr rowsQuerier, since, until time.Time) (l
 	}
 	if !since.IsZero() {
 		var seq int64
-		err := qr.QueryRow(ctx, `SELECT seq FROM deliveries WHERE created_at < $1 ORDER BY created_at DESC, seq DESC LIMIT 1`,
+		err := qr.QueryRow(ctx, `SELECT seq FROM deliveries d WHERE created_at < $1
+			AND NOT EXISTS (SELECT 1 FROM deliveries_late l WHERE l.seq = d.seq) ORDER BY created_at DESC, seq DESC LIMIT 1`,
 			since.Add(-store.InspectRangeSlack)).Scan(&seq)
 		switch {
 		case err == nil:
@@ -135,13 +138,27 @@ func createdSeqs(ctx context.Context, qr rowsQuerier, since, until time.Time) (l
 	}
 	if !until.IsZero() {
 		var seq int64
-		err := qr.QueryRow(ctx, `SELECT seq FROM deliveries WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1`,
+		err := qr.QueryRow(ctx, `SELECT seq FROM deliveries d WHERE created_at >= $1
+			AND NOT EXISTS (SELECT 1 FROM deliveries_late l WHERE l.seq = d.seq) ORDER BY created_at, seq LIMIT 1`,
 			until.Add(store.InspectRangeSlack)).Scan(&seq)
 		switch {
 		case err == nil:
 			hi = seq
 		case err != pgx.ErrNoRows:
 			return 0, 0, err
+		}
+	}
+	if lo > 0 || hi > 0 {
+		var lateLo, lateHi *int64
+		if err := qr.QueryRow(ctx, `SELECT min(seq), max(seq) FROM deliveries_late WHERE `+strings.Join(w.conds, " AND "),
+			w.args...).Scan(&lateLo, &lateHi); err != nil {
+			return 0, 0, err
+		}
+		if lateLo != nil && lo > 0 {
+			lo = min(lo, *lateLo)
+		}
+		if lateHi != nil && hi > 0 {
+			hi = max(hi, *lateHi+1)
 		}
 	}
 	return lo, hi, nil

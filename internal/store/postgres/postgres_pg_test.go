@@ -377,8 +377,8 @@ func TestSearchPathSchemaCreated(t *testing.T) {
 		`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 7 {
-		t.Fatalf("schema %s has %d tables, want 7", schema, n)
+	if n != 8 {
+		t.Fatalf("schema %s has %d tables, want 8", schema, n)
 	}
 }
 

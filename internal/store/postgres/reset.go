@@ -13,7 +13,9 @@ import (
 var _ store.ResetHolder = (*DB)(nil)
 
 // Reset implements store.Resetter: it empties the attempts, deliveries,
-// events, subscriptions and objects tables in one statement, and moves
+// events, subscriptions and objects tables (and the list of late
+// deliveries, schema 18, last: an insert of a delivery locks deliveries
+// before it) in one statement, and moves
 // the expunge mark forward (store.ExpungeMarker) in the same
 // transaction: a worker of another process that still holds a delivery
 // it claimed before (in memory, queued behind its sends) then reads its
@@ -26,7 +28,7 @@ func (db *DB) Reset(ctx context.Context) error {
 	var err error
 	for try := 0; try < 8; try++ {
 		if err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `TRUNCATE attempts, deliveries, events, subscriptions, objects`); err != nil {
+			if _, err := tx.Exec(ctx, `TRUNCATE attempts, deliveries, events, subscriptions, objects, deliveries_late`); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, expungeMarkSQL, store.ObjectKindExpunge, store.ExpungeMarkID, now())

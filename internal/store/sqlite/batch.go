@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
 )
@@ -36,6 +37,7 @@ func (s *Store) WriteRecords(ctx context.Context, recs []store.Record) error {
 				}
 			}
 		}()
+		late := lateMarks{now: time.Now()}
 		for _, r := range recs {
 			switch {
 			case r.Event != nil:
@@ -57,9 +59,13 @@ func (s *Store) WriteRecords(ctx context.Context, recs []store.Record) error {
 				if err != nil {
 					return err
 				}
+				if err := late.before(ctx, tx, r.Delivery.CreatedAt); err != nil {
+					return err
+				}
 				if err := st.QueryRowContext(ctx, deliveryArgs(r.Delivery)...).Scan(&r.Delivery.Seq); err != nil {
 					return fmt.Errorf("writing delivery %s: %w", r.Delivery.ID, err)
 				}
+				late.after(r.Delivery.Seq, r.Delivery.CreatedAt)
 			case r.Attempt != nil:
 				st, err := prep(&aStmt, insertAttemptSQL)
 				if err != nil {
@@ -70,6 +76,6 @@ func (s *Store) WriteRecords(ctx context.Context, recs []store.Record) error {
 				}
 			}
 		}
-		return nil
+		return late.flush(ctx, tx)
 	})
 }

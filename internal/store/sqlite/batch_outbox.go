@@ -101,9 +101,17 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 				}
 			}
 		}
+		late := lateMarks{now: now}
 		n := 0
 		for i := range events {
 			for _, d := range deliveries[i] {
+				if !late.known && late.old(d.CreatedAt) {
+					// The newest created_at stored before the batch, then
+					// the batch's rows in seq order (after).
+					if err := late.load(ctx, tx); err != nil {
+						return err
+					}
+				}
 				lastD++
 				d.Seq = lastD
 				row := dArgs[n*deliveryRowArgs : (n+1)*deliveryRowArgs]
@@ -112,8 +120,17 @@ func (s *Store) CreateEvents(ctx context.Context, events []*store.Event, deliver
 				n++
 			}
 		}
-		_, err = s.bulkInsert(ctx, tx, cancel, bulkDeliveries, dArgs)
-		return err
+		if late.known {
+			for i := range events {
+				for _, d := range deliveries[i] {
+					late.after(d.Seq, d.CreatedAt)
+				}
+			}
+		}
+		if _, err = s.bulkInsert(ctx, tx, cancel, bulkDeliveries, dArgs); err != nil {
+			return err
+		}
+		return late.flush(ctx, tx)
 	})
 }
 

@@ -127,11 +127,16 @@ func deliveryWhere(f store.DeliveryFilter) (from string, where []string, args []
 	if c, ok := store.DeliverySourceClause(f.Source); ok {
 		where = append(where, c)
 	} else if f.Source != "" {
-		where = append(where, "e.source = ?")
+		where = append(where, "+e.source = ?")
 		args = append(args, f.Source)
 	}
 	if f.Provider != "" {
-		where = append(where, "e.provider = ?")
+		// Unary + keeps events_provider_created (schema 15) out: the
+		// page is read by the deliveries' seq, each one's event by its
+		// key, and stops once full; SQLite, without statistics, would
+		// take every event of the provider and sort all their
+		// deliveries (TestDeliveriesByProviderPlan).
+		where = append(where, "+e.provider = ?")
 		args = append(args, f.Provider)
 	}
 	if f.ExcludeLinked {

@@ -340,8 +340,16 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record, stats *store.
 				d.SubscriptionID = ""
 			}
 		}
+		late := lateMarks{now: time.Now()}
+		if err := late.before(ctx, tx, d.CreatedAt); err != nil {
+			return err
+		}
 		var seq int64
 		if err := tx.QueryRowContext(ctx, insertDeliverySQL, deliveryArgs(&d)...).Scan(&seq); err != nil {
+			return err
+		}
+		late.after(seq, d.CreatedAt)
+		if err := late.flush(ctx, tx); err != nil {
 			return err
 		}
 		if d.DeletedSubscriptionID != "" {

@@ -58,7 +58,9 @@ func inspectWhere(q store.InspectQuery) (where []string, args []any) {
 		args = append(args, q.Status)
 	}
 	if q.Provider != "" {
-		where = append(where, "e.provider = ?")
+		// As the status: the scan is by seq (deliveries' provider and
+		// source: listDeliveriesSQL).
+		where = append(where, "+e.provider = ?")
 		args = append(args, q.Provider)
 	}
 	if q.TypePattern != "" {
@@ -75,7 +77,7 @@ func inspectWhere(q store.InspectQuery) (where []string, args []any) {
 		args = append(args, q.DeletedSubscriptionID)
 	}
 	if q.Source != "" {
-		where = append(where, "e.source = ?")
+		where = append(where, "+e.source = ?")
 		args = append(args, q.Source)
 	}
 	if q.Search != "" {
@@ -99,7 +101,9 @@ func inspectWhere(q store.InspectQuery) (where []string, args []any) {
 // created in [since, until) (0: no bound on that side), read from the
 // creation-time index (store.InspectRangeExact): exact for a range of
 // few deliveries (read from the index alone: seq is its rowid), else
-// with store.InspectRangeSlack on either side (two lookups).
+// with store.InspectRangeSlack on either side (two lookups), the lookups
+// skipping the deliveries stored late (deliveries_late, schema 15) and
+// the range widened to those created in it.
 func (s *Store) createdSeqs(ctx context.Context, since, until time.Time) (lo, hi int64, err error) {
 	if since.IsZero() && until.IsZero() {
 		return 0, 0, nil
@@ -124,7 +128,8 @@ func (s *Store) createdSeqs(ctx context.Context, since, until time.Time) (lo, hi
 	if !since.IsZero() {
 		var seq sql.NullInt64
 		err := s.r.QueryRowContext(ctx, `SELECT seq FROM deliveries INDEXED BY deliveries_created
-			WHERE created_at < ? ORDER BY created_at DESC, seq DESC LIMIT 1`, since.Add(-store.InspectRangeSlack).UnixMicro()).Scan(&seq)
+			WHERE created_at < ? AND seq NOT IN (SELECT seq FROM deliveries_late)
+			ORDER BY created_at DESC, seq DESC LIMIT 1`, since.Add(-store.InspectRangeSlack).UnixMicro()).Scan(&seq)
 		if err != nil && err != sql.ErrNoRows {
 			return 0, 0, err
 		}
@@ -135,12 +140,26 @@ func (s *Store) createdSeqs(ctx context.Context, since, until time.Time) (lo, hi
 	if !until.IsZero() {
 		var seq sql.NullInt64
 		err := s.r.QueryRowContext(ctx, `SELECT seq FROM deliveries INDEXED BY deliveries_created
-			WHERE created_at >= ? ORDER BY created_at, seq LIMIT 1`, until.Add(store.InspectRangeSlack).UnixMicro()).Scan(&seq)
+			WHERE created_at >= ? AND seq NOT IN (SELECT seq FROM deliveries_late)
+			ORDER BY created_at, seq LIMIT 1`, until.Add(store.InspectRangeSlack).UnixMicro()).Scan(&seq)
 		if err != nil && err != sql.ErrNoRows {
 			return 0, 0, err
 		}
 		if seq.Valid {
 			hi = seq.Int64
+		}
+	}
+	if lo > 0 || hi > 0 {
+		var lateLo, lateHi sql.NullInt64
+		if err := s.r.QueryRowContext(ctx, `SELECT min(seq), max(seq) FROM deliveries_late WHERE `+strings.Join(conds, " AND "),
+			args...).Scan(&lateLo, &lateHi); err != nil {
+			return 0, 0, err
+		}
+		if lateLo.Valid && lo > 0 {
+			lo = min(lo, lateLo.Int64)
+		}
+		if lateHi.Valid && hi > 0 {
+			hi = max(hi, lateHi.Int64+1)
 		}
 	}
 	return lo, hi, nil

@@ -120,6 +120,15 @@ func reopenAt(t *testing.T, s *Store, path string, v int) *Store {
 			t.Fatal(err)
 		}
 	}
+	if v < 15 {
+		// Version 15 added the events filters' indexes and the late
+		// deliveries' table.
+		if _, err := s.w.Exec(`DROP INDEX events_source_created; DROP INDEX events_provider_created;
+			DROP INDEX events_verdict_valid; DROP INDEX events_verdict_rejected;
+			DROP TABLE deliveries_late`); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.w.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
 		t.Fatal(err)
 	}

@@ -11,14 +11,15 @@ import (
 var _ store.ResetHolder = (*Store)(nil)
 
 // Reset implements store.Resetter: it deletes every attempt, delivery,
-// event, subscription and object in one transaction, and moves the
+// event, subscription and object (and the list of late deliveries,
+// schema 15) in one transaction, and moves the
 // expunge mark forward (store.ExpungeMarker) in it: a worker of another
 // process that still holds a delivery it claimed before (in memory,
 // queued behind its sends) then reads its event again before sending it
 // (delivery's expungeCheck), finds it gone and sends nothing.
 func (s *Store) Reset(ctx context.Context) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		for _, t := range []string{"attempts", "deliveries", "events", "subscriptions", "objects"} {
+		for _, t := range []string{"attempts", "deliveries", "events", "subscriptions", "objects", "deliveries_late"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 				return err
 			}
