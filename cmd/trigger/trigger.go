@@ -459,7 +459,17 @@ func run(ctx context.Context, opts *Options) error {
 	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
 		ios.IsStdoutTTY() && progress.Enabled()
 	hints := &delivery.FailureHints{Max: 2}
+	// The attempts another process made (a worker sharing the store took
+	// a due retry) are printed too, as -o json has them.
+	var others *delivery.Elsewhere
+	if rep != nil {
+		others = &delivery.Elsewhere{Store: st, RunID: plan.RunID}
+	}
 	onResult := func(r delivery.Result) {
+		for _, o := range others.Before(ctx, r) {
+			hints.Note(o)
+			rep.AttemptAt(o, o.At)
+		}
 		hints.Note(r)
 		rep.Attempt(r)
 	}
@@ -468,6 +478,9 @@ func run(ctx context.Context, opts *Options) error {
 		progress.SetTotal(total, true)
 		events = nil
 		onResult = func(r delivery.Result) {
+			for _, o := range others.Before(ctx, r) {
+				hints.Note(o) // not final: no line of its own here
+			}
 			hints.Note(r)
 			if !r.Final {
 				return
@@ -655,6 +668,18 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	elapsed := time.Since(start)
+	// What another process did with the run's deliveries (finished them,
+	// or sent one this run gave back), before the summary that counts it.
+	if err := others.Rest(rctx, counts.Total, func(r delivery.Result) {
+		hints.Note(r)
+		if showBar && (!r.Final || r.Delivery.Status == store.DeliverySucceeded) {
+			return // a bulk run's bar prints only the failures
+		}
+		rep.AttemptAt(r, r.At)
+	}); err != nil {
+		return err
+	}
+	rep.Flush()
 	if ios.JSON() {
 		extra := map[string]any{"elapsed_ms": elapsed.Milliseconds(), "timed_out": out.TimedOut, "interrupted": out.Cancelled}
 		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, counts, extra); err != nil {
