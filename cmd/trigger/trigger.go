@@ -67,7 +67,12 @@ overrides applied), store it with one delivery per matching enabled
 subscription (the outbox), then sign and send each delivery, retrying on the
 schedule and recording every attempt. It waits until every delivery is final
 or --wait runs out; what is still pending stays pending for 'hookctl worker'
-or 'hookctl replay --pending'.
+or 'hookctl replay --pending'. It prints every attempt of its deliveries,
+also those another process sharing the store made (a worker, serve).
+
+--subscription ID sends to that subscription even when its --events (or
+--provider) do not take the event, with a warning on stderr naming its
+filter (under -o json, the document's outside_filter says it).
 
 Exit status: 0 when every delivery succeeded (or is still pending after
 --wait), 1 when any delivery failed or no subscription matches, 2 for bad
@@ -417,6 +422,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if targets.outside != nil && !ios.JSON() {
+		fmt.Fprintln(ios.ErrOut, targets.outside.warning(et))
+	}
 	if opts.URL != "" && opts.SecretGiven {
 		// A secret the scheme cannot sign with is bad input, found before
 		// anything is stored or sent (not a failed delivery); an empty
@@ -682,6 +690,9 @@ func run(ctx context.Context, opts *Options) error {
 	rep.Flush()
 	if ios.JSON() {
 		extra := map[string]any{"elapsed_ms": elapsed.Milliseconds(), "timed_out": out.TimedOut, "interrupted": out.Cancelled}
+		if targets.outside != nil {
+			extra["outside_filter"] = targets.outside
+		}
 		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, counts, extra); err != nil {
 			return err
 		}
@@ -738,6 +749,9 @@ func plural(n int64, one, many string) string {
 type targets struct {
 	subs   []*store.Subscription
 	scheme string // ad hoc
+	// outside: the subscription --subscription named does not take the
+	// event (its --events, or its --provider): sent all the same.
+	outside *outsideFilter
 	// dropped counts the subscriptions deleted during the run (see
 	// recheck).
 	dropped int64
@@ -802,6 +816,28 @@ func (t *targets) recheck(ctx context.Context, st store.Store, opts *Options, et
 	return nil
 }
 
+// outsideFilter is -o json's outside_filter: the subscription named by
+// --subscription whose filter does not take the event sent to it.
+type outsideFilter struct {
+	SubscriptionID string   `json:"subscription_id"`
+	Events         []string `json:"events"`
+	Provider       string   `json:"provider,omitempty"`
+}
+
+// warning is the line said on stderr (not under -o json).
+func (o *outsideFilter) warning(et *catalog.EventType) string {
+	filter := "--events " + strings.Join(o.Events, ",")
+	if o.Provider != "" {
+		filter += " --provider " + o.Provider
+	}
+	name := et.Type
+	if o.Provider != "" {
+		name = et.QualifiedName() // the provider is what it lacks
+	}
+	return fmt.Sprintf("hookctl: warning: subscription %s does not take %s (its filter: %s): sent anyway, as --subscription names it",
+		o.SubscriptionID, name, filter)
+}
+
 // takes reports whether subscription s, enabled or not, takes events of
 // type et (resolveTargets' rule).
 func takes(s *store.Subscription, et *catalog.EventType) bool {
@@ -849,7 +885,14 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 		if s.Status != store.StatusEnabled {
 			return targets{}, cli.Failf("subscription %s is disabled", s.ID).Hint("enable it: hookctl subscriptions enable %s", s.ID)
 		}
-		return targets{subs: []*store.Subscription{s}}, nil
+		t := targets{subs: []*store.Subscription{s}}
+		if !takes(s, et) {
+			// Named, it is sent to (as stripe trigger and svix's
+			// send to an endpoint do), but a subscription that never
+			// asked for the event hides a misconfiguration: said once.
+			t.outside = &outsideFilter{SubscriptionID: s.ID, Events: s.Events, Provider: s.Provider}
+		}
+		return t, nil
 	}
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled, Event: et.Type})
 	if err != nil {
