@@ -32,6 +32,89 @@ func TestTrigoutTriggerPrintsOtherWorkersAttemptsSQLite(t *testing.T) {
 	t.Run("fails", func(t *testing.T) { testTrigoutOtherWorker(t, newCrashEnv(t), false) })
 }
 
+// The worker makes attempt 2 only, then stops; the trigger, continued,
+// makes attempt 3 itself: its line for attempt 3 is preceded by the
+// worker's attempt 2 (read when attempt 3's number skipped it).
+func TestTrigoutTriggerPrintsAnAttemptBetweenItsOwn(t *testing.T) {
+	t.Parallel()
+	c := newCrashEnv(t)
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if k := n.Add(1); k <= 2 {
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprintf(w, "boom %d", k)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c.hookctl(0, "subscribe", "--url", srv.URL+"/hooks", "--events", "card.created")
+	tr := c.cmd("hookctl", "trigger", "card.created", "--retry-schedule", "0s,5s,5s")
+	var out, errb syncbuf.Buffer
+	tr.Stdout, tr.Stderr = &out, &errb
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Wait() }()
+	stopped := false
+	t.Cleanup(func() {
+		if stopped {
+			tr.Process.Signal(syscall.SIGCONT)
+		}
+		tr.Process.Kill()
+		<-done
+	})
+	trigoutWaitFor(t, 60*time.Second, "trigger's first attempt line", func() bool { return strings.Contains(out.String(), "attempt 1/3") })
+	tr.Process.Signal(syscall.SIGSTOP)
+	stopped = true
+	w := c.cmd("hookctl", "worker")
+	var wout syncbuf.Buffer
+	w.Stdout = &wout
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	wdone := make(chan error, 1)
+	go func() { wdone <- w.Wait() }()
+	t.Cleanup(func() { w.Process.Kill(); <-wdone })
+	trigoutWaitFor(t, 60*time.Second, "the worker's attempt 2", func() bool { return strings.Contains(wout.String(), "attempt 2/3") })
+	w.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-wdone:
+		wdone <- err
+	case <-time.After(60 * time.Second):
+		t.Fatal("worker did not stop")
+	}
+	if strings.Contains(wout.String(), "attempt 3/3") {
+		t.Skip("the worker made attempt 3 too (a loaded machine): the other test covers that")
+	}
+	tr.Process.Signal(syscall.SIGCONT)
+	stopped = false
+	var err error
+	select {
+	case err = <-done:
+		done <- err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("trigger did not end\nstdout: %s", out.String())
+	}
+	got := out.String()
+	at := 0
+	for _, re := range []string{
+		`attempt 1/3 retry in [^:]+: HTTP 500 Internal Server Error: boom 1  card\.created \[`,
+		`attempt 2/3 retry in [^:]+: HTTP 500 Internal Server Error: boom 2  card\.created \[`,
+		`<-- \[200\] POST http://127\.0\.0\.1:\d+/hooks \([^)]+\) attempt 3/3 succeeded  card\.created \[`,
+		`\n1 delivery: 1 succeeded, 0 failed, 0 pending`,
+	} {
+		loc := regexp.MustCompile(re).FindStringIndex(got[at:])
+		if loc == nil {
+			t.Fatalf("trigger's output has no %s after offset %d (in order):\n%s\nstderr: %s", re, at, got, errb.String())
+		}
+		at += loc[1]
+	}
+	if err != nil || strings.Count(got, "attempt ") != 3 {
+		t.Errorf("exit %v; want 0 and each attempt once:\n%s", err, got)
+	}
+}
+
 // TestTrigoutTriggerPrintsOtherWorkersAttemptsPostgres is the same on
 // PostgreSQL.
 func TestTrigoutTriggerPrintsOtherWorkersAttemptsPostgres(t *testing.T) {
