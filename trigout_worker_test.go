@@ -37,7 +37,17 @@ func TestTrigoutTriggerPrintsOtherWorkersAttemptsSQLite(t *testing.T) {
 // worker's attempt 2 (read when attempt 3's number skipped it).
 func TestTrigoutTriggerPrintsAnAttemptBetweenItsOwn(t *testing.T) {
 	t.Parallel()
-	c := newCrashEnv(t)
+	testTrigoutAttemptBetween(t, newCrashEnv(t))
+}
+
+// TestTrigoutTriggerPrintsAnAttemptBetweenItsOwnPostgres is the same on
+// PostgreSQL.
+func TestTrigoutTriggerPrintsAnAttemptBetweenItsOwnPostgres(t *testing.T) {
+	t.Parallel()
+	testTrigoutAttemptBetween(t, pgEnv(t, pgtest.URL(t)))
+}
+
+func testTrigoutAttemptBetween(t *testing.T, c *crashEnv) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
