@@ -677,7 +677,11 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	elapsed := time.Since(start)
 	// What another process did with the run's deliveries (finished them,
-	// or sent one this run gave back), before the summary that counts it.
+	// or sent one this run gave back), before the summary that counts it;
+	// not after Ctrl-C (or a reader that left), which asked to stop now.
+	if out.Cancelled {
+		others = nil
+	}
 	if err := others.Rest(rctx, counts.Total, func(r delivery.Result) {
 		hints.Note(r)
 		if showBar && (!r.Final || r.Delivery.Status == store.DeliverySucceeded) {
