@@ -28,8 +28,12 @@ import (
 // attempts 2 and 3, which the store and -o json have, were missing.
 func TestTrigoutTriggerPrintsOtherWorkersAttemptsSQLite(t *testing.T) {
 	t.Parallel()
-	t.Run("succeeds", func(t *testing.T) { testTrigoutOtherWorker(t, newCrashEnv(t), true) })
-	t.Run("fails", func(t *testing.T) { testTrigoutOtherWorker(t, newCrashEnv(t), false) })
+	t.Run("succeeds", func(t *testing.T) { testTrigoutOtherWorker(t, newCrashEnv(t), true, "worker") })
+	t.Run("fails", func(t *testing.T) { testTrigoutOtherWorker(t, newCrashEnv(t), false, "worker") })
+	// The inspector's in-process worker likewise.
+	t.Run("ui", func(t *testing.T) {
+		testTrigoutOtherWorker(t, newCrashEnv(t), true, "ui", "--no-open", "--addr", "127.0.0.1:0")
+	})
 }
 
 // The worker makes attempt 2 only, then stops; the trigger, continued,
@@ -129,10 +133,10 @@ func testTrigoutAttemptBetween(t *testing.T, c *crashEnv) {
 // PostgreSQL.
 func TestTrigoutTriggerPrintsOtherWorkersAttemptsPostgres(t *testing.T) {
 	t.Parallel()
-	testTrigoutOtherWorker(t, pgEnv(t, pgtest.URL(t)), true)
+	testTrigoutOtherWorker(t, pgEnv(t, pgtest.URL(t)), true, "worker")
 }
 
-func testTrigoutOtherWorker(t *testing.T, c *crashEnv, succeed bool) {
+func testTrigoutOtherWorker(t *testing.T, c *crashEnv, succeed bool, worker ...string) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -171,7 +175,7 @@ func testTrigoutOtherWorker(t *testing.T, c *crashEnv, succeed bool) {
 	}
 	stopped = true
 
-	w := c.cmd("hookctl", "worker")
+	w := c.cmd("hookctl", worker...)
 	var wout, werr syncbuf.Buffer
 	w.Stdout, w.Stderr = &wout, &werr
 	if err := w.Start(); err != nil {
@@ -180,7 +184,16 @@ func testTrigoutOtherWorker(t *testing.T, c *crashEnv, succeed bool) {
 	wdone := make(chan error, 1)
 	go func() { wdone <- w.Wait() }()
 	t.Cleanup(func() { w.Process.Kill(); <-wdone })
-	trigoutWaitFor(t, 60*time.Second, "the worker's last attempt", func() bool { return strings.Contains(wout.String(), "attempt 3/3") })
+	// The third request, then its attempt recorded (the delivery final).
+	trigoutWaitFor(t, 60*time.Second, "the worker's last attempt", func() bool {
+		if n.Load() < 3 {
+			return false
+		}
+		var ds []struct {
+			Status string `json:"status"`
+		}
+		return json.Unmarshal(c.hookctl(0, "deliveries", "list", "-o", "json"), &ds) == nil && len(ds) == 1 && ds[0].Status != "pending"
+	})
 	w.Process.Signal(syscall.SIGINT)
 	select {
 	case <-wdone:
