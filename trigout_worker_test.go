@@ -3,11 +3,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -61,8 +63,8 @@ func testTrigoutAttemptBetween(t *testing.T, c *crashEnv) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	c.hookctl(0, "subscribe", "--url", srv.URL+"/hooks", "--events", "card.created")
-	tr := c.cmd("hookctl", "trigger", "card.created", "--retry-schedule", "0s,5s,5s")
+	sub := trigoutSubscribe(t, c, srv.URL+"/hooks")
+	tr := c.cmd("hookctl", "trigger", "card.created", "--retry-schedule", "0s,8s,5s")
 	var out, errb syncbuf.Buffer
 	tr.Stdout, tr.Stderr = &out, &errb
 	if err := tr.Start(); err != nil {
@@ -79,7 +81,7 @@ func testTrigoutAttemptBetween(t *testing.T, c *crashEnv) {
 		<-done
 	})
 	trigoutWaitFor(t, 60*time.Second, "trigger's first attempt line", func() bool { return strings.Contains(out.String(), "attempt 1/3") })
-	tr.Process.Signal(syscall.SIGSTOP)
+	trigoutStopQuiet(t, c, tr.Process, sub)
 	stopped = true
 	w := c.cmd("hookctl", "worker")
 	var wout syncbuf.Buffer
@@ -149,11 +151,11 @@ func testTrigoutOtherWorker(t *testing.T, c *crashEnv, succeed bool, worker ...s
 		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(srv.Close)
-	c.hookctl(0, "subscribe", "--url", srv.URL+"/hooks", "--events", "card.created")
+	sub := trigoutSubscribe(t, c, srv.URL+"/hooks")
 
-	// The retry is due 5 s after the first attempt: time enough to stop
+	// The retry is due 8 s after the first attempt: time enough to stop
 	// the trigger once its first line is out, on a loaded machine.
-	tr := c.cmd("hookctl", "trigger", "card.created", "--retry-schedule", "0s,5s,100ms")
+	tr := c.cmd("hookctl", "trigger", "card.created", "--retry-schedule", "0s,8s,100ms")
 	var out, errb syncbuf.Buffer
 	tr.Stdout, tr.Stderr = &out, &errb
 	if err := tr.Start(); err != nil {
@@ -170,9 +172,7 @@ func testTrigoutOtherWorker(t *testing.T, c *crashEnv, succeed bool, worker ...s
 		<-done
 	})
 	trigoutWaitFor(t, 60*time.Second, "trigger's first attempt line", func() bool { return strings.Contains(out.String(), "attempt 1/3") })
-	if err := tr.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	trigoutStopQuiet(t, c, tr.Process, sub)
 	stopped = true
 
 	w := c.cmd("hookctl", worker...)
@@ -253,6 +253,42 @@ func testTrigoutOtherWorker(t *testing.T, c *crashEnv, succeed bool, worker ...s
 	if err := json.Unmarshal(c.hookctl(0, "deliveries", "list", "-o", "json"), &ds); err != nil || len(ds) != 1 || ds[0].AttemptCount != 3 {
 		t.Fatalf("store: %+v %v", ds, err)
 	}
+}
+
+func trigoutSubscribe(t *testing.T, c *crashEnv, url string) string {
+	t.Helper()
+	var s struct {
+		ID string `json:"webhook_id"`
+	}
+	if err := json.Unmarshal(c.hookctl(0, "subscribe", "--url", url, "--events", "card.created", "-o", "json"), &s); err != nil {
+		t.Fatal(err)
+	}
+	return s.ID
+}
+
+// trigoutStopQuiet stops p (SIGSTOP) where it holds no write lock of
+// the store: stopped inside a transaction (a claim, a lease renewal), a
+// SQLite store's writers would wait for it for ever. A write of the
+// subscription's description must go through while p is stopped, else p
+// is continued a moment and stopped again.
+func trigoutStopQuiet(t *testing.T, c *crashEnv, p *os.Process, sub string) {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		if err := p.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		probe := exec.CommandContext(ctx, "hookctl", "subscriptions", "update", sub, "--description", fmt.Sprintf("probe %d", i))
+		probe.Env, probe.Dir = c.env, c.dir
+		err := probe.Run()
+		cancel()
+		if err == nil {
+			return
+		}
+		p.Signal(syscall.SIGCONT)
+		time.Sleep(time.Duration(10+i) * time.Millisecond)
+	}
+	t.Fatal("the trigger held the store's write lock each time it was stopped")
 }
 
 func trigoutWaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
