@@ -693,7 +693,14 @@ func showRaw(opts *ShowOptions, d *store.Delivery, ev *store.Event, atts []*stor
 	a := atts[len(atts)-1]
 	if opts.Attempt > 0 {
 		if opts.Attempt > len(atts) {
-			return cli.Failf("delivery %s has %s: no attempt %d", d.ID, plural(len(atts), "attempt"), opts.Attempt)
+			// Not found (exit 1, as a delivery id not found): the hint
+			// says how many there are, with the command for the last.
+			e := cli.Failf("delivery %s has %s: no attempt %d", d.ID, plural(len(atts), "attempt"), opts.Attempt)
+			if len(atts) == 1 {
+				return e.Hint("it has 1 attempt: hookctl deliveries show %s --%s (without --attempt: the last)", opts.ID, opts.Raw)
+			}
+			return e.Hint("it has %d attempts, numbered 1 to %d: hookctl deliveries show %s --%s --attempt %d (the last, as without --attempt)",
+				len(atts), len(atts), opts.ID, opts.Raw, len(atts))
 		}
 		a = atts[opts.Attempt-1]
 	}

@@ -67,7 +67,12 @@ overrides applied), store it with one delivery per matching enabled
 subscription (the outbox), then sign and send each delivery, retrying on the
 schedule and recording every attempt. It waits until every delivery is final
 or --wait runs out; what is still pending stays pending for 'hookctl worker'
-or 'hookctl replay --pending'.
+or 'hookctl replay --pending'. It prints every attempt of its deliveries,
+also those another process sharing the store made (a worker, serve).
+
+--subscription ID sends to that subscription even when its --events (or
+--provider) do not take the event, with a warning on stderr naming its
+filter (under -o json, the document's outside_filter says it).
 
 Exit status: 0 when every delivery succeeded (or is still pending after
 --wait), 1 when any delivery failed or no subscription matches, 2 for bad
@@ -417,6 +422,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if targets.outside != nil && !ios.JSON() {
+		fmt.Fprintln(ios.ErrOut, targets.outside.warning(et))
+	}
 	if opts.URL != "" && opts.SecretGiven {
 		// A secret the scheme cannot sign with is bad input, found before
 		// anything is stored or sent (not a failed delivery); an empty
@@ -459,7 +467,17 @@ func run(ctx context.Context, opts *Options) error {
 	showBar := total > 1 && (opts.Count > 1 || opts.Duplicate > 1) && !opts.Verbose && !ios.JSON() &&
 		ios.IsStdoutTTY() && progress.Enabled()
 	hints := &delivery.FailureHints{Max: 2}
+	// The attempts another process made (a worker sharing the store took
+	// a due retry) are printed too, as -o json has them.
+	var others *delivery.Elsewhere
+	if rep != nil {
+		others = &delivery.Elsewhere{Store: st, RunID: plan.RunID}
+	}
 	onResult := func(r delivery.Result) {
+		for _, o := range others.Before(ctx, r) {
+			hints.Note(o)
+			rep.AttemptAt(o, o.At)
+		}
 		hints.Note(r)
 		rep.Attempt(r)
 	}
@@ -468,6 +486,9 @@ func run(ctx context.Context, opts *Options) error {
 		progress.SetTotal(total, true)
 		events = nil
 		onResult = func(r delivery.Result) {
+			for _, o := range others.Before(ctx, r) {
+				hints.Note(o) // not final: no line of its own here
+			}
 			hints.Note(r)
 			if !r.Final {
 				return
@@ -655,8 +676,27 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	elapsed := time.Since(start)
+	// What another process did with the run's deliveries (finished them,
+	// or sent one this run gave back), before the summary that counts it;
+	// not after Ctrl-C (or a reader that left), which asked to stop now.
+	if out.Cancelled {
+		others = nil
+	}
+	if err := others.Rest(rctx, counts.Total, func(r delivery.Result) {
+		hints.Note(r)
+		if showBar && (!r.Final || r.Delivery.Status == store.DeliverySucceeded) {
+			return // a bulk run's bar prints only the failures
+		}
+		rep.AttemptAt(r, r.At)
+	}); err != nil {
+		return err
+	}
+	rep.Flush()
 	if ios.JSON() {
 		extra := map[string]any{"elapsed_ms": elapsed.Milliseconds(), "timed_out": out.TimedOut, "interrupted": out.Cancelled}
+		if targets.outside != nil {
+			extra["outside_filter"] = targets.outside
+		}
 		if err := delivery.WriteRunJSON(rctx, ios.Out, st, plan.RunID, counts, extra); err != nil {
 			return err
 		}
@@ -713,6 +753,9 @@ func plural(n int64, one, many string) string {
 type targets struct {
 	subs   []*store.Subscription
 	scheme string // ad hoc
+	// outside: the subscription --subscription named does not take the
+	// event (its --events, or its --provider): sent all the same.
+	outside *outsideFilter
 	// dropped counts the subscriptions deleted during the run (see
 	// recheck).
 	dropped int64
@@ -777,6 +820,28 @@ func (t *targets) recheck(ctx context.Context, st store.Store, opts *Options, et
 	return nil
 }
 
+// outsideFilter is -o json's outside_filter: the subscription named by
+// --subscription whose filter does not take the event sent to it.
+type outsideFilter struct {
+	SubscriptionID string   `json:"subscription_id"`
+	Events         []string `json:"events"`
+	Provider       string   `json:"provider,omitempty"`
+}
+
+// warning is the line said on stderr (not under -o json).
+func (o *outsideFilter) warning(et *catalog.EventType) string {
+	filter := "--events " + strings.Join(o.Events, ",")
+	if o.Provider != "" {
+		filter += " --provider " + o.Provider
+	}
+	name := et.Type
+	if o.Provider != "" {
+		name = et.QualifiedName() // the provider is what it lacks
+	}
+	return fmt.Sprintf("hookctl: warning: subscription %s does not take %s (its filter: %s): sent anyway, as --subscription names it",
+		o.SubscriptionID, name, filter)
+}
+
 // takes reports whether subscription s, enabled or not, takes events of
 // type et (resolveTargets' rule).
 func takes(s *store.Subscription, et *catalog.EventType) bool {
@@ -824,7 +889,14 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 		if s.Status != store.StatusEnabled {
 			return targets{}, cli.Failf("subscription %s is disabled", s.ID).Hint("enable it: hookctl subscriptions enable %s", s.ID)
 		}
-		return targets{subs: []*store.Subscription{s}}, nil
+		t := targets{subs: []*store.Subscription{s}}
+		if !takes(s, et) {
+			// Named, it is sent to (as stripe trigger and svix's
+			// send to an endpoint do), but a subscription that never
+			// asked for the event hides a misconfiguration: said once.
+			t.outside = &outsideFilter{SubscriptionID: s.ID, Events: s.Events, Provider: s.Provider}
+		}
+		return t, nil
 	}
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusEnabled, Event: et.Type})
 	if err != nil {

@@ -269,8 +269,22 @@ func (e *Engine) disable(ctx context.Context, id string) bool {
 }
 
 // bodyReason is the first line of an error response's body, when it reads
-// as text, shortened to fit a log line.
+// as text, shortened to fit a log line (a delivery's LastError).
 func bodyReason(body []byte) string {
+	line := bodyLine(body)
+	if len(line) > 120 {
+		cut := 117
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		line = line[:cut] + "…"
+	}
+	return line
+}
+
+// bodyLine is the first line of an error response's body, whole, when it
+// reads as text ("" for an empty or binary body, an HTML error page).
+func bodyLine(body []byte) string {
 	line, _, _ := strings.Cut(string(body), "\n")
 	line = strings.TrimSpace(line)
 	if line == "" || !utf8.ValidString(line) || strings.HasPrefix(line, "<") {
@@ -281,14 +295,29 @@ func bodyReason(body []byte) string {
 			return ""
 		}
 	}
-	if len(line) > 120 {
-		cut := 117
-		for cut > 0 && !utf8.RuneStart(line[cut]) {
-			cut--
-		}
-		line = line[:cut] + "…"
-	}
 	return line
+}
+
+// WholeError is lastError, the LastError recorded after attempt a, with
+// the receiver's reason whole: LastError keeps the first 117 bytes of the
+// body's first line (and "…"), a's ResponseBody its first
+// MaxResponseBody bytes. A line with no width to fit (a pipe, a file)
+// printed the cut one: listen's 502 ("the app did not answer", and why)
+// lost its why. lastError itself when a's body is not its reason.
+func WholeError(lastError string, a *store.Attempt) string {
+	if a == nil || a.ResponseStatus < 400 || !strings.Contains(lastError, "…") {
+		return lastError
+	}
+	cut, whole := bodyReason(a.ResponseBody), bodyLine(a.ResponseBody)
+	if cut == whole || cut == "" {
+		return lastError
+	}
+	i := strings.LastIndex(lastError, ": "+cut)
+	if i < 0 {
+		return lastError
+	}
+	i += len(": ")
+	return lastError[:i] + whole + lastError[i+len(cut):]
 }
 
 // statusError is the error of an attempt answered with a status its

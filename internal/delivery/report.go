@@ -197,14 +197,14 @@ func attemptParts(res Result) attempt {
 		p.word = "succeeded"
 		p.paintOutcome = ui.Green
 	case d.Status == store.DeliveryFailed:
-		p.word, p.detail = "failed", ": "+ui.Printable(d.LastError, false)
+		p.word, p.detail = "failed", ": "+ui.Printable(WholeError(d.LastError, a), false)
 	default:
 		now := time.Now()
 		if !res.At.IsZero() {
 			now = res.At
 		}
 		in := d.NextAttemptAt.Sub(now).Round(10 * time.Millisecond)
-		p.word, p.detail = "retry in "+ui.FormatDuration(max(in, 0)), ": "+ui.Printable(d.LastError, false)
+		p.word, p.detail = "retry in "+ui.FormatDuration(max(in, 0)), ": "+ui.Printable(WholeError(d.LastError, a), false)
 		// The delay yellow, the error red.
 		p.paintOutcome = func(s string) string {
 			word, detail, _ := strings.Cut(s, ": ")

@@ -78,7 +78,8 @@ var ErrDamaged = errors.New("damaged")
 type EnvironmentError struct {
 	Err  error
 	Hint string
-	Code int // exit code when not 3: 2 for a store location that is bad input (a malformed URL)
+	More []string // hints after Hint
+	Code int      // exit code when not 3: 2 for a store location that is bad input (a malformed URL)
 	// Transient: the store went away or cannot be reached now (a server
 	// restarting, a failover, no connection left) and the same request
 	// may succeed later; see IsTransient.
@@ -217,9 +218,9 @@ func (e *EnvironmentError) ExitCode() int {
 }
 func (e *EnvironmentError) Hints() []string {
 	if e.Hint == "" {
-		return nil
+		return e.More
 	}
-	return []string{e.Hint}
+	return append([]string{e.Hint}, e.More...)
 }
 
 // NormalizeIDPrefix lower-cases a UUID or UUID prefix (hex digits and

@@ -240,7 +240,14 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 		case pgErr.Code == "28P01" || pgErr.Code == "28000":
 			hint = "check the user name and password in the store URL"
 		case pgErr.Code == "3D000":
-			hint = fmt.Sprintf("create the database first, e.g. createdb %s", cfg.ConnConfig.Database)
+			// Said as a SQLite store whose file does not exist is (the
+			// factory's ExistingStore): where, why, where the location
+			// comes from, how to make one.
+			return &store.EnvironmentError{
+				Err:  fmt.Errorf("no store at %s: the database %q does not exist", db.location, cfg.ConnConfig.Database),
+				Hint: "check --store, HOOKCTL_STORE or the store setting",
+				More: []string{fmt.Sprintf("create the database first, e.g. createdb %s: hookctl subscribe, trigger and listen then create a new store in it", cfg.ConnConfig.Database)},
+			}
 		case pgErr.Code == "53300":
 			hint = tooManyConnectionsHint
 		case startupSettingRefused(pgErr):

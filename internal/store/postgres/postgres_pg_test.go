@@ -170,12 +170,13 @@ func TestConnectErrorsMaskPassword(t *testing.T) {
 			if env.ExitCode() != tc.code {
 				t.Fatalf("exit code %d, want %d", env.ExitCode(), tc.code)
 			}
-			msg := err.Error() + " " + env.Hint
+			hints := strings.Join(env.Hints(), "\n")
+			msg := err.Error() + " " + hints
 			if strings.Contains(msg, "s3cret") || !strings.Contains(msg, "xxxxx") {
 				t.Fatalf("password not masked: %s", msg)
 			}
-			if !strings.Contains(env.Hint, tc.hint) {
-				t.Fatalf("hint %q, want it to mention %q", env.Hint, tc.hint)
+			if !strings.Contains(hints, tc.hint) {
+				t.Fatalf("hints %q, want them to mention %q", hints, tc.hint)
 			}
 		})
 	}
