@@ -646,13 +646,16 @@ func LowerScheme(raw string) string {
 // --url, replay's --to, check's URL.
 func ValidateURL(raw string) (string, error) {
 	raw = LowerScheme(strings.TrimSpace(raw))
+	// shown is raw as the errors quote it: its credentials masked (the
+	// URL is refused for them, and an error goes to a CI log).
+	shown := MaskUserinfo(raw)
 	hint := []string{"use an absolute http or https URL, e.g. http://localhost:3000/webhooks"}
 	if raw == "" {
 		return "", inputErr(hint, "the callback URL is empty")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", inputErr(hint, "invalid callback URL %q: %s", raw, urlReason(err))
+		return "", inputErr(hint, "invalid callback URL %q: %s", shown, urlReason(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		if u.Scheme == "" || (u.Opaque != "" && !strings.Contains(raw, "://")) {
@@ -661,32 +664,65 @@ func ValidateURL(raw string) (string, error) {
 			if _, err := ValidateURL("http://" + raw); err == nil && !strings.HasPrefix(raw, "/") {
 				hint = []string{"did you mean http://" + raw + "?"}
 			}
-			return "", inputErr(hint, "invalid callback URL %q: it has no http:// or https:// scheme", raw)
+			return "", inputErr(hint, "invalid callback URL %q: it has no http:// or https:// scheme", shown)
 		}
-		return "", inputErr(hint, "invalid callback URL %q: scheme %q is not http or https", raw, u.Scheme)
+		return "", inputErr(hint, "invalid callback URL %q: scheme %q is not http or https", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {
-		return "", inputErr(hint, "invalid callback URL %q: it has no host", raw)
+		return "", inputErr(hint, "invalid callback URL %q: it has no host", shown)
 	}
 	// url.Parse takes any digits for a port: 99999 or 0 would be stored
 	// and fail every delivery with "invalid port".
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", inputErr(hint, "invalid callback URL %q: port %s is not from 1 to 65535", raw, p)
+			return "", inputErr(hint, "invalid callback URL %q: port %s is not from 1 to 65535", shown, p)
 		}
 	}
 	if u.User != nil {
 		return "", inputErr([]string{"put credentials in a header instead: --header 'Authorization: Bearer …'"},
-			"invalid callback URL %q: it must not contain a user name or password", raw)
+			"invalid callback URL %q: it must not contain a user name or password", shown)
 	}
 	// url.Parse takes a space in the path or query ("http://h/my hook"),
 	// which no URL has (RFC 3986): the request then went to /my%20hook, a
 	// path the user never wrote. A pasted URL cut by a space is bad input.
 	if strings.ContainsFunc(raw, unicode.IsSpace) {
 		return "", inputErr([]string{"a URL has no spaces: write one as %20, or quote the whole URL if the shell split it"},
-			"invalid callback URL %q: it contains a space", raw)
+			"invalid callback URL %q: it contains a space", shown)
 	}
 	return raw, nil
+}
+
+// MaskUserinfo is raw with the credentials of its authority (user:password@
+// or token@) replaced by "xxxxx" (a user name before a password is kept,
+// as url.URL.Redacted keeps it), everything else as written. A URL that
+// does not parse is masked from "://" to its last "@", to be safe.
+func MaskUserinfo(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	rest := raw[i+3:]
+	at := -1
+	if u, err := url.Parse(raw); err == nil {
+		if u.User == nil {
+			return raw
+		}
+		auth := rest
+		if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+			auth = auth[:j]
+		}
+		at = strings.LastIndex(auth, "@")
+	} else {
+		at = strings.LastIndex(rest, "@")
+	}
+	if at < 0 {
+		return raw
+	}
+	masked := "xxxxx"
+	if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
+		masked = user + ":xxxxx"
+	}
+	return raw[:i+3] + masked + rest[at:]
 }
 
 func urlReason(err error) string {
