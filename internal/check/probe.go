@@ -446,6 +446,12 @@ func (o outcome) outOfResources() bool {
 		strings.Contains(e, "no buffer space available"))
 }
 
+// headTooLarge: the receiver answered with a status line and headers
+// longer than a client reads (delivery's limit, 1 MiB).
+func (o outcome) headTooLarge() bool {
+	return o.noResponse() && strings.Contains(o.a.Error, "response headers exceed")
+}
+
 // redirect: a 3xx answer (providers do not follow redirects).
 func (o outcome) redirect() bool { return o.a.ResponseStatus >= 300 && o.a.ResponseStatus < 400 }
 
@@ -478,6 +484,11 @@ func (o outcome) noAnswerHint() string {
 		// (or reset): the provider does not count it as delivered.
 		return fmt.Sprintf("the answer (%d) was cut short: a provider counts an answer it cannot read whole as a failed delivery and retries it; does the handler crash after it starts answering, or send a wrong Content-Length? (see its log)",
 			o.a.ResponseStatus)
+	case o.headTooLarge():
+		// It answered, with a head no client reads: it did not close
+		// the connection ("does it crash?" sent its developer after a
+		// crash that never happened).
+		return "the receiver's answer has more than 1 MiB of status line and headers: a provider refuses such an answer and retries the delivery; look for a header the app sets again and again (in a loop, or appended on each request: a cookie, a trace or debug header)"
 	case o.noResponse() && strings.Contains(o.a.Error, "malformed "):
 		// It answered, but not in HTTP/1.1 Go (or a provider) can read.
 		return "the receiver's answer is not valid HTTP/1.1 (see the evidence): a provider cannot read it and retries the delivery; look at what the server writes: its status line, a header with a control character or a bare newline"
@@ -663,7 +674,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		}
 		o.gone = h
 		r.hung.CompareAndSwap(nil, h)
-	case o.noResponse() && !strings.Contains(o.a.Error, "malformed "):
+	case o.noResponse() && !strings.Contains(o.a.Error, "malformed ") && !o.headTooLarge():
 		stage := r.stage
 		r.dropped.CompareAndSwap(nil, &stage)
 		// It took the connection: reached, though it gave no answer. A
