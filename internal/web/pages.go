@@ -157,8 +157,42 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err e
 		h.render(w, r, "error", page{Title: "Store unavailable", Error: "hookctl's store " + store.TransientReason(err) + ": reload this page in a few seconds."})
 		return
 	}
+	if status == http.StatusInternalServerError {
+		if why := h.storeChanged(r.Context(), err); why != "" {
+			// Not the inspector's fault and not a reload away: the
+			// store was migrated or reset under it. The page said
+			// "SQL logic error: no such column: e.verdict (1)", 500.
+			w.WriteHeader(http.StatusServiceUnavailable)
+			h.render(w, r, "error", page{Title: "Store changed", Error: why})
+			return
+		}
+	}
 	w.WriteHeader(status)
 	h.render(w, r, "error", page{Title: "Error", Error: err.Error()})
+}
+
+// storeChanged says why a read of the store failed when the store is
+// no longer the one this inspector opened: its file replaced or
+// deleted, its schema migrated by another hookctl, or its tables gone
+// (a reset); "" when none of these is so (err is then the reason).
+func (h *Handler) storeChanged(ctx context.Context, err error) string {
+	if store.IsGone(err) || store.IsGone(store.CheckInPlace(h.st)) {
+		return "hookctl's store file was deleted, moved or replaced while the inspector ran: restart the inspector (hookctl ui) to read the store now at that path."
+	}
+	m, ok := h.st.(store.Migrator)
+	if !ok {
+		return ""
+	}
+	current, latest, verr := m.SchemaVersion(ctx)
+	switch {
+	case verr == nil && current > latest:
+		return fmt.Sprintf("hookctl's store was migrated to schema %d by a newer hookctl while the inspector ran; this inspector reads schema %d: stop it and start the newer hookctl's (hookctl ui).", current, latest)
+	case verr == nil && current != latest:
+		return fmt.Sprintf("hookctl's store has schema %d now, not the %d this inspector opened (another hookctl changed it while the inspector ran): restart the inspector with the hookctl that matches the store.", current, latest)
+	case store.IsTableGone(err) || strings.Contains(err.Error(), "no such table"):
+		return "hookctl's store no longer has its tables (was it reset or replaced while the inspector ran?): restart the inspector (hookctl ui); " + err.Error()
+	}
+	return ""
 }
 
 func notFoundOr500(err error) int {
