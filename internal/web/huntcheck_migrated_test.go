@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/store"
@@ -88,4 +90,65 @@ func errorText(page string) string {
 		return page[i:min(len(page), i+400)]
 	}
 	return page
+}
+
+// TestStoreMigratedUnderLiveLog: the live log open while a newer
+// hookctl migrates the store says so in its notice, not "cannot read
+// the delivery log (SQL logic error: no such column …); waiting for the
+// store", a wait no store coming back would end.
+func TestStoreMigratedUnderLiveLog(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := web.New(web.Config{Store: st, Addr: srv.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	_, latest, err := st.(store.Migrator).SchemaVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf("ALTER TABLE events RENAME COLUMN verdict TO verdict_new; PRAGMA user_version = %d", latest+1)); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(rctx, "GET", srv.URL+"/live", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	inNotice := false
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "event: store" {
+			inNotice = true
+			continue
+		}
+		if inNotice && strings.HasPrefix(line, "data: ") {
+			want := fmt.Sprintf("was migrated to schema %d by a newer hookctl", latest+1)
+			if !strings.Contains(line, want) || strings.Contains(line, "waiting for the store") {
+				t.Fatalf("the live log's store notice: %s\nwant it to say %q", line, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no store notice before the stream ended: %v", sc.Err())
 }

@@ -397,6 +397,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			line = htmlJSON(line)
 			notice = &storeNotice{Down: true, Error: line,
 				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
+			if why := h.storeChanged(r.Context(), readErr); why != "" && !store.IsGone(readErr) {
+				// Migrated or reset under the inspector: no wait ends
+				// that ("waiting for the store" waited for ever).
+				notice.Text = "cannot read the delivery log: " + why
+			}
 			if store.IsGone(readErr) {
 				// Only the file put back ends it: a new store at that
 				// path is another file, which this process does not read.
