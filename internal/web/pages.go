@@ -957,8 +957,12 @@ type attemptView struct {
 	StatusClass     string
 	ResponseHeaders []headerLine
 	ResponseBody    string
-	Error           string
-	Manual          bool // asked for (a replay, a resend), not the schedule's
+	// ResponseNote says why an answer that is not text reads as it does
+	// (its bytes that are not UTF-8 written as \xff), and ResponseHex
+	// is its exact bytes; both "" for text.
+	ResponseNote, ResponseHex string
+	Error                     string
+	Manual                    bool // asked for (a replay, a resend), not the schedule's
 }
 
 type verdictView struct {
@@ -1138,6 +1142,18 @@ func bodyNote(b []byte) string {
 	return "binary body: shown in hex"
 }
 
+// answerNote is bodyNote for a receiver's answer, which has no tabs:
+// its Hex view is under it.
+func answerNote(b []byte) string {
+	note := bodyNote(b)
+	if note == "" {
+		return ""
+	}
+	note = strings.Replace(note, "shown in hex; Pretty and Raw write such bytes as", "written here as", 1)
+	note = strings.Replace(note, "binary body: shown in hex", `binary answer: its control bytes are written here as \x00`, 1)
+	return note + "; Hex below shows its exact bytes"
+}
+
 func hexDump(b []byte) string {
 	const max = 64 << 10
 	if len(b) > max {
@@ -1198,6 +1214,13 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 			Method: a.RequestMethod, URL: a.RequestURL, RequestHeaders: sortedHeaders(delivery.MaskHeaders(a.RequestHeaders)),
 			Status: a.ResponseStatus, StatusClass: class,
 			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: bodyText(string(a.ResponseBody)), Error: a.Error, Manual: a.Manual})
+		if note := answerNote(a.ResponseBody); note != "" {
+			// An answer of bytes that are not text read as the
+			// same text as one that spells them ("\xff"): the page
+			// said nothing, and had no other view of its bytes.
+			v := &dd.Attempts[len(dd.Attempts)-1]
+			v.ResponseNote, v.ResponseHex = note, hexDump(a.ResponseBody)
+		}
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
 		// The due time is on the store's clock (PostgreSQL: the
