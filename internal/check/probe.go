@@ -405,6 +405,11 @@ type outcome struct {
 	url string
 	// gone: the receiver, reached before, refused this connection.
 	gone *hang
+	// loop is the URL of the receiver's that its redirect leads to when
+	// that URL redirects back (runner.redirectLoop), "" when not known.
+	loop string
+	// loopSelf: that URL redirects to itself, not back.
+	loopSelf bool
 }
 
 // ok: the provider would count the answer as delivered (delivery.Success:
@@ -502,6 +507,16 @@ func (o outcome) noAnswerHint() string {
 			return "providers do not follow redirects: answer the request at this URL (the redirect names no Location)"
 		}
 		to := resolveLocation(o.url, l)
+		if o.loop != "" && to == o.loop {
+			// "give them the URL the receiver redirects to" named a URL
+			// that redirects back: following the hint got the same
+			// failure, the other way round.
+			back := "that URL back"
+			if o.loopSelf {
+				back = "that URL to itself"
+			}
+			return "the receiver redirects the URL to " + to + " and " + back + " (a loop: a client that followed it would never get an answer), and providers do not follow redirects anyway: answer the request at one of the two URLs; look for the rules that redirect them (trailing-slash rules that disagree, an HTTPS or login redirect, a proxy)"
+		}
 		if to == o.url {
 			// A redirect to the URL itself: "give them the URL it
 			// redirects to" named the URL they were given.
@@ -510,6 +525,59 @@ func (o outcome) noAnswerHint() string {
 		return "providers do not follow redirects: give them the URL the receiver redirects to (" + to + ")"
 	}
 	return ""
+}
+
+// redirectLoop is the URL the first probe's redirect leads to when that
+// URL, on the same origin, redirects back to the probe's URL (or to
+// itself: self): a loop. It asks with one request of the probe's method,
+// without a body or a signature (not a probe: nothing a handler would
+// take for an event), and only on the origin the check was given.
+// "" when the answer was no redirect, or another one.
+func (r *runner) redirectLoop(ctx context.Context, o outcome, method string) (loop string, self bool) {
+	l := o.location()
+	if !o.redirect() || l == "" {
+		return "", false
+	}
+	to := resolveLocation(o.url, l)
+	if to == o.url || !sameOrigin(o.url, to) {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(r.cfg.Timeout, 5*time.Second))
+	defer cancel()
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, to, nil)
+	if err != nil {
+		return "", false
+	}
+	req.Header.Set("User-Agent", r.sender.UserAgent)
+	resp, err := r.sender.Client.Do(req)
+	if err != nil {
+		return "", false
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 300 || resp.StatusCode >= 400 || resp.Header.Get("Location") == "" {
+		return "", false
+	}
+	if back := resolveLocation(to, resp.Header.Get("Location")); back == o.url || back == to {
+		return to, back == to && back != o.url
+	}
+	return "", false
+}
+
+// sameOrigin: a and b have the same scheme, host and port.
+func sameOrigin(a, b string) bool {
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(b)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
 }
 
 // resolveLocation is a redirect's Location read against the URL of the
@@ -647,7 +715,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	if a.ResponseStatus != 0 {
 		r.reached.Store(true)
 	}
-	o := outcome{a: a, scheme: r.cfg.Scheme, url: r.cfg.URL}
+	o := outcome{a: a, scheme: r.cfg.Scheme, url: r.cfg.URL, loop: r.loop, loopSelf: r.loopSelf}
 	// The store keeps the answer (its first 64 KiB); the run, the start
 	// that evidence shows: the whole one is not held past its recording
 	// (nor while it waits for the store: groupRecorder), nor read into

@@ -188,6 +188,10 @@ type runner struct {
 	// not at all in time); first is the run's first valid probe.
 	over  int
 	first *outcome
+	// loop: the first probe was redirected to this URL, which redirects
+	// back (redirectLoop); set before any other probe is sent.
+	loop     string
+	loopSelf bool
 }
 
 func (r *runner) now() time.Time {
@@ -470,6 +474,10 @@ func (r *runner) probes(ctx context.Context) error {
 		// is no verdict on the receiver (it was "the receiver refused a
 		// correctly signed event", or "does it crash on this request?").
 		return &UnreachableError{URL: r.cfg.URL, Err: first.evidence(), TLS: true}
+	}
+	if first.redirect() && ctx.Err() == nil {
+		r.loop, r.loopSelf = r.redirectLoop(ctx, first, method)
+		first.loop, first.loopSelf = r.loop, r.loopSelf
 	}
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
