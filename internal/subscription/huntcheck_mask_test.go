@@ -18,3 +18,22 @@ func TestMaskUserinfo(t *testing.T) {
 		}
 	}
 }
+
+// TestBracketIPv6: an IPv6 address written bare in a URL's authority is
+// put in brackets, its last group read as the port when it can be one.
+func TestBracketIPv6(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://::1:3000/x?a=1":  "http://[::1]:3000/x?a=1",
+		"http://u:p@::1:3000/":   "http://u:p@[::1]:3000/",
+		"http://fe80::1/x":       "http://[fe80::1]/x",
+		"http://2001:db8::8080":  "http://[2001:db8::8080]",
+		"http://127.0.0.1:3000/": "",
+		"http://[::1]:3000/":     "",
+		"http://host:3000/":      "",
+		"http://a:b:c/":          "",
+	} {
+		if got := bracketIPv6(in); got != want {
+			t.Errorf("bracketIPv6(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

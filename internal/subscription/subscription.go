@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -655,6 +656,11 @@ func ValidateURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		if b := bracketIPv6(raw); b != "" {
+			// http://::1:3000 read as host "" and port "::1:3000": an
+			// IPv6 address with a port is written in brackets.
+			hint = []string{"an IPv6 address goes in brackets in a URL: did you mean " + MaskUserinfo(b) + "?"}
+		}
 		return "", inputErr(hint, "invalid callback URL %q: %s", shown, urlReason(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
@@ -690,6 +696,38 @@ func ValidateURL(raw string) (string, error) {
 			"invalid callback URL %q: it contains a space", shown)
 	}
 	return raw, nil
+}
+
+// bracketIPv6 is raw with the IPv6 address of its authority put in
+// brackets (http://::1:3000/x is http://[::1]:3000/x), "" when its
+// authority is not an IPv6 address, with or without a port, written bare.
+func bracketIPv6(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return ""
+	}
+	auth, rest := raw[i+3:], ""
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth, rest = auth[:j], auth[j:]
+	}
+	user := ""
+	if at := strings.LastIndex(auth, "@"); at >= 0 {
+		user, auth = auth[:at+1], auth[at+1:]
+	}
+	if strings.Count(auth, ":") < 2 || strings.ContainsAny(auth, "[]") {
+		return ""
+	}
+	// The last group read as a port first (::1:3000 is an address too,
+	// but one nobody means to send to), then the whole as an address.
+	k := strings.LastIndex(auth, ":")
+	host, port := auth[:k], auth[k+1:]
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil && port != "" && strings.Trim(port, "0123456789") == "" {
+		return raw[:i+3] + user + "[" + host + "]:" + port + rest
+	}
+	if ip := net.ParseIP(auth); ip != nil && ip.To4() == nil {
+		return raw[:i+3] + user + "[" + auth + "]" + rest
+	}
+	return ""
 }
 
 // MaskUserinfo is raw with the credentials of its authority (user:password@
