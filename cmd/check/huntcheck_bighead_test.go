@@ -16,9 +16,32 @@ import (
 // headers (one set in a loop) did not close the connection; its checks
 // fail with a hint about the headers, not "the receiver closed the
 // connection without an HTTP answer: does it crash on this request?",
-// and it is not said to have gone away after a probe it "closed".
+// and it is not said to have gone away after a probe it "closed". So
+// too for 1xx answers (103 Early Hints) written in a loop before it.
 func TestHeadersTooLargeHint(t *testing.T) {
 	t.Parallel()
+	for name, head := range map[string]func(w *bufio.Writer){
+		"headers": func(w *bufio.Writer) {
+			w.WriteString("HTTP/1.1 200 OK\r\n")
+			for i := 0; i < 20000; i++ { // 2 MB of headers
+				fmt.Fprintf(w, "X-Trace-%d: %s\r\n", i, strings.Repeat("t", 90))
+			}
+		},
+		"early-hints": func(w *bufio.Writer) { // 103s in a loop, 2 MB of them
+			for i := 0; i < 50000; i++ {
+				w.WriteString("HTTP/1.1 103 Early Hints\r\nLink: </app.css>\r\n\r\n")
+			}
+			w.WriteString("HTTP/1.1 200 OK\r\n")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bigHead(t, head)
+		})
+	}
+}
+
+func bigHead(t *testing.T, head func(w *bufio.Writer)) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,10 +63,7 @@ func TestHeadersTooLargeHint(t *testing.T) {
 					}
 					io.Copy(io.Discard, req.Body)
 					w := bufio.NewWriter(c)
-					w.WriteString("HTTP/1.1 200 OK\r\n")
-					for i := 0; i < 20000; i++ { // 2 MB of headers
-						fmt.Fprintf(w, "X-Trace-%d: %s\r\n", i, strings.Repeat("t", 90))
-					}
+					head(w)
 					w.WriteString("Content-Length: 2\r\n\r\nok")
 					if w.Flush() != nil {
 						return

@@ -493,7 +493,7 @@ func (o outcome) noAnswerHint() string {
 		// It answered, with a head no client reads: it did not close
 		// the connection ("does it crash?" sent its developer after a
 		// crash that never happened).
-		return "the receiver's answer has more than 1 MiB of status line and headers: a provider refuses such an answer and retries the delivery; look for a header the app sets again and again (in a loop, or appended on each request: a cookie, a trace or debug header)"
+		return "the receiver's answer has more than 1 MiB of status line and headers (with any informational 1xx answers before it): a provider refuses such an answer and retries the delivery; look for a header the app sets again and again (in a loop, or appended on each request: a cookie, a trace or debug header), or 1xx answers (103 Early Hints) written in a loop"
 	case o.noResponse() && strings.Contains(o.a.Error, "malformed "):
 		// It answered, but not in HTTP/1.1 Go (or a provider) can read.
 		return "the receiver's answer is not valid HTTP/1.1 (see the evidence): a provider cannot read it and retries the delivery; look at what the server writes: its status line, a header with a control character or a bare newline"
