@@ -9,6 +9,26 @@
   // (data-top, data-filter), so a filter change restarts it.
   var live = { restart: function () {} };
 
+  // keepFocus runs replace (rows re-rendered from the server's HTML)
+  // and gives the focus back to the same control of the same row when
+  // replace took away the element that had it: a keyboard user on a
+  // pending delivery's link lost the focus to the page's top each time
+  // the row was updated, and on the events page at each change.
+  function keepFocus(tbody, replace) {
+    var a = document.activeElement;
+    var tr = a && a !== document.body && tbody.contains(a) ? a.closest("tr") : null;
+    var key = null, ctl = null;
+    if (tr) {
+      key = tr.dataset.deliveryId ? 'tr[data-delivery-id="' + CSS.escape(tr.dataset.deliveryId) + '"]'
+        : tr.dataset.eventId ? 'tr[data-event-id="' + CSS.escape(tr.dataset.eventId) + '"]' : null;
+      ctl = a.matches('input[name="pick"]') ? 'input[name="pick"]' : a.matches("a") ? "a" : null;
+    }
+    replace();
+    if (!key || !ctl || tbody.contains(a)) return;
+    var now = tbody.querySelector(key + " " + ctl);
+    if (now) now.focus();
+  }
+
   function liveLog() {
     var table = document.getElementById("log");
     if (!table) return;
@@ -145,7 +165,7 @@
           // A row picked for a diff stays picked.
           var pick = tr.querySelector('input[name="pick"]');
           var picked = pick && pick.checked;
-          tr.outerHTML = u.html;
+          keepFocus(tbody, function () { tr.outerHTML = u.html; });
           if (picked) {
             var now = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"] input[name="pick"]');
             if (now) now.checked = true;
@@ -268,7 +288,7 @@
       mine.addEventListener("page", function (ev) {
         if (es !== mine) return;
         var b = JSON.parse(ev.data);
-        tbody.innerHTML = b.rows;
+        keepFocus(tbody, function () { tbody.innerHTML = b.rows; });
         document.getElementById("event-paging").innerHTML = b.paging;
       });
       mine.addEventListener("ended", function (ev) {
