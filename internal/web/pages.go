@@ -149,6 +149,15 @@ func (h *Handler) flashMAC(msg string) string {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		// The page's reads did not end within pageTimeout: a
+		// lock held on the store (a migration, a long transaction, a
+		// prune), not an outage nor the inspector's error.
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		h.render(w, r, "error", page{Title: "Store busy", Error: fmt.Sprintf("hookctl's store did not answer within %s: is it locked by another process (a migration, a long transaction, a store prune or import) or overloaded? Reload this page in a few seconds.", h.pageTimeout())})
+		return
+	}
 	if store.IsTransient(err) {
 		// The store went away (a PostgreSQL restart or failover): the
 		// page works again once it is back, without a restart.
