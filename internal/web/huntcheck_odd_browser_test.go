@@ -18,7 +18,8 @@ import (
 // store, seen in a real browser: a header whose value is HTML and
 // JavaScript is shown as text and never runs (the title unchanged,
 // no element made of it), an event type of 400 characters without a break and one
-// of dotted words make no page scroll sideways, an event id with
+// of dotted words, an event id of 304 characters and a target URL of
+// 600 make no page scroll sideways, an event id with
 // URL-special characters (/ ? # % &) opens its own page from the list,
 // and the events list and its filters work from the keyboard alone.
 // A header whose name is 207 characters long (a sender chooses them)
@@ -47,6 +48,12 @@ func TestHuntcheckBrowserOddEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	longID := "evt_" + strings.Repeat("L", 300)
+	pubLong, err := e.disp.Publish(ctx, &store.Event{ID: longID, Type: "card.created", Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
+		service.Target{URL: "http://127.0.0.1:9/" + strings.Repeat("p", 300) + "?q=" + strings.Repeat("q", 300), Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	pub, err := e.disp.Publish(ctx, &store.Event{Type: dotted, Provider: "bond", Payload: []byte(`{}`), ContentType: "application/json"},
 		service.Target{URL: "http://127.0.0.1:9/webhooks", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Schedule: []time.Duration{time.Hour}})
 	if err != nil {
@@ -55,7 +62,8 @@ func TestHuntcheckBrowserOddEvents(t *testing.T) {
 	b := newBrowser(t, path)
 	narrow := newBrowser(t, path, chromedp.WindowSize(360, 780))
 	for _, p := range []string{"/", "/events", "/events/rcv_huntcheck_xss", "/events/rcv_huntcheck_long", "/events/" + pub.Event.ID,
-		"/deliveries/" + pub.Deliveries[0].ID, "/events?type=" + url.QueryEscape(longType)} {
+		"/deliveries/" + pub.Deliveries[0].ID, "/events?type=" + url.QueryEscape(longType),
+		"/events/" + longID, "/deliveries/" + pubLong.Deliveries[0].ID, "/deliveries/" + pubLong.Deliveries[0].ID + "/edit"} {
 		do(t, b, 10*sec, chromedp.Navigate(e.url+p), chromedp.WaitReady(`main`))
 		if msg := get(t, b, chromedp.Evaluate[string](overflowJS)); msg != "" {
 			t.Errorf("%s scrolls sideways: %s", p, msg)
@@ -86,7 +94,7 @@ func TestHuntcheckBrowserOddEvents(t *testing.T) {
 	// filters; Tab reaches the first row's link, Enter opens it.
 	do(t, b, 10*sec, chromedp.Navigate(e.url+"/events"), chromedp.WaitVisible(`tr[data-testid="event-row"]`),
 		chromedp.Focus(`input[name="type"]`), chromedp.KeyEvent("card.created"), chromedp.KeyEvent(kb.Enter))
-	get(t, b, chromedp.Poll[bool](`location.search.indexOf("type=") >= 0 && document.querySelectorAll('tr[data-testid="event-row"]').length == 2`,
+	get(t, b, chromedp.Poll[bool](`location.search.indexOf("type=") >= 0 && document.querySelectorAll('tr[data-testid="event-row"]').length == 3`,
 		chromedp.WithPollingTimeout(10*time.Second)))
 	var reached bool
 	for range 40 {
@@ -100,5 +108,5 @@ func TestHuntcheckBrowserOddEvents(t *testing.T) {
 		t.Fatalf("Tab never reached a row of the events list")
 	}
 	do(t, b, 10*sec, chromedp.KeyEvent(kb.Enter))
-	get(t, b, chromedp.Poll[bool](`location.pathname.indexOf("/events/rcv_") == 0`, chromedp.WithPollingTimeout(10*time.Second)))
+	get(t, b, chromedp.Poll[bool](`/^\/events\/(rcv_|evt_L)/.test(location.pathname)`, chromedp.WithPollingTimeout(10*time.Second)))
 }
