@@ -291,6 +291,15 @@
         keepFocus(tbody, function () { tbody.innerHTML = b.rows; });
         document.getElementById("event-paging").innerHTML = b.paging;
       });
+      // The store cannot be read: said once when it starts and once
+      // when it ends, as on the live log; the rows shown stay.
+      mine.addEventListener("store", function (ev) {
+        if (es !== mine) return;
+        var n = JSON.parse(ev.data);
+        if (n.down) setState("down", "waiting for the store", n.text);
+        else if (table.dataset.notlive) setState("paused", table.dataset.notlive, n.text);
+        else setState("on", "live", n.text);
+      });
       mine.addEventListener("ended", function (ev) {
         if (es !== mine) return;
         table.dataset.notlive = JSON.parse(ev.data).text;
