@@ -238,15 +238,27 @@
   // a time given at once, a typed pattern on Enter; the address holds
   // the filters given, not every empty field.
   function plainFilters(form) {
-    function go() {
+    // A change loads the filtered page; the control it came from gets
+    // the focus back there. A keyboard user stepping through a
+    // select's options with the arrow keys (each press is a change)
+    // lost the focus to the page's top after the first press.
+    var FOCUS = "hookctl-filter-focus";
+    try {
+      var back = sessionStorage.getItem(FOCUS);
+      sessionStorage.removeItem(FOCUS);
+      var el = back && form.elements.namedItem(back);
+      if (el && el.focus) el.focus();
+    } catch (e) { /* no storage: the focus starts at the top */ }
+    function go(from) {
       var clean = new URLSearchParams();
       new FormData(form).forEach(function (v, k) { if (v) clean.append(k, v); });
       var qs = clean.toString();
+      try { if (from && from.name) sessionStorage.setItem(FOCUS, from.name); } catch (e) { /* as above */ }
       location.assign(form.getAttribute("action") + (qs ? "?" + qs : ""));
     }
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); go(); });
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); go(document.activeElement && form.contains(document.activeElement) ? document.activeElement : null); });
     form.addEventListener("change", function (ev) {
-      if (ev.target.tagName === "SELECT" || ev.target.dataset.apply === "change") go();
+      if (ev.target.tagName === "SELECT" || ev.target.dataset.apply === "change") go(ev.target);
     });
   }
 
