@@ -1,8 +1,12 @@
 package check_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/sqlite"
 )
 
 // TestURLCredentialsNeverPrinted: a URL with a user name and password is
@@ -33,5 +37,31 @@ func TestURLCredentialsNeverPrinted(t *testing.T) {
 					tc.url, json, tc.want, r.code, r.stdout, r.stderr)
 			}
 		}
+	}
+}
+
+// TestSubscriptionURLCredentialsMasked: a subscription whose callback
+// URL was stored with a password (before such URLs were refused, or
+// imported) is named on stderr with its password masked: "Using
+// subscription ID (http://alice:PASSWORD@…)" went into the CI log.
+func TestSubscriptionURLCredentialsMasked(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, "bond", bondSecret, behaviour{})
+	const pw = "s3cretPW"
+	path := filepath.Join(t.TempDir(), "hookctl.db")
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPW := strings.Replace(rc.srv.URL, "http://", "http://alice:"+pw+"@", 1)
+	sub := &store.Subscription{CallbackURL: withPW, Events: []string{"card.*"}, Status: "enabled", Secret: bondSecret,
+		Provider: "bond", Scheme: "bond"}
+	if err := st.CreateSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	r := hookctl(t, []string{"HOOKCTL_STORE=" + path}, "check", rc.srv.URL, "--subscription", sub.ID, "--only", "accepts-valid", "-o", "json")
+	if r.code != 0 || strings.Contains(r.stdout+r.stderr, pw) || !strings.Contains(r.stderr, "Using subscription "+sub.ID+" (http://alice:xxxxx@") {
+		t.Errorf("want exit 0 naming the subscription with its password masked, got\n%s", r.dump())
 	}
 }
