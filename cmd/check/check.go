@@ -375,7 +375,9 @@ func run(ctx context.Context, opts *Options) error {
 		if ios.IsStderrTTY() {
 			width = ios.StderrWidth()
 		}
-		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Using subscription %s (%s)", sub.ID, sub.CallbackURL), width, "  "))
+		// (A callback URL stored with credentials, from before they
+		// were refused, is not printed with its password.)
+		fmt.Fprintln(ios.ErrOut, ui.Wrap(fmt.Sprintf("Using subscription %s (%s)", sub.ID, subscription.MaskUserinfo(sub.CallbackURL)), width, "  "))
 	}
 	// Provider and scheme: each from the other when only one is known.
 	derived := false

@@ -334,7 +334,7 @@ func NormalizeURL(s, flag string) (string, error) {
 	}
 	s = subscription.LowerScheme(s) // HTTP://host is http://host
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
-		return "", fmt.Errorf("invalid URL %q: want http:// or https://", s)
+		return "", fmt.Errorf("invalid URL %q: want http:// or https://", subscription.MaskUserinfo(s))
 	}
 	// The same rules as a subscription's callback URL (a host, no
 	// credentials), so a typo is refused at once instead of being retried.

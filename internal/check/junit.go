@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 type junitSuites struct {
@@ -58,8 +60,12 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		Properties: []junitProperty{{"url", r.URL}, {"scheme", r.Scheme}, {"provider", r.Provider}, {"event", r.Event}, {"run_id", r.RunID}}}
 	for _, c := range r.Checks {
 		tc := junitCase{Name: c.ID, Classname: "hookctl.check", Time: secs(c.LatencyMS)}
+		// The evidence quotes the receiver's answer: its control bytes
+		// written as the terminal shows them (\x1b), not as the U+FFFD
+		// XML puts in their place ("\ufffd]0;pwned\ufffd" told nothing).
+		detail := ui.Printable(c.Detail, false)
 		var ev strings.Builder
-		fmt.Fprintf(&ev, "%s: %s\n%s\n", c.Verdict, c.Title, c.Detail)
+		fmt.Fprintf(&ev, "%s: %s\n%s\n", c.Verdict, c.Title, detail)
 		if c.Hint != "" {
 			fmt.Fprintf(&ev, "hint: %s\n", c.Hint)
 		}
@@ -68,9 +74,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		}
 		switch c.Verdict {
 		case Fail:
-			tc.Failure = &junitMessage{Message: c.Title + ": " + c.Detail, Type: "FAIL", Text: ev.String()}
+			tc.Failure = &junitMessage{Message: c.Title + ": " + detail, Type: "FAIL", Text: ev.String()}
 		case Skip:
-			tc.Skipped = &junitMessage{Message: c.Detail}
+			tc.Skipped = &junitMessage{Message: detail}
 		default:
 			tc.SystemOut = ev.String()
 		}

@@ -405,6 +405,11 @@ type outcome struct {
 	url string
 	// gone: the receiver, reached before, refused this connection.
 	gone *hang
+	// loop is the URL of the receiver's that its redirect leads to when
+	// that URL redirects back (runner.redirectLoop), "" when not known.
+	loop string
+	// loopSelf: that URL redirects to itself, not back.
+	loopSelf bool
 }
 
 // ok: the provider would count the answer as delivered (delivery.Success:
@@ -446,6 +451,12 @@ func (o outcome) outOfResources() bool {
 		strings.Contains(e, "no buffer space available"))
 }
 
+// headTooLarge: the receiver answered with a status line and headers
+// longer than a client reads (delivery's limit, 1 MiB).
+func (o outcome) headTooLarge() bool {
+	return o.noResponse() && strings.Contains(o.a.Error, "response headers exceed")
+}
+
 // redirect: a 3xx answer (providers do not follow redirects).
 func (o outcome) redirect() bool { return o.a.ResponseStatus >= 300 && o.a.ResponseStatus < 400 }
 
@@ -478,6 +489,11 @@ func (o outcome) noAnswerHint() string {
 		// (or reset): the provider does not count it as delivered.
 		return fmt.Sprintf("the answer (%d) was cut short: a provider counts an answer it cannot read whole as a failed delivery and retries it; does the handler crash after it starts answering, or send a wrong Content-Length? (see its log)",
 			o.a.ResponseStatus)
+	case o.headTooLarge():
+		// It answered, with a head no client reads: it did not close
+		// the connection ("does it crash?" sent its developer after a
+		// crash that never happened).
+		return "the receiver's answer has more than 1 MiB of status line and headers (with any informational 1xx answers before it): a provider refuses such an answer and retries the delivery; look for a header the app sets again and again (in a loop, or appended on each request: a cookie, a trace or debug header), or 1xx answers (103 Early Hints) written in a loop"
 	case o.noResponse() && strings.Contains(o.a.Error, "malformed "):
 		// It answered, but not in HTTP/1.1 Go (or a provider) can read.
 		return "the receiver's answer is not valid HTTP/1.1 (see the evidence): a provider cannot read it and retries the delivery; look at what the server writes: its status line, a header with a control character or a bare newline"
@@ -491,6 +507,16 @@ func (o outcome) noAnswerHint() string {
 			return "providers do not follow redirects: answer the request at this URL (the redirect names no Location)"
 		}
 		to := resolveLocation(o.url, l)
+		if o.loop != "" && to == o.loop {
+			// "give them the URL the receiver redirects to" named a URL
+			// that redirects back: following the hint got the same
+			// failure, the other way round.
+			back := "that URL back"
+			if o.loopSelf {
+				back = "that URL to itself"
+			}
+			return "the receiver redirects the URL to " + to + " and " + back + " (a loop: a client that followed it would never get an answer), and providers do not follow redirects anyway: answer the request at one of the two URLs; look for the rules that redirect them (trailing-slash rules that disagree, an HTTPS or login redirect, a proxy)"
+		}
 		if to == o.url {
 			// A redirect to the URL itself: "give them the URL it
 			// redirects to" named the URL they were given.
@@ -499,6 +525,59 @@ func (o outcome) noAnswerHint() string {
 		return "providers do not follow redirects: give them the URL the receiver redirects to (" + to + ")"
 	}
 	return ""
+}
+
+// redirectLoop is the URL the first probe's redirect leads to when that
+// URL, on the same origin, redirects back to the probe's URL (or to
+// itself: self): a loop. It asks with one request of the probe's method,
+// without a body or a signature (not a probe: nothing a handler would
+// take for an event), and only on the origin the check was given.
+// "" when the answer was no redirect, or another one.
+func (r *runner) redirectLoop(ctx context.Context, o outcome, method string) (loop string, self bool) {
+	l := o.location()
+	if !o.redirect() || l == "" {
+		return "", false
+	}
+	to := resolveLocation(o.url, l)
+	if to == o.url || !sameOrigin(o.url, to) {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(r.cfg.Timeout, 5*time.Second))
+	defer cancel()
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, to, nil)
+	if err != nil {
+		return "", false
+	}
+	req.Header.Set("User-Agent", r.sender.UserAgent)
+	resp, err := r.sender.Client.Do(req)
+	if err != nil {
+		return "", false
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 300 || resp.StatusCode >= 400 || resp.Header.Get("Location") == "" {
+		return "", false
+	}
+	if back := resolveLocation(to, resp.Header.Get("Location")); back == o.url || back == to {
+		return to, back == to && back != o.url
+	}
+	return "", false
+}
+
+// sameOrigin: a and b have the same scheme, host and port.
+func sameOrigin(a, b string) bool {
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(b)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
 }
 
 // resolveLocation is a redirect's Location read against the URL of the
@@ -636,7 +715,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	if a.ResponseStatus != 0 {
 		r.reached.Store(true)
 	}
-	o := outcome{a: a, scheme: r.cfg.Scheme, url: r.cfg.URL}
+	o := outcome{a: a, scheme: r.cfg.Scheme, url: r.cfg.URL, loop: r.loop, loopSelf: r.loopSelf}
 	// The store keeps the answer (its first 64 KiB); the run, the start
 	// that evidence shows: the whole one is not held past its recording
 	// (nor while it waits for the store: groupRecorder), nor read into
@@ -663,7 +742,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		}
 		o.gone = h
 		r.hung.CompareAndSwap(nil, h)
-	case o.noResponse() && !strings.Contains(o.a.Error, "malformed "):
+	case o.noResponse() && !strings.Contains(o.a.Error, "malformed ") && !o.headTooLarge():
 		stage := r.stage
 		r.dropped.CompareAndSwap(nil, &stage)
 		// It took the connection: reached, though it gave no answer. A

@@ -184,6 +184,14 @@ type runner struct {
 	// (responds-fast). Not a duplicate's nor an unknown type's: a
 	// handler answers those without its work (validNoWork).
 	alone, answered []time.Duration
+	// over counts the valid probes answered after the deadline (or
+	// not at all in time); first is the run's first valid probe.
+	over  int
+	first *outcome
+	// loop: the first probe was redirected to this URL, which redirects
+	// back (redirectLoop); set before any other probe is sent.
+	loop     string
+	loopSelf bool
 }
 
 func (r *runner) now() time.Time {
@@ -207,6 +215,12 @@ func (r *runner) noteValid(o outcome, work bool) {
 	r.latMu.Lock()
 	defer r.latMu.Unlock()
 	r.nValid++
+	if o.timedOut() || o.a.Duration > r.cfg.Deadline {
+		r.over++
+	}
+	if r.first == nil {
+		r.first = &o
+	}
 	if o.slowerThan(r.slowest) {
 		r.slowest = o
 	}
@@ -460,6 +474,10 @@ func (r *runner) probes(ctx context.Context) error {
 		// is no verdict on the receiver (it was "the receiver refused a
 		// correctly signed event", or "does it crash on this request?").
 		return &UnreachableError{URL: r.cfg.URL, Err: first.evidence(), TLS: true}
+	}
+	if first.redirect() && ctx.Err() == nil {
+		r.loop, r.loopSelf = r.redirectLoop(ctx, first, method)
+		first.loop, first.loopSelf = r.loop, r.loopSelf
 	}
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
@@ -1225,7 +1243,8 @@ func sum(m map[int]int) int {
 func (r *runner) respondsFast(ctx context.Context) {
 	r.latMu.Lock()
 	slow, n := r.slowest, r.nValid
-	typical, answered := median(r.answered), len(r.answered)
+	typical, answered, over := median(r.answered), len(r.answered), r.over
+	wasFirst := r.first != nil && r.first.a == slow.a
 	r.latMu.Unlock()
 	if slow.a == nil {
 		return
@@ -1238,6 +1257,19 @@ func (r *runner) respondsFast(ctx context.Context) {
 	switch {
 	case slow.noResponse() && !slow.timedOut():
 		r.rep.add(slow.result(RespondsFast, Fail, detail, slow.noAnswerHint()))
+	case !slow.noResponse() && d > r.cfg.Deadline && over == 1 && answered > 1 && typical <= time.Second:
+		// One answer late, the others quick: a cold start (a dev
+		// server compiling the route on its first request, a lazy
+		// connection pool) or a pause, not a handler working before it
+		// answers: "answer 2xx first" sent its developer after the
+		// wrong fix. Still a failure: the provider gives up on it.
+		which := "one valid event was"
+		if wasFirst {
+			which = "the first valid event was"
+		}
+		r.rep.add(slow.result(RespondsFast, Fail, fmt.Sprintf("%s; median %s: only this one was slow", detail, ms(typical)),
+			fmt.Sprintf("only %s answered after the deadline (the others' median %s): a cold start (code loaded or compiled on the first request, a connection opened lazily) or a pause, not a slow handler; the provider gives up on it and retries: warm the receiver up before it takes deliveries (in CI: send it a request, or wait for a readiness check that runs the webhook route, before hookctl check)",
+				which, ms(typical))))
 	case slow.noResponse() || d > r.cfg.Deadline:
 		r.rep.add(slow.result(RespondsFast, Fail, detail,
 			"the provider gives up at the deadline and retries: answer 2xx first, then process the event asynchronously"))

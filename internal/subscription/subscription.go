@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -646,13 +647,21 @@ func LowerScheme(raw string) string {
 // --url, replay's --to, check's URL.
 func ValidateURL(raw string) (string, error) {
 	raw = LowerScheme(strings.TrimSpace(raw))
+	// shown is raw as the errors quote it: its credentials masked (the
+	// URL is refused for them, and an error goes to a CI log).
+	shown := MaskUserinfo(raw)
 	hint := []string{"use an absolute http or https URL, e.g. http://localhost:3000/webhooks"}
 	if raw == "" {
 		return "", inputErr(hint, "the callback URL is empty")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", inputErr(hint, "invalid callback URL %q: %s", raw, urlReason(err))
+		if b := bracketIPv6(raw); b != "" {
+			// http://::1:3000 read as host "" and port "::1:3000": an
+			// IPv6 address with a port is written in brackets.
+			hint = []string{"an IPv6 address goes in brackets in a URL: did you mean " + MaskUserinfo(b) + "?"}
+		}
+		return "", inputErr(hint, "invalid callback URL %q: %s", shown, urlReason(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		if u.Scheme == "" || (u.Opaque != "" && !strings.Contains(raw, "://")) {
@@ -661,32 +670,97 @@ func ValidateURL(raw string) (string, error) {
 			if _, err := ValidateURL("http://" + raw); err == nil && !strings.HasPrefix(raw, "/") {
 				hint = []string{"did you mean http://" + raw + "?"}
 			}
-			return "", inputErr(hint, "invalid callback URL %q: it has no http:// or https:// scheme", raw)
+			return "", inputErr(hint, "invalid callback URL %q: it has no http:// or https:// scheme", shown)
 		}
-		return "", inputErr(hint, "invalid callback URL %q: scheme %q is not http or https", raw, u.Scheme)
+		return "", inputErr(hint, "invalid callback URL %q: scheme %q is not http or https", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {
-		return "", inputErr(hint, "invalid callback URL %q: it has no host", raw)
+		return "", inputErr(hint, "invalid callback URL %q: it has no host", shown)
 	}
 	// url.Parse takes any digits for a port: 99999 or 0 would be stored
 	// and fail every delivery with "invalid port".
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", inputErr(hint, "invalid callback URL %q: port %s is not from 1 to 65535", raw, p)
+			return "", inputErr(hint, "invalid callback URL %q: port %s is not from 1 to 65535", shown, p)
 		}
 	}
 	if u.User != nil {
 		return "", inputErr([]string{"put credentials in a header instead: --header 'Authorization: Bearer …'"},
-			"invalid callback URL %q: it must not contain a user name or password", raw)
+			"invalid callback URL %q: it must not contain a user name or password", shown)
 	}
 	// url.Parse takes a space in the path or query ("http://h/my hook"),
 	// which no URL has (RFC 3986): the request then went to /my%20hook, a
 	// path the user never wrote. A pasted URL cut by a space is bad input.
 	if strings.ContainsFunc(raw, unicode.IsSpace) {
 		return "", inputErr([]string{"a URL has no spaces: write one as %20, or quote the whole URL if the shell split it"},
-			"invalid callback URL %q: it contains a space", raw)
+			"invalid callback URL %q: it contains a space", shown)
 	}
 	return raw, nil
+}
+
+// bracketIPv6 is raw with the IPv6 address of its authority put in
+// brackets (http://::1:3000/x is http://[::1]:3000/x), "" when its
+// authority is not an IPv6 address, with or without a port, written bare.
+func bracketIPv6(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return ""
+	}
+	auth, rest := raw[i+3:], ""
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth, rest = auth[:j], auth[j:]
+	}
+	user := ""
+	if at := strings.LastIndex(auth, "@"); at >= 0 {
+		user, auth = auth[:at+1], auth[at+1:]
+	}
+	if strings.Count(auth, ":") < 2 || strings.ContainsAny(auth, "[]") {
+		return ""
+	}
+	// The last group read as a port first (::1:3000 is an address too,
+	// but one nobody means to send to), then the whole as an address.
+	k := strings.LastIndex(auth, ":")
+	host, port := auth[:k], auth[k+1:]
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil && port != "" && strings.Trim(port, "0123456789") == "" {
+		return raw[:i+3] + user + "[" + host + "]:" + port + rest
+	}
+	if ip := net.ParseIP(auth); ip != nil && ip.To4() == nil {
+		return raw[:i+3] + user + "[" + auth + "]" + rest
+	}
+	return ""
+}
+
+// MaskUserinfo is raw with the credentials of its authority (user:password@
+// or token@) replaced by "xxxxx" (a user name before a password is kept,
+// as url.URL.Redacted keeps it), everything else as written. A URL that
+// does not parse is masked from "://" to its last "@", to be safe.
+func MaskUserinfo(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	rest := raw[i+3:]
+	at := -1
+	if u, err := url.Parse(raw); err == nil {
+		if u.User == nil {
+			return raw
+		}
+		auth := rest
+		if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+			auth = auth[:j]
+		}
+		at = strings.LastIndex(auth, "@")
+	} else {
+		at = strings.LastIndex(rest, "@")
+	}
+	if at < 0 {
+		return raw
+	}
+	masked := "xxxxx"
+	if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
+		masked = user + ":xxxxx"
+	}
+	return raw[:i+3] + masked + rest[at:]
 }
 
 func urlReason(err error) string {

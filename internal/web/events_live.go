@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/ui"
 )
 
 // eventsBatch is one Server-Sent Event of the events page's stream: its
@@ -63,6 +64,7 @@ func (h *Handler) eventsLive(w http.ResponseWriter, r *http.Request) {
 	fl.Flush()
 	var last string
 	pending, failed := false, false
+	var down time.Time // since when the reads fail
 	// lastRead is when the last read ended, gap how long the next waits
 	// after it: a Poll, or four times what the read took (a filter the
 	// indexes do not serve, verdict=rejected over 200,000 events: 0.5 to
@@ -78,10 +80,26 @@ func (h *Handler) eventsLive(w http.ResponseWriter, r *http.Request) {
 		err := h.readEvents(r.Context(), f, filter, &d)
 		lastRead, gap = time.Now(), max(h.cfg.Poll, 4*time.Since(start))
 		if err != nil {
-			failed = r.Context().Err() == nil
-			return r.Context().Err() == nil
+			if r.Context().Err() != nil {
+				return false
+			}
+			if !failed {
+				// Said once, as the live log says it: the page said
+				// "live" over rows no read could update any more.
+				failed, down = true, time.Now()
+				return h.sayStore(w, fl, r, err, "the events")
+			}
+			return true
 		}
-		failed = false
+		if failed {
+			failed = false
+			b, _ := json.Marshal(storeNotice{Text: fmt.Sprintf("the store is back after %s; following on",
+				ui.FormatDuration(time.Since(down).Round(100*time.Millisecond)))})
+			if _, err := fmt.Fprintf(w, "event: store\ndata: %s\n\n", b); err != nil {
+				return false
+			}
+			fl.Flush()
+		}
 		var rows, paging bytes.Buffer
 		if h.pages["events"].ExecuteTemplate(&rows, "eventrows", d) != nil || h.pages["events"].ExecuteTemplate(&paging, "eventpaging", d) != nil {
 			return false

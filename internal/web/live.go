@@ -52,6 +52,27 @@ type storeNotice struct {
 	Text  string `json:"text"`
 }
 
+// sayStore sends a stream's store notice for readErr, the first read
+// of what (the events) that failed: why, in the live log's words.
+// false: the tab went away.
+func (h *Handler) sayStore(w http.ResponseWriter, fl http.Flusher, r *http.Request, readErr error, what string) bool {
+	line, _, _ := strings.Cut(strings.TrimSpace(readErr.Error()), "\n")
+	line = htmlJSON(line)
+	n := storeNotice{Down: true, Error: line, Text: fmt.Sprintf("cannot read %s (%s); waiting for the store", what, line)}
+	switch why := h.storeChanged(r.Context(), readErr); {
+	case store.IsGone(readErr):
+		n.Text = fmt.Sprintf("cannot read %s (%s); waiting for the file to be put back, or restart hookctl to follow a new store there", what, line)
+	case why != "":
+		n.Text = "cannot read " + what + ": " + why
+	}
+	b, _ := json.Marshal(n)
+	if _, err := fmt.Fprintf(w, "event: store\ndata: %s\n\n", b); err != nil {
+		return false
+	}
+	fl.Flush()
+	return true
+}
+
 type rowUpdate struct {
 	ID   string `json:"id"`
 	HTML string `json:"html"`
@@ -397,6 +418,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			line = htmlJSON(line)
 			notice = &storeNotice{Down: true, Error: line,
 				Text: fmt.Sprintf("cannot read the delivery log (%s); waiting for the store", line)}
+			if why := h.storeChanged(r.Context(), readErr); why != "" && !store.IsGone(readErr) {
+				// Migrated or reset under the inspector: no wait ends
+				// that ("waiting for the store" waited for ever).
+				notice.Text = "cannot read the delivery log: " + why
+			}
 			if store.IsGone(readErr) {
 				// Only the file put back ends it: a new store at that
 				// path is another file, which this process does not read.

@@ -149,6 +149,15 @@ func (h *Handler) flashMAC(msg string) string {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		// The page's reads did not end within pageTimeout: a
+		// lock held on the store (a migration, a long transaction, a
+		// prune), not an outage nor the inspector's error.
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		h.render(w, r, "error", page{Title: "Store busy", Error: fmt.Sprintf("hookctl's store did not answer within %s: is it locked by another process (a migration, a long transaction, a store prune or import) or overloaded? Reload this page in a few seconds.", h.pageTimeout())})
+		return
+	}
 	if store.IsTransient(err) {
 		// The store went away (a PostgreSQL restart or failover): the
 		// page works again once it is back, without a restart.
@@ -157,8 +166,42 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err e
 		h.render(w, r, "error", page{Title: "Store unavailable", Error: "hookctl's store " + store.TransientReason(err) + ": reload this page in a few seconds."})
 		return
 	}
+	if status == http.StatusInternalServerError {
+		if why := h.storeChanged(r.Context(), err); why != "" {
+			// Not the inspector's fault and not a reload away: the
+			// store was migrated or reset under it. The page said
+			// "SQL logic error: no such column: e.verdict (1)", 500.
+			w.WriteHeader(http.StatusServiceUnavailable)
+			h.render(w, r, "error", page{Title: "Store changed", Error: why})
+			return
+		}
+	}
 	w.WriteHeader(status)
 	h.render(w, r, "error", page{Title: "Error", Error: err.Error()})
+}
+
+// storeChanged says why a read of the store failed when the store is
+// no longer the one this inspector opened: its file replaced or
+// deleted, its schema migrated by another hookctl, or its tables gone
+// (a reset); "" when none of these is so (err is then the reason).
+func (h *Handler) storeChanged(ctx context.Context, err error) string {
+	if store.IsGone(err) || store.IsGone(store.CheckInPlace(h.st)) {
+		return "hookctl's store file was deleted, moved or replaced while the inspector ran: restart the inspector (hookctl ui) to read the store now at that path."
+	}
+	m, ok := h.st.(store.Migrator)
+	if !ok {
+		return ""
+	}
+	current, latest, verr := m.SchemaVersion(ctx)
+	switch {
+	case verr == nil && current > latest:
+		return fmt.Sprintf("hookctl's store was migrated to schema %d by a newer hookctl while the inspector ran; this inspector reads schema %d: stop it and start the newer hookctl's (hookctl ui).", current, latest)
+	case verr == nil && current != latest:
+		return fmt.Sprintf("hookctl's store has schema %d now, not the %d this inspector opened (another hookctl changed it while the inspector ran): restart the inspector with the hookctl that matches the store.", current, latest)
+	case store.IsTableGone(err) || strings.Contains(err.Error(), "no such table"):
+		return "hookctl's store no longer has its tables (was it reset or replaced while the inspector ran?): restart the inspector (hookctl ui); " + err.Error()
+	}
+	return ""
 }
 
 func notFoundOr500(err error) int {
@@ -923,8 +966,12 @@ type attemptView struct {
 	StatusClass     string
 	ResponseHeaders []headerLine
 	ResponseBody    string
-	Error           string
-	Manual          bool // asked for (a replay, a resend), not the schedule's
+	// ResponseNote says why an answer that is not text reads as it does
+	// (its bytes that are not UTF-8 written as \xff), and ResponseHex
+	// is its exact bytes; both "" for text.
+	ResponseNote, ResponseHex string
+	Error                     string
+	Manual                    bool // asked for (a replay, a resend), not the schedule's
 }
 
 type verdictView struct {
@@ -1104,6 +1151,18 @@ func bodyNote(b []byte) string {
 	return "binary body: shown in hex"
 }
 
+// answerNote is bodyNote for a receiver's answer, which has no tabs:
+// its Hex view is under it.
+func answerNote(b []byte) string {
+	note := bodyNote(b)
+	if note == "" {
+		return ""
+	}
+	note = strings.Replace(note, "shown in hex; Pretty and Raw write such bytes as", "written here as", 1)
+	note = strings.Replace(note, "binary body: shown in hex", `binary answer: its control bytes are written here as \x00`, 1)
+	return note + "; Hex below shows its exact bytes"
+}
+
 func hexDump(b []byte) string {
 	const max = 64 << 10
 	if len(b) > max {
@@ -1164,6 +1223,13 @@ func (h *Handler) loadDetail(ctx context.Context, id string) (*detailData, []*st
 			Method: a.RequestMethod, URL: a.RequestURL, RequestHeaders: sortedHeaders(delivery.MaskHeaders(a.RequestHeaders)),
 			Status: a.ResponseStatus, StatusClass: class,
 			ResponseHeaders: sortedHeaders(a.ResponseHeaders), ResponseBody: bodyText(string(a.ResponseBody)), Error: a.Error, Manual: a.Manual})
+		if note := answerNote(a.ResponseBody); note != "" {
+			// An answer of bytes that are not text read as the
+			// same text as one that spells them ("\xff"): the page
+			// said nothing, and had no other view of its bytes.
+			v := &dd.Attempts[len(dd.Attempts)-1]
+			v.ResponseNote, v.ResponseHex = note, hexDump(a.ResponseBody)
+		}
 	}
 	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
 		// The due time is on the store's clock (PostgreSQL: the

@@ -68,9 +68,11 @@ type Config struct {
 	// ExtraHosts are more Host values to accept (a name the user chose).
 	ExtraHosts []string
 	// Poll is how often the live log looks for changes (DefaultPoll).
-	Poll    time.Duration
-	Now     func() time.Time
-	Version string
+	Poll time.Duration
+	// PageTimeout bounds the store reads of one page (0: PageReadTimeout).
+	PageTimeout time.Duration
+	Now         func() time.Time
+	Version     string
 	// StoreNotice, for the worker Start runs, says on its writer when the
 	// store goes away and when it is back, and bounds how long the worker
 	// waits for it (its Patience); nil: a notice that says nothing, with
@@ -293,7 +295,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path != "/live" && r.URL.Path != "/live/events" {
+		// A page's reads are bounded (not the live streams, which
+		// wait for the store on their own): a PostgreSQL table locked
+		// by a migration or a long transaction held the page blank for
+		// as long as the lock lasted. fail says why it ended.
+		ctx, cancel := context.WithTimeout(r.Context(), h.pageTimeout())
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// PageReadTimeout bounds the store reads of one page (GET) unless
+// Config.PageTimeout says otherwise: past it the page is an error page
+// saying the store did not answer in time.
+const PageReadTimeout = 15 * time.Second
+
+func (h *Handler) pageTimeout() time.Duration {
+	if h.cfg.PageTimeout > 0 {
+		return h.cfg.PageTimeout
+	}
+	return PageReadTimeout
 }
 
 // Start serves the inspector on addr (host:port; "" = DefaultAddr, the

@@ -9,6 +9,26 @@
   // (data-top, data-filter), so a filter change restarts it.
   var live = { restart: function () {} };
 
+  // keepFocus runs replace (rows re-rendered from the server's HTML)
+  // and gives the focus back to the same control of the same row when
+  // replace took away the element that had it: a keyboard user on a
+  // pending delivery's link lost the focus to the page's top each time
+  // the row was updated, and on the events page at each change.
+  function keepFocus(tbody, replace) {
+    var a = document.activeElement;
+    var tr = a && a !== document.body && tbody.contains(a) ? a.closest("tr") : null;
+    var key = null, ctl = null;
+    if (tr) {
+      key = tr.dataset.deliveryId ? 'tr[data-delivery-id="' + CSS.escape(tr.dataset.deliveryId) + '"]'
+        : tr.dataset.eventId ? 'tr[data-event-id="' + CSS.escape(tr.dataset.eventId) + '"]' : null;
+      ctl = a.matches('input[name="pick"]') ? 'input[name="pick"]' : a.matches("a") ? "a" : null;
+    }
+    replace();
+    if (!key || !ctl || tbody.contains(a)) return;
+    var now = tbody.querySelector(key + " " + ctl);
+    if (now) now.focus();
+  }
+
   function liveLog() {
     var table = document.getElementById("log");
     if (!table) return;
@@ -145,7 +165,7 @@
           // A row picked for a diff stays picked.
           var pick = tr.querySelector('input[name="pick"]');
           var picked = pick && pick.checked;
-          tr.outerHTML = u.html;
+          keepFocus(tbody, function () { tr.outerHTML = u.html; });
           if (picked) {
             var now = tbody.querySelector('tr[data-delivery-id="' + CSS.escape(u.id) + '"] input[name="pick"]');
             if (now) now.checked = true;
@@ -218,15 +238,27 @@
   // a time given at once, a typed pattern on Enter; the address holds
   // the filters given, not every empty field.
   function plainFilters(form) {
-    function go() {
+    // A change loads the filtered page; the control it came from gets
+    // the focus back there. A keyboard user stepping through a
+    // select's options with the arrow keys (each press is a change)
+    // lost the focus to the page's top after the first press.
+    var FOCUS = "hookctl-filter-focus";
+    try {
+      var back = sessionStorage.getItem(FOCUS);
+      sessionStorage.removeItem(FOCUS);
+      var el = back && form.elements.namedItem(back);
+      if (el && el.focus) el.focus();
+    } catch (e) { /* no storage: the focus starts at the top */ }
+    function go(from) {
       var clean = new URLSearchParams();
       new FormData(form).forEach(function (v, k) { if (v) clean.append(k, v); });
       var qs = clean.toString();
+      try { if (from && from.name) sessionStorage.setItem(FOCUS, from.name); } catch (e) { /* as above */ }
       location.assign(form.getAttribute("action") + (qs ? "?" + qs : ""));
     }
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); go(); });
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); go(document.activeElement && form.contains(document.activeElement) ? document.activeElement : null); });
     form.addEventListener("change", function (ev) {
-      if (ev.target.tagName === "SELECT" || ev.target.dataset.apply === "change") go();
+      if (ev.target.tagName === "SELECT" || ev.target.dataset.apply === "change") go(ev.target);
     });
   }
 
@@ -268,8 +300,17 @@
       mine.addEventListener("page", function (ev) {
         if (es !== mine) return;
         var b = JSON.parse(ev.data);
-        tbody.innerHTML = b.rows;
+        keepFocus(tbody, function () { tbody.innerHTML = b.rows; });
         document.getElementById("event-paging").innerHTML = b.paging;
+      });
+      // The store cannot be read: said once when it starts and once
+      // when it ends, as on the live log; the rows shown stay.
+      mine.addEventListener("store", function (ev) {
+        if (es !== mine) return;
+        var n = JSON.parse(ev.data);
+        if (n.down) setState("down", "waiting for the store", n.text);
+        else if (table.dataset.notlive) setState("paused", table.dataset.notlive, n.text);
+        else setState("on", "live", n.text);
       });
       mine.addEventListener("ended", function (ev) {
         if (es !== mine) return;
