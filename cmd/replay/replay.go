@@ -341,7 +341,20 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	hints := &delivery.FailureHints{Max: 2}
 	moved := &movedSubs{}
+	// The attempts another process made of the replayed deliveries (a
+	// worker sharing the store took a due retry) are printed too, as -o
+	// json has them; not those from before the replay.
+	var others *delivery.Elsewhere
+	if rep != nil {
+		others = &delivery.Elsewhere{Store: st, RunID: runID, Replay: true}
+	}
 	onResult := func(r delivery.Result) {
+		for _, o := range others.Before(ctx, r) {
+			hints.Note(o)
+			if !showBar { // not final: with the bar, no line of its own
+				rep.AttemptAt(o, o.At)
+			}
+		}
 		hints.Note(r)
 		if opts.To == "" && r.Attempt != nil && r.Attempt.Manual && !r.NotSent && !r.LeaseLost && r.Delivery != nil {
 			moved.note(r.Delivery, r.Attempt.RequestURL) // the replay's own attempt
@@ -587,6 +600,22 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// What another process did with the replayed deliveries (finished
+	// them), before the summary that counts it; not after Ctrl-C (or a
+	// reader that left), which asked to stop now.
+	if out.Cancelled {
+		others = nil
+	}
+	if err := others.Rest(rctx, counts.Total, func(r delivery.Result) {
+		hints.Note(r)
+		if showBar && (!r.Final || r.Delivery.Status == store.DeliverySucceeded || !ios.IsStdoutTTY()) {
+			return // with the bar: only the failures, on a terminal
+		}
+		rep.AttemptAt(r, r.At)
+	}); err != nil {
+		return err
+	}
+	rep.Flush()
 	replayed := out.Enqueued - notSent.Load()
 	if ios.JSON() {
 		extra := map[string]any{"replayed": replayed, "elapsed_ms": time.Since(start).Milliseconds(), "interrupted": out.Cancelled,

@@ -24,6 +24,14 @@ import (
 type Elsewhere struct {
 	Store store.Store
 	RunID string
+	// Replay: the run's deliveries had attempts before it (a replay
+	// requeued them). The run's first attempt of each is its own engine's
+	// (the requeue leases them to it), so the attempt number a delivery's
+	// run started from is the one before the first result seen here:
+	// older attempts are not another process's of this run. Rest passes
+	// over a delivery of the run never attempted here (given back
+	// unsent: its attempts are from before the run).
+	Replay bool
 
 	mu      sync.Mutex
 	open    map[string]int          // delivery id → last attempt number printed here, not final
@@ -75,7 +83,10 @@ func (x *Elsewhere) Before(ctx context.Context, res Result) []Result {
 	}
 	d, n := res.Delivery, res.Attempt.Number
 	x.mu.Lock()
-	last := x.open[d.ID]
+	last, ok := x.open[d.ID]
+	if x.Replay && !ok && !x.isDone(d) {
+		last = n - 1 // the run's first attempt of d: it started from n-1
+	}
 	if res.Final || d.Status != store.DeliveryPending {
 		delete(x.open, d.ID)
 		if !x.isDone(d) {
@@ -127,9 +138,10 @@ func (x *Elsewhere) Rest(ctx context.Context, total int64, fn func(Result)) erro
 	}
 	return Walk(ctx, x.Store, store.DeliveryFilter{RunID: x.RunID}, func(d *store.Delivery) error {
 		x.mu.Lock()
-		printed, done := x.open[d.ID], x.isDone(d)
+		printed, seen := x.open[d.ID]
+		done := x.isDone(d)
 		x.mu.Unlock()
-		if done || d.AttemptCount <= printed {
+		if done || d.AttemptCount <= printed || (x.Replay && !seen) {
 			return nil
 		}
 		atts, err := x.Store.ListAttempts(ctx, d.ID)
