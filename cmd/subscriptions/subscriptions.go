@@ -238,7 +238,7 @@ func CompleteIDs(f *cli.Factory) cobra.CompletionFunc {
 		var out []cobra.Completion
 		for _, s := range subs {
 			if strings.HasPrefix(s.ID, toComplete) {
-				out = append(out, cobra.CompletionWithDesc(s.ID, s.CallbackURL+" "+strings.Join(s.Events, ",")))
+				out = append(out, cobra.CompletionWithDesc(s.ID, subscription.MaskUserinfo(s.CallbackURL)+" "+strings.Join(s.Events, ",")))
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
