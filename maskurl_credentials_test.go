@@ -19,7 +19,8 @@ import (
 // refuse one now) is shown with the password masked (alice:xxxxx@) by
 // every command that shows it or its deliveries' URL, table and -o json
 // alike: subscriptions list/get, trigger's attempt lines, deliveries
-// list/show (--curl too)/tail, events show of the stored event. They
+// list/show (--curl too)/tail, events show of the stored event,
+// subscriptions update/rotate-secret/delete. They
 // printed it whole. The delivery still goes to the real URL: the
 // receiver gets the Authorization Basic header Go sends for userinfo;
 // subscriptions get --reveal and store export (a backup) keep it exact.
@@ -134,4 +135,15 @@ func TestMaskurlCallbackPasswordMasked(t *testing.T) {
 	if out := run("events", "show", ds[0].EventID); !strings.Contains(out, masked) {
 		t.Errorf("events show of the stored event does not show %s:\n%s", masked, out)
 	}
+
+	// What changes the subscription prints it, or its URL, masked too.
+	run("subscriptions", "update", subID, "--description", "still creds")
+	run("subscriptions", "update", subID, "--description", "again", "-o", "json")
+	if out := run("subscriptions", "rotate-secret", subID, "--grace", "0"); !strings.Contains(out, masked) {
+		t.Errorf("subscriptions rotate-secret does not show %s:\n%s", masked, out)
+	}
+	run("subscriptions", "rotate-secret", subID, "--grace", "0", "-o", "json")
+	run("subscriptions", "disable", subID)
+	run("subscriptions", "enable", subID)
+	run("subscriptions", "delete", subID, "--yes")
 }
