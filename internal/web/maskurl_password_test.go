@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/service"
@@ -21,18 +23,20 @@ import (
 	"github.com/hookctl/hookctl/internal/web"
 )
 
-// A subscription stored with a password in its callback URL (by an older
-// hookctl: subscribe, update and store import refuse one now): the
-// inspector's pages (log, delivery detail with its attempts and copy as
-// curl, subscriptions, the edit form, trigger, overview) show it masked,
-// alice:xxxxx@; they showed it whole. The delivery still reaches the
-// receiver with the credentials (Authorization Basic), and the edit form,
-// sent back with the URL as it shows it, keeps the stored URL (a URL with
-// userinfo is refused as a new one: the form could not be saved).
-func TestMaskurlInspectorMasksCallbackPassword(t *testing.T) {
-	t.Parallel()
+// maskurlEnv is an inspector over a store holding a subscription whose
+// callback URL has a password (exact) and one delivery to it, sent.
+type maskurlEnv struct {
+	st            store.Store
+	srv           *httptest.Server
+	h             *web.Handler
+	sub           *store.Subscription
+	id            string
+	exact, masked string
+}
+
+func newMaskurlEnv(t *testing.T) *maskurlEnv {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var (
 		mu    sync.Mutex
 		auths []string
@@ -42,7 +46,7 @@ func TestMaskurlInspectorMasksCallbackPassword(t *testing.T) {
 		auths = append(auths, r.Header.Get("Authorization"))
 		mu.Unlock()
 	}))
-	defer app.Close()
+	t.Cleanup(app.Close)
 	host := strings.TrimPrefix(app.URL, "http://")
 	exact := "http://alice:s3cret@" + host + "/x"
 	masked := "http://alice:xxxxx@" + host + "/x"
@@ -51,7 +55,6 @@ func TestMaskurlInspectorMasksCallbackPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	cat, err := catalog.Load(catalog.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -64,17 +67,15 @@ func TestMaskurlInspectorMasksCallbackPassword(t *testing.T) {
 	eng := delivery.New(st, delivery.Config{})
 	engDone := make(chan struct{})
 	go func() { defer close(engDone); _ = eng.Run(ctx, nil) }()
-	defer func() { cancel(); <-engDone }()
 	disp := &service.Dispatcher{Store: st, Catalog: cat, Engine: eng}
 	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(func() { srv.Close(); cancel(); <-engDone; st.Close() })
 	h, err := web.New(web.Config{Store: st, Catalog: cat, Dispatcher: disp, Addr: srv.Listener.Addr().String()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = h
 	srv.Start()
-	defer srv.Close()
-	base := srv.URL
 	pub, err := disp.Publish(ctx, &store.Event{Type: "card.created", Provider: "bond", Payload: []byte(`{"a":1}`), ContentType: "application/json"},
 		service.Target{SubscriptionID: sub.ID})
 	if err != nil {
@@ -102,6 +103,22 @@ func TestMaskurlInspectorMasksCallbackPassword(t *testing.T) {
 	}
 	mu.Unlock()
 
+	return &maskurlEnv{st: st, srv: srv, h: h, sub: sub, id: id, exact: exact, masked: masked}
+}
+
+// A subscription stored with a password in its callback URL (by an older
+// hookctl: subscribe, update and store import refuse one now): the
+// inspector's pages (log, delivery detail with its attempts and copy as
+// curl, subscriptions, the edit form, trigger, overview) show it masked,
+// alice:xxxxx@; they showed it whole. The delivery still reaches the
+// receiver with the credentials (Authorization Basic), and the edit form,
+// sent back with the URL as it shows it, keeps the stored URL (a URL with
+// userinfo is refused as a new one: the form could not be saved).
+func TestMaskurlInspectorMasksCallbackPassword(t *testing.T) {
+	t.Parallel()
+	e := newMaskurlEnv(t)
+	ctx := context.Background()
+	st, srv, h, sub, id, exact, masked, base := e.st, e.srv, e.h, e.sub, e.id, e.exact, e.masked, e.srv.URL
 	pages := []string{"/", "/deliveries/" + id, "/subscriptions", "/subscriptions/" + sub.ID + "/edit", "/trigger", "/overview",
 		"/deliveries/" + id + "/edit", "/?subscription=" + sub.ID}
 	for _, p := range pages {
@@ -143,5 +160,25 @@ func TestMaskurlInspectorMasksCallbackPassword(t *testing.T) {
 	}
 	if got.CallbackURL != exact || got.Description != "edited" {
 		t.Errorf("after saving the form: URL %q, description %q; want %q kept, %q", got.CallbackURL, got.Description, exact, "edited")
+	}
+}
+
+// In the browser: the delivery page (target, request, attempt, copy as
+// curl) and the subscription's edit form read the URL masked, and the
+// password is nowhere in the text or the form's value.
+func TestMaskurlBrowserMasksCallbackPassword(t *testing.T) {
+	t.Parallel()
+	path := needBrowser(t)
+	e := newMaskurlEnv(t)
+	ctx := newBrowser(t, path)
+	do(t, ctx, 10*sec, chromedp.Navigate(e.srv.URL+"/deliveries/"+e.id), chromedp.WaitReady(`#curl`))
+	text := get(t, ctx, chromedp.Evaluate[string](`document.body.innerText + document.getElementById('curl').textContent`))
+	if strings.Contains(text, "s3cret") || strings.Count(text, e.masked) < 3 {
+		t.Errorf("the delivery page names %s %d times (want the target, the request and the curl command) or shows the password:\n%s",
+			e.masked, strings.Count(text, e.masked), text)
+	}
+	do(t, ctx, 10*sec, chromedp.Navigate(e.srv.URL+"/subscriptions/"+e.sub.ID+"/edit"), chromedp.WaitReady(`[data-testid="edit-url"]`))
+	if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="edit-url"]').value`)); v != e.masked {
+		t.Errorf("the edit form's URL is %q, want %q", v, e.masked)
 	}
 }
