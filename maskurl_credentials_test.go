@@ -135,6 +135,16 @@ func TestMaskurlCallbackPasswordMasked(t *testing.T) {
 	if out := run("events", "show", ds[0].EventID); !strings.Contains(out, masked) {
 		t.Errorf("events show of the stored event does not show %s:\n%s", masked, out)
 	}
+	if out := run("replay", ds[0].ID, "--force", "--dry-run"); !strings.Contains(out, masked) {
+		t.Errorf("replay --dry-run does not show %s:\n%s", masked, out)
+	}
+	run("replay", ds[0].ID, "--force", "--dry-run", "-o", "json")
+	run("replay", ds[0].ID, "--force", "--yes")
+	mu.Lock()
+	if len(auths) != 4 || auths[3] != "Basic YWxpY2U6czNjcmV0" {
+		t.Errorf("after the replay the receiver got Authorization %q, want a 4th with Go's Basic for alice:s3cret", auths)
+	}
+	mu.Unlock()
 
 	// What changes the subscription prints it, or its URL, masked too.
 	run("subscriptions", "update", subID, "--description", "still creds")
