@@ -18,6 +18,7 @@ import (
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -272,7 +273,7 @@ func listRows(ctx context.Context, ios *ui.IOStreams, st store.Store, t *ui.Tabl
 		}
 		t.Row().Styled(id, s.ID).Cell(src).Styled(ev.Type, s.EventType).
 			Styled(d.Status, s.DeliveryStatus(d.Status)).Cell(fmt.Sprintf("%d/%d", d.AttemptCount, d.MaxAttempts)).
-			Styled(last, s.AttemptStatus(d.LastStatus, delivery.LastAttemptFailed(d))).Cell(d.URL).Cell(ios.FormatTime(d.CreatedAt, now)).End()
+			Styled(last, s.AttemptStatus(d.LastStatus, delivery.LastAttemptFailed(d))).Cell(subscription.MaskUserinfo(d.URL)).Cell(ios.FormatTime(d.CreatedAt, now)).End()
 	}
 	return t.Flush()
 }
@@ -513,12 +514,12 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		if o.LastStatus != 0 {
 			last = fmt.Sprintf("HTTP %d", o.LastStatus)
 		}
-		kv("Forwarded", fmt.Sprintf("by listen to %s: %s %s (delivery %s)", o.URL, s.DeliveryStatus(o.Status).Render(o.Status), last, o.ID))
+		kv("Forwarded", fmt.Sprintf("by listen to %s: %s %s (delivery %s)", subscription.MaskUserinfo(o.URL), s.DeliveryStatus(o.Status).Render(o.Status), last, o.ID))
 	}
 	for _, o := range copies {
 		kv("Edited copy", fmt.Sprintf("%s %s, sent %s", o.ID, s.DeliveryStatus(o.Status).Render(o.Status), ios.FormatTime(o.CreatedAt, now)))
 	}
-	kv("URL", d.URL)
+	kv("URL", subscription.MaskUserinfo(d.URL))
 	kv("Status", s.DeliveryStatus(d.Status).Render(d.Status))
 	kv("Attempts", fmt.Sprintf("%d of %d (schedule %s)", d.AttemptCount, d.MaxAttempts, d.Schedule))
 	if d.Status == store.DeliveryPending {
@@ -541,7 +542,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	if len(atts) > 0 {
 		method, reqURL = atts[0].RequestMethod, atts[0].RequestURL
 	}
-	fmt.Fprintf(w, "%s %s\n", method, reqURL)
+	fmt.Fprintf(w, "%s %s\n", method, subscription.MaskUserinfo(reqURL))
 	if len(atts) > 0 {
 		WriteHeaders(w, delivery.MaskHeaders(atts[0].RequestHeaders), s)
 	} else {
@@ -571,7 +572,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 			trigger = "  " + s.Muted.Render("manual") // asked for: a replay, a resend
 		}
 		fmt.Fprintf(w, "%s  %s  %s %s  %s  %s%s\n", s.Header.Render(fmt.Sprintf("Attempt %d", a.Number)),
-			s.AttemptStatus(a.ResponseStatus, delivery.AttemptFailed(d, atts, i, scheme)).Render("["+code+"]"), a.RequestMethod, a.RequestURL,
+			s.AttemptStatus(a.ResponseStatus, delivery.AttemptFailed(d, atts, i, scheme)).Render("["+code+"]"), a.RequestMethod, subscription.MaskUserinfo(a.RequestURL),
 			a.Duration.Round(100*time.Microsecond), ios.FormatTime(a.StartedAt, now), trigger)
 		if a.Number > 1 {
 			// The signature changes per attempt: show what was sent.

@@ -16,6 +16,7 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -397,7 +398,7 @@ func fitDeliveryLine(stamp string, d *store.Delivery, ev *store.Event, source st
 	if id != "" {
 		id = eventID(id)
 	}
-	url := ui.Printable(d.URL, false)
+	url := ui.Printable(subscription.MaskUserinfo(d.URL), false)
 	what := source
 	if ev.Provider != "" {
 		what += ", " + ev.Provider

@@ -16,6 +16,7 @@ import (
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/jsonenc"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -149,7 +150,7 @@ func showStored(opts *ShowOptions) (shown bool, err error) {
 		// subscription's), and the times after them were out of line.
 		urls, ids, times := make([]string, len(ds)), make([]string, len(ds)), make([]string, len(ds))
 		for i, d := range ds {
-			urls[i], ids[i], times[i] = ui.Printable(d.URL, false), d.ID, ios.FormatTime(d.CreatedAt, now)
+			urls[i], ids[i], times[i] = ui.Printable(subscription.MaskUserinfo(d.URL), false), d.ID, ios.FormatTime(d.CreatedAt, now)
 		}
 		fitDeliveryLines(opts.Ctx, ios, st, ids, urls, times)
 		urlWidth := 0

@@ -19,6 +19,7 @@ import (
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -699,7 +700,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 			types[d.EventID] = ei
 		}
 		typ := ei.typ
-		url := d.URL
+		url := subscription.MaskUserinfo(d.URL) // a password in it masked, as deliveries list shows it
 		if opts.To != "" {
 			url = opts.To
 		}

@@ -394,7 +394,7 @@ func runDelete(opts *DeleteOptions) error {
 		return err
 	}
 	if !opts.Yes {
-		ok, err := Confirm(opts.Ctx, opts.IO, fmt.Sprintf("Delete subscription %s (%s)?", sub.ID, sub.CallbackURL))
+		ok, err := Confirm(opts.Ctx, opts.IO, fmt.Sprintf("Delete subscription %s (%s)?", sub.ID, subscription.MaskUserinfo(sub.CallbackURL)))
 		if err != nil {
 			return err
 		}
@@ -414,7 +414,7 @@ func runDelete(opts *DeleteOptions) error {
 			Deleted   bool   `json:"deleted"`
 		}{sub.ID, true})
 	}
-	Done(opts.IO, "Deleted subscription %s (%s)", sub.ID, sub.CallbackURL)
+	Done(opts.IO, "Deleted subscription %s (%s)", sub.ID, subscription.MaskUserinfo(sub.CallbackURL))
 	return nil
 }
 

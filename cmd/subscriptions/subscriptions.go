@@ -107,11 +107,12 @@ func Render(ios *ui.IOStreams, sub *store.Subscription, reveal bool, at time.Tim
 
 // RenderRotated prints a subscription whose secret was just rotated: the
 // new and the previous secret in full (shown once, to be copied), while the
-// credentials in its custom headers stay masked as in list and get — they
+// credentials in its custom headers (and a password in its URL) stay masked as in list and get — they
 // are not what was rotated, and the output of a rotation is often a CI log.
 func RenderRotated(ios *ui.IOStreams, sub *store.Subscription, at time.Time) error {
 	v := subscription.NewView(sub, true, at)
 	v.Headers = subscription.MaskCredentialHeaders(v.Headers)
+	v.CallbackURL = subscription.MaskUserinfo(v.CallbackURL) // a password in it, likewise
 	return renderView(ios, v, true, at)
 }
 
@@ -238,7 +239,7 @@ func CompleteIDs(f *cli.Factory) cobra.CompletionFunc {
 		var out []cobra.Completion
 		for _, s := range subs {
 			if strings.HasPrefix(s.ID, toComplete) {
-				out = append(out, cobra.CompletionWithDesc(s.ID, s.CallbackURL+" "+strings.Join(s.Events, ",")))
+				out = append(out, cobra.CompletionWithDesc(s.ID, subscription.MaskUserinfo(s.CallbackURL)+" "+strings.Join(s.Events, ",")))
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // curlArgMax is the largest body CurlCommand passes as an argument: one
@@ -16,7 +18,8 @@ const curlArgMax = 64 << 10
 // CurlCommand is a request as a POSIX shell command that sends it again:
 // the method, the URL, every header as recorded (signatures included;
 // credentials that schemes send in clear masked, as MaskHeaders masks
-// them everywhere hookctl shows a request) and the body, byte for byte.
+// them everywhere hookctl shows a request, and a password in the URL too,
+// alice:xxxxx@) and the body, byte for byte.
 // It is the inspector's "copy as curl" and `deliveries show --curl`.
 //
 // Every argument is single-quoted. A body that is not text (not UTF-8,
@@ -75,7 +78,7 @@ func curlArgs(b *strings.Builder, method, u string, headers map[string][]string,
 	if insecure && len(u) >= 6 && strings.EqualFold(u[:6], "https:") {
 		b.WriteString("-k ")
 	}
-	b.WriteString("-X " + shellWord(method) + " --globoff " + shellQuote(u))
+	b.WriteString("-X " + shellWord(method) + " --globoff " + shellQuote(subscription.MaskUserinfo(u)))
 	masked := MaskHeaders(headers)
 	names := make([]string, 0, len(masked))
 	for k := range masked {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 )
 
 // FailureHint says what to check when an attempt to target failed with
@@ -171,7 +172,7 @@ func redirectHint(a *store.Attempt) string {
 		return fmt.Sprintf("hookctl listen at %s forwarded it to your app, which answered %d, redirecting to %s: webhooks do not follow redirects; point listen's --forward at the URL your app expects (listen's log names it)",
 			hostPort, a.ResponseStatus, rawLoc)
 	}
-	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", a.RequestURL, a.ResponseStatus, loc)
+	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", subscription.MaskUserinfo(a.RequestURL), a.ResponseStatus, subscription.MaskUserinfo(loc))
 }
 
 // viaListen: the attempt went to a subscription hookctl listen made for

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -167,7 +168,7 @@ type attempt struct {
 
 func attemptParts(res Result) attempt {
 	a, d := res.Attempt, res.Delivery
-	p := attempt{code: "ERR", method: a.RequestMethod, url: a.RequestURL, latency: latency(a.Duration)}
+	p := attempt{code: "ERR", method: a.RequestMethod, url: subscription.MaskUserinfo(a.RequestURL), latency: latency(a.Duration)}
 	if a.ResponseStatus != 0 {
 		p.code = fmt.Sprint(a.ResponseStatus)
 	}
@@ -236,7 +237,7 @@ func DeliveryLine(stamp string, d *store.Delivery, ev *store.Event, source strin
 		what += ", " + ev.Provider
 	}
 	return fmt.Sprintf("%s  --> %s [%s] %s %s (%s)", stamp, ui.Cyan(ui.Printable(ev.Type, false)), ui.Printable(ev.ID, false),
-		method, ui.Printable(d.URL, false), what)
+		method, ui.Printable(subscription.MaskUserinfo(d.URL), false), what)
 }
 
 func latency(d time.Duration) string {

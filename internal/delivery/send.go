@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -172,6 +173,7 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		if s.Client.Timeout > 0 {
 			deadline = start.Add(s.Client.Timeout)
 		}
+		basicAuthFromURL(req)
 		resp, err = h1.roundTrip(req, deadline)
 	} else {
 		resp, err = s.Client.Do(req)
@@ -208,6 +210,26 @@ func (s *Sender) Send(ctx context.Context, ev *store.Event, t Target) (a *store.
 		}
 	}
 	return a, resp.Header, nil
+}
+
+// basicAuthFromURL does what http.Client does for a URL with userinfo
+// (http://alice:PASSWORD@host/, a subscription stored by an older
+// hookctl): an Authorization Basic header, unless the request has one.
+// The lean transport skips the client, so such a delivery went out
+// without its credentials over plain HTTP (over HTTPS the client added
+// them). As the client does, the header is set on a copy: the attempt
+// records the headers without it.
+func basicAuthFromURL(req *http.Request) {
+	u := req.URL.User
+	if u == nil || req.Header.Get("Authorization") != "" {
+		return
+	}
+	pass, _ := u.Password()
+	req.Header = req.Header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pass)))
 }
 
 // readResponseBody reads the first MaxResponseBody bytes of resp's body

@@ -92,11 +92,13 @@ type EventJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// ToJSON converts a delivery (and its attempts, when given).
+// ToJSON converts a delivery (and its attempts, when given). A password in
+// its URL is masked (alice:xxxxx@), as credential headers are: `store
+// export` keeps the exact URL.
 func ToJSON(d *store.Delivery, eventType string, attempts []*store.Attempt) DeliveryJSON {
 	j := DeliveryJSON{
 		ID: d.ID, EventID: d.EventID, EventType: eventType, SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID,
-		URL: d.URL, Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
+		URL: subscription.MaskUserinfo(d.URL), Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
 		Schedule: d.Schedule, LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID, Kind: d.Kind, OriginID: d.OriginID,
 		CreatedAt: storeTime(d.CreatedAt), UpdatedAt: storeTime(d.UpdatedAt),
 	}
@@ -123,7 +125,7 @@ func storeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond
 func AttemptToJSON(a *store.Attempt) AttemptJSON {
 	return AttemptJSON{
 		Number: a.Number, StartedAt: storeTime(a.StartedAt), DurationMS: float64(a.Duration.Microseconds()) / 1000,
-		Request: RequestJSON{Method: a.RequestMethod, URL: a.RequestURL, Headers: store.EncodeHeaderBytes(MaskHeaders(a.RequestHeaders))},
+		Request: RequestJSON{Method: a.RequestMethod, URL: subscription.MaskUserinfo(a.RequestURL), Headers: store.EncodeHeaderBytes(MaskHeaders(a.RequestHeaders))},
 		Response: ResponseJSON{Status: a.ResponseStatus, Headers: store.EncodeHeaderBytes(a.ResponseHeaders), Body: string(a.ResponseBody),
 			BodyBase64: jsonenc.BodyBase64(a.ResponseBody), BodyTruncated: BodyTruncated(a)},
 		Error:    a.Error,

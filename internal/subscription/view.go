@@ -54,7 +54,8 @@ func (v View) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// NewView renders sub; secrets are masked unless reveal. A previous secret
+// NewView renders sub; secrets (and a password in its callback URL) are
+// masked unless reveal. A previous secret
 // whose grace period ended at now is left out.
 func NewView(sub *store.Subscription, reveal bool, now time.Time) View {
 	v := View{
@@ -97,6 +98,7 @@ func NewView(sub *store.Subscription, reveal bool, now time.Time) View {
 		v.Secret = MaskSecret(v.Secret)
 		v.PreviousSecret = MaskSecret(v.PreviousSecret)
 		v.Headers = MaskCredentialHeaders(v.Headers)
+		v.CallbackURL = MaskUserinfo(v.CallbackURL)
 	}
 	return v
 }

@@ -462,7 +462,7 @@ type subEditData struct {
 }
 
 func (h *Handler) subEditData(sub *store.Subscription) subEditData {
-	d := subEditData{Sub: sub, URL: sub.CallbackURL, Events: strings.Join(sub.Events, ", "), Description: sub.Description,
+	d := subEditData{Sub: sub, URL: subscription.MaskUserinfo(sub.CallbackURL), Events: strings.Join(sub.Events, ", "), Description: sub.Description,
 		Enabled: sub.Status == store.StatusEnabled}
 	for _, et := range h.cat.All() {
 		if !slices.Contains(d.Types, et.Type) {
@@ -493,6 +493,14 @@ func (h *Handler) editSubscription(w http.ResponseWriter, r *http.Request) {
 		status = store.StatusEnabled
 	}
 	in := subscription.UpdateInput{URL: &u, Description: &desc}
+	// The form shows a password in the URL masked (alice:xxxxx@): sent
+	// back as shown, the URL is left as stored (a URL with userinfo is
+	// refused as a new one, so saving the form would fail otherwise).
+	if cur, err := h.subs.Get(r.Context(), r.PathValue("id")); err == nil {
+		if m := subscription.MaskUserinfo(cur.CallbackURL); m != cur.CallbackURL && strings.TrimSpace(u) == m {
+			in.URL = nil
+		}
+	}
 	sub, err := h.subs.UpdateWith(r.Context(), r.PathValue("id"), in, func(s *store.Subscription) error {
 		// The events are checked against the catalog when they change
 		// only: a Svix endpoint's own event types (not in the catalog)

@@ -54,7 +54,10 @@ var funcs = template.FuncMap{
 	"zone": func() string { return time.Now().Format("MST") },
 	"join": strings.Join,
 	"mask": subscription.MaskSecret,
-	"list": func(s ...string) []string { return s },
+	// maskurl: a URL with the password in it masked (alice:xxxxx@);
+	// deliveries are sent to the stored one, `store export` keeps it.
+	"maskurl": subscription.MaskUserinfo,
+	"list":    func(s ...string) []string { return s },
 	// seg is an ID as one path segment: an event keeps its sender's id,
 	// which may hold "/", "?", "#" or "%" (a link's path is not escaped
 	// for them).
@@ -342,9 +345,11 @@ func (h *Handler) rowView(r *store.DeliveryRow) rowView {
 	v := rowView{ID: r.ID, Seq: strconv.FormatInt(r.Seq, 10), Time: r.CreatedAt.Local().Format("15:04:05.000"), Stamp: stamp(r.CreatedAt), At: strconv.FormatInt(r.CreatedAt.UnixMicro(), 10),
 		Source: r.Source, Provider: r.Provider, Type: r.EventType, SubscriptionID: r.SubscriptionID,
 		Status: r.Status, Attempts: fmt.Sprintf("%d/%d", r.AttemptCount, r.MaxAttempts), Latency: fmtDuration(r.Latency),
-		Kind: r.Kind, Target: r.URL, TargetTitle: r.URL, at: r.CreatedAt, seq: r.Seq}
+		Kind: r.Kind, at: r.CreatedAt, seq: r.Seq}
+	target := subscription.MaskUserinfo(r.URL) // the password masked, as everywhere shown
+	v.Target, v.TargetTitle = target, target
 	if r.SubscriptionID != "" {
-		v.Target = shortID(r.SubscriptionID) + " " + r.URL
+		v.Target = shortID(r.SubscriptionID) + " " + target
 	}
 	// The port and path are what tell local receivers apart
 	// (127.0.0.1:3000/bond, …:3000/stripe, …:8787/): the cell cuts the
