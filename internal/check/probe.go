@@ -457,6 +457,14 @@ func (o outcome) headTooLarge() bool {
 	return o.noResponse() && strings.Contains(o.a.Error, "response headers exceed")
 }
 
+// tooMany1xx: the receiver wrote more informational answers (103 Early
+// Hints, 102 Processing) before its response than Go's HTTP client
+// reads (delivery.Max1xxAnswers; net/http's own words over HTTPS).
+func (o outcome) tooMany1xx() bool {
+	return o.noResponse() && (strings.Contains(o.a.Error, "informational (1xx) answers before the response") ||
+		strings.Contains(o.a.Error, "too many 1xx informational responses"))
+}
+
 // redirect: a 3xx answer (providers do not follow redirects).
 func (o outcome) redirect() bool { return o.a.ResponseStatus >= 300 && o.a.ResponseStatus < 400 }
 
@@ -489,6 +497,9 @@ func (o outcome) noAnswerHint() string {
 		// (or reset): the provider does not count it as delivered.
 		return fmt.Sprintf("the answer (%d) was cut short: a provider counts an answer it cannot read whole as a failed delivery and retries it; does the handler crash after it starts answering, or send a wrong Content-Length? (see its log)",
 			o.a.ResponseStatus)
+	case o.tooMany1xx():
+		return fmt.Sprintf("the receiver wrote more than %d informational answers (1xx: 103 Early Hints, 102 Processing) before its response: Go's HTTP client, which many providers send with, refuses the answer and retries the delivery; send at most one 103 (a webhook sender uses none) and then the response",
+			delivery.Max1xxAnswers)
 	case o.headTooLarge():
 		// It answered, with a head no client reads: it did not close
 		// the connection ("does it crash?" sent its developer after a

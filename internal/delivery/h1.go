@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -65,6 +66,15 @@ const MaxResponseHeaderBytes = 1 << 20
 
 // errHeadTooLarge is the failure of a response head past the limit.
 var errHeadTooLarge = errors.New("response headers exceed 1 MiB")
+
+// Max1xxAnswers is how many informational answers (103 Early Hints, 102
+// Processing) may precede the response, as Go's HTTP client allows (its
+// max1xxResponses): a sender built on it, as many providers' are, fails
+// the delivery at the sixth, and so does hookctl.
+const Max1xxAnswers = 5
+
+// errTooMany1xx is the failure of a sixth informational answer.
+var errTooMany1xx = fmt.Errorf("more than %d informational (1xx) answers before the response", Max1xxAnswers)
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	if c.head {
@@ -211,10 +221,14 @@ func (t *h1Transport) exchange(ctx context.Context, pc *h1Conn, req *http.Reques
 	// (What the peek above read of an early answer does not count: a
 	// write that failed keeps its own error.)
 	pc.cr.timedOut = false
-	for err == nil {
+	for n1xx := 0; err == nil; {
 		resp, err = readResponse(pc.br, req)
 		// An informational answer (103 Early Hints) precedes the real one.
 		if err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			if n1xx++; n1xx > Max1xxAnswers {
+				resp, err = nil, errTooMany1xx
+				break
+			}
 			continue
 		}
 		break

@@ -502,7 +502,9 @@ func endlessHeaders(t *testing.T, informational bool) (url string, written *atom
 				}
 				chunk := []byte(strings.Repeat("X-Pad: "+strings.Repeat("x", 100)+"\r\n", 100))
 				if informational {
-					chunk = []byte(strings.Repeat("HTTP/1.1 100 Continue\r\nX-Pad: x\r\n\r\n", 200))
+					// An informational answer whose headers never end
+					// (1xx answers without end: TestH1InformationalAnswersCapped).
+					io.WriteString(c, "HTTP/1.1 103 Early Hints\r\n")
 				} else {
 					io.WriteString(c, "HTTP/1.1 200 OK\r\n")
 				}
@@ -521,7 +523,7 @@ func endlessHeaders(t *testing.T, informational bool) (url string, written *atom
 }
 
 // TestH1EndlessResponseHeadersCutOff: a receiver that sends response
-// headers without end (or 1xx answers without end) costs at most about
+// headers without end (or a 1xx answer's headers without end) costs at most about
 // 1 MiB of reading, then the attempt fails saying why.
 func TestH1EndlessResponseHeadersCutOff(t *testing.T) {
 	for _, informational := range []bool{false, true} {
@@ -538,6 +540,54 @@ func TestH1EndlessResponseHeadersCutOff(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		if n := written.Load(); n > 32<<20 { // socket buffers hold a few MiB more
 			t.Errorf("informational %v: the receiver wrote %d MiB of headers", informational, n>>20)
+		}
+	}
+}
+
+// TestH1InformationalAnswersCapped: 1xx answers without end fail the
+// attempt at the sixth, as Go's HTTP client does (max1xxResponses), not
+// after a MiB of them; five are read past, to the response.
+func TestH1InformationalAnswersCapped(t *testing.T) {
+	for _, n := range []int{5, 6, 100000} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					br := bufio.NewReader(c)
+					for {
+						l, err := br.ReadString('\n')
+						if err != nil || l == "\r\n" {
+							break
+						}
+					}
+					w := bufio.NewWriter(c)
+					for range n {
+						w.WriteString("HTTP/1.1 100 Continue\r\nX-Pad: x\r\n\r\n")
+					}
+					w.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+					w.Flush()
+				}()
+			}
+		}()
+		s := &Sender{Client: NewHTTPClient(time.Minute, 1)}
+		st, _, e := sendOnce(t, s, "http://"+ln.Addr().String()+"/hooks", []byte(`{}`))
+		ln.Close()
+		if n <= Max1xxAnswers {
+			if st != 200 || e != "" {
+				t.Errorf("%d informational answers: status %d, error %q; want 200", n, st, e)
+			}
+			continue
+		}
+		if st != 0 || !strings.Contains(e, "more than 5 informational (1xx) answers before the response") {
+			t.Errorf("%d informational answers: status %d, error %q; want the 1xx cap", n, st, e)
 		}
 	}
 }
