@@ -45,7 +45,7 @@ import (
 
 const (
 	latestSQLiteSchema   = 15
-	latestPostgresSchema = 18
+	latestPostgresSchema = 19
 )
 
 // upgradeFixtures lists testdata/upgrade/<prefix>v<N><suffix> by N.

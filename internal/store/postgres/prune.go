@@ -32,7 +32,9 @@ var pruneKeptSQL = sync.OnceValue(func() string {
 })
 
 // pruneSQL deletes up to $3 events (the oldest first) with their
-// deliveries and attempts in one statement. The events' deliveries are
+// deliveries and attempts in one statement, and the deleted deliveries'
+// entries in deliveries_late (schema 18): left there, they widened the
+// inspector's time ranges for deliveries that are gone. The events' deliveries are
 // locked first; one that was made pending or leased meanwhile (a replay)
 // is not deleted, and then neither is its event (the FOR UPDATE re-reads
 // it).
@@ -47,7 +49,9 @@ var pruneSQL = sync.OnceValue(func() string {
 	), da AS (
 		DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM dl WHERE event_id IN (SELECT id FROM gone)) RETURNING 1
 	), dd AS (
-		DELETE FROM deliveries WHERE id IN (SELECT id FROM dl WHERE event_id IN (SELECT id FROM gone)) RETURNING 1
+		DELETE FROM deliveries WHERE id IN (SELECT id FROM dl WHERE event_id IN (SELECT id FROM gone)) RETURNING seq
+	), dlate AS (
+		DELETE FROM deliveries_late WHERE seq IN (SELECT seq FROM dd)
 	), de AS (
 		DELETE FROM events WHERE id IN (SELECT id FROM gone) RETURNING 1
 	)

@@ -97,6 +97,10 @@ func (s *Store) prune(ctx context.Context, before time.Time, limit int, dryRun b
 				sql string
 			}{
 				{&c.Attempts, `DELETE FROM attempts WHERE delivery_seq IN (SELECT d.seq FROM deliveries d WHERE d.event_seq IN (SELECT value FROM json_each(?)))`},
+				// The deleted deliveries' entries in the list of late
+				// ones (schema 15): left there, they widened the
+				// inspector's time ranges for deliveries that are gone.
+				{new(int64), `DELETE FROM deliveries_late WHERE seq IN (SELECT d.seq FROM deliveries d WHERE d.event_seq IN (SELECT value FROM json_each(?)))`},
 				{&c.Deliveries, `DELETE FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?))`},
 				{&c.Events, `DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))`},
 			} {

@@ -1,0 +1,27 @@
+-- Schema version 19: events of one type in list order without reading
+-- them all (SQLite's schema 13, events_type_created, the same columns).
+-- A list filtered by type (events log --event card.created, the
+-- inspector's events page and serve's type filters) found the type's
+-- events through events_type, (type text_pattern_ops) alone, and sorted
+-- every one of them by created_at for a page of the newest, or walked
+-- events_created and threw away the events of other types. With
+-- created_at and seq in the index, a type's page is a range of its
+-- entries read from the cursor, in list order.
+--
+-- The default operator class, not text_pattern_ops: the planner takes an
+-- index's order for ORDER BY created_at, seq only when it knows its first
+-- column is fixed by the query's type = $1, and it knows that only for an
+-- index of the operator family type = $1 is planned with (text_ops; a
+-- text_pattern_ops index of (type, created_at, seq) is read whole for the
+-- type and sorted). events_type stays for prefix patterns (card.* is
+-- LIKE 'card.%'): events.type has the database's collation, and under
+-- one other than C only a pattern_ops index serves LIKE.
+--
+-- Plain CREATE INDEX in the migration's transaction, as schema 18's
+-- (its comment says why not CONCURRENTLY): it holds off writers of
+-- events while it reads the table.
+CREATE INDEX IF NOT EXISTS events_type_created ON events (type, created_at, seq);
+-- The entries of deliveries_late (schema 18) whose delivery a prune
+-- deleted: prune now deletes them with their deliveries; those an older
+-- binary left are deleted here, once.
+DELETE FROM deliveries_late l WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = l.seq);
