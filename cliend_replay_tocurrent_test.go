@@ -30,21 +30,21 @@ func TestCliendReplayToCurrent(t *testing.T) {
 	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		e := newPTYEnv(t)
-		cliendReplayToCurrent(t, e, nil, func(ctx context.Context) (store.Store, error) {
-			return sqlite.Open(ctx, filepath.Join(e.dir, "hookctl.db"))
+		c := newCrashEnv(t)
+		cliendReplayToCurrent(t, c, nil, func(ctx context.Context) (store.Store, error) {
+			return sqlite.Open(ctx, filepath.Join(c.dir, "hookctl.db"))
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
 		u := pgtest.URL(t)
-		cliendReplayToCurrent(t, newPTYEnv(t), []string{"HOOKCTL_STORE=" + u}, func(ctx context.Context) (store.Store, error) {
+		cliendReplayToCurrent(t, newCrashEnv(t), []string{"HOOKCTL_STORE=" + u}, func(ctx context.Context) (store.Store, error) {
 			return postgres.Open(ctx, u)
 		})
 	})
 }
 
-func cliendReplayToCurrent(t *testing.T, e *ptyEnv, env []string, open func(context.Context) (store.Store, error)) {
+func cliendReplayToCurrent(t *testing.T, c *crashEnv, env []string, open func(context.Context) (store.Store, error)) {
 	var (
 		mu    sync.Mutex
 		auths []string
@@ -78,25 +78,14 @@ func cliendReplayToCurrent(t *testing.T, e *ptyEnv, env []string, open func(cont
 	}
 	st.Close()
 
+	c.env = append(c.env, env...)
 	run := func(want int, args ...string) (string, string) {
 		t.Helper()
-		c := e.command(env, args...)
-		var out, errb strings.Builder
-		c.Stdout, c.Stderr = &out, &errb
-		err := c.Run()
-		code := 0
-		if c.ProcessState != nil {
-			code = c.ProcessState.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
+		out, errOut := c.delsubRun(want, args...)
+		if strings.Contains(out+errOut, "s3cret") {
+			t.Errorf("hookctl %v shows the password:\n%s%s", args, out, errOut)
 		}
-		if code != want {
-			t.Fatalf("hookctl %v: exit %d, want %d\nstdout: %s\nstderr: %s", args, code, want, out.String(), errb.String())
-		}
-		if strings.Contains(out.String()+errb.String(), "s3cret") {
-			t.Errorf("hookctl %v shows the password:\n%s%s", args, out.String(), errb.String())
-		}
-		return out.String(), errb.String()
+		return out, errOut
 	}
 	run(0, "trigger", "card.created", "--no-retry")
 	run(0, "trigger", "card.created", "--no-retry")
@@ -122,8 +111,7 @@ func cliendReplayToCurrent(t *testing.T, e *ptyEnv, env []string, open func(cont
 
 	// On a terminal: the replay of one (it fails again at the old URL)
 	// says it, masked, wrapped to the terminal, uncoloured text intact.
-	e.cols = 80
-	r := e.pty(env, "replay", ds[0].ID)
+	r := (&ptyEnv{t: t, dir: c.dir, cols: 80}).pty(env, "replay", ds[0].ID)
 	if r.code != 1 {
 		t.Fatalf("replay on a terminal: exit %d\n%s", r.code, r.out)
 	}
