@@ -19,25 +19,38 @@ func NewID(scheme string) string {
 	case "github", "mambu", "shopify":
 		return uuid.NewString()
 	case "standard", "svix", "standard-ed25519":
-		return "msg_" + randBase62(27)
+		return "msg_" + RandBase62(27)
 	}
-	return "evt_" + randBase62(24)
+	return "evt_" + RandBase62(24)
 }
 
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+// Base62 is the alphabet of RandBase62: digits, upper then lower case letters.
+const Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-func randBase62(n int) string {
-	b := make([]byte, n)
-	out := make([]byte, 0, n)
-	for len(out) < n {
-		rand.Read(b) // never fails (crypto/rand panics instead)
-		for _, c := range b {
-			if c < 248 && len(out) < n { // 248 = 4*62: no modulo bias
-				out = append(out, base62[c%62])
+// RandBase62 returns n random characters of Base62 (crypto/rand, unbiased):
+// the one helper behind the ids hookctl makes up (message ids here, the
+// catalog's evt_/msg_ ids and alnum template, serve's Stripe objects and
+// Request-Id).
+func RandBase62(n int) string { return string(AppendBase62(make([]byte, 0, n), n)) }
+
+// AppendBase62 appends n random characters of Base62 to dst and returns
+// it. Each comes from one byte of crypto/rand, those of 248 and above
+// (4*62) drawn again, so every character is equally likely; the bytes are
+// read 64 at a time into a buffer on the stack (no allocation beyond dst).
+func AppendBase62(dst []byte, n int) []byte {
+	var b [64]byte
+	for n > 0 {
+		// A few more than needed: about 3% are drawn again.
+		buf := b[:min(len(b), n+n/16+2)]
+		rand.Read(buf) // never fails (crypto/rand panics instead)
+		for _, c := range buf {
+			if c < 248 && n > 0 {
+				dst = append(dst, Base62[c%62])
+				n--
 			}
 		}
 	}
-	return string(out)
+	return dst
 }
 
 // maxUnixSeconds is the year 5138 in unix seconds: a larger number is
