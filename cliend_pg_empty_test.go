@@ -100,6 +100,16 @@ func TestCliendPostgresEmptyReadsAsEmpty(t *testing.T) {
 		}
 	}
 
+	// A user who may not create the tables (here a read-only
+	// transaction) still gets exit 3, saying so: not an error from the
+	// middle of a migration.
+	ro := pgEnv(t, pgtest.URL(t)+"&options=-c%20default_transaction_read_only%3Don")
+	if code, _, errOut := run(ro, "deliveries", "list"); code != 3 ||
+		!strings.Contains(errOut, "it has no hookctl tables, and user postgres may not create them") || strings.Contains(errOut, "SQLSTATE") ||
+		!strings.Contains(errOut, "hookctl: hint: create the store once as a user who may (hookctl store migrate, on a writable server)") {
+		t.Errorf("deliveries list in an empty schema, read-only: exit %d\n%s", code, errOut)
+	}
+
 	// A schema that does not exist is a typo, still refused (exit 3), and
 	// nothing is created.
 	u, _ := url.Parse(base)

@@ -151,7 +151,12 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		if err != nil {
 			var pgErr *pgconn.PgError
 			if noTables && errors.As(err, &pgErr) && (pgErr.Code == "42501" || pgErr.Code == "25006") { // insufficient_privilege, read_only_sql_transaction
-				return from, cur, db.noStore(*schema, "it has no hookctl tables, and user "+db.user+" may not create them ("+pgErr.Message+")")
+				return from, cur, &store.EnvironmentError{
+					Err: &store.NoStoreError{Msg: fmt.Sprintf("no hookctl store in schema %q of PostgreSQL store %s: it has no hookctl tables, and user %s may not create them (%s)",
+						*schema, db.location, db.user, pgErr.Message)},
+					Hint: fmt.Sprintf("create the store once as a user who may (hookctl store migrate, on a writable server), or GRANT CREATE ON SCHEMA %s TO %s; or check search_path in the store URL (a typo?)",
+						pgx.Identifier{*schema}.Sanitize(), pgx.Identifier{db.user}.Sanitize()),
+				}
 			}
 			if errors.As(err, &pgErr) && pgErr.Code == "42P07" { // duplicate_table
 				return from, cur, &store.EnvironmentError{
