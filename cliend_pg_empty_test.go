@@ -27,29 +27,7 @@ import (
 func TestCliendPostgresEmptyReadsAsEmpty(t *testing.T) {
 	t.Parallel()
 	base := pgtest.URL(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	fresh := func(i int) string {
-		db := fmt.Sprintf("hookctl_cliend_%d_%d", time.Now().UnixNano(), i)
-		if _, err := admin.Exec(ctx, `CREATE DATABASE `+db); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _, _ = admin.Exec(context.Background(), `DROP DATABASE IF EXISTS `+db+` WITH (FORCE)`) })
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.Path = "/" + db
-		q := u.Query()
-		q.Del("search_path")
-		q.Del("options")
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
+	fresh := func(int) string { return freshPGDatabase(t) }
 	run := func(c *crashEnv, args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
 		cmd := c.cmd("hookctl", args...)
@@ -122,4 +100,40 @@ func TestCliendPostgresEmptyReadsAsEmpty(t *testing.T) {
 			t.Errorf("deliveries list in a schema that does not exist: exit %d\n%s", code, errOut)
 		}
 	}
+}
+
+// freshPGDatabase creates a database on the test server (dropped when
+// the test ends) and returns its URL without search_path or options: a
+// database no command has written to, with the server's default
+// search_path ("$user", public).
+func freshPGDatabase(t *testing.T) string {
+	t.Helper()
+	base := pgtest.ServerURL(t)
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	db := fmt.Sprintf("hookctl_fresh_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+db); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if admin, err := pgx.Connect(ctx, base); err == nil {
+			_, _ = admin.Exec(ctx, `DROP DATABASE IF EXISTS `+db+` WITH (FORCE)`)
+			admin.Close(ctx)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + db
+	q := u.Query()
+	q.Del("search_path")
+	q.Del("options")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
