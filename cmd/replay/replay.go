@@ -67,10 +67,12 @@ bar on a terminal and needs --yes when there is no terminal to confirm on
 (unless --dry-run). A succeeded delivery is replayed only with --force.
 --pending also takes over deliveries leased by a worker that died.
 
-A delivery is resent to the URL it was sent to, or to --to URL; with
---to-current, to its subscription's URL now (after subscriptions update
---url). A forward listen recorded, and a delivery whose subscription was
-deleted, keep their own URL.
+A delivery is resent to its URL, or to --to URL. Its URL follows its
+subscription's (subscriptions update --url) while it is unfinished; one
+that succeeded, or was replayed --to elsewhere, keeps the URL it was sent
+to. --to-current sends each to its subscription's URL now (a forward
+listen recorded, and a delivery whose subscription was deleted, keep
+their own).
 
 Exit status: 0 when every replayed delivery succeeded, 1 when any is still
 failed (or a delivery is not found), 2 for bad usage, 3 when the store
