@@ -1,16 +1,8 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // TestFreshDatabaseDefaultSearchPath: a fresh database whose search_path
@@ -21,28 +13,7 @@ import (
 // postgres may not use schema "$user", the first of search_path'.
 func TestFreshDatabaseDefaultSearchPath(t *testing.T) {
 	t.Parallel()
-	u := pgtest.URL(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	db := fmt.Sprintf("hookctl_fresh_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, `CREATE DATABASE `+db); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), `DROP DATABASE IF EXISTS `+db+` WITH (FORCE)`) })
-	parsed, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed.Path = "/" + db
-	q := parsed.Query()
-	q.Del("search_path")
-	q.Del("options")
-	parsed.RawQuery = q.Encode()
-	c := pgEnv(t, parsed.String())
+	c := pgEnv(t, freshPGDatabase(t))
 	c.hookctl(0, "subscribe", "--url", "http://127.0.0.1:1/h", "--events", "card.created")
 	c.hookctl(1, "trigger", "card.created", "--no-retry", "--timeout", "1s")
 	if out := string(c.hookctl(0, "deliveries", "list", "-o", "json")); !strings.Contains(out, `"card.created"`) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ type Options struct {
 	Until        cli.Moment
 	Limit        int
 	To           string
+	ToCurrent    bool
 	DryRun       bool
 	Force        bool
 	Yes          bool
@@ -65,6 +67,13 @@ bar on a terminal and needs --yes when there is no terminal to confirm on
 (unless --dry-run). A succeeded delivery is replayed only with --force.
 --pending also takes over deliveries leased by a worker that died.
 
+A delivery is resent to its URL, or to --to URL. Its URL follows its
+subscription's (subscriptions update --url) while it is unfinished; one
+that succeeded, or was replayed --to elsewhere, keeps the URL it was sent
+to. --to-current sends each to its subscription's URL now (a forward
+listen recorded, and a delivery whose subscription was deleted, keep
+their own).
+
 Exit status: 0 when every replayed delivery succeeded, 1 when any is still
 failed (or a delivery is not found), 2 for bad usage, 3 when the store
 cannot be used, 130 when interrupted (Ctrl-C; 143 after SIGTERM, 129 after
@@ -74,6 +83,7 @@ as on Ctrl-C).`,
   hookctl replay --failed --yes
   hookctl replay --failed --since 1h --event 'card.*' --dry-run
   hookctl replay --failed --subscription 8d1c --to http://localhost:3001/webhooks --yes
+  hookctl replay --failed --subscription 8d1c --to-current --yes
   hookctl replay 3f2a9c1e --force --retry-schedule 0s,1s,5s`,
 		Args:              cli.NonEmptyIDs("delivery", cobra.ArbitraryArgs),
 		ValidArgsFunction: cli.CompleteReplayIDs(f),
@@ -100,6 +110,9 @@ as on Ctrl-C).`,
 			case opts.Timeout <= 0:
 				return cli.Usagef("invalid --timeout %s: want a positive duration", opts.Timeout).
 					Hint("e.g. --timeout 10s (the default) or --timeout 30s")
+			case opts.ToCurrent && c.Flags().Changed("to"):
+				return cli.Usagef("--to and --to-current cannot be used together: give one").
+					Hint("--to URL sends to that URL; --to-current sends each delivery to its subscription's URL now")
 			case opts.Limit < 0:
 				return cli.Usagef("--limit must not be negative").Hint("--limit N replays at most N deliveries; leave it out (or 0) for all that match")
 			}
@@ -139,6 +152,7 @@ as on Ctrl-C).`,
 	cli.MomentVar(fl, &opts.Until, "until", "only deliveries created before this `time`: a duration ago (1h, 7d) or an RFC 3339 date or time")
 	fl.IntVar(&opts.Limit, "limit", 0, "replay at most `n` deliveries (oldest first)")
 	fl.StringVar(&opts.To, "to", "", "send to this `url` instead (e.g. a local build of the app)")
+	fl.BoolVar(&opts.ToCurrent, "to-current", false, "send each delivery to its subscription's URL now (after subscriptions update --url), not the one it was sent to")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be replayed, send nothing")
 	fl.BoolVar(&opts.Force, "force", false, "also replay deliveries that succeeded")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
@@ -229,8 +243,19 @@ func run(ctx context.Context, opts *Options) error {
 	// them there.)
 	var priorMu sync.Mutex
 	var priors map[string]*store.Delivery
-	if !opts.Failed || opts.To != "" {
+	if !opts.Failed || opts.To != "" || opts.ToCurrent {
 		priors = map[string]*store.Delivery{}
+	}
+	// With --to-current, where each delivery goes: its subscription's
+	// URL now (read once per subscription), noted as it is read and
+	// used by its requeue.
+	cur := &currentURLs{}
+	targets := map[string]string{} // delivery id → URL ("": its own)
+	noteTarget := func(d *store.Delivery) (err error) {
+		if opts.ToCurrent {
+			targets[d.ID], err = cur.url(ctx, st, d)
+		}
+		return err
 	}
 	keepPrior := func(d *store.Delivery) {
 		if priors != nil {
@@ -279,6 +304,9 @@ func run(ctx context.Context, opts *Options) error {
 				seen[d.ID] = true
 				ids = append(ids, d.ID)
 				keepPrior(d)
+				if err := noteTarget(d); err != nil {
+					return err
+				}
 			}
 		}
 		total = int64(len(ids))
@@ -357,7 +385,7 @@ func run(ctx context.Context, opts *Options) error {
 			}
 		}
 		hints.Note(r)
-		if opts.To == "" && r.Attempt != nil && r.Attempt.Manual && !r.NotSent && !r.LeaseLost && r.Delivery != nil {
+		if opts.To == "" && !opts.ToCurrent && r.Attempt != nil && r.Attempt.Manual && !r.NotSent && !r.LeaseLost && r.Delivery != nil {
 			moved.note(r.Delivery, r.Attempt.RequestURL) // the replay's own attempt
 		}
 		if priors != nil { // attempted: no longer unsent
@@ -471,7 +499,7 @@ func run(ctx context.Context, opts *Options) error {
 	var held int64 // left to the live process holding them
 	var gone int64 // deleted since read (a store prune meanwhile)
 	produce := func(ctx context.Context, add func(int)) error {
-		requeue := func(batch []string) error {
+		requeueTo := func(batch []string) error {
 			rq.Now = opts.Factory.Now()
 			rq.DeadOwners = rq.DeadOwners[:0]
 			for o := range dead {
@@ -511,6 +539,24 @@ func run(ctx context.Context, opts *Options) error {
 				held += int64(len(batch) - n)
 			}
 			return err
+		}
+		requeue := requeueTo
+		if opts.ToCurrent {
+			// One requeue per URL the batch goes to (most often one).
+			requeue = func(batch []string) error {
+				byURL := map[string][]string{}
+				for _, id := range batch {
+					byURL[targets[id]] = append(byURL[targets[id]], id)
+					delete(targets, id)
+				}
+				for _, u := range slices.Sorted(maps.Keys(byURL)) {
+					rq.URL = u
+					if err := requeueTo(byURL[u]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
 		}
 		if !bulk {
 			return requeue(ids)
@@ -560,6 +606,9 @@ func run(ctx context.Context, opts *Options) error {
 			}
 			noteDead(d)
 			keepPrior(d)
+			if err := noteTarget(d); err != nil {
+				return err
+			}
 			batch = append(batch, d.ID)
 			if len(batch) == cap(batch) {
 				err := requeue(batch)
@@ -630,6 +679,7 @@ func run(ctx context.Context, opts *Options) error {
 			ui.PaintCount(counts.Pending, "pending", ui.Yellow), ui.FormatDuration(time.Since(start))), ios.OutWidth(), "  "))
 	}
 	moved.report(rctx, ios.ErrOut, ios.ErrWidth(), st, "went")
+	cur.report(ios.ErrOut, ios.ErrWidth(), "went")
 	if counts.Pending > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d %s still pending: \"hookctl worker\" finishes %s\n", counts.Pending, plural(counts.Pending, "delivery", "deliveries"), plural(counts.Pending, "it", "them"))
 	}
@@ -685,8 +735,9 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 	type eventInfo struct{ typ, source string }
 	types := map[string]eventInfo{}
 	moved := &movedSubs{}
+	cur := &currentURLs{}
 	emit := func(d *store.Delivery) error {
-		if opts.To == "" {
+		if opts.To == "" && !opts.ToCurrent {
 			moved.note(d, d.URL)
 		}
 		ei, ok := types[d.EventID]
@@ -701,8 +752,17 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		}
 		typ := ei.typ
 		url := subscription.MaskUserinfo(d.URL) // a password in it masked, as deliveries list shows it
-		if opts.To != "" {
+		switch {
+		case opts.To != "":
 			url = opts.To
+		case opts.ToCurrent:
+			u, err := cur.url(ctx, st, d)
+			if err != nil {
+				return err
+			}
+			if u != "" {
+				url = subscription.MaskUserinfo(u)
+			}
 		}
 		if ios.JSON() {
 			j := delivery.ToJSON(d, typ, nil)
@@ -810,6 +870,7 @@ func dryRun(ctx context.Context, opts *Options, st store.Store, bulk bool, ids [
 		cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 	}
 	moved.report(ctx, ios.ErrOut, ios.ErrWidth(), st, "would go")
+	cur.report(ios.ErrOut, ios.ErrWidth(), "would go")
 	return nil
 }
 

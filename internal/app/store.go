@@ -30,8 +30,9 @@ func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
 }
 
 // OpenExistingStore is OpenStore for the commands that only read or change
-// what is stored: a PostgreSQL schema without a hookctl store is refused
-// (exit 3) instead of created. (A SQLite file the user named is checked by
+// what is stored: a PostgreSQL schema that does not exist is refused
+// (exit 3) instead of created (one that exists without hookctl's tables
+// gets them, as a 0-byte SQLite file does). (A SQLite file the user named is checked by
 // cli.Factory.ExistingStore before opening.)
 func OpenExistingStore(ctx context.Context, dsn string) (store.Store, error) {
 	kind, loc, err := ResolveStore(dsn)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/signature"
 )
 
 // Template language (built-in and custom fixtures):
@@ -80,7 +82,7 @@ func FuncNames() []string {
 const (
 	hexChars   = "0123456789abcdef"
 	digitChars = "0123456789"
-	alnumChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	alnumChars = signature.Base62
 	upperChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
 
@@ -103,6 +105,11 @@ func charsFunc(set, prefix string) func(args []string) (genFunc, error) {
 }
 
 func randChars(set, prefix string, n int) genFunc {
+	if set == alnumChars { // signature.Base62: the ids hookctl makes up, one helper for all
+		return func(_ *renderer, dst []byte) []byte {
+			return signature.AppendBase62(append(dst, prefix...), n)
+		}
+	}
 	m := len(set)
 	return func(_ *renderer, dst []byte) []byte {
 		dst = append(dst, prefix...)

@@ -334,9 +334,10 @@ func (f *Factory) warnLooseMode(s store.Store) {
 // new, empty store that passes for an empty history. The default store is
 // still created when missing: a first run lists nothing. Commands that
 // write (subscribe, trigger, listen, serve, store import) use Store, which
-// creates the file. On PostgreSQL, a schema without a hookctl store (a
-// typo in search_path) is likewise refused (exit 3, a *store.NoStoreError
-// inside), through OpenExisting.
+// creates the file. On PostgreSQL, a schema that does not exist (a typo
+// in search_path) is likewise refused (exit 3, a *store.NoStoreError
+// inside), through OpenExisting; one that exists without hookctl's tables
+// gets them and reads as empty, as a 0-byte SQLite file does.
 func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
 	if p := f.MissingStore(); p != "" {
 		e := Envf("no store at %s: the file does not exist", p).

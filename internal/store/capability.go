@@ -225,6 +225,12 @@ const RequeueLogKeep = 100_000
 // so is sslpassword (the passphrase of the client key).
 // Anything that is not a URL with credentials (a SQLite path) is returned
 // unchanged.
+//
+// It is not subscription.MaskUserinfo (a callback URL's), on purpose: a
+// store location is also a libpq key=value string and carries passwords in
+// its query (password=, sslpassword=), while a user alone (postgres://app@db)
+// is a role name, kept; a callback URL is shown as written (no re-encoding)
+// and a user alone in it (https://TOKEN@hooks.example) is a secret, masked.
 func MaskURL(s string) string {
 	if IsKeyValueDSN(s) {
 		return keyValueSecret().ReplaceAllString(s, "${1}xxxxx")

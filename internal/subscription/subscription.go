@@ -734,6 +734,7 @@ func bracketIPv6(raw string) string {
 // or token@) replaced by "xxxxx" (a user name before a password is kept,
 // as url.URL.Redacted keeps it), everything else as written. A URL that
 // does not parse is masked from "://" to its last "@", to be safe.
+// store.MaskURL (a store location's) differs on purpose: see there.
 func MaskUserinfo(raw string) string {
 	i := strings.Index(raw, "://")
 	if i < 0 {

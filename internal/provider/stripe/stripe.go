@@ -9,7 +9,6 @@ package stripe
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +26,7 @@ import (
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/service"
+	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
 	"github.com/hookctl/hookctl/internal/textdist"
@@ -116,19 +116,8 @@ func New(s *provider.Services) *provider.API {
 // requestId), which apps log with a failure; serve sent none.
 func setRequestID(w http.ResponseWriter) {
 	if w.Header().Get("Request-Id") == "" {
-		w.Header().Set("Request-Id", "req_"+randAlnum(14))
+		w.Header().Set("Request-Id", "req_"+signature.RandBase62(14))
 	}
-}
-
-// randAlnum is n random letters and digits (ids and request ids).
-func randAlnum(n int) string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = chars[int(b[i])%len(chars)]
-	}
-	return string(b)
 }
 
 // apiKey is the caller's key: bearer, or basic auth's user (curl -u
@@ -492,7 +481,7 @@ func (a *api) bad(w http.ResponseWriter, err error, param string) bool {
 	return true
 }
 
-func newID(prefix string) string { return prefix + randAlnum(24) }
+func newID(prefix string) string { return prefix + signature.RandBase62(24) }
 
 func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	f, err := parseForm(r)

@@ -107,9 +107,13 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('hookctl_schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return 0, 0, db.wrap("migrate", err)
 	}
-	if !exists && db.existing {
-		return 0, 0, db.noStore(*schema, "it has no hookctl tables")
-	}
+	// A schema that exists without hookctl's tables (a fresh database's
+	// public, a schema made for hookctl) is a store not written yet, as a
+	// 0-byte SQLite file is: every command creates the tables in it, one
+	// that only reads too (an empty listing, exit 0), not exit 3. A
+	// reader that may not create them (a read-only user or standby)
+	// still says there is no store there.
+	noTables := !exists && db.existing
 	cur, latest := 0, LatestVersion()
 	if exists {
 		if cur, err = currentVersion(ctx, conn); err != nil {
@@ -146,6 +150,14 @@ func (db *DB) migrate(ctx context.Context) (from, to int, err error) {
 		})
 		if err != nil {
 			var pgErr *pgconn.PgError
+			if noTables && errors.As(err, &pgErr) && (pgErr.Code == "42501" || pgErr.Code == "25006") { // insufficient_privilege, read_only_sql_transaction
+				return from, cur, &store.EnvironmentError{
+					Err: &store.NoStoreError{Msg: fmt.Sprintf("no hookctl store in schema %q of PostgreSQL store %s: it has no hookctl tables, and user %s may not create them (%s)",
+						*schema, db.location, db.user, pgErr.Message)},
+					Hint: fmt.Sprintf("create the store once as a user who may (hookctl store migrate, on a writable server), or GRANT CREATE ON SCHEMA %s TO %s; or check search_path in the store URL (a typo?)",
+						pgx.Identifier{*schema}.Sanitize(), pgx.Identifier{db.user}.Sanitize()),
+				}
+			}
 			if errors.As(err, &pgErr) && pgErr.Code == "42P07" { // duplicate_table
 				return from, cur, &store.EnvironmentError{
 					Err:  fmt.Errorf("PostgreSQL store %s: schema %q already has tables that are not a hookctl store (%s)", db.location, *schema, pgErr.Message),

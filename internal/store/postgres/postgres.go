@@ -73,10 +73,12 @@ func Open(ctx context.Context, rawURL string) (store.Store, error) {
 }
 
 // OpenExisting is Open for the commands that only read or change what is
-// stored (events log, deliveries, store export, …): a schema that has no
-// hookctl store (a typo in search_path) is an environment error wrapping a
+// stored (events log, deliveries, store export, …): a schema that does not
+// exist (a typo in search_path) is an environment error wrapping a
 // *store.NoStoreError, not a new schema and empty tables that pass for an
-// empty history. An older store is still migrated.
+// empty history. An older store is still migrated, and an existing schema
+// without hookctl's tables gets them (an empty store, as a 0-byte SQLite
+// file is), unless the user may not create them there (NoStoreError).
 func OpenExisting(ctx context.Context, rawURL string) (store.Store, error) {
 	db, err := openDB(ctx, rawURL, true, false)
 	if err != nil {
