@@ -183,8 +183,41 @@ func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
 			fail(w, v, http.StatusUnauthorized, invalidCredentials, "the credentials are not valid")
 			return
 		}
+		if v == v2 && !acceptsV2(r) {
+			// Mambu serves both APIs under /api and picks the version by
+			// the Accept header ("Versioning is supported in API requests
+			// via the Accept header"; every v2 request sends
+			// application/vnd.mambu.v2+json): without it the request is
+			// API v1's, which has no such URI, so its answer is v1's
+			// INVALID_API_OPERATION (3, "the API URI is incorrect"), in
+			// v1's envelope.
+			got := r.Header.Get("Accept")
+			if got == "" {
+				got = "none"
+			}
+			fail(w, v1, http.StatusNotFound, invalidAPIOperation, r.Method+" "+r.URL.Path+" is an API v2 operation: send the header Accept: "+
+				acceptV2+" (Accept was "+got+", which asks for API v1)")
+			return
+		}
 		h(w, r)
 	}
+}
+
+// acceptV2 is the media type a Mambu API v2 request accepts.
+const acceptV2 = "application/vnd.mambu.v2+json"
+
+// acceptsV2 says whether r's Accept names API v2 (among others, with
+// parameters or not, in any case).
+func acceptsV2(r *http.Request) bool {
+	for _, h := range r.Header.Values("Accept") {
+		for mt := range strings.SplitSeq(h, ",") {
+			mt, _, _ = strings.Cut(mt, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), acceptV2) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // idem replays a v2 resend sent again with the same Idempotency-Key, as
