@@ -1,6 +1,7 @@
 package svix_test
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"math/big"
@@ -13,6 +14,8 @@ import (
 	"github.com/hookctl/hookctl/internal/serve"
 	"github.com/hookctl/hookctl/internal/serve/servetest"
 	"github.com/hookctl/hookctl/internal/store"
+	"github.com/hookctl/hookctl/internal/store/postgres"
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 const serveleftBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -65,8 +68,20 @@ func serveleftKSUIDAt(prefix string, t time.Time) string {
 // msg_ KSUID of a time (no message's) pages from there, as Svix's
 // `id < iterator` does (serve started over from the newest). An attempt
 // is found by its id (GET …/msg/{id}/attempt/{atmpt}).
+// Both stores alike (the attempt found by its id is one indexed read).
 func TestServeleftMessageAndAttemptIDsAreKSUIDs(t *testing.T) {
-	e := servetest.Start(t, func(o *serve.Options) { o.NoWorker = true })
+	noWorker := func(o *serve.Options) { o.NoWorker = true }
+	t.Run("sqlite", func(t *testing.T) { serveleftKSUIDs(t, servetest.Start(t, noWorker)) })
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(context.Background(), pgtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		serveleftKSUIDs(t, servetest.StartWith(t, st, noWorker))
+	})
+}
+
+func serveleftKSUIDs(t *testing.T, e *servetest.Env) {
 	ctx := t.Context()
 	if code, body := e.Do("POST", "/api/v1/app", bearer, map[string]any{"name": "a", "uid": "a"}); code != 201 {
 		t.Fatalf("app: %d %s", code, body)
