@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -145,5 +146,48 @@ func TestServeleftStripeIdempotencyKeepsWhatRan(t *testing.T) {
 	code, h, body = do("/v1/webhook_endpoints", "krun", form)
 	if code != 200 || body != r.body || h.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("the retry after the first ended: %d %s; want its answer %s", code, body, r.body)
+	}
+}
+
+// TestServeleftStripeIdempotencyKeyLength: Stripe's keys are 1 to 255
+// characters; an empty Idempotency-Key header or a longer key is its 400
+// in its own words ("Idempotent key length is 0, which is outside
+// accepted lengths. Idempotent Keys must be 1-255 characters long. …",
+// as clients have recorded it), and nothing is created. Serve took an
+// empty header for none and kept any length.
+func TestServeleftStripeIdempotencyKeyLength(t *testing.T) {
+	e := servetest.Start(t, nil)
+	post := func(key string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.URL+"/v1/webhook_endpoints", strings.NewReader("url="+e.Recv.URL+"&enabled_events[]=*"))
+		req.Header.Set("Authorization", "Bearer sk_test_len")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header["Idempotency-Key"] = []string{key}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, tc := range []struct {
+		key string
+		n   int
+	}{{"", 0}, {strings.Repeat("k", 256), 256}, {strings.Repeat("é", 256), 256}} {
+		want := `{"error":{"type":"invalid_request_error","message":"Idempotent key length is ` + strconv.Itoa(tc.n) +
+			`, which is outside accepted lengths. Idempotent Keys must be 1-255 characters long. If you're looking for a decent generator, try using a UUID defined by IETF RFC 4122."}}`
+		if code, body := post(tc.key); code != 400 || strings.TrimSpace(body) != want {
+			t.Errorf("a key of %d characters: %d %s\nwant 400 %s", tc.n, code, body, want)
+		}
+	}
+	for _, key := range []string{"k", strings.Repeat("é", 255)} {
+		if code, body := post(key); code != 200 {
+			t.Errorf("a key of %d characters: %d %s, want 200", len([]rune(key)), code, body)
+		}
+	}
+	code, body := e.Do("GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer sk_test_len"}, nil)
+	if n := len(servetest.JSON(t, body)["data"].([]any)); code != 200 || n != 2 {
+		t.Errorf("%d endpoints after the refused keys, want 2: %s", n, body)
 	}
 }

@@ -185,6 +185,16 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
 	wrapped := a.idemWrap(h)
 	return func(w http.ResponseWriter, r *http.Request) {
+		if keys, sent := r.Header["Idempotency-Key"]; sent && r.Method == http.MethodPost {
+			// Stripe's bounds on a key, in its words: 1 to 255
+			// characters (an empty header is a key of length 0, not
+			// none). Nothing runs, nothing is saved.
+			if n := utf8.RuneCountInString(keys[0]); n < 1 || n > 255 {
+				fail(w, http.StatusBadRequest, "", "", "Idempotent key length is "+strconv.Itoa(n)+
+					", which is outside accepted lengths. Idempotent Keys must be 1-255 characters long. If you're looking for a decent generator, try using a UUID defined by IETF RFC 4122.")
+				return
+			}
+		}
 		wrapped(&replayIDs{ResponseWriter: w, fresh: w.Header().Get("Request-Id")}, r)
 	}
 }
