@@ -131,15 +131,21 @@ func newMsgID(t time.Time) string {
 }
 
 // msgIDTime is the creation time a message id of newMsgID's carries
-// (false for any other id: messages stored before, other shapes).
+// (false for an id that is no KSUID: messages stored before, other
+// shapes). A KSUID serve did not make (one copied from Svix) stands
+// where Svix would compare it: within its second, at the last
+// microsecond when its next bytes are more than a second's.
 func msgIDTime(id string) (time.Time, bool) {
 	s, ok := strings.CutPrefix(id, "msg_")
 	if !ok {
 		return time.Time{}, false
 	}
 	b, ok := ksuidBytes(s)
-	if !ok || us(b) >= 1000000 {
+	if !ok {
 		return time.Time{}, false
+	}
+	if us(b) >= 1000000 {
+		b[4], b[5], b[6] = 0x0f, 0x42, 0x3f // 999999
 	}
 	return placeTime(b), true
 }

@@ -44,10 +44,17 @@ func serveleftKSUID(id, prefix string) (time.Time, bool) {
 }
 
 // serveleftKSUIDAt is prefix and the first KSUID of t's second (its
-// random part zero), as a client may build an iterator from a time.
-func serveleftKSUIDAt(prefix string, t time.Time) string {
+// random part zero), as a client may build an iterator from a time; with
+// last, the last one (its random part all ones: a KSUID serve did not
+// make).
+func serveleftKSUIDAt(prefix string, t time.Time, last ...bool) string {
 	var b [20]byte
 	binary.BigEndian.PutUint32(b[:4], uint32(t.Unix()-1400000000))
+	if len(last) > 0 && last[0] {
+		for i := 4; i < 20; i++ {
+			b[i] = 0xff
+		}
+	}
 	n := new(big.Int).SetBytes(b[:])
 	out := []byte(strings.Repeat("0", 27))
 	for i := 26; i >= 0 && n.Sign() > 0; i-- {
@@ -160,8 +167,11 @@ func serveleftKSUIDs(t *testing.T, e *servetest.Env) {
 	if got := ids(get("/api/v1/app/a/msg", url.Values{"iterator": {serveleftKSUIDAt("msg_", time.Now().Add(time.Hour))}})); !slices.Equal(got, want) {
 		t.Errorf("iterator a KSUID of an hour ahead: %v, want every message %v", got, want)
 	}
-	if got := ids(get("/api/v1/app/a/msg", url.Values{"iterator": {serveleftKSUIDAt("msg_", time.Now().Add(-time.Hour))}})); len(got) != 0 {
-		t.Errorf("iterator a KSUID of an hour ago: %v, want none", got)
+	if got := ids(get("/api/v1/app/a/msg", url.Values{"iterator": {serveleftKSUIDAt("msg_", time.Now().Add(-time.Hour), true)}})); len(got) != 0 {
+		t.Errorf("iterator the last KSUID of an hour ago: %v, want none", got)
+	}
+	if got := ids(get("/api/v1/app/a/msg", url.Values{"iterator": {"-" + serveleftKSUIDAt("msg_", time.Now().Add(-time.Hour), true)}})); len(got) != len(msgs) {
+		t.Errorf("prevIterator the last KSUID of an hour ago: %v, want every message", got)
 	}
 
 	// Attempts: one each, recorded a second apart (oldest first).
