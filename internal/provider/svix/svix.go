@@ -2251,14 +2251,6 @@ func renderAttempt(at *store.AttemptRow, endpointID string) Attempt {
 	return out
 }
 
-// oldAttemptID is the id serve gave attempts before they were KSUIDs
-// (attemptIDOf): atmpt_, the delivery's UUID without dashes, _ and the
-// number; such ids (and "ID~MICROS.SEQ" iterators of them) are still
-// read.
-func oldAttemptID(deliveryID string, n int) string {
-	return fmt.Sprintf("atmpt_%s_%d", strings.ReplaceAll(deliveryID, "-", ""), n)
-}
-
 // An attempt list's iterator is the attempt's id, as Svix's is: the id
 // says the attempt's place in the list (attemptIDOf), so the iterator
 // keeps it when its attempt is pruned between pages.
@@ -2288,7 +2280,10 @@ func attemptPlace(it string) (id string, at *store.AttemptCursor, ok bool) {
 	return id, &store.AttemptCursor{StartedAt: time.UnixMicro(t).UTC(), DeliverySeq: n, Number: k.Number}, true
 }
 
-// attemptKey reads an attemptID back (false when it is not one).
+// attemptKey reads an id serve gave attempts before they were KSUIDs
+// (attemptIDOf) back: atmpt_, the delivery's UUID without dashes, _ and
+// the number (false when it is not one); such ids, and "ID~MICROS.SEQ"
+// iterators of them, are still read.
 func attemptKey(id string) (store.AttemptKey, bool) {
 	rest, ok := strings.CutPrefix(id, "atmpt_")
 	h, num, ok2 := strings.Cut(rest, "_")
