@@ -23,6 +23,9 @@ func TestServeleftV2NeedsItsAcceptHeader(t *testing.T) {
 			{"POST", "/api/communications/messages:search", "{}"},
 			{"GET", "/api/communications/messages/8a19c1b2", ""},
 			{"POST", "/api/communications/messages:resend", `{"messages":["8a19c1b2"]}`},
+			// v1 has no such URI whatever the method: not v2's 405.
+			{"GET", "/api/communications/messages:search", ""},
+			{"POST", "/api/communications/other", "{}"},
 		} {
 			code, body := e.Do(req.method, req.path, map[string]string{"apiKey": "k", "Accept": accept}, req.body)
 			m := servetest.JSON(t, body)
@@ -37,6 +40,11 @@ func TestServeleftV2NeedsItsAcceptHeader(t *testing.T) {
 		if code, body := e.Do("POST", "/api/communications/messages:search", map[string]string{"apiKey": "k", "Accept": accept}, "{}"); code != 200 {
 			t.Errorf("v2 search with Accept %q: %d %s, want 200", accept, code, body)
 		}
+	}
+	// Without credentials either: API v1 answers, in its envelope.
+	code, body := e.Do("POST", "/api/communications/messages:search", map[string]string{"Accept": ""}, "{}")
+	if m := servetest.JSON(t, body); code != 401 || m["returnStatus"] != "INVALID_CREDENTIALS" || m["returnCode"] != 2.0 {
+		t.Errorf("v2 search without Accept nor credentials: %d %s, want 401 INVALID_CREDENTIALS in v1's envelope", code, body)
 	}
 	if code, body := e.Do("POST", "/api/notifications/messages/search", map[string]string{"apiKey": "k"}, "{}"); code != 200 {
 		t.Errorf("v1 search without Accept: %d %s, want 200", code, body)
