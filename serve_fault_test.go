@@ -61,7 +61,7 @@ func TestServeThroughPostgresRestart(t *testing.T) {
 		{"stripe", "GET", "/v1/webhook_endpoints", "Authorization: Bearer sk_test_1", "", `"type":"api_error"`},
 		{"svix", "GET", "/api/v1/app", "Authorization: Bearer k", "", `"code":"server_error"`},
 		{"bond", "GET", "/api/v0.1/webhooks", "Identity: i; Authorization: k", "", `"Status":503`},
-		{"mambu", "POST", "/api/communications/messages:search", "apiKey: k", "[]", `"errorCode":6,`},
+		{"mambu", "POST", "/api/communications/messages:search", "apiKey: k; Accept: application/vnd.mambu.v2+json", "[]", `"errorCode":6,`},
 		{"control", "POST", "/_hookctl/trigger", "", `{"type":"card.created"}`, `"code":"store_unavailable"`},
 		{"inspector", "GET", "/", "", "", "store cannot be reached right now"},
 	}

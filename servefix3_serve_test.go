@@ -36,6 +36,7 @@ func TestServefix3MambuMessageAndWrongMethod(t *testing.T) {
 		}
 		req.Header.Set("apiKey", "k")
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/vnd.mambu.v2+json") // (v1 ignores it)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -17,8 +17,11 @@ import (
 // do: their official libraries put a key on every POST and retry after a
 // timeout or a 5xx, so a create that succeeded but whose answer was lost
 // must not run twice. Answers are kept in memory for TTL, within a byte
-// budget (oldest dropped first); only successful (2xx) answers are kept,
-// so a request that failed runs again. One Idempotency serves a server.
+// budget (oldest dropped first). Which answers are kept, and what a
+// request sent while the first with its key still runs gets, is the
+// provider's IdemPolicy: by default only successful (2xx) answers are
+// kept (a request that failed runs again) and a concurrent request waits
+// for the first. One Idempotency serves a server.
 type Idempotency struct {
 	TTL time.Duration // 0 = 24 h
 	// Budget bounds the memory of the kept answers: body, headers, key and
@@ -49,6 +52,18 @@ type idemEntry struct {
 // IdemConflict answers a key reused with another request (method, path or
 // body), in the provider's envelope.
 type IdemConflict func(w http.ResponseWriter, r *http.Request)
+
+// IdemPolicy is how a provider's keys behave beyond replaying an answer.
+type IdemPolicy struct {
+	// Keep says whether the answer (its status and headers) is kept for
+	// the key; nil keeps the 2xx ones. An answer not kept leaves the key
+	// free: a retry runs again.
+	Keep func(status int, header http.Header) bool
+	// InUse, when set, answers a request whose key a request still
+	// running holds (nothing is kept for it); nil makes it wait for the
+	// first and then get its kept answer (or run, when none was kept).
+	InUse func(w http.ResponseWriter, r *http.Request)
+}
 
 type idemFirstPathKey struct{}
 
@@ -82,6 +97,15 @@ func (c *Idempotency) Reset() {
 // replayed whatever the body (as svix-server does: its cache key is the
 // token, the key and the URI, and nothing of the body).
 func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) string, conflict IdemConflict, h http.HandlerFunc) http.HandlerFunc {
+	return c.WrapPolicy(scope, header, credential, conflict, IdemPolicy{}, h)
+}
+
+// WrapPolicy is Wrap with the provider's policy p.
+func (c *Idempotency) WrapPolicy(scope, header string, credential func(*http.Request) string, conflict IdemConflict, p IdemPolicy, h http.HandlerFunc) http.HandlerFunc {
+	keep := p.Keep
+	if keep == nil {
+		keep = func(status int, _ http.Header) bool { return status >= 200 && status < 300 }
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(header)
 		if c == nil || key == "" || r.Method != http.MethodPost {
@@ -104,14 +128,18 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 		var fp [sha256.Size]byte
 		hash.Sum(fp[:0])
 		k := scope + "\x00" + credential(r) + "\x00" + key
-		e := c.entry(k)
+		e, running := c.entry(k)
+		if running && p.InUse != nil {
+			p.InUse(w, r)
+			return
+		}
 		e.mu.Lock()
 		for !e.done && !c.current(k, e) {
 			// The request this one waited for failed and dropped the
 			// entry: an answer kept in it now would be found by no
 			// later retry. Wait on the key's entry of now instead.
 			e.mu.Unlock()
-			e = c.entry(k)
+			e, _ = c.entry(k)
 			e.mu.Lock()
 		}
 		defer e.mu.Unlock()
@@ -130,7 +158,7 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r)
-		if rec.status >= 200 && rec.status < 300 {
+		if keep(rec.status, w.Header()) {
 			e.done, e.fingerprint, e.path = true, fp, r.URL.Path
 			e.status, e.header, e.body = rec.status, w.Header().Clone(), bytes.Clone(rec.body.Bytes())
 			c.kept(e, idemEntryCost(k, e))
@@ -141,8 +169,9 @@ func (c *Idempotency) Wrap(scope, header string, credential func(*http.Request) 
 }
 
 // entry returns the entry of key, a fresh one when there is none or its
-// answer has expired.
-func (c *Idempotency) entry(key string) *idemEntry {
+// answer has expired; running says a request holding the key still runs
+// (the entry was there, its answer not yet kept).
+func (c *Idempotency) entry(key string) (e *idemEntry, running bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
@@ -150,14 +179,14 @@ func (c *Idempotency) entry(key string) *idemEntry {
 	}
 	if e, ok := c.entries[key]; ok {
 		if e.expires.IsZero() || c.now().Before(e.expires) {
-			return e
+			return e, e.expires.IsZero()
 		}
 		c.size -= e.size
 	}
-	e := &idemEntry{}
+	e = &idemEntry{}
 	c.entries[key] = e
 	c.order = append(c.order, key)
-	return e
+	return e, false
 }
 
 // idemEntryOverhead is what a kept answer costs beyond its key, body and

@@ -61,7 +61,7 @@ func TestStoreGoesAway(t *testing.T) {
 		{"POST", "/api/v0/webhooks", bond, `{"events":["card.created"],"callback_url":"http://x.test"}`, `"Status":500`},
 		{"GET", "/v1/webhook_endpoints", map[string]string{"Authorization": "Bearer k"}, "", `"error"`},
 		{"GET", "/api/v1/app/a/endpoint", map[string]string{"Authorization": "Bearer k"}, "", `"code":"server_error"`},
-		{"POST", "/api/communications/messages:search", map[string]string{"apiKey": "k"}, "[]", `"errorCode":6,"errorSource":"hookctl's store failed","errorReason":"INTERNAL_ERROR"`},
+		{"POST", "/api/communications/messages:search", map[string]string{"apiKey": "k", "Accept": servetest.MambuV2Accept}, "[]", `"errorCode":6,"errorSource":"hookctl's store failed","errorReason":"INTERNAL_ERROR"`},
 		{"GET", "/_hookctl/events", nil, "", `"code":"internal"`},
 	} {
 		code, body := e.Do(tc.method, tc.path, tc.hdr, tc.body)
@@ -172,7 +172,7 @@ func TestStoreUnavailableIs503(t *testing.T) {
 		{"GET", "/api/v0.1/webhooks", bond, "", `"Status":503,"Code":"server_error","Type":"Server Error"`},
 		{"GET", "/v1/webhook_endpoints", bearer, "", `{"error":{"type":"api_error","message":"hookctl's store cannot be reached right now`},
 		{"GET", "/api/v1/app/a/endpoint", bearer, "", `{"code":"server_error","detail":"hookctl's store cannot be reached right now`},
-		{"POST", "/api/communications/messages:search", map[string]string{"apiKey": "k"}, "[]", `"errorCode":6,"errorSource":"hookctl's store cannot be reached right now`},
+		{"POST", "/api/communications/messages:search", map[string]string{"apiKey": "k", "Accept": servetest.MambuV2Accept}, "[]", `"errorCode":6,"errorSource":"hookctl's store cannot be reached right now`},
 		{"GET", "/_hookctl/events", nil, "", `{"error":{"code":"store_unavailable","message":"hookctl's store cannot be reached right now`},
 		{"GET", "/subscriptions", map[string]string{"Host": strings.TrimPrefix(e.URL, "http://")}, "", `hookctl&#39;s store cannot be reached right now`},
 	}

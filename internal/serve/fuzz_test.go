@@ -73,7 +73,7 @@ var (
 	bondAuth   = map[string]string{"Identity": "ident-1", "Authorization": "key-1", "Content-Type": "application/json"}
 	stripeAuth = map[string]string{"Authorization": "Bearer sk_test_fuzz", "Content-Type": "application/x-www-form-urlencoded"}
 	svixAuth   = map[string]string{"Authorization": "Bearer testsk_fuzz", "Content-Type": "application/json"}
-	mambuAuth  = map[string]string{"apiKey": "k", "Content-Type": "application/json"}
+	mambuAuth  = map[string]string{"apiKey": "k", "Content-Type": "application/json", "Accept": "application/vnd.mambu.v2+json"}
 	ctlAuth    = map[string]string{"Content-Type": "application/json"}
 )
 
@@ -254,7 +254,7 @@ func rawRequest(method, target, headers string, body []byte, defaults map[string
 		b.WriteString(l + "\r\n")
 	}
 	for k, v := range defaults {
-		if set[http.CanonicalHeaderKey(k)] || (!auth && k != "Content-Type") {
+		if set[http.CanonicalHeaderKey(k)] || (!auth && k != "Content-Type" && k != "Accept") {
 			continue
 		}
 		b.WriteString(k + ": " + v + "\r\n")
@@ -411,6 +411,19 @@ func (e *fuzzEnv) getEach(list, wrap, field, prefix string, h map[string]string)
 	return ""
 }
 
+// acceptsMambuV2 says whether req's Accept names Mambu's API v2.
+func acceptsMambuV2(req *http.Request) bool {
+	for _, h := range req.Header.Values("Accept") {
+		for mt := range strings.SplitSeq(h, ",") {
+			mt, _, _ = strings.Cut(mt, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "application/vnd.mambu.v2+json") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // envelopeOf names the API owning a path, as serve routes it.
 func envelopeOf(p string) string {
 	for _, a := range []struct{ name, prefix string }{
@@ -451,7 +464,13 @@ func checkAnswer(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder
 	m, _ := v.(map[string]any)
 	str := func(m map[string]any, k string) bool { _, ok := m[k].(string); return ok }
 	num := func(m map[string]any, k string) bool { _, ok := m[k].(float64); return ok }
-	switch api := envelopeOf(req.URL.Path); api {
+	api := envelopeOf(req.URL.Path)
+	if api == "mambu2" && code != http.StatusUnauthorized && !acceptsMambuV2(req) {
+		// Without API v2's Accept the request is API v1's, which answers
+		// (INVALID_API_OPERATION) in its own envelope.
+		api = "mambu1"
+	}
+	switch api {
 	case "bond":
 		if !str(m, "Message") || !str(m, "Code") || !str(m, "Type") || m["Status"] != float64(code) {
 			fail("not Bond's error envelope {Message, Status, Code, Type}")

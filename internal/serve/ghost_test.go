@@ -136,7 +136,7 @@ func TestStoreFileGoneStopsServer(t *testing.T) {
 		{"bond", "GET", "/api/v0.1/webhooks", map[string]string{"Identity": "i", "Authorization": "k"}, "", `"Status":503`},
 		{"stripe", "GET", "/v1/webhook_endpoints", auth, "", `"type":"api_error"`},
 		{"svix", "GET", "/api/v1/app", auth, "", `"code":"service_unavailable"`},
-		{"mambu", "POST", "/api/communications/messages:search", map[string]string{"apiKey": "k"}, "[]", `"errorCode":6,`},
+		{"mambu", "POST", "/api/communications/messages:search", map[string]string{"apiKey": "k", "Accept": servetest.MambuV2Accept}, "[]", `"errorCode":6,`},
 		{"control", "GET", "/_hookctl/deliveries", nil, "", `"code":"store_unavailable"`},
 	} {
 		code, hdr, body := ghostDo(t, e.URL, c)

@@ -37,7 +37,7 @@ func TestProvleftCompressedBodiesRefused(t *testing.T) {
 	bond := map[string]string{"Identity": "i", "Authorization": "k", "Content-Type": "application/json"}
 	bearer := map[string]string{"Authorization": "Bearer sk_test_k", "Content-Type": "application/json"}
 	form := map[string]string{"Authorization": "Bearer sk_test_k", "Content-Type": "application/x-www-form-urlencoded"}
-	mambu := map[string]string{"apiKey": "k", "Content-Type": "application/json"}
+	mambu := map[string]string{"apiKey": "k", "Content-Type": "application/json", "Accept": servetest.MambuV2Accept}
 	cases := []struct {
 		name, path string
 		hdr        map[string]string

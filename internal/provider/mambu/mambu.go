@@ -125,9 +125,12 @@ func New(s *provider.Services) *provider.API {
 		Name:     "mambu",
 		Prefixes: []string{"/api/notifications/", "/api/communications/"},
 		NotFound: func(w http.ResponseWriter, r *http.Request) {
-			v := v2
-			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
-				v = v1
+			v := versionOf(r)
+			if v == v1 && !strings.HasPrefix(r.URL.Path, "/api/notifications") {
+				// API v2's path asked as API v1 (see acceptsV2): a URI
+				// v1 does not have, whatever the method.
+				notV2(w, r)
+				return
 			}
 			// A path Mambu serves with another method (GET on
 			// messages:search): 405 with Allow and Mambu's code for it
@@ -141,17 +144,11 @@ func New(s *provider.Services) *provider.API {
 			fail(w, v, http.StatusNotFound, invalidAPIOperation, r.Method+" "+r.URL.Path)
 		},
 		BadRequest: func(w http.ResponseWriter, r *http.Request, msg string) {
-			v := v2
-			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
-				v = v1
-			}
+			v := versionOf(r)
 			fail(w, v, http.StatusBadRequest, invalidParameters, msg)
 		},
 		Refused: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-			v := v2
-			if strings.HasPrefix(r.URL.Path, "/api/notifications") {
-				v = v1
-			}
+			v := versionOf(r)
 			fail(w, v, status, refusedReason(status), msg)
 		},
 		Routes: []provider.Route{
@@ -174,17 +171,68 @@ func New(s *provider.Services) *provider.API {
 // sent.
 func (a *api) auth(v version, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		env := v
+		if v == v2 {
+			env = versionOf(r) // without v2's Accept, API v1 answers
+		}
 		key, problem := a.credential(r)
 		if problem != "" {
-			fail(w, v, http.StatusUnauthorized, invalidCredentials, problem)
+			fail(w, env, http.StatusUnauthorized, invalidCredentials, problem)
 			return
 		}
 		if !a.s.KeyOK(key) {
-			fail(w, v, http.StatusUnauthorized, invalidCredentials, "the credentials are not valid")
+			fail(w, env, http.StatusUnauthorized, invalidCredentials, "the credentials are not valid")
+			return
+		}
+		if v == v2 && !acceptsV2(r) {
+			notV2(w, r)
 			return
 		}
 		h(w, r)
 	}
+}
+
+// versionOf is the API a request is answered by: v1 under
+// /api/notifications/, else v2 when its Accept asks for it (acceptsV2),
+// else v1.
+func versionOf(r *http.Request) version {
+	if strings.HasPrefix(r.URL.Path, "/api/notifications") || !acceptsV2(r) {
+		return v1
+	}
+	return v2
+}
+
+// notV2 answers a request to an API v2 path without v2's Accept header.
+// Mambu serves both APIs under /api and picks the version by that header
+// ("Versioning is supported in API requests via the Accept header"; every
+// v2 request sends application/vnd.mambu.v2+json): without it the
+// request is API v1's, which has no such URI, so the answer is v1's
+// INVALID_API_OPERATION (3, "the API URI is incorrect"), in v1's
+// envelope.
+func notV2(w http.ResponseWriter, r *http.Request) {
+	got := r.Header.Get("Accept")
+	if got == "" {
+		got = "none"
+	}
+	fail(w, v1, http.StatusNotFound, invalidAPIOperation, r.Method+" "+r.URL.Path+" is an API v2 operation: send the header Accept: "+
+		acceptV2+" (Accept was "+got+", which asks for API v1)")
+}
+
+// acceptV2 is the media type a Mambu API v2 request accepts.
+const acceptV2 = "application/vnd.mambu.v2+json"
+
+// acceptsV2 says whether r's Accept names API v2 (among others, with
+// parameters or not, in any case).
+func acceptsV2(r *http.Request) bool {
+	for _, h := range r.Header.Values("Accept") {
+		for mt := range strings.SplitSeq(h, ",") {
+			mt, _, _ = strings.Cut(mt, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), acceptV2) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // idem replays a v2 resend sent again with the same Idempotency-Key, as

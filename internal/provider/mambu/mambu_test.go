@@ -179,6 +179,7 @@ func TestSearchPaginationDetails(t *testing.T) {
 	for _, path := range []string{"/api/communications/messages:search", "/api/notifications/messages/search"} {
 		req, _ := http.NewRequest("POST", e.URL+path+"?offset=1&limit=2&paginationDetails=ON", strings.NewReader(`{}`))
 		req.Header.Set("Authorization", basic["Authorization"])
+		req.Header.Set("Accept", servetest.MambuV2Accept) // (v1 ignores it)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

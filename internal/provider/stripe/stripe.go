@@ -174,6 +174,16 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
 	wrapped := a.idemWrap(h)
 	return func(w http.ResponseWriter, r *http.Request) {
+		if keys, sent := r.Header["Idempotency-Key"]; sent && r.Method == http.MethodPost {
+			// Stripe's bounds on a key, in its words: 1 to 255
+			// characters (an empty header is a key of length 0, not
+			// none). Nothing runs, nothing is saved.
+			if n := utf8.RuneCountInString(keys[0]); n < 1 || n > 255 {
+				fail(w, http.StatusBadRequest, "", "", "Idempotent key length is "+strconv.Itoa(n)+
+					", which is outside accepted lengths. Idempotent Keys must be 1-255 characters long. If you're looking for a decent generator, try using a UUID defined by IETF RFC 4122.")
+				return
+			}
+		}
 		wrapped(&replayIDs{ResponseWriter: w, fresh: w.Header().Get("Request-Id")}, r)
 	}
 }
@@ -196,8 +206,31 @@ func (w *replayIDs) WriteHeader(status int) {
 
 func (w *replayIDs) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// idemPolicy is Stripe's (API v1): "Stripe saves the status code and
+// body of the first request made with a given idempotency key after
+// endpoint execution begins. Retries with the same key return the saved
+// response, including 500 errors" — a 404 resource_missing too; nothing
+// is saved when the parameters failed validation (400, 413 a body over
+// the limit) or the request was refused before it ran (429, an answer
+// that says Stripe-Should-Retry: true, serve's 503 with the store gone),
+// and a request sent while another with its key still runs gets 409
+// idempotency_key_in_use (the libraries retry a 409) and saves nothing.
+var idemPolicy = provider.IdemPolicy{
+	Keep: func(status int, h http.Header) bool {
+		switch status {
+		case http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests:
+			return false
+		}
+		return h.Get("Stripe-Should-Retry") != "true"
+	},
+	InUse: func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusConflict, "idempotency_key_in_use", "",
+			"There is currently another in-progress request using this Idempotent Key (probably because of a timeout). Please retry this request later.")
+	},
+}
+
 func (a *api) idemWrap(h http.HandlerFunc) http.HandlerFunc {
-	return a.s.Idempotency.Wrap("stripe", "Idempotency-Key", apiKey, func(w http.ResponseWriter, r *http.Request) {
+	return a.s.Idempotency.WrapPolicy("stripe", "Idempotency-Key", apiKey, func(w http.ResponseWriter, r *http.Request) {
 		var e ErrorBody
 		e.Error.Type = "idempotency_error"
 		if first := provider.IdemFirstPath(r); first != "" && first != r.URL.Path {
@@ -210,7 +243,7 @@ func (a *api) idemWrap(h http.HandlerFunc) http.HandlerFunc {
 				r.Header.Get("Idempotency-Key") + "' if you meant to execute a different request."
 		}
 		provider.WriteJSON(w, http.StatusBadRequest, e)
-	}, h)
+	}, idemPolicy, h)
 }
 
 // Endpoint is Stripe's webhook_endpoint object.

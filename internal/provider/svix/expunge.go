@@ -92,7 +92,10 @@ func (a *api) expungeAttempt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attemptGone := func() { fail(w, http.StatusNotFound, "not_found", "Message attempt not found") }
-	k, ok := attemptKey(r.PathValue("attempt_id"))
+	k, ok, err := a.attemptOf(ctx, e, r.PathValue("attempt_id"))
+	if a.bad(w, err) {
+		return
+	}
 	if !ok {
 		attemptGone()
 		return

@@ -285,7 +285,15 @@ func TestEndpointAttemptPagesReadOnlyTheirRows(t *testing.T) {
 		return walkPages(t, e, rc, "/api/v1/app/a/attempt/endpoint/"+eps["a"], q)
 	}
 	all, _ := walk(url.Values{"limit": {"250"}})
-	if len(all) != 120 || !strings.HasSuffix(all[0], "_2") || !strings.HasSuffix(all[119], "_1") {
+	// Each attempt's status code, by id: the second attempt of a
+	// delivery succeeded (200), the first failed (500).
+	codeOf := map[string]float64{}
+	_, page := e.Do("GET", "/api/v1/app/a/attempt/endpoint/"+eps["a"]+"?limit=250", bearer, nil)
+	for _, d := range servetest.JSON(t, page)["data"].([]any) {
+		codeOf[d.(map[string]any)["id"].(string)] = d.(map[string]any)["responseStatusCode"].(float64)
+	}
+	second := func(id string) bool { return codeOf[id] == 200 }
+	if len(all) != 120 || !second(all[0]) || second(all[119]) {
 		t.Fatalf("all %d attempts to a: %v", len(all), all)
 	}
 	// 40 pages of 3, each reading its page and one row more (the old
@@ -299,7 +307,7 @@ func TestEndpointAttemptPagesReadOnlyTheirRows(t *testing.T) {
 	}
 	var succeeded, paid []string
 	for i, id := range all {
-		if strings.HasSuffix(id, "_2") {
+		if second(id) {
 			succeeded = append(succeeded, id)
 		}
 		if (59-i/2)%3 == 1 { // message i/2 from the newest is order.paid

@@ -157,10 +157,11 @@ func (a *api) sendExample(w http.ResponseWriter, r *http.Request) {
 		failValidation(w, []string{"body", "eventType"}, problem)
 		return
 	}
-	ev := &store.Event{ID: catalog.NewEventID("standard"), Type: in.EventType, Provider: "standard", Payload: payload,
+	id, created := a.newMsg()
+	ev := &store.Event{ID: id, Type: in.EventType, Provider: "standard", Payload: payload,
 		ContentType: "application/json", Source: store.SourceTriggered,
 		Headers:   map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}},
-		CreatedAt: a.s.NowUTC().Truncate(time.Microsecond)}
+		CreatedAt: created}
 	if app.UID != nil {
 		ev.Headers[hdrAppUID] = []string{*app.UID}
 	}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -166,6 +167,27 @@ type api struct {
 	// free?" and the write that takes it one step (parallel creates with
 	// one uid made two endpoints).
 	uidMu sync.Mutex
+	// msgMu guards lastMsg, the creation time of the last message made
+	// (msgTime).
+	msgMu   sync.Mutex
+	lastMsg time.Time
+}
+
+// newMsg is a fresh message's id and creation time: now to the
+// microsecond the stores keep (PostgreSQL rounds), so the answer's
+// timestamp is the one GET, the lists and their before/after filters
+// see, and at least a microsecond after the last message's, so no two
+// share one and the id (newMsgID, which carries it) sorts as the lists
+// do and places an iterator exactly.
+func (a *api) newMsg() (string, time.Time) {
+	a.msgMu.Lock()
+	defer a.msgMu.Unlock()
+	t := a.s.NowUTC().Truncate(time.Microsecond)
+	if !t.After(a.lastMsg) {
+		t = a.lastMsg.Add(time.Microsecond)
+	}
+	a.lastMsg = t
+	return newMsgID(t), t
 }
 
 // New returns the Svix-compatible API.
@@ -1873,13 +1895,11 @@ func (a *api) createMsg(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ev := &store.Event{ID: catalog.NewEventID("standard"), Type: in.EventType, Provider: "standard", Payload: in.Payload,
+	id, created := a.newMsg()
+	ev := &store.Event{ID: id, Type: in.EventType, Provider: "standard", Payload: in.Payload,
 		ContentType: "application/json", Source: store.SourceTriggered,
-		Headers: map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}},
-		// To the microsecond the stores keep (PostgreSQL rounds), so the
-		// answer's timestamp is the one GET, the lists and their
-		// before/after filters see.
-		CreatedAt: a.s.NowUTC().Truncate(time.Microsecond)}
+		Headers:   map[string][]string{hdrApp: {app.ID}, hdrAppName: {app.Name}},
+		CreatedAt: created}
 	if app.UID != nil {
 		ev.Headers[hdrAppUID] = []string{*app.UID}
 	}
@@ -2021,6 +2041,17 @@ func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator str
 	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
 		Since: lf.after, Until: lf.before}
 	id, at := msgPlace(iterator)
+	if t, ok := msgIDTime(id); ok && at == nil {
+		// A message id of newMsgID's carries its creation time, which
+		// no other message of the application shares: the page is the
+		// messages created before it (after it, for a prevIterator),
+		// whether that message is still there or not, as Svix compares
+		// ids.
+		at = &store.EventCursor{CreatedAt: t}
+		if prev {
+			at.Seq = math.MaxInt64
+		}
+	}
 	switch {
 	case iterator == "" && lf.readsUp():
 		// after alone: the messages just after it, as Svix reads them
@@ -2052,6 +2083,11 @@ func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator str
 // its place when its message is pruned or deleted between pages; an id
 // alone would start the list over.
 func msgIteratorOf(e *store.EventSummary) string {
+	if _, ok := msgIDTime(e.ID); ok {
+		// Its id says its place (newMsgID): the iterator is the id, as
+		// Svix's are.
+		return e.ID
+	}
 	return e.ID + "~" + strconv.FormatInt(e.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(e.Seq, 10)
 }
 
@@ -2196,7 +2232,7 @@ type Attempt struct {
 }
 
 func renderAttempt(at *store.AttemptRow, endpointID string) Attempt {
-	out := Attempt{ID: attemptID(at.DeliveryID, at.Number), URL: at.RequestURL,
+	out := Attempt{ID: attemptIDOf(at.DeliveryID, at.DeliverySeq, at.Number, at.StartedAt), URL: at.RequestURL,
 		Response: string(at.ResponseBody), ResponseStatusCode: at.ResponseStatus, ResponseDurationMs: at.Duration.Milliseconds(),
 		Timestamp: svixTime(at.StartedAt), MsgID: at.EventID, EndpointID: endpointID}
 	if at.Error == "" && at.ResponseStatus >= 200 && at.ResponseStatus < 300 {
@@ -2215,25 +2251,20 @@ func renderAttempt(at *store.AttemptRow, endpointID string) Attempt {
 	return out
 }
 
-// attemptID is an attempt's Svix id: atmpt_, its delivery's UUID without
-// dashes, _ and its number.
-func attemptID(deliveryID string, n int) string {
-	return fmt.Sprintf("atmpt_%s_%d", strings.ReplaceAll(deliveryID, "-", ""), n)
-}
-
-// An attempt list's iterator is the attempt's id and its place in the
-// list, "atmpt_…~MICROS.SEQ" (its start in microseconds and its
-// delivery's Seq; the number is in the id): Svix's ids sort by time, so
-// an iterator keeps its place when its attempt is pruned between pages;
-// an id alone would start the list over.
+// An attempt list's iterator is the attempt's id, as Svix's is: the id
+// says the attempt's place in the list (attemptIDOf), so the iterator
+// keeps it when its attempt is pruned between pages.
 func attemptIteratorOf(row *store.AttemptRow) string {
-	return attemptID(row.DeliveryID, row.Number) + "~" + strconv.FormatInt(row.StartedAt.UnixMicro(), 10) + "." + strconv.FormatInt(row.DeliverySeq, 10)
+	return attemptIDOf(row.DeliveryID, row.DeliverySeq, row.Number, row.StartedAt)
 }
 
 // attemptPlace splits an attempt iterator into the id and its place (nil
-// for an id alone, as pages gave them before); ok is false for a place
-// attemptIteratorOf does not write.
+// for an old id alone, as pages gave them before); ok is false for a
+// place attemptIteratorOf never wrote.
 func attemptPlace(it string) (id string, at *store.AttemptCursor, ok bool) {
+	if c, ok := attemptIDPlace(it); ok {
+		return it, &c, true
+	}
 	i := strings.LastIndexByte(it, '~')
 	if i < 0 {
 		return it, nil, true
@@ -2249,7 +2280,10 @@ func attemptPlace(it string) (id string, at *store.AttemptCursor, ok bool) {
 	return id, &store.AttemptCursor{StartedAt: time.UnixMicro(t).UTC(), DeliverySeq: n, Number: k.Number}, true
 }
 
-// attemptKey reads an attemptID back (false when it is not one).
+// attemptKey reads an id serve gave attempts before they were KSUIDs
+// (attemptIDOf) back: atmpt_, the delivery's UUID without dashes, _ and
+// the number (false when it is not one); such ids, and "ID~MICROS.SEQ"
+// iterators of them, are still read.
 func attemptKey(id string) (store.AttemptKey, bool) {
 	rest, ok := strings.CutPrefix(id, "atmpt_")
 	h, num, ok2 := strings.Cut(rest, "_")
@@ -2274,7 +2308,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	// nearest first, and the page is turned back to newest first.
 	it, prev := iteratorOf(r)
 	it, at, placeOK := attemptPlace(it)
-	if _, ok := attemptKey(it); it != "" && (!ok || !placeOK) {
+	if _, ok := attemptKey(it); it != "" && (!ok && at == nil || !placeOK) {
 		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id and its place")
 		return
 	}
@@ -2282,7 +2316,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		// after alone: the attempts just after it (see readsUp).
 		f.AfterAt, prev = &store.AttemptCursor{StartedAt: lf.after}, true
 	}
-	if k, ok := attemptKey(it); ok {
+	if k, ok := attemptKey(it); ok || at != nil {
 		switch {
 		case at != nil && prev:
 			f.AfterAt = at
@@ -2433,7 +2467,10 @@ func (a *api) getAttempt(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
-	k, ok := attemptKey(r.PathValue("attempt_id"))
+	k, ok, err := a.attemptOf(ctx, e, r.PathValue("attempt_id"))
+	if a.bad(w, err) {
+		return
+	}
 	if !ok {
 		notFound(w)
 		return
@@ -2467,7 +2504,29 @@ func (a *api) getAttempt(w http.ResponseWriter, r *http.Request) {
 			ep = sub.Metadata[MetaID]
 		}
 	}
-	provider.WriteJSON(w, http.StatusOK, renderAttempt(&store.AttemptRow{Attempt: *atts[i], EventID: d.EventID, SubscriptionID: d.SubscriptionID}, ep))
+	at := *atts[i]
+	at.DeliverySeq = d.Seq
+	provider.WriteJSON(w, http.StatusOK, renderAttempt(&store.AttemptRow{Attempt: at, EventID: d.EventID, SubscriptionID: d.SubscriptionID}, ep))
+}
+
+// attemptOf resolves an attempt id of message e (attemptIDOf's, or an
+// old one) to its delivery and number; false when it names none of e's
+// attempts (an old id's delivery is the caller's to check).
+func (a *api) attemptOf(ctx context.Context, e *store.Event, id string) (store.AttemptKey, bool, error) {
+	if k, ok := attemptKey(id); ok {
+		return k, true, nil
+	}
+	c, ok := attemptIDPlace(id)
+	if !ok {
+		return store.AttemptKey{}, false, nil
+	}
+	// The attempt at that place: the first after the place just before.
+	c.Number--
+	rows, err := a.s.Store.ListAttemptRows(ctx, store.AttemptFilter{EventID: e.ID, AfterAt: &c, Limit: 1})
+	if err != nil || len(rows) == 0 || attemptIteratorOf(rows[0]) != id {
+		return store.AttemptKey{}, false, err
+	}
+	return store.AttemptKey{DeliveryID: rows[0].DeliveryID, Number: rows[0].Number}, true, nil
 }
 
 func (a *api) resend(w http.ResponseWriter, r *http.Request) {

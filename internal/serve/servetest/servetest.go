@@ -76,6 +76,9 @@ func StartWith(t testing.TB, st store.Store, opt func(*serve.Options)) *Env {
 
 // Do sends a request (body may be a string, []byte or a value for JSON;
 // a "Host" header names the Host sent) and returns the status and body.
+// A request to Mambu's API v2 (/api/communications/) accepts
+// MambuV2Accept, as every v2 client must, unless header says otherwise
+// ("Accept": "" sends none).
 func (e *Env) Do(method, path string, header map[string]string, body any) (int, []byte) {
 	e.T.Helper()
 	var r io.Reader
@@ -96,9 +99,16 @@ func (e *Env) Do(method, path string, header map[string]string, body any) (int, 
 	if err != nil {
 		e.T.Fatal(err)
 	}
+	if strings.HasPrefix(path, "/api/communications/") {
+		req.Header.Set("Accept", MambuV2Accept)
+	}
 	for k, v := range header {
 		if strings.EqualFold(k, "Host") {
 			req.Host = v // Go sends req.Host, not a Host header
+			continue
+		}
+		if v == "" && strings.EqualFold(k, "Accept") {
+			req.Header.Del(k)
 			continue
 		}
 		req.Header.Set(k, v)
@@ -111,6 +121,9 @@ func (e *Env) Do(method, path string, header map[string]string, body any) (int, 
 	out, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, out
 }
+
+// MambuV2Accept is the Accept header of Mambu API v2 requests.
+const MambuV2Accept = "application/vnd.mambu.v2+json"
 
 // Received is one request the receiver got.
 type Received struct {
