@@ -358,6 +358,17 @@ func toLine(r store.Record) line {
 func (l *line) record() (store.Record, error) {
 	var r store.Record
 	var err error
+	// A hand-edited line may hold several records; the switch below
+	// would take one and drop the others unsaid.
+	n := 0
+	for _, set := range []bool{l.Subscription != nil, l.Object != nil, l.Event != nil, l.Delivery != nil, l.Attempt != nil} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return r, &RecordError{Err: fmt.Errorf("want exactly one of subscription, object, event, delivery, attempt, got %d", n)}
+	}
 	switch {
 	case l.Subscription != nil:
 		s := l.Subscription
