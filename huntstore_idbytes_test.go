@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
@@ -49,7 +51,7 @@ func TestHuntstoreExportKeepsIDBytes(t *testing.T) {
 	ids := []string{"id_\xe9", "id_\xea"}
 	for i, id := range ids {
 		body := `{"type":"t` + id[3:] + `","n":` + string(rune('1'+i)) + `}`
-		if code := minorsSend(t, url, secret, id, body); code != http.StatusOK {
+		if code := huntstoreSend(t, url, secret, id, body); code != http.StatusOK {
 			t.Fatalf("listen answered %d to event %q", code, id)
 		}
 	}
@@ -97,6 +99,25 @@ func TestHuntstoreExportKeepsIDBytes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// huntstoreSend posts body signed (Standard Webhooks) with secret and id
+// to url and returns the status listen answered.
+func huntstoreSend(t *testing.T, url, secret, id, body string) int {
+	t.Helper()
+	sc, _ := signature.Lookup("standard")
+	h, err := sc.Sign(signature.SignInput{Secrets: []string{secret}, ID: id, Timestamp: time.Now(), Body: []byte(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func bytesHex(b byte) string {
