@@ -1,11 +1,17 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
 
 // huntstoreHeader is a version 2 dump's header line.
@@ -53,5 +59,102 @@ func TestHuntstoreImportTwoRecordsOnOneLine(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(c.dir, "hookctl.db")); !os.IsNotExist(err) {
 		t.Errorf("the refused import created the store (%v)", err)
+	}
+}
+
+// TestHuntstoreImportInterruptedSaysWhatIsIn: Ctrl-C (SIGINT) while
+// store import - waits for more of its input (a stalled `ssh … store
+// export |`, a terminal) after it wrote some batches. It stops at once
+// (exit 130), saying which records are in the store and that importing
+// the file again adds the rest; importing the whole dump then adds the
+// rest and skips those. Before, the signal was not seen until the input
+// came or ended (the import went on waiting, here until the test closed
+// its stdin 20 s later), and then it said only "interrupted".
+func TestHuntstoreImportInterruptedSaysWhatIsIn(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("hookctl"); err != nil {
+		t.Skip("hookctl is not on PATH")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to send on Windows")
+	}
+	// 2 subscriptions, 3 objects, 2 events, 3 deliveries, 3 attempts (a
+	// dump of format version 1, without a header line)
+	dump := storefix3Dump(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			var c *crashEnv
+			if backend == "postgres" {
+				if os.Getenv("HOOKCTL_TEST_POSTGRES") == "" {
+					t.Skip("needs HOOKCTL_TEST_POSTGRES")
+				}
+				c = pgEnv(t, pgtest.URL(t))
+			} else {
+				c = newCrashEnv(t)
+			}
+			cmd := c.cmd("hookctl", "store", "import", "-", "--batch-size", "2")
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out, errb strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var werr error
+			exited := make(chan struct{})
+			go func() { werr = cmd.Wait(); close(exited) }()
+			t.Cleanup(func() {
+				stdin.Close()
+				select {
+				case <-exited:
+				case <-time.After(30 * time.Second):
+					cmd.Process.Kill()
+					<-exited
+				}
+			})
+			// Records 1-6 make three batches, written; record 7 waits in
+			// the fourth for more input.
+			if _, err := io.WriteString(stdin, strings.Join(dump[:7], "\n")+"\n"); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				var info struct{ Events int }
+				// (exit 3 until the import has created the store)
+				if b, err := c.cmd("hookctl", "store", "info", "-o", "json").Output(); err == nil && json.Unmarshal(b, &info) == nil && info.Events == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("records 1-6 were not written within 60s; stderr:\n%s", errb.String())
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-exited:
+			case <-time.After(20 * time.Second):
+				stdin.Close() // the old code waited for the input to end
+				<-exited
+				t.Errorf("store import did not stop within 20s of SIGINT while waiting for stdin")
+			}
+			code := -1
+			if ee, ok := werr.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			wantErr := "hookctl: error: import stdin interrupted: records 1-6 are in the store (2 subscriptions, 3 objects, 1 event, 0 deliveries, 0 attempts written; 0 already present), nothing from record 7 on was written\n" +
+				"hookctl: hint: import the file again to add the rest: records 1-6 are skipped as already present\n"
+			if code != 130 || errb.String() != wantErr {
+				t.Errorf("interrupted store import: exit %d, stderr:\n%s\nwant exit 130 and:\n%s", code, errb.String(), wantErr)
+			}
+			code, stdout, stderr := huntstoreImport(t, c, dump...)
+			if want := "imported 0 subscriptions, 0 objects, 1 event, 3 deliveries, 3 attempts into "; code != 0 || !strings.HasPrefix(stdout, want) ||
+				!strings.Contains(stdout, "(6 records already present, skipped)") {
+				t.Errorf("importing the whole dump again: exit %d, stdout %q, stderr %q; want %q… (6 records already present, skipped)", code, stdout, stderr, want)
+			}
+		})
 	}
 }
