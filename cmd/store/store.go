@@ -847,6 +847,12 @@ func (c counts) String() string {
 		plural(c.Deliveries, "delivery") + ", " + plural(c.Attempts, "attempt")
 }
 
+// incompleteMark ends the output of an export that failed midway: the
+// start of a line that is never finished (no closing brace, no newline),
+// which an import reads as a file cut short, and which says why to
+// someone who looks at the file's end.
+const incompleteMark = `{"hookctl_dump_incomplete":"the export failed here; see its error"`
+
 func runExport(opts *Options, s store.Store) error {
 	w := bufio.NewWriterSize(opts.IO.Out, 64<<10)
 	now := time.Now
@@ -861,10 +867,21 @@ func runExport(opts *Options, s store.Store) error {
 			return dw.Write(r)
 		})
 	}
+	var skipped *store.ExportSkippedError
+	if err != nil && !errors.As(err, &skipped) {
+		// Stopped midway (Ctrl-C, a statement_timeout, the store's
+		// error): the output ends in the middle of a line, so that it
+		// does not pass for a whole dump. It ended with the whole lines
+		// written so far, which store import (`store export | store
+		// import -` too) took for a dump and imported, exit 0, the rest
+		// of the history missing; a cut line it refuses (exit 2, "cut
+		// short") after importing what came before. (A damaged store's
+		// export is whole for what could be read, and says what was not.)
+		_, _ = w.WriteString(incompleteMark)
+	}
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
-	var skipped *store.ExportSkippedError
 	if errors.As(err, &skipped) {
 		// A damaged store: what could be read was written; say what was
 		// not, and exit 3.
