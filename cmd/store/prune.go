@@ -88,7 +88,11 @@ func runPrune(opts *Options, s store.Store) error {
 		fmt.Fprintln(ios.Out, ui.WrapNotice(fmt.Sprintf("Nothing to delete: no event created before %s.", when), ios.OutWidth()))
 	}
 	if out.KeptPending > 0 && !ios.JSON() {
-		fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("Kept %s created before then: %s still pending.", plural(out.KeptPending, "event"),
+		kept := "Kept"
+		if opts.DryRun {
+			kept = "Would keep" // it said "Kept", as if it had pruned
+		}
+		fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("%s %s created before then: %s still pending.", kept, plural(out.KeptPending, "event"),
 			map[bool]string{true: "its delivery is", false: "their deliveries are"}[out.KeptPending == 1]), ios.ErrWidth()))
 	}
 	if opts.Vacuum && !opts.DryRun {
