@@ -158,3 +158,31 @@ func TestHuntstoreImportInterruptedSaysWhatIsIn(t *testing.T) {
 		})
 	}
 }
+
+// TestHuntstoreImportBadHeaderNamesTheHeader: a hand-edited header line
+// whose version is a string ("2"), whose value is not an object, or
+// whose exported_at is not a time is refused as a bad header (exit 2,
+// saying what is wrong with it) before the store is opened. Before, it
+// was taken for a record: "record 1: want exactly one of subscription,
+// object, event, delivery, attempt, got 0", of a line that is no record.
+func TestHuntstoreImportBadHeaderNamesTheHeader(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("hookctl"); err != nil {
+		t.Skip("hookctl is not on PATH")
+	}
+	ev := `{"event":{"id":"evt_1","type":"card.created","created_at":"2026-01-02T03:10:00Z","payload":{"a":1}}}`
+	for header, want := range map[string]string{
+		`{"hookctl_dump":{"version":"2"}}`:                         "the file's header line is not valid: hookctl_dump.version is a JSON string, want a number (2)",
+		`{"hookctl_dump":"2"}`:                                     "the file's header line is not valid: hookctl_dump is a JSON string, want an object",
+		`{"hookctl_dump":{"version":2,"exported_at":"yesterday"}}`: `the file's header line is not valid: parsing time "yesterday"`,
+	} {
+		c := newCrashEnv(t)
+		code, out, errb := huntstoreImport(t, c, header, ev)
+		if code != 2 || !strings.Contains(errb, "dump.jsonl: "+want) || strings.Contains(errb, "record 1") || !strings.Contains(errb, "hookctl: hint: ") {
+			t.Errorf("store import of a dump whose header is %s: exit %d, stdout %q, stderr:\n%s\nwant exit 2 and %q with a hint", header, code, out, errb, want)
+		}
+		if _, err := os.Stat(filepath.Join(c.dir, "hookctl.db")); !os.IsNotExist(err) {
+			t.Errorf("the refused import (header %s) created the store (%v)", header, err)
+		}
+	}
+}

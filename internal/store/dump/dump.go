@@ -97,9 +97,15 @@ func Marshal(r store.Record) ([]byte, error) {
 // not read (a newer hookctl wrote it), or is not a valid header.
 type FormatError struct {
 	Version int
+	// Bad says what is wrong with a header line that names no version
+	// (a hand-edited "version":"2"); Version is then 0.
+	Bad string
 }
 
 func (e *FormatError) Error() string {
+	if e.Bad != "" {
+		return "the file's header line is not valid: " + e.Bad
+	}
 	if e.Version > Version {
 		return fmt.Sprintf("the file is a dump of format version %d; this hookctl reads versions 1 to %d", e.Version, Version)
 	}
@@ -164,13 +170,38 @@ func header(raw json.RawMessage) (Header, bool, error) {
 		return Header{}, false, nil
 	}
 	var h headerLine
-	if err := json.Unmarshal(raw, &h); err != nil || h.Dump == nil {
+	err := json.Unmarshal(raw, &h)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && (te.Field == "hookctl_dump" || strings.HasPrefix(te.Field, "hookctl_dump.")) {
+		// A header whose version (or whole value) has the wrong type:
+		// it was "record 1: want exactly one of subscription, …, got 0".
+		return Header{}, false, &FormatError{Bad: fmt.Sprintf("%s is a JSON %s, want %s", te.Field, te.Value, headerWant(te.Field))}
+	}
+	if err != nil {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(raw, &top) == nil && top["hookctl_dump"] != nil && !bytes.Equal(top["hookctl_dump"], []byte("null")) {
+			// (an exported_at that is not a time)
+			return Header{}, false, &FormatError{Bad: err.Error()}
+		}
+	}
+	if err != nil || h.Dump == nil {
 		return Header{}, false, nil // not a header: the record's own errors say why
 	}
 	if h.Dump.Version < 1 || h.Dump.Version > Version {
 		return Header{}, false, &FormatError{Version: h.Dump.Version}
 	}
 	return *h.Dump, true, nil
+}
+
+// headerWant is what a header line's field should be.
+func headerWant(field string) string {
+	switch field {
+	case "hookctl_dump":
+		return `an object ({"version":2,…})`
+	case "hookctl_dump.version":
+		return "a number (2)"
+	}
+	return "the type hookctl store export writes"
 }
 
 func (r *Reader) record(raw json.RawMessage) (store.Record, error) {
