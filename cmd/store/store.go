@@ -589,9 +589,6 @@ func importHint(s store.Store) string {
 	return "run " + run + " as a user who may write the store: it imports them"
 }
 
-// isBlank reports whether br holds nothing but white space, which it
-// consumes (JSON ignores it). A read error is left for the import to
-// meet and report.
 // interruptible is r, whose reads end with ctx's error once ctx is done
 // (Ctrl-C, SIGTERM): a read of stdin waits for as long as the writer
 // sends nothing (a terminal, a stalled `ssh … store export |`), and store
@@ -608,6 +605,9 @@ func interruptible(ctx context.Context, r io.Reader) io.Reader {
 	return pr
 }
 
+// isBlank reports whether br holds nothing but white space, which it
+// consumes (JSON ignores it). A read error is left for the import to
+// meet and report.
 func isBlank(br *bufio.Reader) bool {
 	for {
 		b, err := br.ReadByte()
