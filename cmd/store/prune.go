@@ -1,6 +1,8 @@
 package storecmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,8 +72,20 @@ func runPrune(opts *Options, s store.Store) error {
 		var done store.PruneCounts
 		for {
 			c, err := p.Prune(opts.Ctx, before, pruneBatch, false)
-			done = done.Add(c)
+			if err == nil {
+				// (a batch that failed was rolled back: its counts, which
+				// SQLite's statements had begun, were added to the
+				// message's "deleted …")
+				done = done.Add(c)
+			}
 			if err != nil {
+				if opts.Ctx.Err() != nil && errors.Is(err, context.Canceled) && done.Events+done.Objects > 0 {
+					// Ctrl-C between batches: it said only "interrupted",
+					// not that the batches before were deleted.
+					return &cli.ExitError{Code: cli.ExitInterrupted, Err: fmt.Errorf("prune interrupted: deleted %s, %s and %s created before %s%s; the rest is still there",
+						plural(done.Events, "event"), plural(done.Deliveries, "delivery"), plural(done.Attempts, "attempt"), when, places(done.Objects)),
+						Hints: []string{"run it again to delete the rest"}}
+				}
 				return fmt.Errorf("prune stopped after %s: %w", plural(done.Events, "event"), err)
 			}
 			if c.Events < pruneBatch {
@@ -88,7 +102,11 @@ func runPrune(opts *Options, s store.Store) error {
 		fmt.Fprintln(ios.Out, ui.WrapNotice(fmt.Sprintf("Nothing to delete: no event created before %s.", when), ios.OutWidth()))
 	}
 	if out.KeptPending > 0 && !ios.JSON() {
-		fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("Kept %s created before then: %s still pending.", plural(out.KeptPending, "event"),
+		kept := "Kept"
+		if opts.DryRun {
+			kept = "Would keep" // it said "Kept", as if it had pruned
+		}
+		fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("%s %s created before then: %s still pending.", kept, plural(out.KeptPending, "event"),
 			map[bool]string{true: "its delivery is", false: "their deliveries are"}[out.KeptPending == 1]), ios.ErrWidth()))
 	}
 	if opts.Vacuum && !opts.DryRun {

@@ -1,6 +1,7 @@
 package storecmd
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,6 +90,11 @@ func (s *source) read() (store.Record, error) {
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return r, errCut
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// stdin's read interrupted (interruptible): not the record's fault
+		s.n--
+		return r, err
 	}
 	var fe *dump.FormatError
 	if errors.As(err, &fe) {

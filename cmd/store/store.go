@@ -290,7 +290,7 @@ func run(opts *Options) (err error) {
 			if opts.IO.IsStdinTTY() {
 				fmt.Fprintln(opts.IO.ErrOut, "hookctl: reading the dump from stdin (end with Ctrl-D)")
 			}
-			in = opts.IO.In
+			in = interruptible(opts.Ctx, opts.IO.In)
 		} else {
 			f, err := os.Open(opts.File)
 			if err != nil {
@@ -589,6 +589,22 @@ func importHint(s store.Store) string {
 	return "run " + run + " as a user who may write the store: it imports them"
 }
 
+// interruptible is r, whose reads end with ctx's error once ctx is done
+// (Ctrl-C, SIGTERM): a read of stdin waits for as long as the writer
+// sends nothing (a terminal, a stalled `ssh … store export |`), and store
+// import went on waiting after the signal, until the input came or
+// ended. r is read on a goroutine of its own, left blocked in its read
+// when ctx ends (the process is about to exit).
+func interruptible(ctx context.Context, r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err) // nil: the reader sees io.EOF
+	}()
+	return pr
+}
+
 // isBlank reports whether br holds nothing but white space, which it
 // consumes (JSON ignores it). A read error is left for the import to
 // meet and report.
@@ -831,6 +847,12 @@ func (c counts) String() string {
 		plural(c.Deliveries, "delivery") + ", " + plural(c.Attempts, "attempt")
 }
 
+// incompleteMark ends the output of an export that failed midway: the
+// start of a line that is never finished (no closing brace, no newline),
+// which an import reads as a file cut short, and which says why to
+// someone who looks at the file's end.
+const incompleteMark = `{"hookctl_dump_incomplete":"the export failed here; see its error"`
+
 func runExport(opts *Options, s store.Store) error {
 	w := bufio.NewWriterSize(opts.IO.Out, 64<<10)
 	now := time.Now
@@ -845,10 +867,21 @@ func runExport(opts *Options, s store.Store) error {
 			return dw.Write(r)
 		})
 	}
+	var skipped *store.ExportSkippedError
+	if err != nil && !errors.As(err, &skipped) {
+		// Stopped midway (Ctrl-C, a statement_timeout, the store's
+		// error): the output ends in the middle of a line, so that it
+		// does not pass for a whole dump. It ended with the whole lines
+		// written so far, which store import (`store export | store
+		// import -` too) took for a dump and imported, exit 0, the rest
+		// of the history missing; a cut line it refuses (exit 2, "cut
+		// short") after importing what came before. (A damaged store's
+		// export is whole for what could be read, and says what was not.)
+		_, _ = w.WriteString(incompleteMark)
+	}
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
-	var skipped *store.ExportSkippedError
 	if errors.As(err, &skipped) {
 		// A damaged store: what could be read was written; say what was
 		// not, and exit 3.
@@ -963,6 +996,15 @@ func runImport(opts *Options, s store.Store, src *source) error {
 		}
 		opts.imported = importJSON{Read: stored, Written: written, RefreshedDeliveries: refreshed,
 			Skipped: max(0, stored.total()-written.total()-refreshed), FirstUnwritten: first}
+		if ctxErr := opts.Ctx.Err(); ctxErr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctxErr)) {
+			if first == 1 {
+				return err // nothing written: "interrupted" says it all
+			}
+			// Ctrl-C (or SIGTERM) after some batches: it said only
+			// "interrupted", not that those batches are in the store
+			// and that importing the file again adds the rest.
+			err = errImportInterrupted
+		}
 		return importStopped(name, first, first+int64(len(batch))-1, stats, written, refreshed, err)
 	}
 	cut := int64(0) // the record the file ends in the middle of
@@ -1078,6 +1120,9 @@ func (e *recordError) Unwrap() error { return e.err }
 // ("record 7: event ID is empty", as if nothing was imported), or
 // "stopped after N records" counting the batch that was not written.
 func importStopped(name string, next, last int64, stats bool, written counts, refreshed int64, err error) error {
+	if err == errImportInterrupted {
+		return importInterrupted(name, next, stats, written, refreshed)
+	}
 	code := cli.ExitFailed
 	var ce cli.CodeError
 	if errors.As(err, &ce) {
@@ -1120,12 +1165,7 @@ func importStopped(name string, next, last int64, stats bool, written counts, re
 	if before == 1 {
 		recs = "record 1"
 	}
-	in := fmt.Sprintf("%s %s in the store", recs, map[bool]string{true: "is", false: "are"}[before == 1])
-	if stats {
-		skipped := max(0, before-written.total()-refreshed)
-		in += fmt.Sprintf(" (%s written; %d already present)", written, skipped)
-	}
-	in += fmt.Sprintf(", nothing from record %d on was written", next)
+	in := importIn(next, stats, written, refreshed)
 	again := recs + " " + map[bool]string{true: "is", false: "are"}[before == 1] + " skipped as already present"
 	if before == 0 {
 		in, again = "nothing was written", ""
@@ -1150,6 +1190,43 @@ func importStopped(name string, next, last int64, stats bool, written counts, re
 		}
 	}
 	return &cli.ExitError{Code: code, Err: &stopError{msg: msg + "; " + in, err: err}, Hints: []string{hint}}
+}
+
+// errImportInterrupted stands for a signal that stopped store import
+// after it wrote some batches (importInterrupted says it).
+var errImportInterrupted = errors.New("interrupted")
+
+// importIn says which records are in the store when an import stopped
+// before record next: "records 1-6 are in the store (… written; 0 already
+// present), nothing from record 7 on was written" (without the counts
+// when the store does not give them).
+func importIn(next int64, stats bool, written counts, refreshed int64) string {
+	before := next - 1
+	recs := fmt.Sprintf("records 1-%d", before)
+	if before == 1 {
+		recs = "record 1"
+	}
+	in := fmt.Sprintf("%s %s in the store", recs, map[bool]string{true: "is", false: "are"}[before == 1])
+	if stats {
+		skipped := max(0, before-written.total()-refreshed)
+		in += fmt.Sprintf(" (%s written; %d already present)", written, skipped)
+	}
+	return in + fmt.Sprintf(", nothing from record %d on was written", next)
+}
+
+// importInterrupted is store import's error when a signal stopped it
+// after the records before next were written (next > 1): exit 130 (the
+// signal's code), saying what is in the store and that importing the
+// file again adds the rest. Not a context error, so that the root says
+// it instead of a bare "interrupted".
+func importInterrupted(name string, next int64, stats bool, written counts, refreshed int64) error {
+	recs := fmt.Sprintf("records 1-%d are", next-1)
+	if next == 2 {
+		recs = "record 1 is"
+	}
+	msg := fmt.Sprintf("import %s interrupted: %s", name, importIn(next, stats, written, refreshed))
+	return &cli.ExitError{Code: cli.ExitInterrupted, Err: errors.New(msg),
+		Hints: []string{fmt.Sprintf("import the file again to add the rest: %s skipped as already present", recs)}}
 }
 
 // stopError is importStopped's message. It does not unwrap to the error

@@ -86,7 +86,12 @@ func ResolveStore(dsn string) (kind, loc string, err error) {
 	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok || strings.ContainsAny(scheme, `/\`) {
-		return "sqlite", config.ExpandHome(dsn), nil // a path (perhaps with :// further on)
+		// A path (perhaps with :// further on), without the spaces
+		// around it, as a URL is read: HOOKCTL_STORE="/data/hooks.db "
+		// (a YAML value pasted with its space) made a store file
+		// "hooks.db " beside the one meant, and "no store at
+		// /data/hooks.db : the file does not exist" hid the space.
+		return "sqlite", config.ExpandHome(s), nil
 	}
 	switch lower := strings.ToLower(scheme); lower {
 	case "postgres", "postgresql":

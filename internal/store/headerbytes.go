@@ -93,6 +93,22 @@ func encodeHeaderString(s string) string {
 	return s
 }
 
+// EncodeText is a text field (an event's id or type, a URL) as the
+// export file writes it: HeaderBytesPrefix and its bytes in base64 when
+// it is not UTF-8 (or starts with the prefix), as a header value; else s.
+// JSON cannot hold such bytes, which SQLite keeps (listen records an
+// event's id, type and Content-Type as received).
+func EncodeText(s string) string { return encodeHeaderString(s) }
+
+// DecodeText reads what EncodeText wrote: s's bytes when it is
+// HeaderBytesPrefix and base64, else s.
+func DecodeText(s string) string {
+	if b, ok := headerBytes(s); ok {
+		return b
+	}
+	return s
+}
+
 func headerBytes(s string) (string, bool) {
 	rest, ok := strings.CutPrefix(s, HeaderBytesPrefix)
 	if !ok {

@@ -14,7 +14,9 @@
 // subscriptions, events, deliveries and attempts that are not UTF-8 (a
 // received request's obs-text, a --header's) are written as the stores
 // keep them: "\u0001base64:" and their bytes in base64
-// (store.HeaderBytesPrefix); everything else as it is.
+// (store.HeaderBytesPrefix), and so is any other text of a record that is
+// not UTF-8 (an event's id, type or Content-Type as listen received them,
+// which SQLite keeps byte for byte); everything else as it is.
 //
 // Version 1 is what hookctl wrote before: no header, Go's field names
 // (ID, CallbackURL, …), zero times as 0001-01-01T00:00:00Z, bodies as
@@ -95,9 +97,15 @@ func Marshal(r store.Record) ([]byte, error) {
 // not read (a newer hookctl wrote it), or is not a valid header.
 type FormatError struct {
 	Version int
+	// Bad says what is wrong with a header line that names no version
+	// (a hand-edited "version":"2"); Version is then 0.
+	Bad string
 }
 
 func (e *FormatError) Error() string {
+	if e.Bad != "" {
+		return "the file's header line is not valid: " + e.Bad
+	}
 	if e.Version > Version {
 		return fmt.Sprintf("the file is a dump of format version %d; this hookctl reads versions 1 to %d", e.Version, Version)
 	}
@@ -162,13 +170,38 @@ func header(raw json.RawMessage) (Header, bool, error) {
 		return Header{}, false, nil
 	}
 	var h headerLine
-	if err := json.Unmarshal(raw, &h); err != nil || h.Dump == nil {
+	err := json.Unmarshal(raw, &h)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && (te.Field == "hookctl_dump" || strings.HasPrefix(te.Field, "hookctl_dump.")) {
+		// A header whose version (or whole value) has the wrong type:
+		// it was "record 1: want exactly one of subscription, …, got 0".
+		return Header{}, false, &FormatError{Bad: fmt.Sprintf("%s is a JSON %s, want %s", te.Field, te.Value, headerWant(te.Field))}
+	}
+	if err != nil {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(raw, &top) == nil && top["hookctl_dump"] != nil && !bytes.Equal(top["hookctl_dump"], []byte("null")) {
+			// (an exported_at that is not a time)
+			return Header{}, false, &FormatError{Bad: err.Error()}
+		}
+	}
+	if err != nil || h.Dump == nil {
 		return Header{}, false, nil // not a header: the record's own errors say why
 	}
 	if h.Dump.Version < 1 || h.Dump.Version > Version {
 		return Header{}, false, &FormatError{Version: h.Dump.Version}
 	}
 	return *h.Dump, true, nil
+}
+
+// headerWant is what a header line's field should be.
+func headerWant(field string) string {
+	switch field {
+	case "hookctl_dump":
+		return `an object ({"version":2,…})`
+	case "hookctl_dump.version":
+		return "a number (2)"
+	}
+	return "the type hookctl store export writes"
 }
 
 func (r *Reader) record(raw json.RawMessage) (store.Record, error) {
@@ -314,35 +347,35 @@ func toLine(r store.Record) line {
 	case r.Subscription != nil:
 		s := r.Subscription
 		l.Subscription = &subscription{
-			WebhookID: s.ID, CallbackURL: s.CallbackURL, Description: s.Description, Events: s.Events, Status: s.Status,
-			Secret: s.Secret, PreviousSecret: s.PreviousSecret, PreviousSecretExpiresAt: timePtr(s.PreviousSecretExpiresAt),
-			Provider: s.Provider, Scheme: s.Scheme, Method: s.Method, Headers: store.EncodeHeaderMap(s.Headers), Metadata: s.Metadata,
+			WebhookID: txt(s.ID), CallbackURL: txt(s.CallbackURL), Description: txt(s.Description), Events: txts(s.Events), Status: txt(s.Status),
+			Secret: txt(s.Secret), PreviousSecret: txt(s.PreviousSecret), PreviousSecretExpiresAt: timePtr(s.PreviousSecretExpiresAt),
+			Provider: txt(s.Provider), Scheme: txt(s.Scheme), Method: txt(s.Method), Headers: store.EncodeHeaderMap(s.Headers), Metadata: s.Metadata,
 			DateCreated: timePtr(s.CreatedAt), UpdatedAt: timePtr(s.UpdatedAt),
 		}
 	case r.Object != nil:
 		o := r.Object
-		l.Object = &object{Kind: o.Kind, ID: o.ID, Key: o.Key, Deleted: o.Deleted,
+		l.Object = &object{Kind: txt(o.Kind), ID: txt(o.ID), Key: txt(o.Key), Deleted: o.Deleted,
 			CreatedAt: timePtr(o.CreatedAt), UpdatedAt: timePtr(o.UpdatedAt)}
 		l.Object.Data, l.Object.DataText, l.Object.DataBase64 = putBody(o.Data)
 	case r.Event != nil:
 		e := r.Event
-		l.Event = &event{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: timePtr(e.CreatedAt),
-			Verdict: e.Verdict, ContentType: e.ContentType, Headers: store.EncodeHeaderBytes(e.Headers)}
+		l.Event = &event{ID: txt(e.ID), Type: txt(e.Type), Provider: txt(e.Provider), Source: txt(e.Source), CreatedAt: timePtr(e.CreatedAt),
+			Verdict: txt(e.Verdict), ContentType: txt(e.ContentType), Headers: store.EncodeHeaderBytes(e.Headers)}
 		l.Event.Payload, l.Event.PayloadText, l.Event.PayloadBase64 = putBody(e.Payload)
 	case r.Delivery != nil:
 		d := r.Delivery
-		l.Delivery = &delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID, URL: d.URL,
-			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: store.EncodeHeaderMap(d.Headers), Status: d.Status,
-			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: d.Schedule,
-			NextAttemptAt: timePtr(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
-			Kind: d.Kind, OriginID: d.OriginID, LeaseOwner: d.LeaseOwner, LeaseExpiresAt: timePtr(d.LeaseExpiresAt),
+		l.Delivery = &delivery{ID: txt(d.ID), Seq: d.Seq, EventID: txt(d.EventID), SubscriptionID: txt(d.SubscriptionID), DeletedSubscriptionID: txt(d.DeletedSubscriptionID), URL: txt(d.URL),
+			Method: txt(d.Method), Scheme: txt(d.Scheme), Secret: txt(d.Secret), Headers: store.EncodeHeaderMap(d.Headers), Status: txt(d.Status),
+			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: txt(d.Schedule),
+			NextAttemptAt: timePtr(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: txt(d.LastError), RunID: txt(d.RunID),
+			Kind: txt(d.Kind), OriginID: txt(d.OriginID), LeaseOwner: txt(d.LeaseOwner), LeaseExpiresAt: timePtr(d.LeaseExpiresAt),
 			CreatedAt: timePtr(d.CreatedAt), UpdatedAt: timePtr(d.UpdatedAt)}
 	case r.Attempt != nil:
 		a := r.Attempt
-		l.Attempt = &attempt{DeliveryID: a.DeliveryID, Number: a.Number, StartedAt: timePtr(a.StartedAt),
-			DurationMS: float64(a.Duration) / float64(time.Millisecond), Error: a.Error, Manual: a.Manual, Insecure: a.Insecure}
+		l.Attempt = &attempt{DeliveryID: txt(a.DeliveryID), Number: a.Number, StartedAt: timePtr(a.StartedAt),
+			DurationMS: float64(a.Duration) / float64(time.Millisecond), Error: txt(a.Error), Manual: a.Manual, Insecure: a.Insecure}
 		if a.RequestMethod != "" || a.RequestURL != "" || len(a.RequestHeaders) > 0 {
-			l.Attempt.Request = &request{Method: a.RequestMethod, URL: a.RequestURL, Headers: store.EncodeHeaderBytes(a.RequestHeaders)}
+			l.Attempt.Request = &request{Method: txt(a.RequestMethod), URL: txt(a.RequestURL), Headers: store.EncodeHeaderBytes(a.RequestHeaders)}
 		}
 		if a.ResponseStatus != 0 || len(a.ResponseHeaders) > 0 || len(a.ResponseBody) > 0 {
 			resp := &response{Status: a.ResponseStatus, Headers: store.EncodeHeaderBytes(a.ResponseHeaders)}
@@ -356,42 +389,53 @@ func toLine(r store.Record) line {
 func (l *line) record() (store.Record, error) {
 	var r store.Record
 	var err error
+	// A hand-edited line may hold several records; the switch below
+	// would take one and drop the others unsaid.
+	n := 0
+	for _, set := range []bool{l.Subscription != nil, l.Object != nil, l.Event != nil, l.Delivery != nil, l.Attempt != nil} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return r, &RecordError{Err: fmt.Errorf("want exactly one of subscription, object, event, delivery, attempt, got %d", n)}
+	}
 	switch {
 	case l.Subscription != nil:
 		s := l.Subscription
 		r.Subscription = &store.Subscription{
-			ID: s.WebhookID, CallbackURL: s.CallbackURL, Description: s.Description, Events: s.Events, Status: s.Status,
-			Secret: s.Secret, PreviousSecret: s.PreviousSecret, PreviousSecretExpiresAt: timeOf(s.PreviousSecretExpiresAt),
-			Provider: s.Provider, Scheme: s.Scheme, Method: s.Method, Headers: store.DecodeHeaderMap(s.Headers), Metadata: s.Metadata,
+			ID: untxt(s.WebhookID), CallbackURL: untxt(s.CallbackURL), Description: untxt(s.Description), Events: untxts(s.Events), Status: untxt(s.Status),
+			Secret: untxt(s.Secret), PreviousSecret: untxt(s.PreviousSecret), PreviousSecretExpiresAt: timeOf(s.PreviousSecretExpiresAt),
+			Provider: untxt(s.Provider), Scheme: untxt(s.Scheme), Method: untxt(s.Method), Headers: store.DecodeHeaderMap(s.Headers), Metadata: s.Metadata,
 			CreatedAt: timeOf(s.DateCreated), UpdatedAt: timeOf(s.UpdatedAt),
 		}
 	case l.Object != nil:
 		o := l.Object
-		r.Object = &store.Object{Kind: o.Kind, ID: o.ID, Key: o.Key, Deleted: o.Deleted,
+		r.Object = &store.Object{Kind: untxt(o.Kind), ID: untxt(o.ID), Key: untxt(o.Key), Deleted: o.Deleted,
 			CreatedAt: timeOf(o.CreatedAt), UpdatedAt: timeOf(o.UpdatedAt)}
 		r.Object.Data, err = getBody("data", o.Data, o.DataText, o.DataBase64)
 	case l.Event != nil:
 		e := l.Event
-		r.Event = &store.Event{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: timeOf(e.CreatedAt),
-			Verdict: e.Verdict, ContentType: e.ContentType, Headers: store.DecodeHeaderBytes(e.Headers)}
+		r.Event = &store.Event{ID: untxt(e.ID), Type: untxt(e.Type), Provider: untxt(e.Provider), Source: untxt(e.Source), CreatedAt: timeOf(e.CreatedAt),
+			Verdict: untxt(e.Verdict), ContentType: untxt(e.ContentType), Headers: store.DecodeHeaderBytes(e.Headers)}
 		r.Event.Payload, err = getBody("payload", e.Payload, e.PayloadText, e.PayloadBase64)
 	case l.Delivery != nil:
 		d := l.Delivery
-		r.Delivery = &store.Delivery{ID: d.ID, Seq: d.Seq, EventID: d.EventID, SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID, URL: d.URL,
-			Method: d.Method, Scheme: d.Scheme, Secret: d.Secret, Headers: store.DecodeHeaderMap(d.Headers), Status: d.Status,
-			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: d.Schedule,
-			NextAttemptAt: timeOf(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID,
-			Kind: d.Kind, OriginID: d.OriginID, LeaseOwner: d.LeaseOwner, LeaseExpiresAt: timeOf(d.LeaseExpiresAt),
+		r.Delivery = &store.Delivery{ID: untxt(d.ID), Seq: d.Seq, EventID: untxt(d.EventID), SubscriptionID: untxt(d.SubscriptionID), DeletedSubscriptionID: untxt(d.DeletedSubscriptionID), URL: untxt(d.URL),
+			Method: untxt(d.Method), Scheme: untxt(d.Scheme), Secret: untxt(d.Secret), Headers: store.DecodeHeaderMap(d.Headers), Status: untxt(d.Status),
+			AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts, Schedule: untxt(d.Schedule),
+			NextAttemptAt: timeOf(d.NextAttemptAt), LastStatus: d.LastStatus, LastError: untxt(d.LastError), RunID: untxt(d.RunID),
+			Kind: untxt(d.Kind), OriginID: untxt(d.OriginID), LeaseOwner: untxt(d.LeaseOwner), LeaseExpiresAt: timeOf(d.LeaseExpiresAt),
 			CreatedAt: timeOf(d.CreatedAt), UpdatedAt: timeOf(d.UpdatedAt)}
 	case l.Attempt != nil:
 		a := l.Attempt
 		if a.DurationMS < 0 || a.DurationMS > float64(math.MaxInt64/int64(time.Millisecond)) {
 			return r, &RecordError{Err: fmt.Errorf("attempt %d of delivery %s: duration_ms %v is out of range", a.Number, a.DeliveryID, a.DurationMS)}
 		}
-		r.Attempt = &store.Attempt{DeliveryID: a.DeliveryID, Number: a.Number, StartedAt: timeOf(a.StartedAt),
-			Duration: time.Duration(math.Round(a.DurationMS * float64(time.Millisecond))), Error: a.Error, Manual: a.Manual, Insecure: a.Insecure}
+		r.Attempt = &store.Attempt{DeliveryID: untxt(a.DeliveryID), Number: a.Number, StartedAt: timeOf(a.StartedAt),
+			Duration: time.Duration(math.Round(a.DurationMS * float64(time.Millisecond))), Error: untxt(a.Error), Manual: a.Manual, Insecure: a.Insecure}
 		if q := a.Request; q != nil {
-			r.Attempt.RequestMethod, r.Attempt.RequestURL, r.Attempt.RequestHeaders = q.Method, q.URL, store.DecodeHeaderBytes(q.Headers)
+			r.Attempt.RequestMethod, r.Attempt.RequestURL, r.Attempt.RequestHeaders = untxt(q.Method), untxt(q.URL), store.DecodeHeaderBytes(q.Headers)
 		}
 		if p := a.Response; p != nil {
 			r.Attempt.ResponseStatus, r.Attempt.ResponseHeaders = p.Status, store.DecodeHeaderBytes(p.Headers)
@@ -402,6 +446,39 @@ func (l *line) record() (store.Record, error) {
 		return r, &RecordError{Err: err}
 	}
 	return r, nil
+}
+
+// txt is s as a line holds it (store.EncodeText): s itself when it is
+// UTF-8 (the usual case), else, as a header value, "\u0001base64:" and its
+// bytes in base64. JSON cannot hold such bytes: encoding/json writes each
+// as U+FFFD, so two event ids that differ in one byte (listen keeps a
+// webhook-id header as received, SQLite keeps its bytes) became one.
+func txt(s string) string { return store.EncodeText(s) }
+
+func txts(ss []string) []string {
+	var out []string
+	for i, s := range ss {
+		if t := txt(s); t != s {
+			if out == nil {
+				out = append([]string(nil), ss...)
+			}
+			out[i] = t
+		}
+	}
+	if out == nil {
+		return ss
+	}
+	return out
+}
+
+// untxt reads what txt wrote (store.DecodeText).
+func untxt(s string) string { return store.DecodeText(s) }
+
+func untxts(ss []string) []string {
+	for i, s := range ss {
+		ss[i] = untxt(s)
+	}
+	return ss
 }
 
 // fieldNames are version 2's names of the Go fields of store's records

@@ -193,6 +193,15 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, envErr("", "store %s: %v", path, err)
 	}
+	if os.IsPathSeparator(path[len(path)-1]) {
+		// --store ~/hooks/ means a directory; Abs drops the separator,
+		// so a missing one was created as the store file (then
+		// --store ~/hooks/hookctl.db: "mkdir …/hooks: not a directory").
+		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+			return nil, envErr("point --store at a file in it, e.g. "+filepath.Join(abs, "hookctl.db"),
+				"store %s names a directory (it ends with %c), not a store file", path, path[len(path)-1])
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, envErr("choose another location with --store", "cannot create the store directory: %v", err)
 	}
