@@ -122,7 +122,7 @@ func runShow(opts *ShowOptions) error {
 	et, note, err := cat.Resolve(opts.Type, opts.Provider)
 	if err != nil && opts.Provider == "" && looksLikeEventID(opts.Type) && opts.Factory != nil {
 		// Not a type: an event of the store's, by id or unique prefix.
-		if shown, serr := showStored(opts); shown || serr != nil {
+		if shown, serr := showStored(opts, false); shown || serr != nil {
 			return serr
 		}
 		// Neither: the catalog's did-you-mean still applies (pull_request,
@@ -137,6 +137,14 @@ func runShow(opts *ShowOptions) error {
 			}
 		}
 		return e.Hint("event types: hookctl events list; events sent and received, with their ids: hookctl events log")
+	}
+	if err != nil && opts.Provider == "" && opts.Factory != nil {
+		// An id that does not look like one (listen records the sender's
+		// own: e1, 2026-12-07:42, a.b.c): the event of exactly that id,
+		// else the catalog's error as it was.
+		if shown, serr := showStored(opts, true); shown {
+			return serr
+		}
 	}
 	if err != nil {
 		return err

@@ -62,16 +62,25 @@ type storedJSON struct {
 }
 
 // showStored prints the stored event opts.Type names, if the store has
-// one: shown is false (and err nil) when it has none.
-func showStored(opts *ShowOptions) (shown bool, err error) {
+// one: shown is false (and err nil) when it has none. exact: only an
+// event whose whole id it is (an argument that does not look like an id,
+// a mistyped type most often: no prefix matching, and a store that
+// cannot be read leaves the catalog's error to be said).
+func showStored(opts *ShowOptions, exact bool) (shown bool, err error) {
 	if opts.Build.Data != nil || len(opts.Build.Overrides) > 0 {
 		return false, nil // overrides make a sample: the catalog's error stands
 	}
 	st, err := opts.Factory.ReadableStore(opts.Ctx)
 	if err != nil {
+		if exact {
+			return false, nil
+		}
 		return false, err
 	}
 	e, err := st.GetEvent(opts.Ctx, opts.Type)
+	if exact && (err != nil || e.ID != opts.Type) {
+		return false, nil
+	}
 	var amb *store.AmbiguousError
 	if errors.As(err, &amb) {
 		return true, cli.WithCode(cli.ExitUsage, err)
