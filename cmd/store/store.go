@@ -177,7 +177,8 @@ deleted ones too, and event types), events, deliveries and attempts. Fields
 have the names -o json gives them (webhook_id, event_id, …); empty ones
 are left out; bodies are kept byte for byte (payload as JSON, payload_text
 as a string, or payload_base64). Secrets are included (the dump is meant
-for 'hookctl store import'): keep it private.
+for 'hookctl store import'): keep it private. On a terminal it refuses
+(exit 2): redirect it to a file or a pipe.
 
 The dump is one consistent snapshot, read in one transaction for as long
 as the export runs. On SQLite, what other processes write meanwhile piles
@@ -342,6 +343,14 @@ func run(opts *Options) (err error) {
 		if err := src.readAhead(opts.BatchSize); err != nil {
 			return err
 		}
+	}
+	// A dump on a terminal: every subscription's secret on the screen
+	// (and in its scrollback), then megabytes of JSON lines nobody reads
+	// there — a redirect forgotten. Refused, as tar refuses to write an
+	// archive to a terminal; a pipe or file is what it is for.
+	if opts.Verb == "export" && opts.IO.IsStdoutTTY() {
+		return cli.Usagef("refusing to write the store's dump to a terminal: it holds every subscription's signing secret").
+			Hint("redirect it to a file: hookctl store export > dump.jsonl (or | gzip > dump.jsonl.gz); to look at the store, hookctl store info, subscriptions list, deliveries list")
 	}
 	// Exporting a SQLite file that is not there would create an empty
 	// store and export nothing, exit 0: a typo in --store would pass for
