@@ -24,7 +24,8 @@ import (
 // ("see why: hookctl deliveries list --status failed") or in double
 // quotes ("list them with \"hookctl subscriptions list\""), up to where
 // the prose goes on. A hookctl at the start of a hint is prose ("hookctl
-// subscribe, trigger and listen create a new store there"), not a command.
+// subscribe, trigger, listen, serve, … create a new store there"), not a
+// command.
 var hintCommand = regexp.MustCompile(`(?:: |")(hookctl [^"\n]*)`)
 
 // hintCommands returns the commands the hint lines of stderr name.
