@@ -116,6 +116,7 @@ func TestHuntdocsHintedCommandsRun(t *testing.T) {
 	failed := dels[0]
 
 	ran := 0
+	seen := map[string]bool{} // a command several hints name is run once
 	for _, tc := range []struct {
 		line   string // the failing command
 		before func() // set the scene
@@ -180,6 +181,10 @@ func TestHuntdocsHintedCommandsRun(t *testing.T) {
 				continue
 			}
 			line := regexp.MustCompile(`\blocalhost:3000\b`).ReplaceAllString(c, appAddr)
+			if seen[line] {
+				continue
+			}
+			seen[line] = true
 			stdout, stderr, code := run(line + " </dev/null")
 			ran++
 			t.Logf("%s → %s: exit %d", tc.line, line, code)
@@ -188,7 +193,7 @@ func TestHuntdocsHintedCommandsRun(t *testing.T) {
 			}
 		}
 	}
-	if ran < 20 {
+	if ran < 15 {
 		t.Errorf("ran only %d hinted commands", ran)
 	}
 }
