@@ -131,6 +131,11 @@ func TestHuntdocsHintedCommandsRun(t *testing.T) {
 			want: []string{"hookctl deliveries list --status failed", "hookctl replay --failed --yes"}},
 		{line: "hookctl trigger card.nope", want: []string{"hookctl events list"}},
 		{line: "hookctl trigger customer.updated --provider bond", want: []string{"hookctl events list --provider bond"}},
+		// Named with its provider, the event the hint sends ad hoc is
+		// that one: "hookctl trigger invoice.paid --url" sent Standard
+		// Webhooks' invoice.paid, "trigger ping --url" its ping.
+		{line: "hookctl trigger stripe:invoice.paid", want: []string{"hookctl trigger stripe:invoice.paid --url"}},
+		{line: "hookctl trigger github:ping", want: []string{"hookctl trigger github:ping --url"}},
 		{line: "hookctl trigger customer.updated", want: []string{"hookctl subscribe --url", "hookctl trigger customer.updated --url"}},
 		{line: "hookctl deliveries show 0000dead", want: []string{"hookctl deliveries list"}},
 		{line: "hookctl subscriptions get 0000dead", want: []string{"hookctl subscriptions list"}},
