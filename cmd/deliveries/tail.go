@@ -189,7 +189,9 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 	}
 	printItem, seeBatch := tailPrinter(ctx, ios, st)
 	var writeErr error
+	emitted := false
 	emit := func(it delivery.TailItem) error {
+		emitted = true
 		writeErr = printItem(it)
 		return writeErr
 	}
@@ -220,7 +222,15 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 				count, was, store.RequeueLogKeep)
 		},
 		// After the first read: what is written from then on is shown.
-		OnReady: func() { fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name) },
+		// An --event that printed nothing and is close to a catalog
+		// type (card.craeted) gets the did-you-mean the other filters
+		// give after an empty result: tail would wait for it forever.
+		OnReady: func() {
+			fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name)
+			if !emitted && opts.EventPattern != "" {
+				cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
+			}
+		},
 	}
 	// A pipe whose reader exited (| head -1, | grep -m1) ends the tail
 	// at the next tick, not at its next line, which may never come.

@@ -385,6 +385,7 @@ func run(ctx context.Context, opts *Options) error {
 		Scheme: opts.Scheme, Secrets: opts.Secrets, Headers: opts.Headers, Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody, Keep: opts.Keep, SkipVerify: opts.SkipVerify, Store: st, Out: opts.IO.Out, JSON: opts.IO.JSON(), Now: f.Now,
 		Terminal: opts.IO.IsStdoutTTY(), Fit: cli.ListenFit(ctx, opts.IO, st), JournalDir: jdir, StoreKey: jkey,
+		ProviderOf: providerOf(opts.Catalog),
 		OnLogError: func(err error) {
 			fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: stdout is closed (%v): listen goes on without its live log (every event is in the store: hookctl events log)\n", err)
 		},
@@ -658,4 +659,27 @@ func hostError(host string, err error) error {
 			Hint("--host must be an address of this machine: 127.0.0.1 (the default), ::1, or 0.0.0.0 for every interface")
 	}
 	return err
+}
+
+// providerOf names a received event's provider from its scheme and type,
+// as the catalog has them: the one provider whose events of that type
+// are signed that way (stripe's charge.succeeded), "" when none or
+// several have it (customer.updated is saas's and stripe's: the older
+// provider keeps the plain name, as everywhere). Built once: listen asks
+// it per request.
+func providerOf(cat *catalog.Catalog) func(scheme, typ string) string {
+	if cat == nil {
+		return nil
+	}
+	type key struct{ scheme, typ string }
+	m := map[key]string{}
+	for _, et := range cat.All() {
+		k := key{et.Scheme, et.Type}
+		if p, ok := m[k]; ok && p != et.Provider {
+			m[k] = "" // several providers: the scheme's default decides
+			continue
+		}
+		m[k] = et.Provider
+	}
+	return func(scheme, typ string) string { return m[key{scheme, typ}] }
 }

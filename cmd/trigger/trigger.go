@@ -920,14 +920,28 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 			Hint("start it again: hookctl listen (it takes its subscription back), or send ad hoc with --url")
 	}
 	if len(out) == 0 {
-		if err := disabledTakers(ctx, st, et); err != nil {
+		name := typedName(opts, et)
+		if err := disabledTakers(ctx, st, et, name); err != nil {
 			return targets{}, otherProvider(err, subs, et)
 		}
 		return targets{}, otherProvider(cli.Failf("no enabled subscription matches %q", et.QualifiedName()).
 			Hint("subscribe an endpoint: hookctl subscribe --url http://localhost:3000/webhooks --events %s", et.Type).
-			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type), subs, et)
+			Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", name), subs, et)
 	}
 	return targets{subs: out}, nil
+}
+
+// typedName is the event's name as a hint's trigger command must give it
+// to send this event: the plain name is the older provider's
+// (customer.updated is saas's, ping standard's), so one named with its
+// provider (stripe:customer.updated, or --provider) keeps it; the hint
+// said "hookctl trigger customer.updated --url …", which sends the SaaS
+// event, not the Stripe one asked for.
+func typedName(opts *Options, et *catalog.EventType) string {
+	if strings.Contains(opts.EventType, ":") || opts.Provider != "" {
+		return et.QualifiedName()
+	}
+	return et.Type
 }
 
 // otherProvider adds to err, when an enabled subscription takes the
@@ -959,7 +973,7 @@ func otherProvider(err error, subs []*store.Subscription, et *catalog.EventType)
 // stopped) is to be started again, another is to be enabled. Both were
 // told to subscribe an endpoint, which made a second subscription for
 // the same receiver. nil when no disabled subscription takes it.
-func disabledTakers(ctx context.Context, st store.Store, et *catalog.EventType) error {
+func disabledTakers(ctx context.Context, st store.Store, et *catalog.EventType, name string) error {
 	subs, err := st.ListSubscriptions(ctx, store.SubscriptionFilter{Status: store.StatusDisabled, Event: et.Type})
 	if err != nil {
 		return nil // the plain error still holds
@@ -1000,7 +1014,7 @@ func disabledTakers(ctx context.Context, st store.Store, et *catalog.EventType) 
 			}
 			e = e.Hint("%s it: hookctl subscriptions list --status disabled --event %s", more, et.Type)
 		}
-		return e.Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", et.Type)
+		return e.Hint("or send ad hoc: hookctl trigger %s --url http://localhost:3000/webhooks", name)
 	}
 	return nil
 }

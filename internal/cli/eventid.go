@@ -42,16 +42,23 @@ func DeliveryOrEventID(ctx context.Context, st store.Store, id string, err error
 		return out.Hint("it has no delivery: hookctl events show %s", ui.Printable(e.ID, false))
 	}
 	ids := make([]string, 0, show)
+	// replay refuses a delivery that already succeeded without --force:
+	// the command the hint names for the event, given to be replayed,
+	// carries it then, or it would fail as printed.
+	force := ""
 	for _, d := range ds[:min(len(ds), show)] {
 		ids = append(ids, d.ID)
+		if cmd == "hookctl replay" && d.Status == store.DeliverySucceeded {
+			force = " --force"
+		}
 	}
 	switch {
 	case len(ids) == 1:
-		return out.Hint("its delivery: %s %s", cmd, ids[0])
+		return out.Hint("its delivery: %s %s%s", cmd, ids[0], force)
 	case !many:
 		out = out.Hint("its deliveries: %s (%s ID)", strings.Join(ids, ", "), cmd)
 	default:
-		out = out.Hint("its deliveries: %s %s", cmd, strings.Join(ids, " "))
+		out = out.Hint("its deliveries: %s %s%s", cmd, strings.Join(ids, " "), force)
 	}
 	if len(ds) > show {
 		out = out.Hint("those are the first %d; all of them: hookctl events show %s", show, ui.Printable(e.ID, false))

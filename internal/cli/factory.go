@@ -348,7 +348,7 @@ func (f *Factory) ExistingStore(ctx context.Context) (store.Store, error) {
 		if abs, err := filepath.Abs(p); err == nil && !filepath.IsAbs(p) {
 			e = e.Hint("%s is a relative path, read from the directory hookctl runs in (here, %s): run it where the store is, or give an absolute path", p, abs)
 		}
-		return nil, e.Hint("hookctl subscribe, trigger and listen create a new store there")
+		return nil, e.Hint("hookctl subscribe, trigger, listen, serve, store import and store migrate create a new store there")
 	}
 	if f.OpenExisting != nil {
 		return f.open(ctx, f.OpenExisting)

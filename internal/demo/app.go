@@ -6,6 +6,8 @@ package demo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -97,6 +99,31 @@ func (a *App) WaitFor(ctx context.Context, n int) error {
 // Close stops the app.
 func (a *App) Close() error { return a.srv.Close() }
 
+// eventID is what the app de-duplicates by, as a handler for each
+// provider should: the scheme's id header (webhook-id, X-GitHub-Delivery,
+// Mambu's idempotency key), else the id the body carries (Stripe's id,
+// Mono's event_id), else for Bond, whose events carry no id, the event's
+// name and occurred_at, else a hash of the body (a retry sends the same
+// bytes). Bond and Mono's older events have neither an id header nor an
+// id in the body: keyed on "" they were all one event, and the second
+// counted as a duplicate of the first.
+func eventID(h http.Header, body []byte, res []gjson.Result) string {
+	if id := signature.EventIDFromHeaders(h); id != "" {
+		return id
+	}
+	if id := res[2].Str; id != "" {
+		return id
+	}
+	if id := res[3].Str; id != "" {
+		return id
+	}
+	if at := gjson.GetBytes(body, "occurred_at").Str; res[1].Str != "" && at != "" {
+		return res[1].Str + " " + at
+	}
+	sum := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // ServeHTTP verifies the signature, then answers.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -112,18 +139,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	for _, k := range []string{"Webhook-Id", "Idempotency-Key", "X-Notifications-Idempotency-Key"} {
-		if v := r.Header.Get(k); v != "" {
-			rec.EventID = v
-			break
-		}
-	}
-	if rec.EventID == "" {
-		rec.EventID = res[2].Str
-		if rec.EventID == "" {
-			rec.EventID = res[3].Str
-		}
-	}
+	rec.EventID = eventID(r.Header, body, res)
 	a.mu.Lock()
 	secrets := a.secrets
 	a.mu.Unlock()

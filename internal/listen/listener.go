@@ -80,6 +80,9 @@ type Options struct {
 	// SaveTimeout bounds how long Shutdown keeps retrying a refusing
 	// store; what is left stays in the journal for the next start.
 	SaveTimeout time.Duration
+	// ProviderOf names the provider of a received event by its scheme
+	// and type (Config.ProviderOf); nil = the scheme's default provider.
+	ProviderOf func(scheme, typ string) string
 }
 
 // Key identifies "the same listener settings" across restarts: the
@@ -460,7 +463,7 @@ func Start(ctx context.Context, o Options) (*Listener, error) {
 	srvCfg := Config{
 		Target: o.Target, Scheme: o.Scheme, Provider: o.Provider, Secrets: secrets, ProviderSecrets: o.Secrets, Headers: o.Headers,
 		Timeout: o.Timeout, MaxBody: o.MaxBody, SubscriptionID: sub.ID, Now: o.Now, Log: l.log, Recorder: l.rec,
-		Limits: l.limits, SkipVerify: o.SkipVerify, Events: o.Events, OnHint: o.OnHint,
+		Limits: l.limits, SkipVerify: o.SkipVerify, Events: o.Events, OnHint: o.OnHint, ProviderOf: o.ProviderOf,
 		ReloadSecrets: func() ([]string, error) {
 			// A secret rotated while listening (rotate-secret on this
 			// subscription) is what senders sign with from then on.

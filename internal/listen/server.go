@@ -86,6 +86,11 @@ type Config struct {
 	// and headers do not (a Mambu text body): the type of the event of
 	// that id hookctl sent, "" when it did not.
 	EventType func(id string) string
+	// ProviderOf, when set, names the provider of an event received
+	// under scheme with type typ ("" = the scheme's default provider):
+	// two providers sign the stripe way, and a Stripe event
+	// (charge.succeeded) is the stripe provider's, not saas's.
+	ProviderOf func(scheme, typ string) string
 	// OnHint, when set, hears once per provider that a rejected request
 	// looks like it came from that provider (its User-Agent), with what
 	// to do to verify that provider's events (SenderHint); and once per
@@ -460,6 +465,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	meta.hookctlID(hookctlID)
 	if verr == nil && meta.typ == "" && s.cfg.EventType != nil && !strings.HasPrefix(meta.id, "rcv_") {
 		meta.typ = s.cfg.EventType(meta.id)
+	}
+	if s.cfg.Provider == "" && s.cfg.ProviderOf != nil && schemeName != "" && meta.typ != "" {
+		if p := s.cfg.ProviderOf(schemeName, meta.typ); p != "" {
+			meta.provider = p
+		}
 	}
 	if verr != nil {
 		s.rejected.Add(1)
