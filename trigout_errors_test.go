@@ -121,7 +121,7 @@ func TestTrigoutMissingStoreSameOnBothStores(t *testing.T) {
 			if len(lines) < 3 || !strings.HasPrefix(lines[0], "hookctl: error: no store at ") ||
 				!strings.Contains(lines[0], " does not exist") ||
 				!strings.HasPrefix(lines[1], "hookctl: hint: check --store, HOOKCTL_STORE or the store setting") ||
-				!strings.Contains(lines[len(lines)-1], "hookctl subscribe, trigger and listen") {
+				!strings.Contains(lines[len(lines)-1], "hookctl subscribe, trigger, listen, serve, store import and store migrate") {
 				t.Errorf("%s: stderr:\n%s", name, errb)
 			}
 			if !strings.Contains(errb, "xxxxx") && strings.HasPrefix(where, "postgres") {

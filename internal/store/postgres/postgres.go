@@ -248,7 +248,7 @@ func (db *DB) connectError(cfg *pgxpool.Config, err error) error {
 			return &store.EnvironmentError{
 				Err:  fmt.Errorf("no store at %s: the database %q does not exist", db.location, cfg.ConnConfig.Database),
 				Hint: "check --store, HOOKCTL_STORE or the store setting",
-				More: []string{fmt.Sprintf("create the database first, e.g. createdb %s: hookctl subscribe, trigger and listen then create a new store in it", cfg.ConnConfig.Database)},
+				More: []string{fmt.Sprintf("create the database first, e.g. createdb %s: hookctl subscribe, trigger, listen, serve, store import and store migrate then create a new store in it", cfg.ConnConfig.Database)},
 			}
 		case pgErr.Code == "53300":
 			hint = tooManyConnectionsHint
