@@ -31,7 +31,9 @@ type Store interface {
 	// so a replay is signed as before); a pending one is failed with
 	// LastError "subscription deleted" and loses its lease: nothing more
 	// is sent to it, and a process sending it right now cannot record it
-	// back to pending (its attempt is kept, ErrLeaseLost).
+	// back to pending (its attempt is kept, ErrLeaseLost; it was sent, so
+	// it counts in AttemptCount and its LastStatus is the delivery's
+	// while nobody else made an attempt since: RecordAttempt).
 	DeleteSubscription(ctx context.Context, id string) error
 
 	// Events and the outbox. CreateEvent writes the event and its
@@ -65,7 +67,11 @@ type Store interface {
 
 	// RecordAttempt stores an attempt and applies the update in one
 	// transaction, releasing the lease; it returns ErrLeaseLost when owner
-	// no longer holds the delivery's lease (the attempt is still kept).
+	// no longer holds the delivery's lease (the attempt is still kept; it
+	// counts in AttemptCount, with its LastStatus, only when the delivery
+	// was stopped under owner — failed, unleased — and its count is still
+	// the attempt's Number less one: another worker's delivery or result
+	// is never changed).
 	RecordAttempt(ctx context.Context, owner string, a *Attempt, u DeliveryUpdate) error
 
 	// Requeue makes deliveries pending again, due now, for replay. A

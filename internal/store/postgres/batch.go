@@ -94,6 +94,9 @@ func recordSQL(insertCond, stored string) string {
 			lease_owner = '', lease_expires_at = NULL, updated_at = $17
 		FROM input i WHERE d.id = i.delivery_id AND d.lease_owner = $16
 		RETURNING d.id
+	), stopped AS (
+		UPDATE deliveries d SET attempt_count = d.attempt_count + 1, last_status = i.last_status, updated_at = $17
+		FROM input i WHERE d.id = i.delivery_id AND d.lease_owner <> $16 AND ` + stoppedUnder("d", "i.number") + `
 	), ins AS (
 		INSERT INTO attempts (` + attemptCols + `)
 		SELECT i.delivery_id,

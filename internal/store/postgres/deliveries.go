@@ -397,7 +397,7 @@ func (db *DB) ListAttemptRows(ctx context.Context, f store.AttemptFilter) ([]*st
 // first (FOR UPDATE), which serialises recorders of one delivery.
 var recordAttemptSQL = sync.OnceValue(func() string {
 	return `WITH d AS (
-		SELECT id, lease_owner FROM deliveries WHERE id = $1 FOR UPDATE
+		SELECT id, lease_owner, status, attempt_count FROM deliveries WHERE id = $1 FOR UPDATE
 	), ins AS (
 		INSERT INTO attempts (` + attemptCols + `)
 		SELECT d.id, GREATEST($2::int, coalesce((SELECT max(number) FROM attempts a WHERE a.delivery_id = d.id), 0) + 1),
@@ -405,14 +405,30 @@ var recordAttemptSQL = sync.OnceValue(func() string {
 		FROM d
 		RETURNING number
 	), upd AS (
-		UPDATE deliveries SET status = $15, attempt_count = attempt_count + 1, next_attempt_at = ` + onServer("$16", "$19") + `,
+		UPDATE deliveries SET status = $15, attempt_count = deliveries.attempt_count + 1, next_attempt_at = ` + onServer("$16", "$19") + `,
 			last_error = $17, last_status = $18, run_id = CASE WHEN $20::text <> '' THEN $20 ELSE deliveries.run_id END,
 			lease_owner = '', lease_expires_at = NULL, updated_at = $19
 		FROM d WHERE deliveries.id = d.id AND d.lease_owner = $14
 		RETURNING 1
+	), stopped AS (
+		UPDATE deliveries SET attempt_count = deliveries.attempt_count + 1, last_status = $18, updated_at = $19
+		FROM d WHERE deliveries.id = d.id AND d.lease_owner = '' AND d.lease_owner <> $14 AND ` + stoppedUnder("d", "$2::int") + `
 	)
 	SELECT (SELECT number FROM ins), EXISTS (SELECT 1 FROM upd)`
 })
+
+// stoppedUnder: delivery d was stopped under the sender of its attempt
+// numbered n (as the sender made it: AttemptCount+1 at its claim): its
+// subscription deleted, its event expunged — failed (or finished), no
+// longer leased — and nobody made an attempt since that claim. A
+// lease-lost attempt of such a delivery was really sent: it is counted
+// (attempt_count, last_status), the delivery staying failed with its
+// error. One another worker holds (pending, or leased for a replay) or
+// recorded since is left alone, and an attempt recorded again is not
+// counted twice (attempt_count is no longer n-1).
+func stoppedUnder(d, n string) string {
+	return d + `.status <> 'pending' AND ` + d + `.lease_owner = '' AND ` + n + ` > 0 AND ` + d + `.attempt_count = ` + n + ` - 1`
+}
 
 // RecordAttempt implements store.Store: the attempt is always kept; the
 // delivery is updated (and its lease released) only while owner holds the

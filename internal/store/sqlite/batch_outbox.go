@@ -489,6 +489,7 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 			// others, and leave the delivery alone.
 			var leaseOwner string
 			var maxNumber int
+			number := a.Number // as its sender made it (recordStoppedSQL)
 			err = sel.QueryRowContext(ctx, a.DeliveryID).Scan(&leaseOwner, &maxNumber)
 			if errors.Is(err, sql.ErrNoRows) {
 				errs[i] = &store.NotFoundError{Kind: "delivery", ID: a.DeliveryID}
@@ -505,6 +506,9 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, attempts []*st
 			}
 			if leaseOwner != owner {
 				errs[i] = store.ErrLeaseLost
+				if _, err := tx.ExecContext(ctx, recordStoppedSQL, u.LastStatus, now.UnixMicro(), a.DeliveryID, number); err != nil {
+					return err
+				}
 				continue
 			}
 			// The update above found our lease: unreachable, but keep the

@@ -511,6 +511,19 @@ const recordUpdateSQL = `UPDATE deliveries SET status = ?, attempt_count = attem
 	next_attempt_at = ?, last_error = ?, last_status = ?, lease_owner = '', lease_expires_at = NULL,
 	updated_at = ? WHERE id = ?`
 
+// recordStoppedSQL counts a lease-lost attempt of a delivery that was
+// stopped under its sender (its subscription deleted, its event
+// expunged: failed, no lease) while nobody else made an attempt since
+// the sender's claim (attempt_count is still the attempt's number, ?4,
+// less one): the request was sent, so it is history, counted, and its
+// status is the delivery's last; the delivery stays failed with its
+// error. A delivery another worker holds (pending, or leased for a
+// replay) or recorded since is left alone, and an attempt recorded
+// again is not counted twice. The arguments: last_status, updated_at,
+// the delivery's id, the attempt's number as its sender made it.
+const recordStoppedSQL = `UPDATE deliveries SET attempt_count = attempt_count + 1, last_status = ?1, updated_at = ?2
+	WHERE id = ?3 AND status <> 'pending' AND lease_owner = '' AND ?4 > 0 AND attempt_count = ?4 - 1`
+
 // ClaimDue leases up to limit due pending deliveries to owner: free ones,
 // ones whose owner is dead (its lock is free), and ones whose lease
 // expired by now, unless their owner is alive (its lock is held) and has
@@ -691,6 +704,7 @@ func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attemp
 		a.StartedAt = time.Now()
 	}
 	lost := false
+	number := a.Number // as its sender made it: AttemptCount+1 at the claim
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		var leaseOwner string
 		var maxNumber int
@@ -717,7 +731,10 @@ func (s *Store) RecordAttempt(ctx context.Context, owner string, a *store.Attemp
 		}
 		if leaseOwner != owner {
 			lost = true
-			return nil // keep the attempt; the delivery is someone else's now
+			// Keep the attempt; the delivery is someone else's now, or
+			// was stopped under us: then the attempt counts.
+			_, err := tx.ExecContext(ctx, recordStoppedSQL, u.LastStatus, time.Now().UnixMicro(), a.DeliveryID, number)
+			return err
 		}
 		now := time.Now().UTC()
 		var next any

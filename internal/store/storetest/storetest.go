@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubscriptionMetaFilter", testSubscriptionMetaFilter},
 		{"DeleteSubscriptionKeepsDeliveries", testDeleteSubscriptionKeepsDeliveries},
 		{"DeletedSubscriptionHistory", testDeletedSubscriptionHistory},
+		{"AttemptInFlightAtDelete", testAttemptInFlightAtDelete},
 		{"SubleftAmbiguousPrefix", testSubleftAmbiguousPrefix},
 		{"SubleftCreatedAgain", testSubleftCreatedAgain},
 		{"MovedSubscriptionMovesDeliveries", testMovedSubscriptionMovesDeliveries},
