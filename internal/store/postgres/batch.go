@@ -94,9 +94,14 @@ func recordSQL(insertCond, stored string) string {
 			lease_owner = '', lease_expires_at = NULL, updated_at = $17
 		FROM input i WHERE d.id = i.delivery_id AND d.lease_owner = $16
 		RETURNING d.id
+	), lost AS MATERIALIZED (
+		-- The rows whose lease was lost (rare): only those are looked up
+		-- again, as the insert below looks up only the rows upd missed.
+		SELECT i.delivery_id, i.number, i.last_status FROM input i
+		WHERE NOT EXISTS (SELECT 1 FROM upd u WHERE u.id = i.delivery_id)
 	), stopped AS (
 		UPDATE deliveries d SET attempt_count = d.attempt_count + 1, last_status = i.last_status, updated_at = $17
-		FROM input i WHERE d.id = i.delivery_id AND d.lease_owner <> $16 AND ` + stoppedUnder("d", "i.number") + `
+		FROM lost i WHERE d.id = i.delivery_id AND d.lease_owner <> $16 AND ` + stoppedUnder("d", "i.number") + `
 	), ins AS (
 		INSERT INTO attempts (` + attemptCols + `)
 		SELECT i.delivery_id,
