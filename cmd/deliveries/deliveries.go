@@ -465,7 +465,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	}
 	if ios.JSON() {
 		j := showJSON{DeliveryJSON: delivery.ToJSON(d, ev.Type, atts),
-			Event: eventJSON{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, Source: ev.Source, ContentType: ev.ContentType, Body: string(ev.Payload),
+			Event: eventJSON{ID: store.EncodeText(ev.ID), Type: store.EncodeText(ev.Type), Provider: ev.Provider, Source: ev.Source, ContentType: ev.ContentType, Body: string(ev.Payload),
 				BodyBase64: jsonenc.BodyBase64(ev.Payload)}}
 		j.Source = store.DeliverySource(d, ev.Source)
 		for _, o := range linked {

@@ -339,7 +339,7 @@ func tailPrinter(ctx context.Context, ios *ui.IOStreams, st store.Store) (printI
 				return ui.WriteJSONLine(ios.Out, tailDeliveryJSON{Type: "delivery", DeliveryJSON: j})
 			}
 			s := it.State
-			j := tailAttemptJSON{Type: "attempt", DeliveryID: row.ID, EventID: row.EventID, EventType: row.EventType, Source: it.Source,
+			j := tailAttemptJSON{Type: "attempt", DeliveryID: row.ID, EventID: store.EncodeText(row.EventID), EventType: store.EncodeText(row.EventType), Source: it.Source,
 				Status: s.Status, Outcome: "failed", Retry: s.Status == store.DeliveryPending, MaxAttempts: max(s.MaxAttempts, it.Attempt.Number),
 				AttemptJSON: delivery.AttemptToJSON(it.Attempt)}
 			if s.Status == store.DeliverySucceeded {

@@ -123,7 +123,7 @@ func runLog(c *cobra.Command, opts *LogOptions) error {
 		},
 		JSON: func(evs []*store.EventSummary, i int) any {
 			e := evs[i]
-			j := logJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: store.CanonicalVerdict(e.Verdict)}
+			j := logJSON{ID: store.EncodeText(e.ID), Type: store.EncodeText(e.Type), Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt, Verdict: store.CanonicalVerdict(e.Verdict)}
 			j.Deliveries.Pending, j.Deliveries.Succeeded, j.Deliveries.Failed = e.Pending, e.Succeeded, e.Failed
 			return j
 		},

@@ -77,8 +77,11 @@ func showStored(opts *ShowOptions, exact bool) (shown bool, err error) {
 		}
 		return false, err
 	}
-	e, err := st.GetEvent(opts.Ctx, opts.Type)
-	if exact && (err != nil || e.ID != opts.Type) {
+	// An id -o json wrote "\u0001base64:…" (store.EncodeText: its bytes
+	// are not UTF-8) is that event's id.
+	id := store.DecodeText(opts.Type)
+	e, err := st.GetEvent(opts.Ctx, id)
+	if exact && (err != nil || e.ID != id) {
 		return false, nil
 	}
 	var amb *store.AmbiguousError
@@ -98,7 +101,7 @@ func showStored(opts *ShowOptions, exact bool) (shown bool, err error) {
 	ios := opts.IO
 	headers := delivery.MaskHeaders(e.Headers)
 	if ios.JSON() {
-		j := storedJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt,
+		j := storedJSON{ID: store.EncodeText(e.ID), Type: store.EncodeText(e.Type), Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt,
 			Verdict: store.CanonicalVerdict(e.Verdict), ContentType: e.ContentType, Headers: store.EncodeHeaderBytes(headers)}
 		j.BodyBase64 = jsonenc.BodyBase64(e.Payload)
 		if json.Valid(e.Payload) && len(e.Payload) > 0 && j.BodyBase64 == nil {

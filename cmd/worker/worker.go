@@ -155,13 +155,13 @@ func run(ctx context.Context, opts *Options) error {
 				}
 			}
 			if ios.JSON() {
-				j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: r.Delivery.EventID, Status: r.Delivery.Status,
+				j := attemptJSON{Kind: "attempt", DeliveryID: r.Delivery.ID, EventID: store.EncodeText(r.Delivery.EventID), Status: r.Delivery.Status,
 					Outcome: "failed", Retry: r.Delivery.Status == store.DeliveryPending, AttemptJSON: delivery.AttemptToJSON(r.Attempt)}
 				if r.Delivery.Status == store.DeliverySucceeded {
 					j.Outcome = "succeeded"
 				}
 				if r.Event != nil {
-					j.EventType = r.Event.Type
+					j.EventType = store.EncodeText(r.Event.Type)
 				}
 				switch {
 				case r.Err != nil:

@@ -790,7 +790,9 @@ func (r *runner) record(ctx context.Context, p probe, o outcome, sp spooled) str
 	} else {
 		d.Status = store.DeliveryFailed
 		if d.LastError == "" {
-			d.LastError = fmt.Sprintf("HTTP %d", a.ResponseStatus)
+			// As a delivery's attempt says it (delivery.Decide): the
+			// status's text and the receiver's reason, not a bare "HTTP 500".
+			d.LastError = delivery.StatusError(r.cfg.Scheme, a)
 		}
 	}
 	a.DeliveryID, a.Number = d.ID, 1

@@ -22,7 +22,9 @@ func DeliveryOrEventID(ctx context.Context, st store.Store, id string, err error
 	if !errors.As(err, &nf) || nf.Kind != "delivery" {
 		return err
 	}
-	e, gerr := st.GetEvent(ctx, id)
+	// An event id as -o json writes one whose bytes are not UTF-8
+	// (store.EncodeText).
+	e, gerr := st.GetEvent(ctx, store.DecodeText(id))
 	if gerr != nil {
 		return err
 	}

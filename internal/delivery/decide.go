@@ -45,7 +45,7 @@ func Decide(d *store.Delivery, scheme string, a *store.Attempt, respHeader http.
 	}
 	u.LastError = a.Error
 	if u.LastError == "" {
-		u.LastError = statusError(scheme, a)
+		u.LastError = StatusError(scheme, a)
 	}
 	switch {
 	case status == http.StatusGone:
@@ -320,12 +320,12 @@ func WholeError(lastError string, a *store.Attempt) string {
 	return lastError[:i] + whole + lastError[i+len(cut):]
 }
 
-// statusError is the error of an attempt answered with a status its
+// StatusError is the error of an attempt answered with a status its
 // scheme does not accept: the status, why a 2xx is not enough for Bond or
 // Mono, and for a 4xx or 5xx the receiver's own words (listen: "invalid
 // signature: …"). Decide records it; AttemptState says it again for an
-// attempt read back.
-func statusError(scheme string, a *store.Attempt) string {
+// attempt read back; check records its failed probes with it.
+func StatusError(scheme string, a *store.Attempt) string {
 	status := a.ResponseStatus
 	msg := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 	if status >= 200 && status < 300 {

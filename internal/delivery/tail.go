@@ -1245,7 +1245,7 @@ func AttemptStateIn(d *store.Delivery, a, next *store.Attempt, scheme string) *s
 	// scheme it was sent with.
 	ok := next.Manual && a.Error == "" && Success(scheme, a.ResponseStatus)
 	if s.LastError == "" && !ok {
-		s.LastError = statusError(scheme, a) // as Decide says it
+		s.LastError = StatusError(scheme, a) // as Decide says it
 	}
 	switch {
 	case ok:

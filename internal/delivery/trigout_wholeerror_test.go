@@ -19,19 +19,19 @@ func TestTrigoutWholeError(t *testing.T) {
 		a          *store.Attempt
 		want       string
 	}{
-		{"cut reason", statusError("", att(500, long+"\nmore")), att(500, long+"\nmore"), "HTTP 500 Internal Server Error: " + long},
-		{"and disabled", statusError("", att(410, long)) + ", subscription disabled", att(410, long), "HTTP 410 Gone: " + long + ", subscription disabled"},
-		{"short reason", statusError("", att(500, "boom")), att(500, "boom"), "HTTP 500 Internal Server Error: boom"},
+		{"cut reason", StatusError("", att(500, long+"\nmore")), att(500, long+"\nmore"), "HTTP 500 Internal Server Error: " + long},
+		{"and disabled", StatusError("", att(410, long)) + ", subscription disabled", att(410, long), "HTTP 410 Gone: " + long + ", subscription disabled"},
+		{"short reason", StatusError("", att(500, "boom")), att(500, "boom"), "HTTP 500 Internal Server Error: boom"},
 		{"no attempt", "HTTP 500 Internal Server Error: x…", nil, "HTTP 500 Internal Server Error: x…"},
 		{"a network error", "dial tcp: …", &store.Attempt{Error: "dial tcp"}, "dial tcp: …"},
-		{"another body now", statusError("", att(500, long)), att(500, "other"), statusError("", att(500, long))},
+		{"another body now", StatusError("", att(500, long)), att(500, "other"), StatusError("", att(500, long))},
 		{"html page", "HTTP 502 Bad Gateway", att(502, "<html>"+long), "HTTP 502 Bad Gateway"},
 	} {
 		if got := WholeError(tc.last, tc.a); got != tc.want {
 			t.Errorf("%s: WholeError(%q) = %q, want %q", tc.name, tc.last, got, tc.want)
 		}
 	}
-	if !strings.HasSuffix(statusError("", att(500, long)), "…") {
+	if !strings.HasSuffix(StatusError("", att(500, long)), "…") {
 		t.Fatal("the stored LastError is no longer cut: this test's premise is gone")
 	}
 }

@@ -97,7 +97,7 @@ type EventJSON struct {
 // export` keeps the exact URL.
 func ToJSON(d *store.Delivery, eventType string, attempts []*store.Attempt) DeliveryJSON {
 	j := DeliveryJSON{
-		ID: d.ID, EventID: d.EventID, EventType: eventType, SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID,
+		ID: d.ID, EventID: store.EncodeText(d.EventID), EventType: store.EncodeText(eventType), SubscriptionID: d.SubscriptionID, DeletedSubscriptionID: d.DeletedSubscriptionID,
 		URL: subscription.MaskUserinfo(d.URL), Method: d.Method, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: d.MaxAttempts,
 		Schedule: d.Schedule, LastStatus: d.LastStatus, LastError: d.LastError, RunID: d.RunID, Kind: d.Kind, OriginID: d.OriginID,
 		CreatedAt: storeTime(d.CreatedAt), UpdatedAt: storeTime(d.UpdatedAt),
@@ -230,7 +230,7 @@ func WriteRunJSON(ctx context.Context, w io.Writer, st store.Store, runID string
 		}
 		put("\n")
 		n++
-		return item(EventJSON{ID: ev.ID, Type: ev.Type, Provider: ev.Provider, CreatedAt: ev.CreatedAt})
+		return item(EventJSON{ID: store.EncodeText(ev.ID), Type: store.EncodeText(ev.Type), Provider: ev.Provider, CreatedAt: ev.CreatedAt})
 	})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hookctl/hookctl/internal/jsonenc"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
 
@@ -702,8 +703,10 @@ func AppendJSON(b []byte, l LogLine) []byte {
 			b = append(b, `":true`...)
 		}
 	}
-	str("event_id", l.EventID)
-	str("event_type", l.EventType)
+	// Exact bytes (store.EncodeText), as every -o json writes an event's
+	// id and type: events show takes the id back.
+	str("event_id", store.EncodeText(l.EventID))
+	str("event_type", store.EncodeText(l.EventType))
 	str("provider", l.Provider)
 	str("scheme", l.Scheme)
 	flag("verified", l.Verified)
