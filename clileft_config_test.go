@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,14 +48,19 @@ func TestClileftConfigSourceFlag(t *testing.T) {
 		}
 	}
 	// The flags before the command, and --no-color=false over the file's true.
-	var list []struct{ Key, Value, Source string }
+	// (no_color's value is a JSON boolean: TestSrvtrigConfigBooleanValues.)
+	var list []struct {
+		Key    string
+		Value  any
+		Source string
+	}
 	out := stdout("--no-color=false", "-o", "json", "config", "list")
 	if err := json.Unmarshal([]byte(out), &list); err != nil {
 		t.Fatalf("config list -o json: %v\n%s", err, out)
 	}
 	got := map[string]string{}
 	for _, e := range list {
-		got[e.Key] = e.Value + " " + e.Source
+		got[e.Key] = fmt.Sprint(e.Value) + " " + e.Source
 	}
 	if got["output"] != "json flag" || got["no_color"] != "false flag" || got["listen_port"] != "9000 file" {
 		t.Errorf("hookctl --no-color=false -o json config list: output %q, no_color %q, listen_port %q; want json flag, false flag, 9000 file", got["output"], got["no_color"], got["listen_port"])
@@ -62,10 +68,14 @@ func TestClileftConfigSourceFlag(t *testing.T) {
 	if out := stdout("config", "get", "output", "-o", "table"); out != "table\n" {
 		t.Errorf("config get output -o table printed %q, want table (the flag's)", out)
 	}
-	var e struct{ Value, Source string }
-	if err := json.Unmarshal([]byte(stdout("config", "get", "no_color", "--no-color")), &e); err != nil || e.Value != "true" || e.Source != "flag" {
-		t.Errorf("config get no_color --no-color (output json from the file): %+v %v, want true from flag", e, err)
+	var b struct {
+		Value  bool
+		Source string
 	}
+	if err := json.Unmarshal([]byte(stdout("config", "get", "no_color", "--no-color")), &b); err != nil || !b.Value || b.Source != "flag" {
+		t.Errorf("config get no_color --no-color (output json from the file): %+v %v, want true from flag", b, err)
+	}
+	var e struct{ Value, Source string }
 	// The store given as a flag: still from flag, as before.
 	if err := json.Unmarshal([]byte(stdout("config", "get", "store", "--store", filepath.Join(g.dir, "x.db"))), &e); err != nil || e.Source != "flag" || e.Value != filepath.Join(g.dir, "x.db") {
 		t.Errorf("config get store --store x.db: %+v %v, want x.db from flag", e, err)

@@ -80,7 +80,12 @@ func TestClipolishConfigReadOnce(t *testing.T) {
 	// it read the file again per key (InFile), found the pipe empty and
 	// called provider's stripe a default.
 	out, errOut, code = run("provider: stripe\n", "config", "list", "-o", "json")
-	var entries []struct{ Key, Value, Source string }
+	// (Value: no_color's is a JSON boolean.)
+	var entries []struct {
+		Key    string
+		Value  any
+		Source string
+	}
 	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil {
 		t.Fatalf("config list -o json with a piped config: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -90,7 +95,7 @@ func TestClipolishConfigReadOnce(t *testing.T) {
 			want = "flag" // -o json on its command line (TestClileftConfigSourceFlag)
 		}
 		if en.Key != "store" && en.Source != want {
-			t.Errorf("config list with a piped config: %s = %q from %s, want from %s", en.Key, en.Value, en.Source, want)
+			t.Errorf("config list with a piped config: %s = %v from %s, want from %s", en.Key, en.Value, en.Source, want)
 		}
 	}
 

@@ -2,11 +2,14 @@
 package configcmd
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -171,6 +174,31 @@ type entry struct {
 	Description string `json:"description"`
 }
 
+// MarshalJSON writes a boolean key's value (no_color) as a JSON boolean,
+// every other value as the string it is. HTML characters are not escaped
+// (a store URL's &), as ui.WriteJSON writes them.
+func (e entry) MarshalJSON() ([]byte, error) {
+	type plain entry
+	var v any = plain(e)
+	if config.IsBool(e.Key) {
+		if b, err := strconv.ParseBool(e.Value); err == nil {
+			v = struct {
+				Key         string `json:"key"`
+				Value       bool   `json:"value"`
+				Source      string `json:"source"`
+				Description string `json:"description"`
+			}{e.Key, b, e.Source, e.Description}
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func run(opts *Options) error {
 	cfg := opts.Config()
 	if cfg == nil {
@@ -232,7 +260,7 @@ func run(opts *Options) error {
 			}
 			return writeError(cfg, err)
 		}
-		shown := opts.Value
+		shown := config.Canonical(k.Name, opts.Value) // as written: no_color 1 is true
 		if k.Name == "store" {
 			shown = store.MaskURL(shown) // never echo a database password
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/hookctl/hookctl/internal/config"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/listen"
+	"github.com/hookctl/hookctl/internal/service"
 	"github.com/hookctl/hookctl/internal/signature"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/subscription"
@@ -902,19 +903,19 @@ func resolveTargets(ctx context.Context, st store.Store, opts *Options, et *cata
 	if err != nil {
 		return targets{}, err
 	}
-	var out []*store.Subscription
-	dead := 0
+	var matching []*store.Subscription
 	for _, s := range subs {
 		if delivery.Matches(s, et.Type, et.Provider) {
-			// A listener that is gone would only burn the retry schedule.
-			if msg := listen.NotRunning(s); msg != "" {
-				fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s (skipped)\n", msg)
-				dead++
-				continue
-			}
-			out = append(out, s)
+			matching = append(matching, s)
 		}
 	}
+	// A listener that is gone would only burn the retry schedule (the
+	// rule of every trigger: serve's control API and the inspector too).
+	out, skipped := service.Running(matching)
+	for _, sk := range skipped {
+		fmt.Fprintf(opts.IO.ErrOut, "hookctl: warning: %s (skipped)\n", sk.Reason)
+	}
+	dead := len(skipped)
 	if len(out) == 0 && dead > 0 {
 		return targets{}, cli.Failf("no running receiver for %q", et.QualifiedName()).
 			Hint("start it again: hookctl listen (it takes its subscription back), or send ad hoc with --url")

@@ -166,7 +166,7 @@ func Load(o Options) (*Config, error) {
 		vals[k.Name] = k.Default
 		// Bind explicitly rather than AutomaticEnv so o.Getenv is honoured.
 		if val := getenv("HOOKCTL_" + strings.ToUpper(k.Name)); val != "" {
-			vals[k.Name] = val
+			vals[k.Name] = Canonical(k.Name, val)
 		}
 	}
 	c := &Config{vals: vals, getenv: getenv}
@@ -242,7 +242,7 @@ func Load(o Options) (*Config, error) {
 			v := fileString(fileV.Get(k.Name))
 			c.inFile[k.Name] = v != "" // empty: unset
 			if v != "" && getenv("HOOKCTL_"+strings.ToUpper(k.Name)) == "" {
-				vals[k.Name] = v
+				vals[k.Name] = Canonical(k.Name, v)
 			}
 		}
 		if st, err := os.Stat(c.File); err == nil && st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" &&
@@ -623,6 +623,7 @@ func (c *Config) Set(name, value string) error {
 	if !ok {
 		return &UnknownKeyError{Name: name}
 	}
+	value = Canonical(k.Name, value) // no_color: 1 is written true
 	fv := viper.New()
 	fv.SetConfigType("yaml")
 	fv.SetConfigFile(c.File)

@@ -30,6 +30,32 @@ func ValueChoices(name string) []string {
 	return choices[k.Name]
 }
 
+// IsBool reports whether key name is a boolean (no_color): its choices
+// are true and false, and strconv.ParseBool's other spellings (1, t,
+// FALSE…) are taken for them.
+func IsBool(name string) bool {
+	k, ok := LookupKey(name)
+	c := choices[k.Name]
+	return ok && len(c) == 2 && c[0] == "true" && c[1] == "false"
+}
+
+// Canonical is value as key name holds it: a boolean key's value in
+// any spelling strconv.ParseBool takes (HOOKCTL_NO_COLOR=1, no_color: 1
+// in the file, config set no_color T) is "true" or "false", as the
+// file's true reads (config get no_color printed 1 for
+// HOOKCTL_NO_COLOR=1 and true for the file's true). Anything else is
+// value unchanged (a value no spelling takes stays as given, to be
+// refused under its own name).
+func Canonical(name, value string) string {
+	if !IsBool(name) {
+		return value
+	}
+	if b, err := strconv.ParseBool(value); err == nil {
+		return strconv.FormatBool(b)
+	}
+	return value
+}
+
 // ValueError is a value a key cannot take.
 type ValueError struct {
 	Key, Value, Reason string

@@ -44,6 +44,20 @@ func ctlFail(w http.ResponseWriter, status int, code, msg string) {
 	provider.WriteJSON(w, status, e)
 }
 
+// ctlFailSkipped is ctlFail with the subscriptions a trigger left out
+// (error.skipped).
+func ctlFailSkipped(w http.ResponseWriter, status int, code, msg string, skipped []skippedJSON) {
+	var e struct {
+		Error struct {
+			Code    string        `json:"code"`
+			Message string        `json:"message"`
+			Skipped []skippedJSON `json:"skipped"`
+		} `json:"error"`
+	}
+	e.Error.Code, e.Error.Message, e.Error.Skipped = code, msg, skipped
+	provider.WriteJSON(w, status, e)
+}
+
 func (c *control) api() *provider.API {
 	a := &provider.API{
 		Name:     "hookctl",
@@ -70,7 +84,7 @@ func (c *control) api() *provider.API {
 		},
 		Routes: []provider.Route{
 			provider.R("GET", "/_hookctl/health", "Health: 200 while the server runs and its store answers; 503 (Retry-After) naming the store problem while it does not", c.health),
-			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?: the body (JSON; an XML or text event's as a JSON string; null: the catalog's), subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled)", c.auth(c.trigger)),
+			provider.R("POST", "/_hookctl/trigger", "Trigger a catalog event: {type, provider?, set?: {path: JSON value}, data?: the body (JSON; an XML or text event's as a JSON string; null: the catalog's), subscription?} → the event and its deliveries (subscription: hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid; 409 when it is disabled); without one, the subscription of a hookctl listen that is not running is left out, as hookctl trigger does (skipped: [{subscription, reason}]; none left: 422 no_running_receiver)", c.auth(c.trigger)),
 			provider.R("GET", "/_hookctl/events", "Events hookctl stored, newest first (?type= a name or pattern, ?source=triggered|received|check, ?limit=; has_more when cut: ?starting_after= the last id reads on; 400 for a pattern that can match nothing)", c.auth(c.events)),
 			provider.R("GET", "/_hookctl/deliveries", "Deliveries, newest first (?status=pending|succeeded|failed, ?event= a name or pattern, ?subscription= hookctl's id, Stripe's we_…, Svix's ep_… or endpoint uid (404 when nothing has it), ?event_id=, ?limit=; has_more when cut: ?starting_after= the last id reads on; ?wait=10s: once none of them is pending, up to 1m)", c.auth(c.deliveries)),
 			provider.R("GET", "/_hookctl/deliveries/{id}", "One delivery with its attempts (?wait=10s: answered once it succeeded or failed, or still pending when the wait ends; up to 1m)", c.auth(c.delivery)),
@@ -241,6 +255,23 @@ func (c *control) subscription(ctx context.Context, id string) (*store.Subscript
 type published struct {
 	Event      eventJSON               `json:"event"`
 	Deliveries []delivery.DeliveryJSON `json:"deliveries"`
+	// Skipped: the subscriptions a trigger left out (a hookctl listen
+	// that is not running), as hookctl trigger warns; absent when none.
+	Skipped []skippedJSON `json:"skipped,omitempty"`
+}
+
+// skippedJSON is a subscription a trigger left out, and why.
+type skippedJSON struct {
+	Subscription string `json:"subscription"`
+	Reason       string `json:"reason"`
+}
+
+func toSkippedJSON(sk []service.Skipped) []skippedJSON {
+	var out []skippedJSON
+	for _, s := range sk {
+		out = append(out, skippedJSON{Subscription: s.SubscriptionID, Reason: s.Reason})
+	}
+	return out
 }
 
 type eventJSON struct {
@@ -297,7 +328,9 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusBadRequest, "invalid_request", msg)
 		return
 	}
-	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: data}
+	// A hookctl listen that is not running is left out, as hookctl
+	// trigger leaves it out (service.Running: one rule).
+	ti := service.TriggerInput{Type: in.Type, Provider: in.Provider, Data: data, Target: service.Target{SkipStopped: true}}
 	// set: a JSON string sets a string, any other JSON value sets that
 	// value (the JSON API's types, unlike the CLI's --set guessing).
 	for _, kv := range set {
@@ -330,6 +363,12 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		ctlFail(w, http.StatusUnprocessableEntity, "no_subscription", "no enabled subscription takes "+in.Type+": create one first")
 		return
 	}
+	var nr *service.NoRunningReceiverError
+	if errors.As(err, &nr) {
+		ctlFailSkipped(w, http.StatusUnprocessableEntity, "no_running_receiver",
+			"no running receiver for "+in.Type+": every subscription that takes it is a hookctl listen that is not running (start it again: it takes its subscription back)", toSkippedJSON(nr.Skipped))
+		return
+	}
 	if errors.Is(err, service.ErrSubscriptionDisabled) {
 		ctlFail(w, http.StatusConflict, "subscription_disabled", fmt.Sprintf("subscription %s is disabled: enable it first (its provider API, or hookctl subscriptions enable %s)", ti.Target.SubscriptionID, ti.Target.SubscriptionID))
 		return
@@ -342,7 +381,7 @@ func (c *control) trigger(w http.ResponseWriter, r *http.Request) {
 		c.storeFail(w, err)
 		return
 	}
-	out := published{Event: toEventJSON(p.Event), Deliveries: []delivery.DeliveryJSON{}}
+	out := published{Event: toEventJSON(p.Event), Deliveries: []delivery.DeliveryJSON{}, Skipped: toSkippedJSON(p.Skipped)}
 	for _, d := range p.Deliveries {
 		j := delivery.ToJSON(d, p.Event.Type, nil)
 		j.Source = store.DeliverySource(d, p.Event.Source)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/delivery"
+	"github.com/hookctl/hookctl/internal/listen"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -28,6 +29,54 @@ var ErrNoTarget = errors.New("no enabled subscription matches the event")
 // ErrSubscriptionDisabled: the event was aimed at one subscription
 // (Target.SubscriptionID) and it is disabled.
 var ErrSubscriptionDisabled = errors.New("the subscription is disabled")
+
+// ErrNoRunningReceiver: every enabled subscription that matches a
+// trigger's event is a hookctl listen's that is not running
+// (TriggerInput.SkipStopped); the error says which, as hookctl trigger's
+// warnings do.
+var ErrNoRunningReceiver = errors.New("no running receiver")
+
+// Skipped is a subscription a trigger left out: the hookctl listen it
+// belongs to is not running (killed: its subscription is still enabled),
+// so a delivery would only burn the retry schedule against a refused
+// connection.
+type Skipped struct {
+	SubscriptionID string
+	// Reason says so, with what to do (listen.NotRunning's message).
+	Reason string
+}
+
+// NoRunningReceiverError is ErrNoRunningReceiver with the subscriptions
+// left out.
+type NoRunningReceiverError struct {
+	Skipped []Skipped
+}
+
+func (e *NoRunningReceiverError) Error() string {
+	msg := ErrNoRunningReceiver.Error()
+	for _, s := range e.Skipped {
+		msg += ": " + s.Reason
+	}
+	return msg
+}
+
+func (e *NoRunningReceiverError) Is(target error) bool { return target == ErrNoRunningReceiver }
+
+// Running splits subs into those a trigger sends to and those it skips:
+// a hookctl listen's subscription whose listen is not running
+// (listen.NotRunning: its process is gone or its port refuses). It is
+// the one rule of every trigger: hookctl trigger, serve's control API,
+// the inspector's trigger form.
+func Running(subs []*store.Subscription) (running []*store.Subscription, skipped []Skipped) {
+	for _, s := range subs {
+		if msg := listen.NotRunning(s); msg != "" {
+			skipped = append(skipped, Skipped{SubscriptionID: s.ID, Reason: msg})
+			continue
+		}
+		running = append(running, s)
+	}
+	return running, skipped
+}
 
 // Dispatcher publishes events to subscriptions.
 type Dispatcher struct {
@@ -69,6 +118,11 @@ type Target struct {
 	// NotBefore, when set, is when the deliveries are first due (a Svix
 	// message's deliverAt); PublishTo only.
 	NotBefore time.Time
+	// SkipStopped leaves out the matching subscriptions of hookctl
+	// listens that are not running (Running), as hookctl trigger does;
+	// they are in Published.Skipped. Every one left out:
+	// NoRunningReceiverError. Only with no SubscriptionID or URL.
+	SkipStopped bool
 }
 
 // Published is an event and the deliveries created for it.
@@ -79,6 +133,8 @@ type Published struct {
 	// to several webhooks one ping each (Event the first), Deliveries
 	// those of all of them.
 	Events []*store.Event
+	// Skipped are the subscriptions left out (Target.SkipStopped).
+	Skipped []Skipped
 }
 
 // Publish stores ev (its exact payload) and one delivery per target, in
@@ -101,7 +157,7 @@ func (d *Dispatcher) publish(ctx context.Context, ev *store.Event, t Target, cou
 	if ev.ID == "" {
 		ev.ID = catalog.NewEventID(ev.Provider)
 	}
-	ds, err := d.deliveries(ctx, ev, t)
+	ds, skipped, err := d.deliveries(ctx, ev, t)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +184,7 @@ func (d *Dispatcher) publish(ctx context.Context, ev *store.Event, t Target, cou
 	if d.Engine != nil {
 		d.Engine.Wake()
 	}
-	return &Published{Event: ev, Deliveries: ds, Events: evs}, nil
+	return &Published{Event: ev, Deliveries: ds, Events: evs, Skipped: skipped}, nil
 }
 
 // Subscribers returns the enabled subscriptions an event of this type and
@@ -147,7 +203,7 @@ func (d *Dispatcher) Subscribers(ctx context.Context, eventType, provider string
 	return out, nil
 }
 
-func (d *Dispatcher) deliveries(ctx context.Context, ev *store.Event, t Target) ([]*store.Delivery, error) {
+func (d *Dispatcher) deliveries(ctx context.Context, ev *store.Event, t Target) ([]*store.Delivery, []Skipped, error) {
 	sch := t.Schedule
 	if len(sch) == 0 {
 		sch = d.Schedule
@@ -155,6 +211,7 @@ func (d *Dispatcher) deliveries(ctx context.Context, ev *store.Event, t Target) 
 	plan := delivery.Plan{Schedule: sch, RunID: t.RunID, Headers: t.Headers}
 	now := d.now()
 	var ds []*store.Delivery
+	var skipped []Skipped
 	switch {
 	case t.URL != "":
 		scheme := t.Scheme
@@ -165,19 +222,25 @@ func (d *Dispatcher) deliveries(ctx context.Context, ev *store.Event, t Target) 
 	case t.SubscriptionID != "":
 		s, err := d.Store.GetSubscription(ctx, t.SubscriptionID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if s.Status != store.StatusEnabled {
-			return nil, fmt.Errorf("subscription %s is disabled: %w", s.ID, ErrSubscriptionDisabled)
+			return nil, nil, fmt.Errorf("subscription %s is disabled: %w", s.ID, ErrSubscriptionDisabled)
 		}
 		ds = []*store.Delivery{plan.NewDelivery(s, now)}
 	default:
 		subs, err := d.Subscribers(ctx, ev.Type, ev.Provider)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(subs) == 0 {
-			return nil, ErrNoTarget
+			return nil, nil, ErrNoTarget
+		}
+		if t.SkipStopped {
+			subs, skipped = Running(subs)
+			if len(subs) == 0 {
+				return nil, nil, &NoRunningReceiverError{Skipped: skipped}
+			}
 		}
 		for _, s := range subs {
 			ds = append(ds, plan.NewDelivery(s, now))
@@ -189,7 +252,7 @@ func (d *Dispatcher) deliveries(ctx context.Context, ev *store.Event, t Target) 
 			dl.Method = t.Method
 		}
 	}
-	return ds, nil
+	return ds, skipped, nil
 }
 
 // TriggerInput asks for a fresh catalog event.

@@ -574,6 +574,8 @@ func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (tri
 			}
 		}
 		subs, _ := h.disp.Subscribers(ctx, et.Type, et.Provider)
+		// Counted as the trigger sends: not to a stopped listen.
+		subs, _ = service.Running(subs)
 		d.Targets = len(subs)
 	}
 	return d, nil
@@ -636,7 +638,9 @@ func withHints(err error) string {
 
 func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 	typ, body, subID := strings.TrimSpace(r.FormValue("type")), r.FormValue("body"), r.FormValue("subscription")
-	in := service.TriggerInput{Type: typ, Target: service.Target{SubscriptionID: subID}}
+	// Unless one is picked, a hookctl listen that is not running is left
+	// out, as hookctl trigger leaves it out (service.Running).
+	in := service.TriggerInput{Type: typ, Target: service.Target{SubscriptionID: subID, SkipStopped: true}}
 	if strings.TrimSpace(body) != "" {
 		b := []byte(body)
 		et, sample, err := h.disp.Build(service.TriggerInput{Type: typ})
@@ -667,6 +671,9 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := fmt.Sprintf("sent %s %s to %d subscription(s)", pub.Event.Type, pub.Event.ID, len(pub.Deliveries))
+	for _, sk := range pub.Skipped {
+		msg += "; skipped: " + sk.Reason
+	}
 	http.Redirect(w, r, "/?type="+url.QueryEscape(pub.Event.Type)+"&"+h.flashQuery(msg), http.StatusSeeOther)
 }
 
