@@ -622,7 +622,7 @@ func (db *DB) clockNow() time.Time {
 // for a connection, a stall of a loaded machine: 225 ms was seen under the
 // full test suite on two cores), which the tolerance must exceed; a skew
 // under it leaves a live lease at least 1 s of the 1.5 s margin it keeps
-// (delivery.HeartbeatLease, renewed every quarter of it).
+// (delivery.HeartbeatLease, renewed at least every quarter of it).
 const skewTolerance = "interval '500 milliseconds'"
 
 // skewSQL is the server's clock minus this process's, given the

@@ -679,7 +679,7 @@ func (s *Store) takeable(holder, owner string, expires, nowUS, seq int64, lease 
 		// one's: a stopped owner's far-future end would keep its
 		// deliveries for as long as the clocks differ): taken once seen
 		// so, not renewed, its heartbeat not beating, for a whole lease
-		// on this monotonic clock. A live owner renews every quarter
+		// on this monotonic clock. A live owner renews at least every quarter
 		// lease, and its heartbeat beats even when the store refuses the
 		// renewal (a full disk: leaseclock.go).
 		return (expires <= nowUS || expires > nowUS+lease.Microseconds()) && s.locks.stalled(seq, holder, expires, p.beat, lease)

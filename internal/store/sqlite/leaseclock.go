@@ -35,7 +35,7 @@ import (
 //     once this process has seen it expired, and not renewed, for a full
 //     lease period on its own monotonic clock, its lock file untouched
 //     meanwhile (an owner stopped with Ctrl-Z or SIGSTOP still loses its
-//     work, a live owner whose heartbeats renew it every quarter lease
+//     work, a live owner whose heartbeats renew it at least every quarter lease
 //     never does, whatever the wall clocks say). Each heartbeat touches
 //     the owner's lock file (its modification time) before it renews the
 //     leases, so a live owner whose renewals the store refuses (a full
