@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hookctl/hookctl/internal/catalog"
 	"github.com/hookctl/hookctl/internal/cli"
 	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/listen"
@@ -68,11 +69,22 @@ func newListCmd(f *cli.Factory, runF func(*ListOptions) error) *cobra.Command {
 }
 
 func runList(opts *ListOptions) error {
-	// --event is checked against the catalog (a typo is refused with a
-	// suggestion, not answered with the * subscriptions).
-	svc, err := readerService(opts.Ctx, opts.Factory, strings.TrimSpace(opts.Event) != "")
+	// --event with a name the catalog lacks lists what receives it (the
+	// * subscriptions, card.* for card.craeted) and, when the name is
+	// close to a catalog type, says so after the list with the
+	// did-you-mean deliveries list, events log and tail give (STYLE.md:
+	// nothing found is not a failure). It was refused (exit 2), unlike
+	// every other list's filter. A provider-qualified name is looked up
+	// in the catalog, as trigger does, and still refused when unknown.
+	svc, err := readerService(opts.Ctx, opts.Factory, false)
 	if err != nil {
 		return err
+	}
+	var cat *catalog.Catalog
+	if strings.TrimSpace(opts.Event) != "" {
+		if cat, err = LoadCatalog(opts.Factory); err != nil {
+			return err
+		}
 	}
 	// A provider-qualified name (stripe:customer.updated), as trigger
 	// and events show take it, lists the subscriptions that receive that
@@ -80,8 +92,8 @@ func runList(opts *ListOptions) error {
 	// chooses them. It was refused as a pattern, and the plain name
 	// listed a subscription of another provider too.
 	event, provider := opts.Event, ""
-	if strings.Contains(event, ":") && svc.Catalog != nil {
-		et, err := svc.Catalog.Lookup(strings.TrimSpace(event), "")
+	if strings.Contains(event, ":") && cat != nil {
+		et, err := cat.Lookup(strings.TrimSpace(event), "")
 		if err != nil {
 			return err
 		}
@@ -90,6 +102,21 @@ func runList(opts *ListOptions) error {
 	subs, err := svc.List(opts.Ctx, opts.Status, event)
 	if err != nil {
 		return err
+	}
+	// The did-you-mean, after the list (or its "No subscriptions
+	// match"): not when a subscription names the event as given (serve's
+	// APIs take types the catalog lacks).
+	typoHint := func() {
+		if provider != "" || cat == nil {
+			return
+		}
+		name := strings.TrimSpace(event)
+		for _, s := range subs {
+			if slices.Contains(s.Events, name) {
+				return
+			}
+		}
+		cli.EventTypoHintIn(opts.IO.ErrOut, cat, name)
 	}
 	if provider != "" {
 		subs = slices.DeleteFunc(subs, func(s *store.Subscription) bool {
@@ -109,11 +136,16 @@ func runList(opts *ListOptions) error {
 		for i, s := range subs {
 			views[i] = subscription.NewView(s, opts.Reveal, at)
 		}
-		return ui.WriteJSON(opts.IO.Out, views)
+		if err := ui.WriteJSON(opts.IO.Out, views); err != nil {
+			return err
+		}
+		typoHint()
+		return nil
 	}
 	if len(subs) == 0 {
 		if opts.Status != "" || opts.Event != "" {
 			fmt.Fprintln(opts.IO.ErrOut, "No subscriptions match")
+			typoHint()
 			return nil
 		}
 		fmt.Fprintln(opts.IO.ErrOut, ui.WrapNotice("No subscriptions. Create one with: hookctl subscribe --url http://localhost:3000/webhooks --events '*'", opts.IO.ErrWidth()))
@@ -156,7 +188,11 @@ func runList(opts *ListOptions) error {
 			Styled(v.Status, st.DeliveryStatus(v.Status)).Styled(v.Secret, st.Muted).Cell(v.Description).
 			Styled(opts.IO.FormatTime(v.DateCreated, at), st.Muted).End()
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	typoHint()
+	return nil
 }
 
 // GetOptions are the flags of `subscriptions get`.

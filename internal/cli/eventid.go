@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/delivery"
 	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/ui"
 )
@@ -40,8 +41,14 @@ func DeliveryOrEventID(ctx context.Context, st store.Store, id string, err error
 		what = ui.Printable(e.Type, false) + " " + what
 	}
 	out := Failf("%q is not a delivery but an event: %s", id, what)
+	// The id as the command the hints name takes it: as -o json writes
+	// it (store.EncodeText), and quoted for a shell: "$(printf '…')"
+	// when it holds what the terminal must not get raw (a byte that is
+	// not UTF-8, a control character, the encoded form's \x01). The
+	// escaped form above (id_\xe9) named another id when pasted.
+	arg := delivery.ShellWord(store.EncodeText(e.ID))
 	if len(ds) == 0 {
-		return out.Hint("it has no delivery: hookctl events show %s", ui.Printable(e.ID, false))
+		return out.Hint("it has no delivery: hookctl events show %s", arg)
 	}
 	ids := make([]string, 0, show)
 	// replay refuses a delivery that already succeeded without --force:
@@ -63,7 +70,7 @@ func DeliveryOrEventID(ctx context.Context, st store.Store, id string, err error
 		out = out.Hint("its deliveries: %s %s%s", cmd, strings.Join(ids, " "), force)
 	}
 	if len(ds) > show {
-		out = out.Hint("those are the first %d; all of them: hookctl events show %s", show, ui.Printable(e.ID, false))
+		out = out.Hint("those are the first %d; all of them: hookctl events show %s", show, arg)
 	}
 	return out
 }

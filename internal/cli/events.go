@@ -36,6 +36,15 @@ func EventTypoHint(w io.Writer, pattern string) {
 	if err != nil {
 		return
 	}
+	EventTypoHintIn(w, cat, pattern)
+}
+
+// EventTypoHintIn is EventTypoHint against cat (the catalog with the
+// configured fixtures_dir's types).
+func EventTypoHintIn(w io.Writer, cat *catalog.Catalog, pattern string) {
+	if strings.TrimSpace(pattern) == "" || cat == nil {
+		return
+	}
 	var ce *catalog.Error
 	if err := cat.ValidatePatterns([]string{pattern}); errors.As(err, &ce) {
 		for _, h := range ce.Hints() {

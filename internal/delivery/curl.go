@@ -78,7 +78,7 @@ func curlArgs(b *strings.Builder, method, u string, headers map[string][]string,
 	if insecure && len(u) >= 6 && strings.EqualFold(u[:6], "https:") {
 		b.WriteString("-k ")
 	}
-	b.WriteString("-X " + shellWord(method) + " --globoff " + shellQuote(subscription.MaskUserinfo(u)))
+	b.WriteString("-X " + ShellWord(method) + " --globoff " + shellQuote(subscription.MaskUserinfo(u)))
 	masked := MaskHeaders(headers)
 	names := make([]string, 0, len(masked))
 	for k := range masked {
@@ -128,11 +128,19 @@ func shellArg(s string) string {
 	if utf8.ValidString(s) {
 		return shellQuote(s)
 	}
+	return printfArg(s)
+}
+
+// printfArg is s as one shell argument that is text whatever s holds:
+// "$(printf '…')" with the bytes that are not UTF-8, and the control
+// characters, written \ooo (shellArg). A newline at s's end would be
+// dropped by the command substitution.
+func printfArg(s string) string {
 	var f strings.Builder
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && n <= 1, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+		case r == utf8.RuneError && n <= 1, isControl(r):
 			for _, c := range []byte(s[i : i+n]) {
 				fmt.Fprintf(&f, "\\%03o", c)
 			}
@@ -148,18 +156,31 @@ func shellArg(s string) string {
 	return `"$(printf ` + shellQuote(f.String()) + `)"`
 }
 
-// shellWord is s bare when it needs no quoting (POST), else quoted.
-func shellWord(s string) string {
+// ShellWord is s as one argument of a command hookctl prints for a
+// person to run (a method in a curl command, an id in a hint): bare when
+// it needs no quoting (POST, evt_123), else single-quoted; and when s has
+// bytes that are not UTF-8 or control characters (an id a sender made,
+// or its "\u0001base64:…" form: store.EncodeText) "$(printf '…')" with
+// them written \ooo, so the line holds text only, cannot drive the
+// terminal showing it, and gives the command s's bytes when run.
+func ShellWord(s string) string {
 	if s == "" {
 		return "''"
 	}
 	for _, r := range s {
 		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			if !utf8.ValidString(s) || strings.ContainsFunc(s, isControl) {
+				return printfArg(s)
+			}
 			return shellQuote(s)
 		}
 	}
 	return s
 }
+
+// isControl reports the characters printfArg writes \ooo (and
+// ui.Printable escapes): C0, DEL and C1.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }
 
 // hasHeader reports whether h has the header name, in any case.
 func hasHeader(h map[string][]string, name string) bool {

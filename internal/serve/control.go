@@ -292,7 +292,10 @@ type eventJSON struct {
 }
 
 func toEventJSON(e *store.Event) eventJSON {
-	j := eventJSON{ID: e.ID, Type: e.Type, Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt.UTC()}
+	// A sender's id and type (listen records them as received) whose
+	// bytes are not UTF-8: written as every -o json writes them
+	// (store.EncodeText), which the routes that take an id read back.
+	j := eventJSON{ID: store.EncodeText(e.ID), Type: store.EncodeText(e.Type), Provider: e.Provider, Source: e.Source, CreatedAt: e.CreatedAt.UTC()}
 	j.BodyBase64 = jsonenc.BodyBase64(e.Payload)
 	if json.Valid(e.Payload) && j.BodyBase64 == nil {
 		j.Payload = e.Payload
@@ -518,10 +521,10 @@ func (c *control) events(w http.ResponseWriter, r *http.Request) {
 	}
 	// starting_after: the page after that event (the last of the page
 	// before, when has_more said there is more), as Stripe pages.
-	after := q.Get("starting_after")
+	after := store.DecodeText(q.Get("starting_after"))
 	evs, err := c.svc.Store.ListEvents(r.Context(), store.EventFilter{TypePattern: q.Get("type"), Source: q.Get("source"), Before: after, Limit: limit + 1})
 	if after != "" && provider.IsNotFound(err) {
-		ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("starting_after: no event %q: give the id of the last event of the page before", after))
+		ctlFail(w, http.StatusNotFound, "not_found", fmt.Sprintf("starting_after: no event %q: give the id of the last event of the page before", q.Get("starting_after")))
 		return
 	}
 	if err != nil {
@@ -652,7 +655,7 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 	// starting_after: the page after that delivery (the last of the page
 	// before, when has_more said there is more), as Stripe pages.
 	var beforeSeq int64
-	if after := q.Get("starting_after"); after != "" {
+	if after := store.DecodeText(q.Get("starting_after")); after != "" {
 		d, err := c.svc.Store.GetDelivery(r.Context(), after)
 		if err == nil && d.ID != after {
 			err = store.ErrNotFound // a prefix: a cursor is an id
@@ -668,7 +671,7 @@ func (c *control) deliveries(w http.ResponseWriter, r *http.Request) {
 		beforeSeq = d.Seq
 	}
 	f := store.DeliveryFilter{Status: q.Get("status"), EventPattern: q.Get("event"),
-		SubscriptionID: subID, EventID: q.Get("event_id"), Limit: limit + 1, Newest: true, BeforeSeq: beforeSeq}
+		SubscriptionID: subID, EventID: store.DecodeText(q.Get("event_id")), Limit: limit + 1, Newest: true, BeforeSeq: beforeSeq}
 	// ?wait=: the list once the deliveries the other filters match are
 	// no longer pending (or the wait ends): a Svix message's
 	// (?event_id=msg_…) or a subscription's, in one request.
@@ -720,7 +723,7 @@ func (c *control) delivery(w http.ResponseWriter, r *http.Request) {
 		badWait(w, "delivery")
 		return
 	}
-	d, err := c.svc.Store.GetDelivery(r.Context(), r.PathValue("id"))
+	d, err := c.svc.Store.GetDelivery(r.Context(), store.DecodeText(r.PathValue("id")))
 	// ?wait=: answered once the delivery succeeded or failed (or still
 	// pending when the wait ends), so a test suite asserts on its outcome
 	// with one request instead of a sleep-and-poll loop.
@@ -838,7 +841,7 @@ func (c *control) replay(w http.ResponseWriter, r *http.Request) {
 	ids := []string{}
 	status := map[string]string{}
 	for _, id := range in.IDs {
-		d, err := c.svc.Store.GetDelivery(r.Context(), id)
+		d, err := c.svc.Store.GetDelivery(r.Context(), store.DecodeText(id))
 		if err != nil {
 			c.storeFail(w, err)
 			return

@@ -928,8 +928,14 @@ type eventData struct {
 	Verdict    verdictView
 }
 
+// pathID is the event or delivery id in r's path: an id whose bytes are
+// not UTF-8 is taken as the pages link it (/events/id_%E9) and as every
+// -o json and serve's control API write it ("\u0001base64:…",
+// store.EncodeText).
+func pathID(r *http.Request) string { return store.DecodeText(r.PathValue("id")) }
+
 func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
-	e, err := h.st.GetEvent(r.Context(), r.PathValue("id"))
+	e, err := h.st.GetEvent(r.Context(), pathID(r))
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
@@ -949,7 +955,7 @@ func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) downloadEventBody(w http.ResponseWriter, r *http.Request) {
-	e, err := h.st.GetEvent(r.Context(), r.PathValue("id"))
+	e, err := h.st.GetEvent(r.Context(), pathID(r))
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
@@ -1280,7 +1286,7 @@ func curlSigned(v verdictView, d *store.Delivery, e *store.Event, headers map[st
 }
 
 func (h *Handler) detailPage(w http.ResponseWriter, r *http.Request) {
-	dd, _, err := h.loadDetail(r.Context(), r.PathValue("id"))
+	dd, _, err := h.loadDetail(r.Context(), pathID(r))
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
@@ -1320,7 +1326,7 @@ func sentBodyFile(id string) string {
 // downloadSentBody is the body a delivery's last attempt sent, byte for
 // byte, under the name its curl command reads (CurlFile).
 func (h *Handler) downloadSentBody(w http.ResponseWriter, r *http.Request) {
-	dd, _, err := h.loadDetail(r.Context(), r.PathValue("id"))
+	dd, _, err := h.loadDetail(r.Context(), pathID(r))
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
@@ -1331,7 +1337,7 @@ func (h *Handler) downloadSentBody(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) downloadBody(w http.ResponseWriter, r *http.Request) {
-	d, err := h.st.GetDelivery(r.Context(), r.PathValue("id"))
+	d, err := h.st.GetDelivery(r.Context(), pathID(r))
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
@@ -1360,7 +1366,7 @@ func writeBody(w http.ResponseWriter, e *store.Event) {
 // ---- replay, edit and resend ----
 
 func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
-	d, err := h.st.GetDelivery(r.Context(), r.PathValue("id"))
+	d, err := h.st.GetDelivery(r.Context(), pathID(r))
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
@@ -1420,7 +1426,7 @@ func editBody(dd *detailData) string {
 }
 
 func (h *Handler) editPage(w http.ResponseWriter, r *http.Request) {
-	dd, _, err := h.loadDetail(r.Context(), r.PathValue("id"))
+	dd, _, err := h.loadDetail(r.Context(), pathID(r))
 	if err != nil {
 		h.fail(w, r, notFoundOr500(err), err)
 		return
@@ -1443,13 +1449,13 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 		body = []byte(r.FormValue("body"))
 		// A browser submits a textarea's line breaks as CR LF: a body
 		// stored with LF line endings keeps them.
-		if bytes.Contains(body, []byte("\r\n")) && !h.storedCRLF(r.Context(), r.PathValue("id")) {
+		if bytes.Contains(body, []byte("\r\n")) && !h.storedCRLF(r.Context(), pathID(r)) {
 			body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
 		}
 	}
-	pub, err := h.Resend(r.Context(), r.PathValue("id"), body, r.FormValue("headers"))
+	pub, err := h.Resend(r.Context(), pathID(r), body, r.FormValue("headers"))
 	if err != nil {
-		dd, _, derr := h.loadDetail(r.Context(), r.PathValue("id"))
+		dd, _, derr := h.loadDetail(r.Context(), pathID(r))
 		if derr != nil {
 			h.fail(w, r, notFoundOr500(derr), derr)
 			return
