@@ -339,11 +339,24 @@ func boolQuery(w http.ResponseWriter, r *http.Request) bool {
 // request, not a conflict. Nothing of the body is in that key: the key
 // sent again to the same URL with another body gets the first answer
 // again (its message is not sent), as from Svix; serve answered 409.
+//
+// A request sent while the first with its key still runs waits for it, at
+// most idemWait, as svix-server's does (its lock on the key lasts 20 s,
+// polled every 200 ms), then gets a 500: serve waited as long as the first
+// took, and a client retrying a hung create was held as long.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
-	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", func(r *http.Request) string {
+	return a.s.Idempotency.WrapPolicy("svix", "Idempotency-Key", func(r *http.Request) string {
 		return provider.BearerToken(r) + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
-	}, nil, h)
+	}, nil, provider.IdemPolicy{Wait: idemWait, WaitOver: func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusInternalServerError, "server_error", fmt.Sprintf(
+			"the request first sent with this idempotency-key is still running after %s: retry it with the same key to get its answer once it is done", idemWait))
+	}}, h)
 }
+
+// idemWait is how long svix-server waits for a request holding the
+// idempotency key sent again (expiry_starting: 20 s). Tests shorten it
+// with provider.Idempotency.MaxWait.
+const idemWait = 20 * time.Second
 
 // newID is prefix and a KSUID of now, as Svix's ids are (ksuid.go).
 func newID(prefix string) string { return prefix + newKSUID(time.Now()) }
