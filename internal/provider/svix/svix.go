@@ -2312,7 +2312,7 @@ func attemptKey(id string) (store.AttemptKey, bool) {
 // when there is none, or the store does not know it). The store selects
 // by endpoint or message and pages; lf's rules apply here, reading on
 // while they leave the page short.
-func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.AttemptFilter, endpointOf func(subID string) string, lf listFilter) {
+func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.AttemptFilter, endpointOf func(row *store.AttemptRow) (string, error), lf listFilter) {
 	limit, ok := limitOf(w, r, 50, 250)
 	if !ok {
 		return
@@ -2382,7 +2382,11 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 				}
 				events[row.EventID] = ev
 			}
-			if at := renderAttempt(row, endpointOf(row.SubscriptionID)); lf.attemptOK(at, ev) {
+			ep, err := endpointOf(row)
+			if a.bad(w, err) {
+				return
+			}
+			if at := renderAttempt(row, ep); lf.attemptOK(at, ev) {
 				if len(data) == limit {
 					more = true
 					break
@@ -2431,13 +2435,32 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
-	epOf := func(subID string) string {
-		for _, s := range subs {
-			if s.ID == subID {
-				return s.Metadata[MetaID]
+	// An attempt's endpoint: one of the application's, or one deleted
+	// since (its deliveries keep the subscription's id, and its record
+	// the ep_ id), as Svix's attempts keep their endpointId.
+	gone := map[string]string{} // delivery id → the deleted endpoint's ep_ id
+	epOf := func(row *store.AttemptRow) (string, error) {
+		if row.SubscriptionID != "" {
+			for _, s := range subs {
+				if s.ID == row.SubscriptionID {
+					return s.Metadata[MetaID], nil
+				}
 			}
+			return "", nil
 		}
-		return ""
+		if ep, ok := gone[row.DeliveryID]; ok {
+			return ep, nil
+		}
+		d, err := a.s.Store.GetDelivery(r.Context(), row.DeliveryID)
+		if provider.IsNotFound(err) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		ep, err := a.goneEndpointID(r.Context(), app.ID, d.DeletedSubscriptionID)
+		gone[row.DeliveryID] = ep
+		return ep, err
 	}
 	lf, ok := parseListFilter(w, r)
 	if !ok {
@@ -2463,7 +2486,7 @@ func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a.writeAttempts(w, r, store.AttemptFilter{SubscriptionID: sub.ID}, func(string) string { return ep }, lf)
+	a.writeAttempts(w, r, store.AttemptFilter{SubscriptionID: sub.ID}, func(*store.AttemptRow) (string, error) { return ep, nil }, lf)
 }
 
 // getAttempt answers one attempt of a message (GET
@@ -2504,10 +2527,14 @@ func (a *api) getAttempt(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	// Its endpoint's ep_ id while the endpoint is there (an attempt to
-	// a deleted one has none, as in the lists).
+	// Its endpoint's ep_ id, also once the endpoint was deleted (as in
+	// the lists).
 	ep := ""
-	if d.SubscriptionID != "" {
+	if d.SubscriptionID == "" {
+		if ep, err = a.goneEndpointID(ctx, app.ID, d.DeletedSubscriptionID); a.bad(w, err) {
+			return
+		}
+	} else {
 		sub, err := a.s.Store.GetSubscription(ctx, d.SubscriptionID)
 		if err != nil && !provider.IsNotFound(err) {
 			a.bad(w, err)
