@@ -240,6 +240,17 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
 	it, prev := iteratorOf(r)
+	// The iterator's message's id says when it was created (newMsgID):
+	// Svix's default window is the 90 days before it (after it, for a
+	// prevIterator), else before now.
+	itID, _, _ := endpointMsgPlace(it)
+	itTime, _ := msgIDTime(itID)
+	lf.setWindow(a.s.NowUTC(), itTime, prev)
+	if !lf.winAfter.IsZero() {
+		// A message's first delivery is made with it or later: those
+		// made before the window are of messages created before it.
+		f.Since = lf.winAfter
+	}
 	if it == "" && lf.readsUp() {
 		// after alone: the messages just after it (see readsUp), read
 		// oldest first from the deliveries made since (a message's first

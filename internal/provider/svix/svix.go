@@ -2051,9 +2051,14 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 // than the iterator's, still newest first, and more says whether newer
 // ones follow.
 func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.EventSummary, bool, error) {
-	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
-		Since: lf.after, Until: lf.before}
 	id, at := msgPlace(iterator)
+	itTime, _ := msgIDTime(id)
+	if at != nil {
+		itTime = at.CreatedAt
+	}
+	lf.setWindow(a.s.NowUTC(), itTime, prev)
+	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
+		Since: lf.since(), Until: lf.until()}
 	if t, ok := msgIDTime(id); ok && at == nil {
 		// A message id of newMsgID's carries its creation time, which
 		// no other message of the application shares: the page is the
@@ -2325,6 +2330,11 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id and its place")
 		return
 	}
+	var itTime time.Time
+	if at != nil {
+		itTime = at.StartedAt
+	}
+	lf.setWindow(a.s.NowUTC(), itTime, prev)
 	if it == "" && lf.readsUp() {
 		// after alone: the attempts just after it (see readsUp).
 		f.AfterAt, prev = &store.AttemptCursor{StartedAt: lf.after}, true
@@ -2351,6 +2361,14 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	if lf.filtersAttempts() {
 		batch = 64 // grows while the filters turn rows away
 	}
+	// past: the rows have left Svix's default window (they come in time
+	// order), so no later one is in it.
+	past := func(row *store.AttemptRow) bool {
+		if prev {
+			return !lf.winBefore.IsZero() && !row.StartedAt.Before(lf.winBefore)
+		}
+		return row.StartedAt.Before(lf.winAfter)
+	}
 	for !more {
 		f.Limit = max(limit+1-len(data), batch)
 		batch = min(batch*4, 4096)
@@ -2373,7 +2391,11 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 				return
 			}
 		}
+		out := false
 		for _, row := range rows {
+			if out = past(row); out {
+				break
+			}
 			ev, seen := events[row.EventID]
 			if !seen && lf.loadsEvent() {
 				if ev, err = a.s.Store.GetEvent(ctx, row.EventID); err != nil && !provider.IsNotFound(err) {
@@ -2399,7 +2421,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 				its = append(its, attemptIteratorOf(row))
 			}
 		}
-		if len(rows) < f.Limit {
+		if out || len(rows) < f.Limit {
 			break
 		}
 		// On from the last row's place (it may be pruned meanwhile).
@@ -2621,6 +2643,54 @@ type listFilter struct {
 	// with its payload unless withContent is false (with_msg=true,
 	// with_content=false).
 	withMsg, withContent bool
+	// winAfter and winBefore are Svix's default window (setWindow): the
+	// list keeps items created at or after winAfter and before
+	// winBefore (zero: no bound).
+	winAfter, winBefore time.Time
+}
+
+// listWindow is how far Svix's time-limited lists (messages, attempts,
+// an endpoint's messages) read by default: "by default this endpoint is
+// limited to retrieving 90 days' worth of data relative to now or, if an
+// iterator is provided, 90 days before/after the time indicated by the
+// iterator ID. If you require data beyond those time ranges, you will
+// need to explicitly set the before or after parameter" (the API's
+// documentation of these lists, in every official library).
+const listWindow = 90 * 24 * time.Hour
+
+// setWindow applies listWindow when neither before nor after is given:
+// the 90 days up to now (at zero: no iterator, or one whose time is not
+// known), else before the iterator's time at, or after it for a
+// prevIterator (prev). before or after given, they alone bound the list.
+func (lf *listFilter) setWindow(now, at time.Time, prev bool) {
+	if !lf.before.IsZero() || !lf.after.IsZero() {
+		return
+	}
+	switch {
+	case at.IsZero():
+		lf.winAfter = now.Add(-listWindow)
+	case prev:
+		lf.winBefore = at.Add(listWindow)
+	default:
+		lf.winAfter = at.Add(-listWindow)
+	}
+}
+
+// since is the earliest creation time the list keeps (zero: any), to
+// select by in the store (inclusive; after's exclusivity is timeOK's).
+func (lf listFilter) since() time.Time {
+	if lf.winAfter.After(lf.after) {
+		return lf.winAfter
+	}
+	return lf.after
+}
+
+// until is the creation time the list keeps items before (zero: any).
+func (lf listFilter) until() time.Time {
+	if lf.before.IsZero() || (!lf.winBefore.IsZero() && lf.winBefore.Before(lf.before)) {
+		return lf.winBefore
+	}
+	return lf.before
 }
 
 func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) {
@@ -2672,7 +2742,8 @@ func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) 
 func (lf listFilter) readsUp() bool { return !lf.after.IsZero() && lf.before.IsZero() }
 
 func (lf listFilter) timeOK(t time.Time) bool {
-	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after))
+	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after)) &&
+		!t.Before(lf.winAfter) && (lf.winBefore.IsZero() || t.Before(lf.winBefore))
 }
 
 // eventOK: the message's type is one of types, channel one of its
@@ -2701,6 +2772,8 @@ func (lf listFilter) loadsEvent() bool { return lf.needsEvent() || lf.withMsg }
 // filtersAttempts: some attempts may be left out (a page may need more
 // rows than it shows).
 func (lf listFilter) filtersAttempts() bool {
+	// (Svix's default window does not: the rows come in time order, and
+	// the first past it ends the list.)
 	return lf.needsEvent() || lf.status >= 0 || lf.codeClass >= 0 || lf.endpoint != "" || !lf.before.IsZero() || !lf.after.IsZero()
 }
 
