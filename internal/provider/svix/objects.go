@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/provider"
@@ -66,14 +67,26 @@ func (a *api) keepEndpointPlace(ctx context.Context, appID string, sub *store.Su
 }
 
 // goneEndpointID is the ep_ id the deleted subscription subID had as an
-// endpoint of the application ("" when unknown: deleted before its record
-// was kept by subscription, its record pruned, or not one of appID's).
+// endpoint of the application ("" when unknown: its record pruned, not
+// one of appID's, or not a Svix endpoint). An endpoint deleted before its
+// record was kept by subscription id too is looked for among the records
+// kept by ep_ id (each names its subscription).
 func (a *api) goneEndpointID(ctx context.Context, appID, subID string) (string, error) {
 	if subID == "" {
 		return "", nil
 	}
 	o, err := a.s.Store.GetObject(ctx, kindEndpointGone, goneSubPrefix+subID)
 	if provider.IsNotFound(err) {
+		all, err := a.s.Store.ListObjects(ctx, kindEndpointGone)
+		if err != nil {
+			return "", err
+		}
+		for _, o := range all {
+			var g goneEndpoint
+			if !strings.HasPrefix(o.ID, goneSubPrefix) && json.Unmarshal(o.Data, &g) == nil && g.App == appID && g.SubscriptionID == subID {
+				return o.ID, nil
+			}
+		}
 		return "", nil
 	}
 	if err != nil {

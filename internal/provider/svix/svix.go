@@ -2460,7 +2460,8 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 	// An attempt's endpoint: one of the application's, or one deleted
 	// since (its deliveries keep the subscription's id, and its record
 	// the ep_ id), as Svix's attempts keep their endpointId.
-	gone := map[string]string{} // delivery id → the deleted endpoint's ep_ id
+	gone := map[string]string{}    // deleted subscription id → its ep_ id
+	goneSub := map[string]string{} // delivery id → its deleted subscription's id
 	epOf := func(row *store.AttemptRow) (string, error) {
 		if row.SubscriptionID != "" {
 			for _, s := range subs {
@@ -2470,18 +2471,24 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 			}
 			return "", nil
 		}
-		if ep, ok := gone[row.DeliveryID]; ok {
+		subID, ok := goneSub[row.DeliveryID]
+		if !ok {
+			d, err := a.s.Store.GetDelivery(r.Context(), row.DeliveryID)
+			if err != nil && !provider.IsNotFound(err) {
+				return "", err
+			}
+			if d != nil && d.ID == row.DeliveryID {
+				subID = d.DeletedSubscriptionID
+			}
+			goneSub[row.DeliveryID] = subID
+		}
+		if ep, ok := gone[subID]; ok || subID == "" {
 			return ep, nil
 		}
-		d, err := a.s.Store.GetDelivery(r.Context(), row.DeliveryID)
-		if provider.IsNotFound(err) {
-			return "", nil
+		ep, err := a.goneEndpointID(r.Context(), app.ID, subID)
+		if err == nil {
+			gone[subID] = ep
 		}
-		if err != nil {
-			return "", err
-		}
-		ep, err := a.goneEndpointID(r.Context(), app.ID, d.DeletedSubscriptionID)
-		gone[row.DeliveryID] = ep
 		return ep, err
 	}
 	lf, ok := parseListFilter(w, r)

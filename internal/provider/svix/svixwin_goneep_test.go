@@ -2,6 +2,7 @@ package svix_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookctl/hookctl/internal/serve/servetest"
+	"github.com/hookctl/hookctl/internal/store"
 	"github.com/hookctl/hookctl/internal/store/postgres"
 	"github.com/hookctl/hookctl/internal/store/postgres/pgtest"
 )
@@ -91,5 +93,33 @@ func svixwinAttemptKeepsDeletedEndpointID(t *testing.T, e *servetest.Env) {
 	only, err := sv.MessageAttempt.ListByMsg(ctx, app.Id, msg.Id, &svixgo.MessageAttemptListByMsgOptions{EndpointId: &gone.Id})
 	if err != nil || len(only.Data) != 1 || only.Data[0].EndpointId != gone.Id {
 		t.Errorf("attempts to the deleted endpoint (endpoint_id): %+v %v", only, err)
+	}
+
+	// An endpoint deleted by an earlier hookctl has only the record kept
+	// by its ep_ id (which names its subscription): it is found there.
+	objs, err := e.Store.ListObjects(ctx, store.KindSvixEndpointGone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := 0
+	for _, o := range objs {
+		if strings.HasPrefix(o.ID, "sub:") {
+			if _, err := e.Store.ChangeObject(ctx, o.Kind, o.ID, func(*store.Object) (*store.Object, error) { return nil, nil }); err != nil {
+				t.Fatal(err)
+			}
+			dropped++
+		}
+	}
+	if dropped != 1 {
+		t.Fatalf("%d records kept by subscription id, want 1", dropped)
+	}
+	atts, err = sv.MessageAttempt.ListByMsg(ctx, app.Id, msg.Id, nil)
+	if err != nil || len(atts.Data) != 2 {
+		t.Fatalf("attempts: %+v %v", atts, err)
+	}
+	for _, a := range atts.Data {
+		if a.EndpointId != want[a.Id] {
+			t.Errorf("attempt %s, its endpoint deleted by an earlier hookctl: endpointId %q, want %q", a.Id, a.EndpointId, want[a.Id])
+		}
 	}
 }
