@@ -28,6 +28,10 @@ type Idempotency struct {
 	// bookkeeping (idemEntryCost); 0 = 32 MiB.
 	Budget int
 	Now    func() time.Time
+	// MaxWait, when > 0, shortens a policy's longer Wait to it (an
+	// unbounded one stays so): tests see a bound run out without waiting
+	// the provider's (Svix's 20 s).
+	MaxWait time.Duration
 
 	mu      sync.Mutex
 	entries map[string]*idemEntry
@@ -63,6 +67,13 @@ type IdemPolicy struct {
 	// running holds (nothing is kept for it); nil makes it wait for the
 	// first and then get its kept answer (or run, when none was kept).
 	InUse func(w http.ResponseWriter, r *http.Request)
+	// Wait bounds how long a request whose key a running request holds
+	// waits for it (without InUse); 0 waits until the first ends.
+	// WaitOver answers the request when the wait runs out, the first
+	// still running (nothing is kept for it, the first goes on); nil is
+	// a bare 500, as svix-server's.
+	Wait     time.Duration
+	WaitOver func(w http.ResponseWriter, r *http.Request)
 }
 
 type idemFirstPathKey struct{}
@@ -133,14 +144,31 @@ func (c *Idempotency) WrapPolicy(scope, header string, credential func(*http.Req
 			p.InUse(w, r)
 			return
 		}
-		e.mu.Lock()
+		wait := p.Wait
+		if c.MaxWait > 0 && wait > c.MaxWait {
+			wait = c.MaxWait
+		}
+		var deadline time.Time
+		if running && wait > 0 {
+			deadline = time.Now().Add(wait)
+		}
+		if !c.lock(e, deadline) {
+			c.waitOver(w, r, p)
+			return
+		}
 		for !e.done && !c.current(k, e) {
 			// The request this one waited for failed and dropped the
 			// entry: an answer kept in it now would be found by no
 			// later retry. Wait on the key's entry of now instead.
 			e.mu.Unlock()
-			e, _ = c.entry(k)
-			e.mu.Lock()
+			e, running = c.entry(k)
+			if running && wait > 0 && deadline.IsZero() {
+				deadline = time.Now().Add(wait)
+			}
+			if !c.lock(e, deadline) {
+				c.waitOver(w, r, p)
+				return
+			}
 		}
 		defer e.mu.Unlock()
 		if e.done {
@@ -166,6 +194,35 @@ func (c *Idempotency) WrapPolicy(scope, header string, credential func(*http.Req
 			c.drop(k, e)
 		}
 	}
+}
+
+// lock takes e's lock, waiting at most until deadline (zero: as long as
+// it takes); false when the deadline passed first. The lock is polled, as
+// svix-server polls its key's state (every 200 ms; here more often).
+func (c *Idempotency) lock(e *idemEntry, deadline time.Time) bool {
+	if deadline.IsZero() {
+		e.mu.Lock()
+		return true
+	}
+	for d := time.Millisecond; ; d = min(2*d, 50*time.Millisecond) {
+		if e.mu.TryLock() {
+			return true
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false
+		}
+		time.Sleep(min(d, left))
+	}
+}
+
+// waitOver answers a request whose key's first request outlasted its wait.
+func (c *Idempotency) waitOver(w http.ResponseWriter, r *http.Request, p IdemPolicy) {
+	if p.WaitOver != nil {
+		p.WaitOver(w, r)
+		return
+	}
+	w.WriteHeader(http.StatusInternalServerError)
 }
 
 // entry returns the entry of key, a fresh one when there is none or its

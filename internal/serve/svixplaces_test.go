@@ -77,8 +77,14 @@ func checkSvixPlaces(t *testing.T, e *servetest.Env) {
 			t.Errorf("%s: %d %s, want %d", path, code, body, want)
 		}
 	}
-	if code, body := e.Do("GET", "/api/v1/app/a/msg?iterator=msg_x~9223372036854775807.1", auth, nil); code != 200 || len(servetest.JSON(t, body)["data"].([]any)) != 3 {
-		t.Errorf("after the latest place: %d %s, want the 3 messages", code, body)
+	// Svix reads the 90 days before an iterator's time unless after (or
+	// before) says otherwise: none from the latest place alone, the 3
+	// messages with an after.
+	if code, body := e.Do("GET", "/api/v1/app/a/msg?iterator=msg_x~9223372036854775807.1", auth, nil); code != 200 || len(servetest.JSON(t, body)["data"].([]any)) != 0 {
+		t.Errorf("after the latest place: %d %s, want none (90 days before it)", code, body)
+	}
+	if code, body := e.Do("GET", "/api/v1/app/a/msg?iterator=msg_x~9223372036854775807.1&after=2000-01-01T00:00:00Z", auth, nil); code != 200 || len(servetest.JSON(t, body)["data"].([]any)) != 3 {
+		t.Errorf("after the latest place, after 2000: %d %s, want the 3 messages", code, body)
 	}
 }
 

@@ -3,10 +3,12 @@ package svix
 import (
 	"cmp"
 	"context"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/store"
@@ -182,6 +184,29 @@ func endpointMsgPlace(it string) (id string, place int64, ok bool) {
 	return it[:i], n, true
 }
 
+// endpointMsgIterator is the iterator of an endpoint's message list that
+// names message id at its place (the Seq of its first delivery to the
+// endpoint): the id alone, as Svix's iterators are, when it says when its
+// message was created (newMsgID), which places it also once the message
+// is pruned (firstSentSince); else "ID~SEQ".
+func endpointMsgIterator(id string, place int64) string {
+	if _, ok := msgIDTime(id); ok {
+		return id
+	}
+	return id + "~" + strconv.FormatInt(place, 10)
+}
+
+// firstSentSince is the Seq of the endpoint's first delivery made at or
+// after t (math.MaxInt64 when none is): the place, in its message list,
+// of a message created at t that the store no longer has.
+func (a *api) firstSentSince(ctx context.Context, subID string, t time.Time) (int64, error) {
+	ds, err := a.s.Store.ListDeliveries(ctx, store.DeliveryFilter{SubscriptionID: subID, Since: t, Limit: 1})
+	if err != nil || len(ds) == 0 {
+		return math.MaxInt64, err
+	}
+	return ds[0].Seq, nil
+}
+
 // EndpointMessage is Svix's EndpointMessageOut: a message sent to an
 // endpoint, with how its delivery there stands.
 type EndpointMessage struct {
@@ -211,10 +236,11 @@ func deliveryStatus(d *store.Delivery) (int, string, *Time) {
 // …/endpoint/{endpoint_id}/msg/), newest first, each once (Svix lists
 // messages, not deliveries: a resend while the message was in flight made
 // a second delivery of it) at the place of its first delivery there, with
-// its latest delivery's status; the iterator is the last message's id
-// and its place ("msg_…~SEQ", the Seq of its first delivery there), so
-// the next page goes on from there when that message was pruned since
-// (an id alone, as pages gave them before, is found by its deliveries).
+// its latest delivery's status; the iterator is the last message's id, as
+// Svix's is (endpointMsgIterator), found by its deliveries, or placed by
+// the time it carries when the message was pruned since (an iterator
+// "ID~SEQ", as pages gave them before and still give for a message whose
+// id carries no time, names its place).
 // The query filters as Svix documents it: event_types, channel, tag,
 // status (the latest delivery's), before and after (the message's
 // creation). The store reads a page of the endpoint's deliveries at a
@@ -240,6 +266,17 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.DeliveryFilter{SubscriptionID: sub.ID, Newest: true}
 	it, prev := iteratorOf(r)
+	// The iterator's message's id says when it was created (newMsgID):
+	// Svix's default window is the 90 days before it (after it, for a
+	// prevIterator), else before now.
+	itID, _, _ := endpointMsgPlace(it)
+	itTime, _ := msgIDTime(itID)
+	lf.setWindow(a.s.NowUTC(), itTime, prev)
+	if !lf.winAfter.IsZero() {
+		// A message's first delivery is made with it or later: those
+		// made before the window are of messages created before it.
+		f.Since = lf.winAfter
+	}
 	if it == "" && lf.readsUp() {
 		// after alone: the messages just after it (see readsUp), read
 		// oldest first from the deliveries made since (a message's first
@@ -282,6 +319,20 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		switch {
+		case len(ds) == 0 && !itTime.IsZero():
+			// The message is gone (pruned) or never went to the
+			// endpoint: its place is where the deliveries made since
+			// its creation begin, which its id says.
+			if prev {
+				if f.AfterSeq, err = a.firstSentSince(ctx, sub.ID, itTime); a.bad(w, err) {
+					return
+				}
+				f.Newest, f.AfterSeq = false, max(f.AfterSeq-1, 0)
+			} else {
+				if f.BeforeSeq, err = a.firstSentSince(ctx, sub.ID, itTime); a.bad(w, err) {
+					return
+				}
+			}
 		case len(ds) == 0:
 			prev = false
 		case prev:
@@ -341,8 +392,8 @@ func (a *api) listAttemptedMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	var next, prevIt *string
 	if len(out) > 0 {
-		n := out[len(out)-1].ID + "~" + strconv.FormatInt(places[len(places)-1], 10)
-		next, prevIt = &n, prevIteratorOf(out[0].ID+"~"+strconv.FormatInt(places[0], 10), len(out))
+		n := endpointMsgIterator(out[len(out)-1].ID, places[len(places)-1])
+		next, prevIt = &n, prevIteratorOf(endpointMsgIterator(out[0].ID, places[0]), len(out))
 	}
 	provider.WriteJSON(w, http.StatusOK, listPage{Data: out, Iterator: next, PrevIterator: prevIt, Done: !more})
 }

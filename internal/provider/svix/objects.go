@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/provider"
 	"github.com/hookctl/hookctl/internal/store"
 )
 
@@ -32,7 +34,17 @@ type goneEndpoint struct {
 	App            string    `json:"app"`
 	SubscriptionID string    `json:"subscription_id"`
 	CreatedAt      time.Time `json:"created_at"`
+	// EndpointID is the endpoint's ep_ id. The same record is kept by
+	// the subscription's id too (goneSubPrefix and it): the deliveries of
+	// a deleted subscription keep its id (DeletedSubscriptionID), and
+	// that record gives the attempts their endpointId back, as Svix's
+	// attempts keep theirs. Records kept before it was written have none.
+	EndpointID string `json:"endpoint_id,omitempty"`
 }
+
+// goneSubPrefix prefixes the subscription id a deleted endpoint's record
+// is kept by besides its ep_ id (no ep_ id has it).
+const goneSubPrefix = "sub:"
 
 // keepEndpointPlace records where a deleted endpoint stood, after the
 // delete. Its error is ignored on purpose: the endpoint is already
@@ -42,13 +54,49 @@ type goneEndpoint struct {
 // places were kept. It is written even when the caller hangs up once the
 // delete is done.
 func (a *api) keepEndpointPlace(ctx context.Context, appID string, sub *store.Subscription) {
-	b, err := json.Marshal(goneEndpoint{App: appID, SubscriptionID: sub.ID, CreatedAt: sub.CreatedAt})
+	epID := sub.Metadata[MetaID]
+	b, err := json.Marshal(goneEndpoint{App: appID, SubscriptionID: sub.ID, CreatedAt: sub.CreatedAt, EndpointID: epID})
 	if err != nil {
 		return
 	}
-	_, _ = a.s.Store.ChangeObject(context.WithoutCancel(ctx), kindEndpointGone, sub.Metadata[MetaID], func(*store.Object) (*store.Object, error) {
-		return &store.Object{Data: b, Deleted: true, CreatedAt: sub.CreatedAt}, nil
-	})
+	for _, id := range []string{epID, goneSubPrefix + sub.ID} {
+		_, _ = a.s.Store.ChangeObject(context.WithoutCancel(ctx), kindEndpointGone, id, func(*store.Object) (*store.Object, error) {
+			return &store.Object{Data: b, Deleted: true, CreatedAt: sub.CreatedAt}, nil
+		})
+	}
+}
+
+// goneEndpointID is the ep_ id the deleted subscription subID had as an
+// endpoint of the application ("" when unknown: its record pruned, not
+// one of appID's, or not a Svix endpoint). An endpoint deleted before its
+// record was kept by subscription id too is looked for among the records
+// kept by ep_ id (each names its subscription).
+func (a *api) goneEndpointID(ctx context.Context, appID, subID string) (string, error) {
+	if subID == "" {
+		return "", nil
+	}
+	o, err := a.s.Store.GetObject(ctx, kindEndpointGone, goneSubPrefix+subID)
+	if provider.IsNotFound(err) {
+		all, err := a.s.Store.ListObjects(ctx, kindEndpointGone)
+		if err != nil {
+			return "", err
+		}
+		for _, o := range all {
+			var g goneEndpoint
+			if !strings.HasPrefix(o.ID, goneSubPrefix) && json.Unmarshal(o.Data, &g) == nil && g.App == appID && g.SubscriptionID == subID {
+				return o.ID, nil
+			}
+		}
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var g goneEndpoint
+	if o.ID != goneSubPrefix+subID || json.Unmarshal(o.Data, &g) != nil || g.App != appID || g.SubscriptionID != subID {
+		return "", nil
+	}
+	return g.EndpointID, nil
 }
 
 // endpointPlace is where the endpoint an iterator names stood in the
@@ -59,8 +107,8 @@ func (a *api) endpointPlace(ctx context.Context, appID, epID string) *store.Subs
 		return nil
 	}
 	var g goneEndpoint
-	if json.Unmarshal(o.Data, &g) != nil || g.App != appID || g.SubscriptionID == "" {
-		return nil
+	if json.Unmarshal(o.Data, &g) != nil || g.App != appID || g.SubscriptionID == "" || (g.EndpointID != "" && g.EndpointID != epID) {
+		return nil // (a record kept by subscription id names its ep_ id)
 	}
 	return &store.Subscription{ID: g.SubscriptionID, CreatedAt: g.CreatedAt}
 }

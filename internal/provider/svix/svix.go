@@ -339,11 +339,24 @@ func boolQuery(w http.ResponseWriter, r *http.Request) bool {
 // request, not a conflict. Nothing of the body is in that key: the key
 // sent again to the same URL with another body gets the first answer
 // again (its message is not sent), as from Svix; serve answered 409.
+//
+// A request sent while the first with its key still runs waits for it, at
+// most idemWait, as svix-server's does (its lock on the key lasts 20 s,
+// polled every 200 ms), then gets a 500: serve waited as long as the first
+// took, and a client retrying a hung create was held as long.
 func (a *api) idem(h http.HandlerFunc) http.HandlerFunc {
-	return a.s.Idempotency.Wrap("svix", "Idempotency-Key", func(r *http.Request) string {
+	return a.s.Idempotency.WrapPolicy("svix", "Idempotency-Key", func(r *http.Request) string {
 		return provider.BearerToken(r) + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
-	}, nil, h)
+	}, nil, provider.IdemPolicy{Wait: idemWait, WaitOver: func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusInternalServerError, "server_error", fmt.Sprintf(
+			"the request first sent with this idempotency-key is still running after %s: retry it with the same key to get its answer once it is done", idemWait))
+	}}, h)
 }
+
+// idemWait is how long svix-server waits for a request holding the
+// idempotency key sent again (expiry_starting: 20 s). Tests shorten it
+// with provider.Idempotency.MaxWait.
+const idemWait = 20 * time.Second
 
 // newID is prefix and a KSUID of now, as Svix's ids are (ksuid.go).
 func newID(prefix string) string { return prefix + newKSUID(time.Now()) }
@@ -2038,9 +2051,14 @@ func matches(s *store.Subscription, eventType string, channels []string) bool {
 // than the iterator's, still newest first, and more says whether newer
 // ones follow.
 func (a *api) msgPage(ctx context.Context, app *App, lf listFilter, iterator string, prev bool, n int) ([]*store.EventSummary, bool, error) {
-	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
-		Since: lf.after, Until: lf.before}
 	id, at := msgPlace(iterator)
+	itTime, _ := msgIDTime(id)
+	if at != nil {
+		itTime = at.CreatedAt
+	}
+	lf.setWindow(a.s.NowUTC(), itTime, prev)
+	f := store.EventFilter{Source: store.SourceTriggered, Header: map[string]string{hdrApp: app.ID}, Types: lf.types,
+		Since: lf.since(), Until: lf.until()}
 	if t, ok := msgIDTime(id); ok && at == nil {
 		// A message id of newMsgID's carries its creation time, which
 		// no other message of the application shares: the page is the
@@ -2299,7 +2317,7 @@ func attemptKey(id string) (store.AttemptKey, bool) {
 // when there is none, or the store does not know it). The store selects
 // by endpoint or message and pages; lf's rules apply here, reading on
 // while they leave the page short.
-func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.AttemptFilter, endpointOf func(subID string) string, lf listFilter) {
+func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.AttemptFilter, endpointOf func(row *store.AttemptRow) (string, error), lf listFilter) {
 	limit, ok := limitOf(w, r, 50, 250)
 	if !ok {
 		return
@@ -2312,6 +2330,11 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 		badIterator(w, r.URL.Query().Get("iterator"), "an atmpt_ id and its place")
 		return
 	}
+	var itTime time.Time
+	if at != nil {
+		itTime = at.StartedAt
+	}
+	lf.setWindow(a.s.NowUTC(), itTime, prev)
 	if it == "" && lf.readsUp() {
 		// after alone: the attempts just after it (see readsUp).
 		f.AfterAt, prev = &store.AttemptCursor{StartedAt: lf.after}, true
@@ -2338,6 +2361,14 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 	if lf.filtersAttempts() {
 		batch = 64 // grows while the filters turn rows away
 	}
+	// past: the rows have left Svix's default window (they come in time
+	// order), so no later one is in it.
+	past := func(row *store.AttemptRow) bool {
+		if prev {
+			return !lf.winBefore.IsZero() && !row.StartedAt.Before(lf.winBefore)
+		}
+		return row.StartedAt.Before(lf.winAfter)
+	}
 	for !more {
 		f.Limit = max(limit+1-len(data), batch)
 		batch = min(batch*4, 4096)
@@ -2360,7 +2391,11 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 				return
 			}
 		}
+		out := false
 		for _, row := range rows {
+			if out = past(row); out {
+				break
+			}
 			ev, seen := events[row.EventID]
 			if !seen && lf.loadsEvent() {
 				if ev, err = a.s.Store.GetEvent(ctx, row.EventID); err != nil && !provider.IsNotFound(err) {
@@ -2369,7 +2404,11 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 				}
 				events[row.EventID] = ev
 			}
-			if at := renderAttempt(row, endpointOf(row.SubscriptionID)); lf.attemptOK(at, ev) {
+			ep, err := endpointOf(row)
+			if a.bad(w, err) {
+				return
+			}
+			if at := renderAttempt(row, ep); lf.attemptOK(at, ev) {
 				if len(data) == limit {
 					more = true
 					break
@@ -2382,7 +2421,7 @@ func (a *api) writeAttempts(w http.ResponseWriter, r *http.Request, f store.Atte
 				its = append(its, attemptIteratorOf(row))
 			}
 		}
-		if len(rows) < f.Limit {
+		if out || len(rows) < f.Limit {
 			break
 		}
 		// On from the last row's place (it may be pruned meanwhile).
@@ -2418,13 +2457,39 @@ func (a *api) attemptsByMsg(w http.ResponseWriter, r *http.Request) {
 	if a.bad(w, err) {
 		return
 	}
-	epOf := func(subID string) string {
-		for _, s := range subs {
-			if s.ID == subID {
-				return s.Metadata[MetaID]
+	// An attempt's endpoint: one of the application's, or one deleted
+	// since (its deliveries keep the subscription's id, and its record
+	// the ep_ id), as Svix's attempts keep their endpointId.
+	gone := map[string]string{}    // deleted subscription id → its ep_ id
+	goneSub := map[string]string{} // delivery id → its deleted subscription's id
+	epOf := func(row *store.AttemptRow) (string, error) {
+		if row.SubscriptionID != "" {
+			for _, s := range subs {
+				if s.ID == row.SubscriptionID {
+					return s.Metadata[MetaID], nil
+				}
 			}
+			return "", nil
 		}
-		return ""
+		subID, ok := goneSub[row.DeliveryID]
+		if !ok {
+			d, err := a.s.Store.GetDelivery(r.Context(), row.DeliveryID)
+			if err != nil && !provider.IsNotFound(err) {
+				return "", err
+			}
+			if d != nil && d.ID == row.DeliveryID {
+				subID = d.DeletedSubscriptionID
+			}
+			goneSub[row.DeliveryID] = subID
+		}
+		if ep, ok := gone[subID]; ok || subID == "" {
+			return ep, nil
+		}
+		ep, err := a.goneEndpointID(r.Context(), app.ID, subID)
+		if err == nil {
+			gone[subID] = ep
+		}
+		return ep, err
 	}
 	lf, ok := parseListFilter(w, r)
 	if !ok {
@@ -2450,7 +2515,7 @@ func (a *api) attemptsByEndpoint(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a.writeAttempts(w, r, store.AttemptFilter{SubscriptionID: sub.ID}, func(string) string { return ep }, lf)
+	a.writeAttempts(w, r, store.AttemptFilter{SubscriptionID: sub.ID}, func(*store.AttemptRow) (string, error) { return ep, nil }, lf)
 }
 
 // getAttempt answers one attempt of a message (GET
@@ -2491,10 +2556,14 @@ func (a *api) getAttempt(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	// Its endpoint's ep_ id while the endpoint is there (an attempt to
-	// a deleted one has none, as in the lists).
+	// Its endpoint's ep_ id, also once the endpoint was deleted (as in
+	// the lists).
 	ep := ""
-	if d.SubscriptionID != "" {
+	if d.SubscriptionID == "" {
+		if ep, err = a.goneEndpointID(ctx, app.ID, d.DeletedSubscriptionID); a.bad(w, err) {
+			return
+		}
+	} else {
 		sub, err := a.s.Store.GetSubscription(ctx, d.SubscriptionID)
 		if err != nil && !provider.IsNotFound(err) {
 			a.bad(w, err)
@@ -2581,6 +2650,54 @@ type listFilter struct {
 	// with its payload unless withContent is false (with_msg=true,
 	// with_content=false).
 	withMsg, withContent bool
+	// winAfter and winBefore are Svix's default window (setWindow): the
+	// list keeps items created at or after winAfter and before
+	// winBefore (zero: no bound).
+	winAfter, winBefore time.Time
+}
+
+// listWindow is how far Svix's time-limited lists (messages, attempts,
+// an endpoint's messages) read by default: "by default this endpoint is
+// limited to retrieving 90 days' worth of data relative to now or, if an
+// iterator is provided, 90 days before/after the time indicated by the
+// iterator ID. If you require data beyond those time ranges, you will
+// need to explicitly set the before or after parameter" (the API's
+// documentation of these lists, in every official library).
+const listWindow = 90 * 24 * time.Hour
+
+// setWindow applies listWindow when neither before nor after is given:
+// the 90 days up to now (at zero: no iterator, or one whose time is not
+// known), else before the iterator's time at, or after it for a
+// prevIterator (prev). before or after given, they alone bound the list.
+func (lf *listFilter) setWindow(now, at time.Time, prev bool) {
+	if !lf.before.IsZero() || !lf.after.IsZero() {
+		return
+	}
+	switch {
+	case at.IsZero():
+		lf.winAfter = now.Add(-listWindow)
+	case prev:
+		lf.winBefore = at.Add(listWindow)
+	default:
+		lf.winAfter = at.Add(-listWindow)
+	}
+}
+
+// since is the earliest creation time the list keeps (zero: any), to
+// select by in the store (inclusive; after's exclusivity is timeOK's).
+func (lf listFilter) since() time.Time {
+	if lf.winAfter.After(lf.after) {
+		return lf.winAfter
+	}
+	return lf.after
+}
+
+// until is the creation time the list keeps items before (zero: any).
+func (lf listFilter) until() time.Time {
+	if lf.before.IsZero() || (!lf.winBefore.IsZero() && lf.winBefore.Before(lf.before)) {
+		return lf.winBefore
+	}
+	return lf.before
 }
 
 func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) {
@@ -2632,7 +2749,8 @@ func parseListFilter(w http.ResponseWriter, r *http.Request) (listFilter, bool) 
 func (lf listFilter) readsUp() bool { return !lf.after.IsZero() && lf.before.IsZero() }
 
 func (lf listFilter) timeOK(t time.Time) bool {
-	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after))
+	return (lf.before.IsZero() || t.Before(lf.before)) && (lf.after.IsZero() || t.After(lf.after)) &&
+		!t.Before(lf.winAfter) && (lf.winBefore.IsZero() || t.Before(lf.winBefore))
 }
 
 // eventOK: the message's type is one of types, channel one of its
@@ -2661,6 +2779,8 @@ func (lf listFilter) loadsEvent() bool { return lf.needsEvent() || lf.withMsg }
 // filtersAttempts: some attempts may be left out (a page may need more
 // rows than it shows).
 func (lf listFilter) filtersAttempts() bool {
+	// (Svix's default window does not: the rows come in time order, and
+	// the first past it ends the list.)
 	return lf.needsEvent() || lf.status >= 0 || lf.codeClass >= 0 || lf.endpoint != "" || !lf.before.IsZero() || !lf.after.IsZero()
 }
 
