@@ -85,7 +85,7 @@ func migwaitUpgrading(t *testing.T, c *crashEnv) (pid int, resume func() error) 
 			if err != nil {
 				return fmt.Errorf("%v: %s", err, errb.String())
 			}
-			if !strings.Contains(errb.String(), "hookctl: store upgraded to schema 15") {
+			if !strings.Contains(errb.String(), "hookctl: store upgraded to schema 16") {
 				return fmt.Errorf("the migration did not say it ended: %q", errb.String())
 			}
 			return nil

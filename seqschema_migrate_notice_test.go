@@ -42,15 +42,15 @@ func TestSeqschemaLongMigrationSaysSo(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("store migrate: %v\n%s", err, errb.String())
 	}
-	if want := "hookctl: upgrading store " + db + " from schema 10 to 15: rebuilding its tables of 60000 deliveries and 1 event"; !strings.Contains(errb.String(), want) {
+	if want := "hookctl: upgrading store " + db + " from schema 10 to 16: rebuilding its tables of 60000 deliveries and 1 event"; !strings.Contains(errb.String(), want) {
 		t.Errorf("stderr %q does not say %q", errb.String(), want)
 	}
-	if !strings.Contains(errb.String(), "hookctl: store upgraded to schema 15 in ") {
+	if !strings.Contains(errb.String(), "hookctl: store upgraded to schema 16 in ") {
 		t.Errorf("stderr %q does not say the upgrade ended", errb.String())
 	}
 	var doc map[string]any
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc["from_version"] != float64(10) || doc["to_version"] != float64(15) {
-		t.Errorf("stdout %q (%v), want the JSON document from 10 to 15", out.String(), err)
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc["from_version"] != float64(10) || doc["to_version"] != float64(16) {
+		t.Errorf("stdout %q (%v), want the JSON document from 10 to 16", out.String(), err)
 	}
 	if n := strings.Count(string(c.hookctl(0, "deliveries", "list", "--limit", "0", "-o", "json")), `"id"`); n < 60000 {
 		t.Errorf("%d deliveries listed after the upgrade, want 60000", n)

@@ -44,7 +44,7 @@ import (
 // all there, as the old binary itself exported it.
 
 const (
-	latestSQLiteSchema   = 15
+	latestSQLiteSchema   = 16
 	latestPostgresSchema = 19
 )
 

@@ -293,17 +293,30 @@ func run(opts *Options) (err error) {
 			}
 			in = interruptible(opts.Ctx, opts.IO.In)
 		} else {
-			f, err := os.Open(opts.File)
+			f, err := openInterruptible(opts.Ctx, opts.File)
 			if err != nil {
+				if ctxErr := opts.Ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+					return err // Ctrl-C while the pipe had no writer: "interrupted", as for stdin
+				}
 				return cli.Usagef("cannot read %s: %v", opts.File, unwrapPath(err)).
 					Hint("give the file hookctl store export wrote, or - to read standard input")
 			}
 			defer f.Close()
-			if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			fi, err := f.Stat()
+			if err == nil && fi.IsDir() {
 				return cli.Usagef("cannot read %s: it is a directory", opts.File).
 					Hint("give the file \"hookctl store export\" wrote, or - for stdin")
 			}
 			in = f
+			if err == nil && !fi.Mode().IsRegular() {
+				// A pipe given as a path (`store import <(ssh … store
+				// export)`, /dev/fd/N, a FIFO made with mkfifo), a
+				// terminal, /dev/stdin: its reads wait for the writer as
+				// stdin's do, and Ctrl-C must end them as it ends
+				// stdin's. A regular file is read directly (a read of
+				// it does not wait on anyone).
+				in = interruptible(opts.Ctx, f)
+			}
 		}
 		name := opts.File
 		if name == "-" {
@@ -612,6 +625,39 @@ func interruptible(ctx context.Context, r io.Reader) io.Reader {
 		pw.CloseWithError(err) // nil: the reader sees io.EOF
 	}()
 	return pr
+}
+
+// openInterruptible opens path for reading. Opening a named pipe (made
+// with mkfifo) waits until a writer opens it; Ctrl-C (ctx) ends that
+// wait with ctx's error, said "interrupted" as on stdin. Before, the
+// signal, not yet watched then, ended the process with no word. The open
+// is left blocked on a goroutine of its own (the process is about to
+// exit); a file it opens after all is closed. /dev/fd/N of `<(cmd)` is
+// a pipe too, whose writer is there: it opens at once.
+func openInterruptible(ctx context.Context, path string) (*os.File, error) {
+	if fi, err := os.Stat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		return os.Open(path)
+	}
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // isBlank reports whether br holds nothing but white space, which it

@@ -63,17 +63,17 @@ func TestEvseqUpgradeKeepsEveryRow(t *testing.T) {
 				}
 			}
 			var v, fk int
-			if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != SchemaVersion() || v != 15 {
-				t.Fatalf("user_version %d (%v), want 15", v, err)
+			if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != SchemaVersion() || v != 16 {
+				t.Fatalf("user_version %d (%v), want 16", v, err)
 			}
 			if err := s.w.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 				t.Fatalf("writer's foreign_keys = %d (%v) after the upgrade, want 1", fk, err)
 			}
-			wantNote := fmt.Sprintf("upgrading store %s from schema %d to 15: rebuilding its table of %d events, once", path, from, n/2-1)
+			wantNote := fmt.Sprintf("upgrading store %s from schema %d to 16: rebuilding its table of %d events, once", path, from, n/2-1)
 			if from < 11 {
-				wantNote = fmt.Sprintf("upgrading store %s from schema %d to 15: rebuilding its tables of %d deliveries and %d events, once", path, from, n-2, n/2-1)
+				wantNote = fmt.Sprintf("upgrading store %s from schema %d to 16: rebuilding its tables of %d deliveries and %d events, once", path, from, n-2, n/2-1)
 			}
-			if got := notes.String(); !strings.Contains(got, wantNote) || !strings.Contains(got, "hookctl: store upgraded to schema 15 in ") {
+			if got := notes.String(); !strings.Contains(got, wantNote) || !strings.Contains(got, "hookctl: store upgraded to schema 16 in ") {
 				t.Errorf("notices: %q\nwant %q", got, wantNote)
 			}
 			fresh := openTemp(t)

@@ -1,0 +1,12 @@
+-- Schema version 16: the entries of deliveries_late (schema 15) whose
+-- delivery is gone. A prune deletes its deliveries' entries in the same
+-- transaction now (157ec45); the binaries of schema 15 before that left
+-- them when they pruned the delivery, and nothing else ever deleted
+-- them: each one kept widening the inspector's time ranges created
+-- around it to a seq no delivery has. Those are deleted here, once
+-- (PostgreSQL's schema 19 did the same for its table). The entries of
+-- deliveries still stored stay. A seq is never given again (schema 11's
+-- AUTOINCREMENT), so a gone delivery's seq cannot come back to claim its
+-- entry. One pass over deliveries_late, a primary-key lookup in
+-- deliveries for each (the list holds only the deliveries stored late).
+DELETE FROM deliveries_late WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = deliveries_late.seq);
