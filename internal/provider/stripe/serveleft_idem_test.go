@@ -128,7 +128,7 @@ func TestServeleftStripeIdempotencyKeepsWhatRan(t *testing.T) {
 		t.Fatal("the first create never reached the store")
 	}
 	code, _, body = do("/v1/webhook_endpoints", "krun", form)
-	want := `{"error":{"type":"invalid_request_error","code":"idempotency_key_in_use","message":"There is currently another in-progress request using this Idempotent Key (probably because of a timeout). Please retry this request later."}}`
+	want := `{"error":{"type":"invalid_request_error","code":"idempotency_key_in_use","doc_url":"https://stripe.com/docs/error-codes/idempotency-key-in-use","message":"There is currently another in-progress request using this Idempotent Key (probably because of a timeout). Please retry this request later."}}`
 	if code != 409 || strings.TrimSpace(body) != want {
 		t.Errorf("the key while its first request runs: %d %s\nwant 409 %s", code, body, want)
 	}

@@ -47,6 +47,7 @@ type ErrorBody struct {
 	Error struct {
 		Type    string `json:"type"`
 		Code    string `json:"code,omitempty"`
+		DocURL  string `json:"doc_url,omitempty"`
 		Message string `json:"message"`
 		Param   string `json:"param,omitempty"`
 	} `json:"error"`
@@ -55,6 +56,12 @@ type ErrorBody struct {
 func fail(w http.ResponseWriter, status int, code, param, msg string) {
 	var e ErrorBody
 	e.Error.Type, e.Error.Code, e.Error.Param, e.Error.Message = "invalid_request_error", code, param, msg
+	if code != "" {
+		// As Stripe's: an error with a code links its page
+		// (resource_missing: …/error-codes/resource-missing), which
+		// the libraries read into the error (stripe-go's DocURL).
+		e.Error.DocURL = "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(code, "_", "-")
+	}
 	if status >= 500 {
 		// Stripe's type for its own failures (the libraries raise
 		// StripeAPIError); a 503 also tells them to retry.
