@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"syscall"
@@ -140,5 +141,79 @@ func TestClitestsServeBannerOnTerminal(t *testing.T) {
 	}
 	if !strings.Contains(ansiSeq.ReplaceAllString(term, ""), "Ready! Serving on ") {
 		t.Errorf("-o json: the banner is not on the terminal (stderr):\n%s", term)
+	}
+}
+
+// On a terminal, each attempt line of serve's in-process worker is laid
+// out as trigger's and worker's are (README: "Each attempt of its worker
+// is then a line, as for trigger"): the time without the date, a long
+// URL cut by its middle, the event id a prefix, within the terminal's
+// width. It was the piped line, date and whole ids, 150 columns wide on
+// an 80-column terminal. Piped, the line stays whole, byte for byte.
+func TestClitestsServeAttemptLinesFitTerminal(t *testing.T) {
+	t.Parallel()
+	app := receiverFailingEvery(t, 0)
+	e := newPTYEnv(t)
+	long := app.URL + "/webhooks/with/a/rather/long/path?token=" + strings.Repeat("abcdef0123", 4)
+	e.plain("subscribe", "--url", long, "--events", "card.*")
+	trigger := func(base string) {
+		resp, err := http.Post(base+"/_hookctl/trigger", "application/json", strings.NewReader(`{"type":"card.created"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	attempt := regexp.MustCompile(`(?m)^.*<-- .*$`)
+	out, code := servePTY(t, e, 80, nil, syscall.SIGINT, func(base string) {
+		trigger(base)
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(e.plain("deliveries", "list"), "succeeded") {
+				return
+			}
+		}
+		t.Error("the delivery did not succeed")
+	})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	line := attempt.FindString(ansiSeq.ReplaceAllString(out, ""))
+	if line == "" {
+		t.Fatalf("no attempt line on the terminal:\n%s", out)
+	}
+	if !regexp.MustCompile(`^\d\d:\d\d:\d\d  <-- \[200\] POST http:/\S*…\S* \(\d+(\.\d+)? ms\) attempt 1/5 succeeded`).MatchString(line) {
+		t.Errorf("the attempt line is not laid out for the terminal:\n%q", line)
+	}
+	linesFit(t, []string{line}, 80)
+	if regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-`).MatchString(line) {
+		t.Errorf("a whole id on the terminal: %q", line)
+	}
+
+	// Piped: the whole line, as before.
+	c := e.command(nil, "serve", "--port", "0")
+	stderr := &syncbuf.Buffer{}
+	c.Stderr = stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Process.Kill(); c.Wait() }()
+	var base string
+	for deadline := time.Now().Add(15 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`Point an SDK at (http://127\.0\.0\.1:\d+) `).FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", stderr.String())
+		}
+	}
+	trigger(base)
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(stderr.String(), "<-- "); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no attempt line piped:\n%s", stderr.String())
+		}
+	}
+	c.Process.Signal(syscall.SIGINT)
+	c.Wait()
+	piped := attempt.FindString(stderr.String())
+	if !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  <-- \[200\] POST ` + regexp.QuoteMeta(long) + ` \(\d+(\.\d+)? ms\) attempt 1/5 succeeded  card\.created \[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\]$`).MatchString(piped) {
+		t.Errorf("piped, the attempt line is not whole:\n%q", piped)
 	}
 }

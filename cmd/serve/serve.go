@@ -197,9 +197,10 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	// Attempts of the in-process worker: a line each on stderr, or with
-	// -o json a JSON line each on stdout after the ready line.
-	rep := &delivery.Reporter{W: ios.ErrOut}
+	// Attempts of the in-process worker: a line each on stderr (on a
+	// terminal fitted to it, as trigger's and worker's), or with -o json
+	// a JSON line each on stdout after the ready line.
+	rep := &delivery.Reporter{W: ios.ErrOut, Fit: cli.StderrAttemptFit(ctx, ios, st)}
 	var jsonMu sync.Mutex
 	tally := &attemptTally{pending: map[string]bool{}}
 	hints := &delivery.FailureHints{Max: 2}
