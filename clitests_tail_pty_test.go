@@ -56,3 +56,34 @@ func TestClitestsTailEventTypoOnTerminal(t *testing.T) {
 		t.Errorf("--event=card.craeted --timeout 1s, NO_COLOR: exit %d, want 0, the hint and no escape code:\n%q", r.code, r.out)
 	}
 }
+
+// An --event filter written as the inspector's Trigger page and `events
+// list` name a type, with its provider (bond:card.created), matches
+// nothing: the log's types have no provider. deliveries list, tail and
+// events log said nothing after their empty result (no hint: the
+// did-you-mean was only for a misspelt type); they now say which filter
+// was meant, the type without its provider, misspelt or not.
+func TestClitestsEventFilterWithProviderHint(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
+	defer app.Close()
+	e := newPTYEnv(t)
+	e.plain("subscribe", "--url", app.URL+"/webhooks", "--events", "card.*")
+	e.plain("trigger", "card.created")
+	for _, tc := range []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"deliveries", "list", "--event", "bond:card.created"},
+			`hookctl: hint: no event type is called "bond:card.created" (a filter names the type without its provider): did you mean "card.created"?`},
+		{[]string{"events", "log", "--event", "bond:card.created"},
+			`hookctl: hint: no event type is called "bond:card.created" (a filter names the type without its provider): did you mean "card.created"?`},
+		{[]string{"deliveries", "tail", "--event", "bond:card.craeted", "--timeout", "300ms"},
+			`hookctl: hint: no event type is called "bond:card.craeted" (a filter names the type without its provider): did you mean "card.created"?`},
+	} {
+		r := e.pty([]string{"NO_COLOR=1"}, tc.args...)
+		if r.code != 0 || !strings.Contains(clitestsFlat(r.out), tc.hint) {
+			t.Errorf("%v on a terminal: exit %d, want 0 and\n%s\ngot:\n%s", tc.args, r.code, tc.hint, r.out)
+		}
+	}
+}
