@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -215,5 +216,61 @@ func TestClitestsServeAttemptLinesFitTerminal(t *testing.T) {
 	piped := attempt.FindString(stderr.String())
 	if !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  <-- \[200\] POST ` + regexp.QuoteMeta(long) + ` \([^)]+\) +attempt 1/5 succeeded  card\.created \[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\]$`).MatchString(piped) {
 		t.Errorf("piped, the attempt line is not whole:\n%q", piped)
+	}
+}
+
+// serve on a port already taken, as a user meets it on a terminal: by
+// another hookctl serve (hookctl serve run twice, both on 8788) the error
+// says so and where that one serves, exit 3; by anything else it says
+// the port is in use, as listen does. It said "bind: address already in
+// use" for both, the kernel's words, and nothing of the serve already
+// running.
+func TestClitestsServePortTaken(t *testing.T) {
+	t.Parallel()
+	e := newPTYEnv(t)
+	first := e.command(nil, "serve", "--port", "0", "--no-worker")
+	stderr := &syncbuf.Buffer{}
+	first.Stderr = stderr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { first.Process.Kill(); first.Wait() }()
+	var base string
+	for deadline := time.Now().Add(15 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`Point an SDK at (http://127\.0\.0\.1:(\d+)) `).FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", stderr.String())
+		}
+	}
+	addr := strings.TrimPrefix(base, "http://")
+	port := addr[strings.LastIndexByte(addr, ':')+1:]
+	r := e.pty([]string{"NO_COLOR=1"}, "serve", "--port", port)
+	want := "hookctl: error: cannot listen on " + addr + ": another hookctl serve is running there (" + base + "/)\n" +
+		"hookctl: hint: its APIs and inspector answer there already; to start this one instead, stop it (Ctrl-C in its terminal), or pick another --port, or --port 0 for a free one\n"
+	if r.code != 3 || clitestsFlat(r.out) != clitestsFlat(want) {
+		t.Errorf("serve on the port of a running serve: exit %d, want 3 and\n%s\ngot:\n%s", r.code, want, r.out)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close() // not HTTP: closes at once
+		}
+	}()
+	taken := l.Addr().String()
+	r = e.pty([]string{"NO_COLOR=1"}, "serve", "--port", taken[strings.LastIndexByte(taken, ':')+1:])
+	want = "hookctl: error: cannot listen on " + taken + ": the port is in use\n" +
+		"hookctl: hint: stop what uses it, or pick another --port, or --port 0 for a free one\n"
+	if r.code != 3 || clitestsFlat(r.out) != clitestsFlat(want) {
+		t.Errorf("serve on a port something else holds: exit %d, want 3 and\n%s\ngot:\n%s", r.code, want, r.out)
 	}
 }
