@@ -37,24 +37,6 @@ func EventTypoHint(w io.Writer, pattern string) {
 		return
 	}
 	var ce *catalog.Error
-	if prov, t, ok := strings.Cut(pattern, ":"); ok && isProvider(cat, prov) {
-		// bond:card.created, as the Trigger page and events list name a
-		// type: the log's types have no provider (a type recorded with
-		// a colon, order:created, is not one of these).
-		err := cat.ValidatePatterns([]string{t})
-		if err == nil {
-			fmt.Fprintf(w, "hookctl: hint: no event type is called %q (a filter names the type without its provider): did you mean %q?\n", pattern, strings.TrimSpace(t))
-			return
-		}
-		if errors.As(err, &ce) {
-			for _, h := range ce.Hints() {
-				if strings.HasPrefix(h, "did you mean") {
-					fmt.Fprintf(w, "hookctl: hint: no event type is called %q (a filter names the type without its provider): %s\n", pattern, h)
-				}
-			}
-		}
-		return
-	}
 	if err := cat.ValidatePatterns([]string{pattern}); errors.As(err, &ce) {
 		for _, h := range ce.Hints() {
 			if strings.HasPrefix(h, "did you mean") {
@@ -62,15 +44,4 @@ func EventTypoHint(w io.Writer, pattern string) {
 			}
 		}
 	}
-}
-
-// isProvider: name is a provider of the catalog (bond, stripe, …).
-func isProvider(cat *catalog.Catalog, name string) bool {
-	name = strings.TrimSpace(name)
-	for _, et := range cat.All() {
-		if strings.EqualFold(et.Provider, name) {
-			return true
-		}
-	}
-	return false
 }
