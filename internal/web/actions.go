@@ -549,8 +549,10 @@ type triggerData struct {
 	SubID    string
 	Targets  int
 	// Skipped: why each subscription that takes the type is left out (a
-	// hookctl listen that is not running), as trigger warns of it.
+	// hookctl listen that is not running), as trigger warns of it;
+	// Stopped: their ids (the Send to list marks them).
 	Skipped []string
+	Stopped map[string]bool
 }
 
 func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (triggerData, error) {
@@ -583,6 +585,10 @@ func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (tri
 		d.Targets = len(subs)
 		for _, sk := range skipped {
 			d.Skipped = append(d.Skipped, sk.Reason)
+			if d.Stopped == nil {
+				d.Stopped = map[string]bool{}
+			}
+			d.Stopped[sk.SubscriptionID] = true
 		}
 	}
 	return d, nil

@@ -109,6 +109,19 @@ func TestClitestsTriggerFormSkippedListenInBrowser(t *testing.T) {
 	if got := get(t, b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="trigger-skipped"]')).map(function(p){return p.textContent})`)); len(got) != 1 || got[0] != "Skipped: "+e.skipped() {
 		t.Errorf("the form says of the stopped listen %q, want %q", got, "Skipped: "+e.skipped())
 	}
+	opts := get(t, b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('select[name="subscription"] option')).map(function(o){return o.textContent})`))
+	marked := 0
+	for _, o := range opts {
+		if strings.HasSuffix(o, " (hookctl listen not running)") {
+			marked++
+			if !strings.Contains(o, ":"+e.deadPort+"/") {
+				t.Errorf("Send to marks %q, not the stopped listen's subscription", o)
+			}
+		}
+	}
+	if len(opts) != 3 || marked != 1 {
+		t.Errorf("Send to lists %q, want every matching subscription, the two listens, the stopped one marked", opts)
+	}
 	do(t, b, 10*sec, chromedp.Click(`[data-testid="trigger-send"]`), chromedp.WaitVisible(`[data-testid="flash"]`))
 	flash := get(t, b, chromedp.Text(`[data-testid="flash"]`))
 
@@ -141,5 +154,10 @@ func TestClitestsTriggerFormOnlyStoppedListenInBrowser(t *testing.T) {
 	}
 	if got := get(t, b, chromedp.Text(`[data-testid="trigger-skipped"]`)); got != "Skipped: "+e.skipped() {
 		t.Errorf("the form says of the stopped listen %q, want %q", got, "Skipped: "+e.skipped())
+	}
+	// The Send to list says which subscription is the stopped listen's.
+	opts := get(t, b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('select[name="subscription"] option')).map(function(o){return o.textContent})`))
+	if len(opts) != 2 || !strings.HasSuffix(opts[1], " (hookctl listen not running)") || !strings.Contains(opts[1], "http://127.0.0.1:"+e.deadPort+"/") {
+		t.Errorf("Send to lists %q, want the stopped listen's subscription marked", opts)
 	}
 }
