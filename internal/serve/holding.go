@@ -14,7 +14,7 @@ import (
 // does: its /_hookctl/health answers with serve's health document. It is
 // how `hookctl serve` tells a port taken by another hookctl serve (one
 // already running in another terminal) from one taken by anything else.
-// It waits at most a second.
+// It waits at most 3 s (a loaded machine; only a failed start asks).
 func RunningAt(ctx context.Context, addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -23,7 +23,7 @@ func RunningAt(ctx context.Context, addr string) string {
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	base := "http://" + net.JoinHostPort(host, port)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/_hookctl/health", nil)
