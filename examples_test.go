@@ -760,7 +760,8 @@ func (s *exampleSeed) runLong(t *testing.T, ex helpExample, line, dir string, en
 		select {
 		case err := <-done:
 			stopped = true
-			if strings.Contains(errb.String(), "address already in use") {
+			if e := errb.String(); strings.Contains(e, "address already in use") || strings.Contains(e, ": the port is in use") ||
+				strings.Contains(e, "is running there") {
 				t.Skipf("%s: its port is taken on this machine:\n%s", ex.line, errb.String())
 			}
 			t.Fatalf("%s exited before it was ready (%v)\nstdout:\n%s\nstderr:\n%s", ex.line, err, out.String(), errb.String())

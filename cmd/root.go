@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -119,6 +120,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		err = outputError(err, f.Name())
 	}
 	rep := describeError(ctx, configOriginHint(err, f.Config))
+	rep.hints = verbAloneHints(root, err, rep.hints)
 	if rep.code == cli.ExitUsage && rep.msg != "" && len(rep.hints) == 0 && ran != nil {
 		// Every usage error says where to read how to fix it, as a flag
 		// error does: a bad value that named no fix had no hint at all.
@@ -135,6 +137,43 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		writeJSONError(ios.Out, ran, jsonError{Error: rep.msg, Hints: rep.hints, ExitCode: rep.code})
 	}
 	return rep.code
+}
+
+// verbAloneHints: `hookctl tail`, `hookctl log`, `hookctl prune` — a
+// group's command typed without its group — is an unknown command whose
+// name is no typo cobra can suggest a command for: the command meant
+// (deliveries tail, events log, store prune) is said before hints, which
+// said only to run --help.
+func verbAloneHints(root *cobra.Command, err error, hints []string) []string {
+	rest, ok := strings.CutPrefix(err.Error(), "unknown command ")
+	if !ok {
+		return hints
+	}
+	q, err2 := strconv.QuotedPrefix(rest)
+	if err2 != nil || !strings.HasPrefix(rest[len(q):], ` for "hookctl"`) {
+		return hints
+	}
+	name, _ := strconv.Unquote(q)
+	var meant []string
+	for _, group := range root.Commands() {
+		if !group.IsAvailableCommand() || !group.HasSubCommands() {
+			continue
+		}
+		for _, sub := range group.Commands() {
+			if sub.IsAvailableCommand() && (sub.Name() == name || sub.HasAlias(name)) {
+				meant = append(meant, fmt.Sprintf("did you mean %q?", sub.CommandPath()))
+			}
+		}
+	}
+	if len(meant) == 0 {
+		return hints
+	}
+	// Before the "run hookctl --help" hint, after cobra's own.
+	i := len(hints)
+	for i > 0 && !strings.HasPrefix(hints[i-1], "did you mean ") {
+		i--
+	}
+	return slices.Insert(slices.Clone(hints), i, meant...)
 }
 
 // configOriginHint adds to a usage error that names a value the user did

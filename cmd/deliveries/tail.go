@@ -226,7 +226,9 @@ func runTail(ctx context.Context, opts *TailOptions) error {
 		// type (card.craeted) gets the did-you-mean the other filters
 		// give after an empty result: tail would wait for it forever.
 		OnReady: func() {
-			fmt.Fprintf(ios.ErrOut, "Following the delivery log of %s (^C to stop)\n", name)
+			// Wrapped on a terminal as worker's and listen's first line
+			// (a store's path made it wider than 80 columns); piped, as is.
+			fmt.Fprintln(ios.ErrOut, ui.WrapNotice(fmt.Sprintf("Following the delivery log of %s (^C to stop)", name), ios.ErrWidth()))
 			if !emitted && opts.EventPattern != "" {
 				cli.EventTypoHint(ios.ErrOut, opts.EventPattern)
 			}

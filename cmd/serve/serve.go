@@ -197,9 +197,10 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	// Attempts of the in-process worker: a line each on stderr, or with
-	// -o json a JSON line each on stdout after the ready line.
-	rep := &delivery.Reporter{W: ios.ErrOut}
+	// Attempts of the in-process worker: a line each on stderr (on a
+	// terminal fitted to it, as trigger's and worker's), or with -o json
+	// a JSON line each on stdout after the ready line.
+	rep := &delivery.Reporter{W: ios.ErrOut, Fit: cli.StderrAttemptFit(ctx, ios, st)}
 	var jsonMu sync.Mutex
 	tally := &attemptTally{pending: map[string]bool{}}
 	hints := &delivery.FailureHints{Max: 2}
@@ -407,6 +408,16 @@ func listenError(host string, port int, err error) error {
 	case errors.Is(err, syscall.EACCES):
 		return cli.Envf("cannot listen on %s: permission denied", net.JoinHostPort(host, strconv.Itoa(port))).
 			Hint("ports below 1024 need privileges: pick another --port, or --port 0 for a free one")
+	case errors.Is(err, syscall.EADDRINUSE):
+		// Most often hookctl serve run twice (both on 8788): say so, as
+		// listen names another listen on its port.
+		addr := net.JoinHostPort(host, strconv.Itoa(port))
+		if u := serve.RunningAt(context.Background(), addr); u != "" {
+			return cli.Envf("cannot listen on %s: another hookctl serve is running there (%s)", addr, u).
+				Hint("its APIs and inspector answer there already; to start this one instead, stop it (Ctrl-C in its terminal), or pick another --port, or --port 0 for a free one")
+		}
+		return cli.Envf("cannot listen on %s: the port is in use", addr).
+			Hint("stop what uses it, or pick another --port, or --port 0 for a free one")
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) {

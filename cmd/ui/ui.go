@@ -136,7 +136,10 @@ func run(ctx context.Context, opts *Options) error {
 		if err := iostreams.WriteJSONLine(ios.Out, readyJSON{Kind: "ready", URL: url, Port: urlPort(url)}); err != nil {
 			return err
 		}
-	} else {
+	} else if !ios.IsStdoutTTY() || !ios.IsStderrTTY() {
+		// For a script (piped stdout), or a terminal that does not get
+		// the line below (stderr elsewhere): on a terminal that does,
+		// the URL was shown twice.
 		fmt.Fprintln(ios.Out, url)
 	}
 	fmt.Fprintf(ios.ErrOut, "Inspector at %s (^C to stop)\n", url)
@@ -149,7 +152,8 @@ func run(ctx context.Context, opts *Options) error {
 	// The worker finishes its attempts in flight and records them; with
 	// the store away, it waits for it (StoreNotice above) rather than
 	// lose them: said, so a stop that takes a while is not a hang.
-	fmt.Fprintln(ios.ErrOut, "Shutting down: finishing what is in flight… (^C again to quit at once)")
+	// Muted, as serve's and listen's.
+	fmt.Fprintln(ios.ErrOut, ios.ErrStyles().Muted.Render("Shutting down: finishing what is in flight… (^C again to quit at once)"))
 	stopServer()
 	fmt.Fprintln(ios.ErrOut, "Inspector stopped")
 	return nil

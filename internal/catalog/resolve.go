@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -331,9 +333,23 @@ func (c *Catalog) validatePattern(p string) error {
 	case p == "*":
 		return nil
 	case strings.Contains(p, ":"):
-		_, t, _ := strings.Cut(p, ":")
-		return &Error{Msg: fmt.Sprintf("invalid event pattern %q: patterns match event types without a provider", p),
+		prov, t, _ := strings.Cut(p, ":")
+		e := &Error{Msg: fmt.Sprintf("invalid event pattern %q: patterns match event types without a provider", p),
 			HintList: []string{fmt.Sprintf("use %q", t)}}
+		// bond:card.created, as the inspector and events list name a
+		// type: the type, or the catalog's suggestion for a misspelt one
+		// (bond:card.craeted), as a did-you-mean, which the filters of
+		// deliveries list/tail, events log and replay give after their
+		// empty result.
+		if slices.ContainsFunc(Providers(), func(x string) bool { return strings.EqualFold(x, strings.TrimSpace(prov)) }) {
+			var te *Error
+			if err := c.validatePattern(strings.TrimSpace(t)); err == nil {
+				e.HintList = []string{fmt.Sprintf("did you mean %q?", strings.TrimSpace(t))}
+			} else if errors.As(err, &te) && len(te.HintList) > 0 && strings.HasPrefix(te.HintList[0], "did you mean") {
+				e.HintList = te.HintList[:1]
+			}
+		}
+		return e
 	}
 	if strings.HasSuffix(p, ".*") && len(p) > 2 && !strings.Contains(p[:len(p)-2], "*") {
 		for _, et := range c.types {

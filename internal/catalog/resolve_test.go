@@ -81,7 +81,9 @@ func TestValidatePatterns(t *testing.T) {
 		{[]string{"card.created", "kyc.verfication.success"}, `unknown event "kyc.verfication.success"`, `did you mean "kyc.verification.success"?`},
 		{[]string{"card*"}, `invalid event pattern "card*"`, "patterns are an event type, a prefix ending in .* (card.*) or *"},
 		{[]string{"*.created"}, `invalid event pattern "*.created"`, "patterns are an event type, a prefix ending in .* (card.*) or *"},
-		{[]string{"bond:card.created"}, `invalid event pattern "bond:card.created": patterns match event types without a provider`, `use "card.created"`},
+		{[]string{"bond:card.created"}, `invalid event pattern "bond:card.created": patterns match event types without a provider`, `did you mean "card.created"?`},
+		{[]string{"bond:card.craeted"}, `invalid event pattern "bond:card.craeted": patterns match event types without a provider`, `did you mean "card.created"?`},
+		{[]string{"order:created"}, `invalid event pattern "order:created": patterns match event types without a provider`, `use "created"`},
 		{[]string{""}, "empty event pattern", "patterns are an event type, a prefix ending in .* (card.*) or *"},
 		{nil, "no event patterns given", "for example: --events 'card.*,kyc.verification.success' or --events '*'"},
 	} {

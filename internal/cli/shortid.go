@@ -57,6 +57,19 @@ func AttemptFit(ctx context.Context, ios *ui.IOStreams, st store.Store, width fu
 	if !ios.IsStdoutTTY() || ios.JSON() {
 		return nil
 	}
+	return attemptFit(ctx, st, width)
+}
+
+// StderrAttemptFit is AttemptFit for a live log written to stderr (serve's
+// in-process worker, beside its banner): nil unless stderr is a terminal.
+func StderrAttemptFit(ctx context.Context, ios *ui.IOStreams, st store.Store) *delivery.Fit {
+	if !ios.IsStderrTTY() || ios.JSON() {
+		return nil
+	}
+	return attemptFit(ctx, st, ios.ErrWidth)
+}
+
+func attemptFit(ctx context.Context, st store.Store, width func() int) *delivery.Fit {
 	return &delivery.Fit{
 		Width:          width,
 		EventID:        func(id string) string { return ShortEventIDs(ctx, st, []string{id})[0] },

@@ -548,6 +548,11 @@ type triggerData struct {
 	Subs     []*store.Subscription
 	SubID    string
 	Targets  int
+	// Skipped: why each subscription that takes the type is left out (a
+	// hookctl listen that is not running), as trigger warns of it;
+	// Stopped: their ids (the Send to list marks them).
+	Skipped []string
+	Stopped map[string]bool
 }
 
 func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (triggerData, error) {
@@ -574,9 +579,17 @@ func (h *Handler) triggerData(ctx context.Context, typ, body, subID string) (tri
 			}
 		}
 		subs, _ := h.disp.Subscribers(ctx, et.Type, et.Provider)
-		// Counted as the trigger sends: not to a stopped listen.
-		subs, _ = service.Running(subs)
+		// Counted as the trigger sends: not to a stopped listen, which
+		// the form names.
+		subs, skipped := service.Running(subs)
 		d.Targets = len(subs)
+		for _, sk := range skipped {
+			d.Skipped = append(d.Skipped, sk.Reason)
+			if d.Stopped == nil {
+				d.Stopped = map[string]bool{}
+			}
+			d.Stopped[sk.SubscriptionID] = true
+		}
 	}
 	return d, nil
 }
