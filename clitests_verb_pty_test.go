@@ -29,6 +29,13 @@ func TestClitestsVerbAloneSaysItsNoun(t *testing.T) {
 			t.Errorf("hookctl %v on a terminal: exit %d, want 2 and\n%s\ngot:\n%s", tc.args, r.code, want, r.out)
 		}
 	}
+	// A verb of four groups: one hint naming them, not one per group
+	// (wrapped at the terminal's width).
+	r := e.pty([]string{"NO_COLOR=1"}, "list")
+	want := `hookctl: hint: did you mean one of "hookctl config list", "hookctl deliveries list", "hookctl events list", "hookctl subscriptions list"?` + "\n"
+	if r.code != 2 || !strings.Contains(strings.ReplaceAll(r.out, "\n  ", " "), want) || strings.Count(r.out, "hint:") != 3 {
+		t.Errorf("hookctl list on a terminal: exit %d, want 2 and a line\n%s\ngot:\n%s", r.code, want, r.out)
+	}
 	// Piped with -o json, the same hints in the JSON error.
 	c := e.command(nil, "tail", "-o", "json")
 	out, _ := c.Output()

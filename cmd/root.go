@@ -154,19 +154,28 @@ func verbAloneHints(root *cobra.Command, err error, hints []string) []string {
 		return hints
 	}
 	name, _ := strconv.Unquote(q)
-	var meant []string
+	var paths []string
 	for _, group := range root.Commands() {
 		if !group.IsAvailableCommand() || !group.HasSubCommands() {
 			continue
 		}
 		for _, sub := range group.Commands() {
 			if sub.IsAvailableCommand() && (sub.Name() == name || sub.HasAlias(name)) {
-				meant = append(meant, fmt.Sprintf("did you mean %q?", sub.CommandPath()))
+				paths = append(paths, strconv.Quote(sub.CommandPath()))
 			}
 		}
 	}
-	if len(meant) == 0 {
+	var meant []string
+	switch {
+	case len(paths) == 0:
 		return hints
+	case len(paths) <= 2:
+		for _, p := range paths {
+			meant = append(meant, fmt.Sprintf("did you mean %s?", p))
+		}
+	default:
+		// `hookctl list`: one line, not a hint per group.
+		meant = []string{fmt.Sprintf("did you mean one of %s?", strings.Join(paths, ", "))}
 	}
 	// Before the "run hookctl --help" hint, after cobra's own.
 	i := len(hints)
