@@ -89,5 +89,9 @@ func bigHead(t *testing.T, head func(w *bufio.Writer)) {
 		if !strings.Contains(c.Detail, "response headers exceed 1 MiB") {
 			t.Errorf("%s: evidence %q, want the error", c.ID, c.Detail)
 		}
+		// It answered: not "no answer" (which contradicted the reason).
+		if c.ID == check.AcceptsValid && !strings.Contains(c.Detail, "no usable answer after") {
+			t.Errorf("%s: evidence %q, want \"no usable answer after\"", c.ID, c.Detail)
+		}
 	}
 }

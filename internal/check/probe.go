@@ -619,6 +619,10 @@ func (o outcome) failedHint(hint string) string {
 // evidence is "401 in 3ms: {"error":…}" or the error.
 func (o outcome) evidence() string {
 	if o.noResponse() {
+		if delivery.AnsweredUnusably(o.a.Error) {
+			// It answered: "no answer" contradicted the reason.
+			return fmt.Sprintf("no usable answer after %s: %s", ms(o.a.Duration), o.a.Error)
+		}
 		return fmt.Sprintf("no answer after %s: %s", ms(o.a.Duration), o.a.Error)
 	}
 	s := fmt.Sprintf("%d in %s", o.a.ResponseStatus, ms(o.a.Duration))

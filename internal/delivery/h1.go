@@ -76,6 +76,14 @@ const Max1xxAnswers = 5
 // errTooMany1xx is the failure of a sixth informational answer.
 var errTooMany1xx = fmt.Errorf("more than %d informational (1xx) answers before the response", Max1xxAnswers)
 
+// AnsweredUnusably reports whether an attempt's error (Attempt.Error)
+// says the receiver did answer, but with nothing a sender can take as the
+// response: more informational answers than allowed, or headers too
+// large. Its report says "no usable answer", not "no answer".
+func AnsweredUnusably(msg string) bool {
+	return msg == errTooMany1xx.Error() || msg == errHeadTooLarge.Error()
+}
+
 func (c *countingReader) Read(p []byte) (int, error) {
 	if c.head {
 		left := MaxResponseHeaderBytes - c.n
