@@ -192,6 +192,9 @@ type runner struct {
 	// back (redirectLoop); set before any other probe is sent.
 	loop     string
 	loopSelf bool
+	// loopID is the recorded request redirectLoop sent to loopTo, the
+	// URL the first probe's redirect leads to (set with loop).
+	loopID, loopTo string
 }
 
 func (r *runner) now() time.Time {
@@ -477,7 +480,7 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if first.redirect() && ctx.Err() == nil {
 		r.loop, r.loopSelf = r.redirectLoop(ctx, first, method)
-		first.loop, first.loopSelf = r.loop, r.loopSelf
+		first.loop, first.loopSelf, first.loopID, first.loopTo = r.loop, r.loopSelf, r.loopID, r.loopTo
 	}
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
