@@ -866,6 +866,13 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
 	case o.gone != nil:
 		return o.result(id, Fail, detail, o.gone.goneHint())
+	case o.redirect() && r.first != nil && r.first.redirect():
+		// Every request is redirected (an HTTP-to-HTTPS rule, a wrong
+		// path): this one never reached verification, and "answer 400
+		// or 401 to a request that fails verification" sent the
+		// developer after a handler the request never got to.
+		return o.result(id, Fail, detail, fmt.Sprintf("the valid event was redirected as well (%d, see accepts-valid): this request never reached the handler's verification; ",
+			r.first.a.ResponseStatus)+o.noAnswerHint())
 	case st == 0, o.redirect():
 		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}
