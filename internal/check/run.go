@@ -498,6 +498,10 @@ func (r *runner) probes(ctx context.Context) error {
 		switch st := first.a.ResponseStatus; st {
 		case 400, 401, 403: // a failed verification
 			hint = r.refusedValidHint()
+		case 500: // an exception the handler let through: no raw body?
+			if h := r.noRawBodyHint(); h != "" {
+				hint = h
+			}
 		// Not a verdict on verification: the request did not reach the
 		// webhook handler (a typo in the path is the commonest cause).
 		case http.StatusNotFound:
