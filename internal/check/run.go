@@ -565,9 +565,10 @@ func (r *runner) probes(ctx context.Context) error {
 				r.rep.add(dup.result(DedupesDuplicate, Fail,
 					fmt.Sprintf("the duplicate took effect again: --effect-cmd printed %q, then %q after the first delivery, then %q after the duplicate", short(before), short(after), short(final)),
 					"de-duplicate by "+r.dedupeKey()+" before acting: keep what you processed"))
+			} else if res, err := r.newEventTakesEffect(ctx, dup, before, after, final); err != nil {
+				return err
 			} else {
-				r.rep.add(dup.result(DedupesDuplicate, Pass,
-					fmt.Sprintf("effect %q → %q after the first delivery, unchanged for %s after the duplicate", short(before), short(after), ms(r.cfg.Settle)), ""))
+				r.rep.add(res)
 			}
 		}
 	}
@@ -777,6 +778,39 @@ func (r *runner) probes(ctx context.Context) error {
 }
 
 const largeSize = 256 << 10
+
+// newEventTakesEffect judges dedupes-duplicate once the duplicate took
+// no effect (--effect-cmd printed final, as after the first delivery):
+// one more valid event, new (another id), must take effect. A receiver
+// that de-duplicates by a key every event shares (a header the provider
+// does not send, read as undefined: webhook-id where Svix sends svix-id)
+// acts on the first event only and passed, though it drops every event
+// after it.
+func (r *runner) newEventTakesEffect(ctx context.Context, dup outcome, before, after, final string) (Result, error) {
+	pass := dup.result(DedupesDuplicate, Pass,
+		fmt.Sprintf("effect %q → %q after the first delivery, unchanged for %s after the duplicate", short(before), short(after), ms(r.cfg.Settle)), "")
+	ev, m, err := r.build(r.cfg.Event)
+	if err != nil {
+		return Result{}, err
+	}
+	o := r.send(ctx, probe{ev: ev, method: m})
+	r.valid(o)
+	if !o.ok() || ctx.Err() != nil {
+		return pass, nil // not taken: no verdict on what the app does with it (its other checks say)
+	}
+	got, moved, err := r.watchEffect(ctx, final, r.cfg.Settle, true)
+	if err != nil {
+		return Result{}, err
+	}
+	if moved {
+		pass.Detail += fmt.Sprintf(", then %q after a new event", short(got))
+		return pass, nil
+	}
+	return o.result(DedupesDuplicate, Fail,
+		fmt.Sprintf("a new event (id %s) took no effect: --effect-cmd printed %q, then %q after the first delivery, the same after its duplicate and still %q %s after the new event: %s",
+			ev.ID, short(before), short(after), short(got), ms(r.cfg.Settle), o.evidence()),
+		"the app acted on the first event only and took the new one, with another id, for its duplicate: is its de-duplication key the same for every event (a header the provider does not send reads as undefined or empty)? de-duplicate by "+r.dedupeKey()), nil
+}
 
 // dedupeKey is what identifies an event for de-duplication: the
 // scheme's id header, else what the provider's own events carry in the
