@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -420,6 +421,9 @@ type outcome struct {
 	loopID string
 	// loopTo is that URL.
 	loopTo string
+	// desync: the receiver's HTTP server took the probe for a request
+	// that began with bytes of the one before it (desyncAnswer).
+	desync bool
 }
 
 // ok: the provider would count the answer as delivered (delivery.Success:
@@ -688,6 +692,30 @@ func (o outcome) excerpt() outcome {
 	return o
 }
 
+// desyncWords are what Python's http.server (BaseHTTPRequestHandler)
+// answers when the request line it reads is not one: with
+// protocol_version "HTTP/1.1", a handler that answers without reading
+// the body leaves it on the keep-alive connection, and the next request
+// is read from it ("Unsupported method ('{"type":…}POST')"). Compiled on
+// first use.
+var desyncWords = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`Unsupported method \('|Bad request syntax \('|Bad request version \('|Bad HTTP/0\.9 request type \('`)
+})
+
+// desyncAnswer: an answer (its body, the whole one read) is the server's
+// refusal of a request line made of the bytes of another request.
+func desyncAnswer(body []byte) bool {
+	if len(body) == 0 || len(body) > 4<<10 {
+		return false
+	}
+	return desyncWords().Match(body)
+}
+
+// desyncHint is the hint of a check whose probe was answered that way:
+// the handler never saw it, so the verdict's own hint would send the
+// developer after the wrong code.
+const desyncHint = "the receiver's HTTP server did not read this request as sent: it took bytes left on the connection for its start (its answer quotes them as an unsupported method or a bad request line), so the handler never saw it; a handler that answers without reading the request body, on a keep-alive (HTTP/1.1) connection, leaves the body there for the next request to start with: read the whole body (Content-Length bytes) before answering, even a request you refuse; a provider reusing its connections gets the same"
+
 func (o outcome) result(id string, v Verdict, detail, hint string) Result {
 	return Result{ID: id, Verdict: v, Status: o.a.ResponseStatus, Latency: o.a.Duration, Detail: detail,
 		Hint: hint, Body: firstBytes(o.a.ResponseBody), DeliveryID: o.deliveryID, RedirectDeliveryID: o.redirectID()}
@@ -773,6 +801,9 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		r.recordErr.CompareAndSwap(nil, &sp.lost)
 	} else if r.cfg.Recorder != nil {
 		o.deliveryID = r.record(ctx, p, full, sp)
+	}
+	if o.desync = desyncAnswer(a.ResponseBody); o.desync && o.deliveryID != "" {
+		r.desynced.Store(o.deliveryID, true)
 	}
 	switch {
 	case o.outOfResources():

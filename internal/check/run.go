@@ -195,6 +195,10 @@ type runner struct {
 	// loopID is the recorded request redirectLoop sent to loopTo, the
 	// URL the first probe's redirect leads to (set with loop).
 	loopID, loopTo string
+	// desynced holds the recorded probes the receiver's server read
+	// from the middle of another request (outcome.desync): their
+	// checks fail with desyncHint, whatever their answer would say.
+	desynced sync.Map
 }
 
 func (r *runner) now() time.Time {
@@ -324,6 +328,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if p := r.recordErr.Load(); p != nil {
 		return nil, fmt.Errorf("recording probes: %w", *p)
+	}
+	for i, c := range r.rep.Checks {
+		if _, ok := r.desynced.Load(c.DeliveryID); ok && c.DeliveryID != "" && c.Verdict != Skip && c.ID != RespondsFast {
+			// (responds-fast judges how soon answers came, which its
+			// evidence's did)
+			r.rep.Checks[i].Verdict, r.rep.Checks[i].Hint = Fail, desyncHint
+		}
 	}
 	r.rep.Elapsed = time.Since(start)
 	r.rep.ElapsedMS = r.rep.Elapsed.Milliseconds()
