@@ -113,3 +113,27 @@ func first(h map[string][]string, k string) string {
 	}
 	return ""
 }
+
+// TestCheckhuntReplayRedirectToItself: the recorded request to a
+// redirect's target is replayed as it was sent, and when that URL
+// redirects to itself (express routes /webhooks and /webhooks/ alike:
+// a trailing-slash redirect there loops), replay's hint said "redirecting
+// to URL: … send to that URL instead", naming the URL it was sent to.
+func TestCheckhuntReplayRedirectToItself(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "/webhooks/")
+		w.WriteHeader(http.StatusMovedPermanently)
+	}))
+	defer srv.Close()
+	env := []string{"HOOKCTL_STORE=" + filepath.Join(t.TempDir(), "shared.db")}
+	r := hookctl(t, env, "check", srv.URL+"/webhooks", "--scheme", "standard", "--secret", stdSecret, "--only", "accepts-valid", "-o", "json")
+	if r.code != 1 || r.report == nil || r.report.Checks[0].RedirectDeliveryID == "" {
+		t.Fatalf("want the redirect's target recorded, got\n%s", r.dump())
+	}
+	rp := hookctl(t, env, "replay", r.report.Checks[0].RedirectDeliveryID)
+	self := srv.URL + "/webhooks/ answered 301, redirecting to itself"
+	if rp.code == 0 || !strings.Contains(rp.stderr, self) || strings.Contains(rp.stderr, "send to that URL instead") {
+		t.Errorf("replay of a request redirected to its own URL: want %q, not \"send to that URL instead\"; exit %d\n%s", self, rp.code, rp.stderr)
+	}
+}
