@@ -680,6 +680,9 @@ func render(ctx context.Context, ios *ui.IOStreams, db store.Store, rep *check.R
 			if c.DeliveryID != "" {
 				ids = append(ids, c.DeliveryID)
 			}
+			if c.RedirectDeliveryID != "" && !slices.Contains(ids, c.RedirectDeliveryID) {
+				ids = append(ids, c.RedirectDeliveryID) // one request, named by each redirected check
+			}
 		}
 		short := map[string]string{}
 		for i, p := range cli.ShortDeliveryIDs(ctx, db, ids) {
@@ -701,6 +704,11 @@ func render(ctx context.Context, ios *ui.IOStreams, db store.Store, rep *check.R
 			line := fmt.Sprintf("%s %s: %s", verdict, c.ID, c.Hint)
 			if c.DeliveryID != "" {
 				line += " " + ui.NoBreak(fmt.Sprintf("(hookctl deliveries show %s)", id(c.DeliveryID)))
+			}
+			if c.RedirectDeliveryID != "" {
+				// The request sent to the URL it redirects to, to tell a
+				// loop: what that URL answered.
+				line += " " + ui.NoBreak(fmt.Sprintf("(the redirect's target: hookctl deliveries show %s)", id(c.RedirectDeliveryID)))
 			}
 			fmt.Fprintln(w, ui.Wrap(line, width, "  "))
 		}

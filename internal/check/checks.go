@@ -203,6 +203,10 @@ type Result struct {
 	// DeliveryID is the recorded probe behind the verdict
 	// (hookctl deliveries show ID).
 	DeliveryID string `json:"delivery_id,omitempty"`
+	// RedirectDeliveryID is the recorded request check sent to the URL
+	// the probe was redirected to, to tell a redirect loop (no body, no
+	// signature), when the verdict's probe was redirected there.
+	RedirectDeliveryID string `json:"redirect_delivery_id,omitempty"`
 }
 
 // Summary counts verdicts.

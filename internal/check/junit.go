@@ -72,6 +72,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		if c.DeliveryID != "" {
 			fmt.Fprintf(&ev, "probe: hookctl deliveries show %s\n", c.DeliveryID)
 		}
+		if c.RedirectDeliveryID != "" {
+			fmt.Fprintf(&ev, "redirect's target asked: hookctl deliveries show %s\n", c.RedirectDeliveryID)
+		}
 		switch c.Verdict {
 		case Fail:
 			tc.Failure = &junitMessage{Message: c.Title + ": " + detail, Type: "FAIL", Text: ev.String()}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -393,6 +394,11 @@ type probe struct {
 	alter   func(h http.Header, body []byte) []byte
 	// sent overrides the payload recorded (a tampered body).
 	sent []byte
+	// url is where it is sent ("" = the checked URL); unsigned: sent
+	// without a signature or the subscription's headers (the request
+	// to the URL a redirect leads to).
+	url      string
+	unsigned bool
 }
 
 // outcome is what came back.
@@ -410,6 +416,14 @@ type outcome struct {
 	loop string
 	// loopSelf: that URL redirects to itself, not back.
 	loopSelf bool
+	// loopID is the recorded request redirectLoop sent to the URL the
+	// redirect leads to ("" when none was sent or recorded).
+	loopID string
+	// loopTo is that URL.
+	loopTo string
+	// desync: the receiver's HTTP server took the probe for a request
+	// that began with bytes of the one before it (desyncAnswer).
+	desync bool
 }
 
 // ok: the provider would count the answer as delivered (delivery.Success:
@@ -541,9 +555,12 @@ func (o outcome) noAnswerHint() string {
 // redirectLoop is the URL the first probe's redirect leads to when that
 // URL, on the same origin, redirects back to the probe's URL (or to
 // itself: self): a loop. It asks with one request of the probe's method,
-// without a body or a signature (not a probe: nothing a handler would
-// take for an event), and only on the origin the check was given.
-// "" when the answer was no redirect, or another one.
+// without a body or a signature (nothing a handler would take for an
+// event), and only on the origin the check was given. That request is
+// recorded as the probes are (a delivery of kind probe of the run, its
+// id in r.loopID: a check whose redirect leads there shows it), so the
+// answer behind the loop's verdict can be seen. loop is "" when the
+// answer was no redirect, or another one.
 func (r *runner) redirectLoop(ctx context.Context, o outcome, method string) (loop string, self bool) {
 	l := o.location()
 	if !o.redirect() || l == "" {
@@ -555,28 +572,51 @@ func (r *runner) redirectLoop(ctx context.Context, o outcome, method string) (lo
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(r.cfg.Timeout, 5*time.Second))
 	defer cancel()
-	if method == "" {
-		method = http.MethodPost
-	}
-	req, err := http.NewRequestWithContext(ctx, method, to, nil)
-	if err != nil {
+	// An event of its own, with no body: the request carried none, and
+	// deliveries show must not show the first probe's payload as sent.
+	ev := &store.Event{ID: "redirect_" + uuid.NewString(), Type: redirectEventType, Provider: r.cfg.Event.Provider,
+		Payload: []byte{}, Source: store.SourceCheck, CreatedAt: r.now()}
+	a, _, prepErr := r.sender.Send(ctx, ev, delivery.Target{URL: to, Method: method, Alter: func(h http.Header, _ []byte) []byte {
+		// User-Agent alone: no Content-Type for a request without a body.
+		for k := range h {
+			if k != "User-Agent" {
+				delete(h, k)
+			}
+		}
+		return nil
+	}})
+	if prepErr != nil {
 		return "", false
 	}
-	req.Header.Set("User-Agent", r.sender.UserAgent)
-	resp, err := r.sender.Client.Do(req)
-	if err != nil {
+	if r.cfg.Recorder != nil {
+		r.loopID = r.record(ctx, probe{ev: ev, method: method, url: to, unsigned: true}, outcome{a: a, url: to}, spooled{})
+		r.loopTo = to
+	}
+	if a.Error != "" || a.ResponseStatus < 300 || a.ResponseStatus >= 400 {
 		return "", false
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode < 300 || resp.StatusCode >= 400 || resp.Header.Get("Location") == "" {
+	lo := outcome{a: a, url: to}
+	if lo.location() == "" {
 		return "", false
 	}
-	if back := resolveLocation(to, resp.Header.Get("Location")); back == o.url || back == to {
+	if back := resolveLocation(to, lo.location()); back == o.url || back == to {
 		return to, back == to && back != o.url
 	}
 	return "", false
 }
+
+// redirectID is the recorded request to the URL o's redirect leads to,
+// when redirectLoop asked it ("" otherwise).
+func (o outcome) redirectID() string {
+	if o.loopID == "" || !o.redirect() || o.location() == "" || resolveLocation(o.url, o.location()) != o.loopTo {
+		return ""
+	}
+	return o.loopID
+}
+
+// redirectEventType is the type recorded for the request redirectLoop
+// sends (no event: a bodiless request to the URL a redirect leads to).
+const redirectEventType = "hookctl.check.redirect_target"
 
 // sameOrigin: a and b have the same scheme, host and port.
 func sameOrigin(a, b string) bool {
@@ -656,9 +696,33 @@ func (o outcome) excerpt() outcome {
 	return o
 }
 
+// desyncWords are what Python's http.server (BaseHTTPRequestHandler)
+// answers when the request line it reads is not one: with
+// protocol_version "HTTP/1.1", a handler that answers without reading
+// the body leaves it on the keep-alive connection, and the next request
+// is read from it ("Unsupported method ('{"type":…}POST')"). Compiled on
+// first use.
+var desyncWords = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`Unsupported method \('|Bad request syntax \('|Bad request version \('|Bad HTTP/0\.9 request type \('`)
+})
+
+// desyncAnswer: an answer (its body, the whole one read) is the server's
+// refusal of a request line made of the bytes of another request.
+func desyncAnswer(body []byte) bool {
+	if len(body) == 0 || len(body) > 4<<10 {
+		return false
+	}
+	return desyncWords().Match(body)
+}
+
+// desyncHint is the hint of a check whose probe was answered that way:
+// the handler never saw it, so the verdict's own hint would send the
+// developer after the wrong code.
+const desyncHint = "the receiver's HTTP server did not read this request as sent: it took bytes left on the connection for its start (its answer quotes them as an unsupported method or a bad request line), so the handler never saw it; a handler that answers without reading the request body, on a keep-alive (HTTP/1.1) connection, leaves the body there for the next request to start with: read the whole body (Content-Length bytes) before answering, even a request you refuse; a provider reusing its connections gets the same"
+
 func (o outcome) result(id string, v Verdict, detail, hint string) Result {
 	return Result{ID: id, Verdict: v, Status: o.a.ResponseStatus, Latency: o.a.Duration, Detail: detail,
-		Hint: hint, Body: firstBytes(o.a.ResponseBody), DeliveryID: o.deliveryID}
+		Hint: hint, Body: firstBytes(o.a.ResponseBody), DeliveryID: o.deliveryID, RedirectDeliveryID: o.redirectID()}
 }
 
 func ms(d time.Duration) string {
@@ -730,7 +794,7 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 	if a.ResponseStatus != 0 {
 		r.reached.Store(true)
 	}
-	o := outcome{a: a, scheme: r.cfg.Scheme, url: r.cfg.URL, loop: r.loop, loopSelf: r.loopSelf}
+	o := outcome{a: a, scheme: r.cfg.Scheme, url: r.cfg.URL, loop: r.loop, loopSelf: r.loopSelf, loopID: r.loopID, loopTo: r.loopTo}
 	// The store keeps the answer (its first 64 KiB); the run, the start
 	// that evidence shows: the whole one is not held past its recording
 	// (nor while it waits for the store: groupRecorder), nor read into
@@ -741,6 +805,9 @@ func (r *runner) send(ctx context.Context, p probe) outcome {
 		r.recordErr.CompareAndSwap(nil, &sp.lost)
 	} else if r.cfg.Recorder != nil {
 		o.deliveryID = r.record(ctx, p, full, sp)
+	}
+	if o.desync = desyncAnswer(a.ResponseBody); o.desync && o.deliveryID != "" {
+		r.desynced.Store(o.deliveryID, true)
 	}
 	switch {
 	case o.outOfResources():
@@ -780,15 +847,22 @@ func (r *runner) record(ctx context.Context, p probe, o outcome, sp spooled) str
 	if ev.CreatedAt.IsZero() {
 		ev.CreatedAt = a.StartedAt
 	}
+	to, scheme, headers, secret := r.cfg.URL, r.cfg.Scheme, r.cfg.Headers, r.cfg.Secret
+	if p.url != "" {
+		to = p.url
+	}
+	if p.unsigned {
+		scheme, headers, secret = "", nil, ""
+	}
 	d := &store.Delivery{
-		ID: uuid.NewString(), EventID: ev.ID, URL: r.cfg.URL, Method: p.method, Scheme: r.cfg.Scheme,
-		Headers: r.cfg.Headers, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s", NextAttemptAt: a.StartedAt,
+		ID: uuid.NewString(), EventID: ev.ID, URL: to, Method: p.method, Scheme: scheme,
+		Headers: headers, AttemptCount: 1, MaxAttempts: 1, Schedule: "0s", NextAttemptAt: a.StartedAt,
 		LastError: a.Error, LastStatus: a.ResponseStatus, RunID: r.runID, Kind: store.KindProbe,
 		CreatedAt: a.StartedAt, UpdatedAt: a.StartedAt.Add(a.Duration),
 	}
 	// Final as recorded: no worker ever sends it; replay resends it
 	// signed with the secret the run used, like an ad-hoc trigger.
-	d.Secret = r.cfg.Secret
+	d.Secret = secret
 	if o.ok() {
 		d.Status = store.DeliverySucceeded
 	} else {
@@ -796,7 +870,7 @@ func (r *runner) record(ctx context.Context, p probe, o outcome, sp spooled) str
 		if d.LastError == "" {
 			// As a delivery's attempt says it (delivery.Decide): the
 			// status's text and the receiver's reason, not a bare "HTTP 500".
-			d.LastError = delivery.StatusError(r.cfg.Scheme, a)
+			d.LastError = delivery.StatusError(scheme, a)
 		}
 	}
 	a.DeliveryID, a.Number = d.ID, 1

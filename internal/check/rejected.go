@@ -109,6 +109,11 @@ func (r *runner) judgeRejectedEffect(ctx context.Context, m effectMark) error {
 			if slices.Contains(ids, c.ID) && c.Verdict == Fail && c.Status >= 200 && c.Status < 300 {
 				r.rep.Checks[i].Hint = "the app did not act on this request (--effect-cmd unchanged, see ignores-rejected) but answered it " +
 					fmt.Sprint(c.Status) + ", which the provider counts as delivered: answer 400 or 401 to a request that fails verification, so that failures show as failed deliveries"
+				if c.Body != "" && c.Body == r.acceptedBody {
+					// The very answer a valid event gets ("ok"): a handler
+					// that answers first and verifies after cannot refuse.
+					r.rep.Checks[i].Hint += fmt.Sprintf(" (it got the answer a valid event gets, %s: if the handler answers before it verifies, verify first, then answer)", c.Body)
+				}
 			}
 		}
 		res.Verdict = Pass

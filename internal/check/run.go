@@ -192,6 +192,13 @@ type runner struct {
 	// back (redirectLoop); set before any other probe is sent.
 	loop     string
 	loopSelf bool
+	// loopID is the recorded request redirectLoop sent to loopTo, the
+	// URL the first probe's redirect leads to (set with loop).
+	loopID, loopTo string
+	// desynced holds the recorded probes the receiver's server read
+	// from the middle of another request (outcome.desync): their
+	// checks fail with desyncHint, whatever their answer would say.
+	desynced sync.Map
 }
 
 func (r *runner) now() time.Time {
@@ -321,6 +328,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if p := r.recordErr.Load(); p != nil {
 		return nil, fmt.Errorf("recording probes: %w", *p)
+	}
+	for i, c := range r.rep.Checks {
+		if _, ok := r.desynced.Load(c.DeliveryID); ok && c.DeliveryID != "" && c.Verdict != Skip && c.ID != RespondsFast {
+			// (responds-fast judges how soon answers came, which its
+			// evidence's did)
+			r.rep.Checks[i].Verdict, r.rep.Checks[i].Hint = Fail, desyncHint
+		}
 	}
 	r.rep.Elapsed = time.Since(start)
 	r.rep.ElapsedMS = r.rep.Elapsed.Milliseconds()
@@ -477,7 +491,7 @@ func (r *runner) probes(ctx context.Context) error {
 	}
 	if first.redirect() && ctx.Err() == nil {
 		r.loop, r.loopSelf = r.redirectLoop(ctx, first, method)
-		first.loop, first.loopSelf = r.loop, r.loopSelf
+		first.loop, first.loopSelf, first.loopID, first.loopTo = r.loop, r.loopSelf, r.loopID, r.loopTo
 	}
 	r.valid(first)
 	if st := first.a.ResponseStatus; st >= 400 && st < 500 {
@@ -495,6 +509,10 @@ func (r *runner) probes(ctx context.Context) error {
 		switch st := first.a.ResponseStatus; st {
 		case 400, 401, 403: // a failed verification
 			hint = r.refusedValidHint()
+		case 500: // an exception the handler let through: no raw body?
+			if h := r.noRawBodyHint(); h != "" {
+				hint = h
+			}
 		// Not a verdict on verification: the request did not reach the
 		// webhook handler (a typo in the path is the commonest cause).
 		case http.StatusNotFound:
@@ -558,9 +576,10 @@ func (r *runner) probes(ctx context.Context) error {
 				r.rep.add(dup.result(DedupesDuplicate, Fail,
 					fmt.Sprintf("the duplicate took effect again: --effect-cmd printed %q, then %q after the first delivery, then %q after the duplicate", short(before), short(after), short(final)),
 					"de-duplicate by "+r.dedupeKey()+" before acting: keep what you processed"))
+			} else if res, err := r.newEventTakesEffect(ctx, dup, before, after, final); err != nil {
+				return err
 			} else {
-				r.rep.add(dup.result(DedupesDuplicate, Pass,
-					fmt.Sprintf("effect %q → %q after the first delivery, unchanged for %s after the duplicate", short(before), short(after), ms(r.cfg.Settle)), ""))
+				r.rep.add(res)
 			}
 		}
 	}
@@ -771,6 +790,39 @@ func (r *runner) probes(ctx context.Context) error {
 
 const largeSize = 256 << 10
 
+// newEventTakesEffect judges dedupes-duplicate once the duplicate took
+// no effect (--effect-cmd printed final, as after the first delivery):
+// one more valid event, new (another id), must take effect. A receiver
+// that de-duplicates by a key every event shares (a header the provider
+// does not send, read as undefined: webhook-id where Svix sends svix-id)
+// acts on the first event only and passed, though it drops every event
+// after it.
+func (r *runner) newEventTakesEffect(ctx context.Context, dup outcome, before, after, final string) (Result, error) {
+	pass := dup.result(DedupesDuplicate, Pass,
+		fmt.Sprintf("effect %q → %q after the first delivery, unchanged for %s after the duplicate", short(before), short(after), ms(r.cfg.Settle)), "")
+	ev, m, err := r.build(r.cfg.Event)
+	if err != nil {
+		return Result{}, err
+	}
+	o := r.send(ctx, probe{ev: ev, method: m})
+	r.valid(o)
+	if !o.ok() || ctx.Err() != nil {
+		return pass, nil // not taken: no verdict on what the app does with it (its other checks say)
+	}
+	got, moved, err := r.watchEffect(ctx, final, r.cfg.Settle, true)
+	if err != nil {
+		return Result{}, err
+	}
+	if moved {
+		pass.Detail += fmt.Sprintf(", then %q after a new event", short(got))
+		return pass, nil
+	}
+	return o.result(DedupesDuplicate, Fail,
+		fmt.Sprintf("a new event (id %s) took no effect: --effect-cmd printed %q, then %q after the first delivery, the same after its duplicate and still %q %s after the new event: %s",
+			ev.ID, short(before), short(after), short(got), ms(r.cfg.Settle), o.evidence()),
+		"the app acted on the first event only and took the new one, with another id, for its duplicate: is its de-duplication key the same for every event (a header the provider does not send reads as undefined or empty)? de-duplicate by "+r.dedupeKey()), nil
+}
+
 // dedupeKey is what identifies an event for de-duplication: the
 // scheme's id header, else what the provider's own events carry in the
 // body. A scheme without an id header gets none from hookctl either, as
@@ -863,6 +915,13 @@ func (r *runner) judgeReject(id string, o outcome, what string) Result {
 		return o.result(id, Fail, detail, "answer 400 or 401 at once to a request that fails verification")
 	case o.gone != nil:
 		return o.result(id, Fail, detail, o.gone.goneHint())
+	case o.redirect() && r.first != nil && r.first.redirect():
+		// Every request is redirected (an HTTP-to-HTTPS rule, a wrong
+		// path): this one never reached verification, and "answer 400
+		// or 401 to a request that fails verification" sent the
+		// developer after a handler the request never got to.
+		return o.result(id, Fail, detail, fmt.Sprintf("the valid event was redirected as well (%d, see accepts-valid): this request never reached the handler's verification; ",
+			r.first.a.ResponseStatus)+o.noAnswerHint())
 	case st == 0, o.redirect():
 		return o.result(id, Fail, detail, "answer 400 or 401 to a request that fails verification; "+o.noAnswerHint())
 	}

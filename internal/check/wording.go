@@ -1,7 +1,9 @@
 package check
 
 import (
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -69,12 +71,48 @@ func (r *runner) refusedValidHint() string {
 	case AuthNone:
 		return "the receiver refused an event that carries no credentials (scheme " + r.props.Name + " sends none without a secret): if it expects HTTP Basic auth, give its user:password with --secret"
 	default:
+		if h := r.noRawBodyHint(); h != "" {
+			return h
+		}
 		hint = "the receiver refused a correctly signed event: verify the signature over the raw body bytes, before any JSON parsing (a parsed and re-serialised body is not what was signed), then answer 2xx; and check that the receiver's secret is the one the probes were signed with"
 	}
 	if r.cfg.SecretFrom != "" {
 		hint += " (" + r.cfg.SecretFrom + ")"
 	}
 	return hint
+}
+
+// noBodyWords are what a verification library says when it was given
+// no body, or a parsed object, instead of the raw bytes: svix and
+// standardwebhooks ("Expected payload to be of type string or Buffer.",
+// "Cannot read properties of undefined (reading 'constructor')"),
+// stripe ("Webhook payload must be provided as a string or a Buffer"),
+// Node's crypto ("The \"data\" argument must be of type string or an
+// instance of Buffer… Received undefined"). Compiled on first use.
+var noBodyWords = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)expected payload|payload (must|should) be|string or (a |an instance of )?buffer|cannot read propert(y|ies) of (undefined|null)|received (undefined|an instance of object)`)
+})
+
+// noRawBodyHint is accepts-valid's hint when the refused (or failed)
+// valid event's answer reads as the verification library's complaint
+// that it got no raw body: Express's express.raw() without a type reads
+// only application/octet-stream (req.body stays empty for the JSON a
+// provider sends), and an express.json() before it leaves a parsed
+// object. "verify … over the raw body bytes; check the secret" sent a
+// developer whose code did both to compare secrets. "" otherwise.
+func (r *runner) noRawBodyHint() string {
+	o := r.refused
+	if o == nil {
+		o = r.first
+	}
+	if o == nil || r.props.Auth != AuthSignature {
+		return ""
+	}
+	b := firstBytes(o.a.ResponseBody)
+	if b == "" || !noBodyWords().MatchString(b) {
+		return ""
+	}
+	return "the receiver's signature check got no raw body to verify (it answered " + b + "): hand the verify call the request's raw bytes (a string or Buffer), not a parsed object or nothing; in Express, express.raw({ type: \"application/json\" }) on the webhook route (express.raw() alone reads only application/octet-stream bodies, and an express.json() that runs first leaves a parsed object), then answer 2xx"
 }
 
 // wrongSecretHint is rejects-wrong-secret's hint when the probe was

@@ -172,6 +172,11 @@ func redirectHint(a *store.Attempt) string {
 		return fmt.Sprintf("hookctl listen at %s forwarded it to your app, which answered %d, redirecting to %s: webhooks do not follow redirects; point listen's --forward at the URL your app expects (listen's log names it)",
 			hostPort, a.ResponseStatus, rawLoc)
 	}
+	if loc == a.RequestURL {
+		// "send to that URL instead" named the URL it was sent to.
+		return fmt.Sprintf("%s answered %d, redirecting to itself (a client that followed it would loop): webhooks do not follow redirects anyway; answer the request at this URL: look for what redirects it (a trailing-slash, HTTPS or login rule, a proxy)",
+			subscription.MaskUserinfo(a.RequestURL), a.ResponseStatus)
+	}
 	return fmt.Sprintf("%s answered %d, redirecting to %s: webhooks do not follow redirects; send to that URL instead", subscription.MaskUserinfo(a.RequestURL), a.ResponseStatus, subscription.MaskUserinfo(loc))
 }
 
