@@ -120,7 +120,7 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 		err = outputError(err, f.Name())
 	}
 	rep := describeError(ctx, configOriginHint(err, f.Config))
-	rep.hints = verbAloneHints(root, err, rep.hints)
+	rep.hints = verbAloneHints(root, rep.unknown, rep.hints)
 	if rep.code == cli.ExitUsage && rep.msg != "" && len(rep.hints) == 0 && ran != nil {
 		// Every usage error says where to read how to fix it, as a flag
 		// error does: a bad value that named no fix had no hint at all.
@@ -140,20 +140,14 @@ func Run(ctx context.Context, ios *ui.IOStreams, args []string) int {
 }
 
 // verbAloneHints: `hookctl tail`, `hookctl log`, `hookctl prune` — a
-// group's command typed without its group — is an unknown command whose
-// name is no typo cobra can suggest a command for: the command meant
-// (deliveries tail, events log, store prune) is said before hints, which
-// said only to run --help.
-func verbAloneHints(root *cobra.Command, err error, hints []string) []string {
-	rest, ok := strings.CutPrefix(err.Error(), "unknown command ")
-	if !ok {
+// group's command typed without its group — is an unknown command
+// (name: errorReport.unknown) whose name is no typo cobra can suggest a
+// command for: the command meant (deliveries tail, events log, store
+// prune) is said before hints, which said only to run --help.
+func verbAloneHints(root *cobra.Command, name string, hints []string) []string {
+	if name == "" {
 		return hints
 	}
-	q, err2 := strconv.QuotedPrefix(rest)
-	if err2 != nil || !strings.HasPrefix(rest[len(q):], ` for "hookctl"`) {
-		return hints
-	}
-	name, _ := strconv.Unquote(q)
 	var paths []string
 	for _, group := range root.Commands() {
 		if !group.IsAvailableCommand() || !group.HasSubCommands() {
@@ -261,6 +255,9 @@ type errorReport struct {
 	msg   string
 	hints []string
 	code  int
+	// unknown is the name of an unknown top-level command (cobra's
+	// `unknown command "tail" for "hookctl"`), for verbAloneHints.
+	unknown string
 }
 
 func (r errorReport) print(w io.Writer) {
@@ -276,6 +273,7 @@ func (r errorReport) print(w io.Writer) {
 func describeError(ctx context.Context, err error) errorReport {
 	code := cli.ExitFailed
 	var hints []string
+	var unknown string
 	var ee *cli.ExitError
 	var ce cli.CodeError
 	var he cli.HintError
@@ -296,6 +294,10 @@ func describeError(ctx context.Context, err error) errorReport {
 		code = cli.ExitUsage
 		msg, sugg, _ := strings.Cut(err.Error(), "\n\nDid you mean this?\n")
 		err = errors.New(msg)
+		rest := strings.TrimPrefix(msg, "unknown command ")
+		if q, qerr := strconv.QuotedPrefix(rest); qerr == nil && rest[len(q):] == ` for "hookctl"` {
+			unknown, _ = strconv.Unquote(q)
+		}
 		for _, f := range strings.Fields(sugg) {
 			hints = append(hints, fmt.Sprintf("did you mean %q?", f))
 		}
@@ -316,7 +318,7 @@ func describeError(ctx context.Context, err error) errorReport {
 	if ctxErr && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
 		return errorReport{msg: "interrupted", code: cli.ExitInterrupted}
 	}
-	return errorReport{msg: err.Error(), hints: hints, code: code}
+	return errorReport{msg: err.Error(), hints: hints, code: code, unknown: unknown}
 }
 
 // notFoundList is the command that lists the IDs of a kind of record,
